@@ -1,0 +1,10 @@
+//! hotloop's engine: the salsa query database that turns a project into executable chunks and
+//! a set of changed files into the smallest correct hot update, plus the watcher, the protocol
+//! and the dev server around it. See ARCHITECTURE.md for the map.
+
+pub mod diagnostics;
+pub mod graph;
+pub mod plan;
+pub mod protocol;
+pub mod served;
+pub mod transform;
