@@ -1,2 +1,68 @@
-//! The immutable snapshot of what the HTTP side serves, published by the engine after every
-//! revision. The server reads it; it never reaches into the engine.
+//! The immutable snapshot of what the HTTP side serves, published by the engine thread after
+//! every revision (through a `tokio::sync::watch`). The server reads it; it never reaches into
+//! the engine or salsa.
+
+use std::sync::{Arc, OnceLock};
+
+use rustc_hash::FxHashMap;
+
+use crate::diagnostics::Diagnostic;
+use crate::graph::ModuleKind;
+
+/// Everything served for one revision.
+#[derive(Clone, Debug)]
+pub struct Served {
+    /// Random per process: a client that sees another id after reconnecting reloads.
+    pub server_id: Arc<str>,
+    pub revision: u32,
+    /// The entry HTML with the runtime and chunk tags injected; `None` without an `index.html`.
+    pub html: Option<Arc<str>>,
+    pub chunk: Arc<Chunk>,
+    /// Emitted modules by id: source maps at `/_hotloop/map/<id>`, CSS text for linked
+    /// stylesheets.
+    pub modules: Arc<FxHashMap<Arc<str>, ServedModule>>,
+    /// Current build errors (empty when the project compiles).
+    pub errors: Arc<[Diagnostic]>,
+}
+
+/// One emitted module as the server needs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServedModule {
+    pub kind: ModuleKind,
+    /// The factory function expression.
+    pub code: Arc<str>,
+    pub map: Option<Arc<str>>,
+    /// For CSS: the stylesheet text (relative `url()`s made absolute), served at the module's
+    /// own URL for `<link rel=stylesheet>`.
+    pub stylesheet: Option<Arc<str>>,
+}
+
+/// The entry chunk: one `__hotloop.define(...)` statement per module, in dependency order,
+/// then the start call. Bytes are concatenated lazily, on the first request.
+#[derive(Debug, Default)]
+pub struct Chunk {
+    /// `(module id, define statement)`; each statement ends with a newline.
+    pub parts: Arc<[(Arc<str>, Arc<str>)]>,
+    /// `__hotloop.start([...entries], { revision, serverId });` and the sourceMappingURL line.
+    pub trailer: String,
+    bytes: OnceLock<Arc<[u8]>>,
+}
+
+impl Chunk {
+    pub fn new(parts: Arc<[(Arc<str>, Arc<str>)]>, trailer: String) -> Chunk {
+        Chunk { parts, trailer, bytes: OnceLock::new() }
+    }
+
+    /// The chunk's bytes, built once.
+    pub fn bytes(&self) -> &Arc<[u8]> {
+        self.bytes.get_or_init(|| {
+            let len = self.parts.iter().map(|(_, s)| s.len()).sum::<usize>() + self.trailer.len();
+            let mut out = Vec::with_capacity(len);
+            for (_, part) in self.parts.iter() {
+                out.extend_from_slice(part.as_bytes());
+            }
+            out.extend_from_slice(self.trailer.as_bytes());
+            out.into()
+        })
+    }
+}
