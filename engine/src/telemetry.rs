@@ -1,0 +1,183 @@
+//! What the engine tells the outside world while it works: one closed enum of events, sent on
+//! a crossbeam channel to the headless log or the dashboard. The engine never blocks on it:
+//! events are sent with `try_send` on a bounded channel and dropped (and counted) when the
+//! reader lags.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::diagnostics::Diagnostic;
+
+/// The phases of one update, in order. `ClientApply` comes from the client's ack.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Phase {
+    /// First watcher event → batch sealed.
+    Coalesce,
+    /// Reading changed files and setting inputs.
+    Read,
+    /// Parse + transform (salsa `parsed_module` and projections).
+    Parse,
+    /// Import resolution.
+    Resolve,
+    /// Emitting chunk entries.
+    Emit,
+    /// Module graph (only when imports changed).
+    Graph,
+    /// Update planning.
+    Plan,
+    /// Encoding the protocol message.
+    Encode,
+    /// Handing the frame to the server's broadcast.
+    Send,
+    /// Browser: message received → update applied (from the ack).
+    ClientApply,
+}
+
+impl Phase {
+    pub const ALL: [Phase; 10] = [
+        Phase::Coalesce,
+        Phase::Read,
+        Phase::Parse,
+        Phase::Resolve,
+        Phase::Emit,
+        Phase::Graph,
+        Phase::Plan,
+        Phase::Encode,
+        Phase::Send,
+        Phase::ClientApply,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Coalesce => "coalesce",
+            Phase::Read => "read",
+            Phase::Parse => "parse",
+            Phase::Resolve => "resolve",
+            Phase::Emit => "emit",
+            Phase::Graph => "graph",
+            Phase::Plan => "plan",
+            Phase::Encode => "encode",
+            Phase::Send => "send",
+            Phase::ClientApply => "apply",
+        }
+    }
+}
+
+/// Per-query execution counts for one revision: which queries re-ran and which were reused,
+/// per file, and which inputs changed (the why).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InvalidationProfile {
+    /// Inputs set in this revision (module ids / paths).
+    pub changed_inputs: Vec<String>,
+    /// `(query, key)` that executed.
+    pub executed: Vec<(String, String)>,
+    /// `(query, key)` whose memo was validated and reused.
+    pub reused: Vec<(String, String)>,
+}
+
+/// How an update ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UpdateOutcome {
+    /// Nothing the browser runs changed (identical bytes, type-only edit, ...).
+    NoChange,
+    Hot {
+        /// Module ids whose code was sent.
+        modules: Vec<String>,
+        /// Boundary ids (`id` or `id accepts dep`).
+        boundaries: Vec<String>,
+        css_only: bool,
+    },
+    FullReload {
+        reason: String,
+    },
+    /// The batch left errors: the browser keeps its last good state and shows the overlay.
+    Errors {
+        count: usize,
+    },
+}
+
+/// One update, with its phase timings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UpdateReport {
+    pub revision: u32,
+    /// Files in the batch (paths relative to the root).
+    pub files: Vec<String>,
+    pub outcome: UpdateOutcome,
+    pub phases: Vec<(Phase, Duration)>,
+    /// Sum of the server-side phases (watch event → frame handed to the server).
+    pub server_total: Duration,
+    /// Clients the frame was sent to.
+    pub clients: usize,
+    pub invalidation: InvalidationProfile,
+}
+
+/// Module graph counts for the overview.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GraphStats {
+    pub modules: usize,
+    pub edges: usize,
+    pub boundaries: usize,
+    pub css: usize,
+    pub assets: usize,
+    pub node_modules: usize,
+}
+
+/// Memory figures, sampled after each update and periodically.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MemoryStats {
+    pub rss_bytes: u64,
+    /// mimalloc's committed/peak if available (0 otherwise).
+    pub allocator_committed: u64,
+    pub allocator_peak: u64,
+    /// `(query or struct name, memo count, bytes)` from salsa's memory usage.
+    pub queries: Vec<(String, usize, usize)>,
+    pub emitted_code_bytes: u64,
+    pub source_map_bytes: u64,
+}
+
+/// Everything the engine reports.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EngineEvent {
+    /// The server is listening.
+    Ready {
+        url: String,
+        root: String,
+        graph: GraphStats,
+        cold_start: Duration,
+    },
+    /// A batch of file changes arrived.
+    ChangeDetected {
+        files: Vec<String>,
+    },
+    Update(Box<UpdateReport>),
+    /// Current build errors (complete set; empty = all fixed).
+    Diagnostics(Arc<[Diagnostic]>),
+    GraphChanged(GraphStats),
+    ClientConnected {
+        client: u64,
+        user_agent: String,
+    },
+    ClientDisconnected {
+        client: u64,
+    },
+    /// A client applied an update: `apply` from its ack, `end_to_end` = first watcher event to
+    /// ack received.
+    Applied {
+        client: u64,
+        revision: u32,
+        ok: bool,
+        apply: Duration,
+        end_to_end: Option<Duration>,
+        error: Option<String>,
+    },
+    Memory(MemoryStats),
+    /// Hot reloading is degraded (watcher failed / overflowed; a rescan ran).
+    WatcherDegraded {
+        message: String,
+    },
+    /// A log line for the dashboard's log pane.
+    Log {
+        level: tracing::Level,
+        message: String,
+    },
+}
