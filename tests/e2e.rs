@@ -1,0 +1,58 @@
+//! Runs the end-to-end suite in `tests/e2e/` (node:test + playwright-core driving real headless
+//! Chromium) against the real `hotloop` binary. Declared as a test of the `hotloop` package
+//! (tui/Cargo.toml) so that cargo builds the binary and hands us its path.
+//!
+//! npm packages are installed into `tests/e2e/node_modules` on first use and reused. Without
+//! Chromium the JS suites skip themselves, unless `HOTLOOP_REQUIRE_BROWSER=1` (set by CI), which
+//! turns a missing browser into a failure.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn e2e_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/e2e")
+}
+
+fn ensure_npm_packages(dir: &Path) {
+    let stamp = dir.join("node_modules/.package-lock.json");
+    let lock = dir.join("package-lock.json");
+    let fresh = match (stamp.metadata(), lock.metadata()) {
+        (Ok(s), Ok(l)) => s.modified().ok() >= l.modified().ok(),
+        _ => false,
+    };
+    if fresh {
+        return;
+    }
+    let status = Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+        .current_dir(dir)
+        .status()
+        .expect("failed to run npm: is Node.js installed?");
+    assert!(status.success(), "npm ci in {} failed", dir.display());
+}
+
+fn run_suite(pattern: &str) {
+    let dir = e2e_dir();
+    ensure_npm_packages(&dir);
+    let output = Command::new("node")
+        .args(["--test", "--test-concurrency=1", "--test-reporter=spec", pattern])
+        .current_dir(&dir)
+        .env("HOTLOOP_BIN", env!("CARGO_BIN_EXE_hotloop"))
+        .output()
+        .expect("failed to run node: is Node.js installed?");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "end-to-end suite {pattern} failed:\n{stdout}\n{stderr}"
+    );
+    // node:test prints "# skipped N": make skips visible in cargo's output.
+    if let Some(line) = stdout.lines().find(|l| l.contains("skipped") && !l.contains("skipped 0")) {
+        eprintln!("{pattern}: {line}");
+    }
+}
+
+#[test]
+fn hmr_in_chromium() {
+    run_suite("hmr.test.mjs");
+}

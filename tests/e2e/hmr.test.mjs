@@ -1,0 +1,167 @@
+// Live HMR in real headless Chromium against the real `hotloop dev` binary: the behaviours
+// issue #3 lists, each asserted through the DOM and the runtime's lifecycle log.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { Server, Tab, browserAvailable, copyFixture, launchBrowser, writeFile, writeFileAtomic } from './lib/harness.mjs';
+
+const skip = !browserAvailable() && 'chromium is not installed (set HOTLOOP_REQUIRE_BROWSER=1 to fail instead)';
+
+describe('hot updates in the browser', { skip, concurrency: false }, () => {
+  let root, server, browser, tab;
+  const file = (rel) => path.join(root, rel);
+  const edit = (rel, from, to) => {
+    const text = fs.readFileSync(file(rel), 'utf8');
+    assert.ok(text.includes(from), `${rel} contains ${from}`);
+    writeFile(file(rel), text.replace(from, to));
+  };
+
+  before(async () => {
+    root = copyFixture('plain');
+    server = await Server.start(root);
+    browser = await launchBrowser();
+    tab = await Tab.open(browser, server.url + '/');
+    await tab.untilLog('[hmr] connected');
+    assert.equal(await tab.text('#leaf'), 'leaf v1');
+  });
+
+  after(async () => {
+    await tab?.close();
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test('a self-accepting leaf updates the DOM without a reload', async () => {
+    const from = tab.mark();
+    const navs = tab.navigations;
+    edit('src/leaf.js', 'leaf v1', 'leaf v2');
+    await tab.untilLog('[hmr] updated /src/leaf.js', { from });
+    await tab.until(() => document.getElementById('leaf').textContent === 'leaf v2');
+    assert.equal(tab.navigations, navs, 'no reload');
+  });
+
+  test('hot.data survives and dispose runs before re-evaluation', async () => {
+    const navs = tab.navigations;
+    for (let i = 0; i < 3; i++) await tab.page.click('#inc');
+    assert.equal(await tab.text('#count'), '3');
+    const from = tab.mark();
+    edit('src/counter.js', 'label v1', 'label v2');
+    await tab.untilLog('[hmr] updated /src/counter.js', { from });
+    await tab.until(() => document.getElementById('counter-label').textContent === 'label v2');
+    assert.equal(await tab.text('#count'), '3', 'count kept through hot.data');
+    assert.equal(await tab.page.evaluate(() => document.body.dataset.disposals), '1');
+    await tab.page.click('#inc');
+    assert.equal(await tab.text('#count'), '4', 'exactly one click handler after the update');
+    assert.equal(tab.navigations, navs, 'no reload');
+  });
+
+  test('an edit two importers below an accepting module re-evaluates the middle module', async () => {
+    const from = tab.mark();
+    edit('src/child.js', 'child v1', 'child v2');
+    await tab.untilLog('[hmr] updated /src/parent.js', { from });
+    await tab.until(() => document.getElementById('parent').textContent === '[child v2]');
+    assert.equal(await tab.page.evaluate(() => document.body.dataset.acceptCalls), '1');
+  });
+
+  test('an edit with no boundary up to the entry reloads and says why', async () => {
+    const from = tab.mark();
+    const navs = tab.navigations;
+    edit('src/root-only.js', 'root v1', 'root v2');
+    await tab.untilLog(/^\[hmr\] full reload: .*root-only\.js/, { from });
+    await tab.until(() => document.getElementById('root-only').textContent === 'root v2');
+    assert.ok(tab.navigations > navs, 'the page reloaded');
+    await tab.untilLog('[hmr] connected', { from });
+  });
+
+  test('removing an import runs prune on the removed module', async () => {
+    const from = tab.mark();
+    writeFile(file('src/pruner.js'), "document.getElementById('pruner').textContent = 'without pruned';\nimport.meta.hot.accept();\n");
+    await tab.untilLog('[hmr] updated /src/pruner.js', { from });
+    await tab.until(() => document.getElementById('pruner').textContent === 'without pruned');
+    await tab.until(() => document.body.dataset.pruned === 'yes');
+  });
+
+  test('invalidate() propagates to the importer that accepts the module', async () => {
+    const from = tab.mark();
+    const navs = tab.navigations;
+    edit('src/invalidator.js', 'inv v1', 'inv v2');
+    await tab.until(() => document.getElementById('inv').textContent === 'inv v2');
+    await tab.untilLog('[hmr] updated /src/inv-parent.js', { from });
+    assert.equal(tab.navigations, navs, 'no reload');
+  });
+
+  test('a syntax error shows the overlay, keeps the page, and the fix clears it', async () => {
+    const navs = tab.navigations;
+    const count = await tab.text('#count');
+    let from = tab.mark();
+    edit('src/leaf.js', "textContent = 'leaf v2';", "textContent = ('leaf v3';");
+    await tab.untilLog(/^\[hmr\] error \/src\/leaf\.js:1:\d+/, { from });
+    const overlay = await tab.until(() => {
+      const el = document.querySelector('hotloop-error-overlay');
+      return el && el.shadowRoot && el.shadowRoot.textContent;
+    });
+    assert.match(overlay, /leaf\.js/);
+    assert.match(overlay, /1 \|/, 'a code frame is shown');
+    assert.equal(await tab.text('#leaf'), 'leaf v2', 'last good state kept');
+    assert.equal(await tab.text('#count'), count);
+    from = tab.mark();
+    edit('src/leaf.js', "textContent = ('leaf v3';", "textContent = 'leaf v4';");
+    await tab.untilLog('[hmr] updated /src/leaf.js', { from });
+    await tab.until(() => document.getElementById('leaf').textContent === 'leaf v4');
+    await tab.until(() => !document.querySelector('hotloop-error-overlay'));
+    assert.equal(tab.navigations, navs, 'no reload');
+  });
+
+  test('a CSS edit changes the computed style without a reload', async () => {
+    const navs = tab.navigations;
+    const color = (id) => tab.page.evaluate((i) => getComputedStyle(document.getElementById(i)).color, id);
+    assert.equal(await color('styled'), 'rgb(255, 0, 0)');
+    edit('src/style.css', 'rgb(255, 0, 0)', 'rgb(0, 128, 0)');
+    await tab.until(() => getComputedStyle(document.getElementById('styled')).color === 'rgb(0, 128, 0)');
+    assert.equal(await color('linked'), 'rgb(0, 0, 255)');
+    edit('src/linked.css', 'rgb(0, 0, 255)', 'rgb(0, 0, 128)');
+    await tab.until(() => getComputedStyle(document.getElementById('linked')).color === 'rgb(0, 0, 128)');
+    assert.equal(tab.navigations, navs, 'no reload');
+  });
+
+  test('two tabs both get the update', async () => {
+    const second = await Tab.open(browser, server.url + '/');
+    try {
+      await second.untilLog('[hmr] connected');
+      edit('src/leaf.js', 'leaf v4', 'leaf v5');
+      await tab.until(() => document.getElementById('leaf').textContent === 'leaf v5');
+      await second.until(() => document.getElementById('leaf').textContent === 'leaf v5');
+    } finally {
+      await second.close();
+    }
+  });
+
+  test('an atomic save (write a temp file, rename it over) updates', async () => {
+    const text = fs.readFileSync(file('src/leaf.js'), 'utf8');
+    writeFileAtomic(file('src/leaf.js'), text.replace('leaf v5', 'leaf v6'));
+    await tab.until(() => document.getElementById('leaf').textContent === 'leaf v6');
+  });
+
+  test('20 rapid saves end with the last content shown', async () => {
+    const text = fs.readFileSync(file('src/leaf.js'), 'utf8');
+    for (let i = 1; i <= 20; i++) writeFile(file('src/leaf.js'), text.replace('leaf v6', `leaf burst ${i}`));
+    await tab.until(() => document.getElementById('leaf').textContent === 'leaf burst 20');
+    // A later stale update would overwrite it: wait for the server to go quiet, then re-check.
+    const from = tab.mark();
+    edit('src/counter.js', 'label v2', 'label v3');
+    await tab.untilLog('[hmr] updated /src/counter.js', { from });
+    assert.equal(await tab.text('#leaf'), 'leaf burst 20');
+  });
+
+  test('after a server restart the tab reconnects and shows the latest code', async () => {
+    const port = server.port;
+    await server.stop();
+    await tab.untilLog('[hmr] disconnected');
+    const text = fs.readFileSync(file('src/leaf.js'), 'utf8');
+    writeFile(file('src/leaf.js'), text.replace(/leaf burst 20/, 'leaf after restart'));
+    server = await Server.start(root, { port });
+    await tab.until(() => document.getElementById('leaf').textContent === 'leaf after restart', undefined, { timeout: 20_000 });
+  });
+});

@@ -1,0 +1,200 @@
+// Shared helpers for the end-to-end tests: start the real hotloop binary on a temp copy of a
+// fixture, drive real headless Chromium through playwright-core, wait on events with time-outs.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const fixturesDir = path.resolve(here, '..', 'fixtures');
+
+export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+export const HOTLOOP_BIN = process.env.HOTLOOP_BIN;
+const DEFAULT_TIMEOUT = 10_000;
+
+/** Whether end-to-end tests can run here; in CI (HOTLOOP_REQUIRE_BROWSER=1) a missing browser is a failure. */
+export function browserAvailable() {
+  const ok = fs.existsSync(CHROMIUM);
+  if (!ok && process.env.HOTLOOP_REQUIRE_BROWSER === '1') {
+    throw new Error(`chromium not found at ${CHROMIUM} and HOTLOOP_REQUIRE_BROWSER=1: install the 'chromium' package`);
+  }
+  return ok;
+}
+
+/** Copies `fixtures/<name>` into a fresh temp dir and returns its real path. */
+export function copyFixture(name) {
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), `hotloop-e2e-${name}-`)));
+  fs.cpSync(path.join(fixturesDir, name), dir, { recursive: true });
+  return dir;
+}
+
+/** Writes a file so both its size and mtime change (editors' plain save: truncate + write). */
+export function writeFile(file, text) {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, text);
+}
+
+/** Atomic save: write a temp file beside it, then rename over it (vim/JetBrains safe write). */
+export function writeFileAtomic(file, text) {
+  const tmp = `${file}.hotloop-tmp-${process.pid}`;
+  fs.writeFileSync(tmp, text);
+  fs.renameSync(tmp, file);
+}
+
+/** Waits until `predicate()` is truthy, polling on events from `subscribe`, or fails after `timeout` with `describe()`. */
+export function waitFor(predicate, { timeout = DEFAULT_TIMEOUT, subscribe, describe = () => '' }) {
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const check = () => {
+      if (done) return;
+      let value;
+      try { value = predicate(); } catch (e) { finish(e); return; }
+      if (value) finish(null, value);
+    };
+    const unsubscribe = subscribe(check);
+    const timer = setTimeout(() => finish(new Error(`timed out after ${timeout} ms: ${describe()}`)), timeout);
+    function finish(err, value) {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      unsubscribe();
+      if (err) reject(err); else resolve(value);
+    }
+    check();
+  });
+}
+
+/** A running `hotloop dev` process with its output lines. */
+export class Server {
+  static async start(root, { port = 0, args = [] } = {}) {
+    if (!HOTLOOP_BIN) throw new Error('HOTLOOP_BIN is not set (run through `cargo test`)');
+    const server = new Server(root, port, args);
+    await server.ready();
+    return server;
+  }
+
+  constructor(root, port, args) {
+    this.root = root;
+    this.lines = [];
+    this.listeners = new Set();
+    this.url = null;
+    this.child = spawn(HOTLOOP_BIN, ['dev', root, '--port', String(port), '--no-tui', ...args], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => { this.exitCode = code ?? signal; this.emit(); resolve(code); }));
+    for (const stream of [this.child.stdout, this.child.stderr]) {
+      let buf = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk) => {
+        buf += chunk;
+        let i;
+        while ((i = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, i);
+          buf = buf.slice(i + 1);
+          this.lines.push(line);
+          if (process.env.HOTLOOP_E2E_VERBOSE) console.error(`[server] ${line}`);
+          const m = !this.url && line.match(/(http:\/\/127\.0\.0\.1:(\d+))\//);
+          if (m) { this.url = m[1]; this.port = Number(m[2]); }
+          this.emit();
+        }
+      });
+    }
+  }
+
+  emit() { for (const l of [...this.listeners]) l(); }
+  subscribe(fn) { this.listeners.add(fn); return () => this.listeners.delete(fn); }
+
+  ready(timeout = 30_000) {
+    return waitFor(() => {
+      if (this.exitCode !== undefined) throw new Error(`hotloop exited (${this.exitCode}):\n${this.lines.join('\n')}`);
+      return this.url;
+    }, { timeout, subscribe: (f) => this.subscribe(f), describe: () => `server ready line; output:\n${this.lines.join('\n')}` });
+  }
+
+  /** Waits for an output line matching `re` that appears after index `from`. */
+  untilLine(re, { from = 0, timeout } = {}) {
+    return waitFor(() => this.lines.slice(from).find((l) => re.test(l)), {
+      timeout, subscribe: (f) => this.subscribe(f), describe: () => `line ${re}; output:\n${this.lines.join('\n')}`,
+    });
+  }
+
+  async stop() {
+    if (this.exitCode !== undefined) return;
+    this.child.kill('SIGTERM');
+    const t = setTimeout(() => this.child.kill('SIGKILL'), 5000);
+    await this.exited;
+    clearTimeout(t);
+  }
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  });
+}
+
+/** A page with its console log collected, so tests wait on the runtime's lifecycle lines. */
+export class Tab {
+  static async open(browser, url) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const tab = new Tab(context, page);
+    await page.goto(url);
+    return tab;
+  }
+
+  constructor(context, page) {
+    this.context = context;
+    this.page = page;
+    this.log = [];
+    this.navigations = 0;
+    this.listeners = new Set();
+    page.on('console', (msg) => { this.log.push(msg.text()); this.emit(); });
+    page.on('pageerror', (err) => { this.log.push(`[pageerror] ${err.message}`); this.emit(); });
+    page.on('framenavigated', (frame) => { if (frame === page.mainFrame()) { this.navigations++; this.emit(); } });
+  }
+
+  emit() { for (const l of [...this.listeners]) l(); }
+  subscribe(fn) {
+    this.listeners.add(fn);
+    const timer = setInterval(fn, 25); // DOM state is polled between console events
+    return () => { this.listeners.delete(fn); clearInterval(timer); };
+  }
+
+  mark() { return this.log.length; }
+
+  /** Waits for a console line (string prefix or RegExp) logged at or after `from`. */
+  untilLog(expected, { from = 0, timeout } = {}) {
+    const match = (l) => (expected instanceof RegExp ? expected.test(l) : l.startsWith(expected));
+    return waitFor(() => this.log.slice(from).find(match), {
+      timeout, subscribe: (f) => this.subscribe(f), describe: () => `console ${expected}; log:\n${this.log.join('\n')}`,
+    });
+  }
+
+  /** Waits until `fn` evaluated in the page returns a truthy value. */
+  async until(fn, arg, { timeout = DEFAULT_TIMEOUT } = {}) {
+    const deadline = Date.now() + timeout;
+    let last;
+    for (;;) {
+      try {
+        last = await this.page.evaluate(fn, arg);
+        if (last) return last;
+      } catch (e) {
+        last = e.message; // navigation in progress: try again
+      }
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${fn}; last: ${last}; log:\n${this.log.join('\n')}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  text(selector) { return this.page.evaluate((s) => document.querySelector(s)?.textContent ?? null, selector); }
+
+  async close() { await this.context.close(); }
+}
