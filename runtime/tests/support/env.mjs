@@ -214,12 +214,16 @@ class MemoryStorage {
   }
 }
 
-/** Stands in for protocol.js: messages travel as plain objects in both directions. */
+/**
+ * Stands in for protocol.js: server messages arrive already decoded; client messages are
+ * "encoded" as JSON-shaped plain data of the test's realm.
+ */
+const plain = (kind, message) => JSON.parse(JSON.stringify({ kind, ...message }));
 const testCodec = {
   decodeServerMessage: (data) => data,
-  encodeAck: (ack) => ({ kind: "ack", ...ack }),
-  encodeInvalidate: (message) => ({ kind: "invalidate", ...message }),
-  encodeCustom: (message) => ({ kind: "custom", ...message }),
+  encodeAck: (ack) => plain("ack", ack),
+  encodeInvalidate: (message) => plain("invalidate", message),
+  encodeCustom: (message) => plain("custom", message),
 };
 
 export const ORIGIN = "http://localhost:5173";
