@@ -165,9 +165,24 @@
     }
   }
 
-  async function handleUpdate(message, receivedAt) {
-    if (message.revision <= page.revision) return; // already in this page
-    const result = await applyUpdate(message);
+  async function handleUpdate(raw, receivedAt) {
+    if (raw.revision <= page.revision) return; // already in this page
+    const message = {
+      revision: raw.revision,
+      modules: raw.modules || [],
+      invalidate: raw.invalidate || [],
+      boundaries: raw.boundaries || [],
+      removed: raw.removed || [],
+      cssLinks: raw.cssLinks || [],
+    };
+    let result;
+    try {
+      result = await applyUpdate(message);
+    } catch (err) {
+      // A bug in the runtime itself: say so in the ack rather than going silent.
+      console.error("[hmr] internal error while applying an update", err);
+      result = { ok: false, error: errorMessage(err) };
+    }
     page.revision = message.revision;
     if (result.reloading) return;
     sendAck({
@@ -214,14 +229,15 @@
     }
   }
 
+  /** Reloads the page (returns true), unless the reload-loop guard refuses (returns false). */
   function fullReload(reason) {
-    if (page.reloading) return;
+    if (page.reloading) return true;
     const store = storage();
     const history = reloadHistory(store);
     if (history.length >= RELOAD_LOOP_LIMIT) {
       console.warn(`[hmr] not reloading (${reason}): ${history.length} reloads in ${RELOAD_LOOP_MS / 1000} s`);
       showNote(`${reason} (not reloaded: the page was reloading in a loop; reload by hand)`);
-      return;
+      return false;
     }
     page.reloading = true;
     emit("vite:beforeFullReload", { type: "full-reload", reason });
@@ -234,6 +250,7 @@
       // Storage full or denied: the reason is only lost for the next page's log.
     }
     location.reload();
+    return true;
   }
 
   /** After a full reload: log its reason and show it as a note. */

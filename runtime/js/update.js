@@ -172,8 +172,9 @@
     if (outcome.failed.length > 0 && outcome.cycle) {
       const first = outcome.failed[0];
       console.error(`[hmr] failed to update ${first.id} inside an import cycle`, first.err);
-      fullReload(`an update inside an import cycle failed: ${errorMessage(first.err)}`);
-      return { reloading: true };
+      if (fullReload(`an update inside an import cycle failed: ${errorMessage(first.err)}`)) {
+        return { reloading: true };
+      }
     }
 
     retryFailedStart(errors);
