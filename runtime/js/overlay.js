@@ -1,0 +1,176 @@
+  // ---------------------------------------------------------------------------------------------
+  // overlay.js: the error overlay. Holds the current build errors per file (from the server),
+  // runtime errors per module (from evaluation and accept callbacks) and the note left by a full
+  // reload, and renders them into `<hotloop-error-overlay>` (shadow DOM, dark panel over the top
+  // of the page; the app stays mounted underneath). The element exists only while there is
+  // something to show.
+  // ---------------------------------------------------------------------------------------------
+
+  const OVERLAY_TAG = "hotloop-error-overlay";
+  const NOTE_MS = 8000;
+  const DIAGNOSTIC_KINDS = ["syntax", "resolve", "transform", "io", "runtime"];
+
+  const overlay = {
+    /** @type {Map<string, object[]>} file → its current diagnostics. */
+    files: new Map(),
+    /** @type {Map<string, { message: string, stack: string, context: string }>} module id → error. */
+    runtime: new Map(),
+    /** @type {string | null} */
+    note: null,
+    noteTimer: null,
+    /** The close button hides the panel until something new is reported. */
+    dismissed: false,
+    /** @type {HTMLElement | null} */
+    element: null,
+  };
+
+  /** An errors message: drop the cleared files, then set the added diagnostics per file. */
+  function applyDiagnostics(added, cleared) {
+    for (const file of cleared || []) overlay.files.delete(file);
+    const byFile = new Map();
+    for (const diagnostic of added || []) {
+      const list = byFile.get(diagnostic.file);
+      if (list) list.push(diagnostic);
+      else byFile.set(diagnostic.file, [diagnostic]);
+    }
+    for (const [file, list] of byFile) overlay.files.set(file, list);
+    if (byFile.size > 0) overlay.dismissed = false;
+    for (const d of added || []) log(`error ${d.file}:${d.line}:${d.column}`);
+    renderOverlay();
+  }
+
+  /** Shows a runtime error thrown while evaluating `id` (or by its accept callback). */
+  function reportRuntimeError(err, id, context) {
+    const owner = (err !== null && typeof err === "object" && failedIn.get(err)) || id;
+    overlay.runtime.set(owner, { message: errorMessage(err), stack: errorStack(err), context });
+    overlay.dismissed = false;
+    renderOverlay();
+  }
+
+  function clearRuntimeError(id) {
+    if (overlay.runtime.delete(id)) renderOverlay();
+  }
+
+  /** The small dismissable note shown after a full reload. */
+  function showNote(text) {
+    overlay.note = text;
+    if (overlay.noteTimer !== null) clearTimeout(overlay.noteTimer);
+    overlay.noteTimer = setTimeout(dismissNote, NOTE_MS);
+    renderOverlay();
+  }
+
+  function dismissNote() {
+    if (overlay.noteTimer !== null) clearTimeout(overlay.noteTimer);
+    overlay.noteTimer = null;
+    overlay.note = null;
+    renderOverlay();
+  }
+
+  function hasErrors() {
+    return overlay.files.size > 0 || overlay.runtime.size > 0;
+  }
+
+  function h(tag, attributes, ...children) {
+    const element = document.createElement(tag);
+    for (const name in attributes) element.setAttribute(name, attributes[name]);
+    for (const child of children) {
+      if (child == null) continue;
+      element.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+    }
+    return element;
+  }
+
+  function kindName(kind) {
+    return typeof kind === "number" ? DIAGNOSTIC_KINDS[kind] || "error" : String(kind || "error");
+  }
+
+  function renderDiagnostic(d) {
+    return h(
+      "section",
+      { class: "error" },
+      h("div", { class: "loc" }, `${d.file}:${d.line}:${d.column}`, h("span", { class: "kind" }, kindName(d.kind))),
+      h("div", { class: "message" }, d.message),
+      d.codeFrame ? h("pre", { class: "frame" }, d.codeFrame) : null,
+    );
+  }
+
+  function renderRuntimeError(id, error) {
+    return h(
+      "section",
+      { class: "error runtime" },
+      h("div", { class: "loc" }, id, h("span", { class: "kind" }, "runtime")),
+      h("div", { class: "message" }, error.message),
+      h("div", { class: "context" }, error.context),
+      h("pre", { class: "frame" }, error.stack),
+    );
+  }
+
+  function renderPanel() {
+    const sections = [];
+    for (const list of overlay.files.values()) for (const d of list) sections.push(renderDiagnostic(d));
+    for (const [id, error] of overlay.runtime) sections.push(renderRuntimeError(id, error));
+    const count = sections.length;
+    const close = h("button", { class: "close", "data-action": "close", title: "Close", "aria-label": "Close" }, "×");
+    close.addEventListener("click", () => {
+      overlay.dismissed = true;
+      renderOverlay();
+    });
+    return h(
+      "div",
+      { class: "panel", role: "alert" },
+      h("header", {}, h("span", { class: "title" }, count === 1 ? "1 error" : `${count} errors`), close),
+      ...sections,
+      h("footer", {}, "Fix the code and save: the page updates in place."),
+    );
+  }
+
+  function renderNote() {
+    const close = h("button", { class: "close", "data-action": "dismiss-note", title: "Dismiss", "aria-label": "Dismiss" }, "×");
+    close.addEventListener("click", dismissNote);
+    return h("div", { class: "note", role: "status" }, h("span", {}, `Full reload: ${overlay.note}`), close);
+  }
+
+  function renderOverlay() {
+    const showPanel = hasErrors() && !overlay.dismissed;
+    const showNoteBox = overlay.note !== null;
+    if (!showPanel && !showNoteBox) {
+      if (overlay.element) overlay.element.remove();
+      overlay.element = null;
+      return;
+    }
+    if (!overlay.element) {
+      overlay.element = document.createElement(OVERLAY_TAG);
+      overlay.element.attachShadow({ mode: "open" });
+    }
+    const root = overlay.element.shadowRoot;
+    const children = [h("style", {}, OVERLAY_CSS)];
+    if (showPanel) children.push(renderPanel());
+    if (showNoteBox) children.push(renderNote());
+    root.replaceChildren(...children);
+    if (!overlay.element.parentNode) document.documentElement.appendChild(overlay.element);
+  }
+
+  const OVERLAY_CSS = `
+:host { all: initial; position: fixed; top: 0; left: 0; right: 0; z-index: 2147483647;
+  pointer-events: none; font: 13px/1.5 ui-sans-serif, system-ui, -apple-system, "Segoe UI", sans-serif; }
+.panel { pointer-events: auto; box-sizing: border-box; margin: 16px auto; width: min(960px, calc(100vw - 32px));
+  max-height: 70vh; overflow: auto; background: #18181b; color: #e4e4e7; border: 1px solid #3f3f46;
+  border-top: 3px solid #ef4444; border-radius: 8px; box-shadow: 0 12px 32px rgba(0, 0, 0, 0.45); }
+header { position: sticky; top: 0; display: flex; align-items: center; justify-content: space-between;
+  padding: 8px 14px; background: #18181b; border-bottom: 1px solid #27272a; }
+.title { font-weight: 600; color: #fca5a5; }
+button { all: unset; cursor: pointer; color: #a1a1aa; padding: 0 6px; font-size: 18px; line-height: 1; }
+button:hover, button:focus-visible { color: #fafafa; }
+.error { padding: 12px 14px; border-bottom: 1px solid #27272a; }
+.loc { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; color: #93c5fd; }
+.kind { margin-left: 8px; color: #a1a1aa; font-size: 11px; text-transform: uppercase; letter-spacing: 0.05em; }
+.message { margin: 4px 0 8px; color: #fafafa; font-weight: 500; white-space: pre-wrap; }
+.context { margin: -4px 0 8px; color: #a1a1aa; font-size: 12px; }
+pre { margin: 0; padding: 10px 12px; overflow: auto; background: #09090b; color: #d4d4d8; border-radius: 6px;
+  font: 12px/1.45 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; white-space: pre; }
+footer { padding: 8px 14px; color: #71717a; font-size: 12px; }
+.note { pointer-events: auto; position: fixed; right: 16px; bottom: 16px; display: flex; gap: 8px;
+  align-items: center; max-width: min(480px, calc(100vw - 32px)); padding: 8px 8px 8px 12px;
+  background: #18181b; color: #e4e4e7; border: 1px solid #3f3f46; border-left: 3px solid #60a5fa;
+  border-radius: 6px; box-shadow: 0 8px 24px rgba(0, 0, 0, 0.35); font-size: 12px; }
+`;

@@ -1,0 +1,190 @@
+  // ---------------------------------------------------------------------------------------------
+  // registry.js: the module registry. `define` stores factories; `require` evaluates them once,
+  // maps each specifier through the importer's deps map and hands back `module.exports`.
+  // ---------------------------------------------------------------------------------------------
+
+  /**
+   * One module of the page.
+   *
+   * state: "defined" (factory stored, never run) | "evaluating" | "evaluated" | "failed" (the
+   * first evaluation threw: requiring it rethrows) | "stale" (disposed by an update, waiting to be
+   * re-evaluated; `module` still holds the last good exports).
+   *
+   * @typedef {{
+   *   id: string,
+   *   deps: Record<string, string | null>,
+   *   factory: Function,
+   *   kind: string,
+   *   state: string,
+   *   module: { exports: any, id: string } | null,
+   *   hot: HotState | null,
+   *   data: object,
+   *   error: unknown,
+   *   require: (spec: string) => any,
+   *   refreshReg: (type: unknown, localId: string) => void,
+   * }} ModuleRecord
+   */
+
+  /** @type {Map<string, ModuleRecord>} */
+  const records = new Map();
+
+  /** Set while an update re-evaluates modules; `cycle` records meeting a module mid-evaluation. */
+  let activeUpdate = null;
+
+  /** Error object → id of the innermost module whose evaluation threw it. */
+  const failedIn = new WeakMap();
+
+  /**
+   * The React Fast Refresh runtime (react-refresh/runtime's API: `register`,
+   * `createSignatureFunctionForTransform`, `performReactRefresh`), installed by the React
+   * integration through `__hotloop.refresh = ...`. Null: `$RefreshReg$`/`$RefreshSig$` are no-ops.
+   */
+  let refreshRuntime = null;
+
+  const hasOwn = (object, key) => Object.prototype.hasOwnProperty.call(object, key);
+
+  function identitySignature(type) {
+    return type;
+  }
+
+  function refreshSig() {
+    return refreshRuntime ? refreshRuntime.createSignatureFunctionForTransform() : identitySignature;
+  }
+
+  function newRecord(id, deps, factory, kind) {
+    /** @type {ModuleRecord} */
+    const rec = {
+      id,
+      deps: deps || {},
+      factory,
+      kind,
+      state: "defined",
+      module: null,
+      hot: null,
+      data: {},
+      error: undefined,
+      require: null,
+      refreshReg: null,
+    };
+    rec.require = function require(spec) {
+      const target = rec.deps && hasOwn(rec.deps, spec) ? rec.deps[spec] : null;
+      if (target == null) {
+        throw new Error(`Cannot find module '${spec}' imported by ${rec.id}`);
+      }
+      return requireId(target, rec.id, spec);
+    };
+    rec.refreshReg = function $RefreshReg$(type, localId) {
+      if (refreshRuntime) refreshRuntime.register(type, rec.id + " " + localId);
+    };
+    return rec;
+  }
+
+  /** `__hotloop.define`: stores (or replaces) a factory; never evaluates. */
+  function define(id, deps, factory) {
+    const rec = records.get(id);
+    if (rec) {
+      rec.deps = deps || {};
+      rec.factory = factory;
+    } else {
+      records.set(id, newRecord(id, deps, factory, "js"));
+    }
+  }
+
+  /** Returns the exports of module `id`, evaluating it first when needed. */
+  function requireId(id, importer, spec) {
+    const rec = records.get(id);
+    if (!rec) {
+      throw new Error(
+        importer
+          ? `Cannot find module '${spec}' (${id}) imported by ${importer}: it was never sent to the page`
+          : `Cannot find module ${id}`,
+      );
+    }
+    switch (rec.state) {
+      case "evaluated":
+        return rec.module.exports;
+      case "evaluating":
+        // An import cycle: hand out the partial exports. swc's hoisted getter exports make the
+        // bindings live, as in ESM.
+        if (activeUpdate) activeUpdate.cycle = true;
+        return rec.module.exports;
+      case "failed":
+        throw rec.error;
+      default:
+        evaluate(rec);
+        return rec.module.exports;
+    }
+  }
+
+  function createMeta(rec, hot) {
+    return {
+      url: location.origin + rec.id,
+      hot,
+      env: ENV,
+      css(text) {
+        rec.kind = "css";
+        setModuleCss(rec.id, text);
+      },
+      /** The Fast Refresh runtime, or null: the React integration's hook point. */
+      get refresh() {
+        return refreshRuntime;
+      },
+    };
+  }
+
+  /**
+   * Runs the factory of `rec` with a fresh `module`, fresh exports and a fresh hot context (which
+   * keeps `data`). If it throws, a re-evaluation puts the last good module back (importers keep
+   * working) while a first evaluation leaves the module "failed".
+   */
+  function evaluate(rec) {
+    const previous = rec.state === "stale" ? { module: rec.module, hot: rec.hot } : null;
+    const module = { exports: {}, id: rec.id };
+    const hot = createHotState(rec);
+    rec.module = module;
+    rec.hot = hot;
+    rec.state = "evaluating";
+    rec.error = undefined;
+    try {
+      rec.factory.call(
+        module.exports,
+        module,
+        module.exports,
+        rec.require,
+        createMeta(rec, hot.api),
+        rec.refreshReg,
+        refreshSig,
+      );
+    } catch (err) {
+      detachListeners(hot);
+      if (err !== null && typeof err === "object" && !failedIn.has(err)) failedIn.set(err, rec.id);
+      if (previous) {
+        rec.module = previous.module;
+        rec.hot = previous.hot;
+        rec.state = "evaluated";
+      } else {
+        rec.state = "failed";
+        rec.error = err;
+      }
+      throw err;
+    }
+    if (previous) detachListeners(previous.hot);
+    rec.state = "evaluated";
+    clearRuntimeError(rec.id);
+  }
+
+  /** Turns factory source from an update into a function, named for DevTools and source maps. */
+  function compileFactory(id, code, revision) {
+    const source =
+      code +
+      "\n//# sourceURL=" +
+      location.origin +
+      id +
+      "?hotloop-rev=" +
+      revision +
+      "\n//# sourceMappingURL=/_hotloop/map" +
+      id +
+      "?v=" +
+      revision;
+    return (0, eval)(source);
+  }

@@ -1,0 +1,242 @@
+// The connection and page lifecycle: connect, hello, full reload, reconnect, errors overlay.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+
+import { allElements, createPage, js, SERVER_ID } from "./support/env.mjs";
+
+const app = js(
+  "/src/main.js",
+  {},
+  `globalThis.wsEvents = [];
+__hotloop_meta.hot.on("vite:ws:connect", () => wsEvents.push("connect"));
+__hotloop_meta.hot.on("vite:ws:disconnect", () => wsEvents.push("disconnect"));
+__hotloop_meta.hot.on("vite:beforeFullReload", (p) => wsEvents.push("beforeFullReload " + p.reason));
+__hotloop_meta.hot.on("vite:error", (p) => wsEvents.push("error " + p.err.loc.file + ":" + p.err.loc.line + " " + p.err.message));`,
+);
+
+test("start connects to /_hotloop/ws with binary frames and logs connected", async () => {
+  const page = createPage();
+  page.load([app], ["/src/main.js"]);
+  assert.equal(page.sockets.length, 1);
+  assert.equal(page.socket.url, "ws://localhost:5173/_hotloop/ws");
+  assert.equal(page.socket.binaryType, "arraybuffer");
+  await page.connect();
+  assert.deepEqual(page.hmrLog(), ["[hmr] connected"]);
+  assert.deepEqual(Array.from(page.get("wsEvents")), ["connect"]);
+  assert.equal(page.reloads, 0);
+  assert.equal(page.inspect().connected, true);
+});
+
+test("hello from another server instance reloads the page: server restarted", async () => {
+  const page = createPage();
+  page.load([app], ["/src/main.js"], { revision: 3 });
+  await page.connect({ serverId: "server-2", revision: 3 });
+  assert.equal(page.reloads, 1);
+  assert.equal(page.storage.getItem("hotloop:full-reload-reason"), "server restarted");
+  assert.deepEqual(Array.from(page.get("wsEvents")), ["connect", "beforeFullReload server restarted"]);
+});
+
+test("hello at another revision reloads the page: missed updates", async () => {
+  const page = createPage();
+  page.load([app], ["/src/main.js"], { revision: 3 });
+  await page.connect({ serverId: SERVER_ID, revision: 4 });
+  assert.equal(page.reloads, 1);
+  assert.equal(page.storage.getItem("hotloop:full-reload-reason"), "missed updates");
+});
+
+test("hello at the revision the page last applied keeps the page", async () => {
+  const page = createPage();
+  page.load([js("/src/a.js", {}, `__hotloop_meta.hot.accept();`)], ["/src/a.js"], { revision: 3 });
+  await page.connect({ revision: 3 });
+  await page.update({
+    revision: 4,
+    modules: [js("/src/a.js", {}, `__hotloop_meta.hot.accept();`)],
+    invalidate: ["/src/a.js"],
+    boundaries: [{ id: "/src/a.js", acceptedDep: null }],
+  });
+  await page.receive({ type: "errors", revision: 5, added: [], cleared: [] });
+  page.socket.serverClose();
+  page.runTimers();
+  await page.connect({ revision: 5 });
+  assert.equal(page.reloads, 0);
+});
+
+test("a full-reload message stores the reason; the next page logs it and shows a note", async () => {
+  const page = createPage();
+  await page.boot([app], ["/src/main.js"]);
+  await page.receive({ type: "full-reload", revision: 2, reasonCode: 1, reason: "/src/main.js changed and no module accepts it" });
+  assert.equal(page.reloads, 1);
+  assert.deepEqual(Array.from(page.get("wsEvents")), [
+    "connect",
+    "beforeFullReload /src/main.js changed and no module accepts it",
+  ]);
+
+  // The browser reloads: same sessionStorage, fresh page.
+  const next = createPage({ storage: page.storage });
+  next.load([app], ["/src/main.js"], { revision: 2 });
+  assert.deepEqual(next.hmrLog(), ["[hmr] full reload: /src/main.js changed and no module accepts it"]);
+  assert.equal(next.storage.getItem("hotloop:full-reload-reason"), null, "reported once");
+  assert.match(next.overlayText(), /Full reload: \/src\/main\.js changed and no module accepts it/);
+  // The note can be dismissed; the element is removed.
+  const dismiss = allElements(next.overlay().shadowRoot).find((e) => e.getAttribute("data-action") === "dismiss-note");
+  dismiss.dispatchEvent("click");
+  assert.equal(next.overlay(), null);
+});
+
+test("the reload note also goes away on its own", async () => {
+  const page = createPage();
+  page.storage.setItem("hotloop:full-reload-reason", "index.html changed");
+  page.load([app], ["/src/main.js"]);
+  assert.notEqual(page.overlay(), null);
+  page.runTimers();
+  assert.equal(page.overlay(), null);
+});
+
+test("a reload loop is cut short: after five quick reloads the page stays and says why", async () => {
+  const storage = createPage().storage;
+  let reloads = 0;
+  for (let i = 0; i < 6; i += 1) {
+    const page = createPage({ storage });
+    await page.boot([app], ["/src/main.js"]);
+    await page.receive({ type: "full-reload", revision: 2, reasonCode: 7, reason: "reload requested" });
+    reloads += page.reloads;
+    if (i === 5) assert.match(page.overlayText(), /reloading in a loop/);
+  }
+  assert.equal(reloads, 5);
+});
+
+test("disconnect logs, emits vite:ws:disconnect and reconnects with growing jittered delays", async () => {
+  const page = createPage();
+  await page.boot([app], ["/src/main.js"]);
+  page.socket.serverClose();
+  assert.deepEqual(page.hmrLog(), ["[hmr] connected", "[hmr] disconnected"]);
+  assert.deepEqual(Array.from(page.get("wsEvents")), ["connect", "disconnect"]);
+
+  const delays = [];
+  for (let attempt = 0; attempt < 7; attempt += 1) {
+    const [delay] = page.runTimers();
+    delays.push(delay);
+    page.socket.serverClose(); // the server is still down
+  }
+  const bases = [100, 200, 400, 800, 1600, 2000, 2000];
+  delays.forEach((delay, i) => {
+    assert.ok(delay >= bases[i] / 2 && delay <= bases[i], `attempt ${i}: ${delay} ms not within [${bases[i] / 2}, ${bases[i]}]`);
+  });
+  assert.equal(page.hmrLog().filter((l) => l === "[hmr] disconnected").length, 1, "failed attempts are not logged");
+
+  page.runTimers();
+  await page.connect();
+  assert.deepEqual(page.hmrLog(), ["[hmr] connected", "[hmr] disconnected", "[hmr] reconnected"]);
+  assert.deepEqual(Array.from(page.get("wsEvents")), ["connect", "disconnect", "connect"]);
+  // The backoff starts over after a successful connection.
+  page.socket.serverClose();
+  const [delay] = page.runTimers();
+  assert.ok(delay <= 100);
+});
+
+test("a hidden page keeps reconnecting at the slow rate and retries at once when shown", async () => {
+  const page = createPage();
+  await page.boot([app], ["/src/main.js"]);
+  page.document.setVisibility("hidden");
+  page.socket.serverClose();
+  const [delay] = page.runTimers();
+  assert.ok(delay >= 1000 && delay <= 2000, `hidden delay ${delay}`);
+  page.socket.serverClose();
+  assert.equal(page.timers.size, 1, "still trying");
+  const socketsBefore = page.sockets.length;
+  page.document.setVisibility("visible");
+  assert.equal(page.sockets.length, socketsBefore + 1, "a new attempt right away");
+  assert.equal(page.timers.size, 0);
+});
+
+test("a restarted server is detected on reconnect", async () => {
+  const page = createPage();
+  await page.boot([app], ["/src/main.js"]);
+  page.socket.serverClose();
+  page.runTimers();
+  await page.connect({ serverId: "server-after-restart" });
+  assert.equal(page.reloads, 1);
+  assert.equal(page.storage.getItem("hotloop:full-reload-reason"), "server restarted");
+});
+
+const diagnostic = {
+  kind: 0,
+  file: "/src/a.js",
+  line: 3,
+  column: 5,
+  message: "Unexpected token",
+  codeFrame: "  2 | let a = 1;\n> 3 | let = ;\n    |     ^",
+};
+
+test("an errors message shows the overlay; clearing the file removes it", async () => {
+  const page = createPage();
+  await page.boot([app], ["/src/main.js"]);
+  await page.receive({ type: "errors", revision: 2, added: [diagnostic], cleared: [] });
+  assert.ok(page.hmrLog().includes("[hmr] error /src/a.js:3:5"));
+  assert.ok(page.get("wsEvents").includes("error /src/a.js:3 Unexpected token"));
+  const overlay = page.overlay();
+  assert.notEqual(overlay, null);
+  assert.equal(overlay.parentNode, page.document.documentElement);
+  const text = page.overlayText();
+  assert.match(text, /\/src\/a\.js:3:5/);
+  assert.match(text, /Unexpected token/);
+  const frame = allElements(overlay.shadowRoot).find((e) => e.localName === "pre");
+  assert.equal(frame.textContent, diagnostic.codeFrame);
+  assert.deepEqual(page.inspect().errorFiles, ["/src/a.js"]);
+
+  await page.receive({ type: "errors", revision: 3, added: [], cleared: ["/src/a.js"] });
+  assert.equal(page.overlay(), null, "removed, not hidden");
+  assert.deepEqual(page.inspect().errorFiles, []);
+  assert.equal(page.reloads, 0);
+});
+
+test("errors are kept per file: new diagnostics for a file replace its old ones", async () => {
+  const page = createPage();
+  await page.boot([app], ["/src/main.js"]);
+  const other = { ...diagnostic, file: "/src/b.js", message: "Cannot resolve './x'", kind: 1 };
+  await page.receive({ type: "errors", revision: 2, added: [diagnostic, other], cleared: [] });
+  await page.receive({ type: "errors", revision: 3, added: [{ ...diagnostic, message: "Missing semicolon" }], cleared: [] });
+  const text = page.overlayText();
+  assert.match(text, /2 errors/);
+  assert.match(text, /Missing semicolon/);
+  assert.doesNotMatch(text, /Unexpected token/);
+  assert.match(text, /Cannot resolve '\.\/x'/);
+  await page.receive({ type: "errors", revision: 4, added: [], cleared: ["/src/a.js"] });
+  assert.match(page.overlayText(), /1 error/);
+});
+
+test("the close button removes the overlay until a new error arrives", async () => {
+  const page = createPage();
+  await page.boot([app], ["/src/main.js"]);
+  await page.receive({ type: "errors", revision: 2, added: [diagnostic], cleared: [] });
+  const close = allElements(page.overlay().shadowRoot).find((e) => e.getAttribute("data-action") === "close");
+  close.dispatchEvent("click");
+  assert.equal(page.overlay(), null);
+  await page.receive({ type: "errors", revision: 3, added: [{ ...diagnostic, line: 4 }], cleared: [] });
+  assert.match(page.overlayText(), /\/src\/a\.js:4:5/);
+});
+
+test("an error message text is shown as text, never parsed as HTML", async () => {
+  const page = createPage();
+  await page.boot([app], ["/src/main.js"]);
+  await page.receive({ type: "errors", revision: 2, added: [{ ...diagnostic, message: "<img src=x onerror=alert(1)>" }], cleared: [] });
+  assert.equal(allElements(page.overlay().shadowRoot).filter((e) => e.localName === "img").length, 0);
+  assert.match(page.overlayText(), /<img src=x onerror=alert\(1\)>/);
+});
+
+test("an undecodable message is logged and the following ones still apply", async () => {
+  const page = createPage();
+  await page.boot([app], ["/src/main.js"]);
+  page.context.HotloopProtocol = {
+    ...page.context.HotloopProtocol,
+    decodeServerMessage(data) {
+      if (data === "garbage") throw new Error("bad frame");
+      return data;
+    },
+  };
+  page.socket.serverSend("garbage");
+  await page.receive({ type: "custom", event: "x", data: 1 });
+  assert.ok(page.errorsLogged().some((line) => line.includes("cannot decode")));
+  assert.equal(page.reloads, 0);
+});

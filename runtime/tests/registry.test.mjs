@@ -1,0 +1,295 @@
+// The module registry: define/start, require through deps maps, cycles, interop, live bindings.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+
+import { createPage, esm, js, ORIGIN, runtimeSource, SWC } from "./support/env.mjs";
+
+test("define only stores; start evaluates the entries in order, each module once", () => {
+  const page = createPage();
+  page.run("globalThis.order = []");
+  page.load(
+    [
+      js("/src/a.js", { "./shared.js": "/src/shared.js" }, `order.push("a"); require("./shared.js");`),
+      js("/src/b.js", { "./shared.js": "/src/shared.js" }, `order.push("b"); require("./shared.js");`),
+      js("/src/shared.js", {}, `order.push("shared");`),
+      js("/src/unused.js", {}, `order.push("unused");`),
+    ],
+    ["/src/b.js", "/src/a.js"],
+  );
+  assert.deepEqual(Array.from(page.get("order")), ["b", "shared", "a"]);
+  assert.deepEqual(page.inspect().modules, {
+    "/src/a.js": "evaluated",
+    "/src/b.js": "evaluated",
+    "/src/shared.js": "evaluated",
+    "/src/unused.js": "defined",
+  });
+});
+
+test("define before start does not evaluate anything", () => {
+  const page = createPage();
+  page.run("globalThis.ran = false");
+  page.run(`__hotloop.define("/src/a.js", {}, ${js("/src/a.js", {}, "ran = true;").code});`);
+  assert.equal(page.get("ran"), false);
+  assert.equal(page.inspect().modules["/src/a.js"], "defined");
+});
+
+test("an import cycle hands out partial exports whose getters become live", () => {
+  const page = createPage();
+  page.load(
+    [
+      js(
+        "/src/a.js",
+        { "./b.js": "/src/b.js" },
+        esm({ name: "name", fromB: "fromB" }, `const _b = require("./b.js");
+const name = "a";
+const fromB = _b.readA();`),
+      ),
+      js(
+        "/src/b.js",
+        { "./a.js": "/src/a.js" },
+        esm({ readA: "readA", sawDuringEval: "sawDuringEval" }, `const _a = require("./a.js");
+const sawDuringEval = Object.keys(_a).join(",");
+function readA() { return "b sees " + _a.name; }`),
+      ),
+    ],
+    ["/src/a.js"],
+  );
+  const a = page.hotloop.require("/src/a.js");
+  const b = page.hotloop.require("/src/b.js");
+  // While b evaluated, a's getters were already defined (hoisted) but a's body had not run.
+  assert.equal(b.sawDuringEval, "name,fromB");
+  assert.equal(a.fromB, "b sees a");
+});
+
+test("export * re-exports through getters", () => {
+  const page = createPage();
+  page.load(
+    [
+      js(
+        "/src/main.js",
+        { "./index.js": "/src/index.js" },
+        esm({ result: "result" }, `const _index = require("./index.js");
+const result = _index.x + _index.y;`),
+      ),
+      js(
+        "/src/index.js",
+        { "./x.js": "/src/x.js", "./y.js": "/src/y.js" },
+        `"use strict";
+${SWC.esModule}
+${SWC.exportStar}
+_export_star(require("./x.js"), exports);
+_export_star(require("./y.js"), exports);`,
+      ),
+      js("/src/x.js", {}, esm({ x: "x", default: "_default" }, `const x = 1; const _default = "not re-exported";`)),
+      js("/src/y.js", {}, esm({ y: "y" }, `const y = 41;`)),
+    ],
+    ["/src/main.js"],
+  );
+  assert.equal(page.hotloop.require("/src/main.js").result, 42);
+  assert.deepEqual(Object.keys(page.hotloop.require("/src/index.js")).sort(), ["x", "y"]);
+});
+
+test("a CommonJS module is required as module.exports and interops as default and named", () => {
+  const page = createPage();
+  page.load(
+    [
+      js(
+        "/src/main.js",
+        { "cjs-lib": "/node_modules/cjs-lib/index.js" },
+        esm({ greeting: "greeting", extra: "extra", same: "same" }, `${SWC.interopDefault}
+${SWC.interopWildcard}
+const _cjslib = /*#__PURE__*/ _interop_require_default(require("cjs-lib"));
+const _ns = /*#__PURE__*/ _interop_require_wildcard(require("cjs-lib"));
+const greeting = (0, _cjslib.default)("hotloop");
+const extra = _ns.extra;
+const same = _ns.default === require("cjs-lib");`),
+      ),
+      js(
+        "/node_modules/cjs-lib/index.js",
+        {},
+        `module.exports = function greet(name) { return "hi " + name; };
+module.exports.extra = "named";`,
+      ),
+    ],
+    ["/src/main.js"],
+  );
+  const main = page.hotloop.require("/src/main.js");
+  assert.equal(main.greeting, "hi hotloop");
+  assert.equal(main.extra, "named");
+  assert.equal(main.same, true);
+  const lib = page.hotloop.require("/node_modules/cjs-lib/index.js");
+  assert.equal(typeof lib, "function", "require returns module.exports as-is");
+});
+
+test("an ESM module is required as its exports object, __esModule and all", () => {
+  const page = createPage();
+  page.load([js("/src/a.js", {}, esm({ value: "value" }, "const value = 1;"))], ["/src/a.js"]);
+  const exports = page.hotloop.require("/src/a.js");
+  assert.equal(exports.__esModule, true);
+  assert.equal(exports.value, 1);
+});
+
+test("getter exports are live bindings: importers see a mutation", () => {
+  const page = createPage();
+  page.load(
+    [
+      js(
+        "/src/main.js",
+        { "./counter.js": "/src/counter.js" },
+        esm({ before: "before", after: "after" }, `const _counter = require("./counter.js");
+const before = _counter.count;
+(0, _counter.increment)();
+(0, _counter.increment)();
+const after = _counter.count;`),
+      ),
+      js(
+        "/src/counter.js",
+        {},
+        esm({ count: "count", increment: "increment" }, `let count = 0;
+function increment() { count += 1; }`),
+      ),
+    ],
+    ["/src/main.js"],
+  );
+  const main = page.hotloop.require("/src/main.js");
+  assert.equal(main.before, 0);
+  assert.equal(main.after, 2);
+});
+
+test("a dynamic import evaluates its module only when called, inside a promise", async () => {
+  const page = createPage();
+  page.load(
+    [
+      js(
+        "/src/main.js",
+        { "./lazy.js": "/src/lazy.js" },
+        esm({ load: "load" }, `${SWC.interopWildcard}
+function load() { return Promise.resolve().then(() => /*#__PURE__*/ _interop_require_wildcard(require("./lazy.js"))); }`),
+      ),
+      js("/src/lazy.js", {}, esm({ answer: "answer" }, "const answer = 42;")),
+    ],
+    ["/src/main.js"],
+  );
+  assert.equal(page.inspect().modules["/src/lazy.js"], "defined");
+  const namespace = await page.hotloop.require("/src/main.js").load();
+  assert.equal(namespace.answer, 42);
+  assert.equal(page.inspect().modules["/src/lazy.js"], "evaluated");
+});
+
+test("an unresolved import throws an error naming the importer and the specifier", () => {
+  const page = createPage();
+  page.load(
+    [
+      js(
+        "/src/main.js",
+        { "./missing.js": null },
+        `let message = null;
+try { require("./missing.js"); } catch (err) { message = err.message; }
+globalThis.caught = message;
+require("./not-in-deps.js");`,
+      ),
+    ],
+    ["/src/main.js"],
+  );
+  assert.equal(page.get("caught"), "Cannot find module './missing.js' imported by /src/main.js");
+  // The uncaught one failed the start: logged and shown in the overlay, not thrown at the page.
+  assert.equal(page.inspect().modules["/src/main.js"], "failed");
+  assert.match(page.overlayText(), /Cannot find module '\.\/not-in-deps\.js' imported by \/src\/main\.js/);
+});
+
+test("a failed module rethrows its error to every later importer", () => {
+  const page = createPage();
+  page.load(
+    [
+      js("/src/bad.js", {}, `throw new Error("boom");`),
+      js(
+        "/src/main.js",
+        { "./bad.js": "/src/bad.js" },
+        `let again = null;
+try { require("./bad.js"); } catch (err) { again = err.message; }
+globalThis.again = again;`,
+      ),
+    ],
+    ["/src/bad.js", "/src/main.js"],
+  );
+  assert.equal(page.get("again"), "boom");
+  assert.equal(page.inspect().modules["/src/bad.js"], "failed");
+  assert.equal(page.inspect().modules["/src/main.js"], "evaluated");
+});
+
+test("import.meta is __hotloop_meta: url, env and a hot context", () => {
+  const page = createPage();
+  page.load(
+    [
+      js(
+        "/src/meta.js",
+        {},
+        `globalThis.meta = {
+  url: __hotloop_meta.url,
+  env: __hotloop_meta.env,
+  hasHot: typeof __hotloop_meta.hot.accept === "function",
+  nodeEnv: process.env.NODE_ENV,
+  refresh: __hotloop_meta.refresh,
+};`,
+      ),
+    ],
+    ["/src/meta.js"],
+  );
+  const meta = page.get("meta");
+  assert.equal(meta.url, ORIGIN + "/src/meta.js");
+  assert.deepEqual({ ...meta.env }, { MODE: "development", DEV: true, PROD: false, SSR: false, BASE_URL: "/" });
+  assert.equal(meta.hasHot, true);
+  assert.equal(meta.nodeEnv, "development");
+  assert.equal(meta.refresh, null);
+});
+
+test("$RefreshReg$ and $RefreshSig$ reach the refresh runtime once it is installed", () => {
+  const page = createPage();
+  page.run(`globalThis.registered = [];
+__hotloop.refresh = {
+  register(type, id) { registered.push(id); },
+  createSignatureFunctionForTransform() { return function sign(type) { return type; }; },
+  performReactRefresh() {},
+};`);
+  page.load(
+    [
+      js(
+        "/src/App.jsx",
+        {},
+        `var _s = $RefreshSig$();
+function App() { _s(); return null; }
+_s(App, "abc");
+$RefreshReg$(App, "App");`,
+      ),
+    ],
+    ["/src/App.jsx"],
+  );
+  assert.deepEqual(Array.from(page.get("registered")), ["/src/App.jsx App"]);
+});
+
+test("without a refresh runtime $RefreshReg$/$RefreshSig$ are harmless", () => {
+  const page = createPage();
+  page.load(
+    [js("/src/App.jsx", {}, `var _s = $RefreshSig$(); function App() {} globalThis.same = _s(App, "k") === App; $RefreshReg$(App, "App");`)],
+    ["/src/App.jsx"],
+  );
+  assert.equal(page.get("same"), true);
+});
+
+test("the full script, protocol.js included, defines only the allowed globals", () => {
+  const page = createPage({ withProtocol: true });
+  const added = Object.getOwnPropertyNames(page.context).filter((name) => !page.globalsBefore.has(name));
+  const allowed = new Set(["__hotloop", "HotloopProtocol", "process"]);
+  assert.deepEqual(added.filter((name) => !allowed.has(name)), []);
+  assert.equal(typeof page.hotloop.define, "function");
+  assert.equal(typeof page.hotloop.start, "function");
+});
+
+test("loading the runtime a second time keeps the first registry", () => {
+  const page = createPage();
+  page.load([js("/src/a.js", {}, esm({ v: "v" }, "const v = 1;"))], ["/src/a.js"]);
+  page.run(runtimeSource({ withProtocol: false }));
+  assert.equal(page.get("__hotloop"), page.hotloop);
+  assert.equal(page.hotloop.require("/src/a.js").v, 1);
+});

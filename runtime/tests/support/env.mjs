@@ -1,0 +1,505 @@
+// Test support: loads the runtime into a `node:vm` context with the few browser objects it
+// touches (a small DOM, location, sessionStorage, WebSocket, timers) and drives it the way the
+// server would, with decoded protocol messages.
+
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+import vm from "node:vm";
+
+const JS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "js");
+
+/** The runtime files in load order, from `runtime/js/ORDER` (the list lib.rs follows). */
+export function runtimeFiles() {
+  return readFileSync(path.join(JS_DIR, "ORDER"), "utf8")
+    .split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean);
+}
+
+/** The concatenated runtime; `withProtocol: false` leaves out protocol.js (tests use a codec). */
+export function runtimeSource({ withProtocol = true } = {}) {
+  return runtimeFiles()
+    .filter((name) => withProtocol || name !== "protocol.js")
+    .map((name) => readFileSync(path.join(JS_DIR, name), "utf8"))
+    .join("");
+}
+
+// ------------------------------------------------------------------------------------------------
+// A minimal DOM.
+
+class FakeEventTarget {
+  #listeners = new Map();
+  addEventListener(type, fn, options) {
+    const list = this.#listeners.get(type) ?? [];
+    list.push({ fn, once: Boolean(options && options.once) });
+    this.#listeners.set(type, list);
+  }
+  removeEventListener(type, fn) {
+    const list = this.#listeners.get(type);
+    if (list) this.#listeners.set(type, list.filter((l) => l.fn !== fn));
+  }
+  dispatchEvent(event) {
+    if (typeof event === "string") event = { type: event };
+    event.target ??= this;
+    for (const listener of (this.#listeners.get(event.type) ?? []).slice()) {
+      if (listener.once) this.removeEventListener(event.type, listener.fn);
+      listener.fn.call(this, event);
+    }
+  }
+  listenerCount(type) {
+    return (this.#listeners.get(type) ?? []).length;
+  }
+}
+
+class FakeNode extends FakeEventTarget {
+  parentNode = null;
+  childNodes = [];
+  appendChild(child) {
+    if (child.parentNode) child.parentNode.removeChild(child);
+    child.parentNode = this;
+    this.childNodes.push(child);
+    return child;
+  }
+  insertBefore(child, reference) {
+    if (reference == null) return this.appendChild(child);
+    if (child.parentNode) child.parentNode.removeChild(child);
+    const at = this.childNodes.indexOf(reference);
+    if (at === -1) throw new Error("insertBefore: reference is not a child");
+    child.parentNode = this;
+    this.childNodes.splice(at, 0, child);
+    return child;
+  }
+  removeChild(child) {
+    const at = this.childNodes.indexOf(child);
+    if (at === -1) throw new Error("removeChild: not a child");
+    this.childNodes.splice(at, 1);
+    child.parentNode = null;
+    return child;
+  }
+  remove() {
+    if (this.parentNode) this.parentNode.removeChild(this);
+  }
+  replaceChildren(...children) {
+    for (const child of this.childNodes) child.parentNode = null;
+    this.childNodes = [];
+    for (const child of children) {
+      if (!(child instanceof FakeNode)) throw new TypeError(`replaceChildren: not a node: ${child}`);
+      this.appendChild(child);
+    }
+  }
+  get nextSibling() {
+    if (!this.parentNode) return null;
+    const siblings = this.parentNode.childNodes;
+    return siblings[siblings.indexOf(this) + 1] ?? null;
+  }
+  get textContent() {
+    return this.childNodes.map((c) => c.textContent).join("");
+  }
+  set textContent(value) {
+    this.replaceChildren(new FakeText(String(value)));
+  }
+  /** Descendant elements (shadow roots excluded) named `tag`, in document order. */
+  querySelectorAll(tag) {
+    const found = [];
+    const walk = (node) => {
+      for (const child of node.childNodes) {
+        if (child instanceof FakeElement && child.localName === tag) found.push(child);
+        walk(child);
+      }
+    };
+    walk(this);
+    return found;
+  }
+}
+
+class FakeText extends FakeNode {
+  constructor(data) {
+    super();
+    this.data = data;
+  }
+  get textContent() {
+    return this.data;
+  }
+  set textContent(value) {
+    this.data = String(value);
+  }
+}
+
+export class FakeElement extends FakeNode {
+  #attributes = new Map();
+  shadowRoot = null;
+  constructor(tag) {
+    super();
+    this.localName = tag.toLowerCase();
+    this.tagName = tag.toUpperCase();
+  }
+  setAttribute(name, value) {
+    this.#attributes.set(name, String(value));
+  }
+  getAttribute(name) {
+    return this.#attributes.has(name) ? this.#attributes.get(name) : null;
+  }
+  hasAttribute(name) {
+    return this.#attributes.has(name);
+  }
+  removeAttribute(name) {
+    this.#attributes.delete(name);
+  }
+  attachShadow({ mode }) {
+    if (!this.localName.includes("-")) throw new Error("attachShadow: not a custom element name");
+    if (this.shadowRoot) throw new Error("attachShadow: already has a shadow root");
+    this.shadowRoot = new FakeNode();
+    this.shadowRoot.mode = mode;
+    this.shadowRoot.host = this;
+    return this.shadowRoot;
+  }
+  cloneNode(deep = false) {
+    const copy = new FakeElement(this.localName);
+    for (const [name, value] of this.#attributes) copy.setAttribute(name, value);
+    if (deep) for (const child of this.childNodes) copy.appendChild(child.cloneNode(true));
+    return copy;
+  }
+}
+
+class FakeDocument extends FakeNode {
+  visibilityState = "visible";
+  constructor() {
+    super();
+    this.documentElement = this.appendChild(new FakeElement("html"));
+    this.head = this.documentElement.appendChild(new FakeElement("head"));
+    this.body = this.documentElement.appendChild(new FakeElement("body"));
+  }
+  createElement(tag) {
+    return new FakeElement(tag);
+  }
+  createTextNode(data) {
+    return new FakeText(String(data));
+  }
+  setVisibility(state) {
+    this.visibilityState = state;
+    this.dispatchEvent("visibilitychange");
+  }
+}
+
+/** Every element in `root`'s tree, shadow roots included. */
+export function allElements(root) {
+  const found = [];
+  const walk = (node) => {
+    for (const child of node.childNodes) {
+      if (child instanceof FakeElement) {
+        found.push(child);
+        if (child.shadowRoot) walk(child.shadowRoot);
+      }
+      walk(child);
+    }
+  };
+  walk(root);
+  return found;
+}
+
+// ------------------------------------------------------------------------------------------------
+// The rest of the browser.
+
+class MemoryStorage {
+  #items = new Map();
+  getItem(key) {
+    return this.#items.has(key) ? this.#items.get(key) : null;
+  }
+  setItem(key, value) {
+    this.#items.set(key, String(value));
+  }
+  removeItem(key) {
+    this.#items.delete(key);
+  }
+}
+
+/**
+ * Stands in for protocol.js: server messages arrive already decoded; client messages are
+ * "encoded" as JSON-shaped plain data of the test's realm.
+ */
+const plain = (kind, message) => JSON.parse(JSON.stringify({ kind, ...message }));
+const testCodec = {
+  decodeServerMessage: (data) => data,
+  encodeAck: (ack) => plain("ack", ack),
+  encodeInvalidate: (message) => plain("invalidate", message),
+  encodeCustom: (message) => plain("custom", message),
+};
+
+export const ORIGIN = "http://localhost:5173";
+export const SERVER_ID = "server-1";
+
+/** The first line of every factory, exactly as the engine emits it. */
+export const FACTORY_HEADER =
+  "(function (module, exports, require, __hotloop_meta, $RefreshReg$, $RefreshSig$) {";
+
+export function factory(body) {
+  return `${FACTORY_HEADER}\n${body}\n})`;
+}
+
+/** A module as the update message carries it. */
+export function js(id, deps, body) {
+  return { id, kind: "js", deps, code: factory(body) };
+}
+
+export function css(id, deps, body) {
+  return { id, kind: "css", deps, code: factory(body) };
+}
+
+/**
+ * swc's common_js output helpers (written out here in the shape swc inlines them).
+ * `_export` defines getter exports; the interop helpers wrap CommonJS modules.
+ */
+export const SWC = {
+  esModule: `Object.defineProperty(exports, "__esModule", { value: true });`,
+  export: `function _export(target, all) {
+    for (var name in all) Object.defineProperty(target, name, { enumerable: true, get: all[name] });
+}`,
+  interopDefault: `function _interop_require_default(obj) {
+    return obj && obj.__esModule ? obj : { default: obj };
+}`,
+  interopWildcard: `function _getRequireWildcardCache(nodeInterop) {
+    if (typeof WeakMap !== "function") return null;
+    var cacheBabelInterop = new WeakMap();
+    var cacheNodeInterop = new WeakMap();
+    return (_getRequireWildcardCache = function (nodeInterop) {
+        return nodeInterop ? cacheNodeInterop : cacheBabelInterop;
+    })(nodeInterop);
+}
+function _interop_require_wildcard(obj, nodeInterop) {
+    if (!nodeInterop && obj && obj.__esModule) return obj;
+    if (obj === null || (typeof obj !== "object" && typeof obj !== "function")) return { default: obj };
+    var cache = _getRequireWildcardCache(nodeInterop);
+    if (cache && cache.has(obj)) return cache.get(obj);
+    var newObj = { __proto__: null };
+    for (var key in obj) {
+        if (key !== "default" && Object.prototype.hasOwnProperty.call(obj, key)) {
+            var desc = Object.getOwnPropertyDescriptor(obj, key);
+            if (desc && (desc.get || desc.set)) Object.defineProperty(newObj, key, desc);
+            else newObj[key] = obj[key];
+        }
+    }
+    newObj.default = obj;
+    if (cache) cache.set(obj, newObj);
+    return newObj;
+}`,
+  exportStar: `function _export_star(from, to) {
+    Object.keys(from).forEach(function (k) {
+        if (k !== "default" && !Object.prototype.hasOwnProperty.call(to, k)) {
+            Object.defineProperty(to, k, { enumerable: true, get: function () { return from[k]; } });
+        }
+    });
+    return from;
+}`,
+};
+
+/**
+ * A module body in swc's ESM-lowered shape: `"use strict"`, the `__esModule` marker and getter
+ * exports for `names` (each name maps to the local binding it reads).
+ */
+export function esm(names, body) {
+  const getters = Object.entries(names)
+    .map(([name, local]) => `    ${name}: function () { return ${local}; }`)
+    .join(",\n");
+  return `"use strict";
+${SWC.esModule}
+${SWC.export}
+_export(exports, {
+${getters}
+});
+${body}`;
+}
+
+// ------------------------------------------------------------------------------------------------
+// The environment.
+
+/**
+ * A fresh page. `storage` carries sessionStorage over a simulated reload.
+ */
+export function createPage({ storage = new MemoryStorage(), withProtocol = false } = {}) {
+  const logs = [];
+  const sockets = [];
+  const timers = new Map();
+  let nextTimer = 1;
+  let reloads = 0;
+  const document = new FakeDocument();
+
+  const record = (level) => (...args) => {
+    logs.push({ level, text: args.map((a) => (a instanceof Error ? a.message : String(a))).join(" ") });
+  };
+  const console = {
+    log: record("log"),
+    info: record("info"),
+    warn: record("warn"),
+    error: record("error"),
+    debug: record("debug"),
+  };
+
+  class FakeWebSocket extends FakeEventTarget {
+    static CONNECTING = 0;
+    static OPEN = 1;
+    static CLOSED = 3;
+    constructor(url) {
+      super();
+      this.url = url;
+      this.readyState = 0;
+      this.binaryType = "blob";
+      this.sent = [];
+      sockets.push(this);
+    }
+    send(data) {
+      if (this.readyState !== 1) throw new Error("WebSocket is not open");
+      this.sent.push(data);
+    }
+    close() {
+      this.serverClose();
+    }
+    // The server's side.
+    serverOpen() {
+      this.readyState = 1;
+      this.dispatchEvent("open");
+    }
+    serverSend(message) {
+      this.dispatchEvent({ type: "message", data: message });
+    }
+    serverClose() {
+      if (this.readyState === 3) return;
+      this.readyState = 3;
+      this.dispatchEvent("close");
+    }
+  }
+
+  const location = {
+    origin: ORIGIN,
+    host: "localhost:5173",
+    protocol: "http:",
+    href: ORIGIN + "/",
+    reload() {
+      reloads += 1;
+    },
+  };
+
+  const sandbox = {
+    console,
+    document,
+    location,
+    sessionStorage: storage,
+    WebSocket: FakeWebSocket,
+    URL,
+    performance,
+    setTimeout(fn, ms) {
+      const id = nextTimer++;
+      timers.set(id, { fn, ms });
+      return id;
+    },
+    clearTimeout(id) {
+      timers.delete(id);
+    },
+  };
+  if (!withProtocol) sandbox.HotloopProtocol = testCodec;
+  const context = vm.createContext(sandbox);
+  const globalsBefore = new Set(Object.getOwnPropertyNames(context));
+  vm.runInContext(runtimeSource({ withProtocol }), context, { filename: "runtime.js" });
+  const hotloop = context.__hotloop;
+
+  const page = {
+    context,
+    document,
+    storage,
+    logs,
+    sockets,
+    timers,
+    hotloop,
+    globalsBefore,
+    get reloads() {
+      return reloads;
+    },
+    /** Runs code in the page (a chunk, or a probe). */
+    run(code) {
+      return vm.runInContext(code, context);
+    },
+    /** `__hotloop.inspect()` as plain data of this realm. */
+    inspect() {
+      return JSON.parse(JSON.stringify(hotloop.inspect()));
+    },
+    /** The `[hmr] ...` lifecycle lines, in order. */
+    hmrLog() {
+      return logs.filter((l) => l.level === "info" && l.text.startsWith("[hmr] ")).map((l) => l.text);
+    },
+    errorsLogged() {
+      return logs.filter((l) => l.level === "error").map((l) => l.text);
+    },
+    /** A page-side value, e.g. `page.get("seen")` for `globalThis.seen`. */
+    get(name) {
+      return context[name];
+    },
+    /** Evaluates a chunk: `define` for each module, then `start`. */
+    load(modules, entries, { revision = 1, serverId = SERVER_ID } = {}) {
+      const defines = modules
+        .map((m) => `__hotloop.define(${JSON.stringify(m.id)}, ${JSON.stringify(m.deps)}, ${m.code});`)
+        .join("\n");
+      vm.runInContext(
+        `${defines}\n__hotloop.start(${JSON.stringify(entries)}, ${JSON.stringify({ revision, serverId })});`,
+        context,
+        { filename: "chunk.js" },
+      );
+    },
+    get socket() {
+      return sockets[sockets.length - 1];
+    },
+    /** Opens the current socket and greets like the server does. */
+    async connect({ revision = 1, serverId = SERVER_ID } = {}) {
+      page.socket.serverOpen();
+      await page.receive({ type: "hello", protocol: 1, serverId, revision });
+    },
+    /** Loads a chunk, connects, and waits until the hello was handled. */
+    async boot(modules, entries, options = {}) {
+      page.load(modules, entries, options);
+      await page.connect(options);
+    },
+    /** Delivers one server message and waits until the runtime handled everything received. */
+    async receive(message) {
+      page.socket.serverSend(message);
+      await hotloop.whenIdle();
+    },
+    /** Sends an update (missing fields empty) and returns the ack it produced, if any. */
+    async update(fields) {
+      const before = page.socket.sent.length;
+      await page.receive(updateMessage(fields));
+      return page.socket.sent.slice(before).find((m) => m.kind === "ack");
+    },
+    /** Messages the page sent to the server, of one kind. */
+    sent(kind) {
+      return sockets.flatMap((s) => s.sent).filter((m) => m.kind === kind);
+    },
+    /** Runs the timers due now (in registration order); returns the delays they had. */
+    runTimers() {
+      const due = Array.from(timers.entries());
+      timers.clear();
+      for (const [, timer] of due) timer.fn();
+      return due.map(([, timer]) => timer.ms);
+    },
+    /** The overlay element, or null. */
+    overlay() {
+      return document.documentElement.querySelectorAll("hotloop-error-overlay")[0] ?? null;
+    },
+    overlayText() {
+      const element = page.overlay();
+      return element ? element.shadowRoot.childNodes.filter((n) => n.localName !== "style").map((n) => n.textContent).join("\n") : null;
+    },
+  };
+  return page;
+}
+
+export function updateMessage(fields) {
+  return {
+    type: "update",
+    modules: [],
+    invalidate: [],
+    boundaries: [],
+    removed: [],
+    cssLinks: [],
+    changedFiles: [],
+    ...fields,
+  };
+}
