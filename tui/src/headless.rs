@@ -309,7 +309,7 @@ enum JsonEvent<'a> {
         graph: JsonGraph,
         cold_start_ms: f64,
     },
-    Change {
+    ChangeDetected {
         files: &'a [String],
     },
     Update {
@@ -317,7 +317,7 @@ enum JsonEvent<'a> {
         files: &'a [String],
         outcome: JsonOutcome<'a>,
         /// Phase name → milliseconds.
-        phases: BTreeMap<&'static str, f64>,
+        phases_ms: BTreeMap<&'static str, f64>,
         server_total_ms: f64,
         clients: usize,
         invalidation: JsonInvalidation<'a>,
@@ -418,8 +418,9 @@ struct JsonQueryMemory<'a> {
     bytes: usize,
 }
 
+/// Milliseconds with microsecond precision (`0.3`, not `0.30000000000000004`).
 fn millis(duration: std::time::Duration) -> f64 {
-    format::millis(duration)
+    duration.as_micros() as f64 / 1000.0
 }
 
 impl From<&GraphStats> for JsonGraph {
@@ -449,7 +450,7 @@ impl<'a> From<&'a EngineEvent> for JsonEvent<'a> {
                 graph: graph.into(),
                 cold_start_ms: millis(*cold_start),
             },
-            EngineEvent::ChangeDetected { files } => JsonEvent::Change { files },
+            EngineEvent::ChangeDetected { files } => JsonEvent::ChangeDetected { files },
             EngineEvent::Update(report) => {
                 let outcome = match &report.outcome {
                     UpdateOutcome::NoChange => JsonOutcome::NoChange,
@@ -474,7 +475,7 @@ impl<'a> From<&'a EngineEvent> for JsonEvent<'a> {
                     revision: report.revision,
                     files: &report.files,
                     outcome,
-                    phases: report
+                    phases_ms: report
                         .phases
                         .iter()
                         .map(|(phase, duration)| (phase.name(), millis(*duration)))
@@ -575,5 +576,342 @@ pub fn level_name(level: tracing::Level) -> &'static str {
         tracing::Level::INFO => "info",
         tracing::Level::DEBUG => "debug",
         tracing::Level::TRACE => "trace",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use engine::graph::GraphBuilder;
+    use engine::telemetry::{InvalidationProfile, MemoryStats, Phase};
+    use expect_test::{Expect, expect};
+
+    use super::*;
+
+    fn ms(tenths: u64) -> Duration {
+        Duration::from_micros(tenths * 100)
+    }
+
+    fn update(revision: u32, outcome: UpdateOutcome) -> EngineEvent {
+        EngineEvent::Update(Box::new(UpdateReport {
+            revision,
+            files: vec!["src/counter.js".into()],
+            outcome,
+            phases: vec![
+                (Phase::Coalesce, ms(20)),
+                (Phase::Read, ms(1)),
+                (Phase::Parse, ms(9)),
+                (Phase::Emit, ms(4)),
+                (Phase::Plan, ms(1)),
+                (Phase::Send, ms(2)),
+            ],
+            server_total: ms(18),
+            clients: 2,
+            invalidation: InvalidationProfile {
+                changed_inputs: vec!["/src/counter.js".into()],
+                executed: vec![
+                    ("parsed_module".into(), "/src/counter.js".into()),
+                    ("emitted_module".into(), "/src/counter.js".into()),
+                ],
+                reused: vec![("module_imports".into(), "/src/counter.js".into())],
+            },
+        }))
+    }
+
+    /// One of every event.
+    fn every_event() -> Vec<EngineEvent> {
+        let diagnostic = Diagnostic {
+            kind: DiagnosticKind::Syntax,
+            file: "/src/a.js".into(),
+            line: 3,
+            column: 9,
+            message: "Expected ';'".into(),
+            code_frame: "  2 | let a = 1\n> 3 | let b = 2 3\n    |         ^".into(),
+        };
+        vec![
+            EngineEvent::Ready {
+                url: "http://127.0.0.1:3000/".into(),
+                root: "/home/dev/app".into(),
+                graph: GraphStats {
+                    modules: 312,
+                    edges: 540,
+                    boundaries: 12,
+                    css: 4,
+                    assets: 1,
+                    node_modules: 120,
+                },
+                cold_start: Duration::from_micros(41_200),
+            },
+            EngineEvent::ClientConnected {
+                client: 1,
+                user_agent: "Mozilla/5.0 (X11; Linux x86_64) Chrome/126".into(),
+            },
+            EngineEvent::ChangeDetected {
+                files: vec!["src/counter.js".into()],
+            },
+            update(
+                12,
+                UpdateOutcome::Hot {
+                    modules: vec!["/src/counter.js".into()],
+                    boundaries: vec!["/src/counter.js".into()],
+                    css_only: false,
+                },
+            ),
+            EngineEvent::Applied {
+                client: 1,
+                revision: 12,
+                ok: true,
+                apply: ms(31),
+                end_to_end: Some(ms(94)),
+                error: None,
+            },
+            update(
+                13,
+                UpdateOutcome::Hot {
+                    modules: vec!["/src/app.css".into()],
+                    boundaries: vec!["/src/app.css".into()],
+                    css_only: true,
+                },
+            ),
+            update(
+                14,
+                UpdateOutcome::FullReload {
+                    reason: "/src/main.js changed and no module accepts it".into(),
+                },
+            ),
+            update(15, UpdateOutcome::NoChange),
+            update(16, UpdateOutcome::Errors { count: 1 }),
+            EngineEvent::Diagnostics(Arc::from([diagnostic])),
+            EngineEvent::Applied {
+                client: 1,
+                revision: 17,
+                ok: false,
+                apply: ms(5),
+                end_to_end: None,
+                error: Some("TypeError: x is undefined".into()),
+            },
+            EngineEvent::Diagnostics(Arc::from([])),
+            EngineEvent::GraphChanged(GraphStats {
+                modules: 313,
+                edges: 541,
+                ..GraphStats::default()
+            }),
+            EngineEvent::GraphSnapshot(Arc::new(GraphBuilder::default().finish())),
+            EngineEvent::Memory(MemoryStats {
+                rss_bytes: 84 << 20,
+                allocator_committed: 60 << 20,
+                allocator_peak: 72 << 20,
+                queries: vec![("parsed_module".into(), 312, 9 << 20)],
+                emitted_code_bytes: 1 << 20,
+                source_map_bytes: 2 << 20,
+            }),
+            EngineEvent::WatcherDegraded {
+                message: "inotify watch limit reached; rescanned".into(),
+            },
+            EngineEvent::Log {
+                level: tracing::Level::WARN,
+                message: "hotloop_engine::watcher: event queue overflowed".into(),
+            },
+            EngineEvent::ClientDisconnected { client: 1 },
+        ]
+    }
+
+    #[track_caller]
+    fn check(opts: HeadlessOptions, expect: Expect) {
+        let mut out = Vec::new();
+        for event in every_event() {
+            print_event(&mut out, &event, &opts).unwrap();
+        }
+        let text = String::from_utf8(out).unwrap();
+        if !opts.color {
+            assert!(!text.contains('\x1b'), "no ANSI codes unless asked");
+        }
+        expect.assert_eq(&text);
+    }
+
+    #[test]
+    fn text_lines_for_every_event() {
+        check(
+            HeadlessOptions::default(),
+            expect![[r#"
+                  ➜  hotloop ready at http://127.0.0.1:3000/ (312 modules, 41 ms)
+                client 1 connected (Mozilla/5.0 (X11; Linux x86_64) Chrome/126)
+                change: src/counter.js
+                hot update r12: 1 module → 1 boundary (/src/counter.js) in 1.8 ms, sent to 2 clients
+                applied r12 in 3.1 ms (save→applied 9.4 ms)
+                css update r13: 1 stylesheet (/src/app.css) in 1.8 ms, sent to 2 clients
+                full reload r14: /src/main.js changed and no module accepts it
+                no change r15: nothing the browser runs changed (1.8 ms)
+                build failed r16: 1 error, the page keeps its last good state
+                error: /src/a.js:3:9: Expected ';'
+                  2 | let a = 1
+                > 3 | let b = 2 3
+                    |         ^
+                error: client 1 failed to apply r17: TypeError: x is undefined
+                errors cleared
+                warning: hot reloading degraded: inotify watch limit reached; rescanned
+                warn: hotloop_engine::watcher: event queue overflowed
+                client 1 disconnected
+            "#]],
+        );
+    }
+
+    #[test]
+    fn verbose_adds_phases_graph_and_memory() {
+        check(
+            HeadlessOptions {
+                verbose: true,
+                ..HeadlessOptions::default()
+            },
+            expect![[r#"
+                  ➜  hotloop ready at http://127.0.0.1:3000/ (312 modules, 41 ms)
+                     root: /home/dev/app
+                     graph: 312 modules, 540 edges, 12 boundaries, 4 css, 1 asset, 120 in node_modules
+                client 1 connected (Mozilla/5.0 (X11; Linux x86_64) Chrome/126)
+                change: src/counter.js
+                hot update r12: 1 module → 1 boundary (/src/counter.js) in 1.8 ms, sent to 2 clients
+                  coalesce 2.0 read 0.1 parse 0.9 emit 0.4 plan 0.1 send 0.2
+                applied r12 in 3.1 ms (save→applied 9.4 ms) on client 1
+                css update r13: 1 stylesheet (/src/app.css) in 1.8 ms, sent to 2 clients
+                  coalesce 2.0 read 0.1 parse 0.9 emit 0.4 plan 0.1 send 0.2
+                full reload r14: /src/main.js changed and no module accepts it
+                  coalesce 2.0 read 0.1 parse 0.9 emit 0.4 plan 0.1 send 0.2
+                no change r15: nothing the browser runs changed (1.8 ms)
+                  coalesce 2.0 read 0.1 parse 0.9 emit 0.4 plan 0.1 send 0.2
+                build failed r16: 1 error, the page keeps its last good state
+                  coalesce 2.0 read 0.1 parse 0.9 emit 0.4 plan 0.1 send 0.2
+                error: /src/a.js:3:9: Expected ';'
+                  2 | let a = 1
+                > 3 | let b = 2 3
+                    |         ^
+                error: client 1 failed to apply r17: TypeError: x is undefined
+                errors cleared
+                graph: 313 modules, 541 edges, 0 boundaries, 0 css, 0 assets, 0 in node_modules
+                memory: rss 84.0 MiB, allocator 60.0 MiB (peak 72.0 MiB), code 1.0 MiB, source maps 2.0 MiB
+                warning: hot reloading degraded: inotify watch limit reached; rescanned
+                warn: hotloop_engine::watcher: event queue overflowed
+                client 1 disconnected
+            "#]],
+        );
+    }
+
+    #[test]
+    fn json_is_one_object_per_event() {
+        let opts = HeadlessOptions {
+            format: LogFormat::Json,
+            color: true,
+            ..HeadlessOptions::default()
+        };
+        let mut out = Vec::new();
+        for event in every_event() {
+            print_event(&mut out, &event, &opts).unwrap();
+        }
+        let text = String::from_utf8(out).unwrap();
+        assert!(!text.contains('\x1b'), "JSON is never coloured");
+        let names: Vec<String> = text
+            .lines()
+            .map(|line| {
+                let value: serde_json::Value = serde_json::from_str(line).unwrap();
+                value["event"].as_str().unwrap().to_owned()
+            })
+            .collect();
+        assert_eq!(names.len(), every_event().len(), "one line per event");
+        expect!["ready client_connected change_detected update applied update update update update diagnostics applied diagnostics graph_changed graph_snapshot memory watcher_degraded log client_disconnected"].assert_eq(&names.join(" "));
+        // The full shape of the two richest events.
+        let update = text.lines().nth(3).unwrap();
+        let update: serde_json::Value = serde_json::from_str(update).unwrap();
+        expect![[r#"
+            {
+              "event": "update",
+              "revision": 12,
+              "files": [
+                "src/counter.js"
+              ],
+              "outcome": {
+                "kind": "hot",
+                "modules": [
+                  "/src/counter.js"
+                ],
+                "boundaries": [
+                  "/src/counter.js"
+                ],
+                "css_only": false
+              },
+              "phases_ms": {
+                "coalesce": 2.0,
+                "emit": 0.4,
+                "parse": 0.9,
+                "plan": 0.1,
+                "read": 0.1,
+                "send": 0.2
+              },
+              "server_total_ms": 1.8,
+              "clients": 2,
+              "invalidation": {
+                "changed_inputs": [
+                  "/src/counter.js"
+                ],
+                "executed": 2,
+                "reused": 1,
+                "executed_by_query": {
+                  "emitted_module": 1,
+                  "parsed_module": 1
+                }
+              }
+            }"#]]
+        .assert_eq(&serde_json::to_string_pretty(&update).unwrap());
+        let applied: serde_json::Value =
+            serde_json::from_str(text.lines().nth(4).unwrap()).unwrap();
+        expect![[r#"{"event":"applied","client":1,"revision":12,"ok":true,"apply_ms":3.1,"end_to_end_ms":9.4,"error":null}"#]].assert_eq(&applied.to_string());
+    }
+
+    #[test]
+    fn color_paints_only_the_leading_words() {
+        let opts = HeadlessOptions {
+            color: true,
+            ..HeadlessOptions::default()
+        };
+        let mut out = Vec::new();
+        print_event(&mut out, &every_event()[3], &opts).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "\x1b[32mhot update\x1b[0m r12: 1 module → 1 boundary (/src/counter.js) in 1.8 ms, \
+             sent to 2 clients\n"
+        );
+    }
+
+    #[test]
+    fn run_skips_repeated_diagnostics_and_stops_when_the_channel_closes() {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let diagnostics = |message: &str| {
+            EngineEvent::Diagnostics(Arc::from([Diagnostic {
+                kind: DiagnosticKind::Resolve,
+                file: "/src/a.js".into(),
+                line: 1,
+                column: 1,
+                message: message.into(),
+                code_frame: String::new(),
+            }]))
+        };
+        for event in [
+            EngineEvent::Diagnostics(Arc::from([])),
+            diagnostics("cannot resolve './b'"),
+            diagnostics("cannot resolve './b'"),
+            diagnostics("cannot resolve './c'"),
+            EngineEvent::Diagnostics(Arc::from([])),
+            EngineEvent::Diagnostics(Arc::from([])),
+        ] {
+            tx.send(event).unwrap();
+        }
+        drop(tx);
+        let mut out = Vec::new();
+        run(rx, &mut out, &HeadlessOptions::default()).unwrap();
+        expect![[r#"
+            error: /src/a.js:1:1: cannot resolve './b'
+            error: /src/a.js:1:1: cannot resolve './c'
+            errors cleared
+        "#]]
+        .assert_eq(&String::from_utf8(out).unwrap());
     }
 }

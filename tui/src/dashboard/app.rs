@@ -542,6 +542,11 @@ impl App {
         Summary::of(self.phase_samples(phase))
     }
 
+    /// Whether the current screen shows a clock that a tick advances.
+    pub fn shows_clock(&self) -> bool {
+        matches!(self.tab, Tab::Memory | Tab::Clients)
+    }
+
     pub fn error_count(&self) -> usize {
         self.diagnostics.len()
     }

@@ -63,6 +63,13 @@ where
     let ticker = tick(TICK);
     let mut events = events.clone();
     let mut app = App::default();
+    let size = terminal
+        .size()
+        .context("failed to read the terminal size")?;
+    app.update(Msg::Resize {
+        width: size.width,
+        height: size.height,
+    });
     let mut stats = LoopStats::default();
     let mut dirty = true;
     let mut last_frame: Option<Instant> = None;
@@ -101,10 +108,12 @@ where
             recv(redraw) -> _ => continue,
         };
         stats.messages += 1;
-        if !matches!(msg, Msg::Tick(_)) {
+        let is_tick = matches!(msg, Msg::Tick(_));
+        if !is_tick {
             app.update(Msg::Tick(started.elapsed()));
         }
-        dirty = true;
+        // A tick only changes what is on screen when a clock is shown.
+        dirty |= !is_tick || app.shows_clock();
         if let Some(command) = app.update(msg) {
             commands(command);
             if command == Command::Quit {
