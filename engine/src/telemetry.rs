@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::diagnostics::Diagnostic;
+use crate::graph::ModuleGraph;
 
 /// The phases of one update, in order. `ClientApply` comes from the client's ack.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -153,6 +154,10 @@ pub enum EngineEvent {
     /// Current build errors (complete set; empty = all fixed).
     Diagnostics(Arc<[Diagnostic]>),
     GraphChanged(GraphStats),
+    /// The module graph itself (sent when it was rebuilt): lets the dashboard show a module's
+    /// imports, importers and the chain up to its hot boundary. Plain data, shared, so sending
+    /// it costs one `Arc` clone.
+    GraphSnapshot(Arc<ModuleGraph>),
     ClientConnected {
         client: u64,
         user_agent: String,

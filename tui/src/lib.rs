@@ -1,1 +1,4 @@
 //! hotloop cli
+
+pub mod dashboard;
+pub mod headless;

@@ -1,0 +1,562 @@
+//! The dashboard's model: everything it knows, built only from `Msg`s (engine events, keys, the
+//! clock), and `update`, the one place it changes. No IO here; `ui` renders it and `run` wires
+//! it to the terminal.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use engine::diagnostics::Diagnostic;
+use engine::graph::{ModuleGraph, ModuleIndex};
+use engine::telemetry::{EngineEvent, GraphStats, MemoryStats, Phase, UpdateOutcome, UpdateReport};
+
+use super::history::{Ring, Summary};
+
+/// Updates kept for the latency sparklines and the invalidation browser.
+pub const UPDATE_HISTORY: usize = 120;
+/// Memory samples kept for the RSS sparkline.
+pub const MEMORY_HISTORY: usize = 240;
+/// Log lines kept for the log pane.
+pub const LOG_HISTORY: usize = 2000;
+
+/// Everything that can change the dashboard.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Msg {
+    Engine(EngineEvent),
+    Key(KeyEvent),
+    /// The clock advanced: time since the dashboard started. Events are stamped with the
+    /// latest tick, so `run` sends one before each engine event.
+    Tick(Duration),
+    Resize {
+        width: u16,
+        height: u16,
+    },
+    /// The engine's event channel closed.
+    EngineStopped,
+}
+
+/// What the wiring should do after an update.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Command {
+    Quit,
+    ForceReload,
+    /// The log pane was cleared; the wiring may truncate its log file too.
+    ClearLog,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tab {
+    Overview,
+    Latency,
+    Graph,
+    Memory,
+    Invalidation,
+    Clients,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 6] = [
+        Tab::Overview,
+        Tab::Latency,
+        Tab::Graph,
+        Tab::Memory,
+        Tab::Invalidation,
+        Tab::Clients,
+    ];
+
+    /// The short label on the tab bar.
+    pub fn label(self) -> &'static str {
+        match self {
+            Tab::Overview => "Overview",
+            Tab::Latency => "Latency",
+            Tab::Graph => "Graph",
+            Tab::Memory => "Memory",
+            Tab::Invalidation => "Invalidation",
+            Tab::Clients => "Clients",
+        }
+    }
+
+    /// The title over the tab's body.
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Clients => "Clients & errors",
+            tab => tab.label(),
+        }
+    }
+
+    pub fn index(self) -> usize {
+        Tab::ALL.iter().position(|&tab| tab == self).unwrap_or(0)
+    }
+
+    fn cycle(self, step: isize) -> Tab {
+        let n = Tab::ALL.len() as isize;
+        Tab::ALL[(self.index() as isize + step).rem_euclid(n) as usize]
+    }
+}
+
+/// What keys mean right now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    /// Typing into the graph search box.
+    Search,
+    /// The help popup is open.
+    Help,
+}
+
+/// The server, once it is listening.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerInfo {
+    pub url: String,
+    pub root: String,
+    pub cold_start: Duration,
+}
+
+/// One update and what the clients said about it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UpdateRecord {
+    pub report: UpdateReport,
+    pub at: Duration,
+    /// From the latest ack for this revision.
+    pub end_to_end: Option<Duration>,
+    pub acks: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ack {
+    pub revision: u32,
+    pub ok: bool,
+    pub apply: Duration,
+    pub end_to_end: Option<Duration>,
+    pub error: Option<String>,
+    pub at: Duration,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientInfo {
+    pub user_agent: String,
+    pub connected_at: Duration,
+    pub last_ack: Option<Ack>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogLine {
+    pub level: tracing::Level,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemorySample {
+    pub at: Duration,
+    pub stats: MemoryStats,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Search {
+    pub query: String,
+    /// Index into the current matches (clamped when they shrink).
+    pub selected: usize,
+}
+
+/// The dashboard state.
+#[derive(Clone, Debug)]
+pub struct App {
+    pub tab: Tab,
+    pub mode: Mode,
+    /// Time since the dashboard started, as of the last tick.
+    pub now: Duration,
+    pub size: (u16, u16),
+    pub server: Option<ServerInfo>,
+    pub engine_stopped: bool,
+    pub graph_stats: GraphStats,
+    pub graph: Option<Arc<ModuleGraph>>,
+    /// Module ids mentioned by events, for search before any graph snapshot arrives.
+    pub seen_modules: BTreeSet<String>,
+    pub search: Search,
+    /// Files of a batch that is being processed (cleared by its update).
+    pub pending_change: Option<Vec<String>>,
+    pub updates: Ring<UpdateRecord>,
+    /// Client apply times and save→applied times, one per ack.
+    pub applies: Ring<Duration>,
+    pub end_to_end: Ring<Duration>,
+    /// Invalidation tab: how many updates back from the newest (`0` = newest).
+    pub invalidation_back: usize,
+    pub memory: Ring<MemorySample>,
+    pub memory_first: Option<MemorySample>,
+    pub clients: BTreeMap<u64, ClientInfo>,
+    pub diagnostics: Arc<[Diagnostic]>,
+    pub watcher_degraded: Option<String>,
+    pub log: Ring<LogLine>,
+    /// Log pane: lines scrolled up from the bottom (`0` = following the tail).
+    pub log_scroll: usize,
+}
+
+impl Default for App {
+    fn default() -> Self {
+        App {
+            tab: Tab::Overview,
+            mode: Mode::Normal,
+            now: Duration::ZERO,
+            size: (80, 24),
+            server: None,
+            engine_stopped: false,
+            graph_stats: GraphStats::default(),
+            graph: None,
+            seen_modules: BTreeSet::new(),
+            search: Search::default(),
+            pending_change: None,
+            updates: Ring::new(UPDATE_HISTORY),
+            applies: Ring::new(UPDATE_HISTORY),
+            end_to_end: Ring::new(UPDATE_HISTORY),
+            invalidation_back: 0,
+            memory: Ring::new(MEMORY_HISTORY),
+            memory_first: None,
+            clients: BTreeMap::new(),
+            diagnostics: Arc::from([]),
+            watcher_degraded: None,
+            log: Ring::new(LOG_HISTORY),
+            log_scroll: 0,
+        }
+    }
+}
+
+impl App {
+    pub fn update(&mut self, msg: Msg) -> Option<Command> {
+        match msg {
+            Msg::Engine(event) => {
+                self.on_engine(event);
+                None
+            }
+            Msg::Key(key) => self.on_key(key),
+            Msg::Tick(now) => {
+                self.now = self.now.max(now);
+                None
+            }
+            Msg::Resize { width, height } => {
+                self.size = (width, height);
+                None
+            }
+            Msg::EngineStopped => {
+                self.engine_stopped = true;
+                None
+            }
+        }
+    }
+
+    fn on_engine(&mut self, event: EngineEvent) {
+        match event {
+            EngineEvent::Ready {
+                url,
+                root,
+                graph,
+                cold_start,
+            } => {
+                self.server = Some(ServerInfo {
+                    url,
+                    root,
+                    cold_start,
+                });
+                self.graph_stats = graph;
+            }
+            EngineEvent::ChangeDetected { files } => self.pending_change = Some(files),
+            EngineEvent::Update(report) => self.on_update(*report),
+            EngineEvent::Diagnostics(diagnostics) => {
+                self.seen_modules
+                    .extend(diagnostics.iter().map(|d| d.file.clone()));
+                self.diagnostics = diagnostics;
+            }
+            EngineEvent::GraphChanged(stats) => self.graph_stats = stats,
+            EngineEvent::GraphSnapshot(graph) => self.graph = Some(graph),
+            EngineEvent::ClientConnected { client, user_agent } => {
+                self.clients.insert(
+                    client,
+                    ClientInfo {
+                        user_agent,
+                        connected_at: self.now,
+                        last_ack: None,
+                    },
+                );
+            }
+            EngineEvent::ClientDisconnected { client } => {
+                self.clients.remove(&client);
+            }
+            EngineEvent::Applied {
+                client,
+                revision,
+                ok,
+                apply,
+                end_to_end,
+                error,
+            } => {
+                if ok {
+                    self.applies.push(apply);
+                    if let Some(e2e) = end_to_end {
+                        self.end_to_end.push(e2e);
+                    }
+                    if let Some(record) = self
+                        .updates
+                        .iter_mut()
+                        .rev()
+                        .find(|record| record.report.revision == revision)
+                    {
+                        record.acks += 1;
+                        record.end_to_end = end_to_end.or(record.end_to_end);
+                    }
+                }
+                let ack = Ack {
+                    revision,
+                    ok,
+                    apply,
+                    end_to_end,
+                    error,
+                    at: self.now,
+                };
+                if let Some(info) = self.clients.get_mut(&client) {
+                    info.last_ack = Some(ack);
+                }
+            }
+            EngineEvent::Memory(stats) => {
+                let sample = MemorySample {
+                    at: self.now,
+                    stats,
+                };
+                if self.memory_first.is_none() {
+                    self.memory_first = Some(sample.clone());
+                }
+                self.memory.push(sample);
+            }
+            EngineEvent::WatcherDegraded { message } => self.watcher_degraded = Some(message),
+            EngineEvent::Log { level, message } => {
+                self.log.push(LogLine { level, message });
+                if self.log_scroll > 0 {
+                    // Keep the lines the user scrolled to in place.
+                    self.log_scroll = (self.log_scroll + 1).min(self.log.len().saturating_sub(1));
+                }
+            }
+        }
+    }
+
+    fn on_update(&mut self, report: UpdateReport) {
+        self.pending_change = None;
+        self.seen_modules
+            .extend(report.files.iter().map(|file| module_id(file)));
+        if let UpdateOutcome::Hot { modules, .. } = &report.outcome {
+            self.seen_modules.extend(modules.iter().cloned());
+        }
+        let keys = report.invalidation.executed.iter();
+        let keys = keys.chain(&report.invalidation.reused);
+        self.seen_modules.extend(
+            keys.map(|(_, key)| key)
+                .filter(|key| key.starts_with('/'))
+                .cloned(),
+        );
+        if self.invalidation_back > 0 {
+            // Keep the selected update selected while new ones arrive.
+            self.invalidation_back = (self.invalidation_back + 1).min(UPDATE_HISTORY - 1);
+        }
+        self.updates.push(UpdateRecord {
+            report,
+            at: self.now,
+            end_to_end: None,
+            acks: 0,
+        });
+    }
+
+    fn on_key(&mut self, key: KeyEvent) -> Option<Command> {
+        if key.kind == KeyEventKind::Release {
+            return None;
+        }
+        if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+            return Some(Command::Quit);
+        }
+        match self.mode {
+            Mode::Help => match key.code {
+                KeyCode::Char('?') | KeyCode::Esc => {
+                    self.mode = Mode::Normal;
+                    None
+                }
+                KeyCode::Char('q') => Some(Command::Quit),
+                _ => None,
+            },
+            Mode::Search => {
+                self.on_search_key(key);
+                None
+            }
+            Mode::Normal => self.on_normal_key(key),
+        }
+    }
+
+    fn on_search_key(&mut self, key: KeyEvent) {
+        match key.code {
+            KeyCode::Char(c) => {
+                self.search.query.push(c);
+                self.search.selected = 0;
+            }
+            KeyCode::Backspace => {
+                self.search.query.pop();
+                self.search.selected = 0;
+            }
+            KeyCode::Enter => self.mode = Mode::Normal,
+            KeyCode::Esc => {
+                self.search = Search::default();
+                self.mode = Mode::Normal;
+            }
+            KeyCode::Up => self.move_selection(-1),
+            KeyCode::Down => self.move_selection(1),
+            _ => {}
+        }
+    }
+
+    fn on_normal_key(&mut self, key: KeyEvent) -> Option<Command> {
+        match key.code {
+            KeyCode::Char('q') => return Some(Command::Quit),
+            KeyCode::Char('r') => return Some(Command::ForceReload),
+            KeyCode::Char('c') => {
+                self.log.clear();
+                self.log_scroll = 0;
+                return Some(Command::ClearLog);
+            }
+            KeyCode::Char('?') => self.mode = Mode::Help,
+            KeyCode::Char(digit @ '1'..='6') => {
+                let index = digit as usize - '1' as usize;
+                self.tab = Tab::ALL[index];
+            }
+            KeyCode::Tab => self.tab = self.tab.cycle(1),
+            KeyCode::BackTab => self.tab = self.tab.cycle(-1),
+            KeyCode::PageUp => self.scroll_log(self.log_page() as isize),
+            KeyCode::PageDown => self.scroll_log(-(self.log_page() as isize)),
+            KeyCode::End => self.log_scroll = 0,
+            code => match self.tab {
+                Tab::Graph => match code {
+                    KeyCode::Char('/') => self.mode = Mode::Search,
+                    KeyCode::Up | KeyCode::Char('k') => self.move_selection(-1),
+                    KeyCode::Down | KeyCode::Char('j') => self.move_selection(1),
+                    KeyCode::Esc => self.search = Search::default(),
+                    _ => {}
+                },
+                Tab::Invalidation => match code {
+                    KeyCode::Left | KeyCode::Char('h') => {
+                        let oldest = self.updates.len().saturating_sub(1);
+                        self.invalidation_back = (self.invalidation_back + 1).min(oldest);
+                    }
+                    KeyCode::Right | KeyCode::Char('l') => {
+                        self.invalidation_back = self.invalidation_back.saturating_sub(1);
+                    }
+                    _ => {}
+                },
+                _ => {}
+            },
+        }
+        None
+    }
+
+    fn log_page(&self) -> usize {
+        (self.size.1 / 2).max(1) as usize
+    }
+
+    fn scroll_log(&mut self, lines: isize) {
+        let max = self.log.len().saturating_sub(1) as isize;
+        self.log_scroll = (self.log_scroll as isize + lines).clamp(0, max) as usize;
+    }
+
+    fn move_selection(&mut self, step: isize) {
+        let n = self.matches().len();
+        if n == 0 {
+            self.search.selected = 0;
+            return;
+        }
+        let current = self.search.selected.min(n - 1) as isize;
+        self.search.selected = (current + step).clamp(0, n as isize - 1) as usize;
+    }
+
+    /// Module ids matching the search (case-insensitive substring), sorted: from the graph
+    /// snapshot when there is one, otherwise from the ids events mentioned.
+    pub fn matches(&self) -> Vec<&str> {
+        let needle = self.search.query.to_lowercase();
+        let is_match = |id: &str| needle.is_empty() || id.to_lowercase().contains(&needle);
+        let mut ids: Vec<&str> = match &self.graph {
+            Some(graph) => graph
+                .modules
+                .iter()
+                .map(|module| &*module.id)
+                .filter(|id| is_match(id))
+                .collect(),
+            None => self
+                .seen_modules
+                .iter()
+                .map(String::as_str)
+                .filter(|id| is_match(id))
+                .collect(),
+        };
+        ids.sort_unstable();
+        ids
+    }
+
+    /// The selected search match.
+    pub fn selected_module(&self) -> Option<&str> {
+        let matches = self.matches();
+        let last = matches.len().checked_sub(1)?;
+        Some(matches[self.search.selected.min(last)])
+    }
+
+    /// The selected module's index in the graph snapshot, if both exist.
+    pub fn selected_index(&self) -> Option<(&ModuleGraph, ModuleIndex)> {
+        let graph = self.graph.as_deref()?;
+        let index = graph.index_of(self.selected_module()?)?;
+        Some((graph, index))
+    }
+
+    /// The update the invalidation tab shows.
+    pub fn selected_update(&self) -> Option<&UpdateRecord> {
+        self.updates.from_back(self.invalidation_back)
+    }
+
+    pub fn last_update(&self) -> Option<&UpdateRecord> {
+        self.updates.last()
+    }
+
+    /// Samples of one phase over the update history (updates where the phase did not run are
+    /// left out). `ClientApply` comes from the acks.
+    pub fn phase_samples(&self, phase: Phase) -> Vec<Duration> {
+        if phase == Phase::ClientApply {
+            return self.applies.iter().copied().collect();
+        }
+        self.updates
+            .iter()
+            .filter_map(|record| {
+                let phases = &record.report.phases;
+                phases.iter().find(|(p, _)| *p == phase).map(|(_, d)| *d)
+            })
+            .collect()
+    }
+
+    pub fn server_totals(&self) -> Vec<Duration> {
+        self.updates
+            .iter()
+            .map(|record| record.report.server_total)
+            .collect()
+    }
+
+    pub fn phase_summary(&self, phase: Phase) -> Option<Summary> {
+        Summary::of(self.phase_samples(phase))
+    }
+
+    /// Whether the current screen shows a clock that a tick advances.
+    pub fn shows_clock(&self) -> bool {
+        matches!(self.tab, Tab::Memory | Tab::Clients)
+    }
+
+    pub fn error_count(&self) -> usize {
+        self.diagnostics.len()
+    }
+}
+
+/// A project-relative path as a module id: `src/a.js` → `/src/a.js`.
+fn module_id(path: &str) -> String {
+    if path.starts_with('/') {
+        path.to_owned()
+    } else {
+        format!("/{path}")
+    }
+}

@@ -1,0 +1,949 @@
+//! Dashboard tests: the `App` driven by `Msg` sequences, whole screens rendered on
+//! `TestBackend` and compared as text (`UPDATE_EXPECT=1` regenerates), the event loop on a
+//! test backend, and the log layer.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossbeam_channel::unbounded;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use engine::diagnostics::{Diagnostic, DiagnosticKind};
+use engine::graph::{GraphBuilder, GraphModule, ModuleGraph, ModuleIndex, ModuleKind};
+use engine::telemetry::{
+    EngineEvent, GraphStats, InvalidationProfile, MemoryStats, Phase, UpdateOutcome, UpdateReport,
+};
+use expect_test::{Expect, expect};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use super::*;
+
+fn ms(n: u64) -> Duration {
+    Duration::from_micros(n * 100)
+}
+
+fn key(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+fn code(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn keys(app: &mut App, text: &str) -> Vec<Command> {
+    text.chars().filter_map(|c| app.update(key(c))).collect()
+}
+
+fn engine(app: &mut App, event: EngineEvent) {
+    assert_eq!(app.update(Msg::Engine(event)), None);
+}
+
+fn stats() -> GraphStats {
+    GraphStats {
+        modules: 312,
+        edges: 540,
+        boundaries: 12,
+        css: 4,
+        assets: 3,
+        node_modules: 120,
+    }
+}
+
+fn ready() -> EngineEvent {
+    EngineEvent::Ready {
+        url: "http://127.0.0.1:3000/".into(),
+        root: "/home/dev/app".into(),
+        graph: stats(),
+        cold_start: Duration::from_millis(41),
+    }
+}
+
+/// An update whose phases scale with `scale` (tenths of a millisecond).
+fn report(revision: u32, file: &str, outcome: UpdateOutcome, scale: u64) -> EngineEvent {
+    let phases: Vec<(Phase, Duration)> = Phase::ALL[..Phase::ALL.len() - 1]
+        .iter()
+        .enumerate()
+        .filter(|(_, phase)| **phase != Phase::Graph || scale.is_multiple_of(2))
+        .map(|(i, &phase)| (phase, ms(scale * (i as u64 + 1))))
+        .collect();
+    let server_total = phases.iter().map(|(_, d)| *d).sum();
+    let id = format!("/{file}");
+    EngineEvent::Update(Box::new(UpdateReport {
+        revision,
+        files: vec![file.to_owned()],
+        outcome,
+        phases,
+        server_total,
+        clients: 2,
+        invalidation: InvalidationProfile {
+            changed_inputs: vec![id.clone()],
+            executed: vec![
+                ("parsed_module".into(), id.clone()),
+                ("emitted_module".into(), id.clone()),
+                ("hot_meta".into(), id.clone()),
+            ],
+            reused: vec![
+                ("module_imports".into(), id.clone()),
+                ("parsed_module".into(), "/src/main.js".into()),
+                ("parsed_module".into(), "/src/util.js".into()),
+                ("module_graph".into(), "/index.html".into()),
+            ],
+        },
+    }))
+}
+
+fn hot(module: &str) -> UpdateOutcome {
+    UpdateOutcome::Hot {
+        modules: vec![module.into()],
+        boundaries: vec![module.into()],
+        css_only: false,
+    }
+}
+
+fn applied(client: u64, revision: u32, e2e: u64) -> EngineEvent {
+    EngineEvent::Applied {
+        client,
+        revision,
+        ok: true,
+        apply: ms(31),
+        end_to_end: Some(ms(e2e)),
+        error: None,
+    }
+}
+
+fn log(level: tracing::Level, message: &str) -> EngineEvent {
+    EngineEvent::Log {
+        level,
+        message: message.into(),
+    }
+}
+
+/// `/index.js` → `/src/main.js` → `/src/App.jsx` (self-accepting) → `/src/counter.js` →
+/// `/src/util.js`; `/src/main.js` also imports `/src/style.css` (self-accepting) and
+/// `/src/config.js` (accepted by main).
+fn graph() -> Arc<ModuleGraph> {
+    let mut builder = GraphBuilder::default();
+    let mut add = |id: &str, kind: ModuleKind, self_accepts: bool| {
+        builder.add(GraphModule {
+            id: id.into(),
+            kind,
+            self_accepts,
+            declines: false,
+            accepted_deps: Box::new([]),
+            loaded: true,
+        })
+    };
+    let main = add("/src/main.js", ModuleKind::Js, false);
+    let app = add("/src/App.jsx", ModuleKind::Js, true);
+    let counter = add("/src/counter.js", ModuleKind::Js, false);
+    let util = add("/src/util.js", ModuleKind::Js, false);
+    let style = add("/src/style.css", ModuleKind::Css, true);
+    let config = add("/src/config.js", ModuleKind::Js, false);
+    for (from, to) in [
+        (main, app),
+        (main, style),
+        (main, config),
+        (app, counter),
+        (counter, util),
+        (main, util),
+    ] {
+        builder.add_import(from, to);
+    }
+    builder.module_mut(main).accepted_deps = Box::new([config]);
+    builder.add_entry(main);
+    Arc::new(builder.finish())
+}
+
+/// The screen as text, one line per row, trailing spaces trimmed.
+fn screen(app: &App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|frame| app.render(frame)).unwrap();
+    buffer_text(terminal.backend().buffer())
+}
+
+fn buffer_text(buffer: &ratatui::buffer::Buffer) -> String {
+    let area = buffer.area;
+    let mut out = String::new();
+    for y in 0..area.height {
+        let mut line = String::new();
+        for x in 0..area.width {
+            line.push_str(buffer[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+#[track_caller]
+fn check_screen(app: &App, expect: Expect) {
+    expect.assert_eq(&screen(app, 80, 24));
+}
+
+/// A dashboard that has seen the server start, two clients, and three updates.
+fn busy_app() -> App {
+    let mut app = App::default();
+    app.update(Msg::Tick(Duration::from_secs(1)));
+    engine(&mut app, ready());
+    engine(
+        &mut app,
+        EngineEvent::ClientConnected {
+            client: 1,
+            user_agent: "Chrome/126".into(),
+        },
+    );
+    app.update(Msg::Tick(Duration::from_secs(5)));
+    engine(
+        &mut app,
+        EngineEvent::ClientConnected {
+            client: 2,
+            user_agent: "Firefox/127".into(),
+        },
+    );
+    engine(
+        &mut app,
+        report(10, "src/counter.js", hot("/src/counter.js"), 2),
+    );
+    engine(&mut app, applied(1, 10, 94));
+    engine(&mut app, report(11, "src/util.js", hot("/src/App.jsx"), 3));
+    engine(&mut app, applied(2, 11, 120));
+    engine(
+        &mut app,
+        report(
+            12,
+            "src/main.js",
+            UpdateOutcome::FullReload {
+                reason: "/src/main.js changed and no module accepts it".into(),
+            },
+            4,
+        ),
+    );
+    app.update(Msg::Tick(Duration::from_secs(65)));
+    app
+}
+
+#[test]
+fn before_the_engine_is_ready_the_overview_says_so() {
+    check_screen(
+        &App::default(),
+        expect![[r#"
+             hotloop starting…                                      ● 0 clients  ✖ 0 errors
+              1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
+            ┌ Overview ────────────────────────────────────────────────────────────────────┐
+            │ Server      waiting for the engine…                                          │
+            │ Graph       0 modules · 0 edges · 0 boundaries                               │
+            │             0 CSS · 0 assets · 0 in node_modules                             │
+            │ Clients     0 connected                                                      │
+            │ Errors      none                                                             │
+            │ Watcher     ok                                                               │
+            │                                                                              │
+            │ Last update none yet: save a file                                            │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            └──────────────────────────────────────────────────────────────────────────────┘
+             q quit  r reload  c clear log  1-6/Tab tabs  ? help
+        "#]],
+    );
+}
+
+#[test]
+fn overview_shows_the_server_the_graph_and_the_last_update() {
+    let mut app = busy_app();
+    engine(&mut app, applied(1, 12, 250));
+    check_screen(
+        &app,
+        expect![[r#"
+         hotloop http://127.0.0.1:3000/                         ● 2 clients  ✖ 0 errors
+          1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
+        ┌ Overview ────────────────────────────────────────────────────────────────────┐
+        │ Server      http://127.0.0.1:3000/  (cold start 41 ms)                       │
+        │ Root        /home/dev/app                                                    │
+        │ Graph       312 modules · 540 edges · 12 boundaries                          │
+        │             4 CSS · 3 assets · 120 in node_modules                           │
+        │ Clients     2 connected                                                      │
+        │ Errors      none                                                             │
+        │ Watcher     ok                                                               │
+        │                                                                              │
+        │ Last update r12 · src/main.js                                                │
+        │ full reload r12: /src/main.js changed and no module accepts it               │
+        │ server 18 ms · save→applied 25 ms                                            │
+        │                                                                              │
+        │                                                                              │
+        │                                                                              │
+        │                                                                              │
+        │                                                                              │
+        │                                                                              │
+        │                                                                              │
+        │                                                                              │
+        └──────────────────────────────────────────────────────────────────────────────┘
+         q quit  r reload  c clear log  1-6/Tab tabs  ? help
+    "#]],
+    );
+}
+
+#[test]
+fn number_keys_and_tab_switch_tabs() {
+    let mut app = App::default();
+    assert_eq!(app.tab, Tab::Overview);
+    assert_eq!(keys(&mut app, "2"), []);
+    assert_eq!(app.tab, Tab::Latency);
+    app.update(code(KeyCode::Tab));
+    assert_eq!(app.tab, Tab::Graph);
+    keys(&mut app, "6");
+    app.update(code(KeyCode::Tab));
+    assert_eq!(app.tab, Tab::Overview, "Tab wraps around");
+    app.update(code(KeyCode::BackTab));
+    assert_eq!(app.tab, Tab::Clients, "Shift-Tab goes back");
+    keys(&mut app, "7");
+    assert_eq!(app.tab, Tab::Clients, "there is no tab 7");
+    assert!(screen(&app, 80, 24).contains("┌ Clients & errors "));
+}
+
+#[test]
+fn question_mark_toggles_the_help_popup() {
+    let mut app = App::default();
+    keys(&mut app, "?");
+    assert_eq!(app.mode, Mode::Help);
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("┌ Keys "), "{text}");
+    assert!(text.contains("force a full reload of every page"), "{text}");
+    keys(&mut app, "2");
+    assert_eq!(app.tab, Tab::Overview, "keys under the popup do nothing");
+    keys(&mut app, "?");
+    assert_eq!(app.mode, Mode::Normal);
+    assert!(!screen(&app, 80, 24).contains("┌ Keys "));
+    keys(&mut app, "?");
+    app.update(code(KeyCode::Esc));
+    assert_eq!(app.mode, Mode::Normal, "Esc closes it too");
+}
+
+#[test]
+fn help_popup_screen() {
+    let mut app = App::default();
+    keys(&mut app, "?");
+    check_screen(
+        &app,
+        expect![[r#"
+         hotloop starting…                                      ● 0 clients  ✖ 0 errors
+          1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
+        ┌ Overview ────────────────────────────────────────────────────────────────────┐
+        │ Server      waiting for the engine…                                          │
+        │ Graph       0 modules · 0 edges · 0 boundaries                               │
+        │           ┌ Keys ────────────────────────────────────────────────┐           │
+        │ Clients   │ 1-6, Tab   switch tab (Shift-Tab: back)              │           │
+        │ Errors    │ q, Ctrl-C  quit                                      │           │
+        │ Watcher   │ r          force a full reload of every page         │           │
+        │           │ c          clear the log                             │           │
+        │ Last updat│ ?          toggle this help                          │           │
+        │           │ /          Graph: search modules by id               │           │
+        │           │ ↑↓ j k     Graph: select a module                    │           │
+        │           │ Esc        Graph: clear the search                   │           │
+        │           │ ←→ h l     Invalidation: earlier/later update        │           │
+        │           │ PgUp PgDn  log: scroll                               │           │
+        │           │ End        log: follow the tail                      │           │
+        │           │                                                      │           │
+        │           └──────────────────────────────────────────────────────┘           │
+        │                                                                              │
+        │                                                                              │
+        │                                                                              │
+        └──────────────────────────────────────────────────────────────────────────────┘
+         ?/Esc close help  q quit
+    "#]],
+    );
+}
+
+#[test]
+fn q_and_ctrl_c_quit_r_reloads_c_clears_the_log() {
+    let mut app = App::default();
+    assert_eq!(keys(&mut app, "q"), [Command::Quit]);
+    assert_eq!(keys(&mut app, "r"), [Command::ForceReload]);
+    let ctrl_c = Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    assert_eq!(app.update(ctrl_c.clone()), Some(Command::Quit));
+
+    engine(&mut app, log(tracing::Level::INFO, "one"));
+    engine(&mut app, log(tracing::Level::WARN, "two"));
+    assert_eq!(app.log.len(), 2);
+    assert_eq!(keys(&mut app, "c"), [Command::ClearLog]);
+    assert!(app.log.is_empty());
+
+    keys(&mut app, "?");
+    assert_eq!(
+        keys(&mut app, "q"),
+        [Command::Quit],
+        "q quits from the help too"
+    );
+    app.update(code(KeyCode::Esc));
+    keys(&mut app, "3/");
+    assert_eq!(
+        keys(&mut app, "qrc"),
+        [],
+        "while searching, letters are text"
+    );
+    assert_eq!(app.search.query, "qrc");
+    assert_eq!(
+        app.update(ctrl_c),
+        Some(Command::Quit),
+        "Ctrl-C always quits"
+    );
+}
+
+#[test]
+fn search_filters_modules_and_moves_the_selection() {
+    let mut app = busy_app();
+    engine(&mut app, EngineEvent::GraphSnapshot(graph()));
+    keys(&mut app, "3");
+    assert_eq!(app.matches().len(), 6);
+    keys(&mut app, "/");
+    assert_eq!(app.mode, Mode::Search);
+    keys(&mut app, "JS");
+    assert_eq!(
+        app.matches(),
+        [
+            "/src/App.jsx",
+            "/src/config.js",
+            "/src/counter.js",
+            "/src/main.js",
+            "/src/util.js"
+        ],
+        "case-insensitive substring, sorted"
+    );
+    for _ in 0..6 {
+        app.update(code(KeyCode::Down));
+    }
+    assert_eq!(
+        app.selected_module(),
+        Some("/src/util.js"),
+        "stops at the end"
+    );
+    app.update(code(KeyCode::Up));
+    app.update(code(KeyCode::Up));
+    app.update(code(KeyCode::Enter));
+    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(app.selected_module(), Some("/src/counter.js"));
+    keys(&mut app, "k");
+    assert_eq!(app.selected_module(), Some("/src/config.js"));
+
+    keys(&mut app, "/");
+    app.update(code(KeyCode::Backspace));
+    app.update(code(KeyCode::Backspace));
+    assert_eq!(app.search.query, "");
+    assert_eq!(
+        app.search.selected, 0,
+        "editing the query resets the selection"
+    );
+    app.update(code(KeyCode::Esc));
+    assert_eq!((app.mode, app.search.query.as_str()), (Mode::Normal, ""));
+}
+
+#[test]
+fn search_works_from_event_ids_before_a_graph_snapshot() {
+    let mut app = busy_app();
+    keys(&mut app, "3/util");
+    assert_eq!(app.matches(), ["/src/util.js"]);
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("no graph snapshot yet"), "{text}");
+}
+
+#[test]
+fn graph_tab_explains_a_hot_boundary() {
+    let mut app = busy_app();
+    engine(&mut app, EngineEvent::GraphSnapshot(graph()));
+    keys(&mut app, "3/counter");
+    app.update(code(KeyCode::Enter));
+    check_screen(
+        &app,
+        expect![[r#"
+         hotloop http://127.0.0.1:3000/                         ● 2 clients  ✖ 0 errors
+          1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
+        ┌ Graph ───────────────────────────────────────────────────────────────────────┐
+        │ 312 modules · 540 edges           │ /src/counter.js                          │
+        │ 12 boundaries · 120 node_modules  │ js · loaded                              │
+        │┌ Search ─────────────────────────┐│ accepts nothing                          │
+        ││counter                          ││ imports (1)                              │
+        │└─────────────────────────────────┘│   /src/util.js                           │
+        │ 1 match ──────────────────────────│ importers (1)                            │
+        │▸ /src/counter.js                  │   /src/App.jsx                           │
+        │                                   │ on edit                                  │
+        │                                   │   hot update: 1 boundary                 │
+        │                                   │   /src/counter.js                        │
+        │                                   │   ← /src/App.jsx ✓ accepts itself        │
+        │                                   │                                          │
+        │                                   │                                          │
+        │                                   │                                          │
+        │                                   │                                          │
+        │                                   │                                          │
+        │                                   │                                          │
+        │                                   │                                          │
+        │                                   │                                          │
+        └──────────────────────────────────────────────────────────────────────────────┘
+         q quit  r reload  1-6 tabs  / search  ↑↓ select  ? help
+    "#]],
+    );
+}
+
+#[test]
+fn graph_tab_explains_a_full_reload() {
+    let mut app = busy_app();
+    engine(&mut app, EngineEvent::GraphSnapshot(graph()));
+    keys(&mut app, "3/main");
+    check_screen(
+        &app,
+        expect![[r#"
+         hotloop http://127.0.0.1:3000/                         ● 2 clients  ✖ 0 errors
+          1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
+        ┌ Graph ───────────────────────────────────────────────────────────────────────┐
+        │ 312 modules · 540 edges           │ /src/main.js                             │
+        │ 12 boundaries · 120 node_modules  │ js · loaded                              │
+        │┌ Search ─────────────────────────┐│ accepts /src/config.js                   │
+        ││main▏                            ││ imports (4)                              │
+        │└─────────────────────────────────┘│   /src/App.jsx                           │
+        │ 1 match ──────────────────────────│   /src/style.css                         │
+        │▸ /src/main.js                     │   /src/config.js                         │
+        │                                   │   /src/util.js                           │
+        │                                   │ importers (0)                            │
+        │                                   │ on edit                                  │
+        │                                   │   full reload: no boundary               │
+        │                                   │   /src/main.js ✗ no importers            │
+        │                                   │                                          │
+        │                                   │                                          │
+        │                                   │                                          │
+        │                                   │                                          │
+        │                                   │                                          │
+        │                                   │                                          │
+        │                                   │                                          │
+        └──────────────────────────────────────────────────────────────────────────────┘
+         type filter  Enter done  Esc clear  ↑↓ select
+    "#]],
+    );
+}
+
+#[test]
+fn latency_tab_shows_every_phase_and_end_to_end() {
+    let mut app = busy_app();
+    for revision in 13..40 {
+        let scale = u64::from(revision % 7) + 1;
+        engine(
+            &mut app,
+            report(revision, "src/a.js", hot("/src/a.js"), scale),
+        );
+        engine(&mut app, applied(1, revision, 50 + scale * 10));
+    }
+    keys(&mut app, "2");
+    assert_eq!(
+        app.phase_summary(Phase::ClientApply).map(|s| s.samples),
+        Some(29),
+        "one apply sample per ack"
+    );
+    let graph_samples = app.phase_samples(Phase::Graph).len();
+    assert!(
+        graph_samples < app.updates.len(),
+        "updates without a graph phase are skipped"
+    );
+    check_screen(
+        &app,
+        expect![[r#"
+         hotloop http://127.0.0.1:3000/                         ● 2 clients  ✖ 0 errors
+          1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
+        ┌ Latency ─────────────────────────────────────────────────────────────────────┐
+        │ phase    last 30 updates (ms)                              p50    p95    max │
+        │ coalesce ▂▃▄█▁▂▃▄▅▆█▁▂▃▄▅▆█▁▂▃▄▅▆█▁▂▃▄▅                    0.4    0.7    0.7 │
+        │ read     ▂▃▄█▁▂▃▄▅▆█▁▂▃▄▅▆█▁▂▃▄▅▆█▁▂▃▄▅                    0.8    1.4    1.4 │
+        │ parse    ▂▃▄█▁▂▃▄▅▆█▁▂▃▄▅▆█▁▂▃▄▅▆█▁▂▃▄▅                    1.2    2.1    2.1 │
+        │ resolve  ▂▃▄█▁▂▃▄▅▆█▁▂▃▄▅▆█▁▂▃▄▅▆█▁▂▃▄▅                    1.6    2.8    2.8 │
+        │ emit     ▂▃▄█▁▂▃▄▅▆█▁▂▃▄▅▆█▁▂▃▄▅▆█▁▂▃▄▅                    2.0    3.5    3.5 │
+        │ graph    ▂▅▂▅█▂▅█▂▅█▂▅                                     2.4    3.6    3.6 │
+        │ plan     ▂▃▄█▁▂▃▄▅▆█▁▂▃▄▅▆█▁▂▃▄▅▆█▁▂▃▄▅                    2.8    4.9    4.9 │
+        │ encode   ▂▃▄█▁▂▃▄▅▆█▁▂▃▄▅▆█▁▂▃▄▅▆█▁▂▃▄▅                    3.2    5.6    5.6 │
+        │ send     ▂▃▄█▁▂▃▄▅▆█▁▂▃▄▅▆█▁▂▃▄▅▆█▁▂▃▄▅                    3.6    6.3    6.3 │
+        │ apply    █████████████████████████████                     3.1    3.1    3.1 │
+        │ server   ▂▃▅█▁▂▃▅▅▇█▁▂▃▅▅▇█▁▂▃▅▅▇█▁▂▃▅▅                   18.0   27.3   27.3 │
+        │ save→app ▆██▄▄▅▆▆▇█▄▄▅▆▆▇█▄▄▅▆▆▇█▄▄▅▆▆                     9.0   12.0   12.0 │
+        │                                                                              │
+        │                                                                              │
+        │                                                                              │
+        │                                                                              │
+        │                                                                              │
+        │                                                                              │
+        └──────────────────────────────────────────────────────────────────────────────┘
+         q quit  r reload  c clear log  1-6/Tab tabs  ? help
+    "#]],
+    );
+}
+
+#[test]
+fn memory_tab_shows_growth_since_the_first_sample() {
+    let mut app = busy_app();
+    for (i, rss) in [80u64, 82, 81, 85, 90].into_iter().enumerate() {
+        app.update(Msg::Tick(Duration::from_secs(70 + 10 * i as u64)));
+        engine(
+            &mut app,
+            EngineEvent::Memory(MemoryStats {
+                rss_bytes: rss << 20,
+                allocator_committed: 60 << 20,
+                allocator_peak: 72 << 20,
+                queries: vec![
+                    ("parsed_module".into(), 312, 9 << 20),
+                    ("emitted_module".into(), 312, 4 << 20),
+                    ("module_imports".into(), 312, 300 << 10),
+                ],
+                emitted_code_bytes: (1 << 20) + (i as u64) * 4096,
+                source_map_bytes: 2 << 20,
+            }),
+        );
+    }
+    keys(&mut app, "4");
+    check_screen(
+        &app,
+        expect![[r#"
+         hotloop http://127.0.0.1:3000/                         ● 2 clients  ✖ 0 errors
+          1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
+        ┌ Memory ──────────────────────────────────────────────────────────────────────┐
+        │ RSS         90.0 MiB  +10.0 MiB since the first sample, 40s ago              │
+        │ ▄▅▄▆█                                                                        │
+        │ █████                                                                        │
+        │ █████                                                                        │
+        │ █████                                                                        │
+        │ Allocator   60.0 MiB committed · 72.0 MiB peak                               │
+        │ Code        1.0 MiB  (+16.0 KiB)                                             │
+        │ Source maps 2.0 MiB  (±0 B)                                                  │
+        │                                                                              │
+        │ Memos per query ─────────────────────────────────────────────────────────────│
+        │ query                                                      memos        bytes│
+        │ parsed_module                                                312      9.0 MiB│
+        │ emitted_module                                               312      4.0 MiB│
+        │ module_imports                                               312    300.0 KiB│
+        │                                                                              │
+        │                                                                              │
+        │                                                                              │
+        │                                                                              │
+        │                                                                              │
+        └──────────────────────────────────────────────────────────────────────────────┘
+         q quit  r reload  c clear log  1-6/Tab tabs  ? help
+    "#]],
+    );
+}
+
+#[test]
+fn invalidation_tab_browses_earlier_updates() {
+    let mut app = busy_app();
+    keys(&mut app, "5");
+    assert_eq!(app.selected_update().map(|u| u.report.revision), Some(12));
+    app.update(code(KeyCode::Left));
+    assert_eq!(app.selected_update().map(|u| u.report.revision), Some(11));
+    keys(&mut app, "hhh");
+    assert_eq!(
+        app.selected_update().map(|u| u.report.revision),
+        Some(10),
+        "stops at the oldest"
+    );
+    app.update(code(KeyCode::Right));
+    assert_eq!(app.selected_update().map(|u| u.report.revision), Some(11));
+    engine(&mut app, report(13, "src/b.js", hot("/src/b.js"), 1));
+    assert_eq!(
+        app.selected_update().map(|u| u.report.revision),
+        Some(11),
+        "a new update does not move the selection"
+    );
+    check_screen(
+        &app,
+        expect![[r#"
+         hotloop http://127.0.0.1:3000/                         ● 2 clients  ✖ 0 errors
+          1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
+        ┌ Invalidation ────────────────────────────────────────────────────────────────┐
+        │ Update      r11  (2 of 4, ←/→)                                               │
+        │ hot update r11: 1 module → 1 boundary (/src/App.jsx) in 12 ms, sent to 2     │
+        │ clients                                                                      │
+        │ Files       src/util.js                                                      │
+        │ Changed     /src/util.js                                                     │
+        │ 3 ran · 4 reused ────────────────────────────────────────────────────────────│
+        │ query                   ran  reused re-ran for                               │
+        │ emitted_module            1       0 /src/util.js                             │
+        │ hot_meta                  1       0 /src/util.js                             │
+        │ module_graph              0       1                                          │
+        │ module_imports            0       1                                          │
+        │ parsed_module             1       2 /src/util.js                             │
+        │                                                                              │
+        │                                                                              │
+        │                                                                              │
+        │                                                                              │
+        │                                                                              │
+        │                                                                              │
+        │                                                                              │
+        └──────────────────────────────────────────────────────────────────────────────┘
+         q quit  r reload  1-6 tabs  ←→ update  ? help
+    "#]],
+    );
+    keys(&mut app, "ll");
+    assert_eq!(app.selected_update().map(|u| u.report.revision), Some(13));
+}
+
+#[test]
+fn clients_tab_shows_acks_errors_and_the_log() {
+    let mut app = busy_app();
+    engine(
+        &mut app,
+        EngineEvent::Applied {
+            client: 2,
+            revision: 12,
+            ok: false,
+            apply: ms(5),
+            end_to_end: None,
+            error: Some("TypeError: x is undefined".into()),
+        },
+    );
+    engine(
+        &mut app,
+        EngineEvent::Diagnostics(Arc::from([Diagnostic {
+            kind: DiagnosticKind::Syntax,
+            file: "/src/a.js".into(),
+            line: 3,
+            column: 9,
+            message: "Expected ';'".into(),
+            code_frame: "  2 | let a = 1\n> 3 | let b = 2 3\n    |         ^".into(),
+        }])),
+    );
+    for i in 0..30 {
+        engine(&mut app, log(tracing::Level::INFO, &format!("line {i}")));
+    }
+    engine(&mut app, log(tracing::Level::WARN, "the last line"));
+    keys(&mut app, "6");
+    check_screen(
+        &app,
+        expect![[r#"
+         hotloop http://127.0.0.1:3000/                          ● 2 clients  ✖ 1 error
+          1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
+        ┌ Clients & errors ────────────────────────────────────────────────────────────┐
+        │ 2 clients ───────────────────────────────────────────────────────────────────│
+        │ id   browser                     since    last ack                           │
+        │ #1   Chrome/126                  1m 04s   r10 in 3.1 ms                      │
+        │ #2   Firefox/127                 1m 00s   r12 failed: TypeError: x is undefin│
+        │ 1 error ─────────────────────────────────────────────────────────────────────│
+        │ error: /src/a.js:3:9: Expected ';'                                           │
+        │   2 | let a = 1                                                              │
+        │ > 3 | let b = 2 3                                                            │
+        │     |         ^                                                              │
+        │                                                                              │
+        │                                                                              │
+        │                                                                              │
+        │ Log ─────────────────────────────────────────────────────────────────────────│
+        │ info  line 25                                                                │
+        │ info  line 26                                                                │
+        │ info  line 27                                                                │
+        │ info  line 28                                                                │
+        │ info  line 29                                                                │
+        │ warn  the last line                                                          │
+        └──────────────────────────────────────────────────────────────────────────────┘
+         q quit  r reload  c clear log  1-6 tabs  PgUp/PgDn log  ? help
+    "#]],
+    );
+}
+
+#[test]
+fn page_up_scrolls_the_log_and_end_follows_again() {
+    let mut app = App::default();
+    app.update(Msg::Resize {
+        width: 80,
+        height: 24,
+    });
+    for i in 0..100 {
+        engine(&mut app, log(tracing::Level::INFO, &format!("line {i}")));
+    }
+    keys(&mut app, "6");
+    app.update(code(KeyCode::PageUp));
+    assert_eq!(app.log_scroll, 12, "half a screen");
+    let text = screen(&app, 80, 24);
+    assert!(
+        text.contains("line 87") && !text.contains("line 88"),
+        "{text}"
+    );
+    engine(&mut app, log(tracing::Level::INFO, "line 100"));
+    assert_eq!(app.log_scroll, 13, "new lines do not move what is shown");
+    for _ in 0..20 {
+        app.update(code(KeyCode::PageUp));
+    }
+    assert_eq!(app.log_scroll, 100, "stops at the first line");
+    app.update(code(KeyCode::PageDown));
+    assert_eq!(app.log_scroll, 88);
+    app.update(code(KeyCode::End));
+    assert_eq!(app.log_scroll, 0);
+    assert!(screen(&app, 80, 24).contains("line 100"));
+}
+
+#[test]
+fn acks_attach_end_to_end_time_to_their_update() {
+    let app = busy_app();
+    let e2e: Vec<Option<Duration>> = app.updates.iter().map(|u| u.end_to_end).collect();
+    assert_eq!(e2e, [Some(ms(94)), Some(ms(120)), None]);
+    assert_eq!(app.end_to_end.len(), 2);
+    let client = &app.clients[&2];
+    assert_eq!(client.connected_at, Duration::from_secs(5));
+    assert_eq!(client.last_ack.as_ref().map(|ack| ack.revision), Some(11));
+}
+
+#[test]
+fn clients_come_and_go_and_events_track_state() {
+    let mut app = busy_app();
+    engine(&mut app, EngineEvent::ClientDisconnected { client: 1 });
+    assert_eq!(app.clients.keys().copied().collect::<Vec<_>>(), [2]);
+    engine(
+        &mut app,
+        EngineEvent::ChangeDetected {
+            files: vec!["src/a.js".into()],
+        },
+    );
+    assert!(screen(&app, 80, 24).contains("⟳ 1 file"));
+    engine(&mut app, report(13, "src/a.js", hot("/src/a.js"), 1));
+    assert_eq!(
+        app.pending_change, None,
+        "the update ends the pending change"
+    );
+    engine(
+        &mut app,
+        EngineEvent::WatcherDegraded {
+            message: "inotify limit reached".into(),
+        },
+    );
+    engine(&mut app, EngineEvent::GraphChanged(GraphStats::default()));
+    assert_eq!(app.graph_stats, GraphStats::default());
+    app.update(Msg::EngineStopped);
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("engine stopped"), "{text}");
+    assert!(text.contains("⚠ watcher degraded"), "{text}");
+    assert!(text.contains("degraded: inotify limit reached"), "{text}");
+}
+
+#[test]
+fn a_tiny_terminal_does_not_panic() {
+    let mut app = busy_app();
+    engine(&mut app, EngineEvent::GraphSnapshot(graph()));
+    keys(&mut app, "?");
+    for tab in Tab::ALL {
+        app.tab = tab;
+        for (width, height) in [(1, 1), (10, 3), (20, 6), (200, 60)] {
+            screen(&app, width, height);
+        }
+    }
+}
+
+/// Runs `event_loop` on a test backend on its own thread; fails instead of hanging when the
+/// loop does not quit within 10 s.
+fn run_loop(
+    events: crossbeam_channel::Receiver<EngineEvent>,
+    input: crossbeam_channel::Receiver<Msg>,
+) -> (anyhow::Result<LoopStats>, Vec<Command>, String, Duration) {
+    let (done_tx, done_rx) = unbounded();
+    std::thread::spawn(move || {
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        let mut commands = Vec::new();
+        let started = std::time::Instant::now();
+        let stats = event_loop(&mut terminal, &events, &input, &mut |c| commands.push(c));
+        let elapsed = started.elapsed();
+        let text = buffer_text(terminal.backend().buffer());
+        let _ = done_tx.send((stats, commands, text, elapsed));
+    });
+    done_rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the event loop did not quit")
+}
+
+#[test]
+fn the_event_loop_draws_forwards_commands_and_quits() {
+    let (event_tx, event_rx) = unbounded();
+    let (input_tx, input_rx) = unbounded();
+    event_tx.send(ready()).unwrap();
+    for revision in 0..300 {
+        event_tx
+            .send(report(revision, "src/a.js", hot("/src/a.js"), 1))
+            .unwrap();
+    }
+    // The keys come once the burst has been consumed, so the burst is what gets rate-limited.
+    let keys = std::thread::spawn(move || {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !event_tx.is_empty() && std::time::Instant::now() < deadline {
+            std::thread::yield_now();
+        }
+        for msg in [key('r'), key('c'), key('q'), key('r')] {
+            // The last key may find the loop gone: it quit on `q`.
+            let _ = input_tx.send(msg);
+        }
+    });
+    let (stats, commands, text, elapsed) = run_loop(event_rx, input_rx);
+    keys.join().unwrap();
+    let stats = stats.unwrap();
+    assert!(stats.messages >= 304, "{stats:?}");
+    assert_eq!(
+        commands,
+        [Command::ForceReload, Command::ClearLog, Command::Quit]
+    );
+    assert!(stats.frames >= 1, "the first frame is drawn at once");
+    let allowed = (elapsed.as_millis() / 33) as usize + 2;
+    assert!(
+        stats.frames <= allowed,
+        "{} frames for {} messages in {elapsed:?}: more than 30 fps",
+        stats.frames,
+        stats.messages
+    );
+    assert!(text.contains("hotloop"), "{text}");
+}
+
+#[test]
+fn the_event_loop_keeps_running_after_the_engine_stops() {
+    let (event_tx, event_rx) = unbounded::<EngineEvent>();
+    let (input_tx, input_rx) = unbounded();
+    event_tx.send(ready()).unwrap();
+    drop(event_tx);
+    let (stats, commands, text, _) = {
+        // The engine's channel closes first; the loop keeps running until the quit key.
+        let input_tx = input_tx.clone();
+        let handle = std::thread::spawn(move || run_loop(event_rx, input_rx));
+        input_tx.send(key('6')).unwrap();
+        input_tx.send(key('1')).unwrap();
+        input_tx.send(key('q')).unwrap();
+        handle.join().unwrap()
+    };
+    let stats = stats.unwrap();
+    assert!(stats.messages >= 5, "Ready, EngineStopped and three keys");
+    assert_eq!(commands, [Command::Quit]);
+    assert!(stats.frames >= 1);
+    assert!(text.contains("hotloop"), "{text}");
+}
+
+#[test]
+fn the_log_layer_forwards_events_without_blocking() {
+    use tracing_subscriber::layer::SubscriberExt;
+
+    let (tx, rx) = crossbeam_channel::bounded(1);
+    let subscriber = tracing_subscriber::registry().with(LogLayer::new(tx));
+    tracing::subscriber::with_default(subscriber, || {
+        tracing::warn!(file = "src/a.js", count = 3, "slow parse");
+        tracing::info!("dropped: the channel is full");
+    });
+    let events: Vec<EngineEvent> = rx.try_iter().collect();
+    assert_eq!(
+        events,
+        [EngineEvent::Log {
+            level: tracing::Level::WARN,
+            message: "hotloop_tui::dashboard::tests: slow parse file=src/a.js count=3".into(),
+        }]
+    );
+}
+
+#[test]
+fn explain_is_reachable_from_the_public_api() {
+    let graph = graph();
+    let util = graph.index_of("/src/util.js").unwrap();
+    let Propagation::FullReload { dead_end, chain } = explain(&graph, util) else {
+        panic!("util is also imported by main, which does not accept it");
+    };
+    assert_eq!(dead_end, DeadEnd::NoImporters);
+    assert_eq!(chain, [util, ModuleIndex(0)]);
+}

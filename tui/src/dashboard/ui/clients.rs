@@ -1,0 +1,142 @@
+//! Clients & errors tab: connected browsers and their last ack, the current diagnostics with
+//! code frames, and the scrollable log pane.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Widget};
+
+use super::theme;
+use crate::dashboard::app::App;
+use crate::dashboard::format;
+use crate::headless;
+
+/// Client rows shown before the table scrolls off.
+const CLIENT_ROWS: usize = 5;
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let client_rows = app.clients.len().clamp(1, CLIENT_ROWS) as u16;
+    let diagnostics = if app.diagnostics.is_empty() {
+        Constraint::Length(2)
+    } else {
+        Constraint::Percentage(40)
+    };
+    let [clients_area, diagnostics_area, log_area] = area.layout(&Layout::vertical([
+        Constraint::Length(client_rows + 2),
+        diagnostics,
+        Constraint::Fill(1),
+    ]));
+    clients(app, clients_area, buf);
+    errors(app, diagnostics_area, buf);
+    log(app, log_area, buf);
+}
+
+fn clients(app: &App, area: Rect, buf: &mut Buffer) {
+    let title = format!(
+        " {} ",
+        format::count(app.clients.len(), "client", "clients")
+    );
+    let block = Block::new().borders(Borders::TOP).title(title);
+    if app.clients.is_empty() {
+        Paragraph::new(Span::styled(" no browser connected", theme::DIM))
+            .block(block)
+            .render(area, buf);
+        return;
+    }
+    let rows = app.clients.iter().map(|(id, client)| {
+        let ack = match &client.last_ack {
+            None => Span::styled("no ack yet", theme::DIM),
+            Some(ack) if ack.ok => Span::styled(
+                format!("r{} in {}", ack.revision, format::duration(ack.apply)),
+                theme::OK,
+            ),
+            Some(ack) => Span::styled(
+                format!(
+                    "r{} failed: {}",
+                    ack.revision,
+                    ack.error.as_deref().unwrap_or("unknown error")
+                ),
+                theme::ERROR,
+            ),
+        };
+        Row::new(vec![
+            Cell::from(format!(" #{id}")),
+            Cell::from(client.user_agent.as_str()),
+            Cell::from(format::clock(app.now.saturating_sub(client.connected_at))),
+            Cell::from(ack),
+        ])
+    });
+    Table::new(
+        rows,
+        [
+            Constraint::Length(5),
+            Constraint::Fill(1),
+            Constraint::Length(8),
+            Constraint::Percentage(45),
+        ],
+    )
+    .header(Row::new(vec![" id", "browser", "since", "last ack"]).style(theme::HEADER))
+    .block(block)
+    .render(area, buf);
+}
+
+fn errors(app: &App, area: Rect, buf: &mut Buffer) {
+    let title = format!(
+        " {} ",
+        format::count(app.diagnostics.len(), "error", "errors")
+    );
+    let block = Block::new().borders(Borders::TOP).title(title);
+    if app.diagnostics.is_empty() {
+        Paragraph::new(Span::styled(" the build is clean", theme::OK))
+            .block(block)
+            .render(area, buf);
+        return;
+    }
+    let mut lines = Vec::new();
+    for diagnostic in app.diagnostics.iter() {
+        lines.push(Line::from(vec![
+            Span::styled(" error: ", theme::ERROR),
+            Span::raw(format!(
+                "{}:{}:{}: {}",
+                diagnostic.file, diagnostic.line, diagnostic.column, diagnostic.message
+            )),
+        ]));
+        lines.extend(
+            diagnostic
+                .code_frame
+                .lines()
+                .map(|line| Line::from(Span::styled(format!(" {line}"), theme::DIM))),
+        );
+    }
+    Paragraph::new(lines).block(block).render(area, buf);
+}
+
+fn log(app: &App, area: Rect, buf: &mut Buffer) {
+    let title = if app.log_scroll == 0 {
+        " Log ".to_owned()
+    } else {
+        format!(" Log (↑{} lines, End follows) ", app.log_scroll)
+    };
+    let block = Block::new().borders(Borders::TOP).title(title);
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let height = inner.height as usize;
+    let end = app.log.len().saturating_sub(app.log_scroll);
+    let start = end.saturating_sub(height);
+    let lines: Vec<Line> = app
+        .log
+        .iter()
+        .skip(start)
+        .take(end - start)
+        .map(|line| {
+            Line::from(vec![
+                Span::styled(
+                    format!(" {:<5} ", headless::level_name(line.level)),
+                    theme::level(line.level),
+                ),
+                Span::raw(line.message.as_str()),
+            ])
+        })
+        .collect();
+    Paragraph::new(lines).render(inner, buf);
+}

@@ -1,0 +1,212 @@
+//! Rendering: `impl Widget for &App` draws the status bar, the tab bar, the selected tab, the
+//! key hints and the help popup. One module per tab; all styles in `theme`.
+
+mod clients;
+mod graph;
+mod invalidation;
+mod latency;
+mod memory;
+mod overview;
+pub mod theme;
+
+use ratatui::Frame;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Widget};
+
+use super::app::{App, Mode, Tab};
+use super::format;
+
+impl App {
+    /// Draws the whole dashboard into the frame.
+    pub fn render(&self, frame: &mut Frame) {
+        frame.render_widget(self, frame.area());
+    }
+}
+
+impl Widget for &App {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let [status, tabs, body, footer] = area.layout(&Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Fill(1),
+            Constraint::Length(1),
+        ]));
+        status_bar(self, status, buf);
+        tab_bar(self, tabs, buf);
+        let block = Block::bordered().title(format!(" {} ", self.tab.title()));
+        let inner = block.inner(body);
+        block.render(body, buf);
+        match self.tab {
+            Tab::Overview => overview::render(self, inner, buf),
+            Tab::Latency => latency::render(self, inner, buf),
+            Tab::Graph => graph::render(self, inner, buf),
+            Tab::Memory => memory::render(self, inner, buf),
+            Tab::Invalidation => invalidation::render(self, inner, buf),
+            Tab::Clients => clients::render(self, inner, buf),
+        }
+        key_hints(self, footer, buf);
+        if self.mode == Mode::Help {
+            help(area, buf);
+        }
+    }
+}
+
+fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
+    let mut left = vec![Span::styled(" hotloop ", theme::APP_NAME)];
+    match (&app.server, app.engine_stopped) {
+        (_, true) => left.push(Span::styled(" engine stopped", theme::ERROR)),
+        (Some(server), false) => left.push(Span::styled(server.url.clone(), theme::URL)),
+        (None, false) => left.push(Span::styled("starting…", theme::DIM)),
+    }
+    if let Some(files) = &app.pending_change {
+        left.push(Span::styled(
+            format!("  ⟳ {}", format::count(files.len(), "file", "files")),
+            theme::WARN,
+        ));
+    }
+    Line::from(left).render(area, buf);
+
+    let mut right = Vec::new();
+    if app.watcher_degraded.is_some() {
+        right.push(Span::styled("⚠ watcher degraded  ", theme::WARN));
+    }
+    right.push(Span::styled(
+        format!(
+            "● {}",
+            format::count(app.clients.len(), "client", "clients")
+        ),
+        if app.clients.is_empty() {
+            theme::DIM
+        } else {
+            theme::OK
+        },
+    ));
+    let errors = app.error_count();
+    right.push(Span::styled(
+        format!("  ✖ {} ", format::count(errors, "error", "errors")),
+        if errors == 0 {
+            theme::DIM
+        } else {
+            theme::ERROR
+        },
+    ));
+    Line::from(right).right_aligned().render(area, buf);
+}
+
+fn tab_bar(app: &App, area: Rect, buf: &mut Buffer) {
+    let mut spans = vec![Span::raw(" ")];
+    for tab in Tab::ALL {
+        let style = if tab == app.tab {
+            theme::TAB_SELECTED
+        } else {
+            theme::TAB
+        };
+        spans.push(Span::styled(
+            format!(" {} {} ", tab.index() + 1, tab.label()),
+            style,
+        ));
+        spans.push(Span::raw(" "));
+    }
+    Line::from(spans).render(area, buf);
+}
+
+fn key_hints(app: &App, area: Rect, buf: &mut Buffer) {
+    let hints: &[(&str, &str)] = match app.mode {
+        Mode::Help => &[("?/Esc", "close help"), ("q", "quit")],
+        Mode::Search => &[
+            ("type", "filter"),
+            ("Enter", "done"),
+            ("Esc", "clear"),
+            ("↑↓", "select"),
+        ],
+        Mode::Normal => match app.tab {
+            Tab::Graph => &[
+                ("q", "quit"),
+                ("r", "reload"),
+                ("1-6", "tabs"),
+                ("/", "search"),
+                ("↑↓", "select"),
+                ("?", "help"),
+            ],
+            Tab::Invalidation => &[
+                ("q", "quit"),
+                ("r", "reload"),
+                ("1-6", "tabs"),
+                ("←→", "update"),
+                ("?", "help"),
+            ],
+            Tab::Clients => &[
+                ("q", "quit"),
+                ("r", "reload"),
+                ("c", "clear log"),
+                ("1-6", "tabs"),
+                ("PgUp/PgDn", "log"),
+                ("?", "help"),
+            ],
+            _ => &[
+                ("q", "quit"),
+                ("r", "reload"),
+                ("c", "clear log"),
+                ("1-6/Tab", "tabs"),
+                ("?", "help"),
+            ],
+        },
+    };
+    let mut spans = vec![Span::raw(" ")];
+    for (key, action) in hints {
+        spans.push(Span::styled(*key, theme::KEY));
+        spans.push(Span::styled(format!(" {action}  "), theme::DIM));
+    }
+    Line::from(spans).render(area, buf);
+}
+
+const HELP: [(&str, &str); 11] = [
+    ("1-6, Tab", "switch tab (Shift-Tab: back)"),
+    ("q, Ctrl-C", "quit"),
+    ("r", "force a full reload of every page"),
+    ("c", "clear the log"),
+    ("?", "toggle this help"),
+    ("/", "Graph: search modules by id"),
+    ("↑↓ j k", "Graph: select a module"),
+    ("Esc", "Graph: clear the search"),
+    ("←→ h l", "Invalidation: earlier/later update"),
+    ("PgUp PgDn", "log: scroll"),
+    ("End", "log: follow the tail"),
+];
+
+fn help(area: Rect, buf: &mut Buffer) {
+    let popup = area.centered(Constraint::Length(56), Constraint::Length(14));
+    Clear.render(popup, buf);
+    let lines: Vec<Line> = HELP
+        .iter()
+        .map(|(key, action)| {
+            Line::from(vec![
+                Span::styled(format!(" {key:<11}"), theme::KEY),
+                Span::raw(*action),
+            ])
+        })
+        .collect();
+    Paragraph::new(lines)
+        .block(Block::bordered().title(" Keys "))
+        .render(popup, buf);
+}
+
+/// `label` in a fixed-width column, then the value spans. Rendered into an `inset` area, so
+/// wrapped lines line up with the labels.
+fn field<'a>(label: &'a str, value: Vec<Span<'a>>) -> Line<'a> {
+    let mut spans = vec![Span::styled(format!("{label:<12}"), theme::LABEL)];
+    spans.extend(value);
+    Line::from(spans)
+}
+
+/// `area` without its first and last column.
+fn inset(area: Rect) -> Rect {
+    area.inner(ratatui::layout::Margin::new(1, 0))
+}
+
+/// The last `width` items of a series (sparklines show the newest samples).
+fn tail<T: Copy>(items: &[T], width: u16) -> &[T] {
+    &items[items.len().saturating_sub(width as usize)..]
+}

@@ -1,0 +1,107 @@
+//! Overview tab: where the server is, how big the graph is, who is connected, and what the
+//! last update did and cost.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+
+use super::{field, inset, theme};
+use crate::dashboard::app::App;
+use crate::dashboard::format;
+use crate::headless;
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let mut lines = Vec::new();
+    match &app.server {
+        Some(server) => {
+            lines.push(field(
+                "Server",
+                vec![
+                    Span::styled(server.url.as_str(), theme::URL),
+                    Span::styled(
+                        format!("  (cold start {})", format::duration(server.cold_start)),
+                        theme::DIM,
+                    ),
+                ],
+            ));
+            lines.push(field("Root", vec![Span::raw(server.root.as_str())]));
+        }
+        None => lines.push(field(
+            "Server",
+            vec![Span::styled("waiting for the engine…", theme::DIM)],
+        )),
+    }
+    let graph = &app.graph_stats;
+    lines.push(field(
+        "Graph",
+        vec![Span::raw(format!(
+            "{} · {} · {}",
+            format::count(graph.modules, "module", "modules"),
+            format::count(graph.edges, "edge", "edges"),
+            format::count(graph.boundaries, "boundary", "boundaries"),
+        ))],
+    ));
+    lines.push(field(
+        "",
+        vec![Span::raw(format!(
+            "{} CSS · {} · {} in node_modules",
+            graph.css,
+            format::count(graph.assets, "asset", "assets"),
+            graph.node_modules,
+        ))],
+    ));
+    lines.push(field(
+        "Clients",
+        vec![Span::raw(format!("{} connected", app.clients.len()))],
+    ));
+    let errors = app.error_count();
+    lines.push(field(
+        "Errors",
+        vec![if errors == 0 {
+            Span::styled("none", theme::OK)
+        } else {
+            Span::styled(
+                format!("{} (see tab 6)", format::count(errors, "error", "errors")),
+                theme::ERROR,
+            )
+        }],
+    ));
+    lines.push(field(
+        "Watcher",
+        vec![match &app.watcher_degraded {
+            None => Span::styled("ok", theme::OK),
+            Some(message) => Span::styled(format!("degraded: {message}"), theme::WARN),
+        }],
+    ));
+    lines.push(Line::default());
+    match app.last_update() {
+        None => lines.push(field(
+            "Last update",
+            vec![Span::styled("none yet: save a file", theme::DIM)],
+        )),
+        Some(record) => {
+            let report = &record.report;
+            lines.push(field(
+                "Last update",
+                vec![Span::raw(format!(
+                    "r{} · {}",
+                    report.revision,
+                    report.files.join(", ")
+                ))],
+            ));
+            lines.push(Line::from(headless::update_line(report)));
+            let e2e = match record.end_to_end {
+                Some(e2e) => format!("save→applied {}", format::duration(e2e)),
+                None => "save→applied: no ack yet".to_owned(),
+            };
+            lines.push(Line::from(Span::styled(
+                format!("server {} · {e2e}", format::duration(report.server_total)),
+                theme::DIM,
+            )));
+        }
+    }
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .render(inset(area), buf);
+}

@@ -1,0 +1,35 @@
+//! Every style the dashboard uses, in one place.
+
+use ratatui::style::{Color, Modifier, Style};
+
+pub const APP_NAME: Style = Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD);
+pub const URL: Style = Style::new().fg(Color::Cyan);
+pub const LABEL: Style = Style::new().fg(Color::Gray).add_modifier(Modifier::BOLD);
+pub const DIM: Style = Style::new().fg(Color::DarkGray);
+pub const OK: Style = Style::new().fg(Color::Green);
+pub const WARN: Style = Style::new().fg(Color::Yellow);
+pub const ERROR: Style = Style::new().fg(Color::Red).add_modifier(Modifier::BOLD);
+pub const TAB: Style = Style::new().fg(Color::Gray);
+pub const TAB_SELECTED: Style = Style::new()
+    .fg(Color::Black)
+    .bg(Color::Cyan)
+    .add_modifier(Modifier::BOLD);
+pub const KEY: Style = Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD);
+pub const SELECTED: Style = Style::new()
+    .bg(Color::DarkGray)
+    .add_modifier(Modifier::BOLD);
+pub const SPARK: Style = Style::new().fg(Color::Cyan);
+pub const SPARK_E2E: Style = Style::new().fg(Color::Magenta);
+pub const HEADER: Style = Style::new()
+    .fg(Color::Gray)
+    .add_modifier(Modifier::BOLD)
+    .add_modifier(Modifier::UNDERLINED);
+
+pub fn level(level: tracing::Level) -> Style {
+    match level {
+        tracing::Level::ERROR => ERROR,
+        tracing::Level::WARN => WARN,
+        tracing::Level::INFO => OK,
+        _ => DIM,
+    }
+}
