@@ -8,3 +8,4 @@ pub mod plan;
 pub mod protocol;
 pub mod served;
 pub mod transform;
+pub mod watcher;

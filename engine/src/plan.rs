@@ -375,7 +375,7 @@ mod tests {
         let mut names: Vec<String> = Vec::new();
         let mut flags: Vec<Flags> = Vec::new();
         let mut edges: Vec<(usize, usize)> = Vec::new();
-        let mut name_index = |name: &str, names: &mut Vec<String>, flags: &mut Vec<Flags>| {
+        let name_index = |name: &str, names: &mut Vec<String>, flags: &mut Vec<Flags>| {
             let name = name.trim();
             assert!(!name.is_empty(), "empty module name in {dsl:?}");
             match names.iter().position(|n| n == name) {
