@@ -1,1 +1,5 @@
-//! hotloop cli
+//! hotloop's binary crate: the command line, the demo app, and (wired by `cli::run_dev`) the
+//! engine thread, server and dashboard.
+
+pub mod cli;
+pub mod demo;
