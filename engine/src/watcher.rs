@@ -147,8 +147,8 @@ pub enum WatchEvent {
     Rescan {
         reason: String,
     },
-    /// The watcher reported a problem (always followed by a `Rescan`, or sent at start-up for
-    /// a directory that could not be watched).
+    /// A problem worth showing (a directory that cannot be watched, a watcher error). When
+    /// events may have been lost as a result, a `Rescan` follows.
     Error {
         message: String,
     },
@@ -525,9 +525,11 @@ impl WatchThread {
                     recv(self.raw) -> event => event,
                 },
                 Some(collecting) => {
-                    let deadline = collecting.deadline(&self.config);
                     let now = Instant::now();
-                    if now >= deadline {
+                    let deadline = collecting.deadline(&self.config);
+                    // Past the deadline, events already queued (the thread was late) still
+                    // join the batch, until `max_wait`.
+                    if now >= deadline && now >= collecting.first + self.config.max_wait {
                         if let Some(collected) = batch.take() {
                             self.seal(collected);
                         }
@@ -536,7 +538,7 @@ impl WatchThread {
                     select! {
                         recv(stop) -> _ => return,
                         recv(self.raw) -> event => event,
-                        default(deadline - now) => {
+                        default(deadline.saturating_duration_since(now)) => {
                             if let Some(collected) = batch.take() {
                                 self.seal(collected);
                             }
@@ -664,9 +666,12 @@ impl WatchThread {
         } else {
             RecursiveMode::Recursive
         };
-        self.notify
-            .watch(dir, mode)
-            .map_err(|error| format!("cannot watch {}: {error}", dir.display()))
+        match self.notify.watch(dir, mode) {
+            Ok(()) => Ok(()),
+            // Gone already: its removal is (or will be) in a batch.
+            Err(_) if !dir.exists() => Ok(()),
+            Err(error) => Err(format!("cannot watch {}: {error}", dir.display())),
+        }
     }
 }
 
