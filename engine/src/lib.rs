@@ -9,3 +9,4 @@ pub mod protocol;
 pub mod served;
 pub mod telemetry;
 pub mod transform;
+pub mod watcher;

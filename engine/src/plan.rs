@@ -1,9 +1,12 @@
 //! Update planning: pure functions from "these modules changed" and the module graph to the
 //! smallest correct hot update, or a typed reason for a full reload. No salsa, no IO.
 
+use std::collections::{BTreeSet, VecDeque};
 use std::fmt;
 
-use crate::graph::{ModuleGraph, ModuleIndex};
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::graph::{GraphModule, ModuleGraph, ModuleIndex, ModuleKind};
 
 /// Why the page must reload instead of hot-updating.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -99,14 +102,675 @@ pub struct Changes<'a> {
     pub html_changed: bool,
 }
 
-/// Plans the update for `changes` on `graph`.
+/// Plans the update for `changes` on `graph`, following Vite's propagation rules:
+///
+/// - the HTML changed: full reload; nothing changed: nothing;
+/// - from every changed module, walk up the importers. A module that accepts itself (CSS
+///   modules always do) is a boundary and is re-evaluated; an importer that accepts the module
+///   we came from (`hot.accept(dep, cb)`) is a boundary and is *not* re-evaluated; a module
+///   never loaded in the browser (`loaded == false`) ends that path with nothing to do; a
+///   module that declines, and an entry or a module nobody imports reached without a boundary,
+///   mean a full reload. Every path must end at a boundary.
+/// - every module entered on the way is re-evaluated (`invalidate`), not only the changed one:
+///   a boundary two importers up must not read the old exports of the module in between
+///   (Bun's stale-value bug).
+///
+/// The walk only touches the changed modules and their importers up to the boundaries: its
+/// cost does not depend on the size of the graph.
 pub fn plan_update(graph: &ModuleGraph, changes: &Changes<'_>) -> UpdatePlan {
-    let _ = graph;
     if changes.html_changed {
         return UpdatePlan::FullReload(FullReloadReason::HtmlChanged);
     }
-    if changes.changed.is_empty() {
+    let mut send = changes.changed.to_vec();
+    send.sort_unstable();
+    send.dedup();
+    if send.is_empty() {
         return UpdatePlan::Nothing;
     }
-    UpdatePlan::Hot(HotPlan::default())
+    let css_only = send
+        .iter()
+        .all(|&m| graph.module(m).kind == ModuleKind::Css);
+    let mut walk = Walk::new(graph);
+    for &module in &send {
+        walk.enter(module, None);
+    }
+    match walk.run() {
+        Ok(()) => UpdatePlan::Hot(walk.into_plan(send, css_only)),
+        Err(reason) => UpdatePlan::FullReload(reason),
+    }
+}
+
+/// Plans the update for a client's `import.meta.hot.invalidate()` from `module`: the module
+/// already runs its new code but cannot apply it, so its importers are updated as if they had
+/// changed (no code is sent). `already` holds the modules invalidated earlier in the same
+/// update chain; meeting one again means the chain loops: full reload.
+pub fn plan_invalidate(
+    graph: &ModuleGraph,
+    module: ModuleIndex,
+    already: &[ModuleIndex],
+) -> UpdatePlan {
+    let circular = |m: ModuleIndex| {
+        UpdatePlan::FullReload(FullReloadReason::CircularInvalidate {
+            module: graph.module(m).id.to_string(),
+        })
+    };
+    if already.contains(&module) {
+        return circular(module);
+    }
+    let mut walk = Walk::new(graph);
+    // The invalidating module itself is not re-evaluated: it is marked as entered so that a
+    // cycle back to it does not re-enter it.
+    walk.entered.insert(module);
+    if let Err(reason) = walk.step(module) {
+        return UpdatePlan::FullReload(reason);
+    }
+    if let Err(reason) = walk.run() {
+        return UpdatePlan::FullReload(reason);
+    }
+    let reached = walk
+        .order
+        .iter()
+        .copied()
+        .chain(walk.boundaries.iter().map(|b| b.module))
+        .find(|m| already.contains(m));
+    if let Some(m) = reached {
+        return circular(m);
+    }
+    UpdatePlan::Hot(walk.into_plan(Vec::new(), false))
+}
+
+/// CSS modules accept their own updates by nature: the new text replaces the old style.
+fn accepts_itself(module: &GraphModule) -> bool {
+    module.self_accepts || module.kind == ModuleKind::Css
+}
+
+/// A breadth-first walk from changed modules up through their importers.
+struct Walk<'g> {
+    graph: &'g ModuleGraph,
+    /// Modules entered (queued) so far; shared by all changed modules, so cycles and shared
+    /// importers are walked once.
+    entered: FxHashSet<ModuleIndex>,
+    /// Entered modules in the order they were entered.
+    order: Vec<ModuleIndex>,
+    /// The module a module was first entered from, to rebuild the chain of a dead end.
+    parent: FxHashMap<ModuleIndex, ModuleIndex>,
+    queue: VecDeque<ModuleIndex>,
+    boundaries: Vec<Boundary>,
+}
+
+impl<'g> Walk<'g> {
+    fn new(graph: &'g ModuleGraph) -> Self {
+        Walk {
+            graph,
+            entered: FxHashSet::default(),
+            order: Vec::new(),
+            parent: FxHashMap::default(),
+            queue: VecDeque::new(),
+            boundaries: Vec::new(),
+        }
+    }
+
+    fn enter(&mut self, module: ModuleIndex, from: Option<ModuleIndex>) {
+        if self.entered.insert(module) {
+            if let Some(from) = from {
+                self.parent.insert(module, from);
+            }
+            self.order.push(module);
+            self.queue.push_back(module);
+        }
+    }
+
+    fn run(&mut self) -> Result<(), FullReloadReason> {
+        while let Some(module) = self.queue.pop_front() {
+            let facts = self.graph.module(module);
+            if !facts.loaded {
+                continue;
+            }
+            if facts.declines {
+                return Err(FullReloadReason::Declined {
+                    module: facts.id.to_string(),
+                });
+            }
+            if accepts_itself(facts) {
+                self.boundaries.push(Boundary {
+                    module,
+                    accepted_dep: None,
+                });
+                continue;
+            }
+            self.step(module)?;
+        }
+        Ok(())
+    }
+
+    /// Propagates from `module` to its importers: a dead end is a full reload.
+    fn step(&mut self, module: ModuleIndex) -> Result<(), FullReloadReason> {
+        let graph = self.graph;
+        let importers = graph.importers(module);
+        if importers.is_empty() || graph.entries.contains(&module) {
+            return Err(self.no_boundary(module));
+        }
+        for &importer in importers {
+            let facts = graph.module(importer);
+            if !facts.loaded {
+                continue;
+            }
+            if facts.accepted_deps.contains(&module) {
+                self.boundaries.push(Boundary {
+                    module: importer,
+                    accepted_dep: Some(module),
+                });
+            } else {
+                self.enter(importer, Some(module));
+            }
+        }
+        Ok(())
+    }
+
+    fn no_boundary(&self, dead_end: ModuleIndex) -> FullReloadReason {
+        let mut chain = vec![dead_end];
+        let mut at = dead_end;
+        while let Some(&from) = self.parent.get(&at) {
+            chain.push(from);
+            at = from;
+        }
+        chain.reverse();
+        let id = |m: ModuleIndex| self.graph.module(m).id.to_string();
+        FullReloadReason::NoBoundary {
+            changed: id(chain[0]),
+            chain: chain.into_iter().map(id).collect(),
+        }
+    }
+
+    fn into_plan(self, send: Vec<ModuleIndex>, css_only: bool) -> HotPlan {
+        let graph = self.graph;
+        let invalidate: Vec<ModuleIndex> = self
+            .order
+            .into_iter()
+            .filter(|&m| graph.module(m).loaded)
+            .collect();
+        let mut boundaries = self.boundaries;
+        boundaries.sort_unstable_by_key(|b| (b.module, b.accepted_dep));
+        boundaries.dedup();
+        HotPlan {
+            send,
+            invalidate: dependencies_first(graph, invalidate),
+            boundaries,
+            css_only,
+        }
+    }
+}
+
+/// Orders `modules` so that a module comes after the modules it imports (among `modules`);
+/// ties and cycles are broken by the lowest index, so the order is deterministic.
+fn dependencies_first(graph: &ModuleGraph, mut modules: Vec<ModuleIndex>) -> Vec<ModuleIndex> {
+    modules.sort_unstable();
+    let inside: FxHashSet<ModuleIndex> = modules.iter().copied().collect();
+    // Number of imports of each module that are still waiting to be placed.
+    let mut waiting: FxHashMap<ModuleIndex, usize> = modules
+        .iter()
+        .map(|&m| {
+            let deps = graph
+                .imports(m)
+                .iter()
+                .filter(|&&d| d != m && inside.contains(&d))
+                .count();
+            (m, deps)
+        })
+        .collect();
+    let mut ready: BTreeSet<ModuleIndex> = waiting
+        .iter()
+        .filter(|&(_, &n)| n == 0)
+        .map(|(&m, _)| m)
+        .collect();
+    let mut ordered = Vec::with_capacity(modules.len());
+    while ordered.len() < modules.len() {
+        let next = match ready.pop_first() {
+            Some(m) => m,
+            // Only cycles are left: break the one holding the lowest index.
+            None => match modules.iter().copied().find(|m| waiting.contains_key(m)) {
+                Some(m) => m,
+                None => break,
+            },
+        };
+        if waiting.remove(&next).is_none() {
+            continue;
+        }
+        ordered.push(next);
+        for &importer in graph.importers(next) {
+            if importer == next {
+                continue;
+            }
+            if let Some(n) = waiting.get_mut(&importer) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    ready.insert(importer);
+                }
+            }
+        }
+    }
+    ordered
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::GraphBuilder;
+
+    /// Builds a graph from a small text DSL, statements separated by `;`:
+    /// - `main -> a, b` : `main` imports `a` and `b`;
+    /// - `a: self, accept b c, decline, unloaded, entry` : flags of `a`.
+    ///
+    /// The first module named is an entry. The kind comes from the name: `*.css` is CSS,
+    /// `*.json` JSON, `*.svg`/`*.png` an asset, anything else JS. Ids are the names.
+    fn graph(dsl: &str) -> ModuleGraph {
+        #[derive(Default)]
+        struct Flags {
+            self_accepts: bool,
+            declines: bool,
+            unloaded: bool,
+            entry: bool,
+            accepts: Vec<String>,
+        }
+        let mut names: Vec<String> = Vec::new();
+        let mut flags: Vec<Flags> = Vec::new();
+        let mut edges: Vec<(usize, usize)> = Vec::new();
+        let name_index = |name: &str, names: &mut Vec<String>, flags: &mut Vec<Flags>| {
+            let name = name.trim();
+            assert!(!name.is_empty(), "empty module name in {dsl:?}");
+            match names.iter().position(|n| n == name) {
+                Some(i) => i,
+                None => {
+                    names.push(name.to_string());
+                    flags.push(Flags::default());
+                    names.len() - 1
+                }
+            }
+        };
+        for statement in dsl.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+            if let Some((from, tos)) = statement.split_once("->") {
+                let from = name_index(from, &mut names, &mut flags);
+                for to in tos.split(',') {
+                    let to = name_index(to, &mut names, &mut flags);
+                    edges.push((from, to));
+                }
+            } else if let Some((module, list)) = statement.split_once(':') {
+                let module = name_index(module, &mut names, &mut flags);
+                for flag in list.split(',').map(str::trim) {
+                    let mut words = flag.split_whitespace();
+                    let f = &mut flags[module];
+                    match words.next() {
+                        Some("self") => f.self_accepts = true,
+                        Some("decline") => f.declines = true,
+                        Some("unloaded") => f.unloaded = true,
+                        Some("entry") => f.entry = true,
+                        Some("accept") => f.accepts.extend(words.map(str::to_string)),
+                        other => panic!("unknown flag {other:?} in {dsl:?}"),
+                    }
+                }
+            } else {
+                panic!("bad statement {statement:?} in {dsl:?}");
+            }
+        }
+        let mut b = GraphBuilder::default();
+        for name in &names {
+            let kind = match name.rsplit_once('.').map(|(_, ext)| ext) {
+                Some("css") => ModuleKind::Css,
+                Some("json") => ModuleKind::Json,
+                Some("svg" | "png") => ModuleKind::Asset,
+                _ => ModuleKind::Js,
+            };
+            b.add(GraphModule {
+                id: name.as_str().into(),
+                kind,
+                self_accepts: false,
+                declines: false,
+                accepted_deps: Box::new([]),
+                loaded: true,
+            });
+        }
+        for (i, f) in flags.iter().enumerate() {
+            let index = ModuleIndex(i as u32);
+            let accepted: Vec<ModuleIndex> = f
+                .accepts
+                .iter()
+                .map(|dep| {
+                    let d = names.iter().position(|n| n == dep);
+                    ModuleIndex(d.unwrap_or_else(|| panic!("unknown dep {dep} in {dsl:?}")) as u32)
+                })
+                .collect();
+            let m = b.module_mut(index);
+            m.self_accepts = f.self_accepts;
+            m.declines = f.declines;
+            m.loaded = !f.unloaded;
+            m.accepted_deps = accepted.into();
+            if f.entry || i == 0 {
+                b.add_entry(index);
+            }
+        }
+        for (from, to) in edges {
+            b.add_import(ModuleIndex(from as u32), ModuleIndex(to as u32));
+        }
+        b.finish()
+    }
+
+    fn render(graph: &ModuleGraph, plan: &UpdatePlan) -> String {
+        let name = |m: &ModuleIndex| graph.module(*m).id.to_string();
+        let list = |ms: &[ModuleIndex]| ms.iter().map(name).collect::<Vec<_>>().join(", ");
+        match plan {
+            UpdatePlan::Nothing => "nothing".to_string(),
+            UpdatePlan::FullReload(reason) => format!("reload: {reason}"),
+            UpdatePlan::Hot(hot) => {
+                let boundaries = hot
+                    .boundaries
+                    .iter()
+                    .map(|b| match b.accepted_dep {
+                        None => format!("{} self", name(&b.module)),
+                        Some(dep) => format!("{} accepts {}", name(&b.module), name(&dep)),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                format!(
+                    "hot send=[{}] invalidate=[{}] boundaries=[{}]{}",
+                    list(&hot.send),
+                    list(&hot.invalidate),
+                    boundaries,
+                    if hot.css_only { " css_only" } else { "" }
+                )
+            }
+        }
+    }
+
+    fn indices(graph: &ModuleGraph, names: &str) -> Vec<ModuleIndex> {
+        names
+            .split(',')
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(|n| {
+                graph
+                    .index_of(n)
+                    .unwrap_or_else(|| panic!("no module {n} in the graph"))
+            })
+            .collect()
+    }
+
+    /// Each row: (what it shows, graph, changed modules (`html` = the HTML), expected plan).
+    #[test]
+    fn plan_update_table() {
+        let table: &[(&str, &str, &str, &str)] = &[
+            (
+                "self-accepting leaf",
+                "main -> leaf; leaf: self",
+                "leaf",
+                "hot send=[leaf] invalidate=[leaf] boundaries=[leaf self]",
+            ),
+            (
+                "boundary two importers up: the module in between is re-evaluated too",
+                "main -> top; top -> mid; mid -> leaf; top: self",
+                "leaf",
+                "hot send=[leaf] invalidate=[leaf, mid, top] boundaries=[top self]",
+            ),
+            (
+                "accepted dep: the accepting importer is not re-evaluated",
+                "main -> app; app -> leaf; app: accept leaf",
+                "leaf",
+                "hot send=[leaf] invalidate=[leaf] boundaries=[app accepts leaf]",
+            ),
+            (
+                "accepted dep two levels up: the path up to the boundary is re-evaluated",
+                "main -> app; app -> mid; mid -> leaf; app: accept mid",
+                "leaf",
+                "hot send=[leaf] invalidate=[leaf, mid] boundaries=[app accepts mid]",
+            ),
+            (
+                "multiple boundaries",
+                "main -> a, b; a -> leaf; b -> leaf; a: self; b: accept leaf",
+                "leaf",
+                "hot send=[leaf] invalidate=[leaf, a] boundaries=[a self, b accepts leaf]",
+            ),
+            (
+                "one path with a boundary and one without: full reload",
+                "main -> a, b; a -> leaf; b -> leaf; a: self",
+                "leaf",
+                "reload: leaf changed and no module accepts it (via leaf <- b <- main)",
+            ),
+            (
+                "no boundary up to the entry: the chain is reported",
+                "main -> a; a -> leaf",
+                "leaf",
+                "reload: leaf changed and no module accepts it (via leaf <- a <- main)",
+            ),
+            (
+                "the changed module is the entry",
+                "main -> a",
+                "main",
+                "reload: main changed and no module accepts it",
+            ),
+            (
+                "an orphan (nobody imports it) reached without a boundary",
+                "main -> a; orphan -> leaf; a -> leaf; a: self",
+                "leaf",
+                "reload: leaf changed and no module accepts it (via leaf <- orphan)",
+            ),
+            (
+                "cycle without a boundary terminates with a reload",
+                "main -> a; a -> b; b -> a",
+                "b",
+                "reload: b changed and no module accepts it (via b <- a <- main)",
+            ),
+            (
+                "cycle with only the entry in it terminates with a reload",
+                "main -> a; a -> main",
+                "a",
+                "reload: a changed and no module accepts it (via a <- main)",
+            ),
+            (
+                "cycle with a boundary",
+                "main -> a; a -> b; b -> a; a: self",
+                "b",
+                "hot send=[b] invalidate=[a, b] boundaries=[a self]",
+            ),
+            (
+                "decline on the path",
+                "main -> a; a -> leaf; a: decline, self",
+                "leaf",
+                "reload: a declines hot updates",
+            ),
+            (
+                "the changed module declines",
+                "main -> leaf; leaf: decline",
+                "leaf",
+                "reload: leaf declines hot updates",
+            ),
+            (
+                "a module never loaded (dynamic import only) stops propagation",
+                "main -> a, lazy; a -> leaf; lazy -> leaf; a: self; lazy: unloaded",
+                "leaf",
+                "hot send=[leaf] invalidate=[leaf, a] boundaries=[a self]",
+            ),
+            (
+                "a changed module that was never loaded: code sent, nothing re-evaluated",
+                "main -> lazy; lazy: unloaded",
+                "lazy",
+                "hot send=[lazy] invalidate=[] boundaries=[]",
+            ),
+            (
+                "an unloaded importer that accepts the dep is no boundary",
+                "main -> a, lazy; a -> leaf; lazy -> leaf; a: self; lazy: unloaded, accept leaf",
+                "leaf",
+                "hot send=[leaf] invalidate=[leaf, a] boundaries=[a self]",
+            ),
+            (
+                "CSS only: each CSS module is its own boundary, no JS re-evaluated",
+                "main -> app, style.css; app -> theme.css; style.css -> base.css",
+                "base.css, theme.css",
+                "hot send=[theme.css, base.css] invalidate=[theme.css, base.css] \
+                 boundaries=[theme.css self, base.css self] css_only",
+            ),
+            (
+                "CSS and JS together",
+                "main -> app, style.css; app -> leaf; app: self",
+                "style.css, leaf",
+                "hot send=[style.css, leaf] invalidate=[style.css, leaf, app] \
+                 boundaries=[app self, style.css self]",
+            ),
+            (
+                "JSON is not self-accepting: it propagates to its importers",
+                "main -> app; app -> data.json; app: self",
+                "data.json",
+                "hot send=[data.json] invalidate=[data.json, app] boundaries=[app self]",
+            ),
+            (
+                "an asset without an accepting importer reloads",
+                "main -> logo.svg",
+                "logo.svg",
+                "reload: logo.svg changed and no module accepts it (via logo.svg <- main)",
+            ),
+            (
+                "HTML changed",
+                "main -> a; a: self",
+                "html, a",
+                "reload: index.html changed",
+            ),
+            ("nothing changed", "main -> a", "", "nothing"),
+            (
+                "self-import of a self-accepting module",
+                "main -> a; a -> a; a: self",
+                "a",
+                "hot send=[a] invalidate=[a] boundaries=[a self]",
+            ),
+            (
+                "self-import without a boundary terminates with a reload",
+                "main -> a; a -> a",
+                "a",
+                "reload: a changed and no module accepts it (via a <- main)",
+            ),
+            (
+                "two changed modules sharing a boundary, duplicates in the input",
+                "main -> app; app -> x, y; app: self",
+                "y, x, y",
+                "hot send=[x, y] invalidate=[x, y, app] boundaries=[app self]",
+            ),
+            (
+                "a changed module that imports another changed one",
+                "main -> a; a -> b; a: self",
+                "b, a",
+                "hot send=[a, b] invalidate=[b, a] boundaries=[a self]",
+            ),
+            (
+                "an importer that accepts a changed dep and changed itself",
+                "main -> app; app -> leaf; app: accept leaf; main: self",
+                "leaf, app",
+                "hot send=[app, leaf] invalidate=[leaf, app, main] \
+                 boundaries=[main self, app accepts leaf]",
+            ),
+            (
+                "diamond: the shared importer is re-evaluated once, after both",
+                "main -> top; top -> l, r; l -> leaf; r -> leaf; top: self",
+                "leaf",
+                "hot send=[leaf] invalidate=[leaf, l, r, top] boundaries=[top self]",
+            ),
+        ];
+        let mut failures = Vec::new();
+        for &(what, dsl, changed, expected) in table {
+            let g = graph(dsl);
+            let html_changed = changed.split(',').any(|n| n.trim() == "html");
+            let names: Vec<&str> = changed
+                .split(',')
+                .map(str::trim)
+                .filter(|n| *n != "html")
+                .collect();
+            let changed = indices(&g, &names.join(","));
+            let plan = plan_update(
+                &g,
+                &Changes {
+                    changed: &changed,
+                    html_changed,
+                },
+            );
+            let actual = render(&g, &plan);
+            if actual != expected {
+                failures.push(format!(
+                    "{what}\n  graph:    {dsl}\n  expected: {expected}\n  actual:   {actual}"
+                ));
+            }
+        }
+        assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+    }
+
+    /// Each row: (what it shows, graph, invalidating module, already invalidated, expected).
+    #[test]
+    fn plan_invalidate_table() {
+        let table: &[(&str, &str, &str, &str, &str)] = &[
+            (
+                "the importers update as if the module changed; no code is sent",
+                "main -> app; app -> comp; app: self; comp: self",
+                "comp",
+                "",
+                "hot send=[] invalidate=[app] boundaries=[app self]",
+            ),
+            (
+                "an importer accepting the module is the boundary",
+                "main -> app; app -> comp; app: accept comp; comp: self",
+                "comp",
+                "",
+                "hot send=[] invalidate=[] boundaries=[app accepts comp]",
+            ),
+            (
+                "no boundary above: full reload",
+                "main -> comp; comp: self",
+                "comp",
+                "",
+                "reload: comp changed and no module accepts it (via comp <- main)",
+            ),
+            (
+                "reaching a module already invalidated in this chain: circular",
+                "main -> a; a -> b; b -> a; a: self; b: self",
+                "b",
+                "a",
+                "reload: a invalidated itself in a loop",
+            ),
+            (
+                "the module invalidating again in the same chain: circular",
+                "main -> app; app -> comp; app: self; comp: self",
+                "comp",
+                "comp",
+                "reload: comp invalidated itself in a loop",
+            ),
+            (
+                "earlier invalidations off the path do not matter",
+                "main -> app, other; app -> comp; app: self; comp: self; other: self",
+                "comp",
+                "other",
+                "hot send=[] invalidate=[app] boundaries=[app self]",
+            ),
+        ];
+        let mut failures = Vec::new();
+        for &(what, dsl, module, already, expected) in table {
+            let g = graph(dsl);
+            let module = indices(&g, module)[0];
+            let already = indices(&g, already);
+            let actual = render(&g, &plan_invalidate(&g, module, &already));
+            if actual != expected {
+                failures.push(format!(
+                    "{what}\n  graph:    {dsl}\n  expected: {expected}\n  actual:   {actual}"
+                ));
+            }
+        }
+        assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+    }
+
+    #[test]
+    fn the_dsl_builds_the_graph_it_describes() {
+        let g = graph("main -> a, b.css; a -> b.css; a: self, accept b.css; b.css: unloaded");
+        let [main, a, b] = [0, 1, 2].map(ModuleIndex);
+        assert_eq!(g.entries, vec![main]);
+        assert_eq!(g.imports(main), &[a, b]);
+        assert_eq!(g.importers(b), &[main, a]);
+        assert!(g.module(a).self_accepts);
+        assert_eq!(&*g.module(a).accepted_deps, &[b]);
+        assert_eq!(g.module(b).kind, ModuleKind::Css);
+        assert!(!g.module(b).loaded);
+        assert!(g.module(main).loaded);
+    }
 }

@@ -1,0 +1,427 @@
+//! The watcher on real, canonicalized temp dirs. Each test waits for a matching event (10 s
+//! time-out, then it prints every event seen); edits change both size and mtime.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, RecvTimeoutError};
+use hotloop_engine::watcher::{
+    ChangeBatch, ChangeKind, WatchConfig, WatchEvent, Watcher, spawn_watcher,
+};
+
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+struct Harness {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    watcher: Option<Watcher>,
+    events: Receiver<WatchEvent>,
+    seen: Vec<WatchEvent>,
+}
+
+impl Harness {
+    /// A project with `files` (relative path, contents) written before the watcher starts.
+    fn new(files: &[(&str, &str)]) -> Self {
+        Self::with_config(files, WatchConfig::default())
+    }
+
+    fn with_config(files: &[(&str, &str)], config: WatchConfig) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().canonicalize().expect("canonical temp dir");
+        for (path, text) in files {
+            let path = root.join(path);
+            fs::create_dir_all(path.parent().expect("parent")).expect("create dirs");
+            fs::write(&path, text).expect("write fixture");
+        }
+        let watcher = spawn_watcher(&root, config).expect("watcher starts");
+        let events = watcher.receiver();
+        Harness {
+            _dir: dir,
+            root,
+            watcher: Some(watcher),
+            events,
+            seen: Vec::new(),
+        }
+    }
+
+    fn path(&self, relative: &str) -> PathBuf {
+        self.root.join(relative)
+    }
+
+    /// Waits for a batch matching `pred`; returns it (and keeps every event in `seen`).
+    #[track_caller]
+    fn wait_for_batch(&mut self, what: &str, pred: impl Fn(&ChangeBatch) -> bool) -> ChangeBatch {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.events.recv_timeout(left) {
+                Ok(event) => {
+                    self.seen.push(event.clone());
+                    if let WatchEvent::Batch(batch) = event
+                        && pred(&batch)
+                    {
+                        return batch;
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    panic!(
+                        "timed out waiting for {what}; events seen:\n{}",
+                        self.dump()
+                    )
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    panic!(
+                        "watcher disconnected waiting for {what}; seen:\n{}",
+                        self.dump()
+                    )
+                }
+            }
+        }
+    }
+
+    /// Waits until a batch mentions `relative`, returns its kind there.
+    #[track_caller]
+    fn wait_for_path(&mut self, relative: &str) -> ChangeKind {
+        let path = self.path(relative);
+        let batch = self.wait_for_batch(relative, |b| b.paths.iter().any(|p| p.path == path));
+        batch
+            .paths
+            .iter()
+            .find(|p| p.path == path)
+            .map(|p| p.kind)
+            .expect("matched above")
+    }
+
+    /// Every path reported so far, relative to the root.
+    fn reported(&self) -> Vec<String> {
+        let mut paths = Vec::new();
+        for event in &self.seen {
+            if let WatchEvent::Batch(batch) = event {
+                for p in &batch.paths {
+                    let rel = p.path.strip_prefix(&self.root).unwrap_or(&p.path);
+                    paths.push(rel.display().to_string());
+                }
+            }
+        }
+        paths
+    }
+
+    fn dump(&self) -> String {
+        self.seen
+            .iter()
+            .map(|e| format!("  {e:?}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// Writes `text` plus a growing tail, so size and mtime both change on every edit.
+fn edit(path: &Path, text: &str) {
+    let old = fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let tail = "/".repeat(old as usize % 7 + 1);
+    let contents = format!("{text}\n{tail}{}\n", "x".repeat(old as usize + 1));
+    fs::write(path, contents).expect("edit");
+    assert_ne!(
+        fs::metadata(path).expect("stat").len(),
+        old,
+        "edit must change the size"
+    );
+}
+
+#[test]
+fn an_in_place_write_reports_the_file() {
+    let mut h = Harness::new(&[("src/a.js", "export const a = 1;")]);
+    edit(&h.path("src/a.js"), "export const a = 2;");
+    assert_eq!(h.wait_for_path("src/a.js"), ChangeKind::Modified);
+}
+
+#[test]
+fn write_temp_then_rename_reports_the_target_only() {
+    let mut h = Harness::new(&[("src/a.js", "export const a = 1;"), ("src/b.js", "")]);
+    let tmp = h.path("src/a.js.tmp");
+    fs::write(&tmp, "export const a = 2; // atomic").expect("write temp");
+    fs::rename(&tmp, h.path("src/a.js")).expect("rename");
+    h.wait_for_path("src/a.js");
+    // A later real event: anything about the temp file would have arrived before it.
+    edit(&h.path("src/b.js"), "b");
+    h.wait_for_path("src/b.js");
+    let reported = h.reported();
+    assert!(
+        reported.iter().all(|p| !p.ends_with(".tmp")),
+        "temp file reported: {reported:?}"
+    );
+}
+
+#[test]
+fn a_vim_style_save_reports_the_file_and_no_temp_names() {
+    let mut h = Harness::new(&[("src/a.js", "export const a = 1;"), ("src/b.js", "")]);
+    let file = h.path("src/a.js");
+    let backup = h.path("src/a.js~");
+    // vim probes whether it can create files in the directory...
+    let probe = h.path("src/4913");
+    fs::write(&probe, "").expect("probe");
+    fs::remove_file(&probe).expect("remove probe");
+    // ...keeps its swap file open...
+    fs::write(h.path("src/.a.js.swp"), "swap").expect("swap");
+    // ...moves the original to a backup, writes the new file, drops the backup.
+    fs::rename(&file, &backup).expect("backup");
+    fs::write(&file, "export const a = 2; // vim").expect("write new");
+    fs::remove_file(&backup).expect("remove backup");
+    fs::remove_file(h.path("src/.a.js.swp")).expect("remove swap");
+    h.wait_for_path("src/a.js");
+    edit(&h.path("src/b.js"), "b");
+    h.wait_for_path("src/b.js");
+    let reported = h.reported();
+    assert!(
+        reported.iter().all(|p| p == "src/a.js" || p == "src/b.js"),
+        "only the real files may be reported: {reported:?}"
+    );
+}
+
+#[test]
+fn delete_then_create_are_both_reported() {
+    let mut h = Harness::new(&[("src/a.js", "export const a = 1;")]);
+    let file = h.path("src/a.js");
+    fs::remove_file(&file).expect("delete");
+    assert_eq!(h.wait_for_path("src/a.js"), ChangeKind::Removed);
+    fs::write(&file, "export const a = 'back';").expect("create");
+    assert_eq!(h.wait_for_path("src/a.js"), ChangeKind::Created);
+}
+
+#[test]
+fn a_burst_of_writes_arrives_in_few_batches_with_every_path() {
+    let names: Vec<String> = (0..5).map(|i| format!("src/f{i}.js")).collect();
+    let mut fixture: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "")).collect();
+    fixture.push(("src/sentinel.js", ""));
+    // A quiet window wider than the default: on a loaded 2-core machine a writer or notify's
+    // thread descheduled for 2 ms would split the burst, which is not what this test is about.
+    let config = WatchConfig {
+        quiet: Duration::from_millis(10),
+        max_wait: Duration::from_millis(200),
+        ..WatchConfig::default()
+    };
+    let mut h = Harness::with_config(&fixture, config.clone());
+    let started = Instant::now();
+    for round in 0..10 {
+        for name in &names {
+            edit(&h.path(name), &format!("export const round = {round};"));
+        }
+    }
+    let took = started.elapsed();
+    // A sentinel after the burst: every batch of the burst arrives before (or with) it.
+    edit(&h.path("src/sentinel.js"), "done");
+    let sentinel = h.path("src/sentinel.js");
+    let mut batches = 0;
+    let mut raw = 0;
+    loop {
+        let batch = h.wait_for_batch("the burst", |_| true);
+        batches += 1;
+        raw += batch.raw_events;
+        if batch.paths.iter().any(|p| p.path == sentinel) {
+            break;
+        }
+    }
+    eprintln!("burst: 50 writes to 5 files in {took:?} -> {raw} raw events -> {batches} batches");
+    let reported = h.reported();
+    for name in &names {
+        assert!(reported.contains(name), "{name} missing:\n{}", h.dump());
+    }
+    // Without coalescing every write would be its own batch (50). A pause longer than `quiet`
+    // (a preempted thread) legitimately splits the burst: allow one split per `quiet` spent.
+    let allowed = 5 + took.as_millis() / config.quiet.as_millis();
+    assert!(
+        batches as u128 <= allowed,
+        "50 writes in {took:?} gave {batches} batches (allowed {allowed}):\n{}",
+        h.dump()
+    );
+}
+
+#[test]
+fn a_new_nested_directory_and_its_file_are_reported_and_then_watched() {
+    let mut h = Harness::new(&[("src/a.js", "")]);
+    // Nested under a watched directory: notify adds the watches.
+    fs::create_dir_all(h.path("src/new/deeper")).expect("mkdir");
+    fs::write(h.path("src/new/deeper/x.js"), "export const x = 1;").expect("write");
+    h.wait_for_path("src/new/deeper/x.js");
+    // A new top-level directory: the watcher thread adds the watch.
+    fs::create_dir_all(h.path("lib/sub")).expect("mkdir");
+    fs::write(h.path("lib/sub/y.js"), "export const y = 1;").expect("write");
+    h.wait_for_path("lib/sub/y.js");
+    // Later edits in both are seen through the new watches (not only by the walk).
+    edit(&h.path("src/new/deeper/x.js"), "export const x = 2;");
+    assert_eq!(h.wait_for_path("src/new/deeper/x.js"), ChangeKind::Modified);
+    edit(&h.path("lib/sub/y.js"), "export const y = 2;");
+    assert_eq!(h.wait_for_path("lib/sub/y.js"), ChangeKind::Modified);
+}
+
+#[test]
+fn a_directory_moved_in_reports_its_files() {
+    let mut h = Harness::new(&[("src/a.js", "")]);
+    // Built outside the root (same file system, so `rename` moves it in one step).
+    let outside = tempfile::tempdir().expect("temp dir");
+    let staging = outside.path().join("staging");
+    fs::create_dir_all(staging.join("inner")).expect("mkdir");
+    fs::write(staging.join("inner/z.js"), "z").expect("write");
+    fs::rename(&staging, h.path("src/moved")).expect("move in");
+    assert_eq!(h.wait_for_path("src/moved/inner/z.js"), ChangeKind::Created);
+    // And it is watched from then on.
+    edit(&h.path("src/moved/inner/z.js"), "z2");
+    assert_eq!(
+        h.wait_for_path("src/moved/inner/z.js"),
+        ChangeKind::Modified
+    );
+}
+
+#[test]
+fn ignored_directories_and_temp_files_produce_nothing() {
+    let mut h = Harness::new(&[
+        ("src/real.js", ""),
+        ("node_modules/pkg/index.js", ""),
+        ("src/node_modules/x/i.js", ""),
+        (".git/index", ""),
+        ("target/debug/out", ""),
+        ("dist/main.js", ""),
+        (".hotloop/cache", ""),
+    ]);
+    for ignored in [
+        "node_modules/pkg/index.js",
+        "node_modules/pkg/package.json",
+        "src/node_modules/x/i.js",
+        ".git/index",
+        "target/debug/out",
+        "dist/main.js",
+        ".hotloop/cache",
+        "src/.real.js.swp",
+        "src/.#real.js",
+        "src/real.js~",
+    ] {
+        edit(&h.path(ignored), "ignored");
+    }
+    edit(&h.path("src/real.js"), "export const real = true;");
+    h.wait_for_path("src/real.js");
+    assert_eq!(
+        h.reported(),
+        vec!["src/real.js".to_string()],
+        "{}",
+        h.dump()
+    );
+}
+
+#[test]
+fn packages_appearing_in_node_modules_are_reported() {
+    let mut h = Harness::new(&[("src/a.js", ""), ("node_modules/old/index.js", "")]);
+    fs::create_dir_all(h.path("node_modules/newpkg")).expect("mkdir");
+    assert_eq!(h.wait_for_path("node_modules/newpkg"), ChangeKind::Created);
+    fs::write(h.path("node_modules/newpkg/index.js"), "x").expect("write inside");
+    edit(&h.path("src/a.js"), "a");
+    h.wait_for_path("src/a.js");
+    assert!(
+        !h.reported()
+            .iter()
+            .any(|p| p == "node_modules/newpkg/index.js"),
+        "files inside packages are not reported: {:?}",
+        h.reported()
+    );
+}
+
+#[test]
+fn a_batch_is_not_sealed_while_a_written_file_is_still_open() {
+    let config = WatchConfig {
+        close_wait: TIMEOUT,
+        ..WatchConfig::default()
+    };
+    let mut h = Harness::with_config(&[("src/a.js", "export const old = 1;")], config);
+    let path = h.path("src/a.js");
+    let mut file = fs::File::create(&path).expect("truncate");
+    file.write_all(b"export const half").expect("write half");
+    file.flush().expect("flush");
+    // With quiet = 2 ms a batch would be sealed within milliseconds if the open file did not
+    // hold it; give it 20x max_wait.
+    match h.events.recv_timeout(Duration::from_millis(400)) {
+        Err(RecvTimeoutError::Timeout) => {}
+        other => panic!("a batch was sealed while the file was half written: {other:?}"),
+    }
+    file.write_all(b" = 'whole';\n").expect("write rest");
+    drop(file);
+    h.wait_for_path("src/a.js");
+    assert_eq!(
+        fs::read_to_string(&path).expect("read"),
+        "export const half = 'whole';\n"
+    );
+}
+
+#[test]
+fn the_wait_for_a_close_is_bounded() {
+    let config = WatchConfig {
+        close_wait: Duration::from_millis(50),
+        ..WatchConfig::default()
+    };
+    let mut h = Harness::with_config(&[("src/a.js", "")], config);
+    let mut file = fs::File::create(h.path("src/a.js")).expect("open");
+    file.write_all(b"export const held = 1;").expect("write");
+    file.flush().expect("flush");
+    let batch = h.wait_for_batch("a batch while the file is still open", |_| true);
+    let waited = batch.coalesced_at - batch.first_event_at;
+    assert!(
+        waited >= Duration::from_millis(50),
+        "sealed after {waited:?}"
+    );
+    drop(file);
+    // The close arrives as its own batch.
+    assert_eq!(h.wait_for_path("src/a.js"), ChangeKind::Modified);
+}
+
+#[test]
+fn dropping_the_watcher_stops_its_thread() {
+    let mut h = Harness::new(&[("src/a.js", "")]);
+    let events = h.events.clone();
+    drop(h.watcher.take());
+    // The thread holds the only sender: the channel disconnects once it has ended.
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        match events.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(_) => continue,
+            Err(RecvTimeoutError::Disconnected) => break,
+            Err(RecvTimeoutError::Timeout) => panic!("the watcher thread is still running"),
+        }
+    }
+    edit(&h.path("src/a.js"), "after drop");
+}
+
+#[test]
+fn spawning_on_a_file_or_a_missing_dir_fails() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("f");
+    fs::write(&file, "").expect("write");
+    assert!(spawn_watcher(&file, WatchConfig::default()).is_err());
+    assert!(spawn_watcher(&dir.path().join("missing"), WatchConfig::default()).is_err());
+}
+
+/// Prints (does not assert) what coalescing costs: from the end of the write to the batch in
+/// the engine's hands, and the part spent waiting in the coalescing window.
+#[test]
+fn measure_coalescing_cost() {
+    let mut h = Harness::new(&[("src/a.js", "")]);
+    let path = h.path("src/a.js");
+    let mut delivered = Vec::new();
+    let mut window = Vec::new();
+    for round in 0..30 {
+        edit(&path, &format!("export const round = {round};"));
+        let written = Instant::now();
+        let batch = h.wait_for_batch("the edit", |b| b.paths.iter().any(|p| p.path == path));
+        delivered.push(Instant::now() - written);
+        window.push(batch.coalesced_at - batch.first_event_at);
+    }
+    delivered.sort();
+    window.sort();
+    let p = |v: &[Duration], q: usize| v[(v.len() - 1) * q / 100];
+    eprintln!(
+        "watcher: write -> batch received p50 {:?} p95 {:?}; coalescing window p50 {:?} p95 {:?}",
+        p(&delivered, 50),
+        p(&delivered, 95),
+        p(&window, 50),
+        p(&window, 95)
+    );
+}

@@ -1,0 +1,161 @@
+//! The command line: what `hotloop` can be asked to do (clap derive types) and the dispatch of
+//! each command. `hotloop --help` and `hotloop <command> --help` document every flag.
+
+use std::io::Write;
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::PathBuf;
+
+use anyhow::bail;
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+
+use crate::demo;
+
+/// hotloop: a hot-module-reloading dev server for JavaScript and TypeScript web apps.
+///
+/// Save a file and every open tab shows the change within milliseconds, keeping state where
+/// the code allows it (Vite's `import.meta.hot` API, CSS hot swap, React Fast Refresh), with
+/// an error overlay instead of a blank page when the code does not compile.
+#[derive(Parser, Debug, Clone, PartialEq, Eq)]
+#[command(name = "hotloop", version, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Serve a project with hot module reloading.
+    ///
+    /// ROOT holds the `index.html` page; its module scripts are the entry points. Files in
+    /// `ROOT/public/` are served at `/`.
+    Dev(DevArgs),
+    /// Write a small demo app to DIR and serve it.
+    ///
+    /// The app is plain JavaScript with no dependencies; its README.md says what to try.
+    Demo(DemoArgs),
+    /// Measure the save-to-update path: touch files and report where the time goes.
+    ///
+    /// Not implemented yet.
+    Profile(ProfileArgs),
+}
+
+#[derive(Args, Debug, Clone, PartialEq, Eq)]
+pub struct DevArgs {
+    /// Project root: the directory holding index.html.
+    #[arg(default_value = ".", value_name = "ROOT")]
+    pub root: PathBuf,
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Args, Debug, Clone, PartialEq, Eq)]
+pub struct DemoArgs {
+    /// Where to write the demo app.
+    #[arg(default_value = "hotloop-demo", value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Write into DIR even if it is not empty (files with the demo's names are overwritten,
+    /// other files are left alone).
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+/// Flags shared by the commands that run the server.
+#[derive(Args, Debug, Clone, PartialEq, Eq)]
+pub struct ServeArgs {
+    /// Port to listen on; 0 picks a free port.
+    #[arg(long, short = 'p', default_value_t = 3000, value_name = "N")]
+    pub port: u16,
+    /// Address to bind. The default serves this machine only; 0.0.0.0 exposes the project's
+    /// source to the network.
+    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST), value_name = "ADDR")]
+    pub host: IpAddr,
+    /// No dashboard: plain log lines on stderr (for CI, pipes and scripts).
+    #[arg(long)]
+    pub no_tui: bool,
+    /// Open the page in the default browser once the server listens.
+    #[arg(long)]
+    pub open: bool,
+    /// Also accept requests whose Host header names H (e.g. a tunnel's host name). By default
+    /// only localhost names and the bound address are accepted, against DNS rebinding.
+    /// Repeat for several hosts.
+    #[arg(long = "allowed-host", value_name = "H")]
+    pub allowed_hosts: Vec<String>,
+    /// More detail in the log: -v for debug, -vv for trace. `HMR_LOG` (an env-filter such as
+    /// `engine=debug`) overrides it.
+    #[arg(short, long, action = ArgAction::Count)]
+    pub verbose: u8,
+    /// Format of log lines (stderr with --no-tui, the log file with the dashboard).
+    #[arg(long, value_enum, default_value_t = LogFormat::Text, value_name = "FORMAT")]
+    pub log_format: LogFormat,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+#[derive(Args, Debug, Clone, PartialEq, Eq)]
+pub struct ProfileArgs {
+    /// Project root: the directory holding index.html.
+    #[arg(default_value = ".", value_name = "ROOT")]
+    pub root: PathBuf,
+    /// Files to touch (append to, then restore), one update each; relative to ROOT.
+    #[arg(long, required = true, num_args = 1.., value_name = "FILE")]
+    pub touch: Vec<PathBuf>,
+    /// How many times to touch each file.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub repeat: u32,
+    /// Write the measurements as JSON to OUT.
+    #[arg(long, value_name = "OUT")]
+    pub json: Option<PathBuf>,
+    /// Write a Chrome trace (chrome://tracing, Perfetto) of the updates to OUT.
+    #[arg(long, value_name = "OUT")]
+    pub trace: Option<PathBuf>,
+}
+
+/// Runs the command the user asked for.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Dev(args) => run_dev(args),
+        Command::Demo(args) => run_demo(args),
+        Command::Profile(args) => run_profile(args),
+    }
+}
+
+/// `hotloop dev`: the engine thread, the watcher, the server and the dashboard.
+///
+/// Not wired yet: prints the parsed configuration and fails.
+pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "hotloop dev {args:#?}")?;
+    bail!("dev server not wired yet")
+}
+
+/// `hotloop demo`: writes the demo app, says what to edit, serves it.
+pub fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
+    let written = demo::write_demo(&args.dir, args.force)?;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "Wrote the demo app ({} files) to {}.",
+        written.len(),
+        args.dir.display()
+    )?;
+    writeln!(out, "{}", demo::edit_hint(&args.dir))?;
+    drop(out);
+    run_dev(DevArgs {
+        root: args.dir,
+        serve: args.serve,
+    })
+}
+
+/// `hotloop profile`: not implemented yet.
+pub fn run_profile(args: ProfileArgs) -> anyhow::Result<()> {
+    let _ = args;
+    bail!("`hotloop profile` is not implemented yet")
+}

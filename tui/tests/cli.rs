@@ -1,0 +1,286 @@
+//! The command line (parsing, help, the stub commands) and writing the demo app.
+
+use std::fs;
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::{Path, PathBuf};
+use std::process::{Command as Process, Output};
+
+use clap::Parser;
+use hotloop_tui::cli::{Cli, Command, DevArgs, LogFormat, ServeArgs};
+use hotloop_tui::demo::{DEMO_FILES, edit_hint, write_demo};
+
+fn hotloop(args: &[&str]) -> Output {
+    Process::new(env!("CARGO_BIN_EXE_hotloop"))
+        .args(args)
+        .output()
+        .expect("run the hotloop binary")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn parse(args: &[&str]) -> Command {
+    let argv = std::iter::once("hotloop").chain(args.iter().copied());
+    match Cli::try_parse_from(argv) {
+        Ok(cli) => cli.command,
+        Err(error) => panic!("{args:?} does not parse: {error}"),
+    }
+}
+
+fn default_serve() -> ServeArgs {
+    ServeArgs {
+        port: 3000,
+        host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+        no_tui: false,
+        open: false,
+        allowed_hosts: Vec::new(),
+        verbose: 0,
+        log_format: LogFormat::Text,
+    }
+}
+
+#[test]
+fn help_lists_the_commands_and_their_flags() {
+    let output = hotloop(&["--help"]);
+    assert!(output.status.success());
+    let help = text(&output.stdout);
+    for command in ["dev", "demo", "profile"] {
+        assert!(
+            help.lines()
+                .any(|l| l.trim_start().starts_with(&format!("{command} "))),
+            "`{command}` missing from:\n{help}"
+        );
+    }
+    let output = hotloop(&["dev", "--help"]);
+    assert!(output.status.success());
+    let help = text(&output.stdout);
+    for flag in [
+        "[ROOT]",
+        "--port <N>",
+        "[default: 3000]",
+        "--host <ADDR>",
+        "[default: 127.0.0.1]",
+        "--no-tui",
+        "--open",
+        "--allowed-host <H>",
+        "--verbose",
+        "--log-format <FORMAT>",
+        "json",
+    ] {
+        assert!(help.contains(flag), "`{flag}` missing from:\n{help}");
+    }
+    let help = text(&hotloop(&["demo", "--help"]).stdout);
+    for flag in ["[DIR]", "[default: hotloop-demo]", "--force", "--port <N>"] {
+        assert!(help.contains(flag), "`{flag}` missing from:\n{help}");
+    }
+    let help = text(&hotloop(&["profile", "--help"]).stdout);
+    for flag in [
+        "--touch <FILE>...",
+        "--repeat <N>",
+        "--json <OUT>",
+        "--trace <OUT>",
+    ] {
+        assert!(help.contains(flag), "`{flag}` missing from:\n{help}");
+    }
+}
+
+#[test]
+fn dev_defaults_to_the_current_dir_on_localhost_port_3000() {
+    assert_eq!(
+        parse(&["dev"]),
+        Command::Dev(DevArgs {
+            root: PathBuf::from("."),
+            serve: default_serve(),
+        })
+    );
+}
+
+#[test]
+fn dev_parses_every_flag() {
+    let command = parse(&[
+        "dev",
+        "site",
+        "--port",
+        "0",
+        "--host",
+        "0.0.0.0",
+        "--no-tui",
+        "--open",
+        "--allowed-host",
+        "a.example",
+        "--allowed-host",
+        "b.example",
+        "-vv",
+        "--log-format",
+        "json",
+    ]);
+    assert_eq!(
+        command,
+        Command::Dev(DevArgs {
+            root: PathBuf::from("site"),
+            serve: ServeArgs {
+                port: 0,
+                host: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+                no_tui: true,
+                open: true,
+                allowed_hosts: vec!["a.example".to_string(), "b.example".to_string()],
+                verbose: 2,
+                log_format: LogFormat::Json,
+            },
+        })
+    );
+}
+
+#[test]
+fn bad_values_are_refused() {
+    for args in [
+        &["dev", "--port", "70000"][..],
+        &["dev", "--host", "not an address"],
+        &["dev", "--log-format", "xml"],
+        &["profile"],
+        &["frobnicate"],
+    ] {
+        let argv = std::iter::once("hotloop").chain(args.iter().copied());
+        assert!(Cli::try_parse_from(argv).is_err(), "{args:?} parsed");
+    }
+}
+
+#[test]
+fn demo_and_profile_parse() {
+    match parse(&["demo", "--force", "--port", "0"]) {
+        Command::Demo(args) => {
+            assert_eq!(args.dir, PathBuf::from("hotloop-demo"));
+            assert!(args.force);
+            assert_eq!(args.serve.port, 0);
+        }
+        other => panic!("not demo: {other:?}"),
+    }
+    match parse(&[
+        "profile",
+        "app",
+        "--touch",
+        "src/a.js",
+        "src/b.css",
+        "--repeat",
+        "3",
+    ]) {
+        Command::Profile(args) => {
+            assert_eq!(args.root, PathBuf::from("app"));
+            assert_eq!(
+                args.touch,
+                vec![PathBuf::from("src/a.js"), PathBuf::from("src/b.css")]
+            );
+            assert_eq!(args.repeat, 3);
+            assert_eq!((args.json, args.trace), (None, None));
+        }
+        other => panic!("not profile: {other:?}"),
+    }
+}
+
+#[test]
+fn unwired_commands_fail_with_a_clear_message() {
+    let output = hotloop(&["profile", "--touch", "src/a.js"]);
+    assert!(!output.status.success());
+    assert!(text(&output.stderr).contains("not implemented yet"));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().to_str().expect("utf-8 temp path");
+    let output = hotloop(&["dev", root, "--no-tui"]);
+    assert!(!output.status.success());
+    assert!(text(&output.stderr).contains("dev server not wired yet"));
+}
+
+fn read(path: &Path) -> String {
+    fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+}
+
+#[test]
+fn demo_writes_every_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let demo = dir.path().join("hotloop-demo");
+    let written = write_demo(&demo, false).expect("write the demo");
+    assert_eq!(written.len(), DEMO_FILES.len());
+    for (relative, contents) in DEMO_FILES {
+        assert_eq!(fs::read(demo.join(relative)).expect("written"), *contents);
+    }
+    let html = read(&demo.join("index.html"));
+    assert!(html.contains(r#"<script type="module" src="/src/main.js">"#));
+    assert!(html.contains(r#"<link rel="stylesheet" href="/src/base.css""#));
+    let main = read(&demo.join("src/main.js"));
+    for import in [
+        "import './style.css';",
+        "from './counter.js';",
+        "from './banner.js';",
+    ] {
+        assert!(main.contains(import), "main.js lacks `{import}`");
+    }
+    let counter = read(&demo.join("src/counter.js"));
+    assert!(counter.contains("import.meta.hot.accept()"));
+    assert!(counter.contains("import.meta.hot?.data.count"));
+    let banner = read(&demo.join("src/banner.js"));
+    assert!(banner.contains("import.meta.hot.accept('./greeting.js'"));
+    let greeting = read(&demo.join("src/greeting.js"));
+    let code: Vec<&str> = greeting
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .collect();
+    assert_eq!(code, vec!["export const message = 'Hello from hotloop!';"]);
+    assert!(read(&demo.join("public/favicon.svg")).starts_with("<svg"));
+    assert_eq!(
+        edit_hint(Path::new("hotloop-demo")),
+        "Edit hotloop-demo/src/counter.js and save: the page updates without losing the count."
+    );
+}
+
+#[test]
+fn demo_refuses_a_non_empty_dir_without_force_and_touches_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mine = dir.path().join("index.html");
+    fs::write(&mine, "my own page").expect("write");
+    let error = write_demo(dir.path(), false).expect_err("a non-empty dir is refused");
+    let message = format!("{error:#}");
+    assert!(message.contains("is not empty"), "{message}");
+    assert!(message.contains("--force"), "{message}");
+    assert_eq!(read(&mine), "my own page");
+    let entries: Vec<_> = fs::read_dir(dir.path()).expect("list").collect();
+    assert_eq!(entries.len(), 1, "nothing else was written");
+}
+
+#[test]
+fn demo_with_force_overwrites_its_files_and_keeps_others() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    fs::write(dir.path().join("index.html"), "old page").expect("write");
+    fs::write(dir.path().join("notes.txt"), "keep me").expect("write");
+    write_demo(dir.path(), true).expect("write with --force");
+    assert!(read(&dir.path().join("index.html")).contains("/src/main.js"));
+    assert_eq!(read(&dir.path().join("notes.txt")), "keep me");
+}
+
+#[test]
+fn demo_into_an_existing_empty_dir_is_fine() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let written = write_demo(dir.path(), false).expect("an empty dir is accepted");
+    assert_eq!(written.len(), DEMO_FILES.len());
+}
+
+/// The demo's JavaScript parses as ES modules (checked by the real `node`).
+#[test]
+fn demo_scripts_are_valid_modules() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_demo(dir.path(), false).expect("write the demo");
+    for (relative, _) in DEMO_FILES.iter().filter(|(p, _)| p.ends_with(".js")) {
+        // `.mjs` makes node parse the file as a module.
+        let copy = dir.path().join(relative.replace('/', "_") + ".mjs");
+        fs::copy(dir.path().join(relative), &copy).expect("copy");
+        let output = Process::new("node")
+            .arg("--check")
+            .arg(&copy)
+            .output()
+            .expect("run node");
+        assert!(
+            output.status.success(),
+            "{relative} does not parse:\n{}",
+            text(&output.stderr)
+        );
+    }
+}
