@@ -1,0 +1,480 @@
+//! The engine thread: the one owner of the salsa database. It turns watcher batches and client
+//! messages into revisions: apply changes → build → plan → encode once → broadcast → publish the
+//! served snapshot → report telemetry. One `select!` loop over closed enums; nothing here
+//! blocks on the server or the dashboard.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender, select};
+use rustc_hash::FxHashMap;
+
+use crate::compiler::{BuildResult, Compiler};
+use crate::diagnostics::Diagnostic;
+use crate::graph::{ModuleIndex, ModuleKind};
+use crate::queries::graph::ProjectGraph;
+use crate::plan::{Changes, FullReloadReason, HotPlan, UpdatePlan, plan_invalidate, plan_update};
+use crate::protocol::{self, ClientMessage, CssLink, HotUpdate, ModuleCode, ServerMessage};
+use crate::served::Served;
+use crate::server::{ClientEvent, ClientId};
+use crate::telemetry::{
+    EngineEvent, GraphStats, InvalidationProfile, Phase, UpdateOutcome, UpdateReport,
+};
+use crate::watcher::{ChangeBatch, WatchEvent};
+
+/// Commands from the user interface.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Control {
+    /// Reload every tab (dashboard key).
+    ForceReload,
+    Shutdown,
+}
+
+/// Where the engine thread publishes what it produces.
+pub struct Outputs {
+    pub served: tokio::sync::watch::Sender<Arc<Served>>,
+    pub updates: tokio::sync::broadcast::Sender<Arc<[u8]>>,
+    pub telemetry: Sender<EngineEvent>,
+}
+
+/// What the engine thread listens to.
+pub struct Inputs {
+    pub watcher: Receiver<WatchEvent>,
+    pub clients: Receiver<ClientEvent>,
+    pub control: Receiver<Control>,
+}
+
+/// How many recent revisions remember when their first watcher event happened, so that a late
+/// ack can still be turned into a save-to-applied time.
+const REMEMBERED_REVISIONS: usize = 64;
+
+pub struct DevLoop {
+    compiler: Compiler,
+    server_id: Arc<str>,
+    revision: u32,
+    outputs: Outputs,
+    /// Diagnostics as last sent to the clients.
+    errors: Arc<[Diagnostic]>,
+    /// `(revision, first watcher event of its batch)`.
+    started: VecDeque<(u32, Instant)>,
+    clients: FxHashMap<ClientId, String>,
+    /// The graph of the last build, to report when it changes.
+    graph: Arc<ProjectGraph>,
+}
+
+impl DevLoop {
+    /// Runs the cold build and publishes the first snapshot. Returns the loop and the graph
+    /// statistics for the ready line.
+    pub fn start(
+        mut compiler: Compiler,
+        server_id: Arc<str>,
+        outputs: Outputs,
+    ) -> (DevLoop, GraphStats) {
+        let build = compiler.build();
+        let stats = graph_stats(&build);
+        let served = compiler.served(&server_id, 0);
+        let _ = outputs.served.send(Arc::new(served));
+        let _ = outputs
+            .telemetry
+            .try_send(EngineEvent::GraphSnapshot(Arc::new(build.graph.graph.clone())));
+        let errors = build.diagnostics.clone();
+        if !errors.is_empty() {
+            let _ = outputs
+                .telemetry
+                .try_send(EngineEvent::Diagnostics(errors.clone()));
+        }
+        let devloop = DevLoop {
+            compiler,
+            server_id,
+            revision: 0,
+            outputs,
+            errors,
+            started: VecDeque::new(),
+            clients: FxHashMap::default(),
+            graph: build.graph.clone(),
+        };
+        (devloop, stats)
+    }
+
+    /// Serves events until every input closes or `Control::Shutdown` arrives.
+    pub fn run(mut self, inputs: Inputs) {
+        loop {
+            select! {
+                recv(inputs.watcher) -> event => match event {
+                    Ok(WatchEvent::Batch(batch)) => self.on_batch(batch),
+                    Ok(WatchEvent::Rescan { reason }) => {
+                        self.telemetry(EngineEvent::WatcherDegraded {
+                            message: format!("{reason}; rescanned the project"),
+                        });
+                        let now = Instant::now();
+                        self.compiler.rescan();
+                        self.rebuild(Vec::new(), now, vec![(Phase::Read, now.elapsed())]);
+                    }
+                    Ok(WatchEvent::Error { message }) => {
+                        self.telemetry(EngineEvent::WatcherDegraded { message });
+                    }
+                    Err(_) => break,
+                },
+                recv(inputs.clients) -> event => match event {
+                    Ok(event) => self.on_client(event),
+                    Err(_) => break,
+                },
+                recv(inputs.control) -> command => match command {
+                    Ok(Control::ForceReload) => self.full_reload(FullReloadReason::Requested, Vec::new()),
+                    Ok(Control::Shutdown) | Err(_) => break,
+                },
+            }
+        }
+    }
+
+    fn telemetry(&self, event: EngineEvent) {
+        // Never block the engine on a slow reader.
+        let _ = self.outputs.telemetry.try_send(event);
+    }
+
+    fn on_batch(&mut self, batch: ChangeBatch) {
+        let paths: Vec<PathBuf> = batch.paths.iter().map(|p| p.path.clone()).collect();
+        let coalesce = batch.coalesced_at.saturating_duration_since(batch.first_event_at);
+        let read_start = Instant::now();
+        let applied = self.compiler.apply_changes(&paths);
+        let read = read_start.elapsed();
+        if applied.is_empty() {
+            tracing::debug!("{} path(s) changed on disk, no tracked content changed", paths.len());
+            return;
+        }
+        let files: Vec<String> = applied
+            .changed_files
+            .iter()
+            .chain(applied.config_changed.iter())
+            .map(|id| id.trim_start_matches('/').to_owned())
+            .collect();
+        self.telemetry(EngineEvent::ChangeDetected { files: files.clone() });
+        if let Some(config) = applied.config_changed.first() {
+            // A package.json/tsconfig change can move every module's resolution: rebuild,
+            // then reload rather than reason about partial effects.
+            let _ = self.compiler.build();
+            self.full_reload(
+                FullReloadReason::ConfigChanged { file: config.to_string() },
+                files,
+            );
+            return;
+        }
+        self.rebuild(
+            files,
+            batch.first_event_at,
+            vec![(Phase::Coalesce, coalesce), (Phase::Read, read)],
+        );
+    }
+
+    /// Builds, plans and sends what one batch changed. `phases` holds what the batch cost
+    /// before the build (coalescing and reading).
+    fn rebuild(
+        &mut self,
+        files: Vec<String>,
+        first_event_at: Instant,
+        mut phases: Vec<(Phase, Duration)>,
+    ) {
+        self.compiler.db().log().set_recording(true);
+        let build_start = Instant::now();
+        let build = self.compiler.build();
+        let build_time = build_start.elapsed();
+        let executed = self.compiler.db().log().take();
+        self.compiler.db().log().set_recording(false);
+
+        self.send_errors(&build.diagnostics);
+
+        let plan_start = Instant::now();
+        // A module that no longer compiles keeps its last good code in the browser: only
+        // modules that have code are sent.
+        let changed: Vec<ModuleIndex> = build
+            .changed
+            .iter()
+            .copied()
+            .filter(|&index| self.compiler.module_code(index).is_some())
+            .collect();
+        let plan = plan_update(
+            &build.graph.graph,
+            &Changes { changed: &changed, html_changed: build.html_changed },
+        );
+        let plan_time = plan_start.elapsed();
+
+        // The build is one salsa pass; its time is reported under `Parse` until the compiler
+        // reports its phases separately.
+        phases.push((Phase::Parse, build_time));
+        phases.push((Phase::Plan, plan_time));
+
+        let outcome = match plan {
+            UpdatePlan::Nothing if build.removed.is_empty() => {
+                if build.diagnostics.is_empty() {
+                    UpdateOutcome::NoChange
+                } else {
+                    UpdateOutcome::Errors { count: build.diagnostics.len() }
+                }
+            }
+            UpdatePlan::Nothing => self.send_hot(&build, HotPlan::default(), &files, &mut phases),
+            UpdatePlan::Hot(hot) => self.send_hot(&build, hot, &files, &mut phases),
+            UpdatePlan::FullReload(reason) => {
+                let text = reason.to_string();
+                self.full_reload(reason, files.clone());
+                UpdateOutcome::FullReload { reason: text }
+            }
+        };
+        if !Arc::ptr_eq(&build.graph, &self.graph) {
+            self.graph = build.graph.clone();
+            self.telemetry(EngineEvent::GraphChanged(graph_stats(&build)));
+            self.telemetry(EngineEvent::GraphSnapshot(Arc::new(build.graph.graph.clone())));
+        }
+        let server_total = first_event_at.elapsed();
+        let invalidation = InvalidationProfile {
+            changed_inputs: files.clone(),
+            executed: executed
+                .iter()
+                .filter(|e| e.executed)
+                .map(|e| (e.query.to_string(), e.key.clone()))
+                .collect(),
+            reused: executed
+                .iter()
+                .filter(|e| !e.executed)
+                .map(|e| (e.query.to_string(), e.key.clone()))
+                .collect(),
+        };
+        let report = UpdateReport {
+            revision: self.revision,
+            files,
+            outcome,
+            phases,
+            server_total,
+            clients: self.outputs.updates.receiver_count(),
+            invalidation,
+        };
+        self.remember(first_event_at);
+        self.telemetry(EngineEvent::Update(Box::new(report)));
+    }
+
+    fn send_hot(
+        &mut self,
+        build: &BuildResult,
+        plan: HotPlan,
+        files: &[String],
+        phases: &mut Vec<(Phase, Duration)>,
+    ) -> UpdateOutcome {
+        let encode_start = Instant::now();
+        let graph = &build.graph.graph;
+        let revision = self.revision + 1;
+        let id = |index: ModuleIndex| graph.module(index).id.clone();
+        let modules: Vec<ModuleCode> = plan
+            .send
+            .iter()
+            .filter_map(|&index| self.compiler.module_code(index))
+            .map(|m| ModuleCode {
+                id: m.id,
+                kind: m.kind,
+                deps: m.deps.iter().map(|d| (d.specifier.clone(), d.id.clone())).collect(),
+                code: m.code,
+            })
+            .collect();
+        // Linked stylesheets (`<link rel=stylesheet>`) are not in the chunk: the page swaps
+        // the link instead of re-evaluating a module.
+        let css_links: Vec<CssLink> = plan
+            .send
+            .iter()
+            .filter(|&&index| {
+                graph.module(index).kind == ModuleKind::Css
+                    && graph.entries.contains(&index)
+                    && graph.importers(index).is_empty()
+            })
+            .map(|&index| CssLink { href: id(index).to_string(), version: revision.to_string() })
+            .collect();
+        let update = HotUpdate {
+            revision,
+            modules,
+            invalidate: plan.invalidate.iter().map(|&i| id(i)).collect(),
+            boundaries: plan
+                .boundaries
+                .iter()
+                .map(|b| (id(b.module), b.accepted_dep.map(id)))
+                .collect(),
+            removed: build.removed.clone(),
+            css_links,
+            changed_files: files.iter().map(|f| Arc::from(format!("/{f}"))).collect(),
+        };
+        let frame: Arc<[u8]> = protocol::encode(&ServerMessage::Update(update.clone())).into();
+        phases.push((Phase::Encode, encode_start.elapsed()));
+        let send_start = Instant::now();
+        self.revision = revision;
+        let _ = self.outputs.updates.send(frame);
+        phases.push((Phase::Send, send_start.elapsed()));
+        self.publish();
+        UpdateOutcome::Hot {
+            modules: update.modules.iter().map(|m| m.id.to_string()).collect(),
+            boundaries: update
+                .boundaries
+                .iter()
+                .map(|(b, dep)| match dep {
+                    Some(dep) => format!("{b} accepts {dep}"),
+                    None => b.to_string(),
+                })
+                .collect(),
+            css_only: plan.css_only,
+        }
+    }
+
+    fn full_reload(&mut self, reason: FullReloadReason, _files: Vec<String>) {
+        self.revision += 1;
+        let frame: Arc<[u8]> =
+            protocol::encode(&ServerMessage::full_reload(self.revision, &reason)).into();
+        let _ = self.outputs.updates.send(frame);
+        self.publish();
+    }
+
+    fn publish(&mut self) {
+        let served = self.compiler.served(&self.server_id, self.revision);
+        let _ = self.outputs.served.send(Arc::new(served));
+    }
+
+    /// Sends the difference between the last reported diagnostics and `current`, per file.
+    fn send_errors(&mut self, current: &Arc<[Diagnostic]>) {
+        if Arc::ptr_eq(current, &self.errors) || self.errors[..] == current[..] {
+            return;
+        }
+        let by_file = |diags: &[Diagnostic]| {
+            let mut map: FxHashMap<&str, Vec<&Diagnostic>> = FxHashMap::default();
+            for d in diags {
+                map.entry(d.file.as_str()).or_default().push(d);
+            }
+            map
+        };
+        let old = by_file(&self.errors);
+        let new = by_file(current);
+        let mut cleared: Vec<String> = Vec::new();
+        let mut added: Vec<Diagnostic> = Vec::new();
+        for (file, diags) in &old {
+            if new.get(file) != Some(diags) {
+                cleared.push((*file).to_owned());
+            }
+        }
+        for d in current.iter() {
+            if old.get(d.file.as_str()) != new.get(d.file.as_str()) {
+                added.push(d.clone());
+            }
+        }
+        cleared.sort();
+        let frame: Arc<[u8]> = protocol::encode(&ServerMessage::Errors {
+            revision: self.revision,
+            added,
+            cleared,
+        })
+        .into();
+        let _ = self.outputs.updates.send(frame);
+        self.errors = current.clone();
+        self.telemetry(EngineEvent::Diagnostics(current.clone()));
+    }
+
+    fn remember(&mut self, first_event_at: Instant) {
+        if self.started.back().map(|(r, _)| *r) != Some(self.revision) {
+            self.started.push_back((self.revision, first_event_at));
+            if self.started.len() > REMEMBERED_REVISIONS {
+                self.started.pop_front();
+            }
+        }
+    }
+
+    fn on_client(&mut self, event: ClientEvent) {
+        match event {
+            ClientEvent::Connected { client_id, user_agent } => {
+                let agent = user_agent.unwrap_or_default();
+                self.clients.insert(client_id, agent.clone());
+                self.telemetry(EngineEvent::ClientConnected { client: client_id.0, user_agent: agent });
+            }
+            ClientEvent::Disconnected { client_id } => {
+                self.clients.remove(&client_id);
+                self.telemetry(EngineEvent::ClientDisconnected { client: client_id.0 });
+            }
+            ClientEvent::Message { client_id, message } => match message {
+                ClientMessage::Ack { revision, ok, apply_ms, error } => {
+                    let end_to_end = self
+                        .started
+                        .iter()
+                        .find(|(r, _)| *r == revision)
+                        .map(|(_, t)| t.elapsed());
+                    self.telemetry(EngineEvent::Applied {
+                        client: client_id.0,
+                        revision,
+                        ok,
+                        apply: Duration::from_secs_f64(apply_ms.max(0.0) / 1000.0),
+                        end_to_end,
+                        error,
+                    });
+                }
+                ClientMessage::Invalidate { id, message } => self.on_invalidate(&id, message),
+                ClientMessage::Custom { event, .. } => {
+                    tracing::debug!("{client_id} sent custom event {event}");
+                }
+            },
+        }
+    }
+
+    fn on_invalidate(&mut self, id: &str, message: Option<String>) {
+        let Some(graph) = self.compiler.graph().cloned() else { return };
+        let Some(index) = graph.graph.index_of(id) else {
+            tracing::debug!("invalidate for unknown module {id}");
+            return;
+        };
+        tracing::info!(
+            "{id} invalidated itself{}",
+            message.map(|m| format!(": {m}")).unwrap_or_default()
+        );
+        let started = Instant::now();
+        let plan = plan_invalidate(&graph.graph, index, &[]);
+        let build = BuildResult {
+            graph: graph.clone(),
+            changed: Vec::new(),
+            removed: Vec::new(),
+            diagnostics: self.errors.clone(),
+            html_changed: false,
+        };
+        let mut phases = Vec::new();
+        let files = vec![id.trim_start_matches('/').to_owned()];
+        let outcome = match plan {
+            UpdatePlan::Nothing => UpdateOutcome::NoChange,
+            UpdatePlan::Hot(hot) => self.send_hot(&build, hot, &files, &mut phases),
+            UpdatePlan::FullReload(reason) => {
+                let text = reason.to_string();
+                self.full_reload(reason, files.clone());
+                UpdateOutcome::FullReload { reason: text }
+            }
+        };
+        self.remember(started);
+        self.telemetry(EngineEvent::Update(Box::new(UpdateReport {
+            revision: self.revision,
+            files,
+            outcome,
+            phases,
+            server_total: started.elapsed(),
+            clients: self.outputs.updates.receiver_count(),
+            invalidation: InvalidationProfile::default(),
+        })));
+    }
+}
+
+/// Counts for the overview.
+pub fn graph_stats(build: &BuildResult) -> GraphStats {
+    let graph = &build.graph.graph;
+    let mut stats = GraphStats { modules: graph.len(), edges: graph.edge_count(), ..GraphStats::default() };
+    for module in &graph.modules {
+        if module.self_accepts || !module.accepted_deps.is_empty() {
+            stats.boundaries += 1;
+        }
+        match module.kind {
+            ModuleKind::Css => stats.css += 1,
+            ModuleKind::Asset => stats.assets += 1,
+            ModuleKind::Js | ModuleKind::Json => {}
+        }
+        if module.id.starts_with("/node_modules/") {
+            stats.node_modules += 1;
+        }
+    }
+    stats
+}

@@ -1,0 +1,245 @@
+//! `hotloop dev`: the wiring. Starts the watcher, runs the cold build, binds the server, spawns
+//! the engine thread and then runs the foreground: the dashboard on a terminal, plain log lines
+//! otherwise. Nothing here decides anything; the engine and the server do.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::Context;
+use crossbeam_channel::{Receiver, Sender};
+use engine::compiler::Compiler;
+use engine::devloop::{Control, DevLoop, Inputs, Outputs};
+use engine::inputs::ProjectOptions;
+use engine::served::Served;
+use engine::server::{self, ServerConfig};
+use engine::telemetry::EngineEvent;
+use engine::watcher::{WatchConfig, spawn_watcher};
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+
+use crate::cli::{DevArgs, LogFormat};
+use crate::dashboard::{self, LogLayer};
+use crate::headless::{self, HeadlessOptions};
+
+/// Telemetry is bounded: a reader that falls behind loses events, the engine never waits.
+const TELEMETRY_CAPACITY: usize = 4096;
+/// Update frames buffered per client before it counts as lagging (and is told to reload).
+const UPDATE_QUEUE: usize = 256;
+/// swc's parser recurses; deeply nested input needs a big stack on the engine thread.
+const ENGINE_STACK: usize = 256 * 1024 * 1024;
+
+pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
+    let root = std::fs::canonicalize(&args.root).with_context(|| {
+        format!(
+            "project root {} does not exist: pass the directory that holds index.html",
+            args.root.display()
+        )
+    })?;
+    anyhow::ensure!(
+        root.is_dir(),
+        "project root {} is not a directory: pass the directory that holds index.html",
+        root.display()
+    );
+    let serve = &args.serve;
+    let use_tui = !serve.no_tui && std::io::stdout().is_terminal();
+    let (telemetry_tx, telemetry_rx) = crossbeam_channel::bounded(TELEMETRY_CAPACITY);
+    init_logging(serve.verbose, serve.log_format, use_tui.then(|| telemetry_tx.clone()));
+
+    // The watcher starts before the first scan, so nothing written in between is missed.
+    let watcher = spawn_watcher(&root, WatchConfig::default())
+        .with_context(|| format!("failed to watch {}", root.display()))?;
+
+    let started = Instant::now();
+    let compiler = Compiler::new(&root, ProjectOptions::default())
+        .with_context(|| format!("failed to load the project at {}", root.display()))?;
+    let server_id: Arc<str> = Arc::from(new_server_id());
+    let (served_tx, served_rx) =
+        tokio::sync::watch::channel(Arc::new(Served::empty(server_id.clone())));
+    let (updates_tx, _) = tokio::sync::broadcast::channel(UPDATE_QUEUE);
+    let (clients_tx, clients_rx) = crossbeam_channel::unbounded();
+    let (control_tx, control_rx) = crossbeam_channel::unbounded();
+    let outputs = Outputs {
+        served: served_tx,
+        updates: updates_tx.clone(),
+        telemetry: telemetry_tx.clone(),
+    };
+    let (devloop, stats) = DevLoop::start(compiler, server_id, outputs);
+    let cold_start = started.elapsed();
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("hotloop-server")
+        .enable_all()
+        .build()
+        .context("failed to start the async runtime")?;
+    let mut config = ServerConfig::new(&root);
+    config.host = serve.host;
+    config.port = serve.port;
+    config.allowed_hosts = serve.allowed_hosts.clone();
+    if !serve.host.is_loopback() {
+        tracing::warn!(
+            "binding {}: every file under {} (and node_modules) is readable by anyone who can reach this address",
+            serve.host,
+            root.display()
+        );
+    }
+    let bound = runtime
+        .block_on(server::bind(config))
+        .with_context(|| match serve.port {
+            0 => format!("failed to listen on {}", serve.host),
+            port => format!(
+                "failed to listen on {}:{port}: is another server using it? Try --port 0",
+                serve.host
+            ),
+        })?;
+    let addr = bound.local_addr();
+    let url = format!("http://{addr}/");
+
+    let watcher_rx = watcher.receiver();
+    let engine = std::thread::Builder::new()
+        .name("hotloop-engine".into())
+        .stack_size(ENGINE_STACK)
+        .spawn(move || {
+            devloop.run(Inputs {
+                watcher: watcher_rx,
+                clients: clients_rx,
+                control: control_rx,
+            })
+        })
+        .context("failed to start the engine thread")?;
+
+    let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = runtime.spawn(bound.run(served_rx, updates_tx, clients_tx, async move {
+        let _ = shutdown_rx.await;
+    }));
+    // Ctrl-C / SIGTERM stop the engine; the foreground loop ends when its channel closes.
+    {
+        let control = control_tx.clone();
+        runtime.spawn(async move {
+            wait_for_signal().await;
+            let _ = control.send(Control::Shutdown);
+        });
+    }
+
+    let _ = telemetry_tx.send(EngineEvent::Ready {
+        url: url.clone(),
+        root: root.display().to_string(),
+        graph: stats,
+        cold_start,
+    });
+    drop(telemetry_tx);
+    if serve.open {
+        open_browser(&url);
+    }
+
+    let result = if use_tui {
+        let control = control_tx.clone();
+        dashboard::run(telemetry_rx, move |command| match command {
+            dashboard::Command::Quit => {
+                let _ = control.send(Control::Shutdown);
+            }
+            dashboard::Command::ForceReload => {
+                let _ = control.send(Control::ForceReload);
+            }
+            dashboard::Command::ClearLog => {}
+        })
+    } else {
+        run_headless(telemetry_rx, serve.verbose > 0, serve.log_format)
+    };
+    let _ = control_tx.send(Control::Shutdown);
+    drop(control_tx);
+    let _ = engine.join();
+    drop(watcher);
+    let _ = shutdown_tx.send(());
+    let _ = runtime.block_on(server);
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    result
+}
+
+fn run_headless(
+    events: Receiver<EngineEvent>,
+    verbose: bool,
+    format: LogFormat,
+) -> anyhow::Result<()> {
+    let options = HeadlessOptions {
+        format: match format {
+            LogFormat::Text => headless::LogFormat::Text,
+            LogFormat::Json => headless::LogFormat::Json,
+        },
+        verbose,
+        color: false,
+    };
+    headless::run(events, std::io::stdout().lock(), &options).context("failed to write the log")
+}
+
+/// Logs go to stderr, or into the dashboard's log pane while it is up. `HMR_LOG` (an env
+/// filter such as `hotloop_engine=debug`) overrides `-v`.
+fn init_logging(verbose: u8, format: LogFormat, dashboard: Option<Sender<EngineEvent>>) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info,hotloop_engine=debug",
+        _ => "debug,hotloop_engine=trace",
+    };
+    let filter = EnvFilter::try_from_env("HMR_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    let registry = tracing_subscriber::registry().with(filter);
+    let result = match (dashboard, format) {
+        (Some(events), _) => registry.with(LogLayer::new(events)).try_init(),
+        (None, LogFormat::Json) => registry
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .json()
+                    .with_writer(std::io::stderr),
+            )
+            .try_init(),
+        (None, LogFormat::Text) => registry
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_writer(std::io::stderr)
+                    .with_ansi(std::io::stderr().is_terminal()),
+            )
+            .try_init(),
+    };
+    let _ = result;
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// A random-enough id per process: a page built by another process reloads on reconnect.
+fn new_server_id() -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!("{:x}-{:x}", std::process::id(), nanos)
+}
+
+fn open_browser(url: &str) {
+    let opener = if cfg!(target_os = "macos") { "open" } else { "xdg-open" };
+    if let Err(error) = std::process::Command::new(opener)
+        .arg(url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+    {
+        tracing::warn!("could not open {url} with {opener}: {error}");
+    }
+}
+
+#[allow(dead_code)]
+fn _assert_path(_: &Path) {}
