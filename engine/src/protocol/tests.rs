@@ -62,6 +62,7 @@ fn goldens() -> Vec<Golden> {
                         deps: vec![
                             (arc("./c.js"), Some(arc("/src/c.js"))),
                             (arc("missing-pkg"), None),
+                            (arc("__proto__"), Some(arc("/node_modules/__proto__/index.js"))),
                         ],
                         code: arc(
                             "(function (module, exports, require) {\nconsole.log('héllo, 世界 🔥');\n})",
@@ -109,7 +110,11 @@ fn goldens() -> Vec<Golden> {
                     {
                         "id": "/src/b.js",
                         "kind": "js",
-                        "deps": {"./c.js": "/src/c.js", "missing-pkg": null},
+                        "deps": {
+                            "./c.js": "/src/c.js",
+                            "missing-pkg": null,
+                            "__proto__": "/node_modules/__proto__/index.js"
+                        },
                         "code": "(function (module, exports, require) {\nconsole.log('héllo, 世界 🔥');\n})"
                     },
                     {
