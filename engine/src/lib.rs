@@ -7,4 +7,5 @@ pub mod graph;
 pub mod plan;
 pub mod protocol;
 pub mod served;
+pub mod server;
 pub mod transform;
