@@ -62,7 +62,10 @@ fn goldens() -> Vec<Golden> {
                         deps: vec![
                             (arc("./c.js"), Some(arc("/src/c.js"))),
                             (arc("missing-pkg"), None),
-                            (arc("__proto__"), Some(arc("/node_modules/__proto__/index.js"))),
+                            (
+                                arc("__proto__"),
+                                Some(arc("/node_modules/__proto__/index.js")),
+                            ),
                         ],
                         code: arc(
                             "(function (module, exports, require) {\nconsole.log('héllo, 世界 🔥');\n})",

@@ -28,8 +28,18 @@ use percent_encoding::percent_decode_str;
 /// Files never served, whatever the path: matched against each path segment; `*` is a
 /// wildcard, a trailing `/` marks a directory name (matched like any segment).
 pub const DEFAULT_FS_DENY: &[&str] = &[
-    ".env*", "*.pem", "*.key", "*.crt", "*.p12", "*.pfx", "id_rsa*", "id_ed25519*", ".git/",
-    ".npmrc", ".hg/", ".svn/",
+    ".env*",
+    "*.pem",
+    "*.key",
+    "*.crt",
+    "*.p12",
+    "*.pfx",
+    "id_rsa*",
+    "id_ed25519*",
+    ".git/",
+    ".npmrc",
+    ".hg/",
+    ".svn/",
 ];
 
 /// How many times a path may be percent-encoded before it is refused as suspicious.
@@ -292,8 +302,14 @@ mod tests {
         assert!(!parse_request_path("/about").unwrap().has_extension());
         assert!(!parse_request_path("/.hidden").unwrap().has_extension());
         // A file whose name merely starts with dots is not a dot segment.
-        assert_eq!(parse_request_path("/src/..foo.js").unwrap().id, "/src/..foo.js");
-        assert_eq!(parse_request_path("/").unwrap().segments, Vec::<String>::new());
+        assert_eq!(
+            parse_request_path("/src/..foo.js").unwrap().id,
+            "/src/..foo.js"
+        );
+        assert_eq!(
+            parse_request_path("/").unwrap().segments,
+            Vec::<String>::new()
+        );
     }
 
     #[test]
@@ -345,7 +361,10 @@ mod tests {
 
     #[test]
     fn content_types() {
-        assert_eq!(content_type(Path::new("a.js")), "text/javascript; charset=utf-8");
+        assert_eq!(
+            content_type(Path::new("a.js")),
+            "text/javascript; charset=utf-8"
+        );
         assert_eq!(content_type(Path::new("a.ts")), "text/plain; charset=utf-8");
         assert_eq!(content_type(Path::new("a.css")), "text/css; charset=utf-8");
         assert_eq!(content_type(Path::new("a.svg")), "image/svg+xml");

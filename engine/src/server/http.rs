@@ -97,7 +97,12 @@ fn html_escape(s: &str) -> String {
 
 fn index_response(state: &AppState, served: &Served, headers: &HeaderMap) -> Response {
     match &served.html {
-        Some(html) => cached(headers, &content_etag(html.as_bytes()), HTML, arc_str_body(html)),
+        Some(html) => cached(
+            headers,
+            &content_etag(html.as_bytes()),
+            HTML,
+            arc_str_body(html),
+        ),
         None => (
             StatusCode::NOT_FOUND,
             [(header::CONTENT_TYPE, HTML)],
@@ -119,14 +124,16 @@ pub(crate) async fn index(State(state): State<Arc<AppState>>, headers: HeaderMap
 }
 
 /// `GET /_hotloop/runtime.js`.
-pub(crate) async fn runtime_js(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-) -> Response {
+pub(crate) async fn runtime_js(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     let etag = state
         .runtime_etag
         .get_or_init(|| content_etag(runtime::RUNTIME_JS.as_bytes()));
-    cached(&headers, etag, JS, Bytes::from_static(runtime::RUNTIME_JS.as_bytes()))
+    cached(
+        &headers,
+        etag,
+        JS,
+        Bytes::from_static(runtime::RUNTIME_JS.as_bytes()),
+    )
 }
 
 /// Runs `f` on the cache entry of `chunk`, creating it (and hashing the chunk) on first use.
@@ -140,7 +147,10 @@ fn with_chunk_cache<T>(
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     let weak = Arc::downgrade(chunk);
-    if !guard.as_ref().is_some_and(|c| Weak::ptr_eq(&c.chunk, &weak)) {
+    if !guard
+        .as_ref()
+        .is_some_and(|c| Weak::ptr_eq(&c.chunk, &weak))
+    {
         *guard = None;
     }
     let cache = guard.get_or_insert_with(|| ChunkCache {
@@ -165,7 +175,9 @@ pub(crate) async fn chunk_map(State(state): State<Arc<AppState>>, headers: Heade
     let (etag, map) = with_chunk_cache(&state, &served.chunk, |c| {
         let map = c
             .map
-            .get_or_insert_with(|| Bytes::from(sourcemap::index_map(&served.chunk, &served.modules)))
+            .get_or_insert_with(|| {
+                Bytes::from(sourcemap::index_map(&served.chunk, &served.modules))
+            })
             .clone();
         (content_etag(&map), map)
     });
@@ -181,7 +193,12 @@ pub(crate) async fn module_map(
     let id = format!("/{}", rest.trim_start_matches('/'));
     let served = state.served();
     match served.modules.get(id.as_str()).and_then(|m| m.map.as_ref()) {
-        Some(map) => cached(&headers, &content_etag(map.as_bytes()), JSON, arc_str_body(map)),
+        Some(map) => cached(
+            &headers,
+            &content_etag(map.as_bytes()),
+            JSON,
+            arc_str_body(map),
+        ),
         None => text(StatusCode::NOT_FOUND, format!("no source map for {id}")),
     }
 }
@@ -221,7 +238,7 @@ pub(crate) async fn fallback(State(state): State<Arc<AppState>>, request: Reques
         Ok(p) => p,
         Err(why) => return refused(&raw_path, &why),
     };
-    if path.id.starts_with("/_hotloop/") {
+    if path.segments.first().is_some_and(|s| s == "_hotloop") {
         return text(StatusCode::NOT_FOUND, format!("not found: {raw_path}"));
     }
     let served = state.served();
@@ -229,7 +246,12 @@ pub(crate) async fn fallback(State(state): State<Arc<AppState>>, request: Reques
         && module.kind == ModuleKind::Css
         && let Some(sheet) = &module.stylesheet
     {
-        return cached(&headers, &content_etag(sheet.as_bytes()), CSS, arc_str_body(sheet));
+        return cached(
+            &headers,
+            &content_etag(sheet.as_bytes()),
+            CSS,
+            arc_str_body(sheet),
+        );
     }
 
     let policy = state.fs.clone();
@@ -267,13 +289,19 @@ pub(crate) async fn fallback(State(state): State<Arc<AppState>>, request: Reques
             content_type,
             etag,
             body,
-        } => {
-            cached(&headers, &etag, &content_type, Bytes::from(body.unwrap_or_default()))
-        }
+        } => cached(
+            &headers,
+            &etag,
+            &content_type,
+            Bytes::from(body.unwrap_or_default()),
+        ),
         DiskResult::Refused(why) => refused(&raw_path, &why),
         DiskResult::Failed(message) => {
             tracing::warn!("{message}");
-            text(StatusCode::INTERNAL_SERVER_ERROR, format!("hotloop: {message}"))
+            text(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("hotloop: {message}"),
+            )
         }
         DiskResult::Missing => {
             if state.spa_fallback

@@ -89,9 +89,10 @@ pub fn authority_host(authority: &str) -> Option<&str> {
     }
     let valid = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_');
     let ok = if let Some(inner) = host.strip_prefix('[') {
-        inner
-            .strip_suffix(']')
-            .is_some_and(|v6| v6.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.'))
+        inner.strip_suffix(']').is_some_and(|v6| {
+            v6.bytes()
+                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+        })
     } else {
         !host.is_empty() && host.len() <= 253 && host.bytes().all(valid)
     };
@@ -116,7 +117,7 @@ fn shown(value: &[u8]) -> String {
     text
 }
 
-fn forbidden(message: String) -> Response {
+pub fn forbidden(message: String) -> Response {
     (
         StatusCode::FORBIDDEN,
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
@@ -125,47 +126,43 @@ fn forbidden(message: String) -> Response {
         .into_response()
 }
 
-/// Checks the `Host` header (and an absolute-form target): `Err` is the 403 to send.
-pub fn check_host(policy: &HostPolicy, request: &Request) -> Result<(), Response> {
+/// Checks the `Host` header (and an absolute-form target): `Err` says why it is refused.
+pub fn check_host(policy: &HostPolicy, request: &Request) -> Result<(), String> {
     let mut hosts = request.headers().get_all(header::HOST).iter();
     let (Some(value), None) = (hosts.next(), hosts.next()) else {
-        return Err(forbidden(
-            "hotloop: the request needs exactly one Host header".into(),
-        ));
+        return Err("hotloop: the request needs exactly one Host header".into());
     };
     let Some(host) = value.to_str().ok().and_then(authority_host) else {
-        return Err(forbidden(format!(
+        return Err(format!(
             "hotloop: Host header '{}' is malformed",
             shown(value.as_bytes())
-        )));
+        ));
     };
     if !policy.host_allowed(host) {
-        return Err(forbidden(format!(
+        return Err(format!(
             "hotloop: Host header '{}' is not allowed; add it with --allowed-host",
             shown(value.as_bytes())
-        )));
+        ));
     }
     if let Some(authority) = request.uri().authority() {
         let ok = authority_host(authority.as_str()).is_some_and(|h| policy.host_allowed(h));
         if !ok {
-            return Err(forbidden(format!(
+            return Err(format!(
                 "hotloop: request target host '{}' is not allowed; add it with --allowed-host",
                 shown(authority.as_str().as_bytes())
-            )));
+            ));
         }
     }
     Ok(())
 }
 
-/// Checks the `Origin` of a WebSocket upgrade: `Err` is the 403 to send.
-pub fn check_ws_origin(policy: &HostPolicy, headers: &HeaderMap) -> Result<(), Response> {
+/// Checks the `Origin` of a WebSocket upgrade: `Err` says why it is refused.
+pub fn check_ws_origin(policy: &HostPolicy, headers: &HeaderMap) -> Result<(), String> {
     if policy.allow_any_origin {
         return Ok(());
     }
     let Some(origin) = headers.get(header::ORIGIN) else {
-        return Err(forbidden(
-            "hotloop: WebSocket connections need an Origin header".into(),
-        ));
+        return Err("hotloop: WebSocket connections need an Origin header".into());
     };
     let ok = origin
         .to_str()
@@ -175,10 +172,10 @@ pub fn check_ws_origin(policy: &HostPolicy, headers: &HeaderMap) -> Result<(), R
     if ok {
         Ok(())
     } else {
-        Err(forbidden(format!(
+        Err(format!(
             "hotloop: WebSocket connections from origin '{}' are not allowed; add its host with --allowed-host",
             shown(origin.as_bytes())
-        )))
+        ))
     }
 }
 
@@ -199,8 +196,8 @@ pub fn is_cross_site_script(headers: &HeaderMap) -> bool {
 /// The middleware in front of every route (the fallback included).
 pub async fn guard(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     let policy = &state.hosts;
-    let mut response = if let Err(refused) = check_host(policy, &request) {
-        refused
+    let mut response = if let Err(why) = check_host(policy, &request) {
+        forbidden(why)
     } else if request.method() != Method::GET && request.method() != Method::HEAD {
         let mut r = (
             StatusCode::METHOD_NOT_ALLOWED,
@@ -283,17 +280,7 @@ mod tests {
         assert_eq!(authority_host("[::1]"), Some("[::1]"));
         assert_eq!(authority_host("a.b"), Some("a.b"));
         for bad in [
-            "",
-            ":80",
-            "a:",
-            "a:b",
-            "a:123456",
-            "[::1",
-            "[::1]x",
-            "a b",
-            "a/b",
-            "a@b",
-            "[zz]",
+            "", ":80", "a:", "a:b", "a:123456", "[::1", "[::1]x", "a b", "a/b", "a@b", "[zz]",
         ] {
             assert_eq!(authority_host(bad), None, "{bad}");
         }

@@ -33,7 +33,9 @@ pub fn index_map(chunk: &Chunk, modules: &FxHashMap<Arc<str>, ServedModule>) -> 
                     out.push(',');
                 }
                 first = false;
-                out.push_str(&format!(r#"{{"offset":{{"line":{line},"column":0}},"map":"#));
+                out.push_str(&format!(
+                    r#"{{"offset":{{"line":{line},"column":0}},"map":"#
+                ));
                 out.push_str(map);
                 out.push('}');
             }
@@ -61,15 +63,30 @@ mod tests {
     #[test]
     fn sections_start_at_each_parts_first_line() {
         let parts: Arc<[(Arc<str>, Arc<str>)]> = Arc::from(vec![
-            (Arc::from("/a.js"), Arc::from("define(a, {}, (function () {\nA\n}));\n")),
-            (Arc::from("/nomap.js"), Arc::from("define(n, {}, (function () {\n}));\n")),
-            (Arc::from("/b.js"), Arc::from("define(b, {}, (function () {\nB\n}));\n")),
+            (
+                Arc::from("/a.js"),
+                Arc::from("define(a, {}, (function () {\nA\n}));\n"),
+            ),
+            (
+                Arc::from("/nomap.js"),
+                Arc::from("define(n, {}, (function () {\n}));\n"),
+            ),
+            (
+                Arc::from("/b.js"),
+                Arc::from("define(b, {}, (function () {\nB\n}));\n"),
+            ),
         ]);
         let chunk = Chunk::new(parts, "start();\n".into());
         let mut modules = FxHashMap::default();
-        modules.insert(Arc::from("/a.js"), module(Some(r#"{"version":3,"mappings":"A"}"#)));
+        modules.insert(
+            Arc::from("/a.js"),
+            module(Some(r#"{"version":3,"mappings":"A"}"#)),
+        );
         modules.insert(Arc::from("/nomap.js"), module(None));
-        modules.insert(Arc::from("/b.js"), module(Some(r#"{"version":3,"mappings":"B"}"#)));
+        modules.insert(
+            Arc::from("/b.js"),
+            module(Some(r#"{"version":3,"mappings":"B"}"#)),
+        );
         let json: serde_json::Value = serde_json::from_slice(&index_map(&chunk, &modules)).unwrap();
         assert_eq!(
             json,

@@ -51,8 +51,8 @@ pub(crate) async fn upgrade(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
-    if let Err(refused) = security::check_ws_origin(&state.hosts, &headers) {
-        return refused;
+    if let Err(why) = security::check_ws_origin(&state.hosts, &headers) {
+        return security::forbidden(why);
     }
     // Subscribe before the snapshot for Hello is read: nothing published after it is missed.
     let updates = state.updates.subscribe();
@@ -153,7 +153,12 @@ async fn session(
     tracing::debug!("{client_id} connected");
     let mut shutdown = state.shutdown.clone();
     if *shutdown.borrow_and_update() {
-        close(&mut socket, close_code::GOING_AWAY, "hotloop server stopped").await;
+        close(
+            &mut socket,
+            close_code::GOING_AWAY,
+            "hotloop server stopped",
+        )
+        .await;
         return;
     }
     loop {
