@@ -1122,7 +1122,10 @@ async fn a_bad_frame_closes_only_that_socket() {
     // The server refuses it at the frame header: a 1009 close, or a reset if the unread
     // payload is still in flight. Either way that socket ends.
     match next_message(&mut huge).await {
-        Some(Ok(Message::Close(Some(frame)))) => assert_eq!(frame.code, CloseCode::Size),
+        Some(Ok(Message::Close(Some(frame)))) => {
+            assert_eq!(frame.code, CloseCode::Size);
+            assert_eq!(frame.reason.as_str(), "hotloop: message too big");
+        }
         None | Some(Err(_)) => {}
         other => panic!("expected the oversized client to be closed, got {other:?}"),
     }

@@ -111,13 +111,17 @@ async fn close(socket: &mut WebSocket, code: u16, reason: &str) {
     let _ = send(socket, Message::Close(Some(frame))).await;
 }
 
-/// Close code for a read error: tungstenite reports size limits as capacity errors.
-fn read_error_code(error: &axum::Error) -> u16 {
+/// Close code and reason for a read error. axum hides tungstenite's error type, so a size
+/// limit is recognised by tungstenite's message ("Space limit exceeded: Message too long").
+fn read_error_close(error: &axum::Error) -> (u16, &'static str) {
     let text = error.to_string();
     if text.contains("Space limit exceeded") || text.contains("too long") {
-        close_code::TOO_BIG
+        (close_code::TOO_BIG, "hotloop: message too big")
     } else {
-        close_code::PROTOCOL_ERROR
+        (
+            close_code::PROTOCOL_ERROR,
+            "hotloop: WebSocket protocol error",
+        )
     }
 }
 
@@ -211,7 +215,8 @@ async fn session(
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
                 Some(Err(e)) => {
                     tracing::debug!("{client_id}: {e}");
-                    close(&mut socket, read_error_code(&e), "hotloop: bad message").await;
+                    let (code, reason) = read_error_close(&e);
+                    close(&mut socket, code, reason).await;
                     return;
                 }
             },
