@@ -7,6 +7,7 @@ pub mod graph;
 pub mod plan;
 pub mod protocol;
 pub mod served;
+pub mod server;
 pub mod telemetry;
 pub mod transform;
 pub mod watcher;

@@ -1,1 +1,374 @@
-// Placeholder: the server helper replaces this file with the protocol mirror (globalThis.HotloopProtocol).
+// hotloop wire protocol, browser side: the mirror of `engine/src/protocol.rs` (read that module's
+// doc for the table). A classic script: it defines `globalThis.HotloopProtocol` and nothing else,
+// so it runs in a page before the runtime and in node through `vm.runInThisContext`.
+//
+// Frames are binary; the first byte is the message id. Little-endian u32 / f64; `str` = u32 byte
+// length + UTF-8; `opt` = u8 0|1 then the value; `list` = u32 count + items. Decoding is strict,
+// exactly as in Rust: bad bools and option tags, unknown kinds, invalid UTF-8, lengths past the
+// end of the frame and trailing bytes all throw `HotloopProtocol.ProtocolError`, never anything
+// else. Strings are decoded with one `TextDecoder` call each (no per-byte string building).
+(function (global) {
+  'use strict';
+
+  const PROTOCOL_VERSION = 1;
+
+  const ids = Object.freeze({
+    hello: 0x01,
+    update: 0x02,
+    errors: 0x03,
+    fullReload: 0x04,
+    custom: 0x05,
+    ack: 0x81,
+    invalidate: 0x82,
+    clientCustom: 0x83,
+  });
+
+  const MODULE_KINDS = ['js', 'css', 'asset', 'json'];
+  const DIAGNOSTIC_KINDS = ['syntax', 'resolve', 'transform', 'io', 'runtime'];
+
+  const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  const utf8Encoder = new TextEncoder();
+
+  class ProtocolError extends Error {
+    constructor(message) {
+      super(message);
+      this.name = 'ProtocolError';
+    }
+  }
+
+  /** @param {ArrayBuffer | ArrayBufferView} input */
+  function bytesOf(input) {
+    if (input instanceof Uint8Array) return input;
+    if (input instanceof ArrayBuffer) return new Uint8Array(input);
+    if (ArrayBuffer.isView(input)) {
+      return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+    }
+    throw new ProtocolError('expected an ArrayBuffer or a Uint8Array');
+  }
+
+  /** A bounds-checked cursor over one frame. */
+  class Reader {
+    /** @param {Uint8Array} bytes */
+    constructor(bytes) {
+      this.bytes = bytes;
+      this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      this.pos = 0;
+    }
+
+    remaining() {
+      return this.bytes.length - this.pos;
+    }
+
+    need(n) {
+      if (n > this.remaining()) {
+        throw new ProtocolError(
+          `frame truncated at byte ${this.pos}: ${n - this.remaining()} more bytes needed`,
+        );
+      }
+    }
+
+    u8() {
+      this.need(1);
+      return this.bytes[this.pos++];
+    }
+
+    u32() {
+      this.need(4);
+      const v = this.view.getUint32(this.pos, true);
+      this.pos += 4;
+      return v;
+    }
+
+    f64() {
+      this.need(8);
+      const v = this.view.getFloat64(this.pos, true);
+      this.pos += 8;
+      return v;
+    }
+
+    tag(what) {
+      const at = this.pos;
+      const b = this.u8();
+      if (b > 1) throw new ProtocolError(`invalid ${what} byte ${b} at byte ${at}`);
+      return b === 1;
+    }
+
+    bool() {
+      return this.tag('bool');
+    }
+
+    /** @template T @param {(r: Reader) => T} item @returns {T | null} */
+    opt(item) {
+      return this.tag('option tag') ? item(this) : null;
+    }
+
+    str() {
+      const at = this.pos;
+      const len = this.u32();
+      if (len > this.remaining()) {
+        throw new ProtocolError(
+          `length ${len} at byte ${at} exceeds the ${this.remaining()} bytes left in the frame`,
+        );
+      }
+      const start = this.pos;
+      this.pos += len;
+      if (len === 0) return '';
+      try {
+        return utf8Decoder.decode(this.bytes.subarray(start, start + len));
+      } catch {
+        throw new ProtocolError(`invalid UTF-8 in the string at byte ${at}`);
+      }
+    }
+
+    json() {
+      const at = this.pos;
+      const text = this.str();
+      try {
+        return JSON.parse(text);
+      } catch {
+        throw new ProtocolError(`custom event data at byte ${at} is not valid JSON`);
+      }
+    }
+
+    /** A counted list; `minItem` bytes per item bound the count before any work is done. */
+    list(minItem, item) {
+      const at = this.pos;
+      const count = this.u32();
+      if (count * minItem > this.remaining()) {
+        throw new ProtocolError(
+          `length ${count} at byte ${at} exceeds the ${this.remaining()} bytes left in the frame`,
+        );
+      }
+      const out = new Array(count);
+      for (let i = 0; i < count; i++) out[i] = item(this);
+      return out;
+    }
+
+    kind(names, what) {
+      const at = this.pos;
+      const b = this.u8();
+      if (b >= names.length) throw new ProtocolError(`invalid ${what} byte ${b} at byte ${at}`);
+      return names[b];
+    }
+
+    finish(message) {
+      if (this.remaining() !== 0) {
+        throw new ProtocolError(`${this.remaining()} unexpected bytes after the end of the message`);
+      }
+      return message;
+    }
+  }
+
+  const readStr = (r) => r.str();
+  const readOptStr = (r) => r.opt(readStr);
+
+  /**
+   * Decodes one server frame into a plain object (`type` says which message). A module's
+   * `deps` map has no prototype, so specifiers such as `__proto__` or `constructor` are plain
+   * keys.
+   * @param {ArrayBuffer | ArrayBufferView} input
+   */
+  function decodeServerMessage(input) {
+    const bytes = bytesOf(input);
+    if (bytes.length === 0) throw new ProtocolError('empty frame');
+    const r = new Reader(bytes);
+    const id = r.u8();
+    switch (id) {
+      case ids.hello:
+        return r.finish({
+          type: 'hello',
+          protocol: r.u32(),
+          serverId: r.str(),
+          revision: r.u32(),
+        });
+      case ids.update: {
+        const revision = r.u32();
+        const modules = r.list(13, (r) => {
+          const id = r.str();
+          const kind = r.kind(MODULE_KINDS, 'module kind');
+          const deps = Object.create(null);
+          const depCount = r.u32();
+          if (depCount * 5 > r.remaining()) {
+            throw new ProtocolError(
+              `length ${depCount} at byte ${r.pos - 4} exceeds the ${r.remaining()} bytes left in the frame`,
+            );
+          }
+          for (let i = 0; i < depCount; i++) {
+            const spec = r.str();
+            deps[spec] = r.opt(readStr);
+          }
+          return { id, kind, deps, code: r.str() };
+        });
+        const invalidate = r.list(4, readStr);
+        const boundaries = r.list(5, (r) => ({ id: r.str(), acceptedDep: readOptStr(r) }));
+        const removed = r.list(4, readStr);
+        const cssLinks = r.list(8, (r) => ({ href: r.str(), version: r.str() }));
+        const changedFiles = r.list(4, readStr);
+        return r.finish({
+          type: 'update',
+          revision,
+          modules,
+          invalidate,
+          boundaries,
+          removed,
+          cssLinks,
+          changedFiles,
+        });
+      }
+      case ids.errors:
+        return r.finish({
+          type: 'errors',
+          revision: r.u32(),
+          added: r.list(21, (r) => ({
+            kind: r.kind(DIAGNOSTIC_KINDS, 'diagnostic kind'),
+            file: r.str(),
+            line: r.u32(),
+            column: r.u32(),
+            message: r.str(),
+            codeFrame: r.str(),
+          })),
+          cleared: r.list(4, readStr),
+        });
+      case ids.fullReload:
+        return r.finish({
+          type: 'full-reload',
+          revision: r.u32(),
+          reasonCode: r.u8(),
+          reason: r.str(),
+        });
+      case ids.custom:
+        return r.finish({ type: 'custom', event: r.str(), data: r.json() });
+      default:
+        throw new ProtocolError(`unknown message id 0x${id.toString(16).padStart(2, '0')}`);
+    }
+  }
+
+  /**
+   * Decodes a client frame (the server's job; here for tests and tools).
+   * @param {ArrayBuffer | ArrayBufferView} input
+   */
+  function decodeClientMessage(input) {
+    const bytes = bytesOf(input);
+    if (bytes.length === 0) throw new ProtocolError('empty frame');
+    const r = new Reader(bytes);
+    const id = r.u8();
+    switch (id) {
+      case ids.ack:
+        return r.finish({
+          type: 'ack',
+          revision: r.u32(),
+          ok: r.bool(),
+          applyMs: r.f64(),
+          error: readOptStr(r),
+        });
+      case ids.invalidate:
+        return r.finish({ type: 'invalidate', id: r.str(), message: readOptStr(r) });
+      case ids.clientCustom:
+        return r.finish({ type: 'custom', event: r.str(), data: r.json() });
+      default:
+        throw new ProtocolError(`unknown message id 0x${id.toString(16).padStart(2, '0')}`);
+    }
+  }
+
+  /** Writes into a buffer sized for the worst case (3 UTF-8 bytes per UTF-16 unit). */
+  class Writer {
+    constructor(capacity) {
+      this.bytes = new Uint8Array(capacity);
+      this.view = new DataView(this.bytes.buffer);
+      this.pos = 0;
+    }
+
+    u8(v) {
+      this.bytes[this.pos++] = v;
+    }
+
+    u32(v) {
+      this.view.setUint32(this.pos, v >>> 0, true);
+      this.pos += 4;
+    }
+
+    f64(v) {
+      this.view.setFloat64(this.pos, v, true);
+      this.pos += 8;
+    }
+
+    str(s) {
+      const at = this.pos;
+      this.pos += 4;
+      const { written } = utf8Encoder.encodeInto(s, this.bytes.subarray(this.pos));
+      this.view.setUint32(at, written, true);
+      this.pos += written;
+    }
+
+    optStr(s) {
+      if (s === null || s === undefined) {
+        this.u8(0);
+      } else {
+        this.u8(1);
+        this.str(String(s));
+      }
+    }
+
+    /** The encoded frame (a view of exactly the written bytes). */
+    done() {
+      return this.bytes.subarray(0, this.pos);
+    }
+  }
+
+  const strSize = (s) => 4 + 3 * s.length;
+  const optSize = (s) => (s === null || s === undefined ? 1 : 1 + strSize(String(s)));
+
+  /**
+   * `{ revision, ok, applyMs, error }` → frame. `error` is a string or null.
+   * @returns {Uint8Array}
+   */
+  function encodeAck({ revision, ok, applyMs, error = null }) {
+    const w = new Writer(1 + 4 + 1 + 8 + optSize(error));
+    w.u8(ids.ack);
+    w.u32(revision);
+    w.u8(ok ? 1 : 0);
+    w.f64(Number(applyMs));
+    w.optStr(error);
+    return w.done();
+  }
+
+  /**
+   * `{ id, message }` → frame. `message` is a string or null.
+   * @returns {Uint8Array}
+   */
+  function encodeInvalidate({ id, message = null }) {
+    const idText = String(id);
+    const w = new Writer(1 + strSize(idText) + optSize(message));
+    w.u8(ids.invalidate);
+    w.str(idText);
+    w.optStr(message);
+    return w.done();
+  }
+
+  /**
+   * `{ event, data }` → frame; `data` is sent as JSON (`undefined` and unserialisable values
+   * become `null`).
+   * @returns {Uint8Array}
+   */
+  function encodeCustom({ event, data }) {
+    const eventText = String(event);
+    let dataText = data === undefined ? 'null' : JSON.stringify(data);
+    if (dataText === undefined) dataText = 'null';
+    const w = new Writer(1 + strSize(eventText) + strSize(dataText));
+    w.u8(ids.clientCustom);
+    w.str(eventText);
+    w.str(dataText);
+    return w.done();
+  }
+
+  global.HotloopProtocol = Object.freeze({
+    PROTOCOL_VERSION,
+    ids,
+    ProtocolError,
+    decodeServerMessage,
+    decodeClientMessage,
+    encodeAck,
+    encodeInvalidate,
+    encodeCustom,
+  });
+})(globalThis);

@@ -1,0 +1,318 @@
+//! The HTTP routes: the page, the runtime, the chunk and its maps, linked stylesheets and files
+//! from disk. Every response is `Cache-Control: no-cache` with an ETag, and `If-None-Match`
+//! answers 304. A missing file is a 404 naming the path: the SPA fallback to `index.html` only
+//! ever answers extensionless HTML navigations, never a missing `.js`.
+
+use std::hash::Hasher;
+use std::sync::{Arc, Weak};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use rustc_hash::FxHasher;
+
+use super::AppState;
+use super::fs::{self, PathRejection, parse_request_path};
+use super::sourcemap;
+use crate::graph::ModuleKind;
+use crate::served::{Chunk, Served};
+
+const JS: &str = "text/javascript; charset=utf-8";
+const CSS: &str = "text/css; charset=utf-8";
+const HTML: &str = "text/html; charset=utf-8";
+const JSON: &str = "application/json";
+const TEXT: &str = "text/plain; charset=utf-8";
+
+/// Per-chunk derived data, kept while that chunk is the served one.
+pub(crate) struct ChunkCache {
+    chunk: Weak<Chunk>,
+    etag: String,
+    map: Option<Bytes>,
+}
+
+/// Strong ETag from a content hash and length.
+fn content_etag(bytes: &[u8]) -> String {
+    let mut hasher = FxHasher::default();
+    hasher.write(bytes);
+    format!("\"{:016x}-{:x}\"", hasher.finish(), bytes.len())
+}
+
+/// `If-None-Match` contains `etag` (weak comparison, `*` matches).
+fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
+    let bare = |t: &str| t.trim().trim_start_matches("W/").to_owned();
+    let etag = bare(etag);
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|tag| tag.trim() == "*" || bare(tag) == etag)
+}
+
+/// Bytes that stay shared with the snapshot (no copy of big code).
+struct ArcStr(Arc<str>);
+
+impl AsRef<[u8]> for ArcStr {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+fn arc_str_body(s: &Arc<str>) -> Bytes {
+    Bytes::from_owner(ArcStr(s.clone()))
+}
+
+/// 200 with `body`, or 304 when the client already has `etag`.
+fn cached(request: &HeaderMap, etag: &str, content_type: &str, body: Bytes) -> Response {
+    let mut response = if not_modified(request, etag) {
+        let mut r = Response::new(Body::empty());
+        *r.status_mut() = StatusCode::NOT_MODIFIED;
+        r
+    } else {
+        let mut r = Response::new(Body::from(body));
+        if let Ok(value) = HeaderValue::from_str(content_type) {
+            r.headers_mut().insert(header::CONTENT_TYPE, value);
+        }
+        r
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if let Ok(value) = HeaderValue::from_str(etag) {
+        headers.insert(header::ETAG, value);
+    }
+    response
+}
+
+fn text(status: StatusCode, body: String) -> Response {
+    (status, [(header::CONTENT_TYPE, TEXT)], body).into_response()
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn index_response(state: &AppState, served: &Served, headers: &HeaderMap) -> Response {
+    match &served.html {
+        Some(html) => cached(
+            headers,
+            &content_etag(html.as_bytes()),
+            HTML,
+            arc_str_body(html),
+        ),
+        None => (
+            StatusCode::NOT_FOUND,
+            [(header::CONTENT_TYPE, HTML)],
+            format!(
+                "<!doctype html><meta charset=utf-8><title>hotloop: no index.html</title>\
+                 <h1>hotloop: no index.html</h1><p>There is no <code>index.html</code> in \
+                 <code>{}</code>. Create one with a <code>&lt;script type=module \
+                 src=\"/src/main.js\"&gt;</code> tag for your entry.</p>",
+                html_escape(&state.fs.root.display().to_string())
+            ),
+        )
+            .into_response(),
+    }
+}
+
+/// `GET /` and `/index.html`.
+pub(crate) async fn index(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    index_response(&state, &state.served(), &headers)
+}
+
+/// `GET /_hotloop/runtime.js`.
+pub(crate) async fn runtime_js(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let etag = state
+        .runtime_etag
+        .get_or_init(|| content_etag(runtime::RUNTIME_JS.as_bytes()));
+    cached(
+        &headers,
+        etag,
+        JS,
+        Bytes::from_static(runtime::RUNTIME_JS.as_bytes()),
+    )
+}
+
+/// Runs `f` on the cache entry of `chunk`, creating it (and hashing the chunk) on first use.
+fn with_chunk_cache<T>(
+    state: &AppState,
+    chunk: &Arc<Chunk>,
+    f: impl FnOnce(&mut ChunkCache) -> T,
+) -> T {
+    let mut guard = state
+        .chunk_cache
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let weak = Arc::downgrade(chunk);
+    if !guard
+        .as_ref()
+        .is_some_and(|c| Weak::ptr_eq(&c.chunk, &weak))
+    {
+        *guard = None;
+    }
+    let cache = guard.get_or_insert_with(|| ChunkCache {
+        chunk: weak,
+        etag: content_etag(chunk.bytes()),
+        map: None,
+    });
+    f(cache)
+}
+
+/// `GET /_hotloop/chunk.js`.
+pub(crate) async fn chunk_js(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let served = state.served();
+    let etag = with_chunk_cache(&state, &served.chunk, |c| c.etag.clone());
+    let bytes = Bytes::from_owner(served.chunk.bytes().clone());
+    cached(&headers, &etag, JS, bytes)
+}
+
+/// `GET /_hotloop/chunk.js.map`: the index map over the modules' own maps.
+pub(crate) async fn chunk_map(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let served = state.served();
+    let (etag, map) = with_chunk_cache(&state, &served.chunk, |c| {
+        let map = c
+            .map
+            .get_or_insert_with(|| {
+                Bytes::from(sourcemap::index_map(&served.chunk, &served.modules))
+            })
+            .clone();
+        (content_etag(&map), map)
+    });
+    cached(&headers, &etag, JSON, map)
+}
+
+/// `GET /_hotloop/map/<id without its leading slash>`: one module's source map.
+pub(crate) async fn module_map(
+    State(state): State<Arc<AppState>>,
+    Path(rest): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let id = format!("/{}", rest.trim_start_matches('/'));
+    let served = state.served();
+    match served.modules.get(id.as_str()).and_then(|m| m.map.as_ref()) {
+        Some(map) => cached(
+            &headers,
+            &content_etag(map.as_bytes()),
+            JSON,
+            arc_str_body(map),
+        ),
+        None => text(StatusCode::NOT_FOUND, format!("no source map for {id}")),
+    }
+}
+
+fn refused(raw_path: &str, why: &PathRejection) -> Response {
+    let status = match why {
+        PathRejection::BadEncoding | PathRejection::TooManyEncodings => StatusCode::BAD_REQUEST,
+        _ => StatusCode::FORBIDDEN,
+    };
+    text(status, format!("hotloop: refused {raw_path}: {why}"))
+}
+
+fn wants_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"))
+}
+
+enum DiskResult {
+    Found {
+        content_type: String,
+        etag: String,
+        body: Option<Vec<u8>>,
+    },
+    Missing,
+    Refused(PathRejection),
+    Failed(String),
+}
+
+/// Everything else: a linked stylesheet, a file from `public/` or the root, the SPA fallback,
+/// or a 404.
+pub(crate) async fn fallback(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    let raw_path = request.uri().path().to_owned();
+    let headers = request.headers().clone();
+    let path = match parse_request_path(&raw_path) {
+        Ok(p) => p,
+        Err(why) => return refused(&raw_path, &why),
+    };
+    if path.segments.first().is_some_and(|s| s == "_hotloop") {
+        return text(StatusCode::NOT_FOUND, format!("not found: {raw_path}"));
+    }
+    let served = state.served();
+    if let Some(module) = served.modules.get(path.id.as_str())
+        && module.kind == ModuleKind::Css
+        && let Some(sheet) = &module.stylesheet
+    {
+        return cached(
+            &headers,
+            &content_etag(sheet.as_bytes()),
+            CSS,
+            arc_str_body(sheet),
+        );
+    }
+
+    let policy = state.fs.clone();
+    let lookup = path.clone();
+    let if_none_match = headers.clone();
+    let result = tokio::task::spawn_blocking(move || match policy.resolve_file(&lookup) {
+        Err(why) => DiskResult::Refused(why),
+        Ok(None) => DiskResult::Missing,
+        Ok(Some(file)) => {
+            let etag = file.etag();
+            let content_type = fs::content_type(&file.path);
+            if not_modified(&if_none_match, &etag) {
+                return DiskResult::Found {
+                    content_type,
+                    etag,
+                    body: None,
+                };
+            }
+            let path = file.path.clone();
+            match file.read_all() {
+                Ok(bytes) => DiskResult::Found {
+                    content_type,
+                    etag,
+                    body: Some(bytes),
+                },
+                Err(e) => DiskResult::Failed(format!("cannot read {}: {e}", path.display())),
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|e| DiskResult::Failed(format!("file lookup failed: {e}")));
+
+    match result {
+        DiskResult::Found {
+            content_type,
+            etag,
+            body,
+        } => cached(
+            &headers,
+            &etag,
+            &content_type,
+            Bytes::from(body.unwrap_or_default()),
+        ),
+        DiskResult::Refused(why) => refused(&raw_path, &why),
+        DiskResult::Failed(message) => {
+            tracing::warn!("{message}");
+            text(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("hotloop: {message}"),
+            )
+        }
+        DiskResult::Missing => {
+            if state.spa_fallback
+                && !path.has_extension()
+                && wants_html(&headers)
+                && served.html.is_some()
+            {
+                index_response(&state, &served, &headers)
+            } else {
+                text(StatusCode::NOT_FOUND, format!("not found: {raw_path}"))
+            }
+        }
+    }
+}

@@ -1,0 +1,287 @@
+//! The dev server: axum on tokio. It serves the latest `Served` snapshot (HTML, chunk, maps,
+//! linked stylesheets), files from the project root and `public/`, and one WebSocket per tab
+//! that forwards the engine's encoded broadcast frames and reports client messages back.
+//!
+//! - `http.rs`: the routes; `ws.rs`: WebSocket sessions; `security.rs`: Host/Origin/method
+//!   checks in front of every route; `fs.rs`: request path → file, safely; `sourcemap.rs`: the
+//!   chunk's index source map.
+//! - The server never touches the engine: it reads `Served` from a `watch`, subscribes to the
+//!   `broadcast` of encoded frames, and sends `ClientEvent`s on a crossbeam channel.
+//!
+//! ```ignore
+//! let bound = server::bind(ServerConfig::new(root)).await?;
+//! println!("http://{}", bound.local_addr());
+//! bound.run(served_rx, updates_tx, client_events_tx, shutdown).await?;
+//! ```
+
+mod fs;
+mod http;
+mod security;
+mod sourcemap;
+mod ws;
+
+use std::fmt;
+use std::future::Future;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use axum::Router;
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tokio::sync::{broadcast, watch};
+
+pub use fs::DEFAULT_FS_DENY;
+
+use crate::protocol::ClientMessage;
+use crate::served::Served;
+
+/// Default port (`--port`); 0 picks a free one.
+pub const DEFAULT_PORT: u16 = 5173;
+
+/// Largest client frame accepted; a bigger one closes that socket (close code 1009).
+pub const MAX_CLIENT_MESSAGE: usize = 1 << 20;
+
+/// How the server listens and what it lets through. Every security default is on; each field
+/// says how to relax it.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// Interface to bind; `127.0.0.1` by default. Binding `0.0.0.0` exposes the project to the
+    /// network (requests by IP literal pass the Host check).
+    pub host: IpAddr,
+    pub port: u16,
+    /// The project root; canonicalized by `bind`. Files outside it are never served.
+    pub root: PathBuf,
+    /// Extra `Host` names (and WebSocket `Origin` hosts) to accept besides `localhost`,
+    /// `*.localhost` and IP literals: `dev.example.com` exactly, `.example.com` for it and its
+    /// subdomains, `*` for any host (turns DNS-rebinding protection off).
+    pub allowed_hosts: Vec<String>,
+    /// Accept WebSocket upgrades from any Origin (or none), answer with
+    /// `Access-Control-Allow-Origin: *` and `Cross-Origin-Resource-Policy: cross-origin`, and
+    /// stop refusing cross-site `<script>` loads. Lets any website read your sources.
+    pub allow_any_origin: bool,
+    /// Directories outside the root that may be served too (e.g. a monorepo's packages that
+    /// `node_modules` symlinks point to). Canonicalized by `bind`.
+    pub fs_allow: Vec<PathBuf>,
+    /// File and directory names never served (matched against every path segment,
+    /// case-insensitively; `*` wildcard). Defaults to `DEFAULT_FS_DENY`; clear it to serve
+    /// everything under the root.
+    pub fs_deny: Vec<String>,
+    /// Answer extensionless HTML navigations that match no file with `index.html` (SPA
+    /// routing). Never applies to paths with an extension.
+    pub spa_fallback: bool,
+    /// Largest client WebSocket message, in bytes.
+    pub max_client_message: usize,
+}
+
+impl ServerConfig {
+    /// Secure defaults: `127.0.0.1:5173`, no extra hosts, the default deny list.
+    pub fn new(root: impl Into<PathBuf>) -> ServerConfig {
+        ServerConfig {
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: DEFAULT_PORT,
+            root: root.into(),
+            allowed_hosts: Vec::new(),
+            allow_any_origin: false,
+            fs_allow: Vec::new(),
+            fs_deny: DEFAULT_FS_DENY.iter().map(|s| (*s).to_owned()).collect(),
+            spa_fallback: true,
+            max_client_message: MAX_CLIENT_MESSAGE,
+        }
+    }
+}
+
+/// One WebSocket session (a browser tab), numbered from 1 per server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ClientId(pub u64);
+
+impl fmt::Display for ClientId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "client#{}", self.0)
+    }
+}
+
+/// What the sessions report to the engine.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ClientEvent {
+    Connected {
+        client_id: ClientId,
+        user_agent: Option<String>,
+    },
+    Disconnected {
+        client_id: ClientId,
+    },
+    Message {
+        client_id: ClientId,
+        message: ClientMessage,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("project root {path} is not accessible: {source}")]
+    Root {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("server failed: {0}")]
+    Serve(#[source] std::io::Error),
+}
+
+/// State shared by every handler.
+pub(crate) struct AppState {
+    pub(crate) hosts: security::HostPolicy,
+    pub(crate) fs: fs::FsPolicy,
+    pub(crate) spa_fallback: bool,
+    pub(crate) max_client_message: usize,
+    pub(crate) served: watch::Receiver<Arc<Served>>,
+    pub(crate) updates: broadcast::Sender<Arc<[u8]>>,
+    pub(crate) client_events: crossbeam_channel::Sender<ClientEvent>,
+    pub(crate) shutdown: watch::Receiver<bool>,
+    next_client: AtomicU64,
+    /// The ETag and index source map of the latest chunk, computed once per chunk.
+    pub(crate) chunk_cache: Mutex<Option<http::ChunkCache>>,
+    pub(crate) runtime_etag: OnceLock<String>,
+}
+
+impl AppState {
+    /// The snapshot to serve now.
+    pub(crate) fn served(&self) -> Arc<Served> {
+        self.served.borrow().clone()
+    }
+
+    pub(crate) fn next_client_id(&self) -> ClientId {
+        ClientId(self.next_client.fetch_add(1, Ordering::Relaxed) + 1)
+    }
+}
+
+/// A server bound to its port, not yet serving.
+pub struct BoundServer {
+    listener: TcpListener,
+    config: ServerConfig,
+    local_addr: SocketAddr,
+}
+
+/// Canonicalizes the root, binds the listener (port 0 = any free port).
+pub async fn bind(mut config: ServerConfig) -> Result<BoundServer, ServerError> {
+    config.root = std::fs::canonicalize(&config.root).map_err(|source| ServerError::Root {
+        path: config.root.clone(),
+        source,
+    })?;
+    config.fs_allow = config
+        .fs_allow
+        .iter()
+        .filter_map(|dir| match std::fs::canonicalize(dir) {
+            Ok(dir) => Some(dir),
+            Err(e) => {
+                tracing::warn!("ignoring fs_allow entry {}: {e}", dir.display());
+                None
+            }
+        })
+        .collect();
+    let addr = SocketAddr::new(config.host, config.port);
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServerError::Bind { addr, source })?;
+    let local_addr = listener
+        .local_addr()
+        .map_err(|source| ServerError::Bind { addr, source })?;
+    Ok(BoundServer {
+        listener,
+        config,
+        local_addr,
+    })
+}
+
+impl BoundServer {
+    /// The address actually bound (the real port when the config said 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// `http://localhost:<port>/` for loopback binds, `http://<ip>:<port>/` otherwise.
+    pub fn url(&self) -> String {
+        match self.local_addr.ip() {
+            ip if ip.is_loopback() || ip.is_unspecified() => {
+                format!("http://localhost:{}/", self.local_addr.port())
+            }
+            IpAddr::V6(ip) => format!("http://[{ip}]:{}/", self.local_addr.port()),
+            IpAddr::V4(ip) => format!("http://{ip}:{}/", self.local_addr.port()),
+        }
+    }
+
+    /// Serves until `shutdown` resolves; then every WebSocket is closed with 1001 (going away)
+    /// and in-flight requests finish.
+    pub async fn run(
+        self,
+        served: watch::Receiver<Arc<Served>>,
+        updates: broadcast::Sender<Arc<[u8]>>,
+        client_events: crossbeam_channel::Sender<ClientEvent>,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServerError> {
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let config = self.config;
+        let state = Arc::new(AppState {
+            hosts: security::HostPolicy::new(&config.allowed_hosts, config.allow_any_origin),
+            fs: fs::FsPolicy {
+                root: config.root,
+                allow: config.fs_allow,
+                deny: config.fs_deny,
+            },
+            spa_fallback: config.spa_fallback,
+            max_client_message: config.max_client_message,
+            served,
+            updates,
+            client_events,
+            shutdown: stop_rx,
+            next_client: AtomicU64::new(0),
+            chunk_cache: Mutex::new(None),
+            runtime_etag: OnceLock::new(),
+        });
+        tracing::info!("serving {} on {}", state.fs.root.display(), self.local_addr);
+        axum::serve(self.listener, router(state))
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                let _ = stop_tx.send(true);
+            })
+            .await
+            .map_err(ServerError::Serve)
+    }
+}
+
+/// `bind` then `run`.
+pub async fn serve(
+    config: ServerConfig,
+    served: watch::Receiver<Arc<Served>>,
+    updates: broadcast::Sender<Arc<[u8]>>,
+    client_events: crossbeam_channel::Sender<ClientEvent>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    bind(config)
+        .await?
+        .run(served, updates, client_events, shutdown)
+        .await
+}
+
+fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/", get(http::index))
+        .route("/index.html", get(http::index))
+        .route("/_hotloop/runtime.js", get(http::runtime_js))
+        .route("/_hotloop/chunk.js", get(http::chunk_js))
+        .route("/_hotloop/chunk.js.map", get(http::chunk_map))
+        .route("/_hotloop/map/{*id}", get(http::module_map))
+        .route("/_hotloop/ws", get(ws::upgrade))
+        .fallback(http::fallback)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::guard,
+        ))
+        .with_state(state)
+}

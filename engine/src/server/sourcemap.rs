@@ -1,0 +1,103 @@
+//! The chunk's source map: an index map (`sections`) that places each module's own map at the
+//! line where the module's define statement starts in the chunk.
+//!
+//! Assumption (the registry format in ARCHITECTURE.md): a define part is
+//! `__hotloop.define(id, deps, (function (...) {` on its first line — the factory header shares
+//! that line — followed by the factory body, and a module's map is relative to its factory
+//! code, whose first line is that header. So the section offset is simply the part's first line,
+//! column 0. Modules without a map get no section (the browser shows the chunk itself there).
+
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
+
+use crate::served::{Chunk, ServedModule};
+
+/// Builds the index map JSON for `chunk`.
+pub fn index_map(chunk: &Chunk, modules: &FxHashMap<Arc<str>, ServedModule>) -> Vec<u8> {
+    let maps_len: usize = chunk
+        .parts
+        .iter()
+        .filter_map(|(id, _)| modules.get(id)?.map.as_ref().map(|m| m.len() + 48))
+        .sum();
+    let mut out = String::with_capacity(64 + maps_len);
+    out.push_str(r#"{"version":3,"file":"chunk.js","sections":["#);
+    let mut line: usize = 0;
+    let mut first = true;
+    for (id, part) in chunk.parts.iter() {
+        if let Some(map) = modules.get(id).and_then(|m| m.map.as_deref()) {
+            let map = map.trim();
+            // A map that is not a JSON object would break the whole index map.
+            if map.starts_with('{') && map.ends_with('}') {
+                if !first {
+                    out.push(',');
+                }
+                first = false;
+                out.push_str(&format!(
+                    r#"{{"offset":{{"line":{line},"column":0}},"map":"#
+                ));
+                out.push_str(map);
+                out.push('}');
+            }
+        }
+        line += part.bytes().filter(|&b| b == b'\n').count();
+    }
+    out.push_str("]}");
+    out.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::ModuleKind;
+
+    fn module(map: Option<&str>) -> ServedModule {
+        ServedModule {
+            kind: ModuleKind::Js,
+            code: Arc::from(""),
+            map: map.map(Arc::from),
+            stylesheet: None,
+        }
+    }
+
+    #[test]
+    fn sections_start_at_each_parts_first_line() {
+        let parts: Arc<[(Arc<str>, Arc<str>)]> = Arc::from(vec![
+            (
+                Arc::from("/a.js"),
+                Arc::from("define(a, {}, (function () {\nA\n}));\n"),
+            ),
+            (
+                Arc::from("/nomap.js"),
+                Arc::from("define(n, {}, (function () {\n}));\n"),
+            ),
+            (
+                Arc::from("/b.js"),
+                Arc::from("define(b, {}, (function () {\nB\n}));\n"),
+            ),
+        ]);
+        let chunk = Chunk::new(parts, "start();\n".into());
+        let mut modules = FxHashMap::default();
+        modules.insert(
+            Arc::from("/a.js"),
+            module(Some(r#"{"version":3,"mappings":"A"}"#)),
+        );
+        modules.insert(Arc::from("/nomap.js"), module(None));
+        modules.insert(
+            Arc::from("/b.js"),
+            module(Some(r#"{"version":3,"mappings":"B"}"#)),
+        );
+        let json: serde_json::Value = serde_json::from_slice(&index_map(&chunk, &modules)).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "version": 3,
+                "file": "chunk.js",
+                "sections": [
+                    {"offset": {"line": 0, "column": 0}, "map": {"version": 3, "mappings": "A"}},
+                    {"offset": {"line": 5, "column": 0}, "map": {"version": 3, "mappings": "B"}}
+                ]
+            })
+        );
+    }
+}

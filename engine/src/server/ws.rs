@@ -1,0 +1,229 @@
+//! WebSocket sessions, one per browser tab.
+//!
+//! On upgrade a session subscribes to the broadcast of encoded frames *first*, then sends
+//! `Hello` built from the current snapshot, so no update published after the snapshot can be
+//! missed. Then it forwards every broadcast frame as one binary message and decodes the
+//! client's frames into `ClientEvent::Message`s. A session that falls behind the broadcast
+//! (`Lagged`) sends `FullReload { ClientOutOfSync }` and closes. A malformed frame, a text frame
+//! or an oversized message closes only that socket, with a close code:
+//!
+//! | code | why |
+//! |---|---|
+//! | 1001 | server shutting down, or the engine stopped publishing |
+//! | 1002 | WebSocket protocol error from the client |
+//! | 1003 | text frame (the protocol is binary) |
+//! | 1007 | frame that does not decode (`ProtocolError` in the reason) |
+//! | 1008 | a frame could not be delivered within `SEND_TIMEOUT` (client stopped reading) |
+//! | 1009 | message larger than `max_client_message` |
+//! | 4000 | the client fell behind the updates and must reload |
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::http::{HeaderMap, header};
+use axum::response::Response;
+use tokio::sync::broadcast;
+use tokio::sync::broadcast::error::RecvError;
+
+use super::{AppState, ClientEvent, ClientId, security};
+use crate::plan::FullReloadReason;
+use crate::protocol::{self, PROTOCOL_VERSION, ServerMessage};
+
+/// A client that cannot take one frame within this long is disconnected.
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub mod close_code {
+    pub const GOING_AWAY: u16 = 1001;
+    pub const PROTOCOL_ERROR: u16 = 1002;
+    pub const UNSUPPORTED_DATA: u16 = 1003;
+    pub const INVALID_PAYLOAD: u16 = 1007;
+    pub const POLICY: u16 = 1008;
+    pub const TOO_BIG: u16 = 1009;
+    pub const OUT_OF_SYNC: u16 = 4000;
+}
+
+/// `GET /_hotloop/ws`.
+pub(crate) async fn upgrade(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    if let Err(why) = security::check_ws_origin(&state.hosts, &headers) {
+        return security::forbidden(why);
+    }
+    // Subscribe before the snapshot for Hello is read: nothing published after it is missed.
+    let updates = state.updates.subscribe();
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let client_id = state.next_client_id();
+    let max = state.max_client_message;
+    ws.max_message_size(max)
+        .max_frame_size(max)
+        .on_upgrade(move |socket| session(state, socket, updates, client_id, user_agent))
+}
+
+/// Reports `Disconnected` however the session ends.
+struct Registration {
+    events: crossbeam_channel::Sender<ClientEvent>,
+    client_id: ClientId,
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        report(
+            &self.events,
+            ClientEvent::Disconnected {
+                client_id: self.client_id,
+            },
+        );
+    }
+}
+
+/// The channel should be unbounded; a full or closed one drops the event (never blocks a task).
+fn report(events: &crossbeam_channel::Sender<ClientEvent>, event: ClientEvent) {
+    if let Err(e) = events.try_send(event) {
+        tracing::debug!("client event dropped: {e}");
+    }
+}
+
+async fn send(socket: &mut WebSocket, message: Message) -> bool {
+    matches!(
+        tokio::time::timeout(SEND_TIMEOUT, socket.send(message)).await,
+        Ok(Ok(()))
+    )
+}
+
+/// Sends a close frame (best effort; the reason is cut to the 123 bytes a frame allows).
+async fn close(socket: &mut WebSocket, code: u16, reason: &str) {
+    let mut end = reason.len().min(123);
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
+    let frame = CloseFrame {
+        code,
+        reason: reason[..end].into(),
+    };
+    let _ = send(socket, Message::Close(Some(frame))).await;
+}
+
+/// Close code and reason for a read error. axum hides tungstenite's error type, so a size
+/// limit is recognised by tungstenite's message ("Space limit exceeded: Message too long").
+fn read_error_close(error: &axum::Error) -> (u16, &'static str) {
+    let text = error.to_string();
+    if text.contains("Space limit exceeded") || text.contains("too long") {
+        (close_code::TOO_BIG, "hotloop: message too big")
+    } else {
+        (
+            close_code::PROTOCOL_ERROR,
+            "hotloop: WebSocket protocol error",
+        )
+    }
+}
+
+async fn session(
+    state: Arc<AppState>,
+    mut socket: WebSocket,
+    mut updates: broadcast::Receiver<Arc<[u8]>>,
+    client_id: ClientId,
+    user_agent: Option<String>,
+) {
+    let events = state.client_events.clone();
+    report(
+        &events,
+        ClientEvent::Connected {
+            client_id,
+            user_agent,
+        },
+    );
+    let _registration = Registration {
+        events: events.clone(),
+        client_id,
+    };
+    let served = state.served();
+    let hello = protocol::encode(&ServerMessage::Hello {
+        protocol: PROTOCOL_VERSION,
+        server_id: served.server_id.to_string(),
+        revision: served.revision,
+    });
+    drop(served);
+    if !send(&mut socket, Message::Binary(hello.into())).await {
+        return;
+    }
+    tracing::debug!("{client_id} connected");
+    let mut shutdown = state.shutdown.clone();
+    if *shutdown.borrow_and_update() {
+        close(
+            &mut socket,
+            close_code::GOING_AWAY,
+            "hotloop server stopped",
+        )
+        .await;
+        return;
+    }
+    loop {
+        tokio::select! {
+            update = updates.recv() => match update {
+                Ok(frame) => {
+                    if !send(&mut socket, Message::Binary(Bytes::from_owner(frame))).await {
+                        tracing::debug!("{client_id}: send failed or timed out");
+                        close(&mut socket, close_code::POLICY, "hotloop: client too slow").await;
+                        return;
+                    }
+                }
+                Err(RecvError::Lagged(missed)) => {
+                    tracing::info!("{client_id} missed {missed} updates; asking it to reload");
+                    let revision = state.served().revision;
+                    let reload = protocol::encode(&ServerMessage::full_reload(
+                        revision,
+                        &FullReloadReason::ClientOutOfSync,
+                    ));
+                    if send(&mut socket, Message::Binary(reload.into())).await {
+                        close(&mut socket, close_code::OUT_OF_SYNC, "hotloop: missed updates").await;
+                    }
+                    return;
+                }
+                Err(RecvError::Closed) => {
+                    close(&mut socket, close_code::GOING_AWAY, "hotloop engine stopped").await;
+                    return;
+                }
+            },
+            incoming = socket.recv() => match incoming {
+                None | Some(Ok(Message::Close(_))) => return,
+                Some(Ok(Message::Binary(bytes))) => match protocol::decode_client(&bytes) {
+                    Ok(message) => report(&events, ClientEvent::Message { client_id, message }),
+                    Err(e) => {
+                        tracing::warn!("{client_id} sent a malformed frame: {e}");
+                        close(&mut socket, close_code::INVALID_PAYLOAD, &format!("hotloop: {e}")).await;
+                        return;
+                    }
+                },
+                Some(Ok(Message::Text(_))) => {
+                    tracing::warn!("{client_id} sent a text frame");
+                    close(
+                        &mut socket,
+                        close_code::UNSUPPORTED_DATA,
+                        "hotloop: text frames are not part of the protocol",
+                    )
+                    .await;
+                    return;
+                }
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                Some(Err(e)) => {
+                    tracing::debug!("{client_id}: {e}");
+                    let (code, reason) = read_error_close(&e);
+                    close(&mut socket, code, reason).await;
+                    return;
+                }
+            },
+            _ = shutdown.changed() => {
+                close(&mut socket, close_code::GOING_AWAY, "hotloop server stopped").await;
+                return;
+            }
+        }
+    }
+}

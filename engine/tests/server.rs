@@ -1,0 +1,1199 @@
+//! The dev server end to end: a real server on 127.0.0.1:0 over a real temp project, requests
+//! written by hand on raw TCP (so attacks reach the server exactly as sent, not normalised by a
+//! client library), and tokio-tungstenite as the WebSocket client. Every wait has a time-out.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use hotloop_engine::diagnostics::Diagnostic;
+use hotloop_engine::graph::ModuleKind;
+use hotloop_engine::protocol::{self, ClientMessage, ServerMessage};
+use hotloop_engine::served::{Chunk, Served, ServedModule};
+use hotloop_engine::server::{self, ClientEvent, ClientId, ServerConfig, ServerError};
+use rustc_hash::FxHashMap;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::{broadcast, oneshot, watch};
+use tokio::task::JoinHandle;
+use tokio::time::timeout;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::{self, Message};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+const WAIT: Duration = Duration::from_secs(10);
+const SECRET: &str = "TOP-SECRET-OUTSIDE";
+const ENV_SECRET: &str = "API_KEY=hunter2";
+
+// ---------------------------------------------------------------- fixture
+
+struct Project {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    outside: PathBuf,
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn project() -> Project {
+    let dir = tempfile::tempdir().unwrap();
+    let base = std::fs::canonicalize(dir.path()).unwrap();
+    let root = base.join("app");
+    let outside = base.join("outside");
+    write(&outside.join("secret.txt"), SECRET);
+    write(&root.join("src/app.js"), "export const app = 1;\n");
+    write(&root.join("src/env.js"), "export const env = 'dev';\n");
+    write(&root.join("src/my file.js"), "export const spaced = 1;\n");
+    write(&root.join("src/..foo.js"), "export const dots = 1;\n");
+    write(
+        &root.join("src/style.css"),
+        "/* the disk copy, not served */\n",
+    );
+    write(&root.join("src/main.ts"), "const x: number = 1;\n");
+    write(
+        &root.join("public/favicon.svg"),
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+    );
+    write(
+        &root.join("node_modules/pkg/index.js"),
+        "module.exports = 'pkg';\n",
+    );
+    write(&root.join(".env"), ENV_SECRET);
+    write(&root.join(".env.local"), ENV_SECRET);
+    write(&root.join("certs/server.pem"), ENV_SECRET);
+    write(&root.join(".git/config"), ENV_SECRET);
+    std::os::unix::fs::symlink(&outside, root.join("link")).unwrap();
+    std::os::unix::fs::symlink(outside.join("secret.txt"), root.join("src/leak.js")).unwrap();
+    std::os::unix::fs::symlink(root.join("src/app.js"), root.join("src/inside-link.js")).unwrap();
+    std::os::unix::fs::symlink(root.join(".env"), root.join("public/env-link.txt")).unwrap();
+    Project {
+        _dir: dir,
+        root,
+        outside,
+    }
+}
+
+const HTML: &str = "<!doctype html><script src=\"/_hotloop/runtime.js\"></script>\
+                    <script src=\"/_hotloop/chunk.js\"></script>";
+const MAP_A: &str = r#"{"version":3,"sources":["/src/a.js"],"names":[],"mappings":";AAAA;AACA"}"#;
+const MAP_B: &str = r#"{"version":3,"sources":["/src/b.js"],"names":[],"mappings":";AAAA"}"#;
+const STYLESHEET: &str = "body { color: red; }\n";
+
+fn module(kind: ModuleKind, map: Option<&str>, stylesheet: Option<&str>) -> ServedModule {
+    ServedModule {
+        kind,
+        code: Arc::from("(function () {\n})"),
+        map: map.map(Arc::from),
+        stylesheet: stylesheet.map(Arc::from),
+    }
+}
+
+fn served(revision: u32, html: Option<&str>, body_line: &str) -> Arc<Served> {
+    let header =
+        "(function (module, exports, require, __hotloop_meta, $RefreshReg$, $RefreshSig$) {";
+    let parts: Vec<(Arc<str>, Arc<str>)> = vec![
+        (
+            Arc::from("/src/a.js"),
+            Arc::from(format!(
+                "__hotloop.define(\"/src/a.js\", {{\"./b.js\": \"/src/b.js\"}}, {header}\nrequire(\"./b.js\");\n{body_line}\n}}));\n"
+            )),
+        ),
+        (
+            Arc::from("/src/b.js"),
+            Arc::from(format!(
+                "__hotloop.define(\"/src/b.js\", {{}}, {header}\nexports.b = 1;\n}}));\n"
+            )),
+        ),
+        (
+            Arc::from("/src/style.css"),
+            Arc::from(format!(
+                "__hotloop.define(\"/src/style.css\", {{}}, {header}\n__hotloop_meta.css(\"body{{}}\");\n}}));\n"
+            )),
+        ),
+    ];
+    let chunk = Chunk::new(
+        parts.into(),
+        "__hotloop.start([\"/src/a.js\"]);\n//# sourceMappingURL=/_hotloop/chunk.js.map\n".into(),
+    );
+    let mut modules = FxHashMap::default();
+    modules.insert(
+        Arc::from("/src/a.js"),
+        module(ModuleKind::Js, Some(MAP_A), None),
+    );
+    modules.insert(
+        Arc::from("/src/b.js"),
+        module(ModuleKind::Js, Some(MAP_B), None),
+    );
+    modules.insert(
+        Arc::from("/src/style.css"),
+        module(ModuleKind::Css, None, Some(STYLESHEET)),
+    );
+    Arc::new(Served {
+        server_id: Arc::from("test-server-ü"),
+        revision,
+        html: html.map(Arc::from),
+        chunk: Arc::new(chunk),
+        modules: Arc::new(modules),
+        errors: Arc::from(Vec::<Diagnostic>::new()),
+    })
+}
+
+// ---------------------------------------------------------------- harness
+
+struct Harness {
+    addr: SocketAddr,
+    served: watch::Sender<Arc<Served>>,
+    updates: broadcast::Sender<Arc<[u8]>>,
+    events: crossbeam_channel::Receiver<ClientEvent>,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<Result<(), ServerError>>,
+    project: Project,
+}
+
+impl Harness {
+    fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    fn publish(&self, snapshot: Arc<Served>) {
+        self.served.send_replace(snapshot);
+    }
+
+    fn broadcast(&self, frame: &[u8]) {
+        self.updates.send(Arc::from(frame)).unwrap();
+    }
+
+    async fn next_event(&self) -> ClientEvent {
+        let rx = self.events.clone();
+        tokio::task::spawn_blocking(move || rx.recv_timeout(WAIT))
+            .await
+            .unwrap()
+            .expect("no client event within the time-out")
+    }
+
+    /// Stops the server and waits for `run` to return.
+    async fn stop(mut self) -> Result<(), ServerError> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        timeout(WAIT, &mut self.task)
+            .await
+            .expect("server did not stop")
+            .unwrap()
+    }
+}
+
+async fn start_with(
+    configure: impl FnOnce(&mut ServerConfig, &Project),
+    capacity: usize,
+) -> Harness {
+    let project = project();
+    let mut config = ServerConfig::new(&project.root);
+    config.port = 0;
+    configure(&mut config, &project);
+    let bound = server::bind(config).await.unwrap();
+    let addr = bound.local_addr();
+    assert_ne!(addr.port(), 0);
+    let (served_tx, served_rx) = watch::channel(served(1, Some(HTML), "console.log('a');"));
+    let (updates, _) = broadcast::channel(capacity);
+    let (events_tx, events) = crossbeam_channel::unbounded();
+    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(
+        bound.run(served_rx, updates.clone(), events_tx, async move {
+            let _ = stop_rx.await;
+        }),
+    );
+    Harness {
+        addr,
+        served: served_tx,
+        updates,
+        events,
+        stop: Some(stop_tx),
+        task,
+        project,
+    }
+}
+
+async fn start() -> Harness {
+    start_with(|_, _| {}, 64).await
+}
+
+// ---------------------------------------------------------------- raw HTTP
+
+#[derive(Debug)]
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn dechunk(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(eol) = find(body, b"\r\n") {
+        let size_text = String::from_utf8_lossy(&body[..eol]);
+        let size = usize::from_str_radix(size_text.split(';').next().unwrap().trim(), 16).unwrap();
+        if size == 0 {
+            break;
+        }
+        out.extend_from_slice(&body[eol + 2..eol + 2 + size]);
+        body = &body[eol + 2 + size + 2..];
+    }
+    out
+}
+
+fn parse_reply(bytes: &[u8]) -> Reply {
+    let Some(split) = find(bytes, b"\r\n\r\n") else {
+        return Reply {
+            status: 0,
+            headers: vec![],
+            body: bytes.to_vec(),
+        };
+    };
+    let head = String::from_utf8_lossy(&bytes[..split]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let mut body = bytes[split + 4..].to_vec();
+    if headers
+        .iter()
+        .any(|(n, v)| n == "transfer-encoding" && v.contains("chunked"))
+    {
+        body = dechunk(&body);
+    }
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// Sends `request` byte for byte and reads the reply until the server closes.
+async fn raw(addr: SocketAddr, request: &[u8]) -> Reply {
+    timeout(WAIT, async {
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        stream.write_all(request).await.unwrap();
+        let mut buf = Vec::new();
+        // A reset after a refusal still leaves what was read.
+        let _ = stream.read_to_end(&mut buf).await;
+        parse_reply(&buf)
+    })
+    .await
+    .expect("no reply within the time-out")
+}
+
+/// `GET target` with a valid Host and `extra` header lines (`Name: value`).
+async fn get_with(h: &Harness, target: &str, extra: &[&str]) -> Reply {
+    let mut request = format!(
+        "GET {target} HTTP/1.1\r\nHost: localhost:{}\r\nConnection: close\r\n",
+        h.port()
+    );
+    for line in extra {
+        request.push_str(line);
+        request.push_str("\r\n");
+    }
+    request.push_str("\r\n");
+    raw(h.addr, request.as_bytes()).await
+}
+
+async fn get(h: &Harness, target: &str) -> Reply {
+    get_with(h, target, &[]).await
+}
+
+async fn request_with_host(h: &Harness, host_lines: &str, target: &str) -> Reply {
+    let request = format!("GET {target} HTTP/1.1\r\n{host_lines}Connection: close\r\n\r\n");
+    raw(h.addr, request.as_bytes()).await
+}
+
+// ---------------------------------------------------------------- WebSocket
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+async fn ws_connect(
+    h: &Harness,
+    origin: Option<&str>,
+    agent: &str,
+) -> Result<Ws, tungstenite::Error> {
+    let mut request = format!("ws://127.0.0.1:{}/_hotloop/ws", h.port())
+        .into_client_request()
+        .unwrap();
+    if let Some(origin) = origin {
+        request
+            .headers_mut()
+            .insert("origin", origin.parse().unwrap());
+    }
+    request
+        .headers_mut()
+        .insert("user-agent", agent.parse().unwrap());
+    timeout(WAIT, tokio_tungstenite::connect_async(request))
+        .await
+        .expect("WebSocket handshake timed out")
+        .map(|(ws, _)| ws)
+}
+
+async fn ws_ok(h: &Harness, agent: &str) -> Ws {
+    let origin = format!("http://localhost:{}", h.port());
+    ws_connect(h, Some(&origin), agent).await.unwrap()
+}
+
+/// The next data or close message (pings are skipped); `None` when the stream ended.
+async fn next_message(ws: &mut Ws) -> Option<Result<Message, tungstenite::Error>> {
+    timeout(WAIT, async {
+        loop {
+            match ws.next().await {
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                other => return other,
+            }
+        }
+    })
+    .await
+    .expect("no WebSocket message within the time-out")
+}
+
+async fn next_binary(ws: &mut Ws) -> Vec<u8> {
+    match next_message(ws).await {
+        Some(Ok(Message::Binary(bytes))) => bytes.to_vec(),
+        other => panic!("expected a binary frame, got {other:?}"),
+    }
+}
+
+async fn expect_close(ws: &mut Ws, code: u16) {
+    match next_message(ws).await {
+        Some(Ok(Message::Close(Some(frame)))) => {
+            assert_eq!(
+                u16::from(frame.code),
+                code,
+                "close reason: {}",
+                frame.reason
+            )
+        }
+        other => panic!("expected a close frame with code {code}, got {other:?}"),
+    }
+}
+
+fn hello_of(bytes: &[u8]) -> (String, u32) {
+    match protocol::decode_server(bytes).unwrap() {
+        ServerMessage::Hello {
+            protocol,
+            server_id,
+            revision,
+        } => {
+            assert_eq!(protocol, protocol::PROTOCOL_VERSION);
+            (server_id, revision)
+        }
+        other => panic!("expected Hello, got {other:?}"),
+    }
+}
+
+// ---------------------------------------------------------------- routes
+
+#[tokio::test]
+async fn index_html_has_an_etag_and_answers_304() {
+    let h = start().await;
+    let page = get(&h, "/").await;
+    assert_eq!(page.status, 200);
+    assert_eq!(page.text(), HTML);
+    assert_eq!(
+        page.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert_eq!(page.header("cache-control"), Some("no-cache"));
+    let etag = page.header("etag").unwrap().to_owned();
+    assert_eq!(get(&h, "/index.html").await.text(), HTML);
+
+    let again = get_with(&h, "/", &[&format!("If-None-Match: {etag}")]).await;
+    assert_eq!(again.status, 304);
+    assert!(again.body.is_empty());
+    let other = get_with(&h, "/", &["If-None-Match: \"nope\""]).await;
+    assert_eq!(other.status, 200);
+
+    h.publish(served(2, None, ""));
+    let missing = get(&h, "/").await;
+    assert_eq!(missing.status, 404);
+    assert!(
+        missing.text().contains("no index.html"),
+        "{}",
+        missing.text()
+    );
+    assert!(
+        missing
+            .text()
+            .contains(&h.project.root.display().to_string())
+    );
+}
+
+#[tokio::test]
+async fn runtime_js_is_the_embedded_runtime() {
+    let h = start().await;
+    let r = get(&h, "/_hotloop/runtime.js").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.text(), runtime::RUNTIME_JS);
+    assert_eq!(
+        r.header("content-type"),
+        Some("text/javascript; charset=utf-8")
+    );
+    let etag = r.header("etag").unwrap().to_owned();
+    let again = get_with(
+        &h,
+        "/_hotloop/runtime.js",
+        &[&format!("If-None-Match: {etag}")],
+    )
+    .await;
+    assert_eq!(again.status, 304);
+}
+
+#[tokio::test]
+async fn chunk_js_is_cached_by_content_until_a_new_chunk_is_published() {
+    let h = start().await;
+    let first = get(&h, "/_hotloop/chunk.js").await;
+    assert_eq!(first.status, 200);
+    assert_eq!(first.body, h.served.borrow().chunk.bytes().to_vec());
+    assert_eq!(
+        first.header("content-type"),
+        Some("text/javascript; charset=utf-8")
+    );
+    assert_eq!(first.header("cache-control"), Some("no-cache"));
+    let etag = first.header("etag").unwrap().to_owned();
+    let if_match = format!("If-None-Match: {etag}");
+
+    assert_eq!(
+        get_with(&h, "/_hotloop/chunk.js", &[&if_match])
+            .await
+            .status,
+        304
+    );
+    assert_eq!(
+        get_with(&h, "/_hotloop/chunk.js", &["If-None-Match: W/\"x\", *"])
+            .await
+            .status,
+        304
+    );
+
+    // Same bytes in a new snapshot: same ETag. Different bytes: a new one.
+    h.publish(served(2, Some(HTML), "console.log('a');"));
+    assert_eq!(
+        get_with(&h, "/_hotloop/chunk.js", &[&if_match])
+            .await
+            .status,
+        304
+    );
+    h.publish(served(3, Some(HTML), "console.log('changed');"));
+    let changed = get_with(&h, "/_hotloop/chunk.js", &[&if_match]).await;
+    assert_eq!(changed.status, 200);
+    assert!(changed.text().contains("changed"));
+    assert_ne!(changed.header("etag"), Some(etag.as_str()));
+}
+
+#[tokio::test]
+async fn chunk_map_is_an_index_map_of_the_module_maps() {
+    let h = start().await;
+    let r = get(&h, "/_hotloop/chunk.js.map").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    let map: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+    let a: serde_json::Value = serde_json::from_str(MAP_A).unwrap();
+    let b: serde_json::Value = serde_json::from_str(MAP_B).unwrap();
+    // a.js spans lines 0-3 of the chunk, b.js starts on line 4; style.css has no map.
+    assert_eq!(
+        map,
+        serde_json::json!({
+            "version": 3,
+            "file": "chunk.js",
+            "sections": [
+                {"offset": {"line": 0, "column": 0}, "map": a},
+                {"offset": {"line": 4, "column": 0}, "map": b}
+            ]
+        })
+    );
+    let chunk = get(&h, "/_hotloop/chunk.js").await.text();
+    assert!(
+        chunk
+            .lines()
+            .nth(4)
+            .unwrap()
+            .starts_with("__hotloop.define(\"/src/b.js\"")
+    );
+}
+
+#[tokio::test]
+async fn module_maps_by_id() {
+    let h = start().await;
+    let r = get(&h, "/_hotloop/map/src/a.js").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.text(), MAP_A);
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    let missing = get(&h, "/_hotloop/map/src/nope.js").await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.text(), "no source map for /src/nope.js");
+}
+
+#[tokio::test]
+async fn css_modules_are_served_as_linked_stylesheets() {
+    let h = start().await;
+    let r = get(&h, "/src/style.css?v=123").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.text(), STYLESHEET);
+    assert_eq!(r.header("content-type"), Some("text/css; charset=utf-8"));
+    let etag = r.header("etag").unwrap().to_owned();
+    let again = get_with(&h, "/src/style.css", &[&format!("If-None-Match: {etag}")]).await;
+    assert_eq!(again.status, 304);
+}
+
+#[tokio::test]
+async fn files_from_the_root_public_and_node_modules() {
+    let h = start().await;
+    let cases = [
+        (
+            "/src/app.js",
+            "export const app = 1;\n",
+            "text/javascript; charset=utf-8",
+        ),
+        (
+            "/favicon.svg",
+            "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+            "image/svg+xml",
+        ),
+        (
+            "/node_modules/pkg/index.js",
+            "module.exports = 'pkg';\n",
+            "text/javascript; charset=utf-8",
+        ),
+        (
+            "/src/my%20file.js",
+            "export const spaced = 1;\n",
+            "text/javascript; charset=utf-8",
+        ),
+        (
+            "/src/..foo.js",
+            "export const dots = 1;\n",
+            "text/javascript; charset=utf-8",
+        ),
+        (
+            "/src/main.ts",
+            "const x: number = 1;\n",
+            "text/plain; charset=utf-8",
+        ),
+        (
+            "/src/app.js?import&t=1",
+            "export const app = 1;\n",
+            "text/javascript; charset=utf-8",
+        ),
+    ];
+    for (path, body, content_type) in cases {
+        let r = get(&h, path).await;
+        assert_eq!(r.status, 200, "{path}: {}", r.text());
+        assert_eq!(r.text(), body, "{path}");
+        assert_eq!(r.header("content-type"), Some(content_type), "{path}");
+        assert_eq!(r.header("cache-control"), Some("no-cache"), "{path}");
+    }
+
+    let r = get(&h, "/src/app.js").await;
+    let etag = r.header("etag").unwrap().to_owned();
+    let same = get_with(&h, "/src/app.js", &[&format!("If-None-Match: {etag}")]).await;
+    assert_eq!(same.status, 304);
+    assert!(same.body.is_empty());
+    // An edit changes size and mtime, so the ETag.
+    write(
+        &h.project.root.join("src/app.js"),
+        "export const app = 22;\n",
+    );
+    let edited = get_with(&h, "/src/app.js", &[&format!("If-None-Match: {etag}")]).await;
+    assert_eq!(edited.status, 200);
+    assert_eq!(edited.text(), "export const app = 22;\n");
+
+    let head = raw(
+        h.addr,
+        format!(
+            "HEAD /src/env.js HTTP/1.1\r\nHost: localhost:{}\r\nConnection: close\r\n\r\n",
+            h.port()
+        )
+        .as_bytes(),
+    )
+    .await;
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
+    assert_eq!(head.header("content-length"), Some("26"));
+}
+
+#[tokio::test]
+async fn a_missing_file_is_a_404_never_index_html() {
+    let h = start().await;
+    for path in [
+        "/missing.js",
+        "/src/nope.css",
+        "/src/app.js/x.js",
+        "/_hotloop/nope.js",
+        "/_hotloop/",
+    ] {
+        let r = get_with(
+            &h,
+            path,
+            &["Accept: text/html,application/xhtml+xml,*/*;q=0.8"],
+        )
+        .await;
+        assert_eq!(r.status, 404, "{path}");
+        assert_eq!(r.text(), format!("not found: {path}"));
+        assert_eq!(r.header("content-type"), Some("text/plain; charset=utf-8"));
+    }
+    // Extensionless navigation: SPA fallback to the page.
+    let nav = get_with(&h, "/settings/profile", &["Accept: text/html"]).await;
+    assert_eq!(nav.status, 200);
+    assert_eq!(nav.text(), HTML);
+    // The same path fetched by script (no text/html): 404.
+    let fetch = get_with(&h, "/settings/profile", &["Accept: */*"]).await;
+    assert_eq!(fetch.status, 404);
+}
+
+#[tokio::test]
+async fn methods_other_than_get_and_head_are_405() {
+    let h = start().await;
+    for (method, path) in [
+        ("POST", "/"),
+        ("PUT", "/src/app.js"),
+        ("DELETE", "/_hotloop/chunk.js"),
+        ("OPTIONS", "/"),
+        ("PATCH", "/x"),
+    ] {
+        let r = raw(
+            h.addr,
+            format!(
+                "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi"
+            )
+            .as_bytes(),
+        )
+        .await;
+        assert_eq!(r.status, 405, "{method} {path}");
+        assert_eq!(r.header("allow"), Some("GET, HEAD"));
+    }
+}
+
+// ---------------------------------------------------------------- path security
+
+fn assert_refused(r: &Reply, what: &str) {
+    assert!(
+        matches!(r.status, 400 | 403 | 404),
+        "{what}: status {} body {}",
+        r.status,
+        r.text()
+    );
+    let body = r.text();
+    assert!(
+        !body.contains(SECRET) && !body.contains(ENV_SECRET) && !body.contains("root:"),
+        "{what} leaked: {body}"
+    );
+}
+
+#[tokio::test]
+async fn traversal_is_refused_in_every_encoding() {
+    let h = start().await;
+    let outside = h.project.outside.join("secret.txt");
+    let absolute = outside.display().to_string();
+    let attacks = vec![
+        "/../outside/secret.txt".to_owned(),
+        "/src/../../outside/secret.txt".to_owned(),
+        "/%2e%2e/outside/secret.txt".to_owned(),
+        "/%2E%2E/outside/secret.txt".to_owned(),
+        "/%2e%2e%2foutside%2fsecret.txt".to_owned(),
+        "/..%2foutside%2fsecret.txt".to_owned(),
+        "/src/%2e%2e/%2e%2e/outside/secret.txt".to_owned(),
+        "/.%2e/outside/secret.txt".to_owned(),
+        "/%252e%252e/outside/secret.txt".to_owned(),
+        "/%25252e%25252e/outside/secret.txt".to_owned(),
+        "/%252e%252e%252foutside%252fsecret.txt".to_owned(),
+        "/%c0%ae%c0%ae/outside/secret.txt".to_owned(),
+        "/%e0%80%ae%e0%80%ae/outside/secret.txt".to_owned(),
+        "/%c0%af..%c0%afoutside/secret.txt".to_owned(),
+        "/..\\outside\\secret.txt".to_owned(),
+        "/src%5c..%5c..%5coutside%5csecret.txt".to_owned(),
+        "/src%255c..%255c..%255coutside%255csecret.txt".to_owned(),
+        "/src/app.js%00/../../../outside/secret.txt".to_owned(),
+        "/.env%00.js".to_owned(),
+        "/src/app.js%23/../../.env".to_owned(),
+        "/.env?raw".to_owned(),
+        "/.env?import&raw??".to_owned(),
+        "/.env%3Fraw".to_owned(),
+        format!("/{absolute}"),
+        format!("//{absolute}"),
+        format!("/%2f{}", absolute.trim_start_matches('/')),
+        "/%2fetc%2fpasswd".to_owned(),
+        "//etc/passwd".to_owned(),
+        "/../../../../../../etc/passwd".to_owned(),
+        "/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd".to_owned(),
+    ];
+    for attack in &attacks {
+        let r = get(&h, attack).await;
+        assert_refused(&r, attack);
+    }
+    // The query never takes part in the lookup: the file checked is the file served.
+    for trick in [
+        "/src/app.js?/../../.env",
+        "/src/app.js?raw??/../.env",
+        "/src/app.js??.env",
+    ] {
+        let r = get(&h, trick).await;
+        assert_eq!(r.status, 200, "{trick}");
+        assert_eq!(r.text(), "export const app = 1;\n", "{trick}");
+    }
+    // Absolute-form request target.
+    let r = raw(
+        h.addr,
+        format!(
+            "GET http://localhost:{}/../.env HTTP/1.1\r\nHost: localhost:{}\r\nConnection: close\r\n\r\n",
+            h.port(),
+            h.port()
+        )
+        .as_bytes(),
+    )
+    .await;
+    assert_refused(&r, "absolute-form ..");
+    // The server still serves legitimate files afterwards.
+    assert_eq!(get(&h, "/src/app.js").await.status, 200);
+    assert_eq!(get(&h, "/src/..foo.js").await.status, 200);
+}
+
+#[tokio::test]
+async fn symlinks_leading_outside_the_root_are_refused() {
+    let h = start().await;
+    for path in ["/link/secret.txt", "/src/leak.js"] {
+        let r = get(&h, path).await;
+        assert_eq!(r.status, 403, "{path}");
+        assert_eq!(
+            r.text(),
+            format!("hotloop: refused {path}: the path leads outside the project root")
+        );
+    }
+    let inside = get(&h, "/src/inside-link.js").await;
+    assert_eq!(inside.status, 200);
+    assert_eq!(inside.text(), "export const app = 1;\n");
+
+    // Relaxed: `fs_allow` admits the outside directory.
+    let relaxed = start_with(|c, p| c.fs_allow.push(p.outside.clone()), 16).await;
+    // (that server has its own project; its `link` points to its own outside dir)
+    let r = get(&relaxed, "/link/secret.txt").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.text(), SECRET);
+}
+
+#[tokio::test]
+async fn sensitive_files_are_denied() {
+    let h = start().await;
+    for path in [
+        "/.env",
+        "/.ENV",
+        "/.env.local",
+        "/%2eenv",
+        "/certs/server.pem",
+        "/.git/config",
+        "/env-link.txt",
+    ] {
+        let r = get(&h, path).await;
+        assert_eq!(r.status, 403, "{path}: {}", r.text());
+        assert!(
+            r.text().contains("matches the deny list"),
+            "{path}: {}",
+            r.text()
+        );
+        assert_refused(&r, path);
+    }
+    assert_eq!(get(&h, "/src/env.js").await.status, 200);
+
+    let relaxed = start_with(|c, _| c.fs_deny.clear(), 16).await;
+    let r = get(&relaxed, "/.env").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.text(), ENV_SECRET);
+}
+
+// ---------------------------------------------------------------- Host, Origin, cross-site
+
+#[tokio::test]
+async fn foreign_and_missing_hosts_are_refused() {
+    let h = start().await;
+    let refused = request_with_host(&h, "Host: evil.com\r\n", "/").await;
+    assert_eq!(refused.status, 403);
+    assert_eq!(
+        refused.text(),
+        "hotloop: Host header 'evil.com' is not allowed; add it with --allowed-host"
+    );
+    for (host_lines, target) in [
+        ("Host: evil.com:5173\r\n", "/src/app.js"),
+        ("Host: localhost.evil.com\r\n", "/_hotloop/chunk.js"),
+        ("Host: 127.0.0.1.nip.io\r\n", "/_hotloop/ws"),
+        ("Host: evil.com\r\n", "/missing.js"),
+        ("", "/"),
+        ("Host: \r\n", "/"),
+        ("Host: local host\r\n", "/"),
+        ("Host: localhost:abc\r\n", "/"),
+        ("Host: localhost\r\nHost: evil.com\r\n", "/"),
+    ] {
+        let r = request_with_host(&h, host_lines, target).await;
+        assert_eq!(r.status, 403, "{host_lines:?} {target}: {}", r.text());
+        assert!(r.text().starts_with("hotloop: "), "{}", r.text());
+        assert_refused(&r, host_lines);
+    }
+    // HTTP/1.0 without any Host.
+    let r = raw(h.addr, b"GET / HTTP/1.0\r\n\r\n").await;
+    assert_eq!(r.status, 403);
+    // Absolute-form target naming a foreign host.
+    let r = request_with_host(&h, "Host: localhost\r\n", "http://evil.com/").await;
+    assert_eq!(r.status, 403);
+
+    let port = h.port();
+    for host in [
+        format!("localhost:{port}"),
+        "localhost".to_owned(),
+        format!("app.localhost:{port}"),
+        format!("127.0.0.1:{port}"),
+        format!("[::1]:{port}"),
+        "LOCALHOST".to_owned(),
+    ] {
+        let r = request_with_host(&h, &format!("Host: {host}\r\n"), "/").await;
+        assert_eq!(r.status, 200, "{host}");
+    }
+
+    let relaxed = start_with(|c, _| c.allowed_hosts.push("dev.example.com".into()), 16).await;
+    let r = request_with_host(&relaxed, "Host: dev.example.com\r\n", "/").await;
+    assert_eq!(r.status, 200);
+    let r = request_with_host(&relaxed, "Host: other.example.com\r\n", "/").await;
+    assert_eq!(r.status, 403);
+}
+
+#[tokio::test]
+async fn no_cors_headers_and_same_origin_resource_policy() {
+    let h = start().await;
+    for path in [
+        "/",
+        "/_hotloop/chunk.js",
+        "/_hotloop/chunk.js.map",
+        "/_hotloop/runtime.js",
+        "/_hotloop/map/src/a.js",
+        "/src/style.css",
+        "/src/app.js",
+        "/missing.js",
+    ] {
+        let r = get_with(&h, path, &["Origin: http://evil.com"]).await;
+        assert!(r.header("access-control-allow-origin").is_none(), "{path}");
+        assert_eq!(
+            r.header("cross-origin-resource-policy"),
+            Some("same-origin"),
+            "{path}"
+        );
+        assert_eq!(
+            r.header("x-content-type-options"),
+            Some("nosniff"),
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn cross_site_script_loads_are_refused() {
+    let h = start().await;
+    let theft = [
+        "Sec-Fetch-Site: cross-site",
+        "Sec-Fetch-Mode: no-cors",
+        "Sec-Fetch-Dest: script",
+    ];
+    for path in [
+        "/_hotloop/chunk.js",
+        "/_hotloop/runtime.js",
+        "/src/app.js",
+        "/node_modules/pkg/index.js",
+    ] {
+        let r = get_with(&h, path, &theft).await;
+        assert_eq!(r.status, 403, "{path}");
+        assert_eq!(r.text(), "hotloop: cross-site script requests are refused");
+        assert_refused(&r, path);
+        // The page's own script load works.
+        let own = get_with(
+            &h,
+            path,
+            &[
+                "Sec-Fetch-Site: same-origin",
+                "Sec-Fetch-Mode: no-cors",
+                "Sec-Fetch-Dest: script",
+            ],
+        )
+        .await;
+        assert_eq!(own.status, 200, "{path}");
+    }
+    // A cross-site link that navigates to the page is fine.
+    let nav = get_with(
+        &h,
+        "/",
+        &[
+            "Sec-Fetch-Site: cross-site",
+            "Sec-Fetch-Mode: navigate",
+            "Sec-Fetch-Dest: document",
+        ],
+    )
+    .await;
+    assert_eq!(nav.status, 200);
+}
+
+#[tokio::test]
+async fn websocket_upgrades_need_an_allowed_origin() {
+    let h = start().await;
+    let port = h.port();
+    for origin in [
+        None,
+        Some("null".to_owned()),
+        Some("http://evil.com".to_owned()),
+        Some(format!("http://localhost.evil.com:{port}")),
+        Some("file://".to_owned()),
+    ] {
+        match ws_connect(&h, origin.as_deref(), "attacker").await {
+            Err(tungstenite::Error::Http(response)) => {
+                assert_eq!(response.status(), 403, "{origin:?}");
+                assert!(
+                    response
+                        .headers()
+                        .get("access-control-allow-origin")
+                        .is_none()
+                );
+            }
+            other => panic!("{origin:?}: expected a 403, got {other:?}"),
+        }
+    }
+    // Foreign Host on the upgrade itself (raw request, so the Host is exactly as written).
+    let upgrade = format!(
+        "GET /_hotloop/ws HTTP/1.1\r\nHost: evil.com\r\nOrigin: http://localhost:{port}\r\nConnection: Upgrade, close\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+    );
+    assert_eq!(raw(h.addr, upgrade.as_bytes()).await.status, 403);
+
+    for origin in [
+        format!("http://localhost:{port}"),
+        format!("http://127.0.0.1:{port}"),
+        "https://app.localhost".to_owned(),
+    ] {
+        let mut ws = ws_connect(&h, Some(&origin), "legit").await.unwrap();
+        let (server_id, revision) = hello_of(&next_binary(&mut ws).await);
+        assert_eq!((server_id.as_str(), revision), ("test-server-ü", 1));
+    }
+
+    let relaxed = start_with(|c, _| c.allow_any_origin = true, 16).await;
+    let mut ws = ws_connect(&relaxed, Some("null"), "anything")
+        .await
+        .unwrap();
+    hello_of(&next_binary(&mut ws).await);
+}
+
+// ---------------------------------------------------------------- sessions
+
+#[tokio::test]
+async fn hello_comes_first_and_broadcasts_reach_every_client() {
+    let h = start().await;
+    h.publish(served(7, Some(HTML), ""));
+    let mut one = ws_ok(&h, "agent-one").await;
+    let mut two = ws_ok(&h, "agent-two").await;
+    assert_eq!(
+        hello_of(&next_binary(&mut one).await),
+        ("test-server-ü".to_owned(), 7)
+    );
+    assert_eq!(
+        hello_of(&next_binary(&mut two).await),
+        ("test-server-ü".to_owned(), 7)
+    );
+
+    let mut connected = Vec::new();
+    for _ in 0..2 {
+        match h.next_event().await {
+            ClientEvent::Connected {
+                client_id,
+                user_agent,
+            } => connected.push((client_id, user_agent.unwrap())),
+            other => panic!("expected Connected, got {other:?}"),
+        }
+    }
+    connected.sort();
+    assert_eq!(
+        connected,
+        vec![
+            (ClientId(1), "agent-one".to_owned()),
+            (ClientId(2), "agent-two".to_owned())
+        ]
+    );
+
+    let frame = protocol::encode(&ServerMessage::Custom {
+        event: "e".into(),
+        data: "[1]".into(),
+    });
+    h.broadcast(&frame);
+    assert_eq!(next_binary(&mut one).await, frame);
+    assert_eq!(next_binary(&mut two).await, frame);
+}
+
+#[tokio::test]
+async fn client_messages_arrive_as_events() {
+    let h = start().await;
+    let mut ws = ws_ok(&h, "acker").await;
+    hello_of(&next_binary(&mut ws).await);
+    let ClientEvent::Connected { client_id, .. } = h.next_event().await else {
+        panic!("expected Connected");
+    };
+    let ack = ClientMessage::Ack {
+        revision: 1,
+        ok: true,
+        apply_ms: 3.5,
+        error: None,
+    };
+    let invalidate = ClientMessage::Invalidate {
+        id: "/src/a.js".into(),
+        message: Some("why".into()),
+    };
+    for message in [ack, invalidate] {
+        ws.send(Message::binary(protocol::encode_client(&message)))
+            .await
+            .unwrap();
+        assert_eq!(
+            h.next_event().await,
+            ClientEvent::Message { client_id, message }
+        );
+    }
+    ws.close(None).await.unwrap();
+    assert_eq!(
+        h.next_event().await,
+        ClientEvent::Disconnected { client_id }
+    );
+}
+
+#[tokio::test]
+async fn a_bad_frame_closes_only_that_socket() {
+    let h = start().await;
+    let mut good = ws_ok(&h, "good").await;
+    hello_of(&next_binary(&mut good).await);
+
+    let mut garbage = ws_ok(&h, "garbage").await;
+    hello_of(&next_binary(&mut garbage).await);
+    garbage
+        .send(Message::binary(vec![0xff, 1, 2, 3]))
+        .await
+        .unwrap();
+    expect_close(&mut garbage, 1007).await;
+
+    let mut truncated = ws_ok(&h, "truncated").await;
+    hello_of(&next_binary(&mut truncated).await);
+    truncated
+        .send(Message::binary(vec![0x81, 1, 0]))
+        .await
+        .unwrap();
+    expect_close(&mut truncated, 1007).await;
+
+    let mut text = ws_ok(&h, "text").await;
+    hello_of(&next_binary(&mut text).await);
+    text.send(Message::text("{\"type\":\"ack\"}"))
+        .await
+        .unwrap();
+    expect_close(&mut text, 1003).await;
+
+    let mut huge = ws_ok(&h, "huge").await;
+    hello_of(&next_binary(&mut huge).await);
+    let mut big = vec![0x83u8];
+    big.resize(server::MAX_CLIENT_MESSAGE + 1, b' ');
+    let _ = huge.send(Message::binary(big)).await;
+    // The server refuses it at the frame header: a 1009 close, or a reset if the unread
+    // payload is still in flight. Either way that socket ends.
+    match next_message(&mut huge).await {
+        Some(Ok(Message::Close(Some(frame)))) => {
+            assert_eq!(frame.code, CloseCode::Size);
+            assert_eq!(frame.reason.as_str(), "hotloop: message too big");
+        }
+        None | Some(Err(_)) => {}
+        other => panic!("expected the oversized client to be closed, got {other:?}"),
+    }
+
+    // The server keeps serving: the good client gets the next broadcast, HTTP still works,
+    // and new clients connect.
+    let frame = protocol::encode(&ServerMessage::Custom {
+        event: "still".into(),
+        data: "true".into(),
+    });
+    h.broadcast(&frame);
+    assert_eq!(next_binary(&mut good).await, frame);
+    assert_eq!(get(&h, "/src/app.js").await.status, 200);
+    let mut late = ws_ok(&h, "late").await;
+    hello_of(&next_binary(&mut late).await);
+}
+
+#[tokio::test]
+async fn a_lagging_client_gets_a_full_reload_and_is_closed() {
+    // Current-thread runtime: the session cannot run while the frames below are sent, so it
+    // falls behind a broadcast of capacity 4 deterministically.
+    let h = start_with(|_, _| {}, 4).await;
+    let mut ws = ws_ok(&h, "slow").await;
+    hello_of(&next_binary(&mut ws).await);
+    for i in 0..20u8 {
+        h.broadcast(&protocol::encode(&ServerMessage::Custom {
+            event: format!("e{i}"),
+            data: "0".into(),
+        }));
+    }
+    match protocol::decode_server(&next_binary(&mut ws).await).unwrap() {
+        ServerMessage::FullReload {
+            revision,
+            reason_code,
+            reason,
+        } => {
+            assert_eq!(revision, 1);
+            assert_eq!(
+                reason_code,
+                hotloop_engine::plan::FullReloadReason::ClientOutOfSync.code()
+            );
+            assert_eq!(reason, "the page missed updates");
+        }
+        other => panic!("expected FullReload, got {other:?}"),
+    }
+    expect_close(&mut ws, 4000).await;
+    // Others are unaffected: a new client connects and receives updates.
+    let mut fresh = ws_ok(&h, "fresh").await;
+    hello_of(&next_binary(&mut fresh).await);
+    let frame = protocol::encode(&ServerMessage::Custom {
+        event: "ok".into(),
+        data: "1".into(),
+    });
+    h.broadcast(&frame);
+    assert_eq!(next_binary(&mut fresh).await, frame);
+}
+
+#[tokio::test]
+async fn shutdown_closes_sockets_with_going_away_and_run_returns() {
+    let h = start().await;
+    let mut ws = ws_ok(&h, "tab").await;
+    hello_of(&next_binary(&mut ws).await);
+    let addr = h.addr;
+    let stopping = tokio::spawn(h.stop());
+    expect_close(&mut ws, 1001).await;
+    timeout(WAIT, stopping).await.unwrap().unwrap().unwrap();
+    assert!(
+        TcpStream::connect(addr).await.is_err(),
+        "still listening after shutdown"
+    );
+}
