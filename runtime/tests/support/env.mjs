@@ -386,6 +386,8 @@ export function createPage({ storage = new MemoryStorage(), withProtocol = false
     sessionStorage: storage,
     WebSocket: FakeWebSocket,
     URL,
+    TextDecoder,
+    TextEncoder,
     performance,
     setTimeout(fn, ms) {
       const id = nextTimer++;
