@@ -25,6 +25,20 @@ pub struct Served {
     pub errors: Arc<[Diagnostic]>,
 }
 
+impl Served {
+    /// Nothing to serve yet (before the first build is published).
+    pub fn empty(server_id: Arc<str>) -> Served {
+        Served {
+            server_id,
+            revision: 0,
+            html: None,
+            chunk: Arc::new(Chunk::default()),
+            modules: Arc::default(),
+            errors: Arc::from([]),
+        }
+    }
+}
+
 /// One emitted module as the server needs it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServedModule {

@@ -150,8 +150,21 @@ async fn session(
         server_id: served.server_id.to_string(),
         revision: served.revision,
     });
+    // A page loaded while the project has errors shows them at once, not at the next edit.
+    let errors = (!served.errors.is_empty()).then(|| {
+        protocol::encode(&ServerMessage::Errors {
+            revision: served.revision,
+            added: served.errors.to_vec(),
+            cleared: Vec::new(),
+        })
+    });
     drop(served);
     if !send(&mut socket, Message::Binary(hello.into())).await {
+        return;
+    }
+    if let Some(errors) = errors
+        && !send(&mut socket, Message::Binary(errors.into())).await
+    {
         return;
     }
     tracing::debug!("{client_id} connected");
