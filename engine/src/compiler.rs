@@ -25,7 +25,9 @@ use crate::graph::{ModuleIndex, ModuleKind};
 use crate::inputs::{Project, ProjectOptions, SourceFile, content_hash};
 use crate::queries::chunks::{ChunkParts, chunk};
 use crate::queries::diagnostics::module_diagnostics;
-use crate::queries::emit::{ModuleDep, chunk_entry, emitted_module, empty_module_entry, module_deps};
+use crate::queries::emit::{
+    ModuleDep, chunk_entry, emitted_module, empty_module_entry, module_deps,
+};
 use crate::queries::graph::{ProjectGraph, module_graph};
 use crate::queries::hot::hot_meta;
 use crate::queries::html::{HtmlEntries, entry_html, html_entries};
@@ -262,9 +264,10 @@ impl Compiler {
 
     /// Every diagnostic of the last build.
     pub fn diagnostics(&self) -> Arc<[Diagnostic]> {
-        self.state
-            .as_ref()
-            .map_or_else(|| Arc::new([]) as Arc<[Diagnostic]>, |s| s.diagnostics.clone())
+        self.state.as_ref().map_or_else(
+            || Arc::new([]) as Arc<[Diagnostic]>,
+            |s| s.diagnostics.clone(),
+        )
     }
 
     /// The current resolution epoch.
@@ -395,9 +398,7 @@ impl Compiler {
     }
 
     fn config_changed(&mut self, path: &Path, applied: &mut Applied) {
-        applied
-            .config_changed
-            .push(self.db.files().module_id(path));
+        applied.config_changed.push(self.db.files().module_id(path));
         applied.epoch_moved = true;
     }
 
@@ -431,8 +432,8 @@ impl Compiler {
                 continue;
             };
             let module = &prev.modules[index.idx()];
-            let structural = resolved_imports(db, file) != module.resolved
-                || *hot_meta(db, file) != module.hot;
+            let structural =
+                resolved_imports(db, file) != module.resolved || *hot_meta(db, file) != module.hot;
             if structural {
                 tracing::debug!(file = %file.path(db).display(), "imports or hot facts changed");
                 return self.full_build(Some(prev));

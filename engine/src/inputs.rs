@@ -20,7 +20,10 @@ pub enum FileContents {
     /// Not on disk (never was, or deleted). A deleted file keeps its input with this value.
     Missing,
     Text(Arc<str>),
-    Binary { hash: u64, len: u64 },
+    Binary {
+        hash: u64,
+        len: u64,
+    },
 }
 
 impl FileContents {

@@ -58,7 +58,10 @@ pub fn chunk(db: &dyn Db, project: Project) -> Arc<ChunkParts> {
 
 /// Post-order depth-first walk from `entries` over every import edge: dependencies before
 /// their importers, each module once.
-pub fn dependency_order(graph: &crate::graph::ModuleGraph, entries: &[ModuleIndex]) -> Vec<ModuleIndex> {
+pub fn dependency_order(
+    graph: &crate::graph::ModuleGraph,
+    entries: &[ModuleIndex],
+) -> Vec<ModuleIndex> {
     let mut state = vec![0u8; graph.len()]; // 0 new, 1 on the stack, 2 done
     let mut order = Vec::with_capacity(graph.len());
     let mut stack: Vec<(ModuleIndex, usize)> = Vec::new();

@@ -13,13 +13,13 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 
 use crate::db::Db;
+use crate::files::FileClass;
 use crate::graph::{GraphBuilder, GraphModule, ModuleGraph, ModuleIndex, ModuleKind};
 use crate::inputs::{Project, SourceFile};
 use crate::queries::hot::hot_meta;
 use crate::queries::html::html_entries;
 use crate::queries::parsed::{file_id, module_kind};
 use crate::queries::resolve::{Resolution, resolved_imports};
-use crate::files::FileClass;
 use crate::transform::ImportKind;
 
 /// The graph and the file of each module.
@@ -175,11 +175,12 @@ pub fn module_graph(db: &dyn Db, project: Project) -> Arc<ProjectGraph> {
         }
     }
     let mut stack: Vec<ModuleIndex> = Vec::new();
-    for index in script_entries
-        .iter()
-        .copied()
-        .chain(entries.stylesheets.iter().filter_map(|e| by_file.get(&e.file).copied()))
-    {
+    for index in script_entries.iter().copied().chain(
+        entries
+            .stylesheets
+            .iter()
+            .filter_map(|e| by_file.get(&e.file).copied()),
+    ) {
         stack.push(index);
     }
     while let Some(index) = stack.pop() {

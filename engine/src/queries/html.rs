@@ -280,7 +280,9 @@ pub fn local_path(root: &Path, url: &str) -> Option<PathBuf> {
         return None;
     }
     let url = url.split(['?', '#']).next().unwrap_or("");
-    let decoded = percent_encoding::percent_decode_str(url).decode_utf8().ok()?;
+    let decoded = percent_encoding::percent_decode_str(url)
+        .decode_utf8()
+        .ok()?;
     let mut path = root.to_path_buf();
     for component in Path::new(decoded.trim_start_matches('/')).components() {
         match component {
@@ -311,11 +313,7 @@ fn line_column(text: &str, offset: usize) -> (u32, u32) {
     let offset = offset.min(text.len());
     let before = &text[..floor_char_boundary(text, offset)];
     let line = before.matches('\n').count() as u32 + 1;
-    let column = before
-        .rsplit('\n')
-        .next()
-        .map_or(0, |l| l.chars().count()) as u32
-        + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
     (line, column)
 }
 

@@ -40,7 +40,9 @@ impl Resolvers {
             condition_names: strings(&["browser", "import", "development", "default"]),
             tsconfig: Some(TsconfigDiscovery::Auto),
             roots: vec![root.to_path_buf()],
-            builtin_modules: true,
+            // Node built-ins go through `node_modules` (browser polyfills such as `events`
+            // or `buffer`) and `browser` remaps like any package; see `reason` for the rest.
+            builtin_modules: false,
             node_path: false,
             ..ResolveOptions::default()
         };
@@ -82,7 +84,9 @@ pub enum Resolution {
     /// Remapped to nothing by a `browser: { "x": false }` field: an empty module.
     Empty,
     /// `message` says why (without the "Cannot resolve" prefix).
-    NotFound { message: Arc<str> },
+    NotFound {
+        message: Arc<str>,
+    },
 }
 
 /// One import and where it leads; index-aligned with `module_imports`.
@@ -144,19 +148,76 @@ fn not_found(message: &str) -> Resolution {
 
 fn reason(importer: &Path, specifier: &str, error: &ResolveError) -> String {
     match error {
-        ResolveError::Builtin { resolved, .. } => format!(
+        ResolveError::NotFound(_) if is_node_builtin(specifier) => format!(
             "'{}' is a Node.js built-in module, which does not exist in the browser",
-            resolved.trim_start_matches("node:")
+            specifier.trim_start_matches("node:")
         ),
         ResolveError::NotFound(_) => match package_name(specifier) {
-            Some(package) if !package_installed(importer, package) => format!(
-                "package '{package}' is not installed (run `npm install {package}`)"
-            ),
+            Some(package) if !package_installed(importer, package) => {
+                format!("package '{package}' is not installed (run `npm install {package}`)")
+            }
             Some(package) => format!("package '{package}' has no file for '{specifier}'"),
             None => "no such file".to_string(),
         },
         other => other.to_string(),
     }
+}
+
+/// Node's built-in modules (the ones a browser bundle is likely to meet).
+const NODE_BUILTINS: &[&str] = &[
+    "assert",
+    "async_hooks",
+    "buffer",
+    "child_process",
+    "cluster",
+    "console",
+    "constants",
+    "crypto",
+    "dgram",
+    "diagnostics_channel",
+    "dns",
+    "domain",
+    "events",
+    "fs",
+    "fs/promises",
+    "http",
+    "http2",
+    "https",
+    "inspector",
+    "module",
+    "net",
+    "os",
+    "path",
+    "path/posix",
+    "path/win32",
+    "perf_hooks",
+    "process",
+    "punycode",
+    "querystring",
+    "readline",
+    "repl",
+    "stream",
+    "stream/promises",
+    "stream/web",
+    "string_decoder",
+    "sys",
+    "timers",
+    "timers/promises",
+    "tls",
+    "trace_events",
+    "tty",
+    "url",
+    "util",
+    "util/types",
+    "v8",
+    "vm",
+    "wasi",
+    "worker_threads",
+    "zlib",
+];
+
+fn is_node_builtin(specifier: &str) -> bool {
+    specifier.starts_with("node:") || NODE_BUILTINS.contains(&specifier)
 }
 
 fn is_external_url(specifier: &str) -> bool {
