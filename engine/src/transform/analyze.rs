@@ -6,10 +6,10 @@
 use swc_core::common::{SourceMap, Span, SyntaxContext};
 use swc_core::ecma::ast::{
     ArrowExpr, AwaitExpr, BinExpr, BinaryOp, CallExpr, Callee, CondExpr, Decl, DefaultDecl,
-    ExportAll, ExportDecl, ExportDefaultDecl, ExportDefaultExpr, ExportSpecifier, Expr,
-    ForOfStmt, Function, IfStmt, ImportDecl, Lit, MemberExpr, MemberProp, MetaPropKind,
-    ModuleExportName, NamedExport, OptCall, OptChainBase, Pat, Str, TsExportAssignment,
-    TsImportEqualsDecl, UsingDecl,
+    ExportAll, ExportDecl, ExportDefaultDecl, ExportDefaultExpr, ExportSpecifier, Expr, ForOfStmt,
+    Function, IfStmt, ImportDecl, Lit, MemberExpr, MemberProp, MetaPropKind, ModuleExportName,
+    NamedExport, OptCall, OptChainBase, Pat, Str, TsExportAssignment, TsImportEqualsDecl,
+    UsingDecl,
 };
 use swc_core::ecma::visit::{Visit, VisitWith};
 
@@ -96,7 +96,10 @@ impl Analyzer<'_> {
         let Some(method) = hot_method(callee) else {
             return;
         };
-        let first = args.first().filter(|a| a.spread.is_none()).map(|a| &*a.expr);
+        let first = args
+            .first()
+            .filter(|a| a.spread.is_none())
+            .map(|a| &*a.expr);
         match method {
             "accept" => match first.map(unparen) {
                 Some(Expr::Lit(Lit::Str(s))) => self.accept_dep(s),
@@ -121,7 +124,13 @@ impl Analyzer<'_> {
         let Some(spec) = s.value.as_atom() else {
             return;
         };
-        if !self.out.hot.accepted_deps.iter().any(|d| d == spec.as_str()) {
+        if !self
+            .out
+            .hot
+            .accepted_deps
+            .iter()
+            .any(|d| d == spec.as_str())
+        {
             self.out.hot.accepted_deps.push(spec.to_string());
         }
         self.record(s, ImportKind::HotAccept);
@@ -172,9 +181,7 @@ impl Visit for Analyzer<'_> {
                         _ => self.export_other(),
                     }
                 }
-                ExportSpecifier::Namespace(_) | ExportSpecifier::Default(_) => {
-                    self.export_other()
-                }
+                ExportSpecifier::Namespace(_) | ExportSpecifier::Default(_) => self.export_other(),
             }
         }
     }

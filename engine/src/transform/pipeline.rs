@@ -6,7 +6,9 @@
 use swc_core::common::comments::SingleThreadedComments;
 use swc_core::common::source_map::SourceMapGenConfig;
 use swc_core::common::sync::Lrc;
-use swc_core::common::{BytePos, Spanned, FileName, GLOBALS, Globals, LineCol, Mark, SourceMap, SyntaxContext};
+use swc_core::common::{
+    BytePos, FileName, GLOBALS, Globals, LineCol, Mark, SourceMap, Spanned, SyntaxContext,
+};
 use swc_core::ecma::ast::{EsVersion, Program};
 use swc_core::ecma::codegen::{Emitter, text_writer::JsWriter};
 use swc_core::ecma::parser::{EsSyntax, Parser, StringInput, Syntax, TsSyntax, lexer::Lexer};
@@ -104,9 +106,7 @@ pub(crate) fn compile(
                     runtime: Some(react::Runtime::Automatic),
                     import_source: Some("react".into()),
                     development: Some(true),
-                    refresh: options
-                        .react_refresh
-                        .then(react::RefreshOptions::default),
+                    refresh: options.react_refresh.then(react::RefreshOptions::default),
                     ..Default::default()
                 },
                 top_level_mark,

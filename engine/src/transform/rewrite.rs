@@ -7,10 +7,10 @@
 use swc_core::common::util::take::Take;
 use swc_core::common::{DUMMY_SP, Mark, SyntaxContext};
 use swc_core::ecma::ast::{
-    BinaryOp, BlockStmt, Callee, EmptyStmt, Expr, ExprOrSpread, Ident, IdentName, Lit,
-    MetaPropKind, Pat, Stmt, Str,
+    BinaryOp, BlockStmt, Callee, Decl, EmptyStmt, Expr, ExprOrSpread, Ident, IdentName, Lit,
+    MetaPropKind, ModuleItem, Pat, Stmt, Str, VarDeclKind,
 };
-use swc_core::ecma::utils::{ExprFactory, private_ident};
+use swc_core::ecma::utils::{ExprFactory, StmtLike, private_ident};
 use swc_core::ecma::visit::{VisitMut, VisitMutWith};
 
 use super::fold::{NODE_ENV, is_node_env, truthiness};
@@ -50,7 +50,11 @@ impl Rewrite {
         );
         let required = helper.as_call(
             DUMMY_SP,
-            vec![self.global("require").as_call(DUMMY_SP, require_args).as_arg()],
+            vec![
+                self.global("require")
+                    .as_call(DUMMY_SP, require_args)
+                    .as_arg(),
+            ],
         );
         self.global("Promise")
             .make_member(IdentName::new("resolve".into(), DUMMY_SP))
@@ -58,9 +62,76 @@ impl Rewrite {
             .make_member(IdentName::new("then".into(), DUMMY_SP))
             .as_call(span, vec![required.into_lazy_arrow(params).as_arg()])
     }
+
+    /// The live branch of `if (<constant>) ...`, `None` when the statement is not such an `if`
+    /// (`Some(None)`: the test is false and there is no `else`).
+    fn live_branch(&self, s: &mut Stmt) -> Option<Option<Stmt>> {
+        let Stmt::If(i) = s else {
+            return None;
+        };
+        let live = truthiness(&i.test, self.unresolved)?;
+        Some(if live {
+            Some(*i.cons.take())
+        } else {
+            i.alt.take().map(|a| *a)
+        })
+    }
+
+    /// Replaces statically decided `if`s in a statement list by the statements of their live
+    /// branch; a block is spliced in when that changes no scoping (no lexical declarations).
+    fn fold_list<T: StmtLike + VisitMutWith<Self>>(&mut self, items: &mut Vec<T>) {
+        let foldable = |item: &T| {
+            item.as_stmt().is_some_and(
+                |s| matches!(s, Stmt::If(i) if truthiness(&i.test, self.unresolved).is_some()),
+            )
+        };
+        if items.iter().any(foldable) {
+            let old = std::mem::take(items);
+            for item in old {
+                match item.try_into_stmt() {
+                    Ok(stmt) => self.push_live(stmt, items),
+                    Err(item) => items.push(item),
+                }
+            }
+        }
+        for item in items.iter_mut() {
+            item.visit_mut_with(self);
+        }
+    }
+
+    fn push_live<T: StmtLike>(&self, mut stmt: Stmt, out: &mut Vec<T>) {
+        match self.live_branch(&mut stmt) {
+            Some(Some(live)) => self.push_live(live, out),
+            Some(None) => {}
+            None => match stmt {
+                Stmt::Block(b) if !b.stmts.iter().any(is_lexical_decl) => {
+                    for s in b.stmts {
+                        self.push_live(s, out);
+                    }
+                }
+                stmt => out.push(T::from(stmt)),
+            },
+        }
+    }
+}
+
+fn is_lexical_decl(s: &Stmt) -> bool {
+    match s {
+        Stmt::Decl(Decl::Var(v)) => v.kind != VarDeclKind::Var,
+        Stmt::Decl(_) => true,
+        _ => false,
+    }
 }
 
 impl VisitMut for Rewrite {
+    fn visit_mut_module_items(&mut self, items: &mut Vec<ModuleItem>) {
+        self.fold_list(items);
+    }
+
+    fn visit_mut_stmts(&mut self, stmts: &mut Vec<Stmt>) {
+        self.fold_list(stmts);
+    }
+
     fn visit_mut_expr(&mut self, e: &mut Expr) {
         match e {
             Expr::MetaProp(m) if m.kind == MetaPropKind::ImportMeta => {
@@ -102,16 +173,10 @@ impl VisitMut for Rewrite {
         e.visit_mut_children_with(self);
     }
 
+    /// A statically decided `if` in single-statement position (`else if`, loop body, label).
     fn visit_mut_stmt(&mut self, s: &mut Stmt) {
-        if let Stmt::If(i) = s
-            && let Some(live) = truthiness(&i.test, self.unresolved)
-        {
-            let span = i.span;
-            let branch = if live {
-                Some(*i.cons.take())
-            } else {
-                i.alt.take().map(|a| *a)
-            };
+        let span = swc_core::common::Spanned::span(&*s);
+        if let Some(branch) = self.live_branch(s) {
             *s = match branch {
                 // `if (x) function f() {}` (sloppy mode): keep the declaration block-scoped.
                 Some(Stmt::Decl(d)) => BlockStmt {

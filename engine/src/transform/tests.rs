@@ -10,7 +10,12 @@ fn compile(id: &str, text: &str) -> CompiledModule {
 
 #[test]
 fn smoke() {
-    let out = compile("/src/App.tsx", "import { useState } from 'react';\nexport default function App() { const [n, setN] = useState(0); return <div onClick={() => setN(n + 1)}>{n}</div>; }\n");
+    let Ok(path) = std::env::var("SMOKE") else {
+        return;
+    };
+    let text = std::fs::read_to_string(&path).unwrap();
+    let id = std::env::var("ID").unwrap();
+    let out = compile(&id, &text);
     println!("{:#?}", out.diagnostics);
     println!("{}", out.code.as_deref().unwrap_or(""));
     println!("{:?}", out.imports);
@@ -20,11 +25,17 @@ fn smoke() {
 
 #[test]
 fn experiment_depth() {
-    let Ok(case) = std::env::var("CASE") else { return };
+    let Ok(case) = std::env::var("CASE") else {
+        return;
+    };
     let n: usize = std::env::var("N").unwrap().parse().unwrap();
     let text = match case.as_str() {
         "fn" => format!("x = {}1{};", "() => {".repeat(n), "}".repeat(n)),
-        "fnif" => format!("x = {}1{};", "function f(a) { if (a) { return [(a) => { ".repeat(n/5), "}]}}".repeat(n/5)),
+        "fnif" => format!(
+            "x = {}1{};",
+            "function f(a) { if (a) { return [(a) => { ".repeat(n / 5),
+            "}]}}".repeat(n / 5)
+        ),
         "obj" => format!("x = {}1{};", "{a: ".repeat(n), "}".repeat(n)),
         "paren" => format!("x = {}1{};", "(".repeat(n), ")".repeat(n)),
         "array" => format!("x = {}1{};", "[".repeat(n), "]".repeat(n)),
@@ -42,5 +53,10 @@ fn experiment_depth() {
     };
     let t = std::time::Instant::now();
     let out = compile("/src/a.js", &text);
-    println!("{case} {n}: {:?} diags={:?} code={}", t.elapsed(), out.diagnostics.first().map(|d| &d.message), out.code.map_or(0, |c| c.len()));
+    println!(
+        "{case} {n}: {:?} diags={:?} code={}",
+        t.elapsed(),
+        out.diagnostics.first().map(|d| &d.message),
+        out.code.map_or(0, |c| c.len())
+    );
 }
