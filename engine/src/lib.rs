@@ -3,6 +3,7 @@
 //! and the dev server around it. See ARCHITECTURE.md for the map.
 
 pub mod compiler;
+pub mod css;
 pub mod db;
 pub mod diagnostics;
 pub mod files;

@@ -11,7 +11,6 @@ pub mod hot;
 pub mod html;
 pub mod imports;
 pub mod parsed;
-mod pending;
 pub mod resolve;
 
 pub use chunks::{ChunkParts, chunk};

@@ -9,8 +9,10 @@ use crate::diagnostics::{Diagnostic, DiagnosticKind};
 use crate::files::{FileClass, MAX_MODULE_BYTES};
 use crate::graph::ModuleKind;
 use crate::inputs::{FileContents, Project, SourceFile, in_node_modules};
-use crate::queries::pending::{asset_module, compile_json, css};
-use crate::transform::{self, CompiledModule, HotFacts, ImportRecord, TransformOptions};
+use crate::css;
+use crate::transform::{
+    self, CompiledModule, HotFacts, ImportRecord, TransformOptions, asset_module, compile_json,
+};
 
 /// What `parsed_module` produces. Collections are `Arc`s so the projections below share them
 /// instead of copying.
