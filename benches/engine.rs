@@ -1,1 +1,236 @@
-fn main() {}
+//! Engine benchmarks (divan; `cargo bench --bench engine`): cold `Compiler::new + build`, and a
+//! one-leaf body edit (`apply_changes + build`) on generated projects of 1k, 10k and 50k ES
+//! modules, shaped like `hmrbench/gen-fixture.mjs --kind plain` (node i imports 10i+1..10i+10;
+//! leaves self-accept). Before the timings it prints the resident memory per module after a
+//! cold build (RSS delta / module count, from /proc/self/status).
+//!
+//! Fixtures are generated into a temp dir that is removed at the end.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use engine::compiler::Compiler;
+use engine::inputs::ProjectOptions;
+
+/// Project sizes; `HOTLOOP_BENCH_SIZES=1000,5000` overrides.
+fn sizes() -> Vec<usize> {
+    std::env::var("HOTLOOP_BENCH_SIZES")
+        .ok()
+        .map(|v| v.split(',').filter_map(|s| s.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![1_000, 10_000, 50_000])
+}
+const FANOUT: usize = 10;
+
+static FIXTURES: OnceLock<PathBuf> = OnceLock::new();
+
+fn main() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let base = dir.path().canonicalize().expect("canonical temp dir");
+    for n in sizes() {
+        generate(&base.join(n.to_string()), n);
+    }
+    FIXTURES.set(base.clone()).expect("set once");
+    for n in sizes() {
+        report_memory(&fixture(n), n);
+    }
+    divan::main();
+    drop(dir);
+}
+
+fn fixture(n: usize) -> PathBuf {
+    FIXTURES
+        .get()
+        .expect("fixtures generated")
+        .join(n.to_string())
+}
+
+fn compiler(root: &Path) -> Compiler {
+    Compiler::new(root, ProjectOptions::default()).expect("compiler")
+}
+
+/// Cold start: open the project and build everything.
+#[divan::bench(args = sizes(), sample_count = 3, sample_size = 1)]
+fn cold_build(bencher: divan::Bencher, n: usize) {
+    let root = fixture(n);
+    bencher.bench_local(|| {
+        let mut compiler = compiler(&root);
+        let result = compiler.build();
+        assert_eq!(result.graph.len(), n + 1, "every module and the stylesheet");
+        compiler
+    });
+}
+
+/// One leaf's body changes on disk; the engine applies it and rebuilds.
+#[divan::bench(args = sizes(), sample_count = 200, sample_size = 1)]
+fn leaf_edit(bencher: divan::Bencher, n: usize) {
+    let root = fixture(n);
+    let mut compiler = compiler(&root);
+    compiler.build();
+    let leaf = n - 1;
+    let path = root.join(file_of(leaf));
+    let mut version = 0u64;
+    bencher
+        .with_inputs(|| {
+            version += 1;
+            let kids: Vec<usize> = Vec::new();
+            let text =
+                plain_module(leaf, &kids, true).replace(" v0\";", &format!(" v{version}\";"));
+            std::fs::write(&path, text).expect("write leaf");
+            vec![path.clone()]
+        })
+        .bench_local_values(|paths| {
+            let applied = compiler.apply_changes(&paths);
+            let result = compiler.build();
+            assert_eq!(
+                (applied.changed_files.len(), result.changed.len()),
+                (1, 1),
+                "one file changed, one module to send"
+            );
+            result
+        });
+}
+
+fn report_memory(root: &Path, n: usize) {
+    let before = rss_kib();
+    let started = std::time::Instant::now();
+    let mut compiler = compiler(root);
+    let result = compiler.build();
+    let built = started.elapsed();
+    let served = compiler.served(&Arc::from("bench"), 1);
+    let after = rss_kib();
+    let modules = result.graph.len();
+    println!(
+        "memory: {n} modules: cold build {:.2} s, RSS +{:.1} MiB = {:.0} bytes/module \
+         (chunk {:.1} MiB)",
+        built.as_secs_f64(),
+        (after.saturating_sub(before)) as f64 / 1024.0,
+        (after.saturating_sub(before)) as f64 * 1024.0 / modules as f64,
+        served.chunk.bytes().len() as f64 / (1024.0 * 1024.0),
+    );
+}
+
+/// Resident set size in KiB, from /proc/self/status (0 where unavailable).
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+// ---------------------------------------------------------------- fixture generator
+
+fn children(i: usize, n: usize) -> Vec<usize> {
+    (1..=FANOUT)
+        .map(|k| FANOUT * i + k)
+        .filter(|&j| j < n)
+        .collect()
+}
+
+fn file_of(i: usize) -> String {
+    if i == 0 {
+        "src/main.js".to_string()
+    } else {
+        format!("src/m/{}/m{i}.js", i / 100)
+    }
+}
+
+fn relative(from: &str, to: &str) -> String {
+    let mut from_dir: Vec<&str> = from.split('/').collect();
+    from_dir.pop();
+    let to_parts: Vec<&str> = to.split('/').collect();
+    let common = from_dir
+        .iter()
+        .zip(&to_parts)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut out = String::new();
+    for _ in common..from_dir.len() {
+        out.push_str("../");
+    }
+    out.push_str(&to_parts[common..].join("/"));
+    if !out.starts_with('.') {
+        out.insert_str(0, "./");
+    }
+    out
+}
+
+fn generate(root: &Path, n: usize) {
+    let write = |rel: &str, text: &str| {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    };
+    for i in 0..n {
+        let kids = children(i, n);
+        let leaf = kids.is_empty() && i != 0;
+        write(&file_of(i), &plain_module(i, &kids, leaf));
+    }
+    write(
+        "src/style.css",
+        "body { font: 12px/1.2 sans-serif; margin: 4px; }\n.leaf { display: inline-block; }\n",
+    );
+    write(
+        "index.html",
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <title>bench</title>\n</head>\n<body>\n<div id=\"app\"></div>\n\
+         <script type=\"module\" src=\"/src/main.js\"></script>\n</body>\n</html>\n",
+    );
+    write(
+        "package.json",
+        &format!("{{ \"name\": \"bench-{n}\", \"private\": true, \"type\": \"module\" }}\n"),
+    );
+}
+
+fn plain_module(i: usize, kids: &[usize], leaf: bool) -> String {
+    let file = file_of(i);
+    let mut out = String::new();
+    for (k, kid) in kids.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "import {{ v as c{k} }} from '{}';",
+            relative(&file, &file_of(*kid))
+        );
+    }
+    let sum = (0..kids.len())
+        .map(|k| format!("c{k}"))
+        .collect::<Vec<_>>()
+        .join(" + ");
+    if i == 0 {
+        out.push_str("import './style.css';\n\n");
+        let _ = writeln!(
+            out,
+            "export const v = {};",
+            if sum.is_empty() { "0" } else { &sum }
+        );
+        out.push_str("document.getElementById('app').setAttribute('data-total', String(v));\n");
+        return out;
+    }
+    let (id, class) = if leaf {
+        (format!("leaf-{i}"), "leaf")
+    } else {
+        (format!("mid-{i}"), "mid")
+    };
+    out.push('\n');
+    let _ = writeln!(out, "const TEXT = \"{class} {i} v0\"; // @hmrbench-text");
+    let _ = writeln!(out, "let el = document.getElementById(\"{id}\");");
+    out.push_str("if (!el) {\n  el = document.createElement('div');\n");
+    let _ = writeln!(out, "  el.id = \"{id}\";");
+    let _ = writeln!(out, "  el.className = \"{class}\";");
+    out.push_str("  document.getElementById('app').appendChild(el);\n}\nel.textContent = TEXT;\n");
+    if leaf {
+        out.push_str("export const v = 1;\n\n");
+        out.push_str(
+            "// Self-accept: the new module version is re-executed and rewrites its element.\n",
+        );
+        out.push_str("if (import.meta.hot) {\n  import.meta.hot.accept();\n}\n");
+    } else {
+        let _ = writeln!(out, "export const v = 1 + {sum};");
+    }
+    out
+}

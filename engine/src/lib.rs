@@ -2,10 +2,16 @@
 //! a set of changed files into the smallest correct hot update, plus the watcher, the protocol
 //! and the dev server around it. See ARCHITECTURE.md for the map.
 
+pub mod compiler;
+pub mod css;
+pub mod db;
 pub mod diagnostics;
+pub mod files;
 pub mod graph;
+pub mod inputs;
 pub mod plan;
 pub mod protocol;
+pub mod queries;
 pub mod served;
 pub mod server;
 pub mod telemetry;

@@ -1,9 +1,24 @@
 //! The swc pipeline: one pure function from a file's text to everything the engine needs to
 //! know about it. No salsa, no IO: `parsed_module` calls it and stores the result.
 
+mod analyze;
+mod fold;
+mod guard;
+mod pipeline;
+mod rewrite;
+#[cfg(test)]
+mod tests;
+
 use std::sync::Arc;
 
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, DiagnosticKind, code_frame};
+
+/// First line of every factory, alone on its line (see ARCHITECTURE.md, "The registry format").
+pub const FACTORY_HEADER: &str =
+    "(function (module, exports, require, __hotloop_meta, $RefreshReg$, $RefreshSig$) {";
+
+/// Last line of every factory.
+pub const FACTORY_FOOTER: &str = "})";
 
 /// Which source language a path is, by extension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -104,12 +119,104 @@ pub struct CompiledModule {
 }
 
 /// Compiles one module. `id` is the module id used in diagnostics and as the map's source name.
+///
+/// Runs the swc pipeline on a dedicated thread with a large stack (swc recurses on nesting),
+/// turns any panic into a `Transform` diagnostic, and refuses input nested deeper than
+/// [`guard::MAX_NESTING`] brackets with a `Syntax` diagnostic instead of overflowing the stack.
 pub fn compile_module(
     id: &str,
     kind: SourceKind,
     text: &str,
     options: &TransformOptions,
 ) -> CompiledModule {
-    let _ = (id, kind, text, options);
-    CompiledModule::default()
+    if let Some(d) = guard::check_nesting(id, text) {
+        return CompiledModule {
+            diagnostics: vec![d],
+            ..Default::default()
+        };
+    }
+    guard::run_guarded(|| pipeline::compile(id, kind, text, options)).unwrap_or_else(|message| {
+        CompiledModule {
+            diagnostics: vec![Diagnostic {
+                kind: DiagnosticKind::Transform,
+                file: id.to_string(),
+                line: 1,
+                column: 1,
+                message: format!("internal error while compiling: {message}"),
+                code_frame: String::new(),
+            }],
+            ..Default::default()
+        }
+    })
+}
+
+/// Compiles a `.json` file: a factory whose body is `module.exports = <text>;`. Invalid JSON
+/// gives a `Syntax` diagnostic (with serde_json's line and column) and no code.
+pub fn compile_json(id: &str, text: &str) -> CompiledModule {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
+        let (line, column) = (e.line().max(1) as u32, e.column().max(1) as u32);
+        return CompiledModule {
+            diagnostics: vec![Diagnostic {
+                kind: DiagnosticKind::Syntax,
+                file: id.to_string(),
+                line,
+                column,
+                message: format!("invalid JSON: {}", json_message(&e)),
+                code_frame: code_frame(text, line, column),
+            }],
+            ..Default::default()
+        };
+    }
+    let body = format!("module.exports = {};", text.trim_end());
+    // Line i of the JSON is line i + 1 of the factory; the first line is shifted right by
+    // the `module.exports = ` prefix, which maps to the start of the value.
+    let lines = text.trim_end().lines().count().max(1);
+    let mut mappings = String::from(";AAAA");
+    for _ in 1..lines {
+        mappings.push_str(";AACA");
+    }
+    let map = serde_json::json!({
+        "version": 3,
+        "sources": [id],
+        "sourcesContent": [text],
+        "names": [],
+        "mappings": mappings,
+    });
+    CompiledModule {
+        code: Some(factory(&body).into()),
+        map: Some(map.to_string().into()),
+        ..Default::default()
+    }
+}
+
+/// The module of an asset (image, font, ...): a factory exporting its URL.
+pub fn asset_module(id: &str, url: &str) -> CompiledModule {
+    let _ = id;
+    let url = serde_json::to_string(url).unwrap_or_else(|_| "\"\"".to_string());
+    CompiledModule {
+        code: Some(factory(&format!("module.exports = {url};")).into()),
+        ..Default::default()
+    }
+}
+
+/// Wraps a module body into the factory function expression.
+pub(crate) fn factory(body: &str) -> String {
+    let body = body.trim_end_matches(['\n', '\r']);
+    let mut out = String::with_capacity(FACTORY_HEADER.len() + body.len() + 8);
+    out.push_str(FACTORY_HEADER);
+    out.push('\n');
+    out.push_str(body);
+    out.push('\n');
+    out.push_str(FACTORY_FOOTER);
+    out
+}
+
+/// serde_json's message without its " at line L column C" suffix (the diagnostic has them).
+fn json_message(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
 }

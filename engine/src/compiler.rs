@@ -1,0 +1,705 @@
+//! `Compiler`: the host-facing facade over the database, owned by the engine thread. It reads
+//! changed files from disk (the only IO besides resolution), sets inputs when bytes differ, and
+//! turns the queries' results into what the host needs: the module graph, the modules whose
+//! chunk entry changed, the current diagnostics, and `Served` snapshots.
+//!
+//! The performance invariant lives here: after an edit that leaves every module's resolved
+//! imports and hot facts alone (a function body), `build` looks only at the changed files. It
+//! keeps the previous graph `Arc` and, per module, the last chunk entry, resolved imports, hot
+//! facts and diagnostics, and never demands `module_graph` or `chunk` — deep-validating an
+//! aggregate query over N inputs costs O(N) even when nothing changed. Those are demanded only
+//! when some changed file's resolved imports or hot facts differ, the resolution epoch moved,
+//! or the HTML changed.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+use salsa::{Durability, Setter as _};
+
+use crate::db::{Db as _, EngineDb};
+use crate::diagnostics::Diagnostic;
+use crate::files::read_contents;
+use crate::graph::{ModuleIndex, ModuleKind};
+use crate::inputs::{Project, ProjectOptions, SourceFile, content_hash};
+use crate::queries::chunks::{ChunkParts, chunk};
+use crate::queries::diagnostics::module_diagnostics;
+use crate::queries::emit::{
+    ModuleDep, chunk_entry, emitted_module, empty_module_entry, module_deps,
+};
+use crate::queries::graph::{ProjectGraph, module_graph};
+use crate::queries::hot::hot_meta;
+use crate::queries::html::{HtmlEntries, entry_html, html_entries};
+use crate::queries::parsed::parsed_module;
+use crate::queries::resolve::{ResolvedImport, resolved_imports};
+use crate::served::{Chunk, Served, ServedModule};
+use crate::transform::HotFacts;
+
+/// Why a `Compiler` could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum CompilerError {
+    #[error("project root {} does not exist", path.display())]
+    RootNotFound { path: PathBuf },
+    #[error("project root {} is not a directory", path.display())]
+    RootNotADirectory { path: PathBuf },
+    #[error("cannot read project root {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// What one `apply_changes` call did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Applied {
+    /// Module ids of the files whose contents changed (their inputs were set), in batch order.
+    pub changed_files: Vec<Arc<str>>,
+    /// `index.html` changed.
+    pub html_changed: bool,
+    /// Module ids of `package.json` / `tsconfig.json` / `jsconfig.json` files that changed.
+    pub config_changed: Vec<Arc<str>>,
+    /// A file appeared or disappeared, or a config file changed: resolution re-runs.
+    pub epoch_moved: bool,
+}
+
+impl Applied {
+    /// Nothing the engine tracks changed.
+    pub fn is_empty(&self) -> bool {
+        self.changed_files.is_empty()
+            && !self.html_changed
+            && self.config_changed.is_empty()
+            && !self.epoch_moved
+    }
+}
+
+/// The outcome of one `build`.
+#[derive(Clone, Debug)]
+pub struct BuildResult {
+    /// The module graph. The same `Arc` as the previous build's when its structure did not
+    /// change.
+    pub graph: Arc<ProjectGraph>,
+    /// Modules whose chunk entry (code or deps map) changed since the last build, including
+    /// new modules; on the first build, every module. Sorted.
+    pub changed: Vec<ModuleIndex>,
+    /// Ids of modules that left the graph since the last build.
+    pub removed: Vec<Arc<str>>,
+    /// Every current diagnostic: `index.html` first, then modules in graph order.
+    pub diagnostics: Arc<[Diagnostic]>,
+    /// The served HTML changed since the last build (never on the first build).
+    pub html_changed: bool,
+}
+
+/// One module as an update message carries it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModuleCode {
+    pub id: Arc<str>,
+    pub kind: ModuleKind,
+    /// The factory expression.
+    pub code: Arc<str>,
+    /// The deps map (`specifier → id | null`).
+    pub deps: Arc<[ModuleDep]>,
+}
+
+/// The compiler for one project root.
+pub struct Compiler {
+    db: EngineDb,
+    project: Project,
+    root: PathBuf,
+    epoch: u64,
+    pending: Pending,
+    /// Existing paths the watcher reported that no query has referenced: a second event for
+    /// one of them is an edit, not a creation, and does not move the resolution epoch.
+    seen: FxHashSet<PathBuf>,
+    /// Hashes of config files (`package.json`, ...) that are not inputs, to tell real changes.
+    config_hashes: FxHashMap<PathBuf, u64>,
+    state: Option<BuildState>,
+}
+
+#[derive(Default)]
+struct Pending {
+    dirty: Vec<SourceFile>,
+    dirty_set: FxHashSet<SourceFile>,
+    epoch_moved: bool,
+    html_changed: bool,
+}
+
+impl Pending {
+    fn mark(&mut self, file: SourceFile) {
+        if self.dirty_set.insert(file) {
+            self.dirty.push(file);
+        }
+    }
+}
+
+#[derive(Clone)]
+struct ModuleState {
+    entry: Option<Arc<str>>,
+    resolved: Arc<[ResolvedImport]>,
+    hot: HotFacts,
+    diagnostics: Arc<[Diagnostic]>,
+}
+
+struct BuildState {
+    graph: Arc<ProjectGraph>,
+    modules: Vec<ModuleState>,
+    chunk: Arc<ChunkParts>,
+    html: Arc<str>,
+    html_entries: Arc<HtmlEntries>,
+    /// Modules with diagnostics, in index order.
+    with_diagnostics: BTreeMap<ModuleIndex, Arc<[Diagnostic]>>,
+    diagnostics: Arc<[Diagnostic]>,
+    served: ServedState,
+}
+
+/// What `served()` has built from this state, and what it must rebuild.
+#[derive(Default)]
+struct ServedState {
+    /// Chunk parts; `None` = rebuild from `chunk.order` and the module entries.
+    parts: Option<Arc<[(Arc<str>, Arc<str>)]>>,
+    /// `None` = rebuild every module.
+    modules: Option<Arc<FxHashMap<Arc<str>, ServedModule>>>,
+    /// Modules to refresh in `modules`.
+    stale_modules: Vec<ModuleIndex>,
+    chunk: Option<(Arc<str>, u32, Arc<Chunk>)>,
+}
+
+/// Config files that change resolution.
+fn is_config_file(path: &Path) -> bool {
+    matches!(
+        path.file_name().and_then(|n| n.to_str()),
+        Some("package.json" | "tsconfig.json" | "jsconfig.json")
+    )
+}
+
+/// Editor droppings and tool caches: never imported, so their creation cannot change what
+/// resolves (vim's `4913` probe, `*.swp`, `*~`, anything under a dot-directory).
+fn is_ignorable(root: &Path, path: &Path) -> bool {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    if rel
+        .components()
+        .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
+    {
+        return true;
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".swx")
+        || name.ends_with(".tmp")
+        || (!name.is_empty() && name.chars().all(|c| c.is_ascii_digit()))
+}
+
+impl Compiler {
+    /// A compiler for the project at `root` (made canonical). Reads `index.html` if present;
+    /// nothing is compiled until `build`.
+    pub fn new(root: &Path, options: ProjectOptions) -> Result<Compiler, CompilerError> {
+        let root = match std::fs::canonicalize(root) {
+            Ok(root) => root,
+            Err(source) if source.kind() == std::io::ErrorKind::NotFound => {
+                return Err(CompilerError::RootNotFound {
+                    path: root.to_path_buf(),
+                });
+            }
+            Err(source) => {
+                return Err(CompilerError::Io {
+                    path: root.to_path_buf(),
+                    source,
+                });
+            }
+        };
+        if !root.is_dir() {
+            return Err(CompilerError::RootNotADirectory { path: root });
+        }
+        let db = EngineDb::new(root.clone());
+        let index_html = db.files().get_or_read(&db, &root.join("index.html"));
+        let project = Project::builder(root.clone(), index_html, 0, options)
+            .durability(Durability::HIGH)
+            .new(&db);
+        Ok(Compiler {
+            db,
+            project,
+            root,
+            epoch: 0,
+            pending: Pending::default(),
+            seen: FxHashSet::default(),
+            config_hashes: FxHashMap::default(),
+            state: None,
+        })
+    }
+
+    /// The canonical project root (watch this path).
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn project(&self) -> Project {
+        self.project
+    }
+
+    /// The database, for profiling (`memory_usage`) and tests.
+    pub fn db(&self) -> &EngineDb {
+        &self.db
+    }
+
+    /// Mutable access for salsa calls that need it (`memory_usage`). Setting inputs through it
+    /// bypasses the compiler's bookkeeping: don't.
+    pub fn db_mut(&mut self) -> &mut EngineDb {
+        &mut self.db
+    }
+
+    /// The input of a path the engine knows (referenced by some query or the HTML).
+    pub fn file(&self, path: &Path) -> Option<SourceFile> {
+        self.db.files().get(path)
+    }
+
+    /// The graph of the last build.
+    pub fn graph(&self) -> Option<&Arc<ProjectGraph>> {
+        self.state.as_ref().map(|s| &s.graph)
+    }
+
+    /// Every diagnostic of the last build.
+    pub fn diagnostics(&self) -> Arc<[Diagnostic]> {
+        self.state.as_ref().map_or_else(
+            || Arc::new([]) as Arc<[Diagnostic]>,
+            |s| s.diagnostics.clone(),
+        )
+    }
+
+    /// The current resolution epoch.
+    pub fn resolution_epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    fn normalize(&self, path: &Path) -> PathBuf {
+        let path = if path.is_relative() {
+            self.root.join(path)
+        } else {
+            path.to_path_buf()
+        };
+        if path.starts_with(&self.root) {
+            return path;
+        }
+        // The watcher may report through a symlinked spelling of the root.
+        match (path.parent().map(std::fs::canonicalize), path.file_name()) {
+            (Some(Ok(parent)), Some(name)) => parent.join(name),
+            _ => path,
+        }
+    }
+
+    /// Reads `paths` from disk and updates the inputs whose bytes changed. Paths nothing
+    /// references are ignored cheaply, unless they could change what resolves: a created
+    /// (first seen) or deleted file or directory, or a `package.json`/`tsconfig.json`, moves
+    /// the resolution epoch.
+    pub fn apply_changes(&mut self, paths: &[PathBuf]) -> Applied {
+        let _span = tracing::debug_span!("apply_changes", paths = paths.len()).entered();
+        let mut applied = Applied::default();
+        let mut batch: FxHashSet<PathBuf> = FxHashSet::default();
+        for path in paths {
+            let path = self.normalize(path);
+            if !batch.insert(path.clone()) {
+                continue;
+            }
+            let config = is_config_file(&path);
+            if let Some(file) = self.db.files().get(&path) {
+                let changed = self.refresh(file, &mut applied);
+                if config && changed {
+                    self.config_changed(&path, &mut applied);
+                }
+                continue;
+            }
+            if config {
+                let hash = match std::fs::read(&path) {
+                    Ok(bytes) => content_hash(&bytes),
+                    Err(_) => 0,
+                };
+                if self.config_hashes.insert(path.clone(), hash) != Some(hash) {
+                    self.config_changed(&path, &mut applied);
+                }
+                continue;
+            }
+            match std::fs::metadata(&path) {
+                Ok(meta) => {
+                    if self.seen.contains(&path) || is_ignorable(&self.root, &path) {
+                        continue;
+                    }
+                    // A path we have not seen before: created (or first edited) since the
+                    // resolver last looked.
+                    self.seen.insert(path.clone());
+                    applied.epoch_moved = true;
+                    if meta.is_dir() {
+                        self.refresh_under(&path, &mut applied);
+                    }
+                }
+                Err(_) => {
+                    self.seen.remove(&path);
+                    if self.db.files().is_known_dir(&path) {
+                        // A directory went away, maybe without events for the files in it.
+                        self.refresh_under(&path, &mut applied);
+                    }
+                }
+            }
+        }
+        if applied.epoch_moved {
+            self.move_epoch();
+        }
+        tracing::debug!(
+            changed = applied.changed_files.len(),
+            epoch_moved = applied.epoch_moved,
+            html = applied.html_changed,
+            "applied changes"
+        );
+        applied
+    }
+
+    /// Re-reads every known file (after the watcher lost events) and moves the epoch.
+    pub fn rescan(&mut self) -> Applied {
+        let _span = tracing::debug_span!("rescan").entered();
+        let mut applied = Applied::default();
+        self.seen.clear();
+        self.config_hashes.clear();
+        let root = PathBuf::from("/");
+        self.refresh_under(&root, &mut applied);
+        applied.epoch_moved = true;
+        self.move_epoch();
+        applied
+    }
+
+    fn refresh_under(&mut self, dir: &Path, applied: &mut Applied) {
+        for (_, file) in self.db.files().under(dir) {
+            self.refresh(file, applied);
+        }
+    }
+
+    /// Re-reads one known file; sets its input if the contents differ. Returns whether it did.
+    fn refresh(&mut self, file: SourceFile, applied: &mut Applied) -> bool {
+        let path = file.path(&self.db).clone();
+        let new = read_contents(&path);
+        let old = file.contents(&self.db);
+        if *old == new {
+            return false;
+        }
+        if old.exists() != new.exists() {
+            applied.epoch_moved = true;
+        }
+        tracing::trace!(file = %path.display(), "contents changed");
+        file.set_contents(&mut self.db).to(new);
+        applied.changed_files.push(self.db.files().module_id(&path));
+        if file == self.project.index_html(&self.db) {
+            applied.html_changed = true;
+            self.pending.html_changed = true;
+        }
+        self.pending.mark(file);
+        true
+    }
+
+    fn config_changed(&mut self, path: &Path, applied: &mut Applied) {
+        applied.config_changed.push(self.db.files().module_id(path));
+        applied.epoch_moved = true;
+    }
+
+    fn move_epoch(&mut self) {
+        self.epoch += 1;
+        self.db.resolvers().clear_cache();
+        self.project
+            .set_resolution_epoch(&mut self.db)
+            .with_durability(Durability::HIGH)
+            .to(self.epoch);
+        self.pending.epoch_moved = true;
+    }
+
+    /// Brings the compiled state up to date with the inputs (see the module docs for what it
+    /// costs).
+    pub fn build(&mut self) -> BuildResult {
+        let _span = tracing::debug_span!("build").entered();
+        let pending = std::mem::take(&mut self.pending);
+        let Some(prev) = self.state.take() else {
+            return self.full_build(None);
+        };
+        if pending.epoch_moved || pending.html_changed {
+            return self.full_build(Some(prev));
+        }
+        let db = &self.db;
+        let mut touched: Vec<(ModuleIndex, SourceFile)> = Vec::new();
+        for &file in &pending.dirty {
+            let Some(index) = prev.graph.index_of_file(file) else {
+                // Not in the graph: only a change in some module's imports can bring it in,
+                // and that module is dirty itself.
+                continue;
+            };
+            let module = &prev.modules[index.idx()];
+            let structural =
+                resolved_imports(db, file) != module.resolved || *hot_meta(db, file) != module.hot;
+            if structural {
+                tracing::debug!(file = %file.path(db).display(), "imports or hot facts changed");
+                return self.full_build(Some(prev));
+            }
+            touched.push((index, file));
+        }
+        self.update_modules(prev, &touched)
+    }
+
+    /// The hot path: only `touched` modules (whose imports and hot facts are unchanged).
+    fn update_modules(
+        &mut self,
+        mut state: BuildState,
+        touched: &[(ModuleIndex, SourceFile)],
+    ) -> BuildResult {
+        let db = &self.db;
+        let mut changed = Vec::new();
+        let mut diagnostics_changed = false;
+        for &(index, file) in touched {
+            let entry = chunk_entry(db, file);
+            let diagnostics = module_diagnostics(db, file);
+            let module = &mut state.modules[index.idx()];
+            if entry != module.entry {
+                module.entry = entry;
+                changed.push(index);
+                state.served.parts = None;
+                state.served.stale_modules.push(index);
+            }
+            if diagnostics != module.diagnostics {
+                module.diagnostics = diagnostics.clone();
+                diagnostics_changed = true;
+                if diagnostics.is_empty() {
+                    state.with_diagnostics.remove(&index);
+                } else {
+                    state.with_diagnostics.insert(index, diagnostics);
+                }
+            }
+        }
+        if diagnostics_changed {
+            state.diagnostics = collect_diagnostics(&state.html_entries, &state.with_diagnostics);
+        }
+        changed.sort();
+        let result = BuildResult {
+            graph: state.graph.clone(),
+            changed,
+            removed: Vec::new(),
+            diagnostics: state.diagnostics.clone(),
+            html_changed: false,
+        };
+        self.state = Some(state);
+        result
+    }
+
+    /// Demands the graph and looks at every module: O(N), for structural changes.
+    fn full_build(&mut self, prev: Option<BuildState>) -> BuildResult {
+        let _span = tracing::debug_span!("full_build").entered();
+        let db = &self.db;
+        let project = self.project;
+        let graph = module_graph(db, project);
+        let chunk_parts = chunk(db, project);
+        let entries = html_entries(db, project);
+        let html = entry_html(db, project);
+
+        let mut old: FxHashMap<SourceFile, ModuleState> = FxHashMap::default();
+        let mut old_ids: Vec<(SourceFile, Arc<str>)> = Vec::new();
+        let mut html_changed = false;
+        if let Some(prev) = &prev {
+            html_changed = prev.html != html;
+            for (i, (file, module)) in prev.graph.files.iter().zip(&prev.modules).enumerate() {
+                old.insert(*file, module.clone());
+                old_ids.push((*file, prev.graph.graph.modules[i].id.clone()));
+            }
+        }
+        let mut modules = Vec::with_capacity(graph.len());
+        let mut changed = Vec::new();
+        let mut with_diagnostics = BTreeMap::new();
+        for (i, &file) in graph.files.iter().enumerate() {
+            let index = ModuleIndex(i as u32);
+            let state = ModuleState {
+                entry: chunk_entry(db, file),
+                resolved: resolved_imports(db, file),
+                hot: hot_meta(db, file).clone(),
+                diagnostics: module_diagnostics(db, file),
+            };
+            if old.get(&file).is_none_or(|o| o.entry != state.entry) {
+                changed.push(index);
+            }
+            if !state.diagnostics.is_empty() {
+                with_diagnostics.insert(index, state.diagnostics.clone());
+            }
+            modules.push(state);
+        }
+        let removed = old_ids
+            .into_iter()
+            .filter(|(file, _)| graph.index_of_file(*file).is_none())
+            .map(|(_, id)| id)
+            .collect();
+        // Keep the previous graph `Arc` when the structure came out the same.
+        let graph = match &prev {
+            Some(prev) if prev.graph == graph => prev.graph.clone(),
+            _ => graph,
+        };
+        let diagnostics = collect_diagnostics(&entries, &with_diagnostics);
+        tracing::debug!(
+            modules = graph.len(),
+            changed = changed.len(),
+            diagnostics = diagnostics.len(),
+            "built"
+        );
+        self.state = Some(BuildState {
+            graph: graph.clone(),
+            modules,
+            served: ServedState {
+                parts: Some(chunk_parts.parts.clone()),
+                ..ServedState::default()
+            },
+            chunk: chunk_parts,
+            html,
+            html_entries: entries,
+            with_diagnostics,
+            diagnostics: diagnostics.clone(),
+        });
+        BuildResult {
+            graph,
+            changed,
+            removed,
+            diagnostics,
+            html_changed,
+        }
+    }
+
+    /// The snapshot the server serves: HTML, chunk (with the start trailer), emitted modules,
+    /// errors. O(modules) when the chunk changed since the last call, but it reuses every
+    /// module's `Arc`s and touches no query except for modules that changed. Builds first if
+    /// nothing was built yet.
+    pub fn served(&mut self, server_id: &Arc<str>, revision: u32) -> Served {
+        let _span = tracing::debug_span!("served", revision).entered();
+        if self.state.is_none() {
+            self.build();
+        }
+        let db = &self.db;
+        let Some(state) = self.state.as_mut() else {
+            unreachable!("build() always leaves a state")
+        };
+        let parts = match &state.served.parts {
+            Some(parts) => parts.clone(),
+            None => {
+                let mut parts = Vec::with_capacity(state.chunk.order.len() + 1);
+                if state.chunk.uses_empty_module {
+                    parts.push((
+                        crate::queries::emit::EMPTY_MODULE_ID.into(),
+                        empty_module_entry(),
+                    ));
+                }
+                for &index in state.chunk.order.iter() {
+                    if let Some(entry) = &state.modules[index.idx()].entry {
+                        parts.push((state.graph.graph.module(index).id.clone(), entry.clone()));
+                    }
+                }
+                let parts: Arc<[(Arc<str>, Arc<str>)]> = parts.into();
+                state.served.parts = Some(parts.clone());
+                parts
+            }
+        };
+        let modules = match state.served.modules.take() {
+            None => {
+                let mut map = FxHashMap::default();
+                map.reserve(state.graph.len());
+                for index in state.graph.graph.indices() {
+                    insert_served_module(db, &state.graph, index, &mut map);
+                }
+                state.served.stale_modules.clear();
+                Arc::new(map)
+            }
+            Some(mut map) => {
+                if !state.served.stale_modules.is_empty() {
+                    let map_mut = Arc::make_mut(&mut map);
+                    for index in state.served.stale_modules.drain(..) {
+                        insert_served_module(db, &state.graph, index, map_mut);
+                    }
+                }
+                map
+            }
+        };
+        state.served.modules = Some(modules.clone());
+        let chunk = match &state.served.chunk {
+            Some((id, rev, chunk))
+                if id == server_id && *rev == revision && Arc::ptr_eq(&chunk.parts, &parts) =>
+            {
+                chunk.clone()
+            }
+            _ => {
+                let mut trailer = String::from("__hotloop.start([");
+                for (i, entry) in state.chunk.entries.iter().enumerate() {
+                    if i > 0 {
+                        trailer.push(',');
+                    }
+                    crate::queries::emit::push_json_string(&mut trailer, entry);
+                }
+                trailer.push_str(&format!("], {{\"revision\":{revision},\"serverId\":"));
+                crate::queries::emit::push_json_string(&mut trailer, server_id);
+                trailer.push_str("});\n//# sourceMappingURL=/_hotloop/chunk.js.map\n");
+                let chunk = Arc::new(Chunk::new(parts, trailer));
+                state.served.chunk = Some((server_id.clone(), revision, chunk.clone()));
+                chunk
+            }
+        };
+        Served {
+            server_id: server_id.clone(),
+            revision,
+            html: Some(state.html.clone()),
+            chunk,
+            modules,
+            errors: state.diagnostics.clone(),
+        }
+    }
+
+    /// A module's factory code and deps map, for update messages. `None` for an index outside
+    /// the last build's graph or a module that does not compile.
+    pub fn module_code(&self, index: ModuleIndex) -> Option<ModuleCode> {
+        let state = self.state.as_ref()?;
+        let file = *state.graph.files.get(index.idx())?;
+        let code = emitted_module(&self.db, file)?;
+        Some(ModuleCode {
+            id: state.graph.graph.module(index).id.clone(),
+            kind: state.graph.graph.module(index).kind,
+            code,
+            deps: module_deps(&self.db, file),
+        })
+    }
+}
+
+fn insert_served_module(
+    db: &EngineDb,
+    graph: &ProjectGraph,
+    index: ModuleIndex,
+    map: &mut FxHashMap<Arc<str>, ServedModule>,
+) {
+    let module = graph.graph.module(index);
+    let parsed = parsed_module(db, graph.file(index));
+    match &parsed.code {
+        Some(code) => {
+            map.insert(
+                module.id.clone(),
+                ServedModule {
+                    kind: module.kind,
+                    code: code.clone(),
+                    map: parsed.map.clone(),
+                    stylesheet: parsed.stylesheet.clone(),
+                },
+            );
+        }
+        None => {
+            map.remove(&module.id);
+        }
+    }
+}
+
+fn collect_diagnostics(
+    entries: &HtmlEntries,
+    modules: &BTreeMap<ModuleIndex, Arc<[Diagnostic]>>,
+) -> Arc<[Diagnostic]> {
+    entries
+        .diagnostics
+        .iter()
+        .chain(modules.values().flat_map(|d| d.iter()))
+        .cloned()
+        .collect()
+}

@@ -1,0 +1,267 @@
+//! The salsa database: `EngineDb` (storage, the `Files` side-table, the module resolvers and an
+//! `ExecutionLog` fed by salsa's events) and the `Db` trait the queries take.
+//!
+//! The log always keeps per-query counts (cheap, for the dashboard); with recording switched on
+//! it also keeps every event, which is what the incrementality tests assert on.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use rustc_hash::FxHashMap;
+use salsa::plumbing::AsId;
+use salsa::{EventKind, IngredientIndex};
+
+use crate::files::Files;
+use crate::queries::resolve::Resolvers;
+
+/// What the queries need beyond salsa itself.
+#[salsa::db]
+pub trait Db: salsa::Database {
+    fn files(&self) -> &Files;
+    fn resolvers(&self) -> &Resolvers;
+}
+
+/// The engine's database. `Clone` gives another handle on the same storage (one per thread).
+#[salsa::db]
+#[derive(Clone)]
+pub struct EngineDb {
+    storage: salsa::Storage<Self>,
+    files: Arc<Files>,
+    resolvers: Arc<Resolvers>,
+    log: Arc<ExecutionLog>,
+}
+
+#[salsa::db]
+impl salsa::Database for EngineDb {}
+
+#[salsa::db]
+impl Db for EngineDb {
+    fn files(&self) -> &Files {
+        &self.files
+    }
+
+    fn resolvers(&self) -> &Resolvers {
+        &self.resolvers
+    }
+}
+
+impl EngineDb {
+    /// A database for the project at `root` (canonical, absolute).
+    pub fn new(root: PathBuf) -> EngineDb {
+        let log = Arc::new(ExecutionLog::default());
+        let sink = log.clone();
+        let storage = salsa::Storage::new(Some(Box::new(move |event: salsa::Event| {
+            match event.kind {
+                EventKind::WillExecute { database_key } => {
+                    sink.note(QueryEventKind::Executed, database_key)
+                }
+                EventKind::DidValidateMemoizedValue { database_key } => {
+                    sink.note(QueryEventKind::Reused, database_key)
+                }
+                _ => {}
+            }
+        })));
+        EngineDb {
+            storage,
+            resolvers: Arc::new(Resolvers::new(&root)),
+            files: Arc::new(Files::new(root)),
+            log,
+        }
+    }
+
+    pub fn log(&self) -> &ExecutionLog {
+        &self.log
+    }
+
+    /// The `WillExecute` events since the last call (recording must be on, see
+    /// [`ExecutionLog::set_recording`]).
+    pub fn take_executed(&self) -> ExecutedQueries {
+        ExecutedQueries(
+            self.log
+                .take()
+                .into_iter()
+                .filter(|e| e.kind == QueryEventKind::Executed)
+                .collect(),
+        )
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum QueryEventKind {
+    /// The query function ran (`WillExecute`).
+    Executed,
+    /// A memoized value was validated and reused (`DidValidateMemoizedValue`).
+    Reused,
+}
+
+/// One recorded salsa event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueryEvent {
+    pub kind: QueryEventKind,
+    /// The tracked function's name (`parsed_module`).
+    pub query: Arc<str>,
+    /// The salsa id of the key (a `SourceFile`, the `Project`, ...).
+    pub key: salsa::Id,
+    /// The key as salsa prints it (`parsed_module(Id(3))`).
+    pub key_debug: String,
+}
+
+/// Executed/reused counts of one query since the counters were last taken.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct QueryCounts {
+    pub query: Arc<str>,
+    pub executed: u64,
+    pub reused: u64,
+}
+
+/// Fed by salsa's event callback.
+#[derive(Default)]
+pub struct ExecutionLog {
+    inner: Mutex<LogInner>,
+}
+
+#[derive(Default)]
+struct LogInner {
+    recording: bool,
+    events: Vec<QueryEvent>,
+    names: FxHashMap<IngredientIndex, Arc<str>>,
+    counts: FxHashMap<IngredientIndex, (u64, u64)>,
+}
+
+impl ExecutionLog {
+    fn lock(&self) -> MutexGuard<'_, LogInner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn note(&self, kind: QueryEventKind, key: salsa::DatabaseKeyIndex) {
+        let mut inner = self.lock();
+        let ingredient = key.ingredient_index();
+        let count = inner.counts.entry(ingredient).or_default();
+        match kind {
+            QueryEventKind::Executed => count.0 += 1,
+            QueryEventKind::Reused => count.1 += 1,
+        }
+        if !inner.names.contains_key(&ingredient) || inner.recording {
+            // Salsa prints a key as `name(Id(..))` while a database is attached, which is
+            // always the case inside the event callback.
+            let key_debug = format!("{key:?}");
+            let name = inner
+                .names
+                .entry(ingredient)
+                .or_insert_with(|| key_debug.split('(').next().unwrap_or("?").into())
+                .clone();
+            if inner.recording {
+                inner.events.push(QueryEvent {
+                    kind,
+                    query: name,
+                    key: key.key_index(),
+                    key_debug,
+                });
+            }
+        }
+    }
+
+    /// Keep every event (tests, profiling) or only counts (the default: no growth).
+    pub fn set_recording(&self, on: bool) {
+        let mut inner = self.lock();
+        inner.recording = on;
+        if !on {
+            inner.events = Vec::new();
+        }
+    }
+
+    /// The recorded events since the last call.
+    pub fn take(&self) -> Vec<QueryEvent> {
+        std::mem::take(&mut self.lock().events)
+    }
+
+    /// Per-query counts since the last call, sorted by name.
+    pub fn take_counts(&self) -> Vec<QueryCounts> {
+        let mut inner = self.lock();
+        let counts = std::mem::take(&mut inner.counts);
+        let mut out: Vec<QueryCounts> = counts
+            .into_iter()
+            .map(|(ingredient, (executed, reused))| QueryCounts {
+                query: inner
+                    .names
+                    .get(&ingredient)
+                    .cloned()
+                    .unwrap_or_else(|| "?".into()),
+                executed,
+                reused,
+            })
+            .collect();
+        out.sort_by(|a, b| a.query.cmp(&b.query));
+        out
+    }
+}
+
+/// The queries that executed in some window, with assertions for tests.
+#[derive(Clone, Debug, Default)]
+pub struct ExecutedQueries(pub Vec<QueryEvent>);
+
+impl ExecutedQueries {
+    /// How many times `query` ran (any key).
+    pub fn count(&self, query: &str) -> usize {
+        self.0.iter().filter(|e| &*e.query == query).count()
+    }
+
+    /// True when `query` ran for `key`.
+    pub fn ran(&self, query: &str, key: impl AsId) -> bool {
+        let id = key.as_id();
+        self.0.iter().any(|e| &*e.query == query && e.key == id)
+    }
+
+    /// The distinct keys `query` ran for.
+    pub fn keys(&self, query: &str) -> Vec<salsa::Id> {
+        let mut keys: Vec<_> = self
+            .0
+            .iter()
+            .filter(|e| &*e.query == query)
+            .map(|e| e.key)
+            .collect();
+        keys.dedup();
+        keys
+    }
+
+    #[track_caller]
+    pub fn assert_query_ran(&self, query: &str, key: impl AsId) {
+        let id = key.as_id();
+        assert!(
+            self.ran(query, id),
+            "expected `{query}` to run for {id:?}; executed: {self}"
+        );
+    }
+
+    #[track_caller]
+    pub fn assert_query_not_ran(&self, query: &str, key: impl AsId) {
+        let id = key.as_id();
+        assert!(
+            !self.ran(query, id),
+            "expected `{query}` not to run for {id:?}; executed: {self}"
+        );
+    }
+
+    /// `query` did not run for any key.
+    #[track_caller]
+    pub fn assert_query_never_ran(&self, query: &str) {
+        assert_eq!(
+            self.count(query),
+            0,
+            "expected `{query}` not to run at all; executed: {self}"
+        );
+    }
+}
+
+impl std::fmt::Display for ExecutedQueries {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "[")?;
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                write!(f, ", ")?;
+            }
+            write!(f, "{}", e.key_debug)?;
+        }
+        write!(f, "]")
+    }
+}

@@ -1,0 +1,237 @@
+//! The `Files` side-table: canonical path → `SourceFile` input, get-or-create (in the style of
+//! ruff_db's `Files`). Resolution inside queries creates inputs for the files it finds, reading
+//! them from disk once; afterwards only the `Compiler` updates them, when the watcher reports a
+//! change. Also the one place that knows how a path becomes a module id and how file bytes
+//! become `FileContents`.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use rustc_hash::{FxHashMap, FxHashSet};
+use salsa::Durability;
+
+use crate::inputs::{FileContents, SourceFile, content_hash, in_node_modules};
+use crate::transform::SourceKind;
+
+/// JS modules larger than this are not parsed: their text is not even kept.
+pub const MAX_MODULE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Prefix of module ids for files outside the project root.
+pub const FS_PREFIX: &str = "/@fs";
+
+/// How the engine treats a file, by extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FileClass {
+    Script(SourceKind),
+    Css,
+    Json,
+    Html,
+    /// Anything else: images, fonts, ... Only a hash of the bytes is kept.
+    Asset,
+}
+
+impl FileClass {
+    pub fn of(path: &Path) -> FileClass {
+        let Some(ext) = path.extension().and_then(|e| e.to_str()) else {
+            return FileClass::Asset;
+        };
+        let ext = ext.to_ascii_lowercase();
+        match ext.as_str() {
+            "css" => FileClass::Css,
+            "json" => FileClass::Json,
+            "html" | "htm" => FileClass::Html,
+            _ => match SourceKind::from_path(&format!(".{ext}")) {
+                Some(kind) => FileClass::Script(kind),
+                None => FileClass::Asset,
+            },
+        }
+    }
+
+    fn keeps_text(self) -> bool {
+        !matches!(self, FileClass::Asset)
+    }
+}
+
+/// Reads a file the way the engine stores it. A directory or an unreadable path is `Missing`.
+pub fn read_contents(path: &Path) -> FileContents {
+    let class = FileClass::of(path);
+    let Ok(meta) = std::fs::metadata(path) else {
+        return FileContents::Missing;
+    };
+    if !meta.is_file() {
+        return FileContents::Missing;
+    }
+    let Ok(bytes) = std::fs::read(path) else {
+        return FileContents::Missing;
+    };
+    let too_big = matches!(class, FileClass::Script(_)) && bytes.len() as u64 > MAX_MODULE_BYTES;
+    if class.keeps_text() && !too_big {
+        return match String::from_utf8(bytes) {
+            Ok(text) => FileContents::Text(text.into()),
+            Err(not_utf8) => binary(not_utf8.as_bytes()),
+        };
+    }
+    binary(&bytes)
+}
+
+fn binary(bytes: &[u8]) -> FileContents {
+    FileContents::Binary {
+        hash: content_hash(bytes),
+        len: bytes.len() as u64,
+    }
+}
+
+/// `node_modules` files change rarely: salsa can skip re-validating what depends only on them.
+pub fn durability_for(path: &Path) -> Durability {
+    if in_node_modules(path) {
+        Durability::HIGH
+    } else {
+        Durability::LOW
+    }
+}
+
+/// The module id of `path`: relative to `root` with a leading `/`, `/`-separated; files outside
+/// the root are `/@fs/<absolute path>`.
+pub fn module_id(root: &Path, path: &Path) -> Arc<str> {
+    let mut id = String::with_capacity(path.as_os_str().len());
+    match path.strip_prefix(root) {
+        Ok(rel) => {
+            for part in rel.components() {
+                id.push('/');
+                id.push_str(&part.as_os_str().to_string_lossy());
+            }
+            if id.is_empty() {
+                id.push('/');
+            }
+        }
+        Err(_) => {
+            id.push_str(FS_PREFIX);
+            for part in path.components() {
+                let part = part.as_os_str().to_string_lossy();
+                if part == "/" {
+                    continue;
+                }
+                id.push('/');
+                id.push_str(&part);
+            }
+        }
+    }
+    id.into()
+}
+
+/// The side-table. Shared by every handle on one database.
+pub struct Files {
+    root: PathBuf,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    by_path: FxHashMap<PathBuf, SourceFile>,
+    /// Every ancestor directory of a known file (up to the file system root): a watcher event
+    /// for one of these (a directory moved or deleted) refreshes the files below it.
+    dirs: FxHashSet<PathBuf>,
+}
+
+impl Files {
+    pub fn new(root: PathBuf) -> Files {
+        Files {
+            root,
+            inner: Mutex::new(Inner::default()),
+        }
+    }
+
+    /// The canonical project root.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The module id of a path (see [`module_id`]).
+    pub fn module_id(&self, path: &Path) -> Arc<str> {
+        module_id(&self.root, path)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic while holding the lock cannot leave the map inconsistent (single inserts).
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn get(&self, path: &Path) -> Option<SourceFile> {
+        self.lock().by_path.get(path).copied()
+    }
+
+    /// The input for `path`, creating it (with the contents read from disk now) on first use.
+    /// Callable from inside queries.
+    pub fn get_or_read(&self, db: &dyn salsa::Database, path: &Path) -> SourceFile {
+        let mut inner = self.lock();
+        if let Some(file) = inner.by_path.get(path) {
+            return *file;
+        }
+        let contents = read_contents(path);
+        let file = SourceFile::builder(path.to_path_buf(), contents)
+            .durability(durability_for(path))
+            .new(db);
+        inner.by_path.insert(path.to_path_buf(), file);
+        let mut dir = path.parent();
+        while let Some(d) = dir {
+            if !inner.dirs.insert(d.to_path_buf()) {
+                break;
+            }
+            dir = d.parent();
+        }
+        file
+    }
+
+    /// True when `path` is a directory above some known file.
+    pub fn is_known_dir(&self, path: &Path) -> bool {
+        self.lock().dirs.contains(path)
+    }
+
+    /// Every known file below `dir` (O(known files): only for directory events and rescans).
+    pub fn under(&self, dir: &Path) -> Vec<(PathBuf, SourceFile)> {
+        let inner = self.lock();
+        let mut out: Vec<_> = inner
+            .by_path
+            .iter()
+            .filter(|(p, _)| p.starts_with(dir))
+            .map(|(p, f)| (p.clone(), *f))
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
+
+    pub fn len(&self) -> usize {
+        self.lock().by_path.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn module_ids_are_root_relative_urls() {
+        let root = Path::new("/p");
+        assert_eq!(&*module_id(root, Path::new("/p/src/a.js")), "/src/a.js");
+        assert_eq!(
+            &*module_id(root, Path::new("/p/node_modules/r/index.js")),
+            "/node_modules/r/index.js"
+        );
+        assert_eq!(&*module_id(root, Path::new("/q/x.js")), "/@fs/q/x.js");
+    }
+
+    #[test]
+    fn classes_by_extension() {
+        assert_eq!(
+            FileClass::of(Path::new("a.tsx")),
+            FileClass::Script(SourceKind::Tsx)
+        );
+        assert_eq!(FileClass::of(Path::new("a.CSS")), FileClass::Css);
+        assert_eq!(FileClass::of(Path::new("a.png")), FileClass::Asset);
+        assert_eq!(FileClass::of(Path::new("Makefile")), FileClass::Asset);
+    }
+}

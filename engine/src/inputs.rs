@@ -1,0 +1,123 @@
+//! The salsa inputs: what the outside world says. `SourceFile` is one path and its contents
+//! (or the fact that it is missing); `Project` is the singleton with the root, the entry HTML,
+//! the resolution epoch and the options. Everything else in the engine is derived from these.
+//!
+//! Inputs are only set by the `Compiler` (and created by `Files`), always with the value read
+//! from disk, and only when that value differs from the stored one.
+
+use std::fmt;
+use std::hash::Hasher;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// What a file holds, as far as the engine cares.
+///
+/// Source text is kept as text. Assets (any non-source extension) and files that are not valid
+/// UTF-8 keep only a content hash and their length: no large byte buffers live in salsa; the
+/// server reads asset bytes from disk itself.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub enum FileContents {
+    /// Not on disk (never was, or deleted). A deleted file keeps its input with this value.
+    Missing,
+    Text(Arc<str>),
+    Binary {
+        hash: u64,
+        len: u64,
+    },
+}
+
+impl FileContents {
+    pub fn text(&self) -> Option<&Arc<str>> {
+        match self {
+            FileContents::Text(text) => Some(text),
+            _ => None,
+        }
+    }
+
+    pub fn exists(&self) -> bool {
+        !matches!(self, FileContents::Missing)
+    }
+
+    /// A stable hash of the bytes (0 for a missing file), used for asset version query strings.
+    pub fn content_hash(&self) -> u64 {
+        match self {
+            FileContents::Missing => 0,
+            FileContents::Text(text) => content_hash(text.as_bytes()),
+            FileContents::Binary { hash, .. } => *hash,
+        }
+    }
+}
+
+impl fmt::Debug for FileContents {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FileContents::Missing => write!(f, "Missing"),
+            FileContents::Text(text) => write!(f, "Text({} bytes)", text.len()),
+            FileContents::Binary { hash, len } => write!(f, "Binary({len} bytes, {hash:016x})"),
+        }
+    }
+}
+
+/// Hash of file bytes: deterministic within a build of hotloop (std's SipHash, fixed keys).
+pub fn content_hash(bytes: &[u8]) -> u64 {
+    let mut hasher = std::hash::DefaultHasher::new();
+    hasher.write(bytes);
+    hasher.finish()
+}
+
+/// One file of the project (or of `node_modules`, or outside the root). Created once per path
+/// by `Files` and never removed; the path is its identity.
+#[salsa::input]
+pub struct SourceFile {
+    /// Canonical absolute path.
+    #[returns(ref)]
+    pub path: PathBuf,
+    #[returns(ref)]
+    pub contents: FileContents,
+}
+
+impl fmt::Debug for SourceFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let id = salsa::plumbing::AsId::as_id(self);
+        salsa::with_attached_database(|db| write!(f, "SourceFile({})", self.path(db).display()))
+            .unwrap_or_else(|| write!(f, "SourceFile({id:?})"))
+    }
+}
+
+/// Options that change how modules are compiled.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ProjectOptions {
+    /// Emit React Fast Refresh registrations in project sources (never in `node_modules`).
+    pub react_refresh: bool,
+}
+
+impl Default for ProjectOptions {
+    fn default() -> Self {
+        ProjectOptions {
+            react_refresh: true,
+        }
+    }
+}
+
+/// The project: one per database.
+#[salsa::input(singleton, debug)]
+pub struct Project {
+    /// Canonical absolute project root.
+    #[returns(ref)]
+    pub root: PathBuf,
+    /// `<root>/index.html` (possibly `Missing`).
+    #[returns(copy)]
+    pub index_html: SourceFile,
+    /// Moves whenever a file appears or disappears, or a `package.json` / `tsconfig.json`
+    /// changes: resolution reads the file system, and this number is how salsa knows it changed.
+    #[returns(copy)]
+    pub resolution_epoch: u64,
+    #[returns(ref)]
+    pub options: ProjectOptions,
+}
+
+/// True for paths inside a `node_modules` directory.
+pub fn in_node_modules(path: &Path) -> bool {
+    path.components()
+        .any(|c| c.as_os_str() == std::ffi::OsStr::new("node_modules"))
+}

@@ -1,0 +1,42 @@
+//! `module_diagnostics`: every problem of one file: what the compiler said, plus one Resolve
+//! diagnostic per import that does not resolve, pointing at the specifier with a code frame.
+
+use std::sync::Arc;
+
+use crate::db::Db;
+use crate::diagnostics::{Diagnostic, DiagnosticKind, code_frame};
+use crate::inputs::SourceFile;
+use crate::queries::imports::module_imports;
+use crate::queries::parsed::{file_id, parsed_module};
+use crate::queries::resolve::{Resolution, resolved_imports};
+
+#[salsa::tracked(returns(clone))]
+pub fn module_diagnostics(db: &dyn Db, file: SourceFile) -> Arc<[Diagnostic]> {
+    let _span =
+        tracing::trace_span!("module_diagnostics", file = %file.path(db).display()).entered();
+    let parsed = parsed_module(db, file);
+    let resolved = resolved_imports(db, file);
+    let unresolved = resolved
+        .iter()
+        .any(|r| matches!(r.resolution, Resolution::NotFound { .. }));
+    if !unresolved {
+        return parsed.diagnostics.clone();
+    }
+    let id = file_id(db, file);
+    let text = file.contents(db).text().cloned().unwrap_or_default();
+    let imports = module_imports(db, file);
+    let mut out: Vec<Diagnostic> = parsed.diagnostics.to_vec();
+    for (import, resolved) in imports.iter().zip(resolved.iter()) {
+        if let Resolution::NotFound { message } = &resolved.resolution {
+            out.push(Diagnostic {
+                kind: DiagnosticKind::Resolve,
+                file: id.to_string(),
+                line: import.line,
+                column: import.column,
+                message: format!("Cannot resolve '{}' from {id}: {message}", import.specifier),
+                code_frame: code_frame(&text, import.line, import.column),
+            });
+        }
+    }
+    out.into()
+}

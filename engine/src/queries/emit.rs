@@ -1,0 +1,157 @@
+//! `emitted_module`, `module_deps` and `chunk_entry`: a module as the runtime receives it — its
+//! factory code, its deps map `{ specifier: id | null }`, and the two joined into the
+//! `__hotloop.define(...)` statement of the chunk. All `Eq`, so an edit that leaves the emitted
+//! code alone (a comment) stops here.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use crate::db::Db;
+use crate::inputs::SourceFile;
+use crate::queries::parsed::{file_id, parsed_module};
+use crate::queries::resolve::{Resolution, resolved_imports};
+
+/// Id of the virtual empty module that `browser: { "x": false }` remaps resolve to. The chunk
+/// defines it when some module uses it.
+pub const EMPTY_MODULE_ID: &str = "/@hotloop/empty";
+
+/// First line of every factory (see ARCHITECTURE.md, "The registry format").
+pub const FACTORY_HEADER: &str =
+    "(function (module, exports, require, __hotloop_meta, $RefreshReg$, $RefreshSig$) {";
+
+/// The factory code; `None` when the module does not compile.
+#[salsa::tracked(returns(clone))]
+pub fn emitted_module(db: &dyn Db, file: SourceFile) -> Option<Arc<str>> {
+    let _span = tracing::trace_span!("emitted_module", file = %file.path(db).display()).entered();
+    parsed_module(db, file).code.clone()
+}
+
+/// One entry of a deps map.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ModuleDep {
+    pub specifier: Arc<str>,
+    /// The module id the specifier resolves to; `None` when it does not resolve (the runtime's
+    /// `require` throws a clear error for it).
+    pub id: Option<Arc<str>>,
+}
+
+/// The deps map of a module: every distinct specifier (imports, requires, `import()`s and
+/// `hot.accept` deps) in source order.
+#[salsa::tracked(returns(clone))]
+pub fn module_deps(db: &dyn Db, file: SourceFile) -> Arc<[ModuleDep]> {
+    let _span = tracing::trace_span!("module_deps", file = %file.path(db).display()).entered();
+    let resolved = resolved_imports(db, file);
+    let mut deps: Vec<ModuleDep> = Vec::with_capacity(resolved.len());
+    for import in resolved.iter() {
+        if deps.iter().any(|d| d.specifier == import.specifier) {
+            continue;
+        }
+        let id = match &import.resolution {
+            Resolution::File(target) => Some(file_id(db, *target)),
+            Resolution::Empty => Some(EMPTY_MODULE_ID.into()),
+            Resolution::NotFound { .. } => None,
+        };
+        deps.push(ModuleDep {
+            specifier: import.specifier.clone(),
+            id,
+        });
+    }
+    deps.into()
+}
+
+/// `{"./a.js":"/src/a.js","x":null}`, on one line.
+pub fn deps_json(deps: &[ModuleDep]) -> String {
+    let mut out = String::with_capacity(2 + deps.len() * 32);
+    out.push('{');
+    for (i, dep) in deps.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        push_json_string(&mut out, &dep.specifier);
+        out.push(':');
+        match &dep.id {
+            Some(id) => push_json_string(&mut out, id),
+            None => out.push_str("null"),
+        }
+    }
+    out.push('}');
+    out
+}
+
+/// Appends `s` as a JSON string literal.
+pub fn push_json_string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            // U+2028/2029 are valid JSON but end lines in older JS parsers.
+            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// `__hotloop.define("<id>", {<deps>}, <factory>);\n`, with the define call, the deps map and
+/// the factory header on the same first line (per-module source maps shift by one line only
+/// inside the factory). `None` when the module does not compile.
+#[salsa::tracked(returns(clone))]
+pub fn chunk_entry(db: &dyn Db, file: SourceFile) -> Option<Arc<str>> {
+    let _span = tracing::trace_span!("chunk_entry", file = %file.path(db).display()).entered();
+    let code = emitted_module(db, file)?;
+    let deps = module_deps(db, file);
+    Some(define_statement(&file_id(db, file), &deps, &code).into())
+}
+
+/// The define statement for one module.
+pub fn define_statement(id: &str, deps: &[ModuleDep], code: &str) -> String {
+    let code = code.trim_end();
+    let mut out = String::with_capacity(code.len() + id.len() + deps.len() * 40 + 32);
+    out.push_str("__hotloop.define(");
+    push_json_string(&mut out, id);
+    out.push_str(", ");
+    out.push_str(&deps_json(deps));
+    out.push_str(", ");
+    out.push_str(code);
+    out.push_str(");\n");
+    out
+}
+
+/// The define statement of the virtual empty module.
+pub fn empty_module_entry() -> Arc<str> {
+    define_statement(EMPTY_MODULE_ID, &[], &format!("{FACTORY_HEADER}\n}})")).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn define_keeps_the_factory_header_on_the_first_line() {
+        let deps = [
+            ModuleDep {
+                specifier: "./b".into(),
+                id: Some("/src/b.js".into()),
+            },
+            ModuleDep {
+                specifier: "x\"y".into(),
+                id: None,
+            },
+        ];
+        let code = format!("{FACTORY_HEADER}\nmodule.exports = 1;\n}})\n");
+        let statement = define_statement("/src/a.js", &deps, &code);
+        assert_eq!(
+            statement,
+            format!(
+                "__hotloop.define(\"/src/a.js\", {{\"./b\":\"/src/b.js\",\"x\\\"y\":null}}, \
+                 {FACTORY_HEADER}\nmodule.exports = 1;\n}});\n"
+            )
+        );
+    }
+}

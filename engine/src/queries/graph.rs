@@ -1,0 +1,201 @@
+//! `module_graph`: the modules reachable from `index.html` (entry scripts and linked
+//! stylesheets) over resolved imports, as a plain-data `ModuleGraph` plus the `SourceFile` of
+//! each module. Deterministic: modules are numbered in breadth-first discovery order from the
+//! entries, imports in source order.
+//!
+//! An aggregate over every module: the compiler only demands it when some module's resolved
+//! imports or hot facts changed, the resolution epoch moved or the HTML changed; a body edit
+//! never reaches it.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
+
+use crate::db::Db;
+use crate::files::FileClass;
+use crate::graph::{GraphBuilder, GraphModule, ModuleGraph, ModuleIndex, ModuleKind};
+use crate::inputs::{Project, SourceFile};
+use crate::queries::hot::hot_meta;
+use crate::queries::html::html_entries;
+use crate::queries::parsed::{file_id, module_kind};
+use crate::queries::resolve::{Resolution, resolved_imports};
+use crate::transform::ImportKind;
+
+/// The graph and the file of each module.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProjectGraph {
+    /// `graph.entries`: the entry scripts, then the linked stylesheets (kind `Css`), in
+    /// document order.
+    pub graph: ModuleGraph,
+    /// Index-aligned with `graph.modules`.
+    pub files: Vec<SourceFile>,
+    /// Entry scripts only (what the chunk starts).
+    pub script_entries: Vec<ModuleIndex>,
+    by_file: FxHashMap<SourceFile, ModuleIndex>,
+}
+
+impl ProjectGraph {
+    pub fn index_of_file(&self, file: SourceFile) -> Option<ModuleIndex> {
+        self.by_file.get(&file).copied()
+    }
+
+    pub fn file(&self, index: ModuleIndex) -> SourceFile {
+        self.files[index.idx()]
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+}
+
+#[salsa::tracked(returns(clone))]
+pub fn module_graph(db: &dyn Db, project: Project) -> Arc<ProjectGraph> {
+    let _span = tracing::trace_span!("module_graph").entered();
+    let entries = html_entries(db, project);
+    let mut builder = GraphBuilder::default();
+    let mut files: Vec<SourceFile> = Vec::new();
+    let mut by_file: FxHashMap<SourceFile, ModuleIndex> = FxHashMap::default();
+    let mut queue: VecDeque<ModuleIndex> = VecDeque::new();
+    // Edges that are only dynamic imports do not make their target load with the page.
+    let mut static_edges: Vec<Vec<ModuleIndex>> = Vec::new();
+
+    let mut add = |file: SourceFile,
+                   builder: &mut GraphBuilder,
+                   files: &mut Vec<SourceFile>,
+                   queue: &mut VecDeque<ModuleIndex>,
+                   static_edges: &mut Vec<Vec<ModuleIndex>>| {
+        if let Some(index) = by_file.get(&file) {
+            return *index;
+        }
+        let kind = module_kind(FileClass::of(file.path(db)));
+        let index = builder.add(GraphModule {
+            id: file_id(db, file),
+            kind,
+            self_accepts: false,
+            declines: false,
+            accepted_deps: Box::new([]),
+            loaded: false,
+        });
+        by_file.insert(file, index);
+        files.push(file);
+        static_edges.push(Vec::new());
+        queue.push_back(index);
+        index
+    };
+
+    let mut script_entries = Vec::new();
+    for entry in &entries.scripts {
+        let index = add(
+            entry.file,
+            &mut builder,
+            &mut files,
+            &mut queue,
+            &mut static_edges,
+        );
+        builder.add_entry(index);
+        if !script_entries.contains(&index) {
+            script_entries.push(index);
+        }
+    }
+    for entry in &entries.stylesheets {
+        let index = add(
+            entry.file,
+            &mut builder,
+            &mut files,
+            &mut queue,
+            &mut static_edges,
+        );
+        builder.add_entry(index);
+    }
+
+    while let Some(index) = queue.pop_front() {
+        db.unwind_if_revision_cancelled();
+        let file = files[index.idx()];
+        for import in resolved_imports(db, file).iter() {
+            if import.kind == ImportKind::HotAccept {
+                continue;
+            }
+            let Resolution::File(target) = import.resolution else {
+                continue;
+            };
+            let to = add(
+                target,
+                &mut builder,
+                &mut files,
+                &mut queue,
+                &mut static_edges,
+            );
+            builder.add_import(index, to);
+            if import.kind != ImportKind::Dynamic && !static_edges[index.idx()].contains(&to) {
+                static_edges[index.idx()].push(to);
+            }
+        }
+    }
+
+    // Flags: hot facts, accepted deps (resolved through the module's own HotAccept imports),
+    // and `loaded` = reachable from an entry through non-dynamic edges.
+    for (i, file) in files.iter().enumerate() {
+        let index = ModuleIndex(i as u32);
+        let module = builder.module_mut(index);
+        if module.kind == ModuleKind::Css {
+            module.self_accepts = true;
+            continue;
+        }
+        if module.kind != ModuleKind::Js {
+            continue;
+        }
+        let hot = hot_meta(db, *file);
+        let resolved = if hot.accepted_deps.is_empty() {
+            None
+        } else {
+            Some(resolved_imports(db, *file))
+        };
+        let module = builder.module_mut(index);
+        module.self_accepts = hot.self_accepts || hot.refresh_boundary;
+        module.declines = hot.declines;
+        if let Some(resolved) = resolved {
+            let mut accepted = Vec::new();
+            for dep in &hot.accepted_deps {
+                let target = resolved.iter().find_map(|r| match r.resolution {
+                    Resolution::File(target) if &*r.specifier == dep.as_str() => Some(target),
+                    _ => None,
+                });
+                if let Some(to) = target.and_then(|t| by_file.get(&t))
+                    && !accepted.contains(to)
+                {
+                    accepted.push(*to);
+                }
+            }
+            module.accepted_deps = accepted.into_boxed_slice();
+        }
+    }
+    let mut stack: Vec<ModuleIndex> = Vec::new();
+    for index in script_entries.iter().copied().chain(
+        entries
+            .stylesheets
+            .iter()
+            .filter_map(|e| by_file.get(&e.file).copied()),
+    ) {
+        stack.push(index);
+    }
+    while let Some(index) = stack.pop() {
+        let module = builder.module_mut(index);
+        if module.loaded {
+            continue;
+        }
+        module.loaded = true;
+        stack.extend(static_edges[index.idx()].iter().copied());
+    }
+
+    Arc::new(ProjectGraph {
+        graph: builder.finish(),
+        files,
+        script_entries,
+        by_file,
+    })
+}

@@ -1,0 +1,355 @@
+//! `html_entries` and `entry_html`: what `index.html` loads, and the page as served.
+//!
+//! Entries are the local `<script type="module" src>` elements (the chunk starts them in
+//! document order) and the local `<link rel="stylesheet" href>` elements (kept in the page; the
+//! server serves their CSS). The served page gets `<script src="/_hotloop/runtime.js">` as the
+//! first child of `<head>` (or before the first script when there is no `<head>`), the first
+//! entry script becomes `<script defer src="/_hotloop/chunk.js">` and the other entry scripts
+//! are removed.
+//!
+//! Inline module scripts (`<script type="module">` without `src`) are left alone: the browser
+//! runs them natively and their imports do not go through hotloop (no HMR for them). External
+//! scripts and stylesheets (`https://…`, `//…`) are left alone too.
+
+use std::cell::{Cell, RefCell};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use lol_html::html_content::{ContentType, Element};
+use lol_html::{RewriteStrSettings, element, end, rewrite_str};
+
+use crate::db::Db;
+use crate::diagnostics::{Diagnostic, DiagnosticKind, code_frame};
+use crate::inputs::{Project, SourceFile};
+
+pub const RUNTIME_TAG: &str = r#"<script src="/_hotloop/runtime.js"></script>"#;
+pub const CHUNK_TAG: &str = r#"<script defer src="/_hotloop/chunk.js"></script>"#;
+/// The module id of the entry HTML (diagnostics point at it).
+pub const INDEX_HTML_ID: &str = "/index.html";
+
+/// One entry found in `index.html`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct HtmlEntry {
+    /// The `src`/`href` as written.
+    pub url: String,
+    pub file: SourceFile,
+    pub line: u32,
+    pub column: u32,
+}
+
+/// What `index.html` loads.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HtmlEntries {
+    /// `index.html` exists.
+    pub exists: bool,
+    /// Module entry scripts whose file exists, in document order.
+    pub scripts: Vec<HtmlEntry>,
+    /// Linked local stylesheets whose file exists, in document order.
+    pub stylesheets: Vec<HtmlEntry>,
+    /// Local module scripts with a `src` in the page, found or not (the first is replaced by
+    /// the chunk tag).
+    pub module_script_tags: usize,
+    pub has_head: bool,
+    /// Missing index.html, entries that do not exist, unparseable HTML.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// True when the file exists. Its own query so that readers depend on existence only, not on
+/// every edit of the file.
+#[salsa::tracked]
+pub fn file_exists(db: &dyn Db, file: SourceFile) -> bool {
+    file.contents(db).exists()
+}
+
+#[salsa::tracked(returns(clone))]
+pub fn html_entries(db: &dyn Db, project: Project) -> Arc<HtmlEntries> {
+    let _span = tracing::trace_span!("html_entries").entered();
+    let index = project.index_html(db);
+    let Some(text) = index.contents(db).text().cloned() else {
+        return Arc::new(HtmlEntries {
+            diagnostics: vec![missing_index_diagnostic(project.root(db))],
+            ..HtmlEntries::default()
+        });
+    };
+    let root = project.root(db);
+    let found = RefCell::new(Vec::<(bool, String, usize)>::new());
+    let has_head = Cell::new(false);
+    let settings = RewriteStrSettings::new()
+        .append_element_content_handler(element!("head", |_el| {
+            has_head.set(true);
+            Ok(())
+        }))
+        .append_element_content_handler(element!("script[src]", |el| {
+            if is_module_script(el)
+                && let Some(src) = el.get_attribute("src")
+                && local_path(root, &src).is_some()
+            {
+                found
+                    .borrow_mut()
+                    .push((true, src, el.source_location().bytes().start));
+            }
+            Ok(())
+        }))
+        .append_element_content_handler(element!("link[href]", |el| {
+            if is_stylesheet_link(el)
+                && let Some(href) = el.get_attribute("href")
+                && local_path(root, &href).is_some()
+            {
+                found
+                    .borrow_mut()
+                    .push((false, href, el.source_location().bytes().start));
+            }
+            Ok(())
+        }));
+    let mut entries = HtmlEntries {
+        exists: true,
+        ..HtmlEntries::default()
+    };
+    if let Err(error) = rewrite_str(&text, settings.with_strict(false)) {
+        entries.diagnostics.push(Diagnostic {
+            kind: DiagnosticKind::Syntax,
+            file: INDEX_HTML_ID.into(),
+            line: 1,
+            column: 1,
+            message: format!("Cannot read index.html: {error}"),
+            code_frame: String::new(),
+        });
+    }
+    entries.has_head = has_head.get();
+    for (is_script, url, offset) in found.into_inner() {
+        let (line, column) = line_column(&text, offset);
+        if is_script {
+            entries.module_script_tags += 1;
+        }
+        let Some(path) = local_path(root, &url) else {
+            continue;
+        };
+        let file = db.files().get_or_read(db, &path);
+        if !file_exists(db, file) {
+            let what = if is_script {
+                "entry script"
+            } else {
+                "stylesheet"
+            };
+            entries.diagnostics.push(Diagnostic {
+                kind: DiagnosticKind::Resolve,
+                file: INDEX_HTML_ID.into(),
+                line,
+                column,
+                message: format!(
+                    "Cannot find {} ({what} in {INDEX_HTML_ID})",
+                    db.files().module_id(&path)
+                ),
+                code_frame: code_frame(&text, line, column),
+            });
+            continue;
+        }
+        let entry = HtmlEntry {
+            url,
+            file,
+            line,
+            column,
+        };
+        if is_script {
+            entries.scripts.push(entry);
+        } else {
+            entries.stylesheets.push(entry);
+        }
+    }
+    Arc::new(entries)
+}
+
+/// The page as served (see the module docs). Without an `index.html`: a minimal page that says
+/// so (and still loads the runtime, so the overlay shows the diagnostic and the page reloads
+/// once the file exists).
+#[salsa::tracked(returns(clone))]
+pub fn entry_html(db: &dyn Db, project: Project) -> Arc<str> {
+    let _span = tracing::trace_span!("entry_html").entered();
+    let entries = html_entries(db, project);
+    let Some(text) = project.index_html(db).contents(db).text().cloned() else {
+        return generated_page(&format!(
+            "hotloop: there is no index.html in {}. Create one with an entry such as \
+             <script type=\"module\" src=\"/src/main.js\"></script>.",
+            project.root(db).display()
+        ))
+        .into();
+    };
+    let root = project.root(db);
+    let has_head = entries.has_head;
+    let with_chunk = entries.module_script_tags == 0;
+    let first_tags = if with_chunk {
+        format!("{RUNTIME_TAG}{CHUNK_TAG}")
+    } else {
+        RUNTIME_TAG.to_string()
+    };
+    let runtime_done = Cell::new(false);
+    let chunk_done = Cell::new(with_chunk);
+    let settings = RewriteStrSettings::new()
+        .append_element_content_handler(element!("head", |el| {
+            if !runtime_done.replace(true) {
+                el.prepend(&first_tags, ContentType::Html);
+            }
+            Ok(())
+        }))
+        .append_element_content_handler(element!("script", |el| {
+            let entry = is_module_script(el)
+                && el
+                    .get_attribute("src")
+                    .is_some_and(|src| local_path(root, &src).is_some());
+            let mut replacement = String::new();
+            if !has_head && !runtime_done.replace(true) {
+                replacement.push_str(&first_tags);
+            }
+            if entry {
+                if !chunk_done.replace(true) {
+                    replacement.push_str(CHUNK_TAG);
+                }
+                el.replace(&replacement, ContentType::Html);
+            } else if !replacement.is_empty() {
+                el.before(&replacement, ContentType::Html);
+            }
+            Ok(())
+        }))
+        .append_document_content_handler(end!(|end| {
+            if !runtime_done.get() {
+                end.append(&first_tags, ContentType::Html);
+            }
+            Ok(())
+        }));
+    match rewrite_str(&text, settings.with_strict(false)) {
+        Ok(html) => html.into(),
+        Err(error) => generated_page(&format!("hotloop: cannot read index.html: {error}")).into(),
+    }
+}
+
+fn generated_page(message: &str) -> String {
+    format!(
+        "<!doctype html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n<title>hotloop</title>\n\
+         {RUNTIME_TAG}{CHUNK_TAG}\n</head>\n<body>\n<pre id=\"hotloop-message\">{}</pre>\n\
+         </body>\n</html>\n",
+        escape_html(message)
+    )
+}
+
+fn missing_index_diagnostic(root: &Path) -> Diagnostic {
+    Diagnostic {
+        kind: DiagnosticKind::Io,
+        file: INDEX_HTML_ID.into(),
+        line: 1,
+        column: 1,
+        message: format!(
+            "There is no index.html in {}: create one with an entry such as \
+             <script type=\"module\" src=\"/src/main.js\"></script>",
+            root.display()
+        ),
+        code_frame: String::new(),
+    }
+}
+
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn is_module_script(el: &Element<'_, '_>) -> bool {
+    el.get_attribute("type")
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("module"))
+}
+
+fn is_stylesheet_link(el: &Element<'_, '_>) -> bool {
+    el.get_attribute("rel").is_some_and(|rel| {
+        rel.split_ascii_whitespace()
+            .any(|token| token.eq_ignore_ascii_case("stylesheet"))
+    })
+}
+
+/// The file a page URL refers to, or `None` for external URLs. `/x` is relative to the root,
+/// `x` and `./x` to `index.html` (which sits at the root); query and fragment are dropped.
+pub fn local_path(root: &Path, url: &str) -> Option<PathBuf> {
+    let url = url.trim();
+    if url.is_empty() || url.starts_with("//") || has_scheme(url) {
+        return None;
+    }
+    let url = url.split(['?', '#']).next().unwrap_or("");
+    let decoded = percent_encoding::percent_decode_str(url)
+        .decode_utf8()
+        .ok()?;
+    let mut path = root.to_path_buf();
+    for component in Path::new(decoded.trim_start_matches('/')).components() {
+        match component {
+            Component::Normal(part) => path.push(part),
+            Component::ParentDir => {
+                // Never above the root.
+                if path != root {
+                    path.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+    (path != root).then_some(path)
+}
+
+fn has_scheme(url: &str) -> bool {
+    match url.find(':') {
+        Some(colon) => url[..colon]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')),
+        None => false,
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_column(text: &str, offset: usize) -> (u32, u32) {
+    let offset = offset.min(text.len());
+    let before = &text[..floor_char_boundary(text, offset)];
+    let line = before.matches('\n').count() as u32 + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
+    (line, column)
+}
+
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_paths() {
+        let root = Path::new("/p");
+        assert_eq!(
+            local_path(root, "/src/main.js?x=1"),
+            Some(PathBuf::from("/p/src/main.js"))
+        );
+        assert_eq!(
+            local_path(root, "./src/a%20b.js"),
+            Some(PathBuf::from("/p/src/a b.js"))
+        );
+        assert_eq!(
+            local_path(root, "../../etc/passwd"),
+            Some(PathBuf::from("/p/etc/passwd"))
+        );
+        assert_eq!(local_path(root, "https://cdn.example/x.js"), None);
+        assert_eq!(local_path(root, "//cdn.example/x.js"), None);
+    }
+
+    #[test]
+    fn line_columns() {
+        assert_eq!(line_column("ab\ncd", 4), (2, 2));
+        assert_eq!(line_column("x", 0), (1, 1));
+    }
+}

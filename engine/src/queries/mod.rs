@@ -1,0 +1,24 @@
+//! The queries, one module per phase: `parsed` (compile a file) → `imports`/`hot` (Eq
+//! projections that backdate) → `resolve` → `diagnostics`/`emit` (per module) → `html`,
+//! `graph`, `chunk` (per project). Every query takes `db: &dyn Db` first, does no IO except
+//! resolution (see `resolve`), and returns errors as data.
+
+pub mod chunks;
+pub mod diagnostics;
+pub mod emit;
+pub mod graph;
+pub mod hot;
+pub mod html;
+pub mod imports;
+pub mod parsed;
+pub mod resolve;
+
+pub use chunks::{ChunkParts, chunk};
+pub use diagnostics::module_diagnostics;
+pub use emit::{ModuleDep, chunk_entry, emitted_module, module_deps};
+pub use graph::{ProjectGraph, module_graph};
+pub use hot::hot_meta;
+pub use html::{HtmlEntries, HtmlEntry, entry_html, html_entries};
+pub use imports::{ImportSpec, import_specifiers, module_imports};
+pub use parsed::{ParsedModule, parsed_module};
+pub use resolve::{Resolution, ResolvedImport, resolved_imports};

@@ -1,0 +1,143 @@
+//! `parsed_module`: one file's text → everything compiled from it (imports, hot facts, factory
+//! code, source map, stylesheet, diagnostics), by file class: JS/TS through swc, CSS, JSON, or an
+//! asset URL module. The only expensive query; everything else projects from it.
+
+use std::sync::Arc;
+
+use crate::db::Db;
+use crate::diagnostics::{Diagnostic, DiagnosticKind};
+use crate::files::{FileClass, MAX_MODULE_BYTES};
+use crate::graph::ModuleKind;
+use crate::inputs::{FileContents, Project, SourceFile, in_node_modules};
+use crate::css;
+use crate::transform::{
+    self, CompiledModule, HotFacts, ImportRecord, TransformOptions, asset_module, compile_json,
+};
+
+/// What `parsed_module` produces. Collections are `Arc`s so the projections below share them
+/// instead of copying.
+#[derive(Debug)]
+pub struct ParsedModule {
+    pub kind: ModuleKind,
+    pub imports: Arc<[ImportRecord]>,
+    pub hot: HotFacts,
+    /// The factory expression; `None` when the file does not compile.
+    pub code: Option<Arc<str>>,
+    pub map: Option<Arc<str>>,
+    /// CSS only: the stylesheet text served for `<link rel=stylesheet>`.
+    pub stylesheet: Option<Arc<str>>,
+    pub diagnostics: Arc<[Diagnostic]>,
+}
+
+impl ParsedModule {
+    fn from_compiled(kind: ModuleKind, compiled: CompiledModule) -> ParsedModule {
+        ParsedModule {
+            kind,
+            imports: compiled.imports.into(),
+            hot: compiled.hot,
+            code: compiled.code,
+            map: compiled.map,
+            stylesheet: None,
+            diagnostics: compiled.diagnostics.into(),
+        }
+    }
+
+    fn failed(kind: ModuleKind, diagnostic: Diagnostic) -> ParsedModule {
+        ParsedModule {
+            kind,
+            imports: Arc::new([]),
+            hot: HotFacts::default(),
+            code: None,
+            map: None,
+            stylesheet: None,
+            diagnostics: Arc::new([diagnostic]),
+        }
+    }
+}
+
+/// The module kind of a path, by extension.
+pub fn module_kind(class: FileClass) -> ModuleKind {
+    match class {
+        FileClass::Script(_) => ModuleKind::Js,
+        FileClass::Css => ModuleKind::Css,
+        FileClass::Json => ModuleKind::Json,
+        FileClass::Html | FileClass::Asset => ModuleKind::Asset,
+    }
+}
+
+/// The module id of a file (`/src/a.js`).
+pub fn file_id(db: &dyn Db, file: SourceFile) -> Arc<str> {
+    db.files().module_id(file.path(db))
+}
+
+/// Compiles one file.
+///
+/// `no_eq`: the result holds freshly generated code and source maps, so comparing old and new
+/// would cost as much as it could save, and it never compares equal after a real edit anyway.
+/// Backdating happens one level up, in the `Eq` projections (`module_imports`, `hot_meta`,
+/// `emitted_module`, ...), which is where it cuts invalidation short.
+#[salsa::tracked(returns(clone), no_eq)]
+pub fn parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> {
+    let path = file.path(db);
+    let _span = tracing::trace_span!("parsed_module", file = %path.display()).entered();
+    let id = file_id(db, file);
+    let class = FileClass::of(path);
+    let kind = module_kind(class);
+    let contents = file.contents(db);
+    let problem = |message: String| Diagnostic {
+        kind: DiagnosticKind::Io,
+        file: id.to_string(),
+        line: 1,
+        column: 1,
+        message,
+        code_frame: String::new(),
+    };
+    let parsed = match (class, contents) {
+        (_, FileContents::Missing) => {
+            ParsedModule::failed(kind, problem(format!("{id} does not exist")))
+        }
+        (FileClass::Html | FileClass::Asset, contents) => {
+            let url = format!("{id}?v={:08x}", contents.content_hash() >> 32);
+            ParsedModule::from_compiled(kind, asset_module(&id, &url))
+        }
+        (_, FileContents::Binary { len, .. }) => {
+            let message = if *len > MAX_MODULE_BYTES && matches!(class, FileClass::Script(_)) {
+                format!(
+                    "{id} is too large to compile ({} MB; the limit is {} MB)",
+                    len / (1024 * 1024),
+                    MAX_MODULE_BYTES / (1024 * 1024)
+                )
+            } else {
+                format!("{id} is not valid UTF-8")
+            };
+            ParsedModule::failed(kind, problem(message))
+        }
+        (FileClass::Script(source_kind), FileContents::Text(text)) => {
+            let options = TransformOptions {
+                react_refresh: project_options_refresh(db) && !in_node_modules(path),
+            };
+            let compiled = transform::compile_module(&id, source_kind, text, &options);
+            ParsedModule::from_compiled(kind, compiled)
+        }
+        (FileClass::Css, FileContents::Text(text)) => {
+            let compiled = css::compile_css(&id, text);
+            ParsedModule {
+                kind,
+                imports: compiled.imports.into(),
+                hot: HotFacts::default(),
+                code: Some(compiled.code),
+                map: None,
+                stylesheet: Some(compiled.stylesheet),
+                diagnostics: compiled.diagnostics.into(),
+            }
+        }
+        (FileClass::Json, FileContents::Text(text)) => {
+            ParsedModule::from_compiled(kind, compile_json(&id, text))
+        }
+    };
+    Arc::new(parsed)
+}
+
+fn project_options_refresh(db: &dyn Db) -> bool {
+    Project::try_get(db).is_some_and(|p| p.options(db).react_refresh)
+}

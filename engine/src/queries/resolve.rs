@@ -1,0 +1,270 @@
+//! `resolved_imports`: each import of a file → the file it refers to, with `oxc_resolver`
+//! (relative paths with extension and index probing, TS's `./a.js` → `./a.ts`, bare specifiers
+//! through `node_modules` with `exports` conditions, `browser` field remaps, tsconfig `paths`).
+//!
+//! Resolution is the one place where queries read the file system. That is modelled by
+//! `Project::resolution_epoch`: this query reads it, and the compiler moves it (and clears the
+//! resolver cache) whenever a file appears or disappears or a `package.json`/`tsconfig.json`
+//! changes. Failures are data (`Resolution::NotFound`), never a panic.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use oxc_resolver::{ResolveError, ResolveOptions, Resolver, TsconfigDiscovery};
+
+use crate::db::Db;
+use crate::files::FileClass;
+use crate::inputs::{Project, SourceFile};
+use crate::queries::imports::import_specifiers;
+use crate::transform::ImportKind;
+
+/// The two resolvers (ESM `import` conditions, CommonJS `require` conditions), sharing a cache.
+pub struct Resolvers {
+    esm: Resolver,
+    cjs: Resolver,
+}
+
+impl Resolvers {
+    pub fn new(root: &Path) -> Resolvers {
+        let strings = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let options = ResolveOptions {
+            extensions: strings(&[".mjs", ".js", ".mts", ".ts", ".jsx", ".tsx", ".json"]),
+            extension_alias: vec![
+                (".js".into(), strings(&[".js", ".ts", ".tsx"])),
+                (".jsx".into(), strings(&[".jsx", ".tsx"])),
+                (".mjs".into(), strings(&[".mjs", ".mts"])),
+                (".cjs".into(), strings(&[".cjs", ".cts"])),
+            ],
+            main_fields: strings(&["browser", "module", "main"]),
+            alias_fields: vec![strings(&["browser"])],
+            condition_names: strings(&["browser", "import", "development", "default"]),
+            tsconfig: Some(TsconfigDiscovery::Auto),
+            roots: vec![root.to_path_buf()],
+            // Node built-ins go through `node_modules` (browser polyfills such as `events`
+            // or `buffer`) and `browser` remaps like any package; see `reason` for the rest.
+            builtin_modules: false,
+            node_path: false,
+            ..ResolveOptions::default()
+        };
+        let cjs_options = ResolveOptions {
+            condition_names: strings(&["browser", "require", "development", "default"]),
+            ..options.clone()
+        };
+        let esm = Resolver::new(options);
+        let cjs = esm.clone_with_options(cjs_options);
+        Resolvers { esm, cjs }
+    }
+
+    /// Forgets every cached file-system fact (call when the resolution epoch moves).
+    pub fn clear_cache(&self) {
+        self.esm.clear_cache();
+        self.cjs.clear_cache();
+    }
+
+    fn resolve(
+        &self,
+        importer: &Path,
+        specifier: &str,
+        kind: ImportKind,
+    ) -> Result<PathBuf, ResolveError> {
+        let resolver = match kind {
+            ImportKind::Require => &self.cjs,
+            _ => &self.esm,
+        };
+        resolver
+            .resolve_file(importer, specifier)
+            .map(|resolution| resolution.into_path_buf())
+    }
+}
+
+/// Where one import leads.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Resolution {
+    File(SourceFile),
+    /// Remapped to nothing by a `browser: { "x": false }` field: an empty module.
+    Empty,
+    /// `message` says why (without the "Cannot resolve" prefix).
+    NotFound {
+        message: Arc<str>,
+    },
+}
+
+/// One import and where it leads; index-aligned with `module_imports`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ResolvedImport {
+    pub specifier: Arc<str>,
+    pub kind: ImportKind,
+    pub resolution: Resolution,
+}
+
+#[salsa::tracked(returns(clone))]
+pub fn resolved_imports(db: &dyn Db, file: SourceFile) -> Arc<[ResolvedImport]> {
+    let importer = file.path(db);
+    let _span = tracing::trace_span!("resolved_imports", file = %importer.display()).entered();
+    // The dependency that makes resolution re-run when the file system changes.
+    let _epoch = Project::try_get(db).map(|p| p.resolution_epoch(db));
+    let is_css = FileClass::of(importer) == FileClass::Css;
+    import_specifiers(db, file)
+        .iter()
+        .map(|import| ResolvedImport {
+            specifier: import.specifier.clone(),
+            kind: import.kind,
+            resolution: resolve_one(db, importer, &import.specifier, import.kind, is_css),
+        })
+        .collect()
+}
+
+fn resolve_one(
+    db: &dyn Db,
+    importer: &Path,
+    specifier: &str,
+    kind: ImportKind,
+    from_css: bool,
+) -> Resolution {
+    if is_external_url(specifier) {
+        return not_found("external URLs are not bundled; load them with a <script> tag");
+    }
+    let resolvers = db.resolvers();
+    // In CSS, `@import "a.css"` means `./a.css`; fall back to a package when there is none.
+    let result = if from_css && is_bare(specifier) {
+        resolvers
+            .resolve(importer, &format!("./{specifier}"), kind)
+            .or_else(|_| resolvers.resolve(importer, specifier, kind))
+    } else {
+        resolvers.resolve(importer, specifier, kind)
+    };
+    match result {
+        Ok(path) => Resolution::File(db.files().get_or_read(db, &path)),
+        Err(ResolveError::Ignored(_)) => Resolution::Empty,
+        Err(error) => not_found(&reason(importer, specifier, &error)),
+    }
+}
+
+fn not_found(message: &str) -> Resolution {
+    Resolution::NotFound {
+        message: message.into(),
+    }
+}
+
+fn reason(importer: &Path, specifier: &str, error: &ResolveError) -> String {
+    match error {
+        ResolveError::NotFound(_) if is_node_builtin(specifier) => format!(
+            "'{}' is a Node.js built-in module, which does not exist in the browser",
+            specifier.trim_start_matches("node:")
+        ),
+        ResolveError::NotFound(_) => match package_name(specifier) {
+            Some(package) if !package_installed(importer, package) => {
+                format!("package '{package}' is not installed (run `npm install {package}`)")
+            }
+            Some(package) => format!("package '{package}' has no file for '{specifier}'"),
+            None => "no such file".to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
+/// Node's built-in modules (the ones a browser bundle is likely to meet).
+const NODE_BUILTINS: &[&str] = &[
+    "assert",
+    "async_hooks",
+    "buffer",
+    "child_process",
+    "cluster",
+    "console",
+    "constants",
+    "crypto",
+    "dgram",
+    "diagnostics_channel",
+    "dns",
+    "domain",
+    "events",
+    "fs",
+    "fs/promises",
+    "http",
+    "http2",
+    "https",
+    "inspector",
+    "module",
+    "net",
+    "os",
+    "path",
+    "path/posix",
+    "path/win32",
+    "perf_hooks",
+    "process",
+    "punycode",
+    "querystring",
+    "readline",
+    "repl",
+    "stream",
+    "stream/promises",
+    "stream/web",
+    "string_decoder",
+    "sys",
+    "timers",
+    "timers/promises",
+    "tls",
+    "trace_events",
+    "tty",
+    "url",
+    "util",
+    "util/types",
+    "v8",
+    "vm",
+    "wasi",
+    "worker_threads",
+    "zlib",
+];
+
+fn is_node_builtin(specifier: &str) -> bool {
+    specifier.starts_with("node:") || NODE_BUILTINS.contains(&specifier)
+}
+
+fn is_external_url(specifier: &str) -> bool {
+    specifier.starts_with("//")
+        || ["http:", "https:", "data:", "blob:"]
+            .iter()
+            .any(|scheme| specifier.starts_with(scheme))
+}
+
+fn is_bare(specifier: &str) -> bool {
+    !(specifier.starts_with('.') || specifier.starts_with('/') || specifier.starts_with('#'))
+}
+
+/// `react` for `react/jsx-runtime`, `@scope/pkg` for `@scope/pkg/sub`; `None` when the
+/// specifier is not a package.
+pub fn package_name(specifier: &str) -> Option<&str> {
+    if !is_bare(specifier) || specifier.contains(':') || specifier.is_empty() {
+        return None;
+    }
+    let mut parts = specifier.splitn(3, '/');
+    let first = parts.next()?;
+    if first.starts_with('@') {
+        let second = parts.next()?;
+        Some(&specifier[..first.len() + 1 + second.len()])
+    } else {
+        Some(first)
+    }
+}
+
+fn package_installed(importer: &Path, package: &str) -> bool {
+    importer
+        .ancestors()
+        .skip(1)
+        .any(|dir| dir.join("node_modules").join(package).is_dir())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn package_names() {
+        assert_eq!(package_name("react"), Some("react"));
+        assert_eq!(package_name("react/jsx-runtime"), Some("react"));
+        assert_eq!(package_name("@a/b/c"), Some("@a/b"));
+        assert_eq!(package_name("@a"), None);
+        assert_eq!(package_name("./x"), None);
+        assert_eq!(package_name("node:fs"), None);
+    }
+}

@@ -1,0 +1,400 @@
+//! One read-only walk over a module (after the TypeScript and React passes, before any
+//! rewriting) that collects the facts the engine needs: its imports in source order, what it
+//! says to `import.meta.hot`, its export names (for the React Refresh boundary rule), whether
+//! React Refresh registered a component, and whether it uses top-level `await`.
+
+use swc_core::common::{SourceMap, Span, SyntaxContext};
+use swc_core::ecma::ast::{
+    ArrowExpr, AwaitExpr, BinExpr, BinaryOp, CallExpr, Callee, CondExpr, Decl, DefaultDecl,
+    ExportAll, ExportDecl, ExportDefaultDecl, ExportDefaultExpr, ExportSpecifier, Expr, ForOfStmt,
+    Function, IfStmt, ImportDecl, Lit, MemberExpr, MemberProp, MetaPropKind, ModuleExportName,
+    NamedExport, OptCall, OptChainBase, Pat, Str, TsExportAssignment, TsImportEqualsDecl,
+    UsingDecl,
+};
+use swc_core::ecma::visit::{Visit, VisitWith};
+
+use super::fold::truthiness;
+use super::{HotFacts, ImportKind, ImportRecord};
+
+/// What [`analyze`] found.
+#[derive(Debug, Default)]
+pub(crate) struct Analysis {
+    pub imports: Vec<ImportRecord>,
+    pub hot: HotFacts,
+    /// At least one export exists and every exported name is PascalCase.
+    pub exports_all_components: bool,
+    /// React Refresh emitted at least one `$RefreshReg$(..)`.
+    pub registers_component: bool,
+    /// Span of the first top-level `await` (a factory function cannot contain one).
+    pub top_level_await: Option<Span>,
+}
+
+pub(crate) fn analyze<'a, N: for<'x> VisitWith<Analyzer<'x>>>(
+    node: &N,
+    cm: &'a SourceMap,
+    unresolved: SyntaxContext,
+) -> Analysis {
+    let mut a = Analyzer {
+        cm,
+        unresolved,
+        out: Analysis::default(),
+        exports: Exports::None,
+        fn_depth: 0,
+    };
+    node.visit_with(&mut a);
+    let mut out = a.out;
+    out.exports_all_components = matches!(a.exports, Exports::AllPascal);
+    if out.hot.uses_data {
+        // Bun's rule: a module that keeps state in `hot.data` expects to be re-run in place.
+        out.hot.self_accepts = true;
+    }
+    out
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Exports {
+    None,
+    AllPascal,
+    Other,
+}
+
+pub(crate) struct Analyzer<'a> {
+    cm: &'a SourceMap,
+    unresolved: SyntaxContext,
+    out: Analysis,
+    exports: Exports,
+    fn_depth: u32,
+}
+
+impl Analyzer<'_> {
+    fn record(&mut self, s: &Str, kind: ImportKind) {
+        let Some(spec) = s.value.as_atom() else {
+            return;
+        };
+        let (line, column) = line_col(self.cm, s.span);
+        self.out.imports.push(ImportRecord {
+            specifier: spec.to_string(),
+            kind,
+            line,
+            column,
+        });
+    }
+
+    fn export_name(&mut self, name: &str) {
+        self.exports = match self.exports {
+            Exports::None | Exports::AllPascal if is_pascal_case(name) => Exports::AllPascal,
+            _ => Exports::Other,
+        };
+    }
+
+    fn export_other(&mut self) {
+        self.exports = Exports::Other;
+    }
+
+    /// `import.meta.hot.<method>(args)`, called directly or through `?.`.
+    fn hot_call(&mut self, callee: &Expr, args: &[swc_core::ecma::ast::ExprOrSpread]) {
+        let Some(method) = hot_method(callee) else {
+            return;
+        };
+        let first = args
+            .first()
+            .filter(|a| a.spread.is_none())
+            .map(|a| &*a.expr);
+        match method {
+            "accept" => match first.map(unparen) {
+                Some(Expr::Lit(Lit::Str(s))) => self.accept_dep(s),
+                Some(Expr::Array(arr)) => {
+                    for e in arr.elems.iter().flatten() {
+                        if let (None, Expr::Lit(Lit::Str(s))) = (e.spread, unparen(&e.expr)) {
+                            self.accept_dep(s);
+                        }
+                    }
+                }
+                _ => self.out.hot.self_accepts = true,
+            },
+            "decline" => self.out.hot.declines = true,
+            "dispose" => self.out.hot.has_dispose = true,
+            "prune" => self.out.hot.has_prune = true,
+            "invalidate" => self.out.hot.uses_invalidate = true,
+            _ => {}
+        }
+    }
+
+    fn accept_dep(&mut self, s: &Str) {
+        let Some(spec) = s.value.as_atom() else {
+            return;
+        };
+        if !self
+            .out
+            .hot
+            .accepted_deps
+            .iter()
+            .any(|d| d == spec.as_str())
+        {
+            self.out.hot.accepted_deps.push(spec.to_string());
+        }
+        self.record(s, ImportKind::HotAccept);
+    }
+
+    fn string_arg<'e>(&self, args: &'e [swc_core::ecma::ast::ExprOrSpread]) -> Option<&'e Str> {
+        match args {
+            [arg] if arg.spread.is_none() => match unparen(&arg.expr) {
+                Expr::Lit(Lit::Str(s)) => Some(s),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
+
+impl Visit for Analyzer<'_> {
+    fn visit_import_decl(&mut self, n: &ImportDecl) {
+        if !n.type_only {
+            self.record(&n.src, ImportKind::Static);
+        }
+    }
+
+    fn visit_export_all(&mut self, n: &ExportAll) {
+        if !n.type_only {
+            self.record(&n.src, ImportKind::ReExport);
+            // Unknown names: never a Refresh boundary.
+            self.export_other();
+        }
+    }
+
+    fn visit_named_export(&mut self, n: &NamedExport) {
+        if n.type_only {
+            return;
+        }
+        if let Some(src) = &n.src {
+            self.record(src, ImportKind::ReExport);
+        }
+        for s in &n.specifiers {
+            if matches!(s, ExportSpecifier::Named(n) if n.is_type_only) {
+                continue;
+            }
+            match s {
+                ExportSpecifier::Named(s) => {
+                    let name = s.exported.as_ref().unwrap_or(&s.orig);
+                    match name {
+                        ModuleExportName::Ident(i) => self.export_name(&i.sym),
+                        _ => self.export_other(),
+                    }
+                }
+                ExportSpecifier::Namespace(_) | ExportSpecifier::Default(_) => self.export_other(),
+            }
+        }
+    }
+
+    fn visit_export_decl(&mut self, n: &ExportDecl) {
+        match &n.decl {
+            Decl::Fn(f) => self.export_name(&f.ident.sym),
+            Decl::Class(c) => self.export_name(&c.ident.sym),
+            Decl::Var(v) => {
+                for d in &v.decls {
+                    match &d.name {
+                        Pat::Ident(i) => self.export_name(&i.id.sym),
+                        _ => self.export_other(),
+                    }
+                }
+            }
+            // Types leave no runtime export; anything else (enums, namespaces) is a value.
+            Decl::TsInterface(_) | Decl::TsTypeAlias(_) => {}
+            _ => self.export_other(),
+        }
+        n.visit_children_with(self);
+    }
+
+    fn visit_export_default_decl(&mut self, n: &ExportDefaultDecl) {
+        match &n.decl {
+            DefaultDecl::Fn(f) => match &f.ident {
+                Some(i) => self.export_name(&i.sym),
+                None => self.export_other(),
+            },
+            DefaultDecl::Class(c) => match &c.ident {
+                Some(i) => self.export_name(&i.sym),
+                None => self.export_other(),
+            },
+            DefaultDecl::TsInterfaceDecl(_) => {}
+        }
+        n.visit_children_with(self);
+    }
+
+    fn visit_export_default_expr(&mut self, n: &ExportDefaultExpr) {
+        match unparen(&n.expr) {
+            Expr::Ident(i) => self.export_name(&i.sym),
+            _ => self.export_other(),
+        }
+        n.visit_children_with(self);
+    }
+
+    fn visit_ts_export_assignment(&mut self, n: &TsExportAssignment) {
+        self.export_other();
+        n.visit_children_with(self);
+    }
+
+    fn visit_ts_import_equals_decl(&mut self, n: &TsImportEqualsDecl) {
+        if n.is_export {
+            self.export_other();
+        }
+        n.visit_children_with(self);
+    }
+
+    fn visit_call_expr(&mut self, n: &CallExpr) {
+        match &n.callee {
+            Callee::Import(_) => {
+                if let Some(s) = self.string_arg(&n.args) {
+                    self.record(s, ImportKind::Dynamic);
+                }
+            }
+            Callee::Expr(callee) => {
+                if let Expr::Ident(i) = &**callee {
+                    if i.sym == "require" && i.ctxt == self.unresolved {
+                        if let Some(s) = self.string_arg(&n.args) {
+                            self.record(s, ImportKind::Require);
+                        }
+                    } else if i.sym == "$RefreshReg$" {
+                        self.out.registers_component = true;
+                    }
+                }
+                self.hot_call(callee, &n.args);
+            }
+            Callee::Super(_) => {}
+        }
+        n.visit_children_with(self);
+    }
+
+    fn visit_opt_call(&mut self, n: &OptCall) {
+        self.hot_call(&n.callee, &n.args);
+        n.visit_children_with(self);
+    }
+
+    fn visit_member_expr(&mut self, n: &MemberExpr) {
+        if is_prop(&n.prop, "data") && is_import_meta_hot(&n.obj) {
+            self.out.hot.uses_data = true;
+        }
+        n.visit_children_with(self);
+    }
+
+    fn visit_if_stmt(&mut self, n: &IfStmt) {
+        match truthiness(&n.test, self.unresolved) {
+            Some(true) => n.cons.visit_with(self),
+            Some(false) => n.alt.visit_with(self),
+            None => n.visit_children_with(self),
+        }
+    }
+
+    fn visit_cond_expr(&mut self, n: &CondExpr) {
+        match truthiness(&n.test, self.unresolved) {
+            Some(true) => n.cons.visit_with(self),
+            Some(false) => n.alt.visit_with(self),
+            None => n.visit_children_with(self),
+        }
+    }
+
+    fn visit_bin_expr(&mut self, n: &BinExpr) {
+        let skip_right = match n.op {
+            BinaryOp::LogicalAnd => truthiness(&n.left, self.unresolved) == Some(false),
+            BinaryOp::LogicalOr => truthiness(&n.left, self.unresolved) == Some(true),
+            _ => false,
+        };
+        if skip_right {
+            n.left.visit_with(self);
+        } else {
+            n.visit_children_with(self);
+        }
+    }
+
+    fn visit_function(&mut self, n: &Function) {
+        self.fn_depth += 1;
+        n.visit_children_with(self);
+        self.fn_depth -= 1;
+    }
+
+    fn visit_arrow_expr(&mut self, n: &ArrowExpr) {
+        self.fn_depth += 1;
+        n.visit_children_with(self);
+        self.fn_depth -= 1;
+    }
+
+    fn visit_await_expr(&mut self, n: &AwaitExpr) {
+        if self.fn_depth == 0 && self.out.top_level_await.is_none() {
+            self.out.top_level_await = Some(n.span);
+        }
+        n.visit_children_with(self);
+    }
+
+    fn visit_for_of_stmt(&mut self, n: &ForOfStmt) {
+        if n.is_await && self.fn_depth == 0 && self.out.top_level_await.is_none() {
+            self.out.top_level_await = Some(n.span);
+        }
+        n.visit_children_with(self);
+    }
+
+    fn visit_using_decl(&mut self, n: &UsingDecl) {
+        if n.is_await && self.fn_depth == 0 && self.out.top_level_await.is_none() {
+            self.out.top_level_await = Some(n.span);
+        }
+        n.visit_children_with(self);
+    }
+}
+
+/// 1-based line and column (in characters) of the start of `span`; `(1, 1)` for a synthetic
+/// node (such as the `react/jsx-dev-runtime` import the JSX pass adds).
+pub(crate) fn line_col(cm: &SourceMap, span: Span) -> (u32, u32) {
+    if span.lo.is_dummy() {
+        return (1, 1);
+    }
+    let loc = cm.lookup_char_pos(span.lo);
+    (loc.line as u32, loc.col.0 as u32 + 1)
+}
+
+/// `Foo`, `FooBar`, `App2`: what React Refresh treats as a component name.
+pub(crate) fn is_pascal_case(name: &str) -> bool {
+    name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+}
+
+fn unparen(e: &Expr) -> &Expr {
+    match e {
+        Expr::Paren(p) => unparen(&p.expr),
+        Expr::TsNonNull(t) => unparen(&t.expr),
+        Expr::TsAs(t) => unparen(&t.expr),
+        Expr::TsSatisfies(t) => unparen(&t.expr),
+        Expr::TsConstAssertion(t) => unparen(&t.expr),
+        _ => e,
+    }
+}
+
+fn is_prop(p: &MemberProp, name: &str) -> bool {
+    matches!(p, MemberProp::Ident(i) if i.sym == name)
+}
+
+/// `import.meta.hot`, `import.meta?.hot`, `(import.meta).hot`.
+fn is_import_meta_hot(e: &Expr) -> bool {
+    let member = match unparen(e) {
+        Expr::Member(m) => m,
+        Expr::OptChain(o) => match &*o.base {
+            OptChainBase::Member(m) => m,
+            OptChainBase::Call(_) => return false,
+        },
+        _ => return false,
+    };
+    is_prop(&member.prop, "hot")
+        && matches!(unparen(&member.obj), Expr::MetaProp(m) if m.kind == MetaPropKind::ImportMeta)
+}
+
+/// `method` when `callee` is `import.meta.hot.method` or `import.meta.hot?.method`.
+fn hot_method(callee: &Expr) -> Option<&str> {
+    let member = match unparen(callee) {
+        Expr::Member(m) => m,
+        Expr::OptChain(o) => match &*o.base {
+            OptChainBase::Member(m) => m,
+            OptChainBase::Call(_) => return None,
+        },
+        _ => return None,
+    };
+    match &member.prop {
+        MemberProp::Ident(i) if is_import_meta_hot(&member.obj) => Some(&i.sym),
+        _ => None,
+    }
+}

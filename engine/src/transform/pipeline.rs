@@ -1,0 +1,281 @@
+//! The swc passes for one JS/TS module, in order: parse → resolver → TypeScript strip →
+//! React (automatic JSX runtime, Fast Refresh) → [`analyze`] → [`Rewrite`] → ESM-to-CommonJS
+//! with inlined helpers → hygiene → fixer → codegen with a source map. A fresh `SourceMap`,
+//! `Globals` and helper set per call; nothing outlives the call.
+
+use swc_core::common::comments::SingleThreadedComments;
+use swc_core::common::source_map::SourceMapGenConfig;
+use swc_core::common::sync::Lrc;
+use swc_core::common::{
+    BytePos, FileName, GLOBALS, Globals, LineCol, Mark, SourceMap, Spanned, SyntaxContext,
+};
+use swc_core::ecma::ast::{EsVersion, Program};
+use swc_core::ecma::codegen::{Emitter, text_writer::JsWriter};
+use swc_core::ecma::parser::{EsSyntax, Parser, StringInput, Syntax, TsSyntax, lexer::Lexer};
+use swc_core::ecma::transforms::base::helpers::{HELPERS, Helpers, inject_helpers};
+use swc_core::ecma::transforms::base::{fixer::fixer, hygiene::hygiene, resolver};
+use swc_core::ecma::transforms::module::common_js::{self, FeatureFlag};
+use swc_core::ecma::transforms::module::path::Resolver;
+use swc_core::ecma::transforms::react;
+use swc_core::ecma::transforms::typescript;
+use swc_core::ecma::visit::VisitMutWith;
+
+use super::analyze::{analyze, line_col};
+use super::rewrite::Rewrite;
+use super::{CompiledModule, HotFacts, SourceKind, TransformOptions, factory};
+use crate::diagnostics::{Diagnostic, DiagnosticKind, code_frame};
+
+pub(crate) fn compile(
+    id: &str,
+    kind: SourceKind,
+    text: &str,
+    options: &TransformOptions,
+) -> CompiledModule {
+    let cm: Lrc<SourceMap> = Default::default();
+    let fm = cm.new_source_file(Lrc::new(FileName::Custom(id.to_string())), text.to_string());
+    let comments = SingleThreadedComments::default();
+
+    let syntax = match kind {
+        SourceKind::Ts => Syntax::Typescript(TsSyntax::default()),
+        SourceKind::Tsx => Syntax::Typescript(TsSyntax {
+            tsx: true,
+            ..Default::default()
+        }),
+        // Bun (and most of the React ecosystem) accepts JSX in `.js`; CommonJS code may
+        // `return` at the top level, which is valid inside the factory function.
+        SourceKind::Js | SourceKind::Jsx => Syntax::Es(EsSyntax {
+            jsx: true,
+            allow_return_outside_function: true,
+            ..Default::default()
+        }),
+    };
+    let lexer = Lexer::new(
+        syntax,
+        EsVersion::latest(),
+        StringInput::from(&*fm),
+        Some(&comments),
+    );
+    let mut parser = Parser::new_from(lexer);
+    let parsed = parser.parse_program();
+    let mut errors = parser.take_errors();
+    let mut program = match parsed {
+        Ok(p) if errors.is_empty() => p,
+        Ok(_) => return syntax_errors(id, text, &cm, errors),
+        Err(e) => {
+            errors.push(e);
+            return syntax_errors(id, text, &cm, errors);
+        }
+    };
+    drop_source_map_comments(&comments);
+    // A shebang cannot sit inside the factory function.
+    match &mut program {
+        Program::Module(m) => m.shebang = None,
+        Program::Script(s) => s.shebang = None,
+    }
+    // `parse_program` makes a Script of code without import/export/import.meta/top-level await.
+    let commonjs = program.is_script();
+    let is_ts = matches!(kind, SourceKind::Ts | SourceKind::Tsx);
+
+    GLOBALS.set(&Globals::new(), || {
+        HELPERS.set(&Helpers::new(false), || {
+            let unresolved_mark = Mark::new();
+            let top_level_mark = Mark::new();
+            let unresolved = SyntaxContext::empty().apply_mark(unresolved_mark);
+
+            program.mutate(resolver(unresolved_mark, top_level_mark, is_ts));
+            match kind {
+                SourceKind::Ts => program.mutate(typescript::typescript(
+                    ts_config(),
+                    unresolved_mark,
+                    top_level_mark,
+                )),
+                SourceKind::Tsx => program.mutate(typescript::tsx(
+                    cm.clone(),
+                    ts_config(),
+                    typescript::TsxConfig::default(),
+                    &comments,
+                    unresolved_mark,
+                    top_level_mark,
+                )),
+                SourceKind::Js | SourceKind::Jsx => {}
+            }
+            program.mutate(react::react(
+                cm.clone(),
+                Some(&comments),
+                react::Options {
+                    runtime: Some(react::Runtime::Automatic),
+                    import_source: Some("react".into()),
+                    development: Some(true),
+                    refresh: options.react_refresh.then(react::RefreshOptions::default),
+                    ..Default::default()
+                },
+                top_level_mark,
+                unresolved_mark,
+            ));
+
+            let analysis = analyze(&program, &cm, unresolved);
+            let hot = HotFacts {
+                refresh_boundary: options.react_refresh
+                    && !commonjs
+                    && analysis.registers_component
+                    && analysis.exports_all_components,
+                commonjs,
+                ..analysis.hot
+            };
+            let mut out = CompiledModule {
+                imports: analysis.imports,
+                hot,
+                ..Default::default()
+            };
+            if let Some(span) = analysis.top_level_await {
+                let (line, column) = line_col(&cm, span);
+                out.diagnostics.push(Diagnostic {
+                    kind: DiagnosticKind::Transform,
+                    file: id.to_string(),
+                    line,
+                    column,
+                    message: "top-level await is not supported by hotloop's module format; \
+                              move it into an async function"
+                        .to_string(),
+                    code_frame: code_frame(text, line, column),
+                });
+                return out;
+            }
+
+            program.visit_mut_with(&mut Rewrite {
+                unresolved,
+                lower_dynamic_import: commonjs,
+            });
+            if !commonjs {
+                program.mutate(common_js::common_js(
+                    Resolver::Default,
+                    unresolved_mark,
+                    common_js::Config::default(),
+                    FeatureFlag {
+                        support_block_scoping: true,
+                        support_arrow: true,
+                    },
+                ));
+            }
+            program.mutate(inject_helpers(unresolved_mark));
+            program.mutate(hygiene());
+            program.mutate(fixer(Some(&comments)));
+
+            match emit(&cm, &comments, &program, id) {
+                Ok((code, map)) => {
+                    out.code = Some(code.into());
+                    out.map = Some(map.into());
+                }
+                Err(message) => out.diagnostics.push(Diagnostic {
+                    kind: DiagnosticKind::Transform,
+                    file: id.to_string(),
+                    line: 1,
+                    column: 1,
+                    message,
+                    code_frame: String::new(),
+                }),
+            }
+            out
+        })
+    })
+}
+
+fn ts_config() -> typescript::Config {
+    typescript::Config {
+        // Class fields keep define semantics (`useDefineForClassFields`, the default for
+        // modern targets and what Vite/esbuild emit).
+        native_class_properties: true,
+        ..Default::default()
+    }
+}
+
+/// Codegen of the module body, wrapped into the factory; the map's lines are shifted by one
+/// for the factory header.
+fn emit(
+    cm: &Lrc<SourceMap>,
+    comments: &SingleThreadedComments,
+    program: &Program,
+    id: &str,
+) -> Result<(String, String), String> {
+    let mut body = Vec::with_capacity(4096);
+    let mut mappings: Vec<(BytePos, LineCol)> = Vec::new();
+    {
+        let mut emitter = Emitter {
+            cfg: swc_core::ecma::codegen::Config::default().with_target(EsVersion::latest()),
+            cm: cm.clone(),
+            comments: Some(comments),
+            wr: JsWriter::new(cm.clone(), "\n", &mut body, Some(&mut mappings)),
+        };
+        emitter
+            .emit_program(program)
+            .map_err(|e| format!("code generation failed: {e}"))?;
+    }
+    let body = String::from_utf8(body).map_err(|e| format!("code generation failed: {e}"))?;
+
+    mappings.retain(|(pos, _)| !pos.is_dummy());
+    for (_, lc) in &mut mappings {
+        lc.line += 1;
+    }
+    let map = cm.build_source_map(&mappings, None, MapConfig { id });
+    let mut json = Vec::new();
+    map.to_writer(&mut json)
+        .map_err(|e| format!("source map generation failed: {e}"))?;
+    let json = String::from_utf8(json).map_err(|e| format!("source map generation failed: {e}"))?;
+    Ok((factory(&body), json))
+}
+
+struct MapConfig<'a> {
+    id: &'a str,
+}
+
+impl SourceMapGenConfig for MapConfig<'_> {
+    fn file_name_to_source(&self, _: &FileName) -> String {
+        self.id.to_string()
+    }
+
+    fn inline_sources_content(&self, _: &FileName) -> bool {
+        true
+    }
+}
+
+/// `//# sourceMappingURL=` / `sourceURL` comments of the input would point browsers at the
+/// wrong map: the runtime appends its own.
+fn drop_source_map_comments(comments: &SingleThreadedComments) {
+    let is_map_comment = |text: &str| {
+        let t = text.trim_start();
+        (t.starts_with('#') || t.starts_with('@'))
+            && (t[1..].trim_start().starts_with("sourceMappingURL=")
+                || t[1..].trim_start().starts_with("sourceURL="))
+    };
+    let (mut leading, mut trailing) = comments.borrow_all_mut();
+    for list in leading.values_mut().chain(trailing.values_mut()) {
+        list.retain(|c| !is_map_comment(&c.text));
+    }
+}
+
+fn syntax_errors(
+    id: &str,
+    text: &str,
+    cm: &SourceMap,
+    mut errors: Vec<swc_core::ecma::parser::error::Error>,
+) -> CompiledModule {
+    errors.sort_by_key(|e| e.span().lo);
+    let diagnostics = errors
+        .into_iter()
+        .map(|e| {
+            let (line, column) = line_col(cm, e.span());
+            Diagnostic {
+                kind: DiagnosticKind::Syntax,
+                file: id.to_string(),
+                line,
+                column,
+                message: e.kind().msg().into_owned(),
+                code_frame: code_frame(text, line, column),
+            }
+        })
+        .collect();
+    CompiledModule {
+        diagnostics,
+        ..Default::default()
+    }
+}

@@ -1,0 +1,196 @@
+//! The hotloop-specific rewrites, applied after [`super::analyze`] has read the module:
+//! `import.meta` becomes the factory parameter `__hotloop_meta`, `process.env.NODE_ENV` becomes
+//! `"development"`, branches that are statically dead under that value are removed (so React's
+//! `index.js` only requires its development build), and, in CommonJS scripts (which swc's
+//! `common_js` pass skips), `import()` becomes a promise over `require`.
+
+use swc_core::common::util::take::Take;
+use swc_core::common::{DUMMY_SP, Mark, SyntaxContext};
+use swc_core::ecma::ast::{
+    BinaryOp, BlockStmt, Callee, Decl, EmptyStmt, Expr, ExprOrSpread, Ident, IdentName, Lit,
+    MetaPropKind, ModuleItem, Pat, Stmt, Str, VarDeclKind,
+};
+use swc_core::ecma::utils::{ExprFactory, StmtLike, private_ident};
+use swc_core::ecma::visit::{VisitMut, VisitMutWith};
+
+use super::fold::{NODE_ENV, is_node_env, truthiness};
+
+/// The factory parameter `import.meta` is rewritten to.
+pub(crate) const META: &str = "__hotloop_meta";
+
+pub(crate) struct Rewrite {
+    /// Context of unbound (global) identifiers: `process`, `require`, the factory parameters.
+    pub unresolved: SyntaxContext,
+    /// Lower `import()` (only for scripts; `common_js` does it for modules).
+    pub lower_dynamic_import: bool,
+}
+
+impl Rewrite {
+    fn global(&self, name: &str) -> Ident {
+        Ident::new(name.into(), DUMMY_SP, self.unresolved)
+    }
+
+    /// `Promise.resolve().then(() => _interop_require_wildcard(require("x")))`, or with a
+    /// computed specifier `Promise.resolve(spec).then((p) => ...require(p))`, as swc's
+    /// `common_js` lowers it.
+    fn lower_import(&self, span: swc_core::common::Span, mut args: Vec<ExprOrSpread>) -> Expr {
+        let literal = matches!(args.first().map(|a| &*a.expr), Some(Expr::Lit(Lit::Str(_))));
+        args.truncate(1);
+        let p = private_ident!("p");
+        let (resolve_args, params, require_args): (_, Vec<Pat>, _) = if literal {
+            (vec![], vec![], args)
+        } else {
+            (args, vec![p.clone().into()], vec![p.as_arg()])
+        };
+        let mark: Mark = swc_core::ecma::transforms::base::enable_helper!(interop_require_wildcard);
+        let helper = Ident::new(
+            "_interop_require_wildcard".into(),
+            DUMMY_SP,
+            SyntaxContext::empty().apply_mark(mark),
+        );
+        let required = helper.as_call(
+            DUMMY_SP,
+            vec![
+                self.global("require")
+                    .as_call(DUMMY_SP, require_args)
+                    .as_arg(),
+            ],
+        );
+        self.global("Promise")
+            .make_member(IdentName::new("resolve".into(), DUMMY_SP))
+            .as_call(DUMMY_SP, resolve_args)
+            .make_member(IdentName::new("then".into(), DUMMY_SP))
+            .as_call(span, vec![required.into_lazy_arrow(params).as_arg()])
+    }
+
+    /// The live branch of `if (<constant>) ...`, `None` when the statement is not such an `if`
+    /// (`Some(None)`: the test is false and there is no `else`).
+    fn live_branch(&self, s: &mut Stmt) -> Option<Option<Stmt>> {
+        let Stmt::If(i) = s else {
+            return None;
+        };
+        let live = truthiness(&i.test, self.unresolved)?;
+        Some(if live {
+            Some(*i.cons.take())
+        } else {
+            i.alt.take().map(|a| *a)
+        })
+    }
+
+    /// Replaces statically decided `if`s in a statement list by the statements of their live
+    /// branch; a block is spliced in when that changes no scoping (no lexical declarations).
+    fn fold_list<T: StmtLike + VisitMutWith<Self>>(&mut self, items: &mut Vec<T>) {
+        let foldable = |item: &T| {
+            item.as_stmt().is_some_and(
+                |s| matches!(s, Stmt::If(i) if truthiness(&i.test, self.unresolved).is_some()),
+            )
+        };
+        if items.iter().any(foldable) {
+            let old = std::mem::take(items);
+            for item in old {
+                match item.try_into_stmt() {
+                    Ok(stmt) => self.push_live(stmt, items),
+                    Err(item) => items.push(item),
+                }
+            }
+        }
+        for item in items.iter_mut() {
+            item.visit_mut_with(self);
+        }
+    }
+
+    fn push_live<T: StmtLike>(&self, mut stmt: Stmt, out: &mut Vec<T>) {
+        match self.live_branch(&mut stmt) {
+            Some(Some(live)) => self.push_live(live, out),
+            Some(None) => {}
+            None => match stmt {
+                Stmt::Block(b) if !b.stmts.iter().any(is_lexical_decl) => {
+                    for s in b.stmts {
+                        self.push_live(s, out);
+                    }
+                }
+                stmt => out.push(T::from(stmt)),
+            },
+        }
+    }
+}
+
+fn is_lexical_decl(s: &Stmt) -> bool {
+    match s {
+        Stmt::Decl(Decl::Var(v)) => v.kind != VarDeclKind::Var,
+        Stmt::Decl(_) => true,
+        _ => false,
+    }
+}
+
+impl VisitMut for Rewrite {
+    fn visit_mut_module_items(&mut self, items: &mut Vec<ModuleItem>) {
+        self.fold_list(items);
+    }
+
+    fn visit_mut_stmts(&mut self, stmts: &mut Vec<Stmt>) {
+        self.fold_list(stmts);
+    }
+
+    fn visit_mut_expr(&mut self, e: &mut Expr) {
+        match e {
+            Expr::MetaProp(m) if m.kind == MetaPropKind::ImportMeta => {
+                *e = Ident::new(META.into(), m.span, self.unresolved).into();
+                return;
+            }
+            Expr::Member(m) if is_node_env(m, self.unresolved) => {
+                *e = Lit::Str(Str {
+                    span: m.span,
+                    value: NODE_ENV.into(),
+                    raw: None,
+                })
+                .into();
+                return;
+            }
+            Expr::Cond(c) => {
+                if let Some(live) = truthiness(&c.test, self.unresolved) {
+                    *e = *if live { c.cons.take() } else { c.alt.take() };
+                    self.visit_mut_expr(e);
+                    return;
+                }
+            }
+            Expr::Bin(b) if matches!(b.op, BinaryOp::LogicalAnd | BinaryOp::LogicalOr) => {
+                let short_circuits = truthiness(&b.left, self.unresolved)
+                    .is_some_and(|t| t == (b.op == BinaryOp::LogicalOr));
+                if short_circuits {
+                    *e = *b.left.take();
+                    self.visit_mut_expr(e);
+                    return;
+                }
+            }
+            Expr::Call(c) if self.lower_dynamic_import && matches!(c.callee, Callee::Import(_)) => {
+                c.args.visit_mut_with(self);
+                *e = self.lower_import(c.span, c.args.take());
+                return;
+            }
+            _ => {}
+        }
+        e.visit_mut_children_with(self);
+    }
+
+    /// A statically decided `if` in single-statement position (`else if`, loop body, label).
+    fn visit_mut_stmt(&mut self, s: &mut Stmt) {
+        let span = swc_core::common::Spanned::span(&*s);
+        if let Some(branch) = self.live_branch(s) {
+            *s = match branch {
+                // `if (x) function f() {}` (sloppy mode): keep the declaration block-scoped.
+                Some(Stmt::Decl(d)) => BlockStmt {
+                    span,
+                    stmts: vec![Stmt::Decl(d)],
+                    ..Default::default()
+                }
+                .into(),
+                Some(branch) => branch,
+                None => EmptyStmt { span }.into(),
+            };
+            self.visit_mut_stmt(s);
+            return;
+        }
+        s.visit_mut_children_with(self);
+    }
+}

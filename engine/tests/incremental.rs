@@ -1,0 +1,793 @@
+//! The compiler on real temp dirs: what each kind of edit re-runs (counted through salsa's
+//! `WillExecute` events), what it reports, and how imports resolve. Projects are written from
+//! text fixtures (`//- /src/a.js` starts a file).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use hotloop_engine::compiler::{Applied, BuildResult, Compiler};
+use hotloop_engine::db::ExecutedQueries;
+use hotloop_engine::diagnostics::DiagnosticKind;
+use hotloop_engine::graph::{ModuleIndex, ModuleKind};
+use hotloop_engine::inputs::{ProjectOptions, SourceFile};
+use hotloop_engine::queries::{Resolution, module_imports, resolved_imports};
+
+const HTML: &str = "//- /index.html\n<!doctype html>\n<html>\n<head>\n<title>t</title>\n</head>\n<body>\n<script type=\"module\" src=\"/src/main.js\"></script>\n</body>\n</html>\n";
+
+struct TestProject {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    compiler: Compiler,
+}
+
+/// Writes the fixture into a fresh temp dir and opens a compiler on it (not built yet).
+fn project(fixture: &str) -> TestProject {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().canonicalize().expect("canonical temp dir");
+    for (path, text) in parse_fixture(fixture) {
+        write_file(&root, &path, &text);
+    }
+    let compiler = Compiler::new(&root, ProjectOptions::default()).expect("compiler");
+    compiler.db().log().set_recording(true);
+    TestProject {
+        _dir: dir,
+        root,
+        compiler,
+    }
+}
+
+fn parse_fixture(fixture: &str) -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = Vec::new();
+    for line in fixture.lines() {
+        if let Some(path) = line.strip_prefix("//- ") {
+            files.push((path.trim().to_string(), String::new()));
+        } else if let Some((_, text)) = files.last_mut() {
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    files
+}
+
+fn write_file(root: &Path, path: &str, text: &str) -> PathBuf {
+    let full = root.join(path.trim_start_matches('/'));
+    std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
+    std::fs::write(&full, text).expect("write");
+    full
+}
+
+impl TestProject {
+    fn path(&self, path: &str) -> PathBuf {
+        self.root.join(path.trim_start_matches('/'))
+    }
+
+    fn write(&self, path: &str, text: &str) -> PathBuf {
+        write_file(&self.root, path, text)
+    }
+
+    fn remove(&self, path: &str) -> PathBuf {
+        let full = self.path(path);
+        std::fs::remove_file(&full).expect("remove");
+        full
+    }
+
+    fn apply(&mut self, paths: &[PathBuf]) -> Applied {
+        self.compiler.apply_changes(paths)
+    }
+
+    /// Writes `text` to `path` and applies the change.
+    fn edit(&mut self, path: &str, text: &str) -> Applied {
+        let full = self.write(path, text);
+        self.apply(&[full])
+    }
+
+    fn build(&mut self) -> BuildResult {
+        self.compiler.build()
+    }
+
+    /// Builds, then forgets the events of that build.
+    fn build_quietly(&mut self) -> BuildResult {
+        let result = self.build();
+        self.executed();
+        result
+    }
+
+    fn executed(&self) -> ExecutedQueries {
+        self.compiler.db().take_executed()
+    }
+
+    fn file(&self, path: &str) -> SourceFile {
+        self.compiler
+            .file(&self.path(path))
+            .unwrap_or_else(|| panic!("{path} is not a known file"))
+    }
+
+    fn index(&self, id: &str) -> ModuleIndex {
+        let graph = self.compiler.graph().expect("built");
+        graph
+            .graph
+            .index_of(id)
+            .unwrap_or_else(|| panic!("{id} is not in the graph"))
+    }
+
+    fn ids(&self, indices: &[ModuleIndex]) -> Vec<String> {
+        let graph = self.compiler.graph().expect("built");
+        indices
+            .iter()
+            .map(|&i| graph.graph.module(i).id.to_string())
+            .collect()
+    }
+
+    fn module_ids(&self) -> Vec<String> {
+        let graph = self.compiler.graph().expect("built");
+        graph
+            .graph
+            .modules
+            .iter()
+            .map(|m| m.id.to_string())
+            .collect()
+    }
+
+    fn imports_of(&self, id: &str) -> Vec<String> {
+        let graph = self.compiler.graph().expect("built");
+        let index = self.index(id);
+        self.ids(graph.graph.imports(index))
+    }
+
+    /// `specifier -> module id` for every import of `path` (`!empty`, `!missing: reason`).
+    fn resolutions(&self, path: &str) -> Vec<(String, String)> {
+        let db = self.compiler.db();
+        let file = self.file(path);
+        resolved_imports(db, file)
+            .iter()
+            .map(|r| {
+                let target = match &r.resolution {
+                    Resolution::File(target) => db_id(&self.root, target.path(db).clone()),
+                    Resolution::Empty => "!empty".to_string(),
+                    Resolution::NotFound { message } => format!("!missing: {message}"),
+                };
+                (r.specifier.to_string(), target)
+            })
+            .collect()
+    }
+
+    fn served_chunk(&mut self) -> String {
+        let served = self.compiler.served(&Arc::from("test-server"), 1);
+        String::from_utf8(served.chunk.bytes().to_vec()).expect("utf-8 chunk")
+    }
+
+    fn diagnostics(&self) -> Vec<String> {
+        self.compiler
+            .diagnostics()
+            .iter()
+            .map(|d| format!("{}:{}:{}: {}", d.file, d.line, d.column, d.message))
+            .collect()
+    }
+}
+
+fn db_id(root: &Path, path: PathBuf) -> String {
+    format!(
+        "/{}",
+        path.strip_prefix(root)
+            .expect("inside the root")
+            .to_string_lossy()
+    )
+}
+
+/// Every event of `executed` was for `file` (and at least one ran).
+#[track_caller]
+fn assert_only_ran_for(executed: &ExecutedQueries, file: SourceFile) {
+    let id = salsa::plumbing::AsId::as_id(&file);
+    assert!(!executed.0.is_empty(), "expected some query to run");
+    let others: Vec<_> = executed.0.iter().filter(|e| e.key != id).collect();
+    assert!(
+        others.is_empty(),
+        "queries ran for other keys: {others:?}; all: {executed}"
+    );
+}
+
+const THREE_MODULES: &str = r#"
+//- /src/main.js
+import { a } from './a.js';
+import { b } from './b.js';
+console.log(a() + b());
+//- /src/a.js
+export function a() {
+  return 1;
+}
+//- /src/b.js
+export function b() {
+  return 2;
+}
+"#;
+
+fn three_modules() -> TestProject {
+    project(&format!("{HTML}{THREE_MODULES}"))
+}
+
+#[test]
+fn editing_a_function_body_reruns_only_that_files_parse_and_emit() {
+    let mut p = three_modules();
+    let first = p.build_quietly();
+    assert_eq!(p.module_ids(), ["/src/main.js", "/src/a.js", "/src/b.js"]);
+
+    let applied = p.edit("/src/a.js", "export function a() {\n  return 40 + 2;\n}\n");
+    assert_eq!(applied.changed_files, vec![Arc::from("/src/a.js")]);
+    assert!(!applied.epoch_moved);
+    let result = p.build();
+    let executed = p.executed();
+
+    let a = p.file("/src/a.js");
+    executed.assert_query_ran("parsed_module", a);
+    executed.assert_query_ran("emitted_module", a);
+    executed.assert_query_ran("chunk_entry", a);
+    for query in [
+        "resolved_imports",
+        "module_graph",
+        "chunk",
+        "html_entries",
+        "entry_html",
+    ] {
+        executed.assert_query_never_ran(query);
+    }
+    assert_only_ran_for(&executed, a);
+    assert!(Arc::ptr_eq(&first.graph, &result.graph), "graph Arc kept");
+    assert_eq!(p.ids(&result.changed), ["/src/a.js"]);
+    assert!(result.removed.is_empty());
+    assert!(!result.html_changed);
+    assert!(p.served_chunk().contains("40 + 2"));
+}
+
+#[test]
+fn saving_identical_text_reruns_nothing_and_reports_no_change() {
+    let mut p = three_modules();
+    p.build_quietly();
+    let text = std::fs::read_to_string(p.path("/src/a.js")).expect("read");
+    let applied = p.edit("/src/a.js", &text);
+    assert!(applied.is_empty(), "{applied:?}");
+    let result = p.build();
+    let executed = p.executed();
+    assert!(executed.0.is_empty(), "ran: {executed}");
+    assert!(result.changed.is_empty());
+}
+
+#[test]
+fn adding_an_import_re_resolves_only_that_file_and_updates_the_graph() {
+    let mut p = project(&format!(
+        "{HTML}{THREE_MODULES}//- /src/c.js\nexport const c = 3;\n"
+    ));
+    p.build_quietly();
+    assert!(!p.module_ids().contains(&"/src/c.js".to_string()));
+
+    p.edit(
+        "/src/a.js",
+        "import { c } from './c.js';\nexport function a() {\n  return c;\n}\n",
+    );
+    let result = p.build();
+    let executed = p.executed();
+    let (main, a, b, c) = (
+        p.file("/src/main.js"),
+        p.file("/src/a.js"),
+        p.file("/src/b.js"),
+        p.file("/src/c.js"),
+    );
+    executed.assert_query_ran("resolved_imports", a);
+    executed.assert_query_not_ran("resolved_imports", main);
+    executed.assert_query_not_ran("resolved_imports", b);
+    executed.assert_query_not_ran("parsed_module", main);
+    executed.assert_query_not_ran("parsed_module", b);
+    executed.assert_query_ran("parsed_module", c);
+    assert_eq!(executed.count("module_graph"), 1);
+    assert_eq!(p.imports_of("/src/a.js"), ["/src/c.js"]);
+    assert_eq!(p.ids(&result.changed), ["/src/a.js", "/src/c.js"]);
+    let _ = c;
+}
+
+#[test]
+fn creating_the_missing_file_fixes_the_import() {
+    let mut p = project(&format!(
+        "{HTML}//- /src/main.js\nimport {{ x }} from './missing.js';\nconsole.log(x);\n"
+    ));
+    p.build_quietly();
+    assert_eq!(
+        p.diagnostics(),
+        ["/src/main.js:1:19: Cannot resolve './missing.js' from /src/main.js: no such file"]
+    );
+    let created = p.write("/src/missing.js", "export const x = 1;\n");
+    let applied = p.apply(&[created]);
+    assert!(applied.epoch_moved, "{applied:?}");
+    let result = p.build();
+    assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
+    assert_eq!(p.imports_of("/src/main.js"), ["/src/missing.js"]);
+    assert_eq!(p.ids(&result.changed), ["/src/main.js", "/src/missing.js"]);
+    assert!(
+        p.served_chunk()
+            .contains(r#"{"./missing.js":"/src/missing.js"}"#)
+    );
+}
+
+#[test]
+fn deleting_a_file_turns_importers_imports_into_errors_and_restoring_heals_them() {
+    let mut p = three_modules();
+    p.build_quietly();
+    let text = std::fs::read_to_string(p.path("/src/b.js")).expect("read");
+
+    let deleted = p.remove("/src/b.js");
+    let applied = p.apply(&[deleted]);
+    assert!(applied.epoch_moved);
+    let result = p.build();
+    assert_eq!(result.removed, vec![Arc::from("/src/b.js")]);
+    assert_eq!(p.module_ids(), ["/src/main.js", "/src/a.js"]);
+    assert_eq!(
+        p.diagnostics(),
+        ["/src/main.js:2:19: Cannot resolve './b.js' from /src/main.js: no such file"]
+    );
+    assert!(p.served_chunk().contains(r#""./b.js":null"#));
+
+    p.edit("/src/b.js", &text);
+    let result = p.build();
+    assert!(p.diagnostics().is_empty());
+    assert_eq!(p.module_ids(), ["/src/main.js", "/src/a.js", "/src/b.js"]);
+    assert_eq!(p.ids(&result.changed), ["/src/main.js", "/src/b.js"]);
+}
+
+#[test]
+fn a_body_edit_that_breaks_the_syntax_reports_it_and_the_fix_clears_it() {
+    let mut p = three_modules();
+    p.build_quietly();
+    p.edit("/src/b.js", "export function b() {\n  return (;\n}\n");
+    let result = p.build();
+    assert_eq!(p.ids(&result.changed), ["/src/b.js"]);
+    let diagnostics = p.compiler.diagnostics();
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(diagnostics[0].kind, DiagnosticKind::Syntax);
+    assert_eq!(diagnostics[0].file, "/src/b.js");
+    assert!(!p.served_chunk().contains("__hotloop.define(\"/src/b.js\""));
+
+    p.edit("/src/b.js", "export function b() {\n  return 3;\n}\n");
+    let result = p.build();
+    assert_eq!(p.ids(&result.changed), ["/src/b.js"]);
+    assert!(p.compiler.diagnostics().is_empty());
+    assert!(p.served_chunk().contains("__hotloop.define(\"/src/b.js\""));
+}
+
+#[test]
+fn editing_a_file_outside_the_graph_twice_costs_nothing_the_second_time() {
+    let mut p = project(&format!("{HTML}{THREE_MODULES}//- /notes.txt\nhello\n"));
+    p.build_quietly();
+    let notes = p.path("/notes.txt");
+    p.write("/notes.txt", "hello again\n");
+    // The first event for a path nobody referenced could be a creation.
+    assert!(p.apply(std::slice::from_ref(&notes)).epoch_moved);
+    p.build_quietly();
+    p.write("/notes.txt", "hello once more\n");
+    assert!(p.apply(&[notes]).is_empty());
+    let result = p.build();
+    assert!(p.executed().0.is_empty());
+    assert!(result.changed.is_empty());
+}
+
+// ---------------------------------------------------------------- resolution
+
+const PACKAGES: &str = r#"
+//- /node_modules/cond/package.json
+{ "name": "cond", "exports": {
+    ".": { "node": "./node.js", "browser": { "development": "./browser-dev.js", "default": "./browser.js" }, "default": "./default.js" },
+    "./sub": "./sub/index.js"
+} }
+//- /node_modules/cond/node.js
+module.exports = 'node';
+//- /node_modules/cond/browser-dev.js
+module.exports = 'browser-dev';
+//- /node_modules/cond/browser.js
+module.exports = 'browser';
+//- /node_modules/cond/default.js
+module.exports = 'default';
+//- /node_modules/cond/sub/index.js
+module.exports = 'sub';
+//- /node_modules/dual/package.json
+{ "name": "dual", "exports": { "import": "./esm.mjs", "require": "./cjs.cjs" } }
+//- /node_modules/dual/esm.mjs
+export default 'esm';
+//- /node_modules/dual/cjs.cjs
+module.exports = 'cjs';
+//- /node_modules/remap/package.json
+{ "name": "remap", "main": "./index.js", "browser": { "./server.js": "./client.js", "fs": false } }
+//- /node_modules/remap/index.js
+const server = require('./server.js');
+const fs = require('fs');
+module.exports = server + typeof fs;
+//- /node_modules/remap/server.js
+module.exports = 'server';
+//- /node_modules/remap/client.js
+module.exports = 'client';
+//- /node_modules/modpkg/package.json
+{ "name": "modpkg", "main": "./main.js", "module": "./module.js" }
+//- /node_modules/modpkg/main.js
+module.exports = 'main';
+//- /node_modules/modpkg/module.js
+export default 'module';
+//- /node_modules/modpkg/extra.js
+export default 'extra';
+//- /node_modules/mainpkg/package.json
+{ "name": "mainpkg", "main": "./lib/main.js" }
+//- /node_modules/mainpkg/lib/main.js
+module.exports = 'main only';
+"#;
+
+#[test]
+fn bare_specifiers_resolve_through_node_modules() {
+    let mut p = project(&format!(
+        "{HTML}{PACKAGES}//- /src/main.js
+import cond from 'cond';
+import sub from 'cond/sub';
+import dual from 'dual';
+import remap from 'remap';
+import mod from 'modpkg';
+import extra from 'modpkg/extra.js';
+import main from 'mainpkg';
+const dualCjs = require('dual');
+console.log(cond, sub, dual, remap, mod, extra, main, dualCjs);
+"
+    ));
+    p.build();
+    assert_eq!(
+        p.resolutions("/src/main.js"),
+        [
+            ("cond", "/node_modules/cond/browser-dev.js"),
+            ("cond/sub", "/node_modules/cond/sub/index.js"),
+            ("dual", "/node_modules/dual/esm.mjs"),
+            ("remap", "/node_modules/remap/index.js"),
+            ("modpkg", "/node_modules/modpkg/module.js"),
+            ("modpkg/extra.js", "/node_modules/modpkg/extra.js"),
+            ("mainpkg", "/node_modules/mainpkg/lib/main.js"),
+            ("dual", "/node_modules/dual/cjs.cjs"),
+        ]
+        .map(|(s, t)| (s.to_string(), t.to_string()))
+    );
+    assert_eq!(
+        p.resolutions("/node_modules/remap/index.js"),
+        [
+            ("./server.js", "/node_modules/remap/client.js"),
+            ("fs", "!empty"),
+        ]
+        .map(|(s, t)| (s.to_string(), t.to_string()))
+    );
+    assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
+    let chunk = p.served_chunk();
+    assert!(chunk.starts_with("__hotloop.define(\"/@hotloop/empty\", {}, "));
+    assert!(
+        chunk.contains(r#"{"./server.js":"/node_modules/remap/client.js","fs":"/@hotloop/empty"}"#)
+    );
+}
+
+#[test]
+fn a_missing_package_names_the_importer_the_specifier_and_the_install_command() {
+    let mut p = project(&format!(
+        "{HTML}//- /src/main.js\nimport pad from 'left-pad/index.js';\nconsole.log(pad);\n"
+    ));
+    p.build();
+    let diagnostics = p.compiler.diagnostics();
+    assert_eq!(diagnostics.len(), 1);
+    let d = &diagnostics[0];
+    assert_eq!(d.kind, DiagnosticKind::Resolve);
+    assert_eq!((d.file.as_str(), d.line, d.column), ("/src/main.js", 1, 17));
+    assert_eq!(
+        d.message,
+        "Cannot resolve 'left-pad/index.js' from /src/main.js: package 'left-pad' is not \
+         installed (run `npm install left-pad`)"
+    );
+    assert!(
+        d.code_frame.contains("> 1 | import pad"),
+        "{}",
+        d.code_frame
+    );
+}
+
+#[test]
+fn typescript_imports_resolve_with_extension_aliases_and_tsconfig_paths() {
+    let mut p = project(
+        r#"
+//- /index.html
+<script type="module" src="/src/main.ts"></script>
+//- /tsconfig.json
+{ "compilerOptions": { "baseUrl": ".", "paths": { "@/*": ["src/*"] } } }
+//- /src/main.ts
+import { util } from './util.js';
+import { helper } from '@/lib/helper';
+import './dir';
+console.log(util, helper);
+//- /src/util.ts
+export const util: number = 1;
+//- /src/lib/helper.tsx
+export const helper = 2;
+//- /src/dir/index.ts
+export {};
+"#,
+    );
+    p.build();
+    assert_eq!(
+        p.resolutions("/src/main.ts"),
+        [
+            ("./util.js", "/src/util.ts"),
+            ("@/lib/helper", "/src/lib/helper.tsx"),
+            ("./dir", "/src/dir/index.ts"),
+        ]
+        .map(|(s, t)| (s.to_string(), t.to_string()))
+    );
+}
+
+// ---------------------------------------------------------------- html, css, assets, json
+
+#[test]
+fn html_entries_are_collected_and_the_page_is_rewritten() {
+    let mut p = project(
+        r#"
+//- /index.html
+<!doctype html>
+<html>
+<head>
+<link rel="stylesheet" href="/src/style.css">
+<link rel="stylesheet" href="https://cdn.example/x.css">
+<script type="module" src="https://cdn.example/x.js"></script>
+</head>
+<body>
+<script type="module">console.log('inline');</script>
+<script type="module" src="/src/main.js"></script>
+<script type="module" src="./src/second.js"></script>
+</body>
+</html>
+//- /src/style.css
+body { color: red; }
+//- /src/main.js
+console.log('main');
+//- /src/second.js
+console.log('second');
+"#,
+    );
+    let result = p.build();
+    assert_eq!(
+        p.module_ids(),
+        ["/src/main.js", "/src/second.js", "/src/style.css"]
+    );
+    let graph = &result.graph;
+    assert_eq!(
+        p.ids(&graph.graph.entries),
+        ["/src/main.js", "/src/second.js", "/src/style.css"]
+    );
+    assert_eq!(
+        p.ids(&graph.script_entries),
+        ["/src/main.js", "/src/second.js"]
+    );
+    let css = graph.graph.module(p.index("/src/style.css"));
+    assert_eq!(css.kind, ModuleKind::Css);
+    assert!(css.self_accepts && css.loaded);
+
+    let served = p.compiler.served(&Arc::from("s1"), 7);
+    assert_eq!(
+        served.html.as_deref(),
+        Some(
+            r#"<!doctype html>
+<html>
+<head><script src="/_hotloop/runtime.js"></script>
+<link rel="stylesheet" href="/src/style.css">
+<link rel="stylesheet" href="https://cdn.example/x.css">
+<script type="module" src="https://cdn.example/x.js"></script>
+</head>
+<body>
+<script type="module">console.log('inline');</script>
+<script defer src="/_hotloop/chunk.js"></script>
+
+</body>
+</html>
+"#
+        )
+    );
+    let chunk = String::from_utf8(served.chunk.bytes().to_vec()).expect("utf-8");
+    assert!(chunk.ends_with(
+        "__hotloop.start([\"/src/main.js\",\"/src/second.js\"], {\"revision\":7,\"serverId\":\"s1\"});\n//# sourceMappingURL=/_hotloop/chunk.js.map\n"
+    ));
+    let style = served.modules.get("/src/style.css").expect("served css");
+    assert_eq!(style.stylesheet.as_deref(), Some("body { color: red; }\n"));
+}
+
+#[test]
+fn without_a_head_the_runtime_goes_before_the_first_script() {
+    let mut p = project(
+        "//- /index.html\n<p>hi</p>\n<script src=\"/legacy.js\"></script>\n<script type=\"module\" src=\"/src/main.js\"></script>\n//- /src/main.js\nexport {};\n",
+    );
+    p.build();
+    let served = p.compiler.served(&Arc::from("s"), 1);
+    assert_eq!(
+        served.html.as_deref(),
+        Some(
+            "<p>hi</p>\n<script src=\"/_hotloop/runtime.js\"></script><script src=\"/legacy.js\"></script>\n<script defer src=\"/_hotloop/chunk.js\"></script>\n"
+        )
+    );
+}
+
+#[test]
+fn a_missing_index_html_is_a_diagnostic_and_a_page_that_says_so() {
+    let mut p = project("//- /src/main.js\nexport {};\n");
+    let result = p.build();
+    assert!(result.graph.is_empty());
+    assert_eq!(result.diagnostics.len(), 1);
+    assert_eq!(result.diagnostics[0].file, "/index.html");
+    assert!(
+        result.diagnostics[0]
+            .message
+            .starts_with("There is no index.html in ")
+    );
+    let served = p.compiler.served(&Arc::from("s"), 1);
+    let html = served.html.expect("generated page");
+    assert!(html.contains(r#"<script src="/_hotloop/runtime.js"></script>"#));
+    assert!(html.contains("there is no index.html"));
+
+    // Creating it heals.
+    p.edit(
+        "/index.html",
+        "<script type=\"module\" src=\"/src/main.js\"></script>\n",
+    );
+    let result = p.build();
+    assert!(result.html_changed);
+    assert!(result.diagnostics.is_empty(), "{:?}", result.diagnostics);
+    assert_eq!(p.module_ids(), ["/src/main.js"]);
+}
+
+#[test]
+fn a_missing_entry_script_is_reported_against_index_html() {
+    let mut p = project(
+        "//- /index.html\n<head></head>\n<script type=\"module\" src=\"/src/nope.js\"></script>\n",
+    );
+    p.build();
+    assert_eq!(
+        p.diagnostics(),
+        ["/index.html:2:1: Cannot find /src/nope.js (entry script in /index.html)"]
+    );
+}
+
+#[test]
+fn css_json_and_asset_imports_become_modules() {
+    let mut p = project(&format!(
+        "{HTML}//- /src/main.js
+import './a.css';
+import data from './data.json';
+import logo from './logo.png';
+console.log(data, logo);
+//- /src/a.css
+.a {{ color: blue; }}
+//- /src/data.json
+{{ \"answer\": 42 }}
+//- /src/logo.png
+not really a png
+"
+    ));
+    let result = p.build();
+    assert!(result.diagnostics.is_empty(), "{:?}", result.diagnostics);
+    let graph = &result.graph.graph;
+    let kinds: Vec<_> = graph
+        .modules
+        .iter()
+        .map(|m| (m.id.to_string(), m.kind))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("/src/main.js".to_string(), ModuleKind::Js),
+            ("/src/a.css".to_string(), ModuleKind::Css),
+            ("/src/data.json".to_string(), ModuleKind::Json),
+            ("/src/logo.png".to_string(), ModuleKind::Asset),
+        ]
+    );
+    assert!(graph.module(p.index("/src/a.css")).self_accepts);
+    let chunk = p.served_chunk();
+    assert!(chunk.contains("__hotloop_meta.css("), "{chunk}");
+    assert!(chunk.contains("42"), "{chunk}");
+    let hash = hotloop_engine::inputs::content_hash(b"not really a png\n");
+    let url = format!("/src/logo.png?v={:08x}", hash >> 32);
+    assert!(chunk.contains(&url), "{url} not in {chunk}");
+
+    // Editing the asset changes its URL.
+    p.edit("/src/logo.png", "a different picture\n");
+    let result = p.build();
+    assert_eq!(p.ids(&result.changed), ["/src/logo.png"]);
+}
+
+#[test]
+fn node_modules_files_are_high_durability_so_source_edits_skip_revalidating_them() {
+    let mut p = project(&format!(
+        "{HTML}{PACKAGES}//- /src/main.js\nimport m from 'mainpkg';\nimport {{ x }} from './x.js';\nconsole.log(m, x);\n//- /src/x.js\nexport const x = 1;\n//- /src/y.js\nexport const y = 2;\n"
+    ));
+    p.build();
+    let db = p.compiler.db();
+    let dep = p.file("/node_modules/mainpkg/lib/main.js");
+    let x = p.file("/src/x.js");
+    module_imports(db, dep);
+    module_imports(db, x);
+    db.log().take();
+
+    // A LOW-durability input changes...
+    p.edit(
+        "/src/main.js",
+        "import m from 'mainpkg';\nimport { x } from './x.js';\nconsole.log(x, m);\n",
+    );
+    let db = p.compiler.db();
+    module_imports(db, dep);
+    let dep_events = db.log().take();
+    module_imports(db, x);
+    let src_events = db.log().take();
+    // ...so the source file's memo is validated through its dependencies, while the
+    // node_modules one is validated by durability alone.
+    let names = |events: &[hotloop_engine::db::QueryEvent]| {
+        events
+            .iter()
+            .map(|e| e.query.to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(&dep_events), ["module_imports"]);
+    assert!(
+        names(&src_events).contains(&"parsed_module".to_string()),
+        "{src_events:?}"
+    );
+}
+
+#[test]
+fn module_code_gives_the_factory_and_the_deps_map() {
+    let mut p = three_modules();
+    p.build();
+    let main = p.index("/src/main.js");
+    let code = p.compiler.module_code(main).expect("compiles");
+    assert_eq!(&*code.id, "/src/main.js");
+    assert_eq!(code.kind, ModuleKind::Js);
+    assert!(
+        code.code
+            .starts_with("(function (module, exports, require, __hotloop_meta")
+    );
+    let deps: Vec<_> = code
+        .deps
+        .iter()
+        .map(|d| (d.specifier.to_string(), d.id.as_deref().map(str::to_string)))
+        .collect();
+    assert_eq!(
+        deps,
+        [
+            ("./a.js".to_string(), Some("/src/a.js".to_string())),
+            ("./b.js".to_string(), Some("/src/b.js".to_string())),
+        ]
+    );
+    // Dependencies come before their importers in the chunk.
+    let chunk = p.served_chunk();
+    let at = |id: &str| chunk.find(&format!("__hotloop.define(\"{id}\"")).expect(id);
+    assert!(at("/src/a.js") < at("/src/main.js") && at("/src/b.js") < at("/src/main.js"));
+}
+
+#[test]
+fn editing_index_html_rebuilds_the_page() {
+    let mut p = three_modules();
+    p.build_quietly();
+    let applied = p.edit(
+        "/index.html",
+        "<head><title>new</title></head><script type=\"module\" src=\"/src/main.js\"></script>\n",
+    );
+    assert!(applied.html_changed);
+    let result = p.build();
+    assert!(result.html_changed);
+    assert!(result.changed.is_empty());
+    let served = p.compiler.served(&Arc::from("s"), 2);
+    assert!(served.html.expect("html").contains("<title>new</title>"));
+}
+
+#[test]
+fn a_node_builtin_without_a_browser_remap_is_reported_as_such() {
+    let mut p = project(&format!(
+        "{HTML}//- /src/main.js\nimport fs from 'node:fs';\nimport path from 'path';\nconsole.log(fs, path);\n"
+    ));
+    p.build();
+    assert_eq!(
+        p.diagnostics(),
+        [
+            "/src/main.js:1:16: Cannot resolve 'node:fs' from /src/main.js: 'fs' is a Node.js built-in module, which does not exist in the browser",
+            "/src/main.js:2:18: Cannot resolve 'path' from /src/main.js: 'path' is a Node.js built-in module, which does not exist in the browser",
+        ]
+    );
+}
