@@ -34,6 +34,8 @@ use crate::queries::html::{HtmlEntries, entry_html, html_entries};
 use crate::queries::parsed::parsed_module;
 use crate::queries::resolve::{ResolvedImport, resolved_imports};
 use crate::served::{Chunk, Served, ServedModule};
+use crate::telemetry::Phase;
+use crate::timing::PhaseTimes;
 use crate::transform::HotFacts;
 
 /// Why a `Compiler` could not be created.
@@ -89,6 +91,8 @@ pub struct BuildResult {
     pub diagnostics: Arc<[Diagnostic]>,
     /// The served HTML changed since the last build (never on the first build).
     pub html_changed: bool,
+    /// Where the build's time went (exclusive time per phase; see `timing`).
+    pub phases: PhaseTimes,
 }
 
 /// One module as an update message carries it.
@@ -163,6 +167,32 @@ struct ServedState {
     /// Modules to refresh in `modules`.
     stale_modules: Vec<ModuleIndex>,
     chunk: Option<(Arc<str>, u32, Arc<Chunk>)>,
+    /// Bytes of the define statements in `parts`.
+    parts_bytes: u64,
+    /// Bytes of code and maps in `modules`, kept up to date as entries change.
+    module_bytes: HeldBytes,
+}
+
+/// Bytes of emitted code and source maps the compiler holds for serving (see
+/// [`Compiler::held_bytes`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HeldBytes {
+    /// Factory code of every served module plus the chunk's define statements.
+    pub code: u64,
+    /// Per-module source maps.
+    pub maps: u64,
+}
+
+/// `(factory code, source map)` bytes of one served module.
+fn served_module_bytes(module: &ServedModule) -> (u64, u64) {
+    (
+        module.code.len() as u64,
+        module.map.as_ref().map_or(0, |m| m.len() as u64),
+    )
+}
+
+fn parts_bytes(parts: &[(Arc<str>, Arc<str>)]) -> u64 {
+    parts.iter().map(|(_, s)| s.len() as u64).sum()
 }
 
 /// Config files that change resolution.
@@ -416,6 +446,15 @@ impl Compiler {
     /// costs).
     pub fn build(&mut self) -> BuildResult {
         let _span = tracing::debug_span!("build").entered();
+        // Time spent in queries outside a build (served snapshots, module code) is not the
+        // build's.
+        let _ = self.db.clock().take();
+        let mut result = self.build_inner();
+        result.phases = self.db.clock().take();
+        result
+    }
+
+    fn build_inner(&mut self) -> BuildResult {
         let pending = std::mem::take(&mut self.pending);
         let Some(prev) = self.state.take() else {
             return self.full_build(None);
@@ -424,6 +463,7 @@ impl Compiler {
             return self.full_build(Some(prev));
         }
         let db = &self.db;
+        let check = db.clock().enter(Phase::Resolve, "build.check_structure");
         let mut touched: Vec<(ModuleIndex, SourceFile)> = Vec::new();
         for &file in &pending.dirty {
             let Some(index) = prev.graph.index_of_file(file) else {
@@ -436,10 +476,12 @@ impl Compiler {
                 resolved_imports(db, file) != module.resolved || *hot_meta(db, file) != module.hot;
             if structural {
                 tracing::debug!(file = %file.path(db).display(), "imports or hot facts changed");
+                drop(check);
                 return self.full_build(Some(prev));
             }
             touched.push((index, file));
         }
+        drop(check);
         self.update_modules(prev, &touched)
     }
 
@@ -450,6 +492,7 @@ impl Compiler {
         touched: &[(ModuleIndex, SourceFile)],
     ) -> BuildResult {
         let db = &self.db;
+        let _clock = db.clock().enter(Phase::Emit, "build.update_modules");
         let mut changed = Vec::new();
         let mut diagnostics_changed = false;
         for &(index, file) in touched {
@@ -482,6 +525,7 @@ impl Compiler {
             removed: Vec::new(),
             diagnostics: state.diagnostics.clone(),
             html_changed: false,
+            phases: PhaseTimes::default(),
         };
         self.state = Some(state);
         result
@@ -491,6 +535,7 @@ impl Compiler {
     fn full_build(&mut self, prev: Option<BuildState>) -> BuildResult {
         let _span = tracing::debug_span!("full_build").entered();
         let db = &self.db;
+        let _clock = db.clock().enter(Phase::Graph, "build.full");
         let project = self.project;
         let graph = module_graph(db, project);
         let chunk_parts = chunk(db, project);
@@ -548,6 +593,7 @@ impl Compiler {
             modules,
             served: ServedState {
                 parts: Some(chunk_parts.parts.clone()),
+                parts_bytes: parts_bytes(&chunk_parts.parts),
                 ..ServedState::default()
             },
             chunk: chunk_parts,
@@ -562,6 +608,7 @@ impl Compiler {
             removed,
             diagnostics,
             html_changed,
+            phases: PhaseTimes::default(),
         }
     }
 
@@ -595,6 +642,7 @@ impl Compiler {
                 }
                 let parts: Arc<[(Arc<str>, Arc<str>)]> = parts.into();
                 state.served.parts = Some(parts.clone());
+                state.served.parts_bytes = parts_bytes(&parts);
                 parts
             }
         };
@@ -602,8 +650,15 @@ impl Compiler {
             None => {
                 let mut map = FxHashMap::default();
                 map.reserve(state.graph.len());
+                state.served.module_bytes = HeldBytes::default();
                 for index in state.graph.graph.indices() {
-                    insert_served_module(db, &state.graph, index, &mut map);
+                    insert_served_module(
+                        db,
+                        &state.graph,
+                        index,
+                        &mut map,
+                        &mut state.served.module_bytes,
+                    );
                 }
                 state.served.stale_modules.clear();
                 Arc::new(map)
@@ -612,7 +667,13 @@ impl Compiler {
                 if !state.served.stale_modules.is_empty() {
                     let map_mut = Arc::make_mut(&mut map);
                     for index in state.served.stale_modules.drain(..) {
-                        insert_served_module(db, &state.graph, index, map_mut);
+                        insert_served_module(
+                            db,
+                            &state.graph,
+                            index,
+                            map_mut,
+                            &mut state.served.module_bytes,
+                        );
                     }
                 }
                 map
@@ -651,6 +712,19 @@ impl Compiler {
         }
     }
 
+    /// Bytes of emitted code and source maps held for serving, as of the last `served` call:
+    /// O(1), the counts are kept up to date as modules change. The lazily assembled chunk
+    /// bytes (a copy of the define statements, made on the first page request) are not
+    /// included.
+    pub fn held_bytes(&self) -> HeldBytes {
+        self.state
+            .as_ref()
+            .map_or_else(HeldBytes::default, |state| HeldBytes {
+                code: state.served.parts_bytes + state.served.module_bytes.code,
+                maps: state.served.module_bytes.maps,
+            })
+    }
+
     /// A module's factory code and deps map, for update messages. `None` for an index outside
     /// the last build's graph or a module that does not compile.
     pub fn module_code(&self, index: ModuleIndex) -> Option<ModuleCode> {
@@ -671,24 +745,29 @@ fn insert_served_module(
     graph: &ProjectGraph,
     index: ModuleIndex,
     map: &mut FxHashMap<Arc<str>, ServedModule>,
+    bytes: &mut HeldBytes,
 ) {
     let module = graph.graph.module(index);
     let parsed = parsed_module(db, graph.file(index));
-    match &parsed.code {
+    let old = match &parsed.code {
         Some(code) => {
-            map.insert(
-                module.id.clone(),
-                ServedModule {
-                    kind: module.kind,
-                    code: code.clone(),
-                    map: parsed.map.clone(),
-                    stylesheet: parsed.stylesheet.clone(),
-                },
-            );
+            let new = ServedModule {
+                kind: module.kind,
+                code: code.clone(),
+                map: parsed.map.clone(),
+                stylesheet: parsed.stylesheet.clone(),
+            };
+            let (code, maps) = served_module_bytes(&new);
+            bytes.code += code;
+            bytes.maps += maps;
+            map.insert(module.id.clone(), new)
         }
-        None => {
-            map.remove(&module.id);
-        }
+        None => map.remove(&module.id),
+    };
+    if let Some(old) = old {
+        let (code, maps) = served_module_bytes(&old);
+        bytes.code = bytes.code.saturating_sub(code);
+        bytes.maps = bytes.maps.saturating_sub(maps);
     }
 }
 

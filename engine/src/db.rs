@@ -1,5 +1,6 @@
-//! The salsa database: `EngineDb` (storage, the `Files` side-table, the module resolvers and an
-//! `ExecutionLog` fed by salsa's events) and the `Db` trait the queries take.
+//! The salsa database: `EngineDb` (storage, the `Files` side-table, the module resolvers, an
+//! `ExecutionLog` fed by salsa's events and the `PhaseClock` the queries time themselves with)
+//! and the `Db` trait the queries take.
 //!
 //! The log always keeps per-query counts (cheap, for the dashboard); with recording switched on
 //! it also keeps every event, which is what the incrementality tests assert on.
@@ -13,12 +14,15 @@ use salsa::{EventKind, IngredientIndex};
 
 use crate::files::Files;
 use crate::queries::resolve::Resolvers;
+use crate::timing::PhaseClock;
 
 /// What the queries need beyond salsa itself.
 #[salsa::db]
 pub trait Db: salsa::Database {
     fn files(&self) -> &Files;
     fn resolvers(&self) -> &Resolvers;
+    /// Where build time goes, by phase (see `timing`).
+    fn clock(&self) -> &PhaseClock;
 }
 
 /// The engine's database. `Clone` gives another handle on the same storage (one per thread).
@@ -29,6 +33,7 @@ pub struct EngineDb {
     files: Arc<Files>,
     resolvers: Arc<Resolvers>,
     log: Arc<ExecutionLog>,
+    clock: Arc<PhaseClock>,
 }
 
 #[salsa::db]
@@ -42,6 +47,10 @@ impl Db for EngineDb {
 
     fn resolvers(&self) -> &Resolvers {
         &self.resolvers
+    }
+
+    fn clock(&self) -> &PhaseClock {
+        &self.clock
     }
 }
 
@@ -66,6 +75,7 @@ impl EngineDb {
             resolvers: Arc::new(Resolvers::new(&root)),
             files: Arc::new(Files::new(root)),
             log,
+            clock: Arc::new(PhaseClock::default()),
         }
     }
 

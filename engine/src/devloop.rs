@@ -14,15 +14,17 @@ use rustc_hash::FxHashMap;
 use crate::compiler::{BuildResult, Compiler};
 use crate::db::{Db as _, QueryEvent, QueryEventKind};
 use crate::diagnostics::Diagnostic;
-use crate::graph::{ModuleIndex, ModuleKind};
-use crate::plan::{Changes, FullReloadReason, HotPlan, UpdatePlan, plan_invalidate, plan_update};
-use crate::protocol::{self, ClientMessage, CssLink, HotUpdate, ModuleCode, ServerMessage};
+use crate::graph::ModuleKind;
+use crate::memory::{self, AllocatorProbe};
+use crate::plan::{FullReloadReason, UpdatePlan, plan_invalidate};
+use crate::protocol::{self, ClientMessage, ServerMessage};
 use crate::queries::graph::ProjectGraph;
 use crate::served::Served;
 use crate::server::{ClientEvent, ClientId};
 use crate::telemetry::{
-    EngineEvent, GraphStats, InvalidationProfile, Phase, UpdateOutcome, UpdateReport,
+    EngineEvent, GraphStats, InvalidationProfile, MemoryStats, Phase, UpdateOutcome, UpdateReport,
 };
+use crate::update;
 use crate::watcher::{ChangeBatch, WatchEvent};
 
 /// Commands from the user interface.
@@ -63,7 +65,18 @@ pub struct DevLoop {
     clients: FxHashMap<ClientId, String>,
     /// The graph of the last build, to report when it changes.
     graph: Arc<ProjectGraph>,
+    allocator: Option<AllocatorProbe>,
+    /// Memory samples sent so far.
+    samples: u32,
+    /// salsa's memo counts as last measured.
+    query_memory: Vec<(String, usize, usize)>,
 }
+
+/// salsa's `memory_usage` walks every memo and, like a write, needs `&mut` on the database:
+/// measured at about 1 ms for a 1k-module project in a debug build (O(memos)), so it runs on
+/// the first memory sample and then every this many samples (one per update), not on every
+/// update.
+const QUERY_MEMORY_EVERY: u32 = 10;
 
 impl DevLoop {
     /// Runs the cold build and publishes the first snapshot. Returns the loop and the graph
@@ -97,12 +110,22 @@ impl DevLoop {
             started: VecDeque::new(),
             clients: FxHashMap::default(),
             graph: build.graph.clone(),
+            allocator: None,
+            samples: 0,
+            query_memory: Vec::new(),
         };
         (devloop, stats)
     }
 
+    /// Installs the function that reads the global allocator's figures for `Memory` samples
+    /// (without one they are reported as 0).
+    pub fn set_allocator_probe(&mut self, probe: AllocatorProbe) {
+        self.allocator = Some(probe);
+    }
+
     /// Serves events until every input closes or `Control::Shutdown` arrives.
     pub fn run(mut self, inputs: Inputs) {
+        self.sample_memory();
         loop {
             select! {
                 recv(inputs.watcher) -> event => match event {
@@ -125,7 +148,9 @@ impl DevLoop {
                     Err(_) => break,
                 },
                 recv(inputs.control) -> command => match command {
-                    Ok(Control::ForceReload) => self.full_reload(FullReloadReason::Requested, Vec::new()),
+                    Ok(Control::ForceReload) => {
+                        self.full_reload(FullReloadReason::Requested);
+                    }
                     Ok(Control::Shutdown) | Err(_) => break,
                 },
             }
@@ -165,12 +190,10 @@ impl DevLoop {
             // A package.json/tsconfig change can move every module's resolution: rebuild,
             // then reload rather than reason about partial effects.
             let _ = self.compiler.build();
-            self.full_reload(
-                FullReloadReason::ConfigChanged {
-                    file: config.to_string(),
-                },
-                files,
-            );
+            self.full_reload(FullReloadReason::ConfigChanged {
+                file: config.to_string(),
+            });
+            self.sample_memory();
             return;
         }
         self.rebuild(
@@ -188,69 +211,30 @@ impl DevLoop {
         first_event_at: Instant,
         mut phases: Vec<(Phase, Duration)>,
     ) {
-        self.compiler.db().log().set_recording(true);
-        let build_start = Instant::now();
-        let build = self.compiler.build();
-        let build_time = build_start.elapsed();
-        let executed = self.compiler.db().log().take();
-        self.compiler.db().log().set_recording(false);
-
-        self.send_errors(&build.diagnostics);
-
-        let plan_start = Instant::now();
-        // A module that no longer compiles keeps its last good code in the browser: only
-        // modules that have code are sent.
-        let changed: Vec<ModuleIndex> = build
-            .changed
-            .iter()
-            .copied()
-            .filter(|&index| self.compiler.module_code(index).is_some())
-            .collect();
-        let plan = plan_update(
-            &build.graph.graph,
-            &Changes {
-                changed: &changed,
-                html_changed: build.html_changed,
-            },
-        );
-        let plan_time = plan_start.elapsed();
-
-        // The build is one salsa pass; its time is reported under `Parse` until the compiler
-        // reports its phases separately.
-        phases.push((Phase::Parse, build_time));
-        phases.push((Phase::Plan, plan_time));
-
-        let outcome = match plan {
-            UpdatePlan::Nothing if build.removed.is_empty() => {
-                if build.diagnostics.is_empty() {
-                    UpdateOutcome::NoChange
-                } else {
-                    UpdateOutcome::Errors {
-                        count: build.diagnostics.len(),
-                    }
-                }
-            }
-            UpdatePlan::Nothing => self.send_hot(&build, HotPlan::default(), &files, &mut phases),
-            UpdatePlan::Hot(hot) => self.send_hot(&build, hot, &files, &mut phases),
-            UpdatePlan::FullReload(reason) => {
-                let text = reason.to_string();
-                self.full_reload(reason, files.clone());
-                UpdateOutcome::FullReload { reason: text }
-            }
-        };
+        let update = update::prepare(&mut self.compiler, &files, self.revision);
+        self.send_errors(&update.build.diagnostics);
+        phases.extend(update.phases.iter().copied());
+        if let Some((revision, frame)) = update.frame {
+            let send_start = Instant::now();
+            self.revision = revision;
+            let _ = self.outputs.updates.send(frame);
+            phases.push((Phase::Send, send_start.elapsed()));
+            self.publish();
+        }
+        let build = &update.build;
         if !Arc::ptr_eq(&build.graph, &self.graph) {
             self.graph = build.graph.clone();
-            self.telemetry(EngineEvent::GraphChanged(graph_stats(&build)));
+            self.telemetry(EngineEvent::GraphChanged(graph_stats(build)));
             self.telemetry(EngineEvent::GraphSnapshot(Arc::new(
                 build.graph.graph.clone(),
             )));
         }
         let server_total = first_event_at.elapsed();
-        let invalidation = invalidation_profile(&self.compiler, files.clone(), &executed);
+        let invalidation = invalidation_profile(&self.compiler, files.clone(), &update.events);
         let report = UpdateReport {
             revision: self.revision,
             files,
-            outcome,
+            outcome: update.outcome,
             phases,
             server_total,
             clients: self.outputs.updates.receiver_count(),
@@ -258,89 +242,35 @@ impl DevLoop {
         };
         self.remember(first_event_at);
         self.telemetry(EngineEvent::Update(Box::new(report)));
+        self.sample_memory();
     }
 
-    fn send_hot(
-        &mut self,
-        build: &BuildResult,
-        plan: HotPlan,
-        files: &[String],
-        phases: &mut Vec<(Phase, Duration)>,
-    ) -> UpdateOutcome {
-        let encode_start = Instant::now();
-        let graph = &build.graph.graph;
-        let revision = self.revision + 1;
-        let id = |index: ModuleIndex| graph.module(index).id.clone();
-        let modules: Vec<ModuleCode> = plan
-            .send
-            .iter()
-            .filter_map(|&index| self.compiler.module_code(index))
-            .map(|m| ModuleCode {
-                id: m.id,
-                kind: m.kind,
-                deps: m
-                    .deps
-                    .iter()
-                    .map(|d| (d.specifier.clone(), d.id.clone()))
-                    .collect(),
-                code: m.code,
-            })
-            .collect();
-        // Linked stylesheets (`<link rel=stylesheet>`) are not in the chunk: the page swaps
-        // the link instead of re-evaluating a module.
-        let css_links: Vec<CssLink> = plan
-            .send
-            .iter()
-            .filter(|&&index| {
-                graph.module(index).kind == ModuleKind::Css
-                    && graph.entries.contains(&index)
-                    && graph.importers(index).is_empty()
-            })
-            .map(|&index| CssLink {
-                href: id(index).to_string(),
-                version: revision.to_string(),
-            })
-            .collect();
-        let update = HotUpdate {
-            revision,
-            modules,
-            invalidate: plan.invalidate.iter().map(|&i| id(i)).collect(),
-            boundaries: plan
-                .boundaries
-                .iter()
-                .map(|b| (id(b.module), b.accepted_dep.map(id)))
-                .collect(),
-            removed: build.removed.clone(),
-            css_links,
-            changed_files: files.iter().map(|f| Arc::from(format!("/{f}"))).collect(),
-        };
-        let frame: Arc<[u8]> = protocol::encode(&ServerMessage::Update(update.clone())).into();
-        phases.push((Phase::Encode, encode_start.elapsed()));
-        let send_start = Instant::now();
-        self.revision = revision;
-        let _ = self.outputs.updates.send(frame);
-        phases.push((Phase::Send, send_start.elapsed()));
-        self.publish();
-        UpdateOutcome::Hot {
-            modules: update.modules.iter().map(|m| m.id.to_string()).collect(),
-            boundaries: update
-                .boundaries
-                .iter()
-                .map(|(b, dep)| match dep {
-                    Some(dep) => format!("{b} accepts {dep}"),
-                    None => b.to_string(),
-                })
-                .collect(),
-            css_only: plan.css_only,
-        }
-    }
-
-    fn full_reload(&mut self, reason: FullReloadReason, _files: Vec<String>) {
+    fn full_reload(&mut self, reason: FullReloadReason) -> UpdateOutcome {
         self.revision += 1;
-        let frame: Arc<[u8]> =
-            protocol::encode(&ServerMessage::full_reload(self.revision, &reason)).into();
+        let (frame, outcome) = update::encode_full_reload(&reason, self.revision);
         let _ = self.outputs.updates.send(frame);
         self.publish();
+        outcome
+    }
+
+    /// Sends a `Memory` sample: RSS, the allocator's figures, bytes held, and salsa's memo
+    /// counts on the first sample and every `QUERY_MEMORY_EVERY` samples (the last counts are
+    /// repeated in between; see `QUERY_MEMORY_EVERY` for why).
+    fn sample_memory(&mut self) {
+        if self.samples.is_multiple_of(QUERY_MEMORY_EVERY) {
+            self.query_memory = memory::query_memory(self.compiler.db_mut());
+        }
+        self.samples += 1;
+        let allocator = self.allocator.map(|probe| probe()).unwrap_or_default();
+        let held = self.compiler.held_bytes();
+        self.telemetry(EngineEvent::Memory(MemoryStats {
+            rss_bytes: memory::rss_bytes(),
+            allocator_committed: allocator.committed,
+            allocator_peak: allocator.peak,
+            queries: self.query_memory.clone(),
+            emitted_code_bytes: held.code,
+            source_map_bytes: held.maps,
+        }));
     }
 
     fn publish(&mut self) {
@@ -450,23 +380,29 @@ impl DevLoop {
         );
         let started = Instant::now();
         let plan = plan_invalidate(&graph.graph, index, &[]);
-        let build = BuildResult {
-            graph: graph.clone(),
-            changed: Vec::new(),
-            removed: Vec::new(),
-            diagnostics: self.errors.clone(),
-            html_changed: false,
-        };
         let mut phases = Vec::new();
         let files = vec![id.trim_start_matches('/').to_owned()];
         let outcome = match plan {
             UpdatePlan::Nothing => UpdateOutcome::NoChange,
-            UpdatePlan::Hot(hot) => self.send_hot(&build, hot, &files, &mut phases),
-            UpdatePlan::FullReload(reason) => {
-                let text = reason.to_string();
-                self.full_reload(reason, files.clone());
-                UpdateOutcome::FullReload { reason: text }
+            UpdatePlan::Hot(hot) => {
+                let encode_start = Instant::now();
+                let (frame, outcome) = update::encode_hot(
+                    &self.compiler,
+                    &graph,
+                    &hot,
+                    &[],
+                    &files,
+                    self.revision + 1,
+                );
+                phases.push((Phase::Encode, encode_start.elapsed()));
+                let send_start = Instant::now();
+                self.revision += 1;
+                let _ = self.outputs.updates.send(frame);
+                phases.push((Phase::Send, send_start.elapsed()));
+                self.publish();
+                outcome
             }
+            UpdatePlan::FullReload(reason) => self.full_reload(reason),
         };
         self.remember(started);
         self.telemetry(EngineEvent::Update(Box::new(UpdateReport {

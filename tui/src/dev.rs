@@ -70,7 +70,8 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         updates: updates_tx.clone(),
         telemetry: telemetry_tx.clone(),
     };
-    let (devloop, stats) = DevLoop::start(compiler, server_id, outputs);
+    let (mut devloop, stats) = DevLoop::start(compiler, server_id, outputs);
+    devloop.set_allocator_probe(crate::alloc_stats::mimalloc_stats);
     let cold_start = started.elapsed();
 
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -10,6 +10,7 @@ use crate::graph::ModuleIndex;
 use crate::inputs::Project;
 use crate::queries::emit::{EMPTY_MODULE_ID, chunk_entry, empty_module_entry, module_deps};
 use crate::queries::graph::module_graph;
+use crate::telemetry::Phase;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ChunkParts {
@@ -26,6 +27,7 @@ pub struct ChunkParts {
 
 #[salsa::tracked(returns(clone))]
 pub fn chunk(db: &dyn Db, project: Project) -> Arc<ChunkParts> {
+    let _clock = db.clock().enter_key(Phase::Graph, "chunk", project);
     let _span = tracing::trace_span!("chunk").entered();
     let project_graph = module_graph(db, project);
     let graph = &project_graph.graph;

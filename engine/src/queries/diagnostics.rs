@@ -9,9 +9,13 @@ use crate::inputs::SourceFile;
 use crate::queries::imports::module_imports;
 use crate::queries::parsed::{file_id, parsed_module};
 use crate::queries::resolve::{Resolution, resolved_imports};
+use crate::telemetry::Phase;
 
 #[salsa::tracked(returns(clone))]
 pub fn module_diagnostics(db: &dyn Db, file: SourceFile) -> Arc<[Diagnostic]> {
+    let _clock = db
+        .clock()
+        .enter_key(Phase::Emit, "module_diagnostics", file);
     let _span =
         tracing::trace_span!("module_diagnostics", file = %file.path(db).display()).entered();
     let parsed = parsed_module(db, file);

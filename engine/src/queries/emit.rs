@@ -10,6 +10,7 @@ use crate::db::Db;
 use crate::inputs::SourceFile;
 use crate::queries::parsed::{file_id, parsed_module};
 use crate::queries::resolve::{Resolution, resolved_imports};
+use crate::telemetry::Phase;
 
 /// Id of the virtual empty module that `browser: { "x": false }` remaps resolve to. The chunk
 /// defines it when some module uses it.
@@ -22,6 +23,7 @@ pub const FACTORY_HEADER: &str =
 /// The factory code; `None` when the module does not compile.
 #[salsa::tracked(returns(clone))]
 pub fn emitted_module(db: &dyn Db, file: SourceFile) -> Option<Arc<str>> {
+    let _clock = db.clock().enter_key(Phase::Emit, "emitted_module", file);
     let _span = tracing::trace_span!("emitted_module", file = %file.path(db).display()).entered();
     parsed_module(db, file).code.clone()
 }
@@ -39,6 +41,7 @@ pub struct ModuleDep {
 /// `hot.accept` deps) in source order.
 #[salsa::tracked(returns(clone))]
 pub fn module_deps(db: &dyn Db, file: SourceFile) -> Arc<[ModuleDep]> {
+    let _clock = db.clock().enter_key(Phase::Emit, "module_deps", file);
     let _span = tracing::trace_span!("module_deps", file = %file.path(db).display()).entered();
     let resolved = resolved_imports(db, file);
     let mut deps: Vec<ModuleDep> = Vec::with_capacity(resolved.len());
@@ -103,6 +106,7 @@ pub fn push_json_string(out: &mut String, s: &str) {
 /// inside the factory). `None` when the module does not compile.
 #[salsa::tracked(returns(clone))]
 pub fn chunk_entry(db: &dyn Db, file: SourceFile) -> Option<Arc<str>> {
+    let _clock = db.clock().enter_key(Phase::Emit, "chunk_entry", file);
     let _span = tracing::trace_span!("chunk_entry", file = %file.path(db).display()).entered();
     let code = emitted_module(db, file)?;
     let deps = module_deps(db, file);

@@ -20,6 +20,7 @@ use crate::queries::hot::hot_meta;
 use crate::queries::html::html_entries;
 use crate::queries::parsed::{file_id, module_kind};
 use crate::queries::resolve::{Resolution, resolved_imports};
+use crate::telemetry::Phase;
 use crate::transform::ImportKind;
 
 /// The graph and the file of each module.
@@ -55,6 +56,7 @@ impl ProjectGraph {
 
 #[salsa::tracked(returns(clone))]
 pub fn module_graph(db: &dyn Db, project: Project) -> Arc<ProjectGraph> {
+    let _clock = db.clock().enter_key(Phase::Graph, "module_graph", project);
     let _span = tracing::trace_span!("module_graph").entered();
     let entries = html_entries(db, project);
     let mut builder = GraphBuilder::default();

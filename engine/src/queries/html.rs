@@ -21,6 +21,7 @@ use lol_html::{RewriteStrSettings, element, end, rewrite_str};
 use crate::db::Db;
 use crate::diagnostics::{Diagnostic, DiagnosticKind, code_frame};
 use crate::inputs::{Project, SourceFile};
+use crate::telemetry::Phase;
 
 pub const RUNTIME_TAG: &str = r#"<script src="/_hotloop/runtime.js"></script>"#;
 pub const CHUNK_TAG: &str = r#"<script defer src="/_hotloop/chunk.js"></script>"#;
@@ -58,11 +59,13 @@ pub struct HtmlEntries {
 /// every edit of the file.
 #[salsa::tracked]
 pub fn file_exists(db: &dyn Db, file: SourceFile) -> bool {
+    let _clock = db.clock().enter_key(Phase::Resolve, "file_exists", file);
     file.contents(db).exists()
 }
 
 #[salsa::tracked(returns(clone))]
 pub fn html_entries(db: &dyn Db, project: Project) -> Arc<HtmlEntries> {
+    let _clock = db.clock().enter_key(Phase::Graph, "html_entries", project);
     let _span = tracing::trace_span!("html_entries").entered();
     let index = project.index_html(db);
     let Some(text) = index.contents(db).text().cloned() else {
@@ -164,6 +167,7 @@ pub fn html_entries(db: &dyn Db, project: Project) -> Arc<HtmlEntries> {
 /// once the file exists).
 #[salsa::tracked(returns(clone))]
 pub fn entry_html(db: &dyn Db, project: Project) -> Arc<str> {
+    let _clock = db.clock().enter_key(Phase::Graph, "entry_html", project);
     let _span = tracing::trace_span!("entry_html").entered();
     let entries = html_entries(db, project);
     let Some(text) = project.index_html(db).contents(db).text().cloned() else {

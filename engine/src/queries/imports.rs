@@ -7,11 +7,13 @@ use std::sync::Arc;
 use crate::db::Db;
 use crate::inputs::SourceFile;
 use crate::queries::parsed::parsed_module;
+use crate::telemetry::Phase;
 use crate::transform::{ImportKind, ImportRecord};
 
 /// Every import of the file as written, with positions (for diagnostics).
 #[salsa::tracked(returns(clone))]
 pub fn module_imports(db: &dyn Db, file: SourceFile) -> Arc<[ImportRecord]> {
+    let _clock = db.clock().enter_key(Phase::Parse, "module_imports", file);
     let _span = tracing::trace_span!("module_imports", file = %file.path(db).display()).entered();
     parsed_module(db, file).imports.clone()
 }
@@ -27,6 +29,9 @@ pub struct ImportSpec {
 /// so adding a line above an import does not re-resolve it.
 #[salsa::tracked(returns(clone))]
 pub fn import_specifiers(db: &dyn Db, file: SourceFile) -> Arc<[ImportSpec]> {
+    let _clock = db
+        .clock()
+        .enter_key(Phase::Parse, "import_specifiers", file);
     let _span =
         tracing::trace_span!("import_specifiers", file = %file.path(db).display()).entered();
     module_imports(db, file)

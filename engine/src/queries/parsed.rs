@@ -10,6 +10,7 @@ use crate::diagnostics::{Diagnostic, DiagnosticKind};
 use crate::files::{FileClass, MAX_MODULE_BYTES};
 use crate::graph::ModuleKind;
 use crate::inputs::{FileContents, Project, SourceFile, in_node_modules};
+use crate::telemetry::Phase;
 use crate::transform::{
     self, CompiledModule, HotFacts, ImportRecord, TransformOptions, asset_module, compile_json,
 };
@@ -78,6 +79,7 @@ pub fn file_id(db: &dyn Db, file: SourceFile) -> Arc<str> {
 /// `emitted_module`, ...), which is where it cuts invalidation short.
 #[salsa::tracked(returns(clone), no_eq)]
 pub fn parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> {
+    let _clock = db.clock().enter_key(Phase::Parse, "parsed_module", file);
     let path = file.path(db);
     let _span = tracing::trace_span!("parsed_module", file = %path.display()).entered();
     let id = file_id(db, file);

@@ -16,6 +16,7 @@ use crate::db::Db;
 use crate::files::FileClass;
 use crate::inputs::{Project, SourceFile};
 use crate::queries::imports::import_specifiers;
+use crate::telemetry::Phase;
 use crate::transform::ImportKind;
 
 /// The two resolvers (ESM `import` conditions, CommonJS `require` conditions), sharing a cache.
@@ -99,6 +100,9 @@ pub struct ResolvedImport {
 
 #[salsa::tracked(returns(clone))]
 pub fn resolved_imports(db: &dyn Db, file: SourceFile) -> Arc<[ResolvedImport]> {
+    let _clock = db
+        .clock()
+        .enter_key(Phase::Resolve, "resolved_imports", file);
     let importer = file.path(db);
     let _span = tracing::trace_span!("resolved_imports", file = %importer.display()).entered();
     // The dependency that makes resolution re-run when the file system changes.

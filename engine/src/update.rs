@@ -1,0 +1,318 @@
+//! One revision's update, computed without side effects: build (recording which queries ran) →
+//! plan → encode the message once. The dev loop then broadcasts the frame and publishes the
+//! served snapshot; `hotloop profile` only measures. Both run exactly this code, so the profile
+//! measures what a save costs in `hotloop dev` minus the watcher and the sockets.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::compiler::{BuildResult, Compiler};
+use crate::db::QueryEvent;
+use crate::graph::{ModuleIndex, ModuleKind};
+use crate::plan::{Changes, FullReloadReason, HotPlan, UpdatePlan, plan_update};
+use crate::protocol::{self, CssLink, HotUpdate, ModuleCode, ServerMessage};
+use crate::queries::graph::ProjectGraph;
+use crate::telemetry::{Phase, UpdateOutcome};
+
+/// What one build produced and what the clients must receive.
+#[derive(Debug)]
+pub struct PreparedUpdate {
+    pub build: BuildResult,
+    /// Salsa's events during the build: which queries ran and which memos were reused.
+    pub events: Vec<QueryEvent>,
+    /// The build's phases (parse, resolve, emit, graph: exclusive times, see `timing`), then
+    /// `Plan`, then `Encode` when there is a message.
+    pub phases: Vec<(Phase, Duration)>,
+    pub outcome: UpdateOutcome,
+    /// The encoded message and the revision it carries (the previous revision + 1); `None`
+    /// when the clients need nothing.
+    pub frame: Option<(u32, Arc<[u8]>)>,
+}
+
+/// Builds what changed since the last build, plans the update and encodes it. `revision` is
+/// the last revision sent to the clients; `files` the changed files (relative paths) the
+/// message names.
+pub fn prepare(compiler: &mut Compiler, files: &[String], revision: u32) -> PreparedUpdate {
+    compiler.db().log().set_recording(true);
+    let build = compiler.build();
+    let events = compiler.db().log().take();
+    compiler.db().log().set_recording(false);
+    let mut phases = build.phases.0.clone();
+
+    let plan_start = Instant::now();
+    // A module that no longer compiles keeps its last good code in the browser: only modules
+    // that have code are sent.
+    let changed: Vec<ModuleIndex> = build
+        .changed
+        .iter()
+        .copied()
+        .filter(|&index| compiler.module_code(index).is_some())
+        .collect();
+    let plan = plan_update(
+        &build.graph.graph,
+        &Changes {
+            changed: &changed,
+            html_changed: build.html_changed,
+        },
+    );
+    phases.push((Phase::Plan, plan_start.elapsed()));
+
+    let encode_start = Instant::now();
+    let next = revision + 1;
+    let (outcome, frame) = match plan {
+        UpdatePlan::Nothing if build.removed.is_empty() => {
+            let outcome = if build.diagnostics.is_empty() {
+                UpdateOutcome::NoChange
+            } else {
+                UpdateOutcome::Errors {
+                    count: build.diagnostics.len(),
+                }
+            };
+            (outcome, None)
+        }
+        UpdatePlan::Nothing => {
+            let (frame, outcome) = encode_hot(
+                compiler,
+                &build.graph,
+                &HotPlan::default(),
+                &build.removed,
+                files,
+                next,
+            );
+            (outcome, Some((next, frame)))
+        }
+        UpdatePlan::Hot(hot) => {
+            let (frame, outcome) =
+                encode_hot(compiler, &build.graph, &hot, &build.removed, files, next);
+            (outcome, Some((next, frame)))
+        }
+        UpdatePlan::FullReload(reason) => {
+            let (frame, outcome) = encode_full_reload(&reason, next);
+            (outcome, Some((next, frame)))
+        }
+    };
+    if frame.is_some() {
+        phases.push((Phase::Encode, encode_start.elapsed()));
+    }
+    PreparedUpdate {
+        build,
+        events,
+        phases,
+        outcome,
+        frame,
+    }
+}
+
+/// Encodes a hot update for `plan` as revision `revision`.
+pub fn encode_hot(
+    compiler: &Compiler,
+    graph: &ProjectGraph,
+    plan: &HotPlan,
+    removed: &[Arc<str>],
+    files: &[String],
+    revision: u32,
+) -> (Arc<[u8]>, UpdateOutcome) {
+    let graph = &graph.graph;
+    let id = |index: ModuleIndex| graph.module(index).id.clone();
+    let modules: Vec<ModuleCode> = plan
+        .send
+        .iter()
+        .filter_map(|&index| compiler.module_code(index))
+        .map(|m| ModuleCode {
+            id: m.id,
+            kind: m.kind,
+            deps: m
+                .deps
+                .iter()
+                .map(|d| (d.specifier.clone(), d.id.clone()))
+                .collect(),
+            code: m.code,
+        })
+        .collect();
+    // Linked stylesheets (`<link rel=stylesheet>`) are not in the chunk: the page swaps the
+    // link instead of re-evaluating a module.
+    let css_links: Vec<CssLink> = plan
+        .send
+        .iter()
+        .filter(|&&index| {
+            graph.module(index).kind == ModuleKind::Css
+                && graph.entries.contains(&index)
+                && graph.importers(index).is_empty()
+        })
+        .map(|&index| CssLink {
+            href: id(index).to_string(),
+            version: revision.to_string(),
+        })
+        .collect();
+    let update = HotUpdate {
+        revision,
+        modules,
+        invalidate: plan.invalidate.iter().map(|&i| id(i)).collect(),
+        boundaries: plan
+            .boundaries
+            .iter()
+            .map(|b| (id(b.module), b.accepted_dep.map(id)))
+            .collect(),
+        removed: removed.to_vec(),
+        css_links,
+        changed_files: files.iter().map(|f| Arc::from(format!("/{f}"))).collect(),
+    };
+    let outcome = UpdateOutcome::Hot {
+        modules: update.modules.iter().map(|m| m.id.to_string()).collect(),
+        boundaries: update
+            .boundaries
+            .iter()
+            .map(|(b, dep)| match dep {
+                Some(dep) => format!("{b} accepts {dep}"),
+                None => b.to_string(),
+            })
+            .collect(),
+        css_only: plan.css_only,
+    };
+    let frame: Arc<[u8]> = protocol::encode(&ServerMessage::Update(update)).into();
+    (frame, outcome)
+}
+
+/// Encodes a full reload as revision `revision`.
+pub fn encode_full_reload(reason: &FullReloadReason, revision: u32) -> (Arc<[u8]>, UpdateOutcome) {
+    let frame: Arc<[u8]> = protocol::encode(&ServerMessage::full_reload(revision, reason)).into();
+    (
+        frame,
+        UpdateOutcome::FullReload {
+            reason: reason.to_string(),
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+    use crate::inputs::ProjectOptions;
+    use crate::protocol::decode_server;
+
+    const HTML: &str = "<!doctype html>\n<html><head><title>t</title></head><body>\n\
+        <script type=\"module\" src=\"/src/main.js\"></script>\n</body></html>\n";
+    const LEAF: &str = "export const v = 1;\nif (import.meta.hot) import.meta.hot.accept();\n";
+
+    struct Project {
+        _dir: tempfile::TempDir,
+        root: PathBuf,
+        compiler: Compiler,
+    }
+
+    fn project() -> Project {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().canonicalize().expect("canonical temp dir");
+        write(&root, "index.html", HTML);
+        write(
+            &root,
+            "src/main.js",
+            "import { v } from './leaf.js';\nconsole.log(v);\n",
+        );
+        write(&root, "src/leaf.js", LEAF);
+        let compiler = Compiler::new(&root, ProjectOptions::default()).expect("compiler");
+        Project {
+            _dir: dir,
+            root,
+            compiler,
+        }
+    }
+
+    fn write(root: &Path, rel: &str, text: &str) -> PathBuf {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&path, text).expect("write");
+        path
+    }
+
+    fn phase_names(phases: &[(Phase, Duration)]) -> Vec<&'static str> {
+        phases.iter().map(|(p, _)| p.name()).collect()
+    }
+
+    fn ran(update: &PreparedUpdate, query: &str) -> usize {
+        update
+            .events
+            .iter()
+            .filter(|e| e.kind == crate::db::QueryEventKind::Executed && &*e.query == query)
+            .count()
+    }
+
+    #[test]
+    fn a_cold_build_reports_every_build_phase() {
+        let mut p = project();
+        p.compiler.db().log().set_recording(true);
+        let build = p.compiler.build();
+        let names: Vec<&str> = build.phases.0.iter().map(|(p, _)| p.name()).collect();
+        assert_eq!(names, ["parse", "resolve", "emit", "graph"]);
+        let executed = p.compiler.db().take_executed();
+        assert_eq!(executed.count("parsed_module"), 2);
+        assert_eq!(executed.count("module_graph"), 1);
+    }
+
+    #[test]
+    fn a_body_edit_is_parse_and_emit_then_one_encoded_hot_update() {
+        let mut p = project();
+        p.compiler.build();
+        let path = write(&p.root, "src/leaf.js", &LEAF.replace("= 1", "= 2"));
+        p.compiler.apply_changes(&[path]);
+        let update = prepare(&mut p.compiler, &["src/leaf.js".into()], 4);
+        assert_eq!(
+            phase_names(&update.phases),
+            ["parse", "resolve", "emit", "plan", "encode"],
+            "no graph phase for a body edit"
+        );
+        assert_eq!(ran(&update, "parsed_module"), 1);
+        assert_eq!(ran(&update, "resolved_imports"), 0);
+        assert_eq!(ran(&update, "module_graph"), 0);
+        assert_eq!(
+            update.outcome,
+            UpdateOutcome::Hot {
+                modules: vec!["/src/leaf.js".into()],
+                boundaries: vec!["/src/leaf.js".into()],
+                css_only: false,
+            }
+        );
+        let (revision, frame) = update.frame.expect("a frame");
+        assert_eq!(revision, 5);
+        match decode_server(&frame).expect("decodes") {
+            ServerMessage::Update(hot) => {
+                assert_eq!(hot.revision, 5);
+                assert_eq!(hot.changed_files, vec![Arc::<str>::from("/src/leaf.js")]);
+                assert!(
+                    hot.modules[0].code.contains("v = 2"),
+                    "{}",
+                    hot.modules[0].code
+                );
+            }
+            other => panic!("expected an update, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_import_edit_rebuilds_the_graph() {
+        let mut p = project();
+        p.compiler.build();
+        write(&p.root, "src/other.js", "export const w = 1;\n");
+        let path = write(
+            &p.root,
+            "src/leaf.js",
+            &format!("import {{ w }} from './other.js';\n{LEAF}"),
+        );
+        p.compiler
+            .apply_changes(&[p.root.join("src/other.js"), path]);
+        let update = prepare(&mut p.compiler, &["src/leaf.js".into()], 0);
+        assert!(
+            update.phases.iter().any(|(p, _)| *p == Phase::Graph),
+            "{:?}",
+            update.phases
+        );
+        assert_eq!(ran(&update, "module_graph"), 1);
+        assert!(
+            matches!(update.outcome, UpdateOutcome::Hot { .. }),
+            "{:?}",
+            update.outcome
+        );
+    }
+}
