@@ -157,11 +157,14 @@ struct BuildState {
     served: ServedState,
 }
 
+/// `(module id, define statement)` per chunk part.
+type ChunkPartList = Arc<[(Arc<str>, Arc<str>)]>;
+
 /// What `served()` has built from this state, and what it must rebuild.
 #[derive(Default)]
 struct ServedState {
     /// Chunk parts; `None` = rebuild from `chunk.order` and the module entries.
-    parts: Option<Arc<[(Arc<str>, Arc<str>)]>>,
+    parts: Option<ChunkPartList>,
     /// `None` = rebuild every module.
     modules: Option<Arc<FxHashMap<Arc<str>, ServedModule>>>,
     /// Modules to refresh in `modules`.

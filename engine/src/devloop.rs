@@ -32,6 +32,9 @@ use crate::watcher::{ChangeBatch, WatchEvent};
 pub enum Control {
     /// Reload every tab (dashboard key).
     ForceReload,
+    /// Include salsa's memo counts in memory samples (the dashboard shows them) or stop. When
+    /// turned on, a sample is sent at once.
+    QueryMemory(bool),
     Shutdown,
 }
 
@@ -66,17 +69,11 @@ pub struct DevLoop {
     /// The graph of the last build, to report when it changes.
     graph: Arc<ProjectGraph>,
     allocator: Option<AllocatorProbe>,
-    /// Memory samples sent so far.
-    samples: u32,
+    /// Measure salsa's memos in memory samples (while the dashboard shows them).
+    query_memory_wanted: bool,
     /// salsa's memo counts as last measured.
     query_memory: Vec<(String, usize, usize)>,
 }
-
-/// salsa's `memory_usage` walks every memo and, like a write, needs `&mut` on the database:
-/// measured at about 1 ms for a 1k-module project in a debug build (O(memos)), so it runs on
-/// the first memory sample and then every this many samples (one per update), not on every
-/// update.
-const QUERY_MEMORY_EVERY: u32 = 10;
 
 impl DevLoop {
     /// Runs the cold build and publishes the first snapshot. Returns the loop and the graph
@@ -111,7 +108,7 @@ impl DevLoop {
             clients: FxHashMap::default(),
             graph: build.graph.clone(),
             allocator: None,
-            samples: 0,
+            query_memory_wanted: false,
             query_memory: Vec::new(),
         };
         (devloop, stats)
@@ -150,6 +147,13 @@ impl DevLoop {
                 recv(inputs.control) -> command => match command {
                     Ok(Control::ForceReload) => {
                         self.full_reload(FullReloadReason::Requested);
+                        self.sample_memory();
+                    }
+                    Ok(Control::QueryMemory(on)) => {
+                        self.query_memory_wanted = on;
+                        if on {
+                            self.sample_memory();
+                        }
                     }
                     Ok(Control::Shutdown) | Err(_) => break,
                 },
@@ -253,14 +257,17 @@ impl DevLoop {
         outcome
     }
 
-    /// Sends a `Memory` sample: RSS, the allocator's figures, bytes held, and salsa's memo
-    /// counts on the first sample and every `QUERY_MEMORY_EVERY` samples (the last counts are
-    /// repeated in between; see `QUERY_MEMORY_EVERY` for why).
+    /// Sends a `Memory` sample (at start, after each update, and when asked): RSS, the
+    /// allocator's figures, bytes held, and salsa's memo counts.
+    ///
+    /// The memo counts come from salsa's `memory_usage`, which walks every memo and, like a
+    /// write, needs `&mut` on the database: `hotloop profile` measured 12 ms on a 1k-module
+    /// project (debug build, loaded machine), O(memos). So it runs only while the dashboard
+    /// shows the Memory tab (`Control::QueryMemory`); otherwise the last counts are repeated.
     fn sample_memory(&mut self) {
-        if self.samples.is_multiple_of(QUERY_MEMORY_EVERY) {
+        if self.query_memory_wanted {
             self.query_memory = memory::query_memory(self.compiler.db_mut());
         }
-        self.samples += 1;
         let allocator = self.allocator.map(|probe| probe()).unwrap_or_default();
         let held = self.compiler.held_bytes();
         self.telemetry(EngineEvent::Memory(MemoryStats {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::compiler::{BuildResult, Compiler};
-use crate::db::QueryEvent;
+use crate::db::{Db as _, QueryEvent};
 use crate::graph::{ModuleIndex, ModuleKind};
 use crate::plan::{Changes, FullReloadReason, HotPlan, UpdatePlan, plan_update};
 use crate::protocol::{self, CssLink, HotUpdate, ModuleCode, ServerMessage};
@@ -39,6 +39,9 @@ pub fn prepare(compiler: &mut Compiler, files: &[String], revision: u32) -> Prep
     compiler.db().log().set_recording(false);
     let mut phases = build.phases.0.clone();
 
+    // Plan and encode are frames of the clock too, so that traces show them (their times
+    // here come from the frames' own `Instant`s).
+    let plan_frame = compiler.db().clock().enter(Phase::Plan, "plan");
     let plan_start = Instant::now();
     // A module that no longer compiles keeps its last good code in the browser: only modules
     // that have code are sent.
@@ -56,7 +59,9 @@ pub fn prepare(compiler: &mut Compiler, files: &[String], revision: u32) -> Prep
         },
     );
     phases.push((Phase::Plan, plan_start.elapsed()));
+    drop(plan_frame);
 
+    let encode_frame = compiler.db().clock().enter(Phase::Encode, "encode");
     let encode_start = Instant::now();
     let next = revision + 1;
     let (outcome, frame) = match plan {
@@ -94,6 +99,7 @@ pub fn prepare(compiler: &mut Compiler, files: &[String], revision: u32) -> Prep
     if frame.is_some() {
         phases.push((Phase::Encode, encode_start.elapsed()));
     }
+    drop(encode_frame);
     PreparedUpdate {
         build,
         events,

@@ -150,6 +150,9 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
                 let _ = control.send(Control::ForceReload);
             }
             dashboard::Command::ClearLog => {}
+            dashboard::Command::MemoryTab(shown) => {
+                let _ = control.send(Control::QueryMemory(shown));
+            }
         })
     } else {
         run_headless(telemetry_rx, serve.verbose > 0, serve.log_format)
@@ -210,7 +213,8 @@ fn init_logging(verbose: u8, format: LogFormat, dashboard: Option<Sender<EngineE
     let _ = result;
 }
 
-async fn wait_for_signal() {
+/// Resolves on Ctrl-C or SIGTERM.
+pub(crate) async fn wait_for_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

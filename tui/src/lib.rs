@@ -7,3 +7,4 @@ pub mod dashboard;
 pub mod demo;
 pub mod dev;
 pub mod headless;
+pub mod profile;

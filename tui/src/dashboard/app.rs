@@ -43,6 +43,9 @@ pub enum Command {
     ForceReload,
     /// The log pane was cleared; the wiring may truncate its log file too.
     ClearLog,
+    /// The Memory tab was shown (`true`) or left: the engine measures salsa's memos (costly:
+    /// O(memos)) only while someone looks at them.
+    MemoryTab(bool),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -409,6 +412,13 @@ impl App {
     }
 
     fn on_normal_key(&mut self, key: KeyEvent) -> Option<Command> {
+        let was_memory = self.tab == Tab::Memory;
+        let command = self.on_normal_key_inner(key);
+        let is_memory = self.tab == Tab::Memory;
+        command.or((was_memory != is_memory).then_some(Command::MemoryTab(is_memory)))
+    }
+
+    fn on_normal_key_inner(&mut self, key: KeyEvent) -> Option<Command> {
         match key.code {
             KeyCode::Char('q') => return Some(Command::Quit),
             KeyCode::Char('r') => return Some(Command::ForceReload),

@@ -397,6 +397,29 @@ fn q_and_ctrl_c_quit_r_reloads_c_clears_the_log() {
 }
 
 #[test]
+fn showing_and_leaving_the_memory_tab_tells_the_engine() {
+    let mut app = App::default();
+    let memory = Tab::ALL.iter().position(|t| *t == Tab::Memory).unwrap() + 1;
+    let digit = char::from_digit(memory as u32, 10).unwrap();
+    assert_eq!(
+        keys(&mut app, &digit.to_string()),
+        [Command::MemoryTab(true)]
+    );
+    assert_eq!(keys(&mut app, &digit.to_string()), [], "already shown");
+    assert_eq!(keys(&mut app, "1"), [Command::MemoryTab(false)]);
+    app.update(code(KeyCode::BackTab));
+    let mut seen = Vec::new();
+    for _ in 0..Tab::ALL.len() {
+        seen.extend(app.update(code(KeyCode::Tab)));
+    }
+    assert_eq!(
+        seen,
+        [Command::MemoryTab(true), Command::MemoryTab(false)],
+        "cycling through every tab enters and leaves Memory once"
+    );
+}
+
+#[test]
 fn search_filters_modules_and_moves_the_selection() {
     let mut app = busy_app();
     engine(&mut app, EngineEvent::GraphSnapshot(graph()));

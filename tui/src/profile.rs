@@ -1,0 +1,877 @@
+//! `hotloop profile`: loads a project, runs the cold build, then replays edits of the given
+//! files through the engine's real update path (`apply_changes`, then `update::prepare`: build →
+//! plan → encode, then the served snapshot) without a watcher or sockets, and reports where
+//! every update's time went: phases, queries executed and reused, modules sent, boundary or
+//! reload reason; then p50/p95/max per phase. `--json` writes the same for scripts (schema in
+//! `SCHEMA_HELP`), `--trace` a Chrome trace-event file with every query as a span.
+//!
+//! Each edit appends a harmless comment that differs from the previous edit (a counter); the
+//! original bytes are restored at the end, on error, on panic and on Ctrl-C.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use engine::compiler::Compiler;
+use engine::db::{Db as _, QueryEvent, QueryEventKind};
+use engine::inputs::ProjectOptions;
+use engine::memory;
+use engine::telemetry::{Phase, UpdateOutcome};
+use engine::timing::Span;
+use engine::update;
+use serde::Serialize;
+
+use crate::cli::ProfileArgs;
+
+/// The `--json` schema, shown in `hotloop profile --help`.
+pub const SCHEMA_HELP: &str = "\
+JSON output (--json OUT), schema 1. Times are milliseconds (floats); a phase that did not run
+in an update is absent from its `phases_ms`.
+  schema        1
+  root          canonical project root
+  build         \"debug\" or \"release\" (how hotloop was compiled)
+  modules       modules in the graph after the cold build
+  cold          { total_ms, phases_ms, queries }: the cold build
+  updates[]     { index, repeat, file, revision, outcome, reason, modules_sent[], boundaries[],
+                  errors, frame_bytes, total_ms, phases_ms, queries }
+                outcome: \"hot\" | \"full_reload\" | \"no_change\" | \"errors\"
+                phases_ms: read, parse, resolve, emit, graph, plan, encode, publish
+                queries: { <query>: { executed, reused } }
+  summary       { updates, phases_ms: { <phase or \"total\">: { runs, p50, p95, max } } }
+  memory        { rss_bytes, allocator_committed, allocator_peak, emitted_code_bytes,
+                  source_map_bytes, memory_usage_ms, queries: [{ name, count, bytes }] }";
+
+/// Runs `hotloop profile`.
+pub fn run_profile(args: ProfileArgs) -> anyhow::Result<()> {
+    let root = project_root(&args.root)?;
+    let targets = args
+        .touch
+        .iter()
+        .map(|file| Target::new(&root, file))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    anyhow::ensure!(args.repeat > 0, "--repeat must be at least 1");
+
+    let originals = Originals::new(&targets)?;
+    let _restore = originals.restore_on_signal();
+    let report = measure(
+        &root,
+        &targets,
+        args.repeat,
+        args.trace.is_some(),
+        &originals,
+    );
+    originals.restore();
+    let report = report?;
+
+    let mut out = std::io::stdout().lock();
+    print_report(&mut out, &report)?;
+    if let Some(path) = &args.json {
+        write_json(path, &report.json)?;
+        writeln!(out, "wrote {}", path.display())?;
+    }
+    if let Some(path) = &args.trace {
+        write_json(path, &report.trace)?;
+        writeln!(
+            out,
+            "wrote {} (open it in https://ui.perfetto.dev or chrome://tracing)",
+            path.display()
+        )?;
+    }
+    Ok(())
+}
+
+fn project_root(root: &Path) -> anyhow::Result<PathBuf> {
+    let canonical = std::fs::canonicalize(root).with_context(|| {
+        format!(
+            "project root {} does not exist: pass the directory that holds index.html",
+            root.display()
+        )
+    })?;
+    anyhow::ensure!(
+        canonical.is_dir(),
+        "project root {} is not a directory: pass the directory that holds index.html",
+        root.display()
+    );
+    Ok(canonical)
+}
+
+/// A file to touch.
+struct Target {
+    path: PathBuf,
+    /// Relative to the root, with `/` separators.
+    rel: String,
+    comment: CommentStyle,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CommentStyle {
+    /// `// …` (JS, TS).
+    Line,
+    /// `/* … */` (CSS).
+    Block,
+    /// `<!-- … -->` (HTML, SVG).
+    Markup,
+    /// Trailing whitespace (JSON has no comments; the value does not change).
+    Whitespace,
+}
+
+impl CommentStyle {
+    fn of(path: &Path) -> Option<CommentStyle> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        Some(match ext.as_str() {
+            "js" | "jsx" | "ts" | "tsx" | "mjs" | "cjs" | "mts" | "cts" => CommentStyle::Line,
+            "css" => CommentStyle::Block,
+            "html" | "htm" | "svg" => CommentStyle::Markup,
+            "json" => CommentStyle::Whitespace,
+            _ => return None,
+        })
+    }
+
+    /// What edit number `n` appends.
+    fn suffix(self, n: u64) -> String {
+        match self {
+            CommentStyle::Line => format!("\n// hotloop profile {n}\n"),
+            CommentStyle::Block => format!("\n/* hotloop profile {n} */\n"),
+            CommentStyle::Markup => format!("\n<!-- hotloop profile {n} -->\n"),
+            CommentStyle::Whitespace => format!("\n{}\n", " ".repeat(1 + (n % 2) as usize)),
+        }
+    }
+}
+
+impl Target {
+    /// `file` is relative to the root (or to the working directory, if it names a file
+    /// inside the root from there).
+    fn new(root: &Path, file: &Path) -> anyhow::Result<Target> {
+        let candidates = [root.join(file), file.to_path_buf()];
+        let Some(path) = candidates
+            .iter()
+            .filter_map(|c| std::fs::canonicalize(c).ok())
+            .find(|c| c.starts_with(root))
+        else {
+            bail!(
+                "file to touch {} does not exist in {}: pass paths relative to the project root",
+                file.display(),
+                root.display()
+            );
+        };
+        anyhow::ensure!(
+            path.is_file(),
+            "{} is not a file: --touch takes files to edit",
+            path.display()
+        );
+        let comment = CommentStyle::of(&path).with_context(|| {
+            format!(
+                "cannot edit {} harmlessly: --touch takes .js .jsx .ts .tsx .mjs .cjs .mts .cts \
+                 .css .html .svg or .json files",
+                file.display()
+            )
+        })?;
+        let rel = path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        Ok(Target { path, rel, comment })
+    }
+}
+
+/// The original bytes of every touched file, restored exactly once: at the end, when the
+/// profile fails or panics (drop), or on Ctrl-C / SIGTERM.
+#[derive(Clone)]
+struct Originals {
+    files: Arc<Mutex<Saved>>,
+}
+
+/// `(path, original bytes)`; emptied once restored.
+type Saved = Vec<(PathBuf, Vec<u8>)>;
+
+impl Originals {
+    fn new(targets: &[Target]) -> anyhow::Result<Originals> {
+        let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+        for target in targets {
+            if files.iter().any(|(p, _)| *p == target.path) {
+                continue;
+            }
+            let bytes = std::fs::read(&target.path)
+                .with_context(|| format!("failed to read {}", target.path.display()))?;
+            files.push((target.path.clone(), bytes));
+        }
+        Ok(Originals {
+            files: Arc::new(Mutex::new(files)),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Saved> {
+        self.files.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Writes `text` to `path` unless the originals were already restored (a signal arrived).
+    fn write(&self, path: &Path, text: &[u8]) -> anyhow::Result<bool> {
+        let files = self.lock();
+        if files.is_empty() {
+            return Ok(false);
+        }
+        std::fs::write(path, text)
+            .with_context(|| format!("failed to write {}", path.display()))?;
+        Ok(true)
+    }
+
+    fn original(&self, path: &Path) -> Option<Vec<u8>> {
+        self.lock()
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, b)| b.clone())
+    }
+
+    fn restore(&self) {
+        let mut files = self.lock();
+        for (path, bytes) in files.drain(..) {
+            if let Err(error) = std::fs::write(&path, &bytes) {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "error: failed to restore {}: {error}",
+                    path.display()
+                );
+            }
+        }
+    }
+
+    /// Restores the files and exits when the process is interrupted. The returned guard
+    /// restores them when dropped (errors and panics unwind through it).
+    fn restore_on_signal(&self) -> RestoreGuard {
+        let originals = self.clone();
+        let spawned = std::thread::Builder::new()
+            .name("hotloop-profile-signals".into())
+            .spawn(move || {
+                let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                runtime.block_on(crate::dev::wait_for_signal());
+                originals.restore();
+                let _ = writeln!(std::io::stderr(), "interrupted: restored the touched files");
+                std::process::exit(130);
+            });
+        if let Err(error) = spawned {
+            tracing::warn!("no Ctrl-C handler (touched files are restored at the end): {error}");
+        }
+        RestoreGuard(self.clone())
+    }
+}
+
+struct RestoreGuard(Originals);
+
+impl Drop for RestoreGuard {
+    fn drop(&mut self) {
+        self.0.restore();
+    }
+}
+
+// ------------------------------------------------------------------------------ measuring
+
+/// Everything measured, as printed and as written.
+struct Report {
+    json: JsonReport,
+    trace: TraceFile,
+}
+
+#[derive(Serialize)]
+struct JsonReport {
+    schema: u32,
+    root: String,
+    build: &'static str,
+    modules: usize,
+    cold: JsonCold,
+    updates: Vec<JsonUpdate>,
+    summary: JsonSummary,
+    memory: JsonMemory,
+}
+
+#[derive(Serialize)]
+struct JsonCold {
+    total_ms: f64,
+    phases_ms: BTreeMap<&'static str, f64>,
+    queries: BTreeMap<String, JsonQueryCounts>,
+}
+
+#[derive(Serialize)]
+struct JsonUpdate {
+    index: usize,
+    repeat: u32,
+    file: String,
+    revision: u32,
+    outcome: &'static str,
+    reason: Option<String>,
+    modules_sent: Vec<String>,
+    boundaries: Vec<String>,
+    errors: usize,
+    frame_bytes: usize,
+    total_ms: f64,
+    phases_ms: BTreeMap<&'static str, f64>,
+    queries: BTreeMap<String, JsonQueryCounts>,
+}
+
+#[derive(Serialize, Default, Clone, Copy, PartialEq, Eq, Debug)]
+struct JsonQueryCounts {
+    executed: usize,
+    reused: usize,
+}
+
+#[derive(Serialize)]
+struct JsonSummary {
+    updates: usize,
+    phases_ms: BTreeMap<&'static str, JsonStat>,
+}
+
+#[derive(Serialize, Clone, Copy)]
+struct JsonStat {
+    runs: usize,
+    p50: f64,
+    p95: f64,
+    max: f64,
+}
+
+#[derive(Serialize)]
+struct JsonMemory {
+    rss_bytes: u64,
+    allocator_committed: u64,
+    allocator_peak: u64,
+    emitted_code_bytes: u64,
+    source_map_bytes: u64,
+    memory_usage_ms: f64,
+    queries: Vec<JsonQueryMemory>,
+}
+
+#[derive(Serialize)]
+struct JsonQueryMemory {
+    name: String,
+    count: usize,
+    bytes: usize,
+}
+
+/// Phases in report order: the engine's, with `publish` (the served snapshot) after encode.
+const PHASES: [&str; 8] = [
+    "read", "parse", "resolve", "emit", "graph", "plan", "encode", "publish",
+];
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn measure(
+    root: &Path,
+    targets: &[Target],
+    repeat: u32,
+    trace: bool,
+    originals: &Originals,
+) -> anyhow::Result<Report> {
+    let epoch = Instant::now();
+    let mut tracer = Tracer::new(epoch, trace);
+    let server_id: Arc<str> = Arc::from("profile");
+
+    let cold_start = Instant::now();
+    let mut compiler = Compiler::new(root, ProjectOptions::default())
+        .with_context(|| format!("failed to load the project at {}", root.display()))?;
+    compiler.db().clock().set_recording(trace);
+    compiler.db().log().set_recording(true);
+    let build = compiler.build();
+    let events = compiler.db().log().take();
+    compiler.db().log().set_recording(false);
+    let publish_start = Instant::now();
+    let _ = compiler.served(&server_id, 0);
+    let publish = publish_start.elapsed();
+    let cold_total = cold_start.elapsed();
+    let mut cold_phases: BTreeMap<&'static str, f64> = build
+        .phases
+        .0
+        .iter()
+        .map(|(p, d)| (p.name(), ms(*d)))
+        .collect();
+    cold_phases.insert("publish", ms(publish));
+    tracer.spans(&compiler, compiler.db().clock().take_spans());
+    tracer.slice("publish", "publish", publish_start, publish, None);
+    tracer.slice("cold build", "build", cold_start, cold_total, None);
+    let cold = JsonCold {
+        total_ms: ms(cold_total),
+        phases_ms: cold_phases,
+        queries: query_counts(&events),
+    };
+    let modules = build.graph.len();
+    for target in targets {
+        let in_graph = compiler
+            .file(&target.path)
+            .is_some_and(|file| build.graph.index_of_file(file).is_some());
+        if !in_graph {
+            tracing::warn!("{} is not in the module graph", target.rel);
+            let _ = writeln!(
+                std::io::stderr(),
+                "note: {} is not in the module graph (nothing imports it): its edits only re-read it",
+                target.rel
+            );
+        }
+    }
+
+    let mut updates = Vec::new();
+    let mut revision = 0u32;
+    let mut edit = 0u64;
+    for round in 1..=repeat {
+        for target in targets {
+            edit += 1;
+            let Some(mut text) = originals.original(&target.path) else {
+                bail!("interrupted");
+            };
+            text.extend_from_slice(target.comment.suffix(edit).as_bytes());
+            if !originals.write(&target.path, &text)? {
+                bail!("interrupted");
+            }
+            let started = Instant::now();
+            let applied = compiler.apply_changes(std::slice::from_ref(&target.path));
+            let read = started.elapsed();
+            let files = vec![target.rel.clone()];
+            let prepared = update::prepare(&mut compiler, &files, revision);
+            let mut publish = Duration::ZERO;
+            let publish_start = Instant::now();
+            if let Some((next, _)) = &prepared.frame {
+                revision = *next;
+                let _ = compiler.served(&server_id, revision);
+                publish = publish_start.elapsed();
+            }
+            let total = started.elapsed();
+            if applied.is_empty() {
+                tracing::warn!("{}: the edit changed no input", target.rel);
+            }
+
+            let mut phases_ms: BTreeMap<&'static str, f64> = BTreeMap::new();
+            phases_ms.insert("read", ms(read));
+            for (phase, d) in &prepared.phases {
+                phases_ms.insert(phase.name(), ms(*d));
+            }
+            if prepared.frame.is_some() {
+                phases_ms.insert("publish", ms(publish));
+            }
+            let (outcome, reason, modules_sent, boundaries, errors) = match &prepared.outcome {
+                UpdateOutcome::NoChange => ("no_change", None, Vec::new(), Vec::new(), 0),
+                UpdateOutcome::Hot {
+                    modules,
+                    boundaries,
+                    ..
+                } => ("hot", None, modules.clone(), boundaries.clone(), 0),
+                UpdateOutcome::FullReload { reason } => (
+                    "full_reload",
+                    Some(reason.clone()),
+                    Vec::new(),
+                    Vec::new(),
+                    0,
+                ),
+                UpdateOutcome::Errors { count } => ("errors", None, Vec::new(), Vec::new(), *count),
+            };
+            let index = updates.len() + 1;
+            let label = format!("update #{index} {}", target.rel);
+            tracer.slice("read", "read", started, read, None);
+            tracer.spans(&compiler, compiler.db().clock().take_spans());
+            if prepared.frame.is_some() {
+                tracer.slice("publish", "publish", publish_start, publish, None);
+            }
+            tracer.slice(&label, "update", started, total, Some(outcome));
+            updates.push(JsonUpdate {
+                index,
+                repeat: round,
+                file: target.rel.clone(),
+                revision,
+                outcome,
+                reason,
+                modules_sent,
+                boundaries,
+                errors,
+                frame_bytes: prepared.frame.as_ref().map_or(0, |(_, f)| f.len()),
+                total_ms: ms(total),
+                phases_ms,
+                queries: query_counts(&prepared.events),
+            });
+        }
+    }
+    compiler.db().clock().set_recording(false);
+
+    let summary = summarize(&updates);
+    let memory_start = Instant::now();
+    let queries = memory::query_memory(compiler.db_mut());
+    let memory_usage = memory_start.elapsed();
+    let allocator = crate::alloc_stats::mimalloc_stats();
+    let held = compiler.held_bytes();
+    let memory = JsonMemory {
+        rss_bytes: memory::rss_bytes(),
+        allocator_committed: allocator.committed,
+        allocator_peak: allocator.peak,
+        emitted_code_bytes: held.code,
+        source_map_bytes: held.maps,
+        memory_usage_ms: ms(memory_usage),
+        queries: queries
+            .into_iter()
+            .map(|(name, count, bytes)| JsonQueryMemory { name, count, bytes })
+            .collect(),
+    };
+    Ok(Report {
+        json: JsonReport {
+            schema: 1,
+            root: root.display().to_string(),
+            build: if cfg!(debug_assertions) {
+                "debug"
+            } else {
+                "release"
+            },
+            modules,
+            cold,
+            updates,
+            summary,
+            memory,
+        },
+        trace: tracer.finish(),
+    })
+}
+
+fn query_counts(events: &[QueryEvent]) -> BTreeMap<String, JsonQueryCounts> {
+    let mut out: BTreeMap<String, JsonQueryCounts> = BTreeMap::new();
+    for event in events {
+        let counts = out.entry(event.query.to_string()).or_default();
+        match event.kind {
+            QueryEventKind::Executed => counts.executed += 1,
+            QueryEventKind::Reused => counts.reused += 1,
+        }
+    }
+    out
+}
+
+/// Nearest-rank percentile of sorted samples.
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = (p * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn stat(mut samples: Vec<f64>) -> Option<JsonStat> {
+    if samples.is_empty() {
+        return None;
+    }
+    samples.sort_by(f64::total_cmp);
+    Some(JsonStat {
+        runs: samples.len(),
+        p50: percentile(&samples, 0.50),
+        p95: percentile(&samples, 0.95),
+        max: samples[samples.len() - 1],
+    })
+}
+
+fn summarize(updates: &[JsonUpdate]) -> JsonSummary {
+    let mut phases_ms = BTreeMap::new();
+    for phase in PHASES {
+        let samples: Vec<f64> = updates
+            .iter()
+            .filter_map(|u| u.phases_ms.get(phase).copied())
+            .collect();
+        if let Some(stat) = stat(samples) {
+            phases_ms.insert(phase, stat);
+        }
+    }
+    if let Some(stat) = stat(updates.iter().map(|u| u.total_ms).collect()) {
+        phases_ms.insert("total", stat);
+    }
+    JsonSummary {
+        updates: updates.len(),
+        phases_ms,
+    }
+}
+
+// ------------------------------------------------------------------------------ printing
+
+fn print_report(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
+    let json = &report.json;
+    writeln!(
+        out,
+        "{} ({} build): {} modules, cold build {:.1} ms ({})",
+        json.root,
+        json.build,
+        json.modules,
+        json.cold.total_ms,
+        phase_line(&json.cold.phases_ms)
+    )?;
+    for update in &json.updates {
+        let what = match update.outcome {
+            "hot" => format!(
+                "hot: {} module{} sent, boundar{} {}",
+                update.modules_sent.len(),
+                if update.modules_sent.len() == 1 {
+                    ""
+                } else {
+                    "s"
+                },
+                if update.boundaries.len() == 1 {
+                    "y"
+                } else {
+                    "ies"
+                },
+                if update.boundaries.is_empty() {
+                    "none".to_owned()
+                } else {
+                    update.boundaries.join(", ")
+                }
+            ),
+            "full_reload" => format!(
+                "full reload: {}",
+                update.reason.as_deref().unwrap_or("no reason")
+            ),
+            "errors" => format!(
+                "errors: {} (the page keeps its last good state)",
+                update.errors
+            ),
+            _ => "no change reaches the page".to_owned(),
+        };
+        writeln!(
+            out,
+            "#{:<3} {}  {:.2} ms  {what}",
+            update.index, update.file, update.total_ms
+        )?;
+        writeln!(out, "      {}", phase_line(&update.phases_ms))?;
+        let executed: Vec<String> = update
+            .queries
+            .iter()
+            .filter(|(_, c)| c.executed > 0)
+            .map(|(q, c)| format!("{q} {}", c.executed))
+            .collect();
+        let reused: Vec<String> = update
+            .queries
+            .iter()
+            .filter(|(_, c)| c.reused > 0)
+            .map(|(q, c)| format!("{q} {}", c.reused))
+            .collect();
+        writeln!(
+            out,
+            "      executed: {}",
+            if executed.is_empty() {
+                "none".to_owned()
+            } else {
+                executed.join(", ")
+            }
+        )?;
+        writeln!(
+            out,
+            "      reused:   {}",
+            if reused.is_empty() {
+                "none".to_owned()
+            } else {
+                reused.join(", ")
+            }
+        )?;
+    }
+    writeln!(
+        out,
+        "summary over {} update{} (ms):   runs      p50      p95      max",
+        json.summary.updates,
+        if json.summary.updates == 1 { "" } else { "s" }
+    )?;
+    for name in PHASES.iter().copied().chain(["total"]) {
+        if let Some(s) = json.summary.phases_ms.get(name) {
+            writeln!(
+                out,
+                "  {name:<27}{:>6} {:>8.3} {:>8.3} {:>8.3}",
+                s.runs, s.p50, s.p95, s.max
+            )?;
+        }
+    }
+    let memory = &json.memory;
+    writeln!(
+        out,
+        "memory: RSS {:.1} MiB, allocator {:.1} MiB committed ({:.1} MiB peak), code {:.1} MiB, \
+         source maps {:.1} MiB; salsa memory_usage took {:.2} ms",
+        mib(memory.rss_bytes),
+        mib(memory.allocator_committed),
+        mib(memory.allocator_peak),
+        mib(memory.emitted_code_bytes),
+        mib(memory.source_map_bytes),
+        memory.memory_usage_ms
+    )?;
+    Ok(())
+}
+
+fn mib(bytes: u64) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+fn phase_line(phases: &BTreeMap<&'static str, f64>) -> String {
+    PHASES
+        .iter()
+        .filter_map(|name| phases.get(name).map(|ms| format!("{name} {ms:.3}")))
+        .collect::<Vec<_>>()
+        .join("  ")
+}
+
+fn write_json(path: &Path, value: &impl Serialize) -> anyhow::Result<()> {
+    let file = std::fs::File::create(path)
+        .with_context(|| format!("failed to create {}", path.display()))?;
+    let mut writer = std::io::BufWriter::new(file);
+    serde_json::to_writer(&mut writer, value)
+        .with_context(|| format!("failed to write {}", path.display()))?;
+    writer
+        .flush()
+        .with_context(|| format!("failed to write {}", path.display()))
+}
+
+// ------------------------------------------------------------------------------ tracing
+
+/// Chrome trace-event JSON (`{"traceEvents": [...]}`), complete events (`ph: "X"`) only.
+#[derive(Serialize)]
+struct TraceFile {
+    #[serde(rename = "traceEvents")]
+    trace_events: Vec<TraceEvent>,
+    #[serde(rename = "displayTimeUnit")]
+    display_time_unit: &'static str,
+}
+
+#[derive(Serialize)]
+struct TraceEvent {
+    name: String,
+    cat: &'static str,
+    ph: &'static str,
+    /// Microseconds since the profile started.
+    ts: f64,
+    dur: f64,
+    pid: u32,
+    tid: u32,
+    args: BTreeMap<&'static str, String>,
+}
+
+struct Tracer {
+    epoch: Instant,
+    on: bool,
+    events: Vec<TraceEvent>,
+}
+
+impl Tracer {
+    fn new(epoch: Instant, on: bool) -> Tracer {
+        Tracer {
+            epoch,
+            on,
+            events: Vec::new(),
+        }
+    }
+
+    fn us(&self, at: Instant) -> f64 {
+        at.saturating_duration_since(self.epoch).as_secs_f64() * 1e6
+    }
+
+    fn slice(
+        &mut self,
+        name: &str,
+        cat: &'static str,
+        start: Instant,
+        dur: Duration,
+        outcome: Option<&str>,
+    ) {
+        if !self.on {
+            return;
+        }
+        let mut args = BTreeMap::new();
+        if let Some(outcome) = outcome {
+            args.insert("outcome", outcome.to_owned());
+        }
+        self.events.push(TraceEvent {
+            name: name.to_owned(),
+            cat,
+            ph: "X",
+            ts: self.us(start),
+            dur: dur.as_secs_f64() * 1e6,
+            pid: 1,
+            tid: 1,
+            args,
+        });
+    }
+
+    /// The engine's frames (queries and build steps), named by query and file.
+    fn spans(&mut self, compiler: &Compiler, spans: Vec<Span>) {
+        if !self.on {
+            return;
+        }
+        let files = compiler.db().files();
+        for span in spans {
+            let key = span
+                .key
+                .and_then(|id| files.path_of(id))
+                .map(|path| files.module_id(&path).to_string());
+            let mut args = BTreeMap::new();
+            args.insert("phase", span.phase.name().to_owned());
+            let name = match &key {
+                Some(key) => {
+                    args.insert("module", key.clone());
+                    format!("{} {key}", span.name)
+                }
+                None => span.name.to_owned(),
+            };
+            self.events.push(TraceEvent {
+                name,
+                cat: phase_category(span.phase),
+                ph: "X",
+                ts: self.us(span.start),
+                dur: span.end.saturating_duration_since(span.start).as_secs_f64() * 1e6,
+                pid: 1,
+                tid: 1,
+                args,
+            });
+        }
+    }
+
+    fn finish(mut self) -> TraceFile {
+        // Parents before children when they start together (longer first).
+        self.events
+            .sort_by(|a, b| a.ts.total_cmp(&b.ts).then(b.dur.total_cmp(&a.dur)));
+        TraceFile {
+            trace_events: self.events,
+            display_time_unit: "ms",
+        }
+    }
+}
+
+fn phase_category(phase: Phase) -> &'static str {
+    phase.name()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_use_the_nearest_rank() {
+        let samples: Vec<f64> = (1..=20).map(f64::from).collect();
+        assert_eq!(percentile(&samples, 0.50), 10.0);
+        assert_eq!(percentile(&samples, 0.95), 19.0);
+        assert_eq!(percentile(&[3.0], 0.95), 3.0);
+        let s = stat(vec![5.0, 1.0, 3.0]).expect("samples");
+        assert_eq!((s.runs, s.p50, s.max), (3, 3.0, 5.0));
+        assert!(stat(Vec::new()).is_none());
+    }
+
+    #[test]
+    fn every_edit_differs_from_the_previous_one() {
+        for style in [
+            CommentStyle::Line,
+            CommentStyle::Block,
+            CommentStyle::Markup,
+            CommentStyle::Whitespace,
+        ] {
+            assert_ne!(style.suffix(1), style.suffix(2), "{style:?}");
+            assert_ne!(style.suffix(2), style.suffix(3), "{style:?}");
+        }
+        assert_eq!(
+            CommentStyle::of(Path::new("a/b.tsx")),
+            Some(CommentStyle::Line)
+        );
+        assert_eq!(CommentStyle::of(Path::new("logo.png")), None);
+    }
+}
