@@ -1,0 +1,184 @@
+//! The live dashboard end to end: the real `hotloop dev` binary in a real pseudo-terminal
+//! (a private tmux server), a file edited on disk, the update read back from the screen with
+//! `tmux capture-pane`; then `q`, and the process must exit 0 with the terminal restored: out
+//! of the alternate screen, cursor visible, line discipline back to canonical mode with echo
+//! (a shell script runs hotloop, then reports its exit status and `stty` on the same
+//! terminal). Every wait polls the screen with a time-out.
+//! Needs `tmux` (CI installs it). Declared as a test of the `hotloop` package (tui/Cargo.toml)
+//! for `CARGO_BIN_EXE_hotloop`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+/// Generous: a debug build on a loaded machine.
+const TIMEOUT: Duration = Duration::from_secs(60);
+const POLL: Duration = Duration::from_millis(50);
+
+/// A tmux server of our own (`-L <socket>`, no user config), killed on drop.
+struct Tmux {
+    socket: String,
+    config: PathBuf,
+}
+
+impl Tmux {
+    fn new(dir: &Path) -> Tmux {
+        let version = Command::new("tmux").arg("-V").output();
+        assert!(
+            version.as_ref().is_ok_and(|o| o.status.success()),
+            "tmux is not installed: `apt-get install tmux` (this test drives the dashboard in it)"
+        );
+        let config = dir.join("tmux.conf");
+        // The pane stays after the process exits, so its exit status and screen can be read.
+        std::fs::write(&config, "set -g remain-on-exit on\nset -g status off\n")
+            .expect("write tmux.conf");
+        Tmux {
+            socket: format!("hotloop-test-{}", std::process::id()),
+            config,
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .arg("-f")
+            .arg(&self.config)
+            .args(args)
+            .output()
+            .expect("failed to run tmux")
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let output = self.run(args);
+        assert!(
+            output.status.success(),
+            "tmux {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    fn screen(&self) -> String {
+        self.ok(&["capture-pane", "-p", "-t", "dash"])
+    }
+
+    fn format(&self, format: &str) -> String {
+        self.ok(&["display-message", "-p", "-t", "dash", format])
+            .trim()
+            .to_owned()
+    }
+
+    /// Polls until `done(screen)` holds; panics with the last screen after `TIMEOUT`.
+    fn wait_for_screen(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let screen = self.screen();
+            if done(&screen) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; the screen:\n{screen}"
+            );
+            std::thread::sleep(POLL);
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+    }
+}
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(path, text).expect("write");
+}
+
+#[test]
+fn an_edit_shows_on_the_live_dashboard_and_q_restores_the_terminal() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().canonicalize().expect("canonical").join("app");
+    write(
+        &root,
+        "index.html",
+        "<!doctype html>\n<html><head><title>t</title></head><body>\n\
+         <script type=\"module\" src=\"/src/main.js\"></script>\n</body></html>\n",
+    );
+    write(
+        &root,
+        "src/main.js",
+        "import { v } from './leaf.js';\nconsole.log(v);\n",
+    );
+    let leaf = "export const v = 1;\nif (import.meta.hot) import.meta.hot.accept();\n";
+    write(&root, "src/leaf.js", leaf);
+
+    let tmux = Tmux::new(dir.path());
+    let script = dir.path().join("run.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "'{}' dev '{}' --port 0\n\
+             echo \"hotloop exited with $?\"\n\
+             echo \"tty: $(stty -a | tr ' ;' '\\n\\n' | grep -xE -- '-?(icanon|echo)' | tr '\\n' ' ')\"\n\
+             exec cat\n",
+            env!("CARGO_BIN_EXE_hotloop"),
+            root.display()
+        ),
+    )
+    .expect("write run.sh");
+    let command = format!("sh '{}'", script.display());
+    tmux.ok(&[
+        "new-session",
+        "-d",
+        "-s",
+        "dash",
+        "-x",
+        "120",
+        "-y",
+        "36",
+        &command,
+    ]);
+
+    let screen = tmux.wait_for_screen("the dashboard with the server ready", |s| {
+        s.contains("http://127.0.0.1:") && s.contains("none yet: save a file")
+    });
+    assert!(screen.contains("2 modules"), "{screen}");
+    assert_eq!(
+        tmux.format("#{alternate_on}"),
+        "1",
+        "the dashboard uses the alternate screen"
+    );
+
+    write(&root, "src/leaf.js", &leaf.replace("= 1", "= 2"));
+    let screen = tmux.wait_for_screen("the update on the dashboard", |s| {
+        s.contains("r1 · src/leaf.js")
+    });
+    assert!(
+        screen.contains("/src/leaf.js"),
+        "the update line names the module sent:\n{screen}"
+    );
+
+    tmux.ok(&["send-keys", "-t", "dash", "q"]);
+    let screen = tmux.wait_for_screen("hotloop to exit after q", |s| {
+        s.contains("hotloop exited with") && s.contains("tty: ")
+    });
+    assert!(screen.contains("hotloop exited with 0"), "{screen}");
+    assert!(
+        screen.contains("tty: icanon echo"),
+        "raw mode was switched off (canonical input, echo):\n{screen}"
+    );
+    assert!(
+        !screen.contains("Last update"),
+        "the dashboard is gone from the screen:\n{screen}"
+    );
+    assert_eq!(
+        tmux.format("#{alternate_on}"),
+        "0",
+        "the terminal left the alternate screen"
+    );
+    assert_eq!(tmux.format("#{cursor_flag}"), "1", "the cursor is visible");
+}

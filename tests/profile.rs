@@ -1,0 +1,282 @@
+//! `hotloop profile` as a user runs it: the real binary on a generated 200-module project.
+//! A body edit (the appended comment) must re-run the file's parse and emit only: no
+//! resolution, no graph query; the JSON and the Chrome trace must be well-formed; the touched
+//! file must be restored byte for byte; bad arguments must fail with a clear message.
+//! Declared as a test of the `hotloop` package (tui/Cargo.toml) for `CARGO_BIN_EXE_hotloop`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const MODULES: usize = 200;
+const FANOUT: usize = 10;
+
+fn file_of(i: usize) -> String {
+    if i == 0 {
+        "src/main.js".to_owned()
+    } else {
+        format!("src/m{i}.js")
+    }
+}
+
+/// A tree of plain ES modules: module i imports 10i+1..10i+10; leaves accept themselves.
+fn generate(root: &Path) {
+    std::fs::create_dir_all(root.join("src")).expect("mkdir");
+    for i in 0..MODULES {
+        let kids: Vec<usize> = (1..=FANOUT)
+            .map(|k| FANOUT * i + k)
+            .filter(|&j| j < MODULES)
+            .collect();
+        let mut text = String::new();
+        for (k, kid) in kids.iter().enumerate() {
+            text.push_str(&format!("import {{ v as c{k} }} from './m{kid}.js';\n"));
+        }
+        let sum: Vec<String> = (0..kids.len()).map(|k| format!("c{k}")).collect();
+        text.push_str(&format!(
+            "export const v = {i} + {};\nexport function f(x) {{ return x * v; }}\n",
+            if sum.is_empty() {
+                "0".to_owned()
+            } else {
+                sum.join(" + ")
+            }
+        ));
+        if kids.is_empty() {
+            text.push_str("if (import.meta.hot) import.meta.hot.accept();\n");
+        }
+        std::fs::write(root.join(file_of(i)), text).expect("write module");
+    }
+    std::fs::write(
+        root.join("index.html"),
+        "<!doctype html>\n<html><head><title>gen</title></head><body>\n\
+         <script type=\"module\" src=\"/src/main.js\"></script>\n</body></html>\n",
+    )
+    .expect("write index.html");
+}
+
+fn hotloop(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hotloop"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("failed to run hotloop")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+struct Project {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+}
+
+fn project() -> Project {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().canonicalize().expect("canonical").join("app");
+    generate(&root);
+    Project { _dir: dir, root }
+}
+
+#[test]
+fn a_body_edit_reruns_no_resolution_and_no_graph_query() {
+    let p = project();
+    let leaf = file_of(MODULES - 1);
+    let before = std::fs::read(p.root.join(&leaf)).expect("read leaf");
+    let json_path = p.root.parent().unwrap().join("profile.json");
+    let trace_path = p.root.parent().unwrap().join("trace.json");
+    let output = hotloop(
+        &[
+            "profile",
+            p.root.to_str().unwrap(),
+            "--touch",
+            &leaf,
+            "--repeat",
+            "3",
+            "--json",
+            json_path.to_str().unwrap(),
+            "--trace",
+            trace_path.to_str().unwrap(),
+        ],
+        p.root.parent().unwrap(),
+    );
+    let stdout = text(&output.stdout);
+    assert!(
+        output.status.success(),
+        "exit {:?}\n{stdout}\n{}",
+        output.status,
+        text(&output.stderr)
+    );
+    assert!(stdout.contains("summary over 3 updates"), "{stdout}");
+    assert_eq!(
+        std::fs::read(p.root.join(&leaf)).expect("read leaf"),
+        before,
+        "the touched file is restored byte for byte"
+    );
+
+    let json: Value =
+        serde_json::from_slice(&std::fs::read(&json_path).expect("json written")).expect("json");
+    assert_eq!(json["schema"], 1);
+    assert_eq!(json["modules"], MODULES);
+    let cold_queries = &json["cold"]["queries"];
+    assert_eq!(cold_queries["parsed_module"]["executed"], MODULES);
+    assert_eq!(cold_queries["module_graph"]["executed"], 1);
+    for phase in ["parse", "resolve", "emit", "graph"] {
+        assert!(
+            json["cold"]["phases_ms"][phase].as_f64().is_some(),
+            "cold build phase {phase}: {}",
+            json["cold"]
+        );
+    }
+
+    let updates = json["updates"].as_array().expect("updates");
+    assert_eq!(updates.len(), 3);
+    let leaf_id = format!("/{leaf}");
+    for update in updates {
+        assert_eq!(update["file"], leaf.as_str(), "{update}");
+        assert_eq!(update["outcome"], "hot", "{update}");
+        assert_eq!(
+            update["modules_sent"],
+            serde_json::json!([leaf_id]),
+            "{update}"
+        );
+        assert_eq!(
+            update["boundaries"],
+            serde_json::json!([leaf_id]),
+            "{update}"
+        );
+        let queries = update["queries"].as_object().expect("queries");
+        assert_eq!(
+            update["queries"]["parsed_module"]["executed"], 1,
+            "{update}"
+        );
+        for query in [
+            "resolved_imports",
+            "file_exists",
+            "module_graph",
+            "chunk",
+            "html_entries",
+            "entry_html",
+        ] {
+            let executed = queries
+                .get(query)
+                .and_then(|q| q["executed"].as_u64())
+                .unwrap_or(0);
+            assert_eq!(executed, 0, "{query} re-ran after a body edit: {update}");
+        }
+        let phases = update["phases_ms"].as_object().expect("phases");
+        assert!(!phases.contains_key("graph"), "no graph phase: {update}");
+        for phase in ["read", "parse", "emit", "plan", "encode", "publish"] {
+            assert!(phases.contains_key(phase), "{phase} missing: {update}");
+        }
+        let sum: f64 = phases.values().filter_map(Value::as_f64).sum();
+        let total = update["total_ms"].as_f64().expect("total");
+        assert!(
+            sum <= total * 1.01 + 0.01,
+            "phases ({sum} ms) fit in the total ({total} ms): {update}"
+        );
+        assert!(update["frame_bytes"].as_u64().unwrap() > 0, "{update}");
+    }
+    let revisions: Vec<u64> = updates
+        .iter()
+        .map(|u| u["revision"].as_u64().unwrap())
+        .collect();
+    assert_eq!(revisions, [1, 2, 3]);
+    let summary = &json["summary"]["phases_ms"];
+    assert_eq!(json["summary"]["updates"], 3);
+    assert_eq!(summary["parse"]["runs"], 3);
+    assert!(summary["parse"]["p50"].as_f64().unwrap() <= summary["parse"]["p95"].as_f64().unwrap());
+    assert!(summary.get("graph").is_none(), "{summary}");
+    assert!(json["memory"]["rss_bytes"].as_u64().unwrap() > 0);
+    assert!(json["memory"]["emitted_code_bytes"].as_u64().unwrap() > 0);
+    assert!(!json["memory"]["queries"].as_array().unwrap().is_empty());
+
+    check_trace(&trace_path, &leaf_id);
+}
+
+/// Complete events only, with the fields Perfetto needs, properly nested (a slice that starts
+/// inside another ends inside it too).
+fn check_trace(path: &Path, leaf_id: &str) {
+    let trace: Value =
+        serde_json::from_slice(&std::fs::read(path).expect("trace written")).expect("trace json");
+    let events = trace["traceEvents"].as_array().expect("traceEvents");
+    assert!(events.len() > MODULES, "a span per query: {}", events.len());
+    let mut open: Vec<(f64, f64, String)> = Vec::new();
+    for event in events {
+        assert_eq!(event["ph"], "X", "{event}");
+        for field in ["name", "pid", "tid", "args"] {
+            assert!(event.get(field).is_some(), "{field} missing: {event}");
+        }
+        let ts = event["ts"].as_f64().expect("ts");
+        let end = ts + event["dur"].as_f64().expect("dur");
+        let name = event["name"].as_str().unwrap().to_owned();
+        while open.last().is_some_and(|(_, e, _)| *e <= ts) {
+            open.pop();
+        }
+        if let Some((_, parent_end, parent)) = open.last() {
+            // Allow float rounding of the microsecond conversions.
+            assert!(
+                end <= parent_end + 0.01,
+                "{name} [{ts}, {end}] overlaps the end of {parent} ({parent_end})"
+            );
+        }
+        open.push((ts, end, name));
+    }
+    let names: Vec<&str> = events.iter().filter_map(|e| e["name"].as_str()).collect();
+    assert!(names.contains(&"cold build"), "{names:?}");
+    assert_eq!(
+        names.iter().filter(|n| n.starts_with("update #")).count(),
+        3
+    );
+    let leaf_parse = format!("parsed_module {leaf_id}");
+    assert_eq!(
+        names.iter().filter(|n| **n == leaf_parse).count(),
+        4,
+        "the leaf is parsed in the cold build and once per update"
+    );
+}
+
+#[test]
+fn a_missing_root_or_file_fails_with_a_clear_message() {
+    let p = project();
+    let cwd = p.root.parent().unwrap();
+
+    let output = hotloop(&["profile", "no-such-dir", "--touch", "src/main.js"], cwd);
+    assert!(!output.status.success());
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("project root no-such-dir does not exist") && stderr.contains("index.html"),
+        "{stderr}"
+    );
+
+    let output = hotloop(
+        &[
+            "profile",
+            p.root.to_str().unwrap(),
+            "--touch",
+            "src/nope.js",
+        ],
+        cwd,
+    );
+    assert!(!output.status.success());
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("src/nope.js does not exist")
+            && stderr.contains("relative to the project root"),
+        "{stderr}"
+    );
+
+    std::fs::write(p.root.join("logo.png"), [0x89, b'P', b'N', b'G']).unwrap();
+    let output = hotloop(
+        &["profile", p.root.to_str().unwrap(), "--touch", "logo.png"],
+        cwd,
+    );
+    assert!(!output.status.success());
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("cannot edit logo.png"), "{stderr}");
+    assert_eq!(
+        std::fs::read(p.root.join("logo.png")).unwrap(),
+        [0x89, b'P', b'N', b'G'],
+        "nothing was touched"
+    );
+}
