@@ -179,15 +179,20 @@ fn demo_and_profile_parse() {
 }
 
 #[test]
-fn unwired_commands_fail_with_a_clear_message() {
-    let output = hotloop(&["profile", "--touch", "src/a.js"]);
-    assert!(!output.status.success());
-    assert!(text(&output.stderr).contains("not implemented yet"));
+fn profile_without_a_project_fails_with_a_clear_message() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let root = dir.path().to_str().expect("utf-8 temp path");
-    let output = hotloop(&["dev", root, "--no-tui"]);
+    let output = Process::new(env!("CARGO_BIN_EXE_hotloop"))
+        .args(["profile", "--touch", "src/a.js"])
+        .current_dir(dir.path())
+        .output()
+        .expect("run hotloop");
     assert!(!output.status.success());
-    assert!(text(&output.stderr).contains("dev server not wired yet"));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("file to touch src/a.js does not exist")
+            && stderr.contains("relative to the project root"),
+        "{stderr}"
+    );
 }
 
 fn read(path: &Path) -> String {
