@@ -40,6 +40,8 @@ impl Tmux {
 
     fn run(&self, args: &[&str]) -> Output {
         Command::new("tmux")
+            // Also when the tests themselves run inside tmux.
+            .env_remove("TMUX")
             .arg("-L")
             .arg(&self.socket)
             .arg("-f")
