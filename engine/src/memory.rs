@@ -34,8 +34,8 @@ pub fn rss_bytes() -> u64 {
 /// source maps are counted separately, see `Compiler::held_bytes`).
 ///
 /// Takes `&mut`: like a write, it cancels and waits for other database handles. It walks
-/// every memo, so it costs O(memos): `hotloop profile` reports its time (12 ms for a
-/// 1k-module project in a debug build).
+/// every memo, so it costs O(memos): `hotloop profile` reports its time (1k modules: 1.1 ms in
+/// a release build, 5–14 ms in a debug build; 10k modules: 89 ms in a release build).
 pub fn query_memory(db: &mut EngineDb) -> Vec<(String, usize, usize)> {
     let db: &mut dyn salsa::Database = db;
     let info = db.memory_usage();
