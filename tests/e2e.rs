@@ -35,7 +35,12 @@ fn run_suite(pattern: &str) {
     let dir = e2e_dir();
     ensure_npm_packages(&dir);
     let output = Command::new("node")
-        .args(["--test", "--test-concurrency=1", "--test-reporter=spec", pattern])
+        .args([
+            "--test",
+            "--test-concurrency=1",
+            "--test-reporter=spec",
+            pattern,
+        ])
         .current_dir(&dir)
         .env("HOTLOOP_BIN", env!("CARGO_BIN_EXE_hotloop"))
         .output()
@@ -47,7 +52,10 @@ fn run_suite(pattern: &str) {
         "end-to-end suite {pattern} failed:\n{stdout}\n{stderr}"
     );
     // node:test prints "# skipped N": make skips visible in cargo's output.
-    if let Some(line) = stdout.lines().find(|l| l.contains("skipped") && !l.contains("skipped 0")) {
+    if let Some(line) = stdout
+        .lines()
+        .find(|l| l.contains("skipped") && !l.contains("skipped 0"))
+    {
         eprintln!("{pattern}: {line}");
     }
 }

@@ -12,11 +12,12 @@ use crossbeam_channel::{Receiver, Sender, select};
 use rustc_hash::FxHashMap;
 
 use crate::compiler::{BuildResult, Compiler};
+use crate::db::{Db as _, QueryEvent, QueryEventKind};
 use crate::diagnostics::Diagnostic;
 use crate::graph::{ModuleIndex, ModuleKind};
-use crate::queries::graph::ProjectGraph;
 use crate::plan::{Changes, FullReloadReason, HotPlan, UpdatePlan, plan_invalidate, plan_update};
 use crate::protocol::{self, ClientMessage, CssLink, HotUpdate, ModuleCode, ServerMessage};
+use crate::queries::graph::ProjectGraph;
 use crate::served::Served;
 use crate::server::{ClientEvent, ClientId};
 use crate::telemetry::{
@@ -78,7 +79,9 @@ impl DevLoop {
         let _ = outputs.served.send(Arc::new(served));
         let _ = outputs
             .telemetry
-            .try_send(EngineEvent::GraphSnapshot(Arc::new(build.graph.graph.clone())));
+            .try_send(EngineEvent::GraphSnapshot(Arc::new(
+                build.graph.graph.clone(),
+            )));
         let errors = build.diagnostics.clone();
         if !errors.is_empty() {
             let _ = outputs
@@ -136,12 +139,17 @@ impl DevLoop {
 
     fn on_batch(&mut self, batch: ChangeBatch) {
         let paths: Vec<PathBuf> = batch.paths.iter().map(|p| p.path.clone()).collect();
-        let coalesce = batch.coalesced_at.saturating_duration_since(batch.first_event_at);
+        let coalesce = batch
+            .coalesced_at
+            .saturating_duration_since(batch.first_event_at);
         let read_start = Instant::now();
         let applied = self.compiler.apply_changes(&paths);
         let read = read_start.elapsed();
         if applied.is_empty() {
-            tracing::debug!("{} path(s) changed on disk, no tracked content changed", paths.len());
+            tracing::debug!(
+                "{} path(s) changed on disk, no tracked content changed",
+                paths.len()
+            );
             return;
         }
         let files: Vec<String> = applied
@@ -150,13 +158,17 @@ impl DevLoop {
             .chain(applied.config_changed.iter())
             .map(|id| id.trim_start_matches('/').to_owned())
             .collect();
-        self.telemetry(EngineEvent::ChangeDetected { files: files.clone() });
+        self.telemetry(EngineEvent::ChangeDetected {
+            files: files.clone(),
+        });
         if let Some(config) = applied.config_changed.first() {
             // A package.json/tsconfig change can move every module's resolution: rebuild,
             // then reload rather than reason about partial effects.
             let _ = self.compiler.build();
             self.full_reload(
-                FullReloadReason::ConfigChanged { file: config.to_string() },
+                FullReloadReason::ConfigChanged {
+                    file: config.to_string(),
+                },
                 files,
             );
             return;
@@ -196,7 +208,10 @@ impl DevLoop {
             .collect();
         let plan = plan_update(
             &build.graph.graph,
-            &Changes { changed: &changed, html_changed: build.html_changed },
+            &Changes {
+                changed: &changed,
+                html_changed: build.html_changed,
+            },
         );
         let plan_time = plan_start.elapsed();
 
@@ -210,7 +225,9 @@ impl DevLoop {
                 if build.diagnostics.is_empty() {
                     UpdateOutcome::NoChange
                 } else {
-                    UpdateOutcome::Errors { count: build.diagnostics.len() }
+                    UpdateOutcome::Errors {
+                        count: build.diagnostics.len(),
+                    }
                 }
             }
             UpdatePlan::Nothing => self.send_hot(&build, HotPlan::default(), &files, &mut phases),
@@ -224,22 +241,12 @@ impl DevLoop {
         if !Arc::ptr_eq(&build.graph, &self.graph) {
             self.graph = build.graph.clone();
             self.telemetry(EngineEvent::GraphChanged(graph_stats(&build)));
-            self.telemetry(EngineEvent::GraphSnapshot(Arc::new(build.graph.graph.clone())));
+            self.telemetry(EngineEvent::GraphSnapshot(Arc::new(
+                build.graph.graph.clone(),
+            )));
         }
         let server_total = first_event_at.elapsed();
-        let invalidation = InvalidationProfile {
-            changed_inputs: files.clone(),
-            executed: executed
-                .iter()
-                .filter(|e| e.executed)
-                .map(|e| (e.query.to_string(), e.key.clone()))
-                .collect(),
-            reused: executed
-                .iter()
-                .filter(|e| !e.executed)
-                .map(|e| (e.query.to_string(), e.key.clone()))
-                .collect(),
-        };
+        let invalidation = invalidation_profile(&self.compiler, files.clone(), &executed);
         let report = UpdateReport {
             revision: self.revision,
             files,
@@ -271,7 +278,11 @@ impl DevLoop {
             .map(|m| ModuleCode {
                 id: m.id,
                 kind: m.kind,
-                deps: m.deps.iter().map(|d| (d.specifier.clone(), d.id.clone())).collect(),
+                deps: m
+                    .deps
+                    .iter()
+                    .map(|d| (d.specifier.clone(), d.id.clone()))
+                    .collect(),
                 code: m.code,
             })
             .collect();
@@ -285,7 +296,10 @@ impl DevLoop {
                     && graph.entries.contains(&index)
                     && graph.importers(index).is_empty()
             })
-            .map(|&index| CssLink { href: id(index).to_string(), version: revision.to_string() })
+            .map(|&index| CssLink {
+                href: id(index).to_string(),
+                version: revision.to_string(),
+            })
             .collect();
         let update = HotUpdate {
             revision,
@@ -339,15 +353,8 @@ impl DevLoop {
         if Arc::ptr_eq(current, &self.errors) || self.errors[..] == current[..] {
             return;
         }
-        let by_file = |diags: &[Diagnostic]| {
-            let mut map: FxHashMap<&str, Vec<&Diagnostic>> = FxHashMap::default();
-            for d in diags {
-                map.entry(d.file.as_str()).or_default().push(d);
-            }
-            map
-        };
-        let old = by_file(&self.errors);
-        let new = by_file(current);
+        let old = diagnostics_by_file(&self.errors);
+        let new = diagnostics_by_file(current);
         let mut cleared: Vec<String> = Vec::new();
         let mut added: Vec<Diagnostic> = Vec::new();
         for (file, diags) in &old {
@@ -383,17 +390,30 @@ impl DevLoop {
 
     fn on_client(&mut self, event: ClientEvent) {
         match event {
-            ClientEvent::Connected { client_id, user_agent } => {
+            ClientEvent::Connected {
+                client_id,
+                user_agent,
+            } => {
                 let agent = user_agent.unwrap_or_default();
                 self.clients.insert(client_id, agent.clone());
-                self.telemetry(EngineEvent::ClientConnected { client: client_id.0, user_agent: agent });
+                self.telemetry(EngineEvent::ClientConnected {
+                    client: client_id.0,
+                    user_agent: agent,
+                });
             }
             ClientEvent::Disconnected { client_id } => {
                 self.clients.remove(&client_id);
-                self.telemetry(EngineEvent::ClientDisconnected { client: client_id.0 });
+                self.telemetry(EngineEvent::ClientDisconnected {
+                    client: client_id.0,
+                });
             }
             ClientEvent::Message { client_id, message } => match message {
-                ClientMessage::Ack { revision, ok, apply_ms, error } => {
+                ClientMessage::Ack {
+                    revision,
+                    ok,
+                    apply_ms,
+                    error,
+                } => {
                     let end_to_end = self
                         .started
                         .iter()
@@ -417,7 +437,9 @@ impl DevLoop {
     }
 
     fn on_invalidate(&mut self, id: &str, message: Option<String>) {
-        let Some(graph) = self.compiler.graph().cloned() else { return };
+        let Some(graph) = self.compiler.graph().cloned() else {
+            return;
+        };
         let Some(index) = graph.graph.index_of(id) else {
             tracing::debug!("invalidate for unknown module {id}");
             return;
@@ -459,10 +481,47 @@ impl DevLoop {
     }
 }
 
+fn diagnostics_by_file(diagnostics: &[Diagnostic]) -> FxHashMap<&str, Vec<&Diagnostic>> {
+    let mut map: FxHashMap<&str, Vec<&Diagnostic>> = FxHashMap::default();
+    for d in diagnostics {
+        map.entry(d.file.as_str()).or_default().push(d);
+    }
+    map
+}
+
+/// Names what re-ran and what was reused, by query and file.
+pub fn invalidation_profile(
+    compiler: &Compiler,
+    changed_inputs: Vec<String>,
+    events: &[QueryEvent],
+) -> InvalidationProfile {
+    let files = compiler.db().files();
+    let label = |event: &QueryEvent| match files.path_of(event.key) {
+        Some(path) => files.module_id(&path).to_string(),
+        None => "project".to_owned(),
+    };
+    let of_kind = |kind: QueryEventKind| {
+        events
+            .iter()
+            .filter(|e| e.kind == kind)
+            .map(|e| (e.query.to_string(), label(e)))
+            .collect()
+    };
+    InvalidationProfile {
+        changed_inputs,
+        executed: of_kind(QueryEventKind::Executed),
+        reused: of_kind(QueryEventKind::Reused),
+    }
+}
+
 /// Counts for the overview.
 pub fn graph_stats(build: &BuildResult) -> GraphStats {
     let graph = &build.graph.graph;
-    let mut stats = GraphStats { modules: graph.len(), edges: graph.edge_count(), ..GraphStats::default() };
+    let mut stats = GraphStats {
+        modules: graph.len(),
+        edges: graph.edge_count(),
+        ..GraphStats::default()
+    };
     for module in &graph.modules {
         if module.self_accepts || !module.accepted_deps.is_empty() {
             stats.boundaries += 1;

@@ -128,6 +128,8 @@ pub struct Files {
 #[derive(Default)]
 struct Inner {
     by_path: FxHashMap<PathBuf, SourceFile>,
+    /// The reverse of `by_path`, by salsa id: names the keys of recorded query events.
+    by_id: FxHashMap<salsa::Id, PathBuf>,
     /// Every ancestor directory of a known file (up to the file system root): a watcher event
     /// for one of these (a directory moved or deleted) refreshes the files below it.
     dirs: FxHashSet<PathBuf>,
@@ -172,6 +174,9 @@ impl Files {
             .durability(durability_for(path))
             .new(db);
         inner.by_path.insert(path.to_path_buf(), file);
+        inner
+            .by_id
+            .insert(salsa::plumbing::AsId::as_id(&file), path.to_path_buf());
         let mut dir = path.parent();
         while let Some(d) = dir {
             if !inner.dirs.insert(d.to_path_buf()) {
@@ -180,6 +185,11 @@ impl Files {
             dir = d.parent();
         }
         file
+    }
+
+    /// The path of the file input with salsa id `id` (for naming query keys in profiles).
+    pub fn path_of(&self, id: salsa::Id) -> Option<PathBuf> {
+        self.lock().by_id.get(&id).cloned()
     }
 
     /// True when `path` is a directory above some known file.

@@ -5,6 +5,7 @@
 pub mod compiler;
 pub mod css;
 pub mod db;
+pub mod devloop;
 pub mod diagnostics;
 pub mod files;
 pub mod graph;

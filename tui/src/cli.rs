@@ -128,12 +128,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 /// `hotloop dev`: the engine thread, the watcher, the server and the dashboard.
-///
-/// Not wired yet: prints the parsed configuration and fails.
 pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "hotloop dev {args:#?}")?;
-    bail!("dev server not wired yet")
+    crate::dev::run_dev(args)
 }
 
 /// `hotloop demo`: writes the demo app, says what to edit, serves it.

@@ -3,7 +3,7 @@
 //! otherwise. Nothing here decides anything; the engine and the server do.
 
 use std::io::IsTerminal;
-use std::path::Path;
+
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -46,7 +46,11 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
     let serve = &args.serve;
     let use_tui = !serve.no_tui && std::io::stdout().is_terminal();
     let (telemetry_tx, telemetry_rx) = crossbeam_channel::bounded(TELEMETRY_CAPACITY);
-    init_logging(serve.verbose, serve.log_format, use_tui.then(|| telemetry_tx.clone()));
+    init_logging(
+        serve.verbose,
+        serve.log_format,
+        use_tui.then(|| telemetry_tx.clone()),
+    );
 
     // The watcher starts before the first scan, so nothing written in between is missed.
     let watcher = spawn_watcher(&root, WatchConfig::default())
@@ -230,7 +234,11 @@ fn new_server_id() -> String {
 }
 
 fn open_browser(url: &str) {
-    let opener = if cfg!(target_os = "macos") { "open" } else { "xdg-open" };
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
     if let Err(error) = std::process::Command::new(opener)
         .arg(url)
         .stdout(std::process::Stdio::null())
@@ -240,6 +248,3 @@ fn open_browser(url: &str) {
         tracing::warn!("could not open {url} with {opener}: {error}");
     }
 }
-
-#[allow(dead_code)]
-fn _assert_path(_: &Path) {}

@@ -4,4 +4,5 @@
 pub mod cli;
 pub mod dashboard;
 pub mod demo;
+pub mod dev;
 pub mod headless;

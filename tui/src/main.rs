@@ -6,6 +6,9 @@ use std::process::ExitCode;
 use clap::Parser;
 use hotloop_tui::cli::{Cli, run};
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
