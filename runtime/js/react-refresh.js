@@ -24,6 +24,8 @@
     dirty: false,
     /** How many times `performReactRefresh` ran (inspection and tests). */
     count: 0,
+    /** `start` began evaluating the entries: a runtime installed now comes too late for React. */
+    entriesStarted: false,
   };
 
   const REFRESH_API = [
@@ -54,7 +56,7 @@
       }
       return;
     }
-    if (page.started) {
+    if (refresh.entriesStarted) {
       console.warn(
         `[hmr] React Refresh installed after the page started (${source}): components loaded before it do not hot-update`,
       );
@@ -71,7 +73,7 @@
   function useRefreshRuntime(runtime, options) {
     if (options && options.embedded) {
       if (!isRefreshRuntime(runtime)) throw new TypeError("the embedded React Refresh runtime is incomplete");
-      if (page.started && refreshRuntime === null) installRefreshRuntime(runtime, "embedded");
+      if (refresh.entriesStarted && refreshRuntime === null) installRefreshRuntime(runtime, "embedded");
       else refresh.offered = runtime;
       return;
     }
@@ -83,6 +85,7 @@
     if (typeof refreshModuleId === "string" && refreshModuleId !== "") {
       try {
         installRefreshRuntime(requireId(refreshModuleId), refreshModuleId);
+        refresh.entriesStarted = true;
         return;
       } catch (err) {
         console.error(`[hmr] cannot use the app's React Refresh runtime ${refreshModuleId}`, err);
@@ -92,6 +95,7 @@
     if (refresh.offered !== null && refreshRuntime === null) {
       installRefreshRuntime(refresh.offered, "embedded");
     }
+    refresh.entriesStarted = true;
   }
 
   /** The export names of a module, `__esModule` left out. */

@@ -116,6 +116,14 @@ test("the embedded runtime is installed before the first module runs and React f
   assert.equal(typeof page.hotloop.refresh.performReactRefresh, "function");
   assert.ok(page.run(`__hotloop.refresh.getFamilyByID("/src/App.jsx App") !== undefined`));
   assert.deepEqual(page.errorsLogged(), []);
+  assert.deepEqual(page.logs.filter((l) => l.level === "warn"), []);
+});
+
+test("a refresh runtime arriving after the entries ran is installed with a warning", async () => {
+  const page = await boot({ embedded: false });
+  page.run(embeddedRefreshSource());
+  assert.equal(page.inspect().refresh.source, "embedded");
+  assert.match(page.logs.find((l) => l.level === "warn").text, /installed after the page started/);
 });
 
 test("the app's own react-refresh named by start() wins over the embedded copy", async () => {
@@ -123,6 +131,7 @@ test("the app's own react-refresh named by start() wins over the embedded copy",
   assert.equal(page.get("rendererSawHook"), true);
   assert.equal(page.hotloop.refresh, page.hotloop.require(APP_REFRESH_ID));
   assert.equal(page.inspect().refresh.source, APP_REFRESH_ID);
+  assert.deepEqual(page.logs.filter((l) => l.level === "warn"), []);
   assert.ok(page.run(`__hotloop.refresh.getFamilyByID("/src/App.jsx App") !== undefined`));
   // Only one runtime hooked into React: the renderer was injected into the app's copy.
   const ack = await page.update(appUpdate(2, { text: "v2" }));
