@@ -635,6 +635,10 @@ impl Compiler {
                 }
                 trailer.push_str(&format!("], {{\"revision\":{revision},\"serverId\":"));
                 crate::queries::emit::push_json_string(&mut trailer, server_id);
+                if let Some(id) = &state.chunk.refresh_runtime {
+                    trailer.push_str(",\"refreshRuntime\":");
+                    crate::queries::emit::push_json_string(&mut trailer, id);
+                }
                 trailer.push_str("});\n//# sourceMappingURL=/_hotloop/chunk.js.map\n");
                 let chunk = Arc::new(Chunk::new(parts, trailer));
                 state.served.chunk = Some((server_id.clone(), revision, chunk.clone()));

@@ -791,3 +791,77 @@ fn a_node_builtin_without_a_browser_remap_is_reported_as_such() {
         ]
     );
 }
+
+const REACT_APP: &str = r#"
+//- /src/main.js
+import React from 'react';
+console.log(React);
+//- /node_modules/react/package.json
+{ "name": "react", "main": "index.js" }
+//- /node_modules/react/index.js
+module.exports = { version: 'test' };
+"#;
+
+const REFRESH_TAG: &str = r#"<script src="/_hotloop/react-refresh.js"></script>"#;
+
+#[test]
+fn react_refresh_comes_from_the_app_when_installed_else_the_embedded_copy() {
+    let mut p = project(&format!("{HTML}{REACT_APP}"));
+    p.build();
+    let served = p.compiler.served(&Arc::from("s"), 1);
+    let html = served.html.as_deref().expect("html");
+    assert!(
+        html.contains(&format!(
+            "<script src=\"/_hotloop/runtime.js\"></script>{REFRESH_TAG}"
+        )),
+        "the embedded copy loads right after the runtime:\n{html}"
+    );
+    assert!(!p.served_chunk().contains("refreshRuntime"));
+
+    // `npm install react-refresh`: the app's own copy is used from then on.
+    p.write(
+        "/node_modules/react-refresh/package.json",
+        r#"{ "name": "react-refresh", "exports": { ".": "./runtime.js", "./runtime": "./runtime.js" } }"#,
+    );
+    p.write(
+        "/node_modules/react-refresh/runtime.js",
+        "module.exports = require('./cjs/dev.js');\n",
+    );
+    p.write(
+        "/node_modules/react-refresh/cjs/dev.js",
+        "exports.performReactRefresh = function () {};\n",
+    );
+    let dir = p.path("/node_modules/react-refresh");
+    assert!(p.apply(&[dir]).epoch_moved);
+    p.build();
+    let served = p.compiler.served(&Arc::from("s"), 2);
+    assert!(!served.html.as_deref().expect("html").contains(REFRESH_TAG));
+    let chunk = p.served_chunk();
+    let refresh = chunk
+        .find("__hotloop.define(\"/node_modules/react-refresh/runtime.js\"")
+        .expect("the app's react-refresh is in the chunk");
+    let main = chunk
+        .find("__hotloop.define(\"/src/main.js\"")
+        .expect("main");
+    assert!(refresh < main, "defined before the entries");
+    assert!(chunk.contains("__hotloop.define(\"/node_modules/react-refresh/cjs/dev.js\""));
+    assert!(
+        chunk.contains(r#""refreshRuntime":"/node_modules/react-refresh/runtime.js"});"#),
+        "named in start():\n{}",
+        &chunk[chunk.rfind("__hotloop.start").expect("start")..]
+    );
+    let graph = p.compiler.graph().expect("built");
+    assert_eq!(
+        graph.refresh_runtime.map(|i| graph.graph.module(i).id.to_string()),
+        Some("/node_modules/react-refresh/runtime.js".to_string())
+    );
+}
+
+#[test]
+fn a_project_without_react_loads_no_refresh_runtime() {
+    let mut p = three_modules();
+    p.build();
+    let served = p.compiler.served(&Arc::from("s"), 1);
+    assert!(!served.html.as_deref().expect("html").contains("react-refresh"));
+    assert!(!p.served_chunk().contains("refreshRuntime"));
+}
