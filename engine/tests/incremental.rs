@@ -337,18 +337,69 @@ fn a_body_edit_that_breaks_the_syntax_reports_it_and_the_fix_clears_it() {
     p.build_quietly();
     p.edit("/src/b.js", "export function b() {\n  return (;\n}\n");
     let result = p.build();
-    assert_eq!(p.ids(&result.changed), ["/src/b.js"]);
+    // The browser keeps running the last good code: nothing to send, the chunk keeps it too.
+    assert!(result.changed.is_empty(), "{:?}", p.ids(&result.changed));
     let diagnostics = p.compiler.diagnostics();
     assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
     assert_eq!(diagnostics[0].kind, DiagnosticKind::Syntax);
     assert_eq!(diagnostics[0].file, "/src/b.js");
-    assert!(!p.served_chunk().contains("__hotloop.define(\"/src/b.js\""));
+    assert!(p.served_chunk().contains("return 2"));
 
     p.edit("/src/b.js", "export function b() {\n  return 3;\n}\n");
     let result = p.build();
     assert_eq!(p.ids(&result.changed), ["/src/b.js"]);
     assert!(p.compiler.diagnostics().is_empty());
     assert!(p.served_chunk().contains("__hotloop.define(\"/src/b.js\""));
+}
+
+#[test]
+fn a_syntax_error_keeps_the_modules_imports_in_the_graph_and_the_page() {
+    let mut p = project(&format!(
+        "{HTML}//- /src/main.js
+import {{ App }} from './App.js';
+App();
+//- /src/App.js
+import './App.css';
+import {{ label }} from './label.js';
+export function App() {{
+  return label;
+}}
+//- /src/App.css
+.app {{ color: red; }}
+//- /src/label.js
+export const label = 'hi';
+"
+    ));
+    let first = p.build_quietly();
+    let ids = p.module_ids();
+    assert_eq!(
+        ids,
+        ["/src/main.js", "/src/App.js", "/src/App.css", "/src/label.js"]
+    );
+
+    p.edit(
+        "/src/App.js",
+        "import './App.css';\nimport { label } from './label.js';\nexport function App() {\n  return (label;\n}\n",
+    );
+    let broken = p.build();
+    p.executed().assert_query_never_ran("module_graph");
+    assert!(Arc::ptr_eq(&first.graph, &broken.graph), "graph Arc kept");
+    assert!(broken.removed.is_empty(), "{:?}", broken.removed);
+    assert!(broken.changed.is_empty());
+    assert_eq!(broken.diagnostics.len(), 1);
+    let chunk = p.served_chunk();
+    assert!(chunk.contains("return label;"), "last good App.js kept");
+    assert!(chunk.contains("__hotloop.define(\"/src/App.css\""));
+
+    p.edit(
+        "/src/App.js",
+        "import './App.css';\nimport { label } from './label.js';\nexport function App() {\n  return label + '!';\n}\n",
+    );
+    let fixed = p.build();
+    assert!(Arc::ptr_eq(&first.graph, &fixed.graph), "graph Arc kept");
+    assert_eq!(p.ids(&fixed.changed), ["/src/App.js"]);
+    assert!(fixed.removed.is_empty());
+    assert!(fixed.diagnostics.is_empty());
 }
 
 #[test]
