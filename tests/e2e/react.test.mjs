@@ -26,10 +26,15 @@ async function openApp(packages) {
   await tab.untilLog('[hmr] connected');
   await tab.until(() => document.querySelector('h1')?.textContent === 'Get started');
   const file = (rel) => path.join(root, rel);
-  const edit = (rel, from, to) => {
-    const text = fs.readFileSync(file(rel), 'utf8');
-    assert.ok(text.includes(from), `${rel} contains ${JSON.stringify(from)}`);
-    writeFile(file(rel), text.replace(from, to));
+  // One save per edit, with every replacement in it: `edit(rel, [from, to], [from, to], ...)`.
+  const edit = (rel, ...replacements) => {
+    if (typeof replacements[0] === 'string') replacements = [replacements];
+    let text = fs.readFileSync(file(rel), 'utf8');
+    for (const [from, to] of replacements) {
+      assert.ok(text.includes(from), `${rel} contains ${JSON.stringify(from)}`);
+      text = text.replace(from, to);
+    }
+    writeFile(file(rel), text);
   };
   const close = async () => {
     await tab?.close();
@@ -61,6 +66,7 @@ describe('React Fast Refresh on a starter app (the app has its own react-refresh
   });
 
   after(async () => {
+    if (process.env.HOTLOOP_E2E_VERBOSE) console.error(tab.log.join('\n'));
     await app?.close();
   });
 
@@ -142,16 +148,15 @@ export function Badge() {
 }
 `);
     let from = tab.mark();
-    app.edit('src/App.tsx', "import './App.css'\n", `import './App.css'
+    app.edit('src/App.tsx', ["import './App.css'\n", `import './App.css'
 import { Greeting, greetingText } from './greeting.tsx'
 import { Badge, Labels } from './Badge.tsx'
-`);
-    app.edit('src/App.tsx', '          <h1>Get going</h1>\n', `          <h1>Get going</h1>
+`], ['          <h1>Get going</h1>\n', `          <h1>Get going</h1>
           <Greeting />
           <p id="greeting-label">{greetingText}</p>
           <Badge />
           <p id="badge-label">{Labels.badge}</p>
-`);
+`]);
     await tab.until(() => document.getElementById('badge-label')?.textContent === 'new');
     assert.equal(await tab.text('#greeting'), 'Hello from Greeting');
     assert.equal(await tab.page.evaluate(counterText), 'Count is 3');
@@ -186,8 +191,9 @@ export const Field = forwardRef<HTMLButtonElement>(function Field(_props, ref) {
   return <button id="fwd" ref={ref} onClick={() => setN(n + 1)}>fwd {n}</button>
 })
 `);
-    app.edit('src/App.tsx', "import './App.css'\n", "import './App.css'\nimport { Clicker, Field } from './Wrapped.tsx'\n");
-    app.edit('src/App.tsx', '          <Greeting />\n', '          <Greeting />\n          <Clicker />\n          <Field />\n');
+    app.edit('src/App.tsx',
+      ["import './App.css'\n", "import './App.css'\nimport { Clicker, Field } from './Wrapped.tsx'\n"],
+      ['          <Greeting />\n', '          <Greeting />\n          <Clicker />\n          <Field />\n']);
     await tab.until(() => document.getElementById('memo') && document.getElementById('fwd'));
     await clickTimes(tab, '#memo', 2);
     await clickTimes(tab, '#fwd', 2);
@@ -218,8 +224,9 @@ export function Stepper() {
   return <button id="stepper" onClick={next}>step {value}</button>
 }
 `);
-    app.edit('src/App.tsx', "import './App.css'\n", "import './App.css'\nimport { Stepper } from './Stepper.tsx'\n");
-    app.edit('src/App.tsx', '          <Greeting />\n', '          <Greeting />\n          <Stepper />\n');
+    app.edit('src/App.tsx',
+      ["import './App.css'\n", "import './App.css'\nimport { Stepper } from './Stepper.tsx'\n"],
+      ['          <Greeting />\n', '          <Greeting />\n          <Stepper />\n']);
     await tab.until(() => document.getElementById('stepper'));
     await clickTimes(tab, '#stepper', 2);
     await tab.until(() => document.getElementById('stepper').textContent === 'step 2');
@@ -232,8 +239,9 @@ export function Stepper() {
     await tab.page.click('#stepper');
     await tab.until(() => document.getElementById('stepper').textContent === 'step 12');
 
-    app.edit('src/useStepper.ts', "import { useState } from 'react'", "import { useRef, useState } from 'react'");
-    app.edit('src/useStepper.ts', '  const [value, setValue] = useState(0)\n', '  const [value, setValue] = useState(0)\n  useRef(step)\n');
+    app.edit('src/useStepper.ts',
+      ["import { useState } from 'react'", "import { useRef, useState } from 'react'"],
+      ['  const [value, setValue] = useState(0)\n', '  const [value, setValue] = useState(0)\n  useRef(step)\n']);
     await tab.until(() => document.getElementById('stepper').textContent === 'step 0');
     assert.equal(await tab.page.evaluate(counterText), 'Count is 3', "App's state is not the hook users'");
     assert.equal(tab.navigations, navs, 'no reload');
@@ -250,8 +258,9 @@ export class Legacy extends Component<object, { n: number }> {
   }
 }
 `);
-    app.edit('src/App.tsx', "import './App.css'\n", "import './App.css'\nimport { Legacy } from './Legacy.tsx'\n");
-    app.edit('src/App.tsx', '          <Greeting />\n', '          <Greeting />\n          <Legacy />\n');
+    app.edit('src/App.tsx',
+      ["import './App.css'\n", "import './App.css'\nimport { Legacy } from './Legacy.tsx'\n"],
+      ['          <Greeting />\n', '          <Greeting />\n          <Legacy />\n']);
     await tab.until(() => document.getElementById('legacy'));
     await clickTimes(tab, '#legacy', 2);
     await tab.until(() => document.getElementById('legacy').textContent === 'legacy 2');
@@ -263,9 +272,18 @@ export class Legacy extends Component<object, { n: number }> {
 
   test('a syntax error in App.tsx shows the overlay and keeps the page; the fix clears it', async () => {
     const navs = tab.navigations;
+    const memo = await tab.text('#memo');
+    await tab.page.click('#memo');
+    await tab.until((before) => document.getElementById('memo').textContent !== before, memo);
+    const clicked = await tab.text('#memo');
     let from = tab.mark();
+    const serverFrom = app.server.lines.length;
     app.edit('src/App.tsx', '<h1>Get going</h1>', '<h1>Get going</h2>');
     await tab.untilLog(/^\[hmr\] error \/src\/App\.tsx:\d+:\d+/, { from });
+    // The engine sends the error and nothing else: App.tsx's imports (App.css, the components)
+    // are not dropped from the page while it does not compile.
+    const outcome = await app.server.untilLine(/^(build failed|hot update|full reload) r\d+/, { from: serverFrom });
+    assert.match(outcome, /^build failed r\d+: 1 error, the page keeps its last good state/);
     const overlay = await tab.until(() => {
       const el = document.querySelector('hotloop-error-overlay');
       return el && el.shadowRoot && el.shadowRoot.textContent;
@@ -273,20 +291,28 @@ export class Legacy extends Component<object, { n: number }> {
     assert.match(overlay, /App\.tsx/);
     assert.equal(await tab.text('h1'), 'Get going', 'the last good page stays');
     assert.equal(await tab.page.evaluate(counterText), 'Count is 3');
+    const styled = await tab.page.evaluate(() => ({
+      color: getComputedStyle(document.querySelector('button.counter')).color,
+      modules: __hotloop.inspect().modules,
+    }));
+    assert.equal(styled.color, 'rgb(5, 150, 105)', "App.css stays applied while App.tsx does not compile");
+    assert.equal(styled.modules['/src/Wrapped.tsx'], 'evaluated', "App's imports stay loaded");
     from = tab.mark();
     app.edit('src/App.tsx', '<h1>Get going</h2>', '<h1>Fixed</h1>');
     await tab.untilLog('[hmr] updated /src/App.tsx', { from });
     await tab.until(() => document.querySelector('h1').textContent === 'Fixed');
     await tab.until(() => !document.querySelector('hotloop-error-overlay'));
     assert.equal(await tab.page.evaluate(counterText), 'Count is 3');
+    assert.equal(await tab.text('#memo'), clicked, "children's state survives the error too");
     assert.equal(tab.navigations, navs, 'no reload');
   });
 
   test('a hook-signature change in App resets its count (remount), without a reload', async () => {
     const navs = tab.navigations;
     assert.equal(await tab.page.evaluate(counterText), 'Count is 3');
-    app.edit('src/App.tsx', "import { useState } from 'react'", "import { useRef, useState } from 'react'");
-    app.edit('src/App.tsx', '  const [count, setCount] = useState(0)\n', '  const [count, setCount] = useState(0)\n  const renders = useRef(0)\n  renders.current += 1\n');
+    app.edit('src/App.tsx',
+      ["import { useState } from 'react'", "import { useRef, useState } from 'react'"],
+      ['  const [count, setCount] = useState(0)\n', '  const [count, setCount] = useState(0)\n  const renders = useRef(0)\n']);
     await tab.until(() => document.querySelector('button.counter').textContent === 'Count is 0');
     assert.equal(await tab.text('h1'), 'Fixed');
     await tab.page.click('button.counter');
