@@ -374,7 +374,12 @@ export const label = 'hi';
     let ids = p.module_ids();
     assert_eq!(
         ids,
-        ["/src/main.js", "/src/App.js", "/src/App.css", "/src/label.js"]
+        [
+            "/src/main.js",
+            "/src/App.js",
+            "/src/App.css",
+            "/src/label.js"
+        ]
     );
 
     p.edit(
@@ -903,7 +908,9 @@ fn react_refresh_comes_from_the_app_when_installed_else_the_embedded_copy() {
     );
     let graph = p.compiler.graph().expect("built");
     assert_eq!(
-        graph.refresh_runtime.map(|i| graph.graph.module(i).id.to_string()),
+        graph
+            .refresh_runtime
+            .map(|i| graph.graph.module(i).id.to_string()),
         Some("/node_modules/react-refresh/runtime.js".to_string())
     );
 }
@@ -913,6 +920,12 @@ fn a_project_without_react_loads_no_refresh_runtime() {
     let mut p = three_modules();
     p.build();
     let served = p.compiler.served(&Arc::from("s"), 1);
-    assert!(!served.html.as_deref().expect("html").contains("react-refresh"));
+    assert!(
+        !served
+            .html
+            .as_deref()
+            .expect("html")
+            .contains("react-refresh")
+    );
     assert!(!p.served_chunk().contains("refreshRuntime"));
 }

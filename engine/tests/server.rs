@@ -482,7 +482,13 @@ async fn react_refresh_js_is_the_embedded_refresh_runtime() {
         Some("text/javascript; charset=utf-8")
     );
     let etag = r.header("etag").unwrap().to_owned();
-    assert_ne!(etag, get(&h, "/_hotloop/runtime.js").await.header("etag").unwrap());
+    assert_ne!(
+        etag,
+        get(&h, "/_hotloop/runtime.js")
+            .await
+            .header("etag")
+            .unwrap()
+    );
     let again = get_with(
         &h,
         "/_hotloop/react-refresh.js",

@@ -43,7 +43,9 @@ mod tests {
         assert!(REACT_REFRESH_JS.contains("@license React"));
         assert!(REACT_REFRESH_JS.contains("react-refresh-runtime.development.js"));
         assert!(REACT_REFRESH_JS.contains("This source code is licensed under the MIT license"));
-        assert!(REACT_REFRESH_JS.contains("__hotloop.useRefreshRuntime(exports, { embedded: true })"));
+        assert!(
+            REACT_REFRESH_JS.contains("__hotloop.useRefreshRuntime(exports, { embedded: true })")
+        );
         let license = include_str!("../vendor/react-refresh/LICENSE");
         assert!(license.starts_with("MIT License") && license.contains("Meta Platforms, Inc."));
     }

@@ -137,7 +137,10 @@ pub fn refresh_runtime(db: &dyn Db, project: Project) -> RefreshRuntime {
     }
     let from = project.root(db).join("index.html");
     let resolvers = db.resolvers();
-    if resolvers.resolve(&from, "react", ImportKind::Static).is_err() {
+    if resolvers
+        .resolve(&from, "react", ImportKind::Static)
+        .is_err()
+    {
         return RefreshRuntime::None;
     }
     match resolvers.resolve(&from, "react-refresh/runtime", ImportKind::Static) {
