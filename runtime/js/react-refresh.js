@@ -182,18 +182,36 @@
     return invalidated;
   }
 
+  /** Overlay key of errors thrown while React re-rendered after an update. */
+  const RENDER_ERROR_ID = "React";
+
   /**
    * One `performReactRefresh()` when components were re-registered since the last one. Skipped
    * while an invalidation is on its way: the update it causes re-evaluates the importers and then
    * refreshes everything at once.
+   *
+   * React renders synchronously inside the refresh and reports an error no component caught
+   * through `reportError` (a window "error" event), after unmounting the tree: such errors are
+   * collected and shown, so a blank page always comes with its reason. The next refresh clears
+   * them (a fixed component renders again: the refresh runtime re-renders failed roots).
    */
   function performRefresh(errors, invalidated) {
     if (!refresh.dirty || refreshRuntime === null || invalidated > 0) return;
     refresh.dirty = false;
     refresh.count += 1;
+    clearRuntimeError(RENDER_ERROR_ID);
+    const thrown = [];
+    const onError = (event) => thrown.push(event && "error" in event ? event.error : event);
+    const listens = typeof addEventListener === "function" && typeof removeEventListener === "function";
+    if (listens) addEventListener("error", onError);
     try {
       refreshRuntime.performReactRefresh();
     } catch (err) {
-      errors.push({ id: "react-refresh", err, context: "while refreshing React components" });
+      thrown.push(err);
+    } finally {
+      if (listens) removeEventListener("error", onError);
+    }
+    for (const err of thrown) {
+      errors.push({ id: RENDER_ERROR_ID, err, context: "while React re-rendered the updated components" });
     }
   }

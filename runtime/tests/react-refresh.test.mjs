@@ -375,6 +375,30 @@ test("a throwing performReactRefresh is reported and the ack says so", async () 
   assert.match(page.overlayText(), /render failed/);
 });
 
+test("an error React reports while re-rendering shows in the overlay until a refresh renders cleanly", async () => {
+  const page = await boot();
+  // The page's error events, and a renderer that reports a render error the way React 19 does
+  // (reportError → a synchronous window "error" event) while a flag is set.
+  page.run(`globalThis.errorListeners = [];
+globalThis.addEventListener = (type, fn) => { if (type === "error") errorListeners.push(fn); };
+globalThis.removeEventListener = (type, fn) => { errorListeners = errorListeners.filter((f) => f !== fn); };
+globalThis.renderFails = true;
+refreshLog.push = function (update) {
+  Array.prototype.push.call(this, update);
+  if (renderFails) for (const fn of errorListeners.slice()) fn({ type: "error", error: new Error("render boom") });
+};`);
+  const ack = await page.update(appUpdate(2, { text: "v2" }));
+  assert.equal(ack.ok, false);
+  assert.match(ack.error, /render boom/);
+  assert.match(page.overlayText(), /React[\s\S]*render boom[\s\S]*while React re-rendered/);
+  assert.equal(page.run("errorListeners.length"), 0, "the listener is removed after the refresh");
+
+  page.run("renderFails = false;");
+  const fixed = await page.update(appUpdate(3, { text: "v3" }));
+  assert.equal(fixed.ok, true);
+  assert.equal(page.overlay(), null);
+});
+
 test("a refresh runtime installed later than the first stays out; the first one is kept", async () => {
   const page = await boot();
   const first = page.hotloop.refresh;

@@ -270,6 +270,29 @@ export class Legacy extends Component<object, { n: number }> {
     assert.equal(tab.navigations, navs, 'no reload');
   });
 
+  test('a .jsx component keeps its state through an edit', async () => {
+    const navs = tab.navigations;
+    writeFile(app.file('src/Note.jsx'), `import { useState } from 'react'
+
+export default function Note() {
+  const [open, setOpen] = useState(false)
+  return <button id="note" onClick={() => setOpen(!open)}>note {open ? 'open' : 'closed'}</button>
+}
+`);
+    app.edit('src/App.tsx',
+      ["import './App.css'\n", "import './App.css'\nimport Note from './Note.jsx'\n"],
+      ['          <Greeting />\n', '          <Greeting />\n          <Note />\n']);
+    await tab.until(() => document.getElementById('note'));
+    await tab.page.click('#note');
+    await tab.until(() => document.getElementById('note').textContent === 'note open');
+    const from = tab.mark();
+    app.edit('src/Note.jsx', ">note {open ? 'open' : 'closed'}<", ">Note: {open ? 'open' : 'closed'}<");
+    await tab.untilLog('[hmr] updated /src/Note.jsx', { from });
+    await tab.until(() => document.getElementById('note').textContent === 'Note: open');
+    assert.equal(await tab.page.evaluate(counterText), 'Count is 3');
+    assert.equal(tab.navigations, navs, 'no reload');
+  });
+
   test('a syntax error in App.tsx shows the overlay and keeps the page; the fix clears it', async () => {
     const navs = tab.navigations;
     const memo = await tab.text('#memo');
@@ -322,6 +345,23 @@ export class Legacy extends Component<object, { n: number }> {
 
   test('nothing went wrong along the way: no page errors, no duplicate React', () => {
     assert.deepEqual(problems(tab), []);
+  });
+
+  test('an error while rendering the edited component shows in the overlay; the fix renders again', async () => {
+    const navs = tab.navigations;
+    app.edit('src/App.tsx', '  const renders = useRef(0)\n', '  const renders = useRef(0)\n  if (count > 0) throw new Error(`render failed at ${count}`)\n');
+    const overlay = await tab.until(() => {
+      const el = document.querySelector('hotloop-error-overlay');
+      return el && el.shadowRoot && /render failed at 1/.test(el.shadowRoot.textContent) && el.shadowRoot.textContent;
+    });
+    assert.match(overlay, /while React re-rendered/);
+    // Without an error boundary React unmounts the tree: the overlay says why the page is empty.
+    assert.equal(await tab.page.evaluate(() => document.getElementById('root').childElementCount), 0);
+    app.edit('src/App.tsx', '  if (count > 0) throw new Error(`render failed at ${count}`)\n', '');
+    await tab.until(() => document.querySelector('h1')?.textContent === 'Fixed');
+    await tab.until(() => !document.querySelector('hotloop-error-overlay'));
+    assert.equal(await tab.page.evaluate(counterText), 'Count is 0', 'the tree was remounted');
+    assert.equal(tab.navigations, navs, 'no reload');
   });
 });
 
