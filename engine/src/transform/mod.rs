@@ -218,7 +218,7 @@ pub fn asset_module(id: &str, url: &str) -> CompiledModule {
 }
 
 /// Wraps a module body into the factory function expression.
-pub(crate) fn factory(body: &str) -> String {
+pub fn factory(body: &str) -> String {
     let body = body.trim_end_matches(['\n', '\r']);
     let mut out = String::with_capacity(FACTORY_HEADER.len() + body.len() + 8);
     out.push_str(FACTORY_HEADER);
