@@ -791,3 +791,117 @@ fn a_node_builtin_without_a_browser_remap_is_reported_as_such() {
         ]
     );
 }
+
+#[test]
+fn graph_flags_come_from_hot_facts_and_dynamic_imports_do_not_load() {
+    let mut p = project(&format!(
+        "{HTML}//- /src/main.js
+import {{ a }} from './a.js';
+import './declined.js';
+import('./lazy.js');
+if (import.meta.hot) {{
+  import.meta.hot.accept('./a.js', (m) => console.log(m.a));
+}}
+console.log(a);
+//- /src/a.js
+export const a = 1;
+//- /src/declined.js
+import.meta.hot.decline();
+//- /src/lazy.js
+import {{ a }} from './a.js';
+import {{ only }} from './only-lazy.js';
+export const lazy = a + only;
+import.meta.hot.accept();
+//- /src/only-lazy.js
+export const only = 2;
+"
+    ));
+    let result = p.build();
+    assert!(result.diagnostics.is_empty(), "{:?}", result.diagnostics);
+    let graph = &result.graph.graph;
+    let module = |id: &str| graph.module(p.index(id));
+    assert_eq!(p.ids(&module("/src/main.js").accepted_deps), ["/src/a.js"]);
+    assert!(!module("/src/main.js").self_accepts);
+    assert!(module("/src/lazy.js").self_accepts);
+    assert!(module("/src/declined.js").declines);
+    assert!(module("/src/a.js").loaded);
+    assert!(!module("/src/lazy.js").loaded);
+    assert!(!module("/src/only-lazy.js").loaded);
+    // Dynamic imports are still defined in the chunk so `import()` can require them.
+    let chunk = p.served_chunk();
+    assert!(chunk.contains("__hotloop.define(\"/src/only-lazy.js\""));
+}
+
+#[test]
+fn linked_stylesheets_follow_their_imports() {
+    let mut p = project(
+        r#"
+//- /index.html
+<head><link rel="stylesheet" href="/src/style.css"></head>
+//- /src/style.css
+@import "base.css";
+.a { background: url(./img/bg.png); }
+//- /src/base.css
+body { margin: 0; }
+//- /src/img/bg.png
+png
+"#,
+    );
+    let result = p.build();
+    assert!(result.diagnostics.is_empty(), "{:?}", result.diagnostics);
+    assert_eq!(p.module_ids(), ["/src/style.css", "/src/base.css"]);
+    assert_eq!(p.imports_of("/src/style.css"), ["/src/base.css"]);
+    let served = p.compiler.served(&Arc::from("s"), 1);
+    let style = served.modules.get("/src/style.css").expect("served");
+    let sheet = style.stylesheet.as_deref().expect("stylesheet");
+    assert!(sheet.contains("/src/img/bg.png"), "{sheet}");
+    // Stylesheets are linked, not started: the chunk starts no entry.
+    let chunk = String::from_utf8(served.chunk.bytes().to_vec()).expect("utf-8");
+    assert!(chunk.contains("__hotloop.start([], "), "{chunk}");
+}
+
+#[test]
+fn react_refresh_is_emitted_for_sources_but_not_for_node_modules() {
+    let mut p = project(
+        r#"
+//- /index.html
+<script type="module" src="/src/main.jsx"></script>
+//- /src/main.jsx
+import { Lib } from 'lib';
+export function App() {
+  return <Lib />;
+}
+//- /node_modules/lib/package.json
+{ "name": "lib", "module": "./index.jsx" }
+//- /node_modules/lib/index.jsx
+export function Lib() {
+  return <div />;
+}
+//- /node_modules/react/package.json
+{ "name": "react", "main": "./index.js", "exports": { ".": "./index.js", "./jsx-dev-runtime": "./jsx-dev-runtime.js" } }
+//- /node_modules/react/index.js
+module.exports = {};
+//- /node_modules/react/jsx-dev-runtime.js
+module.exports = { jsxDEV() {} };
+"#,
+    );
+    let result = p.build();
+    assert!(result.diagnostics.is_empty(), "{:?}", result.diagnostics);
+    let main = p
+        .compiler
+        .module_code(p.index("/src/main.jsx"))
+        .expect("main");
+    let lib = p
+        .compiler
+        .module_code(p.index("/node_modules/lib/index.jsx"))
+        .expect("lib");
+    assert!(main.code.contains("$RefreshReg$(_c"), "{}", main.code);
+    assert!(!lib.code.contains("$RefreshReg$(_c"), "{}", lib.code);
+    assert!(
+        result
+            .graph
+            .graph
+            .module(p.index("/src/main.jsx"))
+            .self_accepts
+    );
+}

@@ -4,12 +4,12 @@
 
 use std::sync::Arc;
 
+use crate::css;
 use crate::db::Db;
 use crate::diagnostics::{Diagnostic, DiagnosticKind};
 use crate::files::{FileClass, MAX_MODULE_BYTES};
 use crate::graph::ModuleKind;
 use crate::inputs::{FileContents, Project, SourceFile, in_node_modules};
-use crate::css;
 use crate::transform::{
     self, CompiledModule, HotFacts, ImportRecord, TransformOptions, asset_module, compile_json,
 };
