@@ -23,7 +23,7 @@ use crate::diagnostics::Diagnostic;
 use crate::files::read_contents;
 use crate::graph::{ModuleIndex, ModuleKind};
 use crate::inputs::{Project, ProjectOptions, SourceFile, content_hash};
-use crate::queries::chunks::{ChunkParts, chunk};
+use crate::queries::chunks::{ChunkParts, Parts, chunk};
 use crate::queries::diagnostics::module_diagnostics;
 use crate::queries::emit::{
     ModuleDep, chunk_entry, emitted_module, empty_module_entry, module_deps,
@@ -157,7 +157,7 @@ struct BuildState {
 #[derive(Default)]
 struct ServedState {
     /// Chunk parts; `None` = rebuild from `chunk.order` and the module entries.
-    parts: Option<Arc<[(Arc<str>, Arc<str>)]>>,
+    parts: Option<Parts>,
     /// `None` = rebuild every module.
     modules: Option<Arc<FxHashMap<Arc<str>, ServedModule>>>,
     /// Modules to refresh in `modules`.
@@ -593,7 +593,7 @@ impl Compiler {
                         parts.push((state.graph.graph.module(index).id.clone(), entry.clone()));
                     }
                 }
-                let parts: Arc<[(Arc<str>, Arc<str>)]> = parts.into();
+                let parts: Parts = parts.into();
                 state.served.parts = Some(parts.clone());
                 parts
             }

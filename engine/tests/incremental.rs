@@ -905,3 +905,120 @@ module.exports = { jsxDEV() {} };
             .self_accepts
     );
 }
+
+#[test]
+fn changing_a_package_json_moves_the_epoch_and_re_resolves_bare_imports() {
+    let mut p = project(&format!(
+        "{HTML}{PACKAGES}//- /src/main.js\nimport m from 'mainpkg';\nconsole.log(m);\n//- /node_modules/mainpkg/lib/other.js\nmodule.exports = 'other';\n"
+    ));
+    p.build_quietly();
+    assert_eq!(
+        p.resolutions("/src/main.js"),
+        [(
+            "mainpkg".to_string(),
+            "/node_modules/mainpkg/lib/main.js".to_string()
+        )]
+    );
+    let applied = p.edit(
+        "/node_modules/mainpkg/package.json",
+        "{ \"name\": \"mainpkg\", \"main\": \"./lib/other.js\" }\n",
+    );
+    assert!(applied.epoch_moved);
+    assert_eq!(
+        applied.config_changed,
+        vec![Arc::from("/node_modules/mainpkg/package.json")]
+    );
+    let result = p.build();
+    assert_eq!(
+        p.resolutions("/src/main.js"),
+        [(
+            "mainpkg".to_string(),
+            "/node_modules/mainpkg/lib/other.js".to_string()
+        )]
+    );
+    assert_eq!(
+        result.removed,
+        vec![Arc::from("/node_modules/mainpkg/lib/main.js")]
+    );
+    assert_eq!(
+        p.ids(&result.changed),
+        ["/src/main.js", "/node_modules/mainpkg/lib/other.js"]
+    );
+}
+
+#[test]
+fn rescan_re_reads_every_known_file() {
+    let mut p = three_modules();
+    p.build_quietly();
+    // Changes the watcher never reported.
+    p.write(
+        "/src/a.js",
+        "export function a() {\n  return 'rescanned';\n}\n",
+    );
+    p.remove("/src/b.js");
+    let applied = p.compiler.rescan();
+    assert!(applied.epoch_moved);
+    assert_eq!(
+        applied.changed_files,
+        vec![Arc::from("/src/a.js"), Arc::from("/src/b.js")]
+    );
+    let result = p.build();
+    assert_eq!(result.removed, vec![Arc::from("/src/b.js")]);
+    assert!(p.served_chunk().contains("rescanned"));
+}
+
+#[test]
+fn deleting_a_directory_without_events_for_its_files_still_updates_them() {
+    let mut p = project(&format!(
+        "{HTML}//- /src/main.js\nimport {{ x }} from './lib/x.js';\nconsole.log(x);\n//- /src/lib/x.js\nexport const x = 1;\n"
+    ));
+    p.build_quietly();
+    let dir = p.path("/src/lib");
+    std::fs::remove_dir_all(&dir).expect("rm -r");
+    let applied = p.apply(&[dir]);
+    assert_eq!(applied.changed_files, vec![Arc::from("/src/lib/x.js")]);
+    p.build();
+    assert_eq!(
+        p.diagnostics(),
+        ["/src/main.js:1:19: Cannot resolve './lib/x.js' from /src/main.js: no such file"]
+    );
+}
+
+#[test]
+fn a_js_module_over_8_mb_is_reported_instead_of_parsed() {
+    let mut p = project(&format!(
+        "{HTML}//- /src/main.js\nimport {{ big }} from './big.js';\nconsole.log(big);\n"
+    ));
+    let mut big = String::from("export const big = [\n");
+    while big.len() <= 8 * 1024 * 1024 {
+        big.push_str(
+            "  'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',\n",
+        );
+    }
+    big.push_str("];\n");
+    p.write("/src/big.js", &big);
+    p.build();
+    assert_eq!(
+        p.diagnostics(),
+        ["/src/big.js:1:1: /src/big.js is too large to compile (8.0 MB; the limit is 8 MB)"]
+    );
+}
+
+#[test]
+fn a_missing_root_is_an_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let missing = dir.path().join("nope");
+    match Compiler::new(&missing, ProjectOptions::default()) {
+        Err(hotloop_engine::compiler::CompilerError::RootNotFound { path }) => {
+            assert_eq!(path, missing)
+        }
+        Err(other) => panic!("unexpected error {other}"),
+        Ok(_) => panic!("a missing root must not open"),
+    }
+    let file = dir.path().join("file");
+    std::fs::write(&file, "x").expect("write");
+    assert!(matches!(
+        Compiler::new(&file, ProjectOptions::default()),
+        Err(hotloop_engine::compiler::CompilerError::RootNotADirectory { .. })
+    ));
+}
