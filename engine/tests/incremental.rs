@@ -1022,3 +1022,17 @@ fn a_missing_root_is_an_error() {
         Err(hotloop_engine::compiler::CompilerError::RootNotADirectory { .. })
     ));
 }
+
+#[test]
+fn optional_requires_inside_node_modules_are_not_errors_but_static_imports_are() {
+    let mut p = project(&format!(
+        "{HTML}//- /src/main.js\nimport 'opt';\n//- /node_modules/opt/package.json\n{{ \"name\": \"opt\", \"main\": \"index.js\" }}\n//- /node_modules/opt/index.js\nlet enc;\ntry {{\n  enc = require('encoding');\n}} catch (e) {{}}\nimport('also-optional').catch(() => {{}});\nexport {{ enc }};\nexport * from 'really-needed';\n"
+    ));
+    p.build();
+    assert_eq!(
+        p.diagnostics(),
+        [
+            "/node_modules/opt/index.js:7:15: Cannot resolve 'really-needed' from /node_modules/opt/index.js: package 'really-needed' is not installed (run `npm install really-needed`)"
+        ]
+    );
+}
