@@ -1036,3 +1036,30 @@ fn optional_requires_inside_node_modules_are_not_errors_but_static_imports_are()
         ]
     );
 }
+
+#[test]
+fn wide_projects_build_the_same_graph_and_chunk_every_time() {
+    // Wide enough for the parallel warm-up to split levels across threads.
+    let mut fixture = format!("{HTML}//- /src/main.js\n");
+    for i in 0..30 {
+        fixture.push_str(&format!("import './m{i}.js';\n"));
+    }
+    for i in 0..30 {
+        fixture.push_str(&format!("//- /src/m{i}.js\n"));
+        for k in 0..3 {
+            fixture.push_str(&format!("import './leaf{}.js';\n", (i * 7 + k) % 40));
+        }
+        fixture.push_str(&format!("export const m{i} = {i};\n"));
+    }
+    for i in 0..40 {
+        fixture.push_str(&format!("//- /src/leaf{i}.js\nexport const leaf = {i};\n"));
+    }
+    let mut first = project(&fixture);
+    first.build();
+    let mut second = project(&fixture);
+    second.build();
+    assert_eq!(first.module_ids().len(), 1 + 30 + 40);
+    assert_eq!(first.module_ids(), second.module_ids());
+    assert_eq!(first.served_chunk(), second.served_chunk());
+    assert!(first.diagnostics().is_empty());
+}
