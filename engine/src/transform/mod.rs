@@ -4,6 +4,7 @@
 mod analyze;
 mod fold;
 mod guard;
+mod hygiene;
 mod pipeline;
 mod rewrite;
 #[cfg(test)]
