@@ -325,6 +325,11 @@ impl Compiler {
             }
             match std::fs::metadata(&path) {
                 Ok(meta) => {
+                    if meta.is_dir() && self.db.files().is_known_dir(&path) {
+                        // Moved or re-created: its known files may have come (back).
+                        self.refresh_under(&path, &mut applied);
+                        continue;
+                    }
                     if self.seen.contains(&path) || is_ignorable(&self.root, &path) {
                         continue;
                     }

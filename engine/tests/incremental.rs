@@ -1063,3 +1063,25 @@ fn wide_projects_build_the_same_graph_and_chunk_every_time() {
     assert_eq!(first.served_chunk(), second.served_chunk());
     assert!(first.diagnostics().is_empty());
 }
+
+#[test]
+fn a_directory_restored_in_one_event_brings_its_files_back() {
+    let mut p = project(&format!(
+        "{HTML}//- /src/main.js\nimport {{ x }} from './lib/x.js';\nconsole.log(x);\n//- /src/lib/x.js\nexport const x = 1;\n"
+    ));
+    p.build_quietly();
+    let dir = p.path("/src/lib");
+    let stash = p.path("/stash");
+    std::fs::rename(&dir, &stash).expect("move out");
+    p.apply(std::slice::from_ref(&dir));
+    p.build();
+    assert_eq!(p.diagnostics().len(), 1);
+
+    std::fs::rename(&stash, &dir).expect("move back");
+    let applied = p.apply(&[dir]);
+    assert!(applied.epoch_moved);
+    assert_eq!(applied.changed_files, vec![Arc::from("/src/lib/x.js")]);
+    p.build();
+    assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
+    assert_eq!(p.module_ids(), ["/src/main.js", "/src/lib/x.js"]);
+}
