@@ -1085,3 +1085,10 @@ fn a_directory_restored_in_one_event_brings_its_files_back() {
     assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
     assert_eq!(p.module_ids(), ["/src/main.js", "/src/lib/x.js"]);
 }
+
+#[test]
+fn the_compiler_can_move_to_the_engine_thread() {
+    fn assert_send<T: Send + 'static>() {}
+    assert_send::<Compiler>();
+    assert_send::<hotloop_engine::served::Served>();
+}
