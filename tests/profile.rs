@@ -194,14 +194,14 @@ fn a_body_edit_reruns_no_resolution_and_no_graph_query() {
     check_trace(&trace_path, &leaf_id);
 }
 
-/// Complete events only, with the fields Perfetto needs, properly nested (a slice that starts
-/// inside another ends inside it too).
+/// Complete events only, with the fields Perfetto needs, properly nested per thread (a slice
+/// that starts inside another ends inside it too).
 fn check_trace(path: &Path, leaf_id: &str) {
     let trace: Value =
         serde_json::from_slice(&std::fs::read(path).expect("trace written")).expect("trace json");
     let events = trace["traceEvents"].as_array().expect("traceEvents");
     assert!(events.len() > MODULES, "a span per query: {}", events.len());
-    let mut open: Vec<(f64, f64, String)> = Vec::new();
+    let mut open: std::collections::HashMap<u64, Vec<(f64, f64, String)>> = Default::default();
     for event in events {
         assert_eq!(event["ph"], "X", "{event}");
         for field in ["name", "pid", "tid", "args"] {
@@ -210,6 +210,7 @@ fn check_trace(path: &Path, leaf_id: &str) {
         let ts = event["ts"].as_f64().expect("ts");
         let end = ts + event["dur"].as_f64().expect("dur");
         let name = event["name"].as_str().unwrap().to_owned();
+        let open = open.entry(event["tid"].as_u64().expect("tid")).or_default();
         while open.last().is_some_and(|(_, e, _)| *e <= ts) {
             open.pop();
         }

@@ -9,8 +9,12 @@
 //! salsa does on behalf of a frame (validating memos, comparing a result for backdating) is
 //! charged to the frame that asked for it.
 //!
-//! Cost: two `Instant::now()` and two uncontended lock/unlocks per executed query. With
-//! recording on (`hotloop profile --trace`) every frame is also kept as a span.
+//! Frames nest per thread. The cold build's warm-up runs queries on several threads at once;
+//! their frames are charged as well, so a cold build's phases add up the threads' times (CPU
+//! time, more than the wall time). Updates run on the engine thread alone.
+//!
+//! Cost: two `Instant::now()` and two lock/unlocks per executed query. With recording on
+//! (`hotloop profile --trace`) every frame is also kept as a span.
 
 use std::sync::{Mutex, MutexGuard};
 use std::thread::ThreadId;
@@ -28,6 +32,8 @@ pub struct Span {
     pub name: &'static str,
     /// The query's key (a `SourceFile`, the `Project`), if any.
     pub key: Option<salsa::Id>,
+    /// The thread that ran it (a cold build warms up on several).
+    pub thread: ThreadId,
     pub start: Instant,
     pub end: Instant,
 }
@@ -127,6 +133,7 @@ impl PhaseClock {
                 phase: frame.phase,
                 name: frame.name,
                 key: frame.key,
+                thread,
                 start: frame.start,
                 end,
             });

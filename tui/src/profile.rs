@@ -752,6 +752,8 @@ struct Tracer {
     epoch: Instant,
     on: bool,
     events: Vec<TraceEvent>,
+    /// Trace thread ids: this thread is 1, the cold build's warm-up workers 2, 3, ...
+    threads: Vec<std::thread::ThreadId>,
 }
 
 impl Tracer {
@@ -760,6 +762,7 @@ impl Tracer {
             epoch,
             on,
             events: Vec::new(),
+            threads: vec![std::thread::current().id()],
         }
     }
 
@@ -794,6 +797,18 @@ impl Tracer {
         });
     }
 
+    /// The trace's id for `thread` (1 for this thread, then in order of appearance).
+    fn tid(&mut self, thread: std::thread::ThreadId) -> u32 {
+        let index = match self.threads.iter().position(|t| *t == thread) {
+            Some(index) => index,
+            None => {
+                self.threads.push(thread);
+                self.threads.len() - 1
+            }
+        };
+        index as u32 + 1
+    }
+
     /// The engine's frames (queries and build steps), named by query and file.
     fn spans(&mut self, compiler: &Compiler, spans: Vec<Span>) {
         if !self.on {
@@ -814,6 +829,7 @@ impl Tracer {
                 }
                 None => span.name.to_owned(),
             };
+            let tid = self.tid(span.thread);
             self.events.push(TraceEvent {
                 name,
                 cat: phase_category(span.phase),
@@ -821,7 +837,7 @@ impl Tracer {
                 ts: self.us(span.start),
                 dur: span.end.saturating_duration_since(span.start).as_secs_f64() * 1e6,
                 pid: 1,
-                tid: 1,
+                tid,
                 args,
             });
         }
