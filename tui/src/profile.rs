@@ -34,7 +34,8 @@ in an update is absent from its `phases_ms`.
   root          canonical project root
   build         \"debug\" or \"release\" (how hotloop was compiled)
   modules       modules in the graph after the cold build
-  cold          { total_ms, phases_ms, queries }: the cold build
+  cold          { total_ms, phases_ms, queries }: the cold build (it runs queries on several
+                threads: its phases add up the threads' times and can exceed total_ms)
   updates[]     { index, repeat, file, revision, outcome, reason, modules_sent[], boundaries[],
                   errors, frame_bytes, total_ms, phases_ms, queries }
                 outcome: \"hot\" | \"full_reload\" | \"no_change\" | \"errors\"
@@ -594,14 +595,20 @@ fn summarize(updates: &[JsonUpdate]) -> JsonSummary {
 
 fn print_report(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
     let json = &report.json;
+    let cold_sum: f64 = json.cold.phases_ms.values().sum();
     writeln!(
         out,
-        "{} ({} build): {} modules, cold build {:.1} ms ({})",
+        "{} ({} build): {} modules, cold build {:.1} ms ({}{})",
         json.root,
         json.build,
         json.modules,
         json.cold.total_ms,
-        phase_line(&json.cold.phases_ms)
+        phase_line(&json.cold.phases_ms),
+        if cold_sum > json.cold.total_ms {
+            "; the phases add up the warm-up threads' times"
+        } else {
+            ""
+        }
     )?;
     for update in &json.updates {
         let what = match update.outcome {
