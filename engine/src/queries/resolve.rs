@@ -134,6 +134,9 @@ pub enum RefreshRuntime {
 /// epoch moves (a package installed or removed).
 #[salsa::tracked(returns(copy))]
 pub fn refresh_runtime(db: &dyn Db, project: Project) -> RefreshRuntime {
+    let _clock = db
+        .clock()
+        .enter_key(Phase::Resolve, "refresh_runtime", project);
     let _span = tracing::trace_span!("refresh_runtime").entered();
     let _epoch = project.resolution_epoch(db);
     if !project.options(db).react_refresh {
