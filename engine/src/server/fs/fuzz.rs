@@ -14,7 +14,7 @@ use std::sync::Arc;
 use super::{DEFAULT_FS_DENY, FsPolicy, PathRejection, denied_segment, parse_request_path};
 
 /// Every file the server must never serve contains this.
-const SECRET: &str = "SECRET";
+const SECRET: &str = "zq9-leaked-bytes";
 
 /// SplitMix64: small, deterministic, good enough to pick tokens.
 struct Rng(u64);
@@ -173,6 +173,7 @@ const DOTS: &[&str] = &[
     "%2e",
     "%252e%252e",
     "%25252e%25252e",
+    "%252525252e",
     "%252E.",
     "%25%32%65%25%32%65",
     "%c0%ae%c0%ae",
@@ -247,8 +248,36 @@ fn name(rng: &mut Rng) -> String {
     }
 }
 
+/// Paths that exist in the fixture (served or attacks), as `/`-separated segments.
+const PATHS: &[&str] = &[
+    "src/a.js",
+    "src/sub/b.js",
+    "p.txt",
+    "public/p.txt",
+    "node_modules/pkg/index.js",
+    "node_modules/linked-pkg/index.js",
+    "node_modules/linked-pkg/.env",
+    "node_modules/evil-pkg/secret.txt",
+    "src/inside-link.js",
+    "src/env-link.txt",
+    "src/git-link/config",
+    "src/file-out.js",
+    "link-out/secret.txt",
+    "evil/x.js",
+    ".env",
+    ".git/config",
+    "certs/server.pem",
+    "src/id_rsa",
+    "public/.env",
+    "src/../.env",
+    "src/sub/../../../outside/secret.txt",
+];
+
 /// One request path: a prefix, tokens, then a few byte-level mutations.
 fn generate(rng: &mut Rng, base: &Path) -> String {
+    if rng.chance(50) {
+        return structured(rng);
+    }
     let mut path = match rng.below(20) {
         0 => String::new(),
         1 => format!("/{}", base.display()),
@@ -269,6 +298,39 @@ fn generate(rng: &mut Rng, base: &Path) -> String {
     }
     for _ in 0..rng.below(3) {
         mutate(rng, &mut path);
+    }
+    path
+}
+
+/// A real path of the fixture, its segments variously encoded, sometimes with an extra dot
+/// segment, separator or junk, then 0-2 mutations.
+fn structured(rng: &mut Rng) -> String {
+    let mut path = String::new();
+    for segment in rng.pick(PATHS).split('/') {
+        path.push_str(if rng.chance(85) {
+            "/"
+        } else {
+            rng.pick(SEPARATORS)
+        });
+        if rng.chance(5) {
+            path.push_str(rng.pick(DOTS));
+            path.push('/');
+        }
+        path.push_str(&match rng.below(12) {
+            0 => encode_all(segment, rng.chance(50)),
+            1 => encode_all(&encode_all(segment, true), false),
+            2 => segment.to_ascii_uppercase(),
+            3 => segment.replace('.', "%2e"),
+            _ => segment.to_owned(),
+        });
+    }
+    if rng.chance(10) {
+        path.push_str(rng.pick(JUNK));
+    }
+    for _ in 0..rng.below(3) {
+        if rng.chance(40) {
+            mutate(rng, &mut path);
+        }
     }
     path
 }
