@@ -316,11 +316,13 @@ impl DevLoop {
         };
         let frame: Arc<[u8]> = protocol::encode(&ServerMessage::Update(update.clone())).into();
         phases.push((Phase::Encode, encode_start.elapsed()));
-        let send_start = Instant::now();
+        // Publish before broadcasting: a tab that reacts to the update (or a new tab) must
+        // never fetch the previous chunk after the update was announced.
         self.revision = revision;
+        self.publish();
+        let send_start = Instant::now();
         let _ = self.outputs.updates.send(frame);
         phases.push((Phase::Send, send_start.elapsed()));
-        self.publish();
         UpdateOutcome::Hot {
             modules: update.modules.iter().map(|m| m.id.to_string()).collect(),
             boundaries: update
@@ -339,8 +341,9 @@ impl DevLoop {
         self.revision += 1;
         let frame: Arc<[u8]> =
             protocol::encode(&ServerMessage::full_reload(self.revision, &reason)).into();
-        let _ = self.outputs.updates.send(frame);
+        // The reloading tabs must get the new snapshot: publish first.
         self.publish();
+        let _ = self.outputs.updates.send(frame);
     }
 
     fn publish(&mut self) {
