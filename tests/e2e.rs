@@ -64,3 +64,8 @@ fn run_suite(pattern: &str) {
 fn hmr_in_chromium() {
     run_suite("hmr.test.mjs");
 }
+
+#[test]
+fn react_in_chromium() {
+    run_suite("react.test.mjs");
+}

@@ -432,8 +432,13 @@ impl Compiler {
                 continue;
             };
             let module = &prev.modules[index.idx()];
-            let structural =
-                resolved_imports(db, file) != module.resolved || *hot_meta(db, file) != module.hot;
+            // A module that stopped compiling keeps its last good code, imports and hot facts
+            // (the browser keeps running that code): a syntax error is not a structural change,
+            // so the modules only it imports stay in the graph and in the page.
+            let broken = module.entry.is_some() && chunk_entry(db, file).is_none();
+            let structural = !broken
+                && (resolved_imports(db, file) != module.resolved
+                    || *hot_meta(db, file) != module.hot);
             if structural {
                 tracing::debug!(file = %file.path(db).display(), "imports or hot facts changed");
                 return self.full_build(Some(prev));
@@ -456,7 +461,8 @@ impl Compiler {
             let entry = chunk_entry(db, file);
             let diagnostics = module_diagnostics(db, file);
             let module = &mut state.modules[index.idx()];
-            if entry != module.entry {
+            // A module that stopped compiling keeps its last good entry (see `build`).
+            if entry.is_some() && entry != module.entry {
                 module.entry = entry;
                 changed.push(index);
                 state.served.parts = None;
@@ -635,6 +641,10 @@ impl Compiler {
                 }
                 trailer.push_str(&format!("], {{\"revision\":{revision},\"serverId\":"));
                 crate::queries::emit::push_json_string(&mut trailer, server_id);
+                if let Some(id) = &state.chunk.refresh_runtime {
+                    trailer.push_str(",\"refreshRuntime\":");
+                    crate::queries::emit::push_json_string(&mut trailer, id);
+                }
                 trailer.push_str("});\n//# sourceMappingURL=/_hotloop/chunk.js.map\n");
                 let chunk = Arc::new(Chunk::new(parts, trailer));
                 state.served.chunk = Some((server_id.clone(), revision, chunk.clone()));

@@ -165,13 +165,13 @@ fn scan_block(p: &mut Parser<'_, '_>, depth: usize, scan: &mut Scan) {
             Token::Function(_)
             | Token::ParenthesisBlock
             | Token::SquareBracketBlock
-            | Token::CurlyBracketBlock => {
-                if depth < MAX_DEPTH {
-                    let _ = p.parse_nested_block(|nested| {
-                        scan_block(nested, depth + 1, scan);
-                        Ok::<(), NoError>(())
-                    });
-                }
+            | Token::CurlyBracketBlock
+                if depth < MAX_DEPTH =>
+            {
+                let _ = p.parse_nested_block(|nested| {
+                    scan_block(nested, depth + 1, scan);
+                    Ok::<(), NoError>(())
+                });
             }
             Token::BadUrl(_) => scan
                 .errors

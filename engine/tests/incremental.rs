@@ -337,18 +337,74 @@ fn a_body_edit_that_breaks_the_syntax_reports_it_and_the_fix_clears_it() {
     p.build_quietly();
     p.edit("/src/b.js", "export function b() {\n  return (;\n}\n");
     let result = p.build();
-    assert_eq!(p.ids(&result.changed), ["/src/b.js"]);
+    // The browser keeps running the last good code: nothing to send, the chunk keeps it too.
+    assert!(result.changed.is_empty(), "{:?}", p.ids(&result.changed));
     let diagnostics = p.compiler.diagnostics();
     assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
     assert_eq!(diagnostics[0].kind, DiagnosticKind::Syntax);
     assert_eq!(diagnostics[0].file, "/src/b.js");
-    assert!(!p.served_chunk().contains("__hotloop.define(\"/src/b.js\""));
+    assert!(p.served_chunk().contains("return 2"));
 
     p.edit("/src/b.js", "export function b() {\n  return 3;\n}\n");
     let result = p.build();
     assert_eq!(p.ids(&result.changed), ["/src/b.js"]);
     assert!(p.compiler.diagnostics().is_empty());
     assert!(p.served_chunk().contains("__hotloop.define(\"/src/b.js\""));
+}
+
+#[test]
+fn a_syntax_error_keeps_the_modules_imports_in_the_graph_and_the_page() {
+    let mut p = project(&format!(
+        "{HTML}//- /src/main.js
+import {{ App }} from './App.js';
+App();
+//- /src/App.js
+import './App.css';
+import {{ label }} from './label.js';
+export function App() {{
+  return label;
+}}
+//- /src/App.css
+.app {{ color: red; }}
+//- /src/label.js
+export const label = 'hi';
+"
+    ));
+    let first = p.build_quietly();
+    let ids = p.module_ids();
+    assert_eq!(
+        ids,
+        [
+            "/src/main.js",
+            "/src/App.js",
+            "/src/App.css",
+            "/src/label.js"
+        ]
+    );
+
+    p.edit(
+        "/src/App.js",
+        "import './App.css';\nimport { label } from './label.js';\nexport function App() {\n  return (label;\n}\n",
+    );
+    let broken = p.build();
+    p.executed().assert_query_never_ran("module_graph");
+    assert!(Arc::ptr_eq(&first.graph, &broken.graph), "graph Arc kept");
+    assert!(broken.removed.is_empty(), "{:?}", broken.removed);
+    assert!(broken.changed.is_empty());
+    assert_eq!(broken.diagnostics.len(), 1);
+    let chunk = p.served_chunk();
+    assert!(chunk.contains("return label;"), "last good App.js kept");
+    assert!(chunk.contains("__hotloop.define(\"/src/App.css\""));
+
+    p.edit(
+        "/src/App.js",
+        "import './App.css';\nimport { label } from './label.js';\nexport function App() {\n  return label + '!';\n}\n",
+    );
+    let fixed = p.build();
+    assert!(Arc::ptr_eq(&first.graph, &fixed.graph), "graph Arc kept");
+    assert_eq!(p.ids(&fixed.changed), ["/src/App.js"]);
+    assert!(fixed.removed.is_empty());
+    assert!(fixed.diagnostics.is_empty());
 }
 
 #[test]
@@ -790,4 +846,86 @@ fn a_node_builtin_without_a_browser_remap_is_reported_as_such() {
             "/src/main.js:2:18: Cannot resolve 'path' from /src/main.js: 'path' is a Node.js built-in module, which does not exist in the browser",
         ]
     );
+}
+
+const REACT_APP: &str = r#"
+//- /src/main.js
+import React from 'react';
+console.log(React);
+//- /node_modules/react/package.json
+{ "name": "react", "main": "index.js" }
+//- /node_modules/react/index.js
+module.exports = { version: 'test' };
+"#;
+
+const REFRESH_TAG: &str = r#"<script src="/_hotloop/react-refresh.js"></script>"#;
+
+#[test]
+fn react_refresh_comes_from_the_app_when_installed_else_the_embedded_copy() {
+    let mut p = project(&format!("{HTML}{REACT_APP}"));
+    p.build();
+    let served = p.compiler.served(&Arc::from("s"), 1);
+    let html = served.html.as_deref().expect("html");
+    assert!(
+        html.contains(&format!(
+            "<script src=\"/_hotloop/runtime.js\"></script>{REFRESH_TAG}"
+        )),
+        "the embedded copy loads right after the runtime:\n{html}"
+    );
+    assert!(!p.served_chunk().contains("refreshRuntime"));
+
+    // `npm install react-refresh`: the app's own copy is used from then on.
+    p.write(
+        "/node_modules/react-refresh/package.json",
+        r#"{ "name": "react-refresh", "exports": { ".": "./runtime.js", "./runtime": "./runtime.js" } }"#,
+    );
+    p.write(
+        "/node_modules/react-refresh/runtime.js",
+        "module.exports = require('./cjs/dev.js');\n",
+    );
+    p.write(
+        "/node_modules/react-refresh/cjs/dev.js",
+        "exports.performReactRefresh = function () {};\n",
+    );
+    let dir = p.path("/node_modules/react-refresh");
+    assert!(p.apply(&[dir]).epoch_moved);
+    p.build();
+    let served = p.compiler.served(&Arc::from("s"), 2);
+    assert!(!served.html.as_deref().expect("html").contains(REFRESH_TAG));
+    let chunk = p.served_chunk();
+    let refresh = chunk
+        .find("__hotloop.define(\"/node_modules/react-refresh/runtime.js\"")
+        .expect("the app's react-refresh is in the chunk");
+    let main = chunk
+        .find("__hotloop.define(\"/src/main.js\"")
+        .expect("main");
+    assert!(refresh < main, "defined before the entries");
+    assert!(chunk.contains("__hotloop.define(\"/node_modules/react-refresh/cjs/dev.js\""));
+    assert!(
+        chunk.contains(r#""refreshRuntime":"/node_modules/react-refresh/runtime.js"});"#),
+        "named in start():\n{}",
+        &chunk[chunk.rfind("__hotloop.start").expect("start")..]
+    );
+    let graph = p.compiler.graph().expect("built");
+    assert_eq!(
+        graph
+            .refresh_runtime
+            .map(|i| graph.graph.module(i).id.to_string()),
+        Some("/node_modules/react-refresh/runtime.js".to_string())
+    );
+}
+
+#[test]
+fn a_project_without_react_loads_no_refresh_runtime() {
+    let mut p = three_modules();
+    p.build();
+    let served = p.compiler.served(&Arc::from("s"), 1);
+    assert!(
+        !served
+            .html
+            .as_deref()
+            .expect("html")
+            .contains("react-refresh")
+    );
+    assert!(!p.served_chunk().contains("refreshRuntime"));
 }

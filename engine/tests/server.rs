@@ -491,6 +491,33 @@ async fn runtime_js_is_the_embedded_runtime() {
 }
 
 #[tokio::test]
+async fn react_refresh_js_is_the_embedded_refresh_runtime() {
+    let h = start().await;
+    let r = get(&h, "/_hotloop/react-refresh.js").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.text(), runtime::REACT_REFRESH_JS);
+    assert_eq!(
+        r.header("content-type"),
+        Some("text/javascript; charset=utf-8")
+    );
+    let etag = r.header("etag").unwrap().to_owned();
+    assert_ne!(
+        etag,
+        get(&h, "/_hotloop/runtime.js")
+            .await
+            .header("etag")
+            .unwrap()
+    );
+    let again = get_with(
+        &h,
+        "/_hotloop/react-refresh.js",
+        &[&format!("If-None-Match: {etag}")],
+    )
+    .await;
+    assert_eq!(again.status, 304);
+}
+
+#[tokio::test]
 async fn chunk_js_is_cached_by_content_until_a_new_chunk_is_published() {
     let h = start().await;
     let first = get(&h, "/_hotloop/chunk.js").await;

@@ -268,7 +268,11 @@
     showNote(reason);
   }
 
-  /** `__hotloop.start`: evaluate the entries in order, then connect. */
+  /**
+   * `__hotloop.start(entries, { revision, serverId, refreshRuntime })`: install React Refresh
+   * (`refreshRuntime` = module id of the app's own `react-refresh/runtime`, else the embedded
+   * copy if it was loaded), evaluate the entries in order, then connect.
+   */
   function start(entries, options) {
     if (page.started) {
       console.warn("[hmr] __hotloop.start called twice; ignored");
@@ -280,6 +284,7 @@
     page.errorsRevision = page.revision;
     entryIds = Array.from(entries);
     announceReload();
+    installRefreshForStart(options && options.refreshRuntime);
     for (const id of entryIds) {
       try {
         requireId(id);
@@ -288,6 +293,8 @@
         reportRuntimeError(err, id, "while starting the page");
       }
     }
+    // First registrations create component families; there is nothing to refresh yet.
+    refresh.dirty = false;
     if (typeof document !== "undefined" && typeof document.addEventListener === "function") {
       document.addEventListener("visibilitychange", onVisibilityChange);
     }
@@ -310,5 +317,6 @@
       modules,
       errorFiles: Array.from(overlay.files.keys()),
       runtimeErrors: Array.from(overlay.runtime.keys()),
+      refresh: { source: refresh.source, refreshes: refresh.count },
     };
   }

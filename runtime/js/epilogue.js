@@ -17,13 +17,19 @@
       whenIdle,
       /** Plain-data snapshot: serverId, revision, connected, module states, error files. */
       inspect,
-      /** The React Fast Refresh runtime hook (react-refresh/runtime's API), null until set. */
+      /** The installed React Fast Refresh runtime (react-refresh/runtime's API), or null. */
       get refresh() {
         return refreshRuntime;
       },
+      /** Installs a refresh runtime now (same as `useRefreshRuntime(runtime)`). */
       set refresh(runtime) {
-        refreshRuntime = runtime || null;
+        useRefreshRuntime(runtime);
       },
+      /**
+       * `useRefreshRuntime(runtime, { embedded })`: the embedded copy offers itself (installed by
+       * `start` unless the chunk names the app's own); any other runtime is installed at once.
+       */
+      useRefreshRuntime,
     }),
   });
 })();

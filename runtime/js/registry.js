@@ -22,6 +22,7 @@
    *   error: unknown,
    *   require: (spec: string) => any,
    *   refreshReg: (type: unknown, localId: string) => void,
+   *   refreshRegistrations: number,
    * }} ModuleRecord
    */
 
@@ -36,8 +37,8 @@
 
   /**
    * The React Fast Refresh runtime (react-refresh/runtime's API: `register`,
-   * `createSignatureFunctionForTransform`, `performReactRefresh`), installed by the React
-   * integration through `__hotloop.refresh = ...`. Null: `$RefreshReg$`/`$RefreshSig$` are no-ops.
+   * `createSignatureFunctionForTransform`, `performReactRefresh`, ...), installed by
+   * react-refresh.js. Null: `$RefreshReg$`/`$RefreshSig$` are no-ops.
    */
   let refreshRuntime = null;
 
@@ -65,6 +66,8 @@
       error: undefined,
       require: null,
       refreshReg: null,
+      /** `$RefreshReg$` calls made by the current evaluation. */
+      refreshRegistrations: 0,
     };
     rec.require = function require(spec) {
       const target = rec.deps && hasOwn(rec.deps, spec) ? rec.deps[spec] : null;
@@ -74,6 +77,7 @@
       return requireId(target, rec.id, spec);
     };
     rec.refreshReg = function $RefreshReg$(type, localId) {
+      rec.refreshRegistrations += 1;
       if (refreshRuntime) refreshRuntime.register(type, rec.id + " " + localId);
     };
     return rec;
@@ -138,13 +142,17 @@
    * working) while a first evaluation leaves the module "failed".
    */
   function evaluate(rec) {
-    const previous = rec.state === "stale" ? { module: rec.module, hot: rec.hot } : null;
+    const previous =
+      rec.state === "stale"
+        ? { module: rec.module, hot: rec.hot, refreshRegistrations: rec.refreshRegistrations }
+        : null;
     const module = { exports: {}, id: rec.id };
     const hot = createHotState(rec);
     rec.module = module;
     rec.hot = hot;
     rec.state = "evaluating";
     rec.error = undefined;
+    rec.refreshRegistrations = 0;
     try {
       rec.factory.call(
         module.exports,
@@ -161,6 +169,7 @@
       if (previous) {
         rec.module = previous.module;
         rec.hot = previous.hot;
+        rec.refreshRegistrations = previous.refreshRegistrations;
         rec.state = "evaluated";
       } else {
         rec.state = "failed";
@@ -171,6 +180,7 @@
     if (previous) detachListeners(previous.hot);
     rec.state = "evaluated";
     clearRuntimeError(rec.id);
+    noteRefreshEvaluation(rec);
   }
 
   /** Turns factory source from an update into a function, named for DevTools and source maps. */

@@ -1,7 +1,8 @@
   // ---------------------------------------------------------------------------------------------
   // update.js: applying one hot update. Install the new factories, dispose the invalidated
   // modules, re-evaluate each boundary (stale modules on its path re-evaluate through `require`,
-  // so nobody reads old exports), call the accept callbacks, prune, swap stylesheets.
+  // so nobody reads old exports), call the accept callbacks, check the React Refresh boundaries,
+  // prune, swap stylesheets, then one React refresh.
   // ---------------------------------------------------------------------------------------------
 
   /** The ids `start` required: a page whose first evaluation failed retries them after updates. */
@@ -162,6 +163,7 @@
       const callbacks = rec.hot.accepts.filter((a) => a.deps.includes(acceptedId));
       plan.push({ rec, acceptedId, callbacks });
     }
+    const refreshBoundaries = refreshCandidates(plan);
     for (const { acceptedId } of plan) {
       const target = records.get(acceptedId);
       if (target && target.state === "evaluated") await disposeModule(target, errors);
@@ -177,17 +179,11 @@
       }
     }
 
+    const invalidated = checkRefreshBoundaries(refreshBoundaries);
     retryFailedStart(errors);
     await pruneModules(message.removed, errors);
     for (const link of message.cssLinks) swapStylesheet(link.href, link.version);
-
-    if (errors.length === 0 && refreshRuntime && typeof refreshRuntime.performReactRefresh === "function") {
-      try {
-        refreshRuntime.performReactRefresh();
-      } catch (err) {
-        errors.push({ id: "react-refresh", err, context: "while refreshing React components" });
-      }
-    }
+    performRefresh(errors, invalidated);
 
     for (const { id, err, context } of errors) {
       console.error(`[hmr] failed to update ${id}`, err);

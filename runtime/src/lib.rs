@@ -4,6 +4,11 @@
 //! The script is the concatenation of the files listed in `runtime/js/ORDER` (a unit test keeps
 //! this list and `ORDER` in step). It defines the globals `__hotloop` (the module registry and
 //! HMR client), `HotloopProtocol` (the wire codec, `protocol.js`) and a `process` fallback.
+//!
+//! `REACT_REFRESH_JS` is the React Refresh runtime embedded for apps without their own
+//! `react-refresh` (served at `/_hotloop/react-refresh.js`, right after the runtime): the vendored
+//! `react-refresh@0.19.0` development runtime (MIT, `vendor/react-refresh/LICENSE`) wrapped into a
+//! classic script that offers itself to `__hotloop.useRefreshRuntime`.
 
 /// The whole runtime: one classic script.
 pub const RUNTIME_JS: &str = concat!(
@@ -11,6 +16,7 @@ pub const RUNTIME_JS: &str = concat!(
     include_str!("../js/prelude.js"),
     include_str!("../js/registry.js"),
     include_str!("../js/hot.js"),
+    include_str!("../js/react-refresh.js"),
     include_str!("../js/css.js"),
     include_str!("../js/overlay.js"),
     include_str!("../js/update.js"),
@@ -18,11 +24,44 @@ pub const RUNTIME_JS: &str = concat!(
     include_str!("../js/epilogue.js"),
 );
 
+/// The embedded React Refresh runtime: one classic script that hands react-refresh's exports to
+/// `__hotloop.useRefreshRuntime(exports, { embedded: true })`.
+pub const REACT_REFRESH_JS: &str = concat!(
+    include_str!("../js/refresh-embed/open.js"),
+    include_str!("../vendor/react-refresh/react-refresh-runtime.development.js"),
+    include_str!("../js/refresh-embed/close.js"),
+);
+
 #[cfg(test)]
 mod tests {
     use std::path::Path;
 
-    use super::RUNTIME_JS;
+    use super::{REACT_REFRESH_JS, RUNTIME_JS};
+
+    #[test]
+    fn embedded_react_refresh_keeps_its_license_header() {
+        assert!(REACT_REFRESH_JS.contains("@license React"));
+        assert!(REACT_REFRESH_JS.contains("react-refresh-runtime.development.js"));
+        assert!(REACT_REFRESH_JS.contains("This source code is licensed under the MIT license"));
+        assert!(
+            REACT_REFRESH_JS.contains("__hotloop.useRefreshRuntime(exports, { embedded: true })")
+        );
+        let license = include_str!("../vendor/react-refresh/LICENSE");
+        assert!(license.starts_with("MIT License") && license.contains("Meta Platforms, Inc."));
+    }
+
+    #[test]
+    fn embedded_react_refresh_is_the_vendored_file_between_open_and_close() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let read = |rel: &str| std::fs::read_to_string(root.join(rel)).expect(rel);
+        let expected = read("js/refresh-embed/open.js")
+            + &read("vendor/react-refresh/react-refresh-runtime.development.js")
+            + &read("js/refresh-embed/close.js");
+        assert!(
+            REACT_REFRESH_JS == expected,
+            "REACT_REFRESH_JS is out of step with its three files"
+        );
+    }
 
     #[test]
     fn runtime_js_is_the_concatenation_of_the_files_in_order() {

@@ -436,19 +436,6 @@ test("a page whose start failed retries its entries after an update fixes the mo
   assert.ok(page.hmrLog().includes("[hmr] updated /src/main.js"));
 });
 
-test("the refresh runtime's performReactRefresh runs after a successful update", async () => {
-  const page = createPage();
-  page.run(`globalThis.refreshes = 0;
-__hotloop.refresh = {
-  register() {},
-  createSignatureFunctionForTransform() { return (type) => type; },
-  performReactRefresh() { refreshes += 1; },
-};`);
-  await page.boot([selfAccepting("/src/App.jsx", 1)], ["/src/App.jsx"]);
-  await page.update({ revision: 2, modules: [selfAccepting("/src/App.jsx", 2)], invalidate: ["/src/App.jsx"], boundaries: [self("/src/App.jsx")] });
-  assert.equal(page.get("refreshes"), 1);
-});
-
 test("invalid accept() usage throws", async () => {
   const page = createPage();
   page.load(

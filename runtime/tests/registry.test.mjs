@@ -248,6 +248,8 @@ test("$RefreshReg$ and $RefreshSig$ reach the refresh runtime once it is install
   const page = createPage();
   page.run(`globalThis.registered = [];
 __hotloop.refresh = {
+  injectIntoGlobalHook() {},
+  isLikelyComponentType() { return false; },
   register(type, id) { registered.push(id); },
   createSignatureFunctionForTransform() { return function sign(type) { return type; }; },
   performReactRefresh() {},

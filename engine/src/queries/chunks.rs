@@ -21,6 +21,8 @@ pub struct ChunkParts {
     pub order: Arc<[ModuleIndex]>,
     /// Ids of the entry scripts, in document order.
     pub entries: Arc<[Arc<str>]>,
+    /// Id of the app's own `react-refresh/runtime`, passed to `start` as `refreshRuntime`.
+    pub refresh_runtime: Option<Arc<str>>,
     pub uses_empty_module: bool,
 }
 
@@ -29,7 +31,13 @@ pub fn chunk(db: &dyn Db, project: Project) -> Arc<ChunkParts> {
     let _span = tracing::trace_span!("chunk").entered();
     let project_graph = module_graph(db, project);
     let graph = &project_graph.graph;
-    let order = dependency_order(graph, &project_graph.script_entries);
+    // The refresh runtime first: `start` installs it before the entries run.
+    let roots: Vec<ModuleIndex> = project_graph
+        .refresh_runtime
+        .into_iter()
+        .chain(project_graph.script_entries.iter().copied())
+        .collect();
+    let order = dependency_order(graph, &roots);
     let mut parts: Vec<(Arc<str>, Arc<str>)> = Vec::with_capacity(order.len() + 1);
     let mut uses_empty_module = false;
     for &index in &order {
@@ -52,6 +60,9 @@ pub fn chunk(db: &dyn Db, project: Project) -> Arc<ChunkParts> {
             .iter()
             .map(|&i| graph.module(i).id.clone())
             .collect(),
+        refresh_runtime: project_graph
+            .refresh_runtime
+            .map(|i| graph.module(i).id.clone()),
         uses_empty_module,
     })
 }

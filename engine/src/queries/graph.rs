@@ -19,7 +19,7 @@ use crate::inputs::{Project, SourceFile};
 use crate::queries::hot::hot_meta;
 use crate::queries::html::html_entries;
 use crate::queries::parsed::{file_id, module_kind};
-use crate::queries::resolve::{Resolution, resolved_imports};
+use crate::queries::resolve::{RefreshRuntime, Resolution, refresh_runtime, resolved_imports};
 use crate::transform::ImportKind;
 
 /// The graph and the file of each module.
@@ -32,6 +32,9 @@ pub struct ProjectGraph {
     pub files: Vec<SourceFile>,
     /// Entry scripts only (what the chunk starts).
     pub script_entries: Vec<ModuleIndex>,
+    /// The app's own `react-refresh/runtime` (`RefreshRuntime::App`): a root of the graph that
+    /// `start` installs before the entries.
+    pub refresh_runtime: Option<ModuleIndex>,
     by_file: FxHashMap<SourceFile, ModuleIndex>,
 }
 
@@ -112,6 +115,16 @@ pub fn module_graph(db: &dyn Db, project: Project) -> Arc<ProjectGraph> {
         );
         builder.add_entry(index);
     }
+    let refresh_root = match refresh_runtime(db, project) {
+        RefreshRuntime::App(file) if entries.exists => Some(add(
+            file,
+            &mut builder,
+            &mut files,
+            &mut queue,
+            &mut static_edges,
+        )),
+        _ => None,
+    };
 
     while let Some(index) = queue.pop_front() {
         db.unwind_if_revision_cancelled();
@@ -175,12 +188,17 @@ pub fn module_graph(db: &dyn Db, project: Project) -> Arc<ProjectGraph> {
         }
     }
     let mut stack: Vec<ModuleIndex> = Vec::new();
-    for index in script_entries.iter().copied().chain(
-        entries
-            .stylesheets
-            .iter()
-            .filter_map(|e| by_file.get(&e.file).copied()),
-    ) {
+    for index in script_entries
+        .iter()
+        .copied()
+        .chain(
+            entries
+                .stylesheets
+                .iter()
+                .filter_map(|e| by_file.get(&e.file).copied()),
+        )
+        .chain(refresh_root)
+    {
         stack.push(index);
     }
     while let Some(index) = stack.pop() {
@@ -196,6 +214,7 @@ pub fn module_graph(db: &dyn Db, project: Project) -> Arc<ProjectGraph> {
         graph: builder.finish(),
         files,
         script_entries,
+        refresh_runtime: refresh_root,
         by_file,
     })
 }

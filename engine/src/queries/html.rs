@@ -2,8 +2,9 @@
 //!
 //! Entries are the local `<script type="module" src>` elements (the chunk starts them in
 //! document order) and the local `<link rel="stylesheet" href>` elements (kept in the page; the
-//! server serves their CSS). The served page gets `<script src="/_hotloop/runtime.js">` as the
-//! first child of `<head>` (or before the first script when there is no `<head>`), the first
+//! server serves their CSS). The served page gets `<script src="/_hotloop/runtime.js">` (then
+//! `<script src="/_hotloop/react-refresh.js">` when the project uses the embedded React Refresh
+//! runtime) as the first child of `<head>` (or before the first script when there is no `<head>`), the first
 //! entry script becomes `<script defer src="/_hotloop/chunk.js">` and the other entry scripts
 //! are removed.
 //!
@@ -21,9 +22,12 @@ use lol_html::{RewriteStrSettings, element, end, rewrite_str};
 use crate::db::Db;
 use crate::diagnostics::{Diagnostic, DiagnosticKind, code_frame};
 use crate::inputs::{Project, SourceFile};
+use crate::queries::resolve::{RefreshRuntime, refresh_runtime};
 
 pub const RUNTIME_TAG: &str = r#"<script src="/_hotloop/runtime.js"></script>"#;
 pub const CHUNK_TAG: &str = r#"<script defer src="/_hotloop/chunk.js"></script>"#;
+/// The embedded React Refresh runtime, right after the runtime (see `RefreshRuntime::Embedded`).
+pub const REACT_REFRESH_TAG: &str = r#"<script src="/_hotloop/react-refresh.js"></script>"#;
 /// The module id of the entry HTML (diagnostics point at it).
 pub const INDEX_HTML_ID: &str = "/index.html";
 
@@ -177,11 +181,13 @@ pub fn entry_html(db: &dyn Db, project: Project) -> Arc<str> {
     let root = project.root(db);
     let has_head = entries.has_head;
     let with_chunk = entries.module_script_tags == 0;
-    let first_tags = if with_chunk {
-        format!("{RUNTIME_TAG}{CHUNK_TAG}")
-    } else {
-        RUNTIME_TAG.to_string()
-    };
+    let mut first_tags = RUNTIME_TAG.to_string();
+    if refresh_runtime(db, project) == RefreshRuntime::Embedded {
+        first_tags.push_str(REACT_REFRESH_TAG);
+    }
+    if with_chunk {
+        first_tags.push_str(CHUNK_TAG);
+    }
     let runtime_done = Cell::new(false);
     let chunk_done = Cell::new(with_chunk);
     let settings = RewriteStrSettings::new()

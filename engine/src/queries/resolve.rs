@@ -114,6 +114,41 @@ pub fn resolved_imports(db: &dyn Db, file: SourceFile) -> Arc<[ResolvedImport]> 
         .collect()
 }
 
+/// Which React Fast Refresh runtime the page uses (see ARCHITECTURE.md, "React Fast Refresh").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RefreshRuntime {
+    /// React Refresh is off, or `react` does not resolve from the project root.
+    None,
+    /// The copy embedded in hotloop, loaded by `<script src="/_hotloop/react-refresh.js">`.
+    Embedded,
+    /// The app's own `react-refresh/runtime`: a module of the chunk, named in `start`.
+    App(SourceFile),
+}
+
+/// The project's React Refresh runtime: the app's own `react-refresh/runtime` when it resolves
+/// from the project root, else the embedded copy when `react` does; re-runs when the resolution
+/// epoch moves (a package installed or removed).
+#[salsa::tracked(returns(copy))]
+pub fn refresh_runtime(db: &dyn Db, project: Project) -> RefreshRuntime {
+    let _span = tracing::trace_span!("refresh_runtime").entered();
+    let _epoch = project.resolution_epoch(db);
+    if !project.options(db).react_refresh {
+        return RefreshRuntime::None;
+    }
+    let from = project.root(db).join("index.html");
+    let resolvers = db.resolvers();
+    if resolvers
+        .resolve(&from, "react", ImportKind::Static)
+        .is_err()
+    {
+        return RefreshRuntime::None;
+    }
+    match resolvers.resolve(&from, "react-refresh/runtime", ImportKind::Static) {
+        Ok(path) => RefreshRuntime::App(db.files().get_or_read(db, &path)),
+        Err(_) => RefreshRuntime::Embedded,
+    }
+}
+
 fn resolve_one(
     db: &dyn Db,
     importer: &Path,

@@ -136,6 +136,22 @@ pub(crate) async fn runtime_js(State(state): State<Arc<AppState>>, headers: Head
     )
 }
 
+/// `GET /_hotloop/react-refresh.js`: the embedded React Refresh runtime.
+pub(crate) async fn react_refresh_js(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Response {
+    let etag = state
+        .react_refresh_etag
+        .get_or_init(|| content_etag(runtime::REACT_REFRESH_JS.as_bytes()));
+    cached(
+        &headers,
+        etag,
+        JS,
+        Bytes::from_static(runtime::REACT_REFRESH_JS.as_bytes()),
+    )
+}
+
 /// Runs `f` on the cache entry of `chunk`, creating it (and hashing the chunk) on first use.
 fn with_chunk_cache<T>(
     state: &AppState,

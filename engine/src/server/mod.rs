@@ -149,6 +149,7 @@ pub(crate) struct AppState {
     /// The ETag and index source map of the latest chunk, computed once per chunk.
     pub(crate) chunk_cache: Mutex<Option<http::ChunkCache>>,
     pub(crate) runtime_etag: OnceLock<String>,
+    pub(crate) react_refresh_etag: OnceLock<String>,
 }
 
 impl AppState {
@@ -244,6 +245,7 @@ impl BoundServer {
             next_client: AtomicU64::new(0),
             chunk_cache: Mutex::new(None),
             runtime_etag: OnceLock::new(),
+            react_refresh_etag: OnceLock::new(),
         });
         tracing::info!("serving {} on {}", state.fs.root.display(), self.local_addr);
         axum::serve(self.listener, router(state))
@@ -275,6 +277,7 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/", get(http::index))
         .route("/index.html", get(http::index))
         .route("/_hotloop/runtime.js", get(http::runtime_js))
+        .route("/_hotloop/react-refresh.js", get(http::react_refresh_js))
         .route("/_hotloop/chunk.js", get(http::chunk_js))
         .route("/_hotloop/chunk.js.map", get(http::chunk_map))
         .route("/_hotloop/map/{*id}", get(http::module_map))

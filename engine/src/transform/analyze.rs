@@ -3,14 +3,16 @@
 //! says to `import.meta.hot`, its export names (for the React Refresh boundary rule), whether
 //! React Refresh registered a component, and whether it uses top-level `await`.
 
+use rustc_hash::FxHashSet;
 use swc_core::common::{SourceMap, Span, SyntaxContext};
 use swc_core::ecma::ast::{
-    ArrowExpr, AwaitExpr, BinExpr, BinaryOp, CallExpr, Callee, CondExpr, Decl, DefaultDecl,
-    ExportAll, ExportDecl, ExportDefaultDecl, ExportDefaultExpr, ExportSpecifier, Expr, ForOfStmt,
-    Function, IfStmt, ImportDecl, Lit, MemberExpr, MemberProp, MetaPropKind, ModuleExportName,
-    NamedExport, OptCall, OptChainBase, Pat, Str, TsExportAssignment, TsImportEqualsDecl,
-    UsingDecl,
+    ArrowExpr, AwaitExpr, BinExpr, BinaryOp, CallExpr, Callee, ClassDecl, CondExpr, Decl,
+    DefaultDecl, ExportAll, ExportDecl, ExportDefaultDecl, ExportDefaultExpr, ExportSpecifier,
+    Expr, ForOfStmt, Function, Id, Ident, IfStmt, ImportDecl, Lit, MemberExpr, MemberProp,
+    MetaPropKind, ModuleExportName, NamedExport, OptCall, OptChainBase, Pat, Str,
+    TsExportAssignment, TsImportEqualsDecl, UsingDecl, VarDecl, VarDeclKind,
 };
+use swc_core::ecma::utils::find_pat_ids;
 use swc_core::ecma::visit::{Visit, VisitWith};
 
 use super::fold::truthiness;
@@ -27,6 +29,9 @@ pub(crate) struct Analysis {
     pub registers_component: bool,
     /// Span of the first top-level `await` (a factory function cannot contain one).
     pub top_level_await: Option<Span>,
+    /// The first `let`/`const`/`class` binding declared twice in one scope (an early error
+    /// the parser does not report, but the browser would when evaluating the factory).
+    pub redeclared: Option<(String, Span)>,
 }
 
 pub(crate) fn analyze<'a, N: for<'x> VisitWith<Analyzer<'x>>>(
@@ -40,6 +45,7 @@ pub(crate) fn analyze<'a, N: for<'x> VisitWith<Analyzer<'x>>>(
         out: Analysis::default(),
         exports: Exports::None,
         fn_depth: 0,
+        lexical: FxHashSet::default(),
     };
     node.visit_with(&mut a);
     let mut out = a.out;
@@ -64,14 +70,19 @@ pub(crate) struct Analyzer<'a> {
     out: Analysis,
     exports: Exports,
     fn_depth: u32,
+    /// Lexically declared bindings seen so far (the resolver gives each scope its own context).
+    lexical: FxHashSet<Id>,
 }
 
 impl Analyzer<'_> {
     fn record(&mut self, s: &Str, kind: ImportKind) {
-        let Some(spec) = s.value.as_atom() else {
-            return;
-        };
-        let (line, column) = line_col(self.cm, s.span);
+        if let Some(spec) = s.value.as_atom() {
+            self.record_spec(spec, s.span, kind);
+        }
+    }
+
+    fn record_spec(&mut self, spec: &str, span: Span, kind: ImportKind) {
+        let (line, column) = line_col(self.cm, span);
         self.out.imports.push(ImportRecord {
             specifier: spec.to_string(),
             kind,
@@ -85,6 +96,12 @@ impl Analyzer<'_> {
             Exports::None | Exports::AllPascal if is_pascal_case(name) => Exports::AllPascal,
             _ => Exports::Other,
         };
+    }
+
+    fn declare_lexical(&mut self, ident: &Ident) {
+        if !self.lexical.insert(ident.to_id()) && self.out.redeclared.is_none() {
+            self.out.redeclared = Some((ident.sym.to_string(), ident.span));
+        }
     }
 
     fn export_other(&mut self) {
@@ -136,12 +153,19 @@ impl Analyzer<'_> {
         self.record(s, ImportKind::HotAccept);
     }
 
-    fn string_arg<'e>(&self, args: &'e [swc_core::ecma::ast::ExprOrSpread]) -> Option<&'e Str> {
-        match args {
-            [arg] if arg.spread.is_none() => match unparen(&arg.expr) {
-                Expr::Lit(Lit::Str(s)) => Some(s),
-                _ => None,
-            },
+    /// The specifier of `import(x)` / `require(x)` when `x` is a string literal or a template
+    /// literal without substitutions. (`import()` may take a second, options argument.)
+    fn specifier_arg<'e>(
+        &self,
+        args: &'e [swc_core::ecma::ast::ExprOrSpread],
+    ) -> Option<(&'e str, Span)> {
+        let first = args.first().filter(|a| a.spread.is_none())?;
+        match unparen(&first.expr) {
+            Expr::Lit(Lit::Str(s)) => Some((s.value.as_atom()?.as_str(), s.span)),
+            Expr::Tpl(t) if t.exprs.is_empty() && t.quasis.len() == 1 => {
+                let cooked = t.quasis[0].cooked.as_ref()?.as_atom()?;
+                Some((cooked.as_str(), t.span))
+            }
             _ => None,
         }
     }
@@ -243,15 +267,15 @@ impl Visit for Analyzer<'_> {
     fn visit_call_expr(&mut self, n: &CallExpr) {
         match &n.callee {
             Callee::Import(_) => {
-                if let Some(s) = self.string_arg(&n.args) {
-                    self.record(s, ImportKind::Dynamic);
+                if let Some((spec, span)) = self.specifier_arg(&n.args) {
+                    self.record_spec(spec, span, ImportKind::Dynamic);
                 }
             }
             Callee::Expr(callee) => {
                 if let Expr::Ident(i) = &**callee {
-                    if i.sym == "require" && i.ctxt == self.unresolved {
-                        if let Some(s) = self.string_arg(&n.args) {
-                            self.record(s, ImportKind::Require);
+                    if i.sym == "require" && i.ctxt == self.unresolved && n.args.len() == 1 {
+                        if let Some((spec, span)) = self.specifier_arg(&n.args) {
+                            self.record_spec(spec, span, ImportKind::Require);
                         }
                     } else if i.sym == "$RefreshReg$" {
                         self.out.registers_component = true;
@@ -331,7 +355,28 @@ impl Visit for Analyzer<'_> {
         n.visit_children_with(self);
     }
 
+    fn visit_var_decl(&mut self, n: &VarDecl) {
+        if n.kind != VarDeclKind::Var {
+            for d in &n.decls {
+                for ident in find_pat_ids::<_, Ident>(&d.name) {
+                    self.declare_lexical(&ident);
+                }
+            }
+        }
+        n.visit_children_with(self);
+    }
+
+    fn visit_class_decl(&mut self, n: &ClassDecl) {
+        self.declare_lexical(&n.ident);
+        n.visit_children_with(self);
+    }
+
     fn visit_using_decl(&mut self, n: &UsingDecl) {
+        for d in &n.decls {
+            for ident in find_pat_ids::<_, Ident>(&d.name) {
+                self.declare_lexical(&ident);
+            }
+        }
         if n.is_await && self.fn_depth == 0 && self.out.top_level_await.is_none() {
             self.out.top_level_await = Some(n.span);
         }

@@ -13,7 +13,7 @@ use swc_core::ecma::ast::{EsVersion, Program};
 use swc_core::ecma::codegen::{Emitter, text_writer::JsWriter};
 use swc_core::ecma::parser::{EsSyntax, Parser, StringInput, Syntax, TsSyntax, lexer::Lexer};
 use swc_core::ecma::transforms::base::helpers::{HELPERS, Helpers, inject_helpers};
-use swc_core::ecma::transforms::base::{fixer::fixer, hygiene::hygiene, resolver};
+use swc_core::ecma::transforms::base::{fixer::fixer, resolver};
 use swc_core::ecma::transforms::module::common_js::{self, FeatureFlag};
 use swc_core::ecma::transforms::module::path::Resolver;
 use swc_core::ecma::transforms::react;
@@ -127,16 +127,23 @@ pub(crate) fn compile(
                 hot,
                 ..Default::default()
             };
-            if let Some(span) = analysis.top_level_await {
+            let redeclared = analysis.redeclared.map(|(name, span)| {
+                let message = format!("`{name}` has already been declared");
+                (span, DiagnosticKind::Syntax, message)
+            });
+            let top_level_await = analysis.top_level_await.map(|span| {
+                let message = "top-level await is not supported by hotloop's module format; \
+                               move it into an async function";
+                (span, DiagnosticKind::Transform, message.to_string())
+            });
+            if let Some((span, kind, message)) = redeclared.or(top_level_await) {
                 let (line, column) = line_col(&cm, span);
                 out.diagnostics.push(Diagnostic {
-                    kind: DiagnosticKind::Transform,
+                    kind,
                     file: id.to_string(),
                     line,
                     column,
-                    message: "top-level await is not supported by hotloop's module format; \
-                              move it into an async function"
-                        .to_string(),
+                    message,
                     code_frame: code_frame(text, line, column),
                 });
                 return out;
@@ -158,7 +165,7 @@ pub(crate) fn compile(
                 ));
             }
             program.mutate(inject_helpers(unresolved_mark));
-            program.mutate(hygiene());
+            super::hygiene::hygiene(&mut program, top_level_mark);
             program.mutate(fixer(Some(&comments)));
 
             match emit(&cm, &comments, &program, id) {
@@ -260,6 +267,9 @@ fn syntax_errors(
     mut errors: Vec<swc_core::ecma::parser::error::Error>,
 ) -> CompiledModule {
     errors.sort_by_key(|e| e.span().lo);
+    // The fatal error is often also among the recovered ones, or a cascade of one at the
+    // same position: one diagnostic per position.
+    errors.dedup_by_key(|e| e.span().lo);
     let diagnostics = errors
         .into_iter()
         .map(|e| {

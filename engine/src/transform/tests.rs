@@ -1,62 +1,1122 @@
 //! Tests of the swc pipeline: emitted factories (snapshots), imports and hot facts (tables),
-//! diagnostics, robustness, and running the factories under real `node`.
+//! source maps, diagnostics, robustness, and running the factories under real `node`.
+
+use std::fmt::Write as _;
+
+use expect_test::{Expect, expect};
 
 use super::*;
 
 fn compile(id: &str, text: &str) -> CompiledModule {
+    compile_with(id, text, true)
+}
+
+fn compile_with(id: &str, text: &str, react_refresh: bool) -> CompiledModule {
     let kind = SourceKind::from_path(id).expect("a JS/TS path");
-    compile_module(id, kind, text, &TransformOptions::default())
+    compile_module(id, kind, text, &TransformOptions { react_refresh })
 }
 
-#[test]
-fn smoke() {
-    let Ok(path) = std::env::var("SMOKE") else {
-        return;
+/// The factory, or the diagnostics when there is none.
+#[track_caller]
+fn check_code(id: &str, text: &str, expect: Expect) {
+    let out = compile(id, text);
+    let actual = match &out.code {
+        Some(code) if out.diagnostics.is_empty() => format!("{code}\n"),
+        _ => render_diagnostics(&out.diagnostics),
     };
-    let text = std::fs::read_to_string(&path).unwrap();
-    let id = std::env::var("ID").unwrap();
-    let out = compile(&id, &text);
-    println!("{:#?}", out.diagnostics);
-    println!("{}", out.code.as_deref().unwrap_or(""));
-    println!("{:?}", out.imports);
-    println!("{:?}", out.hot);
-    println!("{}", out.map.as_deref().unwrap_or(""));
+    expect.assert_eq(&actual);
 }
 
+fn render_diagnostics(diagnostics: &[Diagnostic]) -> String {
+    let mut out = String::new();
+    for d in diagnostics {
+        let _ = writeln!(out, "{:?} {d}", d.kind);
+    }
+    out
+}
+
+fn render_imports(imports: &[ImportRecord]) -> Vec<String> {
+    imports
+        .iter()
+        .map(|i| format!("{:?} {} {}:{}", i.kind, i.specifier, i.line, i.column))
+        .collect()
+}
+
+/// The set flags of `HotFacts`, space separated.
+fn render_hot(h: &HotFacts) -> String {
+    let mut parts = Vec::new();
+    let flags = [
+        (h.self_accepts, "self_accepts"),
+        (h.declines, "declines"),
+        (h.has_dispose, "dispose"),
+        (h.has_prune, "prune"),
+        (h.uses_invalidate, "invalidate"),
+        (h.uses_data, "data"),
+        (h.refresh_boundary, "refresh_boundary"),
+        (h.commonjs, "commonjs"),
+    ];
+    for (set, name) in flags {
+        if set {
+            parts.push(name.to_string());
+        }
+    }
+    if !h.accepted_deps.is_empty() {
+        parts.push(format!("deps={}", h.accepted_deps.join(",")));
+    }
+    parts.join(" ")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Emitted factories
+
+const COUNTER_TSX: &str = r#"import { useState } from "react";
+import type { Props } from "./types";
+
+interface State { n: number }
+
+export default function Counter({ start }: Props) {
+  const [n, setN] = useState<number>(start);
+  return <button onClick={() => setN(n + 1)}>{n}</button>;
+}
+
+export const Label = () => <span>count</span>;
+"#;
+
 #[test]
-fn experiment_depth() {
-    let Ok(case) = std::env::var("CASE") else {
-        return;
-    };
-    let n: usize = std::env::var("N").unwrap().parse().unwrap();
-    let text = match case.as_str() {
-        "fn" => format!("x = {}1{};", "() => {".repeat(n), "}".repeat(n)),
-        "fnif" => format!(
-            "x = {}1{};",
-            "function f(a) { if (a) { return [(a) => { ".repeat(n / 5),
-            "}]}}".repeat(n / 5)
-        ),
-        "obj" => format!("x = {}1{};", "{a: ".repeat(n), "}".repeat(n)),
-        "paren" => format!("x = {}1{};", "(".repeat(n), ")".repeat(n)),
-        "array" => format!("x = {}1{};", "[".repeat(n), "]".repeat(n)),
-        "bin" => format!("x = 1{};", "+1".repeat(n)),
-        "strcat" => format!("x = 'a'{};", "+'a'".repeat(n)),
-        "elseif" => format!("if (a) {{}}{} else {{}}", " else if (a) {}".repeat(n)),
-        "member" => format!("x = a{};", ".b".repeat(n)),
-        "call" => format!("x = a(){};", ".b()".repeat(n)),
-        "tern" => format!("x = {} 0;", "a ? 1 :".repeat(n)),
-        "unary" => format!("x = {}1;", "!".repeat(n)),
-        "jsx" => format!("x = {}{};", "<a>".repeat(n), "</a>".repeat(n)),
-        "seq" => format!("x = (1{});", ",1".repeat(n)),
-        "assign" => format!("{}1;", "a = ".repeat(n)),
-        _ => panic!(),
-    };
-    let t = std::time::Instant::now();
-    let out = compile("/src/a.js", &text);
-    println!(
-        "{case} {n}: {:?} diags={:?} code={}",
-        t.elapsed(),
-        out.diagnostics.first().map(|d| &d.message),
-        out.code.map_or(0, |c| c.len())
+fn tsx_component_with_state_and_refresh() {
+    check_code(
+        "/src/Counter.tsx",
+        COUNTER_TSX,
+        expect![[r#"
+            (function (module, exports, require, __hotloop_meta, $RefreshReg$, $RefreshSig$) {
+            "use strict";
+            Object.defineProperty(exports, "__esModule", {
+                value: true
+            });
+            function _export(target, all) {
+                for(var name in all)Object.defineProperty(target, name, {
+                    enumerable: true,
+                    get: Object.getOwnPropertyDescriptor(all, name).get
+                });
+            }
+            _export(exports, {
+                get Label () {
+                    return Label;
+                },
+                get default () {
+                    return Counter;
+                }
+            });
+            const _jsxdevruntime = require("react/jsx-dev-runtime");
+            const _react = require("react");
+            var _s = $RefreshSig$();
+            function Counter({ start }) {
+                _s();
+                const [n, setN] = (0, _react.useState)(start);
+                return /*#__PURE__*/ (0, _jsxdevruntime.jsxDEV)("button", {
+                    onClick: ()=>setN(n + 1),
+                    children: n
+                }, void 0, false, {
+                    fileName: "/src/Counter.tsx",
+                    lineNumber: 8,
+                    columnNumber: 10
+                }, this);
+            }
+            _s(Counter, "kjeb6yf8CsryRdPR6krV3uCQ/Hc=");
+            _c = Counter;
+            const Label = ()=>/*#__PURE__*/ (0, _jsxdevruntime.jsxDEV)("span", {
+                    children: "count"
+                }, void 0, false, {
+                    fileName: "/src/Counter.tsx",
+                    lineNumber: 11,
+                    columnNumber: 28
+                }, void 0);
+            _c1 = Label;
+            var _c, _c1;
+            $RefreshReg$(_c, "Counter");
+            $RefreshReg$(_c1, "Label");
+            })
+        "#]],
     );
+}
+
+#[test]
+fn esm_imports_reexports_and_export_star() {
+    check_code(
+        "/src/esm.js",
+        r#"import def, { named, other as renamed } from "./a.js";
+import * as ns from "./b.js";
+import "./side-effect.css";
+export { x, y as z } from "./c.js";
+export * from "./d.js";
+export const value = def + named + renamed + ns.thing;
+export let counter = 0;
+export function increment() { counter++; }
+console.log(this, import.meta.url);
+"#,
+        expect![[r#"
+            (function (module, exports, require, __hotloop_meta, $RefreshReg$, $RefreshSig$) {
+            "use strict";
+            function _export_star(from, to) {
+                Object.keys(from).forEach(function(k) {
+                    if (k !== "default" && !Object.prototype.hasOwnProperty.call(to, k)) {
+                        Object.defineProperty(to, k, {
+                            enumerable: true,
+                            get: function() {
+                                return from[k];
+                            }
+                        });
+                    }
+                });
+                return from;
+            }
+            function _getRequireWildcardCache(nodeInterop) {
+                if (typeof WeakMap !== "function") return null;
+                var cacheBabelInterop = new WeakMap();
+                var cacheNodeInterop = new WeakMap();
+                return (_getRequireWildcardCache = function(nodeInterop) {
+                    return nodeInterop ? cacheNodeInterop : cacheBabelInterop;
+                })(nodeInterop);
+            }
+            function _interop_require_wildcard(obj, nodeInterop) {
+                if (!nodeInterop && obj && obj.__esModule) return obj;
+                if (obj === null || typeof obj !== "object" && typeof obj !== "function") return {
+                    default: obj
+                };
+                var cache = _getRequireWildcardCache(nodeInterop);
+                if (cache && cache.has(obj)) return cache.get(obj);
+                var newObj = {
+                    __proto__: null
+                };
+                var hasPropertyDescriptor = Object.defineProperty && Object.getOwnPropertyDescriptor;
+                for(var key in obj){
+                    if (key !== "default" && Object.prototype.hasOwnProperty.call(obj, key)) {
+                        var desc = hasPropertyDescriptor ? Object.getOwnPropertyDescriptor(obj, key) : null;
+                        if (desc && (desc.get || desc.set)) Object.defineProperty(newObj, key, desc);
+                        else newObj[key] = obj[key];
+                    }
+                }
+                newObj.default = obj;
+                if (cache) cache.set(obj, newObj);
+                return newObj;
+            }
+            Object.defineProperty(exports, "__esModule", {
+                value: true
+            });
+            function _export(target, all) {
+                for(var name in all)Object.defineProperty(target, name, {
+                    enumerable: true,
+                    get: Object.getOwnPropertyDescriptor(all, name).get
+                });
+            }
+            _export(exports, {
+                get counter () {
+                    return counter;
+                },
+                get increment () {
+                    return increment;
+                },
+                get value () {
+                    return value;
+                },
+                get x () {
+                    return _c.x;
+                },
+                get z () {
+                    return _c.y;
+                }
+            });
+            const _a = /*#__PURE__*/ _interop_require_wildcard(require("./a.js"));
+            const _b = /*#__PURE__*/ _interop_require_wildcard(require("./b.js"));
+            require("./side-effect.css");
+            const _c = require("./c.js");
+            _export_star(require("./d.js"), exports);
+            const value = _a.default + _a.named + _a.other + _b.thing;
+            let counter = 0;
+            function increment() {
+                counter++;
+            }
+            console.log(void 0, __hotloop_meta.url);
+            })
+        "#]],
+    );
+}
+
+#[test]
+fn dynamic_import_becomes_a_promise_over_require() {
+    check_code(
+        "/src/lazy.ts",
+        r#"export async function load(name: string) {
+  const page = await import("./pages/home.ts");
+  const other = await import(`./pages/${name}.ts`);
+  return [page.default, other.default];
+}
+"#,
+        expect![[r#"
+            (function (module, exports, require, __hotloop_meta, $RefreshReg$, $RefreshSig$) {
+            "use strict";
+            function _getRequireWildcardCache(nodeInterop) {
+                if (typeof WeakMap !== "function") return null;
+                var cacheBabelInterop = new WeakMap();
+                var cacheNodeInterop = new WeakMap();
+                return (_getRequireWildcardCache = function(nodeInterop) {
+                    return nodeInterop ? cacheNodeInterop : cacheBabelInterop;
+                })(nodeInterop);
+            }
+            function _interop_require_wildcard(obj, nodeInterop) {
+                if (!nodeInterop && obj && obj.__esModule) return obj;
+                if (obj === null || typeof obj !== "object" && typeof obj !== "function") return {
+                    default: obj
+                };
+                var cache = _getRequireWildcardCache(nodeInterop);
+                if (cache && cache.has(obj)) return cache.get(obj);
+                var newObj = {
+                    __proto__: null
+                };
+                var hasPropertyDescriptor = Object.defineProperty && Object.getOwnPropertyDescriptor;
+                for(var key in obj){
+                    if (key !== "default" && Object.prototype.hasOwnProperty.call(obj, key)) {
+                        var desc = hasPropertyDescriptor ? Object.getOwnPropertyDescriptor(obj, key) : null;
+                        if (desc && (desc.get || desc.set)) Object.defineProperty(newObj, key, desc);
+                        else newObj[key] = obj[key];
+                    }
+                }
+                newObj.default = obj;
+                if (cache) cache.set(obj, newObj);
+                return newObj;
+            }
+            Object.defineProperty(exports, "__esModule", {
+                value: true
+            });
+            Object.defineProperty(exports, "load", {
+                enumerable: true,
+                get: function() {
+                    return load;
+                }
+            });
+            async function load(name) {
+                const page = await Promise.resolve().then(()=>/*#__PURE__*/ _interop_require_wildcard(require("./pages/home.ts")));
+                const other = await Promise.resolve(`./pages/${name}.ts`).then((p)=>/*#__PURE__*/ _interop_require_wildcard(require(p)));
+                return [
+                    page.default,
+                    other.default
+                ];
+            }
+            })
+        "#]],
+    );
+}
+
+#[test]
+fn commonjs_module_keeps_its_shape_and_drops_dead_branches() {
+    check_code(
+        "/node_modules/react/index.js",
+        r#"#!/usr/bin/env node
+'use strict';
+if (process.env.NODE_ENV === 'production') {
+  module.exports = require('./cjs/react.production.js');
+} else {
+  module.exports = require('./cjs/react.development.js');
+}
+const impl = process.env.NODE_ENV !== 'development' ? require('./prod') : require('./dev');
+function local(require) { return require('./not-a-dependency'); }
+exports.lazy = () => import('./lazy.js');
+//# sourceMappingURL=index.js.map
+"#,
+        expect![[r#"
+            (function (module, exports, require, __hotloop_meta, $RefreshReg$, $RefreshSig$) {
+            'use strict';
+            function _getRequireWildcardCache(nodeInterop) {
+                if (typeof WeakMap !== "function") return null;
+                var cacheBabelInterop = new WeakMap();
+                var cacheNodeInterop = new WeakMap();
+                return (_getRequireWildcardCache = function(nodeInterop) {
+                    return nodeInterop ? cacheNodeInterop : cacheBabelInterop;
+                })(nodeInterop);
+            }
+            function _interop_require_wildcard(obj, nodeInterop) {
+                if (!nodeInterop && obj && obj.__esModule) return obj;
+                if (obj === null || typeof obj !== "object" && typeof obj !== "function") return {
+                    default: obj
+                };
+                var cache = _getRequireWildcardCache(nodeInterop);
+                if (cache && cache.has(obj)) return cache.get(obj);
+                var newObj = {
+                    __proto__: null
+                };
+                var hasPropertyDescriptor = Object.defineProperty && Object.getOwnPropertyDescriptor;
+                for(var key in obj){
+                    if (key !== "default" && Object.prototype.hasOwnProperty.call(obj, key)) {
+                        var desc = hasPropertyDescriptor ? Object.getOwnPropertyDescriptor(obj, key) : null;
+                        if (desc && (desc.get || desc.set)) Object.defineProperty(newObj, key, desc);
+                        else newObj[key] = obj[key];
+                    }
+                }
+                newObj.default = obj;
+                if (cache) cache.set(obj, newObj);
+                return newObj;
+            }
+            module.exports = require('./cjs/react.development.js');
+            const impl = require('./dev');
+            function local(require1) {
+                return require1('./not-a-dependency');
+            }
+            exports.lazy = ()=>Promise.resolve().then(()=>_interop_require_wildcard(require('./lazy.js')));
+            })
+        "#]],
+    );
+}
+
+#[test]
+fn hot_accept_forms_use_the_meta_parameter() {
+    check_code(
+        "/src/hot.js",
+        r#"export const value = 1;
+if (import.meta.hot) {
+  import.meta.hot.accept();
+  import.meta.hot.accept("./dep.js", (mod) => console.log(mod.value));
+  import.meta.hot.accept(["./a.js", "./b.js"], ([a, b]) => {});
+  import.meta.hot?.dispose((data) => { data.saved = value; });
+  import.meta.hot.data.count = (import.meta.hot.data.count ?? 0) + 1;
+}
+"#,
+        expect![[r#"
+            (function (module, exports, require, __hotloop_meta, $RefreshReg$, $RefreshSig$) {
+            "use strict";
+            Object.defineProperty(exports, "__esModule", {
+                value: true
+            });
+            Object.defineProperty(exports, "value", {
+                enumerable: true,
+                get: function() {
+                    return value;
+                }
+            });
+            const value = 1;
+            if (__hotloop_meta.hot) {
+                __hotloop_meta.hot.accept();
+                __hotloop_meta.hot.accept("./dep.js", (mod)=>console.log(mod.value));
+                __hotloop_meta.hot.accept([
+                    "./a.js",
+                    "./b.js"
+                ], ([a, b])=>{});
+                __hotloop_meta.hot?.dispose((data)=>{
+                    data.saved = value;
+                });
+                __hotloop_meta.hot.data.count = (__hotloop_meta.hot.data.count ?? 0) + 1;
+            }
+            })
+        "#]],
+    );
+}
+
+#[test]
+fn refresh_off_emits_no_registrations() {
+    let out = compile_with("/src/Counter.tsx", COUNTER_TSX, false);
+    let code = out.code.expect("compiles");
+    assert!(
+        !code.contains("$RefreshReg$(") && !code.contains("$RefreshSig$()"),
+        "{code}"
+    );
+    assert!(!out.hot.refresh_boundary);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Imports
+
+#[test]
+fn imports_table() {
+    let cases: &[(&str, &str, &[&str])] = &[
+        (
+            "/src/a.js",
+            "import a from './a';\nimport './b';\nimport * as c from './c';\nimport { d } from './d';",
+            &[
+                "Static ./a 1:15",
+                "Static ./b 2:8",
+                "Static ./c 3:20",
+                "Static ./d 4:19",
+            ],
+        ),
+        (
+            "/src/a.js",
+            "export * from './x';\nexport { y } from './y';\nexport * as z from './z';",
+            &[
+                "ReExport ./x 1:15",
+                "ReExport ./y 2:19",
+                "ReExport ./z 3:20",
+            ],
+        ),
+        (
+            "/src/a.js",
+            "const m = import('./m');\nconst n = import(`./n`);\nconst o = import(name);",
+            &["Dynamic ./m 1:18", "Dynamic ./n 2:18"],
+        ),
+        (
+            "/src/a.cjs",
+            "const x = require('./x');\nconst y = require(name);\nrequire.resolve('./z');",
+            &["Require ./x 1:19"],
+        ),
+        (
+            "/src/a.js",
+            "function f(require) { return require('./local'); }\nconst require2 = require('./global');",
+            &["Require ./global 2:26"],
+        ),
+        (
+            "/src/a.js",
+            "const require = () => 1;\nrequire('./shadowed');",
+            &[],
+        ),
+        (
+            "/src/a.ts",
+            "import type { T } from './t';\nimport { type U } from './u';\nimport { V } from './v';\n\
+             export type { W } from './w';\nexport type * from './x';\nlet a: T = V;\n\
+             import { OnlyTypes } from './only-types';\nlet b: OnlyTypes;",
+            &["Static ./v 3:19"],
+        ),
+        (
+            "/src/a.js",
+            "if (process.env.NODE_ENV === 'production') { require('./prod'); } else { require('./dev'); }\n\
+             if (process.env.NODE_ENV !== \"development\") require('./not-dev');\n\
+             const x = process.env.NODE_ENV == 'development' ? require('./yes') : require('./no');\n\
+             process.env.NODE_ENV === 'production' && require('./and-dead');\n\
+             process.env.NODE_ENV === 'development' || require('./or-dead');\n\
+             if (!(process.env.NODE_ENV === 'development')) require('./not-dead');\n\
+             if (someFlag) require('./unknown');",
+            &[
+                "Require ./dev 1:82",
+                "Require ./yes 3:59",
+                "Require ./unknown 7:23",
+            ],
+        ),
+        (
+            "/src/a.js",
+            "const process = { env: { NODE_ENV: 'production' } };\n\
+             if (process.env.NODE_ENV === 'production') require('./local-process');",
+            &["Require ./local-process 2:52"],
+        ),
+        (
+            "/src/a.js",
+            "import.meta.hot.accept('./dep', () => {});\nimport.meta.hot.accept(['./x', './y'], () => {});",
+            &[
+                "HotAccept ./dep 1:24",
+                "HotAccept ./x 2:25",
+                "HotAccept ./y 2:32",
+            ],
+        ),
+        (
+            "/src/A.jsx",
+            "import { x } from './x';\nexport const A = () => <div>{x}</div>;",
+            &["Static react/jsx-dev-runtime 1:1", "Static ./x 1:19"],
+        ),
+        (
+            "/src/a.cjs",
+            "module.exports = () => <div/>;",
+            &["Require react/jsx-dev-runtime 1:1"],
+        ),
+        (
+            "/src/unicode.js",
+            "const s = 'héllo wörld'; import x from './ü';",
+            &["Static ./ü 1:40"],
+        ),
+    ];
+    for (id, text, expected) in cases {
+        let out = compile(id, text);
+        assert!(out.diagnostics.is_empty(), "{text}\n{:?}", out.diagnostics);
+        assert_eq!(render_imports(&out.imports), *expected, "imports of {text}");
+    }
+}
+
+#[test]
+fn dead_branch_requires_are_removed_from_the_code_too() {
+    let out = compile(
+        "/node_modules/react/index.js",
+        "if (process.env.NODE_ENV === 'production') { module.exports = require('./p'); } \
+         else { module.exports = require('./d'); }",
+    );
+    let code = out.code.expect("compiles");
+    assert!(
+        code.contains("require('./d')") && !code.contains("./p"),
+        "{code}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hot facts
+
+#[test]
+fn hot_facts_table() {
+    let cases: &[(&str, &str, &str)] = &[
+        ("/src/a.js", "export const a = 1;", ""),
+        ("/src/a.js", "import.meta.hot.accept();", "self_accepts"),
+        (
+            "/src/a.js",
+            "import.meta.hot.accept(() => {});",
+            "self_accepts",
+        ),
+        (
+            "/src/a.js",
+            "function cb() {}\nimport.meta.hot.accept(cb);",
+            "self_accepts",
+        ),
+        ("/src/a.js", "import.meta.hot?.accept();", "self_accepts"),
+        (
+            "/src/a.js",
+            "import.meta.hot?.accept?.((m) => {});",
+            "self_accepts",
+        ),
+        (
+            "/src/a.js",
+            "if (import.meta.hot) { import.meta.hot.accept(); }",
+            "self_accepts",
+        ),
+        ("/src/a.ts", "import.meta.hot!.accept();", "self_accepts"),
+        (
+            "/src/a.js",
+            "import.meta.hot.accept('./dep', () => {});",
+            "deps=./dep",
+        ),
+        (
+            "/src/a.js",
+            "import.meta.hot.accept(['./a', './b'], () => {});\nimport.meta.hot.accept('./a');",
+            "deps=./a,./b",
+        ),
+        ("/src/a.js", "import.meta.hot.decline();", "declines"),
+        ("/src/a.js", "import.meta.hot.dispose(() => {});", "dispose"),
+        ("/src/a.js", "import.meta.hot.prune(() => {});", "prune"),
+        (
+            "/src/a.js",
+            "import.meta.hot.invalidate('reason');",
+            "invalidate",
+        ),
+        (
+            "/src/a.js",
+            "const d = import.meta.hot.data;",
+            "self_accepts data",
+        ),
+        (
+            "/src/a.js",
+            "const x = import.meta.hot?.data.x;",
+            "self_accepts data",
+        ),
+        (
+            "/src/a.js",
+            "hot.accept(); meta.hot.accept(); import.meta.accept();",
+            "",
+        ),
+        ("/src/a.cjs", "module.exports = 1;", "commonjs"),
+        ("/src/a.js", "const x = require('./x');", "commonjs"),
+        ("/src/a.js", "console.log(import.meta.url);", ""),
+        ("/src/a.ts", "import type { T } from './t';\nlet x: T;", ""),
+        // React Refresh boundaries.
+        (
+            "/src/App.jsx",
+            "export default function App() { return <div/>; }",
+            "refresh_boundary",
+        ),
+        (
+            "/src/App.jsx",
+            "export function A() { return <a/>; }\nexport const B = () => <b/>;\nexport class C {}",
+            "refresh_boundary",
+        ),
+        (
+            "/src/App.tsx",
+            "export type Props = {};\nexport interface P {}\nexport function App(p: Props) { return <div/>; }",
+            "refresh_boundary",
+        ),
+        (
+            "/src/App.jsx",
+            "function App() { return <div/>; }\nexport { App as Main };",
+            "refresh_boundary",
+        ),
+        (
+            "/src/App.jsx",
+            "function App() { return <div/>; }\nexport default App;",
+            "refresh_boundary",
+        ),
+        (
+            "/src/App.jsx",
+            "export default function App() { return <div/>; }\nexport const helper = 1;",
+            "",
+        ),
+        ("/src/App.jsx", "export default () => <div/>;", ""),
+        (
+            "/src/App.jsx",
+            "export * from './x';\nexport function App() { return <div/>; }",
+            "",
+        ),
+        (
+            "/src/main.jsx",
+            "function App() { return <div/>; }\nrender(<App/>);",
+            "commonjs",
+        ),
+        (
+            "/src/main.jsx",
+            "import { render } from './r';\nfunction App() { return <div/>; }\nrender(<App/>);",
+            "",
+        ),
+        ("/src/util.js", "export const Config = { a: 1 };", ""),
+        ("/src/Thing.js", "export class Thing {}", ""),
+    ];
+    for (id, text, expected) in cases {
+        let out = compile(id, text);
+        assert!(out.diagnostics.is_empty(), "{text}\n{:?}", out.diagnostics);
+        assert_eq!(render_hot(&out.hot), *expected, "hot facts of {text}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Source maps
+
+/// Decodes the `mappings` of a v3 map into, per generated line, `(gen col, src line, src col)`.
+fn decode_mappings(mappings: &str) -> Vec<Vec<(i64, i64, i64)>> {
+    const B64: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let (mut src_line, mut src_col) = (0i64, 0i64);
+    let mut lines = Vec::new();
+    for line in mappings.split(';') {
+        let mut gen_col = 0i64;
+        let mut segments = Vec::new();
+        for segment in line.split(',').filter(|s| !s.is_empty()) {
+            let mut fields = Vec::new();
+            let (mut value, mut shift) = (0i64, 0);
+            for c in segment.chars() {
+                let digit = B64.find(c).expect("base64 digit") as i64;
+                value += (digit & 31) << shift;
+                if digit & 32 != 0 {
+                    shift += 5;
+                } else {
+                    let v = if value & 1 == 1 {
+                        -(value >> 1)
+                    } else {
+                        value >> 1
+                    };
+                    fields.push(v);
+                    value = 0;
+                    shift = 0;
+                }
+            }
+            gen_col += fields[0];
+            if fields.len() >= 4 {
+                src_line += fields[2];
+                src_col += fields[3];
+                segments.push((gen_col, src_line, src_col));
+            }
+        }
+        lines.push(segments);
+    }
+    lines
+}
+
+#[test]
+fn source_map_points_into_the_original_through_the_header_line() {
+    let text = "import { useState } from 'react';\n\nexport function App() {\n  const [n] = useState(1);\n  return n;\n}\n";
+    let out = compile("/src/App.ts", text);
+    let code = out.code.expect("compiles");
+    let map: serde_json::Value = serde_json::from_str(&out.map.expect("a map")).expect("json");
+    assert_eq!(map["version"], 3);
+    assert_eq!(map["sources"], serde_json::json!(["/src/App.ts"]));
+    assert_eq!(map["sourcesContent"], serde_json::json!([text]));
+
+    // `const [n]` is on line 4 (0-based 3), column 3 (0-based 2) of the original.
+    let (gen_line, gen_col) = code
+        .lines()
+        .enumerate()
+        .find_map(|(i, l)| l.find("const [n]").map(|c| (i, c as i64)))
+        .expect("the declaration is emitted");
+    let lines = decode_mappings(map["mappings"].as_str().expect("mappings"));
+    assert!(lines[0].is_empty(), "the header line maps to nothing");
+    let segment = lines[gen_line]
+        .iter()
+        .find(|s| s.0 == gen_col)
+        .expect("a mapping at the declaration");
+    assert_eq!((segment.1, segment.2), (3, 2));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Diagnostics and robustness
+
+#[test]
+fn syntax_error_has_location_and_code_frame() {
+    let out = compile(
+        "/src/broken.ts",
+        "const a = 1;\nconst b = (2;\nconst c = 3;\n",
+    );
+    assert_eq!(out.code, None);
+    assert_eq!(out.map, None);
+    expect![[r#"
+        Syntax /src/broken.ts:2:13: Expected ',', got ';'
+          1 | const a = 1;
+        > 2 | const b = (2;
+            |             ^
+          3 | const c = 3;
+    "#]]
+    .assert_eq(&render_diagnostics(&out.diagnostics));
+}
+
+#[test]
+fn each_syntax_error_is_reported_once() {
+    let out = compile("/src/j.ts", "const x = <div>hi</div>;\n");
+    expect![[r#"
+        Syntax /src/j.ts:1:19: Unterminated regexp literal
+        > 1 | const x = <div>hi</div>;
+            |                   ^
+    "#]]
+    .assert_eq(&render_diagnostics(&out.diagnostics));
+}
+
+#[test]
+fn recoverable_parse_errors_are_reported_too() {
+    // The parser recovers from these and reports them through `take_errors`.
+    let out = compile("/src/a.js", "export const a = 1;\nwith (a) {}\n");
+    assert_eq!(out.code, None);
+    expect![[r#"
+        Syntax /src/a.js:2:1: With statement are not allowed in strict mode
+          1 | export const a = 1;
+        > 2 | with (a) {}
+            | ^
+    "#]]
+    .assert_eq(&render_diagnostics(&out.diagnostics));
+}
+
+#[test]
+fn redeclared_lexical_bindings_are_syntax_errors() {
+    let out = compile(
+        "/src/a.js",
+        "let x = 1;\nfunction f() { const y = 1; { let y; } }\nconst { x } = o;\n",
+    );
+    assert_eq!(out.code, None);
+    expect![[r#"
+        Syntax /src/a.js:3:9: `x` has already been declared
+          1 | let x = 1;
+          2 | function f() { const y = 1; { let y; } }
+        > 3 | const { x } = o;
+            |         ^
+    "#]]
+    .assert_eq(&render_diagnostics(&out.diagnostics));
+    // Shadowing in nested scopes, `var` redeclarations and TS declaration merging are fine.
+    for (id, text) in [
+        (
+            "/src/b.js",
+            "let x; { let x; } function f(x) { { let x; } } var v; var v;",
+        ),
+        (
+            "/src/c.ts",
+            "enum E { A } enum E { B = 2 }\nnamespace N { export const a = 1; } namespace N { export const b = 2; }\nclass K {} namespace K { export const c = 1; }\nfunction o(a: string): void; function o(a: any) {}",
+        ),
+    ] {
+        let out = compile(id, text);
+        assert!(out.diagnostics.is_empty(), "{text}: {:?}", out.diagnostics);
+    }
+}
+
+#[test]
+fn top_level_await_is_a_transform_error() {
+    let out = compile("/src/a.js", "export const data = await fetch('/x');\n");
+    assert_eq!(out.code, None);
+    assert_eq!(out.diagnostics.len(), 1);
+    let d = &out.diagnostics[0];
+    assert_eq!(
+        (d.kind, d.line, d.column),
+        (DiagnosticKind::Transform, 1, 21)
+    );
+    // Inside functions it is fine.
+    let ok = compile(
+        "/src/b.js",
+        "export const f = async () => await fetch('/x');\n",
+    );
+    assert!(
+        ok.code.is_some() && ok.diagnostics.is_empty(),
+        "{:?}",
+        ok.diagnostics
+    );
+}
+
+#[test]
+fn garbage_and_binary_input_does_not_panic() {
+    let inputs: Vec<String> = vec![
+        String::new(),
+        "\u{0}\u{1}\u{2}\u{fffd}\u{7f}".to_string(),
+        "<<<<>>>>{{{{".to_string(),
+        "`${`${`${".to_string(),
+        "/*".to_string(),
+        "'unterminated".to_string(),
+        "class { constructor( }".to_string(),
+        "import { from 'x'".to_string(),
+        "export default <div>{</div>".to_string(),
+        (0u8..=255).map(char::from).collect(),
+        "\u{feff}export const a = 1;".to_string(),
+    ];
+    for text in &inputs {
+        for kind in [
+            SourceKind::Js,
+            SourceKind::Jsx,
+            SourceKind::Ts,
+            SourceKind::Tsx,
+        ] {
+            let out = compile_module("/src/x", kind, text, &TransformOptions::default());
+            assert!(
+                out.code.is_some() == out.diagnostics.is_empty(),
+                "either code or diagnostics for {text:?} as {kind:?}: {out:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn deep_nesting_is_refused_not_a_crash() {
+    let deep = format!("x = {}1{};", "[".repeat(5000), "]".repeat(5000));
+    let out = compile("/src/deep.js", &deep);
+    assert_eq!(out.code, None);
+    assert_eq!(out.diagnostics.len(), 1);
+    assert_eq!(out.diagnostics[0].kind, DiagnosticKind::Syntax);
+    assert!(
+        out.diagnostics[0].message.contains("nested"),
+        "{:?}",
+        out.diagnostics
+    );
+
+    // Just under the limit, and long flat chains the parser nests internally, both compile.
+    let ok = format!(
+        "x = {}1{};",
+        "(".repeat(guard::MAX_NESTING - 1),
+        ")".repeat(guard::MAX_NESTING - 1)
+    );
+    assert!(compile("/src/ok.js", &ok).code.is_some());
+    let chain = format!("x = 'a'{};", " + 'a'".repeat(20_000));
+    assert!(compile("/src/chain.js", &chain).code.is_some());
+}
+
+#[test]
+fn five_megabyte_input_compiles() {
+    // 1 MB of small functions that all use the same local names (the shape of minified
+    // libraries, and what made swc's own hygiene pass quadratic), then 4 MB of data.
+    let function = "export function f0(a, b) {\n  const list = [a, b, { key: 'v', n: 42 }];\n  return list.map((x) => x && x.n).filter(Boolean);\n}\n";
+    let mut text = String::with_capacity(5 << 20);
+    let mut count = 0;
+    while text.len() < 1 << 20 {
+        text.push_str(&function.replace("f0", &format!("f{count}")));
+        count += 1;
+    }
+    let row = format!("  \"{}\",\n", "data ".repeat(40));
+    text.push_str("export const rows = [\n");
+    while text.len() < 5 << 20 {
+        text.push_str(&row);
+    }
+    text.push_str("];\n");
+
+    let out = compile("/src/big.js", &text);
+    assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics.first());
+    let code = out.code.expect("compiles");
+    assert!(code.contains(&format!("function f{}(a, b)", count - 1)));
+    assert!(code.len() > 5 << 20);
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON and assets
+
+#[test]
+fn json_module() {
+    let out = compile_json("/src/data.json", "{\n  \"a\": [1, 2],\n  \"b\": \"x\"\n}\n");
+    expect![[r#"
+        (function (module, exports, require, __hotloop_meta, $RefreshReg$, $RefreshSig$) {
+        module.exports = {
+          "a": [1, 2],
+          "b": "x"
+        };
+        })"#]]
+    .assert_eq(out.code.as_deref().expect("code"));
+    let map: serde_json::Value = serde_json::from_str(&out.map.expect("map")).expect("json");
+    assert_eq!(map["mappings"], ";AAAA;AACA;AACA;AACA");
+
+    let bad = compile_json("/src/bad.json", "{\n  \"a\": 1,\n}\n");
+    assert_eq!(bad.code, None);
+    expect![[r#"
+        Syntax /src/bad.json:3:1: invalid JSON: key must be a string
+          1 | {
+          2 |   "a": 1,
+        > 3 | }
+            | ^
+    "#]]
+    .assert_eq(&render_diagnostics(&bad.diagnostics));
+}
+
+#[test]
+fn asset_module_exports_its_url() {
+    let out = asset_module("/src/logo.svg", "/src/logo.svg?v=ab\"c");
+    expect![[r#"
+        (function (module, exports, require, __hotloop_meta, $RefreshReg$, $RefreshSig$) {
+        module.exports = "/src/logo.svg?v=ab\"c";
+        })"#]]
+    .assert_eq(out.code.as_deref().expect("code"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The factories run
+
+/// Builds factories for a small graph (ESM importing ESM and CommonJS, a live binding, a
+/// cycle, a dynamic import, JSON) and runs them in node under a minimal registry.
+#[test]
+fn factories_run_under_node() {
+    /// (id, source, deps map)
+    type Module = (
+        &'static str,
+        &'static str,
+        &'static [(&'static str, &'static str)],
+    );
+    let modules: &[Module] = &[
+        (
+            "/src/main.js",
+            r#"import { count, increment } from "./counter.ts";
+import * as counter from "./counter.ts";
+import legacy, { named } from "./legacy.cjs";
+import { a } from "./cycle-a.js";
+import data from "./data.json";
+import "./clash.jsx";
+console.log("count", count);
+increment();
+console.log("count after", count, counter.count);
+console.log("legacy", legacy.kind, named);
+console.log("cycle", a());
+console.log("json", data.list.length);
+console.log("meta", import.meta.url, process.env.NODE_ENV);
+import("./lazy.js").then((m) => console.log("lazy", m.default, m.value));
+legacy.viaImport(() => "captured").then((m) => console.log("legacy lazy", m.value));
+"#,
+            &[
+                ("./clash.jsx", "/src/clash.jsx"),
+                ("./counter.ts", "/src/counter.ts"),
+                ("./legacy.cjs", "/src/legacy.cjs"),
+                ("./cycle-a.js", "/src/cycle-a.js"),
+                ("./data.json", "/src/data.json"),
+                ("./lazy.js", "/src/lazy.js"),
+            ],
+        ),
+        (
+            "/src/counter.ts",
+            "export let count: number = 0;\nexport function increment(): void { count++; }\n",
+            &[],
+        ),
+        (
+            "/src/legacy.cjs",
+            "module.exports = { kind: 'cjs', named: 'n' };\n\
+             module.exports.viaImport = function (require) { return import('./lazy.js'); };\n",
+            &[("./lazy.js", "/src/lazy.js")],
+        ),
+        // User names equal to every name the pipeline generates: nothing may be captured.
+        (
+            "/src/clash.jsx",
+            r#"import * as React from "./react-stub.js";
+const _reactstub = "u1", _interop_require_wildcard = "u2", _export = "u3";
+const _s = "u4", _c = "u5", _jsxDEV = "u6", __hotloop_meta = "u7";
+export function Comp() { const [a] = React.useState(1); return <b>{a}</b>; }
+function inner(require) { return import("./lazy.js"); }
+console.log("clash", _reactstub, _interop_require_wildcard, _export, _s, _c, _jsxDEV, __hotloop_meta);
+console.log("clash meta", import.meta.url, Comp().props.children);
+inner(() => "captured").then((m) => console.log("clash lazy", m.default));
+"#,
+            &[
+                ("./react-stub.js", "/src/react-stub.js"),
+                ("./lazy.js", "/src/lazy.js"),
+                ("react/jsx-dev-runtime", "/src/jsx-stub.cjs"),
+            ],
+        ),
+        (
+            "/src/react-stub.js",
+            "export function useState(v) { return [v, () => {}]; }\n",
+            &[],
+        ),
+        (
+            "/src/jsx-stub.cjs",
+            "exports.jsxDEV = (type, props) => ({ type, props });\n",
+            &[],
+        ),
+        (
+            "/src/cycle-a.js",
+            "import { b } from './cycle-b.js';\nexport function a() { return 'a>' + b(); }\nexport const A = 'A';\n",
+            &[("./cycle-b.js", "/src/cycle-b.js")],
+        ),
+        (
+            "/src/cycle-b.js",
+            "import { A } from './cycle-a.js';\nexport function b() { return 'b>' + A; }\n",
+            &[("./cycle-a.js", "/src/cycle-a.js")],
+        ),
+        (
+            "/src/lazy.js",
+            "export default 'L';\nexport const value = 42;\n",
+            &[],
+        ),
+    ];
+    let mut defs = serde_json::Map::new();
+    for (id, text, deps) in modules {
+        let out = compile(id, text);
+        assert!(out.diagnostics.is_empty(), "{id}: {:?}", out.diagnostics);
+        let deps: serde_json::Map<_, _> = deps
+            .iter()
+            .map(|(spec, target)| (spec.to_string(), serde_json::json!(target)))
+            .collect();
+        defs.insert(
+            id.to_string(),
+            serde_json::json!([deps, &*out.code.expect("code")]),
+        );
+    }
+    let json = compile_json("/src/data.json", r#"{ "list": [1, 2, 3] }"#);
+    defs.insert(
+        "/src/data.json".to_string(),
+        serde_json::json!([{}, &*json.code.expect("code")]),
+    );
+
+    let script = format!(
+        r#"const defs = {defs};
+const cache = {{}};
+function load(id) {{
+  if (cache[id]) return cache[id].exports;
+  const [deps, source] = defs[id];
+  const module = {{ exports: {{}} }};
+  cache[id] = module;
+  const factory = (0, eval)(source);
+  const require = (spec) => {{
+    if (!(spec in deps)) throw new Error(`cannot resolve ${{spec}} from ${{id}}`);
+    return load(deps[spec]);
+  }};
+  const meta = {{ url: id, hot: undefined, env: {{}} }};
+  const sig = () => (type) => type;
+  factory.call(module.exports, module, module.exports, require, meta, () => {{}}, sig);
+  return module.exports;
+}}
+load("/src/main.js");
+"#,
+        defs = serde_json::Value::Object(defs)
+    );
+
+    let mut child = std::process::Command::new("node")
+        .arg("-")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("node is installed");
+    {
+        use std::io::Write as _;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin
+            .write_all(script.as_bytes())
+            .expect("write the script");
+    }
+    let output = child.wait_with_output().expect("node ran");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "node failed:\n{stderr}\n{stdout}");
+    expect![[r#"
+        clash u1 u2 u3 u4 u5 u6 u7
+        clash meta /src/clash.jsx 1
+        count 0
+        count after 1 1
+        legacy cjs n
+        cycle a>b>A
+        json 3
+        meta /src/main.js development
+        clash lazy L
+        lazy L 42
+        legacy lazy 42
+    "#]]
+    .assert_eq(&stdout);
 }

@@ -25,6 +25,23 @@ export function runtimeSource({ withProtocol = true } = {}) {
     .join("");
 }
 
+const VENDOR_REFRESH = path.join(JS_DIR, "..", "vendor", "react-refresh", "react-refresh-runtime.development.js");
+
+/** The vendored react-refresh development runtime, as published (a CommonJS module body). */
+export function vendoredRefreshSource() {
+  return readFileSync(VENDOR_REFRESH, "utf8");
+}
+
+/** `/_hotloop/react-refresh.js`: the embedded copy as lib.rs concatenates it. */
+export function embeddedRefreshSource() {
+  const embed = path.join(JS_DIR, "refresh-embed");
+  return (
+    readFileSync(path.join(embed, "open.js"), "utf8") +
+    vendoredRefreshSource() +
+    readFileSync(path.join(embed, "close.js"), "utf8")
+  );
+}
+
 // ------------------------------------------------------------------------------------------------
 // A minimal DOM.
 

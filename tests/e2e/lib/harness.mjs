@@ -30,6 +30,23 @@ export function copyFixture(name) {
   return dir;
 }
 
+/** The npm packages the suite installed (`npm ci` in tests/e2e), shared by the fixtures. */
+export const packagesDir = path.resolve(here, '..', 'node_modules');
+
+/**
+ * Installs npm packages into a copied fixture: copies each `tests/e2e/node_modules/<name>` to
+ * `<root>/node_modules/<name>` (real directories, as `npm install` leaves them).
+ */
+export function installPackages(root, names) {
+  for (const name of names) {
+    const from = path.join(packagesDir, name);
+    if (!fs.existsSync(path.join(from, 'package.json'))) {
+      throw new Error(`${name} is not installed in ${packagesDir}: run \`npm ci\` in tests/e2e (cargo test does)`);
+    }
+    fs.cpSync(from, path.join(root, 'node_modules', name), { recursive: true, dereference: true });
+  }
+}
+
 /** Writes a file so both its size and mtime change (editors' plain save: truncate + write). */
 export function writeFile(file, text) {
   fs.mkdirSync(path.dirname(file), { recursive: true });

@@ -1,0 +1,408 @@
+// React Fast Refresh with the real react-refresh runtime (the vendored 0.19.0 copy, both as the
+// embedded /_hotloop/react-refresh.js script and as the app's own `react-refresh/runtime` module)
+// and a stand-in renderer that hooks into `__REACT_DEVTOOLS_GLOBAL_HOOK__` the way React DOM does
+// when it loads, so every refresh the runtime performs is seen with its updated and stale
+// component families. Modules are written in swc's output shape (React refresh + common_js).
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+
+import { createPage, embeddedRefreshSource, esm, js, vendoredRefreshSource } from "./support/env.mjs";
+
+const self = (id) => ({ id, acceptedDep: null });
+
+const APP_REFRESH_ID = "/node_modules/react-refresh/runtime.js";
+const APP_REFRESH_DEV_ID = "/node_modules/react-refresh/cjs/react-refresh-runtime.development.js";
+
+/** react-refresh's own `runtime.js` entry and its development build, as the engine emits them. */
+function appRefreshModules() {
+  return [
+    js(APP_REFRESH_ID, { "./cjs/react-refresh-runtime.development.js": APP_REFRESH_DEV_ID }, `"use strict";
+module.exports = require("./cjs/react-refresh-runtime.development.js");`),
+    js(APP_REFRESH_DEV_ID, {}, vendoredRefreshSource()),
+  ];
+}
+
+/**
+ * A renderer standing in for React DOM: on evaluation it looks for the DevTools hook and injects
+ * its refresh helpers (as React DOM does once, when it loads); `mount()` commits one root.
+ * `refreshLog` collects every scheduled refresh.
+ */
+const RENDERER_ID = "/node_modules/react-dom/client.js";
+const renderer = js(RENDERER_ID, {}, `"use strict";
+const hook = globalThis.__REACT_DEVTOOLS_GLOBAL_HOOK__;
+globalThis.rendererSawHook = hook !== undefined;
+globalThis.refreshLog = [];
+const root = { current: { alternate: null, memoizedState: { element: {} } } };
+let rendererId = null;
+if (hook !== undefined) {
+  rendererId = hook.inject({
+    scheduleRefresh(r, update) { refreshLog.push(update); },
+    setRefreshHandler() {},
+    scheduleRoot() {},
+  });
+}
+exports.mount = function () {
+  if (rendererId !== null) hook.onCommitFiberRoot(rendererId, root, undefined, false);
+};`);
+
+/** `main.jsx`: loads the renderer, imports `/src/App.jsx` and mounts. Not a boundary. */
+const main = js("/src/main.jsx", { "react-dom/client": RENDERER_ID, "./App.jsx": "/src/App.jsx" }, `"use strict";
+const _client = require("react-dom/client");
+const _App = require("./App.jsx");
+_client.mount();`);
+
+/**
+ * `App.jsx` in swc's shape: `export default App` (a function component using `hooks`, whose
+ * signature key swc derives from them) plus optional extra exports and imports.
+ */
+function app({ text = "v1", hooks = "useState{[count, setCount](0)}", exports = {}, deps = {}, body = "" } = {}) {
+  return js(
+    "/src/App.jsx",
+    deps,
+    esm({ default: "_default", ...exports }, `${body}
+var _s = $RefreshSig$();
+function App() {
+    _s();
+    return ${JSON.stringify(text)};
+}
+_s(App, ${JSON.stringify(hooks)});
+_c = App;
+const _default = App;
+var _c;
+$RefreshReg$(_c, "App");`),
+  );
+}
+
+/** Loads the page: embedded refresh script (unless `embedded: false`), then the chunk. */
+async function boot({ embedded = true, modules = [], startOptions = {}, entries = ["/src/main.jsx"] } = {}) {
+  const page = createPage();
+  if (embedded) page.run(embeddedRefreshSource());
+  const all = [renderer, main, app(), ...modules];
+  const defines = all
+    .map((m) => `__hotloop.define(${JSON.stringify(m.id)}, ${JSON.stringify(m.deps)}, ${m.code});`)
+    .join("\n");
+  page.run(`${defines}
+__hotloop.start(${JSON.stringify(entries)}, ${JSON.stringify({ revision: 1, serverId: "server-1", ...startOptions })});`);
+  await page.connect();
+  return page;
+}
+
+/** How the last scheduled refresh treated the family registered as `id`. */
+function familyIn(page, index, id) {
+  return page.run(`(() => {
+    const family = __hotloop.refresh.getFamilyByID(${JSON.stringify(id)});
+    const update = refreshLog[${index}];
+    if (!family || !update) return "none";
+    if (update.updatedFamilies.has(family)) return "updated";
+    if (update.staleFamilies.has(family)) return "stale";
+    return "none";
+  })()`);
+}
+
+function appUpdate(revision, appOptions) {
+  return {
+    revision,
+    modules: [app(appOptions)],
+    invalidate: ["/src/App.jsx"],
+    boundaries: [self("/src/App.jsx")],
+  };
+}
+
+test("the embedded runtime is installed before the first module runs and React finds the hook", async () => {
+  const page = await boot();
+  assert.equal(page.get("rendererSawHook"), true);
+  assert.deepEqual(page.inspect().refresh, { source: "embedded", refreshes: 0 });
+  assert.equal(typeof page.hotloop.refresh.performReactRefresh, "function");
+  assert.ok(page.run(`__hotloop.refresh.getFamilyByID("/src/App.jsx App") !== undefined`));
+  assert.deepEqual(page.errorsLogged(), []);
+  assert.deepEqual(page.logs.filter((l) => l.level === "warn"), []);
+});
+
+test("a refresh runtime arriving after the entries ran is installed with a warning", async () => {
+  const page = await boot({ embedded: false });
+  page.run(embeddedRefreshSource());
+  assert.equal(page.inspect().refresh.source, "embedded");
+  assert.match(page.logs.find((l) => l.level === "warn").text, /installed after the page started/);
+});
+
+test("the app's own react-refresh named by start() wins over the embedded copy", async () => {
+  const page = await boot({ modules: appRefreshModules(), startOptions: { refreshRuntime: APP_REFRESH_ID } });
+  assert.equal(page.get("rendererSawHook"), true);
+  assert.equal(page.hotloop.refresh, page.hotloop.require(APP_REFRESH_ID));
+  assert.equal(page.inspect().refresh.source, APP_REFRESH_ID);
+  assert.deepEqual(page.logs.filter((l) => l.level === "warn"), []);
+  assert.ok(page.run(`__hotloop.refresh.getFamilyByID("/src/App.jsx App") !== undefined`));
+  // Only one runtime hooked into React: the renderer was injected into the app's copy.
+  const ack = await page.update(appUpdate(2, { text: "v2" }));
+  assert.equal(ack.ok, true);
+  assert.equal(page.get("refreshLog").length, 1);
+  assert.equal(familyIn(page, 0, "/src/App.jsx App"), "updated");
+});
+
+test("the app's copy works without the embedded script", async () => {
+  const page = await boot({ embedded: false, modules: appRefreshModules(), startOptions: { refreshRuntime: APP_REFRESH_ID } });
+  assert.equal(page.get("rendererSawHook"), true);
+  assert.equal(page.inspect().refresh.source, APP_REFRESH_ID);
+});
+
+test("an app copy that fails to load is reported and the embedded copy takes over", async () => {
+  const broken = js(APP_REFRESH_ID, {}, `throw new Error("broken react-refresh");`);
+  const page = await boot({ modules: [broken], startOptions: { refreshRuntime: APP_REFRESH_ID } });
+  assert.equal(page.inspect().refresh.source, "embedded");
+  assert.equal(page.get("rendererSawHook"), true);
+  assert.match(page.overlayText(), /broken react-refresh/);
+});
+
+test("without any refresh runtime the hook is absent and registrations are no-ops", async () => {
+  const page = await boot({ embedded: false });
+  assert.equal(page.get("rendererSawHook"), false);
+  assert.deepEqual(page.inspect().refresh, { source: null, refreshes: 0 });
+});
+
+test("editing a component with the same hooks refreshes once and keeps its state", async () => {
+  const page = await boot();
+  const ack = await page.update(appUpdate(2, { text: "v2" }));
+  assert.equal(ack.ok, true);
+  assert.equal(page.get("refreshLog").length, 1);
+  assert.equal(familyIn(page, 0, "/src/App.jsx App"), "updated");
+  assert.equal(page.inspect().refresh.refreshes, 1);
+  assert.deepEqual(page.sent("invalidate"), []);
+  assert.deepEqual(page.hmrLog(), ["[hmr] connected", "[hmr] updated /src/App.jsx"]);
+});
+
+test("a changed hook signature makes the family stale (the component remounts)", async () => {
+  const page = await boot();
+  await page.update(appUpdate(2, { hooks: "useState{[count, setCount](0)}\nuseRef{ref}" }));
+  assert.equal(page.get("refreshLog").length, 1);
+  assert.equal(familyIn(page, 0, "/src/App.jsx App"), "stale");
+});
+
+test("each update that re-registers components refreshes exactly once", async () => {
+  const page = await boot();
+  for (let revision = 2; revision <= 4; revision++) {
+    await page.update(appUpdate(revision, { text: `v${revision}` }));
+    assert.equal(page.get("refreshLog").length, revision - 1);
+  }
+  // Two component modules in one update: still one refresh.
+  const widget = (n) =>
+    js("/src/Widget.jsx", {}, esm({ Widget: "Widget" }, `function Widget() { return ${n}; }
+_c = Widget;
+var _c;
+$RefreshReg$(_c, "Widget");`));
+  const withWidget = app({ text: "v5", deps: { "./Widget.jsx": "/src/Widget.jsx" }, body: `const _Widget = require("./Widget.jsx");` });
+  await page.update({ revision: 5, modules: [withWidget, widget(1)], invalidate: ["/src/App.jsx"], boundaries: [self("/src/App.jsx")] });
+  assert.equal(page.get("refreshLog").length, 4);
+  await page.update({
+    revision: 6,
+    modules: [app({ text: "v6", deps: withWidget.deps, body: `const _Widget = require("./Widget.jsx");` }), widget(2)],
+    invalidate: ["/src/Widget.jsx", "/src/App.jsx"],
+    boundaries: [self("/src/Widget.jsx"), self("/src/App.jsx")],
+  });
+  assert.equal(page.get("refreshLog").length, 5);
+  assert.equal(familyIn(page, 4, "/src/Widget.jsx Widget"), "updated");
+  assert.equal(familyIn(page, 4, "/src/App.jsx App"), "updated");
+});
+
+test("an update that registers no component does not refresh", async () => {
+  const leaf = (n) => js("/src/leaf.js", {}, `globalThis.leaf = ${n}; __hotloop_meta.hot.accept();`);
+  const page = await boot({ modules: [leaf(1)], entries: ["/src/main.jsx", "/src/leaf.js"] });
+  const ack = await page.update({ revision: 2, modules: [leaf(2)], invalidate: ["/src/leaf.js"], boundaries: [self("/src/leaf.js")] });
+  assert.equal(ack.ok, true);
+  assert.equal(page.get("leaf"), 2);
+  assert.equal(page.get("refreshLog").length, 0);
+  assert.equal(page.inspect().refresh.refreshes, 0);
+});
+
+test("a boundary exporting a non-component invalidates itself and the importers' update refreshes", async () => {
+  // PascalCase but not a component: the engine's static rule let it through, the runtime does not.
+  const themed = (color) => app({ text: color, exports: { Theme: "Theme" }, body: `const Theme = { color: ${JSON.stringify(color)} };` });
+  const page = await boot();
+  await page.update({ revision: 2, modules: [themed("red")], invalidate: ["/src/App.jsx"], boundaries: [self("/src/App.jsx")] });
+  // Adding an export is itself a reason; then a changed non-component value is one.
+  assert.deepEqual(page.sent("invalidate").map((m) => m.id), ["/src/App.jsx"]);
+  assert.match(page.sent("invalidate")[0].message, /new export "Theme"/);
+  assert.equal(page.get("refreshLog").length, 0, "no refresh while the invalidation is on its way");
+
+  // The server answers with the importer (main.jsx) re-evaluating as the boundary.
+  const ack = await page.update({ revision: 3, invalidate: ["/src/main.jsx"], boundaries: [self("/src/main.jsx")] });
+  assert.equal(ack.ok, true);
+  assert.equal(page.get("refreshLog").length, 1, "one refresh once the importers re-evaluated");
+  assert.equal(familyIn(page, 0, "/src/App.jsx App"), "updated");
+
+  await page.update({ revision: 4, modules: [themed("blue")], invalidate: ["/src/App.jsx"], boundaries: [self("/src/App.jsx")] });
+  assert.equal(page.sent("invalidate").length, 2);
+  assert.match(page.sent("invalidate")[1].message, /"Theme" export is not a component/);
+  assert.equal(page.get("refreshLog").length, 1);
+});
+
+test("an unchanged non-component export does not invalidate (Vite's rule)", async () => {
+  const withConst = (text) => app({ text, exports: { Version: "Version" }, body: `const Version = 3;` });
+  const page = await boot({ modules: [] });
+  await page.update({ revision: 2, modules: [withConst("a")], invalidate: ["/src/App.jsx"], boundaries: [self("/src/App.jsx")] });
+  assert.equal(page.sent("invalidate").length, 1); // new export
+  await page.update({ revision: 3, invalidate: ["/src/main.jsx"], boundaries: [self("/src/main.jsx")] });
+  await page.update({ revision: 4, modules: [withConst("b")], invalidate: ["/src/App.jsx"], boundaries: [self("/src/App.jsx")] });
+  assert.equal(page.sent("invalidate").length, 1);
+  assert.equal(page.get("refreshLog").length, 2);
+});
+
+test("a removed export invalidates", async () => {
+  const page = await boot({ modules: [] });
+  const two = app({ exports: { Other: "App" } });
+  await page.update({ revision: 2, modules: [two], invalidate: ["/src/App.jsx"], boundaries: [self("/src/App.jsx")] });
+  await page.update({ revision: 3, invalidate: ["/src/main.jsx"], boundaries: [self("/src/main.jsx")] });
+  await page.update(appUpdate(4, { text: "v4" }));
+  const messages = page.sent("invalidate").map((m) => m.message);
+  assert.equal(messages.length, 2);
+  assert.match(messages[1], /export "Other" removed/);
+});
+
+test("a module with its own hot.accept() is not second-guessed", async () => {
+  const accepting = (text) =>
+    app({ text, exports: { config: "config" }, body: `const config = {}; __hotloop_meta.hot.accept();` });
+  const page = await boot({ modules: [] });
+  await page.update({ revision: 2, modules: [accepting("a")], invalidate: ["/src/App.jsx"], boundaries: [self("/src/App.jsx")] });
+  await page.update({ revision: 3, invalidate: ["/src/main.jsx"], boundaries: [self("/src/main.jsx")] });
+  const before = page.sent("invalidate").length;
+  await page.update({ revision: 4, modules: [accepting("b")], invalidate: ["/src/App.jsx"], boundaries: [self("/src/App.jsx")] });
+  assert.equal(page.sent("invalidate").length, before);
+  assert.equal(page.get("refreshLog").length, 2);
+});
+
+test("without a refresh runtime a refresh boundary invalidates instead of leaving stale UI", async () => {
+  const page = await boot({ embedded: false });
+  const ack = await page.update(appUpdate(2, { text: "v2" }));
+  assert.equal(ack.ok, true);
+  assert.deepEqual(page.sent("invalidate").map((m) => m.id), ["/src/App.jsx"]);
+  assert.match(page.sent("invalidate")[0].message, /React Refresh is not installed/);
+});
+
+test("memo and forwardRef components register through their exports and keep state", async () => {
+  const page = await boot();
+  const REACT = "/node_modules/react/index.js";
+  const react = js(REACT, {}, `"use strict";
+exports.memo = function (type) { return { $$typeof: Symbol.for("react.memo"), type, compare: null }; };
+exports.forwardRef = function (render) { return { $$typeof: Symbol.for("react.forward_ref"), render }; };`);
+  // swc registers `_c1 = function Inner` and `_c2 = Memo`; the default export (memo of an inner
+  // function swc cannot name) only registers through the exports.
+  const wrapped = (n) =>
+    js("/src/Wrapped.jsx", { react: REACT }, esm({ Memo: "Memo", Fwd: "Fwd", default: "_default" }, `const _react = require("react");
+const Memo = (0, _react.memo)(_c1 = function Inner() { return ${n}; });
+_c2 = Memo;
+const Fwd = (0, _react.forwardRef)(_c3 = (props, ref) => ${n});
+_c4 = Fwd;
+const _default = (0, _react.memo)(() => ${n});
+var _c1, _c2, _c3, _c4;
+$RefreshReg$(_c1, "Memo$memo");
+$RefreshReg$(_c2, "Memo");
+$RefreshReg$(_c3, "Fwd$forwardRef");
+$RefreshReg$(_c4, "Fwd");`));
+  const withWrapped = app({ deps: { "./Wrapped.jsx": "/src/Wrapped.jsx" }, body: `const _Wrapped = require("./Wrapped.jsx");` });
+  await page.update({
+    revision: 2,
+    modules: [withWrapped, wrapped(1), react],
+    invalidate: ["/src/App.jsx"],
+    boundaries: [self("/src/App.jsx")],
+  });
+  assert.ok(page.run(`__hotloop.refresh.getFamilyByID("/src/Wrapped.jsx export default") !== undefined`));
+  await page.update({ revision: 3, modules: [wrapped(2)], invalidate: ["/src/Wrapped.jsx"], boundaries: [self("/src/Wrapped.jsx")] });
+  assert.deepEqual(page.sent("invalidate"), []);
+  const last = page.get("refreshLog").length - 1;
+  assert.equal(familyIn(page, last, "/src/Wrapped.jsx Memo"), "updated");
+  assert.equal(familyIn(page, last, "/src/Wrapped.jsx Fwd"), "updated");
+  assert.equal(familyIn(page, last, "/src/Wrapped.jsx export default"), "updated");
+});
+
+test("a custom hook edit remounts its users only when the hook's own hooks changed", async () => {
+  const HOOK = "/src/useCounter.js";
+  const hook = (key) =>
+    js(HOOK, {}, esm({ useCounter: "useCounter" }, `var _s = $RefreshSig$();
+function useCounter() { _s(); return 0; }
+_s(useCounter, ${JSON.stringify(key)});`));
+  // swc passes the custom hooks a component calls as a function, read when the key is computed.
+  const user = (text) =>
+    js("/src/Counter.jsx", { "./useCounter.js": HOOK }, esm({ Counter: "Counter" }, `const _useCounter = require("./useCounter.js");
+var _s = $RefreshSig$();
+function Counter() { _s(); (0, _useCounter.useCounter)(); return ${JSON.stringify(text)}; }
+_s(Counter, "useCounter{}", false, function () { return [_useCounter.useCounter]; });
+_c = Counter;
+var _c;
+$RefreshReg$(_c, "Counter");`));
+  const withCounter = app({ deps: { "./Counter.jsx": "/src/Counter.jsx" }, body: `const _Counter = require("./Counter.jsx");` });
+  const page = await boot();
+  await page.update({ revision: 2, modules: [withCounter, user("a"), hook("useState{[n, setN](0)}")], invalidate: ["/src/App.jsx"], boundaries: [self("/src/App.jsx")] });
+  // Render once so the signature collects its custom hooks (React calls _s() on render).
+  page.run(`__hotloop.require("/src/Counter.jsx").Counter()`);
+
+  // The hook's module is no boundary: its importer Counter.jsx is, and re-evaluates with it.
+  const viaCounter = (revision, key) => ({
+    revision,
+    modules: [hook(key), user(`r${revision}`)],
+    invalidate: [HOOK, "/src/Counter.jsx"],
+    boundaries: [self("/src/Counter.jsx")],
+  });
+  await page.update(viaCounter(3, "useState{[n, setN](0)}"));
+  let last = page.get("refreshLog").length - 1;
+  assert.equal(familyIn(page, last, "/src/Counter.jsx Counter"), "updated");
+  page.run(`__hotloop.require("/src/Counter.jsx").Counter()`);
+
+  await page.update(viaCounter(4, "useState{[n, setN](0)}\nuseEffect{}"));
+  last = page.get("refreshLog").length - 1;
+  assert.equal(familyIn(page, last, "/src/Counter.jsx Counter"), "stale");
+});
+
+test("a failed re-evaluation keeps the last good module and refreshes once the fix arrives", async () => {
+  const page = await boot();
+  const broken = js("/src/App.jsx", {}, `var _s = $RefreshSig$(); throw new Error("boom");`);
+  const ack = await page.update({ revision: 2, modules: [broken], invalidate: ["/src/App.jsx"], boundaries: [self("/src/App.jsx")] });
+  assert.equal(ack.ok, false);
+  assert.equal(page.get("refreshLog").length, 0);
+  assert.deepEqual(page.sent("invalidate"), []);
+  const fixed = await page.update(appUpdate(3, { text: "fixed" }));
+  assert.equal(fixed.ok, true);
+  assert.equal(page.get("refreshLog").length, 1);
+  assert.equal(familyIn(page, 0, "/src/App.jsx App"), "updated");
+  assert.equal(page.overlay(), null);
+});
+
+test("a throwing performReactRefresh is reported and the ack says so", async () => {
+  const page = await boot();
+  page.run(`__hotloop.refresh.performReactRefresh = () => { throw new Error("render failed"); };`);
+  const ack = await page.update(appUpdate(2, { text: "v2" }));
+  assert.equal(ack.ok, false);
+  assert.match(ack.error, /render failed/);
+  assert.match(page.overlayText(), /render failed/);
+});
+
+test("an error React reports while re-rendering shows in the overlay until a refresh renders cleanly", async () => {
+  const page = await boot();
+  // The page's error events, and a renderer that reports a render error the way React 19 does
+  // (reportError → a synchronous window "error" event) while a flag is set.
+  page.run(`globalThis.errorListeners = [];
+globalThis.addEventListener = (type, fn) => { if (type === "error") errorListeners.push(fn); };
+globalThis.removeEventListener = (type, fn) => { errorListeners = errorListeners.filter((f) => f !== fn); };
+globalThis.renderFails = true;
+refreshLog.push = function (update) {
+  Array.prototype.push.call(this, update);
+  if (renderFails) for (const fn of errorListeners.slice()) fn({ type: "error", error: new Error("render boom") });
+};`);
+  const ack = await page.update(appUpdate(2, { text: "v2" }));
+  assert.equal(ack.ok, false);
+  assert.match(ack.error, /render boom/);
+  assert.match(page.overlayText(), /React[\s\S]*render boom[\s\S]*while React re-rendered/);
+  assert.equal(page.run("errorListeners.length"), 0, "the listener is removed after the refresh");
+
+  page.run("renderFails = false;");
+  const fixed = await page.update(appUpdate(3, { text: "v3" }));
+  assert.equal(fixed.ok, true);
+  assert.equal(page.overlay(), null);
+});
+
+test("a refresh runtime installed later than the first stays out; the first one is kept", async () => {
+  const page = await boot();
+  const first = page.hotloop.refresh;
+  page.run(embeddedRefreshSource());
+  assert.equal(page.hotloop.refresh, first);
+  assert.throws(() => page.run(`__hotloop.useRefreshRuntime({})`), /not a React Refresh runtime/);
+});
