@@ -86,6 +86,7 @@ async fn storm(writes: usize, files: usize, save: Save, over: Duration) -> Storm
         let p = p.clone();
         std::thread::spawn(move || {
             let pause = over / writes as u32;
+            // (`over` zero: no pacing at all)
             let mut last = BTreeMap::new();
             let start = Instant::now();
             for i in 1..=writes {
@@ -117,7 +118,13 @@ async fn storm(writes: usize, files: usize, save: Save, over: Duration) -> Storm
     let mut writes_done_at = None;
     loop {
         if final_versions.is_none() && writer.as_ref().is_some_and(|w| w.is_finished()) {
-            final_versions = Some(writer.take().expect("writer").join().expect("writer thread"));
+            final_versions = Some(
+                writer
+                    .take()
+                    .expect("writer")
+                    .join()
+                    .expect("writer thread"),
+            );
             writes_done_at = Some(Instant::now());
         }
         if let Some(finals) = &final_versions {
@@ -138,16 +145,16 @@ async fn storm(writes: usize, files: usize, save: Save, over: Duration) -> Storm
             );
         }
         // Wake up at least every 50 ms to notice the writer finishing.
-        let message =
-            match tokio::time::timeout(Duration::from_millis(50), client.next(WAIT)).await {
-                Ok(Some(m)) => m,
-                Ok(None) => panic!(
-                    "the server closed the socket: {:?}; log:\n{}",
-                    client.closed,
-                    server.log()
-                ),
-                Err(_) => continue,
-            };
+        let message = match tokio::time::timeout(Duration::from_millis(50), client.next(WAIT)).await
+        {
+            Ok(Some(m)) => m,
+            Ok(None) => panic!(
+                "the server closed the socket: {:?}; log:\n{}",
+                client.closed,
+                server.log()
+            ),
+            Err(_) => continue,
+        };
         if let ServerMessage::Update(update) = &message {
             for module in &update.modules {
                 let Some(file) = module
@@ -191,7 +198,8 @@ async fn storm(writes: usize, files: usize, save: Save, over: Duration) -> Storm
         assert_eq!(version_in(&on_disk, &format!("f{file}")), Some(*version));
     }
     server.assert_serving().await;
-    let count = |pred: fn(&ServerMessage) -> bool| client.messages.iter().filter(|m| pred(m)).count();
+    let count =
+        |pred: fn(&ServerMessage) -> bool| client.messages.iter().filter(|m| pred(m)).count();
     StormResult {
         updates: count(|m| matches!(m, ServerMessage::Update(_))),
         reloads: count(|m| matches!(m, ServerMessage::FullReload { .. })),
@@ -204,16 +212,7 @@ async fn storm(writes: usize, files: usize, save: Save, over: Duration) -> Storm
     }
 }
 
-fn size() -> (usize, usize, Duration) {
-    if long_tests() {
-        (1000, 50, Duration::from_secs(3))
-    } else {
-        (200, 20, Duration::from_secs(1))
-    }
-}
-
-async fn run(save: Save) {
-    let (writes, files, over) = size();
+async fn run(save: Save, (writes, files, over): (usize, usize, Duration)) {
     let r = storm(writes, files, save, over).await;
     eprintln!(
         "storm ({save:?}): {writes} writes to {files} files over {over:?}: {} hot updates, {} reloads, \
@@ -221,18 +220,74 @@ async fn run(save: Save) {
          the storm, slowest {:?}",
         r.updates, r.reloads, r.errors, r.settle, r.gets, r.max_get
     );
+    // A reload here would mean a file was read between its truncate and its write (an empty
+    // module accepts nothing).
     assert_eq!(r.reloads, 0, "self-accepting edits never need a reload");
-    assert!(r.max_get < Duration::from_secs(2), "GET / took {:?}", r.max_get);
+    assert_eq!(r.errors, 0, "no half-written file may reach a tab");
+    assert!(
+        r.max_get < Duration::from_secs(2),
+        "GET / took {:?}",
+        r.max_get
+    );
+}
+
+/// `(writes, files, over)`: a few seconds of saves.
+fn paced() -> (usize, usize, Duration) {
+    if long_tests() {
+        (1000, 50, Duration::from_secs(3))
+    } else {
+        (200, 20, Duration::from_secs(1))
+    }
+}
+
+/// As fast as the writer can go.
+fn burst() -> (usize, usize, Duration) {
+    if long_tests() {
+        (1000, 50, Duration::ZERO)
+    } else {
+        (400, 20, Duration::ZERO)
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_storm_of_plain_writes_ends_with_what_is_on_disk() {
-    run(Save::Write).await;
+    run(Save::Write, paced()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_storm_of_atomic_renames_ends_with_what_is_on_disk() {
-    run(Save::Rename).await;
+    run(Save::Rename, paced()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_plain_writes_never_sends_a_truncated_file() {
+    run(Save::Write, burst()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_atomic_renames_ends_with_what_is_on_disk() {
+    run(Save::Rename, burst()).await;
+}
+
+/// Emptying a file is an edit like any other: held back a moment (it might be a truncate
+/// before a write), then taken.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emptying_a_file_reaches_the_tabs() {
+    let p = project(2);
+    let server = Server::start(&p.root, &[]).await;
+    let mut client = server.client().await;
+    p.write("src/f1.js", "");
+    // No boundary accepts an empty module any more: a reload with the empty module served.
+    client
+        .until(WAIT, |m| matches!(m, ServerMessage::FullReload { .. }))
+        .await;
+    let chunk = server.get("/_hotloop/chunk.js").await.text();
+    assert_eq!(
+        version_in(&chunk, "f1"),
+        None,
+        "f1 is still served with content"
+    );
+    assert_eq!(version_in(&chunk, "f0"), Some(0));
 }
 
 /// By the time a tab hears of a revision, the server already serves it: a tab that reloads
@@ -255,7 +310,10 @@ async fn an_announced_revision_is_already_served() {
     let mut client = server.client().await;
     for v in 1..=15 {
         // Not accepted anywhere: a full reload.
-        p.write("src/plain.js", format!("export const value = \"plain:v{v}\";\n"));
+        p.write(
+            "src/plain.js",
+            format!("export const value = \"plain:v{v}\";\n"),
+        );
         client
             .until(WAIT, |m| matches!(m, ServerMessage::FullReload { .. }))
             .await;
