@@ -14,6 +14,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use salsa::{Durability, Setter as _};
@@ -23,7 +24,7 @@ use crate::diagnostics::Diagnostic;
 use crate::files::read_contents;
 use crate::graph::{ModuleIndex, ModuleKind};
 use crate::inputs::{FileContents, Project, ProjectOptions, SourceFile, content_hash};
-use crate::queries::chunks::{ChunkParts, chunk};
+use crate::queries::chunks::{ChunkParts, Parts, chunk};
 use crate::queries::diagnostics::module_diagnostics;
 use crate::queries::emit::{
     ModuleDep, chunk_entry, emitted_module, empty_module_entry, module_deps,
@@ -32,7 +33,7 @@ use crate::queries::graph::{ProjectGraph, module_graph};
 use crate::queries::hot::hot_meta;
 use crate::queries::html::{HtmlEntries, entry_html, html_entries};
 use crate::queries::parsed::parsed_module;
-use crate::queries::resolve::{ResolvedImport, resolved_imports};
+use crate::queries::resolve::{Resolution, ResolvedImport, resolved_imports};
 use crate::served::{Chunk, Served, ServedModule};
 use crate::transform::HotFacts;
 
@@ -163,7 +164,7 @@ struct BuildState {
 #[derive(Default)]
 struct ServedState {
     /// Chunk parts; `None` = rebuild from `chunk.order` and the module entries.
-    parts: Option<Arc<[(Arc<str>, Arc<str>)]>>,
+    parts: Option<Parts>,
     /// `None` = rebuild every module.
     modules: Option<Arc<FxHashMap<Arc<str>, ServedModule>>>,
     /// Modules to refresh in `modules`.
@@ -331,6 +332,11 @@ impl Compiler {
             }
             match std::fs::metadata(&path) {
                 Ok(meta) => {
+                    if meta.is_dir() && self.db.files().is_known_dir(&path) {
+                        // Moved or re-created: its known files may have come (back).
+                        self.refresh_under(&path, &mut applied);
+                        continue;
+                    }
                     if self.seen.contains(&path) || is_ignorable(&self.root, &path) {
                         continue;
                     }
@@ -447,9 +453,13 @@ impl Compiler {
         let _span = tracing::debug_span!("build").entered();
         let pending = std::mem::take(&mut self.pending);
         let Some(prev) = self.state.take() else {
+            warm_up(&self.db, self.project);
             return self.full_build(None);
         };
         if pending.epoch_moved || pending.html_changed {
+            if pending.epoch_moved {
+                warm_up(&self.db, self.project);
+            }
             return self.full_build(Some(prev));
         }
         let db = &self.db;
@@ -628,7 +638,7 @@ impl Compiler {
                         parts.push((state.graph.graph.module(index).id.clone(), entry.clone()));
                     }
                 }
-                let parts: Arc<[(Arc<str>, Arc<str>)]> = parts.into();
+                let parts: Parts = parts.into();
                 state.served.parts = Some(parts.clone());
                 parts
             }
@@ -702,6 +712,69 @@ impl Compiler {
             code,
             deps: module_deps(&self.db, file),
         })
+    }
+}
+
+/// Compiles and resolves everything reachable from the HTML entries on all cores, breadth
+/// first, level by level, before `module_graph` walks the same modules on one thread and finds
+/// them memoized. Only for builds that (re)compute most modules: the cold build and epoch
+/// moves. Each worker holds its own database handle, dropped before this returns.
+fn warm_up(db: &EngineDb, project: Project) {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    if threads < 2 {
+        return;
+    }
+    let _span = tracing::debug_span!("warm_up", threads).entered();
+    let entries = html_entries(db, project);
+    let mut seen: FxHashSet<SourceFile> = FxHashSet::default();
+    let mut frontier: Vec<SourceFile> = entries
+        .scripts
+        .iter()
+        .chain(&entries.stylesheets)
+        .map(|e| e.file)
+        .filter(|f| seen.insert(*f))
+        .collect();
+    let visit = |db: &EngineDb, file: SourceFile, found: &mut Vec<SourceFile>| {
+        for import in resolved_imports(db, file).iter() {
+            if let Resolution::File(target) = import.resolution {
+                found.push(target);
+            }
+        }
+        hot_meta(db, file);
+        chunk_entry(db, file);
+        module_diagnostics(db, file);
+    };
+    while !frontier.is_empty() {
+        let mut found = Vec::new();
+        if frontier.len() < 2 * threads {
+            for &file in &frontier {
+                visit(db, file, &mut found);
+            }
+        } else {
+            let next = AtomicUsize::new(0);
+            std::thread::scope(|scope| {
+                let workers: Vec<_> = (0..threads)
+                    .map(|_| {
+                        let db = db.clone();
+                        let (frontier, next) = (&frontier, &next);
+                        scope.spawn(move || {
+                            let mut found = Vec::new();
+                            while let Some(&file) = frontier.get(next.fetch_add(1, Relaxed)) {
+                                visit(&db, file, &mut found);
+                            }
+                            found
+                        })
+                    })
+                    .collect();
+                for worker in workers {
+                    // A panicking query panics again when the graph walk demands it.
+                    if let Ok(part) = worker.join() {
+                        found.extend(part);
+                    }
+                }
+            });
+        }
+        frontier = found.into_iter().filter(|f| seen.insert(*f)).collect();
     }
 }
 

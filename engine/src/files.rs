@@ -165,11 +165,16 @@ impl Files {
     /// The input for `path`, creating it (with the contents read from disk now) on first use.
     /// Callable from inside queries.
     pub fn get_or_read(&self, db: &dyn salsa::Database, path: &Path) -> SourceFile {
+        if let Some(file) = self.get(path) {
+            return file;
+        }
+        // Read without the lock (parallel builds create many files at once); the race loser's
+        // read is dropped.
+        let contents = read_contents(path);
         let mut inner = self.lock();
         if let Some(file) = inner.by_path.get(path) {
             return *file;
         }
-        let contents = read_contents(path);
         let file = SourceFile::builder(path.to_path_buf(), contents)
             .durability(durability_for(path))
             .new(db);

@@ -964,3 +964,304 @@ fn a_watched_file_that_turns_empty_is_deferred_until_read_again() {
     let applied = p.compiler.apply_watched_changes(&[b]);
     assert!(applied.deferred.is_empty());
 }
+
+#[test]
+fn graph_flags_come_from_hot_facts_and_dynamic_imports_do_not_load() {
+    let mut p = project(&format!(
+        "{HTML}//- /src/main.js
+import {{ a }} from './a.js';
+import './declined.js';
+import('./lazy.js');
+if (import.meta.hot) {{
+  import.meta.hot.accept('./a.js', (m) => console.log(m.a));
+}}
+console.log(a);
+//- /src/a.js
+export const a = 1;
+//- /src/declined.js
+import.meta.hot.decline();
+//- /src/lazy.js
+import {{ a }} from './a.js';
+import {{ only }} from './only-lazy.js';
+export const lazy = a + only;
+import.meta.hot.accept();
+//- /src/only-lazy.js
+export const only = 2;
+"
+    ));
+    let result = p.build();
+    assert!(result.diagnostics.is_empty(), "{:?}", result.diagnostics);
+    let graph = &result.graph.graph;
+    let module = |id: &str| graph.module(p.index(id));
+    assert_eq!(p.ids(&module("/src/main.js").accepted_deps), ["/src/a.js"]);
+    assert!(!module("/src/main.js").self_accepts);
+    assert!(module("/src/lazy.js").self_accepts);
+    assert!(module("/src/declined.js").declines);
+    assert!(module("/src/a.js").loaded);
+    assert!(!module("/src/lazy.js").loaded);
+    assert!(!module("/src/only-lazy.js").loaded);
+    // Dynamic imports are still defined in the chunk so `import()` can require them.
+    let chunk = p.served_chunk();
+    assert!(chunk.contains("__hotloop.define(\"/src/only-lazy.js\""));
+}
+
+#[test]
+fn linked_stylesheets_follow_their_imports() {
+    let mut p = project(
+        r#"
+//- /index.html
+<head><link rel="stylesheet" href="/src/style.css"></head>
+//- /src/style.css
+@import "base.css";
+.a { background: url(./img/bg.png); }
+//- /src/base.css
+body { margin: 0; }
+//- /src/img/bg.png
+png
+"#,
+    );
+    let result = p.build();
+    assert!(result.diagnostics.is_empty(), "{:?}", result.diagnostics);
+    assert_eq!(p.module_ids(), ["/src/style.css", "/src/base.css"]);
+    assert_eq!(p.imports_of("/src/style.css"), ["/src/base.css"]);
+    let served = p.compiler.served(&Arc::from("s"), 1);
+    let style = served.modules.get("/src/style.css").expect("served");
+    let sheet = style.stylesheet.as_deref().expect("stylesheet");
+    assert!(sheet.contains("/src/img/bg.png"), "{sheet}");
+    // Stylesheets are linked, not started: the chunk starts no entry.
+    let chunk = String::from_utf8(served.chunk.bytes().to_vec()).expect("utf-8");
+    assert!(chunk.contains("__hotloop.start([], "), "{chunk}");
+}
+
+#[test]
+fn react_refresh_is_emitted_for_sources_but_not_for_node_modules() {
+    let mut p = project(
+        r#"
+//- /index.html
+<script type="module" src="/src/main.jsx"></script>
+//- /src/main.jsx
+import { Lib } from 'lib';
+export function App() {
+  return <Lib />;
+}
+//- /node_modules/lib/package.json
+{ "name": "lib", "module": "./index.jsx" }
+//- /node_modules/lib/index.jsx
+export function Lib() {
+  return <div />;
+}
+//- /node_modules/react/package.json
+{ "name": "react", "main": "./index.js", "exports": { ".": "./index.js", "./jsx-dev-runtime": "./jsx-dev-runtime.js" } }
+//- /node_modules/react/index.js
+module.exports = {};
+//- /node_modules/react/jsx-dev-runtime.js
+module.exports = { jsxDEV() {} };
+"#,
+    );
+    let result = p.build();
+    assert!(result.diagnostics.is_empty(), "{:?}", result.diagnostics);
+    let main = p
+        .compiler
+        .module_code(p.index("/src/main.jsx"))
+        .expect("main");
+    let lib = p
+        .compiler
+        .module_code(p.index("/node_modules/lib/index.jsx"))
+        .expect("lib");
+    assert!(main.code.contains("$RefreshReg$(_c"), "{}", main.code);
+    assert!(!lib.code.contains("$RefreshReg$(_c"), "{}", lib.code);
+    assert!(
+        result
+            .graph
+            .graph
+            .module(p.index("/src/main.jsx"))
+            .self_accepts
+    );
+}
+
+#[test]
+fn changing_a_package_json_moves_the_epoch_and_re_resolves_bare_imports() {
+    let mut p = project(&format!(
+        "{HTML}{PACKAGES}//- /src/main.js\nimport m from 'mainpkg';\nconsole.log(m);\n//- /node_modules/mainpkg/lib/other.js\nmodule.exports = 'other';\n"
+    ));
+    p.build_quietly();
+    assert_eq!(
+        p.resolutions("/src/main.js"),
+        [(
+            "mainpkg".to_string(),
+            "/node_modules/mainpkg/lib/main.js".to_string()
+        )]
+    );
+    let applied = p.edit(
+        "/node_modules/mainpkg/package.json",
+        "{ \"name\": \"mainpkg\", \"main\": \"./lib/other.js\" }\n",
+    );
+    assert!(applied.epoch_moved);
+    assert_eq!(
+        applied.config_changed,
+        vec![Arc::from("/node_modules/mainpkg/package.json")]
+    );
+    let result = p.build();
+    assert_eq!(
+        p.resolutions("/src/main.js"),
+        [(
+            "mainpkg".to_string(),
+            "/node_modules/mainpkg/lib/other.js".to_string()
+        )]
+    );
+    assert_eq!(
+        result.removed,
+        vec![Arc::from("/node_modules/mainpkg/lib/main.js")]
+    );
+    assert_eq!(
+        p.ids(&result.changed),
+        ["/src/main.js", "/node_modules/mainpkg/lib/other.js"]
+    );
+}
+
+#[test]
+fn rescan_re_reads_every_known_file() {
+    let mut p = three_modules();
+    p.build_quietly();
+    // Changes the watcher never reported.
+    p.write(
+        "/src/a.js",
+        "export function a() {\n  return 'rescanned';\n}\n",
+    );
+    p.remove("/src/b.js");
+    let applied = p.compiler.rescan();
+    assert!(applied.epoch_moved);
+    assert_eq!(
+        applied.changed_files,
+        vec![Arc::from("/src/a.js"), Arc::from("/src/b.js")]
+    );
+    let result = p.build();
+    assert_eq!(result.removed, vec![Arc::from("/src/b.js")]);
+    assert!(p.served_chunk().contains("rescanned"));
+}
+
+#[test]
+fn deleting_a_directory_without_events_for_its_files_still_updates_them() {
+    let mut p = project(&format!(
+        "{HTML}//- /src/main.js\nimport {{ x }} from './lib/x.js';\nconsole.log(x);\n//- /src/lib/x.js\nexport const x = 1;\n"
+    ));
+    p.build_quietly();
+    let dir = p.path("/src/lib");
+    std::fs::remove_dir_all(&dir).expect("rm -r");
+    let applied = p.apply(&[dir]);
+    assert_eq!(applied.changed_files, vec![Arc::from("/src/lib/x.js")]);
+    p.build();
+    assert_eq!(
+        p.diagnostics(),
+        ["/src/main.js:1:19: Cannot resolve './lib/x.js' from /src/main.js: no such file"]
+    );
+}
+
+#[test]
+fn a_js_module_over_8_mb_is_reported_instead_of_parsed() {
+    let mut p = project(&format!(
+        "{HTML}//- /src/main.js\nimport {{ big }} from './big.js';\nconsole.log(big);\n"
+    ));
+    let mut big = String::from("export const big = [\n");
+    while big.len() <= 8 * 1024 * 1024 {
+        big.push_str(
+            "  'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',\n",
+        );
+    }
+    big.push_str("];\n");
+    p.write("/src/big.js", &big);
+    p.build();
+    assert_eq!(
+        p.diagnostics(),
+        ["/src/big.js:1:1: /src/big.js is too large to compile (8.0 MB; the limit is 8 MB)"]
+    );
+}
+
+#[test]
+fn a_missing_root_is_an_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let missing = dir.path().join("nope");
+    match Compiler::new(&missing, ProjectOptions::default()) {
+        Err(hotloop_engine::compiler::CompilerError::RootNotFound { path }) => {
+            assert_eq!(path, missing)
+        }
+        Err(other) => panic!("unexpected error {other}"),
+        Ok(_) => panic!("a missing root must not open"),
+    }
+    let file = dir.path().join("file");
+    std::fs::write(&file, "x").expect("write");
+    assert!(matches!(
+        Compiler::new(&file, ProjectOptions::default()),
+        Err(hotloop_engine::compiler::CompilerError::RootNotADirectory { .. })
+    ));
+}
+
+#[test]
+fn optional_requires_inside_node_modules_are_not_errors_but_static_imports_are() {
+    let mut p = project(&format!(
+        "{HTML}//- /src/main.js\nimport 'opt';\n//- /node_modules/opt/package.json\n{{ \"name\": \"opt\", \"main\": \"index.js\" }}\n//- /node_modules/opt/index.js\nlet enc;\ntry {{\n  enc = require('encoding');\n}} catch (e) {{}}\nimport('also-optional').catch(() => {{}});\nexport {{ enc }};\nexport * from 'really-needed';\n"
+    ));
+    p.build();
+    assert_eq!(
+        p.diagnostics(),
+        [
+            "/node_modules/opt/index.js:7:15: Cannot resolve 'really-needed' from /node_modules/opt/index.js: package 'really-needed' is not installed (run `npm install really-needed`)"
+        ]
+    );
+}
+
+#[test]
+fn wide_projects_build_the_same_graph_and_chunk_every_time() {
+    // Wide enough for the parallel warm-up to split levels across threads.
+    let mut fixture = format!("{HTML}//- /src/main.js\n");
+    for i in 0..30 {
+        fixture.push_str(&format!("import './m{i}.js';\n"));
+    }
+    for i in 0..30 {
+        fixture.push_str(&format!("//- /src/m{i}.js\n"));
+        for k in 0..3 {
+            fixture.push_str(&format!("import './leaf{}.js';\n", (i * 7 + k) % 40));
+        }
+        fixture.push_str(&format!("export const m{i} = {i};\n"));
+    }
+    for i in 0..40 {
+        fixture.push_str(&format!("//- /src/leaf{i}.js\nexport const leaf = {i};\n"));
+    }
+    let mut first = project(&fixture);
+    first.build();
+    let mut second = project(&fixture);
+    second.build();
+    assert_eq!(first.module_ids().len(), 1 + 30 + 40);
+    assert_eq!(first.module_ids(), second.module_ids());
+    assert_eq!(first.served_chunk(), second.served_chunk());
+    assert!(first.diagnostics().is_empty());
+}
+
+#[test]
+fn a_directory_restored_in_one_event_brings_its_files_back() {
+    let mut p = project(&format!(
+        "{HTML}//- /src/main.js\nimport {{ x }} from './lib/x.js';\nconsole.log(x);\n//- /src/lib/x.js\nexport const x = 1;\n"
+    ));
+    p.build_quietly();
+    let dir = p.path("/src/lib");
+    let stash = p.path("/stash");
+    std::fs::rename(&dir, &stash).expect("move out");
+    p.apply(std::slice::from_ref(&dir));
+    p.build();
+    assert_eq!(p.diagnostics().len(), 1);
+
+    std::fs::rename(&stash, &dir).expect("move back");
+    let applied = p.apply(&[dir]);
+    assert!(applied.epoch_moved);
+    assert_eq!(applied.changed_files, vec![Arc::from("/src/lib/x.js")]);
+    p.build();
+    assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
+    assert_eq!(p.module_ids(), ["/src/main.js", "/src/lib/x.js"]);
+}
+
+#[test]
+fn the_compiler_can_move_to_the_engine_thread() {
+    fn assert_send<T: Send + 'static>() {}
+    assert_send::<Compiler>();
+    assert_send::<hotloop_engine::served::Served>();
+}

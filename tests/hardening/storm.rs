@@ -1,5 +1,5 @@
 //! A storm of saves: many writes to many files within a few seconds, by plain write (truncate
-//! + write) and by atomic rename. What a tab receives must end equal to the files on disk, no
+//! then write) and by atomic rename. What a tab receives must end equal to the files on disk, no
 //! update may carry older content after newer, no update may carry a half-written file, and
 //! the server must keep answering while it happens. CI runs 200 writes to 20 files; with
 //! `HOTLOOP_LONG_TESTS=1`, 1000 writes to 50 files.
@@ -113,7 +113,7 @@ async fn storm(writes: usize, files: usize, save: Save, over: Duration) -> Storm
     let mut half_written = Vec::new();
     let mut final_versions: Option<BTreeMap<usize, usize>> = None;
     let mut writer = Some(writer);
-    let mut settled_at = None;
+    let settled_at;
     let deadline_after_writes = Duration::from_secs(30);
     let mut writes_done_at = None;
     loop {

@@ -158,11 +158,6 @@ impl Server {
         self.addr.port()
     }
 
-    /// How many lines were logged so far (a mark for `wait_line`).
-    pub fn mark(&self) -> usize {
-        self.output.lines.lock().expect("lines").len()
-    }
-
     pub fn lines(&self) -> Vec<String> {
         self.output.lines.lock().expect("lines").clone()
     }

@@ -11,11 +11,14 @@ use crate::inputs::Project;
 use crate::queries::emit::{EMPTY_MODULE_ID, chunk_entry, empty_module_entry, module_deps};
 use crate::queries::graph::module_graph;
 
+/// `(module id, define statement)` pairs, as `served::Chunk` holds them.
+pub type Parts = Arc<[(Arc<str>, Arc<str>)]>;
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ChunkParts {
     /// `(module id, define statement)`; modules that do not compile are left out. Starts with
     /// the virtual empty module when some module's import is remapped to `false`.
-    pub parts: Arc<[(Arc<str>, Arc<str>)]>,
+    pub parts: Parts,
     /// Every module the chunk covers, compiled or not, in the same order (indices into
     /// `module_graph`).
     pub order: Arc<[ModuleIndex]>,

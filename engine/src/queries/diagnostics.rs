@@ -1,14 +1,19 @@
 //! `module_diagnostics`: every problem of one file: what the compiler said, plus one Resolve
 //! diagnostic per import that does not resolve, pointing at the specifier with a code frame.
+//!
+//! Inside `node_modules`, an unresolved `require()` or `import()` is not reported: packages
+//! probe optional dependencies that way (`try { require('encoding') } catch {}`), and the
+//! runtime's `require` throws a catchable error for it all the same.
 
 use std::sync::Arc;
 
 use crate::db::Db;
 use crate::diagnostics::{Diagnostic, DiagnosticKind, code_frame};
-use crate::inputs::SourceFile;
+use crate::inputs::{SourceFile, in_node_modules};
 use crate::queries::imports::module_imports;
 use crate::queries::parsed::{file_id, parsed_module};
-use crate::queries::resolve::{Resolution, resolved_imports};
+use crate::queries::resolve::{Resolution, ResolvedImport, resolved_imports};
+use crate::transform::ImportKind;
 
 #[salsa::tracked(returns(clone))]
 pub fn module_diagnostics(db: &dyn Db, file: SourceFile) -> Arc<[Diagnostic]> {
@@ -16,9 +21,12 @@ pub fn module_diagnostics(db: &dyn Db, file: SourceFile) -> Arc<[Diagnostic]> {
         tracing::trace_span!("module_diagnostics", file = %file.path(db).display()).entered();
     let parsed = parsed_module(db, file);
     let resolved = resolved_imports(db, file);
-    let unresolved = resolved
-        .iter()
-        .any(|r| matches!(r.resolution, Resolution::NotFound { .. }));
+    let optional_allowed = in_node_modules(file.path(db));
+    let reported = |r: &ResolvedImport| {
+        matches!(r.resolution, Resolution::NotFound { .. })
+            && !(optional_allowed && matches!(r.kind, ImportKind::Require | ImportKind::Dynamic))
+    };
+    let unresolved = resolved.iter().any(reported);
     if !unresolved {
         return parsed.diagnostics.clone();
     }
@@ -27,6 +35,9 @@ pub fn module_diagnostics(db: &dyn Db, file: SourceFile) -> Arc<[Diagnostic]> {
     let imports = module_imports(db, file);
     let mut out: Vec<Diagnostic> = parsed.diagnostics.to_vec();
     for (import, resolved) in imports.iter().zip(resolved.iter()) {
+        if !reported(resolved) {
+            continue;
+        }
         if let Resolution::NotFound { message } = &resolved.resolution {
             out.push(Diagnostic {
                 kind: DiagnosticKind::Resolve,

@@ -150,7 +150,7 @@ mod tests {
             statement,
             format!(
                 "__hotloop.define(\"/src/a.js\", {{\"./b\":\"/src/b.js\",\"x\\\"y\":null}}, \
-                 {FACTORY_HEADER}\nmodule.exports = 1;\n}});\n"
+                 {FACTORY_HEADER}\nmodule.exports = 1;\n}}));\n"
             )
         );
     }

@@ -293,11 +293,9 @@ pub fn local_path(root: &Path, url: &str) -> Option<PathBuf> {
     for component in Path::new(decoded.trim_start_matches('/')).components() {
         match component {
             Component::Normal(part) => path.push(part),
-            Component::ParentDir => {
-                // Never above the root.
-                if path != root {
-                    path.pop();
-                }
+            // Never above the root.
+            Component::ParentDir if path != root => {
+                path.pop();
             }
             _ => {}
         }

@@ -103,8 +103,8 @@ pub fn parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> {
         (_, FileContents::Binary { len, .. }) => {
             let message = if *len > MAX_MODULE_BYTES && matches!(class, FileClass::Script(_)) {
                 format!(
-                    "{id} is too large to compile ({} MB; the limit is {} MB)",
-                    len / (1024 * 1024),
+                    "{id} is too large to compile ({:.1} MB; the limit is {} MB)",
+                    *len as f64 / (1024.0 * 1024.0),
                     MAX_MODULE_BYTES / (1024 * 1024)
                 )
             } else {
