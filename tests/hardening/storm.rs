@@ -89,6 +89,7 @@ async fn storm(writes: usize, files: usize, save: Save, over: Duration) -> Storm
             // (`over` zero: no pacing at all)
             let mut last = BTreeMap::new();
             let start = Instant::now();
+            let mut last_write = start;
             for i in 1..=writes {
                 let file = (i * 7) % files;
                 let text = versioned_module(&format!("f{file}"), i);
@@ -98,12 +99,13 @@ async fn storm(writes: usize, files: usize, save: Save, over: Duration) -> Storm
                     Save::Rename => p.write_atomic(&rel, text),
                 }
                 last.insert(file, i);
+                last_write = Instant::now();
                 // Pacing the workload (not synchronisation): `writes` saves over `over`.
                 if let Some(wait) = (pause * i as u32).checked_sub(start.elapsed()) {
                     std::thread::sleep(wait);
                 }
             }
-            last
+            (last, last_write)
         })
     };
 
@@ -118,14 +120,13 @@ async fn storm(writes: usize, files: usize, save: Save, over: Duration) -> Storm
     let mut writes_done_at = None;
     loop {
         if final_versions.is_none() && writer.as_ref().is_some_and(|w| w.is_finished()) {
-            final_versions = Some(
-                writer
-                    .take()
-                    .expect("writer")
-                    .join()
-                    .expect("writer thread"),
-            );
-            writes_done_at = Some(Instant::now());
+            let (finals, last_write) = writer
+                .take()
+                .expect("writer")
+                .join()
+                .expect("writer thread");
+            final_versions = Some(finals);
+            writes_done_at = Some(last_write);
         }
         if let Some(finals) = &final_versions {
             let converged = finals
