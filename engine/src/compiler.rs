@@ -23,7 +23,7 @@ use crate::db::{Db as _, EngineDb};
 use crate::diagnostics::Diagnostic;
 use crate::files::read_contents;
 use crate::graph::{ModuleIndex, ModuleKind};
-use crate::inputs::{Project, ProjectOptions, SourceFile, content_hash};
+use crate::inputs::{FileContents, Project, ProjectOptions, SourceFile, content_hash};
 use crate::queries::chunks::{ChunkParts, Parts, chunk};
 use crate::queries::diagnostics::module_diagnostics;
 use crate::queries::emit::{
@@ -65,6 +65,10 @@ pub struct Applied {
     pub config_changed: Vec<Arc<str>>,
     /// A file appeared or disappeared, or a config file changed: resolution re-runs.
     pub epoch_moved: bool,
+    /// Files that had contents and now read as empty, left as they were
+    /// (`apply_watched_changes` only): maybe caught between an editor's truncate and its
+    /// write. Re-read them a little later with `apply_changes`, which takes them as they are.
+    pub deferred: Vec<PathBuf>,
 }
 
 impl Applied {
@@ -120,6 +124,8 @@ pub struct Compiler {
     /// Hashes of config files (`package.json`, ...) that are not inputs, to tell real changes.
     config_hashes: FxHashMap<PathBuf, u64>,
     state: Option<BuildState>,
+    /// Set during `apply_watched_changes`: a file that turned empty is deferred, not set.
+    defer_emptied: bool,
 }
 
 #[derive(Default)]
@@ -260,6 +266,7 @@ impl Compiler {
             seen: FxHashSet::default(),
             config_hashes: FxHashMap::default(),
             state: None,
+            defer_emptied: false,
         })
     }
 
@@ -392,6 +399,18 @@ impl Compiler {
         applied
     }
 
+    /// `apply_changes` for paths the watcher just reported: a file that had contents and now
+    /// reads as empty is not taken yet but listed in `Applied::deferred` — the reader may have
+    /// come between an editor's truncate and its write (the empty module would be a wrong,
+    /// often reload-causing update). The caller re-reads deferred files after a short delay
+    /// with `apply_changes`, which takes an empty file as a real edit.
+    pub fn apply_watched_changes(&mut self, paths: &[PathBuf]) -> Applied {
+        self.defer_emptied = true;
+        let applied = self.apply_changes(paths);
+        self.defer_emptied = false;
+        applied
+    }
+
     /// Re-reads every known file (after the watcher lost events) and moves the epoch.
     pub fn rescan(&mut self) -> Applied {
         let _span = tracing::debug_span!("rescan").entered();
@@ -417,6 +436,16 @@ impl Compiler {
         let new = read_contents(&path);
         let old = file.contents(&self.db);
         if *old == new {
+            return false;
+        }
+        let empty = |c: &FileContents| match c {
+            FileContents::Text(text) => text.is_empty(),
+            FileContents::Binary { len, .. } => *len == 0,
+            FileContents::Missing => false,
+        };
+        if self.defer_emptied && empty(&new) && old.exists() && !empty(old) {
+            tracing::debug!(file = %path.display(), "read as empty right after a change; re-reading later");
+            applied.deferred.push(path);
             return false;
         }
         if old.exists() != new.exists() {

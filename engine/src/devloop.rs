@@ -53,6 +53,13 @@ pub struct Inputs {
     pub control: Receiver<Control>,
 }
 
+/// A file that read as empty right after a change is read again once it has not been
+/// modified for this long (and then taken as it is): an editor's truncate-then-write finishes
+/// well within it, and a burst of saves keeps pushing it back.
+const RECHECK_DELAY: Duration = Duration::from_millis(50);
+/// ... but no longer than this after it was first deferred.
+const RECHECK_LIMIT: Duration = Duration::from_secs(1);
+
 /// How many recent revisions remember when their first watcher event happened, so that a late
 /// ack can still be turned into a save-to-applied time.
 const REMEMBERED_REVISIONS: usize = 64;
@@ -74,6 +81,9 @@ pub struct DevLoop {
     query_memory_wanted: bool,
     /// salsa's memo counts as last measured.
     query_memory: Vec<(String, usize, usize)>,
+    /// Files that read as empty right after a change, each with when it was first deferred;
+    /// they are looked at again at the instant given.
+    recheck: Option<(Instant, Vec<(PathBuf, Instant)>)>,
 }
 
 impl DevLoop {
@@ -111,6 +121,7 @@ impl DevLoop {
             allocator: None,
             query_memory_wanted: false,
             query_memory: Vec::new(),
+            recheck: None,
         };
         (devloop, stats)
     }
@@ -125,7 +136,12 @@ impl DevLoop {
     pub fn run(mut self, inputs: Inputs) {
         self.sample_memory();
         loop {
+            let recheck = match &self.recheck {
+                Some((at, _)) => crossbeam_channel::at(*at),
+                None => crossbeam_channel::never(),
+            };
             select! {
+                recv(recheck) -> _ => self.on_recheck(),
                 recv(inputs.watcher) -> event => match event {
                     Ok(WatchEvent::Batch(batch)) => self.on_batch(batch),
                     Ok(WatchEvent::Rescan { reason }) => {
@@ -167,14 +183,77 @@ impl DevLoop {
         let _ = self.outputs.telemetry.try_send(event);
     }
 
+    /// Reads the files deferred as maybe mid-write again and takes them as they are, once
+    /// nobody has modified them for `RECHECK_DELAY`; the others wait on.
+    fn on_recheck(&mut self) {
+        let Some((_, waiting)) = self.recheck.take() else {
+            return;
+        };
+        let now = Instant::now();
+        let (settled, busy): (Vec<_>, Vec<_>) = waiting.into_iter().partition(|(path, since)| {
+            let quiet = std::fs::metadata(path)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_none_or(|age| age >= RECHECK_DELAY);
+            quiet || now.duration_since(*since) >= RECHECK_LIMIT
+        });
+        if !busy.is_empty() {
+            self.recheck = Some((now + RECHECK_DELAY, busy));
+        }
+        if settled.is_empty() {
+            return;
+        }
+        let batch = ChangeBatch {
+            paths: settled
+                .into_iter()
+                .map(|(path, _)| crate::watcher::ChangedPath {
+                    path,
+                    kind: crate::watcher::ChangeKind::Modified,
+                })
+                .collect(),
+            first_event_at: now,
+            coalesced_at: now,
+            raw_events: 0,
+        };
+        self.apply_batch(batch, true);
+    }
+
     fn on_batch(&mut self, batch: ChangeBatch) {
+        self.apply_batch(batch, false);
+    }
+
+    /// `settled`: the paths were read once already; take empty files as they are.
+    fn apply_batch(&mut self, batch: ChangeBatch, settled: bool) {
         let paths: Vec<PathBuf> = batch.paths.iter().map(|p| p.path.clone()).collect();
         let coalesce = batch
             .coalesced_at
             .saturating_duration_since(batch.first_event_at);
         let read_start = Instant::now();
-        let applied = self.compiler.apply_changes(&paths);
+        let mut applied = if settled {
+            self.compiler.apply_changes(&paths)
+        } else {
+            self.compiler.apply_watched_changes(&paths)
+        };
         let read = read_start.elapsed();
+        if !settled && let Some((_, waiting)) = &mut self.recheck {
+            // Read again just now: whatever it held is taken or deferred anew.
+            waiting.retain(|(path, _)| !paths.contains(path) || applied.deferred.contains(path));
+        }
+        if !applied.deferred.is_empty() {
+            let now = Instant::now();
+            let (_, waiting) = self
+                .recheck
+                .get_or_insert_with(|| (now + RECHECK_DELAY, Vec::new()));
+            for path in applied.deferred.drain(..) {
+                if !waiting.iter().any(|(p, _)| *p == path) {
+                    waiting.push((path, now));
+                }
+            }
+        }
+        if self.recheck.as_ref().is_some_and(|(_, w)| w.is_empty()) {
+            self.recheck = None;
+        }
         if applied.is_empty() {
             tracing::debug!(
                 "{} path(s) changed on disk, no tracked content changed",
@@ -220,11 +299,12 @@ impl DevLoop {
         self.send_errors(&update.build.diagnostics);
         phases.extend(update.phases.iter().copied());
         if let Some((revision, frame)) = update.frame {
-            let send_start = Instant::now();
             self.revision = revision;
+            // A tab that reloads on this frame must get the new snapshot: publish first.
+            self.publish();
+            let send_start = Instant::now();
             let _ = self.outputs.updates.send(frame);
             phases.push((Phase::Send, send_start.elapsed()));
-            self.publish();
         }
         let build = &update.build;
         if !Arc::ptr_eq(&build.graph, &self.graph) {
@@ -253,8 +333,9 @@ impl DevLoop {
     fn full_reload(&mut self, reason: FullReloadReason) -> UpdateOutcome {
         self.revision += 1;
         let (frame, outcome) = update::encode_full_reload(&reason, self.revision);
-        let _ = self.outputs.updates.send(frame);
+        // The reloading tabs must get the new snapshot: publish first.
         self.publish();
+        let _ = self.outputs.updates.send(frame);
         outcome
     }
 
@@ -403,11 +484,11 @@ impl DevLoop {
                     self.revision + 1,
                 );
                 phases.push((Phase::Encode, encode_start.elapsed()));
-                let send_start = Instant::now();
                 self.revision += 1;
+                self.publish();
+                let send_start = Instant::now();
                 let _ = self.outputs.updates.send(frame);
                 phases.push((Phase::Send, send_start.elapsed()));
-                self.publish();
                 outcome
             }
             UpdatePlan::FullReload(reason) => self.full_reload(reason),

@@ -42,6 +42,11 @@
 //! covered the same way. A directory removed or moved out is reported once, as `Removed`:
 //! its files are gone too.
 //!
+//! When a directory cannot be watched (inotify's per-user watch limit, most often), the thread
+//! says so (`WatchEvent::Error`) and falls back to polling: it walks the project every
+//! `poll_interval` (`poll.rs`) and reports what changed, so edits in unwatched directories
+//! still arrive, later.
+//!
 //! `ChangeKind` is a hint. The engine reads the disk for each reported path to learn the
 //! truth; the start-up order is: spawn the watcher, then scan the project, so nothing written
 //! in between is missed.
@@ -59,6 +64,8 @@ use notify::event::{AccessKind, AccessMode, CreateKind, ModifyKind, RenameMode};
 use notify::{EventKind, EventKindMask, RecommendedWatcher, RecursiveMode, Watcher as _};
 use rustc_hash::FxHashMap;
 
+mod poll;
+
 /// Tuning of the watcher.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WatchConfig {
@@ -71,6 +78,8 @@ pub struct WatchConfig {
     /// Directory names ignored directly under the root (besides `.git`, `.hotloop` and
     /// `node_modules`, ignored at any depth).
     pub ignored_root_dirs: Vec<String>,
+    /// How often the project is walked when some directory could not be watched.
+    pub poll_interval: Duration,
 }
 
 impl Default for WatchConfig {
@@ -80,6 +89,7 @@ impl Default for WatchConfig {
             max_wait: Duration::from_millis(20),
             close_wait: Duration::from_millis(50),
             ignored_root_dirs: vec!["target".to_string(), "dist".to_string()],
+            poll_interval: Duration::from_millis(500),
         }
     }
 }
@@ -247,9 +257,15 @@ pub fn spawn_watcher(root: &Path, config: WatchConfig) -> Result<Watcher, WatchE
         notify,
         raw: raw_rx,
         out: events_tx,
+        poll: None,
     };
-    for message in thread.watch_top_level(false) {
+    let errors = thread.watch_top_level(false);
+    let failed = !errors.is_empty();
+    for message in errors {
         let _ = thread.out.send(WatchEvent::Error { message });
+    }
+    if failed {
+        thread.start_polling();
     }
     let (stop_tx, stop_rx) = crossbeam_channel::bounded::<()>(0);
     let handle = std::thread::Builder::new()
@@ -513,15 +529,25 @@ struct WatchThread {
     raw: Receiver<notify::Result<notify::Event>>,
     out: Sender<WatchEvent>,
     tracks_close: bool,
+    /// Set once some directory could not be watched.
+    poll: Option<poll::Poller>,
 }
 
 impl WatchThread {
     fn run(mut self, stop: Receiver<()>) {
         let mut batch: Option<Collector> = None;
         loop {
+            let poll_due = match &self.poll {
+                Some(poller) => crossbeam_channel::at(poller.deadline()),
+                None => crossbeam_channel::never(),
+            };
             let event = match &batch {
                 None => select! {
                     recv(stop) -> _ => return,
+                    recv(poll_due) -> _ => {
+                        self.poll_once();
+                        continue;
+                    }
                     recv(self.raw) -> event => event,
                 },
                 Some(collecting) => {
@@ -537,6 +563,10 @@ impl WatchThread {
                     }
                     select! {
                         recv(stop) -> _ => return,
+                        recv(poll_due) -> _ => {
+                            self.poll_once();
+                            continue;
+                        }
                         recv(self.raw) -> event => event,
                         default(deadline.saturating_duration_since(now)) => {
                             if let Some(collected) = batch.take() {
@@ -581,6 +611,10 @@ impl WatchThread {
         if batch.overflowed {
             batch.errors.extend(self.watch_top_level(true));
         }
+        if !batch.errors.is_empty() && self.poll.is_none() {
+            // Some directory may be unwatched (a failed watch, a watcher error).
+            self.start_polling();
+        }
         for message in batch.errors.drain(..) {
             tracing::warn!("file watcher: {message}");
             let _ = self.out.send(WatchEvent::Error { message });
@@ -609,6 +643,42 @@ impl WatchThread {
             "watcher batch"
         );
         let _ = self.out.send(WatchEvent::Batch(sealed));
+    }
+
+    /// Falls back to polling the whole project (on top of whatever is still watched).
+    fn start_polling(&mut self) {
+        if self.poll.is_some() {
+            return;
+        }
+        let interval = self.config.poll_interval;
+        let message = format!(
+            "some directories cannot be watched: checking the project for changes every {} ms \
+             instead (raise the limit with `sysctl fs.inotify.max_user_watches=524288`)",
+            interval.as_millis()
+        );
+        tracing::warn!("file watcher: {message}");
+        let _ = self.out.send(WatchEvent::Error { message });
+        self.poll = Some(poll::Poller::new(&self.root, &self.filter, interval));
+    }
+
+    /// One polling walk; what changed goes out as its own batch.
+    fn poll_once(&mut self) {
+        let Some(poller) = &mut self.poll else {
+            return;
+        };
+        let paths = poller.poll(&self.root, &self.filter);
+        if paths.is_empty() {
+            return;
+        }
+        let now = Instant::now();
+        tracing::debug!(paths = paths.len(), "polling found changes");
+        let raw_events = paths.len();
+        let _ = self.out.send(WatchEvent::Batch(ChangeBatch {
+            paths,
+            first_event_at: now,
+            coalesced_at: now,
+            raw_events,
+        }));
     }
 
     /// Makes sure new directories are watched, then reports the files already in them.

@@ -931,6 +931,41 @@ fn a_project_without_react_loads_no_refresh_runtime() {
 }
 
 #[test]
+fn a_watched_file_that_turns_empty_is_deferred_until_read_again() {
+    let mut p = project(&format!(
+        "{HTML}//- /src/main.js\nimport {{ a }} from './a.js';\nconsole.log(a);\n//- /src/a.js\nexport const a = 1;\n"
+    ));
+    p.build_quietly();
+    // Caught between a truncate and the write: nothing is taken yet.
+    let a = p.write("/src/a.js", "");
+    let applied = p.compiler.apply_watched_changes(std::slice::from_ref(&a));
+    assert!(applied.is_empty(), "{applied:?}");
+    assert_eq!(applied.deferred, vec![a.clone()]);
+    assert!(p.build().changed.is_empty());
+    // The write lands: the next watched read takes it as usual.
+    p.write("/src/a.js", "export const a = 2;\n");
+    let applied = p.compiler.apply_watched_changes(std::slice::from_ref(&a));
+    assert_eq!(applied.changed_files, vec![Arc::<str>::from("/src/a.js")]);
+    assert!(applied.deferred.is_empty());
+    p.build_quietly();
+    // A file really emptied: deferred once, then taken by the re-read.
+    p.write("/src/a.js", "");
+    let applied = p.compiler.apply_watched_changes(std::slice::from_ref(&a));
+    assert_eq!(applied.deferred, vec![a.clone()]);
+    let applied = p.apply(std::slice::from_ref(&a));
+    assert_eq!(applied.changed_files, vec![Arc::<str>::from("/src/a.js")]);
+    let changed = p.build().changed;
+    assert_eq!(p.ids(&changed), ["/src/a.js"]);
+    // A file that was empty already, or a new empty file, is never deferred.
+    p.write("/src/a.js", "export const a = 3;\n");
+    p.apply(std::slice::from_ref(&a));
+    p.build_quietly();
+    let b = p.write("/src/b.js", "");
+    let applied = p.compiler.apply_watched_changes(&[b]);
+    assert!(applied.deferred.is_empty());
+}
+
+#[test]
 fn graph_flags_come_from_hot_facts_and_dynamic_imports_do_not_load() {
     let mut p = project(&format!(
         "{HTML}//- /src/main.js

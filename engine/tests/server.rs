@@ -311,6 +311,25 @@ async fn raw(addr: SocketAddr, request: &[u8]) -> Reply {
     .expect("no reply within the time-out")
 }
 
+/// Sends `request` and reads only the status line and headers (for upgrades that stay open).
+async fn raw_head(addr: SocketAddr, request: &[u8]) -> Reply {
+    timeout(WAIT, async {
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        stream.write_all(request).await.unwrap();
+        let mut buf = Vec::new();
+        let mut byte = [0u8; 1];
+        while find(&buf, b"\r\n\r\n").is_none() {
+            match stream.read(&mut byte).await {
+                Ok(1) => buf.push(byte[0]),
+                _ => break,
+            }
+        }
+        parse_reply(&buf)
+    })
+    .await
+    .expect("no reply within the time-out")
+}
+
 /// `GET target` with a valid Host and `extra` header lines (`Name: value`).
 async fn get_with(h: &Harness, target: &str, extra: &[&str]) -> Reply {
     let mut request = format!(
@@ -886,6 +905,47 @@ async fn foreign_and_missing_hosts_are_refused() {
         assert!(r.text().starts_with("hotloop: "), "{}", r.text());
         assert_refused(&r, host_lines);
     }
+    // Bytes that are not text, and absurdly long names, fail closed without a crash.
+    let long = format!("Host: {}\r\n", "a".repeat(70_000));
+    for host_lines in [
+        &b"Host: \xff\xfe\r\n"[..],
+        b"Host: localhost\xc0\xae\r\n",
+        b"Host: [::1\r\n",
+        b"Host: localhost:99999999\r\n",
+        long.as_bytes(),
+    ] {
+        let mut request = b"GET / HTTP/1.1\r\n".to_vec();
+        request.extend_from_slice(host_lines);
+        request.extend_from_slice(b"Connection: close\r\n\r\n");
+        let r = raw(h.addr, &request).await;
+        assert!(
+            matches!(r.status, 400 | 403 | 431),
+            "{:?}: {}",
+            String::from_utf8_lossy(host_lines),
+            r.status
+        );
+    }
+    let port = h.port();
+    for origin in [
+        &b"\xff\xfe"[..],
+        b"http://localhost\xc0\xae",
+        b"http://",
+        b"http://[::1",
+    ] {
+        let mut request = format!(
+            "GET /_hotloop/ws HTTP/1.1\r\nHost: localhost:{port}\r\nConnection: Upgrade, close\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nOrigin: "
+        )
+        .into_bytes();
+        request.extend_from_slice(origin);
+        request.extend_from_slice(b"\r\n\r\n");
+        assert_eq!(
+            raw(h.addr, &request).await.status,
+            403,
+            "{:?}",
+            String::from_utf8_lossy(origin)
+        );
+    }
+    assert_eq!(get(&h, "/").await.status, 200, "the server still serves");
     // HTTP/1.0 without any Host.
     let r = raw(h.addr, b"GET / HTTP/1.0\r\n\r\n").await;
     assert_eq!(r.status, 403);
@@ -1010,6 +1070,26 @@ async fn websocket_upgrades_need_an_allowed_origin() {
             other => panic!("{origin:?}: expected a 403, got {other:?}"),
         }
     }
+    // Any website served from an IP literal is a foreign origin, even though IP literals pass
+    // the Host check (cross-site WebSocket hijacking from http://203.0.113.7/).
+    for origin in [
+        "http://203.0.113.7",
+        "http://192.168.1.21:8080",
+        "http://[2001:db8::1]",
+    ] {
+        match ws_connect(&h, Some(origin), "attacker").await {
+            Err(tungstenite::Error::Http(response)) => assert_eq!(response.status(), 403),
+            other => panic!("{origin}: expected a 403, got {other:?}"),
+        }
+    }
+    // The page's own origin is accepted, whatever address it was reached by (bound to 0.0.0.0
+    // and opened from another machine as http://192.168.1.20:<port>/).
+    let own_lan = format!(
+        "GET /_hotloop/ws HTTP/1.1\r\nHost: 192.168.1.20:{port}\r\nOrigin: http://192.168.1.20:{port}\r\nConnection: Upgrade, close\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+    );
+    assert_eq!(raw_head(h.addr, own_lan.as_bytes()).await.status, 101);
+    let other_lan = own_lan.replace("Origin: http://192.168.1.20", "Origin: http://192.168.1.66");
+    assert_eq!(raw_head(h.addr, other_lan.as_bytes()).await.status, 403);
     // Foreign Host on the upgrade itself (raw request, so the Host is exactly as written).
     let upgrade = format!(
         "GET /_hotloop/ws HTTP/1.1\r\nHost: evil.com\r\nOrigin: http://localhost:{port}\r\nConnection: Upgrade, close\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"

@@ -82,11 +82,28 @@ pub struct ServeArgs {
     /// Open the page in the default browser once the server listens.
     #[arg(long)]
     pub open: bool,
-    /// Also accept requests whose Host header names H (e.g. a tunnel's host name). By default
-    /// only localhost names and the bound address are accepted, against DNS rebinding.
-    /// Repeat for several hosts.
+    /// Also accept requests whose Host header names H (e.g. a tunnel's host name), and
+    /// WebSocket connections from pages at H. By default only localhost names and IP
+    /// addresses are accepted, against DNS rebinding. `.example.com` accepts the name and its
+    /// subdomains; `*` accepts any Host (turns the DNS-rebinding protection off). Repeat for
+    /// several hosts.
     #[arg(long = "allowed-host", value_name = "H")]
     pub allowed_hosts: Vec<String>,
+    /// Let pages from any origin use the server: accept WebSocket connections from any Origin,
+    /// send `Access-Control-Allow-Origin: *` and `Cross-Origin-Resource-Policy: cross-origin`,
+    /// and serve cross-site `<script>` loads. Any website you visit can then read your source
+    /// code and the live updates. By default only this server's own pages and localhost may.
+    #[arg(long)]
+    pub allow_any_origin: bool,
+    /// Also serve files under DIR, outside the project root (e.g. the packages of a monorepo
+    /// that node_modules links to). By default nothing outside ROOT is served, whatever the
+    /// URL or symlink. Repeat for several directories.
+    #[arg(long = "fs-allow", value_name = "DIR")]
+    pub fs_allow: Vec<PathBuf>,
+    /// Serve the files the deny list protects by default: `.env*`, `*.pem`, `*.key`, `*.crt`,
+    /// `*.p12`, `*.pfx`, `id_rsa*`, `id_ed25519*`, `.npmrc`, and `.git/`, `.hg/`, `.svn/`.
+    #[arg(long)]
+    pub no_fs_deny: bool,
     /// More detail in the log: -v for debug, -vv for trace. `HMR_LOG` (an env-filter such as
     /// `engine=debug`) overrides it.
     #[arg(short, long, action = ArgAction::Count)]

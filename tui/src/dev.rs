@@ -3,6 +3,8 @@
 //! otherwise. Nothing here decides anything; the engine and the server do.
 
 use std::io::IsTerminal;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::Path;
 
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -20,7 +22,7 @@ use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
-use crate::cli::{DevArgs, LogFormat};
+use crate::cli::{DevArgs, LogFormat, ServeArgs};
 use crate::dashboard::{self, LogLayer};
 use crate::headless::{self, HeadlessOptions};
 
@@ -80,17 +82,7 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("failed to start the async runtime")?;
-    let mut config = ServerConfig::new(&root);
-    config.host = serve.host;
-    config.port = serve.port;
-    config.allowed_hosts = serve.allowed_hosts.clone();
-    if !serve.host.is_loopback() {
-        tracing::warn!(
-            "binding {}: every file under {} (and node_modules) is readable by anyone who can reach this address",
-            serve.host,
-            root.display()
-        );
-    }
+    let config = server_config(&root, serve);
     let bound = runtime
         .block_on(server::bind(config))
         .with_context(|| match serve.port {
@@ -100,8 +92,21 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
                 serve.host
             ),
         })?;
+    for warning in exposure_warnings(&root, serve, bound.local_addr()) {
+        tracing::warn!("{warning}");
+    }
     let addr = bound.local_addr();
-    let url = format!("http://{addr}/");
+    // Bound to every interface: the URL that opens on this machine.
+    let local = match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::from((Ipv4Addr::LOCALHOST, addr.port()))
+        }
+        IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::from((Ipv6Addr::LOCALHOST, addr.port()))
+        }
+        _ => addr,
+    };
+    let url = format!("http://{local}/");
 
     let watcher_rx = watcher.receiver();
     let engine = std::thread::Builder::new()
@@ -165,6 +170,65 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
     let _ = runtime.block_on(server);
     runtime.shutdown_timeout(std::time::Duration::from_secs(2));
     result
+}
+
+/// The server's settings from the flags: the secure defaults, relaxed only as asked.
+fn server_config(root: &Path, serve: &ServeArgs) -> ServerConfig {
+    let mut config = ServerConfig::new(root);
+    config.host = serve.host;
+    config.port = serve.port;
+    config.allowed_hosts = serve.allowed_hosts.clone();
+    config.allow_any_origin = serve.allow_any_origin;
+    config.fs_allow = serve.fs_allow.clone();
+    if serve.no_fs_deny {
+        config.fs_deny.clear();
+    }
+    config
+}
+
+/// One line per relaxed default, naming what it exposes and to whom.
+pub fn exposure_warnings(root: &Path, serve: &ServeArgs, addr: SocketAddr) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if !addr.ip().is_loopback() {
+        let everywhere = if addr.ip().is_unspecified() {
+            " (every network interface of this machine)"
+        } else {
+            ""
+        };
+        warnings.push(format!(
+            "listening on {addr}{everywhere}: anyone who can reach this address can read every \
+             file under {} (sources, node_modules, public/) and the live updates over the \
+             WebSocket; bind 127.0.0.1 (the default) to serve this machine only",
+            root.display()
+        ));
+    }
+    if serve.allowed_hosts.iter().any(|h| h.trim() == "*") {
+        warnings.push(
+            "--allowed-host '*': requests naming any Host are served, so a website can reach \
+             this server through DNS rebinding"
+                .to_owned(),
+        );
+    }
+    if serve.allow_any_origin {
+        warnings.push(
+            "--allow-any-origin: any website open in your browser can read the project's \
+             source code and the live updates"
+                .to_owned(),
+        );
+    }
+    for dir in &serve.fs_allow {
+        warnings.push(format!(
+            "--fs-allow: every file under {} is served too",
+            dir.display()
+        ));
+    }
+    if serve.no_fs_deny {
+        warnings.push(
+            "--no-fs-deny: .env files, keys, certificates and .git/ under the root are served"
+                .to_owned(),
+        );
+    }
+    warnings
 }
 
 fn run_headless(

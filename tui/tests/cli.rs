@@ -35,6 +35,9 @@ fn default_serve() -> ServeArgs {
         no_tui: false,
         open: false,
         allowed_hosts: Vec::new(),
+        allow_any_origin: false,
+        fs_allow: Vec::new(),
+        no_fs_deny: false,
         verbose: 0,
         log_format: LogFormat::Text,
     }
@@ -64,11 +67,21 @@ fn help_lists_the_commands_and_their_flags() {
         "--no-tui",
         "--open",
         "--allowed-host <H>",
+        "--allow-any-origin",
+        "--fs-allow <DIR>",
+        "--no-fs-deny",
         "--verbose",
         "--log-format <FORMAT>",
         "json",
     ] {
         assert!(help.contains(flag), "`{flag}` missing from:\n{help}");
+    }
+    // --no-fs-deny names every pattern it stops protecting.
+    for pattern in engine::server::DEFAULT_FS_DENY {
+        assert!(
+            help.contains(&format!("`{pattern}`")),
+            "deny pattern `{pattern}` missing from:\n{help}"
+        );
     }
     let help = text(&hotloop(&["demo", "--help"]).stdout);
     for flag in ["[DIR]", "[default: hotloop-demo]", "--force", "--port <N>"] {
@@ -111,6 +124,10 @@ fn dev_parses_every_flag() {
         "a.example",
         "--allowed-host",
         "b.example",
+        "--allow-any-origin",
+        "--fs-allow",
+        "../packages",
+        "--no-fs-deny",
         "-vv",
         "--log-format",
         "json",
@@ -125,6 +142,9 @@ fn dev_parses_every_flag() {
                 no_tui: true,
                 open: true,
                 allowed_hosts: vec!["a.example".to_string(), "b.example".to_string()],
+                allow_any_origin: true,
+                fs_allow: vec![PathBuf::from("../packages")],
+                no_fs_deny: true,
                 verbose: 2,
                 log_format: LogFormat::Json,
             },
@@ -192,6 +212,21 @@ fn profile_without_a_project_fails_with_a_clear_message() {
         stderr.contains("file to touch src/a.js does not exist")
             && stderr.contains("relative to the project root"),
         "{stderr}"
+    );
+}
+
+#[test]
+fn dev_with_a_missing_root_fails_with_a_clear_message() {
+    // Running `dev` on a real dir here would serve forever on port 3000; tests/hardening runs it.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let missing = dir.path().join("no-such-project");
+    let root = missing.to_str().expect("utf-8 temp path");
+    let output = hotloop(&["dev", root, "--no-tui", "--port", "0"]);
+    assert!(!output.status.success());
+    assert!(
+        text(&output.stderr).contains("does not exist"),
+        "{}",
+        text(&output.stderr)
     );
 }
 

@@ -284,6 +284,9 @@ pub fn content_type(path: &Path) -> String {
 }
 
 #[cfg(test)]
+mod fuzz;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -55,7 +55,8 @@ pub struct ServerConfig {
     pub root: PathBuf,
     /// Extra `Host` names (and WebSocket `Origin` hosts) to accept besides `localhost`,
     /// `*.localhost` and IP literals: `dev.example.com` exactly, `.example.com` for it and its
-    /// subdomains, `*` for any host (turns DNS-rebinding protection off).
+    /// subdomains, `*` for any host (turns DNS-rebinding protection off; WebSocket origins
+    /// still have to be loopback, the page's own host or a named entry).
     pub allowed_hosts: Vec<String>,
     /// Accept WebSocket upgrades from any Origin (or none), answer with
     /// `Access-Control-Allow-Origin: *` and `Cross-Origin-Resource-Policy: cross-origin`, and

@@ -5,8 +5,12 @@
 //!   entry of `ServerConfig::allowed_hosts` (exact name, `.example.com` for the name and its
 //!   subdomains, `*` for any host — which turns the check off). A request in absolute form
 //!   (`GET http://host/ HTTP/1.1`) must name an allowed host there too. The port is not checked.
-//! - **Origin** of WebSocket upgrades: required, and its host must pass the same rules; `null`
-//!   and foreign origins are refused (`allow_any_origin` turns this off).
+//! - **Origin** of WebSocket upgrades: required, and its host must be a loopback name
+//!   (`localhost`, `*.localhost`, `127.x.x.x`, `[::1]`), the host the request itself names (the
+//!   page's own origin, e.g. a LAN address when bound to `0.0.0.0`), or an explicit
+//!   `allowed_hosts` entry (not `*`). Any other IP literal is refused: a page served from
+//!   `http://203.0.113.7/` must not read the update stream. `null` and foreign origins are
+//!   refused (`allow_any_origin` turns this off).
 //! - **Cross-site script inclusion**: `Sec-Fetch-Site: cross-site` + `Sec-Fetch-Mode: no-cors` +
 //!   `Sec-Fetch-Dest: script` is refused, and every response carries
 //!   `Cross-Origin-Resource-Policy: same-origin` and `X-Content-Type-Options: nosniff`, so another
@@ -63,6 +67,31 @@ impl HostPolicy {
                 || allowed
                     .strip_prefix('.')
                     .is_some_and(|base| host == base || host.ends_with(allowed.as_str()))
+        })
+    }
+}
+
+impl HostPolicy {
+    /// Whether a page at `origin` (a hostname as `host_allowed` takes it) may open the
+    /// WebSocket of a request addressed to `request_host`: loopback names, the request's own
+    /// host, or an explicit `allowed_hosts` entry. Unlike `host_allowed`, an arbitrary IP
+    /// literal is not enough, and `*` does not count.
+    pub fn origin_allowed(&self, origin: &str, request_host: Option<&str>) -> bool {
+        let origin = origin.trim_end_matches('.').to_ascii_lowercase();
+        if origin == "localhost" || origin.ends_with(".localhost") || origin == "[::1]" {
+            return true;
+        }
+        if origin.parse::<Ipv4Addr>().is_ok_and(|ip| ip.is_loopback()) {
+            return true;
+        }
+        if request_host.is_some_and(|h| h.trim_end_matches('.').eq_ignore_ascii_case(&origin)) {
+            return true;
+        }
+        self.allowed_hosts.iter().any(|allowed| {
+            *allowed == origin
+                || allowed
+                    .strip_prefix('.')
+                    .is_some_and(|base| origin == base || origin.ends_with(allowed.as_str()))
         })
     }
 }
@@ -164,11 +193,15 @@ pub fn check_ws_origin(policy: &HostPolicy, headers: &HeaderMap) -> Result<(), S
     let Some(origin) = headers.get(header::ORIGIN) else {
         return Err("hotloop: WebSocket connections need an Origin header".into());
     };
+    let request_host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .and_then(authority_host);
     let ok = origin
         .to_str()
         .ok()
         .and_then(origin_host)
-        .is_some_and(|h| policy.host_allowed(h));
+        .is_some_and(|h| policy.origin_allowed(h, request_host));
     if ok {
         Ok(())
     } else {
@@ -271,6 +304,35 @@ mod tests {
             assert!(!p.host_allowed(bad), "{bad}");
         }
         assert!(HostPolicy::new(&["*".into()], false).host_allowed("anything.example"));
+    }
+
+    #[test]
+    fn origins() {
+        let p = HostPolicy::new(
+            &["dev.example.com".into(), ".lan".into(), "*".into()],
+            false,
+        );
+        for (origin, request_host) in [
+            ("localhost", None),
+            ("app.localhost", Some("localhost")),
+            ("127.0.0.1", Some("localhost")),
+            ("127.8.9.10", None),
+            ("[::1]", None),
+            ("192.168.1.20", Some("192.168.1.20")),
+            ("dev.example.com", None),
+            ("box.lan", None),
+        ] {
+            assert!(p.origin_allowed(origin, request_host), "{origin}");
+        }
+        for (origin, request_host) in [
+            ("203.0.113.7", Some("localhost")),
+            ("192.168.1.21", Some("192.168.1.20")),
+            ("[2001:db8::1]", Some("[::1]")),
+            ("evil.com", Some("localhost")),
+            ("localhost.evil.com", None),
+        ] {
+            assert!(!p.origin_allowed(origin, request_host), "{origin}");
+        }
     }
 
     #[test]

@@ -13,7 +13,7 @@
 //! | 1002 | WebSocket protocol error from the client |
 //! | 1003 | text frame (the protocol is binary) |
 //! | 1007 | frame that does not decode (`ProtocolError` in the reason) |
-//! | 1008 | a frame could not be delivered within `SEND_TIMEOUT` (client stopped reading) |
+//! | 1008 | a frame could not be delivered within `SEND_TIMEOUT` (client stopped reading; its buffers are full, so it usually sees the connection end instead) |
 //! | 1009 | message larger than `max_client_message` |
 //! | 4000 | the client fell behind the updates and must reload |
 
@@ -34,6 +34,9 @@ use crate::protocol::{self, PROTOCOL_VERSION, ServerMessage};
 
 /// A client that cannot take one frame within this long is disconnected.
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a close frame may take: after a timed-out send the socket's buffers are full and
+/// it never goes out, so the connection is just dropped.
+pub const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 
 pub mod close_code {
     pub const GOING_AWAY: u16 = 1001;
@@ -108,7 +111,7 @@ async fn close(socket: &mut WebSocket, code: u16, reason: &str) {
         code,
         reason: reason[..end].into(),
     };
-    let _ = send(socket, Message::Close(Some(frame))).await;
+    let _ = tokio::time::timeout(CLOSE_TIMEOUT, socket.send(Message::Close(Some(frame)))).await;
 }
 
 /// Close code and reason for a read error. axum hides tungstenite's error type, so a size
