@@ -1,12 +1,13 @@
   // ---------------------------------------------------------------------------------------------
   // overlay.js: the error overlay. Holds the current build errors per file (from the server),
   // runtime errors per module (from evaluation and accept callbacks) and the note left by a full
-  // reload, and renders them into `<hotloop-error-overlay>` (shadow DOM, dark panel over the top
-  // of the page; the app stays mounted underneath). The element exists only while there is
-  // something to show.
+  // reload. Errors render into `<hotloop-error-overlay>` (shadow DOM, dark panel over the top of
+  // the page; the app stays mounted underneath), the note into `<hotloop-notice>`. Each element
+  // exists only while it has something to show.
   // ---------------------------------------------------------------------------------------------
 
   const OVERLAY_TAG = "hotloop-error-overlay";
+  const NOTE_TAG = "hotloop-notice";
   const NOTE_MS = 8000;
   const DIAGNOSTIC_KINDS = ["syntax", "resolve", "transform", "io", "runtime"];
 
@@ -22,6 +23,8 @@
     dismissed: false,
     /** @type {HTMLElement | null} */
     element: null,
+    /** @type {HTMLElement | null} The full-reload note's own element. */
+    noteElement: null,
   };
 
   /** An errors message: drop the cleared files, then set the added diagnostics per file. */
@@ -132,22 +135,25 @@
 
   function renderOverlay() {
     const showPanel = hasErrors() && !overlay.dismissed;
-    const showNoteBox = overlay.note !== null;
-    if (!showPanel && !showNoteBox) {
-      if (overlay.element) overlay.element.remove();
-      overlay.element = null;
-      return;
+    overlay.element = mountShadow(overlay.element, OVERLAY_TAG, showPanel ? renderPanel() : null);
+    // The note lives in its own element: an informational note must never read as an error
+    // overlay (tools and tests look for `hotloop-error-overlay` to mean "the build is broken").
+    overlay.noteElement = mountShadow(overlay.noteElement, NOTE_TAG, overlay.note !== null ? renderNote() : null);
+  }
+
+  /** Shows `content` in a shadow-rooted `tag` element (created on demand), or removes it. */
+  function mountShadow(element, tag, content) {
+    if (content === null) {
+      if (element) element.remove();
+      return null;
     }
-    if (!overlay.element) {
-      overlay.element = document.createElement(OVERLAY_TAG);
-      overlay.element.attachShadow({ mode: "open" });
+    if (!element) {
+      element = document.createElement(tag);
+      element.attachShadow({ mode: "open" });
     }
-    const root = overlay.element.shadowRoot;
-    const children = [h("style", {}, OVERLAY_CSS)];
-    if (showPanel) children.push(renderPanel());
-    if (showNoteBox) children.push(renderNote());
-    root.replaceChildren(...children);
-    if (!overlay.element.parentNode) document.documentElement.appendChild(overlay.element);
+    element.shadowRoot.replaceChildren(h("style", {}, OVERLAY_CSS), content);
+    if (!element.parentNode) document.documentElement.appendChild(element);
+    return element;
   }
 
   const OVERLAY_CSS = `

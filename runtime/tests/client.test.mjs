@@ -77,20 +77,21 @@ test("a full-reload message stores the reason; the next page logs it and shows a
   next.load([app], ["/src/main.js"], { revision: 2 });
   assert.deepEqual(next.hmrLog(), ["[hmr] full reload: /src/main.js changed and no module accepts it"]);
   assert.equal(next.storage.getItem("hotloop:full-reload-reason"), null, "reported once");
-  assert.match(next.overlayText(), /Full reload: \/src\/main\.js changed and no module accepts it/);
+  assert.match(next.noticeText(), /Full reload: \/src\/main\.js changed and no module accepts it/);
+  assert.equal(next.overlay(), null, "a note is not an error overlay");
   // The note can be dismissed; the element is removed.
-  const dismiss = allElements(next.overlay().shadowRoot).find((e) => e.getAttribute("data-action") === "dismiss-note");
+  const dismiss = allElements(next.notice().shadowRoot).find((e) => e.getAttribute("data-action") === "dismiss-note");
   dismiss.dispatchEvent("click");
-  assert.equal(next.overlay(), null);
+  assert.equal(next.notice(), null);
 });
 
 test("the reload note also goes away on its own", async () => {
   const page = createPage();
   page.storage.setItem("hotloop:full-reload-reason", "index.html changed");
   page.load([app], ["/src/main.js"]);
-  assert.notEqual(page.overlay(), null);
+  assert.notEqual(page.notice(), null);
   page.runTimers();
-  assert.equal(page.overlay(), null);
+  assert.equal(page.notice(), null);
 });
 
 test("a reload loop is cut short: after five quick reloads the page stays and says why", async () => {
@@ -101,7 +102,7 @@ test("a reload loop is cut short: after five quick reloads the page stays and sa
     await page.boot([app], ["/src/main.js"]);
     await page.receive({ type: "full-reload", revision: 2, reasonCode: 7, reason: "reload requested" });
     reloads += page.reloads;
-    if (i === 5) assert.match(page.overlayText(), /reloading in a loop/);
+    if (i === 5) assert.match(page.noticeText(), /reloading in a loop/);
   }
   assert.equal(reloads, 5);
 });

@@ -503,11 +503,21 @@ export function createPage({ storage = new MemoryStorage(), withProtocol = false
       return document.documentElement.querySelectorAll("hotloop-error-overlay")[0] ?? null;
     },
     overlayText() {
-      const element = page.overlay();
-      return element ? element.shadowRoot.childNodes.filter((n) => n.localName !== "style").map((n) => n.textContent).join("\n") : null;
+      return shadowText(page.overlay());
+    },
+    /** The full-reload note's element, or null. */
+    notice() {
+      return document.documentElement.querySelectorAll("hotloop-notice")[0] ?? null;
+    },
+    noticeText() {
+      return shadowText(page.notice());
     },
   };
   return page;
+}
+
+function shadowText(element) {
+  return element ? element.shadowRoot.childNodes.filter((n) => n.localName !== "style").map((n) => n.textContent).join("\n") : null;
 }
 
 export function updateMessage(fields) {
