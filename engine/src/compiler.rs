@@ -210,6 +210,17 @@ fn is_config_file(path: &Path) -> bool {
     )
 }
 
+/// Files a package manager rewrites at the end of every install (npm, pnpm, yarn classic and
+/// berry). The watcher does not look inside packages (too many watches), so one of these
+/// changing is how an `npm install` is noticed: every known `node_modules` file is re-read.
+fn is_install_marker(root: &Path, path: &Path) -> bool {
+    path.parent() == Some(root.join("node_modules").as_path())
+        && matches!(
+            path.file_name().and_then(|n| n.to_str()),
+            Some(".package-lock.json" | ".modules.yaml" | ".yarn-integrity" | ".yarn-state.yml")
+        )
+}
+
 /// Editor droppings and tool caches: never imported, so their creation cannot change what
 /// resolves (vim's `4913` probe, `*.swp`, `*~`, anything under a dot-directory).
 fn is_ignorable(root: &Path, path: &Path) -> bool {
@@ -340,6 +351,12 @@ impl Compiler {
         for path in paths {
             let path = self.normalize(path);
             if !batch.insert(path.clone()) {
+                continue;
+            }
+            if is_install_marker(&self.root, &path) {
+                let node_modules = self.root.join("node_modules");
+                self.refresh_under(&node_modules, &mut applied);
+                self.config_changed(&path, &mut applied);
                 continue;
             }
             let config = is_config_file(&path);

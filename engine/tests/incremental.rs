@@ -1120,6 +1120,40 @@ fn changing_a_package_json_moves_the_epoch_and_re_resolves_bare_imports() {
 }
 
 #[test]
+fn an_npm_install_is_picked_up_through_the_package_lock_marker() {
+    let mut p = project(&format!(
+        "{HTML}{PACKAGES}//- /src/main.js\nimport m from 'mainpkg';\nconsole.log(m);\n"
+    ));
+    p.build_quietly();
+    // `npm install` rewrites package files (not watched: the watcher stays out of packages),
+    // then node_modules/.package-lock.json (watched).
+    p.write(
+        "/node_modules/mainpkg/lib/main.js",
+        "module.exports = 'v2';\n",
+    );
+    let lock = p.write(
+        "/node_modules/.package-lock.json",
+        "{ \"lockfileVersion\": 3 }\n",
+    );
+    let applied = p.apply(&[lock]);
+    assert_eq!(
+        applied.config_changed,
+        vec![Arc::from("/node_modules/.package-lock.json")]
+    );
+    assert!(applied.epoch_moved);
+    assert_eq!(
+        applied.changed_files,
+        vec![Arc::from("/node_modules/mainpkg/lib/main.js")]
+    );
+    let result = p.build();
+    assert_eq!(
+        p.ids(&result.changed),
+        ["/node_modules/mainpkg/lib/main.js"]
+    );
+    assert!(p.served_chunk().contains("'v2'"));
+}
+
+#[test]
 fn rescan_re_reads_every_known_file() {
     let mut p = three_modules();
     p.build_quietly();
