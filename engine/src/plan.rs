@@ -179,6 +179,63 @@ pub fn plan_invalidate(
     UpdatePlan::Hot(walk.into_plan(Vec::new(), false))
 }
 
+/// Why an edit to one module hot-updates or reloads the page, for display (the dashboard's
+/// Graph tab): the plan `plan_update` makes for it, and the chains of modules walked, edited
+/// module first — one per boundary (an importer accepting a dep ends the chain after that
+/// dep), or the single dead-end chain of a full reload.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Explanation {
+    pub plan: UpdatePlan,
+    pub chains: Vec<Vec<ModuleIndex>>,
+}
+
+/// Explains an edit to `module` with the same walk `plan_update` runs.
+pub fn explain(graph: &ModuleGraph, module: ModuleIndex) -> Explanation {
+    let mut walk = Walk::new(graph);
+    walk.enter(module, None);
+    match walk.run() {
+        Ok(()) => {
+            // Sorted and deduplicated as `into_plan` orders the boundaries, so the chains line
+            // up with `HotPlan::boundaries`.
+            let mut chains: Vec<(Boundary, Vec<ModuleIndex>)> = walk
+                .boundaries
+                .iter()
+                .map(|&b| match b.accepted_dep {
+                    Some(dep) => {
+                        let mut chain = walk.chain_to(dep);
+                        chain.push(b.module);
+                        (b, chain)
+                    }
+                    None => (b, walk.chain_to(b.module)),
+                })
+                .collect();
+            chains.sort_by_key(|(b, _)| (b.module, b.accepted_dep));
+            chains.dedup_by_key(|(b, _)| *b);
+            let plan = UpdatePlan::Hot(walk.into_plan(vec![module], false));
+            Explanation {
+                plan,
+                chains: chains.into_iter().map(|(_, chain)| chain).collect(),
+            }
+        }
+        Err(reason) => {
+            let chain = match &reason {
+                FullReloadReason::NoBoundary { chain, .. } => {
+                    chain.iter().filter_map(|id| graph.index_of(id)).collect()
+                }
+                FullReloadReason::Declined { module } => graph
+                    .index_of(module)
+                    .map(|m| walk.chain_to(m))
+                    .unwrap_or_default(),
+                _ => Vec::new(),
+            };
+            Explanation {
+                plan: UpdatePlan::FullReload(reason),
+                chains: vec![chain],
+            }
+        }
+    }
+}
+
 /// CSS modules accept their own updates by nature: the new text replaces the old style.
 fn accepts_itself(module: &GraphModule) -> bool {
     module.self_accepts || module.kind == ModuleKind::Css
@@ -267,14 +324,20 @@ impl<'g> Walk<'g> {
         Ok(())
     }
 
-    fn no_boundary(&self, dead_end: ModuleIndex) -> FullReloadReason {
-        let mut chain = vec![dead_end];
-        let mut at = dead_end;
+    /// The modules walked from a changed module up to `end`, changed module first.
+    fn chain_to(&self, end: ModuleIndex) -> Vec<ModuleIndex> {
+        let mut chain = vec![end];
+        let mut at = end;
         while let Some(&from) = self.parent.get(&at) {
             chain.push(from);
             at = from;
         }
         chain.reverse();
+        chain
+    }
+
+    fn no_boundary(&self, dead_end: ModuleIndex) -> FullReloadReason {
+        let chain = self.chain_to(dead_end);
         let id = |m: ModuleIndex| self.graph.module(m).id.to_string();
         FullReloadReason::NoBoundary {
             changed: id(chain[0]),

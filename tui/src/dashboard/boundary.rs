@@ -1,8 +1,9 @@
 //! Why an edit to a module hot-updates or reloads the page: the walk up its importers to the
-//! modules that accept it (Vite's `propagateUpdate`), over the plain-data `ModuleGraph`. For
-//! display only: the engine's planner decides the real update.
+//! modules that accept it, in the shapes the Graph tab renders. The walk itself is the
+//! engine's planner (`engine::plan::explain`): the dashboard never has a rule of its own.
 
 use engine::graph::{ModuleGraph, ModuleIndex};
+use engine::plan::{self, FullReloadReason, UpdatePlan};
 
 /// How a path ends in a module that accepts the edit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,71 +45,35 @@ pub enum Propagation {
 }
 
 /// Walks importers from `start` until every path meets a self-accepting module or an importer
-/// that accepts the module below it. Each module is walked once; an importer already on the
-/// current path (a cycle) is skipped, as Vite does.
+/// that accepts the module below it: the engine's own planner (`engine::plan::explain`), so
+/// what the dashboard says is what an edit will do.
 pub fn explain(graph: &ModuleGraph, start: ModuleIndex) -> Propagation {
     if !graph.module(start).loaded {
         return Propagation::NotLoaded;
     }
-    let mut walk = Walk {
-        graph,
-        traversed: vec![false; graph.len()],
-        chain: Vec::new(),
-        found: Vec::new(),
-    };
-    match walk.visit(start) {
-        Ok(()) => Propagation::Hot(walk.found),
-        Err((dead_end, chain)) => Propagation::FullReload { dead_end, chain },
-    }
-}
-
-struct Walk<'g> {
-    graph: &'g ModuleGraph,
-    traversed: Vec<bool>,
-    chain: Vec<ModuleIndex>,
-    found: Vec<Chain>,
-}
-
-impl Walk<'_> {
-    fn visit(&mut self, node: ModuleIndex) -> Result<(), (DeadEnd, Vec<ModuleIndex>)> {
-        if std::mem::replace(&mut self.traversed[node.idx()], true) {
-            return Ok(());
-        }
-        self.chain.push(node);
-        let module = self.graph.module(node);
-        if module.declines {
-            return Err((DeadEnd::Declined, self.chain.clone()));
-        }
-        if module.self_accepts {
-            self.found.push(Chain {
-                path: self.chain.clone(),
-                acceptance: Acceptance::SelfAccepting,
-            });
-            self.chain.pop();
-            return Ok(());
-        }
-        let importers = self.graph.importers(node);
-        if importers.is_empty() {
-            return Err((DeadEnd::NoImporters, self.chain.clone()));
-        }
-        for &importer in importers {
-            let importer_module = self.graph.module(importer);
-            if !importer_module.loaded || self.chain.contains(&importer) {
-                continue;
-            }
-            if importer_module.accepted_deps.contains(&node) {
-                let mut path = self.chain.clone();
-                path.push(importer);
-                self.found.push(Chain {
+    let plan::Explanation { plan, chains } = plan::explain(graph, start);
+    match plan {
+        UpdatePlan::FullReload(reason) => Propagation::FullReload {
+            dead_end: match reason {
+                FullReloadReason::Declined { .. } => DeadEnd::Declined,
+                _ => DeadEnd::NoImporters,
+            },
+            chain: chains.into_iter().next().unwrap_or_default(),
+        },
+        UpdatePlan::Hot(hot) => Propagation::Hot(
+            hot.boundaries
+                .iter()
+                .zip(chains)
+                .map(|(boundary, path)| Chain {
                     path,
-                    acceptance: Acceptance::AcceptsDep(node),
-                });
-                continue;
-            }
-            self.visit(importer)?;
-        }
-        self.chain.pop();
-        Ok(())
+                    acceptance: match boundary.accepted_dep {
+                        Some(dep) => Acceptance::AcceptsDep(dep),
+                        None => Acceptance::SelfAccepting,
+                    },
+                })
+                .collect(),
+        ),
+        UpdatePlan::Nothing => Propagation::Hot(Vec::new()),
     }
 }
 
