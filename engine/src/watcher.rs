@@ -71,6 +71,10 @@ mod poll;
 pub struct WatchConfig {
     /// A batch is sealed once no event arrived for this long.
     pub quiet: Duration,
+    /// ... or, when every file written in the batch has been closed by its writer and the last
+    /// event was that close (or an atomic save's rename), once no event arrived for this long:
+    /// the writer said it is done, so the batch need not wait out `quiet` (inotify only).
+    pub settle: Duration,
     /// ... or once this long passed since its first event.
     pub max_wait: Duration,
     /// How long a batch may wait for a file written but not yet closed (inotify only).
@@ -86,6 +90,7 @@ impl Default for WatchConfig {
     fn default() -> Self {
         WatchConfig {
             quiet: Duration::from_millis(2),
+            settle: Duration::from_micros(250),
             max_wait: Duration::from_millis(20),
             close_wait: Duration::from_millis(50),
             ignored_root_dirs: vec!["target".to_string(), "dist".to_string()],
@@ -359,6 +364,8 @@ struct Collector {
     index: FxHashMap<PathBuf, usize>,
     /// Files created or written whose `CLOSE_WRITE` has not arrived, with their first write.
     unclosed: FxHashMap<PathBuf, Instant>,
+    /// The last relevant event finished a write (`CLOSE_WRITE` or a rename over the file).
+    complete: bool,
     /// Directories that appeared (created or moved in).
     new_dirs: Vec<PathBuf>,
     /// Rename targets: directories or files, checked on the disk when sealing.
@@ -378,6 +385,7 @@ impl Collector {
             paths: Vec::new(),
             index: FxHashMap::default(),
             unclosed: FxHashMap::default(),
+            complete: false,
             new_dirs: Vec::new(),
             renamed_in: Vec::new(),
             rescan: None,
@@ -454,6 +462,12 @@ impl Collector {
     }
 
     fn apply(&mut self, kind: EventKind, path: PathBuf, tracks_close: bool, now: Instant) -> bool {
+        let finishes_a_write = tracks_close
+            && matches!(
+                kind,
+                EventKind::Access(AccessKind::Close(AccessMode::Write))
+                    | EventKind::Modify(ModifyKind::Name(RenameMode::To))
+            );
         match kind {
             EventKind::Create(CreateKind::Folder) => {
                 self.new_dirs.push(path.clone());
@@ -485,6 +499,7 @@ impl Collector {
             EventKind::Access(_) => return false,
             EventKind::Any | EventKind::Other => self.record(path, ChangeKind::Any),
         }
+        self.complete = finishes_a_write;
         true
     }
 
@@ -504,7 +519,12 @@ impl Collector {
 
     /// When the batch is to be sealed, given what has arrived so far.
     fn deadline(&self, config: &WatchConfig) -> Instant {
-        let normal = (self.last + config.quiet).min(self.first + config.max_wait);
+        let quiet = if self.complete && self.unclosed.is_empty() {
+            config.settle
+        } else {
+            config.quiet
+        };
+        let normal = (self.last + quiet).min(self.first + config.max_wait);
         // Wait for unclosed files, each for at most `close_wait` after its first write.
         let closes = self
             .unclosed
@@ -909,7 +929,8 @@ mod tests {
         );
         let t1 = t0 + Duration::from_millis(1);
         c.absorb(close, &f, true, t1);
-        assert_eq!(c.deadline(&config), t1 + config.quiet);
+        // The writer closed the file: the batch settles quickly instead of waiting out `quiet`.
+        assert_eq!(c.deadline(&config), t1 + config.settle);
         assert_eq!(
             kinds(&c),
             vec![("/p/a.js".to_string(), ChangeKind::Modified)]
