@@ -1,5 +1,6 @@
 //! Engine benchmarks (divan; `cargo bench --bench engine`): cold `Compiler::new + build`, and a
-//! one-leaf body edit (`apply_changes + build`) on generated projects of 1k, 10k and 50k ES
+//! one-leaf body edit (set the input → build → plan → update frame encoded: `apply_changes` +
+//! `update::prepare`, what the dev loop does before it broadcasts) on generated projects of 1k, 10k and 50k ES
 //! modules, shaped like `hmrbench/gen-fixture.mjs --kind plain` (node i imports 10i+1..10i+10;
 //! leaves self-accept). Before the timings it prints the resident memory per module after a
 //! cold build (RSS delta / module count, from /proc/self/status).
@@ -12,6 +13,7 @@ use std::sync::{Arc, OnceLock};
 
 use engine::compiler::Compiler;
 use engine::inputs::ProjectOptions;
+use engine::update;
 
 /// Project sizes; `HOTLOOP_BENCH_SIZES=1000,5000` overrides.
 fn sizes() -> Vec<usize> {
@@ -61,7 +63,8 @@ fn cold_build(bencher: divan::Bencher, n: usize) {
     });
 }
 
-/// One leaf's body changes on disk; the engine applies it and rebuilds.
+/// One leaf's body changes on disk; the engine applies it, rebuilds, plans and encodes the
+/// update frame.
 #[divan::bench(args = sizes(), sample_count = 200, sample_size = 1)]
 fn leaf_edit(bencher: divan::Bencher, n: usize) {
     let root = fixture(n);
@@ -70,6 +73,7 @@ fn leaf_edit(bencher: divan::Bencher, n: usize) {
     let leaf = n - 1;
     let path = root.join(file_of(leaf));
     let mut version = 0u64;
+    let mut revision = 0u32;
     bencher
         .with_inputs(|| {
             version += 1;
@@ -81,13 +85,20 @@ fn leaf_edit(bencher: divan::Bencher, n: usize) {
         })
         .bench_local_values(|paths| {
             let applied = compiler.apply_changes(&paths);
-            let result = compiler.build();
+            let files: Vec<String> = applied
+                .changed_files
+                .iter()
+                .map(|f| f.to_string())
+                .collect();
+            revision += 1;
+            let update = update::prepare(&mut compiler, &files, revision);
             assert_eq!(
-                (applied.changed_files.len(), result.changed.len()),
+                (applied.changed_files.len(), update.build.changed.len()),
                 (1, 1),
                 "one file changed, one module to send"
             );
-            result
+            assert!(update.frame.is_some(), "a hot update frame is encoded");
+            update
         });
 }
 
