@@ -126,7 +126,11 @@ import('./lazy.js').then((m) => console.log('dynamic', m.lazy, m.default));
             ),
             (
                 "/node_modules/esm-pkg/esm.js",
-                "export default 'esm through exports';\n",
+                "import data from './data.json';\nexport default `esm through exports, ${data.from}`;\n",
+            ),
+            (
+                "/node_modules/esm-pkg/data.json",
+                r#"{ "from": "json in a package" }"#,
             ),
             (
                 "/node_modules/esm-pkg/cjs.js",
@@ -140,7 +144,7 @@ import('./lazy.js').then((m) => console.log('dynamic', m.lazy, m.default));
         "cycle a b\n\
          star x,y 1 2\n\
          cjs object n n\n\
-         esm package esm through exports\n\
+         esm package esm through exports, json in a package\n\
          live before 0\n\
          live after 1\n\
          json 42 typescript stripped\n\
