@@ -2,10 +2,9 @@
 //! the engine thread and then runs the foreground: the dashboard on a terminal, plain log lines
 //! otherwise. Nothing here decides anything; the engine and the server do.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write as _};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::Path;
-
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -59,6 +58,14 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         .with_context(|| format!("failed to watch {}", root.display()))?;
 
     let started = Instant::now();
+    if !use_tui {
+        // The cold build of a large project takes seconds: say what is happening.
+        let _ = writeln!(
+            std::io::stderr(),
+            "hotloop: building {} (the page is served once every module is compiled)",
+            root.display()
+        );
+    }
     let compiler = Compiler::new(&root, ProjectOptions::default())
         .with_context(|| format!("failed to load the project at {}", root.display()))?;
     let server_id: Arc<str> = Arc::from(new_server_id());
