@@ -82,6 +82,7 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
     let (mut devloop, stats) = DevLoop::start(compiler, server_id, outputs);
     devloop.set_allocator_probe(crate::alloc_stats::mimalloc_stats);
     let cold_start = started.elapsed();
+    crate::alloc_stats::release_free_memory();
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
