@@ -50,11 +50,7 @@ pub struct Chunk {
 
 impl Chunk {
     pub fn new(parts: Arc<[(Arc<str>, Arc<str>)]>, trailer: String) -> Chunk {
-        Chunk {
-            parts,
-            trailer,
-            bytes: OnceLock::new(),
-        }
+        Chunk { parts, trailer, bytes: OnceLock::new() }
     }
 
     /// The chunk's bytes, built once.

@@ -16,20 +16,28 @@ pub const MAX_NESTING: usize = 1000;
 /// Stack of the compile thread.
 const STACK_SIZE: usize = 256 << 20;
 
-/// Runs `f` on a fresh thread with a [`STACK_SIZE`] stack; a panic becomes `Err(message)`.
+/// Runs `f` on a fresh thread with a [`STACK_SIZE`] stack (on the calling thread if no thread
+/// can be started); a panic becomes `Err(message)`.
 pub(crate) fn run_guarded<T: Send>(f: impl FnOnce() -> T + Send) -> Result<T, String> {
-    std::thread::scope(|scope| {
+    let mut slot = Some(f);
+    let on_thread = std::thread::scope(|scope| {
+        let slot = &mut slot;
         let spawned = std::thread::Builder::new()
             .name("hotloop-swc".to_string())
             .stack_size(STACK_SIZE)
-            .spawn_scoped(scope, move || {
-                catch_unwind(AssertUnwindSafe(f)).map_err(|p| panic_message(&*p))
+            .spawn_scoped(scope, move || match slot.take() {
+                Some(f) => catch_unwind(AssertUnwindSafe(f)).map_err(|p| panic_message(&*p)),
+                None => Err("the compile job was already taken".to_string()),
             });
-        match spawned {
-            Ok(handle) => handle.join().unwrap_or_else(|p| Err(panic_message(&*p))),
-            Err(e) => Err(format!("could not start the compile thread: {e}")),
-        }
-    })
+        spawned
+            .ok()
+            .map(|handle| handle.join().unwrap_or_else(|p| Err(panic_message(&*p))))
+    });
+    match (on_thread, slot.take()) {
+        (Some(result), _) => result,
+        (None, Some(f)) => catch_unwind(AssertUnwindSafe(f)).map_err(|p| panic_message(&*p)),
+        (None, None) => Err("could not start the compile thread".to_string()),
+    }
 }
 
 fn panic_message(payload: &(dyn Any + Send)) -> String {
@@ -112,5 +120,50 @@ fn too_deep(id: &str, text: &str, offset: usize) -> Diagnostic {
         column,
         message: format!("brackets nested deeper than {MAX_NESTING} levels"),
         code_frame: code_frame(text, line, column),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_an_error_message() {
+        assert_eq!(run_guarded(|| 7), Ok(7));
+        let boom: Result<(), String> = run_guarded(|| panic!("boom {}", 1));
+        assert_eq!(boom, Err("boom 1".to_string()));
+    }
+
+    #[test]
+    fn a_panic_inside_compile_module_is_a_transform_diagnostic() {
+        let out = crate::transform::compile_module_with(
+            "/src/a.js",
+            "export const a = 1;",
+            || -> crate::transform::CompiledModule { panic!("swc bug") },
+        );
+        assert_eq!(out.code, None);
+        assert_eq!(out.diagnostics.len(), 1);
+        assert_eq!(out.diagnostics[0].kind, DiagnosticKind::Transform);
+        assert!(
+            out.diagnostics[0].message.contains("swc bug"),
+            "{:?}",
+            out.diagnostics
+        );
+    }
+
+    #[test]
+    fn nesting_ignores_brackets_in_strings_and_comments() {
+        let brackets = "(".repeat(MAX_NESTING + 1);
+        for text in [
+            format!("const s = '{brackets}';"),
+            format!("const s = \"{brackets}\";"),
+            format!("// {brackets}\nx();"),
+            format!("/* {brackets} */ x();"),
+        ] {
+            assert_eq!(check_nesting("/a.js", &text), None, "{text}");
+        }
+        let deep = format!("x = {brackets}");
+        let d = check_nesting("/a.js", &deep).expect("too deep");
+        assert_eq!((d.line, d.column), (1, 5 + MAX_NESTING as u32));
     }
 }

@@ -10,7 +10,7 @@
 //! preserved as is and never enters the renamer's queue; generated names are kept away from
 //! those names. Everything else goes through swc's algorithm unchanged.
 
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 use swc_core::atoms::Atom;
 use swc_core::common::{Mark, SyntaxContext};
 use swc_core::ecma::ast::{Id, Ident, Program};
@@ -22,11 +22,21 @@ use swc_core::ecma::visit::{Visit, VisitWith};
 pub(crate) fn hygiene(program: &mut Program, top_level_mark: Mark) {
     let mut collect = Collect {
         top_level_mark,
+        contexts: FxHashMap::default(),
         user: FxHashSet::default(),
         foreign: FxHashSet::default(),
     };
     program.visit_with(&mut collect);
-    let Collect { user, foreign, .. } = collect;
+    let Collect {
+        contexts,
+        user,
+        foreign,
+        ..
+    } = collect;
+    let user_contexts = contexts
+        .into_iter()
+        .filter_map(|(ctxt, is_user)| is_user.then_some(ctxt))
+        .collect();
     let reserved: Vec<Atom> = user
         .iter()
         .filter(|s| !foreign.contains(*s))
@@ -38,7 +48,7 @@ pub(crate) fn hygiene(program: &mut Program, top_level_mark: Mark) {
             ..Default::default()
         },
         FastRenamer {
-            top_level_mark,
+            user_contexts,
             foreign,
             reserved,
         },
@@ -47,6 +57,8 @@ pub(crate) fn hygiene(program: &mut Program, top_level_mark: Mark) {
 
 struct Collect {
     top_level_mark: Mark,
+    /// Whether each context seen is a user one (identifiers share relatively few contexts).
+    contexts: FxHashMap<SyntaxContext, bool>,
     /// Names of identifiers bound by user code.
     user: FxHashSet<Atom>,
     /// Names of every other identifier: globals, generated bindings, helpers.
@@ -55,7 +67,12 @@ struct Collect {
 
 impl Visit for Collect {
     fn visit_ident(&mut self, i: &Ident) {
-        if is_user(i.ctxt, self.top_level_mark) {
+        let top_level_mark = self.top_level_mark;
+        let is_user = *self
+            .contexts
+            .entry(i.ctxt)
+            .or_insert_with(|| is_user(i.ctxt, top_level_mark));
+        if is_user {
             if !self.user.contains(&i.sym) {
                 self.user.insert(i.sym.clone());
             }
@@ -71,7 +88,7 @@ fn is_user(ctxt: SyntaxContext, top_level_mark: Mark) -> bool {
 }
 
 struct FastRenamer {
-    top_level_mark: Mark,
+    user_contexts: FxHashSet<SyntaxContext>,
     foreign: FxHashSet<Atom>,
     reserved: Vec<Atom>,
 }
@@ -97,6 +114,6 @@ impl Renamer for FastRenamer {
     }
 
     fn preserve_name(&self, id: &Id) -> bool {
-        is_user(id.1, self.top_level_mark) && !self.foreign.contains(&id.0)
+        self.user_contexts.contains(&id.1) && !self.foreign.contains(&id.0)
     }
 }

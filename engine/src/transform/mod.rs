@@ -1,5 +1,12 @@
 //! The swc pipeline: one pure function from a file's text to everything the engine needs to
 //! know about it. No salsa, no IO: `parsed_module` calls it and stores the result.
+//!
+//! - [`compile_module`]: JS/TS/JSX/TSX → imports, hot facts, registry factory + source map.
+//!   `pipeline` runs the swc passes, `analyze` reads the facts, `rewrite` applies hotloop's own
+//!   rewrites (`import.meta`, `NODE_ENV`, dead branches), `hygiene` is a linear-time variant of
+//!   swc's, `guard` keeps bad input from crashing the process.
+//! - [`compile_json`], [`asset_module`]: the factories of JSON files and assets.
+//! - CSS lives in [`crate::css`].
 
 mod analyze;
 mod fold;
@@ -11,6 +18,8 @@ mod rewrite;
 mod tests;
 
 use std::sync::Arc;
+
+pub use guard::MAX_NESTING;
 
 use crate::diagnostics::{Diagnostic, DiagnosticKind, code_frame};
 
@@ -123,12 +132,21 @@ pub struct CompiledModule {
 ///
 /// Runs the swc pipeline on a dedicated thread with a large stack (swc recurses on nesting),
 /// turns any panic into a `Transform` diagnostic, and refuses input nested deeper than
-/// [`guard::MAX_NESTING`] brackets with a `Syntax` diagnostic instead of overflowing the stack.
+/// [`MAX_NESTING`] brackets with a `Syntax` diagnostic instead of overflowing the stack.
 pub fn compile_module(
     id: &str,
     kind: SourceKind,
     text: &str,
     options: &TransformOptions,
+) -> CompiledModule {
+    compile_module_with(id, text, || pipeline::compile(id, kind, text, options))
+}
+
+/// The guards around a compile: nesting pre-check, big-stack thread, panic → diagnostic.
+fn compile_module_with(
+    id: &str,
+    text: &str,
+    compile: impl FnOnce() -> CompiledModule + Send,
 ) -> CompiledModule {
     if let Some(d) = guard::check_nesting(id, text) {
         return CompiledModule {
@@ -136,18 +154,16 @@ pub fn compile_module(
             ..Default::default()
         };
     }
-    guard::run_guarded(|| pipeline::compile(id, kind, text, options)).unwrap_or_else(|message| {
-        CompiledModule {
-            diagnostics: vec![Diagnostic {
-                kind: DiagnosticKind::Transform,
-                file: id.to_string(),
-                line: 1,
-                column: 1,
-                message: format!("internal error while compiling: {message}"),
-                code_frame: String::new(),
-            }],
-            ..Default::default()
-        }
+    guard::run_guarded(compile).unwrap_or_else(|message| CompiledModule {
+        diagnostics: vec![Diagnostic {
+            kind: DiagnosticKind::Transform,
+            file: id.to_string(),
+            line: 1,
+            column: 1,
+            message: format!("internal error while compiling: {message}"),
+            code_frame: String::new(),
+        }],
+        ..Default::default()
     })
 }
 
@@ -202,7 +218,7 @@ pub fn asset_module(id: &str, url: &str) -> CompiledModule {
 }
 
 /// Wraps a module body into the factory function expression.
-pub(crate) fn factory(body: &str) -> String {
+pub fn factory(body: &str) -> String {
     let body = body.trim_end_matches(['\n', '\r']);
     let mut out = String::with_capacity(FACTORY_HEADER.len() + body.len() + 8);
     out.push_str(FACTORY_HEADER);

@@ -267,6 +267,9 @@ fn syntax_errors(
     mut errors: Vec<swc_core::ecma::parser::error::Error>,
 ) -> CompiledModule {
     errors.sort_by_key(|e| e.span().lo);
+    // The fatal error is often also among the recovered ones, or a cascade of one at the
+    // same position: one diagnostic per position.
+    errors.dedup_by_key(|e| e.span().lo);
     let diagnostics = errors
         .into_iter()
         .map(|e| {

@@ -753,6 +753,17 @@ fn syntax_error_has_location_and_code_frame() {
 }
 
 #[test]
+fn each_syntax_error_is_reported_once() {
+    let out = compile("/src/j.ts", "const x = <div>hi</div>;\n");
+    expect![[r#"
+        Syntax /src/j.ts:1:19: Unterminated regexp literal
+        > 1 | const x = <div>hi</div>;
+            |                   ^
+    "#]]
+    .assert_eq(&render_diagnostics(&out.diagnostics));
+}
+
+#[test]
 fn recoverable_parse_errors_are_reported_too() {
     // The parser recovers from these and reports them through `take_errors`.
     let out = compile("/src/a.js", "export const a = 1;\nwith (a) {}\n");
@@ -959,6 +970,7 @@ import * as counter from "./counter.ts";
 import legacy, { named } from "./legacy.cjs";
 import { a } from "./cycle-a.js";
 import data from "./data.json";
+import "./clash.jsx";
 console.log("count", count);
 increment();
 console.log("count after", count, counter.count);
@@ -967,8 +979,10 @@ console.log("cycle", a());
 console.log("json", data.list.length);
 console.log("meta", import.meta.url, process.env.NODE_ENV);
 import("./lazy.js").then((m) => console.log("lazy", m.default, m.value));
+legacy.viaImport(() => "captured").then((m) => console.log("legacy lazy", m.value));
 "#,
             &[
+                ("./clash.jsx", "/src/clash.jsx"),
                 ("./counter.ts", "/src/counter.ts"),
                 ("./legacy.cjs", "/src/legacy.cjs"),
                 ("./cycle-a.js", "/src/cycle-a.js"),
@@ -983,7 +997,36 @@ import("./lazy.js").then((m) => console.log("lazy", m.default, m.value));
         ),
         (
             "/src/legacy.cjs",
-            "module.exports = { kind: 'cjs', named: 'n' };\n",
+            "module.exports = { kind: 'cjs', named: 'n' };\n\
+             module.exports.viaImport = function (require) { return import('./lazy.js'); };\n",
+            &[("./lazy.js", "/src/lazy.js")],
+        ),
+        // User names equal to every name the pipeline generates: nothing may be captured.
+        (
+            "/src/clash.jsx",
+            r#"import * as React from "./react-stub.js";
+const _reactstub = "u1", _interop_require_wildcard = "u2", _export = "u3";
+const _s = "u4", _c = "u5", _jsxDEV = "u6", __hotloop_meta = "u7";
+export function Comp() { const [a] = React.useState(1); return <b>{a}</b>; }
+function inner(require) { return import("./lazy.js"); }
+console.log("clash", _reactstub, _interop_require_wildcard, _export, _s, _c, _jsxDEV, __hotloop_meta);
+console.log("clash meta", import.meta.url, Comp().props.children);
+inner(() => "captured").then((m) => console.log("clash lazy", m.default));
+"#,
+            &[
+                ("./react-stub.js", "/src/react-stub.js"),
+                ("./lazy.js", "/src/lazy.js"),
+                ("react/jsx-dev-runtime", "/src/jsx-stub.cjs"),
+            ],
+        ),
+        (
+            "/src/react-stub.js",
+            "export function useState(v) { return [v, () => {}]; }\n",
+            &[],
+        ),
+        (
+            "/src/jsx-stub.cjs",
+            "exports.jsxDEV = (type, props) => ({ type, props });\n",
             &[],
         ),
         (
@@ -1063,13 +1106,17 @@ load("/src/main.js");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "node failed:\n{stderr}\n{stdout}");
     expect![[r#"
+        clash u1 u2 u3 u4 u5 u6 u7
+        clash meta /src/clash.jsx 1
         count 0
         count after 1 1
         legacy cjs n
         cycle a>b>A
         json 3
         meta /src/main.js development
+        clash lazy L
         lazy L 42
+        legacy lazy 42
     "#]]
     .assert_eq(&stdout);
 }
