@@ -13,6 +13,7 @@ use std::sync::{Arc, OnceLock};
 
 use engine::compiler::Compiler;
 use engine::inputs::ProjectOptions;
+use engine::transform::{self, SourceKind, TransformOptions};
 use engine::update;
 
 /// Project sizes; `HOTLOOP_BENCH_SIZES=1000,5000` overrides.
@@ -100,6 +101,26 @@ fn leaf_edit(bencher: divan::Bencher, n: usize) {
             assert!(update.frame.is_some(), "a hot update frame is encoded");
             update
         });
+}
+
+/// For comparison with `cold_build`: swc alone over the same files, on one thread.
+#[divan::bench(args = sizes(), sample_count = 3, sample_size = 1)]
+fn transform_only(bencher: divan::Bencher, n: usize) {
+    let root = fixture(n);
+    let sources: Vec<(String, String)> = (0..n)
+        .map(|i| {
+            let file = file_of(i);
+            let text = std::fs::read_to_string(root.join(&file)).expect("read");
+            (format!("/{file}"), text)
+        })
+        .collect();
+    let options = TransformOptions::default();
+    bencher.bench_local(|| {
+        for (id, text) in &sources {
+            let compiled = transform::compile_module(id, SourceKind::Js, text, &options);
+            assert!(compiled.code.is_some(), "{id} compiles");
+        }
+    });
 }
 
 fn report_memory(root: &Path, n: usize) {

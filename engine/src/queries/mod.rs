@@ -1,7 +1,11 @@
 //! The queries, one module per phase: `parsed` (compile a file) → `imports`/`hot` (Eq
 //! projections that backdate) → `resolve` → `diagnostics`/`emit` (per module) → `html`,
-//! `graph`, `chunk` (per project). Every query takes `db: &dyn Db` first, does no IO except
-//! resolution (see `resolve`), and returns errors as data.
+//! `graph`, `chunks` (per project). Every query takes `db: &dyn Db` first, does no IO except
+//! resolution (see `resolve`; it also creates the inputs of the files it finds, through
+//! `Files`), and returns errors as data.
+//!
+//! The per-project queries (`module_graph`, `chunk`) are aggregates over every module: the
+//! `Compiler` demands them only for structural changes, never after a body edit.
 
 pub mod chunks;
 pub mod diagnostics;
