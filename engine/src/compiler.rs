@@ -845,16 +845,23 @@ fn warm_up(db: &EngineDb, project: Project) {
             let next = AtomicUsize::new(0);
             std::thread::scope(|scope| {
                 let workers: Vec<_> = (0..threads)
-                    .map(|_| {
+                    .filter_map(|_| {
                         let db = db.clone();
                         let (frontier, next) = (&frontier, &next);
-                        scope.spawn(move || {
-                            let mut found = Vec::new();
-                            while let Some(&file) = frontier.get(next.fetch_add(1, Relaxed)) {
-                                visit(&db, file, &mut found);
-                            }
-                            found
-                        })
+                        // Big stacks so swc runs in place (see `transform::assume_big_stack`).
+                        let spawned = std::thread::Builder::new()
+                            .name("hotloop-warm-up".to_string())
+                            .stack_size(crate::transform::COMPILE_STACK)
+                            .spawn_scoped(scope, move || {
+                                crate::transform::assume_big_stack();
+                                let mut found = Vec::new();
+                                while let Some(&file) = frontier.get(next.fetch_add(1, Relaxed)) {
+                                    visit(&db, file, &mut found);
+                                }
+                                found
+                            });
+                        // A worker that cannot start leaves its share to the others.
+                        spawned.ok()
                     })
                     .collect();
                 for worker in workers {

@@ -30,7 +30,7 @@ const TELEMETRY_CAPACITY: usize = 4096;
 /// Update frames buffered per client before it counts as lagging (and is told to reload).
 const UPDATE_QUEUE: usize = 256;
 /// swc's parser recurses; deeply nested input needs a big stack on the engine thread.
-const ENGINE_STACK: usize = 256 * 1024 * 1024;
+const ENGINE_STACK: usize = engine::transform::COMPILE_STACK;
 
 pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
     let root = std::fs::canonicalize(&args.root).with_context(|| {
@@ -121,6 +121,8 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         .name("hotloop-engine".into())
         .stack_size(ENGINE_STACK)
         .spawn(move || {
+            // ENGINE_STACK is at least the compile stack: swc runs in place on this thread.
+            engine::transform::assume_big_stack();
             devloop.run(Inputs {
                 watcher: watcher_rx,
                 clients: clients_rx,

@@ -19,7 +19,7 @@ mod tests;
 
 use std::sync::Arc;
 
-pub use guard::MAX_NESTING;
+pub use guard::{MAX_NESTING, STACK_SIZE as COMPILE_STACK, assume_big_stack};
 
 use crate::diagnostics::{Diagnostic, DiagnosticKind, code_frame};
 

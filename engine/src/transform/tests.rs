@@ -886,6 +886,32 @@ fn deep_nesting_is_refused_not_a_crash() {
 }
 
 #[test]
+fn on_a_declared_big_stack_thread_deep_input_compiles_in_place() {
+    let ok = format!(
+        "x = {}1{};",
+        "(".repeat(guard::MAX_NESTING - 1),
+        ")".repeat(guard::MAX_NESTING - 1)
+    );
+    let chain = format!("x = 'a'{};", " + 'a'".repeat(20_000));
+    let compiled = std::thread::Builder::new()
+        .stack_size(guard::STACK_SIZE)
+        .spawn(move || {
+            assume_big_stack();
+            let thread = std::thread::current().id();
+            let on_this_thread = guard::run_guarded(move || std::thread::current().id() == thread);
+            (
+                on_this_thread,
+                compile("/src/ok.js", &ok).code.is_some(),
+                compile("/src/chain.js", &chain).code.is_some(),
+            )
+        })
+        .expect("spawn")
+        .join()
+        .expect("no crash");
+    assert_eq!(compiled, (Ok(true), true, true));
+}
+
+#[test]
 fn five_megabyte_input_compiles() {
     // 1 MB of small functions that all use the same local names (the shape of minified
     // libraries, and what made swc's own hygiene pass quadratic), then 4 MB of data.
