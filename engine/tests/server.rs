@@ -14,7 +14,6 @@ use hotloop_engine::protocol::{self, ClientMessage, ServerMessage};
 use hotloop_engine::served::{Chunk, Served, ServedModule};
 use hotloop_engine::server::{self, ClientEvent, ClientId, ServerConfig, ServerError};
 use rustc_hash::FxHashMap;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{broadcast, oneshot, watch};
 use tokio::task::JoinHandle;
@@ -226,108 +225,18 @@ async fn start() -> Harness {
 
 // ---------------------------------------------------------------- raw HTTP
 
-#[derive(Debug)]
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-fn dechunk(mut body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(eol) = find(body, b"\r\n") {
-        let size_text = String::from_utf8_lossy(&body[..eol]);
-        let size = usize::from_str_radix(size_text.split(';').next().unwrap().trim(), 16).unwrap();
-        if size == 0 {
-            break;
-        }
-        out.extend_from_slice(&body[eol + 2..eol + 2 + size]);
-        body = &body[eol + 2 + size + 2..];
-    }
-    out
-}
-
-fn parse_reply(bytes: &[u8]) -> Reply {
-    let Some(split) = find(bytes, b"\r\n\r\n") else {
-        return Reply {
-            status: 0,
-            headers: vec![],
-            body: bytes.to_vec(),
-        };
-    };
-    let head = String::from_utf8_lossy(&bytes[..split]).into_owned();
-    let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    let mut body = bytes[split + 4..].to_vec();
-    if headers
-        .iter()
-        .any(|(n, v)| n == "transfer-encoding" && v.contains("chunked"))
-    {
-        body = dechunk(&body);
-    }
-    Reply {
-        status,
-        headers,
-        body,
-    }
-}
+#[path = "../../tests/support/raw_http.rs"]
+mod raw_http;
+use raw_http::Reply;
 
 /// Sends `request` byte for byte and reads the reply until the server closes.
 async fn raw(addr: SocketAddr, request: &[u8]) -> Reply {
-    timeout(WAIT, async {
-        let mut stream = TcpStream::connect(addr).await.unwrap();
-        stream.write_all(request).await.unwrap();
-        let mut buf = Vec::new();
-        // A reset after a refusal still leaves what was read.
-        let _ = stream.read_to_end(&mut buf).await;
-        parse_reply(&buf)
-    })
-    .await
-    .expect("no reply within the time-out")
+    raw_http::raw(addr, request, WAIT).await
 }
 
 /// Sends `request` and reads only the status line and headers (for upgrades that stay open).
 async fn raw_head(addr: SocketAddr, request: &[u8]) -> Reply {
-    timeout(WAIT, async {
-        let mut stream = TcpStream::connect(addr).await.unwrap();
-        stream.write_all(request).await.unwrap();
-        let mut buf = Vec::new();
-        let mut byte = [0u8; 1];
-        while find(&buf, b"\r\n\r\n").is_none() {
-            match stream.read(&mut byte).await {
-                Ok(1) => buf.push(byte[0]),
-                _ => break,
-            }
-        }
-        parse_reply(&buf)
-    })
-    .await
-    .expect("no reply within the time-out")
+    raw_http::raw_head(addr, request, WAIT).await
 }
 
 /// `GET target` with a valid Host and `extra` header lines (`Name: value`).

@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 
 use engine::protocol::{self, HotUpdate, ServerMessage};
 use futures_util::StreamExt;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio::time::timeout;
@@ -281,91 +280,13 @@ fn spawn_reader(stream: impl Read + Send + 'static, output: Arc<Output>) {
 
 // ---------------------------------------------------------------- HTTP
 
-#[derive(Debug)]
-pub struct Reply {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl Reply {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-fn dechunk(mut body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(eol) = find(body, b"\r\n") {
-        let size_text = String::from_utf8_lossy(&body[..eol]);
-        let Ok(size) = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
-        else {
-            break;
-        };
-        if size == 0 || body.len() < eol + 2 + size {
-            break;
-        }
-        out.extend_from_slice(&body[eol + 2..eol + 2 + size]);
-        body = &body[(eol + 4 + size).min(body.len())..];
-    }
-    out
-}
-
-fn parse_reply(bytes: &[u8]) -> Reply {
-    let Some(split) = find(bytes, b"\r\n\r\n") else {
-        return Reply {
-            status: 0,
-            headers: vec![],
-            body: bytes.to_vec(),
-        };
-    };
-    let head = String::from_utf8_lossy(&bytes[..split]).into_owned();
-    let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    let mut body = bytes[split + 4..].to_vec();
-    if headers
-        .iter()
-        .any(|(n, v)| n == "transfer-encoding" && v.contains("chunked"))
-    {
-        body = dechunk(&body);
-    }
-    Reply {
-        status,
-        headers,
-        body,
-    }
-}
+#[path = "../support/raw_http.rs"]
+mod raw_http;
+pub use raw_http::Reply;
 
 /// Sends `request` byte for byte and reads the reply until the server closes.
 pub async fn raw(addr: SocketAddr, request: &[u8]) -> Reply {
-    timeout(WAIT, async {
-        let mut stream = TcpStream::connect(addr).await.expect("connect");
-        stream.write_all(request).await.expect("send request");
-        let mut buf = Vec::new();
-        let _ = stream.read_to_end(&mut buf).await;
-        parse_reply(&buf)
-    })
-    .await
-    .expect("no HTTP reply within the time-out")
+    raw_http::raw(addr, request, WAIT).await
 }
 
 // ---------------------------------------------------------------- WebSocket
