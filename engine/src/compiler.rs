@@ -775,7 +775,15 @@ impl Compiler {
             chunk,
             modules,
             errors: state.diagnostics.clone(),
+            building: false,
         }
+    }
+
+    /// The snapshot to serve while the cold build runs: the entry HTML only (see
+    /// [`Served::building`]). Cheap: reads `index.html`, compiles nothing.
+    pub fn building(&self, server_id: &Arc<str>) -> Served {
+        let html = entry_html(&self.db, self.project);
+        Served::building(server_id.clone(), Some(html))
     }
 
     /// Bytes of emitted code and source maps held for serving, as of the last `served` call:

@@ -23,6 +23,9 @@ pub struct Served {
     pub modules: Arc<FxHashMap<Arc<str>, ServedModule>>,
     /// Current build errors (empty when the project compiles).
     pub errors: Arc<[Diagnostic]>,
+    /// The first build is still running: only `html` is real. Routes that need the chunk,
+    /// modules or errors wait for the next snapshot (see [`Served::building`]).
+    pub building: bool,
 }
 
 impl Served {
@@ -35,6 +38,18 @@ impl Served {
             chunk: Arc::new(Chunk::default()),
             modules: Arc::default(),
             errors: Arc::from([]),
+            building: false,
+        }
+    }
+
+    /// What can be served while the cold build runs: the entry HTML (its runtime and chunk
+    /// tags do not depend on the modules), so the browser navigates and loads the runtime
+    /// while the modules compile; the chunk request then waits for the build.
+    pub fn building(server_id: Arc<str>, html: Option<Arc<str>>) -> Served {
+        Served {
+            html,
+            building: true,
+            ..Served::empty(server_id)
         }
     }
 }

@@ -1299,3 +1299,21 @@ fn the_compiler_can_move_to_the_engine_thread() {
     assert_send::<Compiler>();
     assert_send::<hotloop_engine::served::Served>();
 }
+
+#[test]
+fn the_page_served_during_the_cold_build_compiles_nothing_and_is_the_built_page() {
+    let mut p = three_modules();
+    let server_id: Arc<str> = Arc::from("s1");
+    let building = p.compiler.building(&server_id);
+    let executed = p.executed();
+    assert!(building.building);
+    assert_eq!(executed.count("parsed_module"), 0, "{executed}");
+    assert_eq!(executed.count("resolved_imports"), 0, "{executed}");
+    assert!(building.chunk.parts.is_empty());
+
+    p.build();
+    let built = p.compiler.served(&server_id, 0);
+    assert!(!built.building);
+    assert_eq!(building.html, built.html);
+    assert!(built.html.as_deref().unwrap().contains("/_hotloop/chunk.js"));
+}

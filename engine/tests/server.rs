@@ -140,6 +140,7 @@ fn served(revision: u32, html: Option<&str>, body_line: &str) -> Arc<Served> {
         chunk: Arc::new(chunk),
         modules: Arc::new(modules),
         errors: Arc::from(Vec::<Diagnostic>::new()),
+        building: false,
     })
 }
 
@@ -466,6 +467,76 @@ async fn chunk_js_is_cached_by_content_until_a_new_chunk_is_published() {
     assert_eq!(changed.status, 200);
     assert!(changed.text().contains("changed"));
     assert_ne!(changed.header("etag"), Some(etag.as_str()));
+}
+
+/// Waits until `n` receivers watch the snapshot channel: the harness's own plus one per
+/// request parked in `AppState::built`.
+async fn wait_for_receivers(h: &Harness, n: usize) {
+    timeout(WAIT, async {
+        while h.served.receiver_count() < n {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("the request never started waiting for the build");
+}
+
+#[tokio::test]
+async fn during_the_cold_build_the_page_is_served_and_the_chunk_waits_for_the_build() {
+    let h = start().await;
+    h.publish(Arc::new(Served::building(
+        Arc::from("test-server-ü"),
+        Some(Arc::from(HTML)),
+    )));
+    // The page and the runtime answer at once.
+    let page = get(&h, "/").await;
+    assert_eq!(page.status, 200);
+    assert_eq!(page.text(), HTML);
+    assert_eq!(get(&h, "/_hotloop/runtime.js").await.status, 200);
+
+    // The chunk, its map, a module map, a linked stylesheet and the WebSocket hello park until
+    // the build is published, then answer from it (never from the placeholder).
+    let base = h.served.receiver_count();
+    let mut ws = ws_ok(&h, "during-build").await;
+    let addr = h.addr;
+    let port = h.port();
+    let pending: Vec<_> = [
+        "/_hotloop/chunk.js",
+        "/_hotloop/chunk.js.map",
+        "/_hotloop/map/src/a.js",
+        "/src/style.css",
+    ]
+    .into_iter()
+    .map(|target| {
+        let request =
+            format!("GET {target} HTTP/1.1\r\nHost: localhost:{port}\r\nConnection: close\r\n\r\n");
+        tokio::spawn(async move { raw(addr, request.as_bytes()).await })
+    })
+    .collect();
+    wait_for_receivers(&h, base + 1 + pending.len()).await;
+    assert!(pending.iter().all(|p| !p.is_finished()));
+
+    let built = served(7, Some(HTML), "console.log('built');");
+    h.publish(built.clone());
+    let replies: Vec<Reply> = futures_util::future::join_all(pending)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    assert!(
+        replies.iter().all(|r| r.status == 200),
+        "{:?}",
+        replies.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+    assert_eq!(replies[0].body, built.chunk.bytes().to_vec());
+    assert!(replies[0].text().contains("console.log('built');"));
+    assert!(replies[1].text().contains("\"sections\""));
+    assert_eq!(replies[2].text(), MAP_A);
+    assert_eq!(replies[3].text(), STYLESHEET);
+    assert_eq!(
+        hello_of(&next_binary(&mut ws).await),
+        ("test-server-ü".to_string(), 7)
+    );
 }
 
 #[tokio::test]

@@ -13,7 +13,6 @@ use crossbeam_channel::{Receiver, Sender};
 use engine::compiler::Compiler;
 use engine::devloop::{Control, DevLoop, Inputs, Outputs};
 use engine::inputs::ProjectOptions;
-use engine::served::Served;
 use engine::server::{self, ServerConfig};
 use engine::telemetry::EngineEvent;
 use engine::watcher::{WatchConfig, spawn_watcher};
@@ -58,31 +57,16 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         .with_context(|| format!("failed to watch {}", root.display()))?;
 
     let started = Instant::now();
-    if !use_tui {
-        // The cold build of a large project takes seconds: say what is happening.
-        let _ = writeln!(
-            std::io::stderr(),
-            "hotloop: building {} (the page is served once every module is compiled)",
-            root.display()
-        );
-    }
     let compiler = Compiler::new(&root, ProjectOptions::default())
         .with_context(|| format!("failed to load the project at {}", root.display()))?;
     let server_id: Arc<str> = Arc::from(new_server_id());
+    // The page is answered while the cold build runs: the browser navigates and loads the
+    // runtime meanwhile, and its chunk request waits for the build.
     let (served_tx, served_rx) =
-        tokio::sync::watch::channel(Arc::new(Served::empty(server_id.clone())));
+        tokio::sync::watch::channel(Arc::new(compiler.building(&server_id)));
     let (updates_tx, _) = tokio::sync::broadcast::channel(UPDATE_QUEUE);
     let (clients_tx, clients_rx) = crossbeam_channel::unbounded();
     let (control_tx, control_rx) = crossbeam_channel::unbounded();
-    let outputs = Outputs {
-        served: served_tx,
-        updates: updates_tx.clone(),
-        telemetry: telemetry_tx.clone(),
-    };
-    let (mut devloop, stats) = DevLoop::start(compiler, server_id, outputs);
-    devloop.set_allocator_probe(crate::alloc_stats::mimalloc_stats);
-    let cold_start = started.elapsed();
-    crate::alloc_stats::release_free_memory();
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -115,14 +99,52 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         _ => addr,
     };
     let url = format!("http://{local}/");
+    if !use_tui {
+        // The cold build of a large project takes seconds: say what is happening.
+        let _ = writeln!(
+            std::io::stderr(),
+            "hotloop: building {}; {url} is served and shows the page once every module is \
+             compiled",
+            root.display()
+        );
+    }
+    let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = runtime.spawn(
+        bound.run(served_rx, updates_tx.clone(), clients_tx, async move {
+            let _ = shutdown_rx.await;
+        }),
+    );
 
+    let outputs = Outputs {
+        served: served_tx,
+        updates: updates_tx,
+        telemetry: telemetry_tx.clone(),
+    };
     let watcher_rx = watcher.receiver();
+    let ready = {
+        let telemetry = telemetry_tx.clone();
+        let url = url.clone();
+        let root = root.display().to_string();
+        move |graph, cold_start| {
+            let _ = telemetry.send(EngineEvent::Ready {
+                url,
+                root,
+                graph,
+                cold_start,
+            });
+        }
+    };
+    drop(telemetry_tx);
     let engine = std::thread::Builder::new()
         .name("hotloop-engine".into())
         .stack_size(ENGINE_STACK)
         .spawn(move || {
             // ENGINE_STACK is at least the compile stack: swc runs in place on this thread.
             engine::transform::assume_big_stack();
+            let (mut devloop, stats) = DevLoop::start(compiler, server_id, outputs);
+            devloop.set_allocator_probe(crate::alloc_stats::mimalloc_stats);
+            ready(stats, started.elapsed());
+            crate::alloc_stats::release_free_memory();
             devloop.run(Inputs {
                 watcher: watcher_rx,
                 clients: clients_rx,
@@ -131,10 +153,6 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         })
         .context("failed to start the engine thread")?;
 
-    let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = runtime.spawn(bound.run(served_rx, updates_tx, clients_tx, async move {
-        let _ = shutdown_rx.await;
-    }));
     // Ctrl-C / SIGTERM stop the engine; the foreground loop ends when its channel closes.
     {
         let control = control_tx.clone();
@@ -144,13 +162,6 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         });
     }
 
-    let _ = telemetry_tx.send(EngineEvent::Ready {
-        url: url.clone(),
-        root: root.display().to_string(),
-        graph: stats,
-        cold_start,
-    });
-    drop(telemetry_tx);
     if serve.open {
         open_browser(&url);
     }
@@ -174,11 +185,16 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
     };
     let _ = control_tx.send(Control::Shutdown);
     drop(control_tx);
-    let _ = engine.join();
+    let engine = engine.join();
     drop(watcher);
     let _ = shutdown_tx.send(());
     let _ = runtime.block_on(server);
     runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    anyhow::ensure!(
+        engine.is_ok(),
+        "hotloop's engine stopped on an internal error (the panic message is above); \
+         please report it with the file that triggered it"
+    );
     result
 }
 

@@ -179,7 +179,7 @@ fn with_chunk_cache<T>(
 
 /// `GET /_hotloop/chunk.js`.
 pub(crate) async fn chunk_js(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    let served = state.served();
+    let served = state.built().await;
     let etag = with_chunk_cache(&state, &served.chunk, |c| c.etag.clone());
     let bytes = Bytes::from_owner(served.chunk.bytes().clone());
     cached(&headers, &etag, JS, bytes)
@@ -187,7 +187,7 @@ pub(crate) async fn chunk_js(State(state): State<Arc<AppState>>, headers: Header
 
 /// `GET /_hotloop/chunk.js.map`: the index map over the modules' own maps.
 pub(crate) async fn chunk_map(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    let served = state.served();
+    let served = state.built().await;
     let (etag, map) = with_chunk_cache(&state, &served.chunk, |c| {
         let map = c
             .map
@@ -207,7 +207,7 @@ pub(crate) async fn module_map(
     headers: HeaderMap,
 ) -> Response {
     let id = format!("/{}", rest.trim_start_matches('/'));
-    let served = state.served();
+    let served = state.built().await;
     match served.modules.get(id.as_str()).and_then(|m| m.map.as_ref()) {
         Some(map) => cached(
             &headers,
@@ -257,7 +257,8 @@ pub(crate) async fn fallback(State(state): State<Arc<AppState>>, request: Reques
     if path.segments.first().is_some_and(|s| s == "_hotloop") {
         return text(StatusCode::NOT_FOUND, format!("not found: {raw_path}"));
     }
-    let served = state.served();
+    // A linked stylesheet is a module: its URL means the compiled sheet, never the raw file.
+    let served = state.built().await;
     if let Some(module) = served.modules.get(path.id.as_str())
         && module.kind == ModuleKind::Css
         && let Some(sheet) = &module.stylesheet

@@ -158,6 +158,20 @@ impl AppState {
         self.served.borrow().clone()
     }
 
+    /// The snapshot to serve once the first build is published (at once after that). Used by
+    /// every route that needs the chunk, the modules or the errors; only the page itself and
+    /// the runtime are answered while the cold build runs.
+    pub(crate) async fn built(&self) -> Arc<Served> {
+        let current = self.served();
+        if !current.building {
+            return current;
+        }
+        let mut served = self.served.clone();
+        // The engine gone before its first build: serve what there is.
+        let ready = served.wait_for(|s| !s.building).await.map(|s| s.clone());
+        ready.unwrap_or_else(|_| self.served())
+    }
+
     pub(crate) fn next_client_id(&self) -> ClientId {
         ClientId(self.next_client.fetch_add(1, Ordering::Relaxed) + 1)
     }

@@ -147,7 +147,9 @@ async fn session(
         events: events.clone(),
         client_id,
     };
-    let served = state.served();
+    // A tab left open from an earlier run reconnects while this one builds: it hears the new
+    // server id (and reloads) once there is a page to reload into.
+    let served = state.built().await;
     let hello = protocol::encode(&ServerMessage::Hello {
         protocol: PROTOCOL_VERSION,
         server_id: served.server_id.to_string(),
