@@ -14,7 +14,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use salsa::{Durability, Setter as _};
@@ -33,11 +32,12 @@ use crate::queries::graph::{ProjectGraph, module_graph};
 use crate::queries::hot::hot_meta;
 use crate::queries::html::{HtmlEntries, entry_html, html_entries};
 use crate::queries::parsed::parsed_module;
-use crate::queries::resolve::{Resolution, ResolvedImport, resolved_imports};
+use crate::queries::resolve::{ResolvedImport, resolved_imports};
 use crate::served::{Chunk, Served, ServedModule};
 use crate::telemetry::Phase;
 use crate::timing::PhaseTimes;
 use crate::transform::HotFacts;
+use crate::warm_up::warm_up;
 
 /// Why a `Compiler` could not be created.
 #[derive(Debug, thiserror::Error)]
@@ -811,76 +811,6 @@ impl Compiler {
             code,
             deps: module_deps(&self.db, file),
         })
-    }
-}
-
-/// Compiles and resolves everything reachable from the HTML entries on all cores, breadth
-/// first, level by level, before `module_graph` walks the same modules on one thread and finds
-/// them memoized. Only for builds that (re)compute most modules: the cold build and epoch
-/// moves. Each worker holds its own database handle, dropped before this returns.
-fn warm_up(db: &EngineDb, project: Project) {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    if threads < 2 {
-        return;
-    }
-    let _span = tracing::debug_span!("warm_up", threads).entered();
-    let entries = html_entries(db, project);
-    let mut seen: FxHashSet<SourceFile> = FxHashSet::default();
-    let mut frontier: Vec<SourceFile> = entries
-        .scripts
-        .iter()
-        .chain(&entries.stylesheets)
-        .map(|e| e.file)
-        .filter(|f| seen.insert(*f))
-        .collect();
-    let visit = |db: &EngineDb, file: SourceFile, found: &mut Vec<SourceFile>| {
-        for import in resolved_imports(db, file).iter() {
-            if let Resolution::File(target) = import.resolution {
-                found.push(target);
-            }
-        }
-        hot_meta(db, file);
-        chunk_entry(db, file);
-        module_diagnostics(db, file);
-    };
-    while !frontier.is_empty() {
-        let mut found = Vec::new();
-        if frontier.len() < 2 * threads {
-            for &file in &frontier {
-                visit(db, file, &mut found);
-            }
-        } else {
-            let next = AtomicUsize::new(0);
-            std::thread::scope(|scope| {
-                let workers: Vec<_> = (0..threads)
-                    .filter_map(|_| {
-                        let db = db.clone();
-                        let (frontier, next) = (&frontier, &next);
-                        // Big stacks so swc runs in place (see `transform::assume_big_stack`).
-                        let spawned = std::thread::Builder::new()
-                            .name("hotloop-warm-up".to_string())
-                            .stack_size(crate::transform::COMPILE_STACK)
-                            .spawn_scoped(scope, move || {
-                                crate::transform::assume_big_stack();
-                                let mut found = Vec::new();
-                                while let Some(&file) = frontier.get(next.fetch_add(1, Relaxed)) {
-                                    visit(&db, file, &mut found);
-                                }
-                                found
-                            });
-                        // A worker that cannot start leaves its share to the others.
-                        spawned.ok()
-                    })
-                    .collect();
-                for worker in workers {
-                    // A panicking query panics again when the graph walk demands it.
-                    if let Ok(part) = worker.join() {
-                        found.extend(part);
-                    }
-                }
-            });
-        }
-        frontier = found.into_iter().filter(|f| seen.insert(*f)).collect();
     }
 }
 

@@ -20,4 +20,5 @@ pub mod telemetry;
 pub mod timing;
 pub mod transform;
 pub mod update;
+mod warm_up;
 pub mod watcher;

@@ -1315,5 +1315,11 @@ fn the_page_served_during_the_cold_build_compiles_nothing_and_is_the_built_page(
     let built = p.compiler.served(&server_id, 0);
     assert!(!built.building);
     assert_eq!(building.html, built.html);
-    assert!(built.html.as_deref().unwrap().contains("/_hotloop/chunk.js"));
+    assert!(
+        built
+            .html
+            .as_deref()
+            .unwrap()
+            .contains("/_hotloop/chunk.js")
+    );
 }

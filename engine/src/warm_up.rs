@@ -1,0 +1,147 @@
+//! The parallel pre-pass of full builds (the cold build and epoch moves): compiles and resolves
+//! everything reachable from the HTML entries on all cores, so that `module_graph`, which walks
+//! the same modules on one thread, finds them memoized.
+//!
+//! One shared work list and no level barrier: a worker that has resolved a module's imports
+//! queues them at once. One big file (a 1 MB `react-dom` development build) therefore occupies
+//! one core while the others go on with the rest of the graph, instead of every other core
+//! idling until the slowest file of its level is done.
+
+use std::sync::{Condvar, Mutex, MutexGuard};
+
+use rustc_hash::FxHashSet;
+
+use crate::db::EngineDb;
+use crate::inputs::{Project, SourceFile};
+use crate::queries::diagnostics::module_diagnostics;
+use crate::queries::emit::chunk_entry;
+use crate::queries::hot::hot_meta;
+use crate::queries::html::html_entries;
+use crate::queries::resolve::{Resolution, resolved_imports};
+
+/// Warms the queries of every module reachable from the entries. Each worker holds its own
+/// database handle, dropped before this returns. A query that panics in a worker panics again
+/// when the graph walk demands it, on the caller's thread.
+pub(crate) fn warm_up(db: &EngineDb, project: Project) {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    if threads < 2 {
+        return;
+    }
+    let _span = tracing::debug_span!("warm_up", threads).entered();
+    let entries = html_entries(db, project);
+    let mut seen = FxHashSet::default();
+    let queue: Vec<SourceFile> = entries
+        .scripts
+        .iter()
+        .chain(&entries.stylesheets)
+        .map(|e| e.file)
+        .filter(|f| seen.insert(*f))
+        .collect();
+    let work = WorkList {
+        state: Mutex::new(Work {
+            queue,
+            seen,
+            active: 0,
+        }),
+        changed: Condvar::new(),
+    };
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let db = db.clone();
+            let work = &work;
+            // Big stacks so swc runs in place (see `transform::assume_big_stack`). A worker
+            // that cannot start leaves its share to the others.
+            let _ = std::thread::Builder::new()
+                .name("hotloop-warm-up".to_string())
+                .stack_size(crate::transform::COMPILE_STACK)
+                .spawn_scoped(scope, move || {
+                    crate::transform::assume_big_stack();
+                    let mut found = Vec::new();
+                    while let Some(job) = work.next() {
+                        visit(&db, job.file, &mut found);
+                        job.done(&mut found);
+                    }
+                });
+        }
+    });
+}
+
+/// Everything the build needs of one module, computed now.
+fn visit(db: &EngineDb, file: SourceFile, found: &mut Vec<SourceFile>) {
+    for import in resolved_imports(db, file).iter() {
+        if let Resolution::File(target) = import.resolution {
+            found.push(target);
+        }
+    }
+    hot_meta(db, file);
+    chunk_entry(db, file);
+    module_diagnostics(db, file);
+}
+
+struct Work {
+    /// Discovered, not yet taken.
+    queue: Vec<SourceFile>,
+    /// Ever queued.
+    seen: FxHashSet<SourceFile>,
+    /// Taken and not yet done: while any is, more work may come.
+    active: usize,
+}
+
+struct WorkList {
+    state: Mutex<Work>,
+    changed: Condvar,
+}
+
+impl WorkList {
+    fn lock(&self) -> MutexGuard<'_, Work> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The next file to visit; `None` once the queue is empty and no worker can add to it.
+    fn next(&self) -> Option<Job<'_>> {
+        let mut work = self.lock();
+        loop {
+            if let Some(file) = work.queue.pop() {
+                work.active += 1;
+                return Some(Job { list: self, file });
+            }
+            if work.active == 0 {
+                return None;
+            }
+            work = self
+                .changed
+                .wait(work)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+        }
+    }
+}
+
+/// A taken file. Dropping it (also while a panicking query unwinds) marks it done, so the
+/// other workers never wait for a job that will not finish.
+struct Job<'a> {
+    list: &'a WorkList,
+    file: SourceFile,
+}
+
+impl Job<'_> {
+    /// Queues the imports `found` (draining it) and finishes the job.
+    fn done(self, found: &mut Vec<SourceFile>) {
+        let mut work = self.list.lock();
+        for file in found.drain(..) {
+            if work.seen.insert(file) {
+                work.queue.push(file);
+            }
+        }
+    }
+}
+
+impl Drop for Job<'_> {
+    fn drop(&mut self) {
+        let mut work = self.list.lock();
+        work.active -= 1;
+        drop(work);
+        self.list.changed.notify_all();
+    }
+}
