@@ -34,6 +34,8 @@ fn ensure_npm_packages(dir: &Path) {
 fn run_suite(pattern: &str) {
     let dir = e2e_dir();
     ensure_npm_packages(&dir);
+    // The servers the suite starts keep their compile cache here, not in the user's.
+    let cache = tempfile::tempdir().expect("cache dir");
     let output = Command::new("node")
         .args([
             "--test",
@@ -43,6 +45,7 @@ fn run_suite(pattern: &str) {
         ])
         .current_dir(&dir)
         .env("HOTLOOP_BIN", env!("CARGO_BIN_EXE_hotloop"))
+        .env("HOTLOOP_CACHE_DIR", cache.path())
         .output()
         .expect("failed to run node: is Node.js installed?");
     let stdout = String::from_utf8_lossy(&output.stdout);

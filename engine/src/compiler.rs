@@ -18,6 +18,7 @@ use std::sync::Arc;
 use rustc_hash::{FxHashMap, FxHashSet};
 use salsa::{Durability, Setter as _};
 
+use crate::cache::CompileCache;
 use crate::db::{Db as _, EngineDb};
 use crate::diagnostics::Diagnostic;
 use crate::files::read_contents;
@@ -281,6 +282,12 @@ impl Compiler {
         })
     }
 
+    /// Compiles scripts through the persistent `cache` (see [`crate::cache`]). Call before the
+    /// first build.
+    pub fn use_compile_cache(&mut self, cache: CompileCache) {
+        self.db.set_compile_cache(cache);
+    }
+
     /// The canonical project root (watch this path).
     pub fn root(&self) -> &Path {
         &self.root
@@ -510,7 +517,19 @@ impl Compiler {
         let pending = std::mem::take(&mut self.pending);
         let Some(prev) = self.state.take() else {
             warm_up(&self.db, self.project);
-            return self.full_build(None);
+            let result = self.full_build(None);
+            let cache = self.db.compile_cache();
+            if let Some(dir) = cache.dir() {
+                let stats = cache.stats();
+                tracing::info!(
+                    "compile cache: {} of {} scripts reused from {}",
+                    stats.hits,
+                    stats.hits + stats.misses,
+                    dir.display()
+                );
+                cache.prune_unused();
+            }
+            return result;
         };
         if pending.epoch_moved || pending.html_changed {
             if pending.epoch_moved {

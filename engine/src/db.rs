@@ -12,6 +12,7 @@ use rustc_hash::FxHashMap;
 use salsa::plumbing::AsId;
 use salsa::{EventKind, IngredientIndex};
 
+use crate::cache::CompileCache;
 use crate::files::Files;
 use crate::queries::resolve::Resolvers;
 use crate::timing::PhaseClock;
@@ -23,6 +24,8 @@ pub trait Db: salsa::Database {
     fn resolvers(&self) -> &Resolvers;
     /// Where build time goes, by phase (see `timing`).
     fn clock(&self) -> &PhaseClock;
+    /// The persistent compile cache (disabled unless the host opened one).
+    fn compile_cache(&self) -> &CompileCache;
 }
 
 /// The engine's database. `Clone` gives another handle on the same storage (one per thread).
@@ -34,6 +37,7 @@ pub struct EngineDb {
     resolvers: Arc<Resolvers>,
     log: Arc<ExecutionLog>,
     clock: Arc<PhaseClock>,
+    compile_cache: Arc<CompileCache>,
 }
 
 #[salsa::db]
@@ -51,6 +55,10 @@ impl Db for EngineDb {
 
     fn clock(&self) -> &PhaseClock {
         &self.clock
+    }
+
+    fn compile_cache(&self) -> &CompileCache {
+        &self.compile_cache
     }
 }
 
@@ -76,7 +84,14 @@ impl EngineDb {
             files: Arc::new(Files::new(root)),
             log,
             clock: Arc::new(PhaseClock::default()),
+            compile_cache: Arc::default(),
         }
+    }
+
+    /// Compiles scripts through `cache` from now on. A hit is exactly what compiling returns,
+    /// so memoized results stay valid.
+    pub fn set_compile_cache(&mut self, cache: CompileCache) {
+        self.compile_cache = Arc::new(cache);
     }
 
     pub fn log(&self) -> &ExecutionLog {

@@ -126,6 +126,11 @@ impl DevLoop {
         (devloop, stats)
     }
 
+    /// Hits and misses of the persistent compile cache so far.
+    pub fn compile_cache_stats(&self) -> crate::cache::CacheStats {
+        self.compiler.db().compile_cache().stats()
+    }
+
     /// Installs the function that reads the global allocator's figures for `Memory` samples
     /// (without one they are reported as 0).
     pub fn set_allocator_probe(&mut self, probe: AllocatorProbe) {

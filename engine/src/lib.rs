@@ -2,6 +2,7 @@
 //! a set of changed files into the smallest correct hot update, plus the watcher, the protocol
 //! and the dev server around it. See ARCHITECTURE.md for the map.
 
+pub mod cache;
 pub mod compiler;
 pub mod css;
 pub mod db;

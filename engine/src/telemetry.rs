@@ -145,6 +145,8 @@ pub enum EngineEvent {
         root: String,
         graph: GraphStats,
         cold_start: Duration,
+        /// Scripts the cold build took from the persistent compile cache.
+        from_cache: u64,
     },
     /// A batch of file changes arrived.
     ChangeDetected {

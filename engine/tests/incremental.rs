@@ -5,7 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use hotloop_engine::cache::CompileCache;
 use hotloop_engine::compiler::{Applied, BuildResult, Compiler};
+use hotloop_engine::db::Db as _;
 use hotloop_engine::db::ExecutedQueries;
 use hotloop_engine::diagnostics::DiagnosticKind;
 use hotloop_engine::graph::{ModuleIndex, ModuleKind};
@@ -1322,4 +1324,42 @@ fn the_page_served_during_the_cold_build_compiles_nothing_and_is_the_built_page(
             .unwrap()
             .contains("/_hotloop/chunk.js")
     );
+}
+
+#[test]
+fn a_restart_with_the_compile_cache_compiles_nothing_and_serves_the_same_page() {
+    let cache_dir = tempfile::tempdir().expect("cache dir");
+    let mut first = three_modules();
+    first
+        .compiler
+        .use_compile_cache(CompileCache::open(cache_dir.path()).expect("cache"));
+    first.build();
+    let chunk = first.served_chunk();
+    let stats = first.compiler.db().compile_cache().stats();
+    assert_eq!((stats.hits, stats.misses), (0, 3));
+    // Dropping the compiler flushes the cache's writes.
+    let root = first.root.clone();
+    drop(first.compiler);
+
+    let mut second = Compiler::new(&root, ProjectOptions::default()).expect("compiler");
+    second.use_compile_cache(CompileCache::open(cache_dir.path()).expect("cache"));
+    second.build();
+    let stats = second.db().compile_cache().stats();
+    assert_eq!((stats.hits, stats.misses), (3, 0));
+    let served = second.served(&Arc::from("test-server"), 1);
+    assert_eq!(
+        String::from_utf8(served.chunk.bytes().to_vec()).unwrap(),
+        chunk
+    );
+
+    // An edit misses, and is stored for the next restart.
+    write_file(
+        &root,
+        "/src/a.js",
+        "export function a() {\n  return 10;\n}\n",
+    );
+    second.apply_changes(&[root.join("src/a.js")]);
+    second.build();
+    let stats = second.db().compile_cache().stats();
+    assert_eq!((stats.hits, stats.misses), (3, 1));
 }

@@ -4,6 +4,7 @@
 //! `HOTLOOP_TEST_VERBOSE=1` echoes the server's log.
 
 mod bad_files;
+mod cache;
 mod memory;
 mod security;
 mod storm;

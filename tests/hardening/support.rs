@@ -98,6 +98,8 @@ pub struct Server {
     child: Child,
     pub addr: SocketAddr,
     output: Arc<Output>,
+    /// The compile cache of this server alone (never the user's), unless one was given.
+    _cache: Option<tempfile::TempDir>,
 }
 
 impl Server {
@@ -105,9 +107,23 @@ impl Server {
         Server::start_with(Command::new(env!("CARGO_BIN_EXE_hotloop")), root, extra).await
     }
 
+    /// Like `start`, with its compile cache in `cache_dir` (which outlives the server).
+    pub async fn start_cached(root: &Path, cache_dir: &Path) -> Server {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_hotloop"));
+        command.env("HOTLOOP_CACHE_DIR", cache_dir);
+        Server::start_with(command, root, &[]).await
+    }
+
     /// Starts `command` + `dev <root> --port 0 --no-tui <extra>` (the command may be a
     /// wrapper such as `unshare` whose last argument is the binary).
     pub async fn start_with(mut command: Command, root: &Path, extra: &[&str]) -> Server {
+        let has_cache_dir = command
+            .get_envs()
+            .any(|(name, _)| name == "HOTLOOP_CACHE_DIR");
+        let cache = (!has_cache_dir).then(|| tempfile::tempdir().expect("cache dir"));
+        if let Some(cache) = &cache {
+            command.env("HOTLOOP_CACHE_DIR", cache.path());
+        }
         command
             .arg("dev")
             .arg(root)
@@ -132,6 +148,7 @@ impl Server {
             child,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             output,
+            _cache: cache,
         };
         let ready = server
             .wait_line(0, Duration::from_secs(120), |l| {
@@ -196,6 +213,25 @@ impl Server {
     }
 
     /// Whether the process is still running.
+    /// Stops the server as Ctrl-C would (SIGTERM) and waits for it to exit.
+    pub async fn stop(mut self) -> std::process::ExitStatus {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -TERM failed");
+        let exited = tokio::time::timeout(WAIT, async {
+            loop {
+                if let Some(status) = self.child.try_wait().expect("try_wait") {
+                    return status;
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+        .await;
+        exited.unwrap_or_else(|_| panic!("hotloop did not stop on SIGTERM; log:\n{}", self.log()))
+    }
+
     pub fn alive(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
     }

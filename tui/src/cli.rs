@@ -104,6 +104,12 @@ pub struct ServeArgs {
     /// `*.p12`, `*.pfx`, `id_rsa*`, `id_ed25519*`, `.npmrc`, and `.git/`, `.hg/`, `.svn/`.
     #[arg(long)]
     pub no_fs_deny: bool,
+    /// Compile every module from scratch and keep nothing on disk. By default what swc makes
+    /// of each script is kept in `$HOTLOOP_CACHE_DIR`, `$XDG_CACHE_HOME/hotloop` or
+    /// `~/.cache/hotloop` (keyed by this binary and each file's exact text), so a restart only
+    /// compiles what changed.
+    #[arg(long)]
+    pub no_cache: bool,
     /// More detail in the log: -v for debug, -vv for trace. `HMR_LOG` (an env-filter such as
     /// `engine=debug`) overrides it.
     #[arg(short, long, action = ArgAction::Count)]

@@ -10,6 +10,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 use crossbeam_channel::{Receiver, Sender};
+use engine::cache::CompileCache;
 use engine::compiler::Compiler;
 use engine::devloop::{Control, DevLoop, Inputs, Outputs};
 use engine::inputs::ProjectOptions;
@@ -57,8 +58,13 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         .with_context(|| format!("failed to watch {}", root.display()))?;
 
     let started = Instant::now();
-    let compiler = Compiler::new(&root, ProjectOptions::default())
+    let mut compiler = Compiler::new(&root, ProjectOptions::default())
         .with_context(|| format!("failed to load the project at {}", root.display()))?;
+    if !serve.no_cache
+        && let Some(cache) = CompileCache::for_project(&root)
+    {
+        compiler.use_compile_cache(cache);
+    }
     let server_id: Arc<str> = Arc::from(new_server_id());
     // The page is answered while the cold build runs: the browser navigates and loads the
     // runtime meanwhile, and its chunk request waits for the build.
@@ -125,12 +131,13 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         let telemetry = telemetry_tx.clone();
         let url = url.clone();
         let root = root.display().to_string();
-        move |graph, cold_start| {
+        move |graph, cold_start, from_cache| {
             let _ = telemetry.send(EngineEvent::Ready {
                 url,
                 root,
                 graph,
                 cold_start,
+                from_cache,
             });
         }
     };
@@ -143,7 +150,7 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
             engine::transform::assume_big_stack();
             let (mut devloop, stats) = DevLoop::start(compiler, server_id, outputs);
             devloop.set_allocator_probe(crate::alloc_stats::mimalloc_stats);
-            ready(stats, started.elapsed());
+            ready(stats, started.elapsed(), devloop.compile_cache_stats().hits);
             crate::alloc_stats::release_free_memory();
             devloop.run(Inputs {
                 watcher: watcher_rx,

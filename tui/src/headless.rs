@@ -174,9 +174,14 @@ fn print_text(out: &mut impl Write, event: &EngineEvent, opts: &HeadlessOptions)
             root,
             graph,
             cold_start,
+            from_cache,
         } => {
+            let cached = match from_cache {
+                0 => String::new(),
+                n => format!(", {n} from the compile cache"),
+            };
             let rest = format!(
-                "hotloop ready at {url} ({}, {})",
+                "hotloop ready at {url} ({}, {}{cached})",
                 format::count(graph.modules, "module", "modules"),
                 format::duration(*cold_start)
             );
@@ -308,6 +313,7 @@ enum JsonEvent<'a> {
         root: &'a str,
         graph: JsonGraph,
         cold_start_ms: f64,
+        from_cache: u64,
     },
     ChangeDetected {
         files: &'a [String],
@@ -444,11 +450,13 @@ impl<'a> From<&'a EngineEvent> for JsonEvent<'a> {
                 root,
                 graph,
                 cold_start,
+                from_cache,
             } => JsonEvent::Ready {
                 url,
                 root,
                 graph: graph.into(),
                 cold_start_ms: millis(*cold_start),
+                from_cache: *from_cache,
             },
             EngineEvent::ChangeDetected { files } => JsonEvent::ChangeDetected { files },
             EngineEvent::Update(report) => {
@@ -642,6 +650,7 @@ mod tests {
                     node_modules: 120,
                 },
                 cold_start: Duration::from_micros(41_200),
+                from_cache: 300,
             },
             EngineEvent::ClientConnected {
                 client: 1,
@@ -735,7 +744,7 @@ mod tests {
         check(
             HeadlessOptions::default(),
             expect![[r#"
-                  ➜  hotloop ready at http://127.0.0.1:3000/ (312 modules, 41 ms)
+                  ➜  hotloop ready at http://127.0.0.1:3000/ (312 modules, 41 ms, 300 from the compile cache)
                 client 1 connected (Mozilla/5.0 (X11; Linux x86_64) Chrome/126)
                 change: src/counter.js
                 hot update r12: 1 module → 1 boundary (/src/counter.js) in 1.8 ms, sent to 2 clients
@@ -765,7 +774,7 @@ mod tests {
                 ..HeadlessOptions::default()
             },
             expect![[r#"
-                  ➜  hotloop ready at http://127.0.0.1:3000/ (312 modules, 41 ms)
+                  ➜  hotloop ready at http://127.0.0.1:3000/ (312 modules, 41 ms, 300 from the compile cache)
                      root: /home/dev/app
                      graph: 312 modules, 540 edges, 12 boundaries, 4 css, 1 asset, 120 in node_modules
                 client 1 connected (Mozilla/5.0 (X11; Linux x86_64) Chrome/126)

@@ -118,7 +118,11 @@ pub fn parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> {
             let options = TransformOptions {
                 react_refresh: project_options_refresh(db) && !in_node_modules(path),
             };
-            let compiled = transform::compile_module(&id, source_kind, text, &options);
+            let compiled =
+                db.compile_cache()
+                    .compile_script(&id, source_kind, text, &options, || {
+                        transform::compile_module(&id, source_kind, text, &options)
+                    });
             ParsedModule::from_compiled(kind, compiled)
         }
         (FileClass::Css, FileContents::Text(text)) => {

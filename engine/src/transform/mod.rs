@@ -19,6 +19,8 @@ mod tests;
 
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
+
 pub use guard::{MAX_NESTING, STACK_SIZE as COMPILE_STACK, assume_big_stack};
 
 use crate::diagnostics::{Diagnostic, DiagnosticKind, code_frame};
@@ -71,7 +73,7 @@ impl Default for TransformOptions {
 }
 
 /// How a module refers to another.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ImportKind {
     /// `import x from 's'`, `import 's'`
     Static,
@@ -86,7 +88,7 @@ pub enum ImportKind {
 }
 
 /// One import as written in the source.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ImportRecord {
     pub specifier: String,
     pub kind: ImportKind,
@@ -96,7 +98,7 @@ pub struct ImportRecord {
 }
 
 /// What the module says about hot updates, found statically.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct HotFacts {
     /// `import.meta.hot.accept()` / `accept(cb)`, or use of `import.meta.hot.data`.
     pub self_accepts: bool,

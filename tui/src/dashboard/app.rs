@@ -254,6 +254,7 @@ impl App {
                 root,
                 graph,
                 cold_start,
+                from_cache: _,
             } => {
                 self.server = Some(ServerInfo {
                     url,

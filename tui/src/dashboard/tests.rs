@@ -55,6 +55,7 @@ fn ready() -> EngineEvent {
         root: "/home/dev/app".into(),
         graph: stats(),
         cold_start: Duration::from_millis(41),
+        from_cache: 0,
     }
 }
 

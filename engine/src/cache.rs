@@ -1,0 +1,389 @@
+//! The persistent compile cache: what swc made of a script, kept on disk between runs so that a
+//! restart compiles only what changed (Vite keeps its optimized dependencies in
+//! `node_modules/.vite` for the same reason; here every script is covered, the app's own too).
+//!
+//! - **Key**: xxh3-128 of everything the output depends on: this hotloop binary (version, size
+//!   and mtime of the executable, so any rebuild starts afresh), the transform options, the
+//!   module id (source map names, `jsxDEV` file names), the source kind and the full text. A hit
+//!   is therefore exactly what compiling would return, which keeps `parsed_module` pure.
+//! - **Entries**: one file per key, `<dir>/<32 hex digits>`, written by a background thread
+//!   (temp file + rename: a reader sees a whole entry or none) and checked on read (magic and
+//!   an xxh3-64 of the payload): a bad entry is a miss and is replaced.
+//! - Only modules that compiled without diagnostics are stored.
+//! - **Pruning**: after the cold build, entries that neither this build nor this session used
+//!   are deleted, so the directory holds about one project's worth of modules.
+//! - **Location**: `$HOTLOOP_CACHE_DIR`, else `$XDG_CACHE_HOME/hotloop`, else
+//!   `~/.cache/hotloop`; one subdirectory per project root. Outside the project, so the watcher
+//!   never sees the cache's own writes.
+//!
+//! The cache is an optimisation only: every IO error disables it for the session (with one
+//! warning) and compiling goes on as without it.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use crossbeam_channel::Sender;
+use rustc_hash::FxHashSet;
+use serde::{Deserialize, Serialize};
+use xxhash_rust::xxh3::{Xxh3, xxh3_64};
+
+use crate::transform::{CompiledModule, HotFacts, ImportRecord, SourceKind, TransformOptions};
+
+const MAGIC: &[u8; 8] = b"HLCACHE1";
+const STALE_TEMP: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Cache hits and misses since the cache was opened.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CacheStats {
+    pub hits: u64,
+    pub misses: u64,
+}
+
+/// A handle on the on-disk compile cache; [`CompileCache::disabled`] compiles every time.
+#[derive(Default)]
+pub struct CompileCache {
+    inner: Option<Inner>,
+}
+
+struct Inner {
+    dir: PathBuf,
+    /// Hash of the binary's identity: part of every key.
+    salt: u128,
+    /// Keys read or written this session (kept by the prune).
+    used: Mutex<FxHashSet<u128>>,
+    writer: Mutex<Option<Sender<Job>>>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+    /// Set on the first IO error: the cache stops reading and writing.
+    broken: Arc<AtomicBool>,
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+enum Job {
+    Write(u128, Arc<CompiledModule>),
+    /// Delete every entry not in the set.
+    Prune(FxHashSet<u128>),
+}
+
+impl CompileCache {
+    /// No cache: every module is compiled.
+    pub fn disabled() -> CompileCache {
+        CompileCache::default()
+    }
+
+    /// The cache of the project at `root` in the default location (see the module docs), or
+    /// `None` when there is no cache directory to use (no `HOME`) or this executable's identity
+    /// cannot be read.
+    pub fn for_project(root: &Path) -> Option<CompileCache> {
+        let base = default_base()?;
+        let project = format!("{:016x}", xxh3_64(root.as_os_str().as_encoded_bytes()));
+        CompileCache::open(&base.join(project))
+    }
+
+    /// A cache in `dir` (created if missing). `None` when it cannot be created or this
+    /// executable's identity cannot be read (entries could then outlive the code that made
+    /// them).
+    pub fn open(dir: &Path) -> Option<CompileCache> {
+        let salt = binary_salt()?;
+        if let Err(e) = fs::create_dir_all(dir) {
+            tracing::warn!(
+                "compile cache disabled: cannot create {}: {e}",
+                dir.display()
+            );
+            return None;
+        }
+        let broken = Arc::new(AtomicBool::new(false));
+        let (tx, rx) = crossbeam_channel::unbounded::<Job>();
+        let thread = {
+            let dir = dir.to_path_buf();
+            let broken = broken.clone();
+            std::thread::Builder::new()
+                .name("hotloop-cache".into())
+                .spawn(move || {
+                    for job in rx {
+                        if broken.load(Relaxed) {
+                            continue;
+                        }
+                        let result = match &job {
+                            Job::Write(key, module) => write_entry(&dir, *key, module),
+                            Job::Prune(keep) => prune(&dir, keep),
+                        };
+                        if let Err(e) = result {
+                            broken.store(true, Relaxed);
+                            tracing::warn!(
+                                "compile cache disabled for this session: {}: {e}",
+                                dir.display()
+                            );
+                        }
+                    }
+                })
+                .ok()?
+        };
+        Some(CompileCache {
+            inner: Some(Inner {
+                dir: dir.to_path_buf(),
+                salt,
+                used: Mutex::default(),
+                writer: Mutex::new(Some(tx)),
+                thread: Mutex::new(Some(thread)),
+                broken,
+                hits: AtomicU64::new(0),
+                misses: AtomicU64::new(0),
+            }),
+        })
+    }
+
+    /// The directory entries live in (`None` when disabled).
+    pub fn dir(&self) -> Option<&Path> {
+        self.inner.as_ref().map(|i| i.dir.as_path())
+    }
+
+    pub fn stats(&self) -> CacheStats {
+        self.inner
+            .as_ref()
+            .map_or_else(CacheStats::default, |i| CacheStats {
+                hits: i.hits.load(Relaxed),
+                misses: i.misses.load(Relaxed),
+            })
+    }
+
+    /// The cached output for this input, else `compile()` (stored for next time when it
+    /// compiled cleanly).
+    pub fn compile_script(
+        &self,
+        id: &str,
+        kind: SourceKind,
+        text: &str,
+        options: &TransformOptions,
+        compile: impl FnOnce() -> CompiledModule,
+    ) -> CompiledModule {
+        let Some(inner) = &self.inner else {
+            return compile();
+        };
+        if inner.broken.load(Relaxed) {
+            return compile();
+        }
+        let key = inner.key(id, kind, text, options);
+        lock(&inner.used).insert(key);
+        if let Some(module) = read_entry(&inner.dir, key) {
+            inner.hits.fetch_add(1, Relaxed);
+            return module;
+        }
+        inner.misses.fetch_add(1, Relaxed);
+        let module = compile();
+        if module.code.is_some() && module.diagnostics.is_empty() {
+            inner.send(Job::Write(key, Arc::new(module.clone())));
+        }
+        module
+    }
+
+    /// Deletes, in the background, every entry this session has not used. Call once the cold
+    /// build is done.
+    pub fn prune_unused(&self) {
+        if let Some(inner) = &self.inner {
+            let keep = lock(&inner.used).clone();
+            inner.send(Job::Prune(keep));
+        }
+    }
+
+    /// Waits until every write and prune sent so far is on disk; later calls to
+    /// `compile_script` still read the cache but no longer write to it.
+    pub fn flush(&self) {
+        if let Some(inner) = &self.inner {
+            drop(lock(&inner.writer).take());
+            if let Some(thread) = lock(&inner.thread).take() {
+                let _ = thread.join();
+            }
+        }
+    }
+}
+
+impl Drop for CompileCache {
+    fn drop(&mut self) {
+        self.flush();
+    }
+}
+
+impl Inner {
+    fn key(&self, id: &str, kind: SourceKind, text: &str, options: &TransformOptions) -> u128 {
+        let mut hasher = Xxh3::new();
+        hasher.update(&self.salt.to_le_bytes());
+        hasher.update(&[kind as u8, u8::from(options.react_refresh)]);
+        hasher.update(&(id.len() as u64).to_le_bytes());
+        hasher.update(id.as_bytes());
+        hasher.update(text.as_bytes());
+        hasher.digest128()
+    }
+
+    fn send(&self, job: Job) {
+        if let Some(writer) = lock(&self.writer).as_ref() {
+            let _ = writer.send(job);
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn default_base() -> Option<PathBuf> {
+    let from_env = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    if let Some(dir) = from_env("HOTLOOP_CACHE_DIR") {
+        return Some(PathBuf::from(dir));
+    }
+    if let Some(dir) = from_env("XDG_CACHE_HOME") {
+        return Some(PathBuf::from(dir).join("hotloop"));
+    }
+    from_env("HOME").map(|home| PathBuf::from(home).join(".cache").join("hotloop"))
+}
+
+/// This build of hotloop: its version and the size and mtime of the running executable.
+fn binary_salt() -> Option<u128> {
+    let exe = std::env::current_exe().ok()?;
+    let meta = fs::metadata(&exe).ok()?;
+    let modified = meta
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    let mut hasher = Xxh3::new();
+    hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
+    hasher.update(&meta.len().to_le_bytes());
+    hasher.update(&modified.as_nanos().to_le_bytes());
+    Some(hasher.digest128())
+}
+
+fn entry_path(dir: &Path, key: u128) -> PathBuf {
+    dir.join(format!("{key:032x}"))
+}
+
+/// The small structured part of an entry; code and map follow it raw.
+#[derive(Serialize, Deserialize)]
+struct Meta {
+    imports: Vec<ImportRecord>,
+    hot: HotFacts,
+}
+
+/// `MAGIC`, xxh3-64 of the rest, then three length-prefixed parts: the `Meta` JSON, the code,
+/// the map (length `u32::MAX` = no map).
+fn encode(module: &CompiledModule) -> Option<Vec<u8>> {
+    let meta = serde_json::to_vec(&Meta {
+        imports: module.imports.clone(),
+        hot: module.hot.clone(),
+    })
+    .ok()?;
+    let code = module.code.as_deref()?.as_bytes();
+    let map = module.map.as_deref().map(str::as_bytes);
+    let len = |part: &[u8]| u32::try_from(part.len()).ok().filter(|&n| n != u32::MAX);
+    let mut body = Vec::with_capacity(12 + meta.len() + code.len() + map.map_or(0, <[u8]>::len));
+    for part in [Some(meta.as_slice()), Some(code)] {
+        let part = part?;
+        body.extend_from_slice(&len(part)?.to_le_bytes());
+        body.extend_from_slice(part);
+    }
+    match map {
+        Some(map) => {
+            body.extend_from_slice(&len(map)?.to_le_bytes());
+            body.extend_from_slice(map);
+        }
+        None => body.extend_from_slice(&u32::MAX.to_le_bytes()),
+    }
+    let mut out = Vec::with_capacity(16 + body.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&xxh3_64(&body).to_le_bytes());
+    out.extend_from_slice(&body);
+    Some(out)
+}
+
+fn decode(bytes: &[u8]) -> Option<CompiledModule> {
+    let rest = bytes.strip_prefix(MAGIC)?;
+    let (sum, body) = rest.split_first_chunk::<8>()?;
+    if u64::from_le_bytes(*sum) != xxh3_64(body) {
+        return None;
+    }
+    let mut at = body;
+    let mut part = |optional: bool| -> Option<Option<&[u8]>> {
+        let (len, rest) = at.split_first_chunk::<4>()?;
+        let len = u32::from_le_bytes(*len);
+        if optional && len == u32::MAX {
+            at = rest;
+            return Some(None);
+        }
+        let len = usize::try_from(len).ok()?;
+        let (part, rest) = (rest.get(..len)?, rest.get(len..)?);
+        at = rest;
+        Some(Some(part))
+    };
+    let meta: Meta = serde_json::from_slice(part(false)??).ok()?;
+    let code = std::str::from_utf8(part(false)??).ok()?;
+    let map = match part(true)? {
+        Some(map) => Some(std::str::from_utf8(map).ok()?),
+        None => None,
+    };
+    Some(CompiledModule {
+        imports: meta.imports,
+        hot: meta.hot,
+        code: Some(code.into()),
+        map: map.map(Into::into),
+        diagnostics: Vec::new(),
+    })
+}
+
+fn read_entry(dir: &Path, key: u128) -> Option<CompiledModule> {
+    let bytes = fs::read(entry_path(dir, key)).ok()?;
+    let module = decode(&bytes);
+    if module.is_none() {
+        tracing::debug!("compile cache: entry {key:032x} is damaged; recompiling");
+    }
+    module
+}
+
+fn write_entry(dir: &Path, key: u128, module: &CompiledModule) -> io::Result<()> {
+    let Some(bytes) = encode(module) else {
+        return Ok(());
+    };
+    let path = entry_path(dir, key);
+    let temp = dir.join(format!(".{key:032x}.{}.tmp", std::process::id()));
+    fs::write(&temp, bytes)?;
+    fs::rename(&temp, &path).inspect_err(|_| {
+        let _ = fs::remove_file(&temp);
+    })
+}
+
+fn prune(dir: &Path, keep: &FxHashSet<u128>) -> io::Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let stale = match u128::from_str_radix(name, 16) {
+            Ok(key) => name.len() == 32 && !keep.contains(&key),
+            // A temp file a process left behind when it was killed mid-write (an hour old:
+            // never one another hotloop is writing now).
+            Err(_) => {
+                name.starts_with('.')
+                    && name.ends_with(".tmp")
+                    && entry
+                        .metadata()
+                        .and_then(|m| m.modified())
+                        .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > STALE_TEMP))
+            }
+        };
+        if stale {
+            // Already gone (another hotloop on the same project pruned it): fine.
+            match fs::remove_file(entry.path()) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
