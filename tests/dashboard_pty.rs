@@ -123,7 +123,7 @@ fn an_edit_shows_on_the_live_dashboard_and_q_restores_the_terminal() {
     std::fs::write(
         &script,
         format!(
-            "'{}' dev '{}' --port 0\n\
+            "'{}' dev '{}' --port 0 --no-cache\n\
              echo \"hotloop exited with $?\"\n\
              echo \"tty: $(stty -a | tr ' ;' '\\n\\n' | grep -xE -- '-?(icanon|echo)' | tr '\\n' ' ')\"\n\
              exec cat\n",
