@@ -108,9 +108,13 @@ pub struct Changes<'a> {
 /// - from every changed module, walk up the importers. A module that accepts itself (CSS
 ///   modules always do) is a boundary and is re-evaluated; an importer that accepts the module
 ///   we came from (`hot.accept(dep, cb)`) is a boundary and is *not* re-evaluated; a module
-///   never loaded in the browser (`loaded == false`) ends that path with nothing to do; a
-///   module that declines, and an entry or a module nobody imports reached without a boundary,
-///   mean a full reload. Every path must end at a boundary.
+///   that declines, and an entry or a module nobody imports reached without a boundary, mean a
+///   full reload. Every path must end at a boundary.
+/// - modules reachable only through `import()` (`loaded == false`) propagate like any other,
+///   through their dynamic importers too: the server cannot know which tabs loaded them, so
+///   the plan covers every tab and each tab's runtime skips the boundaries and invalidations
+///   of modules it never evaluated (Vite does the same). A lazily loaded page is updated in
+///   the tabs that show it, never left stale.
 /// - every module entered on the way is re-evaluated (`invalidate`), not only the changed one:
 ///   a boundary two importers up must not read the old exports of the module in between
 ///   (Bun's stale-value bug).
@@ -280,9 +284,6 @@ impl<'g> Walk<'g> {
     fn run(&mut self) -> Result<(), FullReloadReason> {
         while let Some(module) = self.queue.pop_front() {
             let facts = self.graph.module(module);
-            if !facts.loaded {
-                continue;
-            }
             if facts.declines {
                 return Err(FullReloadReason::Declined {
                     module: facts.id.to_string(),
@@ -309,9 +310,6 @@ impl<'g> Walk<'g> {
         }
         for &importer in importers {
             let facts = graph.module(importer);
-            if !facts.loaded {
-                continue;
-            }
             if facts.accepted_deps.contains(&module) {
                 self.boundaries.push(Boundary {
                     module: importer,
@@ -347,11 +345,7 @@ impl<'g> Walk<'g> {
 
     fn into_plan(self, send: Vec<ModuleIndex>, css_only: bool) -> HotPlan {
         let graph = self.graph;
-        let invalidate: Vec<ModuleIndex> = self
-            .order
-            .into_iter()
-            .filter(|&m| graph.module(m).loaded)
-            .collect();
+        let invalidate = self.order;
         let mut boundaries = self.boundaries;
         boundaries.sort_unstable_by_key(|b| (b.module, b.accepted_dep));
         boundaries.dedup();
@@ -646,22 +640,28 @@ mod tests {
                 "reload: leaf declines hot updates",
             ),
             (
-                "a module never loaded (dynamic import only) stops propagation",
-                "main -> a, lazy; a -> leaf; lazy -> leaf; a: self; lazy: unloaded",
-                "leaf",
-                "hot send=[leaf] invalidate=[leaf, a] boundaries=[a self]",
+                "a lazily imported module that accepts itself is its own boundary",
+                "main -> lazy; lazy: unloaded, self",
+                "lazy",
+                "hot send=[lazy] invalidate=[lazy] boundaries=[lazy self]",
             ),
             (
-                "a changed module that was never loaded: code sent, nothing re-evaluated",
+                "a lazily imported module propagates like any other: up to a boundary",
+                "main -> a, lazy; a -> leaf; lazy -> leaf; a: self; lazy: unloaded, self",
+                "leaf",
+                "hot send=[leaf] invalidate=[leaf, a, lazy] boundaries=[a self, lazy self]",
+            ),
+            (
+                "a lazily imported module without a boundary up to the entry reloads",
                 "main -> lazy; lazy: unloaded",
                 "lazy",
-                "hot send=[lazy] invalidate=[] boundaries=[]",
+                "reload: lazy changed and no module accepts it (via lazy <- main)",
             ),
             (
-                "an unloaded importer that accepts the dep is no boundary",
+                "a lazily imported importer that accepts the dep is a boundary",
                 "main -> a, lazy; a -> leaf; lazy -> leaf; a: self; lazy: unloaded, accept leaf",
                 "leaf",
-                "hot send=[leaf] invalidate=[leaf, a] boundaries=[a self]",
+                "hot send=[leaf] invalidate=[leaf, a] boundaries=[a self, lazy accepts leaf]",
             ),
             (
                 "CSS only: each CSS module is its own boundary, no JS re-evaluated",

@@ -293,6 +293,30 @@ export default function Note() {
     assert.equal(tab.navigations, navs, 'no reload');
   });
 
+  test('a React.lazy page (loaded through import()) keeps its state through an edit', async () => {
+    const navs = tab.navigations;
+    writeFile(app.file('src/LazyPage.tsx'), `import { useState } from 'react'
+
+export default function LazyPage() {
+  const [n, setN] = useState(0)
+  return <button id="lazy" onClick={() => setN(n + 1)}>lazy page {n}</button>
+}
+`);
+    app.edit('src/App.tsx',
+      ["import './App.css'\n", "import './App.css'\nimport { lazy, Suspense } from 'react'\nconst LazyPage = lazy(() => import('./LazyPage.tsx'))\n"],
+      ['          <Greeting />\n', '          <Greeting />\n          <Suspense fallback={<p>loading</p>}><LazyPage /></Suspense>\n']);
+    await tab.until(() => document.getElementById('lazy'));
+    for (let i = 0; i < 2; i++) await tab.page.click('#lazy');
+    await tab.until(() => document.getElementById('lazy').textContent === 'lazy page 2');
+    const from = tab.mark();
+    app.edit('src/LazyPage.tsx', '>lazy page {n}<', '>Lazy page: {n}<');
+    await tab.untilLog('[hmr] updated /src/LazyPage.tsx', { from });
+    await tab.until(() => document.getElementById('lazy').textContent === 'Lazy page: 2');
+    assert.equal(await tab.page.evaluate(counterText), 'Count is 3');
+    assert.equal(tab.navigations, navs, 'no reload');
+    assert.deepEqual(problems(tab), []);
+  });
+
   test('a syntax error in App.tsx shows the overlay and keeps the page; the fix clears it', async () => {
     const navs = tab.navigations;
     const memo = await tab.text('#memo');

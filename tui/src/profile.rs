@@ -57,13 +57,27 @@ pub fn run_profile(args: ProfileArgs) -> anyhow::Result<()> {
 
     let originals = Originals::new(&targets)?;
     let _restore = originals.restore_on_signal();
-    let report = measure(
-        &root,
-        &targets,
-        args.repeat,
-        args.trace.is_some(),
-        &originals,
-    );
+    // Measured on a thread set up as `hotloop dev`'s engine thread (swc compiles in place on
+    // its big stack), so the phases are the server's.
+    let report = std::thread::scope(|scope| {
+        let engine = std::thread::Builder::new()
+            .name("hotloop-engine".into())
+            .stack_size(engine::transform::COMPILE_STACK)
+            .spawn_scoped(scope, || {
+                engine::transform::assume_big_stack();
+                measure(
+                    &root,
+                    &targets,
+                    args.repeat,
+                    args.trace.is_some(),
+                    &originals,
+                )
+            })
+            .context("failed to start the profiling thread")?;
+        engine
+            .join()
+            .map_err(|_| anyhow::anyhow!("profiling stopped on an internal error (see above)"))?
+    });
     originals.restore();
     let report = report?;
 

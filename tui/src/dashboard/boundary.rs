@@ -39,18 +39,12 @@ pub enum Propagation {
         dead_end: DeadEnd,
         chain: Vec<ModuleIndex>,
     },
-    /// No client evaluated this module yet (only reachable through `import()`): an edit has
-    /// nothing to update.
-    NotLoaded,
 }
 
 /// Walks importers from `start` until every path meets a self-accepting module or an importer
 /// that accepts the module below it: the engine's own planner (`engine::plan::explain`), so
 /// what the dashboard says is what an edit will do.
 pub fn explain(graph: &ModuleGraph, start: ModuleIndex) -> Propagation {
-    if !graph.module(start).loaded {
-        return Propagation::NotLoaded;
-    }
     let plan::Explanation { plan, chains } = plan::explain(graph, start);
     match plan {
         UpdatePlan::FullReload(reason) => Propagation::FullReload {
@@ -138,7 +132,6 @@ mod tests {
         };
         let start = graph.index_of(start).unwrap();
         let actual = match explain(&graph, start) {
-            Propagation::NotLoaded => "not loaded".to_owned(),
             Propagation::FullReload { dead_end, chain } => {
                 format!("reload {dead_end:?}: {}", names(&chain))
             }
@@ -208,7 +201,12 @@ mod tests {
     }
 
     #[test]
-    fn a_module_never_loaded_has_nothing_to_update() {
-        check("main\nlazy lazy", "lazy", "not loaded");
+    fn a_lazily_imported_module_propagates_like_any_other() {
+        check("main -> lazy\nlazy lazy self", "lazy", "lazy (self)");
+        check(
+            "main -> lazy\nlazy lazy",
+            "lazy",
+            "reload NoImporters: lazy <- main",
+        );
     }
 }

@@ -121,7 +121,7 @@ fn detail(app: &App) -> Vec<Line<'_>> {
     let loaded = if module.loaded {
         "loaded"
     } else {
-        "lazy, not loaded"
+        "lazy (loaded by import())"
     };
     lines.push(Line::from(Span::styled(
         format!(" {kind} · {loaded}"),
@@ -178,10 +178,6 @@ fn push_list(lines: &mut Vec<Line<'_>>, label: &str, graph: &ModuleGraph, items:
 
 fn propagation(graph: &ModuleGraph, index: ModuleIndex) -> Vec<Line<'static>> {
     match boundary::explain(graph, index) {
-        Propagation::NotLoaded => vec![Line::from(Span::styled(
-            "   nothing to update: no client loaded it",
-            theme::DIM,
-        ))],
         Propagation::FullReload { dead_end, chain } => {
             let why = match dead_end {
                 DeadEnd::NoImporters => "✗ no importers",
