@@ -1052,6 +1052,19 @@ async fn websocket_upgrades_need_an_allowed_origin() {
     }
     // Any website served from an IP literal is a foreign origin, even though IP literals pass
     // the Host check (cross-site WebSocket hijacking from http://203.0.113.7/).
+    // Another app on this machine (a page from another local dev server) is another origin.
+    let other_port = if port == 5173 { 5174 } else { 5173 };
+    for origin in [
+        format!("http://localhost:{other_port}"),
+        format!("http://127.0.0.1:{other_port}"),
+        "http://localhost".to_owned(),
+        "https://app.localhost".to_owned(),
+    ] {
+        match ws_connect(&h, Some(&origin), "other-local-app").await {
+            Err(tungstenite::Error::Http(response)) => assert_eq!(response.status(), 403),
+            other => panic!("{origin}: expected a 403, got {other:?}"),
+        }
+    }
     for origin in [
         "http://203.0.113.7",
         "http://192.168.1.21:8080",
@@ -1070,6 +1083,11 @@ async fn websocket_upgrades_need_an_allowed_origin() {
     assert_eq!(raw_head(h.addr, own_lan.as_bytes()).await.status, 101);
     let other_lan = own_lan.replace("Origin: http://192.168.1.20", "Origin: http://192.168.1.66");
     assert_eq!(raw_head(h.addr, other_lan.as_bytes()).await.status, 403);
+    let other_port = own_lan.replace(
+        &format!("Origin: http://192.168.1.20:{port}"),
+        "Origin: http://192.168.1.20:9999",
+    );
+    assert_eq!(raw_head(h.addr, other_port.as_bytes()).await.status, 403);
     // Foreign Host on the upgrade itself (raw request, so the Host is exactly as written).
     let upgrade = format!(
         "GET /_hotloop/ws HTTP/1.1\r\nHost: evil.com\r\nOrigin: http://localhost:{port}\r\nConnection: Upgrade, close\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
@@ -1079,7 +1097,7 @@ async fn websocket_upgrades_need_an_allowed_origin() {
     for origin in [
         format!("http://localhost:{port}"),
         format!("http://127.0.0.1:{port}"),
-        "https://app.localhost".to_owned(),
+        format!("http://app.localhost:{port}"),
     ] {
         let mut ws = ws_connect(&h, Some(&origin), "legit").await.unwrap();
         let (server_id, revision) = hello_of(&next_binary(&mut ws).await);

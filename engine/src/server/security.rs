@@ -5,12 +5,14 @@
 //!   entry of `ServerConfig::allowed_hosts` (exact name, `.example.com` for the name and its
 //!   subdomains, `*` for any host — which turns the check off). A request in absolute form
 //!   (`GET http://host/ HTTP/1.1`) must name an allowed host there too. The port is not checked.
-//! - **Origin** of WebSocket upgrades: required, and its host must be a loopback name
-//!   (`localhost`, `*.localhost`, `127.x.x.x`, `[::1]`), the host the request itself names (the
-//!   page's own origin, e.g. a LAN address when bound to `0.0.0.0`), or an explicit
-//!   `allowed_hosts` entry (not `*`). Any other IP literal is refused: a page served from
-//!   `http://203.0.113.7/` must not read the update stream. `null` and foreign origins are
-//!   refused (`allow_any_origin` turns this off).
+//! - **Origin** of WebSocket upgrades: required, and either an explicit `allowed_hosts` entry
+//!   (not `*`; any port), or on the port the request was addressed to with a loopback name
+//!   (`localhost`, `*.localhost`, `127.x.x.x`, `[::1]`) or the host the request itself names
+//!   (the page's own origin, e.g. a LAN address when bound to `0.0.0.0`). Another app on this
+//!   machine (`http://localhost:5173` next to hotloop on 3000) and any other IP literal (a page
+//!   served from `http://203.0.113.7/`) must not read the update stream, which carries the
+//!   project's source. `null` and foreign origins are refused (`allow_any_origin` turns this
+//!   off).
 //! - **Cross-site script inclusion**: `Sec-Fetch-Site: cross-site` + `Sec-Fetch-Mode: no-cors` +
 //!   `Sec-Fetch-Dest: script` is refused, and every response carries
 //!   `Cross-Origin-Resource-Policy: same-origin` and `X-Content-Type-Options: nosniff`, so another
@@ -72,32 +74,47 @@ impl HostPolicy {
 }
 
 impl HostPolicy {
-    /// Whether a page at `origin` (a hostname as `host_allowed` takes it) may open the
-    /// WebSocket of a request addressed to `request_host`: loopback names, the request's own
-    /// host, or an explicit `allowed_hosts` entry. Unlike `host_allowed`, an arbitrary IP
-    /// literal is not enough, and `*` does not count.
-    pub fn origin_allowed(&self, origin: &str, request_host: Option<&str>) -> bool {
+    /// Whether a page at `origin` (hostname and port) may open the WebSocket of a request
+    /// addressed to `request` (the Host header's hostname and port): an explicit
+    /// `allowed_hosts` entry on any port; otherwise only on the request's own port, a loopback
+    /// name or the request's own host. Unlike `host_allowed`, an arbitrary IP literal is not
+    /// enough, and `*` does not count.
+    pub fn origin_allowed(&self, origin: (&str, u16), request: Option<(&str, u16)>) -> bool {
+        let (origin, port) = origin;
         let origin = origin.trim_end_matches('.').to_ascii_lowercase();
-        if origin == "localhost" || origin.ends_with(".localhost") || origin == "[::1]" {
-            return true;
-        }
-        if origin.parse::<Ipv4Addr>().is_ok_and(|ip| ip.is_loopback()) {
-            return true;
-        }
-        if request_host.is_some_and(|h| h.trim_end_matches('.').eq_ignore_ascii_case(&origin)) {
-            return true;
-        }
-        self.allowed_hosts.iter().any(|allowed| {
+        let listed = self.allowed_hosts.iter().any(|allowed| {
             *allowed == origin
                 || allowed
                     .strip_prefix('.')
                     .is_some_and(|base| origin == base || origin.ends_with(allowed.as_str()))
-        })
+        });
+        if listed {
+            return true;
+        }
+        let Some((request_host, request_port)) = request else {
+            return false;
+        };
+        if port != request_port {
+            return false;
+        }
+        let loopback = origin == "localhost"
+            || origin.ends_with(".localhost")
+            || origin == "[::1]"
+            || origin.parse::<Ipv4Addr>().is_ok_and(|ip| ip.is_loopback());
+        loopback
+            || request_host
+                .trim_end_matches('.')
+                .eq_ignore_ascii_case(&origin)
     }
 }
 
 /// The hostname of an authority `host[:port]` / `[v6][:port]`; `None` if malformed.
 pub fn authority_host(authority: &str) -> Option<&str> {
+    split_authority(authority).map(|(host, _)| host)
+}
+
+/// The hostname and port (if written) of an authority; `None` if malformed.
+fn split_authority(authority: &str) -> Option<(&str, Option<u16>)> {
     let (host, port) = if authority.starts_with('[') {
         let end = authority.find(']')?;
         let (host, rest) = authority.split_at(end + 1);
@@ -125,15 +142,28 @@ pub fn authority_host(authority: &str) -> Option<&str> {
     } else {
         !host.is_empty() && host.len() <= 253 && host.bytes().all(valid)
     };
-    ok.then_some(host)
+    let port = match port {
+        Some(port) => Some(port.parse().ok()?),
+        None => None,
+    };
+    ok.then_some((host, port))
 }
 
-/// The hostname of an `Origin` header (`scheme://host[:port]`), for http(s) origins only.
-pub fn origin_host(origin: &str) -> Option<&str> {
-    let rest = origin
-        .strip_prefix("http://")
-        .or_else(|| origin.strip_prefix("https://"))?;
-    authority_host(rest)
+/// The hostname and port of an `Origin` header (`scheme://host[:port]`, http(s) origins
+/// only), the port defaulted by scheme (80, 443).
+pub fn origin_authority(origin: &str) -> Option<(&str, u16)> {
+    let (rest, default_port) = match origin.strip_prefix("http://") {
+        Some(rest) => (rest, 80),
+        None => (origin.strip_prefix("https://")?, 443),
+    };
+    let (host, port) = split_authority(rest)?;
+    Some((host, port.unwrap_or(default_port)))
+}
+
+/// The hostname and port of a `Host` header (this server speaks plain HTTP: 80 by default).
+fn host_authority(host: &str) -> Option<(&str, u16)> {
+    let (host, port) = split_authority(host)?;
+    Some((host, port.unwrap_or(80)))
 }
 
 /// Printable, bounded form of a header value for an error body.
@@ -193,15 +223,15 @@ pub fn check_ws_origin(policy: &HostPolicy, headers: &HeaderMap) -> Result<(), S
     let Some(origin) = headers.get(header::ORIGIN) else {
         return Err("hotloop: WebSocket connections need an Origin header".into());
     };
-    let request_host = headers
+    let request = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
-        .and_then(authority_host);
+        .and_then(host_authority);
     let ok = origin
         .to_str()
         .ok()
-        .and_then(origin_host)
-        .is_some_and(|h| policy.origin_allowed(h, request_host));
+        .and_then(origin_authority)
+        .is_some_and(|o| policy.origin_allowed(o, request));
     if ok {
         Ok(())
     } else {
@@ -312,26 +342,33 @@ mod tests {
             &["dev.example.com".into(), ".lan".into(), "*".into()],
             false,
         );
-        for (origin, request_host) in [
-            ("localhost", None),
-            ("app.localhost", Some("localhost")),
-            ("127.0.0.1", Some("localhost")),
-            ("127.8.9.10", None),
-            ("[::1]", None),
-            ("192.168.1.20", Some("192.168.1.20")),
-            ("dev.example.com", None),
-            ("box.lan", None),
+        let local = Some(("localhost", 3000));
+        for (origin, request) in [
+            (("localhost", 3000), local),
+            (("app.localhost", 3000), local),
+            (("127.0.0.1", 3000), local),
+            (("127.8.9.10", 3000), Some(("127.0.0.1", 3000))),
+            (("[::1]", 3000), Some(("[::1]", 3000))),
+            (("192.168.1.20", 3000), Some(("192.168.1.20", 3000))),
+            // Listed hosts: any port, whatever the request names.
+            (("dev.example.com", 443), local),
+            (("box.lan", 8080), None),
         ] {
-            assert!(p.origin_allowed(origin, request_host), "{origin}");
+            assert!(p.origin_allowed(origin, request), "{origin:?}");
         }
-        for (origin, request_host) in [
-            ("203.0.113.7", Some("localhost")),
-            ("192.168.1.21", Some("192.168.1.20")),
-            ("[2001:db8::1]", Some("[::1]")),
-            ("evil.com", Some("localhost")),
-            ("localhost.evil.com", None),
+        for (origin, request) in [
+            // Another app on this machine.
+            (("localhost", 5173), local),
+            (("127.0.0.1", 8080), local),
+            (("192.168.1.20", 8080), Some(("192.168.1.20", 3000))),
+            (("localhost", 3000), None),
+            (("203.0.113.7", 3000), local),
+            (("192.168.1.21", 3000), Some(("192.168.1.20", 3000))),
+            (("[2001:db8::1]", 3000), Some(("[::1]", 3000))),
+            (("evil.com", 3000), local),
+            (("localhost.evil.com", 3000), None),
         ] {
-            assert!(!p.origin_allowed(origin, request_host), "{origin}");
+            assert!(!p.origin_allowed(origin, request), "{origin:?}");
         }
     }
 
@@ -346,10 +383,16 @@ mod tests {
         ] {
             assert_eq!(authority_host(bad), None, "{bad}");
         }
-        assert_eq!(origin_host("http://localhost:5173"), Some("localhost"));
-        assert_eq!(origin_host("https://[::1]"), Some("[::1]"));
-        assert_eq!(origin_host("null"), None);
-        assert_eq!(origin_host("file://"), None);
-        assert_eq!(origin_host("http://localhost/path"), None);
+        assert_eq!(origin_authority("null"), None);
+        assert_eq!(origin_authority("file://"), None);
+        assert_eq!(origin_authority("http://localhost/path"), None);
+        assert_eq!(
+            origin_authority("http://localhost:5173"),
+            Some(("localhost", 5173))
+        );
+        assert_eq!(origin_authority("http://a.b"), Some(("a.b", 80)));
+        assert_eq!(origin_authority("https://[::1]"), Some(("[::1]", 443)));
+        assert_eq!(origin_authority("http://a:99999"), None);
+        assert_eq!(host_authority("localhost"), Some(("localhost", 80)));
     }
 }
