@@ -768,6 +768,26 @@ impl WatchThread {
 /// Every reported file under `dir` (symlinks not followed).
 fn files_under(dir: &Path, filter: &Filter) -> Vec<PathBuf> {
     let mut files = Vec::new();
+    walk_reported(dir, filter, |entry, path| match entry.file_type() {
+        Ok(t) if t.is_dir() => true,
+        Ok(_) => {
+            files.push(path.to_path_buf());
+            false
+        }
+        Err(_) => false,
+    });
+    files.sort();
+    files
+}
+
+/// Visits every entry under `dir` that `filter` reports, depth first, without following
+/// symlinks; `visit` returns whether to enter the entry (a directory). Unreadable directories
+/// are skipped: what disappears mid-walk is reported by the events or the next walk.
+fn walk_reported(
+    dir: &Path,
+    filter: &Filter,
+    mut visit: impl FnMut(&std::fs::DirEntry, &Path) -> bool,
+) {
     let mut stack = vec![dir.to_path_buf()];
     while let Some(dir) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(&dir) else {
@@ -775,18 +795,11 @@ fn files_under(dir: &Path, filter: &Filter) -> Vec<PathBuf> {
         };
         for entry in entries.flatten() {
             let path = entry.path();
-            if !filter.reports(&path) {
-                continue;
-            }
-            match entry.file_type() {
-                Ok(t) if t.is_dir() => stack.push(path),
-                Ok(_) => files.push(path),
-                Err(_) => {}
+            if filter.reports(&path) && visit(&entry, &path) {
+                stack.push(path);
             }
         }
     }
-    files.sort();
-    files
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use rustc_hash::FxHashMap;
 
-use super::{ChangeKind, ChangedPath, Filter, NODE_MODULES};
+use super::{ChangeKind, ChangedPath, Filter, NODE_MODULES, walk_reported};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Stamp {
@@ -78,33 +78,21 @@ impl Poller {
 fn walk(root: &Path, filter: &Filter) -> FxHashMap<PathBuf, Stamp> {
     let node_modules = root.join(NODE_MODULES);
     let mut seen = FxHashMap::default();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
+    walk_reported(root, filter, |entry, path| {
+        let Ok(meta) = entry.metadata() else {
+            return false;
         };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if !filter.reports(&path) {
-                continue;
-            }
-            let Ok(meta) = entry.metadata() else {
-                continue;
-            };
-            let dir = meta.is_dir();
-            if dir && dir_is_walked(&path, &node_modules) {
-                stack.push(path.clone());
-            }
-            seen.insert(
-                path,
-                Stamp {
-                    dir,
-                    len: meta.len(),
-                    modified: meta.modified().ok(),
-                },
-            );
-        }
-    }
+        let dir = meta.is_dir();
+        seen.insert(
+            path.to_path_buf(),
+            Stamp {
+                dir,
+                len: meta.len(),
+                modified: meta.modified().ok(),
+            },
+        );
+        dir && dir_is_walked(path, &node_modules)
+    });
     seen
 }
 
