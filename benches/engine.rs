@@ -16,6 +16,10 @@ use engine::inputs::ProjectOptions;
 use engine::transform::{self, SourceKind, TransformOptions};
 use engine::update;
 
+#[path = "../tests/support/tree.rs"]
+mod tree;
+use tree::{children, file_of, relative};
+
 /// Project sizes; `HOTLOOP_BENCH_SIZES=1000,5000` overrides.
 fn sizes() -> Vec<usize> {
     std::env::var("HOTLOOP_BENCH_SIZES")
@@ -23,7 +27,6 @@ fn sizes() -> Vec<usize> {
         .map(|v| v.split(',').filter_map(|s| s.trim().parse().ok()).collect())
         .unwrap_or_else(|| vec![1_000, 10_000, 50_000])
 }
-const FANOUT: usize = 10;
 
 static FIXTURES: OnceLock<PathBuf> = OnceLock::new();
 
@@ -156,41 +159,6 @@ fn rss_kib() -> u64 {
 }
 
 // ---------------------------------------------------------------- fixture generator
-
-fn children(i: usize, n: usize) -> Vec<usize> {
-    (1..=FANOUT)
-        .map(|k| FANOUT * i + k)
-        .filter(|&j| j < n)
-        .collect()
-}
-
-fn file_of(i: usize) -> String {
-    if i == 0 {
-        "src/main.js".to_string()
-    } else {
-        format!("src/m/{}/m{i}.js", i / 100)
-    }
-}
-
-fn relative(from: &str, to: &str) -> String {
-    let mut from_dir: Vec<&str> = from.split('/').collect();
-    from_dir.pop();
-    let to_parts: Vec<&str> = to.split('/').collect();
-    let common = from_dir
-        .iter()
-        .zip(&to_parts)
-        .take_while(|(a, b)| a == b)
-        .count();
-    let mut out = String::new();
-    for _ in common..from_dir.len() {
-        out.push_str("../");
-    }
-    out.push_str(&to_parts[common..].join("/"));
-    if !out.starts_with('.') {
-        out.insert_str(0, "./");
-    }
-    out
-}
 
 fn generate(root: &Path, n: usize) {
     let write = |rel: &str, text: &str| {

@@ -10,40 +10,12 @@ use engine::protocol::ServerMessage;
 use crate::support::{Project, Server, WAIT, long_tests, rss_report, version_in};
 
 const MODULES: usize = 1000;
-const FANOUT: usize = 10;
-
-fn file_of(i: usize) -> String {
-    if i == 0 {
-        "src/main.js".to_owned()
-    } else {
-        format!("src/m/{}/m{i}.js", i / 100)
-    }
-}
+#[path = "../support/tree.rs"]
+mod tree;
+use tree::{file_of, relative};
 
 fn children(i: usize) -> Vec<usize> {
-    (1..=FANOUT)
-        .map(|k| FANOUT * i + k)
-        .filter(|&j| j < MODULES)
-        .collect()
-}
-
-fn relative(from: &str, to: &str) -> String {
-    let from_dir: Vec<&str> =
-        from.split('/').collect::<Vec<_>>()[..from.split('/').count() - 1].to_vec();
-    let to_parts: Vec<&str> = to.split('/').collect();
-    let common = from_dir
-        .iter()
-        .zip(&to_parts)
-        .take_while(|(a, b)| a == b)
-        .count();
-    let ups = from_dir.len() - common;
-    let mut out = if ups == 0 {
-        "./".to_owned()
-    } else {
-        "../".repeat(ups)
-    };
-    out.push_str(&to_parts[common..].join("/"));
-    out
+    tree::children(i, MODULES)
 }
 
 fn module(i: usize, version: usize) -> String {
