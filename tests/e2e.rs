@@ -72,3 +72,8 @@ fn hmr_in_chromium() {
 fn react_in_chromium() {
     run_suite("react.test.mjs");
 }
+
+#[test]
+fn top_level_await_in_chromium() {
+    run_suite("tla.test.mjs");
+}

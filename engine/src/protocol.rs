@@ -17,7 +17,7 @@
 //! | 0x83 | Custom (client) | event str, data str (JSON) |
 //!
 //! `ModuleCode` = id str, kind u8 (0 js, 1 css, 2 asset, 3 json), deps list<(spec str, opt<id str>)>,
-//! code str. `Diagnostic` = kind u8, file str, line u32, column u32, message str, code_frame str.
+//! static_deps u32 (the first that many deps are static imports), code str. `Diagnostic` = kind u8, file str, line u32, column u32, message str, code_frame str.
 //!
 //! Decoding is strict, so that `encode(decode(bytes)) == bytes` for every accepted frame: bools
 //! and option tags must be 0 or 1, enum bytes must be known, strings valid UTF-8, `Custom` data
@@ -31,7 +31,7 @@ use crate::diagnostics::{Diagnostic, DiagnosticKind};
 use crate::graph::ModuleKind;
 use crate::plan::FullReloadReason;
 
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// Message ids (the first byte of a frame).
 pub mod id {
@@ -109,8 +109,11 @@ pub struct HotUpdate {
 pub struct ModuleCode {
     pub id: Arc<str>,
     pub kind: ModuleKind,
-    /// `(specifier as written, resolved module id)`; `None` = unresolved.
+    /// `(specifier as written, resolved module id)`; `None` = unresolved. Static imports first.
     pub deps: Vec<(Arc<str>, Option<Arc<str>>)>,
+    /// How many of `deps` (from the front) are static imports: the runtime evaluates them ahead
+    /// of a module that waits for top-level await.
+    pub static_deps: u32,
     /// The factory function expression.
     pub code: Arc<str>,
 }
@@ -198,12 +201,13 @@ pub fn decode_server(frame: &[u8]) -> Result<ServerMessage, ProtocolError> {
         },
         id::UPDATE => {
             let revision = r.u32()?;
-            // id + kind + deps count + code length.
-            let modules = r.list(13, |r| {
+            // id + kind + deps count + static deps + code length.
+            let modules = r.list(17, |r| {
                 Ok(ModuleCode {
                     id: r.arc()?,
                     kind: r.module_kind()?,
                     deps: r.list(5, |r| Ok((r.arc()?, r.opt(Reader::arc)?)))?,
+                    static_deps: r.u32()?,
                     code: r.arc()?,
                 })
             })?;
@@ -379,6 +383,7 @@ fn write_server<S: Sink>(message: &ServerMessage, s: &mut S) {
                     s.str(spec);
                     s.opt_str(id.as_deref());
                 });
+                s.u32(m.static_deps);
                 s.str(&m.code);
             });
             s.list(&update.invalidate, |s, id| s.str(id));

@@ -11,6 +11,7 @@ use crate::db::{Db as _, QueryEvent};
 use crate::graph::{ModuleIndex, ModuleKind};
 use crate::plan::{Changes, FullReloadReason, HotPlan, UpdatePlan, plan_update};
 use crate::protocol::{self, CssLink, HotUpdate, ModuleCode, ServerMessage};
+use crate::queries::emit::static_dep_count;
 use crate::queries::graph::ProjectGraph;
 use crate::telemetry::{Phase, UpdateOutcome};
 
@@ -132,6 +133,7 @@ pub fn encode_hot(
                 .iter()
                 .map(|d| (d.specifier.clone(), d.id.clone()))
                 .collect(),
+            static_deps: static_dep_count(&m.deps) as u32,
             code: m.code,
         })
         .collect();

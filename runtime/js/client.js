@@ -269,6 +269,39 @@
   }
 
   /**
+   * Evaluates the entries in order. Synchronous unless an entry waits for top-level await: from
+   * that entry on, each one starts when the previous one finished.
+   */
+  function startEntries(ids) {
+    const failed = (id, err) => {
+      console.error(`[hmr] ${id} threw while the page started`, err);
+      reportRuntimeError(err, id, "while starting the page");
+    };
+    let previous = null;
+    for (const id of ids) {
+      const rec = records.get(id);
+      if (previous === null && !(rec && waitsForAsync(rec))) {
+        try {
+          requireId(id);
+        } catch (err) {
+          failed(id, err);
+        }
+        continue;
+      }
+      // The first waiting entry starts now (its code up to the first await runs synchronously,
+      // as a module script's would); the ones after it wait for it.
+      const run = () => loadModule(id);
+      const started = previous === null ? evaluateAsync(rec, new Set()) : previous.then(run);
+      previous = started.then(
+        () => {
+          refresh.dirty = false;
+        },
+        (err) => failed(id, err),
+      );
+    }
+  }
+
+  /**
    * `__hotloop.start(entries, { revision, serverId, refreshRuntime })`: install React Refresh
    * (`refreshRuntime` = module id of the app's own `react-refresh/runtime`, else the embedded
    * copy if it was loaded), evaluate the entries in order, then connect.
@@ -285,14 +318,7 @@
     entryIds = Array.from(entries);
     announceReload();
     installRefreshForStart(options && options.refreshRuntime);
-    for (const id of entryIds) {
-      try {
-        requireId(id);
-      } catch (err) {
-        console.error(`[hmr] ${id} threw while the page started`, err);
-        reportRuntimeError(err, id, "while starting the page");
-      }
-    }
+    startEntries(entryIds);
     // First registrations create component families; there is nothing to refresh yet.
     refresh.dirty = false;
     if (typeof document !== "undefined" && typeof document.addEventListener === "function") {

@@ -10,7 +10,7 @@
 (function (global) {
   'use strict';
 
-  const PROTOCOL_VERSION = 1;
+  const PROTOCOL_VERSION = 2;
 
   const ids = Object.freeze({
     hello: 0x01,
@@ -165,7 +165,7 @@
   /**
    * Decodes one server frame into a plain object (`type` says which message). A module's
    * `deps` map has no prototype, so specifiers such as `__proto__` or `constructor` are plain
-   * keys.
+   * keys; its first `staticDeps` entries are static imports.
    * @param {ArrayBuffer | ArrayBufferView} input
    */
   function decodeServerMessage(input) {
@@ -183,7 +183,7 @@
         });
       case ids.update: {
         const revision = r.u32();
-        const modules = r.list(13, (r) => {
+        const modules = r.list(17, (r) => {
           const id = r.str();
           const kind = r.kind(MODULE_KINDS, 'module kind');
           const deps = Object.create(null);
@@ -197,7 +197,8 @@
             const spec = r.str();
             deps[spec] = r.opt(readStr);
           }
-          return { id, kind, deps, code: r.str() };
+          const staticDeps = r.u32();
+          return { id, kind, deps, staticDeps, code: r.str() };
         });
         const invalidate = r.list(4, readStr);
         const boundaries = r.list(5, (r) => ({ id: r.str(), acceptedDep: readOptStr(r) }));

@@ -10,9 +10,17 @@
    * first evaluation threw: requiring it rethrows) | "stale" (disposed by an update, waiting to be
    * re-evaluated; `module` still holds the last good exports).
    *
+   * `staticDeps`: the first that many entries of `deps` (all: Infinity) are static imports (async-modules.js
+   * evaluates them ahead of a module that waits for top-level await). `pending`: that
+   * evaluation while it runs; `pendingModule`: the `module` it will evaluate into (an import
+   * cycle back to it gets these partial exports).
+   *
    * @typedef {{
    *   id: string,
    *   deps: Record<string, string | null>,
+   *   staticDeps: number,
+   *   pending: Promise<void> | null,
+   *   pendingModule: { exports: any, id: string } | null,
    *   factory: Function,
    *   kind: string,
    *   state: string,
@@ -52,11 +60,14 @@
     return refreshRuntime ? refreshRuntime.createSignatureFunctionForTransform() : identitySignature;
   }
 
-  function newRecord(id, deps, factory, kind) {
+  function newRecord(id, deps, factory, kind, staticDeps) {
     /** @type {ModuleRecord} */
     const rec = {
       id,
       deps: deps || {},
+      staticDeps: staticDepCount(staticDeps),
+      pending: null,
+      pendingModule: null,
       factory,
       kind,
       state: "defined",
@@ -76,6 +87,10 @@
       }
       return requireId(target, rec.id, spec);
     };
+    // `import()`, as the engine lowers it.
+    rec.require.dynamic = function dynamic(spec) {
+      return dynamicImport(rec, spec);
+    };
     rec.refreshReg = function $RefreshReg$(type, localId) {
       rec.refreshRegistrations += 1;
       if (refreshRuntime) refreshRuntime.register(type, rec.id + " " + localId);
@@ -83,15 +98,31 @@
     return rec;
   }
 
-  /** `__hotloop.define`: stores (or replaces) a factory; never evaluates. */
-  function define(id, deps, factory) {
+  /**
+   * `__hotloop.define(id, deps, factory, staticDeps)`: stores (or replaces) a factory; never
+   * evaluates. `staticDeps` is left out when every dep is a static import.
+   */
+  function define(id, deps, factory, staticDeps) {
+    setFactory(id, deps, factory, "js", staticDeps);
+  }
+
+  /** Stores a module's factory and deps (define, updates). */
+  function setFactory(id, deps, factory, kind, staticDeps) {
     const rec = records.get(id);
     if (rec) {
       rec.deps = deps || {};
+      rec.staticDeps = staticDepCount(staticDeps);
       rec.factory = factory;
+      if (kind) rec.kind = kind;
     } else {
-      records.set(id, newRecord(id, deps, factory, "js"));
+      records.set(id, newRecord(id, deps, factory, kind || "js", staticDeps));
     }
+    noteFactory(factory);
+  }
+
+  /** Left out means every dep is static (no count needed: the chunk's common case). */
+  function staticDepCount(staticDeps) {
+    return typeof staticDeps === "number" ? staticDeps : Infinity;
   }
 
   /** Returns the exports of module `id`, evaluating it first when needed. */
@@ -115,6 +146,7 @@
       case "failed":
         throw rec.error;
       default:
+        if (waitsForAsync(rec)) return requireWaiting(rec, importer);
         evaluate(rec);
         return rec.module.exports;
     }
@@ -139,31 +171,21 @@
   /**
    * Runs the factory of `rec` with a fresh `module`, fresh exports and a fresh hot context (which
    * keeps `data`). If it throws, a re-evaluation puts the last good module back (importers keep
-   * working) while a first evaluation leaves the module "failed".
+   * working) while a first evaluation leaves the module "failed". The factory of a module using
+   * top-level await returns a promise: `evaluate` then returns one that settles the same way.
    */
-  function evaluate(rec) {
+  function evaluate(rec, module = { exports: {}, id: rec.id }) {
     const previous =
       rec.state === "stale"
         ? { module: rec.module, hot: rec.hot, refreshRegistrations: rec.refreshRegistrations }
         : null;
-    const module = { exports: {}, id: rec.id };
     const hot = createHotState(rec);
     rec.module = module;
     rec.hot = hot;
     rec.state = "evaluating";
     rec.error = undefined;
     rec.refreshRegistrations = 0;
-    try {
-      rec.factory.call(
-        module.exports,
-        module,
-        module.exports,
-        rec.require,
-        createMeta(rec, hot.api),
-        rec.refreshReg,
-        refreshSig,
-      );
-    } catch (err) {
+    const fail = (err) => {
       detachListeners(hot);
       if (err !== null && typeof err === "object" && !failedIn.has(err)) failedIn.set(err, rec.id);
       if (previous) {
@@ -176,11 +198,30 @@
         rec.error = err;
       }
       throw err;
+    };
+    const succeed = () => {
+      if (previous) detachListeners(previous.hot);
+      rec.state = "evaluated";
+      clearRuntimeError(rec.id);
+      noteRefreshEvaluation(rec);
+    };
+    let result;
+    try {
+      result = rec.factory.call(
+        module.exports,
+        module,
+        module.exports,
+        rec.require,
+        createMeta(rec, hot.api),
+        rec.refreshReg,
+        refreshSig,
+      );
+    } catch (err) {
+      fail(err);
     }
-    if (previous) detachListeners(previous.hot);
-    rec.state = "evaluated";
-    clearRuntimeError(rec.id);
-    noteRefreshEvaluation(rec);
+    if (isAsyncFactory(rec.factory)) return Promise.resolve(result).then(succeed, fail);
+    succeed();
+    return undefined;
   }
 
   /** Turns factory source from an update into a function, named for DevTools and source maps. */

@@ -36,14 +36,7 @@
         errors.push({ id: m.id, err, context: "while compiling the new code" });
         continue;
       }
-      const rec = records.get(m.id);
-      if (rec) {
-        rec.deps = m.deps || {};
-        rec.factory = factory;
-        if (m.kind) rec.kind = m.kind;
-      } else {
-        records.set(m.id, newRecord(m.id, m.deps, factory, m.kind || "js"));
-      }
+      setFactory(m.id, m.deps, factory, m.kind, m.staticDeps);
     }
   }
 
@@ -74,10 +67,11 @@
 
   /**
    * Re-evaluates the boundaries and calls their accept callbacks, synchronously (no other code
-   * runs while modules are half replaced). The callbacks are those registered by the evaluation
-   * that was current when the update arrived, as in Vite.
+   * runs while modules are half replaced) unless a boundary waits for top-level await. The
+   * callbacks are those registered by the evaluation that was current when the update arrived,
+   * as in Vite.
    */
-  function runBoundaries(plan, errors) {
+  async function runBoundaries(plan, errors) {
     const update = { cycle: false };
     const failed = [];
     const updated = [];
@@ -86,7 +80,13 @@
       for (const { rec, acceptedId, callbacks } of plan) {
         let exports;
         try {
-          exports = requireId(acceptedId, rec.id, acceptedId);
+          const target = records.get(acceptedId);
+          if (target && target.state !== "evaluated" && waitsForAsync(target)) {
+            await evaluateAsync(target, new Set());
+            exports = target.module.exports;
+          } else {
+            exports = requireId(acceptedId, rec.id, acceptedId);
+          }
         } catch (err) {
           const entry = { id: acceptedId, err, context: "while re-evaluating it for a hot update" };
           errors.push(entry);
@@ -105,7 +105,7 @@
   }
 
   /** After a failed first evaluation of the page, retries the entries (the update may fix it). */
-  function retryFailedStart(errors) {
+  async function retryFailedStart(errors) {
     const pending = entryIds.filter((id) => {
       const rec = records.get(id);
       return rec !== undefined && (rec.state === "failed" || rec.state === "defined");
@@ -114,7 +114,7 @@
     for (const rec of records.values()) if (rec.state === "failed") rec.state = "defined";
     for (const id of pending) {
       try {
-        requireId(id);
+        await loadModule(id);
         log(`updated ${id}`);
       } catch (err) {
         errors.push({ id, err, context: "while starting the page" });
@@ -132,6 +132,7 @@
       }
       removeModuleCss(id);
       records.delete(id);
+      noteRemoved();
       clearRuntimeError(id);
     }
   }
@@ -171,7 +172,7 @@
       else if (target && target.state === "failed") target.state = "defined";
     }
 
-    const outcome = runBoundaries(plan, errors);
+    const outcome = await runBoundaries(plan, errors);
     if (outcome.failed.length > 0 && outcome.cycle) {
       const first = outcome.failed[0];
       console.error(`[hmr] failed to update ${first.id} inside an import cycle`, first.err);
@@ -181,7 +182,7 @@
     }
 
     const invalidated = checkRefreshBoundaries(refreshBoundaries);
-    retryFailedStart(errors);
+    await retryFailedStart(errors);
     await pruneModules(message.removed, errors);
     for (const link of message.cssLinks) swapStylesheet(link.href, link.version);
     performRefresh(errors, invalidated);

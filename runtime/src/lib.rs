@@ -15,6 +15,7 @@ pub const RUNTIME_JS: &str = concat!(
     include_str!("../js/protocol.js"),
     include_str!("../js/prelude.js"),
     include_str!("../js/registry.js"),
+    include_str!("../js/async-modules.js"),
     include_str!("../js/hot.js"),
     include_str!("../js/react-refresh.js"),
     include_str!("../js/css.js"),

@@ -49,7 +49,7 @@ fn goldens() -> Vec<Golden> {
                 server_id: "srv-ünï-🔥".into(),
                 revision: 7,
             }),
-            js: json!({"type": "hello", "protocol": 1, "serverId": "srv-ünï-🔥", "revision": 7}),
+            js: json!({"type": "hello", "protocol": 2, "serverId": "srv-ünï-🔥", "revision": 7}),
         },
         Golden {
             name: "update",
@@ -67,6 +67,7 @@ fn goldens() -> Vec<Golden> {
                                 Some(arc("/node_modules/__proto__/index.js")),
                             ),
                         ],
+                        static_deps: 1,
                         code: arc(
                             "(function (module, exports, require) {\nconsole.log('héllo, 世界 🔥');\n})",
                         ),
@@ -75,6 +76,7 @@ fn goldens() -> Vec<Golden> {
                         id: arc("/src/style.css"),
                         kind: ModuleKind::Css,
                         deps: vec![],
+                        static_deps: 0,
                         code: arc(
                             "(function (module, exports, require, __hotloop_meta) {\n__hotloop_meta.css(\"a{}\");\n})",
                         ),
@@ -83,6 +85,7 @@ fn goldens() -> Vec<Golden> {
                         id: arc("/src/logo.svg"),
                         kind: ModuleKind::Asset,
                         deps: vec![],
+                        static_deps: 0,
                         code: arc(
                             "(function (module) {\nmodule.exports = \"/src/logo.svg?v=1\";\n})",
                         ),
@@ -91,6 +94,7 @@ fn goldens() -> Vec<Golden> {
                         id: arc("/src/data.json"),
                         kind: ModuleKind::Json,
                         deps: vec![],
+                        static_deps: 0,
                         code: arc("(function (module) {\nmodule.exports = {\"ü\":1};\n})"),
                     },
                 ],
@@ -118,24 +122,28 @@ fn goldens() -> Vec<Golden> {
                             "missing-pkg": null,
                             "__proto__": "/node_modules/__proto__/index.js"
                         },
+                        "staticDeps": 1,
                         "code": "(function (module, exports, require) {\nconsole.log('héllo, 世界 🔥');\n})"
                     },
                     {
                         "id": "/src/style.css",
                         "kind": "css",
                         "deps": {},
+                        "staticDeps": 0,
                         "code": "(function (module, exports, require, __hotloop_meta) {\n__hotloop_meta.css(\"a{}\");\n})"
                     },
                     {
                         "id": "/src/logo.svg",
                         "kind": "asset",
                         "deps": {},
+                        "staticDeps": 0,
                         "code": "(function (module) {\nmodule.exports = \"/src/logo.svg?v=1\";\n})"
                     },
                     {
                         "id": "/src/data.json",
                         "kind": "json",
                         "deps": {},
+                        "staticDeps": 0,
                         "code": "(function (module) {\nmodule.exports = {\"ü\":1};\n})"
                     }
                 ],
@@ -521,6 +529,7 @@ fn malformed_frames_are_errors() {
             id: arc("/a.js"),
             kind: ModuleKind::Js,
             deps: vec![],
+            static_deps: 0,
             code: arc(""),
         }],
         ..HotUpdate::default()

@@ -11,14 +11,12 @@ use crate::inputs::SourceFile;
 use crate::queries::parsed::{file_id, parsed_module};
 use crate::queries::resolve::{Resolution, resolved_imports};
 use crate::telemetry::Phase;
+use crate::transform::FACTORY_HEADER;
+use crate::transform::ImportKind;
 
 /// Id of the virtual empty module that `browser: { "x": false }` remaps resolve to. The chunk
 /// defines it when some module uses it.
 pub const EMPTY_MODULE_ID: &str = "/@hotloop/empty";
-
-/// First line of every factory (see ARCHITECTURE.md, "The registry format").
-pub const FACTORY_HEADER: &str =
-    "(function (module, exports, require, __hotloop_meta, $RefreshReg$, $RefreshSig$) {";
 
 /// The factory code; `None` when the module does not compile.
 #[salsa::tracked(returns(clone))]
@@ -35,18 +33,24 @@ pub struct ModuleDep {
     /// The module id the specifier resolves to; `None` when it does not resolve (the runtime's
     /// `require` throws a clear error for it).
     pub id: Option<Arc<str>>,
+    /// A static `import`/`export ... from` (evaluated before the module, in source order), as
+    /// opposed to `import()`, `require()` and `hot.accept` deps.
+    pub is_static: bool,
 }
 
 /// The deps map of a module: every distinct specifier (imports, requires, `import()`s and
-/// `hot.accept` deps) in source order.
+/// `hot.accept` deps), the static imports first, each group in source order. The runtime
+/// evaluates the static ones ahead of a module that waits for top-level await.
 #[salsa::tracked(returns(clone))]
 pub fn module_deps(db: &dyn Db, file: SourceFile) -> Arc<[ModuleDep]> {
     let _clock = db.clock().enter_key(Phase::Emit, "module_deps", file);
     let _span = tracing::trace_span!("module_deps", file = %file.path(db).display()).entered();
     let resolved = resolved_imports(db, file);
+    let is_static = |kind: ImportKind| matches!(kind, ImportKind::Static | ImportKind::ReExport);
     let mut deps: Vec<ModuleDep> = Vec::with_capacity(resolved.len());
     for import in resolved.iter() {
-        if deps.iter().any(|d| d.specifier == import.specifier) {
+        if let Some(dep) = deps.iter_mut().find(|d| d.specifier == import.specifier) {
+            dep.is_static |= is_static(import.kind);
             continue;
         }
         let id = match &import.resolution {
@@ -57,9 +61,17 @@ pub fn module_deps(db: &dyn Db, file: SourceFile) -> Arc<[ModuleDep]> {
         deps.push(ModuleDep {
             specifier: import.specifier.clone(),
             id,
+            is_static: is_static(import.kind),
         });
     }
+    // Stable: each group keeps source order.
+    deps.sort_by_key(|d| !d.is_static);
     deps.into()
+}
+
+/// How many deps lead the list as static imports.
+pub fn static_dep_count(deps: &[ModuleDep]) -> usize {
+    deps.iter().take_while(|d| d.is_static).count()
 }
 
 /// `{"./a.js":"/src/a.js","x":null}`, on one line.
@@ -101,9 +113,11 @@ pub fn push_json_string(out: &mut String, s: &str) {
     out.push('"');
 }
 
-/// `__hotloop.define("<id>", {<deps>}, <factory>);\n`, with the define call, the deps map and
-/// the factory header on the same first line (per-module source maps shift by one line only
-/// inside the factory). `None` when the module does not compile.
+/// `__hotloop.define("<id>", {<deps>}, <factory>[, <static deps>]);\n`, with the define call,
+/// the deps map and the factory header on the same first line (per-module source maps shift by
+/// one line only inside the factory). The count of leading static deps follows the factory only
+/// when some dep is not static (the common all-static case costs no bytes). `None` when the
+/// module does not compile.
 #[salsa::tracked(returns(clone))]
 pub fn chunk_entry(db: &dyn Db, file: SourceFile) -> Option<Arc<str>> {
     let _clock = db.clock().enter_key(Phase::Emit, "chunk_entry", file);
@@ -123,6 +137,10 @@ pub fn define_statement(id: &str, deps: &[ModuleDep], code: &str) -> String {
     out.push_str(&deps_json(deps));
     out.push_str(", ");
     out.push_str(code);
+    let static_deps = static_dep_count(deps);
+    if static_deps < deps.len() {
+        let _ = write!(out, ", {static_deps}");
+    }
     out.push_str(");\n");
     out
 }
@@ -142,10 +160,12 @@ mod tests {
             ModuleDep {
                 specifier: "./b".into(),
                 id: Some("/src/b.js".into()),
+                is_static: true,
             },
             ModuleDep {
                 specifier: "x\"y".into(),
                 id: None,
+                is_static: false,
             },
         ];
         let code = format!("{FACTORY_HEADER}\nmodule.exports = 1;\n}})\n");
@@ -154,7 +174,7 @@ mod tests {
             statement,
             format!(
                 "__hotloop.define(\"/src/a.js\", {{\"./b\":\"/src/b.js\",\"x\\\"y\":null}}, \
-                 {FACTORY_HEADER}\nmodule.exports = 1;\n}}));\n"
+                 {FACTORY_HEADER}\nmodule.exports = 1;\n}}), 1);\n"
             )
         );
     }

@@ -29,6 +29,11 @@ use crate::diagnostics::{Diagnostic, DiagnosticKind, code_frame};
 pub const FACTORY_HEADER: &str =
     "(function (module, exports, require, __hotloop_meta, $RefreshReg$, $RefreshSig$) {";
 
+/// First line of the factory of a module that uses top-level `await`: the runtime awaits the
+/// promise it returns before its importers run (see ARCHITECTURE.md, "Top-level await").
+pub const ASYNC_FACTORY_HEADER: &str =
+    "(async function (module, exports, require, __hotloop_meta, $RefreshReg$, $RefreshSig$) {";
+
 /// Last line of every factory.
 pub const FACTORY_FOOTER: &str = "})";
 
@@ -221,9 +226,14 @@ pub fn asset_module(id: &str, url: &str) -> CompiledModule {
 
 /// Wraps a module body into the factory function expression.
 pub fn factory(body: &str) -> String {
+    factory_with(FACTORY_HEADER, body)
+}
+
+/// Wraps a module body into a factory with the given header line.
+fn factory_with(header: &str, body: &str) -> String {
     let body = body.trim_end_matches(['\n', '\r']);
-    let mut out = String::with_capacity(FACTORY_HEADER.len() + body.len() + 8);
-    out.push_str(FACTORY_HEADER);
+    let mut out = String::with_capacity(header.len() + body.len() + 8);
+    out.push_str(header);
     out.push('\n');
     out.push_str(body);
     out.push('\n');

@@ -1,6 +1,7 @@
 //! The swc passes for one JS/TS module, in order: parse → resolver → TypeScript strip →
 //! React (automatic JSX runtime, Fast Refresh) → [`analyze`] → [`Rewrite`] → ESM-to-CommonJS
-//! with inlined helpers → hygiene → fixer → codegen with a source map. A fresh `SourceMap`,
+//! with inlined helpers → hygiene → fixer → codegen with a source map, wrapped into a factory (an async one when the module uses
+//! top-level `await`). A fresh `SourceMap`,
 //! `Globals` and helper set per call; nothing outlives the call.
 
 use swc_core::common::comments::SingleThreadedComments;
@@ -22,7 +23,10 @@ use swc_core::ecma::visit::VisitMutWith;
 
 use super::analyze::{analyze, line_col};
 use super::rewrite::Rewrite;
-use super::{CompiledModule, HotFacts, SourceKind, TransformOptions, factory};
+use super::{
+    ASYNC_FACTORY_HEADER, CompiledModule, FACTORY_HEADER, HotFacts, SourceKind, TransformOptions,
+    factory_with,
+};
 use crate::diagnostics::{Diagnostic, DiagnosticKind, code_frame};
 
 pub(crate) fn compile(
@@ -127,37 +131,35 @@ pub(crate) fn compile(
                 hot,
                 ..Default::default()
             };
-            let redeclared = analysis.redeclared.map(|(name, span)| {
-                let message = format!("`{name}` has already been declared");
-                (span, DiagnosticKind::Syntax, message)
-            });
-            let top_level_await = analysis.top_level_await.map(|span| {
-                let message = "top-level await is not supported by hotloop's module format; \
-                               move it into an async function";
-                (span, DiagnosticKind::Transform, message.to_string())
-            });
-            if let Some((span, kind, message)) = redeclared.or(top_level_await) {
+            if let Some((name, span)) = analysis.redeclared {
                 let (line, column) = line_col(&cm, span);
                 out.diagnostics.push(Diagnostic {
-                    kind,
+                    kind: DiagnosticKind::Syntax,
                     file: id.to_string(),
                     line,
                     column,
-                    message,
+                    message: format!("`{name}` has already been declared"),
                     code_frame: code_frame(text, line, column),
                 });
                 return out;
             }
+            let header = if analysis.top_level_await.is_some() {
+                ASYNC_FACTORY_HEADER
+            } else {
+                FACTORY_HEADER
+            };
 
-            program.visit_mut_with(&mut Rewrite {
-                unresolved,
-                lower_dynamic_import: commonjs,
-            });
+            program.visit_mut_with(&mut Rewrite { unresolved });
             if !commonjs {
                 program.mutate(common_js::common_js(
                     Resolver::Default,
                     unresolved_mark,
-                    common_js::Config::default(),
+                    common_js::Config {
+                        // `Rewrite` lowers `import()` to the runtime's `require.dynamic`, which
+                        // waits for modules using top-level await.
+                        ignore_dynamic: true,
+                        ..Default::default()
+                    },
                     FeatureFlag {
                         support_block_scoping: true,
                         support_arrow: true,
@@ -168,7 +170,7 @@ pub(crate) fn compile(
             super::hygiene::hygiene(&mut program, top_level_mark);
             program.mutate(fixer(Some(&comments)));
 
-            match emit(&cm, &comments, &program, id) {
+            match emit(&cm, &comments, &program, id, header) {
                 Ok((code, map)) => {
                     out.code = Some(code.into());
                     out.map = Some(map.into());
@@ -203,6 +205,7 @@ fn emit(
     comments: &SingleThreadedComments,
     program: &Program,
     id: &str,
+    header: &str,
 ) -> Result<(String, String), String> {
     let mut body = Vec::with_capacity(4096);
     let mut mappings: Vec<(BytePos, LineCol)> = Vec::new();
@@ -228,7 +231,7 @@ fn emit(
     map.to_writer(&mut json)
         .map_err(|e| format!("source map generation failed: {e}"))?;
     let json = String::from_utf8(json).map_err(|e| format!("source map generation failed: {e}"))?;
-    Ok((factory(&body), json))
+    Ok((factory_with(header, &body), json))
 }
 
 struct MapConfig<'a> {

@@ -1,16 +1,16 @@
 //! The hotloop-specific rewrites, applied after [`super::analyze`] has read the module:
 //! `import.meta` becomes the factory parameter `__hotloop_meta`, `process.env.NODE_ENV` becomes
 //! `"development"`, branches that are statically dead under that value are removed (so React's
-//! `index.js` only requires its development build), and, in CommonJS scripts (which swc's
-//! `common_js` pass skips), `import()` becomes a promise over `require`.
+//! `index.js` only requires its development build), and `import()` becomes the runtime's
+//! `require.dynamic()` (in modules and CommonJS scripts alike).
 
 use swc_core::common::util::take::Take;
-use swc_core::common::{DUMMY_SP, Mark, SyntaxContext};
+use swc_core::common::{DUMMY_SP, SyntaxContext};
 use swc_core::ecma::ast::{
     BinaryOp, BlockStmt, Callee, Decl, EmptyStmt, Expr, ExprOrSpread, Ident, IdentName, Lit,
-    MetaPropKind, ModuleItem, Pat, Stmt, Str, VarDeclKind,
+    MetaPropKind, ModuleItem, Stmt, Str, VarDeclKind,
 };
-use swc_core::ecma::utils::{ExprFactory, StmtLike, private_ident};
+use swc_core::ecma::utils::{ExprFactory, StmtLike};
 use swc_core::ecma::visit::{VisitMut, VisitMutWith};
 
 use super::fold::{NODE_ENV, is_node_env, truthiness};
@@ -21,8 +21,6 @@ pub(crate) const META: &str = "__hotloop_meta";
 pub(crate) struct Rewrite {
     /// Context of unbound (global) identifiers: `process`, `require`, the factory parameters.
     pub unresolved: SyntaxContext,
-    /// Lower `import()` (only for scripts; `common_js` does it for modules).
-    pub lower_dynamic_import: bool,
 }
 
 impl Rewrite {
@@ -30,37 +28,13 @@ impl Rewrite {
         Ident::new(name.into(), DUMMY_SP, self.unresolved)
     }
 
-    /// `Promise.resolve().then(() => _interop_require_wildcard(require("x")))`, or with a
-    /// computed specifier `Promise.resolve(spec).then((p) => ...require(p))`, as swc's
-    /// `common_js` lowers it.
+    /// `require.dynamic(spec)`: the runtime's `import()`, a promise of the module's namespace
+    /// that waits for modules using top-level await (an import-attributes argument is dropped).
     fn lower_import(&self, span: swc_core::common::Span, mut args: Vec<ExprOrSpread>) -> Expr {
-        let literal = matches!(args.first().map(|a| &*a.expr), Some(Expr::Lit(Lit::Str(_))));
         args.truncate(1);
-        let p = private_ident!("p");
-        let (resolve_args, params, require_args): (_, Vec<Pat>, _) = if literal {
-            (vec![], vec![], args)
-        } else {
-            (args, vec![p.clone().into()], vec![p.as_arg()])
-        };
-        let mark: Mark = swc_core::ecma::transforms::base::enable_helper!(interop_require_wildcard);
-        let helper = Ident::new(
-            "_interop_require_wildcard".into(),
-            DUMMY_SP,
-            SyntaxContext::empty().apply_mark(mark),
-        );
-        let required = helper.as_call(
-            DUMMY_SP,
-            vec![
-                self.global("require")
-                    .as_call(DUMMY_SP, require_args)
-                    .as_arg(),
-            ],
-        );
-        self.global("Promise")
-            .make_member(IdentName::new("resolve".into(), DUMMY_SP))
-            .as_call(DUMMY_SP, resolve_args)
-            .make_member(IdentName::new("then".into(), DUMMY_SP))
-            .as_call(span, vec![required.into_lazy_arrow(params).as_arg()])
+        self.global("require")
+            .make_member(IdentName::new("dynamic".into(), DUMMY_SP))
+            .as_call(span, args)
     }
 
     /// The live branch of `if (<constant>) ...`, `None` when the statement is not such an `if`
@@ -163,7 +137,7 @@ impl VisitMut for Rewrite {
                     return;
                 }
             }
-            Expr::Call(c) if self.lower_dynamic_import && matches!(c.callee, Callee::Import(_)) => {
+            Expr::Call(c) if matches!(c.callee, Callee::Import(_)) => {
                 c.args.visit_mut_with(self);
                 *e = self.lower_import(c.span, c.args.take());
                 return;

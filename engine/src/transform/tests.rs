@@ -243,7 +243,7 @@ console.log(this, import.meta.url);
 }
 
 #[test]
-fn dynamic_import_becomes_a_promise_over_require() {
+fn dynamic_import_becomes_the_runtimes_require_dynamic() {
     check_code(
         "/src/lazy.ts",
         r#"export async function load(name: string) {
@@ -255,36 +255,6 @@ fn dynamic_import_becomes_a_promise_over_require() {
         expect![[r#"
             (function (module, exports, require, __hotloop_meta, $RefreshReg$, $RefreshSig$) {
             "use strict";
-            function _getRequireWildcardCache(nodeInterop) {
-                if (typeof WeakMap !== "function") return null;
-                var cacheBabelInterop = new WeakMap();
-                var cacheNodeInterop = new WeakMap();
-                return (_getRequireWildcardCache = function(nodeInterop) {
-                    return nodeInterop ? cacheNodeInterop : cacheBabelInterop;
-                })(nodeInterop);
-            }
-            function _interop_require_wildcard(obj, nodeInterop) {
-                if (!nodeInterop && obj && obj.__esModule) return obj;
-                if (obj === null || typeof obj !== "object" && typeof obj !== "function") return {
-                    default: obj
-                };
-                var cache = _getRequireWildcardCache(nodeInterop);
-                if (cache && cache.has(obj)) return cache.get(obj);
-                var newObj = {
-                    __proto__: null
-                };
-                var hasPropertyDescriptor = Object.defineProperty && Object.getOwnPropertyDescriptor;
-                for(var key in obj){
-                    if (key !== "default" && Object.prototype.hasOwnProperty.call(obj, key)) {
-                        var desc = hasPropertyDescriptor ? Object.getOwnPropertyDescriptor(obj, key) : null;
-                        if (desc && (desc.get || desc.set)) Object.defineProperty(newObj, key, desc);
-                        else newObj[key] = obj[key];
-                    }
-                }
-                newObj.default = obj;
-                if (cache) cache.set(obj, newObj);
-                return newObj;
-            }
             Object.defineProperty(exports, "__esModule", {
                 value: true
             });
@@ -295,8 +265,8 @@ fn dynamic_import_becomes_a_promise_over_require() {
                 }
             });
             async function load(name) {
-                const page = await Promise.resolve().then(()=>/*#__PURE__*/ _interop_require_wildcard(require("./pages/home.ts")));
-                const other = await Promise.resolve(`./pages/${name}.ts`).then((p)=>/*#__PURE__*/ _interop_require_wildcard(require(p)));
+                const page = await require.dynamic("./pages/home.ts");
+                const other = await require.dynamic(`./pages/${name}.ts`);
                 return [
                     page.default,
                     other.default
@@ -326,42 +296,12 @@ exports.lazy = () => import('./lazy.js');
         expect![[r#"
             (function (module, exports, require, __hotloop_meta, $RefreshReg$, $RefreshSig$) {
             'use strict';
-            function _getRequireWildcardCache(nodeInterop) {
-                if (typeof WeakMap !== "function") return null;
-                var cacheBabelInterop = new WeakMap();
-                var cacheNodeInterop = new WeakMap();
-                return (_getRequireWildcardCache = function(nodeInterop) {
-                    return nodeInterop ? cacheNodeInterop : cacheBabelInterop;
-                })(nodeInterop);
-            }
-            function _interop_require_wildcard(obj, nodeInterop) {
-                if (!nodeInterop && obj && obj.__esModule) return obj;
-                if (obj === null || typeof obj !== "object" && typeof obj !== "function") return {
-                    default: obj
-                };
-                var cache = _getRequireWildcardCache(nodeInterop);
-                if (cache && cache.has(obj)) return cache.get(obj);
-                var newObj = {
-                    __proto__: null
-                };
-                var hasPropertyDescriptor = Object.defineProperty && Object.getOwnPropertyDescriptor;
-                for(var key in obj){
-                    if (key !== "default" && Object.prototype.hasOwnProperty.call(obj, key)) {
-                        var desc = hasPropertyDescriptor ? Object.getOwnPropertyDescriptor(obj, key) : null;
-                        if (desc && (desc.get || desc.set)) Object.defineProperty(newObj, key, desc);
-                        else newObj[key] = obj[key];
-                    }
-                }
-                newObj.default = obj;
-                if (cache) cache.set(obj, newObj);
-                return newObj;
-            }
             module.exports = require('./cjs/react.development.js');
             const impl = require('./dev');
             function local(require1) {
                 return require1('./not-a-dependency');
             }
-            exports.lazy = ()=>Promise.resolve().then(()=>_interop_require_wildcard(require('./lazy.js')));
+            exports.lazy = ()=>require.dynamic('./lazy.js');
             })
         "#]],
     );
@@ -809,25 +749,27 @@ fn redeclared_lexical_bindings_are_syntax_errors() {
 }
 
 #[test]
-fn top_level_await_is_a_transform_error() {
-    let out = compile("/src/a.js", "export const data = await fetch('/x');\n");
-    assert_eq!(out.code, None);
-    assert_eq!(out.diagnostics.len(), 1);
-    let d = &out.diagnostics[0];
-    assert_eq!(
-        (d.kind, d.line, d.column),
-        (DiagnosticKind::Transform, 1, 21)
+fn top_level_await_makes_an_async_factory() {
+    let out = compile(
+        "/src/config.ts",
+        "import { base } from './base';\nexport const data: string = await fetch(base).then((r) => r.text());\nfor await (const x of []) {}\n",
     );
-    // Inside functions it is fine.
-    let ok = compile(
-        "/src/b.js",
+    assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+    let code = out.code.expect("code");
+    assert!(code.starts_with(ASYNC_FACTORY_HEADER), "{code}");
+    assert!(code.contains("await fetch(_base.base)"), "{code}");
+    // The map still accounts for exactly one header line: line 2 is the first body line.
+    let map: serde_json::Value = serde_json::from_str(&out.map.expect("map")).unwrap();
+    assert!(map["mappings"].as_str().unwrap().starts_with(';'), "{map}");
+    // `await` inside functions only: a plain factory.
+    for text in [
         "export const f = async () => await fetch('/x');\n",
-    );
-    assert!(
-        ok.code.is_some() && ok.diagnostics.is_empty(),
-        "{:?}",
-        ok.diagnostics
-    );
+        "export async function g() { for await (const x of []) {} }\n",
+    ] {
+        let out = compile("/src/b.js", text);
+        assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+        assert!(out.code.expect("code").starts_with(FACTORY_HEADER));
+    }
 }
 
 #[test]
@@ -1103,6 +1045,10 @@ function load(id) {{
     if (!(spec in deps)) throw new Error(`cannot resolve ${{spec}} from ${{id}}`);
     return load(deps[spec]);
   }};
+  require.dynamic = (spec) => Promise.resolve().then(() => {{
+    const e = require(spec);
+    return e && e.__esModule ? e : {{ ...e, default: e }};
+  }});
   const meta = {{ url: id, hot: undefined, env: {{}} }};
   const sig = () => (type) => type;
   factory.call(module.exports, module, module.exports, require, meta, () => {{}}, sig);

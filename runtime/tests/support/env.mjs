@@ -254,9 +254,20 @@ export function factory(body) {
   return `${FACTORY_HEADER}\n${body}\n})`;
 }
 
+/** The first line of the factory of a module using top-level await. */
+export const ASYNC_FACTORY_HEADER = `(async ${FACTORY_HEADER.slice(1)}`;
+
 /** A module as the update message carries it. */
 export function js(id, deps, body) {
   return { id, kind: "js", deps, code: factory(body) };
+}
+
+/**
+ * A module using top-level await (an async factory). `staticDeps`: how many leading deps are
+ * static imports (all when left out), as the engine sends it.
+ */
+export function asyncJs(id, deps, body, staticDeps) {
+  return { id, kind: "js", deps, staticDeps, code: `${ASYNC_FACTORY_HEADER}\n${body}\n})` };
 }
 
 export function css(id, deps, body) {
@@ -455,7 +466,10 @@ export function createPage({ storage = new MemoryStorage(), withProtocol = false
     /** Evaluates a chunk: `define` for each module, then `start`. */
     load(modules, entries, { revision = 1, serverId = SERVER_ID } = {}) {
       const defines = modules
-        .map((m) => `__hotloop.define(${JSON.stringify(m.id)}, ${JSON.stringify(m.deps)}, ${m.code});`)
+        .map((m) => {
+          const staticDeps = m.staticDeps === undefined ? "" : `, ${m.staticDeps}`;
+          return `__hotloop.define(${JSON.stringify(m.id)}, ${JSON.stringify(m.deps)}, ${m.code}${staticDeps});`;
+        })
         .join("\n");
       vm.runInContext(
         `${defines}\n__hotloop.start(${JSON.stringify(entries)}, ${JSON.stringify({ revision, serverId })});`,
