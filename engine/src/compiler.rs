@@ -29,6 +29,7 @@ use crate::queries::diagnostics::module_diagnostics;
 use crate::queries::emit::{
     ModuleDep, chunk_entry, emitted_module, empty_module_entry, module_deps,
 };
+use crate::queries::env::{ENV_FILES, PublicEnv, public_env};
 use crate::queries::graph::{ProjectGraph, module_graph};
 use crate::queries::hot::hot_meta;
 use crate::queries::html::{HtmlEntries, entry_html, html_entries};
@@ -159,6 +160,8 @@ struct BuildState {
     chunk: Arc<ChunkParts>,
     html: Arc<str>,
     html_entries: Arc<HtmlEntries>,
+    /// `import.meta.env` additions from `.env` files, passed to `start`.
+    env: Arc<PublicEnv>,
     /// Modules with diagnostics, in index order.
     with_diagnostics: BTreeMap<ModuleIndex, Arc<[Diagnostic]>>,
     diagnostics: Arc<[Diagnostic]>,
@@ -209,6 +212,15 @@ fn is_config_file(path: &Path) -> bool {
         path.file_name().and_then(|n| n.to_str()),
         Some("package.json" | "tsconfig.json" | "jsconfig.json")
     )
+}
+
+/// `.env` files of the project root (their change reloads the page with the new variables).
+fn is_env_file(root: &Path, path: &Path) -> bool {
+    path.parent() == Some(root)
+        && path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| ENV_FILES.contains(&n))
 }
 
 /// Files a package manager rewrites at the end of every install (npm, pnpm, yarn classic and
@@ -366,7 +378,7 @@ impl Compiler {
                 self.config_changed(&path, &mut applied);
                 continue;
             }
-            let config = is_config_file(&path);
+            let config = is_config_file(&path) || is_env_file(&self.root, &path);
             if let Some(file) = self.db.files().get(&path) {
                 let changed = self.refresh(file, &mut applied);
                 if config && changed {
@@ -597,7 +609,8 @@ impl Compiler {
             }
         }
         if diagnostics_changed {
-            state.diagnostics = collect_diagnostics(&state.html_entries, &state.with_diagnostics);
+            state.diagnostics =
+                collect_diagnostics(&state.html_entries, &state.env, &state.with_diagnostics);
         }
         changed.sort();
         let result = BuildResult {
@@ -622,6 +635,7 @@ impl Compiler {
         let chunk_parts = chunk(db, project);
         let entries = html_entries(db, project);
         let html = entry_html(db, project);
+        let env = public_env(db, project);
 
         let mut old: FxHashMap<SourceFile, ModuleState> = FxHashMap::default();
         let mut old_ids: Vec<(SourceFile, Arc<str>)> = Vec::new();
@@ -662,7 +676,7 @@ impl Compiler {
             Some(prev) if prev.graph == graph => prev.graph.clone(),
             _ => graph,
         };
-        let diagnostics = collect_diagnostics(&entries, &with_diagnostics);
+        let diagnostics = collect_diagnostics(&entries, &env, &with_diagnostics);
         tracing::debug!(
             modules = graph.len(),
             changed = changed.len(),
@@ -680,6 +694,7 @@ impl Compiler {
             chunk: chunk_parts,
             html,
             html_entries: entries,
+            env,
             with_diagnostics,
             diagnostics: diagnostics.clone(),
         });
@@ -781,6 +796,18 @@ impl Compiler {
                     trailer.push_str(",\"refreshRuntime\":");
                     crate::queries::emit::push_json_string(&mut trailer, id);
                 }
+                if !state.env.vars.is_empty() {
+                    trailer.push_str(",\"env\":{");
+                    for (i, (key, value)) in state.env.vars.iter().enumerate() {
+                        if i > 0 {
+                            trailer.push(',');
+                        }
+                        crate::queries::emit::push_json_string(&mut trailer, key);
+                        trailer.push(':');
+                        crate::queries::emit::push_json_string(&mut trailer, value);
+                    }
+                    trailer.push('}');
+                }
                 trailer.push_str("});\n//# sourceMappingURL=/_hotloop/chunk.js.map\n");
                 let chunk = Arc::new(Chunk::new(parts, trailer));
                 state.served.chunk = Some((server_id.clone(), revision, chunk.clone()));
@@ -866,11 +893,13 @@ fn insert_served_module(
 
 fn collect_diagnostics(
     entries: &HtmlEntries,
+    env: &PublicEnv,
     modules: &BTreeMap<ModuleIndex, Arc<[Diagnostic]>>,
 ) -> Arc<[Diagnostic]> {
     entries
         .diagnostics
         .iter()
+        .chain(&env.diagnostics)
         .chain(modules.values().flat_map(|d| d.iter()))
         .cloned()
         .collect()

@@ -26,12 +26,18 @@ pub enum FileClass {
     Css,
     Json,
     Html,
+    /// A `.env` file of the project root (`queries::env` reads its text).
+    Env,
     /// Anything else: images, fonts, ... Only a hash of the bytes is kept.
     Asset,
 }
 
 impl FileClass {
     pub fn of(path: &Path) -> FileClass {
+        let name = path.file_name().and_then(|n| n.to_str());
+        if name.is_some_and(|n| crate::queries::env::ENV_FILES.contains(&n)) {
+            return FileClass::Env;
+        }
         let Some(ext) = path.extension().and_then(|e| e.to_str()) else {
             return FileClass::Asset;
         };

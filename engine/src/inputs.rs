@@ -84,18 +84,44 @@ impl fmt::Debug for SourceFile {
     }
 }
 
-/// Options that change how modules are compiled.
+/// Options that change how modules are compiled and what the page sees.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ProjectOptions {
     /// Emit React Fast Refresh registrations in project sources (never in `node_modules`).
     pub react_refresh: bool,
+    /// Variables from `.env` files whose names start with one of these reach the page as
+    /// `import.meta.env.*` (Vite's `envPrefix`); never empty strings.
+    pub env_prefixes: Vec<String>,
+    /// Variables of hotloop's own environment; those with an exposed prefix win over `.env`
+    /// files (see `queries::env`).
+    pub env_overrides: Vec<(String, String)>,
 }
+
+/// Vite's default `envPrefix`: a Vite project's `.env` works as it is.
+pub const DEFAULT_ENV_PREFIX: &str = "VITE_";
 
 impl Default for ProjectOptions {
     fn default() -> Self {
         ProjectOptions {
             react_refresh: true,
+            env_prefixes: vec![DEFAULT_ENV_PREFIX.to_string()],
+            env_overrides: Vec::new(),
         }
+    }
+}
+
+impl ProjectOptions {
+    /// Takes the process environment's variables with an exposed prefix as overrides (UTF-8
+    /// ones only). Called once by the binary at start; the engine itself never reads it.
+    pub fn with_process_env(mut self) -> ProjectOptions {
+        let exposed = |name: &str| self.env_prefixes.iter().any(|p| name.starts_with(p));
+        let mut overrides: Vec<(String, String)> = std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .filter(|(k, _)| exposed(k))
+            .collect();
+        overrides.sort();
+        self.env_overrides = overrides;
+        self
     }
 }
 

@@ -8,6 +8,7 @@ pub mod css;
 pub mod db;
 pub mod devloop;
 pub mod diagnostics;
+pub mod dotenv;
 pub mod files;
 pub mod graph;
 pub mod inputs;

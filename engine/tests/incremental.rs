@@ -1363,3 +1363,115 @@ fn a_restart_with_the_compile_cache_compiles_nothing_and_serves_the_same_page() 
     let stats = second.db().compile_cache().stats();
     assert_eq!((stats.hits, stats.misses), (3, 1));
 }
+
+/// The `env` object of the chunk's start call.
+fn start_env(chunk: &str) -> Option<serde_json::Value> {
+    let start = chunk.rfind("__hotloop.start(")?;
+    let call = &chunk[start..];
+    let options = &call[call.find("], ")? + 3..call.find(");\n")?];
+    let options: serde_json::Value = serde_json::from_str(options).expect("start options JSON");
+    options.get("env").cloned()
+}
+
+#[test]
+fn env_files_reach_the_page_with_vites_precedence_and_prefix() {
+    let mut p = project(&format!(
+        "{HTML}//- /src/main.js\nconsole.log(import.meta.env.VITE_API);\n\
+         //- /.env\nVITE_API=https://base.test\nVITE_NAME=\"hot loop\" # comment\nSECRET=never-sent\n\
+         //- /.env.local\nVITE_API=https://local.test\n\
+         //- /.env.development\nexport VITE_MODE_ONLY=dev\nVITE_URL=${{VITE_API}}/v1\nHOTLOOP_TEST_PORT=8080\nVITE_PORT=$HOTLOOP_TEST_PORT\n\
+         //- /.env.production\nVITE_API=https://prod.test\n"
+    ));
+    p.build_quietly();
+    let chunk = p.served_chunk();
+    assert_eq!(
+        start_env(&chunk),
+        Some(serde_json::json!({
+            "VITE_API": "https://local.test",
+            "VITE_MODE_ONLY": "dev",
+            "VITE_NAME": "hot loop",
+            "VITE_PORT": "8080",
+            "VITE_URL": "https://local.test/v1",
+        }))
+    );
+    assert!(
+        !chunk.contains("never-sent"),
+        "an unprefixed variable leaked"
+    );
+    assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
+}
+
+#[test]
+fn process_env_overrides_and_custom_prefixes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().canonicalize().expect("canonical temp dir");
+    for (path, text) in parse_fixture(&format!(
+        "{HTML}//- /src/main.js\nconsole.log(1);\n//- /.env\nAPP_A=file\nAPP_B=file\nVITE_C=file\n"
+    )) {
+        write_file(&root, &path, &text);
+    }
+    let options = ProjectOptions {
+        env_prefixes: vec!["APP_".to_string()],
+        env_overrides: vec![("APP_B".to_string(), "process".to_string())],
+        ..ProjectOptions::default()
+    };
+    let mut compiler = Compiler::new(&root, options).expect("compiler");
+    compiler.build();
+    let served = compiler.served(&Arc::from("s"), 1);
+    let chunk = String::from_utf8(served.chunk.bytes().to_vec()).expect("utf-8");
+    assert_eq!(
+        start_env(&chunk),
+        Some(serde_json::json!({ "APP_A": "file", "APP_B": "process" }))
+    );
+}
+
+#[test]
+fn editing_an_env_file_reloads_with_new_variables_and_reparses_no_module() {
+    let mut p = project(&format!(
+        "{HTML}//- /src/main.js\nconsole.log(import.meta.env.VITE_X);\n"
+    ));
+    p.build_quietly();
+    assert_eq!(
+        start_env(&p.served_chunk()),
+        None,
+        "no .env: no env in the start call"
+    );
+
+    // Created after start: the inputs exist (missing) since the first build.
+    let applied = p.edit("/.env", "VITE_X=1\n");
+    assert_eq!(applied.config_changed, vec![Arc::from("/.env")]);
+    p.build();
+    let executed = p.executed();
+    assert_eq!(executed.count("parsed_module"), 0, "ran: {executed}");
+    assert_eq!(executed.count("public_env"), 1, "ran: {executed}");
+    assert_eq!(
+        start_env(&p.served_chunk()),
+        Some(serde_json::json!({ "VITE_X": "1" }))
+    );
+
+    // A line that is not NAME=value is skipped, as Vite does; the rest of the file counts.
+    let applied = p.edit("/.env", "VITE_X=2\nnot a line\nVITE_Y=two words\n");
+    assert_eq!(applied.config_changed, vec![Arc::from("/.env")]);
+    p.build();
+    assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
+    assert_eq!(
+        start_env(&p.served_chunk()),
+        Some(serde_json::json!({ "VITE_X": "2", "VITE_Y": "two words" }))
+    );
+
+    // A binary .env is a diagnostic naming the file; fixing it clears it.
+    std::fs::write(p.path("/.env"), [b'V', 0xff, 0xfe, 0]).expect("write");
+    p.apply(&[p.path("/.env")]);
+    p.build();
+    let diagnostics = p.diagnostics();
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert!(
+        diagnostics[0].starts_with("/.env:1:1: .env is not UTF-8"),
+        "{diagnostics:?}"
+    );
+
+    // Fixed: the diagnostic goes away.
+    p.edit("/.env", "VITE_X=2\nVITE_Y=3\n");
+    p.build();
+    assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
+}

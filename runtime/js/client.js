@@ -302,9 +302,10 @@
   }
 
   /**
-   * `__hotloop.start(entries, { revision, serverId, refreshRuntime })`: install React Refresh
-   * (`refreshRuntime` = module id of the app's own `react-refresh/runtime`, else the embedded
-   * copy if it was loaded), evaluate the entries in order, then connect.
+   * `__hotloop.start(entries, { revision, serverId, refreshRuntime, env })`: take `env` (the
+   * `.env` variables) into `import.meta.env`, install React Refresh (`refreshRuntime` = module
+   * id of the app's own `react-refresh/runtime`, else the embedded copy if it was loaded),
+   * evaluate the entries in order, then connect.
    */
   function start(entries, options) {
     if (page.started) {
@@ -316,6 +317,9 @@
     page.revision = options && typeof options.revision === "number" ? options.revision : 0;
     page.errorsRevision = page.revision;
     entryIds = Array.from(entries);
+    if (options && options.env && typeof options.env === "object") {
+      ENV = Object.freeze(Object.assign({}, options.env, ENV));
+    }
     announceReload();
     installRefreshForStart(options && options.refreshRuntime);
     startEntries(entryIds);

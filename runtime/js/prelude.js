@@ -17,8 +17,8 @@
   /** `sessionStorage` key under which a full reload leaves its reason for the next page. */
   const RELOAD_REASON_KEY = "hotloop:full-reload-reason";
 
-  /** `import.meta.env` for every module. */
-  const ENV = Object.freeze({
+  /** `import.meta.env` for every module; `start` adds the `.env` variables the server exposes. */
+  let ENV = Object.freeze({
     MODE: "development",
     DEV: true,
     PROD: false,

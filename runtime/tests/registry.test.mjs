@@ -244,6 +244,18 @@ test("import.meta is __hotloop_meta: url, env and a hot context", () => {
   assert.equal(meta.refresh, null);
 });
 
+test("the .env variables start receives join import.meta.env; the built-in keys stay", () => {
+  const page = createPage();
+  page.load([js("/src/meta.js", {}, "globalThis.env = __hotloop_meta.env;")], ["/src/meta.js"], {
+    env: { VITE_API: "https://api.test", MODE: "overridden?" },
+  });
+  const env = page.get("env");
+  assert.equal(env.VITE_API, "https://api.test");
+  assert.equal(env.MODE, "development");
+  assert.equal(env.DEV, true);
+  assert.ok(Object.isFrozen(env));
+});
+
 test("$RefreshReg$ and $RefreshSig$ reach the refresh runtime once it is installed", () => {
   const page = createPage();
   page.run(`globalThis.registered = [];

@@ -75,6 +75,21 @@ describe('hot updates in the browser', { skip, concurrency: false }, () => {
     await tab.untilLog('[hmr] connected', { from });
   });
 
+  test('.env variables reach import.meta.env, an edit reloads with the new value, the rest stays private', async () => {
+    assert.equal(await tab.text('#env'), 'hello from .env');
+    const exposed = await tab.page.evaluate(async () => ({
+      chunk: await (await fetch('/_hotloop/chunk.js')).text(),
+      dotenv: (await fetch('/.env')).status,
+    }));
+    assert.ok(!exposed.chunk.includes('s3cret-value'), 'an unprefixed variable reached the page');
+    assert.notEqual(exposed.dotenv, 200, '.env itself is not served');
+    const from = tab.mark();
+    edit('.env', 'hello from .env', 'hello again');
+    await tab.untilLog(/^\[hmr\] full reload: \/\.env changed/, { from });
+    await tab.until(() => document.getElementById('env').textContent === 'hello again');
+    await tab.untilLog('[hmr] connected', { from });
+  });
+
   test('removing an import runs prune on the removed module', async () => {
     const from = tab.mark();
     writeFile(file('src/pruner.js'), "document.getElementById('pruner').textContent = 'without pruned';\nimport.meta.hot.accept();\n");

@@ -104,6 +104,13 @@ pub struct ServeArgs {
     /// `*.p12`, `*.pfx`, `id_rsa*`, `id_ed25519*`, `.npmrc`, and `.git/`, `.hg/`, `.svn/`.
     #[arg(long)]
     pub no_fs_deny: bool,
+    /// Expose the variables of ROOT's `.env`, `.env.local`, `.env.development` and
+    /// `.env.development.local` whose names start with PREFIX to the page as
+    /// `import.meta.env.NAME` (variables already set in hotloop's environment win). Default
+    /// `VITE_`, as Vite; repeat for several prefixes. Everything else in those files stays on
+    /// this machine.
+    #[arg(long = "env-prefix", value_name = "PREFIX", value_parser = non_empty_prefix)]
+    pub env_prefixes: Vec<String>,
     /// Compile every module from scratch and keep nothing on disk. By default what swc makes
     /// of each script is kept in `$HOTLOOP_CACHE_DIR`, `$XDG_CACHE_HOME/hotloop` or
     /// `~/.cache/hotloop` (keyed by this binary and each file's exact text), so a restart only
@@ -181,4 +188,16 @@ pub fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
 /// `hotloop profile`: replays edits through the engine and reports where the time went.
 pub fn run_profile(args: ProfileArgs) -> anyhow::Result<()> {
     crate::profile::run_profile(args)
+}
+
+/// An empty prefix would send every variable of the `.env` files (secrets included) to the page.
+fn non_empty_prefix(value: &str) -> Result<String, String> {
+    if value.is_empty() {
+        return Err(
+            "an empty prefix would expose every variable of the .env files, secrets \
+                    included, to the browser; name a prefix such as VITE_"
+                .to_string(),
+        );
+    }
+    Ok(value.to_string())
 }

@@ -58,7 +58,11 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         .with_context(|| format!("failed to watch {}", root.display()))?;
 
     let started = Instant::now();
-    let mut compiler = Compiler::new(&root, ProjectOptions::default())
+    let mut options = ProjectOptions::default();
+    if !serve.env_prefixes.is_empty() {
+        options.env_prefixes = serve.env_prefixes.clone();
+    }
+    let mut compiler = Compiler::new(&root, options.with_process_env())
         .with_context(|| format!("failed to load the project at {}", root.display()))?;
     if !serve.no_cache
         && let Some(cache) = CompileCache::for_project(&root)

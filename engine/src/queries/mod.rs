@@ -1,6 +1,6 @@
 //! The queries, one module per phase: `parsed` (compile a file) → `imports`/`hot` (Eq
 //! projections that backdate) → `resolve` → `diagnostics`/`emit` (per module) → `html`,
-//! `graph`, `chunks` (per project). Every query takes `db: &dyn Db` first, does no IO except
+//! `graph`, `chunks`, `env` (per project). Every query takes `db: &dyn Db` first, does no IO except
 //! resolution (see `resolve`; it also creates the inputs of the files it finds, through
 //! `Files`), and returns errors as data.
 //!
@@ -10,6 +10,7 @@
 pub mod chunks;
 pub mod diagnostics;
 pub mod emit;
+pub mod env;
 pub mod graph;
 pub mod hot;
 pub mod html;
@@ -20,6 +21,7 @@ pub mod resolve;
 pub use chunks::{ChunkParts, chunk};
 pub use diagnostics::module_diagnostics;
 pub use emit::{ModuleDep, chunk_entry, emitted_module, module_deps};
+pub use env::{PublicEnv, public_env};
 pub use graph::{ProjectGraph, module_graph};
 pub use hot::hot_meta;
 pub use html::{HtmlEntries, HtmlEntry, entry_html, html_entries};

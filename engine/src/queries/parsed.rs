@@ -62,7 +62,7 @@ pub fn module_kind(class: FileClass) -> ModuleKind {
         FileClass::Script(_) => ModuleKind::Js,
         FileClass::Css => ModuleKind::Css,
         FileClass::Json => ModuleKind::Json,
-        FileClass::Html | FileClass::Asset => ModuleKind::Asset,
+        FileClass::Html | FileClass::Asset | FileClass::Env => ModuleKind::Asset,
     }
 }
 
@@ -98,7 +98,7 @@ pub fn parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> {
         (_, FileContents::Missing) => {
             ParsedModule::failed(kind, problem(format!("{id} does not exist")))
         }
-        (FileClass::Html | FileClass::Asset, contents) => {
+        (FileClass::Html | FileClass::Asset | FileClass::Env, contents) => {
             let url = format!("{id}?v={:08x}", contents.content_hash() >> 32);
             ParsedModule::from_compiled(kind, asset_module(&id, &url))
         }

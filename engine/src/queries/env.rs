@@ -1,0 +1,93 @@
+//! `public_env`: the variables the page sees in `import.meta.env`, loaded the way Vite loads
+//! them, so a Vite project's `.env` files work unchanged: `.env`, `.env.local`,
+//! `.env.development`, `.env.development.local` in the project root (a later file wins), read
+//! with npm dotenv's grammar and expanded (`${VAR}`) as Vite does (see `crate::dotenv`), and
+//! only names that start with an exposed prefix (`VITE_` unless `--env-prefix` says
+//! otherwise), so nothing else in a `.env` (secrets for a backend) ever reaches the browser.
+//! Variables of hotloop's own environment win over the files: the exposed ones are captured
+//! once at start (`ProjectOptions::env_overrides`); expansion may also read others (`$HOME`)
+//! from the process environment, which does not change during a session.
+//!
+//! The files are inputs like any source file; the engine reloads the page when one changes.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::db::Db;
+use crate::diagnostics::{Diagnostic, DiagnosticKind};
+use crate::dotenv;
+use crate::inputs::{FileContents, Project};
+use crate::telemetry::Phase;
+
+/// The files read, lowest priority first (Vite's order for mode `development`).
+pub const ENV_FILES: [&str; 4] = [
+    ".env",
+    ".env.local",
+    ".env.development",
+    ".env.development.local",
+];
+
+/// The variables exposed to the page, by name, and the problems found reading the files.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PublicEnv {
+    pub vars: BTreeMap<String, String>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+#[salsa::tracked(returns(clone))]
+pub fn public_env(db: &dyn Db, project: Project) -> Arc<PublicEnv> {
+    let _clock = db.clock().enter_key(Phase::Graph, "public_env", project);
+    let _span = tracing::trace_span!("public_env").entered();
+    let root = project.root(db);
+    let options = project.options(db);
+    let mut env = PublicEnv::default();
+    let mut all: BTreeMap<String, String> = BTreeMap::new();
+    for name in ENV_FILES {
+        let file = db.files().get_or_read(db, &root.join(name));
+        match file.contents(db) {
+            FileContents::Missing => {}
+            FileContents::Binary { .. } => env.diagnostics.push(Diagnostic {
+                kind: DiagnosticKind::Io,
+                file: format!("/{name}"),
+                line: 1,
+                column: 1,
+                message: format!(
+                    "{name} is not UTF-8 text, so none of its variables reach the page; \
+                     save it as UTF-8"
+                ),
+                code_frame: String::new(),
+            }),
+            FileContents::Text(text) => {
+                let parsed = dotenv::parse(text);
+                for line in parsed.skipped {
+                    // npm dotenv (so Vite) skips such lines silently; say so once per edit.
+                    tracing::warn!("{name}:{line}: not a NAME=value line; ignored");
+                }
+                for entry in parsed.entries {
+                    all.insert(entry.name, entry.value);
+                }
+            }
+        }
+    }
+    let overrides: BTreeMap<&str, &str> = options
+        .env_overrides
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let lookup = |name: &str| match overrides.get(name) {
+        Some(value) => Some((*value).to_string()),
+        None => std::env::var(name).ok(),
+    };
+    let exposed = |name: &str| options.env_prefixes.iter().any(|p| name.starts_with(p));
+    for (name, value) in dotenv::expand(&all, &lookup) {
+        if exposed(&name) {
+            env.vars.insert(name, value);
+        }
+    }
+    for (name, value) in overrides {
+        if exposed(name) {
+            env.vars.insert(name.to_string(), value.to_string());
+        }
+    }
+    Arc::new(env)
+}
