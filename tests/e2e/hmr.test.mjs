@@ -5,18 +5,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { Server, Tab, browserAvailable, copyFixture, launchBrowser, writeFile, writeFileAtomic } from './lib/harness.mjs';
+import { Server, Tab, browserAvailable, copyFixture, editFile, launchBrowser, writeFile, writeFileAtomic } from './lib/harness.mjs';
 
 const skip = !browserAvailable() && 'chromium is not installed (set HOTLOOP_REQUIRE_BROWSER=1 to fail instead)';
 
 describe('hot updates in the browser', { skip, concurrency: false }, () => {
   let root, server, browser, tab;
   const file = (rel) => path.join(root, rel);
-  const edit = (rel, from, to) => {
-    const text = fs.readFileSync(file(rel), 'utf8');
-    assert.ok(text.includes(from), `${rel} contains ${from}`);
-    writeFile(file(rel), text.replace(from, to));
-  };
+  const edit = (rel, from, to) => editFile(file(rel), from, to);
 
   before(async () => {
     root = copyFixture('plain');

@@ -6,10 +6,9 @@
 // the runtime's lifecycle log; "no reload" is asserted by counting main-frame navigations.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 
-import { Server, Tab, browserAvailable, copyFixture, installPackages, launchBrowser, writeFile } from './lib/harness.mjs';
+import { Server, Tab, browserAvailable, copyFixture, editFile, installPackages, launchBrowser, writeFile } from './lib/harness.mjs';
 
 const skip = !browserAvailable() && 'chromium is not installed (set HOTLOOP_REQUIRE_BROWSER=1 to fail instead)';
 
@@ -27,15 +26,7 @@ async function openApp(packages) {
   await tab.until(() => document.querySelector('h1')?.textContent === 'Get started');
   const file = (rel) => path.join(root, rel);
   // One save per edit, with every replacement in it: `edit(rel, [from, to], [from, to], ...)`.
-  const edit = (rel, ...replacements) => {
-    if (typeof replacements[0] === 'string') replacements = [replacements];
-    let text = fs.readFileSync(file(rel), 'utf8');
-    for (const [from, to] of replacements) {
-      assert.ok(text.includes(from), `${rel} contains ${JSON.stringify(from)}`);
-      text = text.replace(from, to);
-    }
-    writeFile(file(rel), text);
-  };
+  const edit = (rel, ...replacements) => editFile(file(rel), ...replacements);
   const close = async () => {
     await tab?.close();
     await browser?.close();

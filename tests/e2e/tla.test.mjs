@@ -3,21 +3,16 @@
 // of a module that awaits, and hot updates through all of them.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 
-import { Server, Tab, browserAvailable, copyFixture, launchBrowser, writeFile } from './lib/harness.mjs';
+import { Server, Tab, browserAvailable, copyFixture, editFile, launchBrowser, writeFile } from './lib/harness.mjs';
 
 const skip = !browserAvailable() && 'chromium is not installed (set HOTLOOP_REQUIRE_BROWSER=1 to fail instead)';
 
 describe('top-level await in the browser', { skip, concurrency: false }, () => {
   let root, server, browser, tab;
   const file = (rel) => path.join(root, rel);
-  const edit = (rel, from, to) => {
-    const text = fs.readFileSync(file(rel), 'utf8');
-    assert.ok(text.includes(from), `${rel} contains ${from}`);
-    writeFile(file(rel), text.replace(from, to));
-  };
+  const edit = (rel, from, to) => editFile(file(rel), from, to);
   const overlayShown = () => tab.page.evaluate(() => {
     const overlay = document.querySelector('hotloop-error-overlay');
     return overlay !== null && !overlay.hidden && overlay.style.display !== 'none';

@@ -53,6 +53,20 @@ export function writeFile(file, text) {
   fs.writeFileSync(file, text);
 }
 
+/**
+ * One save with every replacement in it: `editFile(file, from, to)` or
+ * `editFile(file, [from, to], [from, to], ...)`. Each `from` must be in the file.
+ */
+export function editFile(file, ...replacements) {
+  if (typeof replacements[0] === 'string') replacements = [replacements];
+  let text = fs.readFileSync(file, 'utf8');
+  for (const [from, to] of replacements) {
+    if (!text.includes(from)) throw new Error(`${file} does not contain ${JSON.stringify(from)}`);
+    text = text.replace(from, to);
+  }
+  writeFile(file, text);
+}
+
 /** Atomic save: write a temp file beside it, then rename over it (vim/JetBrains safe write). */
 export function writeFileAtomic(file, text) {
   const tmp = `${file}.hotloop-tmp-${process.pid}`;
