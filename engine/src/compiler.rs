@@ -797,16 +797,15 @@ impl Compiler {
                     crate::queries::emit::push_json_string(&mut trailer, id);
                 }
                 if !state.env.vars.is_empty() {
-                    trailer.push_str(",\"env\":{");
-                    for (i, (key, value)) in state.env.vars.iter().enumerate() {
-                        if i > 0 {
-                            trailer.push(',');
-                        }
-                        crate::queries::emit::push_json_string(&mut trailer, key);
-                        trailer.push(':');
-                        crate::queries::emit::push_json_string(&mut trailer, value);
-                    }
-                    trailer.push('}');
+                    trailer.push_str(",\"env\":");
+                    crate::queries::emit::push_json_object(
+                        &mut trailer,
+                        state
+                            .env
+                            .vars
+                            .iter()
+                            .map(|(k, v)| (k.as_str(), Some(v.as_str()))),
+                    );
                 }
                 trailer.push_str("});\n//# sourceMappingURL=/_hotloop/chunk.js.map\n");
                 let chunk = Arc::new(Chunk::new(parts, trailer));

@@ -77,20 +77,31 @@ pub fn static_dep_count(deps: &[ModuleDep]) -> usize {
 /// `{"./a.js":"/src/a.js","x":null}`, on one line.
 pub fn deps_json(deps: &[ModuleDep]) -> String {
     let mut out = String::with_capacity(2 + deps.len() * 32);
+    push_json_object(
+        &mut out,
+        deps.iter().map(|dep| (&*dep.specifier, dep.id.as_deref())),
+    );
+    out
+}
+
+/// Appends `{"key":"value",...}` (a `None` value is `null`), on one line.
+pub fn push_json_object<'a>(
+    out: &mut String,
+    entries: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
+) {
     out.push('{');
-    for (i, dep) in deps.iter().enumerate() {
+    for (i, (key, value)) in entries.into_iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        push_json_string(&mut out, &dep.specifier);
+        push_json_string(out, key);
         out.push(':');
-        match &dep.id {
-            Some(id) => push_json_string(&mut out, id),
+        match value {
+            Some(value) => push_json_string(out, value),
             None => out.push_str("null"),
         }
     }
     out.push('}');
-    out
 }
 
 /// Appends `s` as a JSON string literal.
