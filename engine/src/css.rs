@@ -21,11 +21,12 @@ pub struct CompiledCss {
     /// external URLs (`http:`, `https:`, `//`, `data:`) are not modules: they stay in the text.
     pub imports: Vec<ImportRecord>,
     /// The factory: `require("<spec>");` per local `@import`, then
-    /// `__hotloop_meta.css("<stylesheet without those @import rules>");`.
-    pub code: Arc<str>,
+    /// `__hotloop_meta.css("<stylesheet without those @import rules>");`. Always there for a
+    /// plain stylesheet; `None` for a CSS module that does not parse (`css_modules.rs`).
+    pub code: Option<Arc<str>>,
     /// The stylesheet to serve for a `<link>`: `@import`s kept, their URLs and every relative
-    /// `url()` made absolute.
-    pub stylesheet: Arc<str>,
+    /// `url()` made absolute (`None` with `code`).
+    pub stylesheet: Option<Arc<str>>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -35,6 +36,32 @@ const MAX_DEPTH: usize = 128;
 
 /// Compiles the stylesheet `text` whose module id (its URL path) is `id`.
 pub fn compile_css(id: &str, text: &str) -> CompiledCss {
+    let rewritten = rewrite(id, text);
+    let css_arg = serde_json::to_string(&rewritten.inline).unwrap_or_else(|_| "\"\"".to_string());
+    let body = format!("{}__hotloop_meta.css({css_arg});", rewritten.requires);
+    CompiledCss {
+        imports: rewritten.imports,
+        code: Some(factory(&body).into()),
+        stylesheet: Some(rewritten.stylesheet.into()),
+        diagnostics: rewritten.diagnostics,
+    }
+}
+
+/// A stylesheet with its local `@import`s taken out and its `url()`s made absolute: the parts
+/// both plain stylesheets and CSS modules (`css_modules.rs`) are built from.
+pub(crate) struct Rewritten {
+    /// The local `@import` specifiers, in order (see [`CompiledCss::imports`]).
+    pub imports: Vec<ImportRecord>,
+    /// `require("<spec>");` per local `@import`, one per line.
+    pub requires: String,
+    /// The text to inject: local `@import` rules removed, relative `url()`s made absolute.
+    pub inline: String,
+    /// The text to serve for a `<link>` (see [`CompiledCss::stylesheet`]).
+    pub stylesheet: String,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+pub(crate) fn rewrite(id: &str, text: &str) -> Rewritten {
     let mut scan = Scan::default();
     let mut input = ParserInput::new(text);
     let mut parser = Parser::new(&mut input);
@@ -85,32 +112,39 @@ pub fn compile_css(id: &str, text: &str) -> CompiledCss {
         }
     }
 
-    let inline = splice(text, inline_edits);
-    let stylesheet = splice(text, link_edits);
-    let css_arg = serde_json::to_string(&inline).unwrap_or_else(|_| "\"\"".to_string());
-    let body = format!("{requires}__hotloop_meta.css({css_arg});");
-
     let diagnostics = scan
         .errors
         .iter()
         .map(|(offset, message)| {
             let (line, column) = line_col(text, *offset);
-            Diagnostic {
-                kind: DiagnosticKind::Syntax,
-                file: id.to_string(),
-                line,
-                column,
-                message: message.clone(),
-                code_frame: code_frame(text, line, column),
-            }
+            syntax_error(id, text, line, column, message.clone())
         })
         .collect();
 
-    CompiledCss {
+    Rewritten {
         imports,
-        code: factory(&body).into(),
-        stylesheet: stylesheet.into(),
+        requires,
+        inline: splice(text, inline_edits),
+        stylesheet: splice(text, link_edits),
         diagnostics,
+    }
+}
+
+/// A CSS syntax diagnostic at 1-based `line`:`column` of `text`.
+pub(crate) fn syntax_error(
+    id: &str,
+    text: &str,
+    line: u32,
+    column: u32,
+    message: String,
+) -> Diagnostic {
+    Diagnostic {
+        kind: DiagnosticKind::Syntax,
+        file: id.to_string(),
+        line,
+        column,
+        message,
+        code_frame: code_frame(text, line, column),
     }
 }
 
@@ -339,7 +373,7 @@ fn splice(text: &str, mut edits: Vec<(Range<usize>, String)>) -> String {
 }
 
 /// 1-based line and column (in characters) of a byte offset.
-fn line_col(text: &str, offset: usize) -> (u32, u32) {
+pub(crate) fn line_col(text: &str, offset: usize) -> (u32, u32) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() as u32 + 1;
     let line_start = before.rfind('\n').map_or(0, |n| n + 1);
@@ -356,8 +390,9 @@ mod tests {
     #[track_caller]
     fn check(id: &str, text: &str, expect: Expect) {
         let out = compile_css(id, text);
-        let mut actual = format!("stylesheet:\n{}\n", out.stylesheet);
-        actual.push_str(&format!("code:\n{}\n", out.code));
+        let (stylesheet, code) = (out.stylesheet.unwrap(), out.code.unwrap());
+        let mut actual = format!("stylesheet:\n{stylesheet}\n");
+        actual.push_str(&format!("code:\n{code}\n"));
         for i in &out.imports {
             actual.push_str(&format!("import {} {}:{}\n", i.specifier, i.line, i.column));
         }
@@ -369,11 +404,13 @@ mod tests {
 
     /// The rewritten url of `url(<arg>)` in a stylesheet at `id`.
     fn rewritten(id: &str, arg: &str) -> String {
-        let out = compile_css(id, &format!("a{{b:url({arg})}}"));
-        out.stylesheet
+        let stylesheet = compile_css(id, &format!("a{{b:url({arg})}}"))
+            .stylesheet
+            .unwrap();
+        stylesheet
             .strip_prefix("a{b:")
             .and_then(|s| s.strip_suffix('}'))
-            .unwrap_or(&out.stylesheet)
+            .unwrap_or(&stylesheet)
             .to_string()
     }
 
@@ -512,7 +549,8 @@ mod tests {
         ] {
             let out = compile_css("/src/x.css", text);
             assert!(
-                out.code.starts_with(crate::transform::FACTORY_HEADER),
+                out.code
+                    .is_some_and(|c| c.starts_with(crate::transform::FACTORY_HEADER)),
                 "{text:?}"
             );
         }
@@ -541,11 +579,12 @@ mod tests {
     fn deep_nesting_does_not_overflow() {
         let text = format!("{}url(x.png){}", "a{".repeat(100_000), "}".repeat(100_000));
         let out = compile_css("/src/x.css", &text);
-        assert!(out.stylesheet.len() >= text.len());
+        assert!(out.stylesheet.unwrap().len() >= text.len());
         let shallow = format!("{}url(x.png){}", "a{".repeat(10), "}".repeat(10));
         assert!(
             compile_css("/src/x.css", &shallow)
                 .stylesheet
+                .unwrap()
                 .contains("/src/x.png")
         );
     }

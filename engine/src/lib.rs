@@ -5,6 +5,7 @@
 pub mod cache;
 pub mod compiler;
 pub mod css;
+pub mod css_modules;
 pub mod db;
 pub mod devloop;
 pub mod diagnostics;

@@ -1,7 +1,8 @@
   // ---------------------------------------------------------------------------------------------
-  // css.js: CSS without a flash of unstyled content. CSS modules own one
+  // css.js: CSS without a flash of unstyled content. Imported stylesheets own one
   // `<style data-hotloop-id>` each, whose text is replaced in place; linked stylesheets are
   // swapped by loading the new version next to the old one and removing the old one on load.
+  // CSS Modules (`*.module.css`) also export their scoped class names.
   // ---------------------------------------------------------------------------------------------
 
   /** @type {Map<string, HTMLStyleElement>} module id → its style element. */
@@ -19,6 +20,29 @@
     style.textContent = text;
     document.head.appendChild(style);
     moduleStyles.set(id, style);
+  }
+
+  /**
+   * `__hotloop_meta.cssModule(text, names, composed)`: a CSS Module (`*.module.css`). Injects
+   * its style like any imported stylesheet and returns its exports: each name as written → its
+   * scoped class(es), one export per name and all of them as `default`. `composed` lists
+   * classes composed from other CSS Modules, `[name, theirExports, theirName]`, appended here
+   * because those modules ran first. An importer holds the names it read when it ran, so when a
+   * re-evaluation changes them the module invalidates itself: its importers re-run.
+   */
+  function cssModuleExports(rec, hot, text, names, composed) {
+    setModuleCss(rec.id, text);
+    const classes = Object.assign({}, names);
+    for (const [name, dep, depName] of composed || []) {
+      const value = dep && dep.default ? dep.default[depName] : undefined;
+      if (typeof value === "string") classes[name] += " " + value;
+      else console.warn(`[hmr] ${rec.id}: "${name}" composes "${depName}", which its file does not define`);
+    }
+    const key = JSON.stringify(classes);
+    const changed = rec.cssModuleKey !== undefined && rec.cssModuleKey !== key;
+    rec.cssModuleKey = key;
+    if (changed) hot.invalidate("its class names changed");
+    return Object.assign({}, classes, { __esModule: true, default: classes });
   }
 
   /** Drops the style element of a module that left the graph. */

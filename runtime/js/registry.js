@@ -161,6 +161,10 @@
         rec.kind = "css";
         setModuleCss(rec.id, text);
       },
+      cssModule(text, names, composed) {
+        rec.kind = "css";
+        return cssModuleExports(rec, hot, text, names, composed);
+      },
       /** The Fast Refresh runtime, or null: the React integration's hook point. */
       get refresh() {
         return refreshRuntime;

@@ -106,3 +106,59 @@ test("a stylesheet that fails to load still replaces the old link", async () => 
   page.document.head.querySelectorAll("link")[1].dispatchEvent("error");
   assert.deepEqual(page.document.head.querySelectorAll("link").map((l) => l.getAttribute("href")), ["/styles/site.css?v=9"]);
 });
+
+/** A CSS Module as the engine emits it (`engine/src/css_modules.rs`). */
+const cssModule = (id, deps, text, names, composed) =>
+  css(
+    id,
+    deps,
+    `module.exports = __hotloop_meta.cssModule(${JSON.stringify(text)}, ${JSON.stringify(names)}${
+      composed ? `, [${composed}]` : ""
+    });`,
+  );
+
+test("a CSS Module injects its style and exports its names, each and as default, with composed classes", async () => {
+  const page = createPage();
+  const base = cssModule("/src/base.module.css", {}, ".base_x { padding: 0 }", { base: "base_x" });
+  const card = cssModule(
+    "/src/card.module.css",
+    { "./base.module.css": "/src/base.module.css" },
+    ".card_x { color: red }",
+    { card: "card_x local_y" },
+    `["card", require("./base.module.css"), "base"], ["card", require("./base.module.css"), "missing"]`,
+  );
+  const main = js(
+    "/src/main.js",
+    { "./card.module.css": "/src/card.module.css" },
+    `const styles = require("./card.module.css");
+globalThis.seen = { byDefault: styles.default.card, named: styles.card, esModule: styles.__esModule };`,
+  );
+  await page.boot([main, card, base], ["/src/main.js"]);
+  assert.deepEqual({ ...page.get("seen") }, { byDefault: "card_x local_y base_x", named: "card_x local_y base_x", esModule: true });
+  assert.deepEqual(
+    styles(page).map((s) => s.getAttribute("data-hotloop-id")),
+    ["/src/base.module.css", "/src/card.module.css"],
+    "the composed module's style comes first",
+  );
+  const warnings = page.logs.filter((l) => l.level === "warn").map((l) => l.text);
+  assert.deepEqual(warnings, ['[hmr] /src/card.module.css: "card" composes "missing", which its file does not define']);
+});
+
+test("a CSS Module edit swaps its style in place; only an edit of its names invalidates it", async () => {
+  const page = createPage();
+  const main = js("/src/main.js", { "./a.module.css": "/src/a.module.css" }, `require("./a.module.css");`);
+  const v = (text, names) => cssModule("/src/a.module.css", {}, text, names);
+  await page.boot([main, v(".a_x { color: red }", { a: "a_x" })], ["/src/main.js"]);
+  const [style] = styles(page);
+  let revision = 1;
+  const update = (mod) =>
+    page.update({ revision: ++revision, modules: [mod], invalidate: ["/src/a.module.css"], boundaries: [{ id: "/src/a.module.css", acceptedDep: null }] });
+
+  assert.equal((await update(v(".a_x { color: blue }", { a: "a_x" }))).ok, true);
+  assert.equal(styles(page)[0], style, "the same element: no flash");
+  assert.equal(style.textContent, ".a_x { color: blue }");
+  assert.deepEqual(page.sent("invalidate"), [], "same names: the importers keep theirs");
+
+  assert.equal((await update(v(".a_x { color: blue } .b_x {}", { a: "a_x", b: "b_x" }))).ok, true);
+  assert.deepEqual(page.sent("invalidate"), [{ kind: "invalidate", id: "/src/a.module.css", message: "its class names changed" }]);
+});

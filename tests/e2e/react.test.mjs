@@ -199,6 +199,53 @@ export const Field = forwardRef<HTMLButtonElement>(function Field(_props, ref) {
     assert.equal(tab.navigations, navs, 'no reload');
   });
 
+  test('a CSS Module: scoped names; a style edit swaps in place, a new name re-renders its user with state kept', async () => {
+    const navs = tab.navigations;
+    writeFile(app.file('src/Card.module.css'), `.card { color: rgb(200, 0, 0); }
+.title { font-weight: 700; }
+`);
+    writeFile(app.file('src/Card.tsx'), `import { useState } from 'react'
+import styles from './Card.module.css'
+
+export function Card() {
+  const [n, setN] = useState(0)
+  return <button id="card" className={styles.card} data-extra={String(styles.extra)} onClick={() => setN(n + 1)}>card {n}</button>
+}
+`);
+    app.edit('src/App.tsx',
+      ["import './App.css'\n", "import './App.css'\nimport { Card } from './Card.tsx'\n"],
+      ['          <Greeting />\n', '          <Greeting />\n          <Card />\n']);
+    await tab.until(() => document.getElementById('card'));
+    const card = () => {
+      const el = document.getElementById('card');
+      return { className: el.className, color: getComputedStyle(el).color, extra: el.dataset.extra };
+    };
+    const first = await tab.page.evaluate(card);
+    assert.match(first.className, /^Card-module_\w+_card$/, 'the class name is scoped to the file');
+    assert.equal(first.color, 'rgb(200, 0, 0)');
+    assert.equal(first.extra, 'undefined');
+    await clickTimes(tab, '#card', 2);
+    await tab.until(() => document.getElementById('card').textContent === 'card 2');
+
+    // A style edit: the module's style changes in place; Card does not re-run.
+    let from = tab.mark();
+    app.edit('src/Card.module.css', 'rgb(200, 0, 0)', 'rgb(0, 0, 200)');
+    await tab.until(() => getComputedStyle(document.getElementById('card')).color === 'rgb(0, 0, 200)');
+    await tab.untilLog('[hmr] updated /src/Card.module.css', { from });
+    assert.deepEqual(tab.log.slice(from).filter((l) => l.includes('updated /src/Card.tsx')), [], 'Card did not re-run');
+    assert.equal((await tab.page.evaluate(card)).className, first.className, 'same names');
+
+    // A new name: Card read the old names when it ran, so the module invalidates and Card re-runs.
+    from = tab.mark();
+    app.edit('src/Card.module.css', '.title {', '.extra { letter-spacing: 2px; }\n.title {');
+    await tab.until(() => /^Card-module_\w+_extra$/.test(document.getElementById('card').dataset.extra));
+    await tab.untilLog('[hmr] updated /src/Card.tsx', { from });
+    assert.equal(await tab.text('#card'), 'card 2', 'Card kept its state');
+    assert.equal(await tab.page.evaluate(counterText), 'Count is 3');
+    assert.equal(tab.navigations, navs, 'no reload');
+    assert.deepEqual(problems(tab), []);
+  });
+
   test('a custom hook: a body edit keeps state, a change of its hooks remounts its users', async () => {
     const navs = tab.navigations;
     writeFile(app.file('src/useStepper.ts'), `import { useState } from 'react'

@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use crate::css;
 use crate::db::Db;
 use crate::diagnostics::{Diagnostic, DiagnosticKind};
 use crate::files::{FileClass, MAX_MODULE_BYTES};
@@ -14,6 +13,7 @@ use crate::telemetry::Phase;
 use crate::transform::{
     self, CompiledModule, HotFacts, ImportRecord, TransformOptions, asset_module, compile_json,
 };
+use crate::{css, css_modules};
 
 /// What `parsed_module` produces. Collections are `Arc`s so the projections below share them
 /// instead of copying.
@@ -126,14 +126,18 @@ pub fn parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> {
             ParsedModule::from_compiled(kind, compiled)
         }
         (FileClass::Css, FileContents::Text(text)) => {
-            let compiled = css::compile_css(&id, text);
+            let compiled = if css_modules::is_css_module(path) {
+                css_modules::compile_css_module(&id, text)
+            } else {
+                css::compile_css(&id, text)
+            };
             ParsedModule {
                 kind,
                 imports: compiled.imports.into(),
                 hot: HotFacts::default(),
-                code: Some(compiled.code),
+                code: compiled.code,
                 map: None,
-                stylesheet: Some(compiled.stylesheet),
+                stylesheet: compiled.stylesheet,
                 diagnostics: compiled.diagnostics.into(),
             }
         }

@@ -1,0 +1,217 @@
+//! CSS Modules (`*.module.css`), as Vite serves them (pure: no salsa, no IO). lightningcss scopes
+//! every class, id, `@keyframes` (and grid, container, counter-style) name of the file (`.button` → `.App-module_button_x1Yz`,
+//! the hash taken from the module id, so names are stable across edits) and resolves
+//! `composes`; the module's exports are the map from each name as written to its scoped name(s).
+//! The scoped text then goes through the plain-CSS rewrite (`css::rewrite`: local `@import`s
+//! become `require`s, `url()`s absolute).
+//!
+//! The factory hands the text and the names to the runtime
+//! (`__hotloop_meta.cssModule(text, names, composes)`), which injects the style and returns the
+//! exports: `default` is the whole map, and each name is also its own export. A CSS module swaps
+//! its style in place like any stylesheet; when an edit changes the names it exports, the
+//! runtime invalidates it so its importers re-run with the new names.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::sync::{Arc, RwLock};
+
+use lightningcss::css_modules::{Config, CssModuleExports, CssModuleReference, Pattern};
+use lightningcss::error::{ErrorLocation, PrinterErrorKind};
+use lightningcss::stylesheet::{ParserOptions, PrinterOptions, StyleSheet};
+
+use crate::css::{CompiledCss, line_col, rewrite, syntax_error};
+use crate::transform::{ImportKind, ImportRecord, factory};
+
+/// `[name]` is the file name with its dots as dashes (`App-module`), `[hash]` a hash of the id.
+/// lightningcss needs `[local]` last to scope grid line names (`[a-start]`).
+const SCOPED_NAME_PATTERN: &str = "[name]_[hash]_[local]";
+
+/// `x.module.css`: the names Vite treats as CSS modules (for the CSS it compiles itself).
+pub fn is_css_module(path: &Path) -> bool {
+    path.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+        n.len() > ".module.css".len() && n.to_ascii_lowercase().ends_with(".module.css")
+    })
+}
+
+/// Compiles the CSS module `text` whose module id is `id`. A file lightningcss cannot parse or
+/// print (say `composes` inside a nested rule) has no code: the page keeps its last good version.
+/// Rules it recovers from (an invalid selector drops its rule, as the browser would) are
+/// reported without blocking the update.
+pub fn compile_css_module(id: &str, text: &str) -> CompiledCss {
+    let warnings = Arc::new(RwLock::new(Vec::new()));
+    let options = ParserOptions {
+        filename: id.to_string(),
+        css_modules: Some(Config {
+            pattern: Pattern::parse(SCOPED_NAME_PATTERN).expect("a valid pattern"),
+            // lightningcss's defaults, as Vite's `css.transformer: "lightningcss"` uses them:
+            // classes, ids, keyframes, grid lines and areas, other custom idents (which is how
+            // `animation` finds its scoped keyframes), container names; `--custom-props` stay.
+            ..Config::default()
+        }),
+        error_recovery: true,
+        warnings: Some(warnings.clone()),
+        ..ParserOptions::default()
+    };
+    let failed = |location: Option<ErrorLocation>, message: String| {
+        let (line, column) = location.map_or((1, 1), |l| (l.line + 1, l.column.max(1)));
+        CompiledCss {
+            imports: Vec::new(),
+            code: None,
+            stylesheet: None,
+            diagnostics: vec![syntax_error(id, text, line, column, message)],
+        }
+    };
+    let sheet = match StyleSheet::parse(text, options) {
+        Ok(sheet) => sheet,
+        Err(e) => return failed(e.loc, e.kind.to_string()),
+    };
+    let printed = match sheet.to_css(PrinterOptions::default()) {
+        Ok(printed) => printed,
+        Err(e) => return failed(e.loc, printer_message(&e.kind)),
+    };
+    let mut diagnostics: Vec<_> = warnings
+        .read()
+        .map(|w| {
+            w.iter()
+                .map(|e| {
+                    let (line, column) = e
+                        .loc
+                        .as_ref()
+                        .map_or((1, 1), |l| (l.line + 1, l.column.max(1)));
+                    syntax_error(id, text, line, column, e.kind.to_string())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    diagnostics.dedup();
+
+    // The printed text is lightningcss's, not the author's: point imports at the source.
+    let scoped = rewrite(id, &printed.code);
+    let mut imports = scoped.imports;
+    let mut searched_to = 0;
+    for import in &mut imports {
+        (import.line, import.column, searched_to) = locate(text, &import.specifier, searched_to);
+    }
+    let exports = printed.exports.unwrap_or_default();
+    let names = Names::of(&exports);
+    for specifier in &names.dependencies {
+        if imports.iter().any(|i| &i.specifier == specifier) {
+            continue;
+        }
+        let (line, column, _) = locate(text, specifier, 0);
+        imports.push(ImportRecord {
+            specifier: specifier.clone(),
+            kind: ImportKind::Static,
+            line,
+            column,
+        });
+    }
+
+    let css_arg = json(&scoped.inline);
+    let mut body = scoped.requires;
+    let _ = write!(
+        body,
+        "module.exports = __hotloop_meta.cssModule({css_arg}, {}",
+        names.object
+    );
+    if !names.composed.is_empty() {
+        let _ = write!(body, ", [{}]", names.composed);
+    }
+    body.push_str(");");
+
+    CompiledCss {
+        imports,
+        code: Some(factory(&body).into()),
+        stylesheet: Some(scoped.stylesheet.into()),
+        diagnostics,
+    }
+}
+
+/// The exports of a CSS module as JS source.
+struct Names {
+    /// `{"button": "App-module_button_x1Yz base"}`: each name with its local and global
+    /// compositions, keys sorted.
+    object: String,
+    /// `["button", require("./base.module.css"), "base"], ...`: compositions from other files,
+    /// appended by the runtime once those modules have run.
+    composed: String,
+    /// The specifiers `composes ... from` names, in order, once each.
+    dependencies: Vec<String>,
+}
+
+impl Names {
+    fn of(exports: &CssModuleExports) -> Names {
+        let mut keys: Vec<&String> = exports.keys().collect();
+        keys.sort();
+        let mut names = Names {
+            object: String::from("{"),
+            composed: String::new(),
+            dependencies: Vec::new(),
+        };
+        for (i, key) in keys.into_iter().enumerate() {
+            let export = &exports[key];
+            let mut value = export.name.clone();
+            for reference in &export.composes {
+                match reference {
+                    CssModuleReference::Local { name } | CssModuleReference::Global { name } => {
+                        value.push(' ');
+                        value.push_str(name);
+                    }
+                    CssModuleReference::Dependency { name, specifier } => {
+                        if !names.composed.is_empty() {
+                            names.composed.push_str(", ");
+                        }
+                        let _ = write!(
+                            names.composed,
+                            "[{}, require({}), {}]",
+                            json(key),
+                            json(specifier),
+                            json(name)
+                        );
+                        if !names.dependencies.contains(specifier) {
+                            names.dependencies.push(specifier.clone());
+                        }
+                    }
+                }
+            }
+            if i > 0 {
+                names.object.push_str(", ");
+            }
+            let _ = write!(names.object, "{}: {}", json(key), json(&value));
+        }
+        names.object.push('}');
+        names
+    }
+}
+
+/// lightningcss's printer errors, with what to do for the ones an author can cause.
+fn printer_message(kind: &PrinterErrorKind) -> String {
+    match kind {
+        PrinterErrorKind::InvalidComposesSelector => "`composes` only works in a rule whose \
+            selector is a single class: move it into a `.name { composes: other; }` rule"
+            .to_string(),
+        PrinterErrorKind::InvalidComposesNesting => "`composes` cannot be used inside a nested \
+            rule: move it into a top-level `.name { composes: other; }` rule"
+            .to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn json(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_string())
+}
+
+/// Line and column of the first `needle` in `text` at or after byte `from`, and the byte after
+/// it (to search the next one from); `(1, 1, from)` when it is not there.
+fn locate(text: &str, needle: &str, from: usize) -> (u32, u32, usize) {
+    match text.get(from..).and_then(|rest| rest.find(needle)) {
+        Some(at) => {
+            let (line, column) = line_col(text, from + at);
+            (line, column, from + at + needle.len())
+        }
+        None => (1, 1, from),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,196 @@
+use expect_test::{Expect, expect};
+
+use super::*;
+
+/// Renders the factory body, the link stylesheet, the imports and the diagnostics.
+#[track_caller]
+fn check(id: &str, text: &str, expect: Expect) {
+    let out = compile_css_module(id, text);
+    let mut actual = String::new();
+    match (&out.code, &out.stylesheet) {
+        (Some(code), Some(stylesheet)) => {
+            let body = code
+                .strip_prefix(crate::transform::FACTORY_HEADER)
+                .and_then(|c| c.strip_suffix("\n})"))
+                .unwrap_or(code);
+            actual.push_str(&format!("code:{body}\nstylesheet:\n{stylesheet}"));
+        }
+        (None, None) => actual.push_str("no code\n"),
+        _ => panic!("code and stylesheet disagree"),
+    }
+    for i in &out.imports {
+        actual.push_str(&format!("import {} {}:{}\n", i.specifier, i.line, i.column));
+    }
+    for d in &out.diagnostics {
+        actual.push_str(&format!("error {}:{} {}\n", d.line, d.column, d.message));
+    }
+    expect.assert_eq(&actual);
+}
+
+#[test]
+fn classes_ids_and_keyframes_are_scoped_and_exported() {
+    check(
+        "/src/App.module.css",
+        r#".button { color: red; animation: spin 1s linear }
+.button:hover > .icon, #main { color: blue }
+:global(.theme-dark) .button { color: white }
+div p { margin: 0 }
+@keyframes spin { to { rotate: 360deg } }
+"#,
+        expect![[r#"
+            code:
+            module.exports = __hotloop_meta.cssModule(".App-module_rJKX5q_button {\n  color: red;\n  animation: 1s linear App-module_rJKX5q_spin;\n}\n\n.App-module_rJKX5q_button:hover > .App-module_rJKX5q_icon, #App-module_rJKX5q_main {\n  color: #00f;\n}\n\n.theme-dark .App-module_rJKX5q_button {\n  color: #fff;\n}\n\ndiv p {\n  margin: 0;\n}\n\n@keyframes App-module_rJKX5q_spin {\n  to {\n    rotate: 360deg;\n  }\n}\n", {"button": "App-module_rJKX5q_button", "icon": "App-module_rJKX5q_icon", "main": "App-module_rJKX5q_main", "spin": "App-module_rJKX5q_spin"});
+            stylesheet:
+            .App-module_rJKX5q_button {
+              color: red;
+              animation: 1s linear App-module_rJKX5q_spin;
+            }
+
+            .App-module_rJKX5q_button:hover > .App-module_rJKX5q_icon, #App-module_rJKX5q_main {
+              color: #00f;
+            }
+
+            .theme-dark .App-module_rJKX5q_button {
+              color: #fff;
+            }
+
+            div p {
+              margin: 0;
+            }
+
+            @keyframes App-module_rJKX5q_spin {
+              to {
+                rotate: 360deg;
+              }
+            }
+        "#]],
+    );
+}
+
+#[test]
+fn composes_from_the_same_file_global_and_another_file() {
+    check(
+        "/src/card.module.css",
+        r#".base { padding: 4px }
+.card {
+  composes: base;
+  composes: reset from global;
+  composes: shadow rounded from "./shared.module.css";
+  color: red;
+}
+"#,
+        expect![[r#"
+            code:
+            module.exports = __hotloop_meta.cssModule(".card-module_q70Lpa_base {\n  padding: 4px;\n}\n\n.card-module_q70Lpa_card {\n  color: red;\n}\n", {"base": "card-module_q70Lpa_base", "card": "card-module_q70Lpa_card card-module_q70Lpa_base reset"}, [["card", require("./shared.module.css"), "shadow"], ["card", require("./shared.module.css"), "rounded"]]);
+            stylesheet:
+            .card-module_q70Lpa_base {
+              padding: 4px;
+            }
+
+            .card-module_q70Lpa_card {
+              color: red;
+            }
+            import ./shared.module.css 5:34
+        "#]],
+    );
+}
+
+#[test]
+fn imports_and_urls_are_handled_like_plain_css() {
+    check(
+        "/src/ui/icon.module.css",
+        "/* icons */\n@import './tokens.css';\n.icon { background: url(../img/i.svg) }\n",
+        expect![[r#"
+            code:
+            require("./tokens.css");
+            module.exports = __hotloop_meta.cssModule("\n\n.icon-module_mI2XhW_icon {\n  background: url(\"/src/img/i.svg\");\n}\n", {"icon": "icon-module_mI2XhW_icon"});
+            stylesheet:
+            @import "/src/ui/tokens.css";
+
+            .icon-module_mI2XhW_icon {
+              background: url("/src/img/i.svg");
+            }
+            import ./tokens.css 2:10
+        "#]],
+    );
+}
+
+#[test]
+fn names_depend_on_the_file_not_on_its_text() {
+    let names = |id: &str, text: &str| {
+        let code = compile_css_module(id, text).code.unwrap();
+        code[code.find("{\"").unwrap()..].to_string()
+    };
+    let a = names("/src/a.module.css", ".x { color: red }");
+    assert_eq!(a, names("/src/a.module.css", ".x { color: blue }"));
+    assert_ne!(a, names("/src/b/a.module.css", ".x { color: red }"));
+}
+
+#[test]
+fn grid_lines_and_areas_are_scoped_too() {
+    let out = compile_css_module(
+        "/src/grid.module.css",
+        ".page { grid-template-areas: \"head\"; grid-column: main-start / main-end }\n.top { grid-area: head }\n",
+    );
+    assert_eq!(out.diagnostics, []);
+    let code = out.code.unwrap();
+    assert!(code.contains("grid-area: grid-module_"), "{code}");
+    assert!(code.contains("_main-start /"), "{code}");
+}
+
+#[test]
+fn errors_name_the_line() {
+    // A rule lightningcss cannot keep: reported, the rest still compiles.
+    check(
+        "/src/a.module.css",
+        ".ok { color: red }\n.bad:hoverr { color: blue }\n.fine { color: green }\n",
+        expect![[r#"
+            code:
+            module.exports = __hotloop_meta.cssModule(".a-module_sJZfGG_ok {\n  color: red;\n}\n\n.a-module_sJZfGG_bad:hoverr {\n  color: #00f;\n}\n\n.a-module_sJZfGG_fine {\n  color: green;\n}\n", {"bad": "a-module_sJZfGG_bad", "fine": "a-module_sJZfGG_fine", "ok": "a-module_sJZfGG_ok"});
+            stylesheet:
+            .a-module_sJZfGG_ok {
+              color: red;
+            }
+
+            .a-module_sJZfGG_bad:hoverr {
+              color: #00f;
+            }
+
+            .a-module_sJZfGG_fine {
+              color: green;
+            }
+            error 2:6 'hoverr' is not recognized as a valid pseudo-class. Did you mean '::hoverr' (pseudo-element) or is this a typo?
+        "#]],
+    );
+    // `composes` where it cannot apply: no code, the page keeps the last good version.
+    check(
+        "/src/a.module.css",
+        ".ok { color: red }\n.a .b { composes: ok; }\n",
+        expect![[r#"
+            no code
+            error 2:18 `composes` only works in a rule whose selector is a single class: move it into a `.name { composes: other; }` rule
+        "#]],
+    );
+    check(
+        "/src/a.module.css",
+        ".ok { color: red }\n.a { &:hover { composes: ok; } }\n",
+        expect![[r#"
+            no code
+            error 2:25 `composes` cannot be used inside a nested rule: move it into a top-level `.name { composes: other; }` rule
+        "#]],
+    );
+}
+
+#[test]
+fn only_module_css_files_are_css_modules() {
+    for (name, is) in [
+        ("App.module.css", true),
+        ("a.b.MODULE.CSS", true),
+        (".module.css", false),
+        ("App.css", false),
+        ("module.css", false),
+        ("App.module.scss", false),
+    ] {
+        assert_eq!(is_css_module(Path::new(name)), is, "{name}");
+    }
+}
