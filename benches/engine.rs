@@ -67,8 +67,9 @@ fn cold_build(bencher: divan::Bencher, n: usize) {
     });
 }
 
-/// One leaf's body changes on disk; the engine applies it, rebuilds, plans and encodes the
-/// update frame.
+/// One leaf's body changes on disk; the engine applies it, rebuilds, plans, encodes the update
+/// frame and publishes the revision's `Served` snapshot (the dev loop does that before it
+/// broadcasts; the previous snapshot is still held, as the server's watch channel holds it).
 #[divan::bench(args = sizes(), sample_count = 200, sample_size = 1)]
 fn leaf_edit(bencher: divan::Bencher, n: usize) {
     let root = fixture(n);
@@ -78,6 +79,8 @@ fn leaf_edit(bencher: divan::Bencher, n: usize) {
     let path = root.join(file_of(leaf));
     let mut version = 0u64;
     let mut revision = 0u32;
+    let server_id: Arc<str> = Arc::from("bench");
+    let mut published = compiler.served(&server_id, revision);
     bencher
         .with_inputs(|| {
             version += 1;
@@ -102,7 +105,8 @@ fn leaf_edit(bencher: divan::Bencher, n: usize) {
                 "one file changed, one module to send"
             );
             assert!(update.frame.is_some(), "a hot update frame is encoded");
-            update
+            let previous = std::mem::replace(&mut published, compiler.served(&server_id, revision));
+            (update, previous)
         });
 }
 

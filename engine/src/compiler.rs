@@ -24,7 +24,7 @@ use crate::diagnostics::Diagnostic;
 use crate::files::read_contents;
 use crate::graph::{ModuleIndex, ModuleKind};
 use crate::inputs::{FileContents, Project, ProjectOptions, SourceFile, content_hash};
-use crate::queries::chunks::{ChunkParts, Parts, chunk};
+use crate::queries::chunks::{ChunkLayout, chunk};
 use crate::queries::diagnostics::module_diagnostics;
 use crate::queries::emit::{
     ModuleDep, chunk_entry, emitted_module, empty_module_entry, module_deps,
@@ -35,7 +35,7 @@ use crate::queries::hot::hot_meta;
 use crate::queries::html::{HtmlEntries, entry_html, html_entries};
 use crate::queries::parsed::parsed_module;
 use crate::queries::resolve::{ResolvedImport, resolved_imports};
-use crate::served::{Chunk, Served, ServedModule};
+use crate::served::{Chunk, Parts, Served, ServedModule, ServedModules};
 use crate::telemetry::Phase;
 use crate::timing::PhaseTimes;
 use crate::transform::HotFacts;
@@ -157,7 +157,7 @@ struct ModuleState {
 struct BuildState {
     graph: Arc<ProjectGraph>,
     modules: Vec<ModuleState>,
-    chunk: Arc<ChunkParts>,
+    chunk: Arc<ChunkLayout>,
     html: Arc<str>,
     html_entries: Arc<HtmlEntries>,
     /// `import.meta.env` additions from `.env` files, passed to `start`.
@@ -168,13 +168,21 @@ struct BuildState {
     served: ServedState,
 }
 
-/// What `served()` has built from this state, and what it must rebuild.
+/// What `served()` has built from this state, and what it must bring up to date. Both
+/// collections are persistent, so handing them to a snapshot is O(1) and a revision that changed
+/// k modules costs O(k log N), whatever the project's size.
 #[derive(Default)]
 struct ServedState {
-    /// Chunk parts; `None` = rebuild from `chunk.order` and the module entries.
+    /// Chunk parts, one per module of `chunk.order` (after the empty module when it is used);
+    /// `None` = build from `chunk.order` and the module entries.
     parts: Option<Parts>,
-    /// `None` = rebuild every module.
-    modules: Option<Arc<FxHashMap<Arc<str>, ServedModule>>>,
+    /// Where each module of the graph sits in `parts` (`NOT_IN_CHUNK`: not reachable from an
+    /// entry), filled with `parts`.
+    positions: Vec<u32>,
+    /// Modules whose entry changed since `parts` was brought up to date.
+    stale_parts: Vec<ModuleIndex>,
+    /// `None` = build every module.
+    modules: Option<ServedModules>,
     /// Modules to refresh in `modules`.
     stale_modules: Vec<ModuleIndex>,
     chunk: Option<(Arc<str>, u32, Arc<Chunk>)>,
@@ -202,8 +210,52 @@ fn served_module_bytes(module: &ServedModule) -> (u64, u64) {
     )
 }
 
-fn parts_bytes(parts: &[(Arc<str>, Arc<str>)]) -> u64 {
-    parts.iter().map(|(_, s)| s.len() as u64).sum()
+/// A module's place in the served chunk when it is not in the chunk.
+const NOT_IN_CHUNK: u32 = u32::MAX;
+
+/// `parts` and `served.positions` from scratch: O(modules), after a full build.
+fn build_parts(state: &mut BuildState) -> Parts {
+    let served = &mut state.served;
+    let mut parts = Parts::new();
+    served.positions = vec![NOT_IN_CHUNK; state.modules.len()];
+    if state.chunk.uses_empty_module {
+        parts.push_back((
+            crate::queries::emit::EMPTY_MODULE_ID.into(),
+            empty_module_entry(),
+        ));
+    }
+    // A module that never compiled keeps its place with an empty statement, so one that
+    // starts compiling later is an update in place, not an insertion.
+    let never_compiled: Arc<str> = Arc::from("");
+    for &index in state.chunk.order.iter() {
+        served.positions[index.idx()] = parts.len() as u32;
+        let entry = state.modules[index.idx()].entry.clone();
+        let id = state.graph.graph.module(index).id.clone();
+        parts.push_back((id, entry.unwrap_or_else(|| never_compiled.clone())));
+    }
+    served.parts_bytes = parts.iter().map(|(_, s)| s.len() as u64).sum();
+    served.stale_parts.clear();
+    parts
+}
+
+/// Puts the changed modules' statements into `parts`: O(changed × log modules).
+fn update_parts(state: &mut BuildState, parts: &mut Parts) {
+    let served = &mut state.served;
+    for index in served.stale_parts.drain(..) {
+        let Some(&position) = served.positions.get(index.idx()) else {
+            continue;
+        };
+        let Some(entry) = state.modules[index.idx()].entry.clone() else {
+            continue;
+        };
+        if position == NOT_IN_CHUNK {
+            continue;
+        }
+        let added = entry.len() as u64;
+        let id = state.graph.graph.module(index).id.clone();
+        let (_, old) = parts.set(position as usize, (id, entry));
+        served.parts_bytes = (served.parts_bytes + added).saturating_sub(old.len() as u64);
+    }
 }
 
 /// Config files that change resolution.
@@ -595,7 +647,7 @@ impl Compiler {
             if entry.is_some() && entry != module.entry {
                 module.entry = entry;
                 changed.push(index);
-                state.served.parts = None;
+                state.served.stale_parts.push(index);
                 state.served.stale_modules.push(index);
             }
             if diagnostics != module.diagnostics {
@@ -632,7 +684,7 @@ impl Compiler {
         let _clock = db.clock().enter(Phase::Graph, "build.full");
         let project = self.project;
         let graph = module_graph(db, project);
-        let chunk_parts = chunk(db, project);
+        let layout = chunk(db, project);
         let entries = html_entries(db, project);
         let html = entry_html(db, project);
         let env = public_env(db, project);
@@ -686,12 +738,8 @@ impl Compiler {
         self.state = Some(BuildState {
             graph: graph.clone(),
             modules,
-            served: ServedState {
-                parts: Some(chunk_parts.parts.clone()),
-                parts_bytes: parts_bytes(&chunk_parts.parts),
-                ..ServedState::default()
-            },
-            chunk: chunk_parts,
+            served: ServedState::default(),
+            chunk: layout,
             html,
             html_entries: entries,
             env,
@@ -709,9 +757,10 @@ impl Compiler {
     }
 
     /// The snapshot the server serves: HTML, chunk (with the start trailer), emitted modules,
-    /// errors. O(modules) when the chunk changed since the last call, but it reuses every
-    /// module's `Arc`s and touches no query except for modules that changed. Builds first if
-    /// nothing was built yet.
+    /// errors. After an update that kept the graph it costs O(changed modules × log modules)
+    /// (persistent collections, shared with the previous snapshot); after a full build,
+    /// O(modules), reusing every module's `Arc`s. Touches no query except for modules that
+    /// changed. Builds first if nothing was built yet.
     pub fn served(&mut self, server_id: &Arc<str>, revision: u32) -> Served {
         let _span = tracing::debug_span!("served", revision).entered();
         if self.state.is_none() {
@@ -721,31 +770,17 @@ impl Compiler {
         let Some(state) = self.state.as_mut() else {
             unreachable!("build() always leaves a state")
         };
-        let parts = match &state.served.parts {
-            Some(parts) => parts.clone(),
-            None => {
-                let mut parts = Vec::with_capacity(state.chunk.order.len() + 1);
-                if state.chunk.uses_empty_module {
-                    parts.push((
-                        crate::queries::emit::EMPTY_MODULE_ID.into(),
-                        empty_module_entry(),
-                    ));
-                }
-                for &index in state.chunk.order.iter() {
-                    if let Some(entry) = &state.modules[index.idx()].entry {
-                        parts.push((state.graph.graph.module(index).id.clone(), entry.clone()));
-                    }
-                }
-                let parts: Parts = parts.into();
-                state.served.parts = Some(parts.clone());
-                state.served.parts_bytes = parts_bytes(&parts);
+        let parts = match state.served.parts.take() {
+            Some(mut parts) => {
+                update_parts(state, &mut parts);
                 parts
             }
+            None => build_parts(state),
         };
+        state.served.parts = Some(parts.clone());
         let modules = match state.served.modules.take() {
             None => {
-                let mut map = FxHashMap::default();
-                map.reserve(state.graph.len());
+                let mut map = ServedModules::default();
                 state.served.module_bytes = HeldBytes::default();
                 for index in state.graph.graph.indices() {
                     insert_served_module(
@@ -757,20 +792,17 @@ impl Compiler {
                     );
                 }
                 state.served.stale_modules.clear();
-                Arc::new(map)
+                map
             }
             Some(mut map) => {
-                if !state.served.stale_modules.is_empty() {
-                    let map_mut = Arc::make_mut(&mut map);
-                    for index in state.served.stale_modules.drain(..) {
-                        insert_served_module(
-                            db,
-                            &state.graph,
-                            index,
-                            map_mut,
-                            &mut state.served.module_bytes,
-                        );
-                    }
+                for index in state.served.stale_modules.drain(..) {
+                    insert_served_module(
+                        db,
+                        &state.graph,
+                        index,
+                        &mut map,
+                        &mut state.served.module_bytes,
+                    );
                 }
                 map
             }
@@ -778,7 +810,7 @@ impl Compiler {
         state.served.modules = Some(modules.clone());
         let chunk = match &state.served.chunk {
             Some((id, rev, chunk))
-                if id == server_id && *rev == revision && Arc::ptr_eq(&chunk.parts, &parts) =>
+                if id == server_id && *rev == revision && chunk.parts.ptr_eq(&parts) =>
             {
                 chunk.clone()
             }
@@ -863,7 +895,7 @@ fn insert_served_module(
     db: &EngineDb,
     graph: &ProjectGraph,
     index: ModuleIndex,
-    map: &mut FxHashMap<Arc<str>, ServedModule>,
+    map: &mut ServedModules,
     bytes: &mut HeldBytes,
 ) {
     let module = graph.graph.module(index);

@@ -4,10 +4,19 @@
 
 use std::sync::{Arc, OnceLock};
 
-use rustc_hash::FxHashMap;
+use rustc_hash::FxBuildHasher;
 
 use crate::diagnostics::Diagnostic;
 use crate::graph::ModuleKind;
+
+/// The chunk's define statements, `(module id, statement)` in chunk order. A persistent vector:
+/// each revision's snapshot is an O(1) clone of the last, and an edited module an O(log N)
+/// update, so publishing a revision costs the same in a project of any size.
+pub type Parts = imbl::Vector<(Arc<str>, Arc<str>)>;
+
+/// Emitted modules by id; persistent for the same reason as [`Parts`].
+pub type ServedModules =
+    imbl::GenericHashMap<Arc<str>, ServedModule, FxBuildHasher, imbl::shared_ptr::DefaultSharedPtr>;
 
 /// Everything served for one revision.
 #[derive(Clone, Debug)]
@@ -20,7 +29,7 @@ pub struct Served {
     pub chunk: Arc<Chunk>,
     /// Emitted modules by id: source maps at `/_hotloop/map/<id>`, CSS text for linked
     /// stylesheets.
-    pub modules: Arc<FxHashMap<Arc<str>, ServedModule>>,
+    pub modules: ServedModules,
     /// Current build errors (empty when the project compiles).
     pub errors: Arc<[Diagnostic]>,
     /// The first build is still running: only `html` is real. Routes that need the chunk,
@@ -36,7 +45,7 @@ impl Served {
             revision: 0,
             html: None,
             chunk: Arc::new(Chunk::default()),
-            modules: Arc::default(),
+            modules: ServedModules::default(),
             errors: Arc::from([]),
             building: false,
         }
@@ -70,15 +79,16 @@ pub struct ServedModule {
 /// then the start call. Bytes are concatenated lazily, on the first request.
 #[derive(Debug, Default)]
 pub struct Chunk {
-    /// `(module id, define statement)`; each statement ends with a newline.
-    pub parts: Arc<[(Arc<str>, Arc<str>)]>,
+    /// `(module id, define statement)`; each statement ends with a newline (or is empty: a
+    /// module that has never compiled keeps its place).
+    pub parts: Parts,
     /// `__hotloop.start([...entries], { revision, serverId });` and the sourceMappingURL line.
     pub trailer: String,
     bytes: OnceLock<Arc<[u8]>>,
 }
 
 impl Chunk {
-    pub fn new(parts: Arc<[(Arc<str>, Arc<str>)]>, trailer: String) -> Chunk {
+    pub fn new(parts: Parts, trailer: String) -> Chunk {
         Chunk {
             parts,
             trailer,

@@ -1475,3 +1475,77 @@ fn editing_an_env_file_reloads_with_new_variables_and_reparses_no_module() {
     p.build();
     assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
 }
+
+/// The chunk's statements as text (not through the lazily cached bytes).
+fn part_texts(served: &hotloop_engine::served::Served) -> Vec<String> {
+    served
+        .chunk
+        .parts
+        .iter()
+        .map(|(id, statement)| format!("{id}: {statement}"))
+        .collect()
+}
+
+#[test]
+fn served_snapshots_after_edits_equal_a_fresh_build_and_published_ones_stay_intact() {
+    let mut p = project(&format!(
+        "{HTML}//- /src/main.js\nimport {{ a }} from './a.js';\nimport {{ b }} from './b.js';\nimport './style.css';\nconsole.log(a, b);\n//- /src/a.js\nexport const a = 1;\n//- /src/b.js\nexport const b = (;\n//- /src/style.css\nbody {{ color: red }}\n"
+    ));
+    p.build_quietly();
+    let server: Arc<str> = Arc::from("s");
+    let first = p.compiler.served(&server, 1);
+    let first_parts = part_texts(&first);
+    let first_modules = first.modules.clone();
+    let edits = [
+        // b.js never compiled: it starts compiling in its place in the chunk.
+        ("/src/b.js", "export const b = 2;\n"),
+        ("/src/a.js", "export const a = 2;\n"),
+        ("/src/style.css", "body { color: blue }\n"),
+        // A syntax error keeps a.js's last good code (a fresh build has none: not compared).
+        ("/src/a.js", "export const a = (;\n"),
+        ("/src/a.js", "export const a = 3;\n"),
+    ];
+    let mut compared = 0;
+    for (revision, (path, text)) in (2..).zip(edits) {
+        p.edit(path, text);
+        let build = p.build_quietly();
+        assert_eq!(
+            build.graph.len(),
+            4,
+            "the graph stays: updates only, no full build"
+        );
+        let served = p.compiler.served(&server, revision);
+        if !p.diagnostics().is_empty() {
+            continue;
+        }
+        let mut fresh = Compiler::new(&p.root, ProjectOptions::default()).expect("compiler");
+        fresh.build();
+        let expected = fresh.served(&server, revision);
+        assert_eq!(
+            String::from_utf8_lossy(served.chunk.bytes()),
+            String::from_utf8_lossy(expected.chunk.bytes()),
+            "after editing {path}"
+        );
+        assert!(served.modules == expected.modules, "after editing {path}");
+        assert_eq!(
+            p.compiler.held_bytes(),
+            fresh.held_bytes(),
+            "after editing {path}"
+        );
+        compared += 1;
+    }
+    assert_eq!(compared, 4);
+    assert_eq!(
+        part_texts(&first),
+        first_parts,
+        "a published chunk never changes"
+    );
+    assert!(
+        first.modules == first_modules,
+        "published modules never change"
+    );
+    assert!(
+        first_parts.contains(&"/src/b.js: ".to_string()),
+        "a module that never compiled holds its place with an empty statement: {first_parts:?}"
+    );
+}

@@ -11,9 +11,8 @@ use futures_util::{SinkExt, StreamExt};
 use hotloop_engine::diagnostics::Diagnostic;
 use hotloop_engine::graph::ModuleKind;
 use hotloop_engine::protocol::{self, ClientMessage, ServerMessage};
-use hotloop_engine::served::{Chunk, Served, ServedModule};
+use hotloop_engine::served::{Chunk, Parts, Served, ServedModule, ServedModules};
 use hotloop_engine::server::{self, ClientEvent, ClientId, ServerConfig, ServerError};
-use rustc_hash::FxHashMap;
 use tokio::net::TcpStream;
 use tokio::sync::{broadcast, oneshot, watch};
 use tokio::task::JoinHandle;
@@ -117,10 +116,10 @@ fn served(revision: u32, html: Option<&str>, body_line: &str) -> Arc<Served> {
         ),
     ];
     let chunk = Chunk::new(
-        parts.into(),
+        Parts::from(parts),
         "__hotloop.start([\"/src/a.js\"]);\n//# sourceMappingURL=/_hotloop/chunk.js.map\n".into(),
     );
-    let mut modules = FxHashMap::default();
+    let mut modules = ServedModules::default();
     modules.insert(
         Arc::from("/src/a.js"),
         module(ModuleKind::Js, Some(MAP_A), None),
@@ -138,7 +137,7 @@ fn served(revision: u32, html: Option<&str>, body_line: &str) -> Arc<Served> {
         revision,
         html: html.map(Arc::from),
         chunk: Arc::new(chunk),
-        modules: Arc::new(modules),
+        modules,
         errors: Arc::from(Vec::<Diagnostic>::new()),
         building: false,
     })

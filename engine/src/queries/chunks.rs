@@ -1,27 +1,23 @@
-//! `chunk`: the entry chunk's parts — one `(id, define statement)` per module reachable from
-//! the entry scripts, in dependency order (post-order depth-first from the entries, imports in
-//! source order; cycles are cut where they close) — and the entry ids that `__hotloop.start`
-//! requires. The bytes are assembled by `served::Chunk`.
+//! `chunk`: the entry chunk's layout — every module reachable from the entry scripts, in
+//! dependency order (post-order depth-first from the entries, imports in source order; cycles
+//! are cut where they close) — and the entry ids that `__hotloop.start` requires. The compiler
+//! keeps the define statements in that order (`Compiler::served`, a persistent vector updated
+//! per edited module); the bytes are assembled by `served::Chunk`.
 
 use std::sync::Arc;
 
 use crate::db::Db;
 use crate::graph::ModuleIndex;
 use crate::inputs::Project;
-use crate::queries::emit::{EMPTY_MODULE_ID, chunk_entry, empty_module_entry, module_deps};
+use crate::queries::emit::{EMPTY_MODULE_ID, module_deps};
 use crate::queries::graph::module_graph;
 use crate::telemetry::Phase;
 
-/// `(module id, define statement)` pairs, as `served::Chunk` holds them.
-pub type Parts = Arc<[(Arc<str>, Arc<str>)]>;
-
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ChunkParts {
-    /// `(module id, define statement)`; modules that do not compile are left out. Starts with
-    /// the virtual empty module when some module's import is remapped to `false`.
-    pub parts: Parts,
-    /// Every module the chunk covers, compiled or not, in the same order (indices into
-    /// `module_graph`).
+pub struct ChunkLayout {
+    /// Every module the chunk covers, compiled or not, in chunk order (indices into
+    /// `module_graph`). The chunk starts with the virtual empty module before them when
+    /// `uses_empty_module`.
     pub order: Arc<[ModuleIndex]>,
     /// Ids of the entry scripts, in document order.
     pub entries: Arc<[Arc<str>]>,
@@ -31,7 +27,7 @@ pub struct ChunkParts {
 }
 
 #[salsa::tracked(returns(clone))]
-pub fn chunk(db: &dyn Db, project: Project) -> Arc<ChunkParts> {
+pub fn chunk(db: &dyn Db, project: Project) -> Arc<ChunkLayout> {
     let _clock = db.clock().enter_key(Phase::Graph, "chunk", project);
     let _span = tracing::trace_span!("chunk").entered();
     let project_graph = module_graph(db, project);
@@ -43,22 +39,12 @@ pub fn chunk(db: &dyn Db, project: Project) -> Arc<ChunkParts> {
         .chain(project_graph.script_entries.iter().copied())
         .collect();
     let order = dependency_order(graph, &roots);
-    let mut parts: Vec<(Arc<str>, Arc<str>)> = Vec::with_capacity(order.len() + 1);
-    let mut uses_empty_module = false;
-    for &index in &order {
-        let file = project_graph.file(index);
-        if let Some(entry) = chunk_entry(db, file) {
-            parts.push((graph.module(index).id.clone(), entry));
-        }
-        uses_empty_module |= module_deps(db, file)
+    let uses_empty_module = order.iter().any(|&index| {
+        module_deps(db, project_graph.file(index))
             .iter()
-            .any(|d| d.id.as_deref() == Some(EMPTY_MODULE_ID));
-    }
-    if uses_empty_module {
-        parts.insert(0, (EMPTY_MODULE_ID.into(), empty_module_entry()));
-    }
-    Arc::new(ChunkParts {
-        parts: parts.into(),
+            .any(|d| d.id.as_deref() == Some(EMPTY_MODULE_ID))
+    });
+    Arc::new(ChunkLayout {
         order: order.into(),
         entries: project_graph
             .script_entries

@@ -18,7 +18,7 @@ pub mod imports;
 pub mod parsed;
 pub mod resolve;
 
-pub use chunks::{ChunkParts, chunk};
+pub use chunks::{ChunkLayout, chunk};
 pub use diagnostics::module_diagnostics;
 pub use emit::{ModuleDep, chunk_entry, emitted_module, module_deps};
 pub use env::{PublicEnv, public_env};

@@ -7,14 +7,10 @@
 //! code, whose first line is that header. So the section offset is simply the part's first line,
 //! column 0. Modules without a map get no section (the browser shows the chunk itself there).
 
-use std::sync::Arc;
-
-use rustc_hash::FxHashMap;
-
-use crate::served::{Chunk, ServedModule};
+use crate::served::{Chunk, ServedModules};
 
 /// Builds the index map JSON for `chunk`.
-pub fn index_map(chunk: &Chunk, modules: &FxHashMap<Arc<str>, ServedModule>) -> Vec<u8> {
+pub fn index_map(chunk: &Chunk, modules: &ServedModules) -> Vec<u8> {
     let maps_len: usize = chunk
         .parts
         .iter()
@@ -48,8 +44,11 @@ pub fn index_map(chunk: &Chunk, modules: &FxHashMap<Arc<str>, ServedModule>) -> 
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
     use crate::graph::ModuleKind;
+    use crate::served::{Parts, ServedModule};
 
     fn module(map: Option<&str>) -> ServedModule {
         ServedModule {
@@ -62,7 +61,7 @@ mod tests {
 
     #[test]
     fn sections_start_at_each_parts_first_line() {
-        let parts: Arc<[(Arc<str>, Arc<str>)]> = Arc::from(vec![
+        let parts = Parts::from(vec![
             (
                 Arc::from("/a.js"),
                 Arc::from("define(a, {}, (function () {\nA\n}));\n"),
@@ -77,7 +76,7 @@ mod tests {
             ),
         ]);
         let chunk = Chunk::new(parts, "start();\n".into());
-        let mut modules = FxHashMap::default();
+        let mut modules = ServedModules::default();
         modules.insert(
             Arc::from("/a.js"),
             module(Some(r#"{"version":3,"mappings":"A"}"#)),
