@@ -21,7 +21,7 @@ use salsa::{Durability, Setter as _};
 use crate::cache::CompileCache;
 use crate::db::{Db as _, EngineDb};
 use crate::diagnostics::Diagnostic;
-use crate::files::read_contents;
+use crate::files::{ImportQuery, read_contents};
 use crate::graph::{ModuleIndex, ModuleKind};
 use crate::inputs::{FileContents, Project, ProjectOptions, SourceFile, content_hash};
 use crate::queries::chunks::{ChunkLayout, chunk};
@@ -423,6 +423,12 @@ impl Compiler {
             let path = self.normalize(path);
             if !batch.insert(path.clone()) {
                 continue;
+            }
+            // Its `?raw`/`?url` modules read this file too.
+            for query in ImportQuery::ALL {
+                if let Some(file) = self.db.files().get(&query.path_of(&path)) {
+                    self.refresh(file, &mut applied);
+                }
             }
             if is_install_marker(&self.root, &path) {
                 let node_modules = self.root.join("node_modules");

@@ -30,10 +30,61 @@ pub enum FileClass {
     Env,
     /// Anything else: images, fonts, ... Only a hash of the bytes is kept.
     Asset,
+    /// `import text from "./notes.md?raw"`: the file's text as a string (see [`ImportQuery`]).
+    Raw,
+    /// `import href from "./logo.png?url"`: the file's URL, whatever its kind.
+    Url,
+}
+
+/// Vite's import queries that change what a module exports. The module of `x.md?raw` is a
+/// file of its own, at the path `<dir>/x.md?raw` (id `/src/x.md?raw`), whose contents are read
+/// from `x.md`; when the watcher reports `x.md`, its variants are re-read too.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ImportQuery {
+    Raw,
+    Url,
+}
+
+impl ImportQuery {
+    pub const ALL: [ImportQuery; 2] = [ImportQuery::Raw, ImportQuery::Url];
+
+    /// The query a specifier ends with (`./a.svg?raw` → `Raw`) and the specifier without it.
+    pub fn split(specifier: &str) -> Option<(&str, ImportQuery)> {
+        ImportQuery::ALL.into_iter().find_map(|query| {
+            let base = specifier.strip_suffix(query.suffix())?;
+            (!base.is_empty()).then_some((base, query))
+        })
+    }
+
+    fn suffix(self) -> &'static str {
+        match self {
+            ImportQuery::Raw => "?raw",
+            ImportQuery::Url => "?url",
+        }
+    }
+
+    /// The path of `file`'s variant module for this query.
+    pub fn path_of(self, file: &Path) -> PathBuf {
+        let mut path = file.as_os_str().to_os_string();
+        path.push(self.suffix());
+        PathBuf::from(path)
+    }
+
+    /// The real file of a variant path and its query; `None` for an ordinary path.
+    pub fn of_path(path: &Path) -> Option<(PathBuf, ImportQuery)> {
+        let name = path.file_name()?.to_str()?;
+        let (base, query) = ImportQuery::split(name)?;
+        Some((path.with_file_name(base), query))
+    }
 }
 
 impl FileClass {
     pub fn of(path: &Path) -> FileClass {
+        match ImportQuery::of_path(path) {
+            Some((_, ImportQuery::Raw)) => return FileClass::Raw,
+            Some((_, ImportQuery::Url)) => return FileClass::Url,
+            None => {}
+        }
         let name = path.file_name().and_then(|n| n.to_str());
         if name.is_some_and(|n| crate::queries::env::ENV_FILES.contains(&n)) {
             return FileClass::Env;
@@ -54,13 +105,16 @@ impl FileClass {
     }
 
     fn keeps_text(self) -> bool {
-        !matches!(self, FileClass::Asset)
+        !matches!(self, FileClass::Asset | FileClass::Url)
     }
 }
 
-/// Reads a file the way the engine stores it. A directory or an unreadable path is `Missing`.
+/// Reads a file the way the engine stores it (a query variant reads its real file). A directory
+/// or an unreadable path is `Missing`.
 pub fn read_contents(path: &Path) -> FileContents {
     let class = FileClass::of(path);
+    let real = ImportQuery::of_path(path).map(|(real, _)| real);
+    let path = real.as_deref().unwrap_or(path);
     let Ok(meta) = std::fs::metadata(path) else {
         return FileContents::Missing;
     };
@@ -70,7 +124,8 @@ pub fn read_contents(path: &Path) -> FileContents {
     let Ok(bytes) = std::fs::read(path) else {
         return FileContents::Missing;
     };
-    let too_big = matches!(class, FileClass::Script(_)) && bytes.len() as u64 > MAX_MODULE_BYTES;
+    let too_big = matches!(class, FileClass::Script(_) | FileClass::Raw)
+        && bytes.len() as u64 > MAX_MODULE_BYTES;
     if class.keeps_text() && !too_big {
         return match String::from_utf8(bytes) {
             Ok(text) => FileContents::Text(text.into()),
@@ -254,5 +309,25 @@ mod tests {
         assert_eq!(FileClass::of(Path::new("a.CSS")), FileClass::Css);
         assert_eq!(FileClass::of(Path::new("a.png")), FileClass::Asset);
         assert_eq!(FileClass::of(Path::new("Makefile")), FileClass::Asset);
+        assert_eq!(FileClass::of(Path::new("a.svg?raw")), FileClass::Raw);
+        assert_eq!(FileClass::of(Path::new("a.ts?url")), FileClass::Url);
+    }
+
+    #[test]
+    fn import_query_variants_are_paths_next_to_their_file() {
+        assert_eq!(
+            ImportQuery::split("./notes.md?raw"),
+            Some(("./notes.md", ImportQuery::Raw))
+        );
+        assert_eq!(ImportQuery::split("?url"), None);
+        assert_eq!(ImportQuery::split("./a.svg?react"), None);
+        let variant = ImportQuery::Url.path_of(Path::new("/p/src/logo.png"));
+        assert_eq!(variant, Path::new("/p/src/logo.png?url"));
+        assert_eq!(
+            ImportQuery::of_path(&variant),
+            Some((PathBuf::from("/p/src/logo.png"), ImportQuery::Url))
+        );
+        assert_eq!(ImportQuery::of_path(Path::new("/p/src/logo.png")), None);
+        assert_eq!(&*module_id(Path::new("/p"), &variant), "/src/logo.png?url");
     }
 }

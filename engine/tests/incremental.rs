@@ -1549,3 +1549,65 @@ fn served_snapshots_after_edits_equal_a_fresh_build_and_published_ones_stay_inta
         "a module that never compiled holds its place with an empty statement: {first_parts:?}"
     );
 }
+
+#[test]
+fn raw_and_url_imports_are_modules_of_their_own_that_follow_their_file() {
+    let mut p = project(&format!(
+        "{HTML}//- /src/main.js\nimport notes from './notes.txt?raw';\nimport logoUrl from './logo.svg?url';\nimport logo from './logo.svg';\nimport source from './main.js?raw';\nconsole.log(notes, logoUrl, logo, source);\n//- /src/notes.txt\nhello\n//- /src/logo.svg\n<svg/>\n"
+    ));
+    p.build_quietly();
+    assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
+    let ids = p.module_ids();
+    for id in [
+        "/src/notes.txt?raw",
+        "/src/logo.svg?url",
+        "/src/logo.svg",
+        "/src/main.js?raw",
+    ] {
+        assert!(ids.contains(&id.to_string()), "{id} in {ids:?}");
+    }
+    let chunk = p.served_chunk();
+    assert!(chunk.contains("module.exports = \"hello\\n\";"), "{chunk}");
+    assert!(
+        chunk.contains("module.exports = \"import notes from"),
+        "{chunk}"
+    );
+    // `?url` and the plain import of an SVG: both the URL of the file itself.
+    assert_eq!(
+        chunk.matches("module.exports = \"/src/logo.svg?v=").count(),
+        2
+    );
+
+    // An edit of the file updates its `?raw` module, which alone is sent.
+    p.edit("/src/notes.txt", "bye\n");
+    let build = p.build();
+    assert_eq!(p.ids(&build.changed), ["/src/notes.txt?raw"]);
+    assert!(p.served_chunk().contains("module.exports = \"bye\\n\";"));
+
+    // Deleted: the importer's line names it.
+    let gone = p.remove("/src/notes.txt");
+    p.apply(&[gone]);
+    p.build();
+    let diagnostics = p.diagnostics().join("\n");
+    assert!(
+        diagnostics.contains("/src/main.js:1:") && diagnostics.contains("./notes.txt?raw"),
+        "{diagnostics}"
+    );
+}
+
+#[test]
+fn vite_plugin_queries_are_a_clear_error_not_the_plain_module() {
+    let mut p = project(&format!(
+        "{HTML}//- /src/main.js\nimport Logo from './logo.svg?react';\nimport Worker from './work.js?worker';\nconsole.log(Logo, Worker);\n//- /src/logo.svg\n<svg/>\n//- /src/work.js\nself.onmessage = () => {{}};\n"
+    ));
+    p.build_quietly();
+    let diagnostics = p.diagnostics();
+    assert_eq!(diagnostics.len(), 2, "{diagnostics:?}");
+    assert!(
+        diagnostics[0].starts_with("/src/main.js:1:")
+            && diagnostics[0].contains("`?react` imports need a Vite plugin")
+            && diagnostics[0].contains("supports `?raw`"),
+        "{diagnostics:?}"
+    );
+    assert!(diagnostics[1].starts_with("/src/main.js:2:") && diagnostics[1].contains("`?worker`"));
+}

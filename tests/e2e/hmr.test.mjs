@@ -137,6 +137,16 @@ describe('hot updates in the browser', { skip, concurrency: false }, () => {
     assert.equal(tab.navigations, navs, 'no reload');
   });
 
+  test('a ?raw import shows the file\'s text and an edit of the file updates it', async () => {
+    const navs = tab.navigations;
+    assert.equal(await tab.text('#raw'), 'raw v1');
+    const from = tab.mark();
+    edit('src/message.txt', 'raw v1', 'raw v2');
+    await tab.untilLog('[hmr] updated /src/raw.js', { from });
+    await tab.until(() => document.getElementById('raw').textContent === 'raw v2');
+    assert.equal(tab.navigations, navs, 'no reload');
+  });
+
   test('two tabs both get the update', async () => {
     const second = await Tab.open(browser, server.url + '/');
     try {

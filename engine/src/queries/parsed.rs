@@ -11,7 +11,7 @@ use crate::graph::ModuleKind;
 use crate::inputs::{FileContents, Project, SourceFile, in_node_modules};
 use crate::telemetry::Phase;
 use crate::transform::{
-    self, CompiledModule, HotFacts, ImportRecord, TransformOptions, asset_module, compile_json,
+    self, CompiledModule, HotFacts, ImportRecord, TransformOptions, compile_json, string_module,
 };
 use crate::{css, css_modules};
 
@@ -62,7 +62,9 @@ pub fn module_kind(class: FileClass) -> ModuleKind {
         FileClass::Script(_) => ModuleKind::Js,
         FileClass::Css => ModuleKind::Css,
         FileClass::Json => ModuleKind::Json,
-        FileClass::Html | FileClass::Asset | FileClass::Env => ModuleKind::Asset,
+        FileClass::Html | FileClass::Asset | FileClass::Env | FileClass::Raw | FileClass::Url => {
+            ModuleKind::Asset
+        }
     }
 }
 
@@ -99,11 +101,17 @@ pub fn parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> {
             ParsedModule::failed(kind, problem(format!("{id} does not exist")))
         }
         (FileClass::Html | FileClass::Asset | FileClass::Env, contents) => {
-            let url = format!("{id}?v={:08x}", contents.content_hash() >> 32);
-            ParsedModule::from_compiled(kind, asset_module(&id, &url))
+            ParsedModule::from_compiled(kind, string_module(&asset_url(&id, contents)))
+        }
+        (FileClass::Url, contents) => {
+            // `/src/logo.png?url` → the URL the server answers the file itself at.
+            let real_id = id.strip_suffix("?url").unwrap_or(&id);
+            ParsedModule::from_compiled(kind, string_module(&asset_url(real_id, contents)))
         }
         (_, FileContents::Binary { len, .. }) => {
-            let message = if *len > MAX_MODULE_BYTES && matches!(class, FileClass::Script(_)) {
+            let message = if *len > MAX_MODULE_BYTES
+                && matches!(class, FileClass::Script(_) | FileClass::Raw)
+            {
                 format!(
                     "{id} is too large to compile ({:.1} MB; the limit is {} MB)",
                     *len as f64 / (1024.0 * 1024.0),
@@ -144,8 +152,17 @@ pub fn parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> {
         (FileClass::Json, FileContents::Text(text)) => {
             ParsedModule::from_compiled(kind, compile_json(&id, text))
         }
+        (FileClass::Raw, FileContents::Text(text)) => {
+            ParsedModule::from_compiled(kind, string_module(text))
+        }
     };
     Arc::new(parsed)
+}
+
+/// An asset's URL: its id with a version from its bytes, so an edit makes the page fetch it
+/// again.
+fn asset_url(id: &str, contents: &FileContents) -> String {
+    format!("{id}?v={:08x}", contents.content_hash() >> 32)
 }
 
 fn project_options_refresh(db: &dyn Db) -> bool {

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use oxc_resolver::{ResolveError, ResolveOptions, Resolver, TsconfigDiscovery};
 
 use crate::db::Db;
-use crate::files::FileClass;
+use crate::files::{FileClass, ImportQuery};
 use crate::inputs::{Project, SourceFile};
 use crate::queries::imports::import_specifiers;
 use crate::telemetry::Phase;
@@ -166,6 +166,21 @@ fn resolve_one(
     if is_external_url(specifier) {
         return not_found("external URLs are not bundled; load them with a <script> tag");
     }
+    if let Some((base, query)) = ImportQuery::split(specifier) {
+        return match resolve_one(db, importer, base, kind, from_css) {
+            Resolution::File(file) => {
+                let variant = query.path_of(file.path(db));
+                Resolution::File(db.files().get_or_read(db, &variant))
+            }
+            other => other,
+        };
+    }
+    if let Some(query) = unsupported_query(specifier) {
+        return not_found(&format!(
+            "`?{query}` imports need a Vite plugin or feature hotloop does not have; \
+             it supports `?raw` (the file's text) and `?url` (its URL)"
+        ));
+    }
     let resolvers = db.resolvers();
     // In CSS, `@import "a.css"` means `./a.css`; fall back to a package when there is none.
     let result = if from_css && is_bare(specifier) {
@@ -180,6 +195,25 @@ fn resolve_one(
         Err(ResolveError::Ignored(_)) => Resolution::Empty,
         Err(error) => not_found(&reason(importer, specifier, &error)),
     }
+}
+
+/// Vite import queries (and common plugins' ones) hotloop does not implement: an import using
+/// one is an error rather than silently the file's ordinary module.
+fn unsupported_query(specifier: &str) -> Option<&str> {
+    const VITE_QUERIES: [&str; 9] = [
+        "raw",
+        "url",
+        "inline",
+        "no-inline",
+        "worker",
+        "sharedworker",
+        "init",
+        "react",
+        "component",
+    ];
+    let (_, query) = specifier.rsplit_once('?')?;
+    let first = query.split('&').next().unwrap_or(query);
+    VITE_QUERIES.contains(&first).then_some(query)
 }
 
 fn not_found(message: &str) -> Resolution {

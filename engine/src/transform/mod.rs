@@ -5,7 +5,8 @@
 //!   `pipeline` runs the swc passes, `analyze` reads the facts, `rewrite` applies hotloop's own
 //!   rewrites (`import.meta`, `NODE_ENV`, dead branches), `hygiene` is a linear-time variant of
 //!   swc's, `guard` keeps bad input from crashing the process.
-//! - [`compile_json`], [`asset_module`]: the factories of JSON files and assets.
+//! - [`compile_json`], [`string_module`]: the factories of JSON files, and of assets (their
+//!   URL) and `?raw` imports (their text).
 //! - CSS lives in [`crate::css`].
 
 mod analyze;
@@ -214,12 +215,12 @@ pub fn compile_json(id: &str, text: &str) -> CompiledModule {
     }
 }
 
-/// The module of an asset (image, font, ...): a factory exporting its URL.
-pub fn asset_module(id: &str, url: &str) -> CompiledModule {
-    let _ = id;
-    let url = serde_json::to_string(url).unwrap_or_else(|_| "\"\"".to_string());
+/// A factory exporting one string: an asset's URL (image, font, `?url`) or a `?raw` file's
+/// text. Imported as `default` through the CommonJS interop.
+pub fn string_module(value: &str) -> CompiledModule {
+    let value = serde_json::to_string(value).unwrap_or_else(|_| "\"\"".to_string());
     CompiledModule {
-        code: Some(factory(&format!("module.exports = {url};")).into()),
+        code: Some(factory(&format!("module.exports = {value};")).into()),
         ..Default::default()
     }
 }

@@ -908,8 +908,8 @@ fn json_module() {
 }
 
 #[test]
-fn asset_module_exports_its_url() {
-    let out = asset_module("/src/logo.svg", "/src/logo.svg?v=ab\"c");
+fn string_module_exports_its_value() {
+    let out = string_module("/src/logo.svg?v=ab\"c");
     expect![[r#"
         (function (module, exports, require, __hotloop_meta, $RefreshReg$, $RefreshSig$) {
         module.exports = "/src/logo.svg?v=ab\"c";
