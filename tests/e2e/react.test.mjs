@@ -221,7 +221,7 @@ export function Card() {
       return { className: el.className, color: getComputedStyle(el).color, extra: el.dataset.extra };
     };
     const first = await tab.page.evaluate(card);
-    assert.match(first.className, /^Card-module_\w+_card$/, 'the class name is scoped to the file');
+    assert.match(first.className, /^Card-module_[\w-]+_card$/, 'the class name is scoped to the file');
     assert.equal(first.color, 'rgb(200, 0, 0)');
     assert.equal(first.extra, 'undefined');
     await clickTimes(tab, '#card', 2);
@@ -238,7 +238,7 @@ export function Card() {
     // A new name: Card read the old names when it ran, so the module invalidates and Card re-runs.
     from = tab.mark();
     app.edit('src/Card.module.css', '.title {', '.extra { letter-spacing: 2px; }\n.title {');
-    await tab.until(() => /^Card-module_\w+_extra$/.test(document.getElementById('card').dataset.extra));
+    await tab.until(() => /^Card-module_[\w-]+_extra$/.test(document.getElementById('card').dataset.extra));
     await tab.untilLog('[hmr] updated /src/Card.tsx', { from });
     assert.equal(await tab.text('#card'), 'card 2', 'Card kept its state');
     assert.equal(await tab.page.evaluate(counterText), 'Count is 3');
