@@ -784,35 +784,27 @@ impl Compiler {
             None => build_parts(state),
         };
         state.served.parts = Some(parts.clone());
-        let modules = match state.served.modules.take() {
+        // After a full build every module goes in; after an update, the changed ones.
+        let (mut modules, refresh) = match state.served.modules.take() {
+            Some(map) => (map, std::mem::take(&mut state.served.stale_modules)),
             None => {
-                let mut map = ServedModules::default();
                 state.served.module_bytes = HeldBytes::default();
-                for index in state.graph.graph.indices() {
-                    insert_served_module(
-                        db,
-                        &state.graph,
-                        index,
-                        &mut map,
-                        &mut state.served.module_bytes,
-                    );
-                }
                 state.served.stale_modules.clear();
-                map
-            }
-            Some(mut map) => {
-                for index in state.served.stale_modules.drain(..) {
-                    insert_served_module(
-                        db,
-                        &state.graph,
-                        index,
-                        &mut map,
-                        &mut state.served.module_bytes,
-                    );
-                }
-                map
+                (
+                    ServedModules::default(),
+                    state.graph.graph.indices().collect(),
+                )
             }
         };
+        for index in refresh {
+            insert_served_module(
+                db,
+                &state.graph,
+                index,
+                &mut modules,
+                &mut state.served.module_bytes,
+            );
+        }
         state.served.modules = Some(modules.clone());
         let chunk = match &state.served.chunk {
             Some((id, rev, chunk))
