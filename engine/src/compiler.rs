@@ -242,15 +242,17 @@ fn build_parts(state: &mut BuildState) -> Parts {
 fn update_parts(state: &mut BuildState, parts: &mut Parts) {
     let served = &mut state.served;
     for index in served.stale_parts.drain(..) {
-        let Some(&position) = served.positions.get(index.idx()) else {
-            continue;
-        };
-        let Some(entry) = state.modules[index.idx()].entry.clone() else {
-            continue;
-        };
+        let position = served
+            .positions
+            .get(index.idx())
+            .copied()
+            .unwrap_or(NOT_IN_CHUNK);
         if position == NOT_IN_CHUNK {
             continue;
         }
+        let Some(entry) = state.modules[index.idx()].entry.clone() else {
+            continue;
+        };
         let added = entry.len() as u64;
         let id = state.graph.graph.module(index).id.clone();
         let (_, old) = parts.set(position as usize, (id, entry));

@@ -1,7 +1,7 @@
 //! CSS Modules (`*.module.css`), as Vite serves them (pure: no salsa, no IO). lightningcss scopes
-//! every class, id, `@keyframes` (and grid, container, counter-style) name of the file (`.button` → `.App-module_button_x1Yz`,
-//! the hash taken from the module id, so names are stable across edits) and resolves
-//! `composes`; the module's exports are the map from each name as written to its scoped name(s).
+//! every class, id, `@keyframes` (and grid, container, counter-style) name of the file
+//! (`.button` → `.App-module_x1Yz_button`, the hash taken from the module id, so names are
+//! stable across edits) and resolves `composes`; the module's exports are the map from each name as written to its scoped name(s).
 //! The scoped text then goes through the plain-CSS rewrite (`css::rewrite`: local `@import`s
 //! become `require`s, `url()`s absolute).
 //!
@@ -20,6 +20,7 @@ use lightningcss::error::{ErrorLocation, PrinterErrorKind};
 use lightningcss::stylesheet::{ParserOptions, PrinterOptions, StyleSheet};
 
 use crate::css::{CompiledCss, line_col, rewrite, syntax_error};
+use crate::queries::emit::push_json_string;
 use crate::transform::{ImportKind, ImportRecord, factory};
 
 /// `[name]` is the file name with its dots as dashes (`App-module`), `[hash]` a hash of the id.
@@ -53,7 +54,7 @@ pub fn compile_css_module(id: &str, text: &str) -> CompiledCss {
         ..ParserOptions::default()
     };
     let failed = |location: Option<ErrorLocation>, message: String| {
-        let (line, column) = location.map_or((1, 1), |l| (l.line + 1, l.column.max(1)));
+        let (line, column) = line_column(location.as_ref());
         CompiledCss {
             imports: Vec::new(),
             code: None,
@@ -74,10 +75,7 @@ pub fn compile_css_module(id: &str, text: &str) -> CompiledCss {
         .map(|w| {
             w.iter()
                 .map(|e| {
-                    let (line, column) = e
-                        .loc
-                        .as_ref()
-                        .map_or((1, 1), |l| (l.line + 1, l.column.max(1)));
+                    let (line, column) = line_column(e.loc.as_ref());
                     syntax_error(id, text, line, column, e.kind.to_string())
                 })
                 .collect()
@@ -107,13 +105,11 @@ pub fn compile_css_module(id: &str, text: &str) -> CompiledCss {
         });
     }
 
-    let css_arg = json(&scoped.inline);
     let mut body = scoped.requires;
-    let _ = write!(
-        body,
-        "module.exports = __hotloop_meta.cssModule({css_arg}, {}",
-        names.object
-    );
+    body.push_str("module.exports = __hotloop_meta.cssModule(");
+    push_json_string(&mut body, &scoped.inline);
+    body.push_str(", ");
+    body.push_str(&names.object);
     if !names.composed.is_empty() {
         let _ = write!(body, ", [{}]", names.composed);
     }
@@ -129,7 +125,7 @@ pub fn compile_css_module(id: &str, text: &str) -> CompiledCss {
 
 /// The exports of a CSS module as JS source.
 struct Names {
-    /// `{"button": "App-module_button_x1Yz base"}`: each name with its local and global
+    /// `{"button": "App-module_x1Yz_button base"}`: each name with its local and global
     /// compositions, keys sorted.
     object: String,
     /// `["button", require("./base.module.css"), "base"], ...`: compositions from other files,
@@ -158,16 +154,17 @@ impl Names {
                         value.push_str(name);
                     }
                     CssModuleReference::Dependency { name, specifier } => {
-                        if !names.composed.is_empty() {
-                            names.composed.push_str(", ");
+                        let composed = &mut names.composed;
+                        if !composed.is_empty() {
+                            composed.push_str(", ");
                         }
-                        let _ = write!(
-                            names.composed,
-                            "[{}, require({}), {}]",
-                            json(key),
-                            json(specifier),
-                            json(name)
-                        );
+                        composed.push('[');
+                        push_json_string(composed, key);
+                        composed.push_str(", require(");
+                        push_json_string(composed, specifier);
+                        composed.push_str("), ");
+                        push_json_string(composed, name);
+                        composed.push(']');
                         if !names.dependencies.contains(specifier) {
                             names.dependencies.push(specifier.clone());
                         }
@@ -177,7 +174,9 @@ impl Names {
             if i > 0 {
                 names.object.push_str(", ");
             }
-            let _ = write!(names.object, "{}: {}", json(key), json(&value));
+            push_json_string(&mut names.object, key);
+            names.object.push_str(": ");
+            push_json_string(&mut names.object, &value);
         }
         names.object.push('}');
         names
@@ -197,8 +196,9 @@ fn printer_message(kind: &PrinterErrorKind) -> String {
     }
 }
 
-fn json(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_string())
+/// 1-based line and column of a lightningcss error (its lines count from 0), or the file's start.
+fn line_column(location: Option<&ErrorLocation>) -> (u32, u32) {
+    location.map_or((1, 1), |l| (l.line + 1, l.column.max(1)))
 }
 
 /// Line and column of the first `needle` in `text` at or after byte `from`, and the byte after

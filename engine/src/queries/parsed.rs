@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::db::Db;
 use crate::diagnostics::{Diagnostic, DiagnosticKind};
-use crate::files::{FileClass, MAX_MODULE_BYTES};
+use crate::files::{FileClass, ImportQuery, MAX_MODULE_BYTES};
 use crate::graph::ModuleKind;
 use crate::inputs::{FileContents, Project, SourceFile, in_node_modules};
 use crate::telemetry::Phase;
@@ -105,7 +105,7 @@ pub fn parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> {
         }
         (FileClass::Url, contents) => {
             // `/src/logo.png?url` → the URL the server answers the file itself at.
-            let real_id = id.strip_suffix("?url").unwrap_or(&id);
+            let real_id = ImportQuery::split(&id).map_or(&*id, |(real, _)| real);
             ParsedModule::from_compiled(kind, string_module(&asset_url(real_id, contents)))
         }
         (_, FileContents::Binary { len, .. }) => {
