@@ -31,7 +31,9 @@ use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::{Xxh3, xxh3_64};
 
-use crate::transform::{CompiledModule, HotFacts, ImportRecord, SourceKind, TransformOptions};
+use crate::transform::{
+    CompiledModule, GlobImport, HotFacts, ImportRecord, SourceKind, TransformOptions,
+};
 
 const MAGIC: &[u8; 8] = b"HLCACHE1";
 const STALE_TEMP: std::time::Duration = std::time::Duration::from_secs(3600);
@@ -267,6 +269,8 @@ fn entry_path(dir: &Path, key: u128) -> PathBuf {
 #[derive(Serialize, Deserialize)]
 struct Meta {
     imports: Vec<ImportRecord>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    globs: Vec<GlobImport>,
     hot: HotFacts,
 }
 
@@ -275,6 +279,7 @@ struct Meta {
 fn encode(module: &CompiledModule) -> Option<Vec<u8>> {
     let meta = serde_json::to_vec(&Meta {
         imports: module.imports.clone(),
+        globs: module.globs.clone(),
         hot: module.hot.clone(),
     })
     .ok()?;
@@ -328,6 +333,7 @@ fn decode(bytes: &[u8]) -> Option<CompiledModule> {
     };
     Some(CompiledModule {
         imports: meta.imports,
+        globs: meta.globs,
         hot: meta.hot,
         code: Some(code.into()),
         map: map.map(Into::into),

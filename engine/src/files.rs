@@ -34,6 +34,28 @@ pub enum FileClass {
     Raw,
     /// `import href from "./logo.png?url"`: the file's URL, whatever its kind.
     Url,
+    /// The module an `import.meta.glob(...)` call becomes (see [`glob_module_path`]); its code
+    /// comes from the importer's call and the files that match, not from a file of its own.
+    Glob,
+}
+
+/// The path of the module the `index`th `import.meta.glob(...)` call of `importer` becomes:
+/// `<importer>?glob=<index>` (id `/src/main.ts?glob=0`), next to the importer so the matched
+/// files' relative specifiers resolve from the importer's directory.
+pub fn glob_module_path(importer: &Path, index: usize) -> PathBuf {
+    let mut path = importer.as_os_str().to_os_string();
+    path.push(format!("?glob={index}"));
+    PathBuf::from(path)
+}
+
+/// The importer and call index of a glob module's path; `None` for any other path.
+pub fn glob_module_of_path(path: &Path) -> Option<(PathBuf, usize)> {
+    let name = path.file_name()?.to_str()?;
+    let (base, index) = name.rsplit_once("?glob=")?;
+    if base.is_empty() || index.is_empty() || !index.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((path.with_file_name(base), index.parse().ok()?))
 }
 
 /// Vite's import queries that change what a module exports. The module of `x.md?raw` is a
@@ -80,6 +102,9 @@ impl ImportQuery {
 
 impl FileClass {
     pub fn of(path: &Path) -> FileClass {
+        if glob_module_of_path(path).is_some() {
+            return FileClass::Glob;
+        }
         match ImportQuery::of_path(path) {
             Some((_, ImportQuery::Raw)) => return FileClass::Raw,
             Some((_, ImportQuery::Url)) => return FileClass::Url,
@@ -109,10 +134,13 @@ impl FileClass {
     }
 }
 
-/// Reads a file the way the engine stores it (a query variant reads its real file). A directory
-/// or an unreadable path is `Missing`.
+/// Reads a file the way the engine stores it (a query variant reads its real file; a glob module
+/// has no file and is always empty text). A directory or an unreadable path is `Missing`.
 pub fn read_contents(path: &Path) -> FileContents {
     let class = FileClass::of(path);
+    if class == FileClass::Glob {
+        return FileContents::Text("".into());
+    }
     let real = ImportQuery::of_path(path).map(|(real, _)| real);
     let path = real.as_deref().unwrap_or(path);
     let Ok(meta) = std::fs::metadata(path) else {
@@ -311,6 +339,22 @@ mod tests {
         assert_eq!(FileClass::of(Path::new("Makefile")), FileClass::Asset);
         assert_eq!(FileClass::of(Path::new("a.svg?raw")), FileClass::Raw);
         assert_eq!(FileClass::of(Path::new("a.ts?url")), FileClass::Url);
+        assert_eq!(FileClass::of(Path::new("/p/a.ts?glob=2")), FileClass::Glob);
+        assert_eq!(FileClass::of(Path::new("/p/a.ts?glob=x")), FileClass::Asset);
+    }
+
+    #[test]
+    fn glob_modules_are_paths_next_to_their_importer() {
+        let path = glob_module_path(Path::new("/p/src/main.ts"), 3);
+        assert_eq!(path, Path::new("/p/src/main.ts?glob=3"));
+        assert_eq!(
+            glob_module_of_path(&path),
+            Some((PathBuf::from("/p/src/main.ts"), 3))
+        );
+        assert_eq!(glob_module_of_path(Path::new("/p/src/main.ts")), None);
+        assert_eq!(glob_module_of_path(Path::new("/p/src/?glob=1")), None);
+        assert_eq!(&*module_id(Path::new("/p"), &path), "/src/main.ts?glob=3");
+        assert_eq!(read_contents(&path), FileContents::Text("".into()));
     }
 
     #[test]

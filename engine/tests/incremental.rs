@@ -1611,3 +1611,99 @@ fn vite_plugin_queries_are_a_clear_error_not_the_plain_module() {
     );
     assert!(diagnostics[1].starts_with("/src/main.js:2:") && diagnostics[1].contains("`?worker`"));
 }
+
+#[test]
+fn import_meta_glob_is_a_module_of_its_own_that_follows_files_appearing_and_going() {
+    let mut p = project(&format!(
+        "{HTML}//- /src/main.js\nconst pages = import.meta.glob('./pages/*.js', {{ eager: true, import: 'default' }});\nconst lazy = import.meta.glob('./pages/*.js');\nconsole.log(Object.keys(pages), Object.keys(lazy));\n//- /src/pages/a.js\nexport default 'a';\n//- /src/pages/b.js\nexport default 'b';\n"
+    ));
+    p.build_quietly();
+    assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
+    assert_eq!(
+        p.imports_of("/src/main.js"),
+        ["/src/main.js?glob=0", "/src/main.js?glob=1"]
+    );
+    // Eager: the pages load with the importer; lazy: only through `import()`.
+    assert_eq!(
+        p.imports_of("/src/main.js?glob=0"),
+        ["/src/pages/a.js", "/src/pages/b.js"]
+    );
+    let graph = p.compiler.graph().expect("built");
+    assert!(graph.graph.module(p.index("/src/pages/a.js")).loaded);
+    let chunk = p.served_chunk();
+    assert!(
+        chunk.contains(r#""./pages/b.js": require.namespace("./pages/b.js")["default"],"#),
+        "{chunk}"
+    );
+    assert!(
+        chunk.contains(r#""./pages/a.js": () => require.dynamic("./pages/a.js"),"#),
+        "{chunk}"
+    );
+    assert!(chunk.contains(r#"const pages = require("./main.js?glob=0");"#));
+
+    // A new page: both glob modules list it and are sent with it; the importer is not
+    // re-parsed (its code does not depend on the listing).
+    let c = p.write("/src/pages/c.js", "export default 'c';\n");
+    let applied = p.apply(&[c]);
+    assert!(applied.epoch_moved);
+    let build = p.build();
+    let executed = p.executed();
+    executed.assert_query_not_ran("parsed_module", p.file("/src/main.js"));
+    executed.assert_query_ran("glob_matches", p.file("/src/main.js?glob=0"));
+    let mut changed = p.ids(&build.changed);
+    changed.sort();
+    assert_eq!(
+        changed,
+        [
+            "/src/main.js?glob=0",
+            "/src/main.js?glob=1",
+            "/src/pages/c.js"
+        ]
+    );
+    assert!(
+        p.served_chunk()
+            .contains(r#""./pages/c.js": () => require.dynamic("./pages/c.js"),"#)
+    );
+
+    // A file the patterns do not match re-lists, finds the same files and stops there.
+    let other = p.write("/src/notes.md", "# notes\n");
+    p.apply(&[other]);
+    let build = p.build();
+    let executed = p.executed();
+    executed.assert_query_ran("glob_matches", p.file("/src/main.js?glob=0"));
+    executed.assert_query_never_ran("parsed_module");
+    assert!(build.changed.is_empty(), "{:?}", p.ids(&build.changed));
+
+    // A deleted page leaves both lists; nothing is left pointing at it.
+    let gone = p.remove("/src/pages/a.js");
+    p.apply(&[gone]);
+    p.build();
+    assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
+    assert_eq!(
+        p.imports_of("/src/main.js?glob=1"),
+        ["/src/pages/b.js", "/src/pages/c.js"]
+    );
+    assert!(!p.module_ids().contains(&"/src/pages/a.js".to_string()));
+}
+
+#[test]
+fn a_glob_call_hotloop_cannot_read_is_an_error_at_its_line_until_fixed() {
+    let mut p = project(&format!(
+        "{HTML}//- /src/main.js\nimport './ok.js';\nconst dir = 'pages';\nexport const m = import.meta.glob(`./${{dir}}/*.js`);\n//- /src/ok.js\nexport const ok = 1;\n"
+    ));
+    p.build_quietly();
+    let diagnostics = p.diagnostics();
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert!(
+        diagnostics[0]
+            .starts_with("/src/main.js:3:18: import.meta.glob() patterns must be string literals"),
+        "{diagnostics:?}"
+    );
+    p.edit(
+        "/src/main.js",
+        "import './ok.js';\nexport const m = import.meta.glob('./*.js');\n",
+    );
+    p.build();
+    assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
+    assert_eq!(p.imports_of("/src/main.js?glob=0"), ["/src/ok.js"]);
+}

@@ -91,6 +91,10 @@
     rec.require.dynamic = function dynamic(spec) {
       return dynamicImport(rec, spec);
     };
+    // `import * as ns from spec` as an expression: what an eager `import.meta.glob` entry is.
+    rec.require.namespace = function namespace(spec) {
+      return namespaceOf(rec.require(spec));
+    };
     rec.refreshReg = function $RefreshReg$(type, localId) {
       rec.refreshRegistrations += 1;
       if (refreshRuntime) refreshRuntime.register(type, rec.id + " " + localId);

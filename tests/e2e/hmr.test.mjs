@@ -147,6 +147,31 @@ describe('hot updates in the browser', { skip, concurrency: false }, () => {
     assert.equal(tab.navigations, navs, 'no reload');
   });
 
+  test('import.meta.glob lists the plugins and follows one added, edited and deleted', async () => {
+    const navs = tab.navigations;
+    assert.equal(await tab.text('#glob'), './plugins/alpha.js=alpha ./plugins/beta.js=beta');
+    await tab.until(() => document.getElementById('glob').dataset.lazy === 'alpha,beta');
+
+    let from = tab.mark();
+    writeFile(file('src/plugins/gamma.js'), "export const name = 'gamma';\n");
+    await tab.untilLog('[hmr] updated /src/glob.js', { from });
+    await tab.until(() => document.getElementById('glob').textContent ===
+      './plugins/alpha.js=alpha ./plugins/beta.js=beta ./plugins/gamma.js=gamma');
+    await tab.until(() => document.getElementById('glob').dataset.lazy === 'alpha,beta,gamma');
+
+    from = tab.mark();
+    edit('src/plugins/beta.js', "'beta'", "'beta 2'");
+    await tab.untilLog('[hmr] updated /src/glob.js', { from });
+    await tab.until(() => document.getElementById('glob').dataset.lazy === 'alpha,beta 2,gamma');
+
+    from = tab.mark();
+    fs.rmSync(file('src/plugins/alpha.js'));
+    await tab.untilLog('[hmr] updated /src/glob.js', { from });
+    await tab.until(() => document.getElementById('glob').textContent ===
+      './plugins/beta.js=beta 2 ./plugins/gamma.js=gamma');
+    assert.equal(tab.navigations, navs, 'no reload');
+  });
+
   test('two tabs both get the update', async () => {
     const second = await Tab.open(browser, server.url + '/');
     try {

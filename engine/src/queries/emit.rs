@@ -46,7 +46,12 @@ pub fn module_deps(db: &dyn Db, file: SourceFile) -> Arc<[ModuleDep]> {
     let _clock = db.clock().enter_key(Phase::Emit, "module_deps", file);
     let _span = tracing::trace_span!("module_deps", file = %file.path(db).display()).entered();
     let resolved = resolved_imports(db, file);
-    let is_static = |kind: ImportKind| matches!(kind, ImportKind::Static | ImportKind::ReExport);
+    let is_static = |kind: ImportKind| {
+        matches!(
+            kind,
+            ImportKind::Static | ImportKind::ReExport | ImportKind::Glob
+        )
+    };
     let mut deps: Vec<ModuleDep> = Vec::with_capacity(resolved.len());
     for import in resolved.iter() {
         if let Some(dep) = deps.iter_mut().find(|d| d.specifier == import.specifier) {

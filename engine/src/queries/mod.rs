@@ -1,8 +1,9 @@
 //! The queries, one module per phase: `parsed` (compile a file) → `imports`/`hot` (Eq
-//! projections that backdate) → `resolve` → `diagnostics`/`emit` (per module) → `html`,
-//! `graph`, `chunks`, `env` (per project). Every query takes `db: &dyn Db` first, does no IO except
-//! resolution (see `resolve`; it also creates the inputs of the files it finds, through
-//! `Files`), and returns errors as data.
+//! projections that backdate) → `resolve` (and `glob`, the files an `import.meta.glob` call
+//! matches) → `diagnostics`/`emit` (per module) → `html`, `graph`, `chunks`, `env` (per
+//! project). Every query takes `db: &dyn Db` first, does no IO except resolution and glob
+//! listing (see `resolve`; it also creates the inputs of the files it finds, through `Files`),
+//! and returns errors as data.
 //!
 //! The per-project queries (`module_graph`, `chunk`) are aggregates over every module: the
 //! `Compiler` demands them only for structural changes, never after a body edit.
@@ -11,6 +12,7 @@ pub mod chunks;
 pub mod diagnostics;
 pub mod emit;
 pub mod env;
+pub mod glob;
 pub mod graph;
 pub mod hot;
 pub mod html;

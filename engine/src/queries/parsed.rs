@@ -9,9 +9,11 @@ use crate::diagnostics::{Diagnostic, DiagnosticKind};
 use crate::files::{FileClass, ImportQuery, MAX_MODULE_BYTES};
 use crate::graph::ModuleKind;
 use crate::inputs::{FileContents, Project, SourceFile, in_node_modules};
+use crate::queries::glob;
 use crate::telemetry::Phase;
 use crate::transform::{
-    self, CompiledModule, HotFacts, ImportRecord, TransformOptions, compile_json, string_module,
+    self, CompiledModule, GlobImport, HotFacts, ImportRecord, TransformOptions, compile_json,
+    string_module,
 };
 use crate::{css, css_modules};
 
@@ -21,6 +23,8 @@ use crate::{css, css_modules};
 pub struct ParsedModule {
     pub kind: ModuleKind,
     pub imports: Arc<[ImportRecord]>,
+    /// The module's `import.meta.glob(...)` calls (JS/TS only).
+    pub globs: Arc<[GlobImport]>,
     pub hot: HotFacts,
     /// The factory expression; `None` when the file does not compile.
     pub code: Option<Arc<str>>,
@@ -35,6 +39,7 @@ impl ParsedModule {
         ParsedModule {
             kind,
             imports: compiled.imports.into(),
+            globs: compiled.globs.into(),
             hot: compiled.hot,
             code: compiled.code,
             map: compiled.map,
@@ -47,6 +52,7 @@ impl ParsedModule {
         ParsedModule {
             kind,
             imports: Arc::new([]),
+            globs: Arc::new([]),
             hot: HotFacts::default(),
             code: None,
             map: None,
@@ -59,7 +65,7 @@ impl ParsedModule {
 /// The module kind of a path, by extension.
 pub fn module_kind(class: FileClass) -> ModuleKind {
     match class {
-        FileClass::Script(_) => ModuleKind::Js,
+        FileClass::Script(_) | FileClass::Glob => ModuleKind::Js,
         FileClass::Css => ModuleKind::Css,
         FileClass::Json => ModuleKind::Json,
         FileClass::Html | FileClass::Asset | FileClass::Env | FileClass::Raw | FileClass::Url => {
@@ -97,6 +103,10 @@ pub fn parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> {
         code_frame: String::new(),
     };
     let parsed = match (class, contents) {
+        (FileClass::Glob, _) => match glob::compile_glob_module(db, file) {
+            Ok(compiled) => ParsedModule::from_compiled(kind, compiled),
+            Err(message) => ParsedModule::failed(kind, problem(message)),
+        },
         (_, FileContents::Missing) => {
             ParsedModule::failed(kind, problem(format!("{id} does not exist")))
         }
@@ -142,6 +152,7 @@ pub fn parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> {
             ParsedModule {
                 kind,
                 imports: compiled.imports.into(),
+                globs: Arc::new([]),
                 hot: HotFacts::default(),
                 code: compiled.code,
                 map: None,

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use oxc_resolver::{ResolveError, ResolveOptions, Resolver, TsconfigDiscovery};
 
 use crate::db::Db;
-use crate::files::{FileClass, ImportQuery};
+use crate::files::{FileClass, ImportQuery, glob_module_of_path};
 use crate::inputs::{Project, SourceFile};
 use crate::queries::imports::import_specifiers;
 use crate::telemetry::Phase;
@@ -163,6 +163,14 @@ fn resolve_one(
     kind: ImportKind,
     from_css: bool,
 ) -> Resolution {
+    if kind == ImportKind::Glob {
+        // `./main.ts?glob=0`: the importer's own glob module.
+        let path = importer.with_file_name(specifier.trim_start_matches("./"));
+        return match glob_module_of_path(&path) {
+            Some((of, _)) if of == importer => Resolution::File(db.files().get_or_read(db, &path)),
+            _ => not_found("not the module of an import.meta.glob() call"),
+        };
+    }
     if is_external_url(specifier) {
         return not_found("external URLs are not bundled; load them with a <script> tag");
     }

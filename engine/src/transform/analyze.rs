@@ -16,6 +16,7 @@ use swc_core::ecma::utils::find_pat_ids;
 use swc_core::ecma::visit::{Visit, VisitWith};
 
 use super::fold::truthiness;
+use super::glob::{self, GlobImport};
 use super::{HotFacts, ImportKind, ImportRecord};
 
 /// What [`analyze`] found.
@@ -32,14 +33,21 @@ pub(crate) struct Analysis {
     /// The first `let`/`const`/`class` binding declared twice in one scope (an early error
     /// the parser does not report, but the browser would when evaluating the factory).
     pub redeclared: Option<(String, Span)>,
+    /// The `import.meta.glob(...)` calls, in source order, with the call's span (which
+    /// `Rewrite` replaces by `require(<the recorded Glob import's specifier>)`).
+    pub globs: Vec<(Span, GlobImport)>,
+    /// The first `import.meta.glob(...)` call whose arguments hotloop cannot read.
+    pub invalid_glob: Option<(String, Span)>,
 }
 
 pub(crate) fn analyze<'a, N: for<'x> VisitWith<Analyzer<'x>>>(
     node: &N,
+    id: &'a str,
     cm: &'a SourceMap,
     unresolved: SyntaxContext,
 ) -> Analysis {
     let mut a = Analyzer {
+        id,
         cm,
         unresolved,
         out: Analysis::default(),
@@ -65,6 +73,8 @@ enum Exports {
 }
 
 pub(crate) struct Analyzer<'a> {
+    /// The module id (names the module's glob modules).
+    id: &'a str,
     cm: &'a SourceMap,
     unresolved: SyntaxContext,
     out: Analysis,
@@ -101,6 +111,21 @@ impl Analyzer<'_> {
     fn declare_lexical(&mut self, ident: &Ident) {
         if !self.lexical.insert(ident.to_id()) && self.out.redeclared.is_none() {
             self.out.redeclared = Some((ident.sym.to_string(), ident.span));
+        }
+    }
+
+    /// `import.meta.glob(args)`: a `Glob` import of the module's next glob module.
+    fn glob_call(&mut self, span: Span, args: &[swc_core::ecma::ast::ExprOrSpread]) {
+        match glob::parse_call(args) {
+            Ok(mut call) => {
+                (call.line, call.column) = line_col(self.cm, span);
+                let spec = glob::glob_specifier(self.id, self.out.globs.len());
+                self.record_spec(&spec, span, ImportKind::Glob);
+                self.out.globs.push((span, call));
+            }
+            Err(message) => {
+                self.out.invalid_glob.get_or_insert((message, span));
+            }
         }
     }
 
@@ -270,6 +295,9 @@ impl Visit for Analyzer<'_> {
                 if let Some((spec, span)) = self.specifier_arg(&n.args) {
                     self.record_spec(spec, span, ImportKind::Dynamic);
                 }
+            }
+            Callee::Expr(callee) if glob::is_glob_callee(callee) => {
+                self.glob_call(n.span, &n.args);
             }
             Callee::Expr(callee) => {
                 if let Expr::Ident(i) = &**callee {

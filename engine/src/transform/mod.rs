@@ -11,6 +11,7 @@
 
 mod analyze;
 mod fold;
+mod glob;
 mod guard;
 mod hygiene;
 mod pipeline;
@@ -22,6 +23,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+pub use glob::{GlobImport, GlobMatch, glob_module, glob_specifier};
 pub use guard::{MAX_NESTING, STACK_SIZE as COMPILE_STACK, assume_big_stack};
 
 use crate::diagnostics::{Diagnostic, DiagnosticKind, code_frame};
@@ -91,6 +93,10 @@ pub enum ImportKind {
     Require,
     /// `import.meta.hot.accept('s', ...)`: not an import, but resolved the same way
     HotAccept,
+    /// `import.meta.glob(...)`: the specifier names the importer's glob module
+    /// (`./main.ts?glob=0`), which imports the matched files. Loads with the importer, like a
+    /// static import.
+    Glob,
 }
 
 /// One import as written in the source.
@@ -127,6 +133,8 @@ pub struct HotFacts {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CompiledModule {
     pub imports: Vec<ImportRecord>,
+    /// The `import.meta.glob(...)` calls, indexed like the `?glob=<n>` modules.
+    pub globs: Vec<GlobImport>,
     pub hot: HotFacts,
     /// The factory function expression (see ARCHITECTURE.md, "The registry format"); `None`
     /// when the module does not compile.

@@ -24,8 +24,8 @@ use swc_core::ecma::visit::VisitMutWith;
 use super::analyze::{analyze, line_col};
 use super::rewrite::Rewrite;
 use super::{
-    ASYNC_FACTORY_HEADER, CompiledModule, FACTORY_HEADER, HotFacts, SourceKind, TransformOptions,
-    factory_with,
+    ASYNC_FACTORY_HEADER, CompiledModule, FACTORY_HEADER, HotFacts, ImportKind, SourceKind,
+    TransformOptions, factory_with,
 };
 use crate::diagnostics::{Diagnostic, DiagnosticKind, code_frame};
 
@@ -117,7 +117,7 @@ pub(crate) fn compile(
                 unresolved_mark,
             ));
 
-            let analysis = analyze(&program, &cm, unresolved);
+            let analysis = analyze(&program, id, &cm, unresolved);
             let hot = HotFacts {
                 refresh_boundary: options.react_refresh
                     && !commonjs
@@ -126,19 +126,25 @@ pub(crate) fn compile(
                 commonjs,
                 ..analysis.hot
             };
+            let glob_calls: Vec<_> = analysis.globs.iter().map(|(span, _)| *span).collect();
             let mut out = CompiledModule {
                 imports: analysis.imports,
+                globs: analysis.globs.into_iter().map(|(_, glob)| glob).collect(),
                 hot,
                 ..Default::default()
             };
-            if let Some((name, span)) = analysis.redeclared {
+            let early_error = analysis
+                .redeclared
+                .map(|(name, span)| (format!("`{name}` has already been declared"), span))
+                .or(analysis.invalid_glob);
+            if let Some((message, span)) = early_error {
                 let (line, column) = line_col(&cm, span);
                 out.diagnostics.push(Diagnostic {
                     kind: DiagnosticKind::Syntax,
                     file: id.to_string(),
                     line,
                     column,
-                    message: format!("`{name}` has already been declared"),
+                    message,
                     code_frame: code_frame(text, line, column),
                 });
                 return out;
@@ -149,7 +155,14 @@ pub(crate) fn compile(
                 FACTORY_HEADER
             };
 
-            program.visit_mut_with(&mut Rewrite { unresolved });
+            program.visit_mut_with(&mut Rewrite {
+                unresolved,
+                globs: glob_calls
+                    .iter()
+                    .zip(out.imports.iter().filter(|i| i.kind == ImportKind::Glob))
+                    .map(|(span, import)| (*span, import.specifier.clone()))
+                    .collect(),
+            });
             if !commonjs {
                 program.mutate(common_js::common_js(
                     Resolver::Default,

@@ -1,11 +1,12 @@
 //! The hotloop-specific rewrites, applied after [`super::analyze`] has read the module:
 //! `import.meta` becomes the factory parameter `__hotloop_meta`, `process.env.NODE_ENV` becomes
 //! `"development"`, branches that are statically dead under that value are removed (so React's
-//! `index.js` only requires its development build), and `import()` becomes the runtime's
-//! `require.dynamic()` (in modules and CommonJS scripts alike).
+//! `index.js` only requires its development build), `import()` becomes the runtime's
+//! `require.dynamic()` (in modules and CommonJS scripts alike) and `import.meta.glob(...)`
+//! becomes `require()` of the module's glob module.
 
 use swc_core::common::util::take::Take;
-use swc_core::common::{DUMMY_SP, SyntaxContext};
+use swc_core::common::{DUMMY_SP, Span, SyntaxContext};
 use swc_core::ecma::ast::{
     BinaryOp, BlockStmt, Callee, Decl, EmptyStmt, Expr, ExprOrSpread, Ident, IdentName, Lit,
     MetaPropKind, ModuleItem, Stmt, Str, VarDeclKind,
@@ -21,6 +22,9 @@ pub(crate) const META: &str = "__hotloop_meta";
 pub(crate) struct Rewrite {
     /// Context of unbound (global) identifiers: `process`, `require`, the factory parameters.
     pub unresolved: SyntaxContext,
+    /// The `import.meta.glob(...)` calls (by span) and the specifier of the glob module each
+    /// becomes `require(...)` of.
+    pub globs: Vec<(Span, String)>,
 }
 
 impl Rewrite {
@@ -107,6 +111,18 @@ impl VisitMut for Rewrite {
     }
 
     fn visit_mut_expr(&mut self, e: &mut Expr) {
+        if let Expr::Call(c) = e
+            && let Some((_, spec)) = self.globs.iter().find(|(span, _)| *span == c.span)
+        {
+            // `import.meta.glob(...)` → `require("./main.ts?glob=0")` (see `super::glob`).
+            let arg = Lit::Str(Str {
+                span: DUMMY_SP,
+                value: spec.as_str().into(),
+                raw: None,
+            });
+            *e = self.global("require").as_call(c.span, vec![arg.as_arg()]);
+            return;
+        }
         match e {
             Expr::MetaProp(m) if m.kind == MetaPropKind::ImportMeta => {
                 *e = Ident::new(META.into(), m.span, self.unresolved).into();

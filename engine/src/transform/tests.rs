@@ -278,6 +278,159 @@ fn dynamic_import_becomes_the_runtimes_require_dynamic() {
 }
 
 #[test]
+fn import_meta_glob_becomes_require_of_the_modules_glob_module() {
+    let text = r#"const pages = import.meta.glob<{ default: string }>("./pages/*.tsx");
+const docs = import.meta.glob(["/docs/**/*.md", "!/docs/draft.md"], {
+  eager: true,
+  query: "?raw",
+  import: "default",
+});
+const old = import.meta.glob('./icons/*.svg', { as: 'url', exhaustive: true, base: './' });
+export { pages, docs, old };
+"#;
+    let out = compile("/src/main.ts", text);
+    assert_eq!(out.diagnostics, []);
+    assert_eq!(
+        render_imports(&out.imports),
+        [
+            "Glob ./main.ts?glob=0 1:15",
+            "Glob ./main.ts?glob=1 2:14",
+            "Glob ./main.ts?glob=2 7:13",
+        ]
+    );
+    let [pages, docs, old] = &out.globs[..] else {
+        panic!("three globs: {:?}", out.globs);
+    };
+    assert_eq!(pages.patterns, ["./pages/*.tsx"]);
+    assert!(!pages.eager && pages.import.is_none() && pages.query.is_none());
+    assert_eq!(docs.patterns, ["/docs/**/*.md", "!/docs/draft.md"]);
+    assert!(docs.eager);
+    assert_eq!(docs.import.as_deref(), Some("default"));
+    assert_eq!(docs.query.as_deref(), Some("?raw"));
+    assert_eq!((docs.line, docs.column), (2, 14));
+    // Vite's deprecated `as: 'url'` is `query: '?url', import: 'default'`.
+    assert_eq!(old.query.as_deref(), Some("?url"));
+    assert_eq!(old.import.as_deref(), Some("default"));
+    assert!(old.exhaustive);
+    assert_eq!(old.base.as_deref(), Some("./"));
+    let code = out.code.expect("compiles");
+    assert!(
+        code.contains(r#"const pages = require("./main.ts?glob=0");"#),
+        "{code}"
+    );
+    assert!(
+        code.contains(r#"const docs = require("./main.ts?glob=1");"#),
+        "{code}"
+    );
+    assert!(
+        code.contains(r#"const old = require("./main.ts?glob=2");"#),
+        "{code}"
+    );
+    assert!(!code.contains("glob("), "{code}");
+}
+
+#[test]
+fn import_meta_glob_with_arguments_hotloop_cannot_read_is_an_error_at_the_call() {
+    let cases = [
+        (
+            "const dir = './pages';\nexport const m = import.meta.glob(dir + '/*.ts');",
+            "2:18 import.meta.glob() patterns must be string literals",
+        ),
+        (
+            "export const m = import.meta.glob('pages/*.ts');",
+            "1:18 import.meta.glob() pattern 'pages/*.ts' must start with './', '../'",
+        ),
+        (
+            "export const m = import.meta.glob('./*.ts', { query: '?inline' });",
+            "1:18 import.meta.glob() query `inline` is not supported",
+        ),
+        (
+            "export const m = import.meta.glob('./*.ts', { lazy: true });",
+            "1:18 import.meta.glob() has no option `lazy`",
+        ),
+        (
+            "export const m = import.meta.glob(['!./a.ts']);",
+            "1:18 import.meta.glob() needs at least one pattern that is not a `!` exclusion",
+        ),
+        (
+            "export const m = import.meta.glob('./[a.ts');",
+            "1:18 import.meta.glob() pattern './[a.ts' is not a valid glob",
+        ),
+    ];
+    for (text, expected) in cases {
+        let out = compile("/src/a.ts", text);
+        assert!(out.code.is_none(), "{text}");
+        let d = &out.diagnostics[0];
+        let actual = format!("{}:{} {}", d.line, d.column, d.message);
+        assert!(actual.starts_with(expected), "{text}\n{actual}");
+        assert!(!d.code_frame.is_empty(), "{text}");
+    }
+}
+
+#[test]
+fn glob_module_code_per_option() {
+    let matches = [
+        GlobMatch {
+            key: "./pages/a.tsx".into(),
+            specifier: "./pages/a.tsx".into(),
+        },
+        GlobMatch {
+            key: "/docs/b.md".into(),
+            specifier: "../docs/b.md?raw".into(),
+        },
+    ];
+    let call = |eager: bool, import: Option<&str>| GlobImport {
+        patterns: vec!["./**".into()],
+        eager,
+        import: import.map(Into::into),
+        query: None,
+        base: None,
+        exhaustive: false,
+        line: 3,
+        column: 7,
+    };
+    let body = |module: &CompiledModule| {
+        let code = module.code.as_deref().unwrap();
+        code.lines().skip(1).collect::<Vec<_>>().join("\n")
+    };
+    let lazy = glob_module(&call(false, None), &matches);
+    expect![[r#"
+        module.exports = {
+          "./pages/a.tsx": () => require.dynamic("./pages/a.tsx"),
+          "/docs/b.md": () => require.dynamic("../docs/b.md?raw"),
+        };
+        })"#]]
+    .assert_eq(&body(&lazy));
+    assert_eq!(
+        render_imports(&lazy.imports),
+        ["Dynamic ./pages/a.tsx 3:7", "Dynamic ../docs/b.md?raw 3:7"]
+    );
+    let eager = glob_module(&call(true, Some("default")), &matches);
+    expect![[r#"
+        module.exports = {
+          "./pages/a.tsx": require.namespace("./pages/a.tsx")["default"],
+          "/docs/b.md": require.namespace("../docs/b.md?raw")["default"],
+        };
+        })"#]]
+    .assert_eq(&body(&eager));
+    assert_eq!(
+        render_imports(&eager.imports),
+        ["Static ./pages/a.tsx 3:7", "Static ../docs/b.md?raw 3:7"]
+    );
+    expect![[r#"
+        module.exports = {
+          "./pages/a.tsx": () => require.dynamic("./pages/a.tsx").then((m) => m["setup"]),
+          "/docs/b.md": () => require.dynamic("../docs/b.md?raw").then((m) => m["setup"]),
+        };
+        })"#]]
+    .assert_eq(&body(&glob_module(&call(false, Some("setup")), &matches)));
+    expect![[r#"
+        module.exports = {};
+        })"#]]
+    .assert_eq(&body(&glob_module(&call(true, None), &[])));
+}
+
+#[test]
 fn commonjs_module_keeps_its_shape_and_drops_dead_branches() {
     check_code(
         "/node_modules/react/index.js",

@@ -1,0 +1,278 @@
+//! `import.meta.glob(patterns, options)` (Vite's): the call's literal arguments, read
+//! statically, and the code of the module a call becomes.
+//!
+//! The transform replaces each call by `require("./<file>?glob=<n>")`, the importer's `n`th glob
+//! module: a virtual module of its own (`files::glob_module_path`) whose code [`glob_module`]
+//! writes once the engine has listed the matching files (`queries::glob`). The importer's own
+//! code therefore never depends on the file system; a file created or deleted changes only the
+//! glob module, and the update propagates from it to the importer like any edited dependency.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use globset::GlobBuilder;
+use serde::{Deserialize, Serialize};
+use swc_core::ecma::ast::{
+    Expr, ExprOrSpread, Lit, MemberProp, MetaPropKind, Prop, PropName, PropOrSpread,
+};
+
+use super::{CompiledModule, ImportKind, ImportRecord, factory};
+use crate::queries::emit::push_json_string;
+
+/// One `import.meta.glob(...)` call.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct GlobImport {
+    /// The patterns as written (`./pages/*.tsx`, `/src/**/*.md`); a leading `!` excludes.
+    pub patterns: Vec<String>,
+    /// `eager: true`: the matched modules load with the importer and the entries are their
+    /// namespaces, instead of functions returning `import()` promises.
+    pub eager: bool,
+    /// `import: "default"` (or another export's name): each entry is that export.
+    pub import: Option<String>,
+    /// `query: "?raw"` / `"?url"`: appended to every matched file's specifier.
+    pub query: Option<String>,
+    /// `base`: the directory relative patterns and the keys start from (default: the
+    /// importer's); `./`/`../` from the importer or `/` from the project root.
+    pub base: Option<String>,
+    /// `exhaustive: true`: also match inside `node_modules` and dot directories.
+    pub exhaustive: bool,
+    /// 1-based position of the call, for diagnostics.
+    pub line: u32,
+    pub column: u32,
+}
+
+/// One matched file of a glob module: the key of the result object (`./pages/a.tsx`) and the
+/// specifier the glob module imports it by (relative to the importer, query included).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct GlobMatch {
+    pub key: Arc<str>,
+    pub specifier: Arc<str>,
+}
+
+/// The specifier a call is rewritten to: `./main.ts?glob=0` for the first call in `/src/main.ts`
+/// (relative, so it resolves from the importer's directory to the importer's glob module).
+pub fn glob_specifier(id: &str, index: usize) -> String {
+    let name = id.rsplit('/').next().unwrap_or(id);
+    format!("./{name}?glob={index}")
+}
+
+/// True for the callee `import.meta.glob`.
+pub(crate) fn is_glob_callee(callee: &Expr) -> bool {
+    let Expr::Member(member) = callee else {
+        return false;
+    };
+    matches!(&member.prop, MemberProp::Ident(i) if i.sym == "glob")
+        && matches!(&*member.obj, Expr::MetaProp(m) if m.kind == MetaPropKind::ImportMeta)
+}
+
+/// The call's arguments as a [`GlobImport`] (position left at 0), or what is wrong with them.
+pub(crate) fn parse_call(args: &[ExprOrSpread]) -> Result<GlobImport, String> {
+    if args.is_empty() || args.len() > 2 || args.iter().any(|a| a.spread.is_some()) {
+        return Err(
+            "import.meta.glob() takes a pattern (or an array of patterns) and an \
+                    optional options object"
+                .into(),
+        );
+    }
+    let patterns = match &*args[0].expr {
+        Expr::Array(array) => array
+            .elems
+            .iter()
+            .map(|e| match e {
+                Some(e) if e.spread.is_none() => literal_string(&e.expr),
+                _ => None,
+            })
+            .collect::<Option<Vec<_>>>(),
+        e => literal_string(e).map(|p| vec![p]),
+    }
+    .ok_or(
+        "import.meta.glob() patterns must be string literals: the files are listed \
+            before the code runs",
+    )?;
+    if !patterns.iter().any(|p| !p.starts_with('!')) {
+        return Err(
+            "import.meta.glob() needs at least one pattern that is not a `!` exclusion".into(),
+        );
+    }
+    for pattern in &patterns {
+        check_pattern(pattern.strip_prefix('!').unwrap_or(pattern), "pattern")?;
+    }
+    let mut glob = GlobImport {
+        patterns,
+        eager: false,
+        import: None,
+        query: None,
+        base: None,
+        exhaustive: false,
+        line: 0,
+        column: 0,
+    };
+    if let Some(options) = args.get(1) {
+        read_options(&options.expr, &mut glob)?;
+    }
+    Ok(glob)
+}
+
+fn read_options(options: &Expr, glob: &mut GlobImport) -> Result<(), String> {
+    let Expr::Object(object) = options else {
+        return Err("import.meta.glob() options must be an object literal".into());
+    };
+    let mut as_type = None;
+    for prop in &object.props {
+        let PropOrSpread::Prop(prop) = prop else {
+            return Err("import.meta.glob() options cannot be spread".into());
+        };
+        let Prop::KeyValue(kv) = &**prop else {
+            return Err("import.meta.glob() options must be `key: value` pairs".into());
+        };
+        let name = match &kv.key {
+            PropName::Ident(i) => i.sym.to_string(),
+            PropName::Str(s) => match s.value.as_atom() {
+                Some(name) => name.to_string(),
+                None => return Err("import.meta.glob() option names must be plain names".into()),
+            },
+            _ => return Err("import.meta.glob() option names must be plain names".into()),
+        };
+        let string = || {
+            literal_string(&kv.value)
+                .ok_or_else(|| format!("import.meta.glob() option `{name}` must be a string"))
+        };
+        let boolean = || match &*kv.value {
+            Expr::Lit(Lit::Bool(b)) => Ok(b.value),
+            _ => Err(format!(
+                "import.meta.glob() option `{name}` must be true or false"
+            )),
+        };
+        match name.as_str() {
+            "eager" => glob.eager = boolean()?,
+            "exhaustive" => glob.exhaustive = boolean()?,
+            "import" => glob.import = Some(string()?),
+            "base" => {
+                let base = string()?;
+                check_pattern(&base, "`base`")?;
+                glob.base = Some(base);
+            }
+            "query" => {
+                let query = string().map_err(|_| {
+                    "import.meta.glob() `query` must be '?raw' or '?url' (custom queries need \
+                     Vite plugins hotloop does not have)"
+                        .to_string()
+                })?;
+                glob.query = Some(supported_query(&query)?);
+            }
+            "as" => as_type = Some(string()?),
+            other => {
+                return Err(format!(
+                    "import.meta.glob() has no option `{other}` (it takes eager, import, \
+                     query, base, exhaustive)"
+                ));
+            }
+        }
+    }
+    // Vite's deprecated `as: 'raw'` is `query: '?raw', import: 'default'`.
+    if let Some(as_type) = as_type {
+        glob.query = Some(supported_query(&as_type)?);
+        glob.import.get_or_insert_with(|| "default".into());
+    }
+    Ok(())
+}
+
+fn supported_query(query: &str) -> Result<String, String> {
+    match query.trim_start_matches('?') {
+        "raw" => Ok("?raw".into()),
+        "url" => Ok("?url".into()),
+        other => Err(format!(
+            "import.meta.glob() query `{other}` is not supported: hotloop supports '?raw' \
+             (the files' text) and '?url' (their URLs)"
+        )),
+    }
+}
+
+/// A pattern (or `base`) must be relative to the importer or to the project root, and a glob
+/// hotloop can match.
+fn check_pattern(pattern: &str, what: &str) -> Result<(), String> {
+    if !(pattern.starts_with("./") || pattern.starts_with("../") || pattern.starts_with('/')) {
+        return Err(format!(
+            "import.meta.glob() {what} '{pattern}' must start with './', '../' (from this \
+             file) or '/' (from the project root); aliases are not supported in globs"
+        ));
+    }
+    if what == "pattern" {
+        GlobBuilder::new(pattern)
+            .literal_separator(true)
+            .build()
+            .map_err(|e| {
+                format!(
+                    "import.meta.glob() pattern '{pattern}' is not a valid glob: {}",
+                    e.kind()
+                )
+            })?;
+    }
+    Ok(())
+}
+
+/// A string literal or a template literal without substitutions.
+fn literal_string(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Lit(Lit::Str(s)) => Some(s.value.as_atom()?.to_string()),
+        Expr::Tpl(t) if t.exprs.is_empty() && t.quasis.len() == 1 => {
+            Some(t.quasis[0].cooked.as_ref()?.as_atom()?.to_string())
+        }
+        _ => None,
+    }
+}
+
+/// The glob module: `module.exports = { "<key>": <entry>, ... }`, an entry being
+/// `() => require.dynamic(spec)` (lazy) or `require.namespace(spec)` (eager), or that module's
+/// `import` export. Its imports are the matched files (static when eager).
+pub fn glob_module(glob: &GlobImport, matches: &[GlobMatch]) -> CompiledModule {
+    let mut body = String::with_capacity(32 + matches.len() * 96);
+    body.push_str("module.exports = {");
+    let import = glob.import.as_deref().map(|name| {
+        let mut access = String::from("[");
+        push_json_string(&mut access, name);
+        access.push(']');
+        access
+    });
+    for m in matches {
+        body.push_str("\n  ");
+        push_json_string(&mut body, &m.key);
+        body.push_str(": ");
+        let mut spec = String::new();
+        push_json_string(&mut spec, &m.specifier);
+        match (glob.eager, &import) {
+            (true, None) => {
+                let _ = write!(body, "require.namespace({spec})");
+            }
+            (true, Some(access)) => {
+                let _ = write!(body, "require.namespace({spec}){access}");
+            }
+            (false, None) => {
+                let _ = write!(body, "() => require.dynamic({spec})");
+            }
+            (false, Some(access)) => {
+                let _ = write!(body, "() => require.dynamic({spec}).then((m) => m{access})");
+            }
+        }
+        body.push(',');
+    }
+    body.push_str(if matches.is_empty() { "};" } else { "\n};" });
+    let kind = if glob.eager {
+        ImportKind::Static
+    } else {
+        ImportKind::Dynamic
+    };
+    CompiledModule {
+        imports: matches
+            .iter()
+            .map(|m| ImportRecord {
+                specifier: m.specifier.to_string(),
+                kind,
+                line: glob.line,
+                column: glob.column,
+            })
+            .collect(),
+        code: Some(factory(&body).into()),
+        ..Default::default()
+    }
+}
