@@ -6,6 +6,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use engine::server::ProxyRule;
 
 use crate::demo;
 
@@ -100,6 +101,13 @@ pub struct ServeArgs {
     /// URL or symlink. Repeat for several directories.
     #[arg(long = "fs-allow", value_name = "DIR")]
     pub fs_allow: Vec<PathBuf>,
+    /// Forward requests whose path starts with PREFIX to the server at URL, with any method and
+    /// WebSocket upgrades included (what Vite's `server.proxy` does), e.g. `--proxy
+    /// /api=http://localhost:8080`. The backend sees its own host in `Host` and the page's in
+    /// `X-Forwarded-Host`; the path is kept, after any path URL has. Repeat for several
+    /// prefixes; the first that matches wins.
+    #[arg(long = "proxy", value_name = "PREFIX=URL")]
+    pub proxy: Vec<ProxyRule>,
     /// Serve the files the deny list protects by default: `.env*`, `*.pem`, `*.key`, `*.crt`,
     /// `*.p12`, `*.pfx`, `id_rsa*`, `id_ed25519*`, `.npmrc`, and `.git/`, `.hg/`, `.svn/`.
     #[arg(long)]

@@ -220,6 +220,10 @@ fn server_config(root: &Path, serve: &ServeArgs) -> ServerConfig {
     if serve.no_fs_deny {
         config.fs_deny.clear();
     }
+    for rule in &serve.proxy {
+        tracing::info!("proxy {rule}");
+    }
+    config.proxy = serve.proxy.clone();
     config
 }
 

@@ -3,8 +3,9 @@
 //! that forwards the engine's encoded broadcast frames and reports client messages back.
 //!
 //! - `http.rs`: the routes; `ws.rs`: WebSocket sessions; `security.rs`: Host/Origin/method
-//!   checks in front of every route; `fs.rs`: request path → file, safely; `sourcemap.rs`: the
-//!   chunk's index source map.
+//!   checks in front of every route; `proxy.rs`: `--proxy` prefixes forwarded to the app's
+//!   backend; `fs.rs`: request path → file, safely; `sourcemap.rs`: the chunk's index source
+//!   map.
 //! - The server never touches the engine: it reads `Served` from a `watch`, subscribes to the
 //!   `broadcast` of encoded frames, and sends `ClientEvent`s on a crossbeam channel.
 //!
@@ -16,6 +17,7 @@
 
 mod fs;
 mod http;
+mod proxy;
 mod security;
 mod sourcemap;
 mod ws;
@@ -33,6 +35,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{broadcast, watch};
 
 pub use fs::DEFAULT_FS_DENY;
+pub use proxy::{ProxyRule, ProxyRuleError};
 
 use crate::protocol::ClientMessage;
 use crate::served::Served;
@@ -74,6 +77,8 @@ pub struct ServerConfig {
     pub spa_fallback: bool,
     /// Largest client WebSocket message, in bytes.
     pub max_client_message: usize,
+    /// Path prefixes forwarded to another server (the app's backend), first match wins.
+    pub proxy: Vec<ProxyRule>,
 }
 
 impl ServerConfig {
@@ -89,6 +94,7 @@ impl ServerConfig {
             fs_deny: DEFAULT_FS_DENY.iter().map(|s| (*s).to_owned()).collect(),
             spa_fallback: true,
             max_client_message: MAX_CLIENT_MESSAGE,
+            proxy: Vec::new(),
         }
     }
 }
@@ -139,6 +145,7 @@ pub enum ServerError {
 pub(crate) struct AppState {
     pub(crate) hosts: security::HostPolicy,
     pub(crate) fs: fs::FsPolicy,
+    pub(crate) proxy: proxy::Proxy,
     pub(crate) spa_fallback: bool,
     pub(crate) max_client_message: usize,
     pub(crate) served: watch::Receiver<Arc<Served>>,
@@ -250,6 +257,7 @@ impl BoundServer {
                 allow: config.fs_allow,
                 deny: config.fs_deny,
             },
+            proxy: proxy::Proxy::new(config.proxy),
             spa_fallback: config.spa_fallback,
             max_client_message: config.max_client_message,
             served,
@@ -297,6 +305,10 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/_hotloop/map/{*id}", get(http::module_map))
         .route("/_hotloop/ws", get(ws::upgrade))
         .fallback(http::fallback)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            proxy::layer,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             security::guard,

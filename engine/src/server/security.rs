@@ -18,7 +18,8 @@
 //!   `Cross-Origin-Resource-Policy: same-origin` and `X-Content-Type-Options: nosniff`, so another
 //!   site cannot read sources with `<script src>`. No `Access-Control-Allow-Origin` is ever
 //!   sent unless `allow_any_origin` is set.
-//! - **Methods**: only GET and HEAD (405 otherwise).
+//! - **Methods**: only GET and HEAD (405 otherwise), except on `--proxy` paths, which the
+//!   backend answers.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
@@ -261,7 +262,10 @@ pub async fn guard(State(state): State<Arc<AppState>>, request: Request, next: N
     let policy = &state.hosts;
     let mut response = if let Err(why) = check_host(policy, &request) {
         forbidden(why)
-    } else if request.method() != Method::GET && request.method() != Method::HEAD {
+    } else if request.method() != Method::GET
+        && request.method() != Method::HEAD
+        && state.proxy.rule_for(request.uri().path()).is_none()
+    {
         let mut r = (
             StatusCode::METHOD_NOT_ALLOWED,
             [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
