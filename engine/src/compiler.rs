@@ -23,13 +23,15 @@ use crate::db::{Db as _, EngineDb};
 use crate::diagnostics::Diagnostic;
 use crate::files::{ImportQuery, read_contents};
 use crate::graph::{ModuleIndex, ModuleKind};
-use crate::inputs::{FileContents, Project, ProjectOptions, SourceFile, content_hash};
+use crate::inputs::{
+    DEFAULT_MODE, FileContents, Project, ProjectOptions, SourceFile, content_hash,
+};
 use crate::queries::chunks::{ChunkLayout, chunk};
 use crate::queries::diagnostics::module_diagnostics;
 use crate::queries::emit::{
     ModuleDep, chunk_entry, emitted_module, empty_module_entry, module_deps,
 };
-use crate::queries::env::{ENV_FILES, PublicEnv, public_env};
+use crate::queries::env::{PublicEnv, env_files, public_env};
 use crate::queries::graph::{ProjectGraph, module_graph};
 use crate::queries::hot::hot_meta;
 use crate::queries::html::{HtmlEntries, entry_html, html_entries};
@@ -268,13 +270,14 @@ fn is_config_file(path: &Path) -> bool {
     )
 }
 
-/// `.env` files of the project root (their change reloads the page with the new variables).
-fn is_env_file(root: &Path, path: &Path) -> bool {
+/// The `.env` files the mode reads, in the project root (their change reloads the page with the
+/// new variables).
+fn is_env_file(root: &Path, path: &Path, mode: &str) -> bool {
     path.parent() == Some(root)
         && path
             .file_name()
             .and_then(|n| n.to_str())
-            .is_some_and(|n| ENV_FILES.contains(&n))
+            .is_some_and(|n| env_files(mode).iter().any(|f| f == n))
 }
 
 /// Files a package manager rewrites at the end of every install (npm, pnpm, yarn classic and
@@ -438,7 +441,8 @@ impl Compiler {
                 self.config_changed(&path, &mut applied);
                 continue;
             }
-            let config = is_config_file(&path) || is_env_file(&self.root, &path);
+            let config = is_config_file(&path)
+                || is_env_file(&self.root, &path, &self.project.options(&self.db).mode);
             if let Some(file) = self.db.files().get(&path) {
                 let changed = self.refresh(file, &mut applied);
                 if config && changed {
@@ -827,6 +831,11 @@ impl Compiler {
                 if let Some(id) = &state.chunk.refresh_runtime {
                     trailer.push_str(",\"refreshRuntime\":");
                     crate::queries::emit::push_json_string(&mut trailer, id);
+                }
+                let mode = &self.project.options(&self.db).mode;
+                if mode != DEFAULT_MODE {
+                    trailer.push_str(",\"mode\":");
+                    crate::queries::emit::push_json_string(&mut trailer, mode);
                 }
                 if !state.env.vars.is_empty() {
                     trailer.push_str(",\"env\":");

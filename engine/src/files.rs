@@ -111,7 +111,7 @@ impl FileClass {
             None => {}
         }
         let name = path.file_name().and_then(|n| n.to_str());
-        if name.is_some_and(|n| crate::queries::env::ENV_FILES.contains(&n)) {
+        if name.is_some_and(crate::queries::env::is_env_file_name) {
             return FileClass::Env;
         }
         let Some(ext) = path.extension().and_then(|e| e.to_str()) else {

@@ -95,7 +95,12 @@ pub struct ProjectOptions {
     /// Variables of hotloop's own environment; those with an exposed prefix win over `.env`
     /// files (see `queries::env`).
     pub env_overrides: Vec<(String, String)>,
+    /// Vite's mode (`--mode`): which `.env.<mode>` files are read, and `import.meta.env.MODE`.
+    pub mode: String,
 }
+
+/// Vite's default mode for its dev server.
+pub const DEFAULT_MODE: &str = "development";
 
 /// Vite's default `envPrefix`: a Vite project's `.env` works as it is.
 pub const DEFAULT_ENV_PREFIX: &str = "VITE_";
@@ -106,6 +111,7 @@ impl Default for ProjectOptions {
             react_refresh: true,
             env_prefixes: vec![DEFAULT_ENV_PREFIX.to_string()],
             env_overrides: Vec::new(),
+            mode: DEFAULT_MODE.to_string(),
         }
     }
 }

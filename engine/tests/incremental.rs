@@ -1426,6 +1426,46 @@ fn process_env_overrides_and_custom_prefixes() {
 }
 
 #[test]
+fn a_mode_reads_its_own_env_files_and_reaches_the_page() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().canonicalize().expect("canonical temp dir");
+    for (path, text) in parse_fixture(&format!(
+        "{HTML}//- /src/main.js\nconsole.log(1);\n//- /.env\nVITE_API=base\nVITE_NAME=base\n\
+         //- /.env.development\nVITE_API=dev\n//- /.env.staging\nVITE_API=staging\n\
+         //- /.env.staging.local\nVITE_NAME=mine\n"
+    )) {
+        write_file(&root, &path, &text);
+    }
+    let options = ProjectOptions {
+        mode: "staging".to_string(),
+        ..ProjectOptions::default()
+    };
+    let mut compiler = Compiler::new(&root, options).expect("compiler");
+    compiler.build();
+    let chunk = |compiler: &mut Compiler| {
+        let served = compiler.served(&Arc::from("s"), 1);
+        String::from_utf8(served.chunk.bytes().to_vec()).expect("utf-8")
+    };
+    let text = chunk(&mut compiler);
+    assert_eq!(
+        start_env(&text),
+        Some(serde_json::json!({ "VITE_API": "staging", "VITE_NAME": "mine" }))
+    );
+    assert!(text.contains(r#""mode":"staging""#), "{text}");
+
+    // The mode's files are config (an edit reloads); another mode's are not.
+    let applied = compiler.apply_changes(&[write_file(&root, ".env.staging", "VITE_API=s2\n")]);
+    assert_eq!(applied.config_changed, vec![Arc::from("/.env.staging")]);
+    let applied = compiler.apply_changes(&[write_file(&root, ".env.development", "VITE_API=d2\n")]);
+    assert!(applied.config_changed.is_empty(), "{applied:?}");
+    compiler.build();
+    assert_eq!(
+        start_env(&chunk(&mut compiler)),
+        Some(serde_json::json!({ "VITE_API": "s2", "VITE_NAME": "mine" }))
+    );
+}
+
+#[test]
 fn editing_an_env_file_reloads_with_new_variables_and_reparses_no_module() {
     let mut p = project(&format!(
         "{HTML}//- /src/main.js\nconsole.log(import.meta.env.VITE_X);\n"

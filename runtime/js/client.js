@@ -320,6 +320,9 @@
     if (options && options.env && typeof options.env === "object") {
       ENV = Object.freeze(Object.assign({}, options.env, ENV));
     }
+    if (options && typeof options.mode === "string") {
+      ENV = Object.freeze(Object.assign({}, ENV, { MODE: options.mode }));
+    }
     announceReload();
     installRefreshForStart(options && options.refreshRuntime);
     startEntries(entryIds);

@@ -17,7 +17,10 @@
   /** `sessionStorage` key under which a full reload leaves its reason for the next page. */
   const RELOAD_REASON_KEY = "hotloop:full-reload-reason";
 
-  /** `import.meta.env` for every module; `start` adds the `.env` variables the server exposes. */
+  /**
+   * `import.meta.env` for every module; `start` adds the `.env` variables the server exposes and
+   * the mode, when `--mode` named one.
+   */
   let ENV = Object.freeze({
     MODE: "development",
     DEV: true,

@@ -256,6 +256,19 @@ test("the .env variables start receives join import.meta.env; the built-in keys 
   assert.ok(Object.isFrozen(env));
 });
 
+test("the mode start receives (--mode) is import.meta.env.MODE", () => {
+  const page = createPage();
+  page.load([js("/src/meta.js", {}, "globalThis.env = __hotloop_meta.env;")], ["/src/meta.js"], {
+    mode: "staging",
+    env: { VITE_API: "https://staging.test" },
+  });
+  const env = page.get("env");
+  assert.equal(env.MODE, "staging");
+  assert.equal(env.VITE_API, "https://staging.test");
+  assert.equal(env.DEV, true);
+  assert.ok(Object.isFrozen(env));
+});
+
 test("$RefreshReg$ and $RefreshSig$ reach the refresh runtime once it is installed", () => {
   const page = createPage();
   page.run(`globalThis.registered = [];

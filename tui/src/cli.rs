@@ -112,13 +112,18 @@ pub struct ServeArgs {
     /// `*.p12`, `*.pfx`, `id_rsa*`, `id_ed25519*`, `.npmrc`, and `.git/`, `.hg/`, `.svn/`.
     #[arg(long)]
     pub no_fs_deny: bool,
-    /// Expose the variables of ROOT's `.env`, `.env.local`, `.env.development` and
-    /// `.env.development.local` whose names start with PREFIX to the page as
+    /// Expose the variables of ROOT's `.env`, `.env.local`, `.env.<mode>` and
+    /// `.env.<mode>.local` whose names start with PREFIX to the page as
     /// `import.meta.env.NAME` (variables already set in hotloop's environment win). Default
     /// `VITE_`, as Vite; repeat for several prefixes. Everything else in those files stays on
     /// this machine.
     #[arg(long = "env-prefix", value_name = "PREFIX", value_parser = non_empty_prefix)]
     pub env_prefixes: Vec<String>,
+    /// Vite's mode: read `.env.MODE` and `.env.MODE.local` (instead of `.env.development*`)
+    /// and set `import.meta.env.MODE`. The code still runs as development (`DEV` is true,
+    /// React's development build, Fast Refresh).
+    #[arg(long, default_value = "development", value_name = "MODE", value_parser = mode_name)]
+    pub mode: String,
     /// Compile every module from scratch and keep nothing on disk. By default what swc makes
     /// of each script is kept in `$HOTLOOP_CACHE_DIR`, `$XDG_CACHE_HOME/hotloop` or
     /// `~/.cache/hotloop` (keyed by this binary and each file's exact text), so a restart only
@@ -196,6 +201,21 @@ pub fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
 /// `hotloop profile`: replays edits through the engine and reports where the time went.
 pub fn run_profile(args: ProfileArgs) -> anyhow::Result<()> {
     crate::profile::run_profile(args)
+}
+
+/// A mode names `.env.<mode>` files: no path separators, and not `local` (`.env.local` is
+/// read in every mode), as Vite says.
+fn mode_name(value: &str) -> Result<String, String> {
+    if value.is_empty() || value.contains(['/', '\\']) || value.trim() != value {
+        return Err("a mode is a plain name such as staging".to_string());
+    }
+    if value == "local" {
+        return Err(
+            "'local' cannot be a mode: .env.local is read in every mode; pick another name"
+                .to_string(),
+        );
+    }
+    Ok(value.to_string())
 }
 
 /// An empty prefix would send every variable of the `.env` files (secrets included) to the page.

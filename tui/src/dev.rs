@@ -62,6 +62,7 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
     if !serve.env_prefixes.is_empty() {
         options.env_prefixes = serve.env_prefixes.clone();
     }
+    options.mode = serve.mode.clone();
     let mut compiler = Compiler::new(&root, options.with_process_env())
         .with_context(|| format!("failed to load the project at {}", root.display()))?;
     if !serve.no_cache

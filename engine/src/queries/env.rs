@@ -1,6 +1,7 @@
 //! `public_env`: the variables the page sees in `import.meta.env`, loaded the way Vite loads
 //! them, so a Vite project's `.env` files work unchanged: `.env`, `.env.local`,
-//! `.env.development`, `.env.development.local` in the project root (a later file wins), read
+//! `.env.<mode>`, `.env.<mode>.local` in the project root (a later file wins; the mode is
+//! `development` unless `--mode` says otherwise), read
 //! with npm dotenv's grammar and expanded (`${VAR}`) as Vite does (see `crate::dotenv`), and
 //! only names that start with an exposed prefix (`VITE_` unless `--env-prefix` says
 //! otherwise), so nothing else in a `.env` (secrets for a backend) ever reaches the browser.
@@ -19,13 +20,20 @@ use crate::dotenv;
 use crate::inputs::{FileContents, Project};
 use crate::telemetry::Phase;
 
-/// The files read, lowest priority first (Vite's order for mode `development`).
-pub const ENV_FILES: [&str; 4] = [
-    ".env",
-    ".env.local",
-    ".env.development",
-    ".env.development.local",
-];
+/// The files read in `mode`, lowest priority first (Vite's order).
+pub fn env_files(mode: &str) -> [String; 4] {
+    [
+        ".env".to_string(),
+        ".env.local".to_string(),
+        format!(".env.{mode}"),
+        format!(".env.{mode}.local"),
+    ]
+}
+
+/// `.env` or `.env.<anything>`: a name Vite reads in some mode.
+pub fn is_env_file_name(name: &str) -> bool {
+    name == ".env" || name.starts_with(".env.")
+}
 
 /// The variables exposed to the page, by name, and the problems found reading the files.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -42,7 +50,8 @@ pub fn public_env(db: &dyn Db, project: Project) -> Arc<PublicEnv> {
     let options = project.options(db);
     let mut env = PublicEnv::default();
     let mut all: BTreeMap<String, String> = BTreeMap::new();
-    for name in ENV_FILES {
+    for name in env_files(&options.mode) {
+        let name = name.as_str();
         let file = db.files().get_or_read(db, &root.join(name));
         match file.contents(db) {
             FileContents::Missing => {}

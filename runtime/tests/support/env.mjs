@@ -464,7 +464,7 @@ export function createPage({ storage = new MemoryStorage(), withProtocol = false
       return context[name];
     },
     /** Evaluates a chunk: `define` for each module, then `start`. */
-    load(modules, entries, { revision = 1, serverId = SERVER_ID, env } = {}) {
+    load(modules, entries, { revision = 1, serverId = SERVER_ID, env, mode } = {}) {
       const defines = modules
         .map((m) => {
           const staticDeps = m.staticDeps === undefined ? "" : `, ${m.staticDeps}`;
@@ -472,7 +472,7 @@ export function createPage({ storage = new MemoryStorage(), withProtocol = false
         })
         .join("\n");
       vm.runInContext(
-        `${defines}\n__hotloop.start(${JSON.stringify(entries)}, ${JSON.stringify({ revision, serverId, env })});`,
+        `${defines}\n__hotloop.start(${JSON.stringify(entries)}, ${JSON.stringify({ revision, serverId, env, mode })});`,
         context,
         { filename: "chunk.js" },
       );
