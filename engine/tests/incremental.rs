@@ -24,12 +24,17 @@ struct TestProject {
 
 /// Writes the fixture into a fresh temp dir and opens a compiler on it (not built yet).
 fn project(fixture: &str) -> TestProject {
+    project_with(fixture, ProjectOptions::default())
+}
+
+/// `project` with other options.
+fn project_with(fixture: &str, options: ProjectOptions) -> TestProject {
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path().canonicalize().expect("canonical temp dir");
     for (path, text) in parse_fixture(fixture) {
         write_file(&root, &path, &text);
     }
-    let compiler = Compiler::new(&root, ProjectOptions::default()).expect("compiler");
+    let compiler = Compiler::new(&root, options).expect("compiler");
     compiler.db().log().set_recording(true);
     TestProject {
         _dir: dir,
@@ -1403,64 +1408,54 @@ fn env_files_reach_the_page_with_vites_precedence_and_prefix() {
 
 #[test]
 fn process_env_overrides_and_custom_prefixes() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let root = dir.path().canonicalize().expect("canonical temp dir");
-    for (path, text) in parse_fixture(&format!(
-        "{HTML}//- /src/main.js\nconsole.log(1);\n//- /.env\nAPP_A=file\nAPP_B=file\nVITE_C=file\n"
-    )) {
-        write_file(&root, &path, &text);
-    }
     let options = ProjectOptions {
         env_prefixes: vec!["APP_".to_string()],
         env_overrides: vec![("APP_B".to_string(), "process".to_string())],
         ..ProjectOptions::default()
     };
-    let mut compiler = Compiler::new(&root, options).expect("compiler");
-    compiler.build();
-    let served = compiler.served(&Arc::from("s"), 1);
-    let chunk = String::from_utf8(served.chunk.bytes().to_vec()).expect("utf-8");
+    let mut p = project_with(
+        &format!(
+            "{HTML}//- /src/main.js\nconsole.log(1);\n//- /.env\nAPP_A=file\nAPP_B=file\nVITE_C=file\n"
+        ),
+        options,
+    );
+    p.build();
     assert_eq!(
-        start_env(&chunk),
+        start_env(&p.served_chunk()),
         Some(serde_json::json!({ "APP_A": "file", "APP_B": "process" }))
     );
 }
 
 #[test]
 fn a_mode_reads_its_own_env_files_and_reaches_the_page() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let root = dir.path().canonicalize().expect("canonical temp dir");
-    for (path, text) in parse_fixture(&format!(
-        "{HTML}//- /src/main.js\nconsole.log(1);\n//- /.env\nVITE_API=base\nVITE_NAME=base\n\
-         //- /.env.development\nVITE_API=dev\n//- /.env.staging\nVITE_API=staging\n\
-         //- /.env.staging.local\nVITE_NAME=mine\n"
-    )) {
-        write_file(&root, &path, &text);
-    }
     let options = ProjectOptions {
         mode: "staging".to_string(),
         ..ProjectOptions::default()
     };
-    let mut compiler = Compiler::new(&root, options).expect("compiler");
-    compiler.build();
-    let chunk = |compiler: &mut Compiler| {
-        let served = compiler.served(&Arc::from("s"), 1);
-        String::from_utf8(served.chunk.bytes().to_vec()).expect("utf-8")
-    };
-    let text = chunk(&mut compiler);
+    let mut p = project_with(
+        &format!(
+            "{HTML}//- /src/main.js\nconsole.log(1);\n//- /.env\nVITE_API=base\nVITE_NAME=base\n\
+             //- /.env.development\nVITE_API=dev\n//- /.env.staging\nVITE_API=staging\n\
+             //- /.env.staging.local\nVITE_NAME=mine\n"
+        ),
+        options,
+    );
+    p.build();
+    let chunk = p.served_chunk();
     assert_eq!(
-        start_env(&text),
+        start_env(&chunk),
         Some(serde_json::json!({ "VITE_API": "staging", "VITE_NAME": "mine" }))
     );
-    assert!(text.contains(r#""mode":"staging""#), "{text}");
+    assert!(chunk.contains(r#""mode":"staging""#), "{chunk}");
 
     // The mode's files are config (an edit reloads); another mode's are not.
-    let applied = compiler.apply_changes(&[write_file(&root, ".env.staging", "VITE_API=s2\n")]);
+    let applied = p.edit("/.env.staging", "VITE_API=s2\n");
     assert_eq!(applied.config_changed, vec![Arc::from("/.env.staging")]);
-    let applied = compiler.apply_changes(&[write_file(&root, ".env.development", "VITE_API=d2\n")]);
+    let applied = p.edit("/.env.development", "VITE_API=d2\n");
     assert!(applied.config_changed.is_empty(), "{applied:?}");
-    compiler.build();
+    p.build();
     assert_eq!(
-        start_env(&chunk(&mut compiler)),
+        start_env(&p.served_chunk()),
         Some(serde_json::json!({ "VITE_API": "s2", "VITE_NAME": "mine" }))
     );
 }
