@@ -1742,3 +1742,28 @@ fn a_glob_call_hotloop_cannot_read_is_an_error_at_its_line_until_fixed() {
     assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
     assert_eq!(p.imports_of("/src/main.js?glob=0"), ["/src/ok.js"]);
 }
+
+#[test]
+fn env_placeholders_in_index_html_are_replaced_and_follow_the_env_file() {
+    let mut p = project(
+        "//- /index.html\n<!doctype html>\n<html>\n<head>\n<title>%VITE_TITLE% (%MODE%)</title>\n</head>\n<body>\n<p>%SECRET% 100%</p>\n<script type=\"module\" src=\"/src/main.js\"></script>\n</body>\n</html>\n\
+         //- /src/main.js\nconsole.log(1);\n//- /.env\nVITE_TITLE=Hot\nSECRET=never-sent\n",
+    );
+    p.build_quietly();
+    let html = |p: &mut TestProject| {
+        let served = p.compiler.served(&Arc::from("s"), 1);
+        served.html.expect("a page").to_string()
+    };
+    let page = html(&mut p);
+    assert!(page.contains("<title>Hot (development)</title>"), "{page}");
+    assert!(
+        page.contains("<p>%SECRET% 100%</p>"),
+        "an unexposed name was replaced: {page}"
+    );
+
+    let applied = p.edit("/.env", "VITE_TITLE=Loop\n");
+    assert_eq!(applied.config_changed, vec![Arc::from("/.env")]);
+    let build = p.build();
+    assert!(build.html_changed);
+    assert!(html(&mut p).contains("<title>Loop (development)</title>"));
+}

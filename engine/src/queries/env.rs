@@ -35,6 +35,56 @@ pub fn is_env_file_name(name: &str) -> bool {
     name == ".env" || name.starts_with(".env.")
 }
 
+/// Vite's `%NAME%` in `index.html`: each `%NAME%` whose NAME is an exposed variable or one of
+/// `import.meta.env`'s built-in keys becomes its value, as written (Vite does not escape it
+/// either); any other `%...%` is left as it is.
+pub fn replace_in_html<'t>(
+    text: &'t str,
+    env: &PublicEnv,
+    mode: &str,
+) -> std::borrow::Cow<'t, str> {
+    if !text.contains('%') {
+        return text.into();
+    }
+    let builtin = |name: &str| match name {
+        "MODE" => Some(mode),
+        "BASE_URL" => Some("/"),
+        "DEV" => Some("true"),
+        "PROD" | "SSR" => Some("false"),
+        _ => None,
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('%') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        let name_end = after.find(|c: char| c == '%' || c.is_whitespace());
+        let value = match name_end {
+            Some(end) if end > 0 && after[end..].starts_with('%') => {
+                let name = &after[..end];
+                env.vars
+                    .get(name)
+                    .map(String::as_str)
+                    .or_else(|| builtin(name))
+                    .map(|value| (value, end))
+            }
+            _ => None,
+        };
+        match value {
+            Some((value, end)) => {
+                out.push_str(value);
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push('%');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out.into()
+}
+
 /// The variables exposed to the page, by name, and the problems found reading the files.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PublicEnv {
@@ -99,4 +149,28 @@ pub fn public_env(db: &dyn Db, project: Project) -> Arc<PublicEnv> {
         }
     }
     Arc::new(env)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_placeholders_of_known_names_are_replaced_and_others_kept() {
+        let env = PublicEnv {
+            vars: [("VITE_TITLE".to_string(), "Hot & <fast>".to_string())].into(),
+            diagnostics: Vec::new(),
+        };
+        let html = "<title>%VITE_TITLE%</title><p>%MODE% %DEV% %NOPE% 100% 50%</p>\
+                    <div style=\"width:100%;height:50%\">%VITE_TITLE</div>%%";
+        assert_eq!(
+            replace_in_html(html, &env, "staging"),
+            "<title>Hot & <fast></title><p>staging true %NOPE% 100% 50%</p>\
+             <div style=\"width:100%;height:50%\">%VITE_TITLE</div>%%"
+        );
+        assert!(matches!(
+            replace_in_html("<p>no placeholders</p>", &env, "development"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
 }

@@ -8,6 +8,9 @@
 //! entry script becomes `<script defer src="/_hotloop/chunk.js">` and the other entry scripts
 //! are removed.
 //!
+//! `%NAME%` placeholders of exposed `.env` variables and of `MODE`/`BASE_URL`/`DEV`/`PROD`/`SSR`
+//! are replaced by their values first, as Vite does.
+//!
 //! Inline module scripts (`<script type="module">` without `src`) are left alone: the browser
 //! runs them natively and their imports do not go through hotloop (no HMR for them). External
 //! scripts and stylesheets (`https://…`, `//…`) are left alone too.
@@ -22,6 +25,7 @@ use lol_html::{RewriteStrSettings, element, end, rewrite_str};
 use crate::db::Db;
 use crate::diagnostics::{Diagnostic, DiagnosticKind, code_frame};
 use crate::inputs::{Project, SourceFile};
+use crate::queries::env::{public_env, replace_in_html};
 use crate::queries::resolve::{RefreshRuntime, refresh_runtime};
 use crate::telemetry::Phase;
 
@@ -182,6 +186,8 @@ pub fn entry_html(db: &dyn Db, project: Project) -> Arc<str> {
         ))
         .into();
     };
+    let env = public_env(db, project);
+    let text = replace_in_html(&text, &env, &project.options(db).mode);
     let root = project.root(db);
     let has_head = entries.has_head;
     let with_chunk = entries.module_script_tags == 0;
