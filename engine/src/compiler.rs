@@ -31,7 +31,7 @@ use crate::queries::diagnostics::module_diagnostics;
 use crate::queries::emit::{
     ModuleDep, chunk_entry, emitted_module, empty_module_entry, module_deps,
 };
-use crate::queries::env::{PublicEnv, env_files, public_env};
+use crate::queries::env::{PublicEnv, is_env_file_of, public_env};
 use crate::queries::graph::{ProjectGraph, module_graph};
 use crate::queries::hot::hot_meta;
 use crate::queries::html::{HtmlEntries, entry_html, html_entries};
@@ -277,7 +277,7 @@ fn is_env_file(root: &Path, path: &Path, mode: &str) -> bool {
         && path
             .file_name()
             .and_then(|n| n.to_str())
-            .is_some_and(|n| env_files(mode).iter().any(|f| f == n))
+            .is_some_and(|n| is_env_file_of(n, mode))
 }
 
 /// Files a package manager rewrites at the end of every install (npm, pnpm, yarn classic and

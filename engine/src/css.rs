@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use cssparser::{ParseError, Parser, ParserInput, Token, serialize_string};
 
-use crate::diagnostics::{Diagnostic, DiagnosticKind, code_frame};
+use crate::diagnostics::Diagnostic;
 use crate::transform::{ImportKind, ImportRecord, factory};
 
 /// The result of compiling one stylesheet. Always has code: CSS is error-tolerant, so
@@ -117,7 +117,7 @@ pub(crate) fn rewrite(id: &str, text: &str) -> Rewritten {
         .iter()
         .map(|(offset, message)| {
             let (line, column) = line_col(text, *offset);
-            syntax_error(id, text, line, column, message.clone())
+            Diagnostic::syntax(id, text, line, column, message.clone())
         })
         .collect();
 
@@ -127,24 +127,6 @@ pub(crate) fn rewrite(id: &str, text: &str) -> Rewritten {
         inline: splice(text, inline_edits),
         stylesheet: splice(text, link_edits),
         diagnostics,
-    }
-}
-
-/// A CSS syntax diagnostic at 1-based `line`:`column` of `text`.
-pub(crate) fn syntax_error(
-    id: &str,
-    text: &str,
-    line: u32,
-    column: u32,
-    message: String,
-) -> Diagnostic {
-    Diagnostic {
-        kind: DiagnosticKind::Syntax,
-        file: id.to_string(),
-        line,
-        column,
-        message,
-        code_frame: code_frame(text, line, column),
     }
 }
 

@@ -19,7 +19,8 @@ use lightningcss::css_modules::{Config, CssModuleExports, CssModuleReference, Pa
 use lightningcss::error::{ErrorLocation, PrinterErrorKind};
 use lightningcss::stylesheet::{ParserOptions, PrinterOptions, StyleSheet};
 
-use crate::css::{CompiledCss, line_col, rewrite, syntax_error};
+use crate::css::{CompiledCss, line_col, rewrite};
+use crate::diagnostics::Diagnostic;
 use crate::queries::emit::push_json_string;
 use crate::transform::{ImportKind, ImportRecord, factory};
 
@@ -59,7 +60,7 @@ pub fn compile_css_module(id: &str, text: &str) -> CompiledCss {
             imports: Vec::new(),
             code: None,
             stylesheet: None,
-            diagnostics: vec![syntax_error(id, text, line, column, message)],
+            diagnostics: vec![Diagnostic::syntax(id, text, line, column, message)],
         }
     };
     let sheet = match StyleSheet::parse(text, options) {
@@ -76,7 +77,7 @@ pub fn compile_css_module(id: &str, text: &str) -> CompiledCss {
             w.iter()
                 .map(|e| {
                     let (line, column) = line_column(e.loc.as_ref());
-                    syntax_error(id, text, line, column, e.kind.to_string())
+                    Diagnostic::syntax(id, text, line, column, e.kind.to_string())
                 })
                 .collect()
         })

@@ -26,6 +26,21 @@ pub struct Diagnostic {
     pub code_frame: String,
 }
 
+impl Diagnostic {
+    /// A syntax error at 1-based `line`:`column` of `text` (the file `file`), with its code
+    /// frame.
+    pub fn syntax(file: &str, text: &str, line: u32, column: u32, message: String) -> Diagnostic {
+        Diagnostic {
+            kind: DiagnosticKind::Syntax,
+            file: file.to_string(),
+            line,
+            column,
+            message,
+            code_frame: code_frame(text, line, column),
+        }
+    }
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(

@@ -30,6 +30,19 @@ pub fn env_files(mode: &str) -> [String; 4] {
     ]
 }
 
+/// One of [`env_files`]`(mode)`, without building the list (the compiler asks for every
+/// changed path).
+pub fn is_env_file_of(name: &str, mode: &str) -> bool {
+    let Some(rest) = name.strip_prefix(".env") else {
+        return false;
+    };
+    let rest = rest
+        .strip_prefix('.')
+        .and_then(|r| r.strip_prefix(mode))
+        .unwrap_or(rest);
+    rest.is_empty() || rest == ".local"
+}
+
 /// `.env` or `.env.<anything>`: a name Vite reads in some mode.
 pub fn is_env_file_name(name: &str) -> bool {
     name == ".env" || name.starts_with(".env.")
@@ -154,6 +167,32 @@ pub fn public_env(db: &dyn Db, project: Project) -> Arc<PublicEnv> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn env_file_names_of_a_mode_are_its_list() {
+        let names = [
+            ".env",
+            ".env.local",
+            ".env.development",
+            ".env.development.local",
+            ".env.dev",
+            ".env.staging",
+            ".env.staging.local",
+            ".envx",
+            ".env.localx",
+            ".env.development.localx",
+            "env",
+        ];
+        for mode in ["development", "dev", "staging"] {
+            for name in names {
+                assert_eq!(
+                    is_env_file_of(name, mode),
+                    env_files(mode).iter().any(|f| f == name),
+                    "{name} in mode {mode}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn html_placeholders_of_known_names_are_replaced_and_others_kept() {

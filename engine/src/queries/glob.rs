@@ -13,7 +13,7 @@ use std::sync::Arc;
 use globset::{GlobBuilder, GlobMatcher};
 
 use crate::db::Db;
-use crate::files::glob_module_of_path;
+use crate::files::{glob_module_of_path, module_id};
 use crate::inputs::{Project, SourceFile};
 use crate::queries::parsed::parsed_module;
 use crate::telemetry::Phase;
@@ -65,7 +65,8 @@ struct Pattern {
     matcher: GlobMatcher,
     /// The directory above everything the pattern can match (its literal leading part).
     walk_root: PathBuf,
-    /// Keys from the project root (`/src/a.ts`) rather than from the base directory.
+    /// Keys are module ids (`/src/a.ts`, from the project root) rather than relative to the
+    /// base directory.
     root_keys: bool,
 }
 
@@ -131,7 +132,7 @@ pub fn list_matches(root: &Path, importer: &Path, glob: &GlobImport) -> Vec<Glob
         .into_iter()
         .map(|(path, root_keys)| {
             let key = if root_keys {
-                format!("/{}", relative_parts(root, &path).join("/"))
+                module_id(root, &path).to_string()
             } else {
                 relative_specifier(&base_dir, &path)
             };
@@ -197,15 +198,6 @@ fn normalize(path: &Path) -> PathBuf {
         }
     }
     out
-}
-
-/// The components of `to` below `from` (`to` must be inside `from`).
-fn relative_parts(from: &Path, to: &Path) -> Vec<String> {
-    to.strip_prefix(from)
-        .unwrap_or(to)
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect()
 }
 
 /// `./a/b.ts` or `../x/b.ts`: `to` relative to the directory `from`.

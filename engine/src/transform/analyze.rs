@@ -33,9 +33,9 @@ pub(crate) struct Analysis {
     /// The first `let`/`const`/`class` binding declared twice in one scope (an early error
     /// the parser does not report, but the browser would when evaluating the factory).
     pub redeclared: Option<(String, Span)>,
-    /// The `import.meta.glob(...)` calls, in source order, with the call's span (which
-    /// `Rewrite` replaces by `require(<the recorded Glob import's specifier>)`).
-    pub globs: Vec<(Span, GlobImport)>,
+    /// The `import.meta.glob(...)` calls, in source order: the call's span and the specifier
+    /// of its glob module (`Rewrite` replaces the call by `require(<specifier>)`).
+    pub globs: Vec<(Span, String, GlobImport)>,
     /// The first `import.meta.glob(...)` call whose arguments hotloop cannot read.
     pub invalid_glob: Option<(String, Span)>,
 }
@@ -121,7 +121,7 @@ impl Analyzer<'_> {
                 (call.line, call.column) = line_col(self.cm, span);
                 let spec = glob::glob_specifier(self.id, self.out.globs.len());
                 self.record_spec(&spec, span, ImportKind::Glob);
-                self.out.globs.push((span, call));
+                self.out.globs.push((span, spec, call));
             }
             Err(message) => {
                 self.out.invalid_glob.get_or_insert((message, span));
@@ -185,14 +185,19 @@ impl Analyzer<'_> {
         args: &'e [swc_core::ecma::ast::ExprOrSpread],
     ) -> Option<(&'e str, Span)> {
         let first = args.first().filter(|a| a.spread.is_none())?;
-        match unparen(&first.expr) {
-            Expr::Lit(Lit::Str(s)) => Some((s.value.as_atom()?.as_str(), s.span)),
-            Expr::Tpl(t) if t.exprs.is_empty() && t.quasis.len() == 1 => {
-                let cooked = t.quasis[0].cooked.as_ref()?.as_atom()?;
-                Some((cooked.as_str(), t.span))
-            }
-            _ => None,
+        string_literal(unparen(&first.expr))
+    }
+}
+
+/// The text of a string literal or of a template literal without substitutions, and its span.
+pub(crate) fn string_literal(e: &Expr) -> Option<(&str, Span)> {
+    match e {
+        Expr::Lit(Lit::Str(s)) => Some((s.value.as_atom()?.as_str(), s.span)),
+        Expr::Tpl(t) if t.exprs.is_empty() && t.quasis.len() == 1 => {
+            let cooked = t.quasis[0].cooked.as_ref()?.as_atom()?;
+            Some((cooked.as_str(), t.span))
         }
+        _ => None,
     }
 }
 

@@ -16,6 +16,7 @@ use swc_core::ecma::ast::{
     Expr, ExprOrSpread, Lit, MemberProp, MetaPropKind, Prop, PropName, PropOrSpread,
 };
 
+use super::analyze::string_literal;
 use super::{CompiledModule, ImportKind, ImportRecord, factory};
 use crate::queries::emit::push_json_string;
 
@@ -213,13 +214,7 @@ fn check_pattern(pattern: &str, what: &str) -> Result<(), String> {
 
 /// A string literal or a template literal without substitutions.
 fn literal_string(e: &Expr) -> Option<String> {
-    match e {
-        Expr::Lit(Lit::Str(s)) => Some(s.value.as_atom()?.to_string()),
-        Expr::Tpl(t) if t.exprs.is_empty() && t.quasis.len() == 1 => {
-            Some(t.quasis[0].cooked.as_ref()?.as_atom()?.to_string())
-        }
-        _ => None,
-    }
+    string_literal(e).map(|(text, _)| text.to_string())
 }
 
 /// The glob module: `module.exports = { "<key>": <entry>, ... }`, an entry being

@@ -8,7 +8,7 @@ use std::any::Any;
 use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use crate::diagnostics::{Diagnostic, DiagnosticKind, code_frame};
+use crate::diagnostics::Diagnostic;
 
 /// Deepest bracket nesting (`( [ {`) accepted. Real code stays far below; generated code that
 /// goes beyond it would need more stack than [`STACK_SIZE`] in debug builds.
@@ -131,19 +131,19 @@ fn too_deep(id: &str, text: &str, offset: usize) -> Diagnostic {
     let line = before.matches('\n').count() as u32 + 1;
     let line_start = before.rfind('\n').map_or(0, |n| n + 1);
     let column = before[line_start..].chars().count() as u32 + 1;
-    Diagnostic {
-        kind: DiagnosticKind::Syntax,
-        file: id.to_string(),
+    Diagnostic::syntax(
+        id,
+        text,
         line,
         column,
-        message: format!("brackets nested deeper than {MAX_NESTING} levels"),
-        code_frame: code_frame(text, line, column),
-    }
+        format!("brackets nested deeper than {MAX_NESTING} levels"),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostics::DiagnosticKind;
 
     #[test]
     fn a_panic_becomes_an_error_message() {

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 pub use glob::{GlobImport, GlobMatch, glob_module, glob_specifier};
 pub use guard::{MAX_NESTING, STACK_SIZE as COMPILE_STACK, assume_big_stack};
 
-use crate::diagnostics::{Diagnostic, DiagnosticKind, code_frame};
+use crate::diagnostics::{Diagnostic, DiagnosticKind};
 
 /// First line of every factory, alone on its line (see ARCHITECTURE.md, "The registry format").
 pub const FACTORY_HEADER: &str =
@@ -190,14 +190,13 @@ pub fn compile_json(id: &str, text: &str) -> CompiledModule {
     if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
         let (line, column) = (e.line().max(1) as u32, e.column().max(1) as u32);
         return CompiledModule {
-            diagnostics: vec![Diagnostic {
-                kind: DiagnosticKind::Syntax,
-                file: id.to_string(),
+            diagnostics: vec![Diagnostic::syntax(
+                id,
+                text,
                 line,
                 column,
-                message: format!("invalid JSON: {}", json_message(&e)),
-                code_frame: code_frame(text, line, column),
-            }],
+                format!("invalid JSON: {}", json_message(&e)),
+            )],
             ..Default::default()
         };
     }

@@ -24,10 +24,10 @@ use swc_core::ecma::visit::VisitMutWith;
 use super::analyze::{analyze, line_col};
 use super::rewrite::Rewrite;
 use super::{
-    ASYNC_FACTORY_HEADER, CompiledModule, FACTORY_HEADER, HotFacts, ImportKind, SourceKind,
-    TransformOptions, factory_with,
+    ASYNC_FACTORY_HEADER, CompiledModule, FACTORY_HEADER, HotFacts, SourceKind, TransformOptions,
+    factory_with,
 };
-use crate::diagnostics::{Diagnostic, DiagnosticKind, code_frame};
+use crate::diagnostics::{Diagnostic, DiagnosticKind};
 
 pub(crate) fn compile(
     id: &str,
@@ -126,10 +126,15 @@ pub(crate) fn compile(
                 commonjs,
                 ..analysis.hot
             };
-            let glob_calls: Vec<_> = analysis.globs.iter().map(|(span, _)| *span).collect();
+            let mut glob_calls = Vec::with_capacity(analysis.globs.len());
+            let mut globs = Vec::with_capacity(analysis.globs.len());
+            for (span, specifier, glob) in analysis.globs {
+                glob_calls.push((span, specifier));
+                globs.push(glob);
+            }
             let mut out = CompiledModule {
                 imports: analysis.imports,
-                globs: analysis.globs.into_iter().map(|(_, glob)| glob).collect(),
+                globs,
                 hot,
                 ..Default::default()
             };
@@ -139,14 +144,8 @@ pub(crate) fn compile(
                 .or(analysis.invalid_glob);
             if let Some((message, span)) = early_error {
                 let (line, column) = line_col(&cm, span);
-                out.diagnostics.push(Diagnostic {
-                    kind: DiagnosticKind::Syntax,
-                    file: id.to_string(),
-                    line,
-                    column,
-                    message,
-                    code_frame: code_frame(text, line, column),
-                });
+                out.diagnostics
+                    .push(Diagnostic::syntax(id, text, line, column, message));
                 return out;
             }
             let header = if analysis.top_level_await.is_some() {
@@ -157,11 +156,7 @@ pub(crate) fn compile(
 
             program.visit_mut_with(&mut Rewrite {
                 unresolved,
-                globs: glob_calls
-                    .iter()
-                    .zip(out.imports.iter().filter(|i| i.kind == ImportKind::Glob))
-                    .map(|(span, import)| (*span, import.specifier.clone()))
-                    .collect(),
+                globs: glob_calls,
             });
             if !commonjs {
                 program.mutate(common_js::common_js(
@@ -290,14 +285,7 @@ fn syntax_errors(
         .into_iter()
         .map(|e| {
             let (line, column) = line_col(cm, e.span());
-            Diagnostic {
-                kind: DiagnosticKind::Syntax,
-                file: id.to_string(),
-                line,
-                column,
-                message: e.kind().msg().into_owned(),
-                code_frame: code_frame(text, line, column),
-            }
+            Diagnostic::syntax(id, text, line, column, e.kind().msg().into_owned())
         })
         .collect();
     CompiledModule {
