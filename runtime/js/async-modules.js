@@ -185,12 +185,39 @@
    * `import(spec)` from module `rec` (the engine lowers it to `require.dynamic(spec)`): a promise
    * of the namespace, evaluated in a later microtask, waiting for top-level await.
    */
-  function dynamicImport(rec, spec) {
+  function dynamicImport(rec, spec, candidates) {
+    if (candidates !== undefined) return variableImport(rec, spec, candidates);
     return Promise.resolve()
       .then(() => {
         const target = hasOwn(rec.deps, spec) ? rec.deps[spec] : null;
-        if (target == null) throw new Error(`Cannot find module '${spec}' imported by ${rec.id}`);
-        return loadModule(target, rec.id, spec);
+        if (target != null) return loadModule(target, rec.id, spec);
+        // A specifier only known at run time that names a URL is the browser's to load.
+        if (typeof spec === "string" && /^(https?|data|blob):/i.test(spec)) return import(spec);
+        throw new Error(`Cannot find module '${spec}' imported by ${rec.id}`);
       })
       .then(namespaceOf);
+  }
+
+  /**
+   * A variable import (`./locales/${lang}.json` as a template literal): the engine lists the
+   * files the pattern can name in a glob module, `candidates`
+   * (`{ "./locales/en.json": () => import(...) }`); a path outside that list is an error naming
+   * what was there.
+   */
+  function variableImport(rec, path, candidates) {
+    const key = String(path);
+    const plain = key.replace(/[?#].*$/, "");
+    const load = hasOwn(candidates, key)
+      ? candidates[key]
+      : hasOwn(candidates, plain)
+        ? candidates[plain]
+        : null;
+    if (load) return load();
+    const known = Object.keys(candidates);
+    const listed = known.length
+      ? `the pattern matches ${known.slice(0, 10).join(", ")}${known.length > 10 ? ", ..." : ""}`
+      : "the pattern matches no files";
+    return Promise.reject(
+      new Error(`Unknown variable dynamic import: '${key}' in ${rec.id} (${listed})`),
+    );
   }

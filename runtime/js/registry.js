@@ -88,8 +88,8 @@
       return requireId(target, rec.id, spec);
     };
     // `import()`, as the engine lowers it.
-    rec.require.dynamic = function dynamic(spec) {
-      return dynamicImport(rec, spec);
+    rec.require.dynamic = function dynamic(spec, candidates) {
+      return dynamicImport(rec, spec, candidates);
     };
     // `import * as ns from spec` as an expression: what an eager `import.meta.glob` entry is.
     rec.require.namespace = function namespace(spec) {

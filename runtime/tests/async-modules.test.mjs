@@ -109,6 +109,34 @@ test("import() of an unresolved specifier rejects with the importer and the spec
   await assert.rejects(page.get("attempt"), /Cannot find module '\.\/gone\.js' imported by \/src\/main\.js/);
 });
 
+test("a variable import() loads the candidate its path names, and names the candidates otherwise", async () => {
+  const page = createPage();
+  const candidates = js(
+    "/src/main.js?glob=0",
+    { "./locales/en.js": "/src/locales/en.js", "./locales/fr.js": "/src/locales/fr.js" },
+    `module.exports = {
+  "./locales/en.js": () => require.dynamic("./locales/en.js"),
+  "./locales/fr.js": () => require.dynamic("./locales/fr.js"),
+};`,
+  );
+  candidates.staticDeps = 0;
+  const main = js(
+    "/src/main.js",
+    { "./main.js?glob=0": "/src/main.js?glob=0" },
+    `const table = require("./main.js?glob=0");
+globalThis.load = (lang, suffix = "") => require.dynamic(\`./locales/\${lang}.js\${suffix}\`, table);`,
+  );
+  const locale = (lang) => js(`/src/locales/${lang}.js`, {}, `exports.hello = "${lang}";`);
+  page.load([candidates, main, locale("en"), locale("fr")], ["/src/main.js"]);
+  assert.equal((await page.get("load")("fr")).hello, "fr");
+  // A query or hash after the path (`?raw` patterns) is not part of the key.
+  assert.equal((await page.get("load")("en", "?v=1")).hello, "en");
+  await assert.rejects(
+    page.get("load")("de"),
+    /Unknown variable dynamic import: '\.\/locales\/de\.js' in \/src\/main\.js \(the pattern matches \.\/locales\/en\.js, \.\/locales\/fr\.js\)/,
+  );
+});
+
 test("require() of a module that waits for top-level await is a clear error", async () => {
   const page = createPage();
   page.run("globalThis.order = []");

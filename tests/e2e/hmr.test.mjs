@@ -158,6 +158,12 @@ describe('hot updates in the browser', { skip, concurrency: false }, () => {
     await tab.until(() => document.getElementById('glob').textContent ===
       './plugins/alpha.js=alpha ./plugins/beta.js=beta ./plugins/gamma.js=gamma');
     await tab.until(() => document.getElementById('glob').dataset.lazy === 'alpha,beta,gamma');
+    // A variable import() reaches the new file; a name no file has is a clear rejection.
+    assert.equal(await tab.page.evaluate(() => window.loadPlugin('gamma').then((m) => m.name)), 'gamma');
+    assert.match(
+      await tab.page.evaluate(() => window.loadPlugin('delta').then(() => 'loaded', (e) => e.message)),
+      /^Unknown variable dynamic import: '\.\/plugins\/delta\.js' in \/src\/glob\.js \(the pattern matches \.\/plugins\/alpha\.js, \.\/plugins\/beta\.js, \.\/plugins\/gamma\.js\)$/,
+    );
 
     from = tab.mark();
     edit('src/plugins/beta.js', "'beta'", "'beta 2'");

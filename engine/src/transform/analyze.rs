@@ -116,7 +116,13 @@ impl Analyzer<'_> {
 
     /// `import.meta.glob(args)`: a `Glob` import of the module's next glob module.
     fn glob_call(&mut self, span: Span, args: &[swc_core::ecma::ast::ExprOrSpread]) {
-        match glob::parse_call(args) {
+        self.glob(span, glob::parse_call(args));
+    }
+
+    /// A glob call or variable `import()` at `span`: a `Glob` import of the module's next glob
+    /// module, or the error that the call is.
+    fn glob(&mut self, span: Span, call: Result<GlobImport, String>) {
+        match call {
             Ok(mut call) => {
                 (call.line, call.column) = line_col(self.cm, span);
                 let spec = glob::glob_specifier(self.id, self.out.globs.len());
@@ -299,6 +305,10 @@ impl Visit for Analyzer<'_> {
             Callee::Import(_) => {
                 if let Some((spec, span)) = self.specifier_arg(&n.args) {
                     self.record_spec(spec, span, ImportKind::Dynamic);
+                } else if let Some(first) = n.args.first().filter(|a| a.spread.is_none())
+                    && let Some(call) = glob::variable_import(&first.expr)
+                {
+                    self.glob(n.span, call);
                 }
             }
             Callee::Expr(callee) if glob::is_glob_callee(callee) => {

@@ -6,6 +6,9 @@
 //! writes once the engine has listed the matching files (`queries::glob`). The importer's own
 //! code therefore never depends on the file system; a file created or deleted changes only the
 //! glob module, and the update propagates from it to the importer like any edited dependency.
+//!
+//! A variable `import()` (`./locales/${lang}.json`) is read here too, as a lazy glob of the
+//! files it can name ([`variable_import`]).
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -13,7 +16,7 @@ use std::sync::Arc;
 use globset::GlobBuilder;
 use serde::{Deserialize, Serialize};
 use swc_core::ecma::ast::{
-    Expr, ExprOrSpread, Lit, MemberProp, MetaPropKind, Prop, PropName, PropOrSpread,
+    BinaryOp, Expr, ExprOrSpread, Lit, MemberProp, MetaPropKind, Prop, PropName, PropOrSpread,
 };
 
 use super::analyze::string_literal;
@@ -112,6 +115,110 @@ pub(crate) fn parse_call(args: &[ExprOrSpread]) -> Result<GlobImport, String> {
         read_options(&options.expr, &mut glob)?;
     }
     Ok(glob)
+}
+
+/// `import(\`./locales/${lang}.json\`)` or `import('./locales/' + lang + '.json')` (Vite's
+/// dynamic-import-vars): the glob of the files it can load, each substitution standing for one
+/// path segment's worth of name (`./locales/*.json`). `None` when the argument is not such a
+/// pattern (a wholly variable specifier, a URL, an alias): the runtime resolves those when the
+/// call runs. A `?raw`/`?url` query after the last substitution becomes the glob's query.
+pub(crate) fn variable_import(arg: &Expr) -> Option<Result<GlobImport, String>> {
+    let mut parts = Vec::new();
+    if !template_parts(arg, &mut parts) {
+        return None;
+    }
+    if !parts.iter().any(Option::is_none) {
+        return None;
+    }
+    let Some(Some(first)) = parts.first() else {
+        return None;
+    };
+    if !(first.starts_with("./") || first.starts_with("../")) {
+        return None;
+    }
+    let mut query = None;
+    if let Some(Some(last)) = parts.last_mut()
+        && let Some(at) = last.find('?')
+    {
+        query = Some(last.split_off(at));
+    }
+    let mut pattern = String::new();
+    for part in &parts {
+        match part {
+            Some(text) => pattern.push_str(&globset::escape(text)),
+            // `${a}${b}` is one name, not `**`.
+            None if pattern.ends_with('*') => {}
+            None => pattern.push('*'),
+        }
+    }
+    let query = match query.as_deref() {
+        None => None,
+        Some(query) => match supported_query(query) {
+            Ok(query) => Some(query),
+            Err(_) => {
+                return Some(Err(format!(
+                    "import() of '{pattern}{query}': the query is not supported, hotloop \
+                     supports '?raw' (the file's text) and '?url' (its URL)"
+                )));
+            }
+        },
+    };
+    Some(Ok(GlobImport {
+        patterns: vec![pattern],
+        eager: false,
+        import: None,
+        query,
+        base: None,
+        exhaustive: false,
+        line: 0,
+        column: 0,
+    }))
+}
+
+/// The literal text (`Some`) and substitutions (`None`) of a template literal or a `+` chain of
+/// strings and expressions, in order; false when `e` is neither (or a `+` chain starts with a
+/// non-string, which could be a number addition).
+fn template_parts(e: &Expr, parts: &mut Vec<Option<String>>) -> bool {
+    match e {
+        Expr::Paren(p) => template_parts(&p.expr, parts),
+        Expr::Lit(Lit::Str(s)) => match s.value.as_atom() {
+            Some(text) => {
+                push_text(parts, text);
+                true
+            }
+            None => false,
+        },
+        Expr::Tpl(t) => {
+            for (i, quasi) in t.quasis.iter().enumerate() {
+                let Some(cooked) = quasi.cooked.as_ref().and_then(|c| c.as_atom()) else {
+                    return false;
+                };
+                push_text(parts, cooked);
+                if let Some(e) = t.exprs.get(i)
+                    && !template_parts(e, parts)
+                {
+                    parts.push(None);
+                }
+            }
+            true
+        }
+        Expr::Bin(b) if b.op == BinaryOp::Add => {
+            template_parts(&b.left, parts)
+                && matches!(parts.first(), Some(Some(_)))
+                && (template_parts(&b.right, parts) || {
+                    parts.push(None);
+                    true
+                })
+        }
+        _ => false,
+    }
+}
+
+fn push_text(parts: &mut Vec<Option<String>>, text: &str) {
+    match parts.last_mut() {
+        Some(Some(last)) => last.push_str(text),
+        _ => parts.push(Some(text.to_string())),
+    }
 }
 
 fn read_options(options: &Expr, glob: &mut GlobImport) -> Result<(), String> {

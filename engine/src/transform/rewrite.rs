@@ -2,8 +2,9 @@
 //! `import.meta` becomes the factory parameter `__hotloop_meta`, `process.env.NODE_ENV` becomes
 //! `"development"`, branches that are statically dead under that value are removed (so React's
 //! `index.js` only requires its development build), `import()` becomes the runtime's
-//! `require.dynamic()` (in modules and CommonJS scripts alike) and `import.meta.glob(...)`
-//! becomes `require()` of the module's glob module.
+//! `require.dynamic()` (in modules and CommonJS scripts alike), `import.meta.glob(...)`
+//! becomes `require()` of the module's glob module, and a variable `import(path)` becomes
+//! `require.dynamic(path, require(<its glob module>))`.
 
 use swc_core::common::util::take::Take;
 use swc_core::common::{DUMMY_SP, Span, SyntaxContext};
@@ -34,8 +35,15 @@ impl Rewrite {
 
     /// `require.dynamic(spec)`: the runtime's `import()`, a promise of the module's namespace
     /// that waits for modules using top-level await (an import-attributes argument is dropped).
-    fn lower_import(&self, span: swc_core::common::Span, mut args: Vec<ExprOrSpread>) -> Expr {
+    /// `candidates`, for a variable `import()`, is the glob module of the files it can load.
+    fn lower_import(
+        &self,
+        span: Span,
+        mut args: Vec<ExprOrSpread>,
+        candidates: Option<Expr>,
+    ) -> Expr {
         args.truncate(1);
+        args.extend(candidates.map(|c| c.as_arg()));
         self.global("require")
             .make_member(IdentName::new("dynamic".into(), DUMMY_SP))
             .as_call(span, args)
@@ -120,7 +128,15 @@ impl VisitMut for Rewrite {
                 value: spec.as_str().into(),
                 raw: None,
             });
-            *e = self.global("require").as_call(c.span, vec![arg.as_arg()]);
+            let glob_module = self.global("require").as_call(c.span, vec![arg.as_arg()]);
+            if matches!(c.callee, Callee::Import(_)) {
+                // A variable `import(path)` → `require.dynamic(path, require("./main.ts?glob=1"))`:
+                // the runtime looks `path` up among the files the glob module lists.
+                c.args.visit_mut_with(self);
+                *e = self.lower_import(c.span, c.args.take(), Some(glob_module));
+            } else {
+                *e = glob_module;
+            }
             return;
         }
         match e {
@@ -155,7 +171,7 @@ impl VisitMut for Rewrite {
             }
             Expr::Call(c) if matches!(c.callee, Callee::Import(_)) => {
                 c.args.visit_mut_with(self);
-                *e = self.lower_import(c.span, c.args.take());
+                *e = self.lower_import(c.span, c.args.take(), None);
                 return;
             }
             _ => {}

@@ -248,7 +248,7 @@ fn dynamic_import_becomes_the_runtimes_require_dynamic() {
         "/src/lazy.ts",
         r#"export async function load(name: string) {
   const page = await import("./pages/home.ts");
-  const other = await import(`./pages/${name}.ts`);
+  const other = await import(name);
   return [page.default, other.default];
 }
 "#,
@@ -266,7 +266,7 @@ fn dynamic_import_becomes_the_runtimes_require_dynamic() {
             });
             async function load(name) {
                 const page = await require.dynamic("./pages/home.ts");
-                const other = await require.dynamic(`./pages/${name}.ts`);
+                const other = await require.dynamic(name);
                 return [
                     page.default,
                     other.default
@@ -327,6 +327,63 @@ export { pages, docs, old };
         "{code}"
     );
     assert!(!code.contains("glob("), "{code}");
+}
+
+#[test]
+fn variable_import_becomes_a_lookup_in_a_glob_module_of_its_candidates() {
+    let text = r#"export const locale = (lang: string) => import(`./locales/${lang}.json`);
+export const page = (a: string, b: string) => import('../pages/' + a + '/' + b + '.tsx');
+export const doc = (name: string) => import(`./docs/${name}${".md"}?raw`);
+export const url = (u: string) => import(u);
+export const cdn = (v: string) => import(`https://cdn.example/${v}.js`);
+export const alias = (v: string) => import(`@/x/${v}.js`);
+"#;
+    let out = compile("/src/main.ts", text);
+    assert_eq!(out.diagnostics, []);
+    assert_eq!(
+        render_imports(&out.imports),
+        [
+            "Glob ./main.ts?glob=0 1:41",
+            "Glob ./main.ts?glob=1 2:47",
+            "Glob ./main.ts?glob=2 3:38",
+        ]
+    );
+    let patterns: Vec<_> = out
+        .globs
+        .iter()
+        .map(|g| (g.patterns.join(" "), g.query.clone(), g.eager))
+        .collect();
+    assert_eq!(
+        patterns,
+        [
+            ("./locales/*.json".to_string(), None, false),
+            ("../pages/*/*.tsx".to_string(), None, false),
+            ("./docs/*.md".to_string(), Some("?raw".to_string()), false),
+        ]
+    );
+    let code = out.code.expect("compiles");
+    for expected in [
+        r#"require.dynamic(`./locales/${lang}.json`, require("./main.ts?glob=0"))"#,
+        r#"require.dynamic('../pages/' + a + '/' + b + '.tsx', require("./main.ts?glob=1"))"#,
+        r#"require.dynamic(u)"#,
+        r#"require.dynamic(`https://cdn.example/${v}.js`)"#,
+        r#"require.dynamic(`@/x/${v}.js`)"#,
+    ] {
+        assert!(code.contains(expected), "{expected}\n{code}");
+    }
+
+    let out = compile(
+        "/src/a.ts",
+        "export const f = (x) => import(`./data/${x}.txt?inline`);",
+    );
+    let d = &out.diagnostics[0];
+    assert_eq!((d.line, d.column), (1, 25));
+    assert!(
+        d.message
+            .starts_with("import() of './data/*.txt?inline': the query is not supported"),
+        "{}",
+        d.message
+    );
 }
 
 #[test]
