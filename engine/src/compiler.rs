@@ -29,7 +29,7 @@ use crate::inputs::{
 use crate::queries::chunks::{ChunkLayout, chunk};
 use crate::queries::diagnostics::module_diagnostics;
 use crate::queries::emit::{
-    ModuleDep, chunk_entry, emitted_module, empty_module_entry, module_deps,
+    ModuleDep, chunk_entry, emitted_module, empty_module_entry, module_deps, push_json_string,
 };
 use crate::queries::env::{PublicEnv, is_env_file_of, public_env};
 use crate::queries::graph::{ProjectGraph, module_graph};
@@ -37,7 +37,7 @@ use crate::queries::hot::hot_meta;
 use crate::queries::html::{HtmlEntries, entry_html, html_entries};
 use crate::queries::parsed::parsed_module;
 use crate::queries::resolve::{ResolvedImport, resolved_imports};
-use crate::served::{Chunk, Parts, Served, ServedModule, ServedModules};
+use crate::served::{Chunk, Parts, Served, ServedModule, ServedModules, WorkerChunks};
 use crate::telemetry::Phase;
 use crate::timing::PhaseTimes;
 use crate::transform::HotFacts;
@@ -188,6 +188,9 @@ struct ServedState {
     /// Modules to refresh in `modules`.
     stale_modules: Vec<ModuleIndex>,
     chunk: Option<(Arc<str>, u32, Arc<Chunk>)>,
+    /// The workers' chunks; `None` = build them (after a full build, or an edit to a module
+    /// that runs in a worker).
+    workers: Option<WorkerChunks>,
     /// Bytes of the define statements in `parts`.
     parts_bytes: u64,
     /// Bytes of code and maps in `modules`, kept up to date as entries change.
@@ -238,6 +241,54 @@ fn build_parts(state: &mut BuildState) -> Parts {
     served.parts_bytes = parts.iter().map(|(_, s)| s.len() as u64).sum();
     served.stale_parts.clear();
     parts
+}
+
+/// The workers' chunks: each worker's modules in its layout's order, then
+/// `__hotloop.start([id], { worker: true, ... })`. O(modules the workers reach).
+fn worker_chunks(state: &BuildState, mode: &str) -> WorkerChunks {
+    let never_compiled: Arc<str> = Arc::from("");
+    state
+        .chunk
+        .workers
+        .iter()
+        .map(|worker| {
+            let mut parts = Parts::new();
+            if worker.uses_empty_module {
+                parts.push_back((
+                    crate::queries::emit::EMPTY_MODULE_ID.into(),
+                    empty_module_entry(),
+                ));
+            }
+            for &index in worker.order.iter() {
+                let entry = state.modules[index.idx()].entry.clone();
+                let id = state.graph.graph.module(index).id.clone();
+                parts.push_back((id, entry.unwrap_or_else(|| never_compiled.clone())));
+            }
+            let mut trailer = String::from("__hotloop.start([");
+            push_json_string(&mut trailer, &worker.id);
+            trailer.push_str("], {\"worker\":true");
+            push_start_env(&mut trailer, mode, &state.env);
+            trailer.push_str("});\n//# sourceMappingURL=");
+            trailer.push_str(&crate::transform::worker_map_url(&worker.id));
+            trailer.push('\n');
+            (worker.id.clone(), Arc::new(Chunk::new(parts, trailer)))
+        })
+        .collect()
+}
+
+/// The start call's `mode` (unless it is the default) and `.env` variables.
+fn push_start_env(trailer: &mut String, mode: &str, env: &PublicEnv) {
+    if mode != DEFAULT_MODE {
+        trailer.push_str(",\"mode\":");
+        push_json_string(trailer, mode);
+    }
+    if !env.vars.is_empty() {
+        trailer.push_str(",\"env\":");
+        crate::queries::emit::push_json_object(
+            trailer,
+            env.vars.iter().map(|(k, v)| (k.as_str(), Some(v.as_str()))),
+        );
+    }
 }
 
 /// Puts the changed modules' statements into `parts`: O(changed × log modules).
@@ -430,7 +481,7 @@ impl Compiler {
                 continue;
             }
             // Its `?raw`/`?url` modules read this file too.
-            for query in ImportQuery::ALL {
+            for query in ImportQuery::ALL.into_iter().filter(|q| q.reads_file()) {
                 if let Some(file) = self.db.files().get(&query.path_of(&path)) {
                     self.refresh(file, &mut applied);
                 }
@@ -661,6 +712,9 @@ impl Compiler {
                 changed.push(index);
                 state.served.stale_parts.push(index);
                 state.served.stale_modules.push(index);
+                if state.graph.graph.module(index).in_worker {
+                    state.served.workers = None;
+                }
             }
             if diagnostics != module.diagnostics {
                 module.diagnostics = diagnostics.clone();
@@ -779,8 +833,17 @@ impl Compiler {
             self.build();
         }
         let db = &self.db;
+        let mode = &self.project.options(db).mode;
         let Some(state) = self.state.as_mut() else {
             unreachable!("build() always leaves a state")
+        };
+        let workers = match &state.served.workers {
+            Some(workers) => workers.clone(),
+            None => {
+                let workers = worker_chunks(state, mode);
+                state.served.workers = Some(workers.clone());
+                workers
+            }
         };
         let parts = match state.served.parts.take() {
             Some(mut parts) => {
@@ -824,30 +887,15 @@ impl Compiler {
                     if i > 0 {
                         trailer.push(',');
                     }
-                    crate::queries::emit::push_json_string(&mut trailer, entry);
+                    push_json_string(&mut trailer, entry);
                 }
                 trailer.push_str(&format!("], {{\"revision\":{revision},\"serverId\":"));
-                crate::queries::emit::push_json_string(&mut trailer, server_id);
+                push_json_string(&mut trailer, server_id);
                 if let Some(id) = &state.chunk.refresh_runtime {
                     trailer.push_str(",\"refreshRuntime\":");
-                    crate::queries::emit::push_json_string(&mut trailer, id);
+                    push_json_string(&mut trailer, id);
                 }
-                let mode = &self.project.options(&self.db).mode;
-                if mode != DEFAULT_MODE {
-                    trailer.push_str(",\"mode\":");
-                    crate::queries::emit::push_json_string(&mut trailer, mode);
-                }
-                if !state.env.vars.is_empty() {
-                    trailer.push_str(",\"env\":");
-                    crate::queries::emit::push_json_object(
-                        &mut trailer,
-                        state
-                            .env
-                            .vars
-                            .iter()
-                            .map(|(k, v)| (k.as_str(), Some(v.as_str()))),
-                    );
-                }
+                push_start_env(&mut trailer, mode, &state.env);
                 trailer.push_str("});\n//# sourceMappingURL=/_hotloop/chunk.js.map\n");
                 let chunk = Arc::new(Chunk::new(parts, trailer));
                 state.served.chunk = Some((server_id.clone(), revision, chunk.clone()));
@@ -859,6 +907,7 @@ impl Compiler {
             revision,
             html: Some(state.html.clone()),
             chunk,
+            workers,
             modules,
             errors: state.diagnostics.clone(),
             building: false,

@@ -11,7 +11,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use salsa::Durability;
 
 use crate::inputs::{FileContents, SourceFile, content_hash, in_node_modules};
-use crate::transform::SourceKind;
+use crate::transform::{SourceKind, WorkerQuery};
 
 /// JS modules larger than this are not parsed: their text is not even kept.
 pub const MAX_MODULE_BYTES: u64 = 8 * 1024 * 1024;
@@ -34,6 +34,9 @@ pub enum FileClass {
     Raw,
     /// `import href from "./logo.png?url"`: the file's URL, whatever its kind.
     Url,
+    /// `import W from "./w.ts?worker"` (and `?sharedworker`, `?worker&url`): names the worker
+    /// script of the file, never reads it (see `transform::worker`).
+    Worker(WorkerQuery),
     /// The module an `import.meta.glob(...)` call becomes (see [`glob_module_path`]); its code
     /// comes from the importer's call and the files that match, not from a file of its own.
     Glob,
@@ -60,15 +63,23 @@ pub fn glob_module_of_path(path: &Path) -> Option<(PathBuf, usize)> {
 
 /// Vite's import queries that change what a module exports. The module of `x.md?raw` is a
 /// file of its own, at the path `<dir>/x.md?raw` (id `/src/x.md?raw`), whose contents are read
-/// from `x.md`; when the watcher reports `x.md`, its variants are re-read too.
+/// from `x.md`; when the watcher reports `x.md`, its `?raw`/`?url` variants are re-read too
+/// ([`ImportQuery::reads_file`]). Worker variants depend only on the file's id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ImportQuery {
     Raw,
     Url,
+    Worker(WorkerQuery),
 }
 
 impl ImportQuery {
-    pub const ALL: [ImportQuery; 2] = [ImportQuery::Raw, ImportQuery::Url];
+    pub const ALL: [ImportQuery; 5] = [
+        ImportQuery::Raw,
+        ImportQuery::Url,
+        ImportQuery::Worker(WorkerQuery::Dedicated),
+        ImportQuery::Worker(WorkerQuery::Shared),
+        ImportQuery::Worker(WorkerQuery::Url),
+    ];
 
     /// The query a specifier ends with (`./a.svg?raw` → `Raw`) and the specifier without it.
     pub fn split(specifier: &str) -> Option<(&str, ImportQuery)> {
@@ -82,7 +93,15 @@ impl ImportQuery {
         match self {
             ImportQuery::Raw => "?raw",
             ImportQuery::Url => "?url",
+            ImportQuery::Worker(WorkerQuery::Dedicated) => "?worker",
+            ImportQuery::Worker(WorkerQuery::Shared) => "?sharedworker",
+            ImportQuery::Worker(WorkerQuery::Url) => "?worker&url",
         }
+    }
+
+    /// The variant's module is made from the file's contents, so it is re-read with the file.
+    pub fn reads_file(self) -> bool {
+        matches!(self, ImportQuery::Raw | ImportQuery::Url)
     }
 
     /// The path of `file`'s variant module for this query.
@@ -108,6 +127,7 @@ impl FileClass {
         match ImportQuery::of_path(path) {
             Some((_, ImportQuery::Raw)) => return FileClass::Raw,
             Some((_, ImportQuery::Url)) => return FileClass::Url,
+            Some((_, ImportQuery::Worker(query))) => return FileClass::Worker(query),
             None => {}
         }
         let name = path.file_name().and_then(|n| n.to_str());
@@ -132,13 +152,19 @@ impl FileClass {
     fn keeps_text(self) -> bool {
         !matches!(self, FileClass::Asset | FileClass::Url)
     }
+
+    /// A module made by hotloop rather than read from a file: its contents are always empty.
+    fn is_virtual(self) -> bool {
+        matches!(self, FileClass::Glob | FileClass::Worker(_))
+    }
 }
 
-/// Reads a file the way the engine stores it (a query variant reads its real file; a glob module
-/// has no file and is always empty text). A directory or an unreadable path is `Missing`.
+/// Reads a file the way the engine stores it (a `?raw`/`?url` variant reads its real file; a
+/// glob module or worker variant has no file and is always empty text). A directory or an
+/// unreadable path is `Missing`.
 pub fn read_contents(path: &Path) -> FileContents {
     let class = FileClass::of(path);
-    if class == FileClass::Glob {
+    if class.is_virtual() {
         return FileContents::Text("".into());
     }
     let real = ImportQuery::of_path(path).map(|(real, _)| real);

@@ -36,6 +36,9 @@ pub struct GraphModule {
     /// Reached from an entry through static imports (evaluated on page load). A module only
     /// reachable through `import()` may never have been loaded by a client.
     pub loaded: bool,
+    /// Runs in a web worker: reachable from a worker root (`new Worker(...)`, `?worker`). A
+    /// worker's code cannot be swapped in place, so an edit to such a module reloads the page.
+    pub in_worker: bool,
 }
 
 /// The graph: `imports(i)` and `importers(i)` are slices into shared edge arrays.
@@ -178,6 +181,7 @@ mod tests {
             declines: false,
             accepted_deps: Box::new([]),
             loaded: true,
+            in_worker: false,
         }
     }
 

@@ -26,6 +26,9 @@ pub enum FullReloadReason {
     ClientOutOfSync,
     /// Forced by the user (dashboard key).
     Requested,
+    /// The edit reached a module that runs in a web worker, which cannot be updated in place:
+    /// the reload restarts it.
+    InWorker { module: String },
 }
 
 impl FullReloadReason {
@@ -39,6 +42,7 @@ impl FullReloadReason {
             FullReloadReason::ConfigChanged { .. } => 5,
             FullReloadReason::ClientOutOfSync => 6,
             FullReloadReason::Requested => 7,
+            FullReloadReason::InWorker { .. } => 8,
         }
     }
 }
@@ -63,6 +67,12 @@ impl fmt::Display for FullReloadReason {
             FullReloadReason::ConfigChanged { file } => write!(f, "{file} changed"),
             FullReloadReason::ClientOutOfSync => write!(f, "the page missed updates"),
             FullReloadReason::Requested => write!(f, "reload requested"),
+            FullReloadReason::InWorker { module } => {
+                write!(
+                    f,
+                    "{module} runs in a web worker, which restarts with the page"
+                )
+            }
         }
     }
 }
@@ -115,6 +125,8 @@ pub struct Changes<'a> {
 ///   the plan covers every tab and each tab's runtime skips the boundaries and invalidations
 ///   of modules it never evaluated (Vite does the same). A lazily loaded page is updated in
 ///   the tabs that show it, never left stale.
+/// - a module that runs in a web worker (`in_worker`) means a full reload: the worker cannot
+///   take new code, the reload restarts it;
 /// - every module entered on the way is re-evaluated (`invalidate`), not only the changed one:
 ///   a boundary two importers up must not read the old exports of the module in between
 ///   (Bun's stale-value bug).
@@ -284,6 +296,11 @@ impl<'g> Walk<'g> {
     fn run(&mut self) -> Result<(), FullReloadReason> {
         while let Some(module) = self.queue.pop_front() {
             let facts = self.graph.module(module);
+            if facts.in_worker {
+                return Err(FullReloadReason::InWorker {
+                    module: facts.id.to_string(),
+                });
+            }
             if facts.declines {
                 return Err(FullReloadReason::Declined {
                     module: facts.id.to_string(),
@@ -416,7 +433,7 @@ mod tests {
 
     /// Builds a graph from a small text DSL, statements separated by `;`:
     /// - `main -> a, b` : `main` imports `a` and `b`;
-    /// - `a: self, accept b c, decline, unloaded, entry` : flags of `a`.
+    /// - `a: self, accept b c, decline, unloaded, worker, entry` : flags of `a`.
     ///
     /// The first module named is an entry. The kind comes from the name: `*.css` is CSS,
     /// `*.json` JSON, `*.svg`/`*.png` an asset, anything else JS. Ids are the names.
@@ -426,6 +443,7 @@ mod tests {
             self_accepts: bool,
             declines: bool,
             unloaded: bool,
+            worker: bool,
             entry: bool,
             accepts: Vec<String>,
         }
@@ -460,6 +478,7 @@ mod tests {
                         Some("self") => f.self_accepts = true,
                         Some("decline") => f.declines = true,
                         Some("unloaded") => f.unloaded = true,
+                        Some("worker") => f.worker = true,
                         Some("entry") => f.entry = true,
                         Some("accept") => f.accepts.extend(words.map(str::to_string)),
                         other => panic!("unknown flag {other:?} in {dsl:?}"),
@@ -484,6 +503,7 @@ mod tests {
                 declines: false,
                 accepted_deps: Box::new([]),
                 loaded: true,
+                in_worker: false,
             });
         }
         for (i, f) in flags.iter().enumerate() {
@@ -500,6 +520,7 @@ mod tests {
             m.self_accepts = f.self_accepts;
             m.declines = f.declines;
             m.loaded = !f.unloaded;
+            m.in_worker = f.worker;
             m.accepted_deps = accepted.into();
             if f.entry || i == 0 {
                 b.add_entry(index);

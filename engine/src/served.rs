@@ -14,6 +14,9 @@ use crate::graph::ModuleKind;
 /// update, so publishing a revision costs the same in a project of any size.
 pub type Parts = imbl::Vector<(Arc<str>, Arc<str>)>;
 
+/// The workers' chunks, `(worker file's module id, chunk)`.
+pub type WorkerChunks = Arc<[(Arc<str>, Arc<Chunk>)]>;
+
 /// Emitted modules by id; persistent for the same reason as [`Parts`].
 pub type ServedModules =
     imbl::GenericHashMap<Arc<str>, ServedModule, FxBuildHasher, imbl::shared_ptr::DefaultSharedPtr>;
@@ -27,6 +30,9 @@ pub struct Served {
     /// The entry HTML with the runtime and chunk tags injected; `None` without an `index.html`.
     pub html: Option<Arc<str>>,
     pub chunk: Arc<Chunk>,
+    /// One chunk per web worker, by the worker file's module id: served after the runtime as
+    /// the worker's script (`/_hotloop/worker/<id>`).
+    pub workers: WorkerChunks,
     /// Emitted modules by id: source maps at `/_hotloop/map/<id>`, CSS text for linked
     /// stylesheets.
     pub modules: ServedModules,
@@ -45,6 +51,7 @@ impl Served {
             revision: 0,
             html: None,
             chunk: Arc::new(Chunk::default()),
+            workers: Arc::new([]),
             modules: ServedModules::default(),
             errors: Arc::from([]),
             building: false,
@@ -60,6 +67,13 @@ impl Served {
             building: true,
             ..Served::empty(server_id)
         }
+    }
+
+    /// The chunk of the worker whose file is module `id`.
+    pub fn worker(&self, id: &str) -> Option<&Arc<Chunk>> {
+        self.workers
+            .iter()
+            .find_map(|(worker, chunk)| (**worker == *id).then_some(chunk))
     }
 }
 

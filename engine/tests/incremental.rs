@@ -1633,7 +1633,7 @@ fn raw_and_url_imports_are_modules_of_their_own_that_follow_their_file() {
 #[test]
 fn vite_plugin_queries_are_a_clear_error_not_the_plain_module() {
     let mut p = project(&format!(
-        "{HTML}//- /src/main.js\nimport Logo from './logo.svg?react';\nimport Worker from './work.js?worker';\nconsole.log(Logo, Worker);\n//- /src/logo.svg\n<svg/>\n//- /src/work.js\nself.onmessage = () => {{}};\n"
+        "{HTML}//- /src/main.js\nimport Logo from './logo.svg?react';\nimport Worker from './work.js?worker&inline';\nconsole.log(Logo, Worker);\n//- /src/logo.svg\n<svg/>\n//- /src/work.js\nself.onmessage = () => {{}};\n"
     ));
     p.build_quietly();
     let diagnostics = p.diagnostics();
@@ -1644,7 +1644,11 @@ fn vite_plugin_queries_are_a_clear_error_not_the_plain_module() {
             && diagnostics[0].contains("supports `?raw`"),
         "{diagnostics:?}"
     );
-    assert!(diagnostics[1].starts_with("/src/main.js:2:") && diagnostics[1].contains("`?worker`"));
+    assert!(
+        diagnostics[1].starts_with("/src/main.js:2:")
+            && diagnostics[1].contains("`?worker&inline`"),
+        "{diagnostics:?}"
+    );
 }
 
 #[test]
@@ -1766,4 +1770,150 @@ fn env_placeholders_in_index_html_are_replaced_and_follow_the_env_file() {
     let build = p.build();
     assert!(build.html_changed);
     assert!(html(&mut p).contains("<title>Loop (development)</title>"));
+}
+
+#[test]
+fn a_web_worker_is_a_chunk_of_its_own_and_an_edit_to_its_code_reloads_the_page() {
+    let mut p = project(&format!(
+        "{HTML}//- /src/main.js\nimport MathWorker from './math.worker.js?worker';\nimport scriptUrl from './math.worker.js?worker&url';\nimport {{ label }} from './shared.js';\nconst a = new MathWorker();\nconst b = new Worker(new URL('./echo.ts', import.meta.url), {{ type: 'module' }});\nconsole.log(a, b, scriptUrl, label);\nif (import.meta.hot) import.meta.hot.accept();\n//- /src/math.worker.js\nimport {{ double }} from './math.js';\nimport {{ label }} from './shared.js';\nself.onmessage = (e) => self.postMessage(label + double(e.data));\n//- /src/math.js\nexport const double = (n) => n * 2;\n//- /src/shared.js\nexport const label = 'result: ';\n//- /src/echo.ts\nconst prefix: string = 'echo ';\nself.onmessage = (e: MessageEvent) => self.postMessage(prefix + e.data);\n"
+    ));
+    let build = p.build_quietly();
+    assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
+    // The variant modules import the worker files; no edge leads into a worker.
+    assert_eq!(
+        p.imports_of("/src/main.js"),
+        [
+            "/src/math.worker.js?worker",
+            "/src/math.worker.js?worker&url",
+            "/src/shared.js",
+            "/src/echo.ts?worker&url",
+        ]
+    );
+    assert!(p.imports_of("/src/math.worker.js?worker").is_empty());
+    let graph = &build.graph.graph;
+    let flags = |id: &str| {
+        let m = graph.module(p.index(id));
+        (m.loaded, m.in_worker)
+    };
+    assert_eq!(flags("/src/math.worker.js"), (false, true));
+    assert_eq!(flags("/src/math.js"), (false, true));
+    assert_eq!(flags("/src/shared.js"), (true, true));
+    assert_eq!(flags("/src/echo.ts"), (false, true));
+    assert_eq!(flags("/src/main.js"), (true, false));
+
+    // The page's chunk holds the page's modules only; each worker's chunk its own, then a
+    // start call in worker mode.
+    let served = p.compiler.served(&Arc::from("test-server"), 1);
+    let page = String::from_utf8(served.chunk.bytes().to_vec()).expect("utf-8");
+    assert!(
+        page.contains(
+            r#"module.exports = function WorkerWrapper(options) {
+  return new Worker("/_hotloop/worker/src/math.worker.js", options);
+};"#
+        ),
+        "{page}"
+    );
+    assert!(page.contains(r#"module.exports = "/_hotloop/worker/src/math.worker.js";"#));
+    assert!(
+        page.contains(
+            r#"new Worker(new URL(require("./echo.ts?worker&url"), __hotloop_meta.url), {"#
+        ),
+        "{page}"
+    );
+    assert!(
+        !page.contains("__hotloop.define(\"/src/math.js\""),
+        "{page}"
+    );
+    assert!(!page.contains("self.onmessage"), "{page}");
+    let worker = |served: &hotloop_engine::served::Served, id: &str| {
+        let chunk = served
+            .worker(id)
+            .unwrap_or_else(|| panic!("no worker chunk for {id}"));
+        String::from_utf8(chunk.bytes().to_vec()).expect("utf-8")
+    };
+    let math = worker(&served, "/src/math.worker.js");
+    let defined: Vec<&str> = math
+        .lines()
+        .filter_map(|l| l.strip_prefix("__hotloop.define(\""))
+        .filter_map(|l| l.split('"').next())
+        .collect();
+    assert_eq!(
+        defined,
+        ["/src/math.js", "/src/shared.js", "/src/math.worker.js"]
+    );
+    assert!(
+        math.contains(
+            "__hotloop.start([\"/src/math.worker.js\"], {\"worker\":true});\n\
+             //# sourceMappingURL=/_hotloop/worker-map/src/math.worker.js\n"
+        ),
+        "{math}"
+    );
+    let echo = worker(&served, "/src/echo.ts");
+    assert!(echo.contains("const prefix = 'echo ';"), "{echo}");
+    assert_eq!(served.workers.len(), 2);
+
+    // An edit inside a worker reloads the page (a running worker cannot take new code), and
+    // the worker's chunk has the new code; nothing else is compiled.
+    p.edit("/src/math.js", "export const double = (n) => n * 3;\n");
+    let build = p.build();
+    let executed = p.executed();
+    executed.assert_query_ran("parsed_module", p.file("/src/math.js"));
+    executed.assert_query_not_ran("parsed_module", p.file("/src/main.js"));
+    let plan = hotloop_engine::plan::plan_update(
+        &build.graph.graph,
+        &hotloop_engine::plan::Changes {
+            changed: &build.changed,
+            html_changed: false,
+        },
+    );
+    assert_eq!(
+        plan,
+        hotloop_engine::plan::UpdatePlan::FullReload(
+            hotloop_engine::plan::FullReloadReason::InWorker {
+                module: "/src/math.js".into()
+            }
+        )
+    );
+    let served = p.compiler.served(&Arc::from("test-server"), 2);
+    assert!(worker(&served, "/src/math.worker.js").contains("n * 3"));
+
+    // A module the page and a worker share reloads too; one only the page runs stays hot.
+    p.edit("/src/shared.js", "export const label = 'got: ';\n");
+    let build = p.build();
+    let plan = hotloop_engine::plan::plan_update(
+        &build.graph.graph,
+        &hotloop_engine::plan::Changes {
+            changed: &build.changed,
+            html_changed: false,
+        },
+    );
+    assert!(
+        matches!(
+            &plan,
+            hotloop_engine::plan::UpdatePlan::FullReload(
+                hotloop_engine::plan::FullReloadReason::InWorker { module }
+            ) if module == "/src/shared.js"
+        ),
+        "{plan:?}"
+    );
+    p.edit(
+        "/src/main.js",
+        "const b = new Worker(new URL('./echo.ts', import.meta.url));\nconsole.log(b, 2);\nif (import.meta.hot) import.meta.hot.accept();\n",
+    );
+    let build = p.build();
+    let plan = hotloop_engine::plan::plan_update(
+        &build.graph.graph,
+        &hotloop_engine::plan::Changes {
+            changed: &build.changed,
+            html_changed: false,
+        },
+    );
+    assert!(
+        matches!(plan, hotloop_engine::plan::UpdatePlan::Hot(_)),
+        "{plan:?}"
+    );
+    // The `?worker` import is gone: so is that worker's chunk.
+    let served = p.compiler.served(&Arc::from("test-server"), 3);
+    assert!(served.worker("/src/math.worker.js").is_none());
+    assert!(served.worker("/src/echo.ts").is_some());
 }

@@ -92,6 +92,21 @@ fn module(kind: ModuleKind, map: Option<&str>, stylesheet: Option<&str>) -> Serv
     }
 }
 
+/// A worker whose chunk is `/src/b.js`, then its start call.
+fn worker_chunk() -> Chunk {
+    let header =
+        "(function (module, exports, require, __hotloop_meta, $RefreshReg$, $RefreshSig$) {";
+    Chunk::new(
+        Parts::from(vec![(
+            Arc::from("/src/b.js"),
+            Arc::from(format!(
+                "__hotloop.define(\"/src/b.js\", {{}}, {header}\nexports.b = 1;\n}}));\n"
+            )),
+        )]),
+        "__hotloop.start([\"/src/b.js\"], {\"worker\":true});\n".into(),
+    )
+}
+
 fn served(revision: u32, html: Option<&str>, body_line: &str) -> Arc<Served> {
     let header =
         "(function (module, exports, require, __hotloop_meta, $RefreshReg$, $RefreshSig$) {";
@@ -137,6 +152,7 @@ fn served(revision: u32, html: Option<&str>, body_line: &str) -> Arc<Served> {
         revision,
         html: html.map(Arc::from),
         chunk: Arc::new(chunk),
+        workers: Arc::new([(Arc::from("/src/w.js"), Arc::new(worker_chunk()))]),
         modules,
         errors: Arc::from(Vec::<Diagnostic>::new()),
         building: false,
@@ -566,6 +582,58 @@ async fn chunk_map_is_an_index_map_of_the_module_maps() {
             .nth(4)
             .unwrap()
             .starts_with("__hotloop.define(\"/src/b.js\"")
+    );
+}
+
+#[tokio::test]
+async fn a_workers_script_is_the_runtime_then_its_chunk_with_a_map_after_the_runtime() {
+    let h = start().await;
+    let r = get(&h, "/_hotloop/worker/src/w.js").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.header("content-type"),
+        Some("text/javascript; charset=utf-8")
+    );
+    let body = r.text();
+    let runtime = runtime::RUNTIME_JS;
+    assert!(body.starts_with(runtime));
+    assert_eq!(
+        &body[runtime.len()..],
+        String::from_utf8(worker_chunk().bytes().to_vec()).unwrap()
+    );
+    let etag = r.header("etag").expect("etag").to_string();
+    let again = get_with(
+        &h,
+        "/_hotloop/worker/src/w.js",
+        &[&format!("If-None-Match: {etag}")],
+    )
+    .await;
+    assert_eq!(again.status, 304);
+
+    // The module's map starts where its define statement does: after the runtime's lines.
+    let map: serde_json::Value =
+        serde_json::from_slice(&get(&h, "/_hotloop/worker-map/src/w.js").await.body).unwrap();
+    let runtime_lines = runtime.lines().count();
+    assert_eq!(
+        map["sections"],
+        serde_json::json!([{
+            "offset": {"line": runtime_lines, "column": 0},
+            "map": serde_json::from_str::<serde_json::Value>(MAP_B).unwrap()
+        }])
+    );
+    assert!(
+        body.lines()
+            .nth(runtime_lines)
+            .unwrap()
+            .starts_with("__hotloop.define(\"/src/b.js\"")
+    );
+
+    let missing = get(&h, "/_hotloop/worker/src/nope.js").await;
+    assert_eq!(missing.status, 404);
+    assert!(
+        missing.text().contains("no web worker runs /src/nope.js"),
+        "{}",
+        missing.text()
     );
 }
 

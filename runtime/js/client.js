@@ -32,6 +32,11 @@
     /** The last errors message seen: the server's revision can move without code for us. */
     errorsRevision: 0,
     reloading: false,
+    /**
+     * Started as a web worker's script (`start(..., { worker: true })`): no server connection,
+     * no overlay, no React Refresh and no `import.meta.hot` (the page reloads to restart it).
+     */
+    worker: false,
   };
 
   /** Every server message is handled after the previous one finished. */
@@ -274,6 +279,13 @@
    */
   function startEntries(ids) {
     const failed = (id, err) => {
+      if (page.worker) {
+        // Uncaught, so the page's `worker.onerror` hears of it as it would without hotloop.
+        setTimeout(() => {
+          throw err;
+        });
+        return;
+      }
       console.error(`[hmr] ${id} threw while the page started`, err);
       reportRuntimeError(err, id, "while starting the page");
     };
@@ -302,10 +314,11 @@
   }
 
   /**
-   * `__hotloop.start(entries, { revision, serverId, refreshRuntime, env })`: take `env` (the
-   * `.env` variables) into `import.meta.env`, install React Refresh (`refreshRuntime` = module
-   * id of the app's own `react-refresh/runtime`, else the embedded copy if it was loaded),
-   * evaluate the entries in order, then connect.
+   * `__hotloop.start(entries, { revision, serverId, refreshRuntime, env, mode, worker })`: take
+   * `env` (the `.env` variables) into `import.meta.env`, install React Refresh (`refreshRuntime`
+   * = module id of the app's own `react-refresh/runtime`, else the embedded copy if it was
+   * loaded), evaluate the entries in order, then connect. A worker's script (`worker: true`)
+   * only evaluates its entry.
    */
   function start(entries, options) {
     if (page.started) {
@@ -313,6 +326,7 @@
       return;
     }
     page.started = true;
+    page.worker = Boolean(options && options.worker);
     page.serverId = options && options.serverId != null ? options.serverId : null;
     page.revision = options && typeof options.revision === "number" ? options.revision : 0;
     page.errorsRevision = page.revision;
@@ -322,6 +336,10 @@
     }
     if (options && typeof options.mode === "string") {
       ENV = Object.freeze(Object.assign({}, ENV, { MODE: options.mode }));
+    }
+    if (page.worker) {
+      startEntries(entryIds);
+      return;
     }
     announceReload();
     installRefreshForStart(options && options.refreshRuntime);

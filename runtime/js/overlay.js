@@ -134,6 +134,8 @@
   }
 
   function renderOverlay() {
+    // A worker has no document: its errors go to the console (and the page's `error` event).
+    if (typeof document === "undefined") return;
     const showPanel = hasErrors() && !overlay.dismissed;
     overlay.element = mountShadow(overlay.element, OVERLAY_TAG, showPanel ? renderPanel() : null);
     // The note lives in its own element: an informational note must never read as an error

@@ -220,7 +220,7 @@
         module,
         module.exports,
         rec.require,
-        createMeta(rec, hot.api),
+        createMeta(rec, page.worker ? undefined : hot.api),
         rec.refreshReg,
         refreshSig,
       );

@@ -178,6 +178,18 @@ describe('hot updates in the browser', { skip, concurrency: false }, () => {
     assert.equal(tab.navigations, navs, 'no reload');
   });
 
+  test('web workers run their compiled modules, and an edit to worker code reloads the page', async () => {
+    await tab.until(() => document.getElementById('worker').textContent === 'double 42');
+    await tab.until(() => document.getElementById('worker-url').textContent === 'echo hi');
+    const from = tab.mark();
+    const navs = tab.navigations;
+    edit('src/workers/double.ts', 'n * 2', 'n * 3');
+    await tab.untilLog(/^\[hmr\] full reload: \/src\/workers\/double\.ts runs in a web worker/, { from });
+    await tab.until(() => document.getElementById('worker').textContent === 'double 63');
+    assert.ok(tab.navigations > navs, 'the page reloaded');
+    await tab.untilLog('[hmr] connected', { from });
+  });
+
   test('two tabs both get the update', async () => {
     const second = await Tab.open(browser, server.url + '/');
     try {

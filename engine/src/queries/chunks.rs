@@ -2,7 +2,8 @@
 //! dependency order (post-order depth-first from the entries, imports in source order; cycles
 //! are cut where they close) — and the entry ids that `__hotloop.start` requires. The compiler
 //! keeps the define statements in that order (`Compiler::served`, a persistent vector updated
-//! per edited module); the bytes are assembled by `served::Chunk`.
+//! per edited module); the bytes are assembled by `served::Chunk`. Each web worker gets a layout
+//! of its own, over what its root reaches (see `transform::worker`).
 
 use std::sync::Arc;
 
@@ -24,6 +25,18 @@ pub struct ChunkLayout {
     /// Id of the app's own `react-refresh/runtime`, passed to `start` as `refreshRuntime`.
     pub refresh_runtime: Option<Arc<str>>,
     pub uses_empty_module: bool,
+    /// One chunk per worker root (`ProjectGraph::worker_roots`), served with the runtime as
+    /// that worker's script.
+    pub workers: Arc<[WorkerLayout]>,
+}
+
+/// A worker's chunk: the modules its root reaches, in dependency order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WorkerLayout {
+    /// The worker file's module id, the one entry `start` requires.
+    pub id: Arc<str>,
+    pub order: Arc<[ModuleIndex]>,
+    pub uses_empty_module: bool,
 }
 
 #[salsa::tracked(returns(clone))]
@@ -39,12 +52,27 @@ pub fn chunk(db: &dyn Db, project: Project) -> Arc<ChunkLayout> {
         .chain(project_graph.script_entries.iter().copied())
         .collect();
     let order = dependency_order(graph, &roots);
-    let uses_empty_module = order.iter().any(|&index| {
-        module_deps(db, project_graph.file(index))
-            .iter()
-            .any(|d| d.id.as_deref() == Some(EMPTY_MODULE_ID))
-    });
+    let uses_empty_module = |order: &[ModuleIndex]| {
+        order.iter().any(|&index| {
+            module_deps(db, project_graph.file(index))
+                .iter()
+                .any(|d| d.id.as_deref() == Some(EMPTY_MODULE_ID))
+        })
+    };
+    let workers = project_graph
+        .worker_roots
+        .iter()
+        .map(|&root| {
+            let order = dependency_order(graph, &[root]);
+            WorkerLayout {
+                id: graph.module(root).id.clone(),
+                uses_empty_module: uses_empty_module(&order),
+                order: order.into(),
+            }
+        })
+        .collect();
     Arc::new(ChunkLayout {
+        uses_empty_module: uses_empty_module(&order),
         order: order.into(),
         entries: project_graph
             .script_entries
@@ -54,7 +82,7 @@ pub fn chunk(db: &dyn Db, project: Project) -> Arc<ChunkLayout> {
         refresh_runtime: project_graph
             .refresh_runtime
             .map(|i| graph.module(i).id.clone()),
-        uses_empty_module,
+        workers,
     })
 }
 

@@ -36,6 +36,10 @@ pub struct ProjectGraph {
     /// The app's own `react-refresh/runtime` (`RefreshRuntime::App`): a root of the graph that
     /// `start` installs before the entries.
     pub refresh_runtime: Option<ModuleIndex>,
+    /// Worker files (the targets of `ImportKind::Worker` imports), in discovery order: each is
+    /// the entry of a worker chunk of its own. No edge leads to them, so the page's chunk and
+    /// update propagation never reach them through the module that starts the worker.
+    pub worker_roots: Vec<ModuleIndex>,
     by_file: FxHashMap<SourceFile, ModuleIndex>,
 }
 
@@ -85,6 +89,7 @@ pub fn module_graph(db: &dyn Db, project: Project) -> Arc<ProjectGraph> {
             declines: false,
             accepted_deps: Box::new([]),
             loaded: false,
+            in_worker: false,
         });
         by_file.insert(file, index);
         files.push(file);
@@ -128,6 +133,7 @@ pub fn module_graph(db: &dyn Db, project: Project) -> Arc<ProjectGraph> {
         _ => None,
     };
 
+    let mut worker_roots = Vec::new();
     while let Some(index) = queue.pop_front() {
         db.unwind_if_revision_cancelled();
         let file = files[index.idx()];
@@ -145,6 +151,12 @@ pub fn module_graph(db: &dyn Db, project: Project) -> Arc<ProjectGraph> {
                 &mut queue,
                 &mut static_edges,
             );
+            if import.kind == ImportKind::Worker {
+                if !worker_roots.contains(&to) {
+                    worker_roots.push(to);
+                }
+                continue;
+            }
             builder.add_import(index, to);
             if import.kind != ImportKind::Dynamic && !static_edges[index.idx()].contains(&to) {
                 static_edges[index.idx()].push(to);
@@ -212,11 +224,22 @@ pub fn module_graph(db: &dyn Db, project: Project) -> Arc<ProjectGraph> {
         stack.extend(static_edges[index.idx()].iter().copied());
     }
 
+    let mut graph = builder.finish();
+    // `in_worker`: everything a worker root reaches, `import()` included (it loads in the
+    // worker too).
+    let mut stack = worker_roots.clone();
+    while let Some(index) = stack.pop() {
+        if !std::mem::replace(&mut graph.modules[index.idx()].in_worker, true) {
+            stack.extend_from_slice(graph.imports(index));
+        }
+    }
+
     Arc::new(ProjectGraph {
-        graph: builder.finish(),
+        graph,
         files,
         script_entries,
         refresh_runtime: refresh_root,
+        worker_roots,
         by_file,
     })
 }

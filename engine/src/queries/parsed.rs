@@ -65,7 +65,7 @@ impl ParsedModule {
 /// The module kind of a path, by extension.
 pub fn module_kind(class: FileClass) -> ModuleKind {
     match class {
-        FileClass::Script(_) | FileClass::Glob => ModuleKind::Js,
+        FileClass::Script(_) | FileClass::Glob | FileClass::Worker(_) => ModuleKind::Js,
         FileClass::Css => ModuleKind::Css,
         FileClass::Json => ModuleKind::Json,
         FileClass::Html | FileClass::Asset | FileClass::Env | FileClass::Raw | FileClass::Url => {
@@ -107,6 +107,12 @@ pub fn parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> {
             Ok(compiled) => ParsedModule::from_compiled(kind, compiled),
             Err(message) => ParsedModule::failed(kind, problem(message)),
         },
+        (FileClass::Worker(query), _) => {
+            // `/src/w.ts?worker` → the worker script of `/src/w.ts`.
+            let real_id = ImportQuery::split(&id).map_or(&*id, |(real, _)| real);
+            let file_name = real_id.rsplit('/').next().unwrap_or(real_id);
+            ParsedModule::from_compiled(kind, transform::worker_module(query, real_id, file_name))
+        }
         (_, FileContents::Missing) => {
             ParsedModule::failed(kind, problem(format!("{id} does not exist")))
         }

@@ -186,7 +186,8 @@ fn resolve_one(
     if let Some(query) = unsupported_query(specifier) {
         return not_found(&format!(
             "`?{query}` imports need a Vite plugin or feature hotloop does not have; \
-             it supports `?raw` (the file's text) and `?url` (its URL)"
+             it supports `?raw` (the file's text), `?url` (its URL), `?worker`, \
+             `?sharedworker` and `?worker&url`"
         ));
     }
     let resolvers = db.resolvers();

@@ -192,12 +192,56 @@ pub(crate) async fn chunk_map(State(state): State<Arc<AppState>>, headers: Heade
         let map = c
             .map
             .get_or_insert_with(|| {
-                Bytes::from(sourcemap::index_map(&served.chunk, &served.modules))
+                Bytes::from(sourcemap::index_map(&served.chunk, &served.modules, 0))
             })
             .clone();
         (content_etag(&map), map)
     });
     cached(&headers, &etag, JSON, map)
+}
+
+/// `GET /_hotloop/worker/<id without its leading slash>`: the script of the web worker whose file
+/// is module `id` (see `transform::worker`): the runtime, then the worker's chunk.
+pub(crate) async fn worker_js(
+    State(state): State<Arc<AppState>>,
+    Path(rest): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let id = format!("/{}", rest.trim_start_matches('/'));
+    let served = state.built().await;
+    let Some(chunk) = served.worker(&id) else {
+        return no_worker(&id);
+    };
+    let mut body = Vec::with_capacity(runtime::RUNTIME_JS.len() + chunk.bytes().len());
+    body.extend_from_slice(runtime::RUNTIME_JS.as_bytes());
+    body.extend_from_slice(chunk.bytes());
+    cached(&headers, &content_etag(&body), JS, Bytes::from(body))
+}
+
+/// `GET /_hotloop/worker-map/<id>`: the index map of a worker's script.
+pub(crate) async fn worker_map(
+    State(state): State<Arc<AppState>>,
+    Path(rest): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let id = format!("/{}", rest.trim_start_matches('/'));
+    let served = state.built().await;
+    let Some(chunk) = served.worker(&id) else {
+        return no_worker(&id);
+    };
+    let runtime_lines = runtime::RUNTIME_JS.bytes().filter(|&b| b == b'\n').count();
+    let map = Bytes::from(sourcemap::index_map(chunk, &served.modules, runtime_lines));
+    cached(&headers, &content_etag(&map), JSON, map)
+}
+
+fn no_worker(id: &str) -> Response {
+    text(
+        StatusCode::NOT_FOUND,
+        format!(
+            "hotloop: no web worker runs {id}: workers are started with \
+             `new Worker(new URL('.{id}', import.meta.url))` or a `?worker` import"
+        ),
+    )
 }
 
 /// `GET /_hotloop/map/<id without its leading slash>`: one module's source map.

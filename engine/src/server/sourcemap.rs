@@ -9,8 +9,9 @@
 
 use crate::served::{Chunk, ServedModules};
 
-/// Builds the index map JSON for `chunk`.
-pub fn index_map(chunk: &Chunk, modules: &ServedModules) -> Vec<u8> {
+/// Builds the index map JSON for `chunk`, whose first line is line `first_line` (0-based) of the
+/// script it is served in (a worker's script starts with the runtime).
+pub fn index_map(chunk: &Chunk, modules: &ServedModules, first_line: usize) -> Vec<u8> {
     let maps_len: usize = chunk
         .parts
         .iter()
@@ -18,7 +19,7 @@ pub fn index_map(chunk: &Chunk, modules: &ServedModules) -> Vec<u8> {
         .sum();
     let mut out = String::with_capacity(64 + maps_len);
     out.push_str(r#"{"version":3,"file":"chunk.js","sections":["#);
-    let mut line: usize = 0;
+    let mut line = first_line;
     let mut first = true;
     for (id, part) in chunk.parts.iter() {
         if let Some(map) = modules.get(id).and_then(|m| m.map.as_deref()) {
@@ -86,7 +87,8 @@ mod tests {
             Arc::from("/b.js"),
             module(Some(r#"{"version":3,"mappings":"B"}"#)),
         );
-        let json: serde_json::Value = serde_json::from_slice(&index_map(&chunk, &modules)).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_slice(&index_map(&chunk, &modules, 0)).unwrap();
         assert_eq!(
             json,
             serde_json::json!({

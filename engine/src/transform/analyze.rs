@@ -9,7 +9,7 @@ use swc_core::ecma::ast::{
     ArrowExpr, AwaitExpr, BinExpr, BinaryOp, CallExpr, Callee, ClassDecl, CondExpr, Decl,
     DefaultDecl, ExportAll, ExportDecl, ExportDefaultDecl, ExportDefaultExpr, ExportSpecifier,
     Expr, ForOfStmt, Function, Id, Ident, IfStmt, ImportDecl, Lit, MemberExpr, MemberProp,
-    MetaPropKind, ModuleExportName, NamedExport, OptCall, OptChainBase, Pat, Str,
+    MetaPropKind, ModuleExportName, NamedExport, NewExpr, OptCall, OptChainBase, Pat, Str,
     TsExportAssignment, TsImportEqualsDecl, UsingDecl, VarDecl, VarDeclKind,
 };
 use swc_core::ecma::utils::find_pat_ids;
@@ -17,6 +17,7 @@ use swc_core::ecma::visit::{Visit, VisitWith};
 
 use super::fold::truthiness;
 use super::glob::{self, GlobImport};
+use super::worker;
 use super::{HotFacts, ImportKind, ImportRecord};
 
 /// What [`analyze`] found.
@@ -38,6 +39,10 @@ pub(crate) struct Analysis {
     pub globs: Vec<(Span, String, GlobImport)>,
     /// The first `import.meta.glob(...)` call whose arguments hotloop cannot read.
     pub invalid_glob: Option<(String, Span)>,
+    /// `'./w.ts'` in `new Worker(new URL('./w.ts', import.meta.url))`: the literal's span and
+    /// the specifier of the worker's `?worker&url` module (`Rewrite` replaces the literal by
+    /// `require(<specifier>)`).
+    pub worker_urls: Vec<(Span, String)>,
 }
 
 pub(crate) fn analyze<'a, N: for<'x> VisitWith<Analyzer<'x>>>(
@@ -327,6 +332,15 @@ impl Visit for Analyzer<'_> {
                 self.hot_call(callee, &n.args);
             }
             Callee::Super(_) => {}
+        }
+        n.visit_children_with(self);
+    }
+
+    fn visit_new_expr(&mut self, n: &NewExpr) {
+        if let Some((span, spec)) = worker::worker_url_argument(n, self.unresolved) {
+            let spec = worker::worker_url_specifier(spec);
+            self.record_spec(&spec, span, ImportKind::Static);
+            self.out.worker_urls.push((span, spec));
         }
         n.visit_children_with(self);
     }

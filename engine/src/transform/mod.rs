@@ -18,6 +18,7 @@ mod pipeline;
 mod rewrite;
 #[cfg(test)]
 mod tests;
+mod worker;
 
 use std::sync::Arc;
 
@@ -25,6 +26,10 @@ use serde::{Deserialize, Serialize};
 
 pub use glob::{GlobImport, GlobMatch, glob_module, glob_specifier};
 pub use guard::{MAX_NESTING, STACK_SIZE as COMPILE_STACK, assume_big_stack};
+pub use worker::{
+    WORKER_MAP_PREFIX, WORKER_SCRIPT_PREFIX, WorkerQuery, worker_map_url, worker_module,
+    worker_script_url,
+};
 
 use crate::diagnostics::{Diagnostic, DiagnosticKind};
 
@@ -97,6 +102,9 @@ pub enum ImportKind {
     /// (`./main.ts?glob=0`), which imports the matched files. Loads with the importer, like a
     /// static import.
     Glob,
+    /// The worker file a worker variant module (`./w.ts?worker`) runs in a worker: part of the
+    /// project, but a root of its own chunk, never loaded by the page.
+    Worker,
 }
 
 /// One import as written in the source.

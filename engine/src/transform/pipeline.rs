@@ -126,10 +126,10 @@ pub(crate) fn compile(
                 commonjs,
                 ..analysis.hot
             };
-            let mut glob_calls = Vec::with_capacity(analysis.globs.len());
+            let mut requires = analysis.worker_urls;
             let mut globs = Vec::with_capacity(analysis.globs.len());
             for (span, specifier, glob) in analysis.globs {
-                glob_calls.push((span, specifier));
+                requires.push((span, specifier));
                 globs.push(glob);
             }
             let mut out = CompiledModule {
@@ -156,7 +156,7 @@ pub(crate) fn compile(
 
             program.visit_mut_with(&mut Rewrite {
                 unresolved,
-                globs: glob_calls,
+                requires,
             });
             if !commonjs {
                 program.mutate(common_js::common_js(

@@ -23,9 +23,11 @@ pub(crate) const META: &str = "__hotloop_meta";
 pub(crate) struct Rewrite {
     /// Context of unbound (global) identifiers: `process`, `require`, the factory parameters.
     pub unresolved: SyntaxContext,
-    /// The `import.meta.glob(...)` calls (by span) and the specifier of the glob module each
-    /// becomes `require(...)` of.
-    pub globs: Vec<(Span, String)>,
+    /// Expressions (by span) that become `require(<specifier>)`: `import.meta.glob(...)` calls
+    /// (their glob module; a variable `import(path)` keeps `path`, see `visit_mut_expr`) and the
+    /// specifier literal of `new Worker(new URL('./w.ts', import.meta.url))` (the worker's
+    /// `?worker&url` module).
+    pub requires: Vec<(Span, String)>,
 }
 
 impl Rewrite {
@@ -119,23 +121,33 @@ impl VisitMut for Rewrite {
     }
 
     fn visit_mut_expr(&mut self, e: &mut Expr) {
-        if let Expr::Call(c) = e
-            && let Some((_, spec)) = self.globs.iter().find(|(span, _)| *span == c.span)
+        let span = match e {
+            Expr::Call(c) => Some(c.span),
+            Expr::Lit(Lit::Str(s)) => Some(s.span),
+            _ => None,
+        };
+        if let Some(span) = span
+            && let Some((_, spec)) = self.requires.iter().find(|(at, _)| *at == span)
         {
-            // `import.meta.glob(...)` → `require("./main.ts?glob=0")` (see `super::glob`).
+            // `import.meta.glob(...)` → `require("./main.ts?glob=0")` (see `super::glob`),
+            // `"./w.ts"` → `require("./w.ts?worker&url")` (see `super::worker`).
             let arg = Lit::Str(Str {
                 span: DUMMY_SP,
                 value: spec.as_str().into(),
                 raw: None,
             });
-            let glob_module = self.global("require").as_call(c.span, vec![arg.as_arg()]);
+            let required = self.global("require").as_call(span, vec![arg.as_arg()]);
+            let Expr::Call(c) = e else {
+                *e = required;
+                return;
+            };
             if matches!(c.callee, Callee::Import(_)) {
                 // A variable `import(path)` → `require.dynamic(path, require("./main.ts?glob=1"))`:
                 // the runtime looks `path` up among the files the glob module lists.
                 c.args.visit_mut_with(self);
-                *e = self.lower_import(c.span, c.args.take(), Some(glob_module));
+                *e = self.lower_import(c.span, c.args.take(), Some(required));
             } else {
-                *e = glob_module;
+                *e = required;
             }
             return;
         }

@@ -387,6 +387,40 @@ export const alias = (v: string) => import(`@/x/${v}.js`);
 }
 
 #[test]
+fn new_worker_of_a_literal_url_imports_the_workers_url_module() {
+    let text = r#"const a = new Worker(new URL('./work.ts', import.meta.url), { type: 'module' });
+const b = new SharedWorker(new URL("../shared/sync.js", import.meta.url));
+const c = new Worker('/public-worker.js');
+const d = new Worker(new URL('./work.ts?x', import.meta.url));
+const e = new URL('./logo.png', import.meta.url);
+const f = new Worker(new URL('https://cdn.example/w.js', import.meta.url));
+function local(Worker: any) { return new Worker(new URL('./other.ts', import.meta.url)); }
+export { a, b, c, d, e, f, local };
+"#;
+    let out = compile("/src/main.ts", text);
+    assert_eq!(out.diagnostics, []);
+    assert_eq!(
+        render_imports(&out.imports),
+        [
+            "Static ./work.ts?worker&url 1:30",
+            "Static ../shared/sync.js?worker&url 2:36",
+        ]
+    );
+    let code = out.code.expect("compiles");
+    for expected in [
+        r#"const a = new Worker(new URL(require("./work.ts?worker&url"), __hotloop_meta.url), {"#,
+        r#"const b = new SharedWorker(new URL(require("../shared/sync.js?worker&url"), __hotloop_meta.url));"#,
+        r#"const c = new Worker('/public-worker.js');"#,
+        r#"const d = new Worker(new URL('./work.ts?x', __hotloop_meta.url));"#,
+        r#"const e = new URL('./logo.png', __hotloop_meta.url);"#,
+        r#"const f = new Worker(new URL('https://cdn.example/w.js', __hotloop_meta.url));"#,
+        r#"return new Worker1(new URL('./other.ts', __hotloop_meta.url));"#,
+    ] {
+        assert!(code.contains(expected), "{expected}\n{code}");
+    }
+}
+
+#[test]
 fn import_meta_glob_with_arguments_hotloop_cannot_read_is_an_error_at_the_call() {
     let cases = [
         (

@@ -342,6 +342,50 @@ ${body}`;
 // The environment.
 
 /**
+ * A web worker's global scope: no document, storage or WebSocket; `load` evaluates a worker
+ * chunk as `/_hotloop/worker/<id>` ends (`start(..., { worker: true })`).
+ */
+export function createWorker() {
+  const logs = [];
+  const timers = [];
+  const record = (level) => (...args) => {
+    logs.push({ level, text: args.map((a) => (a instanceof Error ? a.message : String(a))).join(" ") });
+  };
+  const sandbox = {
+    console: { log: record("log"), info: record("info"), warn: record("warn"), error: record("error"), debug: record("debug") },
+    location: { origin: ORIGIN, href: ORIGIN + "/_hotloop/worker/src/worker.js" },
+    URL,
+    TextDecoder,
+    TextEncoder,
+    performance,
+    setTimeout(fn) {
+      timers.push(fn);
+      return timers.length;
+    },
+    clearTimeout() {},
+  };
+  const context = vm.createContext(sandbox);
+  vm.runInContext(runtimeSource(), context, { filename: "worker.js" });
+  return {
+    logs,
+    timers,
+    get(name) {
+      return context[name];
+    },
+    load(modules, entries, { env, mode } = {}) {
+      const defines = modules
+        .map((m) => `__hotloop.define(${JSON.stringify(m.id)}, ${JSON.stringify(m.deps)}, ${m.code});`)
+        .join("\n");
+      vm.runInContext(
+        `${defines}\n__hotloop.start(${JSON.stringify(entries)}, ${JSON.stringify({ worker: true, env, mode })});`,
+        context,
+        { filename: "worker.js" },
+      );
+    },
+  };
+}
+
+/**
  * A fresh page. `storage` carries sessionStorage over a simulated reload.
  */
 export function createPage({ storage = new MemoryStorage(), withProtocol = false } = {}) {

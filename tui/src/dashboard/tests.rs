@@ -132,6 +132,7 @@ fn graph() -> Arc<ModuleGraph> {
             declines: false,
             accepted_deps: Box::new([]),
             loaded: true,
+            in_worker: false,
         })
     };
     let main = add("/src/main.js", ModuleKind::Js, false);
