@@ -34,6 +34,9 @@ pub enum FileClass {
     Raw,
     /// `import href from "./logo.png?url"`: the file's URL, whatever its kind.
     Url,
+    /// `import css from "./a.css?inline"`: a stylesheet's text, without injecting it; any other
+    /// file as a `data:` URL (the contents are that URL, made when the file is read).
+    Inline,
     /// `import W from "./w.ts?worker"` (and `?sharedworker`, `?worker&url`): names the worker
     /// script of the file, never reads it (see `transform::worker`).
     Worker(WorkerQuery),
@@ -69,13 +72,15 @@ pub fn glob_module_of_path(path: &Path) -> Option<(PathBuf, usize)> {
 pub enum ImportQuery {
     Raw,
     Url,
+    Inline,
     Worker(WorkerQuery),
 }
 
 impl ImportQuery {
-    pub const ALL: [ImportQuery; 5] = [
+    pub const ALL: [ImportQuery; 6] = [
         ImportQuery::Raw,
         ImportQuery::Url,
+        ImportQuery::Inline,
         ImportQuery::Worker(WorkerQuery::Dedicated),
         ImportQuery::Worker(WorkerQuery::Shared),
         ImportQuery::Worker(WorkerQuery::Url),
@@ -93,6 +98,7 @@ impl ImportQuery {
         match self {
             ImportQuery::Raw => "?raw",
             ImportQuery::Url => "?url",
+            ImportQuery::Inline => "?inline",
             ImportQuery::Worker(WorkerQuery::Dedicated) => "?worker",
             ImportQuery::Worker(WorkerQuery::Shared) => "?sharedworker",
             ImportQuery::Worker(WorkerQuery::Url) => "?worker&url",
@@ -101,7 +107,10 @@ impl ImportQuery {
 
     /// The variant's module is made from the file's contents, so it is re-read with the file.
     pub fn reads_file(self) -> bool {
-        matches!(self, ImportQuery::Raw | ImportQuery::Url)
+        matches!(
+            self,
+            ImportQuery::Raw | ImportQuery::Url | ImportQuery::Inline
+        )
     }
 
     /// The path of `file`'s variant module for this query.
@@ -127,6 +136,7 @@ impl FileClass {
         match ImportQuery::of_path(path) {
             Some((_, ImportQuery::Raw)) => return FileClass::Raw,
             Some((_, ImportQuery::Url)) => return FileClass::Url,
+            Some((_, ImportQuery::Inline)) => return FileClass::Inline,
             Some((_, ImportQuery::Worker(query))) => return FileClass::Worker(query),
             None => {}
         }
@@ -178,8 +188,13 @@ pub fn read_contents(path: &Path) -> FileContents {
     let Ok(bytes) = std::fs::read(path) else {
         return FileContents::Missing;
     };
-    let too_big = matches!(class, FileClass::Script(_) | FileClass::Raw)
-        && bytes.len() as u64 > MAX_MODULE_BYTES;
+    let too_big = matches!(
+        class,
+        FileClass::Script(_) | FileClass::Raw | FileClass::Inline
+    ) && bytes.len() as u64 > MAX_MODULE_BYTES;
+    if class == FileClass::Inline && !too_big && FileClass::of(path) != FileClass::Css {
+        return FileContents::Text(data_url(path, &bytes).into());
+    }
     if class.keeps_text() && !too_big {
         return match String::from_utf8(bytes) {
             Ok(text) => FileContents::Text(text.into()),
@@ -187,6 +202,15 @@ pub fn read_contents(path: &Path) -> FileContents {
         };
     }
     binary(&bytes)
+}
+
+/// `data:<type>;base64,<bytes>`, what Vite's `?inline` gives for a file that is not CSS.
+fn data_url(path: &Path, bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    let mime = mime_guess::from_path(path).first_or_octet_stream();
+    let mut url = format!("data:{mime};base64,");
+    base64::engine::general_purpose::STANDARD.encode_string(bytes, &mut url);
+    url
 }
 
 fn binary(bytes: &[u8]) -> FileContents {

@@ -1917,3 +1917,62 @@ fn a_web_worker_is_a_chunk_of_its_own_and_an_edit_to_its_code_reloads_the_page()
     assert!(served.worker("/src/math.worker.js").is_none());
     assert!(served.worker("/src/echo.ts").is_some());
 }
+
+#[test]
+fn inline_imports_are_a_stylesheets_text_or_a_data_url_and_follow_the_file() {
+    let mut p = project(&format!(
+        "{HTML}//- /src/main.js\nimport sheet from './a.css?inline';\nimport scoped from './b.module.css?inline';\nimport styles from './b.module.css';\nimport pixel from './dot.gif?inline';\nconsole.log(sheet, scoped, styles, pixel);\n//- /src/a.css\n.a {{ background: url(./dot.gif); }}\n//- /src/b.module.css\n.title {{ color: red; }}\n"
+    ));
+    // A 1×1 GIF: binary, so only `?inline` can carry its bytes.
+    let gif: &[u8] = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;";
+    std::fs::write(p.path("/src/dot.gif"), gif).expect("write gif");
+    p.build_quietly();
+    assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
+    let chunk = p.served_chunk();
+    // The stylesheet's text with its url() made absolute, exported, never injected.
+    assert!(
+        chunk.contains(r#"module.exports = ".a { background: url(\"/src/dot.gif\"); }\n";"#),
+        "{chunk}"
+    );
+    let inline_module = chunk
+        .split("__hotloop.define(")
+        .find(|part| part.starts_with("\"/src/a.css?inline\""))
+        .expect("the ?inline module is in the chunk");
+    assert!(
+        !inline_module.contains("__hotloop_meta.css"),
+        "{inline_module}"
+    );
+    // A CSS Module's text has the same scoped names its ordinary import exports.
+    let scoped = chunk
+        .split("__hotloop.define(")
+        .find(|part| part.starts_with("\"/src/b.module.css?inline\""))
+        .expect("the module's ?inline variant");
+    let name = scoped
+        .split("module.exports = \".")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .expect("a scoped class");
+    assert!(
+        name.starts_with("b-module_") && name.ends_with("_title"),
+        "{scoped}"
+    );
+    assert!(chunk.contains(&format!("\"title\": \"{name}\"")), "{chunk}");
+    // Anything else: a data: URL of the bytes.
+    use base64::Engine as _;
+    let expected = format!(
+        "module.exports = \"data:image/gif;base64,{}\";",
+        base64::engine::general_purpose::STANDARD.encode(gif)
+    );
+    assert!(chunk.contains(&expected), "{chunk}");
+
+    // An edit of the stylesheet changes its ?inline module, which the importer then re-runs for.
+    p.edit("/src/a.css", ".a { color: blue; }\n");
+    let build = p.build();
+    let mut changed = p.ids(&build.changed);
+    changed.sort();
+    assert_eq!(changed, ["/src/a.css?inline"]);
+    assert!(
+        p.served_chunk()
+            .contains(r#"module.exports = ".a { color: blue; }\n";"#)
+    );
+}

@@ -147,6 +147,28 @@ describe('hot updates in the browser', { skip, concurrency: false }, () => {
     assert.equal(tab.navigations, navs, 'no reload');
   });
 
+  test('?inline gives a stylesheet\'s text without applying it and an image as a data: URL', async () => {
+    const navs = tab.navigations;
+    await tab.until(() => {
+      const img = document.getElementById('inline-img');
+      return img.complete && img.naturalWidth === 24;
+    });
+    assert.match(await tab.page.evaluate(() => document.getElementById('inline-img').src), /^data:image\/svg\+xml;base64,/);
+    const sheet = await tab.text('#inline-css');
+    assert.match(sheet, /color: rgb\(1, 2, 3\)/);
+    assert.match(sheet, /url\("?\/src\/badge\.svg/, 'relative url() made absolute');
+    assert.notEqual(
+      await tab.page.evaluate(() => getComputedStyle(document.getElementById('inline-css')).color),
+      'rgb(1, 2, 3)',
+      'an ?inline stylesheet is not applied',
+    );
+    const from = tab.mark();
+    edit('src/inline.css', 'rgb(1, 2, 3)', 'rgb(4, 5, 6)');
+    await tab.untilLog('[hmr] updated /src/raw.js', { from });
+    await tab.until(() => document.getElementById('inline-css').textContent.includes('rgb(4, 5, 6)'));
+    assert.equal(tab.navigations, navs, 'no reload');
+  });
+
   test('import.meta.glob lists the plugins and follows one added, edited and deleted', async () => {
     const navs = tab.navigations;
     assert.equal(await tab.text('#glob'), './plugins/alpha.js=alpha ./plugins/beta.js=beta');

@@ -68,9 +68,12 @@ pub fn module_kind(class: FileClass) -> ModuleKind {
         FileClass::Script(_) | FileClass::Glob | FileClass::Worker(_) => ModuleKind::Js,
         FileClass::Css => ModuleKind::Css,
         FileClass::Json => ModuleKind::Json,
-        FileClass::Html | FileClass::Asset | FileClass::Env | FileClass::Raw | FileClass::Url => {
-            ModuleKind::Asset
-        }
+        FileClass::Html
+        | FileClass::Asset
+        | FileClass::Env
+        | FileClass::Raw
+        | FileClass::Url
+        | FileClass::Inline => ModuleKind::Asset,
     }
 }
 
@@ -126,8 +129,10 @@ pub fn parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> {
         }
         (_, FileContents::Binary { len, .. }) => {
             let message = if *len > MAX_MODULE_BYTES
-                && matches!(class, FileClass::Script(_) | FileClass::Raw)
-            {
+                && matches!(
+                    class,
+                    FileClass::Script(_) | FileClass::Raw | FileClass::Inline
+                ) {
                 format!(
                     "{id} is too large to compile ({:.1} MB; the limit is {} MB)",
                     *len as f64 / (1024.0 * 1024.0),
@@ -171,6 +176,29 @@ pub fn parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> {
         }
         (FileClass::Raw, FileContents::Text(text)) => {
             ParsedModule::from_compiled(kind, string_module(text))
+        }
+        (FileClass::Inline, FileContents::Text(text)) => {
+            let real_id = ImportQuery::split(&id).map_or(&*id, |(real, _)| real);
+            let real = ImportQuery::of_path(path).map_or_else(|| path.clone(), |(real, _)| real);
+            if FileClass::of(&real) == FileClass::Css {
+                // The stylesheet as it would be served (relative `url()`s made absolute; a
+                // CSS Module's names scoped), as a string: nothing is injected.
+                let compiled = if css_modules::is_css_module(&real) {
+                    css_modules::compile_css_module(real_id, text)
+                } else {
+                    css::compile_css(real_id, text)
+                };
+                ParsedModule {
+                    diagnostics: compiled.diagnostics.into(),
+                    ..ParsedModule::from_compiled(
+                        kind,
+                        string_module(compiled.stylesheet.as_deref().unwrap_or("")),
+                    )
+                }
+            } else {
+                // The `data:` URL the file was read as.
+                ParsedModule::from_compiled(kind, string_module(text))
+            }
         }
     };
     Arc::new(parsed)

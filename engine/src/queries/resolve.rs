@@ -186,7 +186,7 @@ fn resolve_one(
     if let Some(query) = unsupported_query(specifier) {
         return not_found(&format!(
             "`?{query}` imports need a Vite plugin or feature hotloop does not have; \
-             it supports `?raw` (the file's text), `?url` (its URL), `?worker`, \
+             it supports `?raw` (the file's text), `?url` (its URL), `?inline`, `?worker`, \
              `?sharedworker` and `?worker&url`"
         ));
     }

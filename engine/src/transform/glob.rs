@@ -158,7 +158,7 @@ pub(crate) fn variable_import(arg: &Expr) -> Option<Result<GlobImport, String>> 
             Err(_) => {
                 return Some(Err(format!(
                     "import() of '{pattern}{query}': the query is not supported, hotloop \
-                     supports '?raw' (the file's text) and '?url' (its URL)"
+                     supports '?raw' (the file's text), '?url' (its URL) and '?inline'"
                 )));
             }
         },
@@ -262,8 +262,8 @@ fn read_options(options: &Expr, glob: &mut GlobImport) -> Result<(), String> {
             }
             "query" => {
                 let query = string().map_err(|_| {
-                    "import.meta.glob() `query` must be '?raw' or '?url' (custom queries need \
-                     Vite plugins hotloop does not have)"
+                    "import.meta.glob() `query` must be '?raw', '?url' or '?inline' (custom \
+                     queries need Vite plugins hotloop does not have)"
                         .to_string()
                 })?;
                 glob.query = Some(supported_query(&query)?);
@@ -289,9 +289,11 @@ fn supported_query(query: &str) -> Result<String, String> {
     match query.trim_start_matches('?') {
         "raw" => Ok("?raw".into()),
         "url" => Ok("?url".into()),
+        "inline" => Ok("?inline".into()),
         other => Err(format!(
             "import.meta.glob() query `{other}` is not supported: hotloop supports '?raw' \
-             (the files' text) and '?url' (their URLs)"
+             (the files' text), '?url' (their URLs) and '?inline' (stylesheets' text, other \
+             files' data: URLs)"
         )),
     }
 }

@@ -374,13 +374,13 @@ export const alias = (v: string) => import(`@/x/${v}.js`);
 
     let out = compile(
         "/src/a.ts",
-        "export const f = (x) => import(`./data/${x}.txt?inline`);",
+        "export const f = (x) => import(`./data/${x}.svg?react`);",
     );
     let d = &out.diagnostics[0];
     assert_eq!((d.line, d.column), (1, 25));
     assert!(
         d.message
-            .starts_with("import() of './data/*.txt?inline': the query is not supported"),
+            .starts_with("import() of './data/*.svg?react': the query is not supported"),
         "{}",
         d.message
     );
@@ -432,8 +432,8 @@ fn import_meta_glob_with_arguments_hotloop_cannot_read_is_an_error_at_the_call()
             "1:18 import.meta.glob() pattern 'pages/*.ts' must start with './', '../'",
         ),
         (
-            "export const m = import.meta.glob('./*.ts', { query: '?inline' });",
-            "1:18 import.meta.glob() query `inline` is not supported",
+            "export const m = import.meta.glob('./*.ts', { query: '?react' });",
+            "1:18 import.meta.glob() query `react` is not supported",
         ),
         (
             "export const m = import.meta.glob('./*.ts', { lazy: true });",
