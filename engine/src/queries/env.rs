@@ -48,9 +48,10 @@ pub fn is_env_file_name(name: &str) -> bool {
     name == ".env" || name.starts_with(".env.")
 }
 
-/// Vite's `%NAME%` in `index.html`: each `%NAME%` whose NAME is an exposed variable or one of
-/// `import.meta.env`'s built-in keys becomes its value, as written (Vite does not escape it
-/// either); any other `%...%` is left as it is.
+/// Vite's `%NAME%` in `index.html`: each `%NAME%` whose NAME is one of `import.meta.env`'s
+/// built-in keys or an exposed variable becomes its value, as written (Vite does not escape it
+/// either); any other `%...%` is left as it is. A built-in wins over a variable of the same
+/// name, as in `import.meta.env` (and Vite).
 pub fn replace_in_html<'t>(
     text: &'t str,
     env: &PublicEnv,
@@ -75,10 +76,8 @@ pub fn replace_in_html<'t>(
         let value = match name_end {
             Some(end) if end > 0 && after[end..].starts_with('%') => {
                 let name = &after[..end];
-                env.vars
-                    .get(name)
-                    .map(String::as_str)
-                    .or_else(|| builtin(name))
+                builtin(name)
+                    .or_else(|| env.vars.get(name).map(String::as_str))
                     .map(|value| (value, end))
             }
             _ => None,
@@ -211,5 +210,12 @@ mod tests {
             replace_in_html("<p>no placeholders</p>", &env, "development"),
             std::borrow::Cow::Borrowed(_)
         ));
+        // With `--env-prefix MO` a `.env` `MODE=x` is exposed, but `%MODE%` stays the mode,
+        // as `import.meta.env.MODE` does.
+        let shadowing = PublicEnv {
+            vars: [("MODE".to_string(), "from .env".to_string())].into(),
+            diagnostics: Vec::new(),
+        };
+        assert_eq!(replace_in_html("%MODE%", &shadowing, "staging"), "staging");
     }
 }
