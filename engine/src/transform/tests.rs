@@ -394,8 +394,9 @@ const c = new Worker('/public-worker.js');
 const d = new Worker(new URL('./work.ts?x', import.meta.url));
 const e = new URL('./logo.png', import.meta.url);
 const f = new Worker(new URL('https://cdn.example/w.js', import.meta.url));
+const g = new Worker(new URL('/public-worker.js', import.meta.url));
 function local(Worker: any) { return new Worker(new URL('./other.ts', import.meta.url)); }
-export { a, b, c, d, e, f, local };
+export { a, b, c, d, e, f, g, local };
 "#;
     let out = compile("/src/main.ts", text);
     assert_eq!(out.diagnostics, []);
@@ -414,6 +415,7 @@ export { a, b, c, d, e, f, local };
         r#"const d = new Worker(new URL('./work.ts?x', __hotloop_meta.url));"#,
         r#"const e = new URL('./logo.png', __hotloop_meta.url);"#,
         r#"const f = new Worker(new URL('https://cdn.example/w.js', __hotloop_meta.url));"#,
+        r#"const g = new Worker(new URL('/public-worker.js', __hotloop_meta.url));"#,
         r#"return new Worker1(new URL('./other.ts', __hotloop_meta.url));"#,
     ] {
         assert!(code.contains(expected), "{expected}\n{code}");

@@ -72,7 +72,9 @@ pub fn worker_module(query: WorkerQuery, id: &str, file_name: &str) -> CompiledM
 }
 
 /// `new Worker(new URL('./w.ts', import.meta.url), ...)` or the same with `SharedWorker`
-/// (`Worker` unbound, so the global): the specifier literal's span and text. Specifiers that already carry a query or are URLs are left alone.
+/// (`Worker` unbound, so the global): the specifier literal's span and text. Only relative
+/// specifiers without a query are compiled: `/worker.js` (a `public/` file, say) and URLs load
+/// as the browser finds them.
 pub(crate) fn worker_url_argument(n: &NewExpr, unresolved: SyntaxContext) -> Option<(Span, &str)> {
     let Expr::Ident(callee) = &*n.callee else {
         return None;
@@ -100,7 +102,7 @@ pub(crate) fn worker_url_argument(n: &NewExpr, unresolved: SyntaxContext) -> Opt
         return None;
     };
     let spec = s.value.as_atom()?.as_str();
-    let relative = spec.starts_with("./") || spec.starts_with("../") || spec.starts_with('/');
+    let relative = spec.starts_with("./") || spec.starts_with("../");
     (relative && !spec.contains(['?', '#'])).then_some((s.span, spec))
 }
 
