@@ -1772,6 +1772,17 @@ fn env_placeholders_in_index_html_are_replaced_and_follow_the_env_file() {
     assert!(html(&mut p).contains("<title>Loop (development)</title>"));
 }
 
+/// The update `plan_update` makes of a build's changes.
+fn plan_of(build: &BuildResult) -> hotloop_engine::plan::UpdatePlan {
+    hotloop_engine::plan::plan_update(
+        &build.graph.graph,
+        &hotloop_engine::plan::Changes {
+            changed: &build.changed,
+            html_changed: false,
+        },
+    )
+}
+
 #[test]
 fn a_web_worker_is_a_chunk_of_its_own_and_an_edit_to_its_code_reloads_the_page() {
     let mut p = project(&format!(
@@ -1859,13 +1870,7 @@ fn a_web_worker_is_a_chunk_of_its_own_and_an_edit_to_its_code_reloads_the_page()
     let executed = p.executed();
     executed.assert_query_ran("parsed_module", p.file("/src/math.js"));
     executed.assert_query_not_ran("parsed_module", p.file("/src/main.js"));
-    let plan = hotloop_engine::plan::plan_update(
-        &build.graph.graph,
-        &hotloop_engine::plan::Changes {
-            changed: &build.changed,
-            html_changed: false,
-        },
-    );
+    let plan = plan_of(&build);
     assert_eq!(
         plan,
         hotloop_engine::plan::UpdatePlan::FullReload(
@@ -1880,13 +1885,7 @@ fn a_web_worker_is_a_chunk_of_its_own_and_an_edit_to_its_code_reloads_the_page()
     // A module the page and a worker share reloads too; one only the page runs stays hot.
     p.edit("/src/shared.js", "export const label = 'got: ';\n");
     let build = p.build();
-    let plan = hotloop_engine::plan::plan_update(
-        &build.graph.graph,
-        &hotloop_engine::plan::Changes {
-            changed: &build.changed,
-            html_changed: false,
-        },
-    );
+    let plan = plan_of(&build);
     assert!(
         matches!(
             &plan,
@@ -1901,13 +1900,7 @@ fn a_web_worker_is_a_chunk_of_its_own_and_an_edit_to_its_code_reloads_the_page()
         "const b = new Worker(new URL('./echo.ts', import.meta.url));\nconsole.log(b, 2);\nif (import.meta.hot) import.meta.hot.accept();\n",
     );
     let build = p.build();
-    let plan = hotloop_engine::plan::plan_update(
-        &build.graph.graph,
-        &hotloop_engine::plan::Changes {
-            changed: &build.changed,
-            html_changed: false,
-        },
-    );
+    let plan = plan_of(&build);
     assert!(
         matches!(plan, hotloop_engine::plan::UpdatePlan::Hot(_)),
         "{plan:?}"

@@ -207,10 +207,9 @@ pub(crate) async fn worker_js(
     Path(rest): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let id = format!("/{}", rest.trim_start_matches('/'));
-    let served = state.built().await;
-    let Some(chunk) = served.worker(&id) else {
-        return no_worker(&id);
+    let (_, chunk) = match served_worker(&state, &rest).await {
+        Ok(found) => found,
+        Err(response) => return response,
     };
     let mut body = Vec::with_capacity(runtime::RUNTIME_JS.len() + chunk.bytes().len());
     body.extend_from_slice(runtime::RUNTIME_JS.as_bytes());
@@ -224,24 +223,36 @@ pub(crate) async fn worker_map(
     Path(rest): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let id = format!("/{}", rest.trim_start_matches('/'));
-    let served = state.built().await;
-    let Some(chunk) = served.worker(&id) else {
-        return no_worker(&id);
+    let (served, chunk) = match served_worker(&state, &rest).await {
+        Ok(found) => found,
+        Err(response) => return response,
     };
     let runtime_lines = runtime::RUNTIME_JS.bytes().filter(|&b| b == b'\n').count();
-    let map = Bytes::from(sourcemap::index_map(chunk, &served.modules, runtime_lines));
+    let map = Bytes::from(sourcemap::index_map(&chunk, &served.modules, runtime_lines));
     cached(&headers, &content_etag(&map), JSON, map)
 }
 
-fn no_worker(id: &str) -> Response {
-    text(
-        StatusCode::NOT_FOUND,
-        format!(
-            "hotloop: no web worker runs {id}: workers are started with \
-             `new Worker(new URL('.{id}', import.meta.url))` or a `?worker` import"
-        ),
-    )
+/// The built snapshot and the chunk of the worker whose file is module `/<rest>`, or the 404
+/// that names it.
+async fn served_worker(
+    state: &AppState,
+    rest: &str,
+) -> Result<(Arc<Served>, Arc<Chunk>), Response> {
+    let id = format!("/{}", rest.trim_start_matches('/'));
+    let served = state.built().await;
+    match served.worker(&id) {
+        Some(chunk) => {
+            let chunk = chunk.clone();
+            Ok((served, chunk))
+        }
+        None => Err(text(
+            StatusCode::NOT_FOUND,
+            format!(
+                "hotloop: no web worker runs {id}: a worker starts from \
+                 `new Worker(new URL('./file.ts', import.meta.url))` or a `?worker` import"
+            ),
+        )),
+    }
 }
 
 /// `GET /_hotloop/map/<id without its leading slash>`: one module's source map.
