@@ -220,50 +220,48 @@ const NOT_IN_CHUNK: u32 = u32::MAX;
 
 /// `parts` and `served.positions` from scratch: O(modules), after a full build.
 fn build_parts(state: &mut BuildState) -> Parts {
+    let chunk = state.chunk.clone();
+    let parts = define_parts(state, &chunk.order, chunk.uses_empty_module);
     let served = &mut state.served;
-    let mut parts = Parts::new();
     served.positions = vec![NOT_IN_CHUNK; state.modules.len()];
-    if state.chunk.uses_empty_module {
-        parts.push_back((
-            crate::queries::emit::EMPTY_MODULE_ID.into(),
-            empty_module_entry(),
-        ));
-    }
-    // A module that never compiled keeps its place with an empty statement, so one that
-    // starts compiling later is an update in place, not an insertion.
-    let never_compiled: Arc<str> = Arc::from("");
-    for &index in state.chunk.order.iter() {
-        served.positions[index.idx()] = parts.len() as u32;
-        let entry = state.modules[index.idx()].entry.clone();
-        let id = state.graph.graph.module(index).id.clone();
-        parts.push_back((id, entry.unwrap_or_else(|| never_compiled.clone())));
+    let first = u32::from(chunk.uses_empty_module);
+    for (position, &index) in (first..).zip(chunk.order.iter()) {
+        served.positions[index.idx()] = position;
     }
     served.parts_bytes = parts.iter().map(|(_, s)| s.len() as u64).sum();
     served.stale_parts.clear();
     parts
 }
 
+/// The define statements of the modules of `order` (after the empty module's, when used). A
+/// module that never compiled keeps its place with an empty statement, so one that starts
+/// compiling later is an update in place, not an insertion.
+fn define_parts(state: &BuildState, order: &[ModuleIndex], uses_empty_module: bool) -> Parts {
+    let mut parts = Parts::new();
+    if uses_empty_module {
+        parts.push_back((
+            crate::queries::emit::EMPTY_MODULE_ID.into(),
+            empty_module_entry(),
+        ));
+    }
+    let never_compiled: Arc<str> = Arc::from("");
+    for &index in order {
+        let entry = state.modules[index.idx()].entry.clone();
+        let id = state.graph.graph.module(index).id.clone();
+        parts.push_back((id, entry.unwrap_or_else(|| never_compiled.clone())));
+    }
+    parts
+}
+
 /// The workers' chunks: each worker's modules in its layout's order, then
 /// `__hotloop.start([id], { worker: true, ... })`. O(modules the workers reach).
 fn worker_chunks(state: &BuildState, mode: &str) -> WorkerChunks {
-    let never_compiled: Arc<str> = Arc::from("");
     state
         .chunk
         .workers
         .iter()
         .map(|worker| {
-            let mut parts = Parts::new();
-            if worker.uses_empty_module {
-                parts.push_back((
-                    crate::queries::emit::EMPTY_MODULE_ID.into(),
-                    empty_module_entry(),
-                ));
-            }
-            for &index in worker.order.iter() {
-                let entry = state.modules[index.idx()].entry.clone();
-                let id = state.graph.graph.module(index).id.clone();
-                parts.push_back((id, entry.unwrap_or_else(|| never_compiled.clone())));
-            }
+            let parts = define_parts(state, &worker.order, worker.uses_empty_module);
             let mut trailer = String::from("__hotloop.start([");
             push_json_string(&mut trailer, &worker.id);
             trailer.push_str("], {\"worker\":true");

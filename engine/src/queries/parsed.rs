@@ -2,6 +2,7 @@
 //! code, source map, stylesheet, diagnostics), by file class: JS/TS through swc, CSS, JSON, or an
 //! asset URL module. The only expensive query; everything else projects from it.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use crate::db::Db;
@@ -112,7 +113,7 @@ pub fn parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> {
         },
         (FileClass::Worker(query), _) => {
             // `/src/w.ts?worker` → the worker script of `/src/w.ts`.
-            let real_id = ImportQuery::split(&id).map_or(&*id, |(real, _)| real);
+            let real_id = variant_of(&id);
             let file_name = real_id.rsplit('/').next().unwrap_or(real_id);
             ParsedModule::from_compiled(kind, transform::worker_module(query, real_id, file_name))
         }
@@ -124,7 +125,7 @@ pub fn parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> {
         }
         (FileClass::Url, contents) => {
             // `/src/logo.png?url` → the URL the server answers the file itself at.
-            let real_id = ImportQuery::split(&id).map_or(&*id, |(real, _)| real);
+            let real_id = variant_of(&id);
             ParsedModule::from_compiled(kind, string_module(&asset_url(real_id, contents)))
         }
         (_, FileContents::Binary { len, .. }) => {
@@ -155,11 +156,7 @@ pub fn parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> {
             ParsedModule::from_compiled(kind, compiled)
         }
         (FileClass::Css, FileContents::Text(text)) => {
-            let compiled = if css_modules::is_css_module(path) {
-                css_modules::compile_css_module(&id, text)
-            } else {
-                css::compile_css(&id, text)
-            };
+            let compiled = compile_stylesheet(path, &id, text);
             ParsedModule {
                 kind,
                 imports: compiled.imports.into(),
@@ -178,16 +175,12 @@ pub fn parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> {
             ParsedModule::from_compiled(kind, string_module(text))
         }
         (FileClass::Inline, FileContents::Text(text)) => {
-            let real_id = ImportQuery::split(&id).map_or(&*id, |(real, _)| real);
+            let real_id = variant_of(&id);
             let real = ImportQuery::of_path(path).map_or_else(|| path.clone(), |(real, _)| real);
             if FileClass::of(&real) == FileClass::Css {
                 // The stylesheet as it would be served (relative `url()`s made absolute; a
                 // CSS Module's names scoped), as a string: nothing is injected.
-                let compiled = if css_modules::is_css_module(&real) {
-                    css_modules::compile_css_module(real_id, text)
-                } else {
-                    css::compile_css(real_id, text)
-                };
+                let compiled = compile_stylesheet(&real, real_id, text);
                 ParsedModule {
                     diagnostics: compiled.diagnostics.into(),
                     ..ParsedModule::from_compiled(
@@ -206,6 +199,20 @@ pub fn parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> {
 
 /// An asset's URL: its id with a version from its bytes, so an edit makes the page fetch it
 /// again.
+/// The id of the file a query variant's id (`/src/a.css?inline`) stands for; any other id itself.
+fn variant_of(id: &str) -> &str {
+    ImportQuery::split(id).map_or(id, |(real, _)| real)
+}
+
+/// A stylesheet file: a CSS Module (`*.module.css`) or a plain one.
+fn compile_stylesheet(path: &Path, id: &str, text: &str) -> css::CompiledCss {
+    if css_modules::is_css_module(path) {
+        css_modules::compile_css_module(id, text)
+    } else {
+        css::compile_css(id, text)
+    }
+}
+
 fn asset_url(id: &str, contents: &FileContents) -> String {
     format!("{id}?v={:08x}", contents.content_hash() >> 32)
 }
