@@ -1,4 +1,4 @@
-//! Engine benchmarks (divan; `cargo bench --bench engine`): cold `Compiler::new + build`, and a
+//! Engine benchmarks (divan; `cargo bench --bench engine`): cold `EngineHost::new + build`, and a
 //! one-leaf body edit (set the input → build → plan → update frame encoded: `apply_changes` +
 //! `update::prepare`, what the dev loop does before it broadcasts) on generated projects of 1k, 10k and 50k ES
 //! modules, shaped like `hmrbench/gen-fixture.mjs --kind plain` (node i imports 10i+1..10i+10;
@@ -11,10 +11,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use engine::compiler::Compiler;
-use engine::inputs::ProjectOptions;
-use engine::transform::{self, SourceKind, TransformOptions};
-use engine::update;
+use engine::EngineHost;
+use engine::ProjectOptions;
 
 #[path = "../tests/support/tree.rs"]
 mod tree;
@@ -51,8 +49,8 @@ fn fixture(n: usize) -> PathBuf {
         .join(n.to_string())
 }
 
-fn compiler(root: &Path) -> Compiler {
-    Compiler::new(root, ProjectOptions::default()).expect("compiler")
+fn host(root: &Path) -> EngineHost {
+    EngineHost::new(root, ProjectOptions::default()).expect("host")
 }
 
 /// Cold start: open the project and build everything.
@@ -60,10 +58,14 @@ fn compiler(root: &Path) -> Compiler {
 fn cold_build(bencher: divan::Bencher, n: usize) {
     let root = fixture(n);
     bencher.bench_local(|| {
-        let mut compiler = compiler(&root);
-        let result = compiler.build();
-        assert_eq!(result.graph.len(), n + 1, "every module and the stylesheet");
-        compiler
+        let mut host = host(&root);
+        let result = host.build();
+        assert_eq!(
+            result.graph().len(),
+            n + 1,
+            "every module and the stylesheet"
+        );
+        host
     });
 }
 
@@ -73,14 +75,14 @@ fn cold_build(bencher: divan::Bencher, n: usize) {
 #[divan::bench(args = sizes(), sample_count = 200, sample_size = 1)]
 fn leaf_edit(bencher: divan::Bencher, n: usize) {
     let root = fixture(n);
-    let mut compiler = compiler(&root);
-    compiler.build();
+    let mut host = host(&root);
+    host.build();
     let leaf = n - 1;
     let path = root.join(file_of(leaf));
     let mut version = 0u64;
     let mut revision = 0u32;
     let server_id: Arc<str> = Arc::from("bench");
-    let mut published = compiler.served(&server_id, revision);
+    let mut published = host.served(&server_id, revision);
     bencher
         .with_inputs(|| {
             version += 1;
@@ -91,21 +93,22 @@ fn leaf_edit(bencher: divan::Bencher, n: usize) {
             vec![path.clone()]
         })
         .bench_local_values(|paths| {
-            let applied = compiler.apply_changes(&paths);
+            let applied = host.apply_changes(&paths);
             let files: Vec<String> = applied
                 .changed_files
                 .iter()
                 .map(|f| f.to_string())
                 .collect();
             revision += 1;
-            let update = update::prepare(&mut compiler, &files, revision);
+            let update =
+                engine::prepare(&mut host, engine::Cause::Edit { files: &files }, revision);
             assert_eq!(
                 (applied.changed_files.len(), update.build.changed.len()),
                 (1, 1),
                 "one file changed, one module to send"
             );
             assert!(update.frame.is_some(), "a hot update frame is encoded");
-            let previous = std::mem::replace(&mut published, compiler.served(&server_id, revision));
+            let previous = std::mem::replace(&mut published, host.served(&server_id, revision));
             (update, previous)
         });
 }
@@ -121,11 +124,9 @@ fn transform_only(bencher: divan::Bencher, n: usize) {
             (format!("/{file}"), text)
         })
         .collect();
-    let options = TransformOptions::default();
     bencher.bench_local(|| {
         for (id, text) in &sources {
-            let compiled = transform::compile_module(id, SourceKind::Js, text, &options);
-            assert!(compiled.code.is_some(), "{id} compiles");
+            assert!(engine::compile_js(id, text).is_some(), "{id} compiles");
         }
     });
 }
@@ -133,12 +134,12 @@ fn transform_only(bencher: divan::Bencher, n: usize) {
 fn report_memory(root: &Path, n: usize) {
     let before = rss_kib();
     let started = std::time::Instant::now();
-    let mut compiler = compiler(root);
-    let result = compiler.build();
+    let mut host = host(root);
+    let result = host.build();
     let built = started.elapsed();
-    let served = compiler.served(&Arc::from("bench"), 1);
+    let served = host.served(&Arc::from("bench"), 1);
     let after = rss_kib();
-    let modules = result.graph.len();
+    let modules = result.graph().len();
     println!(
         "memory: {n} modules: cold build {:.2} s, RSS +{:.1} MiB = {:.0} bytes/module \
          (chunk {:.1} MiB)",

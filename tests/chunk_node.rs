@@ -5,8 +5,8 @@
 use std::path::Path;
 use std::process::Command;
 
-use engine::compiler::Compiler;
-use engine::inputs::ProjectOptions;
+use engine::EngineHost;
+use engine::ProjectOptions;
 
 fn write(root: &Path, files: &[(&str, &str)]) {
     for (path, text) in files {
@@ -19,14 +19,14 @@ fn write(root: &Path, files: &[(&str, &str)]) {
 /// Builds the project at `root` and runs its chunk under node with the real runtime; returns
 /// what the page logged.
 fn run_chunk(root: &Path) -> String {
-    let mut compiler = Compiler::new(root, ProjectOptions::default()).unwrap();
-    let build = compiler.build();
+    let mut host = EngineHost::new(root, ProjectOptions::default()).unwrap();
+    let build = host.build();
     assert!(
         build.diagnostics.is_empty(),
         "unexpected diagnostics: {:#?}",
         build.diagnostics
     );
-    let served = compiler.served(&"test".into(), 0);
+    let served = host.served(&"test".into(), 0);
     let chunk = String::from_utf8(served.chunk.bytes().to_vec()).unwrap();
     let page = root.join("page.js");
     // The smallest browser the runtime needs without a document: a location, and a WebSocket

@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use cssparser::{ParseError, Parser, ParserInput, Token, serialize_string};
 
-use crate::diagnostics::Diagnostic;
 use crate::transform::{ImportKind, ImportRecord, factory};
+use hotloop_protocol::Diagnostic;
 
 /// The result of compiling one stylesheet. Always has code: CSS is error-tolerant, so
 /// `diagnostics` (unterminated strings and `url(`s) are reported but do not block the update.

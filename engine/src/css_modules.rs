@@ -20,9 +20,9 @@ use lightningcss::error::{ErrorLocation, PrinterErrorKind};
 use lightningcss::stylesheet::{ParserOptions, PrinterOptions, StyleSheet};
 
 use crate::css::{CompiledCss, line_col, rewrite};
-use crate::diagnostics::Diagnostic;
-use crate::queries::emit::push_json_string;
+use crate::js_literal::push_json_string;
 use crate::transform::{ImportKind, ImportRecord, factory};
+use hotloop_protocol::Diagnostic;
 
 /// `[name]` is the file name with its dots as dashes (`App-module`), `[hash]` a hash of the id.
 /// lightningcss needs `[local]` last to scope grid line names (`[a-start]`).

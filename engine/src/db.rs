@@ -9,12 +9,13 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use rustc_hash::FxHashMap;
+#[cfg(test)]
 use salsa::plumbing::AsId;
 use salsa::{EventKind, IngredientIndex};
 
 use crate::cache::CompileCache;
 use crate::files::Files;
-use crate::queries::resolve::Resolvers;
+use crate::resolver::Resolvers;
 use crate::timing::PhaseClock;
 
 /// What the queries need beyond salsa itself.
@@ -100,6 +101,7 @@ impl EngineDb {
 
     /// The `WillExecute` events since the last call (recording must be on, see
     /// [`ExecutionLog::set_recording`]).
+    #[cfg(test)]
     pub fn take_executed(&self) -> ExecutedQueries {
         ExecutedQueries(
             self.log
@@ -129,14 +131,6 @@ pub struct QueryEvent {
     pub key: salsa::Id,
     /// The key as salsa prints it (`parsed_module(Id(3))`).
     pub key_debug: String,
-}
-
-/// Executed/reused counts of one query since the counters were last taken.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct QueryCounts {
-    pub query: Arc<str>,
-    pub executed: u64,
-    pub reused: u64,
 }
 
 /// Fed by salsa's event callback.
@@ -199,32 +193,14 @@ impl ExecutionLog {
     pub fn take(&self) -> Vec<QueryEvent> {
         std::mem::take(&mut self.lock().events)
     }
-
-    /// Per-query counts since the last call, sorted by name.
-    pub fn take_counts(&self) -> Vec<QueryCounts> {
-        let mut inner = self.lock();
-        let counts = std::mem::take(&mut inner.counts);
-        let mut out: Vec<QueryCounts> = counts
-            .into_iter()
-            .map(|(ingredient, (executed, reused))| QueryCounts {
-                query: inner
-                    .names
-                    .get(&ingredient)
-                    .cloned()
-                    .unwrap_or_else(|| "?".into()),
-                executed,
-                reused,
-            })
-            .collect();
-        out.sort_by(|a, b| a.query.cmp(&b.query));
-        out
-    }
 }
 
 /// The queries that executed in some window, with assertions for tests.
+#[cfg(test)]
 #[derive(Clone, Debug, Default)]
 pub struct ExecutedQueries(pub Vec<QueryEvent>);
 
+#[cfg(test)]
 impl ExecutedQueries {
     /// How many times `query` ran (any key).
     pub fn count(&self, query: &str) -> usize {
@@ -235,18 +211,6 @@ impl ExecutedQueries {
     pub fn ran(&self, query: &str, key: impl AsId) -> bool {
         let id = key.as_id();
         self.0.iter().any(|e| &*e.query == query && e.key == id)
-    }
-
-    /// The distinct keys `query` ran for.
-    pub fn keys(&self, query: &str) -> Vec<salsa::Id> {
-        let mut keys: Vec<_> = self
-            .0
-            .iter()
-            .filter(|e| &*e.query == query)
-            .map(|e| e.key)
-            .collect();
-        keys.dedup();
-        keys
     }
 
     #[track_caller]
@@ -278,6 +242,7 @@ impl ExecutedQueries {
     }
 }
 
+#[cfg(test)]
 impl std::fmt::Display for ExecutedQueries {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "[")?;

@@ -12,21 +12,22 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender, select};
 use rustc_hash::FxHashMap;
 
-use crate::compiler::{BuildResult, Compiler};
-use crate::db::{Db as _, QueryEvent, QueryEventKind};
-use crate::diagnostics::Diagnostic;
+use crate::db::QueryEventKind;
 use crate::graph::ModuleKind;
+use crate::host::QueryRun;
+use crate::host::{BuildResult, EngineHost};
 use crate::memory::{self, AllocatorProbe};
-use crate::plan::{FullReloadReason, UpdatePlan, plan_invalidate};
-use crate::protocol::{self, ClientMessage, ServerMessage};
+use hotloop_protocol::Diagnostic;
+
 use crate::queries::graph::ProjectGraph;
-use crate::served::Served;
-use crate::server::{ClientEvent, ClientId};
 use crate::telemetry::{
-    EngineEvent, GraphStats, InvalidationProfile, MemoryStats, Phase, UpdateOutcome, UpdateReport,
+    EngineEvent, GraphStats, InvalidationProfile, MemoryStats, Phase, UpdateReport,
 };
-use crate::update;
+use crate::update::{self, Cause};
 use crate::watcher::{ChangeBatch, WatchEvent};
+use hotloop_protocol::served::Served;
+use hotloop_protocol::wire::{self as protocol, ClientMessage, ServerMessage};
+use hotloop_protocol::{ClientEvent, ClientId};
 
 /// Commands from the user interface.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -40,14 +41,14 @@ pub enum Control {
 }
 
 /// Where the engine thread publishes what it produces.
-pub struct Outputs {
+pub struct Publishers {
     pub served: tokio::sync::watch::Sender<Arc<Served>>,
     pub updates: tokio::sync::broadcast::Sender<Arc<[u8]>>,
     pub telemetry: Sender<EngineEvent>,
 }
 
 /// What the engine thread listens to.
-pub struct Inputs {
+pub struct EngineChannels {
     pub watcher: Receiver<WatchEvent>,
     pub clients: Receiver<ClientEvent>,
     pub control: Receiver<Control>,
@@ -65,10 +66,10 @@ const RECHECK_LIMIT: Duration = Duration::from_secs(1);
 const REMEMBERED_REVISIONS: usize = 64;
 
 pub struct DevLoop {
-    compiler: Compiler,
+    host: EngineHost,
     server_id: Arc<str>,
     revision: u32,
-    outputs: Outputs,
+    publishers: Publishers,
     /// Diagnostics as last sent to the clients.
     errors: Arc<[Diagnostic]>,
     /// `(revision, first watcher event of its batch)`.
@@ -84,36 +85,39 @@ pub struct DevLoop {
     /// Files that read as empty right after a change, each with when it was first deferred;
     /// they are looked at again at the instant given.
     recheck: Option<(Instant, Vec<(PathBuf, Instant)>)>,
+    /// Modules that called `hot.invalidate()` since the last edit: an invalidation that comes
+    /// back to one of them is a loop, which the planner turns into a full reload.
+    invalidated: Vec<Arc<str>>,
 }
 
 impl DevLoop {
     /// Runs the cold build and publishes the first snapshot. Returns the loop and the graph
     /// statistics for the ready line.
     pub fn start(
-        mut compiler: Compiler,
+        mut host: EngineHost,
         server_id: Arc<str>,
-        outputs: Outputs,
+        publishers: Publishers,
     ) -> (DevLoop, GraphStats) {
-        let build = compiler.build();
+        let build = host.build();
         let stats = graph_stats(&build);
-        let served = compiler.served(&server_id, 0);
-        let _ = outputs.served.send(Arc::new(served));
-        let _ = outputs
+        let served = host.served(&server_id, 0);
+        let _ = publishers.served.send(Arc::new(served));
+        let _ = publishers
             .telemetry
             .try_send(EngineEvent::GraphSnapshot(Arc::new(
                 build.graph.graph.clone(),
             )));
         let errors = build.diagnostics.clone();
         if !errors.is_empty() {
-            let _ = outputs
+            let _ = publishers
                 .telemetry
                 .try_send(EngineEvent::Diagnostics(errors.clone()));
         }
         let devloop = DevLoop {
-            compiler,
+            host,
             server_id,
             revision: 0,
-            outputs,
+            publishers,
             errors,
             started: VecDeque::new(),
             clients: FxHashMap::default(),
@@ -122,13 +126,14 @@ impl DevLoop {
             query_memory_wanted: false,
             query_memory: Vec::new(),
             recheck: None,
+            invalidated: Vec::new(),
         };
         (devloop, stats)
     }
 
     /// Hits and misses of the persistent compile cache so far.
     pub fn compile_cache_stats(&self) -> crate::cache::CacheStats {
-        self.compiler.db().compile_cache().stats()
+        self.host.compile_cache_stats()
     }
 
     /// Installs the function that reads the global allocator's figures for `Memory` samples
@@ -138,7 +143,7 @@ impl DevLoop {
     }
 
     /// Serves events until every input closes or `Control::Shutdown` arrives.
-    pub fn run(mut self, inputs: Inputs) {
+    pub fn run(mut self, channels: EngineChannels) {
         self.sample_memory();
         loop {
             let recheck = match &self.recheck {
@@ -147,29 +152,30 @@ impl DevLoop {
             };
             select! {
                 recv(recheck) -> _ => self.on_recheck(),
-                recv(inputs.watcher) -> event => match event {
+                recv(channels.watcher) -> event => match event {
                     Ok(WatchEvent::Batch(batch)) => self.on_batch(batch),
                     Ok(WatchEvent::Rescan { reason }) => {
                         self.telemetry(EngineEvent::WatcherDegraded {
                             message: format!("{reason}; rescanned the project"),
                         });
                         let now = Instant::now();
-                        self.compiler.rescan();
-                        self.rebuild(Vec::new(), now, vec![(Phase::Read, now.elapsed())]);
+                        self.host.rescan();
+                        self.invalidated.clear();
+                        self.update(Cause::Edit { files: &[] }, now, vec![(Phase::Read, now.elapsed())]);
                     }
                     Ok(WatchEvent::Error { message }) => {
                         self.telemetry(EngineEvent::WatcherDegraded { message });
                     }
                     Err(_) => break,
                 },
-                recv(inputs.clients) -> event => match event {
+                recv(channels.clients) -> event => match event {
                     Ok(event) => self.on_client(event),
                     Err(_) => break,
                 },
-                recv(inputs.control) -> command => match command {
+                recv(channels.control) -> command => match command {
                     Ok(Control::ForceReload) => {
-                        self.full_reload(FullReloadReason::Requested);
-                        self.sample_memory();
+                        let now = Instant::now();
+                        self.update(Cause::Reload, now, Vec::new());
                     }
                     Ok(Control::QueryMemory(on)) => {
                         self.query_memory_wanted = on;
@@ -185,7 +191,7 @@ impl DevLoop {
 
     fn telemetry(&self, event: EngineEvent) {
         // Never block the engine on a slow reader.
-        let _ = self.outputs.telemetry.try_send(event);
+        let _ = self.publishers.telemetry.try_send(event);
     }
 
     /// Reads the files deferred as maybe mid-write again and takes them as they are, once
@@ -236,9 +242,9 @@ impl DevLoop {
             .saturating_duration_since(batch.first_event_at);
         let read_start = Instant::now();
         let mut applied = if settled {
-            self.compiler.apply_changes(&paths)
+            self.host.apply_changes(&paths)
         } else {
-            self.compiler.apply_watched_changes(&paths)
+            self.host.apply_watched_changes(&paths)
         };
         let read = read_start.elapsed();
         if !settled && let Some((_, waiting)) = &mut self.recheck {
@@ -275,32 +281,19 @@ impl DevLoop {
         self.telemetry(EngineEvent::ChangeDetected {
             files: files.clone(),
         });
-        if let Some(config) = applied.config_changed.first() {
-            // A package.json/tsconfig change can move every module's resolution: rebuild,
-            // then reload rather than reason about partial effects.
-            let _ = self.compiler.build();
-            self.full_reload(FullReloadReason::ConfigChanged {
-                file: config.to_string(),
-            });
-            self.sample_memory();
-            return;
-        }
-        self.rebuild(
-            files,
+        self.invalidated.clear();
+        self.update(
+            Cause::Edit { files: &files },
             batch.first_event_at,
             vec![(Phase::Coalesce, coalesce), (Phase::Read, read)],
         );
     }
 
-    /// Builds, plans and sends what one batch changed. `phases` holds what the batch cost
-    /// before the build (coalescing and reading).
-    fn rebuild(
-        &mut self,
-        files: Vec<String>,
-        first_event_at: Instant,
-        mut phases: Vec<(Phase, Duration)>,
-    ) {
-        let update = update::prepare(&mut self.compiler, &files, self.revision);
+    /// Builds, plans and sends one update: the one path for a batch of edits, an
+    /// `invalidate()` and a requested reload. `phases` holds what the cause cost before the
+    /// build (coalescing and reading a batch).
+    fn update(&mut self, cause: Cause<'_>, started: Instant, mut phases: Vec<(Phase, Duration)>) {
+        let update = update::prepare(&mut self.host, cause, self.revision);
         self.send_errors(&update.build.diagnostics);
         phases.extend(update.phases.iter().copied());
         if let Some((revision, frame)) = update.frame {
@@ -308,7 +301,7 @@ impl DevLoop {
             // A tab that reloads on this frame must get the new snapshot: publish first.
             self.publish();
             let send_start = Instant::now();
-            let _ = self.outputs.updates.send(frame);
+            let _ = self.publishers.updates.send(frame);
             phases.push((Phase::Send, send_start.elapsed()));
         }
         let build = &update.build;
@@ -319,29 +312,24 @@ impl DevLoop {
                 build.graph.graph.clone(),
             )));
         }
-        let server_total = first_event_at.elapsed();
-        let invalidation = invalidation_profile(&self.compiler, files.clone(), &update.events);
+        let files: Vec<String> = match cause {
+            Cause::Edit { files } => files.to_vec(),
+            Cause::Invalidate { module, .. } => vec![module.trim_start_matches('/').to_owned()],
+            Cause::Reload => Vec::new(),
+        };
+        let invalidation = invalidation_profile(files.clone(), &update.queries);
         let report = UpdateReport {
             revision: self.revision,
             files,
             outcome: update.outcome,
             phases,
-            server_total,
-            clients: self.outputs.updates.receiver_count(),
+            server_total: started.elapsed(),
+            clients: self.publishers.updates.receiver_count(),
             invalidation,
         };
-        self.remember(first_event_at);
+        self.remember(started);
         self.telemetry(EngineEvent::Update(Box::new(report)));
         self.sample_memory();
-    }
-
-    fn full_reload(&mut self, reason: FullReloadReason) -> UpdateOutcome {
-        self.revision += 1;
-        let (frame, outcome) = update::encode_full_reload(&reason, self.revision);
-        // The reloading tabs must get the new snapshot: publish first.
-        self.publish();
-        let _ = self.outputs.updates.send(frame);
-        outcome
     }
 
     /// Sends a `Memory` sample (at start, after each update, and when asked): RSS, the
@@ -353,10 +341,10 @@ impl DevLoop {
     /// Memory tab (`Control::QueryMemory`); otherwise the last counts are repeated.
     fn sample_memory(&mut self) {
         if self.query_memory_wanted {
-            self.query_memory = memory::query_memory(self.compiler.db_mut());
+            self.query_memory = self.host.query_memory();
         }
         let allocator = self.allocator.map(|probe| probe()).unwrap_or_default();
-        let held = self.compiler.held_bytes();
+        let held = self.host.held_bytes();
         self.telemetry(EngineEvent::Memory(MemoryStats {
             rss_bytes: memory::rss_bytes(),
             allocator_committed: allocator.committed,
@@ -368,8 +356,8 @@ impl DevLoop {
     }
 
     fn publish(&mut self) {
-        let served = self.compiler.served(&self.server_id, self.revision);
-        let _ = self.outputs.served.send(Arc::new(served));
+        let served = self.host.served(&self.server_id, self.revision);
+        let _ = self.publishers.served.send(Arc::new(served));
     }
 
     /// Sends the difference between the last reported diagnostics and `current`, per file.
@@ -398,7 +386,7 @@ impl DevLoop {
             cleared,
         })
         .into();
-        let _ = self.outputs.updates.send(frame);
+        let _ = self.publishers.updates.send(frame);
         self.errors = current.clone();
         self.telemetry(EngineEvent::Diagnostics(current.clone()));
     }
@@ -461,53 +449,21 @@ impl DevLoop {
     }
 
     fn on_invalidate(&mut self, id: &str, message: Option<String>) {
-        let Some(graph) = self.compiler.graph().cloned() else {
-            return;
-        };
-        let Some(index) = graph.graph.index_of(id) else {
-            tracing::debug!("invalidate for unknown module {id}");
-            return;
-        };
         tracing::info!(
             "{id} invalidated itself{}",
             message.map(|m| format!(": {m}")).unwrap_or_default()
         );
-        let started = Instant::now();
-        let plan = plan_invalidate(&graph.graph, index, &[]);
-        let mut phases = Vec::new();
-        let files = vec![id.trim_start_matches('/').to_owned()];
-        let outcome = match plan {
-            UpdatePlan::Nothing => UpdateOutcome::NoChange,
-            UpdatePlan::Hot(hot) => {
-                let encode_start = Instant::now();
-                let (frame, outcome) = update::encode_hot(
-                    &self.compiler,
-                    &graph,
-                    &hot,
-                    &[],
-                    &files,
-                    self.revision + 1,
-                );
-                phases.push((Phase::Encode, encode_start.elapsed()));
-                self.revision += 1;
-                self.publish();
-                let send_start = Instant::now();
-                let _ = self.outputs.updates.send(frame);
-                phases.push((Phase::Send, send_start.elapsed()));
-                outcome
-            }
-            UpdatePlan::FullReload(reason) => self.full_reload(reason),
-        };
-        self.remember(started);
-        self.telemetry(EngineEvent::Update(Box::new(UpdateReport {
-            revision: self.revision,
-            files,
-            outcome,
-            phases,
-            server_total: started.elapsed(),
-            clients: self.outputs.updates.receiver_count(),
-            invalidation: InvalidationProfile::default(),
-        })));
+        let already = std::mem::take(&mut self.invalidated);
+        self.update(
+            Cause::Invalidate {
+                module: id,
+                already: &already,
+            },
+            Instant::now(),
+            Vec::new(),
+        );
+        self.invalidated = already;
+        self.invalidated.push(Arc::from(id));
     }
 }
 
@@ -520,21 +476,11 @@ fn diagnostics_by_file(diagnostics: &[Diagnostic]) -> FxHashMap<&str, Vec<&Diagn
 }
 
 /// Names what re-ran and what was reused, by query and file.
-pub fn invalidation_profile(
-    compiler: &Compiler,
-    changed_inputs: Vec<String>,
-    events: &[QueryEvent],
-) -> InvalidationProfile {
-    let files = compiler.db().files();
-    let label = |event: &QueryEvent| match files.path_of(event.key) {
-        Some(path) => files.module_id(&path).to_string(),
-        None => "project".to_owned(),
-    };
+pub fn invalidation_profile(changed_inputs: Vec<String>, runs: &[QueryRun]) -> InvalidationProfile {
     let of_kind = |kind: QueryEventKind| {
-        events
-            .iter()
-            .filter(|e| e.kind == kind)
-            .map(|e| (e.query.to_string(), label(e)))
+        runs.iter()
+            .filter(|run| run.kind == kind)
+            .map(|run| (run.query.to_string(), run.module.clone()))
             .collect()
     };
     InvalidationProfile {
@@ -639,11 +585,11 @@ mod tests {
         let leaf_text = "export const v = 1;\nif (import.meta.hot) import.meta.hot.accept();\n";
         let leaf = write(&root, "src/leaf.js", leaf_text);
 
-        let compiler = Compiler::new(&root, ProjectOptions::default()).expect("compiler");
+        let host = EngineHost::new(&root, ProjectOptions::default()).expect("host");
         let (served, _) = tokio::sync::watch::channel(Arc::new(Served::empty("t".into())));
         let (updates, mut frames) = tokio::sync::broadcast::channel(16);
         let (telemetry, events) = unbounded();
-        let outputs = Outputs {
+        let publishers = Publishers {
             served,
             updates,
             telemetry,
@@ -651,10 +597,10 @@ mod tests {
         let (watcher_tx, watcher) = unbounded();
         let (_clients_tx, clients) = unbounded();
         let (control_tx, control) = unbounded();
-        let (mut devloop, _) = DevLoop::start(compiler, "t".into(), outputs);
+        let (mut devloop, _) = DevLoop::start(host, "t".into(), publishers);
         devloop.set_allocator_probe(probe);
         let engine = std::thread::spawn(move || {
-            devloop.run(Inputs {
+            devloop.run(EngineChannels {
                 watcher,
                 clients,
                 control,

@@ -221,6 +221,11 @@ fn expand_value(
     out
 }
 
+/// `.env` or `.env.<anything>`: a name Vite reads in some mode.
+pub fn is_env_file_name(name: &str) -> bool {
+    name == ".env" || name.starts_with(".env.")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

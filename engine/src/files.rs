@@ -1,6 +1,6 @@
 //! The `Files` side-table: canonical path → `SourceFile` input, get-or-create (in the style of
 //! ruff_db's `Files`). Resolution inside queries creates inputs for the files it finds, reading
-//! them from disk once; afterwards only the `Compiler` updates them, when the watcher reports a
+//! them from disk once; afterwards only the `EngineHost` updates them, when the watcher reports a
 //! change. Also the one place that knows how a path becomes a module id and how file bytes
 //! become `FileContents`.
 
@@ -48,6 +48,7 @@ pub enum FileClass {
 /// The path of the module the `index`th `import.meta.glob(...)` call of `importer` becomes:
 /// `<importer>?glob=<index>` (id `/src/main.ts?glob=0`), next to the importer so the matched
 /// files' relative specifiers resolve from the importer's directory.
+#[cfg(test)]
 pub fn glob_module_path(importer: &Path, index: usize) -> PathBuf {
     let mut path = importer.as_os_str().to_os_string();
     path.push(format!("?glob={index}"));
@@ -141,7 +142,7 @@ impl FileClass {
             None => {}
         }
         let name = path.file_name().and_then(|n| n.to_str());
-        if name.is_some_and(crate::queries::env::is_env_file_name) {
+        if name.is_some_and(crate::dotenv::is_env_file_name) {
             return FileClass::Env;
         }
         let Some(ext) = path.extension().and_then(|e| e.to_str()) else {
@@ -352,14 +353,6 @@ impl Files {
             .collect();
         out.sort_by(|a, b| a.0.cmp(&b.0));
         out
-    }
-
-    pub fn len(&self) -> usize {
-        self.lock().by_path.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 

@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
+pub use hotloop_protocol::ModuleKind;
+
 /// Dense index of a module inside one `ModuleGraph`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ModuleIndex(pub u32);
@@ -13,14 +15,6 @@ impl ModuleIndex {
     pub fn idx(self) -> usize {
         self.0 as usize
     }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ModuleKind {
-    Js,
-    Css,
-    Asset,
-    Json,
 }
 
 /// Per-module facts the planner needs.

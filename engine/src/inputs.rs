@@ -2,7 +2,7 @@
 //! (or the fact that it is missing); `Project` is the singleton with the root, the entry HTML,
 //! the resolution epoch and the options. Everything else in the engine is derived from these.
 //!
-//! Inputs are only set by the `Compiler` (and created by `Files`), always with the value read
+//! Inputs are only set by the `EngineHost` (and created by `Files`), always with the value read
 //! from disk, and only when that value differs from the stored one.
 
 use std::fmt;

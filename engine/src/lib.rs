@@ -1,27 +1,68 @@
 //! hotloop's engine: the salsa query database that turns a project into executable chunks and
-//! a set of changed files into the smallest correct hot update, plus the watcher, the protocol
-//! and the dev server around it. See ARCHITECTURE.md for the map.
+//! a set of changed files into the smallest correct hot update, the planner, the watcher and
+//! the engine thread's loop. See ARCHITECTURE.md for the map.
+//!
+//! The crate's whole public surface is this file: the [`EngineHost`] façade (it owns the
+//! database; nothing else can reach it), the [`DevLoop`] that runs it on the engine thread, the
+//! [`watcher`], and plain data. Every other module is private, so a host (the binary, the
+//! profiler, the dashboard) cannot touch salsa even by accident.
+//!
+//! Layers, lowest first; a module imports only from its own layer or below (checked by a test
+//! in `tests/layers.rs`):
+//! 1. plain data and pure helpers: `graph`, `telemetry`, `timing`, `dotenv`, `js_literal`
+//! 2. pure compilers: `transform`, `css`, `css_modules` (no salsa, no IO)
+//! 3. the database: `inputs`, `files`, `resolver`, `cache`, `db`
+//! 4. `queries/` (salsa tracked functions)
+//! 5. `host/` (the façade), `plan`, `update`, `devloop`, `memory`, `warm_up`
+//!
+//! `watcher` stands apart: it only reports paths.
 
-pub mod cache;
-pub mod compiler;
-pub mod css;
-pub mod css_modules;
-pub mod db;
-pub mod devloop;
-pub mod diagnostics;
-pub mod dotenv;
-pub mod files;
-pub mod graph;
-pub mod inputs;
-pub mod memory;
-pub mod plan;
-pub mod protocol;
-pub mod queries;
-pub mod served;
-pub mod server;
-pub mod telemetry;
-pub mod timing;
-pub mod transform;
-pub mod update;
+mod cache;
+mod css;
+mod css_modules;
+mod db;
+mod devloop;
+mod dotenv;
+mod files;
+mod graph;
+mod host;
+mod inputs;
+mod js_literal;
+mod memory;
+mod plan;
+mod queries;
+mod resolver;
+mod telemetry;
+mod timing;
+mod transform;
+mod update;
 mod warm_up;
 pub mod watcher;
+
+#[cfg(test)]
+mod tests;
+
+pub use cache::{CacheStats, CompileCache};
+pub use db::QueryEventKind;
+pub use devloop::{Control, DevLoop, EngineChannels, Publishers};
+pub use graph::{GraphBuilder, GraphModule, ModuleGraph, ModuleIndex, ModuleKind};
+pub use host::{
+    AppliedChanges, BuildResult, EngineHost, HeldBytes, HostError, QueryRun, TraceSpan,
+};
+pub use hotloop_protocol::{Diagnostic, DiagnosticKind, FullReloadReason};
+pub use inputs::ProjectOptions;
+pub use memory::{AllocatorProbe, AllocatorStats, rss_bytes};
+pub use plan::{Explanation, UpdatePlan, explain};
+pub use telemetry::{
+    EngineEvent, GraphStats, InvalidationProfile, MemoryStats, Phase, UpdateOutcome, UpdateReport,
+};
+pub use transform::{COMPILE_STACK as ENGINE_STACK, assume_big_stack};
+pub use update::{Cause, PreparedUpdate, prepare};
+
+/// swc alone on one plain `.js` module with the default options (parse, transform, codegen):
+/// the factory code, or `None` when it does not compile. No database, no cache: what a script
+/// costs before any of the engine's work (the engine bench compares the two).
+pub fn compile_js(id: &str, text: &str) -> Option<std::sync::Arc<str>> {
+    let options = transform::TransformOptions::default();
+    transform::compile_module(id, transform::SourceKind::Js, text, &options).code
+}

@@ -31,7 +31,7 @@ pub fn rss_bytes() -> u64 {
 /// `(name, count, bytes)` per query (memos) and per salsa struct (inputs, interned values),
 /// largest first. Bytes are what salsa can see: the memo's or struct's inline size plus its
 /// metadata, plus heap sizes where a query declares `heap_size` (none does yet; the code and
-/// source maps are counted separately, see `Compiler::held_bytes`).
+/// source maps are counted separately, see `EngineHost::held_bytes`).
 ///
 /// Takes `&mut`: like a write, it cancels and waits for other database handles. It walks
 /// every memo, so it costs O(memos): `hotloop profile` reports its time (1k modules: 1.1 ms in

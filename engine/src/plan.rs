@@ -2,79 +2,22 @@
 //! smallest correct hot update, or a typed reason for a full reload. No salsa, no IO.
 
 use std::collections::{BTreeSet, VecDeque};
-use std::fmt;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use hotloop_protocol::FullReloadReason;
+
 use crate::graph::{GraphModule, ModuleGraph, ModuleIndex, ModuleKind};
 
-/// Why the page must reload instead of hot-updating.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum FullReloadReason {
-    /// An edit propagated up to an entry (or a module nobody imports) without meeting a
-    /// module that accepts it. `chain` is the path walked, changed module first.
-    NoBoundary { changed: String, chain: Vec<String> },
-    /// A module on the path calls `import.meta.hot.decline()`.
-    Declined { module: String },
-    /// The entry HTML changed.
-    HtmlChanged,
-    /// `hot.invalidate()` came back to a module already invalidated in this update.
-    CircularInvalidate { module: String },
-    /// package.json / tsconfig / config changed in a way that can change every module.
-    ConfigChanged { file: String },
-    /// The client missed updates (lagged, reconnected to a newer revision).
-    ClientOutOfSync,
-    /// Forced by the user (dashboard key).
-    Requested,
-    /// The edit reached a module that runs in a web worker, which cannot be updated in place:
-    /// the reload restarts it.
-    InWorker { module: String },
+/// A tab whose session missed updates must reload: the planner's answer to a lagging client
+/// (the engine publishes it with every snapshot; the server only sends it).
+pub fn client_out_of_sync() -> FullReloadReason {
+    FullReloadReason::ClientOutOfSync
 }
 
-impl FullReloadReason {
-    /// Stable numeric code for the protocol.
-    pub fn code(&self) -> u8 {
-        match self {
-            FullReloadReason::NoBoundary { .. } => 1,
-            FullReloadReason::Declined { .. } => 2,
-            FullReloadReason::HtmlChanged => 3,
-            FullReloadReason::CircularInvalidate { .. } => 4,
-            FullReloadReason::ConfigChanged { .. } => 5,
-            FullReloadReason::ClientOutOfSync => 6,
-            FullReloadReason::Requested => 7,
-            FullReloadReason::InWorker { .. } => 8,
-        }
-    }
-}
-
-impl fmt::Display for FullReloadReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            FullReloadReason::NoBoundary { changed, chain } => {
-                write!(f, "{changed} changed and no module accepts it")?;
-                if chain.len() > 1 {
-                    write!(f, " (via {})", chain.join(" <- "))?;
-                }
-                Ok(())
-            }
-            FullReloadReason::Declined { module } => {
-                write!(f, "{module} declines hot updates")
-            }
-            FullReloadReason::HtmlChanged => write!(f, "index.html changed"),
-            FullReloadReason::CircularInvalidate { module } => {
-                write!(f, "{module} invalidated itself in a loop")
-            }
-            FullReloadReason::ConfigChanged { file } => write!(f, "{file} changed"),
-            FullReloadReason::ClientOutOfSync => write!(f, "the page missed updates"),
-            FullReloadReason::Requested => write!(f, "reload requested"),
-            FullReloadReason::InWorker { module } => {
-                write!(
-                    f,
-                    "{module} runs in a web worker, which restarts with the page"
-                )
-            }
-        }
-    }
+/// The user asked every tab to reload (the dashboard's `r`).
+pub fn plan_requested_reload() -> UpdatePlan {
+    UpdatePlan::FullReload(FullReloadReason::Requested)
 }
 
 /// A module that accepts the update: itself (`accepted_dep == None`) or one of its deps.
@@ -110,11 +53,15 @@ pub struct Changes<'a> {
     /// Modules whose emitted code changed.
     pub changed: &'a [ModuleIndex],
     pub html_changed: bool,
+    /// A config file that can change every module or the page (`package.json`,
+    /// `tsconfig.json`, a `.env` file): rather than reason about partial effects, reload.
+    pub config_changed: Option<&'a str>,
 }
 
 /// Plans the update for `changes` on `graph`, following Vite's propagation rules:
 ///
-/// - the HTML changed: full reload; nothing changed: nothing;
+/// - a config file changed: full reload; the HTML changed: full reload; nothing changed:
+///   nothing;
 /// - from every changed module, walk up the importers. A module that accepts itself (CSS
 ///   modules always do) is a boundary and is re-evaluated; an importer that accepts the module
 ///   we came from (`hot.accept(dep, cb)`) is a boundary and is *not* re-evaluated; a module
@@ -134,6 +81,11 @@ pub struct Changes<'a> {
 /// The walk only touches the changed modules and their importers up to the boundaries: its
 /// cost does not depend on the size of the graph.
 pub fn plan_update(graph: &ModuleGraph, changes: &Changes<'_>) -> UpdatePlan {
+    if let Some(file) = changes.config_changed {
+        return UpdatePlan::FullReload(FullReloadReason::ConfigChanged {
+            file: file.to_owned(),
+        });
+    }
     if changes.html_changed {
         return UpdatePlan::FullReload(FullReloadReason::HtmlChanged);
     }
@@ -770,6 +722,7 @@ mod tests {
                 &Changes {
                     changed: &changed,
                     html_changed,
+                    config_changed: None,
                 },
             );
             let actual = render(&g, &plan);

@@ -6,8 +6,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::diagnostics::Diagnostic;
 use crate::graph::ModuleGraph;
+use hotloop_protocol::Diagnostic;
 
 /// The phases of one update, in order. `ClientApply` comes from the client's ack.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

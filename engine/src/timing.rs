@@ -2,7 +2,7 @@
 //! inside the queries themselves.
 //!
 //! Salsa reports when a query starts executing but not when it ends, so its events cannot time
-//! anything. Instead every query (and every step of `Compiler::build`) opens a frame with
+//! anything. Instead every query (and every step of `EngineHost::build`) opens a frame with
 //! [`PhaseClock::enter`]; frames nest like the calls do (`module_graph` → `resolved_imports` →
 //! `parsed_module`), and each frame is charged its *exclusive* time: its duration minus its
 //! children's. The phases of one build therefore add up to the build's wall time, and work

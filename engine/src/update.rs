@@ -6,21 +6,25 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::compiler::{BuildResult, Compiler};
-use crate::db::{Db as _, QueryEvent};
+use crate::db::Db as _;
 use crate::graph::{ModuleIndex, ModuleKind};
-use crate::plan::{Changes, FullReloadReason, HotPlan, UpdatePlan, plan_update};
-use crate::protocol::{self, CssLink, HotUpdate, ModuleCode, ServerMessage};
-use crate::queries::emit::static_dep_count;
+use crate::host::QueryRun;
+use crate::host::{BuildResult, EngineHost};
+use hotloop_protocol::FullReloadReason;
+
+use crate::plan::{
+    Changes, HotPlan, UpdatePlan, plan_invalidate, plan_requested_reload, plan_update,
+};
 use crate::queries::graph::ProjectGraph;
 use crate::telemetry::{Phase, UpdateOutcome};
+use hotloop_protocol::wire::{self as protocol, CssLink, HotUpdate, ModuleCode, ServerMessage};
 
 /// What one build produced and what the clients must receive.
 #[derive(Debug)]
 pub struct PreparedUpdate {
     pub build: BuildResult,
-    /// Salsa's events during the build: which queries ran and which memos were reused.
-    pub events: Vec<QueryEvent>,
+    /// Which queries ran during the build and which memos were reused.
+    pub queries: Vec<QueryRun>,
     /// The build's phases (parse, resolve, emit, graph: exclusive times, see `timing`), then
     /// `Plan`, then `Encode` when there is a message.
     pub phases: Vec<(Phase, Duration)>,
@@ -30,19 +34,35 @@ pub struct PreparedUpdate {
     pub frame: Option<(u32, Arc<[u8]>)>,
 }
 
-/// Builds what changed since the last build, plans the update and encodes it. `revision` is
-/// the last revision sent to the clients; `files` the changed files (relative paths) the
-/// message names.
-pub fn prepare(compiler: &mut Compiler, files: &[String], revision: u32) -> PreparedUpdate {
-    compiler.db().log().set_recording(true);
-    let build = compiler.build();
-    let events = compiler.db().log().take();
-    compiler.db().log().set_recording(false);
+/// What asks for an update. Every cause goes through the same build → plan → encode path, so
+/// every full reload's reason is the planner's.
+#[derive(Clone, Copy, Debug)]
+pub enum Cause<'a> {
+    /// Files changed and were applied to the inputs; `files` (relative paths) are what the
+    /// message names.
+    Edit { files: &'a [String] },
+    /// A page's `import.meta.hot.invalidate()` for module `module`; `already` holds the modules
+    /// invalidated since the last edit (coming back to one of them is a loop: full reload).
+    Invalidate {
+        module: &'a str,
+        already: &'a [Arc<str>],
+    },
+    /// The user asked every tab to reload.
+    Reload,
+}
+
+/// Builds what changed since the last build, plans the update for `cause` and encodes it.
+/// `revision` is the last revision sent to the clients.
+pub fn prepare(host: &mut EngineHost, cause: Cause<'_>, revision: u32) -> PreparedUpdate {
+    host.record_queries(true);
+    let build = host.build();
+    let queries = host.take_query_runs();
+    host.record_queries(false);
     let mut phases = build.phases.0.clone();
 
     // Plan and encode are frames of the clock too, so that traces show them (their times
     // here come from the frames' own `Instant`s).
-    let plan_frame = compiler.db().clock().enter(Phase::Plan, "plan");
+    let plan_frame = host.db().clock().enter(Phase::Plan, "plan");
     let plan_start = Instant::now();
     // A module that no longer compiles keeps its last good code in the browser: only modules
     // that have code are sent.
@@ -50,19 +70,38 @@ pub fn prepare(compiler: &mut Compiler, files: &[String], revision: u32) -> Prep
         .changed
         .iter()
         .copied()
-        .filter(|&index| compiler.module_code(index).is_some())
+        .filter(|&index| host.has_code(index))
         .collect();
-    let plan = plan_update(
-        &build.graph.graph,
-        &Changes {
-            changed: &changed,
-            html_changed: build.html_changed,
-        },
-    );
+    let graph = &build.graph.graph;
+    let invalidated: [String; 1];
+    let (plan, files) = match cause {
+        Cause::Edit { files } => {
+            let changes = Changes {
+                changed: &changed,
+                html_changed: build.html_changed,
+                config_changed: build.config_changed.as_deref(),
+            };
+            (plan_update(graph, &changes), files)
+        }
+        Cause::Invalidate { module, already } => {
+            invalidated = [module.trim_start_matches('/').to_owned()];
+            let already: Vec<ModuleIndex> =
+                already.iter().filter_map(|id| graph.index_of(id)).collect();
+            let plan = match graph.index_of(module) {
+                Some(index) => plan_invalidate(graph, index, &already),
+                None => {
+                    tracing::debug!("invalidate for unknown module {module}");
+                    UpdatePlan::Nothing
+                }
+            };
+            (plan, &invalidated[..])
+        }
+        Cause::Reload => (plan_requested_reload(), &[][..]),
+    };
     phases.push((Phase::Plan, plan_start.elapsed()));
     drop(plan_frame);
 
-    let encode_frame = compiler.db().clock().enter(Phase::Encode, "encode");
+    let encode_frame = host.db().clock().enter(Phase::Encode, "encode");
     let encode_start = Instant::now();
     let next = revision + 1;
     let (outcome, frame) = match plan {
@@ -78,7 +117,7 @@ pub fn prepare(compiler: &mut Compiler, files: &[String], revision: u32) -> Prep
         }
         UpdatePlan::Nothing => {
             let (frame, outcome) = encode_hot(
-                compiler,
+                host,
                 &build.graph,
                 &HotPlan::default(),
                 &build.removed,
@@ -89,7 +128,7 @@ pub fn prepare(compiler: &mut Compiler, files: &[String], revision: u32) -> Prep
         }
         UpdatePlan::Hot(hot) => {
             let (frame, outcome) =
-                encode_hot(compiler, &build.graph, &hot, &build.removed, files, next);
+                encode_hot(host, &build.graph, &hot, &build.removed, files, next);
             (outcome, Some((next, frame)))
         }
         UpdatePlan::FullReload(reason) => {
@@ -103,7 +142,7 @@ pub fn prepare(compiler: &mut Compiler, files: &[String], revision: u32) -> Prep
     drop(encode_frame);
     PreparedUpdate {
         build,
-        events,
+        queries,
         phases,
         outcome,
         frame,
@@ -112,7 +151,7 @@ pub fn prepare(compiler: &mut Compiler, files: &[String], revision: u32) -> Prep
 
 /// Encodes a hot update for `plan` as revision `revision`.
 pub fn encode_hot(
-    compiler: &Compiler,
+    host: &EngineHost,
     graph: &ProjectGraph,
     plan: &HotPlan,
     removed: &[Arc<str>],
@@ -124,18 +163,7 @@ pub fn encode_hot(
     let modules: Vec<ModuleCode> = plan
         .send
         .iter()
-        .filter_map(|&index| compiler.module_code(index))
-        .map(|m| ModuleCode {
-            id: m.id,
-            kind: m.kind,
-            deps: m
-                .deps
-                .iter()
-                .map(|d| (d.specifier.clone(), d.id.clone()))
-                .collect(),
-            static_deps: static_dep_count(&m.deps) as u32,
-            code: m.code,
-        })
+        .filter_map(|&index| host.module_code(index))
         .collect();
     // Linked stylesheets (`<link rel=stylesheet>`) are not in the chunk: the page swaps the
     // link instead of re-evaluating a module.
@@ -192,13 +220,20 @@ pub fn encode_full_reload(reason: &FullReloadReason, revision: u32) -> (Arc<[u8]
     )
 }
 
+/// The reload a tab gets when its session fell behind the broadcast, as revision `revision`
+/// (published in every snapshot; the server sends it, never choosing a reason itself).
+pub fn encode_resync(revision: u32) -> Arc<[u8]> {
+    let reason = crate::plan::client_out_of_sync();
+    protocol::encode(&ServerMessage::full_reload(revision, &reason)).into()
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::{Path, PathBuf};
 
     use super::*;
     use crate::inputs::ProjectOptions;
-    use crate::protocol::decode_server;
+    use hotloop_protocol::wire::decode_server;
 
     const HTML: &str = "<!doctype html>\n<html><head><title>t</title></head><body>\n\
         <script type=\"module\" src=\"/src/main.js\"></script>\n</body></html>\n";
@@ -207,7 +242,7 @@ mod tests {
     struct Project {
         _dir: tempfile::TempDir,
         root: PathBuf,
-        compiler: Compiler,
+        host: EngineHost,
     }
 
     fn project() -> Project {
@@ -220,11 +255,11 @@ mod tests {
             "import { v } from './leaf.js';\nconsole.log(v);\n",
         );
         write(&root, "src/leaf.js", LEAF);
-        let compiler = Compiler::new(&root, ProjectOptions::default()).expect("compiler");
+        let host = EngineHost::new(&root, ProjectOptions::default()).expect("host");
         Project {
             _dir: dir,
             root,
-            compiler,
+            host,
         }
     }
 
@@ -241,7 +276,7 @@ mod tests {
 
     fn ran(update: &PreparedUpdate, query: &str) -> usize {
         update
-            .events
+            .queries
             .iter()
             .filter(|e| e.kind == crate::db::QueryEventKind::Executed && &*e.query == query)
             .count()
@@ -250,11 +285,11 @@ mod tests {
     #[test]
     fn a_cold_build_reports_every_build_phase() {
         let mut p = project();
-        p.compiler.db().log().set_recording(true);
-        let build = p.compiler.build();
+        p.host.db().log().set_recording(true);
+        let build = p.host.build();
         let names: Vec<&str> = build.phases.0.iter().map(|(p, _)| p.name()).collect();
         assert_eq!(names, ["parse", "resolve", "emit", "graph"]);
-        let executed = p.compiler.db().take_executed();
+        let executed = p.host.db().take_executed();
         assert_eq!(executed.count("parsed_module"), 2);
         assert_eq!(executed.count("module_graph"), 1);
     }
@@ -262,10 +297,16 @@ mod tests {
     #[test]
     fn a_body_edit_is_parse_and_emit_then_one_encoded_hot_update() {
         let mut p = project();
-        p.compiler.build();
+        p.host.build();
         let path = write(&p.root, "src/leaf.js", &LEAF.replace("= 1", "= 2"));
-        p.compiler.apply_changes(&[path]);
-        let update = prepare(&mut p.compiler, &["src/leaf.js".into()], 4);
+        p.host.apply_changes(&[path]);
+        let update = prepare(
+            &mut p.host,
+            Cause::Edit {
+                files: &["src/leaf.js".into()],
+            },
+            4,
+        );
         assert_eq!(
             phase_names(&update.phases),
             ["parse", "resolve", "emit", "plan", "encode"],
@@ -301,16 +342,21 @@ mod tests {
     #[test]
     fn an_import_edit_rebuilds_the_graph() {
         let mut p = project();
-        p.compiler.build();
+        p.host.build();
         write(&p.root, "src/other.js", "export const w = 1;\n");
         let path = write(
             &p.root,
             "src/leaf.js",
             &format!("import {{ w }} from './other.js';\n{LEAF}"),
         );
-        p.compiler
-            .apply_changes(&[p.root.join("src/other.js"), path]);
-        let update = prepare(&mut p.compiler, &["src/leaf.js".into()], 0);
+        p.host.apply_changes(&[p.root.join("src/other.js"), path]);
+        let update = prepare(
+            &mut p.host,
+            Cause::Edit {
+                files: &["src/leaf.js".into()],
+            },
+            0,
+        );
         assert!(
             update.phases.iter().any(|(p, _)| *p == Phase::Graph),
             "{:?}",

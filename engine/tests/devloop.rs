@@ -8,13 +8,12 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
-use hotloop_engine::compiler::Compiler;
-use hotloop_engine::devloop::{Control, DevLoop, Inputs, Outputs};
-use hotloop_engine::inputs::ProjectOptions;
-use hotloop_engine::protocol::{self, ServerMessage};
-use hotloop_engine::served::Served;
-use hotloop_engine::telemetry::EngineEvent;
 use hotloop_engine::watcher::{ChangeBatch, ChangeKind, ChangedPath, WatchEvent};
+use hotloop_engine::{
+    Control, DevLoop, EngineChannels, EngineEvent, EngineHost, ProjectOptions, Publishers,
+};
+use hotloop_protocol::wire::{self as protocol, ServerMessage};
+use hotloop_protocol::{ClientEvent, Served};
 use tokio::sync::{broadcast, watch};
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -28,7 +27,7 @@ struct Harness {
     updates: broadcast::Receiver<Arc<[u8]>>,
     served: watch::Receiver<Arc<Served>>,
     engine: Option<JoinHandle<()>>,
-    _clients: Sender<hotloop_engine::server::ClientEvent>,
+    _clients: Sender<ClientEvent>,
     seen: Vec<String>,
 }
 
@@ -46,15 +45,15 @@ impl Harness {
         for (rel, text) in files {
             write(&root, rel, text);
         }
-        let compiler = Compiler::new(&root, ProjectOptions::default()).expect("compiler");
+        let host = EngineHost::new(&root, ProjectOptions::default()).expect("host");
         let server_id: Arc<str> = Arc::from("test");
         let (served_tx, served) = watch::channel(Arc::new(Served::empty(server_id.clone())));
         let (updates_tx, updates) = broadcast::channel(64);
         let (telemetry_tx, telemetry) = crossbeam_channel::unbounded();
         let (devloop, _) = DevLoop::start(
-            compiler,
+            host,
             server_id,
-            Outputs {
+            Publishers {
                 served: served_tx,
                 updates: updates_tx,
                 telemetry: telemetry_tx,
@@ -64,7 +63,7 @@ impl Harness {
         let (clients, clients_rx) = crossbeam_channel::unbounded();
         let (control, control_rx) = crossbeam_channel::unbounded();
         let engine = std::thread::spawn(move || {
-            devloop.run(Inputs {
+            devloop.run(EngineChannels {
                 watcher: watcher_rx,
                 clients: clients_rx,
                 control: control_rx,
@@ -261,5 +260,116 @@ fn old_revisions_code_is_released() {
     assert!(
         old_code.upgrade().is_none(),
         "a previous revision's emitted code is still held"
+    );
+}
+
+/// The next `Update` report from the engine thread.
+fn next_report(h: &mut Harness) -> hotloop_engine::UpdateReport {
+    match h.wait_for("an update report", |e| matches!(e, EngineEvent::Update(_))) {
+        EngineEvent::Update(report) => *report,
+        _ => unreachable!(),
+    }
+}
+
+/// The `FullReload` frames broadcast so far: `(reason code, reason)`.
+fn reloads(h: &mut Harness) -> Vec<(u8, String)> {
+    h.broadcast()
+        .into_iter()
+        .filter_map(|m| match m {
+            ServerMessage::FullReload {
+                reason_code,
+                reason,
+                ..
+            } => Some((reason_code, reason)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn invalidate(h: &Harness, id: &str) {
+    h._clients
+        .send(ClientEvent::Message {
+            client_id: hotloop_protocol::ClientId(1),
+            message: hotloop_protocol::ClientMessage::Invalidate {
+                id: id.into(),
+                message: Some("test".into()),
+            },
+        })
+        .expect("engine thread alive");
+}
+
+#[test]
+fn invalidate_runs_the_update_path_and_a_loop_back_is_a_circular_invalidate_reload() {
+    let mut h = Harness::new(&[
+        (
+            "index.html",
+            "<!doctype html><script type=module src=/src/main.js></script>",
+        ),
+        (
+            "src/main.js",
+            "import { a } from './a.js';\nconsole.log(a);\nif (import.meta.hot) import.meta.hot.accept();\n",
+        ),
+        ("src/a.js", "export const a = 1;\n"),
+    ]);
+    // a.js invalidates itself: its importer main.js accepts itself, a hot update.
+    invalidate(&h, "/src/a.js");
+    let report = next_report(&mut h);
+    assert!(
+        matches!(&report.outcome, hotloop_engine::UpdateOutcome::Hot { boundaries, .. } if boundaries == &["/src/main.js"]),
+        "{:?}",
+        report.outcome
+    );
+    assert_eq!(report.files, ["src/a.js"]);
+    assert!(reloads(&mut h).is_empty());
+    // main.js re-ran and invalidates too; the walk from main.js reaches no boundary.
+    // a.js again, with no edit between: it already invalidated in this chain.
+    invalidate(&h, "/src/a.js");
+    next_report(&mut h);
+    let code = hotloop_engine::FullReloadReason::CircularInvalidate {
+        module: String::new(),
+    }
+    .code();
+    assert_eq!(
+        reloads(&mut h),
+        [(code, "/src/a.js invalidated itself in a loop".to_owned())]
+    );
+    // An edit starts a new chain: the same invalidation is a hot update again.
+    let a = h.write("src/a.js", "export const a = 2;\n");
+    h.batch(&[a]);
+    next_report(&mut h);
+    h.broadcast();
+    invalidate(&h, "/src/a.js");
+    next_report(&mut h);
+    assert!(reloads(&mut h).is_empty());
+}
+
+#[test]
+fn a_requested_reload_and_a_config_change_are_planned_reloads() {
+    let mut h = app();
+    h.control.send(Control::ForceReload).expect("engine alive");
+    let report = next_report(&mut h);
+    assert_eq!(
+        report.outcome,
+        hotloop_engine::UpdateOutcome::FullReload {
+            reason: "reload requested".into()
+        }
+    );
+    assert_eq!(
+        reloads(&mut h),
+        [(
+            hotloop_engine::FullReloadReason::Requested.code(),
+            "reload requested".to_owned()
+        )]
+    );
+    let config = h.write("package.json", "{\"name\":\"app\"}\n");
+    h.batch(&[config]);
+    next_report(&mut h);
+    let code = hotloop_engine::FullReloadReason::ConfigChanged {
+        file: String::new(),
+    }
+    .code();
+    assert_eq!(
+        reloads(&mut h),
+        [(code, "/package.json changed".to_owned())]
     );
 }

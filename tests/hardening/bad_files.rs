@@ -2,7 +2,7 @@
 //! correct behaviour), never a crash — the process stays up and `GET /` answers — and the
 //! server recovers when the file is fixed.
 
-use engine::protocol::ServerMessage;
+use hotloop_protocol::wire::ServerMessage;
 
 use crate::support::{Client, Project, Server, WAIT, version_in, versioned_module};
 
@@ -89,7 +89,7 @@ async fn current_errors(server: &Server) -> Vec<String> {
             Some(Ok(Message::Pong(_))) => return errors,
             Some(Ok(Message::Binary(bytes))) => {
                 if let Ok(ServerMessage::Errors { added, .. }) =
-                    engine::protocol::decode_server(&bytes)
+                    hotloop_protocol::wire::decode_server(&bytes)
                 {
                     errors.extend(
                         added

@@ -5,7 +5,7 @@
 //! adds or drops an import in a leaf (the graph is rebuilt). CI runs 300 edits and bounds the growth
 //! after warm-up; `HOTLOOP_LONG_TESTS=1` runs 1000 and prints the growth per 100 edits.
 
-use engine::protocol::ServerMessage;
+use hotloop_protocol::wire::ServerMessage;
 
 use crate::support::{Project, Server, WAIT, long_tests, rss_report, version_in};
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use engine::protocol::ServerMessage;
+use hotloop_protocol::wire::ServerMessage;
 
 use crate::support::{Project, Server, WAIT, long_tests, version_in, versioned_module};
 

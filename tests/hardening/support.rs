@@ -9,8 +9,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use engine::protocol::{self, HotUpdate, ServerMessage};
 use futures_util::StreamExt;
+use hotloop_protocol::wire::{self as protocol, HotUpdate, ServerMessage};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio::time::timeout;

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use engine::protocol::ServerMessage;
+use hotloop_protocol::wire::ServerMessage;
 use tokio::net::TcpSocket;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 

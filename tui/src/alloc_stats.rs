@@ -2,7 +2,7 @@
 //! bytes (`mi_process_info`), and giving freed memory back after the cold build. Meaningful when mimalloc is the global allocator (the `hotloop`
 //! binary); in tests it reports what mimalloc itself holds, usually next to nothing.
 
-use engine::memory::AllocatorStats;
+use engine::AllocatorStats;
 
 /// Reads mimalloc's process figures (cheap: a few counters, no heap walk).
 pub fn mimalloc_stats() -> AllocatorStats {

@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
-use engine::server::ProxyRule;
+use hotloop_server::ProxyRule;
 
 use crate::demo;
 

@@ -10,13 +10,13 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 use crossbeam_channel::{Receiver, Sender};
-use engine::cache::CompileCache;
-use engine::compiler::Compiler;
-use engine::devloop::{Control, DevLoop, Inputs, Outputs};
-use engine::inputs::ProjectOptions;
-use engine::server::{self, ServerConfig};
-use engine::telemetry::EngineEvent;
+use engine::CompileCache;
+use engine::EngineEvent;
+use engine::EngineHost;
+use engine::ProjectOptions;
 use engine::watcher::{WatchConfig, spawn_watcher};
+use engine::{Control, DevLoop, EngineChannels, Publishers};
+use hotloop_server::{self as server, ServerConfig};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -30,7 +30,7 @@ const TELEMETRY_CAPACITY: usize = 4096;
 /// Update frames buffered per client before it counts as lagging (and is told to reload).
 const UPDATE_QUEUE: usize = 256;
 /// swc's parser recurses; deeply nested input needs a big stack on the engine thread.
-const ENGINE_STACK: usize = engine::transform::COMPILE_STACK;
+const ENGINE_STACK: usize = engine::ENGINE_STACK;
 
 pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
     let root = std::fs::canonicalize(&args.root).with_context(|| {
@@ -63,18 +63,17 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         options.env_prefixes = serve.env_prefixes.clone();
     }
     options.mode = serve.mode.clone();
-    let mut compiler = Compiler::new(&root, options.with_process_env())
+    let mut host = EngineHost::new(&root, options.with_process_env())
         .with_context(|| format!("failed to load the project at {}", root.display()))?;
     if !serve.no_cache
         && let Some(cache) = CompileCache::for_project(&root)
     {
-        compiler.use_compile_cache(cache);
+        host.use_compile_cache(cache);
     }
     let server_id: Arc<str> = Arc::from(new_server_id());
     // The page is answered while the cold build runs: the browser navigates and loads the
     // runtime meanwhile, and its chunk request waits for the build.
-    let (served_tx, served_rx) =
-        tokio::sync::watch::channel(Arc::new(compiler.building(&server_id)));
+    let (served_tx, served_rx) = tokio::sync::watch::channel(Arc::new(host.building(&server_id)));
     let (updates_tx, _) = tokio::sync::broadcast::channel(UPDATE_QUEUE);
     let (clients_tx, clients_rx) = crossbeam_channel::unbounded();
     let (control_tx, control_rx) = crossbeam_channel::unbounded();
@@ -126,7 +125,7 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         }),
     );
 
-    let outputs = Outputs {
+    let outputs = Publishers {
         served: served_tx,
         updates: updates_tx,
         telemetry: telemetry_tx.clone(),
@@ -152,12 +151,12 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         .stack_size(ENGINE_STACK)
         .spawn(move || {
             // ENGINE_STACK is at least the compile stack: swc runs in place on this thread.
-            engine::transform::assume_big_stack();
-            let (mut devloop, stats) = DevLoop::start(compiler, server_id, outputs);
+            engine::assume_big_stack();
+            let (mut devloop, stats) = DevLoop::start(host, server_id, outputs);
             devloop.set_allocator_probe(crate::alloc_stats::mimalloc_stats);
             ready(stats, started.elapsed(), devloop.compile_cache_stats().hits);
             crate::alloc_stats::release_free_memory();
-            devloop.run(Inputs {
+            devloop.run(EngineChannels {
                 watcher: watcher_rx,
                 clients: clients_rx,
                 control: control_rx,

@@ -7,8 +7,8 @@ use std::io::{self, Write};
 use std::sync::Arc;
 
 use crossbeam_channel::Receiver;
-use engine::diagnostics::{Diagnostic, DiagnosticKind};
-use engine::telemetry::{EngineEvent, GraphStats, UpdateOutcome, UpdateReport};
+use engine::{Diagnostic, DiagnosticKind};
+use engine::{EngineEvent, GraphStats, UpdateOutcome, UpdateReport};
 use serde::Serialize;
 
 use crate::dashboard::format;
@@ -591,8 +591,8 @@ pub fn level_name(level: tracing::Level) -> &'static str {
 mod tests {
     use std::time::Duration;
 
-    use engine::graph::GraphBuilder;
-    use engine::telemetry::{InvalidationProfile, MemoryStats, Phase};
+    use engine::GraphBuilder;
+    use engine::{InvalidationProfile, MemoryStats, Phase};
     use expect_test::{Expect, expect};
 
     use super::*;

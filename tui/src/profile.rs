@@ -15,13 +15,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use engine::compiler::Compiler;
-use engine::db::{Db as _, QueryEvent, QueryEventKind};
-use engine::inputs::ProjectOptions;
-use engine::memory;
-use engine::telemetry::{Phase, UpdateOutcome};
-use engine::timing::Span;
-use engine::update;
+use engine::{
+    EngineHost, Phase, ProjectOptions, QueryEventKind, QueryRun, TraceSpan, UpdateOutcome,
+};
 use serde::Serialize;
 
 use crate::cli::ProfileArgs;
@@ -62,9 +58,9 @@ pub fn run_profile(args: ProfileArgs) -> anyhow::Result<()> {
     let report = std::thread::scope(|scope| {
         let engine = std::thread::Builder::new()
             .name("hotloop-engine".into())
-            .stack_size(engine::transform::COMPILE_STACK)
+            .stack_size(engine::ENGINE_STACK)
             .spawn_scoped(scope, || {
-                engine::transform::assume_big_stack();
+                engine::assume_big_stack();
                 measure(
                     &root,
                     &targets,
@@ -392,15 +388,15 @@ fn measure(
     let server_id: Arc<str> = Arc::from("profile");
 
     let cold_start = Instant::now();
-    let mut compiler = Compiler::new(root, ProjectOptions::default())
+    let mut host = EngineHost::new(root, ProjectOptions::default())
         .with_context(|| format!("failed to load the project at {}", root.display()))?;
-    compiler.db().clock().set_recording(trace);
-    compiler.db().log().set_recording(true);
-    let build = compiler.build();
-    let events = compiler.db().log().take();
-    compiler.db().log().set_recording(false);
+    host.record_trace(trace);
+    host.record_queries(true);
+    let build = host.build();
+    let events = host.take_query_runs();
+    host.record_queries(false);
     let publish_start = Instant::now();
-    let _ = compiler.served(&server_id, 0);
+    let _ = host.served(&server_id, 0);
     let publish = publish_start.elapsed();
     let cold_total = cold_start.elapsed();
     let mut cold_phases: BTreeMap<&'static str, f64> = build
@@ -410,7 +406,7 @@ fn measure(
         .map(|(p, d)| (p.name(), ms(*d)))
         .collect();
     cold_phases.insert("publish", ms(publish));
-    tracer.spans(&compiler, compiler.db().clock().take_spans());
+    tracer.spans(host.take_trace());
     tracer.slice("publish", "publish", publish_start, publish, None);
     tracer.slice("cold build", "build", cold_start, cold_total, None);
     let cold = JsonCold {
@@ -418,12 +414,9 @@ fn measure(
         phases_ms: cold_phases,
         queries: query_counts(&events),
     };
-    let modules = build.graph.len();
+    let modules = build.graph().len();
     for target in targets {
-        let in_graph = compiler
-            .file(&target.path)
-            .is_some_and(|file| build.graph.index_of_file(file).is_some());
-        if !in_graph {
+        if !host.is_in_graph(&target.path) {
             tracing::warn!("{} is not in the module graph", target.rel);
             let _ = writeln!(
                 std::io::stderr(),
@@ -447,15 +440,16 @@ fn measure(
                 bail!("interrupted");
             }
             let started = Instant::now();
-            let applied = compiler.apply_changes(std::slice::from_ref(&target.path));
+            let applied = host.apply_changes(std::slice::from_ref(&target.path));
             let read = started.elapsed();
             let files = vec![target.rel.clone()];
-            let prepared = update::prepare(&mut compiler, &files, revision);
+            let prepared =
+                engine::prepare(&mut host, engine::Cause::Edit { files: &files }, revision);
             let mut publish = Duration::ZERO;
             let publish_start = Instant::now();
             if let Some((next, _)) = &prepared.frame {
                 revision = *next;
-                let _ = compiler.served(&server_id, revision);
+                let _ = host.served(&server_id, revision);
                 publish = publish_start.elapsed();
             }
             let total = started.elapsed();
@@ -490,7 +484,7 @@ fn measure(
             let index = updates.len() + 1;
             let label = format!("update #{index} {}", target.rel);
             tracer.slice("read", "read", started, read, None);
-            tracer.spans(&compiler, compiler.db().clock().take_spans());
+            tracer.spans(host.take_trace());
             if prepared.frame.is_some() {
                 tracer.slice("publish", "publish", publish_start, publish, None);
             }
@@ -508,20 +502,20 @@ fn measure(
                 frame_bytes: prepared.frame.as_ref().map_or(0, |(_, f)| f.len()),
                 total_ms: ms(total),
                 phases_ms,
-                queries: query_counts(&prepared.events),
+                queries: query_counts(&prepared.queries),
             });
         }
     }
-    compiler.db().clock().set_recording(false);
+    host.record_trace(false);
 
     let summary = summarize(&updates);
     let memory_start = Instant::now();
-    let queries = memory::query_memory(compiler.db_mut());
+    let queries = host.query_memory();
     let memory_usage = memory_start.elapsed();
     let allocator = crate::alloc_stats::mimalloc_stats();
-    let held = compiler.held_bytes();
+    let held = host.held_bytes();
     let memory = JsonMemory {
-        rss_bytes: memory::rss_bytes(),
+        rss_bytes: engine::rss_bytes(),
         allocator_committed: allocator.committed,
         allocator_peak: allocator.peak,
         emitted_code_bytes: held.code,
@@ -551,7 +545,7 @@ fn measure(
     })
 }
 
-fn query_counts(events: &[QueryEvent]) -> BTreeMap<String, JsonQueryCounts> {
+fn query_counts(events: &[QueryRun]) -> BTreeMap<String, JsonQueryCounts> {
     let mut out: BTreeMap<String, JsonQueryCounts> = BTreeMap::new();
     for event in events {
         let counts = out.entry(event.query.to_string()).or_default();
@@ -831,16 +825,12 @@ impl Tracer {
     }
 
     /// The engine's frames (queries and build steps), named by query and file.
-    fn spans(&mut self, compiler: &Compiler, spans: Vec<Span>) {
+    fn spans(&mut self, spans: Vec<TraceSpan>) {
         if !self.on {
             return;
         }
-        let files = compiler.db().files();
         for span in spans {
-            let key = span
-                .key
-                .and_then(|id| files.path_of(id))
-                .map(|path| files.module_id(&path).to_string());
+            let key = span.module;
             let mut args = BTreeMap::new();
             args.insert("phase", span.phase.name().to_owned());
             let name = match &key {

@@ -83,7 +83,7 @@ fn help_lists_the_commands_and_their_flags() {
         assert!(help.contains(flag), "`{flag}` missing from:\n{help}");
     }
     // --no-fs-deny names every pattern it stops protecting.
-    for pattern in engine::server::DEFAULT_FS_DENY {
+    for pattern in hotloop_server::DEFAULT_FS_DENY {
         assert!(
             help.contains(&format!("`{pattern}`")),
             "deny pattern `{pattern}` missing from:\n{help}"

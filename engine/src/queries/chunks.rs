@@ -1,7 +1,7 @@
 //! `chunk`: the entry chunk's layout — every module reachable from the entry scripts, in
 //! dependency order (post-order depth-first from the entries, imports in source order; cycles
-//! are cut where they close) — and the entry ids that `__hotloop.start` requires. The compiler
-//! keeps the define statements in that order (`Compiler::served`, a persistent vector updated
+//! are cut where they close) — and the entry ids that `__hotloop.start` requires. The host
+//! keeps the define statements in that order (`EngineHost::served`, a persistent vector updated
 //! per edited module); the bytes are assembled by `served::Chunk`. Each web worker gets a layout
 //! of its own, over what its root reaches (see `transform::worker`).
 

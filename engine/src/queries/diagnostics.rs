@@ -1,4 +1,4 @@
-//! `module_diagnostics`: every problem of one file: what the compiler said, plus one Resolve
+//! `module_diagnostics`: every problem of one file: what the host said, plus one Resolve
 //! diagnostic per import that does not resolve, pointing at the specifier with a code frame.
 //!
 //! Inside `node_modules`, an unresolved `require()` or `import()` is not reported: packages
@@ -8,13 +8,13 @@
 use std::sync::Arc;
 
 use crate::db::Db;
-use crate::diagnostics::{Diagnostic, DiagnosticKind, code_frame};
 use crate::inputs::{SourceFile, in_node_modules};
 use crate::queries::imports::module_imports;
 use crate::queries::parsed::{file_id, parsed_module};
 use crate::queries::resolve::{Resolution, ResolvedImport, resolved_imports};
 use crate::telemetry::Phase;
 use crate::transform::ImportKind;
+use hotloop_protocol::{Diagnostic, DiagnosticKind, code_frame};
 
 #[salsa::tracked(returns(clone))]
 pub fn module_diagnostics(db: &dyn Db, file: SourceFile) -> Arc<[Diagnostic]> {

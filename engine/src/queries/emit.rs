@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use crate::db::Db;
 use crate::inputs::SourceFile;
+use crate::js_literal::{push_json_object, push_json_string};
 use crate::queries::parsed::{file_id, parsed_module};
 use crate::queries::resolve::{Resolution, resolved_imports};
 use crate::telemetry::Phase;
@@ -87,46 +88,6 @@ pub fn deps_json(deps: &[ModuleDep]) -> String {
         deps.iter().map(|dep| (&*dep.specifier, dep.id.as_deref())),
     );
     out
-}
-
-/// Appends `{"key":"value",...}` (a `None` value is `null`), on one line.
-pub fn push_json_object<'a>(
-    out: &mut String,
-    entries: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
-) {
-    out.push('{');
-    for (i, (key, value)) in entries.into_iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        push_json_string(out, key);
-        out.push(':');
-        match value {
-            Some(value) => push_json_string(out, value),
-            None => out.push_str("null"),
-        }
-    }
-    out.push('}');
-}
-
-/// Appends `s` as a JSON string literal.
-pub fn push_json_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            // U+2028/2029 are valid JSON but end lines in older JS parsers.
-            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 /// `__hotloop.define("<id>", {<deps>}, <factory>[, <static deps>]);\n`, with the define call,

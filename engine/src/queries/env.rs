@@ -15,10 +15,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::db::Db;
-use crate::diagnostics::{Diagnostic, DiagnosticKind};
 use crate::dotenv;
 use crate::inputs::{FileContents, Project};
 use crate::telemetry::Phase;
+use hotloop_protocol::{Diagnostic, DiagnosticKind};
 
 /// The files read in `mode`, lowest priority first (Vite's order).
 pub fn env_files(mode: &str) -> [String; 4] {
@@ -30,7 +30,7 @@ pub fn env_files(mode: &str) -> [String; 4] {
     ]
 }
 
-/// One of [`env_files`]`(mode)`, without building the list (the compiler asks for every
+/// One of [`env_files`]`(mode)`, without building the list (the host asks for every
 /// changed path).
 pub fn is_env_file_of(name: &str, mode: &str) -> bool {
     let Some(rest) = name.strip_prefix(".env") else {
@@ -41,11 +41,6 @@ pub fn is_env_file_of(name: &str, mode: &str) -> bool {
         .and_then(|r| r.strip_prefix(mode))
         .unwrap_or(rest);
     rest.is_empty() || rest == ".local"
-}
-
-/// `.env` or `.env.<anything>`: a name Vite reads in some mode.
-pub fn is_env_file_name(name: &str) -> bool {
-    name == ".env" || name.starts_with(".env.")
 }
 
 /// Vite's `%NAME%` in `index.html`: each `%NAME%` whose NAME is one of `import.meta.env`'s

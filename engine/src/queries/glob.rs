@@ -2,7 +2,7 @@
 //! each one matches, and the code of the glob module a call becomes (see `transform::glob`).
 //!
 //! Listing files reads the file system, so `glob_matches` depends on
-//! `Project::resolution_epoch`, like resolution: the compiler moves the epoch whenever a file
+//! `Project::resolution_epoch`, like resolution: the host moves the epoch whenever a file
 //! or directory appears or disappears, the listing re-runs, and when the matches are the same
 //! it backdates and nothing downstream re-runs.
 

@@ -3,7 +3,7 @@
 //! each module. Deterministic: modules are numbered in breadth-first discovery order from the
 //! entries, imports in source order.
 //!
-//! An aggregate over every module: the compiler only demands it when some module's resolved
+//! An aggregate over every module: the host only demands it when some module's resolved
 //! imports or hot facts changed, the resolution epoch moved or the HTML changed; a body edit
 //! never reaches it.
 

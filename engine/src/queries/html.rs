@@ -23,11 +23,11 @@ use lol_html::html_content::{ContentType, Element};
 use lol_html::{RewriteStrSettings, element, end, rewrite_str};
 
 use crate::db::Db;
-use crate::diagnostics::{Diagnostic, DiagnosticKind, code_frame};
 use crate::inputs::{Project, SourceFile};
 use crate::queries::env::{public_env, replace_in_html};
 use crate::queries::resolve::{RefreshRuntime, refresh_runtime};
 use crate::telemetry::Phase;
+use hotloop_protocol::{Diagnostic, DiagnosticKind, code_frame};
 
 pub const RUNTIME_TAG: &str = r#"<script src="/_hotloop/runtime.js"></script>"#;
 pub const CHUNK_TAG: &str = r#"<script defer src="/_hotloop/chunk.js"></script>"#;

@@ -6,7 +6,7 @@
 //! and returns errors as data.
 //!
 //! The per-project queries (`module_graph`, `chunk`) are aggregates over every module: the
-//! `Compiler` demands them only for structural changes, never after a body edit.
+//! `EngineHost` demands them only for structural changes, never after a body edit.
 
 pub mod chunks;
 pub mod diagnostics;
@@ -19,14 +19,3 @@ pub mod html;
 pub mod imports;
 pub mod parsed;
 pub mod resolve;
-
-pub use chunks::{ChunkLayout, chunk};
-pub use diagnostics::module_diagnostics;
-pub use emit::{ModuleDep, chunk_entry, emitted_module, module_deps};
-pub use env::{PublicEnv, public_env};
-pub use graph::{ProjectGraph, module_graph};
-pub use hot::hot_meta;
-pub use html::{HtmlEntries, HtmlEntry, entry_html, html_entries};
-pub use imports::{ImportSpec, import_specifiers, module_imports};
-pub use parsed::{ParsedModule, parsed_module};
-pub use resolve::{Resolution, ResolvedImport, resolved_imports};

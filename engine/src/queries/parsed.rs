@@ -6,7 +6,6 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::db::Db;
-use crate::diagnostics::{Diagnostic, DiagnosticKind};
 use crate::files::{FileClass, ImportQuery, MAX_MODULE_BYTES};
 use crate::graph::ModuleKind;
 use crate::inputs::{FileContents, Project, SourceFile, in_node_modules};
@@ -17,12 +16,12 @@ use crate::transform::{
     string_module,
 };
 use crate::{css, css_modules};
+use hotloop_protocol::{Diagnostic, DiagnosticKind};
 
 /// What `parsed_module` produces. Collections are `Arc`s so the projections below share them
 /// instead of copying.
 #[derive(Debug)]
 pub struct ParsedModule {
-    pub kind: ModuleKind,
     pub imports: Arc<[ImportRecord]>,
     /// The module's `import.meta.glob(...)` calls (JS/TS only).
     pub globs: Arc<[GlobImport]>,
@@ -36,9 +35,8 @@ pub struct ParsedModule {
 }
 
 impl ParsedModule {
-    fn from_compiled(kind: ModuleKind, compiled: CompiledModule) -> ParsedModule {
+    fn from_compiled(compiled: CompiledModule) -> ParsedModule {
         ParsedModule {
-            kind,
             imports: compiled.imports.into(),
             globs: compiled.globs.into(),
             hot: compiled.hot,
@@ -49,9 +47,8 @@ impl ParsedModule {
         }
     }
 
-    fn failed(kind: ModuleKind, diagnostic: Diagnostic) -> ParsedModule {
+    fn failed(diagnostic: Diagnostic) -> ParsedModule {
         ParsedModule {
-            kind,
             imports: Arc::new([]),
             globs: Arc::new([]),
             hot: HotFacts::default(),
@@ -96,7 +93,6 @@ pub fn parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> {
     let _span = tracing::trace_span!("parsed_module", file = %path.display()).entered();
     let id = file_id(db, file);
     let class = FileClass::of(path);
-    let kind = module_kind(class);
     let contents = file.contents(db);
     let problem = |message: String| Diagnostic {
         kind: DiagnosticKind::Io,
@@ -108,25 +104,23 @@ pub fn parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> {
     };
     let parsed = match (class, contents) {
         (FileClass::Glob, _) => match glob::compile_glob_module(db, file) {
-            Ok(compiled) => ParsedModule::from_compiled(kind, compiled),
-            Err(message) => ParsedModule::failed(kind, problem(message)),
+            Ok(compiled) => ParsedModule::from_compiled(compiled),
+            Err(message) => ParsedModule::failed(problem(message)),
         },
         (FileClass::Worker(query), _) => {
             // `/src/w.ts?worker` → the worker script of `/src/w.ts`.
             let real_id = variant_of(&id);
             let file_name = real_id.rsplit('/').next().unwrap_or(real_id);
-            ParsedModule::from_compiled(kind, transform::worker_module(query, real_id, file_name))
+            ParsedModule::from_compiled(transform::worker_module(query, real_id, file_name))
         }
-        (_, FileContents::Missing) => {
-            ParsedModule::failed(kind, problem(format!("{id} does not exist")))
-        }
+        (_, FileContents::Missing) => ParsedModule::failed(problem(format!("{id} does not exist"))),
         (FileClass::Html | FileClass::Asset | FileClass::Env, contents) => {
-            ParsedModule::from_compiled(kind, string_module(&asset_url(&id, contents)))
+            ParsedModule::from_compiled(string_module(&asset_url(&id, contents)))
         }
         (FileClass::Url, contents) => {
             // `/src/logo.png?url` → the URL the server answers the file itself at.
             let real_id = variant_of(&id);
-            ParsedModule::from_compiled(kind, string_module(&asset_url(real_id, contents)))
+            ParsedModule::from_compiled(string_module(&asset_url(real_id, contents)))
         }
         (_, FileContents::Binary { len, .. }) => {
             let message = if *len > MAX_MODULE_BYTES
@@ -142,7 +136,7 @@ pub fn parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> {
             } else {
                 format!("{id} is not valid UTF-8")
             };
-            ParsedModule::failed(kind, problem(message))
+            ParsedModule::failed(problem(message))
         }
         (FileClass::Script(source_kind), FileContents::Text(text)) => {
             let options = TransformOptions {
@@ -153,12 +147,11 @@ pub fn parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> {
                     .compile_script(&id, source_kind, text, &options, || {
                         transform::compile_module(&id, source_kind, text, &options)
                     });
-            ParsedModule::from_compiled(kind, compiled)
+            ParsedModule::from_compiled(compiled)
         }
         (FileClass::Css, FileContents::Text(text)) => {
             let compiled = compile_stylesheet(path, &id, text);
             ParsedModule {
-                kind,
                 imports: compiled.imports.into(),
                 globs: Arc::new([]),
                 hot: HotFacts::default(),
@@ -169,10 +162,10 @@ pub fn parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> {
             }
         }
         (FileClass::Json, FileContents::Text(text)) => {
-            ParsedModule::from_compiled(kind, compile_json(&id, text))
+            ParsedModule::from_compiled(compile_json(&id, text))
         }
         (FileClass::Raw, FileContents::Text(text)) => {
-            ParsedModule::from_compiled(kind, string_module(text))
+            ParsedModule::from_compiled(string_module(text))
         }
         (FileClass::Inline, FileContents::Text(text)) => {
             let real_id = variant_of(&id);
@@ -183,14 +176,13 @@ pub fn parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> {
                 let compiled = compile_stylesheet(&real, real_id, text);
                 ParsedModule {
                     diagnostics: compiled.diagnostics.into(),
-                    ..ParsedModule::from_compiled(
-                        kind,
-                        string_module(compiled.stylesheet.as_deref().unwrap_or("")),
-                    )
+                    ..ParsedModule::from_compiled(string_module(
+                        compiled.stylesheet.as_deref().unwrap_or(""),
+                    ))
                 }
             } else {
                 // The `data:` URL the file was read as.
-                ParsedModule::from_compiled(kind, string_module(text))
+                ParsedModule::from_compiled(string_module(text))
             }
         }
     };

@@ -3,14 +3,14 @@
 //! through `node_modules` with `exports` conditions, `browser` field remaps, tsconfig `paths`).
 //!
 //! Resolution is the one place where queries read the file system. That is modelled by
-//! `Project::resolution_epoch`: this query reads it, and the compiler moves it (and clears the
+//! `Project::resolution_epoch`: this query reads it, and the host moves it (and clears the
 //! resolver cache) whenever a file appears or disappears or a `package.json`/`tsconfig.json`
 //! changes. Failures are data (`Resolution::NotFound`), never a panic.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
-use oxc_resolver::{ResolveError, ResolveOptions, Resolver, TsconfigDiscovery};
+use oxc_resolver::ResolveError;
 
 use crate::db::Db;
 use crate::files::{FileClass, ImportQuery, glob_module_of_path};
@@ -18,65 +18,6 @@ use crate::inputs::{Project, SourceFile};
 use crate::queries::imports::import_specifiers;
 use crate::telemetry::Phase;
 use crate::transform::ImportKind;
-
-/// The two resolvers (ESM `import` conditions, CommonJS `require` conditions), sharing a cache.
-pub struct Resolvers {
-    esm: Resolver,
-    cjs: Resolver,
-}
-
-impl Resolvers {
-    pub fn new(root: &Path) -> Resolvers {
-        let strings = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        let options = ResolveOptions {
-            extensions: strings(&[".mjs", ".js", ".mts", ".ts", ".jsx", ".tsx", ".json"]),
-            extension_alias: vec![
-                (".js".into(), strings(&[".js", ".ts", ".tsx"])),
-                (".jsx".into(), strings(&[".jsx", ".tsx"])),
-                (".mjs".into(), strings(&[".mjs", ".mts"])),
-                (".cjs".into(), strings(&[".cjs", ".cts"])),
-            ],
-            main_fields: strings(&["browser", "module", "main"]),
-            alias_fields: vec![strings(&["browser"])],
-            condition_names: strings(&["browser", "import", "development", "default"]),
-            tsconfig: Some(TsconfigDiscovery::Auto),
-            roots: vec![root.to_path_buf()],
-            // Node built-ins go through `node_modules` (browser polyfills such as `events`
-            // or `buffer`) and `browser` remaps like any package; see `reason` for the rest.
-            builtin_modules: false,
-            node_path: false,
-            ..ResolveOptions::default()
-        };
-        let cjs_options = ResolveOptions {
-            condition_names: strings(&["browser", "require", "development", "default"]),
-            ..options.clone()
-        };
-        let esm = Resolver::new(options);
-        let cjs = esm.clone_with_options(cjs_options);
-        Resolvers { esm, cjs }
-    }
-
-    /// Forgets every cached file-system fact (call when the resolution epoch moves).
-    pub fn clear_cache(&self) {
-        self.esm.clear_cache();
-        self.cjs.clear_cache();
-    }
-
-    fn resolve(
-        &self,
-        importer: &Path,
-        specifier: &str,
-        kind: ImportKind,
-    ) -> Result<PathBuf, ResolveError> {
-        let resolver = match kind {
-            ImportKind::Require => &self.cjs,
-            _ => &self.esm,
-        };
-        resolver
-            .resolve_file(importer, specifier)
-            .map(|resolution| resolution.into_path_buf())
-    }
-}
 
 /// Where one import leads.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

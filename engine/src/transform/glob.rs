@@ -21,7 +21,7 @@ use swc_core::ecma::ast::{
 
 use super::analyze::string_literal;
 use super::{CompiledModule, ImportKind, ImportRecord, factory};
-use crate::queries::emit::push_json_string;
+use crate::js_literal::push_json_string;
 
 /// One `import.meta.glob(...)` call.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

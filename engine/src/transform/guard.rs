@@ -8,7 +8,7 @@ use std::any::Any;
 use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use crate::diagnostics::Diagnostic;
+use hotloop_protocol::Diagnostic;
 
 /// Deepest bracket nesting (`( [ {`) accepted. Real code stays far below; generated code that
 /// goes beyond it would need more stack than [`STACK_SIZE`] in debug builds.
@@ -143,7 +143,7 @@ fn too_deep(id: &str, text: &str, offset: usize) -> Diagnostic {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnostics::DiagnosticKind;
+    use hotloop_protocol::DiagnosticKind;
 
     #[test]
     fn a_panic_becomes_an_error_message() {

@@ -24,14 +24,11 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-pub use glob::{GlobImport, GlobMatch, glob_module, glob_specifier};
-pub use guard::{MAX_NESTING, STACK_SIZE as COMPILE_STACK, assume_big_stack};
-pub use worker::{
-    WORKER_MAP_PREFIX, WORKER_SCRIPT_PREFIX, WorkerQuery, worker_map_url, worker_module,
-    worker_script_url,
-};
+pub use glob::{GlobImport, GlobMatch, glob_module};
+pub use guard::{STACK_SIZE as COMPILE_STACK, assume_big_stack};
+pub use worker::{WorkerQuery, worker_map_url, worker_module};
 
-use crate::diagnostics::{Diagnostic, DiagnosticKind};
+use hotloop_protocol::{Diagnostic, DiagnosticKind};
 
 /// First line of every factory, alone on its line (see ARCHITECTURE.md, "The registry format").
 pub const FACTORY_HEADER: &str =

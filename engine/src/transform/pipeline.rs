@@ -27,7 +27,7 @@ use super::{
     ASYNC_FACTORY_HEADER, CompiledModule, FACTORY_HEADER, HotFacts, SourceKind, TransformOptions,
     factory_with,
 };
-use crate::diagnostics::{Diagnostic, DiagnosticKind};
+use hotloop_protocol::{Diagnostic, DiagnosticKind};
 
 pub(crate) fn compile(
     id: &str,

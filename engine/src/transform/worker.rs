@@ -14,7 +14,7 @@ use swc_core::common::{Span, SyntaxContext};
 use swc_core::ecma::ast::{Expr, Lit, MemberProp, MetaPropKind, NewExpr};
 
 use super::{CompiledModule, ImportKind, ImportRecord, factory};
-use crate::queries::emit::push_json_string;
+use crate::js_literal::push_json_string;
 
 /// Prefix of the URL the server answers a worker script at: `/_hotloop/worker/src/w.ts`.
 pub const WORKER_SCRIPT_PREFIX: &str = "/_hotloop/worker";

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
-use engine::diagnostics::Diagnostic;
-use engine::graph::{ModuleGraph, ModuleIndex};
-use engine::telemetry::{EngineEvent, GraphStats, MemoryStats, Phase, UpdateOutcome, UpdateReport};
+use engine::Diagnostic;
+use engine::{EngineEvent, GraphStats, MemoryStats, Phase, UpdateOutcome, UpdateReport};
+use engine::{ModuleGraph, ModuleIndex};
 
 use super::history::{Ring, Summary};
 

@@ -1,9 +1,9 @@
 //! Why an edit to a module hot-updates or reloads the page: the walk up its importers to the
 //! modules that accept it, in the shapes the Graph tab renders. The walk itself is the
-//! engine's planner (`engine::plan::explain`): the dashboard never has a rule of its own.
+//! engine's planner (`engine::explain`): the dashboard never has a rule of its own.
 
-use engine::graph::{ModuleGraph, ModuleIndex};
-use engine::plan::{self, FullReloadReason, UpdatePlan};
+use engine::{FullReloadReason, UpdatePlan};
+use engine::{ModuleGraph, ModuleIndex};
 
 /// How a path ends in a module that accepts the edit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,37 +21,40 @@ pub struct Chain {
     pub acceptance: Acceptance,
 }
 
-/// Why a walk found no boundary.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DeadEnd {
-    /// The last module of the chain has no importers (an entry) and does not accept itself.
-    NoImporters,
-    /// The last module of the chain calls `import.meta.hot.decline()`.
-    Declined,
-}
-
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Propagation {
     /// Every path up from the module meets a module that accepts it.
     Hot(Vec<Chain>),
     /// A path ends without a boundary: the page reloads. `chain` is that path, edited first.
     FullReload {
-        dead_end: DeadEnd,
+        /// The planner's reason, as the page and the log will show it.
+        reason: FullReloadReason,
         chain: Vec<ModuleIndex>,
     },
 }
 
+/// How the chain of a full reload ends, in a few words (the Graph tab's marker).
+pub fn dead_end(reason: &FullReloadReason) -> &'static str {
+    match reason {
+        FullReloadReason::NoBoundary { .. } => "no importers",
+        FullReloadReason::Declined { .. } => "declines",
+        FullReloadReason::InWorker { .. } => "runs in a worker",
+        FullReloadReason::CircularInvalidate { .. } => "invalidates in a loop",
+        FullReloadReason::HtmlChanged
+        | FullReloadReason::ConfigChanged { .. }
+        | FullReloadReason::ClientOutOfSync
+        | FullReloadReason::Requested => "reloads",
+    }
+}
+
 /// Walks importers from `start` until every path meets a self-accepting module or an importer
-/// that accepts the module below it: the engine's own planner (`engine::plan::explain`), so
+/// that accepts the module below it: the engine's own planner (`engine::explain`), so
 /// what the dashboard says is what an edit will do.
 pub fn explain(graph: &ModuleGraph, start: ModuleIndex) -> Propagation {
-    let plan::Explanation { plan, chains } = plan::explain(graph, start);
+    let engine::Explanation { plan, chains } = engine::explain(graph, start);
     match plan {
         UpdatePlan::FullReload(reason) => Propagation::FullReload {
-            dead_end: match reason {
-                FullReloadReason::Declined { .. } => DeadEnd::Declined,
-                _ => DeadEnd::NoImporters,
-            },
+            reason,
             chain: chains.into_iter().next().unwrap_or_default(),
         },
         UpdatePlan::Hot(hot) => Propagation::Hot(
@@ -73,7 +76,7 @@ pub fn explain(graph: &ModuleGraph, start: ModuleIndex) -> Propagation {
 
 #[cfg(test)]
 mod tests {
-    use engine::graph::{GraphBuilder, GraphModule, ModuleKind};
+    use engine::{GraphBuilder, GraphModule, ModuleKind};
 
     use super::*;
 
@@ -133,8 +136,8 @@ mod tests {
         };
         let start = graph.index_of(start).unwrap();
         let actual = match explain(&graph, start) {
-            Propagation::FullReload { dead_end, chain } => {
-                format!("reload {dead_end:?}: {}", names(&chain))
+            Propagation::FullReload { reason, chain } => {
+                format!("reload {}: {}", dead_end(&reason), names(&chain))
             }
             Propagation::Hot(chains) => chains
                 .iter()
@@ -178,13 +181,13 @@ mod tests {
         check(
             "main -> a b\na self -> util\nb -> util\nutil",
             "util",
-            "reload NoImporters: util <- b <- main",
+            "reload no importers: util <- b <- main",
         );
     }
 
     #[test]
     fn a_declining_module_reloads() {
-        check("main -> a\na decline", "a", "reload Declined: a");
+        check("main -> a\na decline", "a", "reload declines: a");
     }
 
     #[test]
@@ -192,7 +195,7 @@ mod tests {
         check(
             "main -> a\na -> b\nb self -> a",
             "a",
-            "reload NoImporters: a <- main",
+            "reload no importers: a <- main",
         );
         check(
             "main self -> a\na -> b\nb -> a",
@@ -207,7 +210,7 @@ mod tests {
         check(
             "main -> lazy\nlazy lazy",
             "lazy",
-            "reload NoImporters: lazy <- main",
+            "reload no importers: lazy <- main",
         );
     }
 }

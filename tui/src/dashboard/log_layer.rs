@@ -5,7 +5,7 @@
 use std::fmt::{self, Write as _};
 
 use crossbeam_channel::Sender;
-use engine::telemetry::EngineEvent;
+use engine::EngineEvent;
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};

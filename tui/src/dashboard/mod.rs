@@ -15,7 +15,7 @@ pub use app::{
     Ack, App, ClientInfo, Command, LOG_HISTORY, LogLine, MEMORY_HISTORY, MemorySample, Mode, Msg,
     Search, ServerInfo, Tab, UPDATE_HISTORY, UpdateRecord,
 };
-pub use boundary::{Acceptance, Chain, DeadEnd, Propagation, explain};
+pub use boundary::{Acceptance, Chain, Propagation, dead_end, explain};
 pub use history::{Ring, Summary};
 pub use log_layer::LogLayer;
 pub use run::{FRAME, LoopStats, TICK, event_loop, run};

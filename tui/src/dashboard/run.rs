@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use crossbeam_channel::{Receiver, Sender, after, never, select, tick};
 use crossterm::event::{self, Event, KeyEventKind};
-use engine::telemetry::EngineEvent;
+use engine::EngineEvent;
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 

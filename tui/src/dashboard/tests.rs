@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use crossbeam_channel::unbounded;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use engine::diagnostics::{Diagnostic, DiagnosticKind};
-use engine::graph::{GraphBuilder, GraphModule, ModuleGraph, ModuleIndex, ModuleKind};
-use engine::telemetry::{
+use engine::{Diagnostic, DiagnosticKind};
+use engine::{
     EngineEvent, GraphStats, InvalidationProfile, MemoryStats, Phase, UpdateOutcome, UpdateReport,
 };
+use engine::{GraphBuilder, GraphModule, ModuleGraph, ModuleIndex, ModuleKind};
 use expect_test::{Expect, expect};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -523,31 +523,31 @@ fn graph_tab_explains_a_full_reload() {
     check_screen(
         &app,
         expect![[r#"
-         hotloop http://127.0.0.1:3000/                         ● 2 clients  ✖ 0 errors
-          1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
-        ┌ Graph ───────────────────────────────────────────────────────────────────────┐
-        │ 312 modules · 540 edges           │ /src/main.js                             │
-        │ 12 boundaries · 120 node_modules  │ js · loaded                              │
-        │┌ Search ─────────────────────────┐│ accepts /src/config.js                   │
-        ││main▏                            ││ imports (4)                              │
-        │└─────────────────────────────────┘│   /src/App.jsx                           │
-        │ 1 match ──────────────────────────│   /src/style.css                         │
-        │▸ /src/main.js                     │   /src/config.js                         │
-        │                                   │   /src/util.js                           │
-        │                                   │ importers (0)                            │
-        │                                   │ on edit                                  │
-        │                                   │   full reload: no boundary               │
-        │                                   │   /src/main.js ✗ no importers            │
-        │                                   │                                          │
-        │                                   │                                          │
-        │                                   │                                          │
-        │                                   │                                          │
-        │                                   │                                          │
-        │                                   │                                          │
-        │                                   │                                          │
-        └──────────────────────────────────────────────────────────────────────────────┘
-         type filter  Enter done  Esc clear  ↑↓ select
-    "#]],
+             hotloop http://127.0.0.1:3000/                         ● 2 clients  ✖ 0 errors
+              1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
+            ┌ Graph ───────────────────────────────────────────────────────────────────────┐
+            │ 312 modules · 540 edges           │ /src/main.js                             │
+            │ 12 boundaries · 120 node_modules  │ js · loaded                              │
+            │┌ Search ─────────────────────────┐│ accepts /src/config.js                   │
+            ││main▏                            ││ imports (4)                              │
+            │└─────────────────────────────────┘│   /src/App.jsx                           │
+            │ 1 match ──────────────────────────│   /src/style.css                         │
+            │▸ /src/main.js                     │   /src/config.js                         │
+            │                                   │   /src/util.js                           │
+            │                                   │ importers (0)                            │
+            │                                   │ on edit                                  │
+            │                                   │   full reload: /src/main.js changed and  │
+            │                                   │no module accepts it                      │
+            │                                   │   /src/main.js ✗ no importers            │
+            │                                   │                                          │
+            │                                   │                                          │
+            │                                   │                                          │
+            │                                   │                                          │
+            │                                   │                                          │
+            │                                   │                                          │
+            └──────────────────────────────────────────────────────────────────────────────┘
+             type filter  Enter done  Esc clear  ↑↓ select
+        "#]],
     );
 }
 
@@ -966,9 +966,9 @@ fn the_log_layer_forwards_events_without_blocking() {
 fn explain_is_reachable_from_the_public_api() {
     let graph = graph();
     let util = graph.index_of("/src/util.js").unwrap();
-    let Propagation::FullReload { dead_end, chain } = explain(&graph, util) else {
+    let Propagation::FullReload { reason, chain } = explain(&graph, util) else {
         panic!("util is also imported by main, which does not accept it");
     };
-    assert_eq!(dead_end, DeadEnd::NoImporters);
+    assert_eq!(dead_end(&reason), "no importers");
     assert_eq!(chain, [util, ModuleIndex(0)]);
 }

@@ -9,9 +9,9 @@ use ratatui::widgets::{Block, Borders, List, ListState, Paragraph, StatefulWidge
 
 use super::theme;
 use crate::dashboard::app::{App, Mode};
-use crate::dashboard::boundary::{self, Acceptance, DeadEnd, Propagation};
+use crate::dashboard::boundary::{self, Acceptance, Propagation};
 use crate::dashboard::format;
-use engine::graph::{ModuleGraph, ModuleIndex, ModuleKind};
+use engine::{ModuleGraph, ModuleIndex, ModuleKind};
 
 /// Imports/importers listed before `… and N more`.
 const LIST_LIMIT: usize = 6;
@@ -178,13 +178,10 @@ fn push_list(lines: &mut Vec<Line<'_>>, label: &str, graph: &ModuleGraph, items:
 
 fn propagation(graph: &ModuleGraph, index: ModuleIndex) -> Vec<Line<'static>> {
     match boundary::explain(graph, index) {
-        Propagation::FullReload { dead_end, chain } => {
-            let why = match dead_end {
-                DeadEnd::NoImporters => "✗ no importers",
-                DeadEnd::Declined => "✗ declines",
-            };
+        Propagation::FullReload { reason, chain } => {
+            let why = format!("✗ {}", boundary::dead_end(&reason));
             let mut lines = vec![Line::from(Span::styled(
-                "   full reload: no boundary",
+                format!("   full reload: {reason}"),
                 theme::WARN,
             ))];
             lines.extend(chain_lines(graph, &chain, Span::styled(why, theme::WARN)));

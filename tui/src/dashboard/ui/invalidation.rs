@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Widget, Wrap
 use super::{field, inset, theme};
 use crate::dashboard::app::App;
 use crate::headless;
-use engine::telemetry::InvalidationProfile;
+use engine::InvalidationProfile;
 
 /// Keys listed per query before `+N`.
 const KEY_LIMIT: usize = 4;

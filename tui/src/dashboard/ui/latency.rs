@@ -13,7 +13,7 @@ use super::{tail, theme};
 use crate::dashboard::app::App;
 use crate::dashboard::format;
 use crate::dashboard::history::Summary;
-use engine::telemetry::Phase;
+use engine::Phase;
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let mut rows: Vec<(&str, Vec<Duration>, Style)> = Phase::ALL

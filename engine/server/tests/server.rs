@@ -8,11 +8,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use hotloop_engine::diagnostics::Diagnostic;
-use hotloop_engine::graph::ModuleKind;
-use hotloop_engine::protocol::{self, ClientMessage, ServerMessage};
-use hotloop_engine::served::{Chunk, Parts, Served, ServedModule, ServedModules};
-use hotloop_engine::server::{self, ClientEvent, ClientId, ServerConfig, ServerError};
+use hotloop_protocol::Diagnostic;
+use hotloop_protocol::ModuleKind;
+use hotloop_protocol::served::{Chunk, Parts, Served, ServedModule, ServedModules};
+use hotloop_protocol::wire::{self as protocol, ClientMessage, ServerMessage};
+use hotloop_server::{self as server, ClientEvent, ClientId, ServerConfig, ServerError};
 use tokio::net::TcpStream;
 use tokio::sync::{broadcast, oneshot, watch};
 use tokio::task::JoinHandle;
@@ -156,6 +156,12 @@ fn served(revision: u32, html: Option<&str>, body_line: &str) -> Arc<Served> {
         modules,
         errors: Arc::from(Vec::<Diagnostic>::new()),
         building: false,
+        // What the engine publishes: its reload for a session that fell behind.
+        resync: protocol::encode(&ServerMessage::full_reload(
+            revision,
+            &hotloop_protocol::FullReloadReason::ClientOutOfSync,
+        ))
+        .into(),
     })
 }
 
@@ -241,7 +247,7 @@ async fn start() -> Harness {
 
 // ---------------------------------------------------------------- raw HTTP
 
-#[path = "../../tests/support/raw_http.rs"]
+#[path = "../../../tests/support/raw_http.rs"]
 mod raw_http;
 use raw_http::Reply;
 
@@ -502,6 +508,7 @@ async fn during_the_cold_build_the_page_is_served_and_the_chunk_waits_for_the_bu
     h.publish(Arc::new(Served::building(
         Arc::from("test-server-ü"),
         Some(Arc::from(HTML)),
+        Arc::from([]),
     )));
     // The page and the runtime answer at once.
     let page = get(&h, "/").await;
@@ -1337,7 +1344,7 @@ async fn a_lagging_client_gets_a_full_reload_and_is_closed() {
             assert_eq!(revision, 1);
             assert_eq!(
                 reason_code,
-                hotloop_engine::plan::FullReloadReason::ClientOutOfSync.code()
+                hotloop_protocol::FullReloadReason::ClientOutOfSync.code()
             );
             assert_eq!(reason, "the page missed updates");
         }

@@ -539,12 +539,12 @@ async fn no_request_target_leaks_a_secret_over_http() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     let f = fixture();
-    let mut config = crate::server::ServerConfig::new(&f.policy.root);
+    let mut config = crate::ServerConfig::new(&f.policy.root);
     config.port = 0;
     config.fs_allow = f.policy.allow.clone();
-    let bound = crate::server::bind(config).await.expect("bind");
+    let bound = crate::bind(config).await.expect("bind");
     let addr = bound.local_addr();
-    let served = crate::served::Served::empty(Arc::from("fuzz"));
+    let served = hotloop_protocol::Served::empty(Arc::from("fuzz"));
     let (_served_tx, served_rx) = tokio::sync::watch::channel(Arc::new(served));
     let (updates, _) = tokio::sync::broadcast::channel(4);
     let (events, _events_rx) = crossbeam_channel::unbounded();

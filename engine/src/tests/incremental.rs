@@ -1,28 +1,29 @@
-//! The compiler on real temp dirs: what each kind of edit re-runs (counted through salsa's
+//! The host on real temp dirs: what each kind of edit re-runs (counted through salsa's
 //! `WillExecute` events), what it reports, and how imports resolve. Projects are written from
 //! text fixtures (`//- /src/a.js` starts a file).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use hotloop_engine::cache::CompileCache;
-use hotloop_engine::compiler::{Applied, BuildResult, Compiler};
-use hotloop_engine::db::Db as _;
-use hotloop_engine::db::ExecutedQueries;
-use hotloop_engine::diagnostics::DiagnosticKind;
-use hotloop_engine::graph::{ModuleIndex, ModuleKind};
-use hotloop_engine::inputs::{ProjectOptions, SourceFile};
-use hotloop_engine::queries::{Resolution, module_imports, resolved_imports};
+use crate::cache::CompileCache;
+use crate::db::Db as _;
+use crate::db::ExecutedQueries;
+use crate::graph::{ModuleIndex, ModuleKind};
+use crate::host::{AppliedChanges, BuildResult, EngineHost};
+use crate::inputs::{ProjectOptions, SourceFile};
+use crate::queries::imports::module_imports;
+use crate::queries::resolve::{Resolution, resolved_imports};
+use hotloop_protocol::DiagnosticKind;
 
 const HTML: &str = "//- /index.html\n<!doctype html>\n<html>\n<head>\n<title>t</title>\n</head>\n<body>\n<script type=\"module\" src=\"/src/main.js\"></script>\n</body>\n</html>\n";
 
 struct TestProject {
     _dir: tempfile::TempDir,
     root: PathBuf,
-    compiler: Compiler,
+    host: EngineHost,
 }
 
-/// Writes the fixture into a fresh temp dir and opens a compiler on it (not built yet).
+/// Writes the fixture into a fresh temp dir and opens a host on it (not built yet).
 fn project(fixture: &str) -> TestProject {
     project_with(fixture, ProjectOptions::default())
 }
@@ -34,12 +35,12 @@ fn project_with(fixture: &str, options: ProjectOptions) -> TestProject {
     for (path, text) in parse_fixture(fixture) {
         write_file(&root, &path, &text);
     }
-    let compiler = Compiler::new(&root, options).expect("compiler");
-    compiler.db().log().set_recording(true);
+    let host = EngineHost::new(&root, options).expect("host");
+    host.db().log().set_recording(true);
     TestProject {
         _dir: dir,
         root,
-        compiler,
+        host,
     }
 }
 
@@ -78,18 +79,18 @@ impl TestProject {
         full
     }
 
-    fn apply(&mut self, paths: &[PathBuf]) -> Applied {
-        self.compiler.apply_changes(paths)
+    fn apply(&mut self, paths: &[PathBuf]) -> AppliedChanges {
+        self.host.apply_changes(paths)
     }
 
     /// Writes `text` to `path` and applies the change.
-    fn edit(&mut self, path: &str, text: &str) -> Applied {
+    fn edit(&mut self, path: &str, text: &str) -> AppliedChanges {
         let full = self.write(path, text);
         self.apply(&[full])
     }
 
     fn build(&mut self) -> BuildResult {
-        self.compiler.build()
+        self.host.build()
     }
 
     /// Builds, then forgets the events of that build.
@@ -100,17 +101,17 @@ impl TestProject {
     }
 
     fn executed(&self) -> ExecutedQueries {
-        self.compiler.db().take_executed()
+        self.host.db().take_executed()
     }
 
     fn file(&self, path: &str) -> SourceFile {
-        self.compiler
+        self.host
             .file(&self.path(path))
             .unwrap_or_else(|| panic!("{path} is not a known file"))
     }
 
     fn index(&self, id: &str) -> ModuleIndex {
-        let graph = self.compiler.graph().expect("built");
+        let graph = self.host.graph().expect("built");
         graph
             .graph
             .index_of(id)
@@ -118,7 +119,7 @@ impl TestProject {
     }
 
     fn ids(&self, indices: &[ModuleIndex]) -> Vec<String> {
-        let graph = self.compiler.graph().expect("built");
+        let graph = self.host.graph().expect("built");
         indices
             .iter()
             .map(|&i| graph.graph.module(i).id.to_string())
@@ -126,7 +127,7 @@ impl TestProject {
     }
 
     fn module_ids(&self) -> Vec<String> {
-        let graph = self.compiler.graph().expect("built");
+        let graph = self.host.graph().expect("built");
         graph
             .graph
             .modules
@@ -136,14 +137,14 @@ impl TestProject {
     }
 
     fn imports_of(&self, id: &str) -> Vec<String> {
-        let graph = self.compiler.graph().expect("built");
+        let graph = self.host.graph().expect("built");
         let index = self.index(id);
         self.ids(graph.graph.imports(index))
     }
 
     /// `specifier -> module id` for every import of `path` (`!empty`, `!missing: reason`).
     fn resolutions(&self, path: &str) -> Vec<(String, String)> {
-        let db = self.compiler.db();
+        let db = self.host.db();
         let file = self.file(path);
         resolved_imports(db, file)
             .iter()
@@ -159,12 +160,12 @@ impl TestProject {
     }
 
     fn served_chunk(&mut self) -> String {
-        let served = self.compiler.served(&Arc::from("test-server"), 1);
+        let served = self.host.served(&Arc::from("test-server"), 1);
         String::from_utf8(served.chunk.bytes().to_vec()).expect("utf-8 chunk")
     }
 
     fn diagnostics(&self) -> Vec<String> {
-        self.compiler
+        self.host
             .diagnostics()
             .iter()
             .map(|d| format!("{}:{}:{}: {}", d.file, d.line, d.column, d.message))
@@ -346,7 +347,7 @@ fn a_body_edit_that_breaks_the_syntax_reports_it_and_the_fix_clears_it() {
     let result = p.build();
     // The browser keeps running the last good code: nothing to send, the chunk keeps it too.
     assert!(result.changed.is_empty(), "{:?}", p.ids(&result.changed));
-    let diagnostics = p.compiler.diagnostics();
+    let diagnostics = p.host.diagnostics();
     assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
     assert_eq!(diagnostics[0].kind, DiagnosticKind::Syntax);
     assert_eq!(diagnostics[0].file, "/src/b.js");
@@ -355,7 +356,7 @@ fn a_body_edit_that_breaks_the_syntax_reports_it_and_the_fix_clears_it() {
     p.edit("/src/b.js", "export function b() {\n  return 3;\n}\n");
     let result = p.build();
     assert_eq!(p.ids(&result.changed), ["/src/b.js"]);
-    assert!(p.compiler.diagnostics().is_empty());
+    assert!(p.host.diagnostics().is_empty());
     assert!(p.served_chunk().contains("__hotloop.define(\"/src/b.js\""));
 }
 
@@ -530,7 +531,7 @@ fn a_missing_package_names_the_importer_the_specifier_and_the_install_command() 
         "{HTML}//- /src/main.js\nimport pad from 'left-pad/index.js';\nconsole.log(pad);\n"
     ));
     p.build();
-    let diagnostics = p.compiler.diagnostics();
+    let diagnostics = p.host.diagnostics();
     assert_eq!(diagnostics.len(), 1);
     let d = &diagnostics[0];
     assert_eq!(d.kind, DiagnosticKind::Resolve);
@@ -626,7 +627,7 @@ console.log('second');
     assert_eq!(css.kind, ModuleKind::Css);
     assert!(css.self_accepts && css.loaded);
 
-    let served = p.compiler.served(&Arc::from("s1"), 7);
+    let served = p.host.served(&Arc::from("s1"), 7);
     assert_eq!(
         served.html.as_deref(),
         Some(
@@ -660,7 +661,7 @@ fn without_a_head_the_runtime_goes_before_the_first_script() {
         "//- /index.html\n<p>hi</p>\n<script src=\"/legacy.js\"></script>\n<script type=\"module\" src=\"/src/main.js\"></script>\n//- /src/main.js\nexport {};\n",
     );
     p.build();
-    let served = p.compiler.served(&Arc::from("s"), 1);
+    let served = p.host.served(&Arc::from("s"), 1);
     assert_eq!(
         served.html.as_deref(),
         Some(
@@ -681,7 +682,7 @@ fn a_missing_index_html_is_a_diagnostic_and_a_page_that_says_so() {
             .message
             .starts_with("There is no index.html in ")
     );
-    let served = p.compiler.served(&Arc::from("s"), 1);
+    let served = p.host.served(&Arc::from("s"), 1);
     let html = served.html.expect("generated page");
     assert!(html.contains(r#"<script src="/_hotloop/runtime.js"></script>"#));
     assert!(html.contains("there is no index.html"));
@@ -746,7 +747,7 @@ not really a png
     let chunk = p.served_chunk();
     assert!(chunk.contains("__hotloop_meta.css("), "{chunk}");
     assert!(chunk.contains("42"), "{chunk}");
-    let hash = hotloop_engine::inputs::content_hash(b"not really a png\n");
+    let hash = crate::inputs::content_hash(b"not really a png\n");
     let url = format!("/src/logo.png?v={:08x}", hash >> 32);
     assert!(chunk.contains(&url), "{url} not in {chunk}");
 
@@ -762,7 +763,7 @@ fn node_modules_files_are_high_durability_so_source_edits_skip_revalidating_them
         "{HTML}{PACKAGES}//- /src/main.js\nimport m from 'mainpkg';\nimport {{ x }} from './x.js';\nconsole.log(m, x);\n//- /src/x.js\nexport const x = 1;\n//- /src/y.js\nexport const y = 2;\n"
     ));
     p.build();
-    let db = p.compiler.db();
+    let db = p.host.db();
     let dep = p.file("/node_modules/mainpkg/lib/main.js");
     let x = p.file("/src/x.js");
     module_imports(db, dep);
@@ -774,14 +775,14 @@ fn node_modules_files_are_high_durability_so_source_edits_skip_revalidating_them
         "/src/main.js",
         "import m from 'mainpkg';\nimport { x } from './x.js';\nconsole.log(x, m);\n",
     );
-    let db = p.compiler.db();
+    let db = p.host.db();
     module_imports(db, dep);
     let dep_events = db.log().take();
     module_imports(db, x);
     let src_events = db.log().take();
     // ...so the source file's memo is validated through its dependencies, while the
     // node_modules one is validated by durability alone.
-    let names = |events: &[hotloop_engine::db::QueryEvent]| {
+    let names = |events: &[crate::db::QueryEvent]| {
         events
             .iter()
             .map(|e| e.query.to_string())
@@ -799,7 +800,7 @@ fn module_code_gives_the_factory_and_the_deps_map() {
     let mut p = three_modules();
     p.build();
     let main = p.index("/src/main.js");
-    let code = p.compiler.module_code(main).expect("compiles");
+    let code = p.host.module_code(main).expect("compiles");
     assert_eq!(&*code.id, "/src/main.js");
     assert_eq!(code.kind, ModuleKind::Js);
     assert!(
@@ -809,7 +810,7 @@ fn module_code_gives_the_factory_and_the_deps_map() {
     let deps: Vec<_> = code
         .deps
         .iter()
-        .map(|d| (d.specifier.to_string(), d.id.as_deref().map(str::to_string)))
+        .map(|(specifier, id)| (specifier.to_string(), id.as_deref().map(str::to_string)))
         .collect();
     assert_eq!(
         deps,
@@ -836,7 +837,7 @@ fn editing_index_html_rebuilds_the_page() {
     let result = p.build();
     assert!(result.html_changed);
     assert!(result.changed.is_empty());
-    let served = p.compiler.served(&Arc::from("s"), 2);
+    let served = p.host.served(&Arc::from("s"), 2);
     assert!(served.html.expect("html").contains("<title>new</title>"));
 }
 
@@ -871,7 +872,7 @@ const REFRESH_TAG: &str = r#"<script src="/_hotloop/react-refresh.js"></script>"
 fn react_refresh_comes_from_the_app_when_installed_else_the_embedded_copy() {
     let mut p = project(&format!("{HTML}{REACT_APP}"));
     p.build();
-    let served = p.compiler.served(&Arc::from("s"), 1);
+    let served = p.host.served(&Arc::from("s"), 1);
     let html = served.html.as_deref().expect("html");
     assert!(
         html.contains(&format!(
@@ -897,7 +898,7 @@ fn react_refresh_comes_from_the_app_when_installed_else_the_embedded_copy() {
     let dir = p.path("/node_modules/react-refresh");
     assert!(p.apply(&[dir]).epoch_moved);
     p.build();
-    let served = p.compiler.served(&Arc::from("s"), 2);
+    let served = p.host.served(&Arc::from("s"), 2);
     assert!(!served.html.as_deref().expect("html").contains(REFRESH_TAG));
     let chunk = p.served_chunk();
     let refresh = chunk
@@ -913,7 +914,7 @@ fn react_refresh_comes_from_the_app_when_installed_else_the_embedded_copy() {
         "named in start():\n{}",
         &chunk[chunk.rfind("__hotloop.start").expect("start")..]
     );
-    let graph = p.compiler.graph().expect("built");
+    let graph = p.host.graph().expect("built");
     assert_eq!(
         graph
             .refresh_runtime
@@ -926,7 +927,7 @@ fn react_refresh_comes_from_the_app_when_installed_else_the_embedded_copy() {
 fn a_project_without_react_loads_no_refresh_runtime() {
     let mut p = three_modules();
     p.build();
-    let served = p.compiler.served(&Arc::from("s"), 1);
+    let served = p.host.served(&Arc::from("s"), 1);
     assert!(
         !served
             .html
@@ -945,19 +946,19 @@ fn a_watched_file_that_turns_empty_is_deferred_until_read_again() {
     p.build_quietly();
     // Caught between a truncate and the write: nothing is taken yet.
     let a = p.write("/src/a.js", "");
-    let applied = p.compiler.apply_watched_changes(std::slice::from_ref(&a));
+    let applied = p.host.apply_watched_changes(std::slice::from_ref(&a));
     assert!(applied.is_empty(), "{applied:?}");
     assert_eq!(applied.deferred, vec![a.clone()]);
     assert!(p.build().changed.is_empty());
     // The write lands: the next watched read takes it as usual.
     p.write("/src/a.js", "export const a = 2;\n");
-    let applied = p.compiler.apply_watched_changes(std::slice::from_ref(&a));
+    let applied = p.host.apply_watched_changes(std::slice::from_ref(&a));
     assert_eq!(applied.changed_files, vec![Arc::<str>::from("/src/a.js")]);
     assert!(applied.deferred.is_empty());
     p.build_quietly();
     // A file really emptied: deferred once, then taken by the re-read.
     p.write("/src/a.js", "");
-    let applied = p.compiler.apply_watched_changes(std::slice::from_ref(&a));
+    let applied = p.host.apply_watched_changes(std::slice::from_ref(&a));
     assert_eq!(applied.deferred, vec![a.clone()]);
     let applied = p.apply(std::slice::from_ref(&a));
     assert_eq!(applied.changed_files, vec![Arc::<str>::from("/src/a.js")]);
@@ -968,7 +969,7 @@ fn a_watched_file_that_turns_empty_is_deferred_until_read_again() {
     p.apply(std::slice::from_ref(&a));
     p.build_quietly();
     let b = p.write("/src/b.js", "");
-    let applied = p.compiler.apply_watched_changes(&[b]);
+    let applied = p.host.apply_watched_changes(&[b]);
     assert!(applied.deferred.is_empty());
 }
 
@@ -1031,7 +1032,7 @@ png
     assert!(result.diagnostics.is_empty(), "{:?}", result.diagnostics);
     assert_eq!(p.module_ids(), ["/src/style.css", "/src/base.css"]);
     assert_eq!(p.imports_of("/src/style.css"), ["/src/base.css"]);
-    let served = p.compiler.served(&Arc::from("s"), 1);
+    let served = p.host.served(&Arc::from("s"), 1);
     let style = served.modules.get("/src/style.css").expect("served");
     let sheet = style.stylesheet.as_deref().expect("stylesheet");
     assert!(sheet.contains("/src/img/bg.png"), "{sheet}");
@@ -1067,12 +1068,9 @@ module.exports = { jsxDEV() {} };
     );
     let result = p.build();
     assert!(result.diagnostics.is_empty(), "{:?}", result.diagnostics);
-    let main = p
-        .compiler
-        .module_code(p.index("/src/main.jsx"))
-        .expect("main");
+    let main = p.host.module_code(p.index("/src/main.jsx")).expect("main");
     let lib = p
-        .compiler
+        .host
         .module_code(p.index("/node_modules/lib/index.jsx"))
         .expect("lib");
     assert!(main.code.contains("$RefreshReg$(_c"), "{}", main.code);
@@ -1170,7 +1168,7 @@ fn rescan_re_reads_every_known_file() {
         "export function a() {\n  return 'rescanned';\n}\n",
     );
     p.remove("/src/b.js");
-    let applied = p.compiler.rescan();
+    let applied = p.host.rescan();
     assert!(applied.epoch_moved);
     assert_eq!(
         applied.changed_files,
@@ -1222,8 +1220,8 @@ fn a_js_module_over_8_mb_is_reported_instead_of_parsed() {
 fn a_missing_root_is_an_error() {
     let dir = tempfile::tempdir().expect("temp dir");
     let missing = dir.path().join("nope");
-    match Compiler::new(&missing, ProjectOptions::default()) {
-        Err(hotloop_engine::compiler::CompilerError::RootNotFound { path }) => {
+    match EngineHost::new(&missing, ProjectOptions::default()) {
+        Err(crate::host::HostError::RootNotFound { path }) => {
             assert_eq!(path, missing)
         }
         Err(other) => panic!("unexpected error {other}"),
@@ -1232,8 +1230,8 @@ fn a_missing_root_is_an_error() {
     let file = dir.path().join("file");
     std::fs::write(&file, "x").expect("write");
     assert!(matches!(
-        Compiler::new(&file, ProjectOptions::default()),
-        Err(hotloop_engine::compiler::CompilerError::RootNotADirectory { .. })
+        EngineHost::new(&file, ProjectOptions::default()),
+        Err(crate::host::HostError::RootNotADirectory { .. })
     ));
 }
 
@@ -1303,15 +1301,15 @@ fn a_directory_restored_in_one_event_brings_its_files_back() {
 #[test]
 fn the_compiler_can_move_to_the_engine_thread() {
     fn assert_send<T: Send + 'static>() {}
-    assert_send::<Compiler>();
-    assert_send::<hotloop_engine::served::Served>();
+    assert_send::<EngineHost>();
+    assert_send::<hotloop_protocol::Served>();
 }
 
 #[test]
 fn the_page_served_during_the_cold_build_compiles_nothing_and_is_the_built_page() {
     let mut p = three_modules();
     let server_id: Arc<str> = Arc::from("s1");
-    let building = p.compiler.building(&server_id);
+    let building = p.host.building(&server_id);
     let executed = p.executed();
     assert!(building.building);
     assert_eq!(executed.count("parsed_module"), 0, "{executed}");
@@ -1319,7 +1317,7 @@ fn the_page_served_during_the_cold_build_compiles_nothing_and_is_the_built_page(
     assert!(building.chunk.parts.is_empty());
 
     p.build();
-    let built = p.compiler.served(&server_id, 0);
+    let built = p.host.served(&server_id, 0);
     assert!(!built.building);
     assert_eq!(building.html, built.html);
     assert!(
@@ -1336,17 +1334,17 @@ fn a_restart_with_the_compile_cache_compiles_nothing_and_serves_the_same_page() 
     let cache_dir = tempfile::tempdir().expect("cache dir");
     let mut first = three_modules();
     first
-        .compiler
+        .host
         .use_compile_cache(CompileCache::open(cache_dir.path()).expect("cache"));
     first.build();
     let chunk = first.served_chunk();
-    let stats = first.compiler.db().compile_cache().stats();
+    let stats = first.host.db().compile_cache().stats();
     assert_eq!((stats.hits, stats.misses), (0, 3));
-    // Dropping the compiler flushes the cache's writes.
+    // Dropping the host flushes the cache's writes.
     let root = first.root.clone();
-    drop(first.compiler);
+    drop(first.host);
 
-    let mut second = Compiler::new(&root, ProjectOptions::default()).expect("compiler");
+    let mut second = EngineHost::new(&root, ProjectOptions::default()).expect("host");
     second.use_compile_cache(CompileCache::open(cache_dir.path()).expect("cache"));
     second.build();
     let stats = second.db().compile_cache().stats();
@@ -1512,7 +1510,7 @@ fn editing_an_env_file_reloads_with_new_variables_and_reparses_no_module() {
 }
 
 /// The chunk's statements as text (not through the lazily cached bytes).
-fn part_texts(served: &hotloop_engine::served::Served) -> Vec<String> {
+fn part_texts(served: &hotloop_protocol::Served) -> Vec<String> {
     served
         .chunk
         .parts
@@ -1528,7 +1526,7 @@ fn served_snapshots_after_edits_equal_a_fresh_build_and_published_ones_stay_inta
     ));
     p.build_quietly();
     let server: Arc<str> = Arc::from("s");
-    let first = p.compiler.served(&server, 1);
+    let first = p.host.served(&server, 1);
     let first_parts = part_texts(&first);
     let first_modules = first.modules.clone();
     let edits = [
@@ -1549,11 +1547,11 @@ fn served_snapshots_after_edits_equal_a_fresh_build_and_published_ones_stay_inta
             4,
             "the graph stays: updates only, no full build"
         );
-        let served = p.compiler.served(&server, revision);
+        let served = p.host.served(&server, revision);
         if !p.diagnostics().is_empty() {
             continue;
         }
-        let mut fresh = Compiler::new(&p.root, ProjectOptions::default()).expect("compiler");
+        let mut fresh = EngineHost::new(&p.root, ProjectOptions::default()).expect("host");
         fresh.build();
         let expected = fresh.served(&server, revision);
         assert_eq!(
@@ -1563,7 +1561,7 @@ fn served_snapshots_after_edits_equal_a_fresh_build_and_published_ones_stay_inta
         );
         assert!(served.modules == expected.modules, "after editing {path}");
         assert_eq!(
-            p.compiler.held_bytes(),
+            p.host.held_bytes(),
             fresh.held_bytes(),
             "after editing {path}"
         );
@@ -1667,7 +1665,7 @@ fn import_meta_glob_is_a_module_of_its_own_that_follows_files_appearing_and_goin
         p.imports_of("/src/main.js?glob=0"),
         ["/src/pages/a.js", "/src/pages/b.js"]
     );
-    let graph = p.compiler.graph().expect("built");
+    let graph = p.host.graph().expect("built");
     assert!(graph.graph.module(p.index("/src/pages/a.js")).loaded);
     let chunk = p.served_chunk();
     assert!(
@@ -1755,7 +1753,7 @@ fn env_placeholders_in_index_html_are_replaced_and_follow_the_env_file() {
     );
     p.build_quietly();
     let html = |p: &mut TestProject| {
-        let served = p.compiler.served(&Arc::from("s"), 1);
+        let served = p.host.served(&Arc::from("s"), 1);
         served.html.expect("a page").to_string()
     };
     let page = html(&mut p);
@@ -1773,12 +1771,13 @@ fn env_placeholders_in_index_html_are_replaced_and_follow_the_env_file() {
 }
 
 /// The update `plan_update` makes of a build's changes.
-fn plan_of(build: &BuildResult) -> hotloop_engine::plan::UpdatePlan {
-    hotloop_engine::plan::plan_update(
+fn plan_of(build: &BuildResult) -> crate::plan::UpdatePlan {
+    crate::plan::plan_update(
         &build.graph.graph,
-        &hotloop_engine::plan::Changes {
+        &crate::plan::Changes {
             changed: &build.changed,
             html_changed: false,
+            config_changed: None,
         },
     )
 }
@@ -1814,7 +1813,7 @@ fn a_web_worker_is_a_chunk_of_its_own_and_an_edit_to_its_code_reloads_the_page()
 
     // The page's chunk holds the page's modules only; each worker's chunk its own, then a
     // start call in worker mode.
-    let served = p.compiler.served(&Arc::from("test-server"), 1);
+    let served = p.host.served(&Arc::from("test-server"), 1);
     let page = String::from_utf8(served.chunk.bytes().to_vec()).expect("utf-8");
     assert!(
         page.contains(
@@ -1836,7 +1835,7 @@ fn a_web_worker_is_a_chunk_of_its_own_and_an_edit_to_its_code_reloads_the_page()
         "{page}"
     );
     assert!(!page.contains("self.onmessage"), "{page}");
-    let worker = |served: &hotloop_engine::served::Served, id: &str| {
+    let worker = |served: &hotloop_protocol::Served, id: &str| {
         let chunk = served
             .worker(id)
             .unwrap_or_else(|| panic!("no worker chunk for {id}"));
@@ -1873,13 +1872,11 @@ fn a_web_worker_is_a_chunk_of_its_own_and_an_edit_to_its_code_reloads_the_page()
     let plan = plan_of(&build);
     assert_eq!(
         plan,
-        hotloop_engine::plan::UpdatePlan::FullReload(
-            hotloop_engine::plan::FullReloadReason::InWorker {
-                module: "/src/math.js".into()
-            }
-        )
+        crate::plan::UpdatePlan::FullReload(hotloop_protocol::FullReloadReason::InWorker {
+            module: "/src/math.js".into()
+        })
     );
-    let served = p.compiler.served(&Arc::from("test-server"), 2);
+    let served = p.host.served(&Arc::from("test-server"), 2);
     assert!(worker(&served, "/src/math.worker.js").contains("n * 3"));
 
     // A module the page and a worker share reloads too; one only the page runs stays hot.
@@ -1889,8 +1886,8 @@ fn a_web_worker_is_a_chunk_of_its_own_and_an_edit_to_its_code_reloads_the_page()
     assert!(
         matches!(
             &plan,
-            hotloop_engine::plan::UpdatePlan::FullReload(
-                hotloop_engine::plan::FullReloadReason::InWorker { module }
+            crate::plan::UpdatePlan::FullReload(
+                hotloop_protocol::FullReloadReason::InWorker { module }
             ) if module == "/src/shared.js"
         ),
         "{plan:?}"
@@ -1901,12 +1898,9 @@ fn a_web_worker_is_a_chunk_of_its_own_and_an_edit_to_its_code_reloads_the_page()
     );
     let build = p.build();
     let plan = plan_of(&build);
-    assert!(
-        matches!(plan, hotloop_engine::plan::UpdatePlan::Hot(_)),
-        "{plan:?}"
-    );
+    assert!(matches!(plan, crate::plan::UpdatePlan::Hot(_)), "{plan:?}");
     // The `?worker` import is gone: so is that worker's chunk.
-    let served = p.compiler.served(&Arc::from("test-server"), 3);
+    let served = p.host.served(&Arc::from("test-server"), 3);
     assert!(served.worker("/src/math.worker.js").is_none());
     assert!(served.worker("/src/echo.ts").is_some());
 }

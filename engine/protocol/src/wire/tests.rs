@@ -7,9 +7,9 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use super::*;
-use crate::diagnostics::{Diagnostic, DiagnosticKind};
-use crate::graph::ModuleKind;
-use crate::plan::FullReloadReason;
+use crate::ModuleKind;
+use crate::diagnostic::{Diagnostic, DiagnosticKind};
+use crate::reload::FullReloadReason;
 
 enum Message {
     Server(ServerMessage),
@@ -306,7 +306,7 @@ fn goldens() -> Vec<Golden> {
 }
 
 fn golden_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/protocol")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/protocol")
 }
 
 fn hex(bytes: &[u8]) -> String {

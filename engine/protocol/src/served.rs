@@ -6,8 +6,8 @@ use std::sync::{Arc, OnceLock};
 
 use rustc_hash::FxBuildHasher;
 
-use crate::diagnostics::Diagnostic;
-use crate::graph::ModuleKind;
+use crate::ModuleKind;
+use crate::diagnostic::Diagnostic;
 
 /// The chunk's define statements, `(module id, statement)` in chunk order. A persistent vector:
 /// each revision's snapshot is an O(1) clone of the last, and an edited module an O(log N)
@@ -41,6 +41,10 @@ pub struct Served {
     /// The first build is still running: only `html` is real. Routes that need the chunk,
     /// modules or errors wait for the next snapshot (see [`Served::building`]).
     pub building: bool,
+    /// The engine's `FullReload { ClientOutOfSync }` frame for this revision: what a session
+    /// that fell behind the broadcast sends before it closes. The server never chooses a
+    /// reload itself; empty only before the engine has published.
+    pub resync: Arc<[u8]>,
 }
 
 impl Served {
@@ -55,16 +59,18 @@ impl Served {
             modules: ServedModules::default(),
             errors: Arc::from([]),
             building: false,
+            resync: Arc::from([]),
         }
     }
 
     /// What can be served while the cold build runs: the entry HTML (its runtime and chunk
     /// tags do not depend on the modules), so the browser navigates and loads the runtime
     /// while the modules compile; the chunk request then waits for the build.
-    pub fn building(server_id: Arc<str>, html: Option<Arc<str>>) -> Served {
+    pub fn building(server_id: Arc<str>, html: Option<Arc<str>>, resync: Arc<[u8]>) -> Served {
         Served {
             html,
             building: true,
+            resync,
             ..Served::empty(server_id)
         }
     }

@@ -22,7 +22,6 @@ mod security;
 mod sourcemap;
 mod ws;
 
-use std::fmt;
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -37,8 +36,8 @@ use tokio::sync::{broadcast, watch};
 pub use fs::DEFAULT_FS_DENY;
 pub use proxy::{ProxyRule, ProxyRuleError};
 
-use crate::protocol::ClientMessage;
-use crate::served::Served;
+use hotloop_protocol::Served;
+pub use hotloop_protocol::{ClientEvent, ClientId};
 
 /// Default port (`--port`); 0 picks a free one.
 pub const DEFAULT_PORT: u16 = 5173;
@@ -97,32 +96,6 @@ impl ServerConfig {
             proxy: Vec::new(),
         }
     }
-}
-
-/// One WebSocket session (a browser tab), numbered from 1 per server.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ClientId(pub u64);
-
-impl fmt::Display for ClientId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "client#{}", self.0)
-    }
-}
-
-/// What the sessions report to the engine.
-#[derive(Clone, Debug, PartialEq)]
-pub enum ClientEvent {
-    Connected {
-        client_id: ClientId,
-        user_agent: Option<String>,
-    },
-    Disconnected {
-        client_id: ClientId,
-    },
-    Message {
-        client_id: ClientId,
-        message: ClientMessage,
-    },
 }
 
 #[derive(Debug, thiserror::Error)]

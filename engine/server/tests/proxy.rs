@@ -10,8 +10,8 @@ use axum::extract::ws::{Message as BackendMessage, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::routing::{get, post};
 use futures_util::{SinkExt, StreamExt};
-use hotloop_engine::served::Served;
-use hotloop_engine::server::{self, ProxyRule, ServerConfig};
+use hotloop_protocol::Served;
+use hotloop_server::{self as server, ProxyRule, ServerConfig};
 use tokio::net::TcpListener;
 use tokio::sync::{oneshot, watch};
 use tokio::time::timeout;
@@ -20,7 +20,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 const WAIT: Duration = Duration::from_secs(10);
 
-#[path = "../../tests/support/raw_http.rs"]
+#[path = "../../../tests/support/raw_http.rs"]
 mod raw_http;
 use raw_http::Reply;
 

@@ -4,7 +4,7 @@
 //! `Hello` built from the current snapshot, so no update published after the snapshot can be
 //! missed. Then it forwards every broadcast frame as one binary message and decodes the
 //! client's frames into `ClientEvent::Message`s. A session that falls behind the broadcast
-//! (`Lagged`) sends `FullReload { ClientOutOfSync }` and closes. A malformed frame, a text frame
+//! (`Lagged`) sends the snapshot's `resync` frame (the engine's `FullReload { ClientOutOfSync }`) and closes. A malformed frame, a text frame
 //! or an oversized message closes only that socket, with a close code:
 //!
 //! | code | why |
@@ -29,8 +29,7 @@ use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::{AppState, ClientEvent, ClientId, security};
-use crate::plan::FullReloadReason;
-use crate::protocol::{self, PROTOCOL_VERSION, ServerMessage};
+use hotloop_protocol::wire::{self as protocol, PROTOCOL_VERSION, ServerMessage};
 
 /// A client that cannot take one frame within this long is disconnected.
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
@@ -195,12 +194,11 @@ async fn session(
                 }
                 Err(RecvError::Lagged(missed)) => {
                     tracing::info!("{client_id} missed {missed} updates; asking it to reload");
-                    let revision = state.served().revision;
-                    let reload = protocol::encode(&ServerMessage::full_reload(
-                        revision,
-                        &FullReloadReason::ClientOutOfSync,
-                    ));
-                    if send(&mut socket, Message::Binary(reload.into())).await {
+                    // The engine's reload for this revision (the server never picks a reason).
+                    let resync = state.served().resync.clone();
+                    if resync.is_empty()
+                        || send(&mut socket, Message::Binary(Bytes::from_owner(resync))).await
+                    {
                         close(&mut socket, close_code::OUT_OF_SYNC, "hotloop: missed updates").await;
                     }
                     return;

@@ -7,7 +7,7 @@
 //! code, whose first line is that header. So the section offset is simply the part's first line,
 //! column 0. Modules without a map get no section (the browser shows the chunk itself there).
 
-use crate::served::{Chunk, ServedModules};
+use hotloop_protocol::served::{Chunk, ServedModules};
 
 /// Builds the index map JSON for `chunk`, whose first line is line `first_line` (0-based) of the
 /// script it is served in (a worker's script starts with the runtime).
@@ -48,8 +48,8 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::graph::ModuleKind;
-    use crate::served::{Parts, ServedModule};
+    use hotloop_protocol::ModuleKind;
+    use hotloop_protocol::served::{Parts, ServedModule};
 
     fn module(map: Option<&str>) -> ServedModule {
         ServedModule {

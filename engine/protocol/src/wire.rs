@@ -27,9 +27,9 @@
 
 use std::sync::Arc;
 
-use crate::diagnostics::{Diagnostic, DiagnosticKind};
-use crate::graph::ModuleKind;
-use crate::plan::FullReloadReason;
+use crate::ModuleKind;
+use crate::diagnostic::{Diagnostic, DiagnosticKind};
+use crate::reload::FullReloadReason;
 
 pub const PROTOCOL_VERSION: u32 = 2;
 

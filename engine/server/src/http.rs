@@ -15,8 +15,8 @@ use rustc_hash::FxHasher;
 use super::AppState;
 use super::fs::{self, PathRejection, parse_request_path};
 use super::sourcemap;
-use crate::graph::ModuleKind;
-use crate::served::{Chunk, Served};
+use hotloop_protocol::ModuleKind;
+use hotloop_protocol::served::{Chunk, Served};
 
 const JS: &str = "text/javascript; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";

@@ -1,0 +1,31 @@
+//! What the WebSocket sessions report to the engine thread.
+
+use std::fmt;
+
+use crate::wire::ClientMessage;
+
+/// One WebSocket session (a browser tab), numbered from 1 per server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ClientId(pub u64);
+
+impl fmt::Display for ClientId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "client#{}", self.0)
+    }
+}
+
+/// What the sessions report to the engine.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ClientEvent {
+    Connected {
+        client_id: ClientId,
+        user_agent: Option<String>,
+    },
+    Disconnected {
+        client_id: ClientId,
+    },
+    Message {
+        client_id: ClientId,
+        message: ClientMessage,
+    },
+}

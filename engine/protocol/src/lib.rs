@@ -1,0 +1,28 @@
+//! The plain data the engine, the dev server and the binary exchange, and nothing else: the
+//! binary WebSocket protocol ([`wire`], mirrored by `runtime/js/protocol.js`), the served
+//! snapshot the engine publishes and the server reads ([`served`]), build diagnostics, the
+//! vocabulary of full-reload reasons, and what a WebSocket session reports to the engine.
+//!
+//! This crate has no salsa, no tokio and no IO: the server depends on it instead of on the
+//! engine, which is how "the server never touches salsa" is checked by the compiler.
+
+mod client;
+mod diagnostic;
+mod reload;
+pub mod served;
+pub mod wire;
+
+pub use client::{ClientEvent, ClientId};
+pub use diagnostic::{Diagnostic, DiagnosticKind, code_frame};
+pub use reload::FullReloadReason;
+pub use served::{Chunk, Parts, Served, ServedModule, ServedModules, WorkerChunks};
+pub use wire::{ClientMessage, CssLink, HotUpdate, ModuleCode, PROTOCOL_VERSION, ServerMessage};
+
+/// What a module is, as the runtime and the server treat it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ModuleKind {
+    Js,
+    Css,
+    Asset,
+    Json,
+}

@@ -1,0 +1,305 @@
+//! Bringing the compiled state up to date with the inputs.
+//!
+//! The performance invariant lives here: after an edit that leaves every module's resolved
+//! imports and hot facts alone (a function body), `build` looks only at the changed files. It
+//! keeps the previous graph `Arc` and, per module, the last chunk entry, resolved imports, hot
+//! facts and diagnostics, and never demands `module_graph` or `chunk` — deep-validating an
+//! aggregate query over N inputs costs O(N) even when nothing changed. Those are demanded only
+//! when some changed file's resolved imports or hot facts differ, the resolution epoch moved,
+//! or the HTML changed.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
+
+use crate::db::Db as _;
+use crate::graph::{ModuleGraph, ModuleIndex};
+use crate::inputs::SourceFile;
+use crate::queries::chunks::{ChunkLayout, chunk};
+use crate::queries::diagnostics::module_diagnostics;
+use crate::queries::emit::chunk_entry;
+use crate::queries::env::{PublicEnv, public_env};
+use crate::queries::graph::{ProjectGraph, module_graph};
+use crate::queries::hot::hot_meta;
+use crate::queries::html::{HtmlEntries, entry_html, html_entries};
+use crate::queries::resolve::{ResolvedImport, resolved_imports};
+use crate::telemetry::Phase;
+use crate::timing::PhaseTimes;
+use crate::transform::HotFacts;
+use crate::warm_up::warm_up;
+use hotloop_protocol::Diagnostic;
+
+use super::EngineHost;
+use super::publish::ServedState;
+
+/// The outcome of one `build`.
+#[derive(Clone, Debug)]
+pub struct BuildResult {
+    /// The module graph. The same `Arc` as the previous build's when its structure did not
+    /// change.
+    pub(crate) graph: Arc<ProjectGraph>,
+    /// Modules whose chunk entry (code or deps map) changed since the last build, including
+    /// new modules; on the first build, every module. Sorted.
+    pub changed: Vec<ModuleIndex>,
+    /// Ids of modules that left the graph since the last build.
+    pub removed: Vec<Arc<str>>,
+    /// Every current diagnostic: `index.html` first, then modules in graph order.
+    pub diagnostics: Arc<[Diagnostic]>,
+    /// The served HTML changed since the last build (never on the first build).
+    pub html_changed: bool,
+    /// A config file that changes how every module resolves or what the page gets
+    /// (`package.json`, `tsconfig.json`, a `.env` file) changed since the last build.
+    pub config_changed: Option<Arc<str>>,
+    /// Where the build's time went (exclusive time per phase; see `timing`).
+    pub phases: PhaseTimes,
+}
+
+impl BuildResult {
+    /// The module graph of this build (plain data: ids, kinds, edges, HMR facts).
+    pub fn graph(&self) -> &ModuleGraph {
+        &self.graph.graph
+    }
+
+    /// Whether the graph's structure changed since `other` (cheap: the build keeps the `Arc`
+    /// when it did not).
+    pub fn same_graph(&self, other: &BuildResult) -> bool {
+        Arc::ptr_eq(&self.graph, &other.graph)
+    }
+}
+
+#[derive(Clone)]
+pub(super) struct ModuleState {
+    pub(super) entry: Option<Arc<str>>,
+    pub(super) resolved: Arc<[ResolvedImport]>,
+    pub(super) hot: HotFacts,
+    pub(super) diagnostics: Arc<[Diagnostic]>,
+}
+
+pub(super) struct BuildState {
+    pub(super) graph: Arc<ProjectGraph>,
+    pub(super) modules: Vec<ModuleState>,
+    pub(super) chunk: Arc<ChunkLayout>,
+    pub(super) html: Arc<str>,
+    pub(super) html_entries: Arc<HtmlEntries>,
+    /// `import.meta.env` additions from `.env` files, passed to `start`.
+    pub(super) env: Arc<PublicEnv>,
+    /// Modules with diagnostics, in index order.
+    pub(super) with_diagnostics: BTreeMap<ModuleIndex, Arc<[Diagnostic]>>,
+    pub(super) diagnostics: Arc<[Diagnostic]>,
+    pub(super) served: ServedState,
+}
+
+impl EngineHost {
+    /// Brings the compiled state up to date with the inputs (see the module docs for what it
+    /// costs).
+    pub fn build(&mut self) -> BuildResult {
+        let _span = tracing::debug_span!("build").entered();
+        // Time spent in queries outside a build (served snapshots, module code) is not the
+        // build's.
+        let _ = self.db.clock().take();
+        let config_changed = self.pending.config_changed.take();
+        let mut result = self.build_inner();
+        result.config_changed = config_changed;
+        result.phases = self.db.clock().take();
+        result
+    }
+
+    fn build_inner(&mut self) -> BuildResult {
+        let pending = std::mem::take(&mut self.pending);
+        let Some(prev) = self.state.take() else {
+            warm_up(&self.db, self.project);
+            let result = self.full_build(None);
+            let cache = self.db.compile_cache();
+            if let Some(dir) = cache.dir() {
+                let stats = cache.stats();
+                tracing::info!(
+                    "compile cache: {} of {} scripts reused from {}",
+                    stats.hits,
+                    stats.hits + stats.misses,
+                    dir.display()
+                );
+                cache.prune_unused();
+            }
+            return result;
+        };
+        if pending.epoch_moved || pending.html_changed {
+            if pending.epoch_moved {
+                warm_up(&self.db, self.project);
+            }
+            return self.full_build(Some(prev));
+        }
+        let db = &self.db;
+        let check = db.clock().enter(Phase::Resolve, "build.check_structure");
+        let mut touched: Vec<(ModuleIndex, SourceFile)> = Vec::new();
+        for &file in &pending.dirty {
+            let Some(index) = prev.graph.index_of_file(file) else {
+                // Not in the graph: only a change in some module's imports can bring it in,
+                // and that module is dirty itself.
+                continue;
+            };
+            let module = &prev.modules[index.idx()];
+            // A module that stopped compiling keeps its last good code, imports and hot facts
+            // (the browser keeps running that code): a syntax error is not a structural change,
+            // so the modules only it imports stay in the graph and in the page.
+            let broken = module.entry.is_some() && chunk_entry(db, file).is_none();
+            let structural = !broken
+                && (resolved_imports(db, file) != module.resolved
+                    || *hot_meta(db, file) != module.hot);
+            if structural {
+                tracing::debug!(file = %file.path(db).display(), "imports or hot facts changed");
+                drop(check);
+                return self.full_build(Some(prev));
+            }
+            touched.push((index, file));
+        }
+        drop(check);
+        self.update_modules(prev, &touched)
+    }
+
+    /// The hot path: only `touched` modules (whose imports and hot facts are unchanged).
+    fn update_modules(
+        &mut self,
+        mut state: BuildState,
+        touched: &[(ModuleIndex, SourceFile)],
+    ) -> BuildResult {
+        let db = &self.db;
+        let _clock = db.clock().enter(Phase::Emit, "build.update_modules");
+        let mut changed = Vec::new();
+        let mut diagnostics_changed = false;
+        for &(index, file) in touched {
+            let entry = chunk_entry(db, file);
+            let diagnostics = module_diagnostics(db, file);
+            let module = &mut state.modules[index.idx()];
+            // A module that stopped compiling keeps its last good entry (see `build`).
+            if entry.is_some() && entry != module.entry {
+                module.entry = entry;
+                changed.push(index);
+                state.served.stale_parts.push(index);
+                state.served.stale_modules.push(index);
+                if state.graph.graph.module(index).in_worker {
+                    state.served.workers = None;
+                }
+            }
+            if diagnostics != module.diagnostics {
+                module.diagnostics = diagnostics.clone();
+                diagnostics_changed = true;
+                if diagnostics.is_empty() {
+                    state.with_diagnostics.remove(&index);
+                } else {
+                    state.with_diagnostics.insert(index, diagnostics);
+                }
+            }
+        }
+        if diagnostics_changed {
+            state.diagnostics =
+                collect_diagnostics(&state.html_entries, &state.env, &state.with_diagnostics);
+        }
+        changed.sort();
+        let result = BuildResult {
+            graph: state.graph.clone(),
+            changed,
+            removed: Vec::new(),
+            diagnostics: state.diagnostics.clone(),
+            html_changed: false,
+            config_changed: None,
+            phases: PhaseTimes::default(),
+        };
+        self.state = Some(state);
+        result
+    }
+
+    /// Demands the graph and looks at every module: O(N), for structural changes.
+    fn full_build(&mut self, prev: Option<BuildState>) -> BuildResult {
+        let _span = tracing::debug_span!("full_build").entered();
+        let db = &self.db;
+        let _clock = db.clock().enter(Phase::Graph, "build.full");
+        let project = self.project;
+        let graph = module_graph(db, project);
+        let layout = chunk(db, project);
+        let entries = html_entries(db, project);
+        let html = entry_html(db, project);
+        let env = public_env(db, project);
+
+        let mut old: FxHashMap<SourceFile, ModuleState> = FxHashMap::default();
+        let mut old_ids: Vec<(SourceFile, Arc<str>)> = Vec::new();
+        let mut html_changed = false;
+        if let Some(prev) = &prev {
+            html_changed = prev.html != html;
+            for (i, (file, module)) in prev.graph.files.iter().zip(&prev.modules).enumerate() {
+                old.insert(*file, module.clone());
+                old_ids.push((*file, prev.graph.graph.modules[i].id.clone()));
+            }
+        }
+        let mut modules = Vec::with_capacity(graph.len());
+        let mut changed = Vec::new();
+        let mut with_diagnostics = BTreeMap::new();
+        for (i, &file) in graph.files.iter().enumerate() {
+            let index = ModuleIndex(i as u32);
+            let state = ModuleState {
+                entry: chunk_entry(db, file),
+                resolved: resolved_imports(db, file),
+                hot: hot_meta(db, file).clone(),
+                diagnostics: module_diagnostics(db, file),
+            };
+            if old.get(&file).is_none_or(|o| o.entry != state.entry) {
+                changed.push(index);
+            }
+            if !state.diagnostics.is_empty() {
+                with_diagnostics.insert(index, state.diagnostics.clone());
+            }
+            modules.push(state);
+        }
+        let removed = old_ids
+            .into_iter()
+            .filter(|(file, _)| graph.index_of_file(*file).is_none())
+            .map(|(_, id)| id)
+            .collect();
+        // Keep the previous graph `Arc` when the structure came out the same.
+        let graph = match &prev {
+            Some(prev) if prev.graph == graph => prev.graph.clone(),
+            _ => graph,
+        };
+        let diagnostics = collect_diagnostics(&entries, &env, &with_diagnostics);
+        tracing::debug!(
+            modules = graph.len(),
+            changed = changed.len(),
+            diagnostics = diagnostics.len(),
+            "built"
+        );
+        self.state = Some(BuildState {
+            graph: graph.clone(),
+            modules,
+            served: ServedState::default(),
+            chunk: layout,
+            html,
+            html_entries: entries,
+            env,
+            with_diagnostics,
+            diagnostics: diagnostics.clone(),
+        });
+        BuildResult {
+            graph,
+            changed,
+            removed,
+            diagnostics,
+            html_changed,
+            config_changed: None,
+            phases: PhaseTimes::default(),
+        }
+    }
+}
+
+fn collect_diagnostics(
+    entries: &HtmlEntries,
+    env: &PublicEnv,
+    modules: &BTreeMap<ModuleIndex, Arc<[Diagnostic]>>,
+) -> Arc<[Diagnostic]> {
+    entries
+        .diagnostics
+        .iter()
+        .chain(&env.diagnostics)
+        .chain(modules.values().flat_map(|d| d.iter()))
+        .cloned()
+        .collect()
+}

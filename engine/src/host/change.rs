@@ -1,0 +1,275 @@
+//! Applying changed paths to the inputs: read the bytes, set an input only when they differ,
+//! move the resolution epoch when a file appears or disappears or a config file changes.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rustc_hash::FxHashSet;
+use salsa::{Durability, Setter as _};
+
+use crate::db::Db as _;
+use crate::files::{ImportQuery, read_contents};
+use crate::inputs::{FileContents, SourceFile, content_hash};
+use crate::queries::env::is_env_file_of;
+
+use super::EngineHost;
+
+/// What one `apply_changes` call did (not to be confused with a client's ack of an update).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AppliedChanges {
+    /// Module ids of the files whose contents changed (their inputs were set), in batch order.
+    pub changed_files: Vec<Arc<str>>,
+    /// `index.html` changed.
+    pub html_changed: bool,
+    /// Module ids of `package.json` / `tsconfig.json` / `jsconfig.json` files that changed.
+    pub config_changed: Vec<Arc<str>>,
+    /// A file appeared or disappeared, or a config file changed: resolution re-runs.
+    pub epoch_moved: bool,
+    /// Files that had contents and now read as empty, left as they were
+    /// (`apply_watched_changes` only): maybe caught between an editor's truncate and its
+    /// write. Re-read them a little later with `apply_changes`, which takes them as they are.
+    pub deferred: Vec<PathBuf>,
+}
+
+impl AppliedChanges {
+    /// Nothing the engine tracks changed.
+    pub fn is_empty(&self) -> bool {
+        self.changed_files.is_empty()
+            && !self.html_changed
+            && self.config_changed.is_empty()
+            && !self.epoch_moved
+    }
+}
+
+/// Config files that change resolution.
+fn is_config_file(path: &Path) -> bool {
+    matches!(
+        path.file_name().and_then(|n| n.to_str()),
+        Some("package.json" | "tsconfig.json" | "jsconfig.json")
+    )
+}
+
+/// The `.env` files the mode reads, in the project root (their change reloads the page with the
+/// new variables).
+fn is_env_file(root: &Path, path: &Path, mode: &str) -> bool {
+    path.parent() == Some(root)
+        && path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| is_env_file_of(n, mode))
+}
+
+/// Files a package manager rewrites at the end of every install (npm, pnpm, yarn classic and
+/// berry). The watcher does not look inside packages (too many watches), so one of these
+/// changing is how an `npm install` is noticed: every known `node_modules` file is re-read.
+fn is_install_marker(root: &Path, path: &Path) -> bool {
+    path.parent() == Some(root.join("node_modules").as_path())
+        && matches!(
+            path.file_name().and_then(|n| n.to_str()),
+            Some(".package-lock.json" | ".modules.yaml" | ".yarn-integrity" | ".yarn-state.yml")
+        )
+}
+
+/// Editor droppings and tool caches: never imported, so their creation cannot change what
+/// resolves (vim's `4913` probe, `*.swp`, `*~`, anything under a dot-directory).
+fn is_ignorable(root: &Path, path: &Path) -> bool {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    if rel
+        .components()
+        .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
+    {
+        return true;
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".swx")
+        || name.ends_with(".tmp")
+        || (!name.is_empty() && name.chars().all(|c| c.is_ascii_digit()))
+}
+
+impl EngineHost {
+    fn normalize(&self, path: &Path) -> PathBuf {
+        let path = if path.is_relative() {
+            self.root.join(path)
+        } else {
+            path.to_path_buf()
+        };
+        if path.starts_with(&self.root) {
+            return path;
+        }
+        // The watcher may report through a symlinked spelling of the root.
+        match (path.parent().map(std::fs::canonicalize), path.file_name()) {
+            (Some(Ok(parent)), Some(name)) => parent.join(name),
+            _ => path,
+        }
+    }
+
+    /// Reads `paths` from disk and updates the inputs whose bytes changed. Paths nothing
+    /// references are ignored cheaply, unless they could change what resolves: a created
+    /// (first seen) or deleted file or directory, or a `package.json`/`tsconfig.json`, moves
+    /// the resolution epoch.
+    pub fn apply_changes(&mut self, paths: &[PathBuf]) -> AppliedChanges {
+        let _span = tracing::debug_span!("apply_changes", paths = paths.len()).entered();
+        let mut applied = AppliedChanges::default();
+        let mut batch: FxHashSet<PathBuf> = FxHashSet::default();
+        for path in paths {
+            let path = self.normalize(path);
+            if !batch.insert(path.clone()) {
+                continue;
+            }
+            // Its `?raw`/`?url` modules read this file too.
+            for query in ImportQuery::ALL.into_iter().filter(|q| q.reads_file()) {
+                if let Some(file) = self.db.files().get(&query.path_of(&path)) {
+                    self.refresh(file, &mut applied);
+                }
+            }
+            if is_install_marker(&self.root, &path) {
+                let node_modules = self.root.join("node_modules");
+                self.refresh_under(&node_modules, &mut applied);
+                self.config_changed(&path, &mut applied);
+                continue;
+            }
+            let config = is_config_file(&path)
+                || is_env_file(&self.root, &path, &self.project.options(&self.db).mode);
+            if let Some(file) = self.db.files().get(&path) {
+                let changed = self.refresh(file, &mut applied);
+                if config && changed {
+                    self.config_changed(&path, &mut applied);
+                }
+                continue;
+            }
+            if config {
+                let hash = match std::fs::read(&path) {
+                    Ok(bytes) => content_hash(&bytes),
+                    Err(_) => 0,
+                };
+                if self.config_hashes.insert(path.clone(), hash) != Some(hash) {
+                    self.config_changed(&path, &mut applied);
+                }
+                continue;
+            }
+            match std::fs::metadata(&path) {
+                Ok(meta) => {
+                    if meta.is_dir() && self.db.files().is_known_dir(&path) {
+                        // Moved or re-created: its known files may have come (back).
+                        self.refresh_under(&path, &mut applied);
+                        continue;
+                    }
+                    if self.seen.contains(&path) || is_ignorable(&self.root, &path) {
+                        continue;
+                    }
+                    // A path we have not seen before: created (or first edited) since the
+                    // resolver last looked.
+                    self.seen.insert(path.clone());
+                    applied.epoch_moved = true;
+                    if meta.is_dir() {
+                        self.refresh_under(&path, &mut applied);
+                    }
+                }
+                Err(_) => {
+                    self.seen.remove(&path);
+                    if self.db.files().is_known_dir(&path) {
+                        // A directory went away, maybe without events for the files in it.
+                        self.refresh_under(&path, &mut applied);
+                    }
+                }
+            }
+        }
+        if applied.epoch_moved {
+            self.move_epoch();
+        }
+        tracing::debug!(
+            changed = applied.changed_files.len(),
+            epoch_moved = applied.epoch_moved,
+            html = applied.html_changed,
+            "applied changes"
+        );
+        applied
+    }
+
+    /// `apply_changes` for paths the watcher just reported: a file that had contents and now
+    /// reads as empty is not taken yet but listed in `AppliedChanges::deferred` — the reader may have
+    /// come between an editor's truncate and its write (the empty module would be a wrong,
+    /// often reload-causing update). The caller re-reads deferred files after a short delay
+    /// with `apply_changes`, which takes an empty file as a real edit.
+    pub fn apply_watched_changes(&mut self, paths: &[PathBuf]) -> AppliedChanges {
+        self.defer_emptied = true;
+        let applied = self.apply_changes(paths);
+        self.defer_emptied = false;
+        applied
+    }
+
+    /// Re-reads every known file (after the watcher lost events) and moves the epoch.
+    pub fn rescan(&mut self) -> AppliedChanges {
+        let _span = tracing::debug_span!("rescan").entered();
+        let mut applied = AppliedChanges::default();
+        self.seen.clear();
+        self.config_hashes.clear();
+        let root = PathBuf::from("/");
+        self.refresh_under(&root, &mut applied);
+        applied.epoch_moved = true;
+        self.move_epoch();
+        applied
+    }
+
+    fn refresh_under(&mut self, dir: &Path, applied: &mut AppliedChanges) {
+        for (_, file) in self.db.files().under(dir) {
+            self.refresh(file, applied);
+        }
+    }
+
+    /// Re-reads one known file; sets its input if the contents differ. Returns whether it did.
+    fn refresh(&mut self, file: SourceFile, applied: &mut AppliedChanges) -> bool {
+        let path = file.path(&self.db).clone();
+        let new = read_contents(&path);
+        let old = file.contents(&self.db);
+        if *old == new {
+            return false;
+        }
+        let empty = |c: &FileContents| match c {
+            FileContents::Text(text) => text.is_empty(),
+            FileContents::Binary { len, .. } => *len == 0,
+            FileContents::Missing => false,
+        };
+        if self.defer_emptied && empty(&new) && old.exists() && !empty(old) {
+            tracing::debug!(file = %path.display(), "read as empty right after a change; re-reading later");
+            applied.deferred.push(path);
+            return false;
+        }
+        if old.exists() != new.exists() {
+            applied.epoch_moved = true;
+        }
+        tracing::trace!(file = %path.display(), "contents changed");
+        file.set_contents(&mut self.db).to(new);
+        applied.changed_files.push(self.db.files().module_id(&path));
+        if file == self.project.index_html(&self.db) {
+            applied.html_changed = true;
+            self.pending.html_changed = true;
+        }
+        self.pending.mark(file);
+        true
+    }
+
+    fn config_changed(&mut self, path: &Path, applied: &mut AppliedChanges) {
+        let id = self.db.files().module_id(path);
+        self.pending
+            .config_changed
+            .get_or_insert_with(|| id.clone());
+        applied.config_changed.push(id);
+        applied.epoch_moved = true;
+    }
+
+    fn move_epoch(&mut self) {
+        self.epoch += 1;
+        self.db.resolvers().clear_cache();
+        self.project
+            .set_resolution_epoch(&mut self.db)
+            .with_durability(Durability::HIGH)
+            .to(self.epoch);
+        self.pending.epoch_moved = true;
+    }
+}

@@ -1,0 +1,199 @@
+//! `EngineHost`: the engine's one handle on the salsa database, owned by the engine thread
+//! (rust-analyzer's `AnalysisHost`). Every other part of the engine is reached through it:
+//!
+//! - [`change`]: applying a batch of changed paths to the inputs (the only file reads besides
+//!   resolution; an input is set only when its bytes differ);
+//! - [`build`]: bringing the compiled state up to date, incrementally;
+//! - [`publish`]: assembling the `Served` snapshot the server reads.
+//!
+//! The database never leaves this module's type: callers get plain data (`BuildResult`,
+//! `ModuleGraph`, `Served`, protocol messages).
+
+mod build;
+mod change;
+mod observe;
+mod publish;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+use salsa::Durability;
+
+use crate::cache::CompileCache;
+use crate::db::{Db as _, EngineDb};
+use crate::graph::ModuleIndex;
+use crate::inputs::{Project, ProjectOptions, SourceFile};
+use crate::queries::emit::{emitted_module, module_deps};
+use crate::queries::graph::ProjectGraph;
+use hotloop_protocol::Diagnostic;
+
+pub use build::BuildResult;
+pub use change::AppliedChanges;
+pub use observe::{QueryRun, TraceSpan};
+pub use publish::HeldBytes;
+
+use crate::queries::emit::static_dep_count;
+use build::BuildState;
+use hotloop_protocol::ModuleCode;
+
+/// Why an `EngineHost` could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum HostError {
+    #[error("project root {} does not exist", path.display())]
+    RootNotFound { path: PathBuf },
+    #[error("project root {} is not a directory", path.display())]
+    RootNotADirectory { path: PathBuf },
+    #[error("cannot read project root {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The engine for one project root.
+pub struct EngineHost {
+    db: EngineDb,
+    project: Project,
+    root: PathBuf,
+    epoch: u64,
+    pending: Pending,
+    /// Existing paths the watcher reported that no query has referenced: a second event for
+    /// one of them is an edit, not a creation, and does not move the resolution epoch.
+    seen: FxHashSet<PathBuf>,
+    /// Hashes of config files (`package.json`, ...) that are not inputs, to tell real changes.
+    config_hashes: FxHashMap<PathBuf, u64>,
+    state: Option<BuildState>,
+    /// Set during `apply_watched_changes`: a file that turned empty is deferred, not set.
+    defer_emptied: bool,
+}
+
+#[derive(Default)]
+struct Pending {
+    dirty: Vec<SourceFile>,
+    dirty_set: FxHashSet<SourceFile>,
+    epoch_moved: bool,
+    html_changed: bool,
+    /// The first config file (`package.json`, `tsconfig.json`, a `.env` file) that changed.
+    config_changed: Option<Arc<str>>,
+}
+
+impl Pending {
+    fn mark(&mut self, file: SourceFile) {
+        if self.dirty_set.insert(file) {
+            self.dirty.push(file);
+        }
+    }
+}
+
+impl EngineHost {
+    /// A host for the project at `root` (made canonical). Reads `index.html` if present;
+    /// nothing is compiled until `build`.
+    pub fn new(root: &Path, options: ProjectOptions) -> Result<EngineHost, HostError> {
+        let root = match std::fs::canonicalize(root) {
+            Ok(root) => root,
+            Err(source) if source.kind() == std::io::ErrorKind::NotFound => {
+                return Err(HostError::RootNotFound {
+                    path: root.to_path_buf(),
+                });
+            }
+            Err(source) => {
+                return Err(HostError::Io {
+                    path: root.to_path_buf(),
+                    source,
+                });
+            }
+        };
+        if !root.is_dir() {
+            return Err(HostError::RootNotADirectory { path: root });
+        }
+        let db = EngineDb::new(root.clone());
+        let index_html = db.files().get_or_read(&db, &root.join("index.html"));
+        let project = Project::builder(root.clone(), index_html, 0, options)
+            .durability(Durability::HIGH)
+            .new(&db);
+        Ok(EngineHost {
+            db,
+            project,
+            root,
+            epoch: 0,
+            pending: Pending::default(),
+            seen: FxHashSet::default(),
+            config_hashes: FxHashMap::default(),
+            state: None,
+            defer_emptied: false,
+        })
+    }
+
+    /// Compiles scripts through the persistent `cache` (see [`crate::cache`]). Call before the
+    /// first build.
+    pub fn use_compile_cache(&mut self, cache: CompileCache) {
+        self.db.set_compile_cache(cache);
+    }
+
+    /// The canonical project root (watch this path).
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The database, for the engine's own code and tests; hosts get plain data instead.
+    pub(crate) fn db(&self) -> &EngineDb {
+        &self.db
+    }
+
+    /// The input of a path the engine knows (referenced by some query or the HTML).
+    #[cfg(test)]
+    pub(crate) fn file(&self, path: &Path) -> Option<SourceFile> {
+        self.db.files().get(path)
+    }
+
+    /// The graph of the last build.
+    pub fn graph(&self) -> Option<&Arc<ProjectGraph>> {
+        self.state.as_ref().map(|s| &s.graph)
+    }
+
+    /// Every diagnostic of the last build.
+    pub fn diagnostics(&self) -> Arc<[Diagnostic]> {
+        self.state.as_ref().map_or_else(
+            || Arc::new([]) as Arc<[Diagnostic]>,
+            |s| s.diagnostics.clone(),
+        )
+    }
+
+    /// The current resolution epoch.
+    pub fn resolution_epoch(&self) -> u64 {
+        self.epoch
+    }
+}
+
+impl EngineHost {
+    /// A module's factory code and deps map, for update messages. `None` for an index outside
+    /// the last build's graph or a module that does not compile.
+    pub fn module_code(&self, index: ModuleIndex) -> Option<ModuleCode> {
+        let state = self.state.as_ref()?;
+        let file = *state.graph.files.get(index.idx())?;
+        let code = emitted_module(&self.db, file)?;
+        let deps = module_deps(&self.db, file);
+        let module = state.graph.graph.module(index);
+        Some(ModuleCode {
+            id: module.id.clone(),
+            kind: module.kind,
+            static_deps: static_dep_count(&deps) as u32,
+            deps: deps
+                .iter()
+                .map(|d| (d.specifier.clone(), d.id.clone()))
+                .collect(),
+            code,
+        })
+    }
+
+    /// Whether module `index` of the last build has code to send (a module that stopped
+    /// compiling keeps its last good code in the browser and is not sent).
+    pub fn has_code(&self, index: ModuleIndex) -> bool {
+        self.state
+            .as_ref()
+            .and_then(|state| state.graph.files.get(index.idx()).copied())
+            .is_some_and(|file| emitted_module(&self.db, file).is_some())
+    }
+}

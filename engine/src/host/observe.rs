@@ -1,0 +1,111 @@
+//! What the engine lets its hosts observe about itself, as plain data: which queries ran or
+//! were reused (named by query and module), the timed frames of a trace, and salsa's memo
+//! counts. Used by the dev loop's telemetry, `hotloop profile` and the tests; none of it
+//! hands out the database.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::thread::ThreadId;
+use std::time::Instant;
+
+use super::EngineHost;
+use crate::db::{Db as _, QueryEvent, QueryEventKind};
+use crate::telemetry::Phase;
+
+/// One query execution or memo reuse, named for people.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueryRun {
+    pub kind: QueryEventKind,
+    /// The tracked function (`parsed_module`).
+    pub query: Arc<str>,
+    /// The module id of the file it ran for, or `project` for whole-project queries.
+    pub module: String,
+}
+
+/// One timed frame of a trace (a query execution or a build step).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TraceSpan {
+    pub phase: Phase,
+    /// The query or build step (`parsed_module`, `build.full`).
+    pub name: &'static str,
+    /// The module id of the file it ran for, if it ran for one.
+    pub module: Option<String>,
+    pub thread: ThreadId,
+    pub start: Instant,
+    pub end: Instant,
+}
+
+impl EngineHost {
+    /// Starts or stops recording which queries run (see [`EngineHost::take_query_runs`]);
+    /// without recording only per-query counts are kept.
+    pub fn record_queries(&self, on: bool) {
+        self.db.log().set_recording(on);
+    }
+
+    /// The query runs recorded since the last call.
+    pub fn take_query_runs(&self) -> Vec<QueryRun> {
+        let events = self.db.log().take();
+        self.name_runs(&events)
+    }
+
+    pub(crate) fn name_runs(&self, events: &[QueryEvent]) -> Vec<QueryRun> {
+        let files = self.db.files();
+        events
+            .iter()
+            .map(|event| QueryRun {
+                kind: event.kind,
+                query: event.query.clone(),
+                module: match files.path_of(event.key) {
+                    Some(path) => files.module_id(&path).to_string(),
+                    None => "project".to_owned(),
+                },
+            })
+            .collect()
+    }
+
+    /// Starts or stops keeping the timed frames of queries and build steps.
+    pub fn record_trace(&self, on: bool) {
+        self.db.clock().set_recording(on);
+    }
+
+    /// The frames kept since the last call.
+    pub fn take_trace(&self) -> Vec<TraceSpan> {
+        let files = self.db.files();
+        self.db
+            .clock()
+            .take_spans()
+            .into_iter()
+            .map(|span| TraceSpan {
+                phase: span.phase,
+                name: span.name,
+                module: span
+                    .key
+                    .and_then(|id| files.path_of(id))
+                    .map(|path| files.module_id(&path).to_string()),
+                thread: span.thread,
+                start: span.start,
+                end: span.end,
+            })
+            .collect()
+    }
+
+    /// salsa's memos per query and structs per kind: `(name, count, bytes)`, largest first.
+    /// O(memos) and, like a write, needs the database to itself (see `memory::query_memory`).
+    pub fn query_memory(&mut self) -> Vec<(String, usize, usize)> {
+        crate::memory::query_memory(&mut self.db)
+    }
+
+    /// Hits and misses of the persistent compile cache so far.
+    pub fn compile_cache_stats(&self) -> crate::cache::CacheStats {
+        self.db.compile_cache().stats()
+    }
+
+    /// Whether the file at `path` is a module of the last build's graph.
+    pub fn is_in_graph(&self, path: &Path) -> bool {
+        let graph = self.state.as_ref().map(|s| &s.graph);
+        match (self.db.files().get(path), graph) {
+            (Some(file), Some(graph)) => graph.index_of_file(file).is_some(),
+            _ => false,
+        }
+    }
+}

@@ -1,0 +1,307 @@
+//! Assembling the `Served` snapshot from the build state. Both of its big collections are
+//! persistent, so a revision that changed k modules costs O(k log N), whatever the project's
+//! size; after a full build, O(N) reusing every module's `Arc`s.
+
+use std::sync::Arc;
+
+use crate::db::EngineDb;
+use crate::graph::ModuleIndex;
+use crate::inputs::DEFAULT_MODE;
+use crate::js_literal::{push_json_object, push_json_string};
+use crate::queries::emit::{EMPTY_MODULE_ID, empty_module_entry};
+use crate::queries::env::PublicEnv;
+use crate::queries::graph::ProjectGraph;
+use crate::queries::html::entry_html;
+use crate::queries::parsed::parsed_module;
+use hotloop_protocol::served::{Chunk, Parts, Served, ServedModule, ServedModules, WorkerChunks};
+
+/// What `served()` has built from this state, and what it must bring up to date. Both
+/// collections are persistent, so handing them to a snapshot is O(1) and a revision that changed
+/// k modules costs O(k log N), whatever the project's size.
+use super::EngineHost;
+use super::build::BuildState;
+
+#[derive(Default)]
+pub(super) struct ServedState {
+    /// Chunk parts, one per module of `chunk.order` (after the empty module when it is used);
+    /// `None` = build from `chunk.order` and the module entries.
+    pub(super) parts: Option<Parts>,
+    /// Where each module of the graph sits in `parts` (`NOT_IN_CHUNK`: not reachable from an
+    /// entry), filled with `parts`.
+    pub(super) positions: Vec<u32>,
+    /// Modules whose entry changed since `parts` was brought up to date.
+    pub(super) stale_parts: Vec<ModuleIndex>,
+    /// `None` = build every module.
+    pub(super) modules: Option<ServedModules>,
+    /// Modules to refresh in `modules`.
+    pub(super) stale_modules: Vec<ModuleIndex>,
+    pub(super) chunk: Option<(Arc<str>, u32, Arc<Chunk>)>,
+    /// The workers' chunks; `None` = build them (after a full build, or an edit to a module
+    /// that runs in a worker).
+    pub(super) workers: Option<WorkerChunks>,
+    /// Bytes of the define statements in `parts`.
+    pub(super) parts_bytes: u64,
+    /// Bytes of code and maps in `modules`, kept up to date as entries change.
+    pub(super) module_bytes: HeldBytes,
+}
+
+/// Bytes of emitted code and source maps the host holds for serving (see
+/// [`EngineHost::held_bytes`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HeldBytes {
+    /// Factory code of every served module plus the chunk's define statements.
+    pub code: u64,
+    /// Per-module source maps.
+    pub maps: u64,
+}
+
+/// `(factory code, source map)` bytes of one served module.
+fn served_module_bytes(module: &ServedModule) -> (u64, u64) {
+    (
+        module.code.len() as u64,
+        module.map.as_ref().map_or(0, |m| m.len() as u64),
+    )
+}
+
+/// A module's place in the served chunk when it is not in the chunk.
+const NOT_IN_CHUNK: u32 = u32::MAX;
+
+/// `parts` and `served.positions` from scratch: O(modules), after a full build.
+fn build_parts(state: &mut BuildState) -> Parts {
+    let chunk = state.chunk.clone();
+    let parts = define_parts(state, &chunk.order, chunk.uses_empty_module);
+    let served = &mut state.served;
+    served.positions = vec![NOT_IN_CHUNK; state.modules.len()];
+    let first = u32::from(chunk.uses_empty_module);
+    for (position, &index) in (first..).zip(chunk.order.iter()) {
+        served.positions[index.idx()] = position;
+    }
+    served.parts_bytes = parts.iter().map(|(_, s)| s.len() as u64).sum();
+    served.stale_parts.clear();
+    parts
+}
+
+/// The define statements of the modules of `order` (after the empty module's, when used). A
+/// module that never compiled keeps its place with an empty statement, so one that starts
+/// compiling later is an update in place, not an insertion.
+fn define_parts(state: &BuildState, order: &[ModuleIndex], uses_empty_module: bool) -> Parts {
+    let mut parts = Parts::new();
+    if uses_empty_module {
+        parts.push_back((EMPTY_MODULE_ID.into(), empty_module_entry()));
+    }
+    let never_compiled: Arc<str> = Arc::from("");
+    for &index in order {
+        let entry = state.modules[index.idx()].entry.clone();
+        let id = state.graph.graph.module(index).id.clone();
+        parts.push_back((id, entry.unwrap_or_else(|| never_compiled.clone())));
+    }
+    parts
+}
+
+/// The workers' chunks: each worker's modules in its layout's order, then
+/// `__hotloop.start([id], { worker: true, ... })`. O(modules the workers reach).
+fn worker_chunks(state: &BuildState, mode: &str) -> WorkerChunks {
+    state
+        .chunk
+        .workers
+        .iter()
+        .map(|worker| {
+            let parts = define_parts(state, &worker.order, worker.uses_empty_module);
+            let mut trailer = String::from("__hotloop.start([");
+            push_json_string(&mut trailer, &worker.id);
+            trailer.push_str("], {\"worker\":true");
+            push_start_env(&mut trailer, mode, &state.env);
+            trailer.push_str("});\n//# sourceMappingURL=");
+            trailer.push_str(&crate::transform::worker_map_url(&worker.id));
+            trailer.push('\n');
+            (worker.id.clone(), Arc::new(Chunk::new(parts, trailer)))
+        })
+        .collect()
+}
+
+/// The start call's `mode` (unless it is the default) and `.env` variables.
+fn push_start_env(trailer: &mut String, mode: &str, env: &PublicEnv) {
+    if mode != DEFAULT_MODE {
+        trailer.push_str(",\"mode\":");
+        push_json_string(trailer, mode);
+    }
+    if !env.vars.is_empty() {
+        trailer.push_str(",\"env\":");
+        push_json_object(
+            trailer,
+            env.vars.iter().map(|(k, v)| (k.as_str(), Some(v.as_str()))),
+        );
+    }
+}
+
+/// Puts the changed modules' statements into `parts`: O(changed × log modules).
+fn update_parts(state: &mut BuildState, parts: &mut Parts) {
+    let served = &mut state.served;
+    for index in served.stale_parts.drain(..) {
+        let position = served
+            .positions
+            .get(index.idx())
+            .copied()
+            .unwrap_or(NOT_IN_CHUNK);
+        if position == NOT_IN_CHUNK {
+            continue;
+        }
+        let Some(entry) = state.modules[index.idx()].entry.clone() else {
+            continue;
+        };
+        let added = entry.len() as u64;
+        let id = state.graph.graph.module(index).id.clone();
+        let (_, old) = parts.set(position as usize, (id, entry));
+        served.parts_bytes = (served.parts_bytes + added).saturating_sub(old.len() as u64);
+    }
+}
+
+impl EngineHost {
+    /// The snapshot the server serves: HTML, chunk (with the start trailer), emitted modules,
+    /// errors. After an update that kept the graph it costs O(changed modules × log modules)
+    /// (persistent collections, shared with the previous snapshot); after a full build,
+    /// O(modules), reusing every module's `Arc`s. Touches no query except for modules that
+    /// changed. Builds first if nothing was built yet.
+    pub fn served(&mut self, server_id: &Arc<str>, revision: u32) -> Served {
+        let _span = tracing::debug_span!("served", revision).entered();
+        if self.state.is_none() {
+            self.build();
+        }
+        let db = &self.db;
+        let mode = &self.project.options(db).mode;
+        let Some(state) = self.state.as_mut() else {
+            unreachable!("build() always leaves a state")
+        };
+        let workers = match &state.served.workers {
+            Some(workers) => workers.clone(),
+            None => {
+                let workers = worker_chunks(state, mode);
+                state.served.workers = Some(workers.clone());
+                workers
+            }
+        };
+        let parts = match state.served.parts.take() {
+            Some(mut parts) => {
+                update_parts(state, &mut parts);
+                parts
+            }
+            None => build_parts(state),
+        };
+        state.served.parts = Some(parts.clone());
+        // After a full build every module goes in; after an update, the changed ones.
+        let (mut modules, refresh) = match state.served.modules.take() {
+            Some(map) => (map, std::mem::take(&mut state.served.stale_modules)),
+            None => {
+                state.served.module_bytes = HeldBytes::default();
+                state.served.stale_modules.clear();
+                (
+                    ServedModules::default(),
+                    state.graph.graph.indices().collect(),
+                )
+            }
+        };
+        for index in refresh {
+            insert_served_module(
+                db,
+                &state.graph,
+                index,
+                &mut modules,
+                &mut state.served.module_bytes,
+            );
+        }
+        state.served.modules = Some(modules.clone());
+        let chunk = match &state.served.chunk {
+            Some((id, rev, chunk))
+                if id == server_id && *rev == revision && chunk.parts.ptr_eq(&parts) =>
+            {
+                chunk.clone()
+            }
+            _ => {
+                let mut trailer = String::from("__hotloop.start([");
+                for (i, entry) in state.chunk.entries.iter().enumerate() {
+                    if i > 0 {
+                        trailer.push(',');
+                    }
+                    push_json_string(&mut trailer, entry);
+                }
+                trailer.push_str(&format!("], {{\"revision\":{revision},\"serverId\":"));
+                push_json_string(&mut trailer, server_id);
+                if let Some(id) = &state.chunk.refresh_runtime {
+                    trailer.push_str(",\"refreshRuntime\":");
+                    push_json_string(&mut trailer, id);
+                }
+                push_start_env(&mut trailer, mode, &state.env);
+                trailer.push_str("});\n//# sourceMappingURL=/_hotloop/chunk.js.map\n");
+                let chunk = Arc::new(Chunk::new(parts, trailer));
+                state.served.chunk = Some((server_id.clone(), revision, chunk.clone()));
+                chunk
+            }
+        };
+        Served {
+            server_id: server_id.clone(),
+            revision,
+            html: Some(state.html.clone()),
+            chunk,
+            workers,
+            modules,
+            errors: state.diagnostics.clone(),
+            building: false,
+            resync: crate::update::encode_resync(revision),
+        }
+    }
+
+    /// The snapshot to serve while the cold build runs: the entry HTML only (see
+    /// [`Served::building`]). Cheap: reads `index.html`, compiles nothing.
+    pub fn building(&self, server_id: &Arc<str>) -> Served {
+        let html = entry_html(&self.db, self.project);
+        Served::building(
+            server_id.clone(),
+            Some(html),
+            crate::update::encode_resync(0),
+        )
+    }
+
+    /// Bytes of emitted code and source maps held for serving, as of the last `served` call:
+    /// O(1), the counts are kept up to date as modules change. The lazily assembled chunk
+    /// bytes (a copy of the define statements, made on the first page request) are not
+    /// included.
+    pub fn held_bytes(&self) -> HeldBytes {
+        self.state
+            .as_ref()
+            .map_or_else(HeldBytes::default, |state| HeldBytes {
+                code: state.served.parts_bytes + state.served.module_bytes.code,
+                maps: state.served.module_bytes.maps,
+            })
+    }
+}
+
+fn insert_served_module(
+    db: &EngineDb,
+    graph: &ProjectGraph,
+    index: ModuleIndex,
+    map: &mut ServedModules,
+    bytes: &mut HeldBytes,
+) {
+    let module = graph.graph.module(index);
+    let parsed = parsed_module(db, graph.file(index));
+    let old = match &parsed.code {
+        Some(code) => {
+            let new = ServedModule {
+                kind: module.kind,
+                code: code.clone(),
+                map: parsed.map.clone(),
+                stylesheet: parsed.stylesheet.clone(),
+            };
+            let (code, maps) = served_module_bytes(&new);
+            bytes.code += code;
+            bytes.maps += maps;
+            map.insert(module.id.clone(), new)
+        }
+        None => map.remove(&module.id),
+    };
+    if let Some(old) = old {
+        let (code, maps) = served_module_bytes(&old);
+        bytes.code = bytes.code.saturating_sub(code);
+        bytes.maps = bytes.maps.saturating_sub(maps);
+    }
+}

@@ -1,0 +1,4 @@
+//! The engine's cross-module tests, inside the crate so that they can look at salsa's
+//! executions and the queries directly (the crate's public surface is only the façade).
+
+mod incremental;
