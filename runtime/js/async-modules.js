@@ -19,7 +19,6 @@
    */
   function createAsyncModules(records, registry) {
     const { requireId, evaluate, noteCycle } = registry;
-    const hasOwn = (object, key) => Object.prototype.hasOwnProperty.call(object, key);
 
     const AsyncFunction = (async function () {}).constructor;
 
@@ -185,7 +184,7 @@
       if (cached) return cached;
       const ns = { __proto__: null };
       for (const key in exports) {
-        if (key === "default" || !hasOwn(exports, key)) continue;
+        if (key === "default" || !Object.hasOwn(exports, key)) continue;
         const desc = Object.getOwnPropertyDescriptor(exports, key);
         if (desc && (desc.get || desc.set)) Object.defineProperty(ns, key, desc);
         else ns[key] = exports[key];
@@ -203,7 +202,7 @@
       if (candidates !== undefined) return variableImport(rec, spec, candidates);
       return Promise.resolve()
         .then(() => {
-          const target = hasOwn(rec.deps, spec) ? rec.deps[spec] : null;
+          const target = Object.hasOwn(rec.deps, spec) ? rec.deps[spec] : null;
           if (target != null) return loadModule(target, rec.id, spec);
           // A specifier only known at run time that names a URL is the browser's to load.
           if (typeof spec === "string" && /^(https?|data|blob):/i.test(spec)) return import(spec);
@@ -221,9 +220,9 @@
     function variableImport(rec, path, candidates) {
       const key = String(path);
       const plain = key.replace(/[?#].*$/, "");
-      const load = hasOwn(candidates, key)
+      const load = Object.hasOwn(candidates, key)
         ? candidates[key]
-        : hasOwn(candidates, plain)
+        : Object.hasOwn(candidates, plain)
           ? candidates[plain]
           : null;
       if (load) return load();

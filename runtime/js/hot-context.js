@@ -36,14 +36,13 @@
     const { bus, logger } = client;
     /** [event, listener] pairs this evaluation added. */
     const listeners = [];
-    const hasOwn = (object, key) => Object.prototype.hasOwnProperty.call(object, key);
 
     /** Maps an accepted dependency as written (`'./b'`) to its module id through the deps map. */
     function resolveAcceptedDep(spec) {
       if (typeof spec !== "string") {
         throw new TypeError("invalid hot.accept() usage: dependencies are import specifiers");
       }
-      const target = hasOwn(rec.deps, spec) ? rec.deps[spec] : null;
+      const target = Object.hasOwn(rec.deps, spec) ? rec.deps[spec] : null;
       if (target != null) return target;
       if (spec.startsWith("/")) return spec;
       logger.warn(`${rec.id} accepts '${spec}', which it does not import`);

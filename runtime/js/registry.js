@@ -58,8 +58,6 @@
     /** Error object → id of the innermost module whose evaluation threw it. */
     const failedIn = new WeakMap();
 
-    const hasOwn = (object, key) => Object.prototype.hasOwnProperty.call(object, key);
-
     const asyncModules = options.createAsyncModules(records, {
       requireId,
       evaluate,
@@ -100,7 +98,7 @@
         refreshRegistrations: 0,
       };
       rec.require = function require(spec) {
-        const target = rec.deps && hasOwn(rec.deps, spec) ? rec.deps[spec] : null;
+        const target = rec.deps && Object.hasOwn(rec.deps, spec) ? rec.deps[spec] : null;
         if (target == null) {
           throw new Error(`Cannot find module '${spec}' imported by ${rec.id}`);
         }
