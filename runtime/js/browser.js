@@ -13,9 +13,10 @@
    * `start(entries, { revision, serverId, refreshRuntime, env, mode, worker })`: evaluate the
    * entries in order, then connect; a worker's script (`worker: true`) only evaluates them.
    */
-  function start(entries, options = {}) {
-    if (options && options.worker) startWorker(core, entries, options);
-    else startPage(core, { overlay, refresh, logger: CONSOLE_LOGGER }, entries, options || {});
+  function start(entries, options) {
+    const given = options || {};
+    if (given.worker) startWorker(core, entries, given);
+    else startPage(core, { overlay, refresh, logger: CONSOLE_LOGGER }, entries, given);
   }
 
   /** A plain-data view of the runtime for tests and debugging. */
