@@ -1,223 +1,251 @@
   // ---------------------------------------------------------------------------------------------
-  // async-modules.js: modules that wait for top-level await. The engine emits an async factory
-  // for a module using top-level `await`; a module that statically imports one (directly or
-  // through other static imports) waits too. Such a module is evaluated by `evaluateAsync`: its
-  // static imports first, in source order (awaiting the waiting ones), then its own factory,
-  // so that when its body `require`s them they are done, as in ESM. Pages without top-level
-  // await never take these paths (`anyAsync` stays false).
+  // async-modules.js: modules that wait for top-level await, and `import()`. The engine emits an
+  // async factory for a module using top-level `await`; a module that statically imports one
+  // (directly or through other static imports) waits too. Such a module is evaluated by
+  // `evaluateAsync`: its static imports first, in source order (awaiting the waiting ones), then
+  // its own factory, so that when its body `require`s them they are done, as in ESM. Pages
+  // without top-level await never take these paths (`anyAsync` stays false). Also `import()`
+  // (`require.dynamic`) and the namespace interop it shares with `require.namespace`.
+  // Works on the registry's records through the functions registry.js passes in; no host.
   // ---------------------------------------------------------------------------------------------
 
-  const AsyncFunction = (async function () {}).constructor;
-
-  /** Set once any async factory was defined; until then nothing here runs. */
-  let anyAsync = false;
-
-  /** Ids of the modules that wait for top-level await; null = recompute on next use. */
-  let asyncSet = null;
-
-  function isAsyncFactory(factory) {
-    return factory instanceof AsyncFunction;
-  }
-
-  /** Called whenever a factory or deps map is stored. */
-  function noteFactory(factory) {
-    if (isAsyncFactory(factory)) anyAsync = true;
-    asyncSet = null;
-  }
-
-  /** Called whenever a module is removed. */
-  function noteRemoved() {
-    asyncSet = null;
-  }
-
-  /** The ids `rec` statically imports, in source order (unresolved ones left out). */
-  function staticTargets(rec) {
-    const out = [];
-    const specs = Object.keys(rec.deps);
-    for (let i = 0; i < specs.length && i < rec.staticDeps; i++) {
-      const target = rec.deps[specs[i]];
-      if (target != null) out.push(target);
-    }
-    return out;
-  }
-
   /**
-   * Every module with an async factory and every module that reaches one through static
-   * imports (a walk over the reversed static edges, so cycles are covered).
+   * @param {Map<string, ModuleRecord>} records
+   * @param {{
+   *   requireId: (id: string, importer?: string, spec?: string) => any,
+   *   evaluate: (rec: ModuleRecord, module: object) => Promise<void> | undefined,
+   *   noteCycle: () => void,
+   * }} registry
    */
-  function computeAsyncSet() {
-    const importers = new Map();
-    const set = new Set();
-    const queue = [];
-    for (const rec of records.values()) {
-      if (isAsyncFactory(rec.factory)) {
-        set.add(rec.id);
-        queue.push(rec.id);
-      }
-      for (const target of staticTargets(rec)) {
-        const list = importers.get(target);
-        if (list) list.push(rec.id);
-        else importers.set(target, [rec.id]);
-      }
+  function createAsyncModules(records, registry) {
+    const { requireId, evaluate, noteCycle } = registry;
+
+    const AsyncFunction = (async function () {}).constructor;
+
+    /** Set once any async factory was defined; until then nothing here runs. */
+    let anyAsync = false;
+
+    /** Ids of the modules that wait for top-level await; null = recompute on next use. */
+    let asyncSet = null;
+
+    function isAsyncFactory(factory) {
+      return factory instanceof AsyncFunction;
     }
-    while (queue.length > 0) {
-      for (const importer of importers.get(queue.pop()) || []) {
-        if (!set.has(importer)) {
-          set.add(importer);
-          queue.push(importer);
+
+    /** Called whenever a factory or deps map is stored. */
+    function noteFactory(factory) {
+      if (isAsyncFactory(factory)) anyAsync = true;
+      asyncSet = null;
+    }
+
+    /** Called whenever a module is removed. */
+    function noteRemoved() {
+      asyncSet = null;
+    }
+
+    /** The ids `rec` statically imports, in source order (unresolved ones left out). */
+    function staticTargets(rec) {
+      const out = [];
+      const specs = Object.keys(rec.deps);
+      for (let i = 0; i < specs.length && i < rec.staticDeps; i++) {
+        const target = rec.deps[specs[i]];
+        if (target != null) out.push(target);
+      }
+      return out;
+    }
+
+    /**
+     * Every module with an async factory and every module that reaches one through static
+     * imports (a walk over the reversed static edges, so cycles are covered).
+     */
+    function computeAsyncSet() {
+      const importers = new Map();
+      const set = new Set();
+      const queue = [];
+      for (const rec of records.values()) {
+        if (isAsyncFactory(rec.factory)) {
+          set.add(rec.id);
+          queue.push(rec.id);
         }
-      }
-    }
-    return set;
-  }
-
-  /** Whether evaluating `rec` has to wait for top-level await somewhere below it. */
-  function waitsForAsync(rec) {
-    if (!anyAsync) return false;
-    if (rec.pending) return true;
-    if (asyncSet === null) asyncSet = computeAsyncSet();
-    return asyncSet.has(rec.id);
-  }
-
-  /**
-   * A synchronous `require` met a module that waits for top-level await and has not finished.
-   * Inside an import cycle whose evaluation already started it gets the partial exports, as any
-   * cycle does; otherwise (a `require()` call, or a cycle entered before the module started) the
-   * value cannot exist yet: a clear error, as Node's ERR_REQUIRE_ASYNC_MODULE.
-   */
-  function requireWaiting(rec, importer) {
-    const partial = rec.state === "evaluating" ? rec.module : rec.pendingModule;
-    if (partial) {
-      if (activeUpdate) activeUpdate.cycle = true;
-      return partial.exports;
-    }
-    throw new Error(
-      `${importer || "The page"} requires ${rec.id} synchronously, but ${rec.id} waits for ` +
-        "top-level await (its own or an import's). Load it with a static import or import(); " +
-        "if the two modules import each other, break the cycle.",
-    );
-  }
-
-  /**
-   * Evaluates `rec` after its static imports, in source order: those that wait are awaited, the
-   * others are required in turn. `path` holds the modules whose static imports are being
-   * evaluated on the way here (an import cycle back to one of them is skipped, and a `require`
-   * of one gets its partial exports, as in any cycle). Resolves when `rec` is evaluated; rejects
-   * with the error of the import or the module that failed, leaving `rec` as a failed `require`
-   * would.
-   */
-  function evaluateAsync(rec, path) {
-    if (rec.state === "evaluated") return Promise.resolve();
-    if (rec.state === "failed") return Promise.reject(rec.error);
-    if (rec.pending) return rec.pending;
-    const here = new Set(path);
-    here.add(rec.id);
-    const stale = rec.state === "stale";
-    const module = { exports: {}, id: rec.id };
-    const run = async () => {
-      try {
         for (const target of staticTargets(rec)) {
-          const dep = records.get(target);
-          if (!dep || here.has(target) || dep.state === "evaluated") continue;
-          if (waitsForAsync(dep)) await evaluateAsync(dep, here);
-          else requireId(target, rec.id, target);
+          const list = importers.get(target);
+          if (list) list.push(rec.id);
+          else importers.set(target, [rec.id]);
         }
-      } catch (err) {
-        // An import failed before the module ran: what a failed `require` in its body does.
-        if (stale) rec.state = "evaluated";
-        else {
-          rec.state = "failed";
-          rec.error = err;
-        }
-        throw err;
       }
-      await evaluate(rec, module);
+      while (queue.length > 0) {
+        for (const importer of importers.get(queue.pop()) || []) {
+          if (!set.has(importer)) {
+            set.add(importer);
+            queue.push(importer);
+          }
+        }
+      }
+      return set;
+    }
+
+    /** Whether evaluating `rec` has to wait for top-level await somewhere below it. */
+    function waitsForAsync(rec) {
+      if (!anyAsync) return false;
+      if (rec.pending) return true;
+      if (asyncSet === null) asyncSet = computeAsyncSet();
+      return asyncSet.has(rec.id);
+    }
+
+    /**
+     * A synchronous `require` met a module that waits for top-level await and has not finished.
+     * Inside an import cycle whose evaluation already started it gets the partial exports, as any
+     * cycle does; otherwise (a `require()` call, or a cycle entered before the module started) the
+     * value cannot exist yet: a clear error, as Node's ERR_REQUIRE_ASYNC_MODULE.
+     */
+    function requireWaiting(rec, importer) {
+      const partial = rec.state === "evaluating" ? rec.module : rec.pendingModule;
+      if (partial) {
+        noteCycle();
+        return partial.exports;
+      }
+      throw new Error(
+        `${importer || "The page"} requires ${rec.id} synchronously, but ${rec.id} waits for ` +
+          "top-level await (its own or an import's). Load it with a static import or import(); " +
+          "if the two modules import each other, break the cycle.",
+      );
+    }
+
+    /**
+     * Evaluates `rec` after its static imports, in source order: those that wait are awaited, the
+     * others are required in turn. `path` holds the modules whose static imports are being
+     * evaluated on the way here (an import cycle back to one of them is skipped, and a `require`
+     * of one gets its partial exports, as in any cycle). Resolves when `rec` is evaluated; rejects
+     * with the error of the import or the module that failed, leaving `rec` as a failed `require`
+     * would.
+     */
+    function evaluateAsync(rec, path) {
+      if (rec.state === "evaluated") return Promise.resolve();
+      if (rec.state === "failed") return Promise.reject(rec.error);
+      if (rec.pending) return rec.pending;
+      const here = new Set(path);
+      here.add(rec.id);
+      const stale = rec.state === "stale";
+      const module = { exports: {}, id: rec.id };
+      const run = async () => {
+        try {
+          for (const target of staticTargets(rec)) {
+            const dep = records.get(target);
+            if (!dep || here.has(target) || dep.state === "evaluated") continue;
+            if (waitsForAsync(dep)) await evaluateAsync(dep, here);
+            else requireId(target, rec.id, target);
+          }
+        } catch (err) {
+          // An import failed before the module ran: what a failed `require` in its body does.
+          if (stale) rec.state = "evaluated";
+          else {
+            rec.state = "failed";
+            rec.error = err;
+          }
+          throw err;
+        }
+        await evaluate(rec, module);
+      };
+      rec.pendingModule = module;
+      const pending = run();
+      rec.pending = pending;
+      const done = () => {
+        if (rec.pending !== pending) return;
+        rec.pending = null;
+        rec.pendingModule = null;
+      };
+      pending.then(done, done);
+      return pending;
+    }
+
+    /** The exports of module `id` once it (and whatever it waits for) is evaluated. */
+    function loadModule(id, importer, spec) {
+      const rec = records.get(id);
+      if (rec && rec.state !== "evaluated" && waitsForAsync(rec)) {
+        return evaluateAsync(rec, new Set()).then(() => rec.module.exports);
+      }
+      return requireId(id, importer, spec);
+    }
+
+    /** Namespace objects handed out by `import()` of CommonJS modules, one per exports object. */
+    const namespaces = new WeakMap();
+
+    /**
+     * What `import()` resolves to for these exports: an ES module's exports object as it is; a
+     * CommonJS module's wrapped as `{ ...named, default: module.exports }` (the same interop
+     * swc's `_interop_require_wildcard` gives static imports).
+     */
+    function namespaceOf(exports) {
+      if (exports && exports.__esModule) return exports;
+      if (exports === null || (typeof exports !== "object" && typeof exports !== "function")) {
+        return { default: exports };
+      }
+      const cached = namespaces.get(exports);
+      if (cached) return cached;
+      const ns = { __proto__: null };
+      for (const key in exports) {
+        if (key === "default" || !Object.hasOwn(exports, key)) continue;
+        const desc = Object.getOwnPropertyDescriptor(exports, key);
+        if (desc && (desc.get || desc.set)) Object.defineProperty(ns, key, desc);
+        else ns[key] = exports[key];
+      }
+      ns.default = exports;
+      namespaces.set(exports, ns);
+      return ns;
+    }
+
+    /**
+     * `import(spec)` from module `rec` (the engine lowers it to `require.dynamic(spec)`): a promise
+     * of the namespace, evaluated in a later microtask, waiting for top-level await.
+     */
+    function dynamicImport(rec, spec, candidates) {
+      if (candidates !== undefined) return variableImport(rec, spec, candidates);
+      return Promise.resolve()
+        .then(() => {
+          const target = Object.hasOwn(rec.deps, spec) ? rec.deps[spec] : null;
+          if (target != null) return loadModule(target, rec.id, spec);
+          // A specifier only known at run time that names a URL is the browser's to load.
+          if (typeof spec === "string" && /^(https?|data|blob):/i.test(spec)) return import(spec);
+          throw new Error(`Cannot find module '${spec}' imported by ${rec.id}`);
+        })
+        .then(namespaceOf);
+    }
+
+    /**
+     * A variable import (`./locales/${lang}.json` as a template literal): the engine lists the
+     * files the pattern can name in a glob module, `candidates`
+     * (`{ "./locales/en.json": () => import(...) }`); a path outside that list is an error naming
+     * what was there.
+     */
+    function variableImport(rec, path, candidates) {
+      const key = String(path);
+      const plain = key.replace(/[?#].*$/, "");
+      const load = Object.hasOwn(candidates, key)
+        ? candidates[key]
+        : Object.hasOwn(candidates, plain)
+          ? candidates[plain]
+          : null;
+      if (load) return load();
+      const known = Object.keys(candidates);
+      const listed = known.length
+        ? `the pattern matches ${known.slice(0, 10).join(", ")}${known.length > 10 ? ", ..." : ""}`
+        : "the pattern matches no files";
+      return Promise.reject(
+        new Error(`Unknown variable dynamic import: '${key}' in ${rec.id} (${listed})`),
+      );
+    }
+
+    return {
+      isAsyncFactory,
+      noteFactory,
+      noteRemoved,
+      waitsForAsync,
+      requireWaiting,
+      evaluateAsync,
+      loadModule,
+      namespaceOf,
+      dynamicImport,
     };
-    rec.pendingModule = module;
-    const pending = run();
-    rec.pending = pending;
-    const done = () => {
-      if (rec.pending !== pending) return;
-      rec.pending = null;
-      rec.pendingModule = null;
-    };
-    pending.then(done, done);
-    return pending;
   }
 
-  /** The exports of module `id` once it (and whatever it waits for) is evaluated. */
-  function loadModule(id, importer, spec) {
-    const rec = records.get(id);
-    if (rec && rec.state !== "evaluated" && waitsForAsync(rec)) {
-      return evaluateAsync(rec, new Set()).then(() => rec.module.exports);
-    }
-    return requireId(id, importer, spec);
-  }
-
-  /** Namespace objects handed out by `import()` of CommonJS modules, one per exports object. */
-  const namespaces = new WeakMap();
-
-  /**
-   * What `import()` resolves to for these exports: an ES module's exports object as it is; a
-   * CommonJS module's wrapped as `{ ...named, default: module.exports }` (the same interop
-   * swc's `_interop_require_wildcard` gives static imports).
-   */
-  function namespaceOf(exports) {
-    if (exports && exports.__esModule) return exports;
-    if (exports === null || (typeof exports !== "object" && typeof exports !== "function")) {
-      return { default: exports };
-    }
-    const cached = namespaces.get(exports);
-    if (cached) return cached;
-    const ns = { __proto__: null };
-    for (const key in exports) {
-      if (key === "default" || !hasOwn(exports, key)) continue;
-      const desc = Object.getOwnPropertyDescriptor(exports, key);
-      if (desc && (desc.get || desc.set)) Object.defineProperty(ns, key, desc);
-      else ns[key] = exports[key];
-    }
-    ns.default = exports;
-    namespaces.set(exports, ns);
-    return ns;
-  }
-
-  /**
-   * `import(spec)` from module `rec` (the engine lowers it to `require.dynamic(spec)`): a promise
-   * of the namespace, evaluated in a later microtask, waiting for top-level await.
-   */
-  function dynamicImport(rec, spec, candidates) {
-    if (candidates !== undefined) return variableImport(rec, spec, candidates);
-    return Promise.resolve()
-      .then(() => {
-        const target = hasOwn(rec.deps, spec) ? rec.deps[spec] : null;
-        if (target != null) return loadModule(target, rec.id, spec);
-        // A specifier only known at run time that names a URL is the browser's to load.
-        if (typeof spec === "string" && /^(https?|data|blob):/i.test(spec)) return import(spec);
-        throw new Error(`Cannot find module '${spec}' imported by ${rec.id}`);
-      })
-      .then(namespaceOf);
-  }
-
-  /**
-   * A variable import (`./locales/${lang}.json` as a template literal): the engine lists the
-   * files the pattern can name in a glob module, `candidates`
-   * (`{ "./locales/en.json": () => import(...) }`); a path outside that list is an error naming
-   * what was there.
-   */
-  function variableImport(rec, path, candidates) {
-    const key = String(path);
-    const plain = key.replace(/[?#].*$/, "");
-    const load = hasOwn(candidates, key)
-      ? candidates[key]
-      : hasOwn(candidates, plain)
-        ? candidates[plain]
-        : null;
-    if (load) return load();
-    const known = Object.keys(candidates);
-    const listed = known.length
-      ? `the pattern matches ${known.slice(0, 10).join(", ")}${known.length > 10 ? ", ..." : ""}`
-      : "the pattern matches no files";
-    return Promise.reject(
-      new Error(`Unknown variable dynamic import: '${key}' in ${rec.id} (${listed})`),
-    );
-  }
+  if (typeof module === "object" && module) module.exports = createAsyncModules;

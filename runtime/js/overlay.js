@@ -1,161 +1,171 @@
   // ---------------------------------------------------------------------------------------------
-  // overlay.js: the error overlay. Holds the current build errors per file (from the server),
-  // runtime errors per module (from evaluation and accept callbacks) and the note left by a full
-  // reload. Errors render into `<hotloop-error-overlay>` (shadow DOM, dark panel over the top of
-  // the page; the app stays mounted underneath), the note into `<hotloop-notice>`. Each element
-  // exists only while it has something to show.
+  // overlay.js: the page host's error overlay. Holds the current build errors per file (from the
+  // server), runtime errors per module (from evaluation and accept callbacks) and the note left
+  // by a full reload. Errors render into `<hotloop-error-overlay>` (shadow DOM, dark panel over
+  // the top of the page; the app stays mounted underneath), the note into `<hotloop-notice>`.
+  // Each element exists only while it has something to show. Never decides what is an error:
+  // the core says.
   // ---------------------------------------------------------------------------------------------
 
-  const OVERLAY_TAG = "hotloop-error-overlay";
-  const NOTE_TAG = "hotloop-notice";
-  const NOTE_MS = 8000;
-  const DIAGNOSTIC_KINDS = ["syntax", "resolve", "transform", "io", "runtime"];
+    const OVERLAY_TAG = "hotloop-error-overlay";
+    const NOTE_TAG = "hotloop-notice";
+    const NOTE_MS = 8000;
+    const DIAGNOSTIC_KINDS = ["syntax", "resolve", "transform", "io", "runtime"];
 
-  const overlay = {
-    /** @type {Map<string, object[]>} file → its current diagnostics. */
-    files: new Map(),
-    /** @type {Map<string, { message: string, stack: string, context: string }>} module id → error. */
-    runtime: new Map(),
-    /** @type {string | null} */
-    note: null,
-    noteTimer: null,
-    /** The close button hides the panel until something new is reported. */
-    dismissed: false,
-    /** @type {HTMLElement | null} */
-    element: null,
-    /** @type {HTMLElement | null} The full-reload note's own element. */
-    noteElement: null,
-  };
+  function createOverlay() {
+    const overlay = {
+      /** @type {Map<string, object[]>} file → its current diagnostics. */
+      files: new Map(),
+      /** @type {Map<string, { message: string, stack: string, context: string }>} module id → error. */
+      runtime: new Map(),
+      /** @type {string | null} */
+      note: null,
+      noteTimer: null,
+      /** The close button hides the panel until something new is reported. */
+      dismissed: false,
+      /** @type {HTMLElement | null} */
+      element: null,
+      /** @type {HTMLElement | null} The full-reload note's own element. */
+      noteElement: null,
+    };
 
-  /** An errors message: drop the cleared files, then set the added diagnostics per file. */
-  function applyDiagnostics(added, cleared) {
-    for (const file of cleared || []) overlay.files.delete(file);
-    const byFile = new Map();
-    for (const diagnostic of added || []) {
-      const list = byFile.get(diagnostic.file);
-      if (list) list.push(diagnostic);
-      else byFile.set(diagnostic.file, [diagnostic]);
-    }
-    for (const [file, list] of byFile) overlay.files.set(file, list);
-    if (byFile.size > 0) overlay.dismissed = false;
-    for (const d of added || []) log(`error ${d.file}:${d.line}:${d.column}`);
-    renderOverlay();
-  }
-
-  /** Shows a runtime error thrown while evaluating `id` (or by its accept callback). */
-  function reportRuntimeError(err, id, context) {
-    const owner = (err !== null && typeof err === "object" && failedIn.get(err)) || id;
-    overlay.runtime.set(owner, { message: errorMessage(err), stack: errorStack(err), context });
-    overlay.dismissed = false;
-    renderOverlay();
-  }
-
-  function clearRuntimeError(id) {
-    if (overlay.runtime.delete(id)) renderOverlay();
-  }
-
-  /** The small dismissable note shown after a full reload. */
-  function showNote(text) {
-    overlay.note = text;
-    if (overlay.noteTimer !== null) clearTimeout(overlay.noteTimer);
-    overlay.noteTimer = setTimeout(dismissNote, NOTE_MS);
-    renderOverlay();
-  }
-
-  function dismissNote() {
-    if (overlay.noteTimer !== null) clearTimeout(overlay.noteTimer);
-    overlay.noteTimer = null;
-    overlay.note = null;
-    renderOverlay();
-  }
-
-  function hasErrors() {
-    return overlay.files.size > 0 || overlay.runtime.size > 0;
-  }
-
-  function h(tag, attributes, ...children) {
-    const element = document.createElement(tag);
-    for (const name in attributes) element.setAttribute(name, attributes[name]);
-    for (const child of children) {
-      if (child == null) continue;
-      element.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
-    }
-    return element;
-  }
-
-  function kindName(kind) {
-    return typeof kind === "number" ? DIAGNOSTIC_KINDS[kind] || "error" : String(kind || "error");
-  }
-
-  function renderDiagnostic(d) {
-    return h(
-      "section",
-      { class: "error" },
-      h("div", { class: "loc" }, `${d.file}:${d.line}:${d.column}`, h("span", { class: "kind" }, kindName(d.kind))),
-      h("div", { class: "message" }, d.message),
-      d.codeFrame ? h("pre", { class: "frame" }, d.codeFrame) : null,
-    );
-  }
-
-  function renderRuntimeError(id, error) {
-    return h(
-      "section",
-      { class: "error runtime" },
-      h("div", { class: "loc" }, id, h("span", { class: "kind" }, "runtime")),
-      h("div", { class: "message" }, error.message),
-      h("div", { class: "context" }, error.context),
-      h("pre", { class: "frame" }, error.stack),
-    );
-  }
-
-  function renderPanel() {
-    const sections = [];
-    for (const list of overlay.files.values()) for (const d of list) sections.push(renderDiagnostic(d));
-    for (const [id, error] of overlay.runtime) sections.push(renderRuntimeError(id, error));
-    const count = sections.length;
-    const close = h("button", { class: "close", "data-action": "close", title: "Close", "aria-label": "Close" }, "×");
-    close.addEventListener("click", () => {
-      overlay.dismissed = true;
+    /** An errors message: drop the cleared files, then set the added diagnostics per file. */
+    function applyDiagnostics(added, cleared) {
+      for (const file of cleared || []) overlay.files.delete(file);
+      const byFile = new Map();
+      for (const diagnostic of added || []) {
+        const list = byFile.get(diagnostic.file);
+        if (list) list.push(diagnostic);
+        else byFile.set(diagnostic.file, [diagnostic]);
+      }
+      for (const [file, list] of byFile) overlay.files.set(file, list);
+      if (byFile.size > 0) overlay.dismissed = false;
       renderOverlay();
-    });
-    return h(
-      "div",
-      { class: "panel", role: "alert" },
-      h("header", {}, h("span", { class: "title" }, count === 1 ? "1 error" : `${count} errors`), close),
-      ...sections,
-      h("footer", {}, "Fix the code and save: the page updates in place."),
-    );
-  }
-
-  function renderNote() {
-    const close = h("button", { class: "close", "data-action": "dismiss-note", title: "Dismiss", "aria-label": "Dismiss" }, "×");
-    close.addEventListener("click", dismissNote);
-    return h("div", { class: "note", role: "status" }, h("span", {}, `Full reload: ${overlay.note}`), close);
-  }
-
-  function renderOverlay() {
-    // A worker has no document: its errors go to the console (and the page's `error` event).
-    if (typeof document === "undefined") return;
-    const showPanel = hasErrors() && !overlay.dismissed;
-    overlay.element = mountShadow(overlay.element, OVERLAY_TAG, showPanel ? renderPanel() : null);
-    // The note lives in its own element: an informational note must never read as an error
-    // overlay (tools and tests look for `hotloop-error-overlay` to mean "the build is broken").
-    overlay.noteElement = mountShadow(overlay.noteElement, NOTE_TAG, overlay.note !== null ? renderNote() : null);
-  }
-
-  /** Shows `content` in a shadow-rooted `tag` element (created on demand), or removes it. */
-  function mountShadow(element, tag, content) {
-    if (content === null) {
-      if (element) element.remove();
-      return null;
     }
-    if (!element) {
-      element = document.createElement(tag);
-      element.attachShadow({ mode: "open" });
+
+    /** Shows a runtime error thrown while evaluating module `id` (or by its accept callback). */
+    function showError(id, error) {
+      overlay.runtime.set(id, error);
+      overlay.dismissed = false;
+      renderOverlay();
     }
-    element.shadowRoot.replaceChildren(h("style", {}, OVERLAY_CSS), content);
-    if (!element.parentNode) document.documentElement.appendChild(element);
-    return element;
+
+    function clearError(id) {
+      if (overlay.runtime.delete(id)) renderOverlay();
+    }
+
+    /** The small dismissable note shown after a full reload. */
+    function showNote(text) {
+      overlay.note = text;
+      if (overlay.noteTimer !== null) clearTimeout(overlay.noteTimer);
+      overlay.noteTimer = setTimeout(dismissNote, NOTE_MS);
+      renderOverlay();
+    }
+
+    function dismissNote() {
+      if (overlay.noteTimer !== null) clearTimeout(overlay.noteTimer);
+      overlay.noteTimer = null;
+      overlay.note = null;
+      renderOverlay();
+    }
+
+    function hasErrors() {
+      return overlay.files.size > 0 || overlay.runtime.size > 0;
+    }
+
+    function h(tag, attributes, ...children) {
+      const element = document.createElement(tag);
+      for (const name in attributes) element.setAttribute(name, attributes[name]);
+      for (const child of children) {
+        if (child == null) continue;
+        element.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+      }
+      return element;
+    }
+
+    function kindName(kind) {
+      return typeof kind === "number" ? DIAGNOSTIC_KINDS[kind] || "error" : String(kind || "error");
+    }
+
+    function renderDiagnostic(d) {
+      return h(
+        "section",
+        { class: "error" },
+        h("div", { class: "loc" }, `${d.file}:${d.line}:${d.column}`, h("span", { class: "kind" }, kindName(d.kind))),
+        h("div", { class: "message" }, d.message),
+        d.codeFrame ? h("pre", { class: "frame" }, d.codeFrame) : null,
+      );
+    }
+
+    function renderRuntimeError(id, error) {
+      return h(
+        "section",
+        { class: "error runtime" },
+        h("div", { class: "loc" }, id, h("span", { class: "kind" }, "runtime")),
+        h("div", { class: "message" }, error.message),
+        h("div", { class: "context" }, error.context),
+        h("pre", { class: "frame" }, error.stack),
+      );
+    }
+
+    function renderPanel() {
+      const sections = [];
+      for (const list of overlay.files.values()) for (const d of list) sections.push(renderDiagnostic(d));
+      for (const [id, error] of overlay.runtime) sections.push(renderRuntimeError(id, error));
+      const count = sections.length;
+      const close = h("button", { class: "close", "data-action": "close", title: "Close", "aria-label": "Close" }, "×");
+      close.addEventListener("click", () => {
+        overlay.dismissed = true;
+        renderOverlay();
+      });
+      return h(
+        "div",
+        { class: "panel", role: "alert" },
+        h("header", {}, h("span", { class: "title" }, count === 1 ? "1 error" : `${count} errors`), close),
+        ...sections,
+        h("footer", {}, "Fix the code and save: the page updates in place."),
+      );
+    }
+
+    function renderNote() {
+      const close = h("button", { class: "close", "data-action": "dismiss-note", title: "Dismiss", "aria-label": "Dismiss" }, "×");
+      close.addEventListener("click", dismissNote);
+      return h("div", { class: "note", role: "status" }, h("span", {}, `Full reload: ${overlay.note}`), close);
+    }
+
+    function renderOverlay() {
+      // A worker has no document: its errors go to the console (and the page's `error` event).
+      if (typeof document === "undefined") return;
+      const showPanel = hasErrors() && !overlay.dismissed;
+      overlay.element = mountShadow(overlay.element, OVERLAY_TAG, showPanel ? renderPanel() : null);
+      // The note lives in its own element: an informational note must never read as an error
+      // overlay (tools and tests look for `hotloop-error-overlay` to mean "the build is broken").
+      overlay.noteElement = mountShadow(overlay.noteElement, NOTE_TAG, overlay.note !== null ? renderNote() : null);
+    }
+
+    /** Shows `content` in a shadow-rooted `tag` element (created on demand), or removes it. */
+    function mountShadow(element, tag, content) {
+      if (content === null) {
+        if (element) element.remove();
+        return null;
+      }
+      if (!element) {
+        element = document.createElement(tag);
+        element.attachShadow({ mode: "open" });
+      }
+      element.shadowRoot.replaceChildren(h("style", {}, OVERLAY_CSS), content);
+      if (!element.parentNode) document.documentElement.appendChild(element);
+      return element;
+    }
+
+    return {
+      showDiagnostics: applyDiagnostics,
+      showError,
+      clearError,
+      showNote,
+      errorFiles: () => Array.from(overlay.files.keys()),
+      runtimeErrors: () => Array.from(overlay.runtime.keys()),
+    };
   }
 
   const OVERLAY_CSS = `

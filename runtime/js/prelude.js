@@ -1,9 +1,21 @@
-// hotloop browser runtime. The files listed in `ORDER` are concatenated into one classic script
-// served at /_hotloop/runtime.js. `prelude.js` opens one closure that every following fragment
-// shares and `epilogue.js` closes it: the only globals are `__hotloop`, `HotloopProtocol`
-// (protocol.js, before the closure) and the `process` fallback.
+// hotloop runtime, served at /_hotloop/runtime.js as ONE classic script: the files listed in
+// `ORDER` concatenated as they are, no build step. `prelude.js` opens one closure that every
+// following file shares and `epilogue.js` closes it: the only globals are `__hotloop`,
+// `HotloopProtocol` and the `process` fallback.
+//
+// The same files load in plain Node too, which is how the core is tested and how the Node host
+// (node.js, not part of the served script) runs: each file declares one binding (a factory or
+// a frozen table) and ends with `if (typeof module === "object" && module) module.exports = ...`.
+// Inside this closure `module` is shadowed to undefined, so the served script never exports
+// anything even when node runs it as a CommonJS file (tests/chunk_node.rs does). The core's
+// parts (protocol.js .. update.js) never name each other: core.js wires them through
+// `coreParts`, the one place that also knows the Node way. The page and worker hosts (css.js ..
+// browser.js) are never loaded alone, so they use each other's bindings and the core's directly.
 (function () {
   "use strict";
+
+  // eslint-disable-next-line no-shadow, no-unused-vars
+  const module = undefined;
 
   if (globalThis.__hotloop) {
     // The runtime was loaded twice (a second script tag): keep the first registry.
@@ -14,43 +26,3 @@
   // expression, so keep a fallback for the dynamic reads.
   globalThis.process ??= { env: { NODE_ENV: "development" } };
 
-  /** `sessionStorage` key under which a full reload leaves its reason for the next page. */
-  const RELOAD_REASON_KEY = "hotloop:full-reload-reason";
-
-  /**
-   * `import.meta.env` for every module; `start` adds the `.env` variables the server exposes and
-   * the mode, when `--mode` named one.
-   */
-  let ENV = Object.freeze({
-    MODE: "development",
-    DEV: true,
-    PROD: false,
-    SSR: false,
-    BASE_URL: "/",
-  });
-
-  const now =
-    typeof performance !== "undefined" && typeof performance.now === "function"
-      ? () => performance.now()
-      : () => Date.now();
-
-  /** The lifecycle log: the end-to-end tests wait for these exact lines. */
-  function log(line) {
-    console.info("[hmr] " + line);
-  }
-
-  function errorMessage(err) {
-    if (err && typeof err === "object" && "message" in err) return String(err.message);
-    return String(err);
-  }
-
-  function errorStack(err) {
-    if (err && typeof err === "object" && typeof err.stack === "string") return err.stack;
-    return errorMessage(err);
-  }
-
-  /** The protocol codec, looked up when used (protocol.js defines it before the closure). */
-  function protocol() {
-    // eslint-disable-next-line no-undef
-    return typeof HotloopProtocol !== "undefined" ? HotloopProtocol : globalThis.HotloopProtocol;
-  }

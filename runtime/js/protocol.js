@@ -1,13 +1,13 @@
 // hotloop wire protocol, browser side: the mirror of `engine/src/protocol.rs` (read that module's
-// doc for the table). A classic script: it defines `globalThis.HotloopProtocol` and nothing else,
-// so it runs in a page before the runtime and in node through `vm.runInThisContext`.
+// doc for the table). Defines one binding, `HotloopProtocol`: inside the served script the
+// epilogue makes it the global of that name; under Node `require("./protocol.js")` returns it.
 //
 // Frames are binary; the first byte is the message id. Little-endian u32 / f64; `str` = u32 byte
 // length + UTF-8; `opt` = u8 0|1 then the value; `list` = u32 count + items. Decoding is strict,
 // exactly as in Rust: bad bools and option tags, unknown kinds, invalid UTF-8, lengths past the
 // end of the frame and trailing bytes all throw `HotloopProtocol.ProtocolError`, never anything
 // else. Strings are decoded with one `TextDecoder` call each (no per-byte string building).
-(function (global) {
+const HotloopProtocol = (function () {
   'use strict';
 
   const PROTOCOL_VERSION = 2;
@@ -362,7 +362,7 @@
     return w.done();
   }
 
-  global.HotloopProtocol = Object.freeze({
+  return Object.freeze({
     PROTOCOL_VERSION,
     ids,
     ProtocolError,
@@ -372,4 +372,6 @@
     encodeInvalidate,
     encodeCustom,
   });
-})(globalThis);
+})();
+
+if (typeof module === 'object' && module) module.exports = HotloopProtocol;

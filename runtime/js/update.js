@@ -1,199 +1,247 @@
   // ---------------------------------------------------------------------------------------------
-  // update.js: applying one hot update. Install the new factories, dispose the invalidated
-  // modules, re-evaluate each boundary (stale modules on its path re-evaluate through `require`,
-  // so nobody reads old exports), call the accept callbacks, check the React Refresh boundaries,
-  // prune, swap stylesheets, then one React refresh.
+  // update.js: applying one decoded hot update, in the order Vite's client does. Install the new
+  // factories, dispose the invalidated modules (dispose before re-import), re-evaluate each
+  // boundary (stale modules on its path re-evaluate through `require`, so nobody reads old
+  // exports), call the accept callbacks (after re-import), check the refresh boundaries, prune,
+  // swap linked stylesheets, then one React refresh. Styles, errors and reloads go through the
+  // host; the result is the ack's.
   // ---------------------------------------------------------------------------------------------
 
-  /** The ids `start` required: a page whose first evaluation failed retries them after updates. */
-  let entryIds = [];
-
-  function wasEvaluated(rec) {
-    return rec !== undefined && (rec.state === "evaluated" || rec.state === "stale");
-  }
-
-  /** The `vite:beforeUpdate`/`vite:afterUpdate` payload. */
-  function describeUpdate(message, timestamp) {
-    const kinds = new Map(message.modules.map((m) => [m.id, m.kind]));
-    const kindOf = (id) => kinds.get(id) || (records.get(id) && records.get(id).kind) || "js";
-    const updates = message.boundaries.map((b) => {
-      const acceptedPath = b.acceptedDep == null ? b.id : b.acceptedDep;
-      const type = kindOf(acceptedPath) === "css" ? "css-update" : "js-update";
-      return { type, path: b.id, acceptedPath, timestamp };
-    });
-    for (const link of message.cssLinks) {
-      updates.push({ type: "css-update", path: link.href, acceptedPath: link.href, timestamp });
-    }
-    return { type: "update", updates };
-  }
-
-  function installModules(message, errors) {
-    for (const m of message.modules) {
-      let factory;
-      try {
-        factory = compileFactory(m.id, m.code, message.revision);
-      } catch (err) {
-        errors.push({ id: m.id, err, context: "while compiling the new code" });
-        continue;
-      }
-      setFactory(m.id, m.deps, factory, m.kind, m.staticDeps);
-    }
-  }
-
-  /** Runs the dispose callbacks of an evaluated module and marks it stale. */
-  async function disposeModule(rec, errors) {
-    await runDataCallbacks(rec, rec.hot.disposes, "dispose", errors);
-    rec.state = "stale";
-  }
-
-  function callAccepts(boundary, callbacks, acceptedId, exports, errors) {
-    let ok = true;
-    const fail = (err) => {
-      ok = false;
-      errors.push({ id: boundary.id, err, context: "in its hot.accept() callback" });
-    };
-    for (const { deps, fn } of callbacks) {
-      try {
-        const result = fn(deps.map((dep) => (dep === acceptedId ? exports : undefined)));
-        if (result && typeof result.then === "function") {
-          result.then(undefined, (err) => reportRuntimeError(err, boundary.id, "in its hot.accept() callback"));
-        }
-      } catch (err) {
-        fail(err);
-      }
-    }
-    return ok;
-  }
+  /**
+   * One failure while applying an update: shown by the host, the first one named in the ack.
+   * @typedef {{ id: string, err: unknown, context: string }} UpdateError
+   */
 
   /**
-   * Re-evaluates the boundaries and calls their accept callbacks, synchronously (no other code
-   * runs while modules are half replaced) unless a boundary waits for top-level await. The
-   * callbacks are those registered by the evaluation that was current when the update arrived,
-   * as in Vite.
+   * @param {{
+   *   registry: ReturnType<typeof createRegistry>,
+   *   bus: { emit: Function },
+   *   refresh: ReturnType<typeof createRefreshBoundaries>,
+   *   host: () => Host,
+   *   reportError: (err: unknown, id: string, context: string) => void,
+   *   reload: (reason: ReloadReason) => boolean,
+   *   reasons: typeof RELOAD_REASONS,
+   *   entries: () => string[],
+   *   errorMessage: (err: unknown) => string,
+   * }} core
    */
-  async function runBoundaries(plan, errors) {
-    const update = { cycle: false };
-    const failed = [];
-    const updated = [];
-    activeUpdate = update;
-    try {
-      for (const { rec, acceptedId, callbacks } of plan) {
-        let exports;
+  function createUpdater(core) {
+    const { registry, bus, refresh } = core;
+    const { records } = registry;
+    const logger = () => core.host().logger;
+
+    function wasEvaluated(rec) {
+      return rec !== undefined && (rec.state === "evaluated" || rec.state === "stale");
+    }
+
+    /** Turns factory source from an update into a function, named for DevTools and source maps. */
+    function compileFactory(id, code, revision) {
+      const source =
+        code +
+        "\n//# sourceURL=" +
+        core.host().origin +
+        id +
+        "?hotloop-rev=" +
+        revision +
+        "\n//# sourceMappingURL=/_hotloop/map" +
+        id +
+        "?v=" +
+        revision;
+      return (0, eval)(source);
+    }
+
+    /** The `vite:beforeUpdate`/`vite:afterUpdate` payload. */
+    function describeUpdate(message, timestamp) {
+      const kinds = new Map(message.modules.map((m) => [m.id, m.kind]));
+      const kindOf = (id) => kinds.get(id) || (records.get(id) && records.get(id).kind) || "js";
+      const updates = message.boundaries.map((b) => {
+        const acceptedPath = b.acceptedDep == null ? b.id : b.acceptedDep;
+        const type = kindOf(acceptedPath) === "css" ? "css-update" : "js-update";
+        return { type, path: b.id, acceptedPath, timestamp };
+      });
+      for (const link of message.cssLinks) {
+        updates.push({ type: "css-update", path: link.href, acceptedPath: link.href, timestamp });
+      }
+      return { type: "update", updates };
+    }
+
+    function installModules(message, errors) {
+      for (const m of message.modules) {
+        let factory;
         try {
-          const target = records.get(acceptedId);
-          if (target && target.state !== "evaluated" && waitsForAsync(target)) {
-            await evaluateAsync(target, new Set());
-            exports = target.module.exports;
-          } else {
-            exports = requireId(acceptedId, rec.id, acceptedId);
-          }
+          factory = compileFactory(m.id, m.code, message.revision);
         } catch (err) {
-          const entry = { id: acceptedId, err, context: "while re-evaluating it for a hot update" };
-          errors.push(entry);
-          failed.push(entry);
+          errors.push({ id: m.id, err, context: "while compiling the new code" });
           continue;
         }
-        if (callAccepts(rec, callbacks, acceptedId, exports, errors)) {
-          if (acceptedId !== rec.id) clearRuntimeError(rec.id);
-          updated.push(rec.id);
+        registry.setFactory(m.id, m.deps, factory, m.kind, m.staticDeps);
+      }
+    }
+
+    /** Runs callbacks with the module's `data`, awaiting returned promises; errors are collected. */
+    async function runDataCallbacks(rec, callbacks, what, errors) {
+      for (const callback of callbacks) {
+        try {
+          await callback(rec.data);
+        } catch (err) {
+          logger().error(`${what} callback of ${rec.id} threw`, err);
+          errors.push({ id: rec.id, err });
         }
       }
-    } finally {
-      activeUpdate = null;
     }
-    return { cycle: update.cycle, failed, updated };
-  }
 
-  /** After a failed first evaluation of the page, retries the entries (the update may fix it). */
-  async function retryFailedStart(errors) {
-    const pending = entryIds.filter((id) => {
-      const rec = records.get(id);
-      return rec !== undefined && (rec.state === "failed" || rec.state === "defined");
-    });
-    if (pending.length === 0) return;
-    for (const rec of records.values()) if (rec.state === "failed") rec.state = "defined";
-    for (const id of pending) {
-      try {
-        await loadModule(id);
-        log(`updated ${id}`);
-      } catch (err) {
-        errors.push({ id, err, context: "while starting the page" });
+    /** Runs the dispose callbacks of an evaluated module and marks it stale. */
+    async function disposeModule(rec, errors) {
+      await runDataCallbacks(rec, rec.hot.disposes, "dispose", errors);
+      rec.state = "stale";
+    }
+
+    function callAccepts(boundary, callbacks, acceptedId, exports, errors) {
+      let ok = true;
+      for (const { deps, fn } of callbacks) {
+        try {
+          const result = fn(deps.map((dep) => (dep === acceptedId ? exports : undefined)));
+          if (result && typeof result.then === "function") {
+            result.then(undefined, (err) => core.reportError(err, boundary.id, "in its hot.accept() callback"));
+          }
+        } catch (err) {
+          ok = false;
+          errors.push({ id: boundary.id, err, context: "in its hot.accept() callback" });
+        }
       }
-    }
-  }
-
-  async function pruneModules(ids, errors) {
-    for (const id of ids) {
-      const rec = records.get(id);
-      if (!rec) continue;
-      if (rec.hot) {
-        if (wasEvaluated(rec)) await runDataCallbacks(rec, rec.hot.prunes, "prune", errors);
-        detachListeners(rec.hot);
-      }
-      removeModuleCss(id);
-      records.delete(id);
-      noteRemoved();
-      clearRuntimeError(id);
-    }
-  }
-
-  /**
-   * Applies a decoded update message. Returns `{ ok, error }` for the ack, or `{ reloading: true }`
-   * when a failure inside an import cycle turned it into a full reload.
-   */
-  async function applyUpdate(message) {
-    const payload = describeUpdate(message, Date.now());
-    emit("vite:beforeUpdate", payload);
-    const errors = [];
-
-    installModules(message, errors);
-
-    for (const id of message.invalidate) {
-      const rec = records.get(id);
-      if (!rec) continue;
-      if (rec.state === "evaluated") await disposeModule(rec, errors);
-      else if (rec.state === "failed") rec.state = "defined";
+      return ok;
     }
 
-    // Capture each boundary's callbacks before anything re-evaluates, and dispose what the
-    // invalidate list did not (the boundary itself, or the accepted dependency).
-    const plan = [];
-    for (const b of message.boundaries) {
-      const rec = records.get(b.id);
-      if (!wasEvaluated(rec)) continue; // never loaded in this tab
-      const acceptedId = b.acceptedDep == null ? b.id : b.acceptedDep;
-      const callbacks = rec.hot.accepts.filter((a) => a.deps.includes(acceptedId));
-      plan.push({ rec, acceptedId, callbacks });
-    }
-    const refreshBoundaries = refreshCandidates(plan);
-    for (const { acceptedId } of plan) {
-      const target = records.get(acceptedId);
-      if (target && target.state === "evaluated") await disposeModule(target, errors);
-      else if (target && target.state === "failed") target.state = "defined";
+    /**
+     * Re-evaluates the boundaries and calls their accept callbacks, synchronously (no other code
+     * runs while modules are half replaced) unless a boundary waits for top-level await. The
+     * callbacks are those registered by the evaluation that was current when the update arrived,
+     * as in Vite.
+     */
+    async function runBoundaries(plan, errors) {
+      const failed = [];
+      const updated = [];
+      const { cycle } = await registry.withinUpdate(async () => {
+        for (const { rec, acceptedId, callbacks } of plan) {
+          let exports;
+          try {
+            const target = records.get(acceptedId);
+            if (target && target.state !== "evaluated" && registry.waitsForAsync(target)) {
+              await registry.evaluateAsync(target, new Set());
+              exports = target.module.exports;
+            } else {
+              exports = registry.requireId(acceptedId, rec.id, acceptedId);
+            }
+          } catch (err) {
+            const entry = { id: acceptedId, err, context: "while re-evaluating it for a hot update" };
+            errors.push(entry);
+            failed.push(entry);
+            continue;
+          }
+          if (callAccepts(rec, callbacks, acceptedId, exports, errors)) {
+            if (acceptedId !== rec.id) core.host().clearError(rec.id);
+            updated.push(rec.id);
+          }
+        }
+      });
+      return { cycle, failed, updated };
     }
 
-    const outcome = await runBoundaries(plan, errors);
-    if (outcome.failed.length > 0 && outcome.cycle) {
-      const first = outcome.failed[0];
-      console.error(`[hmr] failed to update ${first.id} inside an import cycle`, first.err);
-      if (fullReload(`an update inside an import cycle failed: ${errorMessage(first.err)}`)) {
-        return { reloading: true };
+    /** After a failed first evaluation of the page, retries the entries (the update may fix it). */
+    async function retryFailedStart(errors) {
+      const pending = core.entries().filter((id) => {
+        const rec = records.get(id);
+        return rec !== undefined && (rec.state === "failed" || rec.state === "defined");
+      });
+      if (pending.length === 0) return;
+      for (const rec of records.values()) if (rec.state === "failed") rec.state = "defined";
+      for (const id of pending) {
+        try {
+          await registry.loadModule(id);
+          logger().info(`updated ${id}`);
+        } catch (err) {
+          errors.push({ id, err, context: "while starting the page" });
+        }
       }
     }
 
-    const invalidated = checkRefreshBoundaries(refreshBoundaries);
-    await retryFailedStart(errors);
-    await pruneModules(message.removed, errors);
-    for (const link of message.cssLinks) swapStylesheet(link.href, link.version);
-    performRefresh(errors, invalidated);
-    // Logged once the page shows the change: with DevTools (or any CDP client) attached a
-    // console line costs about half a millisecond.
-    for (const id of outcome.updated) log(`updated ${id}`);
-
-    for (const { id, err, context } of errors) {
-      console.error(`[hmr] failed to update ${id}`, err);
-      reportRuntimeError(err, id, context);
+    async function pruneModules(ids, errors) {
+      for (const id of ids) {
+        const rec = records.get(id);
+        if (!rec) continue;
+        if (rec.hot) {
+          if (wasEvaluated(rec)) await runDataCallbacks(rec, rec.hot.prunes, "prune", errors);
+          rec.hot.detach();
+        }
+        core.host().removeCss(id);
+        registry.remove(id);
+        core.host().clearError(id);
+      }
     }
-    emit("vite:afterUpdate", payload);
-    return { ok: errors.length === 0, error: errors.length === 0 ? null : errorMessage(errors[0].err) };
+
+    /**
+     * Applies a decoded update message. Returns `{ ok, error }` for the ack, or
+     * `{ reloading: true }` when a failure inside an import cycle turned it into a full reload.
+     */
+    async function applyUpdate(message) {
+      const payload = describeUpdate(message, Date.now());
+      bus.emit("vite:beforeUpdate", payload);
+      const errors = [];
+
+      installModules(message, errors);
+
+      for (const id of message.invalidate) {
+        const rec = records.get(id);
+        if (!rec) continue;
+        if (rec.state === "evaluated") await disposeModule(rec, errors);
+        else if (rec.state === "failed") rec.state = "defined";
+      }
+
+      // Capture each boundary's callbacks before anything re-evaluates, and dispose what the
+      // invalidate list did not (the boundary itself, or the accepted dependency).
+      const plan = [];
+      for (const b of message.boundaries) {
+        const rec = records.get(b.id);
+        if (!wasEvaluated(rec)) continue; // never loaded here
+        const acceptedId = b.acceptedDep == null ? b.id : b.acceptedDep;
+        const callbacks = rec.hot.accepts.filter((a) => a.deps.includes(acceptedId));
+        plan.push({ rec, acceptedId, callbacks });
+      }
+      const refreshBoundaries = refresh.candidates(plan);
+      for (const { acceptedId } of plan) {
+        const target = records.get(acceptedId);
+        if (target && target.state === "evaluated") await disposeModule(target, errors);
+        else if (target && target.state === "failed") target.state = "defined";
+      }
+
+      const outcome = await runBoundaries(plan, errors);
+      if (outcome.failed.length > 0 && outcome.cycle) {
+        const first = outcome.failed[0];
+        logger().error(`failed to update ${first.id} inside an import cycle`, first.err);
+        const base = core.reasons.CycleUpdateFailed;
+        if (core.reload({ ...base, text: `${base.text}: ${core.errorMessage(first.err)}` })) {
+          return { reloading: true };
+        }
+      }
+
+      const invalidated = refresh.check(refreshBoundaries);
+      await retryFailedStart(errors);
+      await pruneModules(message.removed, errors);
+      for (const link of message.cssLinks) core.host().swapLink(link.href, link.version);
+      refresh.perform(errors, invalidated);
+      // Logged once the page shows the change: with DevTools (or any CDP client) attached a
+      // console line costs about half a millisecond.
+      for (const id of outcome.updated) logger().info(`updated ${id}`);
+
+      for (const { id, err, context } of errors) {
+        logger().error(`failed to update ${id}`, err);
+        core.reportError(err, id, context);
+      }
+      bus.emit("vite:afterUpdate", payload);
+      return { ok: errors.length === 0, error: errors.length === 0 ? null : core.errorMessage(errors[0].err) };
+    }
+
+    return applyUpdate;
   }
+
+  if (typeof module === "object" && module) module.exports = createUpdater;

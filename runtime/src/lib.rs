@@ -2,8 +2,11 @@
 //! step: the server serves `RUNTIME_JS` at `/_hotloop/runtime.js`.
 //!
 //! The script is the concatenation of the files listed in `runtime/js/ORDER` (a unit test keeps
-//! this list and `ORDER` in step). It defines the globals `__hotloop` (the module registry and
-//! HMR client), `HotloopProtocol` (the wire codec, `protocol.js`) and a `process` fallback.
+//! this list and `ORDER` in step): the core (module registry, `import.meta.hot`, update
+//! application; `core.js` and its parts), then the page and worker hosts. It defines the globals
+//! `__hotloop`, `HotloopProtocol` (the wire codec, `protocol.js`) and a `process` fallback. The
+//! core's files also load in plain Node with `require`; `js/node.js`, the Node host, is not part
+//! of the script.
 //!
 //! `REACT_REFRESH_JS` is the React Refresh runtime embedded for apps without their own
 //! `react-refresh` (served at `/_hotloop/react-refresh.js`, right after the runtime): the vendored
@@ -12,16 +15,25 @@
 
 /// The whole runtime: one classic script.
 pub const RUNTIME_JS: &str = concat!(
-    include_str!("../js/protocol.js"),
     include_str!("../js/prelude.js"),
-    include_str!("../js/registry.js"),
+    include_str!("../js/protocol.js"),
+    include_str!("../js/reload-reasons.js"),
+    include_str!("../js/events.js"),
+    include_str!("../js/hot-context.js"),
     include_str!("../js/async-modules.js"),
-    include_str!("../js/hot.js"),
-    include_str!("../js/react-refresh.js"),
+    include_str!("../js/registry.js"),
+    include_str!("../js/module-meta.js"),
+    include_str!("../js/refresh-boundaries.js"),
+    include_str!("../js/update.js"),
+    include_str!("../js/core.js"),
     include_str!("../js/css.js"),
     include_str!("../js/overlay.js"),
-    include_str!("../js/update.js"),
-    include_str!("../js/client.js"),
+    include_str!("../js/react-refresh.js"),
+    include_str!("../js/socket.js"),
+    include_str!("../js/page-reload.js"),
+    include_str!("../js/page.js"),
+    include_str!("../js/worker.js"),
+    include_str!("../js/browser.js"),
     include_str!("../js/epilogue.js"),
 );
 

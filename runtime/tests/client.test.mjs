@@ -3,7 +3,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { allElements, createPage, js, SERVER_ID } from "./support/env.mjs";
+import { allElements, createPage, SERVER_ID } from "./support/page-env.mjs";
+import { js } from "./support/modules.mjs";
 
 const app = js(
   "/src/main.js",
@@ -229,14 +230,7 @@ test("an error message text is shown as text, never parsed as HTML", async () =>
 test("an undecodable message is logged and the following ones still apply", async () => {
   const page = createPage();
   await page.boot([app], ["/src/main.js"]);
-  page.context.HotloopProtocol = {
-    ...page.context.HotloopProtocol,
-    decodeServerMessage(data) {
-      if (data === "garbage") throw new Error("bad frame");
-      return data;
-    },
-  };
-  page.socket.serverSend("garbage");
+  page.socket.serverSend(new Uint8Array([0xff, 0x00]));
   await page.receive({ type: "custom", event: "x", data: 1 });
   assert.ok(page.errorsLogged().some((line) => line.includes("cannot decode")));
   assert.equal(page.reloads, 0);

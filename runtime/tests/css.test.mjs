@@ -3,7 +3,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { createPage, css, js } from "./support/env.mjs";
+import { createPage } from "./support/page-env.mjs";
+import { css, js } from "./support/modules.mjs";
 
 const styleModule = (text) => css("/src/app.css", {}, `__hotloop_meta.css(${JSON.stringify(text)});`);
 

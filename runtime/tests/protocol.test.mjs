@@ -5,12 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import vm from 'node:vm';
+import { createRequire } from 'node:module';
 
-const protocolPath = fileURLToPath(new URL('../js/protocol.js', import.meta.url));
-vm.runInThisContext(readFileSync(protocolPath, 'utf8'), { filename: protocolPath });
-const P = globalThis.HotloopProtocol;
+import { encodeServerMessage } from './support/server-frames.mjs';
+
+// Plain Node: protocol.js exports itself when loaded as a CommonJS file (no vm, no global).
+const P = createRequire(import.meta.url)('../js/protocol.js');
 
 const dir = new URL('../../tests/data/protocol/', import.meta.url);
 const goldens = readdirSync(dir)
@@ -36,7 +36,15 @@ test('the fixtures cover every message type', () => {
   assert.equal(P.PROTOCOL_VERSION, goldens.find((g) => g.name === 'hello').expected.protocol);
 });
 
+test('loaded in Node, protocol.js defines no global', () => {
+  assert.equal(globalThis.HotloopProtocol, undefined);
+});
+
 for (const g of goldens.filter((g) => !isClient(g))) {
+  test(`the tests' server frame encoder writes golden ${g.name} byte for byte`, () => {
+    assert.deepEqual(encodeServerMessage(g.expected), g.bytes);
+  });
+
   test(`decodes server golden ${g.name}`, () => {
     assert.deepEqual(plain(P.decodeServerMessage(g.bytes)), g.expected);
     // An ArrayBuffer, and a view at an offset inside a larger buffer, decode the same.

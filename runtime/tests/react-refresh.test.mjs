@@ -7,7 +7,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { createPage, embeddedRefreshSource, esm, js, vendoredRefreshSource } from "./support/env.mjs";
+import { createPage, embeddedRefreshSource, vendoredRefreshSource } from "./support/page-env.mjs";
+import { esm, js } from "./support/modules.mjs";
 
 const self = (id) => ({ id, acceptedDep: null });
 

@@ -4,7 +4,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { createWorker, js } from "./support/env.mjs";
+import { createWorker } from "./support/page-env.mjs";
+import { js } from "./support/modules.mjs";
 
 test("a worker's entry runs with its imports, without import.meta.hot or a server connection", () => {
   const worker = createWorker();

@@ -1,11 +1,14 @@
-// Test support: loads the runtime into a `node:vm` context with the few browser objects it
-// touches (a small DOM, location, sessionStorage, WebSocket, timers) and drives it the way the
-// server would, with decoded protocol messages.
+// Test support for the page and worker hosts: the served script (every file in `ORDER`) in a
+// `node:vm` context with the few browser objects the hosts touch (a small DOM, location,
+// sessionStorage, WebSocket, timers), driven the way the server would, with protocol frames.
+// The core itself is tested without any of this (core-env.mjs).
 
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 import vm from "node:vm";
+
+import { decodeClientFrame, encodeServerMessage } from "./server-frames.mjs";
 
 const JS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "js");
 
@@ -17,10 +20,9 @@ export function runtimeFiles() {
     .filter(Boolean);
 }
 
-/** The concatenated runtime; `withProtocol: false` leaves out protocol.js (tests use a codec). */
-export function runtimeSource({ withProtocol = true } = {}) {
+/** The served script: the files in `ORDER`, concatenated as lib.rs does. */
+export function runtimeSource() {
   return runtimeFiles()
-    .filter((name) => withProtocol || name !== "protocol.js")
     .map((name) => readFileSync(path.join(JS_DIR, name), "utf8"))
     .join("");
 }
@@ -231,112 +233,8 @@ class MemoryStorage {
   }
 }
 
-/**
- * Stands in for protocol.js: server messages arrive already decoded; client messages are
- * "encoded" as JSON-shaped plain data of the test's realm.
- */
-const plain = (kind, message) => JSON.parse(JSON.stringify({ kind, ...message }));
-const testCodec = {
-  decodeServerMessage: (data) => data,
-  encodeAck: (ack) => plain("ack", ack),
-  encodeInvalidate: (message) => plain("invalidate", message),
-  encodeCustom: (message) => plain("custom", message),
-};
-
 export const ORIGIN = "http://localhost:5173";
 export const SERVER_ID = "server-1";
-
-/** The first line of every factory, exactly as the engine emits it. */
-export const FACTORY_HEADER =
-  "(function (module, exports, require, __hotloop_meta, $RefreshReg$, $RefreshSig$) {";
-
-export function factory(body) {
-  return `${FACTORY_HEADER}\n${body}\n})`;
-}
-
-/** The first line of the factory of a module using top-level await. */
-export const ASYNC_FACTORY_HEADER = `(async ${FACTORY_HEADER.slice(1)}`;
-
-/** A module as the update message carries it. */
-export function js(id, deps, body) {
-  return { id, kind: "js", deps, code: factory(body) };
-}
-
-/**
- * A module using top-level await (an async factory). `staticDeps`: how many leading deps are
- * static imports (all when left out), as the engine sends it.
- */
-export function asyncJs(id, deps, body, staticDeps) {
-  return { id, kind: "js", deps, staticDeps, code: `${ASYNC_FACTORY_HEADER}\n${body}\n})` };
-}
-
-export function css(id, deps, body) {
-  return { id, kind: "css", deps, code: factory(body) };
-}
-
-/**
- * swc's common_js output helpers (written out here in the shape swc inlines them).
- * `_export` defines getter exports; the interop helpers wrap CommonJS modules.
- */
-export const SWC = {
-  esModule: `Object.defineProperty(exports, "__esModule", { value: true });`,
-  export: `function _export(target, all) {
-    for (var name in all) Object.defineProperty(target, name, { enumerable: true, get: all[name] });
-}`,
-  interopDefault: `function _interop_require_default(obj) {
-    return obj && obj.__esModule ? obj : { default: obj };
-}`,
-  interopWildcard: `function _getRequireWildcardCache(nodeInterop) {
-    if (typeof WeakMap !== "function") return null;
-    var cacheBabelInterop = new WeakMap();
-    var cacheNodeInterop = new WeakMap();
-    return (_getRequireWildcardCache = function (nodeInterop) {
-        return nodeInterop ? cacheNodeInterop : cacheBabelInterop;
-    })(nodeInterop);
-}
-function _interop_require_wildcard(obj, nodeInterop) {
-    if (!nodeInterop && obj && obj.__esModule) return obj;
-    if (obj === null || (typeof obj !== "object" && typeof obj !== "function")) return { default: obj };
-    var cache = _getRequireWildcardCache(nodeInterop);
-    if (cache && cache.has(obj)) return cache.get(obj);
-    var newObj = { __proto__: null };
-    for (var key in obj) {
-        if (key !== "default" && Object.prototype.hasOwnProperty.call(obj, key)) {
-            var desc = Object.getOwnPropertyDescriptor(obj, key);
-            if (desc && (desc.get || desc.set)) Object.defineProperty(newObj, key, desc);
-            else newObj[key] = obj[key];
-        }
-    }
-    newObj.default = obj;
-    if (cache) cache.set(obj, newObj);
-    return newObj;
-}`,
-  exportStar: `function _export_star(from, to) {
-    Object.keys(from).forEach(function (k) {
-        if (k !== "default" && !Object.prototype.hasOwnProperty.call(to, k)) {
-            Object.defineProperty(to, k, { enumerable: true, get: function () { return from[k]; } });
-        }
-    });
-    return from;
-}`,
-};
-
-/**
- * A module body in swc's ESM-lowered shape: `"use strict"`, the `__esModule` marker and getter
- * exports for `names` (each name maps to the local binding it reads).
- */
-export function esm(names, body) {
-  const getters = Object.entries(names)
-    .map(([name, local]) => `    ${name}: function () { return ${local}; }`)
-    .join(",\n");
-  return `"use strict";
-${SWC.esModule}
-${SWC.export}
-_export(exports, {
-${getters}
-});
-${body}`;
-}
 
 // ------------------------------------------------------------------------------------------------
 // The environment.
@@ -388,7 +286,7 @@ export function createWorker() {
 /**
  * A fresh page. `storage` carries sessionStorage over a simulated reload.
  */
-export function createPage({ storage = new MemoryStorage(), withProtocol = false } = {}) {
+export function createPage({ storage = new MemoryStorage() } = {}) {
   const logs = [];
   const sockets = [];
   const timers = new Map();
@@ -470,10 +368,9 @@ export function createPage({ storage = new MemoryStorage(), withProtocol = false
       timers.delete(id);
     },
   };
-  if (!withProtocol) sandbox.HotloopProtocol = testCodec;
   const context = vm.createContext(sandbox);
   const globalsBefore = new Set(Object.getOwnPropertyNames(context));
-  vm.runInContext(runtimeSource({ withProtocol }), context, { filename: "runtime.js" });
+  vm.runInContext(runtimeSource(), context, { filename: "runtime.js" });
   const hotloop = context.__hotloop;
 
   const page = {
@@ -527,7 +424,7 @@ export function createPage({ storage = new MemoryStorage(), withProtocol = false
     /** Opens the current socket and greets like the server does. */
     async connect({ revision = 1, serverId = SERVER_ID } = {}) {
       page.socket.serverOpen();
-      await page.receive({ type: "hello", protocol: 1, serverId, revision });
+      await page.receive({ type: "hello", serverId, revision });
     },
     /** Loads a chunk, connects, and waits until the hello was handled. */
     async boot(modules, entries, options = {}) {
@@ -536,18 +433,18 @@ export function createPage({ storage = new MemoryStorage(), withProtocol = false
     },
     /** Delivers one server message and waits until the runtime handled everything received. */
     async receive(message) {
-      page.socket.serverSend(message);
+      page.socket.serverSend(encodeServerMessage(message));
       await hotloop.whenIdle();
     },
     /** Sends an update (missing fields empty) and returns the ack it produced, if any. */
     async update(fields) {
       const before = page.socket.sent.length;
-      await page.receive(updateMessage(fields));
-      return page.socket.sent.slice(before).find((m) => m.kind === "ack");
+      await page.receive({ type: "update", ...fields });
+      return page.socket.sent.slice(before).map(decodeClientFrame).find((m) => m.kind === "ack");
     },
     /** Messages the page sent to the server, of one kind. */
     sent(kind) {
-      return sockets.flatMap((s) => s.sent).filter((m) => m.kind === kind);
+      return sockets.flatMap((s) => s.sent).map(decodeClientFrame).filter((m) => m.kind === kind);
     },
     /** Runs the timers due now (in registration order); returns the delays they had. */
     runTimers() {
@@ -576,17 +473,4 @@ export function createPage({ storage = new MemoryStorage(), withProtocol = false
 
 function shadowText(element) {
   return element ? element.shadowRoot.childNodes.filter((n) => n.localName !== "style").map((n) => n.textContent).join("\n") : null;
-}
-
-export function updateMessage(fields) {
-  return {
-    type: "update",
-    modules: [],
-    invalidate: [],
-    boundaries: [],
-    removed: [],
-    cssLinks: [],
-    changedFiles: [],
-    ...fields,
-  };
 }

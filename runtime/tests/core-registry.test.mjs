@@ -1,14 +1,16 @@
-// The module registry: define/start, require through deps maps, cycles, interop, live bindings.
+// The core's module registry in plain Node: define/start, require through deps maps, cycles,
+// interop, live bindings, import.meta.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { createPage, esm, js, ORIGIN, runtimeSource, SWC } from "./support/env.mjs";
+import { createTestRuntime, ORIGIN } from "./support/core-env.mjs";
+import { esm, js, SWC } from "./support/modules.mjs";
 
 test("define only stores; start evaluates the entries in order, each module once", () => {
-  const page = createPage();
-  page.run("globalThis.order = []");
-  page.load(
+  const rt = createTestRuntime();
+  rt.run("globalThis.order = []");
+  rt.load(
     [
       js("/src/a.js", { "./shared.js": "/src/shared.js" }, `order.push("a"); require("./shared.js");`),
       js("/src/b.js", { "./shared.js": "/src/shared.js" }, `order.push("b"); require("./shared.js");`),
@@ -17,8 +19,8 @@ test("define only stores; start evaluates the entries in order, each module once
     ],
     ["/src/b.js", "/src/a.js"],
   );
-  assert.deepEqual(Array.from(page.get("order")), ["b", "shared", "a"]);
-  assert.deepEqual(page.inspect().modules, {
+  assert.deepEqual(Array.from(rt.get("order")), ["b", "shared", "a"]);
+  assert.deepEqual(rt.inspect().modules, {
     "/src/a.js": "evaluated",
     "/src/b.js": "evaluated",
     "/src/shared.js": "evaluated",
@@ -27,16 +29,16 @@ test("define only stores; start evaluates the entries in order, each module once
 });
 
 test("define before start does not evaluate anything", () => {
-  const page = createPage();
-  page.run("globalThis.ran = false");
-  page.run(`__hotloop.define("/src/a.js", {}, ${js("/src/a.js", {}, "ran = true;").code});`);
-  assert.equal(page.get("ran"), false);
-  assert.equal(page.inspect().modules["/src/a.js"], "defined");
+  const rt = createTestRuntime();
+  rt.run("globalThis.ran = false");
+  rt.core.define("/src/a.js", {}, rt.run(js("/src/a.js", {}, "ran = true;").code));
+  assert.equal(rt.get("ran"), false);
+  assert.equal(rt.inspect().modules["/src/a.js"], "defined");
 });
 
 test("an import cycle hands out partial exports whose getters become live", () => {
-  const page = createPage();
-  page.load(
+  const rt = createTestRuntime();
+  rt.load(
     [
       js(
         "/src/a.js",
@@ -55,16 +57,16 @@ function readA() { return "b sees " + _a.name; }`),
     ],
     ["/src/a.js"],
   );
-  const a = page.hotloop.require("/src/a.js");
-  const b = page.hotloop.require("/src/b.js");
+  const a = rt.require("/src/a.js");
+  const b = rt.require("/src/b.js");
   // While b evaluated, a's getters were already defined (hoisted) but a's body had not run.
   assert.equal(b.sawDuringEval, "name,fromB");
   assert.equal(a.fromB, "b sees a");
 });
 
 test("export * re-exports through getters", () => {
-  const page = createPage();
-  page.load(
+  const rt = createTestRuntime();
+  rt.load(
     [
       js(
         "/src/main.js",
@@ -86,13 +88,13 @@ _export_star(require("./y.js"), exports);`,
     ],
     ["/src/main.js"],
   );
-  assert.equal(page.hotloop.require("/src/main.js").result, 42);
-  assert.deepEqual(Object.keys(page.hotloop.require("/src/index.js")).sort(), ["x", "y"]);
+  assert.equal(rt.require("/src/main.js").result, 42);
+  assert.deepEqual(Object.keys(rt.require("/src/index.js")).sort(), ["x", "y"]);
 });
 
 test("a CommonJS module is required as module.exports and interops as default and named", () => {
-  const page = createPage();
-  page.load(
+  const rt = createTestRuntime();
+  rt.load(
     [
       js(
         "/src/main.js",
@@ -114,25 +116,25 @@ module.exports.extra = "named";`,
     ],
     ["/src/main.js"],
   );
-  const main = page.hotloop.require("/src/main.js");
+  const main = rt.require("/src/main.js");
   assert.equal(main.greeting, "hi hotloop");
   assert.equal(main.extra, "named");
   assert.equal(main.same, true);
-  const lib = page.hotloop.require("/node_modules/cjs-lib/index.js");
+  const lib = rt.require("/node_modules/cjs-lib/index.js");
   assert.equal(typeof lib, "function", "require returns module.exports as-is");
 });
 
 test("an ESM module is required as its exports object, __esModule and all", () => {
-  const page = createPage();
-  page.load([js("/src/a.js", {}, esm({ value: "value" }, "const value = 1;"))], ["/src/a.js"]);
-  const exports = page.hotloop.require("/src/a.js");
+  const rt = createTestRuntime();
+  rt.load([js("/src/a.js", {}, esm({ value: "value" }, "const value = 1;"))], ["/src/a.js"]);
+  const exports = rt.require("/src/a.js");
   assert.equal(exports.__esModule, true);
   assert.equal(exports.value, 1);
 });
 
 test("getter exports are live bindings: importers see a mutation", () => {
-  const page = createPage();
-  page.load(
+  const rt = createTestRuntime();
+  rt.load(
     [
       js(
         "/src/main.js",
@@ -152,14 +154,14 @@ function increment() { count += 1; }`),
     ],
     ["/src/main.js"],
   );
-  const main = page.hotloop.require("/src/main.js");
+  const main = rt.require("/src/main.js");
   assert.equal(main.before, 0);
   assert.equal(main.after, 2);
 });
 
 test("a dynamic import evaluates its module only when called, inside a promise", async () => {
-  const page = createPage();
-  page.load(
+  const rt = createTestRuntime();
+  rt.load(
     [
       js(
         "/src/main.js",
@@ -171,15 +173,15 @@ function load() { return Promise.resolve().then(() => /*#__PURE__*/ _interop_req
     ],
     ["/src/main.js"],
   );
-  assert.equal(page.inspect().modules["/src/lazy.js"], "defined");
-  const namespace = await page.hotloop.require("/src/main.js").load();
+  assert.equal(rt.inspect().modules["/src/lazy.js"], "defined");
+  const namespace = await rt.require("/src/main.js").load();
   assert.equal(namespace.answer, 42);
-  assert.equal(page.inspect().modules["/src/lazy.js"], "evaluated");
+  assert.equal(rt.inspect().modules["/src/lazy.js"], "evaluated");
 });
 
 test("an unresolved import throws an error naming the importer and the specifier", () => {
-  const page = createPage();
-  page.load(
+  const rt = createTestRuntime();
+  rt.load(
     [
       js(
         "/src/main.js",
@@ -192,15 +194,16 @@ require("./not-in-deps.js");`,
     ],
     ["/src/main.js"],
   );
-  assert.equal(page.get("caught"), "Cannot find module './missing.js' imported by /src/main.js");
-  // The uncaught one failed the start: logged and shown in the overlay, not thrown at the page.
-  assert.equal(page.inspect().modules["/src/main.js"], "failed");
-  assert.match(page.overlayText(), /Cannot find module '\.\/not-in-deps\.js' imported by \/src\/main\.js/);
+  assert.equal(rt.get("caught"), "Cannot find module './missing.js' imported by /src/main.js");
+  // The uncaught one failed the start: logged and shown by the host, not thrown at the page.
+  assert.equal(rt.inspect().modules["/src/main.js"], "failed");
+  assert.match(rt.errors.get("/src/main.js").message, /Cannot find module '\.\/not-in-deps\.js' imported by \/src\/main\.js/);
+  assert.match(rt.errorsLogged()[0], /\/src\/main\.js threw while the page started/);
 });
 
 test("a failed module rethrows its error to every later importer", () => {
-  const page = createPage();
-  page.load(
+  const rt = createTestRuntime();
+  rt.load(
     [
       js("/src/bad.js", {}, `throw new Error("boom");`),
       js(
@@ -213,14 +216,14 @@ globalThis.again = again;`,
     ],
     ["/src/bad.js", "/src/main.js"],
   );
-  assert.equal(page.get("again"), "boom");
-  assert.equal(page.inspect().modules["/src/bad.js"], "failed");
-  assert.equal(page.inspect().modules["/src/main.js"], "evaluated");
+  assert.equal(rt.get("again"), "boom");
+  assert.equal(rt.inspect().modules["/src/bad.js"], "failed");
+  assert.equal(rt.inspect().modules["/src/main.js"], "evaluated");
 });
 
 test("import.meta is __hotloop_meta: url, env and a hot context", () => {
-  const page = createPage();
-  page.load(
+  const rt = createTestRuntime();
+  rt.load(
     [
       js(
         "/src/meta.js",
@@ -229,27 +232,25 @@ test("import.meta is __hotloop_meta: url, env and a hot context", () => {
   url: __hotloop_meta.url,
   env: __hotloop_meta.env,
   hasHot: typeof __hotloop_meta.hot.accept === "function",
-  nodeEnv: process.env.NODE_ENV,
   refresh: __hotloop_meta.refresh,
 };`,
       ),
     ],
     ["/src/meta.js"],
   );
-  const meta = page.get("meta");
+  const meta = rt.get("meta");
   assert.equal(meta.url, ORIGIN + "/src/meta.js");
   assert.deepEqual({ ...meta.env }, { MODE: "development", DEV: true, PROD: false, SSR: false, BASE_URL: "/" });
   assert.equal(meta.hasHot, true);
-  assert.equal(meta.nodeEnv, "development");
   assert.equal(meta.refresh, null);
 });
 
 test("the .env variables start receives join import.meta.env; the built-in keys stay", () => {
-  const page = createPage();
-  page.load([js("/src/meta.js", {}, "globalThis.env = __hotloop_meta.env;")], ["/src/meta.js"], {
+  const rt = createTestRuntime();
+  rt.load([js("/src/meta.js", {}, "globalThis.env = __hotloop_meta.env;")], ["/src/meta.js"], {
     env: { VITE_API: "https://api.test", MODE: "overridden?" },
   });
-  const env = page.get("env");
+  const env = rt.get("env");
   assert.equal(env.VITE_API, "https://api.test");
   assert.equal(env.MODE, "development");
   assert.equal(env.DEV, true);
@@ -257,66 +258,29 @@ test("the .env variables start receives join import.meta.env; the built-in keys 
 });
 
 test("the mode start receives (--mode) is import.meta.env.MODE", () => {
-  const page = createPage();
-  page.load([js("/src/meta.js", {}, "globalThis.env = __hotloop_meta.env;")], ["/src/meta.js"], {
+  const rt = createTestRuntime();
+  rt.load([js("/src/meta.js", {}, "globalThis.env = __hotloop_meta.env;")], ["/src/meta.js"], {
     mode: "staging",
     env: { VITE_API: "https://staging.test" },
   });
-  const env = page.get("env");
+  const env = rt.get("env");
   assert.equal(env.MODE, "staging");
   assert.equal(env.VITE_API, "https://staging.test");
   assert.equal(env.DEV, true);
   assert.ok(Object.isFrozen(env));
 });
 
-test("$RefreshReg$ and $RefreshSig$ reach the refresh runtime once it is installed", () => {
-  const page = createPage();
-  page.run(`globalThis.registered = [];
-__hotloop.refresh = {
-  injectIntoGlobalHook() {},
-  isLikelyComponentType() { return false; },
-  register(type, id) { registered.push(id); },
-  createSignatureFunctionForTransform() { return function sign(type) { return type; }; },
-  performReactRefresh() {},
-};`);
-  page.load(
-    [
-      js(
-        "/src/App.jsx",
-        {},
-        `var _s = $RefreshSig$();
-function App() { _s(); return null; }
-_s(App, "abc");
-$RefreshReg$(App, "App");`,
-      ),
-    ],
-    ["/src/App.jsx"],
-  );
-  assert.deepEqual(Array.from(page.get("registered")), ["/src/App.jsx App"]);
-});
-
 test("without a refresh runtime $RefreshReg$/$RefreshSig$ are harmless", () => {
-  const page = createPage();
-  page.load(
+  const rt = createTestRuntime();
+  rt.load(
     [js("/src/App.jsx", {}, `var _s = $RefreshSig$(); function App() {} globalThis.same = _s(App, "k") === App; $RefreshReg$(App, "App");`)],
     ["/src/App.jsx"],
   );
-  assert.equal(page.get("same"), true);
+  assert.equal(rt.get("same"), true);
 });
 
-test("the full script, protocol.js included, defines only the allowed globals", () => {
-  const page = createPage({ withProtocol: true });
-  const added = Object.getOwnPropertyNames(page.context).filter((name) => !page.globalsBefore.has(name));
-  const allowed = new Set(["__hotloop", "HotloopProtocol", "process"]);
-  assert.deepEqual(added.filter((name) => !allowed.has(name)), []);
-  assert.equal(typeof page.hotloop.define, "function");
-  assert.equal(typeof page.hotloop.start, "function");
-});
-
-test("loading the runtime a second time keeps the first registry", () => {
-  const page = createPage();
-  page.load([js("/src/a.js", {}, esm({ v: "v" }, "const v = 1;"))], ["/src/a.js"]);
-  page.run(runtimeSource({ withProtocol: false }));
-  assert.equal(page.get("__hotloop"), page.hotloop);
-  assert.equal(page.hotloop.require("/src/a.js").v, 1);
+test("a host without hot updates (a worker) gives modules no import.meta.hot", async () => {
+  const rt = createTestRuntime();
+  await rt.load([js("/src/w.js", {}, "globalThis.hot = __hotloop_meta.hot;")], ["/src/w.js"], { hot: false });
+  assert.equal(rt.get("hot"), undefined);
 });

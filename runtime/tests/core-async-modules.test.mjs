@@ -1,15 +1,12 @@
-// Top-level await: async factories, importers that wait, static imports in source order,
-// import(), require() of a waiting module, failures, cycles, and hot updates through them.
+// The core in plain Node, top-level await: async factories, importers that wait, static imports
+// in source order, import(), require() of a waiting module, failures, cycles, and hot updates
+// through them. `load` resolves once every entry settled: no waiting on timers.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { asyncJs, createPage, esm, js } from "./support/env.mjs";
-
-/** Lets the page's promise chains run (the vm context shares Node's microtask queue). */
-async function settle() {
-  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
-}
+import { createTestRuntime } from "./support/core-env.mjs";
+import { asyncJs, esm, js } from "./support/modules.mjs";
 
 /** A module that logs its evaluation into `order`. */
 const logs = (id, deps, name, extra = "") =>
@@ -27,8 +24,8 @@ order.push("config:end");`),
   );
 
 test("importers wait for a module's top-level await; static imports run in source order", async () => {
-  const page = createPage();
-  page.run("globalThis.order = []");
+  const rt = createTestRuntime();
+  rt.run("globalThis.order = []");
   const main = js(
     "/src/main.js",
     { "./a.js": "/src/a.js", "./config.js": "/src/config.js", "./c.js": "/src/c.js" },
@@ -37,15 +34,15 @@ const _config = require("./config.js");
 const _c = require("./c.js");
 order.push("main sees " + _config.value);`,
   );
-  page.load(
+  const started = rt.load(
     [main, logs("/src/a.js", {}, "a"), config(42), logs("/src/c.js", {}, "c")],
     ["/src/main.js"],
   );
   // Synchronously, only what comes before the first await has run.
-  assert.deepEqual(Array.from(page.get("order")), ["a", "config:start"]);
-  await settle();
-  assert.deepEqual(Array.from(page.get("order")), ["a", "config:start", "config:end", "c", "main sees 42"]);
-  assert.deepEqual(page.inspect().modules, {
+  assert.deepEqual(Array.from(rt.get("order")), ["a", "config:start"]);
+  await started;
+  assert.deepEqual(Array.from(rt.get("order")), ["a", "config:start", "config:end", "c", "main sees 42"]);
+  assert.deepEqual(rt.inspect().modules, {
     "/src/main.js": "evaluated",
     "/src/a.js": "evaluated",
     "/src/config.js": "evaluated",
@@ -54,8 +51,8 @@ order.push("main sees " + _config.value);`,
 });
 
 test("waiting propagates through modules without await of their own, and not through import()", async () => {
-  const page = createPage();
-  page.run("globalThis.order = []");
+  const rt = createTestRuntime();
+  rt.run("globalThis.order = []");
   const main = js(
     "/src/main.js",
     { "./mid.js": "/src/mid.js", "./lazy.js": "/src/lazy.js" },
@@ -71,16 +68,15 @@ globalThis.lazy = require.dynamic("./lazy.js");`,
 const doubled = _config.value * 2;`),
   );
   const lazy = logs("/src/lazy.js", { "./config.js": "/src/config.js" }, "lazy");
-  page.load([main, mid, config(21), lazy], ["/src/main.js"]);
-  await settle();
-  assert.deepEqual(Array.from(page.get("order")), ["config:start", "config:end", "main sees 42", "lazy"]);
-  const namespace = await page.get("lazy");
+  await rt.load([main, mid, config(21), lazy], ["/src/main.js"]);
+  const namespace = await rt.get("lazy");
   assert.equal(namespace.name, "lazy");
+  assert.deepEqual(Array.from(rt.get("order")), ["config:start", "config:end", "main sees 42", "lazy"]);
 });
 
 test("import() of a module using top-level await resolves once it finished, with its exports", async () => {
-  const page = createPage();
-  page.run("globalThis.order = []");
+  const rt = createTestRuntime();
+  rt.run("globalThis.order = []");
   const main = js(
     "/src/main.js",
     { "./config.js": "/src/config.js", "./legacy.cjs": "/src/legacy.cjs" },
@@ -89,28 +85,27 @@ function loadLegacy() { return require.dynamic("./legacy.cjs"); }`),
   );
   main.staticDeps = 0;
   const legacy = js("/src/legacy.cjs", {}, `module.exports = { named: 1 };`);
-  page.load([main, config(7), legacy], ["/src/main.js"]);
-  await settle();
-  assert.equal(page.inspect().modules["/src/config.js"], "defined", "import() is lazy");
-  const namespace = await page.hotloop.require("/src/main.js").load();
+  await rt.load([main, config(7), legacy], ["/src/main.js"]);
+  assert.equal(rt.inspect().modules["/src/config.js"], "defined", "import() is lazy");
+  const namespace = await rt.require("/src/main.js").load();
   assert.equal(namespace.value, 7);
-  assert.deepEqual(Array.from(page.get("order")), ["config:start", "config:end"]);
+  assert.deepEqual(Array.from(rt.get("order")), ["config:start", "config:end"]);
   // CommonJS through import(): named exports plus `default` = module.exports.
-  const cjs = await page.hotloop.require("/src/main.js").loadLegacy();
+  const cjs = await rt.require("/src/main.js").loadLegacy();
   assert.equal(cjs.named, 1);
   assert.deepEqual({ ...cjs.default }, { named: 1 });
 });
 
 test("import() of an unresolved specifier rejects with the importer and the specifier", async () => {
-  const page = createPage();
+  const rt = createTestRuntime();
   const main = js("/src/main.js", { "./gone.js": null }, `globalThis.attempt = require.dynamic("./gone.js");`);
   main.staticDeps = 0;
-  page.load([main], ["/src/main.js"]);
-  await assert.rejects(page.get("attempt"), /Cannot find module '\.\/gone\.js' imported by \/src\/main\.js/);
+  rt.load([main], ["/src/main.js"]);
+  await assert.rejects(rt.get("attempt"), /Cannot find module '\.\/gone\.js' imported by \/src\/main\.js/);
 });
 
 test("a variable import() loads the candidate its path names, and names the candidates otherwise", async () => {
-  const page = createPage();
+  const rt = createTestRuntime();
   const candidates = js(
     "/src/main.js?glob=0",
     { "./locales/en.js": "/src/locales/en.js", "./locales/fr.js": "/src/locales/fr.js" },
@@ -127,49 +122,47 @@ test("a variable import() loads the candidate its path names, and names the cand
 globalThis.load = (lang, suffix = "") => require.dynamic(\`./locales/\${lang}.js\${suffix}\`, table);`,
   );
   const locale = (lang) => js(`/src/locales/${lang}.js`, {}, `exports.hello = "${lang}";`);
-  page.load([candidates, main, locale("en"), locale("fr")], ["/src/main.js"]);
-  assert.equal((await page.get("load")("fr")).hello, "fr");
+  rt.load([candidates, main, locale("en"), locale("fr")], ["/src/main.js"]);
+  assert.equal((await rt.get("load")("fr")).hello, "fr");
   // A query or hash after the path (`?raw` patterns) is not part of the key.
-  assert.equal((await page.get("load")("en", "?v=1")).hello, "en");
+  assert.equal((await rt.get("load")("en", "?v=1")).hello, "en");
   await assert.rejects(
-    page.get("load")("de"),
+    rt.get("load")("de"),
     /Unknown variable dynamic import: '\.\/locales\/de\.js' in \/src\/main\.js \(the pattern matches \.\/locales\/en\.js, \.\/locales\/fr\.js\)/,
   );
 });
 
 test("require() of a module that waits for top-level await is a clear error", async () => {
-  const page = createPage();
-  page.run("globalThis.order = []");
+  const rt = createTestRuntime();
+  rt.run("globalThis.order = []");
   const legacy = js(
     "/src/legacy.cjs",
     { "./config.js": "/src/config.js" },
     `try { require("./config.js"); } catch (err) { globalThis.message = err.message; }`,
   );
   legacy.staticDeps = 0;
-  page.load([legacy, config(1)], ["/src/legacy.cjs"]);
-  await settle();
+  await rt.load([legacy, config(1)], ["/src/legacy.cjs"]);
   assert.match(
-    page.get("message"),
+    rt.get("message"),
     /\/src\/legacy\.cjs requires \/src\/config\.js synchronously, but \/src\/config\.js waits for top-level await/,
   );
-  assert.equal(page.inspect().modules["/src/config.js"], "defined");
+  assert.equal(rt.inspect().modules["/src/config.js"], "defined");
 });
 
-test("a module that throws after await fails with its importers; the overlay shows it", async () => {
-  const page = createPage();
-  page.run("globalThis.order = []");
+test("a module that throws after await fails with its importers; the host shows it", async () => {
+  const rt = createTestRuntime();
+  rt.run("globalThis.order = []");
   const broken = asyncJs("/src/config.js", {}, `await null;\nthrow new Error("config could not load");`);
   const main = logs("/src/main.js", { "./config.js": "/src/config.js" }, "main", `\nrequire("./config.js");`);
-  page.load([main, broken], ["/src/main.js"]);
-  await settle();
-  assert.deepEqual(Array.from(page.get("order")), [], "main's body never ran");
-  assert.equal(page.inspect().modules["/src/config.js"], "failed");
-  assert.equal(page.inspect().modules["/src/main.js"], "failed");
-  assert.match(page.overlayText(), /config could not load/);
+  await rt.load([main, broken], ["/src/main.js"]);
+  assert.deepEqual(Array.from(rt.get("order")), [], "main's body never ran");
+  assert.equal(rt.inspect().modules["/src/config.js"], "failed");
+  assert.equal(rt.inspect().modules["/src/main.js"], "failed");
+  assert.match(rt.errors.get("/src/config.js").message, /config could not load/);
 });
 
 test("an import cycle through a waiting module hands out partial exports instead of deadlocking", async () => {
-  const page = createPage();
+  const rt = createTestRuntime();
   const a = asyncJs(
     "/src/a.js",
     { "./b.js": "/src/b.js" },
@@ -183,15 +176,14 @@ const fromB = _b.readA();`),
     esm({ readA: "readA" }, `const _a = require("./a.js");
 function readA() { return "b sees " + _a.name; }`),
   );
-  page.load([a, b], ["/src/a.js"]);
-  await settle();
-  assert.equal(page.inspect().modules["/src/a.js"], "evaluated");
-  assert.equal(page.hotloop.require("/src/a.js").fromB, "b sees a");
+  await rt.load([a, b], ["/src/a.js"]);
+  assert.equal(rt.inspect().modules["/src/a.js"], "evaluated");
+  assert.equal(rt.require("/src/a.js").fromB, "b sees a");
 });
 
 test("a hot update re-evaluates a waiting module and its importer, then accepts and acks", async () => {
-  const page = createPage();
-  page.run("globalThis.order = []");
+  const rt = createTestRuntime();
+  rt.run("globalThis.order = []");
   const main = js(
     "/src/main.js",
     { "./config.js": "/src/config.js" },
@@ -199,28 +191,27 @@ test("a hot update re-evaluates a waiting module and its importer, then accepts 
 order.push("main sees " + _config.value);
 __hotloop_meta.hot.accept();`,
   );
-  page.load([main, config(1)], ["/src/main.js"]);
-  await page.connect();
-  await settle();
-  page.run("order.length = 0");
-  const ack = await page.update({
+  await rt.load([main, config(1)], ["/src/main.js"]);
+  await rt.connect();
+  rt.run("order.length = 0");
+  const ack = await rt.update({
     revision: 2,
     modules: [config(2)],
     invalidate: ["/src/config.js", "/src/main.js"],
     boundaries: [{ id: "/src/main.js", acceptedDep: null }],
   });
-  assert.deepEqual(Array.from(page.get("order")), ["config:start", "config:end", "main sees 2"]);
+  assert.deepEqual(Array.from(rt.get("order")), ["config:start", "config:end", "main sees 2"]);
   assert.equal(ack.ok, true);
   assert.equal(ack.error, null);
-  assert.ok(page.hmrLog().includes("[hmr] updated /src/main.js"), page.hmrLog().join("\n"));
+  assert.ok(rt.lifecycle().includes("updated /src/main.js"), rt.lifecycle().join("\n"));
 });
 
 test("without top-level await, start evaluates the page synchronously", () => {
-  const page = createPage();
-  page.run("globalThis.order = []");
-  page.load([logs("/src/main.js", { "./a.js": "/src/a.js" }, "main", `\nrequire("./a.js");`), logs("/src/a.js", {}, "a")], [
+  const rt = createTestRuntime();
+  rt.run("globalThis.order = []");
+  rt.load([logs("/src/main.js", { "./a.js": "/src/a.js" }, "main", `\nrequire("./a.js");`), logs("/src/a.js", {}, "a")], [
     "/src/main.js",
   ]);
   // Evaluated synchronously by start, as before top-level await support.
-  assert.deepEqual(Array.from(page.get("order")), ["main", "a"]);
+  assert.deepEqual(Array.from(rt.get("order")), ["main", "a"]);
 });

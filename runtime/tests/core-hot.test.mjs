@@ -1,10 +1,12 @@
-// import.meta.hot against decoded update messages: accept forms, propagation, data, dispose,
-// prune, invalidate, events, failures, ordering.
+// The core, in plain Node against a recording host: import.meta.hot and update frames (accept
+// forms, propagation, data, dispose, prune, invalidate, events, failures, ordering).
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { createPage, esm, js } from "./support/env.mjs";
+import { createTestRuntime } from "./support/core-env.mjs";
+import { esm, js } from "./support/modules.mjs";
+import { encodeServerMessage } from "./support/server-frames.mjs";
 
 const self = (id) => ({ id, acceptedDep: null });
 
@@ -21,36 +23,36 @@ ${extra}`),
 }
 
 test("accept() with a callback: the module re-evaluates and the callback gets the new exports", async () => {
-  const page = createPage();
-  await page.boot([selfAccepting("/src/a.js", 1)], ["/src/a.js"]);
-  const ack = await page.update({
+  const rt = createTestRuntime();
+  await rt.boot([selfAccepting("/src/a.js", 1)], ["/src/a.js"]);
+  const ack = await rt.update({
     revision: 2,
     modules: [selfAccepting("/src/a.js", 2)],
     invalidate: ["/src/a.js"],
     boundaries: [self("/src/a.js")],
   });
-  assert.equal(page.get("accepted"), 2);
-  assert.equal(page.get("evaluations"), 2);
-  assert.equal(page.hotloop.require("/src/a.js").value, 2);
+  assert.equal(rt.get("accepted"), 2);
+  assert.equal(rt.get("evaluations"), 2);
+  assert.equal(rt.require("/src/a.js").value, 2);
   assert.equal(ack.revision, 2);
   assert.equal(ack.ok, true);
   assert.equal(ack.error, null);
   assert.equal(typeof ack.applyMs, "number");
   assert.ok(ack.applyMs >= 0);
-  assert.deepEqual(page.hmrLog(), ["[hmr] connected", "[hmr] updated /src/a.js"]);
+  assert.deepEqual(rt.lifecycle(), ["connected", "updated /src/a.js"]);
 });
 
 test("accept() without arguments also re-evaluates the module", async () => {
-  const page = createPage();
+  const rt = createTestRuntime();
   const v = (n) => js("/src/a.js", {}, `globalThis.version = ${n}; __hotloop_meta.hot.accept();`);
-  await page.boot([v(1)], ["/src/a.js"]);
-  const ack = await page.update({ revision: 2, modules: [v(2)], invalidate: ["/src/a.js"], boundaries: [self("/src/a.js")] });
-  assert.equal(page.get("version"), 2);
+  await rt.boot([v(1)], ["/src/a.js"]);
+  const ack = await rt.update({ revision: 2, modules: [v(2)], invalidate: ["/src/a.js"], boundaries: [self("/src/a.js")] });
+  assert.equal(rt.get("version"), 2);
   assert.equal(ack.ok, true);
 });
 
 test("accept(dep, cb): the dependency re-evaluates, the importer does not, cb gets the new module", async () => {
-  const page = createPage();
+  const rt = createTestRuntime();
   const dep = (n) => js("/src/dep.js", {}, esm({ value: "value" }, `const value = ${n};`));
   const main = js(
     "/src/main.js",
@@ -59,21 +61,21 @@ test("accept(dep, cb): the dependency re-evaluates, the importer does not, cb ge
 globalThis.mainRuns = (globalThis.mainRuns || 0) + 1;
 __hotloop_meta.hot.accept("./dep.js", (mod) => { globalThis.got = mod.value; });`,
   );
-  await page.boot([main, dep(1)], ["/src/main.js"]);
-  const ack = await page.update({
+  await rt.boot([main, dep(1)], ["/src/main.js"]);
+  const ack = await rt.update({
     revision: 2,
     modules: [dep(2)],
     invalidate: ["/src/dep.js"],
     boundaries: [{ id: "/src/main.js", acceptedDep: "/src/dep.js" }],
   });
   assert.equal(ack.ok, true);
-  assert.equal(page.get("got"), 2);
-  assert.equal(page.get("mainRuns"), 1);
-  assert.deepEqual(page.hmrLog(), ["[hmr] connected", "[hmr] updated /src/main.js"]);
+  assert.equal(rt.get("got"), 2);
+  assert.equal(rt.get("mainRuns"), 1);
+  assert.deepEqual(rt.lifecycle(), ["connected", "updated /src/main.js"]);
 });
 
 test("accept([a, b], cb): cb gets an array with the new module at the updated position", async () => {
-  const page = createPage();
+  const rt = createTestRuntime();
   const mod = (id, n) => js(id, {}, esm({ value: "value" }, `const value = ${n};`));
   const main = js(
     "/src/main.js",
@@ -84,18 +86,18 @@ __hotloop_meta.hot.accept(["./a.js", "./b.js"], (mods) => {
   calls.push(mods.map((m) => (m === undefined ? "undefined" : m.value)));
 });`,
   );
-  await page.boot([main, mod("/src/a.js", 1), mod("/src/b.js", 1)], ["/src/main.js"]);
-  await page.update({
+  await rt.boot([main, mod("/src/a.js", 1), mod("/src/b.js", 1)], ["/src/main.js"]);
+  await rt.update({
     revision: 2,
     modules: [mod("/src/b.js", 2)],
     invalidate: ["/src/b.js"],
     boundaries: [{ id: "/src/main.js", acceptedDep: "/src/b.js" }],
   });
-  assert.deepEqual(JSON.parse(JSON.stringify(page.get("calls"))), [["undefined", 2]]);
+  assert.deepEqual(JSON.parse(JSON.stringify(rt.get("calls"))), [["undefined", 2]]);
 });
 
 test("a change propagates through a non-accepting middle module: it re-evaluates, no stale value", async () => {
-  const page = createPage();
+  const rt = createTestRuntime();
   const leaf = (n) => js("/src/leaf.js", {}, esm({ value: "value" }, `const value = ${n};`));
   const mid = js(
     "/src/mid.js",
@@ -112,21 +114,21 @@ globalThis.shown = _mid.label;
 __hotloop_meta.hot.accept();`,
   );
   const main = js("/src/main.js", { "./app.js": "/src/app.js" }, `require("./app.js");`);
-  await page.boot([main, app, mid, leaf(1)], ["/src/main.js"]);
-  assert.equal(page.get("shown"), "mid:1");
-  const ack = await page.update({
+  await rt.boot([main, app, mid, leaf(1)], ["/src/main.js"]);
+  assert.equal(rt.get("shown"), "mid:1");
+  const ack = await rt.update({
     revision: 2,
     modules: [leaf(2)],
     invalidate: ["/src/leaf.js", "/src/mid.js", "/src/app.js"],
     boundaries: [self("/src/app.js")],
   });
   assert.equal(ack.ok, true);
-  assert.equal(page.get("shown"), "mid:2");
-  assert.equal(page.get("midRuns"), 2);
+  assert.equal(rt.get("shown"), "mid:2");
+  assert.equal(rt.get("midRuns"), 2);
 });
 
 test("hot.data survives re-evaluation and dispose runs (with it) before the new code", async () => {
-  const page = createPage();
+  const rt = createTestRuntime();
   const v = (n) =>
     js(
       "/src/a.js",
@@ -139,15 +141,15 @@ globalThis.dataObjects = (globalThis.dataObjects || []).concat([hot.data]);
 hot.dispose((data) => { events.push("dispose " + ${n} + " count=" + data.count); });
 hot.accept();`,
     );
-  await page.boot([v(1)], ["/src/a.js"]);
-  await page.update({ revision: 2, modules: [v(2)], invalidate: ["/src/a.js"], boundaries: [self("/src/a.js")] });
-  assert.deepEqual(Array.from(page.get("events")), ["eval 1 count=undefined", "dispose 1 count=1", "eval 2 count=1"]);
-  const [first, second] = page.get("dataObjects");
+  await rt.boot([v(1)], ["/src/a.js"]);
+  await rt.update({ revision: 2, modules: [v(2)], invalidate: ["/src/a.js"], boundaries: [self("/src/a.js")] });
+  assert.deepEqual(Array.from(rt.get("events")), ["eval 1 count=undefined", "dispose 1 count=1", "eval 2 count=1"]);
+  const [first, second] = rt.get("dataObjects");
   assert.equal(first, second, "the same data object across evaluations");
 });
 
 test("removed modules: prune runs with data, the record and its listeners go", async () => {
-  const page = createPage();
+  const rt = createTestRuntime();
   const gone = js(
     "/src/gone.js",
     {},
@@ -156,8 +158,8 @@ __hotloop_meta.hot.prune((data) => { globalThis.pruned = data.note; });
 __hotloop_meta.hot.on("ping", () => { globalThis.gonePinged = true; });`,
   );
   const main = js("/src/main.js", { "./gone.js": "/src/gone.js" }, `require("./gone.js"); __hotloop_meta.hot.accept();`);
-  await page.boot([main, gone], ["/src/main.js"]);
-  const ack = await page.update({
+  await rt.boot([main, gone], ["/src/main.js"]);
+  const ack = await rt.update({
     revision: 2,
     modules: [js("/src/main.js", {}, `__hotloop_meta.hot.accept();`)],
     invalidate: ["/src/main.js"],
@@ -165,52 +167,52 @@ __hotloop_meta.hot.on("ping", () => { globalThis.gonePinged = true; });`,
     removed: ["/src/gone.js"],
   });
   assert.equal(ack.ok, true);
-  assert.equal(page.get("pruned"), "kept");
-  assert.equal(page.inspect().modules["/src/gone.js"], undefined);
-  await page.receive({ type: "custom", event: "ping", data: null });
-  assert.equal(page.get("gonePinged"), undefined);
+  assert.equal(rt.get("pruned"), "kept");
+  assert.equal(rt.inspect().modules["/src/gone.js"], undefined);
+  await rt.receive({ type: "custom", event: "ping", data: null });
+  assert.equal(rt.get("gonePinged"), undefined);
 });
 
 test("invalidate() emits vite:invalidate and sends Invalidate to the server", async () => {
-  const page = createPage();
+  const rt = createTestRuntime();
   const a = js(
     "/src/a.js",
     {},
     esm({ invalidate: "invalidate" }, `__hotloop_meta.hot.on("vite:invalidate", (p) => { globalThis.seen = p.path + " " + p.message; });
 function invalidate() { __hotloop_meta.hot.invalidate("exports changed"); }`),
   );
-  await page.boot([a], ["/src/a.js"]);
-  page.hotloop.require("/src/a.js").invalidate();
-  assert.equal(page.get("seen"), "/src/a.js exports changed");
-  assert.deepEqual(page.sent("invalidate"), [{ kind: "invalidate", id: "/src/a.js", message: "exports changed" }]);
+  await rt.boot([a], ["/src/a.js"]);
+  rt.require("/src/a.js").invalidate();
+  assert.equal(rt.get("seen"), "/src/a.js exports changed");
+  assert.deepEqual(rt.sent("invalidate"), [{ kind: "invalidate", id: "/src/a.js", message: "exports changed" }]);
 });
 
 test("messages sent while disconnected go out once connected", async () => {
-  const page = createPage();
-  page.load(
+  const rt = createTestRuntime();
+  rt.load(
     [js("/src/a.js", {}, `__hotloop_meta.hot.invalidate(); __hotloop_meta.hot.send("early", { n: 1 });`)],
     ["/src/a.js"],
   );
-  assert.deepEqual(page.socket.sent, []);
-  await page.connect();
-  assert.deepEqual(page.socket.sent, [
+  assert.deepEqual(rt.frames, []);
+  await rt.connect();
+  assert.deepEqual(rt.frames, [
     { kind: "invalidate", id: "/src/a.js", message: null },
     { kind: "custom", event: "early", data: { n: 1 } },
   ]);
 });
 
 test("decline() is accepted (the engine plans the reload) and the module keeps working", async () => {
-  const page = createPage();
-  await page.boot(
+  const rt = createTestRuntime();
+  await rt.boot(
     [js("/src/a.js", {}, esm({ value: "value" }, `__hotloop_meta.hot.decline(); const value = 7;`))],
     ["/src/a.js"],
   );
-  assert.equal(page.hotloop.require("/src/a.js").value, 7);
-  assert.deepEqual(page.inspect().runtimeErrors, []);
+  assert.equal(rt.require("/src/a.js").value, 7);
+  assert.deepEqual([...rt.errors.keys()], []);
 });
 
 test("on/off/send, custom events and the vite:* update events around the accept callback", async () => {
-  const page = createPage();
+  const rt = createTestRuntime();
   const v = (n) =>
     js(
       "/src/a.js",
@@ -225,27 +227,27 @@ globalThis.stopGreeting = () => hot.off("greeting", greet);
 globalThis.sendPing = () => hot.send("ping", { n: ${n} });
 hot.accept(() => events.push("accept"));`,
     );
-  await page.boot([v(1)], ["/src/a.js"]);
-  await page.receive({ type: "custom", event: "greeting", data: { name: "ada" } });
-  await page.update({ revision: 2, modules: [v(2)], invalidate: ["/src/a.js"], boundaries: [self("/src/a.js")] });
-  assert.deepEqual(Array.from(page.get("events")), [
+  await rt.boot([v(1)], ["/src/a.js"]);
+  await rt.receive({ type: "custom", event: "greeting", data: { name: "ada" } });
+  await rt.update({ revision: 2, modules: [v(2)], invalidate: ["/src/a.js"], boundaries: [self("/src/a.js")] });
+  assert.deepEqual(Array.from(rt.get("events")), [
     "greeting v1 ada",
     'before v1 [["js-update","/src/a.js","/src/a.js","number"]]',
     "accept",
     "after v2 update",
   ]);
   // The re-evaluated module's listeners replaced the old ones; off() removes one.
-  page.get("events").length = 0;
-  await page.receive({ type: "custom", event: "greeting", data: { name: "grace" } });
-  page.get("stopGreeting")();
-  await page.receive({ type: "custom", event: "greeting", data: { name: "nobody" } });
-  assert.deepEqual(Array.from(page.get("events")), ["greeting v2 grace"]);
-  page.get("sendPing")();
-  assert.deepEqual(page.sent("custom"), [{ kind: "custom", event: "ping", data: { n: 2 } }]);
+  rt.get("events").length = 0;
+  await rt.receive({ type: "custom", event: "greeting", data: { name: "grace" } });
+  rt.get("stopGreeting")();
+  await rt.receive({ type: "custom", event: "greeting", data: { name: "nobody" } });
+  assert.deepEqual(Array.from(rt.get("events")), ["greeting v2 grace"]);
+  rt.get("sendPing")();
+  assert.deepEqual(rt.sent("custom"), [{ kind: "custom", event: "ping", data: { n: 2 } }]);
 });
 
 test("a throwing re-evaluation keeps the old module, shows the error and acks ok=false", async () => {
-  const page = createPage();
+  const rt = createTestRuntime();
   const leaf = (body) => js("/src/leaf.js", {}, esm({ value: "value" }, body));
   const app = js(
     "/src/app.js",
@@ -254,10 +256,10 @@ test("a throwing re-evaluation keeps the old module, shows the error and acks ok
 const shown = _leaf.value;
 __hotloop_meta.hot.accept();`),
   );
-  await page.boot([app, leaf("const value = 1;")], ["/src/app.js"]);
-  const oldApp = page.hotloop.require("/src/app.js");
+  await rt.boot([app, leaf("const value = 1;")], ["/src/app.js"]);
+  const oldApp = rt.require("/src/app.js");
 
-  const ack = await page.update({
+  const ack = await rt.update({
     revision: 2,
     modules: [leaf(`throw new Error("leaf broke");`)],
     invalidate: ["/src/leaf.js", "/src/app.js"],
@@ -265,39 +267,40 @@ __hotloop_meta.hot.accept();`),
   });
   assert.equal(ack.ok, false);
   assert.equal(ack.error, "leaf broke");
-  assert.equal(page.reloads, 0);
-  assert.equal(page.hotloop.require("/src/app.js"), oldApp, "the old exports stay in place");
-  assert.equal(page.hotloop.require("/src/leaf.js").value, 1);
-  assert.deepEqual(page.inspect().modules, { "/src/app.js": "evaluated", "/src/leaf.js": "evaluated" });
-  assert.match(page.overlayText(), /\/src\/leaf\.js/);
-  assert.match(page.overlayText(), /leaf broke/);
-  assert.match(page.overlayText(), /Error: leaf broke\n\s+at /, "the stack is shown");
-  assert.ok(!page.hmrLog().includes("[hmr] updated /src/app.js"));
+  assert.equal(rt.reloads.length, 0);
+  assert.equal(rt.require("/src/app.js"), oldApp, "the old exports stay in place");
+  assert.equal(rt.require("/src/leaf.js").value, 1);
+  assert.deepEqual(rt.inspect().modules, { "/src/app.js": "evaluated", "/src/leaf.js": "evaluated" });
+  assert.deepEqual([...rt.errors.keys()], ["/src/leaf.js"], "shown as the leaf's error");
+  assert.equal(rt.errors.get("/src/leaf.js").message, "leaf broke");
+  assert.match(rt.errors.get("/src/leaf.js").stack, /Error: leaf broke\n\s+at /, "the stack is shown");
+  assert.ok(!rt.lifecycle().includes("updated /src/app.js"));
 
-  const fixed = await page.update({
+  const fixed = await rt.update({
     revision: 3,
     modules: [leaf("const value = 3;")],
     invalidate: ["/src/leaf.js", "/src/app.js"],
     boundaries: [self("/src/app.js")],
   });
   assert.equal(fixed.ok, true);
-  assert.equal(page.hotloop.require("/src/app.js").shown, 3);
-  assert.equal(page.overlay(), null, "the overlay is gone once the module evaluates");
+  assert.equal(rt.require("/src/app.js").shown, 3);
+  assert.deepEqual([...rt.errors.keys()], [], "the error is cleared once the module evaluates");
 });
 
 test("a throwing accept callback keeps the page and acks ok=false", async () => {
-  const page = createPage();
+  const rt = createTestRuntime();
   const v = (n) => js("/src/a.js", {}, `__hotloop_meta.hot.accept(() => { throw new Error("callback ${n} failed"); });`);
-  await page.boot([v(1)], ["/src/a.js"]);
-  const ack = await page.update({ revision: 2, modules: [v(2)], invalidate: ["/src/a.js"], boundaries: [self("/src/a.js")] });
+  await rt.boot([v(1)], ["/src/a.js"]);
+  const ack = await rt.update({ revision: 2, modules: [v(2)], invalidate: ["/src/a.js"], boundaries: [self("/src/a.js")] });
   assert.equal(ack.ok, false);
   assert.equal(ack.error, "callback 1 failed");
-  assert.equal(page.reloads, 0);
-  assert.match(page.overlayText(), /callback 1 failed/);
+  assert.equal(rt.reloads.length, 0);
+  assert.match(rt.errors.get("/src/a.js").message, /callback 1 failed/);
+  assert.equal(rt.errors.get("/src/a.js").context, "in its hot.accept() callback");
 });
 
 test("inside an import cycle an update is applied, and a throwing one falls back to a full reload", async () => {
-  const page = createPage();
+  const rt = createTestRuntime();
   const a = js(
     "/src/a.js",
     { "./b.js": "/src/b.js" },
@@ -313,32 +316,33 @@ __hotloop_meta.hot.accept();`),
       esm({ describe: "describe" }, `const _a = require("./a.js");
 ${body}`),
     );
-  await page.boot([a, b(`function describe() { return "v1 sees " + _a.name; }`)], ["/src/a.js"]);
-  assert.equal(page.hotloop.require("/src/a.js").fromB, "v1 sees a");
+  await rt.boot([a, b(`function describe() { return "v1 sees " + _a.name; }`)], ["/src/a.js"]);
+  assert.equal(rt.require("/src/a.js").fromB, "v1 sees a");
 
-  const ok = await page.update({
+  const ok = await rt.update({
     revision: 2,
     modules: [b(`function describe() { return "v2 sees " + _a.name; }`)],
     invalidate: ["/src/b.js", "/src/a.js"],
     boundaries: [self("/src/a.js")],
   });
   assert.equal(ok.ok, true);
-  assert.equal(page.hotloop.require("/src/a.js").fromB, "v2 sees a");
-  assert.equal(page.reloads, 0);
+  assert.equal(rt.require("/src/a.js").fromB, "v2 sees a");
+  assert.equal(rt.reloads.length, 0);
 
-  const failed = await page.update({
+  const failed = await rt.update({
     revision: 3,
     modules: [b(`throw new Error("cycle broke");`)],
     invalidate: ["/src/b.js", "/src/a.js"],
     boundaries: [self("/src/a.js")],
   });
   assert.equal(failed, undefined, "no ack: the page reloads");
-  assert.equal(page.reloads, 1);
-  assert.match(page.storage.getItem("hotloop:full-reload-reason"), /import cycle.*cycle broke/);
+  assert.equal(rt.reloads.length, 1);
+  assert.equal(rt.reloads[0].name, "CycleUpdateFailed");
+  assert.match(rt.reloads[0].text, /import cycle.*cycle broke/);
 });
 
 test("updates apply strictly in order, even when a dispose callback is async", async () => {
-  const page = createPage();
+  const rt = createTestRuntime();
   const v = (n) =>
     js(
       "/src/a.js",
@@ -352,7 +356,7 @@ __hotloop_meta.hot.dispose(() => {
 });
 __hotloop_meta.hot.accept();`),
     );
-  await page.boot([v(1)], ["/src/a.js"]);
+  await rt.boot([v(1)], ["/src/a.js"]);
   const update = (n) => ({
     type: "update",
     revision: n,
@@ -363,48 +367,48 @@ __hotloop_meta.hot.accept();`),
     cssLinks: [],
     changedFiles: ["/src/a.js"],
   });
-  page.socket.serverSend(update(2));
-  page.socket.serverSend(update(3));
+  rt.core.receive(encodeServerMessage(update(2)));
+  rt.core.receive(encodeServerMessage(update(3)));
   // Let the first update reach its pending dispose.
-  while (typeof page.get("release") !== "function") await new Promise((resolve) => setImmediate(resolve));
-  assert.deepEqual(Array.from(page.get("events")), ["eval 1", "dispose 1"]);
-  page.get("release")();
-  await page.hotloop.whenIdle();
-  assert.deepEqual(Array.from(page.get("events")), ["eval 1", "dispose 1", "eval 2", "dispose 2", "eval 3"]);
-  assert.deepEqual(page.sent("ack").map((a) => a.revision), [2, 3]);
-  assert.equal(page.hotloop.require("/src/a.js").value, 3);
+  while (typeof rt.get("release") !== "function") await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(Array.from(rt.get("events")), ["eval 1", "dispose 1"]);
+  rt.get("release")();
+  await rt.core.whenIdle();
+  assert.deepEqual(Array.from(rt.get("events")), ["eval 1", "dispose 1", "eval 2", "dispose 2", "eval 3"]);
+  assert.deepEqual(rt.sent("ack").map((a) => a.revision), [2, 3]);
+  assert.equal(rt.require("/src/a.js").value, 3);
 });
 
 test("an update whose revision the page already has is ignored", async () => {
-  const page = createPage();
-  await page.boot([selfAccepting("/src/a.js", 1)], ["/src/a.js"], { revision: 5 });
-  const ack = await page.update({
+  const rt = createTestRuntime();
+  await rt.boot([selfAccepting("/src/a.js", 1)], ["/src/a.js"], { revision: 5 });
+  const ack = await rt.update({
     revision: 5,
     modules: [selfAccepting("/src/a.js", 2)],
     invalidate: ["/src/a.js"],
     boundaries: [self("/src/a.js")],
   });
   assert.equal(ack, undefined);
-  assert.equal(page.hotloop.require("/src/a.js").value, 1);
+  assert.equal(rt.require("/src/a.js").value, 1);
 });
 
 test("boundaries never loaded in this tab are skipped; their new factory is used when loaded", async () => {
-  const page = createPage();
+  const rt = createTestRuntime();
   const lazy = (n) => selfAccepting("/src/lazy.js", n);
   const main = js("/src/main.js", { "./lazy.js": "/src/lazy.js" }, `globalThis.load = () => require("./lazy.js");`);
-  await page.boot([main, lazy(1)], ["/src/main.js"]);
-  const ack = await page.update({ revision: 2, modules: [lazy(2)], invalidate: ["/src/lazy.js"], boundaries: [self("/src/lazy.js")] });
+  await rt.boot([main, lazy(1)], ["/src/main.js"]);
+  const ack = await rt.update({ revision: 2, modules: [lazy(2)], invalidate: ["/src/lazy.js"], boundaries: [self("/src/lazy.js")] });
   assert.equal(ack.ok, true);
-  assert.deepEqual(page.hmrLog(), ["[hmr] connected"]);
-  assert.equal(page.get("evaluations"), undefined);
-  assert.equal(page.get("load")().value, 2);
+  assert.deepEqual(rt.lifecycle(), ["connected"]);
+  assert.equal(rt.get("evaluations"), undefined);
+  assert.equal(rt.get("load")().value, 2);
 });
 
 test("new modules in an update are defined and required by the re-evaluated importer", async () => {
-  const page = createPage();
+  const rt = createTestRuntime();
   const main = (body, deps) => js("/src/main.js", deps, `${body}\n__hotloop_meta.hot.accept();`);
-  await page.boot([main(`globalThis.text = "alone";`, {})], ["/src/main.js"]);
-  const ack = await page.update({
+  await rt.boot([main(`globalThis.text = "alone";`, {})], ["/src/main.js"]);
+  const ack = await rt.update({
     revision: 2,
     modules: [
       main(`globalThis.text = require("./fresh.js").text;`, { "./fresh.js": "/src/fresh.js" }),
@@ -414,33 +418,33 @@ test("new modules in an update are defined and required by the re-evaluated impo
     boundaries: [self("/src/main.js")],
   });
   assert.equal(ack.ok, true);
-  assert.equal(page.get("text"), "fresh");
+  assert.equal(rt.get("text"), "fresh");
 });
 
 test("a page whose start failed retries its entries after an update fixes the module", async () => {
-  const page = createPage();
+  const rt = createTestRuntime();
   const leaf = (body) => js("/src/leaf.js", {}, esm({ value: "value" }, body));
   const main = js("/src/main.js", { "./leaf.js": "/src/leaf.js" }, `globalThis.started = require("./leaf.js").value;`);
-  await page.boot([main, leaf(`throw new Error("not yet");`)], ["/src/main.js"]);
-  assert.equal(page.inspect().modules["/src/main.js"], "failed");
-  assert.match(page.overlayText(), /not yet/);
-  const ack = await page.update({
+  await rt.boot([main, leaf(`throw new Error("not yet");`)], ["/src/main.js"]);
+  assert.equal(rt.inspect().modules["/src/main.js"], "failed");
+  assert.match(rt.errors.get("/src/leaf.js").message, /not yet/);
+  const ack = await rt.update({
     revision: 2,
     modules: [leaf("const value = 1;")],
     invalidate: ["/src/leaf.js", "/src/main.js"],
     boundaries: [],
   });
   assert.equal(ack.ok, true);
-  assert.equal(page.get("started"), 1);
-  assert.equal(page.overlay(), null);
-  assert.ok(page.hmrLog().includes("[hmr] updated /src/main.js"));
+  assert.equal(rt.get("started"), 1);
+  assert.deepEqual([...rt.errors.keys()], []);
+  assert.ok(rt.lifecycle().includes("updated /src/main.js"));
 });
 
 test("invalid accept() usage throws", async () => {
-  const page = createPage();
-  page.load(
+  const rt = createTestRuntime();
+  rt.load(
     [js("/src/a.js", {}, `try { __hotloop_meta.hot.accept(42); } catch (err) { globalThis.message = err.message; }`)],
     ["/src/a.js"],
   );
-  assert.equal(page.get("message"), "invalid hot.accept() usage");
+  assert.equal(rt.get("message"), "invalid hot.accept() usage");
 });

@@ -1,0 +1,424 @@
+  // ---------------------------------------------------------------------------------------------
+  // core.js: the runtime core, shaped like Vite's `shared/hmr.ts` HMRClient with the host
+  // injected. It holds the module registry and `import.meta.hot`, decodes server frames and
+  // handles them strictly in the order they arrived (updates, errors, full reloads, custom
+  // events, the hello's revision check), acks updates, and queues what modules send while
+  // disconnected. Everything that depends on where it runs is the `Host` it is started with:
+  // the core never touches `window`, `document`, `location`, `WebSocket` or `sessionStorage`
+  // (runtime/tests/core-boundaries.test.mjs checks). It runs as it is in a page, in a worker and
+  // in plain Node.
+  //
+  // This file also wires the core's parts together: in the served script they are function
+  // declarations of the one shared closure; under Node each is a CommonJS file of its own
+  // (`coreParts` is the one place that knows both).
+  // ---------------------------------------------------------------------------------------------
+
+  /**
+   * Where the lifecycle lines (`info`: "connected", "updated /src/a.js", ...) and warnings go.
+   * Messages come without the "[hmr] " prefix.
+   * @typedef {{ info: (line: string) => void, warn: (...args: any[]) => void,
+   *   error: (...args: any[]) => void, debug: (...args: any[]) => void }} Logger
+   */
+
+  /**
+   * React Fast Refresh as the page provides it (react-refresh.js); hosts without it leave
+   * `refresh` null.
+   * @typedef {{
+   *   runtime: () => object | null,
+   *   evaluated: (id: string, exports: any) => void,
+   *   boundaryProblem: (previous: any, next: any) => string | null,
+   *   perform: () => UpdateError[],
+   * }} RefreshHooks
+   */
+
+  /**
+   * Everything the core needs from where it runs. Only `send` and `reload` are required; the
+   * rest default to doing nothing (and `logger` to the console).
+   *
+   * @typedef {{
+   *   send: (frame: Uint8Array) => void,
+   *   reload: (reason: ReloadReason) => boolean,
+   *   origin?: string,
+   *   css?: (id: string, text: string) => void,
+   *   removeCss?: (id: string) => void,
+   *   swapLink?: (href: string, version: string) => void,
+   *   showDiagnostics?: (added: object[], cleared: string[]) => void,
+   *   showError?: (id: string, error: { message: string, stack: string, context: string | undefined }) => void,
+   *   clearError?: (id: string) => void,
+   *   refresh?: RefreshHooks | null,
+   *   logger?: Logger,
+   * }} Host
+   *
+   * `send`: a client frame for the server, called only between `core.connected()` and
+   *   `core.disconnected()` (the core queues invalidations and custom events meanwhile; acks
+   *   for a dead connection are dropped).
+   * `reload`: reload everything now (true), or refuse (false: the page's reload-loop guard).
+   * `origin`: what module ids are appended to for `import.meta.url` and source URLs.
+   * `css`/`removeCss`: a CSS module's stylesheet; `swapLink`: a linked stylesheet's new version.
+   * `showDiagnostics`/`showError`/`clearError`: build errors per file, runtime errors per module.
+   */
+
+  const CONSOLE_LOGGER = Object.freeze({
+    info: (line) => console.info("[hmr] " + line),
+    warn: (message, ...rest) => console.warn("[hmr] " + message, ...rest),
+    error: (message, ...rest) => console.error("[hmr] " + message, ...rest),
+    debug: (message, ...rest) => console.debug("[hmr] " + message, ...rest),
+  });
+
+  /** The host's optional members, doing nothing. */
+  const HOST_DEFAULTS = Object.freeze({
+    origin: "",
+    css() {},
+    removeCss() {},
+    swapLink() {},
+    showDiagnostics() {},
+    showError() {},
+    clearError() {},
+    refresh: null,
+    logger: CONSOLE_LOGGER,
+  });
+
+  /** The host until `start` names one: nothing is connected and nothing reloads. */
+  const UNSTARTED_HOST = Object.freeze({
+    ...HOST_DEFAULTS,
+    send() {},
+    reload: () => false,
+  });
+
+  /** The core's parts: in scope in the served script, one CommonJS file each under Node. */
+  function coreParts() {
+    if (typeof module === "object" && module) {
+      return {
+        HotloopProtocol: require("./protocol.js"),
+        RELOAD_REASONS: require("./reload-reasons.js"),
+        createEventBus: require("./events.js"),
+        createHotContext: require("./hot-context.js"),
+        createAsyncModules: require("./async-modules.js"),
+        createRegistry: require("./registry.js"),
+        createModuleMeta: require("./module-meta.js"),
+        createRefreshBoundaries: require("./refresh-boundaries.js"),
+        createUpdater: require("./update.js"),
+      };
+    }
+    return {
+      HotloopProtocol,
+      RELOAD_REASONS,
+      createEventBus,
+      createHotContext,
+      createAsyncModules,
+      createRegistry,
+      createModuleMeta,
+      createRefreshBoundaries,
+      createUpdater,
+    };
+  }
+
+  function errorMessage(err) {
+    if (err && typeof err === "object" && "message" in err) return String(err.message);
+    return String(err);
+  }
+
+  function errorStack(err) {
+    if (err && typeof err === "object" && typeof err.stack === "string") return err.stack;
+    return errorMessage(err);
+  }
+
+  const now =
+    typeof performance !== "undefined" && typeof performance.now === "function"
+      ? () => performance.now()
+      : () => Date.now();
+
+  /** A new runtime core. It evaluates nothing and sends nothing until `start`. */
+  function createCore() {
+    const parts = coreParts();
+    const codec = parts.HotloopProtocol;
+    const reasons = parts.RELOAD_REASONS;
+
+    /** @type {Required<Host>} */
+    let host = UNSTARTED_HOST;
+    const logger = {
+      info: (line) => host.logger.info(line),
+      warn: (...args) => host.logger.warn(...args),
+      error: (...args) => host.logger.error(...args),
+      debug: (...args) => host.logger.debug(...args),
+    };
+
+    const state = {
+      started: false,
+      /** The server instance the code came from. */
+      serverId: null,
+      /** The last update applied (the chunk's revision before any). */
+      revision: 0,
+      /** The last errors message seen: the server's revision can move without code for us. */
+      errorsRevision: 0,
+      reloading: false,
+      /** Whether modules get `import.meta.hot` (not in a worker: the page reloads to restart it). */
+      hot: true,
+      /** `import.meta.env`; `start` adds the `.env` variables the server exposes and the mode. */
+      env: Object.freeze({ MODE: "development", DEV: true, PROD: false, SSR: false, BASE_URL: "/" }),
+      /** The ids `startEntries` required: after a failed start, updates retry them. */
+      entryIds: [],
+    };
+
+    const connection = {
+      open: false,
+      everConnected: false,
+      /** Invalidate and custom frames sent while disconnected, flushed on connect. */
+      pending: [],
+    };
+
+    const bus = parts.createEventBus(logger);
+    const refresh = parts.createRefreshBoundaries(() => host.refresh);
+    const hotClient = {
+      bus,
+      logger,
+      invalidate: (id, message) => sendQueued(codec.encodeInvalidate({ id, message })),
+      sendCustom: (event, data) => sendQueued(codec.encodeCustom({ event, data })),
+    };
+    const registry = parts.createRegistry({
+      createAsyncModules: parts.createAsyncModules,
+      hotContext: (rec) => parts.createHotContext(rec, hotClient),
+      meta: parts.createModuleMeta({
+        host: () => host,
+        env: () => state.env,
+        hot: () => state.hot,
+        refreshRuntime: refresh.runtime,
+      }),
+      refreshRuntime: refresh.runtime,
+      evaluated(rec) {
+        host.clearError(rec.id);
+        refresh.evaluated(rec);
+      },
+    });
+    const applyUpdate = parts.createUpdater({
+      registry,
+      bus,
+      refresh,
+      host: () => host,
+      reportError,
+      reload: fullReload,
+      reasons,
+      entries: () => state.entryIds,
+      errorMessage,
+    });
+
+    /** Every server message is handled after the previous one finished. */
+    let queue = Promise.resolve();
+
+    function enqueue(task) {
+      queue = queue.then(task).catch((err) => logger.error("internal error", err));
+      return queue;
+    }
+
+    /** Sends now, or after the next connect. */
+    function sendQueued(frame) {
+      if (connection.open) host.send(frame);
+      else connection.pending.push(frame);
+    }
+
+    /** Shows an error thrown while evaluating `id` (or by its accept callback) on the host. */
+    function reportError(err, id, context) {
+      host.showError(registry.ownerOf(err, id), { message: errorMessage(err), stack: errorStack(err), context });
+    }
+
+    /** Reloads through the host (true), unless the host refuses (false). */
+    function fullReload(reason) {
+      if (state.reloading) return true;
+      if (!host.reload(reason)) return false;
+      state.reloading = true;
+      bus.emit("vite:beforeFullReload", { type: "full-reload", reason: reason.text });
+      return true;
+    }
+
+    /**
+     * Takes `host` and the start call's options: `revision` and `serverId` of the chunk,
+     * `env` (the `.env` variables) and `mode` into `import.meta.env`, `hot: false` for no
+     * `import.meta.hot`. Returns false (and changes nothing) when the core was started already.
+     */
+    function start(nextHost, options = {}) {
+      if (state.started) {
+        logger.warn("__hotloop.start called twice; ignored");
+        return false;
+      }
+      state.started = true;
+      host = { ...HOST_DEFAULTS, ...nextHost };
+      state.hot = options.hot !== false;
+      state.serverId = options.serverId != null ? options.serverId : null;
+      state.revision = typeof options.revision === "number" ? options.revision : 0;
+      state.errorsRevision = state.revision;
+      if (options.env && typeof options.env === "object") {
+        state.env = Object.freeze(Object.assign({}, options.env, state.env));
+      }
+      if (typeof options.mode === "string") {
+        state.env = Object.freeze(Object.assign({}, state.env, { MODE: options.mode }));
+      }
+      return true;
+    }
+
+    /**
+     * Evaluates the entries in order. Synchronous unless an entry waits for top-level await:
+     * from that entry on, each one starts when the previous one finished. `failed(id, err)`
+     * hears of an entry that threw (by default: logged and shown by the host). Resolves once
+     * every entry settled.
+     */
+    function startEntries(ids, failed = failedAtStart) {
+      state.entryIds = Array.from(ids);
+      let previous = null;
+      for (const id of state.entryIds) {
+        const rec = registry.records.get(id);
+        if (previous === null && !(rec && registry.waitsForAsync(rec))) {
+          try {
+            registry.requireId(id);
+          } catch (err) {
+            failed(id, err);
+          }
+          continue;
+        }
+        // The first waiting entry starts now (its code up to the first await runs synchronously,
+        // as a module script's would); the ones after it wait for it.
+        const run = () => registry.loadModule(id);
+        const started = previous === null ? registry.evaluateAsync(rec, new Set()) : previous.then(run);
+        previous = started.then(
+          () => refresh.settle(),
+          (err) => failed(id, err),
+        );
+      }
+      // First registrations create component families; there is nothing to refresh yet.
+      refresh.settle();
+      return previous === null ? Promise.resolve() : previous;
+    }
+
+    function failedAtStart(id, err) {
+      logger.error(`${id} threw while the page started`, err);
+      reportError(err, id, "while starting the page");
+    }
+
+    /** The host's connection to the server opened; `payload` goes to `vite:ws:connect`. */
+    function connected(payload) {
+      connection.open = true;
+      logger.info(connection.everConnected ? "reconnected" : "connected");
+      connection.everConnected = true;
+      bus.emit("vite:ws:connect", payload);
+      for (const frame of connection.pending.splice(0)) host.send(frame);
+    }
+
+    /** The connection closed; `payload` goes to `vite:ws:disconnect`. */
+    function disconnected(payload) {
+      if (!connection.open) return;
+      connection.open = false;
+      logger.info("disconnected");
+      bus.emit("vite:ws:disconnect", payload);
+    }
+
+    /** A frame from the server: decoded now, handled after every earlier one. */
+    function receive(frame) {
+      const receivedAt = now();
+      let message;
+      try {
+        message = codec.decodeServerMessage(frame);
+      } catch (err) {
+        logger.error("cannot decode a server message", err);
+        return;
+      }
+      enqueue(() => handleMessage(message, receivedAt));
+    }
+
+    async function handleMessage(message, receivedAt) {
+      if (state.reloading) return;
+      switch (message.type) {
+        case "hello":
+          handleHello(message);
+          return;
+        case "update":
+          await handleUpdate(message, receivedAt);
+          return;
+        case "errors":
+          handleErrors(message);
+          return;
+        case "full-reload":
+          fullReload({
+            name: "Server",
+            code: message.reasonCode,
+            text: message.reason || reasons.ServerRequested.text,
+          });
+          return;
+        case "custom":
+          bus.emit(message.event, message.data);
+          return;
+        default:
+          logger.warn("unknown server message", message);
+      }
+    }
+
+    function handleHello(message) {
+      if (message.protocol !== codec.PROTOCOL_VERSION) {
+        fullReload(reasons.ProtocolMismatch);
+      } else if (message.serverId !== state.serverId) {
+        fullReload(reasons.ServerRestarted);
+      } else if (message.revision !== Math.max(state.revision, state.errorsRevision)) {
+        fullReload(reasons.MissedUpdates);
+      }
+    }
+
+    async function handleUpdate(message, receivedAt) {
+      if (message.revision <= state.revision) return; // already applied here
+      let result;
+      try {
+        result = await applyUpdate(message);
+      } catch (err) {
+        // A bug in the runtime itself: say so in the ack rather than going silent.
+        logger.error("internal error while applying an update", err);
+        result = { ok: false, error: errorMessage(err) };
+      }
+      state.revision = message.revision;
+      if (result.reloading) return;
+      // An ack for a dead connection means nothing to the next one: drop it.
+      if (!connection.open) return;
+      host.send(
+        codec.encodeAck({ revision: message.revision, ok: result.ok, applyMs: now() - receivedAt, error: result.error }),
+      );
+    }
+
+    function handleErrors(message) {
+      state.errorsRevision = Math.max(state.errorsRevision, message.revision);
+      for (const d of message.added) logger.info(`error ${d.file}:${d.line}:${d.column}`);
+      host.showDiagnostics(message.added, message.cleared);
+      for (const d of message.added) {
+        bus.emit("vite:error", {
+          type: "error",
+          err: {
+            message: d.message,
+            stack: "",
+            id: d.file,
+            frame: d.codeFrame,
+            loc: { file: d.file, line: d.line, column: d.column },
+          },
+        });
+      }
+    }
+
+    return {
+      /** `define(id, depsMap, factory, staticDeps)`: stores a module factory; never evaluates. */
+      define(id, deps, factory, staticDeps) {
+        registry.setFactory(id, deps, factory, "js", staticDeps);
+      },
+      /** `require(id)`: the exports of module `id`, evaluating it if needed. */
+      require: (id) => registry.requireId(id),
+      start,
+      startEntries,
+      reportError,
+      connected,
+      disconnected,
+      receive,
+      /** Resolves once every server message received so far has been handled. */
+      whenIdle: () => queue.then(() => undefined),
+      /** Plain data: serverId, revision, connected, module states. */
+      inspect() {
+        const modules = {};
+        for (const [id, rec] of registry.records) modules[id] = rec.state;
+        return { serverId: state.serverId, revision: state.revision, connected: connection.open, modules };
+      },
+    };
+  }
+
+  if (typeof module === "object" && module) module.exports = createCore;

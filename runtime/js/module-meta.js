@@ -1,0 +1,62 @@
+  // ---------------------------------------------------------------------------------------------
+  // module-meta.js: `__hotloop_meta`, what a module sees as `import.meta`: `url`, `hot` (left
+  // out where the host has no hot updates: a worker), `env`, `refresh`, and the stylesheet hooks
+  // the engine emits for CSS, `css(text)` and `cssModule(text, names, composed)`. Styles reach
+  // the page only through the host's `css`.
+  // ---------------------------------------------------------------------------------------------
+
+  /**
+   * @param {{
+   *   host: () => Host,
+   *   env: () => object,
+   *   hot: () => boolean,
+   *   refreshRuntime: () => object | null,
+   * }} core
+   * @returns {(rec: ModuleRecord, hot: HotState) => object}
+   */
+  function createModuleMeta(core) {
+    /**
+     * A CSS Module (`*.module.css`): injects its style like any imported stylesheet and returns
+     * its exports: each name as written → its scoped class(es), one export per name and all of
+     * them as `default`. `composed` lists classes composed from other CSS Modules,
+     * `[name, theirExports, theirName]`, appended here because those modules ran first. An
+     * importer holds the names it read when it ran, so when a re-evaluation changes them the
+     * module invalidates itself: its importers re-run.
+     */
+    function cssModuleExports(rec, hot, text, names, composed) {
+      core.host().css(rec.id, text);
+      const classes = Object.assign({}, names);
+      for (const [name, dep, depName] of composed || []) {
+        const value = dep && dep.default ? dep.default[depName] : undefined;
+        if (typeof value === "string") classes[name] += " " + value;
+        else core.host().logger.warn(`${rec.id}: "${name}" composes "${depName}", which its file does not define`);
+      }
+      const key = JSON.stringify(classes);
+      const changed = rec.cssModuleKey !== undefined && rec.cssModuleKey !== key;
+      rec.cssModuleKey = key;
+      if (changed) hot.api.invalidate("its class names changed");
+      return Object.assign({}, classes, { __esModule: true, default: classes });
+    }
+
+    return function meta(rec, hot) {
+      return {
+        url: core.host().origin + rec.id,
+        hot: core.hot() ? hot.api : undefined,
+        env: core.env(),
+        css(text) {
+          rec.kind = "css";
+          core.host().css(rec.id, text);
+        },
+        cssModule(text, names, composed) {
+          rec.kind = "css";
+          return cssModuleExports(rec, hot, text, names, composed);
+        },
+        /** The Fast Refresh runtime, or null: the React integration's hook point. */
+        get refresh() {
+          return core.refreshRuntime();
+        },
+      };
+    };
+  }
+
+  if (typeof module === "object" && module) module.exports = createModuleMeta;

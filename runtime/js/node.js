@@ -1,0 +1,49 @@
+// node.js: the Node host, for a module graph that runs on the server. Not part of the served
+// script (it is not in `ORDER`): `require("runtime/js/node.js")` from Node. The core gets a
+// transport instead of a socket: any object with `send(frame)` and `onMessage(listener)` (a
+// pipe to the dev server, in the issue that adds server-side HMR), connected from `start` on.
+// `import.meta.hot` works as on a page; there is no DOM, so stylesheets, the overlay and React
+// Refresh are absent, and a full reload is whatever `reload` says (refused by default).
+"use strict";
+
+const createCore = require("./core.js");
+
+/**
+ * @param {{
+ *   transport: { send: (frame: Uint8Array) => void, onMessage: (listener: (frame: Uint8Array) => void) => void },
+ *   origin?: string,
+ *   reload?: (reason: ReloadReason) => boolean,
+ *   logger?: Logger,
+ * }} options
+ */
+function createNodeRuntime(options) {
+  const { transport } = options;
+  const core = createCore();
+  /** @type {Host} */
+  const host = {
+    origin: options.origin || "",
+    send: (frame) => transport.send(frame),
+    reload: options.reload || (() => false),
+  };
+  if (options.logger) host.logger = options.logger;
+
+  return {
+    define: core.define,
+    require: core.require,
+    whenIdle: core.whenIdle,
+    inspect: core.inspect,
+    /**
+     * Evaluates the entries in order (the chunk's `revision` and `serverId`, `env`, `mode` as
+     * on a page), then listens to the transport. Resolves once every entry settled.
+     */
+    start(entries, startOptions = {}) {
+      if (!core.start(host, startOptions)) return Promise.resolve();
+      const started = core.startEntries(entries);
+      transport.onMessage((frame) => core.receive(frame));
+      core.connected({ transport });
+      return started;
+    },
+  };
+}
+
+module.exports = createNodeRuntime;

@@ -1,0 +1,44 @@
+  // ---------------------------------------------------------------------------------------------
+  // page.js: the page host. Gives the core a page: the WebSocket (socket.js), reloads with
+  // their note and loop guard (page-reload.js), stylesheets (css.js), the error overlay
+  // (overlay.js) and React Fast Refresh (react-refresh.js). Then starts the page in order:
+  // announce why it reloaded, install React Refresh, evaluate the entries, connect.
+  // ---------------------------------------------------------------------------------------------
+
+  /**
+   * `__hotloop.start(entries, options)` on a page.
+   *
+   * @param {ReturnType<typeof createCore>} core
+   * @param {{ overlay: ReturnType<typeof createOverlay>, refresh: ReturnType<typeof createReactRefresh>, logger: Logger }} page
+   */
+  function startPage(core, page, entries, options) {
+    const { overlay, refresh, logger } = page;
+    const socket = createSocket({
+      logger,
+      onOpen: (webSocket) => core.connected({ webSocket }),
+      onMessage: (data) => core.receive(data),
+      onClose: (webSocket) => core.disconnected({ webSocket }),
+    });
+    const reloads = createPageReload({ logger, showNote: overlay.showNote });
+    /** @type {Host} */
+    const host = {
+      origin: location.origin,
+      send: socket.send,
+      reload(reason) {
+        if (!reloads.reload(reason)) return false;
+        socket.stop();
+        return true;
+      },
+      ...createStylesheets(),
+      showDiagnostics: overlay.showDiagnostics,
+      showError: overlay.showError,
+      clearError: overlay.clearError,
+      refresh: refresh.hooks,
+      logger,
+    };
+    if (!core.start(host, options)) return;
+    reloads.announce();
+    refresh.installForStart(options.refreshRuntime, core);
+    core.startEntries(entries);
+    socket.start();
+  }
