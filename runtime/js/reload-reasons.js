@@ -1,8 +1,8 @@
   // ---------------------------------------------------------------------------------------------
   // reload-reasons.js: the full reloads the runtime decides on by itself, as data. Reloads the
   // engine plans arrive in FullReload messages with its own `FullReloadReason` code (1..8) and
-  // text; these are the runtime's, in one table. `code` is the engine's code for the same reason
-  // where the engine has one, else null (not in its vocabulary yet). `text` is what the
+  // text; these are the runtime's, in one table, with the same vocabulary's codes (9..11, and 6
+  // for missed updates) and texts (`engine/protocol/src/reload.rs` checks them). `text` is what the
   // `[hmr] full reload: ...` line, the page's note and `vite:beforeFullReload` say.
   // Never reloads anything: the host carries a reload out.
   // ---------------------------------------------------------------------------------------------
@@ -11,13 +11,13 @@
 
   const RELOAD_REASONS = Object.freeze({
     /** The server's hello names a protocol version this runtime does not speak. */
-    ProtocolMismatch: Object.freeze({ name: "ProtocolMismatch", code: null, text: "the server speaks another protocol version" }),
+    ProtocolMismatch: Object.freeze({ name: "ProtocolMismatch", code: 9, text: "the server speaks another protocol version" }),
     /** The hello comes from another server instance than the one that served the page. */
-    ServerRestarted: Object.freeze({ name: "ServerRestarted", code: null, text: "server restarted" }),
+    ServerRestarted: Object.freeze({ name: "ServerRestarted", code: 10, text: "server restarted" }),
     /** The hello's revision is not the last one this page applied (engine: ClientOutOfSync). */
-    MissedUpdates: Object.freeze({ name: "MissedUpdates", code: 6, text: "missed updates" }),
+    MissedUpdates: Object.freeze({ name: "MissedUpdates", code: 6, text: "the page missed updates" }),
     /** Re-evaluating a module inside an import cycle threw: the cycle's other modules hold a mix. */
-    CycleUpdateFailed: Object.freeze({ name: "CycleUpdateFailed", code: null, text: "an update inside an import cycle failed" }),
+    CycleUpdateFailed: Object.freeze({ name: "CycleUpdateFailed", code: 11, text: "an update inside an import cycle failed" }),
     /** A FullReload message without a text (its code is the server's). */
     ServerRequested: Object.freeze({ name: "ServerRequested", code: null, text: "requested by the server" }),
   });

@@ -43,7 +43,7 @@ test("hello at another revision reloads the page: missed updates", async () => {
   page.load([app], ["/src/main.js"], { revision: 3 });
   await page.connect({ serverId: SERVER_ID, revision: 4 });
   assert.equal(page.reloads, 1);
-  assert.equal(page.storage.getItem("hotloop:full-reload-reason"), "missed updates");
+  assert.equal(page.storage.getItem("hotloop:full-reload-reason"), "the page missed updates");
 });
 
 test("hello at the revision the page last applied keeps the page", async () => {

@@ -13,9 +13,9 @@ const app = js("/src/main.js", {}, `globalThis.events = [];
 __hotloop_meta.hot.on("vite:beforeFullReload", (p) => events.push(p.reason));`);
 
 const hellos = [
-  ["another protocol version", { protocol: PROTOCOL_VERSION + 1 }, { name: "ProtocolMismatch", code: null, text: "the server speaks another protocol version" }],
-  ["another server instance", { serverId: "server-2" }, { name: "ServerRestarted", code: null, text: "server restarted" }],
-  ["another revision", { revision: 4 }, { name: "MissedUpdates", code: 6, text: "missed updates" }],
+  ["another protocol version", { protocol: PROTOCOL_VERSION + 1 }, { name: "ProtocolMismatch", code: 9, text: "the server speaks another protocol version" }],
+  ["another server instance", { serverId: "server-2" }, { name: "ServerRestarted", code: 10, text: "server restarted" }],
+  ["another revision", { revision: 4 }, { name: "MissedUpdates", code: 6, text: "the page missed updates" }],
 ];
 for (const [what, fields, reason] of hellos) {
   test(`a hello from ${what} asks the host to reload, with the reason as data`, async () => {

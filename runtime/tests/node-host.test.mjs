@@ -123,5 +123,5 @@ test("a full reload goes to the reload the host was given, with the reason as da
   await runtime.start([], { revision: 1, serverId: "s1" });
   transport.deliver({ type: "hello", serverId: "s2", revision: 1 });
   await runtime.whenIdle();
-  assert.deepEqual(reasons, [{ name: "ServerRestarted", code: null, text: "server restarted" }]);
+  assert.deepEqual(reasons, [{ name: "ServerRestarted", code: 10, text: "server restarted" }]);
 });

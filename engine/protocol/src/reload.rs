@@ -1,6 +1,8 @@
-//! The one vocabulary of full-reload reasons. The engine's planner raises every one of them
-//! (`engine/src/plan.rs`); the protocol carries its code and text to the runtime, and the
-//! dashboard and the log show the same text. Nothing else invents a reason.
+//! The one vocabulary of full-reload reasons. The engine's planner raises codes 1–8
+//! (`engine/src/plan.rs`): the protocol carries the code and the text to the runtime, and the
+//! dashboard and the log show the same text. Codes 9–11 are the runtime's own (only the page
+//! knows what it ran): `runtime/js/reload-reasons.js` lists them with the same codes and texts,
+//! which a test here checks. Nothing else invents a reason.
 
 use std::fmt;
 
@@ -25,6 +27,14 @@ pub enum FullReloadReason {
     /// The edit reached a module that runs in a web worker, which cannot be updated in place:
     /// the reload restarts it.
     InWorker { module: String },
+    /// Raised by the runtime: the server's hello names another protocol version.
+    ProtocolChanged,
+    /// Raised by the runtime: the hello comes from another server instance than the one that
+    /// served the page (hotloop restarted).
+    ServerRestarted,
+    /// Raised by the runtime: re-evaluating a module inside an import cycle threw, so the
+    /// cycle's other modules hold a mix of old and new code.
+    CycleUpdateFailed,
 }
 
 impl FullReloadReason {
@@ -39,6 +49,9 @@ impl FullReloadReason {
             FullReloadReason::ClientOutOfSync => 6,
             FullReloadReason::Requested => 7,
             FullReloadReason::InWorker { .. } => 8,
+            FullReloadReason::ProtocolChanged => 9,
+            FullReloadReason::ServerRestarted => 10,
+            FullReloadReason::CycleUpdateFailed => 11,
         }
     }
 }
@@ -69,6 +82,60 @@ impl fmt::Display for FullReloadReason {
                     "{module} runs in a web worker, which restarts with the page"
                 )
             }
+            FullReloadReason::ProtocolChanged => {
+                write!(f, "the server speaks another protocol version")
+            }
+            FullReloadReason::ServerRestarted => write!(f, "server restarted"),
+            FullReloadReason::CycleUpdateFailed => {
+                write!(f, "an update inside an import cycle failed")
+            }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FullReloadReason;
+
+    /// The runtime's table (`runtime/js/reload-reasons.js`) uses this vocabulary: every entry
+    /// with a code has this enum's text for that code.
+    #[test]
+    fn the_runtime_reasons_are_this_vocabulary() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../runtime/js/reload-reasons.js"
+        );
+        let js = std::fs::read_to_string(path).expect("runtime/js/reload-reasons.js");
+        let vocabulary = [
+            FullReloadReason::ClientOutOfSync,
+            FullReloadReason::ProtocolChanged,
+            FullReloadReason::ServerRestarted,
+            FullReloadReason::CycleUpdateFailed,
+        ];
+        let mut seen = 0;
+        for line in js.lines().filter(|l| l.contains("Object.freeze({ name:")) {
+            let field = |name: &str| {
+                let start = line.find(name).expect(name) + name.len();
+                line[start..]
+                    .split([',', '}'])
+                    .next()
+                    .unwrap()
+                    .trim()
+                    .to_owned()
+            };
+            let code = field("code:");
+            let text = field("text:").trim_matches('"').to_owned();
+            if code == "null" {
+                continue;
+            }
+            let code: u8 = code.parse().expect("a numeric code");
+            let reason = vocabulary
+                .iter()
+                .find(|r| r.code() == code)
+                .unwrap_or_else(|| panic!("code {code} is not one the runtime may raise: {line}"));
+            assert_eq!(text, reason.to_string(), "{line}");
+            seen += 1;
+        }
+        assert_eq!(seen, vocabulary.len(), "every runtime reason has a code");
     }
 }

@@ -43,7 +43,10 @@ pub fn dead_end(reason: &FullReloadReason) -> &'static str {
         FullReloadReason::HtmlChanged
         | FullReloadReason::ConfigChanged { .. }
         | FullReloadReason::ClientOutOfSync
-        | FullReloadReason::Requested => "reloads",
+        | FullReloadReason::Requested
+        | FullReloadReason::ProtocolChanged
+        | FullReloadReason::ServerRestarted
+        | FullReloadReason::CycleUpdateFailed => "reloads",
     }
 }
 
