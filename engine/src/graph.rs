@@ -7,6 +7,8 @@ use rustc_hash::FxHashMap;
 
 pub use hotloop_protocol::ModuleKind;
 
+use crate::environment::{EnvIndex, EnvSet, Environment, EnvironmentKind, UpdateRule};
+
 /// Dense index of a module inside one `ModuleGraph`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ModuleIndex(pub u32);
@@ -30,9 +32,9 @@ pub struct GraphModule {
     /// Reached from an entry through static imports (evaluated on page load). A module only
     /// reachable through `import()` may never have been loaded by a client.
     pub loaded: bool,
-    /// Runs in a web worker: reachable from a worker root (`new Worker(...)`, `?worker`). A
-    /// worker's code cannot be swapped in place, so an edit to such a module reloads the page.
-    pub in_worker: bool,
+    /// The environments it runs in: those whose roots reach it (`GraphBuilder::finish` fills
+    /// this in; `import()` counts, it loads in the same environment).
+    pub environments: EnvSet,
 }
 
 /// The graph: `imports(i)` and `importers(i)` are slices into shared edge arrays.
@@ -40,6 +42,8 @@ pub struct GraphModule {
 pub struct ModuleGraph {
     pub modules: Vec<GraphModule>,
     pub entries: Vec<ModuleIndex>,
+    /// The page first ([`EnvIndex::PAGE`]), then every web worker.
+    pub environments: Vec<Environment>,
     import_offsets: Vec<u32>,
     import_edges: Vec<ModuleIndex>,
     importer_offsets: Vec<u32>,
@@ -82,6 +86,19 @@ impl ModuleGraph {
     pub fn indices(&self) -> impl Iterator<Item = ModuleIndex> + '_ {
         (0..self.modules.len() as u32).map(ModuleIndex)
     }
+
+    pub fn environment(&self, env: EnvIndex) -> &Environment {
+        &self.environments[env.0 as usize]
+    }
+
+    /// The first environment of `index` whose running code cannot take an update in place.
+    pub fn reloading_environment(&self, index: ModuleIndex) -> Option<&Environment> {
+        self.module(index)
+            .environments
+            .iter()
+            .filter_map(|env| self.environments.get(env.0 as usize))
+            .find(|env| env.kind.update_rule() == UpdateRule::ReloadPage)
+    }
 }
 
 /// Builds a `ModuleGraph` from modules and their import lists.
@@ -90,6 +107,7 @@ pub struct GraphBuilder {
     modules: Vec<GraphModule>,
     imports: Vec<Vec<ModuleIndex>>,
     entries: Vec<ModuleIndex>,
+    environments: Vec<Environment>,
 }
 
 impl GraphBuilder {
@@ -117,7 +135,31 @@ impl GraphBuilder {
         }
     }
 
-    pub fn finish(self) -> ModuleGraph {
+    /// Adds an environment; the first one added must be the page's. Without any, `finish`
+    /// makes the page's from the entries.
+    pub fn add_environment(&mut self, environment: Environment) -> EnvIndex {
+        self.environments.push(environment);
+        EnvIndex((self.environments.len() - 1) as u8)
+    }
+
+    pub fn finish(mut self) -> ModuleGraph {
+        if self.environments.is_empty() {
+            self.environments.push(Environment {
+                kind: EnvironmentKind::Page,
+                name: "client".into(),
+                roots: self.entries.clone().into(),
+            });
+        }
+        // Membership: everything an environment's roots reach, `import()` included.
+        for (i, env) in self.environments.iter().enumerate() {
+            let index = EnvIndex(i as u8);
+            let mut stack: Vec<ModuleIndex> = env.roots.to_vec();
+            while let Some(module) = stack.pop() {
+                if self.modules[module.idx()].environments.insert(index) {
+                    stack.extend_from_slice(&self.imports[module.idx()]);
+                }
+            }
+        }
         let n = self.modules.len();
         let mut import_offsets = Vec::with_capacity(n + 1);
         let mut import_edges = Vec::new();
@@ -154,6 +196,7 @@ impl GraphBuilder {
         ModuleGraph {
             modules: self.modules,
             entries: self.entries,
+            environments: self.environments,
             import_offsets,
             import_edges,
             importer_offsets,
@@ -175,7 +218,7 @@ mod tests {
             declines: false,
             accepted_deps: Box::new([]),
             loaded: true,
-            in_worker: false,
+            environments: EnvSet::EMPTY,
         }
     }
 
@@ -195,5 +238,39 @@ mod tests {
         assert_eq!(g.importers(main), &[] as &[ModuleIndex]);
         assert_eq!(g.index_of("/a.js"), Some(a));
         assert_eq!(g.edge_count(), 3);
+    }
+
+    #[test]
+    fn a_module_runs_in_every_environment_whose_roots_reach_it() {
+        let mut b = GraphBuilder::default();
+        let main = b.add(module("/main.js"));
+        let shared = b.add(module("/shared.js"));
+        let worker = b.add(module("/worker.js"));
+        let lazy = b.add(module("/lazy.js"));
+        b.add_import(main, shared);
+        b.add_import(main, lazy);
+        b.add_import(worker, shared);
+        b.add_entry(main);
+        let page = b.add_environment(Environment {
+            kind: EnvironmentKind::Page,
+            name: "client".into(),
+            roots: Box::new([main]),
+        });
+        let in_worker = b.add_environment(Environment {
+            kind: EnvironmentKind::Worker,
+            name: "/worker.js".into(),
+            roots: Box::new([worker]),
+        });
+        let g = b.finish();
+        let envs = |m: ModuleIndex| g.module(m).environments.iter().collect::<Vec<_>>();
+        assert_eq!(envs(main), [page]);
+        assert_eq!(envs(lazy), [page]);
+        assert_eq!(envs(shared), [page, in_worker]);
+        assert_eq!(envs(worker), [in_worker]);
+        assert_eq!(g.reloading_environment(main), None);
+        assert_eq!(
+            g.reloading_environment(shared).map(|e| &*e.name),
+            Some("/worker.js")
+        );
     }
 }

@@ -9,7 +9,8 @@
 //!
 //! Layers, lowest first; a module imports only from its own layer or below (checked by a test
 //! in `tests/layers.rs`):
-//! 1. plain data and pure helpers: `graph`, `telemetry`, `timing`, `dotenv`, `js_literal`
+//! 1. plain data and pure helpers: `environment`, `graph`, `telemetry`, `timing`, `dotenv`,
+//!    `js_literal`
 //! 2. pure compilers: `transform`, `css`, `css_modules` (no salsa, no IO)
 //! 3. the database: `inputs`, `files`, `resolver`, `cache`, `db`
 //! 4. `queries/` (salsa tracked functions)
@@ -23,6 +24,7 @@ mod css_modules;
 mod db;
 mod devloop;
 mod dotenv;
+mod environment;
 mod files;
 mod graph;
 mod host;
@@ -45,6 +47,7 @@ mod tests;
 pub use cache::{CacheStats, CompileCache};
 pub use db::QueryEventKind;
 pub use devloop::{Control, DevLoop, EngineChannels, Publishers};
+pub use environment::{EnvIndex, EnvSet, Environment, EnvironmentKind, UpdateRule};
 pub use graph::{GraphBuilder, GraphModule, ModuleGraph, ModuleIndex, ModuleKind};
 pub use host::{
     AppliedChanges, BuildResult, EngineHost, HeldBytes, HostError, QueryRun, TraceSpan,

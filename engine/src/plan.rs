@@ -7,6 +7,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use hotloop_protocol::FullReloadReason;
 
+use crate::environment::EnvironmentKind;
 use crate::graph::{GraphModule, ModuleGraph, ModuleIndex, ModuleKind};
 
 /// A tab whose session missed updates must reload: the planner's answer to a lagging client
@@ -18,6 +19,17 @@ pub fn client_out_of_sync() -> FullReloadReason {
 /// The user asked every tab to reload (the dashboard's `r`).
 pub fn plan_requested_reload() -> UpdatePlan {
     UpdatePlan::FullReload(FullReloadReason::Requested)
+}
+
+/// The reload an edit reaching `module` of a `kind` environment needs; `None` for a kind whose
+/// code takes updates in place.
+fn environment_reload(kind: EnvironmentKind, module: &str) -> Option<FullReloadReason> {
+    match kind {
+        EnvironmentKind::Worker => Some(FullReloadReason::InWorker {
+            module: module.to_owned(),
+        }),
+        EnvironmentKind::Page => None,
+    }
 }
 
 /// A module that accepts the update: itself (`accepted_dep == None`) or one of its deps.
@@ -72,8 +84,8 @@ pub struct Changes<'a> {
 ///   the plan covers every tab and each tab's runtime skips the boundaries and invalidations
 ///   of modules it never evaluated (Vite does the same). A lazily loaded page is updated in
 ///   the tabs that show it, never left stale.
-/// - a module that runs in a web worker (`in_worker`) means a full reload: the worker cannot
-///   take new code, the reload restarts it;
+/// - a module of an environment whose running code cannot take new code (a web worker:
+///   `EnvironmentKind::update_rule`) means a full reload, which restarts it;
 /// - every module entered on the way is re-evaluated (`invalidate`), not only the changed one:
 ///   a boundary two importers up must not read the old exports of the module in between
 ///   (Bun's stale-value bug).
@@ -248,10 +260,12 @@ impl<'g> Walk<'g> {
     fn run(&mut self) -> Result<(), FullReloadReason> {
         while let Some(module) = self.queue.pop_front() {
             let facts = self.graph.module(module);
-            if facts.in_worker {
-                return Err(FullReloadReason::InWorker {
-                    module: facts.id.to_string(),
-                });
+            if let Some(reason) = self
+                .graph
+                .reloading_environment(module)
+                .and_then(|env| environment_reload(env.kind, &facts.id))
+            {
+                return Err(reason);
             }
             if facts.declines {
                 return Err(FullReloadReason::Declined {
@@ -381,6 +395,7 @@ fn dependencies_first(graph: &ModuleGraph, mut modules: Vec<ModuleIndex>) -> Vec
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::environment::{EnvSet, Environment};
     use crate::graph::GraphBuilder;
 
     /// Builds a graph from a small text DSL, statements separated by `;`:
@@ -455,7 +470,7 @@ mod tests {
                 declines: false,
                 accepted_deps: Box::new([]),
                 loaded: true,
-                in_worker: false,
+                environments: EnvSet::EMPTY,
             });
         }
         for (i, f) in flags.iter().enumerate() {
@@ -472,7 +487,6 @@ mod tests {
             m.self_accepts = f.self_accepts;
             m.declines = f.declines;
             m.loaded = !f.unloaded;
-            m.in_worker = f.worker;
             m.accepted_deps = accepted.into();
             if f.entry || i == 0 {
                 b.add_entry(index);
@@ -480,6 +494,24 @@ mod tests {
         }
         for (from, to) in edges {
             b.add_import(ModuleIndex(from as u32), ModuleIndex(to as u32));
+        }
+        if flags.iter().any(|f| f.worker) {
+            let entries: Vec<ModuleIndex> = (0..names.len())
+                .filter(|&i| flags[i].entry || i == 0)
+                .map(|i| ModuleIndex(i as u32))
+                .collect();
+            b.add_environment(Environment {
+                kind: EnvironmentKind::Page,
+                name: "client".into(),
+                roots: entries.into(),
+            });
+            for (i, _) in flags.iter().enumerate().filter(|(_, f)| f.worker) {
+                b.add_environment(Environment {
+                    kind: EnvironmentKind::Worker,
+                    name: names[i].as_str().into(),
+                    roots: Box::new([ModuleIndex(i as u32)]),
+                });
+            }
         }
         b.finish()
     }

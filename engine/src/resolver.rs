@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use oxc_resolver::{ResolveError, ResolveOptions, Resolver, TsconfigDiscovery};
 
+use crate::environment::EnvironmentKind;
 use crate::transform::ImportKind;
 
 /// The two resolvers (ESM `import` conditions, CommonJS `require` conditions), sharing a cache.
@@ -15,7 +16,12 @@ pub struct Resolvers {
 }
 
 impl Resolvers {
+    /// The resolvers of the project's browser environments (the page and its workers resolve
+    /// alike). Resolution is per project today; an environment kind that resolves otherwise
+    /// (the server's `node` conditions) gets resolvers of its own.
     pub fn new(root: &Path) -> Resolvers {
+        let kind = EnvironmentKind::Page;
+        let (esm_conditions, cjs_conditions) = kind.resolve_conditions();
         let strings = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         let options = ResolveOptions {
             extensions: strings(&[".mjs", ".js", ".mts", ".ts", ".jsx", ".tsx", ".json"]),
@@ -25,9 +31,9 @@ impl Resolvers {
                 (".mjs".into(), strings(&[".mjs", ".mts"])),
                 (".cjs".into(), strings(&[".cjs", ".cts"])),
             ],
-            main_fields: strings(&["browser", "module", "main"]),
+            main_fields: strings(kind.main_fields()),
             alias_fields: vec![strings(&["browser"])],
-            condition_names: strings(&["browser", "import", "development", "default"]),
+            condition_names: strings(esm_conditions),
             tsconfig: Some(TsconfigDiscovery::Auto),
             roots: vec![root.to_path_buf()],
             // Node built-ins go through `node_modules` (browser polyfills such as `events`
@@ -37,7 +43,7 @@ impl Resolvers {
             ..ResolveOptions::default()
         };
         let cjs_options = ResolveOptions {
-            condition_names: strings(&["browser", "require", "development", "default"]),
+            condition_names: strings(cjs_conditions),
             ..options.clone()
         };
         let esm = Resolver::new(options);

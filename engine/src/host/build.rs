@@ -14,6 +14,7 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 
 use crate::db::Db as _;
+use crate::environment::EnvIndex;
 use crate::graph::{ModuleGraph, ModuleIndex};
 use crate::inputs::SourceFile;
 use crate::queries::chunks::{ChunkLayout, chunk};
@@ -177,7 +178,14 @@ impl EngineHost {
                 changed.push(index);
                 state.served.stale_parts.push(index);
                 state.served.stale_modules.push(index);
-                if state.graph.graph.module(index).in_worker {
+                if !state
+                    .graph
+                    .graph
+                    .module(index)
+                    .environments
+                    .iter()
+                    .all(|env| env == EnvIndex::PAGE)
+                {
                     state.served.workers = None;
                 }
             }

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use crate::db::EngineDb;
+use crate::environment::EnvironmentKind;
 use crate::graph::ModuleIndex;
 use crate::inputs::DEFAULT_MODE;
 use crate::js_literal::{push_json_object, push_json_string};
@@ -68,12 +69,15 @@ const NOT_IN_CHUNK: u32 = u32::MAX;
 
 /// `parts` and `served.positions` from scratch: O(modules), after a full build.
 fn build_parts(state: &mut BuildState) -> Parts {
-    let chunk = state.chunk.clone();
-    let parts = define_parts(state, &chunk.order, chunk.uses_empty_module);
+    let layout = state.chunk.clone();
+    let (order, uses_empty_module) = layout.page().map_or((&[][..], false), |page| {
+        (&page.order[..], page.uses_empty_module)
+    });
+    let parts = define_parts(state, order, uses_empty_module);
     let served = &mut state.served;
     served.positions = vec![NOT_IN_CHUNK; state.modules.len()];
-    let first = u32::from(chunk.uses_empty_module);
-    for (position, &index) in (first..).zip(chunk.order.iter()) {
+    let first = u32::from(uses_empty_module);
+    for (position, &index) in (first..).zip(order.iter()) {
         served.positions[index.idx()] = position;
     }
     served.parts_bytes = parts.iter().map(|(_, s)| s.len() as u64).sum();
@@ -98,23 +102,25 @@ fn define_parts(state: &BuildState, order: &[ModuleIndex], uses_empty_module: bo
     parts
 }
 
-/// The workers' chunks: each worker's modules in its layout's order, then
+/// The workers' chunks: each worker environment's modules in its chunk's order, then
 /// `__hotloop.start([id], { worker: true, ... })`. O(modules the workers reach).
 fn worker_chunks(state: &BuildState, mode: &str) -> WorkerChunks {
     state
         .chunk
-        .workers
+        .environments
         .iter()
+        .filter(|env| env.kind == EnvironmentKind::Worker)
         .map(|worker| {
             let parts = define_parts(state, &worker.order, worker.uses_empty_module);
             let mut trailer = String::from("__hotloop.start([");
-            push_json_string(&mut trailer, &worker.id);
-            trailer.push_str("], {\"worker\":true");
+            push_json_string(&mut trailer, &worker.name);
+            trailer.push_str("], {");
+            trailer.push_str(worker.kind.start_option().unwrap_or_default());
             push_start_env(&mut trailer, mode, &state.env);
             trailer.push_str("});\n//# sourceMappingURL=");
-            trailer.push_str(&crate::transform::worker_map_url(&worker.id));
+            trailer.push_str(&crate::transform::worker_map_url(&worker.name));
             trailer.push('\n');
-            (worker.id.clone(), Arc::new(Chunk::new(parts, trailer)))
+            (worker.name.clone(), Arc::new(Chunk::new(parts, trailer)))
         })
         .collect()
 }

@@ -2,39 +2,47 @@
 //! dependency order (post-order depth-first from the entries, imports in source order; cycles
 //! are cut where they close) — and the entry ids that `__hotloop.start` requires. The host
 //! keeps the define statements in that order (`EngineHost::served`, a persistent vector updated
-//! per edited module); the bytes are assembled by `served::Chunk`. Each web worker gets a layout
-//! of its own, over what its root reaches (see `transform::worker`).
+//! per edited module); the bytes are assembled by `served::Chunk`. Every environment gets a
+//! chunk of its own over what its roots reach: the page's, and each web worker's (see
+//! `transform::worker`).
 
 use std::sync::Arc;
 
 use crate::db::Db;
+use crate::environment::EnvironmentKind;
 use crate::graph::ModuleIndex;
 use crate::inputs::Project;
 use crate::queries::emit::{EMPTY_MODULE_ID, module_deps};
 use crate::queries::graph::module_graph;
 use crate::telemetry::Phase;
 
+/// The chunks of every environment, in `ModuleGraph::environments` order (the page's first),
+/// plus what the page's start call names.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ChunkLayout {
-    /// Every module the chunk covers, compiled or not, in chunk order (indices into
-    /// `module_graph`). The chunk starts with the virtual empty module before them when
-    /// `uses_empty_module`.
-    pub order: Arc<[ModuleIndex]>,
-    /// Ids of the entry scripts, in document order.
+    pub environments: Arc<[EnvironmentChunk]>,
+    /// Ids of the page's entry scripts, in document order.
     pub entries: Arc<[Arc<str>]>,
     /// Id of the app's own `react-refresh/runtime`, passed to `start` as `refreshRuntime`.
     pub refresh_runtime: Option<Arc<str>>,
-    pub uses_empty_module: bool,
-    /// One chunk per worker root (`ProjectGraph::worker_roots`), served with the runtime as
-    /// that worker's script.
-    pub workers: Arc<[WorkerLayout]>,
 }
 
-/// A worker's chunk: the modules its root reaches, in dependency order.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct WorkerLayout {
-    /// The worker file's module id, the one entry `start` requires.
-    pub id: Arc<str>,
+impl ChunkLayout {
+    /// The page's chunk.
+    pub fn page(&self) -> Option<&EnvironmentChunk> {
+        self.environments.first()
+    }
+}
+
+/// One environment's chunk: the modules its roots reach, in dependency order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnvironmentChunk {
+    pub kind: EnvironmentKind,
+    /// `client` for the page; a worker's file id (the one entry its start call requires).
+    pub name: Arc<str>,
+    /// Every module the chunk covers, compiled or not, in chunk order (indices into
+    /// `module_graph`). The chunk starts with the virtual empty module before them when
+    /// `uses_empty_module`.
     pub order: Arc<[ModuleIndex]>,
     pub uses_empty_module: bool,
 }
@@ -45,13 +53,6 @@ pub fn chunk(db: &dyn Db, project: Project) -> Arc<ChunkLayout> {
     let _span = tracing::trace_span!("chunk").entered();
     let project_graph = module_graph(db, project);
     let graph = &project_graph.graph;
-    // The refresh runtime first: `start` installs it before the entries run.
-    let roots: Vec<ModuleIndex> = project_graph
-        .refresh_runtime
-        .into_iter()
-        .chain(project_graph.script_entries.iter().copied())
-        .collect();
-    let order = dependency_order(graph, &roots);
     let uses_empty_module = |order: &[ModuleIndex]| {
         order.iter().any(|&index| {
             module_deps(db, project_graph.file(index))
@@ -59,21 +60,21 @@ pub fn chunk(db: &dyn Db, project: Project) -> Arc<ChunkLayout> {
                 .any(|d| d.id.as_deref() == Some(EMPTY_MODULE_ID))
         })
     };
-    let workers = project_graph
-        .worker_roots
+    let environments = graph
+        .environments
         .iter()
-        .map(|&root| {
-            let order = dependency_order(graph, &[root]);
-            WorkerLayout {
-                id: graph.module(root).id.clone(),
+        .map(|env| {
+            let order = dependency_order(graph, &env.roots);
+            EnvironmentChunk {
+                kind: env.kind,
+                name: env.name.clone(),
                 uses_empty_module: uses_empty_module(&order),
                 order: order.into(),
             }
         })
         .collect();
     Arc::new(ChunkLayout {
-        uses_empty_module: uses_empty_module(&order),
-        order: order.into(),
+        environments,
         entries: project_graph
             .script_entries
             .iter()
@@ -82,7 +83,6 @@ pub fn chunk(db: &dyn Db, project: Project) -> Arc<ChunkLayout> {
         refresh_runtime: project_graph
             .refresh_runtime
             .map(|i| graph.module(i).id.clone()),
-        workers,
     })
 }
 

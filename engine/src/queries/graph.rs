@@ -13,6 +13,7 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 
 use crate::db::Db;
+use crate::environment::{EnvSet, Environment, EnvironmentKind};
 use crate::files::FileClass;
 use crate::graph::{GraphBuilder, GraphModule, ModuleGraph, ModuleIndex, ModuleKind};
 use crate::inputs::{Project, SourceFile};
@@ -36,10 +37,6 @@ pub struct ProjectGraph {
     /// The app's own `react-refresh/runtime` (`RefreshRuntime::App`): a root of the graph that
     /// `start` installs before the entries.
     pub refresh_runtime: Option<ModuleIndex>,
-    /// Worker files (the targets of `ImportKind::Worker` imports), in discovery order: each is
-    /// the entry of a worker chunk of its own. No edge leads to them, so the page's chunk and
-    /// update propagation never reach them through the module that starts the worker.
-    pub worker_roots: Vec<ModuleIndex>,
     by_file: FxHashMap<SourceFile, ModuleIndex>,
 }
 
@@ -89,7 +86,7 @@ pub fn module_graph(db: &dyn Db, project: Project) -> Arc<ProjectGraph> {
             declines: false,
             accepted_deps: Box::new([]),
             loaded: false,
-            in_worker: false,
+            environments: EnvSet::EMPTY,
         });
         by_file.insert(file, index);
         files.push(file);
@@ -201,20 +198,20 @@ pub fn module_graph(db: &dyn Db, project: Project) -> Arc<ProjectGraph> {
             module.accepted_deps = accepted.into_boxed_slice();
         }
     }
-    let mut stack: Vec<ModuleIndex> = Vec::new();
-    for index in script_entries
-        .iter()
-        .copied()
-        .chain(
-            entries
-                .stylesheets
-                .iter()
-                .filter_map(|e| by_file.get(&e.file).copied()),
-        )
-        .chain(refresh_root)
-    {
-        stack.push(index);
-    }
+    // The page's environment starts where its runtime evaluates: the refresh runtime, then the
+    // scripts. Linked stylesheets are the browser's, not the runtime's, but load with the page.
+    let page_roots: Vec<ModuleIndex> = refresh_root
+        .into_iter()
+        .chain(script_entries.iter().copied())
+        .collect();
+    // `loaded`: what the page evaluates at load (static imports from its roots).
+    let mut stack = page_roots.clone();
+    stack.extend(
+        entries
+            .stylesheets
+            .iter()
+            .filter_map(|e| by_file.get(&e.file).copied()),
+    );
     while let Some(index) = stack.pop() {
         let module = builder.module_mut(index);
         if module.loaded {
@@ -224,22 +221,26 @@ pub fn module_graph(db: &dyn Db, project: Project) -> Arc<ProjectGraph> {
         stack.extend(static_edges[index.idx()].iter().copied());
     }
 
-    let mut graph = builder.finish();
-    // `in_worker`: everything a worker root reaches, `import()` included (it loads in the
-    // worker too).
-    let mut stack = worker_roots.clone();
-    while let Some(index) = stack.pop() {
-        if !std::mem::replace(&mut graph.modules[index.idx()].in_worker, true) {
-            stack.extend_from_slice(graph.imports(index));
-        }
+    builder.add_environment(Environment {
+        kind: EnvironmentKind::Page,
+        name: "client".into(),
+        roots: page_roots.into(),
+    });
+    for &root in &worker_roots {
+        let name = builder.module_mut(root).id.clone();
+        builder.add_environment(Environment {
+            kind: EnvironmentKind::Worker,
+            name,
+            roots: Box::new([root]),
+        });
     }
+    let graph = builder.finish();
 
     Arc::new(ProjectGraph {
         graph,
         files,
         script_entries,
         refresh_runtime: refresh_root,
-        worker_roots,
         by_file,
     })
 }

@@ -1801,15 +1801,30 @@ fn a_web_worker_is_a_chunk_of_its_own_and_an_edit_to_its_code_reloads_the_page()
     );
     assert!(p.imports_of("/src/math.worker.js?worker").is_empty());
     let graph = &build.graph.graph;
+    // Each module with the environments it runs in: the page, and one per worker.
+    let envs: Vec<&str> = graph.environments.iter().map(|e| &*e.name).collect();
+    assert_eq!(envs, ["client", "/src/math.worker.js", "/src/echo.ts"]);
     let flags = |id: &str| {
         let m = graph.module(p.index(id));
-        (m.loaded, m.in_worker)
+        let names: Vec<&str> = m
+            .environments
+            .iter()
+            .map(|e| &*graph.environment(e).name)
+            .collect();
+        (m.loaded, names.join(" "))
     };
-    assert_eq!(flags("/src/math.worker.js"), (false, true));
-    assert_eq!(flags("/src/math.js"), (false, true));
-    assert_eq!(flags("/src/shared.js"), (true, true));
-    assert_eq!(flags("/src/echo.ts"), (false, true));
-    assert_eq!(flags("/src/main.js"), (true, false));
+    let of = |loaded: bool, envs: &str| (loaded, envs.to_owned());
+    assert_eq!(
+        flags("/src/math.worker.js"),
+        of(false, "/src/math.worker.js")
+    );
+    assert_eq!(flags("/src/math.js"), of(false, "/src/math.worker.js"));
+    assert_eq!(
+        flags("/src/shared.js"),
+        of(true, "client /src/math.worker.js")
+    );
+    assert_eq!(flags("/src/echo.ts"), of(false, "/src/echo.ts"));
+    assert_eq!(flags("/src/main.js"), of(true, "client"));
 
     // The page's chunk holds the page's modules only; each worker's chunk its own, then a
     // start call in worker mode.

@@ -107,7 +107,7 @@ mod tests {
                 declines: flags.contains(&"decline"),
                 accepted_deps: Box::new([]),
                 loaded: !flags.contains(&"lazy"),
-                in_worker: false,
+                environments: engine::EnvSet::EMPTY,
             });
         }
         let index = |id: &str| ModuleIndex(ids.iter().position(|it| *it == id).unwrap() as u32);

@@ -132,7 +132,7 @@ fn graph() -> Arc<ModuleGraph> {
             declines: false,
             accepted_deps: Box::new([]),
             loaded: true,
-            in_worker: false,
+            environments: engine::EnvSet::EMPTY,
         })
     };
     let main = add("/src/main.js", ModuleKind::Js, false);

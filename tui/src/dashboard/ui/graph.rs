@@ -11,7 +11,7 @@ use super::theme;
 use crate::dashboard::app::{App, Mode};
 use crate::dashboard::boundary::{self, Acceptance, Propagation};
 use crate::dashboard::format;
-use engine::{ModuleGraph, ModuleIndex, ModuleKind};
+use engine::{EnvIndex, ModuleGraph, ModuleIndex, ModuleKind};
 
 /// Imports/importers listed before `… and N more`.
 const LIST_LIMIT: usize = 6;
@@ -123,8 +123,20 @@ fn detail(app: &App) -> Vec<Line<'_>> {
     } else {
         "lazy (loaded by import())"
     };
+    // The environments besides the page (web workers) it runs in.
+    let workers: Vec<&str> = module
+        .environments
+        .iter()
+        .filter(|&env| env != EnvIndex::PAGE)
+        .map(|env| &*graph.environment(env).name)
+        .collect();
+    let runs_in = if workers.is_empty() {
+        String::new()
+    } else {
+        format!(" · in worker {}", workers.join(", "))
+    };
     lines.push(Line::from(Span::styled(
-        format!(" {kind} · {loaded}"),
+        format!(" {kind} · {loaded}{runs_in}"),
         theme::DIM,
     )));
     lines.push(Line::from(vec![
