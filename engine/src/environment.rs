@@ -7,11 +7,7 @@
 //! A module reached by several environments is still one module: one input, one parse, one
 //! entry in the graph, with the set of environments it runs in ([`EnvSet`]).
 //!
-//! Plain data, no salsa.
-
-use std::sync::Arc;
-
-use crate::graph::ModuleIndex;
+//! Plain data, no salsa; the graph holds the environments themselves (`graph::Environment`).
 
 /// What kind of runtime an environment is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -66,17 +62,6 @@ impl EnvironmentKind {
             EnvironmentKind::Worker => Some("\"worker\":true"),
         }
     }
-}
-
-/// One environment of the project's graph.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Environment {
-    pub kind: EnvironmentKind,
-    /// `client` for the page; a worker's root module id.
-    pub name: Arc<str>,
-    /// Where evaluation starts (the page: its refresh runtime and its scripts; a worker: its
-    /// file).
-    pub roots: Box<[ModuleIndex]>,
 }
 
 /// The index of an environment in `ModuleGraph::environments`; the page is always 0.

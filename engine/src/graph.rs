@@ -7,7 +7,7 @@ use rustc_hash::FxHashMap;
 
 pub use hotloop_protocol::ModuleKind;
 
-use crate::environment::{EnvIndex, EnvSet, Environment, EnvironmentKind, UpdateRule};
+use crate::environment::{EnvIndex, EnvSet, EnvironmentKind, UpdateRule};
 
 /// Dense index of a module inside one `ModuleGraph`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -35,6 +35,17 @@ pub struct GraphModule {
     /// The environments it runs in: those whose roots reach it (`GraphBuilder::finish` fills
     /// this in; `import()` counts, it loads in the same environment).
     pub environments: EnvSet,
+}
+
+/// One environment of the project's graph.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Environment {
+    pub kind: EnvironmentKind,
+    /// `client` for the page; a worker's root module id.
+    pub name: Arc<str>,
+    /// Where evaluation starts (the page: its refresh runtime and its scripts; a worker: its
+    /// file).
+    pub roots: Box<[ModuleIndex]>,
 }
 
 /// The graph: `imports(i)` and `importers(i)` are slices into shared edge arrays.

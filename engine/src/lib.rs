@@ -47,8 +47,8 @@ mod tests;
 pub use cache::{CacheStats, CompileCache};
 pub use db::QueryEventKind;
 pub use devloop::{Control, DevLoop, EngineChannels, Publishers};
-pub use environment::{EnvIndex, EnvSet, Environment, EnvironmentKind, UpdateRule};
-pub use graph::{GraphBuilder, GraphModule, ModuleGraph, ModuleIndex, ModuleKind};
+pub use environment::{EnvIndex, EnvSet, EnvironmentKind, UpdateRule};
+pub use graph::{Environment, GraphBuilder, GraphModule, ModuleGraph, ModuleIndex, ModuleKind};
 pub use host::{
     AppliedChanges, BuildResult, EngineHost, HeldBytes, HostError, QueryRun, TraceSpan,
 };

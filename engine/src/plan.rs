@@ -395,7 +395,8 @@ fn dependencies_first(graph: &ModuleGraph, mut modules: Vec<ModuleIndex>) -> Vec
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::environment::{EnvSet, Environment};
+    use crate::environment::EnvSet;
+    use crate::graph::Environment;
     use crate::graph::GraphBuilder;
 
     /// Builds a graph from a small text DSL, statements separated by `;`:

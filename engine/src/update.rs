@@ -220,13 +220,6 @@ pub fn encode_full_reload(reason: &FullReloadReason, revision: u32) -> (Arc<[u8]
     )
 }
 
-/// The reload a tab gets when its session fell behind the broadcast, as revision `revision`
-/// (published in every snapshot; the server sends it, never choosing a reason itself).
-pub fn encode_resync(revision: u32) -> Arc<[u8]> {
-    let reason = crate::plan::client_out_of_sync();
-    protocol::encode(&ServerMessage::full_reload(revision, &reason)).into()
-}
-
 #[cfg(test)]
 mod tests {
     use std::path::{Path, PathBuf};

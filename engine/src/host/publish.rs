@@ -252,7 +252,7 @@ impl EngineHost {
             modules,
             errors: state.diagnostics.clone(),
             building: false,
-            resync: crate::update::encode_resync(revision),
+            resync: encode_resync(revision),
         }
     }
 
@@ -260,11 +260,7 @@ impl EngineHost {
     /// [`Served::building`]). Cheap: reads `index.html`, compiles nothing.
     pub fn building(&self, server_id: &Arc<str>) -> Served {
         let html = entry_html(&self.db, self.project);
-        Served::building(
-            server_id.clone(),
-            Some(html),
-            crate::update::encode_resync(0),
-        )
+        Served::building(server_id.clone(), Some(html), encode_resync(0))
     }
 
     /// Bytes of emitted code and source maps held for serving, as of the last `served` call:
@@ -310,4 +306,14 @@ fn insert_served_module(
         bytes.code = bytes.code.saturating_sub(code);
         bytes.maps = bytes.maps.saturating_sub(maps);
     }
+}
+
+/// The reload a tab gets when its session fell behind the broadcast, as revision `revision`
+/// (published in every snapshot; the server sends it, never choosing a reason itself).
+fn encode_resync(revision: u32) -> Arc<[u8]> {
+    let reason = crate::plan::client_out_of_sync();
+    hotloop_protocol::wire::encode(&hotloop_protocol::ServerMessage::full_reload(
+        revision, &reason,
+    ))
+    .into()
 }

@@ -13,9 +13,9 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 
 use crate::db::Db;
-use crate::environment::{EnvSet, Environment, EnvironmentKind};
+use crate::environment::{EnvSet, EnvironmentKind};
 use crate::files::FileClass;
-use crate::graph::{GraphBuilder, GraphModule, ModuleGraph, ModuleIndex, ModuleKind};
+use crate::graph::{Environment, GraphBuilder, GraphModule, ModuleGraph, ModuleIndex, ModuleKind};
 use crate::inputs::{Project, SourceFile};
 use crate::queries::hot::hot_meta;
 use crate::queries::html::html_entries;
