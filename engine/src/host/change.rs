@@ -80,15 +80,8 @@ fn is_ignorable(root: &Path, path: &Path) -> bool {
     {
         return true;
     }
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    name.ends_with('~')
-        || name.ends_with(".swp")
-        || name.ends_with(".swx")
-        || name.ends_with(".tmp")
-        || (!name.is_empty() && name.chars().all(|c| c.is_ascii_digit()))
+    path.file_name()
+        .is_some_and(|name| crate::watcher::is_editor_temp(&name.to_string_lossy()))
 }
 
 impl EngineHost {

@@ -1,0 +1,113 @@
+//! Which paths the watcher reports: ignored directories, editor temp files, and the walks
+//! over what a filter reports.
+
+use std::ffi::OsStr;
+use std::path::{Component, Path, PathBuf};
+
+/// Decides which paths are reported.
+pub(super) struct Filter {
+    pub(super) root: PathBuf,
+    pub(super) ignored_root_dirs: Vec<String>,
+}
+
+pub(super) const IGNORED_ANYWHERE: [&str; 2] = [".git", ".hotloop"];
+pub(super) const NODE_MODULES: &str = "node_modules";
+
+impl Filter {
+    pub(super) fn new(root: PathBuf, ignored_root_dirs: &[String]) -> Self {
+        Filter {
+            root,
+            ignored_root_dirs: ignored_root_dirs.to_vec(),
+        }
+    }
+
+    pub(super) fn reports(&self, path: &Path) -> bool {
+        let Ok(relative) = path.strip_prefix(&self.root) else {
+            // Not under the root (the root itself moved?): report, the engine decides.
+            return true;
+        };
+        let parts: Vec<&OsStr> = relative
+            .components()
+            .filter_map(|c| match c {
+                Component::Normal(part) => Some(part),
+                _ => None,
+            })
+            .collect();
+        if let Some(first) = parts.first().and_then(|p| p.to_str())
+            && self.ignored_root_dirs.iter().any(|d| d == first)
+        {
+            return false;
+        }
+        for (depth, part) in parts.iter().enumerate() {
+            if IGNORED_ANYWHERE.iter().any(|d| *part == OsStr::new(d)) {
+                return false;
+            }
+            // `node_modules` itself and its direct entries, only at the root.
+            if *part == OsStr::new(NODE_MODULES) && (depth > 0 || parts.len() > 2) {
+                return false;
+            }
+        }
+        match parts.last().and_then(|p| p.to_str()) {
+            Some(name) => !is_editor_temp(name),
+            None => true,
+        }
+    }
+
+    /// Whether files inside `dir` can be reported (else the directory is not watched).
+    pub(super) fn reports_inside(&self, dir: &Path) -> bool {
+        self.reports(&dir.join("file"))
+    }
+}
+
+/// Names editors give their swap, backup, lock and temp files (vim probes with `4913`, then
+/// other numbers when that exists). The one list: the engine ignores the same names.
+pub fn is_editor_temp(name: &str) -> bool {
+    (!name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()))
+        || name.ends_with('~')
+        || name.ends_with(".tmp")
+        || name.starts_with(".#")
+        || (name.len() > 1 && name.starts_with('#') && name.ends_with('#'))
+        || [".swp", ".swo", ".swn", ".swx", ".kate-swp"]
+            .iter()
+            .any(|s| name.ends_with(s))
+        || name.contains("___jb_tmp___")
+        || name.contains("___jb_old___")
+        || name.starts_with(".goutputstream-")
+}
+
+/// Every reported file under `dir` (symlinks not followed).
+pub(super) fn files_under(dir: &Path, filter: &Filter) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    walk_reported(dir, filter, |entry, path| match entry.file_type() {
+        Ok(t) if t.is_dir() => true,
+        Ok(_) => {
+            files.push(path.to_path_buf());
+            false
+        }
+        Err(_) => false,
+    });
+    files.sort();
+    files
+}
+
+/// Visits every entry under `dir` that `filter` reports, depth first, without following
+/// symlinks; `visit` returns whether to enter the entry (a directory). Unreadable directories
+/// are skipped: what disappears mid-walk is reported by the events or the next walk.
+pub(super) fn walk_reported(
+    dir: &Path,
+    filter: &Filter,
+    mut visit: impl FnMut(&std::fs::DirEntry, &Path) -> bool,
+) {
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if filter.reports(&path) && visit(&entry, &path) {
+                stack.push(path);
+            }
+        }
+    }
+}

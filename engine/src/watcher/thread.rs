@@ -1,0 +1,236 @@
+//! The watcher thread: notify's raw events in, coalesced batches out; new directories walked,
+//! overflow turned into a rescan, the polling fallback when a directory cannot be watched.
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crossbeam_channel::{Receiver, Sender, select};
+use notify::{RecommendedWatcher, RecursiveMode, Watcher as _};
+
+use super::*;
+
+/// The watcher thread's state.
+pub(super) struct WatchThread {
+    pub(super) root: PathBuf,
+    pub(super) config: WatchConfig,
+    pub(super) filter: Filter,
+    pub(super) notify: RecommendedWatcher,
+    pub(super) raw: Receiver<notify::Result<notify::Event>>,
+    pub(super) out: Sender<WatchEvent>,
+    pub(super) tracks_close: bool,
+    /// Set once some directory could not be watched.
+    pub(super) poll: Option<poll::Poller>,
+}
+
+impl WatchThread {
+    pub(super) fn run(mut self, stop: Receiver<()>) {
+        let mut batch: Option<Collector> = None;
+        loop {
+            let poll_due = match &self.poll {
+                Some(poller) => crossbeam_channel::at(poller.deadline()),
+                None => crossbeam_channel::never(),
+            };
+            let event = match &batch {
+                None => select! {
+                    recv(stop) -> _ => return,
+                    recv(poll_due) -> _ => {
+                        self.poll_once();
+                        continue;
+                    }
+                    recv(self.raw) -> event => event,
+                },
+                Some(collecting) => {
+                    let now = Instant::now();
+                    let deadline = collecting.deadline(&self.config);
+                    // Past the deadline, events already queued (the thread was late) still
+                    // join the batch, until `max_wait`.
+                    if now >= deadline && now >= collecting.first + self.config.max_wait {
+                        if let Some(collected) = batch.take() {
+                            self.seal(collected);
+                        }
+                        continue;
+                    }
+                    select! {
+                        recv(stop) -> _ => return,
+                        recv(poll_due) -> _ => {
+                            self.poll_once();
+                            continue;
+                        }
+                        recv(self.raw) -> event => event,
+                        default(deadline.saturating_duration_since(now)) => {
+                            if let Some(collected) = batch.take() {
+                                self.seal(collected);
+                            }
+                            continue;
+                        }
+                    }
+                }
+            };
+            let Ok(event) = event else {
+                let _ = self.out.send(WatchEvent::Error {
+                    message: "the file watcher stopped".to_string(),
+                });
+                return;
+            };
+            tracing::trace!(?event, "watcher event");
+            let now = Instant::now();
+            match &mut batch {
+                Some(collecting) => {
+                    collecting.absorb(event, &self.filter, self.tracks_close, now);
+                }
+                None => {
+                    let mut collecting = Collector::new(now);
+                    if collecting.absorb(event, &self.filter, self.tracks_close, now) {
+                        batch = Some(collecting);
+                    }
+                }
+            }
+        }
+    }
+
+    pub(super) fn seal(&mut self, mut batch: Collector) {
+        for path in std::mem::take(&mut batch.renamed_in) {
+            if path.is_dir() && !batch.new_dirs.contains(&path) {
+                batch.new_dirs.push(path);
+            }
+        }
+        if !batch.new_dirs.is_empty() {
+            self.adopt_new_dirs(&mut batch);
+        }
+        if batch.overflowed {
+            batch.errors.extend(self.watch_top_level(true));
+        }
+        if !batch.errors.is_empty() && self.poll.is_none() {
+            // Some directory may be unwatched (a failed watch, a watcher error).
+            self.start_polling();
+        }
+        for message in batch.errors.drain(..) {
+            tracing::warn!("file watcher: {message}");
+            let _ = self.out.send(WatchEvent::Error { message });
+        }
+        if let Some(reason) = batch.rescan {
+            tracing::info!("file watcher: {reason}; re-scanning");
+            let _ = self.out.send(WatchEvent::Rescan { reason });
+            return;
+        }
+        if !batch.unclosed.is_empty() {
+            tracing::debug!(
+                files = batch.unclosed.len(),
+                "sealing a batch with files still open for writing"
+            );
+        }
+        let sealed = ChangeBatch {
+            paths: batch.paths,
+            first_event_at: batch.first,
+            coalesced_at: Instant::now(),
+            raw_events: batch.raw_events,
+        };
+        tracing::debug!(
+            paths = sealed.paths.len(),
+            raw_events = sealed.raw_events,
+            coalesce_us = (sealed.coalesced_at - sealed.first_event_at).as_micros() as u64,
+            "watcher batch"
+        );
+        let _ = self.out.send(WatchEvent::Batch(sealed));
+    }
+
+    /// Falls back to polling the whole project (on top of whatever is still watched).
+    pub(super) fn start_polling(&mut self) {
+        if self.poll.is_some() {
+            return;
+        }
+        let interval = self.config.poll_interval;
+        let message = format!(
+            "some directories cannot be watched: checking the project for changes every {} ms \
+             instead (raise the limit with `sysctl fs.inotify.max_user_watches=524288`)",
+            interval.as_millis()
+        );
+        tracing::warn!("file watcher: {message}");
+        let _ = self.out.send(WatchEvent::Error { message });
+        self.poll = Some(poll::Poller::new(&self.root, &self.filter, interval));
+    }
+
+    /// One polling walk; what changed goes out as its own batch.
+    pub(super) fn poll_once(&mut self) {
+        let Some(poller) = &mut self.poll else {
+            return;
+        };
+        let paths = poller.poll(&self.root, &self.filter);
+        if paths.is_empty() {
+            return;
+        }
+        let now = Instant::now();
+        tracing::debug!(paths = paths.len(), "polling found changes");
+        let raw_events = paths.len();
+        let _ = self.out.send(WatchEvent::Batch(ChangeBatch {
+            paths,
+            first_event_at: now,
+            coalesced_at: now,
+            raw_events,
+        }));
+    }
+
+    /// Makes sure new directories are watched, then reports the files already in them.
+    pub(super) fn adopt_new_dirs(&mut self, batch: &mut Collector) {
+        for dir in &batch.new_dirs {
+            if dir.parent() == Some(self.root.as_path())
+                && let Err(message) = self.watch_top_level_dir(dir, false)
+            {
+                batch.errors.push(message);
+            }
+        }
+        // notify installs watches for new nested directories after delivering their events;
+        // any later request through its event loop is answered after that.
+        if let Err(error) = self.notify.watched_paths() {
+            tracing::debug!("watcher barrier failed: {error}");
+        }
+        let dirs = std::mem::take(&mut batch.new_dirs);
+        for dir in &dirs {
+            for file in files_under(dir, &self.filter) {
+                batch.record(file, ChangeKind::Created);
+            }
+        }
+    }
+
+    /// Watches every top-level directory (recursively; `node_modules` one level). With
+    /// `rewatch`, existing watches are dropped and rebuilt (after lost events, some nested
+    /// directories may have been created unseen). Returns the errors.
+    pub(super) fn watch_top_level(&mut self, rewatch: bool) -> Vec<String> {
+        let entries = match std::fs::read_dir(&self.root) {
+            Ok(entries) => entries,
+            Err(error) => return vec![format!("cannot list {}: {error}", self.root.display())],
+        };
+        let mut errors = Vec::new();
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir()
+                && let Err(message) = self.watch_top_level_dir(&path, rewatch)
+            {
+                errors.push(message);
+            }
+        }
+        errors
+    }
+
+    pub(super) fn watch_top_level_dir(&mut self, dir: &Path, rewatch: bool) -> Result<(), String> {
+        let is_node_modules = dir.file_name() == Some(OsStr::new(NODE_MODULES));
+        if !is_node_modules && !self.filter.reports_inside(dir) {
+            return Ok(());
+        }
+        if rewatch {
+            let _ = self.notify.unwatch(dir);
+        }
+        let mode = if is_node_modules {
+            RecursiveMode::NonRecursive
+        } else {
+            RecursiveMode::Recursive
+        };
+        match self.notify.watch(dir, mode) {
+            Ok(()) => Ok(()),
+            // Gone already: its removal is (or will be) in a batch.
+            Err(_) if !dir.exists() => Ok(()),
+            Err(error) => Err(format!("cannot watch {}: {error}", dir.display())),
+        }
+    }
+}
