@@ -5,10 +5,11 @@ use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 
-use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Args, Parser, Subcommand};
 use hotloop_server::ProxyRule;
 
 use crate::demo;
+pub use crate::headless::LogFormat;
 
 /// hotloop: a hot-module-reloading dev server for JavaScript and TypeScript web apps.
 ///
@@ -137,14 +138,6 @@ pub struct ServeArgs {
     /// Format of log lines (stderr with --no-tui, the log file with the dashboard).
     #[arg(long, value_enum, default_value_t = LogFormat::Text, value_name = "FORMAT")]
     pub log_format: LogFormat,
-}
-
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LogFormat {
-    /// Human-readable lines.
-    Text,
-    /// One JSON object per line.
-    Json,
 }
 
 #[derive(Args, Debug, Clone, PartialEq, Eq)]

@@ -179,16 +179,13 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
 
     let result = if use_tui {
         let control = control_tx.clone();
-        dashboard::run(telemetry_rx, move |command| match command {
-            dashboard::Command::Quit => {
+        dashboard::run(telemetry_rx, move |effect| match effect {
+            dashboard::Effect::Quit => {
                 let _ = control.send(Control::Shutdown);
             }
-            dashboard::Command::ForceReload => {
-                let _ = control.send(Control::ForceReload);
-            }
-            dashboard::Command::ClearLog => {}
-            dashboard::Command::MemoryTab(shown) => {
-                let _ = control.send(Control::QueryMemory(shown));
+            dashboard::Effect::ClearLog => {}
+            dashboard::Effect::Engine(command) => {
+                let _ = control.send(command);
             }
         })
     } else {
@@ -278,10 +275,7 @@ fn run_headless(
     format: LogFormat,
 ) -> anyhow::Result<()> {
     let options = HeadlessOptions {
-        format: match format {
-            LogFormat::Text => headless::LogFormat::Text,
-            LogFormat::Json => headless::LogFormat::Json,
-        },
+        format,
         verbose,
         color: false,
     };

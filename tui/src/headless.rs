@@ -13,10 +13,13 @@ use serde::Serialize;
 
 use crate::dashboard::format;
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// How log lines are written (`--log-format`).
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum LogFormat {
+    /// Human-readable lines.
     #[default]
     Text,
+    /// One JSON object per line.
     Json,
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
-use engine::Diagnostic;
+use engine::{Control, Diagnostic};
 use engine::{EngineEvent, GraphStats, MemoryStats, Phase, UpdateOutcome, UpdateReport};
 use engine::{ModuleGraph, ModuleIndex};
 
@@ -36,16 +36,15 @@ pub enum Msg {
     EngineStopped,
 }
 
-/// What the wiring should do after an update.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Command {
+/// What the wiring should do after an update: leave, clear its log file, or pass a command to
+/// the engine thread (`r` reloads every tab; the Memory tab shown or left turns the costly
+/// O(memos) measurement of salsa's memos on or off).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
     Quit,
-    ForceReload,
     /// The log pane was cleared; the wiring may truncate its log file too.
     ClearLog,
-    /// The Memory tab was shown (`true`) or left: the engine measures salsa's memos (costly:
-    /// O(memos)) only while someone looks at them.
-    MemoryTab(bool),
+    Engine(Control),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -225,7 +224,7 @@ impl Default for App {
 }
 
 impl App {
-    pub fn update(&mut self, msg: Msg) -> Option<Command> {
+    pub fn update(&mut self, msg: Msg) -> Option<Effect> {
         match msg {
             Msg::Engine(event) => {
                 self.on_engine(event);
@@ -367,12 +366,12 @@ impl App {
         });
     }
 
-    fn on_key(&mut self, key: KeyEvent) -> Option<Command> {
+    fn on_key(&mut self, key: KeyEvent) -> Option<Effect> {
         if key.kind == KeyEventKind::Release {
             return None;
         }
         if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
-            return Some(Command::Quit);
+            return Some(Effect::Quit);
         }
         match self.mode {
             Mode::Help => match key.code {
@@ -380,7 +379,7 @@ impl App {
                     self.mode = Mode::Normal;
                     None
                 }
-                KeyCode::Char('q') => Some(Command::Quit),
+                KeyCode::Char('q') => Some(Effect::Quit),
                 _ => None,
             },
             Mode::Search => {
@@ -412,21 +411,23 @@ impl App {
         }
     }
 
-    fn on_normal_key(&mut self, key: KeyEvent) -> Option<Command> {
+    fn on_normal_key(&mut self, key: KeyEvent) -> Option<Effect> {
         let was_memory = self.tab == Tab::Memory;
         let command = self.on_normal_key_inner(key);
         let is_memory = self.tab == Tab::Memory;
-        command.or((was_memory != is_memory).then_some(Command::MemoryTab(is_memory)))
+        command
+            .or((was_memory != is_memory)
+                .then_some(Effect::Engine(Control::QueryMemory(is_memory))))
     }
 
-    fn on_normal_key_inner(&mut self, key: KeyEvent) -> Option<Command> {
+    fn on_normal_key_inner(&mut self, key: KeyEvent) -> Option<Effect> {
         match key.code {
-            KeyCode::Char('q') => return Some(Command::Quit),
-            KeyCode::Char('r') => return Some(Command::ForceReload),
+            KeyCode::Char('q') => return Some(Effect::Quit),
+            KeyCode::Char('r') => return Some(Effect::Engine(Control::ForceReload)),
             KeyCode::Char('c') => {
                 self.log.clear();
                 self.log_scroll = 0;
-                return Some(Command::ClearLog);
+                return Some(Effect::ClearLog);
             }
             KeyCode::Char('?') => self.mode = Mode::Help,
             KeyCode::Char(digit @ '1'..='6') => {

@@ -1,4 +1,4 @@
-//! The terminal dashboard: an Elm-style `App` (state + `update(Msg) -> Option<Command>`, no
+//! The terminal dashboard: an Elm-style `App` (state + `update(Msg) -> Option<Effect>`, no
 //! IO) rendered with ratatui, fed only by the engine's telemetry (`EngineEvent`), keys and a
 //! clock. `run` owns the terminal and the event loop; `LogLayer` routes `tracing` output into
 //! the log pane.
@@ -12,7 +12,7 @@ mod run;
 mod ui;
 
 pub use app::{
-    Ack, App, ClientInfo, Command, LOG_HISTORY, LogLine, MEMORY_HISTORY, MemorySample, Mode, Msg,
+    Ack, App, ClientInfo, Effect, LOG_HISTORY, LogLine, MEMORY_HISTORY, MemorySample, Mode, Msg,
     Search, ServerInfo, Tab, UPDATE_HISTORY, UpdateRecord,
 };
 pub use boundary::{Acceptance, Chain, Propagation, dead_end, explain};

@@ -14,7 +14,7 @@ use engine::EngineEvent;
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 
-use super::app::{App, Command, Msg};
+use super::app::{App, Effect, Msg};
 
 /// Shortest time between two frames (30 fps).
 pub const FRAME: Duration = Duration::from_millis(33);
@@ -23,10 +23,10 @@ pub const TICK: Duration = Duration::from_secs(1);
 /// How often the input thread checks whether it should stop.
 const INPUT_POLL: Duration = Duration::from_millis(250);
 
-/// Runs the dashboard until the user quits. Every `Command` is passed to `commands` (`Quit`
+/// Runs the dashboard until the user quits. Every `Effect` is passed to `commands` (`Quit`
 /// last, just before returning). When `events` closes the dashboard stays up and says the
 /// engine stopped. The terminal is restored on return and on panic.
-pub fn run(events: Receiver<EngineEvent>, mut commands: impl FnMut(Command)) -> anyhow::Result<()> {
+pub fn run(events: Receiver<EngineEvent>, mut commands: impl FnMut(Effect)) -> anyhow::Result<()> {
     let mut terminal = match ratatui::try_init() {
         Ok(terminal) => terminal,
         Err(err) => {
@@ -53,7 +53,7 @@ pub fn event_loop<B>(
     terminal: &mut Terminal<B>,
     events: &Receiver<EngineEvent>,
     input: &Receiver<Msg>,
-    commands: &mut impl FnMut(Command),
+    commands: &mut impl FnMut(Effect),
 ) -> anyhow::Result<LoopStats>
 where
     B: Backend,
@@ -114,9 +114,10 @@ where
         }
         // A tick only changes what is on screen when a clock is shown.
         dirty |= !is_tick || app.shows_clock();
-        if let Some(command) = app.update(msg) {
-            commands(command);
-            if command == Command::Quit {
+        if let Some(effect) = app.update(msg) {
+            let quit = effect == Effect::Quit;
+            commands(effect);
+            if quit {
                 return Ok(stats);
             }
         }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crossbeam_channel::unbounded;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use engine::{Diagnostic, DiagnosticKind};
+use engine::{Control, Diagnostic, DiagnosticKind};
 use engine::{
     EngineEvent, GraphStats, InvalidationProfile, MemoryStats, Phase, UpdateOutcome, UpdateReport,
 };
@@ -30,7 +30,7 @@ fn code(code: KeyCode) -> Msg {
     Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
 }
 
-fn keys(app: &mut App, text: &str) -> Vec<Command> {
+fn keys(app: &mut App, text: &str) -> Vec<Effect> {
     text.chars().filter_map(|c| app.update(key(c))).collect()
 }
 
@@ -366,21 +366,21 @@ fn help_popup_screen() {
 #[test]
 fn q_and_ctrl_c_quit_r_reloads_c_clears_the_log() {
     let mut app = App::default();
-    assert_eq!(keys(&mut app, "q"), [Command::Quit]);
-    assert_eq!(keys(&mut app, "r"), [Command::ForceReload]);
+    assert_eq!(keys(&mut app, "q"), [Effect::Quit]);
+    assert_eq!(keys(&mut app, "r"), [Effect::Engine(Control::ForceReload)]);
     let ctrl_c = Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
-    assert_eq!(app.update(ctrl_c.clone()), Some(Command::Quit));
+    assert_eq!(app.update(ctrl_c.clone()), Some(Effect::Quit));
 
     engine(&mut app, log(tracing::Level::INFO, "one"));
     engine(&mut app, log(tracing::Level::WARN, "two"));
     assert_eq!(app.log.len(), 2);
-    assert_eq!(keys(&mut app, "c"), [Command::ClearLog]);
+    assert_eq!(keys(&mut app, "c"), [Effect::ClearLog]);
     assert!(app.log.is_empty());
 
     keys(&mut app, "?");
     assert_eq!(
         keys(&mut app, "q"),
-        [Command::Quit],
+        [Effect::Quit],
         "q quits from the help too"
     );
     app.update(code(KeyCode::Esc));
@@ -393,7 +393,7 @@ fn q_and_ctrl_c_quit_r_reloads_c_clears_the_log() {
     assert_eq!(app.search.query, "qrc");
     assert_eq!(
         app.update(ctrl_c),
-        Some(Command::Quit),
+        Some(Effect::Quit),
         "Ctrl-C always quits"
     );
 }
@@ -405,10 +405,13 @@ fn showing_and_leaving_the_memory_tab_tells_the_engine() {
     let digit = char::from_digit(memory as u32, 10).unwrap();
     assert_eq!(
         keys(&mut app, &digit.to_string()),
-        [Command::MemoryTab(true)]
+        [Effect::Engine(Control::QueryMemory(true))]
     );
     assert_eq!(keys(&mut app, &digit.to_string()), [], "already shown");
-    assert_eq!(keys(&mut app, "1"), [Command::MemoryTab(false)]);
+    assert_eq!(
+        keys(&mut app, "1"),
+        [Effect::Engine(Control::QueryMemory(false))]
+    );
     app.update(code(KeyCode::BackTab));
     let mut seen = Vec::new();
     for _ in 0..Tab::ALL.len() {
@@ -416,7 +419,10 @@ fn showing_and_leaving_the_memory_tab_tells_the_engine() {
     }
     assert_eq!(
         seen,
-        [Command::MemoryTab(true), Command::MemoryTab(false)],
+        [
+            Effect::Engine(Control::QueryMemory(true)),
+            Effect::Engine(Control::QueryMemory(false))
+        ],
         "cycling through every tab enters and leaves Memory once"
     );
 }
@@ -864,7 +870,7 @@ fn a_tiny_terminal_does_not_panic() {
 fn run_loop(
     events: crossbeam_channel::Receiver<EngineEvent>,
     input: crossbeam_channel::Receiver<Msg>,
-) -> (anyhow::Result<LoopStats>, Vec<Command>, String, Duration) {
+) -> (anyhow::Result<LoopStats>, Vec<Effect>, String, Duration) {
     let (done_tx, done_rx) = unbounded();
     std::thread::spawn(move || {
         let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
@@ -907,7 +913,11 @@ fn the_event_loop_draws_forwards_commands_and_quits() {
     assert!(stats.messages >= 304, "{stats:?}");
     assert_eq!(
         commands,
-        [Command::ForceReload, Command::ClearLog, Command::Quit]
+        [
+            Effect::Engine(Control::ForceReload),
+            Effect::ClearLog,
+            Effect::Quit
+        ]
     );
     assert!(stats.frames >= 1, "the first frame is drawn at once");
     let allowed = (elapsed.as_millis() / 33) as usize + 2;
@@ -937,7 +947,7 @@ fn the_event_loop_keeps_running_after_the_engine_stops() {
     };
     let stats = stats.unwrap();
     assert!(stats.messages >= 5, "Ready, EngineStopped and three keys");
-    assert_eq!(commands, [Command::Quit]);
+    assert_eq!(commands, [Effect::Quit]);
     assert!(stats.frames >= 1);
     assert!(text.contains("hotloop"), "{text}");
 }
