@@ -1,8 +1,10 @@
-//! The engine thread: the one owner of the salsa database. It turns watcher batches and client
-//! messages into revisions: apply changes → build → plan → encode once → broadcast → publish the
-//! served snapshot → report telemetry (the build → plan → encode step is `update::prepare`,
-//! shared with `hotloop profile`). One `select!` loop over closed enums; nothing here blocks on
-//! the server or the dashboard.
+//! The engine thread: the one owner of the `EngineHost` (so of the salsa database). It turns
+//! watcher batches, client messages and commands into revisions: apply changes → build → plan →
+//! encode once → publish the served snapshot → broadcast the frame → report telemetry. Every
+//! cause (an edit, an `invalidate()`, a requested reload) goes through `update::prepare` (build →
+//! plan → encode, shared with `hotloop profile`); the snapshot is published before the frame is
+//! broadcast, so a tab that reloads on it fetches the new revision. One `select!` loop over
+//! closed enums; nothing here blocks on the server or the dashboard.
 
 use std::collections::VecDeque;
 use std::path::PathBuf;

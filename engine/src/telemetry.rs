@@ -1,7 +1,6 @@
 //! What the engine tells the outside world while it works: one closed enum of events, sent on
 //! a crossbeam channel to the headless log or the dashboard. The engine never blocks on it:
-//! events are sent with `try_send` on a bounded channel and dropped (and counted) when the
-//! reader lags.
+//! events are sent with `try_send` on a bounded channel and dropped when the reader lags.
 
 use std::sync::Arc;
 use std::time::Duration;

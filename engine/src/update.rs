@@ -1,6 +1,6 @@
 //! One revision's update, computed without side effects: build (recording which queries ran) →
-//! plan → encode the message once. The dev loop then broadcasts the frame and publishes the
-//! served snapshot; `hotloop profile` only measures. Both run exactly this code, so the profile
+//! plan → encode the message once. The dev loop then publishes the served snapshot and
+//! broadcasts the frame (in that order); `hotloop profile` only measures. Both run exactly this code, so the profile
 //! measures what a save costs in `hotloop dev` minus the watcher and the sockets.
 
 use std::sync::Arc;

@@ -1,5 +1,6 @@
-//! hotloop's binary crate: the command line, the demo app, and (wired by `cli::run_dev`) the
-//! engine thread, server and dashboard.
+//! hotloop's binary crate, the composition root: the command line (`cli`), the wiring of
+//! `hotloop dev` (`dev`: watcher, engine thread, server, dashboard or headless log), the demo
+//! app and `hotloop profile`. It reaches the engine only through its façade and plain data.
 
 pub mod alloc_stats;
 pub mod cli;

@@ -236,7 +236,7 @@ impl EngineHost {
             html_changed = prev.html != html;
             for (i, (file, module)) in prev.graph.files.iter().zip(&prev.modules).enumerate() {
                 old.insert(*file, module.clone());
-                old_ids.push((*file, prev.graph.graph.modules[i].id.clone()));
+                old_ids.push((*file, prev.graph.modules[i].id.clone()));
             }
         }
         let mut modules = Vec::with_capacity(graph.len());

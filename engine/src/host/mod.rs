@@ -175,7 +175,7 @@ impl EngineHost {
         let file = *state.graph.files.get(index.idx())?;
         let code = emitted_module(&self.db, file)?;
         let deps = module_deps(&self.db, file);
-        let module = state.graph.graph.module(index);
+        let module = state.graph.module(index);
         Some(ModuleCode {
             id: module.id.clone(),
             kind: module.kind,

@@ -96,7 +96,7 @@ fn define_parts(state: &BuildState, order: &[ModuleIndex], uses_empty_module: bo
     let never_compiled: Arc<str> = Arc::from("");
     for &index in order {
         let entry = state.modules[index.idx()].entry.clone();
-        let id = state.graph.graph.module(index).id.clone();
+        let id = state.graph.module(index).id.clone();
         parts.push_back((id, entry.unwrap_or_else(|| never_compiled.clone())));
     }
     parts
@@ -156,7 +156,7 @@ fn update_parts(state: &mut BuildState, parts: &mut Parts) {
             continue;
         };
         let added = entry.len() as u64;
-        let id = state.graph.graph.module(index).id.clone();
+        let id = state.graph.module(index).id.clone();
         let (_, old) = parts.set(position as usize, (id, entry));
         served.parts_bytes = (served.parts_bytes + added).saturating_sub(old.len() as u64);
     }
@@ -200,10 +200,7 @@ impl EngineHost {
             None => {
                 state.served.module_bytes = HeldBytes::default();
                 state.served.stale_modules.clear();
-                (
-                    ServedModules::default(),
-                    state.graph.graph.indices().collect(),
-                )
+                (ServedModules::default(), state.graph.indices().collect())
             }
         };
         for index in refresh {

@@ -40,6 +40,16 @@ pub struct ProjectGraph {
     by_file: FxHashMap<SourceFile, ModuleIndex>,
 }
 
+/// A project graph reads as its module graph (`build.graph.module(i)`); the files, entries and
+/// refresh runtime are what only the engine needs besides.
+impl std::ops::Deref for ProjectGraph {
+    type Target = ModuleGraph;
+
+    fn deref(&self) -> &ModuleGraph {
+        &self.graph
+    }
+}
+
 impl ProjectGraph {
     pub fn index_of_file(&self, file: SourceFile) -> Option<ModuleIndex> {
         self.by_file.get(&file).copied()

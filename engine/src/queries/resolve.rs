@@ -2,8 +2,8 @@
 //! (relative paths with extension and index probing, TS's `./a.js` → `./a.ts`, bare specifiers
 //! through `node_modules` with `exports` conditions, `browser` field remaps, tsconfig `paths`).
 //!
-//! Resolution is the one place where queries read the file system. That is modelled by
-//! `Project::resolution_epoch`: this query reads it, and the host moves it (and clears the
+//! Resolution and `import.meta.glob` listing (`queries::glob`) are the only places where
+//! queries read the file system. That is modelled by `Project::resolution_epoch`: both read it, and the host moves it (and clears the
 //! resolver cache) whenever a file appears or disappears or a `package.json`/`tsconfig.json`
 //! changes. Failures are data (`Resolution::NotFound`), never a panic.
 
