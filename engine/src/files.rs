@@ -3,6 +3,12 @@
 //! them from disk once; afterwards only the `EngineHost` updates them, when the watcher reports a
 //! change. Also the one place that knows how a path becomes a module id and how file bytes
 //! become `FileContents`.
+//!
+//! # Module ids
+//!
+//! A module id is the URL path of the file relative to the project root with a leading `/`:
+//! `/src/main.tsx`, `/node_modules/react/index.js`. The engine numbers modules densely
+//! (`ModuleIndex(u32)`) inside a `ModuleGraph`; the browser and the protocol use the string id.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};

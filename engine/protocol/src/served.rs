@@ -1,6 +1,14 @@
 //! The immutable snapshot of what the HTTP side serves, published by the engine thread after
 //! every revision (through a `tokio::sync::watch`). The server reads it; it never reaches into
 //! the engine or salsa.
+//!
+//! The engine publishes an `Arc<Served>` through a `tokio::sync::watch` after each revision and
+//! broadcasts encoded messages (`Arc<[u8]>`, encoded once) through a `tokio::sync::broadcast`. It
+//! publishes a revision's snapshot *before* it broadcasts that revision's update or reload, so a
+//! tab that reloads on the message never fetches the previous chunk. Before the first build the
+//! snapshot is `Served::building` (the page only); every route that needs modules waits on the
+//! watch channel for the built one.
+//! Client messages (ack, invalidate, custom) reach the engine over a crossbeam channel.
 
 use std::sync::{Arc, OnceLock};
 

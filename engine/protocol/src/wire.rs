@@ -24,6 +24,20 @@
 //! valid JSON, and no bytes may follow the message. Every length is checked against the bytes
 //! that remain before anything is allocated, so a hostile frame can neither panic the decoder
 //! nor make it reserve more memory than the frame's own size.
+//!
+//! # The update (plan → protocol → runtime)
+//!
+//! A hot update carries: `modules` (id, kind, deps map, static deps count, factory code: only those
+//! whose emitted code changed), `invalidate` (ids on the paths from changed modules to their boundaries,
+//! dependencies first: disposed and marked stale), `boundaries` (`(id, accepted_dep | none)`:
+//! `none` = self-accepting), `removed` (ids: `prune` runs, then the module is dropped) and
+//! `css_links` (linked stylesheets to swap). The runtime installs the factories, disposes the
+//! invalidated modules, re-requires each boundary (stale modules on its path re-evaluate through
+//! `require`, so no importer reads old exports), calls accept callbacks, prunes, acks.
+//! The plan is the same for every tab: modules reachable only through `import()` propagate like
+//! any other (the server cannot know which tabs loaded them), and each tab skips the boundaries
+//! and invalidations of modules it never evaluated; their new factories are used when the tab
+//! loads them.
 
 use std::sync::Arc;
 

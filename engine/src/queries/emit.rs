@@ -2,6 +2,92 @@
 //! factory code, its deps map `{ specifier: id | null }`, and the two joined into the
 //! `__hotloop.define(...)` statement of the chunk. All `Eq`, so an edit that leaves the emitted
 //! code alone (a comment) stops here.
+//!
+//! # The registry format (engine → runtime)
+//!
+//! Every module is emitted as one **factory**, a JS function expression whose header sits alone on
+//! the first line (so the per-module source map is the swc map shifted by one line):
+//!
+//! ```js
+//! (function (module, exports, require, __hotloop_meta, $RefreshReg$, $RefreshSig$) {
+//! ...module body...
+//! })
+//! ```
+//! (`(async function ...` when the module uses top-level `await`; see below.)
+//!
+//! - ESM is lowered to CommonJS by swc's `common_js` transform (getter exports = live bindings,
+//!   hoisted, so cycles work); `import()` becomes `require.dynamic(spec)`, the runtime's promise of
+//!   the module's namespace (CommonJS modules get `{ ...named, default: module.exports }`).
+//! - `import.meta` is rewritten to `__hotloop_meta` (the runtime gives `{ url, hot, env }`), so
+//!   `import.meta.hot.accept()` calls the module's hot context.
+//! - `process.env.NODE_ENV` is replaced by `"development"`.
+//! - `require(spec)` is the literal specifier as written; the runtime maps it through the module's
+//!   **deps map** `{ spec: id | null }` (null = unresolved: `require` throws a clear error).
+//!   Emitted code therefore never depends on resolution: moving a file re-resolves but does not
+//!   re-emit.
+//! - CSS modules: `require(...)` for each resolved `@import`, then `__hotloop_meta.css(text)`
+//!   (relative `url()`s rewritten to absolute URLs from the CSS file's own id).
+//! - CSS Modules (`*.module.css`): the scoped text and the names,
+//!   `module.exports = __hotloop_meta.cssModule(text, {"button": "App-module_x1Yz_button"}[, composed])`;
+//!   `composed` is `[name, require(spec), theirName]` per `composes: x from "spec"`. The runtime
+//!   injects the style and returns `{ ...names, __esModule: true, default: names }`. Like every
+//!   stylesheet a CSS Module accepts its own updates; when an edit changes its names (a class
+//!   added, renamed or removed) the runtime calls `hot.invalidate()` on it, so its importers re-run
+//!   with the new names (React components refresh, state kept). A file lightningcss cannot compile
+//!   (`composes` in a nested rule) keeps its last good code; rules it recovers from are diagnostics.
+//! - Assets: `module.exports = "/src/logo.png?v=<hash>"`. JSON: `module.exports = <value>`.
+//! - `import.meta.glob(patterns, options)` (Vite's): the call becomes
+//!   `require("./main.ts?glob=0")`, a module of its own per call (path `<importer>?glob=<n>`, id
+//!   `/src/main.ts?glob=0`) whose code is the result object,
+//!   `module.exports = { "./pages/a.tsx": () => require.dynamic("./pages/a.tsx"), ... }` (lazy) or
+//!   `require.namespace(spec)` entries (eager; with `import: "x"`, that export). The importer's own
+//!   code never depends on the listing: `queries::glob::glob_matches` lists the files (under the
+//!   resolution epoch, so a file created or deleted re-lists; equal results backdate), and an
+//!   added or deleted match changes only the glob module, whose update propagates to the importer
+//!   as any edited import does. Patterns and options must be literals; anything else is an error
+//!   at the call's line. Keys are relative to the importer (or `base`), or root-relative for `/`
+//!   patterns; `node_modules` and dot directories are skipped unless `exhaustive`.
+//! - A variable `import()` (Vite's dynamic-import-vars: a template literal or `+` chain whose
+//!   literal start is `./` or `../`, e.g. `` import(`./locales/${lang}.json`) ``) is a lazy glob
+//!   call of its own, each substitution one `*` (`./locales/*.json`; a `?raw`/`?url` suffix becomes
+//!   the glob's query): it becomes `require.dynamic(path, require("./i18n.ts?glob=1"))`, and the
+//!   runtime loads the glob module's entry whose key is `path` (query ignored) or rejects with
+//!   `Unknown variable dynamic import` listing the candidates. Any other non-literal `import(x)`
+//!   stays `require.dynamic(x)`: an `http(s):`, `data:` or `blob:` URL goes to the browser's own
+//!   `import()`, anything else is the usual "Cannot find module" rejection.
+//! - `?raw` / `?url` imports (Vite's): a module of its own per file and query, at the virtual path
+//!   `<file>?raw` (id `/src/notes.md?raw`), read from the file itself: `module.exports = "<text>"`
+//!   or the file's asset URL. The compiler re-reads a file's variants whenever the watcher reports
+//!   the file, so an edit updates them (and, as assets, propagates to their importers). `?inline`
+//!   likewise: a stylesheet's text as it would be served (relative `url()`s absolute, a CSS
+//!   Module's names scoped as its plain import's are), never injected; any other file a
+//!   `data:<type>;base64,` URL, made when the file is read (so the input's contents are the URL
+//!   and no query reads the disk). Other Vite queries (`?worker&inline`, `?react`, ...) are a
+//!   resolution error naming the importer's line, never silently the plain module.
+//! - Web workers (`transform/worker.rs`): `./w.ts?worker`, `?sharedworker` and `?worker&url` are
+//!   variant modules like `?raw` (but never read the file: their code depends only on its id):
+//!   `module.exports = function WorkerWrapper(options) { return new Worker("/_hotloop/worker/src/w.ts", options); }`
+//!   (`SharedWorker` likewise; `?worker&url` exports the string). `new Worker(new URL('./w.ts',
+//!   import.meta.url), ...)` (or `SharedWorker`, with a literal relative specifier and the global
+//!   constructor) is rewritten to `new URL(require("./w.ts?worker&url"), import.meta.url)`, so
+//!   both forms are one path. A variant's one import has kind `ImportKind::Worker`: the graph
+//!   adds the worker file as a **worker root** (`ProjectGraph::worker_roots`) without an edge, so
+//!   the page's chunk never holds a worker-only module and propagation never crosses into the page.
+//!   Everything a worker root reaches is `in_worker`; an edit that reaches such a module plans a
+//!   full reload (`FullReloadReason::InWorker`: a running worker cannot take new code, the reload
+//!   restarts it). `ChunkLayout::workers` orders each worker's modules; `Served::workers` holds
+//!   their define statements plus `__hotloop.start([id], { worker: true, env, mode })`, and
+//!   `GET /_hotloop/worker/<id>` answers the runtime followed by that chunk (one script, so it
+//!   works as a classic or a module worker), with an index map at `/_hotloop/worker-map/<id>`
+//!   offset by the runtime's lines. In worker mode the runtime only evaluates the entry:
+//!   no WebSocket, no overlay, no React Refresh, `import.meta.hot` undefined, and an entry's error
+//!   is rethrown uncaught so the page's `worker.onerror` sees it.
+//!
+//! The chunk is `__hotloop.define(id, depsMap, factory[, staticDeps]);` per module followed by
+//! `__hotloop.start([entry ids])`. The deps map lists static imports first (source order), then
+//! `import()`, `require()` and `hot.accept` specifiers; `staticDeps` counts the static ones and is
+//! left out when all are (the common case costs no bytes). The runtime's `define` only stores the
+//! factory; `start` requires each entry in order.
 
 use std::fmt::Write as _;
 use std::sync::Arc;

@@ -6,6 +6,43 @@
 //! queries read the file system. That is modelled by `Project::resolution_epoch`: both read it, and the host moves it (and clears the
 //! resolver cache) whenever a file appears or disappears or a `package.json`/`tsconfig.json`
 //! changes. Failures are data (`Resolution::NotFound`), never a panic.
+//!
+//! # React Fast Refresh (engine ↔ runtime)
+//!
+//! - **Transform.** Project sources (not `node_modules`) get swc's React Refresh registrations:
+//!   `$RefreshReg$(type, "<local>")` and `$RefreshSig$()` signatures. The runtime passes both into
+//!   each factory; `$RefreshReg$` registers `type` as `"<module id> <local>"`. `HotFacts::refresh_boundary`
+//!   (every export PascalCase, at least one registration) makes the engine plan the module as
+//!   self-accepting.
+//! - **Which refresh runtime** (`queries::resolve::refresh_runtime`, re-run when the resolution
+//!   epoch moves): none when React Refresh is off or `react` does not resolve from the root; else the
+//!   app's own `react-refresh/runtime` when it resolves from the root; else the copy embedded in
+//!   hotloop.
+//!   - App's copy: the module is a root of the graph (`ProjectGraph::refresh_runtime`), defined in the
+//!     chunk before the entries, and named in the start call:
+//!     `__hotloop.start([entries], { revision, serverId, refreshRuntime: "<its module id>" })`.
+//!   - Embedded copy: the page gets `<script src="/_hotloop/react-refresh.js"></script>` right after
+//!     the runtime's tag; the server answers it with `hotloop_runtime::REACT_REFRESH_JS` (the vendored
+//!     `react-refresh@0.19.0` development runtime, MIT, Meta Platforms, Inc. and affiliates:
+//!     `runtime/vendor/react-refresh/` holds the file, its LICENSE and where it came from). That script
+//!     calls `__hotloop.useRefreshRuntime(exports, { embedded: true })`, which only offers it.
+//! - **Install.** `start` installs the named app copy (falling back to the offered embedded one if it
+//!   throws), calling `injectIntoGlobalHook(window)` before any entry runs, so React DOM finds the
+//!   hook when it loads. The first runtime installed stays. `__hotloop.inspect().refresh` says which
+//!   (`source`: the module id, `"embedded"` or null) and how many refreshes ran.
+//! - **Boundaries at run time** (Vite's plugin-react rules). After a module that registered
+//!   components evaluates, its component exports are registered too (`"<id> export <name>"`: HOC
+//!   results such as `memo(...)`). When a boundary planned as self-accepting without any
+//!   `hot.accept()` of its own re-evaluates and registered components, the runtime checks the new
+//!   exports: same names as before, at least one, each a component (`isLikelyComponentType`) or
+//!   unchanged. If not (or no refresh runtime is installed), it calls `hot.invalidate(reason)`: the
+//!   engine then updates the importers, so no UI is left stale.
+//! - **One refresh per update.** After an update that evaluated a module which registered components,
+//!   the runtime calls `performReactRefresh()` once, unless an invalidation is on its way (the
+//!   importers' update refreshes everything at once). Changed hook signatures remount (the refresh
+//!   runtime compares them); class components remount. An error React reports while re-rendering
+//!   (no error boundary: the tree unmounts) shows in the overlay under `React` until a refresh
+//!   renders cleanly; the refresh runtime re-renders the failed root once the code is fixed.
 
 use std::path::Path;
 use std::sync::Arc;
