@@ -9,7 +9,8 @@
 
     const OVERLAY_TAG = "hotloop-error-overlay";
     const NOTE_TAG = "hotloop-notice";
-    const NOTE_MS = 8000;
+    /** How long the reload note stays: long enough to read, short enough not to linger. */
+    const NOTE_MS = 3000;
     const DIAGNOSTIC_KINDS = ["syntax", "resolve", "transform", "io", "runtime"];
 
   function createOverlay() {
@@ -130,7 +131,7 @@
     function renderNote() {
       const close = h("button", { class: "close", "data-action": "dismiss-note", title: "Dismiss", "aria-label": "Dismiss" }, "×");
       close.addEventListener("click", dismissNote);
-      return h("div", { class: "note", role: "status" }, h("span", {}, `Full reload: ${overlay.note}`), close);
+      return h("div", { class: "note", role: "status", "aria-live": "polite" }, h("span", {}, `Full reload: ${overlay.note}`), close);
     }
 
     function renderOverlay() {
@@ -187,8 +188,9 @@ button:hover, button:focus-visible { color: #fafafa; }
 pre { margin: 0; padding: 10px 12px; overflow: auto; background: #09090b; color: #d4d4d8; border-radius: 6px;
   font: 12px/1.45 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; white-space: pre; }
 footer { padding: 8px 14px; color: #71717a; font-size: 12px; }
-.note { pointer-events: auto; position: fixed; right: 16px; bottom: 16px; display: flex; gap: 8px;
-  align-items: center; max-width: min(480px, calc(100vw - 32px)); padding: 8px 8px 8px 12px;
-  background: #18181b; color: #e4e4e7; border: 1px solid #3f3f46; border-left: 3px solid #60a5fa;
-  border-radius: 6px; box-shadow: 0 8px 24px rgba(0, 0, 0, 0.35); font-size: 12px; }
+.note { pointer-events: none; position: fixed; right: 8px; bottom: 8px; display: flex; gap: 4px;
+  align-items: center; max-width: min(360px, calc(100vw - 16px)); padding: 2px 2px 2px 8px;
+  background: rgba(24, 24, 27, 0.72); color: #e4e4e7; border-radius: 999px; opacity: 0.85;
+  font-size: 11px; line-height: 18px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.note .close { pointer-events: auto; }
 `;

@@ -86,12 +86,15 @@ test("a full-reload message stores the reason; the next page logs it and shows a
   assert.equal(next.notice(), null);
 });
 
-test("the reload note also goes away on its own", async () => {
+test("the reload note is a short, polite status that goes away on its own", async () => {
   const page = createPage();
   page.storage.setItem("hotloop:full-reload-reason", "index.html changed");
   page.load([app], ["/src/main.js"]);
-  assert.notEqual(page.notice(), null);
-  page.runTimers();
+  const note = allElements(page.notice().shadowRoot).find((e) => e.getAttribute("role") === "status");
+  assert.equal(note.getAttribute("aria-live"), "polite", "announced, not an alert");
+  assert.equal(page.overlay(), null, "never the error overlay");
+  const delays = page.runTimers();
+  assert.ok(delays.includes(3000), `dismissed after 3 s (timers: ${delays})`);
   assert.equal(page.notice(), null);
 });
 

@@ -16,11 +16,23 @@ pub use crate::headless::LogFormat;
 /// Save a file and every open tab shows the change within milliseconds, keeping state where
 /// the code allows it (Vite's `import.meta.hot` API, CSS hot swap, React Fast Refresh), with
 /// an error overlay instead of a blank page when the code does not compile.
+///
+/// With no command, `hotloop [ROOT] [flags]` is `hotloop dev [ROOT] [flags]`, as `vite` is
+/// `vite dev`.
 #[derive(Parser, Debug, Clone, PartialEq, Eq)]
-#[command(name = "hotloop", version, propagate_version = true)]
+#[command(
+    name = "hotloop",
+    version,
+    propagate_version = true,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
 pub struct Cli {
+    /// `hotloop dev`'s arguments, when no command is given.
+    #[command(flatten)]
+    pub dev: DevArgs,
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
@@ -159,9 +171,16 @@ pub struct ProfileArgs {
     pub trace: Option<PathBuf>,
 }
 
+impl Cli {
+    /// The command to run: the one named, else `dev` with the top-level arguments.
+    pub fn into_command(self) -> Command {
+        self.command.unwrap_or(Command::Dev(self.dev))
+    }
+}
+
 /// Runs the command the user asked for.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command {
+    match cli.into_command() {
         Command::Dev(args) => run_dev(args),
         Command::Demo(args) => run_demo(args),
         Command::Profile(args) => run_profile(args),

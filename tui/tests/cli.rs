@@ -23,7 +23,7 @@ fn text(bytes: &[u8]) -> String {
 fn parse(args: &[&str]) -> Command {
     let argv = std::iter::once("hotloop").chain(args.iter().copied());
     match Cli::try_parse_from(argv) {
-        Ok(cli) => cli.command,
+        Ok(cli) => cli.into_command(),
         Err(error) => panic!("{args:?} does not parse: {error}"),
     }
 }
@@ -113,6 +113,17 @@ fn dev_defaults_to_the_current_dir_on_localhost_port_3000() {
             serve: default_serve(),
         })
     );
+}
+
+#[test]
+fn no_command_means_dev_with_the_same_arguments() {
+    assert_eq!(parse(&[]), parse(&["dev"]));
+    assert_eq!(
+        parse(&["app", "--port", "4000", "--no-tui"]),
+        parse(&["dev", "app", "--port", "4000", "--no-tui"])
+    );
+    // A command still wins over a ROOT of the same name only when it comes first.
+    assert!(matches!(parse(&["demo"]), Command::Demo(_)));
 }
 
 #[test]
@@ -252,6 +263,14 @@ fn dev_with_a_missing_root_fails_with_a_clear_message() {
     let missing = dir.path().join("no-such-project");
     let root = missing.to_str().expect("utf-8 temp path");
     let output = hotloop(&["dev", root, "--no-tui", "--port", "0"]);
+    assert!(!output.status.success());
+    assert!(
+        text(&output.stderr).contains("does not exist"),
+        "{}",
+        text(&output.stderr)
+    );
+    // The same without the command word.
+    let output = hotloop(&[root, "--no-tui", "--port", "0"]);
     assert!(!output.status.success());
     assert!(
         text(&output.stderr).contains("does not exist"),
