@@ -35,7 +35,8 @@ const ENGINE_STACK: usize = engine::ENGINE_STACK;
 pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
     let root = std::fs::canonicalize(&args.root).with_context(|| {
         format!(
-            "project root {} does not exist: pass the directory that holds index.html",
+            "project root {} does not exist: pass the directory that holds index.html \
+             (or a command: dev, demo, profile; see hotloop --help)",
             args.root.display()
         )
     })?;

@@ -200,7 +200,8 @@ fn bad_values_are_refused() {
         &["dev", "--mode", ""],
         &["dev", "--proxy", "/api=https://example.com"],
         &["profile"],
-        &["frobnicate"],
+        &["dev", "one", "two"],
+        &["one", "two"],
     ] {
         let argv = std::iter::once("hotloop").chain(args.iter().copied());
         assert!(Cli::try_parse_from(argv).is_err(), "{args:?} parsed");
@@ -269,14 +270,15 @@ fn dev_with_a_missing_root_fails_with_a_clear_message() {
         "{}",
         text(&output.stderr)
     );
-    // The same without the command word.
-    let output = hotloop(&[root, "--no-tui", "--port", "0"]);
-    assert!(!output.status.success());
-    assert!(
-        text(&output.stderr).contains("does not exist"),
-        "{}",
-        text(&output.stderr)
-    );
+    // The same without the command word; a mistyped command reads as a missing root, and
+    // the message names the commands.
+    for root in [root, "frobnicate"] {
+        let output = hotloop(&[root, "--no-tui", "--port", "0"]);
+        assert!(!output.status.success());
+        let stderr = text(&output.stderr);
+        assert!(stderr.contains("does not exist"), "{stderr}");
+        assert!(stderr.contains("dev, demo, profile"), "{stderr}");
+    }
 }
 
 fn read(path: &Path) -> String {
