@@ -176,6 +176,37 @@ impl FileClass {
     }
 }
 
+/// File types that are code of some language or framework hotloop does not compile itself:
+/// importing one (without `?raw`/`?url`) is an error that says what would handle it, never a
+/// silent asset URL. `(extension, what handles it)`.
+const NEEDS_A_TOOL: &[(&str, &str)] = &[
+    ("vue", "`@vitejs/plugin-vue` in vite.config"),
+    ("svelte", "`@sveltejs/vite-plugin-svelte` in vite.config"),
+    ("scss", "the `sass` package and CSS preprocessing"),
+    ("sass", "the `sass` package and CSS preprocessing"),
+    ("less", "the `less` package and CSS preprocessing"),
+    ("styl", "the `stylus` package and CSS preprocessing"),
+    ("stylus", "the `stylus` package and CSS preprocessing"),
+    ("pcss", "PostCSS"),
+    ("sss", "PostCSS with `sugarss`"),
+    ("mdx", "`@mdx-js/rollup` in vite.config"),
+    ("astro", "Astro's own dev server (`astro dev`)"),
+    ("marko", "`@marko/vite` in vite.config"),
+    ("elm", "`vite-plugin-elm` in vite.config"),
+    ("coffee", "a CoffeeScript plugin in vite.config"),
+    ("graphql", "a GraphQL plugin in vite.config"),
+    ("gql", "a GraphQL plugin in vite.config"),
+];
+
+/// What a file of a type hotloop does not compile needs (see [`NEEDS_A_TOOL`]), or `None`.
+pub fn needed_tool(path: &Path) -> Option<(&'static str, &'static str)> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    NEEDS_A_TOOL
+        .iter()
+        .find(|(known, _)| *known == ext)
+        .map(|&(known, tool)| (known, tool))
+}
+
 /// Reads a file the way the engine stores it (a `?raw`/`?url` variant reads its real file; a
 /// glob module or worker variant has no file and is always empty text). A directory or an
 /// unreadable path is `Missing`.

@@ -125,6 +125,27 @@ describe('hot updates in the browser', { skip, concurrency: false }, () => {
     assert.equal(tab.navigations, navs, 'no reload');
   });
 
+  test('importing a file type hotloop does not compile names the importer, the line and what handles it', async () => {
+    const navs = tab.navigations;
+    writeFile(file('src/Widget.vue'), '<template><p>hi</p></template>\n');
+    let from = tab.mark();
+    edit('src/leaf.js', "document.getElementById('leaf')", "import Widget from './Widget.vue';\nconsole.log(Widget);\ndocument.getElementById('leaf')");
+    const overlay = await tab.until(() => {
+      const el = document.querySelector('hotloop-error-overlay');
+      const text = el && el.shadowRoot && el.shadowRoot.textContent;
+      return text && text.includes('Widget.vue') && text;
+    });
+    assert.match(overlay, /`\.vue` files need `@vitejs\/plugin-vue` in vite\.config/);
+    assert.match(overlay, /\/src\/leaf\.js/, 'names the importer');
+    assert.match(overlay, /1 \|.*Widget\.vue/, 'a code frame at the import');
+    assert.equal(await tab.text('#leaf'), 'leaf v4', 'last good state kept');
+    from = tab.mark();
+    edit('src/leaf.js', "import Widget from './Widget.vue';\nconsole.log(Widget);\n", '');
+    await tab.until(() => !document.querySelector('hotloop-error-overlay'));
+    assert.equal(await tab.text('#leaf'), 'leaf v4');
+    assert.equal(tab.navigations, navs, 'no reload');
+  });
+
   test('a CSS edit changes the computed style without a reload', async () => {
     const navs = tab.navigations;
     const color = (id) => tab.page.evaluate((i) => getComputedStyle(document.getElementById(i)).color, id);

@@ -50,7 +50,7 @@ use std::sync::Arc;
 use oxc_resolver::ResolveError;
 
 use crate::db::Db;
-use crate::files::{FileClass, ImportQuery, glob_module_of_path};
+use crate::files::{FileClass, ImportQuery, glob_module_of_path, needed_tool};
 use crate::inputs::{Project, SourceFile};
 use crate::queries::imports::import_specifiers;
 use crate::telemetry::Phase;
@@ -153,7 +153,7 @@ fn resolve_one(
         return not_found("external URLs are not bundled; load them with a <script> tag");
     }
     if let Some((base, query)) = ImportQuery::split(specifier) {
-        return match resolve_one(db, importer, base, kind, from_css) {
+        return match resolve_path(db, importer, base, kind, from_css) {
             Resolution::File(file) => {
                 let variant = query.path_of(file.path(db));
                 Resolution::File(db.files().get_or_read(db, &variant))
@@ -168,6 +168,27 @@ fn resolve_one(
              `?sharedworker` and `?worker&url`"
         ));
     }
+    match resolve_path(db, importer, specifier, kind, from_css) {
+        Resolution::File(file) => match needed_tool(file.path(db)) {
+            Some((ext, tool)) => not_found(&format!(
+                "`.{ext}` files need {tool}, which hotloop does not run yet; it compiles \
+                 JS, TS, JSX, CSS, CSS Modules and JSON (`?raw` and `?url` imports of any file \
+                 work)"
+            )),
+            None => Resolution::File(file),
+        },
+        other => other,
+    }
+}
+
+/// The file `specifier` names (no query), whatever its type.
+fn resolve_path(
+    db: &dyn Db,
+    importer: &Path,
+    specifier: &str,
+    kind: ImportKind,
+    from_css: bool,
+) -> Resolution {
     let resolvers = db.resolvers();
     // In CSS, `@import "a.css"` means `./a.css`; fall back to a package when there is none.
     let result = if from_css && is_bare(specifier) {
