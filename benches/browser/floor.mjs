@@ -7,12 +7,17 @@
 // a dev server serves it) and no source maps, no minification; `index.html` is rewritten to load
 // those two. The build runs once per fixture before the timed rounds and is not timed.
 //
+// Caching as a production deployment does it, so the floor's warm reload is a floor too: the bundle
+// files carry their content hash in the name and are served `immutable`; index.html is served
+// `no-cache` with an ETag (a reload revalidates it: 304).
+//
 // Serve: a tiny HTTP server inside the benchmark's own Node process answers from a Map. In-process
 // on purpose: a separate `node` process would add Node's own start-up (tens to hundreds of ms
 // on a loaded machine) to the floor's "cold start", which a native server does not pay, and then
 // the floor would not be a floor. Its cold start is therefore listen() → app rendered: the
 // browser's own work (fetch, parse, evaluate, render) and nothing else. It has no process of its
 // own, so it reports no RSS. It exposes the same start/stop/port/alive shape as lib/hotloop.mjs.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -37,15 +42,31 @@ export async function buildFloor(dir, m) {
     logLevel: 'silent',
   });
   if (result.errors.length) throw new Error(`esbuild failed on ${dir}: ${result.errors.map((e) => e.text).join('; ')}`);
-  const files = new Map();
-  for (const f of result.outputFiles) files.set(`/${path.basename(f.path)}`, Buffer.from(f.contents));
-  if (!files.has('/bundle.js')) throw new Error(`esbuild produced no bundle.js for ${dir}`);
+  const files = new Map(); // url path -> { body, type, etag, immutable }
+  const add = (url, body, immutable) => files.set(url, { body, immutable, type: TYPES[path.extname(url)], etag: `"${hash(body)}"` });
+  const out = {};
+  for (const f of result.outputFiles) {
+    const ext = path.extname(f.path);
+    const body = Buffer.from(f.contents);
+    out[ext] = `/bundle-${hash(body).slice(0, 10)}${ext}`;
+    add(out[ext], body, true);
+  }
+  if (!out['.js']) throw new Error(`esbuild produced no JavaScript bundle for ${dir}`);
   const html = fs.readFileSync(path.join(dir, 'index.html'), 'utf8');
   const tag = `<script type="module" src="/${m.entry}"></script>`;
   if (!html.includes(tag)) throw new Error(`${dir}/index.html has no ${tag}`);
-  const css = files.has('/bundle.css') ? '<link rel="stylesheet" href="/bundle.css">\n' : '';
-  files.set('/index.html', Buffer.from(html.replace('</head>', `${css}</head>`).replace(tag, '<script type="module" src="/bundle.js"></script>')));
+  const css = out['.css'] ? `<link rel="stylesheet" href="${out['.css']}">\n` : '';
+  add('/index.html', Buffer.from(html.replace('</head>', `${css}</head>`).replace(tag, `<script type="module" src="${out['.js']}"></script>`)), false);
   return files;
+}
+
+function hash(buf) { return crypto.createHash('sha1').update(buf).digest('hex'); }
+
+/** Bytes of the floor's JavaScript bundle. */
+export function bundleBytes(files) {
+  let n = 0;
+  for (const [url, f] of files) if (url.endsWith('.js')) n += f.body.length;
+  return n;
 }
 
 /** The static server of a built floor (see the header). */
@@ -66,10 +87,12 @@ export class FloorServer {
     const t0 = nowMs();
     this.server = http.createServer((req, res) => {
       const p = req.url.split('?')[0];
-      const body = this.files.get(p === '/' ? '/index.html' : p);
-      if (!body) { res.writeHead(404); res.end(); return; }
-      res.writeHead(200, { 'content-type': TYPES[path.extname(p === '/' ? '/index.html' : p)] || 'application/octet-stream', 'cache-control': 'no-cache' });
-      res.end(body);
+      const f = this.files.get(p === '/' ? '/index.html' : p);
+      if (!f) { res.writeHead(404); res.end(); return; }
+      const headers = { 'content-type': f.type, etag: f.etag, 'cache-control': f.immutable ? 'public, max-age=31536000, immutable' : 'no-cache' };
+      if (req.headers['if-none-match'] === f.etag) { res.writeHead(304, headers); res.end(); return; }
+      res.writeHead(200, headers);
+      res.end(f.body);
     });
     this.server.keepAliveTimeout = 1000;
     this.server.listen(this.port, '127.0.0.1');

@@ -170,8 +170,12 @@ export async function runSession({ browser, server, root, manifest, plan, say = 
     }
     // expect 'reload': the token must show in a new document, which must render completely
     const left = () => Math.max(1, t0 + limit - nowMs());
+    // (a server may run the new code in place first and then reload: the reload is what counts)
+    if (seen.doc === docBefore && !(await tab.wait((e) => e.type === 'doc' && e.doc !== docBefore, m, plan.timeoutMs))) {
+      throw await fail(`${group.metric} edit of ${target.file} was expected to reload the page, but it updated in place and no reload began within ${plan.timeoutMs} ms`, t0);
+    }
     const final = seen.doc !== docBefore ? seen : await tab.wait((e) => e.type === 'token' && e.tok === tok && e.doc !== docBefore, m, left());
-    if (!final) throw await fail(`${group.metric} edit of ${target.file} was expected to reload the page, but it updated in place and no reload followed within ${limit} ms`, t0);
+    if (!final) throw await neverShown(`${group.metric} edit (after the reload)`, target.file, tok, t0, limit, docsBefore);
     const ready = await tab.wait((e) => e.type === 'ready' && e.doc === final.doc, m, left());
     if (!ready) throw await fail(`${group.metric} edit of ${target.file}: the reloaded page never rendered all leaves`, t0);
     const ms = round2(Math.max(await tab.timeOf(final), await tab.timeOf(ready)) - t0);

@@ -113,7 +113,7 @@ async function main() {
   ensurePackages();
   // Imported after the install: they load npm packages.
   const { KINDS, ensureFixture } = await import('./gen.mjs');
-  const { buildFloor, FloorServer } = await import('./floor.mjs');
+  const { buildFloor, bundleBytes, FloorServer } = await import('./floor.mjs');
   const { HotloopServer, hotloopVersion } = await import('./lib/hotloop.mjs');
   const { runSession } = await import('./measure.mjs');
   const { summarize, table, notes } = await import('./lib/table.mjs');
@@ -165,7 +165,7 @@ async function main() {
       const { manifest, reused } = ensureFixture(kind, n, dir);
       say(`\n${kind} ${n}: fixture ${reused ? 'reused' : 'written'} (${dir}, ${manifest.leafCount} leaves, ${Date.now() - t} ms)`);
       const floorFiles = await buildFloor(dir, manifest);
-      say(`${kind} ${n}: floor bundle ${(floorFiles.get('/bundle.js').length / 1024).toFixed(0)} kB`);
+      say(`${kind} ${n}: floor bundle ${(bundleBytes(floorFiles) / 1024).toFixed(0)} kB`);
 
       const primed = fs.mkdtempSync(path.join(work, 'cache-'));
       const sessions = [];

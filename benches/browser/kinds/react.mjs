@@ -3,9 +3,11 @@
 // `src/main.jsx` mounts node 0 with `createRoot`. A leaf module exports exactly one component (a
 // Fast Refresh boundary) holding a `useState` counter in `data-count`, incremented on click: an
 // edit is a hot update, and the benchmark checks the counter survived it ("state kept"). A mid
-// exports its component AND a non-component constant (`LEVEL`), so it is not a Fast Refresh
-// boundary (in Vite and hotloop alike): an edit propagates through the mids to main.jsx, which
-// accepts nothing, and the page reloads fully. That gives the react fixture the same three edit
+// exports its component AND a non-component object (`meta`, a new object every time the module
+// runs, like a `createContext()` beside a component), so it is never a valid Fast Refresh
+// boundary (Vite's plugin-react rule, which hotloop's runtime follows: a non-component export must
+// keep its value): an edit invalidates the mid, then each importing mid in turn, up to main.jsx,
+// which accepts nothing, and the page reloads fully. That gives the react fixture the same three edit
 // outcomes as `plain`: leaf hot, CSS swap, mid full reload.
 import { Tree, indexHtml, stylesheet, textLine } from '../lib/tree.mjs';
 
@@ -64,8 +66,8 @@ function moduleText(tree, i) {
     '',
     textLine(`mid ${i}`),
     '',
-    '// A non-component export: this module is not a Fast Refresh boundary.',
-    `export const LEVEL = ${tree.depth(i)};`,
+    '// A non-component export with a new value every evaluation: never a Fast Refresh boundary.',
+    `export const meta = { level: ${tree.depth(i)} };`,
     '',
     `export default function M${i}() {`,
     '  return (',

@@ -14,7 +14,7 @@
 //          <link>), a 1 ms timer (Chromium clamps it to ~4 ms) and every animation frame, since a
 //          server may swap a stylesheet without touching the DOM (CSSStyleSheet.replace)
 export function probe(cfg) {
-  if (window !== window.top || window.__bench) return;
+  if (window !== window.top || window.__bench || !/^https?:$/.test(location.protocol)) return;
   try { performance.setResourceTimingBufferSize(1e6); } catch { /* older engines */ }
   const now = () => performance.timeOrigin + performance.now();
   const doc = Math.random().toString(36).slice(2, 10);
@@ -102,5 +102,5 @@ export function probe(cfg) {
       checkCss('armed');
     },
   };
-  emit('doc', {});
+  emit('doc', { url: location.href });
 }
