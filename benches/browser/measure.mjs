@@ -60,6 +60,16 @@ export async function runSession({ browser, server, root, manifest, plan, say = 
     if (tail) lines.push(`  server log (${server.logFile}), last lines:`, ...tail.split('\n').map((l) => `    ${l}`));
     return new BenchError(lines.join('\n'));
   };
+  // tab.wait, but a server that exits meanwhile fails at once instead of at the time-out.
+  const waitFor = async (pred, from, ms, t0) => {
+    const deadline = nowMs() + ms;
+    for (;;) {
+      const ev = await tab.wait(pred, from, Math.max(0, Math.min(250, deadline - nowMs())));
+      if (ev) return ev;
+      if (!server.alive()) throw await fail(`the server exited (${JSON.stringify(server.exit)})`, t0);
+      if (nowMs() >= deadline) return null;
+    }
+  };
   const settle = async () => {
     await sleep(SETTLE_MS);
     await tab.page.evaluate(() => (window.__hotloop && window.__hotloop.whenIdle ? window.__hotloop.whenIdle() : null)).catch(() => {});
@@ -74,7 +84,7 @@ export async function runSession({ browser, server, root, manifest, plan, say = 
     const tListen = await untilAnswers(server.port, { deadline, alive: () => server.alive(), what: where }).catch(async (e) => { throw await fail(e.message, tStart); });
     let gotoError = null;
     tab.page.goto(`http://127.0.0.1:${server.port}/`, { waitUntil: 'commit', timeout: plan.readyTimeoutMs }).catch((e) => { gotoError = e.message; });
-    const ready = await tab.wait((e) => e.type === 'ready', from, deadline - nowMs());
+    const ready = await waitFor((e) => e.type === 'ready', from, deadline - nowMs(), tStart);
     if (!ready) {
       const count = await tab.page.evaluate(() => (window.__bench ? window.__bench.count() : -1)).catch(() => -1);
       throw await fail(`the app never rendered: ${count} of ${manifest.ready.count} .${manifest.ready.className} elements after ${plan.readyTimeoutMs} ms${gotoError ? ` (navigation: ${gotoError})` : ''}`, tStart);
@@ -96,7 +106,7 @@ export async function runSession({ browser, server, root, manifest, plan, say = 
       const m = tab.mark();
       const t0 = nowMs();
       tab.page.reload({ waitUntil: 'commit', timeout: plan.readyTimeoutMs }).catch(() => {});
-      const ev = await tab.wait((e) => e.type === 'ready' && e.doc !== before, m, plan.readyTimeoutMs);
+      const ev = await waitFor((e) => e.type === 'ready' && e.doc !== before, m, plan.readyTimeoutMs, t0);
       if (!ev) throw await fail(`warm reload ${k + 1}: the app did not render again within ${plan.readyTimeoutMs} ms`, t0);
       out.warmReloadMs.push(round2((await tab.timeOf(ev)) - t0));
     }
@@ -154,7 +164,7 @@ export async function runSession({ browser, server, root, manifest, plan, say = 
     const t0 = nowMs();
     editor.save(target.file, text);
     const limit = group.expect === 'reload' ? plan.readyTimeoutMs : plan.timeoutMs;
-    const seen = await tab.wait((e) => e.type === 'token' && e.tok === tok, m, limit);
+    const seen = await waitFor((e) => e.type === 'token' && e.tok === tok, m, limit, t0);
     if (!seen) throw await neverShown(`${group.metric} edit`, target.file, tok, t0, limit, docsBefore);
     if (group.expect === 'hot') {
       if (seen.doc !== docBefore) throw await fail(`${group.metric} edit of ${target.file} was expected to hot-update, but the page reloaded`, t0);
@@ -174,9 +184,9 @@ export async function runSession({ browser, server, root, manifest, plan, say = 
     if (seen.doc === docBefore && !(await tab.wait((e) => e.type === 'doc' && e.doc !== docBefore, m, plan.timeoutMs))) {
       throw await fail(`${group.metric} edit of ${target.file} was expected to reload the page, but it updated in place and no reload began within ${plan.timeoutMs} ms`, t0);
     }
-    const final = seen.doc !== docBefore ? seen : await tab.wait((e) => e.type === 'token' && e.tok === tok && e.doc !== docBefore, m, left());
+    const final = seen.doc !== docBefore ? seen : await waitFor((e) => e.type === 'token' && e.tok === tok && e.doc !== docBefore, m, left(), t0);
     if (!final) throw await neverShown(`${group.metric} edit (after the reload)`, target.file, tok, t0, limit, docsBefore);
-    const ready = await tab.wait((e) => e.type === 'ready' && e.doc === final.doc, m, left());
+    const ready = await waitFor((e) => e.type === 'ready' && e.doc === final.doc, m, left(), t0);
     if (!ready) throw await fail(`${group.metric} edit of ${target.file}: the reloaded page never rendered all leaves`, t0);
     const ms = round2(Math.max(await tab.timeOf(final), await tab.timeOf(ready)) - t0);
     return { ms };
@@ -192,7 +202,7 @@ export async function runSession({ browser, server, root, manifest, plan, say = 
     const m = tab.mark();
     const t0 = nowMs();
     editor.save(manifest.css, text);
-    const seen = await tab.wait((e) => e.type === 'css' && e.tok === tok, m, plan.timeoutMs);
+    const seen = await waitFor((e) => e.type === 'css' && e.tok === tok, m, plan.timeoutMs, t0);
     if (!seen) throw await neverShown('CSS edit', manifest.css, tok, t0, plan.timeoutMs, docsBefore);
     if (seen.doc !== docBefore || (await tab.wait((e) => e.type === 'doc', m, RELOAD_WATCH_MS))) {
       throw await fail(`CSS edit of ${manifest.css} was expected to swap in place, but the page reloaded`, t0);

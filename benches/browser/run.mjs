@@ -27,7 +27,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { installSignalHandlers, onCleanup, runCleanups } from './lib/cleanup.mjs';
+import { installSignalHandlers, interrupted, onCleanup, runCleanups } from './lib/cleanup.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '../..');
@@ -126,7 +126,7 @@ async function main() {
 
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'hotloop-bench-'));
   onCleanup('temp dir', () => {
-    if (!keepWork) { fs.rmSync(work, { recursive: true, force: true }); return; }
+    if (!keepWork || interrupted) { fs.rmSync(work, { recursive: true, force: true }); return; }
     for (const d of fs.readdirSync(work)) if (d.includes('cache-')) fs.rmSync(path.join(work, d), { recursive: true, force: true });
   });
 
@@ -142,7 +142,7 @@ async function main() {
 
   const meta = {
     date: new Date().toISOString(),
-    hotloop: { bin, version },
+    hotloop: { bin, version, commit: gitCommit() },
     chromium: browser.version(),
     node: process.version,
     cpus: os.cpus().length,
@@ -151,7 +151,7 @@ async function main() {
     loadavgAtStart: os.loadavg().map(round),
     options: { sizes, kinds, reps, edits, midEdits, warmReloads, timeoutMs, readyTimeoutMs },
   };
-  say(`${version}, Chromium ${meta.chromium}, ${meta.cpus} cpus, load ${meta.loadavgAtStart.join(' ')}`);
+  say(`${version} (${meta.hotloop.commit ?? 'no git'}), Chromium ${meta.chromium}, ${meta.cpus} cpus, load ${meta.loadavgAtStart.join(' ')}`);
 
   const results = [];
   let logSeq = 0;
@@ -200,7 +200,7 @@ async function main() {
   meta.loadavgAtEnd = os.loadavg().map(round);
 
   const summary = results.map(({ kind, modules, rows }) => ({ kind, modules, rows }));
-  console.log(`\nhotloop browser benchmark: ${version}; Chromium ${meta.chromium}; ${meta.cpus} cpus; load ${meta.loadavgAtStart.join(' ')} → ${meta.loadavgAtEnd.join(' ')}`);
+  console.log(`\nhotloop browser benchmark: ${version} (${meta.hotloop.commit ?? 'no git'}); Chromium ${meta.chromium}; ${meta.cpus} cpus; load ${meta.loadavgAtStart.join(' ')} → ${meta.loadavgAtEnd.join(' ')}`);
   console.log(`medians over ${reps} interleaved rounds; leaf/CSS p50/p95 over all saves; ms unless noted\n`);
   console.log(table(summary));
   console.log(`\n${notes(summary)}`);
@@ -212,6 +212,15 @@ async function main() {
 }
 
 function round(x) { return Math.round(x * 100) / 100; }
+
+/** The checkout's commit (with "+dirty" when it has changes), or null outside git. */
+function gitCommit() {
+  const git = (...args) => spawnSync('git', args, { cwd: REPO, encoding: 'utf8' });
+  const head = git('rev-parse', '--short=12', 'HEAD');
+  if (head.status !== 0) return null;
+  const dirty = git('status', '--porcelain', '--untracked-files=no').stdout.trim() !== '';
+  return `${head.stdout.trim()}${dirty ? '+dirty' : ''}`;
+}
 
 let work = null; // temp dir: server logs and compile caches
 let keepWork = true; // kept (for the logs) when the run fails

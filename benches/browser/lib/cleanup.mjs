@@ -29,6 +29,9 @@ export async function runCleanups() {
   }
 }
 
+/** Whether Ctrl-C or SIGTERM stopped the run. */
+export let interrupted = false;
+
 let installed = false;
 /** Makes Ctrl-C, SIGTERM and the final 'exit' run the cleanups. */
 export function installSignalHandlers() {
@@ -36,6 +39,7 @@ export function installSignalHandlers() {
   installed = true;
   for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
     process.on(sig, () => {
+      interrupted = true;
       process.stderr.write(`\n${sig}: stopping servers, restoring files...\n`);
       const hard = setTimeout(() => process.exit(code), 10_000);
       runCleanups().finally(() => { clearTimeout(hard); process.exit(code); });

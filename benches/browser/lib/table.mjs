@@ -57,6 +57,6 @@ export function notes(fixtures) {
   return fixtures.map((fx) => {
     const h = fx.rows.find((r) => r.server === 'hotloop');
     return `${fx.kind} ${fx.modules}: hotloop cold start ${fmt(h.coldVsFloor === null ? NaN : h.coldVsFloor * 100)} % of the floor's; `
-      + `${h.rounds} rounds; ${h.leaf.n} leaf, ${h.css.n} CSS, ${h.mid.n} mid saves; server answered after ${fmt(h.listenMs)} ms (first start ${fmt(h.firstStartListenMs)} ms)`;
+      + `${h.rounds} round${h.rounds === 1 ? '' : 's'}; ${h.leaf.n} leaf, ${h.css.n} CSS, ${h.mid.n} mid saves; server answered after ${fmt(h.listenMs)} ms (first start ${fmt(h.firstStartListenMs)} ms)`;
   }).join('\n');
 }
