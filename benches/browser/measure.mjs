@@ -70,9 +70,18 @@ export async function runSession({ browser, server, root, manifest, plan, say = 
       if (nowMs() >= deadline) return null;
     }
   };
+  // Between saves: the watcher's coalescing window passes, hotloop's runtime has handled every
+  // message and its WebSocket is open (after a reload the new page must connect before a save).
   const settle = async () => {
     await sleep(SETTLE_MS);
-    await tab.page.evaluate(() => (window.__hotloop && window.__hotloop.whenIdle ? window.__hotloop.whenIdle() : null)).catch(() => {});
+    const state = await tab.page.evaluate(async () => {
+      const h = window.__hotloop;
+      if (!h || !h.inspect) return 'no runtime';
+      for (let k = 0; k < 500 && !h.inspect().connected; k++) await new Promise((r) => setTimeout(r, 10));
+      await h.whenIdle();
+      return h.inspect().connected ? 'connected' : 'not connected';
+    }).catch((e) => `evaluate failed: ${e.message}`);
+    if (state === 'not connected') throw await fail('the page\'s hotloop runtime did not connect its WebSocket within 5 s', nowMs());
   };
 
   try {
@@ -115,6 +124,7 @@ export async function runSession({ browser, server, root, manifest, plan, say = 
     out.edits = {};
     out.stateKept = null;
     if (plan.edits > 0) {
+      await settle();
       for (const group of manifest.groups) {
         const n = group.expect === 'reload' ? plan.midEdits : plan.edits;
         out.edits[group.metric] = [];
