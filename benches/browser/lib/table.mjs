@@ -15,6 +15,7 @@ export function summarize(sessions) {
     server,
     rounds: s.length,
     coldMs: round2(median(s.map((x) => x.coldMs))),
+    coldRangeMs: s.length ? [Math.min(...s.map((x) => x.coldMs)), Math.max(...s.map((x) => x.coldMs))] : null,
     pageKB: round2(median(s.map((x) => x.pageKB))),
     warmReloadMs: round2(median(flat(s, (x) => x.warmReloadMs))),
   });
@@ -56,7 +57,10 @@ export function table(fixtures) {
 export function notes(fixtures) {
   return fixtures.map((fx) => {
     const h = fx.rows.find((r) => r.server === 'hotloop');
-    return `${fx.kind} ${fx.modules}: hotloop cold start ${fmt(h.coldVsFloor === null ? NaN : h.coldVsFloor * 100)} % of the floor's; `
+    const f = fx.rows.find((r) => r.server === 'floor');
+    const range = (r) => (r.coldRangeMs ? `${fmt(r.coldRangeMs[0])}–${fmt(r.coldRangeMs[1])}` : '-');
+    return `${fx.kind} ${fx.modules}: hotloop cold start ${fmt(h.coldVsFloor === null ? NaN : h.coldVsFloor * 100)} % of the floor's `
+      + `(rounds: floor ${range(f)}, hotloop ${range(h)}); `
       + `${h.rounds} round${h.rounds === 1 ? '' : 's'}; ${h.leaf.n} leaf, ${h.css.n} CSS, ${h.mid.n} mid saves; server answered after ${fmt(h.listenMs)} ms (first start ${fmt(h.firstStartListenMs)} ms)`;
   }).join('\n');
 }
