@@ -27,6 +27,11 @@ pub struct CompiledCss {
     /// The stylesheet to serve for a `<link>`: `@import`s kept, their URLs and every relative
     /// `url()` made absolute (`None` with `code`).
     pub stylesheet: Option<Arc<str>>,
+    /// Where each local `@import`'s URL ends in `stylesheet` (the byte offset before its closing
+    /// quote) and its specifier as written: the engine adds `?v=<version of that sheet>` there
+    /// when it serves the sheet, so a browser that re-fetches a `<link>`ed sheet re-fetches
+    /// exactly the imported sheets that changed.
+    pub stylesheet_imports: Vec<(usize, String)>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -43,6 +48,7 @@ pub fn compile_css(id: &str, text: &str) -> CompiledCss {
         imports: rewritten.imports,
         code: Some(factory(&body).into()),
         stylesheet: Some(rewritten.stylesheet.into()),
+        stylesheet_imports: rewritten.stylesheet_imports,
         diagnostics: rewritten.diagnostics,
     }
 }
@@ -58,6 +64,8 @@ pub(crate) struct Rewritten {
     pub inline: String,
     /// The text to serve for a `<link>` (see [`CompiledCss::stylesheet`]).
     pub stylesheet: String,
+    /// See [`CompiledCss::stylesheet_imports`].
+    pub stylesheet_imports: Vec<(usize, String)>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -89,13 +97,20 @@ pub(crate) fn rewrite(id: &str, text: &str) -> Rewritten {
             }
         }
     }
+    // Local `@import` URLs, always written out canonically so that the end of each is known.
+    let mut local_import_edits: Vec<(usize, String)> = Vec::new();
     for import in &scan.imports {
-        if let Some(abs) = absolute(dir, &import.spec) {
+        let abs = absolute(dir, &import.spec);
+        if abs.is_some() || is_local(&import.spec) {
+            let url = abs.unwrap_or_else(|| import.spec.clone());
             let replacement = if import.is_url_function {
-                quoted_url(&abs)
+                quoted_url(&url)
             } else {
-                quoted(&abs)
+                quoted(&url)
             };
+            if is_local(&import.spec) {
+                local_import_edits.push((link_edits.len(), import.spec.clone()));
+            }
             link_edits.push((import.spec_range.clone(), replacement));
         }
         if is_local(&import.spec) {
@@ -121,13 +136,58 @@ pub(crate) fn rewrite(id: &str, text: &str) -> Rewritten {
         })
         .collect();
 
+    let (stylesheet, starts) = splice_tracked(text, &link_edits);
+    let stylesheet_imports = local_import_edits
+        .into_iter()
+        .filter_map(|(edit, spec)| {
+            let start = starts[edit]?;
+            let replacement = &link_edits[edit].1;
+            // Before the closing quote (`"…"`) or the quote and parenthesis (`url("…")`).
+            let tail = if replacement.ends_with(')') { 2 } else { 1 };
+            Some((start + replacement.len() - tail, spec))
+        })
+        .collect();
     Rewritten {
         imports,
         requires,
         inline: splice(text, inline_edits),
-        stylesheet: splice(text, link_edits),
+        stylesheet,
+        stylesheet_imports,
         diagnostics,
     }
+}
+
+/// `stylesheet` with `?v=<version>` added to each local `@import` URL (`imports` from
+/// [`CompiledCss::stylesheet_imports`]; `version` answers per specifier, `None` leaves it).
+pub fn version_imports(
+    stylesheet: &str,
+    imports: &[(usize, String)],
+    mut version: impl FnMut(&str) -> Option<String>,
+) -> String {
+    let mut out = String::with_capacity(stylesheet.len() + imports.len() * 12);
+    let mut at = 0;
+    for (offset, spec) in imports {
+        let Some(v) = version(spec) else { continue };
+        if *offset < at || *offset > stylesheet.len() {
+            continue;
+        }
+        out.push_str(&stylesheet[at..*offset]);
+        let separator = if stylesheet[..*offset]
+            .rsplit(['"', '('])
+            .next()
+            .is_some_and(|u| u.contains('?'))
+        {
+            '&'
+        } else {
+            '?'
+        };
+        out.push(separator);
+        out.push_str("v=");
+        out.push_str(&v);
+        at = *offset;
+    }
+    out.push_str(&stylesheet[at..]);
+    out
 }
 
 #[derive(Default)]
@@ -335,6 +395,28 @@ fn quoted(s: &str) -> String {
 
 fn quoted_url(s: &str) -> String {
     format!("url({})", quoted(s))
+}
+
+/// Applies non-overlapping `edits` to `text`, and says where each replacement starts in the
+/// result (`None` for an edit dropped because it overlapped an earlier one).
+fn splice_tracked(text: &str, edits: &[(Range<usize>, String)]) -> (String, Vec<Option<usize>>) {
+    let mut order: Vec<usize> = (0..edits.len()).collect();
+    order.sort_by_key(|&i| edits[i].0.start);
+    let mut starts = vec![None; edits.len()];
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for i in order {
+        let (range, replacement) = &edits[i];
+        if range.start < at {
+            continue;
+        }
+        out.push_str(&text[at..range.start]);
+        starts[i] = Some(out.len());
+        out.push_str(replacement);
+        at = range.end;
+    }
+    out.push_str(&text[at..]);
+    (out, starts)
 }
 
 /// Applies non-overlapping `edits` to `text`.
@@ -569,5 +651,30 @@ mod tests {
                 .unwrap()
                 .contains("/src/x.png")
         );
+    }
+
+    #[test]
+    fn local_import_urls_get_the_imported_sheets_versions_in_the_served_text() {
+        let text = "@import \"./a.css\";\n@import url(b.css?x=1) screen;\n@import \"/src/c.css\";\n\
+                    @import \"https://example.com/f.css\";\np { color: red }\n";
+        let out = compile_css("/src/main.css", text);
+        let specs: Vec<&str> = out
+            .stylesheet_imports
+            .iter()
+            .map(|(_, s)| s.as_str())
+            .collect();
+        assert_eq!(specs, ["./a.css", "b.css?x=1", "/src/c.css"]);
+        let stylesheet = out.stylesheet.unwrap();
+        let versioned = version_imports(&stylesheet, &out.stylesheet_imports, |spec| {
+            (spec != "/src/c.css").then(|| format!("v{}", spec.len()))
+        });
+        expect![[r#"
+            @import "/src/a.css?v=v7";
+            @import url("/src/b.css?x=1&v=v9") screen;
+            @import "/src/c.css";
+            @import "https://example.com/f.css";
+            p { color: red }
+        "#]]
+        .assert_eq(&versioned);
     }
 }

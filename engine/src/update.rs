@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use crate::db::Db as _;
 use crate::graph::{ModuleIndex, ModuleKind};
-use crate::host::QueryRun;
 use crate::host::{BuildResult, EngineHost};
+use crate::host::{QueryRun, linked_roots};
 use hotloop_protocol::FullReloadReason;
 
 use crate::plan::{
@@ -166,16 +166,21 @@ pub fn encode_hot(
         .filter_map(|&index| host.module_code(index))
         .collect();
     // Linked stylesheets (`<link rel=stylesheet>`) are not in the chunk: the page swaps the
-    // link instead of re-evaluating a module.
-    let css_links: Vec<CssLink> = plan
-        .send
-        .iter()
-        .filter(|&&index| {
-            graph.module(index).kind == ModuleKind::Css
-                && graph.entries.contains(&index)
-                && graph.importers(index).is_empty()
-        })
-        .map(|&index| CssLink {
+    // link instead of re-evaluating a module, for an edit to the sheet or to any sheet its
+    // `@import` chain reaches (the served texts version their imports: host/stylesheets.rs).
+    let mut roots: Vec<ModuleIndex> = Vec::new();
+    for &index in &plan.send {
+        if graph.module(index).kind == ModuleKind::Css {
+            for root in linked_roots(graph, index) {
+                if !roots.contains(&root) {
+                    roots.push(root);
+                }
+            }
+        }
+    }
+    let css_links: Vec<CssLink> = roots
+        .into_iter()
+        .map(|index| CssLink {
             href: id(index).to_string(),
             version: revision.to_string(),
         })

@@ -158,6 +158,23 @@ describe('hot updates in the browser', { skip, concurrency: false }, () => {
     assert.equal(tab.navigations, navs, 'no reload');
   });
 
+  test('an edit anywhere in a <link>ed sheet\'s @import chain is swapped in, the importing sheets\' rules kept', async () => {
+    const navs = tab.navigations;
+    const color = (id) => tab.page.evaluate((i) => getComputedStyle(document.getElementById(i)).color, id);
+    assert.equal(await color('linked-leaf'), 'rgb(128, 0, 0)');
+    assert.equal(await color('linked-mid'), 'rgb(0, 128, 0)');
+    edit('src/linked-leaf.css', 'rgb(128, 0, 0)', 'rgb(64, 0, 0)');
+    await tab.until(() => getComputedStyle(document.getElementById('linked-leaf')).color === 'rgb(64, 0, 0)');
+    assert.equal(await color('linked-mid'), 'rgb(0, 128, 0)', 'the middle sheet still applies');
+    assert.equal(await color('linked'), 'rgb(0, 0, 128)', 'the linked sheet still applies');
+    edit('src/linked-mid.css', 'rgb(0, 128, 0)', 'rgb(0, 64, 0)');
+    await tab.until(() => getComputedStyle(document.getElementById('linked-mid')).color === 'rgb(0, 64, 0)');
+    assert.equal(await color('linked-leaf'), 'rgb(64, 0, 0)', 'the leaf keeps its last edit');
+    // Still exactly one linked stylesheet element for the chain (old links removed after swap).
+    assert.equal(await tab.page.evaluate(() => document.querySelectorAll('link[rel=stylesheet]').length), 1);
+    assert.equal(tab.navigations, navs, 'no reload');
+  });
+
   test('a ?raw import shows the file\'s text and an edit of the file updates it', async () => {
     const navs = tab.navigations;
     assert.equal(await tab.text('#raw'), 'raw v1');

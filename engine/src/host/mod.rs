@@ -13,6 +13,7 @@ mod build;
 mod change;
 mod observe;
 mod publish;
+mod stylesheets;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -32,6 +33,7 @@ pub use build::BuildResult;
 pub use change::AppliedChanges;
 pub use observe::{QueryRun, TraceSpan};
 pub use publish::HeldBytes;
+pub(crate) use stylesheets::linked_roots;
 
 use crate::queries::emit::static_dep_count;
 use build::BuildState;

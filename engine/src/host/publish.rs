@@ -21,6 +21,7 @@ use hotloop_protocol::served::{Chunk, Parts, Served, ServedModule, ServedModules
 /// k modules costs O(k log N), whatever the project's size.
 use super::EngineHost;
 use super::build::BuildState;
+use super::stylesheets::{Memo, served_stylesheet, with_importing_stylesheets};
 
 #[derive(Default)]
 pub(super) struct ServedState {
@@ -203,13 +204,15 @@ impl EngineHost {
                 (ServedModules::default(), state.graph.indices().collect())
             }
         };
-        for index in refresh {
+        let mut sheets = Memo::default();
+        for index in with_importing_stylesheets(&state.graph, refresh) {
             insert_served_module(
                 db,
                 &state.graph,
                 index,
                 &mut modules,
                 &mut state.served.module_bytes,
+                &mut sheets,
             );
         }
         state.served.modules = Some(modules.clone());
@@ -280,6 +283,7 @@ fn insert_served_module(
     index: ModuleIndex,
     map: &mut ServedModules,
     bytes: &mut HeldBytes,
+    sheets: &mut Memo,
 ) {
     let module = graph.graph.module(index);
     let parsed = parsed_module(db, graph.file(index));
@@ -289,7 +293,7 @@ fn insert_served_module(
                 kind: module.kind,
                 code: code.clone(),
                 map: parsed.map.clone(),
-                stylesheet: parsed.stylesheet.clone(),
+                stylesheet: served_stylesheet(db, graph, index, sheets),
             };
             let (code, maps) = served_module_bytes(&new);
             bytes.code += code;

@@ -31,6 +31,9 @@ pub struct ParsedModule {
     pub map: Option<Arc<str>>,
     /// CSS only: the stylesheet text served for `<link rel=stylesheet>`.
     pub stylesheet: Option<Arc<str>>,
+    /// CSS only: where each local `@import` URL ends in `stylesheet`, and its specifier (see
+    /// `css::CompiledCss::stylesheet_imports`).
+    pub stylesheet_imports: Arc<[(usize, String)]>,
     pub diagnostics: Arc<[Diagnostic]>,
 }
 
@@ -43,6 +46,7 @@ impl ParsedModule {
             code: compiled.code,
             map: compiled.map,
             stylesheet: None,
+            stylesheet_imports: Arc::new([]),
             diagnostics: compiled.diagnostics.into(),
         }
     }
@@ -55,6 +59,7 @@ impl ParsedModule {
             code: None,
             map: None,
             stylesheet: None,
+            stylesheet_imports: Arc::new([]),
             diagnostics: Arc::new([diagnostic]),
         }
     }
@@ -158,6 +163,7 @@ pub fn parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> {
                 code: compiled.code,
                 map: None,
                 stylesheet: compiled.stylesheet,
+                stylesheet_imports: compiled.stylesheet_imports.into(),
                 diagnostics: compiled.diagnostics.into(),
             }
         }
