@@ -77,3 +77,8 @@ fn react_in_chromium() {
 fn top_level_await_in_chromium() {
     run_suite("tla.test.mjs");
 }
+
+#[test]
+fn workspace_packages_in_chromium() {
+    run_suite("workspace.test.mjs");
+}

@@ -90,6 +90,8 @@ pub struct DevLoop {
     /// Modules that called `hot.invalidate()` since the last edit: an invalidation that comes
     /// back to one of them is a loop, which the planner turns into a full reload.
     invalidated: Vec<Arc<str>>,
+    /// Where to ask the watcher to watch source directories outside the root, and those asked.
+    extra_roots: Option<(Sender<PathBuf>, Vec<PathBuf>)>,
 }
 
 impl DevLoop {
@@ -129,6 +131,7 @@ impl DevLoop {
             query_memory: Vec::new(),
             recheck: None,
             invalidated: Vec::new(),
+            extra_roots: None,
         };
         (devloop, stats)
     }
@@ -142,6 +145,29 @@ impl DevLoop {
     /// (without one they are reported as 0).
     pub fn set_allocator_probe(&mut self, probe: AllocatorProbe) {
         self.allocator = Some(probe);
+    }
+
+    /// Sends every source directory outside the root that the graph reaches (linked workspace
+    /// packages) to `roots`, now and whenever the graph changes, so edits there are seen.
+    pub fn watch_outside_sources(&mut self, roots: Sender<PathBuf>) {
+        self.extra_roots = Some((roots, Vec::new()));
+        self.send_extra_roots();
+    }
+
+    fn send_extra_roots(&mut self) {
+        let Some((roots, sent)) = &mut self.extra_roots else {
+            return;
+        };
+        for dir in self.host.source_dirs_outside_root() {
+            if !sent.contains(&dir) {
+                tracing::info!(
+                    "watching {} (source outside the project root)",
+                    dir.display()
+                );
+                let _ = roots.send(dir.clone());
+                sent.push(dir);
+            }
+        }
     }
 
     /// Serves events until every input closes or `Control::Shutdown` arrives.
@@ -309,6 +335,7 @@ impl DevLoop {
         let build = &update.build;
         if !Arc::ptr_eq(&build.graph, &self.graph) {
             self.graph = build.graph.clone();
+            self.send_extra_roots();
             self.telemetry(EngineEvent::GraphChanged(graph_stats(build)));
             self.telemetry(EngineEvent::GraphSnapshot(Arc::new(
                 build.graph.graph.clone(),

@@ -201,6 +201,7 @@ pub enum WatchError {
 /// A running watcher. Dropping it stops the thread (and notify's).
 pub struct Watcher {
     events: Receiver<WatchEvent>,
+    roots: Sender<PathBuf>,
     stop: Option<Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -209,6 +210,13 @@ impl Watcher {
     /// The channel batches arrive on. It disconnects when the watcher is dropped.
     pub fn receiver(&self) -> Receiver<WatchEvent> {
         self.events.clone()
+    }
+
+    /// Where to send source directories outside the root to watch as well (linked workspace
+    /// packages, `npm link`): the engine sends each once it finds modules there. Inside such a
+    /// directory everything but `node_modules`, `.git` and editor temp files is reported.
+    pub fn extra_roots(&self) -> Sender<PathBuf> {
+        self.roots.clone()
     }
 }
 
@@ -280,12 +288,14 @@ pub fn spawn_watcher(root: &Path, config: WatchConfig) -> Result<Watcher, WatchE
         thread.start_polling();
     }
     let (stop_tx, stop_rx) = crossbeam_channel::bounded::<()>(0);
+    let (roots_tx, roots_rx) = unbounded();
     let handle = std::thread::Builder::new()
         .name("hotloop-watcher".to_string())
-        .spawn(move || thread.run(stop_rx))
+        .spawn(move || thread.run(stop_rx, roots_rx))
         .map_err(WatchError::Thread)?;
     Ok(Watcher {
         events: events_rx,
+        roots: roots_tx,
         stop: Some(stop_tx),
         thread: Some(handle),
     })

@@ -132,6 +132,7 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         telemetry: telemetry_tx.clone(),
     };
     let watcher_rx = watcher.receiver();
+    let extra_roots = watcher.extra_roots();
     let ready = {
         let telemetry = telemetry_tx.clone();
         let url = url.clone();
@@ -155,6 +156,7 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
             engine::assume_big_stack();
             let (mut devloop, stats) = DevLoop::start(host, server_id, outputs);
             devloop.set_allocator_probe(crate::alloc_stats::mimalloc_stats);
+            devloop.watch_outside_sources(extra_roots);
             ready(stats, started.elapsed(), devloop.compile_cache_stats().hits);
             crate::alloc_stats::release_free_memory();
             devloop.run(EngineChannels {

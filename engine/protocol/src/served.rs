@@ -53,6 +53,9 @@ pub struct Served {
     /// that fell behind the broadcast sends before it closes. The server never chooses a
     /// reload itself; empty only before the engine has published.
     pub resync: Arc<[u8]>,
+    /// Canonical source directories outside the project root that modules live in (linked
+    /// workspace packages): the only places `/@fs/<path>` requests may read from.
+    pub source_roots: Arc<[std::path::PathBuf]>,
 }
 
 impl Served {
@@ -68,6 +71,7 @@ impl Served {
             errors: Arc::from([]),
             building: false,
             resync: Arc::from([]),
+            source_roots: Arc::from([]),
         }
     }
 

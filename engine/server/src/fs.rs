@@ -198,9 +198,16 @@ impl OpenedFile {
 }
 
 impl FsPolicy {
-    /// Finds the file for `path` (`public/` first, then the root): `Ok(None)` when there is no
-    /// such file, an error when the request must be refused. Blocking: call off the runtime.
-    pub fn resolve_file(&self, path: &RequestPath) -> Result<Option<OpenedFile>, PathRejection> {
+    /// Finds the file for `path`: under `/@fs/<absolute path>`, a file inside one of `sources`
+    /// (the source directories outside the root the engine publishes: linked workspace
+    /// packages; nothing wider); otherwise `public/` first, then the root. `Ok(None)` when there
+    /// is no such file, an error when the request must be refused. Blocking: call off the
+    /// runtime.
+    pub fn resolve_file(
+        &self,
+        path: &RequestPath,
+        sources: &[PathBuf],
+    ) -> Result<Option<OpenedFile>, PathRejection> {
         if let Some(segment) = denied_segment(&self.deny, path.segments.iter().map(String::as_str))
         {
             return Err(PathRejection::Denied(segment));
@@ -208,9 +215,20 @@ impl FsPolicy {
         if path.segments.is_empty() {
             return Ok(None);
         }
-        for base in [self.root.join("public"), self.root.clone()] {
+        let (bases, segments, allowed): (Vec<PathBuf>, &[String], Vec<&PathBuf>) =
+            match path.segments.split_first() {
+                Some((first, rest)) if first == "@fs" => {
+                    (vec![PathBuf::from("/")], rest, sources.iter().collect())
+                }
+                _ => (
+                    vec![self.root.join("public"), self.root.clone()],
+                    &path.segments[..],
+                    std::iter::once(&self.root).chain(&self.allow).collect(),
+                ),
+            };
+        for base in bases {
             let mut candidate = base;
-            for segment in &path.segments {
+            for segment in segments {
                 // Parsing guarantees plain names, but a segment is only ever pushed when it is
                 // exactly one normal component (never absolute, never a prefix).
                 let mut components = Path::new(segment).components();
@@ -223,8 +241,8 @@ impl FsPolicy {
                 Ok(c) => c,
                 Err(_) => continue,
             };
-            let inside = std::iter::once(&self.root)
-                .chain(&self.allow)
+            let inside = allowed
+                .iter()
                 .find_map(|dir| canonical.strip_prefix(dir).ok());
             let Some(relative) = inside else {
                 return Err(PathRejection::OutsideRoot);

@@ -329,32 +329,34 @@ pub(crate) async fn fallback(State(state): State<Arc<AppState>>, request: Reques
     let policy = state.fs.clone();
     let lookup = path.clone();
     let if_none_match = headers.clone();
-    let result = tokio::task::spawn_blocking(move || match policy.resolve_file(&lookup) {
-        Err(why) => DiskResult::Refused(why),
-        Ok(None) => DiskResult::Missing,
-        Ok(Some(file)) => {
-            let etag = file.etag();
-            let content_type = fs::content_type(&file.path);
-            if not_modified(&if_none_match, &etag) {
-                return DiskResult::Found {
-                    content_type,
-                    etag,
-                    body: None,
-                };
+    let sources = served.source_roots.clone();
+    let result =
+        tokio::task::spawn_blocking(move || match policy.resolve_file(&lookup, &sources) {
+            Err(why) => DiskResult::Refused(why),
+            Ok(None) => DiskResult::Missing,
+            Ok(Some(file)) => {
+                let etag = file.etag();
+                let content_type = fs::content_type(&file.path);
+                if not_modified(&if_none_match, &etag) {
+                    return DiskResult::Found {
+                        content_type,
+                        etag,
+                        body: None,
+                    };
+                }
+                let path = file.path.clone();
+                match file.read_all() {
+                    Ok(bytes) => DiskResult::Found {
+                        content_type,
+                        etag,
+                        body: Some(bytes),
+                    },
+                    Err(e) => DiskResult::Failed(format!("cannot read {}: {e}", path.display())),
+                }
             }
-            let path = file.path.clone();
-            match file.read_all() {
-                Ok(bytes) => DiskResult::Found {
-                    content_type,
-                    etag,
-                    body: Some(bytes),
-                },
-                Err(e) => DiskResult::Failed(format!("cannot read {}: {e}", path.display())),
-            }
-        }
-    })
-    .await
-    .unwrap_or_else(|e| DiskResult::Failed(format!("file lookup failed: {e}")));
+        })
+        .await
+        .unwrap_or_else(|e| DiskResult::Failed(format!("file lookup failed: {e}")));
 
     match result {
         DiskResult::Found {

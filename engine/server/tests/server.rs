@@ -162,6 +162,7 @@ fn served(revision: u32, html: Option<&str>, body_line: &str) -> Arc<Served> {
             &hotloop_protocol::FullReloadReason::ClientOutOfSync,
         ))
         .into(),
+        source_roots: Arc::from([]),
     })
 }
 
@@ -500,6 +501,41 @@ async fn wait_for_receivers(h: &Harness, n: usize) {
     })
     .await
     .expect("the request never started waiting for the build");
+}
+
+#[tokio::test]
+async fn fs_paths_serve_files_of_the_published_source_roots_and_nothing_wider() {
+    let h = start().await;
+    // A linked workspace package outside the root, and a sibling dir that is not one.
+    let outside = tempfile::tempdir().expect("temp dir");
+    let base = outside.path().canonicalize().expect("canonical");
+    let package = base.join("packages/ui");
+    std::fs::create_dir_all(package.join("assets")).unwrap();
+    std::fs::write(package.join("assets/logo.svg"), "<svg/>").unwrap();
+    std::fs::write(package.join(".env"), "SECRET=1").unwrap();
+    std::fs::write(base.join("secret.txt"), "no").unwrap();
+    let url = |path: &std::path::Path| format!("/@fs{}", path.display());
+    // Before the engine publishes the package as a source root, nothing under /@fs is served.
+    assert_ne!(
+        get(&h, &url(&package.join("assets/logo.svg"))).await.status,
+        200
+    );
+    let mut snapshot = (*served(1, Some(HTML), "console.log('a');")).clone();
+    snapshot.source_roots = Arc::from([package.clone()]);
+    h.publish(Arc::new(snapshot));
+    let logo = get(&h, &url(&package.join("assets/logo.svg"))).await;
+    assert_eq!(logo.status, 200);
+    assert_eq!(logo.text(), "<svg/>");
+    assert_ne!(
+        get(&h, &url(&base.join("secret.txt"))).await.status,
+        200,
+        "outside every source root"
+    );
+    assert_eq!(
+        get(&h, &url(&package.join(".env"))).await.status,
+        403,
+        "the deny list applies"
+    );
 }
 
 #[tokio::test]

@@ -73,10 +73,12 @@ fn is_install_marker(root: &Path, path: &Path) -> bool {
 /// Editor droppings and tool caches: never imported, so their creation cannot change what
 /// resolves (vim's `4913` probe, `*.swp`, `*~`, anything under a dot-directory).
 fn is_ignorable(root: &Path, path: &Path) -> bool {
-    let rel = path.strip_prefix(root).unwrap_or(path);
-    if rel
-        .components()
-        .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
+    // Under the root, any dot-directory; outside it (a linked package), only the file's name
+    // counts: the absolute path may well run through a dot-directory of its own.
+    if let Ok(rel) = path.strip_prefix(root)
+        && rel
+            .components()
+            .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
     {
         return true;
     }

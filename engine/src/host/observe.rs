@@ -3,13 +3,14 @@
 //! counts. Used by the dev loop's telemetry, `hotloop profile` and the tests; none of it
 //! hands out the database.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::thread::ThreadId;
 use std::time::Instant;
 
 use super::EngineHost;
-use crate::db::{Db as _, QueryEvent, QueryEventKind};
+use crate::db::{Db as _, EngineDb, QueryEvent, QueryEventKind};
+use crate::queries::graph::ProjectGraph;
 use crate::telemetry::Phase;
 
 /// One query execution or memo reuse, named for people.
@@ -100,6 +101,17 @@ impl EngineHost {
         self.db.compile_cache().stats()
     }
 
+    /// The source directories outside the project root that modules of the last build live in:
+    /// linked workspace packages (`npm link`, `file:` and workspace deps whose real path is not
+    /// inside a `node_modules`), each as its package directory (the nearest `package.json`
+    /// above the module). The watcher must watch them: they are source code, edited like `src/`.
+    pub fn source_dirs_outside_root(&self) -> Vec<PathBuf> {
+        match &self.state {
+            Some(state) => source_dirs_outside(&self.db, &self.root, &state.graph),
+            None => Vec::new(),
+        }
+    }
+
     /// Whether the file at `path` is a module of the last build's graph.
     pub fn is_in_graph(&self, path: &Path) -> bool {
         let graph = self.state.as_ref().map(|s| &s.graph);
@@ -108,4 +120,35 @@ impl EngineHost {
             _ => false,
         }
     }
+}
+
+/// See [`EngineHost::source_dirs_outside_root`]. O(modules).
+pub(super) fn source_dirs_outside(
+    db: &EngineDb,
+    root: &Path,
+    graph: &ProjectGraph,
+) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    for &file in &graph.files {
+        let path = file.path(db);
+        if path.starts_with(root)
+            || path
+                .components()
+                .any(|c| c.as_os_str() == std::ffi::OsStr::new("node_modules"))
+            || dirs.iter().any(|dir| path.starts_with(dir))
+        {
+            continue;
+        }
+        let Some(parent) = path.parent() else {
+            continue;
+        };
+        let package = parent
+            .ancestors()
+            .find(|dir| dir.join("package.json").is_file())
+            .unwrap_or(parent);
+        dirs.retain(|dir| !dir.starts_with(package));
+        dirs.push(package.to_path_buf());
+    }
+    dirs.sort();
+    dirs
 }

@@ -21,6 +21,7 @@ use hotloop_protocol::served::{Chunk, Parts, Served, ServedModule, ServedModules
 /// k modules costs O(k log N), whatever the project's size.
 use super::EngineHost;
 use super::build::BuildState;
+use super::observe::source_dirs_outside;
 use super::stylesheets::{Memo, served_stylesheet, with_importing_stylesheets};
 
 #[derive(Default)]
@@ -41,6 +42,9 @@ pub(super) struct ServedState {
     /// The workers' chunks; `None` = build them (after a full build, or an edit to a module
     /// that runs in a worker).
     pub(super) workers: Option<WorkerChunks>,
+    /// The source directories outside the root (see `EngineHost::source_dirs_outside_root`);
+    /// `None` = compute them (after a full build).
+    pub(super) source_roots: Option<Arc<[std::path::PathBuf]>>,
     /// Bytes of the define statements in `parts`.
     pub(super) parts_bytes: u64,
     /// Bytes of code and maps in `modules`, kept up to date as entries change.
@@ -216,6 +220,11 @@ impl EngineHost {
             );
         }
         state.served.modules = Some(modules.clone());
+        let source_roots = state
+            .served
+            .source_roots
+            .get_or_insert_with(|| source_dirs_outside(db, &self.root, &state.graph).into())
+            .clone();
         let chunk = match &state.served.chunk {
             Some((id, rev, chunk))
                 if id == server_id && *rev == revision && chunk.parts.ptr_eq(&parts) =>
@@ -253,6 +262,7 @@ impl EngineHost {
             errors: state.diagnostics.clone(),
             building: false,
             resync: encode_resync(revision),
+            source_roots,
         }
     }
 

@@ -8,6 +8,9 @@ use std::path::{Component, Path, PathBuf};
 pub(super) struct Filter {
     pub(super) root: PathBuf,
     pub(super) ignored_root_dirs: Vec<String>,
+    /// Source directories outside the root the engine asked for (linked workspace packages):
+    /// inside them `node_modules`, `.git` and editor temp files are not reported.
+    pub(super) extra_roots: Vec<PathBuf>,
 }
 
 pub(super) const IGNORED_ANYWHERE: [&str; 2] = [".git", ".hotloop"];
@@ -18,11 +21,19 @@ impl Filter {
         Filter {
             root,
             ignored_root_dirs: ignored_root_dirs.to_vec(),
+            extra_roots: Vec::new(),
         }
     }
 
     pub(super) fn reports(&self, path: &Path) -> bool {
         let Ok(relative) = path.strip_prefix(&self.root) else {
+            if let Some(relative) = self
+                .extra_roots
+                .iter()
+                .find_map(|root| path.strip_prefix(root).ok())
+            {
+                return reports_in_package(relative);
+            }
             // Not under the root (the root itself moved?): report, the engine decides.
             return true;
         };
@@ -57,6 +68,24 @@ impl Filter {
     pub(super) fn reports_inside(&self, dir: &Path) -> bool {
         self.reports(&dir.join("file"))
     }
+}
+
+/// Inside a linked package: anything but its `node_modules`, `.git` and editor temp files.
+fn reports_in_package(relative: &Path) -> bool {
+    let mut parts = relative.components().filter_map(|c| match c {
+        Component::Normal(part) => Some(part),
+        _ => None,
+    });
+    let ignored = |part: &OsStr| {
+        part == OsStr::new(NODE_MODULES) || IGNORED_ANYWHERE.iter().any(|d| part == OsStr::new(d))
+    };
+    if parts.clone().any(ignored) {
+        return false;
+    }
+    parts
+        .next_back()
+        .and_then(|name| name.to_str())
+        .is_none_or(|name| !is_editor_temp(name))
 }
 
 /// Names editors give their swap, backup, lock and temp files (vim probes with `4913`, then

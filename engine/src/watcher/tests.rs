@@ -197,3 +197,20 @@ fn ignored_events_do_not_start_a_batch() {
     assert_eq!(c.raw_events, 0);
     assert!(c.paths.is_empty() && c.unclosed.is_empty());
 }
+
+#[test]
+fn inside_an_extra_root_everything_but_its_node_modules_git_and_temp_files_is_reported() {
+    let mut filter = Filter::new(PathBuf::from("/ws/app"), &["dist".to_string()]);
+    filter.extra_roots.push(PathBuf::from("/ws/packages/ui"));
+    for (path, reported) in [
+        ("/ws/packages/ui/src/index.js", true),
+        ("/ws/packages/ui/package.json", true),
+        ("/ws/packages/ui/dist/index.js", true),
+        ("/ws/packages/ui/node_modules/dep/index.js", false),
+        ("/ws/packages/ui/.git/HEAD", false),
+        ("/ws/packages/ui/src/index.js.swp", false),
+        ("/ws/app/node_modules/x/y/z.js", false),
+    ] {
+        assert_eq!(filter.reports(Path::new(path)), reported, "{path}");
+    }
+}

@@ -24,9 +24,12 @@ pub(super) struct WatchThread {
 }
 
 impl WatchThread {
-    pub(super) fn run(mut self, stop: Receiver<()>) {
+    pub(super) fn run(mut self, stop: Receiver<()>, roots: Receiver<PathBuf>) {
         let mut batch: Option<Collector> = None;
+        // `Some` while someone may still send extra roots.
+        let mut roots = Some(roots);
         loop {
+            let extra = roots.clone().unwrap_or_else(crossbeam_channel::never);
             let poll_due = match &self.poll {
                 Some(poller) => crossbeam_channel::at(poller.deadline()),
                 None => crossbeam_channel::never(),
@@ -34,6 +37,13 @@ impl WatchThread {
             let event = match &batch {
                 None => select! {
                     recv(stop) -> _ => return,
+                    recv(extra) -> dir => {
+                        match dir {
+                            Ok(dir) => self.add_root(dir),
+                            Err(_) => roots = None,
+                        }
+                        continue;
+                    }
                     recv(poll_due) -> _ => {
                         self.poll_once();
                         continue;
@@ -196,6 +206,33 @@ impl WatchThread {
     /// Watches every top-level directory (recursively; `node_modules` one level). With
     /// `rewatch`, existing watches are dropped and rebuilt (after lost events, some nested
     /// directories may have been created unseen). Returns the errors.
+    /// Watches `dir` (a source directory outside the root) too: itself and every directory in
+    /// it the filter reports, recursively; a failure is reported, not fatal.
+    fn add_root(&mut self, dir: PathBuf) {
+        if dir.starts_with(&self.root) || self.filter.extra_roots.iter().any(|r| dir.starts_with(r))
+        {
+            return;
+        }
+        tracing::debug!("watching {} too", dir.display());
+        self.filter.extra_roots.push(dir.clone());
+        let mut errors = Vec::new();
+        if let Err(error) = self.notify.watch(&dir, RecursiveMode::NonRecursive) {
+            errors.push(format!("cannot watch {}: {error}", dir.display()));
+        }
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir()
+                && self.filter.reports_inside(&path)
+                && let Err(error) = self.notify.watch(&path, RecursiveMode::Recursive)
+            {
+                errors.push(format!("cannot watch {}: {error}", path.display()));
+            }
+        }
+        for message in errors {
+            let _ = self.out.send(WatchEvent::Error { message });
+        }
+    }
+
     pub(super) fn watch_top_level(&mut self, rewatch: bool) -> Vec<String> {
         let entries = match std::fs::read_dir(&self.root) {
             Ok(entries) => entries,

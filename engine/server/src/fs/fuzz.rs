@@ -403,7 +403,7 @@ fn check_case(f: &Fixture, raw: &str, tally: &mut Tally) -> Result<(), String> {
             return Err(format!("parsed segment {segment:?}"));
         }
     }
-    let opened = match f.policy.resolve_file(&request) {
+    let opened = match f.policy.resolve_file(&request, &[]) {
         Ok(Some(opened)) => opened,
         Ok(None) => {
             tally.missing += 1;
