@@ -44,6 +44,10 @@ pub mod watcher;
 #[cfg(test)]
 mod tests;
 
+/// Test support shared by every crate's tests (the `testing` feature); see its docs.
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+
 pub use cache::{CacheStats, CompileCache};
 pub use db::QueryEventKind;
 pub use devloop::{Control, DevLoop, EngineChannels, Publishers};
