@@ -56,7 +56,7 @@ pub fn graph(dsl: &str) -> ModuleGraph {
     let mut edges: Vec<(usize, usize)> = Vec::new();
     let mut index = |name: &str, flags: &mut Vec<Flags>| -> usize {
         assert!(
-            !name.is_empty() && !name.contains(char::is_whitespace),
+            !name.is_empty() && !name.contains(|c: char| c.is_whitespace() || c == ','),
             "bad module name {name:?} in {dsl:?}"
         );
         match names.iter().position(|n| n == name) {
