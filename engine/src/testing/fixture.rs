@@ -90,10 +90,10 @@ impl TempProject {
         full
     }
 
-    /// An atomic save: a temp file beside it, renamed over the target.
+    /// An atomic save: a temp file beside it (`<name>.tmp`), renamed over the target.
     pub fn write_atomic(&self, path: &str, contents: impl AsRef<[u8]>) -> PathBuf {
         let full = self.path(path);
-        let tmp = full.with_extension("tmp-save");
+        let tmp = PathBuf::from(format!("{}.tmp", full.display()));
         std::fs::write(&tmp, contents).expect("write temp");
         std::fs::rename(&tmp, &full).expect("rename over");
         full
