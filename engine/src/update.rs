@@ -334,9 +334,10 @@ if (import.meta.hot) import.meta.hot.accept();
         let mut p = project();
         p.host.build();
         let other = p.files.write("src/other.js", "export const w = 1;\n");
-        let path = p
-            .files
-            .write("src/leaf.js", format!("import {{ w }} from './other.js';\n{LEAF}"));
+        let path = p.files.write(
+            "src/leaf.js",
+            format!("import {{ w }} from './other.js';\n{LEAF}"),
+        );
         p.host.apply_changes(&[other, path]);
         let update = prepare(
             &mut p.host,

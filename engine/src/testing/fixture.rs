@@ -85,8 +85,7 @@ impl TempProject {
     pub fn write(&self, path: &str, contents: impl AsRef<[u8]>) -> PathBuf {
         let full = self.path(path);
         std::fs::create_dir_all(full.parent().expect("a parent dir")).expect("mkdir");
-        std::fs::write(&full, contents)
-            .unwrap_or_else(|e| panic!("write {}: {e}", full.display()));
+        std::fs::write(&full, contents).unwrap_or_else(|e| panic!("write {}: {e}", full.display()));
         full
     }
 

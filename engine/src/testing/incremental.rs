@@ -303,7 +303,12 @@ impl Incremental {
     /// The graph's module ids, in graph order.
     pub fn module_ids(&self) -> Vec<String> {
         let graph = self.host.graph().expect("built");
-        graph.graph.modules.iter().map(|m| m.id.to_string()).collect()
+        graph
+            .graph
+            .modules
+            .iter()
+            .map(|m| m.id.to_string())
+            .collect()
     }
 
     /// What `id` imports, in order.

@@ -178,7 +178,11 @@ fn adding_an_import_re_resolves_only_that_file_and_updates_the_graph() {
 #[test]
 fn creating_the_missing_file_fixes_the_import() {
     let mut p = check(
-        &[HTML, "//- /src/main.js\nimport { x } from './missing.js';\nconsole.log(x);\n"].concat(),
+        &[
+            HTML,
+            "//- /src/main.js\nimport { x } from './missing.js';\nconsole.log(x);\n",
+        ]
+        .concat(),
         &["//- /src/missing.js\nexport const x = 1;\n"],
         expect![[r#"
             build
@@ -224,7 +228,10 @@ fn creating_the_missing_file_fixes_the_import() {
 
 #[test]
 fn deleting_a_file_turns_importers_imports_into_errors_and_restoring_heals_them() {
-    let mut p = check(&three_modules(), &["//- rm /src/b.js"], expect![[r#"
+    let mut p = check(
+        &three_modules(),
+        &["//- rm /src/b.js"],
+        expect![[r#"
         build
           graph:
             /src/main.js -> /src/a.js /src/b.js
@@ -261,7 +268,8 @@ fn deleting_a_file_turns_importers_imports_into_errors_and_restoring_heals_them(
           diagnostics:
             Resolve /src/main.js:2:19: Cannot resolve './b.js' from /src/main.js: no such file
           plan: reload: /src/main.js changed and no module accepts it
-    "#]]);
+    "#]],
+    );
     assert!(p.chunk().contains(r#""./b.js":null"#));
     p.check(
         &["//- /src/b.js\nexport function b() {\n  return 2;\n}\n"],
@@ -377,7 +385,9 @@ export const label = 'hi';
 "#;
     let mut p = check(
         &[HTML, fixture].concat(),
-        &["//- /src/App.js\nimport './App.css';\nimport { label } from './label.js';\nexport function App() {\n  return (label;\n}\n"],
+        &[
+            "//- /src/App.js\nimport './App.css';\nimport { label } from './label.js';\nexport function App() {\n  return (label;\n}\n",
+        ],
         expect![[r#"
             build
               graph:
@@ -433,7 +443,10 @@ fn editing_a_file_outside_the_graph_twice_costs_nothing_the_second_time() {
     // The first event for a path nobody referenced could be a creation.
     check(
         &[HTML, THREE_MODULES, "//- /notes.txt\nhello\n"].concat(),
-        &["//- /notes.txt\nhello again\n", "//- /notes.txt\nhello once more\n"],
+        &[
+            "//- /notes.txt\nhello again\n",
+            "//- /notes.txt\nhello once more\n",
+        ],
         expect![[r#"
             build
               graph:
@@ -476,7 +489,9 @@ fn editing_a_file_outside_the_graph_twice_costs_nothing_the_second_time() {
 fn editing_index_html_rebuilds_the_page() {
     let mut p = check(
         &three_modules(),
-        &["//- /index.html\n<head><title>new</title></head><script type=\"module\" src=\"/src/main.js\"></script>\n"],
+        &[
+            "//- /index.html\n<head><title>new</title></head><script type=\"module\" src=\"/src/main.js\"></script>\n",
+        ],
         expect![[r#"
             build
               graph:
@@ -647,7 +662,9 @@ fn rescan_re_reads_every_known_file() {
     // Changes the watcher never reported.
     let mut p = check(
         &three_modules(),
-        &["//- rescan\n//- /src/a.js\nexport function a() {\n  return 'rescanned';\n}\n//- rm /src/b.js"],
+        &[
+            "//- rescan\n//- /src/a.js\nexport function a() {\n  return 'rescanned';\n}\n//- rm /src/b.js",
+        ],
         expect![[r#"
             build
               graph:
@@ -752,7 +769,9 @@ fn a_directory_restored_in_one_event_brings_its_files_back() {
     p.build();
     assert_eq!(p.diagnostics().len(), 1);
     std::fs::rename(&stash, &dir).expect("move back");
-    p.check(&["//- report /src/lib"], expect![[r#"
+    p.check(
+        &["//- report /src/lib"],
+        expect![[r#"
         report /src/lib
           applied: files [/src/lib/x.js], epoch moved
           ran:
@@ -785,7 +804,8 @@ fn a_directory_restored_in_one_event_brings_its_files_back() {
             /src/lib/x.js
           diagnostics: none
           plan: reload: /src/main.js changed and no module accepts it
-    "#]]);
+    "#]],
+    );
 }
 
 // ---------------------------------------------------------------- resolution
@@ -852,7 +872,10 @@ console.log(cond, sub, dual, remap, mod, extra, main, dualCjs);
 "#;
     let mut p = Incremental::new(&[HTML, PACKAGES, main].concat());
     p.build();
-    check_resolutions(&p, "/src/main.js", expect![[r#"
+    check_resolutions(
+        &p,
+        "/src/main.js",
+        expect![[r#"
         cond -> /node_modules/cond/browser-dev.js
         cond/sub -> /node_modules/cond/sub/index.js
         dual -> /node_modules/dual/esm.mjs
@@ -861,11 +884,16 @@ console.log(cond, sub, dual, remap, mod, extra, main, dualCjs);
         modpkg/extra.js -> /node_modules/modpkg/extra.js
         mainpkg -> /node_modules/mainpkg/lib/main.js
         dual -> /node_modules/dual/cjs.cjs
-    "#]]);
-    check_resolutions(&p, "/node_modules/remap/index.js", expect![[r#"
+    "#]],
+    );
+    check_resolutions(
+        &p,
+        "/node_modules/remap/index.js",
+        expect![[r#"
         ./server.js -> /node_modules/remap/client.js
         fs -> !empty
-    "#]]);
+    "#]],
+    );
     assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
     let chunk = p.chunk();
     assert!(chunk.starts_with("__hotloop.define(\"/@hotloop/empty\", {}, "));
@@ -877,7 +905,11 @@ console.log(cond, sub, dual, remap, mod, extra, main, dualCjs);
 #[test]
 fn a_missing_package_names_the_importer_the_specifier_and_the_install_command() {
     let p = check(
-        &[HTML, "//- /src/main.js\nimport pad from 'left-pad/index.js';\nconsole.log(pad);\n"].concat(),
+        &[
+            HTML,
+            "//- /src/main.js\nimport pad from 'left-pad/index.js';\nconsole.log(pad);\n",
+        ]
+        .concat(),
         &[],
         expect![[r#"
             build
@@ -917,11 +949,15 @@ export {};
 "#,
     );
     p.build();
-    check_resolutions(&p, "/src/main.ts", expect![[r#"
+    check_resolutions(
+        &p,
+        "/src/main.ts",
+        expect![[r#"
         ./util.js -> /src/util.ts
         @/lib/helper -> /src/lib/helper.tsx
         ./dir -> /src/dir/index.ts
-    "#]]);
+    "#]],
+    );
 }
 
 #[test]
@@ -956,14 +992,18 @@ import('also-optional').catch(() => {});
 export { enc };
 export * from 'really-needed';
 "#;
-    check(&[HTML, fixture].concat(), &[], expect![[r#"
+    check(
+        &[HTML, fixture].concat(),
+        &[],
+        expect![[r#"
         build
           graph:
             /src/main.js -> /node_modules/opt/index.js
             /node_modules/opt/index.js
           diagnostics:
             Resolve /node_modules/opt/index.js:7:15: Cannot resolve 'really-needed' from /node_modules/opt/index.js: package 'really-needed' is not installed (run `npm install really-needed`)
-    "#]]);
+    "#]],
+    );
 }
 
 #[test]
@@ -1002,15 +1042,22 @@ fn node_modules_files_are_high_durability_so_source_edits_skip_revalidating_them
 #[test]
 fn changing_a_package_json_moves_the_epoch_and_re_resolves_bare_imports() {
     let mut p = Incremental::new(&[HTML, PACKAGES, "//- /src/main.js\nimport m from 'mainpkg';\nconsole.log(m);\n//- /node_modules/mainpkg/lib/other.js\nmodule.exports = 'other';\n"].concat());
-    p.check(&[], expect![[r#"
+    p.check(
+        &[],
+        expect![[r#"
         build
           graph:
             /src/main.js -> /node_modules/mainpkg/lib/main.js
             /node_modules/mainpkg/lib/main.js
-    "#]]);
-    check_resolutions(&p, "/src/main.js", expect![[r#"
+    "#]],
+    );
+    check_resolutions(
+        &p,
+        "/src/main.js",
+        expect![[r#"
         mainpkg -> /node_modules/mainpkg/lib/main.js
-    "#]]);
+    "#]],
+    );
     p.check(
         &["//- /node_modules/mainpkg/package.json\n{ \"name\": \"mainpkg\", \"main\": \"./lib/other.js\" }\n"],
         expect![[r#"
@@ -1048,9 +1095,13 @@ fn changing_a_package_json_moves_the_epoch_and_re_resolves_bare_imports() {
               plan: reload: /node_modules/mainpkg/package.json changed
         "#]],
     );
-    check_resolutions(&p, "/src/main.js", expect![[r#"
+    check_resolutions(
+        &p,
+        "/src/main.js",
+        expect![[r#"
         mainpkg -> /node_modules/mainpkg/lib/other.js
-    "#]]);
+    "#]],
+    );
 }
 
 #[test]
@@ -1058,8 +1109,15 @@ fn an_npm_install_is_picked_up_through_the_package_lock_marker() {
     // `npm install` rewrites package files (not watched: the watcher stays out of packages),
     // then node_modules/.package-lock.json (watched).
     let mut p = check(
-        &[HTML, PACKAGES, "//- /src/main.js\nimport m from 'mainpkg';\nconsole.log(m);\n"].concat(),
-        &["//- unreported /node_modules/mainpkg/lib/main.js\nmodule.exports = 'v2';\n//- /node_modules/.package-lock.json\n{ \"lockfileVersion\": 3 }\n"],
+        &[
+            HTML,
+            PACKAGES,
+            "//- /src/main.js\nimport m from 'mainpkg';\nconsole.log(m);\n",
+        ]
+        .concat(),
+        &[
+            "//- unreported /node_modules/mainpkg/lib/main.js\nmodule.exports = 'v2';\n//- /node_modules/.package-lock.json\n{ \"lockfileVersion\": 3 }\n",
+        ],
         expect![[r#"
             build
               graph:
@@ -1146,7 +1204,10 @@ console.log('second');
         ids(&graph.graph.entries),
         ["/src/main.js", "/src/second.js", "/src/style.css"]
     );
-    assert_eq!(ids(&graph.script_entries), ["/src/main.js", "/src/second.js"]);
+    assert_eq!(
+        ids(&graph.script_entries),
+        ["/src/main.js", "/src/second.js"]
+    );
     let css = graph.graph.module(index(&p, "/src/style.css"));
     assert_eq!(css.kind, ModuleKind::Css);
     assert!(css.self_accepts && css.loaded);
@@ -1195,12 +1256,16 @@ fn without_a_head_the_runtime_goes_before_the_first_script() {
 
 #[test]
 fn a_missing_index_html_is_a_diagnostic_and_a_page_that_says_so() {
-    let mut p = check("//- /src/main.js\nexport {};\n", &[], expect![[r#"
+    let mut p = check(
+        "//- /src/main.js\nexport {};\n",
+        &[],
+        expect![[r#"
         build
           graph:
           diagnostics:
             Io /index.html:1:1: There is no index.html in <root>: create one with an entry such as <script type="module" src="/src/main.js"></script>
-    "#]]);
+    "#]],
+    );
     assert!(p.last().graph().is_empty());
     let html = p.served(1).html.expect("generated page");
     assert!(html.contains(r#"<script src="/_hotloop/runtime.js"></script>"#));
@@ -1268,14 +1333,18 @@ console.log(data, logo);
 //- /src/logo.png
 not really a png
 "#;
-    let mut p = check(&[HTML, fixture].concat(), &[], expect![[r#"
+    let mut p = check(
+        &[HTML, fixture].concat(),
+        &[],
+        expect![[r#"
         build
           graph:
             /src/main.js -> /src/a.css /src/data.json /src/logo.png
             /src/a.css: self
             /src/data.json
             /src/logo.png
-    "#]]);
+    "#]],
+    );
     let chunk = p.chunk();
     assert!(chunk.contains("__hotloop_meta.css("), "{chunk}");
     assert!(chunk.contains("42"), "{chunk}");
@@ -1464,7 +1533,10 @@ import.meta.hot.accept();
 //- /src/only-lazy.js
 export const only = 2;
 "#;
-    let mut p = check(&[HTML, fixture].concat(), &[], expect![[r#"
+    let mut p = check(
+        &[HTML, fixture].concat(),
+        &[],
+        expect![[r#"
         build
           graph:
             /src/main.js: accept /src/a.js -> /src/a.js /src/declined.js /src/lazy.js
@@ -1472,7 +1544,8 @@ export const only = 2;
             /src/declined.js: decline
             /src/lazy.js: self, unloaded -> /src/a.js /src/only-lazy.js
             /src/only-lazy.js: unloaded
-    "#]]);
+    "#]],
+    );
     // Dynamic imports are still defined in the chunk so `import()` can require them.
     assert!(p.chunk().contains("__hotloop.define(\"/src/only-lazy.js\""));
 }
@@ -1556,7 +1629,11 @@ module.exports = { jsxDEV() {} };
 #[test]
 fn a_js_module_over_8_mb_is_reported_instead_of_parsed() {
     let mut p = Incremental::new(
-        &[HTML, "//- /src/main.js\nimport { big } from './big.js';\nconsole.log(big);\n"].concat(),
+        &[
+            HTML,
+            "//- /src/main.js\nimport { big } from './big.js';\nconsole.log(big);\n",
+        ]
+        .concat(),
     );
     let mut big = String::from("export const big = [\n");
     while big.len() <= 8 * 1024 * 1024 {
@@ -1718,11 +1795,15 @@ VITE_PORT=$HOTLOOP_TEST_PORT
 //- /.env.production
 VITE_API=https://prod.test
 "#;
-    let mut p = check(&[HTML, fixture].concat(), &[], expect![[r#"
+    let mut p = check(
+        &[HTML, fixture].concat(),
+        &[],
+        expect![[r#"
         build
           graph:
             /src/main.js
-    "#]]);
+    "#]],
+    );
     let chunk = p.chunk();
     assert_eq!(
         start_env(&chunk),
@@ -1748,7 +1829,11 @@ fn process_env_overrides_and_custom_prefixes() {
         ..ProjectOptions::default()
     };
     let mut p = Incremental::with_options(
-        &[HTML, "//- /src/main.js\nconsole.log(1);\n//- /.env\nAPP_A=file\nAPP_B=file\nVITE_C=file\n"].concat(),
+        &[
+            HTML,
+            "//- /src/main.js\nconsole.log(1);\n//- /.env\nAPP_A=file\nAPP_B=file\nVITE_C=file\n",
+        ]
+        .concat(),
         options,
     );
     p.build();
@@ -1823,13 +1908,23 @@ fn a_mode_reads_its_own_env_files_and_reaches_the_page() {
 #[test]
 fn editing_an_env_file_reloads_with_new_variables_and_reparses_no_module() {
     let mut p = Incremental::new(
-        &[HTML, "//- /src/main.js\nconsole.log(import.meta.env.VITE_X);\n"].concat(),
+        &[
+            HTML,
+            "//- /src/main.js\nconsole.log(import.meta.env.VITE_X);\n",
+        ]
+        .concat(),
     );
     p.build();
-    assert_eq!(start_env(&p.chunk()), None, "no .env: no env in the start call");
+    assert_eq!(
+        start_env(&p.chunk()),
+        None,
+        "no .env: no env in the start call"
+    );
 
     // Created after start: the inputs exist (missing) since the first build.
-    p.check(&["//- /.env\nVITE_X=1\n"], expect![[r#"
+    p.check(
+        &["//- /.env\nVITE_X=1\n"],
+        expect![[r#"
         create /.env
           applied: files [/.env], config [/.env], epoch moved
           ran:
@@ -1853,7 +1948,8 @@ fn editing_an_env_file_reloads_with_new_variables_and_reparses_no_module() {
           changed: nothing
           config changed: /.env
           plan: reload: /.env changed
-    "#]]);
+    "#]],
+    );
     assert_eq!(
         start_env(&p.chunk()),
         Some(serde_json::json!({ "VITE_X": "1" }))
@@ -1961,7 +2057,9 @@ fn env_placeholders_in_index_html_are_replaced_and_follow_the_env_file() {
         page.contains("<p>%SECRET% 100%</p>"),
         "an unexposed name was replaced: {page}"
     );
-    p.check(&["//- /.env\nVITE_TITLE=Loop\n"], expect![[r#"
+    p.check(
+        &["//- /.env\nVITE_TITLE=Loop\n"],
+        expect![[r#"
         edit /.env
           applied: files [/.env], config [/.env], epoch moved
           ran:
@@ -1986,7 +2084,8 @@ fn env_placeholders_in_index_html_are_replaced_and_follow_the_env_file() {
           html changed
           config changed: /.env
           plan: reload: /.env changed
-    "#]]);
+    "#]],
+    );
     let page = p.served(2).html.expect("a page").to_string();
     assert!(page.contains("<title>Loop (development)</title>"), "{page}");
 }
@@ -2082,7 +2181,10 @@ hello
 //- /src/logo.svg
 <svg/>
 "#;
-    let mut p = check(&[HTML, fixture].concat(), &[], expect![[r#"
+    let mut p = check(
+        &[HTML, fixture].concat(),
+        &[],
+        expect![[r#"
         build
           graph:
             /src/main.js -> /src/notes.txt?raw /src/logo.svg?url /src/logo.svg /src/main.js?raw
@@ -2090,7 +2192,8 @@ hello
             /src/logo.svg?url: asset
             /src/logo.svg
             /src/main.js?raw: asset
-    "#]]);
+    "#]],
+    );
     let chunk = p.chunk();
     assert!(chunk.contains("module.exports = \"hello\\n\";"), "{chunk}");
     assert!(
@@ -2188,7 +2291,10 @@ export default 'a';
 export default 'b';
 "#;
     // Eager: the pages load with the importer; lazy: only through `import()`.
-    let mut p = check(&[HTML, fixture].concat(), &[], expect![[r#"
+    let mut p = check(
+        &[HTML, fixture].concat(),
+        &[],
+        expect![[r#"
         build
           graph:
             /src/main.js -> /src/main.js?glob=0 /src/main.js?glob=1
@@ -2196,7 +2302,8 @@ export default 'b';
             /src/main.js?glob=1 -> /src/pages/a.js /src/pages/b.js
             /src/pages/a.js
             /src/pages/b.js
-    "#]]);
+    "#]],
+    );
     let chunk = p.chunk();
     assert!(
         chunk.contains(r#""./pages/b.js": require.namespace("./pages/b.js")["default"],"#),
@@ -2408,7 +2515,10 @@ const prefix: string = 'echo ';
 self.onmessage = (e: MessageEvent) => self.postMessage(prefix + e.data);
 "#;
     // The variant modules import the worker files; no edge leads into a worker.
-    let mut p = check(&[HTML, fixture].concat(), &[], expect![[r#"
+    let mut p = check(
+        &[HTML, fixture].concat(),
+        &[],
+        expect![[r#"
         build
           graph:
             /src/main.js: self -> /src/math.worker.js?worker /src/math.worker.js?worker&url /src/shared.js /src/echo.ts?worker&url
@@ -2419,7 +2529,8 @@ self.onmessage = (e: MessageEvent) => self.postMessage(prefix + e.data);
             /src/math.worker.js: unloaded, worker -> /src/math.js /src/shared.js
             /src/echo.ts: unloaded, worker
             /src/math.js: unloaded
-    "#]]);
+    "#]],
+    );
     let graph = p.host.graph().expect("built").graph.clone();
     // Each module with the environments it runs in: the page, and one per worker.
     let envs: Vec<&str> = graph.environments.iter().map(|e| &*e.name).collect();

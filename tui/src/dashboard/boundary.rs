@@ -114,7 +114,11 @@ mod tests {
 
     #[test]
     fn a_self_accepting_module_is_its_own_boundary() {
-        check("main -> counter\ncounter: self", "counter", "counter (self)");
+        check(
+            "main -> counter\ncounter: self",
+            "counter",
+            "counter (self)",
+        );
     }
 
     #[test]
