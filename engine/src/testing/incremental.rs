@@ -1,7 +1,8 @@
 //! `check(fixture, edits, expect![..])`: the incremental suite as data. The fixture is written
 //! to a temp project and built; then each edit is applied and built, and the snapshot shows,
 //! per edit, what the host took from the disk, which queries executed and which memos were
-//! reused (by query and module, from [`EngineHost::take_query_runs`]), what the build
+//! reused (one line per query: `parsed_module: ran /src/a.js; reused /src/b.js`, from
+//! [`EngineHost::take_query_runs`]), what the build
 //! reports (changed and removed modules, the graph when it is a new one, diagnostics when they
 //! change) and the update the planner makes of it. `UPDATE_EXPECT=1` regenerates.
 //!
@@ -164,8 +165,7 @@ impl Incremental {
         };
         let _ = writeln!(out, "{how}{}", header.join(", "));
         let _ = writeln!(out, "  applied: {}", self.applied(&applied));
-        report_runs(out, "ran", QueryEventKind::Executed, &runs);
-        report_runs(out, "reused", QueryEventKind::Reused, &runs);
+        report_runs(out, &runs);
         let ids = |indices: &[crate::graph::ModuleIndex]| {
             let graph = result.graph();
             indices
@@ -338,30 +338,43 @@ pub(crate) fn plan_of(build: &BuildResult) -> UpdatePlan {
     )
 }
 
-/// `  ran:` then one line per query, `query: module module ...` (sorted; `×n` when a query
-/// ran n times for one module).
-fn report_runs(out: &mut String, label: &str, kind: QueryEventKind, runs: &[QueryRun]) {
-    let mut by_query: BTreeMap<&str, BTreeMap<&str, usize>> = BTreeMap::new();
-    for run in runs.iter().filter(|r| r.kind == kind) {
-        *by_query
-            .entry(&run.query)
-            .or_default()
+/// `  queries:` then one line per query that ran or was validated, sorted:
+/// `query: ran <modules>; reused <modules>` (modules sorted; `×n` when it happened n times for
+/// one module); `  queries: none` when salsa did nothing at all.
+fn report_runs(out: &mut String, runs: &[QueryRun]) {
+    let mut by_query: BTreeMap<&str, [BTreeMap<&str, usize>; 2]> = BTreeMap::new();
+    for run in runs {
+        let slot = match run.kind {
+            QueryEventKind::Executed => 0,
+            QueryEventKind::Reused => 1,
+        };
+        *by_query.entry(&run.query).or_default()[slot]
             .entry(&run.module)
             .or_default() += 1;
     }
     if by_query.is_empty() {
-        let _ = writeln!(out, "  {label}: nothing");
+        let _ = writeln!(out, "  queries: none");
         return;
     }
-    let _ = writeln!(out, "  {label}:");
-    for (query, modules) in by_query {
-        let modules: Vec<String> = modules
-            .into_iter()
-            .map(|(module, n)| match n {
-                1 => module.to_string(),
-                n => format!("{module} ×{n}"),
-            })
-            .collect();
-        let _ = writeln!(out, "    {query}: {}", modules.join(" "));
+    let _ = writeln!(out, "  queries:");
+    for (query, [ran, reused]) in by_query {
+        let list = |modules: BTreeMap<&str, usize>| {
+            modules
+                .into_iter()
+                .map(|(module, n)| match n {
+                    1 => module.to_string(),
+                    n => format!("{module} ×{n}"),
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let mut parts = Vec::new();
+        if !ran.is_empty() {
+            parts.push(format!("ran {}", list(ran)));
+        }
+        if !reused.is_empty() {
+            parts.push(format!("reused {}", list(reused)));
+        }
+        let _ = writeln!(out, "    {query}: {}", parts.join("; "));
     }
 }

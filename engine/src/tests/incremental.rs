@@ -85,17 +85,16 @@ fn editing_a_function_body_reruns_only_that_files_parse_and_emit() {
                 /src/b.js
             edit /src/a.js
               applied: files [/src/a.js]
-              ran:
-                chunk_entry: /src/a.js
-                emitted_module: /src/a.js
-                hot_meta: /src/a.js
-                module_diagnostics: /src/a.js
-                module_imports: /src/a.js
-                parsed_module: /src/a.js
-              reused:
-                import_specifiers: /src/a.js
-                module_deps: /src/a.js
-                resolved_imports: /src/a.js
+              queries:
+                chunk_entry: ran /src/a.js
+                emitted_module: ran /src/a.js
+                hot_meta: ran /src/a.js
+                import_specifiers: reused /src/a.js
+                module_deps: reused /src/a.js
+                module_diagnostics: ran /src/a.js
+                module_imports: ran /src/a.js
+                parsed_module: ran /src/a.js
+                resolved_imports: reused /src/a.js
               changed: /src/a.js
               plan: reload: /src/a.js changed and no module accepts it (via /src/a.js <- /src/main.js)
         "#]],
@@ -116,8 +115,7 @@ fn saving_identical_text_reruns_nothing_and_reports_no_change() {
                 /src/b.js
             edit /src/a.js
               applied: nothing
-              ran: nothing
-              reused: nothing
+              queries: none
               changed: nothing
               plan: nothing
         "#]],
@@ -137,33 +135,23 @@ fn adding_an_import_re_resolves_only_that_file_and_updates_the_graph() {
                 /src/b.js
             edit /src/a.js
               applied: files [/src/a.js]
-              ran:
-                chunk: project
-                chunk_entry: /src/a.js /src/c.js
-                emitted_module: /src/a.js /src/c.js
-                hot_meta: /src/a.js /src/c.js
-                import_specifiers: /src/a.js /src/c.js
-                module_deps: /src/a.js /src/c.js
-                module_diagnostics: /src/a.js /src/c.js
-                module_graph: project
-                module_imports: /src/a.js /src/c.js
-                parsed_module: /src/a.js /src/c.js
-                resolved_imports: /src/a.js /src/c.js
-              reused:
-                chunk_entry: /src/b.js /src/main.js
-                emitted_module: /src/b.js /src/main.js
-                entry_html: project
-                file_exists: /src/main.js
-                hot_meta: /src/b.js /src/main.js
-                html_entries: project
-                import_specifiers: /src/b.js /src/main.js
-                module_deps: /src/b.js /src/main.js
-                module_diagnostics: /src/b.js /src/main.js
-                module_imports: /src/b.js /src/main.js
-                parsed_module: /src/b.js /src/main.js
-                public_env: project
-                refresh_runtime: project
-                resolved_imports: /src/b.js /src/main.js
+              queries:
+                chunk: ran project
+                chunk_entry: ran /src/a.js /src/c.js; reused /src/b.js /src/main.js
+                emitted_module: ran /src/a.js /src/c.js; reused /src/b.js /src/main.js
+                entry_html: reused project
+                file_exists: reused /src/main.js
+                hot_meta: ran /src/a.js /src/c.js; reused /src/b.js /src/main.js
+                html_entries: reused project
+                import_specifiers: ran /src/a.js /src/c.js; reused /src/b.js /src/main.js
+                module_deps: ran /src/a.js /src/c.js; reused /src/b.js /src/main.js
+                module_diagnostics: ran /src/a.js /src/c.js; reused /src/b.js /src/main.js
+                module_graph: ran project
+                module_imports: ran /src/a.js /src/c.js; reused /src/b.js /src/main.js
+                parsed_module: ran /src/a.js /src/c.js; reused /src/b.js /src/main.js
+                public_env: reused project
+                refresh_runtime: reused project
+                resolved_imports: ran /src/a.js /src/c.js; reused /src/b.js /src/main.js
               changed: /src/a.js /src/c.js
               graph:
                 /src/main.js -> /src/a.js /src/b.js
@@ -192,29 +180,23 @@ fn creating_the_missing_file_fixes_the_import() {
                 Resolve /src/main.js:1:19: Cannot resolve './missing.js' from /src/main.js: no such file
             create /src/missing.js
               applied: epoch moved
-              ran:
-                chunk: project
-                chunk_entry: /src/main.js /src/missing.js
-                emitted_module: /src/missing.js
-                hot_meta: /src/missing.js
-                import_specifiers: /src/missing.js
-                module_deps: /src/main.js /src/missing.js
-                module_diagnostics: /src/main.js /src/missing.js
-                module_graph: project
-                module_imports: /src/missing.js
-                parsed_module: /src/missing.js
-                refresh_runtime: project
-                resolved_imports: /src/main.js /src/missing.js
-              reused:
-                emitted_module: /src/main.js
-                entry_html: project
-                file_exists: /src/main.js
-                hot_meta: /src/main.js
-                html_entries: project
-                import_specifiers: /src/main.js
-                module_imports: /src/main.js
-                parsed_module: /src/main.js
-                public_env: project
+              queries:
+                chunk: ran project
+                chunk_entry: ran /src/main.js /src/missing.js
+                emitted_module: ran /src/missing.js; reused /src/main.js
+                entry_html: reused project
+                file_exists: reused /src/main.js
+                hot_meta: ran /src/missing.js; reused /src/main.js
+                html_entries: reused project
+                import_specifiers: ran /src/missing.js; reused /src/main.js
+                module_deps: ran /src/main.js /src/missing.js
+                module_diagnostics: ran /src/main.js /src/missing.js
+                module_graph: ran project
+                module_imports: ran /src/missing.js; reused /src/main.js
+                parsed_module: ran /src/missing.js; reused /src/main.js
+                public_env: reused project
+                refresh_runtime: ran project
+                resolved_imports: ran /src/main.js /src/missing.js
               changed: /src/main.js /src/missing.js
               graph:
                 /src/main.js -> /src/missing.js
@@ -232,43 +214,39 @@ fn deleting_a_file_turns_importers_imports_into_errors_and_restoring_heals_them(
         &three_modules(),
         &["//- rm /src/b.js"],
         expect![[r#"
-        build
-          graph:
-            /src/main.js -> /src/a.js /src/b.js
-            /src/a.js
-            /src/b.js
-        delete /src/b.js
-          applied: files [/src/b.js], epoch moved
-          ran:
-            chunk: project
-            chunk_entry: /src/main.js
-            module_deps: /src/main.js
-            module_diagnostics: /src/main.js
-            module_graph: project
-            refresh_runtime: project
-            resolved_imports: /src/a.js /src/main.js
-          reused:
-            chunk_entry: /src/a.js
-            emitted_module: /src/a.js /src/main.js
-            entry_html: project
-            file_exists: /src/main.js
-            hot_meta: /src/a.js /src/main.js
-            html_entries: project
-            import_specifiers: /src/a.js /src/main.js
-            module_deps: /src/a.js
-            module_diagnostics: /src/a.js
-            module_imports: /src/a.js /src/main.js
-            parsed_module: /src/a.js /src/main.js
-            public_env: project
-          changed: /src/main.js
-          removed: /src/b.js
-          graph:
-            /src/main.js -> /src/a.js
-            /src/a.js
-          diagnostics:
-            Resolve /src/main.js:2:19: Cannot resolve './b.js' from /src/main.js: no such file
-          plan: reload: /src/main.js changed and no module accepts it
-    "#]],
+            build
+              graph:
+                /src/main.js -> /src/a.js /src/b.js
+                /src/a.js
+                /src/b.js
+            delete /src/b.js
+              applied: files [/src/b.js], epoch moved
+              queries:
+                chunk: ran project
+                chunk_entry: ran /src/main.js; reused /src/a.js
+                emitted_module: reused /src/a.js /src/main.js
+                entry_html: reused project
+                file_exists: reused /src/main.js
+                hot_meta: reused /src/a.js /src/main.js
+                html_entries: reused project
+                import_specifiers: reused /src/a.js /src/main.js
+                module_deps: ran /src/main.js; reused /src/a.js
+                module_diagnostics: ran /src/main.js; reused /src/a.js
+                module_graph: ran project
+                module_imports: reused /src/a.js /src/main.js
+                parsed_module: reused /src/a.js /src/main.js
+                public_env: reused project
+                refresh_runtime: ran project
+                resolved_imports: ran /src/a.js /src/main.js
+              changed: /src/main.js
+              removed: /src/b.js
+              graph:
+                /src/main.js -> /src/a.js
+                /src/a.js
+              diagnostics:
+                Resolve /src/main.js:2:19: Cannot resolve './b.js' from /src/main.js: no such file
+              plan: reload: /src/main.js changed and no module accepts it
+        "#]],
     );
     assert!(p.chunk().contains(r#""./b.js":null"#));
     p.check(
@@ -276,31 +254,23 @@ fn deleting_a_file_turns_importers_imports_into_errors_and_restoring_heals_them(
         expect![[r#"
             create /src/b.js
               applied: files [/src/b.js], epoch moved
-              ran:
-                chunk: project
-                chunk_entry: /src/main.js
-                emitted_module: /src/b.js
-                hot_meta: /src/b.js
-                module_deps: /src/main.js
-                module_diagnostics: /src/b.js /src/main.js
-                module_graph: project
-                module_imports: /src/b.js
-                parsed_module: /src/b.js
-                refresh_runtime: project
-                resolved_imports: /src/a.js /src/b.js /src/main.js
-              reused:
-                chunk_entry: /src/a.js /src/b.js
-                emitted_module: /src/a.js /src/main.js
-                entry_html: project
-                file_exists: /src/main.js
-                hot_meta: /src/a.js /src/main.js
-                html_entries: project
-                import_specifiers: /src/a.js /src/b.js /src/main.js
-                module_deps: /src/a.js /src/b.js
-                module_diagnostics: /src/a.js
-                module_imports: /src/a.js /src/main.js
-                parsed_module: /src/a.js /src/main.js
-                public_env: project
+              queries:
+                chunk: ran project
+                chunk_entry: ran /src/main.js; reused /src/a.js /src/b.js
+                emitted_module: ran /src/b.js; reused /src/a.js /src/main.js
+                entry_html: reused project
+                file_exists: reused /src/main.js
+                hot_meta: ran /src/b.js; reused /src/a.js /src/main.js
+                html_entries: reused project
+                import_specifiers: reused /src/a.js /src/b.js /src/main.js
+                module_deps: ran /src/main.js; reused /src/a.js /src/b.js
+                module_diagnostics: ran /src/b.js /src/main.js; reused /src/a.js
+                module_graph: ran project
+                module_imports: ran /src/b.js; reused /src/a.js /src/main.js
+                parsed_module: ran /src/b.js; reused /src/a.js /src/main.js
+                public_env: reused project
+                refresh_runtime: ran project
+                resolved_imports: ran /src/a.js /src/b.js /src/main.js
               changed: /src/main.js /src/b.js
               graph:
                 /src/main.js -> /src/a.js /src/b.js
@@ -325,15 +295,14 @@ fn a_body_edit_that_breaks_the_syntax_reports_it_and_the_fix_clears_it() {
                 /src/b.js
             edit /src/b.js
               applied: files [/src/b.js]
-              ran:
-                chunk_entry: /src/b.js
-                emitted_module: /src/b.js
-                module_diagnostics: /src/b.js
-                module_imports: /src/b.js
-                parsed_module: /src/b.js
-              reused:
-                import_specifiers: /src/b.js
-                resolved_imports: /src/b.js
+              queries:
+                chunk_entry: ran /src/b.js
+                emitted_module: ran /src/b.js
+                import_specifiers: reused /src/b.js
+                module_diagnostics: ran /src/b.js
+                module_imports: ran /src/b.js
+                parsed_module: ran /src/b.js
+                resolved_imports: reused /src/b.js
               changed: nothing
               diagnostics:
                 Syntax /src/b.js:2:11: Expression expected
@@ -347,17 +316,16 @@ fn a_body_edit_that_breaks_the_syntax_reports_it_and_the_fix_clears_it() {
         expect![[r#"
             edit /src/b.js
               applied: files [/src/b.js]
-              ran:
-                chunk_entry: /src/b.js
-                emitted_module: /src/b.js
-                hot_meta: /src/b.js
-                module_diagnostics: /src/b.js
-                module_imports: /src/b.js
-                parsed_module: /src/b.js
-              reused:
-                import_specifiers: /src/b.js
-                module_deps: /src/b.js
-                resolved_imports: /src/b.js
+              queries:
+                chunk_entry: ran /src/b.js
+                emitted_module: ran /src/b.js
+                hot_meta: ran /src/b.js
+                import_specifiers: reused /src/b.js
+                module_deps: reused /src/b.js
+                module_diagnostics: ran /src/b.js
+                module_imports: ran /src/b.js
+                parsed_module: ran /src/b.js
+                resolved_imports: reused /src/b.js
               changed: /src/b.js
               diagnostics: none
               plan: reload: /src/b.js changed and no module accepts it (via /src/b.js <- /src/main.js)
@@ -397,15 +365,14 @@ export const label = 'hi';
                 /src/label.js
             edit /src/App.js
               applied: files [/src/App.js]
-              ran:
-                chunk_entry: /src/App.js
-                emitted_module: /src/App.js
-                import_specifiers: /src/App.js
-                module_diagnostics: /src/App.js
-                module_imports: /src/App.js
-                parsed_module: /src/App.js
-                resolved_imports: /src/App.js
-              reused: nothing
+              queries:
+                chunk_entry: ran /src/App.js
+                emitted_module: ran /src/App.js
+                import_specifiers: ran /src/App.js
+                module_diagnostics: ran /src/App.js
+                module_imports: ran /src/App.js
+                parsed_module: ran /src/App.js
+                resolved_imports: ran /src/App.js
               changed: nothing
               diagnostics:
                 Syntax /src/App.js:4:16: Expected ',', got ';'
@@ -420,17 +387,16 @@ export const label = 'hi';
         expect![[r#"
             edit /src/App.js
               applied: files [/src/App.js]
-              ran:
-                chunk_entry: /src/App.js
-                emitted_module: /src/App.js
-                hot_meta: /src/App.js
-                import_specifiers: /src/App.js
-                module_deps: /src/App.js
-                module_diagnostics: /src/App.js
-                module_imports: /src/App.js
-                parsed_module: /src/App.js
-                resolved_imports: /src/App.js
-              reused: nothing
+              queries:
+                chunk_entry: ran /src/App.js
+                emitted_module: ran /src/App.js
+                hot_meta: ran /src/App.js
+                import_specifiers: ran /src/App.js
+                module_deps: ran /src/App.js
+                module_diagnostics: ran /src/App.js
+                module_imports: ran /src/App.js
+                parsed_module: ran /src/App.js
+                resolved_imports: ran /src/App.js
               changed: /src/App.js
               diagnostics: none
               plan: hot send=[/src/App.js] invalidate=[/src/App.js] boundaries=[/src/App.js self]
@@ -455,30 +421,28 @@ fn editing_a_file_outside_the_graph_twice_costs_nothing_the_second_time() {
                 /src/b.js
             edit /notes.txt
               applied: epoch moved
-              ran:
-                refresh_runtime: project
-                resolved_imports: /src/a.js /src/b.js /src/main.js
-              reused:
-                chunk: project
-                chunk_entry: /src/a.js /src/b.js /src/main.js
-                emitted_module: /src/a.js /src/b.js /src/main.js
-                entry_html: project
-                file_exists: /src/main.js
-                hot_meta: /src/a.js /src/b.js /src/main.js
-                html_entries: project
-                import_specifiers: /src/a.js /src/b.js /src/main.js
-                module_deps: /src/a.js /src/b.js /src/main.js
-                module_diagnostics: /src/a.js /src/b.js /src/main.js
-                module_graph: project
-                module_imports: /src/a.js /src/b.js /src/main.js
-                parsed_module: /src/a.js /src/b.js /src/main.js
-                public_env: project
+              queries:
+                chunk: reused project
+                chunk_entry: reused /src/a.js /src/b.js /src/main.js
+                emitted_module: reused /src/a.js /src/b.js /src/main.js
+                entry_html: reused project
+                file_exists: reused /src/main.js
+                hot_meta: reused /src/a.js /src/b.js /src/main.js
+                html_entries: reused project
+                import_specifiers: reused /src/a.js /src/b.js /src/main.js
+                module_deps: reused /src/a.js /src/b.js /src/main.js
+                module_diagnostics: reused /src/a.js /src/b.js /src/main.js
+                module_graph: reused project
+                module_imports: reused /src/a.js /src/b.js /src/main.js
+                parsed_module: reused /src/a.js /src/b.js /src/main.js
+                public_env: reused project
+                refresh_runtime: ran project
+                resolved_imports: ran /src/a.js /src/b.js /src/main.js
               changed: nothing
               plan: nothing
             edit /notes.txt
               applied: nothing
-              ran: nothing
-              reused: nothing
+              queries: none
               changed: nothing
               plan: nothing
         "#]],
@@ -500,24 +464,23 @@ fn editing_index_html_rebuilds_the_page() {
                 /src/b.js
             edit /index.html
               applied: files [/index.html], html
-              ran:
-                entry_html: project
-                html_entries: project
-                module_graph: project
-              reused:
-                chunk: project
-                chunk_entry: /src/a.js /src/b.js /src/main.js
-                emitted_module: /src/a.js /src/b.js /src/main.js
-                file_exists: /src/main.js
-                hot_meta: /src/a.js /src/b.js /src/main.js
-                import_specifiers: /src/a.js /src/b.js /src/main.js
-                module_deps: /src/a.js /src/b.js /src/main.js
-                module_diagnostics: /src/a.js /src/b.js /src/main.js
-                module_imports: /src/a.js /src/b.js /src/main.js
-                parsed_module: /src/a.js /src/b.js /src/main.js
-                public_env: project
-                refresh_runtime: project
-                resolved_imports: /src/a.js /src/b.js /src/main.js
+              queries:
+                chunk: reused project
+                chunk_entry: reused /src/a.js /src/b.js /src/main.js
+                emitted_module: reused /src/a.js /src/b.js /src/main.js
+                entry_html: ran project
+                file_exists: reused /src/main.js
+                hot_meta: reused /src/a.js /src/b.js /src/main.js
+                html_entries: ran project
+                import_specifiers: reused /src/a.js /src/b.js /src/main.js
+                module_deps: reused /src/a.js /src/b.js /src/main.js
+                module_diagnostics: reused /src/a.js /src/b.js /src/main.js
+                module_graph: ran project
+                module_imports: reused /src/a.js /src/b.js /src/main.js
+                parsed_module: reused /src/a.js /src/b.js /src/main.js
+                public_env: reused project
+                refresh_runtime: reused project
+                resolved_imports: reused /src/a.js /src/b.js /src/main.js
               changed: nothing
               html changed
               plan: reload: index.html changed
@@ -550,107 +513,89 @@ fn a_watched_file_that_turns_empty_is_deferred_until_read_again() {
                 /src/a.js
             watched: edit /src/a.js
               applied: deferred [/src/a.js]
-              ran: nothing
-              reused: nothing
+              queries: none
               changed: nothing
               plan: nothing
             watched: edit /src/a.js
               applied: files [/src/a.js]
-              ran:
-                chunk_entry: /src/a.js
-                emitted_module: /src/a.js
-                hot_meta: /src/a.js
-                module_diagnostics: /src/a.js
-                module_imports: /src/a.js
-                parsed_module: /src/a.js
-              reused:
-                import_specifiers: /src/a.js
-                module_deps: /src/a.js
-                resolved_imports: /src/a.js
+              queries:
+                chunk_entry: ran /src/a.js
+                emitted_module: ran /src/a.js
+                hot_meta: ran /src/a.js
+                import_specifiers: reused /src/a.js
+                module_deps: reused /src/a.js
+                module_diagnostics: ran /src/a.js
+                module_imports: ran /src/a.js
+                parsed_module: ran /src/a.js
+                resolved_imports: reused /src/a.js
               changed: /src/a.js
               plan: reload: /src/a.js changed and no module accepts it (via /src/a.js <- /src/main.js)
             watched: edit /src/a.js
               applied: deferred [/src/a.js]
-              ran: nothing
-              reused: nothing
+              queries: none
               changed: nothing
               plan: nothing
             report /src/a.js
               applied: files [/src/a.js]
-              ran:
-                chunk_entry: /src/a.js
-                emitted_module: /src/a.js
-                hot_meta: /src/a.js
-                module_diagnostics: /src/a.js
-                module_graph: project
-                module_imports: /src/a.js
-                parsed_module: /src/a.js
-              reused:
-                chunk: project
-                chunk_entry: /src/main.js
-                emitted_module: /src/main.js
-                entry_html: project
-                file_exists: /src/main.js
-                hot_meta: /src/main.js
-                html_entries: project
-                import_specifiers: /src/a.js /src/main.js
-                module_deps: /src/a.js /src/main.js
-                module_diagnostics: /src/main.js
-                module_imports: /src/main.js
-                parsed_module: /src/main.js
-                public_env: project
-                refresh_runtime: project
-                resolved_imports: /src/a.js /src/main.js
+              queries:
+                chunk: reused project
+                chunk_entry: ran /src/a.js; reused /src/main.js
+                emitted_module: ran /src/a.js; reused /src/main.js
+                entry_html: reused project
+                file_exists: reused /src/main.js
+                hot_meta: ran /src/a.js; reused /src/main.js
+                html_entries: reused project
+                import_specifiers: reused /src/a.js /src/main.js
+                module_deps: reused /src/a.js /src/main.js
+                module_diagnostics: ran /src/a.js; reused /src/main.js
+                module_graph: ran project
+                module_imports: ran /src/a.js; reused /src/main.js
+                parsed_module: ran /src/a.js; reused /src/main.js
+                public_env: reused project
+                refresh_runtime: reused project
+                resolved_imports: reused /src/a.js /src/main.js
               changed: /src/a.js
               plan: reload: /src/a.js changed and no module accepts it (via /src/a.js <- /src/main.js)
             edit /src/a.js
               applied: files [/src/a.js]
-              ran:
-                chunk_entry: /src/a.js
-                emitted_module: /src/a.js
-                hot_meta: /src/a.js
-                module_diagnostics: /src/a.js
-                module_graph: project
-                module_imports: /src/a.js
-                parsed_module: /src/a.js
-              reused:
-                chunk: project
-                chunk_entry: /src/main.js
-                emitted_module: /src/main.js
-                entry_html: project
-                file_exists: /src/main.js
-                hot_meta: /src/main.js
-                html_entries: project
-                import_specifiers: /src/a.js /src/main.js
-                module_deps: /src/a.js /src/main.js
-                module_diagnostics: /src/main.js
-                module_imports: /src/main.js
-                parsed_module: /src/main.js
-                public_env: project
-                refresh_runtime: project
-                resolved_imports: /src/a.js /src/main.js
+              queries:
+                chunk: reused project
+                chunk_entry: ran /src/a.js; reused /src/main.js
+                emitted_module: ran /src/a.js; reused /src/main.js
+                entry_html: reused project
+                file_exists: reused /src/main.js
+                hot_meta: ran /src/a.js; reused /src/main.js
+                html_entries: reused project
+                import_specifiers: reused /src/a.js /src/main.js
+                module_deps: reused /src/a.js /src/main.js
+                module_diagnostics: ran /src/a.js; reused /src/main.js
+                module_graph: ran project
+                module_imports: ran /src/a.js; reused /src/main.js
+                parsed_module: ran /src/a.js; reused /src/main.js
+                public_env: reused project
+                refresh_runtime: reused project
+                resolved_imports: reused /src/a.js /src/main.js
               changed: /src/a.js
               plan: reload: /src/a.js changed and no module accepts it (via /src/a.js <- /src/main.js)
             watched: create /src/b.js
               applied: epoch moved
-              ran:
-                refresh_runtime: project
-                resolved_imports: /src/a.js /src/main.js
-              reused:
-                chunk: project
-                chunk_entry: /src/a.js /src/main.js
-                emitted_module: /src/a.js /src/main.js
-                entry_html: project
-                file_exists: /src/main.js
-                hot_meta: /src/a.js /src/main.js
-                html_entries: project
-                import_specifiers: /src/a.js /src/main.js
-                module_deps: /src/a.js /src/main.js
-                module_diagnostics: /src/a.js /src/main.js
-                module_graph: project
-                module_imports: /src/a.js /src/main.js
-                parsed_module: /src/a.js /src/main.js
-                public_env: project
+              queries:
+                chunk: reused project
+                chunk_entry: reused /src/a.js /src/main.js
+                emitted_module: reused /src/a.js /src/main.js
+                entry_html: reused project
+                file_exists: reused /src/main.js
+                hot_meta: reused /src/a.js /src/main.js
+                html_entries: reused project
+                import_specifiers: reused /src/a.js /src/main.js
+                module_deps: reused /src/a.js /src/main.js
+                module_diagnostics: reused /src/a.js /src/main.js
+                module_graph: reused project
+                module_imports: reused /src/a.js /src/main.js
+                parsed_module: reused /src/a.js /src/main.js
+                public_env: reused project
+                refresh_runtime: ran project
+                resolved_imports: ran /src/a.js /src/main.js
               changed: nothing
               plan: nothing
         "#]],
@@ -673,29 +618,23 @@ fn rescan_re_reads_every_known_file() {
                 /src/b.js
             rescan: edit /src/a.js, delete /src/b.js
               applied: files [/src/a.js /src/b.js], epoch moved
-              ran:
-                chunk: project
-                chunk_entry: /src/a.js /src/main.js
-                emitted_module: /src/a.js
-                hot_meta: /src/a.js
-                module_deps: /src/main.js
-                module_diagnostics: /src/a.js /src/main.js
-                module_graph: project
-                module_imports: /src/a.js
-                parsed_module: /src/a.js
-                refresh_runtime: project
-                resolved_imports: /src/a.js /src/main.js
-              reused:
-                emitted_module: /src/main.js
-                entry_html: project
-                file_exists: /src/main.js
-                hot_meta: /src/main.js
-                html_entries: project
-                import_specifiers: /src/a.js /src/main.js
-                module_deps: /src/a.js
-                module_imports: /src/main.js
-                parsed_module: /src/main.js
-                public_env: project
+              queries:
+                chunk: ran project
+                chunk_entry: ran /src/a.js /src/main.js
+                emitted_module: ran /src/a.js; reused /src/main.js
+                entry_html: reused project
+                file_exists: reused /src/main.js
+                hot_meta: ran /src/a.js; reused /src/main.js
+                html_entries: reused project
+                import_specifiers: reused /src/a.js /src/main.js
+                module_deps: ran /src/main.js; reused /src/a.js
+                module_diagnostics: ran /src/a.js /src/main.js
+                module_graph: ran project
+                module_imports: ran /src/a.js; reused /src/main.js
+                parsed_module: ran /src/a.js; reused /src/main.js
+                public_env: reused project
+                refresh_runtime: ran project
+                resolved_imports: ran /src/a.js /src/main.js
               changed: /src/main.js /src/a.js
               removed: /src/b.js
               graph:
@@ -721,24 +660,23 @@ fn deleting_a_directory_without_events_for_its_files_still_updates_them() {
                 /src/lib/x.js
             delete /src/lib
               applied: files [/src/lib/x.js], epoch moved
-              ran:
-                chunk: project
-                chunk_entry: /src/main.js
-                module_deps: /src/main.js
-                module_diagnostics: /src/main.js
-                module_graph: project
-                refresh_runtime: project
-                resolved_imports: /src/main.js
-              reused:
-                emitted_module: /src/main.js
-                entry_html: project
-                file_exists: /src/main.js
-                hot_meta: /src/main.js
-                html_entries: project
-                import_specifiers: /src/main.js
-                module_imports: /src/main.js
-                parsed_module: /src/main.js
-                public_env: project
+              queries:
+                chunk: ran project
+                chunk_entry: ran /src/main.js
+                emitted_module: reused /src/main.js
+                entry_html: reused project
+                file_exists: reused /src/main.js
+                hot_meta: reused /src/main.js
+                html_entries: reused project
+                import_specifiers: reused /src/main.js
+                module_deps: ran /src/main.js
+                module_diagnostics: ran /src/main.js
+                module_graph: ran project
+                module_imports: reused /src/main.js
+                parsed_module: reused /src/main.js
+                public_env: reused project
+                refresh_runtime: ran project
+                resolved_imports: ran /src/main.js
               changed: /src/main.js
               removed: /src/lib/x.js
               graph:
@@ -772,39 +710,32 @@ fn a_directory_restored_in_one_event_brings_its_files_back() {
     p.check(
         &["//- report /src/lib"],
         expect![[r#"
-        report /src/lib
-          applied: files [/src/lib/x.js], epoch moved
-          ran:
-            chunk: project
-            chunk_entry: /src/main.js
-            emitted_module: /src/lib/x.js
-            hot_meta: /src/lib/x.js
-            module_deps: /src/main.js
-            module_diagnostics: /src/lib/x.js /src/main.js
-            module_graph: project
-            module_imports: /src/lib/x.js
-            parsed_module: /src/lib/x.js
-            refresh_runtime: project
-            resolved_imports: /src/lib/x.js /src/main.js
-          reused:
-            chunk_entry: /src/lib/x.js
-            emitted_module: /src/main.js
-            entry_html: project
-            file_exists: /src/main.js
-            hot_meta: /src/main.js
-            html_entries: project
-            import_specifiers: /src/lib/x.js /src/main.js
-            module_deps: /src/lib/x.js
-            module_imports: /src/main.js
-            parsed_module: /src/main.js
-            public_env: project
-          changed: /src/main.js /src/lib/x.js
-          graph:
-            /src/main.js -> /src/lib/x.js
-            /src/lib/x.js
-          diagnostics: none
-          plan: reload: /src/main.js changed and no module accepts it
-    "#]],
+            report /src/lib
+              applied: files [/src/lib/x.js], epoch moved
+              queries:
+                chunk: ran project
+                chunk_entry: ran /src/main.js; reused /src/lib/x.js
+                emitted_module: ran /src/lib/x.js; reused /src/main.js
+                entry_html: reused project
+                file_exists: reused /src/main.js
+                hot_meta: ran /src/lib/x.js; reused /src/main.js
+                html_entries: reused project
+                import_specifiers: reused /src/lib/x.js /src/main.js
+                module_deps: ran /src/main.js; reused /src/lib/x.js
+                module_diagnostics: ran /src/lib/x.js /src/main.js
+                module_graph: ran project
+                module_imports: ran /src/lib/x.js; reused /src/main.js
+                parsed_module: ran /src/lib/x.js; reused /src/main.js
+                public_env: reused project
+                refresh_runtime: ran project
+                resolved_imports: ran /src/lib/x.js /src/main.js
+              changed: /src/main.js /src/lib/x.js
+              graph:
+                /src/main.js -> /src/lib/x.js
+                /src/lib/x.js
+              diagnostics: none
+              plan: reload: /src/main.js changed and no module accepts it
+        "#]],
     );
 }
 
@@ -1063,29 +994,23 @@ fn changing_a_package_json_moves_the_epoch_and_re_resolves_bare_imports() {
         expect![[r#"
             edit /node_modules/mainpkg/package.json
               applied: config [/node_modules/mainpkg/package.json], epoch moved
-              ran:
-                chunk: project
-                chunk_entry: /node_modules/mainpkg/lib/other.js /src/main.js
-                emitted_module: /node_modules/mainpkg/lib/other.js
-                hot_meta: /node_modules/mainpkg/lib/other.js
-                import_specifiers: /node_modules/mainpkg/lib/other.js
-                module_deps: /node_modules/mainpkg/lib/other.js /src/main.js
-                module_diagnostics: /node_modules/mainpkg/lib/other.js /src/main.js
-                module_graph: project
-                module_imports: /node_modules/mainpkg/lib/other.js
-                parsed_module: /node_modules/mainpkg/lib/other.js
-                refresh_runtime: project
-                resolved_imports: /node_modules/mainpkg/lib/other.js /src/main.js
-              reused:
-                emitted_module: /src/main.js
-                entry_html: project
-                file_exists: /src/main.js
-                hot_meta: /src/main.js
-                html_entries: project
-                import_specifiers: /src/main.js
-                module_imports: /src/main.js
-                parsed_module: /src/main.js
-                public_env: project
+              queries:
+                chunk: ran project
+                chunk_entry: ran /node_modules/mainpkg/lib/other.js /src/main.js
+                emitted_module: ran /node_modules/mainpkg/lib/other.js; reused /src/main.js
+                entry_html: reused project
+                file_exists: reused /src/main.js
+                hot_meta: ran /node_modules/mainpkg/lib/other.js; reused /src/main.js
+                html_entries: reused project
+                import_specifiers: ran /node_modules/mainpkg/lib/other.js; reused /src/main.js
+                module_deps: ran /node_modules/mainpkg/lib/other.js /src/main.js
+                module_diagnostics: ran /node_modules/mainpkg/lib/other.js /src/main.js
+                module_graph: ran project
+                module_imports: ran /node_modules/mainpkg/lib/other.js; reused /src/main.js
+                parsed_module: ran /node_modules/mainpkg/lib/other.js; reused /src/main.js
+                public_env: reused project
+                refresh_runtime: ran project
+                resolved_imports: ran /node_modules/mainpkg/lib/other.js /src/main.js
               changed: /src/main.js /node_modules/mainpkg/lib/other.js
               removed: /node_modules/mainpkg/lib/main.js
               config changed: /node_modules/mainpkg/package.json
@@ -1125,30 +1050,23 @@ fn an_npm_install_is_picked_up_through_the_package_lock_marker() {
                 /node_modules/mainpkg/lib/main.js
             edit /node_modules/mainpkg/lib/main.js (unreported), create /node_modules/.package-lock.json
               applied: files [/node_modules/mainpkg/lib/main.js], config [/node_modules/.package-lock.json], epoch moved
-              ran:
-                chunk_entry: /node_modules/mainpkg/lib/main.js
-                emitted_module: /node_modules/mainpkg/lib/main.js
-                hot_meta: /node_modules/mainpkg/lib/main.js
-                module_diagnostics: /node_modules/mainpkg/lib/main.js
-                module_imports: /node_modules/mainpkg/lib/main.js
-                parsed_module: /node_modules/mainpkg/lib/main.js
-                refresh_runtime: project
-                resolved_imports: /node_modules/mainpkg/lib/main.js /src/main.js
-              reused:
-                chunk: project
-                chunk_entry: /src/main.js
-                emitted_module: /src/main.js
-                entry_html: project
-                file_exists: /src/main.js
-                hot_meta: /src/main.js
-                html_entries: project
-                import_specifiers: /node_modules/mainpkg/lib/main.js /src/main.js
-                module_deps: /node_modules/mainpkg/lib/main.js /src/main.js
-                module_diagnostics: /src/main.js
-                module_graph: project
-                module_imports: /src/main.js
-                parsed_module: /src/main.js
-                public_env: project
+              queries:
+                chunk: reused project
+                chunk_entry: ran /node_modules/mainpkg/lib/main.js; reused /src/main.js
+                emitted_module: ran /node_modules/mainpkg/lib/main.js; reused /src/main.js
+                entry_html: reused project
+                file_exists: reused /src/main.js
+                hot_meta: ran /node_modules/mainpkg/lib/main.js; reused /src/main.js
+                html_entries: reused project
+                import_specifiers: reused /node_modules/mainpkg/lib/main.js /src/main.js
+                module_deps: reused /node_modules/mainpkg/lib/main.js /src/main.js
+                module_diagnostics: ran /node_modules/mainpkg/lib/main.js; reused /src/main.js
+                module_graph: reused project
+                module_imports: ran /node_modules/mainpkg/lib/main.js; reused /src/main.js
+                parsed_module: ran /node_modules/mainpkg/lib/main.js; reused /src/main.js
+                public_env: reused project
+                refresh_runtime: ran project
+                resolved_imports: ran /node_modules/mainpkg/lib/main.js /src/main.js
               changed: /node_modules/mainpkg/lib/main.js
               config changed: /node_modules/.package-lock.json
               plan: reload: /node_modules/.package-lock.json changed
@@ -1276,24 +1194,23 @@ fn a_missing_index_html_is_a_diagnostic_and_a_page_that_says_so() {
         expect![[r#"
             create /index.html
               applied: files [/index.html], html, epoch moved
-              ran:
-                chunk: project
-                chunk_entry: /src/main.js
-                emitted_module: /src/main.js
-                entry_html: project
-                file_exists: /src/main.js
-                hot_meta: /src/main.js
-                html_entries: project
-                import_specifiers: /src/main.js
-                module_deps: /src/main.js
-                module_diagnostics: /src/main.js
-                module_graph: project
-                module_imports: /src/main.js
-                parsed_module: /src/main.js
-                refresh_runtime: project
-                resolved_imports: /src/main.js
-              reused:
-                public_env: project
+              queries:
+                chunk: ran project
+                chunk_entry: ran /src/main.js
+                emitted_module: ran /src/main.js
+                entry_html: ran project
+                file_exists: ran /src/main.js
+                hot_meta: ran /src/main.js
+                html_entries: ran project
+                import_specifiers: ran /src/main.js
+                module_deps: ran /src/main.js
+                module_diagnostics: ran /src/main.js
+                module_graph: ran project
+                module_imports: ran /src/main.js
+                parsed_module: ran /src/main.js
+                public_env: reused project
+                refresh_runtime: ran project
+                resolved_imports: ran /src/main.js
               changed: /src/main.js
               html changed
               graph:
@@ -1355,17 +1272,16 @@ not really a png
     p.check(&["//- /src/logo.png\na different picture\n"], expect![[r#"
         edit /src/logo.png
           applied: files [/src/logo.png]
-          ran:
-            chunk_entry: /src/logo.png
-            emitted_module: /src/logo.png
-            hot_meta: /src/logo.png
-            module_diagnostics: /src/logo.png
-            module_imports: /src/logo.png
-            parsed_module: /src/logo.png
-          reused:
-            import_specifiers: /src/logo.png
-            module_deps: /src/logo.png
-            resolved_imports: /src/logo.png
+          queries:
+            chunk_entry: ran /src/logo.png
+            emitted_module: ran /src/logo.png
+            hot_meta: ran /src/logo.png
+            import_specifiers: reused /src/logo.png
+            module_deps: reused /src/logo.png
+            module_diagnostics: ran /src/logo.png
+            module_imports: ran /src/logo.png
+            parsed_module: ran /src/logo.png
+            resolved_imports: reused /src/logo.png
           changed: /src/logo.png
           plan: reload: /src/logo.png changed and no module accepts it (via /src/logo.png <- /src/main.js)
     "#]]);
@@ -1442,32 +1358,23 @@ exports.performReactRefresh = function () {};
         expect![[r#"
             edit /node_modules/react-refresh/package.json (unreported), edit /node_modules/react-refresh/runtime.js (unreported), edit /node_modules/react-refresh/cjs/dev.js (unreported), report /node_modules/react-refresh
               applied: epoch moved
-              ran:
-                chunk: project
-                chunk_entry: /node_modules/react-refresh/cjs/dev.js /node_modules/react-refresh/runtime.js
-                emitted_module: /node_modules/react-refresh/cjs/dev.js /node_modules/react-refresh/runtime.js
-                entry_html: project
-                hot_meta: /node_modules/react-refresh/cjs/dev.js /node_modules/react-refresh/runtime.js
-                import_specifiers: /node_modules/react-refresh/cjs/dev.js /node_modules/react-refresh/runtime.js
-                module_deps: /node_modules/react-refresh/cjs/dev.js /node_modules/react-refresh/runtime.js
-                module_diagnostics: /node_modules/react-refresh/cjs/dev.js /node_modules/react-refresh/runtime.js
-                module_graph: project
-                module_imports: /node_modules/react-refresh/cjs/dev.js /node_modules/react-refresh/runtime.js
-                parsed_module: /node_modules/react-refresh/cjs/dev.js /node_modules/react-refresh/runtime.js
-                refresh_runtime: project
-                resolved_imports: /node_modules/react-refresh/cjs/dev.js /node_modules/react-refresh/runtime.js /node_modules/react/index.js /src/main.js
-              reused:
-                chunk_entry: /node_modules/react/index.js /src/main.js
-                emitted_module: /node_modules/react/index.js /src/main.js
-                file_exists: /src/main.js
-                hot_meta: /node_modules/react/index.js /src/main.js
-                html_entries: project
-                import_specifiers: /node_modules/react/index.js /src/main.js
-                module_deps: /node_modules/react/index.js /src/main.js
-                module_diagnostics: /node_modules/react/index.js /src/main.js
-                module_imports: /node_modules/react/index.js /src/main.js
-                parsed_module: /node_modules/react/index.js /src/main.js
-                public_env: project
+              queries:
+                chunk: ran project
+                chunk_entry: ran /node_modules/react-refresh/cjs/dev.js /node_modules/react-refresh/runtime.js; reused /node_modules/react/index.js /src/main.js
+                emitted_module: ran /node_modules/react-refresh/cjs/dev.js /node_modules/react-refresh/runtime.js; reused /node_modules/react/index.js /src/main.js
+                entry_html: ran project
+                file_exists: reused /src/main.js
+                hot_meta: ran /node_modules/react-refresh/cjs/dev.js /node_modules/react-refresh/runtime.js; reused /node_modules/react/index.js /src/main.js
+                html_entries: reused project
+                import_specifiers: ran /node_modules/react-refresh/cjs/dev.js /node_modules/react-refresh/runtime.js; reused /node_modules/react/index.js /src/main.js
+                module_deps: ran /node_modules/react-refresh/cjs/dev.js /node_modules/react-refresh/runtime.js; reused /node_modules/react/index.js /src/main.js
+                module_diagnostics: ran /node_modules/react-refresh/cjs/dev.js /node_modules/react-refresh/runtime.js; reused /node_modules/react/index.js /src/main.js
+                module_graph: ran project
+                module_imports: ran /node_modules/react-refresh/cjs/dev.js /node_modules/react-refresh/runtime.js; reused /node_modules/react/index.js /src/main.js
+                parsed_module: ran /node_modules/react-refresh/cjs/dev.js /node_modules/react-refresh/runtime.js; reused /node_modules/react/index.js /src/main.js
+                public_env: reused project
+                refresh_runtime: ran project
+                resolved_imports: ran /node_modules/react-refresh/cjs/dev.js /node_modules/react-refresh/runtime.js /node_modules/react/index.js /src/main.js
               changed: /node_modules/react-refresh/runtime.js /node_modules/react-refresh/cjs/dev.js
               html changed
               graph:
@@ -1870,31 +1777,29 @@ fn a_mode_reads_its_own_env_files_and_reaches_the_page() {
         expect![[r#"
             edit /.env.staging
               applied: files [/.env.staging], config [/.env.staging], epoch moved
-              ran:
-                entry_html: project
-                public_env: project
-                refresh_runtime: project
-                resolved_imports: /src/main.js
-              reused:
-                chunk: project
-                chunk_entry: /src/main.js
-                emitted_module: /src/main.js
-                file_exists: /src/main.js
-                hot_meta: /src/main.js
-                html_entries: project
-                import_specifiers: /src/main.js
-                module_deps: /src/main.js
-                module_diagnostics: /src/main.js
-                module_graph: project
-                module_imports: /src/main.js
-                parsed_module: /src/main.js
+              queries:
+                chunk: reused project
+                chunk_entry: reused /src/main.js
+                emitted_module: reused /src/main.js
+                entry_html: ran project
+                file_exists: reused /src/main.js
+                hot_meta: reused /src/main.js
+                html_entries: reused project
+                import_specifiers: reused /src/main.js
+                module_deps: reused /src/main.js
+                module_diagnostics: reused /src/main.js
+                module_graph: reused project
+                module_imports: reused /src/main.js
+                parsed_module: reused /src/main.js
+                public_env: ran project
+                refresh_runtime: ran project
+                resolved_imports: ran /src/main.js
               changed: nothing
               config changed: /.env.staging
               plan: reload: /.env.staging changed
             edit /.env.development
               applied: nothing
-              ran: nothing
-              reused: nothing
+              queries: none
               changed: nothing
               plan: nothing
         "#]],
@@ -1925,30 +1830,29 @@ fn editing_an_env_file_reloads_with_new_variables_and_reparses_no_module() {
     p.check(
         &["//- /.env\nVITE_X=1\n"],
         expect![[r#"
-        create /.env
-          applied: files [/.env], config [/.env], epoch moved
-          ran:
-            entry_html: project
-            public_env: project
-            refresh_runtime: project
-            resolved_imports: /src/main.js
-          reused:
-            chunk: project
-            chunk_entry: /src/main.js
-            emitted_module: /src/main.js
-            file_exists: /src/main.js
-            hot_meta: /src/main.js
-            html_entries: project
-            import_specifiers: /src/main.js
-            module_deps: /src/main.js
-            module_diagnostics: /src/main.js
-            module_graph: project
-            module_imports: /src/main.js
-            parsed_module: /src/main.js
-          changed: nothing
-          config changed: /.env
-          plan: reload: /.env changed
-    "#]],
+            create /.env
+              applied: files [/.env], config [/.env], epoch moved
+              queries:
+                chunk: reused project
+                chunk_entry: reused /src/main.js
+                emitted_module: reused /src/main.js
+                entry_html: ran project
+                file_exists: reused /src/main.js
+                hot_meta: reused /src/main.js
+                html_entries: reused project
+                import_specifiers: reused /src/main.js
+                module_deps: reused /src/main.js
+                module_diagnostics: reused /src/main.js
+                module_graph: reused project
+                module_imports: reused /src/main.js
+                parsed_module: reused /src/main.js
+                public_env: ran project
+                refresh_runtime: ran project
+                resolved_imports: ran /src/main.js
+              changed: nothing
+              config changed: /.env
+              plan: reload: /.env changed
+        "#]],
     );
     assert_eq!(
         start_env(&p.chunk()),
@@ -1961,24 +1865,23 @@ fn editing_an_env_file_reloads_with_new_variables_and_reparses_no_module() {
         expect![[r#"
             edit /.env
               applied: files [/.env], config [/.env], epoch moved
-              ran:
-                entry_html: project
-                public_env: project
-                refresh_runtime: project
-                resolved_imports: /src/main.js
-              reused:
-                chunk: project
-                chunk_entry: /src/main.js
-                emitted_module: /src/main.js
-                file_exists: /src/main.js
-                hot_meta: /src/main.js
-                html_entries: project
-                import_specifiers: /src/main.js
-                module_deps: /src/main.js
-                module_diagnostics: /src/main.js
-                module_graph: project
-                module_imports: /src/main.js
-                parsed_module: /src/main.js
+              queries:
+                chunk: reused project
+                chunk_entry: reused /src/main.js
+                emitted_module: reused /src/main.js
+                entry_html: ran project
+                file_exists: reused /src/main.js
+                hot_meta: reused /src/main.js
+                html_entries: reused project
+                import_specifiers: reused /src/main.js
+                module_deps: reused /src/main.js
+                module_diagnostics: reused /src/main.js
+                module_graph: reused project
+                module_imports: reused /src/main.js
+                parsed_module: reused /src/main.js
+                public_env: ran project
+                refresh_runtime: ran project
+                resolved_imports: ran /src/main.js
               changed: nothing
               config changed: /.env
               plan: reload: /.env changed
@@ -1994,24 +1897,23 @@ fn editing_an_env_file_reloads_with_new_variables_and_reparses_no_module() {
     p.check(&["//- report /.env", "//- /.env\nVITE_X=2\nVITE_Y=3\n"], expect![[r#"
         report /.env
           applied: files [/.env], config [/.env], epoch moved
-          ran:
-            entry_html: project
-            public_env: project
-            refresh_runtime: project
-            resolved_imports: /src/main.js
-          reused:
-            chunk: project
-            chunk_entry: /src/main.js
-            emitted_module: /src/main.js
-            file_exists: /src/main.js
-            hot_meta: /src/main.js
-            html_entries: project
-            import_specifiers: /src/main.js
-            module_deps: /src/main.js
-            module_diagnostics: /src/main.js
-            module_graph: project
-            module_imports: /src/main.js
-            parsed_module: /src/main.js
+          queries:
+            chunk: reused project
+            chunk_entry: reused /src/main.js
+            emitted_module: reused /src/main.js
+            entry_html: ran project
+            file_exists: reused /src/main.js
+            hot_meta: reused /src/main.js
+            html_entries: reused project
+            import_specifiers: reused /src/main.js
+            module_deps: reused /src/main.js
+            module_diagnostics: reused /src/main.js
+            module_graph: reused project
+            module_imports: reused /src/main.js
+            parsed_module: reused /src/main.js
+            public_env: ran project
+            refresh_runtime: ran project
+            resolved_imports: ran /src/main.js
           changed: nothing
           config changed: /.env
           diagnostics:
@@ -2019,24 +1921,23 @@ fn editing_an_env_file_reloads_with_new_variables_and_reparses_no_module() {
           plan: reload: /.env changed
         edit /.env
           applied: files [/.env], config [/.env], epoch moved
-          ran:
-            entry_html: project
-            public_env: project
-            refresh_runtime: project
-            resolved_imports: /src/main.js
-          reused:
-            chunk: project
-            chunk_entry: /src/main.js
-            emitted_module: /src/main.js
-            file_exists: /src/main.js
-            hot_meta: /src/main.js
-            html_entries: project
-            import_specifiers: /src/main.js
-            module_deps: /src/main.js
-            module_diagnostics: /src/main.js
-            module_graph: project
-            module_imports: /src/main.js
-            parsed_module: /src/main.js
+          queries:
+            chunk: reused project
+            chunk_entry: reused /src/main.js
+            emitted_module: reused /src/main.js
+            entry_html: ran project
+            file_exists: reused /src/main.js
+            hot_meta: reused /src/main.js
+            html_entries: reused project
+            import_specifiers: reused /src/main.js
+            module_deps: reused /src/main.js
+            module_diagnostics: reused /src/main.js
+            module_graph: reused project
+            module_imports: reused /src/main.js
+            parsed_module: reused /src/main.js
+            public_env: ran project
+            refresh_runtime: ran project
+            resolved_imports: ran /src/main.js
           changed: nothing
           config changed: /.env
           diagnostics: none
@@ -2060,31 +1961,30 @@ fn env_placeholders_in_index_html_are_replaced_and_follow_the_env_file() {
     p.check(
         &["//- /.env\nVITE_TITLE=Loop\n"],
         expect![[r#"
-        edit /.env
-          applied: files [/.env], config [/.env], epoch moved
-          ran:
-            entry_html: project
-            public_env: project
-            refresh_runtime: project
-            resolved_imports: /src/main.js
-          reused:
-            chunk: project
-            chunk_entry: /src/main.js
-            emitted_module: /src/main.js
-            file_exists: /src/main.js
-            hot_meta: /src/main.js
-            html_entries: project
-            import_specifiers: /src/main.js
-            module_deps: /src/main.js
-            module_diagnostics: /src/main.js
-            module_graph: project
-            module_imports: /src/main.js
-            parsed_module: /src/main.js
-          changed: nothing
-          html changed
-          config changed: /.env
-          plan: reload: /.env changed
-    "#]],
+            edit /.env
+              applied: files [/.env], config [/.env], epoch moved
+              queries:
+                chunk: reused project
+                chunk_entry: reused /src/main.js
+                emitted_module: reused /src/main.js
+                entry_html: ran project
+                file_exists: reused /src/main.js
+                hot_meta: reused /src/main.js
+                html_entries: reused project
+                import_specifiers: reused /src/main.js
+                module_deps: reused /src/main.js
+                module_diagnostics: reused /src/main.js
+                module_graph: reused project
+                module_imports: reused /src/main.js
+                parsed_module: reused /src/main.js
+                public_env: ran project
+                refresh_runtime: ran project
+                resolved_imports: ran /src/main.js
+              changed: nothing
+              html changed
+              config changed: /.env
+              plan: reload: /.env changed
+        "#]],
     );
     let page = p.served(2).html.expect("a page").to_string();
     assert!(page.contains("<title>Loop (development)</title>"), "{page}");
@@ -2209,17 +2109,16 @@ hello
     p.check(&["//- /src/notes.txt\nbye\n"], expect![[r#"
         edit /src/notes.txt
           applied: files [/src/notes.txt?raw /src/notes.txt]
-          ran:
-            chunk_entry: /src/notes.txt?raw
-            emitted_module: /src/notes.txt?raw
-            hot_meta: /src/notes.txt?raw
-            module_diagnostics: /src/notes.txt?raw
-            module_imports: /src/notes.txt?raw
-            parsed_module: /src/notes.txt?raw
-          reused:
-            import_specifiers: /src/notes.txt?raw
-            module_deps: /src/notes.txt?raw
-            resolved_imports: /src/notes.txt?raw
+          queries:
+            chunk_entry: ran /src/notes.txt?raw
+            emitted_module: ran /src/notes.txt?raw
+            hot_meta: ran /src/notes.txt?raw
+            import_specifiers: reused /src/notes.txt?raw
+            module_deps: reused /src/notes.txt?raw
+            module_diagnostics: ran /src/notes.txt?raw
+            module_imports: ran /src/notes.txt?raw
+            parsed_module: ran /src/notes.txt?raw
+            resolved_imports: reused /src/notes.txt?raw
           changed: /src/notes.txt?raw
           plan: reload: /src/notes.txt?raw changed and no module accepts it (via /src/notes.txt?raw <- /src/main.js)
     "#]]);
@@ -2228,27 +2127,23 @@ hello
     p.check(&["//- rm /src/notes.txt"], expect![[r#"
         delete /src/notes.txt
           applied: files [/src/notes.txt?raw /src/notes.txt], epoch moved
-          ran:
-            chunk: project
-            chunk_entry: /src/main.js
-            module_deps: /src/main.js
-            module_diagnostics: /src/main.js
-            module_graph: project
-            refresh_runtime: project
-            resolved_imports: /src/logo.svg /src/logo.svg?url /src/main.js /src/main.js?raw
-          reused:
-            chunk_entry: /src/logo.svg /src/logo.svg?url /src/main.js?raw
-            emitted_module: /src/logo.svg /src/logo.svg?url /src/main.js /src/main.js?raw
-            entry_html: project
-            file_exists: /src/main.js
-            hot_meta: /src/logo.svg /src/logo.svg?url /src/main.js /src/main.js?raw
-            html_entries: project
-            import_specifiers: /src/logo.svg /src/logo.svg?url /src/main.js /src/main.js?raw
-            module_deps: /src/logo.svg /src/logo.svg?url /src/main.js?raw
-            module_diagnostics: /src/logo.svg /src/logo.svg?url /src/main.js?raw
-            module_imports: /src/logo.svg /src/logo.svg?url /src/main.js /src/main.js?raw
-            parsed_module: /src/logo.svg /src/logo.svg?url /src/main.js /src/main.js?raw
-            public_env: project
+          queries:
+            chunk: ran project
+            chunk_entry: ran /src/main.js; reused /src/logo.svg /src/logo.svg?url /src/main.js?raw
+            emitted_module: reused /src/logo.svg /src/logo.svg?url /src/main.js /src/main.js?raw
+            entry_html: reused project
+            file_exists: reused /src/main.js
+            hot_meta: reused /src/logo.svg /src/logo.svg?url /src/main.js /src/main.js?raw
+            html_entries: reused project
+            import_specifiers: reused /src/logo.svg /src/logo.svg?url /src/main.js /src/main.js?raw
+            module_deps: ran /src/main.js; reused /src/logo.svg /src/logo.svg?url /src/main.js?raw
+            module_diagnostics: ran /src/main.js; reused /src/logo.svg /src/logo.svg?url /src/main.js?raw
+            module_graph: ran project
+            module_imports: reused /src/logo.svg /src/logo.svg?url /src/main.js /src/main.js?raw
+            parsed_module: reused /src/logo.svg /src/logo.svg?url /src/main.js /src/main.js?raw
+            public_env: reused project
+            refresh_runtime: ran project
+            resolved_imports: ran /src/logo.svg /src/logo.svg?url /src/main.js /src/main.js?raw
           changed: /src/main.js
           removed: /src/notes.txt?raw
           graph:
@@ -2320,34 +2215,25 @@ export default 'b';
     p.check(&["//- /src/pages/c.js\nexport default 'c';\n"], expect![[r#"
         create /src/pages/c.js
           applied: epoch moved
-          ran:
-            chunk: project
-            chunk_entry: /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/c.js
-            emitted_module: /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/c.js
-            glob_matches: /src/main.js?glob=0 /src/main.js?glob=1
-            hot_meta: /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/c.js
-            import_specifiers: /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/c.js
-            module_deps: /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/c.js
-            module_diagnostics: /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/c.js
-            module_graph: project
-            module_imports: /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/c.js
-            parsed_module: /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/c.js
-            refresh_runtime: project
-            resolved_imports: /src/main.js /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/a.js /src/pages/b.js /src/pages/c.js
-          reused:
-            chunk_entry: /src/main.js /src/pages/a.js /src/pages/b.js
-            emitted_module: /src/main.js /src/pages/a.js /src/pages/b.js
-            entry_html: project
-            file_exists: /src/main.js
-            hot_meta: /src/main.js /src/pages/a.js /src/pages/b.js
-            html_entries: project
-            import_specifiers: /src/main.js /src/pages/a.js /src/pages/b.js
-            module_deps: /src/main.js /src/pages/a.js /src/pages/b.js
-            module_diagnostics: /src/main.js /src/pages/a.js /src/pages/b.js
-            module_globs: /src/main.js
-            module_imports: /src/main.js /src/pages/a.js /src/pages/b.js
-            parsed_module: /src/main.js /src/pages/a.js /src/pages/b.js
-            public_env: project
+          queries:
+            chunk: ran project
+            chunk_entry: ran /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/c.js; reused /src/main.js /src/pages/a.js /src/pages/b.js
+            emitted_module: ran /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/c.js; reused /src/main.js /src/pages/a.js /src/pages/b.js
+            entry_html: reused project
+            file_exists: reused /src/main.js
+            glob_matches: ran /src/main.js?glob=0 /src/main.js?glob=1
+            hot_meta: ran /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/c.js; reused /src/main.js /src/pages/a.js /src/pages/b.js
+            html_entries: reused project
+            import_specifiers: ran /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/c.js; reused /src/main.js /src/pages/a.js /src/pages/b.js
+            module_deps: ran /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/c.js; reused /src/main.js /src/pages/a.js /src/pages/b.js
+            module_diagnostics: ran /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/c.js; reused /src/main.js /src/pages/a.js /src/pages/b.js
+            module_globs: reused /src/main.js
+            module_graph: ran project
+            module_imports: ran /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/c.js; reused /src/main.js /src/pages/a.js /src/pages/b.js
+            parsed_module: ran /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/c.js; reused /src/main.js /src/pages/a.js /src/pages/b.js
+            public_env: reused project
+            refresh_runtime: ran project
+            resolved_imports: ran /src/main.js /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/a.js /src/pages/b.js /src/pages/c.js
           changed: /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/c.js
           graph:
             /src/main.js -> /src/main.js?glob=0 /src/main.js?glob=1
@@ -2372,58 +2258,48 @@ export default 'b';
         expect![[r#"
             create /src/notes.md
               applied: epoch moved
-              ran:
-                glob_matches: /src/main.js?glob=0 /src/main.js?glob=1
-                refresh_runtime: project
-                resolved_imports: /src/main.js /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/a.js /src/pages/b.js /src/pages/c.js
-              reused:
-                chunk: project
-                chunk_entry: /src/main.js /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/a.js /src/pages/b.js /src/pages/c.js
-                emitted_module: /src/main.js /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/a.js /src/pages/b.js /src/pages/c.js
-                entry_html: project
-                file_exists: /src/main.js
-                hot_meta: /src/main.js /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/a.js /src/pages/b.js /src/pages/c.js
-                html_entries: project
-                import_specifiers: /src/main.js /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/a.js /src/pages/b.js /src/pages/c.js
-                module_deps: /src/main.js /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/a.js /src/pages/b.js /src/pages/c.js
-                module_diagnostics: /src/main.js /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/a.js /src/pages/b.js /src/pages/c.js
-                module_globs: /src/main.js
-                module_graph: project
-                module_imports: /src/main.js /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/a.js /src/pages/b.js /src/pages/c.js
-                parsed_module: /src/main.js /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/a.js /src/pages/b.js /src/pages/c.js
-                public_env: project
+              queries:
+                chunk: reused project
+                chunk_entry: reused /src/main.js /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/a.js /src/pages/b.js /src/pages/c.js
+                emitted_module: reused /src/main.js /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/a.js /src/pages/b.js /src/pages/c.js
+                entry_html: reused project
+                file_exists: reused /src/main.js
+                glob_matches: ran /src/main.js?glob=0 /src/main.js?glob=1
+                hot_meta: reused /src/main.js /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/a.js /src/pages/b.js /src/pages/c.js
+                html_entries: reused project
+                import_specifiers: reused /src/main.js /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/a.js /src/pages/b.js /src/pages/c.js
+                module_deps: reused /src/main.js /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/a.js /src/pages/b.js /src/pages/c.js
+                module_diagnostics: reused /src/main.js /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/a.js /src/pages/b.js /src/pages/c.js
+                module_globs: reused /src/main.js
+                module_graph: reused project
+                module_imports: reused /src/main.js /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/a.js /src/pages/b.js /src/pages/c.js
+                parsed_module: reused /src/main.js /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/a.js /src/pages/b.js /src/pages/c.js
+                public_env: reused project
+                refresh_runtime: ran project
+                resolved_imports: ran /src/main.js /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/a.js /src/pages/b.js /src/pages/c.js
               changed: nothing
               plan: nothing
             delete /src/pages/a.js
               applied: files [/src/pages/a.js], epoch moved
-              ran:
-                chunk: project
-                chunk_entry: /src/main.js?glob=0 /src/main.js?glob=1
-                emitted_module: /src/main.js?glob=0 /src/main.js?glob=1
-                glob_matches: /src/main.js?glob=0 /src/main.js?glob=1
-                hot_meta: /src/main.js?glob=0 /src/main.js?glob=1
-                import_specifiers: /src/main.js?glob=0 /src/main.js?glob=1
-                module_deps: /src/main.js?glob=0 /src/main.js?glob=1
-                module_diagnostics: /src/main.js?glob=0 /src/main.js?glob=1
-                module_graph: project
-                module_imports: /src/main.js?glob=0 /src/main.js?glob=1
-                parsed_module: /src/main.js?glob=0 /src/main.js?glob=1
-                refresh_runtime: project
-                resolved_imports: /src/main.js /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/b.js /src/pages/c.js
-              reused:
-                chunk_entry: /src/main.js /src/pages/b.js /src/pages/c.js
-                emitted_module: /src/main.js /src/pages/b.js /src/pages/c.js
-                entry_html: project
-                file_exists: /src/main.js
-                hot_meta: /src/main.js /src/pages/b.js /src/pages/c.js
-                html_entries: project
-                import_specifiers: /src/main.js /src/pages/b.js /src/pages/c.js
-                module_deps: /src/main.js /src/pages/b.js /src/pages/c.js
-                module_diagnostics: /src/main.js /src/pages/b.js /src/pages/c.js
-                module_globs: /src/main.js
-                module_imports: /src/main.js /src/pages/b.js /src/pages/c.js
-                parsed_module: /src/main.js /src/pages/b.js /src/pages/c.js
-                public_env: project
+              queries:
+                chunk: ran project
+                chunk_entry: ran /src/main.js?glob=0 /src/main.js?glob=1; reused /src/main.js /src/pages/b.js /src/pages/c.js
+                emitted_module: ran /src/main.js?glob=0 /src/main.js?glob=1; reused /src/main.js /src/pages/b.js /src/pages/c.js
+                entry_html: reused project
+                file_exists: reused /src/main.js
+                glob_matches: ran /src/main.js?glob=0 /src/main.js?glob=1
+                hot_meta: ran /src/main.js?glob=0 /src/main.js?glob=1; reused /src/main.js /src/pages/b.js /src/pages/c.js
+                html_entries: reused project
+                import_specifiers: ran /src/main.js?glob=0 /src/main.js?glob=1; reused /src/main.js /src/pages/b.js /src/pages/c.js
+                module_deps: ran /src/main.js?glob=0 /src/main.js?glob=1; reused /src/main.js /src/pages/b.js /src/pages/c.js
+                module_diagnostics: ran /src/main.js?glob=0 /src/main.js?glob=1; reused /src/main.js /src/pages/b.js /src/pages/c.js
+                module_globs: reused /src/main.js
+                module_graph: ran project
+                module_imports: ran /src/main.js?glob=0 /src/main.js?glob=1; reused /src/main.js /src/pages/b.js /src/pages/c.js
+                parsed_module: ran /src/main.js?glob=0 /src/main.js?glob=1; reused /src/main.js /src/pages/b.js /src/pages/c.js
+                public_env: reused project
+                refresh_runtime: ran project
+                resolved_imports: ran /src/main.js /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/b.js /src/pages/c.js
               changed: /src/main.js?glob=0 /src/main.js?glob=1
               removed: /src/pages/a.js
               graph:
@@ -2451,35 +2327,25 @@ fn a_glob_call_hotloop_cannot_read_is_an_error_at_its_line_until_fixed() {
                 Syntax /src/main.js:3:18: import.meta.glob() patterns must be string literals: the files are listed before the code runs
             edit /src/main.js
               applied: files [/src/main.js]
-              ran:
-                chunk: project
-                chunk_entry: /src/main.js /src/main.js?glob=0
-                emitted_module: /src/main.js /src/main.js?glob=0
-                file_exists: /src/main.js
-                glob_matches: /src/main.js?glob=0
-                hot_meta: /src/main.js /src/main.js?glob=0
-                import_specifiers: /src/main.js /src/main.js?glob=0
-                module_deps: /src/main.js /src/main.js?glob=0
-                module_diagnostics: /src/main.js /src/main.js?glob=0
-                module_globs: /src/main.js
-                module_graph: project
-                module_imports: /src/main.js /src/main.js?glob=0
-                parsed_module: /src/main.js /src/main.js?glob=0
-                resolved_imports: /src/main.js /src/main.js?glob=0
-              reused:
-                chunk_entry: /src/ok.js
-                emitted_module: /src/ok.js
-                entry_html: project
-                hot_meta: /src/ok.js
-                html_entries: project
-                import_specifiers: /src/ok.js
-                module_deps: /src/ok.js
-                module_diagnostics: /src/ok.js
-                module_imports: /src/ok.js
-                parsed_module: /src/ok.js
-                public_env: project
-                refresh_runtime: project
-                resolved_imports: /src/ok.js
+              queries:
+                chunk: ran project
+                chunk_entry: ran /src/main.js /src/main.js?glob=0; reused /src/ok.js
+                emitted_module: ran /src/main.js /src/main.js?glob=0; reused /src/ok.js
+                entry_html: reused project
+                file_exists: ran /src/main.js
+                glob_matches: ran /src/main.js?glob=0
+                hot_meta: ran /src/main.js /src/main.js?glob=0; reused /src/ok.js
+                html_entries: reused project
+                import_specifiers: ran /src/main.js /src/main.js?glob=0; reused /src/ok.js
+                module_deps: ran /src/main.js /src/main.js?glob=0; reused /src/ok.js
+                module_diagnostics: ran /src/main.js /src/main.js?glob=0; reused /src/ok.js
+                module_globs: ran /src/main.js
+                module_graph: ran project
+                module_imports: ran /src/main.js /src/main.js?glob=0; reused /src/ok.js
+                parsed_module: ran /src/main.js /src/main.js?glob=0; reused /src/ok.js
+                public_env: reused project
+                refresh_runtime: reused project
+                resolved_imports: ran /src/main.js /src/main.js?glob=0; reused /src/ok.js
               changed: /src/main.js /src/main.js?glob=0
               graph:
                 /src/main.js -> /src/ok.js /src/main.js?glob=0
@@ -2608,17 +2474,16 @@ self.onmessage = (e: MessageEvent) => self.postMessage(prefix + e.data);
         expect![[r#"
             edit /src/math.js
               applied: files [/src/math.js]
-              ran:
-                chunk_entry: /src/math.js
-                emitted_module: /src/math.js
-                hot_meta: /src/math.js
-                module_diagnostics: /src/math.js
-                module_imports: /src/math.js
-                parsed_module: /src/math.js
-              reused:
-                import_specifiers: /src/math.js
-                module_deps: /src/math.js
-                resolved_imports: /src/math.js
+              queries:
+                chunk_entry: ran /src/math.js
+                emitted_module: ran /src/math.js
+                hot_meta: ran /src/math.js
+                import_specifiers: reused /src/math.js
+                module_deps: reused /src/math.js
+                module_diagnostics: ran /src/math.js
+                module_imports: ran /src/math.js
+                parsed_module: ran /src/math.js
+                resolved_imports: reused /src/math.js
               changed: /src/math.js
               plan: reload: /src/math.js runs in a web worker, which restarts with the page
         "#]],
@@ -2634,48 +2499,37 @@ self.onmessage = (e: MessageEvent) => self.postMessage(prefix + e.data);
         expect![[r#"
             edit /src/shared.js
               applied: files [/src/shared.js]
-              ran:
-                chunk_entry: /src/shared.js
-                emitted_module: /src/shared.js
-                hot_meta: /src/shared.js
-                module_diagnostics: /src/shared.js
-                module_imports: /src/shared.js
-                parsed_module: /src/shared.js
-              reused:
-                import_specifiers: /src/shared.js
-                module_deps: /src/shared.js
-                resolved_imports: /src/shared.js
+              queries:
+                chunk_entry: ran /src/shared.js
+                emitted_module: ran /src/shared.js
+                hot_meta: ran /src/shared.js
+                import_specifiers: reused /src/shared.js
+                module_deps: reused /src/shared.js
+                module_diagnostics: ran /src/shared.js
+                module_imports: ran /src/shared.js
+                parsed_module: ran /src/shared.js
+                resolved_imports: reused /src/shared.js
               changed: /src/shared.js
               plan: reload: /src/shared.js runs in a web worker, which restarts with the page
             edit /src/main.js
               applied: files [/src/main.js]
-              ran:
-                chunk: project
-                chunk_entry: /src/main.js
-                emitted_module: /src/main.js
-                file_exists: /src/main.js
-                hot_meta: /src/main.js
-                import_specifiers: /src/main.js
-                module_deps: /src/main.js
-                module_diagnostics: /src/main.js
-                module_graph: project
-                module_imports: /src/main.js
-                parsed_module: /src/main.js
-                resolved_imports: /src/main.js
-              reused:
-                chunk_entry: /src/echo.ts /src/echo.ts?worker&url
-                emitted_module: /src/echo.ts /src/echo.ts?worker&url
-                entry_html: project
-                hot_meta: /src/echo.ts /src/echo.ts?worker&url
-                html_entries: project
-                import_specifiers: /src/echo.ts /src/echo.ts?worker&url
-                module_deps: /src/echo.ts /src/echo.ts?worker&url
-                module_diagnostics: /src/echo.ts /src/echo.ts?worker&url
-                module_imports: /src/echo.ts /src/echo.ts?worker&url
-                parsed_module: /src/echo.ts /src/echo.ts?worker&url
-                public_env: project
-                refresh_runtime: project
-                resolved_imports: /src/echo.ts /src/echo.ts?worker&url
+              queries:
+                chunk: ran project
+                chunk_entry: ran /src/main.js; reused /src/echo.ts /src/echo.ts?worker&url
+                emitted_module: ran /src/main.js; reused /src/echo.ts /src/echo.ts?worker&url
+                entry_html: reused project
+                file_exists: ran /src/main.js
+                hot_meta: ran /src/main.js; reused /src/echo.ts /src/echo.ts?worker&url
+                html_entries: reused project
+                import_specifiers: ran /src/main.js; reused /src/echo.ts /src/echo.ts?worker&url
+                module_deps: ran /src/main.js; reused /src/echo.ts /src/echo.ts?worker&url
+                module_diagnostics: ran /src/main.js; reused /src/echo.ts /src/echo.ts?worker&url
+                module_graph: ran project
+                module_imports: ran /src/main.js; reused /src/echo.ts /src/echo.ts?worker&url
+                parsed_module: ran /src/main.js; reused /src/echo.ts /src/echo.ts?worker&url
+                public_env: reused project
+                refresh_runtime: reused project
+                resolved_imports: ran /src/main.js; reused /src/echo.ts /src/echo.ts?worker&url
               changed: /src/main.js
               removed: /src/math.worker.js?worker /src/math.worker.js?worker&url /src/shared.js /src/math.worker.js /src/math.js
               graph:
@@ -2740,17 +2594,16 @@ fn inline_imports_are_a_stylesheets_text_or_a_data_url_and_follow_the_file() {
     p.check(&["//- /src/a.css\n.a { color: blue; }\n"], expect![[r#"
         edit /src/a.css
           applied: files [/src/a.css?inline /src/a.css]
-          ran:
-            chunk_entry: /src/a.css?inline
-            emitted_module: /src/a.css?inline
-            hot_meta: /src/a.css?inline
-            module_diagnostics: /src/a.css?inline
-            module_imports: /src/a.css?inline
-            parsed_module: /src/a.css?inline
-          reused:
-            import_specifiers: /src/a.css?inline
-            module_deps: /src/a.css?inline
-            resolved_imports: /src/a.css?inline
+          queries:
+            chunk_entry: ran /src/a.css?inline
+            emitted_module: ran /src/a.css?inline
+            hot_meta: ran /src/a.css?inline
+            import_specifiers: reused /src/a.css?inline
+            module_deps: reused /src/a.css?inline
+            module_diagnostics: ran /src/a.css?inline
+            module_imports: ran /src/a.css?inline
+            parsed_module: ran /src/a.css?inline
+            resolved_imports: reused /src/a.css?inline
           changed: /src/a.css?inline
           plan: reload: /src/a.css?inline changed and no module accepts it (via /src/a.css?inline <- /src/main.js)
     "#]]);
