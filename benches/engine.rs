@@ -13,10 +13,8 @@ use std::sync::{Arc, OnceLock};
 
 use engine::EngineHost;
 use engine::ProjectOptions;
-
-#[path = "../tests/support/tree.rs"]
-mod tree;
-use tree::{children, file_of, relative};
+use engine::testing::TempProject;
+use engine::testing::tree::{children, file_of, relative};
 
 /// Project sizes; `HOTLOOP_BENCH_SIZES=1000,5000` overrides.
 fn sizes() -> Vec<usize> {
@@ -29,12 +27,11 @@ fn sizes() -> Vec<usize> {
 static FIXTURES: OnceLock<PathBuf> = OnceLock::new();
 
 fn main() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let base = dir.path().canonicalize().expect("canonical temp dir");
+    let dir = TempProject::empty();
     for n in sizes() {
-        generate(&base.join(n.to_string()), n);
+        generate(&dir, n);
     }
-    FIXTURES.set(base.clone()).expect("set once");
+    FIXTURES.set(dir.root().to_path_buf()).expect("set once");
     for n in sizes() {
         report_memory(&fixture(n), n);
     }
@@ -165,11 +162,10 @@ fn rss_kib() -> u64 {
 
 // ---------------------------------------------------------------- fixture generator
 
-fn generate(root: &Path, n: usize) {
+/// The project of `n` modules, in `<n>/` of `dir`.
+fn generate(dir: &TempProject, n: usize) {
     let write = |rel: &str, text: &str| {
-        let path = root.join(rel);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, text).expect("write");
+        dir.write(&format!("{n}/{rel}"), text);
     };
     for i in 0..n {
         let kids = children(i, n);

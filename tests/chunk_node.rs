@@ -7,14 +7,7 @@ use std::process::Command;
 
 use engine::EngineHost;
 use engine::ProjectOptions;
-
-fn write(root: &Path, files: &[(&str, &str)]) {
-    for (path, text) in files {
-        let path = root.join(path.trim_start_matches('/'));
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-}
+use engine::testing::TempProject;
 
 /// Builds the project at `root` and runs its chunk under node with the real runtime; returns
 /// what the page logged.
@@ -55,18 +48,12 @@ globalThis.WebSocket = class { addEventListener() {} close() {} };
 
 #[test]
 fn chunk_runs_esm_semantics_and_commonjs_interop_under_node() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().canonicalize().unwrap();
-    write(
-        &root,
-        &[
-            (
-                "index.html",
-                r#"<!doctype html><script type="module" src="/src/main.ts"></script>"#,
-            ),
-            (
-                "/src/main.ts",
-                r#"import { a, getB } from './cycle-a';
+    let p = TempProject::new(
+        r#"
+//- /index.html
+<!doctype html><script type="module" src="/src/main.ts"></script>
+//- /src/main.ts
+import { a, getB } from './cycle-a';
 import * as all from './reexport.js';
 import pkg, { named } from 'cjs-pkg';
 import esm from 'esm-pkg';
@@ -84,61 +71,47 @@ console.log('live after', counter);
 console.log('json', data.answer, typed);
 console.log('env', process.env.NODE_ENV);
 import('./lazy.js').then((m) => console.log('dynamic', m.lazy, m.default));
+//- /src/cycle-a.ts
+import { b } from './cycle-b';
+export const a = 'a';
+export function getB() { return b; }
+//- /src/cycle-b.ts
+import { a } from './cycle-a';
+export const b = 'b';
+export function getA() { return a; }
+//- /src/reexport.js
+export * from './x.js';
+export * from './y.js';
+//- /src/x.js
+export const x = 1;
+//- /src/y.js
+export const y = 2;
+export default 'not re-exported';
+//- /src/live.js
+export let counter = 0;
+export function increment() { counter += 1; }
+//- /src/lazy.js
+export const lazy = 'lazy';
+export default 'lazy default';
+//- /src/data.json
+{ "answer": 42 }
+//- /node_modules/cjs-pkg/package.json
+{ "name": "cjs-pkg", "main": "index.js" }
+//- /node_modules/cjs-pkg/index.js
+exports.named = 'n';
+exports.other = 1;
+//- /node_modules/esm-pkg/package.json
+{ "name": "esm-pkg", "exports": { ".": { "import": "./esm.js", "require": "./cjs.js" } } }
+//- /node_modules/esm-pkg/esm.js
+import data from './data.json';
+export default `esm through exports, ${data.from}`;
+//- /node_modules/esm-pkg/data.json
+{ "from": "json in a package" }
+//- /node_modules/esm-pkg/cjs.js
+module.exports = 'wrong condition';
 "#,
-            ),
-            (
-                "/src/cycle-a.ts",
-                "import { b } from './cycle-b';\nexport const a = 'a';\nexport function getB() { return b; }\n",
-            ),
-            (
-                "/src/cycle-b.ts",
-                "import { a } from './cycle-a';\nexport const b = 'b';\nexport function getA() { return a; }\n",
-            ),
-            (
-                "/src/reexport.js",
-                "export * from './x.js';\nexport * from './y.js';\n",
-            ),
-            ("/src/x.js", "export const x = 1;\n"),
-            (
-                "/src/y.js",
-                "export const y = 2;\nexport default 'not re-exported';\n",
-            ),
-            (
-                "/src/live.js",
-                "export let counter = 0;\nexport function increment() { counter += 1; }\n",
-            ),
-            (
-                "/src/lazy.js",
-                "export const lazy = 'lazy';\nexport default 'lazy default';\n",
-            ),
-            ("/src/data.json", r#"{ "answer": 42 }"#),
-            (
-                "/node_modules/cjs-pkg/package.json",
-                r#"{ "name": "cjs-pkg", "main": "index.js" }"#,
-            ),
-            (
-                "/node_modules/cjs-pkg/index.js",
-                "exports.named = 'n';\nexports.other = 1;\n",
-            ),
-            (
-                "/node_modules/esm-pkg/package.json",
-                r#"{ "name": "esm-pkg", "exports": { ".": { "import": "./esm.js", "require": "./cjs.js" } } }"#,
-            ),
-            (
-                "/node_modules/esm-pkg/esm.js",
-                "import data from './data.json';\nexport default `esm through exports, ${data.from}`;\n",
-            ),
-            (
-                "/node_modules/esm-pkg/data.json",
-                r#"{ "from": "json in a package" }"#,
-            ),
-            (
-                "/node_modules/esm-pkg/cjs.js",
-                "module.exports = 'wrong condition';\n",
-            ),
-        ],
     );
-    let out = run_chunk(&root);
+    let out = run_chunk(p.root());
     assert_eq!(
         out,
         "cycle a b\n\

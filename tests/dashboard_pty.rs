@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+use engine::testing::TempProject;
+
 /// Generous: a debug build on a loaded machine.
 const TIMEOUT: Duration = Duration::from_secs(60);
 const POLL: Duration = Duration::from_millis(50);
@@ -94,32 +96,20 @@ impl Drop for Tmux {
     }
 }
 
-fn write(root: &Path, rel: &str, text: &str) {
-    let path = root.join(rel);
-    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    std::fs::write(path, text).expect("write");
-}
-
 #[test]
 fn an_edit_shows_on_the_live_dashboard_and_q_restores_the_terminal() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let root = dir.path().canonicalize().expect("canonical").join("app");
-    write(
-        &root,
-        "index.html",
-        "<!doctype html>\n<html><head><title>t</title></head><body>\n\
-         <script type=\"module\" src=\"/src/main.js\"></script>\n</body></html>\n",
-    );
-    write(
-        &root,
-        "src/main.js",
-        "import { v } from './leaf.js';\nconsole.log(v);\n",
-    );
     let leaf = "export const v = 1;\nif (import.meta.hot) import.meta.hot.accept();\n";
-    write(&root, "src/leaf.js", leaf);
+    let dir = TempProject::new(&format!(
+        "//- /app/index.html\n\
+         <!doctype html>\n<html><head><title>t</title></head><body>\n\
+         <script type=\"module\" src=\"/src/main.js\"></script>\n</body></html>\n\
+         //- /app/src/main.js\nimport {{ v }} from './leaf.js';\nconsole.log(v);\n\
+         //- /app/src/leaf.js\n{leaf}"
+    ));
+    let root = dir.path("app");
 
-    let tmux = Tmux::new(dir.path());
-    let script = dir.path().join("run.sh");
+    let tmux = Tmux::new(dir.root());
+    let script = dir.path("run.sh");
     std::fs::write(
         &script,
         format!(
@@ -155,7 +145,7 @@ fn an_edit_shows_on_the_live_dashboard_and_q_restores_the_terminal() {
         "the dashboard uses the alternate screen"
     );
 
-    write(&root, "src/leaf.js", &leaf.replace("= 1", "= 2"));
+    dir.write("app/src/leaf.js", leaf.replace("= 1", "= 2"));
     let screen = tmux.wait_for_screen("the update on the dashboard", |s| {
         s.contains("r1 · src/leaf.js")
     });

@@ -9,28 +9,21 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+use engine::testing::TempProject;
+use engine::testing::tree::{children, file_of, relative};
+
 const MODULES: usize = 200;
-const FANOUT: usize = 10;
 
-fn file_of(i: usize) -> String {
-    if i == 0 {
-        "src/main.js".to_owned()
-    } else {
-        format!("src/m{i}.js")
-    }
-}
-
-/// A tree of plain ES modules: module i imports 10i+1..10i+10; leaves accept themselves.
-fn generate(root: &Path) {
-    std::fs::create_dir_all(root.join("src")).expect("mkdir");
+/// A tree of plain ES modules (`engine::testing::tree`): module i imports 10i+1..10i+10;
+/// leaves accept themselves. Written under `app/` in `project`.
+fn generate(project: &TempProject) {
     for i in 0..MODULES {
-        let kids: Vec<usize> = (1..=FANOUT)
-            .map(|k| FANOUT * i + k)
-            .filter(|&j| j < MODULES)
-            .collect();
+        let kids = children(i, MODULES);
+        let file = file_of(i);
         let mut text = String::new();
         for (k, kid) in kids.iter().enumerate() {
-            text.push_str(&format!("import {{ v as c{k} }} from './m{kid}.js';\n"));
+            let specifier = relative(&file, &file_of(*kid));
+            text.push_str(&format!("import {{ v as c{k} }} from '{specifier}';\n"));
         }
         let sum: Vec<String> = (0..kids.len()).map(|k| format!("c{k}")).collect();
         text.push_str(&format!(
@@ -44,14 +37,13 @@ fn generate(root: &Path) {
         if kids.is_empty() {
             text.push_str("if (import.meta.hot) import.meta.hot.accept();\n");
         }
-        std::fs::write(root.join(file_of(i)), text).expect("write module");
+        project.write(&format!("app/{file}"), text);
     }
-    std::fs::write(
-        root.join("index.html"),
+    project.write(
+        "app/index.html",
         "<!doctype html>\n<html><head><title>gen</title></head><body>\n\
          <script type=\"module\" src=\"/src/main.js\"></script>\n</body></html>\n",
-    )
-    .expect("write index.html");
+    );
 }
 
 fn hotloop(args: &[&str], cwd: &Path) -> Output {
@@ -66,16 +58,21 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// The generated project in `root` (`app/` in a temp dir whose other files are the
+/// profile's outputs).
 struct Project {
-    _dir: tempfile::TempDir,
+    _files: TempProject,
     root: PathBuf,
 }
 
 fn project() -> Project {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let root = dir.path().canonicalize().expect("canonical").join("app");
-    generate(&root);
-    Project { _dir: dir, root }
+    let files = TempProject::empty();
+    generate(&files);
+    let root = files.path("app");
+    Project {
+        _files: files,
+        root,
+    }
 }
 
 #[test]

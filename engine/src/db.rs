@@ -9,8 +9,6 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use rustc_hash::FxHashMap;
-#[cfg(test)]
-use salsa::plumbing::AsId;
 use salsa::{EventKind, IngredientIndex};
 
 use crate::cache::CompileCache;
@@ -98,19 +96,6 @@ impl EngineDb {
     pub fn log(&self) -> &ExecutionLog {
         &self.log
     }
-
-    /// The `WillExecute` events since the last call (recording must be on, see
-    /// [`ExecutionLog::set_recording`]).
-    #[cfg(test)]
-    pub fn take_executed(&self) -> ExecutedQueries {
-        ExecutedQueries(
-            self.log
-                .take()
-                .into_iter()
-                .filter(|e| e.kind == QueryEventKind::Executed)
-                .collect(),
-        )
-    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -192,66 +177,5 @@ impl ExecutionLog {
     /// The recorded events since the last call.
     pub fn take(&self) -> Vec<QueryEvent> {
         std::mem::take(&mut self.lock().events)
-    }
-}
-
-/// The queries that executed in some window, with assertions for tests.
-#[cfg(test)]
-#[derive(Clone, Debug, Default)]
-pub struct ExecutedQueries(pub Vec<QueryEvent>);
-
-#[cfg(test)]
-impl ExecutedQueries {
-    /// How many times `query` ran (any key).
-    pub fn count(&self, query: &str) -> usize {
-        self.0.iter().filter(|e| &*e.query == query).count()
-    }
-
-    /// True when `query` ran for `key`.
-    pub fn ran(&self, query: &str, key: impl AsId) -> bool {
-        let id = key.as_id();
-        self.0.iter().any(|e| &*e.query == query && e.key == id)
-    }
-
-    #[track_caller]
-    pub fn assert_query_ran(&self, query: &str, key: impl AsId) {
-        let id = key.as_id();
-        assert!(
-            self.ran(query, id),
-            "expected `{query}` to run for {id:?}; executed: {self}"
-        );
-    }
-
-    #[track_caller]
-    pub fn assert_query_not_ran(&self, query: &str, key: impl AsId) {
-        let id = key.as_id();
-        assert!(
-            !self.ran(query, id),
-            "expected `{query}` not to run for {id:?}; executed: {self}"
-        );
-    }
-
-    /// `query` did not run for any key.
-    #[track_caller]
-    pub fn assert_query_never_ran(&self, query: &str) {
-        assert_eq!(
-            self.count(query),
-            0,
-            "expected `{query}` not to run at all; executed: {self}"
-        );
-    }
-}
-
-#[cfg(test)]
-impl std::fmt::Display for ExecutedQueries {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "[")?;
-        for (i, e) in self.0.iter().enumerate() {
-            if i > 0 {
-                write!(f, ", ")?;
-            }
-            write!(f, "{}", e.key_debug)?;
-        }
-        write!(f, "]")
     }
 }

@@ -16,7 +16,8 @@
 //! 4. `queries/` (salsa tracked functions)
 //! 5. `host/` (the façade), `plan`, `update`, `devloop`, `memory`, `warm_up`
 //!
-//! `watcher` stands apart: it only reports paths.
+//! `watcher` stands apart: it only reports paths. `testing` (compiled for tests and behind the
+//! `testing` feature only) sits above every layer: it drives the façade and reads the planner.
 
 mod cache;
 mod css;
@@ -43,6 +44,10 @@ pub mod watcher;
 
 #[cfg(test)]
 mod tests;
+
+/// Test support shared by every crate's tests (the `testing` feature); see its docs.
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
 pub use cache::{CacheStats, CompileCache};
 pub use db::QueryEventKind;

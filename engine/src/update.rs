@@ -227,76 +227,66 @@ pub fn encode_full_reload(reason: &FullReloadReason, revision: u32) -> (Arc<[u8]
 
 #[cfg(test)]
 mod tests {
-    use std::path::{Path, PathBuf};
-
     use super::*;
+    use crate::db::QueryEventKind;
     use crate::inputs::ProjectOptions;
+    use crate::testing::TempProject;
     use hotloop_protocol::wire::decode_server;
 
-    const HTML: &str = "<!doctype html>\n<html><head><title>t</title></head><body>\n\
-        <script type=\"module\" src=\"/src/main.js\"></script>\n</body></html>\n";
+    const FIXTURE: &str = r#"
+//- /index.html
+<!doctype html>
+<html><head><title>t</title></head><body>
+<script type="module" src="/src/main.js"></script>
+</body></html>
+//- /src/main.js
+import { v } from './leaf.js';
+console.log(v);
+//- /src/leaf.js
+export const v = 1;
+if (import.meta.hot) import.meta.hot.accept();
+"#;
     const LEAF: &str = "export const v = 1;\nif (import.meta.hot) import.meta.hot.accept();\n";
 
     struct Project {
-        _dir: tempfile::TempDir,
-        root: PathBuf,
+        files: TempProject,
         host: EngineHost,
     }
 
     fn project() -> Project {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let root = dir.path().canonicalize().expect("canonical temp dir");
-        write(&root, "index.html", HTML);
-        write(
-            &root,
-            "src/main.js",
-            "import { v } from './leaf.js';\nconsole.log(v);\n",
-        );
-        write(&root, "src/leaf.js", LEAF);
-        let host = EngineHost::new(&root, ProjectOptions::default()).expect("host");
-        Project {
-            _dir: dir,
-            root,
-            host,
-        }
-    }
-
-    fn write(root: &Path, rel: &str, text: &str) -> PathBuf {
-        let path = root.join(rel);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(&path, text).expect("write");
-        path
+        let files = TempProject::new(FIXTURE);
+        let host = EngineHost::new(files.root(), ProjectOptions::default()).expect("host");
+        Project { files, host }
     }
 
     fn phase_names(phases: &[(Phase, Duration)]) -> Vec<&'static str> {
         phases.iter().map(|(p, _)| p.name()).collect()
     }
 
-    fn ran(update: &PreparedUpdate, query: &str) -> usize {
-        update
-            .queries
+    fn ran(queries: &[QueryRun], query: &str) -> usize {
+        queries
             .iter()
-            .filter(|e| e.kind == crate::db::QueryEventKind::Executed && &*e.query == query)
+            .filter(|e| e.kind == QueryEventKind::Executed && &*e.query == query)
             .count()
     }
 
     #[test]
     fn a_cold_build_reports_every_build_phase() {
         let mut p = project();
-        p.host.db().log().set_recording(true);
+        p.host.record_queries(true);
         let build = p.host.build();
         let names: Vec<&str> = build.phases.0.iter().map(|(p, _)| p.name()).collect();
         assert_eq!(names, ["parse", "resolve", "emit", "graph"]);
-        let executed = p.host.db().take_executed();
-        assert_eq!(executed.count("parsed_module"), 2);
-        assert_eq!(executed.count("module_graph"), 1);
+        let queries = p.host.take_query_runs();
+        assert_eq!(ran(&queries, "parsed_module"), 2);
+        assert_eq!(ran(&queries, "module_graph"), 1);
     }
 
     #[test]
     fn a_body_edit_is_parse_and_emit_then_one_encoded_hot_update() {
         let mut p = project();
         p.host.build();
-        let path = write(&p.root, "src/leaf.js", &LEAF.replace("= 1", "= 2"));
+        let path = p.files.write("src/leaf.js", LEAF.replace("= 1", "= 2"));
         p.host.apply_changes(&[path]);
         let update = prepare(
             &mut p.host,
@@ -310,9 +300,9 @@ mod tests {
             ["parse", "resolve", "emit", "plan", "encode"],
             "no graph phase for a body edit"
         );
-        assert_eq!(ran(&update, "parsed_module"), 1);
-        assert_eq!(ran(&update, "resolved_imports"), 0);
-        assert_eq!(ran(&update, "module_graph"), 0);
+        assert_eq!(ran(&update.queries, "parsed_module"), 1);
+        assert_eq!(ran(&update.queries, "resolved_imports"), 0);
+        assert_eq!(ran(&update.queries, "module_graph"), 0);
         assert_eq!(
             update.outcome,
             UpdateOutcome::Hot {
@@ -341,13 +331,12 @@ mod tests {
     fn an_import_edit_rebuilds_the_graph() {
         let mut p = project();
         p.host.build();
-        write(&p.root, "src/other.js", "export const w = 1;\n");
-        let path = write(
-            &p.root,
+        let other = p.files.write("src/other.js", "export const w = 1;\n");
+        let path = p.files.write(
             "src/leaf.js",
-            &format!("import {{ w }} from './other.js';\n{LEAF}"),
+            format!("import {{ w }} from './other.js';\n{LEAF}"),
         );
-        p.host.apply_changes(&[p.root.join("src/other.js"), path]);
+        p.host.apply_changes(&[other, path]);
         let update = prepare(
             &mut p.host,
             Cause::Edit {
@@ -360,7 +349,7 @@ mod tests {
             "{:?}",
             update.phases
         );
-        assert_eq!(ran(&update, "module_graph"), 1);
+        assert_eq!(ran(&update.queries, "module_graph"), 1);
         assert!(
             matches!(update.outcome, UpdateOutcome::Hot { .. }),
             "{:?}",

@@ -2,12 +2,13 @@
 //! by hand: what happens when the watcher fails or loses events, and that old revisions'
 //! code is released. Every wait has a time-out.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Weak};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
+use hotloop_engine::testing::TempProject;
 use hotloop_engine::watcher::{ChangeBatch, ChangeKind, ChangedPath, WatchEvent};
 use hotloop_engine::{
     Control, DevLoop, EngineChannels, EngineEvent, EngineHost, ProjectOptions, Publishers,
@@ -19,8 +20,7 @@ use tokio::sync::{broadcast, watch};
 const WAIT: Duration = Duration::from_secs(10);
 
 struct Harness {
-    _dir: tempfile::TempDir,
-    root: PathBuf,
+    project: TempProject,
     watcher: Sender<WatchEvent>,
     control: Sender<Control>,
     telemetry: Receiver<EngineEvent>,
@@ -31,21 +31,11 @@ struct Harness {
     seen: Vec<String>,
 }
 
-fn write(root: &Path, rel: &str, text: &str) -> PathBuf {
-    let path = root.join(rel);
-    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    std::fs::write(&path, text).expect("write");
-    path
-}
-
 impl Harness {
-    fn new(files: &[(&str, &str)]) -> Harness {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let root = std::fs::canonicalize(dir.path()).expect("canonical");
-        for (rel, text) in files {
-            write(&root, rel, text);
-        }
-        let host = EngineHost::new(&root, ProjectOptions::default()).expect("host");
+    /// The engine thread on the project `fixture` describes (see `hotloop_engine::testing`).
+    fn new(fixture: &str) -> Harness {
+        let project = TempProject::new(fixture);
+        let host = EngineHost::new(project.root(), ProjectOptions::default()).expect("host");
         let server_id: Arc<str> = Arc::from("test");
         let (served_tx, served) = watch::channel(Arc::new(Served::empty(server_id.clone())));
         let (updates_tx, updates) = broadcast::channel(64);
@@ -70,8 +60,7 @@ impl Harness {
             })
         });
         Harness {
-            _dir: dir,
-            root,
+            project,
             watcher,
             control,
             telemetry,
@@ -84,7 +73,7 @@ impl Harness {
     }
 
     fn write(&self, rel: &str, text: &str) -> PathBuf {
-        write(&self.root, rel, text)
+        self.project.write(rel, text)
     }
 
     fn send(&self, event: WatchEvent) {
@@ -146,20 +135,19 @@ impl Drop for Harness {
 }
 
 fn app() -> Harness {
-    Harness::new(&[
-        (
-            "index.html",
-            "<!doctype html><script type=module src=/src/main.js></script>",
-        ),
-        (
-            "src/main.js",
-            "import { a } from './a.js';\nimport { b } from './b.js';\nconsole.log(a, b);\n",
-        ),
-        (
-            "src/a.js",
-            "export const a = 'a:v0';\nif (import.meta.hot) import.meta.hot.accept();\n",
-        ),
-    ])
+    Harness::new(
+        r#"
+//- /index.html
+<!doctype html><script type=module src=/src/main.js></script>
+//- /src/main.js
+import { a } from './a.js';
+import { b } from './b.js';
+console.log(a, b);
+//- /src/a.js
+export const a = 'a:v0';
+if (import.meta.hot) import.meta.hot.accept();
+"#,
+    )
 }
 
 #[test]
@@ -300,17 +288,18 @@ fn invalidate(h: &Harness, id: &str) {
 
 #[test]
 fn invalidate_runs_the_update_path_and_a_loop_back_is_a_circular_invalidate_reload() {
-    let mut h = Harness::new(&[
-        (
-            "index.html",
-            "<!doctype html><script type=module src=/src/main.js></script>",
-        ),
-        (
-            "src/main.js",
-            "import { a } from './a.js';\nconsole.log(a);\nif (import.meta.hot) import.meta.hot.accept();\n",
-        ),
-        ("src/a.js", "export const a = 1;\n"),
-    ]);
+    let mut h = Harness::new(
+        r#"
+//- /index.html
+<!doctype html><script type=module src=/src/main.js></script>
+//- /src/main.js
+import { a } from './a.js';
+console.log(a);
+if (import.meta.hot) import.meta.hot.accept();
+//- /src/a.js
+export const a = 1;
+"#,
+    );
     // a.js invalidates itself: its importer main.js accepts itself, a hot update.
     invalidate(&h, "/src/a.js");
     let report = next_report(&mut h);

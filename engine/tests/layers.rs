@@ -30,6 +30,8 @@ const LAYERS: &[(&str, u8)] = &[
     ("host", 5),
     ("update", 6),
     ("devloop", 7),
+    // Test support (`cfg(test)` or the `testing` feature) may use anything.
+    ("testing", 8),
     ("watcher", 1),
 ];
 

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError};
+use hotloop_engine::testing::TempProject;
 use hotloop_engine::watcher::{
     ChangeBatch, ChangeKind, WatchConfig, WatchEvent, Watcher, spawn_watcher,
 };
@@ -14,7 +15,7 @@ use hotloop_engine::watcher::{
 const TIMEOUT: Duration = Duration::from_secs(10);
 
 struct Harness {
-    _dir: tempfile::TempDir,
+    _project: TempProject,
     root: PathBuf,
     watcher: Option<Watcher>,
     events: Receiver<WatchEvent>,
@@ -28,17 +29,12 @@ impl Harness {
     }
 
     fn with_config(files: &[(&str, &str)], config: WatchConfig) -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let root = dir.path().canonicalize().expect("canonical temp dir");
-        for (path, text) in files {
-            let path = root.join(path);
-            fs::create_dir_all(path.parent().expect("parent")).expect("create dirs");
-            fs::write(&path, text).expect("write fixture");
-        }
+        let project = TempProject::from_files(files);
+        let root = project.root().to_path_buf();
         let watcher = spawn_watcher(&root, config).expect("watcher starts");
         let events = watcher.receiver();
         Harness {
-            _dir: dir,
+            _project: project,
             root,
             watcher: Some(watcher),
             events,

@@ -24,7 +24,7 @@ fn app(extra_imports: &[&str], files: &[(&str, &str)]) -> Project {
         ("src/a.js", &a),
     ];
     all.extend_from_slice(files);
-    Project::new(&all)
+    Project::from_files(&all)
 }
 
 /// Writes a good `a.js` at `version` and waits until the server is healthy again: the served
@@ -107,7 +107,7 @@ async fn current_errors(server: &Server) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_file_deleted_mid_edit() {
     let p = app(&[], &[]);
-    let mut server = Server::start(&p.root, &[]).await;
+    let mut server = Server::start(p.root(), &[]).await;
     let mut client = server.client().await;
 
     // Written, then deleted before the watcher settles.
@@ -132,7 +132,7 @@ async fn a_file_deleted_mid_edit() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_file_renamed_away_and_back() {
     let p = app(&[], &[]);
-    let mut server = Server::start(&p.root, &[]).await;
+    let mut server = Server::start(p.root(), &[]).await;
     let mut client = server.client().await;
     std::fs::rename(p.path("src/a.js"), p.path("src/a.renamed")).unwrap();
     client
@@ -148,7 +148,7 @@ async fn a_file_renamed_away_and_back() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_file_replaced_by_a_directory() {
     let p = app(&[], &[]);
-    let mut server = Server::start(&p.root, &[]).await;
+    let mut server = Server::start(p.root(), &[]).await;
     let mut client = server.client().await;
     std::fs::remove_file(p.path("src/a.js")).unwrap();
     std::fs::create_dir(p.path("src/a.js")).unwrap();
@@ -168,7 +168,7 @@ async fn binary_bytes_and_invalid_utf8_in_a_module() {
         &["./style.css"],
         &[("src/style.css", "body { color: red; }\n")],
     );
-    let mut server = Server::start(&p.root, &[]).await;
+    let mut server = Server::start(p.root(), &[]).await;
     let mut client = server.client().await;
 
     // A PNG header and NULs where JavaScript should be.
@@ -206,7 +206,7 @@ async fn binary_bytes_and_invalid_utf8_in_a_module() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_20_mb_module() {
     let p = app(&[], &[]);
-    let mut server = Server::start(&p.root, &[]).await;
+    let mut server = Server::start(p.root(), &[]).await;
     let mut client = server.client().await;
     let mut big = versioned_module("a", 1);
     let line = "// padding padding padding padding padding padding padding padding\n";
@@ -247,7 +247,7 @@ async fn an_import_cycle_of_100_modules() {
         .map(|(p, t)| (p.as_str(), t.as_str()))
         .collect();
     let p = app(&["./cycle/c0.js"], &files);
-    let mut server = Server::start(&p.root, &[]).await;
+    let mut server = Server::start(p.root(), &[]).await;
     let mut client = server.client().await;
     let chunk = server.get("/_hotloop/chunk.js").await.text();
     for i in [0, 50, 99] {
@@ -308,7 +308,7 @@ async fn a_module_that_imports_itself() {
         )
     };
     let p = app(&["./self.js"], &[("src/self.js", &selfish(0))]);
-    let mut server = Server::start(&p.root, &[]).await;
+    let mut server = Server::start(p.root(), &[]).await;
     let mut client = server.client().await;
     assert_eq!(
         version_in(&server.get("/_hotloop/chunk.js").await.text(), "self"),

@@ -41,16 +41,16 @@ fn ready_line(server: &Server) -> String {
 
 #[tokio::test]
 async fn a_restart_takes_every_script_from_the_cache_and_damaged_entries_are_recompiled() {
-    let p = Project::new(FILES);
+    let p = Project::from_files(FILES);
     let cache = tempfile::tempdir().expect("cache dir");
 
-    let first = Server::start_cached(&p.root, cache.path()).await;
+    let first = Server::start_cached(p.root(), cache.path()).await;
     assert!(!ready_line(&first).contains("compile cache"));
     let cold = chunk(&first).await;
     // SIGTERM, as Ctrl-C: the cache's pending writes reach the disk on the way out.
     assert!(first.stop().await.success());
 
-    let second = Server::start_cached(&p.root, cache.path()).await;
+    let second = Server::start_cached(p.root(), cache.path()).await;
     let ready = ready_line(&second);
     assert!(
         ready.contains("3 from the compile cache"),
@@ -69,7 +69,7 @@ async fn a_restart_takes_every_script_from_the_cache_and_damaged_entries_are_rec
         }
     }
     assert_eq!(damaged, 3);
-    let third = Server::start_cached(&p.root, cache.path()).await;
+    let third = Server::start_cached(p.root(), cache.path()).await;
     assert!(
         !ready_line(&third).contains("compile cache"),
         "{}",

@@ -5,14 +5,12 @@
 //! adds or drops an import in a leaf (the graph is rebuilt). CI runs 300 edits and bounds the growth
 //! after warm-up; `HOTLOOP_LONG_TESTS=1` runs 1000 and prints the growth per 100 edits.
 
+use engine::testing::tree::{self, file_of, relative};
 use hotloop_protocol::wire::ServerMessage;
 
 use crate::support::{Project, Server, WAIT, long_tests, rss_report, version_in};
 
 const MODULES: usize = 1000;
-#[path = "../support/tree.rs"]
-mod tree;
-use tree::{file_of, relative};
 
 fn children(i: usize) -> Vec<usize> {
     tree::children(i, MODULES)
@@ -53,7 +51,7 @@ fn leaves() -> Vec<usize> {
 }
 
 fn generate() -> Project {
-    let p = Project::new(&[(
+    let p = Project::from_files(&[(
         "index.html",
         "<!doctype html><div id=app></div><script type=module src=/src/main.js></script>",
     )]);
@@ -66,7 +64,7 @@ fn generate() -> Project {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rss_stays_flat_over_many_edits() {
     let p = generate();
-    let mut server = Server::start(&p.root, &[]).await;
+    let mut server = Server::start(p.root(), &[]).await;
     let mut client = server.client().await;
     let edits = if long_tests() { 1000 } else { 300 };
     let leaves = leaves();

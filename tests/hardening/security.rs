@@ -8,7 +8,7 @@ const ENV_SECRET: &str = "API_KEY=hunter2";
 const OUTSIDE_SECRET: &str = "TOP-SECRET-OUTSIDE";
 
 fn project() -> (Project, std::path::PathBuf) {
-    let p = Project::new(&[
+    let p = Project::from_files(&[
         (
             "index.html",
             "<!doctype html><script type=module src=/src/main.js></script>",
@@ -42,7 +42,7 @@ async fn ws_status(server: &Server, origin: &str) -> u16 {
 async fn binding_every_interface_warns_and_names_what_becomes_reachable() {
     let (p, _outside) = project();
     // Loopback (the default): no warning.
-    let mut local = Server::start(&p.root, &[]).await;
+    let mut local = Server::start(p.root(), &[]).await;
     local.assert_serving().await;
     assert!(
         !local.log().contains("listening on"),
@@ -52,7 +52,7 @@ async fn binding_every_interface_warns_and_names_what_becomes_reachable() {
     drop(local);
 
     // 0.0.0.0 is bound here, but traffic only ever goes to 127.0.0.1.
-    let mut exposed = Server::start(&p.root, &["--host", "0.0.0.0"]).await;
+    let mut exposed = Server::start(p.root(), &["--host", "0.0.0.0"]).await;
     let warning = exposed
         .wait_line(0, crate::support::WAIT, |l| {
             l.contains("listening on 0.0.0.0:")
@@ -62,7 +62,7 @@ async fn binding_every_interface_warns_and_names_what_becomes_reachable() {
     for needed in [
         format!("0.0.0.0:{port}"),
         "every network interface".to_owned(),
-        p.root.display().to_string(),
+        p.root().display().to_string(),
         "node_modules".to_owned(),
         "WebSocket".to_owned(),
         "127.0.0.1".to_owned(),
@@ -85,7 +85,7 @@ async fn binding_every_interface_warns_and_names_what_becomes_reachable() {
 #[tokio::test]
 async fn every_default_holds_until_its_flag_relaxes_it() {
     let (p, outside) = project();
-    let mut strict = Server::start(&p.root, &[]).await;
+    let mut strict = Server::start(p.root(), &[]).await;
     strict.assert_serving().await;
     assert_eq!(strict.get("/.env").await.status, 403);
     let r = strict.get("/link/secret.txt").await;
@@ -118,7 +118,7 @@ async fn every_default_holds_until_its_flag_relaxes_it() {
 
     let outside_arg = outside.display().to_string();
     let relaxed = Server::start(
-        &p.root,
+        p.root(),
         &[
             "--no-fs-deny",
             "--fs-allow",

@@ -38,7 +38,7 @@ fn project(files: usize) -> Project {
         ));
     }
     let refs: Vec<(&str, &str)> = all.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
-    Project::new(&refs)
+    Project::from_files(&refs)
 }
 
 /// What the storm left behind, for the report.
@@ -54,7 +54,7 @@ struct StormResult {
 
 async fn storm(writes: usize, files: usize, save: Save, over: Duration) -> StormResult {
     let p = Arc::new(project(files));
-    let mut server = Server::start(&p.root, &[]).await;
+    let mut server = Server::start(p.root(), &[]).await;
     let mut client = server.client().await;
 
     // GET / keeps answering during the storm.
@@ -98,7 +98,7 @@ async fn storm(writes: usize, files: usize, save: Save, over: Duration) -> Storm
                 match save {
                     Save::Write => p.write(&rel, text),
                     Save::Rename => p.write_atomic(&rel, text),
-                }
+                };
                 last.insert(file, i);
                 last_write = Instant::now();
                 // Pacing the workload (not synchronisation): `writes` saves over `over`.
@@ -292,7 +292,7 @@ async fn a_burst_of_atomic_renames_ends_with_what_is_on_disk() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn emptying_a_file_reaches_the_tabs() {
     let p = project(2);
-    let server = Server::start(&p.root, &[]).await;
+    let server = Server::start(p.root(), &[]).await;
     let mut client = server.client().await;
     p.write("src/f1.js", "");
     // No boundary accepts an empty module any more: a reload with the empty module served.
@@ -312,7 +312,7 @@ async fn emptying_a_file_reaches_the_tabs() {
 /// (or opens) right then gets the new chunk, never the previous one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_announced_revision_is_already_served() {
-    let p = Project::new(&[
+    let p = Project::from_files(&[
         (
             "index.html",
             "<!doctype html><script type=module src=/src/main.js></script>",
@@ -324,7 +324,7 @@ async fn an_announced_revision_is_already_served() {
         ("src/plain.js", "export const value = \"plain:v0\";\n"),
         ("src/hot.js", &versioned_module("hot", 0)),
     ]);
-    let server = Server::start(&p.root, &[]).await;
+    let server = Server::start(p.root(), &[]).await;
     let mut client = server.client().await;
     for v in 1..=15 {
         // Not accepted anywhere: a full reload.

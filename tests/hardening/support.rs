@@ -1,10 +1,10 @@
-//! Helpers for driving the real `hotloop` binary: a temp project, the server process with its
-//! log lines, raw HTTP on 127.0.0.1, WebSocket clients that decode the protocol, and RSS from
-//! `/proc`. Every wait has a time-out and reports what was seen.
+//! Helpers for driving the real `hotloop` binary: a temp project (`engine::testing`'s), the
+//! server process with its log lines, raw HTTP on 127.0.0.1, WebSocket clients that decode the
+//! protocol, and RSS from `/proc`. Every wait has a time-out and reports what was seen.
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -27,43 +27,8 @@ pub fn long_tests() -> bool {
 
 // ---------------------------------------------------------------- project
 
-/// A project in a temp dir (canonical path).
-pub struct Project {
-    _dir: tempfile::TempDir,
-    pub root: PathBuf,
-}
-
-impl Project {
-    /// `files`: `(relative path, text)`.
-    pub fn new(files: &[(&str, &str)]) -> Project {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let root = std::fs::canonicalize(dir.path()).expect("canonical temp dir");
-        let project = Project { _dir: dir, root };
-        for (path, text) in files {
-            project.write(path, text);
-        }
-        project
-    }
-
-    pub fn path(&self, rel: &str) -> PathBuf {
-        self.root.join(rel)
-    }
-
-    /// A plain save: truncate and write (size and mtime change).
-    pub fn write(&self, rel: &str, text: impl AsRef<[u8]>) {
-        let path = self.path(rel);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(&path, text).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
-    }
-
-    /// An atomic save: write a temp file beside it, rename it over the target.
-    pub fn write_atomic(&self, rel: &str, text: impl AsRef<[u8]>) {
-        let path = self.path(rel);
-        let tmp = path.with_extension("js.tmp");
-        std::fs::write(&tmp, text).expect("write temp");
-        std::fs::rename(&tmp, &path).expect("rename over");
-    }
-}
+/// A project in a temp dir (canonical path): the engine's test support.
+pub use engine::testing::TempProject as Project;
 
 /// A self-accepting module whose value names its file and version: `"<name>:v<version>"`.
 pub fn versioned_module(name: &str, version: usize) -> String {

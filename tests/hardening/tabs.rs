@@ -29,7 +29,7 @@ fn project(extra: &[(&str, &str)]) -> Project {
     files.push(("src/hot.js", &hot));
     files.push(("src/big.js", &big));
     files.extend_from_slice(extra);
-    Project::new(&files)
+    Project::from_files(&files)
 }
 
 /// A self-accepting module of about 256 KB: its updates fill a socket's buffers fast.
@@ -55,7 +55,7 @@ async fn all_receive(clients: &mut [Client], id: &str, name: &str, version: usiz
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_update_reaches_every_tab() {
     let p = project(&[]);
-    let mut server = Server::start(&p.root, &[]).await;
+    let mut server = Server::start(p.root(), &[]).await;
     let mut clients = Vec::new();
     for _ in 0..tabs() {
         clients.push(server.client().await);
@@ -90,7 +90,7 @@ async fn every_update_reaches_every_tab() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tab_that_stops_reading_does_not_stall_the_others() {
     let p = project(&[]);
-    let mut server = Server::start(&p.root, &[]).await;
+    let mut server = Server::start(p.root(), &[]).await;
 
     // The stalled tab connects first (client 1) with a small receive buffer, reads Hello,
     // then stops reading.

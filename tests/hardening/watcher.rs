@@ -43,7 +43,7 @@ async fn edits_arrive_when_the_inotify_watch_limit_is_reached() {
         .iter()
         .map(|(p, t)| (p.as_str(), t.as_str()))
         .collect();
-    let p = Project::new(&refs);
+    let p = Project::from_files(&refs);
 
     // Four watches: the root, `src` and a couple of its subdirectories; the rest fail.
     let mut command = Command::new("unshare");
@@ -55,7 +55,7 @@ async fn edits_arrive_when_the_inotify_watch_limit_is_reached() {
         "echo 4 > /proc/sys/user/max_inotify_watches && exec \"$0\" \"$@\"",
         env!("CARGO_BIN_EXE_hotloop"),
     ]);
-    let mut server = Server::start_with(command, &p.root, &[]).await;
+    let mut server = Server::start_with(command, p.root(), &[]).await;
     let degraded = server
         .wait_line(0, WAIT, |l| {
             l.contains("hot reloading degraded") && l.contains("cannot be watched")

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command as Process, Output};
 
 use clap::Parser;
+use engine::testing::TempProject;
 use hotloop_tui::cli::{Cli, Command, DevArgs, LogFormat, ServeArgs};
 use hotloop_tui::demo::{DEMO_FILES, edit_hint, write_demo};
 
@@ -242,10 +243,10 @@ fn demo_and_profile_parse() {
 
 #[test]
 fn profile_without_a_project_fails_with_a_clear_message() {
-    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = TempProject::empty();
     let output = Process::new(env!("CARGO_BIN_EXE_hotloop"))
         .args(["profile", "--touch", "src/a.js"])
-        .current_dir(dir.path())
+        .current_dir(dir.root())
         .output()
         .expect("run hotloop");
     assert!(!output.status.success());
@@ -260,8 +261,8 @@ fn profile_without_a_project_fails_with_a_clear_message() {
 #[test]
 fn dev_with_a_missing_root_fails_with_a_clear_message() {
     // Running `dev` on a real dir here would serve forever on port 3000; tests/hardening runs it.
-    let dir = tempfile::tempdir().expect("temp dir");
-    let missing = dir.path().join("no-such-project");
+    let dir = TempProject::empty();
+    let missing = dir.root().join("no-such-project");
     let root = missing.to_str().expect("utf-8 temp path");
     let output = hotloop(&["dev", root, "--no-tui", "--port", "0"]);
     assert!(!output.status.success());
@@ -287,8 +288,8 @@ fn read(path: &Path) -> String {
 
 #[test]
 fn demo_writes_every_file() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let demo = dir.path().join("hotloop-demo");
+    let dir = TempProject::empty();
+    let demo = dir.root().join("hotloop-demo");
     let written = write_demo(&demo, false).expect("write the demo");
     assert_eq!(written.len(), DEMO_FILES.len());
     for (relative, contents) in DEMO_FILES {
@@ -325,44 +326,41 @@ fn demo_writes_every_file() {
 
 #[test]
 fn demo_refuses_a_non_empty_dir_without_force_and_touches_nothing() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mine = dir.path().join("index.html");
-    fs::write(&mine, "my own page").expect("write");
-    let error = write_demo(dir.path(), false).expect_err("a non-empty dir is refused");
+    let dir = TempProject::empty();
+    let mine = dir.write("index.html", "my own page");
+    let error = write_demo(dir.root(), false).expect_err("a non-empty dir is refused");
     let message = format!("{error:#}");
     assert!(message.contains("is not empty"), "{message}");
     assert!(message.contains("--force"), "{message}");
     assert_eq!(read(&mine), "my own page");
-    let entries: Vec<_> = fs::read_dir(dir.path()).expect("list").collect();
+    let entries: Vec<_> = fs::read_dir(dir.root()).expect("list").collect();
     assert_eq!(entries.len(), 1, "nothing else was written");
 }
 
 #[test]
 fn demo_with_force_overwrites_its_files_and_keeps_others() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    fs::write(dir.path().join("index.html"), "old page").expect("write");
-    fs::write(dir.path().join("notes.txt"), "keep me").expect("write");
-    write_demo(dir.path(), true).expect("write with --force");
-    assert!(read(&dir.path().join("index.html")).contains("/src/main.js"));
-    assert_eq!(read(&dir.path().join("notes.txt")), "keep me");
+    let dir = TempProject::new("//- /index.html\nold page\n//- /notes.txt\nkeep me\n");
+    write_demo(dir.root(), true).expect("write with --force");
+    assert!(read(&dir.root().join("index.html")).contains("/src/main.js"));
+    assert_eq!(dir.read("notes.txt"), "keep me\n");
 }
 
 #[test]
 fn demo_into_an_existing_empty_dir_is_fine() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let written = write_demo(dir.path(), false).expect("an empty dir is accepted");
+    let dir = TempProject::empty();
+    let written = write_demo(dir.root(), false).expect("an empty dir is accepted");
     assert_eq!(written.len(), DEMO_FILES.len());
 }
 
 /// The demo's JavaScript parses as ES modules (checked by the real `node`).
 #[test]
 fn demo_scripts_are_valid_modules() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    write_demo(dir.path(), false).expect("write the demo");
+    let dir = TempProject::empty();
+    write_demo(dir.root(), false).expect("write the demo");
     for (relative, _) in DEMO_FILES.iter().filter(|(p, _)| p.ends_with(".js")) {
         // `.mjs` makes node parse the file as a module.
-        let copy = dir.path().join(relative.replace('/', "_") + ".mjs");
-        fs::copy(dir.path().join(relative), &copy).expect("copy");
+        let copy = dir.root().join(relative.replace('/', "_") + ".mjs");
+        fs::copy(dir.root().join(relative), &copy).expect("copy");
         let output = Process::new("node")
             .arg("--check")
             .arg(&copy)

@@ -1,4 +1,5 @@
 use super::*;
+use crate::testing::TempProject;
 use crate::transform::compile_module;
 
 const APP: &str = "import { useState } from 'react';\n\
@@ -27,10 +28,10 @@ fn entries(dir: &Path) -> Vec<String> {
 
 #[test]
 fn a_restart_reuses_the_stored_output_exactly() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = TempProject::empty();
     let mut compiled = 0;
     let first = {
-        let cache = CompileCache::open(dir.path()).unwrap();
+        let cache = CompileCache::open(dir.root()).unwrap();
         let module = compile(&cache, "/src/App.jsx", APP, &mut compiled);
         cache.flush();
         module
@@ -39,7 +40,7 @@ fn a_restart_reuses_the_stored_output_exactly() {
     assert!(first.code.is_some() && first.map.is_some());
     assert!(!first.imports.is_empty() && first.hot.refresh_boundary);
 
-    let cache = CompileCache::open(dir.path()).unwrap();
+    let cache = CompileCache::open(dir.root()).unwrap();
     let again = compile(&cache, "/src/App.jsx", APP, &mut compiled);
     assert_eq!(compiled, 1, "the second run compiled again");
     assert_eq!(again, first);
@@ -48,9 +49,9 @@ fn a_restart_reuses_the_stored_output_exactly() {
 
 #[test]
 fn any_change_of_text_id_or_options_is_a_miss() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = TempProject::empty();
     let mut compiled = 0;
-    let cache = CompileCache::open(dir.path()).unwrap();
+    let cache = CompileCache::open(dir.root()).unwrap();
     compile(&cache, "/src/App.jsx", APP, &mut compiled);
     cache.flush();
     compile(
@@ -79,65 +80,65 @@ fn any_change_of_text_id_or_options_is_a_miss() {
 
 #[test]
 fn a_damaged_entry_is_a_miss_and_is_rewritten() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = TempProject::empty();
     let mut compiled = 0;
     let good = {
-        let cache = CompileCache::open(dir.path()).unwrap();
+        let cache = CompileCache::open(dir.root()).unwrap();
         let module = compile(&cache, "/src/App.jsx", APP, &mut compiled);
         cache.flush();
         module
     };
-    let [name] = entries(dir.path()).try_into().unwrap();
-    let path = dir.path().join(&name);
+    let [name] = entries(dir.root()).try_into().unwrap();
+    let path = dir.root().join(&name);
     let mut bytes = fs::read(&path).unwrap();
     let last = bytes.len() - 1;
     bytes[last] ^= 1;
     fs::write(&path, &bytes).unwrap();
 
-    let cache = CompileCache::open(dir.path()).unwrap();
+    let cache = CompileCache::open(dir.root()).unwrap();
     assert_eq!(compile(&cache, "/src/App.jsx", APP, &mut compiled), good);
     assert_eq!(compiled, 2, "the damaged entry was used");
     cache.flush();
     assert_eq!(decode(&fs::read(&path).unwrap()), Some(good));
 
     fs::write(&path, b"HLCACHE1 truncated").unwrap();
-    let cache = CompileCache::open(dir.path()).unwrap();
+    let cache = CompileCache::open(dir.root()).unwrap();
     compile(&cache, "/src/App.jsx", APP, &mut compiled);
     assert_eq!(compiled, 3);
 }
 
 #[test]
 fn modules_with_diagnostics_are_not_stored() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = TempProject::empty();
     let mut compiled = 0;
-    let cache = CompileCache::open(dir.path()).unwrap();
+    let cache = CompileCache::open(dir.root()).unwrap();
     let broken = compile(&cache, "/src/App.jsx", "export const = ;\n", &mut compiled);
     assert!(!broken.diagnostics.is_empty());
     cache.flush();
-    assert_eq!(entries(dir.path()), Vec::<String>::new());
+    assert_eq!(entries(dir.root()), Vec::<String>::new());
 }
 
 #[test]
 fn pruning_keeps_what_this_session_used_and_drops_the_rest() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = TempProject::empty();
     let mut compiled = 0;
     {
-        let cache = CompileCache::open(dir.path()).unwrap();
+        let cache = CompileCache::open(dir.root()).unwrap();
         compile(&cache, "/src/App.jsx", APP, &mut compiled);
         compile(&cache, "/src/Old.jsx", APP, &mut compiled);
         cache.flush();
     }
-    assert_eq!(entries(dir.path()).len(), 2);
-    let cache = CompileCache::open(dir.path()).unwrap();
+    assert_eq!(entries(dir.root()).len(), 2);
+    let cache = CompileCache::open(dir.root()).unwrap();
     compile(&cache, "/src/App.jsx", APP, &mut compiled);
     compile(&cache, "/src/New.jsx", APP, &mut compiled);
     cache.prune_unused();
     cache.flush();
     assert_eq!(compiled, 3);
-    let kept = entries(dir.path());
+    let kept = entries(dir.root());
     assert_eq!(kept.len(), 2, "{kept:?}");
 
-    let cache = CompileCache::open(dir.path()).unwrap();
+    let cache = CompileCache::open(dir.root()).unwrap();
     compile(&cache, "/src/App.jsx", APP, &mut compiled);
     compile(&cache, "/src/New.jsx", APP, &mut compiled);
     compile(&cache, "/src/Old.jsx", APP, &mut compiled);

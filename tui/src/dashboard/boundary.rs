@@ -79,55 +79,11 @@ pub fn explain(graph: &ModuleGraph, start: ModuleIndex) -> Propagation {
 
 #[cfg(test)]
 mod tests {
-    use engine::{GraphBuilder, GraphModule, ModuleKind};
+    use engine::testing::graph;
 
     use super::*;
 
-    /// `spec` lines: `id [self] [decline] [lazy] [accepts=dep,dep] -> import import`.
-    fn graph(spec: &str) -> ModuleGraph {
-        let lines: Vec<(&str, &str)> = spec
-            .lines()
-            .map(str::trim)
-            .filter(|line| !line.is_empty())
-            .map(|line| line.split_once("->").unwrap_or((line, "")))
-            .collect();
-        let mut builder = GraphBuilder::default();
-        let ids: Vec<&str> = lines
-            .iter()
-            .map(|(head, _)| head.split_whitespace().next().unwrap_or(""))
-            .collect();
-        for (head, _) in &lines {
-            let mut words = head.split_whitespace();
-            let id = words.next().unwrap_or("");
-            let flags: Vec<&str> = words.collect();
-            builder.add(GraphModule {
-                id: id.into(),
-                kind: ModuleKind::Js,
-                self_accepts: flags.contains(&"self"),
-                declines: flags.contains(&"decline"),
-                accepted_deps: Box::new([]),
-                loaded: !flags.contains(&"lazy"),
-                environments: engine::EnvSet::EMPTY,
-            });
-        }
-        let index = |id: &str| ModuleIndex(ids.iter().position(|it| *it == id).unwrap() as u32);
-        for (i, (head, imports)) in lines.iter().enumerate() {
-            let from = ModuleIndex(i as u32);
-            for to in imports.split_whitespace() {
-                builder.add_import(from, index(to));
-            }
-            let accepted: Vec<ModuleIndex> = head
-                .split_whitespace()
-                .filter_map(|flag| flag.strip_prefix("accepts="))
-                .flat_map(|deps| deps.split(','))
-                .map(index)
-                .collect();
-            builder.module_mut(from).accepted_deps = accepted.into();
-        }
-        builder.add_entry(ModuleIndex(0));
-        builder.finish()
-    }
-
+    /// `spec` is a graph in the engine's test DSL (`engine::testing::graph`).
     #[track_caller]
     fn check(spec: &str, start: &str, expected: &str) {
         let graph = graph(spec);
@@ -158,13 +114,17 @@ mod tests {
 
     #[test]
     fn a_self_accepting_module_is_its_own_boundary() {
-        check("main -> counter\ncounter self", "counter", "counter (self)");
+        check(
+            "main -> counter\ncounter: self",
+            "counter",
+            "counter (self)",
+        );
     }
 
     #[test]
     fn the_walk_climbs_to_a_self_accepting_importer() {
         check(
-            "main -> app\napp self -> util\nutil",
+            "main -> app\napp: self -> util\nutil",
             "util",
             "util <- app (self)",
         );
@@ -173,7 +133,7 @@ mod tests {
     #[test]
     fn an_importer_accepting_the_dep_is_the_boundary() {
         check(
-            "main accepts=util -> util\nutil",
+            "main: accept util -> util\nutil",
             "util",
             "util <- main (accepts util)",
         );
@@ -182,7 +142,7 @@ mod tests {
     #[test]
     fn reaching_the_entry_without_a_boundary_reloads() {
         check(
-            "main -> a b\na self -> util\nb -> util\nutil",
+            "main -> a b\na: self -> util\nb -> util\nutil",
             "util",
             "reload no importers: util <- b <- main",
         );
@@ -190,18 +150,18 @@ mod tests {
 
     #[test]
     fn a_declining_module_reloads() {
-        check("main -> a\na decline", "a", "reload declines: a");
+        check("main -> a\na: decline", "a", "reload declines: a");
     }
 
     #[test]
     fn cycles_are_walked_once() {
         check(
-            "main -> a\na -> b\nb self -> a",
+            "main -> a\na -> b\nb: self -> a",
             "a",
             "reload no importers: a <- main",
         );
         check(
-            "main self -> a\na -> b\nb -> a",
+            "main: self -> a\na -> b\nb -> a",
             "b",
             "b <- a <- main (self)",
         );
@@ -209,9 +169,9 @@ mod tests {
 
     #[test]
     fn a_lazily_imported_module_propagates_like_any_other() {
-        check("main -> lazy\nlazy lazy self", "lazy", "lazy (self)");
+        check("main -> lazy\nlazy: unloaded, self", "lazy", "lazy (self)");
         check(
-            "main -> lazy\nlazy lazy",
+            "main -> lazy\nlazy: unloaded",
             "lazy",
             "reload no importers: lazy <- main",
         );

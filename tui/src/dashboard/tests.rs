@@ -11,7 +11,7 @@ use engine::{Control, Diagnostic, DiagnosticKind};
 use engine::{
     EngineEvent, GraphStats, InvalidationProfile, MemoryStats, Phase, UpdateOutcome, UpdateReport,
 };
-use engine::{GraphBuilder, GraphModule, ModuleGraph, ModuleIndex, ModuleKind};
+use engine::{ModuleGraph, ModuleIndex};
 use expect_test::{Expect, expect};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -123,37 +123,15 @@ fn log(level: tracing::Level, message: &str) -> EngineEvent {
 /// `/src/util.js`; `/src/main.js` also imports `/src/style.css` (self-accepting) and
 /// `/src/config.js` (accepted by main).
 fn graph() -> Arc<ModuleGraph> {
-    let mut builder = GraphBuilder::default();
-    let mut add = |id: &str, kind: ModuleKind, self_accepts: bool| {
-        builder.add(GraphModule {
-            id: id.into(),
-            kind,
-            self_accepts,
-            declines: false,
-            accepted_deps: Box::new([]),
-            loaded: true,
-            environments: engine::EnvSet::EMPTY,
-        })
-    };
-    let main = add("/src/main.js", ModuleKind::Js, false);
-    let app = add("/src/App.jsx", ModuleKind::Js, true);
-    let counter = add("/src/counter.js", ModuleKind::Js, false);
-    let util = add("/src/util.js", ModuleKind::Js, false);
-    let style = add("/src/style.css", ModuleKind::Css, true);
-    let config = add("/src/config.js", ModuleKind::Js, false);
-    for (from, to) in [
-        (main, app),
-        (main, style),
-        (main, config),
-        (app, counter),
-        (counter, util),
-        (main, util),
-    ] {
-        builder.add_import(from, to);
-    }
-    builder.module_mut(main).accepted_deps = Box::new([config]);
-    builder.add_entry(main);
-    Arc::new(builder.finish())
+    Arc::new(engine::testing::graph(
+        "/src/main.js: accept /src/config.js
+         /src/App.jsx: self -> /src/counter.js
+         /src/counter.js -> /src/util.js
+         /src/util.js
+         /src/style.css: self
+         /src/config.js
+         /src/main.js -> /src/App.jsx /src/style.css /src/config.js /src/util.js",
+    ))
 }
 
 /// The screen as text, one line per row, trailing spaces trimmed.

@@ -1,6 +1,5 @@
-use std::fs;
-
 use super::*;
+use crate::testing::TempProject;
 
 fn glob(patterns: &[&str]) -> GlobImport {
     GlobImport {
@@ -15,14 +14,10 @@ fn glob(patterns: &[&str]) -> GlobImport {
     }
 }
 
-fn project(files: &[&str]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for file in files {
-        let path = dir.path().join(file);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, "x").unwrap();
-    }
-    dir
+/// A temp project with `files`, each holding `x`.
+fn project(files: &[&str]) -> TempProject {
+    let files: Vec<(&str, &str)> = files.iter().map(|f| (*f, "x")).collect();
+    TempProject::from_files(&files)
 }
 
 fn listed(root: &Path, importer: &str, glob: &GlobImport) -> Vec<(String, String)> {
@@ -50,7 +45,7 @@ fn relative_patterns_key_files_from_the_importer_sorted() {
         "src/pages/node_modules/e.tsx",
         "lib/shared.ts",
     ]);
-    let root = dir.path();
+    let root = dir.root();
     assert_eq!(
         listed(root, "src/main.ts", &glob(&["./pages/*.tsx"])),
         pairs(&[
@@ -92,7 +87,7 @@ fn dot_directories_and_node_modules_need_exhaustive() {
         "src/pages/.hidden/d.tsx",
         "src/pages/node_modules/e.tsx",
     ]);
-    let root = dir.path();
+    let root = dir.root();
     let keys = |g: &GlobImport| -> Vec<String> {
         listed(root, "src/main.ts", g)
             .into_iter()
@@ -122,7 +117,7 @@ fn dot_directories_and_node_modules_need_exhaustive() {
 #[test]
 fn root_patterns_key_from_the_root_and_base_rebases_keys() {
     let dir = project(&["src/main.ts", "src/pages/a.tsx", "docs/intro.md"]);
-    let root = dir.path();
+    let root = dir.root();
     assert_eq!(
         listed(root, "src/main.ts", &glob(&["/docs/*.md"])),
         pairs(&[("/docs/intro.md", "../docs/intro.md")])

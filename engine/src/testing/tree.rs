@@ -1,5 +1,5 @@
-//! The shape of the generated module trees of the engine benchmark and the hardening memory
-//! test (hmrbench's plain fixture): node `i` imports nodes `10i+1 ..= 10i+10` (those below
+//! The shape of the generated module trees of the engine benchmark, `hotloop profile`'s test
+//! and the hardening memory test (hmrbench's plain fixture): node `i` imports nodes `10i+1 ..= 10i+10` (those below
 //! `n`), node 0 is `src/main.js`, the others `src/m/<i / 100>/m<i>.js`.
 
 pub const FANOUT: usize = 10;

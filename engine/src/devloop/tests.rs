@@ -1,0 +1,150 @@
+//! The engine thread on a temp project, fed a watcher batch by hand: the phases each update
+//! reports and the memory samples that follow it.
+
+use crossbeam_channel::{Receiver, unbounded};
+
+use super::*;
+use crate::inputs::ProjectOptions;
+use crate::memory::AllocatorStats;
+use crate::testing::TempProject;
+use crate::watcher::{ChangeKind, ChangedPath};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+/// The next event that `pick` accepts (others are skipped), or a panic after `WAIT`.
+fn next<T>(
+    events: &Receiver<EngineEvent>,
+    what: &str,
+    pick: impl Fn(EngineEvent) -> Option<T>,
+) -> T {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match events.recv_timeout(left) {
+            Ok(event) => {
+                if let Some(found) = pick(event) {
+                    return found;
+                }
+            }
+            Err(_) => panic!("timed out waiting for {what}"),
+        }
+    }
+}
+
+fn memory(event: EngineEvent) -> Option<MemoryStats> {
+    match event {
+        EngineEvent::Memory(stats) => Some(stats),
+        _ => None,
+    }
+}
+
+fn probe() -> AllocatorStats {
+    AllocatorStats {
+        committed: 7,
+        peak: 9,
+    }
+}
+
+#[test]
+fn updates_report_build_phases_and_memory_follows_each_update() {
+    let leaf_text = "export const v = 1;\nif (import.meta.hot) import.meta.hot.accept();\n";
+    let project = TempProject::new(&format!(
+        "//- /index.html\n\
+         <!doctype html><html><body><script type=\"module\" src=\"/src/main.js\"></script></body></html>\n\
+         //- /src/main.js\nimport {{ v }} from './leaf.js';\nconsole.log(v);\n\
+         //- /src/leaf.js\n{leaf_text}"
+    ));
+    let leaf = project.path("src/leaf.js");
+    let host = EngineHost::new(project.root(), ProjectOptions::default()).expect("host");
+    let (served, _) = tokio::sync::watch::channel(Arc::new(Served::empty("t".into())));
+    let (updates, mut frames) = tokio::sync::broadcast::channel(16);
+    let (telemetry, events) = unbounded();
+    let publishers = Publishers {
+        served,
+        updates,
+        telemetry,
+    };
+    let (watcher_tx, watcher) = unbounded();
+    let (_clients_tx, clients) = unbounded();
+    let (control_tx, control) = unbounded();
+    let (mut devloop, _) = DevLoop::start(host, "t".into(), publishers);
+    devloop.set_allocator_probe(probe);
+    let engine = std::thread::spawn(move || {
+        devloop.run(EngineChannels {
+            watcher,
+            clients,
+            control,
+        })
+    });
+
+    let first = next(&events, "the first memory sample", memory);
+    assert!(first.rss_bytes > 0, "{first:?}");
+    assert_eq!((first.allocator_committed, first.allocator_peak), (7, 9));
+    assert!(
+        first.queries.is_empty(),
+        "memos are measured only on request"
+    );
+    assert!(
+        first.emitted_code_bytes > 0 && first.source_map_bytes > 0,
+        "{first:?}"
+    );
+
+    control_tx.send(Control::QueryMemory(true)).unwrap();
+    let detailed = next(&events, "a sample with memo counts", memory);
+    let memos = |name: &str| {
+        detailed
+            .queries
+            .iter()
+            .find(|(q, _, _)| q == name)
+            .map(|q| q.1)
+    };
+    assert_eq!(memos("parsed_module"), Some(2), "{:?}", detailed.queries);
+
+    project.write("src/leaf.js", leaf_text.replace("= 1", "= 2"));
+    let now = Instant::now();
+    watcher_tx
+        .send(WatchEvent::Batch(ChangeBatch {
+            paths: vec![ChangedPath {
+                path: leaf.clone(),
+                kind: ChangeKind::Modified,
+            }],
+            first_event_at: now,
+            coalesced_at: now,
+            raw_events: 1,
+        }))
+        .unwrap();
+    let report = next(&events, "the update", |event| match event {
+        EngineEvent::Update(report) => Some(report),
+        _ => None,
+    });
+    let phases: Vec<&str> = report.phases.iter().map(|(p, _)| p.name()).collect();
+    assert_eq!(
+        phases,
+        [
+            "coalesce", "read", "parse", "resolve", "emit", "plan", "encode", "send"
+        ],
+        "a body edit: no graph phase"
+    );
+    assert_eq!(report.revision, 1);
+    assert!(
+        report
+            .invalidation
+            .executed
+            .contains(&("parsed_module".into(), "/src/leaf.js".into())),
+        "{:?}",
+        report.invalidation
+    );
+    let frame = frames.try_recv().expect("the update frame was broadcast");
+    assert!(matches!(
+        protocol::decode_server(&frame),
+        Ok(ServerMessage::Update(update)) if update.revision == 1
+    ));
+    let after = next(&events, "the sample after the update", memory);
+    assert!(
+        !after.queries.is_empty(),
+        "still measured while the tab is shown"
+    );
+
+    control_tx.send(Control::Shutdown).unwrap();
+    engine.join().expect("engine thread");
+}
