@@ -26,7 +26,6 @@ pub struct GraphModule {
     pub id: Arc<str>,
     pub kind: ModuleKind,
     pub self_accepts: bool,
-    pub declines: bool,
     /// Dependencies this module accepts with `hot.accept(dep, cb)`.
     pub accepted_deps: Box<[ModuleIndex]>,
     /// Reached from an entry through static imports (evaluated on page load). A module only
@@ -226,7 +225,6 @@ mod tests {
             id: id.into(),
             kind: ModuleKind::Js,
             self_accepts: false,
-            declines: false,
             accepted_deps: Box::new([]),
             loaded: true,
             environments: EnvSet::EMPTY,

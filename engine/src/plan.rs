@@ -76,9 +76,11 @@ pub struct Changes<'a> {
 ///   nothing;
 /// - from every changed module, walk up the importers. A module that accepts itself (CSS
 ///   modules always do) is a boundary and is re-evaluated; an importer that accepts the module
-///   we came from (`hot.accept(dep, cb)`) is a boundary and is *not* re-evaluated; a module
-///   that declines, and an entry or a module nobody imports reached without a boundary, mean a
-///   full reload. Every path must end at a boundary.
+///   we came from (`hot.accept(dep, cb)`) is a boundary and is *not* re-evaluated; an entry or
+///   a module nobody imports reached without a boundary means a full reload. Every path must
+///   end at a boundary. `import.meta.hot.decline()` changes nothing: Vite documents it as a
+///   no-op kept for compatibility (and so does Bun), so code written for Vite expects the
+///   update to go on.
 /// - modules reachable only through `import()` (`loaded == false`) propagate like any other,
 ///   through their dynamic importers too: the server cannot know which tabs loaded them, so
 ///   the plan covers every tab and each tab's runtime skips the boundaries and invalidations
@@ -202,7 +204,7 @@ pub fn explain(graph: &ModuleGraph, module: ModuleIndex) -> Explanation {
                 FullReloadReason::NoBoundary { chain, .. } => {
                     chain.iter().filter_map(|id| graph.index_of(id)).collect()
                 }
-                FullReloadReason::Declined { module } => graph
+                FullReloadReason::InWorker { module } => graph
                     .index_of(module)
                     .map(|m| walk.chain_to(m))
                     .unwrap_or_default(),
@@ -266,11 +268,6 @@ impl<'g> Walk<'g> {
                 .and_then(|env| environment_reload(env.kind, &facts.id))
             {
                 return Err(reason);
-            }
-            if facts.declines {
-                return Err(FullReloadReason::Declined {
-                    module: facts.id.to_string(),
-                });
             }
             if accepts_itself(facts) {
                 self.boundaries.push(Boundary {

@@ -15,7 +15,6 @@
    *   accepts: { deps: string[], fn: (modules: any[]) => void }[],
    *   disposes: ((data: object) => unknown)[],
    *   prunes: ((data: object) => unknown)[],
-   *   declined: boolean,
    *   detach: () => void,
    * }} HotState
    */
@@ -55,7 +54,6 @@
       accepts: [],
       disposes: [],
       prunes: [],
-      declined: false,
       detach() {
         for (const [event, fn] of listeners) bus.off(event, fn);
         listeners.length = 0;
@@ -90,8 +88,9 @@
         state.prunes.push(callback);
       },
       decline() {
-        // The engine reads decline() statically and plans a full reload; nothing to do here.
-        state.declined = true;
+        // A no-op, as Vite documents it (kept for compatibility; Bun does the same): updates to
+        // this module go on as if it had not been called.
+        logger.debug(`decline() in ${rec.id} is ignored, as in Vite`);
       },
       invalidate(message) {
         bus.emit("vite:invalidate", { path: rec.id, message });

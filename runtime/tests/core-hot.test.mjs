@@ -201,7 +201,7 @@ test("messages sent while disconnected go out once connected", async () => {
   ]);
 });
 
-test("decline() is accepted (the engine plans the reload) and the module keeps working", async () => {
+test("decline() is a no-op (as in Vite) and the module keeps working", async () => {
   const rt = createTestRuntime();
   await rt.boot(
     [js("/src/a.js", {}, esm({ value: "value" }, `__hotloop_meta.hot.decline(); const value = 7;`))],

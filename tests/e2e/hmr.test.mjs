@@ -103,6 +103,16 @@ describe('hot updates in the browser', { skip, concurrency: false }, () => {
     assert.equal(tab.navigations, navs, 'no reload');
   });
 
+  test('decline() is a no-op as in Vite: the accepting importer takes the update, no reload', async () => {
+    const navs = tab.navigations;
+    assert.equal(await tab.text('#declined'), 'declined v1');
+    const from = tab.mark();
+    edit('src/declining.js', 'declined v1', 'declined v2');
+    await tab.until(() => document.getElementById('declined').textContent === 'declined v2');
+    await tab.untilLog('[hmr] updated /src/decline-parent.js', { from });
+    assert.equal(tab.navigations, navs, 'no reload');
+  });
+
   test('a syntax error shows the overlay, keeps the page, and the fix clears it', async () => {
     const navs = tab.navigations;
     const count = await tab.text('#count');

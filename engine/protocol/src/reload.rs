@@ -12,8 +12,6 @@ pub enum FullReloadReason {
     /// An edit propagated up to an entry (or a module nobody imports) without meeting a
     /// module that accepts it. `chain` is the path walked, changed module first.
     NoBoundary { changed: String, chain: Vec<String> },
-    /// A module on the path calls `import.meta.hot.decline()`.
-    Declined { module: String },
     /// The entry HTML changed.
     HtmlChanged,
     /// `hot.invalidate()` came back to a module already invalidated in this update.
@@ -38,11 +36,11 @@ pub enum FullReloadReason {
 }
 
 impl FullReloadReason {
-    /// Stable numeric code for the protocol.
+    /// Stable numeric code for the protocol. Code 2 was "a module declines hot updates", retired
+    /// when `decline()` became the no-op Vite documents; it is never reused.
     pub fn code(&self) -> u8 {
         match self {
             FullReloadReason::NoBoundary { .. } => 1,
-            FullReloadReason::Declined { .. } => 2,
             FullReloadReason::HtmlChanged => 3,
             FullReloadReason::CircularInvalidate { .. } => 4,
             FullReloadReason::ConfigChanged { .. } => 5,
@@ -65,9 +63,6 @@ impl fmt::Display for FullReloadReason {
                     write!(f, " (via {})", chain.join(" <- "))?;
                 }
                 Ok(())
-            }
-            FullReloadReason::Declined { module } => {
-                write!(f, "{module} declines hot updates")
             }
             FullReloadReason::HtmlChanged => write!(f, "index.html changed"),
             FullReloadReason::CircularInvalidate { module } => {

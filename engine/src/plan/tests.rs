@@ -81,16 +81,10 @@ fn plan_update_table() {
             "hot send=[b] invalidate=[a, b] boundaries=[a self]",
         ),
         (
-            "decline on the path",
-            "main -> a; a -> leaf; a: decline, self",
+            "a module reached only from a worker reloads the page",
+            "main -> w; w: worker -> leaf",
             "leaf",
-            "reload: a declines hot updates",
-        ),
-        (
-            "the changed module declines",
-            "main -> leaf; leaf: decline",
-            "leaf",
-            "reload: leaf declines hot updates",
+            "reload: leaf runs in a web worker, which restarts with the page",
         ),
         (
             "a lazily imported module that accepts itself is its own boundary",

@@ -93,7 +93,6 @@ pub fn module_graph(db: &dyn Db, project: Project) -> Arc<ProjectGraph> {
             id: file_id(db, file),
             kind,
             self_accepts: false,
-            declines: false,
             accepted_deps: Box::new([]),
             loaded: false,
             environments: EnvSet::EMPTY,
@@ -191,7 +190,6 @@ pub fn module_graph(db: &dyn Db, project: Project) -> Arc<ProjectGraph> {
         };
         let module = builder.module_mut(index);
         module.self_accepts = hot.self_accepts || hot.refresh_boundary;
-        module.declines = hot.declines;
         if let Some(resolved) = resolved {
             let mut accepted = Vec::new();
             for dep in &hot.accepted_deps {

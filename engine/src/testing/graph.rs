@@ -3,8 +3,8 @@
 //!
 //! One statement per line (or separated by `;`): `NAME [: FLAGS] [-> IMPORTS]`.
 //! - `main -> a b` : `main` imports `a` and `b` (in that order);
-//! - `a: self, accept b c, decline, unloaded, worker, entry` : flags of `a`, comma-separated:
-//!   `self` accepts itself, `accept ..` accepts those deps, `decline`, `unloaded` (only
+//! - `a: self, accept b c, unloaded, worker, entry` : flags of `a`, comma-separated:
+//!   `self` accepts itself, `accept ..` accepts those deps, `unloaded` (only
 //!   reached through `import()`, never evaluated on page load), `worker` (the root of a web
 //!   worker's environment), `entry` (an entry of the page), and a kind (`js`, `css`, `json`,
 //!   `asset`) where the name's extension does not say it;
@@ -21,7 +21,6 @@ use crate::plan::UpdatePlan;
 #[derive(Default)]
 struct Flags {
     self_accepts: bool,
-    declines: bool,
     unloaded: bool,
     worker: bool,
     entry: bool,
@@ -88,7 +87,6 @@ pub fn graph(dsl: &str) -> ModuleGraph {
             let f = &mut flags[module];
             match words.next() {
                 Some("self") => f.self_accepts = true,
-                Some("decline") => f.declines = true,
                 Some("unloaded") => f.unloaded = true,
                 Some("worker") => f.worker = true,
                 Some("entry") => f.entry = true,
@@ -111,7 +109,6 @@ pub fn graph(dsl: &str) -> ModuleGraph {
             id: name.as_str().into(),
             kind: f.kind.unwrap_or_else(|| kind_of(name)),
             self_accepts: f.self_accepts,
-            declines: f.declines,
             accepted_deps: Box::new([]),
             loaded: !f.unloaded,
             environments: EnvSet::EMPTY,
@@ -196,9 +193,6 @@ pub fn render_graph(graph: &ModuleGraph) -> String {
             let deps: Vec<String> = m.accepted_deps.iter().map(name).collect();
             flags.push(format!("accept {}", deps.join(" ")));
         }
-        if m.declines {
-            flags.push("decline".to_string());
-        }
         if !m.loaded {
             flags.push("unloaded".to_string());
         }
@@ -270,7 +264,7 @@ mod tests {
 
     #[test]
     fn workers_and_entries_make_environments() {
-        let g = graph("main -> w shared; w: worker -> shared; other: entry, decline, json");
+        let g = graph("main -> w shared; w: worker -> shared; other: entry, json");
         let envs: Vec<&str> = g.environments.iter().map(|e| &*e.name).collect();
         assert_eq!(envs, ["client", "w"]);
         assert_eq!(g.entries, [ModuleIndex(0), ModuleIndex(3)]);
@@ -281,13 +275,13 @@ mod tests {
 
     #[test]
     fn a_rendered_graph_reads_back_as_the_same_graph() {
-        let dsl = "main -> a style.css\na: self, accept b -> b\nb: unloaded, decline\n\
+        let dsl = "main -> a style.css\na: self, accept b -> b\nb: unloaded\n\
                    style.css\nw.js: worker -> b\nx.png: js, entry\n";
         let g = graph(dsl);
         let rendered = render_graph(&g);
         assert_eq!(
             rendered,
-            "main -> a style.css\na: self, accept b -> b\nstyle.css\nb: decline, unloaded\n\
+            "main -> a style.css\na: self, accept b -> b\nstyle.css\nb: unloaded\n\
              w.js: worker -> b\nx.png: js, entry\n"
         );
         assert_eq!(graph(&rendered), g);

@@ -1444,14 +1444,14 @@ export const only = 2;
         &[HTML, fixture].concat(),
         &[],
         expect![[r#"
-        build
-          graph:
-            /src/main.js: accept /src/a.js -> /src/a.js /src/declined.js /src/lazy.js
-            /src/a.js
-            /src/declined.js: decline
-            /src/lazy.js: self, unloaded -> /src/a.js /src/only-lazy.js
-            /src/only-lazy.js: unloaded
-    "#]],
+            build
+              graph:
+                /src/main.js: accept /src/a.js -> /src/a.js /src/declined.js /src/lazy.js
+                /src/a.js
+                /src/declined.js
+                /src/lazy.js: self, unloaded -> /src/a.js /src/only-lazy.js
+                /src/only-lazy.js: unloaded
+        "#]],
     );
     // Dynamic imports are still defined in the chunk so `import()` can require them.
     assert!(p.chunk().contains("__hotloop.define(\"/src/only-lazy.js\""));

@@ -165,7 +165,6 @@ impl Analyzer<'_> {
                 }
                 _ => self.out.hot.self_accepts = true,
             },
-            "decline" => self.out.hot.declines = true,
             "dispose" => self.out.hot.has_dispose = true,
             "prune" => self.out.hot.has_prune = true,
             "invalidate" => self.out.hot.uses_invalidate = true,

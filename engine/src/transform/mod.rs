@@ -121,7 +121,6 @@ pub struct HotFacts {
     pub self_accepts: bool,
     /// Specifiers passed to `accept(dep, cb)` / `accept([deps], cb)`.
     pub accepted_deps: Vec<String>,
-    pub declines: bool,
     pub has_dispose: bool,
     pub has_prune: bool,
     pub uses_invalidate: bool,

@@ -47,7 +47,6 @@ fn render_hot(h: &HotFacts) -> String {
     let mut parts = Vec::new();
     let flags = [
         (h.self_accepts, "self_accepts"),
-        (h.declines, "declines"),
         (h.has_dispose, "dispose"),
         (h.has_prune, "prune"),
         (h.uses_invalidate, "invalidate"),
@@ -766,7 +765,8 @@ fn hot_facts_table() {
             "import.meta.hot.accept(['./a', './b'], () => {});\nimport.meta.hot.accept('./a');",
             "deps=./a,./b",
         ),
-        ("/src/a.js", "import.meta.hot.decline();", "declines"),
+        // decline() is a no-op, as in Vite: no fact at all.
+        ("/src/a.js", "import.meta.hot.decline();", ""),
         ("/src/a.js", "import.meta.hot.dispose(() => {});", "dispose"),
         ("/src/a.js", "import.meta.hot.prune(() => {});", "prune"),
         (

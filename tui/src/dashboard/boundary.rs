@@ -37,7 +37,6 @@ pub enum Propagation {
 pub fn dead_end(reason: &FullReloadReason) -> &'static str {
     match reason {
         FullReloadReason::NoBoundary { .. } => "no importers",
-        FullReloadReason::Declined { .. } => "declines",
         FullReloadReason::InWorker { .. } => "runs in a worker",
         FullReloadReason::CircularInvalidate { .. } => "invalidates in a loop",
         FullReloadReason::HtmlChanged
@@ -149,8 +148,8 @@ mod tests {
     }
 
     #[test]
-    fn a_declining_module_reloads() {
-        check("main -> a\na: decline", "a", "reload declines: a");
+    fn a_worker_module_reloads_and_says_so() {
+        check("main -> a\na: worker", "a", "reload runs in a worker: a");
     }
 
     #[test]

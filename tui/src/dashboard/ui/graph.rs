@@ -152,9 +152,6 @@ fn detail(app: &App) -> Vec<Line<'_>> {
 
 fn accepts(graph: &ModuleGraph, index: ModuleIndex) -> String {
     let module = graph.module(index);
-    if module.declines {
-        return "nothing: declines hot updates".to_owned();
-    }
     let mut parts = Vec::new();
     if module.self_accepts {
         parts.push("itself".to_owned());
