@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::css::version_imports;
 use crate::db::EngineDb;
@@ -58,6 +58,7 @@ pub(super) fn with_importing_stylesheets(
     graph: &ProjectGraph,
     changed: Vec<ModuleIndex>,
 ) -> Vec<ModuleIndex> {
+    let mut seen: FxHashSet<ModuleIndex> = changed.iter().copied().collect();
     let mut out = changed;
     let mut at = 0;
     while at < out.len() {
@@ -67,7 +68,7 @@ pub(super) fn with_importing_stylesheets(
             continue;
         }
         for &importer in graph.importers(index) {
-            if graph.module(importer).kind == ModuleKind::Css && !out.contains(&importer) {
+            if graph.module(importer).kind == ModuleKind::Css && seen.insert(importer) {
                 out.push(importer);
             }
         }
