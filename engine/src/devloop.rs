@@ -63,6 +63,24 @@ const RECHECK_DELAY: Duration = Duration::from_millis(50);
 /// ... but no longer than this after it was first deferred.
 const RECHECK_LIMIT: Duration = Duration::from_secs(1);
 
+/// A file that read as empty right after a change (see `RECHECK_DELAY`).
+#[derive(Debug)]
+struct Deferred {
+    path: PathBuf,
+    since: Instant,
+    /// Its writer had not closed it when the watcher sealed the batch: the write is still to
+    /// come (its close arrives in a later batch, which re-reads the file anyway).
+    open: bool,
+}
+
+/// Whether a deferred empty file is taken as it is now: once nobody has modified it for
+/// `RECHECK_DELAY` (an editor's truncate-then-write is done by then), unless its writer still
+/// has it open (a descheduled writer can pause longer than that between truncate and write);
+/// and in any case after `RECHECK_LIMIT`, so a file really emptied is never held back for long.
+fn takes_empty_file(quiet: bool, open: bool, waited: Duration) -> bool {
+    (quiet && !open) || waited >= RECHECK_LIMIT
+}
+
 /// How many recent revisions remember when their first watcher event happened, so that a late
 /// ack can still be turned into a save-to-applied time.
 const REMEMBERED_REVISIONS: usize = 64;
@@ -84,9 +102,9 @@ pub struct DevLoop {
     query_memory_wanted: bool,
     /// salsa's memo counts as last measured.
     query_memory: Vec<(String, usize, usize)>,
-    /// Files that read as empty right after a change, each with when it was first deferred;
-    /// they are looked at again at the instant given.
-    recheck: Option<(Instant, Vec<(PathBuf, Instant)>)>,
+    /// Files that read as empty right after a change, each with when it was first deferred and
+    /// whether its writer still had it open; they are looked at again at the instant given.
+    recheck: Option<(Instant, Vec<Deferred>)>,
     /// Modules that called `hot.invalidate()` since the last edit: an invalidation that comes
     /// back to one of them is a loop, which the planner turns into a full reload.
     invalidated: Vec<Arc<str>>,
@@ -229,31 +247,32 @@ impl DevLoop {
             return;
         };
         let now = Instant::now();
-        let (settled, busy): (Vec<_>, Vec<_>) = waiting.into_iter().partition(|(path, since)| {
-            let quiet = std::fs::metadata(path)
+        let (ready, busy): (Vec<_>, Vec<_>) = waiting.into_iter().partition(|deferred| {
+            let quiet = std::fs::metadata(&deferred.path)
                 .and_then(|m| m.modified())
                 .ok()
                 .and_then(|t| t.elapsed().ok())
                 .is_none_or(|age| age >= RECHECK_DELAY);
-            quiet || now.duration_since(*since) >= RECHECK_LIMIT
+            takes_empty_file(quiet, deferred.open, now.duration_since(deferred.since))
         });
         if !busy.is_empty() {
             self.recheck = Some((now + RECHECK_DELAY, busy));
         }
-        if settled.is_empty() {
+        if ready.is_empty() {
             return;
         }
         let batch = ChangeBatch {
-            paths: settled
+            paths: ready
                 .into_iter()
-                .map(|(path, _)| crate::watcher::ChangedPath {
-                    path,
+                .map(|deferred| crate::watcher::ChangedPath {
+                    path: deferred.path,
                     kind: crate::watcher::ChangeKind::Modified,
                 })
                 .collect(),
             first_event_at: now,
             coalesced_at: now,
             raw_events: 0,
+            open_for_writing: Vec::new(),
         };
         self.apply_batch(batch, true);
     }
@@ -277,7 +296,7 @@ impl DevLoop {
         let read = read_start.elapsed();
         if !settled && let Some((_, waiting)) = &mut self.recheck {
             // Read again just now: whatever it held is taken or deferred anew.
-            waiting.retain(|(path, _)| !paths.contains(path) || applied.deferred.contains(path));
+            waiting.retain(|d| !paths.contains(&d.path) || applied.deferred.contains(&d.path));
         }
         if !applied.deferred.is_empty() {
             let now = Instant::now();
@@ -285,8 +304,14 @@ impl DevLoop {
                 .recheck
                 .get_or_insert_with(|| (now + RECHECK_DELAY, Vec::new()));
             for path in applied.deferred.drain(..) {
-                if !waiting.iter().any(|(p, _)| *p == path) {
-                    waiting.push((path, now));
+                let open = batch.open_for_writing.contains(&path);
+                match waiting.iter_mut().find(|d| d.path == path) {
+                    Some(deferred) => deferred.open = open,
+                    None => waiting.push(Deferred {
+                        path,
+                        since: now,
+                        open,
+                    }),
                 }
             }
         }

@@ -160,6 +160,10 @@ pub struct ChangeBatch {
     pub coalesced_at: Instant,
     /// notify events that went into the batch (after filtering).
     pub raw_events: usize,
+    /// Files written whose writer had not closed them when the batch was sealed (inotify only):
+    /// a read may catch them between a truncate and the write. Their close comes in a later
+    /// batch.
+    pub open_for_writing: Vec<PathBuf>,
 }
 
 #[derive(Clone, Debug)]

@@ -93,6 +93,7 @@ impl Harness {
             first_event_at: now,
             coalesced_at: now,
             raw_events: paths.len(),
+            open_for_writing: Vec::new(),
         }));
     }
 

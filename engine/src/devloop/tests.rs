@@ -111,6 +111,7 @@ fn updates_report_build_phases_and_memory_follows_each_update() {
             first_event_at: now,
             coalesced_at: now,
             raw_events: 1,
+            open_for_writing: Vec::new(),
         }))
         .unwrap();
     let report = next(&events, "the update", |event| match event {
@@ -147,4 +148,18 @@ fn updates_report_build_phases_and_memory_follows_each_update() {
 
     control_tx.send(Control::Shutdown).unwrap();
     engine.join().expect("engine thread");
+}
+
+#[test]
+fn an_emptied_file_still_open_for_writing_waits_for_its_writer() {
+    let short = RECHECK_DELAY;
+    // Quiet and closed: the truncate-then-write is over, the file really is empty.
+    assert!(takes_empty_file(true, false, short));
+    // Written to lately: wait.
+    assert!(!takes_empty_file(false, false, short));
+    // Quiet but its writer still has it open (descheduled between truncate and write): wait
+    // for the close, which comes in a later batch.
+    assert!(!takes_empty_file(true, true, short));
+    // Never held back for longer than the limit.
+    assert!(takes_empty_file(false, true, RECHECK_LIMIT));
 }

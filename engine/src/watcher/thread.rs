@@ -135,6 +135,7 @@ impl WatchThread {
             first_event_at: batch.first,
             coalesced_at: Instant::now(),
             raw_events: batch.raw_events,
+            open_for_writing: batch.unclosed.into_keys().collect(),
         };
         tracing::debug!(
             paths = sealed.paths.len(),
@@ -178,6 +179,7 @@ impl WatchThread {
             first_event_at: now,
             coalesced_at: now,
             raw_events,
+            open_for_writing: Vec::new(),
         }));
     }
 
