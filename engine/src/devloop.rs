@@ -176,14 +176,14 @@ impl DevLoop {
         let Some((roots, sent)) = &mut self.extra_roots else {
             return;
         };
-        for dir in self.host.source_dirs_outside_root() {
-            if !sent.contains(&dir) {
+        for dir in self.host.source_dirs_outside_root().iter() {
+            if !sent.contains(dir) {
                 tracing::info!(
                     "watching {} (source outside the project root)",
                     dir.display()
                 );
                 let _ = roots.send(dir.clone());
-                sent.push(dir);
+                sent.push(dir.clone());
             }
         }
     }
@@ -366,15 +366,10 @@ impl DevLoop {
                 build.graph.graph.clone(),
             )));
         }
-        let files: Vec<String> = match cause {
-            Cause::Edit { files } => files.to_vec(),
-            Cause::Invalidate { module, .. } => vec![module.trim_start_matches('/').to_owned()],
-            Cause::Reload => Vec::new(),
-        };
-        let invalidation = invalidation_profile(files.clone(), &update.queries);
+        let invalidation = invalidation_profile(update.files.clone(), &update.queries);
         let report = UpdateReport {
             revision: self.revision,
-            files,
+            files: update.files,
             outcome: update.outcome,
             phases,
             server_total: started.elapsed(),

@@ -23,6 +23,9 @@ use hotloop_protocol::wire::{self as protocol, CssLink, HotUpdate, ModuleCode, S
 #[derive(Debug)]
 pub struct PreparedUpdate {
     pub build: BuildResult,
+    /// The files (relative paths) the update is about: the edited ones, or the module that
+    /// invalidated itself; what the message and the report name.
+    pub files: Vec<String>,
     /// Which queries ran during the build and which memos were reused.
     pub queries: Vec<QueryRun>,
     /// The build's phases (parse, resolve, emit, graph: exclusive times, see `timing`), then
@@ -73,18 +76,16 @@ pub fn prepare(host: &mut EngineHost, cause: Cause<'_>, revision: u32) -> Prepar
         .filter(|&index| host.has_code(index))
         .collect();
     let graph = &build.graph.graph;
-    let invalidated: [String; 1];
-    let (plan, files) = match cause {
+    let (plan, files): (UpdatePlan, Vec<String>) = match cause {
         Cause::Edit { files } => {
             let changes = Changes {
                 changed: &changed,
                 html_changed: build.html_changed,
                 config_changed: build.config_changed.as_deref(),
             };
-            (plan_update(graph, &changes), files)
+            (plan_update(graph, &changes), files.to_vec())
         }
         Cause::Invalidate { module, already } => {
-            invalidated = [module.trim_start_matches('/').to_owned()];
             let already: Vec<ModuleIndex> =
                 already.iter().filter_map(|id| graph.index_of(id)).collect();
             let plan = match graph.index_of(module) {
@@ -94,9 +95,9 @@ pub fn prepare(host: &mut EngineHost, cause: Cause<'_>, revision: u32) -> Prepar
                     UpdatePlan::Nothing
                 }
             };
-            (plan, &invalidated[..])
+            (plan, vec![module.trim_start_matches('/').to_owned()])
         }
-        Cause::Reload => (plan_requested_reload(), &[][..]),
+        Cause::Reload => (plan_requested_reload(), Vec::new()),
     };
     phases.push((Phase::Plan, plan_start.elapsed()));
     drop(plan_frame);
@@ -121,14 +122,14 @@ pub fn prepare(host: &mut EngineHost, cause: Cause<'_>, revision: u32) -> Prepar
                 &build.graph,
                 &HotPlan::default(),
                 &build.removed,
-                files,
+                &files,
                 next,
             );
             (outcome, Some((next, frame)))
         }
         UpdatePlan::Hot(hot) => {
             let (frame, outcome) =
-                encode_hot(host, &build.graph, &hot, &build.removed, files, next);
+                encode_hot(host, &build.graph, &hot, &build.removed, &files, next);
             (outcome, Some((next, frame)))
         }
         UpdatePlan::FullReload(reason) => {
@@ -142,6 +143,7 @@ pub fn prepare(host: &mut EngineHost, cause: Cause<'_>, revision: u32) -> Prepar
     drop(encode_frame);
     PreparedUpdate {
         build,
+        files,
         queries,
         phases,
         outcome,
@@ -150,7 +152,7 @@ pub fn prepare(host: &mut EngineHost, cause: Cause<'_>, revision: u32) -> Prepar
 }
 
 /// Encodes a hot update for `plan` as revision `revision`.
-pub fn encode_hot(
+fn encode_hot(
     host: &EngineHost,
     graph: &ProjectGraph,
     plan: &HotPlan,
@@ -215,7 +217,7 @@ pub fn encode_hot(
 }
 
 /// Encodes a full reload as revision `revision`.
-pub fn encode_full_reload(reason: &FullReloadReason, revision: u32) -> (Arc<[u8]>, UpdateOutcome) {
+fn encode_full_reload(reason: &FullReloadReason, revision: u32) -> (Arc<[u8]>, UpdateOutcome) {
     let frame: Arc<[u8]> = protocol::encode(&ServerMessage::full_reload(revision, reason)).into();
     (
         frame,

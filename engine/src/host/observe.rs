@@ -9,6 +9,7 @@ use std::thread::ThreadId;
 use std::time::Instant;
 
 use super::EngineHost;
+use super::build::BuildState;
 use crate::db::{Db as _, EngineDb, QueryEvent, QueryEventKind};
 use crate::queries::graph::ProjectGraph;
 use crate::telemetry::Phase;
@@ -105,10 +106,11 @@ impl EngineHost {
     /// linked workspace packages (`npm link`, `file:` and workspace deps whose real path is not
     /// inside a `node_modules`), each as its package directory (the nearest `package.json`
     /// above the module). The watcher must watch them: they are source code, edited like `src/`.
-    pub fn source_dirs_outside_root(&self) -> Vec<PathBuf> {
-        match &self.state {
-            Some(state) => source_dirs_outside(&self.db, &self.root, &state.graph),
-            None => Vec::new(),
+    /// Computed once per graph: the published snapshot's `source_roots` are the same list.
+    pub fn source_dirs_outside_root(&mut self) -> Arc<[PathBuf]> {
+        match &mut self.state {
+            Some(state) => cached_source_dirs(&self.db, &self.root, state),
+            None => Arc::from([]),
         }
     }
 
@@ -122,12 +124,21 @@ impl EngineHost {
     }
 }
 
-/// See [`EngineHost::source_dirs_outside_root`]. O(modules).
-pub(super) fn source_dirs_outside(
+/// [`source_dirs_outside`] of `state`'s graph, kept until the next full build.
+pub(super) fn cached_source_dirs(
     db: &EngineDb,
     root: &Path,
-    graph: &ProjectGraph,
-) -> Vec<PathBuf> {
+    state: &mut BuildState,
+) -> Arc<[PathBuf]> {
+    state
+        .served
+        .source_roots
+        .get_or_insert_with(|| source_dirs_outside(db, root, &state.graph).into())
+        .clone()
+}
+
+/// See [`EngineHost::source_dirs_outside_root`]. O(modules).
+fn source_dirs_outside(db: &EngineDb, root: &Path, graph: &ProjectGraph) -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = Vec::new();
     for &file in &graph.files {
         let path = file.path(db);

@@ -21,7 +21,7 @@ use hotloop_protocol::served::{Chunk, Parts, Served, ServedModule, ServedModules
 /// k modules costs O(k log N), whatever the project's size.
 use super::EngineHost;
 use super::build::BuildState;
-use super::observe::source_dirs_outside;
+use super::observe::cached_source_dirs;
 use super::stylesheets::{Memo, served_stylesheet, with_importing_stylesheets};
 
 #[derive(Default)]
@@ -220,11 +220,7 @@ impl EngineHost {
             );
         }
         state.served.modules = Some(modules.clone());
-        let source_roots = state
-            .served
-            .source_roots
-            .get_or_insert_with(|| source_dirs_outside(db, &self.root, &state.graph).into())
-            .clone();
+        let source_roots = cached_source_dirs(db, &self.root, state);
         let chunk = match &state.served.chunk {
             Some((id, rev, chunk))
                 if id == server_id && *rev == revision && chunk.parts.ptr_eq(&parts) =>

@@ -11,7 +11,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::css::version_imports;
 use crate::db::EngineDb;
-use crate::graph::{ModuleIndex, ModuleKind};
+use crate::graph::{ModuleGraph, ModuleIndex, ModuleKind};
 use crate::queries::emit::module_deps;
 use crate::queries::graph::ProjectGraph;
 use crate::queries::parsed::parsed_module;
@@ -55,7 +55,7 @@ pub(super) fn served_stylesheet(
 /// `changed` and every stylesheet that imports one of them, directly or through other
 /// stylesheets: their served texts name the changed sheets' versions.
 pub(super) fn with_importing_stylesheets(
-    graph: &ProjectGraph,
+    graph: &ModuleGraph,
     changed: Vec<ModuleIndex>,
 ) -> Vec<ModuleIndex> {
     let mut seen: FxHashSet<ModuleIndex> = changed.iter().copied().collect();
@@ -78,25 +78,12 @@ pub(super) fn with_importing_stylesheets(
 
 /// The `<link>`ed stylesheets (entries nobody imports) whose `@import` chain reaches CSS module
 /// `index`, itself included: what the page must swap when `index` changes.
-pub fn linked_roots(graph: &crate::graph::ModuleGraph, index: ModuleIndex) -> Vec<ModuleIndex> {
-    let mut seen = vec![index];
-    let mut roots = Vec::new();
-    let mut at = 0;
-    while at < seen.len() {
-        let module = seen[at];
-        at += 1;
-        if graph.module(module).kind != ModuleKind::Css {
-            continue;
-        }
-        let importers = graph.importers(module);
-        if importers.is_empty() && graph.entries.contains(&module) {
-            roots.push(module);
-        }
-        for &importer in importers {
-            if !seen.contains(&importer) {
-                seen.push(importer);
-            }
-        }
+pub fn linked_roots(graph: &ModuleGraph, index: ModuleIndex) -> Vec<ModuleIndex> {
+    if graph.module(index).kind != ModuleKind::Css {
+        return Vec::new();
     }
-    roots
+    with_importing_stylesheets(graph, vec![index])
+        .into_iter()
+        .filter(|&sheet| graph.importers(sheet).is_empty() && graph.entries.contains(&sheet))
+        .collect()
 }
