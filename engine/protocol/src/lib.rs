@@ -1,13 +1,15 @@
 //! The plain data the engine, the dev server and the binary exchange, and nothing else: the
 //! binary WebSocket protocol ([`wire`], mirrored by `runtime/js/protocol.js`), the served
 //! snapshot the engine publishes and the server reads ([`served`]), build diagnostics, the
-//! vocabulary of full-reload reasons, and what a WebSocket session reports to the engine.
+//! vocabulary of full-reload reasons, what a WebSocket session reports to the engine, and the
+//! seam to a project's Vite plugins ([`plugin::Plugins`]).
 //!
 //! This crate has no salsa, no tokio and no IO: the server depends on it instead of on the
 //! engine, which is how "the server never touches salsa" is checked by the compiler.
 
 mod client;
 mod diagnostic;
+pub mod plugin;
 mod reload;
 pub mod served;
 pub mod wire;

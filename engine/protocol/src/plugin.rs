@@ -1,0 +1,104 @@
+//! What the engine asks of a project's Vite plugins, and what they answer: the seam between the
+//! engine's queries and the Node.js plugin host (`hotloop-plugin-host`), which implements
+//! [`Plugins`]. The binary hands the engine an `Arc<dyn Plugins>`; the engine never spawns a
+//! process and the host never touches salsa.
+//!
+//! Ids are Vite's: an absolute file path, optionally with a query (`/abs/src/App.vue?vue&type=
+//! style&index=0&lang.css`), or a virtual id a plugin made up (`\0virtual:routes`,
+//! `virtual:my-module`). Every call is synchronous from the caller's side; the host keeps many
+//! in flight at once (the engine compiles on several threads).
+//!
+//! The `wants_*` checks are Vite 6.3's hook `filter`s (and the hooks' mere presence), evaluated
+//! in Rust so that a module no plugin would touch costs no round trip.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// A project's plugins, as the engine sees them.
+pub trait Plugins: Send + Sync + 'static {
+    /// Changes whenever the config, the plugin list or an installed plugin package's version
+    /// changes: part of every memoized plugin result's key (the persistent compile cache).
+    fn fingerprint(&self) -> u64;
+
+    /// Whether any plugin's `resolveId` may answer for `specifier` (imported by `importer`).
+    fn wants_resolve(&self, specifier: &str) -> bool;
+    /// Runs the `resolveId` hooks in order; the first non-null answer wins.
+    fn resolve_id(
+        &self,
+        specifier: &str,
+        importer: Option<&str>,
+    ) -> Result<Option<Resolved>, PluginError>;
+
+    /// Whether any plugin's `load` may answer for `id`.
+    fn wants_load(&self, id: &str) -> bool;
+    /// Runs the `load` hooks in order; the first non-null answer wins.
+    fn load(&self, id: &str) -> Result<Option<Output>, PluginError>;
+
+    /// Whether any plugin's `transform` may change `id` with this code.
+    fn wants_transform(&self, id: &str, code: &str) -> bool;
+    /// Runs every matching `transform` hook in order, each on the last one's output; source
+    /// maps chained. `None` when no hook changed the code.
+    fn transform(&self, id: &str, code: &str) -> Result<Option<Output>, PluginError>;
+
+    /// A watched file changed: runs `handleHotUpdate`/`hotUpdate`. `modules` are the ids of the
+    /// graph's modules for that file (the file's own id and its query sub-modules). The answer
+    /// narrows which of them update (`None`: the plugins left the choice to the engine).
+    fn hot_update(&self, file: &str, modules: &[String]) -> Result<Option<Vec<String>>, PluginError>;
+}
+
+/// A `resolveId` answer.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Resolved {
+    /// A Vite id: an absolute path (with any query), or a virtual id.
+    pub id: String,
+    /// `external: true`: left to the runtime (a URL the page fetches itself).
+    pub external: bool,
+}
+
+/// A `load` or `transform` answer.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Output {
+    pub code: String,
+    /// A source map (JSON) from the hook's input to `code`, chained over every hook that ran.
+    pub map: Option<String>,
+    /// Files the hooks asked to watch (`this.addWatchFile`): editing one re-runs them.
+    pub watch_files: Vec<PathBuf>,
+    /// `this.warn(...)` calls, as `plugin: message`.
+    pub warnings: Vec<String>,
+}
+
+/// A plugin's error, in Rollup's shape (`this.error`, or a throw), or the host's own failure.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct PluginError {
+    /// The plugin's `name`; empty when the host itself failed (crashed, timed out).
+    pub plugin: String,
+    /// The hook that failed (`transform`, `load`, ...).
+    pub hook: String,
+    /// The id being processed, when there was one.
+    pub id: Option<String>,
+    pub message: String,
+    /// 1-based line and column in `id`'s source, when the plugin said.
+    pub loc: Option<(u32, u32)>,
+    /// The plugin's code frame, when it gave one.
+    pub frame: Option<String>,
+}
+
+impl fmt::Display for PluginError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.plugin.is_empty() {
+            write!(f, "[plugin host] ")?;
+        } else {
+            write!(f, "[plugin {}] ", self.plugin)?;
+        }
+        if let Some(id) = &self.id {
+            write!(f, "{id}")?;
+            if let Some((line, column)) = self.loc {
+                write!(f, ":{line}:{column}")?;
+            }
+            write!(f, ": ")?;
+        }
+        write!(f, "{} (in {})", self.message, self.hook)
+    }
+}
+
+impl std::error::Error for PluginError {}
