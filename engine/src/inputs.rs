@@ -97,6 +97,8 @@ pub struct ProjectOptions {
     pub env_overrides: Vec<(String, String)>,
     /// Vite's mode (`--mode`): which `.env.<mode>` files are read, and `import.meta.env.MODE`.
     pub mode: String,
+    /// What the project's plugins' answers depend on besides a module's text (0: no plugins).
+    pub plugins_fingerprint: u64,
 }
 
 /// Vite's default mode for its dev server.
@@ -112,6 +114,7 @@ impl Default for ProjectOptions {
             env_prefixes: vec![DEFAULT_ENV_PREFIX.to_string()],
             env_overrides: Vec::new(),
             mode: DEFAULT_MODE.to_string(),
+            plugins_fingerprint: 0,
         }
     }
 }

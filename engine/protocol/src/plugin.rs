@@ -15,6 +15,8 @@ use std::fmt;
 use std::path::PathBuf;
 
 /// A project's plugins, as the engine sees them.
+// Errors are rare and cold (a plugin failed); boxing them would buy nothing.
+#[allow(clippy::result_large_err)]
 pub trait Plugins: Send + Sync + 'static {
     /// Changes whenever the config, the plugin list or an installed plugin package's version
     /// changes: part of every memoized plugin result's key (the persistent compile cache).
@@ -43,7 +45,11 @@ pub trait Plugins: Send + Sync + 'static {
     /// A watched file changed: runs `handleHotUpdate`/`hotUpdate`. `modules` are the ids of the
     /// graph's modules for that file (the file's own id and its query sub-modules). The answer
     /// narrows which of them update (`None`: the plugins left the choice to the engine).
-    fn hot_update(&self, file: &str, modules: &[String]) -> Result<Option<Vec<String>>, PluginError>;
+    fn hot_update(
+        &self,
+        file: &str,
+        modules: &[String],
+    ) -> Result<Option<Vec<String>>, PluginError>;
 }
 
 /// A `resolveId` answer.

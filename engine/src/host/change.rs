@@ -8,8 +8,8 @@ use rustc_hash::FxHashSet;
 use salsa::{Durability, Setter as _};
 
 use crate::db::Db as _;
-use crate::files::{ImportQuery, read_contents};
-use crate::inputs::{FileContents, SourceFile, content_hash};
+use crate::files::{plugin_id, read_contents};
+use crate::inputs::{FileContents, SourceFile, content_hash, in_node_modules};
 use crate::queries::env::is_env_file_of;
 
 use super::EngineHost;
@@ -116,11 +116,9 @@ impl EngineHost {
             if !batch.insert(path.clone()) {
                 continue;
             }
-            // Its `?raw`/`?url` modules read this file too.
-            for query in ImportQuery::ALL.into_iter().filter(|q| q.reads_file()) {
-                if let Some(file) = self.db.files().get(&query.path_of(&path)) {
-                    self.refresh(file, &mut applied);
-                }
+            // Its `?raw`/`?url` modules and plugins' query sub-modules read this file too.
+            for file in self.db.files().variants_of(&path) {
+                self.refresh(file, &mut applied);
             }
             if is_install_marker(&self.root, &path) {
                 let node_modules = self.root.join("node_modules");
@@ -134,6 +132,9 @@ impl EngineHost {
                 let changed = self.refresh(file, &mut applied);
                 if config && changed {
                     self.config_changed(&path, &mut applied);
+                }
+                if changed {
+                    self.tell_plugins(&path);
                 }
                 continue;
             }
@@ -258,7 +259,29 @@ impl EngineHost {
         applied.epoch_moved = true;
     }
 
-    fn move_epoch(&mut self) {
+    /// Runs the plugins' `handleHotUpdate`/`hotUpdate` for a changed project file, before the
+    /// build re-runs their `transform`: plugins keep what they saw last there (plugin-vue's
+    /// previous descriptor, which makes a template-only edit a re-render that keeps state).
+    /// Which modules update is still the engine's to decide, from what the plugins' new output
+    /// changes; an error is logged, and the build that follows shows the plugin's own.
+    fn tell_plugins(&self, path: &Path) {
+        let Some(plugins) = self.db.plugins() else {
+            return;
+        };
+        if in_node_modules(path) {
+            return;
+        }
+        let root = self.db.files().root();
+        let mut modules = vec![plugin_id(root, path)];
+        for variant in self.db.files().variants_of(path) {
+            modules.push(plugin_id(root, variant.path(&self.db)));
+        }
+        if let Err(error) = plugins.hot_update(&plugin_id(root, path), &modules) {
+            tracing::warn!("{error}");
+        }
+    }
+
+    pub(super) fn move_epoch(&mut self) {
         self.epoch += 1;
         self.db.resolvers().clear_cache();
         self.project

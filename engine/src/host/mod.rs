@@ -28,6 +28,8 @@ use crate::inputs::{Project, ProjectOptions, SourceFile};
 use crate::queries::emit::{emitted_module, module_deps};
 use crate::queries::graph::ProjectGraph;
 use hotloop_protocol::Diagnostic;
+use hotloop_protocol::plugin::Plugins;
+use salsa::Setter as _;
 
 pub use build::BuildResult;
 pub use change::AppliedChanges;
@@ -132,6 +134,18 @@ impl EngineHost {
     /// first build.
     pub fn use_compile_cache(&mut self, cache: CompileCache) {
         self.db.set_compile_cache(cache);
+    }
+
+    /// Runs the project's Vite plugins (see `hotloop_protocol::plugin`) from now on. Call
+    /// before the first build; `fingerprint` is what their answers depend on besides a
+    /// module's text (the config, the plugin packages' versions).
+    pub fn use_plugins(&mut self, plugins: Arc<dyn Plugins>) {
+        let fingerprint = plugins.fingerprint();
+        self.db.set_plugins(plugins);
+        let mut options = self.project.options(&self.db).clone();
+        options.plugins_fingerprint = fingerprint;
+        self.project.set_options(&mut self.db).to(options);
+        self.move_epoch();
     }
 
     /// The canonical project root (watch this path).

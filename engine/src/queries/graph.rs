@@ -14,7 +14,6 @@ use rustc_hash::FxHashMap;
 
 use crate::db::Db;
 use crate::environment::{EnvSet, EnvironmentKind};
-use crate::files::FileClass;
 use crate::graph::{Environment, GraphBuilder, GraphModule, ModuleGraph, ModuleIndex, ModuleKind};
 use crate::inputs::{Project, SourceFile};
 use crate::queries::hot::hot_meta;
@@ -88,7 +87,7 @@ pub fn module_graph(db: &dyn Db, project: Project) -> Arc<ProjectGraph> {
         if let Some(index) = by_file.get(&file) {
             return *index;
         }
-        let kind = module_kind(FileClass::of(file.path(db)));
+        let kind = module_kind(file.path(db));
         let index = builder.add(GraphModule {
             id: file_id(db, file),
             kind,

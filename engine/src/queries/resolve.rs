@@ -44,13 +44,15 @@
 //!   (no error boundary: the tree unmounts) shows in the overlay under `React` until a refresh
 //!   renders cleanly; the refresh runtime re-renders the failed root once the code is fixed.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use oxc_resolver::ResolveError;
 
 use crate::db::Db;
-use crate::files::{FileClass, ImportQuery, glob_module_of_path, needed_tool};
+use crate::files::{
+    FileClass, ImportQuery, glob_module_of_path, needed_tool, plugin_id, virtual_path,
+};
 use crate::inputs::{Project, SourceFile};
 use crate::queries::imports::import_specifiers;
 use crate::telemetry::Phase;
@@ -149,6 +151,9 @@ fn resolve_one(
             _ => not_found("not the module of an import.meta.glob() call"),
         };
     }
+    if let Some(resolution) = resolve_with_plugins(db, importer, specifier) {
+        return resolution;
+    }
     if is_external_url(specifier) {
         return not_found("external URLs are not bundled; load them with a <script> tag");
     }
@@ -169,6 +174,8 @@ fn resolve_one(
         ));
     }
     match resolve_path(db, importer, specifier, kind, from_css) {
+        // With plugins, a `.vue` file is theirs to compile (`parsed_module` says when none did).
+        Resolution::File(file) if db.plugins().is_some() => Resolution::File(file),
         Resolution::File(file) => match needed_tool(file.path(db)) {
             Some((ext, tool)) => not_found(&format!(
                 "`.{ext}` files need {tool}, which hotloop does not run yet; it compiles \
@@ -178,6 +185,33 @@ fn resolve_one(
             None => Resolution::File(file),
         },
         other => other,
+    }
+}
+
+/// The plugins' `resolveId` answer, when one of them takes `specifier`: a path (possibly with a
+/// query: a sub-module) or a virtual id, which becomes the module at `<root>/@id/<id>`.
+fn resolve_with_plugins(db: &dyn Db, importer: &Path, specifier: &str) -> Option<Resolution> {
+    let plugins = db.plugins()?;
+    if !plugins.wants_resolve(specifier) {
+        return None;
+    }
+    let root = db.files().root();
+    let importer_id = plugin_id(root, importer);
+    match plugins.resolve_id(specifier, Some(&importer_id)) {
+        Ok(None) => None,
+        Ok(Some(resolved)) if resolved.external => Some(not_found(&format!(
+            "a plugin marked '{}' external, which a page cannot import by URL here",
+            resolved.id
+        ))),
+        Ok(Some(resolved)) => {
+            let path = if resolved.id.starts_with('/') && !resolved.id.starts_with("/@id/") {
+                PathBuf::from(&resolved.id)
+            } else {
+                virtual_path(root, resolved.id.trim_start_matches("/@id/"))
+            };
+            Some(Resolution::File(db.files().get_or_read(db, &path)))
+        }
+        Err(error) => Some(not_found(&error.to_string())),
     }
 }
 

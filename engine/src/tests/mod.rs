@@ -2,3 +2,4 @@
 //! executions and the queries directly (the crate's public surface is only the façade).
 
 mod incremental;
+mod plugins;
