@@ -215,6 +215,12 @@ impl Inner {
         let mut hasher = Xxh3::new();
         hasher.update(&self.salt.to_le_bytes());
         hasher.update(&[kind as u8, u8::from(options.react_refresh)]);
+        for (key, value) in options.define.iter() {
+            for part in [key, value] {
+                hasher.update(&(part.len() as u64).to_le_bytes());
+                hasher.update(part.as_bytes());
+            }
+        }
         hasher.update(&(id.len() as u64).to_le_bytes());
         hasher.update(id.as_bytes());
         hasher.update(text.as_bytes());

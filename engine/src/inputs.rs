@@ -99,6 +99,28 @@ pub struct ProjectOptions {
     pub mode: String,
     /// What the project's plugins' answers depend on besides a module's text (0: no plugins).
     pub plugins_fingerprint: u64,
+    /// Vite's `define` (from `vite.config`): global expressions → replacement code.
+    pub define: Arc<[(String, String)]>,
+    /// Vite's `resolve.alias`, in order: the first that matches a specifier rewrites it.
+    pub aliases: Arc<[Alias]>,
+}
+
+/// One `resolve.alias` entry.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Alias {
+    pub find: AliasFind,
+    /// What replaces the matched part (for a pattern: `$1`-style groups are expanded).
+    pub replacement: String,
+}
+
+/// How an alias matches a specifier.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum AliasFind {
+    /// `find: '@'`: the specifier is `@` or starts with `@/` (Vite's string form).
+    Exact(String),
+    /// `find: /^~(.*)$/`: a regular expression (JS syntax translated to the `regex` crate's;
+    /// the binary refuses one it cannot translate).
+    Pattern(String),
 }
 
 /// Vite's default mode for its dev server.
@@ -115,6 +137,8 @@ impl Default for ProjectOptions {
             env_overrides: Vec::new(),
             mode: DEFAULT_MODE.to_string(),
             plugins_fingerprint: 0,
+            define: Arc::new([]),
+            aliases: Arc::new([]),
         }
     }
 }

@@ -233,6 +233,7 @@ fn compile_script(
 ) -> ParsedModule {
     let options = TransformOptions {
         react_refresh: project_options_refresh(db) && !in_node_modules(path),
+        define: project_define(db),
     };
     let compiled = db
         .compile_cache()
@@ -277,6 +278,14 @@ fn compile_stylesheet(path: &Path, id: &str, text: &str) -> css::CompiledCss {
 
 fn asset_url(id: &str, contents: &FileContents) -> String {
     format!("{id}?v={:08x}", contents.content_hash() >> 32)
+}
+
+/// The config's `define`, shared by every module's compile (an `Arc` clone each).
+fn project_define(db: &dyn Db) -> Arc<[(String, String)]> {
+    Project::try_get(db).map_or_else(
+        || Arc::new([]) as Arc<[_]>,
+        |p| p.options(db).define.clone(),
+    )
 }
 
 fn project_options_refresh(db: &dyn Db) -> bool {

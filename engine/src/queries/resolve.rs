@@ -53,7 +53,7 @@ use crate::db::Db;
 use crate::files::{
     FileClass, ImportQuery, glob_module_of_path, needed_tool, plugin_id, virtual_path,
 };
-use crate::inputs::{Project, SourceFile};
+use crate::inputs::{Alias, AliasFind, Project, SourceFile};
 use crate::queries::imports::import_specifiers;
 use crate::telemetry::Phase;
 use crate::transform::ImportKind;
@@ -151,6 +151,8 @@ fn resolve_one(
             _ => not_found("not the module of an import.meta.glob() call"),
         };
     }
+    let aliased = Project::try_get(db).and_then(|p| apply_alias(&p.options(db).aliases, specifier));
+    let specifier = aliased.as_deref().unwrap_or(specifier);
     if let Some(resolution) = resolve_with_plugins(db, importer, specifier) {
         return resolution;
     }
@@ -186,6 +188,42 @@ fn resolve_one(
         },
         other => other,
     }
+}
+
+/// `specifier` rewritten by the first `resolve.alias` entry that matches it (Vite's alias
+/// plugin runs before every other resolver, plugins included).
+fn apply_alias(aliases: &[Alias], specifier: &str) -> Option<String> {
+    aliases.iter().find_map(|alias| match &alias.find {
+        AliasFind::Exact(find) => {
+            let rest = specifier.strip_prefix(find.as_str())?;
+            (rest.is_empty() || rest.starts_with('/'))
+                .then(|| format!("{}{rest}", alias.replacement))
+        }
+        AliasFind::Pattern(pattern) => with_regex(pattern, |regex| {
+            let regex = regex?;
+            regex.is_match(specifier).then(|| {
+                regex
+                    .replace(specifier, alias.replacement.as_str())
+                    .into_owned()
+            })
+        }),
+    })
+}
+
+/// Runs `f` with the compiled `pattern` (compiled once per thread; `None` if it does not
+/// compile, which the binary has already reported).
+fn with_regex<T>(pattern: &str, f: impl FnOnce(Option<&regex::Regex>) -> T) -> T {
+    thread_local! {
+        static COMPILED: std::cell::RefCell<rustc_hash::FxHashMap<String, Option<regex::Regex>>> =
+            Default::default();
+    }
+    COMPILED.with(|compiled| {
+        let mut compiled = compiled.borrow_mut();
+        let regex = compiled
+            .entry(pattern.to_string())
+            .or_insert_with(|| regex::Regex::new(pattern).ok());
+        f(regex.as_ref())
+    })
 }
 
 /// The plugins' `resolveId` answer, when one of them takes `specifier`: a path (possibly with a
@@ -375,6 +413,29 @@ fn package_installed(importer: &Path, package: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn aliases_as_vite_applies_them() {
+        let aliases = [
+            Alias {
+                find: AliasFind::Exact("@".into()),
+                replacement: "/p/src".into(),
+            },
+            Alias {
+                find: AliasFind::Pattern("^~(.*)$".into()),
+                replacement: "$1".into(),
+            },
+        ];
+        let alias = |s: &str| apply_alias(&aliases, s);
+        assert_eq!(alias("@/a.js").as_deref(), Some("/p/src/a.js"));
+        assert_eq!(alias("@").as_deref(), Some("/p/src"));
+        assert_eq!(alias("@scope/pkg"), None);
+        assert_eq!(
+            alias("~bootstrap/x.css").as_deref(),
+            Some("bootstrap/x.css")
+        );
+        assert_eq!(alias("./a.js"), None);
+    }
 
     #[test]
     fn package_names() {

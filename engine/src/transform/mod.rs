@@ -10,6 +10,7 @@
 //! - CSS lives in [`crate::css`].
 
 mod analyze;
+mod define;
 mod fold;
 mod glob;
 mod guard;
@@ -72,12 +73,15 @@ impl SourceKind {
 pub struct TransformOptions {
     /// Emit React Fast Refresh registrations (`$RefreshReg$`, `$RefreshSig$`).
     pub react_refresh: bool,
+    /// Vite's `define`: (global name or member chain, replacement code); see `define`.
+    pub define: Arc<[(String, String)]>,
 }
 
 impl Default for TransformOptions {
     fn default() -> Self {
         TransformOptions {
             react_refresh: true,
+            define: Arc::new([]),
         }
     }
 }

@@ -22,6 +22,7 @@ use swc_core::ecma::transforms::typescript;
 use swc_core::ecma::visit::VisitMutWith;
 
 use super::analyze::{analyze, line_col};
+use super::define::Define;
 use super::rewrite::Rewrite;
 use super::{
     ASYNC_FACTORY_HEADER, CompiledModule, FACTORY_HEADER, HotFacts, SourceKind, TransformOptions,
@@ -87,6 +88,9 @@ pub(crate) fn compile(
             let unresolved = SyntaxContext::empty().apply_mark(unresolved_mark);
 
             program.mutate(resolver(unresolved_mark, top_level_mark, is_ts));
+            if !options.define.is_empty() {
+                program.visit_mut_with(&mut Define::new(&options.define, unresolved));
+            }
             match kind {
                 SourceKind::Ts => program.mutate(typescript::typescript(
                     ts_config(),

@@ -13,7 +13,15 @@ fn compile(id: &str, text: &str) -> CompiledModule {
 
 fn compile_with(id: &str, text: &str, react_refresh: bool) -> CompiledModule {
     let kind = SourceKind::from_path(id).expect("a JS/TS path");
-    compile_module(id, kind, text, &TransformOptions { react_refresh })
+    compile_module(
+        id,
+        kind,
+        text,
+        &TransformOptions {
+            react_refresh,
+            ..TransformOptions::default()
+        },
+    )
 }
 
 /// The factory, or the diagnostics when there is none.
