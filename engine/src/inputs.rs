@@ -103,6 +103,8 @@ pub struct ProjectOptions {
     pub define: Arc<[(String, String)]>,
     /// Vite's `resolve.alias`, in order: the first that matches a specifier rewrites it.
     pub aliases: Arc<[Alias]>,
+    /// The app's server entry (`--server FILE`, canonical): the root of the server graph.
+    pub server_entry: Option<PathBuf>,
 }
 
 /// One `resolve.alias` entry.
@@ -139,6 +141,7 @@ impl Default for ProjectOptions {
             plugins_fingerprint: 0,
             define: Arc::new([]),
             aliases: Arc::new([]),
+            server_entry: None,
         }
     }
 }

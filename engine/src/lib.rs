@@ -14,7 +14,8 @@
 //! 2. pure compilers: `transform`, `css`, `css_modules` (no salsa, no IO)
 //! 3. the database: `inputs`, `files`, `resolver`, `cache`, `db`
 //! 4. `queries/` (salsa tracked functions)
-//! 5. `host/` (the façade), `plan`, `update`, `devloop`, `memory`, `warm_up`
+//! 5. `host/` (the façade), `plan`, `update` and `server_update`, `devloop`, `memory`,
+//!    `warm_up`
 //!
 //! `watcher` stands apart: it only reports paths. `testing` (compiled for tests and behind the
 //! `testing` feature only) sits above every layer: it drives the façade and reads the planner.
@@ -35,6 +36,7 @@ mod memory;
 mod plan;
 mod queries;
 mod resolver;
+mod server_update;
 mod telemetry;
 mod timing;
 mod transform;
@@ -55,12 +57,13 @@ pub use devloop::{Control, DevLoop, EngineChannels, Publishers};
 pub use environment::{EnvIndex, EnvSet, EnvironmentKind, UpdateRule};
 pub use graph::{Environment, GraphBuilder, GraphModule, ModuleGraph, ModuleIndex, ModuleKind};
 pub use host::{
-    AppliedChanges, BuildResult, EngineHost, HeldBytes, HostError, QueryRun, TraceSpan,
+    AppliedChanges, BuildResult, EngineHost, HeldBytes, HostError, QueryRun, ServerBuild, TraceSpan,
 };
 pub use hotloop_protocol::{Diagnostic, DiagnosticKind, FullReloadReason};
-pub use inputs::ProjectOptions;
+pub use inputs::{Alias, AliasFind, ProjectOptions};
 pub use memory::{AllocatorProbe, AllocatorStats, rss_bytes};
 pub use plan::{Explanation, UpdatePlan, explain};
+pub use server_update::{PreparedServerUpdate, ServerAction, prepare_server};
 pub use telemetry::{
     EngineEvent, GraphStats, InvalidationProfile, MemoryStats, Phase, UpdateOutcome, UpdateReport,
 };

@@ -29,6 +29,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("warm_up", 5),
     ("host", 5),
     ("update", 6),
+    ("server_update", 6),
     ("devloop", 7),
     // Test support (`cfg(test)` or the `testing` feature) may use anything.
     ("testing", 8),

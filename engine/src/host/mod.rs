@@ -13,6 +13,7 @@ mod build;
 mod change;
 mod observe;
 mod publish;
+mod server;
 mod stylesheets;
 
 use std::path::{Path, PathBuf};
@@ -35,6 +36,7 @@ pub use build::BuildResult;
 pub use change::AppliedChanges;
 pub use observe::{QueryRun, TraceSpan};
 pub use publish::HeldBytes;
+pub use server::ServerBuild;
 pub(crate) use stylesheets::linked_roots;
 
 use crate::queries::emit::static_dep_count;
@@ -69,6 +71,8 @@ pub struct EngineHost {
     /// Hashes of config files (`package.json`, ...) that are not inputs, to tell real changes.
     config_hashes: FxHashMap<PathBuf, u64>,
     state: Option<BuildState>,
+    /// The server graph's build (server-side HMR); `None` before its first build.
+    server: Option<server::ServerState>,
     /// Set during `apply_watched_changes`: a file that turned empty is deferred, not set.
     defer_emptied: bool,
 }
@@ -126,6 +130,7 @@ impl EngineHost {
             seen: FxHashSet::default(),
             config_hashes: FxHashMap::default(),
             state: None,
+            server: None,
             defer_emptied: false,
         })
     }

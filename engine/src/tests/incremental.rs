@@ -54,6 +54,7 @@ fn check_resolutions(p: &Incremental, path: &str, expect: Expect) {
                 Resolution::File(target) => p.project.id(target.path(db)),
                 Resolution::Empty => "!empty".to_string(),
                 Resolution::NotFound { message } => format!("!missing: {message}"),
+                Resolution::External { url } => format!("!external: {url}"),
             };
             format!("{} -> {target}\n", r.specifier)
         })

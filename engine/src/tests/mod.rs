@@ -4,3 +4,4 @@
 mod config;
 mod incremental;
 mod plugins;
+mod server;
