@@ -252,6 +252,10 @@
       if (typeof options.mode === "string") {
         state.env = Object.freeze(Object.assign({}, state.env, { MODE: options.mode }));
       }
+      if (options.server === true) {
+        // The server graph (server-side HMR): `import.meta.env.SSR`, as under Vite's SSR.
+        state.env = Object.freeze(Object.assign({}, state.env, { SSR: true }));
+      }
       return true;
     }
 
