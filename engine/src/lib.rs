@@ -53,7 +53,7 @@ pub mod testing;
 
 pub use cache::{CacheStats, CompileCache};
 pub use db::QueryEventKind;
-pub use devloop::{Control, DevLoop, EngineChannels, Publishers};
+pub use devloop::{Control, DevLoop, EngineChannels, Publishers, ServerOutput};
 pub use environment::{EnvIndex, EnvSet, EnvironmentKind, UpdateRule};
 pub use graph::{Environment, GraphBuilder, GraphModule, ModuleGraph, ModuleIndex, ModuleKind};
 pub use host::{

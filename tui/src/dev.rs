@@ -130,6 +130,7 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         served: served_tx,
         updates: updates_tx,
         telemetry: telemetry_tx.clone(),
+        server: None,
     };
     let watcher_rx = watcher.receiver();
     let extra_roots = watcher.extra_roots();

@@ -50,6 +50,7 @@ pub(super) struct ServerState {
     graph: Arc<ProjectGraph>,
     /// Index-aligned with the graph: each module's last good define statement.
     entries: Vec<Option<Arc<str>>>,
+    diagnostics: Arc<[Diagnostic]>,
 }
 
 impl EngineHost {
@@ -97,17 +98,26 @@ impl EngineHost {
             Some(prev) if prev.graph == graph => (prev.graph.clone(), false),
             _ => (graph, true),
         };
+        let diagnostics: Arc<[Diagnostic]> = diagnostics.into();
         self.server = Some(ServerState {
             graph: graph.clone(),
             entries,
+            diagnostics: diagnostics.clone(),
         });
         Some(ServerBuild {
             graph,
             changed,
             removed,
-            diagnostics: diagnostics.into(),
+            diagnostics,
             graph_changed,
         })
+    }
+
+    /// `page` (the page's diagnostics) followed by the server graph's that are not among
+    /// them (a module both graphs reach reports its syntax error once): what every tab's
+    /// overlay shows.
+    pub fn all_diagnostics(&self, page: &Arc<[Diagnostic]>) -> Arc<[Diagnostic]> {
+        with_server_diagnostics(self.server.as_ref(), page)
     }
 
     /// The server's chunk as of the last server build: the externals' and the modules'
@@ -180,5 +190,20 @@ impl EngineHost {
                 .collect(),
             code,
         })
+    }
+}
+
+/// See [`EngineHost::all_diagnostics`].
+pub(super) fn with_server_diagnostics(
+    server: Option<&ServerState>,
+    page: &Arc<[Diagnostic]>,
+) -> Arc<[Diagnostic]> {
+    match server {
+        Some(server) if !server.diagnostics.is_empty() => page
+            .iter()
+            .chain(server.diagnostics.iter().filter(|d| !page.contains(d)))
+            .cloned()
+            .collect(),
+        _ => page.clone(),
     }
 }
