@@ -64,6 +64,21 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         options.env_prefixes = serve.env_prefixes.clone();
     }
     options.mode = serve.mode.clone();
+    if let Some(entry) = &serve.server {
+        let path = root.join(entry);
+        let entry = std::fs::canonicalize(&path)
+            .ok()
+            .filter(|p| p.is_file())
+            .with_context(|| {
+                format!(
+                    "--server {}: no such file ({}); pass the app's server entry relative to \
+                     the project root, e.g. --server src/server.ts",
+                    entry.display(),
+                    path.display()
+                )
+            })?;
+        options.server_entry = Some(entry);
+    }
     let mut host = EngineHost::new(&root, options.with_process_env())
         .with_context(|| format!("failed to load the project at {}", root.display()))?;
     if !serve.no_cache
