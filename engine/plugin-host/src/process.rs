@@ -293,6 +293,8 @@ impl Proc {
             .shared
             .write(&Frame::new(Kind::Request, id, method, bytes))
         {
+            // The pipe is closed: the child is gone, whether or not the reader saw it yet.
+            self.shared.dead.store(true, Ordering::SeqCst);
             self.forget(id);
             return Some(Reply::Dead);
         }
@@ -302,7 +304,10 @@ impl Proc {
                 self.forget(id);
                 None
             }
-            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => Some(Reply::Dead),
+            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => {
+                self.shared.dead.store(true, Ordering::SeqCst);
+                Some(Reply::Dead)
+            }
         }
     }
 
