@@ -42,9 +42,10 @@ fn owner() {
     let events = host.events();
     std::thread::scope(|s| {
         s.spawn(|| hotloop_protocol::plugin::Plugins::load(&host, "/spin"));
-        support::wait_event(&events, |e| {
-            matches!(e, hotloop_plugin_host::HostEvent::Warning { message, .. } if message == "spinning")
-        });
+        support::wait_event(
+            &events,
+            |e| matches!(e, hotloop_plugin_host::HostEvent::Warning { message, .. } if message == "spinning"),
+        );
         println!("{}", host.pid().expect("a restarted host"));
         // Block until killed.
         let _ = std::io::stdin().read(&mut [0u8; 1]);
