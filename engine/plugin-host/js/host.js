@@ -139,8 +139,10 @@ function pluginContext(plugin, hook, out) {
     error(e, pos) {
       const err = typeof e === 'string' ? new Error(e) : e instanceof Error ? e : Object.assign(new Error(e.message), e);
       if (pos !== undefined && err.loc == null) err.pos = pos;
-      err.plugin ??= name;
-      err.hook ??= hook;
+      // Rollup (and Vite) name the plugin whose hook failed, whatever the error says
+      // (@vitejs/plugin-vue's errors carry `plugin: 'vue'`, shown as `vite:vue`).
+      err.plugin = name;
+      err.hook = hook;
       throw err;
     },
     warn(w, pos) {
@@ -192,7 +194,7 @@ function rollupError(e, plugin, hook, id, code) {
   let frame = e?.frame ?? null;
   if (!frame && loc && typeof code === 'string') frame = codeFrame(code, loc.line, loc.column);
   return {
-    plugin: e?.plugin ?? plugin?.name ?? '',
+    plugin: plugin?.name ?? e?.plugin ?? '',
     hook: e?.hook ?? hook,
     id: e?.id ?? e?.loc?.file ?? id ?? null,
     message: err.message,

@@ -78,7 +78,10 @@ pub(crate) fn write_scripts(parent: &Path) -> Result<PathBuf, HostError> {
         if std::fs::read(&path).is_ok_and(|b| b == text.as_bytes()) {
             continue;
         }
-        let tmp = dir.join(format!(".{name}.{}", std::process::id()));
+        // Unique per writer (hosts start on several threads and in several processes).
+        static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = WRITES.fetch_add(1, Ordering::Relaxed);
+        let tmp = dir.join(format!(".{name}.{}.{n}", std::process::id()));
         std::fs::write(&tmp, text).map_err(err)?;
         std::fs::rename(&tmp, &path).map_err(err)?;
     }
