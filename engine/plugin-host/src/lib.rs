@@ -33,6 +33,9 @@
 //!
 //! The framed stdio protocol is [`protocol`], mirrored by `js/protocol.js`.
 
+// `PluginError` (the `Plugins` trait's error) is large but rare, next to a process round trip.
+#![allow(clippy::result_large_err)]
+
 mod config;
 mod filter;
 mod process;
@@ -264,28 +267,6 @@ impl PluginHost {
     /// Requests sent to the host so far (tests count round trips with it).
     pub fn round_trips(&self) -> u64 {
         self.round_trips.load(Ordering::Relaxed)
-    }
-
-    /// Runs the plugins' `transformIndexHtml` hooks on `html` (served at `url_path`, read
-    /// from `filename`). `None` when no plugin has the hook or none changed anything.
-    pub fn transform_index_html(
-        &self,
-        url_path: &str,
-        filename: &str,
-        html: &str,
-    ) -> Result<Option<String>, PluginError> {
-        let any = self.loaded().is_some_and(|l| {
-            l.config
-                .plugins
-                .iter()
-                .any(|p| p.has_hook("transformIndexHtml"))
-        });
-        if !any {
-            return Ok(None);
-        }
-        let body = json!({ "path": url_path, "filename": filename, "html": html });
-        let answer = self.call("transformIndexHtml", Some(filename), body)?;
-        Ok(answer.and_then(|v| v["html"].as_str().map(str::to_string)))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Current> {
@@ -591,6 +572,28 @@ impl Plugins for PluginHost {
         }
         let body = json!({ "id": id, "code": code, "plugins": run, "recheck": recheck });
         Ok(self.call("transform", Some(id), body)?.map(output))
+    }
+
+    /// Runs the plugins' `transformIndexHtml` hooks on `html` (served at `url_path`, read
+    /// from `filename`). `None` when no plugin has the hook or none changed anything.
+    fn transform_index_html(
+        &self,
+        url_path: &str,
+        filename: &str,
+        html: &str,
+    ) -> Result<Option<String>, PluginError> {
+        let any = self.loaded().is_some_and(|l| {
+            l.config
+                .plugins
+                .iter()
+                .any(|p| p.has_hook("transformIndexHtml"))
+        });
+        if !any {
+            return Ok(None);
+        }
+        let body = json!({ "path": url_path, "filename": filename, "html": html });
+        let answer = self.call("transformIndexHtml", Some(filename), body)?;
+        Ok(answer.and_then(|v| v["html"].as_str().map(str::to_string)))
     }
 
     fn hot_update(

@@ -41,7 +41,9 @@ fn owner() {
     // the parent-death signal can end it now.
     let events = host.events();
     std::thread::scope(|s| {
-        s.spawn(|| hotloop_protocol::plugin::Plugins::load(&host, "/spin"));
+        s.spawn(|| {
+            let _ = hotloop_protocol::plugin::Plugins::load(&host, "/spin");
+        });
         support::wait_event(
             &events,
             |e| matches!(e, hotloop_plugin_host::HostEvent::Warning { message, .. } if message == "spinning"),
