@@ -32,6 +32,19 @@
 //! when it is dropped.
 //!
 //! The framed stdio protocol is [`protocol`], mirrored by `js/protocol.js`.
+//!
+//! Known limits (each reported, never silent, where a plugin meets it):
+//! - Only the config file itself is compiled (by the caller); a `vite.config.ts` that imports
+//!   other `.ts` files needs a Node that strips types itself (22.6+), where Vite bundles them.
+//! - `config.env` holds `MODE`, `DEV`, `PROD`, `BASE_URL`, `SSR`, not the `.env` files' vars.
+//! - `server.middlewares.use` is recorded ([`ResolvedConfig::middlewares`]) but not run;
+//!   `server.watcher` is a stub; `this.emitFile`, `this.parse`, `server.restart`,
+//!   `server.reloadModule` warn; any other unknown property of `this`, `server`,
+//!   `server.ws`, `server.middlewares`, `server.watcher` or `this.environment` warns when read.
+//! - Transform maps are chained by composing mappings (`js/sourcemap.js`), assuming each
+//!   step's map describes the previous step's output; a hook that returns code without a map
+//!   is taken as keeping positions; `{ mappings: '' }` drops the map, as in Vite.
+//! - `hotUpdate` runs for the client environment only.
 
 // `PluginError` (the `Plugins` trait's error) is large but rare, next to a process round trip.
 #![allow(clippy::result_large_err)]
@@ -61,7 +74,8 @@ use filter::CompiledFilter;
 use process::{Proc, Reply, Spawner};
 
 /// hotloop's own resolver, for `this.resolve` after the plugins' `resolveId` hooks: a
-/// specifier and its importer's id → a resolved id (an absolute path), or `None`.
+/// specifier and its importer's id → a resolved id (an absolute path), or `None`. Called on a
+/// thread of its own per request, never while the host waits on its caller.
 pub type Resolver = Arc<dyn Fn(&str, Option<&str>) -> Option<String> + Send + Sync>;
 
 /// How to start the host.
@@ -191,6 +205,8 @@ pub struct PluginHost {
     events_tx: Sender<HostEvent>,
     events_rx: Receiver<HostEvent>,
     round_trips: AtomicU64,
+    /// Part of the fingerprint: a new host may answer differently.
+    scripts_hash: u64,
     // Dropped last: the children are killed (in `current`) before their spawner thread ends.
     spawner: Spawner,
 }
@@ -207,7 +223,7 @@ impl PluginHost {
             .scripts_dir
             .clone()
             .unwrap_or_else(std::env::temp_dir);
-        let script = process::write_scripts(&scripts_dir)?;
+        let (script, scripts_hash) = process::write_scripts(&scripts_dir)?;
         let spawner = Spawner::new().map_err(|source| HostError::Spawn {
             node: node.clone(),
             source,
@@ -226,6 +242,7 @@ impl PluginHost {
             events_tx,
             events_rx,
             round_trips: AtomicU64::new(0),
+            scripts_hash,
             spawner,
         };
         let proc = host.spawn()?;
@@ -348,6 +365,7 @@ impl PluginHost {
             })
             .collect();
         let mut fp = xxhash_rust::xxh3::Xxh3::new();
+        fp.update(&self.scripts_hash.to_le_bytes());
         fp.update(input.code.as_bytes());
         fp.update(
             serde_json::to_string(&config)

@@ -59,8 +59,8 @@ pub(crate) fn check_node(node: &Path, needed_by: &Path) -> Result<(), HostError>
 }
 
 /// Writes the embedded host scripts into a directory named by their hash (once; atomically)
-/// and returns the entry script's path.
-pub(crate) fn write_scripts(parent: &Path) -> Result<PathBuf, HostError> {
+/// and returns the entry script's path and the scripts' hash.
+pub(crate) fn write_scripts(parent: &Path) -> Result<(PathBuf, u64), HostError> {
     let mut hash = 0u64;
     for (name, text) in SCRIPTS {
         hash ^= xxhash_rust::xxh3::xxh3_64(name.as_bytes())
@@ -85,7 +85,7 @@ pub(crate) fn write_scripts(parent: &Path) -> Result<PathBuf, HostError> {
         std::fs::write(&tmp, text).map_err(err)?;
         std::fs::rename(&tmp, &path).map_err(err)?;
     }
-    Ok(dir.join("host.js"))
+    Ok((dir.join("host.js"), hash))
 }
 
 type SpawnJob = (Command, Sender<std::io::Result<Child>>);
@@ -243,7 +243,7 @@ impl Proc {
             .spawn(move || {
                 for line in BufReader::new(stderr).lines() {
                     let Ok(line) = line else { break };
-                    tracing::warn!(target: "hotloop::plugin_host", pid, "{line}");
+                    tracing::info!(target: "hotloop::plugin_host", pid, "{line}");
                     let mut t = tail.stderr_tail.lock().unwrap_or_else(|p| p.into_inner());
                     if t.len() == STDERR_TAIL {
                         t.pop_front();
@@ -360,7 +360,7 @@ impl Drop for Proc {
     }
 }
 
-fn read_loop(stdout: std::process::ChildStdout, shared: &Shared, stderr_done: Receiver<()>) {
+fn read_loop(stdout: std::process::ChildStdout, shared: &Arc<Shared>, stderr_done: Receiver<()>) {
     let mut r = BufReader::new(stdout);
     loop {
         match Frame::read_from(&mut r) {
@@ -399,7 +399,7 @@ fn read_loop(stdout: std::process::ChildStdout, shared: &Shared, stderr_done: Re
     }
 }
 
-fn dispatch(frame: Frame, shared: &Shared) {
+fn dispatch(frame: Frame, shared: &Arc<Shared>) {
     let body = || -> Option<Value> {
         if frame.body.is_empty() {
             None
@@ -424,31 +424,17 @@ fn dispatch(frame: Frame, shared: &Shared) {
             }
         }
         Kind::Request => {
+            // Answered on a thread of its own: the resolver may take its time (or even call
+            // this host again) without holding up the answers this thread dispatches.
             let b = body().unwrap_or(Value::Null);
-            let answer = match frame.method.as_str() {
-                "resolve" => {
-                    let specifier = b["specifier"].as_str().unwrap_or_default();
-                    let importer = b["importer"].as_str();
-                    let id = (shared.resolver)(specifier, importer);
-                    Frame::new(
-                        Kind::Response,
-                        frame.id,
-                        &frame.method,
-                        id.map(|id| serde_json::to_vec(&id).unwrap_or_default())
-                            .unwrap_or_default(),
-                    )
-                }
-                other => Frame::new(
-                    Kind::Error,
-                    frame.id,
-                    other,
-                    serde_json::to_vec(&serde_json::json!({
-                        "message": format!("hotloop does not answer `{other}`")
-                    }))
-                    .unwrap_or_default(),
-                ),
-            };
-            shared.write(&answer);
+            let shared_for_thread = shared.clone();
+            let answer_on_thread = move || answer_request(&frame, b, &shared_for_thread);
+            if let Err(e) = std::thread::Builder::new()
+                .name("hotloop-plugin-resolve".into())
+                .spawn(answer_on_thread)
+            {
+                tracing::warn!(target: "hotloop::plugin_host", "could not start a thread to answer the plugin host: {e}");
+            }
         }
         Kind::Notification => {
             let b = body().unwrap_or(Value::Null);
@@ -479,4 +465,32 @@ fn dispatch(frame: Frame, shared: &Shared) {
             }
         }
     }
+}
+
+/// Answers one request of the host (`resolve`: hotloop's own resolver).
+fn answer_request(frame: &Frame, b: Value, shared: &Shared) {
+    let answer = match frame.method.as_str() {
+        "resolve" => {
+            let specifier = b["specifier"].as_str().unwrap_or_default();
+            let importer = b["importer"].as_str();
+            let id = (shared.resolver)(specifier, importer);
+            Frame::new(
+                Kind::Response,
+                frame.id,
+                &frame.method,
+                id.map(|id| serde_json::to_vec(&id).unwrap_or_default())
+                    .unwrap_or_default(),
+            )
+        }
+        other => Frame::new(
+            Kind::Error,
+            frame.id,
+            other,
+            serde_json::to_vec(&serde_json::json!({
+                "message": format!("hotloop does not answer `{other}`")
+            }))
+            .unwrap_or_default(),
+        ),
+    };
+    shared.write(&answer);
 }

@@ -537,3 +537,19 @@ fn a_missing_or_old_node_is_one_error_naming_the_config() {
     assert!(matches!(err, HostError::NodeTooOld { .. }), "{err}");
     assert!(err.to_string().contains("is v18.19.0"), "{err}");
 }
+
+#[test]
+fn the_fingerprint_follows_the_config_and_survives_a_new_host() {
+    let p = Project::new(&[("vite.config.mjs", VIRTUAL)]);
+    let (a, _) = start(&p, "vite.config.mjs");
+    let (b, _) = start(&p, "vite.config.mjs");
+    assert_ne!(a.fingerprint(), 0);
+    assert_eq!(
+        a.fingerprint(),
+        b.fingerprint(),
+        "same config, same fingerprint"
+    );
+    p.write("vite.config.mjs", &VIRTUAL.replace("\"hi\"", "\"ho\""));
+    let (c, _) = start(&p, "vite.config.mjs");
+    assert_ne!(a.fingerprint(), c.fingerprint());
+}
