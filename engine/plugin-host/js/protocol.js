@@ -67,15 +67,15 @@ export class FrameReader {
     this.chunks.push(chunk);
     this.size += chunk.length;
     const frames = [];
-    for (;;) {
-      if (this.size < 4) break;
-      const head = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
-      this.chunks = [head];
-      const len = head.readUInt32LE(0);
+    while (this.size >= 4) {
+      if (this.chunks[0].length < 4) this.chunks = [Buffer.concat(this.chunks)];
+      const len = this.chunks[0].readUInt32LE(0);
       if (len > MAX_FRAME) throw new Error(`frame of ${len} bytes is larger than the limit`);
-      if (head.length < 4 + len) break;
-      frames.push(decodePayload(head.subarray(4, 4 + len)));
-      const rest = head.subarray(4 + len);
+      // Concatenate only once the whole frame is here (a big module arrives in many chunks).
+      if (this.size < 4 + len) break;
+      const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
+      frames.push(decodePayload(all.subarray(4, 4 + len)));
+      const rest = all.subarray(4 + len);
       this.chunks = rest.length ? [rest] : [];
       this.size = rest.length;
     }

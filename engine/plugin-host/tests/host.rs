@@ -308,6 +308,7 @@ fn many_requests_in_flight_from_threads() {
 export default { plugins: [{
   name: 'slow-echo',
   async transform(code, id) {
+    console.log('transforming', id) // goes to stderr, not into the frames on stdout
     await new Promise((r) => setTimeout(r, Number(code) % 7))
     const resolved = await this.resolve('./dep.js', id)
     return code + ':' + id.split('/').pop() + ':' + (resolved ? 'dep' : 'none')

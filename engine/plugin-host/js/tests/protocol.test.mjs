@@ -44,3 +44,16 @@ test('bad frames are refused', () => {
   assert.throws(() => decodeFrame(bad), /unknown frame kind 9/);
   assert.throws(() => encodeFrame({ kind: 'nope', id: 1, method: 'x' }), /unknown frame kind/);
 });
+
+test('a big frame in many chunks is decoded once whole', () => {
+  const code = 'x'.repeat(1 << 20);
+  const bytes = encodeFrame({ kind: 'request', id: 9, method: 'transform', body: { code } });
+  const reader = new FrameReader();
+  let got = [];
+  for (let i = 0; i < bytes.length; i += 65536) {
+    got = got.concat(reader.push(bytes.subarray(i, i + 65536)));
+    if (i + 65536 < bytes.length) assert.equal(got.length, 0);
+  }
+  assert.equal(got.length, 1);
+  assert.equal(got[0].body.code.length, code.length);
+});
