@@ -399,7 +399,10 @@ async function loadConfig({ root, configFile, code, mode: modeIn }) {
     });
   }
   const unsupported = unsupportedOptions(user);
-  let config = { ...user, mode: user.mode ?? mode };
+  // Vite's rule: --mode wins over the config's `mode`, which wins over the default; the
+  // plugins' hooks see the result.
+  env.mode = modeIn ?? user.mode ?? mode;
+  let config = { ...user, mode: env.mode };
   let plugins = sortByEnforce(filterServePlugins(await flattenPlugins(config.plugins ?? []), config, env));
 
   for (const { plugin } of pluginsWithHook(plugins, 'config')) {

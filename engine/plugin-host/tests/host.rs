@@ -554,3 +554,26 @@ fn the_fingerprint_follows_the_config_and_survives_a_new_host() {
     let (c, _) = start(&p, "vite.config.mjs");
     assert_ne!(a.fingerprint(), c.fingerprint());
 }
+
+#[test]
+fn the_mode_flag_wins_over_the_configs_mode() {
+    let config = "export default ({ mode }) => ({ mode: 'from-config', define: { __SEEN__: JSON.stringify(mode) }, plugins: [{ name: 'm', config: (c, env) => ({ define: { __HOOK__: JSON.stringify(env.mode) } }) }] })\n";
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let (_h, c) = start(&p, "vite.config.mjs");
+    assert_eq!(c.mode, "from-config");
+    assert_eq!(c.define["__SEEN__"], "\"development\"");
+    assert_eq!(c.define["__HOOK__"], "\"from-config\"");
+
+    let host = PluginHost::start(options(&p, "vite.config.mjs")).unwrap();
+    let path = p.root().join("vite.config.mjs");
+    let c = host
+        .load_config(ConfigInput {
+            path,
+            code: config.to_string(),
+            mode: Some("staging".into()),
+        })
+        .unwrap();
+    assert_eq!(c.mode, "staging");
+    assert_eq!(c.define["__SEEN__"], "\"staging\"");
+    assert_eq!(c.define["__HOOK__"], "\"staging\"");
+}
