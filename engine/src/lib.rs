@@ -67,7 +67,7 @@ pub use server_update::{PreparedServerUpdate, ServerAction, prepare_server};
 pub use telemetry::{
     EngineEvent, GraphStats, InvalidationProfile, MemoryStats, Phase, UpdateOutcome, UpdateReport,
 };
-pub use transform::{COMPILE_STACK as ENGINE_STACK, assume_big_stack};
+pub use transform::{COMPILE_STACK as ENGINE_STACK, assume_big_stack, strip_types_to_esm};
 pub use update::{Cause, PreparedUpdate, prepare};
 
 /// swc alone on one plain `.js` module with the default options (parse, transform, codegen):

@@ -15,7 +15,8 @@ use std::fmt;
 use std::path::PathBuf;
 
 /// A project's plugins, as the engine sees them.
-// Errors are rare and cold (a plugin failed); boxing them would buy nothing.
+// `PluginError` is large (136 bytes) but rare, and every call that can return it is a
+// round trip to another process: boxing it would buy nothing measurable.
 #[allow(clippy::result_large_err)]
 pub trait Plugins: Send + Sync + 'static {
     /// Changes whenever the config, the plugin list or an installed plugin package's version
@@ -50,6 +51,19 @@ pub trait Plugins: Send + Sync + 'static {
         file: &str,
         modules: &[String],
     ) -> Result<Option<Vec<String>>, PluginError>;
+
+    /// Runs the `transformIndexHtml` hooks on the page's HTML (`url_path` as requested,
+    /// `filename` the file on disk). `None` when no hook changed it. The default: no plugins
+    /// touch HTML.
+    fn transform_index_html(
+        &self,
+        url_path: &str,
+        filename: &str,
+        html: &str,
+    ) -> Result<Option<String>, PluginError> {
+        let _ = (url_path, filename, html);
+        Ok(None)
+    }
 }
 
 /// A `resolveId` answer.

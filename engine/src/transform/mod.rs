@@ -7,6 +7,8 @@
 //!   swc's, `guard` keeps bad input from crashing the process.
 //! - [`compile_json`], [`string_module`]: the factories of JSON files, and of assets (their
 //!   URL) and `?raw` imports (their text).
+//! - [`strip_types_to_esm`]: TS → ESM for Node (a project's `vite.config.ts`, for the plugin
+//!   host).
 //! - CSS lives in [`crate::css`].
 
 mod analyze;
@@ -17,6 +19,7 @@ mod guard;
 mod hygiene;
 mod pipeline;
 mod rewrite;
+mod strip;
 #[cfg(test)]
 mod tests;
 mod worker;
@@ -27,6 +30,7 @@ use serde::{Deserialize, Serialize};
 
 pub use glob::{GlobImport, GlobMatch, glob_module};
 pub use guard::{STACK_SIZE as COMPILE_STACK, assume_big_stack};
+pub use strip::strip_types_to_esm;
 pub use worker::{WorkerQuery, worker_map_url, worker_module};
 
 use hotloop_protocol::{Diagnostic, DiagnosticKind};
