@@ -652,3 +652,29 @@ pub fn is_vite_config(path: &Path) -> bool {
         .and_then(|n| n.strip_prefix("vite.config."))
         .is_some_and(|ext| matches!(ext, "ts" | "mts" | "cts" | "js" | "mjs" | "cjs"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::is_vite_config;
+    use std::path::Path;
+
+    #[test]
+    fn vite_config_names() {
+        for name in [
+            "vite.config.ts",
+            "vite.config.mts",
+            "vite.config.cjs",
+            "/p/vite.config.js",
+        ] {
+            assert!(is_vite_config(Path::new(name)), "{name}");
+        }
+        for name in [
+            "vite.config.json",
+            "vitest.config.ts",
+            "my.vite.config.ts",
+            "vite.config.ts.timestamp-1-a.mjs",
+        ] {
+            assert!(!is_vite_config(Path::new(name)), "{name}");
+        }
+    }
+}
