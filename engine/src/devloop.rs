@@ -340,6 +340,11 @@ impl DevLoop {
             );
             return;
         }
+        // Before this batch's update, as plugins expect (plugin-vue's `file-changed`).
+        for (event, data) in applied.plugin_events.drain(..) {
+            let frame: Arc<[u8]> = protocol::encode(&ServerMessage::Custom { event, data }).into();
+            let _ = self.publishers.updates.send(frame);
+        }
         let files: Vec<String> = applied
             .changed_files
             .iter()

@@ -60,7 +60,7 @@ pub use host::{
     AppliedChanges, BuildResult, EngineHost, HeldBytes, HostError, QueryRun, ServerBuild, TraceSpan,
 };
 pub use hotloop_protocol::{Diagnostic, DiagnosticKind, FullReloadReason};
-pub use inputs::{Alias, AliasFind, ProjectOptions};
+pub use inputs::{Alias, AliasFind, DEFAULT_MODE, ProjectOptions};
 pub use memory::{AllocatorProbe, AllocatorStats, rss_bytes};
 pub use plan::{Explanation, UpdatePlan, explain};
 pub use server_update::{PreparedServerUpdate, ServerAction, prepare_server};
@@ -76,4 +76,31 @@ pub use update::{Cause, PreparedUpdate, prepare};
 pub fn compile_js(id: &str, text: &str) -> Option<std::sync::Arc<str>> {
     let options = transform::TransformOptions::default();
     transform::compile_module(id, transform::SourceKind::Js, text, &options).code
+}
+
+/// hotloop's own resolution as the page does it, outside any project database: a specifier
+/// and its importer's path (`None`: the root) → the absolute path it names. What a plugin's
+/// `this.resolve` falls back to after the plugins' `resolveId` hooks (the plugin host calls
+/// it on threads of its own).
+pub fn page_resolver(
+    root: &std::path::Path,
+) -> impl Fn(&str, Option<&str>) -> Option<String> + Send + Sync + 'static {
+    let resolvers = resolver::Resolvers::new(root);
+    let fallback = root.join("index.html");
+    move |specifier, importer| {
+        let importer = importer
+            .filter(|i| i.starts_with('/'))
+            .map(|i| std::path::PathBuf::from(i.split('?').next().unwrap_or(i)))
+            .unwrap_or_else(|| fallback.clone());
+        resolvers
+            .resolve(&importer, specifier, transform::ImportKind::Static)
+            .ok()
+            .map(|path| path.to_string_lossy().into_owned())
+    }
+}
+
+/// Whether a `resolve.alias` pattern (JS RegExp source, `(?i)` for the `i` flag) compiles as
+/// the engine runs it.
+pub fn alias_pattern_compiles(pattern: &str) -> bool {
+    regex::Regex::new(pattern).is_ok()
 }

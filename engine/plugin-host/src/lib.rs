@@ -138,9 +138,6 @@ pub enum HostEvent {
         hook: String,
         message: String,
     },
-    /// `server.ws.send(event, data)`: a custom event for the page (`import.meta.hot.on`).
-    /// `data` is JSON.
-    Custom { event: String, data: String },
     /// `config.logger.info/error` and `this.info`.
     Log { level: String, message: String },
 }
@@ -204,6 +201,7 @@ pub struct PluginHost {
     current: Mutex<Current>,
     events_tx: Sender<HostEvent>,
     events_rx: Receiver<HostEvent>,
+    custom: process::CustomEvents,
     round_trips: AtomicU64,
     /// Part of the fingerprint: a new host may answer differently.
     scripts_hash: u64,
@@ -241,6 +239,7 @@ impl PluginHost {
             }),
             events_tx,
             events_rx,
+            custom: Default::default(),
             round_trips: AtomicU64::new(0),
             scripts_hash,
             spawner,
@@ -301,6 +300,7 @@ impl PluginHost {
             &self.script,
             &self.root,
             self.events_tx.clone(),
+            self.custom.clone(),
             self.resolver.clone(),
         )
     }
@@ -533,6 +533,10 @@ fn output(v: Value) -> Output {
 impl Plugins for PluginHost {
     fn fingerprint(&self) -> u64 {
         self.loaded().map_or(0, |l| l.fingerprint)
+    }
+
+    fn take_custom_events(&self) -> Vec<(String, String)> {
+        std::mem::take(&mut *self.custom.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
     fn wants_resolve(&self, specifier: &str) -> bool {

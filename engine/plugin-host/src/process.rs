@@ -153,8 +153,13 @@ struct Shared {
     killing: AtomicBool,
     stderr_tail: Mutex<VecDeque<String>>,
     events: Sender<HostEvent>,
+    custom: CustomEvents,
     resolver: Resolver,
 }
+
+/// `server.ws.send` custom events, in the order the host sent them, until the engine takes
+/// them (`Plugins::take_custom_events`).
+pub(crate) type CustomEvents = Arc<Mutex<Vec<(String, String)>>>;
 
 impl Shared {
     fn write(&self, frame: &Frame) -> bool {
@@ -187,6 +192,7 @@ impl Proc {
         script: &Path,
         root: &Path,
         events: Sender<HostEvent>,
+        custom: CustomEvents,
         resolver: Resolver,
     ) -> Result<Arc<Proc>, HostError> {
         let mut cmd = Command::new(node);
@@ -233,6 +239,7 @@ impl Proc {
             killing: AtomicBool::new(false),
             stderr_tail: Mutex::new(VecDeque::new()),
             events,
+            custom,
             resolver,
         });
 
@@ -448,10 +455,11 @@ fn dispatch(frame: Frame, shared: &Arc<Shared>) {
                         message: s("message"),
                     });
                 }
-                "custom" => shared.event(HostEvent::Custom {
-                    event: s("event"),
-                    data: b["data"].to_string(),
-                }),
+                "custom" => shared
+                    .custom
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push((s("event"), b["data"].to_string())),
                 "log" => {
                     tracing::info!(target: "hotloop::plugin_host", level = %s("level"), "{}", s("message"));
                     shared.event(HostEvent::Log {

@@ -434,14 +434,12 @@ export default { plugins: [{
     let (host, c) = start(&p, "vite.config.mjs");
     let events = host.events();
     assert_eq!(c.middlewares, ["needy"]);
-    let custom = wait_event(&events, |e| matches!(e, HostEvent::Custom { .. }));
+    // Sent during `configureServer`, answered before `load_config` returned: queued in order.
     assert_eq!(
-        custom,
-        HostEvent::Custom {
-            event: "my:event".into(),
-            data: r#"{"n":1}"#.into()
-        }
+        host.take_custom_events(),
+        [("my:event".to_string(), r#"{"n":1}"#.to_string())]
     );
+    assert!(host.take_custom_events().is_empty(), "taken once");
     wait_event(&events, |e| {
         matches!(e, HostEvent::Warning { plugin, hook, message }
             if plugin == "needy" && hook == "configureServer" && message.contains("server.printUrlsEverywhere"))

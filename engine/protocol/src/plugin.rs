@@ -52,6 +52,14 @@ pub trait Plugins: Send + Sync + 'static {
         modules: &[String],
     ) -> Result<Option<Vec<String>>, PluginError>;
 
+    /// The custom events plugins sent to the pages (`server.ws.send(event, data)`, data as
+    /// JSON) since the last call, in order. The engine takes them right after `hot_update`
+    /// and sends them before that edit's update, which is the order plugins rely on
+    /// (plugin-vue's `file-changed` decides between a re-render and a reload).
+    fn take_custom_events(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+
     /// Runs the `transformIndexHtml` hooks on the page's HTML (`url_path` as requested,
     /// `filename` the file on disk). `None` when no hook changed it. The default: no plugins
     /// touch HTML.

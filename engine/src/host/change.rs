@@ -29,6 +29,10 @@ pub struct AppliedChanges {
     /// (`apply_watched_changes` only): maybe caught between an editor's truncate and its
     /// write. Re-read them a little later with `apply_changes`, which takes them as they are.
     pub deferred: Vec<PathBuf>,
+    /// Custom events the plugins sent to the pages while hearing of these changes
+    /// (`server.ws.send` in `handleHotUpdate`), `(event, JSON data)` in order: they go out
+    /// before this batch's update.
+    pub plugin_events: Vec<(String, String)>,
 }
 
 impl AppliedChanges {
@@ -134,7 +138,7 @@ impl EngineHost {
                     self.config_changed(&path, &mut applied);
                 }
                 if changed {
-                    self.tell_plugins(&path);
+                    self.tell_plugins(&path, &mut applied);
                 }
                 continue;
             }
@@ -264,7 +268,7 @@ impl EngineHost {
     /// previous descriptor, which makes a template-only edit a re-render that keeps state).
     /// Which modules update is still the engine's to decide, from what the plugins' new output
     /// changes; an error is logged, and the build that follows shows the plugin's own.
-    fn tell_plugins(&self, path: &Path) {
+    fn tell_plugins(&self, path: &Path, applied: &mut AppliedChanges) {
         let Some(plugins) = self.db.plugins() else {
             return;
         };
@@ -279,6 +283,7 @@ impl EngineHost {
         if let Err(error) = plugins.hot_update(&plugin_id(root, path), &modules) {
             tracing::warn!("{error}");
         }
+        applied.plugin_events.extend(plugins.take_custom_events());
     }
 
     pub(super) fn move_epoch(&mut self) {

@@ -277,6 +277,10 @@ fn compile_stylesheet(path: &Path, id: &str, text: &str) -> css::CompiledCss {
 }
 
 fn asset_url(id: &str, contents: &FileContents) -> String {
+    // `public/` is served at the root, as is: its files keep their URL (Vite's rule).
+    if let Some(url) = id.strip_prefix("/public/") {
+        return format!("/{url}");
+    }
     format!("{id}?v={:08x}", contents.content_hash() >> 32)
 }
 

@@ -309,6 +309,21 @@ fn resolve_path(
     } else {
         resolve(specifier)
     };
+    // A root-absolute URL of a file in `public/` (`/icons.svg`): the file served at that URL,
+    // as Vite resolves it (its module is the URL; see `parsed::asset_url`).
+    let result = match result {
+        Err(ResolveError::NotFound(_))
+            if specifier.starts_with('/') && !specifier.starts_with("//") =>
+        {
+            let public = db
+                .files()
+                .root()
+                .join("public")
+                .join(specifier.trim_start_matches('/'));
+            if public.is_file() { Ok(public) } else { result }
+        }
+        other => other,
+    };
     match result {
         // Node loads npm packages itself (linked workspace packages resolve to their real
         // paths outside `node_modules` and stay sources).
