@@ -10,6 +10,8 @@ use std::hash::Hasher;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::tsconfig::TsconfigFacts;
+
 /// What a file holds, as far as the engine cares.
 ///
 /// Source text is kept as text. Assets (any non-source extension) and files that are not valid
@@ -74,6 +76,10 @@ pub struct SourceFile {
     pub path: PathBuf,
     #[returns(ref)]
     pub contents: FileContents,
+    /// What the tsconfig that applies to the file says about compiling it (scripts outside
+    /// `node_modules`; the default for every other file). See `crate::tsconfig`.
+    #[returns(ref)]
+    pub tsconfig: TsconfigFacts,
 }
 
 impl fmt::Debug for SourceFile {
@@ -140,7 +146,7 @@ pub struct Project {
     /// `<root>/index.html` (possibly `Missing`).
     #[returns(copy)]
     pub index_html: SourceFile,
-    /// Moves whenever a file appears or disappears, or a `package.json` / `tsconfig.json`
+    /// Moves whenever a file appears or disappears, or a `package.json` / tsconfig
     /// changes: resolution reads the file system, and this number is how salsa knows it changed.
     #[returns(copy)]
     pub resolution_epoch: u64,

@@ -38,6 +38,7 @@ mod resolver;
 mod telemetry;
 mod timing;
 mod transform;
+mod tsconfig;
 mod update;
 mod warm_up;
 pub mod watcher;

@@ -68,6 +68,7 @@ fn any_change_of_text_id_or_options_is_a_miss() {
         APP,
         &TransformOptions {
             react_refresh: false,
+            ..TransformOptions::default()
         },
         || {
             compiled += 1;

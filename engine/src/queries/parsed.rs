@@ -143,9 +143,17 @@ pub fn parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> {
             };
             ParsedModule::failed(problem(message))
         }
+        (FileClass::Script(_), FileContents::Text(_)) if file.tsconfig(db).is_err() => {
+            let message = file.tsconfig(db).as_ref().err().map_or("", |m| m);
+            ParsedModule::failed(Diagnostic {
+                kind: DiagnosticKind::Transform,
+                ..problem(message.to_string())
+            })
+        }
         (FileClass::Script(source_kind), FileContents::Text(text)) => {
             let options = TransformOptions {
                 react_refresh: project_options_refresh(db) && !in_node_modules(path),
+                script: file.tsconfig(db).clone().unwrap_or_default(),
             };
             let compiled =
                 db.compile_cache()
