@@ -16,9 +16,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use rustc_hash::{FxHashMap, FxHashSet};
 use salsa::Durability;
 
-use crate::inputs::{FileContents, SourceFile, content_hash, in_node_modules};
+use crate::inputs::{FileContents, SourceFile, TsconfigFacts, content_hash, in_node_modules};
 use crate::transform::{ScriptConfig, SourceKind, WorkerQuery};
-use crate::tsconfig::{TsconfigFacts, Tsconfigs};
+use crate::tsconfig::Tsconfigs;
 
 /// JS modules larger than this are not parsed: their text is not even kept.
 pub const MAX_MODULE_BYTES: u64 = 8 * 1024 * 1024;

@@ -10,7 +10,12 @@ use std::hash::Hasher;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::tsconfig::TsconfigFacts;
+use crate::transform::ScriptConfig;
+
+/// What applies to one script: the settings of its tsconfig, or why that tsconfig could not be
+/// read (the message names the tsconfig file; the script then does not compile, as under
+/// Vite). Found by `crate::tsconfig`.
+pub type TsconfigFacts = Result<ScriptConfig, Arc<str>>;
 
 /// What a file holds, as far as the engine cares.
 ///

@@ -19,14 +19,10 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use oxc_resolver::{CompilerOptions, ResolveOptions, Resolver, TsconfigDiscovery};
+use oxc_resolver::{CompilerOptions, ResolveError, ResolveOptions, Resolver, TsconfigDiscovery};
 
-use crate::inputs::in_node_modules;
+use crate::inputs::{TsconfigFacts, in_node_modules};
 use crate::transform::{Decorators, Jsx, ScriptConfig};
-
-/// What applies to one script: the tsconfig's settings, or why the tsconfig could not be read
-/// (the message names the tsconfig file; the script then does not compile, as under Vite).
-pub type TsconfigFacts = Result<ScriptConfig, Arc<str>>;
 
 /// Finds and reads tsconfigs, with `oxc_resolver`'s cache (clear it when a tsconfig changes).
 pub struct Tsconfigs {
@@ -62,8 +58,38 @@ impl Tsconfigs {
         match self.resolver.find_tsconfig(path) {
             Ok(Some(tsconfig)) => Ok(script_config(&tsconfig.compiler_options)),
             Ok(None) => Ok(ScriptConfig::default()),
-            Err(e) => Err(format!("cannot read the tsconfig that applies to this file: {e}; fix the tsconfig (or its `extends`)").into()),
+            Err(e) => Err(format!(
+                "cannot read the tsconfig that applies to this file: {}; fix it (or the configs \
+                 it extends or references)",
+                describe(&e)
+            )
+            .into()),
         }
+    }
+}
+
+/// A tsconfig error with the file, line and column where there are some.
+fn describe(e: &ResolveError) -> String {
+    match e {
+        ResolveError::TsconfigLoadFailed { path, source } => match &**source {
+            ResolveError::Json(json) => format!(
+                "{}:{}:{}: {}",
+                json.path.display(),
+                json.line,
+                json.column,
+                json.message
+            ),
+            ResolveError::TsconfigLoadFailed { .. } => describe(source),
+            other => format!("{}: {other}", path.display()),
+        },
+        ResolveError::Json(json) => format!(
+            "{}:{}:{}: {}",
+            json.path.display(),
+            json.line,
+            json.column,
+            json.message
+        ),
+        other => other.to_string(),
     }
 }
 
