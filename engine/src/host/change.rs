@@ -145,7 +145,16 @@ impl EngineHost {
                 continue;
             }
             if config {
-                let hash = match std::fs::read(&path) {
+                let bytes = std::fs::read(&path);
+                // An empty config file read right after a change is most likely caught between
+                // an editor's truncate and its write (an empty tsconfig would briefly compile
+                // every script with the defaults): re-read it later, as an emptied input.
+                if self.defer_emptied && bytes.as_ref().is_ok_and(|b| b.is_empty()) {
+                    tracing::debug!(file = %path.display(), "config file read as empty right after a change; re-reading later");
+                    applied.deferred.push(path);
+                    continue;
+                }
+                let hash = match bytes {
                     Ok(bytes) => content_hash(&bytes),
                     Err(_) => 0,
                 };

@@ -2867,3 +2867,172 @@ export function jsxDEV() {}
         main.code
     );
 }
+
+#[test]
+fn a_tsconfig_created_or_deleted_changes_the_options_of_the_files_it_covers() {
+    let p = check(
+        r#"
+//- /index.html
+<script type="module" src="/src/main.tsx"></script>
+//- /src/main.tsx
+export const App = () => <div />;
+//- /node_modules/preact/package.json
+{ "name": "preact", "exports": { "./jsx-dev-runtime": "./jsx-dev-runtime.js" } }
+//- /node_modules/preact/jsx-dev-runtime.js
+export function jsxDEV() {}
+//- /node_modules/react/package.json
+{ "name": "react", "exports": { "./jsx-dev-runtime": "./jsx-dev-runtime.js" } }
+//- /node_modules/react/jsx-dev-runtime.js
+module.exports = { jsxDEV() {} };
+"#,
+        &[
+            "//- /tsconfig.json\n{ \"compilerOptions\": { \"jsx\": \"react-jsx\", \"jsxImportSource\": \"preact\" } }\n",
+            "//- rm /tsconfig.json\n",
+        ],
+        expect![[r#"
+            build
+              graph:
+                /src/main.tsx: self -> /node_modules/react/jsx-dev-runtime.js
+                /node_modules/react/jsx-dev-runtime.js
+            create /tsconfig.json
+              applied: files [/src/main.tsx], config [/tsconfig.json], epoch moved
+              queries:
+                chunk: ran project
+                chunk_entry: ran /node_modules/preact/jsx-dev-runtime.js /src/main.tsx
+                emitted_module: ran /node_modules/preact/jsx-dev-runtime.js /src/main.tsx
+                entry_html: reused project
+                file_exists: reused /src/main.tsx
+                hot_meta: ran /node_modules/preact/jsx-dev-runtime.js /src/main.tsx
+                html_entries: reused project
+                import_specifiers: ran /node_modules/preact/jsx-dev-runtime.js /src/main.tsx
+                module_deps: ran /node_modules/preact/jsx-dev-runtime.js /src/main.tsx
+                module_diagnostics: ran /node_modules/preact/jsx-dev-runtime.js /src/main.tsx
+                module_graph: ran project
+                module_imports: ran /node_modules/preact/jsx-dev-runtime.js /src/main.tsx
+                parsed_module: ran /node_modules/preact/jsx-dev-runtime.js /src/main.tsx
+                public_env: reused project
+                refresh_runtime: ran project
+                resolved_imports: ran /node_modules/preact/jsx-dev-runtime.js /src/main.tsx
+              changed: /src/main.tsx /node_modules/preact/jsx-dev-runtime.js
+              removed: /node_modules/react/jsx-dev-runtime.js
+              config changed: /tsconfig.json
+              graph:
+                /src/main.tsx -> /node_modules/preact/jsx-dev-runtime.js
+                /node_modules/preact/jsx-dev-runtime.js
+              plan: reload: /tsconfig.json changed
+            delete /tsconfig.json
+              applied: files [/src/main.tsx], config [/tsconfig.json], epoch moved
+              queries:
+                chunk: ran project
+                chunk_entry: ran /src/main.tsx; reused /node_modules/react/jsx-dev-runtime.js
+                emitted_module: ran /src/main.tsx; reused /node_modules/react/jsx-dev-runtime.js
+                entry_html: reused project
+                file_exists: reused /src/main.tsx
+                hot_meta: ran /src/main.tsx; reused /node_modules/react/jsx-dev-runtime.js
+                html_entries: reused project
+                import_specifiers: ran /src/main.tsx; reused /node_modules/react/jsx-dev-runtime.js
+                module_deps: ran /src/main.tsx; reused /node_modules/react/jsx-dev-runtime.js
+                module_diagnostics: ran /src/main.tsx; reused /node_modules/react/jsx-dev-runtime.js
+                module_graph: ran project
+                module_imports: ran /src/main.tsx; reused /node_modules/react/jsx-dev-runtime.js
+                parsed_module: ran /src/main.tsx; reused /node_modules/react/jsx-dev-runtime.js
+                public_env: reused project
+                refresh_runtime: ran project
+                resolved_imports: ran /node_modules/react/jsx-dev-runtime.js /src/main.tsx
+              changed: /src/main.tsx /node_modules/react/jsx-dev-runtime.js
+              removed: /node_modules/preact/jsx-dev-runtime.js
+              config changed: /tsconfig.json
+              graph:
+                /src/main.tsx: self -> /node_modules/react/jsx-dev-runtime.js
+                /node_modules/react/jsx-dev-runtime.js
+              plan: reload: /tsconfig.json changed
+        "#]],
+    );
+    let main = p
+        .host
+        .module_code(index(&p, "/src/main.tsx"))
+        .expect("main");
+    assert!(main.code.contains("react/jsx-dev-runtime"), "{}", main.code);
+}
+
+#[test]
+fn a_watched_tsconfig_that_reads_empty_is_deferred_until_read_again() {
+    check(
+        r#"
+//- /index.html
+<script type="module" src="/src/main.ts"></script>
+//- /src/main.ts
+export class A { x = 1; }
+//- /tsconfig.json
+{ "compilerOptions": { "target": "es2023" } }
+"#,
+        &[
+            // Caught between a truncate and the write: not taken (no recompile with defaults).
+            "//- watched\n//- /tsconfig.json\n",
+            // The write lands.
+            "//- watched\n//- /tsconfig.json\n{ \"compilerOptions\": { \"target\": \"es2021\" } }\n",
+            // Really emptied: deferred once, then taken by the re-read.
+            "//- watched\n//- /tsconfig.json\n",
+            "//- report /tsconfig.json",
+        ],
+        expect![[r#"
+            build
+              graph:
+                /src/main.ts
+            watched: edit /tsconfig.json
+              applied: deferred [/tsconfig.json]
+              queries: none
+              changed: nothing
+              plan: nothing
+            watched: edit /tsconfig.json
+              applied: files [/src/main.ts], config [/tsconfig.json], epoch moved
+              queries:
+                chunk: reused project
+                chunk_entry: ran /src/main.ts
+                emitted_module: ran /src/main.ts
+                entry_html: reused project
+                file_exists: reused /src/main.ts
+                hot_meta: ran /src/main.ts
+                html_entries: reused project
+                import_specifiers: reused /src/main.ts
+                module_deps: reused /src/main.ts
+                module_diagnostics: ran /src/main.ts
+                module_graph: reused project
+                module_imports: ran /src/main.ts
+                parsed_module: ran /src/main.ts
+                public_env: reused project
+                refresh_runtime: ran project
+                resolved_imports: ran /src/main.ts
+              changed: /src/main.ts
+              config changed: /tsconfig.json
+              plan: reload: /tsconfig.json changed
+            watched: edit /tsconfig.json
+              applied: deferred [/tsconfig.json]
+              queries: none
+              changed: nothing
+              plan: nothing
+            report /tsconfig.json
+              applied: config [/tsconfig.json], epoch moved
+              queries:
+                chunk: reused project
+                chunk_entry: reused /src/main.ts
+                emitted_module: reused /src/main.ts
+                entry_html: reused project
+                file_exists: reused /src/main.ts
+                hot_meta: reused /src/main.ts
+                html_entries: reused project
+                import_specifiers: reused /src/main.ts
+                module_deps: reused /src/main.ts
+                module_diagnostics: reused /src/main.ts
+                module_graph: reused project
+                module_imports: reused /src/main.ts
+                parsed_module: reused /src/main.ts
+                public_env: reused project
+                refresh_runtime: ran project
+                resolved_imports: ran /src/main.ts
+              changed: nothing
+              config changed: /tsconfig.json
+              plan: reload: /tsconfig.json changed
+        "#]],
+    );
+}

@@ -1372,8 +1372,11 @@ fn compile_script(id: &str, text: &str, script: ScriptConfig) -> CompiledModule 
     out
 }
 
-/// Compiles each `(id, source, deps)` with `script` and runs them in node from the first.
-fn run_script(modules: &[(&str, &str, &[(&str, &str)])], script: &ScriptConfig) -> String {
+/// `(id, source, [(specifier, id)])`: one module to run.
+type ScriptModule<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)]);
+
+/// Compiles each module with `script` and runs them in node from the first.
+fn run_script(modules: &[ScriptModule<'_>], script: &ScriptConfig) -> String {
     let mut defs = serde_json::Map::new();
     for (id, text, deps) in modules {
         let out = compile_script(id, text, script.clone());
@@ -1597,7 +1600,7 @@ console.log(log.join('\n'));
 #[test]
 fn use_define_for_class_fields_both_ways() {
     let text = "export class A { x = 1; y: number; constructor() { console.log(Object.keys(this).join(',') || 'none'); } }\nnew A();\n";
-    let modules: &[(&str, &str, &[(&str, &str)])] = &[("/src/a.ts", text, &[])];
+    let modules: &[ScriptModule<'_>] = &[("/src/a.ts", text, &[])];
     let define = script(Jsx::default(), Decorators::Standard, true);
     let assign = script(Jsx::default(), Decorators::Standard, false);
     assert_eq!(run_script(modules, &define), "x,y\n");
