@@ -143,25 +143,26 @@ pub fn parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> {
             };
             ParsedModule::failed(problem(message))
         }
-        (FileClass::Script(_), FileContents::Text(_)) if file.tsconfig(db).is_err() => {
-            let message = file.tsconfig(db).as_ref().err().map_or("", |m| m);
-            ParsedModule::failed(Diagnostic {
+        (FileClass::Script(source_kind), FileContents::Text(text)) => match file.tsconfig(db) {
+            // The tsconfig that applies does not parse: the file cannot be compiled as the
+            // project says (the diagnostic names the tsconfig).
+            Err(message) => ParsedModule::failed(Diagnostic {
                 kind: DiagnosticKind::Transform,
                 ..problem(message.to_string())
-            })
-        }
-        (FileClass::Script(source_kind), FileContents::Text(text)) => {
-            let options = TransformOptions {
-                react_refresh: project_options_refresh(db) && !in_node_modules(path),
-                script: file.tsconfig(db).clone().unwrap_or_default(),
-            };
-            let compiled =
-                db.compile_cache()
-                    .compile_script(&id, source_kind, text, &options, || {
-                        transform::compile_module(&id, source_kind, text, &options)
-                    });
-            ParsedModule::from_compiled(compiled)
-        }
+            }),
+            Ok(script) => {
+                let options = TransformOptions {
+                    react_refresh: project_options_refresh(db) && !in_node_modules(path),
+                    script: script.clone(),
+                };
+                let compiled =
+                    db.compile_cache()
+                        .compile_script(&id, source_kind, text, &options, || {
+                            transform::compile_module(&id, source_kind, text, &options)
+                        });
+                ParsedModule::from_compiled(compiled)
+            }
+        },
         (FileClass::Css, FileContents::Text(text)) => {
             let compiled = compile_stylesheet(path, &id, text);
             ParsedModule {

@@ -1,9 +1,10 @@
 //! The swc passes for one JS/TS module, in order: parse (decorators allowed) → resolver →
-//! decorators (legacy or standard, as the tsconfig says; only in modules that have one) →
-//! TypeScript strip → class fields assigned, not defined (`useDefineForClassFields: false`) → React (automatic or classic JSX runtime; Fast Refresh for React only) → [`analyze`] → [`Rewrite`] → ESM-to-CommonJS
-//! with inlined helpers → hygiene → fixer → codegen with a source map, wrapped into a factory (an async one when the module uses
-//! top-level `await`). A fresh `SourceMap`,
-//! `Globals` and helper set per call; nothing outlives the call.
+//! decorators (legacy or standard, as the file's tsconfig says; only in modules that have one) →
+//! TypeScript strip → class fields assigned, not defined (`useDefineForClassFields: false`) →
+//! React (automatic or classic JSX runtime; Fast Refresh for React's JSX only) → [`analyze`] →
+//! [`Rewrite`] → ESM-to-CommonJS with inlined helpers → hygiene → fixer → codegen with a source
+//! map, wrapped into a factory (an async one when the module uses top-level `await`). A fresh
+//! `SourceMap`, `Globals` and helper set per call; nothing outlives the call.
 
 use swc_core::common::comments::SingleThreadedComments;
 use swc_core::common::source_map::SourceMapGenConfig;
