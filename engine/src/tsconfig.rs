@@ -105,9 +105,11 @@ pub fn is_tsconfig_file(path: &Path) -> bool {
 /// - `jsx`: `react-jsx`/`react-jsxdev` → the automatic runtime from `jsxImportSource` (default
 ///   `react`); `react` → the classic runtime with `jsxFactory`/`jsxFragmentFactory` (default
 ///   `React.createElement`/`React.Fragment`). `preserve` and `react-native` leave JSX to a
-///   framework plugin under Vite; the browser cannot run JSX, so hotloop compiles it with the
-///   automatic runtime from `jsxImportSource`, as when `jsx` is absent (hotloop's default,
-///   React's automatic runtime), unless only a `jsxFactory` is given (classic, as esbuild).
+///   plugin under Vite: for React (no `jsxImportSource`, or `react`), `@vitejs/plugin-react`,
+///   which hotloop's own React transform stands for, so React's automatic runtime; for another
+///   framework (`solid-js`) its own plugin, so [`Jsx::Preserve`] (JSX is reported, not
+///   guessed at). Without `jsx`: the automatic runtime from `jsxImportSource` (hotloop's
+///   default, React's), unless only a `jsxFactory` is given (classic, as esbuild).
 /// - `experimentalDecorators` → legacy decorators (with `emitDecoratorMetadata`), otherwise TC39
 ///   standard decorators.
 /// - `useDefineForClassFields`, else TypeScript's default from `target`: true from `ES2022` and
@@ -140,6 +142,16 @@ pub fn script_config(options: &CompilerOptions) -> ScriptConfig {
         .as_deref()
     {
         Some("react") => classic(),
+        Some("preserve" | "react-native")
+            if options
+                .jsx_import_source
+                .as_deref()
+                .is_some_and(|source| source != "react") =>
+        {
+            Jsx::Preserve {
+                import_source: import_source(),
+            }
+        }
         None if options.jsx_factory.is_some() && options.jsx_import_source.is_none() => classic(),
         _ => Jsx::Automatic {
             import_source: import_source(),
@@ -204,7 +216,14 @@ mod tests {
                 r#"{"jsx":"preserve","jsxImportSource":"solid-js"}"#
             ))
             .jsx,
-            automatic("solid-js")
+            Jsx::Preserve {
+                import_source: "solid-js".into()
+            }
+        );
+        // A Next.js-style React tsconfig: `@vitejs/plugin-react`'s job, hotloop's own.
+        assert_eq!(
+            script_config(&options(r#"{"jsx":"preserve"}"#)).jsx,
+            automatic("react")
         );
         assert_eq!(
             script_config(&options(r#"{"jsx":"react"}"#)).jsx,

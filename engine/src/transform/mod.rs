@@ -131,6 +131,10 @@ pub enum Jsx {
         factory: Arc<str>,
         fragment_factory: Arc<str>,
     },
+    /// `jsx: preserve` with a framework's `jsxImportSource` (`solid-js`): under Vite the JSX is
+    /// compiled by that framework's plugin (vite-plugin-solid), which hotloop does not run yet,
+    /// so a module with JSX is a diagnostic at its first element naming that plugin.
+    Preserve { import_source: Arc<str> },
 }
 
 impl Default for Jsx {
@@ -148,6 +152,7 @@ impl Jsx {
         match self {
             Jsx::Automatic { import_source } => &**import_source == "react",
             Jsx::Classic { factory, .. } => factory.starts_with("React."),
+            Jsx::Preserve { .. } => false,
         }
     }
 }

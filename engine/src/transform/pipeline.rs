@@ -10,9 +10,9 @@ use swc_core::common::comments::SingleThreadedComments;
 use swc_core::common::source_map::SourceMapGenConfig;
 use swc_core::common::sync::Lrc;
 use swc_core::common::{
-    BytePos, FileName, GLOBALS, Globals, LineCol, Mark, SourceMap, Spanned, SyntaxContext,
+    BytePos, FileName, GLOBALS, Globals, LineCol, Mark, SourceMap, Span, Spanned, SyntaxContext,
 };
-use swc_core::ecma::ast::{Decorator, EsVersion, Program};
+use swc_core::ecma::ast::{Decorator, EsVersion, JSXElement, JSXFragment, Program};
 use swc_core::ecma::codegen::{Emitter, text_writer::JsWriter};
 use swc_core::ecma::parser::{EsSyntax, Parser, StringInput, Syntax, TsSyntax, lexer::Lexer};
 use swc_core::ecma::transforms::base::helpers::{HELPERS, Helpers, inject_helpers};
@@ -85,6 +85,18 @@ pub(crate) fn compile(
     match &mut program {
         Program::Module(m) => m.shebang = None,
         Program::Script(s) => s.shebang = None,
+    }
+    if let Jsx::Preserve { import_source } = &options.script.jsx
+        && let Some(span) = first_jsx(&program)
+    {
+        let (line, column) = line_col(&cm, span);
+        return CompiledModule {
+            diagnostics: vec![Diagnostic {
+                kind: DiagnosticKind::Transform,
+                ..Diagnostic::syntax(id, text, line, column, preserved_jsx_message(import_source))
+            }],
+            ..Default::default()
+        };
     }
     // `parse_program` makes a Script of code without import/export/import.meta/top-level await.
     let commonjs = program.is_script();
@@ -234,6 +246,12 @@ fn react_options(jsx: &Jsx, refresh: bool) -> react::Options {
             refresh,
             ..Default::default()
         },
+        // No JSX reaches the React pass (see `first_jsx`).
+        Jsx::Preserve { import_source } => react::Options {
+            runtime: Some(react::Runtime::Automatic),
+            import_source: Some((**import_source).into()),
+            ..Default::default()
+        },
         Jsx::Classic {
             factory,
             fragment_factory,
@@ -252,7 +270,7 @@ fn react_options(jsx: &Jsx, refresh: bool) -> react::Options {
 /// value import, not a type-only one to drop.
 fn tsx_config(jsx: &Jsx) -> typescript::TsxConfig {
     match jsx {
-        Jsx::Automatic { .. } => typescript::TsxConfig::default(),
+        Jsx::Automatic { .. } | Jsx::Preserve { .. } => typescript::TsxConfig::default(),
         Jsx::Classic {
             factory,
             fragment_factory,
@@ -261,6 +279,37 @@ fn tsx_config(jsx: &Jsx) -> typescript::TsxConfig {
             pragma_frag: Some(fragment_factory.to_string().into()),
         },
     }
+}
+
+/// Where the first JSX element or fragment of the module is.
+fn first_jsx(program: &Program) -> Option<Span> {
+    struct Find(Option<Span>);
+    impl Visit for Find {
+        fn visit_jsx_element(&mut self, e: &JSXElement) {
+            self.0.get_or_insert(e.span);
+        }
+        fn visit_jsx_fragment(&mut self, f: &JSXFragment) {
+            self.0.get_or_insert(f.span);
+        }
+    }
+    let mut find = Find(None);
+    program.visit_with(&mut find);
+    find.0
+}
+
+/// What to say about JSX that `jsx: preserve` leaves to a framework's Vite plugin.
+fn preserved_jsx_message(import_source: &str) -> String {
+    let plugin = match import_source {
+        "solid-js" => "`vite-plugin-solid`",
+        "preact" => "`@preact/preset-vite`",
+        "vue" => "`@vitejs/plugin-vue-jsx`",
+        _ => "the framework's Vite plugin",
+    };
+    format!(
+        "this JSX is for {import_source}: the tsconfig says `\"jsx\": \"preserve\"` with \
+         `\"jsxImportSource\": \"{import_source}\"`, so it is compiled by {plugin} in \
+         vite.config, which hotloop does not run yet"
+    )
 }
 
 /// Whether any decorator is written in the module (the decorator passes rewrite classes, so

@@ -1608,3 +1608,42 @@ fn use_define_for_class_fields_both_ways() {
     // declaration only.
     assert_eq!(run_script(modules, &assign), "x\n");
 }
+
+#[test]
+fn preserved_jsx_of_another_framework_is_reported_at_the_first_element() {
+    let solid = ScriptConfig {
+        jsx: Jsx::Preserve {
+            import_source: "solid-js".into(),
+        },
+        ..ScriptConfig::default()
+    };
+    let kind = SourceKind::Tsx;
+    let text = "import { createSignal } from 'solid-js';\n\
+export function App() {\n  const [n] = createSignal(0);\n  return <button>{n()}</button>;\n}\n";
+    let out = compile_module(
+        "/src/App.tsx",
+        kind,
+        text,
+        &TransformOptions {
+            react_refresh: true,
+            script: solid.clone(),
+        },
+    );
+    expect![[r#"
+        Transform /src/App.tsx:4:10: this JSX is for solid-js: the tsconfig says `"jsx": "preserve"` with `"jsxImportSource": "solid-js"`, so it is compiled by `vite-plugin-solid` in vite.config, which hotloop does not run yet
+          1 | import { createSignal } from 'solid-js';
+          2 | export function App() {
+          3 |   const [n] = createSignal(0);
+        > 4 |   return <button>{n()}</button>;
+            |          ^
+          5 | }
+    "#]]
+    .assert_eq(&render_diagnostics(&out.diagnostics));
+    assert!(out.code.is_none());
+    // A module without JSX compiles as usual.
+    compile_script(
+        "/src/signal.ts",
+        "export const double = (n: number): number => n * 2;\n",
+        solid,
+    );
+}
