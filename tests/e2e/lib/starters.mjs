@@ -28,8 +28,8 @@ export const startersDir = process.env.HOTLOOP_STARTERS_DIR || path.resolve(here
 
 /** The templates create-vite 9.3.0 ships (`template-<name>`). */
 export const TEMPLATES = [
-  'vanilla', 'vanilla-ts', 'vue', 'vue-ts', 'react', 'react-ts', 'react-compiler', 'react-compiler-ts',
-  'preact', 'preact-ts', 'lit', 'lit-ts', 'svelte', 'svelte-ts', 'solid', 'solid-ts', 'qwik', 'qwik-ts',
+  'vanilla', 'vanilla-ts', 'vue', 'vue-ts', 'react', 'react-ts', 'preact', 'preact-ts',
+  'lit', 'lit-ts', 'svelte', 'svelte-ts', 'solid', 'solid-ts', 'qwik', 'qwik-ts',
 ];
 
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
