@@ -5,9 +5,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import path from 'node:path';
 
 import { Tab, browserAvailable, editFile, launchBrowser } from './lib/harness.mjs';
-import { StarterApp } from './lib/starters.mjs';
+import { StarterApp, starter } from './lib/starters.mjs';
 
 const skip = !browserAvailable() && 'chromium is not installed (set HOTLOOP_REQUIRE_BROWSER=1 to fail instead)';
 
@@ -93,6 +94,13 @@ describe('lit-ts: legacy decorators from tsconfig.json, no plugin', { skip, conc
     await button.click();
     await tab.until(() => document.querySelector('my-element').shadowRoot.querySelector('button.counter').textContent.trim() === 'Count is 2');
   });
+});
+
+test('edits to a starter copy leave the cached starter as create-vite wrote it', { skip }, () => {
+  const cached = starter('lit-ts');
+  assert.match(fs.readFileSync(path.join(cached, 'src/my-element.ts'), 'utf8'), /and save to test/);
+  assert.ok(fs.existsSync(path.join(cached, '.gitignore')), '`_gitignore` renamed as create-vite does');
+  assert.ok(fs.existsSync(path.join(cached, 'node_modules/lit/package.json')), 'installed');
 });
 
 describe('preact-ts: jsxImportSource from tsconfig.app.json (a solution-style tsconfig.json)', { skip, concurrency: false }, () => {
