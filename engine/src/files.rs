@@ -16,8 +16,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use rustc_hash::{FxHashMap, FxHashSet};
 use salsa::Durability;
 
-use crate::inputs::{FileContents, SourceFile, content_hash, in_node_modules};
-use crate::transform::{SourceKind, WorkerQuery};
+use crate::inputs::{FileContents, SourceFile, TsconfigFacts, content_hash, in_node_modules};
+use crate::transform::{ScriptConfig, SourceKind, WorkerQuery};
+use crate::tsconfig::Tsconfigs;
 
 /// JS modules larger than this are not parsed: their text is not even kept.
 pub const MAX_MODULE_BYTES: u64 = 8 * 1024 * 1024;
@@ -346,6 +347,7 @@ pub fn module_id(root: &Path, path: &Path) -> Arc<str> {
 pub struct Files {
     root: PathBuf,
     inner: Mutex<Inner>,
+    tsconfigs: Tsconfigs,
 }
 
 #[derive(Default)]
@@ -366,6 +368,7 @@ impl Files {
         Files {
             root,
             inner: Mutex::new(Inner::default()),
+            tsconfigs: Tsconfigs::new(),
         }
     }
 
@@ -388,8 +391,23 @@ impl Files {
         self.lock().by_path.get(path).copied()
     }
 
-    /// The input for `path`, creating it (with the contents read from disk now) on first use.
-    /// Callable from inside queries.
+    /// The tsconfig reader the inputs' `tsconfig` facts come from (the host clears its cache
+    /// and re-computes the facts when a tsconfig changes).
+    pub fn tsconfigs(&self) -> &Tsconfigs {
+        &self.tsconfigs
+    }
+
+    /// The tsconfig facts of a file: those of the tsconfig that applies to a script, else the
+    /// default.
+    pub fn tsconfig_facts(&self, path: &Path) -> TsconfigFacts {
+        match FileClass::of(path) {
+            FileClass::Script(_) => self.tsconfigs.facts(path),
+            _ => Ok(ScriptConfig::default()),
+        }
+    }
+
+    /// The input for `path`, creating it (with the contents and tsconfig facts read from disk
+    /// now) on first use. Callable from inside queries.
     pub fn get_or_read(&self, db: &dyn salsa::Database, path: &Path) -> SourceFile {
         if let Some(file) = self.get(path) {
             return file;
@@ -397,11 +415,12 @@ impl Files {
         // Read without the lock (parallel builds create many files at once); the race loser's
         // read is dropped.
         let contents = read_contents(path);
+        let tsconfig = self.tsconfig_facts(path);
         let mut inner = self.lock();
         if let Some(file) = inner.by_path.get(path) {
             return *file;
         }
-        let file = SourceFile::builder(path.to_path_buf(), contents)
+        let file = SourceFile::builder(path.to_path_buf(), contents, tsconfig)
             .durability(durability_for(path))
             .new(db);
         inner.by_path.insert(path.to_path_buf(), file);

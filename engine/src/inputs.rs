@@ -10,6 +10,13 @@ use std::hash::Hasher;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::transform::ScriptConfig;
+
+/// What applies to one script: the settings of its tsconfig, or why that tsconfig could not be
+/// read (the message names the tsconfig file; the script then does not compile, as under
+/// Vite). Found by `crate::tsconfig`.
+pub type TsconfigFacts = Result<ScriptConfig, Arc<str>>;
+
 /// What a file holds, as far as the engine cares.
 ///
 /// Source text is kept as text. Assets (any non-source extension) and files that are not valid
@@ -74,6 +81,10 @@ pub struct SourceFile {
     pub path: PathBuf,
     #[returns(ref)]
     pub contents: FileContents,
+    /// What the tsconfig that applies to the file says about compiling it (scripts outside
+    /// `node_modules`; the default for every other file). See `crate::tsconfig`.
+    #[returns(ref)]
+    pub tsconfig: TsconfigFacts,
 }
 
 impl fmt::Debug for SourceFile {
@@ -170,7 +181,7 @@ pub struct Project {
     /// `<root>/index.html` (possibly `Missing`).
     #[returns(copy)]
     pub index_html: SourceFile,
-    /// Moves whenever a file appears or disappears, or a `package.json` / `tsconfig.json`
+    /// Moves whenever a file appears or disappears, or a `package.json` / tsconfig
     /// changes: resolution reads the file system, and this number is how salsa knows it changed.
     #[returns(copy)]
     pub resolution_epoch: u64,

@@ -40,6 +40,7 @@ mod server_update;
 mod telemetry;
 mod timing;
 mod transform;
+mod tsconfig;
 mod update;
 mod warm_up;
 pub mod watcher;

@@ -21,6 +21,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("inputs", 3),
     ("files", 3),
     ("resolver", 3),
+    ("tsconfig", 3),
     ("cache", 3),
     ("db", 3),
     ("memory", 3),

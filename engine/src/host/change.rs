@@ -1,5 +1,8 @@
 //! Applying changed paths to the inputs: read the bytes, set an input only when they differ,
 //! move the resolution epoch when a file appears or disappears or a config file changes.
+//! A changed tsconfig (`tsconfig.json`, `tsconfig.*.json`) also re-reads the tsconfig facts of
+//! every known script (`crate::tsconfig`) and sets those that differ: exactly the scripts whose
+//! compile options changed compile again.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -11,6 +14,7 @@ use crate::db::Db as _;
 use crate::files::{plugin_id, read_contents};
 use crate::inputs::{FileContents, SourceFile, content_hash, in_node_modules};
 use crate::queries::env::is_env_file_of;
+use crate::tsconfig::is_tsconfig_file;
 
 use super::EngineHost;
 
@@ -21,7 +25,7 @@ pub struct AppliedChanges {
     pub changed_files: Vec<Arc<str>>,
     /// `index.html` changed.
     pub html_changed: bool,
-    /// Module ids of `package.json` / `tsconfig.json` / `jsconfig.json` files that changed.
+    /// Module ids of `package.json` / `tsconfig*.json` / `jsconfig.json` files that changed.
     pub config_changed: Vec<Arc<str>>,
     /// A file appeared or disappeared, or a config file changed: resolution re-runs.
     pub epoch_moved: bool,
@@ -45,12 +49,13 @@ impl AppliedChanges {
     }
 }
 
-/// Config files that change resolution.
+/// Config files that change resolution (and, for tsconfigs, compilation).
 fn is_config_file(path: &Path) -> bool {
-    matches!(
-        path.file_name().and_then(|n| n.to_str()),
-        Some("package.json" | "tsconfig.json" | "jsconfig.json")
-    )
+    is_tsconfig_file(path)
+        || matches!(
+            path.file_name().and_then(|n| n.to_str()),
+            Some("package.json" | "jsconfig.json")
+        )
 }
 
 /// The `.env` files the mode reads, in the project root (their change reloads the page with the
@@ -115,6 +120,7 @@ impl EngineHost {
         let _span = tracing::debug_span!("apply_changes", paths = paths.len()).entered();
         let mut applied = AppliedChanges::default();
         let mut batch: FxHashSet<PathBuf> = FxHashSet::default();
+        let mut tsconfig_changed = false;
         for path in paths {
             let path = self.normalize(path);
             if !batch.insert(path.clone()) {
@@ -135,6 +141,7 @@ impl EngineHost {
             if let Some(file) = self.db.files().get(&path) {
                 let changed = self.refresh(file, &mut applied);
                 if config && changed {
+                    tsconfig_changed |= is_tsconfig_file(&path);
                     self.config_changed(&path, &mut applied);
                 }
                 if changed {
@@ -143,11 +150,21 @@ impl EngineHost {
                 continue;
             }
             if config {
-                let hash = match std::fs::read(&path) {
+                let bytes = std::fs::read(&path);
+                // An empty config file read right after a change is most likely caught between
+                // an editor's truncate and its write (an empty tsconfig would briefly compile
+                // every script with the defaults): re-read it later, as an emptied input.
+                if self.defer_emptied && bytes.as_ref().is_ok_and(|b| b.is_empty()) {
+                    tracing::debug!(file = %path.display(), "config file read as empty right after a change; re-reading later");
+                    applied.deferred.push(path);
+                    continue;
+                }
+                let hash = match bytes {
                     Ok(bytes) => content_hash(&bytes),
                     Err(_) => 0,
                 };
                 if self.config_hashes.insert(path.clone(), hash) != Some(hash) {
+                    tsconfig_changed |= is_tsconfig_file(&path);
                     self.config_changed(&path, &mut applied);
                 }
                 continue;
@@ -178,6 +195,9 @@ impl EngineHost {
                     }
                 }
             }
+        }
+        if tsconfig_changed {
+            self.refresh_tsconfig_facts(&mut applied);
         }
         if applied.epoch_moved {
             self.move_epoch();
@@ -211,6 +231,7 @@ impl EngineHost {
         self.config_hashes.clear();
         let root = PathBuf::from("/");
         self.refresh_under(&root, &mut applied);
+        self.refresh_tsconfig_facts(&mut applied);
         applied.epoch_moved = true;
         self.move_epoch();
         applied
@@ -252,6 +273,32 @@ impl EngineHost {
         }
         self.pending.mark(file);
         true
+    }
+
+    /// Re-reads which tsconfig applies to each known script outside `node_modules` and what it
+    /// says; sets the inputs whose facts differ (O(known scripts), on tsconfig changes only).
+    fn refresh_tsconfig_facts(&mut self, applied: &mut AppliedChanges) {
+        let files = self.db.files();
+        files.tsconfigs().clear_cache();
+        let mut changed = Vec::new();
+        for (path, file) in files.under(Path::new("/")) {
+            if in_node_modules(&path) {
+                continue;
+            }
+            let facts = files.tsconfig_facts(&path);
+            if *file.tsconfig(&self.db) != facts {
+                changed.push((path, file, facts));
+            }
+        }
+        for (path, file, facts) in changed {
+            tracing::debug!(file = %path.display(), "tsconfig facts changed");
+            let _previous = file.set_tsconfig(&mut self.db).to(facts);
+            let id = self.db.files().module_id(&path);
+            if !applied.changed_files.contains(&id) {
+                applied.changed_files.push(id);
+            }
+            self.pending.mark(file);
+        }
     }
 
     fn config_changed(&mut self, path: &Path, applied: &mut AppliedChanges) {

@@ -132,7 +132,7 @@ pub fn parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> {
             PluginPass::Code {
                 code,
                 lang: Lang::Script(kind),
-            } => return Arc::new(compile_script(db, path, &id, kind, &code)),
+            } => return Arc::new(compile_script(db, file, path, &id, kind, &code)),
             PluginPass::Code {
                 code,
                 lang: Lang::Css,
@@ -176,7 +176,7 @@ pub fn parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> {
             ParsedModule::failed(problem(message))
         }
         (FileClass::Script(source_kind), FileContents::Text(text)) => {
-            compile_script(db, path, &id, source_kind, text)
+            compile_script(db, file, path, &id, source_kind, text)
         }
         (FileClass::Css, FileContents::Text(text)) => {
             parsed_stylesheet(compile_stylesheet(path, &id, text))
@@ -223,17 +223,35 @@ fn variant_of(id: &str) -> &str {
     ImportQuery::split(id).map_or(id, |(real, _)| real)
 }
 
-/// A script through swc (and the compile cache).
+/// A script through swc (and the compile cache), with the settings of the tsconfig that
+/// applies to `file`.
 fn compile_script(
     db: &dyn Db,
+    file: SourceFile,
     path: &Path,
     id: &str,
     kind: transform::SourceKind,
     text: &str,
 ) -> ParsedModule {
+    let script = match file.tsconfig(db) {
+        // The tsconfig that applies does not parse: the file cannot be compiled as the
+        // project says (the diagnostic names the tsconfig).
+        Err(message) => {
+            return ParsedModule::failed(Diagnostic {
+                kind: DiagnosticKind::Transform,
+                file: id.to_string(),
+                line: 1,
+                column: 1,
+                message: message.to_string(),
+                code_frame: String::new(),
+            });
+        }
+        Ok(script) => script.clone(),
+    };
     let options = TransformOptions {
         react_refresh: project_options_refresh(db) && !in_node_modules(path),
         define: project_define(db),
+        script,
     };
     let compiled = db
         .compile_cache()
