@@ -1,0 +1,325 @@
+//! The app's own server (server-side HMR, `ServerConfig::app_server`): hotloop answers its own
+//! routes, the modules, linked stylesheets, `public/` and the root's files; every other request
+//! (any method, and `GET /`: the app renders its own pages) goes to the app's server on
+//! 127.0.0.1 with `--proxy`'s forwarding (`proxy::forward_to`: bodies streamed, WebSocket
+//! upgrades joined), keeping the page's `Host`.
+//!
+//! HTML the app's server returns (`Content-Type: text/html`) gets hotloop's client injected as
+//! `index.html` does (`Served::injection`, see `PageInjection`): buffered, rewritten with
+//! lol_html, sent with the same status and headers (cookies included) minus `Content-Length`.
+//! Requests ask for an uncompressed body (no `Accept-Encoding`); a compressed HTML response
+//! passes untouched.
+//!
+//! When the app's server cannot be reached (starting, restarting after a crash) the answer is
+//! 503 with `Retry-After: 1`; a page navigation gets a page that says so and reloads itself
+//! once the server answers again. A failure after connecting is a 502.
+
+use std::cell::Cell;
+
+use axum::body::{Body, Bytes};
+use axum::extract::Request;
+use axum::http::uri::Authority;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use lol_html::html_content::{ContentType, Element};
+use lol_html::{HtmlRewriter, Settings, element, end};
+use percent_encoding::percent_decode_str;
+
+use super::AppState;
+use super::http::wants_html;
+use super::proxy::{self, Forward, Target};
+use hotloop_protocol::PageInjection;
+
+/// Largest HTML response rewritten; a bigger one is a 502 naming the limit.
+const MAX_HTML: usize = 64 << 20;
+
+/// Forwards `request` to the app's server at `authority`, injecting the client into HTML.
+pub(crate) async fn forward(
+    state: &AppState,
+    authority: &Authority,
+    mut request: Request,
+) -> Response {
+    let head = request.method() == Method::HEAD;
+    let navigation = wants_html(request.headers());
+    let page_path = request.uri().path().to_owned();
+    let target_path = proxy::path_and_query(&request);
+    request.headers_mut().remove(header::ACCEPT_ENCODING);
+    let target = Target {
+        authority,
+        base: "",
+        keep_host: true,
+    };
+    let response = match proxy::forward_to(state, target, request).await {
+        Ok(response) => response,
+        Err(Forward::Refused(response)) => return response,
+        Err(Forward::Unreachable(error)) => {
+            return unavailable(authority, &target_path, &error, navigation);
+        }
+    };
+    if response.status() == StatusCode::SWITCHING_PROTOCOLS || !is_html(response.headers()) {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    if head || is_encoded(&parts.headers) {
+        if head {
+            parts.headers.remove(header::CONTENT_LENGTH);
+        }
+        return Response::from_parts(parts, body);
+    }
+    let bytes = match axum::body::to_bytes(body, MAX_HTML).await {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            let message = format!(
+                "hotloop: the app's server's HTML for {target_path} could not be read ({}); \
+                 HTML responses up to {} MB are rewritten",
+                proxy::error_chain(&error),
+                MAX_HTML >> 20
+            );
+            tracing::warn!("{message}");
+            return (StatusCode::BAD_GATEWAY, message).into_response();
+        }
+    };
+    let injection = state.served().injection.clone();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    match inject(&bytes, &injection, &page_path) {
+        Ok(html) => Response::from_parts(parts, Body::from(html)),
+        Err(error) => {
+            tracing::warn!("cannot inject hotloop's client into {target_path}: {error}");
+            Response::from_parts(parts, Body::from(bytes))
+        }
+    }
+}
+
+fn is_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("text/html"))
+}
+
+fn is_encoded(headers: &HeaderMap) -> bool {
+    headers.get_all(header::CONTENT_ENCODING).iter().any(|v| {
+        !v.to_str()
+            .is_ok_and(|v| v.trim().eq_ignore_ascii_case("identity"))
+    })
+}
+
+/// The 503 (not reachable: starting or restarting) or 502 (failed after connecting).
+fn unavailable(
+    authority: &Authority,
+    path: &str,
+    error: &hyper_util::client::legacy::Error,
+    navigation: bool,
+) -> Response {
+    let why = proxy::error_chain(error);
+    let (status, what) = if error.is_connect() {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "is not running: it is starting, or restarting after it stopped (the terminal \
+             shows why)",
+        )
+    } else {
+        (
+            StatusCode::BAD_GATEWAY,
+            "failed before it answered (the terminal shows its output)",
+        )
+    };
+    let message = format!(
+        "hotloop: the app's server (http://{authority}) {what}; {path} could not be answered \
+         ({why})."
+    );
+    tracing::debug!("{message}");
+    let mut response = if navigation {
+        (
+            status,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            format!(
+                "<!doctype html><meta charset=utf-8><title>hotloop: the app's server is not \
+                 answering</title><h1>The app's server is not answering</h1><p>{}</p><p>This \
+                 page reloads when it answers again.</p><script>(function poll() {{ \
+                 setTimeout(function () {{ fetch(location.href, {{ method: \"HEAD\", cache: \
+                 \"no-store\" }}).then(function (r) {{ if (r.status === 502 || r.status === \
+                 503) poll(); else location.reload(); }}, poll); }}, 500); }})();</script>",
+                escape(&message)
+            ),
+        )
+            .into_response()
+    } else {
+        (
+            status,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            message,
+        )
+            .into_response()
+    };
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    response
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// The app's HTML with the client injected (see `PageInjection`). `page_path` resolves
+/// relative `src`s.
+pub(crate) fn inject(
+    html: &Bytes,
+    injection: &PageInjection,
+    page_path: &str,
+) -> Result<Vec<u8>, lol_html::errors::RewritingError> {
+    let head_done = Cell::new(false);
+    let chunk_done = Cell::new(false);
+    let is_entry = |el: &Element<'_, '_>| {
+        el.get_attribute("type")
+            .is_some_and(|t| t.trim().eq_ignore_ascii_case("module"))
+            && el
+                .get_attribute("src")
+                .and_then(|src| local_src(&src, page_path))
+                .is_some_and(|src| injection.entries.iter().any(|e| **e == *src))
+    };
+    let mut out = Vec::with_capacity(html.len() + 256);
+    let settings = Settings::new()
+        .append_element_content_handler(element!("head", |el| {
+            if !head_done.replace(true) {
+                el.prepend(&injection.head_tags, ContentType::Html);
+            }
+            Ok(())
+        }))
+        .append_element_content_handler(element!("script", |el| {
+            let mut before = String::new();
+            if !head_done.replace(true) {
+                before.push_str(&injection.head_tags);
+            }
+            if is_entry(el) {
+                if !chunk_done.replace(true) {
+                    before.push_str(&injection.chunk_tag);
+                }
+                el.replace(&before, ContentType::Html);
+            } else if !before.is_empty() {
+                el.before(&before, ContentType::Html);
+            }
+            Ok(())
+        }))
+        .append_document_content_handler(end!(|end| {
+            if !head_done.get() {
+                end.append(&injection.head_tags, ContentType::Html);
+            }
+            if !chunk_done.get() {
+                end.append(&injection.chunk_tag, ContentType::Html);
+            }
+            Ok(())
+        }))
+        .with_strict(false);
+    let mut rewriter = HtmlRewriter::new(settings, |chunk: &[u8]| out.extend_from_slice(chunk));
+    rewriter.write(html)?;
+    rewriter.end()?;
+    Ok(out)
+}
+
+/// A local script `src` as a root-absolute path (query and fragment dropped, percent-decoded,
+/// dot segments resolved, never above the root); `None` for other origins.
+fn local_src(src: &str, page_path: &str) -> Option<String> {
+    let src = src.trim();
+    if src.is_empty() || src.starts_with("//") || has_scheme(src) {
+        return None;
+    }
+    let src = src.split(['?', '#']).next().unwrap_or("");
+    let decoded = percent_decode_str(src).decode_utf8().ok()?;
+    let joined = if decoded.starts_with('/') {
+        decoded.into_owned()
+    } else {
+        let dir = page_path.rsplit_once('/').map_or("", |(dir, _)| dir);
+        format!("{dir}/{decoded}")
+    };
+    let mut segments: Vec<&str> = Vec::new();
+    for segment in joined.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                segments.pop();
+            }
+            s => segments.push(s),
+        }
+    }
+    Some(format!("/{}", segments.join("/")))
+}
+
+fn has_scheme(url: &str) -> bool {
+    match url.find(':') {
+        Some(colon) => url[..colon]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    fn injection() -> PageInjection {
+        PageInjection {
+            head_tags: Arc::from("<script src=\"/_hotloop/runtime.js\"></script>"),
+            chunk_tag: Arc::from("<script defer src=\"/_hotloop/chunk.js\"></script>"),
+            entries: Arc::from([Arc::from("/src/entry-client.tsx")]),
+        }
+    }
+
+    fn check(html: &str, page: &str, expected: &str) {
+        let out = inject(&Bytes::from(html.to_owned()), &injection(), page).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), expected);
+    }
+
+    #[test]
+    fn the_entry_script_becomes_the_chunk_and_the_runtime_goes_first_in_head() {
+        check(
+            "<html><head><title>x</title><script type=\"module\" \
+             src=\"/src/entry-client.tsx?v=1\"></script></head><body>app</body></html>",
+            "/",
+            "<html><head><script src=\"/_hotloop/runtime.js\"></script><title>x</title>\
+             <script defer src=\"/_hotloop/chunk.js\"></script></head><body>app</body></html>",
+        );
+        // Relative to the page, written twice, other scripts kept.
+        check(
+            "<head></head><script type=module src=\"../src/entry-client.tsx\"></script>\
+             <script type=module src=\"./entry-client.tsx\"></script>\
+             <script type=\"module\" src=\"/src/entry-client.tsx\"></script>\
+             <script src=\"/other.js\"></script>",
+            "/src/page",
+            "<head><script src=\"/_hotloop/runtime.js\"></script></head>\
+             <script defer src=\"/_hotloop/chunk.js\"></script><script src=\"/other.js\"></script>",
+        );
+    }
+
+    #[test]
+    fn a_page_without_head_or_entry_still_gets_the_client() {
+        check(
+            "<p>hi</p><script>1</script>",
+            "/",
+            "<p>hi</p><script src=\"/_hotloop/runtime.js\"></script><script>1</script>\
+             <script defer src=\"/_hotloop/chunk.js\"></script>",
+        );
+        check(
+            "plain",
+            "/",
+            "plain<script src=\"/_hotloop/runtime.js\"></script>\
+             <script defer src=\"/_hotloop/chunk.js\"></script>",
+        );
+    }
+
+    #[test]
+    fn local_srcs() {
+        assert_eq!(local_src("/a/b.js?x#y", "/"), Some("/a/b.js".into()));
+        assert_eq!(local_src("b%20c.js", "/a/page"), Some("/a/b c.js".into()));
+        assert_eq!(local_src("../../../x.js", "/a/p"), Some("/x.js".into()));
+        assert_eq!(local_src("https://cdn/x.js", "/"), None);
+        assert_eq!(local_src("//cdn/x.js", "/"), None);
+    }
+}
