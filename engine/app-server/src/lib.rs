@@ -17,6 +17,8 @@
 //!   reaches hotloop only; stopping kills the whole group, so the app's own subprocesses go
 //!   too), is killed and reaped on `restart` and on drop, and exits by itself when the control
 //!   socket closes (`server.js`).
+//! - Output lines are read on threads that are not joined (a subprocess of the app may hold
+//!   the pipes): a line the old process printed just before a restart may arrive after it.
 //! - Threads per process: one spawns, waits for and reaps the child (`waitid(WNOWAIT)`, then
 //!   the reap under the same lock a kill takes, so a kill never reaches a reused pid), one
 //!   accepts and reads the control socket, one per output stream.
@@ -156,6 +158,16 @@ impl AppServer {
     /// caller then sends the server chunk ([`AppServer::send_chunk`]) and waits for `Ready`.
     pub fn start(mut options: AppServerOptions) -> Result<AppServer, AppServerError> {
         let node = node::find(options.node.as_deref(), &options.entry)?;
+        if let Err(source) = std::fs::read_dir(&options.root) {
+            return Err(AppServerError::Io {
+                entry: options.entry.clone(),
+                what: format!(
+                    "the project root {} is not a readable directory",
+                    options.root.display()
+                ),
+                source,
+            });
+        }
         let io = |what: &str| {
             let entry = options.entry.clone();
             let what = what.to_owned();

@@ -40,16 +40,18 @@ fn chunk(label: &str) -> String {
     )
 }
 
-fn start() -> AppServer {
+/// The server and its root (removed when dropped).
+fn start() -> (AppServer, tempfile::TempDir) {
     let root = tempfile::tempdir().unwrap();
-    AppServer::start(AppServerOptions {
+    let server = AppServer::start(AppServerOptions {
         node: None,
         entry: "src/server.js".into(),
-        root: root.keep(),
+        root: root.path().to_path_buf(),
         port: 0,
         env: vec![("HOTLOOP_TEST_VAR".into(), "1".into())],
     })
-    .expect("node ≥ 20 on PATH")
+    .expect("node ≥ 20 on PATH");
+    (server, root)
 }
 
 /// Waits for the first event `pick` accepts; panics with every event seen after `WAIT`.
@@ -115,7 +117,7 @@ fn gone_within(pid: u32, timeout: Duration) -> bool {
 
 #[test]
 fn a_fetch_handler_is_served_and_its_stdout_arrives_as_output() {
-    let mut server = start();
+    let (mut server, _root) = start();
     server.send_chunk(&chunk("one")).unwrap();
     // The two arrive on different channels (stdout, the control socket), in either order.
     let (mut port, mut line) = (None, None);
@@ -142,7 +144,7 @@ fn a_fetch_handler_is_served_and_its_stdout_arrives_as_output() {
 
 #[test]
 fn an_update_frame_is_applied_in_place_and_acked() {
-    let mut server = start();
+    let (mut server, _root) = start();
     server.send_chunk(&chunk("one")).unwrap();
     ready(&server);
     let pid = server.pid().unwrap();
@@ -191,7 +193,7 @@ fn an_update_frame_is_applied_in_place_and_acked() {
 
 #[test]
 fn a_killed_process_is_reported_and_restarted_on_the_same_port() {
-    let mut server = start();
+    let (mut server, _root) = start();
     server.send_chunk(&chunk("one")).unwrap();
     let port = ready(&server);
     let first = server.pid().unwrap();
@@ -219,7 +221,7 @@ fn a_killed_process_is_reported_and_restarted_on_the_same_port() {
 
 #[test]
 fn a_crash_names_its_stderr() {
-    let mut server = start();
+    let (mut server, _root) = start();
     let crash = format!(
         "__hotloop.define({ENTRY:?}, {{}}, {HEADER}\n\
          setTimeout(() => {{ throw new Error(\"the app crashed\"); }}, 0);\n\
@@ -240,7 +242,7 @@ fn a_crash_names_its_stderr() {
 
 #[test]
 fn drop_kills_and_reaps_node() {
-    let mut server = start();
+    let (mut server, _root) = start();
     server.send_chunk(&chunk("one")).unwrap();
     ready(&server);
     let pid = server.pid().unwrap();
@@ -255,7 +257,7 @@ fn drop_kills_and_reaps_node() {
 #[test]
 fn killing_the_owner_kills_its_node() {
     if std::env::var_os(OWNER_ROLE).is_some() {
-        let mut server = start();
+        let (mut server, _root) = start();
         server.send_chunk(&chunk("owned")).unwrap();
         let port = ready(&server);
         let mut spin = TcpStream::connect(("127.0.0.1", port)).unwrap();
@@ -305,4 +307,22 @@ fn killing_the_owner_kills_its_node() {
         unsafe { libc::kill(node as libc::pid_t, libc::SIGKILL) };
     }
     assert!(gone, "node {node} outlived the process that owned it");
+}
+
+#[test]
+fn a_missing_root_is_named() {
+    let error = AppServer::start(AppServerOptions {
+        node: None,
+        entry: "src/server.js".into(),
+        root: "/nonexistent/hotloop-root".into(),
+        port: 0,
+        env: Vec::new(),
+    })
+    .err()
+    .expect("no process without a root");
+    let text = error.to_string();
+    assert!(
+        text.contains("src/server.js") && text.contains("/nonexistent/hotloop-root"),
+        "{text}"
+    );
 }

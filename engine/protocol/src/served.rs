@@ -66,8 +66,9 @@ pub struct Served {
 /// engine rewrites `index.html` (`engine/src/queries/html.rs`): `head_tags` first in `<head>`
 /// (before the first script when there is none, at the end when there is no script either);
 /// the first `<script type="module" src>` whose `src` is one of `entries` becomes `chunk_tag`,
-/// the other entry scripts are removed; a page with no entry script gets `chunk_tag` after
-/// `head_tags` (the page still connects and hot-updates).
+/// the other entry scripts are removed; a page with no entry script gets `chunk_tag` at the end
+/// of the document (the page still connects and hot-updates; the chunk starts `index.html`'s
+/// entries there too).
 ///
 /// The client entries are the ones `index.html` declares (Vite's SSR convention: the app's
 /// server renders into that template, so its HTML names the same entry scripts).

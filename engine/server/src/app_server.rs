@@ -5,8 +5,9 @@
 //! upgrades joined), keeping the page's `Host`.
 //!
 //! HTML the app's server returns (`Content-Type: text/html`) gets hotloop's client injected as
-//! `index.html` does (`Served::injection`, see `PageInjection`): buffered, rewritten with
-//! lol_html, sent with the same status and headers (cookies included) minus `Content-Length`.
+//! `index.html` does (`Served::injection`, see `PageInjection`): rewritten with lol_html as it
+//! streams (a streamed server render reaches the page as the app sends it), with the same
+//! status and headers (cookies included) minus `Content-Length`.
 //! Requests ask for an uncompressed body (no `Accept-Encoding`); a compressed HTML response
 //! passes untouched.
 //!
@@ -14,24 +15,24 @@
 //! 503 with `Retry-After: 1`; a page navigation gets a page that says so and reloads itself
 //! once the server answers again. A failure after connecting is a 502.
 
-use std::cell::Cell;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::http::uri::Authority;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use lol_html::html_content::{ContentType, Element};
-use lol_html::{HtmlRewriter, Settings, element, end};
+use futures_util::StreamExt;
+use lol_html::html_content::ContentType;
+use lol_html::send::{Element, HtmlRewriter, Settings};
+use lol_html::{OutputSink, element, end};
 use percent_encoding::percent_decode_str;
 
 use super::AppState;
 use super::http::wants_html;
 use super::proxy::{self, Forward, Target};
 use hotloop_protocol::PageInjection;
-
-/// Largest HTML response rewritten; a bigger one is a 502 naming the limit.
-const MAX_HTML: usize = 64 << 20;
 
 /// Forwards `request` to the app's server at `authority`, injecting the client into HTML.
 pub(crate) async fn forward(
@@ -56,7 +57,13 @@ pub(crate) async fn forward(
             return unavailable(authority, &target_path, &error, navigation);
         }
     };
-    if response.status() == StatusCode::SWITCHING_PROTOCOLS || !is_html(response.headers()) {
+    let status = response.status();
+    // No body to rewrite: an upgrade, 1xx, 204, 304.
+    if status.is_informational()
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED
+        || !is_html(response.headers())
+    {
         return response;
     }
     let (mut parts, body) = response.into_parts();
@@ -66,28 +73,51 @@ pub(crate) async fn forward(
         }
         return Response::from_parts(parts, body);
     }
-    let bytes = match axum::body::to_bytes(body, MAX_HTML).await {
-        Ok(bytes) => bytes,
-        Err(error) => {
-            let message = format!(
-                "hotloop: the app's server's HTML for {target_path} could not be read ({}); \
-                 HTML responses up to {} MB are rewritten",
-                proxy::error_chain(&error),
-                MAX_HTML >> 20
-            );
-            tracing::warn!("{message}");
-            return (StatusCode::BAD_GATEWAY, message).into_response();
-        }
-    };
     let injection = state.served().injection.clone();
     parts.headers.remove(header::CONTENT_LENGTH);
-    match inject(&bytes, &injection, &page_path) {
-        Ok(html) => Response::from_parts(parts, Body::from(html)),
-        Err(error) => {
-            tracing::warn!("cannot inject hotloop's client into {target_path}: {error}");
-            Response::from_parts(parts, Body::from(bytes))
+    Response::from_parts(
+        parts,
+        inject_stream(body, injection, page_path, target_path),
+    )
+}
+
+/// The body with the client injected, rewritten as it streams (a streamed server render
+/// reaches the page chunk by chunk, as the app sent it).
+fn inject_stream(
+    body: Body,
+    injection: Arc<PageInjection>,
+    page_path: String,
+    target_path: String,
+) -> Body {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Result<Bytes, std::io::Error>>();
+    tokio::spawn(async move {
+        let sink = tx.clone();
+        let mut rewriter = rewriter(injection, page_path, move |chunk: &[u8]| {
+            let _ = sink.send(Ok(Bytes::copy_from_slice(chunk)));
+        });
+        let mut data = body.into_data_stream();
+        while let Some(chunk) = data.next().await {
+            if tx.is_closed() {
+                return;
+            }
+            let written = match chunk {
+                Ok(bytes) => rewriter.write(&bytes).map_err(std::io::Error::other),
+                Err(error) => Err(std::io::Error::other(error)),
+            };
+            if let Err(error) = written {
+                tracing::warn!("the app's server's HTML for {target_path} broke off: {error}");
+                let _ = tx.send(Err(error));
+                return;
+            }
         }
-    }
+        if let Err(error) = rewriter.end() {
+            tracing::warn!("cannot inject hotloop's client into {target_path}: {error}");
+            let _ = tx.send(Err(std::io::Error::other(error)));
+        }
+    });
+    Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    }))
 }
 
 fn is_html(headers: &HeaderMap) -> bool {
@@ -165,60 +195,65 @@ fn escape(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// The app's HTML with the client injected (see `PageInjection`). `page_path` resolves
-/// relative `src`s.
-pub(crate) fn inject(
-    html: &Bytes,
-    injection: &PageInjection,
-    page_path: &str,
-) -> Result<Vec<u8>, lol_html::errors::RewritingError> {
-    let head_done = Cell::new(false);
-    let chunk_done = Cell::new(false);
-    let is_entry = |el: &Element<'_, '_>| {
-        el.get_attribute("type")
-            .is_some_and(|t| t.trim().eq_ignore_ascii_case("module"))
-            && el
-                .get_attribute("src")
-                .and_then(|src| local_src(&src, page_path))
-                .is_some_and(|src| injection.entries.iter().any(|e| **e == *src))
-    };
-    let mut out = Vec::with_capacity(html.len() + 256);
-    let settings = Settings::new()
-        .append_element_content_handler(element!("head", |el| {
-            if !head_done.replace(true) {
-                el.prepend(&injection.head_tags, ContentType::Html);
-            }
-            Ok(())
-        }))
-        .append_element_content_handler(element!("script", |el| {
-            let mut before = String::new();
-            if !head_done.replace(true) {
-                before.push_str(&injection.head_tags);
-            }
-            if is_entry(el) {
-                if !chunk_done.replace(true) {
-                    before.push_str(&injection.chunk_tag);
+/// A rewriter that injects the client (see `PageInjection`) into the HTML written to it.
+/// `page_path` resolves relative `src`s.
+fn rewriter<O: OutputSink>(
+    injection: Arc<PageInjection>,
+    page_path: String,
+    sink: O,
+) -> HtmlRewriter<'static, O> {
+    let head_done = Arc::new(AtomicBool::new(false));
+    let chunk_done = Arc::new(AtomicBool::new(false));
+    let settings = Settings::new_send()
+        .append_element_content_handler(element!("head", {
+            let (head_done, injection) = (head_done.clone(), injection.clone());
+            move |el| {
+                if !head_done.swap(true, Ordering::Relaxed) {
+                    el.prepend(&injection.head_tags, ContentType::Html);
                 }
-                el.replace(&before, ContentType::Html);
-            } else if !before.is_empty() {
-                el.before(&before, ContentType::Html);
+                Ok(())
             }
-            Ok(())
         }))
-        .append_document_content_handler(end!(|end| {
-            if !head_done.get() {
+        .append_element_content_handler(element!("script", {
+            let (head_done, chunk_done, injection) =
+                (head_done.clone(), chunk_done.clone(), injection.clone());
+            move |el| {
+                let mut before = String::new();
+                if !head_done.swap(true, Ordering::Relaxed) {
+                    before.push_str(&injection.head_tags);
+                }
+                if is_entry(el, &injection, &page_path) {
+                    if !chunk_done.swap(true, Ordering::Relaxed) {
+                        before.push_str(&injection.chunk_tag);
+                    }
+                    el.replace(&before, ContentType::Html);
+                } else if !before.is_empty() {
+                    el.before(&before, ContentType::Html);
+                }
+                Ok(())
+            }
+        }))
+        .append_document_content_handler(end!(move |end| {
+            if !head_done.load(Ordering::Relaxed) {
                 end.append(&injection.head_tags, ContentType::Html);
             }
-            if !chunk_done.get() {
+            if !chunk_done.load(Ordering::Relaxed) {
                 end.append(&injection.chunk_tag, ContentType::Html);
             }
             Ok(())
         }))
         .with_strict(false);
-    let mut rewriter = HtmlRewriter::new(settings, |chunk: &[u8]| out.extend_from_slice(chunk));
-    rewriter.write(html)?;
-    rewriter.end()?;
-    Ok(out)
+    HtmlRewriter::new(settings, sink)
+}
+
+/// A `<script type="module" src>` whose `src` is one of the client entries.
+fn is_entry(el: &Element<'_, '_>, injection: &PageInjection, page_path: &str) -> bool {
+    el.get_attribute("type")
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("module"))
+        && el
+            .get_attribute("src")
+            .and_then(|src| local_src(&src, page_path))
+            .is_some_and(|src| injection.entries.iter().any(|e| **e == *src))
 }
 
 /// A local script `src` as a root-absolute path (query and fragment dropped, percent-decoded,
@@ -260,8 +295,6 @@ fn has_scheme(url: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use super::*;
 
     fn injection() -> PageInjection {
@@ -273,7 +306,15 @@ mod tests {
     }
 
     fn check(html: &str, page: &str, expected: &str) {
-        let out = inject(&Bytes::from(html.to_owned()), &injection(), page).unwrap();
+        let mut out = Vec::new();
+        let mut r = rewriter(Arc::new(injection()), page.into(), |c: &[u8]| {
+            out.extend_from_slice(c)
+        });
+        // Split mid-tag: the rewrite does not depend on how the body arrives.
+        let (a, b) = html.split_at(html.len() / 2);
+        r.write(a.as_bytes()).unwrap();
+        r.write(b.as_bytes()).unwrap();
+        r.end().unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), expected);
     }
 

@@ -76,6 +76,10 @@ async fn app() -> SocketAddr {
         )
         .route("/src/app.js", get(|| async { "the app's answer" }))
         .route(
+            "/cached",
+            get(|| async { (StatusCode::NOT_MODIFIED, [("content-type", "text/html")]) }),
+        )
+        .route(
             "/live",
             get(|ws: WebSocketUpgrade| async {
                 ws.on_upgrade(|mut socket| async move {
@@ -175,6 +179,9 @@ async fn the_apps_html_gets_the_client_with_its_status_and_headers_kept() {
             assert_eq!(length, r.body.len().to_string(), "a stale Content-Length");
         }
     }
+    // Nothing to inject into a body that is not there.
+    let r = request(&h, "GET", "/cached", "text/html", "").await;
+    assert_eq!((r.status, r.body.len()), (304, 0));
     // hotloop's own page is still there by name.
     let r = request(&h, "GET", "/index.html", "text/html", "").await;
     assert_eq!(r.text(), "<!doctype html>hotloop's page");
@@ -237,6 +244,98 @@ async fn websocket_upgrades_reach_the_app() {
         .expect("stream open")
         .unwrap();
     assert_eq!(reply, Message::Text("app hi".into()));
+}
+
+/// An app that streams its page: the shell at once, the rest when `release` fires.
+async fn streaming_app(release: oneshot::Receiver<()>) -> SocketAddr {
+    let release = Arc::new(std::sync::Mutex::new(Some(release)));
+    let app = Router::new().route(
+        "/stream",
+        get(move || {
+            let release = release.lock().unwrap().take();
+            async move {
+                let parts = futures_util::stream::unfold((0u8, release), |(step, release)| async move {
+                    match step {
+                        0 => Some((
+                            Ok::<_, std::io::Error>(
+                                "<!doctype html><html><head><title>s</title></head><body><p>shell</p>",
+                            ),
+                            (1, release),
+                        )),
+                        1 => {
+                            if let Some(release) = release {
+                                let _ = release.await;
+                            }
+                            Some((Ok("<p>late</p></body></html>"), (2, None)))
+                        }
+                        _ => None,
+                    }
+                });
+                (
+                    [("content-type", "text/html")],
+                    axum::body::Body::from_stream(parts),
+                )
+            }
+        }),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    addr
+}
+
+#[tokio::test]
+async fn a_streamed_page_is_injected_as_it_streams() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (release, released) = oneshot::channel();
+    let app = streaming_app(released).await;
+    let h = hotloop(app.port()).await;
+    let mut stream = tokio::net::TcpStream::connect(h.addr).await.unwrap();
+    let request = format!(
+        "GET /stream HTTP/1.1\r\nHost: localhost:{}\r\nAccept: text/html\r\nConnection: close\r\n\r\n",
+        h.addr.port()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut seen = Vec::new();
+    let mut buffer = [0u8; 4096];
+    // The shell, with the runtime in its head, arrives while the app still holds the rest.
+    while !String::from_utf8_lossy(&seen).contains("shell") {
+        let n = timeout(WAIT, stream.read(&mut buffer))
+            .await
+            .expect("the shell did not arrive before the rest: the page was buffered")
+            .unwrap();
+        assert!(n > 0, "closed early: {}", String::from_utf8_lossy(&seen));
+        seen.extend_from_slice(&buffer[..n]);
+    }
+    assert!(String::from_utf8_lossy(&seen).contains(RUNTIME_TAG));
+    release.send(()).unwrap();
+    timeout(WAIT, stream.read_to_end(&mut seen))
+        .await
+        .expect("the rest did not arrive")
+        .unwrap();
+    let text = dechunk(&String::from_utf8_lossy(&seen));
+    assert_eq!(
+        text,
+        format!(
+            "<!doctype html><html><head>{RUNTIME_TAG}<title>s</title></head><body><p>shell</p>\
+             <p>late</p></body></html>{CHUNK_TAG}"
+        )
+    );
+}
+
+/// The body of a chunked HTTP/1.1 response.
+fn dechunk(response: &str) -> String {
+    let (_, mut rest) = response.split_once("\r\n\r\n").expect("a head");
+    let mut body = String::new();
+    while let Some((size, after)) = rest.split_once("\r\n") {
+        let size = usize::from_str_radix(size.trim(), 16).expect("a chunk size");
+        if size == 0 {
+            break;
+        }
+        body.push_str(&after[..size]);
+        rest = &after[size + 2..];
+    }
+    body
 }
 
 #[tokio::test]
