@@ -30,8 +30,6 @@
 mod node;
 mod process;
 
-use std::io::Write;
-use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::process::ExitStatus;
 use std::time::Duration;
@@ -40,7 +38,8 @@ use crossbeam_channel::{Receiver, Sender};
 
 pub use node::MIN_NODE_MAJOR;
 
-/// How long a send waits for a just-started process to connect its control socket.
+/// How long a just-started process has to connect its control socket; one that does not is
+/// killed (and its exit reported).
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Control frame kinds, hotloop → process.
@@ -133,12 +132,6 @@ pub enum AppServerError {
          restart it"
     )]
     NotRunning { entry: String },
-    #[error(
-        "the server process of {entry} did not connect to hotloop within {} s: is the machine \
-         overloaded?",
-        CONNECT_TIMEOUT.as_secs()
-    )]
-    ConnectTimeout { entry: String },
 }
 
 /// The app's server process, restarted in place; killed and reaped on drop.
@@ -222,7 +215,8 @@ impl AppServer {
         self.process.as_ref().map(|p| p.pid)
     }
 
-    /// Sends the server chunk: the process evaluates it and then listens (`Ready`).
+    /// Sends the server chunk: the process evaluates it and then listens (`Ready`). Sends are
+    /// queued for a writer thread and never block; they fail once the process has exited.
     pub fn send_chunk(&mut self, chunk: &str) -> Result<(), AppServerError> {
         self.send(CHUNK, chunk.as_bytes())
     }
@@ -260,11 +254,6 @@ impl AppServer {
 
     fn send(&mut self, kind: u8, payload: &[u8]) -> Result<(), AppServerError> {
         let entry = &self.options.entry;
-        let not_running = || AppServerError::NotRunning {
-            entry: entry.clone(),
-        };
-        let process = self.process.as_mut().ok_or_else(not_running)?;
-        let control: &mut UnixStream = process.control(entry)?;
         let Ok(length) = u32::try_from(payload.len() + 1) else {
             return Err(AppServerError::Io {
                 entry: entry.clone(),
@@ -272,22 +261,16 @@ impl AppServer {
                 source: std::io::ErrorKind::InvalidInput.into(),
             });
         };
-        let mut header = [0u8; 5];
-        header[..4].copy_from_slice(&length.to_le_bytes());
-        header[4] = kind;
-        control
-            .write_all(&header)
-            .and_then(|()| control.write_all(payload))
-            .map_err(|source| match source.kind() {
-                std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::ConnectionReset => {
-                    not_running()
-                }
-                _ => AppServerError::Io {
-                    entry: entry.clone(),
-                    what: "cannot write to the control socket".into(),
-                    source,
-                },
-            })
+        let mut frame = Vec::with_capacity(payload.len() + 5);
+        frame.extend_from_slice(&length.to_le_bytes());
+        frame.push(kind);
+        frame.extend_from_slice(payload);
+        match &self.process {
+            Some(process) if process.send(frame).is_ok() => Ok(()),
+            _ => Err(AppServerError::NotRunning {
+                entry: entry.clone(),
+            }),
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! thread that waits for and reaps the child, the control socket's reader, the output readers.
 
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::Shutdown;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::os::unix::process::CommandExt;
@@ -44,8 +44,10 @@ struct Shared {
     child: Mutex<Option<Child>>,
     /// We asked it to stop: its exit is not reported.
     stopping: AtomicBool,
-    /// It has exited: the control thread stops accepting.
+    /// It has exited: the control thread stops accepting, sends fail.
     exited: AtomicBool,
+    /// The control socket once connected, to shut it down on stop.
+    control: Mutex<Option<UnixStream>>,
 }
 
 impl Shared {
@@ -59,10 +61,11 @@ pub(crate) struct Process {
     pub(crate) pid: u32,
     shared: Arc<Shared>,
     socket: PathBuf,
-    connected: Receiver<UnixStream>,
-    control: Option<UnixStream>,
+    /// Frames for the writer thread (`None` once stopping).
+    frames: Option<Sender<Vec<u8>>>,
     reaper: Option<JoinHandle<()>>,
     reader: Option<JoinHandle<()>>,
+    writer: Option<JoinHandle<()>>,
 }
 
 impl Process {
@@ -111,6 +114,7 @@ impl Process {
             child: Mutex::new(None),
             stopping: AtomicBool::new(false),
             exited: AtomicBool::new(false),
+            control: Mutex::new(None),
         });
         let (spawned_tx, spawned_rx) = crossbeam_channel::bounded(1);
         let reaper = {
@@ -180,11 +184,25 @@ impl Process {
             }
         };
 
-        let (connected_tx, connected) = crossbeam_channel::bounded(1);
+        let (connected_tx, connected) = crossbeam_channel::bounded::<UnixStream>(1);
+        let (frames, queued) = crossbeam_channel::unbounded::<Vec<u8>>();
+        let mut process = Process {
+            pid,
+            shared: shared.clone(),
+            socket: socket.clone(),
+            frames: Some(frames),
+            reaper: Some(reaper),
+            reader: None,
+            writer: None,
+        };
+        let thread_failed = |source| AppServerError::Io {
+            entry: entry.clone(),
+            what: "cannot start a thread".into(),
+            source,
+        };
         let reader = {
             let shared = shared.clone();
             let events = spawn.events.clone();
-            let socket = socket.clone();
             std::thread::Builder::new()
                 .name(format!("app-server-control-{}", spawn.generation))
                 .spawn(move || {
@@ -195,64 +213,36 @@ impl Process {
                     if shared.exited.load(Ordering::SeqCst) {
                         return;
                     }
+                    if let Ok(clone) = stream.try_clone() {
+                        *shared.control.lock().unwrap_or_else(|p| p.into_inner()) = Some(clone);
+                    }
                     if let Ok(writer) = stream.try_clone() {
                         let _ = connected_tx.send(writer);
                     }
                     read_control(stream, &events);
                 })
         };
-        let reader = match reader {
-            Ok(reader) => reader,
-            Err(source) => {
-                drop(Process {
-                    pid,
-                    shared,
-                    socket,
-                    connected,
-                    control: None,
-                    reaper: Some(reaper),
-                    reader: None,
-                });
-                return Err(AppServerError::Io {
-                    entry,
-                    what: "cannot start a thread".into(),
-                    source,
-                });
-            }
+        process.reader = Some(reader.map_err(thread_failed)?);
+        let writer = {
+            let shared = shared.clone();
+            std::thread::Builder::new()
+                .name(format!("app-server-writer-{}", spawn.generation))
+                .spawn(move || write_control(&connected, &queued, &shared, pid))
         };
-        Ok(Process {
-            pid,
-            shared,
-            socket,
-            connected,
-            control: None,
-            reaper: Some(reaper),
-            reader: Some(reader),
-        })
+        process.writer = Some(writer.map_err(thread_failed)?);
+        Ok(process)
     }
 
-    /// The control socket, once the process has connected (waits up to `CONNECT_TIMEOUT`).
-    pub(crate) fn control(&mut self, entry: &str) -> Result<&mut UnixStream, AppServerError> {
-        if self.control.is_none() {
-            match self.connected.recv_timeout(CONNECT_TIMEOUT) {
-                Ok(stream) => self.control = Some(stream),
-                Err(RecvTimeoutError::Disconnected) => {
-                    return Err(AppServerError::NotRunning {
-                        entry: entry.to_owned(),
-                    });
-                }
-                Err(RecvTimeoutError::Timeout) => {
-                    return Err(AppServerError::ConnectTimeout {
-                        entry: entry.to_owned(),
-                    });
-                }
-            }
+    /// Queues a framed message for the process; never blocks (a process stuck in a loop does
+    /// not stall the caller). Fails once the process has exited.
+    pub(crate) fn send(&self, frame: Vec<u8>) -> Result<(), ()> {
+        if self.shared.exited.load(Ordering::SeqCst) {
+            return Err(());
         }
-        self.control
-            .as_mut()
-            .ok_or_else(|| AppServerError::NotRunning {
-                entry: entry.to_owned(),
-            })
+        match &self.frames {
+            Some(frames) => frames.send(frame).map_err(|_| ()),
+            None => Err(()),
+        }
     }
 
     /// Kills the process group, waits until the child is reaped and the control reader has
@@ -275,7 +265,14 @@ impl Process {
                 let _ = child.kill();
             }
         }
-        if let Some(control) = self.control.take() {
+        self.frames = None;
+        if let Some(control) = self
+            .shared
+            .control
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        {
             let _ = control.shutdown(Shutdown::Both);
         }
         if let Some(reaper) = self.reaper.take() {
@@ -286,8 +283,11 @@ impl Process {
         unsafe {
             libc::kill(-(self.pid as libc::pid_t), libc::SIGKILL);
         }
-        if let Some(reader) = self.reader.take() {
-            let _ = reader.join();
+        for thread in [self.reader.take(), self.writer.take()]
+            .into_iter()
+            .flatten()
+        {
+            let _ = thread.join();
         }
         let _ = std::fs::remove_file(&self.socket);
     }
@@ -296,6 +296,40 @@ impl Process {
 impl Drop for Process {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+/// The writer thread: waits for the process to connect (up to `CONNECT_TIMEOUT`; a process
+/// that never does is killed, and its exit reported), then writes the queued frames in order
+/// until the queue closes or the socket fails.
+fn write_control(
+    connected: &Receiver<UnixStream>,
+    queued: &Receiver<Vec<u8>>,
+    shared: &Shared,
+    pid: u32,
+) {
+    let mut stream = match connected.recv_timeout(CONNECT_TIMEOUT) {
+        Ok(stream) => stream,
+        Err(RecvTimeoutError::Disconnected) => return,
+        Err(RecvTimeoutError::Timeout) => {
+            tracing::warn!(
+                "the app's server process {pid} did not connect to hotloop within {} s: killed",
+                CONNECT_TIMEOUT.as_secs()
+            );
+            let mut child = shared.child();
+            if let Some(child) = child.as_mut()
+                && matches!(child.try_wait(), Ok(None))
+            {
+                let _ = child.kill();
+            }
+            return;
+        }
+    };
+    for frame in queued {
+        if let Err(error) = stream.write_all(&frame) {
+            tracing::debug!("the app's server's control socket closed: {error}");
+            return;
+        }
     }
 }
 

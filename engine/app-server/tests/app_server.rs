@@ -326,3 +326,28 @@ fn a_missing_root_is_named() {
         "{text}"
     );
 }
+
+#[test]
+fn sends_to_a_stuck_process_never_block_and_stop_still_kills_it() {
+    let (mut server, _root) = start();
+    let stuck = format!(
+        "__hotloop.define({ENTRY:?}, {{}}, {HEADER}\nconsole.log(\"stuck\");\nfor (;;) {{}}\n}}));\n\
+         __hotloop.start([{ENTRY:?}], {{\"server\":true,\"revision\":1,\"serverId\":\"s1\"}});\n"
+    );
+    server.send_chunk(&stuck).unwrap();
+    wait_for(&server, |e| match e {
+        AppServerEvent::Output { line, .. } if line == "stuck" => Some(()),
+        _ => None,
+    });
+    let pid = server.pid().unwrap();
+    // Far more than a socket buffer holds: a blocking write would never return.
+    let (done_tx, done) = crossbeam_channel::bounded(1);
+    std::thread::spawn(move || {
+        let big = vec![0u8; 8 << 20];
+        let sent = (0..4).all(|_| server.send_frame(&big).is_ok());
+        let _ = done_tx.send(sent);
+        drop(server);
+    });
+    assert_eq!(done.recv_timeout(WAIT), Ok(true), "a send blocked");
+    assert!(gone_within(pid, WAIT), "node {pid} outlived its AppServer");
+}
