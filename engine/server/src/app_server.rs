@@ -2,7 +2,9 @@
 //! routes, the modules, linked stylesheets, `public/` and the root's files; every other request
 //! (any method, and `GET /`: the app renders its own pages) goes to the app's server on
 //! 127.0.0.1 with `--proxy`'s forwarding (`proxy::forward_to`: bodies streamed, WebSocket
-//! upgrades joined), keeping the page's `Host`.
+//! upgrades joined), keeping the page's `Host`. Paths the file policy refuses (`.env`, `.git`,
+//! traversal) are refused, not forwarded, and `/_hotloop/*` stays hotloop's. Forwarded GETs
+//! wait for the first build, as every file request does.
 //!
 //! HTML the app's server returns (`Content-Type: text/html`) gets hotloop's client injected as
 //! `index.html` does (`Served::injection`, see `PageInjection`): rewritten with lol_html as it
