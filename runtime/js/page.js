@@ -36,7 +36,9 @@
       refresh: refresh.hooks,
       logger,
     };
-    if (!core.start(host, options)) return;
+    // The dev server marks HTML the app's server rendered (server-side HMR).
+    const serverRendered = globalThis.__hotloop_server_rendered === true;
+    if (!core.start(host, serverRendered ? { ...options, serverRendered } : options)) return;
     reloads.announce();
     refresh.installForStart(options.refreshRuntime, core);
     core.startEntries(entries);

@@ -24,7 +24,7 @@ use tracing_subscriber::util::SubscriberInitExt;
 use crate::cli::{DevArgs, LogFormat, ServeArgs};
 use crate::dashboard::{self, LogLayer};
 use crate::headless::{self, HeadlessOptions};
-use crate::vite_config;
+use crate::{app_server, vite_config};
 
 /// Telemetry is bounded: a reader that falls behind loses events, the engine never waits.
 const TELEMETRY_CAPACITY: usize = 4096;
@@ -90,6 +90,7 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         vite_config::apply(&vite.config, &root, &mut options, &mut serve_args);
     }
     let serve = &serve_args;
+    let options_server_entry = options.server_entry.clone();
     let mut host = EngineHost::new(&root, options.with_process_env())
         .with_context(|| format!("failed to load the project at {}", root.display()))?;
     if let Some(vite) = &vite {
@@ -107,15 +108,22 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
     let (served_tx, served_rx) = tokio::sync::watch::channel(Arc::new(host.building(&server_id)));
     let (updates_tx, _) = tokio::sync::broadcast::channel(UPDATE_QUEUE);
     let (clients_tx, clients_rx) = crossbeam_channel::unbounded();
+    let clients_tx_for_server = clients_tx.clone();
     let (control_tx, control_rx) = crossbeam_channel::unbounded();
 
+    // `--server`: the app's server process, on a port of its own for the session.
+    let app_server = match &options_server_entry {
+        Some(entry) => Some(app_server::start(&root, entry, vite_config::node(serve))?),
+        None => None,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("hotloop-server")
         .enable_all()
         .build()
         .context("failed to start the async runtime")?;
-    let config = server_config(&root, serve);
+    let mut config = server_config(&root, serve);
+    config.app_server = app_server.as_ref().map(|server| server.port());
     let bound = runtime
         .block_on(server::bind(config))
         .with_context(|| match serve.port {
@@ -162,6 +170,17 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         telemetry: telemetry_tx.clone(),
         server: None,
     };
+    let mut outputs = outputs;
+    if let Some(server) = app_server {
+        let (server_tx, server_rx) = crossbeam_channel::unbounded();
+        outputs.server = Some(server_tx);
+        let clients = clients_tx_for_server.clone();
+        let control = control_tx.clone();
+        std::thread::Builder::new()
+            .name("hotloop-app-server".into())
+            .spawn(move || app_server::bridge(server, server_rx, clients, control))
+            .context("failed to start the app server's thread")?;
+    }
     let watcher_rx = watcher.receiver();
     let extra_roots = watcher.extra_roots();
     let ready = {

@@ -3,6 +3,7 @@
 //! app and `hotloop profile`. It reaches the engine only through its façade and plain data.
 
 pub mod alloc_stats;
+pub mod app_server;
 pub mod cli;
 pub mod dashboard;
 pub mod demo;

@@ -191,6 +191,9 @@ fn unavailable(
     response
 }
 
+/// Marks a page whose HTML the app's server rendered (see `rewriter`).
+pub(crate) const SERVER_RENDERED_TAG: &str = "<script>__hotloop_server_rendered=true</script>";
+
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -204,25 +207,32 @@ fn rewriter<O: OutputSink>(
     page_path: String,
     sink: O,
 ) -> HtmlRewriter<'static, O> {
+    // The page host reads this flag: a server-rendered page's HTML goes stale when the app's
+    // server changes (the runtime's `hotloop:server-update` handling).
+    let head_tags: Arc<str> = format!("{SERVER_RENDERED_TAG}{}", injection.head_tags).into();
     let head_done = Arc::new(AtomicBool::new(false));
     let chunk_done = Arc::new(AtomicBool::new(false));
     let settings = Settings::new_send()
         .append_element_content_handler(element!("head", {
-            let (head_done, injection) = (head_done.clone(), injection.clone());
+            let (head_done, head_tags) = (head_done.clone(), head_tags.clone());
             move |el| {
                 if !head_done.swap(true, Ordering::Relaxed) {
-                    el.prepend(&injection.head_tags, ContentType::Html);
+                    el.prepend(&head_tags, ContentType::Html);
                 }
                 Ok(())
             }
         }))
         .append_element_content_handler(element!("script", {
-            let (head_done, chunk_done, injection) =
-                (head_done.clone(), chunk_done.clone(), injection.clone());
+            let (head_done, chunk_done, injection, head_tags) = (
+                head_done.clone(),
+                chunk_done.clone(),
+                injection.clone(),
+                head_tags.clone(),
+            );
             move |el| {
                 let mut before = String::new();
                 if !head_done.swap(true, Ordering::Relaxed) {
-                    before.push_str(&injection.head_tags);
+                    before.push_str(&head_tags);
                 }
                 if is_entry(el, &injection, &page_path) {
                     if !chunk_done.swap(true, Ordering::Relaxed) {
@@ -237,7 +247,7 @@ fn rewriter<O: OutputSink>(
         }))
         .append_document_content_handler(end!(move |end| {
             if !head_done.load(Ordering::Relaxed) {
-                end.append(&injection.head_tags, ContentType::Html);
+                end.append(&head_tags, ContentType::Html);
             }
             if !chunk_done.load(Ordering::Relaxed) {
                 end.append(&injection.chunk_tag, ContentType::Html);
@@ -317,6 +327,9 @@ mod tests {
         r.write(a.as_bytes()).unwrap();
         r.write(b.as_bytes()).unwrap();
         r.end().unwrap();
+        // The head tags come after the server-rendered mark, wherever they go.
+        let runtime = "<script src=\"/_hotloop/runtime.js\"></script>";
+        let expected = expected.replace(runtime, &format!("{SERVER_RENDERED_TAG}{runtime}"));
         assert_eq!(String::from_utf8(out).unwrap(), expected);
     }
 

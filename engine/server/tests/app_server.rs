@@ -21,6 +21,9 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 const WAIT: Duration = Duration::from_secs(10);
 const RUNTIME_TAG: &str = r#"<script src="/_hotloop/runtime.js"></script>"#;
+/// The head tags as the app's pages get them: the server-rendered mark (the page host reads
+/// it), then the runtime.
+const HEAD_TAGS: &str = r#"<script>__hotloop_server_rendered=true</script><script src="/_hotloop/runtime.js"></script>"#;
 const CHUNK_TAG: &str = r#"<script defer src="/_hotloop/chunk.js"></script>"#;
 const ENTRY: &str = "/src/entry-client.tsx";
 /// What the app renders: Vite's SSR template with the app's HTML in it.
@@ -166,7 +169,7 @@ async fn the_apps_html_gets_the_client_with_its_status_and_headers_kept() {
     let app = app().await;
     let h = hotloop(app.port()).await;
     let expected = format!(
-        "<!doctype html><html><head>{RUNTIME_TAG}<title>ssr</title>{CHUNK_TAG}</head>\
+        "<!doctype html><html><head>{HEAD_TAGS}<title>ssr</title>{CHUNK_TAG}</head>\
          <body><div id=\"app\">rendered</div></body></html>"
     );
     for (path, status) in [("/", 200), ("/missing", 404)] {
@@ -317,7 +320,7 @@ async fn a_streamed_page_is_injected_as_it_streams() {
     assert_eq!(
         text,
         format!(
-            "<!doctype html><html><head>{RUNTIME_TAG}<title>s</title></head><body><p>shell</p>\
+            "<!doctype html><html><head>{HEAD_TAGS}<title>s</title></head><body><p>shell</p>\
              <p>late</p></body></html>{CHUNK_TAG}"
         )
     );

@@ -260,10 +260,13 @@ impl Walk {
                 Some(imports_in(db, self.env, *file))
             };
             let module = self.builder.module_mut(index);
-            // React Refresh swaps components in a page; a server has nothing to re-render, so
-            // there a component module's update reaches its importers (up to the entry).
-            module.self_accepts =
-                hot.self_accepts || (self.env.is_browser() && hot.refresh_boundary);
+            // In a page, a Fast Refresh boundary takes its own updates, and so does a module
+            // that keeps state in `hot.data` (Bun's rule: it expects to be re-run in place).
+            // A server has nothing to re-render, and its importers hold on to the exports a
+            // re-run would replace: there such updates reach the importers (up to the entry,
+            // which re-runs in place), and `hot.data` carries the state across.
+            module.self_accepts = hot.self_accepts
+                || (self.env.is_browser() && (hot.refresh_boundary || hot.uses_data));
             if let Some(resolved) = resolved {
                 let mut accepted = Vec::new();
                 for dep in &hot.accepted_deps {

@@ -63,10 +63,6 @@ pub(crate) fn analyze<'a, N: for<'x> VisitWith<Analyzer<'x>>>(
     node.visit_with(&mut a);
     let mut out = a.out;
     out.exports_all_components = matches!(a.exports, Exports::AllPascal);
-    if out.hot.uses_data {
-        // Bun's rule: a module that keeps state in `hot.data` expects to be re-run in place.
-        out.hot.self_accepts = true;
-    }
     out
 }
 

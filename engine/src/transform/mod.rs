@@ -211,7 +211,8 @@ pub struct ImportRecord {
 /// What the module says about hot updates, found statically.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct HotFacts {
-    /// `import.meta.hot.accept()` / `accept(cb)`, or use of `import.meta.hot.data`.
+    /// `import.meta.hot.accept()` / `accept(cb)`. (A page also re-runs in place a module that
+    /// uses `import.meta.hot.data`: see `queries::graph`.)
     pub self_accepts: bool,
     /// Specifiers passed to `accept(dep, cb)` / `accept([deps], cb)`.
     pub accepted_deps: Vec<String>,
