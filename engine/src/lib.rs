@@ -21,6 +21,7 @@
 
 mod cache;
 mod css;
+mod css_diff;
 mod css_modules;
 mod db;
 mod devloop;

@@ -67,6 +67,9 @@ pub struct EngineHost {
     /// Hashes of config files (`package.json`, ...) that are not inputs, to tell real changes.
     config_hashes: FxHashMap<PathBuf, u64>,
     state: Option<BuildState>,
+    /// The stylesheet texts of the last published snapshot: what CSS patches are computed
+    /// from (see `stylesheets.rs`).
+    published_sheets: stylesheets::PublishedSheets,
     /// Set during `apply_watched_changes`: a file that turned empty is deferred, not set.
     defer_emptied: bool,
 }
@@ -124,6 +127,7 @@ impl EngineHost {
             seen: FxHashSet::default(),
             config_hashes: FxHashMap::default(),
             state: None,
+            published_sheets: stylesheets::PublishedSheets::default(),
             defer_emptied: false,
         })
     }

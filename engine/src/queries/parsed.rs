@@ -31,6 +31,9 @@ pub struct ParsedModule {
     pub map: Option<Arc<str>>,
     /// CSS only: the stylesheet text served for `<link rel=stylesheet>`.
     pub stylesheet: Option<Arc<str>>,
+    /// CSS only: the text its factory injects into the page's `<style>` (see
+    /// `css::CompiledCss::style`).
+    pub style: Option<Arc<str>>,
     /// CSS only: where each local `@import` URL ends in `stylesheet`, and its specifier (see
     /// `css::CompiledCss::stylesheet_imports`).
     pub stylesheet_imports: Arc<[(usize, String)]>,
@@ -46,6 +49,7 @@ impl ParsedModule {
             code: compiled.code,
             map: compiled.map,
             stylesheet: None,
+            style: None,
             stylesheet_imports: Arc::new([]),
             diagnostics: compiled.diagnostics.into(),
         }
@@ -59,6 +63,7 @@ impl ParsedModule {
             code: None,
             map: None,
             stylesheet: None,
+            style: None,
             stylesheet_imports: Arc::new([]),
             diagnostics: Arc::new([diagnostic]),
         }
@@ -163,6 +168,7 @@ pub fn parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> {
                 code: compiled.code,
                 map: None,
                 stylesheet: compiled.stylesheet,
+                style: compiled.style,
                 stylesheet_imports: compiled.stylesheet_imports.into(),
                 diagnostics: compiled.diagnostics.into(),
             }
