@@ -43,11 +43,7 @@ pub trait Plugins: Send + Sync + 'static {
     /// A watched file changed: runs `handleHotUpdate`/`hotUpdate`. `modules` are the ids of the
     /// graph's modules for that file (the file's own id and its query sub-modules). The answer
     /// narrows which of them update (`None`: the plugins left the choice to the engine).
-    fn hot_update(
-        &self,
-        file: &str,
-        modules: &[String],
-    ) -> Result<Option<Vec<String>>, PluginError>;
+    fn hot_update(&self, file: &str, modules: &[String]) -> Result<Option<Vec<String>>, PluginError>;
 }
 
 /// A `resolveId` answer.
