@@ -519,4 +519,41 @@ body { padding: 0; }
         assert_eq!(update.css_links.len(), 1);
         assert_eq!(update.css_patches, []);
     }
+
+    #[test]
+    fn a_css_module_patch_is_computed_from_its_compiled_text() {
+        let files = TempProject::new(
+            r#"
+//- /index.html
+<script type="module" src="/src/main.js"></script>
+//- /src/main.js
+import styles from './card.module.css';
+console.log(styles.card);
+//- /src/card.module.css
+.card { color: red; }
+.title { font-weight: bold; }
+"#,
+        );
+        let mut host = EngineHost::new(files.root(), ProjectOptions::default()).expect("host");
+        let _ = host.served(&Arc::from("srv"), 0);
+        let mut p = Project { files, host };
+        let update = save(
+            &mut p,
+            "src/card.module.css",
+            ".card { color: blue; }\n.title { font-weight: bold; }\n",
+            0,
+        );
+        let patch = patch_of(&update, CssTarget::Style).expect("a patch");
+        assert_eq!(patch.rules, 2);
+        match &patch.edits[..] {
+            [
+                CssEdit::Delete { index: 0 },
+                CssEdit::Insert { index: 0, rule },
+            ] => {
+                // lightningcss's output, with the scoped name the page's elements carry.
+                assert_eq!(&**rule, ".card-module_q70Lpa_card {\n  color: #00f;\n}");
+            }
+            other => panic!("expected one rule replaced, got {other:?}"),
+        }
+    }
 }

@@ -66,7 +66,7 @@ describe('CSS patches in the browser', { skip, concurrency: false }, () => {
         rules: style.sheet.cssRules.length,
         frames: w.frames,
         flashes: w.flashes,
-        styles: document.querySelectorAll('style').length,
+        styles: document.querySelectorAll(`style[data-hotloop-id="${id}"]`).length,
       };
     }, BIG);
   }
@@ -131,6 +131,29 @@ describe('CSS patches in the browser', { skip, concurrency: false }, () => {
     assert.deepEqual(kept, { links: 1, sameLink: true, sameSheet: true });
     assert.deepEqual(await links(), [href], 'patched: nothing fetched');
     assert.equal(await color('s1'), 'rgb(0, 0, 201)');
+    assert.equal(tab.navigations, navs, 'no reload');
+  });
+
+  test('a CSS Module edit patches its scoped rules; a change of its names re-runs the importer', async () => {
+    const navs = tab.navigations;
+    const CARD = '/src/card.module.css';
+    assert.equal(await color('card'), 'rgb(1, 2, 3)');
+    await tab.page.evaluate((id) => {
+      const style = document.querySelector(`style[data-hotloop-id="${id}"]`);
+      window.__card = { sheet: style.sheet, text: style.textContent };
+    }, CARD);
+    edit('src/card.module.css', 'rgb(1, 2, 3)', 'rgb(3, 2, 1)');
+    await tab.until(() => getComputedStyle(document.getElementById('card')).color === 'rgb(3, 2, 1)');
+    const kept = await tab.page.evaluate((id) => {
+      const style = document.querySelector(`style[data-hotloop-id="${id}"]`);
+      return { sameSheet: style.sheet === window.__card.sheet, textKept: style.textContent === window.__card.text };
+    }, CARD);
+    assert.deepEqual(kept, { sameSheet: true, textKept: true }, 'the scoped rule was patched');
+    assert.equal(await tab.page.evaluate(() => document.getElementById('card').dataset.names), 'card title');
+
+    edit('src/card.module.css', '.title {', '.extra { color: rgb(9, 9, 9); }\n.title {');
+    await tab.until(() => document.getElementById('card').dataset.names === 'card extra title');
+    assert.equal(await color('card'), 'rgb(3, 2, 1)');
     assert.equal(tab.navigations, navs, 'no reload');
   });
 
