@@ -87,3 +87,10 @@ fn top_level_await_in_chromium() {
 fn workspace_packages_in_chromium() {
     run_suite("workspace.test.mjs");
 }
+
+/// The real create-vite starters (lit-ts, preact-ts), installed from the npm registry into
+/// `tests/e2e/.starters/` on first use (see `tests/e2e/lib/starters.mjs`).
+#[test]
+fn create_vite_starters_in_chromium() {
+    run_suite("starters.test.mjs");
+}

@@ -3,8 +3,8 @@
 //! `node_modules/.vite` for the same reason; here every script is covered, the app's own too).
 //!
 //! - **Key**: xxh3-128 of everything the output depends on: this hotloop binary (version, size
-//!   and mtime of the executable, so any rebuild starts afresh), the transform options, the
-//!   module id (source map names, `jsxDEV` file names), the source kind and the full text. A hit
+//!   and mtime of the executable, so any rebuild starts afresh), the transform options (with
+//!   the facts of the file's tsconfig: JSX runtime, decorators, class fields), the module id (source map names, `jsxDEV` file names), the source kind and the full text. A hit
 //!   is therefore exactly what compiling would return, which keeps `parsed_module` pure.
 //! - **Entries**: one file per key, `<dir>/<32 hex digits>`, written by a background thread
 //!   (temp file + rename: a reader sees a whole entry or none) and checked on read (magic and
@@ -20,6 +20,7 @@
 //! warning) and compiling goes on as without it.
 
 use std::fs;
+use std::hash::Hash as _;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
@@ -214,7 +215,10 @@ impl Inner {
     fn key(&self, id: &str, kind: SourceKind, text: &str, options: &TransformOptions) -> u128 {
         let mut hasher = Xxh3::new();
         hasher.update(&self.salt.to_le_bytes());
-        hasher.update(&[kind as u8, u8::from(options.react_refresh)]);
+        hasher.update(&[kind as u8]);
+        // Every option, the tsconfig's JSX and decorator settings included (a derived `Hash`:
+        // stable for one binary, and the salt changes with the binary).
+        options.hash(&mut hasher);
         hasher.update(&(id.len() as u64).to_le_bytes());
         hasher.update(id.as_bytes());
         hasher.update(text.as_bytes());

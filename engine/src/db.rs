@@ -11,6 +11,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use rustc_hash::FxHashMap;
 use salsa::{EventKind, IngredientIndex};
 
+use hotloop_protocol::plugin::Plugins;
+
 use crate::cache::CompileCache;
 use crate::files::Files;
 use crate::resolver::Resolvers;
@@ -25,6 +27,10 @@ pub trait Db: salsa::Database {
     fn clock(&self) -> &PhaseClock;
     /// The persistent compile cache (disabled unless the host opened one).
     fn compile_cache(&self) -> &CompileCache;
+    /// The project's Vite plugins, when it has a config with some. Their answers depend only
+    /// on the module's text and `ProjectOptions::plugins_fingerprint`, which the host sets with
+    /// them: that is what keeps the queries that call them memoizable.
+    fn plugins(&self) -> Option<&dyn Plugins>;
 }
 
 /// The engine's database. `Clone` gives another handle on the same storage (one per thread).
@@ -37,6 +43,7 @@ pub struct EngineDb {
     log: Arc<ExecutionLog>,
     clock: Arc<PhaseClock>,
     compile_cache: Arc<CompileCache>,
+    plugins: Option<Arc<dyn Plugins>>,
 }
 
 #[salsa::db]
@@ -58,6 +65,10 @@ impl Db for EngineDb {
 
     fn compile_cache(&self) -> &CompileCache {
         &self.compile_cache
+    }
+
+    fn plugins(&self) -> Option<&dyn Plugins> {
+        self.plugins.as_deref()
     }
 }
 
@@ -84,7 +95,14 @@ impl EngineDb {
             log,
             clock: Arc::new(PhaseClock::default()),
             compile_cache: Arc::default(),
+            plugins: None,
         }
+    }
+
+    /// Runs the project's plugins from now on (before the first build: the host sets the
+    /// fingerprint input with them).
+    pub fn set_plugins(&mut self, plugins: Arc<dyn Plugins>) {
+        self.plugins = Some(plugins);
     }
 
     /// Compiles scripts through `cache` from now on. A hit is exactly what compiling returns,

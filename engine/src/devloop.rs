@@ -36,6 +36,9 @@ use hotloop_protocol::{ClientEvent, ClientId};
 pub enum Control {
     /// Reload every tab (dashboard key).
     ForceReload,
+    /// The app's server process started again (it crashed, or was killed): send it the
+    /// current chunk.
+    ServerRestarted,
     /// Include salsa's memo counts in memory samples (the dashboard shows them) or stop. When
     /// turned on, a sample is sent at once.
     QueryMemory(bool),
@@ -47,6 +50,8 @@ pub struct Publishers {
     pub served: tokio::sync::watch::Sender<Arc<Served>>,
     pub updates: tokio::sync::broadcast::Sender<Arc<[u8]>>,
     pub telemetry: Sender<EngineEvent>,
+    /// The app's server process (server-side HMR), when the project has a server entry.
+    pub server: Option<Sender<ServerOutput>>,
 }
 
 /// What the engine thread listens to.
@@ -110,6 +115,8 @@ pub struct DevLoop {
     invalidated: Vec<Arc<str>>,
     /// Where to ask the watcher to watch source directories outside the root, and those asked.
     extra_roots: Option<(Sender<PathBuf>, Vec<PathBuf>)>,
+    /// The server graph's half (server-side HMR).
+    app_server: app_server::AppServerState,
 }
 
 impl DevLoop {
@@ -150,7 +157,14 @@ impl DevLoop {
             recheck: None,
             invalidated: Vec::new(),
             extra_roots: None,
+            app_server: Default::default(),
         };
+        let mut devloop = devloop;
+        devloop.update_server(&[], None);
+        if devloop.host.has_server() {
+            let errors = devloop.with_server_diagnostics(&build.diagnostics);
+            devloop.send_errors(&errors);
+        }
         (devloop, stats)
     }
 
@@ -223,6 +237,7 @@ impl DevLoop {
                         let now = Instant::now();
                         self.update(Cause::Reload, now, Vec::new());
                     }
+                    Ok(Control::ServerRestarted) => self.start_server_process(),
                     Ok(Control::QueryMemory(on)) => {
                         self.query_memory_wanted = on;
                         if on {
@@ -325,6 +340,11 @@ impl DevLoop {
             );
             return;
         }
+        // Before this batch's update, as plugins expect (plugin-vue's `file-changed`).
+        for (event, data) in applied.plugin_events.drain(..) {
+            let frame: Arc<[u8]> = protocol::encode(&ServerMessage::Custom { event, data }).into();
+            let _ = self.publishers.updates.send(frame);
+        }
         let files: Vec<String> = applied
             .changed_files
             .iter()
@@ -347,7 +367,11 @@ impl DevLoop {
     /// build (coalescing and reading a batch).
     fn update(&mut self, cause: Cause<'_>, started: Instant, mut phases: Vec<(Phase, Duration)>) {
         let update = update::prepare(&mut self.host, cause, self.revision);
-        self.send_errors(&update.build.diagnostics);
+        if let Cause::Edit { files } = cause {
+            self.update_server(files, update.build.config_changed.as_deref());
+        }
+        let errors = self.with_server_diagnostics(&update.build.diagnostics);
+        self.send_errors(&errors);
         phases.extend(update.phases.iter().copied());
         if let Some((revision, frame)) = update.frame {
             self.revision = revision;
@@ -469,6 +493,11 @@ impl DevLoop {
                 });
             }
             ClientEvent::Message { client_id, message } => match message {
+                ClientMessage::Ack { revision, ok, .. }
+                    if client_id == ClientId::SERVER_PROCESS =>
+                {
+                    self.on_server_applied(revision, ok);
+                }
                 ClientMessage::Ack {
                     revision,
                     ok,
@@ -563,5 +592,8 @@ pub fn graph_stats(build: &BuildResult) -> GraphStats {
     stats
 }
 
+mod app_server;
 #[cfg(test)]
 mod tests;
+
+pub use app_server::ServerOutput;

@@ -17,6 +17,11 @@ pub enum EnvironmentKind {
     /// A web worker (`new Worker(new URL(...))`, `?worker`, `?sharedworker`): the runtime's
     /// worker host, no socket, no `import.meta.hot`.
     Worker,
+    /// The app's server (`--server FILE`, server-side HMR): a Node.js process on the runtime's
+    /// Node host, fed update frames over a pipe. It resolves with Node's conditions, and npm
+    /// packages are Node's own to load (externalized, as Vite's SSR does): only the project's
+    /// sources and linked workspace packages are modules of its graph.
+    Server,
 }
 
 /// How an update that reaches one of an environment's modules applies.
@@ -31,18 +36,22 @@ pub enum UpdateRule {
 impl EnvironmentKind {
     pub fn update_rule(self) -> UpdateRule {
         match self {
-            EnvironmentKind::Page => UpdateRule::Hot,
+            EnvironmentKind::Page | EnvironmentKind::Server => UpdateRule::Hot,
             EnvironmentKind::Worker => UpdateRule::ReloadPage,
         }
     }
 
     /// `exports`/`imports` conditions for `import` (the first list) and `require` (the
-    /// second). Browsers, workers included, resolve the same way.
+    /// second). Browsers, workers included, resolve the same way; the server as Node does.
     pub fn resolve_conditions(self) -> (&'static [&'static str], &'static [&'static str]) {
         match self {
             EnvironmentKind::Page | EnvironmentKind::Worker => (
                 &["browser", "import", "development", "default"],
                 &["browser", "require", "development", "default"],
+            ),
+            EnvironmentKind::Server => (
+                &["node", "import", "development", "default"],
+                &["node", "require", "development", "default"],
             ),
         }
     }
@@ -51,7 +60,13 @@ impl EnvironmentKind {
     pub fn main_fields(self) -> &'static [&'static str] {
         match self {
             EnvironmentKind::Page | EnvironmentKind::Worker => &["browser", "module", "main"],
+            EnvironmentKind::Server => &["main"],
         }
+    }
+
+    /// Whether the environment runs in a browser (the `browser` field's remaps apply).
+    pub fn is_browser(self) -> bool {
+        !matches!(self, EnvironmentKind::Server)
     }
 
     /// What the environment's start call adds to its options object (`__hotloop.start([...],
@@ -60,6 +75,7 @@ impl EnvironmentKind {
         match self {
             EnvironmentKind::Page => None,
             EnvironmentKind::Worker => Some("\"worker\":true"),
+            EnvironmentKind::Server => Some("\"server\":true"),
         }
     }
 }
@@ -126,8 +142,9 @@ mod tests {
     }
 
     #[test]
-    fn only_the_page_takes_updates_in_place() {
+    fn only_the_page_and_the_server_take_updates_in_place() {
         assert_eq!(EnvironmentKind::Page.update_rule(), UpdateRule::Hot);
+        assert_eq!(EnvironmentKind::Server.update_rule(), UpdateRule::Hot);
         assert_eq!(
             EnvironmentKind::Worker.update_rule(),
             UpdateRule::ReloadPage

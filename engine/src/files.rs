@@ -16,8 +16,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use rustc_hash::{FxHashMap, FxHashSet};
 use salsa::Durability;
 
-use crate::inputs::{FileContents, SourceFile, content_hash, in_node_modules};
-use crate::transform::{SourceKind, WorkerQuery};
+use crate::inputs::{FileContents, SourceFile, TsconfigFacts, content_hash, in_node_modules};
+use crate::transform::{ScriptConfig, SourceKind, WorkerQuery};
+use crate::tsconfig::Tsconfigs;
 
 /// JS modules larger than this are not parsed: their text is not even kept.
 pub const MAX_MODULE_BYTES: u64 = 8 * 1024 * 1024;
@@ -49,6 +50,43 @@ pub enum FileClass {
     /// The module an `import.meta.glob(...)` call becomes (see [`glob_module_path`]); its code
     /// comes from the importer's call and the files that match, not from a file of its own.
     Glob,
+    /// A file of a language hotloop does not compile itself (`.vue`, `.svelte`, `.scss`, ...;
+    /// see [`NEEDS_A_TOOL`]): its text is kept for the project's plugins; without a plugin that
+    /// takes it, importing it is an error that names what would.
+    Foreign,
+    /// A query sub-module a plugin asked for (`/src/App.vue?vue&type=style&index=0&lang.css`):
+    /// the path is the file's with the query appended, its contents are the file's text (so it
+    /// is re-read with the file), and the plugins' `load`/`transform` make its code.
+    SubModule,
+    /// A module only a plugin knows (`virtual:routes`, `\0plugin-vue:export-helper`), at the
+    /// path `<root>/@id/<id>` (see [`virtual_path`]); no file, always empty contents.
+    Virtual,
+}
+
+/// The directory, under the root, where virtual modules live: their ids are `/@id/<id>`, the
+/// URLs Vite gives them, with `\0` spelled `__x00__`.
+pub const VIRTUAL_DIR: &str = "@id";
+
+/// The path of the virtual module a plugin calls `id`.
+pub fn virtual_path(root: &Path, id: &str) -> PathBuf {
+    root.join(VIRTUAL_DIR).join(id.replace('\0', "__x00__"))
+}
+
+/// The plugin id (Vite's) of a module path: the virtual id for `<root>/@id/...`, else the
+/// absolute path with any query.
+pub fn plugin_id(root: &Path, path: &Path) -> String {
+    match path.strip_prefix(root.join(VIRTUAL_DIR)) {
+        Ok(rest) => rest.to_string_lossy().replace("__x00__", "\0"),
+        Err(_) => path.to_string_lossy().into_owned(),
+    }
+}
+
+/// A path whose file name carries a query (`App.vue?vue&type=style`): the file's path and
+/// the query (without `?`).
+pub fn split_query(path: &Path) -> Option<(PathBuf, &str)> {
+    let name = path.file_name()?.to_str()?;
+    let (base, query) = name.split_once('?')?;
+    (!base.is_empty()).then(|| (path.with_file_name(base), query))
 }
 
 /// The path of the module the `index`th `import.meta.glob(...)` call of `importer` becomes:
@@ -74,7 +112,7 @@ pub fn glob_module_of_path(path: &Path) -> Option<(PathBuf, usize)> {
 /// Vite's import queries that change what a module exports. The module of `x.md?raw` is a
 /// file of its own, at the path `<dir>/x.md?raw` (id `/src/x.md?raw`), whose contents are read
 /// from `x.md`; when the watcher reports `x.md`, its `?raw`/`?url` variants are re-read too
-/// ([`ImportQuery::reads_file`]). Worker variants depend only on the file's id.
+/// (`Files::variants_of`). Worker variants depend only on the file's id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ImportQuery {
     Raw,
@@ -112,14 +150,6 @@ impl ImportQuery {
         }
     }
 
-    /// The variant's module is made from the file's contents, so it is re-read with the file.
-    pub fn reads_file(self) -> bool {
-        matches!(
-            self,
-            ImportQuery::Raw | ImportQuery::Url | ImportQuery::Inline
-        )
-    }
-
     /// The path of `file`'s variant module for this query.
     pub fn path_of(self, file: &Path) -> PathBuf {
         let mut path = file.as_os_str().to_os_string();
@@ -147,6 +177,16 @@ impl FileClass {
             Some((_, ImportQuery::Worker(query))) => return FileClass::Worker(query),
             None => {}
         }
+        // `<root>/@id/...` (no project keeps sources in a directory of that name; packages
+        // under `node_modules/@scope` never are one).
+        if path.components().any(|c| c.as_os_str() == VIRTUAL_DIR)
+            && !path.components().any(|c| c.as_os_str() == "node_modules")
+        {
+            return FileClass::Virtual;
+        }
+        if split_query(path).is_some() {
+            return FileClass::SubModule;
+        }
         let name = path.file_name().and_then(|n| n.to_str());
         if name.is_some_and(crate::dotenv::is_env_file_name) {
             return FileClass::Env;
@@ -161,6 +201,7 @@ impl FileClass {
             "html" | "htm" => FileClass::Html,
             _ => match SourceKind::from_path(&format!(".{ext}")) {
                 Some(kind) => FileClass::Script(kind),
+                None if NEEDS_A_TOOL.iter().any(|(known, _)| *known == ext) => FileClass::Foreign,
                 None => FileClass::Asset,
             },
         }
@@ -172,7 +213,10 @@ impl FileClass {
 
     /// A module made by hotloop rather than read from a file: its contents are always empty.
     fn is_virtual(self) -> bool {
-        matches!(self, FileClass::Glob | FileClass::Worker(_))
+        matches!(
+            self,
+            FileClass::Glob | FileClass::Worker(_) | FileClass::Virtual
+        )
     }
 }
 
@@ -215,7 +259,10 @@ pub fn read_contents(path: &Path) -> FileContents {
     if class.is_virtual() {
         return FileContents::Text("".into());
     }
-    let real = ImportQuery::of_path(path).map(|(real, _)| real);
+    let real = match class {
+        FileClass::SubModule => split_query(path).map(|(real, _)| real),
+        _ => ImportQuery::of_path(path).map(|(real, _)| real),
+    };
     let path = real.as_deref().unwrap_or(path);
     let Ok(meta) = std::fs::metadata(path) else {
         return FileContents::Missing;
@@ -300,6 +347,7 @@ pub fn module_id(root: &Path, path: &Path) -> Arc<str> {
 pub struct Files {
     root: PathBuf,
     inner: Mutex<Inner>,
+    tsconfigs: Tsconfigs,
 }
 
 #[derive(Default)]
@@ -310,6 +358,9 @@ struct Inner {
     /// Every ancestor directory of a known file (up to the file system root): a watcher event
     /// for one of these (a directory moved or deleted) refreshes the files below it.
     dirs: FxHashSet<PathBuf>,
+    /// The modules whose path is a file's path with a query (`a.md?raw`, `App.vue?vue&...`),
+    /// by that file's path: they are re-read when the file changes.
+    variants: FxHashMap<PathBuf, Vec<SourceFile>>,
 }
 
 impl Files {
@@ -317,6 +368,7 @@ impl Files {
         Files {
             root,
             inner: Mutex::new(Inner::default()),
+            tsconfigs: Tsconfigs::new(),
         }
     }
 
@@ -339,8 +391,23 @@ impl Files {
         self.lock().by_path.get(path).copied()
     }
 
-    /// The input for `path`, creating it (with the contents read from disk now) on first use.
-    /// Callable from inside queries.
+    /// The tsconfig reader the inputs' `tsconfig` facts come from (the host clears its cache
+    /// and re-computes the facts when a tsconfig changes).
+    pub fn tsconfigs(&self) -> &Tsconfigs {
+        &self.tsconfigs
+    }
+
+    /// The tsconfig facts of a file: those of the tsconfig that applies to a script, else the
+    /// default.
+    pub fn tsconfig_facts(&self, path: &Path) -> TsconfigFacts {
+        match FileClass::of(path) {
+            FileClass::Script(_) => self.tsconfigs.facts(path),
+            _ => Ok(ScriptConfig::default()),
+        }
+    }
+
+    /// The input for `path`, creating it (with the contents and tsconfig facts read from disk
+    /// now) on first use. Callable from inside queries.
     pub fn get_or_read(&self, db: &dyn salsa::Database, path: &Path) -> SourceFile {
         if let Some(file) = self.get(path) {
             return file;
@@ -348,17 +415,21 @@ impl Files {
         // Read without the lock (parallel builds create many files at once); the race loser's
         // read is dropped.
         let contents = read_contents(path);
+        let tsconfig = self.tsconfig_facts(path);
         let mut inner = self.lock();
         if let Some(file) = inner.by_path.get(path) {
             return *file;
         }
-        let file = SourceFile::builder(path.to_path_buf(), contents)
+        let file = SourceFile::builder(path.to_path_buf(), contents, tsconfig)
             .durability(durability_for(path))
             .new(db);
         inner.by_path.insert(path.to_path_buf(), file);
         inner
             .by_id
             .insert(salsa::plumbing::AsId::as_id(&file), path.to_path_buf());
+        if let Some((base, _)) = split_query(path) {
+            inner.variants.entry(base).or_default().push(file);
+        }
         let mut dir = path.parent();
         while let Some(d) = dir {
             if !inner.dirs.insert(d.to_path_buf()) {
@@ -367,6 +438,11 @@ impl Files {
             dir = d.parent();
         }
         file
+    }
+
+    /// The modules made from `path`'s contents under a query (see [`split_query`]).
+    pub fn variants_of(&self, path: &Path) -> Vec<SourceFile> {
+        self.lock().variants.get(path).cloned().unwrap_or_default()
     }
 
     /// The path of the file input with salsa id `id` (for naming query keys in profiles).
@@ -420,7 +496,41 @@ mod tests {
         assert_eq!(FileClass::of(Path::new("a.svg?raw")), FileClass::Raw);
         assert_eq!(FileClass::of(Path::new("a.ts?url")), FileClass::Url);
         assert_eq!(FileClass::of(Path::new("/p/a.ts?glob=2")), FileClass::Glob);
-        assert_eq!(FileClass::of(Path::new("/p/a.ts?glob=x")), FileClass::Asset);
+        // A query nothing of hotloop's own knows is a plugin's sub-module.
+        assert_eq!(
+            FileClass::of(Path::new("/p/a.ts?glob=x")),
+            FileClass::SubModule
+        );
+        assert_eq!(
+            FileClass::of(Path::new("/p/App.vue?vue&type=style&index=0&lang.css")),
+            FileClass::SubModule
+        );
+        assert_eq!(FileClass::of(Path::new("/p/App.vue")), FileClass::Foreign);
+        assert_eq!(
+            FileClass::of(Path::new("/p/@id/__x00__virtual:a")),
+            FileClass::Virtual
+        );
+        assert_eq!(
+            FileClass::of(Path::new("/p/node_modules/@id/x.js")),
+            FileClass::Script(SourceKind::Js)
+        );
+    }
+
+    #[test]
+    fn virtual_modules_live_under_the_root_with_vite_ids() {
+        let root = Path::new("/p");
+        let path = virtual_path(root, "\0plugin-vue:export-helper");
+        assert_eq!(path, Path::new("/p/@id/__x00__plugin-vue:export-helper"));
+        assert_eq!(
+            &*module_id(root, &path),
+            "/@id/__x00__plugin-vue:export-helper"
+        );
+        assert_eq!(plugin_id(root, &path), "\0plugin-vue:export-helper");
+        assert_eq!(
+            plugin_id(root, Path::new("/p/src/a.vue?x")),
+            "/p/src/a.vue?x"
+        );
+        assert_eq!(read_contents(&path), FileContents::Text("".into()));
     }
 
     #[test]

@@ -10,6 +10,13 @@ use std::hash::Hasher;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::transform::ScriptConfig;
+
+/// What applies to one script: the settings of its tsconfig, or why that tsconfig could not be
+/// read (the message names the tsconfig file; the script then does not compile, as under
+/// Vite). Found by `crate::tsconfig`.
+pub type TsconfigFacts = Result<ScriptConfig, Arc<str>>;
+
 /// What a file holds, as far as the engine cares.
 ///
 /// Source text is kept as text. Assets (any non-source extension) and files that are not valid
@@ -74,6 +81,10 @@ pub struct SourceFile {
     pub path: PathBuf,
     #[returns(ref)]
     pub contents: FileContents,
+    /// What the tsconfig that applies to the file says about compiling it (scripts outside
+    /// `node_modules`; the default for every other file). See `crate::tsconfig`.
+    #[returns(ref)]
+    pub tsconfig: TsconfigFacts,
 }
 
 impl fmt::Debug for SourceFile {
@@ -97,6 +108,32 @@ pub struct ProjectOptions {
     pub env_overrides: Vec<(String, String)>,
     /// Vite's mode (`--mode`): which `.env.<mode>` files are read, and `import.meta.env.MODE`.
     pub mode: String,
+    /// What the project's plugins' answers depend on besides a module's text (0: no plugins).
+    pub plugins_fingerprint: u64,
+    /// Vite's `define` (from `vite.config`): global expressions → replacement code.
+    pub define: Arc<[(String, String)]>,
+    /// Vite's `resolve.alias`, in order: the first that matches a specifier rewrites it.
+    pub aliases: Arc<[Alias]>,
+    /// The app's server entry (`--server FILE`, canonical): the root of the server graph.
+    pub server_entry: Option<PathBuf>,
+}
+
+/// One `resolve.alias` entry.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Alias {
+    pub find: AliasFind,
+    /// What replaces the matched part (for a pattern: `$1`-style groups are expanded).
+    pub replacement: String,
+}
+
+/// How an alias matches a specifier.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum AliasFind {
+    /// `find: '@'`: the specifier is `@` or starts with `@/` (Vite's string form).
+    Exact(String),
+    /// `find: /^~(.*)$/`: a regular expression (JS syntax translated to the `regex` crate's;
+    /// the binary refuses one it cannot translate).
+    Pattern(String),
 }
 
 /// Vite's default mode for its dev server.
@@ -112,6 +149,10 @@ impl Default for ProjectOptions {
             env_prefixes: vec![DEFAULT_ENV_PREFIX.to_string()],
             env_overrides: Vec::new(),
             mode: DEFAULT_MODE.to_string(),
+            plugins_fingerprint: 0,
+            define: Arc::new([]),
+            aliases: Arc::new([]),
+            server_entry: None,
         }
     }
 }
@@ -140,7 +181,7 @@ pub struct Project {
     /// `<root>/index.html` (possibly `Missing`).
     #[returns(copy)]
     pub index_html: SourceFile,
-    /// Moves whenever a file appears or disappears, or a `package.json` / `tsconfig.json`
+    /// Moves whenever a file appears or disappears, or a `package.json` / tsconfig
     /// changes: resolution reads the file system, and this number is how salsa knows it changed.
     #[returns(copy)]
     pub resolution_epoch: u64,

@@ -14,7 +14,8 @@
 //! 2. pure compilers: `transform`, `css`, `css_modules` (no salsa, no IO)
 //! 3. the database: `inputs`, `files`, `resolver`, `cache`, `db`
 //! 4. `queries/` (salsa tracked functions)
-//! 5. `host/` (the façade), `plan`, `update`, `devloop`, `memory`, `warm_up`
+//! 5. `host/` (the façade), `plan`, `update` and `server_update`, `devloop`, `memory`,
+//!    `warm_up`
 //!
 //! `watcher` stands apart: it only reports paths. `testing` (compiled for tests and behind the
 //! `testing` feature only) sits above every layer: it drives the façade and reads the planner.
@@ -36,9 +37,11 @@ mod memory;
 mod plan;
 mod queries;
 mod resolver;
+mod server_update;
 mod telemetry;
 mod timing;
 mod transform;
+mod tsconfig;
 mod update;
 mod warm_up;
 pub mod watcher;
@@ -52,20 +55,21 @@ pub mod testing;
 
 pub use cache::{CacheStats, CompileCache};
 pub use db::QueryEventKind;
-pub use devloop::{Control, DevLoop, EngineChannels, Publishers};
+pub use devloop::{Control, DevLoop, EngineChannels, Publishers, ServerOutput};
 pub use environment::{EnvIndex, EnvSet, EnvironmentKind, UpdateRule};
 pub use graph::{Environment, GraphBuilder, GraphModule, ModuleGraph, ModuleIndex, ModuleKind};
 pub use host::{
-    AppliedChanges, BuildResult, EngineHost, HeldBytes, HostError, QueryRun, TraceSpan,
+    AppliedChanges, BuildResult, EngineHost, HeldBytes, HostError, QueryRun, ServerBuild, TraceSpan,
 };
 pub use hotloop_protocol::{Diagnostic, DiagnosticKind, FullReloadReason};
-pub use inputs::ProjectOptions;
+pub use inputs::{Alias, AliasFind, DEFAULT_MODE, ProjectOptions};
 pub use memory::{AllocatorProbe, AllocatorStats, rss_bytes};
 pub use plan::{Explanation, UpdatePlan, explain};
+pub use server_update::{PreparedServerUpdate, ServerAction, prepare_server};
 pub use telemetry::{
     EngineEvent, GraphStats, InvalidationProfile, MemoryStats, Phase, UpdateOutcome, UpdateReport,
 };
-pub use transform::{COMPILE_STACK as ENGINE_STACK, assume_big_stack};
+pub use transform::{COMPILE_STACK as ENGINE_STACK, assume_big_stack, strip_types_to_esm};
 pub use update::{Cause, PreparedUpdate, prepare};
 
 /// swc alone on one plain `.js` module with the default options (parse, transform, codegen):
@@ -74,4 +78,31 @@ pub use update::{Cause, PreparedUpdate, prepare};
 pub fn compile_js(id: &str, text: &str) -> Option<std::sync::Arc<str>> {
     let options = transform::TransformOptions::default();
     transform::compile_module(id, transform::SourceKind::Js, text, &options).code
+}
+
+/// hotloop's own resolution as the page does it, outside any project database: a specifier
+/// and its importer's path (`None`: the root) → the absolute path it names. What a plugin's
+/// `this.resolve` falls back to after the plugins' `resolveId` hooks (the plugin host calls
+/// it on threads of its own).
+pub fn page_resolver(
+    root: &std::path::Path,
+) -> impl Fn(&str, Option<&str>) -> Option<String> + Send + Sync + 'static {
+    let resolvers = resolver::Resolvers::new(root);
+    let fallback = root.join("index.html");
+    move |specifier, importer| {
+        let importer = importer
+            .filter(|i| i.starts_with('/'))
+            .map(|i| std::path::PathBuf::from(i.split('?').next().unwrap_or(i)))
+            .unwrap_or_else(|| fallback.clone());
+        resolvers
+            .resolve(&importer, specifier, transform::ImportKind::Static)
+            .ok()
+            .map(|path| path.to_string_lossy().into_owned())
+    }
+}
+
+/// Whether a `resolve.alias` pattern (JS RegExp source, `(?i)` for the `i` flag) compiles as
+/// the engine runs it.
+pub fn alias_pattern_compiles(pattern: &str) -> bool {
+    regex::Regex::new(pattern).is_ok()
 }

@@ -28,7 +28,7 @@ fn environment_reload(kind: EnvironmentKind, module: &str) -> Option<FullReloadR
         EnvironmentKind::Worker => Some(FullReloadReason::InWorker {
             module: module.to_owned(),
         }),
-        EnvironmentKind::Page => None,
+        EnvironmentKind::Page | EnvironmentKind::Server => None,
     }
 }
 

@@ -47,6 +47,7 @@ impl Harness {
                 served: served_tx,
                 updates: updates_tx,
                 telemetry: telemetry_tx,
+                server: None,
             },
         );
         let (watcher, watcher_rx) = crossbeam_channel::unbounded();
@@ -362,4 +363,162 @@ fn a_requested_reload_and_a_config_change_are_planned_reloads() {
         reloads(&mut h),
         [(code, "/package.json changed".to_owned())]
     );
+}
+
+/// The server half (server-side HMR): the app's server process gets its chunk at start, then
+/// an update frame per edit of a server module; its ack makes every page hear
+/// `hotloop:server-update`; a restart of the process gets the current chunk again; a server
+/// module that stops compiling shows in the pages' errors, and the fix clears them.
+#[test]
+fn the_server_process_gets_its_chunk_updates_and_its_acks_reach_the_pages() {
+    use hotloop_engine::ServerOutput;
+    use hotloop_protocol::ClientId;
+    use hotloop_protocol::wire::ClientMessage;
+
+    let project = TempProject::new(
+        "//- /index.html\n<script type=\"module\" src=\"/src/client.js\"></script>\n\
+         //- /src/client.js\nimport.meta.hot.on('hotloop:server-update', () => {});\n\
+         //- /src/server.js\nimport { greeting } from './greeting.js';\n\
+         export default { fetch: () => new Response(greeting) };\n\
+         //- /src/greeting.js\nexport const greeting = 'hello';\n",
+    );
+    let root = std::fs::canonicalize(project.root()).unwrap();
+    let options = ProjectOptions {
+        server_entry: Some(root.join("src/server.js")),
+        ..ProjectOptions::default()
+    };
+    let host = EngineHost::new(&root, options).expect("host");
+    let (served_tx, _served) = watch::channel(Arc::new(Served::empty(Arc::from("test"))));
+    let (updates_tx, mut updates) = broadcast::channel(64);
+    let (telemetry_tx, _telemetry) = crossbeam_channel::unbounded();
+    let (server_tx, server_rx) = crossbeam_channel::unbounded();
+    let (devloop, _) = DevLoop::start(
+        host,
+        Arc::from("test"),
+        Publishers {
+            served: served_tx,
+            updates: updates_tx,
+            telemetry: telemetry_tx,
+            server: Some(server_tx),
+        },
+    );
+    let (watcher, watcher_rx) = crossbeam_channel::unbounded();
+    let (clients, clients_rx) = crossbeam_channel::unbounded();
+    let (control, control_rx) = crossbeam_channel::unbounded();
+    let engine = std::thread::spawn(move || {
+        devloop.run(EngineChannels {
+            watcher: watcher_rx,
+            clients: clients_rx,
+            control: control_rx,
+        })
+    });
+    let next = || {
+        server_rx
+            .recv_timeout(WAIT)
+            .expect("a message for the server process")
+    };
+
+    let ServerOutput::Start {
+        revision, chunk, ..
+    } = next()
+    else {
+        panic!("the process starts first");
+    };
+    assert_eq!(revision, 1);
+    assert!(
+        chunk.contains("'hello'") && chunk.contains("\"server\":true"),
+        "{chunk}"
+    );
+
+    let edit = |rel: &str, text: &str| {
+        let path = project.write(rel, text);
+        let now = Instant::now();
+        watcher
+            .send(WatchEvent::Batch(ChangeBatch {
+                paths: vec![ChangedPath {
+                    path,
+                    kind: ChangeKind::Modified,
+                }],
+                first_event_at: now,
+                coalesced_at: now,
+                raw_events: 1,
+                open_for_writing: Vec::new(),
+            }))
+            .unwrap();
+    };
+    edit(
+        "src/greeting.js",
+        "export const greeting = 'hello again';\n",
+    );
+    let ServerOutput::Update { revision, frame } = next() else {
+        panic!("an update in place");
+    };
+    assert_eq!(revision, 2);
+    let ServerMessage::Update(update) = protocol::decode_server(&frame).unwrap() else {
+        panic!("an update frame");
+    };
+    assert_eq!(update.boundaries, [(Arc::from("/src/server.js"), None)]);
+
+    clients
+        .send(ClientEvent::Message {
+            client_id: ClientId::SERVER_PROCESS,
+            message: ClientMessage::Ack {
+                revision: 2,
+                ok: true,
+                apply_ms: 1.0,
+                error: None,
+            },
+        })
+        .unwrap();
+    let deadline = Instant::now() + WAIT;
+    let custom = loop {
+        assert!(Instant::now() < deadline, "no hotloop:server-update frame");
+        match updates.try_recv() {
+            Ok(frame) => {
+                if let ServerMessage::Custom { event, data } =
+                    protocol::decode_server(&frame).unwrap()
+                {
+                    break (event, data);
+                }
+            }
+            Err(broadcast::error::TryRecvError::Empty) => {
+                std::thread::yield_now();
+            }
+            Err(e) => panic!("{e}"),
+        }
+    };
+    assert_eq!(custom.0, "hotloop:server-update");
+    assert_eq!(custom.1, r#"{"revision":2,"modules":["/src/greeting.js"]}"#);
+
+    control.send(Control::ServerRestarted).unwrap();
+    let ServerOutput::Start {
+        revision, chunk, ..
+    } = next()
+    else {
+        panic!("a restarted process gets the chunk again");
+    };
+    assert_eq!(revision, 2);
+    assert!(chunk.contains("'hello again'"), "{chunk}");
+
+    edit("src/greeting.js", "export const greeting = ;\n");
+    let deadline = Instant::now() + WAIT;
+    let errors = loop {
+        assert!(Instant::now() < deadline, "no errors frame");
+        match updates.try_recv() {
+            Ok(frame) => {
+                if let ServerMessage::Errors { added, .. } =
+                    protocol::decode_server(&frame).unwrap()
+                    && !added.is_empty()
+                {
+                    break added;
+                }
+            }
+            Err(broadcast::error::TryRecvError::Empty) => std::thread::yield_now(),
+            Err(e) => panic!("{e}"),
+        }
+    };
+    assert_eq!(errors[0].file, "/src/greeting.js");
+
+    control.send(Control::Shutdown).unwrap();
+    engine.join().unwrap();
 }

@@ -22,6 +22,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("inputs", 3),
     ("files", 3),
     ("resolver", 3),
+    ("tsconfig", 3),
     ("cache", 3),
     ("db", 3),
     ("memory", 3),
@@ -30,6 +31,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("warm_up", 5),
     ("host", 5),
     ("update", 6),
+    ("server_update", 6),
     ("devloop", 7),
     // Test support (`cfg(test)` or the `testing` feature) may use anything.
     ("testing", 8),

@@ -132,6 +132,9 @@
       ? () => performance.now()
       : () => Date.now();
 
+  /** The event the dev server sends once the app's server applied an update. */
+  const SERVER_UPDATE = "hotloop:server-update";
+
   /** A new runtime core. It evaluates nothing and sends nothing until `start`. */
   function createCore() {
     const parts = coreParts();
@@ -160,6 +163,8 @@
       hot: true,
       /** `import.meta.env`; `start` adds the `.env` variables the server exposes and the mode. */
       env: Object.freeze({ MODE: "development", DEV: true, PROD: false, SSR: false, BASE_URL: "/" }),
+      /** The page's HTML came from the app's server (server-side HMR): stale after its updates. */
+      serverRendered: false,
       /** The ids `startEntries` required: after a failed start, updates retry them. */
       entryIds: [],
     };
@@ -226,6 +231,21 @@
     }
 
     /** Reloads through the host (true), unless the host refuses (false). */
+    /**
+     * The app's server took an update (server-side HMR): listeners of `hotloop:server-update`
+     * hear it (a page refetches its data). A server-rendered page (`serverRendered` in the
+     * start options) with no listener reloads for fresh HTML, unless every module that changed
+     * is one of its own, which its hot update already brought.
+     */
+    function handleServerUpdate(data) {
+      const listening = bus.has(SERVER_UPDATE);
+      bus.emit(SERVER_UPDATE, data);
+      if (listening || !state.serverRendered) return;
+      const modules = data && Array.isArray(data.modules) ? data.modules : [];
+      if (modules.length > 0 && modules.every((id) => registry.records.has(id))) return;
+      fullReload(reasons.ServerUpdated);
+    }
+
     function fullReload(reason) {
       if (state.reloading) return true;
       if (!host.reload(reason)) return false;
@@ -255,6 +275,11 @@
       }
       if (typeof options.mode === "string") {
         state.env = Object.freeze(Object.assign({}, state.env, { MODE: options.mode }));
+      }
+      state.serverRendered = options.serverRendered === true;
+      if (options.server === true) {
+        // The server graph (server-side HMR): `import.meta.env.SSR`, as under Vite's SSR.
+        state.env = Object.freeze(Object.assign({}, state.env, { SSR: true }));
       }
       return true;
     }
@@ -347,6 +372,10 @@
           });
           return;
         case "custom":
+          if (message.event === SERVER_UPDATE) {
+            handleServerUpdate(message.data);
+            return;
+          }
           bus.emit(message.event, message.data);
           return;
         default:

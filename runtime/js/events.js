@@ -36,7 +36,10 @@
       }
     }
 
-    return { on, off, emit };
+    /** Whether `event` has a listener. */
+    const has = (event) => listeners.has(event);
+
+    return { on, off, emit, has };
   }
 
   if (typeof module === "object" && module) module.exports = createEventBus;

@@ -1,7 +1,7 @@
   // ---------------------------------------------------------------------------------------------
   // reload-reasons.js: the full reloads the runtime decides on by itself, as data. Reloads the
   // engine plans arrive in FullReload messages with its own `FullReloadReason` code (1..8) and
-  // text; these are the runtime's, in one table, with the same vocabulary's codes (9..11, and 6
+  // text; these are the runtime's, in one table, with the same vocabulary's codes (9..12, and 6
   // for missed updates) and texts (`engine/protocol/src/reload.rs` checks them). `text` is what the
   // `[hmr] full reload: ...` line, the page's note and `vite:beforeFullReload` say.
   // Never reloads anything: the host carries a reload out.
@@ -18,6 +18,9 @@
     MissedUpdates: Object.freeze({ name: "MissedUpdates", code: 6, text: "the page missed updates" }),
     /** Re-evaluating a module inside an import cycle threw: the cycle's other modules hold a mix. */
     CycleUpdateFailed: Object.freeze({ name: "CycleUpdateFailed", code: 11, text: "an update inside an import cycle failed" }),
+    /** The app's server changed (server-side HMR) under a server-rendered page that does not
+     * listen to `hotloop:server-update` and did not get the change as a hot update itself. */
+    ServerUpdated: Object.freeze({ name: "ServerUpdated", code: 12, text: "the app's server code changed and this server-rendered page does not listen to hotloop:server-update" }),
     /** A FullReload message without a text (its code is the server's). */
     ServerRequested: Object.freeze({ name: "ServerRequested", code: null, text: "requested by the server" }),
   });

@@ -37,6 +37,27 @@ pub const RUNTIME_JS: &str = concat!(
     include_str!("../js/epilogue.js"),
 );
 
+/// The files of the app's server process (server-side HMR), to be written side by side into
+/// one directory and run as `node server.js`: `server.js` (the process' main: control socket,
+/// HTTP, the entry's handler), the Node host `node.js` and the core files it `require`s.
+pub const NODE_SERVER_FILES: &[(&str, &str)] = &[
+    ("server.js", include_str!("../js/server.js")),
+    ("node.js", include_str!("../js/node.js")),
+    ("core.js", include_str!("../js/core.js")),
+    ("protocol.js", include_str!("../js/protocol.js")),
+    ("reload-reasons.js", include_str!("../js/reload-reasons.js")),
+    ("events.js", include_str!("../js/events.js")),
+    ("hot-context.js", include_str!("../js/hot-context.js")),
+    ("async-modules.js", include_str!("../js/async-modules.js")),
+    ("registry.js", include_str!("../js/registry.js")),
+    ("module-meta.js", include_str!("../js/module-meta.js")),
+    (
+        "refresh-boundaries.js",
+        include_str!("../js/refresh-boundaries.js"),
+    ),
+    ("update.js", include_str!("../js/update.js")),
+];
+
 /// The embedded React Refresh runtime: one classic script that hands react-refresh's exports to
 /// `__hotloop.useRefreshRuntime(exports, { embedded: true })`.
 pub const REACT_REFRESH_JS: &str = concat!(
@@ -50,6 +71,20 @@ mod tests {
     use std::path::Path;
 
     use super::{REACT_REFRESH_JS, RUNTIME_JS};
+
+    #[test]
+    fn the_server_files_are_every_file_they_require() {
+        let names: Vec<&str> = super::NODE_SERVER_FILES.iter().map(|(n, _)| *n).collect();
+        for (name, text) in super::NODE_SERVER_FILES {
+            for required in text.split("require(\"./").skip(1) {
+                let file = required.split('"').next().unwrap_or_default();
+                assert!(
+                    names.contains(&file),
+                    "{name} requires {file}, which is not listed"
+                );
+            }
+        }
+    }
 
     #[test]
     fn embedded_react_refresh_keeps_its_license_header() {

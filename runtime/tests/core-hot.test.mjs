@@ -448,3 +448,39 @@ test("invalid accept() usage throws", async () => {
   );
   assert.equal(rt.get("message"), "invalid hot.accept() usage");
 });
+
+test("hotloop:server-update: listeners hear it; a server-rendered page without one reloads unless it has every changed module", async () => {
+  const page = (listen) =>
+    js(
+      "/src/client.js",
+      {},
+      listen
+        ? `globalThis.serverUpdates = []; __hotloop_meta.hot.on("hotloop:server-update", (d) => serverUpdates.push(d.modules.join()));`
+        : ``,
+    );
+  const serverOnly = { revision: 3, modules: ["/src/api.ts"] };
+  const shared = { revision: 4, modules: ["/src/client.js"] };
+
+  const listening = createTestRuntime();
+  await listening.boot([page(true)], ["/src/client.js"], { serverRendered: true });
+  await listening.receive({ type: "custom", event: "hotloop:server-update", data: serverOnly });
+  assert.deepEqual(listening.get("serverUpdates"), ["/src/api.ts"]);
+  assert.deepEqual(listening.reloads, []);
+
+  const deaf = createTestRuntime();
+  await deaf.boot([page(false)], ["/src/client.js"], { serverRendered: true });
+  // A change the page took as a hot update of its own: its HTML is no staler than its code.
+  await deaf.receive({ type: "custom", event: "hotloop:server-update", data: shared });
+  assert.deepEqual(deaf.reloads, []);
+  await deaf.receive({ type: "custom", event: "hotloop:server-update", data: serverOnly });
+  assert.deepEqual(
+    deaf.reloads.map((r) => [r.name, r.code]),
+    [["ServerUpdated", 12]],
+  );
+
+  // A page from index.html (not server-rendered) never reloads for the server.
+  const spa = createTestRuntime();
+  await spa.boot([page(false)], ["/src/client.js"]);
+  await spa.receive({ type: "custom", event: "hotloop:server-update", data: serverOnly });
+  assert.deepEqual(spa.reloads, []);
+});

@@ -137,6 +137,21 @@ pub struct ServeArgs {
     /// React's development build, Fast Refresh).
     #[arg(long, default_value = "development", value_name = "MODE", value_parser = mode_name)]
     pub mode: String,
+    /// The app's server entry (server-side HMR), relative to ROOT, e.g. `src/server.ts`: its
+    /// default export is a fetch handler `{ fetch(request) }` or a Node request listener
+    /// `(req, res) => ...`. It runs in a Node.js process of its own with module-granular hot
+    /// updates; requests hotloop does not answer itself (its routes, modules, assets,
+    /// `public/`, files) go to it, and the HTML it returns gets the page's client.
+    #[arg(long, value_name = "FILE")]
+    pub server: Option<PathBuf>,
+    /// The Vite config to run instead of ROOT's `vite.config.{ts,mts,cts,js,mjs,cjs}`.
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The Node.js (20 or newer) that runs the project's Vite plugins and its server entry;
+    /// default `$HOTLOOP_NODE`, else `node` on PATH. Node is only started when the project
+    /// needs it (a vite.config, or `--server`).
+    #[arg(long, value_name = "PATH")]
+    pub node: Option<PathBuf>,
     /// Compile every module from scratch and keep nothing on disk. By default what swc makes
     /// of each script is kept in `$HOTLOOP_CACHE_DIR`, `$XDG_CACHE_HOME/hotloop` or
     /// `~/.cache/hotloop` (keyed by this binary and each file's exact text), so a restart only

@@ -24,6 +24,7 @@ use tracing_subscriber::util::SubscriberInitExt;
 use crate::cli::{DevArgs, LogFormat, ServeArgs};
 use crate::dashboard::{self, LogLayer};
 use crate::headless::{self, HeadlessOptions};
+use crate::vite_config;
 
 /// Telemetry is bounded: a reader that falls behind loses events, the engine never waits.
 const TELEMETRY_CAPACITY: usize = 4096;
@@ -45,6 +46,7 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         "project root {} is not a directory: pass the directory that holds index.html",
         root.display()
     );
+    let mut serve_args = args.serve.clone();
     let serve = &args.serve;
     let use_tui = !serve.no_tui && std::io::stdout().is_terminal();
     let (telemetry_tx, telemetry_rx) = crossbeam_channel::bounded(TELEMETRY_CAPACITY);
@@ -59,13 +61,41 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         .with_context(|| format!("failed to watch {}", root.display()))?;
 
     let started = Instant::now();
+    // The project's vite.config and its plugins (Node.js starts only when there is one).
+    let vite = match vite_config::find(&root, serve.config.as_deref())? {
+        Some(path) => Some(vite_config::load(&root, &path, serve)?),
+        None => None,
+    };
     let mut options = ProjectOptions::default();
     if !serve.env_prefixes.is_empty() {
         options.env_prefixes = serve.env_prefixes.clone();
     }
     options.mode = serve.mode.clone();
+    if let Some(entry) = &serve.server {
+        let path = root.join(entry);
+        let entry = std::fs::canonicalize(&path)
+            .ok()
+            .filter(|p| p.is_file())
+            .with_context(|| {
+                format!(
+                    "--server {}: no such file ({}); pass the app's server entry relative to \
+                     the project root, e.g. --server src/server.ts",
+                    entry.display(),
+                    path.display()
+                )
+            })?;
+        options.server_entry = Some(entry);
+    }
+    if let Some(vite) = &vite {
+        vite_config::apply(&vite.config, &root, &mut options, &mut serve_args);
+    }
+    let serve = &serve_args;
     let mut host = EngineHost::new(&root, options.with_process_env())
         .with_context(|| format!("failed to load the project at {}", root.display()))?;
+    if let Some(vite) = &vite {
+        vite_config::report_events(&vite.host);
+        host.use_plugins(vite_config::plugins(vite));
+    }
     if !serve.no_cache
         && let Some(cache) = CompileCache::for_project(&root)
     {
@@ -130,6 +160,7 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         served: served_tx,
         updates: updates_tx,
         telemetry: telemetry_tx.clone(),
+        server: None,
     };
     let watcher_rx = watcher.receiver();
     let extra_roots = watcher.extra_roots();

@@ -9,3 +9,4 @@ pub mod demo;
 pub mod dev;
 pub mod headless;
 pub mod profile;
+pub mod vite_config;

@@ -8,6 +8,11 @@ use crate::wire::ClientMessage;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ClientId(pub u64);
 
+impl ClientId {
+    /// The app's server process (server-side HMR): its acks come back as this client's.
+    pub const SERVER_PROCESS: ClientId = ClientId(0);
+}
+
 impl fmt::Display for ClientId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "client#{}", self.0)

@@ -15,6 +15,9 @@ use std::fmt;
 use std::path::PathBuf;
 
 /// A project's plugins, as the engine sees them.
+// `PluginError` is large (136 bytes) but rare, and every call that can return it is a
+// round trip to another process: boxing it would buy nothing measurable.
+#[allow(clippy::result_large_err)]
 pub trait Plugins: Send + Sync + 'static {
     /// Changes whenever the config, the plugin list or an installed plugin package's version
     /// changes: part of every memoized plugin result's key (the persistent compile cache).
@@ -43,7 +46,32 @@ pub trait Plugins: Send + Sync + 'static {
     /// A watched file changed: runs `handleHotUpdate`/`hotUpdate`. `modules` are the ids of the
     /// graph's modules for that file (the file's own id and its query sub-modules). The answer
     /// narrows which of them update (`None`: the plugins left the choice to the engine).
-    fn hot_update(&self, file: &str, modules: &[String]) -> Result<Option<Vec<String>>, PluginError>;
+    fn hot_update(
+        &self,
+        file: &str,
+        modules: &[String],
+    ) -> Result<Option<Vec<String>>, PluginError>;
+
+    /// The custom events plugins sent to the pages (`server.ws.send(event, data)`, data as
+    /// JSON) since the last call, in order. The engine takes them right after `hot_update`
+    /// and sends them before that edit's update, which is the order plugins rely on
+    /// (plugin-vue's `file-changed` decides between a re-render and a reload).
+    fn take_custom_events(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+
+    /// Runs the `transformIndexHtml` hooks on the page's HTML (`url_path` as requested,
+    /// `filename` the file on disk). `None` when no hook changed it. The default: no plugins
+    /// touch HTML.
+    fn transform_index_html(
+        &self,
+        url_path: &str,
+        filename: &str,
+        html: &str,
+    ) -> Result<Option<String>, PluginError> {
+        let _ = (url_path, filename, html);
+        Ok(None)
+    }
 }
 
 /// A `resolveId` answer.

@@ -33,6 +33,10 @@ pub enum FullReloadReason {
     /// Raised by the runtime: re-evaluating a module inside an import cycle threw, so the
     /// cycle's other modules hold a mix of old and new code.
     CycleUpdateFailed,
+    /// Raised by the runtime: the app's server took an update (server-side HMR) under a
+    /// server-rendered page that does not listen to `hotloop:server-update` and did not get
+    /// the change as a hot update of its own: its HTML is stale.
+    ServerUpdated,
 }
 
 impl FullReloadReason {
@@ -50,6 +54,7 @@ impl FullReloadReason {
             FullReloadReason::ProtocolChanged => 9,
             FullReloadReason::ServerRestarted => 10,
             FullReloadReason::CycleUpdateFailed => 11,
+            FullReloadReason::ServerUpdated => 12,
         }
     }
 }
@@ -84,6 +89,11 @@ impl fmt::Display for FullReloadReason {
             FullReloadReason::CycleUpdateFailed => {
                 write!(f, "an update inside an import cycle failed")
             }
+            FullReloadReason::ServerUpdated => write!(
+                f,
+                "the app's server code changed and this server-rendered page does not listen \
+                 to hotloop:server-update"
+            ),
         }
     }
 }
@@ -106,6 +116,7 @@ mod tests {
             FullReloadReason::ProtocolChanged,
             FullReloadReason::ServerRestarted,
             FullReloadReason::CycleUpdateFailed,
+            FullReloadReason::ServerUpdated,
         ];
         let mut seen = 0;
         for line in js.lines().filter(|l| l.contains("Object.freeze({ name:")) {

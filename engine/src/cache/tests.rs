@@ -1,6 +1,6 @@
 use super::*;
 use crate::testing::TempProject;
-use crate::transform::compile_module;
+use crate::transform::{Decorators, Jsx, ScriptConfig, compile_module};
 
 const APP: &str = "import { useState } from 'react';\n\
                    export default function App() {\n  const [n] = useState(0);\n  return <p>{n}</p>;\n}\n";
@@ -68,14 +68,51 @@ fn any_change_of_text_id_or_options_is_a_miss() {
         APP,
         &TransformOptions {
             react_refresh: false,
+            ..TransformOptions::default()
         },
         || {
             compiled += 1;
             CompiledModule::default()
         },
     );
-    assert_eq!(compiled, 4);
-    assert_eq!(cache.stats(), CacheStats { hits: 0, misses: 4 });
+    // What the file's tsconfig says is part of the options.
+    let tsconfigs = [
+        ScriptConfig {
+            jsx: Jsx::Automatic {
+                import_source: "preact".into(),
+            },
+            ..ScriptConfig::default()
+        },
+        ScriptConfig {
+            jsx: Jsx::Classic {
+                factory: "h".into(),
+                fragment_factory: "Fragment".into(),
+            },
+            ..ScriptConfig::default()
+        },
+        ScriptConfig {
+            decorators: Decorators::Legacy {
+                emit_metadata: false,
+            },
+            ..ScriptConfig::default()
+        },
+        ScriptConfig {
+            use_define_for_class_fields: false,
+            ..ScriptConfig::default()
+        },
+    ];
+    for script in tsconfigs {
+        let options = TransformOptions {
+            script,
+            ..TransformOptions::default()
+        };
+        cache.compile_script("/src/App.jsx", SourceKind::Jsx, APP, &options, || {
+            compiled += 1;
+            CompiledModule::default()
+        });
+    }
+    assert_eq!(compiled, 8);
+    assert_eq!(cache.stats(), CacheStats { hits: 0, misses: 8 });
 }
 
 #[test]

@@ -63,6 +63,7 @@ fn updates_report_build_phases_and_memory_follows_each_update() {
         served,
         updates,
         telemetry,
+        server: None,
     };
     let (watcher_tx, watcher) = unbounded();
     let (_clients_tx, clients) = unbounded();

@@ -1,5 +1,8 @@
 //! Applying changed paths to the inputs: read the bytes, set an input only when they differ,
 //! move the resolution epoch when a file appears or disappears or a config file changes.
+//! A changed tsconfig (`tsconfig.json`, `tsconfig.*.json`) also re-reads the tsconfig facts of
+//! every known script (`crate::tsconfig`) and sets those that differ: exactly the scripts whose
+//! compile options changed compile again.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -8,9 +11,10 @@ use rustc_hash::FxHashSet;
 use salsa::{Durability, Setter as _};
 
 use crate::db::Db as _;
-use crate::files::{ImportQuery, read_contents};
-use crate::inputs::{FileContents, SourceFile, content_hash};
+use crate::files::{plugin_id, read_contents};
+use crate::inputs::{FileContents, SourceFile, content_hash, in_node_modules};
 use crate::queries::env::is_env_file_of;
+use crate::tsconfig::is_tsconfig_file;
 
 use super::EngineHost;
 
@@ -21,7 +25,7 @@ pub struct AppliedChanges {
     pub changed_files: Vec<Arc<str>>,
     /// `index.html` changed.
     pub html_changed: bool,
-    /// Module ids of `package.json` / `tsconfig.json` / `jsconfig.json` files that changed.
+    /// Module ids of `package.json` / `tsconfig*.json` / `jsconfig.json` files that changed.
     pub config_changed: Vec<Arc<str>>,
     /// A file appeared or disappeared, or a config file changed: resolution re-runs.
     pub epoch_moved: bool,
@@ -29,6 +33,10 @@ pub struct AppliedChanges {
     /// (`apply_watched_changes` only): maybe caught between an editor's truncate and its
     /// write. Re-read them a little later with `apply_changes`, which takes them as they are.
     pub deferred: Vec<PathBuf>,
+    /// Custom events the plugins sent to the pages while hearing of these changes
+    /// (`server.ws.send` in `handleHotUpdate`), `(event, JSON data)` in order: they go out
+    /// before this batch's update.
+    pub plugin_events: Vec<(String, String)>,
 }
 
 impl AppliedChanges {
@@ -41,12 +49,13 @@ impl AppliedChanges {
     }
 }
 
-/// Config files that change resolution.
+/// Config files that change resolution (and, for tsconfigs, compilation).
 fn is_config_file(path: &Path) -> bool {
-    matches!(
-        path.file_name().and_then(|n| n.to_str()),
-        Some("package.json" | "tsconfig.json" | "jsconfig.json")
-    )
+    is_tsconfig_file(path)
+        || matches!(
+            path.file_name().and_then(|n| n.to_str()),
+            Some("package.json" | "jsconfig.json")
+        )
 }
 
 /// The `.env` files the mode reads, in the project root (their change reloads the page with the
@@ -111,16 +120,15 @@ impl EngineHost {
         let _span = tracing::debug_span!("apply_changes", paths = paths.len()).entered();
         let mut applied = AppliedChanges::default();
         let mut batch: FxHashSet<PathBuf> = FxHashSet::default();
+        let mut tsconfig_changed = false;
         for path in paths {
             let path = self.normalize(path);
             if !batch.insert(path.clone()) {
                 continue;
             }
-            // Its `?raw`/`?url` modules read this file too.
-            for query in ImportQuery::ALL.into_iter().filter(|q| q.reads_file()) {
-                if let Some(file) = self.db.files().get(&query.path_of(&path)) {
-                    self.refresh(file, &mut applied);
-                }
+            // Its `?raw`/`?url` modules and plugins' query sub-modules read this file too.
+            for file in self.db.files().variants_of(&path) {
+                self.refresh(file, &mut applied);
             }
             if is_install_marker(&self.root, &path) {
                 let node_modules = self.root.join("node_modules");
@@ -133,16 +141,30 @@ impl EngineHost {
             if let Some(file) = self.db.files().get(&path) {
                 let changed = self.refresh(file, &mut applied);
                 if config && changed {
+                    tsconfig_changed |= is_tsconfig_file(&path);
                     self.config_changed(&path, &mut applied);
+                }
+                if changed {
+                    self.tell_plugins(&path, &mut applied);
                 }
                 continue;
             }
             if config {
-                let hash = match std::fs::read(&path) {
+                let bytes = std::fs::read(&path);
+                // An empty config file read right after a change is most likely caught between
+                // an editor's truncate and its write (an empty tsconfig would briefly compile
+                // every script with the defaults): re-read it later, as an emptied input.
+                if self.defer_emptied && bytes.as_ref().is_ok_and(|b| b.is_empty()) {
+                    tracing::debug!(file = %path.display(), "config file read as empty right after a change; re-reading later");
+                    applied.deferred.push(path);
+                    continue;
+                }
+                let hash = match bytes {
                     Ok(bytes) => content_hash(&bytes),
                     Err(_) => 0,
                 };
                 if self.config_hashes.insert(path.clone(), hash) != Some(hash) {
+                    tsconfig_changed |= is_tsconfig_file(&path);
                     self.config_changed(&path, &mut applied);
                 }
                 continue;
@@ -173,6 +195,9 @@ impl EngineHost {
                     }
                 }
             }
+        }
+        if tsconfig_changed {
+            self.refresh_tsconfig_facts(&mut applied);
         }
         if applied.epoch_moved {
             self.move_epoch();
@@ -206,6 +231,7 @@ impl EngineHost {
         self.config_hashes.clear();
         let root = PathBuf::from("/");
         self.refresh_under(&root, &mut applied);
+        self.refresh_tsconfig_facts(&mut applied);
         applied.epoch_moved = true;
         self.move_epoch();
         applied
@@ -249,6 +275,32 @@ impl EngineHost {
         true
     }
 
+    /// Re-reads which tsconfig applies to each known script outside `node_modules` and what it
+    /// says; sets the inputs whose facts differ (O(known scripts), on tsconfig changes only).
+    fn refresh_tsconfig_facts(&mut self, applied: &mut AppliedChanges) {
+        let files = self.db.files();
+        files.tsconfigs().clear_cache();
+        let mut changed = Vec::new();
+        for (path, file) in files.under(Path::new("/")) {
+            if in_node_modules(&path) {
+                continue;
+            }
+            let facts = files.tsconfig_facts(&path);
+            if *file.tsconfig(&self.db) != facts {
+                changed.push((path, file, facts));
+            }
+        }
+        for (path, file, facts) in changed {
+            tracing::debug!(file = %path.display(), "tsconfig facts changed");
+            let _previous = file.set_tsconfig(&mut self.db).to(facts);
+            let id = self.db.files().module_id(&path);
+            if !applied.changed_files.contains(&id) {
+                applied.changed_files.push(id);
+            }
+            self.pending.mark(file);
+        }
+    }
+
     fn config_changed(&mut self, path: &Path, applied: &mut AppliedChanges) {
         let id = self.db.files().module_id(path);
         self.pending
@@ -258,7 +310,30 @@ impl EngineHost {
         applied.epoch_moved = true;
     }
 
-    fn move_epoch(&mut self) {
+    /// Runs the plugins' `handleHotUpdate`/`hotUpdate` for a changed project file, before the
+    /// build re-runs their `transform`: plugins keep what they saw last there (plugin-vue's
+    /// previous descriptor, which makes a template-only edit a re-render that keeps state).
+    /// Which modules update is still the engine's to decide, from what the plugins' new output
+    /// changes; an error is logged, and the build that follows shows the plugin's own.
+    fn tell_plugins(&self, path: &Path, applied: &mut AppliedChanges) {
+        let Some(plugins) = self.db.plugins() else {
+            return;
+        };
+        if in_node_modules(path) {
+            return;
+        }
+        let root = self.db.files().root();
+        let mut modules = vec![plugin_id(root, path)];
+        for variant in self.db.files().variants_of(path) {
+            modules.push(plugin_id(root, variant.path(&self.db)));
+        }
+        if let Err(error) = plugins.hot_update(&plugin_id(root, path), &modules) {
+            tracing::warn!("{error}");
+        }
+        applied.plugin_events.extend(plugins.take_custom_events());
+    }
+
+    pub(super) fn move_epoch(&mut self) {
         self.epoch += 1;
         self.db.resolvers().clear_cache();
         self.project

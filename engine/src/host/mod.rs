@@ -13,6 +13,7 @@ mod build;
 mod change;
 mod observe;
 mod publish;
+mod server;
 mod stylesheets;
 
 use std::path::{Path, PathBuf};
@@ -28,11 +29,14 @@ use crate::inputs::{Project, ProjectOptions, SourceFile};
 use crate::queries::emit::{emitted_module, module_deps};
 use crate::queries::graph::ProjectGraph;
 use hotloop_protocol::Diagnostic;
+use hotloop_protocol::plugin::Plugins;
+use salsa::Setter as _;
 
 pub use build::BuildResult;
 pub use change::AppliedChanges;
 pub use observe::{QueryRun, TraceSpan};
 pub use publish::HeldBytes;
+pub use server::ServerBuild;
 pub(crate) use stylesheets::linked_roots;
 
 use crate::queries::emit::static_dep_count;
@@ -70,6 +74,8 @@ pub struct EngineHost {
     /// The stylesheet texts of the last published snapshot: what CSS patches are computed
     /// from (see `stylesheets.rs`).
     published_sheets: stylesheets::PublishedSheets,
+    /// The server graph's build (server-side HMR); `None` before its first build.
+    server: Option<server::ServerState>,
     /// Set during `apply_watched_changes`: a file that turned empty is deferred, not set.
     defer_emptied: bool,
 }
@@ -128,6 +134,7 @@ impl EngineHost {
             config_hashes: FxHashMap::default(),
             state: None,
             published_sheets: stylesheets::PublishedSheets::default(),
+            server: None,
             defer_emptied: false,
         })
     }
@@ -136,6 +143,18 @@ impl EngineHost {
     /// first build.
     pub fn use_compile_cache(&mut self, cache: CompileCache) {
         self.db.set_compile_cache(cache);
+    }
+
+    /// Runs the project's Vite plugins (see `hotloop_protocol::plugin`) from now on. Call
+    /// before the first build; `fingerprint` is what their answers depend on besides a
+    /// module's text (the config, the plugin packages' versions).
+    pub fn use_plugins(&mut self, plugins: Arc<dyn Plugins>) {
+        let fingerprint = plugins.fingerprint();
+        self.db.set_plugins(plugins);
+        let mut options = self.project.options(&self.db).clone();
+        options.plugins_fingerprint = fingerprint;
+        self.project.set_options(&mut self.db).to(options);
+        self.move_epoch();
     }
 
     /// The canonical project root (watch this path).

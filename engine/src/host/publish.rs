@@ -261,7 +261,10 @@ impl EngineHost {
             chunk,
             workers,
             modules,
-            errors: state.diagnostics.clone(),
+            errors: super::server::with_server_diagnostics(
+                self.server.as_ref(),
+                &state.diagnostics,
+            ),
             building: false,
             resync: encode_resync(revision),
             source_roots,

@@ -11,7 +11,7 @@ use crate::db::Db;
 use crate::inputs::{SourceFile, in_node_modules};
 use crate::queries::imports::module_imports;
 use crate::queries::parsed::{file_id, parsed_module};
-use crate::queries::resolve::{Resolution, ResolvedImport, resolved_imports};
+use crate::queries::resolve::{Resolution, ResolvedImport, resolved_imports, server_imports};
 use crate::telemetry::Phase;
 use crate::transform::ImportKind;
 use hotloop_protocol::{Diagnostic, DiagnosticKind, code_frame};
@@ -23,8 +23,24 @@ pub fn module_diagnostics(db: &dyn Db, file: SourceFile) -> Arc<[Diagnostic]> {
         .enter_key(Phase::Emit, "module_diagnostics", file);
     let _span =
         tracing::trace_span!("module_diagnostics", file = %file.path(db).display()).entered();
+    diagnostics_with(db, file, &resolved_imports(db, file))
+}
+
+/// `module_diagnostics` of a module of the server's graph: its resolution is the server's.
+#[salsa::tracked(returns(clone))]
+pub fn server_module_diagnostics(db: &dyn Db, file: SourceFile) -> Arc<[Diagnostic]> {
+    let _clock = db
+        .clock()
+        .enter_key(Phase::Emit, "server_module_diagnostics", file);
+    diagnostics_with(db, file, &server_imports(db, file))
+}
+
+fn diagnostics_with(
+    db: &dyn Db,
+    file: SourceFile,
+    resolved: &[ResolvedImport],
+) -> Arc<[Diagnostic]> {
     let parsed = parsed_module(db, file);
-    let resolved = resolved_imports(db, file);
     let optional_allowed = in_node_modules(file.path(db));
     let reported = |r: &ResolvedImport| {
         matches!(r.resolution, Resolution::NotFound { .. })

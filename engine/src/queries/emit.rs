@@ -96,10 +96,10 @@ use crate::db::Db;
 use crate::inputs::SourceFile;
 use crate::js_literal::{push_json_object, push_json_string};
 use crate::queries::parsed::{file_id, parsed_module};
-use crate::queries::resolve::{Resolution, resolved_imports};
+use crate::queries::resolve::{Resolution, ResolvedImport, resolved_imports, server_imports};
 use crate::telemetry::Phase;
-use crate::transform::FACTORY_HEADER;
 use crate::transform::ImportKind;
+use crate::transform::{ASYNC_FACTORY_HEADER, FACTORY_FOOTER, FACTORY_HEADER};
 
 /// Id of the virtual empty module that `browser: { "x": false }` remaps resolve to. The chunk
 /// defines it when some module uses it.
@@ -132,7 +132,20 @@ pub struct ModuleDep {
 pub fn module_deps(db: &dyn Db, file: SourceFile) -> Arc<[ModuleDep]> {
     let _clock = db.clock().enter_key(Phase::Emit, "module_deps", file);
     let _span = tracing::trace_span!("module_deps", file = %file.path(db).display()).entered();
-    let resolved = resolved_imports(db, file);
+    deps_of(db, &resolved_imports(db, file))
+}
+
+/// `module_deps` in the server's graph: its resolutions, externals by their URL (the id of
+/// their [`external_entry`]).
+#[salsa::tracked(returns(clone))]
+pub fn server_module_deps(db: &dyn Db, file: SourceFile) -> Arc<[ModuleDep]> {
+    let _clock = db
+        .clock()
+        .enter_key(Phase::Emit, "server_module_deps", file);
+    deps_of(db, &server_imports(db, file))
+}
+
+fn deps_of(db: &dyn Db, resolved: &[ResolvedImport]) -> Arc<[ModuleDep]> {
     let is_static = |kind: ImportKind| {
         matches!(
             kind,
@@ -149,6 +162,7 @@ pub fn module_deps(db: &dyn Db, file: SourceFile) -> Arc<[ModuleDep]> {
             Resolution::File(target) => Some(file_id(db, *target)),
             Resolution::Empty => Some(EMPTY_MODULE_ID.into()),
             Resolution::NotFound { .. } => None,
+            Resolution::External { url } => Some(url.clone()),
         };
         deps.push(ModuleDep {
             specifier: import.specifier.clone(),
@@ -190,6 +204,17 @@ pub fn chunk_entry(db: &dyn Db, file: SourceFile) -> Option<Arc<str>> {
     Some(define_statement(&file_id(db, file), &deps, &code).into())
 }
 
+/// `chunk_entry` in the server's graph: the same factory, the server's deps map.
+#[salsa::tracked(returns(clone))]
+pub fn server_chunk_entry(db: &dyn Db, file: SourceFile) -> Option<Arc<str>> {
+    let _clock = db
+        .clock()
+        .enter_key(Phase::Emit, "server_chunk_entry", file);
+    let code = emitted_module(db, file)?;
+    let deps = server_module_deps(db, file);
+    Some(define_statement(&file_id(db, file), &deps, &code).into())
+}
+
 /// The define statement for one module.
 pub fn define_statement(id: &str, deps: &[ModuleDep], code: &str) -> String {
     let code = code.trim_end();
@@ -205,6 +230,25 @@ pub fn define_statement(id: &str, deps: &[ModuleDep], code: &str) -> String {
         let _ = write!(out, ", {static_deps}");
     }
     out.push_str(");\n");
+    out
+}
+
+/// The define statement of a server graph's external (`node:fs`, `file:///…/react/index.js`):
+/// an async module that Node's own `import()` fills, so CommonJS and ESM-only packages load
+/// alike and importers wait for it as for top-level await. Its exports are the namespace's
+/// (`default` is a CommonJS package's `module.exports`), marked `__esModule` so that the
+/// importers' interop takes `default` as written.
+pub fn external_entry(url: &str) -> String {
+    define_statement(url, &[], &external_factory(url))
+}
+
+/// The factory of [`external_entry`].
+pub fn external_factory(url: &str) -> String {
+    let mut out = String::from(ASYNC_FACTORY_HEADER);
+    out.push_str("\nconst namespace = await import(");
+    push_json_string(&mut out, url);
+    out.push_str(");\nmodule.exports = Object.assign({}, namespace, { __esModule: true });\n");
+    out.push_str(FACTORY_FOOTER);
     out
 }
 

@@ -14,13 +14,12 @@ use rustc_hash::FxHashMap;
 
 use crate::db::Db;
 use crate::environment::{EnvSet, EnvironmentKind};
-use crate::files::FileClass;
 use crate::graph::{Environment, GraphBuilder, GraphModule, ModuleGraph, ModuleIndex, ModuleKind};
 use crate::inputs::{Project, SourceFile};
 use crate::queries::hot::hot_meta;
 use crate::queries::html::html_entries;
 use crate::queries::parsed::{file_id, module_kind};
-use crate::queries::resolve::{RefreshRuntime, Resolution, refresh_runtime, resolved_imports};
+use crate::queries::resolve::{RefreshRuntime, Resolution, imports_in, refresh_runtime};
 use crate::telemetry::Phase;
 use crate::transform::ImportKind;
 
@@ -37,6 +36,9 @@ pub struct ProjectGraph {
     /// The app's own `react-refresh/runtime` (`RefreshRuntime::App`): a root of the graph that
     /// `start` installs before the entries.
     pub refresh_runtime: Option<ModuleIndex>,
+    /// The server graph's npm packages and Node built-ins, by URL, in discovery order (see
+    /// `emit::external_entry`); always empty for the page's graph.
+    pub externals: Vec<Arc<str>>,
     by_file: FxHashMap<SourceFile, ModuleIndex>,
 }
 
@@ -73,139 +75,27 @@ pub fn module_graph(db: &dyn Db, project: Project) -> Arc<ProjectGraph> {
     let _clock = db.clock().enter_key(Phase::Graph, "module_graph", project);
     let _span = tracing::trace_span!("module_graph").entered();
     let entries = html_entries(db, project);
-    let mut builder = GraphBuilder::default();
-    let mut files: Vec<SourceFile> = Vec::new();
-    let mut by_file: FxHashMap<SourceFile, ModuleIndex> = FxHashMap::default();
-    let mut queue: VecDeque<ModuleIndex> = VecDeque::new();
-    // Edges that are only dynamic imports do not make their target load with the page.
-    let mut static_edges: Vec<Vec<ModuleIndex>> = Vec::new();
-
-    let mut add = |file: SourceFile,
-                   builder: &mut GraphBuilder,
-                   files: &mut Vec<SourceFile>,
-                   queue: &mut VecDeque<ModuleIndex>,
-                   static_edges: &mut Vec<Vec<ModuleIndex>>| {
-        if let Some(index) = by_file.get(&file) {
-            return *index;
-        }
-        let kind = module_kind(FileClass::of(file.path(db)));
-        let index = builder.add(GraphModule {
-            id: file_id(db, file),
-            kind,
-            self_accepts: false,
-            accepted_deps: Box::new([]),
-            loaded: false,
-            environments: EnvSet::EMPTY,
-        });
-        by_file.insert(file, index);
-        files.push(file);
-        static_edges.push(Vec::new());
-        queue.push_back(index);
-        index
-    };
+    let mut walk = Walk::new(EnvironmentKind::Page);
 
     let mut script_entries = Vec::new();
     for entry in &entries.scripts {
-        let index = add(
-            entry.file,
-            &mut builder,
-            &mut files,
-            &mut queue,
-            &mut static_edges,
-        );
-        builder.add_entry(index);
+        let index = walk.add(db, entry.file);
+        walk.builder.add_entry(index);
         if !script_entries.contains(&index) {
             script_entries.push(index);
         }
     }
     for entry in &entries.stylesheets {
-        let index = add(
-            entry.file,
-            &mut builder,
-            &mut files,
-            &mut queue,
-            &mut static_edges,
-        );
-        builder.add_entry(index);
+        let index = walk.add(db, entry.file);
+        walk.builder.add_entry(index);
     }
     let refresh_root = match refresh_runtime(db, project) {
-        RefreshRuntime::App(file) if entries.exists => Some(add(
-            file,
-            &mut builder,
-            &mut files,
-            &mut queue,
-            &mut static_edges,
-        )),
+        RefreshRuntime::App(file) if entries.exists => Some(walk.add(db, file)),
         _ => None,
     };
+    walk.run(db);
+    walk.hot_flags(db);
 
-    let mut worker_roots = Vec::new();
-    while let Some(index) = queue.pop_front() {
-        db.unwind_if_revision_cancelled();
-        let file = files[index.idx()];
-        for import in resolved_imports(db, file).iter() {
-            if import.kind == ImportKind::HotAccept {
-                continue;
-            }
-            let Resolution::File(target) = import.resolution else {
-                continue;
-            };
-            let to = add(
-                target,
-                &mut builder,
-                &mut files,
-                &mut queue,
-                &mut static_edges,
-            );
-            if import.kind == ImportKind::Worker {
-                if !worker_roots.contains(&to) {
-                    worker_roots.push(to);
-                }
-                continue;
-            }
-            builder.add_import(index, to);
-            if import.kind != ImportKind::Dynamic && !static_edges[index.idx()].contains(&to) {
-                static_edges[index.idx()].push(to);
-            }
-        }
-    }
-
-    // Flags: hot facts, accepted deps (resolved through the module's own HotAccept imports),
-    // and `loaded` = reachable from an entry through non-dynamic edges.
-    for (i, file) in files.iter().enumerate() {
-        let index = ModuleIndex(i as u32);
-        let module = builder.module_mut(index);
-        if module.kind == ModuleKind::Css {
-            module.self_accepts = true;
-            continue;
-        }
-        if module.kind != ModuleKind::Js {
-            continue;
-        }
-        let hot = hot_meta(db, *file);
-        let resolved = if hot.accepted_deps.is_empty() {
-            None
-        } else {
-            Some(resolved_imports(db, *file))
-        };
-        let module = builder.module_mut(index);
-        module.self_accepts = hot.self_accepts || hot.refresh_boundary;
-        if let Some(resolved) = resolved {
-            let mut accepted = Vec::new();
-            for dep in &hot.accepted_deps {
-                let target = resolved.iter().find_map(|r| match r.resolution {
-                    Resolution::File(target) if &*r.specifier == dep.as_str() => Some(target),
-                    _ => None,
-                });
-                if let Some(to) = target.and_then(|t| by_file.get(&t))
-                    && !accepted.contains(to)
-                {
-                    accepted.push(*to);
-                }
-            }
-            module.accepted_deps = accepted.into_boxed_slice();
-        }
-    }
     // The page's environment starts where its runtime evaluates: the refresh runtime, then the
     // scripts. Linked stylesheets are the browser's, not the runtime's, but load with the page.
     let page_roots: Vec<ModuleIndex> = refresh_root
@@ -213,42 +103,209 @@ pub fn module_graph(db: &dyn Db, project: Project) -> Arc<ProjectGraph> {
         .chain(script_entries.iter().copied())
         .collect();
     // `loaded`: what the page evaluates at load (static imports from its roots).
-    let mut stack = page_roots.clone();
-    stack.extend(
+    let mut loaded_roots = page_roots.clone();
+    loaded_roots.extend(
         entries
             .stylesheets
             .iter()
-            .filter_map(|e| by_file.get(&e.file).copied()),
+            .filter_map(|e| walk.by_file.get(&e.file).copied()),
     );
-    while let Some(index) = stack.pop() {
-        let module = builder.module_mut(index);
-        if module.loaded {
-            continue;
-        }
-        module.loaded = true;
-        stack.extend(static_edges[index.idx()].iter().copied());
-    }
+    walk.mark_loaded(loaded_roots);
 
-    builder.add_environment(Environment {
+    walk.builder.add_environment(Environment {
         kind: EnvironmentKind::Page,
         name: "client".into(),
         roots: page_roots.into(),
     });
-    for &root in &worker_roots {
-        let name = builder.module_mut(root).id.clone();
-        builder.add_environment(Environment {
+    for &root in &walk.worker_roots {
+        let name = walk.builder.module_mut(root).id.clone();
+        walk.builder.add_environment(Environment {
             kind: EnvironmentKind::Worker,
             name,
             roots: Box::new([root]),
         });
     }
-    let graph = builder.finish();
+    walk.finish(script_entries, refresh_root)
+}
 
-    Arc::new(ProjectGraph {
-        graph,
-        files,
-        script_entries,
-        refresh_runtime: refresh_root,
-        by_file,
-    })
+/// The server's graph (server-side HMR): the modules the server entry reaches over
+/// `server_imports`, in one environment of kind `Server`. Npm packages and Node built-ins are
+/// not modules of it but `externals`. A module imported by the page too is the same input,
+/// parsed once; only its resolution and deps map are the server's. Empty without an entry.
+#[salsa::tracked(returns(clone))]
+pub fn server_graph(db: &dyn Db, project: Project) -> Arc<ProjectGraph> {
+    let _clock = db.clock().enter_key(Phase::Graph, "server_graph", project);
+    let _span = tracing::trace_span!("server_graph").entered();
+    let Some(entry) = project.options(db).server_entry.clone() else {
+        return Arc::default();
+    };
+    let mut walk = Walk::new(EnvironmentKind::Server);
+    let file = db.files().get_or_read(db, &entry);
+    let root = walk.add(db, file);
+    walk.builder.add_entry(root);
+    walk.run(db);
+    walk.hot_flags(db);
+    // The entry takes any update no module below accepts: it is re-evaluated in place and
+    // the process serves with its new handler (`server_update.rs`).
+    walk.builder.module_mut(root).self_accepts = true;
+    walk.mark_loaded(vec![root]);
+    walk.builder.add_environment(Environment {
+        kind: EnvironmentKind::Server,
+        name: "server".into(),
+        roots: Box::new([root]),
+    });
+    walk.finish(vec![root], None)
+}
+
+/// A breadth-first walk over one environment kind's resolutions.
+struct Walk {
+    env: EnvironmentKind,
+    builder: GraphBuilder,
+    files: Vec<SourceFile>,
+    by_file: FxHashMap<SourceFile, ModuleIndex>,
+    queue: VecDeque<ModuleIndex>,
+    /// Edges that are only dynamic imports do not make their target load with the page.
+    static_edges: Vec<Vec<ModuleIndex>>,
+    worker_roots: Vec<ModuleIndex>,
+    externals: Vec<Arc<str>>,
+}
+
+impl Walk {
+    fn new(env: EnvironmentKind) -> Walk {
+        Walk {
+            env,
+            builder: GraphBuilder::default(),
+            files: Vec::new(),
+            by_file: FxHashMap::default(),
+            queue: VecDeque::new(),
+            static_edges: Vec::new(),
+            worker_roots: Vec::new(),
+            externals: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, db: &dyn Db, file: SourceFile) -> ModuleIndex {
+        if let Some(index) = self.by_file.get(&file) {
+            return *index;
+        }
+        let index = self.builder.add(GraphModule {
+            id: file_id(db, file),
+            kind: module_kind(file.path(db)),
+            self_accepts: false,
+            accepted_deps: Box::new([]),
+            loaded: false,
+            environments: EnvSet::EMPTY,
+        });
+        self.by_file.insert(file, index);
+        self.files.push(file);
+        self.static_edges.push(Vec::new());
+        self.queue.push_back(index);
+        index
+    }
+
+    fn run(&mut self, db: &dyn Db) {
+        while let Some(index) = self.queue.pop_front() {
+            db.unwind_if_revision_cancelled();
+            let file = self.files[index.idx()];
+            for import in imports_in(db, self.env, file).iter() {
+                if import.kind == ImportKind::HotAccept {
+                    continue;
+                }
+                let target = match &import.resolution {
+                    Resolution::File(target) => *target,
+                    Resolution::External { url } => {
+                        if !self.externals.contains(url) {
+                            self.externals.push(url.clone());
+                        }
+                        continue;
+                    }
+                    Resolution::Empty | Resolution::NotFound { .. } => continue,
+                };
+                if import.kind == ImportKind::Worker && !self.env.is_browser() {
+                    continue;
+                }
+                let to = self.add(db, target);
+                if import.kind == ImportKind::Worker {
+                    if !self.worker_roots.contains(&to) {
+                        self.worker_roots.push(to);
+                    }
+                    continue;
+                }
+                self.builder.add_import(index, to);
+                if import.kind != ImportKind::Dynamic
+                    && !self.static_edges[index.idx()].contains(&to)
+                {
+                    self.static_edges[index.idx()].push(to);
+                }
+            }
+        }
+    }
+
+    /// Hot facts and accepted deps (resolved through the module's own HotAccept imports).
+    fn hot_flags(&mut self, db: &dyn Db) {
+        for (i, file) in self.files.iter().enumerate() {
+            let index = ModuleIndex(i as u32);
+            let module = self.builder.module_mut(index);
+            if module.kind == ModuleKind::Css {
+                module.self_accepts = true;
+                continue;
+            }
+            if module.kind != ModuleKind::Js {
+                continue;
+            }
+            let hot = hot_meta(db, *file);
+            let resolved = if hot.accepted_deps.is_empty() {
+                None
+            } else {
+                Some(imports_in(db, self.env, *file))
+            };
+            let module = self.builder.module_mut(index);
+            // React Refresh swaps components in a page; a server has nothing to re-render, so
+            // there a component module's update reaches its importers (up to the entry).
+            module.self_accepts =
+                hot.self_accepts || (self.env.is_browser() && hot.refresh_boundary);
+            if let Some(resolved) = resolved {
+                let mut accepted = Vec::new();
+                for dep in &hot.accepted_deps {
+                    let target = resolved.iter().find_map(|r| match r.resolution {
+                        Resolution::File(target) if &*r.specifier == dep.as_str() => Some(target),
+                        _ => None,
+                    });
+                    if let Some(to) = target.and_then(|t| self.by_file.get(&t))
+                        && !accepted.contains(to)
+                    {
+                        accepted.push(*to);
+                    }
+                }
+                module.accepted_deps = accepted.into_boxed_slice();
+            }
+        }
+    }
+
+    /// `loaded` = reachable from `roots` through non-dynamic edges.
+    fn mark_loaded(&mut self, mut stack: Vec<ModuleIndex>) {
+        while let Some(index) = stack.pop() {
+            let module = self.builder.module_mut(index);
+            if module.loaded {
+                continue;
+            }
+            module.loaded = true;
+            stack.extend(self.static_edges[index.idx()].iter().copied());
+        }
+    }
+
+    fn finish(
+        self,
+        script_entries: Vec<ModuleIndex>,
+        refresh_runtime: Option<ModuleIndex>,
+    ) -> Arc<ProjectGraph> {
+        Arc::new(ProjectGraph {
+            graph: self.builder.finish(),
+            files: self.files,
+            script_entries,
+            refresh_runtime,
+            externals: self.externals,
+            by_file: self.by_file,
+        })
+    }
 }

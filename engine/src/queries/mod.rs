@@ -18,4 +18,5 @@ pub mod hot;
 pub mod html;
 pub mod imports;
 pub mod parsed;
+pub mod plugin_pass;
 pub mod resolve;

@@ -6,10 +6,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::db::Db;
-use crate::files::{FileClass, ImportQuery, MAX_MODULE_BYTES};
+use crate::files::{FileClass, ImportQuery, MAX_MODULE_BYTES, needed_tool};
 use crate::graph::ModuleKind;
 use crate::inputs::{FileContents, Project, SourceFile, in_node_modules};
 use crate::queries::glob;
+use crate::queries::plugin_pass::{self, Lang, PluginPass};
 use crate::telemetry::Phase;
 use crate::transform::{
     self, CompiledModule, GlobImport, HotFacts, ImportRecord, TransformOptions, compile_json,
@@ -70,10 +71,18 @@ impl ParsedModule {
     }
 }
 
-/// The module kind of a path, by extension.
-pub fn module_kind(class: FileClass) -> ModuleKind {
-    match class {
+/// The module kind of a path: by extension, or for what plugins make (a `.vue` file, a
+/// virtual module, a query sub-module), by whether its id asks for a stylesheet.
+pub fn module_kind(path: &Path) -> ModuleKind {
+    match FileClass::of(path) {
         FileClass::Script(_) | FileClass::Glob | FileClass::Worker(_) => ModuleKind::Js,
+        FileClass::Foreign | FileClass::SubModule | FileClass::Virtual => {
+            if plugin_pass::is_css_request(&path.to_string_lossy()) {
+                ModuleKind::Css
+            } else {
+                ModuleKind::Js
+            }
+        }
         FileClass::Css => ModuleKind::Css,
         FileClass::Json => ModuleKind::Json,
         FileClass::Html
@@ -112,6 +121,29 @@ pub fn parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> {
         message,
         code_frame: String::new(),
     };
+    if let FileContents::Text(text) = contents
+        && matches!(
+            class,
+            FileClass::Script(_)
+                | FileClass::Css
+                | FileClass::Foreign
+                | FileClass::SubModule
+                | FileClass::Virtual
+        )
+    {
+        match plugin_pass::run(db, path, &id, text) {
+            PluginPass::Untouched => {}
+            PluginPass::Failed(diagnostic) => return Arc::new(ParsedModule::failed(diagnostic)),
+            PluginPass::Code {
+                code,
+                lang: Lang::Script(kind),
+            } => return Arc::new(compile_script(db, file, path, &id, kind, &code)),
+            PluginPass::Code {
+                code,
+                lang: Lang::Css,
+            } => return Arc::new(parsed_stylesheet(compile_stylesheet(path, &id, &code))),
+        }
+    }
     let parsed = match (class, contents) {
         (FileClass::Glob, _) => match glob::compile_glob_module(db, file) {
             Ok(compiled) => ParsedModule::from_compiled(compiled),
@@ -149,29 +181,17 @@ pub fn parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> {
             ParsedModule::failed(problem(message))
         }
         (FileClass::Script(source_kind), FileContents::Text(text)) => {
-            let options = TransformOptions {
-                react_refresh: project_options_refresh(db) && !in_node_modules(path),
-            };
-            let compiled =
-                db.compile_cache()
-                    .compile_script(&id, source_kind, text, &options, || {
-                        transform::compile_module(&id, source_kind, text, &options)
-                    });
-            ParsedModule::from_compiled(compiled)
+            compile_script(db, file, path, &id, source_kind, text)
         }
         (FileClass::Css, FileContents::Text(text)) => {
-            let compiled = compile_stylesheet(path, &id, text);
-            ParsedModule {
-                imports: compiled.imports.into(),
-                globs: Arc::new([]),
-                hot: HotFacts::default(),
-                code: compiled.code,
-                map: None,
-                stylesheet: compiled.stylesheet,
-                style: compiled.style,
-                stylesheet_imports: compiled.stylesheet_imports.into(),
-                diagnostics: compiled.diagnostics.into(),
-            }
+            parsed_stylesheet(compile_stylesheet(path, &id, text))
+        }
+        (FileClass::Foreign | FileClass::SubModule | FileClass::Virtual, _) => {
+            ParsedModule::failed(Diagnostic {
+                kind: DiagnosticKind::Transform,
+                message: no_plugin_message(&id, path),
+                ..problem(String::new())
+            })
         }
         (FileClass::Json, FileContents::Text(text)) => {
             ParsedModule::from_compiled(compile_json(&id, text))
@@ -208,6 +228,69 @@ fn variant_of(id: &str) -> &str {
     ImportQuery::split(id).map_or(id, |(real, _)| real)
 }
 
+/// A script through swc (and the compile cache), with the settings of the tsconfig that
+/// applies to `file`.
+fn compile_script(
+    db: &dyn Db,
+    file: SourceFile,
+    path: &Path,
+    id: &str,
+    kind: transform::SourceKind,
+    text: &str,
+) -> ParsedModule {
+    let script = match file.tsconfig(db) {
+        // The tsconfig that applies does not parse: the file cannot be compiled as the
+        // project says (the diagnostic names the tsconfig).
+        Err(message) => {
+            return ParsedModule::failed(Diagnostic {
+                kind: DiagnosticKind::Transform,
+                file: id.to_string(),
+                line: 1,
+                column: 1,
+                message: message.to_string(),
+                code_frame: String::new(),
+            });
+        }
+        Ok(script) => script.clone(),
+    };
+    let options = TransformOptions {
+        react_refresh: project_options_refresh(db) && !in_node_modules(path),
+        define: project_define(db),
+        script,
+    };
+    let compiled = db
+        .compile_cache()
+        .compile_script(id, kind, text, &options, || {
+            transform::compile_module(id, kind, text, &options)
+        });
+    ParsedModule::from_compiled(compiled)
+}
+
+fn parsed_stylesheet(compiled: css::CompiledCss) -> ParsedModule {
+    ParsedModule {
+        imports: compiled.imports.into(),
+        globs: Arc::new([]),
+        hot: HotFacts::default(),
+        code: compiled.code,
+        map: None,
+        stylesheet: compiled.stylesheet,
+        style: compiled.style,
+        stylesheet_imports: compiled.stylesheet_imports.into(),
+        diagnostics: compiled.diagnostics.into(),
+    }
+}
+
+/// Why a module only a plugin could make has no code.
+fn no_plugin_message(id: &str, path: &Path) -> String {
+    if let Some((ext, tool)) = needed_tool(path) {
+        return format!(
+            "`.{ext}` files need {tool}; no plugin of this project compiles {id} (hotloop \
+             compiles JS, TS, JSX, CSS, CSS Modules and JSON itself)"
+        );
+    }
+    format!("no plugin of this project loads or transforms {id}")
+}
+
 /// A stylesheet file: a CSS Module (`*.module.css`) or a plain one.
 fn compile_stylesheet(path: &Path, id: &str, text: &str) -> css::CompiledCss {
     if css_modules::is_css_module(path) {
@@ -218,7 +301,19 @@ fn compile_stylesheet(path: &Path, id: &str, text: &str) -> css::CompiledCss {
 }
 
 fn asset_url(id: &str, contents: &FileContents) -> String {
+    // `public/` is served at the root, as is: its files keep their URL (Vite's rule).
+    if let Some(url) = id.strip_prefix("/public/") {
+        return format!("/{url}");
+    }
     format!("{id}?v={:08x}", contents.content_hash() >> 32)
+}
+
+/// The config's `define`, shared by every module's compile (an `Arc` clone each).
+fn project_define(db: &dyn Db) -> Arc<[(String, String)]> {
+    Project::try_get(db).map_or_else(
+        || Arc::new([]) as Arc<[_]>,
+        |p| p.options(db).define.clone(),
+    )
 }
 
 fn project_options_refresh(db: &dyn Db) -> bool {

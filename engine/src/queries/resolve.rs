@@ -44,14 +44,17 @@
 //!   (no error boundary: the tree unmounts) shows in the overlay under `React` until a refresh
 //!   renders cleanly; the refresh runtime re-renders the failed root once the code is fixed.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use oxc_resolver::ResolveError;
 
 use crate::db::Db;
-use crate::files::{FileClass, ImportQuery, glob_module_of_path, needed_tool};
-use crate::inputs::{Project, SourceFile};
+use crate::environment::EnvironmentKind;
+use crate::files::{
+    FileClass, ImportQuery, glob_module_of_path, needed_tool, plugin_id, virtual_path,
+};
+use crate::inputs::{Alias, AliasFind, Project, SourceFile, in_node_modules};
 use crate::queries::imports::import_specifiers;
 use crate::telemetry::Phase;
 use crate::transform::ImportKind;
@@ -65,6 +68,11 @@ pub enum Resolution {
     /// `message` says why (without the "Cannot resolve" prefix).
     NotFound {
         message: Arc<str>,
+    },
+    /// The server's: an npm package or a Node built-in, which Node loads itself
+    /// (`node:fs`, `file:///…/node_modules/react/index.js`): not a module of the graph.
+    External {
+        url: Arc<str>,
     },
 }
 
@@ -85,13 +93,36 @@ pub fn resolved_imports(db: &dyn Db, file: SourceFile) -> Arc<[ResolvedImport]> 
     let _span = tracing::trace_span!("resolved_imports", file = %importer.display()).entered();
     // The dependency that makes resolution re-run when the file system changes.
     let _epoch = Project::try_get(db).map(|p| p.resolution_epoch(db));
+    resolve_all(db, EnvironmentKind::Page, file)
+}
+
+/// `resolved_imports` as the server graph sees them (`EnvironmentKind::Server`): Node's
+/// conditions, and npm packages and Node built-ins `External`.
+#[salsa::tracked(returns(clone))]
+pub fn server_imports(db: &dyn Db, file: SourceFile) -> Arc<[ResolvedImport]> {
+    let _clock = db.clock().enter_key(Phase::Resolve, "server_imports", file);
+    let _span = tracing::trace_span!("server_imports", file = %file.path(db).display()).entered();
+    let _epoch = Project::try_get(db).map(|p| p.resolution_epoch(db));
+    resolve_all(db, EnvironmentKind::Server, file)
+}
+
+/// The imports of `file` as an environment of `env` resolves them.
+pub fn imports_in(db: &dyn Db, env: EnvironmentKind, file: SourceFile) -> Arc<[ResolvedImport]> {
+    match env {
+        EnvironmentKind::Server => server_imports(db, file),
+        EnvironmentKind::Page | EnvironmentKind::Worker => resolved_imports(db, file),
+    }
+}
+
+fn resolve_all(db: &dyn Db, env: EnvironmentKind, file: SourceFile) -> Arc<[ResolvedImport]> {
+    let importer = file.path(db);
     let is_css = FileClass::of(importer) == FileClass::Css;
     import_specifiers(db, file)
         .iter()
         .map(|import| ResolvedImport {
             specifier: import.specifier.clone(),
             kind: import.kind,
-            resolution: resolve_one(db, importer, &import.specifier, import.kind, is_css),
+            resolution: resolve_one(db, env, importer, &import.specifier, import.kind, is_css),
         })
         .collect()
 }
@@ -136,6 +167,7 @@ pub fn refresh_runtime(db: &dyn Db, project: Project) -> RefreshRuntime {
 
 fn resolve_one(
     db: &dyn Db,
+    env: EnvironmentKind,
     importer: &Path,
     specifier: &str,
     kind: ImportKind,
@@ -149,11 +181,25 @@ fn resolve_one(
             _ => not_found("not the module of an import.meta.glob() call"),
         };
     }
+    let aliased = Project::try_get(db).and_then(|p| apply_alias(&p.options(db).aliases, specifier));
+    let specifier = aliased.as_deref().unwrap_or(specifier);
+    // The plugins are the page's (they are not asked for the server's `ssr` variant yet).
+    if env.is_browser()
+        && let Some(resolution) = resolve_with_plugins(db, importer, specifier)
+    {
+        return resolution;
+    }
     if is_external_url(specifier) {
         return not_found("external URLs are not bundled; load them with a <script> tag");
     }
+    if !env.is_browser() && is_node_builtin(specifier) {
+        let name = specifier.trim_start_matches("node:");
+        return Resolution::External {
+            url: format!("node:{name}").into(),
+        };
+    }
     if let Some((base, query)) = ImportQuery::split(specifier) {
-        return match resolve_path(db, importer, base, kind, from_css) {
+        return match resolve_path(db, env, importer, base, kind, from_css) {
             Resolution::File(file) => {
                 let variant = query.path_of(file.path(db));
                 Resolution::File(db.files().get_or_read(db, &variant))
@@ -168,7 +214,9 @@ fn resolve_one(
              `?sharedworker` and `?worker&url`"
         ));
     }
-    match resolve_path(db, importer, specifier, kind, from_css) {
+    match resolve_path(db, env, importer, specifier, kind, from_css) {
+        // With plugins, a `.vue` file is theirs to compile (`parsed_module` says when none did).
+        Resolution::File(file) if db.plugins().is_some() => Resolution::File(file),
         Resolution::File(file) => match needed_tool(file.path(db)) {
             Some((ext, tool)) => not_found(&format!(
                 "`.{ext}` files need {tool}, which hotloop does not run yet; it compiles \
@@ -181,24 +229,107 @@ fn resolve_one(
     }
 }
 
+/// `specifier` rewritten by the first `resolve.alias` entry that matches it (Vite's alias
+/// plugin runs before every other resolver, plugins included).
+fn apply_alias(aliases: &[Alias], specifier: &str) -> Option<String> {
+    aliases.iter().find_map(|alias| match &alias.find {
+        AliasFind::Exact(find) => {
+            let rest = specifier.strip_prefix(find.as_str())?;
+            (rest.is_empty() || rest.starts_with('/'))
+                .then(|| format!("{}{rest}", alias.replacement))
+        }
+        AliasFind::Pattern(pattern) => with_regex(pattern, |regex| {
+            let regex = regex?;
+            regex.is_match(specifier).then(|| {
+                regex
+                    .replace(specifier, alias.replacement.as_str())
+                    .into_owned()
+            })
+        }),
+    })
+}
+
+/// Runs `f` with the compiled `pattern` (compiled once per thread; `None` if it does not
+/// compile, which the binary has already reported).
+fn with_regex<T>(pattern: &str, f: impl FnOnce(Option<&regex::Regex>) -> T) -> T {
+    thread_local! {
+        static COMPILED: std::cell::RefCell<rustc_hash::FxHashMap<String, Option<regex::Regex>>> =
+            Default::default();
+    }
+    COMPILED.with(|compiled| {
+        let mut compiled = compiled.borrow_mut();
+        let regex = compiled
+            .entry(pattern.to_string())
+            .or_insert_with(|| regex::Regex::new(pattern).ok());
+        f(regex.as_ref())
+    })
+}
+
+/// The plugins' `resolveId` answer, when one of them takes `specifier`: a path (possibly with a
+/// query: a sub-module) or a virtual id, which becomes the module at `<root>/@id/<id>`.
+fn resolve_with_plugins(db: &dyn Db, importer: &Path, specifier: &str) -> Option<Resolution> {
+    let plugins = db.plugins()?;
+    if !plugins.wants_resolve(specifier) {
+        return None;
+    }
+    let root = db.files().root();
+    let importer_id = plugin_id(root, importer);
+    match plugins.resolve_id(specifier, Some(&importer_id)) {
+        Ok(None) => None,
+        Ok(Some(resolved)) if resolved.external => Some(not_found(&format!(
+            "a plugin marked '{}' external, which a page cannot import by URL here",
+            resolved.id
+        ))),
+        Ok(Some(resolved)) => {
+            let path = if resolved.id.starts_with('/') && !resolved.id.starts_with("/@id/") {
+                PathBuf::from(&resolved.id)
+            } else {
+                virtual_path(root, resolved.id.trim_start_matches("/@id/"))
+            };
+            Some(Resolution::File(db.files().get_or_read(db, &path)))
+        }
+        Err(error) => Some(not_found(&error.to_string())),
+    }
+}
+
 /// The file `specifier` names (no query), whatever its type.
 fn resolve_path(
     db: &dyn Db,
+    env: EnvironmentKind,
     importer: &Path,
     specifier: &str,
     kind: ImportKind,
     from_css: bool,
 ) -> Resolution {
     let resolvers = db.resolvers();
+    let resolve = |specifier: &str| resolvers.resolve_in(env, importer, specifier, kind);
     // In CSS, `@import "a.css"` means `./a.css`; fall back to a package when there is none.
     let result = if from_css && is_bare(specifier) {
-        resolvers
-            .resolve(importer, &format!("./{specifier}"), kind)
-            .or_else(|_| resolvers.resolve(importer, specifier, kind))
+        resolve(&format!("./{specifier}")).or_else(|_| resolve(specifier))
     } else {
-        resolvers.resolve(importer, specifier, kind)
+        resolve(specifier)
+    };
+    // A root-absolute URL of a file in `public/` (`/icons.svg`): the file served at that URL,
+    // as Vite resolves it (its module is the URL; see `parsed::asset_url`).
+    let result = match result {
+        Err(ResolveError::NotFound(_))
+            if specifier.starts_with('/') && !specifier.starts_with("//") =>
+        {
+            let public = db
+                .files()
+                .root()
+                .join("public")
+                .join(specifier.trim_start_matches('/'));
+            if public.is_file() { Ok(public) } else { result }
+        }
+        other => other,
     };
     match result {
+        // Node loads npm packages itself (linked workspace packages resolve to their real
+        // paths outside `node_modules` and stay sources).
+        Ok(path) if !env.is_browser() && in_node_modules(&path) => Resolution::External {
+            url: file_url(&path).into(),
+        },
         Ok(path) => Resolution::File(db.files().get_or_read(db, &path)),
         Err(ResolveError::Ignored(_)) => Resolution::Empty,
         Err(error) => not_found(&reason(importer, specifier, &error)),
@@ -222,6 +353,22 @@ fn unsupported_query(specifier: &str) -> Option<&str> {
     let (_, query) = specifier.rsplit_once('?')?;
     let first = query.split('&').next().unwrap_or(query);
     VITE_QUERIES.contains(&first).then_some(query)
+}
+
+/// `file:///…` for an absolute path, with the characters a URL path cannot hold escaped.
+fn file_url(path: &Path) -> String {
+    let mut url = String::from("file://");
+    for c in path.to_string_lossy().chars() {
+        match c {
+            '%' => url.push_str("%25"),
+            '#' => url.push_str("%23"),
+            '?' => url.push_str("%3F"),
+            ' ' => url.push_str("%20"),
+            '\n' => url.push_str("%0A"),
+            c => url.push(c),
+        }
+    }
+    url
 }
 
 fn not_found(message: &str) -> Resolution {
@@ -341,6 +488,29 @@ fn package_installed(importer: &Path, package: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn aliases_as_vite_applies_them() {
+        let aliases = [
+            Alias {
+                find: AliasFind::Exact("@".into()),
+                replacement: "/p/src".into(),
+            },
+            Alias {
+                find: AliasFind::Pattern("^~(.*)$".into()),
+                replacement: "$1".into(),
+            },
+        ];
+        let alias = |s: &str| apply_alias(&aliases, s);
+        assert_eq!(alias("@/a.js").as_deref(), Some("/p/src/a.js"));
+        assert_eq!(alias("@").as_deref(), Some("/p/src"));
+        assert_eq!(alias("@scope/pkg"), None);
+        assert_eq!(
+            alias("~bootstrap/x.css").as_deref(),
+            Some("bootstrap/x.css")
+        );
+        assert_eq!(alias("./a.js"), None);
+    }
 
     #[test]
     fn package_names() {

@@ -54,6 +54,7 @@ fn check_resolutions(p: &Incremental, path: &str, expect: Expect) {
                 Resolution::File(target) => p.project.id(target.path(db)),
                 Resolution::Empty => "!empty".to_string(),
                 Resolution::NotFound { message } => format!("!missing: {message}"),
+                Resolution::External { url } => format!("!external: {url}"),
             };
             format!("{} -> {target}\n", r.specifier)
         })
@@ -2610,5 +2611,429 @@ fn inline_imports_are_a_stylesheets_text_or_a_data_url_and_follow_the_file() {
     assert!(
         p.chunk()
             .contains(r#"module.exports = ".a { color: blue; }\n";"#)
+    );
+}
+
+// ---------------------------------------------------------------- tsconfig
+
+/// A create-vite style solution: `tsconfig.json` references `tsconfig.app.json` (the app's
+/// `src`, Preact's JSX) and `tsconfig.node.json` (here also `lib/`, React's default JSX).
+const TSCONFIG_SOLUTION: &str = r#"
+//- /index.html
+<script type="module" src="/src/main.tsx"></script>
+//- /tsconfig.json
+{
+  "files": [],
+  "references": [{ "path": "./tsconfig.app.json" }, { "path": "./tsconfig.node.json" }]
+}
+//- /tsconfig.app.json
+{
+  "compilerOptions": {
+    // JSONC, as tsc reads it
+    "target": "es2023",
+    "jsx": "react-jsx",
+    "jsxImportSource": "preact",
+  },
+  "include": ["src"]
+}
+//- /tsconfig.node.json
+{ "compilerOptions": { "target": "es2023" }, "include": ["vite.config.ts", "lib"] }
+//- /src/main.tsx
+import { view } from '../lib/view.tsx';
+import { label } from './label.ts';
+export const App = () => <div>{view()}{label}</div>;
+//- /src/label.ts
+export const label: string = 'label';
+//- /lib/view.tsx
+export const view = () => <b />;
+//- /node_modules/preact/package.json
+{ "name": "preact", "exports": { ".": "./index.js", "./jsx-dev-runtime": "./jsx-dev-runtime.js" } }
+//- /node_modules/preact/index.js
+export const h = () => null;
+//- /node_modules/preact/jsx-dev-runtime.js
+export function jsxDEV() {}
+//- /node_modules/react/package.json
+{ "name": "react", "exports": { ".": "./index.js", "./jsx-dev-runtime": "./jsx-dev-runtime.js" } }
+//- /node_modules/react/index.js
+module.exports = {};
+//- /node_modules/react/jsx-dev-runtime.js
+module.exports = { jsxDEV() {} };
+"#;
+
+#[test]
+fn a_solution_tsconfig_applies_the_referenced_config_that_includes_the_file() {
+    check(
+        TSCONFIG_SOLUTION,
+        &[],
+        expect![[r#"
+            build
+              graph:
+                /src/main.tsx -> /node_modules/preact/jsx-dev-runtime.js /lib/view.tsx /src/label.ts
+                /node_modules/preact/jsx-dev-runtime.js
+                /lib/view.tsx -> /node_modules/react/jsx-dev-runtime.js
+                /src/label.ts
+                /node_modules/react/jsx-dev-runtime.js
+        "#]],
+    );
+}
+
+#[test]
+fn editing_a_referenced_tsconfig_recompiles_only_the_files_whose_options_changed() {
+    let p = check(
+        TSCONFIG_SOLUTION,
+        &[
+            // Only /src/main.tsx has JSX: the option changes for /src/label.ts too (the facts
+            // are per tsconfig, not per use), /lib/view.tsx is under the other config.
+            r#"//- /tsconfig.app.json
+{
+  "compilerOptions": { "target": "es2023", "jsx": "react-jsx", "jsxImportSource": "react" },
+  "include": ["src"]
+}
+"#,
+            // An option hotloop does not compile by: nothing compiles again.
+            r#"//- /tsconfig.app.json
+{
+  "compilerOptions": {
+    "target": "es2023", "jsx": "react-jsx", "jsxImportSource": "react", "noUnusedLocals": true
+  },
+  "include": ["src"]
+}
+"#,
+        ],
+        expect![[r#"
+            build
+              graph:
+                /src/main.tsx -> /node_modules/preact/jsx-dev-runtime.js /lib/view.tsx /src/label.ts
+                /node_modules/preact/jsx-dev-runtime.js
+                /lib/view.tsx -> /node_modules/react/jsx-dev-runtime.js
+                /src/label.ts
+                /node_modules/react/jsx-dev-runtime.js
+            edit /tsconfig.app.json
+              applied: files [/src/label.ts /src/main.tsx], config [/tsconfig.app.json], epoch moved
+              queries:
+                chunk: ran project
+                chunk_entry: ran /src/main.tsx; reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js /src/label.ts
+                emitted_module: ran /src/label.ts /src/main.tsx; reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js
+                entry_html: reused project
+                file_exists: reused /src/main.tsx
+                hot_meta: ran /src/label.ts /src/main.tsx; reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js
+                html_entries: reused project
+                import_specifiers: ran /src/main.tsx; reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js /src/label.ts
+                module_deps: ran /src/main.tsx; reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js /src/label.ts
+                module_diagnostics: ran /src/label.ts /src/main.tsx; reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js
+                module_graph: ran project
+                module_imports: ran /src/label.ts /src/main.tsx; reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js
+                parsed_module: ran /src/label.ts /src/main.tsx; reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js
+                public_env: reused project
+                refresh_runtime: ran project
+                resolved_imports: ran /lib/view.tsx /node_modules/react/jsx-dev-runtime.js /src/label.ts /src/main.tsx
+              changed: /src/main.tsx
+              removed: /node_modules/preact/jsx-dev-runtime.js
+              config changed: /tsconfig.app.json
+              graph:
+                /src/main.tsx: self -> /node_modules/react/jsx-dev-runtime.js /lib/view.tsx /src/label.ts
+                /node_modules/react/jsx-dev-runtime.js
+                /lib/view.tsx -> /node_modules/react/jsx-dev-runtime.js
+                /src/label.ts
+              plan: reload: /tsconfig.app.json changed
+            edit /tsconfig.app.json
+              applied: config [/tsconfig.app.json], epoch moved
+              queries:
+                chunk: reused project
+                chunk_entry: reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js /src/label.ts /src/main.tsx
+                emitted_module: reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js /src/label.ts /src/main.tsx
+                entry_html: reused project
+                file_exists: reused /src/main.tsx
+                hot_meta: reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js /src/label.ts /src/main.tsx
+                html_entries: reused project
+                import_specifiers: reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js /src/label.ts /src/main.tsx
+                module_deps: reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js /src/label.ts /src/main.tsx
+                module_diagnostics: reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js /src/label.ts /src/main.tsx
+                module_graph: reused project
+                module_imports: reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js /src/label.ts /src/main.tsx
+                parsed_module: reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js /src/label.ts /src/main.tsx
+                public_env: reused project
+                refresh_runtime: ran project
+                resolved_imports: ran /lib/view.tsx /node_modules/react/jsx-dev-runtime.js /src/label.ts /src/main.tsx
+              changed: nothing
+              config changed: /tsconfig.app.json
+              plan: reload: /tsconfig.app.json changed
+        "#]],
+    );
+    let main = p
+        .host
+        .module_code(index(&p, "/src/main.tsx"))
+        .expect("main");
+    assert!(main.code.contains("$RefreshReg$("), "{}", main.code);
+}
+
+#[test]
+fn extends_chains_relative_and_package_configs_later_entries_winning() {
+    let p = check(
+        r#"
+//- /index.html
+<script type="module" src="/src/main.tsx"></script>
+//- /tsconfig.json
+{ "extends": ["./configs/base.json", "@acme/tsconfig/preact.json"], "include": ["src"] }
+//- /configs/base.json
+{ "compilerOptions": { "experimentalDecorators": true, "jsx": "react-jsx", "jsxImportSource": "react" } }
+//- /node_modules/@acme/tsconfig/package.json
+{ "name": "@acme/tsconfig" }
+//- /node_modules/@acme/tsconfig/preact.json
+{ "compilerOptions": { "jsxImportSource": "preact" } }
+//- /src/main.tsx
+function sealed(cls: unknown) { return cls; }
+@sealed
+export class Box {}
+export const App = () => <div />;
+//- /node_modules/preact/package.json
+{ "name": "preact", "exports": { "./jsx-dev-runtime": "./jsx-dev-runtime.js" } }
+//- /node_modules/preact/jsx-dev-runtime.js
+export function jsxDEV() {}
+"#,
+        &[
+            "//- /tsconfig.json\n{ \"extends\": \"./configs/base.json\", \"include\": [\"src\"], }, broken\n",
+            "//- /tsconfig.json\n{ \"extends\": [\"./configs/base.json\", \"@acme/tsconfig/preact.json\"], \"include\": [\"src\"] }\n",
+        ],
+        expect![[r#"
+            build
+              graph:
+                /src/main.tsx -> /node_modules/preact/jsx-dev-runtime.js
+                /node_modules/preact/jsx-dev-runtime.js
+            edit /tsconfig.json
+              applied: files [/src/main.tsx], config [/tsconfig.json], epoch moved
+              queries:
+                chunk: ran project
+                chunk_entry: ran /src/main.tsx
+                emitted_module: ran /src/main.tsx
+                entry_html: reused project
+                file_exists: reused /src/main.tsx
+                hot_meta: ran /src/main.tsx
+                html_entries: reused project
+                import_specifiers: ran /src/main.tsx
+                module_deps: ran /src/main.tsx
+                module_diagnostics: ran /src/main.tsx
+                module_graph: ran project
+                module_imports: ran /src/main.tsx
+                parsed_module: ran /src/main.tsx
+                public_env: reused project
+                refresh_runtime: ran project
+                resolved_imports: ran /src/main.tsx
+              changed: /src/main.tsx
+              removed: /node_modules/preact/jsx-dev-runtime.js
+              config changed: /tsconfig.json
+              graph:
+                /src/main.tsx
+              diagnostics:
+                Transform /src/main.tsx:1:1: cannot read the tsconfig that applies to this file: <root>/tsconfig.json:1:58: trailing characters at line 1 column 58; fix it (or the configs it extends or references)
+              plan: reload: /tsconfig.json changed
+            edit /tsconfig.json
+              applied: files [/src/main.tsx], config [/tsconfig.json], epoch moved
+              queries:
+                chunk: ran project
+                chunk_entry: ran /src/main.tsx; reused /node_modules/preact/jsx-dev-runtime.js
+                emitted_module: ran /src/main.tsx; reused /node_modules/preact/jsx-dev-runtime.js
+                entry_html: reused project
+                file_exists: reused /src/main.tsx
+                hot_meta: ran /src/main.tsx; reused /node_modules/preact/jsx-dev-runtime.js
+                html_entries: reused project
+                import_specifiers: ran /src/main.tsx; reused /node_modules/preact/jsx-dev-runtime.js
+                module_deps: ran /src/main.tsx; reused /node_modules/preact/jsx-dev-runtime.js
+                module_diagnostics: ran /src/main.tsx; reused /node_modules/preact/jsx-dev-runtime.js
+                module_graph: ran project
+                module_imports: ran /src/main.tsx; reused /node_modules/preact/jsx-dev-runtime.js
+                parsed_module: ran /src/main.tsx; reused /node_modules/preact/jsx-dev-runtime.js
+                public_env: reused project
+                refresh_runtime: ran project
+                resolved_imports: ran /node_modules/preact/jsx-dev-runtime.js /src/main.tsx
+              changed: /src/main.tsx /node_modules/preact/jsx-dev-runtime.js
+              config changed: /tsconfig.json
+              graph:
+                /src/main.tsx -> /node_modules/preact/jsx-dev-runtime.js
+                /node_modules/preact/jsx-dev-runtime.js
+              diagnostics: none
+              plan: reload: /tsconfig.json changed
+        "#]],
+    );
+    let main = p
+        .host
+        .module_code(index(&p, "/src/main.tsx"))
+        .expect("main");
+    // Legacy decorators from the base, Preact's JSX from the package config (the later
+    // entry), once the syntax error is fixed.
+    assert!(main.code.contains("_ts_decorate"), "{}", main.code);
+    assert!(
+        main.code.contains("preact/jsx-dev-runtime"),
+        "{}",
+        main.code
+    );
+}
+
+#[test]
+fn a_tsconfig_created_or_deleted_changes_the_options_of_the_files_it_covers() {
+    let p = check(
+        r#"
+//- /index.html
+<script type="module" src="/src/main.tsx"></script>
+//- /src/main.tsx
+export const App = () => <div />;
+//- /node_modules/preact/package.json
+{ "name": "preact", "exports": { "./jsx-dev-runtime": "./jsx-dev-runtime.js" } }
+//- /node_modules/preact/jsx-dev-runtime.js
+export function jsxDEV() {}
+//- /node_modules/react/package.json
+{ "name": "react", "exports": { "./jsx-dev-runtime": "./jsx-dev-runtime.js" } }
+//- /node_modules/react/jsx-dev-runtime.js
+module.exports = { jsxDEV() {} };
+"#,
+        &[
+            "//- /tsconfig.json\n{ \"compilerOptions\": { \"jsx\": \"react-jsx\", \"jsxImportSource\": \"preact\" } }\n",
+            "//- rm /tsconfig.json\n",
+        ],
+        expect![[r#"
+            build
+              graph:
+                /src/main.tsx: self -> /node_modules/react/jsx-dev-runtime.js
+                /node_modules/react/jsx-dev-runtime.js
+            create /tsconfig.json
+              applied: files [/src/main.tsx], config [/tsconfig.json], epoch moved
+              queries:
+                chunk: ran project
+                chunk_entry: ran /node_modules/preact/jsx-dev-runtime.js /src/main.tsx
+                emitted_module: ran /node_modules/preact/jsx-dev-runtime.js /src/main.tsx
+                entry_html: reused project
+                file_exists: reused /src/main.tsx
+                hot_meta: ran /node_modules/preact/jsx-dev-runtime.js /src/main.tsx
+                html_entries: reused project
+                import_specifiers: ran /node_modules/preact/jsx-dev-runtime.js /src/main.tsx
+                module_deps: ran /node_modules/preact/jsx-dev-runtime.js /src/main.tsx
+                module_diagnostics: ran /node_modules/preact/jsx-dev-runtime.js /src/main.tsx
+                module_graph: ran project
+                module_imports: ran /node_modules/preact/jsx-dev-runtime.js /src/main.tsx
+                parsed_module: ran /node_modules/preact/jsx-dev-runtime.js /src/main.tsx
+                public_env: reused project
+                refresh_runtime: ran project
+                resolved_imports: ran /node_modules/preact/jsx-dev-runtime.js /src/main.tsx
+              changed: /src/main.tsx /node_modules/preact/jsx-dev-runtime.js
+              removed: /node_modules/react/jsx-dev-runtime.js
+              config changed: /tsconfig.json
+              graph:
+                /src/main.tsx -> /node_modules/preact/jsx-dev-runtime.js
+                /node_modules/preact/jsx-dev-runtime.js
+              plan: reload: /tsconfig.json changed
+            delete /tsconfig.json
+              applied: files [/src/main.tsx], config [/tsconfig.json], epoch moved
+              queries:
+                chunk: ran project
+                chunk_entry: ran /src/main.tsx; reused /node_modules/react/jsx-dev-runtime.js
+                emitted_module: ran /src/main.tsx; reused /node_modules/react/jsx-dev-runtime.js
+                entry_html: reused project
+                file_exists: reused /src/main.tsx
+                hot_meta: ran /src/main.tsx; reused /node_modules/react/jsx-dev-runtime.js
+                html_entries: reused project
+                import_specifiers: ran /src/main.tsx; reused /node_modules/react/jsx-dev-runtime.js
+                module_deps: ran /src/main.tsx; reused /node_modules/react/jsx-dev-runtime.js
+                module_diagnostics: ran /src/main.tsx; reused /node_modules/react/jsx-dev-runtime.js
+                module_graph: ran project
+                module_imports: ran /src/main.tsx; reused /node_modules/react/jsx-dev-runtime.js
+                parsed_module: ran /src/main.tsx; reused /node_modules/react/jsx-dev-runtime.js
+                public_env: reused project
+                refresh_runtime: ran project
+                resolved_imports: ran /node_modules/react/jsx-dev-runtime.js /src/main.tsx
+              changed: /src/main.tsx /node_modules/react/jsx-dev-runtime.js
+              removed: /node_modules/preact/jsx-dev-runtime.js
+              config changed: /tsconfig.json
+              graph:
+                /src/main.tsx: self -> /node_modules/react/jsx-dev-runtime.js
+                /node_modules/react/jsx-dev-runtime.js
+              plan: reload: /tsconfig.json changed
+        "#]],
+    );
+    let main = p
+        .host
+        .module_code(index(&p, "/src/main.tsx"))
+        .expect("main");
+    assert!(main.code.contains("react/jsx-dev-runtime"), "{}", main.code);
+}
+
+#[test]
+fn a_watched_tsconfig_that_reads_empty_is_deferred_until_read_again() {
+    check(
+        r#"
+//- /index.html
+<script type="module" src="/src/main.ts"></script>
+//- /src/main.ts
+export class A { x = 1; }
+//- /tsconfig.json
+{ "compilerOptions": { "target": "es2023" } }
+"#,
+        &[
+            // Caught between a truncate and the write: not taken (no recompile with defaults).
+            "//- watched\n//- /tsconfig.json\n",
+            // The write lands.
+            "//- watched\n//- /tsconfig.json\n{ \"compilerOptions\": { \"target\": \"es2021\" } }\n",
+            // Really emptied: deferred once, then taken by the re-read.
+            "//- watched\n//- /tsconfig.json\n",
+            "//- report /tsconfig.json",
+        ],
+        expect![[r#"
+            build
+              graph:
+                /src/main.ts
+            watched: edit /tsconfig.json
+              applied: deferred [/tsconfig.json]
+              queries: none
+              changed: nothing
+              plan: nothing
+            watched: edit /tsconfig.json
+              applied: files [/src/main.ts], config [/tsconfig.json], epoch moved
+              queries:
+                chunk: reused project
+                chunk_entry: ran /src/main.ts
+                emitted_module: ran /src/main.ts
+                entry_html: reused project
+                file_exists: reused /src/main.ts
+                hot_meta: ran /src/main.ts
+                html_entries: reused project
+                import_specifiers: reused /src/main.ts
+                module_deps: reused /src/main.ts
+                module_diagnostics: ran /src/main.ts
+                module_graph: reused project
+                module_imports: ran /src/main.ts
+                parsed_module: ran /src/main.ts
+                public_env: reused project
+                refresh_runtime: ran project
+                resolved_imports: ran /src/main.ts
+              changed: /src/main.ts
+              config changed: /tsconfig.json
+              plan: reload: /tsconfig.json changed
+            watched: edit /tsconfig.json
+              applied: deferred [/tsconfig.json]
+              queries: none
+              changed: nothing
+              plan: nothing
+            report /tsconfig.json
+              applied: config [/tsconfig.json], epoch moved
+              queries:
+                chunk: reused project
+                chunk_entry: reused /src/main.ts
+                emitted_module: reused /src/main.ts
+                entry_html: reused project
+                file_exists: reused /src/main.ts
+                hot_meta: reused /src/main.ts
+                html_entries: reused project
+                import_specifiers: reused /src/main.ts
+                module_deps: reused /src/main.ts
+                module_diagnostics: reused /src/main.ts
+                module_graph: reused project
+                module_imports: reused /src/main.ts
+                parsed_module: reused /src/main.ts
+                public_env: reused project
+                refresh_runtime: ran project
+                resolved_imports: ran /src/main.ts
+              changed: nothing
+              config changed: /tsconfig.json
+              plan: reload: /tsconfig.json changed
+        "#]],
     );
 }

@@ -1,4 +1,7 @@
 //! The engine's cross-module tests, inside the crate so that they can look at salsa's
 //! executions and the queries directly (the crate's public surface is only the façade).
 
+mod config;
 mod incremental;
+mod plugins;
+mod server;

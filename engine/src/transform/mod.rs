@@ -7,15 +7,20 @@
 //!   swc's, `guard` keeps bad input from crashing the process.
 //! - [`compile_json`], [`string_module`]: the factories of JSON files, and of assets (their
 //!   URL) and `?raw` imports (their text).
+//! - [`strip_types_to_esm`]: TS → ESM for Node (a project's `vite.config.ts`, for the plugin
+//!   host).
 //! - CSS lives in [`crate::css`].
 
 mod analyze;
+mod class_fields;
+mod define;
 mod fold;
 mod glob;
 mod guard;
 mod hygiene;
 mod pipeline;
 mod rewrite;
+mod strip;
 #[cfg(test)]
 mod tests;
 mod worker;
@@ -26,6 +31,7 @@ use serde::{Deserialize, Serialize};
 
 pub use glob::{GlobImport, GlobMatch, glob_module};
 pub use guard::{STACK_SIZE as COMPILE_STACK, assume_big_stack};
+pub use strip::strip_types_to_esm;
 pub use worker::{WorkerQuery, worker_map_url, worker_module};
 
 use hotloop_protocol::{Diagnostic, DiagnosticKind};
@@ -68,18 +74,106 @@ impl SourceKind {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// How one script is compiled. Hashed into the persistent compile cache's key (`cache.rs`):
+/// every field changes the output.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct TransformOptions {
-    /// Emit React Fast Refresh registrations (`$RefreshReg$`, `$RefreshSig$`).
+    /// Emit React Fast Refresh registrations (`$RefreshReg$`, `$RefreshSig$`). Only honoured
+    /// when the JSX is React's ([`Jsx::is_react`]).
     pub react_refresh: bool,
+    /// Vite's `define`: (global name or member chain, replacement code); see `define`.
+    pub define: Arc<[(String, String)]>,
+    /// What the `tsconfig.json` that applies to the file says (see `crate::tsconfig`).
+    pub script: ScriptConfig,
 }
 
 impl Default for TransformOptions {
     fn default() -> Self {
         TransformOptions {
             react_refresh: true,
+            define: Arc::new([]),
+            script: ScriptConfig::default(),
         }
     }
+}
+
+impl TransformOptions {
+    /// Fast Refresh registrations are emitted: asked for, and the JSX is React's.
+    pub fn refresh(&self) -> bool {
+        self.react_refresh && self.script.jsx.is_react()
+    }
+}
+
+/// The compiler options of a file's `tsconfig.json` that change what Vite's transform emits
+/// (`jsx`, `jsxImportSource`, `jsxFactory`, `jsxFragmentFactory`, `experimentalDecorators`,
+/// `emitDecoratorMetadata`, `useDefineForClassFields`), already resolved to what to do. The
+/// default is a file no tsconfig applies to.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ScriptConfig {
+    pub jsx: Jsx,
+    pub decorators: Decorators,
+    /// Class fields are defined (`[[Define]]`, native fields) rather than assigned in the
+    /// constructor (TypeScript's `useDefineForClassFields: false`). TypeScript files only.
+    pub use_define_for_class_fields: bool,
+}
+
+impl Default for ScriptConfig {
+    fn default() -> Self {
+        ScriptConfig {
+            jsx: Jsx::default(),
+            decorators: Decorators::Standard,
+            use_define_for_class_fields: true,
+        }
+    }
+}
+
+/// How JSX becomes JavaScript. Always the development flavour (`jsxDEV`, `__source`), as in
+/// Vite's dev server.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Jsx {
+    /// `jsx: react-jsx | react-jsxdev` (and hotloop's default): `<import_source>/jsx-dev-runtime`.
+    Automatic { import_source: Arc<str> },
+    /// `jsx: react`: calls to `factory` (`React.createElement`, `h`) and `fragment_factory`,
+    /// which the module itself must have in scope.
+    Classic {
+        factory: Arc<str>,
+        fragment_factory: Arc<str>,
+    },
+    /// `jsx: preserve` with a framework's `jsxImportSource` (`solid-js`): under Vite the JSX is
+    /// compiled by that framework's plugin (vite-plugin-solid), which hotloop does not run yet,
+    /// so a module with JSX is a diagnostic at its first element naming that plugin.
+    Preserve { import_source: Arc<str> },
+}
+
+impl Default for Jsx {
+    fn default() -> Self {
+        Jsx::Automatic {
+            import_source: "react".into(),
+        }
+    }
+}
+
+impl Jsx {
+    /// The JSX is React's: the automatic runtime from `react`, or `React.createElement`.
+    /// Fast Refresh applies only then.
+    pub fn is_react(&self) -> bool {
+        match self {
+            Jsx::Automatic { import_source } => &**import_source == "react",
+            Jsx::Classic { factory, .. } => factory.starts_with("React."),
+            Jsx::Preserve { .. } => false,
+        }
+    }
+}
+
+/// Which decorators the source uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Decorators {
+    /// TC39 standard decorators (TypeScript 5 without `experimentalDecorators`; the 2022-03
+    /// semantics TypeScript implements).
+    Standard,
+    /// `experimentalDecorators`: TypeScript's legacy decorators, with
+    /// `emitDecoratorMetadata`'s `design:*` metadata when asked.
+    Legacy { emit_metadata: bool },
 }
 
 /// How a module refers to another.

@@ -1,31 +1,36 @@
-//! The swc passes for one JS/TS module, in order: parse → resolver → TypeScript strip →
-//! React (automatic JSX runtime, Fast Refresh) → [`analyze`] → [`Rewrite`] → ESM-to-CommonJS
-//! with inlined helpers → hygiene → fixer → codegen with a source map, wrapped into a factory (an async one when the module uses
-//! top-level `await`). A fresh `SourceMap`,
-//! `Globals` and helper set per call; nothing outlives the call.
+//! The swc passes for one JS/TS module, in order: parse (decorators allowed) → resolver →
+//! decorators (legacy or standard, as the file's tsconfig says; only in modules that have one) →
+//! TypeScript strip → class fields assigned, not defined (`useDefineForClassFields: false`) →
+//! React (automatic or classic JSX runtime; Fast Refresh for React's JSX only) → [`analyze`] →
+//! [`Rewrite`] → ESM-to-CommonJS with inlined helpers → hygiene → fixer → codegen with a source
+//! map, wrapped into a factory (an async one when the module uses top-level `await`). A fresh
+//! `SourceMap`, `Globals` and helper set per call; nothing outlives the call.
 
 use swc_core::common::comments::SingleThreadedComments;
 use swc_core::common::source_map::SourceMapGenConfig;
 use swc_core::common::sync::Lrc;
 use swc_core::common::{
-    BytePos, FileName, GLOBALS, Globals, LineCol, Mark, SourceMap, Spanned, SyntaxContext,
+    BytePos, FileName, GLOBALS, Globals, LineCol, Mark, SourceMap, Span, Spanned, SyntaxContext,
 };
-use swc_core::ecma::ast::{EsVersion, Program};
+use swc_core::ecma::ast::{Decorator, EsVersion, JSXElement, JSXFragment, Program};
 use swc_core::ecma::codegen::{Emitter, text_writer::JsWriter};
 use swc_core::ecma::parser::{EsSyntax, Parser, StringInput, Syntax, TsSyntax, lexer::Lexer};
 use swc_core::ecma::transforms::base::helpers::{HELPERS, Helpers, inject_helpers};
 use swc_core::ecma::transforms::base::{fixer::fixer, resolver};
 use swc_core::ecma::transforms::module::common_js::{self, FeatureFlag};
 use swc_core::ecma::transforms::module::path::Resolver;
+use swc_core::ecma::transforms::proposal::{decorator_2022_03, decorators};
 use swc_core::ecma::transforms::react;
 use swc_core::ecma::transforms::typescript;
-use swc_core::ecma::visit::VisitMutWith;
+use swc_core::ecma::visit::{Visit, VisitMutWith, VisitWith};
 
 use super::analyze::{analyze, line_col};
+use super::class_fields::AssignClassFields;
+use super::define::Define;
 use super::rewrite::Rewrite;
 use super::{
-    ASYNC_FACTORY_HEADER, CompiledModule, FACTORY_HEADER, HotFacts, SourceKind, TransformOptions,
-    factory_with,
+    ASYNC_FACTORY_HEADER, CompiledModule, Decorators, FACTORY_HEADER, HotFacts, Jsx, SourceKind,
+    TransformOptions, factory_with,
 };
 use hotloop_protocol::{Diagnostic, DiagnosticKind};
 
@@ -40,9 +45,13 @@ pub(crate) fn compile(
     let comments = SingleThreadedComments::default();
 
     let syntax = match kind {
-        SourceKind::Ts => Syntax::Typescript(TsSyntax::default()),
+        SourceKind::Ts => Syntax::Typescript(TsSyntax {
+            decorators: true,
+            ..Default::default()
+        }),
         SourceKind::Tsx => Syntax::Typescript(TsSyntax {
             tsx: true,
+            decorators: true,
             ..Default::default()
         }),
         // Bun (and most of the React ecosystem) accepts JSX in `.js`; CommonJS code may
@@ -50,6 +59,8 @@ pub(crate) fn compile(
         SourceKind::Js | SourceKind::Jsx => Syntax::Es(EsSyntax {
             jsx: true,
             allow_return_outside_function: true,
+            decorators: true,
+            decorators_before_export: true,
             ..Default::default()
         }),
     };
@@ -76,6 +87,18 @@ pub(crate) fn compile(
         Program::Module(m) => m.shebang = None,
         Program::Script(s) => s.shebang = None,
     }
+    if let Jsx::Preserve { import_source } = &options.script.jsx
+        && let Some(span) = first_jsx(&program)
+    {
+        let (line, column) = line_col(&cm, span);
+        return CompiledModule {
+            diagnostics: vec![Diagnostic {
+                kind: DiagnosticKind::Transform,
+                ..Diagnostic::syntax(id, text, line, column, preserved_jsx_message(import_source))
+            }],
+            ..Default::default()
+        };
+    }
     // `parse_program` makes a Script of code without import/export/import.meta/top-level await.
     let commonjs = program.is_script();
     let is_ts = matches!(kind, SourceKind::Ts | SourceKind::Tsx);
@@ -86,40 +109,57 @@ pub(crate) fn compile(
             let top_level_mark = Mark::new();
             let unresolved = SyntaxContext::empty().apply_mark(unresolved_mark);
 
+            let script = &options.script;
+            let refresh = options.refresh();
             program.mutate(resolver(unresolved_mark, top_level_mark, is_ts));
+            if !options.define.is_empty() {
+                program.visit_mut_with(&mut Define::new(&options.define, unresolved));
+            }
+            // Before the TypeScript strip: legacy metadata reads the type annotations.
+            if text.contains('@') && has_decorators(&program) {
+                match script.decorators {
+                    Decorators::Legacy { emit_metadata } => {
+                        program.mutate(decorators::decorators(decorators::Config {
+                            legacy: true,
+                            emit_metadata,
+                            use_define_for_class_fields: script.use_define_for_class_fields,
+                        }))
+                    }
+                    Decorators::Standard => program.mutate(decorator_2022_03::decorator_2022_03()),
+                }
+            }
+            let ts = typescript::Config {
+                native_class_properties: script.use_define_for_class_fields,
+                ..Default::default()
+            };
             match kind {
-                SourceKind::Ts => program.mutate(typescript::typescript(
-                    ts_config(),
-                    unresolved_mark,
-                    top_level_mark,
-                )),
+                SourceKind::Ts => {
+                    program.mutate(typescript::typescript(ts, unresolved_mark, top_level_mark))
+                }
                 SourceKind::Tsx => program.mutate(typescript::tsx(
                     cm.clone(),
-                    ts_config(),
-                    typescript::TsxConfig::default(),
+                    ts,
+                    tsx_config(&script.jsx),
                     &comments,
                     unresolved_mark,
                     top_level_mark,
                 )),
                 SourceKind::Js | SourceKind::Jsx => {}
             }
+            if is_ts && !script.use_define_for_class_fields {
+                program.visit_mut_with(&mut AssignClassFields);
+            }
             program.mutate(react::react(
                 cm.clone(),
                 Some(&comments),
-                react::Options {
-                    runtime: Some(react::Runtime::Automatic),
-                    import_source: Some("react".into()),
-                    development: Some(true),
-                    refresh: options.react_refresh.then(react::RefreshOptions::default),
-                    ..Default::default()
-                },
+                react_options(&script.jsx, refresh),
                 top_level_mark,
                 unresolved_mark,
             ));
 
             let analysis = analyze(&program, id, &cm, unresolved);
             let hot = HotFacts {
-                refresh_boundary: options.react_refresh
+                refresh_boundary: refresh
                     && !commonjs
                     && analysis.registers_component
                     && analysis.exports_all_components,
@@ -197,13 +237,97 @@ pub(crate) fn compile(
     })
 }
 
-fn ts_config() -> typescript::Config {
-    typescript::Config {
-        // Class fields keep define semantics (`useDefineForClassFields`, the default for
-        // modern targets and what Vite/esbuild emit).
-        native_class_properties: true,
-        ..Default::default()
+/// swc's React pass for the tsconfig's JSX. The automatic runtime is always the development
+/// one (`jsxDEV` with sources, as Vite's dev server emits); the classic runtime adds `__source`
+/// and `__self` only for React (with Fast Refresh), whose `createElement` expects them.
+fn react_options(jsx: &Jsx, refresh: bool) -> react::Options {
+    let refresh = refresh.then(react::RefreshOptions::default);
+    match jsx {
+        Jsx::Automatic { import_source } => react::Options {
+            runtime: Some(react::Runtime::Automatic),
+            import_source: Some((**import_source).into()),
+            development: Some(true),
+            refresh,
+            ..Default::default()
+        },
+        // No JSX reaches the React pass (see `first_jsx`).
+        Jsx::Preserve { import_source } => react::Options {
+            runtime: Some(react::Runtime::Automatic),
+            import_source: Some((**import_source).into()),
+            ..Default::default()
+        },
+        Jsx::Classic {
+            factory,
+            fragment_factory,
+        } => react::Options {
+            runtime: Some(react::Runtime::Classic),
+            pragma: Some(factory.to_string().into()),
+            pragma_frag: Some(fragment_factory.to_string().into()),
+            development: Some(refresh.is_some()),
+            refresh,
+            ..Default::default()
+        },
     }
+}
+
+/// The TypeScript strip must know the classic factory: an import used only by JSX (`h`) is a
+/// value import, not a type-only one to drop.
+fn tsx_config(jsx: &Jsx) -> typescript::TsxConfig {
+    match jsx {
+        Jsx::Automatic { .. } | Jsx::Preserve { .. } => typescript::TsxConfig::default(),
+        Jsx::Classic {
+            factory,
+            fragment_factory,
+        } => typescript::TsxConfig {
+            pragma: Some(factory.to_string().into()),
+            pragma_frag: Some(fragment_factory.to_string().into()),
+        },
+    }
+}
+
+/// Where the first JSX element or fragment of the module is.
+fn first_jsx(program: &Program) -> Option<Span> {
+    struct Find(Option<Span>);
+    impl Visit for Find {
+        fn visit_jsx_element(&mut self, e: &JSXElement) {
+            self.0.get_or_insert(e.span);
+        }
+        fn visit_jsx_fragment(&mut self, f: &JSXFragment) {
+            self.0.get_or_insert(f.span);
+        }
+    }
+    let mut find = Find(None);
+    program.visit_with(&mut find);
+    find.0
+}
+
+/// What to say about JSX that `jsx: preserve` leaves to a framework's Vite plugin.
+fn preserved_jsx_message(import_source: &str) -> String {
+    let plugin = match import_source {
+        "solid-js" => "`vite-plugin-solid`",
+        "preact" => "`@preact/preset-vite`",
+        "vue" => "`@vitejs/plugin-vue-jsx`",
+        _ => "the framework's Vite plugin",
+    };
+    format!(
+        "this JSX is for {import_source}: the tsconfig says `\"jsx\": \"preserve\"` with \
+         `\"jsxImportSource\": \"{import_source}\"`, so it is compiled by {plugin} in \
+         vite.config, which hotloop does not run yet"
+    )
+}
+
+/// Whether any decorator is written in the module (the decorator passes rewrite classes, so
+/// they run only where there is something to lower).
+fn has_decorators(program: &Program) -> bool {
+    struct Find(bool);
+    impl Visit for Find {
+        fn visit_decorator(&mut self, _: &Decorator) {
+            self.0 = true;
+        }
+    }
+    let mut find = Find(false);
+    program.visit_with(&mut find);
+    find.0
 }
 
 /// Codegen of the module body, wrapped into the factory; the map's lines are shifted by one

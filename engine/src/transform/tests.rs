@@ -13,7 +13,15 @@ fn compile(id: &str, text: &str) -> CompiledModule {
 
 fn compile_with(id: &str, text: &str, react_refresh: bool) -> CompiledModule {
     let kind = SourceKind::from_path(id).expect("a JS/TS path");
-    compile_module(id, kind, text, &TransformOptions { react_refresh })
+    compile_module(
+        id,
+        kind,
+        text,
+        &TransformOptions {
+            react_refresh,
+            ..TransformOptions::default()
+        },
+    )
 }
 
 /// The factory, or the diagnostics when there is none.
@@ -1278,6 +1286,26 @@ inner(() => "captured").then((m) => console.log("clash lazy", m.default));
         serde_json::json!([{}, &*json.code.expect("code")]),
     );
 
+    let stdout = run_in_node(defs, "/src/main.js");
+    expect![[r#"
+        clash u1 u2 u3 u4 u5 u6 u7
+        clash meta /src/clash.jsx 1
+        count 0
+        count after 1 1
+        legacy cjs n
+        cycle a>b>A
+        json 3
+        meta /src/main.js development
+        clash lazy L
+        lazy L 42
+        legacy lazy 42
+    "#]]
+    .assert_eq(&stdout);
+}
+
+/// Runs the factories `defs` (`id -> [deps map, factory]`) in node under a minimal registry,
+/// starting at `entry`; returns what they printed. Fails the test when node fails.
+fn run_in_node(defs: serde_json::Map<String, serde_json::Value>, entry: &str) -> String {
     let script = format!(
         r#"const defs = {defs};
 const cache = {{}};
@@ -1300,9 +1328,10 @@ function load(id) {{
   factory.call(module.exports, module, module.exports, require, meta, () => {{}}, sig);
   return module.exports;
 }}
-load("/src/main.js");
+load({entry:?});
 "#,
-        defs = serde_json::Value::Object(defs)
+        defs = serde_json::Value::Object(defs),
+        entry = entry
     );
 
     let mut child = std::process::Command::new("node")
@@ -1323,18 +1352,300 @@ load("/src/main.js");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "node failed:\n{stderr}\n{stdout}");
+    stdout.into_owned()
+}
+
+// ------------------------------------------------- what a tsconfig says (`ScriptConfig`)
+
+fn compile_script(id: &str, text: &str, script: ScriptConfig) -> CompiledModule {
+    let kind = SourceKind::from_path(id).expect("a JS/TS path");
+    let out = compile_module(
+        id,
+        kind,
+        text,
+        &TransformOptions {
+            react_refresh: true,
+            script,
+            ..TransformOptions::default()
+        },
+    );
+    assert!(out.diagnostics.is_empty(), "{id}: {:?}", out.diagnostics);
+    out
+}
+
+/// `(id, source, [(specifier, id)])`: one module to run.
+type ScriptModule<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)]);
+
+/// Compiles each module with `script` and runs them in node from the first.
+fn run_script(modules: &[ScriptModule<'_>], script: &ScriptConfig) -> String {
+    let mut defs = serde_json::Map::new();
+    for (id, text, deps) in modules {
+        let out = compile_script(id, text, script.clone());
+        let deps: serde_json::Map<_, _> = deps
+            .iter()
+            .map(|(spec, target)| (spec.to_string(), serde_json::json!(target)))
+            .collect();
+        defs.insert(
+            id.to_string(),
+            serde_json::json!([deps, &*out.code.expect("code")]),
+        );
+    }
+    run_in_node(defs, modules[0].0)
+}
+
+fn script(jsx: Jsx, decorators: Decorators, use_define_for_class_fields: bool) -> ScriptConfig {
+    ScriptConfig {
+        jsx,
+        decorators,
+        use_define_for_class_fields,
+    }
+}
+
+const PREACT_APP: &str = "import { useState } from 'preact/hooks';\n\
+export function App() {\n  const [n] = useState(0);\n  return <><b>{n}</b></>;\n}\n";
+
+#[test]
+fn automatic_runtime_imports_the_tsconfigs_jsx_import_source_without_fast_refresh() {
+    let preact = ScriptConfig {
+        jsx: Jsx::Automatic {
+            import_source: "preact".into(),
+        },
+        ..ScriptConfig::default()
+    };
+    let out = compile_script("/src/app.tsx", PREACT_APP, preact);
+    assert_eq!(
+        render_imports(&out.imports),
+        [
+            "Static preact/jsx-dev-runtime 1:1",
+            "Static preact/hooks 1:26"
+        ]
+    );
+    let code = out.code.expect("code");
+    assert!(code.contains("jsxDEV"), "{code}");
+    // Fast Refresh is React's: no registrations and no boundary for Preact's JSX.
+    assert!(
+        !code.contains("$RefreshReg$(") && !code.contains("$RefreshSig$("),
+        "{code}"
+    );
+    assert!(!out.hot.refresh_boundary);
+
+    // The same file with React's default registers its component.
+    let react = compile_script("/src/app.tsx", PREACT_APP, ScriptConfig::default());
+    assert!(react.code.expect("code").contains("$RefreshReg$("));
+    assert!(react.hot.refresh_boundary);
+}
+
+#[test]
+fn classic_runtime_calls_the_tsconfigs_factory_and_keeps_its_import() {
+    let classic = script(
+        Jsx::Classic {
+            factory: "h".into(),
+            fragment_factory: "Fragment".into(),
+        },
+        Decorators::Standard,
+        true,
+    );
+    let app = "import { h, Fragment } from 'preact';\n\
+export const App = () => <><b title=\"t\">x</b></>;\n\
+console.log(JSON.stringify(App()));\n";
+    let out = compile_script("/src/app.tsx", app, classic.clone());
+    assert_eq!(render_imports(&out.imports), ["Static preact 1:29"]);
+    // `h` is only used by JSX, yet the TypeScript strip must keep the import.
+    let stdout = run_script(
+        &[
+            ("/src/app.tsx", app, &[("preact", "/src/preact.js")]),
+            (
+                "/src/preact.js",
+                "export const Fragment = 'F';\nexport function h(type, props, ...children) { return [type, props, ...children]; }\n",
+                &[],
+            ),
+        ],
+        &classic,
+    );
     expect![[r#"
-        clash u1 u2 u3 u4 u5 u6 u7
-        clash meta /src/clash.jsx 1
-        count 0
-        count after 1 1
-        legacy cjs n
-        cycle a>b>A
-        json 3
-        meta /src/main.js development
-        clash lazy L
-        lazy L 42
-        legacy lazy 42
+        ["F",null,["b",{"title":"t"},"x"]]
     "#]]
     .assert_eq(&stdout);
+}
+
+/// A lit-style element: `@customElement` on the class, `@property()` on fields whose accessors
+/// the decorator installs on the prototype.
+const LIT_ELEMENT: &str = r#"const log: string[] = [];
+function customElement(name: string) {
+  return (cls: any) => { log.push(`define ${name} ${cls.name}`); };
+}
+function property(_options?: object) {
+  return (proto: any, key: string) => {
+    Object.defineProperty(proto, key, {
+      get() { return this[`__${key}`]; },
+      set(v: unknown) { log.push(`set ${key}=${v}`); this[`__${key}`] = v; },
+      configurable: true,
+    });
+  };
+}
+@customElement('my-element')
+export class MyElement {
+  @property() name = 'World';
+  @property({ type: Number }) count = 0;
+  declare hidden: string;
+}
+const el = new MyElement();
+el.count++;
+log.push(`own ${Object.keys(el).filter((k) => !k.startsWith('__')).join(',') || 'none'}`);
+log.push(`count ${el.count}`);
+console.log(log.join('\n'));
+"#;
+
+#[test]
+fn legacy_decorators_with_assigned_fields_run_a_lit_element() {
+    let lit = script(
+        Jsx::default(),
+        Decorators::Legacy {
+            emit_metadata: false,
+        },
+        false,
+    );
+    // lit-ts's tsconfig: fields are assigned, so the decorated accessors see every write.
+    let stdout = run_script(&[("/src/my-element.ts", LIT_ELEMENT, &[])], &lit);
+    expect![[r#"
+        define my-element MyElement
+        set name=World
+        set count=0
+        set count=1
+        own none
+        count 1
+    "#]]
+    .assert_eq(&stdout);
+}
+
+#[test]
+fn legacy_decorators_with_defined_fields_shadow_the_accessors() {
+    // `useDefineForClassFields: true`: own fields shadow the prototype's accessors (why lit
+    // asks for `false`): the setters never run.
+    let define = script(
+        Jsx::default(),
+        Decorators::Legacy {
+            emit_metadata: false,
+        },
+        true,
+    );
+    let stdout = run_script(&[("/src/my-element.ts", LIT_ELEMENT, &[])], &define);
+    expect![[r#"
+        define my-element MyElement
+        own name,count
+        count 1
+    "#]]
+    .assert_eq(&stdout);
+}
+
+#[test]
+fn legacy_decorators_emit_metadata_when_asked() {
+    let metadata = script(
+        Jsx::default(),
+        Decorators::Legacy {
+            emit_metadata: true,
+        },
+        false,
+    );
+    let text =
+        "function dec(_t: any, _k: string) {}\nexport class A { @dec name: string = 'a'; }\n";
+    let code = compile_script("/src/a.ts", text, metadata)
+        .code
+        .expect("code");
+    assert!(code.contains("\"design:type\", String"), "{code}");
+    let plain = script(
+        Jsx::default(),
+        Decorators::Legacy {
+            emit_metadata: false,
+        },
+        false,
+    );
+    let code = compile_script("/src/a.ts", text, plain).code.expect("code");
+    assert!(!code.contains("design:type"), "{code}");
+}
+
+#[test]
+fn standard_decorators_run_with_their_context() {
+    let text = r#"const log: string[] = [];
+function tag(cls: any, context: ClassDecoratorContext) {
+  context.addInitializer(function () { log.push(`init ${String(context.name)}`); });
+  return cls;
+}
+function logged(method: any, context: ClassMethodDecoratorContext) {
+  return function (this: any, ...args: unknown[]) {
+    log.push(`call ${String(context.name)} (${context.kind})`);
+    return method.call(this, ...args);
+  };
+}
+function double(_: undefined, context: ClassFieldDecoratorContext) {
+  return (v: number) => { log.push(`field ${String(context.name)}`); return v * 2; };
+}
+@tag
+export class Greeter {
+  @double size = 21;
+  @logged greet() { return `hi ${this.size}`; }
+}
+log.push(new Greeter().greet());
+console.log(log.join('\n'));
+"#;
+    let stdout = run_script(&[("/src/greeter.ts", text, &[])], &ScriptConfig::default());
+    expect![[r#"
+        init Greeter
+        field size
+        call greet (method)
+        hi 42
+    "#]]
+    .assert_eq(&stdout);
+}
+
+#[test]
+fn use_define_for_class_fields_both_ways() {
+    let text = "export class A { x = 1; y: number; constructor() { console.log(Object.keys(this).join(',') || 'none'); } }\nnew A();\n";
+    let modules: &[ScriptModule<'_>] = &[("/src/a.ts", text, &[])];
+    let define = script(Jsx::default(), Decorators::Standard, true);
+    let assign = script(Jsx::default(), Decorators::Standard, false);
+    assert_eq!(run_script(modules, &define), "x,y\n");
+    // TypeScript's `useDefineForClassFields: false`: a field without initializer is a type
+    // declaration only.
+    assert_eq!(run_script(modules, &assign), "x\n");
+}
+
+#[test]
+fn preserved_jsx_of_another_framework_is_reported_at_the_first_element() {
+    let solid = ScriptConfig {
+        jsx: Jsx::Preserve {
+            import_source: "solid-js".into(),
+        },
+        ..ScriptConfig::default()
+    };
+    let kind = SourceKind::Tsx;
+    let text = "import { createSignal } from 'solid-js';\n\
+export function App() {\n  const [n] = createSignal(0);\n  return <button>{n()}</button>;\n}\n";
+    let out = compile_module(
+        "/src/App.tsx",
+        kind,
+        text,
+        &TransformOptions {
+            react_refresh: true,
+            script: solid.clone(),
+            ..TransformOptions::default()
+        },
+    );
+    expect![[r#"
+        Transform /src/App.tsx:4:10: this JSX is for solid-js: the tsconfig says `"jsx": "preserve"` with `"jsxImportSource": "solid-js"`, so it is compiled by `vite-plugin-solid` in vite.config, which hotloop does not run yet
+          1 | import { createSignal } from 'solid-js';
+          2 | export function App() {
+          3 |   const [n] = createSignal(0);
+        > 4 |   return <button>{n()}</button>;
+            |          ^
+          5 | }
+    "#]]
+    .assert_eq(&render_diagnostics(&out.diagnostics));
+    assert!(out.code.is_none());
+    // A module without JSX compiles as usual.
+    compile_script(
+        "/src/signal.ts",
+        "export const double = (n: number): number => n * 2;\n",
+        solid,
+    );
 }

@@ -76,9 +76,9 @@ export function createTestRuntime({ refresh = null, allowReload = true } = {}) {
     sent: (kind) => frames.filter((m) => m.kind === kind),
     frames,
     /** Defines the modules, starts, evaluates the entries; resolves once every entry settled. */
-    load(modules, entries, { revision = 1, serverId = SERVER_ID, env, mode, hot } = {}) {
+    load(modules, entries, { revision = 1, serverId = SERVER_ID, env, mode, hot, serverRendered } = {}) {
       for (const m of modules) core.define(m.id, m.deps, (0, eval)(m.code), m.staticDeps);
-      core.start(host, { revision, serverId, env, mode, hot });
+      core.start(host, { revision, serverId, env, mode, hot, serverRendered });
       return core.startEntries(entries);
     },
     /** The transport connects and the server greets. */

@@ -45,7 +45,8 @@ pub fn dead_end(reason: &FullReloadReason) -> &'static str {
         | FullReloadReason::Requested
         | FullReloadReason::ProtocolChanged
         | FullReloadReason::ServerRestarted
-        | FullReloadReason::CycleUpdateFailed => "reloads",
+        | FullReloadReason::CycleUpdateFailed
+        | FullReloadReason::ServerUpdated => "reloads",
     }
 }
 

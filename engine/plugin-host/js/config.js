@@ -1,0 +1,244 @@
+// Config helpers of the plugin host, pure (no IO): flattening and ordering plugins, Vite's
+// `mergeConfig`, hook filters (normalised, serialised for Rust, evaluated here), and the
+// options hotloop honours natively. Tested by `js/tests/config.test.mjs`.
+
+import path from 'node:path';
+
+/** Flattens `plugins`: nested arrays, falsy entries and promises, in order. */
+export async function flattenPlugins(list) {
+  const out = [];
+  for (const item of Array.isArray(list) ? list : [list]) {
+    const p = await item;
+    if (!p) continue;
+    if (Array.isArray(p)) out.push(...(await flattenPlugins(p)));
+    else out.push(p);
+  }
+  return out;
+}
+
+/** Keeps the plugins that apply to `vite serve` (`apply: 'serve'`, no `apply`, or a function). */
+export function filterServePlugins(plugins, config, env) {
+  return plugins.filter((p) => {
+    if (!p.apply) return true;
+    if (typeof p.apply === 'function') return !!p.apply(config, env);
+    return p.apply === 'serve';
+  });
+}
+
+/** Sorts by `enforce`: pre, then normal, then post; stable within each. */
+export function sortByEnforce(plugins) {
+  const rank = (p) => (p.enforce === 'pre' ? 0 : p.enforce === 'post' ? 2 : 1);
+  return plugins.map((p, i) => [p, i]).sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1]).map((x) => x[0]);
+}
+
+/** The plugins that have `hook`, ordered by the object hook's `order` (pre, normal, post). */
+export function pluginsWithHook(plugins, hook) {
+  const rank = (p) => {
+    const h = p[hook];
+    const order = h && typeof h === 'object' ? h.order : undefined;
+    return order === 'pre' ? 0 : order === 'post' ? 2 : 1;
+  };
+  return plugins
+    .map((p, i) => [p, i])
+    .filter(([p]) => p[hook] != null)
+    .sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1])
+    .map(([p, i]) => ({ plugin: p, index: i }));
+}
+
+/** A hook's function, whether the hook is a function or `{ handler, order, filter }`. */
+export function hookHandler(h) {
+  if (typeof h === 'function') return h;
+  if (h && typeof h.handler === 'function') return h.handler;
+  return null;
+}
+
+const isObject = (v) => Object.prototype.toString.call(v) === '[object Object]';
+const arraify = (v) => (Array.isArray(v) ? v : [v]);
+
+function normalizeSingleAlias({ find, replacement, customResolver }) {
+  if (typeof find === 'string' && find.endsWith('/') && typeof replacement === 'string' && replacement.endsWith('/')) {
+    find = find.slice(0, -1);
+    replacement = replacement.slice(0, -1);
+  }
+  const alias = { find, replacement };
+  if (customResolver) alias.customResolver = customResolver;
+  return alias;
+}
+
+/** `resolve.alias` as Vite normalises it: an array of `{ find, replacement }`. */
+export function normalizeAlias(o = []) {
+  return Array.isArray(o)
+    ? o.map(normalizeSingleAlias)
+    : Object.keys(o).map((find) => normalizeSingleAlias({ find, replacement: o[find] }));
+}
+
+function mergeAlias(a, b) {
+  if (!a) return b;
+  if (!b) return a;
+  if (isObject(a) && isObject(b)) return { ...a, ...b };
+  // the order is flipped: aliases are matched top-down, and the later config wins
+  return [...normalizeAlias(b), ...normalizeAlias(a)];
+}
+
+function mergeRecursively(defaults, overrides, rootPath) {
+  const merged = { ...defaults };
+  for (const key in overrides) {
+    const value = overrides[key];
+    if (value == null) continue;
+    const existing = merged[key];
+    if (existing == null) {
+      merged[key] = value;
+      continue;
+    }
+    if (key === 'alias' && (rootPath === 'resolve' || rootPath === '')) {
+      merged[key] = mergeAlias(existing, value);
+      continue;
+    } else if (key === 'assetsInclude' && rootPath === '') {
+      merged[key] = [].concat(existing, value);
+      continue;
+    } else if (key === 'noExternal' && (rootPath === 'ssr' || rootPath === 'resolve') && (existing === true || value === true)) {
+      merged[key] = true;
+      continue;
+    } else if (key === 'allowedHosts' && rootPath === 'server') {
+      merged[key] = existing === true || value === true ? true : [...arraify(existing), ...arraify(value)];
+      continue;
+    }
+    if (Array.isArray(existing) || Array.isArray(value)) {
+      merged[key] = [...arraify(existing), ...arraify(value)];
+      continue;
+    }
+    if (isObject(existing) && isObject(value)) {
+      merged[key] = mergeRecursively(existing, value, rootPath ? `${rootPath}.${key}` : key);
+      continue;
+    }
+    merged[key] = value;
+  }
+  return merged;
+}
+
+/** Vite's `mergeConfig(defaults, overrides, isRoot = true)`. */
+export function mergeConfig(defaults, overrides, isRoot = true) {
+  if (typeof defaults === 'function' || typeof overrides === 'function') {
+    throw new Error('Cannot merge config in form of callback');
+  }
+  return mergeRecursively(defaults, overrides, isRoot ? '' : '.');
+}
+
+// --- hook filters (Vite 6.3+, Rolldown's): `{ id, code }`, each a string, RegExp, array, or
+// `{ include, exclude }`. Normalised to `{ include: Pattern[], exclude: Pattern[] }`, where a
+// Pattern is a string (id: a picomatch glob, made absolute against the root; code: a
+// substring) or `{ source, flags }` (a RegExp).
+
+function toPattern(p, kind, root) {
+  if (p instanceof RegExp) return { source: p.source, flags: p.flags };
+  if (typeof p !== 'string') return null;
+  if (kind === 'id' && !path.isAbsolute(p)) return path.posix.join(root.split(path.sep).join('/'), p);
+  return p;
+}
+
+function normalizeStringFilter(f, kind, root) {
+  if (f == null) return null;
+  const list = (v) => (v == null ? [] : arraify(v)).map((p) => toPattern(p, kind, root)).filter((p) => p != null);
+  if (typeof f === 'string' || f instanceof RegExp || Array.isArray(f)) return { include: list(f), exclude: [] };
+  if (typeof f === 'object') return { include: list(f.include), exclude: list(f.exclude) };
+  return null;
+}
+
+/** A hook's `filter`, normalised (null when the hook has none). */
+export function normalizeHookFilter(hook, root) {
+  if (!hook || typeof hook !== 'object' || !hook.filter) return null;
+  const id = normalizeStringFilter(hook.filter.id, 'id', root);
+  const code = normalizeStringFilter(hook.filter.code, 'code', root);
+  if (!id && !code) return null;
+  return { id, code };
+}
+
+const globCache = new Map();
+/** A picomatch glob (`*`, `**`, `?`, `[...]`, `{a,b}`; `dot: true`) as a RegExp. */
+export function globToRegExp(glob) {
+  let re = globCache.get(glob);
+  if (re) return re;
+  let out = '';
+  let braces = 0;
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i];
+    if (c === '*') {
+      if (glob[i + 1] === '*') {
+        i++;
+        if (glob[i + 1] === '/') {
+          i++;
+          out += '(?:.*/)?';
+        } else out += '.*';
+      } else out += '[^/]*';
+    } else if (c === '?') out += '[^/]';
+    else if (c === '[') {
+      const end = glob.indexOf(']', i + 1);
+      if (end < 0) out += '\\[';
+      else {
+        let body = glob.slice(i + 1, end);
+        if (body[0] === '!') body = '^' + body.slice(1);
+        out += '[' + body.replace(/\\/g, '\\\\') + ']';
+        i = end;
+      }
+    } else if (c === '{') {
+      braces++;
+      out += '(?:';
+    } else if (c === '}' && braces > 0) {
+      braces--;
+      out += ')';
+    } else if (c === ',' && braces > 0) out += '|';
+    else if (c === '\\' && i + 1 < glob.length) out += '\\' + glob[++i];
+    else out += c.replace(/[.+^$()|\]\\]/g, '\\$&');
+  }
+  re = new RegExp('^' + out + '$');
+  globCache.set(glob, re);
+  return re;
+}
+
+function patternMatches(p, value, kind) {
+  if (typeof p === 'string') return kind === 'id' ? globToRegExp(p).test(value) : value.includes(p);
+  const re = new RegExp(p.source, p.flags.replace(/[gy]/g, ''));
+  return re.test(value);
+}
+
+function stringFilterMatches(f, value, kind) {
+  if (!f) return true;
+  if (f.exclude.some((p) => patternMatches(p, value, kind))) return false;
+  if (f.include.length === 0) return true;
+  return f.include.some((p) => patternMatches(p, value, kind));
+}
+
+/** Whether a normalised filter lets the hook run for `id` (and `code`, for transform). */
+export function filterMatches(filter, id, code) {
+  if (!filter) return true;
+  if (!stringFilterMatches(filter.id, id.split('\\').join('/'), 'id')) return false;
+  if (code !== undefined && filter.code && !stringFilterMatches(filter.code, code, 'code')) return false;
+  return true;
+}
+
+// --- what hotloop honours natively, and what it reports as not honoured
+
+const HONOURED = new Set([
+  'root', 'base', 'publicDir', 'mode', 'envDir', 'envPrefix', 'define', 'plugins', 'json',
+  'assetsInclude', 'configFile',
+  'resolve.alias', 'resolve.conditions', 'resolve.extensions', 'resolve.dedupe',
+  'server.port', 'server.host', 'server.strictPort', 'server.open', 'server.proxy',
+  'server.allowedHosts', 'server.cors', 'server.fs',
+  'css.modules',
+]);
+const NESTED = new Set(['resolve', 'server', 'css']);
+
+/** The options a user's config sets that hotloop does not honour, as dotted names. */
+export function unsupportedOptions(userConfig) {
+  const out = [];
+  for (const key of Object.keys(userConfig ?? {})) {
+    if (userConfig[key] === undefined) continue;
+    if (NESTED.has(key) && isObject(userConfig[key])) {
+      for (const sub of Object.keys(userConfig[key])) {
+        if (userConfig[key][sub] === undefined) continue;
+        if (!HONOURED.has(`${key}.${sub}`)) out.push(`${key}.${sub}`);
+      }
+    } else if (!HONOURED.has(key)) out.push(key);
+  }
+  return out;
+}

@@ -1,0 +1,772 @@
+// hotloop's Node.js plugin host: runs a project's `vite.config.*` and its Vite plugins for
+// hotloop, which talks to it over stdio with the frames of `protocol.js` (the Rust side is
+// `engine/plugin-host/src/`). Plain JS, no npm dependencies of its own: the plugins, and
+// `vite` where they import it, come from the project's `node_modules`.
+//
+// Requests from hotloop: `loadConfig`, `resolveId`, `load`, `transform`,
+// `transformIndexHtml`, `hotUpdate`. Requests to hotloop: `resolve` (hotloop's own resolver,
+// `this.resolve`'s fallback). Notifications to hotloop: `warning` ({ plugin, hook, message }),
+// `custom` (`server.ws.send` events), `log`. Anything a plugin uses that this host does not
+// support is one `warning` naming the plugin and the hook, never silence.
+//
+// stdout carries frames only: everything else written to it (console.log of a plugin) goes to
+// stderr, which hotloop logs.
+
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import { encodeFrame, FrameReader } from './protocol.js';
+import {
+  flattenPlugins, filterServePlugins, sortByEnforce, pluginsWithHook, hookHandler, mergeConfig,
+  normalizeAlias, normalizeHookFilter, filterMatches, unsupportedOptions,
+} from './config.js';
+import { composeMaps, toMap } from './sourcemap.js';
+
+const rawWrite = process.stdout.write.bind(process.stdout);
+process.stdout.write = (chunk, ...rest) => process.stderr.write(chunk, ...rest);
+process.env.NODE_ENV ??= 'development';
+
+function send(frame) {
+  rawWrite(encodeFrame(frame));
+}
+function notify(method, body) {
+  send({ kind: 'notification', id: 0, method, body });
+}
+
+// --- requests to hotloop
+let nextId = 1;
+const waiting = new Map();
+function ask(method, body) {
+  const id = nextId++;
+  return new Promise((resolve, reject) => {
+    waiting.set(id, { resolve, reject });
+    send({ kind: 'request', id, method, body });
+  });
+}
+
+// --- state: one loaded config at a time
+const state = {
+  root: process.cwd(),
+  config: null, // the resolved config the plugins see
+  plugins: [], // sorted by enforce
+  filters: [], // per plugin: { resolveId, load, transform } normalised filters
+  server: null,
+  modules: new Map(), // id → module node
+  meta: new Map(), // id → plugin meta (this.getModuleInfo(id).meta)
+  warned: new Set(),
+};
+
+function warn(plugin, hook, message) {
+  const key = `${plugin}\0${hook}\0${message}`;
+  if (state.warned.has(key)) return;
+  state.warned.add(key);
+  notify('warning', { plugin, hook, message });
+}
+
+/** An object whose unknown properties warn once (naming the plugin and the hook) when read. */
+function guarded(target, what, who) {
+  return new Proxy(target, {
+    get(t, prop, receiver) {
+      if (typeof prop === 'string' && !(prop in t) && prop !== 'then' && prop !== 'toJSON' && !prop.startsWith('__')) {
+        const { plugin, hook } = who();
+        warn(plugin, hook, `${what}.${prop} is not supported by hotloop's plugin host`);
+      }
+      return Reflect.get(t, prop, receiver);
+    },
+  });
+}
+
+let current = { plugin: 'config', hook: 'config' };
+const who = () => current;
+
+// --- module nodes (Vite's ModuleNode, the fields plugins read)
+const CSS_RE = /\.(css|less|sass|scss|styl|stylus|pcss|postcss|sss)(?:$|\?)/;
+function moduleUrl(id) {
+  const root = state.root.split(path.sep).join('/');
+  if (id.startsWith('\0')) return '/@id/__x00__' + id.slice(1);
+  if (id.startsWith(root + '/')) return id.slice(root.length);
+  if (path.isAbsolute(id)) return '/@fs' + id;
+  return '/@id/' + id;
+}
+function moduleNode(id) {
+  let m = state.modules.get(id);
+  if (m) return m;
+  const file = id.startsWith('\0') || !path.isAbsolute(id) ? null : id.replace(/[?#].*$/, '');
+  const url = moduleUrl(id);
+  m = {
+    id, url, file,
+    type: CSS_RE.test(url) && /[?&]direct\b/.test(url) ? 'css' : 'js',
+    importers: new Set(), importedModules: new Set(), clientImportedModules: new Set(),
+    acceptedHmrDeps: new Set(), isSelfAccepting: undefined, lastHMRTimestamp: 0,
+    transformResult: null, meta: state.meta.get(id) ?? {}, info: undefined,
+  };
+  state.modules.set(id, m);
+  return m;
+}
+const moduleGraph = {
+  getModuleById: (id) => state.modules.get(id),
+  getModulesByFile: (file) => {
+    const set = new Set([...state.modules.values()].filter((m) => m.file === file));
+    return set.size ? set : undefined;
+  },
+  getModuleByUrl: async (url) => [...state.modules.values()].find((m) => m.url === url),
+  invalidateModule: () => {},
+  invalidateAll: () => {},
+  fileToModulesMap: {
+    get: (file) => moduleGraph.getModulesByFile(file),
+  },
+};
+
+// --- the plugin context (Rollup's, the parts plugins use)
+function pluginContext(plugin, hook, out) {
+  const name = plugin.name ?? '(anonymous plugin)';
+  const ctx = {
+    meta: { rollupVersion: '4.0.0', watchMode: true, viteVersion: state.viteVersion },
+    environment: state.environment,
+    async resolve(source, importer, options = {}) {
+      const skip = options.skipSelf === false ? null : plugin;
+      const r = await runResolveId(source, importer, skip, out);
+      if (r) return r;
+      const id = await ask('resolve', { specifier: source, importer: importer ?? null });
+      return id ? { id, external: false, moduleSideEffects: true, meta: {} } : null;
+    },
+    addWatchFile(file) {
+      out.watchFiles.push(file);
+    },
+    getWatchFiles: () => out.watchFiles.slice(),
+    error(e, pos) {
+      const err = typeof e === 'string' ? new Error(e) : e instanceof Error ? e : Object.assign(new Error(e.message), e);
+      if (pos !== undefined && err.loc == null) err.pos = pos;
+      // Rollup (and Vite) name the plugin whose hook failed, whatever the error says
+      // (@vitejs/plugin-vue's errors carry `plugin: 'vue'`, shown as `vite:vue`).
+      err.plugin = name;
+      err.hook = hook;
+      throw err;
+    },
+    warn(w, pos) {
+      const message = typeof w === 'string' ? w : typeof w === 'function' ? String(w()) : w.message;
+      out.warnings.push(`${name}: ${message}${pos !== undefined ? ` (at ${JSON.stringify(pos)})` : ''}`);
+      notify('warning', { plugin: name, hook, message });
+    },
+    info(m) {
+      notify('log', { level: 'info', message: `[${name}] ${typeof m === 'string' ? m : m.message}` });
+    },
+    debug() {},
+    getModuleInfo(id) {
+      const m = state.modules.get(id);
+      const meta = state.meta.get(id) ?? (state.meta.set(id, {}), state.meta.get(id));
+      return {
+        id, meta, code: null, ast: null, isEntry: false, isExternal: false, hasDefaultExport: null,
+        importers: m ? [...m.importers].map((i) => i.id) : [], importedIds: [], dynamicImporters: [],
+        dynamicallyImportedIds: [], exports: null, moduleSideEffects: true,
+      };
+    },
+    getModuleIds: () => state.modules.keys(),
+    getCombinedSourcemap: () => out.map ?? null,
+    emitFile() {
+      warn(name, hook, 'this.emitFile is not supported in dev (no bundle is written)');
+      return '';
+    },
+    parse(code) {
+      warn(name, hook, 'this.parse is not supported by hotloop\'s plugin host');
+      throw new Error('this.parse is not supported by hotloop\'s plugin host');
+    },
+  };
+  return guarded(ctx, 'this', () => ({ plugin: name, hook }));
+}
+
+function newOut() {
+  return { watchFiles: [], warnings: [], map: null };
+}
+
+/** Turns anything thrown by a hook into Rollup's error shape. */
+function rollupError(e, plugin, hook, id, code) {
+  const err = e instanceof Error ? e : new Error(String(e?.message ?? e));
+  let loc = null;
+  const l = e?.loc ?? (e?.line != null ? { line: e.line, column: e.column } : null);
+  if (l && l.line != null) loc = { line: Number(l.line), column: Number(l.column ?? 0) + (l.column != null && e?.loc ? 0 : 0) };
+  if (!loc && e?.pos != null && typeof code === 'string') {
+    const before = code.slice(0, e.pos).split('\n');
+    loc = { line: before.length, column: before[before.length - 1].length };
+  }
+  let frame = e?.frame ?? null;
+  if (!frame && loc && typeof code === 'string') frame = codeFrame(code, loc.line, loc.column);
+  return {
+    plugin: plugin?.name ?? e?.plugin ?? '',
+    hook: e?.hook ?? hook,
+    id: e?.id ?? e?.loc?.file ?? id ?? null,
+    message: err.message,
+    loc,
+    frame,
+    stack: err.stack ?? null,
+  };
+}
+
+function codeFrame(code, line, column) {
+  const lines = code.split('\n');
+  const from = Math.max(1, line - 2), to = Math.min(lines.length, line + 2);
+  const width = String(to).length;
+  const out = [];
+  for (let n = from; n <= to; n++) {
+    out.push(`${String(n).padStart(width)} | ${lines[n - 1]}`);
+    if (n === line) out.push(`${' '.repeat(width)} | ${' '.repeat(Math.max(0, column))}^`);
+  }
+  return out.join('\n');
+}
+
+async function callHook(plugin, hook, thisArg, args, id, code) {
+  const h = hookHandler(plugin[hook]);
+  if (!h) return undefined;
+  const prev = current;
+  current = { plugin: plugin.name ?? '(anonymous plugin)', hook };
+  try {
+    return await h.apply(thisArg, args);
+  } catch (e) {
+    throw Object.assign(new Error('plugin hook failed'), { rollup: rollupError(e, plugin, hook, id, code) });
+  } finally {
+    current = prev;
+  }
+}
+
+/** Which of the `list` (`{ plugin, index }`) run: Rust's verdicts, re-checked here when asked. */
+function selected(list, hook, only, recheck, id, code) {
+  return list.filter(({ plugin, index }) => {
+    if (only && !only.includes(index)) return false;
+    if (only && !recheck?.includes(index)) return true;
+    return filterMatches(state.filters[index]?.[hook], id, code);
+  });
+}
+
+async function runResolveId(specifier, importer, skip, out, only, recheck) {
+  const list = selected(pluginsWithHook(state.plugins, 'resolveId'), 'resolveId', only, recheck, specifier);
+  for (const { plugin } of list) {
+    if (plugin === skip) continue;
+    const r = await callHook(plugin, 'resolveId', pluginContext(plugin, 'resolveId', out),
+      [specifier, importer ?? undefined, { attributes: {}, isEntry: false, ssr: false, custom: {} }], importer);
+    if (r == null) continue;
+    if (r === false) return { id: specifier, external: true };
+    if (typeof r === 'string') return { id: r, external: false };
+    if (r.meta) state.meta.set(r.id, { ...(state.meta.get(r.id) ?? {}), ...r.meta });
+    return { id: r.id, external: !!r.external };
+  }
+  return null;
+}
+
+function outputOf(code, out) {
+  return { code, map: out.map ? JSON.stringify(out.map) : null, watchFiles: out.watchFiles, warnings: out.warnings };
+}
+
+const handlers = {
+  async loadConfig(body) {
+    return loadConfig(body);
+  },
+  async resolveId({ specifier, importer, plugins, recheck }) {
+    const out = newOut();
+    return runResolveId(specifier, importer, null, out, plugins, recheck);
+  },
+  async load({ id, plugins, recheck }) {
+    const list = selected(pluginsWithHook(state.plugins, 'load'), 'load', plugins, recheck, id);
+    moduleNode(id);
+    for (const { plugin } of list) {
+      const out = newOut();
+      const r = await callHook(plugin, 'load', pluginContext(plugin, 'load', out), [id, { ssr: false }], id);
+      if (r == null) continue;
+      const code = typeof r === 'string' ? r : r.code;
+      if (typeof r === 'object' && r.meta) state.meta.set(id, { ...(state.meta.get(id) ?? {}), ...r.meta });
+      out.map = typeof r === 'object' ? toMap(r.map) : null;
+      return outputOf(code, out);
+    }
+    return null;
+  },
+  async transform({ id, code, plugins, recheck }) {
+    const list = selected(pluginsWithHook(state.plugins, 'transform'), 'transform', plugins, recheck, id, code);
+    moduleNode(id);
+    const out = newOut();
+    let changed = false;
+    let noMap = false;
+    for (const { plugin, index } of list) {
+      // a hook later in the chain sees the code the earlier ones produced: re-check its filter
+      if (changed && !filterMatches(state.filters[index]?.transform, id, code)) continue;
+      const r = await callHook(plugin, 'transform', pluginContext(plugin, 'transform', out), [code, id, { ssr: false }], id, code);
+      if (r == null) continue;
+      const next = typeof r === 'string' ? r : r.code;
+      if (typeof r === 'object' && r.meta) state.meta.set(id, { ...(state.meta.get(id) ?? {}), ...r.meta });
+      if (next == null) continue;
+      const map = typeof r === 'object' ? r.map : null;
+      if (map && typeof map === 'object' && map.mappings === '' && !('version' in map)) noMap = true;
+      else if (map) out.map = composeMaps(map, out.map);
+      if (next !== code) changed = true;
+      code = next;
+    }
+    if (!changed) return null;
+    if (noMap) out.map = null;
+    return outputOf(code, out);
+  },
+  async transformIndexHtml({ path: urlPath, filename, html }) {
+    return transformIndexHtml(urlPath, filename, html);
+  },
+  async hotUpdate({ file, modules, timestamp }) {
+    return hotUpdate(file, modules, timestamp);
+  },
+};
+
+// --- config
+
+async function importConfig(configFile, code) {
+  const rand = crypto.randomBytes(4).toString('hex');
+  const temp = `${configFile}.timestamp-${Date.now()}-${rand}.mjs`;
+  await fsp.writeFile(temp, code);
+  try {
+    return await import(pathToFileURL(temp).href);
+  } finally {
+    await fsp.rm(temp, { force: true });
+  }
+}
+
+function readVersions(root) {
+  const versions = {};
+  try {
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+    for (const name of Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })) {
+      try {
+        versions[name] = JSON.parse(fs.readFileSync(path.join(root, 'node_modules', name, 'package.json'), 'utf8')).version ?? '';
+      } catch {
+        versions[name] = '';
+      }
+    }
+  } catch {}
+  return versions;
+}
+
+function serialPattern(p) {
+  return p instanceof RegExp ? { source: p.source, flags: p.flags } : p;
+}
+
+const VITE_EXTENSIONS = ['.mjs', '.js', '.mts', '.ts', '.jsx', '.tsx', '.json'];
+
+function makeLogger() {
+  const log = (level) => (msg) => notify('log', { level, message: String(msg) });
+  const warnedOnce = new Set();
+  const logger = {
+    hasWarned: false,
+    info: log('info'),
+    warn: (msg) => {
+      logger.hasWarned = true;
+      notify('warning', { plugin: current.plugin, hook: current.hook, message: String(msg) });
+    },
+    warnOnce: (msg) => {
+      if (warnedOnce.has(msg)) return;
+      warnedOnce.add(msg);
+      logger.warn(msg);
+    },
+    error: log('error'),
+    clearScreen: () => {},
+    hasErrorLogged: () => false,
+  };
+  return logger;
+}
+
+async function loadConfig({ root, configFile, code, mode: modeIn }) {
+  state.root = root;
+  state.modules.clear();
+  state.meta.clear();
+  try {
+    state.viteVersion = JSON.parse(fs.readFileSync(path.join(root, 'node_modules/vite/package.json'), 'utf8')).version;
+  } catch {
+    state.viteVersion = undefined;
+  }
+  const mode = modeIn ?? 'development';
+  const env = { command: 'serve', mode, isSsrBuild: false, isPreview: false };
+  current = { plugin: 'config', hook: 'config' };
+  let mod;
+  try {
+    mod = await importConfig(configFile, code);
+  } catch (e) {
+    throw Object.assign(new Error('config failed'), { rollup: { ...rollupError(e, null, 'config', configFile), plugin: '' } });
+  }
+  let user = mod.default ?? mod;
+  try {
+    user = await user;
+    if (typeof user === 'function') user = await user(env);
+  } catch (e) {
+    throw Object.assign(new Error('config failed'), { rollup: { ...rollupError(e, null, 'config', configFile), plugin: '' } });
+  }
+  if (!user || typeof user !== 'object') {
+    throw Object.assign(new Error('config failed'), {
+      rollup: { plugin: '', hook: 'config', id: configFile, message: 'the config must export an object, a function returning one, or a promise of either', loc: null, frame: null },
+    });
+  }
+  const unsupported = unsupportedOptions(user);
+  // Vite's rule: --mode wins over the config's `mode`, which wins over the default; the
+  // plugins' hooks see the result.
+  env.mode = modeIn ?? user.mode ?? mode;
+  let config = { ...user, mode: env.mode };
+  let plugins = sortByEnforce(filterServePlugins(await flattenPlugins(config.plugins ?? []), config, env));
+
+  for (const { plugin } of pluginsWithHook(plugins, 'config')) {
+    const r = await callHook(plugin, 'config', minimalContext(plugin, 'config'), [config, env], configFile);
+    if (r) config = mergeConfig(config, r);
+  }
+
+  const resolvedRoot = path.resolve(root, config.root ?? '.');
+  state.root = resolvedRoot;
+  let base = config.base ?? '/';
+  if (base.startsWith('.')) base = '/';
+  if (!base.startsWith('/')) base = '/' + base;
+  if (!base.endsWith('/')) base += '/';
+  const publicDir = config.publicDir === false ? null : path.resolve(resolvedRoot, config.publicDir ?? 'public');
+  const envDir = path.resolve(resolvedRoot, config.envDir ?? '.');
+  const envPrefix = config.envPrefix == null ? ['VITE_'] : [].concat(config.envPrefix);
+  const alias = normalizeAlias(config.resolve?.alias ?? []);
+  const logger = makeLogger();
+  const server = config.server ?? {};
+  const resolved = {
+    ...config,
+    configFile,
+    inlineConfig: {},
+    root: resolvedRoot,
+    base,
+    rawBase: config.base ?? '/',
+    decodedBase: base,
+    publicDir: publicDir ?? '',
+    cacheDir: path.resolve(resolvedRoot, config.cacheDir ?? 'node_modules/.vite'),
+    command: 'serve',
+    mode: config.mode,
+    isWorker: false,
+    isProduction: false,
+    isBundled: false,
+    envDir,
+    envPrefix,
+    env: { BASE_URL: base, MODE: config.mode, DEV: true, PROD: false, SSR: false },
+    define: { ...(config.define ?? {}) },
+    resolve: {
+      mainFields: ['browser', 'module', 'jsnext:main', 'jsnext'],
+      conditions: ['module', 'browser', 'development|production'],
+      extensions: VITE_EXTENSIONS,
+      dedupe: [],
+      preserveSymlinks: false,
+      ...config.resolve,
+      alias,
+    },
+    server: {
+      host: undefined, port: 5173, strictPort: false, hmr: undefined, watch: {}, headers: {},
+      middlewareMode: false, preTransformRequests: true, sourcemapIgnoreList: () => false,
+      ...server,
+      fs: { strict: true, allow: [resolvedRoot], deny: ['.env', '.env.*', '*.{crt,pem}', '**/.git/**'], ...(server.fs ?? {}) },
+    },
+    preview: config.preview ?? {},
+    build: {
+      target: 'baseline-widely-available', outDir: 'dist', assetsDir: 'assets', sourcemap: false,
+      minify: 'esbuild', ssr: false, watch: null, rollupOptions: {}, rolldownOptions: {}, cssCodeSplit: true,
+      commonjsOptions: {}, dynamicImportVarsOptions: {}, lib: false, manifest: false, ssrManifest: false,
+      modulePreload: { polyfill: true }, assetsInlineLimit: 4096,
+      ...(config.build ?? {}),
+    },
+    css: { devSourcemap: false, transformer: 'postcss', ...(config.css ?? {}) },
+    json: { stringify: 'auto', namedExports: true, ...(config.json ?? {}) },
+    esbuild: config.esbuild,
+    oxc: config.oxc,
+    optimizeDeps: { include: [], exclude: [], esbuildOptions: {}, ...(config.optimizeDeps ?? {}) },
+    ssr: { target: 'node', external: [], noExternal: [], ...(config.ssr ?? {}) },
+    worker: { format: 'iife', plugins: async () => [], rollupOptions: {}, ...(config.worker ?? {}) },
+    experimental: { ...(config.experimental ?? {}) },
+    appType: config.appType ?? 'spa',
+    logLevel: config.logLevel ?? 'info',
+    logger,
+    plugins,
+    assetsInclude: (file) => [].concat(config.assetsInclude ?? []).some((p) => (p instanceof RegExp ? p.test(file) : false)),
+    createResolver() {
+      warn(current.plugin, current.hook, 'config.createResolver() is partial in hotloop: it resolves through the plugins\' resolveId and hotloop\'s own resolver');
+      return async (id, importer) => {
+        const r = await runResolveId(id, importer, null, newOut());
+        return r ? r.id : (await ask('resolve', { specifier: id, importer: importer ?? null })) ?? undefined;
+      };
+    },
+    getSortedPlugins: (hook) => pluginsWithHook(plugins, hook).map((x) => x.plugin),
+    getSortedPluginHooks: (hook) => pluginsWithHook(plugins, hook).map((x) => hookHandler(x.plugin[hook])),
+  };
+  resolved.environments = { client: { ...resolved, consumer: 'client', dev: { moduleRunnerTransform: false } } };
+  state.config = resolved;
+  state.plugins = plugins;
+  state.environment = guarded({
+    name: 'client', mode: 'dev', config: resolved.environments.client, logger,
+    moduleGraph, getTopLevelConfig: () => resolved, hot: null, plugins,
+  }, 'this.environment', who);
+
+  for (const { plugin } of pluginsWithHook(plugins, 'configResolved')) {
+    await callHook(plugin, 'configResolved', minimalContext(plugin, 'configResolved'), [resolved], configFile);
+  }
+  for (const { plugin } of pluginsWithHook(plugins, 'options')) {
+    await callHook(plugin, 'options', minimalContext(plugin, 'options'), [{}], configFile);
+  }
+
+  const middlewares = [];
+  const serverObject = makeServer(resolved, middlewares);
+  state.server = serverObject;
+  state.environment.hot ??= serverObject.ws;
+  const post = [];
+  for (const { plugin } of pluginsWithHook(plugins, 'configureServer')) {
+    const r = await callHook(plugin, 'configureServer', minimalContext(plugin, 'configureServer'), [serverObject], configFile);
+    if (typeof r === 'function') post.push([plugin, r]);
+  }
+  for (const [plugin, f] of post) {
+    const prev = current;
+    current = { plugin: plugin.name, hook: 'configureServer' };
+    try {
+      await f();
+    } finally {
+      current = prev;
+    }
+  }
+  for (const { plugin } of pluginsWithHook(plugins, 'buildStart')) {
+    await callHook(plugin, 'buildStart', pluginContext(plugin, 'buildStart', newOut()), [{}], configFile);
+  }
+
+  state.filters = plugins.map((p) => ({
+    resolveId: normalizeHookFilter(p.resolveId, resolvedRoot),
+    load: normalizeHookFilter(p.load, resolvedRoot),
+    transform: normalizeHookFilter(p.transform, resolvedRoot),
+  }));
+  const HOOKS = ['config', 'configResolved', 'options', 'configureServer', 'buildStart', 'resolveId', 'load',
+    'transform', 'transformIndexHtml', 'handleHotUpdate', 'hotUpdate', 'buildEnd', 'closeBundle'];
+  const stringify = (v) => (typeof v === 'string' ? v : JSON.stringify(v));
+  return {
+    root: resolvedRoot,
+    base,
+    publicDir,
+    mode: config.mode,
+    envDir,
+    envPrefix,
+    define: Object.fromEntries(Object.entries(config.define ?? {}).map(([k, v]) => [k, stringify(v)])),
+    resolve: {
+      alias: alias
+        .filter((a) => typeof a.replacement === 'string')
+        .map((a) => ({ find: serialPattern(a.find), replacement: a.replacement })),
+      conditions: config.resolve?.conditions ?? null,
+      extensions: config.resolve?.extensions ?? null,
+      dedupe: config.resolve?.dedupe ?? [],
+    },
+    server: {
+      port: server.port ?? null,
+      host: server.host ?? null,
+      strictPort: server.strictPort ?? null,
+      open: server.open ?? null,
+      proxy: server.proxy ? jsonable(server.proxy) : null,
+      allowedHosts: server.allowedHosts ?? null,
+      cors: server.cors === undefined ? null : jsonable(server.cors),
+      fs: { allow: server.fs?.allow ?? [], deny: server.fs?.deny ?? [] },
+    },
+    cssModules: config.css?.modules === undefined ? null : jsonable(config.css.modules),
+    json: config.json === undefined ? null : jsonable(config.json),
+    assetsInclude: [].concat(config.assetsInclude ?? []).map(serialPattern),
+    plugins: plugins.map((p, i) => ({
+      name: p.name ?? `(anonymous plugin ${i})`,
+      enforce: p.enforce ?? null,
+      hooks: HOOKS.filter((h) => p[h] != null),
+      filters: Object.fromEntries(
+        Object.entries(state.filters[i]).filter(([, f]) => f).map(([h, f]) => [h, { id: f.id, code: f.code }]),
+      ),
+    })),
+    unsupported,
+    middlewares: middlewares.map((m) => m.plugin),
+    packageVersions: readVersions(resolvedRoot),
+  };
+}
+
+/** Functions and RegExps dropped, so a value crosses as JSON (what Rust can honour). */
+function jsonable(v) {
+  return JSON.parse(JSON.stringify(v, (k, x) => (typeof x === 'function' ? undefined : x instanceof RegExp ? { source: x.source, flags: x.flags } : x)) ?? 'null');
+}
+
+function minimalContext(plugin, hook) {
+  return pluginContext(plugin, hook, newOut());
+}
+
+function makeServer(config, middlewares) {
+  const listeners = new Map();
+  const ws = {
+    send(payload, data) {
+      if (typeof payload === 'string') payload = { type: 'custom', event: payload, data };
+      if (payload?.type === 'custom') notify('custom', { event: payload.event, data: payload.data ?? null });
+      else warn(current.plugin, current.hook, `server.ws.send({ type: '${payload?.type}' }) is not supported: hotloop decides updates and reloads itself`);
+    },
+    on(event, cb) {
+      if (!listeners.has(event)) listeners.set(event, []);
+      listeners.get(event).push(cb);
+    },
+    off(event, cb) {
+      listeners.set(event, (listeners.get(event) ?? []).filter((f) => f !== cb));
+    },
+    listen() {},
+    close: async () => {},
+    clients: new Set(),
+  };
+  const middlewareStack = guarded({
+    use(routeOrFn, fn) {
+      middlewares.push({ plugin: current.plugin, route: typeof routeOrFn === 'string' ? routeOrFn : '', handle: fn ?? routeOrFn });
+      warn(current.plugin, current.hook, 'server.middlewares.use: recorded, but hotloop does not run plugin middlewares yet');
+    },
+    stack: [],
+  }, 'server.middlewares', who);
+  const watcher = guarded({
+    on() { return watcher; },
+    off() { return watcher; },
+    add() { return watcher; },
+    unwatch() { return watcher; },
+    emit() { return false; },
+    once() { return watcher; },
+  }, 'server.watcher', who);
+  const server = {
+    config,
+    ws: guarded(ws, 'server.ws', who),
+    hot: ws,
+    middlewares: middlewareStack,
+    watcher,
+    moduleGraph,
+    environments: { client: state.environment },
+    httpServer: null,
+    resolvedUrls: null,
+    restart: async () => warn(current.plugin, current.hook, 'server.restart() is not supported: edit the config to restart'),
+    reloadModule: async () => warn(current.plugin, current.hook, 'server.reloadModule() is not supported'),
+    transformRequest: async () => {
+      warn(current.plugin, current.hook, 'server.transformRequest() is not supported');
+      return null;
+    },
+    printUrls() {},
+    openBrowser() {},
+  };
+  return guarded(server, 'server', who);
+}
+
+// --- index.html
+
+function serializeTag({ tag, attrs, children }) {
+  const a = Object.entries(attrs ?? {})
+    .filter(([, v]) => v !== false && v != null)
+    .map(([k, v]) => (v === true ? ` ${k}` : ` ${k}=${JSON.stringify(String(v))}`))
+    .join('');
+  const body = children == null ? '' : typeof children === 'string' ? children : children.map(serializeTag).join('');
+  const voids = new Set(['link', 'meta', 'base', 'br', 'img', 'input']);
+  return voids.has(tag) ? `<${tag}${a}>` : `<${tag}${a}>${body}</${tag}>`;
+}
+
+function injectTags(html, tags) {
+  for (const where of ['head-prepend', 'head', 'body-prepend', 'body']) {
+    const t = tags.filter((x) => (x.injectTo ?? 'head-prepend') === where).map(serializeTag).join('\n');
+    if (!t) continue;
+    if (where === 'head-prepend') html = html.replace(/<head[^>]*>/i, (m) => `${m}\n${t}`);
+    else if (where === 'head') html = html.replace(/<\/head>/i, `${t}\n</head>`);
+    else if (where === 'body-prepend') html = html.replace(/<body[^>]*>/i, (m) => `${m}\n${t}`);
+    else html = html.replace(/<\/body>/i, `${t}\n</body>`);
+  }
+  return html;
+}
+
+async function transformIndexHtml(urlPath, filename, html) {
+  const rank = (h) => {
+    const order = h && typeof h === 'object' ? h.order ?? h.enforce : undefined;
+    return order === 'pre' ? 0 : order === 'post' ? 2 : 1;
+  };
+  const list = state.plugins
+    .map((p, i) => [p, i])
+    .filter(([p]) => p.transformIndexHtml != null)
+    .sort((a, b) => rank(a[0].transformIndexHtml) - rank(b[0].transformIndexHtml) || a[1] - b[1]);
+  let changed = false;
+  for (const [plugin] of list) {
+    const h = plugin.transformIndexHtml;
+    const fn = typeof h === 'function' ? h : h.handler ?? h.transform;
+    if (typeof fn !== 'function') continue;
+    const prev = current;
+    current = { plugin: plugin.name, hook: 'transformIndexHtml' };
+    let r;
+    try {
+      r = await fn.call(minimalContext(plugin, 'transformIndexHtml'), html, {
+        path: urlPath, filename, server: state.server, originalUrl: urlPath,
+      });
+    } catch (e) {
+      throw Object.assign(new Error('plugin hook failed'), { rollup: rollupError(e, plugin, 'transformIndexHtml', filename, html) });
+    } finally {
+      current = prev;
+    }
+    if (r == null) continue;
+    if (typeof r === 'string') html = r;
+    else if (Array.isArray(r)) html = injectTags(html, r);
+    else {
+      if (typeof r.html === 'string') html = r.html;
+      if (Array.isArray(r.tags)) html = injectTags(html, r.tags);
+    }
+    changed = true;
+  }
+  return changed ? { html } : null;
+}
+
+// --- hot updates
+
+async function hotUpdate(file, ids, timestamp) {
+  let modules = ids.map(moduleNode);
+  const read = async () => fsp.readFile(file, 'utf8');
+  let decided = false;
+  const environment = state.environment;
+  for (const { plugin } of pluginsWithHook(state.plugins, 'hotUpdate')) {
+    const ctx = { type: 'update', file, timestamp, modules, read, server: state.server };
+    const out = newOut();
+    const thisArg = Object.assign(Object.create(pluginContext(plugin, 'hotUpdate', out)), { environment });
+    const r = await callHook(plugin, 'hotUpdate', thisArg, [ctx], file);
+    if (Array.isArray(r)) {
+      modules = r;
+      decided = true;
+    }
+  }
+  for (const { plugin } of pluginsWithHook(state.plugins, 'handleHotUpdate')) {
+    const ctx = { file, timestamp, modules, read, server: state.server };
+    const r = await callHook(plugin, 'handleHotUpdate', minimalContext(plugin, 'handleHotUpdate'), [ctx], file);
+    if (Array.isArray(r)) {
+      modules = r;
+      decided = true;
+    }
+  }
+  if (!decided) return null;
+  return { modules: [...new Set(modules.filter(Boolean).map((m) => m.id).filter((id) => typeof id === 'string'))] };
+}
+
+// --- the loop
+
+function answer(frame, promise) {
+  promise.then(
+    (body) => send({ kind: 'response', id: frame.id, method: frame.method, body: body ?? null }),
+    (e) => {
+      const body = e?.rollup ?? rollupError(e, null, frame.method, frame.body?.id ?? null);
+      send({ kind: 'error', id: frame.id, method: frame.method, body });
+    },
+  );
+}
+
+const reader = new FrameReader();
+process.stdin.on('data', (chunk) => {
+  let frames;
+  try {
+    frames = reader.push(chunk);
+  } catch (e) {
+    process.stderr.write(`hotloop plugin host: bad frame from hotloop: ${e.message}\n`);
+    process.exit(70);
+  }
+  for (const f of frames) {
+    if (f.kind === 'request') {
+      const h = handlers[f.method];
+      answer(f, h ? Promise.resolve().then(() => h(f.body ?? {})) : Promise.reject(new Error(`unknown method ${f.method}`)));
+    } else if (f.kind === 'response' || f.kind === 'error') {
+      const w = waiting.get(f.id);
+      if (!w) continue;
+      waiting.delete(f.id);
+      if (f.kind === 'response') w.resolve(f.body);
+      else w.reject(new Error(f.body?.message ?? 'hotloop failed'));
+    }
+  }
+});
+// hotloop closed our stdin: it is gone or done with us.
+process.stdin.on('end', () => process.exit(0));
+process.on('unhandledRejection', (e) => {
+  process.stderr.write(`hotloop plugin host: unhandled rejection: ${e?.stack ?? e}\n`);
+});

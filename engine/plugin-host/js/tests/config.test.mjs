@@ -1,0 +1,86 @@
+// Plugin flattening and ordering, Vite's mergeConfig, hook filters, unsupported options.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  flattenPlugins, filterServePlugins, sortByEnforce, pluginsWithHook, mergeConfig, normalizeAlias,
+  normalizeHookFilter, filterMatches, globToRegExp, unsupportedOptions,
+} from '../config.js';
+
+test('plugins: nested arrays, falsy entries and promises flatten in order', async () => {
+  const a = { name: 'a' }, b = { name: 'b' }, c = { name: 'c' }, d = { name: 'd' };
+  const got = await flattenPlugins([a, false, [null, Promise.resolve(b), [Promise.resolve([c])]], undefined, d]);
+  assert.deepEqual(got.map((p) => p.name), ['a', 'b', 'c', 'd']);
+});
+
+test('apply: serve, build and functions', () => {
+  const env = { command: 'serve', mode: 'development' };
+  const list = [
+    { name: 'always' }, { name: 'serve', apply: 'serve' }, { name: 'build', apply: 'build' },
+    { name: 'fn-yes', apply: (_c, e) => e.command === 'serve' }, { name: 'fn-no', apply: () => false },
+  ];
+  assert.deepEqual(filterServePlugins(list, {}, env).map((p) => p.name), ['always', 'serve', 'fn-yes']);
+});
+
+test('enforce sorts pre, normal, post, stable within each; hook order sorts per hook', () => {
+  const list = [
+    { name: 'post1', enforce: 'post' }, { name: 'n1' }, { name: 'pre1', enforce: 'pre' },
+    { name: 'n2' }, { name: 'pre2', enforce: 'pre' },
+  ];
+  assert.deepEqual(sortByEnforce(list).map((p) => p.name), ['pre1', 'pre2', 'n1', 'n2', 'post1']);
+  const hooks = [
+    { name: 'x', transform: () => {} },
+    { name: 'y', transform: { order: 'pre', handler() {} } },
+    { name: 'z', transform: { order: 'post', handler() {} } },
+    { name: 'w' },
+  ];
+  assert.deepEqual(pluginsWithHook(hooks, 'transform').map((p) => [p.plugin.name, p.index]), [['y', 1], ['x', 0], ['z', 2]]);
+});
+
+test('mergeConfig: objects deep, arrays concatenated, aliases flipped, nulls ignored', () => {
+  const merged = mergeConfig(
+    { resolve: { alias: { '@': '/src' }, dedupe: ['a'] }, server: { port: 1, allowedHosts: ['x'] }, define: { A: 1 } },
+    { resolve: { alias: [{ find: /^~/, replacement: '/lib' }], dedupe: 'b' }, server: { port: 2, host: null, allowedHosts: true }, define: { B: 2 } },
+  );
+  assert.deepEqual(merged.resolve.alias, [{ find: /^~/, replacement: '/lib' }, { find: '@', replacement: '/src' }]);
+  assert.deepEqual(merged.resolve.dedupe, ['a', 'b']);
+  assert.equal(merged.server.port, 2);
+  assert.equal('host' in merged.server, false);
+  assert.equal(merged.server.allowedHosts, true);
+  assert.deepEqual(merged.define, { A: 1, B: 2 });
+  assert.deepEqual(mergeConfig({ resolve: { alias: { a: '1' } } }, { resolve: { alias: { b: '2' } } }).resolve.alias, { a: '1', b: '2' });
+  assert.throws(() => mergeConfig(() => ({}), {}), /callback/);
+});
+
+test('normalizeAlias drops the trailing slash pair, keeps order', () => {
+  assert.deepEqual(normalizeAlias({ '@/': '/src/', x: 'y' }), [{ find: '@', replacement: '/src' }, { find: 'x', replacement: 'y' }]);
+});
+
+test('filters: forms normalised, relative id globs made absolute, evaluated like Vite', () => {
+  const hook = { filter: { id: { include: ['src/**/*.vue', /\?vue\b/], exclude: '**/node_modules/**' }, code: 'defineProps' }, handler() {} };
+  const f = normalizeHookFilter(hook, '/p');
+  assert.deepEqual(f.id.include, ['/p/src/**/*.vue', { source: '\\?vue\\b', flags: '' }]);
+  assert.deepEqual(f.code, { include: ['defineProps'], exclude: [] });
+  assert.equal(filterMatches(f, '/p/src/a/App.vue', 'defineProps()'), true);
+  assert.equal(filterMatches(f, '/p/src/a/App.vue', 'nothing'), false);
+  assert.equal(filterMatches(f, '/x/y.vue?vue&type=style', 'defineProps'), true);
+  assert.equal(filterMatches(f, '/p/node_modules/z/src/A.vue', 'defineProps'), false);
+  assert.equal(normalizeHookFilter(() => {}, '/p'), null);
+  const arr = normalizeHookFilter({ filter: { id: [/\.js$/, '/abs/*.ts'] }, handler() {} }, '/p');
+  assert.equal(filterMatches(arr, '/abs/a.ts'), true);
+  assert.equal(filterMatches(arr, '/abs/sub/a.ts'), false);
+});
+
+test('globs: *, **, ?, classes, braces', () => {
+  assert.ok(globToRegExp('/p/**/*.{js,ts}').test('/p/a/b/c.ts'));
+  assert.ok(globToRegExp('/p/**/*.{js,ts}').test('/p/c.js'));
+  assert.ok(!globToRegExp('/p/*.js').test('/p/a/c.js'));
+  assert.ok(globToRegExp('/p/?.[jt]s').test('/p/a.ts'));
+  assert.ok(!globToRegExp('/p/[!a].js').test('/p/a.js'));
+});
+
+test('unsupported options are named, dotted under resolve/server/css', () => {
+  assert.deepEqual(
+    unsupportedOptions({ root: '.', build: {}, server: { port: 1, hmr: false }, resolve: { alias: {}, mainFields: [] }, css: { modules: {}, preprocessorOptions: {} }, plugins: [] }),
+    ['build', 'server.hmr', 'resolve.mainFields', 'css.preprocessorOptions'],
+  );
+});

@@ -1,0 +1,127 @@
+//! What the host returns from loading a config: [`ResolvedConfig`], the part of a project's
+//! resolved Vite config that hotloop honours natively, the plugins (with their hook filters)
+//! and the options it does not honour. Built by `js/host.js`'s `loadConfig`; JSON in between.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// A string or a JavaScript RegExp (serialised as its source and flags).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Pattern {
+    String(String),
+    RegExp { source: String, flags: String },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Alias {
+    pub find: Pattern,
+    pub replacement: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResolveOptions {
+    /// In Vite's order (a later config's aliases first), functions (`customResolver`) dropped.
+    pub alias: Vec<Alias>,
+    pub conditions: Option<Vec<String>>,
+    pub extensions: Option<Vec<String>>,
+    pub dedupe: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FsOptions {
+    pub allow: Vec<String>,
+    pub deny: Vec<String>,
+}
+
+/// `server.*` as written (after the plugins' `config` hooks); `None` when not set.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerOptions {
+    pub port: Option<u16>,
+    /// A string, or `true` (all addresses).
+    pub host: Option<Value>,
+    pub strict_port: Option<bool>,
+    /// A boolean or a path.
+    pub open: Option<Value>,
+    /// Vite's proxy object (functions such as `configure`/`rewrite` dropped).
+    pub proxy: Option<Value>,
+    /// `true` or a list of host names.
+    pub allowed_hosts: Option<Value>,
+    /// A boolean or CORS options.
+    pub cors: Option<Value>,
+    pub fs: FsOptions,
+}
+
+/// A hook filter, normalised: `include`/`exclude` lists. In an `id` filter a string is a
+/// picomatch glob (made absolute against the root, as Vite does); in a `code` filter it is a
+/// substring.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatternFilter {
+    pub include: Vec<Pattern>,
+    pub exclude: Vec<Pattern>,
+}
+
+/// A hook's `filter` (Vite 6.3+).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HookFilter {
+    pub id: Option<PatternFilter>,
+    pub code: Option<PatternFilter>,
+}
+
+/// One plugin, in the order hotloop runs them (sorted by `enforce`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PluginInfo {
+    pub name: String,
+    /// `"pre"`, `"post"`, or `None`.
+    pub enforce: Option<String>,
+    /// The hooks it has (`config`, `resolveId`, `load`, `transform`, `handleHotUpdate`, ...).
+    pub hooks: Vec<String>,
+    /// Filters of its `resolveId`, `load` and `transform` hooks, by hook name.
+    pub filters: BTreeMap<String, HookFilter>,
+}
+
+impl PluginInfo {
+    pub fn has_hook(&self, hook: &str) -> bool {
+        self.hooks.iter().any(|h| h == hook)
+    }
+}
+
+/// What hotloop honours of a project's Vite config, after the plugins' `config` hooks.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResolvedConfig {
+    /// Absolute.
+    pub root: String,
+    /// Starts and ends with `/`.
+    pub base: String,
+    /// Absolute; `None` for `publicDir: false`.
+    pub public_dir: Option<String>,
+    pub mode: String,
+    /// Absolute.
+    pub env_dir: String,
+    pub env_prefix: Vec<String>,
+    /// Each value a JS expression (Vite's rule: a string is inserted as written, anything
+    /// else as its JSON).
+    pub define: BTreeMap<String, String>,
+    pub resolve: ResolveOptions,
+    pub server: ServerOptions,
+    /// `css.modules` as written (functions dropped), or `None`.
+    pub css_modules: Option<Value>,
+    /// `json` as written, or `None`.
+    pub json: Option<Value>,
+    pub assets_include: Vec<Pattern>,
+    pub plugins: Vec<PluginInfo>,
+    /// Options the user's config sets that hotloop does not honour (`build`, `server.hmr`,
+    /// ...): the caller warns once for each.
+    pub unsupported: Vec<String>,
+    /// Plugins that registered `server.middlewares` handlers (recorded, not run yet).
+    pub middlewares: Vec<String>,
+    /// `dependencies` and `devDependencies` of the root's package.json with their installed
+    /// versions (part of the fingerprint).
+    pub package_versions: BTreeMap<String, String>,
+}

@@ -1,0 +1,684 @@
+//! The Node.js plugin host: runs a project's `vite.config.*` and its Vite plugins in one Node
+//! child process, and implements [`hotloop_protocol::plugin::Plugins`] for the engine.
+//!
+//! ```text
+//! let host = PluginHost::start(HostOptions::new(root, config_path, resolver))?;
+//! let config: ResolvedConfig = host.load_config(ConfigInput { path, code, mode })?;
+//! let plugins: Arc<dyn Plugins> = Arc::new(host);          // the engine's seam
+//! host.events()                                            // crashes, restarts, warnings
+//! ```
+//!
+//! - [`PluginHost::start`] finds `node` (the explicit path the caller got from `--node` /
+//!   `HOTLOOP_NODE`, else `node` on `PATH`), requires Node ≥ 20 (else one [`HostError`] naming
+//!   the file that needs it and what to install), writes the embedded host scripts
+//!   (`js/`, no npm dependencies) into a directory named by their hash under the temp dir,
+//!   and starts the child with the project root as its working directory.
+//! - [`PluginHost::load_config`] takes the config's path and its text already compiled to ESM
+//!   (`hotloop_engine::strip_types_to_esm`); the host writes it next to the config as
+//!   `<config>.timestamp-<ms>-<rand>.mjs` (so relative and bare imports resolve from there),
+//!   imports and deletes it, then runs the plugins' `config`, `configResolved`, `options`,
+//!   `configureServer` and `buildStart` hooks and answers with a [`ResolvedConfig`].
+//! - Every call is synchronous for its caller and many are in flight at once (request ids; a
+//!   reader thread dispatches answers and answers the host's own requests: `this.resolve`
+//!   falls back to the [`Resolver`] callback, called on the reader thread).
+//! - A request that takes longer than [`HostOptions::timeout`] kills the host and starts a new
+//!   one at once; a host that died is started again by the next request. Either way the
+//!   config is loaded again before that request runs, and a [`HostEvent`] says what happened.
+//!   The host's stderr goes to `tracing` (target `hotloop::plugin_host`).
+//!
+//! Invariants: this crate never touches salsa (it depends on `hotloop-protocol` only), and no
+//! process it starts outlives hotloop: children are started with `PR_SET_PDEATHSIG` (SIGKILL)
+//! from a spawner thread that lives as long as the [`PluginHost`], and are killed and reaped
+//! when it is dropped.
+//!
+//! The framed stdio protocol is [`protocol`], mirrored by `js/protocol.js`.
+//!
+//! Known limits (each reported, never silent, where a plugin meets it):
+//! - Only the config file itself is compiled (by the caller); a `vite.config.ts` that imports
+//!   other `.ts` files needs a Node that strips types itself (22.6+), where Vite bundles them.
+//! - `config.env` holds `MODE`, `DEV`, `PROD`, `BASE_URL`, `SSR`, not the `.env` files' vars.
+//! - `server.middlewares.use` is recorded ([`ResolvedConfig::middlewares`]) but not run;
+//!   `server.watcher` is a stub; `this.emitFile`, `this.parse`, `server.restart`,
+//!   `server.reloadModule` warn; any other unknown property of `this`, `server`,
+//!   `server.ws`, `server.middlewares`, `server.watcher` or `this.environment` warns when read.
+//! - Transform maps are chained by composing mappings (`js/sourcemap.js`), assuming each
+//!   step's map describes the previous step's output; a hook that returns code without a map
+//!   is taken as keeping positions; `{ mappings: '' }` drops the map, as in Vite.
+//! - `hotUpdate` runs for the client environment only.
+
+// `PluginError` (the `Plugins` trait's error) is large but rare, next to a process round trip.
+#![allow(clippy::result_large_err)]
+
+mod config;
+mod filter;
+mod process;
+pub mod protocol;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, Sender, bounded};
+use hotloop_protocol::plugin::{Output, PluginError, Plugins, Resolved};
+use serde_json::{Value, json};
+
+pub use config::{
+    Alias, FsOptions, HookFilter, Pattern, PatternFilter, PluginInfo, ResolveOptions,
+    ResolvedConfig, ServerOptions,
+};
+pub use filter::Verdict;
+pub use process::MIN_NODE_MAJOR;
+
+use filter::CompiledFilter;
+use process::{Proc, Reply, Spawner};
+
+/// hotloop's own resolver, for `this.resolve` after the plugins' `resolveId` hooks: a
+/// specifier and its importer's id → a resolved id (an absolute path), or `None`. Called on a
+/// thread of its own per request, never while the host waits on its caller.
+pub type Resolver = Arc<dyn Fn(&str, Option<&str>) -> Option<String> + Send + Sync>;
+
+/// How to start the host.
+#[derive(Clone)]
+pub struct HostOptions {
+    /// The project root: the child's working directory.
+    pub root: PathBuf,
+    /// The file that needs Node (the vite.config), named by the "Node missing/too old" error.
+    pub needed_by: PathBuf,
+    /// An explicit `node` (from `--node` or `HOTLOOP_NODE`); `None`: `node` on `PATH`.
+    pub node: Option<PathBuf>,
+    /// How long one request may take before the host is killed and restarted.
+    pub timeout: Duration,
+    pub resolver: Resolver,
+    /// Where the host scripts are written (a directory named by their hash is made inside);
+    /// `None`: the system's temp dir.
+    pub scripts_dir: Option<PathBuf>,
+}
+
+impl HostOptions {
+    /// Node from `PATH`, a 30 s time-out, scripts under the temp dir.
+    pub fn new(
+        root: impl Into<PathBuf>,
+        needed_by: impl Into<PathBuf>,
+        resolver: Resolver,
+    ) -> Self {
+        HostOptions {
+            root: root.into(),
+            needed_by: needed_by.into(),
+            node: None,
+            timeout: Duration::from_secs(30),
+            resolver,
+            scripts_dir: None,
+        }
+    }
+}
+
+/// The config to load: its path and its text compiled to ESM JavaScript.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigInput {
+    pub path: PathBuf,
+    pub code: String,
+    /// `--mode`; `None`: `development`.
+    pub mode: Option<String>,
+}
+
+/// What the host reports on its own, for the binary to show.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HostEvent {
+    /// The host exited without being asked to; its last stderr lines.
+    Crashed { stderr_tail: String },
+    /// A request took longer than the time-out; the host was killed.
+    TimedOut { method: String, id: Option<String> },
+    /// A new host process runs (after a crash or a time-out), config loaded again.
+    Restarted { pid: u32 },
+    /// A plugin used something the host does not support, called `this.warn` or
+    /// `config.logger.warn`.
+    Warning {
+        plugin: String,
+        hook: String,
+        message: String,
+    },
+    /// `config.logger.info/error` and `this.info`.
+    Log { level: String, message: String },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HostError {
+    #[error(
+        "{needed_by} needs Node.js {MIN_NODE_MAJOR} or later to run its Vite plugins, but `{node}` could not be run: install Node.js {MIN_NODE_MAJOR}+ (https://nodejs.org), or name it with --node PATH or HOTLOOP_NODE",
+        needed_by = needed_by.display(), node = node.display()
+    )]
+    NodeMissing { needed_by: PathBuf, node: PathBuf },
+    #[error(
+        "{needed_by} needs Node.js {MIN_NODE_MAJOR} or later to run its Vite plugins, but `{node}` is {version}: install Node.js {MIN_NODE_MAJOR}+ (https://nodejs.org), or name a newer one with --node PATH or HOTLOOP_NODE",
+        needed_by = needed_by.display(), node = node.display(), version = if version.is_empty() { "unknown" } else { version }
+    )]
+    NodeTooOld {
+        needed_by: PathBuf,
+        node: PathBuf,
+        version: String,
+    },
+    #[error("could not start the plugin host (`{node}`): {source}", node = node.display())]
+    Spawn {
+        node: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("could not write the plugin host's scripts into {dir}: {source}", dir = dir.display())]
+    Scripts {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    /// The config failed to load, or a plugin failed in a config-time hook.
+    #[error("{0}")]
+    Config(PluginError),
+}
+
+struct Loaded {
+    input: ConfigInput,
+    config: ResolvedConfig,
+    /// Per plugin (in order): (resolveId, load, transform) filters, `None` without the hook.
+    filters: Vec<[Option<CompiledFilter>; 3]>,
+    fingerprint: u64,
+}
+
+const RESOLVE: usize = 0;
+const LOAD: usize = 1;
+const TRANSFORM: usize = 2;
+const HOOKS: [&str; 3] = ["resolveId", "load", "transform"];
+
+struct Current {
+    proc: Option<Arc<Proc>>,
+    loaded: Option<Arc<Loaded>>,
+}
+
+/// The plugin host. Cheap to share behind an `Arc`; dropping the last handle kills the child.
+pub struct PluginHost {
+    node: PathBuf,
+    script: PathBuf,
+    root: PathBuf,
+    timeout: Duration,
+    resolver: Resolver,
+    current: Mutex<Current>,
+    events_tx: Sender<HostEvent>,
+    events_rx: Receiver<HostEvent>,
+    custom: process::CustomEvents,
+    round_trips: AtomicU64,
+    /// Part of the fingerprint: a new host may answer differently.
+    scripts_hash: u64,
+    // Dropped last: the children are killed (in `current`) before their spawner thread ends.
+    spawner: Spawner,
+}
+
+impl PluginHost {
+    /// Checks Node, writes the host scripts and starts the child (no config loaded yet).
+    pub fn start(options: HostOptions) -> Result<PluginHost, HostError> {
+        let node = options
+            .node
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("node"));
+        process::check_node(&node, &options.needed_by)?;
+        let scripts_dir = options
+            .scripts_dir
+            .clone()
+            .unwrap_or_else(std::env::temp_dir);
+        let (script, scripts_hash) = process::write_scripts(&scripts_dir)?;
+        let spawner = Spawner::new().map_err(|source| HostError::Spawn {
+            node: node.clone(),
+            source,
+        })?;
+        let (events_tx, events_rx) = bounded(1024);
+        let host = PluginHost {
+            node,
+            script,
+            root: options.root,
+            timeout: options.timeout,
+            resolver: options.resolver,
+            current: Mutex::new(Current {
+                proc: None,
+                loaded: None,
+            }),
+            events_tx,
+            events_rx,
+            custom: Default::default(),
+            round_trips: AtomicU64::new(0),
+            scripts_hash,
+            spawner,
+        };
+        let proc = host.spawn()?;
+        host.lock().proc = Some(proc);
+        Ok(host)
+    }
+
+    /// Loads (or reloads) the config: evaluates it and runs the config-time hooks of its
+    /// plugins. Replaces the previous config; a restarted host loads this one again.
+    pub fn load_config(&self, input: ConfigInput) -> Result<ResolvedConfig, HostError> {
+        let mut cur = self.lock();
+        let proc = self.alive(&mut cur, false).map_err(HostError::Config)?;
+        let loaded = self.load_on(&proc, input).map_err(HostError::Config)?;
+        let config = loaded.config.clone();
+        cur.loaded = Some(Arc::new(loaded));
+        Ok(config)
+    }
+
+    /// The events channel (crashes, restarts, warnings, custom events). Bounded: events are
+    /// dropped, never waited for, when nobody drains it.
+    pub fn events(&self) -> Receiver<HostEvent> {
+        self.events_rx.clone()
+    }
+
+    /// The config last loaded.
+    pub fn config(&self) -> Option<ResolvedConfig> {
+        self.lock().loaded.as_ref().map(|l| l.config.clone())
+    }
+
+    /// The pid of the running child, if one runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.lock()
+            .proc
+            .as_ref()
+            .filter(|p| !p.is_dead())
+            .map(|p| p.pid)
+    }
+
+    /// Requests sent to the host so far (tests count round trips with it).
+    pub fn round_trips(&self) -> u64 {
+        self.round_trips.load(Ordering::Relaxed)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Current> {
+        self.current.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn loaded(&self) -> Option<Arc<Loaded>> {
+        self.lock().loaded.clone()
+    }
+
+    fn spawn(&self) -> Result<Arc<Proc>, HostError> {
+        Proc::start(
+            &self.spawner,
+            &self.node,
+            &self.script,
+            &self.root,
+            self.events_tx.clone(),
+            self.custom.clone(),
+            self.resolver.clone(),
+        )
+    }
+
+    fn event(&self, e: HostEvent) {
+        let _ = self.events_tx.try_send(e);
+    }
+
+    /// The running child, started again (config reloaded) when it died or `force`.
+    fn alive(&self, cur: &mut Current, force: bool) -> Result<Arc<Proc>, PluginError> {
+        if let Some(p) = &cur.proc
+            && !p.is_dead()
+            && !force
+        {
+            return Ok(p.clone());
+        }
+        if let Some(old) = cur.proc.take() {
+            old.kill();
+        }
+        let proc = self
+            .spawn()
+            .map_err(|e| host_error("start", None, e.to_string()))?;
+        cur.proc = Some(proc.clone());
+        if let Some(loaded) = cur.loaded.clone() {
+            let reloaded = self.load_on(&proc, loaded.input.clone())?;
+            cur.loaded = Some(Arc::new(reloaded));
+        }
+        self.event(HostEvent::Restarted { pid: proc.pid });
+        Ok(proc)
+    }
+
+    fn load_on(&self, proc: &Proc, input: ConfigInput) -> Result<Loaded, PluginError> {
+        let body = json!({
+            "root": self.root,
+            "configFile": input.path,
+            "code": input.code,
+            "mode": input.mode,
+        });
+        let path = input.path.display().to_string();
+        let value = self
+            .round_trip(proc, "loadConfig", Some(&path), &body)?
+            .ok_or_else(|| host_error("loadConfig", Some(&path), "the host returned no config"))?;
+        let config: ResolvedConfig = serde_json::from_value(value).map_err(|e| {
+            host_error(
+                "loadConfig",
+                Some(&path),
+                format!("unexpected config from the host: {e}"),
+            )
+        })?;
+        let filters = config
+            .plugins
+            .iter()
+            .map(|p| {
+                HOOKS.map(|h| {
+                    p.has_hook(h).then(|| {
+                        p.filters
+                            .get(h)
+                            .map(CompiledFilter::new)
+                            .unwrap_or_default()
+                    })
+                })
+            })
+            .collect();
+        let mut fp = xxhash_rust::xxh3::Xxh3::new();
+        fp.update(&self.scripts_hash.to_le_bytes());
+        fp.update(input.code.as_bytes());
+        fp.update(
+            serde_json::to_string(&config)
+                .unwrap_or_default()
+                .as_bytes(),
+        );
+        Ok(Loaded {
+            fingerprint: fp.digest(),
+            input,
+            config,
+            filters,
+        })
+    }
+
+    /// One request on `proc`; a time-out kills it (the caller restarts).
+    fn round_trip(
+        &self,
+        proc: &Proc,
+        method: &str,
+        id: Option<&str>,
+        body: &Value,
+    ) -> Result<Option<Value>, PluginError> {
+        self.round_trips.fetch_add(1, Ordering::Relaxed);
+        match proc.request(method, body, self.timeout) {
+            Some(Reply::Ok(v)) => Ok(v.filter(|v| !v.is_null())),
+            Some(Reply::Err(e)) => Err(plugin_error(&e, method, id)),
+            Some(Reply::Dead) => Err(host_error(
+                method,
+                id,
+                format!("the plugin host exited: {}", last_line(&proc.stderr_tail())),
+            )),
+            None => {
+                proc.kill();
+                self.event(HostEvent::TimedOut {
+                    method: method.to_string(),
+                    id: id.map(str::to_string),
+                });
+                Err(host_error(
+                    method,
+                    id,
+                    format!(
+                        "no answer after {:.1} s: the plugin host was restarted",
+                        self.timeout.as_secs_f64()
+                    ),
+                ))
+            }
+        }
+    }
+
+    /// A hook request on the current child (started again first when it died); a time-out
+    /// restarts it at once.
+    fn call(
+        &self,
+        method: &str,
+        id: Option<&str>,
+        body: Value,
+    ) -> Result<Option<Value>, PluginError> {
+        let proc = {
+            let mut cur = self.lock();
+            self.alive(&mut cur, false)?
+        };
+        let result = self.round_trip(&proc, method, id, &body);
+        if proc.is_dead() {
+            let mut cur = self.lock();
+            // Restart only the child that failed (another thread may have done it already).
+            if cur.proc.as_ref().is_some_and(|p| Arc::ptr_eq(p, &proc)) {
+                let _ = self.alive(&mut cur, true);
+            }
+        }
+        result
+    }
+
+    /// Indices of the plugins whose `hook` filter may pass, and those to re-check in JS.
+    fn selection(
+        &self,
+        hook: usize,
+        id: &str,
+        code: Option<&str>,
+    ) -> Option<(Vec<usize>, Vec<usize>)> {
+        let loaded = self.loaded()?;
+        let mut run = Vec::new();
+        let mut recheck = Vec::new();
+        for (i, f) in loaded.filters.iter().enumerate() {
+            let Some(f) = &f[hook] else { continue };
+            match f.verdict(id, code) {
+                Verdict::No => {}
+                Verdict::Yes => run.push(i),
+                Verdict::Maybe => {
+                    run.push(i);
+                    recheck.push(i);
+                }
+            }
+        }
+        Some((run, recheck))
+    }
+}
+
+impl Drop for PluginHost {
+    fn drop(&mut self) {
+        if let Some(p) = self.lock().proc.take() {
+            p.kill();
+        }
+    }
+}
+
+fn last_line(s: &str) -> &str {
+    s.lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("no output")
+}
+
+fn host_error(hook: &str, id: Option<&str>, message: impl Into<String>) -> PluginError {
+    PluginError {
+        plugin: String::new(),
+        hook: hook.to_string(),
+        id: id.map(str::to_string),
+        message: message.into(),
+        loc: None,
+        frame: None,
+    }
+}
+
+/// A Rollup-shaped error body from the host.
+fn plugin_error(e: &Value, method: &str, id: Option<&str>) -> PluginError {
+    let s = |k: &str| e[k].as_str().filter(|s| !s.is_empty()).map(str::to_string);
+    let loc = e["loc"]["line"].as_u64().map(|line| {
+        // Rollup's `loc.column` is 0-based; ours is 1-based.
+        (
+            line as u32,
+            e["loc"]["column"].as_u64().unwrap_or(0) as u32 + 1,
+        )
+    });
+    PluginError {
+        plugin: s("plugin").unwrap_or_default(),
+        hook: s("hook").unwrap_or_else(|| method.to_string()),
+        id: s("id").or_else(|| id.map(str::to_string)),
+        message: s("message").unwrap_or_else(|| "unknown error".to_string()),
+        loc,
+        frame: s("frame"),
+    }
+}
+
+fn output(v: Value) -> Output {
+    let strings = |k: &str| -> Vec<String> {
+        v[k].as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    Output {
+        code: v["code"].as_str().unwrap_or_default().to_string(),
+        map: v["map"].as_str().map(str::to_string),
+        watch_files: strings("watchFiles")
+            .into_iter()
+            .map(PathBuf::from)
+            .collect(),
+        warnings: strings("warnings"),
+    }
+}
+
+impl Plugins for PluginHost {
+    fn fingerprint(&self) -> u64 {
+        self.loaded().map_or(0, |l| l.fingerprint)
+    }
+
+    fn take_custom_events(&self) -> Vec<(String, String)> {
+        std::mem::take(&mut *self.custom.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    fn wants_resolve(&self, specifier: &str) -> bool {
+        self.selection(RESOLVE, specifier, None)
+            .is_some_and(|(run, _)| !run.is_empty())
+    }
+
+    fn resolve_id(
+        &self,
+        specifier: &str,
+        importer: Option<&str>,
+    ) -> Result<Option<Resolved>, PluginError> {
+        let Some((run, recheck)) = self.selection(RESOLVE, specifier, None) else {
+            return Ok(None);
+        };
+        if run.is_empty() {
+            return Ok(None);
+        }
+        let body = json!({ "specifier": specifier, "importer": importer, "plugins": run, "recheck": recheck });
+        Ok(self.call("resolveId", importer, body)?.and_then(|v| {
+            Some(Resolved {
+                id: v["id"].as_str()?.to_string(),
+                external: v["external"].as_bool().unwrap_or(false),
+            })
+        }))
+    }
+
+    fn wants_load(&self, id: &str) -> bool {
+        self.selection(LOAD, id, None)
+            .is_some_and(|(run, _)| !run.is_empty())
+    }
+
+    fn load(&self, id: &str) -> Result<Option<Output>, PluginError> {
+        let Some((run, recheck)) = self.selection(LOAD, id, None) else {
+            return Ok(None);
+        };
+        if run.is_empty() {
+            return Ok(None);
+        }
+        let body = json!({ "id": id, "plugins": run, "recheck": recheck });
+        Ok(self.call("load", Some(id), body)?.map(output))
+    }
+
+    fn wants_transform(&self, id: &str, code: &str) -> bool {
+        self.selection(TRANSFORM, id, Some(code))
+            .is_some_and(|(run, _)| !run.is_empty())
+    }
+
+    fn transform(&self, id: &str, code: &str) -> Result<Option<Output>, PluginError> {
+        let Some((run, recheck)) = self.selection(TRANSFORM, id, Some(code)) else {
+            return Ok(None);
+        };
+        if run.is_empty() {
+            return Ok(None);
+        }
+        let body = json!({ "id": id, "code": code, "plugins": run, "recheck": recheck });
+        Ok(self.call("transform", Some(id), body)?.map(output))
+    }
+
+    /// Runs the plugins' `transformIndexHtml` hooks on `html` (served at `url_path`, read
+    /// from `filename`). `None` when no plugin has the hook or none changed anything.
+    fn transform_index_html(
+        &self,
+        url_path: &str,
+        filename: &str,
+        html: &str,
+    ) -> Result<Option<String>, PluginError> {
+        let any = self.loaded().is_some_and(|l| {
+            l.config
+                .plugins
+                .iter()
+                .any(|p| p.has_hook("transformIndexHtml"))
+        });
+        if !any {
+            return Ok(None);
+        }
+        let body = json!({ "path": url_path, "filename": filename, "html": html });
+        let answer = self.call("transformIndexHtml", Some(filename), body)?;
+        Ok(answer.and_then(|v| v["html"].as_str().map(str::to_string)))
+    }
+
+    fn hot_update(
+        &self,
+        file: &str,
+        modules: &[String],
+    ) -> Result<Option<Vec<String>>, PluginError> {
+        let any = self.loaded().is_some_and(|l| {
+            l.config
+                .plugins
+                .iter()
+                .any(|p| p.has_hook("handleHotUpdate") || p.has_hook("hotUpdate"))
+        });
+        if !any {
+            return Ok(None);
+        }
+        let timestamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        let body = json!({ "file": file, "modules": modules, "timestamp": timestamp });
+        Ok(self.call("hotUpdate", Some(file), body)?.map(|v| {
+            v["modules"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|s| s.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default()
+        }))
+    }
+}
+
+/// Whether `path` names a Vite config file (`vite.config.{ts,mts,cts,js,mjs,cjs}`).
+pub fn is_vite_config(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.strip_prefix("vite.config."))
+        .is_some_and(|ext| matches!(ext, "ts" | "mts" | "cts" | "js" | "mjs" | "cjs"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_vite_config;
+    use std::path::Path;
+
+    #[test]
+    fn vite_config_names() {
+        for name in [
+            "vite.config.ts",
+            "vite.config.mts",
+            "vite.config.cjs",
+            "/p/vite.config.js",
+        ] {
+            assert!(is_vite_config(Path::new(name)), "{name}");
+        }
+        for name in [
+            "vite.config.json",
+            "vitest.config.ts",
+            "my.vite.config.ts",
+            "vite.config.ts.timestamp-1-a.mjs",
+        ] {
+            assert!(!is_vite_config(Path::new(name)), "{name}");
+        }
+    }
+}

@@ -1,0 +1,504 @@
+//! One Node.js child: finding and checking `node`, writing the host scripts, spawning (on the
+//! owner's long-lived spawner thread, so `PR_SET_PDEATHSIG` fires only when hotloop dies),
+//! the reader thread that dispatches frames, stderr to `tracing`, and kill + reap on drop.
+
+use std::collections::{HashMap, VecDeque};
+use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, Sender, bounded};
+use serde_json::Value;
+
+use crate::protocol::{Frame, Kind};
+use crate::{HostError, HostEvent, Resolver};
+
+/// The oldest Node.js major the host supports (Vite 7+ needs 20.19).
+pub const MIN_NODE_MAJOR: u32 = 20;
+
+/// Lines of the child's stderr kept for a crash report.
+const STDERR_TAIL: usize = 40;
+
+const SCRIPTS: [(&str, &str); 4] = [
+    ("host.js", include_str!("../js/host.js")),
+    ("protocol.js", include_str!("../js/protocol.js")),
+    ("config.js", include_str!("../js/config.js")),
+    ("sourcemap.js", include_str!("../js/sourcemap.js")),
+];
+
+/// Checks `node --version` (≥ [`MIN_NODE_MAJOR`]); the error names `needed_by`.
+pub(crate) fn check_node(node: &Path, needed_by: &Path) -> Result<(), HostError> {
+    let out = Command::new(node)
+        .arg("--version")
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .map_err(|_| HostError::NodeMissing {
+            needed_by: needed_by.to_path_buf(),
+            node: node.to_path_buf(),
+        })?;
+    let version = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let major = version
+        .trim_start_matches('v')
+        .split('.')
+        .next()
+        .and_then(|m| m.parse::<u32>().ok());
+    match major {
+        Some(m) if out.status.success() && m >= MIN_NODE_MAJOR => Ok(()),
+        _ => Err(HostError::NodeTooOld {
+            needed_by: needed_by.to_path_buf(),
+            node: node.to_path_buf(),
+            version,
+        }),
+    }
+}
+
+/// Writes the embedded host scripts into a directory named by their hash (once; atomically)
+/// and returns the entry script's path and the scripts' hash.
+pub(crate) fn write_scripts(parent: &Path) -> Result<(PathBuf, u64), HostError> {
+    let mut hash = 0u64;
+    for (name, text) in SCRIPTS {
+        hash ^= xxhash_rust::xxh3::xxh3_64(name.as_bytes())
+            .rotate_left(7)
+            .wrapping_add(xxhash_rust::xxh3::xxh3_64(text.as_bytes()));
+    }
+    let dir = parent.join(format!("hotloop-plugin-host-{hash:016x}"));
+    let err = |source| HostError::Scripts {
+        dir: dir.clone(),
+        source,
+    };
+    std::fs::create_dir_all(&dir).map_err(err)?;
+    for (name, text) in SCRIPTS {
+        let path = dir.join(name);
+        if std::fs::read(&path).is_ok_and(|b| b == text.as_bytes()) {
+            continue;
+        }
+        // Unique per writer (hosts start on several threads and in several processes).
+        static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = WRITES.fetch_add(1, Ordering::Relaxed);
+        let tmp = dir.join(format!(".{name}.{}.{n}", std::process::id()));
+        std::fs::write(&tmp, text).map_err(err)?;
+        std::fs::rename(&tmp, &path).map_err(err)?;
+    }
+    Ok((dir.join("host.js"), hash))
+}
+
+type SpawnJob = (Command, Sender<std::io::Result<Child>>);
+
+/// A thread that lives as long as the plugin host and spawns every child: Linux's
+/// `PR_SET_PDEATHSIG` fires when the *thread* that forked the child exits, so children are
+/// never forked from a caller's (possibly short-lived) thread.
+pub(crate) struct Spawner {
+    jobs: Option<Sender<SpawnJob>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Spawner {
+    pub(crate) fn new() -> std::io::Result<Spawner> {
+        let (tx, rx) = bounded::<SpawnJob>(0);
+        let thread = std::thread::Builder::new()
+            .name("hotloop-plugin-spawner".into())
+            .spawn(move || {
+                for (mut cmd, reply) in rx {
+                    let _ = reply.send(cmd.spawn());
+                }
+            })?;
+        Ok(Spawner {
+            jobs: Some(tx),
+            thread: Some(thread),
+        })
+    }
+
+    fn spawn(&self, cmd: Command) -> std::io::Result<Child> {
+        let (tx, rx) = bounded(1);
+        let gone = || std::io::Error::other("the plugin host's spawner thread is gone");
+        self.jobs
+            .as_ref()
+            .ok_or_else(gone)?
+            .send((cmd, tx))
+            .map_err(|_| gone())?;
+        rx.recv().map_err(|_| gone())?
+    }
+}
+
+impl Drop for Spawner {
+    fn drop(&mut self) {
+        self.jobs = None;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// What a request got back.
+pub(crate) enum Reply {
+    Ok(Option<Value>),
+    /// The host's error body (Rollup's shape).
+    Err(Value),
+    /// The host exited before answering.
+    Dead,
+}
+
+/// What the reader thread and the requesters share.
+struct Shared {
+    stdin: Mutex<Option<ChildStdin>>,
+    pending: Mutex<HashMap<u32, Sender<Reply>>>,
+    dead: AtomicBool,
+    /// Set before a deliberate kill: its end of stream is no crash.
+    killing: AtomicBool,
+    stderr_tail: Mutex<VecDeque<String>>,
+    events: Sender<HostEvent>,
+    custom: CustomEvents,
+    resolver: Resolver,
+}
+
+/// `server.ws.send` custom events, in the order the host sent them, until the engine takes
+/// them (`Plugins::take_custom_events`).
+pub(crate) type CustomEvents = Arc<Mutex<Vec<(String, String)>>>;
+
+impl Shared {
+    fn write(&self, frame: &Frame) -> bool {
+        let mut stdin = self.stdin.lock().unwrap_or_else(|p| p.into_inner());
+        match stdin.as_mut() {
+            Some(s) => frame.write_to(s).is_ok(),
+            None => false,
+        }
+    }
+
+    fn event(&self, e: HostEvent) {
+        // Never block on a reader that does not drain: drop the event instead.
+        let _ = self.events.try_send(e);
+    }
+}
+
+/// A running host process.
+pub(crate) struct Proc {
+    child: Mutex<Child>,
+    pub(crate) pid: u32,
+    shared: Arc<Shared>,
+    next_id: AtomicU32,
+    reader: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Proc {
+    pub(crate) fn start(
+        spawner: &Spawner,
+        node: &Path,
+        script: &Path,
+        root: &Path,
+        events: Sender<HostEvent>,
+        custom: CustomEvents,
+        resolver: Resolver,
+    ) -> Result<Arc<Proc>, HostError> {
+        let mut cmd = Command::new(node);
+        cmd.arg(script)
+            .current_dir(root)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let parent = std::process::id() as libc::pid_t;
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            cmd.pre_exec(move || {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                // The parent died before prctl took effect: nothing will kill us later.
+                if libc::getppid() != parent {
+                    libc::_exit(1);
+                }
+                Ok(())
+            });
+        }
+        let mut child = spawner.spawn(cmd).map_err(|source| HostError::Spawn {
+            node: node.to_path_buf(),
+            source,
+        })?;
+        let pid = child.id();
+        let (stdin, stdout, stderr) =
+            match (child.stdin.take(), child.stdout.take(), child.stderr.take()) {
+                (Some(a), Some(b), Some(c)) => (a, b, c),
+                _ => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return Err(HostError::Spawn {
+                        node: node.to_path_buf(),
+                        source: std::io::Error::other("the child's stdio was not piped"),
+                    });
+                }
+            };
+        let shared = Arc::new(Shared {
+            stdin: Mutex::new(Some(stdin)),
+            pending: Mutex::new(HashMap::new()),
+            dead: AtomicBool::new(false),
+            killing: AtomicBool::new(false),
+            stderr_tail: Mutex::new(VecDeque::new()),
+            events,
+            custom,
+            resolver,
+        });
+
+        let (stderr_done_tx, stderr_done) = bounded::<()>(1);
+        let tail = shared.clone();
+        let stderr_thread = std::thread::Builder::new()
+            .name("hotloop-plugin-stderr".into())
+            .spawn(move || {
+                for line in BufReader::new(stderr).lines() {
+                    let Ok(line) = line else { break };
+                    tracing::info!(target: "hotloop::plugin_host", pid, "{line}");
+                    let mut t = tail.stderr_tail.lock().unwrap_or_else(|p| p.into_inner());
+                    if t.len() == STDERR_TAIL {
+                        t.pop_front();
+                    }
+                    t.push_back(line);
+                }
+                let _ = stderr_done_tx.send(());
+            });
+        let reader_shared = shared.clone();
+        let reader = std::thread::Builder::new()
+            .name("hotloop-plugin-reader".into())
+            .spawn(move || read_loop(stdout, &reader_shared, stderr_done));
+        let proc = Arc::new(Proc {
+            child: Mutex::new(child),
+            pid,
+            shared,
+            next_id: AtomicU32::new(1),
+            reader: Mutex::new(reader.ok()),
+        });
+        if stderr_thread.is_err() || proc.reader.lock().map(|r| r.is_none()).unwrap_or(true) {
+            proc.kill();
+            return Err(HostError::Spawn {
+                node: node.to_path_buf(),
+                source: std::io::Error::other("could not start the plugin host's threads"),
+            });
+        }
+        Ok(proc)
+    }
+
+    pub(crate) fn is_dead(&self) -> bool {
+        self.shared.dead.load(Ordering::SeqCst)
+    }
+
+    /// Sends a request and waits for its answer; `None` when `timeout` passed first.
+    pub(crate) fn request(&self, method: &str, body: &Value, timeout: Duration) -> Option<Reply> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = bounded(1);
+        self.shared
+            .pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id, tx);
+        // The reader may have failed every pending request before ours was inserted.
+        if self.is_dead() {
+            self.forget(id);
+            return Some(Reply::Dead);
+        }
+        let bytes = serde_json::to_vec(body).unwrap_or_default();
+        if !self
+            .shared
+            .write(&Frame::new(Kind::Request, id, method, bytes))
+        {
+            // The pipe is closed: the child is gone, whether or not the reader saw it yet.
+            self.shared.dead.store(true, Ordering::SeqCst);
+            self.forget(id);
+            return Some(Reply::Dead);
+        }
+        match rx.recv_timeout(timeout) {
+            Ok(reply) => Some(reply),
+            Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
+                self.forget(id);
+                None
+            }
+            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => {
+                self.shared.dead.store(true, Ordering::SeqCst);
+                Some(Reply::Dead)
+            }
+        }
+    }
+
+    fn forget(&self, id: u32) {
+        self.shared
+            .pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&id);
+    }
+
+    pub(crate) fn stderr_tail(&self) -> String {
+        let t = self
+            .shared
+            .stderr_tail
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        t.iter().cloned().collect::<Vec<_>>().join("\n")
+    }
+
+    /// Kills and reaps the child and joins the reader (idempotent). Its end is no crash.
+    pub(crate) fn kill(&self) {
+        self.shared.killing.store(true, Ordering::SeqCst);
+        // Closing stdin lets a healthy host exit by itself; the kill makes sure.
+        self.shared
+            .stdin
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        {
+            let mut child = self.child.lock().unwrap_or_else(|p| p.into_inner());
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let reader = self.reader.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(r) = reader
+            && r.thread().id() != std::thread::current().id()
+        {
+            let _ = r.join();
+        }
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn read_loop(stdout: std::process::ChildStdout, shared: &Arc<Shared>, stderr_done: Receiver<()>) {
+    let mut r = BufReader::new(stdout);
+    loop {
+        match Frame::read_from(&mut r) {
+            Ok(Some(frame)) => dispatch(frame, shared),
+            Ok(None) => break,
+            Err(e) => {
+                tracing::warn!(target: "hotloop::plugin_host", "bad frame from the plugin host: {e}");
+                break;
+            }
+        }
+    }
+    shared.dead.store(true, Ordering::SeqCst);
+    let pending: Vec<_> = shared
+        .pending
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .drain()
+        .collect();
+    for (_, tx) in pending {
+        let _ = tx.send(Reply::Dead);
+    }
+    if !shared.killing.load(Ordering::SeqCst) {
+        // Let stderr drain so the report has the host's last words (bounded: a grandchild
+        // may hold the pipe open).
+        let _ = stderr_done.recv_timeout(Duration::from_secs(2));
+        let tail = shared
+            .stderr_tail
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n");
+        tracing::error!(target: "hotloop::plugin_host", "the plugin host exited unexpectedly");
+        shared.event(HostEvent::Crashed { stderr_tail: tail });
+    }
+}
+
+fn dispatch(frame: Frame, shared: &Arc<Shared>) {
+    let body = || -> Option<Value> {
+        if frame.body.is_empty() {
+            None
+        } else {
+            serde_json::from_slice(&frame.body).ok()
+        }
+    };
+    match frame.kind {
+        Kind::Response | Kind::Error => {
+            let tx = shared
+                .pending
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&frame.id);
+            if let Some(tx) = tx {
+                let reply = if frame.kind == Kind::Response {
+                    Reply::Ok(body())
+                } else {
+                    Reply::Err(body().unwrap_or(Value::Null))
+                };
+                let _ = tx.send(reply);
+            }
+        }
+        Kind::Request => {
+            // Answered on a thread of its own: the resolver may take its time (or even call
+            // this host again) without holding up the answers this thread dispatches.
+            let b = body().unwrap_or(Value::Null);
+            let shared_for_thread = shared.clone();
+            let answer_on_thread = move || answer_request(&frame, b, &shared_for_thread);
+            if let Err(e) = std::thread::Builder::new()
+                .name("hotloop-plugin-resolve".into())
+                .spawn(answer_on_thread)
+            {
+                tracing::warn!(target: "hotloop::plugin_host", "could not start a thread to answer the plugin host: {e}");
+            }
+        }
+        Kind::Notification => {
+            let b = body().unwrap_or(Value::Null);
+            let s = |k: &str| b[k].as_str().unwrap_or_default().to_string();
+            match frame.method.as_str() {
+                "warning" => {
+                    tracing::warn!(target: "hotloop::plugin_host", plugin = %s("plugin"), hook = %s("hook"), "{}", s("message"));
+                    shared.event(HostEvent::Warning {
+                        plugin: s("plugin"),
+                        hook: s("hook"),
+                        message: s("message"),
+                    });
+                }
+                "custom" => shared
+                    .custom
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push((s("event"), b["data"].to_string())),
+                "log" => {
+                    tracing::info!(target: "hotloop::plugin_host", level = %s("level"), "{}", s("message"));
+                    shared.event(HostEvent::Log {
+                        level: s("level"),
+                        message: s("message"),
+                    });
+                }
+                other => {
+                    tracing::debug!(target: "hotloop::plugin_host", "unknown notification {other}")
+                }
+            }
+        }
+    }
+}
+
+/// Answers one request of the host (`resolve`: hotloop's own resolver).
+fn answer_request(frame: &Frame, b: Value, shared: &Shared) {
+    let answer = match frame.method.as_str() {
+        "resolve" => {
+            let specifier = b["specifier"].as_str().unwrap_or_default();
+            let importer = b["importer"].as_str();
+            let id = (shared.resolver)(specifier, importer);
+            Frame::new(
+                Kind::Response,
+                frame.id,
+                &frame.method,
+                id.map(|id| serde_json::to_vec(&id).unwrap_or_default())
+                    .unwrap_or_default(),
+            )
+        }
+        other => Frame::new(
+            Kind::Error,
+            frame.id,
+            other,
+            serde_json::to_vec(&serde_json::json!({
+                "message": format!("hotloop does not answer `{other}`")
+            }))
+            .unwrap_or_default(),
+        ),
+    };
+    shared.write(&answer);
+}

@@ -1,0 +1,577 @@
+//! The plugin host against real Node: real configs in temp dirs, inline plugins.
+
+mod support;
+
+use std::time::Duration;
+
+use hotloop_plugin_host::{Alias, ConfigInput, HostError, HostEvent, Pattern, PluginHost};
+use hotloop_protocol::plugin::Plugins;
+use support::{Project, options, start, start_with, wait_event, wait_gone};
+
+const VIRTUAL: &str = r#"
+export default {
+  plugins: [{
+    name: 'virtual',
+    resolveId(id) { if (id === 'virtual:hello') return '\0virtual:hello' },
+    load(id) { if (id === '\0virtual:hello') return 'export default "hi"' },
+  }, {
+    name: 'shout',
+    transform(code, id) {
+      if (!id.endsWith('.js')) return
+      return { code: code.replace('hello', 'HELLO'), map: null }
+    },
+  }],
+}
+"#;
+
+#[test]
+fn virtual_module_and_transform() {
+    let p = Project::new(&[("vite.config.mjs", VIRTUAL)]);
+    let (host, config) = start(&p, "vite.config.mjs");
+    let names: Vec<_> = config.plugins.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["virtual", "shout"]);
+
+    let r = host
+        .resolve_id("virtual:hello", Some(&p.path("src/main.js")))
+        .unwrap();
+    assert_eq!(r.map(|r| r.id), Some("\0virtual:hello".to_string()));
+    assert_eq!(host.resolve_id("./other.js", None).unwrap(), None);
+
+    let loaded = host.load("\0virtual:hello").unwrap().expect("loaded");
+    assert_eq!(loaded.code, r#"export default "hi""#);
+    assert_eq!(host.load(&p.path("src/main.js")).unwrap(), None);
+
+    let out = host
+        .transform(&p.path("src/main.js"), "console.log('hello')")
+        .unwrap()
+        .expect("transformed");
+    assert_eq!(out.code, "console.log('HELLO')");
+    assert_eq!(
+        host.transform(&p.path("src/main.ts"), "hello").unwrap(),
+        None,
+        "unchanged"
+    );
+}
+
+#[test]
+fn transform_chain_composes_source_maps_and_collects_watch_files_and_warnings() {
+    // Each plugin prepends one line and maps every output line below to the line above it.
+    let config = r#"
+const prepend = (name) => ({
+  name,
+  transform(code, id) {
+    this.addWatchFile('/dep/' + name)
+    this.warn('ran on ' + id)
+    const lines = code.split('\n').length
+    const mappings = ';' + Array.from({ length: lines }, (_, i) => (i === 0 ? 'AAAA' : 'AACA')).join(';')
+    return { code: '// ' + name + '\n' + code, map: { version: 3, sources: [id], sourcesContent: [code], names: [], mappings } }
+  },
+})
+export default { plugins: [prepend('a'), prepend('b')] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let (host, _) = start(&p, "vite.config.mjs");
+    let id = p.path("src/x.js");
+    let out = host
+        .transform(&id, "one\ntwo")
+        .unwrap()
+        .expect("transformed");
+    assert_eq!(out.code, "// b\n// a\none\ntwo");
+    let map: serde_json::Value = serde_json::from_str(out.map.as_deref().expect("map")).unwrap();
+    // Two header lines without mappings, then lines 0 and 1 of the original.
+    assert_eq!(map["mappings"], ";;AAAA;AACA");
+    assert_eq!(map["sources"], serde_json::json!([id]));
+    assert_eq!(map["sourcesContent"], serde_json::json!(["one\ntwo"]));
+    let watch: Vec<_> = out
+        .watch_files
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    assert_eq!(watch, ["/dep/a", "/dep/b"]);
+    assert_eq!(
+        out.warnings,
+        [format!("a: ran on {id}"), format!("b: ran on {id}")]
+    );
+}
+
+#[test]
+fn a_throwing_plugin_reports_name_hook_location_and_frame() {
+    let config = r#"
+export default { plugins: [{
+  name: 'thrower',
+  transform(code, id) {
+    if (id.endsWith('bad.js')) this.error('no semicolons here', code.indexOf(';'))
+    if (id.endsWith('throw.js')) { const e = new SyntaxError('Unexpected token'); e.loc = { line: 2, column: 4, file: id }; throw e }
+  },
+}] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let (host, _) = start(&p, "vite.config.mjs");
+    let id = p.path("src/bad.js");
+    let e = host.transform(&id, "let a = 1\nlet b = 2;\n").unwrap_err();
+    assert_eq!(e.plugin, "thrower");
+    assert_eq!(e.hook, "transform");
+    assert_eq!(e.id.as_deref(), Some(id.as_str()));
+    assert_eq!(e.message, "no semicolons here");
+    assert_eq!(e.loc, Some((2, 10)), "1-based line and column of the `;`");
+    let frame = e.frame.clone().expect("a code frame");
+    assert!(frame.contains("2 | let b = 2;"), "{frame}");
+    assert!(e.to_string().starts_with("[plugin thrower] "), "{e}");
+
+    let id = p.path("src/throw.js");
+    let e = host.transform(&id, "a\nb c\n").unwrap_err();
+    assert_eq!(
+        (e.plugin.as_str(), e.hook.as_str()),
+        ("thrower", "transform")
+    );
+    assert_eq!(e.loc, Some((2, 5)));
+    assert!(e.frame.unwrap().contains("2 | b c"));
+    // The host survives a plugin's error.
+    assert!(host.transform(&p.path("src/ok.js"), "x").unwrap().is_none());
+}
+
+#[test]
+fn config_as_an_async_function_with_alias_define_and_server() {
+    let config = r#"
+export default async ({ command, mode, isSsrBuild, isPreview }) => ({
+  base: 'app',
+  define: { __CMD__: JSON.stringify(command), __MODE__: JSON.stringify(mode), __N__: 42, __RAW__: 'window.x' },
+  resolve: {
+    alias: [{ find: '@', replacement: '/src' }, { find: /^~(.*)$/i, replacement: '/lib/$1' }],
+    dedupe: ['vue'],
+  },
+  server: { port: 4000, strictPort: true, proxy: { '/api': { target: 'http://localhost:9', configure() {} } }, hmr: { overlay: false } },
+  css: { modules: { localsConvention: 'camelCase' } },
+  build: { outDir: 'out' },
+  envPrefix: ['APP_', 'VITE_'],
+  publicDir: false,
+  ssr: { noExternal: isSsrBuild || isPreview },
+})
+"#;
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let (_host, c) = start(&p, "vite.config.mjs");
+    assert_eq!(c.base, "/app/");
+    assert_eq!(c.mode, "development");
+    assert_eq!(c.root, p.root().display().to_string());
+    assert_eq!(c.public_dir, None);
+    assert_eq!(c.env_prefix, ["APP_", "VITE_"]);
+    assert_eq!(c.define["__CMD__"], "\"serve\"");
+    assert_eq!(c.define["__MODE__"], "\"development\"");
+    assert_eq!(c.define["__N__"], "42");
+    assert_eq!(c.define["__RAW__"], "window.x");
+    assert_eq!(
+        c.resolve.alias,
+        [
+            Alias {
+                find: Pattern::String("@".into()),
+                replacement: "/src".into()
+            },
+            Alias {
+                find: Pattern::RegExp {
+                    source: "^~(.*)$".into(),
+                    flags: "i".into()
+                },
+                replacement: "/lib/$1".into()
+            },
+        ]
+    );
+    assert_eq!(c.resolve.dedupe, ["vue"]);
+    assert_eq!(c.server.port, Some(4000));
+    assert_eq!(c.server.strict_port, Some(true));
+    assert_eq!(
+        c.server.proxy,
+        Some(serde_json::json!({"/api": {"target": "http://localhost:9"}}))
+    );
+    assert_eq!(
+        c.css_modules,
+        Some(serde_json::json!({"localsConvention": "camelCase"}))
+    );
+    assert_eq!(c.unsupported, ["server.hmr", "build", "ssr"]);
+}
+
+#[test]
+fn config_as_a_promise_and_the_plugins_config_hooks_merge() {
+    let config = r#"
+const merging = { name: 'merging', config: (c, env) => ({ define: { __FROM_PLUGIN__: env.command }, resolve: { alias: { '#': '/hash' } } }) }
+const mutating = { name: 'mutating', enforce: 'pre', config(c) { c.base = '/mutated/' } }
+const buildOnly = { name: 'build-only', apply: 'build', config: () => { throw new Error('must not run') } }
+export default Promise.resolve({ resolve: { alias: { '@': '/src' } }, plugins: [[merging, null], Promise.resolve(mutating), buildOnly, false] })
+"#;
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let (_host, c) = start(&p, "vite.config.mjs");
+    let names: Vec<_> = c.plugins.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["mutating", "merging"]);
+    assert_eq!(c.base, "/mutated/");
+    assert_eq!(c.define["__FROM_PLUGIN__"], "serve");
+    let finds: Vec<_> = c.resolve.alias.iter().map(|a| a.find.clone()).collect();
+    assert_eq!(
+        finds,
+        [Pattern::String("@".into()), Pattern::String("#".into())]
+    );
+}
+
+#[test]
+fn enforce_orders_transforms_pre_normal_post() {
+    let config = r#"
+const tag = (name, enforce, order) => ({ name, enforce, transform: order ? { order, handler: (code) => code + name } : (code) => code + name })
+export default { plugins: [tag('post', 'post'), tag('normal'), tag('pre', 'pre'), tag('normal-but-first', undefined, 'pre')] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let (host, c) = start(&p, "vite.config.mjs");
+    let names: Vec<_> = c.plugins.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["pre", "normal", "normal-but-first", "post"]);
+    assert_eq!(c.plugins[0].enforce.as_deref(), Some("pre"));
+    let out = host.transform(&p.path("a.js"), ">").unwrap().unwrap();
+    // the hook's `order: 'pre'` runs before every normal-order hook, enforce pre included
+    assert_eq!(out.code, ">normal-but-firstprenormalpost");
+}
+
+#[test]
+fn filters_are_evaluated_in_rust_without_a_round_trip() {
+    let config = r#"
+export default { plugins: [{
+  name: 'special',
+  resolveId: { filter: { id: /^virtual:/ }, handler: (id) => '\0' + id },
+  load: { filter: { id: { include: ['src/**/*.special.js'], exclude: '**/skip/**' } }, handler: () => 'export default 1' },
+  transform: { filter: { id: /\.js$/, code: 'MAGIC' }, handler: (code) => code.replace('MAGIC', 'magic') },
+}] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let (host, c) = start(&p, "vite.config.mjs");
+    assert_eq!(
+        c.plugins[0].filters["load"].id.as_ref().unwrap().include,
+        [Pattern::String(format!(
+            "{}/src/**/*.special.js",
+            p.root().display()
+        ))]
+    );
+    let before = host.round_trips();
+    assert!(!host.wants_resolve("./a.js"));
+    assert_eq!(host.resolve_id("./a.js", None).unwrap(), None);
+    assert!(!host.wants_load(&p.path("src/a.js")));
+    assert!(!host.wants_load(&p.path("src/skip/a.special.js")));
+    assert_eq!(host.load(&p.path("src/a.js")).unwrap(), None);
+    assert!(!host.wants_transform(&p.path("src/a.js"), "no magic word"));
+    assert_eq!(host.transform(&p.path("src/a.js"), "plain").unwrap(), None);
+    assert_eq!(
+        host.round_trips(),
+        before,
+        "no request for modules no filter admits"
+    );
+
+    assert!(host.wants_resolve("virtual:x"));
+    assert_eq!(
+        host.resolve_id("virtual:x", None).unwrap().unwrap().id,
+        "\0virtual:x"
+    );
+    assert!(host.wants_load(&p.path("src/deep/a.special.js")));
+    assert_eq!(
+        host.load(&p.path("src/deep/a.special.js"))
+            .unwrap()
+            .unwrap()
+            .code,
+        "export default 1"
+    );
+    assert!(host.wants_transform(&p.path("src/a.js"), "MAGIC"));
+    assert_eq!(
+        host.transform(&p.path("src/a.js"), "MAGIC")
+            .unwrap()
+            .unwrap()
+            .code,
+        "magic"
+    );
+    assert_eq!(host.round_trips(), before + 3);
+
+    // A RegExp Rust cannot translate: "wants", and the host filters.
+    let config = r#"
+export default { plugins: [{
+  name: 'lookbehind',
+  transform: { filter: { id: /(?<=\/)odd\.ts$/ }, handler: (code) => code + '//odd' },
+}] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let (host, _) = start(&p, "vite.config.mjs");
+    assert!(host.wants_transform(&p.path("src/even.ts"), ""));
+    assert_eq!(host.transform(&p.path("src/even.ts"), "x").unwrap(), None);
+    assert_eq!(
+        host.transform(&p.path("src/odd.ts"), "x")
+            .unwrap()
+            .unwrap()
+            .code,
+        "x//odd"
+    );
+}
+
+#[test]
+fn many_requests_in_flight_from_threads() {
+    let config = r#"
+export default { plugins: [{
+  name: 'slow-echo',
+  async transform(code, id) {
+    console.log('transforming', id) // goes to stderr, not into the frames on stdout
+    await new Promise((r) => setTimeout(r, Number(code) % 7))
+    const resolved = await this.resolve('./dep.js', id)
+    return code + ':' + id.split('/').pop() + ':' + (resolved ? 'dep' : 'none')
+  },
+}] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config), ("src/dep.js", "")]);
+    let (host, _) = start(&p, "vite.config.mjs");
+    let host = &host;
+    let p = &p;
+    std::thread::scope(|s| {
+        for t in 0..8 {
+            s.spawn(move || {
+                for i in 0..25 {
+                    let n = t * 100 + i;
+                    let id = p.path(&format!("src/m{n}.js"));
+                    let out = host.transform(&id, &n.to_string()).unwrap().unwrap();
+                    assert_eq!(out.code, format!("{n}:m{n}.js:dep"));
+                }
+            });
+        }
+    });
+}
+
+#[test]
+fn a_killed_host_is_restarted_by_the_next_request_with_its_config() {
+    let p = Project::new(&[("vite.config.mjs", VIRTUAL)]);
+    let (host, _) = start(&p, "vite.config.mjs");
+    let events = host.events();
+    let pid = host.pid().unwrap();
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+    wait_event(&events, |e| matches!(e, HostEvent::Crashed { .. }));
+    // The next request starts a new host, which loads the config again.
+    let loaded = host.load("\0virtual:hello").unwrap().expect("served again");
+    assert_eq!(loaded.code, r#"export default "hi""#);
+    let HostEvent::Restarted { pid: new_pid } =
+        wait_event(&events, |e| matches!(e, HostEvent::Restarted { .. }))
+    else {
+        unreachable!()
+    };
+    assert_ne!(new_pid, pid);
+    assert_eq!(host.pid(), Some(new_pid));
+}
+
+#[test]
+fn a_crash_reports_the_stderr_tail() {
+    let config = r#"
+export default { plugins: [{ name: 'crasher', load(id) {
+  if (id === '/crash') { console.error('last words'); process.exit(3) }
+} }] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let (host, _) = start(&p, "vite.config.mjs");
+    let events = host.events();
+    let e = host.load("/crash").unwrap_err();
+    assert_eq!(e.plugin, "", "the host's own failure");
+    assert!(e.message.contains("exited"), "{e}");
+    let HostEvent::Crashed { stderr_tail } =
+        wait_event(&events, |e| matches!(e, HostEvent::Crashed { .. }))
+    else {
+        unreachable!()
+    };
+    assert!(stderr_tail.contains("last words"), "{stderr_tail}");
+    assert_eq!(host.load("/fine").unwrap(), None, "restarted");
+}
+
+#[test]
+fn a_hung_hook_times_out_and_the_host_is_restarted() {
+    let config = r#"
+export default { plugins: [{ name: 'hangs', transform(code, id) {
+  if (id.includes('hang')) return new Promise(() => {})
+  return code + '!'
+} }] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let mut o = options(&p, "vite.config.mjs");
+    o.timeout = Duration::from_millis(1500);
+    let (host, _) = start_with(&p, "vite.config.mjs", o);
+    let events = host.events();
+    let pid = host.pid().unwrap();
+    let e = host.transform(&p.path("hang.js"), "x").unwrap_err();
+    assert!(e.message.contains("no answer after 1.5 s"), "{e}");
+    let HostEvent::TimedOut { method, id } =
+        wait_event(&events, |e| matches!(e, HostEvent::TimedOut { .. }))
+    else {
+        unreachable!()
+    };
+    assert_eq!(method, "transform");
+    assert_eq!(id, Some(p.path("hang.js")));
+    wait_event(&events, |e| matches!(e, HostEvent::Restarted { .. }));
+    wait_gone(pid);
+    assert_eq!(
+        host.transform(&p.path("ok.js"), "x").unwrap().unwrap().code,
+        "x!"
+    );
+}
+
+#[test]
+fn dropping_the_host_leaves_no_process() {
+    let p = Project::new(&[("vite.config.mjs", VIRTUAL)]);
+    let (host, _) = start(&p, "vite.config.mjs");
+    let pid = host.pid().unwrap();
+    assert!(support::running(pid));
+    drop(host);
+    wait_gone(pid);
+}
+
+#[test]
+fn unsupported_plugin_apis_warn_naming_plugin_and_hook_and_custom_events_arrive() {
+    let config = r#"
+export default { plugins: [{
+  name: 'needy',
+  configureServer(server) {
+    server.ws.send('my:event', { n: 1 })
+    server.middlewares.use((req, res, next) => next())
+    server.printUrlsEverywhere?.()
+  },
+  transform(code) { this.emitFile({ type: 'asset', source: '' }); return code + ';' },
+}] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let (host, c) = start(&p, "vite.config.mjs");
+    let events = host.events();
+    assert_eq!(c.middlewares, ["needy"]);
+    // Sent during `configureServer`, answered before `load_config` returned: queued in order.
+    assert_eq!(
+        host.take_custom_events(),
+        [("my:event".to_string(), r#"{"n":1}"#.to_string())]
+    );
+    assert!(host.take_custom_events().is_empty(), "taken once");
+    wait_event(&events, |e| {
+        matches!(e, HostEvent::Warning { plugin, hook, message }
+            if plugin == "needy" && hook == "configureServer" && message.contains("server.printUrlsEverywhere"))
+    });
+    host.transform(&p.path("a.js"), "x").unwrap();
+    wait_event(&events, |e| {
+        matches!(e, HostEvent::Warning { plugin, hook, message }
+            if plugin == "needy" && hook == "transform" && message.contains("emitFile"))
+    });
+}
+
+#[test]
+fn transform_index_html_injects_tags_and_hot_update_narrows_modules() {
+    let config = r#"
+export default { plugins: [{
+  name: 'html',
+  transformIndexHtml: { order: 'pre', handler: (html) => ({ html: html.replace('Title', 'Changed'), tags: [{ tag: 'script', attrs: { src: '/x.js', type: 'module' }, injectTo: 'body' }] }) },
+  handleHotUpdate({ file, modules }) {
+    if (file.endsWith('.special')) return modules.filter((m) => m.url.includes('type=style'))
+  },
+}] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let (host, _) = start(&p, "vite.config.mjs");
+    let html = host
+        .transform_index_html(
+            "/",
+            &p.path("index.html"),
+            "<html><head><title>Title</title></head><body></body></html>",
+        )
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        html,
+        "<html><head><title>Changed</title></head><body><script src=\"/x.js\" type=\"module\"></script>\n</body></html>"
+    );
+    let file = p.path("a.special");
+    let style = format!("{file}?type=style&index=0");
+    assert_eq!(
+        host.hot_update(&file, &[file.clone(), style.clone()])
+            .unwrap(),
+        Some(vec![style])
+    );
+    assert_eq!(
+        host.hot_update(&p.path("b.js"), &[p.path("b.js")]).unwrap(),
+        None
+    );
+}
+
+#[test]
+fn a_config_that_throws_names_the_config_file() {
+    let p = Project::new(&[("vite.config.mjs", "throw new Error('bad config')\n")]);
+    let host = PluginHost::start(options(&p, "vite.config.mjs")).unwrap();
+    let path = p.root().join("vite.config.mjs");
+    let err = host
+        .load_config(ConfigInput {
+            path: path.clone(),
+            code: std::fs::read_to_string(&path).unwrap(),
+            mode: None,
+        })
+        .unwrap_err();
+    let HostError::Config(e) = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(e.id.as_deref(), Some(path.to_str().unwrap()));
+    assert!(e.message.contains("bad config"), "{err}");
+    // The temporary copy next to the config was removed.
+    let left: Vec<_> = std::fs::read_dir(p.root())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, ["vite.config.mjs"]);
+}
+
+#[test]
+fn a_missing_or_old_node_is_one_error_naming_the_config() {
+    let p = Project::new(&[
+        ("vite.config.mjs", "export default {}\n"),
+        ("old-node", "#!/bin/sh\necho v18.19.0\n"),
+    ]);
+    let mut o = options(&p, "vite.config.mjs");
+    o.node = Some(p.root().join("no-such-node"));
+    let err = PluginHost::start(o).err().expect("fails");
+    assert!(matches!(err, HostError::NodeMissing { .. }), "{err}");
+    let msg = err.to_string();
+    assert!(msg.contains(&p.path("vite.config.mjs")), "{msg}");
+    assert!(msg.contains("install Node.js 20+"), "{msg}");
+
+    let old = p.root().join("old-node");
+    std::fs::set_permissions(&old, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let mut o = options(&p, "vite.config.mjs");
+    o.node = Some(old);
+    let err = PluginHost::start(o).err().expect("fails");
+    assert!(matches!(err, HostError::NodeTooOld { .. }), "{err}");
+    assert!(err.to_string().contains("is v18.19.0"), "{err}");
+}
+
+#[test]
+fn the_fingerprint_follows_the_config_and_survives_a_new_host() {
+    let p = Project::new(&[("vite.config.mjs", VIRTUAL)]);
+    let (a, _) = start(&p, "vite.config.mjs");
+    let (b, _) = start(&p, "vite.config.mjs");
+    assert_ne!(a.fingerprint(), 0);
+    assert_eq!(
+        a.fingerprint(),
+        b.fingerprint(),
+        "same config, same fingerprint"
+    );
+    p.write("vite.config.mjs", &VIRTUAL.replace("\"hi\"", "\"ho\""));
+    let (c, _) = start(&p, "vite.config.mjs");
+    assert_ne!(a.fingerprint(), c.fingerprint());
+}
+
+#[test]
+fn the_mode_flag_wins_over_the_configs_mode() {
+    let config = "export default ({ mode }) => ({ mode: 'from-config', define: { __SEEN__: JSON.stringify(mode) }, plugins: [{ name: 'm', config: (c, env) => ({ define: { __HOOK__: JSON.stringify(env.mode) } }) }] })\n";
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let (_h, c) = start(&p, "vite.config.mjs");
+    assert_eq!(c.mode, "from-config");
+    assert_eq!(c.define["__SEEN__"], "\"development\"");
+    assert_eq!(c.define["__HOOK__"], "\"from-config\"");
+
+    let host = PluginHost::start(options(&p, "vite.config.mjs")).unwrap();
+    let path = p.root().join("vite.config.mjs");
+    let c = host
+        .load_config(ConfigInput {
+            path,
+            code: config.to_string(),
+            mode: Some("staging".into()),
+        })
+        .unwrap();
+    assert_eq!(c.mode, "staging");
+    assert_eq!(c.define["__SEEN__"], "\"staging\"");
+    assert_eq!(c.define["__HOOK__"], "\"staging\"");
+}

@@ -1,0 +1,93 @@
+//! No orphan after hotloop is killed: this binary re-runs itself as an owner process that
+//! starts a plugin host and prints the node pid; the test SIGKILLs the owner (no destructor
+//! runs) and waits for the node process to be gone (`PR_SET_PDEATHSIG`). `harness = false`:
+//! the same binary is the owner and the test.
+
+mod support;
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Command, Stdio};
+
+use support::{Project, start, wait_gone};
+
+const OWNER: &str = "HOTLOOP_PLUGIN_HOST_OWNER";
+
+fn owner() {
+    let root = std::env::var("HOTLOOP_PLUGIN_HOST_ROOT").expect("root");
+    let project = Project {
+        dir: tempfile::TempDir::new_in(&root).expect("dir"),
+    };
+    project.write(
+        "vite.config.mjs",
+        "export default { plugins: [{ name: 'x', load(id) {\n\
+           if (id === '/spin') { this.warn('spinning'); for (;;) {} }\n\
+           return null\n\
+         } }] }\n",
+    );
+    let (host, _) = start(&project, "vite.config.mjs");
+    println!("{}", host.pid().expect("a running host"));
+    // Restart the host from a short-lived thread: the new child must not die with the thread
+    // (it is forked by the spawner thread), and must still die with this process.
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let pid = host.pid().expect("pid");
+            // SAFETY: kill(2) on our child.
+            unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+            support::wait_gone(pid);
+            let _ = hotloop_protocol::plugin::Plugins::load(&host, "/nothing");
+        });
+    });
+    // Keep the host busy in a plugin (so it does not notice its stdin closing either): only
+    // the parent-death signal can end it now.
+    let events = host.events();
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let _ = hotloop_protocol::plugin::Plugins::load(&host, "/spin");
+        });
+        support::wait_event(
+            &events,
+            |e| matches!(e, hotloop_plugin_host::HostEvent::Warning { message, .. } if message == "spinning"),
+        );
+        println!("{}", host.pid().expect("a restarted host"));
+        // Block until killed.
+        let _ = std::io::stdin().read(&mut [0u8; 1]);
+    });
+}
+
+fn main() {
+    if std::env::var_os(OWNER).is_some() {
+        owner();
+        return;
+    }
+    let root = tempfile::tempdir().expect("temp dir");
+    let mut child = Command::new(std::env::current_exe().expect("own exe"))
+        .env(OWNER, "1")
+        .env("HOTLOOP_PLUGIN_HOST_ROOT", root.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("owner starts");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let first: u32 = lines
+        .next()
+        .expect("first pid")
+        .expect("line")
+        .parse()
+        .expect("pid");
+    let second: u32 = lines
+        .next()
+        .expect("second pid")
+        .expect("line")
+        .parse()
+        .expect("pid");
+    assert_ne!(first, second, "the host was restarted");
+    assert!(
+        support::running(second),
+        "the restarted host runs after its restarting thread ended"
+    );
+    child.kill().expect("SIGKILL the owner");
+    child.wait().expect("reap the owner");
+    wait_gone(second);
+    println!("owner_killed: the node process died with its owner");
+    println!("1 passed, 0 failed");
+}

@@ -1,0 +1,191 @@
+//! The host with real packages from the npm registry: `vue`, `@vitejs/plugin-vue` and `vite`,
+//! installed by `npm ci` into `tests/npm/node_modules` on first use and reused (the lock is in
+//! `tests/npm/package-lock.json`). Each test's project links that `node_modules`.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use hotloop_protocol::plugin::Plugins;
+use support::{Project, start};
+
+fn npm_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/npm")
+}
+
+/// `npm ci` once (when the lock is newer than the install), like `tests/e2e.rs`.
+fn ensure_npm_packages() -> PathBuf {
+    let dir = npm_dir();
+    let stamp = dir.join("node_modules/.package-lock.json");
+    let lock = dir.join("package-lock.json");
+    let fresh = match (stamp.metadata(), lock.metadata()) {
+        (Ok(s), Ok(l)) => s.modified().ok() >= l.modified().ok(),
+        _ => false,
+    };
+    if !fresh {
+        let status = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+            .current_dir(&dir)
+            .status()
+            .expect("failed to run npm: is Node.js installed?");
+        assert!(status.success(), "npm ci in {} failed", dir.display());
+    }
+    dir.join("node_modules")
+}
+
+const CONFIG: &str = r#"
+import { defineConfig } from 'vite'
+import vue from '@vitejs/plugin-vue'
+
+export default defineConfig({
+  plugins: [vue()],
+})
+"#;
+
+const APP: &str = r#"<script setup lang="ts">
+import { ref } from 'vue'
+const count = ref<number>(0)
+function inc(by: number): void { count.value += by }
+</script>
+
+<template>
+  <button @click="inc(1)">count is {{ count }}</button>
+</template>
+
+<style>
+button { color: red; }
+</style>
+"#;
+
+fn vue_project() -> Project {
+    let modules = ensure_npm_packages();
+    let p = Project::new(&[
+        ("vite.config.js", CONFIG),
+        (
+            "package.json",
+            r#"{"type":"module","devDependencies":{"vite":"*","@vitejs/plugin-vue":"*","vue":"*"}}"#,
+        ),
+        ("src/App.vue", APP),
+    ]);
+    std::os::unix::fs::symlink(&modules, p.root().join("node_modules")).expect("link node_modules");
+    p
+}
+
+#[test]
+fn a_vue_sfc_its_style_sub_module_and_a_style_only_hot_update() {
+    let p = vue_project();
+    let (host, config) = start(&p, "vite.config.js");
+    let names: Vec<_> = config.plugins.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["vite:vue"]);
+    assert_eq!(
+        config.resolve.dedupe,
+        ["vue"],
+        "from the plugin's config hook"
+    );
+    assert_eq!(config.define["__VUE_OPTIONS_API__"], "true");
+    assert!(
+        config.package_versions["vue"].starts_with("3."),
+        "{:?}",
+        config.package_versions
+    );
+
+    let app = p.path("src/App.vue");
+    // The plugin's transform filter (set in its `options` hook) is evaluated in Rust.
+    assert!(host.wants_transform(&app, APP));
+    assert!(!host.wants_transform(&p.path("src/main.ts"), "export {}"));
+    assert!(!host.wants_load(&p.path("src/main.ts")));
+
+    let main = host.transform(&app, APP).unwrap().expect("compiled");
+    let style = format!("{app}?vue&type=style&index=0&lang.css");
+    assert!(
+        main.code.contains(&format!(
+            "import \"{}\"",
+            style.strip_prefix(p.root().to_str().unwrap()).unwrap()
+        )) || main.code.contains("?vue&type=style&index=0&lang.css"),
+        "{}",
+        main.code
+    );
+    assert!(main.code.contains("_sfc_main"), "{}", main.code);
+    assert!(
+        main.code.contains("import.meta.hot.accept"),
+        "{}",
+        main.code
+    );
+    assert!(
+        !main.code.contains("ref<number>"),
+        "TS stripped: {}",
+        main.code
+    );
+    assert!(
+        !main.code.contains("by: number"),
+        "TS stripped: {}",
+        main.code
+    );
+    let map: serde_json::Value = serde_json::from_str(main.map.as_deref().expect("a map")).unwrap();
+    assert!(
+        map["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s.as_str().unwrap().ends_with("App.vue")),
+        "{map}"
+    );
+
+    // The style sub-module: resolved to itself, loaded from the descriptor, compiled.
+    let resolved = host
+        .resolve_id(&style, Some(&app))
+        .unwrap()
+        .expect("resolved");
+    assert_eq!(resolved.id, style);
+    let css = host.load(&style).unwrap().expect("loaded");
+    assert!(css.code.contains("button { color: red; }"), "{}", css.code);
+    let compiled = host.transform(&style, &css.code).unwrap();
+    if let Some(c) = &compiled {
+        assert!(c.code.contains("color: red"), "{}", c.code);
+    }
+
+    // A style-only edit: the plugin's handleHotUpdate answers with the style module alone.
+    p.write("src/App.vue", &APP.replace("color: red", "color: blue"));
+    let events = host.events();
+    let modules = host
+        .hot_update(&app, &[app.clone(), style.clone()])
+        .unwrap();
+    assert_eq!(modules, Some(vec![style.clone()]));
+    // ...and tells the page which file changed (`server.ws.send`), for Vue's rerender check:
+    // queued before `hot_update` returned, so the engine sends it ahead of the update.
+    let _ = &events;
+    assert_eq!(
+        host.take_custom_events(),
+        [(
+            "file-changed".to_string(),
+            serde_json::json!({ "file": app }).to_string()
+        )]
+    );
+
+    // A template edit updates the main module (no template sub-module in dev).
+    host.transform(&app, &APP.replace("color: red", "color: blue"))
+        .unwrap();
+    p.write(
+        "src/App.vue",
+        &APP.replace("color: red", "color: blue")
+            .replace("count is", "clicks:"),
+    );
+    let modules = host
+        .hot_update(&app, &[app.clone(), style.clone()])
+        .unwrap();
+    assert_eq!(modules, Some(vec![app.clone()]));
+}
+
+#[test]
+fn a_vue_syntax_error_is_a_plugin_error_with_location() {
+    let p = vue_project();
+    let (host, _) = start(&p, "vite.config.js");
+    let app = p.path("src/App.vue");
+    let broken = APP.replace("</button>", "</buton>");
+    let e = host.transform(&app, &broken).unwrap_err();
+    assert_eq!(e.plugin, "vite:vue");
+    assert_eq!(e.hook, "transform");
+    assert!(e.loc.is_some(), "{e:?}");
+    assert!(e.to_string().contains("App.vue"), "{e}");
+}

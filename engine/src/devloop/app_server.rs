@@ -1,0 +1,148 @@
+//! The dev loop's server half (server-side HMR): after each page update, the server graph's
+//! update (`server_update::prepare_server`) goes to the app's server process through the
+//! binary ([`ServerOutput`]); the process' acks come back as client events of
+//! [`ClientId::SERVER_PROCESS`], and once one arrives every page hears
+//! `hotloop:server-update` (what a page uses to refetch its data).
+
+use std::sync::Arc;
+
+use crate::host::ServerBuild;
+use crate::server_update::{ServerAction, prepare_server};
+use crate::telemetry::UpdateOutcome;
+use hotloop_protocol::wire::{self as protocol, PROTOCOL_VERSION, ServerMessage};
+
+use super::DevLoop;
+
+/// What the engine thread tells the app's server process (the binary runs it).
+#[derive(Clone, Debug)]
+pub enum ServerOutput {
+    /// Start the process (again) with this chunk, then send it `hello` (an encoded frame).
+    Start {
+        revision: u32,
+        chunk: Arc<str>,
+        hello: Arc<[u8]>,
+    },
+    /// Apply this update frame in place.
+    Update { revision: u32, frame: Arc<[u8]> },
+}
+
+/// The server half's state in the dev loop.
+#[derive(Default)]
+pub(super) struct AppServerState {
+    /// The last server build (none before the first).
+    build: Option<ServerBuild>,
+    /// The last revision sent to the process.
+    revision: u32,
+    /// Revisions sent and not acked yet, with the modules each updated.
+    pending: Vec<(u32, Vec<String>)>,
+}
+
+impl DevLoop {
+    /// The server graph's update after a page update: send it to the process, or start the
+    /// process afresh (first build, or what the planner calls a full reload).
+    pub(super) fn update_server(&mut self, files: &[String], config_changed: Option<&str>) {
+        let Some(output) = self.publishers.server.clone() else {
+            return;
+        };
+        let previous = self.app_server.build.take();
+        let Some(update) = prepare_server(
+            &mut self.host,
+            previous.as_ref(),
+            files,
+            config_changed,
+            self.app_server.revision,
+        ) else {
+            return;
+        };
+        match update.action {
+            ServerAction::Nothing => {}
+            ServerAction::Hot(revision, frame) => {
+                self.app_server.revision = revision;
+                if let UpdateOutcome::Hot { modules, .. } = &update.outcome {
+                    self.app_server.pending.push((revision, modules.clone()));
+                }
+                let _ = output.send(ServerOutput::Update { revision, frame });
+            }
+            ServerAction::Restart(revision) => {
+                self.app_server.revision = revision;
+                self.app_server.build = Some(update.build);
+                self.start_server_process();
+                return;
+            }
+        }
+        if !matches!(update.outcome, UpdateOutcome::NoChange) {
+            tracing::info!("server update: {:?}", update.outcome);
+        }
+        self.app_server.build = Some(update.build);
+    }
+
+    /// Sends the current server chunk: at start, and when the binary says the process
+    /// restarted (it crashed, or was killed).
+    pub(super) fn start_server_process(&mut self) {
+        let Some(output) = &self.publishers.server else {
+            return;
+        };
+        let revision = self.app_server.revision;
+        let Some(chunk) = self.host.server_chunk(revision, &self.server_id) else {
+            return;
+        };
+        let hello: Arc<[u8]> = protocol::encode(&ServerMessage::Hello {
+            protocol: PROTOCOL_VERSION,
+            server_id: self.server_id.to_string(),
+            revision,
+        })
+        .into();
+        self.app_server.pending.clear();
+        let _ = output.send(ServerOutput::Start {
+            revision,
+            chunk: chunk.into(),
+            hello,
+        });
+    }
+
+    /// The process applied `revision`: every page hears `hotloop:server-update` with the
+    /// server modules it changed.
+    pub(super) fn on_server_applied(&mut self, revision: u32, ok: bool) {
+        let Some(at) = self
+            .app_server
+            .pending
+            .iter()
+            .position(|(r, _)| *r == revision)
+        else {
+            return;
+        };
+        let (_, modules) = self.app_server.pending.remove(at);
+        self.app_server.pending.retain(|(r, _)| *r > revision);
+        if !ok {
+            return;
+        }
+        let mut data = String::from("{\"revision\":");
+        data.push_str(&revision.to_string());
+        data.push_str(",\"modules\":[");
+        for (i, module) in modules.iter().enumerate() {
+            if i > 0 {
+                data.push(',');
+            }
+            crate::js_literal::push_json_string(&mut data, module);
+        }
+        data.push_str("]}");
+        let frame: Arc<[u8]> = protocol::encode(&ServerMessage::Custom {
+            event: "hotloop:server-update".into(),
+            data,
+        })
+        .into();
+        let _ = self.publishers.updates.send(frame);
+        tracing::info!(
+            "server applied revision {revision} ({})",
+            modules.join(", ")
+        );
+    }
+
+    /// The server graph's diagnostics merged into the page's (what the overlay shows).
+    pub(super) fn with_server_diagnostics(
+        &self,
+        page: &Arc<[hotloop_protocol::Diagnostic]>,
+    ) -> Arc<[hotloop_protocol::Diagnostic]> {
+        self.host.all_diagnostics(page)
+    }
+}

@@ -1,0 +1,198 @@
+//! What a project's Vite plugins make of one module before hotloop compiles it: `load` (a
+//! virtual module's code, a query sub-module's block), then `transform` (a `.vue` file into
+//! JavaScript, a style block into CSS). Called by `parsed_module`; with no plugins (no
+//! `vite.config`), or none whose filters match, it costs nothing and makes no round trip.
+//!
+//! Every plugin transform runs on the module's source as loaded, before hotloop's own swc
+//! pass (TS strip, JSX, React Refresh, ESM → registry factory): what Vite's `enforce: 'pre'`
+//! plugins see, and what its normal plugins see for the files Vite's own TS/JSX transform
+//! leaves alone (`.vue`, `.svelte`, sub-modules). Normal plugins on `.ts`/`.tsx` files see the
+//! source before TS/JSX are compiled, not after as under Vite; the framework plugins read JSX
+//! and TS themselves. The plugin's source map is not chained into hotloop's yet: devtools show
+//! the plugin's output.
+
+use std::path::Path;
+
+use crate::db::Db;
+use crate::files::{FileClass, plugin_id};
+use crate::inputs::Project;
+use crate::transform::SourceKind;
+use hotloop_protocol::plugin::PluginError;
+use hotloop_protocol::{Diagnostic, DiagnosticKind, code_frame};
+
+/// What the plugins made of a module.
+pub enum PluginPass {
+    /// No plugin loaded or transformed it: hotloop compiles the file's own text.
+    Untouched,
+    /// A plugin's output, to be compiled as `lang`.
+    Code { code: String, lang: Lang },
+    /// A plugin failed, or nothing could produce the module.
+    Failed(Diagnostic),
+}
+
+/// The language of a plugin's output, as hotloop compiles it next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    Script(SourceKind),
+    Css,
+}
+
+/// Vite's `isCSSRequest`: an id whose path or `lang.*` query names a stylesheet language.
+pub fn is_css_request(id: &str) -> bool {
+    const CSS_LANGS: [&str; 9] = [
+        "css", "less", "sass", "scss", "styl", "stylus", "pcss", "postcss", "sss",
+    ];
+    let mut rest = id;
+    while let Some(dot) = rest.find('.') {
+        rest = &rest[dot + 1..];
+        let end = rest.find(['?', '&']).unwrap_or(rest.len());
+        let ext = &rest[..end];
+        if CSS_LANGS.contains(&ext) && (end == rest.len() || rest[end..].starts_with('?')) {
+            return true;
+        }
+    }
+    false
+}
+
+/// The language a module's code is compiled as after the plugins: a `lang.<ext>` query wins
+/// (`App.vue?vue&type=script&lang.ts`), then the path's own extension; a `.vue`/`.svelte`
+/// file's output and virtual modules are TypeScript-compatible JavaScript.
+pub fn lang_of(id: &str, path: &Path) -> Lang {
+    if is_css_request(id) {
+        return Lang::Css;
+    }
+    if let Some((_, query)) = id.split_once('?')
+        && let Some(lang) = query.split('&').find_map(|part| part.strip_prefix("lang."))
+        && let Some(kind) = SourceKind::from_path(&format!(".{lang}"))
+    {
+        return Lang::Script(kind);
+    }
+    match FileClass::of(path) {
+        FileClass::Script(kind) => Lang::Script(kind),
+        _ => Lang::Script(SourceKind::Ts),
+    }
+}
+
+/// Runs the plugins' `load` and `transform` hooks for the module at `path` (module id `id`)
+/// whose text is `text`.
+pub fn run(db: &dyn Db, path: &Path, id: &str, text: &str) -> PluginPass {
+    let Some(plugins) = db.plugins() else {
+        return PluginPass::Untouched;
+    };
+    // The plugins' answers depend on this besides the text.
+    let _fingerprint = Project::try_get(db).map(|p| p.options(db).plugins_fingerprint);
+    let plugin_id = plugin_id(db.files().root(), path);
+    let class = FileClass::of(path);
+    let mut code: Option<String> = None;
+    if plugins.wants_load(&plugin_id) {
+        match plugins.load(&plugin_id) {
+            Ok(Some(output)) => {
+                log_warnings(id, &output.warnings);
+                code = Some(output.code);
+            }
+            Ok(None) => {}
+            Err(error) => return PluginPass::Failed(diagnostic(id, text, &error)),
+        }
+    }
+    if code.is_none() && class == FileClass::Virtual {
+        return PluginPass::Failed(Diagnostic {
+            kind: DiagnosticKind::Transform,
+            file: id.to_string(),
+            line: 1,
+            column: 1,
+            message: format!(
+                "no plugin loads the virtual module '{plugin_id}': a plugin resolved it but none \
+                 of the config's plugins has a `load` hook that answers for it"
+            ),
+            code_frame: String::new(),
+        });
+    }
+    let source = code.as_deref().unwrap_or(text);
+    let transformed = if plugins.wants_transform(&plugin_id, source) {
+        match plugins.transform(&plugin_id, source) {
+            Ok(Some(output)) => {
+                log_warnings(id, &output.warnings);
+                Some(output.code)
+            }
+            Ok(None) => None,
+            Err(error) => return PluginPass::Failed(diagnostic(id, source, &error)),
+        }
+    } else {
+        None
+    };
+    match transformed.or(code) {
+        Some(code) => PluginPass::Code {
+            code,
+            lang: lang_of(id, path),
+        },
+        None => PluginPass::Untouched,
+    }
+}
+
+fn log_warnings(id: &str, warnings: &[String]) {
+    for warning in warnings {
+        tracing::warn!("{id}: {warning}");
+    }
+}
+
+/// A plugin's error as the overlay shows it: the plugin's name first, its location and code
+/// frame when it gave them (else a frame made from the text it was given).
+pub fn diagnostic(id: &str, text: &str, error: &PluginError) -> Diagnostic {
+    let (line, column) = error.loc.unwrap_or((1, 1));
+    let who = if error.plugin.is_empty() {
+        "[plugin host]".to_string()
+    } else {
+        format!("[plugin {}]", error.plugin)
+    };
+    Diagnostic {
+        kind: DiagnosticKind::Transform,
+        file: id.to_string(),
+        line,
+        column,
+        message: format!("{who} {} (in its `{}` hook)", error.message, error.hook),
+        code_frame: match (&error.frame, error.loc) {
+            (Some(frame), _) if !frame.is_empty() => frame.clone(),
+            (_, Some((line, column))) => code_frame(text, line, column),
+            _ => String::new(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn css_requests_as_vite_sees_them() {
+        for id in [
+            "/p/a.css",
+            "/p/App.vue?vue&type=style&index=0&lang.css",
+            "/p/App.vue?vue&type=style&index=0&scoped=1&lang.scss",
+            "/p/a.module.less",
+            "/p/a.css?inline",
+        ] {
+            assert!(is_css_request(id), "{id}");
+        }
+        for id in [
+            "/p/a.js",
+            "/p/App.vue",
+            "/p/App.vue?vue&type=script&lang.ts",
+            "/p/css.js",
+            "/p/a.cssx",
+        ] {
+            assert!(!is_css_request(id), "{id}");
+        }
+    }
+
+    #[test]
+    fn output_languages() {
+        let lang = |id: &str| lang_of(id, Path::new(id));
+        assert_eq!(lang("/p/App.vue"), Lang::Script(SourceKind::Ts));
+        assert_eq!(
+            lang("/p/App.vue?vue&type=script&lang.tsx"),
+            Lang::Script(SourceKind::Tsx)
+        );
+        assert_eq!(lang("/p/App.vue?vue&type=style&lang.css"), Lang::Css);
+        assert_eq!(lang("/p/a.jsx"), Lang::Script(SourceKind::Jsx));
+    }
+}

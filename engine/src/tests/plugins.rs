@@ -1,0 +1,203 @@
+//! The engine with a project's plugins: modules only plugins make (a `.vue`-like file, its
+//! style sub-module, a virtual module) are modules of the graph like any other, compiled after
+//! the plugins' `load`/`transform`, and an edit re-runs only what it touches.
+//!
+//! The plugins here are a small deterministic set written in Rust against the
+//! `hotloop_protocol::plugin::Plugins` seam (what the engine sees of the Node.js plugin host),
+//! so that the queries' executions can be counted; the real host, running the real
+//! `@vitejs/plugin-vue`, is exercised by its own crate's tests and the end-to-end suite.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use expect_test::expect;
+
+use crate::testing::Incremental;
+use hotloop_protocol::plugin::{Output, PluginError, Plugins, Resolved};
+
+/// ``*.vue` files here are `<template>TEXT</template><style>CSS</style>`: the transform makes a JS
+/// module exporting TEXT that imports its style sub-module (`?sfc&type=style&lang.css`), whose
+/// `load` is the style block. `virtual:greeting` is a virtual module. `boom` in a template is
+/// a plugin error at its position.
+#[derive(Default)]
+struct SfcPlugins {
+    hot_updates: AtomicUsize,
+}
+
+fn block<'a>(text: &'a str, tag: &str) -> &'a str {
+    let open = format!("<{tag}>");
+    let close = format!("</{tag}>");
+    let start = text.find(&open).map_or(0, |i| i + open.len());
+    let end = text.find(&close).unwrap_or(text.len());
+    text.get(start..end).unwrap_or("")
+}
+
+impl Plugins for SfcPlugins {
+    fn fingerprint(&self) -> u64 {
+        7
+    }
+
+    fn wants_resolve(&self, specifier: &str) -> bool {
+        specifier.starts_with("virtual:") || specifier.contains("?sfc")
+    }
+
+    fn resolve_id(
+        &self,
+        specifier: &str,
+        _importer: Option<&str>,
+    ) -> Result<Option<Resolved>, PluginError> {
+        Ok(Some(Resolved {
+            id: if specifier.starts_with("virtual:") {
+                format!("\0{specifier}")
+            } else {
+                specifier.to_string()
+            },
+            external: false,
+        }))
+    }
+
+    fn wants_load(&self, id: &str) -> bool {
+        id.starts_with('\0') || id.contains("?sfc")
+    }
+
+    fn load(&self, id: &str) -> Result<Option<Output>, PluginError> {
+        if id == "\0virtual:greeting" {
+            return Ok(Some(Output {
+                code: "export default 'hello from a plugin';\n".into(),
+                ..Output::default()
+            }));
+        }
+        let (file, _) = id.split_once('?').expect("a sub-module");
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        Ok(Some(Output {
+            code: block(&text, "style").to_string(),
+            ..Output::default()
+        }))
+    }
+
+    fn wants_transform(&self, id: &str, _code: &str) -> bool {
+        id.ends_with(".vue")
+    }
+
+    fn transform(&self, id: &str, code: &str) -> Result<Option<Output>, PluginError> {
+        let template = block(code, "template");
+        if let Some(at) = code.find("boom") {
+            let line = code[..at].lines().count().max(1) as u32;
+            return Err(PluginError {
+                plugin: "sfc".into(),
+                hook: "transform".into(),
+                id: Some(id.into()),
+                message: "cannot compile `boom`".into(),
+                loc: Some((line, 11)),
+                frame: None,
+            });
+        }
+        Ok(Some(Output {
+            code: format!("import '{id}?sfc&type=style&lang.css';\nexport default {template:?};\n"),
+            ..Output::default()
+        }))
+    }
+
+    fn hot_update(
+        &self,
+        _file: &str,
+        _modules: &[String],
+    ) -> Result<Option<Vec<String>>, PluginError> {
+        self.hot_updates.fetch_add(1, Ordering::SeqCst);
+        Ok(None)
+    }
+}
+
+const PROJECT: &str = r#"
+//- /index.html
+<!doctype html>
+<script type="module" src="/src/main.js"></script>
+//- /src/main.js
+import App from './App.vue';
+import greeting from 'virtual:greeting';
+console.log(App, greeting);
+//- /src/App.vue
+<template>Hello</template>
+<style>.app { color: red; }</style>
+"#;
+
+fn project() -> (Incremental, Arc<SfcPlugins>) {
+    let mut project = Incremental::new(PROJECT);
+    let plugins = Arc::new(SfcPlugins::default());
+    project.host.use_plugins(plugins.clone());
+    (project, plugins)
+}
+
+#[test]
+fn plugin_modules_are_graph_modules_and_a_style_edit_updates_the_style_alone() {
+    let (mut p, plugins) = project();
+    p.check(
+        &["//- /src/App.vue\n<template>Hello</template>\n<style>.app { color: blue; }</style>\n"],
+        expect![[r#"
+            build
+              graph:
+                /src/main.js -> /src/App.vue /@id/__x00__virtual:greeting
+                /src/App.vue -> /src/App.vue?sfc&type=style&lang.css
+                /@id/__x00__virtual:greeting
+                /src/App.vue?sfc&type=style&lang.css: self
+            edit /src/App.vue
+              applied: files [/src/App.vue?sfc&type=style&lang.css /src/App.vue]
+              queries:
+                chunk_entry: ran /src/App.vue?sfc&type=style&lang.css; reused /src/App.vue
+                emitted_module: ran /src/App.vue /src/App.vue?sfc&type=style&lang.css
+                hot_meta: ran /src/App.vue /src/App.vue?sfc&type=style&lang.css
+                import_specifiers: reused /src/App.vue /src/App.vue?sfc&type=style&lang.css
+                module_deps: reused /src/App.vue /src/App.vue?sfc&type=style&lang.css
+                module_diagnostics: ran /src/App.vue /src/App.vue?sfc&type=style&lang.css
+                module_imports: ran /src/App.vue /src/App.vue?sfc&type=style&lang.css
+                parsed_module: ran /src/App.vue /src/App.vue?sfc&type=style&lang.css
+                resolved_imports: reused /src/App.vue /src/App.vue?sfc&type=style&lang.css
+              changed: /src/App.vue?sfc&type=style&lang.css
+              plan: hot send=[/src/App.vue?sfc&type=style&lang.css] invalidate=[/src/App.vue?sfc&type=style&lang.css] boundaries=[/src/App.vue?sfc&type=style&lang.css self] css_only
+        "#]],
+    );
+    assert_eq!(plugins.hot_updates.load(Ordering::SeqCst), 1);
+    let chunk = p.chunk();
+    assert!(chunk.contains("hello from a plugin"), "{chunk}");
+    assert!(chunk.contains("color: blue"), "{chunk}");
+}
+
+#[test]
+fn a_plugin_error_names_the_plugin_and_the_file_and_the_fix_clears_it() {
+    let (mut p, _) = project();
+    p.build();
+    p.project
+        .write("src/App.vue", "<template>\nHello boom</template>\n");
+    p.host.apply_changes(&[p.path("src/App.vue")]);
+    p.build();
+    let diagnostics = p.diagnostics();
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert!(
+        diagnostics[0].contains("/src/App.vue:2:11")
+            && diagnostics[0]
+                .contains("[plugin sfc] cannot compile `boom` (in its `transform` hook)"),
+        "{diagnostics:?}"
+    );
+    // The module keeps its last good code in the page.
+    assert!(p.chunk().contains("Hello"));
+    p.project
+        .write("src/App.vue", "<template>Fixed</template>\n");
+    p.host.apply_changes(&[p.path("src/App.vue")]);
+    p.build();
+    assert!(p.diagnostics().is_empty());
+    assert!(p.chunk().contains("Fixed"));
+}
+
+#[test]
+fn without_plugins_a_foreign_file_is_an_error_naming_what_compiles_it() {
+    let mut p = Incremental::new(
+        "//- /index.html\n<script type=\"module\" src=\"/src/main.js\"></script>\n\
+         //- /src/main.js\nimport App from './App.vue';\n//- /src/App.vue\n<template/>\n",
+    );
+    p.build();
+    let diagnostics = p.diagnostics();
+    assert!(
+        diagnostics.iter().any(|d| d.contains("@vitejs/plugin-vue")),
+        "{diagnostics:?}"
+    );
+}

@@ -1,0 +1,179 @@
+//! The server graph (server-side HMR) beside the page's, in one database: Node's resolution
+//! and externals, one parse for a module both reach, an update planned per environment.
+
+use std::sync::Arc;
+
+use crate::db::QueryEventKind;
+use crate::graph::ModuleGraph;
+use crate::inputs::ProjectOptions;
+use crate::server_update::{ServerAction, prepare_server};
+use crate::testing::{Incremental, TempProject};
+use crate::update::{Cause, prepare};
+use crate::{EngineHost, UpdateOutcome};
+use hotloop_protocol::wire::{ServerMessage, decode_server};
+
+const PROJECT: &str = r#"
+//- /index.html
+<script type="module" src="/src/client.tsx"></script>
+//- /src/client.tsx
+import { App } from './App';
+import dual from 'dual';
+console.log(App, dual);
+//- /src/server.ts
+import { readFileSync } from 'node:fs';
+import path from 'path';
+import dual from 'dual';
+import { App } from './App';
+import { count } from './api';
+export default { fetch: () => new Response(String(App) + dual + count + readFileSync + path) };
+//- /src/App.tsx
+export function App() {
+  return <p>hello</p>;
+}
+//- /src/api.ts
+export const count = 1;
+//- /node_modules/dual/package.json
+{ "name": "dual", "exports": { "node": "./node.js", "browser": "./browser.js", "default": "./browser.js" } }
+//- /node_modules/dual/node.js
+module.exports = 'node';
+//- /node_modules/dual/browser.js
+export default 'browser';
+//- /node_modules/react/package.json
+{ "name": "react", "main": "index.js" }
+//- /node_modules/react/index.js
+module.exports = {};
+//- /node_modules/react/jsx-dev-runtime.js
+exports.jsxDEV = function () {};
+"#;
+
+fn project() -> (TempProject, EngineHost) {
+    let files = TempProject::new(PROJECT);
+    let root = std::fs::canonicalize(files.root()).expect("root");
+    let options = ProjectOptions {
+        server_entry: Some(root.join("src/server.ts")),
+        ..ProjectOptions::default()
+    };
+    let host = EngineHost::new(&root, options).expect("host");
+    (files, host)
+}
+
+fn ids(graph: &ModuleGraph) -> Vec<String> {
+    graph.modules.iter().map(|m| m.id.to_string()).collect()
+}
+
+#[test]
+fn the_server_graph_resolves_as_node_does_and_leaves_packages_to_node() {
+    let mut p = Incremental::with_options(PROJECT, ProjectOptions::default());
+    p.build();
+    // The page's graph: the browser's export of `dual`, bundled.
+    let page = p.module_ids();
+    assert!(
+        page.contains(&"/node_modules/dual/browser.js".to_string()),
+        "{page:?}"
+    );
+    assert!(!page.iter().any(|id| id.contains("server")), "{page:?}");
+
+    let (files, mut host) = project();
+    host.record_queries(true);
+    host.build();
+    let server = host.build_server().expect("a server entry");
+    let runs = host.take_query_runs();
+    assert_eq!(
+        ids(server.graph()),
+        ["/src/server.ts", "/src/App.tsx", "/src/api.ts"]
+    );
+    let root = std::fs::canonicalize(files.root()).unwrap();
+    assert_eq!(
+        server.graph.externals,
+        [
+            Arc::from("node:fs"),
+            Arc::from("node:path"),
+            Arc::from(format!("file://{}/node_modules/dual/node.js", root.display()).as_str()),
+            Arc::from(
+                format!(
+                    "file://{}/node_modules/react/jsx-dev-runtime.js",
+                    root.display()
+                )
+                .as_str()
+            ),
+        ]
+    );
+    assert!(server.diagnostics.is_empty(), "{:?}", server.diagnostics);
+    // `App.tsx` is in both graphs and parsed once.
+    let parsed_app = runs
+        .iter()
+        .filter(|r| {
+            r.kind == QueryEventKind::Executed
+                && &*r.query == "parsed_module"
+                && r.module == "/src/App.tsx"
+        })
+        .count();
+    assert_eq!(parsed_app, 1, "{runs:#?}");
+
+    let chunk = host.server_chunk(1, "test").expect("chunk");
+    assert!(chunk.contains("await import(\"node:fs\")"), "{chunk}");
+    assert!(
+        chunk.contains(r#"{"node:fs":"node:fs","path":"node:path","dual":"file://"#),
+        "{chunk}"
+    );
+    assert!(
+        chunk.ends_with(
+            "__hotloop.start([\"/src/server.ts\"], {\"server\":true,\"revision\":1,\"serverId\":\"test\"});\n"
+        ),
+        "{chunk}"
+    );
+}
+
+#[test]
+fn an_edit_to_a_shared_component_updates_both_and_the_server_re_evaluates_its_entry() {
+    let (files, mut host) = project();
+    host.build();
+    let first = prepare_server(&mut host, None, &[], None, 0).expect("server");
+    assert!(matches!(first.action, ServerAction::Restart(1)));
+
+    files.write(
+        "src/App.tsx",
+        "export function App() {\n  return <p>hello again</p>;\n}\n",
+    );
+    host.apply_changes(&[files.path("src/App.tsx")]);
+    let edited = ["src/App.tsx".to_string()];
+    let page = prepare(&mut host, Cause::Edit { files: &edited }, 1);
+    // The page: React Refresh takes it in place.
+    assert!(
+        matches!(&page.outcome, UpdateOutcome::Hot { boundaries, .. } if boundaries == &["/src/App.tsx"]),
+        "{:?}",
+        page.outcome
+    );
+    let server = prepare_server(&mut host, Some(&first.build), &edited, None, 1).expect("server");
+    // The server: nothing re-renders there, so the entry takes it (re-evaluated in place).
+    let ServerAction::Hot(2, frame) = &server.action else {
+        panic!("{:?}", server.action);
+    };
+    let ServerMessage::Update(update) = decode_server(frame).expect("decodes") else {
+        panic!("not an update");
+    };
+    let sent: Vec<&str> = update.modules.iter().map(|m| &*m.id).collect();
+    assert_eq!(sent, ["/src/App.tsx"]);
+    assert_eq!(update.boundaries, [(Arc::from("/src/server.ts"), None)]);
+    assert_eq!(
+        update.invalidate,
+        [Arc::from("/src/App.tsx"), Arc::from("/src/server.ts")]
+    );
+
+    // A server-only module: the page gets nothing.
+    files.write("src/api.ts", "export const count = 2;\nimport 'node:os';\n");
+    host.apply_changes(&[files.path("src/api.ts")]);
+    let edited = ["src/api.ts".to_string()];
+    let page = prepare(&mut host, Cause::Edit { files: &edited }, 2);
+    assert!(page.frame.is_none(), "{:?}", page.outcome);
+    let next = prepare_server(&mut host, Some(&server.build), &edited, None, 2).expect("server");
+    let ServerAction::Hot(3, frame) = &next.action else {
+        panic!("{:?}", next.action);
+    };
+    let ServerMessage::Update(update) = decode_server(frame).expect("decodes") else {
+        panic!("not an update");
+    };
+    // The newly used built-in travels with the module that needs it.
+    let sent: Vec<&str> = update.modules.iter().map(|m| &*m.id).collect();
+    assert_eq!(sent, ["node:os", "/src/api.ts"]);
+}

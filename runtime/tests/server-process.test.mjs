@@ -1,0 +1,178 @@
+// The server process (runtime/js/server.js) as hotloop runs it: a real `node` child, a real
+// control socket, real HTTP requests. The chunk starts a fetch-handler entry that imports an
+// external (Node's own `import()`) and a module of the graph; an update frame re-evaluates the
+// entry in place: the next request gets the new handler, the process (pid) is the same, and
+// `import.meta.hot.data` kept its count.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import fs from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+
+import { asyncJs, js, SWC } from "./support/modules.mjs";
+import { encodeServerMessage } from "./support/server-frames.mjs";
+
+const require = createRequire(import.meta.url);
+const { frame, frameReader } = require("../js/server.js");
+const SERVER_JS = fileURLToPath(new URL("../js/server.js", import.meta.url));
+
+const define = (m) => `__hotloop.define(${JSON.stringify(m.id)}, ${JSON.stringify(m.deps)}, ${m.code});\n`;
+
+/** An external as the engine emits it (`emit::external_entry`). */
+const external = (url) =>
+  asyncJs(
+    url,
+    {},
+    `const namespace = await import(${JSON.stringify(url)});
+module.exports = Object.assign({}, namespace, { __esModule: true });`,
+  );
+
+const counter = (label) =>
+  js(
+    "/src/server.ts",
+    { "node:os": "node:os", "./label.ts": "/src/label.ts" },
+    `${SWC.esModule}
+const os = require("node:os");
+const { label } = require("./label.ts");
+const hot = __hotloop_meta.hot;
+const state = hot.data.state || { requests: 0 };
+hot.dispose((data) => { data.state = state; });
+exports.default = {
+  fetch(request) {
+    state.requests += 1;
+    return new Response(JSON.stringify({ label: ${JSON.stringify(label)} + label, requests: state.requests,
+      pid: process.pid, ssr: __hotloop_meta.env.SSR, cpus: typeof os.cpus, path: new URL(request.url).pathname }),
+      { headers: { "content-type": "application/json", "x-hot": "1" } });
+  },
+};`,
+  );
+const label = js("/src/label.ts", {}, `${SWC.esModule}\nexports.label = "!";`);
+
+async function startProcess(t) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hotloop-server-test-"));
+  const socketPath = path.join(dir, "control.sock");
+  const frames = [];
+  const waiters = [];
+  let connection;
+  const connected = new Promise((resolve) => {
+    const listener = net.createServer((socket) => {
+      connection = socket;
+      socket.on(
+        "data",
+        frameReader((kind, payload) => {
+          frames.push({ kind, payload: Buffer.from(payload) });
+          for (const w of waiters.splice(0)) w();
+        }),
+      );
+      resolve();
+    });
+    listener.listen(socketPath);
+    t.after(() => listener.close());
+  });
+  const port = await new Promise((resolve) => {
+    const probe = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+  const child = spawn(process.execPath, [SERVER_JS], {
+    env: { ...process.env, HOTLOOP_CONTROL: socketPath, HOTLOOP_SERVER_PORT: String(port) },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  t.after(() => {
+    child.kill("SIGKILL");
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  await connected;
+  /** The next frame of `kind` (waits up to 10 s). */
+  const next = async (kind) => {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const i = frames.findIndex((f) => f.kind === kind);
+      if (i >= 0) return frames.splice(i, 1)[0];
+      if (Date.now() > deadline) throw new Error(`no frame of kind ${kind}: ${JSON.stringify(frames)}`);
+      await new Promise((resolve) => {
+        waiters.push(resolve);
+        setTimeout(resolve, 200);
+      });
+    }
+  };
+  return { child, port, next, send: (kind, payload) => connection.write(frame(kind, payload)) };
+}
+
+test("a fetch handler served, then re-evaluated in place by an update frame", async (t) => {
+  const p = await startProcess(t);
+  const chunk =
+    define(external("node:os")) +
+    define(counter("one")) +
+    define(label) +
+    `__hotloop.start(["/src/server.ts"], {"server":true,"revision":1,"serverId":"s1"});\n`;
+  p.send(1, chunk);
+  const ready = JSON.parse((await p.next(1)).payload.toString());
+  assert.equal(ready.port, p.port);
+
+  const get = async () => {
+    const res = await fetch(`http://127.0.0.1:${p.port}/api/x`);
+    assert.equal(res.headers.get("x-hot"), "1");
+    return res.json();
+  };
+  assert.deepEqual(await get(), {
+    label: "one!",
+    requests: 1,
+    pid: p.child.pid,
+    ssr: true,
+    cpus: "function",
+    path: "/api/x",
+  });
+
+  p.send(
+    2,
+    encodeServerMessage({ type: "hello", serverId: "s1", revision: 1 }),
+  );
+  p.send(
+    2,
+    encodeServerMessage({
+      type: "update",
+      revision: 2,
+      modules: [counter("two")],
+      invalidate: ["/src/server.ts"],
+      boundaries: [{ id: "/src/server.ts", acceptedDep: null }],
+      removed: [],
+    }),
+  );
+  // The runtime acks the update over the control socket.
+  await p.next(2);
+  const after = await get();
+  assert.equal(after.label, "two!");
+  assert.equal(after.requests, 2, "hot.data kept the module's state");
+  assert.equal(after.pid, p.child.pid, "the same process");
+});
+
+test("a handler that throws answers 500 with the stack and reports it; a listener app works", async (t) => {
+  const p = await startProcess(t);
+  const app = js(
+    "/src/app.js",
+    {},
+    `${SWC.esModule}
+exports.default = (req, res) => {
+  if (req.url === "/boom") throw new Error("kaboom in the handler");
+  res.writeHead(200, { "content-type": "text/plain" });
+  res.end("listener " + req.method + " " + req.url);
+};`,
+  );
+  p.send(1, define(app) + `__hotloop.start(["/src/app.js"], {"server":true,"revision":1,"serverId":"s1"});\n`);
+  await p.next(1);
+  const ok = await fetch(`http://127.0.0.1:${p.port}/hello`, { method: "POST", body: "x" });
+  assert.equal(await ok.text(), "listener POST /hello");
+  const boom = await fetch(`http://127.0.0.1:${p.port}/boom`);
+  assert.equal(boom.status, 500);
+  assert.match(await boom.text(), /kaboom in the handler/);
+  const failure = JSON.parse((await p.next(3)).payload.toString());
+  assert.equal(failure.id, "/src/app.js");
+  assert.match(failure.message, /kaboom/);
+});

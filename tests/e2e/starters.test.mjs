@@ -1,0 +1,164 @@
+// The real create-vite starters (create-vite@9.3.0 from the npm registry, installed with their
+// own package.json, served unchanged by the real `hotloop dev`) in real headless Chromium:
+// render, click, edit, break and fix, as a new user would. See lib/starters.mjs. One browser
+// serves every starter's tests.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { Tab, browserAvailable, editFile, launchBrowser } from './lib/harness.mjs';
+import { StarterApp, starter } from './lib/starters.mjs';
+
+const skip = !browserAvailable() && 'chromium is not installed (set HOTLOOP_REQUIRE_BROWSER=1 to fail instead)';
+
+let browser;
+before(async () => {
+  if (!skip) browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+});
+
+/** The text of `selector` inside `<my-element>`'s shadow root (null until it renders). */
+const inShadow = (selector) => document.querySelector('my-element')?.shadowRoot?.querySelector(selector)?.textContent ?? null;
+
+/** The error overlay's text, once it shows. */
+const overlayText = () => {
+  const el = document.querySelector('hotloop-error-overlay');
+  return el && el.shadowRoot && el.shadowRoot.textContent;
+};
+
+describe('lit-ts: legacy decorators from tsconfig.json, no plugin', { skip, concurrency: false }, () => {
+  let app, tab;
+  const edit = (...replacements) => editFile(app.file('src/my-element.ts'), ...replacements);
+
+  before(async () => {
+    app = await StarterApp.start('lit-ts');
+    tab = await Tab.open(browser, app.url);
+    await tab.untilLog('[hmr] connected');
+  });
+
+  after(async () => {
+    await tab?.close();
+    await app?.stop();
+  });
+
+  test('renders my-element into its shadow DOM', async () => {
+    // `@customElement('my-element')` defined it; `@property() count = 0` went through lit's
+    // accessor (fields assigned, `useDefineForClassFields: false`), so the count renders.
+    await tab.until(inShadow, 'button.counter');
+    assert.equal((await tab.page.evaluate(inShadow, 'button.counter')).trim(), 'Count is 0');
+    assert.match(await tab.page.evaluate(inShadow, 'p'), /Edit\s+src\/my-element\.ts\s+and save to test/);
+    assert.ok(await tab.page.evaluate(() => customElements.get('my-element') !== undefined));
+    assert.deepEqual(tab.log.filter((l) => l.startsWith('[pageerror]')), []);
+  });
+
+  test('the counter counts three clicks', async () => {
+    const button = tab.page.locator('my-element').locator('button.counter');
+    for (let i = 0; i < 3; i++) await button.click();
+    await tab.until(() => document.querySelector('my-element').shadowRoot.querySelector('button.counter').textContent.trim() === 'Count is 3');
+  });
+
+  test('editing the element reloads the page (lit has no HMR) and says why', async () => {
+    const from = tab.mark();
+    const navs = tab.navigations;
+    edit('and save to test', 'and save to see hotloop');
+    await tab.untilLog(/^\[hmr\] full reload: \/src\/my-element\.ts changed and no module accepts it/, { from });
+    await tab.until(() => /save to see hotloop/.test(document.querySelector('my-element')?.shadowRoot?.querySelector('p')?.textContent ?? ''));
+    assert.ok(tab.navigations > navs, 'the page reloaded');
+    await tab.untilLog('[hmr] connected', { from });
+    // A reload starts the element afresh.
+    assert.equal((await tab.page.evaluate(inShadow, 'button.counter')).trim(), 'Count is 0');
+  });
+
+  test('a syntax error shows the overlay with file, line and code frame, keeps the page, and the fix clears it', async () => {
+    const button = tab.page.locator('my-element').locator('button.counter');
+    await button.click();
+    await tab.until(() => document.querySelector('my-element').shadowRoot.querySelector('button.counter').textContent.trim() === 'Count is 1');
+    const navs = tab.navigations;
+    const from = tab.mark();
+    edit('    this.count++', '    const = this.count++');
+    await tab.untilLog(/^\[hmr\] error \/src\/my-element\.ts:\d+:\d+/, { from });
+    const overlay = await tab.until(overlayText);
+    assert.match(overlay, /\/src\/my-element\.ts/);
+    const line = fs.readFileSync(app.file('src/my-element.ts'), 'utf8').split('\n').findIndex((l) => l.includes('const = this.count++')) + 1;
+    assert.match(overlay, new RegExp(`/src/my-element\\.ts:${line}:\\d+`), `the line of the error (${line})`);
+    assert.match(overlay, new RegExp(`> ${line} \\|\\s+const = this\\.count\\+\\+`), 'a code frame at the error');
+    assert.equal(tab.navigations, navs, 'no reload while broken');
+    assert.equal((await tab.page.evaluate(inShadow, 'button.counter')).trim(), 'Count is 1', 'last good page kept');
+    edit('    const = this.count++', '    this.count++');
+    // The fixed module is the code the page already runs: the overlay goes, nothing reloads.
+    await tab.until(() => !document.querySelector('hotloop-error-overlay'));
+    assert.equal(tab.navigations, navs, 'no reload');
+    await button.click();
+    await tab.until(() => document.querySelector('my-element').shadowRoot.querySelector('button.counter').textContent.trim() === 'Count is 2');
+  });
+});
+
+test('edits to a starter copy leave the cached starter as create-vite wrote it', { skip }, () => {
+  const cached = starter('lit-ts');
+  assert.match(fs.readFileSync(path.join(cached, 'src/my-element.ts'), 'utf8'), /and save to test/);
+  assert.ok(fs.existsSync(path.join(cached, '.gitignore')), '`_gitignore` renamed as create-vite does');
+  assert.ok(fs.existsSync(path.join(cached, 'node_modules/lit/package.json')), 'installed');
+});
+
+describe('preact-ts: jsxImportSource from tsconfig.app.json (a solution-style tsconfig.json)', { skip, concurrency: false }, () => {
+  let app, tab;
+
+  before(async () => {
+    app = await StarterApp.start('preact-ts');
+    tab = await Tab.open(browser, app.url);
+    await tab.untilLog('[hmr] connected');
+  });
+
+  after(async () => {
+    await tab?.close();
+    await app?.stop();
+  });
+
+  test('renders with preact/jsx-dev-runtime, not React', async () => {
+    await tab.until(() => document.querySelector('#app h1')?.textContent === 'Get started');
+    assert.equal((await tab.text('#app button.counter')).trim(), 'Count is 0');
+    const errors = tab.log.filter((l) => l.startsWith('[pageerror]') || /react\/jsx-dev-runtime/.test(l));
+    assert.deepEqual(errors, []);
+  });
+
+  test('the counter counts three clicks', async () => {
+    for (let i = 0; i < 3; i++) await tab.page.click('#app button.counter');
+    await tab.until(() => document.querySelector('#app button.counter').textContent.trim() === 'Count is 3');
+  });
+
+  test('editing the component reloads the page until Preact has its refresh plugin, and says why', async () => {
+    // Fast Refresh is React's only; Preact's (prefresh, from @preact/preset-vite) is not run
+    // yet, so no module accepts the edit.
+    const from = tab.mark();
+    const navs = tab.navigations;
+    editFile(app.file('src/app.tsx'), '<h1>Get started</h1>', '<h1>Get started with hotloop</h1>');
+    await tab.untilLog(/^\[hmr\] full reload: \/src\/app\.tsx changed and no module accepts it/, { from });
+    await tab.until(() => document.querySelector('#app h1')?.textContent === 'Get started with hotloop');
+    assert.ok(tab.navigations > navs, 'the page reloaded');
+    assert.equal((await tab.text('#app button.counter')).trim(), 'Count is 0');
+    await tab.untilLog('[hmr] connected', { from });
+  });
+
+  test('editing tsconfig.app.json recompiles with the new options and reloads', async () => {
+    const from = tab.mark();
+    // Classic runtime with Preact's `h`: app.tsx does not import it, so the page must fail
+    // with exactly that error, which proves the edit reached the compiler; then restore.
+    const tsconfig = app.file('tsconfig.app.json');
+    const original = fs.readFileSync(tsconfig, 'utf8');
+    editFile(tsconfig, '"jsx": "react-jsx",', '"jsx": "react", "jsxFactory": "h", "jsxFragmentFactory": "Fragment",');
+    // The reason is the tsconfig, or a resync when the update came while the page was loading.
+    const reloaded = /^\[hmr\] full reload: (\/tsconfig\.app\.json changed|the page missed updates)/;
+    await tab.untilLog(reloaded, { from });
+    await tab.untilLog(/Fragment is not defined|h is not defined/, { from });
+    // The reloaded page is connected (an update sent while it loads reaches it as a resync).
+    await tab.untilLog('[hmr] connected', { from: tab.log.findIndex((l, i) => i >= from && /is not defined/.test(l)) });
+    const again = tab.mark();
+    fs.writeFileSync(tsconfig, original);
+    await tab.untilLog(reloaded, { from: again });
+    await tab.until(() => document.querySelector('#app h1')?.textContent === 'Get started with hotloop');
+    assert.deepEqual(tab.log.slice(again).filter((l) => /is not defined|jsx-dev-runtime/.test(l)), []);
+  });
+});

@@ -1,0 +1,325 @@
+//! A project's `vite.config.*`: found (or named by `--config`), compiled with hotloop's own swc
+//! (`engine::strip_types_to_esm`), evaluated with its plugins in the Node.js plugin host
+//! (`hotloop-plugin-host`), and what it says applied to hotloop's own options. A project
+//! without a config never starts Node.
+//!
+//! Honoured natively: `define`, `resolve.alias`, `envPrefix`, `mode`, `server.port`,
+//! `server.host`, `server.open`, `server.proxy` (string targets and `{ target }`),
+//! `server.allowedHosts`, `server.cors`, `server.fs.allow`; command-line flags win where
+//! both say something. Every other option the config sets gets one warning naming it.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use engine::{Alias, AliasFind, ProjectOptions};
+use hotloop_plugin_host::{
+    ConfigInput, HostEvent, HostOptions, Pattern, PluginHost, ResolvedConfig,
+};
+use hotloop_protocol::plugin::Plugins;
+use hotloop_server::ProxyRule;
+
+use crate::cli::ServeArgs;
+
+/// The names Vite looks for, in its order.
+const CONFIG_NAMES: [&str; 6] = [
+    "vite.config.js",
+    "vite.config.mjs",
+    "vite.config.ts",
+    "vite.config.cjs",
+    "vite.config.mts",
+    "vite.config.cts",
+];
+
+/// The port `--port` defaults to: a config's `server.port` wins over it.
+const DEFAULT_PORT: u16 = 3000;
+
+/// The config this run uses: `--config FILE` (relative to the root), else the first of Vite's
+/// names in the root.
+pub fn find(root: &Path, explicit: Option<&Path>) -> anyhow::Result<Option<PathBuf>> {
+    if let Some(file) = explicit {
+        let path = root.join(file);
+        anyhow::ensure!(
+            path.is_file(),
+            "--config {}: no such file ({}); name the Vite config relative to the project root",
+            file.display(),
+            path.display()
+        );
+        return Ok(Some(path));
+    }
+    Ok(CONFIG_NAMES
+        .iter()
+        .map(|name| root.join(name))
+        .find(|path| path.is_file()))
+}
+
+/// The Node to run: `--node`, else `$HOTLOOP_NODE`, else `node` on `PATH` (`None`).
+pub fn node(serve: &ServeArgs) -> Option<PathBuf> {
+    serve
+        .node
+        .clone()
+        .or_else(|| std::env::var_os("HOTLOOP_NODE").map(PathBuf::from))
+}
+
+/// The project's plugins, running, and its config as evaluated.
+pub struct ViteConfig {
+    pub path: PathBuf,
+    pub host: Arc<PluginHost>,
+    pub config: ResolvedConfig,
+}
+
+/// Compiles and evaluates the config at `path` in a new plugin host.
+pub fn load(root: &Path, path: &Path, serve: &ServeArgs) -> anyhow::Result<ViteConfig> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let code = engine::strip_types_to_esm(&path.to_string_lossy(), &text)
+        .map_err(|diagnostic| anyhow::anyhow!("{diagnostic}"))?;
+    let resolver = engine::page_resolver(root);
+    let mut options = HostOptions::new(root, path, Arc::new(resolver));
+    options.node = node(serve);
+    let host = PluginHost::start(options)?;
+    let mode = (serve.mode != engine::DEFAULT_MODE).then(|| serve.mode.clone());
+    let config = host.load_config(ConfigInput {
+        path: path.to_path_buf(),
+        code,
+        mode,
+    })?;
+    // Events sent while the config loaded (`configureServer`) have no page to go to yet.
+    let _ = host.take_custom_events();
+    tracing::info!(
+        "{}: {} plugin(s): {}",
+        path.file_name().unwrap_or_default().to_string_lossy(),
+        config.plugins.len(),
+        config
+            .plugins
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Ok(ViteConfig {
+        path: path.to_path_buf(),
+        host: Arc::new(host),
+        config,
+    })
+}
+
+/// Reports what the plugin host says on its own (crashes, restarts, plugins' warnings) in the
+/// log, which the terminal and the dashboard show; on a thread of its own until the host is
+/// gone.
+pub fn report_events(host: &PluginHost) {
+    let events = host.events();
+    let _ = std::thread::Builder::new()
+        .name("hotloop-plugin-events".into())
+        .spawn(move || {
+            for event in events {
+                match event {
+                    HostEvent::Crashed { stderr_tail } => tracing::error!(
+                        "the plugin host (Node.js) crashed; it restarts with the next module \
+                         that needs a plugin. Its last words:\n{stderr_tail}"
+                    ),
+                    HostEvent::TimedOut { method, id } => tracing::error!(
+                        "a plugin took too long in `{method}`{}: the plugin host was restarted",
+                        id.map(|id| format!(" for {id}")).unwrap_or_default()
+                    ),
+                    HostEvent::Restarted { pid } => {
+                        tracing::warn!("the plugin host runs again (pid {pid})")
+                    }
+                    HostEvent::Warning {
+                        plugin,
+                        hook,
+                        message,
+                    } => tracing::warn!("[plugin {plugin}] ({hook}) {message}"),
+                    HostEvent::Log { level, message } if level == "error" => {
+                        tracing::error!("[vite] {message}")
+                    }
+                    HostEvent::Log { message, .. } => tracing::info!("[vite] {message}"),
+                }
+            }
+        });
+}
+
+/// Applies what hotloop honours of `config` to the project options and the server flags
+/// (flags given on the command line win); warns once for every option it does not honour.
+pub fn apply(
+    config: &ResolvedConfig,
+    root: &Path,
+    options: &mut ProjectOptions,
+    serve: &mut ServeArgs,
+) {
+    let file = "vite.config";
+    options.define = config
+        .define
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect::<Vec<_>>()
+        .into();
+    let mut aliases = Vec::new();
+    for alias in &config.resolve.alias {
+        let find = match &alias.find {
+            Pattern::String(find) => AliasFind::Exact(find.clone()),
+            Pattern::RegExp { source, flags } => {
+                let pattern = if flags.contains('i') {
+                    format!("(?i){source}")
+                } else {
+                    source.clone()
+                };
+                if regex_compiles(&pattern) {
+                    AliasFind::Pattern(pattern)
+                } else {
+                    tracing::warn!(
+                        "{file}: resolve.alias /{source}/{flags} is a JavaScript pattern hotloop \
+                         cannot run (lookbehind or backreferences); that alias is ignored"
+                    );
+                    continue;
+                }
+            }
+        };
+        aliases.push(Alias {
+            find,
+            replacement: alias.replacement.clone(),
+        });
+    }
+    options.aliases = aliases.into();
+    if serve.env_prefixes.is_empty() && !config.env_prefix.is_empty() {
+        options.env_prefixes = config.env_prefix.clone();
+    }
+    if serve.mode == engine::DEFAULT_MODE && config.mode != serve.mode {
+        options.mode = config.mode.clone();
+        serve.mode = config.mode.clone();
+    }
+
+    let server = &config.server;
+    if serve.port == DEFAULT_PORT
+        && let Some(port) = server.port
+    {
+        serve.port = port;
+    }
+    if serve.host == IpAddr::V4(Ipv4Addr::LOCALHOST)
+        && let Some(host) = &server.host
+    {
+        match host {
+            serde_json::Value::Bool(true) => serve.host = IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            serde_json::Value::String(name) => match name.parse::<IpAddr>() {
+                Ok(ip) => serve.host = ip,
+                Err(_) if name == "localhost" => {}
+                Err(_) => tracing::warn!(
+                    "{file}: server.host '{name}' is not an IP address; hotloop binds addresses \
+                     (use --host 0.0.0.0 to serve the network)"
+                ),
+            },
+            _ => {}
+        }
+    }
+    if let Some(serde_json::Value::Bool(true) | serde_json::Value::String(_)) = &server.open {
+        serve.open = true;
+    }
+    if let Some(proxy) = server.proxy.as_ref().and_then(|p| p.as_object()) {
+        for (prefix, target) in proxy {
+            let url = match target {
+                serde_json::Value::String(url) => Some(url.clone()),
+                serde_json::Value::Object(o) => {
+                    o.get("target").and_then(|t| t.as_str()).map(str::to_string)
+                }
+                _ => None,
+            };
+            match url.map(|url| format!("{prefix}={url}").parse::<ProxyRule>()) {
+                Some(Ok(rule)) if !serve.proxy.iter().any(|r| r.prefix == rule.prefix) => {
+                    serve.proxy.push(rule)
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => tracing::warn!("{file}: server.proxy['{prefix}']: {e}"),
+                None => tracing::warn!(
+                    "{file}: server.proxy['{prefix}'] has no target URL hotloop can use"
+                ),
+            }
+            if let serde_json::Value::Object(o) = target {
+                for key in ["rewrite", "configure", "bypass", "router"] {
+                    if o.contains_key(key) {
+                        tracing::warn!(
+                            "{file}: server.proxy['{prefix}'].{key} is not supported; the path \
+                             is forwarded as it is"
+                        );
+                    }
+                }
+            }
+        }
+    }
+    match &server.allowed_hosts {
+        Some(serde_json::Value::Bool(true)) => serve.allowed_hosts.push("*".into()),
+        Some(serde_json::Value::Array(hosts)) => serve
+            .allowed_hosts
+            .extend(hosts.iter().filter_map(|h| h.as_str().map(str::to_string))),
+        _ => {}
+    }
+    if let Some(serde_json::Value::Bool(true)) = &server.cors {
+        serve.allow_any_origin = true;
+    }
+    for dir in &server.fs.allow {
+        let dir = root.join(dir);
+        if !dir.starts_with(root) {
+            serve.fs_allow.push(dir);
+        }
+    }
+    if !server.fs.deny.is_empty() {
+        tracing::warn!(
+            "{file}: server.fs.deny is not honoured; hotloop's own deny list applies (see --no-fs-deny)"
+        );
+    }
+
+    let canonical = |p: &str| std::fs::canonicalize(p).unwrap_or_else(|_| PathBuf::from(p));
+    if canonical(&config.root) != root {
+        tracing::warn!(
+            "{file}: root '{}' is not honoured; run hotloop in that directory instead",
+            config.root
+        );
+    }
+    if config.base != "/" {
+        tracing::warn!(
+            "{file}: base '{}' is not honoured; hotloop serves the app at /",
+            config.base
+        );
+    }
+    if config.public_dir.as_deref().map(canonical) != Some(root.join("public")) {
+        tracing::warn!("{file}: publicDir is not honoured; hotloop serves ROOT/public");
+    }
+    if canonical(&config.env_dir) != root {
+        tracing::warn!("{file}: envDir is not honoured; hotloop reads .env files from the root");
+    }
+    for (name, set) in [
+        ("resolve.conditions", config.resolve.conditions.is_some()),
+        ("resolve.extensions", config.resolve.extensions.is_some()),
+        ("css.modules", config.css_modules.is_some()),
+        ("json", config.json.is_some()),
+        ("assetsInclude", !config.assets_include.is_empty()),
+    ] {
+        if set {
+            tracing::warn!("{file}: {name} is not honoured yet; hotloop uses its defaults");
+        }
+    }
+    // `resolve.dedupe` (plugin-vue sets it for `vue`) makes every import of a package resolve
+    // to one copy: what a project with one installed copy gets anyway.
+    if !config.resolve.dedupe.is_empty() {
+        tracing::debug!("{file}: resolve.dedupe {:?}", config.resolve.dedupe);
+    }
+    for name in &config.unsupported {
+        tracing::warn!("{file}: {name} is not honoured by hotloop");
+    }
+    for plugin in &config.middlewares {
+        tracing::warn!(
+            "[plugin {plugin}] (configureServer) server.middlewares handlers are not run by \
+             hotloop yet"
+        );
+    }
+}
+
+fn regex_compiles(pattern: &str) -> bool {
+    // The engine compiles aliases with the `regex` crate; the binary only checks.
+    engine::alias_pattern_compiles(pattern)
+}
+
+/// The plugins as the engine takes them.
+pub fn plugins(config: &ViteConfig) -> Arc<dyn Plugins> {
+    config.host.clone()
+}
