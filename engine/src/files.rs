@@ -69,14 +69,26 @@ pub const VIRTUAL_DIR: &str = "@id";
 
 /// The path of the virtual module a plugin calls `id`.
 pub fn virtual_path(root: &Path, id: &str) -> PathBuf {
-    root.join(VIRTUAL_DIR).join(id.replace('\0', "__x00__"))
+    // A leading `/` (`/@solid-refresh`) is spelled `__x2f__`, or `join` would start over.
+    let id = id.replace('\0', "__x00__");
+    let id = match id.strip_prefix('/') {
+        Some(rest) => format!("__x2f__{rest}"),
+        None => id,
+    };
+    root.join(VIRTUAL_DIR).join(id)
 }
 
 /// The plugin id (Vite's) of a module path: the virtual id for `<root>/@id/...`, else the
 /// absolute path with any query.
 pub fn plugin_id(root: &Path, path: &Path) -> String {
     match path.strip_prefix(root.join(VIRTUAL_DIR)) {
-        Ok(rest) => rest.to_string_lossy().replace("__x00__", "\0"),
+        Ok(rest) => {
+            let id = rest.to_string_lossy().replace("__x00__", "\0");
+            match id.strip_prefix("__x2f__") {
+                Some(rest) => format!("/{rest}"),
+                None => id,
+            }
+        }
         Err(_) => path.to_string_lossy().into_owned(),
     }
 }

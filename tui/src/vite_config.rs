@@ -126,11 +126,8 @@ pub fn report_events(host: &PluginHost) {
                     HostEvent::Restarted { pid } => {
                         tracing::warn!("the plugin host runs again (pid {pid})")
                     }
-                    HostEvent::Warning {
-                        plugin,
-                        hook,
-                        message,
-                    } => tracing::warn!("[plugin {plugin}] ({hook}) {message}"),
+                    // Logged by the host crate itself as they arrive.
+                    HostEvent::Warning { .. } => {}
                     HostEvent::Log { level, message } if level == "error" => {
                         tracing::error!("[vite] {message}")
                     }

@@ -17,7 +17,7 @@ pub mod wire;
 pub use client::{ClientEvent, ClientId};
 pub use diagnostic::{Diagnostic, DiagnosticKind, code_frame};
 pub use reload::FullReloadReason;
-pub use served::{Chunk, Parts, Served, ServedModule, ServedModules, WorkerChunks};
+pub use served::{Chunk, PageInjection, Parts, Served, ServedModule, ServedModules, WorkerChunks};
 pub use wire::{
     ClientMessage, CssEdit, CssLink, CssPatch, CssTarget, HotUpdate, ModuleCode, PROTOCOL_VERSION,
     ServerMessage, css_version,

@@ -56,6 +56,31 @@ pub struct Served {
     /// Canonical source directories outside the project root that modules live in (linked
     /// workspace packages): the only places `/@fs/<path>` requests may read from.
     pub source_roots: Arc<[std::path::PathBuf]>,
+    /// How the server puts hotloop's client into HTML the app's server returns (server-side
+    /// HMR), the same rewrite `index.html` gets. Does not depend on the modules: real while
+    /// `building` too.
+    pub injection: Arc<PageInjection>,
+}
+
+/// hotloop's client as the server injects it into an HTML response of the app's server, as the
+/// engine rewrites `index.html` (`engine/src/queries/html.rs`): `head_tags` first in `<head>`
+/// (before the first script when there is none, at the end when there is no script either);
+/// the first `<script type="module" src>` whose `src` is one of `entries` becomes `chunk_tag`,
+/// the other entry scripts are removed; a page with no entry script gets `chunk_tag` at the end
+/// of the document (the page still connects and hot-updates; the chunk starts `index.html`'s
+/// entries there too).
+///
+/// The client entries are the ones `index.html` declares (Vite's SSR convention: the app's
+/// server renders into that template, so its HTML names the same entry scripts).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PageInjection {
+    /// The runtime's tag, then the embedded React Refresh runtime's when the project uses it.
+    pub head_tags: Arc<str>,
+    /// The chunk's tag (`<script defer src="/_hotloop/chunk.js">`).
+    pub chunk_tag: Arc<str>,
+    /// The `src` of each local module script of `index.html`, as a root-absolute path without
+    /// query or fragment, percent-decoded (`/src/entry-client.tsx`).
+    pub entries: Arc<[Arc<str>]>,
 }
 
 impl Served {
@@ -72,6 +97,7 @@ impl Served {
             building: false,
             resync: Arc::from([]),
             source_roots: Arc::from([]),
+            injection: Arc::default(),
         }
     }
 

@@ -8,11 +8,12 @@ use std::sync::{Arc, Weak};
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rustc_hash::FxHasher;
 
 use super::AppState;
+use super::app_server;
 use super::fs::{self, PathRejection, parse_request_path};
 use super::sourcemap;
 use hotloop_protocol::served::{Chunk, Served};
@@ -121,6 +122,14 @@ fn index_response(state: &AppState, served: &Served, headers: &HeaderMap) -> Res
 /// `GET /` and `/index.html`.
 pub(crate) async fn index(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     index_response(&state, &state.served(), &headers)
+}
+
+/// `/` with an app server: the app renders its own pages.
+pub(crate) async fn app_root(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    match state.app_server.clone() {
+        Some(authority) => app_server::forward(&state, &authority, request).await,
+        None => index_response(&state, &state.served(), request.headers()),
+    }
 }
 
 /// `GET /_hotloop/runtime.js`.
@@ -282,7 +291,7 @@ fn refused(raw_path: &str, why: &PathRejection) -> Response {
     text(status, format!("hotloop: refused {raw_path}: {why}"))
 }
 
-fn wants_html(headers: &HeaderMap) -> bool {
+pub(crate) fn wants_html(headers: &HeaderMap) -> bool {
     headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
@@ -300,9 +309,16 @@ enum DiskResult {
     Failed(String),
 }
 
-/// Everything else: a linked stylesheet, a file from `public/` or the root, the SPA fallback,
-/// or a 404.
+/// Everything else: a linked stylesheet, a file from `public/` or the root, then the app's
+/// server when there is one (any method other than GET and HEAD goes straight there), else the
+/// SPA fallback or a 404.
 pub(crate) async fn fallback(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    if let Some(authority) = state.app_server.clone()
+        && request.method() != Method::GET
+        && request.method() != Method::HEAD
+    {
+        return app_server::forward(&state, &authority, request).await;
+    }
     let raw_path = request.uri().path().to_owned();
     let headers = request.headers().clone();
     let path = match parse_request_path(&raw_path) {
@@ -391,7 +407,9 @@ pub(crate) async fn fallback(State(state): State<Arc<AppState>>, request: Reques
             )
         }
         DiskResult::Missing => {
-            if state.spa_fallback
+            if let Some(authority) = state.app_server.clone() {
+                app_server::forward(&state, &authority, request).await
+            } else if state.spa_fallback
                 && !path.has_extension()
                 && wants_html(&headers)
                 && served.html.is_some()

@@ -4,7 +4,8 @@
 //!
 //! - `http.rs`: the routes; `ws.rs`: WebSocket sessions; `security.rs`: Host/Origin/method
 //!   checks in front of every route; `proxy.rs`: `--proxy` prefixes forwarded to the app's
-//!   backend; `fs.rs`: request path → file, safely; `sourcemap.rs`: the chunk's index source
+//!   backend; `app_server.rs`: what hotloop does not answer goes to the app's own server
+//!   (server-side HMR), its HTML with the client injected; `fs.rs`: request path → file, safely; `sourcemap.rs`: the chunk's index source
 //!   map.
 //! - The server never touches the engine: it reads `Served` from a `watch`, subscribes to the
 //!   `broadcast` of encoded frames, and sends `ClientEvent`s on a crossbeam channel.
@@ -15,6 +16,7 @@
 //! bound.run(served_rx, updates_tx, client_events_tx, shutdown).await?;
 //! ```
 
+mod app_server;
 mod fs;
 mod http;
 mod proxy;
@@ -29,7 +31,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::Router;
-use axum::routing::get;
+use axum::http::uri::Authority;
+use axum::routing::{any, get};
 use tokio::net::TcpListener;
 use tokio::sync::{broadcast, watch};
 
@@ -78,6 +81,10 @@ pub struct ServerConfig {
     pub max_client_message: usize,
     /// Path prefixes forwarded to another server (the app's backend), first match wins.
     pub proxy: Vec<ProxyRule>,
+    /// The port of the app's own server on 127.0.0.1 (server-side HMR, `--server`): what
+    /// hotloop does not answer itself (and `/`) goes there, any method; its HTML gets the client
+    /// injected (`app_server.rs`).
+    pub app_server: Option<u16>,
 }
 
 impl ServerConfig {
@@ -94,6 +101,7 @@ impl ServerConfig {
             spa_fallback: true,
             max_client_message: MAX_CLIENT_MESSAGE,
             proxy: Vec::new(),
+            app_server: None,
         }
     }
 }
@@ -119,6 +127,8 @@ pub(crate) struct AppState {
     pub(crate) hosts: security::HostPolicy,
     pub(crate) fs: fs::FsPolicy,
     pub(crate) proxy: proxy::Proxy,
+    /// `127.0.0.1:<ServerConfig::app_server>`.
+    pub(crate) app_server: Option<Authority>,
     pub(crate) spa_fallback: bool,
     pub(crate) max_client_message: usize,
     pub(crate) served: watch::Receiver<Arc<Served>>,
@@ -231,6 +241,9 @@ impl BoundServer {
                 deny: config.fs_deny,
             },
             proxy: proxy::Proxy::new(config.proxy),
+            app_server: config
+                .app_server
+                .and_then(|port| Authority::try_from(format!("127.0.0.1:{port}")).ok()),
             spa_fallback: config.spa_fallback,
             max_client_message: config.max_client_message,
             served,
@@ -268,8 +281,13 @@ pub async fn serve(
 }
 
 fn router(state: Arc<AppState>) -> Router {
+    // With an app server, `/` is the app's page (any method); `/index.html` stays hotloop's.
+    let root = match state.app_server {
+        Some(_) => any(http::app_root),
+        None => get(http::index),
+    };
     Router::new()
-        .route("/", get(http::index))
+        .route("/", root)
         .route("/index.html", get(http::index))
         .route("/_hotloop/runtime.js", get(http::runtime_js))
         .route("/_hotloop/react-refresh.js", get(http::react_refresh_js))

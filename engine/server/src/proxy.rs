@@ -139,28 +139,78 @@ pub(crate) async fn layer(
     }
 }
 
-async fn forward(state: &AppState, rule: &ProxyRule, mut request: Request) -> Response {
-    let upgrade = is_upgrade(request.headers());
-    if upgrade && let Err(why) = security::check_ws_origin(&state.hosts, request.headers()) {
-        return security::forbidden(why);
+async fn forward(state: &AppState, rule: &ProxyRule, request: Request) -> Response {
+    let path = path_and_query(&request);
+    let target = Target {
+        authority: &rule.authority,
+        base: &rule.base,
+        keep_host: false,
+    };
+    match forward_to(state, target, request).await {
+        Ok(response) => response,
+        Err(Forward::Refused(response)) => response,
+        Err(Forward::Unreachable(error)) => bad_gateway(rule, &path, &error),
     }
-    let path = request
+}
+
+/// Where a request goes.
+pub(crate) struct Target<'a> {
+    pub(crate) authority: &'a Authority,
+    /// Prepended to the request path.
+    pub(crate) base: &'a str,
+    /// Keep the page's `Host` (the app's own server renders URLs for the page's origin);
+    /// otherwise the target sees its own authority (`changeOrigin`).
+    pub(crate) keep_host: bool,
+}
+
+/// Why a request was not forwarded.
+pub(crate) enum Forward {
+    /// Answered here (a bad target, a refused WebSocket origin).
+    Refused(Response),
+    /// The target could not be reached, or failed before answering.
+    Unreachable(hyper_util::client::legacy::Error),
+}
+
+pub(crate) fn path_and_query(request: &Request) -> String {
+    request
         .uri()
         .path_and_query()
         .map_or("/", PathAndQuery::as_str)
-        .to_owned();
+        .to_owned()
+}
+
+/// Forwards `request` to `target` (any method, bodies streamed both ways; a WebSocket upgrade
+/// is joined to the target's once both have switched).
+pub(crate) async fn forward_to(
+    state: &AppState,
+    target: Target<'_>,
+    mut request: Request,
+) -> Result<Response, Forward> {
+    let upgrade = is_upgrade(request.headers());
+    if upgrade && let Err(why) = security::check_ws_origin(&state.hosts, request.headers()) {
+        return Err(Forward::Refused(security::forbidden(why)));
+    }
+    let path = path_and_query(&request);
     let Ok(uri) = Uri::builder()
         .scheme(Scheme::HTTP)
-        .authority(rule.authority.clone())
-        .path_and_query(format!("{}{path}", rule.base))
+        .authority(target.authority.clone())
+        .path_and_query(format!("{}{path}", target.base))
         .build()
     else {
-        return (StatusCode::BAD_REQUEST, "hotloop: bad request target").into_response();
+        return Err(Forward::Refused(
+            (StatusCode::BAD_REQUEST, "hotloop: bad request target").into_response(),
+        ));
     };
     let headers = request.headers_mut();
-    let page_host = headers.remove(header::HOST);
+    let page_host = if target.keep_host {
+        headers.get(header::HOST).cloned()
+    } else {
+        headers.remove(header::HOST)
+    };
     strip_hop_by_hop(headers, upgrade);
-    if let Ok(host) = HeaderValue::from_str(rule.authority.as_str()) {
+    if !target.keep_host
+        && let Ok(host) = HeaderValue::from_str(target.authority.as_str())
+    {
         headers.insert(header::HOST, host);
     }
     if let Some(page_host) = page_host {
@@ -174,10 +224,12 @@ async fn forward(state: &AppState, rule: &ProxyRule, mut request: Request) -> Re
     *request.version_mut() = Version::HTTP_11;
     let page_side = upgrade.then(|| hyper::upgrade::on(&mut request));
 
-    let mut response = match state.proxy.client.request(request).await {
-        Ok(response) => response,
-        Err(error) => return bad_gateway(rule, &path, &error),
-    };
+    let mut response = state
+        .proxy
+        .client
+        .request(request)
+        .await
+        .map_err(Forward::Unreachable)?;
     match page_side {
         Some(page_side) if response.status() == StatusCode::SWITCHING_PROTOCOLS => {
             let backend_side = hyper::upgrade::on(&mut response);
@@ -196,7 +248,7 @@ async fn forward(state: &AppState, rule: &ProxyRule, mut request: Request) -> Re
         }
         _ => strip_hop_by_hop(response.headers_mut(), false),
     }
-    response.map(Body::new)
+    Ok(response.map(Body::new))
 }
 
 fn is_upgrade(headers: &HeaderMap) -> bool {
@@ -241,13 +293,19 @@ fn strip_hop_by_hop(headers: &mut HeaderMap, upgrade: bool) {
     }
 }
 
-fn bad_gateway(rule: &ProxyRule, path: &str, error: &dyn std::error::Error) -> Response {
+/// An error and its sources, `: `-separated.
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
     let mut why = error.to_string();
     let mut source = error.source();
     while let Some(e) = source {
         why = format!("{why}: {e}");
         source = e.source();
     }
+    why
+}
+
+fn bad_gateway(rule: &ProxyRule, path: &str, error: &dyn std::error::Error) -> Response {
+    let why = error_chain(error);
     let message = format!(
         "hotloop: the proxy for {} could not reach http://{}{}{path} ({why}). Is the backend \
          running on {}? Start it, or change --proxy.",

@@ -19,7 +19,8 @@
 //!   site cannot read sources with `<script src>`. No `Access-Control-Allow-Origin` is ever
 //!   sent unless `allow_any_origin` is set.
 //! - **Methods**: only GET and HEAD (405 otherwise), except on `--proxy` paths, which the
-//!   backend answers.
+//!   backend answers, and when the app's own server runs (`ServerConfig::app_server`): other
+//!   methods go to it (hotloop's own routes still answer only GET and HEAD).
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
@@ -265,6 +266,7 @@ pub async fn guard(State(state): State<Arc<AppState>>, request: Request, next: N
     } else if request.method() != Method::GET
         && request.method() != Method::HEAD
         && state.proxy.rule_for(request.uri().path()).is_none()
+        && state.app_server.is_none()
     {
         let mut r = (
             StatusCode::METHOD_NOT_ALLOWED,

@@ -163,6 +163,7 @@ fn served(revision: u32, html: Option<&str>, body_line: &str) -> Arc<Served> {
         ))
         .into(),
         source_roots: Arc::from([]),
+        injection: Arc::default(),
     })
 }
 

@@ -23,13 +23,13 @@ use crate::queries::emit::chunk_entry;
 use crate::queries::env::{PublicEnv, public_env};
 use crate::queries::graph::{ProjectGraph, module_graph};
 use crate::queries::hot::hot_meta;
-use crate::queries::html::{HtmlEntries, entry_html, html_entries};
+use crate::queries::html::{HtmlEntries, entry_html, html_entries, page_injection};
 use crate::queries::resolve::{ResolvedImport, resolved_imports};
 use crate::telemetry::Phase;
 use crate::timing::PhaseTimes;
 use crate::transform::HotFacts;
 use crate::warm_up::warm_up;
-use hotloop_protocol::Diagnostic;
+use hotloop_protocol::{Diagnostic, PageInjection};
 
 use super::EngineHost;
 use super::publish::ServedState;
@@ -83,6 +83,9 @@ pub(super) struct BuildState {
     pub(super) chunk: Arc<ChunkLayout>,
     pub(super) html: Arc<str>,
     pub(super) html_entries: Arc<HtmlEntries>,
+    /// The client as the server injects it into the app server's HTML (from `html` and
+    /// `html_entries`).
+    pub(super) injection: Arc<PageInjection>,
     /// `import.meta.env` additions from `.env` files, passed to `start`.
     pub(super) env: Arc<PublicEnv>,
     /// Modules with diagnostics, in index order.
@@ -269,6 +272,12 @@ impl EngineHost {
             _ => graph,
         };
         let diagnostics = collect_diagnostics(&entries, &env, &with_diagnostics);
+        let injection = match &prev {
+            Some(prev) if prev.html == html && prev.html_entries == entries => {
+                prev.injection.clone()
+            }
+            _ => Arc::new(page_injection(&self.root, &entries, &html)),
+        };
         tracing::debug!(
             modules = graph.len(),
             changed = changed.len(),
@@ -282,6 +291,7 @@ impl EngineHost {
             chunk: layout,
             html,
             html_entries: entries,
+            injection,
             env,
             with_diagnostics,
             diagnostics: diagnostics.clone(),

@@ -12,7 +12,7 @@ use crate::js_literal::{push_json_object, push_json_string};
 use crate::queries::emit::{EMPTY_MODULE_ID, empty_module_entry};
 use crate::queries::env::PublicEnv;
 use crate::queries::graph::ProjectGraph;
-use crate::queries::html::entry_html;
+use crate::queries::html::{entry_html, html_entries, page_injection};
 use crate::queries::parsed::parsed_module;
 use hotloop_protocol::served::{Chunk, Parts, Served, ServedModule, ServedModules, WorkerChunks};
 
@@ -268,6 +268,7 @@ impl EngineHost {
             building: false,
             resync: encode_resync(revision),
             source_roots,
+            injection: state.injection.clone(),
         }
     }
 
@@ -275,7 +276,12 @@ impl EngineHost {
     /// [`Served::building`]). Cheap: reads `index.html`, compiles nothing.
     pub fn building(&self, server_id: &Arc<str>) -> Served {
         let html = entry_html(&self.db, self.project);
-        Served::building(server_id.clone(), Some(html), encode_resync(0))
+        let entries = html_entries(&self.db, self.project);
+        let injection = Arc::new(page_injection(&self.root, &entries, &html));
+        Served {
+            injection,
+            ..Served::building(server_id.clone(), Some(html), encode_resync(0))
+        }
     }
 
     /// Bytes of emitted code and source maps held for serving, as of the last `served` call:

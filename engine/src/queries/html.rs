@@ -27,7 +27,7 @@ use crate::inputs::{Project, SourceFile};
 use crate::queries::env::{public_env, replace_in_html};
 use crate::queries::resolve::{RefreshRuntime, refresh_runtime};
 use crate::telemetry::Phase;
-use hotloop_protocol::{Diagnostic, DiagnosticKind, code_frame};
+use hotloop_protocol::{Diagnostic, DiagnosticKind, PageInjection, code_frame};
 
 pub const RUNTIME_TAG: &str = r#"<script src="/_hotloop/runtime.js"></script>"#;
 pub const CHUNK_TAG: &str = r#"<script defer src="/_hotloop/chunk.js"></script>"#;
@@ -235,6 +235,28 @@ pub fn entry_html(db: &dyn Db, project: Project) -> Arc<str> {
     match rewrite_str(&text, settings.with_strict(false)) {
         Ok(html) => html.into(),
         Err(error) => generated_page(&format!("hotloop: cannot read index.html: {error}")).into(),
+    }
+}
+
+/// How the server injects the client into HTML the app's server returns (server-side HMR): the
+/// tags `entry_html` puts in (runtime, React Refresh when `html`, the served page, has it; the
+/// chunk) and the entry scripts it takes out, as root-absolute paths (see `PageInjection`).
+/// Plain function over memoized results: O(entries), no query of its own.
+pub fn page_injection(root: &Path, entries: &HtmlEntries, html: &str) -> PageInjection {
+    let mut head_tags = RUNTIME_TAG.to_owned();
+    if html.contains(REACT_REFRESH_TAG) {
+        head_tags.push_str(REACT_REFRESH_TAG);
+    }
+    let entries = entries
+        .scripts
+        .iter()
+        .filter_map(|entry| local_path(root, &entry.url))
+        .map(|path| crate::files::module_id(root, &path))
+        .collect();
+    PageInjection {
+        head_tags: head_tags.into(),
+        chunk_tag: CHUNK_TAG.into(),
+        entries,
     }
 }
 

@@ -281,7 +281,12 @@ fn resolve_with_plugins(db: &dyn Db, importer: &Path, specifier: &str) -> Option
             resolved.id
         ))),
         Ok(Some(resolved)) => {
-            let path = if resolved.id.starts_with('/') && !resolved.id.starts_with("/@id/") {
+            // A path (with any query) when its file exists; else an id only the plugins know,
+            // `/@solid-refresh` as much as `\0virtual:x`.
+            let on_disk = resolved.id.starts_with('/')
+                && !resolved.id.starts_with("/@id/")
+                && Path::new(resolved.id.split('?').next().unwrap_or_default()).exists();
+            let path = if on_disk {
                 PathBuf::from(&resolved.id)
             } else {
                 virtual_path(root, resolved.id.trim_start_matches("/@id/"))

@@ -1336,12 +1336,18 @@ const REFRESH_TAG: &str = r#"<script src="/_hotloop/react-refresh.js"></script>"
 fn react_refresh_comes_from_the_app_when_installed_else_the_embedded_copy() {
     let mut p = Incremental::new(&[HTML, REACT_APP].concat());
     p.build();
-    let html = p.served(1).html.expect("html");
+    let served = p.served(1);
+    let html = served.html.expect("html");
     assert!(
         html.contains(&format!(
             "<script src=\"/_hotloop/runtime.js\"></script>{REFRESH_TAG}"
         )),
         "the embedded copy loads right after the runtime:\n{html}"
+    );
+    // The app's server's pages get the same tags.
+    assert_eq!(
+        &*served.injection.head_tags,
+        format!("<script src=\"/_hotloop/runtime.js\"></script>{REFRESH_TAG}")
     );
     assert!(!p.chunk().contains("refreshRuntime"));
 
@@ -1386,7 +1392,9 @@ exports.performReactRefresh = function () {};
               plan: reload: index.html changed
         "#]],
     );
-    assert!(!p.served(2).html.expect("html").contains(REFRESH_TAG));
+    let served = p.served(2);
+    assert!(!served.html.expect("html").contains(REFRESH_TAG));
+    assert!(!served.injection.head_tags.contains(REFRESH_TAG));
     let chunk = p.chunk();
     let refresh = chunk
         .find("__hotloop.define(\"/node_modules/react-refresh/runtime.js\"")
@@ -1630,6 +1638,20 @@ fn the_page_served_during_the_cold_build_compiles_nothing_and_is_the_built_page(
     let built = p.host.served(&server_id, 0);
     assert!(!built.building);
     assert_eq!(building.html, built.html);
+    // What the server injects into the app's server's pages, from the same index.html.
+    assert_eq!(building.injection, built.injection);
+    assert_eq!(
+        (
+            &*built.injection.head_tags,
+            &*built.injection.chunk_tag,
+            &built.injection.entries[..]
+        ),
+        (
+            r#"<script src="/_hotloop/runtime.js"></script>"#,
+            r#"<script defer src="/_hotloop/chunk.js"></script>"#,
+            &[std::sync::Arc::from("/src/main.js")][..]
+        )
+    );
     assert!(
         built
             .html

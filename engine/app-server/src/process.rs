@@ -1,0 +1,467 @@
+//! One run of the app's server process and its threads (see the crate docs): the spawning
+//! thread that waits for and reaps the child, the control socket's reader, the output readers.
+
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::Shutdown;
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+
+use crate::{AppServerError, AppServerEvent, AppServerOptions, CONNECT_TIMEOUT, OutputStream};
+
+/// Control frame kinds, process → hotloop.
+const READY: u8 = 1;
+const FRAME: u8 = 2;
+const FAILURE: u8 = 3;
+
+/// Lines of stderr kept for `Exited`.
+const STDERR_TAIL_LINES: usize = 40;
+/// How long the reaper waits for the stderr reader to see the end of the pipe (a grandchild
+/// that inherited it may keep it open).
+const STDERR_DRAIN: Duration = Duration::from_secs(1);
+/// Largest control frame accepted from the process.
+const MAX_FRAME: usize = 64 << 20;
+
+pub(crate) struct Spawn<'a> {
+    pub(crate) node: &'a Path,
+    pub(crate) dir: &'a Path,
+    pub(crate) generation: u64,
+    pub(crate) options: &'a AppServerOptions,
+    pub(crate) events: &'a Sender<AppServerEvent>,
+}
+
+/// What the threads of one run share.
+struct Shared {
+    /// The child until it is reaped; a kill takes this lock and so never signals a reused pid.
+    child: Mutex<Option<Child>>,
+    /// We asked it to stop: its exit is not reported.
+    stopping: AtomicBool,
+    /// It has exited: the control thread stops accepting, sends fail.
+    exited: AtomicBool,
+    /// The control socket once connected, to shut it down on stop.
+    control: Mutex<Option<UnixStream>>,
+}
+
+impl Shared {
+    fn child(&self) -> MutexGuard<'_, Option<Child>> {
+        self.child.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// One running process.
+pub(crate) struct Process {
+    pub(crate) pid: u32,
+    shared: Arc<Shared>,
+    socket: PathBuf,
+    /// Frames for the writer thread (`None` once stopping).
+    frames: Option<Sender<Vec<u8>>>,
+    reaper: Option<JoinHandle<()>>,
+    reader: Option<JoinHandle<()>>,
+    writer: Option<JoinHandle<()>>,
+}
+
+impl Process {
+    pub(crate) fn spawn(spawn: Spawn<'_>) -> Result<Process, AppServerError> {
+        let entry = spawn.options.entry.clone();
+        let io = |what: String| {
+            let entry = entry.clone();
+            move |source| AppServerError::Io {
+                entry,
+                what,
+                source,
+            }
+        };
+        let socket = spawn.dir.join(format!("control-{}.sock", spawn.generation));
+        let _ = std::fs::remove_file(&socket);
+        let listener = UnixListener::bind(&socket)
+            .map_err(io(format!("cannot listen on {}", socket.display())))?;
+
+        let mut command = Command::new(spawn.node);
+        command
+            .arg(spawn.dir.join("server.js"))
+            .current_dir(&spawn.options.root)
+            .envs(spawn.options.env.iter().map(|(k, v)| (k, v)))
+            .env("HOTLOOP_CONTROL", &socket)
+            .env("HOTLOOP_SERVER_PORT", spawn.options.port.to_string())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0);
+        let parent = std::process::id() as libc::pid_t;
+        // SAFETY: only async-signal-safe calls (prctl, getppid) between fork and exec.
+        unsafe {
+            command.pre_exec(move || {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                // hotloop died before the prctl: do not start an orphan.
+                if libc::getppid() != parent {
+                    return Err(std::io::Error::from_raw_os_error(libc::ESRCH));
+                }
+                Ok(())
+            });
+        }
+
+        let shared = Arc::new(Shared {
+            child: Mutex::new(None),
+            stopping: AtomicBool::new(false),
+            exited: AtomicBool::new(false),
+            control: Mutex::new(None),
+        });
+        let (spawned_tx, spawned_rx) = crossbeam_channel::bounded(1);
+        let reaper = {
+            let shared = shared.clone();
+            let events = spawn.events.clone();
+            let socket = socket.clone();
+            std::thread::Builder::new()
+                .name(format!("app-server-{}", spawn.generation))
+                .spawn(move || {
+                    // PR_SET_PDEATHSIG fires when the spawning thread ends: this thread lives
+                    // until the child is reaped.
+                    let mut child = match command.spawn() {
+                        Ok(child) => child,
+                        Err(error) => {
+                            let _ = spawned_tx.send(Err(error));
+                            return;
+                        }
+                    };
+                    let pid = child.id();
+                    let tail = Arc::new(Mutex::new(VecDeque::new()));
+                    let (stderr_done_tx, stderr_done) = crossbeam_channel::bounded::<()>(0);
+                    if let Some(stdout) = child.stdout.take() {
+                        lines(stdout, OutputStream::Stdout, events.clone(), None, None);
+                    }
+                    if let Some(stderr) = child.stderr.take() {
+                        let tail = Some(tail.clone());
+                        let done = Some(stderr_done_tx);
+                        lines(stderr, OutputStream::Stderr, events.clone(), tail, done);
+                    }
+                    *shared.child() = Some(child);
+                    let _ = spawned_tx.send(Ok(pid));
+                    wait_exit(pid);
+                    let status = shared.child().take().and_then(|mut c| c.wait().ok());
+                    shared.exited.store(true, Ordering::SeqCst);
+                    // Wake the control thread if the process never connected.
+                    let _ = UnixStream::connect(&socket);
+                    let _ = stderr_done.recv_timeout(STDERR_DRAIN);
+                    if let Some(status) = status
+                        && !shared.stopping.load(Ordering::SeqCst)
+                    {
+                        let stderr_tail = {
+                            let tail = tail.lock().unwrap_or_else(|p| p.into_inner());
+                            tail.iter().cloned().collect::<Vec<String>>().join("\n")
+                        };
+                        tracing::debug!("the app's server process {pid} exited: {status}");
+                        let _ = events.send(AppServerEvent::Exited {
+                            status,
+                            stderr_tail,
+                        });
+                    }
+                })
+                .map_err(io("cannot start a thread".into()))?
+        };
+        let pid = match spawned_rx.recv() {
+            Ok(Ok(pid)) => pid,
+            Ok(Err(source)) => {
+                let _ = reaper.join();
+                return Err(AppServerError::Io {
+                    entry,
+                    what: format!("cannot run {}", spawn.node.display()),
+                    source,
+                });
+            }
+            Err(_) => {
+                let _ = reaper.join();
+                return Err(AppServerError::NotRunning { entry });
+            }
+        };
+
+        let (connected_tx, connected) = crossbeam_channel::bounded::<UnixStream>(1);
+        let (frames, queued) = crossbeam_channel::unbounded::<Vec<u8>>();
+        let mut process = Process {
+            pid,
+            shared: shared.clone(),
+            socket: socket.clone(),
+            frames: Some(frames),
+            reaper: Some(reaper),
+            reader: None,
+            writer: None,
+        };
+        let thread_failed = |source| AppServerError::Io {
+            entry: entry.clone(),
+            what: "cannot start a thread".into(),
+            source,
+        };
+        let reader = {
+            let shared = shared.clone();
+            let events = spawn.events.clone();
+            std::thread::Builder::new()
+                .name(format!("app-server-control-{}", spawn.generation))
+                .spawn(move || {
+                    let accepted = listener.accept();
+                    drop(listener);
+                    let _ = std::fs::remove_file(&socket);
+                    let Ok((stream, _)) = accepted else { return };
+                    if shared.exited.load(Ordering::SeqCst) {
+                        return;
+                    }
+                    if let Ok(clone) = stream.try_clone() {
+                        *shared.control.lock().unwrap_or_else(|p| p.into_inner()) = Some(clone);
+                    }
+                    if let Ok(writer) = stream.try_clone() {
+                        let _ = connected_tx.send(writer);
+                    }
+                    read_control(stream, &events);
+                })
+        };
+        process.reader = Some(reader.map_err(thread_failed)?);
+        let writer = {
+            let shared = shared.clone();
+            std::thread::Builder::new()
+                .name(format!("app-server-writer-{}", spawn.generation))
+                .spawn(move || write_control(&connected, &queued, &shared, pid))
+        };
+        process.writer = Some(writer.map_err(thread_failed)?);
+        Ok(process)
+    }
+
+    /// Queues a framed message for the process; never blocks (a process stuck in a loop does
+    /// not stall the caller). Fails once the process has exited.
+    pub(crate) fn send(&self, frame: Vec<u8>) -> Result<(), ()> {
+        if self.shared.exited.load(Ordering::SeqCst) {
+            return Err(());
+        }
+        match &self.frames {
+            Some(frames) => frames.send(frame).map_err(|_| ()),
+            None => Err(()),
+        }
+    }
+
+    /// Kills the process group, waits until the child is reaped and the control reader has
+    /// finished. Reports no `Exited`.
+    pub(crate) fn stop(&mut self) {
+        if self.shared.stopping.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        {
+            let mut child = self.shared.child();
+            if let Some(child) = child.as_mut()
+                && matches!(child.try_wait(), Ok(None))
+            {
+                // The group first (the app's own subprocesses), then the child itself in case
+                // it left the group.
+                // SAFETY: plain syscall; the pid is not reaped while we hold the lock.
+                unsafe {
+                    libc::kill(-(self.pid as libc::pid_t), libc::SIGKILL);
+                }
+                let _ = child.kill();
+            }
+        }
+        self.frames = None;
+        if let Some(control) = self
+            .shared
+            .control
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        {
+            let _ = control.shutdown(Shutdown::Both);
+        }
+        if let Some(reaper) = self.reaper.take() {
+            let _ = reaper.join();
+        }
+        // The app's subprocesses left in the group after the child exited by itself.
+        // SAFETY: plain syscall; a process group id is not reused while the group has members.
+        unsafe {
+            libc::kill(-(self.pid as libc::pid_t), libc::SIGKILL);
+        }
+        for thread in [self.reader.take(), self.writer.take()]
+            .into_iter()
+            .flatten()
+        {
+            let _ = thread.join();
+        }
+        let _ = std::fs::remove_file(&self.socket);
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The writer thread: waits for the process to connect (up to `CONNECT_TIMEOUT`; a process
+/// that never does is killed, and its exit reported), then writes the queued frames in order
+/// until the queue closes or the socket fails.
+fn write_control(
+    connected: &Receiver<UnixStream>,
+    queued: &Receiver<Vec<u8>>,
+    shared: &Shared,
+    pid: u32,
+) {
+    let mut stream = match connected.recv_timeout(CONNECT_TIMEOUT) {
+        Ok(stream) => stream,
+        Err(RecvTimeoutError::Disconnected) => return,
+        Err(RecvTimeoutError::Timeout) => {
+            tracing::warn!(
+                "the app's server process {pid} did not connect to hotloop within {} s: killed",
+                CONNECT_TIMEOUT.as_secs()
+            );
+            let mut child = shared.child();
+            if let Some(child) = child.as_mut()
+                && matches!(child.try_wait(), Ok(None))
+            {
+                let _ = child.kill();
+            }
+            return;
+        }
+    };
+    for frame in queued {
+        if let Err(error) = stream.write_all(&frame) {
+            tracing::debug!("the app's server's control socket closed: {error}");
+            return;
+        }
+    }
+}
+
+/// Blocks until `pid` (our child) has exited, without reaping it.
+fn wait_exit(pid: u32) {
+    loop {
+        // SAFETY: a zeroed siginfo_t is a valid out-parameter.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        // SAFETY: waitid on our own child, WNOWAIT leaves it to be reaped under the lock.
+        let result = unsafe {
+            libc::waitid(
+                libc::P_PID,
+                pid as libc::id_t,
+                &mut info,
+                libc::WEXITED | libc::WNOWAIT,
+            )
+        };
+        if result == 0 || std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted
+        {
+            return;
+        }
+    }
+}
+
+/// Reads `stream` line by line into `Output` events on a thread of its own; stderr also keeps
+/// its last lines in `tail`. `done` is dropped at the end of the stream.
+fn lines(
+    stream: impl Read + Send + 'static,
+    which: OutputStream,
+    events: Sender<AppServerEvent>,
+    tail: Option<Arc<Mutex<VecDeque<String>>>>,
+    done: Option<Sender<()>>,
+) {
+    let name = match which {
+        OutputStream::Stdout => "app-server-stdout",
+        OutputStream::Stderr => "app-server-stderr",
+    };
+    let spawned = std::thread::Builder::new()
+        .name(name.into())
+        .spawn(move || {
+            let _done = done;
+            let mut reader = BufReader::new(stream);
+            let mut buffer = Vec::new();
+            loop {
+                buffer.clear();
+                match reader.read_until(b'\n', &mut buffer) {
+                    Ok(0) | Err(_) => return,
+                    Ok(_) => {}
+                }
+                let text = String::from_utf8_lossy(&buffer);
+                let line = text.trim_end_matches(['\n', '\r']).to_owned();
+                if let Some(tail) = &tail {
+                    let mut tail = tail.lock().unwrap_or_else(|p| p.into_inner());
+                    if tail.len() == STDERR_TAIL_LINES {
+                        tail.pop_front();
+                    }
+                    tail.push_back(line.clone());
+                }
+                let _ = events.send(AppServerEvent::Output {
+                    stream: which,
+                    line,
+                });
+            }
+        });
+    if let Err(error) = spawned {
+        tracing::warn!("cannot read the app server's {name}: {error}");
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct Ready {
+    port: u16,
+}
+
+#[derive(serde::Deserialize)]
+struct Failure {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    context: Option<String>,
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    stack: String,
+}
+
+/// Reads control frames until the socket closes.
+fn read_control(stream: UnixStream, events: &Sender<AppServerEvent>) {
+    let mut reader = BufReader::new(stream);
+    loop {
+        let mut length = [0u8; 4];
+        if reader.read_exact(&mut length).is_err() {
+            return;
+        }
+        let length = u32::from_le_bytes(length) as usize;
+        if length == 0 || length > MAX_FRAME {
+            tracing::warn!("the app's server sent a control frame of {length} bytes: ignored");
+            return;
+        }
+        let mut body = vec![0u8; length];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        let payload = &body[1..];
+        let event = match body[0] {
+            READY => match serde_json::from_slice::<Ready>(payload) {
+                Ok(ready) => AppServerEvent::Ready { port: ready.port },
+                Err(error) => {
+                    tracing::warn!("bad READY frame from the app's server: {error}");
+                    continue;
+                }
+            },
+            FRAME => AppServerEvent::Frame(payload.to_vec()),
+            FAILURE => match serde_json::from_slice::<Failure>(payload) {
+                Ok(f) => AppServerEvent::Failure {
+                    id: f.id,
+                    context: f.context,
+                    message: f.message,
+                    stack: f.stack,
+                },
+                Err(error) => {
+                    tracing::warn!("bad FAILURE frame from the app's server: {error}");
+                    continue;
+                }
+            },
+            kind => {
+                tracing::warn!("unknown control frame kind {kind} from the app's server");
+                continue;
+            }
+        };
+        if events.send(event).is_err() {
+            return;
+        }
+    }
+}

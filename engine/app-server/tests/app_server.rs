@@ -1,0 +1,353 @@
+//! The app's server process with a real `node`: chunks in the registry format the engine emits,
+//! update frames encoded by `hotloop-protocol`, real HTTP on 127.0.0.1. Every wait is on an
+//! event (or a pidfd) with a time-out.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hotloop_app_server::{AppServer, AppServerEvent, AppServerOptions, OutputStream};
+use hotloop_protocol::wire::{self, ClientMessage, HotUpdate, ModuleCode, ServerMessage};
+use hotloop_protocol::{ModuleKind, PROTOCOL_VERSION};
+
+const WAIT: Duration = Duration::from_secs(10);
+const ENTRY: &str = "/src/server.js";
+const HEADER: &str =
+    "(function (module, exports, require, __hotloop_meta, $RefreshReg$, $RefreshSig$) {";
+/// Set in the environment of this test binary when it runs as the owner of an `AppServer`
+/// (see `killing_the_owner_kills_its_node`).
+const OWNER_ROLE: &str = "HOTLOOP_APP_SERVER_TEST_OWNER";
+
+/// The entry's factory: a fetch handler answering `label pid`, `/spin` blocks the event loop.
+fn handler(label: &str) -> String {
+    format!(
+        "{HEADER}\nObject.defineProperty(exports, \"__esModule\", {{ value: true }});\n\
+         console.log(\"evaluated {label}\");\n\
+         exports.default = {{ fetch(request) {{\n\
+           if (new URL(request.url).pathname === \"/spin\") {{ console.log(\"spinning\"); for (;;) {{}} }}\n\
+           return new Response(\"{label} \" + process.pid, {{ headers: {{ \"content-type\": \"text/plain\" }} }});\n\
+         }} }};\n}})"
+    )
+}
+
+fn chunk(label: &str) -> String {
+    format!(
+        "__hotloop.define({ENTRY:?}, {{}}, {});\n\
+         __hotloop.start([{ENTRY:?}], {{\"server\":true,\"revision\":1,\"serverId\":\"s1\"}});\n",
+        handler(label)
+    )
+}
+
+/// The server and its root (removed when dropped).
+fn start() -> (AppServer, tempfile::TempDir) {
+    let root = tempfile::tempdir().unwrap();
+    let server = AppServer::start(AppServerOptions {
+        node: None,
+        entry: "src/server.js".into(),
+        root: root.path().to_path_buf(),
+        port: 0,
+        env: vec![("HOTLOOP_TEST_VAR".into(), "1".into())],
+    })
+    .expect("node ≥ 20 on PATH");
+    (server, root)
+}
+
+/// Waits for the first event `pick` accepts; panics with every event seen after `WAIT`.
+fn wait_for<T>(server: &AppServer, mut pick: impl FnMut(&AppServerEvent) -> Option<T>) -> T {
+    let deadline = Instant::now() + WAIT;
+    let mut seen = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match server.events().recv_timeout(left) {
+            Ok(event) => {
+                if let Some(found) = pick(&event) {
+                    return found;
+                }
+                seen.push(event);
+            }
+            Err(_) => panic!("no matching event within {WAIT:?}; seen: {seen:#?}"),
+        }
+    }
+}
+
+fn ready(server: &AppServer) -> u16 {
+    wait_for(server, |e| match e {
+        AppServerEvent::Ready { port } => Some(*port),
+        _ => None,
+    })
+}
+
+/// `GET path` → (status line, body).
+fn get(port: u16, path: &str) -> (String, String) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.set_read_timeout(Some(WAIT)).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let status = head.lines().next().unwrap_or_default().to_owned();
+    // Chunked or not, the body's text is in there.
+    (status, body.to_owned())
+}
+
+/// True once `pid` has exited (a pidfd becomes readable), false after `timeout`.
+fn gone_within(pid: u32, timeout: Duration) -> bool {
+    // SAFETY: plain syscalls on a pid and the fd they return.
+    unsafe {
+        let fd = libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) as libc::c_int;
+        if fd < 0 {
+            return std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+        }
+        let mut poll = libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let ready = libc::poll(&mut poll, 1, timeout.as_millis() as libc::c_int);
+        libc::close(fd);
+        ready == 1
+    }
+}
+
+#[test]
+fn a_fetch_handler_is_served_and_its_stdout_arrives_as_output() {
+    let (mut server, _root) = start();
+    server.send_chunk(&chunk("one")).unwrap();
+    // The two arrive on different channels (stdout, the control socket), in either order.
+    let (mut port, mut line) = (None, None);
+    wait_for(&server, |e| {
+        match e {
+            AppServerEvent::Ready { port: p } => port = Some(*p),
+            AppServerEvent::Output {
+                stream: OutputStream::Stdout,
+                line: l,
+            } => line = Some(l.clone()),
+            _ => {}
+        }
+        (port.is_some() && line.is_some()).then_some(())
+    });
+    assert_eq!(port, Some(server.port()));
+    assert_eq!(line.as_deref(), Some("evaluated one"));
+    let (status, body) = get(server.port(), "/anything");
+    assert!(status.contains("200"), "{status}");
+    assert!(
+        body.contains(&format!("one {}", server.pid().unwrap())),
+        "{body}"
+    );
+}
+
+#[test]
+fn an_update_frame_is_applied_in_place_and_acked() {
+    let (mut server, _root) = start();
+    server.send_chunk(&chunk("one")).unwrap();
+    ready(&server);
+    let pid = server.pid().unwrap();
+    server
+        .send_frame(&wire::encode(&ServerMessage::Hello {
+            protocol: PROTOCOL_VERSION,
+            server_id: "s1".into(),
+            revision: 1,
+        }))
+        .unwrap();
+    let id: Arc<str> = Arc::from(ENTRY);
+    server
+        .send_frame(&wire::encode(&ServerMessage::Update(HotUpdate {
+            revision: 2,
+            modules: vec![ModuleCode {
+                id: id.clone(),
+                kind: ModuleKind::Js,
+                deps: Vec::new(),
+                static_deps: 0,
+                code: handler("two").into(),
+            }],
+            invalidate: vec![id.clone()],
+            boundaries: vec![(id, None)],
+            ..HotUpdate::default()
+        })))
+        .unwrap();
+    let ack = wait_for(&server, |e| match e {
+        AppServerEvent::Frame(bytes) => Some(wire::decode_client(bytes).unwrap()),
+        _ => None,
+    });
+    assert!(
+        matches!(
+            ack,
+            ClientMessage::Ack {
+                revision: 2,
+                ok: true,
+                ..
+            }
+        ),
+        "{ack:?}"
+    );
+    let (_, body) = get(server.port(), "/");
+    assert!(body.contains(&format!("two {pid}")), "{body}");
+    assert_eq!(server.pid(), Some(pid));
+}
+
+#[test]
+fn a_killed_process_is_reported_and_restarted_on_the_same_port() {
+    let (mut server, _root) = start();
+    server.send_chunk(&chunk("one")).unwrap();
+    let port = ready(&server);
+    let first = server.pid().unwrap();
+    // SAFETY: signals our own child.
+    unsafe { libc::kill(first as libc::pid_t, libc::SIGKILL) };
+    let status = wait_for(&server, |e| match e {
+        AppServerEvent::Exited { status, .. } => Some(*status),
+        _ => None,
+    });
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(status.signal(), Some(libc::SIGKILL));
+    assert!(matches!(
+        server.send_chunk(&chunk("x")),
+        Err(hotloop_app_server::AppServerError::NotRunning { .. })
+    ));
+
+    server.restart().unwrap();
+    server.send_chunk(&chunk("again")).unwrap();
+    assert_eq!(ready(&server), port);
+    let second = server.pid().unwrap();
+    assert_ne!(first, second);
+    let (_, body) = get(port, "/");
+    assert!(body.contains(&format!("again {second}")), "{body}");
+}
+
+#[test]
+fn a_crash_names_its_stderr() {
+    let (mut server, _root) = start();
+    let crash = format!(
+        "__hotloop.define({ENTRY:?}, {{}}, {HEADER}\n\
+         setTimeout(() => {{ throw new Error(\"the app crashed\"); }}, 0);\n\
+         exports.default = () => {{}};\n}}));\n\
+         __hotloop.start([{ENTRY:?}], {{\"server\":true,\"revision\":1,\"serverId\":\"s1\"}});\n"
+    );
+    server.send_chunk(&crash).unwrap();
+    let (status, tail) = wait_for(&server, |e| match e {
+        AppServerEvent::Exited {
+            status,
+            stderr_tail,
+        } => Some((*status, stderr_tail.clone())),
+        _ => None,
+    });
+    assert!(!status.success());
+    assert!(tail.contains("the app crashed"), "{tail}");
+}
+
+#[test]
+fn drop_kills_and_reaps_node() {
+    let (mut server, _root) = start();
+    server.send_chunk(&chunk("one")).unwrap();
+    ready(&server);
+    let pid = server.pid().unwrap();
+    assert!(!gone_within(pid, Duration::ZERO));
+    drop(server);
+    assert!(gone_within(pid, WAIT), "node {pid} outlived its AppServer");
+}
+
+/// Runs this test binary again as the owner of an `AppServer` whose node is busy (its event
+/// loop spinning, so it cannot notice the control socket closing), kills the owner with
+/// SIGKILL, and waits for node to die of PR_SET_PDEATHSIG.
+#[test]
+fn killing_the_owner_kills_its_node() {
+    if std::env::var_os(OWNER_ROLE).is_some() {
+        let (mut server, _root) = start();
+        server.send_chunk(&chunk("owned")).unwrap();
+        let port = ready(&server);
+        let mut spin = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        write!(spin, "GET /spin HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
+        wait_for(&server, |e| match e {
+            AppServerEvent::Output { line, .. } if line == "spinning" => Some(()),
+            _ => None,
+        });
+        let mut out = std::io::stdout();
+        writeln!(out, "NODE_PID {}", server.pid().unwrap()).unwrap();
+        out.flush().unwrap();
+        // Hold everything until killed.
+        let _ = std::io::stdin().read(&mut [0u8; 1]);
+        return;
+    }
+    let mut owner = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "killing_the_owner_kills_its_node",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(OWNER_ROLE, "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = owner.stdout.take().unwrap();
+    let (tx, rx) = crossbeam_channel::bounded(1);
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            // libtest prints `test name ... ` without a newline before the test runs.
+            if let Some((_, pid)) = line.split_once("NODE_PID ") {
+                let _ = tx.send(pid.trim().parse::<u32>().unwrap());
+            }
+        }
+    });
+    let node = rx
+        .recv_timeout(WAIT * 2)
+        .expect("the owner never reported its node");
+    assert!(!gone_within(node, Duration::ZERO));
+    owner.kill().unwrap();
+    owner.wait().unwrap();
+    let gone = gone_within(node, WAIT);
+    if !gone {
+        // SAFETY: a plain signal; no orphan left behind by a failing test.
+        unsafe { libc::kill(node as libc::pid_t, libc::SIGKILL) };
+    }
+    assert!(gone, "node {node} outlived the process that owned it");
+}
+
+#[test]
+fn a_missing_root_is_named() {
+    let error = AppServer::start(AppServerOptions {
+        node: None,
+        entry: "src/server.js".into(),
+        root: "/nonexistent/hotloop-root".into(),
+        port: 0,
+        env: Vec::new(),
+    })
+    .err()
+    .expect("no process without a root");
+    let text = error.to_string();
+    assert!(
+        text.contains("src/server.js") && text.contains("/nonexistent/hotloop-root"),
+        "{text}"
+    );
+}
+
+#[test]
+fn sends_to_a_stuck_process_never_block_and_stop_still_kills_it() {
+    let (mut server, _root) = start();
+    let stuck = format!(
+        "__hotloop.define({ENTRY:?}, {{}}, {HEADER}\nconsole.log(\"stuck\");\nfor (;;) {{}}\n}}));\n\
+         __hotloop.start([{ENTRY:?}], {{\"server\":true,\"revision\":1,\"serverId\":\"s1\"}});\n"
+    );
+    server.send_chunk(&stuck).unwrap();
+    wait_for(&server, |e| match e {
+        AppServerEvent::Output { line, .. } if line == "stuck" => Some(()),
+        _ => None,
+    });
+    let pid = server.pid().unwrap();
+    // Far more than a socket buffer holds: a blocking write would never return.
+    let (done_tx, done) = crossbeam_channel::bounded(1);
+    std::thread::spawn(move || {
+        let big = vec![0u8; 8 << 20];
+        let sent = (0..4).all(|_| server.send_frame(&big).is_ok());
+        let _ = done_tx.send(sent);
+        drop(server);
+    });
+    assert_eq!(done.recv_timeout(WAIT), Ok(true), "a send blocked");
+    assert!(gone_within(pid, WAIT), "node {pid} outlived its AppServer");
+}

@@ -1,0 +1,368 @@
+//! The app's own server (server-side HMR, `ServerConfig::app_server`): hotloop answers its own
+//! routes, the modules, linked stylesheets, `public/` and the root's files; every other request
+//! (any method, and `GET /`: the app renders its own pages) goes to the app's server on
+//! 127.0.0.1 with `--proxy`'s forwarding (`proxy::forward_to`: bodies streamed, WebSocket
+//! upgrades joined), keeping the page's `Host`. Paths the file policy refuses (`.env`, `.git`,
+//! traversal) are refused, not forwarded, and `/_hotloop/*` stays hotloop's. Forwarded GETs
+//! wait for the first build, as every file request does.
+//!
+//! HTML the app's server returns (`Content-Type: text/html`) gets hotloop's client injected as
+//! `index.html` does (`Served::injection`, see `PageInjection`): rewritten with lol_html as it
+//! streams (a streamed server render reaches the page as the app sends it), with the same
+//! status and headers (cookies included) minus `Content-Length`.
+//! Requests ask for an uncompressed body (no `Accept-Encoding`); a compressed HTML response
+//! passes untouched.
+//!
+//! When the app's server cannot be reached (starting, restarting after a crash) the answer is
+//! 503 with `Retry-After: 1`; a page navigation gets a page that says so and reloads itself
+//! once the server answers again. A failure after connecting is a 502.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use axum::body::{Body, Bytes};
+use axum::extract::Request;
+use axum::http::uri::Authority;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
+use lol_html::html_content::ContentType;
+use lol_html::send::{Element, HtmlRewriter, Settings};
+use lol_html::{OutputSink, element, end};
+use percent_encoding::percent_decode_str;
+
+use super::AppState;
+use super::http::wants_html;
+use super::proxy::{self, Forward, Target};
+use hotloop_protocol::PageInjection;
+
+/// Forwards `request` to the app's server at `authority`, injecting the client into HTML.
+pub(crate) async fn forward(
+    state: &AppState,
+    authority: &Authority,
+    mut request: Request,
+) -> Response {
+    let head = request.method() == Method::HEAD;
+    let navigation = wants_html(request.headers());
+    let page_path = request.uri().path().to_owned();
+    let target_path = proxy::path_and_query(&request);
+    request.headers_mut().remove(header::ACCEPT_ENCODING);
+    let target = Target {
+        authority,
+        base: "",
+        keep_host: true,
+    };
+    let response = match proxy::forward_to(state, target, request).await {
+        Ok(response) => response,
+        Err(Forward::Refused(response)) => return response,
+        Err(Forward::Unreachable(error)) => {
+            return unavailable(authority, &target_path, &error, navigation);
+        }
+    };
+    let status = response.status();
+    // No body to rewrite: an upgrade, 1xx, 204, 304.
+    if status.is_informational()
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED
+        || !is_html(response.headers())
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    if head || is_encoded(&parts.headers) {
+        if head {
+            parts.headers.remove(header::CONTENT_LENGTH);
+        }
+        return Response::from_parts(parts, body);
+    }
+    let injection = state.served().injection.clone();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(
+        parts,
+        inject_stream(body, injection, page_path, target_path),
+    )
+}
+
+/// The body with the client injected, rewritten as it streams (a streamed server render
+/// reaches the page chunk by chunk, as the app sent it).
+fn inject_stream(
+    body: Body,
+    injection: Arc<PageInjection>,
+    page_path: String,
+    target_path: String,
+) -> Body {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Result<Bytes, std::io::Error>>();
+    tokio::spawn(async move {
+        let sink = tx.clone();
+        let mut rewriter = rewriter(injection, page_path, move |chunk: &[u8]| {
+            let _ = sink.send(Ok(Bytes::copy_from_slice(chunk)));
+        });
+        let mut data = body.into_data_stream();
+        while let Some(chunk) = data.next().await {
+            if tx.is_closed() {
+                return;
+            }
+            let written = match chunk {
+                Ok(bytes) => rewriter.write(&bytes).map_err(std::io::Error::other),
+                Err(error) => Err(std::io::Error::other(error)),
+            };
+            if let Err(error) = written {
+                tracing::warn!("the app's server's HTML for {target_path} broke off: {error}");
+                let _ = tx.send(Err(error));
+                return;
+            }
+        }
+        if let Err(error) = rewriter.end() {
+            tracing::warn!("cannot inject hotloop's client into {target_path}: {error}");
+            let _ = tx.send(Err(std::io::Error::other(error)));
+        }
+    });
+    Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    }))
+}
+
+fn is_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("text/html"))
+}
+
+fn is_encoded(headers: &HeaderMap) -> bool {
+    headers.get_all(header::CONTENT_ENCODING).iter().any(|v| {
+        !v.to_str()
+            .is_ok_and(|v| v.trim().eq_ignore_ascii_case("identity"))
+    })
+}
+
+/// The 503 (not reachable: starting or restarting) or 502 (failed after connecting).
+fn unavailable(
+    authority: &Authority,
+    path: &str,
+    error: &hyper_util::client::legacy::Error,
+    navigation: bool,
+) -> Response {
+    let why = proxy::error_chain(error);
+    let (status, what) = if error.is_connect() {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "is not running: it is starting, or restarting after it stopped (the terminal \
+             shows why)",
+        )
+    } else {
+        (
+            StatusCode::BAD_GATEWAY,
+            "failed before it answered (the terminal shows its output)",
+        )
+    };
+    let message = format!(
+        "hotloop: the app's server (http://{authority}) {what}; {path} could not be answered \
+         ({why})."
+    );
+    tracing::debug!("{message}");
+    let mut response = if navigation {
+        (
+            status,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            format!(
+                "<!doctype html><meta charset=utf-8><title>hotloop: the app's server is not \
+                 answering</title><h1>The app's server is not answering</h1><p>{}</p><p>This \
+                 page reloads when it answers again.</p><script>(function poll() {{ \
+                 setTimeout(function () {{ fetch(location.href, {{ method: \"HEAD\", cache: \
+                 \"no-store\" }}).then(function (r) {{ if (r.status === 502 || r.status === \
+                 503) poll(); else location.reload(); }}, poll); }}, 500); }})();</script>",
+                escape(&message)
+            ),
+        )
+            .into_response()
+    } else {
+        (
+            status,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            message,
+        )
+            .into_response()
+    };
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    response
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// A rewriter that injects the client (see `PageInjection`) into the HTML written to it.
+/// `page_path` resolves relative `src`s.
+fn rewriter<O: OutputSink>(
+    injection: Arc<PageInjection>,
+    page_path: String,
+    sink: O,
+) -> HtmlRewriter<'static, O> {
+    let head_done = Arc::new(AtomicBool::new(false));
+    let chunk_done = Arc::new(AtomicBool::new(false));
+    let settings = Settings::new_send()
+        .append_element_content_handler(element!("head", {
+            let (head_done, injection) = (head_done.clone(), injection.clone());
+            move |el| {
+                if !head_done.swap(true, Ordering::Relaxed) {
+                    el.prepend(&injection.head_tags, ContentType::Html);
+                }
+                Ok(())
+            }
+        }))
+        .append_element_content_handler(element!("script", {
+            let (head_done, chunk_done, injection) =
+                (head_done.clone(), chunk_done.clone(), injection.clone());
+            move |el| {
+                let mut before = String::new();
+                if !head_done.swap(true, Ordering::Relaxed) {
+                    before.push_str(&injection.head_tags);
+                }
+                if is_entry(el, &injection, &page_path) {
+                    if !chunk_done.swap(true, Ordering::Relaxed) {
+                        before.push_str(&injection.chunk_tag);
+                    }
+                    el.replace(&before, ContentType::Html);
+                } else if !before.is_empty() {
+                    el.before(&before, ContentType::Html);
+                }
+                Ok(())
+            }
+        }))
+        .append_document_content_handler(end!(move |end| {
+            if !head_done.load(Ordering::Relaxed) {
+                end.append(&injection.head_tags, ContentType::Html);
+            }
+            if !chunk_done.load(Ordering::Relaxed) {
+                end.append(&injection.chunk_tag, ContentType::Html);
+            }
+            Ok(())
+        }))
+        .with_strict(false);
+    HtmlRewriter::new(settings, sink)
+}
+
+/// A `<script type="module" src>` whose `src` is one of the client entries.
+fn is_entry(el: &Element<'_, '_>, injection: &PageInjection, page_path: &str) -> bool {
+    el.get_attribute("type")
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("module"))
+        && el
+            .get_attribute("src")
+            .and_then(|src| local_src(&src, page_path))
+            .is_some_and(|src| injection.entries.iter().any(|e| **e == *src))
+}
+
+/// A local script `src` as a root-absolute path (query and fragment dropped, percent-decoded,
+/// dot segments resolved, never above the root); `None` for other origins.
+fn local_src(src: &str, page_path: &str) -> Option<String> {
+    let src = src.trim();
+    if src.is_empty() || src.starts_with("//") || has_scheme(src) {
+        return None;
+    }
+    let src = src.split(['?', '#']).next().unwrap_or("");
+    let decoded = percent_decode_str(src).decode_utf8().ok()?;
+    let joined = if decoded.starts_with('/') {
+        decoded.into_owned()
+    } else {
+        let dir = page_path.rsplit_once('/').map_or("", |(dir, _)| dir);
+        format!("{dir}/{decoded}")
+    };
+    let mut segments: Vec<&str> = Vec::new();
+    for segment in joined.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                segments.pop();
+            }
+            s => segments.push(s),
+        }
+    }
+    Some(format!("/{}", segments.join("/")))
+}
+
+fn has_scheme(url: &str) -> bool {
+    match url.find(':') {
+        Some(colon) => url[..colon]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn injection() -> PageInjection {
+        PageInjection {
+            head_tags: Arc::from("<script src=\"/_hotloop/runtime.js\"></script>"),
+            chunk_tag: Arc::from("<script defer src=\"/_hotloop/chunk.js\"></script>"),
+            entries: Arc::from([Arc::from("/src/entry-client.tsx")]),
+        }
+    }
+
+    fn check(html: &str, page: &str, expected: &str) {
+        let mut out = Vec::new();
+        let mut r = rewriter(Arc::new(injection()), page.into(), |c: &[u8]| {
+            out.extend_from_slice(c)
+        });
+        // Split mid-tag: the rewrite does not depend on how the body arrives.
+        let (a, b) = html.split_at(html.len() / 2);
+        r.write(a.as_bytes()).unwrap();
+        r.write(b.as_bytes()).unwrap();
+        r.end().unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), expected);
+    }
+
+    #[test]
+    fn the_entry_script_becomes_the_chunk_and_the_runtime_goes_first_in_head() {
+        check(
+            "<html><head><title>x</title><script type=\"module\" \
+             src=\"/src/entry-client.tsx?v=1\"></script></head><body>app</body></html>",
+            "/",
+            "<html><head><script src=\"/_hotloop/runtime.js\"></script><title>x</title>\
+             <script defer src=\"/_hotloop/chunk.js\"></script></head><body>app</body></html>",
+        );
+        // Relative to the page, written twice, other scripts kept.
+        check(
+            "<head></head><script type=module src=\"../src/entry-client.tsx\"></script>\
+             <script type=module src=\"./entry-client.tsx\"></script>\
+             <script type=\"module\" src=\"/src/entry-client.tsx\"></script>\
+             <script src=\"/other.js\"></script>",
+            "/src/page",
+            "<head><script src=\"/_hotloop/runtime.js\"></script></head>\
+             <script defer src=\"/_hotloop/chunk.js\"></script><script src=\"/other.js\"></script>",
+        );
+    }
+
+    #[test]
+    fn a_page_without_head_or_entry_still_gets_the_client() {
+        check(
+            "<p>hi</p><script>1</script>",
+            "/",
+            "<p>hi</p><script src=\"/_hotloop/runtime.js\"></script><script>1</script>\
+             <script defer src=\"/_hotloop/chunk.js\"></script>",
+        );
+        check(
+            "plain",
+            "/",
+            "plain<script src=\"/_hotloop/runtime.js\"></script>\
+             <script defer src=\"/_hotloop/chunk.js\"></script>",
+        );
+    }
+
+    #[test]
+    fn local_srcs() {
+        assert_eq!(local_src("/a/b.js?x#y", "/"), Some("/a/b.js".into()));
+        assert_eq!(local_src("b%20c.js", "/a/page"), Some("/a/b c.js".into()));
+        assert_eq!(local_src("../../../x.js", "/a/p"), Some("/x.js".into()));
+        assert_eq!(local_src("https://cdn/x.js", "/"), None);
+        assert_eq!(local_src("//cdn/x.js", "/"), None);
+    }
+}
