@@ -69,6 +69,11 @@ fn hmr_in_chromium() {
 }
 
 #[test]
+fn css_patches_in_chromium() {
+    run_suite("css.test.mjs");
+}
+
+#[test]
 fn react_in_chromium() {
     run_suite("react.test.mjs");
 }

@@ -27,6 +27,9 @@ pub struct CompiledCss {
     /// The stylesheet to serve for a `<link>`: `@import`s kept, their URLs and every relative
     /// `url()` made absolute (`None` with `code`).
     pub stylesheet: Option<Arc<str>>,
+    /// The text the factory injects (`__hotloop_meta.css(text)`): what a `<style>` holds, and
+    /// what the CSS patches of its edits are computed from (`None` with `code`).
+    pub style: Option<Arc<str>>,
     /// Where each local `@import`'s URL ends in `stylesheet` (the byte offset before its closing
     /// quote) and its specifier as written: the engine adds `?v=<version of that sheet>` there
     /// when it serves the sheet, so a browser that re-fetches a `<link>`ed sheet re-fetches
@@ -48,6 +51,7 @@ pub fn compile_css(id: &str, text: &str) -> CompiledCss {
         imports: rewritten.imports,
         code: Some(factory(&body).into()),
         stylesheet: Some(rewritten.stylesheet.into()),
+        style: Some(rewritten.inline.into()),
         stylesheet_imports: rewritten.stylesheet_imports,
         diagnostics: rewritten.diagnostics,
     }

@@ -60,6 +60,7 @@ pub fn compile_css_module(id: &str, text: &str) -> CompiledCss {
             imports: Vec::new(),
             code: None,
             stylesheet: None,
+            style: None,
             stylesheet_imports: Vec::new(),
             diagnostics: vec![Diagnostic::syntax(id, text, line, column, message)],
         }
@@ -121,6 +122,7 @@ pub fn compile_css_module(id: &str, text: &str) -> CompiledCss {
         imports,
         code: Some(factory(&body).into()),
         stylesheet: Some(scoped.stylesheet.into()),
+        style: Some(scoped.inline.into()),
         stylesheet_imports: scoped.stylesheet_imports,
         diagnostics,
     }

@@ -22,6 +22,7 @@
 
 mod cache;
 mod css;
+mod css_diff;
 mod css_modules;
 mod db;
 mod devloop;

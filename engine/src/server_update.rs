@@ -90,6 +90,7 @@ pub fn prepare_server(
                     .collect(),
                 removed: build.removed.clone(),
                 css_links: Vec::new(),
+                css_patches: Vec::new(),
                 changed_files: files.iter().map(|f| Arc::from(format!("/{f}"))).collect(),
             };
             let outcome = UpdateOutcome::Hot {

@@ -180,11 +180,15 @@ fn encode_hot(
             }
         }
     }
+    // Each sheet the pages hold also gets a rule-level patch when its change is small (see
+    // "CSS patches" in hotloop-protocol's wire.rs); the page falls back to the full form.
+    let (css_patches, versions) = host.css_patches(&plan.send, &roots);
     let css_links: Vec<CssLink> = roots
         .into_iter()
-        .map(|index| CssLink {
+        .zip(versions)
+        .map(|(index, version)| CssLink {
             href: id(index).to_string(),
-            version: revision.to_string(),
+            version: format!("{version:08x}"),
         })
         .collect();
     let update = HotUpdate {
@@ -199,6 +203,7 @@ fn encode_hot(
         removed: removed.to_vec(),
         css_links,
         changed_files: files.iter().map(|f| Arc::from(format!("/{f}"))).collect(),
+        css_patches,
     };
     let outcome = UpdateOutcome::Hot {
         modules: update.modules.iter().map(|m| m.id.to_string()).collect(),
@@ -233,7 +238,7 @@ mod tests {
     use crate::db::QueryEventKind;
     use crate::inputs::ProjectOptions;
     use crate::testing::TempProject;
-    use hotloop_protocol::wire::decode_server;
+    use hotloop_protocol::wire::{CssEdit, CssPatch, CssTarget, css_version, decode_server};
 
     const FIXTURE: &str = r#"
 //- /index.html
@@ -357,5 +362,198 @@ if (import.meta.hot) import.meta.hot.accept();
             "{:?}",
             update.outcome
         );
+    }
+
+    const CSS_FIXTURE: &str = r#"
+//- /index.html
+<!doctype html>
+<html><head><link rel="stylesheet" href="/src/site.css"></head><body>
+<script type="module" src="/src/main.js"></script>
+</body></html>
+//- /src/main.js
+import './style.css';
+//- /src/style.css
+.a { color: red; }
+.b { color: green; }
+/* a comment */
+.c { color: blue; }
+//- /src/site.css
+@import "./base.css";
+.s { margin: 0; }
+.t { margin: 1px; }
+//- /src/base.css
+body { padding: 0; }
+"#;
+
+    /// Saves `path` as `text`, prepares the update after `revision`, publishes it (as the dev
+    /// loop does) and returns the message.
+    fn save(p: &mut Project, path: &str, text: &str, revision: u32) -> HotUpdate {
+        let file = p.files.write(path, text);
+        p.host.apply_changes(&[file]);
+        let update = prepare(
+            &mut p.host,
+            Cause::Edit {
+                files: &[path.into()],
+            },
+            revision,
+        );
+        let (next, frame) = update.frame.expect("a frame");
+        let _ = p.host.served(&Arc::from("srv"), next);
+        match decode_server(&frame).expect("decodes") {
+            ServerMessage::Update(hot) => hot,
+            other => panic!("expected an update, got {other:?}"),
+        }
+    }
+
+    fn css_project() -> Project {
+        let files = TempProject::new(CSS_FIXTURE);
+        let mut host = EngineHost::new(files.root(), ProjectOptions::default()).expect("host");
+        let _ = host.served(&Arc::from("srv"), 0);
+        Project { files, host }
+    }
+
+    fn patch_of(update: &HotUpdate, target: CssTarget) -> Option<&CssPatch> {
+        update.css_patches.iter().find(|p| p.target == target)
+    }
+
+    #[test]
+    fn a_stylesheet_edit_carries_a_patch_from_the_published_text_and_saves_compose() {
+        let mut p = css_project();
+        let v1 = ".a { color: red; }\n.b { color: green; }\n/* a comment */\n.c { color: blue; }\n";
+        let v2 = v1.replace("green", "lime");
+        let update = save(&mut p, "src/style.css", &v2, 0);
+        assert!(
+            update.modules.iter().any(|m| &*m.id == "/src/style.css"),
+            "the full text is still sent"
+        );
+        assert_eq!(
+            patch_of(&update, CssTarget::Style),
+            Some(&CssPatch {
+                target: CssTarget::Style,
+                id: "/src/style.css".into(),
+                base: css_version(v1),
+                version: css_version(&v2),
+                rules: 3,
+                edits: vec![
+                    CssEdit::Delete { index: 1 },
+                    CssEdit::Insert {
+                        index: 1,
+                        rule: ".b { color: lime; }".into(),
+                    },
+                ],
+            })
+        );
+        // The next save patches from what the last one published.
+        let v3 = v2.replace("blue", "navy");
+        let update = save(&mut p, "src/style.css", &v3, 1);
+        let patch = patch_of(&update, CssTarget::Style).expect("a patch");
+        assert_eq!(
+            (patch.base, patch.version),
+            (css_version(&v2), css_version(&v3))
+        );
+        assert_eq!(
+            patch.edits,
+            [
+                CssEdit::Delete { index: 2 },
+                CssEdit::Insert {
+                    index: 2,
+                    rule: ".c { color: navy; }".into()
+                }
+            ]
+        );
+        // A change among the @imports (a new one) sends the whole sheet only.
+        let update = save(
+            &mut p,
+            "src/style.css",
+            &format!("@import 'https://cdn.example/x.css';\n{v3}"),
+            2,
+        );
+        assert_eq!(patch_of(&update, CssTarget::Style), None);
+    }
+
+    #[test]
+    fn a_linked_sheet_gets_a_patch_and_the_version_the_server_then_serves() {
+        let mut p = css_project();
+        let update = save(
+            &mut p,
+            "src/site.css",
+            "@import \"./base.css\";\n.s { margin: 0; }\n.t { margin: 2px; }\n",
+            0,
+        );
+        let served = p.host.served(&Arc::from("srv"), 1);
+        let sheet = served.modules["/src/site.css"]
+            .stylesheet
+            .clone()
+            .expect("a stylesheet");
+        let version = css_version(&sheet);
+        assert_eq!(
+            update.css_links,
+            [CssLink {
+                href: "/src/site.css".into(),
+                version: format!("{version:08x}"),
+            }]
+        );
+        let patch = patch_of(&update, CssTarget::Link).expect("a link patch");
+        assert_eq!(
+            (patch.id.as_ref(), patch.version, patch.rules),
+            ("/src/site.css", version, 3)
+        );
+        assert_eq!(
+            patch.edits,
+            [
+                CssEdit::Delete { index: 2 },
+                CssEdit::Insert {
+                    index: 2,
+                    rule: ".t { margin: 2px; }".into()
+                }
+            ]
+        );
+        assert_eq!(
+            patch_of(&update, CssTarget::Style),
+            None,
+            "no <style> for a linked sheet"
+        );
+
+        // An edit of the imported sheet changes the root's `@import` version: whole sheet.
+        let update = save(&mut p, "src/base.css", "body { padding: 1px; }\n", 1);
+        assert_eq!(update.css_links.len(), 1);
+        assert_eq!(update.css_patches, []);
+    }
+
+    #[test]
+    fn a_css_module_patch_is_computed_from_its_compiled_text() {
+        let files = TempProject::new(
+            r#"
+//- /index.html
+<script type="module" src="/src/main.js"></script>
+//- /src/main.js
+import styles from './card.module.css';
+console.log(styles.card);
+//- /src/card.module.css
+.card { color: red; }
+.title { font-weight: bold; }
+"#,
+        );
+        let mut host = EngineHost::new(files.root(), ProjectOptions::default()).expect("host");
+        let _ = host.served(&Arc::from("srv"), 0);
+        let mut p = Project { files, host };
+        let update = save(
+            &mut p,
+            "src/card.module.css",
+            ".card { color: blue; }\n.title { font-weight: bold; }\n",
+            0,
+        );
+        let patch = patch_of(&update, CssTarget::Style).expect("a patch");
+        assert_eq!(patch.rules, 2);
+        match &patch.edits[..] {
+            [
+                CssEdit::Delete { index: 0 },
+                CssEdit::Insert { index: 0, rule },
+            ] => {
+                // lightningcss's output, with the scoped name the page's elements carry.
+                assert_eq!(&**rule, ".card-module_q70Lpa_card {\n  color: #00f;\n}");
+            }
+            other => panic!("expected one rule replaced, got {other:?}"),
+        }
     }
 }

@@ -17,6 +17,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("js_literal", 1),
     ("transform", 2),
     ("css", 2),
+    ("css_diff", 2),
     ("css_modules", 2),
     ("inputs", 3),
     ("files", 3),

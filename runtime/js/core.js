@@ -41,7 +41,8 @@
    *   origin?: string,
    *   css?: (id: string, text: string) => void,
    *   removeCss?: (id: string) => void,
-   *   swapLink?: (href: string, version: string) => void,
+   *   swapLink?: (href: string, version: string, patch: object | undefined) => void,
+   *   cssPatches?: (patches: object[]) => void,
    *   showDiagnostics?: (added: object[], cleared: string[]) => void,
    *   showError?: (id: string, error: { message: string, stack: string, context: string | undefined }) => void,
    *   clearError?: (id: string) => void,
@@ -54,7 +55,9 @@
    *   for a dead connection are dropped).
    * `reload`: reload everything now (true), or refuse (false: the page's reload-loop guard).
    * `origin`: what module ids are appended to for `import.meta.url` and source URLs.
-   * `css`/`removeCss`: a CSS module's stylesheet; `swapLink`: a linked stylesheet's new version.
+   * `css`/`removeCss`: a CSS module's stylesheet; `swapLink`: a linked stylesheet's new version,
+   *   with its rule-level patch when the update has one; `cssPatches`: the update's patches of
+   *   module stylesheets, before their `css` calls (`[]` once the update is applied).
    * `showDiagnostics`/`showError`/`clearError`: build errors per file, runtime errors per module.
    */
 
@@ -71,6 +74,7 @@
     css() {},
     removeCss() {},
     swapLink() {},
+    cssPatches() {},
     showDiagnostics() {},
     showError() {},
     clearError() {},

@@ -10,7 +10,7 @@
 const HotloopProtocol = (function () {
   'use strict';
 
-  const PROTOCOL_VERSION = 2;
+  const PROTOCOL_VERSION = 3;
 
   const ids = Object.freeze({
     hello: 0x01,
@@ -24,6 +24,8 @@ const HotloopProtocol = (function () {
   });
 
   const MODULE_KINDS = ['js', 'css', 'asset', 'json'];
+  const CSS_TARGETS = ['style', 'link'];
+  const CSS_EDITS = ['delete', 'insert'];
   const DIAGNOSTIC_KINDS = ['syntax', 'resolve', 'transform', 'io', 'runtime'];
 
   const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -205,6 +207,19 @@ const HotloopProtocol = (function () {
         const removed = r.list(4, readStr);
         const cssLinks = r.list(8, (r) => ({ href: r.str(), version: r.str() }));
         const changedFiles = r.list(4, readStr);
+        // target + id + base + version + rules + edits count; an edit is op + index (+ rule).
+        const cssPatches = r.list(21, (r) => ({
+          target: r.kind(CSS_TARGETS, 'css patch target'),
+          id: r.str(),
+          base: r.u32(),
+          version: r.u32(),
+          rules: r.u32(),
+          edits: r.list(5, (r) => {
+            const op = r.kind(CSS_EDITS, 'css edit');
+            const index = r.u32();
+            return op === 'insert' ? { op, index, rule: r.str() } : { op, index };
+          }),
+        }));
         return r.finish({
           type: 'update',
           revision,
@@ -214,6 +229,7 @@ const HotloopProtocol = (function () {
           removed,
           cssLinks,
           changedFiles,
+          cssPatches,
         });
       }
       case ids.errors:
@@ -362,8 +378,20 @@ const HotloopProtocol = (function () {
     return w.done();
   }
 
+  /**
+   * A stylesheet text's version, as the engine's `css_version`: FNV-1a (32-bit) over its UTF-16
+   * code units. What a CSS patch's `base` and `version` are.
+   * @param {string} text
+   */
+  function cssVersion(text) {
+    let hash = 0x811c9dc5;
+    for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+    return hash >>> 0;
+  }
+
   return Object.freeze({
     PROTOCOL_VERSION,
+    cssVersion,
     ids,
     ProtocolError,
     decodeServerMessage,

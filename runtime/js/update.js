@@ -3,7 +3,7 @@
   // factories, dispose the invalidated modules (dispose before re-import), re-evaluate each
   // boundary (stale modules on its path re-evaluate through `require`, so nobody reads old
   // exports), call the accept callbacks (after re-import), check the refresh boundaries, prune,
-  // swap linked stylesheets, then one React refresh. Styles, errors and reloads go through the
+  // patch or swap linked stylesheets, then one React refresh. Styles, errors and reloads go through the
   // host; the result is the ack's.
   // ---------------------------------------------------------------------------------------------
 
@@ -188,6 +188,9 @@
       bus.emit("vite:beforeUpdate", payload);
       const errors = [];
 
+      // A stylesheet module's `css(text)` call (when its factory re-runs) applies its patch.
+      const cssPatches = message.cssPatches || [];
+      core.host().cssPatches(cssPatches);
       installModules(message, errors);
 
       for (const id of message.invalidate) {
@@ -227,7 +230,11 @@
       const invalidated = refresh.check(refreshBoundaries);
       await retryFailedStart(errors);
       await pruneModules(message.removed, errors);
-      for (const link of message.cssLinks) core.host().swapLink(link.href, link.version);
+      core.host().cssPatches([]);
+      for (const link of message.cssLinks) {
+        const patch = cssPatches.find((p) => p.target === "link" && p.id === link.href);
+        core.host().swapLink(link.href, link.version, patch);
+      }
       refresh.perform(errors, invalidated);
       // Logged once the page shows the change: with DevTools (or any CDP client) attached a
       // console line costs about half a millisecond.

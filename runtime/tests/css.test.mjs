@@ -3,7 +3,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { createPage } from "./support/page-env.mjs";
+import { createRequire } from "node:module";
+
+import { FakeStyleSheet, createPage } from "./support/page-env.mjs";
 import { css, js } from "./support/modules.mjs";
 
 const styleModule = (text) => css("/src/app.css", {}, `__hotloop_meta.css(${JSON.stringify(text)});`);
@@ -67,13 +69,13 @@ test("a linked stylesheet is swapped: the new link goes in after the old, which 
   await page.boot([js("/src/main.js", {}, "")], ["/src/main.js"]);
   const old = addLink(page, "/styles/site.css");
   const other = addLink(page, "/styles/other.css");
-  const ack = await page.update({ revision: 2, cssLinks: [{ href: "/styles/site.css", version: "abc123" }] });
+  const ack = await page.update({ revision: 2, cssLinks: [{ href: "/styles/site.css", version: "00abc123" }] });
   assert.equal(ack.ok, true);
 
   const links = page.document.head.querySelectorAll("link");
   assert.deepEqual(
     links.map((l) => l.getAttribute("href")),
-    ["/styles/site.css", "/styles/site.css?v=abc123", "/styles/other.css"],
+    ["/styles/site.css", "/styles/site.css?hotloop-v=00abc123", "/styles/other.css"],
     "both present until the new one has loaded",
   );
   const fresh = links[1];
@@ -81,7 +83,7 @@ test("a linked stylesheet is swapped: the new link goes in after the old, which 
   fresh.dispatchEvent("load");
   assert.deepEqual(
     page.document.head.querySelectorAll("link").map((l) => l.getAttribute("href")),
-    ["/styles/site.css?v=abc123", "/styles/other.css"],
+    ["/styles/site.css?hotloop-v=00abc123", "/styles/other.css"],
   );
   assert.equal(old.parentNode, null);
   assert.equal(other.parentNode, page.document.head);
@@ -91,21 +93,184 @@ test("a second swap before the first loaded replaces the pending link, not the o
   const page = createPage();
   await page.boot([js("/src/main.js", {}, "")], ["/src/main.js"]);
   addLink(page, "http://localhost:5173/styles/site.css?v=0");
-  await page.update({ revision: 2, cssLinks: [{ href: "/styles/site.css", version: "1" }] });
-  await page.update({ revision: 3, cssLinks: [{ href: "/styles/site.css", version: "2" }] });
+  await page.update({ revision: 2, cssLinks: [{ href: "/styles/site.css", version: "00000001" }] });
+  await page.update({ revision: 3, cssLinks: [{ href: "/styles/site.css", version: "00000002" }] });
   const hrefs = () => page.document.head.querySelectorAll("link").map((l) => l.getAttribute("href"));
-  assert.deepEqual(hrefs(), ["http://localhost:5173/styles/site.css?v=0", "/styles/site.css?v=1", "/styles/site.css?v=2"]);
+  assert.deepEqual(hrefs(), [
+    "http://localhost:5173/styles/site.css?v=0",
+    "/styles/site.css?v=0&hotloop-v=00000001",
+    "/styles/site.css?v=0&hotloop-v=00000002",
+  ]);
   for (const link of page.document.head.querySelectorAll("link").slice(1)) link.dispatchEvent("load");
-  assert.deepEqual(hrefs(), ["/styles/site.css?v=2"]);
+  assert.deepEqual(hrefs(), ["/styles/site.css?v=0&hotloop-v=00000002"]);
 });
 
-test("a stylesheet that fails to load still replaces the old link", async () => {
+test("a stylesheet that fails to load goes, and the link it was replacing stays for the next update", async () => {
   const page = createPage();
   await page.boot([js("/src/main.js", {}, "")], ["/src/main.js"]);
   addLink(page, "/styles/site.css");
-  await page.update({ revision: 2, cssLinks: [{ href: "/styles/site.css", version: "9" }] });
+  const hrefs = () => page.document.head.querySelectorAll("link").map((l) => l.getAttribute("href"));
+  await page.update({ revision: 2, cssLinks: [{ href: "/styles/site.css", version: "00000009" }] });
   page.document.head.querySelectorAll("link")[1].dispatchEvent("error");
-  assert.deepEqual(page.document.head.querySelectorAll("link").map((l) => l.getAttribute("href")), ["/styles/site.css?v=9"]);
+  assert.deepEqual(hrefs(), ["/styles/site.css"], "the server no longer has version 9: the old sheet stays");
+  await page.update({ revision: 3, cssLinks: [{ href: "/styles/site.css", version: "0000000a" }] });
+  assert.deepEqual(hrefs(), ["/styles/site.css", "/styles/site.css?hotloop-v=0000000a"]);
+  page.document.head.querySelectorAll("link")[1].dispatchEvent("load");
+  assert.deepEqual(hrefs(), ["/styles/site.css?hotloop-v=0000000a"]);
+});
+
+// ------------------------------------------------------------------------------------------------
+// Rule-level patches (see "CSS patches" in engine/protocol/src/wire.rs).
+
+const { cssVersion } = createRequire(import.meta.url)("../js/protocol.js");
+const hex = (n) => n.toString(16).padStart(8, "0");
+
+const SHEET_V1 = ".a { color: red }\n.b { color: green }\n@media print { .c { x: 1 } }";
+const SHEET_V2 = SHEET_V1.replace("green", "lime");
+
+/** The patch the engine sends for V1 → V2 (css_diff.rs's "one rule edited"). */
+function patchV1toV2(target, id, edits) {
+  return {
+    target,
+    id,
+    base: cssVersion(SHEET_V1),
+    version: cssVersion(SHEET_V2),
+    rules: 3,
+    edits: edits ?? [
+      { op: "delete", index: 1 },
+      { op: "insert", index: 1, rule: ".b { color: lime }" },
+    ],
+  };
+}
+
+async function bootWithStyle(text) {
+  const page = createPage();
+  const main = js("/src/main.js", { "./app.css": "/src/app.css" }, `require("./app.css");`);
+  await page.boot([main, styleModule(text)], ["/src/main.js"]);
+  const [style] = styles(page);
+  assert.equal(style.sheet.rules.length, 3);
+  return { page, style };
+}
+
+const styleUpdate = (revision, text, patch) => ({
+  revision,
+  modules: [styleModule(text)],
+  invalidate: ["/src/app.css"],
+  boundaries: [{ id: "/src/app.css", acceptedDep: null }],
+  cssPatches: patch ? [patch] : [],
+});
+
+test("a style patch edits the sheet's rules in place: no re-parse of the text", async () => {
+  const { page, style } = await bootWithStyle(SHEET_V1);
+  const sheet = style.sheet;
+  const ack = await page.update(styleUpdate(2, SHEET_V2, patchV1toV2("style", "/src/app.css")));
+  assert.equal(ack.ok, true);
+  assert.equal(style.sheet, sheet, "the same sheet, patched");
+  assert.deepEqual(sheet.rules, [".a { color: red }", ".b { color: lime }", "@media print { .c { x: 1 } }"]);
+  assert.equal(style.parses, 1, "parsed once, when it was created");
+
+  // The next edit patches from the version the patch produced.
+  const v3 = SHEET_V2.replace("red", "blue");
+  const patch = {
+    target: "style",
+    id: "/src/app.css",
+    base: cssVersion(SHEET_V2),
+    version: cssVersion(v3),
+    rules: 3,
+    edits: [
+      { op: "delete", index: 0 },
+      { op: "insert", index: 0, rule: ".a { color: blue }" },
+    ],
+  };
+  assert.equal((await page.update(styleUpdate(3, v3, patch))).ok, true);
+  assert.deepEqual(sheet.rules, [".a { color: blue }", ".b { color: lime }", "@media print { .c { x: 1 } }"]);
+  assert.equal(style.parses, 1);
+});
+
+test("a style patch that does not fit falls back to the whole text", async (t) => {
+  const cases = [
+    ["another base version", { base: 12345 }],
+    ["another rule count", { rules: 4 }],
+    ["a version its text does not have", { version: 1 }],
+    ["a rule the browser cannot parse", { edits: [{ op: "delete", index: 1 }, { op: "insert", index: 1, rule: ".b { INVALID }" }] }],
+    ["an index past the end", { edits: [{ op: "delete", index: 7 }] }],
+  ];
+  for (const [what, change] of cases) {
+    await t.test(what, async () => {
+      const { page, style } = await bootWithStyle(SHEET_V1);
+      const ack = await page.update(styleUpdate(2, SHEET_V2, { ...patchV1toV2("style", "/src/app.css"), ...change }));
+      assert.equal(ack.ok, true);
+      assert.equal(styles(page)[0], style, "the same element: no flash");
+      assert.equal(style.textContent, SHEET_V2);
+      assert.deepEqual(style.sheet.rules, [".a { color: red }", ".b { color: lime }", "@media print { .c { x: 1 } }"]);
+      assert.equal(style.parses, 2, "re-parsed from the new text");
+    });
+  }
+});
+
+test("a style patch left over from an update that did not re-run the module is never applied later", async () => {
+  const page = createPage();
+  await page.boot([js("/src/main.js", {}, "")], ["/src/main.js"]);
+  // The module was never loaded here: the patch has no style to go to.
+  await page.update({ ...styleUpdate(2, SHEET_V2, patchV1toV2("style", "/src/app.css")), boundaries: [], invalidate: [] });
+  page.run(`__hotloop.require("/src/app.css");`);
+  const [style] = styles(page);
+  assert.equal(style.textContent, SHEET_V2);
+});
+
+function loadLink(link, text) {
+  link.sheet = new FakeStyleSheet(text);
+  link.dispatchEvent("load");
+}
+
+test("a linked sheet loaded at a known version is patched; a link of the page's HTML is swapped first", async () => {
+  const page = createPage();
+  await page.boot([js("/src/main.js", {}, "")], ["/src/main.js"]);
+  const original = addLink(page, "/src/site.css");
+  original.sheet = new FakeStyleSheet(SHEET_V1);
+  const hrefs = () => page.document.head.querySelectorAll("link").map((l) => l.getAttribute("href"));
+  const v1 = hex(cssVersion(SHEET_V1));
+
+  // Its version is unknown (the page's HTML loaded it): swapped, even with a patch.
+  const patchTo = (base) => ({ ...patchV1toV2("link", "/src/site.css"), base });
+  await page.update({ revision: 2, cssLinks: [{ href: "/src/site.css", version: v1 }], cssPatches: [patchTo(cssVersion(SHEET_V1))] });
+  assert.deepEqual(hrefs(), ["/src/site.css", `/src/site.css?hotloop-v=${v1}`]);
+  const loaded = page.document.head.querySelectorAll("link")[1];
+  loadLink(loaded, SHEET_V1);
+  assert.deepEqual(hrefs(), [`/src/site.css?hotloop-v=${v1}`]);
+
+  // Now it is known to be at V1: the patch applies, nothing is fetched.
+  const v2 = hex(cssVersion(SHEET_V2));
+  const ack = await page.update({ revision: 3, cssLinks: [{ href: "/src/site.css", version: v2 }], cssPatches: [patchTo(cssVersion(SHEET_V1))] });
+  assert.equal(ack.ok, true);
+  assert.deepEqual(hrefs(), [`/src/site.css?hotloop-v=${v1}`], "patched in place");
+  assert.deepEqual(loaded.sheet.rules, [".a { color: red }", ".b { color: lime }", "@media print { .c { x: 1 } }"]);
+
+  // A patch from another version (this page missed it) is not applied: the link is swapped.
+  await page.update({
+    revision: 4,
+    cssLinks: [{ href: "/src/site.css", version: "0000abcd" }],
+    cssPatches: [{ ...patchTo(cssVersion(SHEET_V1)), version: 0xabcd }],
+  });
+  assert.deepEqual(hrefs(), [`/src/site.css?hotloop-v=${v1}`, "/src/site.css?hotloop-v=0000abcd"]);
+  assert.deepEqual(loaded.sheet.rules[1], ".b { color: lime }", "untouched");
+});
+
+test("a link patch that throws half way is undone and the link swapped", async () => {
+  const page = createPage();
+  await page.boot([js("/src/main.js", {}, "")], ["/src/main.js"]);
+  const v1 = hex(cssVersion(SHEET_V1));
+  addLink(page, `/src/site.css?hotloop-v=${v1}`);
+  await page.update({ revision: 2, cssLinks: [{ href: "/src/site.css", version: v1 }] });
+  const link = page.document.head.querySelectorAll("link")[1];
+  loadLink(link, SHEET_V1);
+  const broken = patchV1toV2("link", "/src/site.css", [
+    { op: "delete", index: 1 },
+    { op: "insert", index: 1, rule: ".b { INVALID }" },
+  ]);
+  await page.update({ revision: 3, cssLinks: [{ href: "/src/site.css", version: "00000003" }], cssPatches: [broken] });
+  assert.deepEqual(link.sheet.rules, new FakeStyleSheet(SHEET_V1).rules, "the deleted rule is back");
+  assert.equal(page.document.head.querySelectorAll("link").length, 2, "the new version loads next to it");
 });
 
 /** A CSS Module as the engine emits it (`engine/src/css_modules.rs`). */

@@ -176,3 +176,11 @@ test('mutated goldens throw only ProtocolError (bounded fuzz)', () => {
   }
   assert.ok(decoded > 100, `only ${decoded} mutated frames decoded`);
 });
+
+test("cssVersion is the engine's css_version: FNV-1a over UTF-16 code units", () => {
+  // The same numbers as engine/protocol/src/wire/tests.rs.
+  assert.equal(P.cssVersion(""), 0x811c9dc5);
+  assert.equal(P.cssVersion("a"), 0xe40c292c);
+  assert.equal(P.cssVersion("a{color:red}"), 0xabb04740);
+  assert.equal(P.cssVersion("🔥"), 0xb02ce137);
+});

@@ -18,7 +18,10 @@ pub use client::{ClientEvent, ClientId};
 pub use diagnostic::{Diagnostic, DiagnosticKind, code_frame};
 pub use reload::FullReloadReason;
 pub use served::{Chunk, PageInjection, Parts, Served, ServedModule, ServedModules, WorkerChunks};
-pub use wire::{ClientMessage, CssLink, HotUpdate, ModuleCode, PROTOCOL_VERSION, ServerMessage};
+pub use wire::{
+    ClientMessage, CssEdit, CssLink, CssPatch, CssTarget, HotUpdate, ModuleCode, PROTOCOL_VERSION,
+    ServerMessage, css_version,
+};
 
 /// What a module is, as the runtime and the server treat it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -8,7 +8,7 @@
 //! | id | message | fields |
 //! |---|---|---|
 //! | 0x01 | Hello | protocol u32, server_id str, revision u32 |
-//! | 0x02 | Update | revision u32, modules list<ModuleCode>, invalidate list<str>, boundaries list<(str, opt<str>)>, removed list<str>, css_links list<(href str, version str)>, changed_files list<str> |
+//! | 0x02 | Update | revision u32, modules list<ModuleCode>, invalidate list<str>, boundaries list<(str, opt<str>)>, removed list<str>, css_links list<(href str, version str)>, changed_files list<str>, css_patches list<CssPatch> |
 //! | 0x03 | Errors | revision u32, added list<Diagnostic>, cleared list<str> |
 //! | 0x04 | FullReload | revision u32, reason_code u8, reason str |
 //! | 0x05 | Custom | event str, data str (JSON) |
@@ -18,6 +18,9 @@
 //!
 //! `ModuleCode` = id str, kind u8 (0 js, 1 css, 2 asset, 3 json), deps list<(spec str, opt<id str>)>,
 //! static_deps u32 (the first that many deps are static imports), code str. `Diagnostic` = kind u8, file str, line u32, column u32, message str, code_frame str.
+//! `CssPatch` = target u8 (0 the `<style>` of a stylesheet module, 1 the `<link>`s of a sheet's
+//! URL), id str, base u32, version u32, rules u32, edits list<CssEdit>; `CssEdit` = op u8
+//! (0 delete, 1 insert), index u32, and for an insert the rule's text str.
 //!
 //! Decoding is strict, so that `encode(decode(bytes)) == bytes` for every accepted frame: bools
 //! and option tags must be 0 or 1, enum bytes must be known, strings valid UTF-8, `Custom` data
@@ -38,6 +41,18 @@
 //! any other (the server cannot know which tabs loaded them), and each tab skips the boundaries
 //! and invalidations of modules it never evaluated; their new factories are used when the tab
 //! loads them.
+//!
+//! # CSS patches
+//!
+//! A stylesheet edit also carries, when the change is small, a rule-level patch per sheet the
+//! pages hold (`css_patches`, computed by the engine's `css_diff.rs`): `edits` applied in order
+//! through the CSSOM (`deleteRule(index)`, `insertRule(rule, index)`) turn the sheet whose text
+//! has version `base` and `rules` top-level rules into the text whose version is `version`
+//! (versions are [`css_version`]). The patch never replaces the full form of the update: a
+//! style module's new factory is still in `modules` (its `css(text)` call brings the full
+//! text) and a linked sheet's swap is still in `css_links`. The page applies the patch only
+//! when its sheet is known to be at `base` with `rules` rules, and otherwise (or when a CSSOM
+//! call throws) uses the full form: a page never ends on a text the server did not serve.
 
 use std::sync::Arc;
 
@@ -45,7 +60,7 @@ use crate::ModuleKind;
 use crate::diagnostic::{Diagnostic, DiagnosticKind};
 use crate::reload::FullReloadReason;
 
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// Message ids (the first byte of a frame).
 pub mod id {
@@ -112,10 +127,55 @@ pub struct HotUpdate {
     pub boundaries: Vec<(Arc<str>, Option<Arc<str>>)>,
     /// Modules no longer in the graph: pruned, then dropped.
     pub removed: Vec<Arc<str>>,
-    /// Linked stylesheets to swap.
+    /// Linked stylesheets to swap (unless a patch in `css_patches` applies to them).
     pub css_links: Vec<CssLink>,
     /// Source files whose change caused this update (for logs and `vite:beforeUpdate`).
     pub changed_files: Vec<Arc<str>>,
+    /// Rule-level patches of stylesheets in `modules` or `css_links` (see "CSS patches").
+    pub css_patches: Vec<CssPatch>,
+}
+
+/// Which sheets of the page a [`CssPatch`] is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CssTarget {
+    /// The `<style>` element the runtime injected for stylesheet module `id`.
+    Style,
+    /// The `<link rel=stylesheet>` elements whose URL path is `id`.
+    Link,
+}
+
+/// A rule-level patch of one stylesheet (see "CSS patches").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CssPatch {
+    pub target: CssTarget,
+    /// The module id (= URL path) of the stylesheet.
+    pub id: Arc<str>,
+    /// [`css_version`] of the text the patch applies to.
+    pub base: u32,
+    /// [`css_version`] of the text it produces.
+    pub version: u32,
+    /// Top-level rules of the base text (what `sheet.cssRules.length` must be).
+    pub rules: u32,
+    pub edits: Vec<CssEdit>,
+}
+
+/// One CSSOM call, with indexes into the sheet as the previous edits left it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CssEdit {
+    /// `sheet.deleteRule(index)`.
+    Delete { index: u32 },
+    /// `sheet.insertRule(rule, index)`.
+    Insert { index: u32, rule: Arc<str> },
+}
+
+/// The version of a stylesheet's text: FNV-1a (32-bit) over its UTF-16 code units, so the
+/// runtime computes the same number from a JS string (`HotloopProtocol.cssVersion`). Names
+/// what a patch applies to and what a linked sheet was loaded as (`?hotloop-v=`, 8 hex
+/// digits); not a defence against anyone, only against applying a patch to another text.
+pub fn css_version(text: &str) -> u32 {
+    text.encode_utf16().fold(0x811c_9dc5_u32, |hash, unit| {
+        (hash ^ u32::from(unit)).wrapping_mul(0x0100_0193)
+    })
 }
 
 /// One module's new code.
@@ -136,6 +196,8 @@ pub struct ModuleCode {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CssLink {
     pub href: String,
+    /// The new text's [`css_version`] as 8 hex digits: the page loads `href?hotloop-v=<it>`,
+    /// which the server answers only while that is the sheet's version.
     pub version: String,
 }
 

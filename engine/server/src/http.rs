@@ -16,8 +16,8 @@ use super::AppState;
 use super::app_server;
 use super::fs::{self, PathRejection, parse_request_path};
 use super::sourcemap;
-use hotloop_protocol::ModuleKind;
 use hotloop_protocol::served::{Chunk, Served};
+use hotloop_protocol::{ModuleKind, css_version};
 
 const JS: &str = "text/javascript; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";
@@ -334,6 +334,19 @@ pub(crate) async fn fallback(State(state): State<Arc<AppState>>, request: Reques
         && module.kind == ModuleKind::Css
         && let Some(sheet) = &module.stylesheet
     {
+        // The runtime loads a changed linked sheet as `?hotloop-v=<version>` and then patches
+        // it as that version: answer only while it is the sheet's version, so a page never
+        // holds a text under another text's version (a newer update is on its way to it).
+        if let Some(wanted) = query_param(request.uri().query(), "hotloop-v")
+            && wanted != format!("{:08x}", css_version(sheet))
+        {
+            return text(
+                StatusCode::NOT_FOUND,
+                format!(
+                    "{raw_path} is no longer at version {wanted}: the page loads the current one with the next update"
+                ),
+            );
+        }
         return cached(
             &headers,
             &content_etag(sheet.as_bytes()),
@@ -407,4 +420,12 @@ pub(crate) async fn fallback(State(state): State<Arc<AppState>>, request: Reques
             }
         }
     }
+}
+
+/// The value of the query parameter `name` (as written, not percent-decoded: the runtime's
+/// versions are hex digits).
+fn query_param<'q>(query: Option<&'q str>, name: &str) -> Option<&'q str> {
+    query?
+        .split('&')
+        .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
 }

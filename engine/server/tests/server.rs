@@ -706,6 +706,21 @@ async fn css_modules_are_served_as_linked_stylesheets() {
 }
 
 #[tokio::test]
+async fn a_stylesheet_asked_for_at_a_version_is_served_only_at_that_version() {
+    let h = start().await;
+    let current = format!("{:08x}", hotloop_protocol::css_version(STYLESHEET));
+    let r = get(&h, &format!("/src/style.css?hotloop-v={current}")).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.text(), STYLESHEET);
+    let stale = get(&h, "/src/style.css?v=1&hotloop-v=0000beef").await;
+    assert_eq!(stale.status, 404);
+    assert_eq!(
+        stale.text(),
+        "/src/style.css is no longer at version 0000beef: the page loads the current one with the next update"
+    );
+}
+
+#[tokio::test]
 async fn files_from_the_root_public_and_node_modules() {
     let h = start().await;
     let cases = [

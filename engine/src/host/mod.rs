@@ -71,6 +71,9 @@ pub struct EngineHost {
     /// Hashes of config files (`package.json`, ...) that are not inputs, to tell real changes.
     config_hashes: FxHashMap<PathBuf, u64>,
     state: Option<BuildState>,
+    /// The stylesheet texts of the last published snapshot: what CSS patches are computed
+    /// from (see `stylesheets.rs`).
+    published_sheets: stylesheets::PublishedSheets,
     /// The server graph's build (server-side HMR); `None` before its first build.
     server: Option<server::ServerState>,
     /// Set during `apply_watched_changes`: a file that turned empty is deferred, not set.
@@ -130,6 +133,7 @@ impl EngineHost {
             seen: FxHashSet::default(),
             config_hashes: FxHashMap::default(),
             state: None,
+            published_sheets: stylesheets::PublishedSheets::default(),
             server: None,
             defer_emptied: false,
         })

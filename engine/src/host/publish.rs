@@ -70,7 +70,7 @@ fn served_module_bytes(module: &ServedModule) -> (u64, u64) {
 }
 
 /// A module's place in the served chunk when it is not in the chunk.
-const NOT_IN_CHUNK: u32 = u32::MAX;
+pub(super) const NOT_IN_CHUNK: u32 = u32::MAX;
 
 /// `parts` and `served.positions` from scratch: O(modules), after a full build.
 fn build_parts(state: &mut BuildState) -> Parts {
@@ -217,6 +217,12 @@ impl EngineHost {
                 &mut modules,
                 &mut state.served.module_bytes,
                 &mut sheets,
+            );
+            self.published_sheets.record(
+                db,
+                &state.graph,
+                index,
+                modules.get(&state.graph.module(index).id),
             );
         }
         state.served.modules = Some(modules.clone());

@@ -32,6 +32,9 @@ pub struct ParsedModule {
     pub map: Option<Arc<str>>,
     /// CSS only: the stylesheet text served for `<link rel=stylesheet>`.
     pub stylesheet: Option<Arc<str>>,
+    /// CSS only: the text its factory injects into the page's `<style>` (see
+    /// `css::CompiledCss::style`).
+    pub style: Option<Arc<str>>,
     /// CSS only: where each local `@import` URL ends in `stylesheet`, and its specifier (see
     /// `css::CompiledCss::stylesheet_imports`).
     pub stylesheet_imports: Arc<[(usize, String)]>,
@@ -47,6 +50,7 @@ impl ParsedModule {
             code: compiled.code,
             map: compiled.map,
             stylesheet: None,
+            style: None,
             stylesheet_imports: Arc::new([]),
             diagnostics: compiled.diagnostics.into(),
         }
@@ -60,6 +64,7 @@ impl ParsedModule {
             code: None,
             map: None,
             stylesheet: None,
+            style: None,
             stylesheet_imports: Arc::new([]),
             diagnostics: Arc::new([diagnostic]),
         }
@@ -269,6 +274,7 @@ fn parsed_stylesheet(compiled: css::CompiledCss) -> ParsedModule {
         code: compiled.code,
         map: None,
         stylesheet: compiled.stylesheet,
+        style: compiled.style,
         stylesheet_imports: compiled.stylesheet_imports.into(),
         diagnostics: compiled.diagnostics.into(),
     }

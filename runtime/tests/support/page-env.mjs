@@ -145,9 +145,65 @@ class FakeText extends FakeNode {
   }
 }
 
+/**
+ * A CSSOM sheet: top-level rules as texts, cut at top-level `}` and `;` (enough for the tests'
+ * sheets). `insertRule` throws for a rule containing `INVALID` (a rule the browser cannot
+ * parse) or an index past the end, as Chromium does.
+ */
+export class FakeStyleSheet {
+  rules = [];
+  constructor(text = "") {
+    let depth = 0;
+    let start = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text[i];
+      if (c === "{") depth++;
+      else if (c === "}" && --depth === 0) this.#cut(text, start, i + 1), (start = i + 1);
+      else if (c === ";" && depth === 0) this.#cut(text, start, i + 1), (start = i + 1);
+    }
+    this.#cut(text, start, text.length);
+  }
+  #cut(text, from, to) {
+    const rule = text.slice(from, to).trim();
+    if (rule) this.rules.push(rule);
+  }
+  get cssRules() {
+    return this.rules.map((cssText) => ({ cssText }));
+  }
+  insertRule(rule, index) {
+    if (index > this.rules.length) throw new Error("IndexSizeError");
+    if (rule.includes("INVALID")) throw new Error("SyntaxError: cannot parse the rule");
+    this.rules.splice(index, 0, rule);
+    return index;
+  }
+  deleteRule(index) {
+    if (index >= this.rules.length) throw new Error("IndexSizeError");
+    this.rules.splice(index, 1);
+  }
+}
+
 export class FakeElement extends FakeNode {
   #attributes = new Map();
+  #sheet = null;
+  #sheetText = null;
+  /** How many times a `<style>`'s sheet was parsed from its text (each is a full restyle). */
+  parses = 0;
   shadowRoot = null;
+  /** A `<style>`'s sheet follows its text; a `<link>`'s is set by the test when it "loads". */
+  get sheet() {
+    if (this.localName === "style") {
+      const text = this.textContent;
+      if (this.#sheetText !== text) {
+        this.#sheet = new FakeStyleSheet(text);
+        this.#sheetText = text;
+        this.parses += 1;
+      }
+    }
+    return this.#sheet;
+  }
+  set sheet(sheet) {
+    this.#sheet = sheet;
+  }
   constructor(tag) {
     super();
     this.localName = tag.toLowerCase();

@@ -77,6 +77,18 @@ export function encodeServerMessage(message) {
         w.str(l.version);
       });
       w.list(message.changedFiles ?? [], (f) => w.str(f));
+      w.list(message.cssPatches ?? [], (p) => {
+        w.kind(["style", "link"], p.target);
+        w.str(p.id);
+        w.u32(p.base);
+        w.u32(p.version);
+        w.u32(p.rules);
+        w.list(p.edits, (e) => {
+          w.kind(["delete", "insert"], e.op);
+          w.u32(e.index);
+          if (e.op === "insert") w.str(e.rule);
+        });
+      });
       break;
     case "errors":
       w.u8(P.ids.errors);

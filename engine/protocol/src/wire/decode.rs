@@ -34,6 +34,40 @@ pub fn decode_server(frame: &[u8]) -> Result<ServerMessage, ProtocolError> {
                 })
             })?;
             let changed_files = r.list(4, Reader::arc)?;
+            // target + id + base + version + rules + edits count.
+            let css_patches = r.list(21, |r| {
+                let target = match r.u8()? {
+                    0 => CssTarget::Style,
+                    1 => CssTarget::Link,
+                    value => {
+                        return Err(ProtocolError::InvalidValue {
+                            what: "css patch target",
+                            value,
+                            offset: r.pos - 1,
+                        });
+                    }
+                };
+                Ok(CssPatch {
+                    target,
+                    id: r.arc()?,
+                    base: r.u32()?,
+                    version: r.u32()?,
+                    rules: r.u32()?,
+                    // op + index.
+                    edits: r.list(5, |r| match r.u8()? {
+                        0 => Ok(CssEdit::Delete { index: r.u32()? }),
+                        1 => Ok(CssEdit::Insert {
+                            index: r.u32()?,
+                            rule: r.arc()?,
+                        }),
+                        value => Err(ProtocolError::InvalidValue {
+                            what: "css edit",
+                            value,
+                            offset: r.pos - 1,
+                        }),
+                    })?,
+                })
+            })?;
             ServerMessage::Update(HotUpdate {
                 revision,
                 modules,
@@ -42,6 +76,7 @@ pub fn decode_server(frame: &[u8]) -> Result<ServerMessage, ProtocolError> {
                 removed,
                 css_links,
                 changed_files,
+                css_patches,
             })
         }
         id::ERRORS => ServerMessage::Errors {

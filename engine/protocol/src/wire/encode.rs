@@ -134,6 +134,27 @@ fn write_server<S: Sink>(message: &ServerMessage, s: &mut S) {
                 s.str(&link.version);
             });
             s.list(&update.changed_files, |s, id| s.str(id));
+            s.list(&update.css_patches, |s, patch| {
+                s.u8(match patch.target {
+                    CssTarget::Style => 0,
+                    CssTarget::Link => 1,
+                });
+                s.str(&patch.id);
+                s.u32(patch.base);
+                s.u32(patch.version);
+                s.u32(patch.rules);
+                s.list(&patch.edits, |s, edit| match edit {
+                    CssEdit::Delete { index } => {
+                        s.u8(0);
+                        s.u32(*index);
+                    }
+                    CssEdit::Insert { index, rule } => {
+                        s.u8(1);
+                        s.u32(*index);
+                        s.str(rule);
+                    }
+                });
+            });
         }
         ServerMessage::Errors {
             revision,

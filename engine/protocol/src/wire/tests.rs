@@ -49,7 +49,7 @@ fn goldens() -> Vec<Golden> {
                 server_id: "srv-ünï-🔥".into(),
                 revision: 7,
             }),
-            js: json!({"type": "hello", "protocol": 2, "serverId": "srv-ünï-🔥", "revision": 7}),
+            js: json!({"type": "hello", "protocol": 3, "serverId": "srv-ünï-🔥", "revision": 7}),
         },
         Golden {
             name: "update",
@@ -109,6 +109,7 @@ fn goldens() -> Vec<Golden> {
                     version: "9f8e".into(),
                 }],
                 changed_files: vec![arc("/src/c.js")],
+                css_patches: vec![],
             })),
             js: json!({
                 "type": "update",
@@ -154,7 +155,62 @@ fn goldens() -> Vec<Golden> {
                 ],
                 "removed": ["/src/old.js"],
                 "cssLinks": [{"href": "/src/global.css", "version": "9f8e"}],
-                "changedFiles": ["/src/c.js"]
+                "changedFiles": ["/src/c.js"],
+                "cssPatches": []
+            }),
+        },
+        Golden {
+            name: "update_css_patch",
+            message: Message::Server(ServerMessage::Update(HotUpdate {
+                revision: 9,
+                css_links: vec![CssLink {
+                    href: "/src/site.css".into(),
+                    version: "0badcafe".into(),
+                }],
+                changed_files: vec![arc("/src/site.css")],
+                css_patches: vec![
+                    CssPatch {
+                        target: CssTarget::Style,
+                        id: arc("/src/app.css"),
+                        base: 0x811c_9dc5,
+                        version: u32::MAX,
+                        rules: 3,
+                        edits: vec![
+                            CssEdit::Delete { index: 1 },
+                            CssEdit::Insert {
+                                index: 1,
+                                rule: arc(".ü::before { content: \"🔥\" }"),
+                            },
+                        ],
+                    },
+                    CssPatch {
+                        target: CssTarget::Link,
+                        id: arc("/src/site.css"),
+                        base: 7,
+                        version: 0x0bad_cafe,
+                        rules: 0,
+                        edits: vec![CssEdit::Insert {
+                            index: 0,
+                            rule: arc("@media (width > 1px) { a { color: red } }"),
+                        }],
+                    },
+                ],
+                ..HotUpdate::default()
+            })),
+            js: json!({
+                "type": "update", "revision": 9, "modules": [], "invalidate": [], "boundaries": [],
+                "removed": [],
+                "cssLinks": [{"href": "/src/site.css", "version": "0badcafe"}],
+                "changedFiles": ["/src/site.css"],
+                "cssPatches": [
+                    {"target": "style", "id": "/src/app.css", "base": 2166136261u32,
+                     "version": 4294967295u32, "rules": 3,
+                     "edits": [{"op": "delete", "index": 1},
+                               {"op": "insert", "index": 1, "rule": ".ü::before { content: \"🔥\" }"}]},
+                    {"target": "link", "id": "/src/site.css", "base": 7, "version": 195939070,
+                     "rules": 0,
+                     "edits": [{"op": "insert", "index": 0, "rule": "@media (width > 1px) { a { color: red } }"}]}
+                ]
             }),
         },
         Golden {
@@ -162,7 +218,7 @@ fn goldens() -> Vec<Golden> {
             message: Message::Server(ServerMessage::Update(HotUpdate::default())),
             js: json!({
                 "type": "update", "revision": 0, "modules": [], "invalidate": [], "boundaries": [],
-                "removed": [], "cssLinks": [], "changedFiles": []
+                "removed": [], "cssLinks": [], "changedFiles": [], "cssPatches": []
             }),
         },
         Golden {
@@ -682,4 +738,14 @@ fn fuzz_decoders_never_panic_and_round_trip() {
     // The fuzzer must reach the success paths too, or it only tests the first error check.
     assert!(server_ok > 1_000, "only {server_ok} server frames decoded");
     assert!(client_ok > 1_000, "only {client_ok} client frames decoded");
+}
+
+#[test]
+fn css_version_is_fnv1a_over_utf16_code_units() {
+    // The JS runtime computes the same numbers (runtime/tests/protocol.test.mjs).
+    assert_eq!(css_version(""), 0x811c_9dc5);
+    assert_eq!(css_version("a"), 0xe40c_292c);
+    assert_eq!(css_version("a{color:red}"), 0xabb0_4740);
+    // A character outside the BMP is two code units (0xd83d, 0xdd25), as in JS.
+    assert_eq!(css_version("🔥"), 0xb02c_e137);
 }

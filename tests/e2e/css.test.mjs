@@ -1,0 +1,183 @@
+// CSS patches in real headless Chromium against the real `hotloop dev` binary: an edit of one
+// rule reaches the page as CSSOM edits of that rule (the sheet object and the other elements'
+// styles stay), a `<link>`ed sheet is patched once the page knows its version, and a patch the
+// browser cannot apply falls back to the whole text.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { Server, Tab, browserAvailable, copyFixture, editFile, launchBrowser } from './lib/harness.mjs';
+
+const skip = !browserAvailable() && 'chromium is not installed (set HOTLOOP_REQUIRE_BROWSER=1 to fail instead)';
+
+const BIG = '/src/big.css';
+const colorOf = (id) => getComputedStyle(document.getElementById(id)).color;
+
+describe('CSS patches in the browser', { skip, concurrency: false }, () => {
+  let root, server, browser, tab;
+  const file = (rel) => path.join(root, rel);
+  const edit = (rel, from, to) => editFile(file(rel), from, to);
+  const color = (id) => tab.page.evaluate((i) => getComputedStyle(document.getElementById(i)).color, id);
+
+  before(async () => {
+    root = copyFixture('css');
+    server = await Server.start(root);
+    browser = await launchBrowser();
+    tab = await Tab.open(browser, server.url + '/');
+    await tab.untilLog('[hmr] connected');
+    assert.equal(await color('r150'), 'rgb(150, 0, 0)');
+  });
+
+  after(async () => {
+    await tab?.close();
+    await browser?.close();
+    await server?.stop();
+  });
+
+  /** Remembers the big sheet's style element, sheet and text, and samples other elements' colours every frame. */
+  function watchBigSheet() {
+    return tab.page.evaluate((id) => {
+      const style = document.querySelector(`style[data-hotloop-id="${id}"]`);
+      const watched = { style, sheet: style.sheet, text: style.textContent, frames: 0, flashes: [] };
+      const expected = { r10: 'rgb(10, 0, 0)', r299: 'rgb(43, 1, 0)' };
+      const tick = () => {
+        watched.frames += 1;
+        for (const [el, c] of Object.entries(expected)) {
+          const now = getComputedStyle(document.getElementById(el)).color;
+          if (now !== c) watched.flashes.push(`${el}: ${now}`);
+        }
+        if (!watched.stop) requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+      window.__watched = watched;
+    }, BIG);
+  }
+
+  function bigSheetAfter() {
+    return tab.page.evaluate((id) => {
+      const w = window.__watched;
+      w.stop = true;
+      const style = document.querySelector(`style[data-hotloop-id="${id}"]`);
+      return {
+        sameElement: style === w.style,
+        sameSheet: style.sheet === w.sheet,
+        textKept: style.textContent === w.text,
+        rules: style.sheet.cssRules.length,
+        frames: w.frames,
+        flashes: w.flashes,
+        styles: document.querySelectorAll(`style[data-hotloop-id="${id}"]`).length,
+      };
+    }, BIG);
+  }
+
+  test('one rule edited in a large sheet is patched in place; every other element keeps its style', async () => {
+    const navs = tab.navigations;
+    await watchBigSheet();
+    edit('src/big.css', '#r150 { color: rgb(150, 0, 0); }', '#r150 { color: rgb(0, 150, 0); }');
+    await tab.until((id) => getComputedStyle(document.getElementById(id)).color === 'rgb(0, 150, 0)', 'r150');
+    const seen = await bigSheetAfter();
+    assert.deepEqual(
+      { ...seen, frames: seen.frames > 0 },
+      {
+        sameElement: true,
+        sameSheet: true,
+        textKept: true, // the CSSOM was edited: the text was not replaced (no re-parse, no full restyle)
+        rules: 301,
+        frames: true,
+        flashes: [],
+        styles: 1,
+      },
+    );
+    for (const [id, c] of [['r149', 'rgb(149, 0, 0)'], ['r151', 'rgb(151, 0, 0)'], ['r0', 'rgb(0, 0, 0)']]) {
+      assert.equal(await color(id), c, id);
+    }
+    assert.equal(tab.navigations, navs, 'no reload');
+  });
+
+  test('a reload gets the edited sheet as a whole', async () => {
+    const mark = tab.mark();
+    await tab.page.reload();
+    await tab.untilLog('[hmr] connected', { from: mark });
+    assert.equal(await color('r150'), 'rgb(0, 150, 0)');
+    const text = await tab.page.evaluate((id) => document.querySelector(`style[data-hotloop-id="${id}"]`).textContent, BIG);
+    assert.equal(text, fs.readFileSync(file('src/big.css'), 'utf8'));
+  });
+
+  test('a <link>ed sheet is swapped in at its version first, then patched in place', async () => {
+    const navs = tab.navigations;
+    const links = () => tab.page.evaluate(() => Array.from(document.querySelectorAll('link[rel=stylesheet]'), (l) => l.getAttribute('href')));
+    assert.deepEqual(await links(), ['/src/site.css']);
+    edit('src/site.css', 'rgb(0, 0, 200)', 'rgb(0, 0, 201)');
+    await tab.until(() => getComputedStyle(document.getElementById('s1')).color === 'rgb(0, 0, 201)');
+    await tab.until(() => document.querySelectorAll('link[rel=stylesheet]').length === 1);
+    const [href] = await links();
+    assert.match(href, /^\/src\/site\.css\?hotloop-v=[0-9a-f]{8}$/, 'the page HTML\'s link had no known version: swapped');
+
+    await tab.page.evaluate(() => {
+      const link = document.querySelector('link[rel=stylesheet]');
+      window.__link = { link, sheet: link.sheet };
+    });
+    edit('src/site.css', 'rgb(0, 0, 100)', 'rgb(0, 0, 101)');
+    await tab.until(() => getComputedStyle(document.getElementById('s2')).color === 'rgb(0, 0, 101)');
+    const kept = await tab.page.evaluate(() => {
+      const link = document.querySelector('link[rel=stylesheet]');
+      return {
+        links: document.querySelectorAll('link[rel=stylesheet]').length,
+        sameLink: link === window.__link.link,
+        sameSheet: link.sheet === window.__link.sheet,
+      };
+    });
+    assert.deepEqual(kept, { links: 1, sameLink: true, sameSheet: true });
+    assert.deepEqual(await links(), [href], 'patched: nothing fetched');
+    assert.equal(await color('s1'), 'rgb(0, 0, 201)');
+    assert.equal(tab.navigations, navs, 'no reload');
+  });
+
+  test('a CSS Module edit patches its scoped rules; a change of its names re-runs the importer', async () => {
+    const navs = tab.navigations;
+    const CARD = '/src/card.module.css';
+    assert.equal(await color('card'), 'rgb(1, 2, 3)');
+    await tab.page.evaluate((id) => {
+      const style = document.querySelector(`style[data-hotloop-id="${id}"]`);
+      window.__card = { sheet: style.sheet, text: style.textContent };
+    }, CARD);
+    edit('src/card.module.css', 'rgb(1, 2, 3)', 'rgb(3, 2, 1)');
+    await tab.until(() => getComputedStyle(document.getElementById('card')).color === 'rgb(3, 2, 1)');
+    const kept = await tab.page.evaluate((id) => {
+      const style = document.querySelector(`style[data-hotloop-id="${id}"]`);
+      return { sameSheet: style.sheet === window.__card.sheet, textKept: style.textContent === window.__card.text };
+    }, CARD);
+    assert.deepEqual(kept, { sameSheet: true, textKept: true }, 'the scoped rule was patched');
+    assert.equal(await tab.page.evaluate(() => document.getElementById('card').dataset.names), 'card title');
+
+    edit('src/card.module.css', '.title {', '.extra { color: rgb(9, 9, 9); }\n.title {');
+    await tab.until(() => document.getElementById('card').dataset.names === 'card extra title');
+    assert.equal(await color('card'), 'rgb(3, 2, 1)');
+    assert.equal(tab.navigations, navs, 'no reload');
+  });
+
+  test('a patch the browser cannot apply falls back to the whole text, and so does the next one', async () => {
+    const navs = tab.navigations;
+    // A rule with a selector Chromium rejects: insertRule throws, the page takes the whole text
+    // (and drops that rule, so the sheet has one rule fewer than the file).
+    await watchBigSheet();
+    edit('src/big.css', '#r20 { color: rgb(20, 0, 0); }', '#r20:::nope { color: red; }\n#r20 { color: rgb(0, 20, 0); }');
+    await tab.until((id) => getComputedStyle(document.getElementById(id)).color === 'rgb(0, 20, 0)', 'r20');
+    let seen = await bigSheetAfter();
+    assert.deepEqual(
+      { sameElement: seen.sameElement, textKept: seen.textKept, rules: seen.rules, flashes: seen.flashes },
+      { sameElement: true, textKept: false, rules: 301, flashes: [] },
+    );
+    const whole = () =>
+      tab.page.evaluate((id) => document.querySelector(`style[data-hotloop-id="${id}"]`).textContent, BIG);
+    assert.equal(await whole(), fs.readFileSync(file('src/big.css'), 'utf8'));
+
+    // The next patch counts 302 rules where the page has 301: the whole text again.
+    edit('src/big.css', '#r30 { color: rgb(30, 0, 0); }', '#r30 { color: rgb(0, 30, 0); }');
+    await tab.until((id) => getComputedStyle(document.getElementById(id)).color === 'rgb(0, 30, 0)', 'r30');
+    assert.equal(await whole(), fs.readFileSync(file('src/big.css'), 'utf8'));
+    assert.equal(await color('r20'), 'rgb(0, 20, 0)');
+    assert.equal(tab.navigations, navs, 'no reload');
+  });
+});
