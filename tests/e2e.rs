@@ -79,6 +79,11 @@ fn react_in_chromium() {
 }
 
 #[test]
+fn server_side_hmr_in_chromium() {
+    run_suite("ssr.test.mjs");
+}
+
+#[test]
 fn top_level_await_in_chromium() {
     run_suite("tla.test.mjs");
 }

@@ -131,17 +131,21 @@ function main() {
     },
   });
   let entry = null;
+  /** Settles once the entry (and the externals it waits for) evaluated. */
+  let started = Promise.resolve();
   globalThis.__hotloop = {
     define: runtime.define,
     start(entries, options) {
       entry = entries[0];
-      return runtime.start(entries, options);
+      started = runtime.start(entries, options);
+      return started;
     },
   };
 
   const handle = async (req, res) => {
     let handler;
     try {
+      await started;
       const exports = runtime.require(entry);
       handler = exports && exports.__esModule ? exports.default : exports;
     } catch (err) {
@@ -180,9 +184,13 @@ function main() {
         // Indirect eval, as update frames' factories are made (`update.js`): Node's own
         // `import()` works inside, which is how the externals load.
         (0, eval)(payload.toString("utf8") + "\n//# sourceURL=hotloop:server-chunk.js");
-        server.listen(Number(process.env.HOTLOOP_SERVER_PORT), "127.0.0.1", () => {
-          send(READY, JSON.stringify({ port: server.address().port }));
-        });
+        // Listen once the entry evaluated (its externals load asynchronously): a request that
+        // comes earlier waits in hotloop for the port rather than meeting a half-started app.
+        const listen = () =>
+          server.listen(Number(process.env.HOTLOOP_SERVER_PORT), "127.0.0.1", () => {
+            send(READY, JSON.stringify({ port: server.address().port }));
+          });
+        started.then(listen, listen);
       } else if (kind === UPDATE) {
         receive(new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength));
       }

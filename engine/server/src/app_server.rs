@@ -13,8 +13,8 @@
 //! Requests ask for an uncompressed body (no `Accept-Encoding`); a compressed HTML response
 //! passes untouched.
 //!
-//! When the app's server cannot be reached (starting, restarting after a crash) the answer is
-//! 503 with `Retry-After: 1`; a page navigation gets a page that says so and reloads itself
+//! When the app's server cannot be reached (starting, restarting after a crash), a request
+//! first waits up to 10 s for it to listen, then the answer is 503 with `Retry-After: 1`; a page navigation gets a page that says so and reloads itself
 //! once the server answers again. A failure after connecting is a 502.
 
 use std::sync::Arc;
@@ -52,10 +52,19 @@ pub(crate) async fn forward(
         base: "",
         keep_host: true,
     };
+    if state.app_server_down.load(Ordering::Relaxed) {
+        // Starting (or restarting after a crash): wait for it to listen rather than fail a
+        // request that would have been answered a moment later.
+        wait_until_listening(authority, state.app_server_wait).await;
+    }
     let response = match proxy::forward_to(state, target, request).await {
-        Ok(response) => response,
+        Ok(response) => {
+            state.app_server_down.store(false, Ordering::Relaxed);
+            response
+        }
         Err(Forward::Refused(response)) => return response,
         Err(Forward::Unreachable(error)) => {
+            state.app_server_down.store(true, Ordering::Relaxed);
             return unavailable(authority, &target_path, &error, navigation);
         }
     };
@@ -135,6 +144,17 @@ fn is_encoded(headers: &HeaderMap) -> bool {
         !v.to_str()
             .is_ok_and(|v| v.trim().eq_ignore_ascii_case("identity"))
     })
+}
+
+/// Returns once a TCP connection to `authority` succeeds, or after `limit`.
+async fn wait_until_listening(authority: &Authority, limit: std::time::Duration) {
+    let deadline = tokio::time::Instant::now() + limit;
+    while tokio::time::Instant::now() < deadline {
+        if tokio::net::TcpStream::connect(authority.as_str()).await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
 }
 
 /// The 503 (not reachable: starting or restarting) or 502 (failed after connecting).

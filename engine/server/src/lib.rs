@@ -85,6 +85,9 @@ pub struct ServerConfig {
     /// hotloop does not answer itself (and `/`) goes there, any method; its HTML gets the client
     /// injected (`app_server.rs`).
     pub app_server: Option<u16>,
+    /// How long a request waits for the app's server to listen while it starts or restarts,
+    /// before it is answered 503.
+    pub app_server_wait: std::time::Duration,
 }
 
 impl ServerConfig {
@@ -102,6 +105,7 @@ impl ServerConfig {
             max_client_message: MAX_CLIENT_MESSAGE,
             proxy: Vec::new(),
             app_server: None,
+            app_server_wait: std::time::Duration::from_secs(10),
         }
     }
 }
@@ -129,6 +133,10 @@ pub(crate) struct AppState {
     pub(crate) proxy: proxy::Proxy,
     /// `127.0.0.1:<ServerConfig::app_server>`.
     pub(crate) app_server: Option<Authority>,
+    /// The app's server did not answer the last connection (or has not yet): the next
+    /// request waits for it to listen (`app_server::forward`).
+    pub(crate) app_server_down: std::sync::atomic::AtomicBool,
+    pub(crate) app_server_wait: std::time::Duration,
     pub(crate) spa_fallback: bool,
     pub(crate) max_client_message: usize,
     pub(crate) served: watch::Receiver<Arc<Served>>,
@@ -251,6 +259,8 @@ impl BoundServer {
             client_events,
             shutdown: stop_rx,
             next_client: AtomicU64::new(0),
+            app_server_down: std::sync::atomic::AtomicBool::new(true),
+            app_server_wait: config.app_server_wait,
             chunk_cache: Mutex::new(None),
             runtime_etag: OnceLock::new(),
             react_refresh_etag: OnceLock::new(),

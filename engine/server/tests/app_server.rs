@@ -112,6 +112,11 @@ struct Hotloop {
 }
 
 async fn hotloop(app_port: u16) -> Hotloop {
+    hotloop_waiting(app_port, Duration::from_millis(200)).await
+}
+
+/// hotloop forwarding to `app_port`, a request waiting `wait` for it to listen.
+async fn hotloop_waiting(app_port: u16, wait: Duration) -> Hotloop {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("index.html"),
@@ -123,6 +128,7 @@ async fn hotloop(app_port: u16) -> Hotloop {
     let mut config = ServerConfig::new(dir.path());
     config.port = 0;
     config.app_server = Some(app_port);
+    config.app_server_wait = wait;
     let bound = server::bind(config).await.unwrap();
     let addr = bound.local_addr();
     let served = Served {
@@ -339,6 +345,25 @@ fn dechunk(response: &str) -> String {
         rest = &after[size + 2..];
     }
     body
+}
+
+#[tokio::test]
+async fn a_request_made_while_the_app_server_starts_waits_for_it() {
+    let port = closed_port().await;
+    let h = hotloop_waiting(port, Duration::from_secs(10)).await;
+    // The app's server starts listening a moment after the request arrives.
+    let (listening_tx, listening) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+        let _ = listening_tx.send(());
+        let app = axum::Router::new().route("/late", axum::routing::get(|| async { "late but here" }));
+        axum::serve(listener, app).await.unwrap();
+    });
+    let r = request(&h, "GET", "/late", "*/*", "").await;
+    listening.await.unwrap();
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.text(), "late but here");
 }
 
 #[tokio::test]

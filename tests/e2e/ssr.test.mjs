@@ -1,0 +1,168 @@
+// Server-side HMR against the real binary (`hotloop dev --server src/server.tsx`), a real
+// Node.js server process and real Chromium: a server-rendered React app (renderToString in
+// the fetch handler, hydrateRoot in the client entry). A shared component edited updates the
+// page in place (count kept) and the next GET renders the new HTML; an API module edited
+// answers anew from the same process with its hot.data counter kept; a broken server module
+// shows in the page's overlay and the server keeps its last good code; a crash restarts the
+// process; the process dies with hotloop.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+
+import {
+  Server, Tab, browserAvailable, copyFixture, editFile, installPackages, launchBrowser, waitFor,
+} from './lib/harness.mjs';
+
+const skip = !browserAvailable() && 'chromium is not installed (set HOTLOOP_REQUIRE_BROWSER=1 to fail instead)';
+
+/** The pids of the processes whose parent is `pid` (from /proc). */
+function children(pid) {
+  const out = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // pid (comm) state ppid ...: comm may hold spaces, so split after the last ')'.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+const alive = (pid) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** GETs `url` until `accept(json)` (the update may still be on its way), or fails. */
+async function fetchUntil(url, accept, timeout = 10_000) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    const response = await fetch(url);
+    last = response.headers.get('content-type')?.includes('json') ? await response.json() : await response.text();
+    if (accept(last)) return last;
+    if (Date.now() > deadline) throw new Error(`timed out: ${url} last answered ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('server-side HMR: a server-rendered React app', { skip, concurrency: false }, () => {
+  let root, server, browser, tab;
+  const file = (rel) => path.join(root, rel);
+
+  before(async () => {
+    root = copyFixture('ssr');
+    installPackages(root, ['react', 'react-dom', 'scheduler', 'react-refresh']);
+    server = await Server.start(root, { args: ['--server', 'src/server.tsx'] });
+    browser = await launchBrowser();
+    tab = await Tab.open(browser, server.url + '/');
+    await tab.untilLog('[hmr] connected');
+  });
+
+  after(async () => {
+    await tab?.close();
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test('the page is rendered by the server and hydrates without a mismatch', async () => {
+    const html = await (await fetch(server.url + '/')).text();
+    assert.match(html, /<button id="counter">clicked <!-- -->0<!-- --> times<\/button>/);
+    assert.match(html, /_hotloop\/runtime\.js/, 'the client is injected');
+    assert.doesNotMatch(html, /src="\/src\/client\.tsx"/, 'the entry script became the chunk');
+    for (let i = 0; i < 3; i++) await tab.page.click('#counter');
+    await tab.until(() => document.querySelector('#counter').textContent === 'clicked 3 times');
+    assert.deepEqual(tab.log.filter((l) => /hydrat|did not match|\[pageerror\]/i.test(l)), []);
+  });
+
+  test('a shared component edited: the page updates in place, count kept, and the next GET renders it', async () => {
+    const navs = tab.navigations;
+    editFile(file('src/App.tsx'), 'clicked {count} times', 'pressed {count} times');
+    await tab.until(() => document.querySelector('#counter').textContent === 'pressed 3 times');
+    assert.equal(tab.navigations, navs, 'no reload');
+    const html = await fetchUntil(server.url + '/', (t) => typeof t === 'string' && t.includes('pressed'));
+    assert.match(html, /pressed <!-- -->0<!-- --> times/);
+    assert.deepEqual(tab.log.filter((l) => /hydrat|did not match|\[pageerror\]/i.test(l)), []);
+  });
+
+  test('an API module edited: the next request answers anew from the same process, hot.data kept', async () => {
+    const before = await fetchUntil(server.url + '/api/value', (v) => v.message === 'one');
+    assert.equal(before.ssr, true, 'import.meta.env.SSR on the server');
+    const from = tab.mark();
+    editFile(file('src/api.ts'), "message: 'one'", "message: 'two'");
+    const after = await fetchUntil(server.url + '/api/value', (v) => v.message === 'two');
+    assert.equal(after.pid, before.pid, 'the process was not restarted');
+    assert.ok(after.hits > before.hits, `the counter survived (${before.hits} → ${after.hits})`);
+    // The page was server-rendered and does not listen to hotloop:server-update: its HTML is
+    // stale, so it reloads and says why.
+    await tab.untilLog(/full reload: the app's server code changed/, { from });
+    await tab.untilLog('[hmr] connected', { from });
+  });
+
+  test('a syntax error in a server module: overlay in the page, last good code served; the fix clears it', async () => {
+    const from = tab.mark();
+    editFile(file('src/api.ts'), "message: 'two'", "message: 'three',,");
+    await tab.untilLog(/^\[hmr\] error \/src\/api\.ts:\d+:\d+/, { from });
+    const overlay = await tab.until(() => document.querySelector('hotloop-error-overlay')?.shadowRoot?.textContent);
+    assert.match(overlay, /\/src\/api\.ts/);
+    const still = await (await fetch(server.url + '/api/value')).json();
+    assert.equal(still.message, 'two', 'the last good code still answers');
+    editFile(file('src/api.ts'), "message: 'three',,", "message: 'three'");
+    await fetchUntil(server.url + '/api/value', (v) => v.message === 'three');
+    await tab.until(() => !document.querySelector('hotloop-error-overlay'));
+  });
+
+  test('the process killed with SIGKILL is restarted and serves again; it dies with hotloop', async () => {
+    const { pid } = await (await fetch(server.url + '/api/value')).json();
+    process.kill(pid, 'SIGKILL');
+    await server.untilLine(/the app's server exited/);
+    const again = await fetchUntil(server.url + '/api/value', (v) => v.pid && v.pid !== pid);
+    assert.equal(again.message, 'three', 'restarted on the current code');
+    const html = await fetchUntil(server.url + '/', (t) => typeof t === 'string' && t.includes('pressed'));
+    assert.match(html, /pressed/);
+
+    // No orphan: hotloop's children are gone with it.
+    const hotloop = server.child.pid;
+    assert.ok(children(hotloop).includes(again.pid), 'the server process is a child of hotloop');
+    await server.stop();
+    await waitFor(() => !alive(again.pid), {
+      timeout: 10_000,
+      subscribe: (check) => {
+        const timer = setInterval(check, 50);
+        return () => clearInterval(timer);
+      },
+      describe: () => `server process ${again.pid} still alive after hotloop stopped`,
+    });
+  });
+});
+
+describe('server-side HMR: an Express-style listener', { skip, concurrency: false }, () => {
+  let root, server;
+
+  before(async () => {
+    root = copyFixture('ssr');
+    installPackages(root, ['react', 'react-dom', 'scheduler', 'react-refresh']);
+    server = await Server.start(root, { args: ['--server', 'src/express.ts'] });
+  });
+
+  after(async () => {
+    await server?.stop();
+  });
+
+  test('answers any method and updates in place', async () => {
+    const post = await fetch(server.url + '/items', { method: 'POST', body: 'x' });
+    assert.equal(await post.text(), 'listener POST /items');
+    editFile(path.join(root, 'src/express.ts'), 'listener ${req.method}', 'app ${req.method}');
+    const text = await fetchUntil(server.url + '/items', (t) => t === 'app GET /items');
+    assert.equal(text, 'app GET /items');
+  });
+});
