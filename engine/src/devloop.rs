@@ -39,6 +39,15 @@ pub enum Control {
     /// The app's server process started again (it crashed, or was killed): send it the
     /// current chunk.
     ServerRestarted,
+    /// The app's server process reported a failure: a module threw while evaluating, or a
+    /// request handler threw. Every page's overlay shows it until the server's next update
+    /// applies cleanly or the process restarts.
+    ServerFailed {
+        /// The module that threw (its id), when known.
+        module: Option<String>,
+        message: String,
+        stack: String,
+    },
     /// Include salsa's memo counts in memory samples (the dashboard shows them) or stop. When
     /// turned on, a sample is sent at once.
     QueryMemory(bool),
@@ -238,6 +247,9 @@ impl DevLoop {
                         self.update(Cause::Reload, now, Vec::new());
                     }
                     Ok(Control::ServerRestarted) => self.start_server_process(),
+                    Ok(Control::ServerFailed { module, message, stack }) => {
+                        self.on_server_failed(module, message, stack)
+                    }
                     Ok(Control::QueryMemory(on)) => {
                         self.query_memory_wanted = on;
                         if on {

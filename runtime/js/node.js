@@ -14,6 +14,7 @@ const createCore = require("./core.js");
  *   origin?: string,
  *   reload?: (reason: ReloadReason) => boolean,
  *   logger?: Logger,
+ *   showError?: (id: string, error: { message: string, stack: string, context: string | undefined }) => void,
  * }} options
  */
 function createNodeRuntime(options) {
@@ -26,6 +27,8 @@ function createNodeRuntime(options) {
     reload: options.reload || (() => false),
   };
   if (options.logger) host.logger = options.logger;
+  // A module that threw while evaluating (at start or in an update): the host reports it.
+  if (options.showError) host.showError = options.showError;
 
   return {
     define: core.define,

@@ -123,11 +123,17 @@ function main() {
       },
     },
     origin: `http://127.0.0.1:${process.env.HOTLOOP_SERVER_PORT}`,
+    showError: (id, error) =>
+      send(
+        FAILURE,
+        JSON.stringify({ id, context: error.context || null, message: error.message, stack: error.stack || "" }),
+      ),
     logger: {
       info: () => {},
       debug: () => {},
       warn: (...args) => console.warn("[hotloop]", ...args),
-      error: (message, err) => report(err || message, null, String(message)),
+      // What the overlay needs comes through `showError`; this is the terminal's line.
+      error: (message, err) => console.error("[hotloop]", message, err && err.stack ? err.stack : err || ""),
     },
   });
   let entry = null;

@@ -121,6 +121,21 @@ describe('server-side HMR: a server-rendered React app', { skip, concurrency: fa
     await tab.until(() => !document.querySelector('hotloop-error-overlay'));
   });
 
+  test("a throw at a server module's top level: overlay in the page, last good code served; the fix clears it", async () => {
+    editFile(file('src/api.ts'), 'export function value() {', "throw new Error('api refused to load');\nexport function value() {");
+    const overlay = await tab.until(() => {
+      const text = document.querySelector('hotloop-error-overlay')?.shadowRoot?.textContent ?? '';
+      return text.includes('api refused to load') && text;
+    });
+    assert.match(overlay, /the app's server threw/);
+    // The page did not reload for it: it was not the page's code.
+    const still = await (await fetch(server.url + '/api/value')).json();
+    assert.equal(still.message, 'three', 'the last good code still answers');
+    editFile(file('src/api.ts'), "throw new Error('api refused to load');\n", '');
+    await tab.until(() => !document.querySelector('hotloop-error-overlay'));
+    await fetchUntil(server.url + '/api/value', (v) => v.message === 'three');
+  });
+
   test('the process killed with SIGKILL is restarted and serves again; it dies with hotloop', async () => {
     const { pid } = await (await fetch(server.url + '/api/value')).json();
     process.kill(pid, 'SIGKILL');

@@ -101,6 +101,7 @@ pub fn bridge(
                     Err(e) => tracing::debug!("server: unreadable frame from the app's server: {e}"),
                 },
                 Ok(AppServerEvent::Failure { id, context, message, stack }) => {
+                    let id_for_overlay = id.clone();
                     let place = match (id, context) {
                         (Some(id), Some(context)) => format!("{id} ({context})"),
                         (Some(id), None) => id,
@@ -108,6 +109,11 @@ pub fn bridge(
                         (None, None) => "the app's server".into(),
                     };
                     tracing::error!("server: {place}: {message}\n{stack}");
+                    let _ = control.send(Control::ServerFailed {
+                        module: id_for_overlay,
+                        message,
+                        stack,
+                    });
                 }
                 Ok(AppServerEvent::Output { stream, line }) => match stream {
                     OutputStream::Stdout => tracing::info!(target: "server", "{line}"),

@@ -150,7 +150,10 @@ fn is_encoded(headers: &HeaderMap) -> bool {
 async fn wait_until_listening(authority: &Authority, limit: std::time::Duration) {
     let deadline = tokio::time::Instant::now() + limit;
     while tokio::time::Instant::now() < deadline {
-        if tokio::net::TcpStream::connect(authority.as_str()).await.is_ok() {
+        if tokio::net::TcpStream::connect(authority.as_str())
+            .await
+            .is_ok()
+        {
             return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;

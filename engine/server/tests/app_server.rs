@@ -355,9 +355,12 @@ async fn a_request_made_while_the_app_server_starts_waits_for_it() {
     let (listening_tx, listening) = tokio::sync::oneshot::channel();
     tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(300)).await;
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .unwrap();
         let _ = listening_tx.send(());
-        let app = axum::Router::new().route("/late", axum::routing::get(|| async { "late but here" }));
+        let app =
+            axum::Router::new().route("/late", axum::routing::get(|| async { "late but here" }));
         axum::serve(listener, app).await.unwrap();
     });
     let r = request(&h, "GET", "/late", "*/*", "").await;

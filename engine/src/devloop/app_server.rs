@@ -10,6 +10,7 @@ use crate::host::ServerBuild;
 use crate::server_update::{ServerAction, prepare_server};
 use crate::telemetry::UpdateOutcome;
 use hotloop_protocol::wire::{self as protocol, PROTOCOL_VERSION, ServerMessage};
+use hotloop_protocol::{Diagnostic, DiagnosticKind};
 
 use super::DevLoop;
 
@@ -35,6 +36,9 @@ pub(super) struct AppServerState {
     revision: u32,
     /// Revisions sent and not acked yet, with the modules each updated.
     pending: Vec<(u32, Vec<String>)>,
+    /// The last failure the process reported (shown in every page's overlay), until an update
+    /// applies cleanly or the process starts again.
+    failure: Option<Diagnostic>,
 }
 
 impl DevLoop {
@@ -79,7 +83,7 @@ impl DevLoop {
     /// Sends the current server chunk: at start, and when the binary says the process
     /// restarted (it crashed, or was killed).
     pub(super) fn start_server_process(&mut self) {
-        let Some(output) = &self.publishers.server else {
+        let Some(output) = self.publishers.server.clone() else {
             return;
         };
         let revision = self.app_server.revision;
@@ -93,6 +97,7 @@ impl DevLoop {
         })
         .into();
         self.app_server.pending.clear();
+        self.clear_server_failure();
         let _ = output.send(ServerOutput::Start {
             revision,
             chunk: chunk.into(),
@@ -116,6 +121,7 @@ impl DevLoop {
         if !ok {
             return;
         }
+        self.clear_server_failure();
         let mut data = String::from("{\"revision\":");
         data.push_str(&revision.to_string());
         data.push_str(",\"modules\":[");
@@ -138,11 +144,41 @@ impl DevLoop {
         );
     }
 
-    /// The server graph's diagnostics merged into the page's (what the overlay shows).
-    pub(super) fn with_server_diagnostics(
-        &self,
-        page: &Arc<[hotloop_protocol::Diagnostic]>,
-    ) -> Arc<[hotloop_protocol::Diagnostic]> {
-        self.host.all_diagnostics(page)
+    /// The server graph's diagnostics and the process' last failure merged into the page's
+    /// (what the overlay shows).
+    pub(super) fn with_server_diagnostics(&self, page: &Arc<[Diagnostic]>) -> Arc<[Diagnostic]> {
+        let merged = self.host.all_diagnostics(page);
+        match &self.app_server.failure {
+            Some(failure) => merged.iter().chain([failure]).cloned().collect(),
+            None => merged,
+        }
+    }
+
+    /// The process reported that a module (or a request handler) threw: every page shows it
+    /// (the process keeps serving its last good code).
+    pub(super) fn on_server_failed(
+        &mut self,
+        module: Option<String>,
+        message: String,
+        stack: String,
+    ) {
+        let file = module.unwrap_or_else(|| "(the app's server)".to_string());
+        self.app_server.failure = Some(Diagnostic {
+            kind: DiagnosticKind::Runtime,
+            file: file.clone(),
+            line: 1,
+            column: 1,
+            message: format!("the app's server threw: {message}"),
+            code_frame: stack,
+        });
+        let errors = self.with_server_diagnostics(&self.host.diagnostics());
+        self.send_errors(&errors);
+    }
+
+    fn clear_server_failure(&mut self) {
+        if self.app_server.failure.take().is_some() {
+            let errors = self.with_server_diagnostics(&self.host.diagnostics());
+            self.send_errors(&errors);
+        }
     }
 }
