@@ -86,6 +86,8 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
             })?;
         options.server_entry = Some(entry);
     }
+    let cli_options = options.clone();
+    let cli_serve = serve_args.clone();
     if let Some(vite) = &vite {
         vite_config::apply(&vite.config, &root, &mut options, &mut serve_args);
     }
@@ -96,6 +98,10 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
     if let Some(vite) = &vite {
         vite_config::report_events(&vite.host);
         host.use_plugins(vite_config::plugins(vite));
+        host.watch_vite_config(
+            vite.path.clone(),
+            vite_config::reloader(&root, vite, cli_options, cli_serve),
+        );
     }
     if !serve.no_cache
         && let Some(cache) = CompileCache::for_project(&root)

@@ -105,6 +105,56 @@ pub fn load(root: &Path, path: &Path, serve: &ServeArgs) -> anyhow::Result<ViteC
     })
 }
 
+/// Compiles the config at `path` with swc and evaluates it (with its plugins' config-time
+/// hooks) in `host`, replacing what it ran before.
+pub fn evaluate(
+    host: &PluginHost,
+    path: &Path,
+    serve: &ServeArgs,
+) -> anyhow::Result<ResolvedConfig> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let code = engine::strip_types_to_esm(&path.to_string_lossy(), &text)
+        .map_err(|diagnostic| anyhow::anyhow!("{diagnostic}"))?;
+    let mode = (serve.mode != engine::DEFAULT_MODE).then(|| serve.mode.clone());
+    Ok(host.load_config(ConfigInput {
+        path: path.to_path_buf(),
+        code,
+        mode,
+    })?)
+}
+
+/// What the engine calls when the config changes: evaluates it again in the running host and
+/// makes the project options from the command line's (`cli`) and the new config. Options only
+/// a restart can change (`server.*`) are named in a warning.
+pub fn reloader(
+    root: &Path,
+    vite: &ViteConfig,
+    cli: ProjectOptions,
+    serve: ServeArgs,
+) -> engine::ReloadConfig {
+    let root = root.to_path_buf();
+    let host = vite.host.clone();
+    let path = vite.path.clone();
+    let started_with = vite.config.server.clone();
+    Box::new(move || {
+        let config = evaluate(&host, &path, &serve).map_err(|e| format!("{e:#}"))?;
+        let _ = host.take_custom_events();
+        if config.server != started_with {
+            tracing::warn!(
+                "{}: server options changed; restart hotloop to apply them",
+                path.display()
+            );
+        }
+        let mut options = cli.clone();
+        let mut serve = serve.clone();
+        apply(&config, &root, &mut options, &mut serve);
+        let mut options = options.with_process_env();
+        options.plugins_fingerprint = host.fingerprint();
+        Ok(options)
+    })
+}
+
 /// Reports what the plugin host says on its own (crashes, restarts, plugins' warnings) in the
 /// log, which the terminal and the dashboard show; on a thread of its own until the host is
 /// gone.

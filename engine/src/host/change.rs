@@ -15,6 +15,7 @@ use crate::files::{plugin_id, read_contents};
 use crate::inputs::{FileContents, SourceFile, content_hash, in_node_modules};
 use crate::queries::env::is_env_file_of;
 use crate::tsconfig::is_tsconfig_file;
+use hotloop_protocol::{Diagnostic, DiagnosticKind};
 
 use super::EngineHost;
 
@@ -137,6 +138,7 @@ impl EngineHost {
                 continue;
             }
             let config = is_config_file(&path)
+                || self.vite_config.as_ref().is_some_and(|(p, _)| *p == path)
                 || is_env_file(&self.root, &path, &self.project.options(&self.db).mode);
             if let Some(file) = self.db.files().get(&path) {
                 let changed = self.refresh(file, &mut applied);
@@ -302,12 +304,47 @@ impl EngineHost {
     }
 
     fn config_changed(&mut self, path: &Path, applied: &mut AppliedChanges) {
+        if self.vite_config.as_ref().is_some_and(|(p, _)| p == path) {
+            self.reload_vite_config(path);
+        }
         let id = self.db.files().module_id(path);
         self.pending
             .config_changed
             .get_or_insert_with(|| id.clone());
         applied.config_changed.push(id);
         applied.epoch_moved = true;
+    }
+
+    /// Evaluates the changed `vite.config.*` again (see `EngineHost::watch_vite_config`).
+    fn reload_vite_config(&mut self, path: &Path) {
+        let Some((_, reload)) = self.vite_config.as_mut() else {
+            return;
+        };
+        match reload() {
+            Ok(options) => {
+                self.config_error = None;
+                if *self.project.options(&self.db) != options {
+                    tracing::info!(
+                        "{} changed: the project's options follow it",
+                        path.display()
+                    );
+                    self.project.set_options(&mut self.db).to(options);
+                }
+            }
+            Err(message) => {
+                tracing::error!("{message}");
+                self.config_error = Some(Diagnostic {
+                    kind: DiagnosticKind::Transform,
+                    file: self.db.files().module_id(path).to_string(),
+                    line: 1,
+                    column: 1,
+                    message: format!(
+                        "{message} (the page keeps running with the config as it was before)"
+                    ),
+                    code_frame: String::new(),
+                });
+            }
+        }
     }
 
     /// Runs the plugins' `handleHotUpdate`/`hotUpdate` for a changed project file, before the

@@ -78,7 +78,16 @@ pub struct EngineHost {
     server: Option<server::ServerState>,
     /// Set during `apply_watched_changes`: a file that turned empty is deferred, not set.
     defer_emptied: bool,
+    /// The project's `vite.config.*` and how to evaluate it again (see `watch_vite_config`).
+    vite_config: Option<(PathBuf, ReloadConfig)>,
+    /// Why the config could not be evaluated the last time it changed: shown with the build's
+    /// diagnostics until a change evaluates.
+    config_error: Option<Diagnostic>,
 }
+
+/// Evaluates the project's `vite.config.*` again (with its plugins) and returns the project
+/// options it makes, or the error to show (file, line, what to do).
+pub type ReloadConfig = Box<dyn FnMut() -> Result<ProjectOptions, String> + Send>;
 
 #[derive(Default)]
 struct Pending {
@@ -136,6 +145,8 @@ impl EngineHost {
             published_sheets: stylesheets::PublishedSheets::default(),
             server: None,
             defer_emptied: false,
+            vite_config: None,
+            config_error: None,
         })
     }
 
@@ -155,6 +166,14 @@ impl EngineHost {
         options.plugins_fingerprint = fingerprint;
         self.project.set_options(&mut self.db).to(options);
         self.move_epoch();
+    }
+
+    /// Watches the project's `vite.config.*` at `path`: when it changes, `reload` evaluates it
+    /// again; the options it returns replace the project's (every module is looked at again,
+    /// and the planner reloads the pages naming the config); an error is shown as a diagnostic
+    /// of the config until a later change evaluates.
+    pub fn watch_vite_config(&mut self, path: PathBuf, reload: ReloadConfig) {
+        self.vite_config = Some((path, reload));
     }
 
     /// The canonical project root (watch this path).

@@ -117,7 +117,7 @@ impl EngineHost {
     /// them (a module both graphs reach reports its syntax error once): what every tab's
     /// overlay shows.
     pub fn all_diagnostics(&self, page: &Arc<[Diagnostic]>) -> Arc<[Diagnostic]> {
-        with_server_diagnostics(self.server.as_ref(), page)
+        with_server_diagnostics(self.server.as_ref(), self.config_error.as_ref(), page)
     }
 
     /// The server's chunk as of the last server build: the externals' and the modules'
@@ -194,16 +194,20 @@ impl EngineHost {
 }
 
 /// See [`EngineHost::all_diagnostics`].
+/// (and the config's evaluation error, when the last change of `vite.config.*` failed).
 pub(super) fn with_server_diagnostics(
     server: Option<&ServerState>,
+    config_error: Option<&Diagnostic>,
     page: &Arc<[Diagnostic]>,
 ) -> Arc<[Diagnostic]> {
-    match server {
-        Some(server) if !server.diagnostics.is_empty() => page
-            .iter()
-            .chain(server.diagnostics.iter().filter(|d| !page.contains(d)))
-            .cloned()
-            .collect(),
-        _ => page.clone(),
+    let server = server.map_or(&[][..], |s| &s.diagnostics[..]);
+    if server.is_empty() && config_error.is_none() {
+        return page.clone();
     }
+    config_error
+        .into_iter()
+        .chain(page.iter())
+        .chain(server.iter().filter(|d| !page.contains(d)))
+        .cloned()
+        .collect()
 }

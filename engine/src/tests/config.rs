@@ -64,3 +64,56 @@ fn define_replaces_unbound_names_everywhere_and_aliases_rewrite_specifiers() {
     // `node_modules` too, as Vite's pre-bundling applies `define`.
     assert!(chunk.contains(r#"_default = "1.2.3""#), "{chunk}");
 }
+
+/// `vite.config.*` edited: the host evaluates it again (here a stand-in that reads the value
+/// of `__V__` from the file, as the binary's reloader reads the whole config through the
+/// plugin host), the new options apply to every module and the planner reloads the pages
+/// naming the config; a config that does not evaluate is a diagnostic of the config file, the
+/// old options stay, and the next good change clears it.
+#[test]
+fn an_edited_vite_config_is_evaluated_again_and_its_errors_show() {
+    let mut p = Incremental::new(
+        "//- /index.html\n<script type=\"module\" src=\"/src/main.js\"></script>\n\
+         //- /src/main.js\nconsole.log(__V__);\n//- /vite.config.ts\n1\n",
+    );
+    let config = p.path("vite.config.ts");
+    let read = config.clone();
+    p.host.watch_vite_config(
+        config.clone(),
+        Box::new(move || {
+            let text = std::fs::read_to_string(&read).map_err(|e| e.to_string())?;
+            let value = text.trim();
+            if value.parse::<u32>().is_err() {
+                return Err(format!("vite.config.ts:1:1: `{value}` is not a number"));
+            }
+            Ok(ProjectOptions {
+                define: Arc::new([("__V__".into(), value.into())]),
+                ..ProjectOptions::default()
+            })
+        }),
+    );
+    p.build();
+    p.project.write("vite.config.ts", "2\n");
+    p.host.apply_changes(std::slice::from_ref(&config));
+    let build = p.build();
+    assert_eq!(build.config_changed.as_deref(), Some("/vite.config.ts"));
+    assert!(p.chunk().contains("console.log(2)"), "{}", p.chunk());
+
+    p.project.write("vite.config.ts", "two\n");
+    p.host.apply_changes(std::slice::from_ref(&config));
+    let build = p.build();
+    let errors = p.host.all_diagnostics(&build.diagnostics);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].file, "/vite.config.ts");
+    assert!(
+        errors[0].message.contains("`two` is not a number"),
+        "{errors:?}"
+    );
+    assert!(p.chunk().contains("console.log(2)"), "the old options stay");
+
+    p.project.write("vite.config.ts", "3\n");
+    p.host.apply_changes(std::slice::from_ref(&config));
+    let build = p.build();
+    assert!(p.host.all_diagnostics(&build.diagnostics).is_empty());
+    assert!(p.chunk().contains("console.log(3)"), "{}", p.chunk());
+}
