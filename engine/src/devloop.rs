@@ -505,10 +505,13 @@ impl DevLoop {
                 });
             }
             ClientEvent::Message { client_id, message } => match message {
-                ClientMessage::Ack { revision, ok, .. }
-                    if client_id == ClientId::SERVER_PROCESS =>
-                {
-                    self.on_server_applied(revision, ok);
+                ClientMessage::Ack {
+                    revision,
+                    ok,
+                    apply_ms,
+                    ..
+                } if client_id == ClientId::SERVER_PROCESS => {
+                    self.on_server_applied(revision, ok, apply_ms);
                 }
                 ClientMessage::Ack {
                     revision,

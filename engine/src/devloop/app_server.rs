@@ -74,8 +74,21 @@ impl DevLoop {
                 return;
             }
         }
-        if !matches!(update.outcome, UpdateOutcome::NoChange) {
-            tracing::info!("server update: {:?}", update.outcome);
+        match &update.outcome {
+            UpdateOutcome::Hot {
+                modules,
+                boundaries,
+                ..
+            } => tracing::info!(
+                "server: hot update r{}: {} → {}",
+                self.app_server.revision,
+                modules.join(" "),
+                boundaries.join(" ")
+            ),
+            UpdateOutcome::FullReload { reason } => {
+                tracing::info!("server: restart r{}: {reason}", self.app_server.revision)
+            }
+            _ => {}
         }
         self.app_server.build = Some(update.build);
     }
@@ -107,7 +120,7 @@ impl DevLoop {
 
     /// The process applied `revision`: every page hears `hotloop:server-update` with the
     /// server modules it changed.
-    pub(super) fn on_server_applied(&mut self, revision: u32, ok: bool) {
+    pub(super) fn on_server_applied(&mut self, revision: u32, ok: bool, apply_ms: f64) {
         let Some(at) = self
             .app_server
             .pending
@@ -138,10 +151,7 @@ impl DevLoop {
         })
         .into();
         let _ = self.publishers.updates.send(frame);
-        tracing::info!(
-            "server applied revision {revision} ({})",
-            modules.join(", ")
-        );
+        tracing::info!("server: applied r{revision} in {apply_ms:.1} ms");
     }
 
     /// The server graph's diagnostics and the process' last failure merged into the page's
