@@ -139,7 +139,14 @@ impl EngineHost {
         for &file in &pending.dirty {
             let Some(index) = prev.graph.index_of_file(file) else {
                 // Not in the graph: only a change in some module's imports can bring it in,
-                // and that module is dirty itself.
+                // and that module is dirty itself; unless a plugin read it for a module
+                // (`this.addWatchFile`: a Sass partial, a config), which the host cannot tell
+                // without asking every module: with plugins, look at them all (salsa re-runs
+                // only the compiles that read the file).
+                if db.plugins().is_some() {
+                    drop(check);
+                    return self.full_build(Some(prev));
+                }
                 continue;
             };
             let module = &prev.modules[index.idx()];

@@ -88,6 +88,7 @@ pub fn run(db: &dyn Db, path: &Path, id: &str, text: &str) -> PluginPass {
         match plugins.load(&plugin_id) {
             Ok(Some(output)) => {
                 log_warnings(id, &output.warnings);
+                depend_on(db, &output.watch_files);
                 code = Some(output.code);
             }
             Ok(None) => {}
@@ -112,6 +113,7 @@ pub fn run(db: &dyn Db, path: &Path, id: &str, text: &str) -> PluginPass {
         match plugins.transform(&plugin_id, source) {
             Ok(Some(output)) => {
                 log_warnings(id, &output.warnings);
+                depend_on(db, &output.watch_files);
                 Some(output.code)
             }
             Ok(None) => None,
@@ -126,6 +128,17 @@ pub fn run(db: &dyn Db, path: &Path, id: &str, text: &str) -> PluginPass {
             lang: lang_of(id, path),
         },
         None => PluginPass::Untouched,
+    }
+}
+
+/// `this.addWatchFile(file)`: the module's compile depends on `file` (a Sass partial, a
+/// config the plugin read) as on its own text. Reading the file's input records that with
+/// salsa, and the watcher's reports reach the input like any other file's.
+fn depend_on(db: &dyn Db, files: &[std::path::PathBuf]) {
+    for file in files {
+        let path = std::fs::canonicalize(file).unwrap_or_else(|_| file.clone());
+        let input = db.files().get_or_read(db, &path);
+        let _ = input.contents(db);
     }
 }
 

@@ -92,8 +92,17 @@ impl Plugins for SfcPlugins {
                 frame: None,
             });
         }
+        // `{{theme}}` in a template reads `theme.txt` beside it (`this.addWatchFile`).
+        let theme = std::path::Path::new(id).with_file_name("theme.txt");
+        let (template, watch_files) = if template.contains("{{theme}}") {
+            let value = std::fs::read_to_string(&theme).unwrap_or_default();
+            (template.replace("{{theme}}", value.trim()), vec![theme])
+        } else {
+            (template.to_string(), Vec::new())
+        };
         Ok(Some(Output {
             code: format!("import '{id}?sfc&type=style&lang.css';\nexport default {template:?};\n"),
+            watch_files,
             ..Output::default()
         }))
     }
@@ -200,4 +209,27 @@ fn without_plugins_a_foreign_file_is_an_error_naming_what_compiles_it() {
         diagnostics.iter().any(|d| d.contains("@vitejs/plugin-vue")),
         "{diagnostics:?}"
     );
+}
+
+#[test]
+fn a_file_a_plugin_watches_recompiles_the_module_that_read_it() {
+    let (mut p, _) = project();
+    p.project
+        .write("src/App.vue", "<template>Theme {{theme}}</template>\n");
+    p.project.write("src/theme.txt", "dark\n");
+    p.build();
+    assert!(p.chunk().contains("Theme dark"), "{}", p.chunk());
+    // Not a module of the graph, yet its edit reaches the module whose compile read it.
+    p.project.write("src/theme.txt", "light\n");
+    p.host.apply_changes(&[p.path("src/theme.txt")]);
+    let build = p.build();
+    assert_eq!(
+        build
+            .changed
+            .iter()
+            .map(|&i| build.graph().module(i).id.to_string())
+            .collect::<Vec<_>>(),
+        ["/src/App.vue"]
+    );
+    assert!(p.chunk().contains("Theme light"), "{}", p.chunk());
 }
