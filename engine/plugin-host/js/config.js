@@ -225,6 +225,8 @@ const HONOURED = new Set([
   'server.port', 'server.host', 'server.strictPort', 'server.open', 'server.proxy',
   'server.allowedHosts', 'server.cors', 'server.fs',
   'css.modules',
+  // Vite's CSS pipeline runs them (`css.js`: the project's `vite`, `preprocessCSS`).
+  'css.preprocessorOptions', 'css.postcss', 'css.preprocessorMaxWorkers', 'css.devSourcemap',
 ]);
 const NESTED = new Set(['resolve', 'server', 'css']);
 

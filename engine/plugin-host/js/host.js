@@ -23,6 +23,7 @@ import {
   normalizeAlias, normalizeHookFilter, filterMatches, unsupportedOptions,
 } from './config.js';
 import { composeMaps, toMap } from './sourcemap.js';
+import { cssPlugin } from './css.js';
 
 const rawWrite = process.stdout.write.bind(process.stdout);
 process.stdout.write = (chunk, ...rest) => process.stderr.write(chunk, ...rest);
@@ -412,6 +413,9 @@ async function loadConfig({ root, configFile, code, mode: modeIn }) {
 
   const resolvedRoot = path.resolve(root, config.root ?? '.');
   state.root = resolvedRoot;
+  // Vite's CSS pipeline (preprocessors, PostCSS) where Vite has it: after the `pre` plugins.
+  const firstNormal = plugins.findIndex((p) => p.enforce !== 'pre');
+  plugins.splice(firstNormal === -1 ? plugins.length : firstNormal, 0, cssPlugin(resolvedRoot, config));
   let base = config.base ?? '/';
   if (base.startsWith('.')) base = '/';
   if (!base.startsWith('/')) base = '/' + base;

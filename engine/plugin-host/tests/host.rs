@@ -29,7 +29,8 @@ fn virtual_module_and_transform() {
     let p = Project::new(&[("vite.config.mjs", VIRTUAL)]);
     let (host, config) = start(&p, "vite.config.mjs");
     let names: Vec<_> = config.plugins.iter().map(|p| p.name.as_str()).collect();
-    assert_eq!(names, ["virtual", "shout"]);
+    // hotloop's own `hotloop:css` (Vite's CSS pipeline) goes where Vite has `vite:css`.
+    assert_eq!(names, ["hotloop:css", "virtual", "shout"]);
 
     let r = host
         .resolve_id("virtual:hello", Some(&p.path("src/main.js")))
@@ -200,7 +201,7 @@ export default Promise.resolve({ resolve: { alias: { '@': '/src' } }, plugins: [
     let p = Project::new(&[("vite.config.mjs", config)]);
     let (_host, c) = start(&p, "vite.config.mjs");
     let names: Vec<_> = c.plugins.iter().map(|p| p.name.as_str()).collect();
-    assert_eq!(names, ["mutating", "merging"]);
+    assert_eq!(names, ["mutating", "hotloop:css", "merging"]);
     assert_eq!(c.base, "/mutated/");
     assert_eq!(c.define["__FROM_PLUGIN__"], "serve");
     let finds: Vec<_> = c.resolve.alias.iter().map(|a| a.find.clone()).collect();
@@ -219,7 +220,10 @@ export default { plugins: [tag('post', 'post'), tag('normal'), tag('pre', 'pre')
     let p = Project::new(&[("vite.config.mjs", config)]);
     let (host, c) = start(&p, "vite.config.mjs");
     let names: Vec<_> = c.plugins.iter().map(|p| p.name.as_str()).collect();
-    assert_eq!(names, ["pre", "normal", "normal-but-first", "post"]);
+    assert_eq!(
+        names,
+        ["pre", "hotloop:css", "normal", "normal-but-first", "post"]
+    );
     assert_eq!(c.plugins[0].enforce.as_deref(), Some("pre"));
     let out = host.transform(&p.path("a.js"), ">").unwrap().unwrap();
     // the hook's `order: 'pre'` runs before every normal-order hook, enforce pre included
@@ -239,7 +243,7 @@ export default { plugins: [{
     let p = Project::new(&[("vite.config.mjs", config)]);
     let (host, c) = start(&p, "vite.config.mjs");
     assert_eq!(
-        c.plugins[0].filters["load"].id.as_ref().unwrap().include,
+        c.plugins[1].filters["load"].id.as_ref().unwrap().include,
         [Pattern::String(format!(
             "{}/src/**/*.special.js",
             p.root().display()

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -126,4 +127,28 @@ pub fn running(pid: u32) -> bool {
     let ready = unsafe { libc::poll(&mut pfd, 1, 0) };
     unsafe { libc::close(fd) };
     ready == 0
+}
+
+pub fn npm_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/npm")
+}
+
+/// The real packages (`tests/npm`), `npm ci` once (when the lock is newer than the install), like `tests/e2e.rs`.
+pub fn ensure_npm_packages() -> PathBuf {
+    let dir = npm_dir();
+    let stamp = dir.join("node_modules/.package-lock.json");
+    let lock = dir.join("package-lock.json");
+    let fresh = match (stamp.metadata(), lock.metadata()) {
+        (Ok(s), Ok(l)) => s.modified().ok() >= l.modified().ok(),
+        _ => false,
+    };
+    if !fresh {
+        let status = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+            .current_dir(&dir)
+            .status()
+            .expect("failed to run npm: is Node.js installed?");
+        assert!(status.success(), "npm ci in {} failed", dir.display());
+    }
+    dir.join("node_modules")
 }

@@ -1,0 +1,92 @@
+// css.js: Vite's own CSS pipeline for what hotloop does not compile itself — Sass/SCSS, Less,
+// Stylus, and PostCSS (a `postcss.config.*`, `.postcssrc*`, `package.json`'s `postcss` or
+// `css.postcss`; Tailwind CSS through `@tailwindcss/postcss` or v3's PostCSS plugin) — run by
+// the project's own installed `vite` (`preprocessCSS`, what Vite's `vite:css` runs), so the
+// compilers, their options (`css.preprocessorOptions`, `additionalData`) and the PostCSS
+// plugins are the project's. It takes the place Vite gives `vite:css`: after the `pre` plugins,
+// before the normal ones. Its output is CSS, which hotloop serves and hot-swaps as any
+// stylesheet; the partials and `@import`s it read are watched (`this.addWatchFile`).
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+
+/** Stylesheet languages that always need a preprocessor (Vite's `cssLangs` minus plain CSS). */
+export const PREPROCESSED = /\.(?:s[ac]ss|less|styl|stylus|pcss|postcss|sss)(?:$|\?)/;
+/** Plain CSS, which needs PostCSS only when the project configures it. */
+export const PLAIN_CSS = /\.css(?:$|\?)/;
+
+const POSTCSS_CONFIGS = [
+  'postcss.config.js', 'postcss.config.cjs', 'postcss.config.mjs', 'postcss.config.ts',
+  'postcss.config.mts', 'postcss.config.cts', '.postcssrc', '.postcssrc.json', '.postcssrc.js',
+  '.postcssrc.cjs', '.postcssrc.mjs', '.postcssrc.ts', '.postcssrc.yaml', '.postcssrc.yml',
+];
+
+/** Whether the project configures PostCSS (where Vite looks: the root and its parents). */
+export function hasPostcssConfig(root, config) {
+  if (config.css?.postcss) return true;
+  for (let dir = root; ; dir = path.dirname(dir)) {
+    if (POSTCSS_CONFIGS.some((name) => fs.existsSync(path.join(dir, name)))) return true;
+    try {
+      if (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).postcss) return true;
+    } catch {
+      // no package.json here
+    }
+    if (path.dirname(dir) === dir) return false;
+  }
+}
+
+/** The project's `vite` module, imported from its own `node_modules`. */
+async function importVite(root) {
+  const require = createRequire(path.join(root, 'package.json'));
+  let pkgFile;
+  try {
+    pkgFile = require.resolve('vite/package.json');
+  } catch {
+    return null;
+  }
+  const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8'));
+  const entry = pkg.exports?.['.'];
+  const target = typeof entry === 'string' ? entry : entry?.import?.default ?? entry?.import ?? entry?.default ?? pkg.module ?? pkg.main;
+  return import(pathToFileURL(path.join(path.dirname(pkgFile), typeof target === 'string' ? target : 'index.js')).href);
+}
+
+/**
+ * The `hotloop:css` plugin for `config` (after its `config` hooks): a transform filtered to the
+ * stylesheets that need Vite's pipeline.
+ */
+export function cssPlugin(root, config) {
+  const include = hasPostcssConfig(root, config) ? [PREPROCESSED, PLAIN_CSS] : [PREPROCESSED];
+  let vite;
+  let resolved;
+  return {
+    name: 'hotloop:css',
+    transform: {
+      filter: { id: { include } },
+      async handler(code, id) {
+        vite ??= await importVite(root);
+        if (!vite || typeof vite.preprocessCSS !== 'function') {
+          this.error(
+            `${id} needs Vite's CSS pipeline (a preprocessor or PostCSS), which hotloop runs from the project's own \`vite\` package: install it (npm install -D vite)`,
+          );
+        }
+        resolved ??= await vite.resolveConfig(
+          {
+            root,
+            mode: config.mode,
+            configFile: false,
+            logLevel: 'error',
+            css: config.css,
+            resolve: { alias: config.resolve?.alias },
+            plugins: [],
+          },
+          'serve',
+        );
+        const result = await vite.preprocessCSS(code, id, resolved);
+        for (const dep of result.deps ?? []) this.addWatchFile(dep);
+        return { code: result.code, map: result.map ?? null };
+      },
+    },
+  };
+}
