@@ -64,7 +64,10 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
     // The project's vite.config and its plugins (Node.js starts only when there is one).
     let vite = match vite_config::find(&root, serve.config.as_deref())? {
         Some(path) => Some(vite_config::load(&root, &path, serve)?),
-        None => None,
+        None => match vite_config::css_tools_without_config(&root) {
+            Some(needed_by) => Some(vite_config::load_without_config(&root, &needed_by, serve)?),
+            None => None,
+        },
     };
     let mut options = ProjectOptions::default();
     if !serve.env_prefixes.is_empty() {
@@ -98,10 +101,12 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
     if let Some(vite) = &vite {
         vite_config::report_events(&vite.host);
         host.use_plugins(vite_config::plugins(vite));
-        host.watch_vite_config(
-            vite.path.clone(),
-            vite_config::reloader(&root, vite, cli_options, cli_serve),
-        );
+        if vite.path.is_file() {
+            host.watch_vite_config(
+                vite.path.clone(),
+                vite_config::reloader(&root, vite, cli_options, cli_serve),
+            );
+        }
     }
     if !serve.no_cache
         && let Some(cache) = CompileCache::for_project(&root)

@@ -54,6 +54,64 @@ pub fn find(root: &Path, explicit: Option<&Path>) -> anyhow::Result<Option<PathB
         .find(|path| path.is_file()))
 }
 
+/// Packages whose stylesheets need Vite's CSS pipeline (run in the plugin host) even in a
+/// project without a `vite.config`: a preprocessor, or PostCSS with its plugins.
+const CSS_TOOLS: [&str; 7] = [
+    "sass",
+    "sass-embedded",
+    "less",
+    "stylus",
+    "postcss",
+    "tailwindcss",
+    "@tailwindcss/postcss",
+];
+
+/// Why a project without a config still needs the plugin host (its `package.json` lists a
+/// CSS preprocessor or PostCSS and Vite is installed to run them), or `None`.
+pub fn css_tools_without_config(root: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(root.join("package.json")).ok()?;
+    let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let listed = |name: &str| {
+        ["dependencies", "devDependencies"]
+            .iter()
+            .any(|field| json[field].get(name).is_some())
+    };
+    let tool = CSS_TOOLS.iter().find(|tool| listed(tool))?;
+    if !root.join("node_modules/vite/package.json").is_file() {
+        tracing::warn!(
+            "package.json lists `{tool}`: its stylesheets need Vite's CSS pipeline, which hotloop              runs from the project's own `vite` package; install it (npm install -D vite)"
+        );
+        return None;
+    }
+    Some(format!("package.json (`{tool}`)"))
+}
+
+/// Starts the plugin host with an empty config, for Vite's CSS pipeline alone.
+pub fn load_without_config(
+    root: &Path,
+    needed_by: &str,
+    serve: &ServeArgs,
+) -> anyhow::Result<ViteConfig> {
+    let resolver = engine::page_resolver(root);
+    let mut options = HostOptions::new(root, root.join(needed_by), Arc::new(resolver));
+    options.node = node(serve);
+    let host = PluginHost::start(options)?;
+    // Not a file: the host writes the code beside this path to import it.
+    let path = root.join("vite.config.mjs");
+    let mode = (serve.mode != engine::DEFAULT_MODE).then(|| serve.mode.clone());
+    let config = host.load_config(ConfigInput {
+        path: path.clone(),
+        code: "export default {};\n".into(),
+        mode,
+    })?;
+    tracing::info!("{needed_by}: stylesheets go through Vite's CSS pipeline (Node.js)");
+    Ok(ViteConfig {
+        path,
+        host: Arc::new(host),
+        config,
+    })
+}
+
 /// The Node to run: `--node`, else `$HOTLOOP_NODE`, else `node` on `PATH` (`None`).
 pub fn node(serve: &ServeArgs) -> Option<PathBuf> {
     serve
