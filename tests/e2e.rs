@@ -88,6 +88,13 @@ fn workspace_packages_in_chromium() {
     run_suite("workspace.test.mjs");
 }
 
+/// The create-vite framework starters (vue-ts, vue, svelte-ts, solid-ts, preact-ts, react-ts):
+/// their `vite.config.ts` plugins in the Node plugin host, installed like the ones below.
+#[test]
+fn framework_starters_in_chromium() {
+    run_suite("frameworks.test.mjs");
+}
+
 /// The real create-vite starters (lit-ts, preact-ts), installed from the npm registry into
 /// `tests/e2e/.starters/` on first use (see `tests/e2e/lib/starters.mjs`).
 #[test]
