@@ -97,6 +97,18 @@ for (const spec of STARTERS) {
       assert.deepEqual(tab.log.filter((l) => l.startsWith('[pageerror]') || /\[hmr\] (error|full reload)/.test(l)), []);
     });
 
+    test("the chunk's source map carries the component's own source (the plugin's map chained)", async () => {
+      const content = await tab.page.evaluate(async (source) => {
+        const map = await (await fetch('/_hotloop/chunk.js.map')).json();
+        for (const { map: m } of map.sections ?? [{ map }]) {
+          const i = m?.sources?.indexOf(source) ?? -1;
+          if (i >= 0) return m.sourcesContent?.[i] ?? null;
+        }
+        return null;
+      }, `/${spec.component}`);
+      assert.equal(content, fs.readFileSync(component(), 'utf8'));
+    });
+
     test(`a text edit shows in place, ${spec.keepsCount ? 'the count kept' : 'the component re-mounted'}, no reload`, async () => {
       const navs = tab.navigations;
       const from = tab.mark();
