@@ -188,7 +188,10 @@ pub(crate) fn compile(
                     .push(Diagnostic::syntax(id, text, line, column, message));
                 return out;
             }
-            let header = match (analysis.top_level_await.is_some(), refresh) {
+            // A plugin's refresh registrations (prefresh) call the page's globals; any other
+            // module keeps the one header, so a JSX option change does not touch its output.
+            let binds_refresh = refresh || !text.contains("$Refresh");
+            let header = match (analysis.top_level_await.is_some(), binds_refresh) {
                 (true, true) => ASYNC_FACTORY_HEADER,
                 (false, true) => FACTORY_HEADER,
                 (true, false) => PLAIN_ASYNC_FACTORY_HEADER,

@@ -1459,14 +1459,18 @@ fn a_factory_binds_the_refresh_registrars_only_where_hotloops_react_refresh_ran(
     assert!(!out.hot.refresh_boundary);
     let tla = compile_script(
         "/src/data.ts",
-        "export const x = await Promise.resolve(1);\n",
-        preact,
+        "var _s = $RefreshSig$();\nexport const x = await Promise.resolve(1);\n",
+        preact.clone(),
     );
     assert!(
         tla.code
             .expect("code")
             .starts_with(PLAIN_ASYNC_FACTORY_HEADER)
     );
+    // Preact's JSX without refresh names: the one header, whatever the JSX options (a tsconfig
+    // edit does not change the output of a module it does not affect).
+    let plain = compile_script("/src/app.tsx", PREACT_APP, preact);
+    assert!(plain.code.expect("code").starts_with(FACTORY_HEADER));
     // React's JSX: hotloop's registrar, passed into the factory.
     let react = compile_script("/src/app.tsx", PREACT_APP, ScriptConfig::default());
     assert!(react.code.expect("code").starts_with(FACTORY_HEADER));
