@@ -68,7 +68,7 @@ describe('a vite.config.ts with an alias, a define and inline plugins', { skip, 
     if (root) fs.rmSync(root, { recursive: true, force: true });
   });
 
-  test('the alias, the define, the virtual module and the transform all reach the page', async () => {
+  test('the alias, the define, the virtual module, the transform and transformIndexHtml all reach the page', async () => {
     await tab.until(() => document.querySelector('#shout'));
     // `@lib/greet` through `resolve.alias`; `__GREETING__` (declared for TypeScript) from `define`.
     assert.equal(await tab.page.evaluate(textOf, '#greet'), 'greet: hello from define');
@@ -76,6 +76,8 @@ describe('a vite.config.ts with an alias, a define and inline plugins', { skip, 
     assert.equal(await tab.page.evaluate(textOf, '#info'), 'virtual module (development)');
     // `shout('quiet words')` rewritten by the plugin's transform.
     assert.equal(await tab.page.evaluate(textOf, '#shout'), 'QUIET WORDS!');
+    // The tag the plugin's transformIndexHtml injected into the page.
+    assert.equal(await tab.page.evaluate(() => document.querySelector('head meta[name=fixture]')?.content), 'from transformIndexHtml');
     assert.deepEqual(tab.log.filter((l) => l.startsWith('[pageerror]') || /\[hmr\] error/.test(l)), []);
     assert.equal(pluginHosts(server).length, 1, 'one plugin host');
   });
