@@ -93,6 +93,21 @@ fn workspace_packages_in_chromium() {
     run_suite("workspace.test.mjs");
 }
 
+/// A project's own `vite.config.ts` (alias, define, inline plugins with a virtual module, a
+/// transform, a custom event, a throwing plugin) in the plugin host, the host SIGKILLed
+/// mid-session; a project without a config starts no Node process.
+#[test]
+fn vite_config_plugins_in_chromium() {
+    run_suite("plugins.test.mjs");
+}
+
+/// The create-vite framework starters (vue-ts, vue, svelte-ts, solid-ts, preact-ts, react-ts):
+/// their `vite.config.ts` plugins in the Node plugin host, installed like the ones below.
+#[test]
+fn framework_starters_in_chromium() {
+    run_suite("frameworks.test.mjs");
+}
+
 /// The real create-vite starters (lit-ts, preact-ts), installed from the npm registry into
 /// `tests/e2e/.starters/` on first use (see `tests/e2e/lib/starters.mjs`).
 #[test]

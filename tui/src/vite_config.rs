@@ -213,6 +213,22 @@ pub fn reloader(
     })
 }
 
+/// What the log says when the plugin host dies: its stderr's last lines when it wrote any (a
+/// host killed by a signal usually wrote nothing, and then no empty "last words" are shown).
+fn crash_message(stderr_tail: &str) -> String {
+    let tail = stderr_tail.trim_end();
+    let mut message = "the plugin host (Node.js) crashed; it restarts with the next module that \
+                       needs a plugin"
+        .to_string();
+    if tail.trim().is_empty() {
+        message.push_str(" (it wrote nothing to stderr: killed from outside, or out of memory?)");
+    } else {
+        message.push_str(". Its last words:\n");
+        message.push_str(tail);
+    }
+    message
+}
+
 /// Reports what the plugin host says on its own (crashes, restarts, plugins' warnings) in the
 /// log, which the terminal and the dashboard show; on a thread of its own until the host is
 /// gone.
@@ -223,10 +239,9 @@ pub fn report_events(host: &PluginHost) {
         .spawn(move || {
             for event in events {
                 match event {
-                    HostEvent::Crashed { stderr_tail } => tracing::error!(
-                        "the plugin host (Node.js) crashed; it restarts with the next module \
-                         that needs a plugin. Its last words:\n{stderr_tail}"
-                    ),
+                    HostEvent::Crashed { stderr_tail } => {
+                        tracing::error!("{}", crash_message(&stderr_tail))
+                    }
                     HostEvent::TimedOut { method, id } => tracing::error!(
                         "a plugin took too long in `{method}`{}: the plugin host was restarted",
                         id.map(|id| format!(" for {id}")).unwrap_or_default()
@@ -427,4 +442,21 @@ fn regex_compiles(pattern: &str) -> bool {
 /// The plugins as the engine takes them.
 pub fn plugins(config: &ViteConfig) -> Arc<dyn Plugins> {
     config.host.clone()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::crash_message;
+
+    #[test]
+    fn a_crash_shows_the_hosts_last_words_only_when_it_wrote_some() {
+        let silent = crash_message("\n");
+        assert!(!silent.contains("last words"), "{silent}");
+        assert!(silent.contains("wrote nothing to stderr"), "{silent}");
+        let spoke = crash_message("TypeError: x is not a function\n    at plugin.js:3\n");
+        assert!(
+            spoke.ends_with("Its last words:\nTypeError: x is not a function\n    at plugin.js:3"),
+            "{spoke}"
+        );
+    }
 }

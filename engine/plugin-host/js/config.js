@@ -45,6 +45,30 @@ export function pluginsWithHook(plugins, hook) {
     .map(([p, i]) => ({ plugin: p, index: i }));
 }
 
+/**
+ * The plugins whose `transformIndexHtml` hotloop does itself: `@vitejs/plugin-react`'s and
+ * `@vitejs/plugin-react-swc`'s React Refresh preamble (an inline module script importing
+ * `/@react-refresh` and stubbing `window.$RefreshReg$`), which would clash with the refresh
+ * runtime hotloop injects.
+ */
+export const NATIVE_INDEX_HTML = new Set(['vite:react-refresh', 'vite:react-refresh-fbm', 'vite:react-swc', 'vite:react-swc:resolve-runtime']);
+
+/**
+ * The plugins whose `transformIndexHtml` runs, in Vite's order (`order`, or the older
+ * `enforce`, inside the hook object: pre, normal, post; stable), hotloop's own left out.
+ */
+export function indexHtmlPlugins(plugins) {
+  const rank = (h) => {
+    const order = h && typeof h === 'object' ? h.order ?? h.enforce : undefined;
+    return order === 'pre' ? 0 : order === 'post' ? 2 : 1;
+  };
+  return plugins
+    .map((p, i) => [p, i])
+    .filter(([p]) => p.transformIndexHtml != null && !NATIVE_INDEX_HTML.has(p.name))
+    .sort((a, b) => rank(a[0].transformIndexHtml) - rank(b[0].transformIndexHtml) || a[1] - b[1])
+    .map(([p]) => p);
+}
+
 /** A hook's function, whether the hook is a function or `{ handler, order, filter }`. */
 export function hookHandler(h) {
   if (typeof h === 'function') return h;

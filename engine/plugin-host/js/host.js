@@ -19,7 +19,7 @@ import crypto from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { encodeFrame, FrameReader } from './protocol.js';
 import {
-  flattenPlugins, filterServePlugins, sortByEnforce, pluginsWithHook, hookHandler, mergeConfig,
+  flattenPlugins, filterServePlugins, sortByEnforce, pluginsWithHook, hookHandler, mergeConfig, indexHtmlPlugins,
   normalizeAlias, normalizeHookFilter, filterMatches, unsupportedOptions,
 } from './config.js';
 import { composeMaps, toMap } from './sourcemap.js';
@@ -669,16 +669,8 @@ function injectTags(html, tags) {
 }
 
 async function transformIndexHtml(urlPath, filename, html) {
-  const rank = (h) => {
-    const order = h && typeof h === 'object' ? h.order ?? h.enforce : undefined;
-    return order === 'pre' ? 0 : order === 'post' ? 2 : 1;
-  };
-  const list = state.plugins
-    .map((p, i) => [p, i])
-    .filter(([p]) => p.transformIndexHtml != null)
-    .sort((a, b) => rank(a[0].transformIndexHtml) - rank(b[0].transformIndexHtml) || a[1] - b[1]);
   let changed = false;
-  for (const [plugin] of list) {
+  for (const plugin of indexHtmlPlugins(state.plugins)) {
     const h = plugin.transformIndexHtml;
     const fn = typeof h === 'function' ? h : h.handler ?? h.transform;
     if (typeof fn !== 'function') continue;

@@ -11,6 +11,11 @@
 //! `%NAME%` placeholders of exposed `.env` variables and of `MODE`/`BASE_URL`/`DEV`/`PROD`/`SSR`
 //! are replaced by their values first, as Vite does.
 //!
+//! The text both read is `index_text`: `index.html` after the config's plugins'
+//! `transformIndexHtml` hooks (the host leaves out `@vitejs/plugin-react`'s preamble: hotloop
+//! serves React Refresh itself), so a tag a plugin injects is in the page and an entry it adds
+//! is an entry.
+//!
 //! Inline module scripts (`<script type="module">` without `src`) are left alone: the browser
 //! runs them natively and their imports do not go through hotloop (no HMR for them). External
 //! scripts and stylesheets (`https://…`, `//…`) are left alone too.
@@ -71,12 +76,39 @@ pub fn file_exists(db: &dyn Db, file: SourceFile) -> bool {
     file.contents(db).exists()
 }
 
+/// `index.html`'s text after the plugins' `transformIndexHtml` hooks (Vite runs them on each
+/// request of the page; here once per edit of `index.html` or of the config). A failing hook
+/// is logged with the plugin's name and the page is served as written. `None`: no `index.html`.
+#[salsa::tracked(returns(clone))]
+pub fn index_text(db: &dyn Db, project: Project) -> Option<Arc<str>> {
+    let text = project.index_html(db).contents(db).text().cloned()?;
+    let Some(plugins) = db.plugins() else {
+        return Some(text);
+    };
+    // The hooks' answer depends on this besides the text.
+    let _fingerprint = project.options(db).plugins_fingerprint;
+    let filename = project.root(db).join("index.html");
+    match plugins.transform_index_html("/", &filename.to_string_lossy(), &text) {
+        Ok(Some(html)) => Some(html.into()),
+        Ok(None) => Some(text),
+        Err(error) => {
+            tracing::error!(
+                "{}: [plugin {}] {} (in its `transformIndexHtml` hook); the page is served as \
+                 written: fix the plugin or its options in the vite.config",
+                filename.display(),
+                error.plugin,
+                error.message
+            );
+            Some(text)
+        }
+    }
+}
+
 #[salsa::tracked(returns(clone))]
 pub fn html_entries(db: &dyn Db, project: Project) -> Arc<HtmlEntries> {
     let _clock = db.clock().enter_key(Phase::Graph, "html_entries", project);
     let _span = tracing::trace_span!("html_entries").entered();
-    let index = project.index_html(db);
-    let Some(text) = index.contents(db).text().cloned() else {
+    let Some(text) = index_text(db, project) else {
         return Arc::new(HtmlEntries {
             diagnostics: vec![missing_index_diagnostic(project.root(db))],
             ..HtmlEntries::default()
@@ -178,7 +210,7 @@ pub fn entry_html(db: &dyn Db, project: Project) -> Arc<str> {
     let _clock = db.clock().enter_key(Phase::Graph, "entry_html", project);
     let _span = tracing::trace_span!("entry_html").entered();
     let entries = html_entries(db, project);
-    let Some(text) = project.index_html(db).contents(db).text().cloned() else {
+    let Some(text) = index_text(db, project) else {
         return generated_page(&format!(
             "hotloop: there is no index.html in {}. Create one with an entry such as \
              <script type=\"module\" src=\"/src/main.js\"></script>.",

@@ -136,11 +136,22 @@ pub fn parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> {
             PluginPass::Failed(diagnostic) => return Arc::new(ParsedModule::failed(diagnostic)),
             PluginPass::Code {
                 code,
+                map,
                 lang: Lang::Script(kind),
-            } => return Arc::new(compile_script(db, file, path, &id, kind, &code)),
+            } => {
+                let mut parsed = compile_script(db, file, path, &id, kind, &code);
+                if let (Some(plugin_map), Some(ours)) = (map, parsed.map.as_deref())
+                    && let Some(chained) =
+                        plugin_pass::chain_map(ours, &plugin_map, db.files().root(), path)
+                {
+                    parsed.map = Some(chained.into());
+                }
+                return Arc::new(parsed);
+            }
             PluginPass::Code {
                 code,
                 lang: Lang::Css,
+                ..
             } => return Arc::new(parsed_stylesheet(compile_stylesheet(path, &id, &code))),
         }
     }

@@ -8,8 +8,9 @@
 //! plugins see, and what its normal plugins see for the files Vite's own TS/JSX transform
 //! leaves alone (`.vue`, `.svelte`, sub-modules). Normal plugins on `.ts`/`.tsx` files see the
 //! source before TS/JSX are compiled, not after as under Vite; the framework plugins read JSX
-//! and TS themselves. The plugin's source map is not chained into hotloop's yet: devtools show
-//! the plugin's output.
+//! and TS themselves. The plugin's source map (its input → its output) is chained under
+//! hotloop's (the output → the factory) by `chain_map`, so devtools show the `.vue`/`.svelte`
+//! source; its absolute paths under the root become root-relative ids, like hotloop's own maps.
 
 use std::path::Path;
 
@@ -24,8 +25,12 @@ use hotloop_protocol::{Diagnostic, DiagnosticKind, code_frame};
 pub enum PluginPass {
     /// No plugin loaded or transformed it: hotloop compiles the file's own text.
     Untouched,
-    /// A plugin's output, to be compiled as `lang`.
-    Code { code: String, lang: Lang },
+    /// A plugin's output, to be compiled as `lang`, with the plugin's source map if it gave one.
+    Code {
+        code: String,
+        map: Option<String>,
+        lang: Lang,
+    },
     /// A plugin failed, or nothing could produce the module.
     Failed(Diagnostic),
 }
@@ -84,12 +89,14 @@ pub fn run(db: &dyn Db, path: &Path, id: &str, text: &str) -> PluginPass {
     let plugin_id = plugin_id(db.files().root(), path);
     let class = FileClass::of(path);
     let mut code: Option<String> = None;
+    let mut load_map: Option<String> = None;
     if plugins.wants_load(&plugin_id) {
         match plugins.load(&plugin_id) {
             Ok(Some(output)) => {
                 log_warnings(id, &output.warnings);
                 depend_on(db, &output.watch_files);
                 code = Some(output.code);
+                load_map = output.map;
             }
             Ok(None) => {}
             Err(error) => return PluginPass::Failed(diagnostic(id, text, &error)),
@@ -114,7 +121,7 @@ pub fn run(db: &dyn Db, path: &Path, id: &str, text: &str) -> PluginPass {
             Ok(Some(output)) => {
                 log_warnings(id, &output.warnings);
                 depend_on(db, &output.watch_files);
-                Some(output.code)
+                Some((output.code, output.map))
             }
             Ok(None) => None,
             Err(error) => return PluginPass::Failed(diagnostic(id, source, &error)),
@@ -122,9 +129,12 @@ pub fn run(db: &dyn Db, path: &Path, id: &str, text: &str) -> PluginPass {
     } else {
         None
     };
-    match transformed.or(code) {
-        Some(code) => PluginPass::Code {
+    // A transform's map starts from what `load` gave (a sub-module's block), which the
+    // transform's own sources name; the file a `load` map names is the original either way.
+    match transformed.or(code.map(|code| (code, load_map))) {
+        Some((code, map)) => PluginPass::Code {
             code,
+            map,
             lang: lang_of(id, path),
         },
         None => PluginPass::Untouched,
@@ -140,6 +150,37 @@ fn depend_on(db: &dyn Db, files: &[std::path::PathBuf]) {
         let input = db.files().get_or_read(db, &path);
         let _ = input.contents(db);
     }
+}
+
+/// hotloop's map of a compiled plugin output (`compiled`: the output → the factory) chained
+/// over the plugin's (`plugin`: the original → the output), so positions in the factory map to
+/// the original file. A relative source is relative to the module's directory (`path`'s), as
+/// Vite reads it (vite-plugin-svelte writes `App.svelte`); sources under `root` become
+/// root-relative ids (`/src/App.vue`). `None` when either map does not parse (the caller keeps
+/// its own).
+pub fn chain_map(compiled: &str, plugin: &str, root: &Path, path: &Path) -> Option<String> {
+    let compiled = swc_sourcemap::SourceMap::from_slice(compiled.as_bytes()).ok()?;
+    let mut chained = swc_sourcemap::SourceMap::from_slice(plugin.as_bytes()).ok()?;
+    chained.adjust_mappings(&compiled);
+    for index in 0..chained.get_source_count() {
+        let Some(source) = chained.get_source(index) else {
+            continue;
+        };
+        let source = Path::new(&**source);
+        let absolute = if source.is_absolute() {
+            lexical_normal(source)
+        } else {
+            lexical_normal(&path.parent().unwrap_or(root).join(source))
+        };
+        if let Ok(rel) = absolute.strip_prefix(root) {
+            let id = format!("/{}", rel.to_string_lossy().replace('\\', "/"));
+            chained.set_source(index, id.into());
+        }
+    }
+    chained.set_source_root(None::<String>);
+    let mut json = Vec::new();
+    chained.to_writer(&mut json).ok()?;
+    String::from_utf8(json).ok()
 }
 
 fn log_warnings(id: &str, warnings: &[String]) {
@@ -169,6 +210,22 @@ pub fn diagnostic(id: &str, text: &str, error: &PluginError) -> Diagnostic {
             _ => String::new(),
         },
     }
+}
+
+/// `path` with `.` and `..` components resolved without touching the file system.
+fn lexical_normal(path: &Path) -> std::path::PathBuf {
+    use std::path::Component;
+    let mut out = std::path::PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -207,5 +264,60 @@ mod tests {
         );
         assert_eq!(lang("/p/App.vue?vue&type=style&lang.css"), Lang::Css);
         assert_eq!(lang("/p/a.jsx"), Lang::Script(SourceKind::Jsx));
+    }
+
+    use crate::transform::{TransformOptions, compile_module};
+
+    const ORIGINAL: &str = "<template>hi</template>\n<script>\nconst a = 1;\nexport const msg = 'hi' + a;\n</script>\n";
+    const OUTPUT: &str = "const a = 1;\nexport const msg = 'hi' + a;\n";
+
+    #[test]
+    fn chain_map_maps_the_factory_back_to_the_plugins_original() {
+        // The plugin's map: output lines 0 and 1 come from lines 2 and 3 of the `.vue` file.
+        let plugin = serde_json::json!({
+            "version": 3,
+            "sources": ["/work/app/src/App.vue"],
+            "sourcesContent": [ORIGINAL],
+            "names": [],
+            "mappings": "AAEA;AACA",
+        })
+        .to_string();
+        let compiled = compile_module(
+            "/src/App.vue",
+            SourceKind::Ts,
+            OUTPUT,
+            &TransformOptions::default(),
+        );
+        let code = compiled.code.expect("code");
+        let ours = compiled.map.expect("map");
+        let root = Path::new("/work/app");
+        let file = Path::new("/work/app/src/App.vue");
+        let chained = super::chain_map(&ours, &plugin, root, file).expect("chained");
+
+        let map = swc_sourcemap::SourceMap::from_slice(chained.as_bytes()).unwrap();
+        let line = code
+            .lines()
+            .position(|l| l.contains("const msg = 'hi' + a"))
+            .expect("the export in the factory") as u32;
+        let token = map.lookup_token(line, 10).expect("a mapping on that line");
+        assert_eq!(
+            token.get_source().map(|s| &**s),
+            Some("/src/App.vue"),
+            "{chained}"
+        );
+        assert_eq!(token.get_src_line(), 3, "{chained}");
+        assert_eq!(
+            map.get_source_contents(0).map(|s| &**s),
+            Some(ORIGINAL),
+            "the .vue text, not the plugin's output"
+        );
+        // A map that does not parse leaves the caller's own.
+        assert_eq!(super::chain_map(&ours, "not a map", root, file), None);
+
+        // vite-plugin-svelte's sources are relative to the module's directory.
+        let relative = plugin.replace("/work/app/src/App.vue", "../src/./App.vue");
+        let chained = super::chain_map(&ours, &relative, root, file).expect("chained");
+        let map = swc_sourcemap::SourceMap::from_slice(chained.as_bytes()).unwrap();
+        assert_eq!(map.get_source(0).map(|s| &**s), Some("/src/App.vue"));
     }
 }

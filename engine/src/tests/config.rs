@@ -117,3 +117,27 @@ fn an_edited_vite_config_is_evaluated_again_and_its_errors_show() {
     assert!(p.host.all_diagnostics(&build.diagnostics).is_empty());
     assert!(p.chunk().contains("console.log(3)"), "{}", p.chunk());
 }
+
+#[test]
+fn define_replaces_a_name_the_module_only_declares_for_typescript() {
+    // `declare const` binds no value (Vite's transform replaces the name); a real binding of
+    // the same name in a function still shadows it.
+    let project = r#"
+//- /index.html
+<script type="module" src="/src/main.ts"></script>
+//- /src/main.ts
+declare const __APP_VERSION__: string;
+export declare function __LOCAL__(): string;
+function shadow(__APP_VERSION__: string) { return __APP_VERSION__; }
+console.log(__APP_VERSION__, __LOCAL__, shadow('x'));
+"#;
+    let mut p = Incremental::with_options(project, options());
+    p.build();
+    assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
+    let chunk = p.chunk();
+    assert!(
+        chunk.contains(r#"console.log("1.2.3", "replaced", shadow('x'))"#),
+        "{chunk}"
+    );
+    assert!(chunk.contains("return __APP_VERSION__;"), "{chunk}");
+}

@@ -145,6 +145,7 @@ fn adding_an_import_re_resolves_only_that_file_and_updates_the_graph() {
                 hot_meta: ran /src/a.js /src/c.js; reused /src/b.js /src/main.js
                 html_entries: reused project
                 import_specifiers: ran /src/a.js /src/c.js; reused /src/b.js /src/main.js
+                index_text: reused project
                 module_deps: ran /src/a.js /src/c.js; reused /src/b.js /src/main.js
                 module_diagnostics: ran /src/a.js /src/c.js; reused /src/b.js /src/main.js
                 module_graph: ran project
@@ -190,6 +191,7 @@ fn creating_the_missing_file_fixes_the_import() {
                 hot_meta: ran /src/missing.js; reused /src/main.js
                 html_entries: reused project
                 import_specifiers: ran /src/missing.js; reused /src/main.js
+                index_text: reused project
                 module_deps: ran /src/main.js /src/missing.js
                 module_diagnostics: ran /src/main.js /src/missing.js
                 module_graph: ran project
@@ -231,6 +233,7 @@ fn deleting_a_file_turns_importers_imports_into_errors_and_restoring_heals_them(
                 hot_meta: reused /src/a.js /src/main.js
                 html_entries: reused project
                 import_specifiers: reused /src/a.js /src/main.js
+                index_text: reused project
                 module_deps: ran /src/main.js; reused /src/a.js
                 module_diagnostics: ran /src/main.js; reused /src/a.js
                 module_graph: ran project
@@ -264,6 +267,7 @@ fn deleting_a_file_turns_importers_imports_into_errors_and_restoring_heals_them(
                 hot_meta: ran /src/b.js; reused /src/a.js /src/main.js
                 html_entries: reused project
                 import_specifiers: reused /src/a.js /src/b.js /src/main.js
+                index_text: reused project
                 module_deps: ran /src/main.js; reused /src/a.js /src/b.js
                 module_diagnostics: ran /src/b.js /src/main.js; reused /src/a.js
                 module_graph: ran project
@@ -431,6 +435,7 @@ fn editing_a_file_outside_the_graph_twice_costs_nothing_the_second_time() {
                 hot_meta: reused /src/a.js /src/b.js /src/main.js
                 html_entries: reused project
                 import_specifiers: reused /src/a.js /src/b.js /src/main.js
+                index_text: reused project
                 module_deps: reused /src/a.js /src/b.js /src/main.js
                 module_diagnostics: reused /src/a.js /src/b.js /src/main.js
                 module_graph: reused project
@@ -474,6 +479,7 @@ fn editing_index_html_rebuilds_the_page() {
                 hot_meta: reused /src/a.js /src/b.js /src/main.js
                 html_entries: ran project
                 import_specifiers: reused /src/a.js /src/b.js /src/main.js
+                index_text: ran project
                 module_deps: reused /src/a.js /src/b.js /src/main.js
                 module_diagnostics: reused /src/a.js /src/b.js /src/main.js
                 module_graph: ran project
@@ -547,6 +553,7 @@ fn a_watched_file_that_turns_empty_is_deferred_until_read_again() {
                 hot_meta: ran /src/a.js; reused /src/main.js
                 html_entries: reused project
                 import_specifiers: reused /src/a.js /src/main.js
+                index_text: reused project
                 module_deps: reused /src/a.js /src/main.js
                 module_diagnostics: ran /src/a.js; reused /src/main.js
                 module_graph: ran project
@@ -568,6 +575,7 @@ fn a_watched_file_that_turns_empty_is_deferred_until_read_again() {
                 hot_meta: ran /src/a.js; reused /src/main.js
                 html_entries: reused project
                 import_specifiers: reused /src/a.js /src/main.js
+                index_text: reused project
                 module_deps: reused /src/a.js /src/main.js
                 module_diagnostics: ran /src/a.js; reused /src/main.js
                 module_graph: ran project
@@ -589,6 +597,7 @@ fn a_watched_file_that_turns_empty_is_deferred_until_read_again() {
                 hot_meta: reused /src/a.js /src/main.js
                 html_entries: reused project
                 import_specifiers: reused /src/a.js /src/main.js
+                index_text: reused project
                 module_deps: reused /src/a.js /src/main.js
                 module_diagnostics: reused /src/a.js /src/main.js
                 module_graph: reused project
@@ -628,6 +637,7 @@ fn rescan_re_reads_every_known_file() {
                 hot_meta: ran /src/a.js; reused /src/main.js
                 html_entries: reused project
                 import_specifiers: reused /src/a.js /src/main.js
+                index_text: reused project
                 module_deps: ran /src/main.js; reused /src/a.js
                 module_diagnostics: ran /src/a.js /src/main.js
                 module_graph: ran project
@@ -670,6 +680,7 @@ fn deleting_a_directory_without_events_for_its_files_still_updates_them() {
                 hot_meta: reused /src/main.js
                 html_entries: reused project
                 import_specifiers: reused /src/main.js
+                index_text: reused project
                 module_deps: ran /src/main.js
                 module_diagnostics: ran /src/main.js
                 module_graph: ran project
@@ -722,6 +733,7 @@ fn a_directory_restored_in_one_event_brings_its_files_back() {
                 hot_meta: ran /src/lib/x.js; reused /src/main.js
                 html_entries: reused project
                 import_specifiers: reused /src/lib/x.js /src/main.js
+                index_text: reused project
                 module_deps: ran /src/main.js; reused /src/lib/x.js
                 module_diagnostics: ran /src/lib/x.js /src/main.js
                 module_graph: ran project
@@ -1004,6 +1016,7 @@ fn changing_a_package_json_moves_the_epoch_and_re_resolves_bare_imports() {
                 hot_meta: ran /node_modules/mainpkg/lib/other.js; reused /src/main.js
                 html_entries: reused project
                 import_specifiers: ran /node_modules/mainpkg/lib/other.js; reused /src/main.js
+                index_text: reused project
                 module_deps: ran /node_modules/mainpkg/lib/other.js /src/main.js
                 module_diagnostics: ran /node_modules/mainpkg/lib/other.js /src/main.js
                 module_graph: ran project
@@ -1060,6 +1073,7 @@ fn an_npm_install_is_picked_up_through_the_package_lock_marker() {
                 hot_meta: ran /node_modules/mainpkg/lib/main.js; reused /src/main.js
                 html_entries: reused project
                 import_specifiers: reused /node_modules/mainpkg/lib/main.js /src/main.js
+                index_text: reused project
                 module_deps: reused /node_modules/mainpkg/lib/main.js /src/main.js
                 module_diagnostics: ran /node_modules/mainpkg/lib/main.js; reused /src/main.js
                 module_graph: reused project
@@ -1204,6 +1218,7 @@ fn a_missing_index_html_is_a_diagnostic_and_a_page_that_says_so() {
                 hot_meta: ran /src/main.js
                 html_entries: ran project
                 import_specifiers: ran /src/main.js
+                index_text: ran project
                 module_deps: ran /src/main.js
                 module_diagnostics: ran /src/main.js
                 module_graph: ran project
@@ -1374,6 +1389,7 @@ exports.performReactRefresh = function () {};
                 hot_meta: ran /node_modules/react-refresh/cjs/dev.js /node_modules/react-refresh/runtime.js; reused /node_modules/react/index.js /src/main.js
                 html_entries: reused project
                 import_specifiers: ran /node_modules/react-refresh/cjs/dev.js /node_modules/react-refresh/runtime.js; reused /node_modules/react/index.js /src/main.js
+                index_text: reused project
                 module_deps: ran /node_modules/react-refresh/cjs/dev.js /node_modules/react-refresh/runtime.js; reused /node_modules/react/index.js /src/main.js
                 module_diagnostics: ran /node_modules/react-refresh/cjs/dev.js /node_modules/react-refresh/runtime.js; reused /node_modules/react/index.js /src/main.js
                 module_graph: ran project
@@ -1809,6 +1825,7 @@ fn a_mode_reads_its_own_env_files_and_reaches_the_page() {
                 hot_meta: reused /src/main.js
                 html_entries: reused project
                 import_specifiers: reused /src/main.js
+                index_text: reused project
                 module_deps: reused /src/main.js
                 module_diagnostics: reused /src/main.js
                 module_graph: reused project
@@ -1864,6 +1881,7 @@ fn editing_an_env_file_reloads_with_new_variables_and_reparses_no_module() {
                 hot_meta: reused /src/main.js
                 html_entries: reused project
                 import_specifiers: reused /src/main.js
+                index_text: reused project
                 module_deps: reused /src/main.js
                 module_diagnostics: reused /src/main.js
                 module_graph: reused project
@@ -1897,6 +1915,7 @@ fn editing_an_env_file_reloads_with_new_variables_and_reparses_no_module() {
                 hot_meta: reused /src/main.js
                 html_entries: reused project
                 import_specifiers: reused /src/main.js
+                index_text: reused project
                 module_deps: reused /src/main.js
                 module_diagnostics: reused /src/main.js
                 module_graph: reused project
@@ -1929,6 +1948,7 @@ fn editing_an_env_file_reloads_with_new_variables_and_reparses_no_module() {
             hot_meta: reused /src/main.js
             html_entries: reused project
             import_specifiers: reused /src/main.js
+            index_text: reused project
             module_deps: reused /src/main.js
             module_diagnostics: reused /src/main.js
             module_graph: reused project
@@ -1953,6 +1973,7 @@ fn editing_an_env_file_reloads_with_new_variables_and_reparses_no_module() {
             hot_meta: reused /src/main.js
             html_entries: reused project
             import_specifiers: reused /src/main.js
+            index_text: reused project
             module_deps: reused /src/main.js
             module_diagnostics: reused /src/main.js
             module_graph: reused project
@@ -1995,6 +2016,7 @@ fn env_placeholders_in_index_html_are_replaced_and_follow_the_env_file() {
                 hot_meta: reused /src/main.js
                 html_entries: reused project
                 import_specifiers: reused /src/main.js
+                index_text: reused project
                 module_deps: reused /src/main.js
                 module_diagnostics: reused /src/main.js
                 module_graph: reused project
@@ -2159,6 +2181,7 @@ hello
             hot_meta: reused /src/logo.svg /src/logo.svg?url /src/main.js /src/main.js?raw
             html_entries: reused project
             import_specifiers: reused /src/logo.svg /src/logo.svg?url /src/main.js /src/main.js?raw
+            index_text: reused project
             module_deps: ran /src/main.js; reused /src/logo.svg /src/logo.svg?url /src/main.js?raw
             module_diagnostics: ran /src/main.js; reused /src/logo.svg /src/logo.svg?url /src/main.js?raw
             module_graph: ran project
@@ -2248,6 +2271,7 @@ export default 'b';
             hot_meta: ran /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/c.js; reused /src/main.js /src/pages/a.js /src/pages/b.js
             html_entries: reused project
             import_specifiers: ran /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/c.js; reused /src/main.js /src/pages/a.js /src/pages/b.js
+            index_text: reused project
             module_deps: ran /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/c.js; reused /src/main.js /src/pages/a.js /src/pages/b.js
             module_diagnostics: ran /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/c.js; reused /src/main.js /src/pages/a.js /src/pages/b.js
             module_globs: reused /src/main.js
@@ -2291,6 +2315,7 @@ export default 'b';
                 hot_meta: reused /src/main.js /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/a.js /src/pages/b.js /src/pages/c.js
                 html_entries: reused project
                 import_specifiers: reused /src/main.js /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/a.js /src/pages/b.js /src/pages/c.js
+                index_text: reused project
                 module_deps: reused /src/main.js /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/a.js /src/pages/b.js /src/pages/c.js
                 module_diagnostics: reused /src/main.js /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/a.js /src/pages/b.js /src/pages/c.js
                 module_globs: reused /src/main.js
@@ -2314,6 +2339,7 @@ export default 'b';
                 hot_meta: ran /src/main.js?glob=0 /src/main.js?glob=1; reused /src/main.js /src/pages/b.js /src/pages/c.js
                 html_entries: reused project
                 import_specifiers: ran /src/main.js?glob=0 /src/main.js?glob=1; reused /src/main.js /src/pages/b.js /src/pages/c.js
+                index_text: reused project
                 module_deps: ran /src/main.js?glob=0 /src/main.js?glob=1; reused /src/main.js /src/pages/b.js /src/pages/c.js
                 module_diagnostics: ran /src/main.js?glob=0 /src/main.js?glob=1; reused /src/main.js /src/pages/b.js /src/pages/c.js
                 module_globs: reused /src/main.js
@@ -2360,6 +2386,7 @@ fn a_glob_call_hotloop_cannot_read_is_an_error_at_its_line_until_fixed() {
                 hot_meta: ran /src/main.js /src/main.js?glob=0; reused /src/ok.js
                 html_entries: reused project
                 import_specifiers: ran /src/main.js /src/main.js?glob=0; reused /src/ok.js
+                index_text: reused project
                 module_deps: ran /src/main.js /src/main.js?glob=0; reused /src/ok.js
                 module_diagnostics: ran /src/main.js /src/main.js?glob=0; reused /src/ok.js
                 module_globs: ran /src/main.js
@@ -2545,6 +2572,7 @@ self.onmessage = (e: MessageEvent) => self.postMessage(prefix + e.data);
                 hot_meta: ran /src/main.js; reused /src/echo.ts /src/echo.ts?worker&url
                 html_entries: reused project
                 import_specifiers: ran /src/main.js; reused /src/echo.ts /src/echo.ts?worker&url
+                index_text: reused project
                 module_deps: ran /src/main.js; reused /src/echo.ts /src/echo.ts?worker&url
                 module_diagnostics: ran /src/main.js; reused /src/echo.ts /src/echo.ts?worker&url
                 module_graph: ran project
@@ -2741,6 +2769,7 @@ fn editing_a_referenced_tsconfig_recompiles_only_the_files_whose_options_changed
                 hot_meta: ran /src/label.ts /src/main.tsx; reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js
                 html_entries: reused project
                 import_specifiers: ran /src/main.tsx; reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js /src/label.ts
+                index_text: reused project
                 module_deps: ran /src/main.tsx; reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js /src/label.ts
                 module_diagnostics: ran /src/label.ts /src/main.tsx; reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js
                 module_graph: ran project
@@ -2769,6 +2798,7 @@ fn editing_a_referenced_tsconfig_recompiles_only_the_files_whose_options_changed
                 hot_meta: reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js /src/label.ts /src/main.tsx
                 html_entries: reused project
                 import_specifiers: reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js /src/label.ts /src/main.tsx
+                index_text: reused project
                 module_deps: reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js /src/label.ts /src/main.tsx
                 module_diagnostics: reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js /src/label.ts /src/main.tsx
                 module_graph: reused project
@@ -2833,6 +2863,7 @@ export function jsxDEV() {}
                 hot_meta: ran /src/main.tsx
                 html_entries: reused project
                 import_specifiers: ran /src/main.tsx
+                index_text: reused project
                 module_deps: ran /src/main.tsx
                 module_diagnostics: ran /src/main.tsx
                 module_graph: ran project
@@ -2860,6 +2891,7 @@ export function jsxDEV() {}
                 hot_meta: ran /src/main.tsx; reused /node_modules/preact/jsx-dev-runtime.js
                 html_entries: reused project
                 import_specifiers: ran /src/main.tsx; reused /node_modules/preact/jsx-dev-runtime.js
+                index_text: reused project
                 module_deps: ran /src/main.tsx; reused /node_modules/preact/jsx-dev-runtime.js
                 module_diagnostics: ran /src/main.tsx; reused /node_modules/preact/jsx-dev-runtime.js
                 module_graph: ran project
@@ -2928,6 +2960,7 @@ module.exports = { jsxDEV() {} };
                 hot_meta: ran /node_modules/preact/jsx-dev-runtime.js /src/main.tsx
                 html_entries: reused project
                 import_specifiers: ran /node_modules/preact/jsx-dev-runtime.js /src/main.tsx
+                index_text: reused project
                 module_deps: ran /node_modules/preact/jsx-dev-runtime.js /src/main.tsx
                 module_diagnostics: ran /node_modules/preact/jsx-dev-runtime.js /src/main.tsx
                 module_graph: ran project
@@ -2954,6 +2987,7 @@ module.exports = { jsxDEV() {} };
                 hot_meta: ran /src/main.tsx; reused /node_modules/react/jsx-dev-runtime.js
                 html_entries: reused project
                 import_specifiers: ran /src/main.tsx; reused /node_modules/react/jsx-dev-runtime.js
+                index_text: reused project
                 module_deps: ran /src/main.tsx; reused /node_modules/react/jsx-dev-runtime.js
                 module_diagnostics: ran /src/main.tsx; reused /node_modules/react/jsx-dev-runtime.js
                 module_graph: ran project
@@ -3018,6 +3052,7 @@ export class A { x = 1; }
                 hot_meta: ran /src/main.ts
                 html_entries: reused project
                 import_specifiers: reused /src/main.ts
+                index_text: reused project
                 module_deps: reused /src/main.ts
                 module_diagnostics: ran /src/main.ts
                 module_graph: reused project
@@ -3045,6 +3080,7 @@ export class A { x = 1; }
                 hot_meta: reused /src/main.ts
                 html_entries: reused project
                 import_specifiers: reused /src/main.ts
+                index_text: reused project
                 module_deps: reused /src/main.ts
                 module_diagnostics: reused /src/main.ts
                 module_graph: reused project

@@ -115,6 +115,28 @@ impl Plugins for SfcPlugins {
         self.hot_updates.fetch_add(1, Ordering::SeqCst);
         Ok(None)
     }
+
+    /// Injects a meta tag into `<head>`, and an entry script when the page asks for one.
+    fn transform_index_html(
+        &self,
+        url_path: &str,
+        filename: &str,
+        html: &str,
+    ) -> Result<Option<String>, PluginError> {
+        assert_eq!(url_path, "/");
+        assert!(filename.ends_with("/index.html"), "{filename}");
+        let mut html = html.replace(
+            "<head>",
+            "<head><meta name=\"from-plugin\" content=\"sfc\">",
+        );
+        if html.contains("<!-- add-entry -->") {
+            html = html.replace(
+                "<!-- add-entry -->",
+                "<script type=\"module\" src=\"/src/extra.js\"></script>",
+            );
+        }
+        Ok(Some(html))
+    }
 }
 
 const PROJECT: &str = r#"
@@ -232,4 +254,27 @@ fn a_file_a_plugin_watches_recompiles_the_module_that_read_it() {
         ["/src/App.vue"]
     );
     assert!(p.chunk().contains("Theme light"), "{}", p.chunk());
+}
+
+#[test]
+fn transform_index_html_tags_are_served_and_an_entry_it_adds_is_built() {
+    let fixture = PROJECT.replace(
+        "<!doctype html>\n",
+        "<!doctype html>\n<html><head><title>t</title></head><body><!-- add-entry -->\n",
+    ) + "//- /src/extra.js\nconsole.log('extra entry');\n";
+    let mut p = Incremental::new(&fixture);
+    p.host.use_plugins(Arc::new(SfcPlugins::default()));
+    p.build();
+    assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
+    let html = p.served(1).html.expect("a page");
+    assert!(
+        html.contains(r#"<meta name="from-plugin" content="sfc">"#),
+        "{html}"
+    );
+    assert!(
+        p.module_ids().contains(&"/src/extra.js".to_string()),
+        "{:?}",
+        p.module_ids()
+    );
+    assert!(p.chunk().contains("extra entry"));
 }

@@ -1,12 +1,19 @@
 //! Vite's `define`: global names and member chains (`__APP_VERSION__`, `process.env.API`,
 //! `import.meta.env.FLAG`, `globalThis.__DEV__`) replaced by the code the config gives for them,
 //! in every module (`node_modules` too, as Vite's dependency pre-bundling does: Vue's feature
-//! flags are defines). Only unbound names match: a local `__APP_VERSION__` stays itself.
+//! flags are defines). Only unbound names match: a local `__APP_VERSION__` stays itself. A
+//! TypeScript ambient declaration (`declare const __APP_VERSION__: string`) binds no value, so a
+//! name declared only that way at the top level still matches, as under Vite (esbuild/oxc).
 //! Runs after swc's `resolver` (which marks what is unbound) and before hotloop's own rewrites.
+
+use std::collections::HashSet;
 
 use swc_core::common::sync::Lrc;
 use swc_core::common::{FileName, SourceMap, SyntaxContext};
-use swc_core::ecma::ast::{EsVersion, Expr, MemberProp, MetaPropKind};
+use swc_core::ecma::ast::{
+    Decl, EsVersion, Expr, Id, MemberProp, MetaPropKind, Module, ModuleDecl, ModuleItem, Pat,
+    Script, Stmt,
+};
 use swc_core::ecma::parser::{EsSyntax, Syntax, parse_file_as_expr};
 use swc_core::ecma::visit::{VisitMut, VisitMutWith};
 
@@ -14,6 +21,8 @@ use swc_core::ecma::visit::{VisitMut, VisitMutWith};
 pub(crate) struct Define {
     entries: Vec<(Vec<String>, Box<Expr>)>,
     unresolved: SyntaxContext,
+    /// The top-level names bound only by `declare` (collected when the visit starts).
+    ambient: HashSet<Id>,
 }
 
 impl Define {
@@ -45,6 +54,29 @@ impl Define {
         Define {
             entries,
             unresolved,
+            ambient: HashSet::new(),
+        }
+    }
+
+    /// Notes the names a top-level `declare const/let/var/function/class` binds.
+    fn note_ambient<'a>(&mut self, decls: impl Iterator<Item = &'a Decl>) {
+        for decl in decls {
+            match decl {
+                Decl::Var(var) if var.declare => {
+                    for d in &var.decls {
+                        if let Pat::Ident(name) = &d.name {
+                            self.ambient.insert(name.id.to_id());
+                        }
+                    }
+                }
+                Decl::Fn(f) if f.declare => {
+                    self.ambient.insert(f.ident.to_id());
+                }
+                Decl::Class(c) if c.declare => {
+                    self.ambient.insert(c.ident.to_id());
+                }
+                _ => {}
+            }
         }
     }
 
@@ -52,7 +84,9 @@ impl Define {
     /// on one (or on `import.meta`): `process.env.API` → `["process", "env", "API"]`.
     fn segments(&self, expr: &Expr, out: &mut Vec<String>) -> bool {
         match expr {
-            Expr::Ident(ident) if ident.ctxt == self.unresolved => {
+            Expr::Ident(ident)
+                if ident.ctxt == self.unresolved || self.ambient.contains(&ident.to_id()) =>
+            {
                 out.push(ident.sym.to_string());
                 true
             }
@@ -79,6 +113,23 @@ impl Define {
 }
 
 impl VisitMut for Define {
+    fn visit_mut_module(&mut self, module: &mut Module) {
+        self.note_ambient(module.body.iter().filter_map(|item| match item {
+            ModuleItem::Stmt(Stmt::Decl(decl)) => Some(decl),
+            ModuleItem::ModuleDecl(ModuleDecl::ExportDecl(export)) => Some(&export.decl),
+            _ => None,
+        }));
+        module.visit_mut_children_with(self);
+    }
+
+    fn visit_mut_script(&mut self, script: &mut Script) {
+        self.note_ambient(script.body.iter().filter_map(|stmt| match stmt {
+            Stmt::Decl(decl) => Some(decl),
+            _ => None,
+        }));
+        script.visit_mut_children_with(self);
+    }
+
     fn visit_mut_expr(&mut self, expr: &mut Expr) {
         if matches!(expr, Expr::Ident(_) | Expr::Member(_) | Expr::MetaProp(_)) {
             let mut segments = Vec::new();

@@ -45,6 +45,17 @@ pub const FACTORY_HEADER: &str =
 pub const ASYNC_FACTORY_HEADER: &str =
     "(async function (module, exports, require, __hotloop_meta, $RefreshReg$, $RefreshSig$) {";
 
+/// First line of the factory of a module that mentions `$RefreshReg$`/`$RefreshSig$` but that
+/// hotloop's React Refresh transform did not compile (non-React JSX, dependencies): those names
+/// are not bound, so a plugin's output that calls them (prefresh's, `@vitejs/plugin-react`'s
+/// Babel output) reaches the page's globals (`self.$RefreshReg$`) as it does under Vite, not
+/// hotloop's React registrar. Every other module gets [`FACTORY_HEADER`].
+pub const PLAIN_FACTORY_HEADER: &str = "(function (module, exports, require, __hotloop_meta) {";
+
+/// [`PLAIN_FACTORY_HEADER`] for a module that uses top-level `await`.
+pub const PLAIN_ASYNC_FACTORY_HEADER: &str =
+    "(async function (module, exports, require, __hotloop_meta) {";
+
 /// Last line of every factory.
 pub const FACTORY_FOOTER: &str = "})";
 

@@ -29,8 +29,8 @@ use super::class_fields::AssignClassFields;
 use super::define::Define;
 use super::rewrite::Rewrite;
 use super::{
-    ASYNC_FACTORY_HEADER, CompiledModule, Decorators, FACTORY_HEADER, HotFacts, Jsx, SourceKind,
-    TransformOptions, factory_with,
+    ASYNC_FACTORY_HEADER, CompiledModule, Decorators, FACTORY_HEADER, HotFacts, Jsx,
+    PLAIN_ASYNC_FACTORY_HEADER, PLAIN_FACTORY_HEADER, SourceKind, TransformOptions, factory_with,
 };
 use hotloop_protocol::{Diagnostic, DiagnosticKind};
 
@@ -188,10 +188,14 @@ pub(crate) fn compile(
                     .push(Diagnostic::syntax(id, text, line, column, message));
                 return out;
             }
-            let header = if analysis.top_level_await.is_some() {
-                ASYNC_FACTORY_HEADER
-            } else {
-                FACTORY_HEADER
+            // A plugin's refresh registrations (prefresh) call the page's globals; any other
+            // module keeps the one header, so a JSX option change does not touch its output.
+            let binds_refresh = refresh || !text.contains("$Refresh");
+            let header = match (analysis.top_level_await.is_some(), binds_refresh) {
+                (true, true) => ASYNC_FACTORY_HEADER,
+                (false, true) => FACTORY_HEADER,
+                (true, false) => PLAIN_ASYNC_FACTORY_HEADER,
+                (false, false) => PLAIN_FACTORY_HEADER,
             };
 
             program.visit_mut_with(&mut Rewrite {

@@ -1432,6 +1432,50 @@ fn automatic_runtime_imports_the_tsconfigs_jsx_import_source_without_fast_refres
     assert!(react.hot.refresh_boundary);
 }
 
+/// What `@prefresh/vite` (from `@preact/preset-vite`) hands on: Babel's refresh registrations
+/// calling the globals its prelude set (`self.$RefreshReg$`), then its own `hot.accept`.
+const PREFRESH_OUTPUT: &str = "self.$RefreshReg$ = (type, id) => self.__PREFRESH__.register(type, id);\n\
+var _s = $RefreshSig$();\n\
+export function App() {\n  _s();\n  return <b>hi</b>;\n}\n\
+_s(App, \"key\");\n_c = App;\nvar _c;\n$RefreshReg$(_c, \"App\");\n\
+if (import.meta.hot) import.meta.hot.accept(() => {});\n";
+
+#[test]
+fn a_factory_binds_the_refresh_registrars_only_where_hotloops_react_refresh_ran() {
+    let preact = ScriptConfig {
+        jsx: Jsx::Automatic {
+            import_source: "preact".into(),
+        },
+        ..ScriptConfig::default()
+    };
+    // Preact's JSX: the module's `$RefreshReg$` is the page's global (prefresh's), as under Vite.
+    let out = compile_script("/src/app.tsx", PREFRESH_OUTPUT, preact.clone());
+    let code = out.code.expect("code");
+    assert!(
+        code.starts_with(&format!("{PLAIN_FACTORY_HEADER}\n")),
+        "{code}"
+    );
+    assert!(code.contains("$RefreshReg$(_c, \"App\")"), "{code}");
+    assert!(!out.hot.refresh_boundary);
+    let tla = compile_script(
+        "/src/data.ts",
+        "var _s = $RefreshSig$();\nexport const x = await Promise.resolve(1);\n",
+        preact.clone(),
+    );
+    assert!(
+        tla.code
+            .expect("code")
+            .starts_with(PLAIN_ASYNC_FACTORY_HEADER)
+    );
+    // Preact's JSX without refresh names: the one header, whatever the JSX options (a tsconfig
+    // edit does not change the output of a module it does not affect).
+    let plain = compile_script("/src/app.tsx", PREACT_APP, preact);
+    assert!(plain.code.expect("code").starts_with(FACTORY_HEADER));
+    // React's JSX: hotloop's registrar, passed into the factory.
+    let react = compile_script("/src/app.tsx", PREACT_APP, ScriptConfig::default());
+    assert!(react.code.expect("code").starts_with(FACTORY_HEADER));
+}
+
 #[test]
 fn classic_runtime_calls_the_tsconfigs_factory_and_keeps_its_import() {
     let classic = script(

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   flattenPlugins, filterServePlugins, sortByEnforce, pluginsWithHook, mergeConfig, normalizeAlias,
-  normalizeHookFilter, filterMatches, globToRegExp, unsupportedOptions,
+  normalizeHookFilter, filterMatches, globToRegExp, unsupportedOptions, indexHtmlPlugins,
 } from '../config.js';
 
 test('plugins: nested arrays, falsy entries and promises flatten in order', async () => {
@@ -84,4 +84,14 @@ test('unsupported options are named, dotted under resolve/server/css', () => {
     // `css.preprocessorOptions` is Vite's CSS pipeline's (css.js); `css.lightningcss` is not run.
     ['build', 'server.hmr', 'resolve.mainFields', 'css.lightningcss'],
   );
+});
+
+test("transformIndexHtml: Vite's order, and @vitejs/plugin-react's preamble left to hotloop", () => {
+  const html = (name, hook) => ({ name, transformIndexHtml: hook });
+  const list = [
+    html('normal', () => {}), html('post', { order: 'post', handler() {} }),
+    html('vite:react-refresh', () => []), { name: 'no-hook' },
+    html('pre', { enforce: 'pre', transform() {} }), html('vite:react-swc', () => []),
+  ];
+  assert.deepEqual(indexHtmlPlugins(list).map((p) => p.name), ['pre', 'normal', 'post']);
 });

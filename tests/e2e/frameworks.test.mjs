@@ -1,0 +1,181 @@
+// The create-vite framework starters whose `vite.config.ts` runs a framework plugin in
+// hotloop's Node plugin host (vue-ts, vue, svelte-ts, solid-ts, preact-ts) and react-ts, whose
+// `@vitejs/plugin-react` hotloop serves with its own React transform and refresh. Each starter,
+// served unchanged by the real `hotloop dev` (one server for its tests, one browser for all), is
+// clicked, edited, styled, broken and fixed as a new user would (issue #15, "Tests").
+//
+// What the count does after a component edit is the framework's own HMR, the same as under
+// Vite: Vue (template edits re-render), Preact (prefresh) and React (Fast Refresh) keep it;
+// Svelte 5 re-mounts the edited component and solid-refresh re-creates its signals, so the
+// count starts again from 0, in place, with no page reload.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+
+import { Tab, browserAvailable, editFile, launchBrowser } from './lib/harness.mjs';
+import { StarterApp } from './lib/starters.mjs';
+
+const skip = !browserAvailable() && 'chromium is not installed (set HOTLOOP_REQUIRE_BROWSER=1 to fail instead)';
+
+let browser;
+before(async () => {
+  if (!skip) browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+});
+
+/** The overlay's visible text (its style sheet left out), or null while none shows. */
+const overlayText = () => {
+  const root = document.querySelector('hotloop-error-overlay')?.shadowRoot;
+  return root ? [...root.children].filter((c) => c.tagName !== 'STYLE').map((c) => c.innerText).join('\n') : null;
+};
+const counterText = () => document.querySelector('button.counter')?.textContent.trim() ?? null;
+const headingText = () => document.querySelector('h1')?.textContent ?? null;
+const counterStyle = (prop) => {
+  const b = document.querySelector('button.counter');
+  return b ? getComputedStyle(b)[prop] : null;
+};
+const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+const H1 = '<h1>Get started</h1>';
+const H1_EDITED = '<h1>Get started with hotloop</h1>';
+/** An unclosed array pattern: the parser stops at the next line, `return (`. */
+const TSX_BREAK = ['const [count, setCount]', 'const [count, setCount'];
+
+const STARTERS = [
+  {
+    name: 'vue-ts', component: 'src/components/HelloWorld.vue', css: 'src/style.css', keepsCount: true,
+    // A template error: the fix is a template-only change from the last good file, so Vue
+    // re-renders and keeps the count.
+    breakIt: [H1_EDITED, '<h1>Get started with hotloop</h2>'], errorAt: '</h2>', plugin: 'vite:vue',
+  },
+  {
+    name: 'vue', component: 'src/components/HelloWorld.vue', css: 'src/style.css', keepsCount: true,
+    breakIt: [H1_EDITED, '<h1>Get started with hotloop</h2>'], errorAt: '</h2>', plugin: 'vite:vue',
+  },
+  {
+    name: 'svelte-ts', component: 'src/App.svelte', css: 'src/app.css', keepsCount: false,
+    breakIt: [H1_EDITED, '<h1>Get started with hotloop</h2>'], errorAt: '</h2>', plugin: 'vite-plugin-svelte',
+  },
+  {
+    name: 'solid-ts', component: 'src/App.tsx', css: 'src/App.css', keepsCount: false,
+    breakIt: TSX_BREAK, errorAt: '  return (', plugin: 'solid',
+  },
+  {
+    name: 'preact-ts', component: 'src/app.tsx', css: 'src/app.css', keepsCount: true,
+    breakIt: TSX_BREAK, errorAt: '  return (', plugin: 'prefresh',
+  },
+  {
+    // `@vitejs/plugin-react` with default options: hotloop's own transform (no plugin in the error).
+    name: 'react-ts', component: 'src/App.tsx', css: 'src/App.css', keepsCount: true,
+    breakIt: TSX_BREAK, errorAt: '  return (', plugin: null,
+  },
+];
+
+for (const spec of STARTERS) {
+  describe(`${spec.name}: its vite.config.ts's framework plugin`, { skip, concurrency: false }, () => {
+    let app, tab;
+    const component = () => app.file(spec.component);
+
+    before(async () => {
+      app = await StarterApp.start(spec.name);
+      tab = await Tab.open(browser, app.url);
+      await tab.untilLog('[hmr] connected');
+    });
+
+    after(async () => {
+      await tab?.close();
+      await app?.stop();
+    });
+
+    test('renders, and the counter counts three clicks', async () => {
+      await tab.until(() => document.querySelector('h1')?.textContent === 'Get started');
+      assert.equal(await tab.page.evaluate(counterText), 'Count is 0');
+      for (let i = 0; i < 3; i++) await tab.page.click('button.counter');
+      await tab.until(() => document.querySelector('button.counter').textContent.trim() === 'Count is 3');
+      assert.deepEqual(tab.log.filter((l) => l.startsWith('[pageerror]') || /\[hmr\] (error|full reload)/.test(l)), []);
+    });
+
+    test("the chunk's source map carries the component's own source (the plugin's map chained)", async () => {
+      const content = await tab.page.evaluate(async (source) => {
+        const map = await (await fetch('/_hotloop/chunk.js.map')).json();
+        for (const { map: m } of map.sections ?? [{ map }]) {
+          const i = m?.sources?.indexOf(source) ?? -1;
+          if (i >= 0) return m.sourcesContent?.[i] ?? null;
+        }
+        return null;
+      }, `/${spec.component}`);
+      assert.equal(content, fs.readFileSync(component(), 'utf8'));
+    });
+
+    test(`a text edit shows in place, ${spec.keepsCount ? 'the count kept' : 'the component re-mounted'}, no reload`, async () => {
+      const navs = tab.navigations;
+      const from = tab.mark();
+      editFile(component(), H1, H1_EDITED);
+      await tab.untilLog(`[hmr] updated /${spec.component}`, { from });
+      await tab.until(() => document.querySelector('h1')?.textContent === 'Get started with hotloop');
+      assert.equal(await tab.page.evaluate(counterText), spec.keepsCount ? 'Count is 3' : 'Count is 0');
+      assert.equal(tab.navigations, navs, 'no full reload');
+      assert.deepEqual(tab.log.slice(from).filter((l) => l.startsWith('[pageerror]') || /full reload/.test(l)), []);
+      if (!spec.keepsCount) {
+        for (let i = 0; i < 3; i++) await tab.page.click('button.counter');
+        await tab.until(() => document.querySelector('button.counter').textContent.trim() === 'Count is 3');
+      }
+    });
+
+    test('an edit of the imported CSS restyles the page in place', async () => {
+      const navs = tab.navigations;
+      const from = tab.mark();
+      assert.notEqual(await tab.page.evaluate(counterStyle, 'fontSize'), '21px');
+      editFile(app.file(spec.css), 'padding: 5px 10px;', 'padding: 5px 10px; font-size: 21px;');
+      await tab.untilLog(`[hmr] updated /${spec.css}`, { from });
+      await tab.until(() => getComputedStyle(document.querySelector('button.counter')).fontSize === '21px');
+      assert.equal(tab.navigations, navs, 'no full reload');
+      assert.equal(await tab.page.evaluate(counterText), 'Count is 3');
+    });
+
+    test('a syntax error shows the overlay with the plugin, file, line and code frame; the fix clears it', async () => {
+      const navs = tab.navigations;
+      const from = tab.mark();
+      editFile(component(), spec.breakIt);
+      const line = fs.readFileSync(component(), 'utf8').split('\n').findIndex((l) => l.includes(spec.errorAt)) + 1;
+      await tab.untilLog(new RegExp(`^\\[hmr\\] error /${escape(spec.component)}:${line}:\\d+`), { from });
+      const overlay = await tab.until(overlayText);
+      assert.match(overlay, new RegExp(`/${escape(spec.component)}:${line}:\\d+`), `the file and line (${line})`);
+      if (spec.plugin) assert.match(overlay, new RegExp(`\\[plugin ${escape(spec.plugin)}[\\]:]`), 'the plugin that failed');
+      const source = fs.readFileSync(component(), 'utf8').split('\n')[line - 1];
+      assert.match(overlay, new RegExp(`\\b${line} \\|\\s*${escape(source.trim())}`), 'a code frame at the error');
+      // The last good page stays, alive.
+      assert.equal(tab.navigations, navs, 'no reload while broken');
+      assert.equal(await tab.page.evaluate(headingText), 'Get started with hotloop');
+      assert.equal(await tab.page.evaluate(counterText), 'Count is 3');
+      editFile(component(), [...spec.breakIt].reverse());
+      // The fix is the code the page runs (or, for Vue, a template-only change from it): the
+      // overlay goes, nothing re-mounts, nothing reloads.
+      await tab.until(() => !document.querySelector('hotloop-error-overlay'));
+      assert.equal(tab.navigations, navs, 'no reload on the fix');
+      await tab.page.click('button.counter');
+      await tab.until(() => document.querySelector('button.counter')?.textContent.trim() === 'Count is 4');
+      assert.deepEqual(tab.log.slice(from).filter((l) => l.startsWith('[pageerror]') || /full reload/.test(l)), []);
+    });
+
+    if (spec.name === 'vue-ts') {
+      test("a <style> block added to the SFC, then edited: only its style module updates", async () => {
+        const navs = tab.navigations;
+        let from = tab.mark();
+        editFile(component(), '</template>', '</template>\n\n<style scoped>\n.counter { letter-spacing: 2px; }\n</style>');
+        await tab.until(() => getComputedStyle(document.querySelector('button.counter')).letterSpacing === '2px');
+        await tab.untilLog('[hmr] updated', { from });
+        from = tab.mark();
+        const count = await tab.page.evaluate(counterText);
+        editFile(component(), 'letter-spacing: 2px;', 'letter-spacing: 4px;');
+        await tab.until(() => getComputedStyle(document.querySelector('button.counter')).letterSpacing === '4px');
+        const updated = await tab.untilLog('[hmr] updated', { from });
+        assert.match(updated, /^\[hmr\] updated \/src\/components\/HelloWorld\.vue\?vue&type=style&index=0&scoped=[0-9a-f]+&lang\.css$/);
+        assert.equal(await tab.page.evaluate(counterText), count, 'the component was not touched');
+        assert.equal(tab.navigations, navs, 'no full reload');
+      });
+    }
+  });
+}

@@ -1,0 +1,172 @@
+// A project's own `vite.config.ts` (fixtures/vite-config: an alias, a define, two inline
+// plugins) run by the real `hotloop dev` in its Node plugin host, in real headless Chromium:
+// the virtual module, the transform and its edits, a custom event (`server.ws.send` →
+// `import.meta.hot.on`), a plugin that throws, the host SIGKILLed mid-session; and a project
+// without a config, which starts no Node process at all. One browser for the file.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { Server, Tab, browserAvailable, copyFixture, editFile, launchBrowser, waitFor } from './lib/harness.mjs';
+
+const skip = !browserAvailable() && 'chromium is not installed (set HOTLOOP_REQUIRE_BROWSER=1 to fail instead)';
+
+let browser;
+before(async () => {
+  if (!skip) browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+});
+
+/** The live children of process `pid` (every thread's), each with its command line. */
+function childrenOf(pid) {
+  const out = [];
+  for (const task of fs.readdirSync(`/proc/${pid}/task`)) {
+    let list;
+    try {
+      list = fs.readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8');
+    } catch {
+      continue; // the thread ended
+    }
+    for (const child of list.split(/\s+/).filter(Boolean).map(Number)) {
+      try {
+        out.push({ pid: child, cmdline: fs.readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0').filter(Boolean) });
+      } catch {
+        // exited meanwhile
+      }
+    }
+  }
+  return out;
+}
+
+/** The plugin host: a `node` child of hotloop running the embedded `host.js`. */
+const pluginHosts = (server) =>
+  childrenOf(server.child.pid).filter((c) => c.cmdline.some((a) => path.basename(a) === 'host.js') && /node/.test(path.basename(c.cmdline[0])));
+
+const overlayText = () => {
+  const root = document.querySelector('hotloop-error-overlay')?.shadowRoot;
+  return root ? [...root.children].filter((c) => c.tagName !== 'STYLE').map((c) => c.innerText).join('\n') : null;
+};
+const textOf = (selector) => document.querySelector(selector)?.textContent ?? null;
+
+describe('a vite.config.ts with an alias, a define and inline plugins', { skip, concurrency: false }, () => {
+  let root, server, tab;
+  const shout = () => path.join(root, 'src/shout.ts');
+
+  before(async () => {
+    root = copyFixture('vite-config');
+    server = await Server.start(root);
+    tab = await Tab.open(browser, server.url + '/');
+    await tab.untilLog('[hmr] connected');
+  });
+
+  after(async () => {
+    await tab?.close();
+    await server?.stop();
+    if (root) fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  test('the alias, the define, the virtual module, the transform and transformIndexHtml all reach the page', async () => {
+    await tab.until(() => document.querySelector('#shout'));
+    // `@lib/greet` through `resolve.alias`; `__GREETING__` (declared for TypeScript) from `define`.
+    assert.equal(await tab.page.evaluate(textOf, '#greet'), 'greet: hello from define');
+    // `virtual:fixture-info` from the plugin's resolveId/load, in the config's mode.
+    assert.equal(await tab.page.evaluate(textOf, '#info'), 'virtual module (development)');
+    // `shout('quiet words')` rewritten by the plugin's transform.
+    assert.equal(await tab.page.evaluate(textOf, '#shout'), 'QUIET WORDS!');
+    // The tag the plugin's transformIndexHtml injected into the page.
+    assert.equal(await tab.page.evaluate(() => document.querySelector('head meta[name=fixture]')?.content), 'from transformIndexHtml');
+    assert.deepEqual(tab.log.filter((l) => l.startsWith('[pageerror]') || /\[hmr\] error/.test(l)), []);
+    assert.equal(pluginHosts(server).length, 1, 'one plugin host');
+  });
+
+  test('editing the transformed file updates the page in place; the plugin\'s custom event arrives', async () => {
+    const navs = tab.navigations;
+    const from = tab.mark();
+    editFile(shout(), "shout('quiet words')", "shout('louder words')");
+    // main.ts accepts itself: the update re-runs it with the new import.
+    await tab.untilLog('[hmr] updated /src/main.ts', { from });
+    await tab.until(() => document.querySelector('#shout')?.textContent === 'LOUDER WORDS!');
+    // handleHotUpdate's `server.ws.send({ type: 'custom', event: 'fixture:saved' })`.
+    await tab.until(() => document.body.dataset.saved === 'shout.ts');
+    assert.equal(tab.navigations, navs, 'no full reload');
+  });
+
+  test('a plugin that throws in transform is named in the overlay with the file; the fix clears it', async () => {
+    const navs = tab.navigations;
+    const from = tab.mark();
+    editFile(shout(), "shout('louder words')", "shout('louder words') + 'PLEASE_THROW'");
+    await tab.untilLog(/^\[hmr\] error \/src\/shout\.ts/, { from });
+    const overlay = await tab.until(overlayText);
+    assert.match(overlay, /\[plugin fixture:thrower\]/);
+    assert.match(overlay, /the thrower refuses this module/);
+    assert.match(overlay, /\/src\/shout\.ts/);
+    assert.equal(await tab.page.evaluate(textOf, '#shout'), 'LOUDER WORDS!', 'the last good page stays');
+    editFile(shout(), "shout('louder words') + 'PLEASE_THROW'", "shout('fixed words')");
+    await tab.until(() => document.querySelector('#shout')?.textContent === 'FIXED WORDS!');
+    await tab.until(() => !document.querySelector('hotloop-error-overlay'));
+    assert.equal(tab.navigations, navs, 'no full reload');
+  });
+
+  test('the plugin host killed with SIGKILL is restarted: the next edit works and the page recovers', async () => {
+    const [host] = pluginHosts(server);
+    assert.ok(host, 'a plugin host runs');
+    const from = tab.mark();
+    process.kill(host.pid, 'SIGKILL');
+    // The next edit needs the plugin's transform again.
+    editFile(shout(), "shout('fixed words')", "shout('after the crash')");
+    await tab.until(() => document.querySelector('#shout')?.textContent === 'AFTER THE CRASH!', undefined, { timeout: 20_000 });
+    await tab.until(() => !document.querySelector('hotloop-error-overlay'));
+    const hosts = await waitFor(() => {
+      const now = pluginHosts(server);
+      return now.length === 1 && now[0].pid !== host.pid && now;
+    }, { subscribe: (f) => { const t = setInterval(f, 25); return () => clearInterval(t); }, describe: () => JSON.stringify(pluginHosts(server)) });
+    assert.notEqual(hosts[0].pid, host.pid, 'a new host');
+    // The virtual module and the alias still resolve after the restart (the config was loaded again).
+    assert.equal(await tab.page.evaluate(textOf, '#info'), 'virtual module (development)');
+    assert.deepEqual(tab.log.slice(from).filter((l) => l.startsWith('[pageerror]')), []);
+  });
+});
+
+describe('the same config in --mode broken: its plugin throws at start-up', { skip, concurrency: false }, () => {
+  let root, server, tab;
+
+  before(async () => {
+    root = copyFixture('vite-config');
+    server = await Server.start(root, { args: ['--mode', 'broken'] });
+    tab = await Tab.open(browser, server.url + '/');
+  });
+
+  after(async () => {
+    await tab?.close();
+    await server?.stop();
+    if (root) fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  test('the overlay names the plugin and the file', async () => {
+    const overlay = await tab.until(overlayText);
+    assert.match(overlay, /\[plugin fixture:thrower\]/);
+    assert.match(overlay, /\/src\/shout\.ts/);
+    assert.match(overlay, /the thrower refuses this module/);
+  });
+});
+
+describe('a project without a vite.config', { skip, concurrency: false }, () => {
+  test('starts no Node process', async () => {
+    const root = copyFixture('plain');
+    const server = await Server.start(root);
+    try {
+      const tab = await Tab.open(browser, server.url + '/');
+      // The page ran: the cold build, the chunk and the WebSocket are behind us.
+      await tab.untilLog('[hmr] connected');
+      await tab.close();
+      const children = childrenOf(server.child.pid);
+      assert.deepEqual(children.filter((c) => /node/.test(path.basename(c.cmdline[0] ?? ''))), [], JSON.stringify(children));
+    } finally {
+      await server.stop();
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
