@@ -46,6 +46,7 @@ const TSX_BREAK = ['const [count, setCount]', 'const [count, setCount'];
 const STARTERS = [
   {
     name: 'vue-ts', component: 'src/components/HelloWorld.vue', css: 'src/style.css', keepsCount: true,
+    sfcStyle: { file: 'src/components/HelloWorld.vue', updated: /^\[hmr\] updated \/src\/components\/HelloWorld\.vue\?vue&type=style&index=0&scoped=[0-9a-f]+&lang\.css$/ },
     // A template error: the fix is a template-only change from the last good file, so Vue
     // re-renders and keeps the count.
     breakIt: [H1_EDITED, '<h1>Get started with hotloop</h2>'], errorAt: '</h2>', plugin: 'vite:vue',
@@ -56,6 +57,7 @@ const STARTERS = [
   },
   {
     name: 'svelte-ts', component: 'src/App.svelte', css: 'src/app.css', keepsCount: false,
+    sfcStyle: { file: 'src/lib/Counter.svelte', updated: /^\[hmr\] updated \/src\/lib\/Counter\.svelte\?svelte&type=style&lang\.css$/ },
     breakIt: [H1_EDITED, '<h1>Get started with hotloop</h2>'], errorAt: '</h2>', plugin: 'vite-plugin-svelte',
   },
   {
@@ -160,19 +162,24 @@ for (const spec of STARTERS) {
       assert.deepEqual(tab.log.slice(from).filter((l) => l.startsWith('[pageerror]') || /full reload/.test(l)), []);
     });
 
-    if (spec.name === 'vue-ts') {
-      test("a <style> block added to the SFC, then edited: only its style module updates", async () => {
+    if (spec.sfcStyle) {
+      test('a <style> block added to the component, then edited: only its style module updates', async () => {
+        const { file, updated } = spec.sfcStyle;
         const navs = tab.navigations;
         let from = tab.mark();
-        editFile(component(), '</template>', '</template>\n\n<style scoped>\n.counter { letter-spacing: 2px; }\n</style>');
+        // A Vue SFC's blocks follow its template; a Svelte component's style goes at the end.
+        const block = file.endsWith('.vue')
+          ? ['</template>', '</template>\n\n<style scoped>\n.counter { letter-spacing: 2px; }\n</style>']
+          : ['</button>\n', '</button>\n\n<style>\n.counter { letter-spacing: 2px; }\n</style>\n'];
+        editFile(app.file(file), block);
         await tab.until(() => getComputedStyle(document.querySelector('button.counter')).letterSpacing === '2px');
         await tab.untilLog('[hmr] updated', { from });
         from = tab.mark();
         const count = await tab.page.evaluate(counterText);
-        editFile(component(), 'letter-spacing: 2px;', 'letter-spacing: 4px;');
+        editFile(app.file(file), 'letter-spacing: 2px;', 'letter-spacing: 4px;');
         await tab.until(() => getComputedStyle(document.querySelector('button.counter')).letterSpacing === '4px');
-        const updated = await tab.untilLog('[hmr] updated', { from });
-        assert.match(updated, /^\[hmr\] updated \/src\/components\/HelloWorld\.vue\?vue&type=style&index=0&scoped=[0-9a-f]+&lang\.css$/);
+        const line = await tab.untilLog('[hmr] updated', { from });
+        assert.match(line, updated);
         assert.equal(await tab.page.evaluate(counterText), count, 'the component was not touched');
         assert.equal(tab.navigations, navs, 'no full reload');
       });

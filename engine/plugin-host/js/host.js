@@ -313,6 +313,40 @@ const handlers = {
   },
 };
 
+// --- transformRequest (`this.environment.transformRequest`, `server.transformRequest`)
+
+/** A Vite URL (`/src/A.svelte?x`, `/@id/__x00__v`, `/@fs/abs`) or an absolute path → its id. */
+function idOfUrl(url) {
+  const root = state.root.split(path.sep).join('/');
+  if (url.startsWith('/@id/__x00__')) return '\0' + url.slice('/@id/__x00__'.length);
+  if (url.startsWith('/@id/')) return url.slice('/@id/'.length);
+  if (url.startsWith('/@fs/')) return url.slice('/@fs'.length);
+  if (url.startsWith(root + '/')) return url;
+  return root + (url.startsWith('/') ? url : '/' + url);
+}
+
+/**
+ * Vite's `transformRequest`: the module's `load` (else its file) through every `transform`
+ * hook, so the plugins' caches see the new text (vite-plugin-svelte's hot update re-transforms
+ * the component this way before its CSS module is reloaded). hotloop compiles the module again
+ * itself when it updates it; the answer here is only for the plugin that asked.
+ */
+async function transformRequest(url) {
+  const id = idOfUrl(url);
+  const loaded = await handlers.load({ id });
+  let code = loaded?.code;
+  if (code == null) {
+    if (id.startsWith('\0')) return null;
+    try {
+      code = await fsp.readFile(id.replace(/[?#].*$/, ''), 'utf8');
+    } catch {
+      return null;
+    }
+  }
+  const transformed = await handlers.transform({ id, code });
+  return { code: transformed?.code ?? code, map: transformed?.map ? JSON.parse(transformed.map) : null };
+}
+
 // --- config
 
 async function importConfig(configFile, code) {
@@ -497,6 +531,7 @@ async function loadConfig({ root, configFile, code, mode: modeIn }) {
   state.environment = guarded({
     name: 'client', mode: 'dev', config: resolved.environments.client, logger,
     moduleGraph, getTopLevelConfig: () => resolved, hot: null, plugins,
+    transformRequest: (url) => transformRequest(url),
   }, 'this.environment', who);
 
   for (const { plugin } of pluginsWithHook(plugins, 'configResolved')) {
@@ -634,10 +669,7 @@ function makeServer(config, middlewares) {
     resolvedUrls: null,
     restart: async () => warn(current.plugin, current.hook, 'server.restart() is not supported: edit the config to restart'),
     reloadModule: async () => warn(current.plugin, current.hook, 'server.reloadModule() is not supported'),
-    transformRequest: async () => {
-      warn(current.plugin, current.hook, 'server.transformRequest() is not supported');
-      return null;
-    },
+    transformRequest: (url) => transformRequest(url),
     printUrls() {},
     openBrowser() {},
   };

@@ -494,6 +494,45 @@ export default { plugins: [{
 }
 
 #[test]
+fn a_hot_update_can_transform_request_a_module_through_load_and_every_transform() {
+    // vite-plugin-svelte's shape: the hot update re-transforms the component (which refreshes
+    // the CSS its style sub-module loads) through `this.environment.transformRequest`, then
+    // narrows the update to the modules whose output changed.
+    let config = r#"
+let css = 'old';
+export default { plugins: [
+  {
+    name: 'comp',
+    load(id) { if (id.endsWith('?type=style')) return `.c{color:${css}}`; },
+    transform(code, id) {
+      if (id.endsWith('.comp')) { css = code.trim(); return 'export default 1'; }
+    },
+  },
+  {
+    name: 'narrow',
+    async hotUpdate({ file, modules }) {
+      const comp = await this.environment.transformRequest(file);
+      const style = await this.environment.transformRequest(modules[1].url);
+      if (comp.code !== 'export default 1' || style.code !== '.c{color:' + css + '}') throw new Error(JSON.stringify([comp, style]));
+      return [modules[1]];
+    },
+  },
+] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config), ("a.comp", "blue\n")]);
+    let (host, _) = start(&p, "vite.config.mjs");
+    let file = p.path("a.comp");
+    let style = format!("{file}?type=style");
+    assert_eq!(
+        host.hot_update(&file, &[file.clone(), style.clone()])
+            .unwrap(),
+        Some(vec![style.clone()])
+    );
+    // The plugin's cache saw the file's new text: the style module loads it.
+    assert_eq!(host.load(&style).unwrap().unwrap().code, ".c{color:blue}");
+}
+
+#[test]
 fn a_config_that_throws_names_the_config_file() {
     let p = Project::new(&[("vite.config.mjs", "throw new Error('bad config')\n")]);
     let host = PluginHost::start(options(&p, "vite.config.mjs")).unwrap();
