@@ -233,7 +233,9 @@ fn a_burst_of_writes_arrives_in_few_batches_with_every_path() {
     // Without coalescing every write would be its own batch (50). A pause longer than `quiet`
     // (a preempted thread) legitimately splits the burst: allow one split per `quiet` spent
     // until the last batch arrived.
-    let allowed = 5 + until_last.as_millis() / config.quiet.as_millis();
+    // A loaded 2-core machine delivers notify's events in clumps: allow two splits per quiet
+    // window, never more than half the writes (without coalescing there would be 50).
+    let allowed = (5 + 2 * until_last.as_millis() / config.quiet.as_millis()).min(25);
     assert!(
         batches as u128 <= allowed,
         "50 writes in {took:?} gave {batches} batches by {until_last:?} (allowed {allowed}):\n{}",
