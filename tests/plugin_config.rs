@@ -70,7 +70,8 @@ fn a_typescript_vite_config_loads_through_the_engines_strip() {
     assert_eq!(resolved.mode, "staging");
     assert_eq!(resolved.define["__APP_MODE__"], "\"staging\"");
     assert_eq!(resolved.server.port, Some(5174));
-    assert_eq!(resolved.plugins[0].name, "vite:vue");
+    let names: Vec<_> = resolved.plugins.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["hotloop:css", "vite:vue"]);
     let alias = &resolved.resolve.alias[0];
     assert_eq!(alias.find, Pattern::String("@".into()));
     assert_eq!(alias.replacement, root.join("src").display().to_string());

@@ -173,6 +173,8 @@ impl DevLoop {
         if devloop.host.has_server() {
             let errors = devloop.with_server_diagnostics(&build.diagnostics);
             devloop.send_errors(&errors);
+            // The first snapshot did not know the server graph's errors yet.
+            devloop.publish();
         }
         (devloop, stats)
     }
@@ -246,7 +248,7 @@ impl DevLoop {
                         let now = Instant::now();
                         self.update(Cause::Reload, now, Vec::new());
                     }
-                    Ok(Control::ServerRestarted) => self.start_server_process(),
+                    Ok(Control::ServerRestarted) => self.start_server_process(false),
                     Ok(Control::ServerFailed { module, message, stack }) => {
                         self.on_server_failed(module, message, stack)
                     }
@@ -383,7 +385,13 @@ impl DevLoop {
             self.update_server(files, update.build.config_changed.as_deref());
         }
         let errors = self.with_server_diagnostics(&update.build.diagnostics);
+        let errors_changed = !Arc::ptr_eq(&errors, &self.errors) && self.errors[..] != errors[..];
         self.send_errors(&errors);
+        if errors_changed && update.frame.is_none() {
+            // A page that loads from now on shows them at once (the snapshot carries the
+            // errors); with a frame, the snapshot is published below.
+            self.publish();
+        }
         phases.extend(update.phases.iter().copied());
         if let Some((revision, frame)) = update.frame {
             self.revision = revision;

@@ -36,9 +36,9 @@ pub(super) struct AppServerState {
     revision: u32,
     /// Revisions sent and not acked yet, with the modules each updated.
     pending: Vec<(u32, Vec<String>)>,
-    /// The last failure the process reported (shown in every page's overlay), until an update
-    /// applies cleanly or the process starts again.
-    failure: Option<Diagnostic>,
+    /// The process reported a failure (the host holds it, shown in every page's overlay), until
+    /// an update applies cleanly or the process starts again.
+    failed: bool,
 }
 
 impl DevLoop {
@@ -70,7 +70,7 @@ impl DevLoop {
             ServerAction::Restart(revision) => {
                 self.app_server.revision = revision;
                 self.app_server.build = Some(update.build);
-                self.start_server_process();
+                self.start_server_process(true);
                 return;
             }
         }
@@ -94,8 +94,9 @@ impl DevLoop {
     }
 
     /// Sends the current server chunk: at start, and when the binary says the process
-    /// restarted (it crashed, or was killed).
-    pub(super) fn start_server_process(&mut self) {
+    /// restarted (it crashed, or was killed). `in_update`: called while an update is being
+    /// prepared (which then sends the errors and publishes).
+    pub(super) fn start_server_process(&mut self, in_update: bool) {
         let Some(output) = self.publishers.server.clone() else {
             return;
         };
@@ -110,7 +111,7 @@ impl DevLoop {
         })
         .into();
         self.app_server.pending.clear();
-        self.clear_server_failure();
+        self.clear_server_failure(!in_update);
         let _ = output.send(ServerOutput::Start {
             revision,
             chunk: chunk.into(),
@@ -134,7 +135,7 @@ impl DevLoop {
         if !ok {
             return;
         }
-        self.clear_server_failure();
+        self.clear_server_failure(true);
         let mut data = String::from("{\"revision\":");
         data.push_str(&revision.to_string());
         data.push_str(",\"modules\":[");
@@ -157,11 +158,7 @@ impl DevLoop {
     /// The server graph's diagnostics and the process' last failure merged into the page's
     /// (what the overlay shows).
     pub(super) fn with_server_diagnostics(&self, page: &Arc<[Diagnostic]>) -> Arc<[Diagnostic]> {
-        let merged = self.host.all_diagnostics(page);
-        match &self.app_server.failure {
-            Some(failure) => merged.iter().chain([failure]).cloned().collect(),
-            None => merged,
-        }
+        self.host.all_diagnostics(page)
     }
 
     /// The process reported that a module (or a request handler) threw: every page shows it
@@ -173,22 +170,31 @@ impl DevLoop {
         stack: String,
     ) {
         let file = module.unwrap_or_else(|| "(the app's server)".to_string());
-        self.app_server.failure = Some(Diagnostic {
+        self.app_server.failed = true;
+        self.host.set_server_failure(Some(Diagnostic {
             kind: DiagnosticKind::Runtime,
             file: file.clone(),
             line: 1,
             column: 1,
             message: format!("the app's server threw: {message}"),
             code_frame: stack,
-        });
+        }));
         let errors = self.with_server_diagnostics(&self.host.diagnostics());
         self.send_errors(&errors);
+        // Pages that load meanwhile show it too.
+        self.publish();
     }
 
-    fn clear_server_failure(&mut self) {
-        if self.app_server.failure.take().is_some() {
-            let errors = self.with_server_diagnostics(&self.host.diagnostics());
-            self.send_errors(&errors);
+    /// Forgets the process' failure. `tell_pages`: send the errors and publish now (else the
+    /// update being prepared does both, in its order).
+    fn clear_server_failure(&mut self, tell_pages: bool) {
+        if std::mem::take(&mut self.app_server.failed) {
+            self.host.set_server_failure(None);
+            if tell_pages {
+                let errors = self.with_server_diagnostics(&self.host.diagnostics());
+                self.send_errors(&errors);
+                self.publish();
+            }
         }
     }
 }

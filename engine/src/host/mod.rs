@@ -83,6 +83,9 @@ pub struct EngineHost {
     /// Why the config could not be evaluated the last time it changed: shown with the build's
     /// diagnostics until a change evaluates.
     config_error: Option<Diagnostic>,
+    /// What the app's server process last reported failing (server-side HMR), shown with the
+    /// build's diagnostics until the dev loop clears it.
+    server_failure: Option<Diagnostic>,
 }
 
 /// Evaluates the project's `vite.config.*` again (with its plugins) and returns the project
@@ -147,6 +150,7 @@ impl EngineHost {
             defer_emptied: false,
             vite_config: None,
             config_error: None,
+            server_failure: None,
         })
     }
 

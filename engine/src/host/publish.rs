@@ -263,7 +263,7 @@ impl EngineHost {
             modules,
             errors: super::server::with_server_diagnostics(
                 self.server.as_ref(),
-                self.config_error.as_ref(),
+                [self.config_error.as_ref(), self.server_failure.as_ref()],
                 &state.diagnostics,
             ),
             building: false,

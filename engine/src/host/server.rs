@@ -117,7 +117,18 @@ impl EngineHost {
     /// them (a module both graphs reach reports its syntax error once): what every tab's
     /// overlay shows.
     pub fn all_diagnostics(&self, page: &Arc<[Diagnostic]>) -> Arc<[Diagnostic]> {
-        with_server_diagnostics(self.server.as_ref(), self.config_error.as_ref(), page)
+        with_server_diagnostics(
+            self.server.as_ref(),
+            [self.config_error.as_ref(), self.server_failure.as_ref()],
+            page,
+        )
+    }
+
+    /// What the app's server process reported failing (a module or a request handler threw),
+    /// or `None` once it runs cleanly again: every page's overlay shows it, pages loaded
+    /// meanwhile included (the served snapshot carries it).
+    pub fn set_server_failure(&mut self, failure: Option<Diagnostic>) {
+        self.server_failure = failure;
     }
 
     /// The server's chunk as of the last server build: the externals' and the modules'
@@ -194,20 +205,23 @@ impl EngineHost {
 }
 
 /// See [`EngineHost::all_diagnostics`].
-/// (and the config's evaluation error, when the last change of `vite.config.*` failed).
+/// (and the host's own: the config's evaluation error, when the last change of `vite.config.*`
+/// failed; what the app's server process last reported failing).
 pub(super) fn with_server_diagnostics(
     server: Option<&ServerState>,
-    config_error: Option<&Diagnostic>,
+    own: [Option<&Diagnostic>; 2],
     page: &Arc<[Diagnostic]>,
 ) -> Arc<[Diagnostic]> {
     let server = server.map_or(&[][..], |s| &s.diagnostics[..]);
-    if server.is_empty() && config_error.is_none() {
+    if server.is_empty() && own.iter().all(Option::is_none) {
         return page.clone();
     }
+    let [config_error, failure] = own;
     config_error
         .into_iter()
         .chain(page.iter())
         .chain(server.iter().filter(|d| !page.contains(d)))
+        .chain(failure)
         .cloned()
         .collect()
 }
