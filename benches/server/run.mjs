@@ -196,6 +196,13 @@ async function session(tool, spec, fixture, manifest, { edits, round, logFile, s
   return out;
 }
 
+function median(xs) {
+  if (!xs.length) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
 function summarize(samples, sizes, tools) {
   const rows = [];
   for (const n of sizes) {
@@ -205,9 +212,9 @@ function summarize(samples, sizes, tools) {
       const saves = mine.flatMap((x) => x.saves);
       rows.push({
         tool, modules: n, sessions: mine.length, saves: saves.length,
-        cold: quantile(mine.map((x) => x.cold), 0.5),
+        cold: median(mine.map((x) => x.cold)),
         p50: quantile(saves, 0.5), p95: quantile(saves, 0.95),
-        rss: quantile(mine.map((x) => x.rss).filter((x) => x !== null), 0.5),
+        rss: median(mine.map((x) => x.rss).filter((x) => x !== null)),
       });
     }
   }
