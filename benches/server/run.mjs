@@ -16,6 +16,7 @@ import { freePort, killGroup, killGroupNow, nowMs, sleep, treeRssMb } from '../b
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '../..');
 const TOOLS = ['hotloop', 'bun', 'vite'];
+const SAVE_TIMEOUT_MS = 10_000;
 
 const HELP = `usage: node benches/server/run.mjs [options]
 
@@ -171,7 +172,7 @@ async function session(tool, spec, fixture, manifest, { edits, round, logFile, s
   const port = await freePort();
   const t0 = nowMs();
   const s = new Session(tool, spec(fixture, port), fixture, logFile);
-  const out = { tool, modules: manifest.modules, round, cold: null, saves: [], rss: null };
+  const out = { tool, modules: manifest.modules, round, cold: null, saves: [], missed: [], rss: null };
   const restore = new Map();
   try {
     out.cold = (await until(s, port, '/r/0', (r) => r.status === 200, t0 + 180_000, 'the first 200 on /r/0')) - t0;
@@ -184,8 +185,15 @@ async function session(tool, spec, fixture, manifest, { edits, round, logFile, s
       const text = setText(restore.get(file), leaf.id, token);
       const tw = nowMs();
       fs.writeFileSync(file, text); // open(O_TRUNC) + write + close, as an editor's plain save
-      const seen = await until(s, port, `/r/${leaf.id}`, (r) => r.status === 200 && r.text.includes(token), tw + 30_000, `the save of ${leaf.file} (token ${token})`);
-      out.saves.push(seen - tw);
+      try {
+        const seen = await until(s, port, `/r/${leaf.id}`, (r) => r.status === 200 && r.text.includes(token), tw + SAVE_TIMEOUT_MS, `the save of ${leaf.file} (token ${token})`);
+        out.saves.push(seen - tw);
+      } catch (e) {
+        if (!s.alive()) throw e;
+        // A peer that never shows a save is a result, not the end of the run.
+        out.missed.push({ file: leaf.file, token, error: String(e.message).split('\n')[0] });
+        console.error(`  ${tool}: MISSED ${e.message.split('\n')[0]}`);
+      }
       await sleep(100); // let the tool finish what follows the update (acks, logs) before the next save
     }
     out.rss = treeRssMb(s.child.pid);
@@ -212,6 +220,7 @@ function summarize(samples, sizes, tools) {
       const saves = mine.flatMap((x) => x.saves);
       rows.push({
         tool, modules: n, sessions: mine.length, saves: saves.length,
+        missed: mine.reduce((a, x) => a + x.missed.length, 0),
         cold: median(mine.map((x) => x.cold)),
         p50: quantile(saves, 0.5), p95: quantile(saves, 0.95),
         rss: median(mine.map((x) => x.rss).filter((x) => x !== null)),
@@ -224,10 +233,10 @@ function summarize(samples, sizes, tools) {
 function table(rows) {
   const f = (x, d = 0) => (x === null || x === undefined ? '–' : x.toFixed(d));
   const lines = [
-    '| tool | modules | cold start (ms) | save → response p50 (ms) | p95 (ms) | saves | RSS end (MiB) |',
+    '| tool | modules | cold start (ms) | save → response p50 (ms) | p95 (ms) | saves (missed) | RSS end (MiB) |',
     '|---|---:|---:|---:|---:|---:|---:|',
   ];
-  for (const r of rows) lines.push(`| ${r.tool} | ${r.modules} | ${f(r.cold)} | ${f(r.p50, 1)} | ${f(r.p95, 1)} | ${r.saves} | ${f(r.rss)} |`);
+  for (const r of rows) lines.push(`| ${r.tool} | ${r.modules} | ${f(r.cold)} | ${f(r.p50, 1)} | ${f(r.p95, 1)} | ${r.saves}${r.missed ? ` (${r.missed})` : ''} | ${f(r.rss)} |`);
   return lines.join('\n');
 }
 
@@ -269,7 +278,8 @@ async function main() {
           const x = await session(tool, specs[tool], dir, manifest, { edits: o.edits, round, logFile, stride });
           samples.push(x);
           const saves = [...x.saves].sort((a, b) => a - b);
-          console.error(`  ${n} round ${round + 1}/${o.reps} ${tool.padEnd(8)} cold ${x.cold.toFixed(0)} ms · saves p50 ${quantile(saves, 0.5).toFixed(1)} ms, max ${saves.at(-1).toFixed(1)} ms · RSS ${x.rss?.toFixed(0)} MiB`);
+          const p50 = saves.length ? `p50 ${quantile(saves, 0.5).toFixed(1)} ms, max ${saves.at(-1).toFixed(1)} ms` : 'none shown';
+          console.error(`  ${n} round ${round + 1}/${o.reps} ${tool.padEnd(8)} cold ${x.cold.toFixed(0)} ms · saves ${p50}${x.missed.length ? ` (${x.missed.length} missed)` : ''} · RSS ${x.rss?.toFixed(0)} MiB`);
         }
       }
     }
