@@ -266,7 +266,7 @@ impl BoundServer {
             react_refresh_etag: OnceLock::new(),
         });
         tracing::info!("serving {} on {}", state.fs.root.display(), self.local_addr);
-        axum::serve(self.listener, router(state))
+        axum::serve(no_delay(self.listener), router(state))
             .with_graceful_shutdown(async move {
                 shutdown.await;
                 let _ = stop_tx.send(true);
@@ -274,6 +274,23 @@ impl BoundServer {
             .await
             .map_err(ServerError::Serve)
     }
+}
+
+/// The listener with `TCP_NODELAY` set on every accepted connection. A response whose body
+/// streams (one forwarded from the app's server or `--proxy`) goes out in several small
+/// writes: with Nagle's algorithm on, each after the first waits for the client's ACK of the
+/// previous, which a client delays up to 40 ms (delayed ACK), so every forwarded request took
+/// ~44 ms on loopback (`benches/server/`).
+fn no_delay(
+    listener: TcpListener,
+) -> axum::serve::TapIo<TcpListener, fn(&mut tokio::net::TcpStream)> {
+    use axum::serve::ListenerExt as _;
+    fn set(tcp: &mut tokio::net::TcpStream) {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::debug!("cannot set TCP_NODELAY on a connection: {error}");
+        }
+    }
+    listener.tap_io(set)
 }
 
 /// `bind` then `run`.
@@ -317,4 +334,19 @@ fn router(state: Arc<AppState>) -> Router {
             security::guard,
         ))
         .with_state(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn accepted_connections_send_small_writes_at_once() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let mut listener = no_delay(listener);
+        let _client = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        let (accepted, _) = axum::serve::Listener::accept(&mut listener).await;
+        assert!(accepted.nodelay().expect("TCP_NODELAY readable"));
+    }
 }

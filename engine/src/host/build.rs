@@ -103,6 +103,11 @@ impl EngineHost {
         // build's.
         let _ = self.db.clock().take();
         let config_changed = self.pending.config_changed.take();
+        // The server graph's build (`server.rs`) looks at what this one did.
+        self.server_pending.epoch_moved |= self.pending.epoch_moved || config_changed.is_some();
+        for &file in &self.pending.dirty {
+            self.server_pending.mark(file);
+        }
         let mut result = self.build_inner();
         result.config_changed = config_changed;
         result.phases = self.db.clock().take();

@@ -76,6 +76,9 @@ pub struct EngineHost {
     published_sheets: stylesheets::PublishedSheets,
     /// The server graph's build (server-side HMR); `None` before its first build.
     server: Option<server::ServerState>,
+    /// What changed since the last server build (`build` hands its pending files on; a moved
+    /// resolution epoch or a changed config file is `epoch_moved`).
+    server_pending: Pending,
     /// Set during `apply_watched_changes`: a file that turned empty is deferred, not set.
     defer_emptied: bool,
     /// The project's `vite.config.*` and how to evaluate it again (see `watch_vite_config`).
@@ -142,6 +145,7 @@ impl EngineHost {
             root,
             epoch: 0,
             pending: Pending::default(),
+            server_pending: Pending::default(),
             seen: FxHashSet::default(),
             config_hashes: FxHashMap::default(),
             state: None,

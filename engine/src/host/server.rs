@@ -3,9 +3,14 @@
 //! code for update frames. The page's build (`build.rs`) and this one share the database: a
 //! module both graphs reach is one input and one parse, with a deps map per environment.
 //!
-//! Unlike the page's build, this one looks at every module of the server graph each time
-//! (salsa re-validates the memos of the graph's modules): O(server modules) per build.
+//! Like the page's build (`build.rs`), an edit that leaves every module's server imports and
+//! hot facts alone looks only at the edited files (`server_pending`, filled by `build`): the
+//! previous graph `Arc` and each module's last define statement, server imports, hot facts and
+//! diagnostics are kept, and `server_graph` is not demanded (deep-validating it costs O(server
+//! modules) even when nothing changed). It is demanded when an edited module's server imports
+//! or hot facts differ, the resolution epoch moved or a config file changed.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
@@ -19,6 +24,9 @@ use crate::queries::emit::{
     static_dep_count,
 };
 use crate::queries::graph::{ProjectGraph, server_graph};
+use crate::queries::hot::hot_meta;
+use crate::queries::resolve::{ResolvedImport, server_imports};
+use crate::transform::HotFacts;
 use hotloop_protocol::{Diagnostic, ModuleCode};
 
 use super::EngineHost;
@@ -48,8 +56,20 @@ impl ServerBuild {
 
 pub(super) struct ServerState {
     graph: Arc<ProjectGraph>,
-    /// Index-aligned with the graph: each module's last good define statement.
-    entries: Vec<Option<Arc<str>>>,
+    /// Index-aligned with the graph.
+    modules: Vec<ServerModule>,
+    /// Modules with diagnostics, in index order.
+    with_diagnostics: BTreeMap<ModuleIndex, Arc<[Diagnostic]>>,
+    diagnostics: Arc<[Diagnostic]>,
+}
+
+/// What the last server build saw of one module.
+#[derive(Clone)]
+struct ServerModule {
+    /// The last good define statement.
+    entry: Option<Arc<str>>,
+    resolved: Arc<[ResolvedImport]>,
+    hot: HotFacts,
     diagnostics: Arc<[Diagnostic]>,
 }
 
@@ -59,35 +79,118 @@ impl EngineHost {
         self.project.options(&self.db).server_entry.is_some()
     }
 
-    /// Brings the server graph up to date; `None` without a server entry.
+    /// Brings the server graph up to date; `None` without a server entry. See the module docs
+    /// for what it costs.
     pub fn build_server(&mut self) -> Option<ServerBuild> {
         if !self.has_server() {
             return None;
         }
         let _span = tracing::debug_span!("build_server").entered();
+        let pending = std::mem::take(&mut self.server_pending);
+        let Some(prev) = self.server.take() else {
+            return Some(self.full_server_build(None));
+        };
+        if pending.epoch_moved {
+            return Some(self.full_server_build(Some(prev)));
+        }
+        let db = &self.db;
+        let mut touched: Vec<(ModuleIndex, SourceFile)> = Vec::new();
+        for &file in &pending.dirty {
+            let Some(index) = prev.graph.index_of_file(file) else {
+                // Only a change in some module's imports brings it in, and that one is dirty.
+                continue;
+            };
+            let module = &prev.modules[index.idx()];
+            // A module that stopped compiling keeps its last good code, imports and hot facts.
+            let broken = module.entry.is_some() && server_chunk_entry(db, file).is_none();
+            let structural = !broken
+                && (server_imports(db, file) != module.resolved
+                    || *hot_meta(db, file) != module.hot);
+            if structural {
+                tracing::debug!(file = %file.path(db).display(), "server imports or hot facts changed");
+                return Some(self.full_server_build(Some(prev)));
+            }
+            touched.push((index, file));
+        }
+        Some(self.update_server_modules(prev, &touched))
+    }
+
+    /// The hot path: only `touched` modules (whose server imports and hot facts are unchanged).
+    fn update_server_modules(
+        &mut self,
+        mut state: ServerState,
+        touched: &[(ModuleIndex, SourceFile)],
+    ) -> ServerBuild {
+        let db = &self.db;
+        let mut changed = Vec::new();
+        let mut diagnostics_changed = false;
+        for &(index, file) in touched {
+            let entry = server_chunk_entry(db, file);
+            let diagnostics = server_module_diagnostics(db, file);
+            let module = &mut state.modules[index.idx()];
+            if entry.is_some() && entry != module.entry {
+                module.entry = entry;
+                changed.push(index);
+            }
+            if diagnostics != module.diagnostics {
+                module.diagnostics = diagnostics.clone();
+                diagnostics_changed = true;
+                if diagnostics.is_empty() {
+                    state.with_diagnostics.remove(&index);
+                } else {
+                    state.with_diagnostics.insert(index, diagnostics);
+                }
+            }
+        }
+        if diagnostics_changed {
+            state.diagnostics = collect_diagnostics(&state.with_diagnostics);
+        }
+        changed.sort();
+        let build = ServerBuild {
+            graph: state.graph.clone(),
+            changed,
+            removed: Vec::new(),
+            diagnostics: state.diagnostics.clone(),
+            graph_changed: false,
+        };
+        self.server = Some(state);
+        build
+    }
+
+    /// Demands the server graph and looks at every module: O(server modules), for the first
+    /// build and structural changes.
+    fn full_server_build(&mut self, prev: Option<ServerState>) -> ServerBuild {
         let db = &self.db;
         let graph = server_graph(db, self.project);
-        let prev = self.server.take();
         let mut old: FxHashMap<SourceFile, Option<Arc<str>>> = FxHashMap::default();
         let mut old_ids: Vec<(SourceFile, Arc<str>)> = Vec::new();
         if let Some(prev) = &prev {
-            for (i, (file, entry)) in prev.graph.files.iter().zip(&prev.entries).enumerate() {
-                old.insert(*file, entry.clone());
+            for (i, (file, module)) in prev.graph.files.iter().zip(&prev.modules).enumerate() {
+                old.insert(*file, module.entry.clone());
                 old_ids.push((*file, prev.graph.modules[i].id.clone()));
             }
         }
-        let mut entries = Vec::with_capacity(graph.len());
+        let mut modules = Vec::with_capacity(graph.len());
         let mut changed = Vec::new();
-        let mut diagnostics = Vec::new();
+        let mut with_diagnostics = BTreeMap::new();
         for (i, &file) in graph.files.iter().enumerate() {
+            let index = ModuleIndex(i as u32);
             let previous = old.get(&file).cloned().flatten();
             // A module that stopped compiling keeps its last good code in the process.
             let entry = server_chunk_entry(db, file).or_else(|| previous.clone());
             if entry.is_some() && entry != previous {
-                changed.push(ModuleIndex(i as u32));
+                changed.push(index);
             }
-            diagnostics.extend(server_module_diagnostics(db, file).iter().cloned());
-            entries.push(entry);
+            let diagnostics = server_module_diagnostics(db, file);
+            if !diagnostics.is_empty() {
+                with_diagnostics.insert(index, diagnostics.clone());
+            }
+            modules.push(ServerModule {
+                entry,
+                resolved: server_imports(db, file),
+                hot: hot_meta(db, file).clone(),
+                diagnostics,
+            });
         }
         let removed = old_ids
             .into_iter()
@@ -98,19 +201,20 @@ impl EngineHost {
             Some(prev) if prev.graph == graph => (prev.graph.clone(), false),
             _ => (graph, true),
         };
-        let diagnostics: Arc<[Diagnostic]> = diagnostics.into();
+        let diagnostics = collect_diagnostics(&with_diagnostics);
         self.server = Some(ServerState {
             graph: graph.clone(),
-            entries,
+            modules,
+            with_diagnostics,
             diagnostics: diagnostics.clone(),
         });
-        Some(ServerBuild {
+        ServerBuild {
             graph,
             changed,
             removed,
             diagnostics,
             graph_changed,
-        })
+        }
     }
 
     /// `page` (the page's diagnostics) followed by the server graph's that are not among
@@ -140,7 +244,7 @@ impl EngineHost {
         for url in &state.graph.externals {
             out.push_str(&external_entry(url));
         }
-        for entry in state.entries.iter().flatten() {
+        for entry in state.modules.iter().filter_map(|m| m.entry.as_ref()) {
             out.push_str(entry);
         }
         out.push_str("__hotloop.start([");
@@ -202,6 +306,11 @@ impl EngineHost {
             code,
         })
     }
+}
+
+/// Every module's diagnostics, in graph order.
+fn collect_diagnostics(modules: &BTreeMap<ModuleIndex, Arc<[Diagnostic]>>) -> Arc<[Diagnostic]> {
+    modules.values().flat_map(|d| d.iter()).cloned().collect()
 }
 
 /// See [`EngineHost::all_diagnostics`].

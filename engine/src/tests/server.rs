@@ -177,3 +177,56 @@ fn an_edit_to_a_shared_component_updates_both_and_the_server_re_evaluates_its_en
     let sent: Vec<&str> = update.modules.iter().map(|m| &*m.id).collect();
     assert_eq!(sent, ["node:os", "/src/api.ts"]);
 }
+
+#[test]
+fn a_body_edit_looks_only_at_the_edited_server_module() {
+    let (files, mut host) = project();
+    host.build();
+    let first = prepare_server(&mut host, None, &[], None, 0).expect("server");
+
+    files.write("src/api.ts", "export const count = 2;\n");
+    host.apply_changes(&[files.path("src/api.ts")]);
+    let edited = ["src/api.ts".to_string()];
+    prepare(&mut host, Cause::Edit { files: &edited }, 1);
+    host.record_queries(true);
+    let server = prepare_server(&mut host, Some(&first.build), &edited, None, 1).expect("server");
+    let runs = host.take_query_runs();
+    let ServerAction::Hot(2, frame) = &server.action else {
+        panic!("{:?}", server.action);
+    };
+    let ServerMessage::Update(update) = decode_server(frame).expect("decodes") else {
+        panic!("not an update");
+    };
+    let sent: Vec<&str> = update.modules.iter().map(|m| &*m.id).collect();
+    assert_eq!(sent, ["/src/api.ts"]);
+    assert!(!server.build.graph_changed);
+    assert!(
+        Arc::ptr_eq(&server.build.graph, &first.build.graph),
+        "the graph is kept"
+    );
+    // Neither the graph nor any other module's server queries were looked at (not even
+    // validated): the cost of the edit does not grow with the server graph.
+    let elsewhere: Vec<_> = runs
+        .iter()
+        .filter(|r| {
+            &*r.query == "server_graph"
+                || (r.query.starts_with("server_") && r.module != "/src/api.ts")
+        })
+        .collect();
+    assert!(elsewhere.is_empty(), "{elsewhere:#?}");
+    assert!(
+        runs.iter().any(|r| r.kind == QueryEventKind::Executed
+            && &*r.query == "server_chunk_entry"
+            && r.module == "/src/api.ts"),
+        "{runs:#?}"
+    );
+    let chunk = host.server_chunk(2, "test").expect("chunk");
+    assert!(chunk.contains("count = 2"), "{chunk}");
+
+    // A new import is structural: the graph is demanded again.
+    files.write("src/api.ts", "export const count = 3;\nimport 'node:os';\n");
+    host.apply_changes(&[files.path("src/api.ts")]);
+    prepare(&mut host, Cause::Edit { files: &edited }, 2);
+    let next = prepare_server(&mut host, Some(&server.build), &edited, None, 2).expect("server");
+    assert!(next.build.graph.externals.contains(&Arc::from("node:os")));
+}
