@@ -49,7 +49,7 @@ fn goldens() -> Vec<Golden> {
             7,
             "transform",
             Some(
-                json!({"code": "export default 1", "map": null, "watchFiles": [], "warnings": []}),
+                json!({"code": "export default 1", "map": null, "warnings": [], "watchFiles": []}),
             ),
         ),
         golden("load_null", Kind::Response, 300, "load", None),
