@@ -14,6 +14,7 @@ use crate::graph::ModuleIndex;
 use crate::host::{EngineHost, ServerBuild};
 use crate::plan::{Changes, UpdatePlan, plan_update};
 use crate::telemetry::UpdateOutcome;
+use crate::update::hot_outcome;
 use hotloop_protocol::wire::{self as protocol, HotUpdate, ModuleCode, ServerMessage};
 
 /// What the server process must receive after one build.
@@ -93,18 +94,7 @@ pub fn prepare_server(
                 css_patches: Vec::new(),
                 changed_files: files.iter().map(|f| Arc::from(format!("/{f}"))).collect(),
             };
-            let outcome = UpdateOutcome::Hot {
-                modules: update.modules.iter().map(|m| m.id.to_string()).collect(),
-                boundaries: update
-                    .boundaries
-                    .iter()
-                    .map(|(b, dep)| match dep {
-                        Some(dep) => format!("{b} accepts {dep}"),
-                        None => b.to_string(),
-                    })
-                    .collect(),
-                css_only: false,
-            };
+            let outcome = hot_outcome(&update, false);
             let frame: Arc<[u8]> = protocol::encode(&ServerMessage::Update(update)).into();
             (outcome, ServerAction::Hot(next, frame))
         }

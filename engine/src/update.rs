@@ -205,7 +205,14 @@ fn encode_hot(
         changed_files: files.iter().map(|f| Arc::from(format!("/{f}"))).collect(),
         css_patches,
     };
-    let outcome = UpdateOutcome::Hot {
+    let outcome = hot_outcome(&update, plan.css_only);
+    let frame: Arc<[u8]> = protocol::encode(&ServerMessage::Update(update)).into();
+    (frame, outcome)
+}
+
+/// What the report says of a hot update: the modules sent and the boundaries taking them.
+pub(crate) fn hot_outcome(update: &HotUpdate, css_only: bool) -> UpdateOutcome {
+    UpdateOutcome::Hot {
         modules: update.modules.iter().map(|m| m.id.to_string()).collect(),
         boundaries: update
             .boundaries
@@ -215,10 +222,8 @@ fn encode_hot(
                 None => b.to_string(),
             })
             .collect(),
-        css_only: plan.css_only,
-    };
-    let frame: Arc<[u8]> = protocol::encode(&ServerMessage::Update(update)).into();
-    (frame, outcome)
+        css_only,
+    }
 }
 
 /// Encodes a full reload as revision `revision`.

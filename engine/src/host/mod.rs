@@ -26,7 +26,7 @@ use crate::cache::CompileCache;
 use crate::db::{Db as _, EngineDb};
 use crate::graph::ModuleIndex;
 use crate::inputs::{Project, ProjectOptions, SourceFile};
-use crate::queries::emit::{emitted_module, module_deps};
+use crate::queries::emit::{ModuleDep, emitted_module, module_deps};
 use crate::queries::graph::ProjectGraph;
 use hotloop_protocol::Diagnostic;
 use hotloop_protocol::plugin::Plugins;
@@ -223,21 +223,7 @@ impl EngineHost {
     /// A module's factory code and deps map, for update messages. `None` for an index outside
     /// the last build's graph or a module that does not compile.
     pub fn module_code(&self, index: ModuleIndex) -> Option<ModuleCode> {
-        let state = self.state.as_ref()?;
-        let file = *state.graph.files.get(index.idx())?;
-        let code = emitted_module(&self.db, file)?;
-        let deps = module_deps(&self.db, file);
-        let module = state.graph.module(index);
-        Some(ModuleCode {
-            id: module.id.clone(),
-            kind: module.kind,
-            static_deps: static_dep_count(&deps) as u32,
-            deps: deps
-                .iter()
-                .map(|d| (d.specifier.clone(), d.id.clone()))
-                .collect(),
-            code,
-        })
+        module_code_in(&self.db, &self.state.as_ref()?.graph, index, module_deps)
     }
 
     /// Whether module `index` of the last build has code to send (a module that stopped
@@ -248,4 +234,28 @@ impl EngineHost {
             .and_then(|state| state.graph.files.get(index.idx()).copied())
             .is_some_and(|file| emitted_module(&self.db, file).is_some())
     }
+}
+
+/// Module `index` of `graph` as an update frame carries it: its factory and the deps map
+/// `deps_of` gives it (the page's `module_deps` or the server's `server_module_deps`).
+pub(super) fn module_code_in(
+    db: &EngineDb,
+    graph: &ProjectGraph,
+    index: ModuleIndex,
+    deps_of: fn(&dyn crate::db::Db, SourceFile) -> Arc<[ModuleDep]>,
+) -> Option<ModuleCode> {
+    let file = *graph.files.get(index.idx())?;
+    let code = emitted_module(db, file)?;
+    let deps = deps_of(db, file);
+    let module = graph.module(index);
+    Some(ModuleCode {
+        id: module.id.clone(),
+        kind: module.kind,
+        static_deps: static_dep_count(&deps) as u32,
+        deps: deps
+            .iter()
+            .map(|d| (d.specifier.clone(), d.id.clone()))
+            .collect(),
+        code,
+    })
 }

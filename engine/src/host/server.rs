@@ -20,8 +20,7 @@ use crate::inputs::SourceFile;
 use crate::js_literal::push_json_string;
 use crate::queries::diagnostics::server_module_diagnostics;
 use crate::queries::emit::{
-    emitted_module, external_entry, external_factory, server_chunk_entry, server_module_deps,
-    static_dep_count,
+    external_entry, external_factory, server_chunk_entry, server_module_deps,
 };
 use crate::queries::graph::{ProjectGraph, server_graph};
 use crate::queries::hot::hot_meta;
@@ -290,21 +289,8 @@ impl EngineHost {
 
     /// A server module's factory code and its server deps map, for update frames.
     pub fn server_module_code(&self, index: ModuleIndex) -> Option<ModuleCode> {
-        let state = self.server.as_ref()?;
-        let file = *state.graph.files.get(index.idx())?;
-        let code = emitted_module(&self.db, file)?;
-        let deps = server_module_deps(&self.db, file);
-        let module = state.graph.module(index);
-        Some(ModuleCode {
-            id: module.id.clone(),
-            kind: module.kind,
-            static_deps: static_dep_count(&deps) as u32,
-            deps: deps
-                .iter()
-                .map(|d| (d.specifier.clone(), d.id.clone()))
-                .collect(),
-            code,
-        })
+        let graph = &self.server.as_ref()?.graph;
+        super::module_code_in(&self.db, graph, index, server_module_deps)
     }
 }
 
