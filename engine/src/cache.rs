@@ -6,12 +6,13 @@
 //!   and mtime of the executable, so any rebuild starts afresh), the transform options (with
 //!   the facts of the file's tsconfig: JSX runtime, decorators, class fields), the module id (source map names, `jsxDEV` file names), the source kind and the full text. A hit
 //!   is therefore exactly what compiling would return, which keeps `parsed_module` pure.
-//! - **Entries**: one file per key, `<dir>/<32 hex digits>`, written by a background thread
-//!   (temp file + rename: a reader sees a whole entry or none) and checked on read (magic and
-//!   an xxh3-64 of the payload): a bad entry is a miss and is replaced.
+//! - **Entries**: records in a few append-only segment files per project (`pack.rs`: one
+//!   `write` per entry, not one file per module), appended by a background thread and checked
+//!   on read (magic and an xxh3-64 of the payload): a bad entry is a miss and is replaced.
 //! - Only modules that compiled without diagnostics are stored.
 //! - **Pruning**: after the cold build, entries that neither this build nor this session used
-//!   are deleted, so the directory holds about one project's worth of modules.
+//!   are dropped (the segments compacted when that is worth it), so the directory holds about
+//!   one project's worth of modules.
 //! - **Location**: `$HOTLOOP_CACHE_DIR`, else `$XDG_CACHE_HOME/hotloop`, else
 //!   `~/.cache/hotloop`; one subdirectory per project root. Outside the project, so the watcher
 //!   never sees the cache's own writes.
@@ -21,7 +22,6 @@
 
 use std::fs;
 use std::hash::Hash as _;
-use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
@@ -36,8 +36,9 @@ use crate::transform::{
     CompiledModule, GlobImport, HotFacts, ImportRecord, SourceKind, TransformOptions,
 };
 
+mod pack;
+
 const MAGIC: &[u8; 8] = b"HLCACHE1";
-const STALE_TEMP: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// Cache hits and misses since the cache was opened.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -54,6 +55,7 @@ pub struct CompileCache {
 
 struct Inner {
     dir: PathBuf,
+    store: Arc<pack::Store>,
     /// Hash of the binary's identity: part of every key.
     salt: u128,
     /// Keys read or written this session (kept by the prune).
@@ -99,10 +101,18 @@ impl CompileCache {
             );
             return None;
         }
+        let store = match pack::Store::open(dir) {
+            Ok(store) => Arc::new(store),
+            Err(e) => {
+                tracing::warn!("compile cache disabled: cannot read {}: {e}", dir.display());
+                return None;
+            }
+        };
         let broken = Arc::new(AtomicBool::new(false));
         let (tx, rx) = crossbeam_channel::unbounded::<Job>();
         let thread = {
             let dir = dir.to_path_buf();
+            let store = store.clone();
             let broken = broken.clone();
             std::thread::Builder::new()
                 .name("hotloop-cache".into())
@@ -112,8 +122,11 @@ impl CompileCache {
                             continue;
                         }
                         let result = match &job {
-                            Job::Write(key, module) => write_entry(&dir, *key, module),
-                            Job::Prune(keep) => prune(&dir, keep),
+                            Job::Write(key, module) => match encode(module) {
+                                Some(entry) => store.append(*key, &entry),
+                                None => Ok(()),
+                            },
+                            Job::Prune(keep) => store.compact(keep),
                         };
                         if let Err(e) = result {
                             broken.store(true, Relaxed);
@@ -129,6 +142,7 @@ impl CompileCache {
         Some(CompileCache {
             inner: Some(Inner {
                 dir: dir.to_path_buf(),
+                store,
                 salt,
                 used: Mutex::default(),
                 writer: Mutex::new(Some(tx)),
@@ -172,7 +186,7 @@ impl CompileCache {
         }
         let key = inner.key(id, kind, text, options);
         lock(&inner.used).insert(key);
-        if let Some(module) = read_entry(&inner.dir, key) {
+        if let Some(module) = inner.read(key) {
             inner.hits.fetch_add(1, Relaxed);
             return module;
         }
@@ -225,6 +239,16 @@ impl Inner {
         hasher.digest128()
     }
 
+    fn read(&self, key: u128) -> Option<CompiledModule> {
+        let bytes = self.store.read(key)?;
+        let module = decode(&bytes);
+        if module.is_none() {
+            tracing::debug!("compile cache: entry {key:032x} is damaged; recompiling");
+            self.store.forget(key);
+        }
+        module
+    }
+
     fn send(&self, job: Job) {
         if let Some(writer) = lock(&self.writer).as_ref() {
             let _ = writer.send(job);
@@ -263,10 +287,6 @@ fn binary_salt() -> Option<u128> {
     hasher.update(&meta.len().to_le_bytes());
     hasher.update(&modified.as_nanos().to_le_bytes());
     Some(hasher.digest128())
-}
-
-fn entry_path(dir: &Path, key: u128) -> PathBuf {
-    dir.join(format!("{key:032x}"))
 }
 
 /// The small structured part of an entry; code and map follow it raw.
@@ -343,56 +363,6 @@ fn decode(bytes: &[u8]) -> Option<CompiledModule> {
         map: map.map(Into::into),
         diagnostics: Vec::new(),
     })
-}
-
-fn read_entry(dir: &Path, key: u128) -> Option<CompiledModule> {
-    let bytes = fs::read(entry_path(dir, key)).ok()?;
-    let module = decode(&bytes);
-    if module.is_none() {
-        tracing::debug!("compile cache: entry {key:032x} is damaged; recompiling");
-    }
-    module
-}
-
-fn write_entry(dir: &Path, key: u128, module: &CompiledModule) -> io::Result<()> {
-    let Some(bytes) = encode(module) else {
-        return Ok(());
-    };
-    let path = entry_path(dir, key);
-    let temp = dir.join(format!(".{key:032x}.{}.tmp", std::process::id()));
-    fs::write(&temp, bytes)?;
-    fs::rename(&temp, &path).inspect_err(|_| {
-        let _ = fs::remove_file(&temp);
-    })
-}
-
-fn prune(dir: &Path, keep: &FxHashSet<u128>) -> io::Result<()> {
-    for entry in fs::read_dir(dir)? {
-        let entry = entry?;
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
-        let stale = match u128::from_str_radix(name, 16) {
-            Ok(key) => name.len() == 32 && !keep.contains(&key),
-            // A temp file a process left behind when it was killed mid-write (an hour old:
-            // never one another hotloop is writing now).
-            Err(_) => {
-                name.starts_with('.')
-                    && name.ends_with(".tmp")
-                    && entry
-                        .metadata()
-                        .and_then(|m| m.modified())
-                        .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > STALE_TEMP))
-            }
-        };
-        if stale {
-            // Already gone (another hotloop on the same project pruned it): fine.
-            match fs::remove_file(entry.path()) {
-                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-                _ => {}
-            }
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -17,13 +17,19 @@ fn compile(cache: &CompileCache, id: &str, text: &str, compiled: &mut usize) -> 
     })
 }
 
-fn entries(dir: &Path) -> Vec<String> {
+/// The files in `dir`.
+fn files(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
     names
+}
+
+/// The entries stored in `dir`, one per record (a key stored twice counts twice).
+fn entries(dir: &Path) -> usize {
+    pack::stored_keys(dir).len()
 }
 
 #[test]
@@ -125,7 +131,7 @@ fn a_damaged_entry_is_a_miss_and_is_rewritten() {
         cache.flush();
         module
     };
-    let [name] = entries(dir.root()).try_into().unwrap();
+    let [name] = files(dir.root()).try_into().unwrap();
     let path = dir.root().join(&name);
     let mut bytes = fs::read(&path).unwrap();
     let last = bytes.len() - 1;
@@ -136,9 +142,17 @@ fn a_damaged_entry_is_a_miss_and_is_rewritten() {
     assert_eq!(compile(&cache, "/src/App.jsx", APP, &mut compiled), good);
     assert_eq!(compiled, 2, "the damaged entry was used");
     cache.flush();
-    assert_eq!(decode(&fs::read(&path).unwrap()), Some(good));
+    let cache = CompileCache::open(dir.root()).unwrap();
+    assert_eq!(compile(&cache, "/src/App.jsx", APP, &mut compiled), good);
+    assert_eq!(compiled, 2, "the rewritten entry was not read");
+    cache.flush();
 
-    fs::write(&path, b"HLCACHE1 truncated").unwrap();
+    // A torn record (a process killed mid-append) ends its segment: a miss, not an error.
+    for name in files(dir.root()) {
+        let path = dir.root().join(name);
+        let bytes = fs::read(&path).unwrap();
+        fs::write(&path, &bytes[..bytes.len() - 7]).unwrap();
+    }
     let cache = CompileCache::open(dir.root()).unwrap();
     compile(&cache, "/src/App.jsx", APP, &mut compiled);
     assert_eq!(compiled, 3);
@@ -152,7 +166,7 @@ fn modules_with_diagnostics_are_not_stored() {
     let broken = compile(&cache, "/src/App.jsx", "export const = ;\n", &mut compiled);
     assert!(!broken.diagnostics.is_empty());
     cache.flush();
-    assert_eq!(entries(dir.root()), Vec::<String>::new());
+    assert_eq!(files(dir.root()), Vec::<String>::new());
 }
 
 #[test]
@@ -165,15 +179,15 @@ fn pruning_keeps_what_this_session_used_and_drops_the_rest() {
         compile(&cache, "/src/Old.jsx", APP, &mut compiled);
         cache.flush();
     }
-    assert_eq!(entries(dir.root()).len(), 2);
+    assert_eq!(entries(dir.root()), 2);
     let cache = CompileCache::open(dir.root()).unwrap();
     compile(&cache, "/src/App.jsx", APP, &mut compiled);
     compile(&cache, "/src/New.jsx", APP, &mut compiled);
     cache.prune_unused();
     cache.flush();
     assert_eq!(compiled, 3);
-    let kept = entries(dir.root());
-    assert_eq!(kept.len(), 2, "{kept:?}");
+    assert_eq!(entries(dir.root()), 2, "{:?}", files(dir.root()));
+    assert_eq!(files(dir.root()).len(), 1, "the segments were not merged");
 
     let cache = CompileCache::open(dir.root()).unwrap();
     compile(&cache, "/src/App.jsx", APP, &mut compiled);
@@ -190,4 +204,64 @@ fn a_disabled_cache_always_compiles() {
     compile(&cache, "/src/App.jsx", APP, &mut compiled);
     assert_eq!(compiled, 2);
     assert_eq!(cache.dir(), None);
+}
+
+#[test]
+fn a_first_start_writes_one_file_not_one_per_module() {
+    let dir = TempProject::empty();
+    let mut compiled = 0;
+    let cache = CompileCache::open(dir.root()).unwrap();
+    for i in 0..50 {
+        compile(&cache, &format!("/src/M{i}.jsx"), APP, &mut compiled);
+    }
+    cache.prune_unused();
+    cache.flush();
+    assert_eq!(files(dir.root()).len(), 1, "{:?}", files(dir.root()));
+    assert_eq!(entries(dir.root()), 50);
+
+    let cache = CompileCache::open(dir.root()).unwrap();
+    for i in 0..50 {
+        compile(&cache, &format!("/src/M{i}.jsx"), APP, &mut compiled);
+    }
+    assert_eq!(compiled, 50, "a restart compiled again");
+    assert_eq!(
+        cache.stats(),
+        CacheStats {
+            hits: 50,
+            misses: 0
+        }
+    );
+}
+
+#[test]
+fn sessions_append_segments_that_a_compaction_merges() {
+    let dir = TempProject::empty();
+    let mut compiled = 0;
+    // Each session adds one module and reads the others: a segment each, nothing dead.
+    for session in 0..=pack::MAX_SEGMENTS {
+        let cache = CompileCache::open(dir.root()).unwrap();
+        for i in 0..=session {
+            compile(&cache, &format!("/src/M{i}.jsx"), APP, &mut compiled);
+        }
+        cache.prune_unused();
+        cache.flush();
+    }
+    assert_eq!(
+        compiled,
+        pack::MAX_SEGMENTS + 1,
+        "each module compiled once"
+    );
+    // The last prune saw MAX_SEGMENTS + 1 segments and merged them.
+    assert_eq!(files(dir.root()).len(), 1, "{:?}", files(dir.root()));
+    assert_eq!(entries(dir.root()), pack::MAX_SEGMENTS + 1);
+
+    // Files of the old one-file-per-entry layout go at the next prune.
+    let legacy = dir.root().join(format!("{:032x}", 7u128));
+    fs::write(&legacy, b"HLCACHE1 old").unwrap();
+    let cache = CompileCache::open(dir.root()).unwrap();
+    compile(&cache, "/src/M0.jsx", APP, &mut compiled);
+    cache.prune_unused();
+    cache.flush();
+    assert!(!legacy.exists());
+    assert_eq!(compiled, pack::MAX_SEGMENTS + 1);
 }
