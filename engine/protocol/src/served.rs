@@ -140,7 +140,8 @@ pub struct Chunk {
     /// `(module id, define statement)`; each statement ends with a newline (or is empty: a
     /// module that has never compiled keeps its place).
     pub parts: Parts,
-    /// `__hotloop.start([...entries], { revision, serverId });` and the sourceMappingURL line.
+    /// `__hotloop.start([...entries], { revision, serverId });` and the sourceMappingURL line
+    /// (`//# sourceMappingURL=…`, the last line, when there is one).
     pub trailer: String,
     bytes: OnceLock<Arc<[u8]>>,
 }
@@ -151,6 +152,14 @@ impl Chunk {
             parts,
             trailer,
             bytes: OnceLock::new(),
+        }
+    }
+
+    /// The trailer without its sourceMappingURL line: the start statement.
+    pub fn start(&self) -> &str {
+        match self.trailer.find("//# sourceMappingURL=") {
+            Some(at) => &self.trailer[..at],
+            None => &self.trailer,
         }
     }
 

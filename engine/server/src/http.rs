@@ -1,6 +1,7 @@
 //! The HTTP routes: the page, the runtime, the chunk and its maps, linked stylesheets and files
 //! from disk. Every response is `Cache-Control: no-cache` with an ETag, and `If-None-Match`
-//! answers 304. A missing file is a 404 naming the path: the SPA fallback to `index.html` only
+//! answers 304, except the page's chunk pieces, whose URLs name their content (`immutable`,
+//! see `pieces.rs`). A missing file is a 404 naming the path: the SPA fallback to `index.html` only
 //! ever answers extensionless HTML navigations, never a missing `.js`.
 
 use std::hash::Hasher;
@@ -15,6 +16,7 @@ use rustc_hash::FxHasher;
 use super::AppState;
 use super::app_server;
 use super::fs::{self, PathRejection, parse_request_path};
+use super::pieces;
 use super::sourcemap;
 use hotloop_protocol::served::{Chunk, Served};
 use hotloop_protocol::{ModuleKind, css_version};
@@ -96,7 +98,10 @@ fn html_escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn index_response(state: &AppState, served: &Served, headers: &HeaderMap) -> Response {
+fn index_response(state: &Arc<AppState>, served: &Arc<Served>, headers: &HeaderMap) -> Response {
+    if let Some(page) = page_with_pieces(state, served, headers) {
+        return page;
+    }
     match &served.html {
         Some(html) => cached(
             headers,
@@ -117,6 +122,93 @@ fn index_response(state: &AppState, served: &Served, headers: &HeaderMap) -> Res
         )
             .into_response(),
     }
+}
+
+/// `index.html` with the chunk's tag replaced by the tags of its pieces (`pieces.rs`); `None`
+/// when the page has no chunk tag. While the cold build runs, the page up to that tag goes out
+/// at once (the browser fetches and runs the runtime meanwhile) and the rest once the build is
+/// published.
+fn page_with_pieces(
+    state: &Arc<AppState>,
+    served: &Arc<Served>,
+    headers: &HeaderMap,
+) -> Option<Response> {
+    let html = served.html.as_ref()?;
+    let marker = &*served.injection.chunk_tag;
+    let at = html.find(marker).filter(|_| !marker.is_empty())?;
+    let after = at + marker.len();
+    if !served.building {
+        let tags = pieces::script_tags(&state.pieces_of(served));
+        let page = format!("{}{tags}{}", &html[..at], &html[after..]);
+        return Some(cached(
+            headers,
+            &content_etag(page.as_bytes()),
+            HTML,
+            Bytes::from(page),
+        ));
+    }
+    let head = Bytes::copy_from_slice(html[..at].as_bytes());
+    let (html, state) = (html.clone(), state.clone());
+    let rest = async move {
+        let built = state.built().await;
+        let tags = pieces::script_tags(&state.pieces_of(&built));
+        Ok::<_, std::convert::Infallible>(Bytes::from(format!("{tags}{}", &html[after..])))
+    };
+    let head = async { Ok::<_, std::convert::Infallible>(head) };
+    let body = futures_util::StreamExt::chain(
+        futures_util::stream::once(head),
+        futures_util::stream::once(rest),
+    );
+    let mut response = Response::new(Body::from_stream(body));
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(HTML));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    Some(response)
+}
+
+/// `GET /_hotloop/piece/<hash>.js` and `<hash>.js.map`: a piece of the page's chunk of one of
+/// the last few snapshots, and its index map.
+pub(crate) async fn piece(
+    State(state): State<Arc<AppState>>,
+    Path(name): Path<String>,
+) -> Response {
+    let (hash, map) = match (name.strip_suffix(".js.map"), name.strip_suffix(".js")) {
+        (Some(hash), _) => (hash, true),
+        (None, Some(hash)) => (hash, false),
+        (None, None) => {
+            return text(
+                StatusCode::NOT_FOUND,
+                format!(
+                    "hotloop: {}{name} is not a piece of the page",
+                    pieces::PIECE_PREFIX
+                ),
+            );
+        }
+    };
+    state.built().await;
+    let Some((served, range, bytes)) = state.find_piece(hash) else {
+        return text(
+            StatusCode::NOT_FOUND,
+            format!(
+                "hotloop: no piece {hash} of the page: the page is older than the server's last \
+                 few builds (or than the server); reload it"
+            ),
+        );
+    };
+    let (content_type, body) = if map {
+        let map = sourcemap::index_map_of(&served.chunk.parts, range, &served.modules, 0);
+        (JSON, Bytes::from(map))
+    } else {
+        (JS, bytes)
+    };
+    let mut response = Response::new(Body::from(body));
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=31536000, immutable"),
+    );
+    response
 }
 
 /// `GET /` and `/index.html`.

@@ -6,7 +6,8 @@
 //!   checks in front of every route; `proxy.rs`: `--proxy` prefixes forwarded to the app's
 //!   backend; `app_server.rs`: what hotloop does not answer goes to the app's own server
 //!   (server-side HMR), its HTML with the client injected; `fs.rs`: request path → file, safely; `sourcemap.rs`: the chunk's index source
-//!   map.
+//!   map; `pieces.rs`: the page's chunk as content-addressed pieces (parallel compile, cached
+//!   across reloads).
 //! - The server never touches the engine: it reads `Served` from a `watch`, subscribes to the
 //!   `broadcast` of encoded frames, and sends `ClientEvent`s on a crossbeam channel.
 //!
@@ -19,6 +20,7 @@
 mod app_server;
 mod fs;
 mod http;
+mod pieces;
 mod proxy;
 mod security;
 mod sourcemap;
@@ -146,6 +148,8 @@ pub(crate) struct AppState {
     next_client: AtomicU64,
     /// The ETag and index source map of the latest chunk, computed once per chunk.
     pub(crate) chunk_cache: Mutex<Option<http::ChunkCache>>,
+    /// The page's chunk pieces of the last few snapshots.
+    pieces: Mutex<pieces::PieceCache>,
     pub(crate) runtime_etag: OnceLock<String>,
     pub(crate) react_refresh_etag: OnceLock<String>,
 }
@@ -168,6 +172,26 @@ impl AppState {
         // The engine gone before its first build: serve what there is.
         let ready = served.wait_for(|s| !s.building).await.map(|s| s.clone());
         ready.unwrap_or_else(|_| self.served())
+    }
+
+    /// The pieces of `served`'s chunk (see `pieces.rs`).
+    pub(crate) fn pieces_of(&self, served: &Arc<Served>) -> Arc<[pieces::Piece]> {
+        self.pieces
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .pieces_of(served)
+    }
+
+    /// The piece named `hash` of a recent snapshot: that snapshot, its statements' range, its
+    /// bytes.
+    pub(crate) fn find_piece(
+        &self,
+        hash: &str,
+    ) -> Option<(Arc<Served>, std::ops::Range<usize>, axum::body::Bytes)> {
+        self.pieces
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .find(hash)
     }
 
     pub(crate) fn next_client_id(&self) -> ClientId {
@@ -262,6 +286,7 @@ impl BoundServer {
             app_server_down: std::sync::atomic::AtomicBool::new(true),
             app_server_wait: config.app_server_wait,
             chunk_cache: Mutex::new(None),
+            pieces: Mutex::default(),
             runtime_etag: OnceLock::new(),
             react_refresh_etag: OnceLock::new(),
         });
@@ -320,6 +345,7 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/_hotloop/react-refresh.js", get(http::react_refresh_js))
         .route("/_hotloop/chunk.js", get(http::chunk_js))
         .route("/_hotloop/chunk.js.map", get(http::chunk_map))
+        .route("/_hotloop/piece/{name}", get(http::piece))
         .route("/_hotloop/map/{*id}", get(http::module_map))
         .route("/_hotloop/worker/{*id}", get(http::worker_js))
         .route("/_hotloop/worker-map/{*id}", get(http::worker_map))

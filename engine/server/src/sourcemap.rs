@@ -7,21 +7,33 @@
 //! code, whose first line is that header. So the section offset is simply the part's first line,
 //! column 0. Modules without a map get no section (the browser shows the chunk itself there).
 
-use hotloop_protocol::served::{Chunk, ServedModules};
+use std::ops::Range;
+
+use hotloop_protocol::served::{Chunk, Parts, ServedModules};
 
 /// Builds the index map JSON for `chunk`, whose first line is line `first_line` (0-based) of the
 /// script it is served in (a worker's script starts with the runtime).
 pub fn index_map(chunk: &Chunk, modules: &ServedModules, first_line: usize) -> Vec<u8> {
-    let maps_len: usize = chunk
-        .parts
-        .iter()
+    index_map_of(&chunk.parts, 0..chunk.parts.len(), modules, first_line)
+}
+
+/// The index map of the define statements `range` of `parts`, served as one script from its
+/// first line (a piece of the page, see `pieces.rs`).
+pub fn index_map_of(
+    parts: &Parts,
+    range: Range<usize>,
+    modules: &ServedModules,
+    first_line: usize,
+) -> Vec<u8> {
+    let parts = || parts.iter().skip(range.start).take(range.len());
+    let maps_len: usize = parts()
         .filter_map(|(id, _)| modules.get(id)?.map.as_ref().map(|m| m.len() + 48))
         .sum();
     let mut out = String::with_capacity(64 + maps_len);
     out.push_str(r#"{"version":3,"file":"chunk.js","sections":["#);
     let mut line = first_line;
     let mut first = true;
-    for (id, part) in chunk.parts.iter() {
+    for (id, part) in parts() {
         if let Some(map) = modules.get(id).and_then(|m| m.map.as_deref()) {
             let map = map.trim();
             // A map that is not a JSON object would break the whole index map.

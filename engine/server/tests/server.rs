@@ -1428,3 +1428,110 @@ async fn shutdown_closes_sockets_with_going_away_and_run_returns() {
         "still listening after shutdown"
     );
 }
+
+// ---------------------------------------------------------------- the page's chunk pieces
+
+const CHUNK_TAG: &str = "<script defer src=\"/_hotloop/chunk.js\"></script>";
+const PIECES_HTML: &str = "<!doctype html><head><script src=\"/_hotloop/runtime.js\"></script></head>\
+                           <body><div id=app></div><script defer src=\"/_hotloop/chunk.js\"></script></body>";
+
+/// `served` with the engine's page: its chunk tag where the entry script was.
+fn served_with_page(revision: u32, body_line: &str, building: bool) -> Arc<Served> {
+    let mut snapshot = (*served(revision, Some(PIECES_HTML), body_line)).clone();
+    snapshot.injection = Arc::new(hotloop_protocol::served::PageInjection {
+        chunk_tag: Arc::from(CHUNK_TAG),
+        ..Default::default()
+    });
+    snapshot.building = building;
+    Arc::new(snapshot)
+}
+
+/// The piece URLs the page at `/` lists, in order.
+fn piece_urls(page: &str) -> Vec<String> {
+    page.split("<script defer src=\"")
+        .skip(1)
+        .map(|rest| rest[..rest.find('"').unwrap()].to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_page_lists_its_chunk_pieces_which_are_immutable_and_outlive_their_snapshot() {
+    let h = start().await;
+    h.publish(served_with_page(1, "console.log('one');", false));
+    let page = get(&h, "/").await;
+    assert_eq!(page.status, 200);
+    let text = page.text();
+    assert!(!text.contains(CHUNK_TAG), "{text}");
+    assert!(text.starts_with("<!doctype html><head><script src=\"/_hotloop/runtime.js\">"));
+    assert!(text.ends_with("</script></body>"), "{text}");
+    let urls = piece_urls(&text);
+    assert_eq!(urls.len(), 2, "the statements, then the start piece: {urls:?}");
+
+    // The pieces, in order, are the chunk's statements and its start statement.
+    let mut joined = String::new();
+    for url in &urls {
+        let piece = get(&h, url).await;
+        assert_eq!(piece.status, 200, "{url}");
+        assert_eq!(
+            piece.header("cache-control"),
+            Some("public, max-age=31536000, immutable")
+        );
+        assert_eq!(
+            piece.header("content-type"),
+            Some("text/javascript; charset=utf-8")
+        );
+        joined.push_str(&piece.text());
+    }
+    let chunk = h.served.borrow().chunk.clone();
+    let statements: String = chunk.parts.iter().map(|(_, s)| &**s).collect();
+    assert_eq!(
+        joined,
+        format!(
+            "{statements}//# sourceMappingURL={}.map\n{}",
+            urls[0],
+            chunk.start()
+        )
+    );
+    // A piece's map is the index map of its own modules.
+    let map = get(&h, &format!("{}.map", urls[0])).await;
+    assert_eq!(map.status, 200);
+    let map: serde_json::Value = serde_json::from_slice(&map.body).unwrap();
+    assert_eq!(map["sections"].as_array().unwrap().len(), 2);
+
+    // An edit: the page names new pieces; a page that got the old HTML still loads its own.
+    h.publish(served_with_page(2, "console.log('two');", false));
+    let new_urls = piece_urls(&get(&h, "/").await.text());
+    assert_ne!(new_urls, urls);
+    for url in &urls {
+        assert_eq!(get(&h, url).await.status, 200, "{url} of the last snapshot");
+    }
+    let missing = get(&h, "/_hotloop/piece/0123456789abcdef.js").await;
+    assert_eq!(missing.status, 404);
+    assert!(missing.text().contains("reload"), "{}", missing.text());
+}
+
+#[tokio::test]
+async fn during_the_cold_build_the_page_head_is_sent_and_its_pieces_once_built() {
+    let h = start().await;
+    h.publish(served_with_page(0, "console.log('building');", true));
+    let base = h.served.receiver_count();
+    let request = format!(
+        "GET / HTTP/1.1\r\nHost: localhost:{}\r\nConnection: close\r\n\r\n",
+        h.port()
+    );
+    let addr = h.addr;
+    let pending = tokio::spawn(async move { raw(addr, request.as_bytes()).await });
+    wait_for_receivers(&h, base + 1).await;
+    assert!(!pending.is_finished());
+    h.publish(served_with_page(5, "console.log('built');", false));
+    let page = timeout(WAIT, pending).await.unwrap().unwrap();
+    assert_eq!(page.status, 200);
+    let urls = piece_urls(&page.text());
+    assert_eq!(urls.len(), 2, "{}", page.text());
+    let mut joined = String::new();
+    for url in &urls {
+        joined.push_str(&get(&h, url).await.text());
+    }
+    assert!(joined.contains("console.log('built');"));
+    assert!(joined.contains("__hotloop.start("));
+}

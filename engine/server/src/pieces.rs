@@ -1,0 +1,298 @@
+//! The page's chunk as a few scripts ("pieces") at content-addressed URLs, so that Chromium
+//! compiles them on several threads while they stream in, and a reload after an edit fetches
+//! and compiles only the pieces that changed (the others come from the HTTP cache with their V8
+//! code cache).
+//!
+//! - **Cutting** (`cut`): runs of define statements in chunk order, content-defined so that an
+//!   edit moves no boundary but its own piece's: a run ends after a module once it holds
+//!   `MIN_PIECE` bytes and the module id's hash picks it (one id in `CUT_EVERY`), or at
+//!   `MAX_PIECE` bytes whatever the id. Then one last piece holds only the start statement
+//!   (it names the revision, so it changes with every publish and nothing else does with it).
+//! - **URLs**: `/_hotloop/piece/<xxh3-64 of the piece's statements>.js`, served `immutable`, each
+//!   ending with its own `sourceMappingURL` (`….js.map`, an index map over its modules).
+//! - **The page** lists them as `<script defer>` tags where `index.html` had the chunk's tag,
+//!   so they run in order before `DOMContentLoaded`, as module scripts do (`http::index`).
+//! - **Races**: a page may ask for the pieces of a snapshot the engine has replaced since it
+//!   got its HTML; pieces are looked up in the last `KEEP` snapshots' sets, so that page still
+//!   loads whole (its runtime then catches up through the WebSocket's revision check).
+//!
+//! SSR pages (the app's server's HTML) and web workers keep the one `chunk.js`.
+
+use std::collections::VecDeque;
+use std::hash::Hasher as _;
+use std::ops::Range;
+use std::sync::{Arc, Weak};
+
+use axum::body::Bytes;
+use hotloop_protocol::served::{Chunk, Parts, Served};
+use rustc_hash::FxHasher;
+use xxhash_rust::xxh3::Xxh3;
+
+/// A run ends only once it holds this many bytes...
+const MIN_PIECE: usize = 192 * 1024;
+/// ... at a module whose id hash is 0 modulo this ...
+const CUT_EVERY: u64 = 8;
+/// ... or at the first module past this many bytes.
+const MAX_PIECE: usize = 1024 * 1024;
+/// Snapshots whose pieces stay servable.
+const KEEP: usize = 4;
+
+pub(crate) const PIECE_PREFIX: &str = "/_hotloop/piece/";
+
+/// One script of the page.
+#[derive(Debug)]
+pub(crate) struct Piece {
+    /// 16 hex digits: the URL's name.
+    pub(crate) hash: Arc<str>,
+    /// The define statements it holds (indices into the chunk's parts); empty for the start
+    /// piece.
+    pub(crate) range: Range<usize>,
+    /// What is served: the statements (or the start statement) and the map line.
+    pub(crate) bytes: Bytes,
+}
+
+impl Piece {
+    pub(crate) fn url(&self) -> String {
+        format!("{PIECE_PREFIX}{}.js", self.hash)
+    }
+}
+
+/// The pieces of one snapshot's chunk.
+pub(crate) struct SnapshotPieces {
+    chunk: Weak<Chunk>,
+    pub(crate) served: Arc<Served>,
+    pub(crate) pieces: Arc<[Piece]>,
+}
+
+/// The pieces of the last `KEEP` snapshots, newest first.
+#[derive(Default)]
+pub(crate) struct PieceCache {
+    recent: VecDeque<SnapshotPieces>,
+}
+
+impl PieceCache {
+    /// The pieces of `served`'s chunk, cut on first use (reusing the bytes of pieces an older
+    /// snapshot already has).
+    pub(crate) fn pieces_of(&mut self, served: &Arc<Served>) -> Arc<[Piece]> {
+        let weak = Arc::downgrade(&served.chunk);
+        if let Some(found) = self.recent.iter().find(|s| Weak::ptr_eq(&s.chunk, &weak)) {
+            return found.pieces.clone();
+        }
+        let pieces: Arc<[Piece]> = build(&served.chunk, |hash| {
+            self.recent
+                .iter()
+                .flat_map(|s| s.pieces.iter())
+                .find(|p| *p.hash == *hash)
+                .map(|p| p.bytes.clone())
+        })
+        .into();
+        self.recent.push_front(SnapshotPieces {
+            chunk: weak,
+            served: served.clone(),
+            pieces: pieces.clone(),
+        });
+        self.recent.truncate(KEEP);
+        pieces
+    }
+
+    /// The piece named `hash` in a recent snapshot, with that snapshot (for its maps).
+    pub(crate) fn find(&self, hash: &str) -> Option<(Arc<Served>, Range<usize>, Bytes)> {
+        self.recent.iter().find_map(|s| {
+            let piece = s.pieces.iter().find(|p| &*p.hash == hash)?;
+            Some((s.served.clone(), piece.range.clone(), piece.bytes.clone()))
+        })
+    }
+}
+
+/// The `<script defer>` tags of `pieces`, in order.
+pub(crate) fn script_tags(pieces: &[Piece]) -> String {
+    let mut tags = String::new();
+    for piece in pieces {
+        tags.push_str("<script defer src=\"");
+        tags.push_str(&piece.url());
+        tags.push_str("\"></script>");
+    }
+    tags
+}
+
+/// Cuts `chunk` and hashes each piece; `known` returns the bytes of a piece already built.
+fn build(chunk: &Chunk, known: impl Fn(&str) -> Option<Bytes>) -> Vec<Piece> {
+    let mut pieces = Vec::new();
+    for range in cut(&chunk.parts) {
+        let mut hasher = Xxh3::new();
+        for (_, statement) in chunk.parts.iter().skip(range.start).take(range.len()) {
+            hasher.update(statement.as_bytes());
+        }
+        let hash: Arc<str> = format!("{:016x}", hasher.digest()).into();
+        let bytes = known(&hash).unwrap_or_else(|| {
+            let mut out = String::new();
+            for (_, statement) in chunk.parts.iter().skip(range.start).take(range.len()) {
+                out.push_str(statement);
+            }
+            push_map_line(&mut out, &hash);
+            Bytes::from(out)
+        });
+        pieces.push(Piece { hash, range, bytes });
+    }
+    let start = chunk.start();
+    let hash: Arc<str> = format!("{:016x}", xxhash_rust::xxh3::xxh3_64(start.as_bytes())).into();
+    let end = chunk.parts.len();
+    pieces.push(Piece {
+        bytes: Bytes::from(start.to_owned()),
+        hash,
+        range: end..end,
+    });
+    pieces
+}
+
+fn push_map_line(out: &mut String, hash: &str) {
+    if !out.ends_with('\n') && !out.is_empty() {
+        out.push('\n');
+    }
+    out.push_str("//# sourceMappingURL=");
+    out.push_str(PIECE_PREFIX);
+    out.push_str(hash);
+    out.push_str(".js.map\n");
+}
+
+/// The runs of define statements (see the module docs); empty statements (modules that never
+/// compiled) count as nothing and cut nowhere.
+pub(crate) fn cut(parts: &Parts) -> Vec<Range<usize>> {
+    let mut runs = Vec::new();
+    let mut start = 0;
+    let mut bytes = 0;
+    for (i, (id, statement)) in parts.iter().enumerate() {
+        bytes += statement.len();
+        let picked = || {
+            let mut hasher = FxHasher::default();
+            hasher.write(id.as_bytes());
+            hasher.finish() % CUT_EVERY == 0
+        };
+        if bytes >= MAX_PIECE || (bytes >= MIN_PIECE && picked()) {
+            runs.push(start..i + 1);
+            start = i + 1;
+            bytes = 0;
+        }
+    }
+    if start < parts.len() {
+        runs.push(start..parts.len());
+    }
+    runs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(n: usize, size: usize) -> Parts {
+        (0..n)
+            .map(|i| {
+                let id: Arc<str> = format!("/src/m{i}.js").into();
+                let body = format!("define(\"{id}\", v0);{}\n", "x".repeat(size));
+                (id, Arc::from(body))
+            })
+            .collect()
+    }
+
+    fn chunk(parts: Parts, revision: u32) -> Chunk {
+        Chunk::new(
+            parts,
+            format!(
+                "__hotloop.start([], {{\"revision\":{revision}}});\n//# sourceMappingURL=/_hotloop/chunk.js.map\n"
+            ),
+        )
+    }
+
+    #[test]
+    fn runs_cover_every_statement_in_order_within_the_size_bounds() {
+        let parts = parts(5000, 200);
+        let runs = cut(&parts);
+        assert!(runs.len() > 3, "{runs:?}");
+        assert_eq!(runs.first().unwrap().start, 0);
+        assert_eq!(runs.last().unwrap().end, parts.len());
+        for pair in runs.windows(2) {
+            assert_eq!(pair[0].end, pair[1].start);
+        }
+        for run in &runs[..runs.len() - 1] {
+            let bytes: usize = parts
+                .iter()
+                .skip(run.start)
+                .take(run.len())
+                .map(|(_, s)| s.len())
+                .sum();
+            assert!(
+                (MIN_PIECE..MAX_PIECE + 300).contains(&bytes),
+                "{run:?}: {bytes}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_edit_changes_its_own_piece_and_the_start_piece_only() {
+        let before = chunk(parts(5000, 200), 1);
+        let mut edited = before.parts.clone();
+        let (id, statement) = edited[2500].clone();
+        edited.set(
+            2500,
+            (
+                id,
+                format!("{statement}// edited, a little longer\n").into(),
+            ),
+        );
+        let after = chunk(edited, 2);
+        let old = build(&before, |_| None);
+        let new = build(&after, |_| None);
+        assert_eq!(old.len(), new.len());
+        let changed: Vec<usize> = (0..old.len())
+            .filter(|&i| old[i].hash != new[i].hash)
+            .collect();
+        let holding = new.iter().position(|p| p.range.contains(&2500)).unwrap();
+        assert_eq!(changed, vec![holding, new.len() - 1]);
+        // The start piece is the start statement alone, without the chunk's map line.
+        let start = std::str::from_utf8(&new.last().unwrap().bytes).unwrap();
+        assert_eq!(start, "__hotloop.start([], {\"revision\":2});\n");
+        // A statement piece names its own map.
+        let first = std::str::from_utf8(&new[0].bytes).unwrap();
+        assert!(first.ends_with(&format!(
+            "//# sourceMappingURL=/_hotloop/piece/{}.js.map\n",
+            new[0].hash
+        )));
+    }
+
+    #[test]
+    fn a_module_bigger_than_a_piece_is_a_piece_of_its_own() {
+        let mut parts = parts(3, 10);
+        parts.insert(
+            1,
+            (Arc::from("/big.js"), Arc::from("y".repeat(2 * MAX_PIECE))),
+        );
+        assert_eq!(cut(&parts), vec![0..2, 2..4]);
+    }
+
+    #[test]
+    fn recent_snapshots_keep_their_pieces() {
+        let mut cache = PieceCache::default();
+        let served = |revision| {
+            Arc::new(Served {
+                chunk: Arc::new(chunk(parts(10, 10), revision)),
+                ..Served::empty(Arc::from("s"))
+            })
+        };
+        let first = served(1);
+        let first_start = cache.pieces_of(&first).last().unwrap().hash.clone();
+        for revision in 2..=KEEP as u32 {
+            cache.pieces_of(&served(revision));
+        }
+        assert!(
+            cache.find(&first_start).is_some(),
+            "kept for {KEEP} snapshots"
+        );
+        cache.pieces_of(&served(KEEP as u32 + 1));
+        assert!(cache.find(&first_start).is_none());
+        // Asking again for a snapshot's pieces does not cut it again.
+        let latest = served(9);
+        let a = cache.pieces_of(&latest);
+        let b = cache.pieces_of(&latest);
+        assert!(Arc::ptr_eq(&a, &b));
+    }
+}
