@@ -125,45 +125,25 @@ fn index_response(state: &Arc<AppState>, served: &Arc<Served>, headers: &HeaderM
 }
 
 /// `index.html` with the chunk's tag replaced by the tags of its pieces (`pieces.rs`); `None`
-/// when the page has no chunk tag. While the cold build runs, the page up to that tag goes out
-/// at once (the browser fetches and runs the runtime meanwhile) and the rest once the build is
-/// published.
+/// when the page has no chunk tag, or while the cold build runs: that page is served at once,
+/// with the one chunk's tag (whose request waits for the build), so the browser fetches and
+/// runs the runtime meanwhile.
 fn page_with_pieces(
     state: &Arc<AppState>,
     served: &Arc<Served>,
     headers: &HeaderMap,
 ) -> Option<Response> {
-    let html = served.html.as_ref()?;
+    let html = served.html.as_ref().filter(|_| !served.building)?;
     let marker = &*served.injection.chunk_tag;
     let at = html.find(marker).filter(|_| !marker.is_empty())?;
-    let after = at + marker.len();
-    if !served.building {
-        let tags = pieces::script_tags(&state.pieces_of(served));
-        let page = format!("{}{tags}{}", &html[..at], &html[after..]);
-        return Some(cached(
-            headers,
-            &content_etag(page.as_bytes()),
-            HTML,
-            Bytes::from(page),
-        ));
-    }
-    let head = Bytes::copy_from_slice(html[..at].as_bytes());
-    let (html, state) = (html.clone(), state.clone());
-    let rest = async move {
-        let built = state.built().await;
-        let tags = pieces::script_tags(&state.pieces_of(&built));
-        Ok::<_, std::convert::Infallible>(Bytes::from(format!("{tags}{}", &html[after..])))
-    };
-    let head = async { Ok::<_, std::convert::Infallible>(head) };
-    let body = futures_util::StreamExt::chain(
-        futures_util::stream::once(head),
-        futures_util::stream::once(rest),
-    );
-    let mut response = Response::new(Body::from_stream(body));
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(HTML));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    Some(response)
+    let tags = pieces::script_tags(&state.pieces_of(served));
+    let page = format!("{}{tags}{}", &html[..at], &html[at + marker.len()..]);
+    Some(cached(
+        headers,
+        &content_etag(page.as_bytes()),
+        HTML,
+        Bytes::from(page),
+    ))
 }
 
 /// `GET /_hotloop/piece/<hash>.js` and `<hash>.js.map`: a piece of the page's chunk of one of

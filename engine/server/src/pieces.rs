@@ -166,7 +166,7 @@ pub(crate) fn cut(parts: &Parts) -> Vec<Range<usize>> {
         let picked = || {
             let mut hasher = FxHasher::default();
             hasher.write(id.as_bytes());
-            hasher.finish() % CUT_EVERY == 0
+            hasher.finish().is_multiple_of(CUT_EVERY)
         };
         if bytes >= MAX_PIECE || (bytes >= MIN_PIECE && picked()) {
             runs.push(start..i + 1);
