@@ -39,6 +39,10 @@ pub struct ParsedModule {
     /// `css::CompiledCss::stylesheet_imports`).
     pub stylesheet_imports: Arc<[(usize, String)]>,
     pub diagnostics: Arc<[Diagnostic]>,
+    /// Other files this compile read through the plugins (`this.addWatchFile`: a Sass partial,
+    /// a source Tailwind CSS scanned): an edit of one compiles this module again, and the
+    /// build finds the module from the file (`host/build.rs`).
+    pub watched: Arc<[SourceFile]>,
 }
 
 impl ParsedModule {
@@ -53,6 +57,7 @@ impl ParsedModule {
             style: None,
             stylesheet_imports: Arc::new([]),
             diagnostics: compiled.diagnostics.into(),
+            watched: Arc::new([]),
         }
     }
 
@@ -67,6 +72,7 @@ impl ParsedModule {
             style: None,
             stylesheet_imports: Arc::new([]),
             diagnostics: Arc::new([diagnostic]),
+            watched: Arc::new([]),
         }
     }
 }
@@ -133,11 +139,20 @@ pub fn parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> {
     {
         match plugin_pass::run(db, path, &id, text) {
             PluginPass::Untouched => {}
-            PluginPass::Failed(diagnostic) => return Arc::new(ParsedModule::failed(diagnostic)),
+            PluginPass::Failed {
+                diagnostic,
+                watched,
+            } => {
+                return Arc::new(ParsedModule {
+                    watched: watched.into(),
+                    ..ParsedModule::failed(diagnostic)
+                });
+            }
             PluginPass::Code {
                 code,
                 map,
                 lang: Lang::Script(kind),
+                watched,
             } => {
                 let mut parsed = compile_script(db, file, path, &id, kind, &code);
                 if let (Some(plugin_map), Some(ours)) = (map, parsed.map.as_deref())
@@ -146,13 +161,21 @@ pub fn parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> {
                 {
                     parsed.map = Some(chained.into());
                 }
+                parsed.watched = watched.into();
                 return Arc::new(parsed);
             }
             PluginPass::Code {
                 code,
                 lang: Lang::Css,
+                watched,
                 ..
-            } => return Arc::new(parsed_stylesheet(compile_stylesheet(path, &id, &code))),
+            } => {
+                let compiled = compile_stylesheet(path, &id, &code);
+                return Arc::new(ParsedModule {
+                    watched: watched.into(),
+                    ..parsed_stylesheet(compiled)
+                });
+            }
         }
     }
     let parsed = match (class, contents) {
@@ -288,6 +311,7 @@ fn parsed_stylesheet(compiled: css::CompiledCss) -> ParsedModule {
         style: compiled.style,
         stylesheet_imports: compiled.stylesheet_imports.into(),
         diagnostics: compiled.diagnostics.into(),
+        watched: Arc::new([]),
     }
 }
 

@@ -16,7 +16,7 @@ use std::path::Path;
 
 use crate::db::Db;
 use crate::files::{FileClass, plugin_id};
-use crate::inputs::Project;
+use crate::inputs::{Project, SourceFile};
 use crate::transform::SourceKind;
 use hotloop_protocol::plugin::PluginError;
 use hotloop_protocol::{Diagnostic, DiagnosticKind, code_frame};
@@ -30,9 +30,16 @@ pub enum PluginPass {
         code: String,
         map: Option<String>,
         lang: Lang,
+        /// The files the plugins watched for it (`this.addWatchFile`), which the compile
+        /// depends on like its own text.
+        watched: Vec<SourceFile>,
     },
-    /// A plugin failed, or nothing could produce the module.
-    Failed(Diagnostic),
+    /// A plugin failed, or nothing could produce the module; `watched` as for `Code` (the
+    /// file the error names, when another: the partial a fix will edit).
+    Failed {
+        diagnostic: Diagnostic,
+        watched: Vec<SourceFile>,
+    },
 }
 
 /// The language of a plugin's output, as hotloop compiles it next.
@@ -90,41 +97,65 @@ pub fn run(db: &dyn Db, path: &Path, id: &str, text: &str) -> PluginPass {
     let class = FileClass::of(path);
     let mut code: Option<String> = None;
     let mut load_map: Option<String> = None;
+    let mut watched = Vec::new();
+    let failed = |error: &PluginError, text: &str, mut watched: Vec<SourceFile>| {
+        let diagnostic = match error_file(db, path, error) {
+            // The error is in another file (a partial): the diagnostic names that file, and
+            // its frame comes from that file's text.
+            Some(file) => {
+                watched.push(file);
+                let other = match file.contents(db) {
+                    crate::inputs::FileContents::Text(text) => text.clone(),
+                    _ => std::sync::Arc::from(""),
+                };
+                let id = db.files().module_id(file.path(db));
+                diagnostic(&id, &other, error)
+            }
+            None => diagnostic(id, text, error),
+        };
+        PluginPass::Failed {
+            diagnostic,
+            watched,
+        }
+    };
     if plugins.wants_load(&plugin_id) {
         match plugins.load(&plugin_id) {
             Ok(Some(output)) => {
                 log_warnings(id, &output.warnings);
-                depend_on(db, &output.watch_files);
+                watched.extend(depend_on(db, &output.watch_files));
                 code = Some(output.code);
                 load_map = output.map;
             }
             Ok(None) => {}
-            Err(error) => return PluginPass::Failed(diagnostic(id, text, &error)),
+            Err(error) => return failed(&error, text, watched),
         }
     }
     if code.is_none() && class == FileClass::Virtual {
-        return PluginPass::Failed(Diagnostic {
-            kind: DiagnosticKind::Transform,
-            file: id.to_string(),
-            line: 1,
-            column: 1,
-            message: format!(
-                "no plugin loads the virtual module '{plugin_id}': a plugin resolved it but none \
+        return PluginPass::Failed {
+            watched,
+            diagnostic: Diagnostic {
+                kind: DiagnosticKind::Transform,
+                file: id.to_string(),
+                line: 1,
+                column: 1,
+                message: format!(
+                    "no plugin loads the virtual module '{plugin_id}': a plugin resolved it but none \
                  of the config's plugins has a `load` hook that answers for it"
-            ),
-            code_frame: String::new(),
-        });
+                ),
+                code_frame: String::new(),
+            },
+        };
     }
     let source = code.as_deref().unwrap_or(text);
     let transformed = if plugins.wants_transform(&plugin_id, source) {
         match plugins.transform(&plugin_id, source) {
             Ok(Some(output)) => {
                 log_warnings(id, &output.warnings);
-                depend_on(db, &output.watch_files);
+                watched.extend(depend_on(db, &output.watch_files));
                 Some((output.code, output.map))
             }
             Ok(None) => None,
-            Err(error) => return PluginPass::Failed(diagnostic(id, source, &error)),
+            Err(error) => return failed(&error, source, watched),
         }
     } else {
         None
@@ -136,20 +167,42 @@ pub fn run(db: &dyn Db, path: &Path, id: &str, text: &str) -> PluginPass {
             code,
             map,
             lang: lang_of(id, path),
+            watched,
         },
         None => PluginPass::Untouched,
     }
 }
 
 /// `this.addWatchFile(file)`: the module's compile depends on `file` (a Sass partial, a
-/// config the plugin read) as on its own text. Reading the file's input records that with
-/// salsa, and the watcher's reports reach the input like any other file's.
-fn depend_on(db: &dyn Db, files: &[std::path::PathBuf]) {
+/// config the plugin read, a source Tailwind CSS scanned for class names) as on its own text.
+/// Reading the file's input records that with salsa, and the watcher's reports reach the input
+/// like any other file's; the inputs are returned so the host can find the module from the
+/// file (`host/build.rs`). Globs and relative paths (`@tailwindcss/vite` watches its source
+/// patterns too) name no one file and are left out.
+fn depend_on(db: &dyn Db, files: &[std::path::PathBuf]) -> Vec<SourceFile> {
+    let mut inputs = Vec::with_capacity(files.len());
     for file in files {
+        if !file.is_absolute() || file.to_string_lossy().contains(['*', '{', '?']) {
+            continue;
+        }
         let path = std::fs::canonicalize(file).unwrap_or_else(|_| file.clone());
         let input = db.files().get_or_read(db, &path);
         let _ = input.contents(db);
+        if !inputs.contains(&input) {
+            inputs.push(input);
+        }
     }
+    inputs
+}
+
+/// The file a plugin's error names when it is not the module's own (a Sass partial): the
+/// failed compile depends on it, so the fix, which edits that file, compiles the module again.
+fn error_file(db: &dyn Db, path: &Path, error: &PluginError) -> Option<SourceFile> {
+    let file = Path::new(error.id.as_deref()?.split(['?', '#']).next()?);
+    if file == path || !file.is_absolute() {
+        return None;
+    }
+    depend_on(db, &[file.to_path_buf()]).pop()
 }
 
 /// hotloop's map of a compiled plugin output (`compiled`: the output → the factory) chained
