@@ -10,8 +10,8 @@
 // - Tailwind CSS v3 with its `content` globs through PostCSS (`tailwindcss` + `autoprefixer`);
 // - Sass (`App.scss` with a partial: the partial's edit applies in place; a syntax error in the
 //   partial names the partial's file and line in the overlay, the page keeps its styles, the
-//   fix clears it), a `*.module.scss` (its class map), Less, and `autoprefixer` through
-//   `postcss.config.js`.
+//   fix clears it; the served CSS maps back to the `.scss` and the partial), a `*.module.scss`
+//   (its class map), Less, and `autoprefixer` through `postcss.config.js`.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -45,6 +45,28 @@ const styleOf = ([prop, selector]) => {
 
 const H1 = '<h1>Get started</h1>';
 const TAILWIND_H1 = '<h1 className="text-3xl font-bold">Get started</h1>';
+
+/** A source map's `mappings`, per generated line: `{ column, source, line }` segments (0-based). */
+function decodeMappings(mappings) {
+  const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  const state = [0, 0, 0, 0];
+  return mappings.split(';').map((line) => {
+    state[0] = 0;
+    return line.split(',').filter(Boolean).map((seg) => {
+      const fields = [];
+      let value = 0, shift = 0;
+      for (const c of seg) {
+        const digit = B64.indexOf(c);
+        value += (digit & 31) << shift;
+        if (digit & 32) { shift += 5; continue; }
+        fields.push(value & 1 ? -(value >>> 1) : value >>> 1);
+        value = 0; shift = 0;
+      }
+      fields.slice(0, 4).forEach((f, i) => { state[i] += f; });
+      return { column: state[0], source: state[1], line: state[2] };
+    });
+  });
+}
 
 /** A starter copy with the CSS tools installed, `prepare` run on it before hotloop starts. */
 function startApp(prepare) {
@@ -135,6 +157,23 @@ describe('Tailwind CSS v4 through @tailwindcss/vite', { skip, concurrency: false
     assert.equal(tab.navigations, navs, 'no full reload');
     assertClean(tab, from);
   });
+
+  test('an unknown @apply class shows in the overlay with the stylesheet; the page keeps its styles; the fix clears it', async () => {
+    const navs = tab.navigations;
+    const from = tab.mark();
+    editFile(app.file('src/index.css'), '@theme {', '.oops {\n  @apply not-a-utility;\n}\n\n@theme {');
+    const overlay = await tab.until(overlayText);
+    assert.match(overlay, /\/src\/index\.css/, overlay);
+    assert.match(overlay, /not-a-utility/, overlay);
+    assert.match(overlay, /@tailwindcss\/vite/, `the plugin is named:\n${overlay}`);
+    assert.equal(await tab.page.evaluate(styleOf, ['fontSize', 'h1']), '30px', 'the last good styles stay');
+    editFile(app.file('src/index.css'), '@apply not-a-utility;', '@apply underline;');
+    await tab.until(() => !document.querySelector('hotloop-error-overlay'));
+    assert.equal(await tab.page.evaluate(styleOf, ['color', 'h1']), 'rgb(1, 2, 3)');
+    assert.equal(await tab.page.evaluate(counterText), 'Count is 2');
+    assert.equal(tab.navigations, navs, 'no full reload');
+    assert.deepEqual(tab.log.slice(from).filter((l) => l.startsWith('[pageerror]') || /full reload/.test(l)), []);
+  });
 });
 
 describe('Tailwind CSS v4 through @tailwindcss/postcss', { skip, concurrency: false }, () => {
@@ -220,6 +259,23 @@ describe('Sass with a partial, a *.module.scss, Less, autoprefixer through postc
     const css = await tab.page.evaluate(() => [...document.querySelectorAll('style[data-hotloop-id]')].map((s) => s.textContent).join('\n'));
     assert.match(css, /-webkit-user-select:\s*none/, 'autoprefixer ran on the Sass output');
     assertClean(tab);
+  });
+
+  test("the compiled CSS carries its map back to the .scss and the partial (devtools show their lines)", async () => {
+    const text = await tab.page.evaluate(() => document.querySelector('style[data-hotloop-id="/src/App.scss"]')?.textContent ?? '');
+    const m = text.match(/\/\*# sourceMappingURL=data:application\/json;base64,([A-Za-z0-9+/=]+) \*\/\s*$/);
+    const map = m && JSON.parse(Buffer.from(m[1], 'base64').toString('utf8'));
+    assert.ok(map, 'a sourceMappingURL comment ends the style');
+    assert.deepEqual([...map.sources].sort(), ['/src/App.scss', '/src/styles/_theme.scss']);
+    const content = (source) => map.sourcesContent[map.sources.indexOf(source)];
+    assert.equal(content('/src/App.scss'), fs.readFileSync(app.file('src/App.scss'), 'utf8'));
+    assert.match(content('/src/styles/_theme.scss'), /\$heading:/);
+    // The served line with `word-spacing` maps to the `.scss` line that wrote it.
+    const generated = text.split('\n').findIndex((l) => l.includes('word-spacing'));
+    const segment = decodeMappings(map.mappings)[generated]?.[0];
+    assert.ok(segment, `a mapping on served line ${generated}`);
+    assert.equal(map.sources[segment.source], '/src/App.scss');
+    assert.equal(content('/src/App.scss').split('\n')[segment.line], '  word-spacing: theme.$gap;');
   });
 
   test('an edit of the partial restyles the page in place: count kept, no reload', async () => {

@@ -56,6 +56,27 @@ async function importVite(root) {
 }
 
 /**
+ * The map with the text of each source (the module's own `code`, the partials read from disk),
+ * so devtools show the `.scss` without fetching it; `null` for no map.
+ */
+function withSourcesContent(map, id, code) {
+  if (!map || !Array.isArray(map.sources)) return null;
+  const file = id.replace(/[?#].*$/, '');
+  const dir = path.dirname(file);
+  const sourcesContent = map.sources.map((source, i) => {
+    if (map.sourcesContent?.[i] != null) return map.sourcesContent[i];
+    const abs = path.resolve(dir, map.sourceRoot ?? '', source);
+    if (abs === file) return code;
+    try {
+      return fs.readFileSync(abs, 'utf8');
+    } catch {
+      return null;
+    }
+  });
+  return { ...map, sourcesContent };
+}
+
+/**
  * The `hotloop:css` plugin for `config` (after its `config` hooks): a transform filtered to the
  * stylesheets that need Vite's pipeline.
  */
@@ -104,7 +125,7 @@ export function cssPlugin(root, config) {
           throw e;
         }
         for (const dep of result.deps ?? []) this.addWatchFile(dep);
-        return { code: result.code, map: result.map ?? null };
+        return { code: result.code, map: withSourcesContent(result.map, id, code) };
       },
     },
   };

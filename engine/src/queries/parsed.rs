@@ -166,10 +166,20 @@ pub fn parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> {
             }
             PluginPass::Code {
                 code,
+                map,
                 lang: Lang::Css,
                 watched,
-                ..
             } => {
+                // The plugin's map (the compiled CSS → the `.scss`) rides at the end of the
+                // text, which the plain-CSS rewrite keeps line for line; a CSS Module is
+                // printed again by lightningcss, which drops it.
+                let comment = map
+                    .filter(|_| !css_modules::is_css_module(path))
+                    .and_then(|map| plugin_pass::css_map_comment(&map, db.files().root(), path));
+                let code = match comment {
+                    Some(comment) => format!("{}\n{comment}\n", code.trim_end()),
+                    None => code,
+                };
                 let compiled = compile_stylesheet(path, &id, &code);
                 return Arc::new(ParsedModule {
                     watched: watched.into(),

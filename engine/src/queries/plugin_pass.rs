@@ -236,6 +236,38 @@ pub fn chain_map(compiled: &str, plugin: &str, root: &Path, path: &Path) -> Opti
     String::from_utf8(json).ok()
 }
 
+/// The plugin's map of a stylesheet it compiled (Sass, Less, PostCSS: the CSS → the source) as
+/// the comment that ends the served CSS, `/*# sourceMappingURL=data:... */`, so devtools show
+/// the `.scss` line of a rule. Sources become root-relative ids as in [`chain_map`];
+/// `sourcesContent` is what the plugin host put there (`js/css.js`). `None` when the map does
+/// not parse.
+pub fn css_map_comment(plugin: &str, root: &Path, path: &Path) -> Option<String> {
+    use base64::Engine as _;
+    let mut map = swc_sourcemap::SourceMap::from_slice(plugin.as_bytes()).ok()?;
+    for index in 0..map.get_source_count() {
+        let Some(source) = map.get_source(index) else {
+            continue;
+        };
+        let source = Path::new(&**source);
+        let absolute = if source.is_absolute() {
+            lexical_normal(source)
+        } else {
+            lexical_normal(&path.parent().unwrap_or(root).join(source))
+        };
+        if let Ok(rel) = absolute.strip_prefix(root) {
+            let id = format!("/{}", rel.to_string_lossy().replace('\\', "/"));
+            map.set_source(index, id.into());
+        }
+    }
+    map.set_source_root(None::<String>);
+    let mut json = Vec::new();
+    map.to_writer(&mut json).ok()?;
+    let mut comment = String::from("/*# sourceMappingURL=data:application/json;base64,");
+    base64::engine::general_purpose::STANDARD.encode_string(&json, &mut comment);
+    comment.push_str(" */");
+    Some(comment)
+}
+
 fn log_warnings(id: &str, warnings: &[String]) {
     for warning in warnings {
         tracing::warn!("{id}: {warning}");
