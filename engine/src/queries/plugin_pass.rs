@@ -181,14 +181,22 @@ pub fn run(db: &dyn Db, path: &Path, id: &str, text: &str) -> PluginPass {
 /// patterns too) name no one file and are left out.
 fn depend_on(db: &dyn Db, files: &[std::path::PathBuf]) -> Vec<SourceFile> {
     let mut inputs = Vec::with_capacity(files.len());
+    let mut seen = rustc_hash::FxHashSet::default();
     for file in files {
         if !file.is_absolute() || file.to_string_lossy().contains(['*', '{', '?']) {
             continue;
         }
-        let path = std::fs::canonicalize(file).unwrap_or_else(|_| file.clone());
-        let input = db.files().get_or_read(db, &path);
+        // A file hotloop knows already is looked up as given (Tailwind CSS reports every source
+        // it scanned, on each compile): only an unknown one costs a `realpath`.
+        let input = match db.files().get(file) {
+            Some(input) => input,
+            None => {
+                let path = std::fs::canonicalize(file).unwrap_or_else(|_| file.clone());
+                db.files().get_or_read(db, &path)
+            }
+        };
         let _ = input.contents(db);
-        if !inputs.contains(&input) {
+        if seen.insert(input) {
             inputs.push(input);
         }
     }
