@@ -148,6 +148,19 @@ async function session(browser, tool, n, results) {
   generate(root, n);
   const t0 = performance.now();
   const app = start(tool, root);
+  try {
+    await measure(browser, tool, n, results, app, root, t0);
+  } finally {
+    if (app.child.exitCode === null) {
+      app.child.kill('SIGTERM');
+      await new Promise((r) => app.child.on('exit', r));
+    }
+    fs.rmSync(root, { recursive: true, force: true });
+    fs.rmSync(app.cache, { recursive: true, force: true });
+  }
+}
+
+async function measure(browser, tool, n, results, app, root, t0) {
   const page = await (await browser.newContext()).newPage();
   let navs = 0;
   let connected = false;
@@ -158,12 +171,13 @@ async function session(browser, tool, n, results) {
       await page.goto(app.url, { timeout: 5000 });
       break;
     } catch {
-      if (performance.now() - t0 > 120_000) throw new Error(`${tool} did not answer`);
+      if (performance.now() - t0 > 600_000) throw new Error(`${tool} did not answer`);
       await new Promise((r) => setTimeout(r, 20));
     }
   }
   const last = n - 1;
-  await page.waitForSelector(`#l${last}, #n${last}`, { timeout: 120_000 });
+  // Vite serves 5000 modules unbundled, one request each: minutes on a small machine.
+  await page.waitForSelector(`#l${last}, #n${last}`, { timeout: 600_000 });
   // Styled: the utilities reached the page (Tailwind's sheet is there).
   await waitFor(page, () => getComputedStyle(document.querySelector('.leaf')).paddingLeft === '4px');
   results.cold.push(performance.now() - t0);
@@ -209,10 +223,6 @@ async function session(browser, tool, n, results) {
   }
   results.reloads.push(navs - navsBefore);
   await page.context().close();
-  app.child.kill('SIGTERM');
-  await new Promise((r) => app.child.on('exit', r));
-  fs.rmSync(root, { recursive: true, force: true });
-  fs.rmSync(app.cache, { recursive: true, force: true });
 }
 
 if (process.argv.includes('--generate-only')) {

@@ -359,6 +359,43 @@ mod tests {
         assert_eq!(lang("/p/a.jsx"), Lang::Script(SourceKind::Jsx));
     }
 
+    #[test]
+    fn a_stylesheets_map_ends_it_as_a_data_url_with_root_relative_sources() {
+        use base64::Engine as _;
+        let map = serde_json::json!({
+            "version": 3,
+            "sources": ["/work/app/src/App.scss", "styles/_theme.scss"],
+            "sourcesContent": ["h1 { color: red; }\n", "$a: 1;\n"],
+            "names": [],
+            "mappings": "AAAA",
+        })
+        .to_string();
+        let comment = css_map_comment(
+            &map,
+            Path::new("/work/app"),
+            Path::new("/work/app/src/App.scss"),
+        )
+        .expect("a comment");
+        let data = comment
+            .strip_prefix("/*# sourceMappingURL=data:application/json;base64,")
+            .and_then(|rest| rest.strip_suffix(" */"))
+            .expect("the comment's shape");
+        let json = base64::engine::general_purpose::STANDARD
+            .decode(data)
+            .expect("base64");
+        let decoded: serde_json::Value = serde_json::from_slice(&json).expect("a map");
+        assert_eq!(
+            decoded["sources"],
+            serde_json::json!(["/src/App.scss", "/src/styles/_theme.scss"])
+        );
+        assert_eq!(decoded["sourcesContent"][1], "$a: 1;\n");
+        assert_eq!(decoded["mappings"], "AAAA");
+        assert_eq!(
+            css_map_comment("not a map", Path::new("/w"), Path::new("/w/a.scss")),
+            None
+        );
+    }
+
     use crate::transform::{TransformOptions, compile_module};
 
     const ORIGINAL: &str = "<template>hi</template>\n<script>\nconst a = 1;\nexport const msg = 'hi' + a;\n</script>\n";
