@@ -11,7 +11,7 @@
 //   - "text edit": a leaf's text edited (save → the text in the DOM),
 // and the page's full reloads (navigations after the first load; must be 0).
 //
-//   cargo build --release -p hotloop && node benches/tailwind/run.mjs [--modules 1000,5000] [--rounds 3] [--edits 10]
+//   cargo build --release -p hotloop && node benches/tailwind/run.mjs [--modules 1000,5000] [--rounds 3] [--edits 10] [--tools hotloop,vite]
 //   node benches/tailwind/run.mjs --generate-only --modules 1000   (prints the app's directory)
 //
 // The npm packages are the e2e suite's css-tools install (tests/e2e/lib/css-tools.mjs: the
@@ -234,7 +234,7 @@ if (process.argv.includes('--generate-only')) {
 }
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
-const tools = ['hotloop', 'vite'];
+const tools = String(argOf('tools', 'hotloop,vite')).split(',');
 const f = (x) => x.toFixed(1);
 console.log('| app | tool | cold start ms | new class p50 / p95 ms | CSS edit p50 / p95 ms | text edit p50 / p95 ms | full reloads |');
 console.log('|---|---|---|---|---|---|---|');
