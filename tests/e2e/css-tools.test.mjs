@@ -11,7 +11,8 @@
 // - Sass (`App.scss` with a partial: the partial's edit applies in place; a syntax error in the
 //   partial names the partial's file and line in the overlay, the page keeps its styles, the
 //   fix clears it; the served CSS maps back to the `.scss` and the partial), a `*.module.scss`
-//   (its class map), Less, and `autoprefixer` through `postcss.config.js`.
+//   (its class map), a `.scss?inline` (the compiled CSS as a string), Less, and `autoprefixer`
+//   through `postcss.config.js`.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -232,10 +233,11 @@ describe('Sass with a partial, a *.module.scss, Less, autoprefixer through postc
       writeFile(file('src/App.scss'),
         "@use './styles/theme';\n\nh1 {\n  color: theme.$heading;\n  word-spacing: theme.$gap;\n}\n\n.no-select {\n  user-select: none;\n}\n");
       writeFile(file('src/Card.module.scss'), '$green: rgb(0, 128, 0);\n\n.title {\n  color: $green;\n  &.big { font-size: 40px; }\n}\n');
+      writeFile(file('src/inline.scss'), '$c: rgb(9, 9, 9);\n\n.inl {\n  color: $c;\n  user-select: none;\n}\n');
       writeFile(file('src/extra.less'), '@blue: rgb(0, 0, 200);\n\n#less-box {\n  color: @blue;\n  .inner { margin-left: (2px * 3); }\n}\n');
       editFile(file('src/App.tsx'),
-        ["import './App.css'", "import './App.css'\nimport './App.scss'\nimport './extra.less'\nimport card from './Card.module.scss'"],
-        [H1, `${H1}\n          <p id="card" className={\`\${card.title} \${card.big}\`}>card</p>\n          <div id="less-box"><span className="inner">less</span></div>\n          <p id="plain" className="no-select">plain</p>`]);
+        ["import './App.css'", "import './App.css'\nimport './App.scss'\nimport './extra.less'\nimport card from './Card.module.scss'\nimport inlineCss from './inline.scss?inline'"],
+        [H1, `${H1}\n          <p id="card" className={\`\${card.title} \${card.big}\`}>card</p>\n          <div id="less-box"><span className="inner">less</span></div>\n          <p id="plain" className="no-select">plain</p>\n          <pre id="inline">{inlineCss}</pre>`]);
     });
     tab = await openCounted(app);
   });
@@ -276,6 +278,21 @@ describe('Sass with a partial, a *.module.scss, Less, autoprefixer through postc
     assert.ok(segment, `a mapping on served line ${generated}`);
     assert.equal(map.sources[segment.source], '/src/App.scss');
     assert.equal(content('/src/App.scss').split('\n')[segment.line], '  word-spacing: theme.$gap;');
+  });
+
+  test('a .scss?inline import is the compiled, prefixed CSS as a string; its edit re-runs the importer', async () => {
+    const text = await tab.page.evaluate(() => document.getElementById('inline')?.textContent ?? null);
+    assert.match(text, /\.inl \{/, text);
+    assert.match(text, /color: rgb\(9, 9, 9\)/, text);
+    assert.match(text, /-webkit-user-select:\s*none/, `PostCSS ran on ?inline:\n${text}`);
+    assert.doesNotMatch(text, /\$c/, text);
+    const navs = tab.navigations;
+    const from = tab.mark();
+    editFile(app.file('src/inline.scss'), 'rgb(9, 9, 9)', 'rgb(8, 8, 8)');
+    await tab.until(() => document.getElementById('inline')?.textContent.includes('color: rgb(8, 8, 8)'));
+    assert.equal(await tab.page.evaluate(counterText), 'Count is 2');
+    assert.equal(tab.navigations, navs, 'no full reload');
+    assertClean(tab, from);
   });
 
   test('an edit of the partial restyles the page in place: count kept, no reload', async () => {

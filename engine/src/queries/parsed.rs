@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::db::Db;
-use crate::files::{FileClass, ImportQuery, MAX_MODULE_BYTES, needed_tool};
+use crate::files::{self, FileClass, ImportQuery, MAX_MODULE_BYTES, needed_tool};
 use crate::graph::ModuleKind;
 use crate::inputs::{FileContents, Project, SourceFile, in_node_modules};
 use crate::queries::glob;
@@ -127,15 +127,20 @@ pub fn parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> {
         message,
         code_frame: String::new(),
     };
+    // A stylesheet's `?inline` goes through the plugins too (PostCSS, Sass, Tailwind CSS), as
+    // under Vite, and exports what they made as a string.
+    let inline_stylesheet = class == FileClass::Inline
+        && ImportQuery::of_path(path).is_some_and(|(real, _)| files::is_stylesheet(&real));
     if let FileContents::Text(text) = contents
-        && matches!(
-            class,
-            FileClass::Script(_)
-                | FileClass::Css
-                | FileClass::Foreign
-                | FileClass::SubModule
-                | FileClass::Virtual
-        )
+        && (inline_stylesheet
+            || matches!(
+                class,
+                FileClass::Script(_)
+                    | FileClass::Css
+                    | FileClass::Foreign
+                    | FileClass::SubModule
+                    | FileClass::Virtual
+            ))
     {
         match plugin_pass::run(db, path, &id, text) {
             PluginPass::Untouched => {}
@@ -163,6 +168,22 @@ pub fn parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> {
                 }
                 parsed.watched = watched.into();
                 return Arc::new(parsed);
+            }
+            PluginPass::Code {
+                code,
+                lang: Lang::Css,
+                watched,
+                ..
+            } if inline_stylesheet => {
+                let real = ImportQuery::of_path(path).map_or_else(|| path.clone(), |(r, _)| r);
+                let compiled = compile_stylesheet(&real, variant_of(&id), &code);
+                return Arc::new(ParsedModule {
+                    diagnostics: compiled.diagnostics.into(),
+                    watched: watched.into(),
+                    ..ParsedModule::from_compiled(string_module(
+                        compiled.stylesheet.as_deref().unwrap_or(""),
+                    ))
+                });
             }
             PluginPass::Code {
                 code,
@@ -246,7 +267,16 @@ pub fn parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> {
         (FileClass::Inline, FileContents::Text(text)) => {
             let real_id = variant_of(&id);
             let real = ImportQuery::of_path(path).map_or_else(|| path.clone(), |(real, _)| real);
-            if FileClass::of(&real) == FileClass::Css {
+            if let Some((ext, tool)) = needed_tool(&real).filter(|_| files::is_stylesheet(&real)) {
+                // Sass/Less/... with no plugin (no `vite.config`, no preprocessor installed).
+                ParsedModule::failed(Diagnostic {
+                    kind: DiagnosticKind::Transform,
+                    message: format!(
+                        "`.{ext}` files need {tool}; no plugin of this project compiles {id}"
+                    ),
+                    ..problem(String::new())
+                })
+            } else if FileClass::of(&real) == FileClass::Css {
                 // The stylesheet as it would be served (relative `url()`s made absolute; a
                 // CSS Module's names scoped), as a string: nothing is injected.
                 let compiled = compile_stylesheet(&real, real_id, text);

@@ -247,6 +247,23 @@ fn without_plugins_a_foreign_file_is_an_error_naming_what_compiles_it() {
 }
 
 #[test]
+fn without_plugins_a_scss_inline_import_is_an_error_naming_sass() {
+    let mut p = Incremental::new(
+        "//- /index.html\n<script type=\"module\" src=\"/src/main.js\"></script>\n\
+         //- /src/main.js\nimport css from './a.scss?inline';\nconsole.log(css);\n\
+         //- /src/a.scss\n$c: red;\n.a { color: $c; }\n",
+    );
+    p.build();
+    let diagnostics = p.diagnostics();
+    assert!(
+        diagnostics
+            .iter()
+            .any(|d| d.contains("/src/a.scss?inline") && d.contains("`sass` package")),
+        "{diagnostics:?}"
+    );
+}
+
+#[test]
 fn a_file_a_plugin_watches_recompiles_the_module_that_read_it() {
     let (mut p, _) = project();
     p.project
