@@ -114,3 +114,12 @@ fn framework_starters_in_chromium() {
 fn create_vite_starters_in_chromium() {
     run_suite("starters.test.mjs");
 }
+
+/// The CSS tools of issue #16 in the react-ts starter, each set up as its docs say for Vite
+/// (Tailwind CSS v4 through `@tailwindcss/vite` and `@tailwindcss/postcss`, Tailwind v3 with
+/// PostCSS, Sass with a partial, a `*.module.scss`, Less, autoprefixer), installed from the npm
+/// registry once into `tests/e2e/.starters/` (see `tests/e2e/lib/css-tools.mjs`).
+#[test]
+fn css_tools_in_chromium() {
+    run_suite("css-tools.test.mjs");
+}

@@ -1,4 +1,5 @@
-//! CSS Modules (`*.module.css`), as Vite serves them (pure: no salsa, no IO). lightningcss scopes
+//! CSS Modules (`*.module.css`, and `*.module.scss`/`.less`/... once the plugin host compiled
+//! them to CSS), as Vite serves them (pure: no salsa, no IO). lightningcss scopes
 //! every class, id, `@keyframes` (and grid, container, counter-style) name of the file
 //! (`.button` → `.App-module_x1Yz_button`, the hash taken from the module id, so names are
 //! stable across edits) and resolves `composes`; the module's exports are the map from each name as written to its scoped name(s).
@@ -28,10 +29,20 @@ use hotloop_protocol::Diagnostic;
 /// lightningcss needs `[local]` last to scope grid line names (`[a-start]`).
 const SCOPED_NAME_PATTERN: &str = "[name]_[hash]_[local]";
 
-/// `x.module.css`: the names Vite treats as CSS modules (for the CSS it compiles itself).
+/// `x.module.css`, `x.module.scss`, ...: the names Vite treats as CSS modules (its
+/// `cssModuleRE`). hotloop compiles `.css` itself; the other languages reach it as CSS from
+/// the plugin host's preprocessors (`engine/plugin-host/js/css.js`, which leaves the scoping to
+/// this pass).
 pub fn is_css_module(path: &Path) -> bool {
+    const LANGS: [&str; 9] = [
+        "css", "less", "sass", "scss", "styl", "stylus", "pcss", "postcss", "sss",
+    ];
     path.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
-        n.len() > ".module.css".len() && n.to_ascii_lowercase().ends_with(".module.css")
+        let n = n.to_ascii_lowercase();
+        let Some((stem, lang)) = n.rsplit_once('.') else {
+            return false;
+        };
+        LANGS.contains(&lang) && stem.len() > ".module".len() && stem.ends_with(".module")
     })
 }
 

@@ -263,6 +263,16 @@ pub fn needed_tool(path: &Path) -> Option<(&'static str, &'static str)> {
         .map(|&(known, tool)| (known, tool))
 }
 
+/// A stylesheet in any of Vite's CSS languages (`.css`, `.scss`, `.less`, ...), by extension.
+pub fn is_stylesheet(path: &Path) -> bool {
+    const LANGS: [&str; 9] = [
+        "css", "less", "sass", "scss", "styl", "stylus", "pcss", "postcss", "sss",
+    ];
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| LANGS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
 /// Reads a file the way the engine stores it (a `?raw`/`?url` variant reads its real file; a
 /// glob module or worker variant has no file and is always empty text). A directory or an
 /// unreadable path is `Missing`.
@@ -289,7 +299,9 @@ pub fn read_contents(path: &Path) -> FileContents {
         class,
         FileClass::Script(_) | FileClass::Raw | FileClass::Inline
     ) && bytes.len() as u64 > MAX_MODULE_BYTES;
-    if class == FileClass::Inline && !too_big && FileClass::of(path) != FileClass::Css {
+    // A stylesheet's `?inline` (plain, or Sass/Less/... for the plugins' CSS pipeline) is its
+    // text; any other file's is the `data:` URL Vite gives.
+    if class == FileClass::Inline && !too_big && !is_stylesheet(path) {
         return FileContents::Text(data_url(path, &bytes).into());
     }
     if class.keeps_text() && !too_big {

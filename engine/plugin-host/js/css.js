@@ -5,12 +5,15 @@
 // compilers, their options (`css.preprocessorOptions`, `additionalData`) and the PostCSS
 // plugins are the project's. It takes the place Vite gives `vite:css`: after the `pre` plugins,
 // before the normal ones. Its output is CSS, which hotloop serves and hot-swaps as any
-// stylesheet; the partials and `@import`s it read are watched (`this.addWatchFile`).
+// stylesheet (and scopes as a CSS Module when the file is a `*.module.*`: Vite's own modules
+// pass is turned off here), with the map back to the source; the partials, `@import`s and
+// PostCSS `dependency`/`dir-dependency` files it read are watched (`this.addWatchFile`), and an
+// error in a partial names the partial (`id`).
 
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** Stylesheet languages that always need a preprocessor (Vite's `cssLangs` minus plain CSS). */
 export const PREPROCESSED = /\.(?:s[ac]ss|less|styl|stylus|pcss|postcss|sss)(?:$|\?)/;
@@ -53,6 +56,27 @@ async function importVite(root) {
 }
 
 /**
+ * The map with the text of each source (the module's own `code`, the partials read from disk),
+ * so devtools show the `.scss` without fetching it; `null` for no map.
+ */
+function withSourcesContent(map, id, code) {
+  if (!map || !Array.isArray(map.sources)) return null;
+  const file = id.replace(/[?#].*$/, '');
+  const dir = path.dirname(file);
+  const sourcesContent = map.sources.map((source, i) => {
+    if (map.sourcesContent?.[i] != null) return map.sourcesContent[i];
+    const abs = path.resolve(dir, map.sourceRoot ?? '', source);
+    if (abs === file) return code;
+    try {
+      return fs.readFileSync(abs, 'utf8');
+    } catch {
+      return null;
+    }
+  });
+  return { ...map, sourcesContent };
+}
+
+/**
  * The `hotloop:css` plugin for `config` (after its `config` hooks): a transform filtered to the
  * stylesheets that need Vite's pipeline.
  */
@@ -77,15 +101,31 @@ export function cssPlugin(root, config) {
             mode: config.mode,
             configFile: false,
             logLevel: 'error',
-            css: config.css,
+            // CSS Modules (`*.module.scss`) are scoped by hotloop's own pass after this one, as
+            // a `*.module.css` is, so Vite's postcss-modules must leave the names alone; the
+            // map of the compiled CSS back to the `.scss`/`.less` source is always wanted.
+            css: { ...config.css, modules: false, devSourcemap: true },
             resolve: { alias: config.resolve?.alias },
             plugins: [],
           },
           'serve',
         );
-        const result = await vite.preprocessCSS(code, id, resolved);
+        let result;
+        try {
+          result = await vite.preprocessCSS(code, id, resolved);
+        } catch (e) {
+          // Sass's modern API names the file of the error (a partial) only in its span.
+          if (e && !e.id && !e.loc?.file && e.span?.url) {
+            try {
+              e.id = fileURLToPath(e.span.url);
+            } catch {
+              // not a file: URL
+            }
+          }
+          throw e;
+        }
         for (const dep of result.deps ?? []) this.addWatchFile(dep);
-        return { code: result.code, map: result.map ?? null };
+        return { code: result.code, map: withSourcesContent(result.map, id, code) };
       },
     },
   };

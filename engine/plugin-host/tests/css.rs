@@ -1,7 +1,9 @@
 //! Vite's CSS pipeline in the host (`js/css.js`), run by the project's own `vite` with the
 //! project's own `sass` (real packages, from `tests/npm`): `css.preprocessorOptions`
 //! (`additionalData`), `@use` of a partial reported as a watch file, a Sass error with its
-//! file and line under the `hotloop:css` plugin's name, and a missing compiler named.
+//! file and line under the `hotloop:css` plugin's name (a partial's error naming the partial), a
+//! `*.module.scss` left for hotloop's CSS Modules pass, the map with its sources' text, and a
+//! missing compiler named.
 
 mod support;
 
@@ -75,4 +77,43 @@ fn a_missing_preprocessor_is_named() {
         .unwrap_err();
     assert_eq!(error.plugin, "hotloop:css");
     assert!(error.message.contains("less"), "{error}");
+}
+
+#[test]
+fn a_module_scss_is_left_unscoped_and_a_partials_error_names_the_partial() {
+    let p = project();
+    let (host, _) = start(&p, "vite.config.js");
+    // hotloop's own CSS Modules pass scopes the names after this one, as for a `.module.css`.
+    let module = p.path("src/card.module.scss");
+    let out = host
+        .transform(&module, ".title { color: $accent; }\n")
+        .unwrap()
+        .expect("compiled");
+    assert!(out.code.contains(".title {"), "{}", out.code);
+    // The map back to the source, with the source's text for devtools.
+    let map: serde_json::Value =
+        serde_json::from_str(out.map.as_deref().expect("a map")).expect("json");
+    let sources = map["sources"].as_array().expect("sources");
+    let contents = map["sourcesContent"].as_array().expect("sourcesContent");
+    assert_eq!(sources.len(), contents.len(), "{map}");
+    assert!(
+        contents
+            .iter()
+            .any(|c| c.as_str() == Some(".title { color: $accent; }\n")),
+        "{map}"
+    );
+
+    // An error in a partial: its id is the partial, its line the partial's.
+    std::fs::write(p.root().join("src/_vars.scss"), "$size: 20px;\n$x: (1px;\n").unwrap();
+    let style = p.path("src/style.scss");
+    let text = std::fs::read_to_string(&style).unwrap();
+    let error = host.transform(&style, &text).unwrap_err();
+    let partial = std::fs::canonicalize(p.root().join("src/_vars.scss")).unwrap();
+    let id = error.id.as_deref().map(std::path::Path::new);
+    assert_eq!(
+        id.and_then(|id| std::fs::canonicalize(id).ok()),
+        Some(partial),
+        "{error}"
+    );
+    assert_eq!(error.loc.map(|(line, _)| line), Some(2), "{error}");
 }

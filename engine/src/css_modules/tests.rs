@@ -182,14 +182,18 @@ fn errors_name_the_line() {
 }
 
 #[test]
-fn only_module_css_files_are_css_modules() {
+fn only_module_stylesheets_are_css_modules() {
     for (name, is) in [
         ("App.module.css", true),
         ("a.b.MODULE.CSS", true),
         (".module.css", false),
         ("App.css", false),
         ("module.css", false),
-        ("App.module.scss", false),
+        ("App.module.scss", true),
+        ("App.module.less", true),
+        ("App.scss", false),
+        ("App.module.js", false),
+        (".module.scss", false),
     ] {
         assert_eq!(is_css_module(Path::new(name)), is, "{name}");
     }

@@ -7,6 +7,12 @@
 //! aggregate query over N inputs costs O(N) even when nothing changed. Those are demanded only
 //! when some changed file's resolved imports or hot facts differ, the resolution epoch moved,
 //! or the HTML changed.
+//!
+//! A file a module's plugins watched (`this.addWatchFile`: a Sass partial, a source file
+//! Tailwind CSS scanned for class names) touches that module too: the build keeps the reverse
+//! map (`BuildState::watchers`), so an edit of `App.tsx` also recompiles the stylesheet whose
+//! Tailwind scan read it, in the same update, and a partial's edit recompiles only the sheets
+//! that use it.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -24,6 +30,7 @@ use crate::queries::env::{PublicEnv, public_env};
 use crate::queries::graph::{ProjectGraph, module_graph};
 use crate::queries::hot::hot_meta;
 use crate::queries::html::{HtmlEntries, entry_html, html_entries, page_injection};
+use crate::queries::parsed::parsed_module;
 use crate::queries::resolve::{ResolvedImport, resolved_imports};
 use crate::telemetry::Phase;
 use crate::timing::PhaseTimes;
@@ -75,6 +82,8 @@ pub(super) struct ModuleState {
     pub(super) resolved: Arc<[ResolvedImport]>,
     pub(super) hot: HotFacts,
     pub(super) diagnostics: Arc<[Diagnostic]>,
+    /// The files its plugins watched (see the module docs).
+    pub(super) watched: Arc<[SourceFile]>,
 }
 
 pub(super) struct BuildState {
@@ -92,6 +101,9 @@ pub(super) struct BuildState {
     pub(super) with_diagnostics: BTreeMap<ModuleIndex, Arc<[Diagnostic]>>,
     pub(super) diagnostics: Arc<[Diagnostic]>,
     pub(super) served: ServedState,
+    /// A watched file → the modules whose plugins watched it (the reverse of
+    /// `ModuleState::watched`).
+    pub(super) watchers: FxHashMap<SourceFile, Vec<ModuleIndex>>,
 }
 
 impl EngineHost {
@@ -141,19 +153,21 @@ impl EngineHost {
         let db = &self.db;
         let check = db.clock().enter(Phase::Resolve, "build.check_structure");
         let mut touched: Vec<(ModuleIndex, SourceFile)> = Vec::new();
+        // The edited modules, and those whose plugins watched an edited file (see the module
+        // docs). A file in neither is no module's: only a change in some module's imports can
+        // bring it in, and that module is dirty itself.
+        let mut candidates: Vec<(ModuleIndex, SourceFile)> = Vec::new();
         for &file in &pending.dirty {
-            let Some(index) = prev.graph.index_of_file(file) else {
-                // Not in the graph: only a change in some module's imports can bring it in,
-                // and that module is dirty itself; unless a plugin read it for a module
-                // (`this.addWatchFile`: a Sass partial, a config), which the host cannot tell
-                // without asking every module: with plugins, look at them all (salsa re-runs
-                // only the compiles that read the file).
-                if db.plugins().is_some() {
-                    drop(check);
-                    return self.full_build(Some(prev));
-                }
-                continue;
-            };
+            if let Some(index) = prev.graph.index_of_file(file) {
+                candidates.push((index, file));
+            }
+            for &index in prev.watchers.get(&file).into_iter().flatten() {
+                candidates.push((index, prev.graph.files[index.idx()]));
+            }
+        }
+        candidates.sort_by_key(|&(index, _)| index);
+        candidates.dedup_by_key(|&mut (index, _)| index);
+        for (index, file) in candidates {
             let module = &prev.modules[index.idx()];
             // A module that stopped compiling keeps its last good code, imports and hot facts
             // (the browser keeps running that code): a syntax error is not a structural change,
@@ -186,7 +200,19 @@ impl EngineHost {
         for &(index, file) in touched {
             let entry = chunk_entry(db, file);
             let diagnostics = module_diagnostics(db, file);
+            let watched = parsed_module(db, file).watched.clone();
             let module = &mut state.modules[index.idx()];
+            if watched != module.watched {
+                for old in module.watched.iter() {
+                    if let Some(list) = state.watchers.get_mut(old) {
+                        list.retain(|&i| i != index);
+                    }
+                }
+                for &new in watched.iter() {
+                    state.watchers.entry(new).or_default().push(index);
+                }
+                module.watched = watched;
+            }
             // A module that stopped compiling keeps its last good entry (see `build`).
             if entry.is_some() && entry != module.entry {
                 module.entry = entry;
@@ -257,6 +283,7 @@ impl EngineHost {
         let mut modules = Vec::with_capacity(graph.len());
         let mut changed = Vec::new();
         let mut with_diagnostics = BTreeMap::new();
+        let mut watchers: FxHashMap<SourceFile, Vec<ModuleIndex>> = FxHashMap::default();
         for (i, &file) in graph.files.iter().enumerate() {
             let index = ModuleIndex(i as u32);
             let state = ModuleState {
@@ -264,7 +291,11 @@ impl EngineHost {
                 resolved: resolved_imports(db, file),
                 hot: hot_meta(db, file).clone(),
                 diagnostics: module_diagnostics(db, file),
+                watched: parsed_module(db, file).watched.clone(),
             };
+            for &watched in state.watched.iter() {
+                watchers.entry(watched).or_default().push(index);
+            }
             if old.get(&file).is_none_or(|o| o.entry != state.entry) {
                 changed.push(index);
             }
@@ -307,6 +338,7 @@ impl EngineHost {
             env,
             with_diagnostics,
             diagnostics: diagnostics.clone(),
+            watchers,
         });
         BuildResult {
             graph,

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::db::Db;
-use crate::files::{FileClass, ImportQuery, MAX_MODULE_BYTES, needed_tool};
+use crate::files::{self, FileClass, ImportQuery, MAX_MODULE_BYTES, needed_tool};
 use crate::graph::ModuleKind;
 use crate::inputs::{FileContents, Project, SourceFile, in_node_modules};
 use crate::queries::glob;
@@ -39,6 +39,10 @@ pub struct ParsedModule {
     /// `css::CompiledCss::stylesheet_imports`).
     pub stylesheet_imports: Arc<[(usize, String)]>,
     pub diagnostics: Arc<[Diagnostic]>,
+    /// Other files this compile read through the plugins (`this.addWatchFile`: a Sass partial,
+    /// a source Tailwind CSS scanned): an edit of one compiles this module again, and the
+    /// build finds the module from the file (`host/build.rs`).
+    pub watched: Arc<[SourceFile]>,
 }
 
 impl ParsedModule {
@@ -53,6 +57,7 @@ impl ParsedModule {
             style: None,
             stylesheet_imports: Arc::new([]),
             diagnostics: compiled.diagnostics.into(),
+            watched: Arc::new([]),
         }
     }
 
@@ -67,6 +72,7 @@ impl ParsedModule {
             style: None,
             stylesheet_imports: Arc::new([]),
             diagnostics: Arc::new([diagnostic]),
+            watched: Arc::new([]),
         }
     }
 }
@@ -121,23 +127,37 @@ pub fn parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> {
         message,
         code_frame: String::new(),
     };
+    // A stylesheet's `?inline` goes through the plugins too (PostCSS, Sass, Tailwind CSS), as
+    // under Vite, and exports what they made as a string.
+    let inline_stylesheet = class == FileClass::Inline
+        && ImportQuery::of_path(path).is_some_and(|(real, _)| files::is_stylesheet(&real));
     if let FileContents::Text(text) = contents
-        && matches!(
-            class,
-            FileClass::Script(_)
-                | FileClass::Css
-                | FileClass::Foreign
-                | FileClass::SubModule
-                | FileClass::Virtual
-        )
+        && (inline_stylesheet
+            || matches!(
+                class,
+                FileClass::Script(_)
+                    | FileClass::Css
+                    | FileClass::Foreign
+                    | FileClass::SubModule
+                    | FileClass::Virtual
+            ))
     {
         match plugin_pass::run(db, path, &id, text) {
             PluginPass::Untouched => {}
-            PluginPass::Failed(diagnostic) => return Arc::new(ParsedModule::failed(diagnostic)),
+            PluginPass::Failed {
+                diagnostic,
+                watched,
+            } => {
+                return Arc::new(ParsedModule {
+                    watched: watched.into(),
+                    ..ParsedModule::failed(diagnostic)
+                });
+            }
             PluginPass::Code {
                 code,
                 map,
                 lang: Lang::Script(kind),
+                watched,
             } => {
                 let mut parsed = compile_script(db, file, path, &id, kind, &code);
                 if let (Some(plugin_map), Some(ours)) = (map, parsed.map.as_deref())
@@ -146,13 +166,47 @@ pub fn parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> {
                 {
                     parsed.map = Some(chained.into());
                 }
+                parsed.watched = watched.into();
                 return Arc::new(parsed);
             }
             PluginPass::Code {
                 code,
                 lang: Lang::Css,
+                watched,
                 ..
-            } => return Arc::new(parsed_stylesheet(compile_stylesheet(path, &id, &code))),
+            } if inline_stylesheet => {
+                let real = ImportQuery::of_path(path).map_or_else(|| path.clone(), |(r, _)| r);
+                let compiled = compile_stylesheet(&real, variant_of(&id), &code);
+                return Arc::new(ParsedModule {
+                    diagnostics: compiled.diagnostics.into(),
+                    watched: watched.into(),
+                    ..ParsedModule::from_compiled(string_module(
+                        compiled.stylesheet.as_deref().unwrap_or(""),
+                    ))
+                });
+            }
+            PluginPass::Code {
+                code,
+                map,
+                lang: Lang::Css,
+                watched,
+            } => {
+                // The plugin's map (the compiled CSS → the `.scss`) rides at the end of the
+                // text, which the plain-CSS rewrite keeps line for line; a CSS Module is
+                // printed again by lightningcss, which drops it.
+                let comment = map
+                    .filter(|_| !css_modules::is_css_module(path))
+                    .and_then(|map| plugin_pass::css_map_comment(&map, db.files().root(), path));
+                let code = match comment {
+                    Some(comment) => format!("{}\n{comment}\n", code.trim_end()),
+                    None => code,
+                };
+                let compiled = compile_stylesheet(path, &id, &code);
+                return Arc::new(ParsedModule {
+                    watched: watched.into(),
+                    ..parsed_stylesheet(compiled)
+                });
+            }
         }
     }
     let parsed = match (class, contents) {
@@ -213,7 +267,16 @@ pub fn parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> {
         (FileClass::Inline, FileContents::Text(text)) => {
             let real_id = variant_of(&id);
             let real = ImportQuery::of_path(path).map_or_else(|| path.clone(), |(real, _)| real);
-            if FileClass::of(&real) == FileClass::Css {
+            if let Some((ext, tool)) = needed_tool(&real).filter(|_| files::is_stylesheet(&real)) {
+                // Sass/Less/... with no plugin (no `vite.config`, no preprocessor installed).
+                ParsedModule::failed(Diagnostic {
+                    kind: DiagnosticKind::Transform,
+                    message: format!(
+                        "`.{ext}` files need {tool}; no plugin of this project compiles {id}"
+                    ),
+                    ..problem(String::new())
+                })
+            } else if FileClass::of(&real) == FileClass::Css {
                 // The stylesheet as it would be served (relative `url()`s made absolute; a
                 // CSS Module's names scoped), as a string: nothing is injected.
                 let compiled = compile_stylesheet(&real, real_id, text);
@@ -288,6 +351,7 @@ fn parsed_stylesheet(compiled: css::CompiledCss) -> ParsedModule {
         style: compiled.style,
         stylesheet_imports: compiled.stylesheet_imports.into(),
         diagnostics: compiled.diagnostics.into(),
+        watched: Arc::new([]),
     }
 }
 

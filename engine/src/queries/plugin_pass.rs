@@ -16,7 +16,7 @@ use std::path::Path;
 
 use crate::db::Db;
 use crate::files::{FileClass, plugin_id};
-use crate::inputs::Project;
+use crate::inputs::{Project, SourceFile};
 use crate::transform::SourceKind;
 use hotloop_protocol::plugin::PluginError;
 use hotloop_protocol::{Diagnostic, DiagnosticKind, code_frame};
@@ -30,9 +30,16 @@ pub enum PluginPass {
         code: String,
         map: Option<String>,
         lang: Lang,
+        /// The files the plugins watched for it (`this.addWatchFile`), which the compile
+        /// depends on like its own text.
+        watched: Vec<SourceFile>,
     },
-    /// A plugin failed, or nothing could produce the module.
-    Failed(Diagnostic),
+    /// A plugin failed, or nothing could produce the module; `watched` as for `Code` (the
+    /// file the error names, when another: the partial a fix will edit).
+    Failed {
+        diagnostic: Diagnostic,
+        watched: Vec<SourceFile>,
+    },
 }
 
 /// The language of a plugin's output, as hotloop compiles it next.
@@ -90,41 +97,65 @@ pub fn run(db: &dyn Db, path: &Path, id: &str, text: &str) -> PluginPass {
     let class = FileClass::of(path);
     let mut code: Option<String> = None;
     let mut load_map: Option<String> = None;
+    let mut watched = Vec::new();
+    let failed = |error: &PluginError, text: &str, mut watched: Vec<SourceFile>| {
+        let diagnostic = match error_file(db, path, error) {
+            // The error is in another file (a partial): the diagnostic names that file, and
+            // its frame comes from that file's text.
+            Some(file) => {
+                watched.push(file);
+                let other = match file.contents(db) {
+                    crate::inputs::FileContents::Text(text) => text.clone(),
+                    _ => std::sync::Arc::from(""),
+                };
+                let id = db.files().module_id(file.path(db));
+                diagnostic(&id, &other, error)
+            }
+            None => diagnostic(id, text, error),
+        };
+        PluginPass::Failed {
+            diagnostic,
+            watched,
+        }
+    };
     if plugins.wants_load(&plugin_id) {
         match plugins.load(&plugin_id) {
             Ok(Some(output)) => {
                 log_warnings(id, &output.warnings);
-                depend_on(db, &output.watch_files);
+                watched.extend(depend_on(db, &output.watch_files));
                 code = Some(output.code);
                 load_map = output.map;
             }
             Ok(None) => {}
-            Err(error) => return PluginPass::Failed(diagnostic(id, text, &error)),
+            Err(error) => return failed(&error, text, watched),
         }
     }
     if code.is_none() && class == FileClass::Virtual {
-        return PluginPass::Failed(Diagnostic {
-            kind: DiagnosticKind::Transform,
-            file: id.to_string(),
-            line: 1,
-            column: 1,
-            message: format!(
-                "no plugin loads the virtual module '{plugin_id}': a plugin resolved it but none \
+        return PluginPass::Failed {
+            watched,
+            diagnostic: Diagnostic {
+                kind: DiagnosticKind::Transform,
+                file: id.to_string(),
+                line: 1,
+                column: 1,
+                message: format!(
+                    "no plugin loads the virtual module '{plugin_id}': a plugin resolved it but none \
                  of the config's plugins has a `load` hook that answers for it"
-            ),
-            code_frame: String::new(),
-        });
+                ),
+                code_frame: String::new(),
+            },
+        };
     }
     let source = code.as_deref().unwrap_or(text);
     let transformed = if plugins.wants_transform(&plugin_id, source) {
         match plugins.transform(&plugin_id, source) {
             Ok(Some(output)) => {
                 log_warnings(id, &output.warnings);
-                depend_on(db, &output.watch_files);
+                watched.extend(depend_on(db, &output.watch_files));
                 Some((output.code, output.map))
             }
             Ok(None) => None,
-            Err(error) => return PluginPass::Failed(diagnostic(id, source, &error)),
+            Err(error) => return failed(&error, source, watched),
         }
     } else {
         None
@@ -136,20 +167,50 @@ pub fn run(db: &dyn Db, path: &Path, id: &str, text: &str) -> PluginPass {
             code,
             map,
             lang: lang_of(id, path),
+            watched,
         },
         None => PluginPass::Untouched,
     }
 }
 
 /// `this.addWatchFile(file)`: the module's compile depends on `file` (a Sass partial, a
-/// config the plugin read) as on its own text. Reading the file's input records that with
-/// salsa, and the watcher's reports reach the input like any other file's.
-fn depend_on(db: &dyn Db, files: &[std::path::PathBuf]) {
+/// config the plugin read, a source Tailwind CSS scanned for class names) as on its own text.
+/// Reading the file's input records that with salsa, and the watcher's reports reach the input
+/// like any other file's; the inputs are returned so the host can find the module from the
+/// file (`host/build.rs`). Globs and relative paths (`@tailwindcss/vite` watches its source
+/// patterns too) name no one file and are left out.
+fn depend_on(db: &dyn Db, files: &[std::path::PathBuf]) -> Vec<SourceFile> {
+    let mut inputs = Vec::with_capacity(files.len());
+    let mut seen = rustc_hash::FxHashSet::default();
     for file in files {
-        let path = std::fs::canonicalize(file).unwrap_or_else(|_| file.clone());
-        let input = db.files().get_or_read(db, &path);
+        if !file.is_absolute() || file.to_string_lossy().contains(['*', '{', '?']) {
+            continue;
+        }
+        // A file hotloop knows already is looked up as given (Tailwind CSS reports every source
+        // it scanned, on each compile): only an unknown one costs a `realpath`.
+        let input = match db.files().get(file) {
+            Some(input) => input,
+            None => {
+                let path = std::fs::canonicalize(file).unwrap_or_else(|_| file.clone());
+                db.files().get_or_read(db, &path)
+            }
+        };
         let _ = input.contents(db);
+        if seen.insert(input) {
+            inputs.push(input);
+        }
     }
+    inputs
+}
+
+/// The file a plugin's error names when it is not the module's own (a Sass partial): the
+/// failed compile depends on it, so the fix, which edits that file, compiles the module again.
+fn error_file(db: &dyn Db, path: &Path, error: &PluginError) -> Option<SourceFile> {
+    let file = Path::new(error.id.as_deref()?.split(['?', '#']).next()?);
+    if file == path || !file.is_absolute() {
+        return None;
+    }
+    depend_on(db, &[file.to_path_buf()]).pop()
 }
 
 /// hotloop's map of a compiled plugin output (`compiled`: the output → the factory) chained
@@ -181,6 +242,38 @@ pub fn chain_map(compiled: &str, plugin: &str, root: &Path, path: &Path) -> Opti
     let mut json = Vec::new();
     chained.to_writer(&mut json).ok()?;
     String::from_utf8(json).ok()
+}
+
+/// The plugin's map of a stylesheet it compiled (Sass, Less, PostCSS: the CSS → the source) as
+/// the comment that ends the served CSS, `/*# sourceMappingURL=data:... */`, so devtools show
+/// the `.scss` line of a rule. Sources become root-relative ids as in [`chain_map`];
+/// `sourcesContent` is what the plugin host put there (`js/css.js`). `None` when the map does
+/// not parse.
+pub fn css_map_comment(plugin: &str, root: &Path, path: &Path) -> Option<String> {
+    use base64::Engine as _;
+    let mut map = swc_sourcemap::SourceMap::from_slice(plugin.as_bytes()).ok()?;
+    for index in 0..map.get_source_count() {
+        let Some(source) = map.get_source(index) else {
+            continue;
+        };
+        let source = Path::new(&**source);
+        let absolute = if source.is_absolute() {
+            lexical_normal(source)
+        } else {
+            lexical_normal(&path.parent().unwrap_or(root).join(source))
+        };
+        if let Ok(rel) = absolute.strip_prefix(root) {
+            let id = format!("/{}", rel.to_string_lossy().replace('\\', "/"));
+            map.set_source(index, id.into());
+        }
+    }
+    map.set_source_root(None::<String>);
+    let mut json = Vec::new();
+    map.to_writer(&mut json).ok()?;
+    let mut comment = String::from("/*# sourceMappingURL=data:application/json;base64,");
+    base64::engine::general_purpose::STANDARD.encode_string(&json, &mut comment);
+    comment.push_str(" */");
+    Some(comment)
 }
 
 fn log_warnings(id: &str, warnings: &[String]) {
@@ -264,6 +357,43 @@ mod tests {
         );
         assert_eq!(lang("/p/App.vue?vue&type=style&lang.css"), Lang::Css);
         assert_eq!(lang("/p/a.jsx"), Lang::Script(SourceKind::Jsx));
+    }
+
+    #[test]
+    fn a_stylesheets_map_ends_it_as_a_data_url_with_root_relative_sources() {
+        use base64::Engine as _;
+        let map = serde_json::json!({
+            "version": 3,
+            "sources": ["/work/app/src/App.scss", "styles/_theme.scss"],
+            "sourcesContent": ["h1 { color: red; }\n", "$a: 1;\n"],
+            "names": [],
+            "mappings": "AAAA",
+        })
+        .to_string();
+        let comment = css_map_comment(
+            &map,
+            Path::new("/work/app"),
+            Path::new("/work/app/src/App.scss"),
+        )
+        .expect("a comment");
+        let data = comment
+            .strip_prefix("/*# sourceMappingURL=data:application/json;base64,")
+            .and_then(|rest| rest.strip_suffix(" */"))
+            .expect("the comment's shape");
+        let json = base64::engine::general_purpose::STANDARD
+            .decode(data)
+            .expect("base64");
+        let decoded: serde_json::Value = serde_json::from_slice(&json).expect("a map");
+        assert_eq!(
+            decoded["sources"],
+            serde_json::json!(["/src/App.scss", "/src/styles/_theme.scss"])
+        );
+        assert_eq!(decoded["sourcesContent"][1], "$a: 1;\n");
+        assert_eq!(decoded["mappings"], "AAAA");
+        assert_eq!(
+            css_map_comment("not a map", Path::new("/w"), Path::new("/w/a.scss")),
+            None
+        );
     }
 
     use crate::transform::{TransformOptions, compile_module};

@@ -94,12 +94,25 @@ impl Plugins for SfcPlugins {
         }
         // `{{theme}}` in a template reads `theme.txt` beside it (`this.addWatchFile`).
         let theme = std::path::Path::new(id).with_file_name("theme.txt");
-        let (template, watch_files) = if template.contains("{{theme}}") {
+        let (mut template, mut watch_files) = if template.contains("{{theme}}") {
             let value = std::fs::read_to_string(&theme).unwrap_or_default();
             (template.replace("{{theme}}", value.trim()), vec![theme])
         } else {
             (template.to_string(), Vec::new())
         };
+        // `{{first-line:NAME}}` is the first line of the file NAME beside it (what Tailwind
+        // CSS does with the sources it scans: reads them, watches them).
+        if let Some(start) = template.find("{{first-line:") {
+            let end = template[start..]
+                .find("}}")
+                .map_or(template.len(), |e| start + e);
+            let name = &template[start + "{{first-line:".len()..end];
+            let file = std::path::Path::new(id).with_file_name(name);
+            let text = std::fs::read_to_string(&file).unwrap_or_default();
+            let line = text.lines().next().unwrap_or("").to_string();
+            template.replace_range(start..(end + 2).min(template.len()), &line);
+            watch_files.push(file);
+        }
         Ok(Some(Output {
             code: format!("import '{id}?sfc&type=style&lang.css';\nexport default {template:?};\n"),
             watch_files,
@@ -234,6 +247,23 @@ fn without_plugins_a_foreign_file_is_an_error_naming_what_compiles_it() {
 }
 
 #[test]
+fn without_plugins_a_scss_inline_import_is_an_error_naming_sass() {
+    let mut p = Incremental::new(
+        "//- /index.html\n<script type=\"module\" src=\"/src/main.js\"></script>\n\
+         //- /src/main.js\nimport css from './a.scss?inline';\nconsole.log(css);\n\
+         //- /src/a.scss\n$c: red;\n.a { color: $c; }\n",
+    );
+    p.build();
+    let diagnostics = p.diagnostics();
+    assert!(
+        diagnostics
+            .iter()
+            .any(|d| d.contains("/src/a.scss?inline") && d.contains("`sass` package")),
+        "{diagnostics:?}"
+    );
+}
+
+#[test]
 fn a_file_a_plugin_watches_recompiles_the_module_that_read_it() {
     let (mut p, _) = project();
     p.project
@@ -254,6 +284,43 @@ fn a_file_a_plugin_watches_recompiles_the_module_that_read_it() {
         ["/src/App.vue"]
     );
     assert!(p.chunk().contains("Theme light"), "{}", p.chunk());
+}
+
+#[test]
+fn a_module_a_plugin_watches_recompiles_the_watcher_in_the_same_build() {
+    let (mut p, _) = project();
+    p.project.write(
+        "src/App.vue",
+        "<template>Main says {{first-line:main.js}}</template>\n",
+    );
+    p.build();
+    assert!(p.chunk().contains("Main says import App"), "{}", p.chunk());
+    // `main.js` is a module of the graph and a file `App.vue`'s transform read: its edit
+    // compiles both, in one build that looks at those two alone (no graph, no other module).
+    p.check(
+        &["//- /src/main.js\n// first line\nimport App from './App.vue';\nimport greeting from 'virtual:greeting';\nconsole.log(App, greeting);\n"],
+        expect![[r#"
+            edit /src/main.js
+              applied: files [/src/main.js]
+              queries:
+                chunk_entry: ran /src/App.vue /src/main.js
+                emitted_module: ran /src/App.vue /src/main.js
+                hot_meta: ran /src/App.vue /src/main.js
+                import_specifiers: ran /src/main.js; reused /src/App.vue
+                module_deps: reused /src/App.vue /src/main.js
+                module_diagnostics: ran /src/App.vue /src/main.js
+                module_imports: ran /src/App.vue /src/main.js
+                parsed_module: ran /src/App.vue /src/main.js
+                resolved_imports: reused /src/App.vue /src/main.js
+              changed: /src/main.js /src/App.vue
+              plan: reload: /src/main.js changed and no module accepts it
+        "#]],
+    );
+    assert!(
+        p.chunk().contains("Main says // first line"),
+        "{}",
+        p.chunk()
+    );
 }
 
 #[test]

@@ -81,9 +81,10 @@ function listFiles(dir, rel = '') {
 }
 
 /** A hash of the template's paths and bytes (and the major version of node, whose npm installs). */
-function templateKey(template) {
+function templateKey(template, devDependencies = null) {
   const hash = crypto.createHash('sha256');
   hash.update(`node ${process.versions.node.split('.')[0]}\n`);
+  if (devDependencies) hash.update(`devDependencies ${JSON.stringify(devDependencies)}\n`);
   for (const rel of listFiles(template)) {
     hash.update(`${rel}\n`);
     hash.update(fs.readFileSync(path.join(template, rel)));
@@ -95,20 +96,33 @@ function templateKey(template) {
  * The installed starter `name` (a create-vite template name such as `lit-ts`): its cached
  * directory, created on first use (`npm install` from the npm registry; a minute or so).
  * Never edit it: copy it with `copyStarter`.
+ *
+ * With `devDependencies` (and a `flavour` naming the set), the starter as a user leaves it
+ * after `npm install -D <those packages>`: one install of the template's and those together,
+ * cached as `<name>+<flavour>-<key>` (the key hashes the packages too).
  */
-export function starter(name) {
+export function starter(name, { devDependencies = null, flavour = null } = {}) {
   const template = path.join(createVitePackage(), `template-${name}`);
   if (!fs.existsSync(template)) {
     throw new Error(`create-vite@${CREATE_VITE_VERSION} has no template-${name} (known: ${TEMPLATES.join(', ')})`);
   }
-  const key = templateKey(template);
-  const dir = path.join(startersDir, `${name}-${key}`);
+  const key = templateKey(template, devDependencies);
+  const base = flavour ? `${name}+${flavour}` : name;
+  const dir = path.join(startersDir, `${base}-${key}`);
   if (fs.existsSync(path.join(dir, '.hotloop-installed'))) return dir;
-  const tmp = fs.mkdtempSync(path.join(startersDir, `.${name}-`));
+  fs.mkdirSync(startersDir, { recursive: true });
+  const tmp = fs.mkdtempSync(path.join(startersDir, `.${base}-`));
   try {
     fs.cpSync(template, tmp, { recursive: true });
     // create-vite writes `_gitignore` as `.gitignore` (npm would drop a `.gitignore`).
     if (fs.existsSync(path.join(tmp, '_gitignore'))) fs.renameSync(path.join(tmp, '_gitignore'), path.join(tmp, '.gitignore'));
+    if (devDependencies) {
+      // What `npm install -D <packages>` adds, in one install with the template's own.
+      const pkgFile = path.join(tmp, 'package.json');
+      const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8'));
+      pkg.devDependencies = { ...pkg.devDependencies, ...devDependencies };
+      fs.writeFileSync(pkgFile, `${JSON.stringify(pkg, null, 2)}\n`);
+    }
     run(npm, ['install', '--no-audit', '--no-fund', '--loglevel=error'], tmp);
     fs.writeFileSync(path.join(tmp, '.hotloop-installed'), `create-vite@${CREATE_VITE_VERSION} template-${name} ${key}\n`);
     publish(tmp, dir);
@@ -116,9 +130,10 @@ export function starter(name) {
     fs.rmSync(tmp, { recursive: true, force: true });
     throw e;
   }
-  // Installs of an older version of this template are of no more use.
+  // Installs of an older version of this template (with these extras) are of no more use.
+  const escaped = base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   for (const other of fs.readdirSync(startersDir)) {
-    if (other !== path.basename(dir) && new RegExp(`^${name}-[0-9a-f]{16}$`).test(other)) {
+    if (other !== path.basename(dir) && new RegExp(`^${escaped}-[0-9a-f]{16}$`).test(other)) {
       fs.rmSync(path.join(startersDir, other), { recursive: true, force: true });
     }
   }
@@ -147,8 +162,8 @@ function linkTree(from, to) {
  * A private copy of the installed starter `name` in a fresh temp dir (its real path): the
  * project's files copied, `node_modules` linked as described at the top of this file.
  */
-export function copyStarter(name) {
-  const from = starter(name);
+export function copyStarter(name, extras = {}) {
+  const from = starter(name, extras);
   const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), `hotloop-starter-${name}-`)));
   for (const entry of fs.readdirSync(from)) {
     if (entry === '.hotloop-installed') continue;
@@ -160,8 +175,10 @@ export function copyStarter(name) {
 
 /** A starter copy served by the real hotloop binary (see `Server` in harness.mjs). */
 export class StarterApp {
-  static async start(name, { args = [] } = {}) {
-    const root = copyStarter(name);
+  static async start(name, { args = [], devDependencies = null, flavour = null, prepare = null } = {}) {
+    const root = copyStarter(name, { devDependencies, flavour });
+    // The test's own set-up (files a tool's guide says to write) before hotloop starts.
+    if (prepare) await prepare(root);
     const server = await Server.start(root, { args });
     return new StarterApp(name, root, server);
   }
