@@ -24,6 +24,7 @@ import {
 } from './config.js';
 import { composeMaps, toMap } from './sourcemap.js';
 import { cssPlugin } from './css.js';
+import { listen as listenMiddlewares, normalizeRoute } from './middlewares.js';
 
 const rawWrite = process.stdout.write.bind(process.stdout);
 process.stdout.write = (chunk, ...rest) => process.stderr.write(chunk, ...rest);
@@ -57,6 +58,10 @@ const state = {
   modules: new Map(), // id → module node
   meta: new Map(), // id → plugin meta (this.getModuleInfo(id).meta)
   warned: new Set(),
+  // `server.middlewares` handlers: `pre` added in `configureServer`, `post` by the functions
+  // it returned (and any added later), as Vite orders them around its own serving.
+  middlewares: { pre: [], post: [] },
+  middlewareServer: null, // a promise of { server, port }, started with the first handler
 };
 
 function warn(plugin, hook, message) {
@@ -541,7 +546,7 @@ async function loadConfig({ root, configFile, code, mode: modeIn }) {
     await callHook(plugin, 'options', minimalContext(plugin, 'options'), [{}], configFile);
   }
 
-  const middlewares = [];
+  const middlewares = { pre: [], post: [], phase: 'pre' };
   const serverObject = makeServer(resolved, middlewares);
   state.server = serverObject;
   state.environment.hot ??= serverObject.ws;
@@ -550,6 +555,7 @@ async function loadConfig({ root, configFile, code, mode: modeIn }) {
     const r = await callHook(plugin, 'configureServer', minimalContext(plugin, 'configureServer'), [serverObject], configFile);
     if (typeof r === 'function') post.push([plugin, r]);
   }
+  middlewares.phase = 'post';
   for (const [plugin, f] of post) {
     const prev = current;
     current = { plugin: plugin.name, hook: 'configureServer' };
@@ -609,9 +615,32 @@ async function loadConfig({ root, configFile, code, mode: modeIn }) {
       ),
     })),
     unsupported,
-    middlewares: middlewares.map((m) => m.plugin),
+    middlewares: await middlewaresAnswer(middlewares),
     packageVersions: readVersions(resolvedRoot),
   };
+}
+
+/**
+ * Makes `middlewares` the ones requests run through (a reloaded config replaces them; later
+ * `use` calls land in `post`) and says where they run: `null` without any, so hotloop
+ * forwards nothing.
+ */
+async function middlewaresAnswer(middlewares) {
+  state.middlewares = middlewares;
+  if (!middlewares.pre.length && !middlewares.post.length) return null;
+  state.middlewareServer ??= listenMiddlewares(
+    () => state.middlewares,
+    (plugin, err) => warn(plugin, 'middleware', `a server.middlewares handler failed: ${err?.stack ?? err}`),
+    (layer) => {
+      const prev = current;
+      current = { plugin: layer.plugin, hook: 'middleware' };
+      return prev;
+    },
+    (prev) => { current = prev; },
+  );
+  const { port } = await state.middlewareServer;
+  const routes = (list) => list.map(({ plugin, route }) => ({ plugin, route }));
+  return { port, pre: routes(middlewares.pre), post: routes(middlewares.post) };
 }
 
 /** Functions and RegExps dropped, so a value crosses as JSON (what Rust can honour). */
@@ -644,8 +673,15 @@ function makeServer(config, middlewares) {
   };
   const middlewareStack = guarded({
     use(routeOrFn, fn) {
-      middlewares.push({ plugin: current.plugin, route: typeof routeOrFn === 'string' ? routeOrFn : '', handle: fn ?? routeOrFn });
-      warn(current.plugin, current.hook, 'server.middlewares.use: recorded, but hotloop does not run plugin middlewares yet');
+      const handle = typeof routeOrFn === 'string' ? fn : routeOrFn;
+      if (typeof handle !== 'function') {
+        warn(current.plugin, current.hook, 'server.middlewares.use: only function handlers are supported (a connect app or an http.Server is not)');
+        return middlewareStack;
+      }
+      const layer = { plugin: current.plugin, route: normalizeRoute(typeof routeOrFn === 'string' ? routeOrFn : ''), handle };
+      middlewares[middlewares.phase].push(layer);
+      middlewareStack.stack.push({ route: layer.route, handle });
+      return middlewareStack;
     },
     stack: [],
   }, 'server.middlewares', who);
