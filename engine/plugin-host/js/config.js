@@ -268,3 +268,30 @@ export function unsupportedOptions(userConfig) {
   }
   return out;
 }
+
+/**
+ * Vite's `applyToEnvironment` for one environment (`resolveEnvironmentPlugins`): a plugin
+ * whose hook answers a falsy value is left out, one that answers a plugin (or a list or a
+ * promise of them) is replaced by them in its place, `true` or no hook keeps it. `call(plugin)`
+ * runs the hook (the host brackets it for its warnings). Returns the plugins and the names of
+ * those left out.
+ */
+export async function pluginsForEnvironment(plugins, call) {
+  const out = [];
+  const skipped = [];
+  for (const plugin of plugins) {
+    if (typeof plugin.applyToEnvironment !== 'function') {
+      out.push(plugin);
+      continue;
+    }
+    const applied = await call(plugin);
+    if (!applied) {
+      skipped.push(plugin.name ?? '(anonymous plugin)');
+    } else if (applied === true) {
+      out.push(plugin);
+    } else {
+      out.push(...(await flattenPlugins(applied)));
+    }
+  }
+  return { plugins: out, skipped };
+}

@@ -20,10 +20,10 @@ import { pathToFileURL } from 'node:url';
 import { encodeFrame, FrameReader } from './protocol.js';
 import {
   flattenPlugins, filterServePlugins, sortByEnforce, pluginsWithHook, hookHandler, mergeConfig, indexHtmlPlugins,
-  normalizeAlias, normalizeHookFilter, filterMatches, unsupportedOptions,
+  normalizeAlias, normalizeHookFilter, filterMatches, unsupportedOptions, pluginsForEnvironment,
 } from './config.js';
 import { composeMaps, toMap } from './sourcemap.js';
-import { cssPlugin } from './css.js';
+import { cssPlugin, importVite } from './css.js';
 import { listen as listenMiddlewares, normalizeRoute } from './middlewares.js';
 
 const rawWrite = process.stdout.write.bind(process.stdout);
@@ -62,6 +62,8 @@ const state = {
   // it returned (and any added later), as Vite orders them around its own serving.
   middlewares: { pre: [], post: [] },
   middlewareServer: null, // a promise of { server, port }, started with the first handler
+  parseAst: null, // the project's vite's `parseAst` (`this.parse`), once imported
+  viteLoading: null, // a promise: the project's vite imported (requests wait for it)
 };
 
 function warn(plugin, hook, message) {
@@ -175,9 +177,11 @@ function pluginContext(plugin, hook, out) {
       warn(name, hook, 'this.emitFile is not supported in dev (no bundle is written)');
       return '';
     },
-    parse(code) {
-      warn(name, hook, 'this.parse is not supported by hotloop\'s plugin host');
-      throw new Error('this.parse is not supported by hotloop\'s plugin host');
+    // Rollup's acorn-compatible parse: the project's own vite's `parseAst` (loaded with the
+    // config; hooks wait for it).
+    parse(code, options) {
+      if (state.parseAst) return state.parseAst(code, options);
+      throw new Error(`this.parse needs the project's own vite (its parseAst), which could not be imported from ${state.root}: install it (npm install -D vite)`);
     },
   };
   return guarded(ctx, 'this', () => ({ plugin: name, hook }));
@@ -542,6 +546,17 @@ async function loadConfig({ root, configFile, code, mode: modeIn }) {
   for (const { plugin } of pluginsWithHook(plugins, 'configResolved')) {
     await callHook(plugin, 'configResolved', minimalContext(plugin, 'configResolved'), [resolved], configFile);
   }
+  // The client environment's plugins (Vite's `applyToEnvironment`): they run every hook
+  // from here on but `configureServer`, which stays with every plugin, as in Vite.
+  const topLevel = plugins;
+  const forClient = await pluginsForEnvironment(plugins, (plugin) =>
+    callHook(plugin, 'applyToEnvironment', minimalContext(plugin, 'applyToEnvironment'), [state.environment], configFile));
+  for (const name of forClient.skipped) {
+    warn(name, 'applyToEnvironment', 'not applied to the client environment, so hotloop does not run it: hotloop asks applyToEnvironment for the client environment only');
+  }
+  plugins = forClient.plugins;
+  state.plugins = plugins;
+  state.environment.plugins = plugins;
   for (const { plugin } of pluginsWithHook(plugins, 'options')) {
     await callHook(plugin, 'options', minimalContext(plugin, 'options'), [{}], configFile);
   }
@@ -551,7 +566,7 @@ async function loadConfig({ root, configFile, code, mode: modeIn }) {
   state.server = serverObject;
   state.environment.hot ??= serverObject.ws;
   const post = [];
-  for (const { plugin } of pluginsWithHook(plugins, 'configureServer')) {
+  for (const { plugin } of pluginsWithHook(topLevel, 'configureServer')) {
     const r = await callHook(plugin, 'configureServer', minimalContext(plugin, 'configureServer'), [serverObject], configFile);
     if (typeof r === 'function') post.push([plugin, r]);
   }
@@ -568,6 +583,14 @@ async function loadConfig({ root, configFile, code, mode: modeIn }) {
   for (const { plugin } of pluginsWithHook(plugins, 'buildStart')) {
     await callHook(plugin, 'buildStart', pluginContext(plugin, 'buildStart', newOut()), [{}], configFile);
   }
+
+  // `this.parse` is synchronous: the project's vite is imported now (at no cost when the
+  // config imported it already) and every later request waits for it.
+  state.parseAst = null;
+  state.viteLoading = importVite(resolvedRoot).then(
+    (vite) => { state.parseAst = typeof vite?.parseAst === 'function' ? vite.parseAst : null; },
+    () => { state.parseAst = null; },
+  );
 
   state.filters = plugins.map((p) => ({
     resolveId: normalizeHookFilter(p.resolveId, resolvedRoot),
@@ -819,7 +842,8 @@ process.stdin.on('data', (chunk) => {
   for (const f of frames) {
     if (f.kind === 'request') {
       const h = handlers[f.method];
-      answer(f, h ? Promise.resolve().then(() => h(f.body ?? {})) : Promise.reject(new Error(`unknown method ${f.method}`)));
+      const ready = f.method === 'loadConfig' ? null : state.viteLoading;
+      answer(f, h ? Promise.resolve(ready).then(() => h(f.body ?? {})) : Promise.reject(new Error(`unknown method ${f.method}`)));
     } else if (f.kind === 'response' || f.kind === 'error') {
       const w = waiting.get(f.id);
       if (!w) continue;

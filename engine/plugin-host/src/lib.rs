@@ -40,13 +40,18 @@
 //! - `server.middlewares.use` handlers run in the host on a loopback HTTP port
 //!   ([`PluginHost::middlewares`]; the dev server forwards to them, see
 //!   `hotloop_protocol::plugin::Middlewares`); only function handlers (not a connect app);
-//!   `server.watcher` is a stub; `this.emitFile`, `this.parse`, `server.restart`,
+//!   handlers added after the config loaded are run only where a route given at load time
+//!   takes the path; `server.watcher` is a stub; `this.emitFile`, `server.restart`,
 //!   `server.reloadModule` warn; any other unknown property of `this`, `server`,
 //!   `server.ws`, `server.middlewares`, `server.watcher` or `this.environment` warns when read.
+//! - `this.parse` is the project's own vite's `parseAst` (imported with the config; without
+//!   an installed `vite` it throws an error saying to install it).
 //! - Transform maps are chained by composing mappings (`js/sourcemap.js`), assuming each
 //!   step's map describes the previous step's output; a hook that returns code without a map
 //!   is taken as keeping positions; `{ mappings: '' }` drops the map, as in Vite.
-//! - `hotUpdate` runs for the client environment only.
+//! - `hotUpdate` runs for the client environment only; `applyToEnvironment` is asked for the
+//!   client environment (`this.environment`, name `client`): a plugin it leaves out runs no
+//!   hook but `configureServer` (as in Vite), with one warning naming it.
 
 // `PluginError` (the `Plugins` trait's error) is large but rare, next to a process round trip.
 #![allow(clippy::result_large_err)]

@@ -715,3 +715,50 @@ export default { plugins: [{
     );
     assert!(answer.contains(r#""url":"/again""#), "{answer}");
 }
+
+#[test]
+fn apply_to_environment_is_asked_for_the_client_and_a_plugin_for_another_is_skipped_with_a_warning()
+{
+    let config = r#"
+const mark = (name) => ({ name, transform: (code) => code + ' ' + name })
+export default { plugins: [
+  { ...mark('client-only'), applyToEnvironment: (env) => env.name === 'client' && env.config.consumer === 'client' },
+  { ...mark('ssr-only'), applyToEnvironment: (env) => env.name === 'ssr' },
+  { name: 'swapper', applyToEnvironment: () => mark('swapped-in') },
+] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let (host, c) = start(&p, "vite.config.mjs");
+    let events = host.events();
+    let names: Vec<_> = c.plugins.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["hotloop:css", "client-only", "swapped-in"]);
+    let out = host
+        .transform(&p.path("a.js"), "x")
+        .unwrap()
+        .expect("changed");
+    assert_eq!(out.code, "x client-only swapped-in");
+    wait_event(&events, |e| {
+        matches!(e, HostEvent::Warning { plugin, hook, message }
+            if plugin == "ssr-only" && hook == "applyToEnvironment" && message.contains("client environment only"))
+    });
+}
+
+#[test]
+fn this_parse_without_the_projects_vite_is_a_clear_error_naming_the_plugin() {
+    let config = r#"
+export default { plugins: [{ name: 'parser', transform(code) { return JSON.stringify(this.parse(code).type) } }] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let (host, _) = start(&p, "vite.config.mjs");
+    let e = host.transform(&p.path("a.js"), "x").unwrap_err();
+    assert_eq!(
+        (e.plugin.as_str(), e.hook.as_str()),
+        ("parser", "transform")
+    );
+    assert!(
+        e.message
+            .contains("this.parse needs the project's own vite")
+            && e.message.contains("npm install -D vite"),
+        "{e}"
+    );
+}
