@@ -24,6 +24,7 @@ import {
 } from './config.js';
 import { composeMaps, toMap } from './sourcemap.js';
 import { cssPlugin, importVite } from './css.js';
+import { splitMessageFrame } from './errors.js';
 import { listen as listenMiddlewares, normalizeRoute } from './middlewares.js';
 
 const rawWrite = process.stdout.write.bind(process.stdout);
@@ -201,13 +202,17 @@ function rollupError(e, plugin, hook, id, code) {
     const before = code.slice(0, e.pos).split('\n');
     loc = { line: before.length, column: before[before.length - 1].length };
   }
-  let frame = e?.frame ?? null;
+  // One frame: a message that holds its own (compiler-sfc's) gives it up; the error's
+  // `frame`, else one made here at `loc` (hotloop's format), else the message's is shown.
+  const [message, ownFrame] = splitMessageFrame(err.message);
+  let frame = e?.frame || null;
   if (!frame && loc && typeof code === 'string') frame = codeFrame(code, loc.line, loc.column);
+  frame ||= ownFrame;
   return {
     plugin: plugin?.name ?? e?.plugin ?? '',
     hook: e?.hook ?? hook,
     id: e?.id ?? e?.loc?.file ?? id ?? null,
-    message: err.message,
+    message,
     loc,
     frame,
     stack: err.stack ?? null,

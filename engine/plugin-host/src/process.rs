@@ -24,13 +24,14 @@ pub const MIN_NODE_MAJOR: u32 = 20;
 /// Lines of the child's stderr kept for a crash report.
 const STDERR_TAIL: usize = 40;
 
-const SCRIPTS: [(&str, &str); 6] = [
+const SCRIPTS: [(&str, &str); 7] = [
     ("host.js", include_str!("../js/host.js")),
     ("protocol.js", include_str!("../js/protocol.js")),
     ("config.js", include_str!("../js/config.js")),
     ("sourcemap.js", include_str!("../js/sourcemap.js")),
     ("css.js", include_str!("../js/css.js")),
     ("middlewares.js", include_str!("../js/middlewares.js")),
+    ("errors.js", include_str!("../js/errors.js")),
 ];
 
 /// Checks `node --version` (≥ [`MIN_NODE_MAJOR`]); the error names `needed_by`.

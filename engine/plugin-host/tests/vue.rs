@@ -204,3 +204,25 @@ export default { plugins: [{
         .unwrap_err();
     assert_eq!(e.plugin, "parser");
 }
+
+#[test]
+fn a_vue_script_error_has_one_code_frame() {
+    let p = vue_project();
+    let (host, _) = start(&p, "vite.config.js");
+    let app = p.path("src/App.vue");
+    let broken = APP.replace("ref<number>(0)", "ref<number>(0");
+    let e = host.transform(&app, &broken).unwrap_err();
+    // compiler-sfc puts a frame of its own in the message (after the file's path): the
+    // message keeps the words, and the one frame is made at the error's location.
+    assert_eq!(
+        e.message,
+        "[vue/compiler-sfc] Unexpected token, expected \",\" (4:0)"
+    );
+    let frame = e.frame.expect("a frame");
+    assert!(
+        frame.contains("3 | const count = ref<number>(0\n4 | function inc"),
+        "{frame}"
+    );
+    assert_eq!(frame.matches("const count").count(), 1, "{frame}");
+    assert_eq!(e.loc, Some((4, 1)));
+}
