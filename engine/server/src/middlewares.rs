@@ -72,8 +72,9 @@ enum Phase {
 enum Answer {
     /// A handler answered.
     Answered(Response),
-    /// Every handler passed it on: the request again, and the headers they set.
-    Next(Request, HeaderMap),
+    /// Every handler passed it on: the request again, and the headers they set (boxed: the
+    /// two are large next to a response).
+    Next(Box<(Request, HeaderMap)>),
 }
 
 /// The handlers now, when any may take `request`.
@@ -115,7 +116,7 @@ pub(crate) async fn layer(
     let (request, set) = if handlers.pre_takes(request.uri().path()) {
         match ask(&state, &handlers, Phase::Pre, request).await {
             Answer::Answered(response) => return response,
-            Answer::Next(request, set) => (request, set),
+            Answer::Next(next) => *next,
         }
     } else {
         (request, HeaderMap::new())
@@ -155,7 +156,7 @@ async fn post_with(
     }
     match ask(state, handlers, Phase::Post, request).await {
         Answer::Answered(response) => Ok(response),
-        Answer::Next(request, set) => Err((request, set)),
+        Answer::Next(next) => Err(*next),
     }
 }
 
@@ -190,7 +191,7 @@ async fn ask(state: &AppState, handlers: &Middlewares, phase: Phase, request: Re
     };
     let again = || Request::from_parts(parts.clone(), Body::from(body.clone()));
     let Ok(authority) = Authority::try_from(format!("127.0.0.1:{}", handlers.port)) else {
-        return Answer::Next(again(), HeaderMap::new());
+        return Answer::Next(Box::new((again(), HeaderMap::new())));
     };
     let mut forwarded = again();
     forwarded.headers_mut().insert(
@@ -215,7 +216,7 @@ async fn ask(state: &AppState, handlers: &Middlewares, phase: Phase, request: Re
                 super::proxy::error_chain(&error),
                 parts.uri
             );
-            return Answer::Next(again(), HeaderMap::new());
+            return Answer::Next(Box::new((again(), HeaderMap::new())));
         }
     };
     let Some(names) = response.headers().get(NEXT) else {
@@ -230,7 +231,7 @@ async fn ask(state: &AppState, handlers: &Middlewares, phase: Phase, request: Re
             set.append(name.clone(), value.clone());
         }
     }
-    Answer::Next(again(), set)
+    Answer::Next(Box::new((again(), set)))
 }
 
 /// Adds each header of `set` that `headers` does not have (hotloop's own win).
