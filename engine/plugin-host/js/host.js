@@ -21,6 +21,7 @@ import { encodeFrame, FrameReader } from './protocol.js';
 import {
   flattenPlugins, filterServePlugins, sortByEnforce, pluginsWithHook, hookHandler, mergeConfig, indexHtmlPlugins,
   normalizeAlias, normalizeHookFilter, filterMatches, unsupportedOptions, pluginsForEnvironment,
+  NATIVE_BUILTINS,
 } from './config.js';
 import { composeMaps, toMap } from './sourcemap.js';
 import { cssPlugin, importVite } from './css.js';
@@ -558,6 +559,9 @@ async function loadConfig({ root, configFile, code, mode: modeIn }) {
     callHook(plugin, 'applyToEnvironment', minimalContext(plugin, 'applyToEnvironment'), [state.environment], configFile));
   for (const name of forClient.skipped) {
     warn(name, 'applyToEnvironment', 'not applied to the client environment, so hotloop does not run it: hotloop asks applyToEnvironment for the client environment only');
+  }
+  for (const name of forClient.native.filter((n) => !NATIVE_BUILTINS.has(n))) {
+    warn(name, 'applyToEnvironment', 'a Rolldown built-in (native) plugin, which hotloop\'s plugin host cannot run: left out');
   }
   plugins = forClient.plugins;
   state.plugins = plugins;
