@@ -670,9 +670,9 @@ async function middlewaresAnswer(middlewares) {
     },
     (prev) => { current = prev; },
   );
-  const { port } = await state.middlewareServer;
+  const { port, token } = await state.middlewareServer;
   const routes = (list) => list.map(({ plugin, route }) => ({ plugin, route }));
-  return { port, pre: routes(middlewares.pre), post: routes(middlewares.post) };
+  return { port, token, pre: routes(middlewares.pre), post: routes(middlewares.post) };
 }
 
 /** Functions and RegExps dropped, so a value crosses as JSON (what Rust can honour). */

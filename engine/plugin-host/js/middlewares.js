@@ -3,7 +3,9 @@
 //
 // The contract with hotloop's dev server (`engine/server/src/middlewares.rs`):
 // - The host listens on 127.0.0.1, on a port of its own (`listen`); the loaded config says
-//   which port and which routes each phase's handlers take (`describe`).
+//   which port, the token every request must carry (`x-hotloop-token`: nothing but hotloop,
+//   which checked the Host and Origin, gets an answer) and which routes each phase's handlers
+//   take.
 // - hotloop forwards a request with `x-hotloop-middleware: pre` (before hotloop serves
 //   anything: Vite's middlewares added in `configureServer`) or `post` (a request hotloop has
 //   no answer for: the handlers added by the function `configureServer` returned).
@@ -19,6 +21,7 @@
 // (`req.originalUrl` keeps the whole); handlers of arity 4 are error handlers; a handler's
 // rejected promise counts as `next(err)`.
 
+import crypto from 'node:crypto';
 import http from 'node:http';
 
 /** A route as connect keeps it: no trailing slash (`'/'` is every path). */
@@ -108,7 +111,16 @@ export function runStack(stack, req, res, done, enter = () => {}, leave = () => 
  * reload replaces them); `onError(plugin, err)` reports a handler's failure.
  */
 export async function listen(stacks, onError, enter, leave) {
+  const token = crypto.randomBytes(16).toString('hex');
   const server = http.createServer((req, res) => {
+    // Only hotloop, which checked the request's Host and Origin, may ask: a page that reaches
+    // this port by DNS rebinding cannot set the header without a preflight nobody answers.
+    if (req.headers['x-hotloop-token'] !== token) {
+      res.statusCode = 403;
+      res.end('hotloop plugin host: forbidden');
+      return;
+    }
+    delete req.headers['x-hotloop-token'];
     const phase = req.headers['x-hotloop-middleware'] === 'post' ? 'post' : 'pre';
     delete req.headers['x-hotloop-middleware'];
     const stack = stacks()[phase] ?? [];
@@ -133,5 +145,5 @@ export async function listen(stacks, onError, enter, leave) {
     server.listen(0, '127.0.0.1', resolve);
   });
   server.unref();
-  return { server, port: server.address().port };
+  return { server, port: server.address().port, token };
 }

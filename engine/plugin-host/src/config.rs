@@ -134,6 +134,10 @@ pub struct MiddlewareRoutes {
     /// a restarted host listens on another port but runs the same handlers.
     #[serde(default, skip_serializing)]
     pub port: u16,
+    /// What every request to that port carries (`x-hotloop-token`); left out of the
+    /// serialised config like the port.
+    #[serde(default, skip_serializing)]
+    pub token: String,
     /// Added during `configureServer`: run before hotloop serves a request.
     pub pre: Vec<MiddlewareRoute>,
     /// Added by the functions `configureServer` returned: run for what hotloop has no answer.
@@ -154,6 +158,7 @@ impl MiddlewareRoutes {
         let routes = |list: &[MiddlewareRoute]| list.iter().map(|m| m.route.clone()).collect();
         hotloop_protocol::plugin::Middlewares {
             port: self.port,
+            token: self.token.clone(),
             pre: routes(&self.pre),
             post: routes(&self.post),
         }

@@ -621,10 +621,11 @@ fn the_mode_flag_wins_over_the_configs_mode() {
 }
 
 /// One HTTP/1.1 request to the host's middleware port; the whole answer as text.
-fn http(port: u16, request: &str) -> String {
+fn http(port: u16, token: &str, request: &str) -> String {
     use std::io::{Read, Write};
     let mut tcp = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
     tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let request = request.replace("\r\n\r\n", &format!("\r\nx-hotloop-token: {token}\r\n\r\n"));
     tcp.write_all(request.as_bytes()).unwrap();
     let mut out = String::new();
     tcp.read_to_string(&mut out).expect("the host answers");
@@ -661,9 +662,17 @@ export default { plugins: [{
         (vec!["/api".to_string()], vec![String::new()])
     );
     assert!(m.pre_takes("/api/x") && !m.pre_takes("/src/main.ts") && m.post_takes("/x"));
+    // Nobody but hotloop gets an answer from the port.
+    let stranger = http(
+        m.port,
+        "wrong",
+        "GET /api/users HTTP/1.1\r\nhost: localhost\r\nx-hotloop-middleware: pre\r\nconnection: close\r\n\r\n",
+    );
+    assert!(stranger.starts_with("HTTP/1.1 403"), "{stranger}");
 
     let answer = http(
         m.port,
+        &m.token,
         "GET /api/users?id=1 HTTP/1.1\r\nhost: localhost\r\nx-hotloop-middleware: pre\r\nconnection: close\r\n\r\n",
     );
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
@@ -683,6 +692,7 @@ export default { plugins: [{
 
     let passed = http(
         m.port,
+        &m.token,
         "GET /api/pass HTTP/1.1\r\nhost: localhost\r\nx-hotloop-middleware: pre\r\nconnection: close\r\n\r\n",
     );
     assert!(passed.starts_with("HTTP/1.1 404"), "{passed}");
@@ -692,6 +702,7 @@ export default { plugins: [{
     );
     let post = http(
         m.port,
+        &m.token,
         "GET /nothing/here HTTP/1.1\r\nhost: localhost\r\nx-hotloop-middleware: post\r\nconnection: close\r\n\r\n",
     );
     assert!(post.ends_with("post /nothing/here"), "{post}");
@@ -711,6 +722,7 @@ export default { plugins: [{
     assert_eq!(host.fingerprint(), fingerprint);
     let answer = http(
         again.port,
+        &again.token,
         "GET /api/again HTTP/1.1\r\nhost: localhost\r\nx-hotloop-middleware: pre\r\nconnection: close\r\n\r\n",
     );
     assert!(answer.contains(r#""url":"/again""#), "{answer}");

@@ -143,6 +143,9 @@ impl std::error::Error for PluginError {}
 pub struct Middlewares {
     /// The plugin host's loopback HTTP port (127.0.0.1).
     pub port: u16,
+    /// Sent with every request (`x-hotloop-token`): the host answers nobody else, so a page
+    /// that reaches the port directly (DNS rebinding) gets nothing past hotloop's Host check.
+    pub token: String,
     pub pre: Vec<String>,
     pub post: Vec<String>,
 }

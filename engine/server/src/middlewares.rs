@@ -1,7 +1,9 @@
 //! A project's Vite plugins' `server.middlewares` handlers (`configureServer`), which run in the
 //! plugin host on a loopback HTTP port (`hotloop_protocol::plugin::Middlewares`, the host's
 //! `js/middlewares.js`). The server only forwards, with `--proxy`'s forwarding
-//! (`proxy::forward_to`: the page's `Host` kept), and never depends on the host.
+//! (`proxy::forward_to`: the page's `Host` kept) after its own Host/Origin checks, adding the
+//! host's token (`x-hotloop-token`, without which the host answers 403) and the phase
+//! (`x-hotloop-middleware`); it never depends on the host.
 //!
 //! Where they run, as Vite orders them around its own serving:
 //! - `pre` (added in `configureServer`): before hotloop serves anything ([`layer`], after the
@@ -60,6 +62,8 @@ pub const MAX_BODY: usize = 64 << 20;
 
 /// The header that tells the host which handlers to run.
 const PHASE: &str = "x-hotloop-middleware";
+/// The header that proves to the host that hotloop asks (`Middlewares::token`).
+const TOKEN: &str = "x-hotloop-token";
 /// The host's "every handler called next()", with the names of the headers they set.
 const NEXT: &str = "x-hotloop-next";
 
@@ -194,6 +198,11 @@ async fn ask(state: &AppState, handlers: &Middlewares, phase: Phase, request: Re
         return Answer::Next(Box::new((again(), HeaderMap::new())));
     };
     let mut forwarded = again();
+    if let Ok(token) = HeaderValue::from_str(&handlers.token) {
+        forwarded
+            .headers_mut()
+            .insert(HeaderName::from_static(TOKEN), token);
+    }
     forwarded.headers_mut().insert(
         HeaderName::from_static(PHASE),
         HeaderValue::from_static(match phase {

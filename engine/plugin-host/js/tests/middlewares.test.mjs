@@ -23,7 +23,7 @@ test('routes match at a / or . boundary, case-insensitively; a trailing slash is
 async function withServer(stacks, run) {
   const errors = [];
   const calls = [];
-  const { server, port } = await listen(
+  const { server, port, token } = await listen(
     () => stacks,
     (plugin, err) => errors.push([plugin, err.message]),
     (layer) => {
@@ -33,7 +33,7 @@ async function withServer(stacks, run) {
     () => {},
   );
   try {
-    await run(`http://127.0.0.1:${port}`, { errors, calls });
+    await run(`http://127.0.0.1:${port}`, { errors, calls, token });
   } finally {
     server.close();
   }
@@ -73,18 +73,20 @@ test('pre and post stacks: route prefixes stripped while a handler runs, next() 
       },
     ],
   };
-  await withServer(stacks, async (base, { calls }) => {
-    const r = await fetch(`${base}/api/users?x=1`, { method: 'POST', headers: { 'x-hotloop-middleware': 'pre' } });
+  await withServer(stacks, async (base, { calls, token }) => {
+    const forbidden = await fetch(`${base}/api/users`);
+    assert.equal(forbidden.status, 403, 'not without the token');
+    const r = await fetch(`${base}/api/users?x=1`, { method: 'POST', headers: { 'x-hotloop-middleware': 'pre', 'x-hotloop-token': token } });
     assert.equal(r.status, 200);
     assert.deepEqual(await r.json(), { url: '/users?x=1', method: 'POST' });
     assert.deepEqual(seen, [['/users?x=1', '/api/users?x=1']]);
 
-    const unhandled = await fetch(`${base}/api/skip`, { headers: { 'x-hotloop-middleware': 'pre' } });
+    const unhandled = await fetch(`${base}/api/skip`, { headers: { 'x-hotloop-middleware': 'pre', 'x-hotloop-token': token } });
     assert.equal(unhandled.status, 404);
     assert.equal(unhandled.headers.get('x-hotloop-next'), 'cross-origin-opener-policy');
     assert.equal(unhandled.headers.get('cross-origin-opener-policy'), 'same-origin');
 
-    const post = await fetch(`${base}/missing.txt`, { headers: { 'x-hotloop-middleware': 'post' } });
+    const post = await fetch(`${base}/missing.txt`, { headers: { 'x-hotloop-middleware': 'post', 'x-hotloop-token': token } });
     assert.equal(await post.text(), 'late /missing.txt');
     assert.deepEqual(calls, ['headers', 'api', 'headers', 'api', 'late']);
   });
@@ -100,14 +102,15 @@ test('a throw or a rejected promise is a 500 naming the plugin, unless an error 
     ],
     post: [],
   };
-  await withServer(stacks, async (base, { errors }) => {
-    const r = await fetch(`${base}/boom`);
+  await withServer(stacks, async (base, { errors, token }) => {
+    const headers = { 'x-hotloop-token': token };
+    const r = await fetch(`${base}/boom`, { headers });
     assert.equal(r.status, 500);
     assert.match(await r.text(), /\[plugin boom\].*kaput/);
-    const a = await fetch(`${base}/async`);
+    const a = await fetch(`${base}/async`, { headers });
     assert.equal(a.status, 500);
     assert.match(await a.text(), /\[plugin async-boom\].*later/);
-    assert.equal(await (await fetch(`${base}/rescued`)).text(), 'rescued caught');
+    assert.equal(await (await fetch(`${base}/rescued`, { headers })).text(), 'rescued caught');
     assert.deepEqual(errors, [['boom', 'kaput'], ['async-boom', 'later']]);
   });
 });
