@@ -109,11 +109,12 @@ function start(tool, app) {
     tool === 'hotloop'
       ? [HOTLOOP, ['dev', root, '--no-tui', '--port', String(port)]]
       : [path.join(root, 'node_modules/.bin/vite'), ['--port', String(port), '--strictPort']];
-  const env = { ...process.env, NO_COLOR: '1', HOTLOOP_CACHE_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'vb-cache-')) };
+  const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'vb-cache-'));
+  const env = { ...process.env, NO_COLOR: '1', HOTLOOP_CACHE_DIR: cache };
   const child = spawn(cmd, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.resume();
   child.stderr.resume();
-  return { url: `http://127.0.0.1:${port}/`, child, root };
+  return { url: `http://127.0.0.1:${port}/`, child, root, cache };
 }
 
 const median = (xs) => {
@@ -175,6 +176,7 @@ async function session(browser, tool, spec, results) {
   app.child.kill('SIGTERM');
   await new Promise((r) => app.child.on('exit', r));
   fs.rmSync(app.root, { recursive: true, force: true });
+  fs.rmSync(app.cache, { recursive: true, force: true });
 }
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
