@@ -112,9 +112,15 @@ function start(tool, app) {
   const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'vb-cache-'));
   const env = { ...process.env, NO_COLOR: '1', HOTLOOP_CACHE_DIR: cache };
   const child = spawn(cmd, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout.resume();
-  child.stderr.resume();
-  return { url: `http://127.0.0.1:${port}/`, child, root, cache };
+  let output = '';
+  const keep = (chunk) => {
+    output = (output + chunk).slice(-4000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  child.on('exit', (code) => keep(`\n[exited with ${code}]`));
+  return {
+    output: () => output, url: `http://127.0.0.1:${port}/`, child, root, cache };
 }
 
 const median = (xs) => {
@@ -139,7 +145,7 @@ async function session(browser, tool, spec, results) {
       await page.goto(app.url, { timeout: 2000, waitUntil: 'commit' });
       break;
     } catch {
-      if (performance.now() - t0 > 60_000) throw new Error(`${tool} did not answer`);
+      if (performance.now() - t0 > 60_000) throw new Error(`${tool} did not answer on ${spec.title}:\n${app.output()}`);
       await new Promise((r) => setTimeout(r, 20));
     }
   }
