@@ -135,6 +135,19 @@ const p95 = (xs) => {
 async function session(browser, tool, spec, results) {
   const t0 = performance.now();
   const app = start(tool, spec);
+  const exited = new Promise((r) => app.child.on('exit', r));
+  try {
+    await measure(browser, tool, spec, results, t0, app);
+  } finally {
+    // Also when a measurement failed: no server outlives its session.
+    app.child.kill('SIGTERM');
+    await exited;
+    fs.rmSync(app.root, { recursive: true, force: true });
+    fs.rmSync(app.cache, { recursive: true, force: true });
+  }
+}
+
+async function measure(browser, tool, spec, results, t0, app) {
   const page = await (await browser.newContext()).newPage();
   let navs = 0;
   page.on('framenavigated', (f) => { if (f === page.mainFrame()) navs++; });
@@ -179,10 +192,6 @@ async function session(browser, tool, spec, results) {
     await new Promise((r) => setTimeout(r, 100));
   }
   await page.context().close();
-  app.child.kill('SIGTERM');
-  await new Promise((r) => app.child.on('exit', r));
-  fs.rmSync(app.root, { recursive: true, force: true });
-  fs.rmSync(app.cache, { recursive: true, force: true });
 }
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
