@@ -382,6 +382,9 @@ fn read_loop(stdout: std::process::ChildStdout, shared: &Arc<Shared>, stderr_don
             }
         }
     }
+    // Read before the waiting requests hear of the end: one of them restarts the host at once,
+    // and its kill of this (already dead) child must not make a crash look deliberate.
+    let deliberate = shared.killing.load(Ordering::SeqCst);
     shared.dead.store(true, Ordering::SeqCst);
     let pending: Vec<_> = shared
         .pending
@@ -392,7 +395,7 @@ fn read_loop(stdout: std::process::ChildStdout, shared: &Arc<Shared>, stderr_don
     for (_, tx) in pending {
         let _ = tx.send(Reply::Dead);
     }
-    if !shared.killing.load(Ordering::SeqCst) {
+    if !deliberate {
         // Let stderr drain so the report has the host's last words (bounded: a grandchild
         // may hold the pipe open).
         let _ = stderr_done.recv_timeout(Duration::from_secs(2));
