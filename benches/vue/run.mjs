@@ -1,13 +1,17 @@
 #!/usr/bin/env node
-// The Vue benchmark of issue #15: the create-vite `vue-ts` starter (installed from the npm
-// registry by the e2e set-up, tests/e2e/lib/starters.mjs) served unmodified by `hotloop dev`
-// and by the starter's own `vite`, in one interleaved run in headless Chromium. Per tool and
-// round: cold start (spawn → the counter button rendered), then N edits of
-// `src/components/HelloWorld.vue`'s template (save → the new text in the DOM) and N edits of a
-// `<style>` block added to it (save → the computed style), and whether the counter's state
-// and the page survived them all.
+// The Vue benchmark of issue #15, `hotloop dev` against the project's own `vite`, in one
+// interleaved run in headless Chromium, on two apps:
+// - `starter`: the create-vite `vue-ts` starter (installed from the npm registry by the e2e
+//   set-up, tests/e2e/lib/starters.mjs), served unmodified; the edited component is
+//   `src/components/HelloWorld.vue`.
+// - `sfc1000`: the same starter with its App replaced by a generated tree of 1000 single-file
+//   components (40 branches of 25 leaves, each leaf a counter with a `<style>` block, as in
+//   hmrbench's trees); the edited component is the first leaf.
+// Per tool and round: cold start (spawn → the last component rendered), then N edits of the
+// component's template (save → the new text in the DOM) and N edits of a `<style>` block in it
+// (save → the computed style), and whether its counter's state and the page survived them all.
 //
-//   cargo build --release && node benches/vue/run.mjs [--rounds 3] [--edits 10]
+//   cargo build --release && node benches/vue/run.mjs [--app starter|sfc1000|both] [--rounds 3] [--edits 10]
 //
 // Needs what the e2e suite needs (tests/e2e/node_modules: playwright-core; /usr/bin/chromium).
 import { spawn } from 'node:child_process';
@@ -26,30 +30,97 @@ const arg = (name, fallback) => {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
 if (process.argv.includes('--help')) {
-  console.log('node benches/vue/run.mjs [--rounds N] [--edits N]   (cargo build --release first)');
+  console.log('node benches/vue/run.mjs [--app starter|sfc1000|both] [--rounds N] [--edits N]   (cargo build --release first)');
   process.exit(0);
 }
+const appArg = process.argv.includes('--app') ? process.argv[process.argv.indexOf('--app') + 1] : 'both';
 const ROUNDS = arg('rounds', 3);
 const EDITS = arg('edits', 10);
-const HOTLOOP = path.join(repo, 'target/release/hotloop');
+// `HOTLOOP_BIN` to measure another build (a functional check with a debug build).
+const HOTLOOP = process.env.HOTLOOP_BIN ?? path.join(repo, 'target/release/hotloop');
 
 function freePort() {
   return 20000 + Math.floor(Math.random() * 20000);
 }
 
-/** Starts a tool on a fresh copy of the starter; resolves with { url, child, root }. */
-function start(tool) {
+const BRANCHES = 40;
+const LEAVES = 25;
+
+/** The `sfc1000` app: src/App.vue → 40 `Branch*.vue` → 25 `Leaf*.vue` each (1041 SFCs). */
+function generateTree(root) {
+  const dir = path.join(root, 'src/gen');
+  fs.mkdirSync(dir, { recursive: true });
+  const sfc = (script, template, style = '') =>
+    `<script setup lang="ts">\n${script}\n</script>\n\n<template>\n${template}\n</template>\n${style}`;
+  for (let b = 0; b < BRANCHES; b++) {
+    for (let l = 0; l < LEAVES; l++) {
+      fs.writeFileSync(path.join(dir, `Leaf${b}_${l}.vue`), sfc(
+        "import { ref } from 'vue'\nconst count = ref<number>(0)",
+        `  <div id="leaf-${b}-${l}" class="leaf">\n    <h3>leaf ${b} ${l}</h3>\n    <button type="button" class="counter" @click="count++">count is {{ count }}</button>\n  </div>`,
+        `\n<style>\n#leaf-${b}-${l} h3 { letter-spacing: 0px; }\n</style>\n`,
+      ));
+    }
+    const leaves = Array.from({ length: LEAVES }, (_, l) => l);
+    fs.writeFileSync(path.join(dir, `Branch${b}.vue`), sfc(
+      leaves.map((l) => `import Leaf${l} from './Leaf${b}_${l}.vue'`).join('\n'),
+      `  <section id="branch-${b}">\n    <h2>branch ${b}</h2>\n${leaves.map((l) => `    <Leaf${l} />`).join('\n')}\n  </section>`,
+    ));
+  }
+  const branches = Array.from({ length: BRANCHES }, (_, b) => b);
+  fs.writeFileSync(path.join(root, 'src/App.vue'), sfc(
+    branches.map((b) => `import Branch${b} from './gen/Branch${b}.vue'`).join('\n'),
+    `  <main>\n${branches.map((b) => `    <Branch${b} />`).join('\n')}\n  </main>`,
+  ));
+}
+
+/** What each app renders, which component is edited, and how. */
+const APPS = {
+  starter: {
+    title: 'vue-ts starter',
+    prepare: () => {},
+    ready: 'button.counter',
+    counter: 'button.counter',
+    heading: 'h1',
+    file: 'src/components/HelloWorld.vue',
+    editText: (original, text) => original.replace('Get started', text),
+    text: (tool, i) => `Get started ${tool} ${i}`,
+    // The starter's component has no `<style>` block: one is added (untimed), then edited.
+    withStyle: (original, px) => `${original}\n<style>\nh1 { letter-spacing: ${px}px; }\n</style>\n`,
+  },
+  sfc1000: {
+    title: '1000 SFCs',
+    prepare: generateTree,
+    ready: `#leaf-${BRANCHES - 1}-${LEAVES - 1} button.counter`,
+    counter: '#leaf-0-0 button.counter',
+    heading: '#leaf-0-0 h3',
+    file: 'src/gen/Leaf0_0.vue',
+    editText: (original, text) => original.replace('>leaf 0 0<', `>${text}<`),
+    text: (tool, i) => `leaf ${tool} ${i}`,
+    withStyle: (original, px) => original.replace('letter-spacing: 0px', `letter-spacing: ${px}px`),
+  },
+};
+
+/** Starts a tool on a fresh copy of the starter (made into `app`); { url, child, root }. */
+function start(tool, app) {
   const root = copyStarter('vue-ts');
+  app.prepare(root);
   const port = freePort();
   const [cmd, args] =
     tool === 'hotloop'
       ? [HOTLOOP, ['dev', root, '--no-tui', '--port', String(port)]]
       : [path.join(root, 'node_modules/.bin/vite'), ['--port', String(port), '--strictPort']];
-  const env = { ...process.env, NO_COLOR: '1', HOTLOOP_CACHE_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'vb-cache-')) };
+  const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'vb-cache-'));
+  const env = { ...process.env, NO_COLOR: '1', HOTLOOP_CACHE_DIR: cache };
   const child = spawn(cmd, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout.resume();
-  child.stderr.resume();
-  return { url: `http://127.0.0.1:${port}/`, child, root };
+  let output = '';
+  const keep = (chunk) => {
+    output = (output + chunk).slice(-4000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  child.on('exit', (code) => keep(`\n[exited with ${code}]`));
+  return {
+    output: () => output, url: `http://127.0.0.1:${port}/`, child, root, cache };
 }
 
 const median = (xs) => {
@@ -61,69 +132,83 @@ const p95 = (xs) => {
   return s.length ? s[Math.min(s.length - 1, Math.ceil(s.length * 0.95) - 1)] : NaN;
 };
 
-async function session(browser, tool, results) {
+async function session(browser, tool, spec, results) {
   const t0 = performance.now();
-  const app = start(tool);
+  const app = start(tool, spec);
+  const exited = new Promise((r) => app.child.on('exit', r));
+  try {
+    await measure(browser, tool, spec, results, t0, app);
+  } finally {
+    // Also when a measurement failed: no server outlives its session.
+    app.child.kill('SIGTERM');
+    await exited;
+    fs.rmSync(app.root, { recursive: true, force: true });
+    fs.rmSync(app.cache, { recursive: true, force: true });
+  }
+}
+
+async function measure(browser, tool, spec, results, t0, app) {
   const page = await (await browser.newContext()).newPage();
   let navs = 0;
   page.on('framenavigated', (f) => { if (f === page.mainFrame()) navs++; });
   for (;;) {
     try {
-      await page.goto(app.url, { timeout: 2000 });
+      // 'commit': the server answered; the page's modules (2000+ requests under Vite for the
+      // 1000-SFC app) are waited for by the selector below, not by a time-out that retries.
+      await page.goto(app.url, { timeout: 2000, waitUntil: 'commit' });
       break;
     } catch {
-      if (performance.now() - t0 > 60_000) throw new Error(`${tool} did not answer`);
+      if (performance.now() - t0 > 60_000) throw new Error(`${tool} did not answer on ${spec.title}:\n${app.output()}`);
       await new Promise((r) => setTimeout(r, 20));
     }
   }
-  await page.waitForSelector('button.counter', { timeout: 60_000 });
+  await page.waitForSelector(spec.ready, { timeout: 120_000 });
   results.cold.push(performance.now() - t0);
   await page.waitForFunction(() => window.__hotloop || true);
   await new Promise((r) => setTimeout(r, 500)); // let the HMR socket connect
-  for (let i = 0; i < 3; i++) await page.click('button.counter');
-  const file = path.join(app.root, 'src/components/HelloWorld.vue');
+  for (let i = 0; i < 3; i++) await page.click(spec.counter);
+  const file = path.join(app.root, spec.file);
   const original = fs.readFileSync(file, 'utf8');
   const navsBefore = navs;
   for (let i = 0; i < EDITS; i++) {
-    const text = `Get started ${tool} ${i}`;
-    fs.writeFileSync(file, original.replace('Get started', text));
+    const text = spec.text(tool, i);
+    fs.writeFileSync(file, spec.editText(original, text));
     const t = performance.now();
-    await page.waitForFunction((x) => document.querySelector('h1')?.textContent === x, text, { polling: 'raf', timeout: 10_000 });
+    await page.waitForFunction(([sel, x]) => document.querySelector(sel)?.textContent === x, [spec.heading, text], { polling: 'raf', timeout: 10_000 });
     results.sfc.push(performance.now() - t);
     await new Promise((r) => setTimeout(r, 100));
   }
   // Template edits keep the component's state, with no page reload.
-  results.kept.push((await page.textContent('button.counter')).includes('3') && navs === navsBefore);
-  // The starter's component has no `<style>` block: add one (untimed), then edit it.
-  const withStyle = (px) => `${original}\n<style>\nh1 { letter-spacing: ${px}px; }\n</style>\n`;
-  fs.writeFileSync(file, withStyle(1));
-  await page.waitForFunction(() => getComputedStyle(document.querySelector('h1')).letterSpacing === '1px', null, { timeout: 10_000 });
+  results.kept.push((await page.textContent(spec.counter)).includes('3') && navs === navsBefore);
+  const spacing = ([sel, x]) => getComputedStyle(document.querySelector(sel)).letterSpacing === `${x}px`;
+  fs.writeFileSync(file, spec.withStyle(original, 1));
+  await page.waitForFunction(spacing, [spec.heading, 1], { timeout: 10_000 });
   for (let i = 0; i < EDITS; i++) {
     const px = 40 + i;
-    fs.writeFileSync(file, withStyle(px));
+    fs.writeFileSync(file, spec.withStyle(original, px));
     const t = performance.now();
-    await page.waitForFunction((x) => getComputedStyle(document.querySelector('h1')).letterSpacing === `${x}px`, px, { polling: 'raf', timeout: 10_000 });
+    await page.waitForFunction(spacing, [spec.heading, px], { polling: 'raf', timeout: 10_000 });
     results.style.push(performance.now() - t);
     await new Promise((r) => setTimeout(r, 100));
   }
   await page.context().close();
-  app.child.kill('SIGTERM');
-  await new Promise((r) => app.child.on('exit', r));
-  fs.rmSync(app.root, { recursive: true, force: true });
 }
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
 const tools = ['hotloop', 'vite'];
-const results = Object.fromEntries(tools.map((t) => [t, { cold: [], sfc: [], style: [], kept: [] }]));
+const apps = appArg === 'both' ? ['starter', 'sfc1000'] : [appArg];
+const results = Object.fromEntries(apps.map((a) => [a, Object.fromEntries(tools.map((t) => [t, { cold: [], sfc: [], style: [], kept: [] }]))]));
 for (let round = 0; round < ROUNDS; round++) {
   const order = round % 2 === 0 ? tools : [...tools].reverse();
-  for (const tool of order) await session(browser, tool, results[tool]);
+  for (const a of apps) for (const tool of order) await session(browser, tool, APPS[a], results[a][tool]);
 }
 await browser.close();
-console.log('| vue-ts starter | cold start | SFC edit p50 / p95 | `<style>` edit p50 / p95 | state kept |');
-console.log('|---|---|---|---|---|');
-for (const tool of tools) {
-  const r = results[tool];
-  const f = (x) => x.toFixed(1);
-  console.log(`| ${tool} | ${f(median(r.cold))} | ${f(median(r.sfc))} / ${f(p95(r.sfc))} | ${f(median(r.style))} / ${f(p95(r.style))} | ${r.kept.filter(Boolean).length}/${r.kept.length} |`);
+console.log('| app | tool | cold start | SFC edit p50 / p95 | `<style>` edit p50 / p95 | state kept |');
+console.log('|---|---|---|---|---|---|');
+for (const a of apps) {
+  for (const tool of tools) {
+    const r = results[a][tool];
+    const f = (x) => x.toFixed(1);
+    console.log(`| ${APPS[a].title} | ${tool} | ${f(median(r.cold))} | ${f(median(r.sfc))} / ${f(p95(r.sfc))} | ${f(median(r.style))} / ${f(p95(r.style))} | ${r.kept.filter(Boolean).length}/${r.kept.length} |`);
+  }
 }

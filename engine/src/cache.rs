@@ -17,6 +17,15 @@
 //!   `~/.cache/hotloop`; one subdirectory per project root. Outside the project, so the watcher
 //!   never sees the cache's own writes.
 //!
+//! Vite plugins' `load`/`transform` outputs are not stored (Vite keeps none across restarts
+//! either), for two reasons a key cannot fix: plugins keep state between hooks that a skipped
+//! transform never builds (`@vitejs/plugin-vue`'s `handleHotUpdate` compares an edit with the
+//! descriptor its last `transform` of that file cached; without it the first edit after a warm
+//! start re-mounts the component instead of re-rendering it, losing its state), and their
+//! outputs may depend on what no key sees (other modules' `meta`, directories a routes plugin
+//! lists without `addWatchFile`, the clock). A warm start re-runs them; hotloop's own compile
+//! of their output is what this cache keeps.
+//!
 //! The cache is an optimisation only: every IO error disables it for the session (with one
 //! warning) and compiling goes on as without it.
 

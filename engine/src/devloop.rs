@@ -48,6 +48,9 @@ pub enum Control {
         message: String,
         stack: String,
     },
+    /// The plugins sent custom events on their own (`server.ws.send` from a timer or a
+    /// middleware, not during an edit's hot update): send them to every page now.
+    PluginEvents,
     /// Include salsa's memo counts in memory samples (the dashboard shows them) or stop. When
     /// turned on, a sample is sent at once.
     QueryMemory(bool),
@@ -252,6 +255,10 @@ impl DevLoop {
                     Ok(Control::ServerFailed { module, message, stack }) => {
                         self.on_server_failed(module, message, stack)
                     }
+                    Ok(Control::PluginEvents) => {
+                        let events = self.host.take_plugin_events();
+                        self.send_plugin_events(events);
+                    }
                     Ok(Control::QueryMemory(on)) => {
                         self.query_memory_wanted = on;
                         if on {
@@ -261,6 +268,14 @@ impl DevLoop {
                     Ok(Control::Shutdown) | Err(_) => break,
                 },
             }
+        }
+    }
+
+    /// Plugins' custom events to every page (`import.meta.hot.on`), in order.
+    fn send_plugin_events(&self, events: Vec<(String, String)>) {
+        for (event, data) in events {
+            let frame: Arc<[u8]> = protocol::encode(&ServerMessage::Custom { event, data }).into();
+            let _ = self.publishers.updates.send(frame);
         }
     }
 
@@ -355,10 +370,8 @@ impl DevLoop {
             return;
         }
         // Before this batch's update, as plugins expect (plugin-vue's `file-changed`).
-        for (event, data) in applied.plugin_events.drain(..) {
-            let frame: Arc<[u8]> = protocol::encode(&ServerMessage::Custom { event, data }).into();
-            let _ = self.publishers.updates.send(frame);
-        }
+        let events = std::mem::take(&mut applied.plugin_events);
+        self.send_plugin_events(events);
         let files: Vec<String> = applied
             .changed_files
             .iter()

@@ -1,7 +1,7 @@
-// A project's own `vite.config.ts` (fixtures/vite-config: an alias, a define, two inline
+// A project's own `vite.config.ts` (fixtures/vite-config: an alias, a define, three inline
 // plugins) run by the real `hotloop dev` in its Node plugin host, in real headless Chromium:
 // the virtual module, the transform and its edits, a custom event (`server.ws.send` →
-// `import.meta.hot.on`), a plugin that throws, the host SIGKILLed mid-session; and a project
+// `import.meta.hot.on`), `server.middlewares` handlers and a send from one, a plugin that throws, the host SIGKILLed mid-session; and a project
 // without a config, which starts no Node process at all. One browser for the file.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -94,6 +94,41 @@ describe('a vite.config.ts with an alias, a define and inline plugins', { skip, 
     assert.equal(tab.navigations, navs, 'no full reload');
   });
 
+  test('server.middlewares: pre handlers answer before hotloop, post ones what hotloop has no file for; a send from one reaches the page at once', async () => {
+    const navs = tab.navigations;
+    const from = tab.mark();
+    // A `pre` handler under a route answers any method, with req.url relative to its route.
+    const api = await fetch(`${server.url}/__fixture/api/items?id=7`, { method: 'POST', body: 'hello middleware' });
+    assert.equal(api.status, 200);
+    assert.deepEqual(await api.json(), { method: 'POST', url: '/items?id=7', originalUrl: '/__fixture/api/items?id=7', body: 'hello middleware' });
+    // Its `server.ws.send` outside any edit reaches the page by itself, as a custom event.
+    await tab.until(() => document.body.dataset.ping === 'hello middleware');
+    // The catch-all `pre` handler set a header and called next(): hotloop served the request
+    // (the page, a file of the root) with the header added.
+    const page = await fetch(`${server.url}/`);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /_hotloop\/runtime\.js/);
+    assert.equal(page.headers.get('x-fixture-pre'), 'seen');
+    const file = await fetch(`${server.url}/src/shout.ts`);
+    assert.equal((await file.text()).includes('shout('), true);
+    assert.equal(file.headers.get('x-fixture-pre'), 'seen');
+    // hotloop's own routes never go to the plugins.
+    const runtime = await fetch(`${server.url}/_hotloop/runtime.js`);
+    assert.equal(runtime.status, 200);
+    assert.equal(runtime.headers.get('x-fixture-pre'), null);
+    // A `post` handler answers what hotloop has no file for, and only that.
+    const late = await fetch(`${server.url}/__fixture/late/one.txt`);
+    assert.equal(await late.text(), 'late /__fixture/late/one.txt');
+    const missing = await fetch(`${server.url}/no/such/file.txt`);
+    assert.equal(missing.status, 404);
+    assert.equal(missing.headers.get('x-fixture-pre'), 'seen');
+    // A method hotloop does not serve, on a path no handler answers.
+    const put = await fetch(`${server.url}/src/shout.ts`, { method: 'PUT', body: 'x' });
+    assert.equal(put.status, 405);
+    assert.equal(tab.navigations, navs, 'no reload');
+    assert.deepEqual(tab.log.slice(from).filter((l) => l.startsWith('[pageerror]')), []);
+  });
+
   test('a plugin that throws in transform is named in the overlay with the file; the fix clears it', async () => {
     const navs = tab.navigations;
     const from = tab.mark();
@@ -126,6 +161,8 @@ describe('a vite.config.ts with an alias, a define and inline plugins', { skip, 
     assert.notEqual(hosts[0].pid, host.pid, 'a new host');
     // The virtual module and the alias still resolve after the restart (the config was loaded again).
     assert.equal(await tab.page.evaluate(textOf, '#info'), 'virtual module (development)');
+    // The plugins' middlewares run in the new host (on its own port).
+    assert.equal(await (await fetch(`${server.url}/__fixture/late/again`)).text(), 'late /__fixture/late/again');
     assert.deepEqual(tab.log.slice(from).filter((l) => l.startsWith('[pageerror]')), []);
   });
 });

@@ -98,8 +98,9 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
     let options_server_entry = options.server_entry.clone();
     let mut host = EngineHost::new(&root, options.with_process_env())
         .with_context(|| format!("failed to load the project at {}", root.display()))?;
+    let (control_tx, control_rx) = crossbeam_channel::unbounded();
     if let Some(vite) = &vite {
-        vite_config::report_events(&vite.host);
+        vite_config::report_events(&vite.host, control_tx.clone());
         host.use_plugins(vite_config::plugins(vite));
         if vite.path.is_file() {
             host.watch_vite_config(
@@ -120,7 +121,6 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
     let (updates_tx, _) = tokio::sync::broadcast::channel(UPDATE_QUEUE);
     let (clients_tx, clients_rx) = crossbeam_channel::unbounded();
     let clients_tx_for_server = clients_tx.clone();
-    let (control_tx, control_rx) = crossbeam_channel::unbounded();
 
     // `--server`: the app's server process, on a port of its own for the session.
     let app_server = match &options_server_entry {
@@ -135,6 +135,7 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         .context("failed to start the async runtime")?;
     let mut config = server_config(&root, serve);
     config.app_server = app_server.as_ref().map(|server| server.port());
+    config.middlewares = vite.as_ref().map(vite_config::middlewares);
     let bound = runtime
         .block_on(server::bind(config))
         .with_context(|| match serve.port {

@@ -230,17 +230,29 @@ fn crash_message(stderr_tail: &str) -> String {
 }
 
 /// Reports what the plugin host says on its own (crashes, restarts, plugins' warnings) in the
-/// log, which the terminal and the dashboard show; on a thread of its own until the host is
-/// gone.
-pub fn report_events(host: &PluginHost) {
+/// log, which the terminal and the dashboard show, and acts on it: custom events a plugin sent
+/// on its own go to the engine (`Control::PluginEvents`) to reach the pages at once; a crashed
+/// host whose plugins serve requests (`server.middlewares`) is started again at once, as no
+/// module may need it soon. On a thread of its own until the host is gone.
+pub fn report_events(host: &Arc<PluginHost>, control: crossbeam_channel::Sender<engine::Control>) {
     let events = host.events();
+    let host = Arc::downgrade(host);
     let _ = std::thread::Builder::new()
         .name("hotloop-plugin-events".into())
         .spawn(move || {
             for event in events {
                 match event {
                     HostEvent::Crashed { stderr_tail } => {
-                        tracing::error!("{}", crash_message(&stderr_tail))
+                        tracing::error!("{}", crash_message(&stderr_tail));
+                        if let Some(host) = host.upgrade()
+                            && host.config().is_some_and(|c| c.middlewares.is_some())
+                            && let Err(error) = host.ensure_running()
+                        {
+                            tracing::error!("{error}");
+                        }
+                    }
+                    HostEvent::CustomEventsWaiting => {
+                        let _ = control.send(engine::Control::PluginEvents);
                     }
                     HostEvent::TimedOut { method, id } => tracing::error!(
                         "a plugin took too long in `{method}`{}: the plugin host was restarted",
@@ -426,17 +438,34 @@ pub fn apply(
     for name in &config.unsupported {
         tracing::warn!("{file}: {name} is not honoured by hotloop");
     }
-    for plugin in &config.middlewares {
-        tracing::warn!(
-            "[plugin {plugin}] (configureServer) server.middlewares handlers are not run by \
-             hotloop yet"
-        );
+    if let Some(middlewares) = &config.middlewares {
+        for (phase, list) in [("pre", &middlewares.pre), ("post", &middlewares.post)] {
+            for m in list {
+                tracing::debug!(
+                    "[plugin {}] server.middlewares handler ({phase}) for {}",
+                    m.plugin,
+                    if m.route.is_empty() {
+                        "every path"
+                    } else {
+                        &m.route
+                    }
+                );
+            }
+        }
     }
 }
 
 fn regex_compiles(pattern: &str) -> bool {
     // The engine compiles aliases with the `regex` crate; the binary only checks.
     engine::alias_pattern_compiles(pattern)
+}
+
+/// Where the plugins' `server.middlewares` handlers run, for the dev server (asked per
+/// request: a restarted host listens on another port; a reloaded config may add or drop
+/// handlers).
+pub fn middlewares(config: &ViteConfig) -> hotloop_server::MiddlewareSource {
+    let host = Arc::downgrade(&config.host);
+    hotloop_server::MiddlewareSource::new(move || host.upgrade()?.middlewares())
 }
 
 /// The plugins as the engine takes them.

@@ -268,3 +268,42 @@ export function unsupportedOptions(userConfig) {
   }
   return out;
 }
+
+/**
+ * Vite's `applyToEnvironment` for one environment (`resolveEnvironmentPlugins`): a plugin
+ * whose hook answers a falsy value is left out, one that answers a plugin (or a list or a
+ * promise of them) is replaced by them in its place, `true` or no hook keeps it. `call(plugin)`
+ * runs the hook (the host brackets it for its warnings). Returns the plugins, the names of
+ * those left out, and the names of Rolldown built-in (native) plugins, which are left out too.
+ */
+export async function pluginsForEnvironment(plugins, call) {
+  const out = [];
+  const skipped = [];
+  const native = [];
+  const keep = (plugin) => {
+    // Rolldown's built-in plugins (`builtin:*`, native code Vite 8 hands out) cannot run here.
+    if (typeof plugin.name === 'string' && plugin.name.startsWith('builtin:')) native.push(plugin.name);
+    else out.push(plugin);
+  };
+  for (const plugin of plugins) {
+    if (typeof plugin.applyToEnvironment !== 'function') {
+      keep(plugin);
+      continue;
+    }
+    const applied = await call(plugin);
+    if (!applied) {
+      skipped.push(plugin.name ?? '(anonymous plugin)');
+    } else if (applied === true) {
+      keep(plugin);
+    } else {
+      for (const p of await flattenPlugins(applied)) keep(p);
+    }
+  }
+  return { plugins: out, skipped, native };
+}
+
+/**
+ * Rolldown built-in plugins whose work hotloop does natively: `@vitejs/plugin-react`'s React
+ * Refresh wrapper (Vite 8), which hotloop's own React transform and refresh runtime replace.
+ */
+export const NATIVE_BUILTINS = new Set(['builtin:vite-react-refresh-wrapper']);

@@ -41,7 +41,7 @@ export function hasPostcssConfig(root, config) {
 }
 
 /** The project's `vite` module, imported from its own `node_modules`. */
-async function importVite(root) {
+export async function importVite(root) {
   const require = createRequire(path.join(root, 'package.json'));
   let pkgFile;
   try {

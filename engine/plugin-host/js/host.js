@@ -20,10 +20,13 @@ import { pathToFileURL } from 'node:url';
 import { encodeFrame, FrameReader } from './protocol.js';
 import {
   flattenPlugins, filterServePlugins, sortByEnforce, pluginsWithHook, hookHandler, mergeConfig, indexHtmlPlugins,
-  normalizeAlias, normalizeHookFilter, filterMatches, unsupportedOptions,
+  normalizeAlias, normalizeHookFilter, filterMatches, unsupportedOptions, pluginsForEnvironment,
+  NATIVE_BUILTINS,
 } from './config.js';
 import { composeMaps, toMap } from './sourcemap.js';
-import { cssPlugin } from './css.js';
+import { cssPlugin, importVite } from './css.js';
+import { splitMessageFrame } from './errors.js';
+import { listen as listenMiddlewares, normalizeRoute } from './middlewares.js';
 
 const rawWrite = process.stdout.write.bind(process.stdout);
 process.stdout.write = (chunk, ...rest) => process.stderr.write(chunk, ...rest);
@@ -57,6 +60,12 @@ const state = {
   modules: new Map(), // id → module node
   meta: new Map(), // id → plugin meta (this.getModuleInfo(id).meta)
   warned: new Set(),
+  // `server.middlewares` handlers: `pre` added in `configureServer`, `post` by the functions
+  // it returned (and any added later), as Vite orders them around its own serving.
+  middlewares: { pre: [], post: [] },
+  middlewareServer: null, // a promise of { server, port }, started with the first handler
+  parseAst: null, // the project's vite's `parseAst` (`this.parse`), once imported
+  viteLoading: null, // a promise: the project's vite imported (requests wait for it)
 };
 
 function warn(plugin, hook, message) {
@@ -170,9 +179,11 @@ function pluginContext(plugin, hook, out) {
       warn(name, hook, 'this.emitFile is not supported in dev (no bundle is written)');
       return '';
     },
-    parse(code) {
-      warn(name, hook, 'this.parse is not supported by hotloop\'s plugin host');
-      throw new Error('this.parse is not supported by hotloop\'s plugin host');
+    // Rollup's acorn-compatible parse: the project's own vite's `parseAst` (loaded with the
+    // config; hooks wait for it).
+    parse(code, options) {
+      if (state.parseAst) return state.parseAst(code, options);
+      throw new Error(`this.parse needs the project's own vite (its parseAst), which could not be imported from ${state.root}: install it (npm install -D vite)`);
     },
   };
   return guarded(ctx, 'this', () => ({ plugin: name, hook }));
@@ -192,13 +203,17 @@ function rollupError(e, plugin, hook, id, code) {
     const before = code.slice(0, e.pos).split('\n');
     loc = { line: before.length, column: before[before.length - 1].length };
   }
-  let frame = e?.frame ?? null;
+  // One frame: a message that holds its own (compiler-sfc's) gives it up; the error's
+  // `frame`, else one made here at `loc` (hotloop's format), else the message's is shown.
+  const [message, ownFrame] = splitMessageFrame(err.message);
+  let frame = e?.frame || null;
   if (!frame && loc && typeof code === 'string') frame = codeFrame(code, loc.line, loc.column);
+  frame ||= ownFrame;
   return {
     plugin: plugin?.name ?? e?.plugin ?? '',
     hook: e?.hook ?? hook,
     id: e?.id ?? e?.loc?.file ?? id ?? null,
-    message: err.message,
+    message,
     loc,
     frame,
     stack: err.stack ?? null,
@@ -537,19 +552,34 @@ async function loadConfig({ root, configFile, code, mode: modeIn }) {
   for (const { plugin } of pluginsWithHook(plugins, 'configResolved')) {
     await callHook(plugin, 'configResolved', minimalContext(plugin, 'configResolved'), [resolved], configFile);
   }
+  // The client environment's plugins (Vite's `applyToEnvironment`): they run every hook
+  // from here on but `configureServer`, which stays with every plugin, as in Vite.
+  const topLevel = plugins;
+  const forClient = await pluginsForEnvironment(plugins, (plugin) =>
+    callHook(plugin, 'applyToEnvironment', minimalContext(plugin, 'applyToEnvironment'), [state.environment], configFile));
+  for (const name of forClient.skipped) {
+    warn(name, 'applyToEnvironment', 'not applied to the client environment, so hotloop does not run it: hotloop asks applyToEnvironment for the client environment only');
+  }
+  for (const name of forClient.native.filter((n) => !NATIVE_BUILTINS.has(n))) {
+    warn(name, 'applyToEnvironment', 'a Rolldown built-in (native) plugin, which hotloop\'s plugin host cannot run: left out');
+  }
+  plugins = forClient.plugins;
+  state.plugins = plugins;
+  state.environment.plugins = plugins;
   for (const { plugin } of pluginsWithHook(plugins, 'options')) {
     await callHook(plugin, 'options', minimalContext(plugin, 'options'), [{}], configFile);
   }
 
-  const middlewares = [];
+  const middlewares = { pre: [], post: [], phase: 'pre' };
   const serverObject = makeServer(resolved, middlewares);
   state.server = serverObject;
   state.environment.hot ??= serverObject.ws;
   const post = [];
-  for (const { plugin } of pluginsWithHook(plugins, 'configureServer')) {
+  for (const { plugin } of pluginsWithHook(topLevel, 'configureServer')) {
     const r = await callHook(plugin, 'configureServer', minimalContext(plugin, 'configureServer'), [serverObject], configFile);
     if (typeof r === 'function') post.push([plugin, r]);
   }
+  middlewares.phase = 'post';
   for (const [plugin, f] of post) {
     const prev = current;
     current = { plugin: plugin.name, hook: 'configureServer' };
@@ -562,6 +592,14 @@ async function loadConfig({ root, configFile, code, mode: modeIn }) {
   for (const { plugin } of pluginsWithHook(plugins, 'buildStart')) {
     await callHook(plugin, 'buildStart', pluginContext(plugin, 'buildStart', newOut()), [{}], configFile);
   }
+
+  // `this.parse` is synchronous: the project's vite is imported now (at no cost when the
+  // config imported it already) and every later request waits for it.
+  state.parseAst = null;
+  state.viteLoading = importVite(resolvedRoot).then(
+    (vite) => { state.parseAst = typeof vite?.parseAst === 'function' ? vite.parseAst : null; },
+    () => { state.parseAst = null; },
+  );
 
   state.filters = plugins.map((p) => ({
     resolveId: normalizeHookFilter(p.resolveId, resolvedRoot),
@@ -609,9 +647,32 @@ async function loadConfig({ root, configFile, code, mode: modeIn }) {
       ),
     })),
     unsupported,
-    middlewares: middlewares.map((m) => m.plugin),
+    middlewares: await middlewaresAnswer(middlewares),
     packageVersions: readVersions(resolvedRoot),
   };
+}
+
+/**
+ * Makes `middlewares` the ones requests run through (a reloaded config replaces them; later
+ * `use` calls land in `post`) and says where they run: `null` without any, so hotloop
+ * forwards nothing.
+ */
+async function middlewaresAnswer(middlewares) {
+  state.middlewares = middlewares;
+  if (!middlewares.pre.length && !middlewares.post.length) return null;
+  state.middlewareServer ??= listenMiddlewares(
+    () => state.middlewares,
+    (plugin, err) => warn(plugin, 'middleware', `a server.middlewares handler failed: ${err?.stack ?? err}`),
+    (layer) => {
+      const prev = current;
+      current = { plugin: layer.plugin, hook: 'middleware' };
+      return prev;
+    },
+    (prev) => { current = prev; },
+  );
+  const { port, token } = await state.middlewareServer;
+  const routes = (list) => list.map(({ plugin, route }) => ({ plugin, route }));
+  return { port, token, pre: routes(middlewares.pre), post: routes(middlewares.post) };
 }
 
 /** Functions and RegExps dropped, so a value crosses as JSON (what Rust can honour). */
@@ -644,8 +705,15 @@ function makeServer(config, middlewares) {
   };
   const middlewareStack = guarded({
     use(routeOrFn, fn) {
-      middlewares.push({ plugin: current.plugin, route: typeof routeOrFn === 'string' ? routeOrFn : '', handle: fn ?? routeOrFn });
-      warn(current.plugin, current.hook, 'server.middlewares.use: recorded, but hotloop does not run plugin middlewares yet');
+      const handle = typeof routeOrFn === 'string' ? fn : routeOrFn;
+      if (typeof handle !== 'function') {
+        warn(current.plugin, current.hook, 'server.middlewares.use: only function handlers are supported (a connect app or an http.Server is not)');
+        return middlewareStack;
+      }
+      const layer = { plugin: current.plugin, route: normalizeRoute(typeof routeOrFn === 'string' ? routeOrFn : ''), handle };
+      middlewares[middlewares.phase].push(layer);
+      middlewareStack.stack.push({ route: layer.route, handle });
+      return middlewareStack;
     },
     stack: [],
   }, 'server.middlewares', who);
@@ -783,7 +851,8 @@ process.stdin.on('data', (chunk) => {
   for (const f of frames) {
     if (f.kind === 'request') {
       const h = handlers[f.method];
-      answer(f, h ? Promise.resolve().then(() => h(f.body ?? {})) : Promise.reject(new Error(`unknown method ${f.method}`)));
+      const ready = f.method === 'loadConfig' ? null : state.viteLoading;
+      answer(f, h ? Promise.resolve(ready).then(() => h(f.body ?? {})) : Promise.reject(new Error(`unknown method ${f.method}`)));
     } else if (f.kind === 'response' || f.kind === 'error') {
       const w = waiting.get(f.id);
       if (!w) continue;

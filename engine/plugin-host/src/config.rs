@@ -119,9 +119,48 @@ pub struct ResolvedConfig {
     /// Options the user's config sets that hotloop does not honour (`build`, `server.hmr`,
     /// ...): the caller warns once for each.
     pub unsupported: Vec<String>,
-    /// Plugins that registered `server.middlewares` handlers (recorded, not run yet).
-    pub middlewares: Vec<String>,
+    /// The plugins' `server.middlewares` handlers, run by the host on a loopback HTTP port;
+    /// `None` when no plugin added any (then no request is forwarded).
+    pub middlewares: Option<MiddlewareRoutes>,
     /// `dependencies` and `devDependencies` of the root's package.json with their installed
     /// versions (part of the fingerprint).
     pub package_versions: BTreeMap<String, String>,
+}
+
+/// The `server.middlewares` handlers the config's plugins added, in order, and where they run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MiddlewareRoutes {
+    /// The host's loopback port. Left out of the serialised config (part of the fingerprint):
+    /// a restarted host listens on another port but runs the same handlers.
+    #[serde(default, skip_serializing)]
+    pub port: u16,
+    /// What every request to that port carries (`x-hotloop-token`); left out of the
+    /// serialised config like the port.
+    #[serde(default, skip_serializing)]
+    pub token: String,
+    /// Added during `configureServer`: run before hotloop serves a request.
+    pub pre: Vec<MiddlewareRoute>,
+    /// Added by the functions `configureServer` returned: run for what hotloop has no answer.
+    pub post: Vec<MiddlewareRoute>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MiddlewareRoute {
+    /// The plugin that added the handler.
+    pub plugin: String,
+    /// Its route prefix (connect's, no trailing slash); `""` for every path.
+    pub route: String,
+}
+
+impl MiddlewareRoutes {
+    /// What the dev server needs to forward requests.
+    pub fn to_middlewares(&self) -> hotloop_protocol::plugin::Middlewares {
+        let routes = |list: &[MiddlewareRoute]| list.iter().map(|m| m.route.clone()).collect();
+        hotloop_protocol::plugin::Middlewares {
+            port: self.port,
+            token: self.token.clone(),
+            pre: routes(&self.pre),
+            post: routes(&self.post),
+        }
+    }
 }

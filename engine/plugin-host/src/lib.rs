@@ -37,14 +37,21 @@
 //! - Only the config file itself is compiled (by the caller); a `vite.config.ts` that imports
 //!   other `.ts` files needs a Node that strips types itself (22.6+), where Vite bundles them.
 //! - `config.env` holds `MODE`, `DEV`, `PROD`, `BASE_URL`, `SSR`, not the `.env` files' vars.
-//! - `server.middlewares.use` is recorded ([`ResolvedConfig::middlewares`]) but not run;
-//!   `server.watcher` is a stub; `this.emitFile`, `this.parse`, `server.restart`,
+//! - `server.middlewares.use` handlers run in the host on a loopback HTTP port
+//!   ([`PluginHost::middlewares`]; the dev server forwards to them, see
+//!   `hotloop_protocol::plugin::Middlewares`); only function handlers (not a connect app);
+//!   handlers added after the config loaded are run only where a route given at load time
+//!   takes the path; `server.watcher` is a stub; `this.emitFile`, `server.restart`,
 //!   `server.reloadModule` warn; any other unknown property of `this`, `server`,
 //!   `server.ws`, `server.middlewares`, `server.watcher` or `this.environment` warns when read.
+//! - `this.parse` is the project's own vite's `parseAst` (imported with the config; without
+//!   an installed `vite` it throws an error saying to install it).
 //! - Transform maps are chained by composing mappings (`js/sourcemap.js`), assuming each
 //!   step's map describes the previous step's output; a hook that returns code without a map
 //!   is taken as keeping positions; `{ mappings: '' }` drops the map, as in Vite.
-//! - `hotUpdate` runs for the client environment only.
+//! - `hotUpdate` runs for the client environment only; `applyToEnvironment` is asked for the
+//!   client environment (`this.environment`, name `client`): a plugin it leaves out runs no
+//!   hook but `configureServer` (as in Vite), with one warning naming it.
 
 // `PluginError` (the `Plugins` trait's error) is large but rare, next to a process round trip.
 #![allow(clippy::result_large_err)]
@@ -60,12 +67,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender, bounded};
-use hotloop_protocol::plugin::{Output, PluginError, Plugins, Resolved};
+use hotloop_protocol::plugin::{Middlewares, Output, PluginError, Plugins, Resolved};
 use serde_json::{Value, json};
 
 pub use config::{
-    Alias, FsOptions, HookFilter, Pattern, PatternFilter, PluginInfo, ResolveOptions,
-    ResolvedConfig, ServerOptions,
+    Alias, FsOptions, HookFilter, MiddlewareRoute, MiddlewareRoutes, Pattern, PatternFilter,
+    PluginInfo, ResolveOptions, ResolvedConfig, ServerOptions,
 };
 pub use filter::Verdict;
 pub use process::MIN_NODE_MAJOR;
@@ -140,6 +147,11 @@ pub enum HostEvent {
     },
     /// `config.logger.info/error` and `this.info`.
     Log { level: String, message: String },
+    /// A plugin sent custom events (`server.ws.send`) that nobody has taken yet: take them
+    /// with [`Plugins::take_custom_events`] and send them to the pages. Sent when the queue
+    /// goes from empty to not empty, so once per batch; events sent during a hot update are
+    /// usually taken by the engine before this arrives (and then the queue is empty).
+    CustomEventsWaiting,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -176,6 +188,8 @@ pub enum HostError {
 struct Loaded {
     input: ConfigInput,
     config: ResolvedConfig,
+    /// `config.middlewares` as the dev server takes it, made once per load.
+    middlewares: Option<Arc<Middlewares>>,
     /// Per plugin (in order): (resolveId, load, transform) filters, `None` without the hook.
     filters: Vec<[Option<CompiledFilter>; 3]>,
     fingerprint: u64,
@@ -269,6 +283,26 @@ impl PluginHost {
     /// The config last loaded.
     pub fn config(&self) -> Option<ResolvedConfig> {
         self.lock().loaded.as_ref().map(|l| l.config.clone())
+    }
+
+    /// Where the plugins' `server.middlewares` handlers run now, for the dev server to forward
+    /// requests to; `None` when the config added none, or while the host is down (its next
+    /// hook call starts it again, config reloaded, handlers on a new port).
+    pub fn middlewares(&self) -> Option<Arc<Middlewares>> {
+        let cur = self.lock();
+        if cur.proc.as_ref().is_none_or(|p| p.is_dead()) {
+            return None;
+        }
+        cur.loaded.as_ref()?.middlewares.clone()
+    }
+
+    /// Starts the host again (config reloaded) if it died; a no-op while it runs. The engine's
+    /// hook calls do this themselves; a project whose plugins serve requests
+    /// ([`PluginHost::middlewares`]) or send events on their own needs it called when the
+    /// host crashes, since no hook call may come.
+    pub fn ensure_running(&self) -> Result<(), PluginError> {
+        let mut cur = self.lock();
+        self.alive(&mut cur, false).map(drop)
     }
 
     /// The pid of the running child, if one runs.
@@ -374,6 +408,10 @@ impl PluginHost {
         );
         Ok(Loaded {
             fingerprint: fp.digest(),
+            middlewares: config
+                .middlewares
+                .as_ref()
+                .map(|m| Arc::new(m.to_middlewares())),
             input,
             config,
             filters,

@@ -24,12 +24,14 @@ pub const MIN_NODE_MAJOR: u32 = 20;
 /// Lines of the child's stderr kept for a crash report.
 const STDERR_TAIL: usize = 40;
 
-const SCRIPTS: [(&str, &str); 5] = [
+const SCRIPTS: [(&str, &str); 7] = [
     ("host.js", include_str!("../js/host.js")),
     ("protocol.js", include_str!("../js/protocol.js")),
     ("config.js", include_str!("../js/config.js")),
     ("sourcemap.js", include_str!("../js/sourcemap.js")),
     ("css.js", include_str!("../js/css.js")),
+    ("middlewares.js", include_str!("../js/middlewares.js")),
+    ("errors.js", include_str!("../js/errors.js")),
 ];
 
 /// Checks `node --version` (≥ [`MIN_NODE_MAJOR`]); the error names `needed_by`.
@@ -380,6 +382,9 @@ fn read_loop(stdout: std::process::ChildStdout, shared: &Arc<Shared>, stderr_don
             }
         }
     }
+    // Read before the waiting requests hear of the end: one of them restarts the host at once,
+    // and its kill of this (already dead) child must not make a crash look deliberate.
+    let deliberate = shared.killing.load(Ordering::SeqCst);
     shared.dead.store(true, Ordering::SeqCst);
     let pending: Vec<_> = shared
         .pending
@@ -390,7 +395,7 @@ fn read_loop(stdout: std::process::ChildStdout, shared: &Arc<Shared>, stderr_don
     for (_, tx) in pending {
         let _ = tx.send(Reply::Dead);
     }
-    if !shared.killing.load(Ordering::SeqCst) {
+    if !deliberate {
         // Let stderr drain so the report has the host's last words (bounded: a grandchild
         // may hold the pipe open).
         let _ = stderr_done.recv_timeout(Duration::from_secs(2));
@@ -456,11 +461,15 @@ fn dispatch(frame: Frame, shared: &Arc<Shared>) {
                         message: s("message"),
                     });
                 }
-                "custom" => shared
-                    .custom
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .push((s("event"), b["data"].to_string())),
+                "custom" => {
+                    let mut custom = shared.custom.lock().unwrap_or_else(|p| p.into_inner());
+                    custom.push((s("event"), b["data"].to_string()));
+                    // One wake-up per batch: whoever takes the events takes them all (the
+                    // engine right after a hot update, or on this event for one sent outside).
+                    if custom.len() == 1 {
+                        shared.event(HostEvent::CustomEventsWaiting);
+                    }
+                }
                 "log" => {
                     tracing::info!(target: "hotloop::plugin_host", level = %s("level"), "{}", s("message"));
                     shared.event(HostEvent::Log {

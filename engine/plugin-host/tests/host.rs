@@ -437,7 +437,8 @@ export default { plugins: [{
     let p = Project::new(&[("vite.config.mjs", config)]);
     let (host, c) = start(&p, "vite.config.mjs");
     let events = host.events();
-    assert_eq!(c.middlewares, ["needy"]);
+    let m = c.middlewares.as_ref().expect("a middleware");
+    assert_eq!((m.pre.len(), m.pre[0].plugin.as_str()), (1, "needy"));
     // Sent during `configureServer`, answered before `load_config` returned: queued in order.
     assert_eq!(
         host.take_custom_events(),
@@ -617,4 +618,159 @@ fn the_mode_flag_wins_over_the_configs_mode() {
     assert_eq!(c.mode, "staging");
     assert_eq!(c.define["__SEEN__"], "\"staging\"");
     assert_eq!(c.define["__HOOK__"], "\"staging\"");
+}
+
+/// One HTTP/1.1 request to the host's middleware port; the whole answer as text.
+fn http(port: u16, token: &str, request: &str) -> String {
+    use std::io::{Read, Write};
+    let mut tcp = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let request = request.replace("\r\n\r\n", &format!("\r\nx-hotloop-token: {token}\r\n\r\n"));
+    tcp.write_all(request.as_bytes()).unwrap();
+    let mut out = String::new();
+    tcp.read_to_string(&mut out).expect("the host answers");
+    out
+}
+
+#[test]
+fn middlewares_run_on_a_loopback_port_pre_and_post_and_a_send_from_one_wakes_the_engine() {
+    let config = r#"
+export default { plugins: [{
+  name: 'api',
+  configureServer(server) {
+    server.middlewares.use('/api/', (req, res, next) => {
+      if (req.url === '/pass') return next()
+      server.ws.send('api:called', { url: req.url })
+      res.setHeader('content-type', 'application/json')
+      res.end(JSON.stringify({ url: req.url, original: req.originalUrl }))
+    })
+    return () => server.middlewares.use((req, res) => res.end('post ' + req.url))
+  },
+}] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let (host, c) = start(&p, "vite.config.mjs");
+    let events = host.events();
+    let routes = c.middlewares.clone().expect("middlewares");
+    assert_eq!(
+        (routes.pre[0].route.as_str(), routes.post[0].route.as_str()),
+        ("/api", "")
+    );
+    let m = host.middlewares().expect("running");
+    assert_eq!(
+        (m.pre.clone(), m.post.clone()),
+        (vec!["/api".to_string()], vec![String::new()])
+    );
+    assert!(m.pre_takes("/api/x") && !m.pre_takes("/src/main.ts") && m.post_takes("/x"));
+    // Nobody but hotloop gets an answer from the port.
+    let stranger = http(
+        m.port,
+        "wrong",
+        "GET /api/users HTTP/1.1\r\nhost: localhost\r\nx-hotloop-middleware: pre\r\nconnection: close\r\n\r\n",
+    );
+    assert!(stranger.starts_with("HTTP/1.1 403"), "{stranger}");
+
+    let answer = http(
+        m.port,
+        &m.token,
+        "GET /api/users?id=1 HTTP/1.1\r\nhost: localhost\r\nx-hotloop-middleware: pre\r\nconnection: close\r\n\r\n",
+    );
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(
+        answer.ends_with(r#"{"url":"/users?id=1","original":"/api/users?id=1"}"#),
+        "{answer}"
+    );
+    // Sent from a handler, outside any hook hotloop asked for: the engine is woken for it.
+    wait_event(&events, |e| matches!(e, HostEvent::CustomEventsWaiting));
+    assert_eq!(
+        host.take_custom_events(),
+        [(
+            "api:called".to_string(),
+            r#"{"url":"/users?id=1"}"#.to_string()
+        )]
+    );
+
+    let passed = http(
+        m.port,
+        &m.token,
+        "GET /api/pass HTTP/1.1\r\nhost: localhost\r\nx-hotloop-middleware: pre\r\nconnection: close\r\n\r\n",
+    );
+    assert!(passed.starts_with("HTTP/1.1 404"), "{passed}");
+    assert!(
+        passed.to_ascii_lowercase().contains("x-hotloop-next:"),
+        "{passed}"
+    );
+    let post = http(
+        m.port,
+        &m.token,
+        "GET /nothing/here HTTP/1.1\r\nhost: localhost\r\nx-hotloop-middleware: post\r\nconnection: close\r\n\r\n",
+    );
+    assert!(post.ends_with("post /nothing/here"), "{post}");
+
+    // The handlers' port is not part of the fingerprint; the handlers are.
+    let pid = host.pid().unwrap();
+    let fingerprint = host.fingerprint();
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+    wait_event(&events, |e| matches!(e, HostEvent::Crashed { .. }));
+    assert_eq!(host.middlewares(), None, "none while the host is down");
+    // No hook call restarts it (no hook wants `a.js`): the binary calls this on a crash.
+    assert_eq!(host.transform(&p.path("a.js"), "x").unwrap(), None);
+    assert_eq!(host.middlewares(), None);
+    host.ensure_running().unwrap();
+    let again = host.middlewares().expect("running again");
+    assert_eq!(host.fingerprint(), fingerprint);
+    let answer = http(
+        again.port,
+        &again.token,
+        "GET /api/again HTTP/1.1\r\nhost: localhost\r\nx-hotloop-middleware: pre\r\nconnection: close\r\n\r\n",
+    );
+    assert!(answer.contains(r#""url":"/again""#), "{answer}");
+}
+
+#[test]
+fn apply_to_environment_is_asked_for_the_client_and_a_plugin_for_another_is_skipped_with_a_warning()
+{
+    let config = r#"
+const mark = (name) => ({ name, transform: (code) => code + ' ' + name })
+export default { plugins: [
+  { ...mark('client-only'), applyToEnvironment: (env) => env.name === 'client' && env.config.consumer === 'client' },
+  { ...mark('ssr-only'), applyToEnvironment: (env) => env.name === 'ssr' },
+  { name: 'swapper', applyToEnvironment: () => mark('swapped-in') },
+] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let (host, c) = start(&p, "vite.config.mjs");
+    let events = host.events();
+    let names: Vec<_> = c.plugins.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["hotloop:css", "client-only", "swapped-in"]);
+    let out = host
+        .transform(&p.path("a.js"), "x")
+        .unwrap()
+        .expect("changed");
+    assert_eq!(out.code, "x client-only swapped-in");
+    wait_event(&events, |e| {
+        matches!(e, HostEvent::Warning { plugin, hook, message }
+            if plugin == "ssr-only" && hook == "applyToEnvironment" && message.contains("client environment only"))
+    });
+}
+
+#[test]
+fn this_parse_without_the_projects_vite_is_a_clear_error_naming_the_plugin() {
+    let config = r#"
+export default { plugins: [{ name: 'parser', transform(code) { return JSON.stringify(this.parse(code).type) } }] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let (host, _) = start(&p, "vite.config.mjs");
+    let e = host.transform(&p.path("a.js"), "x").unwrap_err();
+    assert_eq!(
+        (e.plugin.as_str(), e.hook.as_str()),
+        ("parser", "transform")
+    );
+    assert!(
+        e.message
+            .contains("this.parse needs the project's own vite")
+            && e.message.contains("npm install -D vite"),
+        "{e}"
+    );
 }

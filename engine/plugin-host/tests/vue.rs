@@ -163,3 +163,66 @@ fn a_vue_syntax_error_is_a_plugin_error_with_location() {
     assert!(e.loc.is_some(), "{e:?}");
     assert!(e.to_string().contains("App.vue"), "{e}");
 }
+
+#[test]
+fn this_parse_is_the_projects_vites_parse_ast() {
+    let modules = ensure_npm_packages();
+    // A config that does not import vite itself: the host imports it for `this.parse`.
+    let config = r#"
+export default { plugins: [{
+  name: 'parser',
+  transform(code, id) {
+    if (!id.endsWith('.js')) return
+    const ast = this.parse(code)
+    return `export default ${JSON.stringify(ast.body.map((n) => n.type))}`
+  },
+}] }
+"#;
+    let p = Project::new(&[
+        ("vite.config.mjs", config),
+        (
+            "package.json",
+            r#"{"type":"module","devDependencies":{"vite":"*"}}"#,
+        ),
+    ]);
+    std::os::unix::fs::symlink(&modules, p.root().join("node_modules")).expect("link node_modules");
+    let (host, _) = start(&p, "vite.config.mjs");
+    let out = host
+        .transform(
+            &p.path("src/a.js"),
+            "import x from 'y'\nexport const a = 1\n",
+        )
+        .unwrap()
+        .expect("transformed");
+    assert_eq!(
+        out.code,
+        r#"export default ["ImportDeclaration","ExportNamedDeclaration"]"#
+    );
+    // A syntax error is the plugin's error, with the message from the parser.
+    let e = host
+        .transform(&p.path("src/b.js"), "export const = 1")
+        .unwrap_err();
+    assert_eq!(e.plugin, "parser");
+}
+
+#[test]
+fn a_vue_script_error_has_one_code_frame() {
+    let p = vue_project();
+    let (host, _) = start(&p, "vite.config.js");
+    let app = p.path("src/App.vue");
+    let broken = APP.replace("ref<number>(0)", "ref<number>(0");
+    let e = host.transform(&app, &broken).unwrap_err();
+    // compiler-sfc puts a frame of its own in the message (after the file's path): the
+    // message keeps the words, and the one frame is made at the error's location.
+    assert_eq!(
+        e.message,
+        "[vue/compiler-sfc] Unexpected token, expected \",\" (4:0)"
+    );
+    let frame = e.frame.expect("a frame");
+    assert!(
+        frame.contains("3 | const count = ref<number>(0\n4 | function inc"),
+        "{frame}"
+    );
+    assert_eq!(frame.matches("const count").count(), 1, "{frame}");
+    assert_eq!(e.loc, Some((4, 1)));
+}

@@ -130,3 +130,71 @@ impl fmt::Display for PluginError {
 }
 
 impl std::error::Error for PluginError {}
+
+/// Where a project's plugin middlewares run, and which paths they take: the seam between the
+/// plugin host (which runs them, `js/middlewares.js`) and the dev server (which forwards to
+/// them, `hotloop-server`'s `middlewares.rs`, where the contract is written).
+///
+/// `pre` are the handlers a plugin's `configureServer` added (Vite runs them before its own
+/// serving), `post` those added by the function it returned (after Vite's own serving), each
+/// as its route prefix (`""` takes every path). Routes match as connect matches them: a prefix
+/// ending at a `/` or `.` boundary, case-insensitively.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Middlewares {
+    /// The plugin host's loopback HTTP port (127.0.0.1).
+    pub port: u16,
+    /// Sent with every request (`x-hotloop-token`): the host answers nobody else, so a page
+    /// that reaches the port directly (DNS rebinding) gets nothing past hotloop's Host check.
+    pub token: String,
+    pub pre: Vec<String>,
+    pub post: Vec<String>,
+}
+
+impl Middlewares {
+    /// Whether a `pre` handler may answer `path` (a request path, without the query).
+    pub fn pre_takes(&self, path: &str) -> bool {
+        self.pre.iter().any(|route| route_matches(route, path))
+    }
+
+    /// Whether a `post` handler may answer `path`.
+    pub fn post_takes(&self, path: &str) -> bool {
+        self.post.iter().any(|route| route_matches(route, path))
+    }
+}
+
+/// connect's rule: `route` (without a trailing slash; `""` for every path) takes `path` when
+/// it starts it, case-insensitively, up to the end or a `/` or `.`.
+pub fn route_matches(route: &str, path: &str) -> bool {
+    let route = route.strip_suffix('/').unwrap_or(route);
+    if route.is_empty() {
+        return true;
+    }
+    match path.get(..route.len()) {
+        Some(head) if head.eq_ignore_ascii_case(route) => {
+            matches!(path.as_bytes().get(route.len()), None | Some(b'/' | b'.'))
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::route_matches;
+
+    #[test]
+    fn routes_match_as_connect_matches_them() {
+        for (route, path, yes) in [
+            ("", "/x", true),
+            ("/", "/x", true),
+            ("/api", "/api", true),
+            ("/api/", "/api/users", true),
+            ("/API", "/api/users", true),
+            ("/api", "/api.json", true),
+            ("/api", "/apix", false),
+            ("/api", "/ap", false),
+            ("/é", "/é/x", true),
+        ] {
+            assert_eq!(route_matches(route, path), yes, "{route} {path}");
+        }
+    }
+}

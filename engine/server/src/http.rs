@@ -16,6 +16,7 @@ use rustc_hash::FxHasher;
 use super::AppState;
 use super::app_server;
 use super::fs::{self, PathRejection, parse_request_path};
+use super::middlewares;
 use super::pieces;
 use super::sourcemap;
 use hotloop_protocol::served::{Chunk, Served};
@@ -479,7 +480,12 @@ pub(crate) async fn fallback(State(state): State<Arc<AppState>>, request: Reques
             )
         }
         DiskResult::Missing => {
-            if let Some(authority) = state.app_server.clone() {
+            // The plugins' `post` middlewares first (`middlewares.rs`), as in Vite.
+            let (request, set) = match middlewares::post(&state, request).await {
+                Ok(response) => return response,
+                Err(passed) => passed,
+            };
+            let response = if let Some(authority) = state.app_server.clone() {
                 app_server::forward(&state, &authority, request).await
             } else if state.spa_fallback
                 && !path.has_extension()
@@ -489,7 +495,8 @@ pub(crate) async fn fallback(State(state): State<Arc<AppState>>, request: Reques
                 index_response(&state, &served, &headers)
             } else {
                 text(StatusCode::NOT_FOUND, format!("not found: {raw_path}"))
-            }
+            };
+            middlewares::add_headers(response, set)
         }
     }
 }

@@ -20,6 +20,7 @@
 mod app_server;
 mod fs;
 mod http;
+mod middlewares;
 mod pieces;
 mod proxy;
 mod security;
@@ -39,6 +40,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{broadcast, watch};
 
 pub use fs::DEFAULT_FS_DENY;
+pub use middlewares::{MAX_BODY as MAX_MIDDLEWARE_BODY, MiddlewareSource};
 pub use proxy::{ProxyRule, ProxyRuleError};
 
 use hotloop_protocol::Served;
@@ -90,6 +92,10 @@ pub struct ServerConfig {
     /// How long a request waits for the app's server to listen while it starts or restarts,
     /// before it is answered 503.
     pub app_server_wait: std::time::Duration,
+    /// Where the project's Vite plugins' `server.middlewares` handlers run (the plugin
+    /// host's loopback port and their routes), asked per request; `None` (a project without
+    /// handlers) costs nothing. See `middlewares.rs` for where they run and what they answer.
+    pub middlewares: Option<MiddlewareSource>,
 }
 
 impl ServerConfig {
@@ -108,6 +114,7 @@ impl ServerConfig {
             proxy: Vec::new(),
             app_server: None,
             app_server_wait: std::time::Duration::from_secs(10),
+            middlewares: None,
         }
     }
 }
@@ -139,6 +146,8 @@ pub(crate) struct AppState {
     /// request waits for it to listen (`app_server::forward`).
     pub(crate) app_server_down: std::sync::atomic::AtomicBool,
     pub(crate) app_server_wait: std::time::Duration,
+    /// The plugins' `server.middlewares` handlers (`middlewares.rs`).
+    pub(crate) middlewares: Option<MiddlewareSource>,
     pub(crate) spa_fallback: bool,
     pub(crate) max_client_message: usize,
     pub(crate) served: watch::Receiver<Arc<Served>>,
@@ -285,6 +294,7 @@ impl BoundServer {
             next_client: AtomicU64::new(0),
             app_server_down: std::sync::atomic::AtomicBool::new(true),
             app_server_wait: config.app_server_wait,
+            middlewares: config.middlewares,
             chunk_cache: Mutex::new(None),
             pieces: Mutex::default(),
             runtime_etag: OnceLock::new(),
@@ -354,6 +364,11 @@ fn router(state: Arc<AppState>) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             proxy::layer,
+        ))
+        // Vite's order: the plugins' own handlers before its proxy and its serving.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middlewares::layer,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

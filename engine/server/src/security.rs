@@ -267,6 +267,7 @@ pub async fn guard(State(state): State<Arc<AppState>>, request: Request, next: N
         && request.method() != Method::HEAD
         && state.proxy.rule_for(request.uri().path()).is_none()
         && state.app_server.is_none()
+        && state.middlewares.is_none()
     {
         let mut r = (
             StatusCode::METHOD_NOT_ALLOWED,

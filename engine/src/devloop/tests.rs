@@ -164,3 +164,110 @@ fn an_emptied_file_still_open_for_writing_waits_for_its_writer() {
     // Never held back for longer than the limit.
     assert!(takes_empty_file(false, true, RECHECK_LIMIT));
 }
+
+/// Plugins that only send custom events on their own (a middleware's, a timer's).
+struct Sender(std::sync::Mutex<Vec<(String, String)>>);
+
+impl hotloop_protocol::plugin::Plugins for Sender {
+    fn fingerprint(&self) -> u64 {
+        1
+    }
+    fn wants_resolve(&self, _: &str) -> bool {
+        false
+    }
+    fn resolve_id(
+        &self,
+        _: &str,
+        _: Option<&str>,
+    ) -> Result<Option<hotloop_protocol::plugin::Resolved>, hotloop_protocol::plugin::PluginError>
+    {
+        Ok(None)
+    }
+    fn wants_load(&self, _: &str) -> bool {
+        false
+    }
+    fn load(
+        &self,
+        _: &str,
+    ) -> Result<Option<hotloop_protocol::plugin::Output>, hotloop_protocol::plugin::PluginError>
+    {
+        Ok(None)
+    }
+    fn wants_transform(&self, _: &str, _: &str) -> bool {
+        false
+    }
+    fn transform(
+        &self,
+        _: &str,
+        _: &str,
+    ) -> Result<Option<hotloop_protocol::plugin::Output>, hotloop_protocol::plugin::PluginError>
+    {
+        Ok(None)
+    }
+    fn hot_update(
+        &self,
+        _: &str,
+        _: &[String],
+    ) -> Result<Option<Vec<String>>, hotloop_protocol::plugin::PluginError> {
+        Ok(None)
+    }
+    fn take_custom_events(&self) -> Vec<(String, String)> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
+
+#[test]
+fn custom_events_plugins_send_on_their_own_go_to_the_pages_at_once_in_order() {
+    let project = TempProject::new(
+        "//- /index.html\n\
+         <!doctype html><html><body><script type=\"module\" src=\"/src/main.js\"></script></body></html>\n\
+         //- /src/main.js\nconsole.log(1);\n",
+    );
+    let mut host = EngineHost::new(project.root(), ProjectOptions::default()).expect("host");
+    let plugins = Arc::new(Sender(std::sync::Mutex::new(Vec::new())));
+    host.use_plugins(plugins.clone());
+    let (served, _) = tokio::sync::watch::channel(Arc::new(Served::empty("t".into())));
+    let (updates, mut frames) = tokio::sync::broadcast::channel(16);
+    let (telemetry, events) = unbounded();
+    let publishers = Publishers {
+        served,
+        updates,
+        telemetry,
+        server: None,
+    };
+    let (_watcher_tx, watcher) = unbounded();
+    let (_clients_tx, clients) = unbounded();
+    let (control_tx, control) = unbounded();
+    let (devloop, _) = DevLoop::start(host, "t".into(), publishers);
+    let engine = std::thread::spawn(move || {
+        devloop.run(EngineChannels {
+            watcher,
+            clients,
+            control,
+        })
+    });
+    next(&events, "the first memory sample", memory);
+
+    plugins.0.lock().unwrap().extend([
+        ("api:called".to_string(), r#"{"n":1}"#.to_string()),
+        ("api:called".to_string(), r#"{"n":2}"#.to_string()),
+    ]);
+    control_tx.send(Control::PluginEvents).unwrap();
+    // Control messages are served in order: once the loop has ended, the frames are out.
+    control_tx.send(Control::Shutdown).unwrap();
+    engine.join().expect("engine thread");
+    let mut got = Vec::new();
+    while let Ok(frame) = frames.try_recv() {
+        if let Ok(ServerMessage::Custom { event, data }) = protocol::decode_server(&frame) {
+            got.push((event, data));
+        }
+    }
+    assert_eq!(
+        got,
+        [
+            ("api:called".to_string(), r#"{"n":1}"#.to_string()),
+            ("api:called".to_string(), r#"{"n":2}"#.to_string()),
+        ]
+    );
+    assert!(plugins.0.lock().unwrap().is_empty(), "taken");
+}

@@ -176,6 +176,15 @@ impl EngineHost {
         self.move_epoch();
     }
 
+    /// The custom events the plugins sent to the pages (`server.ws.send`) that no edit has
+    /// taken yet: sent on their own (from a timer, a middleware), in order.
+    pub fn take_plugin_events(&self) -> Vec<(String, String)> {
+        self.db
+            .plugins()
+            .map(|plugins| plugins.take_custom_events())
+            .unwrap_or_default()
+    }
+
     /// Watches the project's `vite.config.*` at `path`: when it changes, `reload` evaluates it
     /// again; the options it returns replace the project's (every module is looked at again,
     /// and the planner reloads the pages naming the config); an error is shown as a diagnostic

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import {
   flattenPlugins, filterServePlugins, sortByEnforce, pluginsWithHook, mergeConfig, normalizeAlias,
   normalizeHookFilter, filterMatches, globToRegExp, unsupportedOptions, indexHtmlPlugins,
+  pluginsForEnvironment,
 } from '../config.js';
 
 test('plugins: nested arrays, falsy entries and promises flatten in order', async () => {
@@ -94,4 +95,25 @@ test("transformIndexHtml: Vite's order, and @vitejs/plugin-react's preamble left
     html('pre', { enforce: 'pre', transform() {} }), html('vite:react-swc', () => []),
   ];
   assert.deepEqual(indexHtmlPlugins(list).map((p) => p.name), ['pre', 'normal', 'post']);
+});
+
+test('applyToEnvironment: falsy leaves a plugin out, true keeps it, a plugin answered replaces it in place, a builtin is left out', async () => {
+  const seen = [];
+  const env = { name: 'client' };
+  const list = [
+    { name: 'plain' },
+    { name: 'ssr-only', applyToEnvironment: (e) => e.name === 'ssr' },
+    { name: 'client-only', applyToEnvironment: async (e) => e.name === 'client' },
+    { name: 'swapped', applyToEnvironment: () => [{ name: 'swap-a' }, Promise.resolve({ name: 'swap-b' }), null] },
+    { name: 'vite:react:refresh-wrapper', applyToEnvironment: () => ({ name: 'builtin:vite-react-refresh-wrapper', transform() {} }) },
+  ];
+  const { plugins, skipped, native } = await pluginsForEnvironment(list, (p) => {
+    seen.push(p.name);
+    return p.applyToEnvironment(env);
+  });
+  assert.deepEqual(plugins.map((p) => p.name), ['plain', 'client-only', 'swap-a', 'swap-b']);
+  assert.deepEqual(skipped, ['ssr-only']);
+  // Rolldown's native plugins cannot run in the host: left out, and named.
+  assert.deepEqual(native, ['builtin:vite-react-refresh-wrapper']);
+  assert.deepEqual(seen, ['ssr-only', 'client-only', 'swapped', 'vite:react:refresh-wrapper']);
 });

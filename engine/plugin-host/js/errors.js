@@ -1,0 +1,21 @@
+// Plugin errors, pure helpers of the host (tested by `js/tests/errors.test.mjs`).
+
+const FRAME_LINE = /^\s*(\d+\s*)?\|/;
+
+/**
+ * Splits a message that carries a code frame of its own after a blank line (and, optionally,
+ * a line naming the file), as @vue/compiler-sfc's errors do:
+ * `"[vue/compiler-sfc] Unexpected token (4:0)\n\n/abs/App.vue\n1  |  <script>\n   |  ^"` →
+ * `['[vue/compiler-sfc] Unexpected token (4:0)', '1  |  <script>\n   |  ^']`. A message
+ * without one comes back whole, with `null`. The overlay then shows one frame, not two.
+ */
+export function splitMessageFrame(message) {
+  if (typeof message !== 'string') return [message, null];
+  const at = message.indexOf('\n\n');
+  if (at === -1) return [message, null];
+  let lines = message.slice(at + 2).split('\n');
+  if (lines.length > 1 && !FRAME_LINE.test(lines[0])) lines = lines.slice(1);
+  while (lines.length && lines[lines.length - 1].trim() === '') lines.pop();
+  if (!lines.length || !lines.every((l) => FRAME_LINE.test(l))) return [message, null];
+  return [message.slice(0, at).trimEnd(), lines.join('\n')];
+}

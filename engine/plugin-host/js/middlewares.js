@@ -1,0 +1,149 @@
+// Plugins' `server.middlewares` handlers (connect-style), run for hotloop on a loopback HTTP
+// server of the plugin host.
+//
+// The contract with hotloop's dev server (`engine/server/src/middlewares.rs`):
+// - The host listens on 127.0.0.1, on a port of its own (`listen`); the loaded config says
+//   which port, the token every request must carry (`x-hotloop-token`: nothing but hotloop,
+//   which checked the Host and Origin, gets an answer) and which routes each phase's handlers
+//   take.
+// - hotloop forwards a request with `x-hotloop-middleware: pre` (before hotloop serves
+//   anything: Vite's middlewares added in `configureServer`) or `post` (a request hotloop has
+//   no answer for: the handlers added by the function `configureServer` returned).
+// - A handler that answers, answers: status, headers and body go to the page as they are.
+// - When every handler called `next()`, the answer is a 404 with `x-hotloop-next` (the names
+//   of the headers the handlers set, comma-separated): hotloop then serves the request
+//   itself, with those headers added (a handler that sets COOP/COEP and calls `next()`).
+// - `next(err)` or a throw with no error handler left: a 500 naming the plugin, and a
+//   warning.
+//
+// The stack follows connect (which Vite uses): a route prefix matches at a `/` or `.`
+// boundary, case-insensitively, and is stripped from `req.url` while its handler runs
+// (`req.originalUrl` keeps the whole); handlers of arity 4 are error handlers; a handler's
+// rejected promise counts as `next(err)`.
+
+import crypto from 'node:crypto';
+import http from 'node:http';
+
+/** A route as connect keeps it: no trailing slash (`'/'` is every path). */
+export function normalizeRoute(route) {
+  if (typeof route !== 'string') return '';
+  return route.endsWith('/') ? route.slice(0, -1) : route;
+}
+
+/** Whether `route` (normalized) takes `pathname` (connect's rule). */
+export function routeMatches(route, pathname) {
+  if (route === '') return true;
+  if (pathname.slice(0, route.length).toLowerCase() !== route.toLowerCase()) return false;
+  const c = pathname.length > route.length ? pathname[route.length] : '';
+  return c === '' || c === '/' || c === '.';
+}
+
+function pathnameOf(url) {
+  const q = url.search(/[?#]/);
+  return (q === -1 ? url : url.slice(0, q)) || '/';
+}
+
+/**
+ * Runs `stack` (`[{ route, handle, plugin }]`) on `req`/`res`; `done(err)` when every handler
+ * passed it on. `enter(layer)` and `leave(whatEnterReturned)` bracket each synchronous
+ * call (the host's "who is calling", for its warnings).
+ */
+export function runStack(stack, req, res, done, enter = () => {}, leave = () => {}) {
+  let index = 0;
+  let removed = '';
+  let slashAdded = false;
+  req.originalUrl ??= req.url;
+  let finished = false;
+  function next(err) {
+    if (finished) return;
+    if (slashAdded) {
+      req.url = req.url.slice(1);
+      slashAdded = false;
+    }
+    if (removed) {
+      req.url = removed + req.url;
+      removed = '';
+    }
+    const layer = stack[index++];
+    if (!layer) {
+      finished = true;
+      setImmediate(done, err);
+      return;
+    }
+    if (!routeMatches(layer.route, pathnameOf(req.url))) return next(err);
+    if (layer.route !== '') {
+      removed = layer.route;
+      req.url = req.url.slice(removed.length);
+      if (req.url[0] !== '/') {
+        req.url = '/' + req.url;
+        slashAdded = true;
+      }
+    }
+    call(layer, err);
+  }
+  function call(layer, err) {
+    const arity = layer.handle.length;
+    let error = err;
+    try {
+      if (err ? arity !== 4 : arity >= 4) return next(err);
+      let r;
+      const saved = enter(layer);
+      try {
+        r = err ? layer.handle(err, req, res, next) : layer.handle(req, res, next);
+      } finally {
+        leave(saved);
+      }
+      if (r && typeof r.then === 'function') {
+        r.then(undefined, (e) => next(Object.assign(e instanceof Error ? e : new Error(String(e)), { plugin: e?.plugin ?? layer.plugin })));
+      }
+      return;
+    } catch (e) {
+      error = e instanceof Error ? e : new Error(String(e));
+      error.plugin ??= layer.plugin;
+    }
+    next(error);
+  }
+  next();
+}
+
+/**
+ * The loopback server: `stacks()` gives `{ pre, post }` at the time of each request (a config
+ * reload replaces them); `onError(plugin, err)` reports a handler's failure.
+ */
+export async function listen(stacks, onError, enter, leave) {
+  const token = crypto.randomBytes(16).toString('hex');
+  const server = http.createServer((req, res) => {
+    // Only hotloop, which checked the request's Host and Origin, may ask: a page that reaches
+    // this port by DNS rebinding cannot set the header without a preflight nobody answers.
+    if (req.headers['x-hotloop-token'] !== token) {
+      res.statusCode = 403;
+      res.end('hotloop plugin host: forbidden');
+      return;
+    }
+    delete req.headers['x-hotloop-token'];
+    const phase = req.headers['x-hotloop-middleware'] === 'post' ? 'post' : 'pre';
+    delete req.headers['x-hotloop-middleware'];
+    const stack = stacks()[phase] ?? [];
+    runStack(stack, req, res, (err) => {
+      if (res.headersSent || res.writableEnded) return;
+      if (err) {
+        onError(err.plugin ?? '', err);
+        res.statusCode = 500;
+        res.setHeader('content-type', 'text/plain; charset=utf-8');
+        res.end(`[plugin ${err.plugin ?? '?'}] a server.middlewares handler failed on ${req.originalUrl}: ${err.message ?? err}`);
+        return;
+      }
+      const set = res.getHeaderNames();
+      res.statusCode = 404;
+      res.setHeader('x-hotloop-next', set.join(','));
+      res.end();
+    }, enter, leave);
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  server.unref();
+  return { server, port: server.address().port, token };
+}

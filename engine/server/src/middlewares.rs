@@ -1,0 +1,268 @@
+//! A project's Vite plugins' `server.middlewares` handlers (`configureServer`), which run in the
+//! plugin host on a loopback HTTP port (`hotloop_protocol::plugin::Middlewares`, the host's
+//! `js/middlewares.js`). The server only forwards, with `--proxy`'s forwarding
+//! (`proxy::forward_to`: the page's `Host` kept) after its own Host/Origin checks, adding the
+//! host's token (`x-hotloop-token`, without which the host answers 403) and the phase
+//! (`x-hotloop-middleware`); it never depends on the host.
+//!
+//! Where they run, as Vite orders them around its own serving:
+//! - `pre` (added in `configureServer`): before hotloop serves anything ([`layer`], after the
+//!   Host/Origin guard, before `--proxy` and hotloop's routes). Vite runs them before its
+//!   proxy, static files and transforms; hotloop's own `/_hotloop/*` (which Vite does not
+//!   have) and WebSocket upgrades never go to them.
+//! - `post` (added by the function `configureServer` returned): for a request hotloop has no
+//!   file or module for ([`post`], from `http::fallback`), before the SPA fallback, the app's
+//!   server (`--server`) and the 404; and for any method other than GET/HEAD that no
+//!   `--proxy` rule or app's server takes (else a 405).
+//!
+//! The answer: a handler's response goes to the page as it is (HTML included: hotloop's
+//! client is not injected into a page a middleware renders). When every handler called
+//! `next()`, the host answers 404 with `x-hotloop-next` naming the headers the handlers set
+//! (`res.setHeader` before `next()`); hotloop then serves the request itself and adds those
+//! headers to its response where it did not set them (a plugin that sets COOP/COEP headers).
+//!
+//! Cost: a project without handlers has no [`MiddlewareSource`] (nothing but a `None` check);
+//! with handlers, only a request whose path a handler's route takes (connect's prefix rule) makes
+//! the round trip to the host. A request body is buffered (at most [`MAX_BODY`]) so hotloop can
+//! still serve or forward it after the handlers pass it on. While the host is down (crashed,
+//! restarting) requests are served as without handlers.
+
+use std::sync::Arc;
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::uri::Authority;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use hotloop_protocol::plugin::Middlewares;
+
+use super::AppState;
+use super::proxy::{Forward, Target, forward_to};
+
+/// Where the plugins' handlers run now (`None`: none, or the host is down). Asked once per
+/// request: a restarted host listens on another port.
+#[derive(Clone)]
+pub struct MiddlewareSource(Arc<dyn Fn() -> Option<Arc<Middlewares>> + Send + Sync>);
+
+impl MiddlewareSource {
+    pub fn new(f: impl Fn() -> Option<Arc<Middlewares>> + Send + Sync + 'static) -> Self {
+        MiddlewareSource(Arc::new(f))
+    }
+}
+
+impl std::fmt::Debug for MiddlewareSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MiddlewareSource")
+    }
+}
+
+/// The largest request body handed to the handlers (and kept for hotloop after them).
+pub const MAX_BODY: usize = 64 << 20;
+
+/// The header that tells the host which handlers to run.
+const PHASE: &str = "x-hotloop-middleware";
+/// The header that proves to the host that hotloop asks (`Middlewares::token`).
+const TOKEN: &str = "x-hotloop-token";
+/// The host's "every handler called next()", with the names of the headers they set.
+const NEXT: &str = "x-hotloop-next";
+
+#[derive(Clone, Copy)]
+enum Phase {
+    Pre,
+    Post,
+}
+
+enum Answer {
+    /// A handler answered.
+    Answered(Response),
+    /// Every handler passed it on: the request again, and the headers they set (boxed: the
+    /// two are large next to a response).
+    Next(Box<(Request, HeaderMap)>),
+}
+
+/// The handlers now, when any may take `request`.
+fn current(state: &AppState, request: &Request) -> Option<Arc<Middlewares>> {
+    let source = state.middlewares.as_ref()?;
+    let path = request.uri().path();
+    if path.starts_with("/_hotloop/") || request.headers().contains_key(header::UPGRADE) {
+        return None;
+    }
+    (source.0)()
+}
+
+fn takes_other_methods(method: &Method) -> bool {
+    method != Method::GET && method != Method::HEAD
+}
+
+/// A method hotloop does not serve, with no `--proxy` rule or app's server to take it.
+fn refused_method(state: &AppState, request: &Request) -> bool {
+    takes_other_methods(request.method())
+        && state.proxy.rule_for(request.uri().path()).is_none()
+        && state.app_server.is_none()
+}
+
+/// Middleware: the `pre` handlers, then hotloop (and, for a method hotloop does not serve,
+/// the `post` handlers, then a 405).
+pub(crate) async fn layer(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(handlers) = current(&state, &request) else {
+        // The Host guard lets every method through while there are handlers; without them
+        // now (the host is down), hotloop takes GET and HEAD only, as it does by default.
+        if state.middlewares.is_some() && refused_method(&state, &request) {
+            return method_not_allowed(request.method());
+        }
+        return next.run(request).await;
+    };
+    let (request, set) = if handlers.pre_takes(request.uri().path()) {
+        match ask(&state, &handlers, Phase::Pre, request).await {
+            Answer::Answered(response) => return response,
+            Answer::Next(next) => *next,
+        }
+    } else {
+        (request, HeaderMap::new())
+    };
+    let mut response = if refused_method(&state, &request) {
+        match post_with(&state, &handlers, request).await {
+            Ok(response) => response,
+            Err((request, more)) => add_headers(method_not_allowed(request.method()), more),
+        }
+    } else {
+        next.run(request).await
+    };
+    add_missing(response.headers_mut(), &set);
+    response
+}
+
+/// The `post` handlers for a request hotloop has no answer for: their response, or the request
+/// back with the headers they set (hotloop answers it as it would have, then
+/// [`add_headers`]).
+pub(crate) async fn post(
+    state: &AppState,
+    request: Request,
+) -> Result<Response, (Request, HeaderMap)> {
+    match current(state, &request) {
+        Some(handlers) => post_with(state, &handlers, request).await,
+        None => Err((request, HeaderMap::new())),
+    }
+}
+
+async fn post_with(
+    state: &AppState,
+    handlers: &Middlewares,
+    request: Request,
+) -> Result<Response, (Request, HeaderMap)> {
+    if !handlers.post_takes(request.uri().path()) {
+        return Err((request, HeaderMap::new()));
+    }
+    match ask(state, handlers, Phase::Post, request).await {
+        Answer::Answered(response) => Ok(response),
+        Answer::Next(next) => Err(*next),
+    }
+}
+
+/// `response` with the headers handlers set before passing its request on, where hotloop set
+/// none of that name.
+pub(crate) fn add_headers(mut response: Response, set: HeaderMap) -> Response {
+    add_missing(response.headers_mut(), &set);
+    response
+}
+
+/// Forwards `request` to the host's `phase` handlers.
+async fn ask(state: &AppState, handlers: &Middlewares, phase: Phase, request: Request) -> Answer {
+    let (parts, body) = request.into_parts();
+    let body = if takes_other_methods(&parts.method) {
+        match to_bytes(body, MAX_BODY).await {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                return Answer::Answered(
+                    (
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        format!(
+                            "hotloop: the request body for the plugins' middlewares could not be \
+                             read (at most {MAX_BODY} bytes): {error}"
+                        ),
+                    )
+                        .into_response(),
+                );
+            }
+        }
+    } else {
+        Default::default()
+    };
+    let again = || Request::from_parts(parts.clone(), Body::from(body.clone()));
+    let Ok(authority) = Authority::try_from(format!("127.0.0.1:{}", handlers.port)) else {
+        return Answer::Next(Box::new((again(), HeaderMap::new())));
+    };
+    let mut forwarded = again();
+    if let Ok(token) = HeaderValue::from_str(&handlers.token) {
+        forwarded
+            .headers_mut()
+            .insert(HeaderName::from_static(TOKEN), token);
+    }
+    forwarded.headers_mut().insert(
+        HeaderName::from_static(PHASE),
+        HeaderValue::from_static(match phase {
+            Phase::Pre => "pre",
+            Phase::Post => "post",
+        }),
+    );
+    let target = Target {
+        authority: &authority,
+        base: "",
+        keep_host: true,
+    };
+    let response = match forward_to(state, target, forwarded).await {
+        Ok(response) => response,
+        Err(Forward::Refused(response)) => return Answer::Answered(response),
+        Err(Forward::Unreachable(error)) => {
+            tracing::warn!(
+                "the plugins' server.middlewares could not be reached on {authority} ({}); \
+                 hotloop serves {} itself",
+                super::proxy::error_chain(&error),
+                parts.uri
+            );
+            return Answer::Next(Box::new((again(), HeaderMap::new())));
+        }
+    };
+    let Some(names) = response.headers().get(NEXT) else {
+        return Answer::Answered(response);
+    };
+    let mut set = HeaderMap::new();
+    for name in names.to_str().unwrap_or_default().split(',') {
+        let Ok(name) = HeaderName::from_bytes(name.trim().as_bytes()) else {
+            continue;
+        };
+        for value in response.headers().get_all(&name) {
+            set.append(name.clone(), value.clone());
+        }
+    }
+    Answer::Next(Box::new((again(), set)))
+}
+
+/// Adds each header of `set` that `headers` does not have (hotloop's own win).
+fn add_missing(headers: &mut HeaderMap, set: &HeaderMap) {
+    for name in set.keys() {
+        if headers.contains_key(name) {
+            continue;
+        }
+        for value in set.get_all(name) {
+            headers.append(name.clone(), value.clone());
+        }
+    }
+}
+
+fn method_not_allowed(method: &Method) -> Response {
+    let mut r = (
+        StatusCode::METHOD_NOT_ALLOWED,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        format!("hotloop: method {method} is not allowed"),
+    )
+        .into_response();
+    r.headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+    r
+}
