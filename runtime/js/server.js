@@ -14,7 +14,8 @@
 // shape of Bun, Deno, Hono, Cloudflare Workers) or a Node request listener / Express-style app
 // `(req, res) => …`. Every request reads the entry's exports anew, so a re-evaluated entry
 // serves the next request with its new handler; open connections stay open. An uncaught
-// exception ends the process (hotloop restarts it and shows why).
+// exception ends the process (hotloop restarts it and shows why). Stacks are source-mapped by
+// Node itself (see `main`).
 "use strict";
 
 const net = require("node:net");
@@ -102,6 +103,10 @@ function errorPage(res, err, entry) {
 }
 
 function main() {
+  // Stacks of the app's code name its `.ts` lines: the chunk and every update's factory end in
+  // an inline source map (the engine's `host/node_maps.rs`), which Node applies to every
+  // stack it formats (uncaught exceptions, `err.stack`, the app's own logs).
+  process.setSourceMapsEnabled(true);
   const control = net.connect(process.env.HOTLOOP_CONTROL);
   const send = (kind, payload) => control.write(frame(kind, payload));
   const report = (err, id, context) =>

@@ -23,9 +23,9 @@
 //!   the reap under the same lock a kill takes, so a kill never reaches a reused pid), one
 //!   accepts and reads the control socket, one per output stream.
 //!
-//! Later: failures' and crashes' stacks are reported as Node prints them (the chunk's
-//! `hotloop:server-chunk.js` lines); mapping them through the modules' source maps to the
-//! `.ts` lines is the caller's next step (the maps are in the engine's snapshot).
+//! - Stacks (failures', an uncaught exception's in `stderr_tail`, the app's own logs) name the
+//!   original `.ts` files and lines: `server.js` turns on Node's source-map support and the
+//!   engine's chunk and update factories carry inline maps (`engine/src/host/node_maps.rs`).
 
 mod node;
 mod process;
@@ -77,7 +77,7 @@ pub enum AppServerEvent {
     /// send them over their WebSocket.
     Frame(Vec<u8>),
     /// A module threw while starting or re-evaluating, or a request handler failed. `stack`
-    /// as Node printed it (not source-mapped yet).
+    /// as Node formats it (source-mapped where the code carries a map).
     Failure {
         id: Option<String>,
         context: Option<String>,

@@ -611,6 +611,8 @@ async function loadConfig({ root, configFile, code, mode: modeIn }) {
     unsupported,
     middlewares: middlewares.map((m) => m.plugin),
     packageVersions: readVersions(resolvedRoot),
+    // hotloop's own key (Vite has no standard one): the app's server entry, as `--server`.
+    hotloopServer: typeof config.hotloop?.server === 'string' ? config.hotloop.server : null,
   };
 }
 

@@ -11,6 +11,7 @@
 
 mod build;
 mod change;
+mod node_maps;
 mod observe;
 mod publish;
 mod server;

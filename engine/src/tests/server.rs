@@ -116,11 +116,19 @@ fn the_server_graph_resolves_as_node_does_and_leaves_packages_to_node() {
         chunk.contains(r#"{"node:fs":"node:fs","path":"node:path","dual":"file://"#),
         "{chunk}"
     );
+    // The start call, then the modules' map for Node's stacks (`host/node_maps.rs`).
+    let (code, map) = chunk
+        .rsplit_once("//# sourceMappingURL=data:application/json;base64,")
+        .expect("the chunk ends in its map");
     assert!(
-        chunk.ends_with(
+        code.ends_with(
             "__hotloop.start([\"/src/server.ts\"], {\"server\":true,\"revision\":1,\"serverId\":\"test\"});\n"
         ),
         "{chunk}"
+    );
+    assert!(
+        map.ends_with('\n') && !map.trim_end().contains('\n'),
+        "{map}"
     );
 }
 
