@@ -21,11 +21,11 @@ use crate::inputs::SourceFile;
 use crate::js_literal::push_json_string;
 use crate::queries::diagnostics::server_module_diagnostics;
 use crate::queries::emit::{
-    external_entry, external_factory, server_chunk_entry, server_module_deps,
+    external_entry, external_factory, server_chunk_entry, server_emitted_module, server_module_deps,
 };
 use crate::queries::graph::{ProjectGraph, server_graph};
-use crate::queries::hot::hot_meta;
-use crate::queries::parsed::parsed_module;
+use crate::queries::hot::server_hot_meta;
+use crate::queries::parsed::server_parsed_module;
 use crate::queries::resolve::{ResolvedImport, server_imports};
 use crate::transform::HotFacts;
 use hotloop_protocol::{Diagnostic, ModuleCode};
@@ -129,7 +129,7 @@ impl EngineHost {
             let broken = module.entry.is_some() && server_chunk_entry(db, file).is_none();
             let structural = !broken
                 && (server_imports(db, file) != module.resolved
-                    || *hot_meta(db, file) != module.hot);
+                    || *server_hot_meta(db, file) != module.hot);
             if structural {
                 tracing::debug!(file = %file.path(db).display(), "server imports or hot facts changed");
                 return Some(self.full_server_build(Some(prev)));
@@ -154,7 +154,7 @@ impl EngineHost {
             let module = &mut state.modules[index.idx()];
             if entry.is_some() && entry != module.entry {
                 module.entry = entry;
-                module.map = parsed_module(db, file).map.clone();
+                module.map = server_parsed_module(db, file).map.clone();
                 changed.push(index);
             }
             if diagnostics != module.diagnostics {
@@ -204,7 +204,7 @@ impl EngineHost {
             let previous_entry = previous.and_then(|m| m.entry.clone());
             // A module that stopped compiling keeps its last good code (and map) in the process.
             let (entry, map) = match server_chunk_entry(db, file) {
-                Some(entry) => (Some(entry), parsed_module(db, file).map.clone()),
+                Some(entry) => (Some(entry), server_parsed_module(db, file).map.clone()),
                 None => (previous_entry.clone(), previous.and_then(|m| m.map.clone())),
             };
             if entry.is_some() && entry != previous_entry {
@@ -218,7 +218,7 @@ impl EngineHost {
                 entry,
                 map,
                 resolved: server_imports(db, file),
-                hot: hot_meta(db, file).clone(),
+                hot: server_hot_meta(db, file).clone(),
                 diagnostics,
             });
         }
@@ -383,9 +383,15 @@ impl EngineHost {
     /// server deps map, for update frames.
     pub fn server_module_code(&self, index: ModuleIndex) -> Option<ModuleCode> {
         let graph = &self.server.as_ref()?.graph;
-        let mut code = super::module_code_in(&self.db, graph, index, server_module_deps)?;
+        let mut code = super::module_code_in(
+            &self.db,
+            graph,
+            index,
+            server_emitted_module,
+            server_module_deps,
+        )?;
         let file = graph.file(index);
-        let parsed = parsed_module(&self.db, file);
+        let parsed = server_parsed_module(&self.db, file);
         code.code = with_inline_map(&code.code, parsed.map.as_deref(), file.path(&self.db)).into();
         Some(code)
     }
