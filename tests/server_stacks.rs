@@ -140,7 +140,7 @@ fn a_throw_in_a_server_module_names_its_ts_line_before_and_after_an_update_and_i
     .expect("node ≥ 20 on PATH");
     server.send_chunk(&chunk).expect("chunk sent");
     let port = wait_for(&server, |e| match e {
-        AppServerEvent::Ready { port } => Some(*port),
+        AppServerEvent::Ready { port, .. } => Some(*port),
         _ => None,
     });
     assert!(status_of(port, "/").contains(" 200 "));

@@ -102,8 +102,13 @@ pub fn bridge(
                 Err(_) => break,
             },
             recv(events) -> event => match event {
-                Ok(AppServerEvent::Ready { port }) => {
-                    tracing::info!("server: the app's server answers on 127.0.0.1:{port}");
+                Ok(AppServerEvent::Ready { port, eval, start }) => {
+                    tracing::info!(
+                        "server: the app's server answers on 127.0.0.1:{port} (chunk evaluated \
+                         in {:.0} ms, entry in {:.0} ms)",
+                        eval.as_secs_f64() * 1000.0,
+                        start.as_secs_f64() * 1000.0
+                    );
                     report_rss(&server);
                 }
                 Ok(AppServerEvent::Frame(bytes)) => match decode_client(&bytes) {

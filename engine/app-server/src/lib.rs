@@ -5,7 +5,7 @@
 //!
 //! - The control channel carries frames `[u32 LE length][kind u8][payload]` (the length counts
 //!   the kind byte). hotloop → process: 1 = CHUNK (the server chunk's text), 2 = UPDATE (an
-//!   encoded update frame). Process → hotloop: 1 = READY `{"port":N}`, 2 = FRAME (the runtime's
+//!   encoded update frame). Process → hotloop: 1 = READY `{"port":N,"eval_ms":X,"start_ms":Y}`, 2 = FRAME (the runtime's
 //!   protocol frames: acks, invalidations), 3 = FAILURE `{id, context, message, stack}`.
 //! - Everything the process says arrives as [`AppServerEvent`]s on one crossbeam channel: its
 //!   control frames, each line of its stdout and stderr (`Output`), and its exit when it was
@@ -71,8 +71,13 @@ pub enum OutputStream {
 /// What the app's server process reports.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AppServerEvent {
-    /// The chunk ran and the HTTP server listens.
-    Ready { port: u16 },
+    /// The chunk ran and the HTTP server listens. `eval`: evaluating the chunk's text (the
+    /// modules' defines); `start`: evaluating the entry and what it imports, externals loaded.
+    Ready {
+        port: u16,
+        eval: Duration,
+        start: Duration,
+    },
     /// A protocol frame from the runtime (an ack of an update, an invalidation), as the pages
     /// send them over their WebSocket.
     Frame(Vec<u8>),

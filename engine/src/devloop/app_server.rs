@@ -68,6 +68,13 @@ impl DevLoop {
             return;
         };
         let prepare = prepare_start.elapsed();
+        if previous.is_none() {
+            tracing::info!(
+                "server: graph of {} modules built in {:.0} ms",
+                update.build.graph().len(),
+                prepare.as_secs_f64() * 1000.0
+            );
+        }
         if previous.is_none() || update.build.graph_changed {
             self.telemetry(EngineEvent::ServerGraph(server_graph_stats(&update.build)));
         }
@@ -128,9 +135,15 @@ impl DevLoop {
             return;
         };
         let revision = self.app_server.revision;
+        let chunk_start = Instant::now();
         let Some(chunk) = self.host.server_chunk(revision, &self.server_id) else {
             return;
         };
+        tracing::info!(
+            "server: chunk r{revision} ({:.1} MB with its source map) made in {:.0} ms",
+            chunk.len() as f64 / 1e6,
+            chunk_start.elapsed().as_secs_f64() * 1000.0
+        );
         let hello: Arc<[u8]> = protocol::encode(&ServerMessage::Hello {
             protocol: PROTOCOL_VERSION,
             server_id: self.server_id.to_string(),
