@@ -33,6 +33,7 @@ use hotloop_protocol::{Diagnostic, ModuleCode};
 use super::EngineHost;
 use super::node_maps::{ChunkMap, with_inline_map};
 use crate::db::Db as _;
+use crate::warm_up::warm_up_server;
 
 /// The outcome of one server build.
 #[derive(Clone, Debug)]
@@ -112,9 +113,13 @@ impl EngineHost {
         let _span = tracing::debug_span!("build_server").entered();
         let pending = std::mem::take(&mut self.server_pending);
         let Some(prev) = self.server.take() else {
-            return Some(self.full_server_build(None));
+            self.warm_up_server();
+            let build = self.full_server_build(None);
+            self.cold_build_done();
+            return Some(build);
         };
         if pending.epoch_moved {
+            self.warm_up_server();
             return Some(self.full_server_build(Some(prev)));
         }
         let db = &self.db;
@@ -137,6 +142,16 @@ impl EngineHost {
             touched.push((index, file));
         }
         Some(self.update_server_modules(prev, &touched))
+    }
+
+    /// Compiles and resolves the server graph on all cores before `server_graph` walks it on
+    /// one (`warm_up.rs`): the cold build, and full builds after the resolution epoch moved.
+    fn warm_up_server(&self) {
+        let Some(entry) = self.project.options(&self.db).server_entry.clone() else {
+            return;
+        };
+        let entry = self.db.files().get_or_read(&self.db, &entry);
+        warm_up_server(&self.db, entry);
     }
 
     /// The hot path: only `touched` modules (whose server imports and hot facts are unchanged).
