@@ -7,7 +7,7 @@
 // hotloop → here: CHUNK (the server chunk's text: the registry's `define`s and the `start`
 // call), then UPDATE frames (the same binary update frames the pages get).
 // here → hotloop: READY ({ port, eval_ms, start_ms }: the HTTP server listens; how long the
-// chunk's text and then the entry took to evaluate), FRAME (the runtime's frames to
+// chunk took to evaluate, its synchronous start of the entry included, and then its async part), FRAME (the runtime's frames to
 // the server: acks of updates, invalidations), FAILURE ({ message, stack, context, id }: a
 // module threw while starting or re-evaluating, or a request handler failed).
 //

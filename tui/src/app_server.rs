@@ -105,7 +105,7 @@ pub fn bridge(
                 Ok(AppServerEvent::Ready { port, eval, start }) => {
                     tracing::info!(
                         "server: the app's server answers on 127.0.0.1:{port} (chunk evaluated \
-                         in {:.0} ms, entry in {:.0} ms)",
+                         in {:.0} ms, then {:.0} ms for its async imports)",
                         eval.as_secs_f64() * 1000.0,
                         start.as_secs_f64() * 1000.0
                     );

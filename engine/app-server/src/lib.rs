@@ -71,8 +71,10 @@ pub enum OutputStream {
 /// What the app's server process reports.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AppServerEvent {
-    /// The chunk ran and the HTTP server listens. `eval`: evaluating the chunk's text (the
-    /// modules' defines); `start`: evaluating the entry and what it imports, externals loaded.
+    /// The chunk ran and the HTTP server listens. `eval`: evaluating the chunk (the modules'
+    /// defines, then its `start` call: the entry and what it imports, as far as it runs
+    /// synchronously); `start`: then waiting for the rest (externals Node imports, top-level
+    /// `await`).
     Ready {
         port: u16,
         eval: Duration,
