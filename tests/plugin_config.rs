@@ -44,7 +44,9 @@ export default defineConfig(({ mode }): UserConfig => ({
   },
   define: { __APP_MODE__: JSON.stringify(mode) },
   server: { port },
-}))
+  // hotloop's own key: the app's server entry (server-side HMR).
+  hotloop: { server: 'src/server.ts' },
+} as UserConfig))
 "#;
 
 #[test]
@@ -70,6 +72,12 @@ fn a_typescript_vite_config_loads_through_the_engines_strip() {
     assert_eq!(resolved.mode, "staging");
     assert_eq!(resolved.define["__APP_MODE__"], "\"staging\"");
     assert_eq!(resolved.server.port, Some(5174));
+    assert_eq!(resolved.hotloop_server.as_deref(), Some("src/server.ts"));
+    assert!(
+        resolved.unsupported.is_empty(),
+        "{:?}",
+        resolved.unsupported
+    );
     let names: Vec<_> = resolved.plugins.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(names, ["hotloop:css", "vite:vue"]);
     let alias = &resolved.resolve.alias[0];

@@ -278,3 +278,110 @@ fn a_missing_root_or_file_fails_with_a_clear_message() {
         "nothing was touched"
     );
 }
+
+/// `--server`: every edit's server update is profiled beside the page's. A server-only module
+/// reaches the server alone (the page has no change) and re-runs the entry; a module both graphs
+/// import updates both; the server's queries touch only the edited module.
+#[test]
+fn with_server_each_edit_profiles_the_server_update_too() {
+    let files = TempProject::new(
+        r#"
+//- /app/index.html
+<script type="module" src="/src/client.ts"></script>
+//- /app/src/client.ts
+import { label } from './shared';
+console.log(label);
+//- /app/src/shared.ts
+export const label: string = 'shared';
+//- /app/src/api.ts
+export const count: number = 1;
+//- /app/src/server.ts
+import { label } from './shared';
+import { count } from './api';
+export default { fetch: () => new Response(label + count) };
+"#,
+    );
+    let root = files.path("app");
+    let json_path = files.path("profile.json");
+    let output = hotloop(
+        &[
+            "profile",
+            root.to_str().unwrap(),
+            "--server",
+            "src/server.ts",
+            "--touch",
+            "src/api.ts",
+            "src/shared.ts",
+            "--repeat",
+            "2",
+            "--json",
+            json_path.to_str().unwrap(),
+        ],
+        &root,
+    );
+    let stdout = text(&output.stdout);
+    assert!(
+        output.status.success(),
+        "exit {:?}\n{stdout}\n{}",
+        output.status,
+        text(&output.stderr)
+    );
+    assert!(stdout.contains("(+3 in the server graph)"), "{stdout}");
+    assert!(
+        stdout.contains("server r2") && stdout.contains("re-run from /src/server.ts"),
+        "{stdout}"
+    );
+    assert!(!text(&output.stderr).contains("not in the module graph"));
+    let json: Value =
+        serde_json::from_slice(&std::fs::read(&json_path).expect("json written")).expect("json");
+    assert_eq!(json["server_modules"], 3);
+    let updates = json["updates"].as_array().expect("updates");
+    assert_eq!(updates.len(), 4);
+    let mut revisions = Vec::new();
+    for update in updates {
+        let server = &update["server"];
+        assert_eq!(server["outcome"], "hot", "{update}");
+        assert_eq!(
+            server["boundaries"],
+            serde_json::json!(["/src/server.ts"]),
+            "{update}"
+        );
+        assert!(server["frame_bytes"].as_u64().unwrap() > 0, "{update}");
+        revisions.push(server["revision"].as_u64().unwrap());
+        let id = format!("/{}", update["file"].as_str().unwrap());
+        assert_eq!(server["modules_sent"], serde_json::json!([id]), "{update}");
+        assert!(
+            server["queries"].get("server_graph").is_none(),
+            "a body edit does not look at the server graph: {update}"
+        );
+        if update["file"] == "src/api.ts" {
+            assert_eq!(
+                update["outcome"], "no_change",
+                "the page has no api.ts: {update}"
+            );
+        } else {
+            assert_ne!(update["outcome"], "no_change", "{update}");
+        }
+    }
+    assert_eq!(revisions, [2, 3, 4, 5]);
+    assert_eq!(json["summary"]["phases_ms"]["server"]["runs"], 4);
+
+    // A server entry that is not there is named.
+    let output = hotloop(
+        &[
+            "profile",
+            root.to_str().unwrap(),
+            "--server",
+            "src/nope.ts",
+            "--touch",
+            "src/api.ts",
+        ],
+        &root,
+    );
+    assert!(!output.status.success());
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("--server src/nope.ts: no such file"),
+        "{stderr}"
+    );
+}

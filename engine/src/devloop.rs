@@ -172,7 +172,7 @@ impl DevLoop {
             app_server: Default::default(),
         };
         let mut devloop = devloop;
-        devloop.update_server(&[], None);
+        devloop.update_server(&[], None, None);
         if devloop.host.has_server() {
             let errors = devloop.with_server_diagnostics(&build.diagnostics);
             devloop.send_errors(&errors);
@@ -395,7 +395,7 @@ impl DevLoop {
     fn update(&mut self, cause: Cause<'_>, started: Instant, mut phases: Vec<(Phase, Duration)>) {
         let update = update::prepare(&mut self.host, cause, self.revision);
         if let Cause::Edit { files } = cause {
-            self.update_server(files, update.build.config_changed.as_deref());
+            self.update_server(files, update.build.config_changed.as_deref(), Some(started));
         }
         let errors = self.with_server_diagnostics(&update.build.diagnostics);
         let errors_changed = !Arc::ptr_eq(&errors, &self.errors) && self.errors[..] != errors[..];

@@ -64,11 +64,12 @@ pub use host::{
 };
 pub use hotloop_protocol::{Diagnostic, DiagnosticKind, FullReloadReason};
 pub use inputs::{Alias, AliasFind, DEFAULT_MODE, ProjectOptions};
-pub use memory::{AllocatorProbe, AllocatorStats, rss_bytes};
+pub use memory::{AllocatorProbe, AllocatorStats, rss_bytes, rss_bytes_of};
 pub use plan::{Explanation, UpdatePlan, explain};
 pub use server_update::{PreparedServerUpdate, ServerAction, prepare_server};
 pub use telemetry::{
-    EngineEvent, GraphStats, InvalidationProfile, MemoryStats, Phase, UpdateOutcome, UpdateReport,
+    EngineEvent, GraphStats, InvalidationProfile, MemoryStats, Phase, ServerGraphStats,
+    ServerUpdateReport, UpdateOutcome, UpdateReport,
 };
 pub use transform::{COMPILE_STACK as ENGINE_STACK, assume_big_stack, strip_types_to_esm};
 pub use update::{Cause, PreparedUpdate, prepare};

@@ -17,7 +17,17 @@ pub type AllocatorProbe = fn() -> AllocatorStats;
 
 /// The resident set size of this process in bytes (0 where `/proc` is unavailable).
 pub fn rss_bytes() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
+    rss_in("/proc/self/status").unwrap_or(0)
+}
+
+/// The resident set of process `pid` (`VmRSS` of `/proc/<pid>/status`); `None` when it is
+/// gone or unreadable.
+pub fn rss_bytes_of(pid: u32) -> Option<u64> {
+    rss_in(&format!("/proc/{pid}/status"))
+}
+
+fn rss_in(status_path: &str) -> Option<u64> {
+    std::fs::read_to_string(status_path)
         .ok()
         .and_then(|status| {
             status.lines().find_map(|line| {
@@ -25,7 +35,7 @@ pub fn rss_bytes() -> u64 {
                 kib.trim().trim_end_matches("kB").trim().parse::<u64>().ok()
             })
         })
-        .map_or(0, |kib| kib * 1024)
+        .map(|kib| kib * 1024)
 }
 
 /// `(name, count, bytes)` per query (memos) and per salsa struct (inputs, interned values),

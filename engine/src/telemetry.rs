@@ -122,6 +122,29 @@ pub struct GraphStats {
     pub node_modules: usize,
 }
 
+/// The server graph's counts (server-side HMR, `--server`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ServerGraphStats {
+    /// The server entry's module id (`/src/server.ts`).
+    pub entry: String,
+    pub modules: usize,
+    /// npm packages and Node built-ins that Node loads itself.
+    pub externals: usize,
+}
+
+/// One update of the server graph, as sent to the app's server process.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServerUpdateReport {
+    /// The server's own revision (its process counts its updates apart from the pages').
+    pub revision: u32,
+    /// Files in the batch (paths relative to the root).
+    pub files: Vec<String>,
+    /// `Hot`: applied in place; `FullReload`: the process restarts with a new chunk.
+    pub outcome: UpdateOutcome,
+    /// Building the server graph, planning and encoding its update.
+    pub prepare: Duration,
+}
+
 /// Memory figures, sampled after each update and periodically.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MemoryStats {
@@ -177,6 +200,24 @@ pub enum EngineEvent {
         error: Option<String>,
     },
     Memory(MemoryStats),
+    /// The server graph (server-side HMR) as built: at start and whenever its modules change.
+    ServerGraph(ServerGraphStats),
+    /// An update of the server graph went to the app's server process (or restarts it).
+    ServerUpdate(Box<ServerUpdateReport>),
+    /// The app's server process applied a server update (its ack): the server's apply phase,
+    /// and save → applied.
+    ServerApplied {
+        revision: u32,
+        ok: bool,
+        apply: Duration,
+        end_to_end: Option<Duration>,
+    },
+    /// The app's server process, sampled by the binary that runs it: its pid and resident set
+    /// (the Node process alone, from `/proc/<pid>/status`).
+    ServerProcess {
+        pid: u32,
+        rss_bytes: u64,
+    },
     /// Hot reloading is degraded (watcher failed / overflowed; a rescan ran).
     WatcherDegraded {
         message: String,

@@ -1,6 +1,7 @@
 //! The parallel pre-pass of full builds (the cold build and epoch moves): compiles and resolves
 //! everything reachable from the HTML entries on all cores, so that `module_graph`, which walks
-//! the same modules on one thread, finds them memoized.
+//! the same modules on one thread, finds them memoized; likewise the server graph from the
+//! server entry (`warm_up_server`, for `server_graph`: its queries, Node's resolution).
 //!
 //! One shared work list and no level barrier: a worker that has resolved a module's imports
 //! queues them at once. One big file (a 1 MB `react-dom` development build) therefore occupies
@@ -13,30 +14,42 @@ use rustc_hash::FxHashSet;
 
 use crate::db::EngineDb;
 use crate::inputs::{Project, SourceFile};
-use crate::queries::diagnostics::module_diagnostics;
-use crate::queries::emit::chunk_entry;
-use crate::queries::hot::hot_meta;
+use crate::queries::diagnostics::{module_diagnostics, server_module_diagnostics};
+use crate::queries::emit::{chunk_entry, server_chunk_entry};
+use crate::queries::hot::{hot_meta, server_hot_meta};
 use crate::queries::html::html_entries;
-use crate::queries::resolve::{Resolution, resolved_imports};
+use crate::queries::resolve::{Resolution, resolved_imports, server_imports};
 
 /// Warms the queries of every module reachable from the entries. Each worker holds its own
 /// database handle, dropped before this returns. A query that panics in a worker panics again
 /// when the graph walk demands it, on the caller's thread.
 pub(crate) fn warm_up(db: &EngineDb, project: Project) {
+    let entries = html_entries(db, project);
+    let roots = entries
+        .scripts
+        .iter()
+        .chain(&entries.stylesheets)
+        .map(|e| e.file);
+    warm_up_from(db, roots, visit);
+}
+
+/// [`warm_up`] for the server graph, from the server entry.
+pub(crate) fn warm_up_server(db: &EngineDb, entry: SourceFile) {
+    warm_up_from(db, [entry], visit_server);
+}
+
+fn warm_up_from(
+    db: &EngineDb,
+    roots: impl IntoIterator<Item = SourceFile>,
+    visit: fn(&EngineDb, SourceFile, &mut Vec<SourceFile>),
+) {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     if threads < 2 {
         return;
     }
     let _span = tracing::debug_span!("warm_up", threads).entered();
-    let entries = html_entries(db, project);
     let mut seen = FxHashSet::default();
-    let queue: Vec<SourceFile> = entries
-        .scripts
-        .iter()
-        .chain(&entries.stylesheets)
-        .map(|e| e.file)
-        .filter(|f| seen.insert(*f))
-        .collect();
+    let queue: Vec<SourceFile> = roots.into_iter().filter(|f| seen.insert(*f)).collect();
     let work = WorkList {
         state: Mutex::new(Work {
             queue,
@@ -76,6 +89,18 @@ fn visit(db: &EngineDb, file: SourceFile, found: &mut Vec<SourceFile>) {
     hot_meta(db, file);
     chunk_entry(db, file);
     module_diagnostics(db, file);
+}
+
+/// What the server graph's build needs of one module.
+fn visit_server(db: &EngineDb, file: SourceFile, found: &mut Vec<SourceFile>) {
+    for import in server_imports(db, file).iter() {
+        if let Resolution::File(target) = import.resolution {
+            found.push(target);
+        }
+    }
+    server_hot_meta(db, file);
+    server_chunk_entry(db, file);
+    server_module_diagnostics(db, file);
 }
 
 struct Work {

@@ -48,6 +48,7 @@
    *   clearError?: (id: string) => void,
    *   refresh?: RefreshHooks | null,
    *   logger?: Logger,
+   *   sourceComments?: ((id: string, revision: number) => string) | null,
    * }} Host
    *
    * `send`: a client frame for the server, called only between `core.connected()` and
@@ -59,6 +60,9 @@
    *   with its rule-level patch when the update has one; `cssPatches`: the update's patches of
    *   module stylesheets, before their `css` calls (`[]` once the update is applied).
    * `showDiagnostics`/`showError`/`clearError`: build errors per file, runtime errors per module.
+   * `sourceComments`: what follows an update's factory code when it is compiled (its
+   *   `//# sourceURL`, and a map URL unless the code carries its own); by default the page's,
+   *   `<origin><id>?hotloop-rev=<revision>` and `/_hotloop/map<id>?v=<revision>`.
    */
 
   const CONSOLE_LOGGER = Object.freeze({
@@ -80,6 +84,7 @@
     clearError() {},
     refresh: null,
     logger: CONSOLE_LOGGER,
+    sourceComments: null,
   });
 
   /** The host until `start` names one: nothing is connected and nothing reloads. */

@@ -3,7 +3,8 @@
 // transport instead of a socket: any object with `send(frame)` and `onMessage(listener)` (a
 // pipe to the dev server, in the issue that adds server-side HMR), connected from `start` on.
 // `import.meta.hot` works as on a page; there is no DOM, so stylesheets, the overlay and React
-// Refresh are absent, and a full reload is whatever `reload` says (refused by default).
+// Refresh are absent, and a full reload is whatever `reload` says (refused by default). Update
+// factories are named `hotloop-server:<id>?rev=<n>` in stacks where they carry no map.
 "use strict";
 
 const createCore = require("./core.js");
@@ -27,6 +28,9 @@ function createNodeRuntime(options) {
     reload: options.reload || (() => false),
   };
   if (options.logger) host.logger = options.logger;
+  // An update's factory names its module; the engine puts the module's map in its code (for
+  // Node's own source-map support, which server.js turns on), so no map URL is added.
+  host.sourceComments = (id, revision) => "\n//# sourceURL=hotloop-server:" + id + "?rev=" + revision;
   // A module that threw while evaluating (at start or in an update): the host reports it.
   if (options.showError) host.showError = options.showError;
 

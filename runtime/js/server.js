@@ -6,7 +6,8 @@
 //
 // hotloop → here: CHUNK (the server chunk's text: the registry's `define`s and the `start`
 // call), then UPDATE frames (the same binary update frames the pages get).
-// here → hotloop: READY ({ port }: the HTTP server listens), FRAME (the runtime's frames to
+// here → hotloop: READY ({ port, eval_ms, start_ms }: the HTTP server listens; how long the
+// chunk took to evaluate, its synchronous start of the entry included, and then its async part), FRAME (the runtime's frames to
 // the server: acks of updates, invalidations), FAILURE ({ message, stack, context, id }: a
 // module threw while starting or re-evaluating, or a request handler failed).
 //
@@ -14,7 +15,8 @@
 // shape of Bun, Deno, Hono, Cloudflare Workers) or a Node request listener / Express-style app
 // `(req, res) => …`. Every request reads the entry's exports anew, so a re-evaluated entry
 // serves the next request with its new handler; open connections stay open. An uncaught
-// exception ends the process (hotloop restarts it and shows why).
+// exception ends the process (hotloop restarts it and shows why). Stacks are source-mapped by
+// Node itself (see `main`).
 "use strict";
 
 const net = require("node:net");
@@ -102,6 +104,10 @@ function errorPage(res, err, entry) {
 }
 
 function main() {
+  // Stacks of the app's code name its `.ts` lines: the chunk and every update's factory end in
+  // an inline source map (the engine's `host/node_maps.rs`), which Node applies to every
+  // stack it formats (uncaught exceptions, `err.stack`, the app's own logs).
+  process.setSourceMapsEnabled(true);
   const control = net.connect(process.env.HOTLOOP_CONTROL);
   const send = (kind, payload) => control.write(frame(kind, payload));
   const report = (err, id, context) =>
@@ -187,15 +193,19 @@ function main() {
     "data",
     frameReader((kind, payload) => {
       if (kind === CHUNK) {
+        const t0 = performance.now();
         // Indirect eval, as update frames' factories are made (`update.js`): Node's own
         // `import()` works inside, which is how the externals load.
         (0, eval)(payload.toString("utf8") + "\n//# sourceURL=hotloop:server-chunk.js");
+        const t1 = performance.now();
         // Listen once the entry evaluated (its externals load asynchronously): a request that
         // comes earlier waits in hotloop for the port rather than meeting a half-started app.
-        const listen = () =>
+        const listen = () => {
+          const t2 = performance.now();
           server.listen(Number(process.env.HOTLOOP_SERVER_PORT), "127.0.0.1", () => {
-            send(READY, JSON.stringify({ port: server.address().port }));
+            send(READY, JSON.stringify({ port: server.address().port, eval_ms: t1 - t0, start_ms: t2 - t1 }));
           });
+        };
         started.then(listen, listen);
       } else if (kind === UPDATE) {
         receive(new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength));

@@ -36,6 +36,8 @@
 
     /** Turns factory source from an update into a function, named for DevTools and source maps. */
     function compileFactory(id, code, revision) {
+      const { sourceComments } = core.host();
+      if (sourceComments) return (0, eval)(code + sourceComments(id, revision));
       const source =
         code +
         "\n//# sourceURL=" +

@@ -125,3 +125,43 @@ test("a full reload goes to the reload the host was given, with the reason as da
   await runtime.whenIdle();
   assert.deepEqual(reasons, [{ name: "ServerRestarted", code: 10, text: "server restarted" }]);
 });
+
+test("an update's factory is named hotloop-server:<id>?rev=<n> in stacks, and no page map URL is added", async () => {
+  const transport = fakeTransport();
+  const runtime = createNodeRuntime({ transport });
+  const thrower = (label) =>
+    js("/server/thrower.js", {}, `exports.run = () => { throw new Error(${JSON.stringify(label)}); };`);
+  const first = thrower("first");
+  runtime.define(first.id, first.deps, (0, eval)(first.code));
+  await runtime.start(["/server/thrower.js"], { revision: 1, serverId: "s1" });
+  transport.deliver({ type: "hello", serverId: "s1", revision: 1 });
+  // The engine puts the module's own map in its code (`host/node_maps.rs`); the page's
+  // `/_hotloop/map/...` URL after it would win and point Node nowhere.
+  const next = thrower("second");
+  const compiled = [];
+  const realEval = globalThis.eval;
+  globalThis.eval = (source) => {
+    compiled.push(source);
+    return realEval(source);
+  };
+  try {
+    transport.deliver({
+      type: "update",
+      revision: 2,
+      modules: [next],
+      invalidate: ["/server/thrower.js"],
+      boundaries: [{ id: "/server/thrower.js", acceptedDep: null }],
+    });
+    await runtime.whenIdle();
+  } finally {
+    globalThis.eval = realEval;
+  }
+  assert.equal(compiled.length, 1);
+  assert.ok(compiled[0].endsWith("\n//# sourceURL=hotloop-server:/server/thrower.js?rev=2"), compiled[0]);
+  assert.ok(!compiled[0].includes("sourceMappingURL"), compiled[0]);
+  assert.throws(() => runtime.require("/server/thrower.js").run(), (err) => {
+    assert.equal(err.message, "second");
+    assert.match(err.stack.split("\n")[1], /hotloop-server:\/server\/thrower\.js\?rev=2:\d+:\d+/);
+    return true;
+  });
+});

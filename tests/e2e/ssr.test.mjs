@@ -4,7 +4,8 @@
 // page in place (count kept) and the next GET renders the new HTML; an API module edited
 // answers anew from the same process with its hot.data counter kept; a broken server module
 // shows in the page's overlay and the server keeps its last good code; a crash restarts the
-// process; the process dies with hotloop.
+// process; the process dies with hotloop. npm packages (ESM-only and CommonJS) load in the
+// server process and their importers hot-update.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -128,6 +129,8 @@ describe('server-side HMR: a server-rendered React app', { skip, concurrency: fa
       return text.includes('api refused to load') && text;
     });
     assert.match(overlay, /the app's server threw/);
+    // At the `.ts` line that threw (the stack is source-mapped).
+    assert.match(overlay, /\/src\/api\.ts:7:\d+/);
     // The page did not reload for it: it was not the page's code.
     const still = await (await fetch(server.url + '/api/value')).json();
     assert.equal(still.message, 'three', 'the last good code still answers');
@@ -160,6 +163,41 @@ describe('server-side HMR: a server-rendered React app', { skip, concurrency: fa
   });
 });
 
+describe('server-side HMR: npm packages on the server (ESM-only and CommonJS)', { skip, concurrency: false }, () => {
+  let root, server;
+  const file = (rel) => path.join(root, rel);
+
+  before(async () => {
+    root = copyFixture('ssr');
+    installPackages(root, ['react', 'react-dom', 'scheduler', 'react-refresh', 'escape-string-regexp', 'nanoid', 'escape-html']);
+    server = await Server.start(root, { args: ['--server', 'src/packages.ts'] });
+  });
+
+  after(async () => {
+    await server?.stop();
+  });
+
+  const works = (v) => v.regexp === 'a\\.b\\*c' && v.html === '&lt;b&gt;&amp;&lt;/b&gt;' && v.id === 8;
+
+  test('the packages load in the server process, and editing their importer updates it in place', async () => {
+    const first = await fetchUntil(server.url + '/', (v) => v.version === 'v1');
+    assert.ok(works(first), JSON.stringify(first));
+    editFile(file('src/packages.ts'), "version: 'v1'", "version: 'v2'");
+    const second = await fetchUntil(server.url + '/', (v) => v.version === 'v2');
+    assert.ok(works(second), JSON.stringify(second));
+    assert.equal(second.pid, first.pid, 'updated in place, not restarted');
+    editFile(file('src/label.ts'), "'first'", "'second'");
+    const third = await fetchUntil(server.url + '/', (v) => v.label === 'second');
+    assert.ok(works(third), JSON.stringify(third));
+    assert.equal(third.pid, first.pid);
+    // A package newly imported by an edit is loaded by the update.
+    editFile(file('src/label.ts'), "export const label: string = 'second';",
+      "import escapeHtml from 'escape-html';\nexport const label: string = escapeHtml('<third>');");
+    const fourth = await fetchUntil(server.url + '/', (v) => v.label === '&lt;third&gt;');
+    assert.equal(fourth.pid, first.pid);
+  });
+});
+
 describe('server-side HMR: an Express-style listener', { skip, concurrency: false }, () => {
   let root, server;
 
@@ -179,5 +217,25 @@ describe('server-side HMR: an Express-style listener', { skip, concurrency: fals
     editFile(path.join(root, 'src/express.ts'), 'listener ${req.method}', 'app ${req.method}');
     const text = await fetchUntil(server.url + '/items', (t) => t === 'app GET /items');
     assert.equal(text, 'app GET /items');
+  });
+});
+
+describe("server-side HMR: the server entry named by vite.config's `hotloop.server`", { skip, concurrency: false }, () => {
+  let root, server;
+
+  before(async () => {
+    root = copyFixture('ssr');
+    installPackages(root, ['react', 'react-dom', 'scheduler', 'react-refresh']);
+    fs.writeFileSync(path.join(root, 'vite.config.mjs'), "export default { hotloop: { server: 'src/express.ts' } };\n");
+    server = await Server.start(root);
+  });
+
+  after(async () => {
+    await server?.stop();
+  });
+
+  test('runs it without --server', async () => {
+    const text = await fetchUntil(server.url + '/items', (t) => t === 'listener GET /items');
+    assert.equal(text, 'listener GET /items');
   });
 });

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, select};
-use engine::{Control, ServerOutput};
+use engine::{Control, EngineEvent, ServerOutput};
 use hotloop_app_server::{AppServer, AppServerEvent, AppServerOptions, OutputStream};
 use hotloop_protocol::wire::decode_client;
 use hotloop_protocol::{ClientEvent, ClientId};
@@ -19,6 +19,8 @@ use hotloop_protocol::{ClientEvent, ClientId};
 /// edit sends new code.
 const CRASHES_BEFORE_WAITING: usize = 5;
 const CRASH_WINDOW: Duration = Duration::from_secs(10);
+/// How often the process' resident set is sampled.
+const RSS_EVERY: Duration = Duration::from_secs(2);
 
 /// Starts the process (it waits for its chunk) and returns it with its port.
 pub fn start(
@@ -41,14 +43,26 @@ pub fn start(
     Ok(server)
 }
 
-/// Runs the bridge until the engine's side closes (then the process is stopped).
+/// Runs the bridge until the engine's side closes (then the process is stopped). Every
+/// `RSS_EVERY` (and once it answers) the process' pid and resident set go to `telemetry`
+/// (`EngineEvent::ServerProcess`: the dashboard and `--no-tui -v` show them).
 pub fn bridge(
     mut server: AppServer,
     outputs: Receiver<ServerOutput>,
     clients: Sender<ClientEvent>,
     control: Sender<Control>,
+    telemetry: Sender<EngineEvent>,
 ) {
     let events = server.events().clone();
+    let sample = crossbeam_channel::tick(RSS_EVERY);
+    let report_rss = |server: &AppServer| {
+        if let Some(pid) = server.pid()
+            && let Some(rss_bytes) = engine::rss_bytes_of(pid)
+        {
+            // Never block on a slow reader (the engine's own events are sent likewise).
+            let _ = telemetry.try_send(EngineEvent::ServerProcess { pid, rss_bytes });
+        }
+    };
     // Whether the running process has been sent a chunk (a `Start` then means a restart).
     let mut started = false;
     // It kept exiting: the next code the engine sends starts it again.
@@ -88,8 +102,14 @@ pub fn bridge(
                 Err(_) => break,
             },
             recv(events) -> event => match event {
-                Ok(AppServerEvent::Ready { port }) => {
-                    tracing::info!("server: the app's server answers on 127.0.0.1:{port}");
+                Ok(AppServerEvent::Ready { port, eval, start }) => {
+                    tracing::info!(
+                        "server: the app's server answers on 127.0.0.1:{port} (chunk evaluated \
+                         in {:.0} ms, then {:.0} ms for its async imports)",
+                        eval.as_secs_f64() * 1000.0,
+                        start.as_secs_f64() * 1000.0
+                    );
+                    report_rss(&server);
                 }
                 Ok(AppServerEvent::Frame(bytes)) => match decode_client(&bytes) {
                     Ok(message) => {
@@ -143,6 +163,7 @@ pub fn bridge(
                 }
                 Err(_) => break,
             },
+            recv(sample) -> _ => report_rss(&server),
         }
     }
 }

@@ -184,6 +184,10 @@ pub struct ProfileArgs {
     /// Write a Chrome trace (chrome://tracing, Perfetto) of the updates to OUT.
     #[arg(long, value_name = "OUT")]
     pub trace: Option<PathBuf>,
+    /// The app's server entry (as `hotloop dev --server`): every edit's server update is
+    /// profiled too (the server graph's build, plan and encode; no Node process runs).
+    #[arg(long, value_name = "FILE")]
+    pub server: Option<PathBuf>,
 }
 
 impl Cli {

@@ -92,6 +92,10 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
     let cli_options = options.clone();
     let cli_serve = serve_args.clone();
     if let Some(vite) = &vite {
+        if options.server_entry.is_none() {
+            // A config that names a server entry that is not there stops here.
+            options.server_entry = vite_config::server_entry(&vite.config, &root)?;
+        }
         vite_config::apply(&vite.config, &root, &mut options, &mut serve_args);
     }
     let serve = &serve_args;
@@ -188,9 +192,10 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         outputs.server = Some(server_tx);
         let clients = clients_tx_for_server.clone();
         let control = control_tx.clone();
+        let telemetry = telemetry_tx.clone();
         std::thread::Builder::new()
             .name("hotloop-app-server".into())
-            .spawn(move || app_server::bridge(server, server_rx, clients, control))
+            .spawn(move || app_server::bridge(server, server_rx, clients, control, telemetry))
             .context("failed to start the app server's thread")?;
     }
     let watcher_rx = watcher.receiver();

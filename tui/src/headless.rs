@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use crossbeam_channel::Receiver;
 use engine::{Diagnostic, DiagnosticKind};
-use engine::{EngineEvent, GraphStats, UpdateOutcome, UpdateReport};
+use engine::{
+    EngineEvent, GraphStats, ServerGraphStats, ServerUpdateReport, UpdateOutcome, UpdateReport,
+};
 use serde::Serialize;
 
 use crate::dashboard::format;
@@ -99,6 +101,42 @@ pub fn update_line(report: &UpdateReport) -> String {
         UpdateOutcome::FullReload { reason } => format!("full reload r{revision}: {reason}"),
         UpdateOutcome::Errors { count } => format!(
             "build failed r{revision}: {}, the page keeps its last good state",
+            format::count(*count, "error", "errors"),
+        ),
+    }
+}
+
+/// `server graph: 12 modules from /src/server.ts, 3 packages Node loads itself`.
+pub fn server_graph_line(graph: &ServerGraphStats) -> String {
+    format!(
+        "graph: {} from {}, {} Node loads itself",
+        format::count(graph.modules, "module", "modules"),
+        graph.entry,
+        format::count(graph.externals, "package", "packages"),
+    )
+}
+
+/// `server hot update r3: 1 module → /src/server.ts in 0.8 ms` (the app's server process
+/// applies it in place), or `server restart r4: <reason>`.
+pub fn server_update_line(report: &ServerUpdateReport) -> String {
+    let revision = report.revision;
+    let prepare = format::duration(report.prepare);
+    match &report.outcome {
+        UpdateOutcome::Hot {
+            modules,
+            boundaries,
+            ..
+        } => format!(
+            "server hot update r{revision}: {} → {} in {prepare}",
+            format::count(modules.len(), "module", "modules"),
+            list(boundaries, 3),
+        ),
+        UpdateOutcome::FullReload { reason } => {
+            format!("server restart r{revision}: {reason} ({prepare})")
+        }
+        UpdateOutcome::NoChange => format!("server no change r{revision} ({prepare})"),
+        UpdateOutcome::Errors { count } => format!(
+            "server build failed r{revision}: {}, it keeps its last good code",
             format::count(*count, "error", "errors"),
         ),
     }
@@ -287,6 +325,49 @@ fn print_text(out: &mut impl Write, event: &EngineEvent, opts: &HeadlessOptions)
             line(out, opts, Paint::Dim, "memory: ", &rest)
         }
         EngineEvent::Memory(_) => Ok(()),
+        EngineEvent::ServerGraph(graph) => line(
+            out,
+            opts,
+            Paint::Cyan,
+            "server",
+            &format!(" {}", server_graph_line(graph)),
+        ),
+        EngineEvent::ServerUpdate(report) => {
+            let text = server_update_line(report);
+            let paint = match report.outcome {
+                UpdateOutcome::FullReload { .. } => Paint::Yellow,
+                UpdateOutcome::Errors { .. } => Paint::Red,
+                UpdateOutcome::NoChange => Paint::Dim,
+                UpdateOutcome::Hot { .. } => Paint::Green,
+            };
+            let (tag, rest) = text.split_at("server".len());
+            line(out, opts, paint, tag, rest)
+        }
+        EngineEvent::ServerApplied {
+            revision,
+            ok,
+            apply,
+            end_to_end,
+        } => {
+            let mut rest = format!(" r{revision} in {}", format::duration(*apply));
+            if let Some(e2e) = end_to_end {
+                rest.push_str(&format!(" (save→applied {})", format::duration(*e2e)));
+            }
+            if *ok {
+                line(out, opts, Paint::Green, "server applied", &rest)
+            } else {
+                let rest = format!(
+                    " r{revision} failed to apply: the app's server keeps its last good code \
+                     (the error is in the overlay)"
+                );
+                line(out, opts, Paint::Red, "server", &rest)
+            }
+        }
+        EngineEvent::ServerProcess { pid, rss_bytes } if opts.verbose => {
+            let rest = format!("pid {pid}, rss {}", format::bytes(*rss_bytes));
+            line(out, opts, Paint::Dim, "app server: ", &rest)
+        }
+        EngineEvent::ServerProcess { .. } => Ok(()),
         EngineEvent::WatcherDegraded { message } => line(
             out,
             opts,
@@ -365,6 +446,27 @@ enum JsonEvent<'a> {
         source_map_bytes: u64,
         queries: Vec<JsonQueryMemory<'a>>,
     },
+    ServerGraph {
+        entry: &'a str,
+        modules: usize,
+        externals: usize,
+    },
+    ServerUpdate {
+        revision: u32,
+        files: &'a [String],
+        outcome: JsonOutcome<'a>,
+        prepare_ms: f64,
+    },
+    ServerApplied {
+        revision: u32,
+        ok: bool,
+        apply_ms: f64,
+        end_to_end_ms: Option<f64>,
+    },
+    ServerProcess {
+        pid: u32,
+        rss_bytes: u64,
+    },
     WatcherDegraded {
         message: &'a str,
     },
@@ -432,6 +534,25 @@ fn millis(duration: std::time::Duration) -> f64 {
     duration.as_micros() as f64 / 1000.0
 }
 
+impl<'a> From<&'a UpdateOutcome> for JsonOutcome<'a> {
+    fn from(outcome: &'a UpdateOutcome) -> Self {
+        match outcome {
+            UpdateOutcome::NoChange => JsonOutcome::NoChange,
+            UpdateOutcome::Hot {
+                modules,
+                boundaries,
+                css_only,
+            } => JsonOutcome::Hot {
+                modules,
+                boundaries,
+                css_only: *css_only,
+            },
+            UpdateOutcome::FullReload { reason } => JsonOutcome::FullReload { reason },
+            UpdateOutcome::Errors { count } => JsonOutcome::Errors { count: *count },
+        }
+    }
+}
+
 impl From<&GraphStats> for JsonGraph {
     fn from(graph: &GraphStats) -> Self {
         JsonGraph {
@@ -463,20 +584,7 @@ impl<'a> From<&'a EngineEvent> for JsonEvent<'a> {
             },
             EngineEvent::ChangeDetected { files } => JsonEvent::ChangeDetected { files },
             EngineEvent::Update(report) => {
-                let outcome = match &report.outcome {
-                    UpdateOutcome::NoChange => JsonOutcome::NoChange,
-                    UpdateOutcome::Hot {
-                        modules,
-                        boundaries,
-                        css_only,
-                    } => JsonOutcome::Hot {
-                        modules,
-                        boundaries,
-                        css_only: *css_only,
-                    },
-                    UpdateOutcome::FullReload { reason } => JsonOutcome::FullReload { reason },
-                    UpdateOutcome::Errors { count } => JsonOutcome::Errors { count: *count },
-                };
+                let outcome = JsonOutcome::from(&report.outcome);
                 let invalidation = &report.invalidation;
                 let mut executed_by_query = BTreeMap::new();
                 for (query, _) in &invalidation.executed {
@@ -559,6 +667,32 @@ impl<'a> From<&'a EngineEvent> for JsonEvent<'a> {
                         bytes: *bytes,
                     })
                     .collect(),
+            },
+            EngineEvent::ServerGraph(graph) => JsonEvent::ServerGraph {
+                entry: &graph.entry,
+                modules: graph.modules,
+                externals: graph.externals,
+            },
+            EngineEvent::ServerUpdate(report) => JsonEvent::ServerUpdate {
+                revision: report.revision,
+                files: &report.files,
+                outcome: JsonOutcome::from(&report.outcome),
+                prepare_ms: millis(report.prepare),
+            },
+            EngineEvent::ServerApplied {
+                revision,
+                ok,
+                apply,
+                end_to_end,
+            } => JsonEvent::ServerApplied {
+                revision: *revision,
+                ok: *ok,
+                apply_ms: millis(*apply),
+                end_to_end_ms: end_to_end.map(millis),
+            },
+            EngineEvent::ServerProcess { pid, rss_bytes } => JsonEvent::ServerProcess {
+                pid: *pid,
+                rss_bytes: *rss_bytes,
             },
             EngineEvent::WatcherDegraded { message } => JsonEvent::WatcherDegraded { message },
             EngineEvent::Log { level, message } => JsonEvent::Log {
@@ -725,6 +859,45 @@ mod tests {
                 level: tracing::Level::WARN,
                 message: "hotloop_engine::watcher: event queue overflowed".into(),
             },
+            EngineEvent::ServerGraph(ServerGraphStats {
+                entry: "/src/server.ts".into(),
+                modules: 42,
+                externals: 3,
+            }),
+            EngineEvent::ServerProcess {
+                pid: 4242,
+                rss_bytes: 51 << 20,
+            },
+            EngineEvent::ServerUpdate(Box::new(ServerUpdateReport {
+                revision: 3,
+                files: vec!["src/api.ts".into()],
+                outcome: UpdateOutcome::Hot {
+                    modules: vec!["/src/api.ts".into()],
+                    boundaries: vec!["/src/server.ts".into()],
+                    css_only: false,
+                },
+                prepare: ms(7),
+            })),
+            EngineEvent::ServerApplied {
+                revision: 3,
+                ok: true,
+                apply: ms(12),
+                end_to_end: Some(ms(55)),
+            },
+            EngineEvent::ServerApplied {
+                revision: 4,
+                ok: false,
+                apply: ms(3),
+                end_to_end: None,
+            },
+            EngineEvent::ServerUpdate(Box::new(ServerUpdateReport {
+                revision: 5,
+                files: vec!["package.json".into()],
+                outcome: UpdateOutcome::FullReload {
+                    reason: "package.json changed".into(),
+                },
+                prepare: ms(40),
+            })),
             EngineEvent::ClientDisconnected { client: 1 },
         ]
     }
@@ -764,6 +937,11 @@ mod tests {
                 errors cleared
                 warning: hot reloading degraded: inotify watch limit reached; rescanned
                 warn: hotloop_engine::watcher: event queue overflowed
+                server graph: 42 modules from /src/server.ts, 3 packages Node loads itself
+                server hot update r3: 1 module → /src/server.ts in 0.7 ms
+                server applied r3 in 1.2 ms (save→applied 5.5 ms)
+                server r4 failed to apply: the app's server keeps its last good code (the error is in the overlay)
+                server restart r5: package.json changed (4.0 ms)
                 client 1 disconnected
             "#]],
         );
@@ -803,6 +981,12 @@ mod tests {
                 memory: rss 84.0 MiB, allocator 60.0 MiB (peak 72.0 MiB), code 1.0 MiB, source maps 2.0 MiB
                 warning: hot reloading degraded: inotify watch limit reached; rescanned
                 warn: hotloop_engine::watcher: event queue overflowed
+                server graph: 42 modules from /src/server.ts, 3 packages Node loads itself
+                app server: pid 4242, rss 51.0 MiB
+                server hot update r3: 1 module → /src/server.ts in 0.7 ms
+                server applied r3 in 1.2 ms (save→applied 5.5 ms)
+                server r4 failed to apply: the app's server keeps its last good code (the error is in the overlay)
+                server restart r5: package.json changed (4.0 ms)
                 client 1 disconnected
             "#]],
         );
@@ -829,7 +1013,18 @@ mod tests {
             })
             .collect();
         assert_eq!(names.len(), every_event().len(), "one line per event");
-        expect!["ready client_connected change_detected update applied update update update update diagnostics applied diagnostics graph_changed graph_snapshot memory watcher_degraded log client_disconnected"].assert_eq(&names.join(" "));
+        expect!["ready client_connected change_detected update applied update update update update diagnostics applied diagnostics graph_changed graph_snapshot memory watcher_degraded log server_graph server_process server_update server_applied server_applied server_update client_disconnected"].assert_eq(&names.join(" "));
+        // The server's apply phase, as a tool reads it.
+        let applied: serde_json::Value = text
+            .lines()
+            .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+            .find(|value| value["event"] == "server_applied")
+            .unwrap();
+        assert_eq!(
+            applied,
+            serde_json::json!({"event": "server_applied", "revision": 3, "ok": true,
+                "apply_ms": 1.2, "end_to_end_ms": 5.5})
+        );
         // The full shape of the two richest events.
         let update = text.lines().nth(3).unwrap();
         let update: serde_json::Value = serde_json::from_str(update).unwrap();

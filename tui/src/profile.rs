@@ -32,12 +32,16 @@ in an update is absent from its `phases_ms`.
   modules       modules in the graph after the cold build
   cold          { total_ms, phases_ms, queries }: the cold build (it runs queries on several
                 threads: its phases add up the threads' times and can exceed total_ms)
+  server_modules  with --server: modules in the server graph after its first build, else null
   updates[]     { index, repeat, file, revision, outcome, reason, modules_sent[], boundaries[],
-                  errors, frame_bytes, total_ms, phases_ms, queries }
+                  errors, frame_bytes, total_ms, phases_ms, queries, server }
                 outcome: \"hot\" | \"full_reload\" | \"no_change\" | \"errors\"
                 phases_ms: read, parse, resolve, emit, graph, plan, encode, publish
                 queries: { <query>: { executed, reused } }
-  summary       { updates, phases_ms: { <phase or \"total\">: { runs, p50, p95, max } } }
+                server: with --server, the same edit's server update (after the page's):
+                  { revision, outcome, reason, modules_sent[], boundaries[], frame_bytes,
+                    total_ms, queries }; outcome \"full_reload\" restarts the app's server
+  summary       { updates, phases_ms: { <phase, \"server\" or \"total\">: { runs, p50, p95, max } } }
   memory        { rss_bytes, allocator_committed, allocator_peak, emitted_code_bytes,
                   source_map_bytes, memory_usage_ms, queries: [{ name, count, bytes }] }";
 
@@ -51,6 +55,12 @@ pub fn run_profile(args: ProfileArgs) -> anyhow::Result<()> {
         .collect::<anyhow::Result<Vec<_>>>()?;
     anyhow::ensure!(args.repeat > 0, "--repeat must be at least 1");
 
+    let server = args
+        .server
+        .as_deref()
+        .map(|entry| server_entry(&root, entry))
+        .transpose()?;
+
     let originals = Originals::new(&targets)?;
     let _restore = originals.restore_on_signal();
     // Measured on a thread set up as `hotloop dev`'s engine thread (swc compiles in place on
@@ -63,6 +73,7 @@ pub fn run_profile(args: ProfileArgs) -> anyhow::Result<()> {
                 engine::assume_big_stack();
                 measure(
                     &root,
+                    server.clone(),
                     &targets,
                     args.repeat,
                     args.trace.is_some(),
@@ -107,6 +118,22 @@ fn project_root(root: &Path) -> anyhow::Result<PathBuf> {
         root.display()
     );
     Ok(canonical)
+}
+
+/// `--server FILE`, canonical; a missing file names itself and what to pass.
+fn server_entry(root: &Path, entry: &Path) -> anyhow::Result<PathBuf> {
+    let path = root.join(entry);
+    std::fs::canonicalize(&path)
+        .ok()
+        .filter(|p| p.is_file())
+        .with_context(|| {
+            format!(
+                "--server {}: no such file ({}); pass the app's server entry relative to the \
+                 project root, e.g. --server src/server.ts",
+                entry.display(),
+                path.display()
+            )
+        })
 }
 
 /// A file to touch.
@@ -299,6 +326,7 @@ struct JsonReport {
     root: String,
     build: &'static str,
     modules: usize,
+    server_modules: Option<usize>,
     cold: JsonCold,
     updates: Vec<JsonUpdate>,
     summary: JsonSummary,
@@ -326,6 +354,20 @@ struct JsonUpdate {
     frame_bytes: usize,
     total_ms: f64,
     phases_ms: BTreeMap<&'static str, f64>,
+    queries: BTreeMap<String, JsonQueryCounts>,
+    server: Option<JsonServerUpdate>,
+}
+
+/// The server graph's update for the same edit (`--server`).
+#[derive(Serialize)]
+struct JsonServerUpdate {
+    revision: u32,
+    outcome: &'static str,
+    reason: Option<String>,
+    modules_sent: Vec<String>,
+    boundaries: Vec<String>,
+    frame_bytes: usize,
+    total_ms: f64,
     queries: BTreeMap<String, JsonQueryCounts>,
 }
 
@@ -378,6 +420,7 @@ fn ms(d: Duration) -> f64 {
 
 fn measure(
     root: &Path,
+    server_entry: Option<PathBuf>,
     targets: &[Target],
     repeat: u32,
     trace: bool,
@@ -388,7 +431,11 @@ fn measure(
     let server_id: Arc<str> = Arc::from("profile");
 
     let cold_start = Instant::now();
-    let mut host = EngineHost::new(root, ProjectOptions::default())
+    let options = ProjectOptions {
+        server_entry,
+        ..ProjectOptions::default()
+    };
+    let mut host = EngineHost::new(root, options)
         .with_context(|| format!("failed to load the project at {}", root.display()))?;
     host.record_trace(trace);
     host.record_queries(true);
@@ -415,7 +462,14 @@ fn measure(
         queries: query_counts(&events),
     };
     let modules = build.graph().len();
+    // The server graph's first build (what starts the app's server in `hotloop dev`).
+    let mut server_build = engine::prepare_server(&mut host, None, &[], None, 0).map(|p| p.build);
+    let server_modules = server_build.as_ref().map(|b| b.graph().len());
+    let mut server_revision = 1u32;
     for target in targets {
+        if host.is_in_server_graph(&target.path) {
+            continue;
+        }
         if !host.is_in_graph(&target.path) {
             tracing::warn!("{} is not in the module graph", target.rel);
             let _ = writeln!(
@@ -465,21 +519,53 @@ fn measure(
             if prepared.frame.is_some() {
                 phases_ms.insert("publish", ms(publish));
             }
-            let (outcome, reason, modules_sent, boundaries, errors) = match &prepared.outcome {
-                UpdateOutcome::NoChange => ("no_change", None, Vec::new(), Vec::new(), 0),
-                UpdateOutcome::Hot {
-                    modules,
-                    boundaries,
-                    ..
-                } => ("hot", None, modules.clone(), boundaries.clone(), 0),
-                UpdateOutcome::FullReload { reason } => (
-                    "full_reload",
-                    Some(reason.clone()),
-                    Vec::new(),
-                    Vec::new(),
-                    0,
-                ),
-                UpdateOutcome::Errors { count } => ("errors", None, Vec::new(), Vec::new(), *count),
+            let (outcome, reason, modules_sent, boundaries, errors) =
+                outcome_parts(&prepared.outcome);
+            let server = match server_build.take() {
+                Some(previous) => {
+                    let server_start = Instant::now();
+                    host.record_queries(true);
+                    let prepared = engine::prepare_server(
+                        &mut host,
+                        Some(&previous),
+                        &files,
+                        prepared.build.config_changed.as_deref(),
+                        server_revision,
+                    );
+                    let queries = host.take_query_runs();
+                    host.record_queries(false);
+                    let server_total = server_start.elapsed();
+                    tracer.slice("server update", "server", server_start, server_total, None);
+                    match prepared {
+                        Some(prepared) => {
+                            let frame_bytes = match &prepared.action {
+                                engine::ServerAction::Hot(next, frame) => {
+                                    server_revision = *next;
+                                    frame.len()
+                                }
+                                engine::ServerAction::Restart(next) => {
+                                    server_revision = *next;
+                                    0
+                                }
+                                engine::ServerAction::Nothing => 0,
+                            };
+                            let summary = outcome_parts(&prepared.outcome);
+                            server_build = Some(prepared.build);
+                            Some(JsonServerUpdate {
+                                revision: server_revision,
+                                outcome: summary.0,
+                                reason: summary.1,
+                                modules_sent: summary.2,
+                                boundaries: summary.3,
+                                frame_bytes,
+                                total_ms: ms(server_total),
+                                queries: query_counts(&queries),
+                            })
+                        }
+                        None => None,
+                    }
+                }
+                None => None,
             };
             let index = updates.len() + 1;
             let label = format!("update #{index} {}", target.rel);
@@ -503,6 +589,7 @@ fn measure(
                 total_ms: ms(total),
                 phases_ms,
                 queries: query_counts(&prepared.queries),
+                server,
             });
         }
     }
@@ -536,6 +623,7 @@ fn measure(
                 "release"
             },
             modules,
+            server_modules,
             cold,
             updates,
             summary,
@@ -543,6 +631,34 @@ fn measure(
         },
         trace: tracer.finish(),
     })
+}
+
+/// `(outcome, reason, modules sent, boundaries, errors)` of an update's outcome.
+type OutcomeParts = (
+    &'static str,
+    Option<String>,
+    Vec<String>,
+    Vec<String>,
+    usize,
+);
+
+fn outcome_parts(outcome: &UpdateOutcome) -> OutcomeParts {
+    match outcome {
+        UpdateOutcome::NoChange => ("no_change", None, Vec::new(), Vec::new(), 0),
+        UpdateOutcome::Hot {
+            modules,
+            boundaries,
+            ..
+        } => ("hot", None, modules.clone(), boundaries.clone(), 0),
+        UpdateOutcome::FullReload { reason } => (
+            "full_reload",
+            Some(reason.clone()),
+            Vec::new(),
+            Vec::new(),
+            0,
+        ),
+        UpdateOutcome::Errors { count } => ("errors", None, Vec::new(), Vec::new(), *count),
+    }
 }
 
 fn query_counts(events: &[QueryRun]) -> BTreeMap<String, JsonQueryCounts> {
@@ -590,6 +706,13 @@ fn summarize(updates: &[JsonUpdate]) -> JsonSummary {
             phases_ms.insert(phase, stat);
         }
     }
+    let server = updates
+        .iter()
+        .filter_map(|u| u.server.as_ref().map(|s| s.total_ms))
+        .collect();
+    if let Some(stat) = stat(server) {
+        phases_ms.insert("server", stat);
+    }
     if let Some(stat) = stat(updates.iter().map(|u| u.total_ms).collect()) {
         phases_ms.insert("total", stat);
     }
@@ -604,9 +727,13 @@ fn summarize(updates: &[JsonUpdate]) -> JsonSummary {
 fn print_report(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
     let json = &report.json;
     let cold_sum: f64 = json.cold.phases_ms.values().sum();
+    let server = json
+        .server_modules
+        .map(|n| format!(" (+{n} in the server graph)"))
+        .unwrap_or_default();
     writeln!(
         out,
-        "{} ({} build): {} modules, cold build {:.1} ms ({}{})",
+        "{} ({} build): {} modules{server}, cold build {:.1} ms ({}{})",
         json.root,
         json.build,
         json.modules,
@@ -685,6 +812,38 @@ fn print_report(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
                 reused.join(", ")
             }
         )?;
+        if let Some(server) = &update.server {
+            let what = match server.outcome {
+                "hot" => format!(
+                    "hot: {} sent, re-run from {}",
+                    server.modules_sent.join(", "),
+                    server.boundaries.join(", ")
+                ),
+                "full_reload" => format!(
+                    "restart: {}",
+                    server.reason.as_deref().unwrap_or("no reason")
+                ),
+                "errors" => "errors (it keeps its last good code)".to_owned(),
+                _ => "no change reaches the server".to_owned(),
+            };
+            let executed: Vec<String> = server
+                .queries
+                .iter()
+                .filter(|(_, c)| c.executed > 0)
+                .map(|(q, c)| format!("{q} {}", c.executed))
+                .collect();
+            writeln!(
+                out,
+                "      server r{}  {:.2} ms  {what}; executed: {}",
+                server.revision,
+                server.total_ms,
+                if executed.is_empty() {
+                    "none".to_owned()
+                } else {
+                    executed.join(", ")
+                }
+            )?;
+        }
     }
     writeln!(
         out,
@@ -692,7 +851,7 @@ fn print_report(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
         json.summary.updates,
         if json.summary.updates == 1 { "" } else { "s" }
     )?;
-    for name in PHASES.iter().copied().chain(["total"]) {
+    for name in PHASES.iter().copied().chain(["server", "total"]) {
         if let Some(s) = json.summary.phases_ms.get(name) {
             writeln!(
                 out,

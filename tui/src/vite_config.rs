@@ -281,6 +281,14 @@ pub fn apply(
     serve: &mut ServeArgs,
 ) {
     let file = "vite.config";
+    // `--server` wins; a missing file stops `hotloop dev` before this (`server_entry`), and a
+    // config changed to name one while running is an error in the log.
+    if options.server_entry.is_none() {
+        match server_entry(config, root) {
+            Ok(entry) => options.server_entry = entry,
+            Err(e) => tracing::error!("{e:#}"),
+        }
+    }
     options.define = config
         .define
         .iter()
@@ -468,6 +476,27 @@ pub fn middlewares(config: &ViteConfig) -> hotloop_server::MiddlewareSource {
     hotloop_server::MiddlewareSource::new(move || host.upgrade()?.middlewares())
 }
 
+/// The app's server entry the config names (`hotloop: { server: 'src/server.ts' }`, hotloop's
+/// own key), canonical; `Ok(None)` when it names none. A file that is not there is an error
+/// that names the config, the path and what to do.
+pub fn server_entry(config: &ResolvedConfig, root: &Path) -> anyhow::Result<Option<PathBuf>> {
+    let Some(entry) = &config.hotloop_server else {
+        return Ok(None);
+    };
+    let path = root.join(entry);
+    std::fs::canonicalize(&path)
+        .ok()
+        .filter(|p| p.is_file())
+        .map(Some)
+        .with_context(|| {
+            format!(
+                "vite.config: hotloop.server is '{entry}', but there is no file {}: fix the path \
+                 (relative to the project root) or pass --server FILE",
+                path.display()
+            )
+        })
+}
+
 /// The plugins as the engine takes them.
 pub fn plugins(config: &ViteConfig) -> Arc<dyn Plugins> {
     config.host.clone()
@@ -476,6 +505,57 @@ pub fn plugins(config: &ViteConfig) -> Arc<dyn Plugins> {
 #[cfg(test)]
 mod tests {
     use super::crash_message;
+
+    #[test]
+    fn the_server_entry_comes_from_hotloop_server_and_a_missing_one_is_named() {
+        use super::{ResolvedConfig, server_entry};
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        std::fs::create_dir(root.join("src")).unwrap();
+        std::fs::write(root.join("src/server.ts"), "export default {}").unwrap();
+        let mut config: ResolvedConfig = serde_json::from_value(serde_json::json!({
+            "root": root, "base": "/", "publicDir": null, "mode": "development",
+            "envDir": root, "envPrefix": ["VITE_"], "define": {},
+            "resolve": { "alias": [], "conditions": null, "extensions": null, "dedupe": [] },
+            "server": { "port": null, "host": null, "strictPort": null, "open": null,
+                "proxy": null, "allowedHosts": null, "cors": null, "fs": { "allow": [], "deny": [] } },
+            "cssModules": null, "json": null, "assetsInclude": [], "plugins": [],
+            "unsupported": [], "middlewares": [], "packageVersions": {}
+        }))
+        .unwrap();
+        assert_eq!(
+            server_entry(&config, &root).unwrap(),
+            None,
+            "no key, no entry"
+        );
+        config.hotloop_server = Some("src/server.ts".into());
+        assert_eq!(
+            server_entry(&config, &root).unwrap(),
+            Some(root.join("src/server.ts"))
+        );
+
+        // `--server` wins over the config.
+        let mut options = engine::ProjectOptions {
+            server_entry: Some(root.join("other.ts")),
+            ..engine::ProjectOptions::default()
+        };
+        use clap::Parser as _;
+        let mut serve = crate::cli::Cli::parse_from(["hotloop"]).dev.serve;
+        super::apply(&config, &root, &mut options, &mut serve);
+        assert_eq!(options.server_entry, Some(root.join("other.ts")));
+        let mut options = engine::ProjectOptions::default();
+        super::apply(&config, &root, &mut options, &mut serve);
+        assert_eq!(options.server_entry, Some(root.join("src/server.ts")));
+
+        config.hotloop_server = Some("src/missing.ts".into());
+        let error = format!("{:#}", server_entry(&config, &root).unwrap_err());
+        assert!(
+            error.contains("hotloop.server is 'src/missing.ts'")
+                && error.contains(&root.join("src/missing.ts").display().to_string())
+                && error.contains("--server"),
+            "{error}"
+        );
+    }
 
     #[test]
     fn a_crash_shows_the_hosts_last_words_only_when_it_wrote_some() {

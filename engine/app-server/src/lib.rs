@@ -5,7 +5,7 @@
 //!
 //! - The control channel carries frames `[u32 LE length][kind u8][payload]` (the length counts
 //!   the kind byte). hotloop → process: 1 = CHUNK (the server chunk's text), 2 = UPDATE (an
-//!   encoded update frame). Process → hotloop: 1 = READY `{"port":N}`, 2 = FRAME (the runtime's
+//!   encoded update frame). Process → hotloop: 1 = READY `{"port":N,"eval_ms":X,"start_ms":Y}`, 2 = FRAME (the runtime's
 //!   protocol frames: acks, invalidations), 3 = FAILURE `{id, context, message, stack}`.
 //! - Everything the process says arrives as [`AppServerEvent`]s on one crossbeam channel: its
 //!   control frames, each line of its stdout and stderr (`Output`), and its exit when it was
@@ -23,9 +23,9 @@
 //!   the reap under the same lock a kill takes, so a kill never reaches a reused pid), one
 //!   accepts and reads the control socket, one per output stream.
 //!
-//! Later: failures' and crashes' stacks are reported as Node prints them (the chunk's
-//! `hotloop:server-chunk.js` lines); mapping them through the modules' source maps to the
-//! `.ts` lines is the caller's next step (the maps are in the engine's snapshot).
+//! - Stacks (failures', an uncaught exception's in `stderr_tail`, the app's own logs) name the
+//!   original `.ts` files and lines: `server.js` turns on Node's source-map support and the
+//!   engine's chunk and update factories carry inline maps (`engine/src/host/node_maps.rs`).
 
 mod node;
 mod process;
@@ -71,13 +71,20 @@ pub enum OutputStream {
 /// What the app's server process reports.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AppServerEvent {
-    /// The chunk ran and the HTTP server listens.
-    Ready { port: u16 },
+    /// The chunk ran and the HTTP server listens. `eval`: evaluating the chunk (the modules'
+    /// defines, then its `start` call: the entry and what it imports, as far as it runs
+    /// synchronously); `start`: then waiting for the rest (externals Node imports, top-level
+    /// `await`).
+    Ready {
+        port: u16,
+        eval: Duration,
+        start: Duration,
+    },
     /// A protocol frame from the runtime (an ack of an update, an invalidation), as the pages
     /// send them over their WebSocket.
     Frame(Vec<u8>),
     /// A module threw while starting or re-evaluating, or a request handler failed. `stack`
-    /// as Node printed it (not source-mapped yet).
+    /// as Node formats it (source-mapped where the code carries a map).
     Failure {
         id: Option<String>,
         context: Option<String>,

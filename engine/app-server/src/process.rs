@@ -402,6 +402,10 @@ fn lines(
 #[derive(serde::Deserialize)]
 struct Ready {
     port: u16,
+    #[serde(default)]
+    eval_ms: f64,
+    #[serde(default)]
+    start_ms: f64,
 }
 
 #[derive(serde::Deserialize)]
@@ -436,7 +440,11 @@ fn read_control(stream: UnixStream, events: &Sender<AppServerEvent>) {
         let payload = &body[1..];
         let event = match body[0] {
             READY => match serde_json::from_slice::<Ready>(payload) {
-                Ok(ready) => AppServerEvent::Ready { port: ready.port },
+                Ok(ready) => AppServerEvent::Ready {
+                    port: ready.port,
+                    eval: Duration::from_secs_f64(ready.eval_ms.max(0.0) / 1000.0),
+                    start: Duration::from_secs_f64(ready.start_ms.max(0.0) / 1000.0),
+                },
                 Err(error) => {
                     tracing::warn!("bad READY frame from the app's server: {error}");
                     continue;

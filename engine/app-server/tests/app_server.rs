@@ -74,7 +74,7 @@ fn wait_for<T>(server: &AppServer, mut pick: impl FnMut(&AppServerEvent) -> Opti
 
 fn ready(server: &AppServer) -> u16 {
     wait_for(server, |e| match e {
-        AppServerEvent::Ready { port } => Some(*port),
+        AppServerEvent::Ready { port, .. } => Some(*port),
         _ => None,
     })
 }
@@ -120,10 +120,17 @@ fn a_fetch_handler_is_served_and_its_stdout_arrives_as_output() {
     let (mut server, _root) = start();
     server.send_chunk(&chunk("one")).unwrap();
     // The two arrive on different channels (stdout, the control socket), in either order.
-    let (mut port, mut line) = (None, None);
+    let (mut port, mut line, mut timings) = (None, None, None);
     wait_for(&server, |e| {
         match e {
-            AppServerEvent::Ready { port: p } => port = Some(*p),
+            AppServerEvent::Ready {
+                port: p,
+                eval,
+                start,
+            } => {
+                port = Some(*p);
+                timings = Some((*eval, *start));
+            }
             AppServerEvent::Output {
                 stream: OutputStream::Stdout,
                 line: l,
@@ -134,6 +141,12 @@ fn a_fetch_handler_is_served_and_its_stdout_arrives_as_output() {
     });
     assert_eq!(port, Some(server.port()));
     assert_eq!(line.as_deref(), Some("evaluated one"));
+    // How long the chunk's text and the entry took: what `hotloop dev` logs at start.
+    let (eval, start) = timings.expect("timings");
+    assert!(
+        eval > Duration::ZERO && start > Duration::ZERO,
+        "{eval:?} {start:?}"
+    );
     let (status, body) = get(server.port(), "/anything");
     assert!(status.contains("200"), "{status}");
     assert!(

@@ -251,8 +251,10 @@ const HONOURED = new Set([
   'css.modules',
   // Vite's CSS pipeline runs them (`css.js`: the project's `vite`, `preprocessCSS`).
   'css.preprocessorOptions', 'css.postcss', 'css.preprocessorMaxWorkers', 'css.devSourcemap',
+  // hotloop's own options (`hotloop: { server: 'src/server.ts' }`; README).
+  'hotloop.server',
 ]);
-const NESTED = new Set(['resolve', 'server', 'css']);
+const NESTED = new Set(['resolve', 'server', 'css', 'hotloop']);
 
 /** The options a user's config sets that hotloop does not honour, as dotted names. */
 export function unsupportedOptions(userConfig) {

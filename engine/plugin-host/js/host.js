@@ -134,7 +134,8 @@ function pluginContext(plugin, hook, out) {
   const name = plugin.name ?? '(anonymous plugin)';
   const ctx = {
     meta: { rollupVersion: '4.0.0', watchMode: true, viteVersion: state.viteVersion },
-    environment: state.environment,
+    // The app's server's requests (`ssr`) see the `ssr` environment, as under Vite.
+    environment: out?.ssr ? state.ssrEnvironment : state.environment,
     async resolve(source, importer, options = {}) {
       const skip = options.skipSelf === false ? null : plugin;
       const r = await runResolveId(source, importer, skip, out);
@@ -189,8 +190,9 @@ function pluginContext(plugin, hook, out) {
   return guarded(ctx, 'this', () => ({ plugin: name, hook }));
 }
 
-function newOut() {
-  return { watchFiles: [], warnings: [], map: null };
+/** What a hook run collects; `ssr`: it runs for the app's server (server-side HMR). */
+function newOut(ssr = false) {
+  return { watchFiles: [], warnings: [], map: null, ssr };
 }
 
 /** Turns anything thrown by a hook into Rollup's error shape. */
@@ -260,7 +262,7 @@ async function runResolveId(specifier, importer, skip, out, only, recheck) {
   for (const { plugin } of list) {
     if (plugin === skip) continue;
     const r = await callHook(plugin, 'resolveId', pluginContext(plugin, 'resolveId', out),
-      [specifier, importer ?? undefined, { attributes: {}, isEntry: false, ssr: false, custom: {} }], importer);
+      [specifier, importer ?? undefined, { attributes: {}, isEntry: false, ssr: !!out?.ssr, custom: {} }], importer);
     if (r == null) continue;
     if (r === false) return { id: specifier, external: true };
     if (typeof r === 'string') return { id: r, external: false };
@@ -278,16 +280,16 @@ const handlers = {
   async loadConfig(body) {
     return loadConfig(body);
   },
-  async resolveId({ specifier, importer, plugins, recheck }) {
-    const out = newOut();
+  async resolveId({ specifier, importer, plugins, recheck, ssr }) {
+    const out = newOut(!!ssr);
     return runResolveId(specifier, importer, null, out, plugins, recheck);
   },
-  async load({ id, plugins, recheck }) {
+  async load({ id, plugins, recheck, ssr }) {
     const list = selected(pluginsWithHook(state.plugins, 'load'), 'load', plugins, recheck, id);
     moduleNode(id);
     for (const { plugin } of list) {
-      const out = newOut();
-      const r = await callHook(plugin, 'load', pluginContext(plugin, 'load', out), [id, { ssr: false }], id);
+      const out = newOut(!!ssr);
+      const r = await callHook(plugin, 'load', pluginContext(plugin, 'load', out), [id, { ssr: !!ssr }], id);
       if (r == null) continue;
       const code = typeof r === 'string' ? r : r.code;
       if (typeof r === 'object' && r.meta) state.meta.set(id, { ...(state.meta.get(id) ?? {}), ...r.meta });
@@ -296,16 +298,16 @@ const handlers = {
     }
     return null;
   },
-  async transform({ id, code, plugins, recheck }) {
+  async transform({ id, code, plugins, recheck, ssr }) {
     const list = selected(pluginsWithHook(state.plugins, 'transform'), 'transform', plugins, recheck, id, code);
     moduleNode(id);
-    const out = newOut();
+    const out = newOut(!!ssr);
     let changed = false;
     let noMap = false;
     for (const { plugin, index } of list) {
       // a hook later in the chain sees the code the earlier ones produced: re-check its filter
       if (changed && !filterMatches(state.filters[index]?.transform, id, code)) continue;
-      const r = await callHook(plugin, 'transform', pluginContext(plugin, 'transform', out), [code, id, { ssr: false }], id, code);
+      const r = await callHook(plugin, 'transform', pluginContext(plugin, 'transform', out), [code, id, { ssr: !!ssr }], id, code);
       if (r == null) continue;
       const next = typeof r === 'string' ? r : r.code;
       if (typeof r === 'object' && r.meta) state.meta.set(id, { ...(state.meta.get(id) ?? {}), ...r.meta });
@@ -540,11 +542,20 @@ async function loadConfig({ root, configFile, code, mode: modeIn }) {
     getSortedPlugins: (hook) => pluginsWithHook(plugins, hook).map((x) => x.plugin),
     getSortedPluginHooks: (hook) => pluginsWithHook(plugins, hook).map((x) => hookHandler(x.plugin[hook])),
   };
-  resolved.environments = { client: { ...resolved, consumer: 'client', dev: { moduleRunnerTransform: false } } };
+  resolved.environments = {
+    client: { ...resolved, consumer: 'client', dev: { moduleRunnerTransform: false } },
+    // The app's server (`--server`): what plugins see for its modules.
+    ssr: { ...resolved, consumer: 'server', dev: { moduleRunnerTransform: true } },
+  };
   state.config = resolved;
   state.plugins = plugins;
   state.environment = guarded({
     name: 'client', mode: 'dev', config: resolved.environments.client, logger,
+    moduleGraph, getTopLevelConfig: () => resolved, hot: null, plugins,
+    transformRequest: (url) => transformRequest(url),
+  }, 'this.environment', who);
+  state.ssrEnvironment = guarded({
+    name: 'ssr', mode: 'dev', config: resolved.environments.ssr, logger,
     moduleGraph, getTopLevelConfig: () => resolved, hot: null, plugins,
     transformRequest: (url) => transformRequest(url),
   }, 'this.environment', who);
@@ -649,6 +660,8 @@ async function loadConfig({ root, configFile, code, mode: modeIn }) {
     unsupported,
     middlewares: await middlewaresAnswer(middlewares),
     packageVersions: readVersions(resolvedRoot),
+    // hotloop's own key (Vite has no standard one): the app's server entry, as `--server`.
+    hotloopServer: typeof config.hotloop?.server === 'string' ? config.hotloop.server : null,
   };
 }
 
@@ -732,7 +745,7 @@ function makeServer(config, middlewares) {
     middlewares: middlewareStack,
     watcher,
     moduleGraph,
-    environments: { client: state.environment },
+    environments: { client: state.environment, ssr: state.ssrEnvironment },
     httpServer: null,
     resolvedUrls: null,
     restart: async () => warn(current.plugin, current.hook, 'server.restart() is not supported: edit the config to restart'),

@@ -125,6 +125,10 @@ pub struct ResolvedConfig {
     /// `dependencies` and `devDependencies` of the root's package.json with their installed
     /// versions (part of the fingerprint).
     pub package_versions: BTreeMap<String, String>,
+    /// `hotloop: { server }`: the app's server entry as written (relative to the root), what
+    /// `--server` gives (which wins). Vite has no standard key for it.
+    #[serde(default)]
+    pub hotloop_server: Option<String>,
 }
 
 /// The `server.middlewares` handlers the config's plugins added, in order, and where they run.

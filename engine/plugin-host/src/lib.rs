@@ -67,7 +67,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender, bounded};
-use hotloop_protocol::plugin::{Middlewares, Output, PluginError, Plugins, Resolved};
+use hotloop_protocol::plugin::{Middlewares, Output, PluginEnv, PluginError, Plugins, Resolved};
 use serde_json::{Value, json};
 
 pub use config::{
@@ -547,6 +547,14 @@ fn plugin_error(e: &Value, method: &str, id: Option<&str>) -> PluginError {
     }
 }
 
+/// A request for the app's server carries `"ssr": true` (the host passes `{ ssr: true }` and
+/// the `ssr` environment to the hooks); the page's requests are as they always were.
+fn with_env(body: &mut Value, env: PluginEnv) {
+    if env == PluginEnv::Ssr {
+        body["ssr"] = Value::Bool(true);
+    }
+}
+
 fn output(v: Value) -> Output {
     let strings = |k: &str| -> Vec<String> {
         v[k].as_array()
@@ -587,13 +595,23 @@ impl Plugins for PluginHost {
         specifier: &str,
         importer: Option<&str>,
     ) -> Result<Option<Resolved>, PluginError> {
+        self.resolve_id_in(PluginEnv::Client, specifier, importer)
+    }
+
+    fn resolve_id_in(
+        &self,
+        env: PluginEnv,
+        specifier: &str,
+        importer: Option<&str>,
+    ) -> Result<Option<Resolved>, PluginError> {
         let Some((run, recheck)) = self.selection(RESOLVE, specifier, None) else {
             return Ok(None);
         };
         if run.is_empty() {
             return Ok(None);
         }
-        let body = json!({ "specifier": specifier, "importer": importer, "plugins": run, "recheck": recheck });
+        let mut body = json!({ "specifier": specifier, "importer": importer, "plugins": run, "recheck": recheck });
+        with_env(&mut body, env);
         Ok(self.call("resolveId", importer, body)?.and_then(|v| {
             Some(Resolved {
                 id: v["id"].as_str()?.to_string(),
@@ -608,13 +626,18 @@ impl Plugins for PluginHost {
     }
 
     fn load(&self, id: &str) -> Result<Option<Output>, PluginError> {
+        self.load_in(PluginEnv::Client, id)
+    }
+
+    fn load_in(&self, env: PluginEnv, id: &str) -> Result<Option<Output>, PluginError> {
         let Some((run, recheck)) = self.selection(LOAD, id, None) else {
             return Ok(None);
         };
         if run.is_empty() {
             return Ok(None);
         }
-        let body = json!({ "id": id, "plugins": run, "recheck": recheck });
+        let mut body = json!({ "id": id, "plugins": run, "recheck": recheck });
+        with_env(&mut body, env);
         Ok(self.call("load", Some(id), body)?.map(output))
     }
 
@@ -624,13 +647,23 @@ impl Plugins for PluginHost {
     }
 
     fn transform(&self, id: &str, code: &str) -> Result<Option<Output>, PluginError> {
+        self.transform_in(PluginEnv::Client, id, code)
+    }
+
+    fn transform_in(
+        &self,
+        env: PluginEnv,
+        id: &str,
+        code: &str,
+    ) -> Result<Option<Output>, PluginError> {
         let Some((run, recheck)) = self.selection(TRANSFORM, id, Some(code)) else {
             return Ok(None);
         };
         if run.is_empty() {
             return Ok(None);
         }
-        let body = json!({ "id": id, "code": code, "plugins": run, "recheck": recheck });
+        let mut body = json!({ "id": id, "code": code, "plugins": run, "recheck": recheck });
+        with_env(&mut body, env);
         Ok(self.call("transform", Some(id), body)?.map(output))
     }
 

@@ -774,3 +774,72 @@ export default { plugins: [{ name: 'parser', transform(code) { return JSON.strin
         "{e}"
     );
 }
+
+/// The app's server's requests (`PluginEnv::Ssr`) reach the hooks as Vite's `ssr` variant:
+/// `{ ssr: true }` in their options and `this.environment.name === 'ssr'` (also inside
+/// `this.resolve`); the page's stay `ssr: false` in the `client` environment.
+#[test]
+fn ssr_requests_reach_the_hooks_as_the_ssr_environment() {
+    use hotloop_protocol::plugin::PluginEnv;
+    let config = r#"
+const where = (ctx, options) => `${options?.ssr === true ? 'ssr' : 'client'}/${ctx.environment.name}`
+export default {
+  plugins: [{
+    name: 'env',
+    async resolveId(id, importer, options) {
+      if (id === 'virtual:where') return '\0where:' + where(this, options)
+      if (id === 'virtual:nested') return (await this.resolve('virtual:where', importer, { skipSelf: false })).id + '+nested'
+    },
+    load(id, options) { if (id.startsWith('\0where')) return `export default "${where(this, options)}"` },
+    transform(code, id, options) {
+      if (id.endsWith('.vue')) return `export default "${where(this, options)}: ${code}"`
+    },
+  }],
+}
+"#;
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let (host, _) = start(&p, "vite.config.mjs");
+    let importer = p.path("src/main.js");
+    let resolved = |env, id| {
+        host.resolve_id_in(env, id, Some(&importer))
+            .unwrap()
+            .map(|r| r.id)
+    };
+    assert_eq!(
+        resolved(PluginEnv::Client, "virtual:where").as_deref(),
+        Some("\0where:client/client")
+    );
+    assert_eq!(
+        resolved(PluginEnv::Ssr, "virtual:where").as_deref(),
+        Some("\0where:ssr/ssr")
+    );
+    assert_eq!(
+        resolved(PluginEnv::Ssr, "virtual:nested").as_deref(),
+        Some("\0where:ssr/ssr+nested"),
+        "this.resolve inside an ssr hook resolves for the server"
+    );
+    let load = |env| host.load_in(env, "\0where").unwrap().map(|o| o.code);
+    assert_eq!(
+        load(PluginEnv::Client).as_deref(),
+        Some("export default \"client/client\"")
+    );
+    assert_eq!(
+        load(PluginEnv::Ssr).as_deref(),
+        Some("export default \"ssr/ssr\"")
+    );
+    // The plain calls are the page's.
+    assert_eq!(
+        host.load("\0where").unwrap().map(|o| o.code).as_deref(),
+        Some("export default \"client/client\"")
+    );
+    let vue = p.path("src/App.vue");
+    let transform = |env| host.transform_in(env, &vue, "T").unwrap().map(|o| o.code);
+    assert_eq!(
+        transform(PluginEnv::Client).as_deref(),
+        Some("export default \"client/client: T\"")
+    );
+    assert_eq!(
+        transform(PluginEnv::Ssr).as_deref(),
+        Some("export default \"ssr/ssr: T\"")
+    );
+}

@@ -14,6 +14,17 @@
 use std::fmt;
 use std::path::PathBuf;
 
+/// Which of Vite's environments a hook runs for: the page (`client`) or the app's server
+/// (`ssr`, server-side HMR). Hooks get `{ ssr }` in their options and `this.environment.name`
+/// accordingly, and their answers are memoized per environment (Vite's `ssr` variant: a
+/// `.vue` file compiled for the server renders to a string).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum PluginEnv {
+    #[default]
+    Client,
+    Ssr,
+}
+
 /// A project's plugins, as the engine sees them.
 // `PluginError` is large (136 bytes) but rare, and every call that can return it is a
 // round trip to another process: boxing it would buy nothing measurable.
@@ -42,6 +53,34 @@ pub trait Plugins: Send + Sync + 'static {
     /// Runs every matching `transform` hook in order, each on the last one's output; source
     /// maps chained. `None` when no hook changed the code.
     fn transform(&self, id: &str, code: &str) -> Result<Option<Output>, PluginError>;
+
+    /// `resolve_id` for an environment; the default asks as for the page.
+    fn resolve_id_in(
+        &self,
+        env: PluginEnv,
+        specifier: &str,
+        importer: Option<&str>,
+    ) -> Result<Option<Resolved>, PluginError> {
+        let _ = env;
+        self.resolve_id(specifier, importer)
+    }
+
+    /// `load` for an environment; the default asks as for the page.
+    fn load_in(&self, env: PluginEnv, id: &str) -> Result<Option<Output>, PluginError> {
+        let _ = env;
+        self.load(id)
+    }
+
+    /// `transform` for an environment; the default asks as for the page.
+    fn transform_in(
+        &self,
+        env: PluginEnv,
+        id: &str,
+        code: &str,
+    ) -> Result<Option<Output>, PluginError> {
+        let _ = env;
+        self.transform(id, code)
+    }
 
     /// A watched file changed: runs `handleHotUpdate`/`hotUpdate`. `modules` are the ids of the
     /// graph's modules for that file (the file's own id and its query sub-modules). The answer

@@ -5,12 +5,13 @@
 //! `hotloop:server-update` (what a page uses to refetch its data).
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use crate::host::ServerBuild;
 use crate::server_update::{ServerAction, prepare_server};
-use crate::telemetry::UpdateOutcome;
+use crate::telemetry::{EngineEvent, ServerGraphStats, ServerUpdateReport, UpdateOutcome};
+use hotloop_protocol::Diagnostic;
 use hotloop_protocol::wire::{self as protocol, PROTOCOL_VERSION, ServerMessage};
-use hotloop_protocol::{Diagnostic, DiagnosticKind};
 
 use super::DevLoop;
 
@@ -34,8 +35,9 @@ pub(super) struct AppServerState {
     build: Option<ServerBuild>,
     /// The last revision sent to the process.
     revision: u32,
-    /// Revisions sent and not acked yet, with the modules each updated.
-    pending: Vec<(u32, Vec<String>)>,
+    /// Revisions sent and not acked yet, with the modules each updated and when their batch's
+    /// first watcher event came (for save → applied).
+    pending: Vec<(u32, Vec<String>, Option<Instant>)>,
     /// The process reported a failure (the host holds it, shown in every page's overlay), until
     /// an update applies cleanly or the process starts again.
     failed: bool,
@@ -44,10 +46,17 @@ pub(super) struct AppServerState {
 impl DevLoop {
     /// The server graph's update after a page update: send it to the process, or start the
     /// process afresh (first build, or what the planner calls a full reload).
-    pub(super) fn update_server(&mut self, files: &[String], config_changed: Option<&str>) {
+    /// `started`: when the batch's first watcher event came (none at start).
+    pub(super) fn update_server(
+        &mut self,
+        files: &[String],
+        config_changed: Option<&str>,
+        started: Option<Instant>,
+    ) {
         let Some(output) = self.publishers.server.clone() else {
             return;
         };
+        let prepare_start = Instant::now();
         let previous = self.app_server.build.take();
         let Some(update) = prepare_server(
             &mut self.host,
@@ -58,17 +67,42 @@ impl DevLoop {
         ) else {
             return;
         };
+        let prepare = prepare_start.elapsed();
+        if previous.is_none() {
+            tracing::info!(
+                "server: graph of {} modules built in {:.0} ms",
+                update.build.graph().len(),
+                prepare.as_secs_f64() * 1000.0
+            );
+        }
+        if previous.is_none() || update.build.graph_changed {
+            self.telemetry(EngineEvent::ServerGraph(server_graph_stats(&update.build)));
+        }
+        let report = |revision| {
+            EngineEvent::ServerUpdate(Box::new(ServerUpdateReport {
+                revision,
+                files: files.to_vec(),
+                outcome: update.outcome.clone(),
+                prepare,
+            }))
+        };
         match update.action {
             ServerAction::Nothing => {}
             ServerAction::Hot(revision, frame) => {
                 self.app_server.revision = revision;
                 if let UpdateOutcome::Hot { modules, .. } = &update.outcome {
-                    self.app_server.pending.push((revision, modules.clone()));
+                    self.app_server
+                        .pending
+                        .push((revision, modules.clone(), started));
                 }
                 let _ = output.send(ServerOutput::Update { revision, frame });
+                self.telemetry(report(revision));
             }
             ServerAction::Restart(revision) => {
                 self.app_server.revision = revision;
+                if previous.is_some() {
+                    self.telemetry(report(revision));
+                }
                 self.app_server.build = Some(update.build);
                 self.start_server_process(true);
                 return;
@@ -79,14 +113,14 @@ impl DevLoop {
                 modules,
                 boundaries,
                 ..
-            } => tracing::info!(
+            } => tracing::debug!(
                 "server: hot update r{}: {} → {}",
                 self.app_server.revision,
                 modules.join(" "),
                 boundaries.join(" ")
             ),
             UpdateOutcome::FullReload { reason } => {
-                tracing::info!("server: restart r{}: {reason}", self.app_server.revision)
+                tracing::debug!("server: restart r{}: {reason}", self.app_server.revision)
             }
             _ => {}
         }
@@ -101,9 +135,15 @@ impl DevLoop {
             return;
         };
         let revision = self.app_server.revision;
+        let chunk_start = Instant::now();
         let Some(chunk) = self.host.server_chunk(revision, &self.server_id) else {
             return;
         };
+        tracing::info!(
+            "server: chunk r{revision} ({:.1} MB with its source map) made in {:.0} ms",
+            chunk.len() as f64 / 1e6,
+            chunk_start.elapsed().as_secs_f64() * 1000.0
+        );
         let hello: Arc<[u8]> = protocol::encode(&ServerMessage::Hello {
             protocol: PROTOCOL_VERSION,
             server_id: self.server_id.to_string(),
@@ -126,12 +166,18 @@ impl DevLoop {
             .app_server
             .pending
             .iter()
-            .position(|(r, _)| *r == revision)
+            .position(|(r, ..)| *r == revision)
         else {
             return;
         };
-        let (_, modules) = self.app_server.pending.remove(at);
-        self.app_server.pending.retain(|(r, _)| *r > revision);
+        let (_, modules, started) = self.app_server.pending.remove(at);
+        self.app_server.pending.retain(|(r, ..)| *r > revision);
+        self.telemetry(EngineEvent::ServerApplied {
+            revision,
+            ok,
+            apply: Duration::from_secs_f64(apply_ms.max(0.0) / 1000.0),
+            end_to_end: started.map(|t| t.elapsed()),
+        });
         if !ok {
             return;
         }
@@ -152,7 +198,7 @@ impl DevLoop {
         })
         .into();
         let _ = self.publishers.updates.send(frame);
-        tracing::info!("server: applied r{revision} in {apply_ms:.1} ms");
+        tracing::debug!("server: applied r{revision} in {apply_ms:.1} ms");
     }
 
     /// The server graph's diagnostics and the process' last failure merged into the page's
@@ -169,16 +215,11 @@ impl DevLoop {
         message: String,
         stack: String,
     ) {
-        let file = module.unwrap_or_else(|| "(the app's server)".to_string());
         self.app_server.failed = true;
-        self.host.set_server_failure(Some(Diagnostic {
-            kind: DiagnosticKind::Runtime,
-            file: file.clone(),
-            line: 1,
-            column: 1,
-            message: format!("the app's server threw: {message}"),
-            code_frame: stack,
-        }));
+        let diagnostic = self
+            .host
+            .server_failure_diagnostic(module, &message, &stack);
+        self.host.set_server_failure(Some(diagnostic));
         let errors = self.with_server_diagnostics(&self.host.diagnostics());
         self.send_errors(&errors);
         // Pages that load meanwhile show it too.
@@ -196,5 +237,18 @@ impl DevLoop {
                 self.publish();
             }
         }
+    }
+}
+
+/// The server graph's counts for the dashboard and the log.
+fn server_graph_stats(build: &ServerBuild) -> ServerGraphStats {
+    let graph = build.graph();
+    ServerGraphStats {
+        entry: build
+            .entry_id()
+            .map(|id| id.to_string())
+            .unwrap_or_default(),
+        modules: graph.len(),
+        externals: build.externals(),
     }
 }

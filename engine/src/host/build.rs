@@ -126,21 +126,31 @@ impl EngineHost {
         result
     }
 
+    /// The cold build is over (the page's, and the server graph's first when there is one):
+    /// reports the compile cache's reuse and prunes the entries this session did not use.
+    pub(super) fn cold_build_done(&self) {
+        let cache = self.db.compile_cache();
+        if let Some(dir) = cache.dir() {
+            let stats = cache.stats();
+            tracing::info!(
+                "compile cache: {} of {} scripts reused from {}",
+                stats.hits,
+                stats.hits + stats.misses,
+                dir.display()
+            );
+            cache.prune_unused();
+        }
+    }
+
     fn build_inner(&mut self) -> BuildResult {
         let pending = std::mem::take(&mut self.pending);
         let Some(prev) = self.state.take() else {
             warm_up(&self.db, self.project);
             let result = self.full_build(None);
-            let cache = self.db.compile_cache();
-            if let Some(dir) = cache.dir() {
-                let stats = cache.stats();
-                tracing::info!(
-                    "compile cache: {} of {} scripts reused from {}",
-                    stats.hits,
-                    stats.hits + stats.misses,
-                    dir.display()
-                );
-                cache.prune_unused();
+            // With a server graph, its first build (`build_server`) reads the cache too: the
+            // prune waits for it, or it would delete every server-only module's entry.
+            if !self.has_server() {
+                self.cold_build_done();
             }
             return result;
         };

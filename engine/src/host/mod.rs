@@ -11,6 +11,7 @@
 
 mod build;
 mod change;
+mod node_maps;
 mod observe;
 mod publish;
 mod server;
@@ -232,7 +233,13 @@ impl EngineHost {
     /// A module's factory code and deps map, for update messages. `None` for an index outside
     /// the last build's graph or a module that does not compile.
     pub fn module_code(&self, index: ModuleIndex) -> Option<ModuleCode> {
-        module_code_in(&self.db, &self.state.as_ref()?.graph, index, module_deps)
+        module_code_in(
+            &self.db,
+            &self.state.as_ref()?.graph,
+            index,
+            emitted_module,
+            module_deps,
+        )
     }
 
     /// Whether module `index` of the last build has code to send (a module that stopped
@@ -245,16 +252,18 @@ impl EngineHost {
     }
 }
 
-/// Module `index` of `graph` as an update frame carries it: its factory and the deps map
-/// `deps_of` gives it (the page's `module_deps` or the server's `server_module_deps`).
+/// Module `index` of `graph` as an update frame carries it: its factory (`code_of`: the
+/// page's `emitted_module` or the server's `server_emitted_module`) and the deps map `deps_of`
+/// gives it (the page's `module_deps` or the server's `server_module_deps`).
 pub(super) fn module_code_in(
     db: &EngineDb,
     graph: &ProjectGraph,
     index: ModuleIndex,
+    code_of: fn(&dyn crate::db::Db, SourceFile) -> Option<Arc<str>>,
     deps_of: fn(&dyn crate::db::Db, SourceFile) -> Arc<[ModuleDep]>,
 ) -> Option<ModuleCode> {
     let file = *graph.files.get(index.idx())?;
-    let code = emitted_module(db, file)?;
+    let code = code_of(db, file)?;
     let deps = deps_of(db, file);
     let module = graph.module(index);
     Some(ModuleCode {

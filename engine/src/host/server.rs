@@ -11,6 +11,7 @@
 //! or hot facts differ, the resolution epoch moved or a config file changed.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
@@ -20,15 +21,19 @@ use crate::inputs::SourceFile;
 use crate::js_literal::push_json_string;
 use crate::queries::diagnostics::server_module_diagnostics;
 use crate::queries::emit::{
-    external_entry, external_factory, server_chunk_entry, server_module_deps,
+    external_entry, external_factory, server_chunk_entry, server_emitted_module, server_module_deps,
 };
 use crate::queries::graph::{ProjectGraph, server_graph};
-use crate::queries::hot::hot_meta;
+use crate::queries::hot::server_hot_meta;
+use crate::queries::parsed::server_parsed_module;
 use crate::queries::resolve::{ResolvedImport, server_imports};
 use crate::transform::HotFacts;
 use hotloop_protocol::{Diagnostic, ModuleCode};
 
 use super::EngineHost;
+use super::node_maps::{ChunkMap, with_inline_map};
+use crate::db::Db as _;
+use crate::warm_up::warm_up_server;
 
 /// The outcome of one server build.
 #[derive(Clone, Debug)]
@@ -51,6 +56,17 @@ impl ServerBuild {
     pub fn graph(&self) -> &ModuleGraph {
         &self.graph.graph
     }
+
+    /// The server entry's module id; `None` when it is not a module (missing).
+    pub fn entry_id(&self) -> Option<&Arc<str>> {
+        let entry = *self.graph.script_entries.first()?;
+        Some(&self.graph.graph.module(entry).id)
+    }
+
+    /// How many npm packages and Node built-ins Node loads itself.
+    pub fn externals(&self) -> usize {
+        self.graph.externals.len()
+    }
 }
 
 pub(super) struct ServerState {
@@ -67,6 +83,8 @@ pub(super) struct ServerState {
 struct ServerModule {
     /// The last good define statement.
     entry: Option<Arc<str>>,
+    /// The source map of `entry`'s factory.
+    map: Option<Arc<str>>,
     resolved: Arc<[ResolvedImport]>,
     hot: HotFacts,
     diagnostics: Arc<[Diagnostic]>,
@@ -78,6 +96,14 @@ impl EngineHost {
         self.project.options(&self.db).server_entry.is_some()
     }
 
+    /// Whether `path` is a module of the server graph as of its last build.
+    pub fn is_in_server_graph(&self, path: &Path) -> bool {
+        match (self.db.files().get(path), &self.server) {
+            (Some(file), Some(state)) => state.graph.index_of_file(file).is_some(),
+            _ => false,
+        }
+    }
+
     /// Brings the server graph up to date; `None` without a server entry. See the module docs
     /// for what it costs.
     pub fn build_server(&mut self) -> Option<ServerBuild> {
@@ -87,9 +113,13 @@ impl EngineHost {
         let _span = tracing::debug_span!("build_server").entered();
         let pending = std::mem::take(&mut self.server_pending);
         let Some(prev) = self.server.take() else {
-            return Some(self.full_server_build(None));
+            self.warm_up_server();
+            let build = self.full_server_build(None);
+            self.cold_build_done();
+            return Some(build);
         };
         if pending.epoch_moved {
+            self.warm_up_server();
             return Some(self.full_server_build(Some(prev)));
         }
         let db = &self.db;
@@ -104,7 +134,7 @@ impl EngineHost {
             let broken = module.entry.is_some() && server_chunk_entry(db, file).is_none();
             let structural = !broken
                 && (server_imports(db, file) != module.resolved
-                    || *hot_meta(db, file) != module.hot);
+                    || *server_hot_meta(db, file) != module.hot);
             if structural {
                 tracing::debug!(file = %file.path(db).display(), "server imports or hot facts changed");
                 return Some(self.full_server_build(Some(prev)));
@@ -112,6 +142,16 @@ impl EngineHost {
             touched.push((index, file));
         }
         Some(self.update_server_modules(prev, &touched))
+    }
+
+    /// Compiles and resolves the server graph on all cores before `server_graph` walks it on
+    /// one (`warm_up.rs`): the cold build, and full builds after the resolution epoch moved.
+    fn warm_up_server(&self) {
+        let Some(entry) = self.project.options(&self.db).server_entry.clone() else {
+            return;
+        };
+        let entry = self.db.files().get_or_read(&self.db, &entry);
+        warm_up_server(&self.db, entry);
     }
 
     /// The hot path: only `touched` modules (whose server imports and hot facts are unchanged).
@@ -129,6 +169,7 @@ impl EngineHost {
             let module = &mut state.modules[index.idx()];
             if entry.is_some() && entry != module.entry {
                 module.entry = entry;
+                module.map = server_parsed_module(db, file).map.clone();
                 changed.push(index);
             }
             if diagnostics != module.diagnostics {
@@ -161,11 +202,11 @@ impl EngineHost {
     fn full_server_build(&mut self, prev: Option<ServerState>) -> ServerBuild {
         let db = &self.db;
         let graph = server_graph(db, self.project);
-        let mut old: FxHashMap<SourceFile, Option<Arc<str>>> = FxHashMap::default();
+        let mut old: FxHashMap<SourceFile, &ServerModule> = FxHashMap::default();
         let mut old_ids: Vec<(SourceFile, Arc<str>)> = Vec::new();
         if let Some(prev) = &prev {
             for (i, (file, module)) in prev.graph.files.iter().zip(&prev.modules).enumerate() {
-                old.insert(*file, module.entry.clone());
+                old.insert(*file, module);
                 old_ids.push((*file, prev.graph.modules[i].id.clone()));
             }
         }
@@ -174,10 +215,14 @@ impl EngineHost {
         let mut with_diagnostics = BTreeMap::new();
         for (i, &file) in graph.files.iter().enumerate() {
             let index = ModuleIndex(i as u32);
-            let previous = old.get(&file).cloned().flatten();
-            // A module that stopped compiling keeps its last good code in the process.
-            let entry = server_chunk_entry(db, file).or_else(|| previous.clone());
-            if entry.is_some() && entry != previous {
+            let previous = old.get(&file);
+            let previous_entry = previous.and_then(|m| m.entry.clone());
+            // A module that stopped compiling keeps its last good code (and map) in the process.
+            let (entry, map) = match server_chunk_entry(db, file) {
+                Some(entry) => (Some(entry), server_parsed_module(db, file).map.clone()),
+                None => (previous_entry.clone(), previous.and_then(|m| m.map.clone())),
+            };
+            if entry.is_some() && entry != previous_entry {
                 changed.push(index);
             }
             let diagnostics = server_module_diagnostics(db, file);
@@ -186,8 +231,9 @@ impl EngineHost {
             }
             modules.push(ServerModule {
                 entry,
+                map,
                 resolved: server_imports(db, file),
-                hot: hot_meta(db, file).clone(),
+                hot: server_hot_meta(db, file).clone(),
                 diagnostics,
             });
         }
@@ -234,17 +280,77 @@ impl EngineHost {
         self.server_failure = failure;
     }
 
+    /// The overlay's diagnostic for what the app's server process reported failing: placed at
+    /// the first frame of its (source-mapped, `node_maps.rs`) stack that is a project file
+    /// outside `node_modules`, with that line's code frame above the stack; else at `module`
+    /// (the module that threw, or the entry), line 1.
+    pub fn server_failure_diagnostic(
+        &self,
+        module: Option<String>,
+        message: &str,
+        stack: &str,
+    ) -> Diagnostic {
+        let located = stack_frames(stack).find_map(|(path, line, column)| {
+            let rel = Path::new(path).strip_prefix(&self.root).ok()?;
+            if rel.components().any(|c| c.as_os_str() == "node_modules") {
+                return None;
+            }
+            Some((Path::new(path), line, column))
+        });
+        let message = format!("the app's server threw: {message}");
+        match located {
+            Some((path, line, column)) => {
+                let text = self
+                    .db
+                    .files()
+                    .get(path)
+                    .and_then(|f| f.contents(&self.db).text().cloned());
+                let frame = text
+                    .map(|t| hotloop_protocol::code_frame(&t[..], line, column))
+                    .unwrap_or_default();
+                Diagnostic {
+                    kind: hotloop_protocol::DiagnosticKind::Runtime,
+                    file: crate::files::module_id(&self.root, path).to_string(),
+                    line,
+                    column,
+                    message,
+                    code_frame: if frame.is_empty() {
+                        stack.to_owned()
+                    } else {
+                        format!("{frame}\n\n{stack}")
+                    },
+                }
+            }
+            None => Diagnostic {
+                kind: hotloop_protocol::DiagnosticKind::Runtime,
+                file: module.unwrap_or_else(|| "(the app's server)".to_string()),
+                line: 1,
+                column: 1,
+                message,
+                code_frame: stack.to_owned(),
+            },
+        }
+    }
+
     /// The server's chunk as of the last server build: the externals' and the modules'
-    /// define statements, then `__hotloop.start([entry], { server: true, revision, serverId })`.
+    /// define statements, then `__hotloop.start([entry], { server: true, revision, serverId })`
+    /// and the modules' maps flattened into one for Node (`node_maps.rs`).
     /// `None` before the first server build.
     pub fn server_chunk(&self, revision: u32, server_id: &str) -> Option<String> {
         let state = self.server.as_ref()?;
+        let _span = tracing::debug_span!("server_chunk").entered();
         let mut out = String::new();
+        let mut map = ChunkMap::new();
         for url in &state.graph.externals {
-            out.push_str(&external_entry(url));
+            let entry = external_entry(url);
+            map.push(&entry, None, Path::new(""));
+            out.push_str(&entry);
         }
-        for entry in state.modules.iter().filter_map(|m| m.entry.as_ref()) {
-            out.push_str(entry);
+        for (file, module) in state.graph.files.iter().zip(&state.modules) {
+            if let Some(entry) = &module.entry {
+                map.push(entry, module.map.as_deref(), file.path(&self.db));
+                out.push_str(entry);
+            }
         }
         out.push_str("__hotloop.start([");
         for (i, &entry) in state.graph.script_entries.iter().enumerate() {
@@ -258,6 +364,7 @@ impl EngineHost {
         out.push_str(",\"serverId\":");
         push_json_string(&mut out, server_id);
         out.push_str("});\n");
+        out.push_str(&map.into_comment());
         Some(out)
     }
 
@@ -287,11 +394,51 @@ impl EngineHost {
         }
     }
 
-    /// A server module's factory code and its server deps map, for update frames.
+    /// A server module's factory code (its map inline, for Node: `node_maps.rs`) and its
+    /// server deps map, for update frames.
     pub fn server_module_code(&self, index: ModuleIndex) -> Option<ModuleCode> {
         let graph = &self.server.as_ref()?.graph;
-        super::module_code_in(&self.db, graph, index, server_module_deps)
+        let mut code = super::module_code_in(
+            &self.db,
+            graph,
+            index,
+            server_emitted_module,
+            server_module_deps,
+        )?;
+        let file = graph.file(index);
+        let parsed = server_parsed_module(&self.db, file);
+        code.code = with_inline_map(&code.code, parsed.map.as_deref(), file.path(&self.db)).into();
+        Some(code)
     }
+}
+
+/// The `(path, line, column)` of each frame of a V8 stack (`    at f (/a/b.ts:3:7)`,
+/// `    at /a/b.ts:3:7`), top first; frames without a line and column are skipped.
+fn stack_frames(stack: &str) -> impl Iterator<Item = (&str, u32, u32)> {
+    stack.lines().filter_map(|line| {
+        let at = line.trim_start().strip_prefix("at ")?;
+        let place = match at.strip_suffix(')') {
+            // The location is in the last balanced parentheses (a path may hold some).
+            Some(inner) => {
+                let mut depth = 0usize;
+                let open = inner.char_indices().rev().find_map(|(i, c)| {
+                    match c {
+                        ')' => depth += 1,
+                        '(' if depth == 0 => return Some(i),
+                        '(' => depth -= 1,
+                        _ => {}
+                    }
+                    None
+                })?;
+                &inner[open + 1..]
+            }
+            None => at,
+        };
+        let mut parts = place.rsplitn(3, ':');
+        let column = parts.next()?.parse().ok()?;
+        let line = parts.next()?.parse().ok()?;
+        Some((parts.next()?, line, column))
+    })
 }
 
 /// Every module's diagnostics, in graph order.
@@ -319,4 +466,25 @@ pub(super) fn with_server_diagnostics(
         .chain(failure)
         .cloned()
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stack_frames;
+
+    #[test]
+    fn stack_frames_read_both_forms_and_skip_the_rest() {
+        let stack = "Error: boom\n    at handler (/p/src/api.ts:3:9)\n    at /p/src/server.ts:10:2\n    \
+                     at new Promise (<anonymous>)\n    at node:internal/x:1:2\n    at f (C:\\x (1).js:4:5)";
+        let frames: Vec<_> = stack_frames(stack).collect();
+        assert_eq!(
+            frames,
+            [
+                ("/p/src/api.ts", 3, 9),
+                ("/p/src/server.ts", 10, 2),
+                ("node:internal/x", 1, 2),
+                ("C:\\x (1).js", 4, 5),
+            ]
+        );
+    }
 }

@@ -9,11 +9,11 @@ use std::sync::Arc;
 
 use crate::db::Db;
 use crate::inputs::{SourceFile, in_node_modules};
-use crate::queries::imports::module_imports;
-use crate::queries::parsed::{file_id, parsed_module};
+use crate::queries::imports::{module_imports, server_module_imports};
+use crate::queries::parsed::{ParsedModule, file_id, parsed_module, server_parsed_module};
 use crate::queries::resolve::{Resolution, ResolvedImport, resolved_imports, server_imports};
 use crate::telemetry::Phase;
-use crate::transform::ImportKind;
+use crate::transform::{ImportKind, ImportRecord};
 use hotloop_protocol::{Diagnostic, DiagnosticKind, code_frame};
 
 #[salsa::tracked(returns(clone))]
@@ -23,7 +23,13 @@ pub fn module_diagnostics(db: &dyn Db, file: SourceFile) -> Arc<[Diagnostic]> {
         .enter_key(Phase::Emit, "module_diagnostics", file);
     let _span =
         tracing::trace_span!("module_diagnostics", file = %file.path(db).display()).entered();
-    diagnostics_with(db, file, &resolved_imports(db, file))
+    diagnostics_with(
+        db,
+        file,
+        &parsed_module(db, file),
+        &resolved_imports(db, file),
+        module_imports,
+    )
 }
 
 /// `module_diagnostics` of a module of the server's graph: its resolution is the server's.
@@ -32,15 +38,22 @@ pub fn server_module_diagnostics(db: &dyn Db, file: SourceFile) -> Arc<[Diagnost
     let _clock = db
         .clock()
         .enter_key(Phase::Emit, "server_module_diagnostics", file);
-    diagnostics_with(db, file, &server_imports(db, file))
+    diagnostics_with(
+        db,
+        file,
+        &server_parsed_module(db, file),
+        &server_imports(db, file),
+        server_module_imports,
+    )
 }
 
 fn diagnostics_with(
     db: &dyn Db,
     file: SourceFile,
+    parsed: &ParsedModule,
     resolved: &[ResolvedImport],
+    imports_of: fn(&dyn Db, SourceFile) -> Arc<[ImportRecord]>,
 ) -> Arc<[Diagnostic]> {
-    let parsed = parsed_module(db, file);
     let optional_allowed = in_node_modules(file.path(db));
     let reported = |r: &ResolvedImport| {
         matches!(r.resolution, Resolution::NotFound { .. })
@@ -52,7 +65,7 @@ fn diagnostics_with(
     }
     let id = file_id(db, file);
     let text = file.contents(db).text().cloned().unwrap_or_default();
-    let imports = module_imports(db, file);
+    let imports = imports_of(db, file);
     let mut out: Vec<Diagnostic> = parsed.diagnostics.to_vec();
     for (import, resolved) in imports.iter().zip(resolved.iter()) {
         if !reported(resolved) {

@@ -95,7 +95,7 @@ use std::sync::Arc;
 use crate::db::Db;
 use crate::inputs::SourceFile;
 use crate::js_literal::{push_json_object, push_json_string};
-use crate::queries::parsed::{file_id, parsed_module};
+use crate::queries::parsed::{file_id, parsed_module, server_differs, server_parsed_module};
 use crate::queries::resolve::{Resolution, ResolvedImport, resolved_imports, server_imports};
 use crate::telemetry::Phase;
 use crate::transform::ImportKind;
@@ -204,13 +204,23 @@ pub fn chunk_entry(db: &dyn Db, file: SourceFile) -> Option<Arc<str>> {
     Some(define_statement(&file_id(db, file), &deps, &code).into())
 }
 
-/// `chunk_entry` in the server's graph: the same factory, the server's deps map.
+/// `emitted_module` of the app's server's compile (`server_parsed_module`): the page's own
+/// unless plugins compile the module for the server apart.
+#[salsa::tracked(returns(clone))]
+pub fn server_emitted_module(db: &dyn Db, file: SourceFile) -> Option<Arc<str>> {
+    if !server_differs(db, file) {
+        return emitted_module(db, file);
+    }
+    server_parsed_module(db, file).code.clone()
+}
+
+/// `chunk_entry` in the server's graph: the server's factory and deps map.
 #[salsa::tracked(returns(clone))]
 pub fn server_chunk_entry(db: &dyn Db, file: SourceFile) -> Option<Arc<str>> {
     let _clock = db
         .clock()
         .enter_key(Phase::Emit, "server_chunk_entry", file);
-    let code = emitted_module(db, file)?;
+    let code = server_emitted_module(db, file)?;
     let deps = server_module_deps(db, file);
     Some(define_statement(&file_id(db, file), &deps, &code).into())
 }

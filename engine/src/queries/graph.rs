@@ -16,7 +16,7 @@ use crate::db::Db;
 use crate::environment::{EnvSet, EnvironmentKind};
 use crate::graph::{Environment, GraphBuilder, GraphModule, ModuleGraph, ModuleIndex, ModuleKind};
 use crate::inputs::{Project, SourceFile};
-use crate::queries::hot::hot_meta;
+use crate::queries::hot::hot_meta_in;
 use crate::queries::html::html_entries;
 use crate::queries::parsed::{file_id, module_kind};
 use crate::queries::resolve::{RefreshRuntime, Resolution, imports_in, refresh_runtime};
@@ -253,7 +253,7 @@ impl Walk {
             if module.kind != ModuleKind::Js {
                 continue;
             }
-            let hot = hot_meta(db, *file);
+            let hot = hot_meta_in(db, self.env, *file);
             let resolved = if hot.accepted_deps.is_empty() {
                 None
             } else {

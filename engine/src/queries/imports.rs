@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::db::Db;
 use crate::inputs::SourceFile;
-use crate::queries::parsed::parsed_module;
+use crate::queries::parsed::{parsed_module, server_differs, server_parsed_module};
 use crate::telemetry::Phase;
 use crate::transform::{ImportKind, ImportRecord};
 
@@ -34,7 +34,30 @@ pub fn import_specifiers(db: &dyn Db, file: SourceFile) -> Arc<[ImportSpec]> {
         .enter_key(Phase::Parse, "import_specifiers", file);
     let _span =
         tracing::trace_span!("import_specifiers", file = %file.path(db).display()).entered();
-    module_imports(db, file)
+    specs_of(&module_imports(db, file))
+}
+
+/// `module_imports` of the app's server's compile (`server_parsed_module`): the page's own
+/// unless plugins compile the module for the server apart.
+#[salsa::tracked(returns(clone))]
+pub fn server_module_imports(db: &dyn Db, file: SourceFile) -> Arc<[ImportRecord]> {
+    if !server_differs(db, file) {
+        return module_imports(db, file);
+    }
+    server_parsed_module(db, file).imports.clone()
+}
+
+/// `import_specifiers` of the app's server's compile.
+#[salsa::tracked(returns(clone))]
+pub fn server_import_specifiers(db: &dyn Db, file: SourceFile) -> Arc<[ImportSpec]> {
+    if !server_differs(db, file) {
+        return import_specifiers(db, file);
+    }
+    specs_of(&server_module_imports(db, file))
+}
+
+fn specs_of(imports: &[ImportRecord]) -> Arc<[ImportSpec]> {
+    imports
         .iter()
         .map(|import| ImportSpec {
             specifier: import.specifier.as_str().into(),

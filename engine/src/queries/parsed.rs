@@ -17,6 +17,7 @@ use crate::transform::{
     string_module,
 };
 use crate::{css, css_modules};
+use hotloop_protocol::plugin::PluginEnv;
 use hotloop_protocol::{Diagnostic, DiagnosticKind};
 
 /// What `parsed_module` produces. Collections are `Arc`s so the projections below share them
@@ -114,8 +115,64 @@ pub fn file_id(db: &dyn Db, file: SourceFile) -> Arc<str> {
 #[salsa::tracked(returns(clone), no_eq)]
 pub fn parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> {
     let _clock = db.clock().enter_key(Phase::Parse, "parsed_module", file);
+    let _span = tracing::trace_span!("parsed_module", file = %file.path(db).display()).entered();
+    parse(db, file, PluginEnv::Client)
+}
+
+/// `parsed_module` as the app's server gets it (server-side HMR): a module a project's plugins
+/// load or transform is compiled again from their `ssr` variant (`{ ssr: true }`,
+/// `this.environment.name === 'ssr'`: a `.vue` file's server render function), memoized apart
+/// from the page's; every other module is `parsed_module`'s result itself (one parse for both
+/// graphs). The server's projections (`server_import_specifiers`, `server_hot_meta`,
+/// `server_emitted_module`) read this.
+#[salsa::tracked(returns(clone), no_eq)]
+pub fn server_parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> {
+    if !server_differs(db, file) {
+        return parsed_module(db, file);
+    }
     let path = file.path(db);
-    let _span = tracing::trace_span!("parsed_module", file = %path.display()).entered();
+    let _clock = db
+        .clock()
+        .enter_key(Phase::Parse, "server_parsed_module", file);
+    let _span = tracing::trace_span!("server_parsed_module", file = %path.display()).entered();
+    parse(db, file, PluginEnv::Ssr)
+}
+
+/// Whether the app's server gets a compile of `file` of its own (some plugin may load or
+/// transform it); else the server's projections are the page's own memos.
+pub fn server_differs(db: &dyn Db, file: SourceFile) -> bool {
+    let path = file.path(db);
+    match file.contents(db) {
+        FileContents::Text(text)
+            if plugin_passed(FileClass::of(path)) || inline_stylesheet(path) =>
+        {
+            plugin_pass::touches(db, path, text)
+        }
+        _ => false,
+    }
+}
+
+/// The classes of files the plugins' `load`/`transform` run on (the rest are hotloop's alone).
+fn plugin_passed(class: FileClass) -> bool {
+    matches!(
+        class,
+        FileClass::Script(_)
+            | FileClass::Css
+            | FileClass::Foreign
+            | FileClass::SubModule
+            | FileClass::Virtual
+    )
+}
+
+/// A stylesheet imported with `?inline`: it goes through the plugins too (PostCSS, Sass,
+/// Tailwind CSS), as under Vite, and exports what they made as a string.
+fn inline_stylesheet(path: &Path) -> bool {
+    FileClass::of(path) == FileClass::Inline
+        && ImportQuery::of_path(path).is_some_and(|(real, _)| files::is_stylesheet(&real))
+}
+
+fn parse(db: &dyn Db, file: SourceFile, env: PluginEnv) -> Arc<ParsedModule> {
+    let path = file.path(db);
     let id = file_id(db, file);
     let class = FileClass::of(path);
     let contents = file.contents(db);
@@ -129,20 +186,11 @@ pub fn parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> {
     };
     // A stylesheet's `?inline` goes through the plugins too (PostCSS, Sass, Tailwind CSS), as
     // under Vite, and exports what they made as a string.
-    let inline_stylesheet = class == FileClass::Inline
-        && ImportQuery::of_path(path).is_some_and(|(real, _)| files::is_stylesheet(&real));
+    let inline_stylesheet = inline_stylesheet(path);
     if let FileContents::Text(text) = contents
-        && (inline_stylesheet
-            || matches!(
-                class,
-                FileClass::Script(_)
-                    | FileClass::Css
-                    | FileClass::Foreign
-                    | FileClass::SubModule
-                    | FileClass::Virtual
-            ))
+        && (inline_stylesheet || plugin_passed(class))
     {
-        match plugin_pass::run(db, path, &id, text) {
+        match plugin_pass::run(db, path, &id, text, env) {
             PluginPass::Untouched => {}
             PluginPass::Failed {
                 diagnostic,

@@ -18,7 +18,7 @@ use crate::db::Db;
 use crate::files::{FileClass, plugin_id};
 use crate::inputs::{Project, SourceFile};
 use crate::transform::SourceKind;
-use hotloop_protocol::plugin::PluginError;
+use hotloop_protocol::plugin::{PluginEnv, PluginError};
 use hotloop_protocol::{Diagnostic, DiagnosticKind, code_frame};
 
 /// What the plugins made of a module.
@@ -86,8 +86,8 @@ pub fn lang_of(id: &str, path: &Path) -> Lang {
 }
 
 /// Runs the plugins' `load` and `transform` hooks for the module at `path` (module id `id`)
-/// whose text is `text`.
-pub fn run(db: &dyn Db, path: &Path, id: &str, text: &str) -> PluginPass {
+/// whose text is `text`, for the page or (`PluginEnv::Ssr`) the app's server.
+pub fn run(db: &dyn Db, path: &Path, id: &str, text: &str, env: PluginEnv) -> PluginPass {
     let Some(plugins) = db.plugins() else {
         return PluginPass::Untouched;
     };
@@ -119,7 +119,7 @@ pub fn run(db: &dyn Db, path: &Path, id: &str, text: &str) -> PluginPass {
         }
     };
     if plugins.wants_load(&plugin_id) {
-        match plugins.load(&plugin_id) {
+        match plugins.load_in(env, &plugin_id) {
             Ok(Some(output)) => {
                 log_warnings(id, &output.warnings);
                 watched.extend(depend_on(db, &output.watch_files));
@@ -148,7 +148,7 @@ pub fn run(db: &dyn Db, path: &Path, id: &str, text: &str) -> PluginPass {
     }
     let source = code.as_deref().unwrap_or(text);
     let transformed = if plugins.wants_transform(&plugin_id, source) {
-        match plugins.transform(&plugin_id, source) {
+        match plugins.transform_in(env, &plugin_id, source) {
             Ok(Some(output)) => {
                 log_warnings(id, &output.warnings);
                 watched.extend(depend_on(db, &output.watch_files));
@@ -171,6 +171,18 @@ pub fn run(db: &dyn Db, path: &Path, id: &str, text: &str) -> PluginPass {
         },
         None => PluginPass::Untouched,
     }
+}
+
+/// Whether any plugin may load or transform the module at `path` (text `text`): only then does
+/// the app's server get a compile of its own (`parsed::server_parsed_module`).
+pub fn touches(db: &dyn Db, path: &Path, text: &str) -> bool {
+    let Some(plugins) = db.plugins() else {
+        return false;
+    };
+    // The plugins' filters depend on this besides the text.
+    let _fingerprint = Project::try_get(db).map(|p| p.options(db).plugins_fingerprint);
+    let plugin_id = plugin_id(db.files().root(), path);
+    plugins.wants_load(&plugin_id) || plugins.wants_transform(&plugin_id, text)
 }
 
 /// `this.addWatchFile(file)`: the module's compile depends on `file` (a Sass partial, a

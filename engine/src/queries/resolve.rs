@@ -55,9 +55,10 @@ use crate::files::{
     FileClass, ImportQuery, glob_module_of_path, needed_tool, plugin_id, virtual_path,
 };
 use crate::inputs::{Alias, AliasFind, Project, SourceFile, in_node_modules};
-use crate::queries::imports::import_specifiers;
+use crate::queries::imports::{import_specifiers, server_import_specifiers};
 use crate::telemetry::Phase;
 use crate::transform::ImportKind;
+use hotloop_protocol::plugin::PluginEnv;
 
 /// Where one import leads.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -117,7 +118,11 @@ pub fn imports_in(db: &dyn Db, env: EnvironmentKind, file: SourceFile) -> Arc<[R
 fn resolve_all(db: &dyn Db, env: EnvironmentKind, file: SourceFile) -> Arc<[ResolvedImport]> {
     let importer = file.path(db);
     let is_css = FileClass::of(importer) == FileClass::Css;
-    import_specifiers(db, file)
+    let specifiers = match env {
+        EnvironmentKind::Server => server_import_specifiers(db, file),
+        EnvironmentKind::Page | EnvironmentKind::Worker => import_specifiers(db, file),
+    };
+    specifiers
         .iter()
         .map(|import| ResolvedImport {
             specifier: import.specifier.clone(),
@@ -183,10 +188,13 @@ fn resolve_one(
     }
     let aliased = Project::try_get(db).and_then(|p| apply_alias(&p.options(db).aliases, specifier));
     let specifier = aliased.as_deref().unwrap_or(specifier);
-    // The plugins are the page's (they are not asked for the server's `ssr` variant yet).
-    if env.is_browser()
-        && let Some(resolution) = resolve_with_plugins(db, importer, specifier)
-    {
+    // The server's imports are the plugins' `ssr` variant (`{ ssr: true }`).
+    let plugin_env = if env.is_browser() {
+        PluginEnv::Client
+    } else {
+        PluginEnv::Ssr
+    };
+    if let Some(resolution) = resolve_with_plugins(db, importer, specifier, plugin_env) {
         return resolution;
     }
     if is_external_url(specifier) {
@@ -267,15 +275,30 @@ fn with_regex<T>(pattern: &str, f: impl FnOnce(Option<&regex::Regex>) -> T) -> T
 
 /// The plugins' `resolveId` answer, when one of them takes `specifier`: a path (possibly with a
 /// query: a sub-module) or a virtual id, which becomes the module at `<root>/@id/<id>`.
-fn resolve_with_plugins(db: &dyn Db, importer: &Path, specifier: &str) -> Option<Resolution> {
+/// The plugins' `resolveId` answer. For the app's server (`PluginEnv::Ssr`) npm packages stay
+/// Node's to load: an `external` answer, or a bare specifier a plugin resolved into
+/// `node_modules`, falls through to hotloop's own resolution (which makes them externals).
+fn resolve_with_plugins(
+    db: &dyn Db,
+    importer: &Path,
+    specifier: &str,
+    env: PluginEnv,
+) -> Option<Resolution> {
     let plugins = db.plugins()?;
     if !plugins.wants_resolve(specifier) {
         return None;
     }
     let root = db.files().root();
     let importer_id = plugin_id(root, importer);
-    match plugins.resolve_id(specifier, Some(&importer_id)) {
+    match plugins.resolve_id_in(env, specifier, Some(&importer_id)) {
         Ok(None) => None,
+        Ok(Some(resolved))
+            if env == PluginEnv::Ssr
+                && (resolved.external
+                    || (is_bare(specifier) && resolved.id.contains("/node_modules/"))) =>
+        {
+            None
+        }
         Ok(Some(resolved)) if resolved.external => Some(not_found(&format!(
             "a plugin marked '{}' external, which a page cannot import by URL here",
             resolved.id

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::db::QueryEventKind;
+use crate::db::{Db as _, QueryEventKind};
 use crate::graph::ModuleGraph;
 use crate::inputs::ProjectOptions;
 use crate::server_update::{ServerAction, prepare_server};
@@ -116,11 +116,19 @@ fn the_server_graph_resolves_as_node_does_and_leaves_packages_to_node() {
         chunk.contains(r#"{"node:fs":"node:fs","path":"node:path","dual":"file://"#),
         "{chunk}"
     );
+    // The start call, then the modules' map for Node's stacks (`host/node_maps.rs`).
+    let (code, map) = chunk
+        .rsplit_once("//# sourceMappingURL=data:application/json;base64,")
+        .expect("the chunk ends in its map");
     assert!(
-        chunk.ends_with(
+        code.ends_with(
             "__hotloop.start([\"/src/server.ts\"], {\"server\":true,\"revision\":1,\"serverId\":\"test\"});\n"
         ),
         "{chunk}"
+    );
+    assert!(
+        map.ends_with('\n') && !map.trim_end().contains('\n'),
+        "{map}"
     );
 }
 
@@ -229,4 +237,281 @@ fn a_body_edit_looks_only_at_the_edited_server_module() {
     prepare(&mut host, Cause::Edit { files: &edited }, 2);
     let next = prepare_server(&mut host, Some(&server.build), &edited, None, 2).expect("server");
     assert!(next.build.graph.externals.contains(&Arc::from("node:os")));
+}
+
+/// Plugins that compile `*.vue` files (a line of text) for each environment, as
+/// `@vitejs/plugin-vue` compiles a `.vue` file to a render function for the page and to a
+/// string renderer for the server (`{ ssr: true }`); `virtual:where` is a virtual module whose
+/// `load` says which environment asked. Counts calls per environment.
+#[derive(Default)]
+struct EnvPlugins {
+    calls: std::sync::Mutex<Vec<(hotloop_protocol::plugin::PluginEnv, String, String)>>,
+}
+
+impl EnvPlugins {
+    fn calls(&self, env: hotloop_protocol::plugin::PluginEnv, hook: &str) -> Vec<String> {
+        let calls = self.calls.lock().unwrap();
+        calls
+            .iter()
+            .filter(|(e, h, _)| *e == env && h == hook)
+            .map(|(_, _, id)| id.rsplit('/').next().unwrap_or(id).to_string())
+            .collect()
+    }
+}
+
+impl hotloop_protocol::plugin::Plugins for EnvPlugins {
+    fn fingerprint(&self) -> u64 {
+        3
+    }
+    fn wants_resolve(&self, specifier: &str) -> bool {
+        specifier == "virtual:where"
+    }
+    fn resolve_id(
+        &self,
+        _: &str,
+        _: Option<&str>,
+    ) -> Result<Option<hotloop_protocol::plugin::Resolved>, hotloop_protocol::plugin::PluginError>
+    {
+        panic!("the engine asks per environment (resolve_id_in)");
+    }
+    fn resolve_id_in(
+        &self,
+        env: hotloop_protocol::plugin::PluginEnv,
+        specifier: &str,
+        _: Option<&str>,
+    ) -> Result<Option<hotloop_protocol::plugin::Resolved>, hotloop_protocol::plugin::PluginError>
+    {
+        let calls = &mut self.calls.lock().unwrap();
+        calls.push((env, "resolveId".into(), specifier.into()));
+        Ok(Some(hotloop_protocol::plugin::Resolved {
+            id: "\0virtual:where".into(),
+            external: false,
+        }))
+    }
+    fn wants_load(&self, id: &str) -> bool {
+        id == "\0virtual:where"
+    }
+    fn load(
+        &self,
+        _: &str,
+    ) -> Result<Option<hotloop_protocol::plugin::Output>, hotloop_protocol::plugin::PluginError>
+    {
+        panic!("the engine asks per environment (load_in)");
+    }
+    fn load_in(
+        &self,
+        env: hotloop_protocol::plugin::PluginEnv,
+        id: &str,
+    ) -> Result<Option<hotloop_protocol::plugin::Output>, hotloop_protocol::plugin::PluginError>
+    {
+        self.calls
+            .lock()
+            .unwrap()
+            .push((env, "load".into(), id.into()));
+        Ok(Some(hotloop_protocol::plugin::Output {
+            code: format!("export default '{env:?} module';\n"),
+            ..Default::default()
+        }))
+    }
+    fn wants_transform(&self, id: &str, _: &str) -> bool {
+        id.ends_with(".vue")
+    }
+    fn transform(
+        &self,
+        _: &str,
+        _: &str,
+    ) -> Result<Option<hotloop_protocol::plugin::Output>, hotloop_protocol::plugin::PluginError>
+    {
+        panic!("the engine asks per environment (transform_in)");
+    }
+    fn transform_in(
+        &self,
+        env: hotloop_protocol::plugin::PluginEnv,
+        id: &str,
+        code: &str,
+    ) -> Result<Option<hotloop_protocol::plugin::Output>, hotloop_protocol::plugin::PluginError>
+    {
+        self.calls
+            .lock()
+            .unwrap()
+            .push((env, "transform".into(), id.into()));
+        let render = match env {
+            hotloop_protocol::plugin::PluginEnv::Client => "dom render",
+            hotloop_protocol::plugin::PluginEnv::Ssr => "string render",
+        };
+        Ok(Some(hotloop_protocol::plugin::Output {
+            code: format!(
+                "export default {:?};\n",
+                format!("{render}: {}", code.trim())
+            ),
+            ..Default::default()
+        }))
+    }
+    fn hot_update(
+        &self,
+        _: &str,
+        _: &[String],
+    ) -> Result<Option<Vec<String>>, hotloop_protocol::plugin::PluginError> {
+        Ok(None)
+    }
+}
+
+#[test]
+fn plugins_compile_the_servers_modules_as_their_ssr_variant_memoized_apart() {
+    use hotloop_protocol::plugin::PluginEnv::{Client, Ssr};
+    let files = TempProject::new(
+        r#"
+//- /index.html
+<script type="module" src="/src/client.ts"></script>
+//- /src/client.ts
+import card from './hello.vue';
+import where from 'virtual:where';
+import { shared } from './shared';
+console.log(card, where, shared);
+//- /src/server.ts
+import card from './hello.vue';
+import where from 'virtual:where';
+import { shared } from './shared';
+export default { fetch: () => new Response(card + where + shared) };
+//- /src/shared.ts
+export const shared = 'plain';
+//- /src/hello.vue
+Hello
+"#,
+    );
+    let root = std::fs::canonicalize(files.root()).expect("root");
+    let options = ProjectOptions {
+        server_entry: Some(root.join("src/server.ts")),
+        ..ProjectOptions::default()
+    };
+    let mut host = EngineHost::new(&root, options).expect("host");
+    let plugins = Arc::new(EnvPlugins::default());
+    host.use_plugins(plugins.clone());
+    host.build();
+    host.record_queries(true);
+    let first = prepare_server(&mut host, None, &[], None, 0).expect("server");
+    let runs = host.take_query_runs();
+    assert!(
+        first.build.diagnostics.is_empty(),
+        "{:?}",
+        first.build.diagnostics
+    );
+    let page = String::from_utf8(host.served(&"t".into(), 0).chunk.bytes().to_vec()).unwrap();
+    let server = host.server_chunk(1, "t").expect("chunk");
+    assert!(
+        page.contains("dom render: Hello") && page.contains("Client module"),
+        "{page}"
+    );
+    assert!(!page.contains("string render"), "{page}");
+    assert!(
+        server.contains("string render: Hello") && server.contains("Ssr module"),
+        "{server}"
+    );
+    assert!(!server.contains("dom render"), "{server}");
+    assert_eq!(plugins.calls(Client, "transform"), ["hello.vue"]);
+    assert_eq!(plugins.calls(Ssr, "transform"), ["hello.vue"]);
+    assert_eq!(plugins.calls(Ssr, "resolveId"), ["virtual:where"]);
+    assert_eq!(plugins.calls(Ssr, "load").len(), 1);
+    // A module no plugin touches is compiled once for both graphs: the server's compile is
+    // the page's own (made by the page's build).
+    let shared_parses = runs
+        .iter()
+        .filter(|r| {
+            r.kind == QueryEventKind::Executed
+                && &*r.query == "parsed_module"
+                && r.module == "/src/shared.ts"
+        })
+        .count();
+    assert_eq!(
+        shared_parses, 0,
+        "the page's parse serves the server: {runs:#?}"
+    );
+    let shared = host
+        .db()
+        .files()
+        .get(&root.join("src/shared.ts"))
+        .expect("an input");
+    assert!(Arc::ptr_eq(
+        &crate::queries::parsed::server_parsed_module(host.db(), shared),
+        &crate::queries::parsed::parsed_module(host.db(), shared)
+    ));
+
+    // An edit re-runs each environment's transform once, and the server's update carries the
+    // ssr variant.
+    files.write("src/hello.vue", "Hello again\n");
+    host.apply_changes(&[files.path("src/hello.vue")]);
+    let edited = ["src/hello.vue".to_string()];
+    let page = prepare(&mut host, Cause::Edit { files: &edited }, 1);
+    assert!(page.frame.is_some(), "{:?}", page.outcome);
+    let next = prepare_server(&mut host, Some(&first.build), &edited, None, 1).expect("server");
+    let ServerAction::Hot(2, frame) = &next.action else {
+        panic!("{:?}", next.action);
+    };
+    let ServerMessage::Update(update) = decode_server(frame).expect("decodes") else {
+        panic!("not an update");
+    };
+    let card = update
+        .modules
+        .iter()
+        .find(|m| &*m.id == "/src/hello.vue")
+        .expect("the card is sent");
+    assert!(
+        card.code.contains("string render: Hello again"),
+        "{}",
+        card.code
+    );
+    assert_eq!(plugins.calls(Client, "transform").len(), 2);
+    assert_eq!(plugins.calls(Ssr, "transform").len(), 2);
+}
+
+/// Files under `dir`, recursively.
+fn files_under(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| {
+                    let path = e.path();
+                    if path.is_dir() { files_under(&path) } else { 1 }
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_restart_reuses_the_compile_cache_for_server_only_modules_too() {
+    use crate::CompileCache;
+    let cache_dir = TempProject::empty();
+    let (files, mut first) = project();
+    first.use_compile_cache(CompileCache::open(cache_dir.root()).expect("cache"));
+    first.build();
+    prepare_server(&mut first, None, &[], None, 0).expect("server");
+    let written = first.db().compile_cache().stats().misses;
+    drop(first);
+    let stored = files_under(cache_dir.root());
+    assert!(
+        stored >= written as usize,
+        "{stored} files for {written} scripts"
+    );
+
+    let root = std::fs::canonicalize(files.root()).expect("root");
+    let options = ProjectOptions {
+        server_entry: Some(root.join("src/server.ts")),
+        ..ProjectOptions::default()
+    };
+    let mut second = EngineHost::new(&root, options).expect("host");
+    second.use_compile_cache(CompileCache::open(cache_dir.root()).expect("cache"));
+    second.build();
+    // The page's cold build alone must not prune what only the server graph uses
+    // (`src/server.ts`, `src/api.ts`): flushing waits for any prune it sent.
+    second.db().compile_cache().flush();
+    assert_eq!(files_under(cache_dir.root()), stored, "nothing pruned yet");
+    prepare_server(&mut second, None, &[], None, 0).expect("server");
+    let stats = second.db().compile_cache().stats();
+    assert_eq!(
+        (stats.hits, stats.misses),
+        (written, 0),
+        "every script from the cache"
+    );
 }

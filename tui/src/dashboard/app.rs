@@ -10,6 +10,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use engine::{Control, Diagnostic};
 use engine::{EngineEvent, GraphStats, MemoryStats, Phase, UpdateOutcome, UpdateReport};
 use engine::{ModuleGraph, ModuleIndex};
+use engine::{ServerGraphStats, ServerUpdateReport};
 
 use super::history::{Ring, Summary};
 
@@ -154,6 +155,25 @@ pub struct MemorySample {
     pub stats: MemoryStats,
 }
 
+/// The app's server (server-side HMR, `--server`), as its events told.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AppServerInfo {
+    pub graph: ServerGraphStats,
+    /// `(pid, resident bytes)` of its Node process, as last sampled.
+    pub process: Option<(u32, u64)>,
+    pub last_update: Option<ServerUpdateReport>,
+    /// Its last ack: the server's apply phase.
+    pub last_ack: Option<ServerAck>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerAck {
+    pub revision: u32,
+    pub ok: bool,
+    pub apply: Duration,
+    pub end_to_end: Option<Duration>,
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Search {
     pub query: String,
@@ -189,6 +209,8 @@ pub struct App {
     pub clients: BTreeMap<u64, ClientInfo>,
     pub diagnostics: Arc<[Diagnostic]>,
     pub watcher_degraded: Option<String>,
+    /// `None` without `--server`.
+    pub app_server: Option<AppServerInfo>,
     pub log: Ring<LogLine>,
     /// Log pane: lines scrolled up from the bottom (`0` = following the tail).
     pub log_scroll: usize,
@@ -217,6 +239,7 @@ impl Default for App {
             clients: BTreeMap::new(),
             diagnostics: Arc::from([]),
             watcher_degraded: None,
+            app_server: None,
             log: Ring::new(LOG_HISTORY),
             log_scroll: 0,
         }
@@ -329,6 +352,28 @@ impl App {
                 }
                 self.memory.push(sample);
             }
+            EngineEvent::ServerGraph(graph) => self.app_server().graph = graph,
+            EngineEvent::ServerUpdate(report) => {
+                self.seen_modules
+                    .extend(report.files.iter().map(|file| module_id(file)));
+                self.app_server().last_update = Some(*report);
+            }
+            EngineEvent::ServerApplied {
+                revision,
+                ok,
+                apply,
+                end_to_end,
+            } => {
+                self.app_server().last_ack = Some(ServerAck {
+                    revision,
+                    ok,
+                    apply,
+                    end_to_end,
+                });
+            }
+            EngineEvent::ServerProcess { pid, rss_bytes } => {
+                self.app_server().process = Some((pid, rss_bytes));
+            }
             EngineEvent::WatcherDegraded { message } => self.watcher_degraded = Some(message),
             EngineEvent::Log { level, message } => {
                 self.log.push(LogLine { level, message });
@@ -338,6 +383,10 @@ impl App {
                 }
             }
         }
+    }
+
+    fn app_server(&mut self) -> &mut AppServerInfo {
+        self.app_server.get_or_insert_with(AppServerInfo::default)
     }
 
     fn on_update(&mut self, report: UpdateReport) {

@@ -12,6 +12,7 @@ use engine::{
     EngineEvent, GraphStats, InvalidationProfile, MemoryStats, Phase, UpdateOutcome, UpdateReport,
 };
 use engine::{ModuleGraph, ModuleIndex};
+use engine::{ServerGraphStats, ServerUpdateReport};
 use expect_test::{Expect, expect};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -267,6 +268,119 @@ fn overview_shows_the_server_the_graph_and_the_last_update() {
         └──────────────────────────────────────────────────────────────────────────────┘
          q quit  r reload  c clear log  1-6/Tab tabs  ? help
     "#]],
+    );
+}
+
+/// `busy_app` with `--server`: the server graph, its process sampled, one server update acked.
+fn app_with_a_server() -> App {
+    let mut app = busy_app();
+    engine(
+        &mut app,
+        EngineEvent::ServerGraph(ServerGraphStats {
+            entry: "/src/server.ts".into(),
+            modules: 42,
+            externals: 3,
+        }),
+    );
+    engine(
+        &mut app,
+        EngineEvent::ServerProcess {
+            pid: 4242,
+            rss_bytes: 51 << 20,
+        },
+    );
+    engine(
+        &mut app,
+        EngineEvent::ServerUpdate(Box::new(ServerUpdateReport {
+            revision: 3,
+            files: vec!["src/api.ts".into()],
+            outcome: hot("/src/server.ts"),
+            prepare: ms(7),
+        })),
+    );
+    engine(
+        &mut app,
+        EngineEvent::ServerApplied {
+            revision: 3,
+            ok: true,
+            apply: ms(12),
+            end_to_end: Some(ms(55)),
+        },
+    );
+    app
+}
+
+#[test]
+fn overview_shows_the_server_graph_and_the_app_servers_memory_and_apply_time() {
+    let mut app = app_with_a_server();
+    check_screen(
+        &app,
+        expect![[r#"
+             hotloop http://127.0.0.1:3000/                         ● 2 clients  ✖ 0 errors
+              1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
+            ┌ Overview ────────────────────────────────────────────────────────────────────┐
+            │ Server      http://127.0.0.1:3000/  (cold start 41 ms)                       │
+            │ Root        /home/dev/app                                                    │
+            │ Graph       312 modules · 540 edges · 12 boundaries                          │
+            │             4 CSS · 3 assets · 120 in node_modules                           │
+            │ SSR graph   42 modules from /src/server.ts · 3 packages Node loads itself    │
+            │ App server  pid 4242 · RSS 51.0 MiB                                          │
+            │             server hot update r3: 1 module → /src/server.ts in 0.7 ms        │
+            │             applied r3 in 1.2 ms (save→applied 5.5 ms)                       │
+            │ Clients     2 connected                                                      │
+            │ Errors      none                                                             │
+            │ Watcher     ok                                                               │
+            │                                                                              │
+            │ Last update r12 · src/main.js                                                │
+            │ full reload r12: /src/main.js changed and no module accepts it               │
+            │ server 18 ms · save→applied: no ack yet                                      │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            └──────────────────────────────────────────────────────────────────────────────┘
+             q quit  r reload  c clear log  1-6/Tab tabs  ? help
+        "#]],
+    );
+    // A failed apply is said so; the sampled RSS moves; the Memory tab shows it too.
+    engine(
+        &mut app,
+        EngineEvent::ServerApplied {
+            revision: 4,
+            ok: false,
+            apply: ms(3),
+            end_to_end: None,
+        },
+    );
+    engine(
+        &mut app,
+        EngineEvent::ServerProcess {
+            pid: 4250,
+            rss_bytes: 60 << 20,
+        },
+    );
+    let screen = screen(&app, 80, 24);
+    assert!(
+        screen.contains("pid 4250 · RSS 60.0 MiB")
+            && screen.contains("r4 failed to apply: last good code kept"),
+        "{screen}"
+    );
+    engine(&mut app, EngineEvent::Memory(MemoryStats::default()));
+    keys(&mut app, "4");
+    let memory = super::tests::screen(&app, 80, 24);
+    assert!(
+        memory.contains("App server  60.0 MiB  RSS of its Node process (pid 4250)"),
+        "{memory}"
+    );
+}
+
+#[test]
+fn without_a_server_nothing_of_it_is_shown() {
+    let app = busy_app();
+    let text = screen(&app, 80, 24);
+    assert!(
+        !text.contains("SSR graph") && !text.contains("App server"),
+        "{text}"
     );
 }
 

@@ -81,9 +81,10 @@ test('globs: *, **, ?, classes, braces', () => {
 
 test('unsupported options are named, dotted under resolve/server/css', () => {
   assert.deepEqual(
-    unsupportedOptions({ root: '.', build: {}, server: { port: 1, hmr: false }, resolve: { alias: {}, mainFields: [] }, css: { modules: {}, preprocessorOptions: {}, lightningcss: {} }, plugins: [] }),
+    unsupportedOptions({ root: '.', build: {}, server: { port: 1, hmr: false }, resolve: { alias: {}, mainFields: [] }, css: { modules: {}, preprocessorOptions: {}, lightningcss: {} }, plugins: [], hotloop: { server: 'src/server.ts', other: 1 } }),
     // `css.preprocessorOptions` is Vite's CSS pipeline's (css.js); `css.lightningcss` is not run.
-    ['build', 'server.hmr', 'resolve.mainFields', 'css.lightningcss'],
+    // `hotloop.server` is hotloop's own key (the app's server entry).
+    ['build', 'server.hmr', 'resolve.mainFields', 'css.lightningcss', 'hotloop.other'],
   );
 });
 

@@ -1,5 +1,6 @@
 //! Memory tab: RSS over time, the allocator's committed and peak bytes, emitted code and
-//! source map sizes, growth since the first sample, and salsa's memo counts per query.
+//! source map sizes, growth since the first sample, the app's server process' RSS (with
+//! `--server`), and salsa's memo counts per query.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -87,7 +88,16 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 growth(first.source_map_bytes, stats.source_map_bytes),
             ],
         ),
-        Line::default(),
+        match app.app_server.as_ref().and_then(|server| server.process) {
+            Some((pid, rss)) => field(
+                "App server",
+                vec![
+                    Span::raw(format::bytes(rss)),
+                    Span::styled(format!("  RSS of its Node process (pid {pid})"), theme::DIM),
+                ],
+            ),
+            None => Line::default(),
+        },
     ])
     .render(inset(figures), buf);
 

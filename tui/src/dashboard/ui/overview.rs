@@ -1,5 +1,6 @@
-//! Overview tab: where the server is, how big the graph is, who is connected, and what the
-//! last update did and cost.
+//! Overview tab: where the server is, how big the graph is (and the server graph, with the
+//! app's server process: its memory, its last update and apply time), who is connected, and
+//! what the last update did and cost.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -7,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::{field, inset, theme};
-use crate::dashboard::app::App;
+use crate::dashboard::app::{App, AppServerInfo};
 use crate::dashboard::format;
 use crate::headless;
 
@@ -51,6 +52,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             graph.node_modules,
         ))],
     ));
+    if let Some(server) = &app.app_server {
+        app_server_lines(server, &mut lines);
+    }
     lines.push(field(
         "Clients",
         vec![Span::raw(format!("{} connected", app.clients.len()))],
@@ -104,4 +108,55 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     Paragraph::new(lines)
         .wrap(Wrap { trim: false })
         .render(inset(area), buf);
+}
+
+/// The server graph and the app's server process (server-side HMR).
+fn app_server_lines(server: &AppServerInfo, lines: &mut Vec<Line<'_>>) {
+    let graph = &server.graph;
+    lines.push(field(
+        "SSR graph",
+        vec![Span::raw(format!(
+            "{} from {} · {} Node loads itself",
+            format::count(graph.modules, "module", "modules"),
+            graph.entry,
+            format::count(graph.externals, "package", "packages"),
+        ))],
+    ));
+    lines.push(field(
+        "App server",
+        match server.process {
+            Some((pid, rss)) => vec![Span::raw(format!("pid {pid} · RSS {}", format::bytes(rss)))],
+            None => vec![Span::styled("starting…", theme::DIM)],
+        },
+    ));
+    if let Some(report) = &server.last_update {
+        lines.push(field(
+            "",
+            vec![Span::styled(
+                headless::server_update_line(report),
+                theme::DIM,
+            )],
+        ));
+    }
+    match &server.last_ack {
+        Some(ack) if ack.ok => {
+            let mut text = format!(
+                "applied r{} in {}",
+                ack.revision,
+                format::duration(ack.apply)
+            );
+            if let Some(e2e) = ack.end_to_end {
+                text.push_str(&format!(" (save→applied {})", format::duration(e2e)));
+            }
+            lines.push(field("", vec![Span::styled(text, theme::DIM)]));
+        }
+        Some(ack) => lines.push(field(
+            "",
+            vec![Span::styled(
+                format!("r{} failed to apply: last good code kept", ack.revision),
+                theme::ERROR,
+            )],
+        )),
+        None => {}
+    }
 }
