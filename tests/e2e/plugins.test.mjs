@@ -49,6 +49,12 @@ const overlayText = () => {
   const root = document.querySelector('hotloop-error-overlay')?.shadowRoot;
   return root ? [...root.children].filter((c) => c.tagName !== 'STYLE').map((c) => c.innerText).join('\n') : null;
 };
+/** The overlay's text once it mentions `needle` (else null: keep waiting). */
+const overlayWith = (needle) => {
+  const root = document.querySelector('hotloop-error-overlay')?.shadowRoot;
+  const text = root ? [...root.children].filter((c) => c.tagName !== 'STYLE').map((c) => c.innerText).join('\n') : '';
+  return text.includes(needle) ? text : null;
+};
 const textOf = (selector) => document.querySelector(selector)?.textContent ?? null;
 
 describe('a vite.config.ts with an alias, a define and inline plugins', { skip, concurrency: false }, () => {
@@ -183,7 +189,9 @@ describe('the same config in --mode broken: its plugin throws at start-up', { sk
   });
 
   test('the overlay names the plugin and the file', async () => {
-    const overlay = await tab.until(overlayText);
+    // The page's start fails first (the module the plugin refused is missing); the build's
+    // error arrives with the WebSocket's hello.
+    const overlay = await tab.until(overlayWith, '[plugin fixture:thrower]');
     assert.match(overlay, /\[plugin fixture:thrower\]/);
     assert.match(overlay, /\/src\/shout\.ts/);
     assert.match(overlay, /the thrower refuses this module/);
