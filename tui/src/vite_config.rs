@@ -520,7 +520,7 @@ mod tests {
             "server": { "port": null, "host": null, "strictPort": null, "open": null,
                 "proxy": null, "allowedHosts": null, "cors": null, "fs": { "allow": [], "deny": [] } },
             "cssModules": null, "json": null, "assetsInclude": [], "plugins": [],
-            "unsupported": [], "middlewares": [], "packageVersions": {}
+            "unsupported": [], "middlewares": null, "packageVersions": {}
         }))
         .unwrap();
         assert_eq!(
