@@ -17,7 +17,7 @@ use rustc_hash::FxHashMap;
 use crate::db::QueryEventKind;
 use crate::graph::ModuleKind;
 use crate::host::QueryRun;
-use crate::host::{BuildResult, EngineHost};
+use crate::host::{BuildResult, EngineHost, LazyRequest};
 use crate::memory::{self, AllocatorProbe};
 use hotloop_protocol::Diagnostic;
 
@@ -512,6 +512,7 @@ impl DevLoop {
                     client: client_id.0,
                 });
             }
+            ClientEvent::LazyChunkRequested { id } => self.on_lazy_request(&id),
             ClientEvent::Message { client_id, message } => match message {
                 ClientMessage::Ack {
                     revision,
@@ -547,6 +548,37 @@ impl DevLoop {
                 }
             },
         }
+    }
+
+    /// A page asked for the lazy chunk of `id` (see `queries::graph`): compile its modules,
+    /// then publish a snapshot that serves it, at the same revision (no page needs anything
+    /// else: the new modules are the only ones the build reports). A request for a chunk that
+    /// is ready, or for no `import()` target, republishes so that the waiting request sees
+    /// the current state.
+    fn on_lazy_request(&mut self, id: &str) {
+        let started = Instant::now();
+        if self.host.request_lazy(id) != LazyRequest::Added {
+            self.publish();
+            return;
+        }
+        let build = self.host.build();
+        let errors = self.with_server_diagnostics(&build.diagnostics);
+        self.send_errors(&errors);
+        self.publish();
+        tracing::debug!(
+            "compiled the lazy chunk of {id} ({} modules new) in {:?}",
+            build.changed.len(),
+            started.elapsed()
+        );
+        if !Arc::ptr_eq(&build.graph, &self.graph) {
+            self.graph = build.graph.clone();
+            self.send_extra_roots();
+            self.telemetry(EngineEvent::GraphChanged(graph_stats(&build)));
+            self.telemetry(EngineEvent::GraphSnapshot(Arc::new(
+                build.graph.graph.clone(),
+            )));
+        }
+        self.sample_memory();
     }
 
     fn on_invalidate(&mut self, id: &str, message: Option<String>) {

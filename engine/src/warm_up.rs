@@ -1,6 +1,9 @@
 //! The parallel pre-pass of full builds (the cold build and epoch moves): compiles and resolves
 //! everything reachable from the HTML entries on all cores, so that `module_graph`, which walks
-//! the same modules on one thread, finds them memoized.
+//! the same modules on one thread, finds them memoized. Like the graph, it stops at `import()`
+//! unless the target is one a page asked for (`Project::lazy_roots`): what sits behind an
+//! `import()` is compiled when a page asks for it (`warm_up_lazy`, the same pre-pass from
+//! the requested targets).
 //!
 //! One shared work list and no level barrier: a worker that has resolved a module's imports
 //! queues them at once. One big file (a 1 MB `react-dom` development build) therefore occupies
@@ -18,25 +21,37 @@ use crate::queries::emit::chunk_entry;
 use crate::queries::hot::hot_meta;
 use crate::queries::html::html_entries;
 use crate::queries::resolve::{Resolution, resolved_imports};
+use crate::transform::ImportKind;
 
 /// Warms the queries of every module reachable from the entries. Each worker holds its own
 /// database handle, dropped before this returns. A query that panics in a worker panics again
 /// when the graph walk demands it, on the caller's thread.
 pub(crate) fn warm_up(db: &EngineDb, project: Project) {
+    let entries = html_entries(db, project);
+    let roots: Vec<SourceFile> = entries
+        .scripts
+        .iter()
+        .chain(&entries.stylesheets)
+        .map(|e| e.file)
+        .collect();
+    warm_up_from(db, project, roots);
+}
+
+/// Warms the static closures of the `import()` targets `roots` (a page asked for them).
+pub(crate) fn warm_up_lazy(db: &EngineDb, project: Project, roots: Vec<SourceFile>) {
+    warm_up_from(db, project, roots);
+}
+
+fn warm_up_from(db: &EngineDb, project: Project, roots: Vec<SourceFile>) {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     if threads < 2 {
         return;
     }
     let _span = tracing::debug_span!("warm_up", threads).entered();
-    let entries = html_entries(db, project);
+    let lazy_roots: FxHashSet<SourceFile> = project.lazy_roots(db).iter().copied().collect();
+    let lazy_roots = &lazy_roots;
     let mut seen = FxHashSet::default();
-    let queue: Vec<SourceFile> = entries
-        .scripts
-        .iter()
-        .chain(&entries.stylesheets)
-        .map(|e| e.file)
-        .filter(|f| seen.insert(*f))
-        .collect();
+    let queue: Vec<SourceFile> = roots.into_iter().filter(|f| seen.insert(*f)).collect();
     let work = WorkList {
         state: Mutex::new(Work {
             queue,
@@ -58,7 +73,7 @@ pub(crate) fn warm_up(db: &EngineDb, project: Project) {
                     crate::transform::assume_big_stack();
                     let mut found = Vec::new();
                     while let Some(job) = work.next() {
-                        visit(&db, job.file, &mut found);
+                        visit(&db, job.file, lazy_roots, &mut found);
                         job.done(&mut found);
                     }
                 });
@@ -67,9 +82,16 @@ pub(crate) fn warm_up(db: &EngineDb, project: Project) {
 }
 
 /// Everything the build needs of one module, computed now.
-fn visit(db: &EngineDb, file: SourceFile, found: &mut Vec<SourceFile>) {
+fn visit(
+    db: &EngineDb,
+    file: SourceFile,
+    lazy_roots: &FxHashSet<SourceFile>,
+    found: &mut Vec<SourceFile>,
+) {
     for import in resolved_imports(db, file).iter() {
-        if let Resolution::File(target) = import.resolution {
+        if let Resolution::File(target) = import.resolution
+            && (import.kind != ImportKind::Dynamic || lazy_roots.contains(&target))
+        {
             found.push(target);
         }
     }

@@ -47,6 +47,7 @@
    *   showError?: (id: string, error: { message: string, stack: string, context: string | undefined }) => void,
    *   clearError?: (id: string) => void,
    *   refresh?: RefreshHooks | null,
+   *   loadChunk?: ((id: string) => Promise<void>) | null,
    *   logger?: Logger,
    * }} Host
    *
@@ -59,6 +60,8 @@
    *   with its rule-level patch when the update has one; `cssPatches`: the update's patches of
    *   module stylesheets, before their `css` calls (`[]` once the update is applied).
    * `showDiagnostics`/`showError`/`clearError`: build errors per file, runtime errors per module.
+   * `loadChunk`: loads and runs the lazy chunk of the `import()` target `id` (its `define`s),
+   *   rejecting with the server's reason; null where every module is in the one chunk.
    */
 
   const CONSOLE_LOGGER = Object.freeze({
@@ -79,6 +82,7 @@
     showError() {},
     clearError() {},
     refresh: null,
+    loadChunk: null,
     logger: CONSOLE_LOGGER,
   });
 
@@ -194,6 +198,7 @@
         refreshRuntime: refresh.runtime,
       }),
       refreshRuntime: refresh.runtime,
+      loadChunk: (id) => (host.loadChunk ? host.loadChunk(id) : null),
       evaluated(rec) {
         host.clearError(rec.id);
         refresh.evaluated(rec);
@@ -431,9 +436,12 @@
     }
 
     return {
-      /** `define(id, depsMap, factory, staticDeps)`: stores a module factory; never evaluates. */
+      /**
+       * `define(id, depsMap, factory, staticDeps)`: a chunk stores a module factory; never
+       * evaluates, and never replaces a module the registry has (lazy chunks overlap).
+       */
       define(id, deps, factory, staticDeps) {
-        registry.setFactory(id, deps, factory, "js", staticDeps);
+        registry.defineFromChunk(id, deps, factory, staticDeps);
       },
       /** `require(id)`: the exports of module `id`, evaluating it if needed. */
       require: (id) => registry.requireId(id),

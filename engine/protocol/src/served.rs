@@ -60,6 +60,42 @@ pub struct Served {
     /// HMR), the same rewrite `index.html` gets. Does not depend on the modules: real while
     /// `building` too.
     pub injection: Arc<PageInjection>,
+    /// The page's lazy chunks (see [`LazyChunks`]).
+    pub lazy: Arc<LazyChunks>,
+}
+
+/// The page's lazy chunks: one per `import()` target outside the page's chunk, by the target's
+/// module id, served at `/_hotloop/lazy.js?id=<id>` (and its index map at
+/// `/_hotloop/lazy.js.map?id=<id>`). A chunk holds the target's static closure less the page's
+/// chunk: define statements only, which the runtime skips for modules it has. A target that
+/// is not compiled yet is `pending`: the server asks the engine for it
+/// (`ClientEvent::LazyChunkRequested`) and waits for a snapshot where it is `ready`.
+#[derive(Debug, Default)]
+pub struct LazyChunks {
+    pub ready: rustc_hash::FxHashMap<Arc<str>, Arc<Chunk>>,
+    pub pending: rustc_hash::FxHashSet<Arc<str>>,
+}
+
+/// Where a lazy chunk stands in one snapshot.
+#[derive(Debug)]
+pub enum LazyChunkState<'a> {
+    Ready(&'a Arc<Chunk>),
+    /// An `import()` target not compiled yet.
+    Pending,
+    /// Not an `import()` target of the page.
+    Unknown,
+}
+
+impl LazyChunks {
+    pub fn get(&self, id: &str) -> LazyChunkState<'_> {
+        if let Some(chunk) = self.ready.get(id) {
+            LazyChunkState::Ready(chunk)
+        } else if self.pending.contains(id) {
+            LazyChunkState::Pending
+        } else {
+            LazyChunkState::Unknown
+        }
+    }
 }
 
 /// hotloop's client as the server injects it into an HTML response of the app's server, as the
@@ -98,6 +134,7 @@ impl Served {
             resync: Arc::from([]),
             source_roots: Arc::from([]),
             injection: Arc::default(),
+            lazy: Arc::default(),
         }
     }
 

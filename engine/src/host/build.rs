@@ -28,7 +28,7 @@ use crate::queries::resolve::{ResolvedImport, resolved_imports};
 use crate::telemetry::Phase;
 use crate::timing::PhaseTimes;
 use crate::transform::HotFacts;
-use crate::warm_up::warm_up;
+use crate::warm_up::{warm_up, warm_up_lazy};
 use hotloop_protocol::{Diagnostic, PageInjection};
 
 use super::EngineHost;
@@ -136,6 +136,14 @@ impl EngineHost {
             if pending.epoch_moved {
                 warm_up(&self.db, self.project);
             }
+            return self.full_build(Some(prev));
+        }
+        if !pending.lazy_added.is_empty() {
+            // A page asked for a lazy chunk: compile its modules (on all cores), then take
+            // them into the graph. Only the new modules are demanded for the first time.
+            let _clock = self.db.clock().enter(Phase::Graph, "build.lazy");
+            warm_up_lazy(&self.db, self.project, pending.lazy_added.clone());
+            drop(_clock);
             return self.full_build(Some(prev));
         }
         let db = &self.db;

@@ -103,6 +103,8 @@ struct Pending {
     html_changed: bool,
     /// The first config file (`package.json`, `tsconfig.json`, a `.env` file) that changed.
     config_changed: Option<Arc<str>>,
+    /// `import()` targets a page asked for since the last build (`request_lazy`).
+    lazy_added: Vec<SourceFile>,
 }
 
 impl Pending {
@@ -136,8 +138,9 @@ impl EngineHost {
         }
         let db = EngineDb::new(root.clone());
         let index_html = db.files().get_or_read(&db, &root.join("index.html"));
-        let project = Project::builder(root.clone(), index_html, 0, options)
+        let project = Project::builder(root.clone(), index_html, 0, options, Arc::from([]))
             .durability(Durability::HIGH)
+            .lazy_roots_durability(Durability::LOW)
             .new(&db);
         Ok(EngineHost {
             db,
@@ -216,6 +219,62 @@ impl EngineHost {
     /// The current resolution epoch.
     pub fn resolution_epoch(&self) -> u64 {
         self.epoch
+    }
+}
+
+/// What [`EngineHost::request_lazy`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LazyRequest {
+    /// No `import()` of the page's graph targets that module: nothing to compile.
+    Unknown,
+    /// Its chunk is in the graph already (the last snapshot serves it).
+    Ready,
+    /// Added to the graph: the next `build` compiles its modules (and only those).
+    Added,
+}
+
+impl EngineHost {
+    /// A page asked for the lazy chunk of the `import()` target `id` (see
+    /// `queries::graph`): from the next `build` on, the graph goes on through its static
+    /// imports. Call between builds (the dev loop builds every batch at once), then `build`:
+    /// the modules that build reports as changed are only the new ones, which no page has,
+    /// so there is nothing to plan.
+    pub fn request_lazy(&mut self, id: &str) -> LazyRequest {
+        let Some(state) = &self.state else {
+            return LazyRequest::Unknown;
+        };
+        let Some(target) = state.graph.lazy_target(id) else {
+            return LazyRequest::Unknown;
+        };
+        if target.index.is_some() {
+            return LazyRequest::Ready;
+        }
+        let file = target.file;
+        let roots = self.project.lazy_roots(&self.db);
+        if !roots.contains(&file) {
+            let roots: Arc<[SourceFile]> = roots.iter().copied().chain([file]).collect();
+            self.project
+                .set_lazy_roots(&mut self.db)
+                .with_durability(Durability::LOW)
+                .to(roots);
+        }
+        if !self.pending.lazy_added.contains(&file) {
+            self.pending.lazy_added.push(file);
+        }
+        LazyRequest::Added
+    }
+
+    /// The ids of the `import()` targets of the last build that are not compiled yet.
+    pub fn pending_lazy_targets(&self) -> Vec<Arc<str>> {
+        self.state.as_ref().map_or_else(Vec::new, |state| {
+            state
+                .graph
+                .lazy_targets
+                .iter()
+                .filter(|t| t.index.is_none())
+                .map(|t| t.id.clone())
+                .collect()
+        })
     }
 }
 

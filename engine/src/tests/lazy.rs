@@ -1,0 +1,229 @@
+//! Lazy chunks: the page's graph stops at `import()` (literal, and lazy `import.meta.glob`
+//! entries), so starting compiles only what the entries reach statically, and a page's request
+//! for a lazy chunk compiles that chunk's modules and nothing else. Counted through salsa's
+//! executions.
+
+use std::collections::BTreeSet;
+
+use expect_test::expect;
+
+use crate::db::QueryEventKind;
+use crate::host::LazyRequest;
+use crate::testing::Incremental;
+use hotloop_protocol::served::LazyChunkState;
+
+const APP: &str = r#"
+//- /index.html
+<script type="module" src="/src/main.js"></script>
+//- /src/main.js
+import { page } from './page.js';
+export const routes = {
+  a: () => import('./route-a.js'),
+  b: () => import('./route-b.js'),
+};
+export const pages = import.meta.glob('./pages/*.js');
+console.log(page);
+//- /src/page.js
+export const page = 'page';
+//- /src/route-a.js
+import { shared } from './shared.js';
+import { onlyA } from './a-only.js';
+import { page } from './page.js';
+export const a = shared + onlyA + page;
+export const nested = () => import('./nested.js');
+import.meta.hot.accept();
+//- /src/route-b.js
+import { shared } from './shared.js';
+import { onlyB } from './b-only.js';
+export const b = shared + onlyB;
+//- /src/shared.js
+export const shared = 'shared';
+//- /src/a-only.js
+export const onlyA = 'a';
+//- /src/b-only.js
+export const onlyB = 'b';
+//- /src/nested.js
+export const nested = 'nested';
+//- /src/pages/home.js
+export const home = 'home';
+"#;
+
+/// The modules whose `parsed_module` executed since the last call.
+fn parsed(p: &Incremental) -> BTreeSet<String> {
+    p.host
+        .take_query_runs()
+        .into_iter()
+        .filter(|run| run.kind == QueryEventKind::Executed && &*run.query == "parsed_module")
+        .map(|run| run.module)
+        .collect()
+}
+
+fn set(ids: &[&str]) -> BTreeSet<String> {
+    ids.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// The ids the lazy chunk of `id` defines, in order.
+#[track_caller]
+fn lazy_chunk(p: &mut Incremental, id: &str) -> Vec<String> {
+    let served = p.served(1);
+    match served.lazy.get(id) {
+        LazyChunkState::Ready(chunk) => chunk.parts.iter().map(|(id, _)| id.to_string()).collect(),
+        other => panic!("the lazy chunk of {id} is not ready: {other:?}"),
+    }
+}
+
+fn pending(p: &mut Incremental) -> BTreeSet<String> {
+    p.served(1)
+        .lazy
+        .pending
+        .iter()
+        .map(|id| id.to_string())
+        .collect()
+}
+
+#[test]
+fn starting_compiles_only_the_static_closure_of_the_entries() {
+    let mut p = Incremental::new(APP);
+    p.host.build();
+    assert_eq!(
+        parsed(&p),
+        set(&["/src/main.js", "/src/page.js", "/src/main.js?glob=0"])
+    );
+    assert_eq!(
+        p.module_ids(),
+        ["/src/main.js", "/src/page.js", "/src/main.js?glob=0"]
+    );
+    let chunk = p.chunk();
+    assert!(!chunk.contains("define(\"/src/route-a.js\""), "{chunk}");
+    assert!(
+        chunk.contains("\"./route-a.js\":\"/src/route-a.js\""),
+        "deps map names the target"
+    );
+    assert_eq!(
+        pending(&mut p),
+        set(&["/src/route-a.js", "/src/route-b.js", "/src/pages/home.js"])
+    );
+}
+
+#[test]
+fn requesting_a_lazy_chunk_compiles_only_its_modules() {
+    let mut p = Incremental::new(APP);
+    p.host.build();
+    parsed(&p);
+    assert_eq!(p.host.request_lazy("/src/route-a.js"), LazyRequest::Added);
+    let build = p.host.build();
+    assert_eq!(
+        parsed(&p),
+        set(&["/src/route-a.js", "/src/shared.js", "/src/a-only.js"])
+    );
+    // Only the new modules are reported: nothing for the planner to send.
+    let changed: BTreeSet<String> = build
+        .changed
+        .iter()
+        .map(|&i| build.graph().module(i).id.to_string())
+        .collect();
+    assert_eq!(
+        changed,
+        set(&["/src/route-a.js", "/src/shared.js", "/src/a-only.js"])
+    );
+    // The chunk: the target's static closure less the page's chunk (`page.js`).
+    assert_eq!(
+        lazy_chunk(&mut p, "/src/route-a.js"),
+        ["/src/shared.js", "/src/a-only.js", "/src/route-a.js"]
+    );
+    assert!(
+        !p.chunk().contains("define(\"/src/shared.js\""),
+        "the page's chunk is unchanged"
+    );
+    assert_eq!(
+        pending(&mut p),
+        set(&["/src/route-b.js", "/src/pages/home.js", "/src/nested.js"]),
+        "the route's own import() is a lazy target in turn"
+    );
+    assert_eq!(p.host.request_lazy("/src/route-a.js"), LazyRequest::Ready);
+
+    // The second route shares `shared.js`: compiled once, defined in both chunks (the
+    // runtime evaluates it once).
+    assert_eq!(p.host.request_lazy("/src/route-b.js"), LazyRequest::Added);
+    p.host.build();
+    assert_eq!(parsed(&p), set(&["/src/route-b.js", "/src/b-only.js"]));
+    assert_eq!(
+        lazy_chunk(&mut p, "/src/route-b.js"),
+        ["/src/shared.js", "/src/b-only.js", "/src/route-b.js"]
+    );
+
+    // Nested: the first route's own `import()`, and a lazy glob entry.
+    assert_eq!(p.host.request_lazy("/src/nested.js"), LazyRequest::Added);
+    assert_eq!(
+        p.host.request_lazy("/src/pages/home.js"),
+        LazyRequest::Added
+    );
+    p.host.build();
+    assert_eq!(parsed(&p), set(&["/src/nested.js", "/src/pages/home.js"]));
+    assert_eq!(lazy_chunk(&mut p, "/src/nested.js"), ["/src/nested.js"]);
+    assert_eq!(
+        lazy_chunk(&mut p, "/src/pages/home.js"),
+        ["/src/pages/home.js"]
+    );
+    assert!(pending(&mut p).is_empty());
+
+    assert_eq!(
+        p.host.request_lazy("/src/page.js"),
+        LazyRequest::Unknown,
+        "in the page's chunk"
+    );
+    assert_eq!(p.host.request_lazy("/src/nope.js"), LazyRequest::Unknown);
+}
+
+#[test]
+fn an_edit_behind_an_import_no_page_asked_for_compiles_and_sends_nothing() {
+    let mut p = Incremental::new(APP);
+    p.build();
+    p.check(
+        &["//- /src/route-b.js\nexport const b = 'edited';\n"],
+        expect![[r#"
+            edit /src/route-b.js
+              applied: files [/src/route-b.js]
+              queries: none
+              changed: nothing
+              plan: nothing
+        "#]],
+    );
+}
+
+#[test]
+fn an_edit_in_a_loaded_lazy_chunk_is_a_hot_update_through_the_import() {
+    let mut p = Incremental::new(APP);
+    p.build();
+    p.host.request_lazy("/src/route-a.js");
+    p.build();
+    p.check(
+        &["//- /src/a-only.js\nexport const onlyA = 'edited';\n"],
+        expect![[r#"
+            edit /src/a-only.js
+              applied: files [/src/a-only.js]
+              queries:
+                chunk_entry: ran /src/a-only.js
+                emitted_module: ran /src/a-only.js
+                hot_meta: ran /src/a-only.js
+                import_specifiers: reused /src/a-only.js
+                module_deps: reused /src/a-only.js
+                module_diagnostics: ran /src/a-only.js
+                module_imports: ran /src/a-only.js
+                parsed_module: ran /src/a-only.js
+                resolved_imports: reused /src/a-only.js
+              changed: /src/a-only.js
+              plan: hot send=[/src/a-only.js] invalidate=[/src/a-only.js, /src/route-a.js] boundaries=[/src/route-a.js self]
+        "#]],
+    );
+    // The lazy chunk serves the new code to the pages that load it from now on.
+    let served = p.served(2);
+    let LazyChunkState::Ready(chunk) = served.lazy.get("/src/route-a.js") else {
+        panic!("not ready");
+    };
+    let text = String::from_utf8(chunk.bytes().to_vec()).expect("utf-8");
+    assert!(
+        text.contains("'edited'") || text.contains("\"edited\""),
+        "{text}"
+    );
+}
