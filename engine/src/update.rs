@@ -82,6 +82,7 @@ pub fn prepare(host: &mut EngineHost, cause: Cause<'_>, revision: u32) -> Prepar
                 changed: &changed,
                 html_changed: build.html_changed,
                 config_changed: build.config_changed.as_deref(),
+                first_compiled: &build.first_compiled,
             };
             (plan_update(graph, &changes), files.to_vec())
         }

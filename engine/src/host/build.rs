@@ -43,6 +43,9 @@ pub struct BuildResult {
     /// Modules whose chunk entry (code or deps map) changed since the last build, including
     /// new modules; on the first build, every module. Sorted.
     pub changed: Vec<ModuleIndex>,
+    /// Of `changed`, the modules of the last build's graph that had never compiled (see
+    /// `plan::Changes::first_compiled`). Sorted.
+    pub first_compiled: Vec<ModuleIndex>,
     /// Ids of modules that left the graph since the last build.
     pub removed: Vec<Arc<str>>,
     /// Every current diagnostic: `index.html` first, then modules in graph order.
@@ -190,6 +193,7 @@ impl EngineHost {
         let db = &self.db;
         let _clock = db.clock().enter(Phase::Emit, "build.update_modules");
         let mut changed = Vec::new();
+        let mut first_compiled = Vec::new();
         let mut diagnostics_changed = false;
         for &(index, file) in touched {
             let entry = chunk_entry(db, file);
@@ -197,6 +201,9 @@ impl EngineHost {
             let module = &mut state.modules[index.idx()];
             // A module that stopped compiling keeps its last good entry (see `build`).
             if entry.is_some() && entry != module.entry {
+                if module.entry.is_none() {
+                    first_compiled.push(index);
+                }
                 module.entry = entry;
                 changed.push(index);
                 state.served.stale_parts.push(index);
@@ -227,9 +234,11 @@ impl EngineHost {
                 collect_diagnostics(&state.html_entries, &state.env, &state.with_diagnostics);
         }
         changed.sort();
+        first_compiled.sort();
         let result = BuildResult {
             graph: state.graph.clone(),
             changed,
+            first_compiled,
             removed: Vec::new(),
             diagnostics: state.diagnostics.clone(),
             html_changed: false,
@@ -264,6 +273,7 @@ impl EngineHost {
         }
         let mut modules = Vec::with_capacity(graph.len());
         let mut changed = Vec::new();
+        let mut first_compiled = Vec::new();
         let mut with_diagnostics = BTreeMap::new();
         for (i, &file) in graph.files.iter().enumerate() {
             let index = ModuleIndex(i as u32);
@@ -273,8 +283,15 @@ impl EngineHost {
                 hot: hot_meta(db, file).clone(),
                 diagnostics: module_diagnostics(db, file),
             };
-            if old.get(&file).is_none_or(|o| o.entry != state.entry) {
-                changed.push(index);
+            match old.get(&file) {
+                Some(o) if o.entry == state.entry => {}
+                Some(o) => {
+                    if o.entry.is_none() {
+                        first_compiled.push(index);
+                    }
+                    changed.push(index);
+                }
+                None => changed.push(index),
             }
             if !state.diagnostics.is_empty() {
                 with_diagnostics.insert(index, state.diagnostics.clone());
@@ -319,6 +336,7 @@ impl EngineHost {
         BuildResult {
             graph,
             changed,
+            first_compiled,
             removed,
             diagnostics,
             html_changed,

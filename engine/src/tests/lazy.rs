@@ -227,3 +227,55 @@ fn an_edit_in_a_loaded_lazy_chunk_is_a_hot_update_through_the_import() {
         "{text}"
     );
 }
+
+#[test]
+fn a_lazy_route_that_compiles_for_the_first_time_updates_its_importer() {
+    let mut p = Incremental::new(
+        r#"
+//- /index.html
+<script type="module" src="/src/router.js"></script>
+//- /src/router.js
+export const load = () => import('./route.js');
+import.meta.hot.accept();
+//- /src/route.js
+export const route = ;
+import.meta.hot.accept();
+"#,
+    );
+    p.build();
+    assert_eq!(p.host.request_lazy("/src/route.js"), LazyRequest::Added);
+    p.build();
+    assert_eq!(p.diagnostics().len(), 1, "{:?}", p.diagnostics());
+    // No page ever ran the route: its own accept takes nothing, the importer loads it again.
+    p.check(
+        &["//- /src/route.js\nexport const route = 1;\nimport.meta.hot.accept();\n"],
+        expect![[r#"
+            edit /src/route.js
+              applied: files [/src/route.js]
+              queries:
+                chunk: ran project
+                chunk_entry: ran /src/route.js; reused /src/router.js
+                emitted_module: ran /src/route.js; reused /src/router.js
+                entry_html: reused project
+                file_exists: reused /src/router.js
+                hot_meta: ran /src/route.js; reused /src/router.js
+                html_entries: reused project
+                import_specifiers: reused /src/route.js /src/router.js
+                index_text: reused project
+                module_deps: reused /src/route.js /src/router.js
+                module_diagnostics: ran /src/route.js; reused /src/router.js
+                module_graph: ran project
+                module_imports: ran /src/route.js; reused /src/router.js
+                parsed_module: ran /src/route.js; reused /src/router.js
+                public_env: reused project
+                refresh_runtime: reused project
+                resolved_imports: reused /src/route.js /src/router.js
+              changed: /src/route.js
+              graph:
+                /src/router.js: self -> /src/route.js
+                /src/route.js: self, unloaded
+              diagnostics: none
+              plan: hot send=[/src/route.js] invalidate=[/src/route.js, /src/router.js] boundaries=[/src/router.js self]
+        "#]],
+    );
+}
