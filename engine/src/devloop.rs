@@ -126,6 +126,14 @@ pub struct DevLoop {
     extra_roots: Option<(Sender<PathBuf>, Vec<PathBuf>)>,
     /// The server graph's half (server-side HMR).
     app_server: app_server::AppServerState,
+    /// The number of the last published snapshot (`Served::snapshot`).
+    snapshot: u32,
+    /// The lazy chunks each open page loaded, with the snapshot each came from.
+    open_chunks: FxHashMap<ClientId, FxHashMap<Arc<str>, u32>>,
+    /// Modules whose edit no open page needed (`PreparedUpdate::held_back`), with the first
+    /// snapshot that serves the new code: a page that loads their chunk from an older one is
+    /// sent them (`Cause::Resend`).
+    held_back: FxHashMap<Arc<str>, u32>,
 }
 
 impl DevLoop {
@@ -138,7 +146,10 @@ impl DevLoop {
     ) -> (DevLoop, GraphStats) {
         let build = host.build();
         let stats = graph_stats(&build);
-        let served = host.served(&server_id, 0);
+        // Only lazy chunks an open page loaded get updates (none are, yet).
+        host.set_open_chunks(Default::default());
+        let mut served = host.served(&server_id, 0);
+        served.snapshot = 1;
         let _ = publishers.served.send(Arc::new(served));
         let _ = publishers
             .telemetry
@@ -167,6 +178,9 @@ impl DevLoop {
             invalidated: Vec::new(),
             extra_roots: None,
             app_server: Default::default(),
+            snapshot: 1,
+            open_chunks: FxHashMap::default(),
+            held_back: FxHashMap::default(),
         };
         let mut devloop = devloop;
         devloop.update_server(&[], None);
@@ -393,6 +407,7 @@ impl DevLoop {
             self.publish();
         }
         phases.extend(update.phases.iter().copied());
+        let published = update.frame.is_some() || errors_changed;
         if let Some((revision, frame)) = update.frame {
             self.revision = revision;
             // A tab that reloads on this frame must get the new snapshot: publish first.
@@ -400,6 +415,20 @@ impl DevLoop {
             let send_start = Instant::now();
             let _ = self.publishers.updates.send(frame);
             phases.push((Phase::Send, send_start.elapsed()));
+        }
+        if !update.held_back.is_empty() {
+            // No open page needs them, but the next page to load their chunk does.
+            if !published {
+                self.publish();
+            }
+            for id in &update.held_back {
+                self.held_back.entry(id.clone()).or_insert(self.snapshot);
+            }
+        }
+        if let Cause::Resend { modules } = cause {
+            for id in modules {
+                self.held_back.remove(id);
+            }
         }
         let build = &update.build;
         if !Arc::ptr_eq(&build.graph, &self.graph) {
@@ -449,7 +478,9 @@ impl DevLoop {
     }
 
     fn publish(&mut self) {
-        let served = self.host.served(&self.server_id, self.revision);
+        let mut served = self.host.served(&self.server_id, self.revision);
+        self.snapshot += 1;
+        served.snapshot = self.snapshot;
         let _ = self.publishers.served.send(Arc::new(served));
     }
 
@@ -508,6 +539,9 @@ impl DevLoop {
             }
             ClientEvent::Disconnected { client_id } => {
                 self.clients.remove(&client_id);
+                if self.open_chunks.remove(&client_id).is_some() {
+                    self.count_open_chunks();
+                }
                 self.telemetry(EngineEvent::ClientDisconnected {
                     client: client_id.0,
                 });
@@ -543,11 +577,47 @@ impl DevLoop {
                     });
                 }
                 ClientMessage::Invalidate { id, message } => self.on_invalidate(&id, message),
+                ClientMessage::Loaded { chunk, snapshot } => {
+                    self.on_chunk_loaded(client_id, Arc::from(chunk), snapshot)
+                }
                 ClientMessage::Custom { event, .. } => {
                     tracing::debug!("{client_id} sent custom event {event}");
                 }
             },
         }
+    }
+
+    /// A page loaded the lazy chunk of `chunk` from snapshot `snapshot`: its modules get
+    /// updates from now on, and those edited (and held back) after that snapshot are sent now.
+    fn on_chunk_loaded(&mut self, client: ClientId, chunk: Arc<str>, snapshot: u32) {
+        self.open_chunks
+            .entry(client)
+            .or_default()
+            .insert(chunk.clone(), snapshot);
+        self.count_open_chunks();
+        let stale: Vec<Arc<str>> = self
+            .host
+            .lazy_chunk_modules(&chunk)
+            .into_iter()
+            .filter(|id| self.held_back.get(id).is_some_and(|&at| at > snapshot))
+            .collect();
+        if !stale.is_empty() {
+            tracing::debug!("{client} loaded {chunk} before edits to {stale:?}: sending them");
+            self.update(
+                Cause::Resend { modules: &stale },
+                Instant::now(),
+                Vec::new(),
+            );
+        }
+    }
+
+    fn count_open_chunks(&mut self) {
+        let open = self
+            .open_chunks
+            .values()
+            .flat_map(|chunks| chunks.keys().cloned())
+            .collect();
+        self.host.set_open_chunks(open);
     }
 
     /// A page asked for the lazy chunk of `id` (see `queries::graph`): compile its modules,

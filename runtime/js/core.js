@@ -47,7 +47,7 @@
    *   showError?: (id: string, error: { message: string, stack: string, context: string | undefined }) => void,
    *   clearError?: (id: string) => void,
    *   refresh?: RefreshHooks | null,
-   *   loadChunk?: ((id: string) => Promise<void>) | null,
+   *   loadChunk?: ((id: string) => Promise<{ snapshot?: number }>) | null,
    *   logger?: Logger,
    * }} Host
    *
@@ -61,7 +61,8 @@
    *   module stylesheets, before their `css` calls (`[]` once the update is applied).
    * `showDiagnostics`/`showError`/`clearError`: build errors per file, runtime errors per module.
    * `loadChunk`: loads and runs the lazy chunk of the `import()` target `id` (its `define`s),
-   *   rejecting with the server's reason; null where every module is in the one chunk.
+   *   resolving to `{ snapshot }` (the number of the snapshot it was served from) or rejecting
+   *   with the server's reason; null where every module is in the one chunk.
    */
 
   const CONSOLE_LOGGER = Object.freeze({
@@ -198,7 +199,7 @@
         refreshRuntime: refresh.runtime,
       }),
       refreshRuntime: refresh.runtime,
-      loadChunk: (id) => (host.loadChunk ? host.loadChunk(id) : null),
+      loadChunk: (id) => (host.loadChunk ? host.loadChunk(id).then((info) => chunkLoaded(id, info)) : null),
       evaluated(rec) {
         host.clearError(rec.id);
         refresh.evaluated(rec);
@@ -215,6 +216,19 @@
       entries: () => state.entryIds,
       errorMessage,
     });
+
+    /**
+     * Lazy chunks this page loaded: target id → the number of the snapshot it came from. The
+     * server plans updates of modules only lazy chunks hold for the chunks open pages loaded,
+     * so it hears of each (again after a reconnect: a new session knows nothing).
+     */
+    const loadedChunks = new Map();
+
+    function chunkLoaded(id, info) {
+      const snapshot = info && typeof info.snapshot === "number" ? info.snapshot : 0;
+      loadedChunks.set(id, snapshot);
+      if (connection.open) host.send(codec.encodeLoaded({ chunk: id, snapshot }));
+    }
 
     /** Every server message is handled after the previous one finished. */
     let queue = Promise.resolve();
@@ -334,6 +348,7 @@
       connection.everConnected = true;
       bus.emit("vite:ws:connect", payload);
       for (const frame of connection.pending.splice(0)) host.send(frame);
+      for (const [chunk, snapshot] of loadedChunks) host.send(codec.encodeLoaded({ chunk, snapshot }));
     }
 
     /** The connection closed; `payload` goes to `vite:ws:disconnect`. */

@@ -7,8 +7,9 @@
 
   /**
    * Fetches the lazy chunk of the `import()` target `id` and runs it (its `define`s) as a
-   * classic script would, named for DevTools; rejects with the server's answer when it has no
-   * chunk (a 404 or 503 names the module and says why).
+   * classic script would, named for DevTools; resolves to the number of the snapshot it was
+   * served from (the `x-hotloop-snapshot` header); rejects with the server's answer when it has no chunk (a 404
+   * or 503 names the module and says why).
    */
   async function loadLazyChunk(id) {
     const url = "/_hotloop/lazy.js?id=" + encodeURIComponent(id);
@@ -21,6 +22,8 @@
     const text = await response.text();
     if (!response.ok) throw new Error(text.trim() || `${url} answered ${response.status}`);
     (0, eval)(text + "\n//# sourceURL=" + location.origin + url);
+    const snapshot = Number(response.headers.get("x-hotloop-snapshot"));
+    return { snapshot: Number.isInteger(snapshot) ? snapshot : undefined };
   }
 
   /**

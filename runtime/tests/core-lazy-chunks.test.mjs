@@ -109,3 +109,15 @@ test("a chunk whose target does not compile rejects that import() saying so", as
     /Cannot load module '\.\/a\.js' \(\/src\/a\.js\) imported by \/src\/main\.js: it does not compile/,
   );
 });
+
+test("the server hears of each lazy chunk loaded, with the snapshot it came from, again after a reconnect", async () => {
+  const rt = createTestRuntime({ lazyChunks: { "/src/a.js": [js("/src/a.js", {}, esm({ ok: "ok" }, "const ok = true;"))] } });
+  await rt.boot([main], ["/src/main.js"]);
+  rt.chunkSnapshot = 7;
+  await rt.get("loadA")();
+  assert.deepEqual(rt.sent("loaded"), [{ kind: "loaded", chunk: "/src/a.js", snapshot: 7 }]);
+  rt.core.disconnected({});
+  rt.core.connected({});
+  assert.deepEqual(rt.sent("loaded").length, 2);
+  assert.deepEqual(rt.sent("loaded")[1], { kind: "loaded", chunk: "/src/a.js", snapshot: 7 });
+});

@@ -35,6 +35,11 @@ pub struct Served {
     /// Random per process: a client that sees another id after reconnecting reloads.
     pub server_id: Arc<str>,
     pub revision: u32,
+    /// Counts every snapshot the engine publishes (several may share a revision: a lazy chunk
+    /// compiled, an edit no open page needs). A page names the snapshot a lazy chunk came from
+    /// (`wire::ClientMessage::Loaded`), so the engine can tell whether it has an edit it held
+    /// back.
+    pub snapshot: u32,
     /// The entry HTML with the runtime and chunk tags injected; `None` without an `index.html`.
     pub html: Option<Arc<str>>,
     pub chunk: Arc<Chunk>,
@@ -125,6 +130,7 @@ impl Served {
         Served {
             server_id,
             revision: 0,
+            snapshot: 0,
             html: None,
             chunk: Arc::new(Chunk::default()),
             workers: Arc::new([]),

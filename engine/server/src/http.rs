@@ -269,21 +269,28 @@ async fn served_worker(
 const LAZY_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// `GET /_hotloop/lazy.js?id=<module id>`: the lazy chunk of the page's `import()` target `id`
-/// (see `served::LazyChunks`). The first request for a chunk not compiled yet asks the engine
-/// for it and waits for the snapshot that has it; the engine compiles that chunk's modules
-/// only.
+/// (see `served::LazyChunks`), with the snapshot's number in `x-hotloop-snapshot`. The first
+/// request for a chunk not compiled yet asks the engine for it and waits for the snapshot that
+/// has it; the engine compiles that chunk's modules only.
 pub(crate) async fn lazy_js(
     State(state): State<Arc<AppState>>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
     match served_lazy(&state, query.as_deref()).await {
-        Ok((_, chunk)) => cached(
-            &headers,
-            &content_etag(chunk.bytes()),
-            JS,
-            Bytes::from_owner(chunk.bytes().clone()),
-        ),
+        Ok((served, chunk)) => {
+            let mut response = cached(
+                &headers,
+                &content_etag(chunk.bytes()),
+                JS,
+                Bytes::from_owner(chunk.bytes().clone()),
+            );
+            // What the page tells the engine it loaded (`ClientMessage::Loaded`).
+            response
+                .headers_mut()
+                .insert("x-hotloop-snapshot", HeaderValue::from(served.snapshot));
+            response
+        }
         Err(response) => response,
     }
 }

@@ -150,6 +150,7 @@ fn served(revision: u32, html: Option<&str>, body_line: &str) -> Arc<Served> {
     Arc::new(Served {
         server_id: Arc::from("test-server-ü"),
         revision,
+        snapshot: revision,
         html: html.map(Arc::from),
         chunk: Arc::new(chunk),
         workers: Arc::new([(Arc::from("/src/w.js"), Arc::new(worker_chunk()))]),

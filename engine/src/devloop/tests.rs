@@ -250,3 +250,99 @@ fn a_lazy_chunk_request_publishes_it_at_the_same_revision_with_its_errors_and_no
     control_tx.send(Control::Shutdown).unwrap();
     engine.join().unwrap();
 }
+
+#[test]
+fn an_edit_no_open_page_needs_is_held_back_and_sent_to_a_page_whose_chunk_predates_it() {
+    let project = TempProject::new(
+        "//- /index.html\n\
+         <!doctype html><html><body><script type=\"module\" src=\"/src/main.js\"></script></body></html>\n\
+         //- /src/main.js\nexport const load = () => import('./route.js');\n\
+         //- /src/route.js\nexport const route = 1;\nimport.meta.hot.accept();\n",
+    );
+    let route = project.path("src/route.js");
+    let host = EngineHost::new(project.root(), ProjectOptions::default()).expect("host");
+    let (served, mut snapshots) = tokio::sync::watch::channel(Arc::new(Served::empty("t".into())));
+    let (updates, mut frames) = tokio::sync::broadcast::channel(16);
+    let (telemetry, events) = unbounded();
+    let publishers = Publishers {
+        served,
+        updates,
+        telemetry,
+        server: None,
+    };
+    let (watcher_tx, watcher) = unbounded();
+    let (clients_tx, clients) = unbounded();
+    let (control_tx, control) = unbounded();
+    let (devloop, _) = DevLoop::start(host, "t".into(), publishers);
+    let engine = std::thread::spawn(move || {
+        devloop.run(EngineChannels {
+            watcher,
+            clients,
+            control,
+        })
+    });
+    let reported = |what: &str| {
+        next(&events, what, |event| match event {
+            EngineEvent::Update(report) => Some(report),
+            _ => None,
+        })
+    };
+    clients_tx
+        .send(ClientEvent::LazyChunkRequested {
+            id: "/src/route.js".into(),
+        })
+        .unwrap();
+    next(&events, "the route compiled", |event| match event {
+        EngineEvent::GraphChanged(_) => Some(()),
+        _ => None,
+    });
+    let served_chunk = snapshots.borrow_and_update().snapshot;
+
+    // Edited before any page says it loaded the route: nothing is sent, the next snapshot
+    // serves the new code.
+    project.write(
+        "src/route.js",
+        "export const route = 2;\nimport.meta.hot.accept();\n",
+    );
+    let now = Instant::now();
+    watcher_tx
+        .send(WatchEvent::Batch(ChangeBatch {
+            paths: vec![ChangedPath {
+                path: route,
+                kind: ChangeKind::Modified,
+            }],
+            first_event_at: now,
+            coalesced_at: now,
+            raw_events: 1,
+            open_for_writing: Vec::new(),
+        }))
+        .unwrap();
+    reported("the held-back edit");
+    assert!(frames.try_recv().is_err(), "nothing is broadcast");
+    assert!(snapshots.borrow_and_update().snapshot > served_chunk);
+
+    // A page says it loaded the route's chunk from the snapshot before the edit: it gets it.
+    clients_tx
+        .send(ClientEvent::Message {
+            client_id: ClientId(1),
+            message: ClientMessage::Loaded {
+                chunk: "/src/route.js".into(),
+                snapshot: served_chunk,
+            },
+        })
+        .unwrap();
+    let report = reported("the resend");
+    assert_eq!(report.revision, 1);
+    let frame = frames.try_recv().expect("the update frame");
+    let Ok(ServerMessage::Update(hot)) = hotloop_protocol::wire::decode_server(&frame) else {
+        panic!("not an update");
+    };
+    assert_eq!(hot.modules.len(), 1);
+    assert!(
+        hot.modules[0].code.contains("route = 2"),
+        "{}",
+        hot.modules[0].code
+    );
+    control_tx.send(Control::Shutdown).unwrap();
+    engine.join().unwrap();
+}

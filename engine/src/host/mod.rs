@@ -24,6 +24,7 @@ use salsa::Durability;
 
 use crate::cache::CompileCache;
 use crate::db::{Db as _, EngineDb};
+use crate::environment::EnvIndex;
 use crate::graph::ModuleIndex;
 use crate::inputs::{Project, ProjectOptions, SourceFile};
 use crate::queries::emit::{ModuleDep, emitted_module, module_deps};
@@ -89,6 +90,9 @@ pub struct EngineHost {
     /// What the app's server process last reported failing (server-side HMR), shown with the
     /// build's diagnostics until the dev loop clears it.
     server_failure: Option<Diagnostic>,
+    /// The lazy chunks (by `import()` target) that open pages have loaded, as the dev loop
+    /// counts them; `None`: every module counts as loaded (`hotloop profile`, tests).
+    open_chunks: Option<FxHashSet<Arc<str>>>,
 }
 
 /// Evaluates the project's `vite.config.*` again (with its plugins) and returns the project
@@ -158,6 +162,7 @@ impl EngineHost {
             vite_config: None,
             config_error: None,
             server_failure: None,
+            open_chunks: None,
         })
     }
 
@@ -262,6 +267,61 @@ impl EngineHost {
             self.pending.lazy_added.push(file);
         }
         LazyRequest::Added
+    }
+
+    /// The lazy chunks (by their `import()` target's id) that the open pages have loaded: from
+    /// now on an edit to a module only other lazy chunks hold is not planned (see
+    /// [`EngineHost::held_back`]).
+    pub fn set_open_chunks(&mut self, chunks: FxHashSet<Arc<str>>) {
+        self.open_chunks = Some(chunks);
+    }
+
+    /// Of `changed`, the modules no open page has loaded: modules of the page's graph that only
+    /// lazy chunks hold, none of them loaded by an open page (never the page's own modules, a
+    /// worker's, or anything while `set_open_chunks` was never called).
+    pub fn held_back(&self, changed: &[ModuleIndex]) -> Vec<ModuleIndex> {
+        let (Some(open), Some(state)) = (&self.open_chunks, &self.state) else {
+            return Vec::new();
+        };
+        let graph = &state.graph.graph;
+        changed
+            .iter()
+            .copied()
+            .filter(|&m| {
+                let module = graph.module(m);
+                if module.loaded || module.environments.iter().any(|e| e != EnvIndex::PAGE) {
+                    return false;
+                }
+                let mut in_lazy = false;
+                for chunk in state.chunk.lazy.iter() {
+                    if chunk.order.contains(&m) {
+                        if open.contains(&chunk.root) {
+                            return false;
+                        }
+                        in_lazy = true;
+                    }
+                }
+                in_lazy
+            })
+            .collect()
+    }
+
+    /// The ids of the modules the lazy chunk of `root` defines (empty for no such chunk).
+    pub fn lazy_chunk_modules(&self, root: &str) -> Vec<Arc<str>> {
+        let Some(state) = &self.state else {
+            return Vec::new();
+        };
+        state
+            .chunk
+            .lazy
+            .iter()
+            .find(|c| &*c.root == root)
+            .map_or_else(Vec::new, |c| {
+                c.order
+                    .iter()
+                    .map(|&m| state.graph.module(m).id.clone())
+                    .collect()
+            })
     }
 
     /// The ids of the `import()` targets of the last build that are not compiled yet.

@@ -296,6 +296,7 @@ impl EngineHost {
         Served {
             server_id: server_id.clone(),
             revision,
+            snapshot: 0,
             html: Some(state.html.clone()),
             chunk,
             workers,

@@ -36,6 +36,7 @@ import.meta.hot.accept();
 import { shared } from './shared.js';
 import { onlyB } from './b-only.js';
 export const b = shared + onlyB;
+import.meta.hot.accept();
 //- /src/shared.js
 export const shared = 'shared';
 //- /src/a-only.js
@@ -278,4 +279,74 @@ import.meta.hot.accept();
               plan: hot send=[/src/route.js] invalidate=[/src/route.js, /src/router.js] boundaries=[/src/router.js self]
         "#]],
     );
+}
+
+#[test]
+fn an_edit_to_a_lazy_chunk_no_open_page_loaded_is_held_back_until_one_does() {
+    use crate::update::{Cause, prepare};
+    use rustc_hash::FxHashSet;
+    use std::sync::Arc;
+
+    let mut p = Incremental::new(APP);
+    p.build();
+    p.host.request_lazy("/src/route-a.js");
+    p.host.request_lazy("/src/route-b.js");
+    p.build();
+    p.host.set_open_chunks(FxHashSet::default());
+
+    // `shared.js` is in both routes' chunks, `a-only.js` in the first's: no page loaded either.
+    p.project
+        .write("src/shared.js", "export const shared = 'shared v2';\n");
+    p.project
+        .write("src/a-only.js", "export const onlyA = 'a v2';\n");
+    p.host
+        .apply_changes(&[p.path("src/shared.js"), p.path("src/a-only.js")]);
+    let update = prepare(&mut p.host, Cause::Edit { files: &[] }, 1);
+    assert!(
+        update.frame.is_none(),
+        "no open page has them: nothing is sent"
+    );
+    assert_eq!(
+        update.held_back,
+        [Arc::from("/src/shared.js"), Arc::from("/src/a-only.js")]
+    );
+
+    // A page loaded route b: an edit to what the two routes share is one update.
+    p.host
+        .set_open_chunks([Arc::from("/src/route-b.js")].into_iter().collect());
+    p.project
+        .write("src/shared.js", "export const shared = 'shared v3';\n");
+    p.project
+        .write("src/a-only.js", "export const onlyA = 'a v3';\n");
+    p.host
+        .apply_changes(&[p.path("src/shared.js"), p.path("src/a-only.js")]);
+    let update = prepare(&mut p.host, Cause::Edit { files: &[] }, 1);
+    assert_eq!(update.held_back, [Arc::from("/src/a-only.js")]);
+    let (revision, frame) = update.frame.expect("an update for the loaded route");
+    assert_eq!(revision, 2);
+    let hotloop_protocol::ServerMessage::Update(hot) =
+        hotloop_protocol::wire::decode_server(&frame).expect("decodes")
+    else {
+        panic!("not an update");
+    };
+    let sent: Vec<&str> = hot.modules.iter().map(|m| &*m.id).collect();
+    assert_eq!(sent, ["/src/shared.js"]);
+
+    // A page that loaded route a's chunk before those edits gets them sent.
+    let update = prepare(
+        &mut p.host,
+        Cause::Resend {
+            modules: &[Arc::from("/src/a-only.js")],
+        },
+        2,
+    );
+    let (_, frame) = update.frame.expect("the held-back module, sent");
+    let hotloop_protocol::ServerMessage::Update(hot) =
+        hotloop_protocol::wire::decode_server(&frame).expect("decodes")
+    else {
+        panic!("not an update");
+    };
+    let sent: Vec<&str> = hot.modules.iter().map(|m| &*m.id).collect();
+    assert_eq!(sent, ["/src/a-only.js"]);
+    assert!(hot.modules[0].code.contains("a v3"));
 }

@@ -57,6 +57,7 @@ export function createTestRuntime({ refresh = null, allowReload = true, lazyChun
           if (chunk === undefined) throw new Error(`no module of this page loads ${id} with import()`);
           if (chunk instanceof Error) throw chunk;
           for (const m of chunk) core.define(m.id, m.deps, (0, eval)(m.code), m.staticDeps);
+          return { snapshot: rt.chunkSnapshot };
         }
       : null,
     logger: { info: record("info"), warn: record("warn"), error: record("error"), debug: record("debug") },
@@ -70,6 +71,8 @@ export function createTestRuntime({ refresh = null, allowReload = true, lazyChun
     reloads: [],
     /** The lazy chunks the core asked the host for, in order. */
     chunkRequests: [],
+    /** The snapshot the host says the lazy chunks it loads were served from. */
+    chunkSnapshot: 1,
     /** CSS module id → its text, as the host holds them. */
     styles: new Map(),
     links: [],
