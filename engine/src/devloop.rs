@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, select};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::db::QueryEventKind;
 use crate::graph::ModuleKind;
@@ -134,6 +134,41 @@ pub struct DevLoop {
     /// snapshot that serves the new code: a page that loads their chunk from an older one is
     /// sent them (`Cause::Resend`).
     held_back: FxHashMap<Arc<str>, u32>,
+    /// The background compile of the lazy chunks no page asked for yet.
+    warm_up: LazyWarmUp,
+}
+
+/// The lazy chunks' background compile (`EngineHost::warm_up_lazy_chunks`): it starts once a
+/// page has rendered (its socket connects after its entries ran) and after every update while
+/// some lazy target was never compiled through; an input change cancels it and the next idle
+/// moment starts it again.
+struct LazyWarmUp {
+    /// A page has connected: the first render is done.
+    page_rendered: bool,
+    /// The targets of the running warm-up; `None` when none runs.
+    running: Option<Vec<Arc<str>>>,
+    /// Targets a warm-up went through to the end.
+    done: FxHashSet<Arc<str>>,
+    /// The compile cache was pruned (after every lazy target was compiled once).
+    pruned: bool,
+    started: Instant,
+    finished_tx: crossbeam_channel::Sender<bool>,
+    finished: crossbeam_channel::Receiver<bool>,
+}
+
+impl Default for LazyWarmUp {
+    fn default() -> Self {
+        let (finished_tx, finished) = crossbeam_channel::unbounded();
+        LazyWarmUp {
+            page_rendered: false,
+            running: None,
+            done: FxHashSet::default(),
+            pruned: false,
+            started: Instant::now(),
+            finished_tx,
+            finished,
+        }
+    }
 }
 
 impl DevLoop {
@@ -181,6 +216,7 @@ impl DevLoop {
             snapshot: 1,
             open_chunks: FxHashMap::default(),
             held_back: FxHashMap::default(),
+            warm_up: LazyWarmUp::default(),
         };
         let mut devloop = devloop;
         devloop.update_server(&[], None);
@@ -235,8 +271,14 @@ impl DevLoop {
                 Some((at, _)) => crossbeam_channel::at(*at),
                 None => crossbeam_channel::never(),
             };
+            let warm_up_finished = self.warm_up.finished.clone();
             select! {
                 recv(recheck) -> _ => self.on_recheck(),
+                recv(warm_up_finished) -> finished => {
+                    if let Ok(finished) = finished {
+                        self.on_warm_up_finished(finished);
+                    }
+                }
                 recv(channels.watcher) -> event => match event {
                     Ok(WatchEvent::Batch(batch)) => self.on_batch(batch),
                     Ok(WatchEvent::Rescan { reason }) => {
@@ -452,6 +494,59 @@ impl DevLoop {
         self.remember(started);
         self.telemetry(EngineEvent::Update(Box::new(report)));
         self.sample_memory();
+        self.warm_up_when_idle();
+    }
+
+    /// Starts the lazy chunks' background compile if a page has rendered, none runs and some
+    /// lazy target was never compiled through.
+    fn warm_up_when_idle(&mut self) {
+        if !self.warm_up.page_rendered || self.warm_up.running.is_some() {
+            return;
+        }
+        let targets: Vec<Arc<str>> = self
+            .host
+            .pending_lazy_targets()
+            .into_iter()
+            .filter(|t| !self.warm_up.done.contains(t))
+            .collect();
+        if targets.is_empty() {
+            return;
+        }
+        let done = self.warm_up.finished_tx.clone();
+        match self.host.warm_up_lazy_chunks(&targets, done) {
+            Ok(_) => {
+                self.warm_up.started = Instant::now();
+                self.warm_up.running = Some(targets);
+            }
+            Err(err) => {
+                tracing::debug!("cannot start compiling lazy chunks in the background: {err}")
+            }
+        }
+    }
+
+    fn on_warm_up_finished(&mut self, finished: bool) {
+        let Some(targets) = self.warm_up.running.take() else {
+            return;
+        };
+        if finished {
+            tracing::debug!(
+                "compiled {} lazy chunks in the background in {:?}",
+                targets.len(),
+                self.warm_up.started.elapsed()
+            );
+            self.warm_up.done.extend(targets);
+            let all_done = self
+                .host
+                .pending_lazy_targets()
+                .iter()
+                .all(|t| self.warm_up.done.contains(t));
+            if all_done && !self.warm_up.pruned {
+                self.warm_up.pruned = true;
+                self.host.prune_compile_cache();
+            }
+        }
+        // Cancelled by an edit, or new targets since: go on now that the loop is idle.
+        self.warm_up_when_idle();
     }
 
     /// Sends a `Memory` sample (at start, after each update, and when asked): RSS, the
@@ -532,6 +627,12 @@ impl DevLoop {
             } => {
                 let agent = user_agent.unwrap_or_default();
                 self.clients.insert(client_id, agent.clone());
+                // A page connects after its entries ran: behind its first render, compile
+                // what its `import()`s may ask for.
+                if client_id != ClientId::SERVER_PROCESS && !self.warm_up.page_rendered {
+                    self.warm_up.page_rendered = true;
+                    self.warm_up_when_idle();
+                }
                 self.telemetry(EngineEvent::ClientConnected {
                     client: client_id.0,
                     user_agent: agent,
@@ -649,6 +750,7 @@ impl DevLoop {
             )));
         }
         self.sample_memory();
+        self.warm_up_when_idle();
     }
 
     fn on_invalidate(&mut self, id: &str, message: Option<String>) {

@@ -9,6 +9,12 @@
 //! queues them at once. One big file (a 1 MB `react-dom` development build) therefore occupies
 //! one core while the others go on with the rest of the graph, instead of every other core
 //! idling until the slowest file of its level is done.
+//!
+//! `warm_up_in_background`: once the page has rendered, the dev loop compiles the lazy chunks no
+//! page asked for yet on one thread of their own (so a first navigation finds them compiled),
+//! with a database handle of its own. Any input change cancels it (salsa's cancellation: the
+//! setter waits until this handle is dropped, which happens as soon as the query running on it
+//! unwinds), so it never holds up an update; what it finished stays memoized.
 
 use std::sync::{Condvar, Mutex, MutexGuard};
 
@@ -79,6 +85,32 @@ fn warm_up_from(db: &EngineDb, project: Project, roots: Vec<SourceFile>) {
                 });
         }
     });
+}
+
+/// Compiles everything `roots` reach, `import()` included, on this thread, with `db` (a handle
+/// of its own, dropped before this returns). True when it finished; false when an input change
+/// cancelled it.
+pub(crate) fn warm_up_in_background(db: EngineDb, roots: Vec<SourceFile>) -> bool {
+    let _span = tracing::debug_span!("warm_up_in_background", roots = roots.len()).entered();
+    let walk = std::panic::AssertUnwindSafe(|| {
+        let mut seen: FxHashSet<SourceFile> = roots.iter().copied().collect();
+        let mut stack = roots;
+        let mut found = Vec::new();
+        while let Some(file) = stack.pop() {
+            for import in resolved_imports(&db, file).iter() {
+                if let Resolution::File(target) = import.resolution {
+                    found.push(target);
+                }
+            }
+            hot_meta(&db, file);
+            chunk_entry(&db, file);
+            module_diagnostics(&db, file);
+            stack.extend(found.drain(..).filter(|f| seen.insert(*f)));
+        }
+    });
+    let finished = salsa::Cancelled::catch(walk).is_ok();
+    drop(db);
+    finished
 }
 
 /// Everything the build needs of one module, computed now.

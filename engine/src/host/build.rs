@@ -131,7 +131,11 @@ impl EngineHost {
                     stats.hits + stats.misses,
                     dir.display()
                 );
-                cache.prune_unused();
+                // What only lazy chunks use is not compiled yet: pruning waits until it is
+                // (`prune_compile_cache`), or when nothing is behind an `import()`.
+                if self.pending_lazy_targets().is_empty() {
+                    cache.prune_unused();
+                }
             }
             return result;
         };

@@ -324,6 +324,41 @@ impl EngineHost {
             })
     }
 
+    /// Compiles the lazy chunks of `targets` (from [`EngineHost::pending_lazy_targets`]) and
+    /// everything they reach, `import()` included, on a thread of its own (see
+    /// `warm_up::warm_up_in_background`); `done` hears whether it finished (false: an input
+    /// change cancelled it, which never waits for more than the query it was in). A request
+    /// for one of those chunks then finds its modules compiled.
+    pub fn warm_up_lazy_chunks(
+        &self,
+        targets: &[Arc<str>],
+        done: crossbeam_channel::Sender<bool>,
+    ) -> std::io::Result<std::thread::JoinHandle<()>> {
+        let files: Vec<SourceFile> = self.state.as_ref().map_or_else(Vec::new, |state| {
+            state
+                .graph
+                .lazy_targets
+                .iter()
+                .filter(|t| targets.contains(&t.id))
+                .map(|t| t.file)
+                .collect()
+        });
+        let db = self.db.clone();
+        std::thread::Builder::new()
+            .name("hotloop-lazy-warm-up".to_string())
+            .stack_size(crate::transform::COMPILE_STACK)
+            .spawn(move || {
+                crate::transform::assume_big_stack();
+                let _ = done.send(crate::warm_up::warm_up_in_background(db, files));
+            })
+    }
+
+    /// Every lazy chunk is compiled (a warm-up finished): the persistent compile cache keeps
+    /// what this session used, the lazy chunks' modules included, and drops the rest.
+    pub fn prune_compile_cache(&self) {
+        self.db.compile_cache().prune_unused();
+    }
+
     /// The ids of the `import()` targets of the last build that are not compiled yet.
     pub fn pending_lazy_targets(&self) -> Vec<Arc<str>> {
         self.state.as_ref().map_or_else(Vec::new, |state| {

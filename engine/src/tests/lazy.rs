@@ -350,3 +350,86 @@ fn an_edit_to_a_lazy_chunk_no_open_page_loaded_is_held_back_until_one_does() {
     assert_eq!(sent, ["/src/a-only.js"]);
     assert!(hot.modules[0].code.contains("a v3"));
 }
+
+#[test]
+fn the_background_warm_up_compiles_every_lazy_chunk_so_a_request_compiles_nothing() {
+    let mut p = Incremental::new(APP);
+    p.host.build();
+    parsed(&p);
+    let targets = p.host.pending_lazy_targets();
+    let (done_tx, done) = crossbeam_channel::unbounded();
+    let thread = p
+        .host
+        .warm_up_lazy_chunks(&targets, done_tx)
+        .expect("thread");
+    assert_eq!(
+        done.recv_timeout(std::time::Duration::from_secs(30)),
+        Ok(true)
+    );
+    thread.join().expect("joined");
+    assert_eq!(
+        parsed(&p),
+        set(&[
+            "/src/route-a.js",
+            "/src/route-b.js",
+            "/src/shared.js",
+            "/src/a-only.js",
+            "/src/b-only.js",
+            "/src/nested.js",
+            "/src/pages/home.js",
+        ])
+    );
+    assert_eq!(p.host.request_lazy("/src/route-a.js"), LazyRequest::Added);
+    p.host.build();
+    assert_eq!(parsed(&p), set(&[]), "compiled already");
+    assert_eq!(
+        lazy_chunk(&mut p, "/src/route-a.js"),
+        ["/src/shared.js", "/src/a-only.js", "/src/route-a.js"]
+    );
+}
+
+#[test]
+fn an_edit_cancels_the_background_warm_up_without_waiting_for_it() {
+    // Enough lazy modules that the warm-up is still running when the edit comes.
+    let mut fixture = String::from(
+        "//- /index.html\n<script type=\"module\" src=\"/src/main.js\"></script>\n//- /src/main.js\nexport const load = () => import('./lazy/m0.js');\n",
+    );
+    for i in 0..400 {
+        fixture.push_str(&format!(
+            "//- /src/lazy/m{i}.js\nimport './m{}.js';\nexport function f{i}(a, b) {{ return [a, b].map((x) => x * {i}); }}\n",
+            i + 1
+        ));
+    }
+    fixture.push_str("//- /src/lazy/m400.js\nexport {};\n");
+    let mut p = Incremental::new(&fixture);
+    p.build();
+    let (done_tx, done) = crossbeam_channel::unbounded();
+    let targets = p.host.pending_lazy_targets();
+    let thread = p
+        .host
+        .warm_up_lazy_chunks(&targets, done_tx)
+        .expect("thread");
+    // The setter cancels the warm-up and returns once its handle is dropped.
+    p.project.write(
+        "src/main.js",
+        "export const load = () => import('./lazy/m0.js');\nconsole.log(1);\n",
+    );
+    p.host.apply_changes(&[p.path("src/main.js")]);
+    let build = p.host.build();
+    let changed: Vec<&str> = build
+        .changed
+        .iter()
+        .map(|&i| &*build.graph().module(i).id)
+        .collect();
+    assert_eq!(changed, ["/src/main.js"]);
+    let finished = done
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("reported");
+    thread.join().expect("joined");
+    // Cancelled (the usual case) or done before the edit: either way the edit went through.
+    if !finished {
+        assert_eq!(p.host.request_lazy("/src/lazy/m0.js"), LazyRequest::Added);
+        p.host.build();
+        assert_eq!(lazy_chunk(&mut p, "/src/lazy/m0.js").len(), 401);
+    }
+}
