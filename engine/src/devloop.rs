@@ -529,7 +529,7 @@ impl DevLoop {
             return;
         };
         if finished {
-            tracing::debug!(
+            tracing::info!(
                 "compiled {} lazy chunks in the background in {:?}",
                 targets.len(),
                 self.warm_up.started.elapsed()
