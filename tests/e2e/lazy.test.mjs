@@ -42,6 +42,8 @@ describe('lazy routes in the browser', { skip, concurrency: false }, () => {
   before(async () => {
     root = copyFixture('lazy');
     installPackages(root, ['react', 'react-dom', 'scheduler']);
+    // The background warm-up says when it went through every lazy chunk (an info line).
+    process.env.HMR_LOG = 'warn,hotloop_engine::devloop=info';
     server = await Server.start(root);
     browser = await launchBrowser();
     tab = await Tab.open(browser, server.url + '/');
@@ -64,6 +66,10 @@ describe('lazy routes in the browser', { skip, concurrency: false }, () => {
     assert.doesNotMatch(chunk, /__hotloop\.define\("\/src\/shared\//);
     assert.deepEqual(await tab.page.evaluate(lazyFetches), []);
     assert.equal(await tab.page.evaluate(() => window.sharedEvaluations), undefined);
+  });
+
+  test('after the first render, the lazy chunks are compiled in the background', async () => {
+    await server.untilLine(/compiled \d+ lazy chunks in the background/);
   });
 
   test('a route is compiled and loaded when the page navigates to it', async () => {
