@@ -128,6 +128,13 @@ describe('lazy routes in the browser', { skip, concurrency: false }, () => {
     assert.ok(!fetched.includes('/src/pages/contact.js'), 'the other match is not loaded');
   });
 
+  test('a variable import() loads the chunk of the file it names', async () => {
+    assert.equal(await tab.page.evaluate(() => window.loadVariable('contact')), 'contact page');
+    assert.equal((await tab.page.evaluate(lazyFetches)).at(-1), '/src/pages/contact.js');
+    const message = await tab.page.evaluate(() => window.loadVariable('nope').then(() => 'resolved', (err) => err.message));
+    assert.match(message, /Unknown variable dynamic import: '\.\/pages\/nope\.js'/);
+  });
+
   test('a syntax error in a lazy route shows in the overlay when it is requested; the fix applies without a reload', async () => {
     assert.equal(await tab.page.evaluate(overlayText), null);
     await navigate('/broken');
