@@ -38,6 +38,7 @@ const { values: opts } = parseArgs({
     bin: { type: 'string', default: path.resolve(here, '../../target/release/hotloop') },
     chromium: { type: 'string', default: '/usr/bin/chromium' },
     json: { type: 'string' },
+    keep: { type: 'string' },
   },
 });
 const N = Number(opts.modules);
@@ -157,6 +158,12 @@ async function session(browser, root, leaves, { visit, waitWarm }) {
 // The warm-up's "compiled N lazy chunks in the background" line is an info line of the dev loop.
 process.env.HMR_LOG = 'warn,hotloop_engine::devloop=info';
 const version = hotloopVersion(opts.bin);
+if (opts.keep) {
+  // Only write the app (with its routes) to `--keep DIR`, for a look by hand.
+  generate(opts.keep, { routes: true });
+  console.log(`wrote ${opts.keep}`);
+  process.exit(0);
+}
 const base = fs.mkdtempSync(path.join(os.tmpdir(), 'hotloop-lazy-routes-'));
 const withRoutes = path.join(base, 'routes');
 const without = path.join(base, 'no-routes');
