@@ -19,15 +19,43 @@ fn run_chunk(root: &Path) -> String {
         "unexpected diagnostics: {:#?}",
         build.diagnostics
     );
+    // What sits behind `import()` is a lazy chunk, compiled when asked for: ask for all.
+    loop {
+        let pending = host.pending_lazy_targets();
+        if pending.is_empty() {
+            break;
+        }
+        for id in &pending {
+            host.request_lazy(id);
+        }
+        host.build();
+    }
     let served = host.served(&"test".into(), 0);
     let chunk = String::from_utf8(served.chunk.bytes().to_vec()).unwrap();
+    let lazy: serde_json::Map<String, serde_json::Value> = served
+        .lazy
+        .ready
+        .iter()
+        .map(|(id, chunk)| {
+            let text = String::from_utf8(chunk.bytes().to_vec()).unwrap();
+            (id.to_string(), serde_json::Value::String(text))
+        })
+        .collect();
     let page = root.join("page.js");
-    // The smallest browser the runtime needs without a document: a location, and a WebSocket
-    // that never connects.
-    let prelude = r#"
-globalThis.location = { origin: 'http://127.0.0.1:1', host: '127.0.0.1:1', href: 'http://127.0.0.1:1/', protocol: 'http:', reload() {} };
-globalThis.WebSocket = class { addEventListener() {} close() {} };
-"#;
+    // The smallest browser the runtime needs without a document: a location, a WebSocket that
+    // never connects, and a `fetch` that answers lazy chunk requests as the server does.
+    let prelude = format!(
+        r#"
+globalThis.location = {{ origin: 'http://127.0.0.1:1', host: '127.0.0.1:1', href: 'http://127.0.0.1:1/', protocol: 'http:', reload() {{}} }};
+globalThis.WebSocket = class {{ addEventListener() {{}} close() {{}} }};
+const LAZY = {};
+globalThis.fetch = async (url) => {{
+  const text = LAZY[new URL(url, location.origin).searchParams.get('id')];
+  return {{ ok: text !== undefined, status: text === undefined ? 404 : 200, text: async () => text ?? 'no such chunk', headers: {{ get: () => '1' }} }};
+}};
+"#,
+        serde_json::Value::Object(lazy)
+    );
     std::fs::write(
         &page,
         format!("{prelude}\n{}\n{chunk}", runtime::RUNTIME_JS),

@@ -88,6 +88,15 @@ fn top_level_await_in_chromium() {
     run_suite("tla.test.mjs");
 }
 
+/// Lazy chunks: `React.lazy(() => import(...))` routes compiled and fetched on first navigation,
+/// hot updates to loaded routes only, a shared module evaluated once, nested `import()`, lazy
+/// `import.meta.glob` and a variable `import()`, a route that does not compile and its fix, a
+/// missing `import()` target, the background warm-up.
+#[test]
+fn lazy_chunks_in_chromium() {
+    run_suite("lazy.test.mjs");
+}
+
 #[test]
 fn workspace_packages_in_chromium() {
     run_suite("workspace.test.mjs");

@@ -12,12 +12,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, select};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::db::QueryEventKind;
 use crate::graph::ModuleKind;
 use crate::host::QueryRun;
-use crate::host::{BuildResult, EngineHost};
+use crate::host::{BuildResult, EngineHost, LazyRequest};
 use crate::memory::{self, AllocatorProbe};
 use hotloop_protocol::Diagnostic;
 
@@ -129,6 +129,49 @@ pub struct DevLoop {
     extra_roots: Option<(Sender<PathBuf>, Vec<PathBuf>)>,
     /// The server graph's half (server-side HMR).
     app_server: app_server::AppServerState,
+    /// The number of the last published snapshot (`Served::snapshot`).
+    snapshot: u32,
+    /// The lazy chunks each open page loaded, with the snapshot each came from.
+    open_chunks: FxHashMap<ClientId, FxHashMap<Arc<str>, u32>>,
+    /// Modules whose edit no open page needed (`PreparedUpdate::held_back`), with the first
+    /// snapshot that serves the new code: a page that loads their chunk from an older one is
+    /// sent them (`Cause::Resend`).
+    held_back: FxHashMap<Arc<str>, u32>,
+    /// The background compile of the lazy chunks no page asked for yet.
+    warm_up: LazyWarmUp,
+}
+
+/// The lazy chunks' background compile (`EngineHost::warm_up_lazy_chunks`): it starts once a
+/// page has rendered (its socket connects after its entries ran) and after every update while
+/// some lazy target was never compiled through; an input change cancels it and the next idle
+/// moment starts it again.
+struct LazyWarmUp {
+    /// A page has connected: the first render is done.
+    page_rendered: bool,
+    /// The targets of the running warm-up; `None` when none runs.
+    running: Option<Vec<Arc<str>>>,
+    /// Targets a warm-up went through to the end.
+    done: FxHashSet<Arc<str>>,
+    /// The compile cache was pruned (after every lazy target was compiled once).
+    pruned: bool,
+    started: Instant,
+    finished_tx: crossbeam_channel::Sender<bool>,
+    finished: crossbeam_channel::Receiver<bool>,
+}
+
+impl Default for LazyWarmUp {
+    fn default() -> Self {
+        let (finished_tx, finished) = crossbeam_channel::unbounded();
+        LazyWarmUp {
+            page_rendered: false,
+            running: None,
+            done: FxHashSet::default(),
+            pruned: false,
+            started: Instant::now(),
+            finished_tx,
+            finished,
+        }
+    }
 }
 
 impl DevLoop {
@@ -141,7 +184,10 @@ impl DevLoop {
     ) -> (DevLoop, GraphStats) {
         let build = host.build();
         let stats = graph_stats(&build);
-        let served = host.served(&server_id, 0);
+        // Only lazy chunks an open page loaded get updates (none are, yet).
+        host.set_open_chunks(Default::default());
+        let mut served = host.served(&server_id, 0);
+        served.snapshot = 1;
         let _ = publishers.served.send(Arc::new(served));
         let _ = publishers
             .telemetry
@@ -170,6 +216,10 @@ impl DevLoop {
             invalidated: Vec::new(),
             extra_roots: None,
             app_server: Default::default(),
+            snapshot: 1,
+            open_chunks: FxHashMap::default(),
+            held_back: FxHashMap::default(),
+            warm_up: LazyWarmUp::default(),
         };
         let mut devloop = devloop;
         devloop.update_server(&[], None, None);
@@ -224,8 +274,14 @@ impl DevLoop {
                 Some((at, _)) => crossbeam_channel::at(*at),
                 None => crossbeam_channel::never(),
             };
+            let warm_up_finished = self.warm_up.finished.clone();
             select! {
                 recv(recheck) -> _ => self.on_recheck(),
+                recv(warm_up_finished) -> finished => {
+                    if let Ok(finished) = finished {
+                        self.on_warm_up_finished(finished);
+                    }
+                }
                 recv(channels.watcher) -> event => match event {
                     Ok(WatchEvent::Batch(batch)) => self.on_batch(batch),
                     Ok(WatchEvent::Rescan { reason }) => {
@@ -406,6 +462,7 @@ impl DevLoop {
             self.publish();
         }
         phases.extend(update.phases.iter().copied());
+        let published = update.frame.is_some() || errors_changed;
         if let Some((revision, frame)) = update.frame {
             self.revision = revision;
             // A tab that reloads on this frame must get the new snapshot: publish first.
@@ -413,6 +470,20 @@ impl DevLoop {
             let send_start = Instant::now();
             let _ = self.publishers.updates.send(frame);
             phases.push((Phase::Send, send_start.elapsed()));
+        }
+        if !update.held_back.is_empty() {
+            // No open page needs them, but the next page to load their chunk does.
+            if !published {
+                self.publish();
+            }
+            for id in &update.held_back {
+                self.held_back.entry(id.clone()).or_insert(self.snapshot);
+            }
+        }
+        if let Cause::Resend { modules } = cause {
+            for id in modules {
+                self.held_back.remove(id);
+            }
         }
         let build = &update.build;
         if !Arc::ptr_eq(&build.graph, &self.graph) {
@@ -436,6 +507,59 @@ impl DevLoop {
         self.remember(started);
         self.telemetry(EngineEvent::Update(Box::new(report)));
         self.sample_memory();
+        self.warm_up_when_idle();
+    }
+
+    /// Starts the lazy chunks' background compile if a page has rendered, none runs and some
+    /// lazy target was never compiled through.
+    fn warm_up_when_idle(&mut self) {
+        if !self.warm_up.page_rendered || self.warm_up.running.is_some() {
+            return;
+        }
+        let targets: Vec<Arc<str>> = self
+            .host
+            .pending_lazy_targets()
+            .into_iter()
+            .filter(|t| !self.warm_up.done.contains(t))
+            .collect();
+        if targets.is_empty() {
+            return;
+        }
+        let done = self.warm_up.finished_tx.clone();
+        match self.host.warm_up_lazy_chunks(&targets, done) {
+            Ok(_) => {
+                self.warm_up.started = Instant::now();
+                self.warm_up.running = Some(targets);
+            }
+            Err(err) => {
+                tracing::debug!("cannot start compiling lazy chunks in the background: {err}")
+            }
+        }
+    }
+
+    fn on_warm_up_finished(&mut self, finished: bool) {
+        let Some(targets) = self.warm_up.running.take() else {
+            return;
+        };
+        if finished {
+            tracing::info!(
+                "compiled {} lazy chunks in the background in {:?}",
+                targets.len(),
+                self.warm_up.started.elapsed()
+            );
+            self.warm_up.done.extend(targets);
+            let all_done = self
+                .host
+                .pending_lazy_targets()
+                .iter()
+                .all(|t| self.warm_up.done.contains(t));
+            if all_done && !self.warm_up.pruned {
+                self.warm_up.pruned = true;
+                self.host.prune_compile_cache();
+            }
+        }
+        // Cancelled by an edit, or new targets since: go on now that the loop is idle.
+        self.warm_up_when_idle();
     }
 
     /// Sends a `Memory` sample (at start, after each update, and when asked): RSS, the
@@ -462,7 +586,9 @@ impl DevLoop {
     }
 
     fn publish(&mut self) {
-        let served = self.host.served(&self.server_id, self.revision);
+        let mut served = self.host.served(&self.server_id, self.revision);
+        self.snapshot += 1;
+        served.snapshot = self.snapshot;
         let _ = self.publishers.served.send(Arc::new(served));
     }
 
@@ -514,6 +640,12 @@ impl DevLoop {
             } => {
                 let agent = user_agent.unwrap_or_default();
                 self.clients.insert(client_id, agent.clone());
+                // A page connects after its entries ran: behind its first render, compile
+                // what its `import()`s may ask for.
+                if client_id != ClientId::SERVER_PROCESS && !self.warm_up.page_rendered {
+                    self.warm_up.page_rendered = true;
+                    self.warm_up_when_idle();
+                }
                 self.telemetry(EngineEvent::ClientConnected {
                     client: client_id.0,
                     user_agent: agent,
@@ -521,10 +653,14 @@ impl DevLoop {
             }
             ClientEvent::Disconnected { client_id } => {
                 self.clients.remove(&client_id);
+                if self.open_chunks.remove(&client_id).is_some() {
+                    self.count_open_chunks();
+                }
                 self.telemetry(EngineEvent::ClientDisconnected {
                     client: client_id.0,
                 });
             }
+            ClientEvent::LazyChunkRequested { id } => self.on_lazy_request(&id),
             ClientEvent::Message { client_id, message } => match message {
                 ClientMessage::Ack {
                     revision,
@@ -555,11 +691,79 @@ impl DevLoop {
                     });
                 }
                 ClientMessage::Invalidate { id, message } => self.on_invalidate(&id, message),
+                ClientMessage::Loaded { chunk, snapshot } => {
+                    self.on_chunk_loaded(client_id, Arc::from(chunk), snapshot)
+                }
                 ClientMessage::Custom { event, .. } => {
                     tracing::debug!("{client_id} sent custom event {event}");
                 }
             },
         }
+    }
+
+    /// A page loaded the lazy chunk of `chunk` from snapshot `snapshot`: its modules get
+    /// updates from now on, and those edited (and held back) after that snapshot are sent now.
+    fn on_chunk_loaded(&mut self, client: ClientId, chunk: Arc<str>, snapshot: u32) {
+        self.open_chunks
+            .entry(client)
+            .or_default()
+            .insert(chunk.clone(), snapshot);
+        self.count_open_chunks();
+        let stale: Vec<Arc<str>> = self
+            .host
+            .lazy_chunk_modules(&chunk)
+            .into_iter()
+            .filter(|id| self.held_back.get(id).is_some_and(|&at| at > snapshot))
+            .collect();
+        if !stale.is_empty() {
+            tracing::debug!("{client} loaded {chunk} before edits to {stale:?}: sending them");
+            self.update(
+                Cause::Resend { modules: &stale },
+                Instant::now(),
+                Vec::new(),
+            );
+        }
+    }
+
+    fn count_open_chunks(&mut self) {
+        let open = self
+            .open_chunks
+            .values()
+            .flat_map(|chunks| chunks.keys().cloned())
+            .collect();
+        self.host.set_open_chunks(open);
+    }
+
+    /// A page asked for the lazy chunk of `id` (see `queries::graph`): compile its modules,
+    /// then publish a snapshot that serves it, at the same revision (no page needs anything
+    /// else: the new modules are the only ones the build reports). A request for a chunk that
+    /// is ready, or for no `import()` target, republishes so that the waiting request sees
+    /// the current state.
+    fn on_lazy_request(&mut self, id: &str) {
+        let started = Instant::now();
+        if self.host.request_lazy(id) != LazyRequest::Added {
+            self.publish();
+            return;
+        }
+        let build = self.host.build();
+        let errors = self.with_server_diagnostics(&build.diagnostics);
+        self.send_errors(&errors);
+        self.publish();
+        tracing::debug!(
+            "compiled the lazy chunk of {id} ({} modules new) in {:?}",
+            build.changed.len(),
+            started.elapsed()
+        );
+        if !Arc::ptr_eq(&build.graph, &self.graph) {
+            self.graph = build.graph.clone();
+            self.send_extra_roots();
+            self.telemetry(EngineEvent::GraphChanged(graph_stats(&build)));
+            self.telemetry(EngineEvent::GraphSnapshot(Arc::new(
+                build.graph.graph.clone(),
+            )));
+        }
+        self.sample_memory();
+        self.warm_up_when_idle();
     }
 
     fn on_invalidate(&mut self, id: &str, message: Option<String>) {

@@ -132,6 +132,15 @@ impl GraphBuilder {
         &mut self.modules[index.idx()]
     }
 
+    pub fn module(&self, index: ModuleIndex) -> &GraphModule {
+        &self.modules[index.idx()]
+    }
+
+    /// The imports added so far from `from`.
+    pub fn imports_of(&self, from: ModuleIndex) -> &[ModuleIndex] {
+        &self.imports[from.idx()]
+    }
+
     pub fn add_import(&mut self, from: ModuleIndex, to: ModuleIndex) {
         let list = &mut self.imports[from.idx()];
         if !list.contains(&to) {

@@ -187,6 +187,12 @@ pub struct Project {
     pub resolution_epoch: u64,
     #[returns(ref)]
     pub options: ProjectOptions,
+    /// The `import()` targets a page has asked for (`EngineHost::request_lazy`), in the order
+    /// asked: the page's graph goes on through their static imports. Every other `import()`
+    /// target is a lazy chunk not compiled yet (`queries::graph`). Set with `LOW` durability:
+    /// a request re-validates the graph, not what reads only the options.
+    #[returns(ref)]
+    pub lazy_roots: Arc<[SourceFile]>,
 }
 
 /// True for paths inside a `node_modules` directory.

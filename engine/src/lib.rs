@@ -59,8 +59,8 @@ pub use devloop::{Control, DevLoop, EngineChannels, Publishers, ServerOutput};
 pub use environment::{EnvIndex, EnvSet, EnvironmentKind, UpdateRule};
 pub use graph::{Environment, GraphBuilder, GraphModule, ModuleGraph, ModuleIndex, ModuleKind};
 pub use host::{
-    AppliedChanges, BuildResult, EngineHost, HeldBytes, HostError, QueryRun, ReloadConfig,
-    ServerBuild, TraceSpan,
+    AppliedChanges, BuildResult, EngineHost, HeldBytes, HostError, LazyRequest, QueryRun,
+    ReloadConfig, ServerBuild, TraceSpan,
 };
 pub use hotloop_protocol::{Diagnostic, DiagnosticKind, FullReloadReason};
 pub use inputs::{Alias, AliasFind, DEFAULT_MODE, ProjectOptions};

@@ -68,6 +68,11 @@ pub struct Changes<'a> {
     /// A config file that can change every module or the page (`package.json`,
     /// `tsconfig.json`, a `.env` file): rather than reason about partial effects, reload.
     pub config_changed: Option<&'a str>,
+    /// Changed modules that compile for the first time (they were in the graph without code):
+    /// no page ever evaluated them, so their own `accept` (a Fast Refresh boundary) takes
+    /// nothing; the update goes to their importers, whose `import()` or evaluation of them
+    /// failed (a lazy route with a syntax error, fixed: its importer renders it again).
+    pub first_compiled: &'a [ModuleIndex],
 }
 
 /// Plans the update for `changes` on `graph`, following Vite's propagation rules:
@@ -81,6 +86,10 @@ pub struct Changes<'a> {
 ///   end at a boundary. `import.meta.hot.decline()` changes nothing: Vite documents it as a
 ///   no-op kept for compatibility (and so does Bun), so code written for Vite expects the
 ///   update to go on.
+/// - an `import()` target no page has asked for is not in the graph (`queries::graph`): an edit
+///   to it plans nothing, and a page gets its new code with the chunk;
+/// - a module compiling for the first time (`Changes::first_compiled`) is no boundary itself:
+///   no page ran it, so the walk starts at its importers;
 /// - modules reachable only through `import()` (`loaded == false`) propagate like any other,
 ///   through their dynamic importers too: the server cannot know which tabs loaded them, so
 ///   the plan covers every tab and each tab's runtime skips the boundaries and invalidations
@@ -113,6 +122,7 @@ pub fn plan_update(graph: &ModuleGraph, changes: &Changes<'_>) -> UpdatePlan {
         .iter()
         .all(|&m| graph.module(m).kind == ModuleKind::Css);
     let mut walk = Walk::new(graph);
+    walk.never_evaluated = changes.first_compiled.iter().copied().collect();
     for &module in &send {
         walk.enter(module, None);
     }
@@ -235,6 +245,8 @@ struct Walk<'g> {
     parent: FxHashMap<ModuleIndex, ModuleIndex>,
     queue: VecDeque<ModuleIndex>,
     boundaries: Vec<Boundary>,
+    /// Modules whose own accept does not count (see `Changes::first_compiled`).
+    never_evaluated: FxHashSet<ModuleIndex>,
 }
 
 impl<'g> Walk<'g> {
@@ -246,6 +258,7 @@ impl<'g> Walk<'g> {
             parent: FxHashMap::default(),
             queue: VecDeque::new(),
             boundaries: Vec::new(),
+            never_evaluated: FxHashSet::default(),
         }
     }
 
@@ -269,7 +282,7 @@ impl<'g> Walk<'g> {
             {
                 return Err(reason);
             }
-            if accepts_itself(facts) {
+            if accepts_itself(facts) && !self.never_evaluated.contains(&module) {
                 self.boundaries.push(Boundary {
                     module,
                     accepted_dep: None,

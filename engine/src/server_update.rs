@@ -61,6 +61,8 @@ pub fn prepare_server(
         changed: &changed,
         html_changed: false,
         config_changed,
+        // The server process re-runs its entry in place; nothing renders a failed import.
+        first_compiled: &[],
     };
     let plan = plan_update(build.graph(), &changes);
     let (outcome, action) = match plan {

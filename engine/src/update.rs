@@ -35,6 +35,9 @@ pub struct PreparedUpdate {
     /// The encoded message and the revision it carries (the previous revision + 1); `None`
     /// when the clients need nothing.
     pub frame: Option<(u32, Arc<[u8]>)>,
+    /// Modules whose code changed but that no open page has loaded
+    /// ([`EngineHost::held_back`]): not planned; a page gets them with their lazy chunk.
+    pub held_back: Vec<Arc<str>>,
 }
 
 /// What asks for an update. Every cause goes through the same build → plan → encode path, so
@@ -52,6 +55,9 @@ pub enum Cause<'a> {
     },
     /// The user asked every tab to reload.
     Reload,
+    /// A page loaded a lazy chunk from a snapshot older than these modules' last edit, which
+    /// was held back: planned as if they had just changed.
+    Resend { modules: &'a [Arc<str>] },
 }
 
 /// Builds what changed since the last build, plans the update for `cause` and encodes it.
@@ -69,19 +75,24 @@ pub fn prepare(host: &mut EngineHost, cause: Cause<'_>, revision: u32) -> Prepar
     let plan_start = Instant::now();
     // A module that no longer compiles keeps its last good code in the browser: only modules
     // that have code are sent.
-    let changed: Vec<ModuleIndex> = build
+    let mut changed: Vec<ModuleIndex> = build
         .changed
         .iter()
         .copied()
         .filter(|&index| host.has_code(index))
         .collect();
     let graph = &build.graph.graph;
+    // What no open page has loaded waits for its lazy chunk.
+    let held = host.held_back(&changed);
+    changed.retain(|m| !held.contains(m));
+    let held_back = held.iter().map(|&m| graph.module(m).id.clone()).collect();
     let (plan, files): (UpdatePlan, Vec<String>) = match cause {
         Cause::Edit { files } => {
             let changes = Changes {
                 changed: &changed,
                 html_changed: build.html_changed,
                 config_changed: build.config_changed.as_deref(),
+                first_compiled: &build.first_compiled,
             };
             (plan_update(graph, &changes), files.to_vec())
         }
@@ -98,6 +109,22 @@ pub fn prepare(host: &mut EngineHost, cause: Cause<'_>, revision: u32) -> Prepar
             (plan, vec![module.trim_start_matches('/').to_owned()])
         }
         Cause::Reload => (plan_requested_reload(), Vec::new()),
+        Cause::Resend { modules } => {
+            let resend: Vec<ModuleIndex> = modules
+                .iter()
+                .filter_map(|id| graph.index_of(id))
+                .filter(|&index| host.has_code(index))
+                .collect();
+            let changes = Changes {
+                changed: &resend,
+                ..Changes::default()
+            };
+            let files = modules
+                .iter()
+                .map(|id| id.trim_start_matches('/').to_owned())
+                .collect();
+            (plan_update(graph, &changes), files)
+        }
     };
     phases.push((Phase::Plan, plan_start.elapsed()));
     drop(plan_frame);
@@ -148,6 +175,7 @@ pub fn prepare(host: &mut EngineHost, cause: Cause<'_>, revision: u32) -> Prepar
         phases,
         outcome,
         frame,
+        held_back,
     }
 }
 

@@ -1,12 +1,22 @@
 //! The parallel pre-pass of full builds (the cold build and epoch moves): compiles and resolves
 //! everything reachable from the HTML entries on all cores, so that `module_graph`, which walks
 //! the same modules on one thread, finds them memoized; likewise the server graph from the
-//! server entry (`warm_up_server`, for `server_graph`: its queries, Node's resolution).
+//! server entry (`warm_up_server`, for `server_graph`: its queries, Node's resolution, every
+//! `import()` included: the server has one chunk). Like the page's graph, it stops at `import()`
+//! unless the target is one a page asked for (`Project::lazy_roots`): what sits behind an
+//! `import()` is compiled when a page asks for it (`warm_up_lazy`, the same pre-pass from
+//! the requested targets).
 //!
 //! One shared work list and no level barrier: a worker that has resolved a module's imports
 //! queues them at once. One big file (a 1 MB `react-dom` development build) therefore occupies
 //! one core while the others go on with the rest of the graph, instead of every other core
 //! idling until the slowest file of its level is done.
+//!
+//! `warm_up_in_background`: once the page has rendered, the dev loop compiles the lazy chunks no
+//! page asked for yet on one thread of their own (so a first navigation finds them compiled),
+//! with a database handle of its own. Any input change cancels it (salsa's cancellation: the
+//! setter waits until this handle is dropped, which happens as soon as the query running on it
+//! unwinds), so it never holds up an update; what it finished stays memoized.
 
 use std::sync::{Condvar, Mutex, MutexGuard};
 
@@ -19,35 +29,51 @@ use crate::queries::emit::{chunk_entry, server_chunk_entry};
 use crate::queries::hot::{hot_meta, server_hot_meta};
 use crate::queries::html::html_entries;
 use crate::queries::resolve::{Resolution, resolved_imports, server_imports};
+use crate::transform::ImportKind;
 
 /// Warms the queries of every module reachable from the entries. Each worker holds its own
 /// database handle, dropped before this returns. A query that panics in a worker panics again
 /// when the graph walk demands it, on the caller's thread.
 pub(crate) fn warm_up(db: &EngineDb, project: Project) {
     let entries = html_entries(db, project);
-    let roots = entries
+    let roots: Vec<SourceFile> = entries
         .scripts
         .iter()
         .chain(&entries.stylesheets)
-        .map(|e| e.file);
-    warm_up_from(db, roots, visit);
+        .map(|e| e.file)
+        .collect();
+    warm_up_from(db, roots, lazy_roots(db, project), visit);
+}
+
+/// Warms the static closures of the `import()` targets `roots` (a page asked for them).
+pub(crate) fn warm_up_lazy(db: &EngineDb, project: Project, roots: Vec<SourceFile>) {
+    warm_up_from(db, roots, lazy_roots(db, project), visit);
 }
 
 /// [`warm_up`] for the server graph, from the server entry.
 pub(crate) fn warm_up_server(db: &EngineDb, entry: SourceFile) {
-    warm_up_from(db, [entry], visit_server);
+    warm_up_from(db, vec![entry], FxHashSet::default(), visit_server);
 }
+
+fn lazy_roots(db: &EngineDb, project: Project) -> FxHashSet<SourceFile> {
+    project.lazy_roots(db).iter().copied().collect()
+}
+
+/// What one module needs warmed; pushes the modules it leads to onto `found`.
+type Visit = fn(&EngineDb, SourceFile, &FxHashSet<SourceFile>, &mut Vec<SourceFile>);
 
 fn warm_up_from(
     db: &EngineDb,
-    roots: impl IntoIterator<Item = SourceFile>,
-    visit: fn(&EngineDb, SourceFile, &mut Vec<SourceFile>),
+    roots: Vec<SourceFile>,
+    lazy_roots: FxHashSet<SourceFile>,
+    visit: Visit,
 ) {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     if threads < 2 {
         return;
     }
     let _span = tracing::debug_span!("warm_up", threads).entered();
+    let lazy_roots = &lazy_roots;
     let mut seen = FxHashSet::default();
     let queue: Vec<SourceFile> = roots.into_iter().filter(|f| seen.insert(*f)).collect();
     let work = WorkList {
@@ -71,7 +97,7 @@ fn warm_up_from(
                     crate::transform::assume_big_stack();
                     let mut found = Vec::new();
                     while let Some(job) = work.next() {
-                        visit(&db, job.file, &mut found);
+                        visit(&db, job.file, lazy_roots, &mut found);
                         job.done(&mut found);
                     }
                 });
@@ -79,28 +105,49 @@ fn warm_up_from(
     });
 }
 
+/// Compiles everything `roots` reach, `import()` included, on this thread, with `db` (a handle
+/// of its own, dropped before this returns). True when it finished; false when an input change
+/// cancelled it.
+pub(crate) fn warm_up_in_background(db: EngineDb, roots: Vec<SourceFile>) -> bool {
+    let _span = tracing::debug_span!("warm_up_in_background", roots = roots.len()).entered();
+    let walk = std::panic::AssertUnwindSafe(|| {
+        let mut seen: FxHashSet<SourceFile> = roots.iter().copied().collect();
+        let mut stack = roots;
+        let mut found = Vec::new();
+        while let Some(file) = stack.pop() {
+            for import in resolved_imports(&db, file).iter() {
+                if let Resolution::File(target) = import.resolution {
+                    found.push(target);
+                }
+            }
+            hot_meta(&db, file);
+            chunk_entry(&db, file);
+            module_diagnostics(&db, file);
+            stack.extend(found.drain(..).filter(|f| seen.insert(*f)));
+        }
+    });
+    let finished = salsa::Cancelled::catch(walk).is_ok();
+    drop(db);
+    finished
+}
+
 /// Everything the build needs of one module, computed now.
-fn visit(db: &EngineDb, file: SourceFile, found: &mut Vec<SourceFile>) {
+fn visit(
+    db: &EngineDb,
+    file: SourceFile,
+    lazy_roots: &FxHashSet<SourceFile>,
+    found: &mut Vec<SourceFile>,
+) {
     for import in resolved_imports(db, file).iter() {
-        if let Resolution::File(target) = import.resolution {
+        if let Resolution::File(target) = import.resolution
+            && (import.kind != ImportKind::Dynamic || lazy_roots.contains(&target))
+        {
             found.push(target);
         }
     }
     hot_meta(db, file);
     chunk_entry(db, file);
     module_diagnostics(db, file);
-}
-
-/// What the server graph's build needs of one module.
-fn visit_server(db: &EngineDb, file: SourceFile, found: &mut Vec<SourceFile>) {
-    for import in server_imports(db, file).iter() {
-        if let Resolution::File(target) = import.resolution {
-            found.push(target);
-        }
-    }
-    server_hot_meta(db, file);
-    server_chunk_entry(db, file);
-    server_module_diagnostics(db, file);
 }
 
 struct Work {
@@ -169,4 +216,21 @@ impl Drop for Job<'_> {
         drop(work);
         self.list.changed.notify_all();
     }
+}
+
+/// What the server graph's build needs of one module (every import: the server has one chunk).
+fn visit_server(
+    db: &EngineDb,
+    file: SourceFile,
+    _lazy_roots: &FxHashSet<SourceFile>,
+    found: &mut Vec<SourceFile>,
+) {
+    for import in server_imports(db, file).iter() {
+        if let Resolution::File(target) = import.resolution {
+            found.push(target);
+        }
+    }
+    server_hot_meta(db, file);
+    server_chunk_entry(db, file);
+    server_module_diagnostics(db, file);
 }

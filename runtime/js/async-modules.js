@@ -7,6 +7,13 @@
   // without top-level await never take these paths (`anyAsync` stays false). Also `import()`
   // (`require.dynamic`) and the namespace interop it shares with `require.namespace`.
   // Works on the registry's records through the functions registry.js passes in; no host.
+  //
+  // Lazy chunks: the page's chunk holds what its entries reach through static imports; what
+  // sits behind an `import()` is a lazy chunk of its own, compiled by the server when asked
+  // for. `import()` of a module the registry does not have from a chunk first loads the
+  // target's chunk (`loadChunk`, the host's fetch, once per target), then evaluates it; a
+  // chunk that cannot be loaded rejects that `import()` with the server's reason, naming the
+  // module and its importer. Hosts without `loadChunk` (a worker, Node) have everything.
   // ---------------------------------------------------------------------------------------------
 
   /**
@@ -15,10 +22,39 @@
    *   requireId: (id: string, importer?: string, spec?: string) => any,
    *   evaluate: (rec: ModuleRecord, module: object) => Promise<void> | undefined,
    *   noteCycle: () => void,
+   *   loadChunk: (id: string) => Promise<void> | null,
    * }} registry
    */
   function createAsyncModules(records, registry) {
-    const { requireId, evaluate, noteCycle } = registry;
+    const { requireId, evaluate, noteCycle, loadChunk } = registry;
+
+    /** Lazy chunks asked for, by target id: the promise of each load. */
+    const chunkLoads = new Map();
+
+    /**
+     * Makes sure module `id` and what it statically imports are defined: nothing to do when a
+     * chunk defined it (or it ran); otherwise its lazy chunk is loaded (`null` when the host
+     * cannot: then it has everything it will get).
+     */
+    function ensureChunk(id, importer, spec) {
+      const rec = records.get(id);
+      if (rec && (rec.inChunk || rec.state !== "defined")) return null;
+      let load = chunkLoads.get(id);
+      if (load === undefined) {
+        const loading = loadChunk(id);
+        if (loading == null) return null;
+        load = loading.then(
+          () => undefined,
+          (err) => {
+            chunkLoads.delete(id); // a later import() asks again (after a fix, say)
+            const reason = err && typeof err === "object" && "message" in err ? err.message : String(err);
+            throw new Error(`Cannot load module '${spec}' (${id}) imported by ${importer}: ${reason}`);
+          },
+        );
+        chunkLoads.set(id, load);
+      }
+      return load;
+    }
 
     const AsyncFunction = (async function () {}).constructor;
 
@@ -203,7 +239,18 @@
       return Promise.resolve()
         .then(() => {
           const target = Object.hasOwn(rec.deps, spec) ? rec.deps[spec] : null;
-          if (target != null) return loadModule(target, rec.id, spec);
+          if (target != null) {
+            const loading = ensureChunk(target, rec.id, spec);
+            if (loading === null) return loadModule(target, rec.id, spec);
+            return loading.then(() => {
+              if (!records.has(target)) {
+                throw new Error(
+                  `Cannot load module '${spec}' (${target}) imported by ${rec.id}: it does not compile (the error overlay shows why)`,
+                );
+              }
+              return loadModule(target, rec.id, spec);
+            });
+          }
           // A specifier only known at run time that names a URL is the browser's to load.
           if (typeof spec === "string" && /^(https?|data|blob):/i.test(spec)) return import(spec);
           throw new Error(`Cannot find module '${spec}' imported by ${rec.id}`);

@@ -47,6 +47,7 @@
    *   showError?: (id: string, error: { message: string, stack: string, context: string | undefined }) => void,
    *   clearError?: (id: string) => void,
    *   refresh?: RefreshHooks | null,
+   *   loadChunk?: ((id: string) => Promise<{ snapshot?: number }>) | null,
    *   logger?: Logger,
    *   sourceComments?: ((id: string, revision: number) => string) | null,
    * }} Host
@@ -63,6 +64,9 @@
    * `sourceComments`: what follows an update's factory code when it is compiled (its
    *   `//# sourceURL`, and a map URL unless the code carries its own); by default the page's,
    *   `<origin><id>?hotloop-rev=<revision>` and `/_hotloop/map<id>?v=<revision>`.
+   * `loadChunk`: loads and runs the lazy chunk of the `import()` target `id` (its `define`s),
+   *   resolving to `{ snapshot }` (the number of the snapshot it was served from) or rejecting
+   *   with the server's reason; null where every module is in the one chunk.
    */
 
   const CONSOLE_LOGGER = Object.freeze({
@@ -83,6 +87,7 @@
     showError() {},
     clearError() {},
     refresh: null,
+    loadChunk: null,
     logger: CONSOLE_LOGGER,
     sourceComments: null,
   });
@@ -199,6 +204,7 @@
         refreshRuntime: refresh.runtime,
       }),
       refreshRuntime: refresh.runtime,
+      loadChunk: (id) => (host.loadChunk ? host.loadChunk(id).then((info) => chunkLoaded(id, info)) : null),
       evaluated(rec) {
         host.clearError(rec.id);
         refresh.evaluated(rec);
@@ -215,6 +221,19 @@
       entries: () => state.entryIds,
       errorMessage,
     });
+
+    /**
+     * Lazy chunks this page loaded: target id → the number of the snapshot it came from. The
+     * server plans updates of modules only lazy chunks hold for the chunks open pages loaded,
+     * so it hears of each (again after a reconnect: a new session knows nothing).
+     */
+    const loadedChunks = new Map();
+
+    function chunkLoaded(id, info) {
+      const snapshot = info && typeof info.snapshot === "number" ? info.snapshot : 0;
+      loadedChunks.set(id, snapshot);
+      if (connection.open) host.send(codec.encodeLoaded({ chunk: id, snapshot }));
+    }
 
     /** Every server message is handled after the previous one finished. */
     let queue = Promise.resolve();
@@ -334,6 +353,7 @@
       connection.everConnected = true;
       bus.emit("vite:ws:connect", payload);
       for (const frame of connection.pending.splice(0)) host.send(frame);
+      for (const [chunk, snapshot] of loadedChunks) host.send(codec.encodeLoaded({ chunk, snapshot }));
     }
 
     /** The connection closed; `payload` goes to `vite:ws:disconnect`. */
@@ -436,9 +456,12 @@
     }
 
     return {
-      /** `define(id, depsMap, factory, staticDeps)`: stores a module factory; never evaluates. */
+      /**
+       * `define(id, depsMap, factory, staticDeps)`: a chunk stores a module factory; never
+       * evaluates, and never replaces a module the registry has (lazy chunks overlap).
+       */
       define(id, deps, factory, staticDeps) {
-        registry.setFactory(id, deps, factory, "js", staticDeps);
+        registry.defineFromChunk(id, deps, factory, staticDeps);
       },
       /** `require(id)`: the exports of module `id`, evaluating it if needed. */
       require: (id) => registry.requireId(id),

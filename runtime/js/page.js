@@ -6,6 +6,27 @@
   // ---------------------------------------------------------------------------------------------
 
   /**
+   * Fetches the lazy chunk of the `import()` target `id` and runs it (its `define`s) as a
+   * classic script would, named for DevTools; resolves to the number of the snapshot it was
+   * served from (the `x-hotloop-snapshot` header); rejects with the server's answer when it has no chunk (a 404
+   * or 503 names the module and says why).
+   */
+  async function loadLazyChunk(id) {
+    const url = "/_hotloop/lazy.js?id=" + encodeURIComponent(id);
+    let response;
+    try {
+      response = await fetch(url, { credentials: "same-origin" });
+    } catch (err) {
+      throw new Error(`the dev server did not answer ${url}: ${err && err.message ? err.message : err}`);
+    }
+    const text = await response.text();
+    if (!response.ok) throw new Error(text.trim() || `${url} answered ${response.status}`);
+    (0, eval)(text + "\n//# sourceURL=" + location.origin + url);
+    const snapshot = Number(response.headers.get("x-hotloop-snapshot"));
+    return { snapshot: Number.isInteger(snapshot) ? snapshot : undefined };
+  }
+
+  /**
    * `__hotloop.start(entries, options)` on a page.
    *
    * @param {ReturnType<typeof createCore>} core
@@ -34,6 +55,7 @@
       showError: overlay.showError,
       clearError: overlay.clearError,
       refresh: refresh.hooks,
+      loadChunk: loadLazyChunk,
       logger,
     };
     // The dev server marks HTML the app's server rendered (server-side HMR).

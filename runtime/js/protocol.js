@@ -10,7 +10,7 @@
 const HotloopProtocol = (function () {
   'use strict';
 
-  const PROTOCOL_VERSION = 3;
+  const PROTOCOL_VERSION = 4;
 
   const ids = Object.freeze({
     hello: 0x01,
@@ -21,6 +21,7 @@ const HotloopProtocol = (function () {
     ack: 0x81,
     invalidate: 0x82,
     clientCustom: 0x83,
+    loaded: 0x84,
   });
 
   const MODULE_KINDS = ['js', 'css', 'asset', 'json'];
@@ -280,6 +281,8 @@ const HotloopProtocol = (function () {
         });
       case ids.invalidate:
         return r.finish({ type: 'invalidate', id: r.str(), message: readOptStr(r) });
+      case ids.loaded:
+        return r.finish({ type: 'loaded', chunk: r.str(), snapshot: r.u32() });
       case ids.clientCustom:
         return r.finish({ type: 'custom', event: r.str(), data: r.json() });
       default:
@@ -379,6 +382,20 @@ const HotloopProtocol = (function () {
   }
 
   /**
+   * `{ chunk, snapshot }` → frame: the page loaded the lazy chunk of `chunk` served by
+   * snapshot number `snapshot`.
+   * @returns {Uint8Array}
+   */
+  function encodeLoaded({ chunk, snapshot }) {
+    const chunkText = String(chunk);
+    const w = new Writer(1 + strSize(chunkText) + 4);
+    w.u8(ids.loaded);
+    w.str(chunkText);
+    w.u32(snapshot);
+    return w.done();
+  }
+
+  /**
    * A stylesheet text's version, as the engine's `css_version`: FNV-1a (32-bit) over its UTF-16
    * code units. What a CSS patch's `base` and `version` are.
    * @param {string} text
@@ -399,6 +416,7 @@ const HotloopProtocol = (function () {
     encodeAck,
     encodeInvalidate,
     encodeCustom,
+    encodeLoaded,
   });
 })();
 

@@ -15,6 +15,9 @@
    * first evaluation threw: requiring it rethrows) | "stale" (disposed by an update, waiting to be
    * re-evaluated; `module` still holds the last good exports).
    *
+   * `inChunk`: defined by a chunk (the page's or a lazy one), so the modules it statically
+   * imports are defined too; a module only an update brought (another tab loaded its lazy
+   * chunk) is not, and `import()` of it loads its chunk first (async-modules.js).
    * `staticDeps`: the first that many entries of `deps` (all: Infinity) are static imports
    * (async-modules.js evaluates them ahead of a module that waits for top-level await).
    * `pending`: that evaluation while it runs; `pendingModule`: the `module` it will evaluate
@@ -24,6 +27,7 @@
    *   id: string,
    *   deps: Record<string, string | null>,
    *   staticDeps: number,
+   *   inChunk: boolean,
    *   pending: Promise<void> | null,
    *   pendingModule: { exports: any, id: string } | null,
    *   factory: Function,
@@ -46,6 +50,7 @@
    *   meta: (rec: ModuleRecord, hot: HotState) => object,
    *   refreshRuntime: () => object | null,
    *   evaluated: (rec: ModuleRecord) => void,
+   *   loadChunk?: (id: string) => Promise<void> | null,
    * }} options
    */
   function createRegistry(options) {
@@ -61,6 +66,7 @@
     const asyncModules = options.createAsyncModules(records, {
       requireId,
       evaluate,
+      loadChunk: (id) => (options.loadChunk ? options.loadChunk(id) : null),
       noteCycle() {
         if (activeUpdate) activeUpdate.cycle = true;
       },
@@ -83,6 +89,7 @@
         id,
         deps: deps || {},
         staticDeps: staticDepCount(staticDeps),
+        inChunk: false,
         pending: null,
         pendingModule: null,
         factory,
@@ -138,6 +145,17 @@
     /** Left out means every dep is static (no count needed: the chunk's common case). */
     function staticDepCount(staticDeps) {
       return typeof staticDeps === "number" ? staticDeps : Infinity;
+    }
+
+    /**
+     * A chunk's `define`: stores the factory of a module this registry does not have yet. A
+     * module it has (the page's chunk ran, another lazy chunk defined it, or an update brought
+     * newer code) is never defined again: it is evaluated once per page.
+     */
+    function defineFromChunk(id, deps, factory, staticDeps) {
+      const rec = records.get(id);
+      if (!rec) setFactory(id, deps, factory, "js", staticDeps);
+      records.get(id).inChunk = true;
     }
 
     /** Drops a module that left the graph. */
@@ -249,6 +267,7 @@
     return {
       records,
       setFactory,
+      defineFromChunk,
       remove,
       requireId,
       waitsForAsync,

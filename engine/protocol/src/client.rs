@@ -33,4 +33,10 @@ pub enum ClientEvent {
         client_id: ClientId,
         message: ClientMessage,
     },
+    /// A page requested the lazy chunk of the `import()` target `id` that the snapshot has as
+    /// pending (`served::LazyChunks`): the engine compiles its modules and publishes a snapshot
+    /// where it is ready (or, if it is no longer a target, where it is unknown).
+    LazyChunkRequested {
+        id: std::sync::Arc<str>,
+    },
 }

@@ -35,6 +35,11 @@ pub struct Served {
     /// Random per process: a client that sees another id after reconnecting reloads.
     pub server_id: Arc<str>,
     pub revision: u32,
+    /// Counts every snapshot the engine publishes (several may share a revision: a lazy chunk
+    /// compiled, an edit no open page needs). A page names the snapshot a lazy chunk came from
+    /// (`wire::ClientMessage::Loaded`), so the engine can tell whether it has an edit it held
+    /// back.
+    pub snapshot: u32,
     /// The entry HTML with the runtime and chunk tags injected; `None` without an `index.html`.
     pub html: Option<Arc<str>>,
     pub chunk: Arc<Chunk>,
@@ -60,6 +65,42 @@ pub struct Served {
     /// HMR), the same rewrite `index.html` gets. Does not depend on the modules: real while
     /// `building` too.
     pub injection: Arc<PageInjection>,
+    /// The page's lazy chunks (see [`LazyChunks`]).
+    pub lazy: Arc<LazyChunks>,
+}
+
+/// The page's lazy chunks: one per `import()` target outside the page's chunk, by the target's
+/// module id, served at `/_hotloop/lazy.js?id=<id>` (and its index map at
+/// `/_hotloop/lazy.js.map?id=<id>`). A chunk holds the target's static closure less the page's
+/// chunk: define statements only, which the runtime skips for modules it has. A target that
+/// is not compiled yet is `pending`: the server asks the engine for it
+/// (`ClientEvent::LazyChunkRequested`) and waits for a snapshot where it is `ready`.
+#[derive(Debug, Default)]
+pub struct LazyChunks {
+    pub ready: rustc_hash::FxHashMap<Arc<str>, Arc<Chunk>>,
+    pub pending: rustc_hash::FxHashSet<Arc<str>>,
+}
+
+/// Where a lazy chunk stands in one snapshot.
+#[derive(Debug)]
+pub enum LazyChunkState<'a> {
+    Ready(&'a Arc<Chunk>),
+    /// An `import()` target not compiled yet.
+    Pending,
+    /// Not an `import()` target of the page.
+    Unknown,
+}
+
+impl LazyChunks {
+    pub fn get(&self, id: &str) -> LazyChunkState<'_> {
+        if let Some(chunk) = self.ready.get(id) {
+            LazyChunkState::Ready(chunk)
+        } else if self.pending.contains(id) {
+            LazyChunkState::Pending
+        } else {
+            LazyChunkState::Unknown
+        }
+    }
 }
 
 /// hotloop's client as the server injects it into an HTML response of the app's server, as the
@@ -89,6 +130,7 @@ impl Served {
         Served {
             server_id,
             revision: 0,
+            snapshot: 0,
             html: None,
             chunk: Arc::new(Chunk::default()),
             workers: Arc::new([]),
@@ -98,6 +140,7 @@ impl Served {
             resync: Arc::from([]),
             source_roots: Arc::from([]),
             injection: Arc::default(),
+            lazy: Arc::default(),
         }
     }
 

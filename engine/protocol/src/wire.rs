@@ -15,6 +15,7 @@
 //! | 0x81 | Ack (client) | revision u32, ok bool, apply_ms f64, error opt<str> |
 //! | 0x82 | Invalidate (client) | id str, message opt<str> |
 //! | 0x83 | Custom (client) | event str, data str (JSON) |
+//! | 0x84 | Loaded (client) | chunk str, snapshot u32 |
 //!
 //! `ModuleCode` = id str, kind u8 (0 js, 1 css, 2 asset, 3 json), deps list<(spec str, opt<id str>)>,
 //! static_deps u32 (the first that many deps are static imports), code str. `Diagnostic` = kind u8, file str, line u32, column u32, message str, code_frame str.
@@ -38,9 +39,12 @@
 //! invalidated modules, re-requires each boundary (stale modules on its path re-evaluate through
 //! `require`, so no importer reads old exports), calls accept callbacks, prunes, acks.
 //! The plan is the same for every tab: modules reachable only through `import()` propagate like
-//! any other (the server cannot know which tabs loaded them), and each tab skips the boundaries
-//! and invalidations of modules it never evaluated; their new factories are used when the tab
-//! loads them.
+//! any other, and each tab skips the boundaries and invalidations of modules it never
+//! evaluated; their new factories are used when the tab loads them. A module only lazy chunks
+//! hold is planned only while an open tab has loaded one of them: each tab says so with
+//! `Loaded` (the chunk's `import()` target and the number of the snapshot it was served from,
+//! `Served::snapshot`; again after a reconnect), and the engine sends a module whose edit it
+//! held back again when the chunk came from an older snapshot.
 //!
 //! # CSS patches
 //!
@@ -60,7 +64,7 @@ use crate::ModuleKind;
 use crate::diagnostic::{Diagnostic, DiagnosticKind};
 use crate::reload::FullReloadReason;
 
-pub const PROTOCOL_VERSION: u32 = 3;
+pub const PROTOCOL_VERSION: u32 = 4;
 
 /// Message ids (the first byte of a frame).
 pub mod id {
@@ -72,6 +76,7 @@ pub mod id {
     pub const ACK: u8 = 0x81;
     pub const INVALIDATE: u8 = 0x82;
     pub const CLIENT_CUSTOM: u8 = 0x83;
+    pub const LOADED: u8 = 0x84;
 }
 
 /// Server → browser.
@@ -215,6 +220,9 @@ pub enum ClientMessage {
     Invalidate { id: String, message: Option<String> },
     /// `import.meta.hot.send(event, data)`; `data` is JSON text.
     Custom { event: String, data: String },
+    /// The tab loaded the lazy chunk of the `import()` target `chunk` (a module id), as served
+    /// by snapshot number `snapshot` (`Served::snapshot`).
+    Loaded { chunk: String, snapshot: u32 },
 }
 
 /// Why a frame could not be decoded.

@@ -8,7 +8,7 @@ use std::hash::Hasher;
 use std::sync::{Arc, Weak};
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Request, State};
+use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rustc_hash::FxHasher;
@@ -19,7 +19,8 @@ use super::fs::{self, PathRejection, parse_request_path};
 use super::middlewares;
 use super::pieces;
 use super::sourcemap;
-use hotloop_protocol::served::{Chunk, Served};
+use hotloop_protocol::ClientEvent;
+use hotloop_protocol::served::{Chunk, LazyChunkState, Served};
 use hotloop_protocol::{ModuleKind, css_version};
 
 const JS: &str = "text/javascript; charset=utf-8";
@@ -333,6 +334,111 @@ async fn served_worker(
                 "hotloop: no web worker runs {id}: a worker starts from \
                  `new Worker(new URL('./file.ts', import.meta.url))` or a `?worker` import"
             ),
+        )),
+    }
+}
+
+/// How long a lazy chunk's first request waits for the engine to compile it.
+const LAZY_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// `GET /_hotloop/lazy.js?id=<module id>`: the lazy chunk of the page's `import()` target `id`
+/// (see `served::LazyChunks`), with the snapshot's number in `x-hotloop-snapshot`. The first
+/// request for a chunk not compiled yet asks the engine for it and waits for the snapshot that
+/// has it; the engine compiles that chunk's modules only.
+pub(crate) async fn lazy_js(
+    State(state): State<Arc<AppState>>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    match served_lazy(&state, query.as_deref()).await {
+        Ok((served, chunk)) => {
+            let mut response = cached(
+                &headers,
+                &content_etag(chunk.bytes()),
+                JS,
+                Bytes::from_owner(chunk.bytes().clone()),
+            );
+            // What the page tells the engine it loaded (`ClientMessage::Loaded`).
+            response
+                .headers_mut()
+                .insert("x-hotloop-snapshot", HeaderValue::from(served.snapshot));
+            response
+        }
+        Err(response) => response,
+    }
+}
+
+/// `GET /_hotloop/lazy.js.map?id=<module id>`: the index map of a lazy chunk.
+pub(crate) async fn lazy_map(
+    State(state): State<Arc<AppState>>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    match served_lazy(&state, query.as_deref()).await {
+        Ok((served, chunk)) => {
+            let map = Bytes::from(sourcemap::index_map(&chunk, &served.modules, 0));
+            cached(&headers, &content_etag(&map), JSON, map)
+        }
+        Err(response) => response,
+    }
+}
+
+/// The module id of a lazy chunk request's `?id=`.
+fn lazy_id(query: Option<&str>) -> Option<String> {
+    let value = query?
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("id="))?;
+    let id = percent_encoding::percent_decode_str(value)
+        .decode_utf8()
+        .ok()?
+        .into_owned();
+    id.starts_with('/').then_some(id)
+}
+
+/// The snapshot that serves the lazy chunk `?id=` names (compiled first when it is pending),
+/// or the response that says why there is none.
+async fn served_lazy(
+    state: &AppState,
+    query: Option<&str>,
+) -> Result<(Arc<Served>, Arc<Chunk>), Response> {
+    let Some(id) = lazy_id(query) else {
+        return Err(text(
+            StatusCode::BAD_REQUEST,
+            "hotloop: a lazy chunk request names its module as `?id=/src/route.js`".to_owned(),
+        ));
+    };
+    let mut served = state.built().await;
+    if matches!(served.lazy.get(&id), LazyChunkState::Pending) {
+        let _ = state.client_events.send(ClientEvent::LazyChunkRequested {
+            id: Arc::from(id.as_str()),
+        });
+        let mut snapshots = state.served.clone();
+        let compiled = tokio::time::timeout(
+            LAZY_WAIT,
+            snapshots.wait_for(|s| !matches!(s.lazy.get(&id), LazyChunkState::Pending)),
+        )
+        .await;
+        served = match compiled {
+            Ok(Ok(snapshot)) => snapshot.clone(),
+            _ => {
+                return Err(text(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    format!(
+                        "hotloop: the modules of {id} were not compiled within {} s;                          see hotloop's output",
+                        LAZY_WAIT.as_secs()
+                    ),
+                ));
+            }
+        };
+    }
+    match served.lazy.get(&id) {
+        LazyChunkState::Ready(chunk) => {
+            let chunk = chunk.clone();
+            Ok((served, chunk))
+        }
+        _ => Err(text(
+            StatusCode::NOT_FOUND,
+            format!("hotloop: no module of this page loads {id} with import()"),
         )),
     }
 }

@@ -357,6 +357,8 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/_hotloop/chunk.js.map", get(http::chunk_map))
         .route("/_hotloop/piece/{name}", get(http::piece))
         .route("/_hotloop/map/{*id}", get(http::module_map))
+        .route("/_hotloop/lazy.js", get(http::lazy_js))
+        .route("/_hotloop/lazy.js.map", get(http::lazy_map))
         .route("/_hotloop/worker/{*id}", get(http::worker_js))
         .route("/_hotloop/worker-map/{*id}", get(http::worker_map))
         .route("/_hotloop/ws", get(ws::upgrade))

@@ -10,7 +10,7 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use hotloop_protocol::Diagnostic;
 use hotloop_protocol::ModuleKind;
-use hotloop_protocol::served::{Chunk, Parts, Served, ServedModule, ServedModules};
+use hotloop_protocol::served::{Chunk, LazyChunks, Parts, Served, ServedModule, ServedModules};
 use hotloop_protocol::wire::{self as protocol, ClientMessage, ServerMessage};
 use hotloop_server::{self as server, ClientEvent, ClientId, ServerConfig, ServerError};
 use tokio::net::TcpStream;
@@ -150,6 +150,7 @@ fn served(revision: u32, html: Option<&str>, body_line: &str) -> Arc<Served> {
     Arc::new(Served {
         server_id: Arc::from("test-server-ü"),
         revision,
+        snapshot: revision,
         html: html.map(Arc::from),
         chunk: Arc::new(chunk),
         workers: Arc::new([(Arc::from("/src/w.js"), Arc::new(worker_chunk()))]),
@@ -164,7 +165,36 @@ fn served(revision: u32, html: Option<&str>, body_line: &str) -> Arc<Served> {
         .into(),
         source_roots: Arc::from([]),
         injection: Arc::default(),
+        lazy: Arc::new(lazy_chunks(&["/src/lazy.js"], &["/src/later.js"])),
     })
+}
+
+/// Lazy chunks: `ready` ones define `/src/b.js` again (as chunks that share it do), then
+/// their root; `pending` ones are not compiled yet.
+fn lazy_chunks(ready: &[&str], pending: &[&str]) -> LazyChunks {
+    let header =
+        "(function (module, exports, require, __hotloop_meta, $RefreshReg$, $RefreshSig$) {";
+    let mut lazy = LazyChunks::default();
+    for id in ready {
+        let parts = Parts::from(vec![
+            (
+                Arc::from("/src/b.js"),
+                Arc::from(format!(
+                    "__hotloop.define(\"/src/b.js\", {{}}, {header}\nexports.b = 1;\n}}));\n"
+                )),
+            ),
+            (
+                Arc::from(*id),
+                Arc::from(format!(
+                    "__hotloop.define({id:?}, {{}}, {header}\nexports.lazy = 1;\n}}));\n"
+                )),
+            ),
+        ]);
+        lazy.ready
+            .insert(Arc::from(*id), Arc::new(Chunk::new(parts, String::new())));
+    }
+    lazy.pending = pending.iter().map(|id| Arc::from(*id)).collect();
+    lazy
 }
 
 // ---------------------------------------------------------------- harness
@@ -627,6 +657,65 @@ async fn chunk_map_is_an_index_map_of_the_module_maps() {
             .unwrap()
             .starts_with("__hotloop.define(\"/src/b.js\"")
     );
+}
+
+#[tokio::test]
+async fn a_lazy_chunk_is_served_with_its_map_and_a_pending_one_is_compiled_first() {
+    let h = start().await;
+    let r = get(&h, "/_hotloop/lazy.js?id=%2Fsrc%2Flazy.js").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        r.header("content-type"),
+        Some("text/javascript; charset=utf-8")
+    );
+    assert!(r.text().starts_with("__hotloop.define(\"/src/b.js\""));
+    assert!(r.text().contains("__hotloop.define(\"/src/lazy.js\""));
+    let map: serde_json::Value = serde_json::from_slice(
+        &get(&h, "/_hotloop/lazy.js.map?id=%2Fsrc%2Flazy.js")
+            .await
+            .body,
+    )
+    .unwrap();
+    assert_eq!(
+        map["sections"][0]["map"],
+        serde_json::from_str::<serde_json::Value>(MAP_B).unwrap()
+    );
+
+    // Pending: the request asks the engine and waits for the snapshot that has it.
+    let addr = h.addr;
+    let port = h.port();
+    let request = tokio::spawn(async move {
+        let request = format!(
+            "GET /_hotloop/lazy.js?id=/src/later.js HTTP/1.1\r\nHost: localhost:{port}\r\nConnection: close\r\n\r\n"
+        );
+        raw(addr, request.as_bytes()).await
+    });
+    assert_eq!(
+        h.next_event().await,
+        ClientEvent::LazyChunkRequested {
+            id: Arc::from("/src/later.js")
+        }
+    );
+    let mut next = (*served(1, Some(HTML), "console.log('a');")).clone();
+    next.lazy = Arc::new(lazy_chunks(&["/src/lazy.js", "/src/later.js"], &[]));
+    h.publish(Arc::new(next));
+    let r = timeout(WAIT, request).await.unwrap().unwrap();
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.text().contains("__hotloop.define(\"/src/later.js\""));
+
+    // No `import()` names it: a 404 that says so, without asking the engine.
+    let r = get(&h, "/_hotloop/lazy.js?id=%2Fsrc%2Fnope.js").await;
+    assert_eq!(r.status, 404);
+    assert!(
+        r.text()
+            .contains("no module of this page loads /src/nope.js with import()"),
+        "{}",
+        r.text()
+    );
+    assert!(h.events.try_recv().is_err());
+    let r = get(&h, "/_hotloop/lazy.js").await;
+    assert_eq!(r.status, 400);
+    h.stop().await.unwrap();
 }
 
 #[tokio::test]

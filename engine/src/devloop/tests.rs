@@ -165,6 +165,188 @@ fn an_emptied_file_still_open_for_writing_waits_for_its_writer() {
     assert!(takes_empty_file(false, true, RECHECK_LIMIT));
 }
 
+#[test]
+fn a_lazy_chunk_request_publishes_it_at_the_same_revision_with_its_errors_and_no_update() {
+    let project = TempProject::new(
+        "//- /index.html\n\
+         <!doctype html><html><body><script type=\"module\" src=\"/src/main.js\"></script></body></html>\n\
+         //- /src/main.js\nexport const load = () => [import('./route.js'), import('./broken.js')];\n\
+         //- /src/route.js\nexport const route = 1;\n\
+         //- /src/broken.js\nexport const broken = ;\n",
+    );
+    let host = EngineHost::new(project.root(), ProjectOptions::default()).expect("host");
+    let (served, mut snapshots) = tokio::sync::watch::channel(Arc::new(Served::empty("t".into())));
+    let (updates, mut frames) = tokio::sync::broadcast::channel(16);
+    let (telemetry, events) = unbounded();
+    let publishers = Publishers {
+        served,
+        updates,
+        telemetry,
+        server: None,
+    };
+    let (_watcher_tx, watcher) = unbounded();
+    let (clients_tx, clients) = unbounded();
+    let (control_tx, control) = unbounded();
+    let (devloop, _) = DevLoop::start(host, "t".into(), publishers);
+    let first = snapshots.borrow_and_update().clone();
+    assert!(matches!(
+        first.lazy.get("/src/route.js"),
+        hotloop_protocol::served::LazyChunkState::Pending
+    ));
+    assert!(
+        first.errors.is_empty(),
+        "nothing behind import() is compiled"
+    );
+    let engine = std::thread::spawn(move || {
+        devloop.run(EngineChannels {
+            watcher,
+            clients,
+            control,
+        })
+    });
+    // The snapshot is published before the graph's change is reported.
+    let wait_for = |snapshots: &mut tokio::sync::watch::Receiver<Arc<Served>>, id: &str| {
+        next(
+            &events,
+            &format!("the graph with {id}"),
+            |event| match event {
+                EngineEvent::GraphChanged(_) => Some(()),
+                _ => None,
+            },
+        );
+        snapshots.borrow_and_update().clone()
+    };
+    clients_tx
+        .send(ClientEvent::LazyChunkRequested {
+            id: "/src/route.js".into(),
+        })
+        .unwrap();
+    let served = wait_for(&mut snapshots, "/src/route.js");
+    assert_eq!(served.revision, 0, "no page needs anything new");
+    let hotloop_protocol::served::LazyChunkState::Ready(chunk) = served.lazy.get("/src/route.js")
+    else {
+        panic!("not ready");
+    };
+    assert_eq!(chunk.parts.len(), 1);
+    assert!(frames.try_recv().is_err(), "nothing is broadcast");
+
+    // A route that does not compile: its error goes to the pages when it is asked for.
+    clients_tx
+        .send(ClientEvent::LazyChunkRequested {
+            id: "/src/broken.js".into(),
+        })
+        .unwrap();
+    let served = wait_for(&mut snapshots, "/src/broken.js");
+    assert!(
+        served.errors.iter().any(|d| d.file == "/src/broken.js"),
+        "{:?}",
+        served.errors
+    );
+    let frame = frames.try_recv().expect("the errors frame");
+    assert!(matches!(
+        hotloop_protocol::wire::decode_server(&frame),
+        Ok(ServerMessage::Errors { ref added, .. }) if added.iter().any(|d| d.file == "/src/broken.js")
+    ));
+    control_tx.send(Control::Shutdown).unwrap();
+    engine.join().unwrap();
+}
+
+#[test]
+fn an_edit_no_open_page_needs_is_held_back_and_sent_to_a_page_whose_chunk_predates_it() {
+    let project = TempProject::new(
+        "//- /index.html\n\
+         <!doctype html><html><body><script type=\"module\" src=\"/src/main.js\"></script></body></html>\n\
+         //- /src/main.js\nexport const load = () => import('./route.js');\n\
+         //- /src/route.js\nexport const route = 1;\nimport.meta.hot.accept();\n",
+    );
+    let route = project.path("src/route.js");
+    let host = EngineHost::new(project.root(), ProjectOptions::default()).expect("host");
+    let (served, mut snapshots) = tokio::sync::watch::channel(Arc::new(Served::empty("t".into())));
+    let (updates, mut frames) = tokio::sync::broadcast::channel(16);
+    let (telemetry, events) = unbounded();
+    let publishers = Publishers {
+        served,
+        updates,
+        telemetry,
+        server: None,
+    };
+    let (watcher_tx, watcher) = unbounded();
+    let (clients_tx, clients) = unbounded();
+    let (control_tx, control) = unbounded();
+    let (devloop, _) = DevLoop::start(host, "t".into(), publishers);
+    let engine = std::thread::spawn(move || {
+        devloop.run(EngineChannels {
+            watcher,
+            clients,
+            control,
+        })
+    });
+    let reported = |what: &str| {
+        next(&events, what, |event| match event {
+            EngineEvent::Update(report) => Some(report),
+            _ => None,
+        })
+    };
+    clients_tx
+        .send(ClientEvent::LazyChunkRequested {
+            id: "/src/route.js".into(),
+        })
+        .unwrap();
+    next(&events, "the route compiled", |event| match event {
+        EngineEvent::GraphChanged(_) => Some(()),
+        _ => None,
+    });
+    let served_chunk = snapshots.borrow_and_update().snapshot;
+
+    // Edited before any page says it loaded the route: nothing is sent, the next snapshot
+    // serves the new code.
+    project.write(
+        "src/route.js",
+        "export const route = 2;\nimport.meta.hot.accept();\n",
+    );
+    let now = Instant::now();
+    watcher_tx
+        .send(WatchEvent::Batch(ChangeBatch {
+            paths: vec![ChangedPath {
+                path: route,
+                kind: ChangeKind::Modified,
+            }],
+            first_event_at: now,
+            coalesced_at: now,
+            raw_events: 1,
+            open_for_writing: Vec::new(),
+        }))
+        .unwrap();
+    reported("the held-back edit");
+    assert!(frames.try_recv().is_err(), "nothing is broadcast");
+    assert!(snapshots.borrow_and_update().snapshot > served_chunk);
+
+    // A page says it loaded the route's chunk from the snapshot before the edit: it gets it.
+    clients_tx
+        .send(ClientEvent::Message {
+            client_id: ClientId(1),
+            message: ClientMessage::Loaded {
+                chunk: "/src/route.js".into(),
+                snapshot: served_chunk,
+            },
+        })
+        .unwrap();
+    let report = reported("the resend");
+    assert_eq!(report.revision, 1);
+    let frame = frames.try_recv().expect("the update frame");
+    let Ok(ServerMessage::Update(hot)) = hotloop_protocol::wire::decode_server(&frame) else {
+        panic!("not an update");
+    };
+    assert_eq!(hot.modules.len(), 1);
+    assert!(
+        hot.modules[0].code.contains("route = 2"),
+        "{}",
+        hot.modules[0].code
+    );
+    control_tx.send(Control::Shutdown).unwrap();
+    engine.join().unwrap();
+}
+
 /// Plugins that only send custom events on their own (a middleware's, a timer's).
 struct Sender(std::sync::Mutex<Vec<(String, String)>>);
 

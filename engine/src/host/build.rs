@@ -35,7 +35,7 @@ use crate::queries::resolve::{ResolvedImport, resolved_imports};
 use crate::telemetry::Phase;
 use crate::timing::PhaseTimes;
 use crate::transform::HotFacts;
-use crate::warm_up::warm_up;
+use crate::warm_up::{warm_up, warm_up_lazy};
 use hotloop_protocol::{Diagnostic, PageInjection};
 
 use super::EngineHost;
@@ -50,6 +50,9 @@ pub struct BuildResult {
     /// Modules whose chunk entry (code or deps map) changed since the last build, including
     /// new modules; on the first build, every module. Sorted.
     pub changed: Vec<ModuleIndex>,
+    /// Of `changed`, the modules of the last build's graph that had never compiled (see
+    /// `plan::Changes::first_compiled`). Sorted.
+    pub first_compiled: Vec<ModuleIndex>,
     /// Ids of modules that left the graph since the last build.
     pub removed: Vec<Arc<str>>,
     /// Every current diagnostic: `index.html` first, then modules in graph order.
@@ -138,7 +141,12 @@ impl EngineHost {
                 stats.hits + stats.misses,
                 dir.display()
             );
-            cache.prune_unused();
+            // What only lazy chunks use is not compiled yet: pruning waits until it is
+            // (`prune_compile_cache`, after the background warm-up), or when nothing is behind
+            // an `import()`.
+            if self.pending_lazy_targets().is_empty() {
+                cache.prune_unused();
+            }
         }
     }
 
@@ -158,6 +166,14 @@ impl EngineHost {
             if pending.epoch_moved {
                 warm_up(&self.db, self.project);
             }
+            return self.full_build(Some(prev));
+        }
+        if !pending.lazy_added.is_empty() {
+            // A page asked for a lazy chunk: compile its modules (on all cores), then take
+            // them into the graph. Only the new modules are demanded for the first time.
+            let _clock = self.db.clock().enter(Phase::Graph, "build.lazy");
+            warm_up_lazy(&self.db, self.project, pending.lazy_added.clone());
+            drop(_clock);
             return self.full_build(Some(prev));
         }
         let db = &self.db;
@@ -206,6 +222,7 @@ impl EngineHost {
         let db = &self.db;
         let _clock = db.clock().enter(Phase::Emit, "build.update_modules");
         let mut changed = Vec::new();
+        let mut first_compiled = Vec::new();
         let mut diagnostics_changed = false;
         for &(index, file) in touched {
             let entry = chunk_entry(db, file);
@@ -225,6 +242,9 @@ impl EngineHost {
             }
             // A module that stopped compiling keeps its last good entry (see `build`).
             if entry.is_some() && entry != module.entry {
+                if module.entry.is_none() {
+                    first_compiled.push(index);
+                }
                 module.entry = entry;
                 changed.push(index);
                 state.served.stale_parts.push(index);
@@ -255,9 +275,11 @@ impl EngineHost {
                 collect_diagnostics(&state.html_entries, &state.env, &state.with_diagnostics);
         }
         changed.sort();
+        first_compiled.sort();
         let result = BuildResult {
             graph: state.graph.clone(),
             changed,
+            first_compiled,
             removed: Vec::new(),
             diagnostics: state.diagnostics.clone(),
             html_changed: false,
@@ -292,6 +314,7 @@ impl EngineHost {
         }
         let mut modules = Vec::with_capacity(graph.len());
         let mut changed = Vec::new();
+        let mut first_compiled = Vec::new();
         let mut with_diagnostics = BTreeMap::new();
         let mut watchers: FxHashMap<SourceFile, Vec<ModuleIndex>> = FxHashMap::default();
         for (i, &file) in graph.files.iter().enumerate() {
@@ -306,8 +329,15 @@ impl EngineHost {
             for &watched in state.watched.iter() {
                 watchers.entry(watched).or_default().push(index);
             }
-            if old.get(&file).is_none_or(|o| o.entry != state.entry) {
-                changed.push(index);
+            match old.get(&file) {
+                Some(o) if o.entry == state.entry => {}
+                Some(o) => {
+                    if o.entry.is_none() {
+                        first_compiled.push(index);
+                    }
+                    changed.push(index);
+                }
+                None => changed.push(index),
             }
             if !state.diagnostics.is_empty() {
                 with_diagnostics.insert(index, state.diagnostics.clone());
@@ -353,6 +383,7 @@ impl EngineHost {
         BuildResult {
             graph,
             changed,
+            first_compiled,
             removed,
             diagnostics,
             html_changed,

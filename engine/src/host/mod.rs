@@ -25,6 +25,7 @@ use salsa::Durability;
 
 use crate::cache::CompileCache;
 use crate::db::{Db as _, EngineDb};
+use crate::environment::EnvIndex;
 use crate::graph::ModuleIndex;
 use crate::inputs::{Project, ProjectOptions, SourceFile};
 use crate::queries::emit::{ModuleDep, emitted_module, module_deps};
@@ -90,6 +91,9 @@ pub struct EngineHost {
     /// What the app's server process last reported failing (server-side HMR), shown with the
     /// build's diagnostics until the dev loop clears it.
     server_failure: Option<Diagnostic>,
+    /// The lazy chunks (by `import()` target) that open pages have loaded, as the dev loop
+    /// counts them; `None`: every module counts as loaded (`hotloop profile`, tests).
+    open_chunks: Option<FxHashSet<Arc<str>>>,
 }
 
 /// Evaluates the project's `vite.config.*` again (with its plugins) and returns the project
@@ -104,6 +108,8 @@ struct Pending {
     html_changed: bool,
     /// The first config file (`package.json`, `tsconfig.json`, a `.env` file) that changed.
     config_changed: Option<Arc<str>>,
+    /// `import()` targets a page asked for since the last build (`request_lazy`).
+    lazy_added: Vec<SourceFile>,
 }
 
 impl Pending {
@@ -137,8 +143,9 @@ impl EngineHost {
         }
         let db = EngineDb::new(root.clone());
         let index_html = db.files().get_or_read(&db, &root.join("index.html"));
-        let project = Project::builder(root.clone(), index_html, 0, options)
+        let project = Project::builder(root.clone(), index_html, 0, options, Arc::from([]))
             .durability(Durability::HIGH)
+            .lazy_roots_durability(Durability::LOW)
             .new(&db);
         Ok(EngineHost {
             db,
@@ -156,6 +163,7 @@ impl EngineHost {
             vite_config: None,
             config_error: None,
             server_failure: None,
+            open_chunks: None,
         })
     }
 
@@ -226,6 +234,152 @@ impl EngineHost {
     /// The current resolution epoch.
     pub fn resolution_epoch(&self) -> u64 {
         self.epoch
+    }
+}
+
+/// What [`EngineHost::request_lazy`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LazyRequest {
+    /// No `import()` of the page's graph targets that module: nothing to compile.
+    Unknown,
+    /// Its chunk is in the graph already (the last snapshot serves it).
+    Ready,
+    /// Added to the graph: the next `build` compiles its modules (and only those).
+    Added,
+}
+
+impl EngineHost {
+    /// A page asked for the lazy chunk of the `import()` target `id` (see
+    /// `queries::graph`): from the next `build` on, the graph goes on through its static
+    /// imports. Call between builds (the dev loop builds every batch at once), then `build`:
+    /// the modules that build reports as changed are only the new ones, which no page has,
+    /// so there is nothing to plan.
+    pub fn request_lazy(&mut self, id: &str) -> LazyRequest {
+        let Some(state) = &self.state else {
+            return LazyRequest::Unknown;
+        };
+        let Some(target) = state.graph.lazy_target(id) else {
+            return LazyRequest::Unknown;
+        };
+        if target.index.is_some() {
+            return LazyRequest::Ready;
+        }
+        let file = target.file;
+        let roots = self.project.lazy_roots(&self.db);
+        if !roots.contains(&file) {
+            let roots: Arc<[SourceFile]> = roots.iter().copied().chain([file]).collect();
+            self.project
+                .set_lazy_roots(&mut self.db)
+                .with_durability(Durability::LOW)
+                .to(roots);
+        }
+        if !self.pending.lazy_added.contains(&file) {
+            self.pending.lazy_added.push(file);
+        }
+        LazyRequest::Added
+    }
+
+    /// The lazy chunks (by their `import()` target's id) that the open pages have loaded: from
+    /// now on an edit to a module only other lazy chunks hold is not planned (see
+    /// [`EngineHost::held_back`]).
+    pub fn set_open_chunks(&mut self, chunks: FxHashSet<Arc<str>>) {
+        self.open_chunks = Some(chunks);
+    }
+
+    /// Of `changed`, the modules no open page has loaded: modules of the page's graph that only
+    /// lazy chunks hold, none of them loaded by an open page (never the page's own modules, a
+    /// worker's, or anything while `set_open_chunks` was never called).
+    pub fn held_back(&self, changed: &[ModuleIndex]) -> Vec<ModuleIndex> {
+        let (Some(open), Some(state)) = (&self.open_chunks, &self.state) else {
+            return Vec::new();
+        };
+        let graph = &state.graph.graph;
+        changed
+            .iter()
+            .copied()
+            .filter(|&m| {
+                let module = graph.module(m);
+                if module.loaded || module.environments.iter().any(|e| e != EnvIndex::PAGE) {
+                    return false;
+                }
+                let mut in_lazy = false;
+                for chunk in state.chunk.lazy.iter() {
+                    if chunk.order.contains(&m) {
+                        if open.contains(&chunk.root) {
+                            return false;
+                        }
+                        in_lazy = true;
+                    }
+                }
+                in_lazy
+            })
+            .collect()
+    }
+
+    /// The ids of the modules the lazy chunk of `root` defines (empty for no such chunk).
+    pub fn lazy_chunk_modules(&self, root: &str) -> Vec<Arc<str>> {
+        let Some(state) = &self.state else {
+            return Vec::new();
+        };
+        state
+            .chunk
+            .lazy
+            .iter()
+            .find(|c| &*c.root == root)
+            .map_or_else(Vec::new, |c| {
+                c.order
+                    .iter()
+                    .map(|&m| state.graph.module(m).id.clone())
+                    .collect()
+            })
+    }
+
+    /// Compiles the lazy chunks of `targets` (from [`EngineHost::pending_lazy_targets`]) and
+    /// everything they reach, `import()` included, on a thread of its own (see
+    /// `warm_up::warm_up_in_background`); `done` hears whether it finished (false: an input
+    /// change cancelled it, which never waits for more than the query it was in). A request
+    /// for one of those chunks then finds its modules compiled.
+    pub fn warm_up_lazy_chunks(
+        &self,
+        targets: &[Arc<str>],
+        done: crossbeam_channel::Sender<bool>,
+    ) -> std::io::Result<std::thread::JoinHandle<()>> {
+        let files: Vec<SourceFile> = self.state.as_ref().map_or_else(Vec::new, |state| {
+            state
+                .graph
+                .lazy_targets
+                .iter()
+                .filter(|t| targets.contains(&t.id))
+                .map(|t| t.file)
+                .collect()
+        });
+        let db = self.db.clone();
+        std::thread::Builder::new()
+            .name("hotloop-lazy-warm-up".to_string())
+            .stack_size(crate::transform::COMPILE_STACK)
+            .spawn(move || {
+                crate::transform::assume_big_stack();
+                let _ = done.send(crate::warm_up::warm_up_in_background(db, files));
+            })
+    }
+
+    /// Every lazy chunk is compiled (a warm-up finished): the persistent compile cache keeps
+    /// what this session used, the lazy chunks' modules included, and drops the rest.
+    pub fn prune_compile_cache(&self) {
+        self.db.compile_cache().prune_unused();
+    }
+
+    /// The ids of the `import()` targets of the last build that are not compiled yet.
+    pub fn pending_lazy_targets(&self) -> Vec<Arc<str>> {
+        self.state.as_ref().map_or_else(Vec::new, |state| {
+            state
+                .graph
+                .lazy_targets
+                .iter()
+                .filter(|t| t.index.is_none())
+                .map(|t| t.id.clone())
+                .collect()
+        })
     }
 }
 

@@ -14,7 +14,9 @@ use crate::queries::env::PublicEnv;
 use crate::queries::graph::ProjectGraph;
 use crate::queries::html::{entry_html, html_entries, page_injection};
 use crate::queries::parsed::parsed_module;
-use hotloop_protocol::served::{Chunk, Parts, Served, ServedModule, ServedModules, WorkerChunks};
+use hotloop_protocol::served::{
+    Chunk, LazyChunks, Parts, Served, ServedModule, ServedModules, WorkerChunks,
+};
 
 /// What `served()` has built from this state, and what it must bring up to date. Both
 /// collections are persistent, so handing them to a snapshot is O(1) and a revision that changed
@@ -42,6 +44,9 @@ pub(super) struct ServedState {
     /// The workers' chunks; `None` = build them (after a full build, or an edit to a module
     /// that runs in a worker).
     pub(super) workers: Option<WorkerChunks>,
+    /// The page's lazy chunks; `None` = build them (after a full build, or an edit to a
+    /// module outside the page's chunk).
+    pub(super) lazy: Option<Arc<LazyChunks>>,
     /// The source directories outside the root (see `EngineHost::source_dirs_outside_root`);
     /// `None` = compute them (after a full build).
     pub(super) source_roots: Option<Arc<[std::path::PathBuf]>>,
@@ -145,6 +150,30 @@ fn push_start_env(trailer: &mut String, mode: &str, env: &PublicEnv) {
     }
 }
 
+/// The page's lazy chunks: each one's define statements, then its map's URL; and the
+/// targets not compiled yet. O(modules of the lazy chunks), after a full build or an edit to
+/// one of their modules.
+fn lazy_chunks(state: &BuildState) -> LazyChunks {
+    let mut lazy = LazyChunks::default();
+    for chunk in state.chunk.lazy.iter() {
+        let parts = define_parts(state, &chunk.order, chunk.uses_empty_module);
+        let mut trailer = String::from("//# sourceMappingURL=/_hotloop/lazy.js.map?id=");
+        trailer.extend(percent_encoding::utf8_percent_encode(
+            &chunk.root,
+            percent_encoding::NON_ALPHANUMERIC,
+        ));
+        trailer.push('\n');
+        lazy.ready
+            .insert(chunk.root.clone(), Arc::new(Chunk::new(parts, trailer)));
+    }
+    for target in &state.graph.lazy_targets {
+        if target.index.is_none() {
+            lazy.pending.insert(target.id.clone());
+        }
+    }
+    lazy
+}
+
 /// Puts the changed modules' statements into `parts`: O(changed × log modules).
 fn update_parts(state: &mut BuildState, parts: &mut Parts) {
     let served = &mut state.served;
@@ -155,6 +184,8 @@ fn update_parts(state: &mut BuildState, parts: &mut Parts) {
             .copied()
             .unwrap_or(NOT_IN_CHUNK);
         if position == NOT_IN_CHUNK {
+            // In a lazy chunk (or a worker's): those are rebuilt.
+            served.lazy = None;
             continue;
         }
         let Some(entry) = state.modules[index.idx()].entry.clone() else {
@@ -197,6 +228,14 @@ impl EngineHost {
                 parts
             }
             None => build_parts(state),
+        };
+        let lazy = match &state.served.lazy {
+            Some(lazy) => lazy.clone(),
+            None => {
+                let lazy = Arc::new(lazy_chunks(state));
+                state.served.lazy = Some(lazy.clone());
+                lazy
+            }
         };
         state.served.parts = Some(parts.clone());
         // After a full build every module goes in; after an update, the changed ones.
@@ -257,6 +296,7 @@ impl EngineHost {
         Served {
             server_id: server_id.clone(),
             revision,
+            snapshot: 0,
             html: Some(state.html.clone()),
             chunk,
             workers,
@@ -270,6 +310,7 @@ impl EngineHost {
             resync: encode_resync(revision),
             source_roots,
             injection: state.injection.clone(),
+            lazy,
         }
     }
 

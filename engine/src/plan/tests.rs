@@ -197,6 +197,7 @@ fn plan_update_table() {
                 changed: &changed,
                 html_changed,
                 config_changed: None,
+                first_compiled: &[],
             },
         );
         let actual = render_plan(&g, &plan);

@@ -1,10 +1,15 @@
-//! `chunk`: the entry chunk's layout — every module reachable from the entry scripts, in
-//! dependency order (post-order depth-first from the entries, imports in source order; cycles
-//! are cut where they close) — and the entry ids that `__hotloop.start` requires. The host
-//! keeps the define statements in that order (`EngineHost::served`, a persistent vector updated
-//! per edited module); the bytes are assembled by `served::Chunk`. Every environment gets a
-//! chunk of its own over what its roots reach: the page's, and each web worker's (see
-//! `transform::worker`).
+//! `chunk`: the entry chunk's layout — every module the entry scripts reach through static
+//! imports, in dependency order (post-order depth-first from the entries, imports in source
+//! order; cycles are cut where they close) — and the entry ids that `__hotloop.start` requires.
+//! The host keeps the define statements in that order (`EngineHost::served`, a persistent
+//! vector updated per edited module); the bytes are assembled by `served::Chunk`. Every
+//! environment gets a chunk of its own: the page's, and each web worker's over everything its
+//! root reaches, `import()` included (see `transform::worker`).
+//!
+//! Each `import()` target of the page outside its chunk is the root of a **lazy chunk**
+//! (`ChunkLayout::lazy`): the target's static closure less the page's chunk, in the same order,
+//! once the target is in the graph (`queries::graph`'s lazy targets). Two lazy chunks may
+//! share modules; the runtime defines a module it already has only once.
 
 use std::sync::Arc;
 
@@ -25,6 +30,18 @@ pub struct ChunkLayout {
     pub entries: Arc<[Arc<str>]>,
     /// Id of the app's own `react-refresh/runtime`, passed to `start` as `refreshRuntime`.
     pub refresh_runtime: Option<Arc<str>>,
+    /// The page's lazy chunks, in `ProjectGraph::lazy_targets` order: one per target in the
+    /// graph (the others are not compiled yet).
+    pub lazy: Arc<[LazyChunk]>,
+}
+
+/// The modules a lazy chunk defines: its root's static closure less the page's chunk.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LazyChunk {
+    /// The `import()` target's module id.
+    pub root: Arc<str>,
+    pub order: Arc<[ModuleIndex]>,
+    pub uses_empty_module: bool,
 }
 
 impl ChunkLayout {
@@ -60,11 +77,17 @@ pub fn chunk(db: &dyn Db, project: Project) -> Arc<ChunkLayout> {
                 .any(|d| d.id.as_deref() == Some(EMPTY_MODULE_ID))
         })
     };
-    let environments = graph
+    let environments: Arc<[EnvironmentChunk]> = graph
         .environments
         .iter()
         .map(|env| {
-            let order = dependency_order(graph, &env.roots);
+            let order = if env.kind == EnvironmentKind::Page {
+                dependency_order(graph.len(), &env.roots, |m| {
+                    &project_graph.static_imports[m.idx()]
+                })
+            } else {
+                dependency_order(graph.len(), &env.roots, |m| graph.imports(m))
+            };
             EnvironmentChunk {
                 kind: env.kind,
                 name: env.name.clone(),
@@ -73,7 +96,32 @@ pub fn chunk(db: &dyn Db, project: Project) -> Arc<ChunkLayout> {
             }
         })
         .collect();
+    let mut in_page = vec![false; graph.len()];
+    if let Some(page) = environments.first() {
+        for &index in page.order.iter() {
+            in_page[index.idx()] = true;
+        }
+    }
+    let lazy = project_graph
+        .lazy_targets
+        .iter()
+        .filter_map(|target| {
+            let root = target.index?;
+            let order: Vec<ModuleIndex> = dependency_order(graph.len(), &[root], |m| {
+                &project_graph.static_imports[m.idx()]
+            })
+            .into_iter()
+            .filter(|m| !in_page[m.idx()])
+            .collect();
+            Some(LazyChunk {
+                root: target.id.clone(),
+                uses_empty_module: uses_empty_module(&order),
+                order: order.into(),
+            })
+        })
+        .collect();
     Arc::new(ChunkLayout {
+        lazy,
         environments,
         entries: project_graph
             .script_entries
@@ -86,14 +134,15 @@ pub fn chunk(db: &dyn Db, project: Project) -> Arc<ChunkLayout> {
     })
 }
 
-/// Post-order depth-first walk from `entries` over every import edge: dependencies before
-/// their importers, each module once.
-pub fn dependency_order(
-    graph: &crate::graph::ModuleGraph,
+/// Post-order depth-first walk from `entries` over the edges `imports` gives, in a graph of
+/// `len` modules: dependencies before their importers, each module once.
+pub fn dependency_order<'g>(
+    len: usize,
     entries: &[ModuleIndex],
+    imports: impl Fn(ModuleIndex) -> &'g [ModuleIndex],
 ) -> Vec<ModuleIndex> {
-    let mut state = vec![0u8; graph.len()]; // 0 new, 1 on the stack, 2 done
-    let mut order = Vec::with_capacity(graph.len());
+    let mut state = vec![0u8; len]; // 0 new, 1 on the stack, 2 done
+    let mut order = Vec::new();
     let mut stack: Vec<(ModuleIndex, usize)> = Vec::new();
     for &entry in entries {
         if state[entry.idx()] != 0 {
@@ -102,8 +151,7 @@ pub fn dependency_order(
         state[entry.idx()] = 1;
         stack.push((entry, 0));
         while let Some((index, next)) = stack.last_mut() {
-            let imports = graph.imports(*index);
-            if let Some(&dep) = imports.get(*next) {
+            if let Some(&dep) = imports(*index).get(*next) {
                 *next += 1;
                 if state[dep.idx()] == 0 {
                     state[dep.idx()] = 1;

@@ -87,7 +87,9 @@
 //! `__hotloop.start([entry ids])`. The deps map lists static imports first (source order), then
 //! `import()`, `require()` and `hot.accept` specifiers; `staticDeps` counts the static ones and is
 //! left out when all are (the common case costs no bytes). The runtime's `define` only stores the
-//! factory; `start` requires each entry in order.
+//! factory; `start` requires each entry in order. A lazy chunk (`queries::chunks`) is the same
+//! define statements with no start call: `import()` evaluates its target, and `define` skips a
+//! module the page already has.
 
 use std::fmt::Write as _;
 use std::sync::Arc;

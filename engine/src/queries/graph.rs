@@ -6,11 +6,21 @@
 //! An aggregate over every module: the host only demands it when some module's resolved
 //! imports or hot facts changed, the resolution epoch moved or the HTML changed; a body edit
 //! never reaches it.
+//!
+//! # Lazy chunks
+//!
+//! In the page, the walk stops at `import()`: the target of a dynamic import (a literal
+//! `import('./x')`, or an entry of a lazy `import.meta.glob`) that nothing reaches through static
+//! imports is a **lazy target** (`ProjectGraph::lazy_targets`), not a module of the graph, and
+//! nothing of it is compiled, until a page asks for it (`Project::lazy_roots`, set by
+//! `EngineHost::request_lazy`): then the walk goes on through its static imports (and stops
+//! at its own `import()`s in turn). What a worker or the server runs is walked whole, `import()`
+//! included: they get one chunk each (a worker cannot take new code; Node has every file).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::db::Db;
 use crate::environment::{EnvSet, EnvironmentKind};
@@ -39,7 +49,23 @@ pub struct ProjectGraph {
     /// The server graph's npm packages and Node built-ins, by URL, in discovery order (see
     /// `emit::external_entry`); always empty for the page's graph.
     pub externals: Vec<Arc<str>>,
+    /// Index-aligned with `graph.modules`: the static imports of each module (`graph.imports`
+    /// less the `import()` edges), what chunks are made of.
+    pub static_imports: Vec<Box<[ModuleIndex]>>,
+    /// The page's `import()` targets outside its static closure, in discovery order: each is
+    /// the root of a lazy chunk (see the module docs). Always empty for the server's graph.
+    pub lazy_targets: Vec<LazyTarget>,
     by_file: FxHashMap<SourceFile, ModuleIndex>,
+}
+
+/// The target of an `import()` that the page does not load with its entries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LazyTarget {
+    pub id: Arc<str>,
+    pub file: SourceFile,
+    /// Its module in the graph once a page asked for it (or something else reached it); `None`
+    /// while nothing of it is compiled.
+    pub index: Option<ModuleIndex>,
 }
 
 /// A project graph reads as its module graph (`build.graph.module(i)`); the files, entries and
@@ -68,6 +94,11 @@ impl ProjectGraph {
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
     }
+
+    /// The lazy target whose module id is `id`.
+    pub fn lazy_target(&self, id: &str) -> Option<&LazyTarget> {
+        self.lazy_targets.iter().find(|t| &*t.id == id)
+    }
 }
 
 #[salsa::tracked(returns(clone))]
@@ -76,6 +107,7 @@ pub fn module_graph(db: &dyn Db, project: Project) -> Arc<ProjectGraph> {
     let _span = tracing::trace_span!("module_graph").entered();
     let entries = html_entries(db, project);
     let mut walk = Walk::new(EnvironmentKind::Page);
+    walk.lazy_roots = project.lazy_roots(db).iter().copied().collect();
 
     let mut script_entries = Vec::new();
     for entry in &entries.scripts {
@@ -94,6 +126,7 @@ pub fn module_graph(db: &dyn Db, project: Project) -> Arc<ProjectGraph> {
         _ => None,
     };
     walk.run(db);
+    walk.settle_dynamic(db);
     walk.hot_flags(db);
 
     // The page's environment starts where its runtime evaluates: the refresh runtime, then the
@@ -111,6 +144,7 @@ pub fn module_graph(db: &dyn Db, project: Project) -> Arc<ProjectGraph> {
             .filter_map(|e| walk.by_file.get(&e.file).copied()),
     );
     walk.mark_loaded(loaded_roots);
+    walk.collect_lazy_targets(db);
 
     walk.builder.add_environment(Environment {
         kind: EnvironmentKind::Page,
@@ -168,6 +202,13 @@ struct Walk {
     static_edges: Vec<Vec<ModuleIndex>>,
     worker_roots: Vec<ModuleIndex>,
     externals: Vec<Arc<str>>,
+    /// The `import()` targets to walk into although the page's walk stops at `import()`.
+    lazy_roots: FxHashSet<SourceFile>,
+    /// `import()`s the walk stopped at, `(importer, target)`: see `settle_dynamic`.
+    deferred: Vec<(ModuleIndex, SourceFile)>,
+    /// Every `import()` the page's walk met, `(importer, target)`, in discovery order.
+    dynamic: Vec<(ModuleIndex, SourceFile)>,
+    lazy_targets: Vec<LazyTarget>,
 }
 
 impl Walk {
@@ -181,7 +222,16 @@ impl Walk {
             static_edges: Vec::new(),
             worker_roots: Vec::new(),
             externals: Vec::new(),
+            lazy_roots: FxHashSet::default(),
+            deferred: Vec::new(),
+            dynamic: Vec::new(),
+            lazy_targets: Vec::new(),
         }
+    }
+
+    /// Whether the walk stops at `import()` (the page's; see the module docs).
+    fn stops_at_dynamic(&self) -> bool {
+        self.env == EnvironmentKind::Page
     }
 
     fn add(&mut self, db: &dyn Db, file: SourceFile) -> ModuleIndex {
@@ -224,6 +274,13 @@ impl Walk {
                 if import.kind == ImportKind::Worker && !self.env.is_browser() {
                     continue;
                 }
+                if import.kind == ImportKind::Dynamic && self.stops_at_dynamic() {
+                    self.dynamic.push((index, target));
+                    if !self.by_file.contains_key(&target) && !self.lazy_roots.contains(&target) {
+                        self.deferred.push((index, target));
+                        continue;
+                    }
+                }
                 let to = self.add(db, target);
                 if import.kind == ImportKind::Worker {
                     if !self.worker_roots.contains(&to) {
@@ -238,6 +295,62 @@ impl Walk {
                     self.static_edges[index.idx()].push(to);
                 }
             }
+        }
+    }
+
+    /// The `import()`s `run` stopped at: an edge where the target joined the graph after all
+    /// (a static import met later); the target walked into when its importer runs in a
+    /// worker (whose chunk holds everything); the rest stay lazy targets. Repeats until no
+    /// worker reaches a new module.
+    fn settle_dynamic(&mut self, db: &dyn Db) {
+        loop {
+            let in_worker = self.reached_from(&self.worker_roots.clone());
+            let mut grew = false;
+            for (from, target) in std::mem::take(&mut self.deferred) {
+                if let Some(&to) = self.by_file.get(&target) {
+                    self.builder.add_import(from, to);
+                } else if in_worker[from.idx()] {
+                    let to = self.add(db, target);
+                    self.builder.add_import(from, to);
+                    grew = true;
+                } else {
+                    self.deferred.push((from, target));
+                }
+            }
+            if !grew {
+                break;
+            }
+            self.run(db);
+        }
+        self.deferred.clear();
+    }
+
+    /// Modules reachable from `roots` over every edge added so far.
+    fn reached_from(&self, roots: &[ModuleIndex]) -> Vec<bool> {
+        let mut seen = vec![false; self.files.len()];
+        let mut stack = roots.to_vec();
+        while let Some(index) = stack.pop() {
+            if std::mem::replace(&mut seen[index.idx()], true) {
+                continue;
+            }
+            stack.extend_from_slice(self.builder.imports_of(index));
+        }
+        seen
+    }
+
+    /// The page's `import()` targets that do not load with it (after `mark_loaded`).
+    fn collect_lazy_targets(&mut self, db: &dyn Db) {
+        let mut seen = FxHashSet::default();
+        for &(_, target) in &self.dynamic {
+            let index = self.by_file.get(&target).copied();
+            if index.is_some_and(|i| self.builder.module(i).loaded) || !seen.insert(target) {
+                continue;
+            }
+            self.lazy_targets.push(LazyTarget {
+                id: file_id(db, target),
+                file: target,
+                index,
+            });
         }
     }
 
@@ -308,6 +421,12 @@ impl Walk {
             script_entries,
             refresh_runtime,
             externals: self.externals,
+            static_imports: self
+                .static_edges
+                .into_iter()
+                .map(Vec::into_boxed_slice)
+                .collect(),
+            lazy_targets: self.lazy_targets,
             by_file: self.by_file,
         })
     }

@@ -334,6 +334,7 @@ pub(crate) fn plan_of(build: &BuildResult) -> UpdatePlan {
             changed: &build.changed,
             html_changed: build.html_changed,
             config_changed: build.config_changed.as_deref(),
+            first_compiled: &build.first_compiled,
         },
     )
 }

@@ -1471,15 +1471,24 @@ export const only = 2;
         expect![[r#"
             build
               graph:
-                /src/main.js: accept /src/a.js -> /src/a.js /src/declined.js /src/lazy.js
+                /src/main.js: accept /src/a.js -> /src/a.js /src/declined.js
                 /src/a.js
                 /src/declined.js
-                /src/lazy.js: self, unloaded -> /src/a.js /src/only-lazy.js
-                /src/only-lazy.js: unloaded
         "#]],
     );
-    // Dynamic imports are still defined in the chunk so `import()` can require them.
-    assert!(p.chunk().contains("__hotloop.define(\"/src/only-lazy.js\""));
+    // Behind `import()` nothing is in the graph until a page asks for it (tests/lazy.rs); then
+    // its modules are, unloaded, and defined by the lazy chunk, not the page's.
+    p.host.request_lazy("/src/lazy.js");
+    let build = p.build();
+    expect![[r#"
+        /src/main.js: accept /src/a.js -> /src/a.js /src/declined.js /src/lazy.js
+        /src/a.js
+        /src/declined.js
+        /src/lazy.js: self, unloaded -> /src/a.js /src/only-lazy.js
+        /src/only-lazy.js: unloaded
+    "#]]
+    .assert_eq(&crate::testing::render_graph(build.graph()));
+    assert!(!p.chunk().contains("__hotloop.define(\"/src/only-lazy.js\""));
 }
 
 #[test]

@@ -3,5 +3,6 @@
 
 mod config;
 mod incremental;
+mod lazy;
 mod plugins;
 mod server;

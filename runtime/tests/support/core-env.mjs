@@ -26,7 +26,7 @@ function removeTestGlobals() {
  * A fresh core with a recording host. `refresh`: the host's RefreshHooks (none by default);
  * `allowReload`: what the host answers when the core wants a full reload.
  */
-export function createTestRuntime({ refresh = null, allowReload = true } = {}) {
+export function createTestRuntime({ refresh = null, allowReload = true, lazyChunks = null } = {}) {
   removeTestGlobals();
   const core = createCore();
   const frames = [];
@@ -48,6 +48,18 @@ export function createTestRuntime({ refresh = null, allowReload = true } = {}) {
     showError: (id, error) => rt.errors.set(id, error),
     clearError: (id) => rt.errors.delete(id),
     refresh,
+    // Lazy chunks (`lazyChunks`: target id → its modules, or an Error to reject with): the
+    // chunk's `define`s, as the page's fetched script runs them.
+    loadChunk: lazyChunks
+      ? async (id) => {
+          rt.chunkRequests.push(id);
+          const chunk = lazyChunks[id];
+          if (chunk === undefined) throw new Error(`no module of this page loads ${id} with import()`);
+          if (chunk instanceof Error) throw chunk;
+          for (const m of chunk) core.define(m.id, m.deps, (0, eval)(m.code), m.staticDeps);
+          return { snapshot: rt.chunkSnapshot };
+        }
+      : null,
     logger: { info: record("info"), warn: record("warn"), error: record("error"), debug: record("debug") },
   };
 
@@ -57,6 +69,10 @@ export function createTestRuntime({ refresh = null, allowReload = true } = {}) {
     logs,
     /** Reasons the core asked the host to reload for. */
     reloads: [],
+    /** The lazy chunks the core asked the host for, in order. */
+    chunkRequests: [],
+    /** The snapshot the host says the lazy chunks it loads were served from. */
+    chunkSnapshot: 1,
     /** CSS module id → its text, as the host holds them. */
     styles: new Map(),
     links: [],

@@ -127,6 +127,10 @@ pub fn decode_client(frame: &[u8]) -> Result<ClientMessage, ProtocolError> {
             event: r.string()?,
             data: r.json()?,
         },
+        id::LOADED => ClientMessage::Loaded {
+            chunk: r.string()?,
+            snapshot: r.u32()?,
+        },
         other => return Err(ProtocolError::UnknownMessage(other)),
     };
     r.finish()?;

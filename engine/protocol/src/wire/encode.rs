@@ -218,5 +218,10 @@ fn write_client<S: Sink>(message: &ClientMessage, s: &mut S) {
             s.str(event);
             s.str(data);
         }
+        ClientMessage::Loaded { chunk, snapshot } => {
+            s.u8(id::LOADED);
+            s.str(chunk);
+            s.u32(*snapshot);
+        }
     }
 }

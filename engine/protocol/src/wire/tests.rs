@@ -49,7 +49,7 @@ fn goldens() -> Vec<Golden> {
                 server_id: "srv-ünï-🔥".into(),
                 revision: 7,
             }),
-            js: json!({"type": "hello", "protocol": 3, "serverId": "srv-ünï-🔥", "revision": 7}),
+            js: json!({"type": "hello", "protocol": 4, "serverId": "srv-ünï-🔥", "revision": 7}),
         },
         Golden {
             name: "update",
@@ -358,6 +358,14 @@ fn goldens() -> Vec<Golden> {
             }),
             js: json!({"type": "custom", "event": "app:clicked", "data": {"at": [1, 2], "who": "ü"}}),
         },
+        Golden {
+            name: "client_loaded",
+            message: Message::Client(ClientMessage::Loaded {
+                chunk: "/src/routes/ünï.jsx".into(),
+                snapshot: 12,
+            }),
+            js: json!({"type": "loaded", "chunk": "/src/routes/ünï.jsx", "snapshot": 12}),
+        },
     ]
 }
 
@@ -445,7 +453,8 @@ fn every_message_type_has_a_golden() {
             id::CUSTOM,
             id::ACK,
             id::INVALIDATE,
-            id::CLIENT_CUSTOM
+            id::CLIENT_CUSTOM,
+            id::LOADED
         ]
     );
 }

@@ -1,0 +1,435 @@
+//! Lazy chunks: the page's graph stops at `import()` (literal, and lazy `import.meta.glob`
+//! entries), so starting compiles only what the entries reach statically, and a page's request
+//! for a lazy chunk compiles that chunk's modules and nothing else. Counted through salsa's
+//! executions.
+
+use std::collections::BTreeSet;
+
+use expect_test::expect;
+
+use crate::db::QueryEventKind;
+use crate::host::LazyRequest;
+use crate::testing::Incremental;
+use hotloop_protocol::served::LazyChunkState;
+
+const APP: &str = r#"
+//- /index.html
+<script type="module" src="/src/main.js"></script>
+//- /src/main.js
+import { page } from './page.js';
+export const routes = {
+  a: () => import('./route-a.js'),
+  b: () => import('./route-b.js'),
+};
+export const pages = import.meta.glob('./pages/*.js');
+console.log(page);
+//- /src/page.js
+export const page = 'page';
+//- /src/route-a.js
+import { shared } from './shared.js';
+import { onlyA } from './a-only.js';
+import { page } from './page.js';
+export const a = shared + onlyA + page;
+export const nested = () => import('./nested.js');
+import.meta.hot.accept();
+//- /src/route-b.js
+import { shared } from './shared.js';
+import { onlyB } from './b-only.js';
+export const b = shared + onlyB;
+import.meta.hot.accept();
+//- /src/shared.js
+export const shared = 'shared';
+//- /src/a-only.js
+export const onlyA = 'a';
+//- /src/b-only.js
+export const onlyB = 'b';
+//- /src/nested.js
+export const nested = 'nested';
+//- /src/pages/home.js
+export const home = 'home';
+"#;
+
+/// The modules whose `parsed_module` executed since the last call.
+fn parsed(p: &Incremental) -> BTreeSet<String> {
+    p.host
+        .take_query_runs()
+        .into_iter()
+        .filter(|run| run.kind == QueryEventKind::Executed && &*run.query == "parsed_module")
+        .map(|run| run.module)
+        .collect()
+}
+
+fn set(ids: &[&str]) -> BTreeSet<String> {
+    ids.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// The ids the lazy chunk of `id` defines, in order.
+#[track_caller]
+fn lazy_chunk(p: &mut Incremental, id: &str) -> Vec<String> {
+    let served = p.served(1);
+    match served.lazy.get(id) {
+        LazyChunkState::Ready(chunk) => chunk.parts.iter().map(|(id, _)| id.to_string()).collect(),
+        other => panic!("the lazy chunk of {id} is not ready: {other:?}"),
+    }
+}
+
+fn pending(p: &mut Incremental) -> BTreeSet<String> {
+    p.served(1)
+        .lazy
+        .pending
+        .iter()
+        .map(|id| id.to_string())
+        .collect()
+}
+
+#[test]
+fn starting_compiles_only_the_static_closure_of_the_entries() {
+    let mut p = Incremental::new(APP);
+    p.host.build();
+    assert_eq!(
+        parsed(&p),
+        set(&["/src/main.js", "/src/page.js", "/src/main.js?glob=0"])
+    );
+    assert_eq!(
+        p.module_ids(),
+        ["/src/main.js", "/src/page.js", "/src/main.js?glob=0"]
+    );
+    let chunk = p.chunk();
+    assert!(!chunk.contains("define(\"/src/route-a.js\""), "{chunk}");
+    assert!(
+        chunk.contains("\"./route-a.js\":\"/src/route-a.js\""),
+        "deps map names the target"
+    );
+    assert_eq!(
+        pending(&mut p),
+        set(&["/src/route-a.js", "/src/route-b.js", "/src/pages/home.js"])
+    );
+}
+
+#[test]
+fn requesting_a_lazy_chunk_compiles_only_its_modules() {
+    let mut p = Incremental::new(APP);
+    p.host.build();
+    parsed(&p);
+    assert_eq!(p.host.request_lazy("/src/route-a.js"), LazyRequest::Added);
+    let build = p.host.build();
+    assert_eq!(
+        parsed(&p),
+        set(&["/src/route-a.js", "/src/shared.js", "/src/a-only.js"])
+    );
+    // Only the new modules are reported: nothing for the planner to send.
+    let changed: BTreeSet<String> = build
+        .changed
+        .iter()
+        .map(|&i| build.graph().module(i).id.to_string())
+        .collect();
+    assert_eq!(
+        changed,
+        set(&["/src/route-a.js", "/src/shared.js", "/src/a-only.js"])
+    );
+    // The chunk: the target's static closure less the page's chunk (`page.js`).
+    assert_eq!(
+        lazy_chunk(&mut p, "/src/route-a.js"),
+        ["/src/shared.js", "/src/a-only.js", "/src/route-a.js"]
+    );
+    assert!(
+        !p.chunk().contains("define(\"/src/shared.js\""),
+        "the page's chunk is unchanged"
+    );
+    assert_eq!(
+        pending(&mut p),
+        set(&["/src/route-b.js", "/src/pages/home.js", "/src/nested.js"]),
+        "the route's own import() is a lazy target in turn"
+    );
+    assert_eq!(p.host.request_lazy("/src/route-a.js"), LazyRequest::Ready);
+
+    // The second route shares `shared.js`: compiled once, defined in both chunks (the
+    // runtime evaluates it once).
+    assert_eq!(p.host.request_lazy("/src/route-b.js"), LazyRequest::Added);
+    p.host.build();
+    assert_eq!(parsed(&p), set(&["/src/route-b.js", "/src/b-only.js"]));
+    assert_eq!(
+        lazy_chunk(&mut p, "/src/route-b.js"),
+        ["/src/shared.js", "/src/b-only.js", "/src/route-b.js"]
+    );
+
+    // Nested: the first route's own `import()`, and a lazy glob entry.
+    assert_eq!(p.host.request_lazy("/src/nested.js"), LazyRequest::Added);
+    assert_eq!(
+        p.host.request_lazy("/src/pages/home.js"),
+        LazyRequest::Added
+    );
+    p.host.build();
+    assert_eq!(parsed(&p), set(&["/src/nested.js", "/src/pages/home.js"]));
+    assert_eq!(lazy_chunk(&mut p, "/src/nested.js"), ["/src/nested.js"]);
+    assert_eq!(
+        lazy_chunk(&mut p, "/src/pages/home.js"),
+        ["/src/pages/home.js"]
+    );
+    assert!(pending(&mut p).is_empty());
+
+    assert_eq!(
+        p.host.request_lazy("/src/page.js"),
+        LazyRequest::Unknown,
+        "in the page's chunk"
+    );
+    assert_eq!(p.host.request_lazy("/src/nope.js"), LazyRequest::Unknown);
+}
+
+#[test]
+fn an_edit_behind_an_import_no_page_asked_for_compiles_and_sends_nothing() {
+    let mut p = Incremental::new(APP);
+    p.build();
+    p.check(
+        &["//- /src/route-b.js\nexport const b = 'edited';\n"],
+        expect![[r#"
+            edit /src/route-b.js
+              applied: files [/src/route-b.js]
+              queries: none
+              changed: nothing
+              plan: nothing
+        "#]],
+    );
+}
+
+#[test]
+fn an_edit_in_a_loaded_lazy_chunk_is_a_hot_update_through_the_import() {
+    let mut p = Incremental::new(APP);
+    p.build();
+    p.host.request_lazy("/src/route-a.js");
+    p.build();
+    p.check(
+        &["//- /src/a-only.js\nexport const onlyA = 'edited';\n"],
+        expect![[r#"
+            edit /src/a-only.js
+              applied: files [/src/a-only.js]
+              queries:
+                chunk_entry: ran /src/a-only.js
+                emitted_module: ran /src/a-only.js
+                hot_meta: ran /src/a-only.js
+                import_specifiers: reused /src/a-only.js
+                module_deps: reused /src/a-only.js
+                module_diagnostics: ran /src/a-only.js
+                module_imports: ran /src/a-only.js
+                parsed_module: ran /src/a-only.js
+                resolved_imports: reused /src/a-only.js
+              changed: /src/a-only.js
+              plan: hot send=[/src/a-only.js] invalidate=[/src/a-only.js, /src/route-a.js] boundaries=[/src/route-a.js self]
+        "#]],
+    );
+    // The lazy chunk serves the new code to the pages that load it from now on.
+    let served = p.served(2);
+    let LazyChunkState::Ready(chunk) = served.lazy.get("/src/route-a.js") else {
+        panic!("not ready");
+    };
+    let text = String::from_utf8(chunk.bytes().to_vec()).expect("utf-8");
+    assert!(
+        text.contains("'edited'") || text.contains("\"edited\""),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_lazy_route_that_compiles_for_the_first_time_updates_its_importer() {
+    let mut p = Incremental::new(
+        r#"
+//- /index.html
+<script type="module" src="/src/router.js"></script>
+//- /src/router.js
+export const load = () => import('./route.js');
+import.meta.hot.accept();
+//- /src/route.js
+export const route = ;
+import.meta.hot.accept();
+"#,
+    );
+    p.build();
+    assert_eq!(p.host.request_lazy("/src/route.js"), LazyRequest::Added);
+    p.build();
+    assert_eq!(p.diagnostics().len(), 1, "{:?}", p.diagnostics());
+    // No page ever ran the route: its own accept takes nothing, the importer loads it again.
+    p.check(
+        &["//- /src/route.js\nexport const route = 1;\nimport.meta.hot.accept();\n"],
+        expect![[r#"
+            edit /src/route.js
+              applied: files [/src/route.js]
+              queries:
+                chunk: ran project
+                chunk_entry: ran /src/route.js; reused /src/router.js
+                emitted_module: ran /src/route.js; reused /src/router.js
+                entry_html: reused project
+                file_exists: reused /src/router.js
+                hot_meta: ran /src/route.js; reused /src/router.js
+                html_entries: reused project
+                import_specifiers: reused /src/route.js /src/router.js
+                index_text: reused project
+                module_deps: reused /src/route.js /src/router.js
+                module_diagnostics: ran /src/route.js; reused /src/router.js
+                module_graph: ran project
+                module_imports: ran /src/route.js; reused /src/router.js
+                parsed_module: ran /src/route.js; reused /src/router.js
+                public_env: reused project
+                refresh_runtime: reused project
+                resolved_imports: reused /src/route.js /src/router.js
+              changed: /src/route.js
+              graph:
+                /src/router.js: self -> /src/route.js
+                /src/route.js: self, unloaded
+              diagnostics: none
+              plan: hot send=[/src/route.js] invalidate=[/src/route.js, /src/router.js] boundaries=[/src/router.js self]
+        "#]],
+    );
+}
+
+#[test]
+fn an_edit_to_a_lazy_chunk_no_open_page_loaded_is_held_back_until_one_does() {
+    use crate::update::{Cause, prepare};
+    use rustc_hash::FxHashSet;
+    use std::sync::Arc;
+
+    let mut p = Incremental::new(APP);
+    p.build();
+    p.host.request_lazy("/src/route-a.js");
+    p.host.request_lazy("/src/route-b.js");
+    p.build();
+    p.host.set_open_chunks(FxHashSet::default());
+
+    // `shared.js` is in both routes' chunks, `a-only.js` in the first's: no page loaded either.
+    p.project
+        .write("src/shared.js", "export const shared = 'shared v2';\n");
+    p.project
+        .write("src/a-only.js", "export const onlyA = 'a v2';\n");
+    p.host
+        .apply_changes(&[p.path("src/shared.js"), p.path("src/a-only.js")]);
+    let update = prepare(&mut p.host, Cause::Edit { files: &[] }, 1);
+    assert!(
+        update.frame.is_none(),
+        "no open page has them: nothing is sent"
+    );
+    assert_eq!(
+        update.held_back,
+        [Arc::from("/src/shared.js"), Arc::from("/src/a-only.js")]
+    );
+
+    // A page loaded route b: an edit to what the two routes share is one update.
+    p.host
+        .set_open_chunks([Arc::from("/src/route-b.js")].into_iter().collect());
+    p.project
+        .write("src/shared.js", "export const shared = 'shared v3';\n");
+    p.project
+        .write("src/a-only.js", "export const onlyA = 'a v3';\n");
+    p.host
+        .apply_changes(&[p.path("src/shared.js"), p.path("src/a-only.js")]);
+    let update = prepare(&mut p.host, Cause::Edit { files: &[] }, 1);
+    assert_eq!(update.held_back, [Arc::from("/src/a-only.js")]);
+    let (revision, frame) = update.frame.expect("an update for the loaded route");
+    assert_eq!(revision, 2);
+    let hotloop_protocol::ServerMessage::Update(hot) =
+        hotloop_protocol::wire::decode_server(&frame).expect("decodes")
+    else {
+        panic!("not an update");
+    };
+    let sent: Vec<&str> = hot.modules.iter().map(|m| &*m.id).collect();
+    assert_eq!(sent, ["/src/shared.js"]);
+
+    // A page that loaded route a's chunk before those edits gets them sent.
+    let update = prepare(
+        &mut p.host,
+        Cause::Resend {
+            modules: &[Arc::from("/src/a-only.js")],
+        },
+        2,
+    );
+    let (_, frame) = update.frame.expect("the held-back module, sent");
+    let hotloop_protocol::ServerMessage::Update(hot) =
+        hotloop_protocol::wire::decode_server(&frame).expect("decodes")
+    else {
+        panic!("not an update");
+    };
+    let sent: Vec<&str> = hot.modules.iter().map(|m| &*m.id).collect();
+    assert_eq!(sent, ["/src/a-only.js"]);
+    assert!(hot.modules[0].code.contains("a v3"));
+}
+
+#[test]
+fn the_background_warm_up_compiles_every_lazy_chunk_so_a_request_compiles_nothing() {
+    let mut p = Incremental::new(APP);
+    p.host.build();
+    parsed(&p);
+    let targets = p.host.pending_lazy_targets();
+    let (done_tx, done) = crossbeam_channel::unbounded();
+    let thread = p
+        .host
+        .warm_up_lazy_chunks(&targets, done_tx)
+        .expect("thread");
+    assert_eq!(
+        done.recv_timeout(std::time::Duration::from_secs(30)),
+        Ok(true)
+    );
+    thread.join().expect("joined");
+    assert_eq!(
+        parsed(&p),
+        set(&[
+            "/src/route-a.js",
+            "/src/route-b.js",
+            "/src/shared.js",
+            "/src/a-only.js",
+            "/src/b-only.js",
+            "/src/nested.js",
+            "/src/pages/home.js",
+        ])
+    );
+    assert_eq!(p.host.request_lazy("/src/route-a.js"), LazyRequest::Added);
+    p.host.build();
+    assert_eq!(parsed(&p), set(&[]), "compiled already");
+    assert_eq!(
+        lazy_chunk(&mut p, "/src/route-a.js"),
+        ["/src/shared.js", "/src/a-only.js", "/src/route-a.js"]
+    );
+}
+
+#[test]
+fn an_edit_cancels_the_background_warm_up_without_waiting_for_it() {
+    // Enough lazy modules that the warm-up is still running when the edit comes.
+    let mut fixture = String::from(
+        "//- /index.html\n<script type=\"module\" src=\"/src/main.js\"></script>\n//- /src/main.js\nexport const load = () => import('./lazy/m0.js');\n",
+    );
+    for i in 0..400 {
+        fixture.push_str(&format!(
+            "//- /src/lazy/m{i}.js\nimport './m{}.js';\nexport function f{i}(a, b) {{ return [a, b].map((x) => x * {i}); }}\n",
+            i + 1
+        ));
+    }
+    fixture.push_str("//- /src/lazy/m400.js\nexport {};\n");
+    let mut p = Incremental::new(&fixture);
+    p.build();
+    let (done_tx, done) = crossbeam_channel::unbounded();
+    let targets = p.host.pending_lazy_targets();
+    let thread = p
+        .host
+        .warm_up_lazy_chunks(&targets, done_tx)
+        .expect("thread");
+    // The setter cancels the warm-up and returns once its handle is dropped.
+    p.project.write(
+        "src/main.js",
+        "export const load = () => import('./lazy/m0.js');\nconsole.log(1);\n",
+    );
+    p.host.apply_changes(&[p.path("src/main.js")]);
+    let build = p.host.build();
+    let changed: Vec<&str> = build
+        .changed
+        .iter()
+        .map(|&i| &*build.graph().module(i).id)
+        .collect();
+    assert_eq!(changed, ["/src/main.js"]);
+    let finished = done
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("reported");
+    thread.join().expect("joined");
+    // Cancelled (the usual case) or done before the edit: either way the edit went through.
+    if !finished {
+        assert_eq!(p.host.request_lazy("/src/lazy/m0.js"), LazyRequest::Added);
+        p.host.build();
+        assert_eq!(lazy_chunk(&mut p, "/src/lazy/m0.js").len(), 401);
+    }
+}

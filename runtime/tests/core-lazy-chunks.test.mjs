@@ -1,0 +1,123 @@
+// The core in plain Node, lazy chunks: `import()` of a module the page's chunk does not define
+// asks the host for the target's chunk (once), evaluates what it defines, never re-defines a
+// module the registry has, and rejects with the host's reason naming the module and importer.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+
+import { createTestRuntime } from "./support/core-env.mjs";
+import { esm, js } from "./support/modules.mjs";
+
+/** A module that counts its evaluations in `globalThis.evaluations` and exports `name`. */
+const counted = (id, deps, name, requires = "") =>
+  js(
+    id,
+    deps,
+    esm(
+      { name: "name" },
+      `${requires}globalThis.evaluations[${JSON.stringify(id)}] = (globalThis.evaluations[${JSON.stringify(id)}] || 0) + 1;
+const name = ${JSON.stringify(name)};`,
+    ),
+  );
+
+const main = js(
+  "/src/main.js",
+  { "./a.js": "/src/a.js", "./b.js": "/src/b.js" },
+  `globalThis.loadA = () => require.dynamic("./a.js");
+globalThis.loadB = () => require.dynamic("./b.js");`,
+);
+
+test("import() loads the target's chunk once; a module two chunks share is evaluated once", async () => {
+  const shared = counted("/src/shared.js", {}, "shared");
+  const rt = createTestRuntime({
+    lazyChunks: {
+      "/src/a.js": [shared, counted("/src/a.js", { "./shared.js": "/src/shared.js" }, "a", `require("./shared.js");\n`)],
+      "/src/b.js": [
+        // A second copy of the shared module, as the server sends it in both chunks.
+        counted("/src/shared.js", {}, "shared (second copy)"),
+        counted("/src/b.js", { "./shared.js": "/src/shared.js" }, "b", `require("./shared.js");\n`),
+      ],
+    },
+  });
+  rt.run("globalThis.evaluations = {}");
+  await rt.load([main], ["/src/main.js"]);
+  assert.deepEqual(rt.chunkRequests, [], "nothing behind import() is fetched at start");
+
+  const [a1, a2] = await Promise.all([rt.get("loadA")(), rt.get("loadA")()]);
+  assert.equal(a1.name, "a");
+  assert.equal(a2, a1);
+  assert.deepEqual(rt.chunkRequests, ["/src/a.js"], "one request for two import()s");
+
+  const b = await rt.get("loadB")();
+  assert.equal(b.name, "b");
+  assert.deepEqual(rt.chunkRequests, ["/src/a.js", "/src/b.js"]);
+  assert.deepEqual({ ...rt.get("evaluations") }, { "/src/shared.js": 1, "/src/a.js": 1, "/src/b.js": 1 });
+  assert.equal(rt.require("/src/shared.js").name, "shared", "the first definition stays");
+  await rt.get("loadA")();
+  assert.equal(rt.chunkRequests.length, 2, "a loaded chunk is not asked for again");
+});
+
+test("a chunk that cannot load rejects that import() naming the module and the importer; a later import() asks again", async () => {
+  const chunks = { "/src/a.js": new Error("hotloop: the modules of /src/a.js were not compiled") };
+  const rt = createTestRuntime({ lazyChunks: chunks });
+  await rt.load([main], ["/src/main.js"]);
+  await assert.rejects(
+    rt.get("loadA")(),
+    /Cannot load module '\.\/a\.js' \(\/src\/a\.js\) imported by \/src\/main\.js: hotloop: the modules of \/src\/a\.js were not compiled/,
+  );
+  chunks["/src/a.js"] = [js("/src/a.js", {}, esm({ ok: "ok" }, "const ok = true;"))];
+  assert.equal((await rt.get("loadA")()).ok, true);
+  assert.deepEqual(rt.chunkRequests, ["/src/a.js", "/src/a.js"]);
+});
+
+test("a module only an update brought loads its chunk on import(), keeping the update's code", async () => {
+  const rt = createTestRuntime({
+    lazyChunks: {
+      "/src/a.js": [
+        js("/src/dep.js", {}, esm({ value: "value" }, "const value = 'dep';")),
+        js("/src/a.js", { "./dep.js": "/src/dep.js" }, esm({ name: "name" }, `const name = "old a + " + require("./dep.js").value;`)),
+      ],
+    },
+  });
+  await rt.boot([main], ["/src/main.js"]);
+  // Another tab loaded the chunk and /src/a.js was edited: the update carries its new code.
+  await rt.update({
+    revision: 2,
+    modules: [js("/src/a.js", { "./dep.js": "/src/dep.js" }, esm({ name: "name" }, `const name = "new a + " + require("./dep.js").value;`))],
+    invalidate: ["/src/a.js"],
+    boundaries: [],
+  });
+  assert.equal(rt.inspect().modules["/src/a.js"], "defined", "not evaluated by the update");
+  const a = await rt.get("loadA")();
+  assert.equal(a.name, "new a + dep");
+  assert.deepEqual(rt.chunkRequests, ["/src/a.js"]);
+});
+
+test("without a host that loads chunks, import() evaluates what the one chunk defined", async () => {
+  const rt = createTestRuntime();
+  await rt.load([main, counted("/src/a.js", {}, "a")], ["/src/main.js"]);
+  rt.run("globalThis.evaluations = {}");
+  assert.equal((await rt.get("loadA")()).name, "a");
+  await assert.rejects(rt.get("loadB")(), /Cannot find module '\.\/b\.js' \(\/src\/b\.js\) imported by \/src\/main\.js/);
+});
+
+test("a chunk whose target does not compile rejects that import() saying so", async () => {
+  const rt = createTestRuntime({ lazyChunks: { "/src/a.js": [] } });
+  await rt.load([main], ["/src/main.js"]);
+  await assert.rejects(
+    rt.get("loadA")(),
+    /Cannot load module '\.\/a\.js' \(\/src\/a\.js\) imported by \/src\/main\.js: it does not compile/,
+  );
+});
+
+test("the server hears of each lazy chunk loaded, with the snapshot it came from, again after a reconnect", async () => {
+  const rt = createTestRuntime({ lazyChunks: { "/src/a.js": [js("/src/a.js", {}, esm({ ok: "ok" }, "const ok = true;"))] } });
+  await rt.boot([main], ["/src/main.js"]);
+  rt.chunkSnapshot = 7;
+  await rt.get("loadA")();
+  assert.deepEqual(rt.sent("loaded"), [{ kind: "loaded", chunk: "/src/a.js", snapshot: 7 }]);
+  rt.core.disconnected({});
+  rt.core.connected({});
+  assert.deepEqual(rt.sent("loaded").length, 2);
+  assert.deepEqual(rt.sent("loaded")[1], { kind: "loaded", chunk: "/src/a.js", snapshot: 7 });
+});
