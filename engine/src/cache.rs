@@ -374,5 +374,11 @@ fn decode(bytes: &[u8]) -> Option<CompiledModule> {
     })
 }
 
+/// How many entries `dir` stores (a key stored twice counts twice); for tests.
+#[cfg(test)]
+pub(crate) fn stored_entries(dir: &Path) -> usize {
+    pack::stored_keys(dir).len()
+}
+
 #[cfg(test)]
 mod tests;

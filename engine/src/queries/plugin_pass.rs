@@ -235,35 +235,15 @@ pub fn chain_map(compiled: &str, plugin: &str, root: &Path, path: &Path) -> Opti
     let compiled = swc_sourcemap::SourceMap::from_slice(compiled.as_bytes()).ok()?;
     let mut chained = swc_sourcemap::SourceMap::from_slice(plugin.as_bytes()).ok()?;
     chained.adjust_mappings(&compiled);
-    for index in 0..chained.get_source_count() {
-        let Some(source) = chained.get_source(index) else {
-            continue;
-        };
-        let source = Path::new(&**source);
-        let absolute = if source.is_absolute() {
-            lexical_normal(source)
-        } else {
-            lexical_normal(&path.parent().unwrap_or(root).join(source))
-        };
-        if let Ok(rel) = absolute.strip_prefix(root) {
-            let id = format!("/{}", rel.to_string_lossy().replace('\\', "/"));
-            chained.set_source(index, id.into());
-        }
-    }
-    chained.set_source_root(None::<String>);
+    root_relative_sources(&mut chained, root, path);
     let mut json = Vec::new();
     chained.to_writer(&mut json).ok()?;
     String::from_utf8(json).ok()
 }
 
-/// The plugin's map of a stylesheet it compiled (Sass, Less, PostCSS: the CSS → the source) as
-/// the comment that ends the served CSS, `/*# sourceMappingURL=data:... */`, so devtools show
-/// the `.scss` line of a rule. Sources become root-relative ids as in [`chain_map`];
-/// `sourcesContent` is what the plugin host put there (`js/css.js`). `None` when the map does
-/// not parse.
-pub fn css_map_comment(plugin: &str, root: &Path, path: &Path) -> Option<String> {
-    use base64::Engine as _;
-    let mut map = swc_sourcemap::SourceMap::from_slice(plugin.as_bytes()).ok()?;
+/// A plugin map's sources as hotloop names them: relative to the module's directory (`path`'s)
+/// when relative, root-relative ids (`/src/App.vue`) when under `root`; no `sourceRoot`.
+fn root_relative_sources(map: &mut swc_sourcemap::SourceMap, root: &Path, path: &Path) {
     for index in 0..map.get_source_count() {
         let Some(source) = map.get_source(index) else {
             continue;
@@ -280,6 +260,17 @@ pub fn css_map_comment(plugin: &str, root: &Path, path: &Path) -> Option<String>
         }
     }
     map.set_source_root(None::<String>);
+}
+
+/// The plugin's map of a stylesheet it compiled (Sass, Less, PostCSS: the CSS → the source) as
+/// the comment that ends the served CSS, `/*# sourceMappingURL=data:... */`, so devtools show
+/// the `.scss` line of a rule. Sources become root-relative ids as in [`chain_map`];
+/// `sourcesContent` is what the plugin host put there (`js/css.js`). `None` when the map does
+/// not parse.
+pub fn css_map_comment(plugin: &str, root: &Path, path: &Path) -> Option<String> {
+    use base64::Engine as _;
+    let mut map = swc_sourcemap::SourceMap::from_slice(plugin.as_bytes()).ok()?;
+    root_relative_sources(&mut map, root, path);
     let mut json = Vec::new();
     map.to_writer(&mut json).ok()?;
     let mut comment = String::from("/*# sourceMappingURL=data:application/json;base64,");

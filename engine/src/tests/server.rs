@@ -464,21 +464,6 @@ Hello
     assert_eq!(plugins.calls(Ssr, "transform").len(), 2);
 }
 
-/// Files under `dir`, recursively.
-fn files_under(dir: &std::path::Path) -> usize {
-    std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .flatten()
-                .map(|e| {
-                    let path = e.path();
-                    if path.is_dir() { files_under(&path) } else { 1 }
-                })
-                .sum()
-        })
-        .unwrap_or(0)
-}
-
 #[test]
 fn a_restart_reuses_the_compile_cache_for_server_only_modules_too() {
     use crate::CompileCache;
@@ -489,10 +474,10 @@ fn a_restart_reuses_the_compile_cache_for_server_only_modules_too() {
     prepare_server(&mut first, None, &[], None, 0).expect("server");
     let written = first.db().compile_cache().stats().misses;
     drop(first);
-    let stored = files_under(cache_dir.root());
+    let stored = crate::cache::stored_entries(cache_dir.root());
     assert!(
         stored >= written as usize,
-        "{stored} files for {written} scripts"
+        "{stored} entries for {written} scripts"
     );
 
     let root = std::fs::canonicalize(files.root()).expect("root");
@@ -506,7 +491,11 @@ fn a_restart_reuses_the_compile_cache_for_server_only_modules_too() {
     // The page's cold build alone must not prune what only the server graph uses
     // (`src/server.ts`, `src/api.ts`): flushing waits for any prune it sent.
     second.db().compile_cache().flush();
-    assert_eq!(files_under(cache_dir.root()), stored, "nothing pruned yet");
+    assert_eq!(
+        crate::cache::stored_entries(cache_dir.root()),
+        stored,
+        "nothing pruned yet"
+    );
     prepare_server(&mut second, None, &[], None, 0).expect("server");
     let stats = second.db().compile_cache().stats();
     assert_eq!(
