@@ -109,6 +109,26 @@ describe('server-side HMR: a server-rendered React app', { skip, concurrency: fa
     await tab.untilLog('[hmr] connected', { from });
   });
 
+  test('a server-rendered page that listens to hotloop:server-update refetches instead of reloading', async () => {
+    const listening = await Tab.open(browser, server.url + '/?listen');
+    try {
+      await listening.untilLog('[hmr] connected');
+      const navs = listening.navigations;
+      const from = tab.mark();
+      editFile(file('src/api.ts'), 'hits += 1;', 'hits += 1; // heard by the listening page');
+      const heard = await listening.until(() => window.__serverUpdates?.[0]);
+      assert.ok(heard.update.modules.includes('/src/api.ts'), JSON.stringify(heard));
+      assert.equal(heard.value.message, 'two', 'it refetched from the updated server');
+      assert.equal(listening.navigations, navs, 'the listening page did not reload');
+      assert.deepEqual(listening.log.filter((l) => /full reload/.test(l)), []);
+      // The other tab does not listen: it reloads, as above.
+      await tab.untilLog(/full reload: the app's server code changed/, { from });
+      await tab.untilLog('[hmr] connected', { from });
+    } finally {
+      await listening.close();
+    }
+  });
+
   test('a syntax error in a server module: overlay in the page, last good code served; the fix clears it', async () => {
     const from = tab.mark();
     editFile(file('src/api.ts'), "message: 'two'", "message: 'three',,");
