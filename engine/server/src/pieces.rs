@@ -52,13 +52,34 @@ pub(crate) struct Piece {
     /// The define statements it holds (indices into the chunk's parts); empty for the start
     /// piece.
     pub(crate) range: Range<usize>,
-    /// What is served: the statements (or the start statement) and the map line.
-    pub(crate) bytes: Bytes,
 }
 
 impl Piece {
     pub(crate) fn url(&self) -> String {
         format!("{PIECE_PREFIX}{}.js", self.hash)
+    }
+
+    /// What is served: the statements and the map line, or the start statement. Built per
+    /// request from `chunk` (the one it was cut from): a copy kept per piece would hold the
+    /// chunk's text twice, and a page asks for each piece once.
+    pub(crate) fn bytes(&self, chunk: &Chunk) -> Bytes {
+        if self.range.is_empty() {
+            return Bytes::from(chunk.start().to_owned());
+        }
+        let statements = || {
+            chunk
+                .parts
+                .iter()
+                .skip(self.range.start)
+                .take(self.range.len())
+        };
+        let len = statements().map(|(_, s)| s.len()).sum::<usize>();
+        let mut out = String::with_capacity(len + 64);
+        for (_, statement) in statements() {
+            out.push_str(statement);
+        }
+        push_map_line(&mut out, &self.hash);
+        Bytes::from(out)
     }
 }
 
@@ -76,21 +97,13 @@ pub(crate) struct PieceCache {
 }
 
 impl PieceCache {
-    /// The pieces of `served`'s chunk, cut on first use (reusing the bytes of pieces an older
-    /// snapshot already has).
+    /// The pieces of `served`'s chunk, cut and named on first use.
     pub(crate) fn pieces_of(&mut self, served: &Arc<Served>) -> Arc<[Piece]> {
         let weak = Arc::downgrade(&served.chunk);
         if let Some(found) = self.recent.iter().find(|s| Weak::ptr_eq(&s.chunk, &weak)) {
             return found.pieces.clone();
         }
-        let pieces: Arc<[Piece]> = build(&served.chunk, |hash| {
-            self.recent
-                .iter()
-                .flat_map(|s| s.pieces.iter())
-                .find(|p| *p.hash == *hash)
-                .map(|p| p.bytes.clone())
-        })
-        .into();
+        let pieces: Arc<[Piece]> = build(&served.chunk).into();
         self.recent.push_front(SnapshotPieces {
             chunk: weak,
             served: served.clone(),
@@ -104,7 +117,11 @@ impl PieceCache {
     pub(crate) fn find(&self, hash: &str) -> Option<(Arc<Served>, Range<usize>, Bytes)> {
         self.recent.iter().find_map(|s| {
             let piece = s.pieces.iter().find(|p| &*p.hash == hash)?;
-            Some((s.served.clone(), piece.range.clone(), piece.bytes.clone()))
+            Some((
+                s.served.clone(),
+                piece.range.clone(),
+                piece.bytes(&s.served.chunk),
+            ))
         })
     }
 }
@@ -120,8 +137,8 @@ pub(crate) fn script_tags(pieces: &[Piece]) -> String {
     tags
 }
 
-/// Cuts `chunk` and hashes each piece; `known` returns the bytes of a piece already built.
-fn build(chunk: &Chunk, known: impl Fn(&str) -> Option<Bytes>) -> Vec<Piece> {
+/// Cuts `chunk` and names each piece by its statements' hash.
+fn build(chunk: &Chunk) -> Vec<Piece> {
     let mut pieces = Vec::new();
     for range in cut(&chunk.parts) {
         let mut hasher = Xxh3::new();
@@ -129,21 +146,12 @@ fn build(chunk: &Chunk, known: impl Fn(&str) -> Option<Bytes>) -> Vec<Piece> {
             hasher.update(statement.as_bytes());
         }
         let hash: Arc<str> = format!("{:016x}", hasher.digest()).into();
-        let bytes = known(&hash).unwrap_or_else(|| {
-            let mut out = String::new();
-            for (_, statement) in chunk.parts.iter().skip(range.start).take(range.len()) {
-                out.push_str(statement);
-            }
-            push_map_line(&mut out, &hash);
-            Bytes::from(out)
-        });
-        pieces.push(Piece { hash, range, bytes });
+        pieces.push(Piece { hash, range });
     }
     let start = chunk.start();
     let hash: Arc<str> = format!("{:016x}", xxhash_rust::xxh3::xxh3_64(start.as_bytes())).into();
     let end = chunk.parts.len();
     pieces.push(Piece {
-        bytes: Bytes::from(start.to_owned()),
         hash,
         range: end..end,
     });
@@ -247,8 +255,8 @@ mod tests {
             ),
         );
         let after = chunk(edited, 2);
-        let old = build(&before, |_| None);
-        let new = build(&after, |_| None);
+        let old = build(&before);
+        let new = build(&after);
         assert_eq!(old.len(), new.len());
         let changed: Vec<usize> = (0..old.len())
             .filter(|&i| old[i].hash != new[i].hash)
@@ -256,10 +264,12 @@ mod tests {
         let holding = new.iter().position(|p| p.range.contains(&2500)).unwrap();
         assert_eq!(changed, vec![holding, new.len() - 1]);
         // The start piece is the start statement alone, without the chunk's map line.
-        let start = std::str::from_utf8(&new.last().unwrap().bytes).unwrap();
+        let start = new.last().unwrap().bytes(&after);
+        let start = std::str::from_utf8(&start).unwrap();
         assert_eq!(start, "__hotloop.start([], {\"revision\":2});\n");
         // A statement piece names its own map.
-        let first = std::str::from_utf8(&new[0].bytes).unwrap();
+        let first = new[0].bytes(&after);
+        let first = std::str::from_utf8(&first).unwrap();
         assert!(first.ends_with(&format!(
             "//# sourceMappingURL=/_hotloop/piece/{}.js.map\n",
             new[0].hash
