@@ -260,15 +260,12 @@ impl EngineHost {
                     state.served.workers = None;
                 }
             }
-            if diagnostics != module.diagnostics {
-                module.diagnostics = diagnostics.clone();
-                diagnostics_changed = true;
-                if diagnostics.is_empty() {
-                    state.with_diagnostics.remove(&index);
-                } else {
-                    state.with_diagnostics.insert(index, diagnostics);
-                }
-            }
+            diagnostics_changed |= update_diagnostics(
+                &mut module.diagnostics,
+                &mut state.with_diagnostics,
+                index,
+                diagnostics,
+            );
         }
         if diagnostics_changed {
             state.diagnostics =
@@ -391,6 +388,27 @@ impl EngineHost {
             phases: PhaseTimes::default(),
         }
     }
+}
+
+/// Records a module's new `diagnostics` in its state and in the index of modules with
+/// diagnostics (the page's build and the server graph's keep the same two); true when they
+/// changed.
+pub(super) fn update_diagnostics(
+    held: &mut Arc<[Diagnostic]>,
+    with_diagnostics: &mut BTreeMap<ModuleIndex, Arc<[Diagnostic]>>,
+    index: ModuleIndex,
+    diagnostics: Arc<[Diagnostic]>,
+) -> bool {
+    if diagnostics == *held {
+        return false;
+    }
+    *held = diagnostics.clone();
+    if diagnostics.is_empty() {
+        with_diagnostics.remove(&index);
+    } else {
+        with_diagnostics.insert(index, diagnostics);
+    }
+    true
 }
 
 fn collect_diagnostics(

@@ -31,6 +31,7 @@ use crate::transform::HotFacts;
 use hotloop_protocol::{Diagnostic, ModuleCode};
 
 use super::EngineHost;
+use super::build::update_diagnostics;
 use super::node_maps::{ChunkMap, with_inline_map};
 use crate::db::Db as _;
 use crate::warm_up::warm_up_server;
@@ -172,15 +173,12 @@ impl EngineHost {
                 module.map = server_parsed_module(db, file).map.clone();
                 changed.push(index);
             }
-            if diagnostics != module.diagnostics {
-                module.diagnostics = diagnostics.clone();
-                diagnostics_changed = true;
-                if diagnostics.is_empty() {
-                    state.with_diagnostics.remove(&index);
-                } else {
-                    state.with_diagnostics.insert(index, diagnostics);
-                }
-            }
+            diagnostics_changed |= update_diagnostics(
+                &mut module.diagnostics,
+                &mut state.with_diagnostics,
+                index,
+                diagnostics,
+            );
         }
         if diagnostics_changed {
             state.diagnostics = collect_diagnostics(&state.with_diagnostics);
