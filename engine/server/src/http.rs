@@ -168,7 +168,7 @@ pub(crate) async fn piece(
         }
     };
     state.built().await;
-    let Some((served, range, bytes)) = state.find_piece(hash) else {
+    let Some((served, piece)) = state.find_piece(hash) else {
         return text(
             StatusCode::NOT_FOUND,
             format!(
@@ -178,10 +178,10 @@ pub(crate) async fn piece(
         );
     };
     let (content_type, body) = if map {
-        let map = sourcemap::index_map_of(&served.chunk.parts, range, &served.modules, 0);
+        let map = sourcemap::index_map_of(&served.chunk.parts, piece.range, &served.modules, 0);
         (JSON, Bytes::from(map))
     } else {
-        (JS, bytes)
+        (JS, piece.bytes(&served.chunk))
     };
     let mut response = Response::new(Body::from(body));
     let headers = response.headers_mut();

@@ -191,12 +191,8 @@ impl AppState {
             .pieces_of(served)
     }
 
-    /// The piece named `hash` of a recent snapshot: that snapshot, its statements' range, its
-    /// bytes.
-    pub(crate) fn find_piece(
-        &self,
-        hash: &str,
-    ) -> Option<(Arc<Served>, std::ops::Range<usize>, axum::body::Bytes)> {
+    /// The piece named `hash` of a recent snapshot, with that snapshot.
+    pub(crate) fn find_piece(&self, hash: &str) -> Option<(Arc<Served>, pieces::Piece)> {
         self.pieces
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())

@@ -45,7 +45,7 @@ const KEEP: usize = 4;
 pub(crate) const PIECE_PREFIX: &str = "/_hotloop/piece/";
 
 /// One script of the page.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Piece {
     /// 16 hex digits: the URL's name.
     pub(crate) hash: Arc<str>,
@@ -113,15 +113,12 @@ impl PieceCache {
         pieces
     }
 
-    /// The piece named `hash` in a recent snapshot, with that snapshot (for its maps).
-    pub(crate) fn find(&self, hash: &str) -> Option<(Arc<Served>, Range<usize>, Bytes)> {
+    /// The piece named `hash` in a recent snapshot, with that snapshot (its chunk for the
+    /// piece's text, its modules for the map).
+    pub(crate) fn find(&self, hash: &str) -> Option<(Arc<Served>, Piece)> {
         self.recent.iter().find_map(|s| {
             let piece = s.pieces.iter().find(|p| &*p.hash == hash)?;
-            Some((
-                s.served.clone(),
-                piece.range.clone(),
-                piece.bytes(&s.served.chunk),
-            ))
+            Some((s.served.clone(), piece.clone()))
         })
     }
 }
