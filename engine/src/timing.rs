@@ -207,9 +207,11 @@ mod tests {
         let parse = times.get(Phase::Parse).unwrap();
         let graph = times.get(Phase::Graph).unwrap();
         assert!(parse >= Duration::from_millis(10), "parse {parse:?}");
+        // Exclusive: the graph's frame is not charged the 10 ms its children spun (a bound on
+        // the wall clock, not on the scheduler: a loaded machine may stretch any spin).
         assert!(
-            graph >= Duration::from_millis(2) && graph < Duration::from_millis(10),
-            "graph excludes its children: {graph:?}"
+            graph >= Duration::from_millis(2) && graph + parse <= wall,
+            "graph excludes its children: {graph:?} + {parse:?} > {wall:?}"
         );
         assert!(times.total() <= wall, "{:?} > {wall:?}", times.total());
         let spans: Vec<&str> = clock.take_spans().iter().map(|s| s.name).collect();

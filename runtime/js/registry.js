@@ -73,6 +73,22 @@
     });
     const { isAsyncFactory, noteFactory, waitsForAsync, requireWaiting } = asyncModules;
 
+    /**
+     * `require.esm(exports, getters)`: the first statement of an ES module's factory (the engine
+     * folds swc's CommonJS export prologue into it, `engine/src/transform/esm_exports.rs`).
+     * Marks `exports` as an ES module's (`__esModule`, not enumerable) and defines each getter
+     * as an enumerable live binding, before any import of the module runs.
+     */
+    function esmExports(exports, getters) {
+      Object.defineProperty(exports, "__esModule", { value: true });
+      for (const name in getters) {
+        Object.defineProperty(exports, name, {
+          enumerable: true,
+          get: Object.getOwnPropertyDescriptor(getters, name).get,
+        });
+      }
+    }
+
     function identitySignature(type) {
       return type;
     }
@@ -119,6 +135,7 @@
       rec.require.namespace = function namespace(spec) {
         return asyncModules.namespaceOf(rec.require(spec));
       };
+      rec.require.esm = esmExports;
       // `$RefreshReg$(type, "<local>")` registers `type` as "<module id> <local>".
       rec.refreshReg = function $RefreshReg$(type, localId) {
         rec.refreshRegistrations += 1;

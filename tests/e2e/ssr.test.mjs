@@ -115,7 +115,7 @@ describe('server-side HMR: a server-rendered React app', { skip, concurrency: fa
       await listening.untilLog('[hmr] connected');
       const navs = listening.navigations;
       const from = tab.mark();
-      editFile(file('src/api.ts'), 'hits += 1;', 'hits += 1; // heard by the listening page');
+      editFile(file('src/api.ts'), 'hits += 1;', 'hits += 1 + 0;');
       const heard = await listening.until(() => window.__serverUpdates?.[0]);
       assert.ok(heard.update.modules.includes('/src/api.ts'), JSON.stringify(heard));
       assert.equal(heard.value.message, 'two', 'it refetched from the updated server');

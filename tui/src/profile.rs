@@ -5,8 +5,10 @@
 //! reload reason; then p50/p95/max per phase. `--json` writes the same for scripts (schema in
 //! `SCHEMA_HELP`), `--trace` a Chrome trace-event file with every query as a span.
 //!
-//! Each edit appends a harmless comment that differs from the previous edit (a counter); the
-//! original bytes are restored at the end, on error, on panic and on Ctrl-C.
+//! Each edit appends something harmless that differs from the previous edit (a counter): a
+//! string statement to a script (a comment would not change the code the engine emits, which
+//! has none), a comment to a stylesheet or a page; the original bytes are restored at the end,
+//! on error, on panic and on Ctrl-C.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -146,8 +148,9 @@ struct Target {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum CommentStyle {
-    /// `// …` (JS, TS).
-    Line,
+    /// `;"…";`, a string statement (JS, TS): emitted code has no comments, so a comment
+    /// would be no change at all.
+    Statement,
     /// `/* … */` (CSS).
     Block,
     /// `<!-- … -->` (HTML, SVG).
@@ -160,7 +163,7 @@ impl CommentStyle {
     fn of(path: &Path) -> Option<CommentStyle> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         Some(match ext.as_str() {
-            "js" | "jsx" | "ts" | "tsx" | "mjs" | "cjs" | "mts" | "cts" => CommentStyle::Line,
+            "js" | "jsx" | "ts" | "tsx" | "mjs" | "cjs" | "mts" | "cts" => CommentStyle::Statement,
             "css" => CommentStyle::Block,
             "html" | "htm" | "svg" => CommentStyle::Markup,
             "json" => CommentStyle::Whitespace,
@@ -171,7 +174,7 @@ impl CommentStyle {
     /// What edit number `n` appends.
     fn suffix(self, n: u64) -> String {
         match self {
-            CommentStyle::Line => format!("\n// hotloop profile {n}\n"),
+            CommentStyle::Statement => format!("\n;\"hotloop profile {n}\";\n"),
             CommentStyle::Block => format!("\n/* hotloop profile {n} */\n"),
             CommentStyle::Markup => format!("\n<!-- hotloop profile {n} -->\n"),
             CommentStyle::Whitespace => format!("\n{}\n", " ".repeat(1 + (n % 2) as usize)),
@@ -1046,7 +1049,7 @@ mod tests {
     #[test]
     fn every_edit_differs_from_the_previous_one() {
         for style in [
-            CommentStyle::Line,
+            CommentStyle::Statement,
             CommentStyle::Block,
             CommentStyle::Markup,
             CommentStyle::Whitespace,
@@ -1056,7 +1059,7 @@ mod tests {
         }
         assert_eq!(
             CommentStyle::of(Path::new("a/b.tsx")),
-            Some(CommentStyle::Line)
+            Some(CommentStyle::Statement)
         );
         assert_eq!(CommentStyle::of(Path::new("logo.png")), None);
     }

@@ -9,14 +9,19 @@
 //! the first line (so the per-module source map is the swc map shifted by one line):
 //!
 //! ```js
-//! (function (module, exports, require, __hotloop_meta, $RefreshReg$, $RefreshSig$) {
+//! (function (module, exports, require, __hotloop_meta) {
 //! ...module body...
 //! })
 //! ```
-//! (`(async function ...` when the module uses top-level `await`; see below.)
+//! (`(async function ...` when the module uses top-level `await`; see below; `$RefreshReg$,
+//! $RefreshSig$` follow `__hotloop_meta` where hotloop's React Refresh transform registered
+//! something.) The body is swc's codegen without comments (the source map has the source),
+//! indented with tabs.
 //!
 //! - ESM is lowered to CommonJS by swc's `common_js` transform (getter exports = live bindings,
-//!   hoisted, so cycles work); `import()` becomes `require.dynamic(spec)`, the runtime's promise of
+//!   hoisted, so cycles work), its export prologue folded into one
+//!   `require.esm(exports, { get name() {...} })` call (`transform/esm_exports.rs`); `import()`
+//!   becomes `require.dynamic(spec)`, the runtime's promise of
 //!   the module's namespace (CommonJS modules get `{ ...named, default: module.exports }`).
 //! - `import.meta` is rewritten to `__hotloop_meta` (the runtime gives `{ url, hot, env }`), so
 //!   `import.meta.hot.accept()` calls the module's hot context.

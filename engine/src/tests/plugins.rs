@@ -303,7 +303,7 @@ fn a_module_a_plugin_watches_recompiles_the_watcher_in_the_same_build() {
             edit /src/main.js
               applied: files [/src/main.js]
               queries:
-                chunk_entry: ran /src/App.vue /src/main.js
+                chunk_entry: ran /src/App.vue; reused /src/main.js
                 emitted_module: ran /src/App.vue /src/main.js
                 hot_meta: ran /src/App.vue /src/main.js
                 import_specifiers: ran /src/main.js; reused /src/App.vue
@@ -312,8 +312,8 @@ fn a_module_a_plugin_watches_recompiles_the_watcher_in_the_same_build() {
                 module_imports: ran /src/App.vue /src/main.js
                 parsed_module: ran /src/App.vue /src/main.js
                 resolved_imports: reused /src/App.vue /src/main.js
-              changed: /src/main.js /src/App.vue
-              plan: reload: /src/main.js changed and no module accepts it
+              changed: /src/App.vue
+              plan: reload: /src/App.vue changed and no module accepts it (via /src/App.vue <- /src/main.js)
         "#]],
     );
     assert!(

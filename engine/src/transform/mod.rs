@@ -14,6 +14,7 @@
 mod analyze;
 mod class_fields;
 mod define;
+mod esm_exports;
 mod fold;
 mod glob;
 mod guard;
@@ -36,7 +37,9 @@ pub use worker::{WorkerQuery, worker_map_url, worker_module};
 
 use hotloop_protocol::{Diagnostic, DiagnosticKind};
 
-/// First line of every factory, alone on its line (see ARCHITECTURE.md, "The registry format").
+/// First line of the factory of a module hotloop's React Refresh transform registered
+/// components or hook signatures in, alone on its line (see `queries/emit.rs`, "The registry
+/// format"): `$RefreshReg$`/`$RefreshSig$` are bound to the module's registrar.
 pub const FACTORY_HEADER: &str =
     "(function (module, exports, require, __hotloop_meta, $RefreshReg$, $RefreshSig$) {";
 
@@ -45,11 +48,11 @@ pub const FACTORY_HEADER: &str =
 pub const ASYNC_FACTORY_HEADER: &str =
     "(async function (module, exports, require, __hotloop_meta, $RefreshReg$, $RefreshSig$) {";
 
-/// First line of the factory of a module that mentions `$RefreshReg$`/`$RefreshSig$` but that
-/// hotloop's React Refresh transform did not compile (non-React JSX, dependencies): those names
-/// are not bound, so a plugin's output that calls them (prefresh's, `@vitejs/plugin-react`'s
-/// Babel output) reaches the page's globals (`self.$RefreshReg$`) as it does under Vite, not
-/// hotloop's React registrar. Every other module gets [`FACTORY_HEADER`].
+/// First line of every other factory: a module that registers nothing, and one that mentions
+/// `$RefreshReg$`/`$RefreshSig$` but that hotloop's React Refresh transform did not compile
+/// (non-React JSX, dependencies): those names are not bound, so a plugin's output that calls
+/// them (prefresh's, `@vitejs/plugin-react`'s Babel output) reaches the page's globals
+/// (`self.$RefreshReg$`) as it does under Vite, not hotloop's React registrar.
 pub const PLAIN_FACTORY_HEADER: &str = "(function (module, exports, require, __hotloop_meta) {";
 
 /// [`PLAIN_FACTORY_HEADER`] for a module that uses top-level `await`.

@@ -27,6 +27,7 @@ use swc_core::ecma::visit::{Visit, VisitMutWith, VisitWith};
 use super::analyze::{analyze, line_col};
 use super::class_fields::AssignClassFields;
 use super::define::Define;
+use super::esm_exports::compact_esm_exports;
 use super::rewrite::Rewrite;
 use super::{
     ASYNC_FACTORY_HEADER, CompiledModule, Decorators, FACTORY_HEADER, HotFacts, Jsx,
@@ -81,7 +82,6 @@ pub(crate) fn compile(
             return syntax_errors(id, text, &cm, errors);
         }
     };
-    drop_source_map_comments(&comments);
     // A shebang cannot sit inside the factory function.
     match &mut program {
         Program::Module(m) => m.shebang = None,
@@ -188,15 +188,7 @@ pub(crate) fn compile(
                     .push(Diagnostic::syntax(id, text, line, column, message));
                 return out;
             }
-            // A plugin's refresh registrations (prefresh) call the page's globals; any other
-            // module keeps the one header, so a JSX option change does not touch its output.
-            let binds_refresh = refresh || !text.contains("$Refresh");
-            let header = match (analysis.top_level_await.is_some(), binds_refresh) {
-                (true, true) => ASYNC_FACTORY_HEADER,
-                (false, true) => FACTORY_HEADER,
-                (true, false) => PLAIN_ASYNC_FACTORY_HEADER,
-                (false, false) => PLAIN_FACTORY_HEADER,
-            };
+            let top_level_await = analysis.top_level_await.is_some();
 
             program.visit_mut_with(&mut Rewrite {
                 unresolved,
@@ -217,14 +209,27 @@ pub(crate) fn compile(
                         support_arrow: true,
                     },
                 ));
+                if let Program::Module(module) = &mut program {
+                    compact_esm_exports(module, unresolved);
+                }
             }
             program.mutate(inject_helpers(unresolved_mark));
             super::hygiene::hygiene(&mut program, top_level_mark);
             program.mutate(fixer(Some(&comments)));
 
-            match emit(&cm, &comments, &program, id, header) {
-                Ok((code, map)) => {
-                    out.code = Some(code.into());
+            match emit(&cm, &program, id) {
+                Ok((body, map)) => {
+                    // Only hotloop's own React Refresh registrations bind the refresh
+                    // parameters: a plugin's (prefresh's) call the page's globals, and a module
+                    // that registers nothing needs neither name.
+                    let binds_refresh = refresh && body.contains("$Refresh");
+                    let header = match (top_level_await, binds_refresh) {
+                        (true, true) => ASYNC_FACTORY_HEADER,
+                        (false, true) => FACTORY_HEADER,
+                        (true, false) => PLAIN_ASYNC_FACTORY_HEADER,
+                        (false, false) => PLAIN_FACTORY_HEADER,
+                    };
+                    out.code = Some(factory_with(header, &body).into());
                     out.map = Some(map.into());
                 }
                 Err(message) => out.diagnostics.push(Diagnostic {
@@ -334,23 +339,21 @@ fn has_decorators(program: &Program) -> bool {
     find.0
 }
 
-/// Codegen of the module body, wrapped into the factory; the map's lines are shifted by one
-/// for the factory header.
-fn emit(
-    cm: &Lrc<SourceMap>,
-    comments: &SingleThreadedComments,
-    program: &Program,
-    id: &str,
-    header: &str,
-) -> Result<(String, String), String> {
+/// Codegen of the module body (no comments; indented with tabs: a quarter of the bytes four
+/// spaces take, the same lines) and its map, whose lines are shifted by one for the factory header the
+/// caller puts above the body.
+fn emit(cm: &Lrc<SourceMap>, program: &Program, id: &str) -> Result<(String, String), String> {
     let mut body = Vec::with_capacity(4096);
     let mut mappings: Vec<(BytePos, LineCol)> = Vec::new();
     {
+        let mut wr = JsWriter::new(cm.clone(), "\n", &mut body, Some(&mut mappings));
+        wr.set_indent_str("\t");
         let mut emitter = Emitter {
             cfg: swc_core::ecma::codegen::Config::default().with_target(EsVersion::latest()),
             cm: cm.clone(),
-            comments: Some(comments),
-            wr: JsWriter::new(cm.clone(), "\n", &mut body, Some(&mut mappings)),
+            // What a comment says is in the source map's sources; the page needs none.
+            comments: None,
+            wr,
         };
         emitter
             .emit_program(program)
@@ -367,7 +370,7 @@ fn emit(
     map.to_writer(&mut json)
         .map_err(|e| format!("source map generation failed: {e}"))?;
     let json = String::from_utf8(json).map_err(|e| format!("source map generation failed: {e}"))?;
-    Ok((factory_with(header, &body), json))
+    Ok((body, json))
 }
 
 struct MapConfig<'a> {
@@ -381,21 +384,6 @@ impl SourceMapGenConfig for MapConfig<'_> {
 
     fn inline_sources_content(&self, _: &FileName) -> bool {
         true
-    }
-}
-
-/// `//# sourceMappingURL=` / `sourceURL` comments of the input would point browsers at the
-/// wrong map: the runtime appends its own.
-fn drop_source_map_comments(comments: &SingleThreadedComments) {
-    let is_map_comment = |text: &str| {
-        let t = text.trim_start();
-        (t.starts_with('#') || t.starts_with('@'))
-            && (t[1..].trim_start().starts_with("sourceMappingURL=")
-                || t[1..].trim_start().starts_with("sourceURL="))
-    };
-    let (mut leading, mut trailing) = comments.borrow_all_mut();
-    for list in leading.values_mut().chain(trailing.values_mut()) {
-        list.retain(|c| !is_map_comment(&c.text));
     }
 }
 

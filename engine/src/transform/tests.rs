@@ -97,47 +97,38 @@ fn tsx_component_with_state_and_refresh() {
         expect![[r#"
             (function (module, exports, require, __hotloop_meta, $RefreshReg$, $RefreshSig$) {
             "use strict";
-            Object.defineProperty(exports, "__esModule", {
-                value: true
-            });
-            function _export(target, all) {
-                for(var name in all)Object.defineProperty(target, name, {
-                    enumerable: true,
-                    get: Object.getOwnPropertyDescriptor(all, name).get
-                });
-            }
-            _export(exports, {
-                get Label () {
-                    return Label;
-                },
-                get default () {
-                    return Counter;
-                }
+            require.esm(exports, {
+            	get Label () {
+            		return Label;
+            	},
+            	get default () {
+            		return Counter;
+            	}
             });
             const _jsxdevruntime = require("react/jsx-dev-runtime");
             const _react = require("react");
             var _s = $RefreshSig$();
             function Counter({ start }) {
-                _s();
-                const [n, setN] = (0, _react.useState)(start);
-                return /*#__PURE__*/ (0, _jsxdevruntime.jsxDEV)("button", {
-                    onClick: ()=>setN(n + 1),
-                    children: n
-                }, void 0, false, {
-                    fileName: "/src/Counter.tsx",
-                    lineNumber: 8,
-                    columnNumber: 10
-                }, this);
+            	_s();
+            	const [n, setN] = (0, _react.useState)(start);
+            	return (0, _jsxdevruntime.jsxDEV)("button", {
+            		onClick: ()=>setN(n + 1),
+            		children: n
+            	}, void 0, false, {
+            		fileName: "/src/Counter.tsx",
+            		lineNumber: 8,
+            		columnNumber: 10
+            	}, this);
             }
             _s(Counter, "kjeb6yf8CsryRdPR6krV3uCQ/Hc=");
             _c = Counter;
-            const Label = ()=>/*#__PURE__*/ (0, _jsxdevruntime.jsxDEV)("span", {
-                    children: "count"
-                }, void 0, false, {
-                    fileName: "/src/Counter.tsx",
-                    lineNumber: 11,
-                    columnNumber: 28
-                }, void 0);
+            const Label = ()=>(0, _jsxdevruntime.jsxDEV)("span", {
+            		children: "count"
+            	}, void 0, false, {
+            		fileName: "/src/Counter.tsx",
+            		lineNumber: 11,
+            		columnNumber: 28
+            	}, void 0);
             _c1 = Label;
             var _c, _c1;
             $RefreshReg$(_c, "Counter");
@@ -162,76 +153,67 @@ export function increment() { counter++; }
 console.log(this, import.meta.url);
 "#,
         expect![[r#"
-            (function (module, exports, require, __hotloop_meta, $RefreshReg$, $RefreshSig$) {
+            (function (module, exports, require, __hotloop_meta) {
             "use strict";
             function _export_star(from, to) {
-                Object.keys(from).forEach(function(k) {
-                    if (k !== "default" && !Object.prototype.hasOwnProperty.call(to, k)) {
-                        Object.defineProperty(to, k, {
-                            enumerable: true,
-                            get: function() {
-                                return from[k];
-                            }
-                        });
-                    }
-                });
-                return from;
+            	Object.keys(from).forEach(function(k) {
+            		if (k !== "default" && !Object.prototype.hasOwnProperty.call(to, k)) {
+            			Object.defineProperty(to, k, {
+            				enumerable: true,
+            				get: function() {
+            					return from[k];
+            				}
+            			});
+            		}
+            	});
+            	return from;
             }
             function _getRequireWildcardCache(nodeInterop) {
-                if (typeof WeakMap !== "function") return null;
-                var cacheBabelInterop = new WeakMap();
-                var cacheNodeInterop = new WeakMap();
-                return (_getRequireWildcardCache = function(nodeInterop) {
-                    return nodeInterop ? cacheNodeInterop : cacheBabelInterop;
-                })(nodeInterop);
+            	if (typeof WeakMap !== "function") return null;
+            	var cacheBabelInterop = new WeakMap();
+            	var cacheNodeInterop = new WeakMap();
+            	return (_getRequireWildcardCache = function(nodeInterop) {
+            		return nodeInterop ? cacheNodeInterop : cacheBabelInterop;
+            	})(nodeInterop);
             }
             function _interop_require_wildcard(obj, nodeInterop) {
-                if (!nodeInterop && obj && obj.__esModule) return obj;
-                if (obj === null || typeof obj !== "object" && typeof obj !== "function") return {
-                    default: obj
-                };
-                var cache = _getRequireWildcardCache(nodeInterop);
-                if (cache && cache.has(obj)) return cache.get(obj);
-                var newObj = {
-                    __proto__: null
-                };
-                var hasPropertyDescriptor = Object.defineProperty && Object.getOwnPropertyDescriptor;
-                for(var key in obj){
-                    if (key !== "default" && Object.prototype.hasOwnProperty.call(obj, key)) {
-                        var desc = hasPropertyDescriptor ? Object.getOwnPropertyDescriptor(obj, key) : null;
-                        if (desc && (desc.get || desc.set)) Object.defineProperty(newObj, key, desc);
-                        else newObj[key] = obj[key];
-                    }
-                }
-                newObj.default = obj;
-                if (cache) cache.set(obj, newObj);
-                return newObj;
+            	if (!nodeInterop && obj && obj.__esModule) return obj;
+            	if (obj === null || typeof obj !== "object" && typeof obj !== "function") return {
+            		default: obj
+            	};
+            	var cache = _getRequireWildcardCache(nodeInterop);
+            	if (cache && cache.has(obj)) return cache.get(obj);
+            	var newObj = {
+            		__proto__: null
+            	};
+            	var hasPropertyDescriptor = Object.defineProperty && Object.getOwnPropertyDescriptor;
+            	for(var key in obj){
+            		if (key !== "default" && Object.prototype.hasOwnProperty.call(obj, key)) {
+            			var desc = hasPropertyDescriptor ? Object.getOwnPropertyDescriptor(obj, key) : null;
+            			if (desc && (desc.get || desc.set)) Object.defineProperty(newObj, key, desc);
+            			else newObj[key] = obj[key];
+            		}
+            	}
+            	newObj.default = obj;
+            	if (cache) cache.set(obj, newObj);
+            	return newObj;
             }
-            Object.defineProperty(exports, "__esModule", {
-                value: true
-            });
-            function _export(target, all) {
-                for(var name in all)Object.defineProperty(target, name, {
-                    enumerable: true,
-                    get: Object.getOwnPropertyDescriptor(all, name).get
-                });
-            }
-            _export(exports, {
-                get counter () {
-                    return counter;
-                },
-                get increment () {
-                    return increment;
-                },
-                get value () {
-                    return value;
-                },
-                get x () {
-                    return _c.x;
-                },
-                get z () {
-                    return _c.y;
-                }
+            require.esm(exports, {
+            	get counter () {
+            		return counter;
+            	},
+            	get increment () {
+            		return increment;
+            	},
+            	get value () {
+            		return value;
+            	},
+            	get x () {
+            		return _c.x;
+            	},
+            	get z () {
+            		return _c.y;
+            	}
             });
             const _a = /*#__PURE__*/ _interop_require_wildcard(require("./a.js"));
             const _b = /*#__PURE__*/ _interop_require_wildcard(require("./b.js"));
@@ -241,7 +223,7 @@ console.log(this, import.meta.url);
             const value = _a.default + _a.named + _a.other + _b.thing;
             let counter = 0;
             function increment() {
-                counter++;
+            	counter++;
             }
             console.log(void 0, __hotloop_meta.url);
             })
@@ -260,24 +242,20 @@ fn dynamic_import_becomes_the_runtimes_require_dynamic() {
 }
 "#,
         expect![[r#"
-            (function (module, exports, require, __hotloop_meta, $RefreshReg$, $RefreshSig$) {
+            (function (module, exports, require, __hotloop_meta) {
             "use strict";
-            Object.defineProperty(exports, "__esModule", {
-                value: true
-            });
-            Object.defineProperty(exports, "load", {
-                enumerable: true,
-                get: function() {
-                    return load;
-                }
+            require.esm(exports, {
+            	get load () {
+            		return load;
+            	}
             });
             async function load(name) {
-                const page = await require.dynamic("./pages/home.ts");
-                const other = await require.dynamic(name);
-                return [
-                    page.default,
-                    other.default
-                ];
+            	const page = await require.dynamic("./pages/home.ts");
+            	const other = await require.dynamic(name);
+            	return [
+            		page.default,
+            		other.default
+            	];
             }
             })
         "#]],
@@ -547,12 +525,12 @@ exports.lazy = () => import('./lazy.js');
 //# sourceMappingURL=index.js.map
 "#,
         expect![[r#"
-            (function (module, exports, require, __hotloop_meta, $RefreshReg$, $RefreshSig$) {
+            (function (module, exports, require, __hotloop_meta) {
             'use strict';
             module.exports = require('./cjs/react.development.js');
             const impl = require('./dev');
             function local(require1) {
-                return require1('./not-a-dependency');
+            	return require1('./not-a-dependency');
             }
             exports.lazy = ()=>require.dynamic('./lazy.js');
             })
@@ -574,29 +552,25 @@ if (import.meta.hot) {
 }
 "#,
         expect![[r#"
-            (function (module, exports, require, __hotloop_meta, $RefreshReg$, $RefreshSig$) {
+            (function (module, exports, require, __hotloop_meta) {
             "use strict";
-            Object.defineProperty(exports, "__esModule", {
-                value: true
-            });
-            Object.defineProperty(exports, "value", {
-                enumerable: true,
-                get: function() {
-                    return value;
-                }
+            require.esm(exports, {
+            	get value () {
+            		return value;
+            	}
             });
             const value = 1;
             if (__hotloop_meta.hot) {
-                __hotloop_meta.hot.accept();
-                __hotloop_meta.hot.accept("./dep.js", (mod)=>console.log(mod.value));
-                __hotloop_meta.hot.accept([
-                    "./a.js",
-                    "./b.js"
-                ], ([a, b])=>{});
-                __hotloop_meta.hot?.dispose((data)=>{
-                    data.saved = value;
-                });
-                __hotloop_meta.hot.data.count = (__hotloop_meta.hot.data.count ?? 0) + 1;
+            	__hotloop_meta.hot.accept();
+            	__hotloop_meta.hot.accept("./dep.js", (mod)=>console.log(mod.value));
+            	__hotloop_meta.hot.accept([
+            		"./a.js",
+            		"./b.js"
+            	], ([a, b])=>{});
+            	__hotloop_meta.hot?.dispose((data)=>{
+            		data.saved = value;
+            	});
+            	__hotloop_meta.hot.data.count = (__hotloop_meta.hot.data.count ?? 0) + 1;
             }
             })
         "#]],
@@ -1007,7 +981,7 @@ fn top_level_await_makes_an_async_factory() {
     );
     assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
     let code = out.code.expect("code");
-    assert!(code.starts_with(ASYNC_FACTORY_HEADER), "{code}");
+    assert!(code.starts_with(PLAIN_ASYNC_FACTORY_HEADER), "{code}");
     assert!(code.contains("await fetch(_base.base)"), "{code}");
     // The map still accounts for exactly one header line: line 2 is the first body line.
     let map: serde_json::Value = serde_json::from_str(&out.map.expect("map")).unwrap();
@@ -1019,7 +993,7 @@ fn top_level_await_makes_an_async_factory() {
     ] {
         let out = compile("/src/b.js", text);
         assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
-        assert!(out.code.expect("code").starts_with(FACTORY_HEADER));
+        assert!(out.code.expect("code").starts_with(PLAIN_FACTORY_HEADER));
     }
 }
 
@@ -1190,6 +1164,8 @@ import legacy, { named } from "./legacy.cjs";
 import { a } from "./cycle-a.js";
 import data from "./data.json";
 import "./clash.jsx";
+import * as names from "./names.js";
+console.log("names", names["a-b"], names._export(), names.default, Object.keys(names).join(), names.__esModule, Object.keys(names).includes("__esModule"));
 console.log("count", count);
 increment();
 console.log("count after", count, counter.count);
@@ -1207,7 +1183,15 @@ legacy.viaImport(() => "captured").then((m) => console.log("legacy lazy", m.valu
                 ("./cycle-a.js", "/src/cycle-a.js"),
                 ("./data.json", "/src/data.json"),
                 ("./lazy.js", "/src/lazy.js"),
+                ("./names.js", "/src/names.js"),
             ],
+        ),
+        // Export names that are not identifiers, and a function of the module's own named as
+        // swc's export helper, first in the module.
+        (
+            "/src/names.js",
+            "function _export() { return 'user'; }\nconst x = 1;\nexport { x as 'a-b', _export };\nexport default 2;\n",
+            &[],
         ),
         (
             "/src/counter.ts",
@@ -1287,6 +1271,7 @@ inner(() => "captured").then((m) => console.log("clash lazy", m.default));
     expect![[r#"
         clash u1 u2 u3 u4 u5 u6 u7
         clash meta /src/clash.jsx 1
+        names 1 user 2 _export,a-b,default true false
         count 0
         count after 1 1
         legacy cjs n
@@ -1315,6 +1300,11 @@ function load(id) {{
   const require = (spec) => {{
     if (!(spec in deps)) throw new Error(`cannot resolve ${{spec}} from ${{id}}`);
     return load(deps[spec]);
+  }};
+  // The runtime's `require.esm` (runtime/js/registry.js).
+  require.esm = (exports, getters) => {{
+    Object.defineProperty(exports, "__esModule", {{ value: true }});
+    for (const k in getters) Object.defineProperty(exports, k, {{ enumerable: true, get: Object.getOwnPropertyDescriptor(getters, k).get }});
   }};
   require.dynamic = (spec) => Promise.resolve().then(() => {{
     const e = require(spec);
@@ -1467,10 +1457,9 @@ fn a_factory_binds_the_refresh_registrars_only_where_hotloops_react_refresh_ran(
             .expect("code")
             .starts_with(PLAIN_ASYNC_FACTORY_HEADER)
     );
-    // Preact's JSX without refresh names: the one header, whatever the JSX options (a tsconfig
-    // edit does not change the output of a module it does not affect).
+    // Preact's JSX without refresh names: nothing to bind.
     let plain = compile_script("/src/app.tsx", PREACT_APP, preact);
-    assert!(plain.code.expect("code").starts_with(FACTORY_HEADER));
+    assert!(plain.code.expect("code").starts_with(PLAIN_FACTORY_HEADER));
     // React's JSX: hotloop's registrar, passed into the factory.
     let react = compile_script("/src/app.tsx", PREACT_APP, ScriptConfig::default());
     assert!(react.code.expect("code").starts_with(FACTORY_HEADER));
@@ -1688,5 +1677,64 @@ export function App() {\n  const [n] = createSignal(0);\n  return <button>{n()}<
         "/src/signal.ts",
         "export const double = (n: number): number => n * 2;\n",
         solid,
+    );
+}
+
+/// swc's export prologue becomes one `require.esm` call; a function of the module's own that
+/// has the helper's name stays, and non-identifier names are string keys.
+#[test]
+fn the_export_prologue_is_one_runtime_call() {
+    check_code(
+        "/src/names.js",
+        "function _export() { return 'user'; }\nconst x = 1;\nexport { x as 'a-b', _export };\nexport default 2;\n",
+        expect![[r#"
+            (function (module, exports, require, __hotloop_meta) {
+            "use strict";
+            require.esm(exports, {
+            	get _export () {
+            		return _export;
+            	},
+            	get "a-b" () {
+            		return x;
+            	},
+            	get default () {
+            		return _default;
+            	}
+            });
+            function _export() {
+            	return 'user';
+            }
+            const x = 1;
+            const _default = 2;
+            })
+        "#]],
+    );
+    check_code(
+        "/src/one.js",
+        "import { a } from './a.js';\nexport const v = a;\n",
+        expect![[r#"
+            (function (module, exports, require, __hotloop_meta) {
+            "use strict";
+            require.esm(exports, {
+            	get v () {
+            		return v;
+            	}
+            });
+            const _a = require("./a.js");
+            const v = _a.a;
+            })
+        "#]],
+    );
+    check_code(
+        "/src/none.js",
+        "import './a.js';\nconsole.log(1);\n",
+        expect![[r#"
+            (function (module, exports, require, __hotloop_meta) {
+            "use strict";
+            require.esm(exports);
+            require("./a.js");
+            console.log(1);
+            })
+        "#]],
     );
 }
