@@ -430,7 +430,11 @@ export const inner = 2;
     assert_eq!(json["modules"], 1, "the cold build has the entry alone");
     let lazy = json["lazy"].as_array().expect("lazy compiles");
     let targets: Vec<&str> = lazy.iter().map(|l| l["target"].as_str().unwrap()).collect();
-    assert_eq!(targets, ["/src/route.js", "/src/inner.js"], "nested included");
+    assert_eq!(
+        targets,
+        ["/src/route.js", "/src/inner.js"],
+        "nested included"
+    );
     assert_eq!(lazy[0]["modules"], 2, "the route and its static import");
     assert_eq!(lazy[0]["queries"]["parsed_module"]["executed"], 2);
     for compile in lazy {
@@ -446,5 +450,8 @@ export const inner = 2;
     );
     assert_eq!(json["updates"][0]["outcome"], "hot");
     assert!(stdout.contains("lazy #1  /src/route.js"), "{stdout}");
-    assert!(stdout.contains("\n  lazy "), "the summary's lazy row: {stdout}");
+    assert!(
+        stdout.contains("\n  lazy "),
+        "the summary's lazy row: {stdout}"
+    );
 }

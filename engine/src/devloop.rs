@@ -545,6 +545,7 @@ impl DevLoop {
         let done = self.warm_up.finished_tx.clone();
         match self.host.warm_up_lazy_chunks(&targets, done) {
             Ok(_) => {
+                tracing::info!("compiling {} lazy chunks in the background", targets.len());
                 self.warm_up.started = Instant::now();
                 self.warm_up.running = Some(targets);
             }
@@ -574,6 +575,13 @@ impl DevLoop {
                 self.warm_up.pruned = true;
                 self.host.prune_compile_cache();
             }
+        } else {
+            tracing::info!(
+                "the background compile of {} lazy chunks was cancelled by a change after {:?}; \
+                 it goes on when the server is idle",
+                targets.len(),
+                self.warm_up.started.elapsed()
+            );
         }
         // Cancelled by an edit, or new targets since: go on now that the loop is idle.
         self.warm_up_when_idle();

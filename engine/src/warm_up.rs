@@ -289,6 +289,10 @@ mod tests {
         .join()
         .expect("thread");
         assert_eq!(nice, BACKGROUND_NICE);
-        assert_eq!(this_thread_nice(), before, "the caller's thread is untouched");
+        assert_eq!(
+            this_thread_nice(),
+            before,
+            "the caller's thread is untouched"
+        );
     }
 }
