@@ -5,6 +5,13 @@
 //! plan → encode, shared with `hotloop profile`); the snapshot is published before the frame is
 //! broadcast, so a tab that reloads on it fetches the new revision. One `select!` loop over
 //! closed enums; nothing here blocks on the server or the dashboard.
+//!
+//! Lazy chunks: the dev loop keeps, per page, the lazy chunks it loaded (`ClientMessage::Loaded`)
+//! and, per module only lazy chunks hold, the snapshot that serves its last edit. An update of
+//! such modules alone is a `Frame::only` for the pages that loaded one of their chunks (the
+//! engine picks the pages, the sessions only pick the bytes); a page that loads a chunk from a
+//! snapshot older than an edit to its modules is sent that edit, alone (`Cause::Resend`): the
+//! race of a request in flight while the edit lands ends with the new code too.
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
