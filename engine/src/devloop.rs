@@ -483,6 +483,7 @@ impl DevLoop {
         }
         phases.extend(update.phases.iter().copied());
         let published = update.frame.is_some() || errors_changed;
+        let mut sent_to = self.publishers.updates.receiver_count();
         if let Some((revision, frame)) = update.frame {
             self.revision = revision;
             // A tab that reloads on this frame must get the new snapshot: publish first.
@@ -494,7 +495,10 @@ impl DevLoop {
                 (None, None) => None,
             };
             let frame = match clients {
-                Some(clients) => Frame::only(frame, revision, clients),
+                Some(clients) => {
+                    sent_to = clients.len();
+                    Frame::only(frame, revision, clients)
+                }
                 None => Frame::everyone(frame),
             };
             let _ = self.publishers.updates.send(frame);
@@ -525,7 +529,7 @@ impl DevLoop {
             outcome: update.outcome,
             phases,
             server_total: started.elapsed(),
-            clients: self.publishers.updates.receiver_count(),
+            clients: sent_to,
             invalidation,
         };
         self.remember(started);

@@ -553,7 +553,7 @@ fn an_edit_in_a_lazy_chunk_goes_to_the_pages_that_loaded_it_and_a_late_loader_ge
         "export const route = 2;\nimport.meta.hot.accept();\n",
     );
     let report = reported("the route's edit");
-    assert_eq!(report.revision, 1);
+    assert_eq!((report.revision, report.clients), (1, 1), "sent to page 1");
     let frame = frames.try_recv().expect("the update frame");
     assert!(frame.is_for(ClientId(1)) && !frame.is_for(ClientId(2)));
     assert!(
