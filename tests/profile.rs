@@ -385,3 +385,73 @@ export default { fetch: () => new Response(label + count) };
         "{stderr}"
     );
 }
+
+#[test]
+fn lazy_chunks_are_compiled_on_request_and_reported_as_their_own_phase() {
+    let files = TempProject::new(
+        r#"
+//- /app/index.html
+<script type="module" src="/src/main.js"></script>
+//- /app/src/main.js
+export const open = () => import('./route.js');
+//- /app/src/route.js
+import { leaf } from './leaf.js';
+export const route = leaf;
+export const inner = () => import('./inner.js');
+import.meta.hot.accept();
+//- /app/src/leaf.js
+export const leaf = 1;
+//- /app/src/inner.js
+export const inner = 2;
+"#,
+    );
+    let root = files.path("app");
+    let json_path = files.path("profile.json");
+    let output = hotloop(
+        &[
+            "profile",
+            root.to_str().unwrap(),
+            "--touch",
+            "src/route.js",
+            "--json",
+            json_path.to_str().unwrap(),
+        ],
+        &root,
+    );
+    let stdout = text(&output.stdout);
+    assert!(
+        output.status.success(),
+        "exit {:?}\n{stdout}\n{}",
+        output.status,
+        text(&output.stderr)
+    );
+    let json: Value =
+        serde_json::from_slice(&std::fs::read(&json_path).expect("json written")).expect("json");
+    assert_eq!(json["modules"], 1, "the cold build has the entry alone");
+    let lazy = json["lazy"].as_array().expect("lazy compiles");
+    let targets: Vec<&str> = lazy.iter().map(|l| l["target"].as_str().unwrap()).collect();
+    assert_eq!(
+        targets,
+        ["/src/route.js", "/src/inner.js"],
+        "nested included"
+    );
+    assert_eq!(lazy[0]["modules"], 2, "the route and its static import");
+    assert_eq!(lazy[0]["queries"]["parsed_module"]["executed"], 2);
+    for compile in lazy {
+        assert!(
+            compile["phases_ms"]["lazy"].as_f64().is_some(),
+            "a lazy compile's own phase: {compile}"
+        );
+    }
+    assert_eq!(json["summary"]["phases_ms"]["lazy"]["runs"], 2);
+    assert!(
+        json["updates"][0]["phases_ms"].get("lazy").is_none(),
+        "an edit is no lazy compile"
+    );
+    assert_eq!(json["updates"][0]["outcome"], "hot");
+    assert!(stdout.contains("lazy #1  /src/route.js"), "{stdout}");
+    assert!(
+        stdout.contains("\n  lazy "),
+        "the summary's lazy row: {stdout}"
+    );
+}

@@ -5,6 +5,13 @@
 //! plan → encode, shared with `hotloop profile`); the snapshot is published before the frame is
 //! broadcast, so a tab that reloads on it fetches the new revision. One `select!` loop over
 //! closed enums; nothing here blocks on the server or the dashboard.
+//!
+//! Lazy chunks: the dev loop keeps, per page, the lazy chunks it loaded (`ClientMessage::Loaded`)
+//! and, per module only lazy chunks hold, the snapshot that serves its last edit. An update of
+//! such modules alone is a `Frame::only` for the pages that loaded one of their chunks (the
+//! engine picks the pages, the sessions only pick the bytes); a page that loads a chunk from a
+//! snapshot older than an edit to its modules is sent that edit, alone (`Cause::Resend`): the
+//! race of a request in flight while the edit lands ends with the new code too.
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -29,7 +36,7 @@ use crate::update::{self, Cause};
 use crate::watcher::{ChangeBatch, WatchEvent};
 use hotloop_protocol::served::Served;
 use hotloop_protocol::wire::{self as protocol, ClientMessage, ServerMessage};
-use hotloop_protocol::{ClientEvent, ClientId};
+use hotloop_protocol::{ClientEvent, ClientId, Frame};
 
 /// Commands from the user interface.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,7 +67,7 @@ pub enum Control {
 /// Where the engine thread publishes what it produces.
 pub struct Publishers {
     pub served: tokio::sync::watch::Sender<Arc<Served>>,
-    pub updates: tokio::sync::broadcast::Sender<Arc<[u8]>>,
+    pub updates: tokio::sync::broadcast::Sender<Frame>,
     pub telemetry: Sender<EngineEvent>,
     /// The app's server process (server-side HMR), when the project has a server entry.
     pub server: Option<Sender<ServerOutput>>,
@@ -133,10 +140,11 @@ pub struct DevLoop {
     snapshot: u32,
     /// The lazy chunks each open page loaded, with the snapshot each came from.
     open_chunks: FxHashMap<ClientId, FxHashMap<Arc<str>, u32>>,
-    /// Modules whose edit no open page needed (`PreparedUpdate::held_back`), with the first
-    /// snapshot that serves the new code: a page that loads their chunk from an older one is
-    /// sent them (`Cause::Resend`).
-    held_back: FxHashMap<Arc<str>, u32>,
+    /// Modules only lazy chunks hold whose code changed (`PreparedUpdate::lazy_edited`: their
+    /// edit was held back, or sent only to the pages that had loaded them), with the snapshot
+    /// that serves their last edit: a page that loads one of their chunks from an older
+    /// snapshot is sent them (`Cause::Resend`, to that page only).
+    lazy_edits: FxHashMap<Arc<str>, u32>,
     /// The background compile of the lazy chunks no page asked for yet.
     warm_up: LazyWarmUp,
 }
@@ -218,7 +226,7 @@ impl DevLoop {
             app_server: Default::default(),
             snapshot: 1,
             open_chunks: FxHashMap::default(),
-            held_back: FxHashMap::default(),
+            lazy_edits: FxHashMap::default(),
             warm_up: LazyWarmUp::default(),
         };
         let mut devloop = devloop;
@@ -330,8 +338,8 @@ impl DevLoop {
     /// Plugins' custom events to every page (`import.meta.hot.on`), in order.
     fn send_plugin_events(&self, events: Vec<(String, String)>) {
         for (event, data) in events {
-            let frame: Arc<[u8]> = protocol::encode(&ServerMessage::Custom { event, data }).into();
-            let _ = self.publishers.updates.send(frame);
+            let frame = protocol::encode(&ServerMessage::Custom { event, data });
+            let _ = self.publishers.updates.send(Frame::everyone(frame));
         }
     }
 
@@ -448,7 +456,19 @@ impl DevLoop {
     /// Builds, plans and sends one update: the one path for a batch of edits, an
     /// `invalidate()` and a requested reload. `phases` holds what the cause cost before the
     /// build (coalescing and reading a batch).
-    fn update(&mut self, cause: Cause<'_>, started: Instant, mut phases: Vec<(Phase, Duration)>) {
+    fn update(&mut self, cause: Cause<'_>, started: Instant, phases: Vec<(Phase, Duration)>) {
+        self.update_for(cause, None, started, phases);
+    }
+
+    /// `update`, its frame for the page `only` (a `Cause::Resend` to the page that loaded a
+    /// chunk older than some edits) or for the pages that need it (`PreparedUpdate::for_chunks`).
+    fn update_for(
+        &mut self,
+        cause: Cause<'_>,
+        only: Option<ClientId>,
+        started: Instant,
+        mut phases: Vec<(Phase, Duration)>,
+    ) {
         let update = update::prepare(&mut self.host, cause, self.revision);
         if let Cause::Edit { files } = cause {
             self.update_server(files, update.build.config_changed.as_deref(), Some(started));
@@ -463,26 +483,34 @@ impl DevLoop {
         }
         phases.extend(update.phases.iter().copied());
         let published = update.frame.is_some() || errors_changed;
+        let mut sent_to = self.publishers.updates.receiver_count();
         if let Some((revision, frame)) = update.frame {
             self.revision = revision;
             // A tab that reloads on this frame must get the new snapshot: publish first.
             self.publish();
             let send_start = Instant::now();
+            let clients: Option<Arc<[ClientId]>> = match (only, &update.for_chunks) {
+                (Some(client), _) => Some(Arc::from([client])),
+                (None, Some(chunks)) => Some(self.clients_with(chunks)),
+                (None, None) => None,
+            };
+            let frame = match clients {
+                Some(clients) => {
+                    sent_to = clients.len();
+                    Frame::only(frame, revision, clients)
+                }
+                None => Frame::everyone(frame),
+            };
             let _ = self.publishers.updates.send(frame);
             phases.push((Phase::Send, send_start.elapsed()));
         }
-        if !update.held_back.is_empty() {
-            // No open page needs them, but the next page to load their chunk does.
+        if !update.lazy_edited.is_empty() {
+            // The next page to load their chunk gets the new code from this snapshot on.
             if !published {
                 self.publish();
             }
-            for id in &update.held_back {
-                self.held_back.entry(id.clone()).or_insert(self.snapshot);
-            }
-        }
-        if let Cause::Resend { modules } = cause {
-            for id in modules {
-                self.held_back.remove(id);
+            for id in &update.lazy_edited {
+                self.lazy_edits.insert(id.clone(), self.snapshot);
             }
         }
         let build = &update.build;
@@ -501,7 +529,7 @@ impl DevLoop {
             outcome: update.outcome,
             phases,
             server_total: started.elapsed(),
-            clients: self.publishers.updates.receiver_count(),
+            clients: sent_to,
             invalidation,
         };
         self.remember(started);
@@ -528,6 +556,7 @@ impl DevLoop {
         let done = self.warm_up.finished_tx.clone();
         match self.host.warm_up_lazy_chunks(&targets, done) {
             Ok(_) => {
+                tracing::info!("compiling {} lazy chunks in the background", targets.len());
                 self.warm_up.started = Instant::now();
                 self.warm_up.running = Some(targets);
             }
@@ -557,6 +586,13 @@ impl DevLoop {
                 self.warm_up.pruned = true;
                 self.host.prune_compile_cache();
             }
+        } else {
+            tracing::info!(
+                "the background compile of {} lazy chunks was cancelled by a change after {:?}; \
+                 it goes on when the server is idle",
+                targets.len(),
+                self.warm_up.started.elapsed()
+            );
         }
         // Cancelled by an edit, or new targets since: go on now that the loop is idle.
         self.warm_up_when_idle();
@@ -612,13 +648,12 @@ impl DevLoop {
             }
         }
         cleared.sort();
-        let frame: Arc<[u8]> = protocol::encode(&ServerMessage::Errors {
+        let frame = protocol::encode(&ServerMessage::Errors {
             revision: self.revision,
             added,
             cleared,
-        })
-        .into();
-        let _ = self.publishers.updates.send(frame);
+        });
+        let _ = self.publishers.updates.send(Frame::everyone(frame));
         self.errors = current.clone();
         self.telemetry(EngineEvent::Diagnostics(current.clone()));
     }
@@ -702,27 +737,48 @@ impl DevLoop {
     }
 
     /// A page loaded the lazy chunk of `chunk` from snapshot `snapshot`: its modules get
-    /// updates from now on, and those edited (and held back) after that snapshot are sent now.
+    /// updates from now on, and those edited after that snapshot (held back, or sent only to
+    /// the pages that had them, or sent while this page's request was on its way) are sent to
+    /// it now. Said again after a reconnect, with the chunk's first snapshot: a page that
+    /// already has later edits is then sent them once more (a redundant hot update).
     fn on_chunk_loaded(&mut self, client: ClientId, chunk: Arc<str>, snapshot: u32) {
         self.open_chunks
             .entry(client)
             .or_default()
             .insert(chunk.clone(), snapshot);
         self.count_open_chunks();
-        let stale: Vec<Arc<str>> = self
-            .host
-            .lazy_chunk_modules(&chunk)
-            .into_iter()
-            .filter(|id| self.held_back.get(id).is_some_and(|&at| at > snapshot))
+        let modules = self.host.lazy_chunk_modules(&chunk);
+        let stale: Vec<Arc<str>> = modules
+            .iter()
+            .filter(|id| self.lazy_edits.get(*id).is_some_and(|&at| at > snapshot))
+            .cloned()
             .collect();
+        self.telemetry(EngineEvent::ChunkLoaded {
+            client: client.0,
+            chunk: chunk.clone(),
+            modules: modules.into(),
+        });
         if !stale.is_empty() {
             tracing::debug!("{client} loaded {chunk} before edits to {stale:?}: sending them");
-            self.update(
+            self.update_for(
                 Cause::Resend { modules: &stale },
+                Some(client),
                 Instant::now(),
                 Vec::new(),
             );
         }
+    }
+
+    /// The pages that loaded one of `chunks`.
+    fn clients_with(&self, chunks: &[Arc<str>]) -> Arc<[ClientId]> {
+        let mut clients: Vec<ClientId> = self
+            .open_chunks
+            .iter()
+            .filter(|(_, open)| chunks.iter().any(|c| open.contains_key(c)))
+            .map(|(&client, _)| client)
+            .collect();
+        clients.sort();
+        clients.into()
     }
 
     fn count_open_chunks(&mut self) {

@@ -15,6 +15,10 @@ pub enum Phase {
     Coalesce,
     /// Reading changed files and setting inputs.
     Read,
+    /// Compiling a lazy chunk a page asked for (`import()`), before its modules join the
+    /// graph: the wall time of that chunk's parallel pre-pass (its queries' own phases are
+    /// charged on the pre-pass' threads). Not an update's phase (not in [`Phase::ALL`]).
+    Lazy,
     /// Parse + transform (salsa `parsed_module` and projections).
     Parse,
     /// Import resolution.
@@ -34,6 +38,7 @@ pub enum Phase {
 }
 
 impl Phase {
+    /// The phases of an update, in order.
     pub const ALL: [Phase; 10] = [
         Phase::Coalesce,
         Phase::Read,
@@ -51,6 +56,7 @@ impl Phase {
         match self {
             Phase::Coalesce => "coalesce",
             Phase::Read => "read",
+            Phase::Lazy => "lazy",
             Phase::Parse => "parse",
             Phase::Resolve => "resolve",
             Phase::Emit => "emit",
@@ -188,6 +194,14 @@ pub enum EngineEvent {
     },
     ClientDisconnected {
         client: u64,
+    },
+    /// A page loaded the lazy chunk of the `import()` target `chunk` (its
+    /// `ClientMessage::Loaded`): `modules` are the ids the chunk defines; the page gets their
+    /// updates from now on.
+    ChunkLoaded {
+        client: u64,
+        chunk: Arc<str>,
+        modules: Arc<[Arc<str>]>,
     },
     /// A client applied an update: `apply` from its ack, `end_to_end` = first watcher event to
     /// ack received.

@@ -36,8 +36,15 @@ pub struct PreparedUpdate {
     /// when the clients need nothing.
     pub frame: Option<(u32, Arc<[u8]>)>,
     /// Modules whose code changed but that no open page has loaded
-    /// ([`EngineHost::held_back`]): not planned; a page gets them with their lazy chunk.
+    /// ([`EngineHost::lazy_holders`]): not planned; a page gets them with their lazy chunk.
     pub held_back: Vec<Arc<str>>,
+    /// Every module whose code changed that only lazy chunks hold, held back or sent: a page
+    /// that loads one of their chunks from a snapshot older than this edit's is sent them
+    /// (`Cause::Resend`).
+    pub lazy_edited: Vec<Arc<str>>,
+    /// Who needs `frame`: the pages that loaded one of these lazy chunks (an edit only lazy
+    /// chunks hold); `None`: every page. Always `None` for causes other than an edit.
+    pub for_chunks: Option<Vec<Arc<str>>>,
 }
 
 /// What asks for an update. Every cause goes through the same build → plan → encode path, so
@@ -82,10 +89,39 @@ pub fn prepare(host: &mut EngineHost, cause: Cause<'_>, revision: u32) -> Prepar
         .filter(|&index| host.has_code(index))
         .collect();
     let graph = &build.graph.graph;
-    // What no open page has loaded waits for its lazy chunk.
-    let held = host.held_back(&changed);
+    // What no open page has loaded waits for its lazy chunk; what only lazy chunks hold goes to
+    // the pages that loaded one of them.
+    let mut held = Vec::new();
+    let mut lazy_edited = Vec::new();
+    let mut for_chunks: Option<Vec<Arc<str>>> = Some(Vec::new());
+    for &m in &changed {
+        match host.lazy_holders(m) {
+            None => for_chunks = None,
+            Some(open) => {
+                lazy_edited.push(graph.module(m).id.clone());
+                if open.is_empty() {
+                    held.push(m);
+                } else if let Some(chunks) = &mut for_chunks {
+                    for root in open {
+                        if !chunks.contains(&root) {
+                            chunks.push(root);
+                        }
+                    }
+                }
+            }
+        }
+    }
     changed.retain(|m| !held.contains(m));
     let held_back = held.iter().map(|&m| graph.module(m).id.clone()).collect();
+    let only_lazy = matches!(cause, Cause::Edit { .. })
+        && !build.html_changed
+        && build.config_changed.is_none()
+        && build.removed.is_empty()
+        && build
+            .first_compiled
+            .iter()
+            .all(|&m| host.lazy_holders(m).is_some());
+    let for_chunks = for_chunks.filter(|chunks| only_lazy && !chunks.is_empty());
     let (plan, files): (UpdatePlan, Vec<String>) = match cause {
         Cause::Edit { files } => {
             let changes = Changes {
@@ -176,6 +212,8 @@ pub fn prepare(host: &mut EngineHost, cause: Cause<'_>, revision: u32) -> Prepar
         outcome,
         frame,
         held_back,
+        lazy_edited,
+        for_chunks,
     }
 }
 

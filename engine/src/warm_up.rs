@@ -16,7 +16,12 @@
 //! page asked for yet on one thread of their own (so a first navigation finds them compiled),
 //! with a database handle of its own. Any input change cancels it (salsa's cancellation: the
 //! setter waits until this handle is dropped, which happens as soon as the query running on it
-//! unwinds), so it never holds up an update; what it finished stays memoized.
+//! unwinds), so it never holds up an update; what it finished stays memoized. It runs at the
+//! lowest CPU priority (nice 19, Linux; elsewhere as it is): it never competes with the
+//! browser's first render or an update for a core. The cost is a priority inversion while a
+//! write waits for it to unwind: under full CPU contention the query it is in finishes at
+//! that priority, so a write waits for the rest of one query (normally a millisecond or two
+//! of compile) stretched by the contention.
 
 use std::sync::{Condvar, Mutex, MutexGuard};
 
@@ -108,7 +113,10 @@ fn warm_up_from(
 /// Compiles everything `roots` reach, `import()` included, on this thread, with `db` (a handle
 /// of its own, dropped before this returns). True when it finished; false when an input change
 /// cancelled it.
+///
+/// Lowers the calling thread's priority first (call it on a thread of its own).
 pub(crate) fn warm_up_in_background(db: EngineDb, roots: Vec<SourceFile>) -> bool {
+    lower_this_thread_priority();
     let _span = tracing::debug_span!("warm_up_in_background", roots = roots.len()).entered();
     let walk = std::panic::AssertUnwindSafe(|| {
         let mut seen: FxHashSet<SourceFile> = roots.iter().copied().collect();
@@ -129,6 +137,30 @@ pub(crate) fn warm_up_in_background(db: EngineDb, roots: Vec<SourceFile>) -> boo
     let finished = salsa::Cancelled::catch(walk).is_ok();
     drop(db);
     finished
+}
+
+/// The nice value of the background warm-up's thread: the lowest priority, which the
+/// scheduler serves only when nothing else wants the core.
+pub(crate) const BACKGROUND_NICE: i32 = 19;
+
+/// Sets the calling thread's nice value to `BACKGROUND_NICE` (Linux, where a nice value is per
+/// thread: `setpriority(PRIO_PROCESS, <thread id>)` changes that thread alone); elsewhere does
+/// nothing. A failure only costs the priority: it is logged at debug level.
+pub(crate) fn lower_this_thread_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: two system calls about this thread, with no pointers.
+        let result = unsafe {
+            let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+            libc::setpriority(libc::PRIO_PROCESS, tid, BACKGROUND_NICE)
+        };
+        if result != 0 {
+            tracing::debug!(
+                "cannot lower the background warm-up's priority: {}",
+                std::io::Error::last_os_error()
+            );
+        }
+    }
 }
 
 /// Everything the build needs of one module, computed now.
@@ -233,4 +265,34 @@ fn visit_server(
     server_hot_meta(db, file);
     server_chunk_entry(db, file);
     server_module_diagnostics(db, file);
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    fn this_thread_nice() -> i32 {
+        // SAFETY: as in `lower_this_thread_priority`.
+        unsafe {
+            let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+            libc::getpriority(libc::PRIO_PROCESS, tid)
+        }
+    }
+
+    #[test]
+    fn the_background_thread_lowers_its_own_priority_only() {
+        let before = this_thread_nice();
+        let nice = std::thread::spawn(|| {
+            lower_this_thread_priority();
+            this_thread_nice()
+        })
+        .join()
+        .expect("thread");
+        assert_eq!(nice, BACKGROUND_NICE);
+        assert_eq!(
+            this_thread_nice(),
+            before,
+            "the caller's thread is untouched"
+        );
+    }
 }

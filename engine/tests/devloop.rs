@@ -24,7 +24,7 @@ struct Harness {
     watcher: Sender<WatchEvent>,
     control: Sender<Control>,
     telemetry: Receiver<EngineEvent>,
-    updates: broadcast::Receiver<Arc<[u8]>>,
+    updates: broadcast::Receiver<hotloop_protocol::Frame>,
     served: watch::Receiver<Arc<Served>>,
     engine: Option<JoinHandle<()>>,
     _clients: Sender<ClientEvent>,
@@ -117,7 +117,7 @@ impl Harness {
     fn broadcast(&mut self) -> Vec<ServerMessage> {
         let mut out = Vec::new();
         while let Ok(frame) = self.updates.try_recv() {
-            out.push(protocol::decode_server(&frame).expect("decodable"));
+            out.push(protocol::decode_server(&frame.bytes).expect("decodable"));
         }
         out
     }
@@ -476,7 +476,7 @@ fn the_server_process_gets_its_chunk_updates_and_its_acks_reach_the_pages() {
         match updates.try_recv() {
             Ok(frame) => {
                 if let ServerMessage::Custom { event, data } =
-                    protocol::decode_server(&frame).unwrap()
+                    protocol::decode_server(&frame.bytes).unwrap()
                 {
                     break (event, data);
                 }
@@ -507,7 +507,7 @@ fn the_server_process_gets_its_chunk_updates_and_its_acks_reach_the_pages() {
         match updates.try_recv() {
             Ok(frame) => {
                 if let ServerMessage::Errors { added, .. } =
-                    protocol::decode_server(&frame).unwrap()
+                    protocol::decode_server(&frame.bytes).unwrap()
                     && !added.is_empty()
                 {
                     break added;

@@ -166,12 +166,16 @@
 
     /**
      * A chunk's `define`: stores the factory of a module this registry does not have yet. A
-     * module it has (the page's chunk ran, another lazy chunk defined it, or an update brought
-     * newer code) is never defined again: it is evaluated once per page.
+     * module a chunk defined (the page's chunk, another lazy chunk) or that ran is never
+     * defined again: it is evaluated once per page. A module only an update brought, never
+     * run, takes the chunk's code: the server sends a page the updates of a lazy chunk's
+     * modules only once it loaded the chunk, so that factory may be older than the chunk's
+     * (and when the chunk is the older one, the server sends the newer code again on
+     * `Loaded`, from the chunk's snapshot).
      */
     function defineFromChunk(id, deps, factory, staticDeps) {
       const rec = records.get(id);
-      if (!rec) setFactory(id, deps, factory, "js", staticDeps);
+      if (!rec || (!rec.inChunk && rec.state === "defined")) setFactory(id, deps, factory, "js", staticDeps);
       records.get(id).inChunk = true;
     }
 

@@ -70,27 +70,34 @@ test("a chunk that cannot load rejects that import() naming the module and the i
   assert.deepEqual(rt.chunkRequests, ["/src/a.js", "/src/a.js"]);
 });
 
-test("a module only an update brought loads its chunk on import(), keeping the update's code", async () => {
+test("a module only an update brought loads its chunk on import() and takes the chunk's code", async () => {
   const rt = createTestRuntime({
     lazyChunks: {
       "/src/a.js": [
         js("/src/dep.js", {}, esm({ value: "value" }, "const value = 'dep';")),
-        js("/src/a.js", { "./dep.js": "/src/dep.js" }, esm({ name: "name" }, `const name = "old a + " + require("./dep.js").value;`)),
+        js("/src/a.js", { "./dep.js": "/src/dep.js" }, esm({ name: "name" }, `const name = "a v3 + " + require("./dep.js").value;`)),
       ],
     },
   });
   await rt.boot([main], ["/src/main.js"]);
-  // Another tab loaded the chunk and /src/a.js was edited: the update carries its new code.
+  // Another tab had loaded the chunk when /src/a.js was edited (v2) with a module every page
+  // has: that update carried a.js too. A later edit (v3) went to that tab only; this page
+  // fetches the chunk now, from a snapshot with v3.
   await rt.update({
     revision: 2,
-    modules: [js("/src/a.js", { "./dep.js": "/src/dep.js" }, esm({ name: "name" }, `const name = "new a + " + require("./dep.js").value;`))],
+    modules: [js("/src/a.js", { "./dep.js": "/src/dep.js" }, esm({ name: "name" }, `const name = "a v2 + " + require("./dep.js").value;`))],
     invalidate: ["/src/a.js"],
     boundaries: [],
   });
   assert.equal(rt.inspect().modules["/src/a.js"], "defined", "not evaluated by the update");
   const a = await rt.get("loadA")();
-  assert.equal(a.name, "new a + dep");
+  assert.equal(a.name, "a v3 + dep");
   assert.deepEqual(rt.chunkRequests, ["/src/a.js"]);
+  // Once evaluated, a later chunk's define of it changes nothing.
+  rt.core.define("/src/a.js", {}, () => {
+    throw new Error("never run");
+  });
+  assert.equal((await rt.get("loadA")()).name, "a v3 + dep");
 });
 
 test("without a host that loads chunks, import() evaluates what the one chunk defined", async () => {

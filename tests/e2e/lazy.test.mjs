@@ -2,13 +2,15 @@
 // whose routes are `React.lazy(() => import('./routes/X.jsx'))` (the shape react-router-dom's
 // lazy routes take): the page's chunk holds only what the entry reaches statically, each route
 // is compiled and fetched when the page first navigates to it, and hot updates reach exactly
-// the routes a page has loaded. "No reload" is asserted by a marker the page keeps (routes are
-// pushState navigations, which count as main-frame navigations).
+// the routes a page has loaded, and only the tabs that loaded them (the WebSocket frames each tab
+// receives are recorded by the harness). "No reload" is asserted by a marker the page keeps
+// (routes are pushState navigations, which count as main-frame navigations). A second server,
+// with one big route, shows the background warm-up cancelled by an edit and going on after.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 
-import { Server, Tab, browserAvailable, copyFixture, editFile, installPackages, launchBrowser } from './lib/harness.mjs';
+import { Server, Tab, browserAvailable, copyFixture, editFile, installPackages, launchBrowser, waitFor, writeFile } from './lib/harness.mjs';
 
 const skip = !browserAvailable() && 'chromium is not installed (set HOTLOOP_REQUIRE_BROWSER=1 to fail instead)';
 
@@ -25,6 +27,12 @@ const overlayText = () => {
   if (overlay === null || overlay.hidden || overlay.style.display === 'none') return null;
   return (overlay.shadowRoot ?? overlay).textContent;
 };
+
+/** Message ids of the server's frames (hotloop-protocol's wire.rs). */
+const UPDATE = 0x02;
+const ERRORS = 0x03;
+/** An `Errors` message that adds and clears nothing: id, revision u32, two empty lists. */
+const REVISION_ONLY_BYTES = 13;
 
 const overlayHidden = () => {
   const overlay = document.querySelector('hotloop-error-overlay');
@@ -159,5 +167,93 @@ describe('lazy routes in the browser', { skip, concurrency: false }, () => {
     await navigate('/a');
     await tab.until(() => document.getElementById('route-a')?.textContent === 'route a v2 only in a');
     assert.deepEqual(problems(), []);
+  });
+
+  test('an edit in a route one tab loaded updates that tab in place; the other tab gets no update and sees the edit on its first visit', async () => {
+    const other = await Tab.open(browser, server.url + '/');
+    try {
+      await other.untilLog('[hmr] connected');
+      await other.until(() => document.getElementById('home')?.textContent === 'home');
+      const loadedLine = server.lines.length;
+      await navigate('/e');
+      await tab.until(() => document.getElementById('route-e')?.textContent === 'route e v1 only in e');
+      // The engine knows this tab loaded the route (the --no-tui log says so).
+      await server.untilLine(/^client \d+ loaded the lazy chunk of \/src\/routes\/E\.jsx \(2 modules\)/, { from: loadedLine });
+      for (let i = 0; i < 2; i++) await tab.page.click('#count-e');
+      await tab.until(() => document.getElementById('count-e').textContent === 'count 2');
+
+      const from = tab.mark();
+      const otherFrames = other.frames.length;
+      edit('src/routes/E.jsx', 'route e v1', 'route e v2');
+      await tab.untilLog('[hmr] updated /src/routes/E.jsx', { from });
+      await tab.until(() => document.getElementById('route-e').textContent === 'route e v2 only in e');
+      assert.equal(await tab.text('#count-e'), 'count 2', 'state kept');
+      await assertNoReload();
+
+      // The other tab heard only that the revision moved: no update frame, nothing applied.
+      const sinceEdit = () => other.frames.slice(otherFrames);
+      await waitFor(() => sinceEdit().some((f) => f.id === ERRORS && f.bytes === REVISION_ONLY_BYTES), {
+        subscribe: (f) => other.subscribe(f),
+        describe: () => `the revision-only frame; frames: ${JSON.stringify(sinceEdit())}`,
+      });
+      assert.deepEqual(sinceEdit().filter((f) => f.id === UPDATE), [], 'no update frame');
+      assert.deepEqual(other.log.filter((l) => l.startsWith('[hmr] updated')), [], 'no update applied');
+
+      // Its first visit shows the edited route.
+      await other.page.evaluate(() => window.navigate('/e'));
+      await other.until(() => document.getElementById('route-e')?.textContent === 'route e v2 only in e');
+      assert.equal(await other.page.evaluate(() => window.sameDocument), undefined, 'a tab of its own');
+      assert.deepEqual(other.log.filter((l) => l.startsWith('[pageerror]') || l.startsWith('[hmr] updated')), []);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
+describe('the background warm-up in the browser', { skip, concurrency: false }, () => {
+  const BIG = 1500;
+  let root, server, browser, tab;
+
+  before(async () => {
+    root = copyFixture('lazy');
+    installPackages(root, ['react', 'react-dom', 'scheduler']);
+    // One route of many modules: its background compile takes long enough for an edit to land in it.
+    const imports = [];
+    for (let i = 0; i < BIG; i++) {
+      writeFile(path.join(root, `src/big/m${i}.js`), `export const v${i} = 'big module ${i}';\n`);
+      imports.push(`import { v${i} } from '../big/m${i}.js';`);
+    }
+    const sum = Array.from({ length: BIG }, (_, i) => `v${i}.length`).join(' + ');
+    writeFile(
+      path.join(root, 'src/routes/Big.jsx'),
+      `${imports.join('\n')}\nexport default function Big() { return <p id="big">{${sum}}</p>; }\n`,
+    );
+    editFile(path.join(root, 'src/App.jsx'), "'/b': lazy", "'/big': lazy(() => import('./routes/Big.jsx')),\n  '/b': lazy");
+    process.env.HMR_LOG = 'warn,hotloop_engine::devloop=info';
+    server = await Server.start(root);
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    if (process.env.HOTLOOP_E2E_VERBOSE) console.error(tab?.log.join('\n'));
+    await tab?.close();
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test('an edit made while the warm-up runs cancels it; the route shows the edit on its first visit; the warm-up then goes through', async () => {
+    const started = server.lines.length;
+    tab = await Tab.open(browser, server.url + '/');
+    await tab.untilLog('[hmr] connected');
+    // The page connected: the lazy chunks compile in the background.
+    await server.untilLine(/compiling \d+ lazy chunks in the background/, { from: started });
+    const edited = server.lines.length;
+    editFile(path.join(root, 'src/routes/B.jsx'), 'route b v1', 'route b v2');
+    await server.untilLine(/the background compile of \d+ lazy chunks was cancelled by a change/, { from: edited });
+    await server.untilLine(/^change: src\/routes\/B\.jsx/, { from: edited });
+    await tab.page.evaluate(() => window.navigate('/b'));
+    await tab.until(() => document.getElementById('route-b')?.textContent === 'route b v2');
+    await server.untilLine(/compiled \d+ lazy chunks in the background/, { from: edited, timeout: 120_000 });
+    assert.deepEqual(tab.log.filter((l) => l.startsWith('[pageerror]')), []);
   });
 });

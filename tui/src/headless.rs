@@ -286,6 +286,20 @@ fn print_text(out: &mut impl Write, event: &EngineEvent, opts: &HeadlessOptions)
             "client",
             &format!(" {client} disconnected"),
         ),
+        EngineEvent::ChunkLoaded {
+            client,
+            chunk,
+            modules,
+        } => line(
+            out,
+            opts,
+            Paint::Cyan,
+            "client",
+            &format!(
+                " {client} loaded the lazy chunk of {chunk} ({})",
+                format::count(modules.len(), "module", "modules")
+            ),
+        ),
         EngineEvent::Applied {
             client,
             revision,
@@ -429,6 +443,11 @@ enum JsonEvent<'a> {
     },
     ClientDisconnected {
         client: u64,
+    },
+    ChunkLoaded {
+        client: u64,
+        chunk: &'a str,
+        modules: Vec<&'a str>,
     },
     Applied {
         client: u64,
@@ -637,6 +656,15 @@ impl<'a> From<&'a EngineEvent> for JsonEvent<'a> {
             EngineEvent::ClientDisconnected { client } => {
                 JsonEvent::ClientDisconnected { client: *client }
             }
+            EngineEvent::ChunkLoaded {
+                client,
+                chunk,
+                modules,
+            } => JsonEvent::ChunkLoaded {
+                client: *client,
+                chunk,
+                modules: modules.iter().map(|m| &**m).collect(),
+            },
             EngineEvent::Applied {
                 client,
                 revision,
@@ -898,6 +926,11 @@ mod tests {
                 },
                 prepare: ms(40),
             })),
+            EngineEvent::ChunkLoaded {
+                client: 1,
+                chunk: "/src/routes/A.jsx".into(),
+                modules: vec!["/src/routes/A.jsx".into(), "/src/shared/label.js".into()].into(),
+            },
             EngineEvent::ClientDisconnected { client: 1 },
         ]
     }
@@ -942,6 +975,7 @@ mod tests {
                 server applied r3 in 1.2 ms (save→applied 5.5 ms)
                 server r4 failed to apply: the app's server keeps its last good code (the error is in the overlay)
                 server restart r5: package.json changed (4.0 ms)
+                client 1 loaded the lazy chunk of /src/routes/A.jsx (2 modules)
                 client 1 disconnected
             "#]],
         );
@@ -987,6 +1021,7 @@ mod tests {
                 server applied r3 in 1.2 ms (save→applied 5.5 ms)
                 server r4 failed to apply: the app's server keeps its last good code (the error is in the overlay)
                 server restart r5: package.json changed (4.0 ms)
+                client 1 loaded the lazy chunk of /src/routes/A.jsx (2 modules)
                 client 1 disconnected
             "#]],
         );
@@ -1013,7 +1048,7 @@ mod tests {
             })
             .collect();
         assert_eq!(names.len(), every_event().len(), "one line per event");
-        expect!["ready client_connected change_detected update applied update update update update diagnostics applied diagnostics graph_changed graph_snapshot memory watcher_degraded log server_graph server_process server_update server_applied server_applied server_update client_disconnected"].assert_eq(&names.join(" "));
+        expect!["ready client_connected change_detected update applied update update update update diagnostics applied diagnostics graph_changed graph_snapshot memory watcher_degraded log server_graph server_process server_update server_applied server_applied server_update chunk_loaded client_disconnected"].assert_eq(&names.join(" "));
         // The server's apply phase, as a tool reads it.
         let applied: serde_json::Value = text
             .lines()

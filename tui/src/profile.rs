@@ -5,6 +5,12 @@
 //! reload reason; then p50/p95/max per phase. `--json` writes the same for scripts (schema in
 //! `SCHEMA_HELP`), `--trace` a Chrome trace-event file with every query as a span.
 //!
+//! Between the cold build and the edits, every lazy chunk (what sits behind an `import()`) is
+//! compiled as a page's first `import()` of it asks for it (`EngineHost::request_lazy`, then a
+//! build), nested ones included, each reported as a lazy compile whose own phase is `lazy`;
+//! the edits then run with every chunk in the graph, as after a session that visited every
+//! route.
+//!
 //! Each edit appends something harmless that differs from the previous edit (a counter): a
 //! string statement to a script (a comment would not change the code the engine emits, which
 //! has none), a comment to a stylesheet or a page; the original bytes are restored at the end,
@@ -35,10 +41,15 @@ in an update is absent from its `phases_ms`.
   cold          { total_ms, phases_ms, queries }: the cold build (it runs queries on several
                 threads: its phases add up the threads' times and can exceed total_ms)
   server_modules  with --server: modules in the server graph after its first build, else null
+  lazy[]        { target, modules, total_ms, phases_ms, queries }: each lazy chunk compiled as
+                a page's first import() asks for it (after the cold build); modules: how many
+                it added to the graph; phases_ms: lazy (the chunk's compile, wall time), parse,
+                resolve, emit (its threads' times), graph
   updates[]     { index, repeat, file, revision, outcome, reason, modules_sent[], boundaries[],
                   errors, frame_bytes, total_ms, phases_ms, queries, server }
                 outcome: \"hot\" | \"full_reload\" | \"no_change\" | \"errors\"
-                phases_ms: read, parse, resolve, emit, graph, plan, encode, publish
+                phases_ms: read, parse, resolve, emit, graph, plan, encode, publish (and lazy
+                in summary, from lazy[])
                 queries: { <query>: { executed, reused } }
                 server: with --server, the same edit's server update (after the page's):
                   { revision, outcome, reason, modules_sent[], boundaries[], frame_bytes,
@@ -331,6 +342,7 @@ struct JsonReport {
     modules: usize,
     server_modules: Option<usize>,
     cold: JsonCold,
+    lazy: Vec<JsonLazy>,
     updates: Vec<JsonUpdate>,
     summary: JsonSummary,
     memory: JsonMemory,
@@ -338,6 +350,16 @@ struct JsonReport {
 
 #[derive(Serialize)]
 struct JsonCold {
+    total_ms: f64,
+    phases_ms: BTreeMap<&'static str, f64>,
+    queries: BTreeMap<String, JsonQueryCounts>,
+}
+
+/// One lazy chunk compiled on request.
+#[derive(Serialize)]
+struct JsonLazy {
+    target: String,
+    modules: usize,
     total_ms: f64,
     phases_ms: BTreeMap<&'static str, f64>,
     queries: BTreeMap<String, JsonQueryCounts>,
@@ -413,8 +435,8 @@ struct JsonQueryMemory {
 }
 
 /// Phases in report order: the engine's, with `publish` (the served snapshot) after encode.
-const PHASES: [&str; 8] = [
-    "read", "parse", "resolve", "emit", "graph", "plan", "encode", "publish",
+const PHASES: [&str; 9] = [
+    "read", "lazy", "parse", "resolve", "emit", "graph", "plan", "encode", "publish",
 ];
 
 fn ms(d: Duration) -> f64 {
@@ -464,6 +486,7 @@ fn measure(
         phases_ms: cold_phases,
         queries: query_counts(&events),
     };
+    let lazy = compile_lazy_chunks(&mut host, &mut tracer);
     let modules = build.graph().len();
     // The server graph's first build (what starts the app's server in `hotloop dev`).
     let mut server_build = engine::prepare_server(&mut host, None, &[], None, 0).map(|p| p.build);
@@ -598,7 +621,7 @@ fn measure(
     }
     host.record_trace(false);
 
-    let summary = summarize(&updates);
+    let summary = summarize(&updates, &lazy);
     let memory_start = Instant::now();
     let queries = host.query_memory();
     let memory_usage = memory_start.elapsed();
@@ -628,12 +651,52 @@ fn measure(
             modules,
             server_modules,
             cold,
+            lazy,
             updates,
             summary,
             memory,
         },
         trace: tracer.finish(),
     })
+}
+
+/// Compiles every lazy chunk as a page's first `import()` of it asks for it: one request and
+/// one build each, nested chunks (found in the chunks compiled before) included.
+fn compile_lazy_chunks(host: &mut EngineHost, tracer: &mut Tracer) -> Vec<JsonLazy> {
+    let mut lazy = Vec::new();
+    let mut asked: Vec<Arc<str>> = Vec::new();
+    while let Some(target) = host
+        .pending_lazy_targets()
+        .into_iter()
+        .find(|t| !asked.contains(t))
+    {
+        asked.push(target.clone());
+        if host.request_lazy(&target) != engine::LazyRequest::Added {
+            continue;
+        }
+        let before = host.graph().map_or(0, |g| g.len());
+        let started = Instant::now();
+        host.record_queries(true);
+        let build = host.build();
+        let queries = host.take_query_runs();
+        host.record_queries(false);
+        let total = started.elapsed();
+        tracer.spans(host.take_trace());
+        tracer.slice(&format!("lazy {target}"), "lazy", started, total, None);
+        lazy.push(JsonLazy {
+            target: target.to_string(),
+            modules: build.graph().len().saturating_sub(before),
+            total_ms: ms(total),
+            phases_ms: build
+                .phases
+                .0
+                .iter()
+                .map(|(p, d)| (p.name(), ms(*d)))
+                .collect(),
+            queries: query_counts(&queries),
+        });
+    }
+    lazy
 }
 
 /// `(outcome, reason, modules sent, boundaries, errors)` of an update's outcome.
@@ -698,13 +761,19 @@ fn stat(mut samples: Vec<f64>) -> Option<JsonStat> {
     })
 }
 
-fn summarize(updates: &[JsonUpdate]) -> JsonSummary {
+fn summarize(updates: &[JsonUpdate], lazy: &[JsonLazy]) -> JsonSummary {
     let mut phases_ms = BTreeMap::new();
     for phase in PHASES {
-        let samples: Vec<f64> = updates
-            .iter()
-            .filter_map(|u| u.phases_ms.get(phase).copied())
-            .collect();
+        let samples: Vec<f64> = if phase == "lazy" {
+            lazy.iter()
+                .filter_map(|l| l.phases_ms.get(phase).copied())
+                .collect()
+        } else {
+            updates
+                .iter()
+                .filter_map(|u| u.phases_ms.get(phase).copied())
+                .collect()
+        };
         if let Some(stat) = stat(samples) {
             phases_ms.insert(phase, stat);
         }
@@ -748,6 +817,17 @@ fn print_report(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
             ""
         }
     )?;
+    for (n, lazy) in json.lazy.iter().enumerate() {
+        writeln!(
+            out,
+            "lazy #{:<3}{}  {:.2} ms  {} compiled on request",
+            n + 1,
+            lazy.target,
+            lazy.total_ms,
+            format_modules(lazy.modules)
+        )?;
+        writeln!(out, "      {}", phase_line(&lazy.phases_ms))?;
+    }
     for update in &json.updates {
         let what = match update.outcome {
             "hot" => format!(
@@ -876,6 +956,10 @@ fn print_report(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
         memory.memory_usage_ms
     )?;
     Ok(())
+}
+
+fn format_modules(n: usize) -> String {
+    format!("{n} module{}", if n == 1 { "" } else { "s" })
 }
 
 fn mib(bytes: u64) -> f64 {

@@ -1,6 +1,7 @@
 //! The plain data the engine, the dev server and the binary exchange, and nothing else: the
 //! binary WebSocket protocol ([`wire`], mirrored by `runtime/js/protocol.js`), the served
-//! snapshot the engine publishes and the server reads ([`served`]), build diagnostics, the
+//! snapshot the engine publishes and the server reads ([`served`]), the broadcast frames and
+//! the tabs each is for ([`frame`]), build diagnostics, the
 //! vocabulary of full-reload reasons, what a WebSocket session reports to the engine, and the
 //! seam to a project's Vite plugins ([`plugin::Plugins`]).
 //!
@@ -9,6 +10,7 @@
 
 mod client;
 mod diagnostic;
+pub mod frame;
 pub mod plugin;
 mod reload;
 pub mod served;
@@ -16,6 +18,7 @@ pub mod wire;
 
 pub use client::{ClientEvent, ClientId};
 pub use diagnostic::{Diagnostic, DiagnosticKind, code_frame};
+pub use frame::Frame;
 pub use reload::FullReloadReason;
 pub use served::{Chunk, PageInjection, Parts, Served, ServedModule, ServedModules, WorkerChunks};
 pub use wire::{

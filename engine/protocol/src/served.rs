@@ -3,7 +3,7 @@
 //! the engine or salsa.
 //!
 //! The engine publishes an `Arc<Served>` through a `tokio::sync::watch` after each revision and
-//! broadcasts encoded messages (`Arc<[u8]>`, encoded once) through a `tokio::sync::broadcast`. It
+//! broadcasts encoded messages (`Frame`s, encoded once) through a `tokio::sync::broadcast`. It
 //! publishes a revision's snapshot *before* it broadcasts that revision's update or reload, so a
 //! tab that reloads on the message never fetches the previous chunk. Before the first build the
 //! snapshot is `Served::building` (the page only); every route that needs modules waits on the

@@ -38,13 +38,18 @@
 //! `css_links` (linked stylesheets to swap). The runtime installs the factories, disposes the
 //! invalidated modules, re-requires each boundary (stale modules on its path re-evaluate through
 //! `require`, so no importer reads old exports), calls accept callbacks, prunes, acks.
-//! The plan is the same for every tab: modules reachable only through `import()` propagate like
-//! any other, and each tab skips the boundaries and invalidations of modules it never
-//! evaluated; their new factories are used when the tab loads them. A module only lazy chunks
-//! hold is planned only while an open tab has loaded one of them: each tab says so with
+//! The plan is the same for every tab that gets it: modules reachable only through `import()`
+//! propagate like any other, and each tab skips the boundaries and invalidations of modules it
+//! never evaluated; their new factories are used when the tab loads them (a lazy chunk's
+//! `define` replaces such a never-run factory: the chunk is at least as new). A module only
+//! lazy chunks hold is planned only while an open tab has loaded one of them, and an update of
+//! such modules alone goes only to those tabs (`hotloop_protocol::frame`): every other tab gets
+//! an `Errors` message that adds and clears nothing at the update's revision, so its revision
+//! (and the `Hello` check after a reconnect) stays in step. Each tab says what it loaded with
 //! `Loaded` (the chunk's `import()` target and the number of the snapshot it was served from,
-//! `Served::snapshot`; again after a reconnect), and the engine sends a module whose edit it
-//! held back again when the chunk came from an older snapshot.
+//! `Served::snapshot`; again after a reconnect), and the engine sends that tab alone the
+//! chunk's modules edited after that snapshot (an edit held back, sent to other tabs only, or
+//! made while its request was on its way).
 //!
 //! # CSS patches
 //!

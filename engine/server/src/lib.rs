@@ -151,7 +151,7 @@ pub(crate) struct AppState {
     pub(crate) spa_fallback: bool,
     pub(crate) max_client_message: usize,
     pub(crate) served: watch::Receiver<Arc<Served>>,
-    pub(crate) updates: broadcast::Sender<Arc<[u8]>>,
+    pub(crate) updates: broadcast::Sender<hotloop_protocol::Frame>,
     pub(crate) client_events: crossbeam_channel::Sender<ClientEvent>,
     pub(crate) shutdown: watch::Receiver<bool>,
     next_client: AtomicU64,
@@ -264,7 +264,7 @@ impl BoundServer {
     pub async fn run(
         self,
         served: watch::Receiver<Arc<Served>>,
-        updates: broadcast::Sender<Arc<[u8]>>,
+        updates: broadcast::Sender<hotloop_protocol::Frame>,
         client_events: crossbeam_channel::Sender<ClientEvent>,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServerError> {
@@ -328,7 +328,7 @@ fn no_delay(
 pub async fn serve(
     config: ServerConfig,
     served: watch::Receiver<Arc<Served>>,
-    updates: broadcast::Sender<Arc<[u8]>>,
+    updates: broadcast::Sender<hotloop_protocol::Frame>,
     client_events: crossbeam_channel::Sender<ClientEvent>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {

@@ -2,7 +2,8 @@
 //!
 //! On upgrade a session subscribes to the broadcast of encoded frames *first*, then sends
 //! `Hello` built from the current snapshot, so no update published after the snapshot can be
-//! missed. Then it forwards every broadcast frame as one binary message and decodes the
+//! missed. Then it forwards every broadcast frame as one binary message (the bytes the engine
+//! chose for this tab: `hotloop_protocol::frame`) and decodes the
 //! client's frames into `ClientEvent::Message`s. A session that falls behind the broadcast
 //! (`Lagged`) sends the snapshot's `resync` frame (the engine's `FullReload { ClientOutOfSync }`) and closes. A malformed frame, a text frame
 //! or an oversized message closes only that socket, with a close code:
@@ -29,6 +30,7 @@ use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::{AppState, ClientEvent, ClientId, security};
+use hotloop_protocol::Frame;
 use hotloop_protocol::wire::{self as protocol, PROTOCOL_VERSION, ServerMessage};
 
 /// A client that cannot take one frame within this long is disconnected.
@@ -130,7 +132,7 @@ fn read_error_close(error: &axum::Error) -> (u16, &'static str) {
 async fn session(
     state: Arc<AppState>,
     mut socket: WebSocket,
-    mut updates: broadcast::Receiver<Arc<[u8]>>,
+    mut updates: broadcast::Receiver<Frame>,
     client_id: ClientId,
     user_agent: Option<String>,
 ) {
@@ -186,7 +188,9 @@ async fn session(
         tokio::select! {
             update = updates.recv() => match update {
                 Ok(frame) => {
-                    if !send(&mut socket, Message::Binary(Bytes::from_owner(frame))).await {
+                    // The engine chose what this tab gets (`Frame::only`).
+                    let bytes = frame.bytes_for(client_id).clone();
+                    if !send(&mut socket, Message::Binary(Bytes::from_owner(bytes))).await {
                         tracing::debug!("{client_id}: send failed or timed out");
                         close(&mut socket, close_code::POLICY, "hotloop: client too slow").await;
                         return;

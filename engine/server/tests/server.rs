@@ -202,7 +202,7 @@ fn lazy_chunks(ready: &[&str], pending: &[&str]) -> LazyChunks {
 struct Harness {
     addr: SocketAddr,
     served: watch::Sender<Arc<Served>>,
-    updates: broadcast::Sender<Arc<[u8]>>,
+    updates: broadcast::Sender<hotloop_protocol::Frame>,
     events: crossbeam_channel::Receiver<ClientEvent>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<Result<(), ServerError>>,
@@ -219,7 +219,9 @@ impl Harness {
     }
 
     fn broadcast(&self, frame: &[u8]) {
-        self.updates.send(Arc::from(frame)).unwrap();
+        self.updates
+            .send(hotloop_protocol::Frame::everyone(frame))
+            .unwrap();
     }
 
     async fn next_event(&self) -> ClientEvent {
@@ -1329,7 +1331,7 @@ async fn websocket_upgrades_need_an_allowed_origin() {
 // ---------------------------------------------------------------- sessions
 
 #[tokio::test]
-async fn hello_comes_first_and_broadcasts_reach_every_client() {
+async fn hello_comes_first_and_broadcasts_reach_every_client_or_the_tabs_they_are_for() {
     let h = start().await;
     h.publish(served(7, Some(HTML), ""));
     let mut one = ws_ok(&h, "agent-one").await;
@@ -1368,6 +1370,33 @@ async fn hello_comes_first_and_broadcasts_reach_every_client() {
     });
     h.broadcast(&frame);
     assert_eq!(next_binary(&mut one).await, frame);
+    assert_eq!(next_binary(&mut two).await, frame);
+
+    // A frame for one tab (an update only a lazy chunk it loaded holds): the other hears only
+    // that the revision moved, then both get the next frame for every tab.
+    let update = protocol::encode(&ServerMessage::Update(protocol::HotUpdate {
+        revision: 8,
+        ..Default::default()
+    }));
+    // `one` is client 1 (the ids above).
+    h.updates
+        .send(hotloop_protocol::Frame::only(
+            update.clone(),
+            8,
+            Arc::from([ClientId(1)]),
+        ))
+        .unwrap();
+    h.broadcast(&frame);
+    assert_eq!(next_binary(&mut one).await, update);
+    assert_eq!(next_binary(&mut one).await, frame);
+    assert_eq!(
+        protocol::decode_server(&next_binary(&mut two).await),
+        Ok(ServerMessage::Errors {
+            revision: 8,
+            added: Vec::new(),
+            cleared: Vec::new(),
+        })
+    );
     assert_eq!(next_binary(&mut two).await, frame);
 }
 

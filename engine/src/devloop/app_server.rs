@@ -192,12 +192,14 @@ impl DevLoop {
             crate::js_literal::push_json_string(&mut data, module);
         }
         data.push_str("]}");
-        let frame: Arc<[u8]> = protocol::encode(&ServerMessage::Custom {
+        let frame = protocol::encode(&ServerMessage::Custom {
             event: "hotloop:server-update".into(),
             data,
-        })
-        .into();
-        let _ = self.publishers.updates.send(frame);
+        });
+        let _ = self
+            .publishers
+            .updates
+            .send(hotloop_protocol::Frame::everyone(frame));
         tracing::debug!("server: applied r{revision} in {apply_ms:.1} ms");
     }
 

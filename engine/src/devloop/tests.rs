@@ -138,7 +138,7 @@ fn updates_report_build_phases_and_memory_follows_each_update() {
     );
     let frame = frames.try_recv().expect("the update frame was broadcast");
     assert!(matches!(
-        protocol::decode_server(&frame),
+        protocol::decode_server(&frame.bytes),
         Ok(ServerMessage::Update(update)) if update.revision == 1
     ));
     let after = next(&events, "the sample after the update", memory);
@@ -244,7 +244,7 @@ fn a_lazy_chunk_request_publishes_it_at_the_same_revision_with_its_errors_and_no
     );
     let frame = frames.try_recv().expect("the errors frame");
     assert!(matches!(
-        hotloop_protocol::wire::decode_server(&frame),
+        hotloop_protocol::wire::decode_server(&frame.bytes),
         Ok(ServerMessage::Errors { ref added, .. }) if added.iter().any(|d| d.file == "/src/broken.js")
     ));
     control_tx.send(Control::Shutdown).unwrap();
@@ -334,7 +334,7 @@ fn an_edit_no_open_page_needs_is_held_back_and_sent_to_a_page_whose_chunk_predat
     let report = reported("the resend");
     assert_eq!(report.revision, 1);
     let frame = frames.try_recv().expect("the update frame");
-    let Ok(ServerMessage::Update(hot)) = hotloop_protocol::wire::decode_server(&frame) else {
+    let Ok(ServerMessage::Update(hot)) = hotloop_protocol::wire::decode_server(&frame.bytes) else {
         panic!("not an update");
     };
     assert_eq!(hot.modules.len(), 1);
@@ -440,7 +440,7 @@ fn custom_events_plugins_send_on_their_own_go_to_the_pages_at_once_in_order() {
     engine.join().expect("engine thread");
     let mut got = Vec::new();
     while let Ok(frame) = frames.try_recv() {
-        if let Ok(ServerMessage::Custom { event, data }) = protocol::decode_server(&frame) {
+        if let Ok(ServerMessage::Custom { event, data }) = protocol::decode_server(&frame.bytes) {
             got.push((event, data));
         }
     }
@@ -452,4 +452,156 @@ fn custom_events_plugins_send_on_their_own_go_to_the_pages_at_once_in_order() {
         ]
     );
     assert!(plugins.0.lock().unwrap().is_empty(), "taken");
+}
+
+#[test]
+fn an_edit_in_a_lazy_chunk_goes_to_the_pages_that_loaded_it_and_a_late_loader_gets_it_alone() {
+    let project = TempProject::new(
+        "//- /index.html\n\
+         <!doctype html><html><body><script type=\"module\" src=\"/src/main.js\"></script></body></html>\n\
+         //- /src/main.js\nexport const load = () => import('./route.js');\nimport.meta.hot.accept();\n\
+         //- /src/route.js\nexport const route = 1;\nimport.meta.hot.accept();\n",
+    );
+    let route = project.path("src/route.js");
+    let main = project.path("src/main.js");
+    let host = EngineHost::new(project.root(), ProjectOptions::default()).expect("host");
+    let (served, mut snapshots) = tokio::sync::watch::channel(Arc::new(Served::empty("t".into())));
+    let (updates, mut frames) = tokio::sync::broadcast::channel(16);
+    let (telemetry, events) = unbounded();
+    let publishers = Publishers {
+        served,
+        updates,
+        telemetry,
+        server: None,
+    };
+    let (watcher_tx, watcher) = unbounded();
+    let (clients_tx, clients) = unbounded();
+    let (control_tx, control) = unbounded();
+    let (devloop, _) = DevLoop::start(host, "t".into(), publishers);
+    let engine = std::thread::spawn(move || {
+        devloop.run(EngineChannels {
+            watcher,
+            clients,
+            control,
+        })
+    });
+    let reported = |what: &str| {
+        next(&events, what, |event| match event {
+            EngineEvent::Update(report) => Some(report),
+            _ => None,
+        })
+    };
+    let save = |path: &std::path::PathBuf, rel: &str, text: &str| {
+        project.write(rel, text);
+        let now = Instant::now();
+        watcher_tx
+            .send(WatchEvent::Batch(ChangeBatch {
+                paths: vec![ChangedPath {
+                    path: path.clone(),
+                    kind: ChangeKind::Modified,
+                }],
+                first_event_at: now,
+                coalesced_at: now,
+                raw_events: 1,
+                open_for_writing: Vec::new(),
+            }))
+            .unwrap();
+    };
+    let loaded = |client: u64, snapshot: u32| {
+        clients_tx
+            .send(ClientEvent::Message {
+                client_id: ClientId(client),
+                message: ClientMessage::Loaded {
+                    chunk: "/src/route.js".into(),
+                    snapshot,
+                },
+            })
+            .unwrap();
+    };
+    let update_of = |bytes: &[u8]| match hotloop_protocol::wire::decode_server(bytes) {
+        Ok(ServerMessage::Update(hot)) => hot,
+        other => panic!("not an update: {other:?}"),
+    };
+    clients_tx
+        .send(ClientEvent::LazyChunkRequested {
+            id: "/src/route.js".into(),
+        })
+        .unwrap();
+    next(&events, "the route compiled", |event| match event {
+        EngineEvent::GraphChanged(_) => Some(()),
+        _ => None,
+    });
+    let first = snapshots.borrow_and_update().snapshot;
+    // Page 1 loaded the route, page 2 did not (yet).
+    loaded(1, first);
+    let chunk = next(&events, "page 1 loaded the route", |event| match event {
+        EngineEvent::ChunkLoaded {
+            client,
+            chunk,
+            modules,
+        } => Some((client, chunk, modules)),
+        _ => None,
+    });
+    assert_eq!(
+        (chunk.0, &*chunk.1, &chunk.2[..]),
+        (1, "/src/route.js", &[Arc::from("/src/route.js")][..])
+    );
+
+    save(
+        &route,
+        "src/route.js",
+        "export const route = 2;\nimport.meta.hot.accept();\n",
+    );
+    let report = reported("the route's edit");
+    assert_eq!((report.revision, report.clients), (1, 1), "sent to page 1");
+    let frame = frames.try_recv().expect("the update frame");
+    assert!(frame.is_for(ClientId(1)) && !frame.is_for(ClientId(2)));
+    assert!(
+        update_of(frame.bytes_for(ClientId(1))).modules[0]
+            .code
+            .contains("route = 2")
+    );
+    assert_eq!(
+        hotloop_protocol::wire::decode_server(frame.bytes_for(ClientId(2))),
+        Ok(ServerMessage::Errors {
+            revision: 1,
+            added: Vec::new(),
+            cleared: Vec::new(),
+        }),
+        "page 2 hears only that the revision moved"
+    );
+
+    // Page 2's request for the chunk was served before the edit: it is sent the edit, alone.
+    loaded(2, first);
+    let report = reported("the resend to page 2");
+    assert_eq!(report.revision, 2);
+    let frame = frames.try_recv().expect("the resend frame");
+    assert!(frame.is_for(ClientId(2)) && !frame.is_for(ClientId(1)));
+    assert!(
+        update_of(frame.bytes_for(ClientId(2))).modules[0]
+            .code
+            .contains("route = 2")
+    );
+
+    // A page that loads the chunk from the current snapshot needs nothing.
+    let current = snapshots.borrow_and_update().snapshot;
+    loaded(3, current);
+    next(&events, "page 3 loaded the route", |event| match event {
+        EngineEvent::ChunkLoaded { client: 3, .. } => Some(()),
+        _ => None,
+    });
+
+    // An edit of the page's own module goes to every page.
+    save(
+        &main,
+        "src/main.js",
+        "export const load = () => import('./route.js');\nimport.meta.hot.accept();\n// 2\n",
+    );
+    let report = reported("the page module's edit");
+    assert_eq!(report.revision, 3, "nothing was sent to page 3");
+    let frame = frames.try_recv().expect("the update frame");
+    assert!(frame.only.is_none(), "{frame:?}");
+    assert!(frames.try_recv().is_err());
+    control_tx.send(Control::Shutdown).unwrap();
+    engine.join().unwrap();
 }

@@ -171,7 +171,7 @@ impl EngineHost {
         if !pending.lazy_added.is_empty() {
             // A page asked for a lazy chunk: compile its modules (on all cores), then take
             // them into the graph. Only the new modules are demanded for the first time.
-            let _clock = self.db.clock().enter(Phase::Graph, "build.lazy");
+            let _clock = self.db.clock().enter(Phase::Lazy, "build.lazy");
             warm_up_lazy(&self.db, self.project, pending.lazy_added.clone());
             drop(_clock);
             return self.full_build(Some(prev));

@@ -281,39 +281,36 @@ impl EngineHost {
 
     /// The lazy chunks (by their `import()` target's id) that the open pages have loaded: from
     /// now on an edit to a module only other lazy chunks hold is not planned (see
-    /// [`EngineHost::held_back`]).
+    /// [`EngineHost::lazy_holders`]).
     pub fn set_open_chunks(&mut self, chunks: FxHashSet<Arc<str>>) {
         self.open_chunks = Some(chunks);
     }
 
-    /// Of `changed`, the modules no open page has loaded: modules of the page's graph that only
-    /// lazy chunks hold, none of them loaded by an open page (never the page's own modules, a
-    /// worker's, or anything while `set_open_chunks` was never called).
-    pub fn held_back(&self, changed: &[ModuleIndex]) -> Vec<ModuleIndex> {
+    /// Which pages need an edit of module `m` of the last build. `None`: any page may hold it
+    /// (the page's own modules, a worker's, or anything while `set_open_chunks` was never
+    /// called). Otherwise only lazy chunks hold it, and these are the roots of those an open
+    /// page loaded: the pages that loaded one of them get the update (`update::prepare`'s
+    /// `for_chunks`); none: no open page has it, its edit is held back and a page gets the new
+    /// code with the chunk.
+    pub fn lazy_holders(&self, m: ModuleIndex) -> Option<Vec<Arc<str>>> {
         let (Some(open), Some(state)) = (&self.open_chunks, &self.state) else {
-            return Vec::new();
+            return None;
         };
-        let graph = &state.graph.graph;
-        changed
-            .iter()
-            .copied()
-            .filter(|&m| {
-                let module = graph.module(m);
-                if module.loaded || module.environments.iter().any(|e| e != EnvIndex::PAGE) {
-                    return false;
+        let module = state.graph.graph.module(m);
+        if module.loaded || module.environments.iter().any(|e| e != EnvIndex::PAGE) {
+            return None;
+        }
+        let mut in_lazy = false;
+        let mut loaded = Vec::new();
+        for chunk in state.chunk.lazy.iter() {
+            if chunk.order.contains(&m) {
+                in_lazy = true;
+                if open.contains(&chunk.root) {
+                    loaded.push(chunk.root.clone());
                 }
-                let mut in_lazy = false;
-                for chunk in state.chunk.lazy.iter() {
-                    if chunk.order.contains(&m) {
-                        if open.contains(&chunk.root) {
-                            return false;
-                        }
-                        in_lazy = true;
-                    }
-                }
-                in_lazy
-            })
-            .collect()
+            }
+        }
+        in_lazy.then_some(loaded)
     }
 
     /// The ids of the modules the lazy chunk of `root` defines (empty for no such chunk).

@@ -322,6 +322,15 @@ fn an_edit_to_a_lazy_chunk_no_open_page_loaded_is_held_back_until_one_does() {
         .apply_changes(&[p.path("src/shared.js"), p.path("src/a-only.js")]);
     let update = prepare(&mut p.host, Cause::Edit { files: &[] }, 1);
     assert_eq!(update.held_back, [Arc::from("/src/a-only.js")]);
+    assert_eq!(
+        update.lazy_edited,
+        [Arc::from("/src/shared.js"), Arc::from("/src/a-only.js")]
+    );
+    assert_eq!(
+        update.for_chunks,
+        Some(vec![Arc::from("/src/route-b.js")]),
+        "only the pages that loaded route b need it"
+    );
     let (revision, frame) = update.frame.expect("an update for the loaded route");
     assert_eq!(revision, 2);
     let hotloop_protocol::ServerMessage::Update(hot) =

@@ -190,6 +190,11 @@ export class Tab {
     page.on('console', (msg) => { this.log.push(msg.text()); this.emit(); });
     page.on('pageerror', (err) => { this.log.push(`[pageerror] ${err.message}`); this.emit(); });
     page.on('framenavigated', (frame) => { if (frame === page.mainFrame()) { this.navigations++; this.emit(); } });
+    /** Every binary WebSocket frame the page received, in order: its message id (first byte) and size. */
+    this.frames = [];
+    page.on('websocket', (ws) => ws.on('framereceived', ({ payload }) => {
+      if (typeof payload !== 'string') { this.frames.push({ id: payload[0], bytes: payload.length }); this.emit(); }
+    }));
   }
 
   emit() { for (const l of [...this.listeners]) l(); }

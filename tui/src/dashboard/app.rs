@@ -141,6 +141,20 @@ pub struct ClientInfo {
     pub user_agent: String,
     pub connected_at: Duration,
     pub last_ack: Option<Ack>,
+    /// The lazy chunks it loaded (by `import()` target) and the modules each defines: what
+    /// it gets updates for besides the page's own modules.
+    pub chunks: BTreeMap<Arc<str>, Arc<[Arc<str>]>>,
+}
+
+impl ClientInfo {
+    /// The modules its lazy chunks defined (a module two chunks share counts once).
+    pub fn lazy_modules(&self) -> usize {
+        self.chunks
+            .values()
+            .flat_map(|modules| modules.iter())
+            .collect::<BTreeSet<_>>()
+            .len()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -301,11 +315,21 @@ impl App {
                         user_agent,
                         connected_at: self.now,
                         last_ack: None,
+                        chunks: BTreeMap::new(),
                     },
                 );
             }
             EngineEvent::ClientDisconnected { client } => {
                 self.clients.remove(&client);
+            }
+            EngineEvent::ChunkLoaded {
+                client,
+                chunk,
+                modules,
+            } => {
+                if let Some(info) = self.clients.get_mut(&client) {
+                    info.chunks.insert(chunk, modules);
+                }
             }
             EngineEvent::Applied {
                 client,
@@ -552,6 +576,19 @@ impl App {
         };
         ids.sort_unstable();
         ids
+    }
+
+    /// The clients that loaded a lazy chunk defining module `id`, in id order.
+    pub fn loaded_by(&self, id: &str) -> Vec<u64> {
+        self.clients
+            .iter()
+            .filter(|(_, info)| {
+                info.chunks
+                    .values()
+                    .any(|modules| modules.iter().any(|m| &**m == id))
+            })
+            .map(|(&client, _)| client)
+            .collect()
     }
 
     /// The selected search match.

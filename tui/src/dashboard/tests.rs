@@ -842,31 +842,31 @@ fn clients_tab_shows_acks_errors_and_the_log() {
     check_screen(
         &app,
         expect![[r#"
-         hotloop http://127.0.0.1:3000/                          ● 2 clients  ✖ 1 error
-          1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
-        ┌ Clients & errors ────────────────────────────────────────────────────────────┐
-        │ 2 clients ───────────────────────────────────────────────────────────────────│
-        │ id   browser                     since    last ack                           │
-        │ #1   Chrome/126                  1m 04s   r10 in 3.1 ms                      │
-        │ #2   Firefox/127                 1m 00s   r12 failed: TypeError: x is undefin│
-        │ 1 error ─────────────────────────────────────────────────────────────────────│
-        │ error: /src/a.js:3:9: Expected ';'                                           │
-        │   2 | let a = 1                                                              │
-        │ > 3 | let b = 2 3                                                            │
-        │     |         ^                                                              │
-        │                                                                              │
-        │                                                                              │
-        │                                                                              │
-        │ Log ─────────────────────────────────────────────────────────────────────────│
-        │ info  line 25                                                                │
-        │ info  line 26                                                                │
-        │ info  line 27                                                                │
-        │ info  line 28                                                                │
-        │ info  line 29                                                                │
-        │ warn  the last line                                                          │
-        └──────────────────────────────────────────────────────────────────────────────┘
-         q quit  r reload  c clear log  1-6 tabs  PgUp/PgDn log  ? help
-    "#]],
+             hotloop http://127.0.0.1:3000/                          ● 2 clients  ✖ 1 error
+              1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
+            ┌ Clients & errors ────────────────────────────────────────────────────────────┐
+            │ 2 clients ───────────────────────────────────────────────────────────────────│
+            │ id   browser         since    lazy chunks     last ack                       │
+            │ #1   Chrome/126      1m 04s   none            r10 in 3.1 ms                  │
+            │ #2   Firefox/127     1m 00s   none            r12 failed: TypeError: x is und│
+            │ 1 error ─────────────────────────────────────────────────────────────────────│
+            │ error: /src/a.js:3:9: Expected ';'                                           │
+            │   2 | let a = 1                                                              │
+            │ > 3 | let b = 2 3                                                            │
+            │     |         ^                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │ Log ─────────────────────────────────────────────────────────────────────────│
+            │ info  line 25                                                                │
+            │ info  line 26                                                                │
+            │ info  line 27                                                                │
+            │ info  line 28                                                                │
+            │ info  line 29                                                                │
+            │ warn  the last line                                                          │
+            └──────────────────────────────────────────────────────────────────────────────┘
+             q quit  r reload  c clear log  1-6 tabs  PgUp/PgDn log  ? help
+        "#]],
     );
 }
 
@@ -1073,4 +1073,70 @@ fn explain_is_reachable_from_the_public_api() {
     };
     assert_eq!(dead_end(&reason), "no importers");
     assert_eq!(chain, [util, ModuleIndex(0)]);
+}
+
+#[test]
+fn the_clients_and_graph_tabs_show_which_lazy_modules_each_client_loaded() {
+    let mut app = busy_app();
+    engine(
+        &mut app,
+        EngineEvent::GraphSnapshot(Arc::new(engine::testing::graph(
+            "/src/main.js -> /src/App.jsx
+             /src/App.jsx: self
+             /src/routes/A.jsx: self, unloaded -> /src/shared/label.js
+             /src/routes/B.jsx: self, unloaded -> /src/shared/label.js
+             /src/shared/label.js: unloaded",
+        ))),
+    );
+    engine(
+        &mut app,
+        EngineEvent::ChunkLoaded {
+            client: 2,
+            chunk: "/src/routes/A.jsx".into(),
+            modules: vec!["/src/routes/A.jsx".into(), "/src/shared/label.js".into()].into(),
+        },
+    );
+    // A chunk loaded by a client that left is not shown.
+    engine(
+        &mut app,
+        EngineEvent::ChunkLoaded {
+            client: 9,
+            chunk: "/src/routes/B.jsx".into(),
+            modules: vec!["/src/routes/B.jsx".into()].into(),
+        },
+    );
+    assert_eq!(app.loaded_by("/src/shared/label.js"), [2]);
+    assert_eq!(app.loaded_by("/src/routes/B.jsx"), Vec::<u64>::new());
+    keys(&mut app, "6");
+    let clients = screen(&app, 80, 24);
+    let rows: Vec<&str> = clients.lines().skip(4).take(3).collect();
+    expect![[r#"
+        [
+            "│ id   browser         since    lazy chunks     last ack                       │",
+            "│ #1   Chrome/126      1m 04s   none            r10 in 3.1 ms                  │",
+            "│ #2   Firefox/127     1m 00s   1, 2 modules    r11 in 3.1 ms                  │",
+        ]
+    "#]]
+    .assert_debug_eq(&rows);
+
+    keys(&mut app, "3/label");
+    app.update(code(KeyCode::Enter));
+    let graph = screen(&app, 100, 24);
+    assert!(
+        graph.contains("js · lazy (import()), loaded by #2"),
+        "{graph}"
+    );
+    keys(&mut app, "/");
+    app.update(code(KeyCode::Backspace));
+    app.update(code(KeyCode::Backspace));
+    app.update(code(KeyCode::Backspace));
+    app.update(code(KeyCode::Backspace));
+    app.update(code(KeyCode::Backspace));
+    keys(&mut app, "B.jsx");
+    app.update(code(KeyCode::Enter));
+    let graph = screen(&app, 100, 24);
+    assert!(
+        graph.contains("js · lazy (import()), no client loaded it"),
+        "{graph}"
+    );
 }

@@ -1,4 +1,5 @@
-//! Clients & errors tab: connected browsers and their last ack, the current diagnostics with
+//! Clients & errors tab: connected browsers, the lazy chunks each loaded (and their modules:
+//! the Graph tab names the clients of each) and their last ack, the current diagnostics with
 //! code frames, and the scrollable log pane.
 
 use ratatui::buffer::Buffer;
@@ -59,10 +60,20 @@ fn clients(app: &App, area: Rect, buf: &mut Buffer) {
                 theme::ERROR,
             ),
         };
+        let lazy = if client.chunks.is_empty() {
+            Span::styled("none", theme::DIM)
+        } else {
+            Span::raw(format!(
+                "{}, {}",
+                client.chunks.len(),
+                format::count(client.lazy_modules(), "module", "modules")
+            ))
+        };
         Row::new(vec![
             Cell::from(format!(" #{id}")),
             Cell::from(client.user_agent.as_str()),
             Cell::from(format::clock(app.now.saturating_sub(client.connected_at))),
+            Cell::from(lazy),
             Cell::from(ack),
         ])
     });
@@ -72,10 +83,13 @@ fn clients(app: &App, area: Rect, buf: &mut Buffer) {
             Constraint::Length(5),
             Constraint::Fill(1),
             Constraint::Length(8),
-            Constraint::Percentage(45),
+            Constraint::Length(15),
+            Constraint::Percentage(40),
         ],
     )
-    .header(Row::new(vec![" id", "browser", "since", "last ack"]).style(theme::HEADER))
+    .header(
+        Row::new(vec![" id", "browser", "since", "lazy chunks", "last ack"]).style(theme::HEADER),
+    )
     .block(block)
     .render(area, buf);
 }

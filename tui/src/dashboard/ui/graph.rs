@@ -1,6 +1,7 @@
 //! Graph tab: counts, a module search, and for the selected module its imports, importers,
 //! what it accepts and the chain up to its hot boundary: why an edit to it hot-updates or
-//! reloads the page.
+//! reloads the page; for a module behind an `import()`, the clients that loaded it (the ones
+//! its edits go to).
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -118,10 +119,20 @@ fn detail(app: &App) -> Vec<Line<'_>> {
         ModuleKind::Asset => "asset",
         ModuleKind::Json => "json",
     };
+    // A lazy module reaches the clients that loaded one of its chunks (they get its updates).
     let loaded = if module.loaded {
-        "loaded"
+        "loaded".to_owned()
     } else {
-        "lazy (loaded by import())"
+        let clients: Vec<String> = app
+            .loaded_by(id)
+            .into_iter()
+            .map(|c| format!("#{c}"))
+            .collect();
+        if clients.is_empty() {
+            "lazy (import()), no client loaded it".to_owned()
+        } else {
+            format!("lazy (import()), loaded by {}", clients.join(" "))
+        }
     };
     // The environments besides the page (web workers) it runs in.
     let workers: Vec<&str> = module
