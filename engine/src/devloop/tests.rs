@@ -595,7 +595,7 @@ fn an_edit_in_a_lazy_chunk_goes_to_the_pages_that_loaded_it_and_a_late_loader_ge
     save(
         &main,
         "src/main.js",
-        "export const load = () => import('./route.js');\nimport.meta.hot.accept();\n// 2\n",
+        "export const load = () => import('./route.js');\nimport.meta.hot.accept();\nexport const v = 2;\n",
     );
     let report = reported("the page module's edit");
     assert_eq!(report.revision, 3, "nothing was sent to page 3");
