@@ -74,18 +74,16 @@
     const { isAsyncFactory, noteFactory, waitsForAsync, requireWaiting } = asyncModules;
 
     /**
-     * `require.esm(exports, getters)`: the first statement of an ES module's factory (the engine
+     * `require.esm(exports, bindings)`: the first statement of an ES module's factory (the engine
      * folds swc's CommonJS export prologue into it, `engine/src/transform/esm_exports.rs`).
-     * Marks `exports` as an ES module's (`__esModule`, not enumerable) and defines each getter
-     * as an enumerable live binding, before any import of the module runs.
+     * Marks `exports` as an ES module's (`__esModule`, not enumerable) and makes each
+     * `name: () => local` an enumerable live binding (the function is its getter), before any
+     * import of the module runs.
      */
-    function esmExports(exports, getters) {
+    function esmExports(exports, bindings) {
       Object.defineProperty(exports, "__esModule", { value: true });
-      for (const name in getters) {
-        Object.defineProperty(exports, name, {
-          enumerable: true,
-          get: Object.getOwnPropertyDescriptor(getters, name).get,
-        });
+      for (const name in bindings) {
+        Object.defineProperty(exports, name, { enumerable: true, get: bindings[name] });
       }
     }
 

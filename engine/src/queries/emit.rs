@@ -20,7 +20,7 @@
 //!
 //! - ESM is lowered to CommonJS by swc's `common_js` transform (getter exports = live bindings,
 //!   hoisted, so cycles work), its export prologue folded into one
-//!   `require.esm(exports, { get name() {...} })` call (`transform/esm_exports.rs`); `import()`
+//!   `require.esm(exports, { name: () => local })` call (`transform/esm_exports.rs`); `import()`
 //!   becomes `require.dynamic(spec)`, the runtime's promise of
 //!   the module's namespace (CommonJS modules get `{ ...named, default: module.exports }`).
 //! - `import.meta` is rewritten to `__hotloop_meta` (the runtime gives `{ url, hot, env }`), so

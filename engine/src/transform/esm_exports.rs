@@ -13,19 +13,20 @@
 //! a plain app's chunk). [`compact_esm_exports`] folds that run of statements into
 //!
 //! ```js
-//! require.esm(exports, { get a () { return a; }, get b () { return b; } });
+//! require.esm(exports, { a: ()=>a, b: ()=>b });
 //! ```
 //!
 //! where `require.esm` is the runtime's (`runtime/js/registry.js`): it marks `exports` as an ES
-//! module's (`__esModule`, not enumerable) and defines each getter as an enumerable, live
-//! binding — what the statements it replaces did, in the same order and at the same place (the
+//! module's (`__esModule`, not enumerable) and defines each function as the getter of an
+//! enumerable, live binding — what the statements it replaces did, in the same order and at the same place (the
 //! top of the factory, before any import runs, so an import cycle sees the bindings). Anything
 //! that is not exactly swc's prologue is left as it is.
 
 use swc_core::common::{DUMMY_SP, SyntaxContext};
 use swc_core::ecma::ast::{
-    Callee, Decl, Expr, ExprOrSpread, Function, GetterProp, Id, Ident, IdentName, Lit, MemberProp,
-    Module, ModuleItem, ObjectLit, Prop, PropName, PropOrSpread, Stmt, Str,
+    ArrowExpr, ArrowFunctionBody, Callee, ComputedPropName, Decl, Expr, ExprOrSpread, FunctionBody,
+    Id, Ident, IdentName, KeyValueProp, Lit, MemberProp, Module, ModuleItem, ObjectLit, Prop,
+    PropName, PropOrSpread, ReturnStmt, Stmt, Str,
 };
 use swc_core::ecma::utils::ExprFactory;
 
@@ -66,7 +67,7 @@ pub(crate) fn compact_esm_exports(module: &mut Module, unresolved: SyntaxContext
         {
             export_helper = Some(f.ident.to_id());
         } else if let Some(props) = helper_call(stmt, export_helper.as_ref(), &is_global) {
-            getters.extend(props.iter().cloned());
+            getters.extend(props);
         } else {
             break;
         }
@@ -143,7 +144,7 @@ fn is_define_es_module(stmt: &Stmt, is_global: &impl Fn(&Expr, &str) -> bool) ->
 }
 
 /// `Object.defineProperty(exports, "v", { enumerable: true, get: function() { return v; } })` as
-/// the getter `get v() { return v; }`.
+/// the binding `v: () => v`.
 fn single_export(stmt: &Stmt, is_global: &impl Fn(&Expr, &str) -> bool) -> Option<PropOrSpread> {
     let (name, descriptor) = define_property_on_exports(stmt, is_global)?;
     let Expr::Lit(Lit::Str(name)) = name else {
@@ -171,33 +172,58 @@ fn single_export(stmt: &Stmt, is_global: &impl Fn(&Expr, &str) -> bool) -> Optio
         Prop::Method(m) if matches!(&m.key, PropName::Ident(k) if k.sym == "get") => &m.function,
         _ => return None,
     };
-    if !function.params.is_empty() || function.body.is_none() {
+    if !function.params.is_empty() {
         return None;
     }
-    Some(getter(name.clone(), function.clone()))
+    Some(binding(export_key(name), function.body.clone()?))
 }
 
-fn getter(name: Str, function: Box<Function>) -> PropOrSpread {
-    let key = match name.value.as_str() {
+/// The key of export `name`: an identifier where it is one.
+fn export_key(name: &Str) -> PropName {
+    match name.value.as_str() {
         Some(s) if swc_core::ecma::utils::is_valid_prop_ident(s) => {
             PropName::Ident(IdentName::new(s.into(), DUMMY_SP))
         }
-        _ => PropName::Str(name),
+        _ => PropName::Str(name.clone()),
+    }
+}
+
+/// `name: () => local` (or the getter's whole body as the arrow's block). An export named
+/// `__proto__` is a computed key: `__proto__: value` in a literal sets the prototype.
+fn binding(key: PropName, body: FunctionBody) -> PropOrSpread {
+    let is_proto = match &key {
+        PropName::Ident(i) => i.sym == "__proto__",
+        PropName::Str(s) => s.value == *"__proto__",
+        _ => false,
     };
-    PropOrSpread::Prop(Box::new(Prop::Getter(GetterProp {
-        span: DUMMY_SP,
+    let key = if is_proto {
+        PropName::Computed(ComputedPropName {
+            span: DUMMY_SP,
+            expr: Box::new(Expr::Lit(Lit::Str(Str::from("__proto__")))),
+        })
+    } else {
+        key
+    };
+    let body = match &body.stmts[..] {
+        [Stmt::Return(ReturnStmt { arg: Some(arg), .. })] => ArrowFunctionBody::Expr(arg.clone()),
+        _ => ArrowFunctionBody::FunctionBody(body),
+    };
+    PropOrSpread::Prop(Box::new(Prop::KeyValue(KeyValueProp {
         key,
-        function,
+        value: Box::new(Expr::Arrow(ArrowExpr {
+            body: Box::new(body),
+            ..Default::default()
+        })),
     })))
 }
 
 /// `_export(exports, { get a() {...}, ... })`, the call of the helper swc declared, as its
-/// getters.
-fn helper_call<'a>(
-    stmt: &'a Stmt,
+/// bindings.
+fn helper_call(
+    stmt: &Stmt,
     helper: Option<&Id>,
     is_global: &impl Fn(&Expr, &str) -> bool,
-) -> Option<&'a [PropOrSpread]> {
+) -> Option<Vec<PropOrSpread>> {
     let helper = helper?;
     let Stmt::Expr(e) = stmt else { return None };
     let Expr::Call(call) = &*e.expr else {
@@ -221,8 +247,14 @@ fn helper_call<'a>(
     let Expr::Object(o) = &*all.expr else {
         return None;
     };
-    let only_getters = o.props.iter().all(
-        |p| matches!(p, PropOrSpread::Prop(p) if matches!(&**p, Prop::Getter(g) if g.function.body.is_some())),
-    );
-    only_getters.then_some(&o.props[..])
+    o.props
+        .iter()
+        .map(|p| match p {
+            PropOrSpread::Prop(p) => match &**p {
+                Prop::Getter(g) => Some(binding(g.key.clone(), g.function.body.clone()?)),
+                _ => None,
+            },
+            PropOrSpread::Spread(_) => None,
+        })
+        .collect()
 }

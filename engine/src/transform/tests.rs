@@ -98,12 +98,8 @@ fn tsx_component_with_state_and_refresh() {
             (function (module, exports, require, __hotloop_meta, $RefreshReg$, $RefreshSig$) {
             "use strict";
             require.esm(exports, {
-            	get Label () {
-            		return Label;
-            	},
-            	get default () {
-            		return Counter;
-            	}
+            	Label: ()=>Label,
+            	default: ()=>Counter
             });
             const _jsxdevruntime = require("react/jsx-dev-runtime");
             const _react = require("react");
@@ -199,21 +195,11 @@ console.log(this, import.meta.url);
             	return newObj;
             }
             require.esm(exports, {
-            	get counter () {
-            		return counter;
-            	},
-            	get increment () {
-            		return increment;
-            	},
-            	get value () {
-            		return value;
-            	},
-            	get x () {
-            		return _c.x;
-            	},
-            	get z () {
-            		return _c.y;
-            	}
+            	counter: ()=>counter,
+            	increment: ()=>increment,
+            	value: ()=>value,
+            	x: ()=>_c.x,
+            	z: ()=>_c.y
             });
             const _a = /*#__PURE__*/ _interop_require_wildcard(require("./a.js"));
             const _b = /*#__PURE__*/ _interop_require_wildcard(require("./b.js"));
@@ -245,9 +231,7 @@ fn dynamic_import_becomes_the_runtimes_require_dynamic() {
             (function (module, exports, require, __hotloop_meta) {
             "use strict";
             require.esm(exports, {
-            	get load () {
-            		return load;
-            	}
+            	load: ()=>load
             });
             async function load(name) {
             	const page = await require.dynamic("./pages/home.ts");
@@ -555,9 +539,7 @@ if (import.meta.hot) {
             (function (module, exports, require, __hotloop_meta) {
             "use strict";
             require.esm(exports, {
-            	get value () {
-            		return value;
-            	}
+            	value: ()=>value
             });
             const value = 1;
             if (__hotloop_meta.hot) {
@@ -1165,7 +1147,7 @@ import { a } from "./cycle-a.js";
 import data from "./data.json";
 import "./clash.jsx";
 import * as names from "./names.js";
-console.log("names", names["a-b"], names._export(), names.default, Object.keys(names).join(), names.__esModule, Object.keys(names).includes("__esModule"));
+console.log("names", names["a-b"], names._export(), names.default, Object.keys(names).join(), names.__esModule, Object.keys(names).includes("__esModule"), Object.hasOwn(names, "__proto__"));
 console.log("count", count);
 increment();
 console.log("count after", count, counter.count);
@@ -1190,7 +1172,7 @@ legacy.viaImport(() => "captured").then((m) => console.log("legacy lazy", m.valu
         // swc's export helper, first in the module.
         (
             "/src/names.js",
-            "function _export() { return 'user'; }\nconst x = 1;\nexport { x as 'a-b', _export };\nexport default 2;\n",
+            "function _export() { return 'user'; }\nconst x = 1;\nexport { x as 'a-b', _export, x as __proto__ };\nexport default 2;\n",
             &[],
         ),
         (
@@ -1271,7 +1253,7 @@ inner(() => "captured").then((m) => console.log("clash lazy", m.default));
     expect![[r#"
         clash u1 u2 u3 u4 u5 u6 u7
         clash meta /src/clash.jsx 1
-        names 1 user 2 _export,a-b,default true false
+        names 1 user 2 __proto__,_export,a-b,default true false true
         count 0
         count after 1 1
         legacy cjs n
@@ -1304,7 +1286,7 @@ function load(id) {{
   // The runtime's `require.esm` (runtime/js/registry.js).
   require.esm = (exports, getters) => {{
     Object.defineProperty(exports, "__esModule", {{ value: true }});
-    for (const k in getters) Object.defineProperty(exports, k, {{ enumerable: true, get: Object.getOwnPropertyDescriptor(getters, k).get }});
+    for (const k in getters) Object.defineProperty(exports, k, {{ enumerable: true, get: getters[k] }});
   }};
   require.dynamic = (spec) => Promise.resolve().then(() => {{
     const e = require(spec);
@@ -1691,15 +1673,9 @@ fn the_export_prologue_is_one_runtime_call() {
             (function (module, exports, require, __hotloop_meta) {
             "use strict";
             require.esm(exports, {
-            	get _export () {
-            		return _export;
-            	},
-            	get "a-b" () {
-            		return x;
-            	},
-            	get default () {
-            		return _default;
-            	}
+            	_export: ()=>_export,
+            	"a-b": ()=>x,
+            	default: ()=>_default
             });
             function _export() {
             	return 'user';
@@ -1716,9 +1692,7 @@ fn the_export_prologue_is_one_runtime_call() {
             (function (module, exports, require, __hotloop_meta) {
             "use strict";
             require.esm(exports, {
-            	get v () {
-            		return v;
-            	}
+            	v: ()=>v
             });
             const _a = require("./a.js");
             const v = _a.a;
