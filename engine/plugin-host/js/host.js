@@ -6,17 +6,32 @@
 // Requests from hotloop: `loadConfig`, `resolveId`, `load`, `transform`,
 // `transformIndexHtml`, `hotUpdate`. Requests to hotloop: `resolve` (hotloop's own resolver,
 // `this.resolve`'s fallback). Notifications to hotloop: `warning` ({ plugin, hook, message }),
-// `custom` (`server.ws.send` events), `log`. Anything a plugin uses that this host does not
+// `custom` (`server.ws.send` events), `log`, `workers` ({ ready }: the workers took over). Anything a plugin uses that this host does not
 // support is one `warning` naming the plugin and the hook, never silence.
 //
 // stdout carries frames only: everything else written to it (console.log of a plugin) goes to
 // stderr, which hotloop logs.
+//
+// Workers (`worker_threads`, this same script): once the per-module requests (`load`,
+// `transform`) have named `workers.after` distinct files, the primary (the main thread)
+// starts `workers.count` workers, each loading the same config into plugins of its own
+// (`config`, `configResolved`, `configureServer` with a server whose middlewares go nowhere,
+// `buildStart`). From then on each file not seen before is owned by one worker (a stable hash
+// of its path without the query) and every `load`/`transform` of it and its query sub-modules
+// (`App.vue?vue&type=style...`), and its `hotUpdate`, run there, where the plugins' caches of
+// it live (plugin-vue's descriptors). The primary keeps the rest: the files it served before
+// the workers were ready, `resolveId`, `transformIndexHtml`, the middlewares, and its
+// requests and notifications to hotloop, which the workers' go through. A worker that dies
+// ends the process (hotloop restarts the host, config loaded again, workers started again
+// when needed); a worker that hangs is a hung request, which hotloop's time-out ends the same
+// way. Threads die with the process, so no worker outlives it.
 
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import { pathToFileURL } from 'node:url';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { encodeFrame, FrameReader } from './protocol.js';
 import {
   flattenPlugins, filterServePlugins, sortByEnforce, pluginsWithHook, hookHandler, mergeConfig, indexHtmlPlugins,
@@ -28,12 +43,15 @@ import { cssPlugin, importVite } from './css.js';
 import { splitMessageFrame } from './errors.js';
 import { listen as listenMiddlewares, normalizeRoute } from './middlewares.js';
 
+const IS_WORKER = !isMainThread && !!workerData?.hotloopPluginWorker;
 const rawWrite = process.stdout.write.bind(process.stdout);
 process.stdout.write = (chunk, ...rest) => process.stderr.write(chunk, ...rest);
 process.env.NODE_ENV ??= 'development';
 
+/** To hotloop: on stdout, or (a worker) through the primary, which forwards it. */
 function send(frame) {
-  rawWrite(encodeFrame(frame));
+  if (IS_WORKER) parentPort.postMessage(frame);
+  else rawWrite(encodeFrame(frame));
 }
 function notify(method, body) {
   send({ kind: 'notification', id: 0, method, body });
@@ -420,7 +438,13 @@ function makeLogger() {
   return logger;
 }
 
-async function loadConfig({ root, configFile, code, mode: modeIn }) {
+async function loadConfig(body) {
+  const { root, configFile, code, mode: modeIn } = body;
+  if (!IS_WORKER) {
+    stopWorkers();
+    pool.options = body.workers ?? null;
+    pool.config = { root, configFile, code, mode: modeIn };
+  }
   state.root = root;
   state.modules.clear();
   state.meta.clear();
@@ -581,6 +605,7 @@ async function loadConfig({ root, configFile, code, mode: modeIn }) {
     await callHook(plugin, 'options', minimalContext(plugin, 'options'), [{}], configFile);
   }
 
+  // A worker's handlers are never served (the primary's are): they land in a list of their own.
   const middlewares = { pre: [], post: [], phase: 'pre' };
   const serverObject = makeServer(resolved, middlewares);
   state.server = serverObject;
@@ -658,7 +683,7 @@ async function loadConfig({ root, configFile, code, mode: modeIn }) {
       ),
     })),
     unsupported,
-    middlewares: await middlewaresAnswer(middlewares),
+    middlewares: IS_WORKER ? null : await middlewaresAnswer(middlewares),
     packageVersions: readVersions(resolvedRoot),
     // hotloop's own key (Vite has no standard one): the app's server entry, as `--server`.
     hotloopServer: typeof config.hotloop?.server === 'string' ? config.hotloop.server : null,
@@ -852,31 +877,149 @@ function answer(frame, promise) {
   );
 }
 
-const reader = new FrameReader();
-process.stdin.on('data', (chunk) => {
-  let frames;
-  try {
-    frames = reader.push(chunk);
-  } catch (e) {
-    process.stderr.write(`hotloop plugin host: bad frame from hotloop: ${e.message}\n`);
-    process.exit(70);
+/** One frame from hotloop (or, in a worker, from the primary). */
+function onFrame(f) {
+  if (f.kind === 'request') {
+    if (!IS_WORKER && routeToWorker(f)) return;
+    const h = handlers[f.method];
+    const ready = f.method === 'loadConfig' ? null : state.viteLoading;
+    answer(f, h ? Promise.resolve(ready).then(() => h(f.body ?? {})) : Promise.reject(new Error(`unknown method ${f.method}`)));
+  } else if (f.kind === 'response' || f.kind === 'error') {
+    const w = waiting.get(f.id);
+    if (!w) return;
+    waiting.delete(f.id);
+    if (f.kind === 'response') w.resolve(f.body);
+    else w.reject(new Error(f.body?.message ?? 'hotloop failed'));
   }
-  for (const f of frames) {
-    if (f.kind === 'request') {
-      const h = handlers[f.method];
-      const ready = f.method === 'loadConfig' ? null : state.viteLoading;
-      answer(f, h ? Promise.resolve(ready).then(() => h(f.body ?? {})) : Promise.reject(new Error(`unknown method ${f.method}`)));
-    } else if (f.kind === 'response' || f.kind === 'error') {
-      const w = waiting.get(f.id);
-      if (!w) continue;
-      waiting.delete(f.id);
-      if (f.kind === 'response') w.resolve(f.body);
-      else w.reject(new Error(f.body?.message ?? 'hotloop failed'));
+}
+
+// --- workers (see the header)
+
+const pool = {
+  options: null, // { count, after } from hotloop's loadConfig; null: no workers
+  config: null, // the loadConfig body the workers load
+  workers: [], // { worker, ready, threadId }
+  ready: [], // the workers that loaded the config, in the order they did
+  owner: new Map(), // file (id without its query) → a worker, or null for the primary
+  started: false,
+};
+
+const fileOf = (id) => String(id).replace(/[?#].*$/, '');
+
+/** FNV-1a of the file's path: which ready worker takes a file seen first. */
+function hashOf(s) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/** Sends a per-module request to the worker that owns its file; false: the primary runs it. */
+function routeToWorker(f) {
+  let file;
+  if (f.method === 'load' || f.method === 'transform') {
+    file = fileOf(f.body?.id ?? '');
+    if (!pool.owner.has(file)) {
+      pool.owner.set(file, pool.ready.length ? pool.ready[hashOf(file) % pool.ready.length] : null);
+      if (!pool.started && pool.options && pool.options.count > 0 && pool.owner.size >= pool.options.after) startWorkers();
     }
+  } else if (f.method === 'hotUpdate') {
+    // Where the file's plugin state is; a file no worker transformed stays with the primary.
+    file = fileOf(f.body?.file ?? '');
+  } else {
+    return false;
   }
-});
-// hotloop closed our stdin: it is gone or done with us.
-process.stdin.on('end', () => process.exit(0));
+  const w = pool.owner.get(file);
+  if (!w) return false;
+  w.worker.postMessage(f);
+  return true;
+}
+
+function startWorkers() {
+  pool.started = true;
+  for (let i = 0; i < pool.options.count; i++) {
+    const worker = new Worker(new URL(import.meta.url), {
+      workerData: { hotloopPluginWorker: true, config: pool.config },
+      stdout: true,
+      stderr: true,
+    });
+    const w = { worker, ready: false, threadId: worker.threadId, stopping: false };
+    // The worker's console output is the primary's stderr (stdout carries frames only).
+    worker.stdout.pipe(process.stderr);
+    worker.stderr.pipe(process.stderr);
+    worker.on('message', (m) => fromWorker(w, m));
+    worker.on('error', (e) => workerDied(w, e?.stack ?? String(e)));
+    worker.on('exit', (code) => workerDied(w, `it exited with code ${code}`));
+    pool.workers.push(w);
+  }
+}
+
+function fromWorker(w, m) {
+  if (m.control === 'ready' || m.control === 'failed') {
+    if (m.control === 'ready') {
+      w.ready = true;
+      pool.ready.push(w);
+    } else {
+      warn('hotloop', 'workers', `a plugin worker could not load the config, so its share stays on the main thread: ${m.message}`);
+      w.stopping = true;
+      w.worker.terminate();
+    }
+    w.settled = true;
+    if (pool.workers.every((x) => x.settled)) notify('workers', { ready: pool.ready.length });
+  } else if (m.kind === 'request') {
+    // The worker asks hotloop (`this.resolve`): asked under an id of the primary's.
+    ask(m.method, m.body).then(
+      (body) => w.worker.postMessage({ kind: 'response', id: m.id, method: m.method, body }),
+      (e) => w.worker.postMessage({ kind: 'error', id: m.id, method: m.method, body: { message: e.message } }),
+    );
+  } else if (m.kind === 'notification' && m.method === 'warning') {
+    warn(m.body.plugin, m.body.hook, m.body.message); // once, not once per worker
+  } else {
+    send(m); // answers (hotloop's ids) and notifications, in the order the worker sent them
+  }
+}
+
+function workerDied(w, why) {
+  if (w.stopping) return;
+  w.stopping = true;
+  // Its plugins' state (and its requests in flight) are gone: hotloop restarts the host.
+  process.stderr.write(`hotloop plugin host: a plugin worker (thread ${w.threadId}) died: ${why}\n`);
+  process.exit(70);
+}
+
+/** A new config: the workers of the old one go (new ones start when needed). */
+function stopWorkers() {
+  for (const w of pool.workers) {
+    w.stopping = true;
+    w.worker.terminate();
+  }
+  pool.workers = [];
+  pool.ready = [];
+  pool.owner.clear();
+  pool.started = false;
+}
+
 process.on('unhandledRejection', (e) => {
   process.stderr.write(`hotloop plugin host: unhandled rejection: ${e?.stack ?? e}\n`);
 });
+
+if (IS_WORKER) {
+  parentPort.on('message', onFrame);
+  loadConfig(workerData.config).then(
+    () => parentPort.postMessage({ control: 'ready' }),
+    (e) => parentPort.postMessage({ control: 'failed', message: e?.rollup?.message ?? e?.message ?? String(e) }),
+  );
+} else {
+  const reader = new FrameReader();
+  process.stdin.on('data', (chunk) => {
+    let frames;
+    try {
+      frames = reader.push(chunk);
+    } catch (e) {
+      process.stderr.write(`hotloop plugin host: bad frame from hotloop: ${e.message}\n`);
+      process.exit(70);
+    }
+    for (const f of frames) onFrame(f);
+  });
+  // hotloop closed our stdin: it is gone or done with us.
+  process.stdin.on('end', () => process.exit(0));
+}

@@ -114,6 +114,31 @@ pub struct HostOptions {
     /// Where the host scripts are written (a directory named by their hash is made inside);
     /// `None`: the system's temp dir.
     pub scripts_dir: Option<PathBuf>,
+    /// The worker threads that run per-module hooks once many files need plugins.
+    pub workers: Workers,
+}
+
+/// The plugin host's worker threads (`js/host.js`): once `load`/`transform` requests have
+/// named `after` distinct files, `count` workers start, each with the config's plugins of its
+/// own, and take the files seen from then on (a file and its query sub-modules always in the
+/// same one). `count: 0`: every hook runs on the host's main thread.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Workers {
+    pub count: usize,
+    pub after: usize,
+}
+
+impl Workers {
+    /// One worker per core (at most 4; none on one core), after 64 files: a project with a
+    /// few components never starts one. `HOTLOOP_PLUGIN_WORKERS` overrides the count.
+    pub fn from_env() -> Workers {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let count = std::env::var("HOTLOOP_PLUGIN_WORKERS")
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(if cores < 2 { 0 } else { cores.min(4) });
+        Workers { count, after: 64 }
+    }
 }
 
 impl HostOptions {
@@ -130,6 +155,7 @@ impl HostOptions {
             timeout: Duration::from_secs(30),
             resolver,
             scripts_dir: None,
+            workers: Workers::from_env(),
         }
     }
 }
@@ -166,6 +192,8 @@ pub enum HostEvent {
     /// goes from empty to not empty, so once per batch; events sent during a hot update are
     /// usually taken by the engine before this arrives (and then the queue is empty).
     CustomEventsWaiting,
+    /// The host's worker threads ([`Workers`]) loaded the config and take new files now.
+    WorkersReady { workers: usize },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -226,6 +254,7 @@ pub struct PluginHost {
     root: PathBuf,
     timeout: Duration,
     resolver: Resolver,
+    workers: Workers,
     current: Mutex<Current>,
     events_tx: Sender<HostEvent>,
     events_rx: Receiver<HostEvent>,
@@ -261,6 +290,7 @@ impl PluginHost {
             root: options.root,
             timeout: options.timeout,
             resolver: options.resolver,
+            workers: options.workers,
             current: Mutex::new(Current {
                 proc: None,
                 loaded: None,
@@ -386,6 +416,7 @@ impl PluginHost {
             "configFile": input.path,
             "code": input.code,
             "mode": input.mode,
+            "workers": { "count": self.workers.count, "after": self.workers.after },
         });
         let path = input.path.display().to_string();
         let value = self

@@ -843,3 +843,128 @@ export default {
         Some("export default \"ssr/ssr: T\"")
     );
 }
+
+/// Each hook says which thread ran it (`threadId`: 0 is the host's main thread).
+const THREADS: &str = r#"
+import { threadId } from 'node:worker_threads'
+export default { plugins: [{
+  name: 'where',
+  load(id) { if (id.endsWith('?sub')) return 'sub:' + threadId },
+  async transform(code, id) {
+    if (id.includes('crash')) process.exit(3) // in a worker: ends the worker thread only
+    if (id.includes('hang')) return new Promise(() => {})
+    const dep = await this.resolve('./dep.js', id) // through the main thread to hotloop
+    return code + ':' + threadId + ':' + (dep ? 'dep' : 'none')
+  },
+  hotUpdate({ file }) { return [{ id: file + '?thread=' + threadId }] },
+}] }
+"#;
+
+fn thread_of(host: &PluginHost, id: &str) -> u32 {
+    let code = host.transform(id, "x").unwrap().expect("transformed").code;
+    let parts: Vec<_> = code.split(':').collect();
+    assert_eq!((parts[0], parts[2]), ("x", "dep"), "{code}");
+    parts[1].parse().expect("a thread id")
+}
+
+fn with_workers(
+    p: &Project,
+    count: usize,
+    after: usize,
+) -> (PluginHost, crossbeam_channel::Receiver<HostEvent>) {
+    let mut o = options(p, "vite.config.mjs");
+    o.workers = hotloop_plugin_host::Workers { count, after };
+    o.timeout = Duration::from_millis(3000);
+    let (host, _) = start_with(p, "vite.config.mjs", o);
+    let events = host.events();
+    (host, events)
+}
+
+#[test]
+fn workers_start_after_many_files_and_a_file_its_sub_modules_and_its_hot_update_stay_on_one() {
+    let p = Project::new(&[("vite.config.mjs", THREADS), ("src/dep.js", "")]);
+    let (host, events) = with_workers(&p, 2, 4);
+    // The first files run on the main thread; the fourth starts the workers.
+    for i in 0..4 {
+        assert_eq!(thread_of(&host, &p.path(&format!("src/f{i}.vue"))), 0);
+    }
+    let HostEvent::WorkersReady { workers } =
+        wait_event(&events, |e| matches!(e, HostEvent::WorkersReady { .. }))
+    else {
+        unreachable!()
+    };
+    assert_eq!(workers, 2);
+    let mut threads = std::collections::BTreeSet::new();
+    for i in 0..40 {
+        let file = p.path(&format!("src/g{i}.vue"));
+        let t = thread_of(&host, &file);
+        assert_ne!(t, 0, "a new file goes to a worker");
+        threads.insert(t);
+        // Its query sub-module and its hot update run where its plugin state is.
+        let sub = host.load(&format!("{file}?sub")).unwrap().expect("loaded");
+        assert_eq!(sub.code, format!("sub:{t}"));
+        assert_eq!(thread_of(&host, &file), t, "the same file, the same worker");
+        let update = host.hot_update(&file, &[file.clone()]).unwrap();
+        assert_eq!(update, Some(vec![format!("{file}?thread={t}")]));
+    }
+    assert_eq!(threads.len(), 2, "both workers take files: {threads:?}");
+    // A file seen before the workers stays on the main thread, with its state.
+    assert_eq!(thread_of(&host, &p.path("src/f0.vue")), 0);
+    let f0 = p.path("src/f0.vue");
+    assert_eq!(
+        host.hot_update(&f0, &[f0.clone()]).unwrap(),
+        Some(vec![format!("{f0}?thread=0")])
+    );
+}
+
+#[test]
+fn a_small_project_starts_no_worker() {
+    let p = Project::new(&[("vite.config.mjs", THREADS), ("src/dep.js", "")]);
+    let (host, events) = with_workers(&p, 2, 64);
+    for i in 0..20 {
+        assert_eq!(thread_of(&host, &p.path(&format!("src/f{i}.vue"))), 0);
+    }
+    // No worker was started (a start is announced once the workers are ready).
+    assert!(
+        events
+            .try_iter()
+            .all(|e| !matches!(e, HostEvent::WorkersReady { .. }))
+    );
+}
+
+#[test]
+fn a_worker_that_crashes_or_hangs_restarts_the_host_and_leaves_no_process() {
+    let p = Project::new(&[("vite.config.mjs", THREADS), ("src/dep.js", "")]);
+    let (host, events) = with_workers(&p, 2, 1);
+    assert_eq!(thread_of(&host, &p.path("src/a.vue")), 0);
+    wait_event(&events, |e| matches!(e, HostEvent::WorkersReady { .. }));
+    let pid = host.pid().unwrap();
+
+    // A worker ends (`process.exit` in a worker thread): the host exits and is restarted.
+    let e = host.transform(&p.path("src/crash.vue"), "x").unwrap_err();
+    assert!(e.message.contains("exited"), "{e}");
+    let HostEvent::Crashed { stderr_tail } =
+        wait_event(&events, |e| matches!(e, HostEvent::Crashed { .. }))
+    else {
+        unreachable!()
+    };
+    assert!(stderr_tail.contains("a plugin worker"), "{stderr_tail}");
+    wait_gone(pid);
+    assert_eq!(
+        thread_of(&host, &p.path("src/b.vue")),
+        0,
+        "restarted, config loaded again"
+    );
+    wait_event(&events, |e| matches!(e, HostEvent::WorkersReady { .. }));
+    let pid = host.pid().unwrap();
+
+    // A worker hangs: the time-out kills the whole host (its threads with it) and restarts it.
+    let e = host.transform(&p.path("src/hang.vue"), "x").unwrap_err();
+    assert!(e.message.contains("no answer after"), "{e}");
+    wait_event(&events, |e| matches!(e, HostEvent::TimedOut { .. }));
+    wait_gone(pid);
+    assert_eq!(thread_of(&host, &p.path("src/c.vue")), 0);
+    let pid = host.pid().unwrap();
+    drop(host);
+    wait_gone(pid);
+}
