@@ -72,8 +72,10 @@ function ask(method, body) {
 const state = {
   root: process.cwd(),
   config: null, // the resolved config the plugins see
-  plugins: [], // sorted by enforce
+  plugins: [], // the client environment's, sorted by enforce
   filters: [], // per plugin: { resolveId, load, transform } normalised filters
+  ssrPlugins: [], // the ssr environment's (`applyToEnvironment` asked for `ssr`)
+  ssrFilters: [],
   server: null,
   modules: new Map(), // id → module node
   meta: new Map(), // id → plugin meta (this.getModuleInfo(id).meta)
@@ -266,17 +268,25 @@ async function callHook(plugin, hook, thisArg, args, id, code) {
   }
 }
 
-/** Which of the `list` (`{ plugin, index }`) run: Rust's verdicts, re-checked here when asked. */
-function selected(list, hook, only, recheck, id, code) {
-  return list.filter(({ plugin, index }) => {
+/** The plugins and their filters of the page's (`client`) or the app's server's (`ssr`) environment. */
+function envOf(ssr) {
+  return ssr ? { plugins: state.ssrPlugins, filters: state.ssrFilters } : { plugins: state.plugins, filters: state.filters };
+}
+
+/**
+ * Which of the environment's plugins with `hook` run: Rust's verdicts (indices into that
+ * environment's list), re-checked here when asked.
+ */
+function selected(env, hook, only, recheck, id, code) {
+  return pluginsWithHook(env.plugins, hook).filter(({ index }) => {
     if (only && !only.includes(index)) return false;
     if (only && !recheck?.includes(index)) return true;
-    return filterMatches(state.filters[index]?.[hook], id, code);
+    return filterMatches(env.filters[index]?.[hook], id, code);
   });
 }
 
 async function runResolveId(specifier, importer, skip, out, only, recheck) {
-  const list = selected(pluginsWithHook(state.plugins, 'resolveId'), 'resolveId', only, recheck, specifier);
+  const list = selected(envOf(out?.ssr), 'resolveId', only, recheck, specifier);
   for (const { plugin } of list) {
     if (plugin === skip) continue;
     const r = await callHook(plugin, 'resolveId', pluginContext(plugin, 'resolveId', out),
@@ -303,7 +313,7 @@ const handlers = {
     return runResolveId(specifier, importer, null, out, plugins, recheck);
   },
   async load({ id, plugins, recheck, ssr }) {
-    const list = selected(pluginsWithHook(state.plugins, 'load'), 'load', plugins, recheck, id);
+    const list = selected(envOf(ssr), 'load', plugins, recheck, id);
     moduleNode(id);
     for (const { plugin } of list) {
       const out = newOut(!!ssr);
@@ -317,14 +327,15 @@ const handlers = {
     return null;
   },
   async transform({ id, code, plugins, recheck, ssr }) {
-    const list = selected(pluginsWithHook(state.plugins, 'transform'), 'transform', plugins, recheck, id, code);
+    const env = envOf(ssr);
+    const list = selected(env, 'transform', plugins, recheck, id, code);
     moduleNode(id);
     const out = newOut(!!ssr);
     let changed = false;
     let noMap = false;
     for (const { plugin, index } of list) {
       // a hook later in the chain sees the code the earlier ones produced: re-check its filter
-      if (changed && !filterMatches(state.filters[index]?.transform, id, code)) continue;
+      if (changed && !filterMatches(env.filters[index]?.transform, id, code)) continue;
       const r = await callHook(plugin, 'transform', pluginContext(plugin, 'transform', out), [code, id, { ssr: !!ssr }], id, code);
       if (r == null) continue;
       const next = typeof r === 'string' ? r : r.code;
@@ -587,21 +598,28 @@ async function loadConfig(body) {
   for (const { plugin } of pluginsWithHook(plugins, 'configResolved')) {
     await callHook(plugin, 'configResolved', minimalContext(plugin, 'configResolved'), [resolved], configFile);
   }
-  // The client environment's plugins (Vite's `applyToEnvironment`): they run every hook
-  // from here on but `configureServer`, which stays with every plugin, as in Vite.
+  // Each environment's plugins (Vite's `applyToEnvironment`, asked for `client` and `ssr`):
+  // the page's requests run the client's, the app's server's (`ssr: true`) the ssr's; every
+  // hook from here on but `configureServer`, which stays with every plugin, as in Vite.
   const topLevel = plugins;
-  const forClient = await pluginsForEnvironment(plugins, (plugin) =>
-    callHook(plugin, 'applyToEnvironment', minimalContext(plugin, 'applyToEnvironment'), [state.environment], configFile));
-  for (const name of forClient.skipped) {
-    warn(name, 'applyToEnvironment', 'not applied to the client environment, so hotloop does not run it: hotloop asks applyToEnvironment for the client environment only');
+  const applied = async (environment) => pluginsForEnvironment(topLevel, (plugin) =>
+    callHook(plugin, 'applyToEnvironment', minimalContext(plugin, 'applyToEnvironment'), [environment], configFile));
+  const forClient = await applied(state.environment);
+  const forSsr = await applied(state.ssrEnvironment);
+  for (const name of forClient.skipped.filter((n) => forSsr.skipped.includes(n))) {
+    warn(name, 'applyToEnvironment', 'applied to neither the client nor the ssr environment, so hotloop does not run it (hotloop has these two environments only)');
   }
-  for (const name of forClient.native.filter((n) => !NATIVE_BUILTINS.has(n))) {
+  for (const name of new Set([...forClient.native, ...forSsr.native].filter((n) => !NATIVE_BUILTINS.has(n)))) {
     warn(name, 'applyToEnvironment', 'a Rolldown built-in (native) plugin, which hotloop\'s plugin host cannot run: left out');
   }
   plugins = forClient.plugins;
   state.plugins = plugins;
   state.environment.plugins = plugins;
-  for (const { plugin } of pluginsWithHook(plugins, 'options')) {
+  state.ssrPlugins = forSsr.plugins;
+  state.ssrEnvironment.plugins = forSsr.plugins;
+  // Hooks that run once per plugin instance: each instance of either environment once.
+  const instances = [...new Set([...plugins, ...forSsr.plugins])];
+  for (const { plugin } of pluginsWithHook(instances, 'options')) {
     await callHook(plugin, 'options', minimalContext(plugin, 'options'), [{}], configFile);
   }
 
@@ -625,7 +643,7 @@ async function loadConfig(body) {
       current = prev;
     }
   }
-  for (const { plugin } of pluginsWithHook(plugins, 'buildStart')) {
+  for (const { plugin } of pluginsWithHook(instances, 'buildStart')) {
     await callHook(plugin, 'buildStart', pluginContext(plugin, 'buildStart', newOut()), [{}], configFile);
   }
 
@@ -637,14 +655,22 @@ async function loadConfig(body) {
     () => { state.parseAst = null; },
   );
 
-  state.filters = plugins.map((p) => ({
+  const filtersOf = (p) => ({
     resolveId: normalizeHookFilter(p.resolveId, resolvedRoot),
     load: normalizeHookFilter(p.load, resolvedRoot),
     transform: normalizeHookFilter(p.transform, resolvedRoot),
-  }));
+  });
+  state.filters = plugins.map(filtersOf);
+  state.ssrFilters = forSsr.plugins.map(filtersOf);
   const HOOKS = ['config', 'configResolved', 'options', 'configureServer', 'buildStart', 'resolveId', 'load',
     'transform', 'transformIndexHtml', 'handleHotUpdate', 'hotUpdate', 'buildEnd', 'closeBundle'];
   const stringify = (v) => (typeof v === 'string' ? v : JSON.stringify(v));
+  const pluginInfo = (p, i, filters) => ({
+    name: p.name ?? `(anonymous plugin ${i})`,
+    enforce: p.enforce ?? null,
+    hooks: HOOKS.filter((h) => p[h] != null),
+    filters: Object.fromEntries(Object.entries(filters).filter(([, f]) => f).map(([h, f]) => [h, { id: f.id, code: f.code }])),
+  });
   return {
     root: resolvedRoot,
     base,
@@ -674,14 +700,9 @@ async function loadConfig(body) {
     cssModules: config.css?.modules === undefined ? null : jsonable(config.css.modules),
     json: config.json === undefined ? null : jsonable(config.json),
     assetsInclude: [].concat(config.assetsInclude ?? []).map(serialPattern),
-    plugins: plugins.map((p, i) => ({
-      name: p.name ?? `(anonymous plugin ${i})`,
-      enforce: p.enforce ?? null,
-      hooks: HOOKS.filter((h) => p[h] != null),
-      filters: Object.fromEntries(
-        Object.entries(state.filters[i]).filter(([, f]) => f).map(([h, f]) => [h, { id: f.id, code: f.code }]),
-      ),
-    })),
+    plugins: plugins.map((p, i) => pluginInfo(p, i, state.filters[i])),
+    // The app's server's (`ssr` requests): their indices are into this list.
+    ssrPlugins: forSsr.plugins.map((p, i) => pluginInfo(p, i, state.ssrFilters[i])),
     unsupported,
     middlewares: IS_WORKER ? null : await middlewaresAnswer(middlewares),
     packageVersions: readVersions(resolvedRoot),

@@ -49,9 +49,11 @@
 //! - Transform maps are chained by composing mappings (`js/sourcemap.js`), assuming each
 //!   step's map describes the previous step's output; a hook that returns code without a map
 //!   is taken as keeping positions; `{ mappings: '' }` drops the map, as in Vite.
-//! - `hotUpdate` runs for the client environment only; `applyToEnvironment` is asked for the
-//!   client environment (`this.environment`, name `client`): a plugin it leaves out runs no
-//!   hook but `configureServer` (as in Vite), with one warning naming it.
+//! - `hotUpdate` runs for the client environment only. `applyToEnvironment` is asked for the
+//!   client and the ssr environments (`this.environment.name`): the page's requests run the
+//!   client's plugins ([`ResolvedConfig::plugins`]), the app's server's (`PluginEnv::Ssr`)
+//!   the ssr's ([`ResolvedConfig::ssr_plugins`]), each with its own filters; a plugin both
+//!   leave out runs no hook but `configureServer` (as in Vite), with one warning naming it.
 //!
 //! ## Files
 //!
@@ -232,8 +234,9 @@ struct Loaded {
     config: ResolvedConfig,
     /// `config.middlewares` as the dev server takes it, made once per load.
     middlewares: Option<Arc<Middlewares>>,
-    /// Per plugin (in order): (resolveId, load, transform) filters, `None` without the hook.
-    filters: Vec<[Option<CompiledFilter>; 3]>,
+    /// Per environment (client, ssr), per plugin of its list (in order): (resolveId, load,
+    /// transform) filters, `None` without the hook.
+    filters: [Vec<[Option<CompiledFilter>; 3]>; 2],
     fingerprint: u64,
 }
 
@@ -429,20 +432,22 @@ impl PluginHost {
                 format!("unexpected config from the host: {e}"),
             )
         })?;
-        let filters = config
-            .plugins
-            .iter()
-            .map(|p| {
-                HOOKS.map(|h| {
-                    p.has_hook(h).then(|| {
-                        p.filters
-                            .get(h)
-                            .map(CompiledFilter::new)
-                            .unwrap_or_default()
+        let compile = |plugins: &[PluginInfo]| {
+            plugins
+                .iter()
+                .map(|p| {
+                    HOOKS.map(|h| {
+                        p.has_hook(h).then(|| {
+                            p.filters
+                                .get(h)
+                                .map(CompiledFilter::new)
+                                .unwrap_or_default()
+                        })
                     })
                 })
-            })
-            .collect();
+                .collect()
+        };
+        let filters = [compile(&config.plugins), compile(&config.ssr_plugins)];
         let mut fp = xxhash_rust::xxh3::Xxh3::new();
         fp.update(&self.scripts_hash.to_le_bytes());
         fp.update(input.code.as_bytes());
@@ -521,9 +526,10 @@ impl PluginHost {
         result
     }
 
-    /// Indices of the plugins whose `hook` filter may pass, and those to re-check in JS.
+    /// Indices of `env`'s plugins whose `hook` filter may pass, and those to re-check in JS.
     fn selection(
         &self,
+        env: PluginEnv,
         hook: usize,
         id: &str,
         code: Option<&str>,
@@ -531,7 +537,11 @@ impl PluginHost {
         let loaded = self.loaded()?;
         let mut run = Vec::new();
         let mut recheck = Vec::new();
-        for (i, f) in loaded.filters.iter().enumerate() {
+        let filters = match env {
+            PluginEnv::Client => &loaded.filters[0],
+            PluginEnv::Ssr => &loaded.filters[1],
+        };
+        for (i, f) in filters.iter().enumerate() {
             let Some(f) = &f[hook] else { continue };
             match f.verdict(id, code) {
                 Verdict::No => {}
@@ -631,7 +641,11 @@ impl Plugins for PluginHost {
     }
 
     fn wants_resolve(&self, specifier: &str) -> bool {
-        self.selection(RESOLVE, specifier, None)
+        self.wants_resolve_in(PluginEnv::Client, specifier)
+    }
+
+    fn wants_resolve_in(&self, env: PluginEnv, specifier: &str) -> bool {
+        self.selection(env, RESOLVE, specifier, None)
             .is_some_and(|(run, _)| !run.is_empty())
     }
 
@@ -649,7 +663,7 @@ impl Plugins for PluginHost {
         specifier: &str,
         importer: Option<&str>,
     ) -> Result<Option<Resolved>, PluginError> {
-        let Some((run, recheck)) = self.selection(RESOLVE, specifier, None) else {
+        let Some((run, recheck)) = self.selection(env, RESOLVE, specifier, None) else {
             return Ok(None);
         };
         if run.is_empty() {
@@ -666,7 +680,11 @@ impl Plugins for PluginHost {
     }
 
     fn wants_load(&self, id: &str) -> bool {
-        self.selection(LOAD, id, None)
+        self.wants_load_in(PluginEnv::Client, id)
+    }
+
+    fn wants_load_in(&self, env: PluginEnv, id: &str) -> bool {
+        self.selection(env, LOAD, id, None)
             .is_some_and(|(run, _)| !run.is_empty())
     }
 
@@ -675,7 +693,7 @@ impl Plugins for PluginHost {
     }
 
     fn load_in(&self, env: PluginEnv, id: &str) -> Result<Option<Output>, PluginError> {
-        let Some((run, recheck)) = self.selection(LOAD, id, None) else {
+        let Some((run, recheck)) = self.selection(env, LOAD, id, None) else {
             return Ok(None);
         };
         if run.is_empty() {
@@ -687,7 +705,11 @@ impl Plugins for PluginHost {
     }
 
     fn wants_transform(&self, id: &str, code: &str) -> bool {
-        self.selection(TRANSFORM, id, Some(code))
+        self.wants_transform_in(PluginEnv::Client, id, code)
+    }
+
+    fn wants_transform_in(&self, env: PluginEnv, id: &str, code: &str) -> bool {
+        self.selection(env, TRANSFORM, id, Some(code))
             .is_some_and(|(run, _)| !run.is_empty())
     }
 
@@ -701,7 +723,7 @@ impl Plugins for PluginHost {
         id: &str,
         code: &str,
     ) -> Result<Option<Output>, PluginError> {
-        let Some((run, recheck)) = self.selection(TRANSFORM, id, Some(code)) else {
+        let Some((run, recheck)) = self.selection(env, TRANSFORM, id, Some(code)) else {
             return Ok(None);
         };
         if run.is_empty() {

@@ -729,30 +729,66 @@ export default { plugins: [{
 }
 
 #[test]
-fn apply_to_environment_is_asked_for_the_client_and_a_plugin_for_another_is_skipped_with_a_warning()
-{
+fn apply_to_environment_is_asked_for_the_client_and_the_ssr_environment_and_a_plugin_for_neither_is_skipped_with_a_warning()
+ {
+    use hotloop_protocol::plugin::PluginEnv;
+    // `ssr-only` transforms `.md` files only (a filter): in the ssr list its index differs
+    // from any client plugin's, so the filters Rust evaluates must be the ssr list's.
     let config = r#"
-const mark = (name) => ({ name, transform: (code) => code + ' ' + name })
+const mark = (name, filter) => ({ name, transform: { filter, handler: (code) => code + ' ' + name } })
 export default { plugins: [
   { ...mark('client-only'), applyToEnvironment: (env) => env.name === 'client' && env.config.consumer === 'client' },
-  { ...mark('ssr-only'), applyToEnvironment: (env) => env.name === 'ssr' },
-  { name: 'swapper', applyToEnvironment: () => mark('swapped-in') },
+  { ...mark('ssr-only', { id: /\.md$/ }), applyToEnvironment: (env) => env.name === 'ssr' && env.config.consumer === 'server' },
+  { name: 'swapper', applyToEnvironment: (env) => mark('swapped-in for ' + env.name) },
+  { ...mark('build-only'), applyToEnvironment: (env) => env.name === 'build' },
 ] }
 "#;
     let p = Project::new(&[("vite.config.mjs", config)]);
     let (host, c) = start(&p, "vite.config.mjs");
     let events = host.events();
-    let names: Vec<_> = c.plugins.iter().map(|p| p.name.as_str()).collect();
-    assert_eq!(names, ["hotloop:css", "client-only", "swapped-in"]);
-    let out = host
-        .transform(&p.path("a.js"), "x")
-        .unwrap()
-        .expect("changed");
-    assert_eq!(out.code, "x client-only swapped-in");
+    let names = |list: &[hotloop_plugin_host::PluginInfo]| -> Vec<String> {
+        list.iter().map(|p| p.name.clone()).collect()
+    };
+    assert_eq!(
+        names(&c.plugins),
+        ["hotloop:css", "client-only", "swapped-in for client"]
+    );
+    assert_eq!(
+        names(&c.ssr_plugins),
+        ["hotloop:css", "ssr-only", "swapped-in for ssr"]
+    );
+    let client = |id: &str| {
+        host.transform(&p.path(id), "x")
+            .unwrap()
+            .expect("changed")
+            .code
+    };
+    let ssr = |id: &str| {
+        host.transform_in(PluginEnv::Ssr, &p.path(id), "x")
+            .unwrap()
+            .expect("changed")
+            .code
+    };
+    assert_eq!(client("a.md"), "x client-only swapped-in for client");
+    assert_eq!(ssr("a.md"), "x ssr-only swapped-in for ssr");
+    // The ssr-only plugin's filter, evaluated in Rust on the ssr list, skips `.js`.
+    assert_eq!(ssr("a.js"), "x swapped-in for ssr");
+    assert!(host.wants_transform_in(PluginEnv::Ssr, &p.path("a.md"), "x"));
     wait_event(&events, |e| {
         matches!(e, HostEvent::Warning { plugin, hook, message }
-            if plugin == "ssr-only" && hook == "applyToEnvironment" && message.contains("client environment only"))
+            if plugin == "build-only" && hook == "applyToEnvironment" && message.contains("neither the client nor the ssr environment"))
     });
+    let warned: Vec<_> = events
+        .try_iter()
+        .filter_map(|e| match e {
+            HostEvent::Warning { plugin, hook, .. } if hook == "applyToEnvironment" => Some(plugin),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        warned.is_empty(),
+        "only the plugin neither environment runs warns: {warned:?}"
+    );
 }
 
 #[test]
