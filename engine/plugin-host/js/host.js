@@ -6,8 +6,9 @@
 // Requests from hotloop: `loadConfig`, `resolveId`, `load`, `transform`,
 // `transformIndexHtml`, `hotUpdate`. Requests to hotloop: `resolve` (hotloop's own resolver,
 // `this.resolve`'s fallback). Notifications to hotloop: `warning` ({ plugin, hook, message }),
-// `custom` (`server.ws.send` events), `log`, `workers` ({ ready }: the workers took over). Anything a plugin uses that this host does not
-// support is one `warning` naming the plugin and the hook, never silence.
+// `custom` (`server.ws.send` events), `log`, `workers` ({ ready }: the workers took over).
+// Anything a plugin uses that this host does not support is one `warning` naming the plugin
+// and the hook, never silence.
 //
 // stdout carries frames only: everything else written to it (console.log of a plugin) goes to
 // stderr, which hotloop logs.
@@ -922,6 +923,7 @@ const pool = {
   workers: [], // { worker, ready, threadId }
   ready: [], // the workers that loaded the config, in the order they did
   owner: new Map(), // file (id without its query) → a worker, or null for the primary
+  inflight: new Map(), // hotloop's request id → { w, method }: a worker runs it
   started: false,
 };
 
@@ -951,6 +953,7 @@ function routeToWorker(f) {
   }
   const w = pool.owner.get(file);
   if (!w) return false;
+  pool.inflight.set(f.id, { w, method: f.method });
   w.worker.postMessage(f);
   return true;
 }
@@ -995,6 +998,7 @@ function fromWorker(w, m) {
   } else if (m.kind === 'notification' && m.method === 'warning') {
     warn(m.body.plugin, m.body.hook, m.body.message); // once, not once per worker
   } else {
+    if (m.kind === 'response' || m.kind === 'error') pool.inflight.delete(m.id);
     send(m); // answers (hotloop's ids) and notifications, in the order the worker sent them
   }
 }
@@ -1013,6 +1017,11 @@ function stopWorkers() {
     w.stopping = true;
     w.worker.terminate();
   }
+  // What they were running is answered, not left to hotloop's time-out.
+  for (const [id, { w, method }] of pool.inflight) {
+    send({ kind: 'error', id, method, body: { plugin: '', hook: 'loadConfig', message: `the config was loaded again while a plugin worker (thread ${w.threadId}) ran this request: ask again`, loc: null, frame: null } });
+  }
+  pool.inflight.clear();
   pool.workers = [];
   pool.ready = [];
   pool.owner.clear();

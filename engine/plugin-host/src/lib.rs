@@ -21,6 +21,17 @@
 //! - Every call is synchronous for its caller and many are in flight at once (request ids; a
 //!   reader thread dispatches answers and answers the host's own requests: `this.resolve`
 //!   falls back to the [`Resolver`] callback, called on the reader thread).
+//! - Workers ([`Workers`], `js/host.js`'s header): once `load`/`transform` requests have named
+//!   `after` distinct files, the host starts `count` `worker_threads`, each loading the same
+//!   config into plugins of its own (`config`, `configResolved`, `configureServer` with
+//!   middlewares that are never served, `buildStart`). Each file first seen after that is
+//!   owned by one worker (a stable hash of its path without the query): its `load`,
+//!   `transform` (its query sub-modules' too) and `hotUpdate` run there, where the plugins'
+//!   state of it is (plugin-vue's descriptor cache). The main thread keeps the files it saw
+//!   first, `resolveId`, `transformIndexHtml`, the middlewares and `server.ws`, and carries
+//!   the workers' frames. A worker that dies ends the host process and a hung one times out
+//!   like any request: either way the whole host is restarted (config reloaded, workers
+//!   started again when needed), and threads cannot outlive their process.
 //! - A request that takes longer than [`HostOptions::timeout`] kills the host and starts a new
 //!   one at once; a host that died is started again by the next request. Either way the
 //!   config is loaded again before that request runs, and a [`HostEvent`] says what happened.
@@ -63,11 +74,11 @@
 //! | `src/process.rs` | finding and checking `node` (≥ 20), writing the embedded scripts (a directory named by their hash), the spawner thread, one child: request ids, the reader thread (answers, the host's `resolve` requests, notifications), stderr → `tracing` |
 //! | `src/protocol.rs` | the length-prefixed frames (request, response, error, notification) |
 //! | `src/filter.rs`, `src/config.rs` | hook filters in Rust (three-valued: a "maybe" is re-checked by the host); `ResolvedConfig` |
-//! | `js/host.js` | the host: config import (a `.timestamp-*.mjs` next to the config), plugin hooks with Rollup's context (`this.parse`: the project's vite's `parseAst`), the client environment's plugins (`applyToEnvironment`), a minimal dev server, `transformIndexHtml` (`@vitejs/plugin-react`'s preamble left to hotloop), `hotUpdate`/`handleHotUpdate` with `transformRequest` |
+//! | `js/host.js` | the host: config import (a `.timestamp-*.mjs` next to the config), plugin hooks with Rollup's context (`this.parse`: the project's vite's `parseAst`), the client and ssr environments' plugins (`applyToEnvironment`), a minimal dev server, `transformIndexHtml` (`@vitejs/plugin-react`'s preamble left to hotloop), `hotUpdate`/`handleHotUpdate` with `transformRequest`; the worker threads (the same script: routing by file, forwarding their frames; see [`Workers`]) |
 //! | `js/config.js`, `js/sourcemap.js`, `js/protocol.js` | flattening/ordering plugins, `applyToEnvironment`, `mergeConfig`, filters; chaining transform maps; the frames |
 //! | `js/css.js` | the `hotloop:css` plugin where Vite has `vite:css`: Sass/Less/Stylus/PostCSS by the project's own vite (`preprocessCSS`), partials and PostCSS dependencies as watch files, the map with its sources' text, CSS Modules left to hotloop's pass, a partial's error named by the partial |
 //! | `js/middlewares.js`, `js/errors.js` | `server.middlewares` handlers run connect-style on a loopback HTTP server (`pre`/`post`, the contract with `engine/server/src/middlewares.rs` in its header); a message's own code frame split off (one frame per error) |
-//! | `tests/` | `host.rs` (inline plugins, failures, restarts), `vue.rs` (real `@vitejs/plugin-vue`, `npm ci` into `tests/npm/node_modules`), `css.rs` (real vite + sass through `js/css.js`), `owner_killed.rs`, `js.rs` (`node --test js/tests/`) |
+//! | `tests/` | `host.rs` (inline plugins, failures, restarts, workers: routing, a crash or hang in one), `vue.rs` (real `@vitejs/plugin-vue`, `npm ci` into `tests/npm/node_modules`), `css.rs` (real vite + sass through `js/css.js`), `owner_killed.rs`, `js.rs` (`node --test js/tests/`) |
 
 // `PluginError` (the `Plugins` trait's error) is large but rare, next to a process round trip.
 #![allow(clippy::result_large_err)]
@@ -131,14 +142,20 @@ pub struct Workers {
 }
 
 impl Workers {
-    /// One worker per core (at most 4; none on one core), after 64 files: a project with a
-    /// few components never starts one. `HOTLOOP_PLUGIN_WORKERS` overrides the count.
+    /// After 64 files (a project with a few components never starts one): half the cores'
+    /// worth of workers, at most 4, and none below 4 cores. `HOTLOOP_PLUGIN_WORKERS`
+    /// overrides the count.
+    ///
+    /// Why none on 2 cores: each worker is a V8 isolate of its own that imports the config's
+    /// plugins (~0.7 s) and warms its JIT up on their compiler again; on 2 cores the
+    /// 1000-SFC app's plugin work took ~35% more CPU with 2 workers and its cold start got
+    /// slower, not faster (`benches/vue/run.mjs --baseline HOTLOOP_PLUGIN_WORKERS=0`).
     pub fn from_env() -> Workers {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let count = std::env::var("HOTLOOP_PLUGIN_WORKERS")
             .ok()
             .and_then(|v| v.trim().parse().ok())
-            .unwrap_or(if cores < 2 { 0 } else { cores.min(4) });
+            .unwrap_or(if cores < 4 { 0 } else { (cores / 2).min(4) });
         Workers { count, after: 64 }
     }
 }

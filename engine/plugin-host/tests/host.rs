@@ -320,7 +320,13 @@ export default { plugins: [{
 }] }
 "#;
     let p = Project::new(&[("vite.config.mjs", config), ("src/dep.js", "")]);
-    let (host, _) = start(&p, "vite.config.mjs");
+    // With workers from the 16th file on: their `this.resolve` goes through the main thread.
+    let mut o = options(&p, "vite.config.mjs");
+    o.workers = hotloop_plugin_host::Workers {
+        count: 2,
+        after: 16,
+    };
+    let (host, _) = start_with(&p, "vite.config.mjs", o);
     let host = &host;
     let p = &p;
     std::thread::scope(|s| {
@@ -924,9 +930,7 @@ fn workers_start_after_many_files_and_a_file_its_sub_modules_and_its_hot_update_
     for i in 0..4 {
         assert_eq!(thread_of(&host, &p.path(&format!("src/f{i}.vue"))), 0);
     }
-    let HostEvent::WorkersReady { workers } =
-        wait_event(&events, |e| matches!(e, HostEvent::WorkersReady { .. }))
-    else {
+    let HostEvent::WorkersReady { workers } = support::wait_workers(&events) else {
         unreachable!()
     };
     assert_eq!(workers, 2);
@@ -973,7 +977,7 @@ fn a_worker_that_crashes_or_hangs_restarts_the_host_and_leaves_no_process() {
     let p = Project::new(&[("vite.config.mjs", THREADS), ("src/dep.js", "")]);
     let (host, events) = with_workers(&p, 2, 1);
     assert_eq!(thread_of(&host, &p.path("src/a.vue")), 0);
-    wait_event(&events, |e| matches!(e, HostEvent::WorkersReady { .. }));
+    support::wait_workers(&events);
     let pid = host.pid().unwrap();
 
     // A worker ends (`process.exit` in a worker thread): the host exits and is restarted.
@@ -991,7 +995,7 @@ fn a_worker_that_crashes_or_hangs_restarts_the_host_and_leaves_no_process() {
         0,
         "restarted, config loaded again"
     );
-    wait_event(&events, |e| matches!(e, HostEvent::WorkersReady { .. }));
+    support::wait_workers(&events);
     let pid = host.pid().unwrap();
 
     // A worker hangs: the time-out kills the whole host (its threads with it) and restarts it.

@@ -45,9 +45,7 @@ fn owner() {
     // Keep the host busy in a plugin (so it does not notice its stdin closing either): only
     // the parent-death signal can end it now.
     let events = host.events();
-    support::wait_event(&events, |e| {
-        matches!(e, hotloop_plugin_host::HostEvent::WorkersReady { .. })
-    });
+    support::wait_workers(&events);
     std::thread::scope(|s| {
         s.spawn(|| {
             let _ = hotloop_protocol::plugin::Plugins::load(&host, "/spin");
