@@ -944,7 +944,7 @@ fn workers_start_after_many_files_and_a_file_its_sub_modules_and_its_hot_update_
         let sub = host.load(&format!("{file}?sub")).unwrap().expect("loaded");
         assert_eq!(sub.code, format!("sub:{t}"));
         assert_eq!(thread_of(&host, &file), t, "the same file, the same worker");
-        let update = host.hot_update(&file, &[file.clone()]).unwrap();
+        let update = host.hot_update(&file, std::slice::from_ref(&file)).unwrap();
         assert_eq!(update, Some(vec![format!("{file}?thread={t}")]));
     }
     assert_eq!(threads.len(), 2, "both workers take files: {threads:?}");
@@ -952,7 +952,7 @@ fn workers_start_after_many_files_and_a_file_its_sub_modules_and_its_hot_update_
     assert_eq!(thread_of(&host, &p.path("src/f0.vue")), 0);
     let f0 = p.path("src/f0.vue");
     assert_eq!(
-        host.hot_update(&f0, &[f0.clone()]).unwrap(),
+        host.hot_update(&f0, std::slice::from_ref(&f0)).unwrap(),
         Some(vec![format!("{f0}?thread=0")])
     );
 }
