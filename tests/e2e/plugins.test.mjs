@@ -138,6 +138,8 @@ describe('a vite.config.ts with an alias, a define and inline plugins', { skip, 
   test('a page a middleware renders gets hotloop\'s client: its modules run and update in place', async () => {
     const html = await (await fetch(`${server.url}/__fixture/page`)).text();
     assert.match(html, /rendered by a middleware/);
+    // `server.transformIndexHtml` ran the plugins' hooks (the inline plugin's tag).
+    assert.match(html, /<meta name="fixture" content="from transformIndexHtml">/, html);
     assert.match(html, /_hotloop\/runtime\.js/, html);
     assert.doesNotMatch(html, /src="\/src\/main\.ts"/, 'the entry is the page\'s chunk');
     const other = await Tab.open(browser, server.url + '/__fixture/page');

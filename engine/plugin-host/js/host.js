@@ -798,6 +798,13 @@ function makeServer(config, middlewares) {
     restart: async () => warn(current.plugin, current.hook, 'server.restart() is not supported: edit the config to restart'),
     reloadModule: async () => warn(current.plugin, current.hook, 'server.reloadModule() is not supported'),
     transformRequest: (url) => transformRequest(url),
+    // A middleware that renders a page runs the plugins' `transformIndexHtml` on it, as under
+    // Vite; hotloop injects its client into the HTML the middleware answers with itself.
+    async transformIndexHtml(url, html) {
+      const urlPath = String(url ?? '/').replace(/[?#].*$/, '');
+      const filename = path.join(state.root, urlPath.endsWith('/') ? urlPath + 'index.html' : urlPath);
+      return (await transformIndexHtml(urlPath, filename, html))?.html ?? html;
+    },
     printUrls() {},
     openBrowser() {},
   };

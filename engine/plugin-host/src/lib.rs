@@ -52,7 +52,9 @@
 //!   ([`PluginHost::middlewares`]; the dev server forwards to them, see
 //!   `hotloop_protocol::plugin::Middlewares`); only function handlers (not a connect app);
 //!   handlers added after the config loaded are run only where a route given at load time
-//!   takes the path; `server.watcher` is a stub; `this.emitFile`, `server.restart`,
+//!   takes the path; `server.transformIndexHtml(url, html)` runs the plugins'
+//!   `transformIndexHtml` hooks (hotloop's client is injected by the dev server into the HTML a
+//!   handler answers with); `server.watcher` is a stub; `this.emitFile`, `server.restart`,
 //!   `server.reloadModule` warn; any other unknown property of `this`, `server`,
 //!   `server.ws`, `server.middlewares`, `server.watcher` or `this.environment` warns when read.
 //! - `this.parse` is the project's own vite's `parseAst` (imported with the config; without

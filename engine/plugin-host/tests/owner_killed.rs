@@ -45,6 +45,9 @@ fn owner() {
     // Keep the host busy in a plugin (so it does not notice its stdin closing either): only
     // the parent-death signal can end it now.
     let events = host.events();
+    // A file for the new host (the request above may have met the old one's closed pipe,
+    // which restarts the host without sending it): the workers start with it.
+    let _ = hotloop_protocol::plugin::Plugins::load(&host, "/first");
     support::wait_workers(&events);
     std::thread::scope(|s| {
         s.spawn(|| {

@@ -18,7 +18,9 @@
 //! The answer: a handler's response goes to the page as it is, but HTML (`Content-Type:
 //! text/html`, not compressed) gets hotloop's client injected as the app's server's pages do
 //! (`app_server::inject_html`: the client's head tags, the page's chunk in place of its entry
-//! script), so HMR works on a page a middleware renders. When every handler called
+//! script), so HMR works on a page a middleware renders (under Vite only a middleware that
+//! calls `server.transformIndexHtml` gets the client; in hotloop that call runs the plugins'
+//! `transformIndexHtml` hooks and the client comes from here either way). When every handler called
 //! `next()`, the host answers 404 with `x-hotloop-next` naming the headers the handlers set
 //! (`res.setHeader` before `next()`); hotloop then serves the request itself and adds those
 //! headers to its response where it did not set them (a plugin that sets COOP/COEP headers).
