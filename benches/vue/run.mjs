@@ -13,6 +13,10 @@
 //
 //   cargo build --release && node benches/vue/run.mjs [--app starter|sfc1000|both] [--rounds 3] [--edits 10]
 //
+// `--baseline NAME=VALUE` adds a third tool, `hotloop NAME=VALUE`: the same binary with that
+// environment variable (an A/B in one interleaved run, e.g. `HOTLOOP_PLUGIN_WORKERS=0`: every
+// plugin hook on the plugin host's main thread).
+//
 // Needs what the e2e suite needs (tests/e2e/node_modules: playwright-core; /usr/bin/chromium).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -106,11 +110,15 @@ function start(tool, app) {
   app.prepare(root);
   const port = freePort();
   const [cmd, args] =
-    tool === 'hotloop'
+    tool.startsWith('hotloop')
       ? [HOTLOOP, ['dev', root, '--no-tui', '--port', String(port)]]
       : [path.join(root, 'node_modules/.bin/vite'), ['--port', String(port), '--strictPort']];
   const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'vb-cache-'));
   const env = { ...process.env, NO_COLOR: '1', HOTLOOP_CACHE_DIR: cache };
+  if (tool !== 'hotloop' && tool.startsWith('hotloop ')) {
+    const [name, value] = tool.slice('hotloop '.length).split('=');
+    env[name] = value;
+  }
   const child = spawn(cmd, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (chunk) => {
@@ -171,7 +179,7 @@ async function measure(browser, tool, spec, results, t0, app) {
   const original = fs.readFileSync(file, 'utf8');
   const navsBefore = navs;
   for (let i = 0; i < EDITS; i++) {
-    const text = spec.text(tool, i);
+    const text = spec.text(tool.replace(/[^a-z0-9]+/gi, '-'), i);
     fs.writeFileSync(file, spec.editText(original, text));
     const t = performance.now();
     await page.waitForFunction(([sel, x]) => document.querySelector(sel)?.textContent === x, [spec.heading, text], { polling: 'raf', timeout: 10_000 });
@@ -195,7 +203,8 @@ async function measure(browser, tool, spec, results, t0, app) {
 }
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
-const tools = ['hotloop', 'vite'];
+const baseline = process.argv.includes('--baseline') ? process.argv[process.argv.indexOf('--baseline') + 1] : null;
+const tools = baseline ? ['hotloop', `hotloop ${baseline}`, 'vite'] : ['hotloop', 'vite'];
 const apps = appArg === 'both' ? ['starter', 'sfc1000'] : [appArg];
 const results = Object.fromEntries(apps.map((a) => [a, Object.fromEntries(tools.map((t) => [t, { cold: [], sfc: [], style: [], kept: [] }]))]));
 for (let round = 0; round < ROUNDS; round++) {

@@ -135,6 +135,31 @@ describe('a vite.config.ts with an alias, a define and inline plugins', { skip, 
     assert.deepEqual(tab.log.slice(from).filter((l) => l.startsWith('[pageerror]')), []);
   });
 
+  test('a page a middleware renders gets hotloop\'s client: its modules run and update in place', async () => {
+    const html = await (await fetch(`${server.url}/__fixture/page`)).text();
+    assert.match(html, /rendered by a middleware/);
+    // `server.transformIndexHtml` ran the plugins' hooks (the inline plugin's tag).
+    assert.match(html, /<meta name="fixture" content="from transformIndexHtml">/, html);
+    assert.match(html, /_hotloop\/runtime\.js/, html);
+    assert.doesNotMatch(html, /src="\/src\/main\.ts"/, 'the entry is the page\'s chunk');
+    const other = await Tab.open(browser, server.url + '/__fixture/page');
+    try {
+      await other.untilLog('[hmr] connected');
+      assert.equal(await other.page.evaluate(textOf, '#rendered'), 'rendered by a middleware');
+      await other.until(() => document.querySelector('#shout')?.textContent === 'LOUDER WORDS!');
+      const navs = other.navigations;
+      editFile(shout(), "shout('louder words')", "shout('on the middleware page')");
+      await other.until(() => document.querySelector('#shout')?.textContent === 'ON THE MIDDLEWARE PAGE!');
+      assert.equal(await other.page.evaluate(textOf, '#rendered'), 'rendered by a middleware', 'updated in place');
+      assert.equal(other.navigations, navs, 'no full reload');
+      editFile(shout(), "shout('on the middleware page')", "shout('louder words')");
+      await tab.until(() => document.querySelector('#shout')?.textContent === 'LOUDER WORDS!');
+      assert.deepEqual(other.log.filter((l) => l.startsWith('[pageerror]')), []);
+    } finally {
+      await other.close();
+    }
+  });
+
   test('a plugin that throws in transform is named in the overlay with the file; the fix clears it', async () => {
     const navs = tab.navigations;
     const from = tab.mark();

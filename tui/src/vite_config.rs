@@ -262,7 +262,7 @@ pub fn report_events(host: &Arc<PluginHost>, control: crossbeam_channel::Sender<
                         tracing::warn!("the plugin host runs again (pid {pid})")
                     }
                     // Logged by the host crate itself as they arrive.
-                    HostEvent::Warning { .. } => {}
+                    HostEvent::Warning { .. } | HostEvent::WorkersReady { .. } => {}
                     HostEvent::Log { level, message } if level == "error" => {
                         tracing::error!("[vite] {message}")
                     }

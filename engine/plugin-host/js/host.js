@@ -6,17 +6,33 @@
 // Requests from hotloop: `loadConfig`, `resolveId`, `load`, `transform`,
 // `transformIndexHtml`, `hotUpdate`. Requests to hotloop: `resolve` (hotloop's own resolver,
 // `this.resolve`'s fallback). Notifications to hotloop: `warning` ({ plugin, hook, message }),
-// `custom` (`server.ws.send` events), `log`. Anything a plugin uses that this host does not
-// support is one `warning` naming the plugin and the hook, never silence.
+// `custom` (`server.ws.send` events), `log`, `workers` ({ ready }: the workers took over).
+// Anything a plugin uses that this host does not support is one `warning` naming the plugin
+// and the hook, never silence.
 //
 // stdout carries frames only: everything else written to it (console.log of a plugin) goes to
 // stderr, which hotloop logs.
+//
+// Workers (`worker_threads`, this same script): once the per-module requests (`load`,
+// `transform`) have named `workers.after` distinct files, the primary (the main thread)
+// starts `workers.count` workers, each loading the same config into plugins of its own
+// (`config`, `configResolved`, `configureServer` with a server whose middlewares go nowhere,
+// `buildStart`). From then on each file not seen before is owned by one worker (a stable hash
+// of its path without the query) and every `load`/`transform` of it and its query sub-modules
+// (`App.vue?vue&type=style...`), and its `hotUpdate`, run there, where the plugins' caches of
+// it live (plugin-vue's descriptors). The primary keeps the rest: the files it served before
+// the workers were ready, `resolveId`, `transformIndexHtml`, the middlewares, and its
+// requests and notifications to hotloop, which the workers' go through. A worker that dies
+// ends the process (hotloop restarts the host, config loaded again, workers started again
+// when needed); a worker that hangs is a hung request, which hotloop's time-out ends the same
+// way. Threads die with the process, so no worker outlives it.
 
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import { pathToFileURL } from 'node:url';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { encodeFrame, FrameReader } from './protocol.js';
 import {
   flattenPlugins, filterServePlugins, sortByEnforce, pluginsWithHook, hookHandler, mergeConfig, indexHtmlPlugins,
@@ -28,12 +44,15 @@ import { cssPlugin, importVite } from './css.js';
 import { splitMessageFrame } from './errors.js';
 import { listen as listenMiddlewares, normalizeRoute } from './middlewares.js';
 
+const IS_WORKER = !isMainThread && !!workerData?.hotloopPluginWorker;
 const rawWrite = process.stdout.write.bind(process.stdout);
 process.stdout.write = (chunk, ...rest) => process.stderr.write(chunk, ...rest);
 process.env.NODE_ENV ??= 'development';
 
+/** To hotloop: on stdout, or (a worker) through the primary, which forwards it. */
 function send(frame) {
-  rawWrite(encodeFrame(frame));
+  if (IS_WORKER) parentPort.postMessage(frame);
+  else rawWrite(encodeFrame(frame));
 }
 function notify(method, body) {
   send({ kind: 'notification', id: 0, method, body });
@@ -54,8 +73,10 @@ function ask(method, body) {
 const state = {
   root: process.cwd(),
   config: null, // the resolved config the plugins see
-  plugins: [], // sorted by enforce
+  plugins: [], // the client environment's, sorted by enforce
   filters: [], // per plugin: { resolveId, load, transform } normalised filters
+  ssrPlugins: [], // the ssr environment's (`applyToEnvironment` asked for `ssr`)
+  ssrFilters: [],
   server: null,
   modules: new Map(), // id → module node
   meta: new Map(), // id → plugin meta (this.getModuleInfo(id).meta)
@@ -248,17 +269,25 @@ async function callHook(plugin, hook, thisArg, args, id, code) {
   }
 }
 
-/** Which of the `list` (`{ plugin, index }`) run: Rust's verdicts, re-checked here when asked. */
-function selected(list, hook, only, recheck, id, code) {
-  return list.filter(({ plugin, index }) => {
+/** The plugins and their filters of the page's (`client`) or the app's server's (`ssr`) environment. */
+function envOf(ssr) {
+  return ssr ? { plugins: state.ssrPlugins, filters: state.ssrFilters } : { plugins: state.plugins, filters: state.filters };
+}
+
+/**
+ * Which of the environment's plugins with `hook` run: Rust's verdicts (indices into that
+ * environment's list), re-checked here when asked.
+ */
+function selected(env, hook, only, recheck, id, code) {
+  return pluginsWithHook(env.plugins, hook).filter(({ index }) => {
     if (only && !only.includes(index)) return false;
     if (only && !recheck?.includes(index)) return true;
-    return filterMatches(state.filters[index]?.[hook], id, code);
+    return filterMatches(env.filters[index]?.[hook], id, code);
   });
 }
 
 async function runResolveId(specifier, importer, skip, out, only, recheck) {
-  const list = selected(pluginsWithHook(state.plugins, 'resolveId'), 'resolveId', only, recheck, specifier);
+  const list = selected(envOf(out?.ssr), 'resolveId', only, recheck, specifier);
   for (const { plugin } of list) {
     if (plugin === skip) continue;
     const r = await callHook(plugin, 'resolveId', pluginContext(plugin, 'resolveId', out),
@@ -285,7 +314,7 @@ const handlers = {
     return runResolveId(specifier, importer, null, out, plugins, recheck);
   },
   async load({ id, plugins, recheck, ssr }) {
-    const list = selected(pluginsWithHook(state.plugins, 'load'), 'load', plugins, recheck, id);
+    const list = selected(envOf(ssr), 'load', plugins, recheck, id);
     moduleNode(id);
     for (const { plugin } of list) {
       const out = newOut(!!ssr);
@@ -299,14 +328,15 @@ const handlers = {
     return null;
   },
   async transform({ id, code, plugins, recheck, ssr }) {
-    const list = selected(pluginsWithHook(state.plugins, 'transform'), 'transform', plugins, recheck, id, code);
+    const env = envOf(ssr);
+    const list = selected(env, 'transform', plugins, recheck, id, code);
     moduleNode(id);
     const out = newOut(!!ssr);
     let changed = false;
     let noMap = false;
     for (const { plugin, index } of list) {
       // a hook later in the chain sees the code the earlier ones produced: re-check its filter
-      if (changed && !filterMatches(state.filters[index]?.transform, id, code)) continue;
+      if (changed && !filterMatches(env.filters[index]?.transform, id, code)) continue;
       const r = await callHook(plugin, 'transform', pluginContext(plugin, 'transform', out), [code, id, { ssr: !!ssr }], id, code);
       if (r == null) continue;
       const next = typeof r === 'string' ? r : r.code;
@@ -420,7 +450,13 @@ function makeLogger() {
   return logger;
 }
 
-async function loadConfig({ root, configFile, code, mode: modeIn }) {
+async function loadConfig(body) {
+  const { root, configFile, code, mode: modeIn } = body;
+  if (!IS_WORKER) {
+    stopWorkers();
+    pool.options = body.workers ?? null;
+    pool.config = { root, configFile, code, mode: modeIn };
+  }
   state.root = root;
   state.modules.clear();
   state.meta.clear();
@@ -563,24 +599,32 @@ async function loadConfig({ root, configFile, code, mode: modeIn }) {
   for (const { plugin } of pluginsWithHook(plugins, 'configResolved')) {
     await callHook(plugin, 'configResolved', minimalContext(plugin, 'configResolved'), [resolved], configFile);
   }
-  // The client environment's plugins (Vite's `applyToEnvironment`): they run every hook
-  // from here on but `configureServer`, which stays with every plugin, as in Vite.
+  // Each environment's plugins (Vite's `applyToEnvironment`, asked for `client` and `ssr`):
+  // the page's requests run the client's, the app's server's (`ssr: true`) the ssr's; every
+  // hook from here on but `configureServer`, which stays with every plugin, as in Vite.
   const topLevel = plugins;
-  const forClient = await pluginsForEnvironment(plugins, (plugin) =>
-    callHook(plugin, 'applyToEnvironment', minimalContext(plugin, 'applyToEnvironment'), [state.environment], configFile));
-  for (const name of forClient.skipped) {
-    warn(name, 'applyToEnvironment', 'not applied to the client environment, so hotloop does not run it: hotloop asks applyToEnvironment for the client environment only');
+  const applied = async (environment) => pluginsForEnvironment(topLevel, (plugin) =>
+    callHook(plugin, 'applyToEnvironment', minimalContext(plugin, 'applyToEnvironment'), [environment], configFile));
+  const forClient = await applied(state.environment);
+  const forSsr = await applied(state.ssrEnvironment);
+  for (const name of forClient.skipped.filter((n) => forSsr.skipped.includes(n))) {
+    warn(name, 'applyToEnvironment', 'applied to neither the client nor the ssr environment, so hotloop does not run it (hotloop has these two environments only)');
   }
-  for (const name of forClient.native.filter((n) => !NATIVE_BUILTINS.has(n))) {
+  for (const name of new Set([...forClient.native, ...forSsr.native].filter((n) => !NATIVE_BUILTINS.has(n)))) {
     warn(name, 'applyToEnvironment', 'a Rolldown built-in (native) plugin, which hotloop\'s plugin host cannot run: left out');
   }
   plugins = forClient.plugins;
   state.plugins = plugins;
   state.environment.plugins = plugins;
-  for (const { plugin } of pluginsWithHook(plugins, 'options')) {
+  state.ssrPlugins = forSsr.plugins;
+  state.ssrEnvironment.plugins = forSsr.plugins;
+  // Hooks that run once per plugin instance: each instance of either environment once.
+  const instances = [...new Set([...plugins, ...forSsr.plugins])];
+  for (const { plugin } of pluginsWithHook(instances, 'options')) {
     await callHook(plugin, 'options', minimalContext(plugin, 'options'), [{}], configFile);
   }
 
+  // A worker's handlers are never served (the primary's are): they land in a list of their own.
   const middlewares = { pre: [], post: [], phase: 'pre' };
   const serverObject = makeServer(resolved, middlewares);
   state.server = serverObject;
@@ -600,7 +644,7 @@ async function loadConfig({ root, configFile, code, mode: modeIn }) {
       current = prev;
     }
   }
-  for (const { plugin } of pluginsWithHook(plugins, 'buildStart')) {
+  for (const { plugin } of pluginsWithHook(instances, 'buildStart')) {
     await callHook(plugin, 'buildStart', pluginContext(plugin, 'buildStart', newOut()), [{}], configFile);
   }
 
@@ -612,14 +656,22 @@ async function loadConfig({ root, configFile, code, mode: modeIn }) {
     () => { state.parseAst = null; },
   );
 
-  state.filters = plugins.map((p) => ({
+  const filtersOf = (p) => ({
     resolveId: normalizeHookFilter(p.resolveId, resolvedRoot),
     load: normalizeHookFilter(p.load, resolvedRoot),
     transform: normalizeHookFilter(p.transform, resolvedRoot),
-  }));
+  });
+  state.filters = plugins.map(filtersOf);
+  state.ssrFilters = forSsr.plugins.map(filtersOf);
   const HOOKS = ['config', 'configResolved', 'options', 'configureServer', 'buildStart', 'resolveId', 'load',
     'transform', 'transformIndexHtml', 'handleHotUpdate', 'hotUpdate', 'buildEnd', 'closeBundle'];
   const stringify = (v) => (typeof v === 'string' ? v : JSON.stringify(v));
+  const pluginInfo = (p, i, filters) => ({
+    name: p.name ?? `(anonymous plugin ${i})`,
+    enforce: p.enforce ?? null,
+    hooks: HOOKS.filter((h) => p[h] != null),
+    filters: Object.fromEntries(Object.entries(filters).filter(([, f]) => f).map(([h, f]) => [h, { id: f.id, code: f.code }])),
+  });
   return {
     root: resolvedRoot,
     base,
@@ -649,16 +701,11 @@ async function loadConfig({ root, configFile, code, mode: modeIn }) {
     cssModules: config.css?.modules === undefined ? null : jsonable(config.css.modules),
     json: config.json === undefined ? null : jsonable(config.json),
     assetsInclude: [].concat(config.assetsInclude ?? []).map(serialPattern),
-    plugins: plugins.map((p, i) => ({
-      name: p.name ?? `(anonymous plugin ${i})`,
-      enforce: p.enforce ?? null,
-      hooks: HOOKS.filter((h) => p[h] != null),
-      filters: Object.fromEntries(
-        Object.entries(state.filters[i]).filter(([, f]) => f).map(([h, f]) => [h, { id: f.id, code: f.code }]),
-      ),
-    })),
+    plugins: plugins.map((p, i) => pluginInfo(p, i, state.filters[i])),
+    // The app's server's (`ssr` requests): their indices are into this list.
+    ssrPlugins: forSsr.plugins.map((p, i) => pluginInfo(p, i, state.ssrFilters[i])),
     unsupported,
-    middlewares: await middlewaresAnswer(middlewares),
+    middlewares: IS_WORKER ? null : await middlewaresAnswer(middlewares),
     packageVersions: readVersions(resolvedRoot),
     // hotloop's own key (Vite has no standard one): the app's server entry, as `--server`.
     hotloopServer: typeof config.hotloop?.server === 'string' ? config.hotloop.server : null,
@@ -751,6 +798,13 @@ function makeServer(config, middlewares) {
     restart: async () => warn(current.plugin, current.hook, 'server.restart() is not supported: edit the config to restart'),
     reloadModule: async () => warn(current.plugin, current.hook, 'server.reloadModule() is not supported'),
     transformRequest: (url) => transformRequest(url),
+    // A middleware that renders a page runs the plugins' `transformIndexHtml` on it, as under
+    // Vite; hotloop injects its client into the HTML the middleware answers with itself.
+    async transformIndexHtml(url, html) {
+      const urlPath = String(url ?? '/').replace(/[?#].*$/, '');
+      const filename = path.join(state.root, urlPath.endsWith('/') ? urlPath + 'index.html' : urlPath);
+      return (await transformIndexHtml(urlPath, filename, html))?.html ?? html;
+    },
     printUrls() {},
     openBrowser() {},
   };
@@ -852,31 +906,157 @@ function answer(frame, promise) {
   );
 }
 
-const reader = new FrameReader();
-process.stdin.on('data', (chunk) => {
-  let frames;
-  try {
-    frames = reader.push(chunk);
-  } catch (e) {
-    process.stderr.write(`hotloop plugin host: bad frame from hotloop: ${e.message}\n`);
-    process.exit(70);
+/** One frame from hotloop (or, in a worker, from the primary). */
+function onFrame(f) {
+  if (f.kind === 'request') {
+    if (!IS_WORKER && routeToWorker(f)) return;
+    const h = handlers[f.method];
+    const ready = f.method === 'loadConfig' ? null : state.viteLoading;
+    answer(f, h ? Promise.resolve(ready).then(() => h(f.body ?? {})) : Promise.reject(new Error(`unknown method ${f.method}`)));
+  } else if (f.kind === 'response' || f.kind === 'error') {
+    const w = waiting.get(f.id);
+    if (!w) return;
+    waiting.delete(f.id);
+    if (f.kind === 'response') w.resolve(f.body);
+    else w.reject(new Error(f.body?.message ?? 'hotloop failed'));
   }
-  for (const f of frames) {
-    if (f.kind === 'request') {
-      const h = handlers[f.method];
-      const ready = f.method === 'loadConfig' ? null : state.viteLoading;
-      answer(f, h ? Promise.resolve(ready).then(() => h(f.body ?? {})) : Promise.reject(new Error(`unknown method ${f.method}`)));
-    } else if (f.kind === 'response' || f.kind === 'error') {
-      const w = waiting.get(f.id);
-      if (!w) continue;
-      waiting.delete(f.id);
-      if (f.kind === 'response') w.resolve(f.body);
-      else w.reject(new Error(f.body?.message ?? 'hotloop failed'));
+}
+
+// --- workers (see the header)
+
+const pool = {
+  options: null, // { count, after } from hotloop's loadConfig; null: no workers
+  config: null, // the loadConfig body the workers load
+  workers: [], // { worker, ready, threadId }
+  ready: [], // the workers that loaded the config, in the order they did
+  owner: new Map(), // file (id without its query) → a worker, or null for the primary
+  inflight: new Map(), // hotloop's request id → { w, method }: a worker runs it
+  started: false,
+};
+
+const fileOf = (id) => String(id).replace(/[?#].*$/, '');
+
+/** FNV-1a of the file's path: which ready worker takes a file seen first. */
+function hashOf(s) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/** Sends a per-module request to the worker that owns its file; false: the primary runs it. */
+function routeToWorker(f) {
+  let file;
+  if (f.method === 'load' || f.method === 'transform') {
+    file = fileOf(f.body?.id ?? '');
+    if (!pool.owner.has(file)) {
+      pool.owner.set(file, pool.ready.length ? pool.ready[hashOf(file) % pool.ready.length] : null);
+      if (!pool.started && pool.options && pool.options.count > 0 && pool.owner.size >= pool.options.after) startWorkers();
     }
+  } else if (f.method === 'hotUpdate') {
+    // Where the file's plugin state is; a file no worker transformed stays with the primary.
+    file = fileOf(f.body?.file ?? '');
+  } else {
+    return false;
   }
-});
-// hotloop closed our stdin: it is gone or done with us.
-process.stdin.on('end', () => process.exit(0));
+  const w = pool.owner.get(file);
+  if (!w) return false;
+  pool.inflight.set(f.id, { w, method: f.method });
+  w.worker.postMessage(f);
+  return true;
+}
+
+function startWorkers() {
+  pool.started = true;
+  for (let i = 0; i < pool.options.count; i++) {
+    const worker = new Worker(new URL(import.meta.url), {
+      workerData: { hotloopPluginWorker: true, config: pool.config },
+      stdout: true,
+      stderr: true,
+    });
+    const w = { worker, ready: false, threadId: worker.threadId, stopping: false };
+    // The worker's console output is the primary's stderr (stdout carries frames only).
+    worker.stdout.pipe(process.stderr);
+    worker.stderr.pipe(process.stderr);
+    worker.on('message', (m) => fromWorker(w, m));
+    worker.on('error', (e) => workerDied(w, e?.stack ?? String(e)));
+    worker.on('exit', (code) => workerDied(w, `it exited with code ${code}`));
+    pool.workers.push(w);
+  }
+}
+
+function fromWorker(w, m) {
+  if (m.control === 'ready' || m.control === 'failed') {
+    if (m.control === 'ready') {
+      w.ready = true;
+      pool.ready.push(w);
+    } else {
+      warn('hotloop', 'workers', `a plugin worker could not load the config, so its share stays on the main thread: ${m.message}`);
+      w.stopping = true;
+      w.worker.terminate();
+    }
+    w.settled = true;
+    if (pool.workers.every((x) => x.settled)) notify('workers', { ready: pool.ready.length });
+  } else if (m.kind === 'request') {
+    // The worker asks hotloop (`this.resolve`): asked under an id of the primary's.
+    ask(m.method, m.body).then(
+      (body) => w.worker.postMessage({ kind: 'response', id: m.id, method: m.method, body }),
+      (e) => w.worker.postMessage({ kind: 'error', id: m.id, method: m.method, body: { message: e.message } }),
+    );
+  } else if (m.kind === 'notification' && m.method === 'warning') {
+    warn(m.body.plugin, m.body.hook, m.body.message); // once, not once per worker
+  } else {
+    if (m.kind === 'response' || m.kind === 'error') pool.inflight.delete(m.id);
+    send(m); // answers (hotloop's ids) and notifications, in the order the worker sent them
+  }
+}
+
+function workerDied(w, why) {
+  if (w.stopping) return;
+  w.stopping = true;
+  // Its plugins' state (and its requests in flight) are gone: hotloop restarts the host.
+  process.stderr.write(`hotloop plugin host: a plugin worker (thread ${w.threadId}) died: ${why}\n`);
+  process.exit(70);
+}
+
+/** A new config: the workers of the old one go (new ones start when needed). */
+function stopWorkers() {
+  for (const w of pool.workers) {
+    w.stopping = true;
+    w.worker.terminate();
+  }
+  // What they were running is answered, not left to hotloop's time-out.
+  for (const [id, { w, method }] of pool.inflight) {
+    send({ kind: 'error', id, method, body: { plugin: '', hook: 'loadConfig', message: `the config was loaded again while a plugin worker (thread ${w.threadId}) ran this request: ask again`, loc: null, frame: null } });
+  }
+  pool.inflight.clear();
+  pool.workers = [];
+  pool.ready = [];
+  pool.owner.clear();
+  pool.started = false;
+}
+
 process.on('unhandledRejection', (e) => {
   process.stderr.write(`hotloop plugin host: unhandled rejection: ${e?.stack ?? e}\n`);
 });
+
+if (IS_WORKER) {
+  parentPort.on('message', onFrame);
+  loadConfig(workerData.config).then(
+    () => parentPort.postMessage({ control: 'ready' }),
+    (e) => parentPort.postMessage({ control: 'failed', message: e?.rollup?.message ?? e?.message ?? String(e) }),
+  );
+} else {
+  const reader = new FrameReader();
+  process.stdin.on('data', (chunk) => {
+    let frames;
+    try {
+      frames = reader.push(chunk);
+    } catch (e) {
+      process.stderr.write(`hotloop plugin host: bad frame from hotloop: ${e.message}\n`);
+      process.exit(70);
+    }
+    for (const f of frames) onFrame(f);
+  });
+  // hotloop closed our stdin: it is gone or done with us.
+  process.stdin.on('end', () => process.exit(0));
+}

@@ -115,7 +115,12 @@ pub struct ResolvedConfig {
     /// `json` as written, or `None`.
     pub json: Option<Value>,
     pub assets_include: Vec<Pattern>,
+    /// The client environment's plugins (the page's requests), in order.
     pub plugins: Vec<PluginInfo>,
+    /// The ssr environment's (`applyToEnvironment` asked for `ssr`: the app's server's
+    /// requests), in order; the indices of an `ssr` request are into this list.
+    #[serde(default)]
+    pub ssr_plugins: Vec<PluginInfo>,
     /// Options the user's config sets that hotloop does not honour (`build`, `server.hmr`,
     /// ...): the caller warns once for each.
     pub unsupported: Vec<String>,

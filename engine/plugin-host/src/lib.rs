@@ -21,6 +21,17 @@
 //! - Every call is synchronous for its caller and many are in flight at once (request ids; a
 //!   reader thread dispatches answers and answers the host's own requests: `this.resolve`
 //!   falls back to the [`Resolver`] callback, called on the reader thread).
+//! - Workers ([`Workers`], `js/host.js`'s header): once `load`/`transform` requests have named
+//!   `after` distinct files, the host starts `count` `worker_threads`, each loading the same
+//!   config into plugins of its own (`config`, `configResolved`, `configureServer` with
+//!   middlewares that are never served, `buildStart`). Each file first seen after that is
+//!   owned by one worker (a stable hash of its path without the query): its `load`,
+//!   `transform` (its query sub-modules' too) and `hotUpdate` run there, where the plugins'
+//!   state of it is (plugin-vue's descriptor cache). The main thread keeps the files it saw
+//!   first, `resolveId`, `transformIndexHtml`, the middlewares and `server.ws`, and carries
+//!   the workers' frames. A worker that dies ends the host process and a hung one times out
+//!   like any request: either way the whole host is restarted (config reloaded, workers
+//!   started again when needed), and threads cannot outlive their process.
 //! - A request that takes longer than [`HostOptions::timeout`] kills the host and starts a new
 //!   one at once; a host that died is started again by the next request. Either way the
 //!   config is loaded again before that request runs, and a [`HostEvent`] says what happened.
@@ -41,7 +52,9 @@
 //!   ([`PluginHost::middlewares`]; the dev server forwards to them, see
 //!   `hotloop_protocol::plugin::Middlewares`); only function handlers (not a connect app);
 //!   handlers added after the config loaded are run only where a route given at load time
-//!   takes the path; `server.watcher` is a stub; `this.emitFile`, `server.restart`,
+//!   takes the path; `server.transformIndexHtml(url, html)` runs the plugins'
+//!   `transformIndexHtml` hooks (hotloop's client is injected by the dev server into the HTML a
+//!   handler answers with); `server.watcher` is a stub; `this.emitFile`, `server.restart`,
 //!   `server.reloadModule` warn; any other unknown property of `this`, `server`,
 //!   `server.ws`, `server.middlewares`, `server.watcher` or `this.environment` warns when read.
 //! - `this.parse` is the project's own vite's `parseAst` (imported with the config; without
@@ -49,9 +62,11 @@
 //! - Transform maps are chained by composing mappings (`js/sourcemap.js`), assuming each
 //!   step's map describes the previous step's output; a hook that returns code without a map
 //!   is taken as keeping positions; `{ mappings: '' }` drops the map, as in Vite.
-//! - `hotUpdate` runs for the client environment only; `applyToEnvironment` is asked for the
-//!   client environment (`this.environment`, name `client`): a plugin it leaves out runs no
-//!   hook but `configureServer` (as in Vite), with one warning naming it.
+//! - `hotUpdate` runs for the client environment only. `applyToEnvironment` is asked for the
+//!   client and the ssr environments (`this.environment.name`): the page's requests run the
+//!   client's plugins ([`ResolvedConfig::plugins`]), the app's server's (`PluginEnv::Ssr`)
+//!   the ssr's ([`ResolvedConfig::ssr_plugins`]), each with its own filters; a plugin both
+//!   leave out runs no hook but `configureServer` (as in Vite), with one warning naming it.
 //!
 //! ## Files
 //!
@@ -61,11 +76,11 @@
 //! | `src/process.rs` | finding and checking `node` (≥ 20), writing the embedded scripts (a directory named by their hash), the spawner thread, one child: request ids, the reader thread (answers, the host's `resolve` requests, notifications), stderr → `tracing` |
 //! | `src/protocol.rs` | the length-prefixed frames (request, response, error, notification) |
 //! | `src/filter.rs`, `src/config.rs` | hook filters in Rust (three-valued: a "maybe" is re-checked by the host); `ResolvedConfig` |
-//! | `js/host.js` | the host: config import (a `.timestamp-*.mjs` next to the config), plugin hooks with Rollup's context (`this.parse`: the project's vite's `parseAst`), the client environment's plugins (`applyToEnvironment`), a minimal dev server, `transformIndexHtml` (`@vitejs/plugin-react`'s preamble left to hotloop), `hotUpdate`/`handleHotUpdate` with `transformRequest` |
+//! | `js/host.js` | the host: config import (a `.timestamp-*.mjs` next to the config), plugin hooks with Rollup's context (`this.parse`: the project's vite's `parseAst`), the client and ssr environments' plugins (`applyToEnvironment`), a minimal dev server, `transformIndexHtml` (`@vitejs/plugin-react`'s preamble left to hotloop), `hotUpdate`/`handleHotUpdate` with `transformRequest`; the worker threads (the same script: routing by file, forwarding their frames; see [`Workers`]) |
 //! | `js/config.js`, `js/sourcemap.js`, `js/protocol.js` | flattening/ordering plugins, `applyToEnvironment`, `mergeConfig`, filters; chaining transform maps; the frames |
 //! | `js/css.js` | the `hotloop:css` plugin where Vite has `vite:css`: Sass/Less/Stylus/PostCSS by the project's own vite (`preprocessCSS`), partials and PostCSS dependencies as watch files, the map with its sources' text, CSS Modules left to hotloop's pass, a partial's error named by the partial |
 //! | `js/middlewares.js`, `js/errors.js` | `server.middlewares` handlers run connect-style on a loopback HTTP server (`pre`/`post`, the contract with `engine/server/src/middlewares.rs` in its header); a message's own code frame split off (one frame per error) |
-//! | `tests/` | `host.rs` (inline plugins, failures, restarts), `vue.rs` (real `@vitejs/plugin-vue`, `npm ci` into `tests/npm/node_modules`), `css.rs` (real vite + sass through `js/css.js`), `owner_killed.rs`, `js.rs` (`node --test js/tests/`) |
+//! | `tests/` | `host.rs` (inline plugins, failures, restarts, workers: routing, a crash or hang in one), `vue.rs` (real `@vitejs/plugin-vue`, `npm ci` into `tests/npm/node_modules`), `css.rs` (real vite + sass through `js/css.js`), `owner_killed.rs`, `js.rs` (`node --test js/tests/`) |
 
 // `PluginError` (the `Plugins` trait's error) is large but rare, next to a process round trip.
 #![allow(clippy::result_large_err)]
@@ -114,6 +129,37 @@ pub struct HostOptions {
     /// Where the host scripts are written (a directory named by their hash is made inside);
     /// `None`: the system's temp dir.
     pub scripts_dir: Option<PathBuf>,
+    /// The worker threads that run per-module hooks once many files need plugins.
+    pub workers: Workers,
+}
+
+/// The plugin host's worker threads (`js/host.js`): once `load`/`transform` requests have
+/// named `after` distinct files, `count` workers start, each with the config's plugins of its
+/// own, and take the files seen from then on (a file and its query sub-modules always in the
+/// same one). `count: 0`: every hook runs on the host's main thread.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Workers {
+    pub count: usize,
+    pub after: usize,
+}
+
+impl Workers {
+    /// After 64 files (a project with a few components never starts one): half the cores'
+    /// worth of workers, at most 4, and none below 4 cores. `HOTLOOP_PLUGIN_WORKERS`
+    /// overrides the count.
+    ///
+    /// Why none on 2 cores: each worker is a V8 isolate of its own that imports the config's
+    /// plugins (~0.7 s) and warms its JIT up on their compiler again; on 2 cores the
+    /// 1000-SFC app's plugin work took ~35% more CPU with 2 workers and its cold start got
+    /// slower, not faster (`benches/vue/run.mjs --baseline HOTLOOP_PLUGIN_WORKERS=0`).
+    pub fn from_env() -> Workers {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let count = std::env::var("HOTLOOP_PLUGIN_WORKERS")
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(if cores < 4 { 0 } else { (cores / 2).min(4) });
+        Workers { count, after: 64 }
+    }
 }
 
 impl HostOptions {
@@ -130,6 +176,7 @@ impl HostOptions {
             timeout: Duration::from_secs(30),
             resolver,
             scripts_dir: None,
+            workers: Workers::from_env(),
         }
     }
 }
@@ -166,6 +213,8 @@ pub enum HostEvent {
     /// goes from empty to not empty, so once per batch; events sent during a hot update are
     /// usually taken by the engine before this arrives (and then the queue is empty).
     CustomEventsWaiting,
+    /// The host's worker threads ([`Workers`]) loaded the config and take new files now.
+    WorkersReady { workers: usize },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -204,8 +253,9 @@ struct Loaded {
     config: ResolvedConfig,
     /// `config.middlewares` as the dev server takes it, made once per load.
     middlewares: Option<Arc<Middlewares>>,
-    /// Per plugin (in order): (resolveId, load, transform) filters, `None` without the hook.
-    filters: Vec<[Option<CompiledFilter>; 3]>,
+    /// Per environment (client, ssr), per plugin of its list (in order): (resolveId, load,
+    /// transform) filters, `None` without the hook.
+    filters: [Vec<[Option<CompiledFilter>; 3]>; 2],
     fingerprint: u64,
 }
 
@@ -226,6 +276,7 @@ pub struct PluginHost {
     root: PathBuf,
     timeout: Duration,
     resolver: Resolver,
+    workers: Workers,
     current: Mutex<Current>,
     events_tx: Sender<HostEvent>,
     events_rx: Receiver<HostEvent>,
@@ -261,6 +312,7 @@ impl PluginHost {
             root: options.root,
             timeout: options.timeout,
             resolver: options.resolver,
+            workers: options.workers,
             current: Mutex::new(Current {
                 proc: None,
                 loaded: None,
@@ -386,6 +438,7 @@ impl PluginHost {
             "configFile": input.path,
             "code": input.code,
             "mode": input.mode,
+            "workers": { "count": self.workers.count, "after": self.workers.after },
         });
         let path = input.path.display().to_string();
         let value = self
@@ -398,20 +451,22 @@ impl PluginHost {
                 format!("unexpected config from the host: {e}"),
             )
         })?;
-        let filters = config
-            .plugins
-            .iter()
-            .map(|p| {
-                HOOKS.map(|h| {
-                    p.has_hook(h).then(|| {
-                        p.filters
-                            .get(h)
-                            .map(CompiledFilter::new)
-                            .unwrap_or_default()
+        let compile = |plugins: &[PluginInfo]| {
+            plugins
+                .iter()
+                .map(|p| {
+                    HOOKS.map(|h| {
+                        p.has_hook(h).then(|| {
+                            p.filters
+                                .get(h)
+                                .map(CompiledFilter::new)
+                                .unwrap_or_default()
+                        })
                     })
                 })
-            })
-            .collect();
+                .collect()
+        };
+        let filters = [compile(&config.plugins), compile(&config.ssr_plugins)];
         let mut fp = xxhash_rust::xxh3::Xxh3::new();
         fp.update(&self.scripts_hash.to_le_bytes());
         fp.update(input.code.as_bytes());
@@ -490,9 +545,10 @@ impl PluginHost {
         result
     }
 
-    /// Indices of the plugins whose `hook` filter may pass, and those to re-check in JS.
+    /// Indices of `env`'s plugins whose `hook` filter may pass, and those to re-check in JS.
     fn selection(
         &self,
+        env: PluginEnv,
         hook: usize,
         id: &str,
         code: Option<&str>,
@@ -500,7 +556,11 @@ impl PluginHost {
         let loaded = self.loaded()?;
         let mut run = Vec::new();
         let mut recheck = Vec::new();
-        for (i, f) in loaded.filters.iter().enumerate() {
+        let filters = match env {
+            PluginEnv::Client => &loaded.filters[0],
+            PluginEnv::Ssr => &loaded.filters[1],
+        };
+        for (i, f) in filters.iter().enumerate() {
             let Some(f) = &f[hook] else { continue };
             match f.verdict(id, code) {
                 Verdict::No => {}
@@ -600,7 +660,11 @@ impl Plugins for PluginHost {
     }
 
     fn wants_resolve(&self, specifier: &str) -> bool {
-        self.selection(RESOLVE, specifier, None)
+        self.wants_resolve_in(PluginEnv::Client, specifier)
+    }
+
+    fn wants_resolve_in(&self, env: PluginEnv, specifier: &str) -> bool {
+        self.selection(env, RESOLVE, specifier, None)
             .is_some_and(|(run, _)| !run.is_empty())
     }
 
@@ -618,7 +682,7 @@ impl Plugins for PluginHost {
         specifier: &str,
         importer: Option<&str>,
     ) -> Result<Option<Resolved>, PluginError> {
-        let Some((run, recheck)) = self.selection(RESOLVE, specifier, None) else {
+        let Some((run, recheck)) = self.selection(env, RESOLVE, specifier, None) else {
             return Ok(None);
         };
         if run.is_empty() {
@@ -635,7 +699,11 @@ impl Plugins for PluginHost {
     }
 
     fn wants_load(&self, id: &str) -> bool {
-        self.selection(LOAD, id, None)
+        self.wants_load_in(PluginEnv::Client, id)
+    }
+
+    fn wants_load_in(&self, env: PluginEnv, id: &str) -> bool {
+        self.selection(env, LOAD, id, None)
             .is_some_and(|(run, _)| !run.is_empty())
     }
 
@@ -644,7 +712,7 @@ impl Plugins for PluginHost {
     }
 
     fn load_in(&self, env: PluginEnv, id: &str) -> Result<Option<Output>, PluginError> {
-        let Some((run, recheck)) = self.selection(LOAD, id, None) else {
+        let Some((run, recheck)) = self.selection(env, LOAD, id, None) else {
             return Ok(None);
         };
         if run.is_empty() {
@@ -656,7 +724,11 @@ impl Plugins for PluginHost {
     }
 
     fn wants_transform(&self, id: &str, code: &str) -> bool {
-        self.selection(TRANSFORM, id, Some(code))
+        self.wants_transform_in(PluginEnv::Client, id, code)
+    }
+
+    fn wants_transform_in(&self, env: PluginEnv, id: &str, code: &str) -> bool {
+        self.selection(env, TRANSFORM, id, Some(code))
             .is_some_and(|(run, _)| !run.is_empty())
     }
 
@@ -670,7 +742,7 @@ impl Plugins for PluginHost {
         id: &str,
         code: &str,
     ) -> Result<Option<Output>, PluginError> {
-        let Some((run, recheck)) = self.selection(TRANSFORM, id, Some(code)) else {
+        let Some((run, recheck)) = self.selection(env, TRANSFORM, id, Some(code)) else {
             return Ok(None);
         };
         if run.is_empty() {

@@ -477,6 +477,11 @@ fn dispatch(frame: Frame, shared: &Arc<Shared>) {
                         message: s("message"),
                     });
                 }
+                "workers" => {
+                    let workers = b["ready"].as_u64().unwrap_or(0) as usize;
+                    tracing::debug!(target: "hotloop::plugin_host", workers, "plugin workers ready");
+                    shared.event(HostEvent::WorkersReady { workers });
+                }
                 other => {
                     tracing::debug!(target: "hotloop::plugin_host", "unknown notification {other}")
                 }

@@ -320,7 +320,13 @@ export default { plugins: [{
 }] }
 "#;
     let p = Project::new(&[("vite.config.mjs", config), ("src/dep.js", "")]);
-    let (host, _) = start(&p, "vite.config.mjs");
+    // With workers from the 16th file on: their `this.resolve` goes through the main thread.
+    let mut o = options(&p, "vite.config.mjs");
+    o.workers = hotloop_plugin_host::Workers {
+        count: 2,
+        after: 16,
+    };
+    let (host, _) = start_with(&p, "vite.config.mjs", o);
     let host = &host;
     let p = &p;
     std::thread::scope(|s| {
@@ -729,30 +735,66 @@ export default { plugins: [{
 }
 
 #[test]
-fn apply_to_environment_is_asked_for_the_client_and_a_plugin_for_another_is_skipped_with_a_warning()
-{
+fn apply_to_environment_is_asked_for_the_client_and_the_ssr_environment_and_a_plugin_for_neither_is_skipped_with_a_warning()
+ {
+    use hotloop_protocol::plugin::PluginEnv;
+    // `ssr-only` transforms `.md` files only (a filter): in the ssr list its index differs
+    // from any client plugin's, so the filters Rust evaluates must be the ssr list's.
     let config = r#"
-const mark = (name) => ({ name, transform: (code) => code + ' ' + name })
+const mark = (name, filter) => ({ name, transform: { filter, handler: (code) => code + ' ' + name } })
 export default { plugins: [
   { ...mark('client-only'), applyToEnvironment: (env) => env.name === 'client' && env.config.consumer === 'client' },
-  { ...mark('ssr-only'), applyToEnvironment: (env) => env.name === 'ssr' },
-  { name: 'swapper', applyToEnvironment: () => mark('swapped-in') },
+  { ...mark('ssr-only', { id: /\.md$/ }), applyToEnvironment: (env) => env.name === 'ssr' && env.config.consumer === 'server' },
+  { name: 'swapper', applyToEnvironment: (env) => mark('swapped-in for ' + env.name) },
+  { ...mark('build-only'), applyToEnvironment: (env) => env.name === 'build' },
 ] }
 "#;
     let p = Project::new(&[("vite.config.mjs", config)]);
     let (host, c) = start(&p, "vite.config.mjs");
     let events = host.events();
-    let names: Vec<_> = c.plugins.iter().map(|p| p.name.as_str()).collect();
-    assert_eq!(names, ["hotloop:css", "client-only", "swapped-in"]);
-    let out = host
-        .transform(&p.path("a.js"), "x")
-        .unwrap()
-        .expect("changed");
-    assert_eq!(out.code, "x client-only swapped-in");
+    let names = |list: &[hotloop_plugin_host::PluginInfo]| -> Vec<String> {
+        list.iter().map(|p| p.name.clone()).collect()
+    };
+    assert_eq!(
+        names(&c.plugins),
+        ["hotloop:css", "client-only", "swapped-in for client"]
+    );
+    assert_eq!(
+        names(&c.ssr_plugins),
+        ["hotloop:css", "ssr-only", "swapped-in for ssr"]
+    );
+    let client = |id: &str| {
+        host.transform(&p.path(id), "x")
+            .unwrap()
+            .expect("changed")
+            .code
+    };
+    let ssr = |id: &str| {
+        host.transform_in(PluginEnv::Ssr, &p.path(id), "x")
+            .unwrap()
+            .expect("changed")
+            .code
+    };
+    assert_eq!(client("a.md"), "x client-only swapped-in for client");
+    assert_eq!(ssr("a.md"), "x ssr-only swapped-in for ssr");
+    // The ssr-only plugin's filter, evaluated in Rust on the ssr list, skips `.js`.
+    assert_eq!(ssr("a.js"), "x swapped-in for ssr");
+    assert!(host.wants_transform_in(PluginEnv::Ssr, &p.path("a.md"), "x"));
     wait_event(&events, |e| {
         matches!(e, HostEvent::Warning { plugin, hook, message }
-            if plugin == "ssr-only" && hook == "applyToEnvironment" && message.contains("client environment only"))
+            if plugin == "build-only" && hook == "applyToEnvironment" && message.contains("neither the client nor the ssr environment"))
     });
+    let warned: Vec<_> = events
+        .try_iter()
+        .filter_map(|e| match e {
+            HostEvent::Warning { plugin, hook, .. } if hook == "applyToEnvironment" => Some(plugin),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        warned.is_empty(),
+        "only the plugin neither environment runs warns: {warned:?}"
+    );
 }
 
 #[test]
@@ -842,4 +884,127 @@ export default {
         transform(PluginEnv::Ssr).as_deref(),
         Some("export default \"ssr/ssr: T\"")
     );
+}
+
+/// Each hook says which thread ran it (`threadId`: 0 is the host's main thread).
+const THREADS: &str = r#"
+import { threadId } from 'node:worker_threads'
+export default { plugins: [{
+  name: 'where',
+  load(id) { if (id.endsWith('?sub')) return 'sub:' + threadId },
+  async transform(code, id) {
+    if (id.includes('crash')) process.exit(3) // in a worker: ends the worker thread only
+    if (id.includes('hang')) return new Promise(() => {})
+    const dep = await this.resolve('./dep.js', id) // through the main thread to hotloop
+    return code + ':' + threadId + ':' + (dep ? 'dep' : 'none')
+  },
+  hotUpdate({ file }) { return [{ id: file + '?thread=' + threadId }] },
+}] }
+"#;
+
+fn thread_of(host: &PluginHost, id: &str) -> u32 {
+    let code = host.transform(id, "x").unwrap().expect("transformed").code;
+    let parts: Vec<_> = code.split(':').collect();
+    assert_eq!((parts[0], parts[2]), ("x", "dep"), "{code}");
+    parts[1].parse().expect("a thread id")
+}
+
+fn with_workers(
+    p: &Project,
+    count: usize,
+    after: usize,
+) -> (PluginHost, crossbeam_channel::Receiver<HostEvent>) {
+    let mut o = options(p, "vite.config.mjs");
+    o.workers = hotloop_plugin_host::Workers { count, after };
+    o.timeout = Duration::from_millis(3000);
+    let (host, _) = start_with(p, "vite.config.mjs", o);
+    let events = host.events();
+    (host, events)
+}
+
+#[test]
+fn workers_start_after_many_files_and_a_file_its_sub_modules_and_its_hot_update_stay_on_one() {
+    let p = Project::new(&[("vite.config.mjs", THREADS), ("src/dep.js", "")]);
+    let (host, events) = with_workers(&p, 2, 4);
+    // The first files run on the main thread; the fourth starts the workers.
+    for i in 0..4 {
+        assert_eq!(thread_of(&host, &p.path(&format!("src/f{i}.vue"))), 0);
+    }
+    let HostEvent::WorkersReady { workers } = support::wait_workers(&events) else {
+        unreachable!()
+    };
+    assert_eq!(workers, 2);
+    let mut threads = std::collections::BTreeSet::new();
+    for i in 0..40 {
+        let file = p.path(&format!("src/g{i}.vue"));
+        let t = thread_of(&host, &file);
+        assert_ne!(t, 0, "a new file goes to a worker");
+        threads.insert(t);
+        // Its query sub-module and its hot update run where its plugin state is.
+        let sub = host.load(&format!("{file}?sub")).unwrap().expect("loaded");
+        assert_eq!(sub.code, format!("sub:{t}"));
+        assert_eq!(thread_of(&host, &file), t, "the same file, the same worker");
+        let update = host.hot_update(&file, std::slice::from_ref(&file)).unwrap();
+        assert_eq!(update, Some(vec![format!("{file}?thread={t}")]));
+    }
+    assert_eq!(threads.len(), 2, "both workers take files: {threads:?}");
+    // A file seen before the workers stays on the main thread, with its state.
+    assert_eq!(thread_of(&host, &p.path("src/f0.vue")), 0);
+    let f0 = p.path("src/f0.vue");
+    assert_eq!(
+        host.hot_update(&f0, std::slice::from_ref(&f0)).unwrap(),
+        Some(vec![format!("{f0}?thread=0")])
+    );
+}
+
+#[test]
+fn a_small_project_starts_no_worker() {
+    let p = Project::new(&[("vite.config.mjs", THREADS), ("src/dep.js", "")]);
+    let (host, events) = with_workers(&p, 2, 64);
+    for i in 0..20 {
+        assert_eq!(thread_of(&host, &p.path(&format!("src/f{i}.vue"))), 0);
+    }
+    // No worker was started (a start is announced once the workers are ready).
+    assert!(
+        events
+            .try_iter()
+            .all(|e| !matches!(e, HostEvent::WorkersReady { .. }))
+    );
+}
+
+#[test]
+fn a_worker_that_crashes_or_hangs_restarts_the_host_and_leaves_no_process() {
+    let p = Project::new(&[("vite.config.mjs", THREADS), ("src/dep.js", "")]);
+    let (host, events) = with_workers(&p, 2, 1);
+    assert_eq!(thread_of(&host, &p.path("src/a.vue")), 0);
+    support::wait_workers(&events);
+    let pid = host.pid().unwrap();
+
+    // A worker ends (`process.exit` in a worker thread): the host exits and is restarted.
+    let e = host.transform(&p.path("src/crash.vue"), "x").unwrap_err();
+    assert!(e.message.contains("exited"), "{e}");
+    let HostEvent::Crashed { stderr_tail } =
+        wait_event(&events, |e| matches!(e, HostEvent::Crashed { .. }))
+    else {
+        unreachable!()
+    };
+    assert!(stderr_tail.contains("a plugin worker"), "{stderr_tail}");
+    wait_gone(pid);
+    assert_eq!(
+        thread_of(&host, &p.path("src/b.vue")),
+        0,
+        "restarted, config loaded again"
+    );
+    support::wait_workers(&events);
+    let pid = host.pid().unwrap();
+
+    // A worker hangs: the time-out kills the whole host (its threads with it) and restarts it.
+    let e = host.transform(&p.path("src/hang.vue"), "x").unwrap_err();
+    assert!(e.message.contains("no answer after"), "{e}");
+    wait_event(&events, |e| matches!(e, HostEvent::TimedOut { .. }));
+    wait_gone(pid);
+    assert_eq!(thread_of(&host, &p.path("src/c.vue")), 0);
+    let pid = host.pid().unwrap();
+    drop(host);
+    wait_gone(pid);
 }

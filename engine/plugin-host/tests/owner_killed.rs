@@ -1,14 +1,15 @@
 //! No orphan after hotloop is killed: this binary re-runs itself as an owner process that
 //! starts a plugin host and prints the node pid; the test SIGKILLs the owner (no destructor
-//! runs) and waits for the node process to be gone (`PR_SET_PDEATHSIG`). `harness = false`:
-//! the same binary is the owner and the test.
+//! runs) and waits for the node process to be gone (`PR_SET_PDEATHSIG`), while a hook spins
+//! in one of the host's worker threads. `harness = false`: the same binary is the owner and
+//! the test.
 
 mod support;
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
 
-use support::{Project, start, wait_gone};
+use support::{Project, options, start_with, wait_gone};
 
 const OWNER: &str = "HOTLOOP_PLUGIN_HOST_OWNER";
 
@@ -19,12 +20,16 @@ fn owner() {
     };
     project.write(
         "vite.config.mjs",
-        "export default { plugins: [{ name: 'x', load(id) {\n\
-           if (id === '/spin') { this.warn('spinning'); for (;;) {} }\n\
+        "import { threadId } from 'node:worker_threads'\n\
+         export default { plugins: [{ name: 'x', load(id) {\n\
+           if (id === '/spin') { this.warn('spinning on ' + threadId); for (;;) {} }\n\
            return null\n\
          } }] }\n",
     );
-    let (host, _) = start(&project, "vite.config.mjs");
+    // Workers from the first file on: `/spin`, a file seen after they started, spins in one.
+    let mut o = options(&project, "vite.config.mjs");
+    o.workers = hotloop_plugin_host::Workers { count: 2, after: 1 };
+    let (host, _) = start_with(&project, "vite.config.mjs", o);
     println!("{}", host.pid().expect("a running host"));
     // Restart the host from a short-lived thread: the new child must not die with the thread
     // (it is forked by the spawner thread), and must still die with this process.
@@ -40,14 +45,18 @@ fn owner() {
     // Keep the host busy in a plugin (so it does not notice its stdin closing either): only
     // the parent-death signal can end it now.
     let events = host.events();
+    // A file for the new host (the request above may have met the old one's closed pipe,
+    // which restarts the host without sending it): the workers start with it.
+    let _ = hotloop_protocol::plugin::Plugins::load(&host, "/first");
+    support::wait_workers(&events);
     std::thread::scope(|s| {
         s.spawn(|| {
             let _ = hotloop_protocol::plugin::Plugins::load(&host, "/spin");
         });
-        support::wait_event(
-            &events,
-            |e| matches!(e, hotloop_plugin_host::HostEvent::Warning { message, .. } if message == "spinning"),
-        );
+        support::wait_event(&events, |e| {
+            matches!(e, hotloop_plugin_host::HostEvent::Warning { message, .. }
+                if message.starts_with("spinning on ") && message != "spinning on 0")
+        });
         println!("{}", host.pid().expect("a restarted host"));
         // Block until killed.
         let _ = std::io::stdin().read(&mut [0u8; 1]);

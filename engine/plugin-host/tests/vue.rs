@@ -226,3 +226,51 @@ fn a_vue_script_error_has_one_code_frame() {
     assert_eq!(frame.matches("const count").count(), 1, "{frame}");
     assert_eq!(e.loc, Some((4, 1)));
 }
+
+/// plugin-vue's descriptor cache is per plugin instance: on the host's workers, an SFC's
+/// style sub-module and its hot update must run in the worker that compiled it, or the
+/// style-only edit would not be narrowed to the style module.
+#[test]
+fn on_the_hosts_workers_an_sfc_its_style_and_its_hot_update_share_one_instance() {
+    let p = vue_project();
+    p.write("src/First.vue", APP);
+    let mut o = support::options(&p, "vite.config.js");
+    o.workers = hotloop_plugin_host::Workers { count: 2, after: 1 };
+    let (host, _) = support::start_with(&p, "vite.config.js", o);
+    let events = host.events();
+    // The first file runs on the main thread and starts the workers.
+    host.transform(&p.path("src/First.vue"), APP)
+        .unwrap()
+        .expect("compiled");
+    assert_eq!(
+        support::wait_workers(&events),
+        hotloop_plugin_host::HostEvent::WorkersReady { workers: 2 }
+    );
+    for name in ["App", "Other", "Third"] {
+        let app = p.path(&format!("src/{name}.vue"));
+        p.write(&format!("src/{name}.vue"), APP);
+        let main = host.transform(&app, APP).unwrap().expect("compiled");
+        assert!(main.code.contains("_sfc_main"), "{}", main.code);
+        let style = format!("{app}?vue&type=style&index=0&lang.css");
+        let css = host
+            .load(&style)
+            .unwrap()
+            .expect("loaded from the descriptor");
+        assert!(css.code.contains("button { color: red; }"), "{}", css.code);
+        p.write(
+            &format!("src/{name}.vue"),
+            &APP.replace("color: red", "color: blue"),
+        );
+        let modules = host
+            .hot_update(&app, &[app.clone(), style.clone()])
+            .unwrap();
+        assert_eq!(modules, Some(vec![style.clone()]), "{name}");
+        assert_eq!(
+            host.take_custom_events(),
+            [(
+                "file-changed".to_string(),
+                serde_json::json!({ "file": app }).to_string()
+            )]
+        );
+    }
+}

@@ -54,6 +54,25 @@ pub trait Plugins: Send + Sync + 'static {
     /// maps chained. `None` when no hook changed the code.
     fn transform(&self, id: &str, code: &str) -> Result<Option<Output>, PluginError>;
 
+    /// `wants_resolve` for an environment (its plugins: Vite's `applyToEnvironment`); the
+    /// default asks as for the page.
+    fn wants_resolve_in(&self, env: PluginEnv, specifier: &str) -> bool {
+        let _ = env;
+        self.wants_resolve(specifier)
+    }
+
+    /// `wants_load` for an environment; the default asks as for the page.
+    fn wants_load_in(&self, env: PluginEnv, id: &str) -> bool {
+        let _ = env;
+        self.wants_load(id)
+    }
+
+    /// `wants_transform` for an environment; the default asks as for the page.
+    fn wants_transform_in(&self, env: PluginEnv, id: &str, code: &str) -> bool {
+        let _ = env;
+        self.wants_transform(id, code)
+    }
+
     /// `resolve_id` for an environment; the default asks as for the page.
     fn resolve_id_in(
         &self,

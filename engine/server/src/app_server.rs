@@ -68,6 +68,21 @@ pub(crate) async fn forward(
             return unavailable(authority, &target_path, &error, navigation);
         }
     };
+    inject_html(state, response, head, page_path, target_path, true)
+}
+
+/// `response` with hotloop's client injected when it is HTML (`Content-Type: text/html`, not
+/// encoded, with a body): the app's server's pages (`server_rendered`: marked so the page
+/// knows its HTML goes stale when that server changes) and those a plugin's middleware
+/// renders (`middlewares.rs`). `head`: the request was a HEAD (no body to rewrite).
+pub(crate) fn inject_html(
+    state: &AppState,
+    response: Response,
+    head: bool,
+    page_path: String,
+    target_path: String,
+    server_rendered: bool,
+) -> Response {
     let status = response.status();
     // No body to rewrite: an upgrade, 1xx, 204, 304.
     if status.is_informational()
@@ -88,7 +103,7 @@ pub(crate) async fn forward(
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(
         parts,
-        inject_stream(body, injection, page_path, target_path),
+        inject_stream(body, injection, page_path, target_path, server_rendered),
     )
 }
 
@@ -99,13 +114,19 @@ fn inject_stream(
     injection: Arc<PageInjection>,
     page_path: String,
     target_path: String,
+    server_rendered: bool,
 ) -> Body {
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Result<Bytes, std::io::Error>>();
     tokio::spawn(async move {
         let sink = tx.clone();
-        let mut rewriter = rewriter(injection, page_path, move |chunk: &[u8]| {
-            let _ = sink.send(Ok(Bytes::copy_from_slice(chunk)));
-        });
+        let mut rewriter = rewriter(
+            injection,
+            page_path,
+            server_rendered,
+            move |chunk: &[u8]| {
+                let _ = sink.send(Ok(Bytes::copy_from_slice(chunk)));
+            },
+        );
         let mut data = body.into_data_stream();
         while let Some(chunk) = data.next().await {
             if tx.is_closed() {
@@ -116,7 +137,7 @@ fn inject_stream(
                 Err(error) => Err(std::io::Error::other(error)),
             };
             if let Err(error) = written {
-                tracing::warn!("the app's server's HTML for {target_path} broke off: {error}");
+                tracing::warn!("the HTML for {target_path} broke off: {error}");
                 let _ = tx.send(Err(error));
                 return;
             }
@@ -228,11 +249,17 @@ fn escape(text: &str) -> String {
 fn rewriter<O: OutputSink>(
     injection: Arc<PageInjection>,
     page_path: String,
+    server_rendered: bool,
     sink: O,
 ) -> HtmlRewriter<'static, O> {
     // The page host reads this flag: a server-rendered page's HTML goes stale when the app's
     // server changes (the runtime's `hotloop:server-update` handling).
-    let head_tags: Arc<str> = format!("{SERVER_RENDERED_TAG}{}", injection.head_tags).into();
+    let flag = if server_rendered {
+        SERVER_RENDERED_TAG
+    } else {
+        ""
+    };
+    let head_tags: Arc<str> = format!("{flag}{}", injection.head_tags).into();
     let head_done = Arc::new(AtomicBool::new(false));
     let chunk_done = Arc::new(AtomicBool::new(false));
     let settings = Settings::new_send()
@@ -342,7 +369,7 @@ mod tests {
 
     fn check(html: &str, page: &str, expected: &str) {
         let mut out = Vec::new();
-        let mut r = rewriter(Arc::new(injection()), page.into(), |c: &[u8]| {
+        let mut r = rewriter(Arc::new(injection()), page.into(), true, |c: &[u8]| {
             out.extend_from_slice(c)
         });
         // Split mid-tag: the rewrite does not depend on how the body arrives.

@@ -15,8 +15,12 @@
 //!   server (`--server`) and the 404; and for any method other than GET/HEAD that no
 //!   `--proxy` rule or app's server takes (else a 405).
 //!
-//! The answer: a handler's response goes to the page as it is (HTML included: hotloop's
-//! client is not injected into a page a middleware renders). When every handler called
+//! The answer: a handler's response goes to the page as it is, but HTML (`Content-Type:
+//! text/html`, not compressed) gets hotloop's client injected as the app's server's pages do
+//! (`app_server::inject_html`: the client's head tags, the page's chunk in place of its entry
+//! script), so HMR works on a page a middleware renders (under Vite only a middleware that
+//! calls `server.transformIndexHtml` gets the client; in hotloop that call runs the plugins'
+//! `transformIndexHtml` hooks and the client comes from here either way). When every handler called
 //! `next()`, the host answers 404 with `x-hotloop-next` naming the headers the handlers set
 //! (`res.setHeader` before `next()`); hotloop then serves the request itself and adds those
 //! headers to its response where it did not set them (a plugin that sets COOP/COEP headers).
@@ -215,6 +219,12 @@ async fn ask(state: &AppState, handlers: &Middlewares, phase: Phase, request: Re
         base: "",
         keep_host: true,
     };
+    let head = parts.method == Method::HEAD;
+    let page_path = parts.uri.path().to_owned();
+    let target_path = parts
+        .uri
+        .path_and_query()
+        .map_or_else(|| page_path.clone(), |p| p.as_str().to_owned());
     let response = match forward_to(state, target, forwarded).await {
         Ok(response) => response,
         Err(Forward::Refused(response)) => return Answer::Answered(response),
@@ -229,7 +239,14 @@ async fn ask(state: &AppState, handlers: &Middlewares, phase: Phase, request: Re
         }
     };
     let Some(names) = response.headers().get(NEXT) else {
-        return Answer::Answered(response);
+        return Answer::Answered(super::app_server::inject_html(
+            state,
+            response,
+            head,
+            page_path,
+            target_path,
+            false,
+        ));
     };
     let mut set = HeaderMap::new();
     for name in names.to_str().unwrap_or_default().split(',') {

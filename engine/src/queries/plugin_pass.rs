@@ -118,7 +118,7 @@ pub fn run(db: &dyn Db, path: &Path, id: &str, text: &str, env: PluginEnv) -> Pl
             watched,
         }
     };
-    if plugins.wants_load(&plugin_id) {
+    if plugins.wants_load_in(env, &plugin_id) {
         match plugins.load_in(env, &plugin_id) {
             Ok(Some(output)) => {
                 log_warnings(id, &output.warnings);
@@ -147,7 +147,7 @@ pub fn run(db: &dyn Db, path: &Path, id: &str, text: &str, env: PluginEnv) -> Pl
         };
     }
     let source = code.as_deref().unwrap_or(text);
-    let transformed = if plugins.wants_transform(&plugin_id, source) {
+    let transformed = if plugins.wants_transform_in(env, &plugin_id, source) {
         match plugins.transform_in(env, &plugin_id, source) {
             Ok(Some(output)) => {
                 log_warnings(id, &output.warnings);
@@ -173,8 +173,10 @@ pub fn run(db: &dyn Db, path: &Path, id: &str, text: &str, env: PluginEnv) -> Pl
     }
 }
 
-/// Whether any plugin may load or transform the module at `path` (text `text`): only then does
-/// the app's server get a compile of its own (`parsed::server_parsed_module`).
+/// Whether any plugin of either environment may load or transform the module at `path` (text
+/// `text`): only then does the app's server get a compile of its own
+/// (`parsed::server_parsed_module`), run with the ssr environment's plugins (which may be
+/// none of those the page's compile ran: `applyToEnvironment`).
 pub fn touches(db: &dyn Db, path: &Path, text: &str) -> bool {
     let Some(plugins) = db.plugins() else {
         return false;
@@ -182,7 +184,9 @@ pub fn touches(db: &dyn Db, path: &Path, text: &str) -> bool {
     // The plugins' filters depend on this besides the text.
     let _fingerprint = Project::try_get(db).map(|p| p.options(db).plugins_fingerprint);
     let plugin_id = plugin_id(db.files().root(), path);
-    plugins.wants_load(&plugin_id) || plugins.wants_transform(&plugin_id, text)
+    [PluginEnv::Client, PluginEnv::Ssr].into_iter().any(|env| {
+        plugins.wants_load_in(env, &plugin_id) || plugins.wants_transform_in(env, &plugin_id, text)
+    })
 }
 
 /// `this.addWatchFile(file)`: the module's compile depends on `file` (a Sass partial, a

@@ -285,7 +285,7 @@ fn resolve_with_plugins(
     env: PluginEnv,
 ) -> Option<Resolution> {
     let plugins = db.plugins()?;
-    if !plugins.wants_resolve(specifier) {
+    if !plugins.wants_resolve_in(env, specifier) {
         return None;
     }
     let root = db.files().root();

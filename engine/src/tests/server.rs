@@ -504,3 +504,153 @@ fn a_restart_reuses_the_compile_cache_for_server_only_modules_too() {
         "every script from the cache"
     );
 }
+
+/// Plugins as `applyToEnvironment` splits them: one applied to the `ssr` environment only
+/// (it rewrites `ssr-only.ts`), one to the `client` only (it rewrites `client-only.ts`).
+/// Answers the engine's per-environment questions only.
+#[derive(Default)]
+struct SplitPlugins {
+    calls: std::sync::Mutex<Vec<(hotloop_protocol::plugin::PluginEnv, String)>>,
+}
+
+impl SplitPlugins {
+    fn applies(env: hotloop_protocol::plugin::PluginEnv, id: &str) -> bool {
+        use hotloop_protocol::plugin::PluginEnv::{Client, Ssr};
+        match env {
+            Ssr => id.ends_with("/ssr-only.ts"),
+            Client => id.ends_with("/client-only.ts"),
+        }
+    }
+}
+
+impl hotloop_protocol::plugin::Plugins for SplitPlugins {
+    fn fingerprint(&self) -> u64 {
+        4
+    }
+    fn wants_resolve(&self, _: &str) -> bool {
+        false
+    }
+    fn resolve_id(
+        &self,
+        _: &str,
+        _: Option<&str>,
+    ) -> Result<Option<hotloop_protocol::plugin::Resolved>, hotloop_protocol::plugin::PluginError>
+    {
+        Ok(None)
+    }
+    fn wants_load(&self, _: &str) -> bool {
+        false
+    }
+    fn load(
+        &self,
+        _: &str,
+    ) -> Result<Option<hotloop_protocol::plugin::Output>, hotloop_protocol::plugin::PluginError>
+    {
+        Ok(None)
+    }
+    fn wants_transform(&self, _: &str, _: &str) -> bool {
+        panic!("the engine asks per environment (wants_transform_in)");
+    }
+    fn wants_transform_in(
+        &self,
+        env: hotloop_protocol::plugin::PluginEnv,
+        id: &str,
+        _: &str,
+    ) -> bool {
+        Self::applies(env, id)
+    }
+    fn transform(
+        &self,
+        _: &str,
+        _: &str,
+    ) -> Result<Option<hotloop_protocol::plugin::Output>, hotloop_protocol::plugin::PluginError>
+    {
+        panic!("the engine asks per environment (transform_in)");
+    }
+    fn transform_in(
+        &self,
+        env: hotloop_protocol::plugin::PluginEnv,
+        id: &str,
+        _: &str,
+    ) -> Result<Option<hotloop_protocol::plugin::Output>, hotloop_protocol::plugin::PluginError>
+    {
+        assert!(
+            Self::applies(env, id),
+            "{env:?} {id}: not this environment's plugin"
+        );
+        let name = id.rsplit('/').next().unwrap_or(id).to_string();
+        self.calls.lock().unwrap().push((env, name));
+        Ok(Some(hotloop_protocol::plugin::Output {
+            code: format!("export const text = 'rewritten for {env:?}';\n"),
+            ..Default::default()
+        }))
+    }
+    fn hot_update(
+        &self,
+        _: &str,
+        _: &[String],
+    ) -> Result<Option<Vec<String>>, hotloop_protocol::plugin::PluginError> {
+        Ok(None)
+    }
+}
+
+#[test]
+fn the_servers_modules_run_the_plugins_applied_to_the_ssr_environment() {
+    use hotloop_protocol::plugin::PluginEnv::{Client, Ssr};
+    let files = TempProject::new(
+        r#"
+//- /index.html
+<script type="module" src="/src/client.ts"></script>
+//- /src/client.ts
+import { text as a } from './ssr-only';
+import { text as b } from './client-only';
+console.log(a, b);
+//- /src/server.ts
+import { text as a } from './ssr-only';
+import { text as b } from './client-only';
+export default { fetch: () => new Response(a + b) };
+//- /src/ssr-only.ts
+export const text = 'ssr-only as written';
+//- /src/client-only.ts
+export const text = 'client-only as written';
+"#,
+    );
+    let root = std::fs::canonicalize(files.root()).expect("root");
+    let options = ProjectOptions {
+        server_entry: Some(root.join("src/server.ts")),
+        ..ProjectOptions::default()
+    };
+    let mut host = EngineHost::new(&root, options).expect("host");
+    let plugins = Arc::new(SplitPlugins::default());
+    host.use_plugins(plugins.clone());
+    host.build();
+    let first = prepare_server(&mut host, None, &[], None, 0).expect("server");
+    assert!(
+        first.build.diagnostics.is_empty(),
+        "{:?}",
+        first.build.diagnostics
+    );
+    let page = String::from_utf8(host.served(&"t".into(), 0).chunk.bytes().to_vec()).unwrap();
+    let server = host.server_chunk(1, "t").expect("chunk");
+    // The page: the client's plugin ran, the ssr-only one did not.
+    assert!(
+        page.contains("ssr-only as written") && page.contains("rewritten for Client"),
+        "{page}"
+    );
+    assert!(!page.contains("rewritten for Ssr"), "{page}");
+    // The server: the ssr-only plugin ran; the client's did not, so the file is as written.
+    assert!(
+        server.contains("rewritten for Ssr") && server.contains("client-only as written"),
+        "{server}"
+    );
+    assert!(!server.contains("rewritten for Client"), "{server}");
+    let mut calls = plugins.calls.lock().unwrap().clone();
+    calls.sort_by_key(|(env, _)| *env == Ssr);
+    assert_eq!(
+        calls,
+        [
+            (Client, "client-only.ts".to_string()),
+            (Ssr, "ssr-only.ts".to_string())
+        ]
+    );
+}

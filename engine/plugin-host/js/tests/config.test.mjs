@@ -118,3 +118,20 @@ test('applyToEnvironment: falsy leaves a plugin out, true keeps it, a plugin ans
   assert.deepEqual(native, ['builtin:vite-react-refresh-wrapper']);
   assert.deepEqual(seen, ['ssr-only', 'client-only', 'swapped', 'vite:react:refresh-wrapper']);
 });
+
+test('applyToEnvironment asked for the ssr environment: its own list, the same instance where no plugin answers', async () => {
+  const plain = { name: 'plain' };
+  const list = [
+    plain,
+    { name: 'ssr-only', applyToEnvironment: (e) => e.name === 'ssr' && e.config.consumer === 'server' },
+    { name: 'client-only', applyToEnvironment: (e) => e.name === 'client' },
+    { name: 'per-env', applyToEnvironment: (e) => ({ name: `per-env:${e.name}` }) },
+  ];
+  const ask = (env) => pluginsForEnvironment(list, (p) => p.applyToEnvironment(env));
+  const client = await ask({ name: 'client', config: { consumer: 'client' } });
+  const ssr = await ask({ name: 'ssr', config: { consumer: 'server' } });
+  assert.deepEqual(client.plugins.map((p) => p.name), ['plain', 'client-only', 'per-env:client']);
+  assert.deepEqual(ssr.plugins.map((p) => p.name), ['plain', 'ssr-only', 'per-env:ssr']);
+  assert.deepEqual([client.skipped, ssr.skipped], [['ssr-only'], ['client-only']]);
+  assert.equal(ssr.plugins[0], plain, 'one instance for both environments');
+});

@@ -77,14 +77,30 @@ pub fn start_with(p: &Project, config: &str, o: HostOptions) -> (PluginHost, Res
 
 /// Waits for an event matching `pred` (10 s), and returns it; panics listing what was seen.
 pub fn wait_event(rx: &Receiver<HostEvent>, pred: impl Fn(&HostEvent) -> bool) -> HostEvent {
-    let deadline = Instant::now() + Duration::from_secs(10);
+    wait_event_within(rx, Duration::from_secs(10), pred)
+}
+
+/// The host's workers ready: each imports the config's plugins (vite itself, often) in an
+/// isolate of its own, which takes seconds on a loaded 2-core machine.
+pub fn wait_workers(rx: &Receiver<HostEvent>) -> HostEvent {
+    wait_event_within(rx, Duration::from_secs(60), |e| {
+        matches!(e, HostEvent::WorkersReady { .. })
+    })
+}
+
+pub fn wait_event_within(
+    rx: &Receiver<HostEvent>,
+    within: Duration,
+    pred: impl Fn(&HostEvent) -> bool,
+) -> HostEvent {
+    let deadline = Instant::now() + within;
     let mut seen = Vec::new();
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         match rx.recv_timeout(left) {
             Ok(e) if pred(&e) => return e,
             Ok(e) => seen.push(e),
-            Err(_) => panic!("no matching host event within 10 s; seen: {seen:#?}"),
+            Err(_) => panic!("no matching host event within {within:?}; seen: {seen:#?}"),
         }
     }
 }
