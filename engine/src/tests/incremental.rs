@@ -385,7 +385,10 @@ export const label = 'hi';
         "#]],
     );
     let chunk = p.chunk();
-    assert!(chunk.contains("return label;"), "last good App.js kept");
+    assert!(
+        chunk.contains("return _label.label;"),
+        "last good App.js kept: {chunk}"
+    );
     assert!(chunk.contains("__hotloop.define(\"/src/App.css\""));
     p.check(
         &["//- /src/App.js\nimport './App.css';\nimport { label } from './label.js';\nexport function App() {\n  return label + '!';\n}\n"],
