@@ -77,18 +77,18 @@ function _interop_require_wildcard(obj, nodeInterop) {
 };
 
 /**
- * A module body in swc's ESM-lowered shape: `"use strict"`, the `__esModule` marker and getter
- * exports for `names` (each name maps to the local binding it reads).
+ * A module body in the engine's ESM-lowered shape: `"use strict"`, then swc's export prologue
+ * folded into the runtime's `require.esm` (`engine/src/transform/esm_exports.rs`): the
+ * `__esModule` marker and a getter export for each of `names` (each name maps to the local
+ * binding it reads).
  */
 export function esm(names, body) {
-  const getters = Object.entries(names)
-    .map(([name, local]) => `    ${name}: function () { return ${local}; }`)
+  const bindings = Object.entries(names)
+    .map(([name, local]) => `\t${name}: ()=>${local}`)
     .join(",\n");
   return `"use strict";
-${SWC.esModule}
-${SWC.export}
-_export(exports, {
-${getters}
+require.esm(exports, {
+${bindings}
 });
 ${body}`;
 }
