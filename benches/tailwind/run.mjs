@@ -125,9 +125,20 @@ function start(tool, root) {
       ? [HOTLOOP, ['dev', root, '--no-tui', '--port', String(port)]]
       : [path.join(root, 'node_modules/.bin/vite'), ['--port', String(port), '--strictPort']];
   const env = { ...process.env, NO_COLOR: '1', HOTLOOP_CACHE_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'tw-bench-cache-')) };
+  // `TAILWIND_BENCH_LOGS=<dir>`: each server's output kept there (`hotloop dev -v`: per-phase
+  // times of every update), to see where an edit's time goes.
+  const logs = process.env.TAILWIND_BENCH_LOGS;
+  if (logs && tool === 'hotloop') args.push('-v');
   const child = spawn(cmd, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout.resume();
-  child.stderr.resume();
+  if (logs) {
+    fs.mkdirSync(logs, { recursive: true });
+    const out = fs.createWriteStream(path.join(logs, `${tool}-${path.basename(root)}.log`));
+    child.stdout.pipe(out);
+    child.stderr.pipe(out);
+  } else {
+    child.stdout.resume();
+    child.stderr.resume();
+  }
   return { url: `http://127.0.0.1:${port}/`, child, cache: env.HOTLOOP_CACHE_DIR };
 }
 
@@ -168,7 +179,9 @@ async function measure(browser, tool, n, results, app, root, t0) {
   page.on('console', (m) => { if (/\[hmr\] connected|\[vite\] connected/.test(m.text())) connected = true; });
   for (;;) {
     try {
-      await page.goto(app.url, { timeout: 5000 });
+      // Answered is enough: the rendering is waited for below (Vite's first load of an
+      // unbundled app can take longer than a goto's time-out on a loaded machine).
+      await page.goto(app.url, { timeout: 5000, waitUntil: 'commit' });
       break;
     } catch {
       if (performance.now() - t0 > 600_000) throw new Error(`${tool} did not answer`);

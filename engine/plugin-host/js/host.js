@@ -25,6 +25,7 @@ import {
 } from './config.js';
 import { composeMaps, toMap } from './sourcemap.js';
 import { cssPlugin, importVite } from './css.js';
+import { keepTailwindScanners } from './tailwind.js';
 import { splitMessageFrame } from './errors.js';
 import { listen as listenMiddlewares, normalizeRoute } from './middlewares.js';
 
@@ -432,6 +433,8 @@ async function loadConfig({ root, configFile, code, mode: modeIn }) {
   const mode = modeIn ?? 'development';
   const env = { command: 'serve', mode, isSsrBuild: false, isPreview: false };
   current = { plugin: 'config', hook: 'config' };
+  // Before the config imports Tailwind CSS: its scanner outlives a stylesheet edit.
+  keepTailwindScanners(root);
   let mod;
   try {
     mod = await importConfig(configFile, code);
