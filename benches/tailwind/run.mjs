@@ -13,6 +13,8 @@
 //
 //   cargo build --release -p hotloop && node benches/tailwind/run.mjs [--modules 1000,5000] [--rounds 3] [--edits 10] [--tools hotloop,vite]
 //   node benches/tailwind/run.mjs --generate-only --modules 1000   (prints the app's directory)
+//   TAILWIND_BENCH_LOGS=/tmp/logs DEBUG=tailwindcss node benches/tailwind/run.mjs ...
+//     (each server's output kept: hotloop's per-phase times, Tailwind's own step timings)
 //
 // The npm packages are the e2e suite's css-tools install (tests/e2e/lib/css-tools.mjs: the
 // react-ts starter plus Tailwind CSS, installed once and cached in tests/e2e/.starters/); also
@@ -41,6 +43,8 @@ const SIZES = String(argOf('modules', '1000')).split(',').map(Number);
 const ROUNDS = Number(argOf('rounds', 3));
 const EDITS = Number(argOf('edits', 10));
 const HOTLOOP = process.env.HOTLOOP_BIN || path.join(repo, 'target/release/hotloop');
+// `--tools hotloop,hotloop-base`: another build of hotloop (an A/B of a change), interleaved.
+const HOTLOOP_BASE = process.env.HOTLOOP_BASE_BIN;
 const FANOUT = 10;
 
 const children = (i, n) => Array.from({ length: FANOUT }, (_, k) => FANOUT * i + k + 1).filter((j) => j < n);
@@ -121,13 +125,24 @@ const freePort = () => 20000 + Math.floor(Math.random() * 20000);
 function start(tool, root) {
   const port = freePort();
   const [cmd, args] =
-    tool === 'hotloop'
-      ? [HOTLOOP, ['dev', root, '--no-tui', '--port', String(port)]]
+    tool === 'hotloop' || tool === 'hotloop-base'
+      ? [tool === 'hotloop' ? HOTLOOP : HOTLOOP_BASE, ['dev', root, '--no-tui', '--port', String(port)]]
       : [path.join(root, 'node_modules/.bin/vite'), ['--port', String(port), '--strictPort']];
   const env = { ...process.env, NO_COLOR: '1', HOTLOOP_CACHE_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'tw-bench-cache-')) };
+  // `TAILWIND_BENCH_LOGS=<dir>`: each server's output kept there (`hotloop dev -v`: per-phase
+  // times of every update), to see where an edit's time goes.
+  const logs = process.env.TAILWIND_BENCH_LOGS;
+  if (logs && tool.startsWith('hotloop')) args.push('-v');
   const child = spawn(cmd, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout.resume();
-  child.stderr.resume();
+  if (logs) {
+    fs.mkdirSync(logs, { recursive: true });
+    const out = fs.createWriteStream(path.join(logs, `${tool}-${path.basename(root)}.log`));
+    child.stdout.pipe(out);
+    child.stderr.pipe(out);
+  } else {
+    child.stdout.resume();
+    child.stderr.resume();
+  }
   return { url: `http://127.0.0.1:${port}/`, child, cache: env.HOTLOOP_CACHE_DIR };
 }
 
@@ -168,7 +183,9 @@ async function measure(browser, tool, n, results, app, root, t0) {
   page.on('console', (m) => { if (/\[hmr\] connected|\[vite\] connected/.test(m.text())) connected = true; });
   for (;;) {
     try {
-      await page.goto(app.url, { timeout: 5000 });
+      // Answered is enough: the rendering is waited for below (Vite's first load of an
+      // unbundled app can take longer than a goto's time-out on a loaded machine).
+      await page.goto(app.url, { timeout: 5000, waitUntil: 'commit' });
       break;
     } catch {
       if (performance.now() - t0 > 600_000) throw new Error(`${tool} did not answer`);

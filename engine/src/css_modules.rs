@@ -4,7 +4,9 @@
 //! (`.button` → `.App-module_x1Yz_button`, the hash taken from the module id, so names are
 //! stable across edits) and resolves `composes`; the module's exports are the map from each name as written to its scoped name(s).
 //! The scoped text then goes through the plain-CSS rewrite (`css::rewrite`: local `@import`s
-//! become `require`s, `url()`s absolute).
+//! become `require`s, `url()`s absolute). A text that ends with its map (the plugin host's
+//! `*.module.scss`: the CSS → the `.scss`) is printed with lightningcss's map composed with
+//! that one, which ends the scoped text in turn: devtools show the `.scss` line of a rule.
 //!
 //! The factory hands the text and the names to the runtime
 //! (`__hotloop_meta.cssModule(text, names, composes)`), which injects the style and returns the
@@ -19,6 +21,7 @@ use std::sync::{Arc, RwLock};
 use lightningcss::css_modules::{Config, CssModuleExports, CssModuleReference, Pattern};
 use lightningcss::error::{ErrorLocation, PrinterErrorKind};
 use lightningcss::stylesheet::{ParserOptions, PrinterOptions, StyleSheet};
+use parcel_sourcemap::SourceMap;
 
 use crate::css::{CompiledCss, line_col, rewrite};
 use crate::js_literal::push_json_string;
@@ -80,10 +83,25 @@ pub fn compile_css_module(id: &str, text: &str) -> CompiledCss {
         Ok(sheet) => sheet,
         Err(e) => return failed(e.loc, e.kind.to_string()),
     };
-    let printed = match sheet.to_css(PrinterOptions::default()) {
+    // A text that ends with its map (a `*.module.scss` the plugin host compiled: the CSS →
+    // the `.scss`) is printed with a map, which lightningcss composes with that one.
+    let mut source_map = sheet
+        .source_map_url(0)
+        .is_some()
+        .then(|| SourceMap::new("/"));
+    let printed = match sheet.to_css(PrinterOptions {
+        source_map: source_map.as_mut(),
+        ..PrinterOptions::default()
+    }) {
         Ok(printed) => printed,
         Err(e) => return failed(e.loc, printer_message(&e.kind)),
     };
+    let mut code = printed.code;
+    if let Some(comment) = source_map.as_mut().and_then(map_comment) {
+        code.push('\n');
+        code.push_str(&comment);
+        code.push('\n');
+    }
     let mut diagnostics: Vec<_> = warnings
         .read()
         .map(|w| {
@@ -98,7 +116,7 @@ pub fn compile_css_module(id: &str, text: &str) -> CompiledCss {
     diagnostics.dedup();
 
     // The printed text is lightningcss's, not the author's: point imports at the source.
-    let scoped = rewrite(id, &printed.code);
+    let scoped = rewrite(id, &code);
     let mut imports = scoped.imports;
     let mut searched_to = 0;
     for import in &mut imports {
@@ -197,6 +215,33 @@ impl Names {
         names.object.push('}');
         names
     }
+}
+
+/// The printed module's map as the comment that ends the served CSS (`None` when it has no
+/// mappings: the input map mapped none of its rules). The map was made relative to `/`, as
+/// lightningcss's `SourceMap::new("/")` does; its sources are root-relative ids (`/src/x.scss`)
+/// again.
+fn map_comment(map: &mut SourceMap) -> Option<String> {
+    use base64::Engine as _;
+    if map.get_mappings().is_empty() {
+        return None;
+    }
+    let json = map.to_json(None).ok()?;
+    let mut map = swc_sourcemap::SourceMap::from_slice(json.as_bytes()).ok()?;
+    for index in 0..map.get_source_count() {
+        if let Some(source) = map.get_source(index)
+            && !source.starts_with('/')
+        {
+            let absolute = format!("/{source}");
+            map.set_source(index, absolute.into());
+        }
+    }
+    let mut out = Vec::new();
+    map.to_writer(&mut out).ok()?;
+    let mut comment = String::from("/*# sourceMappingURL=data:application/json;base64,");
+    base64::engine::general_purpose::STANDARD.encode_string(&out, &mut comment);
+    comment.push_str(" */");
+    Some(comment)
 }
 
 /// lightningcss's printer errors, with what to do for the ones an author can cause.

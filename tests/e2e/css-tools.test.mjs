@@ -5,13 +5,14 @@
 //
 // - Tailwind CSS v4 through `@tailwindcss/vite`: the heading styled by `text-3xl font-bold`; a
 //   class no file used before, added to `App.tsx`, restyles it in the same update as the
-//   component's (count kept, no reload); a new `@theme` colour applies;
+//   component's (count kept, no reload); a new file only Tailwind's sources take in (nothing
+//   imports it) with a new class restyles the page (no reload); a new `@theme` colour applies;
 // - Tailwind CSS v4 through `@tailwindcss/postcss` in `postcss.config.mjs`, the same;
 // - Tailwind CSS v3 with its `content` globs through PostCSS (`tailwindcss` + `autoprefixer`);
 // - Sass (`App.scss` with a partial: the partial's edit applies in place; a syntax error in the
 //   partial names the partial's file and line in the overlay, the page keeps its styles, the
 //   fix clears it; the served CSS maps back to the `.scss` and the partial), a `*.module.scss`
-//   (its class map), a `.scss?inline` (the compiled CSS as a string), Less, and `autoprefixer`
+//   (its class map; its map through the CSS Modules pass), a `.scss?inline` (the compiled CSS as a string), Less, and `autoprefixer`
 //   through `postcss.config.js`.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -115,6 +116,23 @@ function tailwindBasics(getApp, getTab) {
     // One update: the stylesheet Tailwind generates, recompiled because its scan read App.tsx,
     // went with the component.
     await app.server.untilLine(/hot update r\d+: 2 modules .*\(\/src\/index\.css, \/src\/App\.tsx\)/, { from: fromLine });
+    await tab.untilLog('[hmr] updated /src/index.css', { from });
+    assert.equal(await tab.page.evaluate(counterText), 'Count is 2', 'the count is kept');
+    assert.equal(tab.navigations, navs, 'no full reload');
+    assertClean(tab, from);
+  });
+
+  test('a new file only Tailwind scans (nothing imports it) with a new class restyles the page: count kept, no reload', async () => {
+    const app = getApp();
+    const tab = getTab();
+    const navs = tab.navigations;
+    const from = tab.mark();
+    // An element whose class no source names yet (made here, not by a source).
+    await tab.page.evaluate(() => document.body.insertAdjacentHTML('beforeend', '<p id="scanned" class="tracking-[9px]">scanned</p>'));
+    assert.notEqual(await tab.page.evaluate(styleOf, ['letterSpacing', '#scanned']), '9px');
+    // Under src/ (v4's automatic sources; v3's `./src/**/*.{js,ts,jsx,tsx}`), imported by no one.
+    writeFile(app.file('src/Later.tsx'), 'export const later = <p className="tracking-[9px]">later</p>\n');
+    await tab.until(([p, s]) => getComputedStyle(document.querySelector(s))[p] === '9px', ['letterSpacing', '#scanned']);
     await tab.untilLog('[hmr] updated /src/index.css', { from });
     assert.equal(await tab.page.evaluate(counterText), 'Count is 2', 'the count is kept');
     assert.equal(tab.navigations, navs, 'no full reload');
@@ -278,6 +296,21 @@ describe('Sass with a partial, a *.module.scss, Less, autoprefixer through postc
     assert.ok(segment, `a mapping on served line ${generated}`);
     assert.equal(map.sources[segment.source], '/src/App.scss');
     assert.equal(content('/src/App.scss').split('\n')[segment.line], '  word-spacing: theme.$gap;');
+  });
+
+  test('a *.module.scss keeps its map through the CSS Modules pass (devtools show the .scss line of a scoped rule)', async () => {
+    const text = await tab.page.evaluate(() => document.querySelector('style[data-hotloop-id="/src/Card.module.scss"]')?.textContent ?? '');
+    const m = text.match(/\/\*# sourceMappingURL=data:application\/json;base64,([A-Za-z0-9+/=]+) \*\/\s*$/);
+    const map = m && JSON.parse(Buffer.from(m[1], 'base64').toString('utf8'));
+    assert.ok(map, `a sourceMappingURL comment ends the style:\n${text}`);
+    assert.deepEqual(map.sources, ['/src/Card.module.scss']);
+    assert.equal(map.sourcesContent[0], fs.readFileSync(app.file('src/Card.module.scss'), 'utf8'));
+    // The scoped `.title.big` rule, as served, maps to the `&.big` line of the module.
+    const generated = text.split('\n').findIndex((l) => /_title\S*_big\S* \{|_big\S*_title\S* \{/.test(l));
+    assert.ok(generated >= 0, `the scoped .big rule is served:\n${text}`);
+    const segment = decodeMappings(map.mappings)[generated]?.[0];
+    assert.ok(segment, `a mapping on served line ${generated}`);
+    assert.equal(map.sourcesContent[0].split('\n')[segment.line], '  &.big { font-size: 40px; }');
   });
 
   test('a .scss?inline import is the compiled, prefixed CSS as a string; its edit re-runs the importer', async () => {

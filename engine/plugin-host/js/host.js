@@ -41,6 +41,7 @@ import {
 } from './config.js';
 import { composeMaps, toMap } from './sourcemap.js';
 import { cssPlugin, importVite } from './css.js';
+import { keepTailwindScanners } from './tailwind.js';
 import { splitMessageFrame } from './errors.js';
 import { listen as listenMiddlewares, normalizeRoute } from './middlewares.js';
 
@@ -468,6 +469,8 @@ async function loadConfig(body) {
   const mode = modeIn ?? 'development';
   const env = { command: 'serve', mode, isSsrBuild: false, isPreview: false };
   current = { plugin: 'config', hook: 'config' };
+  // Before the config imports Tailwind CSS: its scanner outlives a stylesheet edit.
+  keepTailwindScanners(root);
   let mod;
   try {
     mod = await importConfig(configFile, code);

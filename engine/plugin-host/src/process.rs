@@ -24,7 +24,7 @@ pub const MIN_NODE_MAJOR: u32 = 20;
 /// Lines of the child's stderr kept for a crash report.
 const STDERR_TAIL: usize = 40;
 
-const SCRIPTS: [(&str, &str); 7] = [
+const SCRIPTS: [(&str, &str); 8] = [
     ("host.js", include_str!("../js/host.js")),
     ("protocol.js", include_str!("../js/protocol.js")),
     ("config.js", include_str!("../js/config.js")),
@@ -32,6 +32,7 @@ const SCRIPTS: [(&str, &str); 7] = [
     ("css.js", include_str!("../js/css.js")),
     ("middlewares.js", include_str!("../js/middlewares.js")),
     ("errors.js", include_str!("../js/errors.js")),
+    ("tailwind.js", include_str!("../js/tailwind.js")),
 ];
 
 /// Checks `node --version` (≥ [`MIN_NODE_MAJOR`]); the error names `needed_by`.

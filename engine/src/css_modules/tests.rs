@@ -198,3 +198,75 @@ fn only_module_stylesheets_are_css_modules() {
         assert_eq!(is_css_module(Path::new(name)), is, "{name}");
     }
 }
+
+/// A `*.module.scss` as the plugin host hands it over: Sass's CSS ending with Sass's map.
+fn sass_output_with_map() -> String {
+    use base64::Engine as _;
+    let scss =
+        "$green: rgb(0, 128, 0);\n\n.title {\n  color: $green;\n  &.big { font-size: 40px; }\n}\n";
+    let css = ".title {\n  color: rgb(0, 128, 0);\n}\n.title.big {\n  font-size: 40px;\n}\n";
+    let mut builder = swc_sourcemap::SourceMapBuilder::new(None);
+    let source = builder.add_source("/src/Card.module.scss".into());
+    builder.set_source_contents(source, Some(scss.into()));
+    // `.title {` (css line 0) ← scss line 2; `.title.big {` (css line 3) ← `&.big` (scss line 4).
+    builder.add_raw(0, 0, 2, 0, Some(source), None, false);
+    builder.add_raw(1, 2, 3, 2, Some(source), None, false);
+    builder.add_raw(3, 0, 4, 2, Some(source), None, false);
+    builder.add_raw(4, 2, 4, 10, Some(source), None, false);
+    let mut json = Vec::new();
+    builder.into_sourcemap().to_writer(&mut json).unwrap();
+    format!(
+        "{css}/*# sourceMappingURL=data:application/json;base64,{} */\n",
+        base64::engine::general_purpose::STANDARD.encode(json)
+    )
+}
+
+/// The map a served text ends with, decoded.
+fn trailing_map(text: &str) -> swc_sourcemap::SourceMap {
+    use base64::Engine as _;
+    let at = text
+        .rfind("/*# sourceMappingURL=data:application/json;base64,")
+        .expect("a map comment");
+    let b64 = text[at..]
+        .trim_start_matches("/*# sourceMappingURL=data:application/json;base64,")
+        .trim_end()
+        .trim_end_matches("*/")
+        .trim_end();
+    let json = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .unwrap();
+    swc_sourcemap::SourceMap::from_slice(&json).unwrap()
+}
+
+#[test]
+fn a_compiled_module_keeps_its_map_to_the_original_through_the_pass() {
+    let out = compile_css_module("/src/Card.module.scss", &sass_output_with_map());
+    for text in [
+        out.stylesheet.as_deref().unwrap(),
+        out.style.as_deref().unwrap(),
+    ] {
+        let map = trailing_map(text);
+        let line = text
+            .lines()
+            .position(|l| l.contains("_big {"))
+            .expect("the scoped `.big` rule") as u32;
+        let token = map
+            .lookup_token(line, 0)
+            .expect("a mapping on the rule's line");
+        assert_eq!(token.get_src_line(), 4, "the `&.big` line of the .scss");
+        assert_eq!(
+            token.get_source().map(|s| s.to_string()).as_deref(),
+            Some("/src/Card.module.scss")
+        );
+        assert_eq!(
+            map.get_source_contents(0).map(|c| c.to_string()),
+            Some("$green: rgb(0, 128, 0);\n\n.title {\n  color: $green;\n  &.big { font-size: 40px; }\n}\n".to_string())
+        );
+    }
+}
+
+#[test]
+fn a_plain_module_has_no_map() {
+    let out = compile_css_module("/src/App.module.css", ".a { color: red }\n");
+    assert!(!out.stylesheet.unwrap().contains("sourceMappingURL"));
+}

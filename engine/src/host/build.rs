@@ -12,7 +12,8 @@
 //! Tailwind CSS scanned for class names) touches that module too: the build keeps the reverse
 //! map (`BuildState::watchers`), so an edit of `App.tsx` also recompiles the stylesheet whose
 //! Tailwind scan read it, in the same update, and a partial's edit recompiles only the sheets
-//! that use it.
+//! that use it. A file created where such a module's plugins scan (no module imports it, the
+//! plugin never named it) reaches the module through `change.rs`'s `touch_scanners_of`.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

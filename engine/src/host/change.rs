@@ -3,6 +3,9 @@
 //! A changed tsconfig (`tsconfig.json`, `tsconfig.*.json`) also re-reads the tsconfig facts of
 //! every known script (`crate::tsconfig`) and sets those that differ: exactly the scripts whose
 //! compile options changed compile again.
+//! A created file no module imports compiles again the modules whose plugins watched a file in
+//! its directory or one above (`touch_scanners_of`): Tailwind CSS's sources, a class only the
+//! new file uses.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -12,6 +15,7 @@ use salsa::{Durability, Setter as _};
 
 use crate::db::Db as _;
 use crate::files::{plugin_id, read_contents};
+use crate::graph::ModuleIndex;
 use crate::inputs::{FileContents, SourceFile, content_hash, in_node_modules};
 use crate::queries::env::is_env_file_of;
 use crate::tsconfig::is_tsconfig_file;
@@ -187,6 +191,8 @@ impl EngineHost {
                     applied.epoch_moved = true;
                     if meta.is_dir() {
                         self.refresh_under(&path, &mut applied);
+                    } else {
+                        self.touch_scanners_of(&path);
                     }
                 }
                 Err(_) => {
@@ -275,6 +281,50 @@ impl EngineHost {
         }
         self.pending.mark(file);
         true
+    }
+
+    /// A file just created that no module imports may still be one a plugin reads without an
+    /// import: a source Tailwind CSS scans for class names (its `@source` directories, v3's
+    /// `content` globs), which the plugin reports only as the files it found
+    /// (`this.addWatchFile`, PostCSS `dependency`/`dir-dependency`). The modules that watched a
+    /// file in the new file's directory or in one above it compile again (their input is set
+    /// anew, same text): Tailwind's next scan finds the new file, and a class only it uses
+    /// restyles the page without a reload. A module whose output comes out the same sends
+    /// nothing. O(watched files), on a file's creation only.
+    fn touch_scanners_of(&mut self, path: &Path) {
+        let Some(state) = &self.state else {
+            return;
+        };
+        if state.watchers.is_empty() {
+            return;
+        }
+        let above: FxHashSet<&Path> = path.ancestors().skip(1).collect();
+        let mut modules: Vec<ModuleIndex> = state
+            .watchers
+            .iter()
+            .filter(|(file, _)| {
+                file.path(&self.db)
+                    .parent()
+                    .is_some_and(|dir| above.contains(dir))
+            })
+            .flat_map(|(_, modules)| modules.iter().copied())
+            .collect();
+        modules.sort();
+        modules.dedup();
+        let files: Vec<SourceFile> = modules
+            .into_iter()
+            .map(|index| state.graph.files[index.idx()])
+            .collect();
+        for file in files {
+            tracing::debug!(
+                new = %path.display(),
+                module = %file.path(&self.db).display(),
+                "a new file where a plugin of this module scans: compiling it again"
+            );
+            let contents = file.contents(&self.db).clone();
+            file.set_contents(&mut self.db).to(contents);
+            self.pending.mark(file);
+        }
     }
 
     /// Re-reads which tsconfig applies to each known script outside `node_modules` and what it

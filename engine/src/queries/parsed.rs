@@ -240,11 +240,10 @@ fn parse(db: &dyn Db, file: SourceFile, env: PluginEnv) -> Arc<ParsedModule> {
                 watched,
             } => {
                 // The plugin's map (the compiled CSS → the `.scss`) rides at the end of the
-                // text, which the plain-CSS rewrite keeps line for line; a CSS Module is
-                // printed again by lightningcss, which drops it.
-                let comment = map
-                    .filter(|_| !css_modules::is_css_module(path))
-                    .and_then(|map| plugin_pass::css_map_comment(&map, db.files().root(), path));
+                // text, which the plain-CSS rewrite keeps line for line; a CSS Module's pass
+                // (lightningcss) reads it there and ends its own text with the two composed.
+                let comment =
+                    map.and_then(|map| plugin_pass::css_map_comment(&map, db.files().root(), path));
                 let code = match comment {
                     Some(comment) => format!("{}\n{comment}\n", code.trim_end()),
                     None => code,

@@ -113,6 +113,32 @@ impl Plugins for SfcPlugins {
             template.replace_range(start..(end + 2).min(template.len()), &line);
             watch_files.push(file);
         }
+        // `{{scan:DIR}}` is the first line of each file in the directory DIR beside it, in
+        // name order (what Tailwind CSS does with a source directory: lists it, reads and
+        // watches each file it finds, and reports no more than those files).
+        if let Some(start) = template.find("{{scan:") {
+            let end = template[start..]
+                .find("}}")
+                .map_or(template.len(), |e| start + e);
+            let dir =
+                std::path::Path::new(id).with_file_name(&template[start + "{{scan:".len()..end]);
+            let mut files: Vec<_> = std::fs::read_dir(&dir)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|entry| entry.path())
+                .collect();
+            files.sort();
+            let lines: Vec<String> = files
+                .iter()
+                .map(|file| {
+                    let text = std::fs::read_to_string(file).unwrap_or_default();
+                    text.lines().next().unwrap_or("").to_string()
+                })
+                .collect();
+            template.replace_range(start..(end + 2).min(template.len()), &lines.join(" "));
+            watch_files.extend(files);
+        }
         Ok(Some(Output {
             code: format!("import '{id}?sfc&type=style&lang.css';\nexport default {template:?};\n"),
             watch_files,
@@ -320,6 +346,75 @@ fn a_module_a_plugin_watches_recompiles_the_watcher_in_the_same_build() {
         p.chunk().contains("Main says // first line"),
         "{}",
         p.chunk()
+    );
+}
+
+#[test]
+fn a_new_file_where_a_plugin_scans_recompiles_the_scanner_though_nothing_imports_it() {
+    let (mut p, _) = project();
+    p.project
+        .write("src/App.vue", "<template>Classes: {{scan:ui}}</template>\n");
+    p.project.write("src/ui/a.txt", "alpha\n");
+    p.build();
+    assert!(p.chunk().contains("Classes: alpha"), "{}", p.chunk());
+    // `b.txt` is no module's and the plugin never named it, but it is where the plugin
+    // scans (beside a file it watched): its creation compiles `App.vue` again.
+    p.check(
+        &["//- /src/ui/b.txt\nbeta\n"],
+        expect![[r#"
+            create /src/ui/b.txt
+              applied: epoch moved
+              queries:
+                chunk: reused project
+                chunk_entry: ran /src/App.vue; reused /@id/__x00__virtual:greeting /src/App.vue?sfc&type=style&lang.css /src/main.js
+                emitted_module: ran /src/App.vue; reused /@id/__x00__virtual:greeting /src/App.vue?sfc&type=style&lang.css /src/main.js
+                entry_html: reused project
+                file_exists: reused /src/main.js
+                hot_meta: ran /src/App.vue; reused /@id/__x00__virtual:greeting /src/App.vue?sfc&type=style&lang.css /src/main.js
+                html_entries: reused project
+                import_specifiers: reused /@id/__x00__virtual:greeting /src/App.vue /src/App.vue?sfc&type=style&lang.css /src/main.js
+                index_text: reused project
+                module_deps: reused /@id/__x00__virtual:greeting /src/App.vue /src/App.vue?sfc&type=style&lang.css /src/main.js
+                module_diagnostics: ran /src/App.vue; reused /@id/__x00__virtual:greeting /src/App.vue?sfc&type=style&lang.css /src/main.js
+                module_graph: reused project
+                module_imports: ran /src/App.vue; reused /@id/__x00__virtual:greeting /src/App.vue?sfc&type=style&lang.css /src/main.js
+                parsed_module: ran /src/App.vue; reused /@id/__x00__virtual:greeting /src/App.vue?sfc&type=style&lang.css /src/main.js
+                public_env: reused project
+                refresh_runtime: ran project
+                resolved_imports: ran /@id/__x00__virtual:greeting /src/App.vue /src/App.vue?sfc&type=style&lang.css /src/main.js
+              changed: /src/App.vue
+              plan: reload: /src/App.vue changed and no module accepts it (via /src/App.vue <- /src/main.js)
+        "#]],
+    );
+    assert!(p.chunk().contains("Classes: alpha beta"), "{}", p.chunk());
+    // A file created elsewhere (no directory at or above it holds a file the plugin
+    // watched) compiles nothing again.
+    p.check(
+        &["//- /other/c.txt\ngamma\n"],
+        expect![[r#"
+            create /other/c.txt
+              applied: epoch moved
+              queries:
+                chunk: reused project
+                chunk_entry: reused /@id/__x00__virtual:greeting /src/App.vue /src/App.vue?sfc&type=style&lang.css /src/main.js
+                emitted_module: reused /@id/__x00__virtual:greeting /src/App.vue /src/App.vue?sfc&type=style&lang.css /src/main.js
+                entry_html: reused project
+                file_exists: reused /src/main.js
+                hot_meta: reused /@id/__x00__virtual:greeting /src/App.vue /src/App.vue?sfc&type=style&lang.css /src/main.js
+                html_entries: reused project
+                import_specifiers: reused /@id/__x00__virtual:greeting /src/App.vue /src/App.vue?sfc&type=style&lang.css /src/main.js
+                index_text: reused project
+                module_deps: reused /@id/__x00__virtual:greeting /src/App.vue /src/App.vue?sfc&type=style&lang.css /src/main.js
+                module_diagnostics: reused /@id/__x00__virtual:greeting /src/App.vue /src/App.vue?sfc&type=style&lang.css /src/main.js
+                module_graph: reused project
+                module_imports: reused /@id/__x00__virtual:greeting /src/App.vue /src/App.vue?sfc&type=style&lang.css /src/main.js
+                parsed_module: reused /@id/__x00__virtual:greeting /src/App.vue /src/App.vue?sfc&type=style&lang.css /src/main.js
+                public_env: reused project
+                refresh_runtime: ran project
+                resolved_imports: ran /@id/__x00__virtual:greeting /src/App.vue /src/App.vue?sfc&type=style&lang.css /src/main.js
+              changed: nothing
+              plan: nothing
+        "#]],
     );
 }
 
