@@ -26,6 +26,7 @@ use crate::db::EngineDb;
 use crate::inputs::{Project, SourceFile};
 use crate::queries::diagnostics::{module_diagnostics, server_module_diagnostics};
 use crate::queries::emit::{chunk_entry, server_chunk_entry};
+use crate::queries::graph::ProjectGraph;
 use crate::queries::hot::{hot_meta, server_hot_meta};
 use crate::queries::html::html_entries;
 use crate::queries::resolve::{Resolution, resolved_imports, server_imports};
@@ -45,9 +46,18 @@ pub(crate) fn warm_up(db: &EngineDb, project: Project) {
     warm_up_from(db, roots, lazy_roots(db, project), visit);
 }
 
-/// Warms the static closures of the `import()` targets `roots` (a page asked for them).
-pub(crate) fn warm_up_lazy(db: &EngineDb, project: Project, roots: Vec<SourceFile>) {
-    warm_up_from(db, roots, lazy_roots(db, project), visit);
+/// Warms the static closures of the `import()` targets `roots` (a page asked for them), less
+/// what is in `graph` already (compiled, and its imports are too): only the new modules are
+/// visited.
+pub(crate) fn warm_up_lazy(
+    db: &EngineDb,
+    project: Project,
+    roots: Vec<SourceFile>,
+    graph: &ProjectGraph,
+) {
+    warm_up_from_skipping(db, roots, lazy_roots(db, project), visit, &|file| {
+        graph.index_of_file(file).is_some()
+    });
 }
 
 /// [`warm_up`] for the server graph, from the server entry.
@@ -67,6 +77,17 @@ fn warm_up_from(
     roots: Vec<SourceFile>,
     lazy_roots: FxHashSet<SourceFile>,
     visit: Visit,
+) {
+    warm_up_from_skipping(db, roots, lazy_roots, visit, &|_| false);
+}
+
+/// [`warm_up_from`], not visiting the files for which `skip` is true.
+fn warm_up_from_skipping(
+    db: &EngineDb,
+    roots: Vec<SourceFile>,
+    lazy_roots: FxHashSet<SourceFile>,
+    visit: Visit,
+    skip: &(dyn Fn(SourceFile) -> bool + Sync),
 ) {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     if threads < 2 {
@@ -98,6 +119,7 @@ fn warm_up_from(
                     let mut found = Vec::new();
                     while let Some(job) = work.next() {
                         visit(&db, job.file, lazy_roots, &mut found);
+                        found.retain(|&file| !skip(file));
                         job.done(&mut found);
                     }
                 });
