@@ -77,10 +77,15 @@ const PER = Math.floor(N / (ROUTES + 1));
 const FAN = 9;
 const PACKAGES = ['react', 'react-dom', 'scheduler', 'react-router-dom', 'react-router', 'cookie', 'set-cookie-parser', 'lucide-react'];
 
-/** The icon modules of lucide-react, by name (`lucide-react/icons/<name>`). */
+/**
+ * The icon modules of lucide-react, by name (`lucide-react/icons/<name>`): each defines one
+ * icon (not the `index` barrel, nor an alias that re-exports another icon).
+ */
 function iconNames() {
-  return fs.readdirSync(path.join(here, 'node_modules/lucide-react/dist/esm/icons'))
-    .filter((f) => f.endsWith('.mjs'))
+  const dir = path.join(here, 'node_modules/lucide-react/dist/esm/icons');
+  return fs.readdirSync(dir)
+    .filter((f) => f.endsWith('.mjs') && f !== 'index.mjs')
+    .filter((f) => !/^export \{ default \} from /m.test(fs.readFileSync(path.join(dir, f), 'utf8')))
     .map((f) => f.slice(0, -'.mjs'.length))
     .sort();
 }
@@ -171,11 +176,13 @@ async function untilLogLine(file, re, timeoutMs) {
 }
 
 /** In the page: navigate, then the ms until every leaf of the route is in the DOM. */
-const navigateAndCount = ({ to, cls, want }) => new Promise((resolve) => {
+const navigateAndCount = ({ to, cls, want }) => new Promise((resolve, reject) => {
   const t0 = performance.now();
   window.navigate(to);
   const check = () => {
-    if (document.getElementsByClassName(cls).length >= want) resolve(performance.now() - t0);
+    const have = document.getElementsByClassName(cls).length;
+    if (have >= want) resolve(performance.now() - t0);
+    else if (performance.now() - t0 > 60_000) reject(new Error(`${to}: ${have} of ${want} leaves after 60 s`));
     else requestAnimationFrame(check);
   };
   check();

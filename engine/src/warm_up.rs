@@ -5,7 +5,8 @@
 //! `import()` included: the server has one chunk). Like the page's graph, it stops at `import()`
 //! unless the target is one a page asked for (`Project::lazy_roots`): what sits behind an
 //! `import()` is compiled when a page asks for it (`warm_up_lazy`, the same pre-pass from
-//! the requested targets).
+//! the requested targets, stopping at what the graph has: a request visits its new modules
+//! only).
 //!
 //! One shared work list and no level barrier: a worker that has resolved a module's imports
 //! queues them at once. One big file (a 1 MB `react-dom` development build) therefore occupies

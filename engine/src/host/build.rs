@@ -188,7 +188,7 @@ impl EngineHost {
             drop(_clock);
             if pending.dirty.is_empty() {
                 let roots = self.project.lazy_roots(&self.db);
-                if let Some(graph) = extend_with_lazy_roots(&self.db, &prev.graph, &roots) {
+                if let Some(graph) = extend_with_lazy_roots(&self.db, &prev.graph, roots) {
                     return self.add_lazy_modules(prev, graph);
                 }
             }

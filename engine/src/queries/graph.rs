@@ -144,7 +144,7 @@ pub fn module_graph(db: &dyn Db, project: Project) -> Arc<ProjectGraph> {
     };
     walk.run(db);
     walk.settle_dynamic(db);
-    walk.walk_lazy_roots(db, &project.lazy_roots(db));
+    walk.walk_lazy_roots(db, project.lazy_roots(db));
     walk.hot_flags(db, 0..walk.files.len());
 
     // The page's environment starts where its runtime evaluates: the refresh runtime, then the
