@@ -15,6 +15,8 @@
 //                route in the DOM, measured in the page: "cold" right after the first render
 //                (hotloop compiles the chunk on request), "warm" after hotloop's background
 //                warm-up logged that it compiled every lazy chunk (Bun has it all at start)
+//                (and, of that, until the last byte the navigation fetched arrived: the server's
+//                part, compiling included)
 //   RSS end      the server's process tree after visiting every route, MiB (hotloop: the
 //                warm session's, everything compiled)
 //
@@ -177,11 +179,14 @@ async function untilLogLine(file, re, timeoutMs) {
 
 /** In the page: navigate, then the ms until every leaf of the route is in the DOM. */
 const navigateAndCount = ({ to, cls, want }) => new Promise((resolve, reject) => {
+  performance.clearResourceTimings();
   const t0 = performance.now();
   window.navigate(to);
+  // Until the last byte of what the navigation fetched (the route's chunk): the server's part.
+  const fetched = () => Math.max(0, ...performance.getEntriesByType('resource').map((e) => e.responseEnd - t0));
   const check = () => {
     const have = document.getElementsByClassName(cls).length;
-    if (have >= want) resolve(performance.now() - t0);
+    if (have >= want) resolve({ ms: performance.now() - t0, fetch: fetched() });
     else if (performance.now() - t0 > 60_000) reject(new Error(`${to}: ${have} of ${want} leaves after 60 s`));
     else requestAnimationFrame(check);
   };
@@ -204,13 +209,16 @@ async function session(browser, server, leaves, { visit, waitWarm }) {
     const start = nowMs() - t0;
     await page.waitForFunction(() => typeof window.navigate === 'function', null, { timeout: 10_000 });
     const navs = [];
+    const fetches = [];
     if (visit) {
       if (waitWarm) await untilLogLine(server.logFile, /compiled \d+ lazy chunks in the background/, 180_000);
       for (let k = 1; k <= ROUTES; k++) {
-        navs.push(await page.evaluate(navigateAndCount, { to: `/r${k}`, cls: `leaf-${k}`, want: leaves[k] }));
+        const nav = await page.evaluate(navigateAndCount, { to: `/r${k}`, cls: `leaf-${k}`, want: leaves[k] });
+        navs.push(nav.ms);
+        fetches.push(nav.fetch);
       }
     }
-    return { start, navs, rss: server.rssMb() };
+    return { start, navs, fetches, rss: server.rssMb() };
   } catch (e) {
     throw new Error(`${server.name}: ${e.message}\n${server.logTail()}`);
   } finally {
@@ -258,7 +266,7 @@ function server(who, root, cacheDir = dir('cache')) {
 
 const peers = [...bins];
 if (bun) peers.push({ name: 'bun', bin: bun, bun: true });
-const results = Object.fromEntries(peers.map((p) => [p.name, { cold: [], cached: [], noRoutes: [], navCold: [], navWarm: [], rss: [] }]));
+const results = Object.fromEntries(peers.map((p) => [p.name, { cold: [], cached: [], noRoutes: [], navCold: [], navWarm: [], fetchCold: [], fetchWarm: [], rss: [] }]));
 // Each hotloop's compile cache for the "cached start": primed by a first, unmeasured start.
 const primed = {};
 for (const who of bins) {
@@ -280,6 +288,7 @@ for (let rep = 0; rep < REPS; rep++) {
       const s = await session(browser, server(who, withRoutes), leaves, { visit: true, waitWarm: false });
       r.cold.push(s.start);
       r.navCold.push(...s.navs);
+      r.fetchCold.push(...s.fetches);
       if (who.bun) r.rss.push(s.rss);
     } else if (kind === 'cached') {
       const s = await session(browser, server(who, withRoutes, who.bun ? undefined : primed[who.name]), leaves, { visit: false });
@@ -290,6 +299,7 @@ for (let rep = 0; rep < REPS; rep++) {
     } else {
       const s = await session(browser, server(who, withRoutes), leaves, { visit: true, waitWarm: true });
       r.navWarm.push(...s.navs);
+      r.fetchWarm.push(...s.fetches);
       r.rss.push(s.rss);
     }
     process.stderr.write(`round ${rep + 1}: ${who.name} ${kind} done\n`);
@@ -309,6 +319,8 @@ const rows = [
   ['first nav, compiled on request, max (ms)', (r) => max(r.navCold)],
   ['first nav, after the warm-up, p50 (ms)', (r) => p50(r.navWarm)],
   ['first nav, after the warm-up, max (ms)', (r) => max(r.navWarm)],
+  ['  its script fetched, on request, p50 (ms)', (r) => p50(r.fetchCold)],
+  ['  its script fetched, after the warm-up, p50', (r) => p50(r.fetchWarm)],
   ['RSS at the end (MiB)', (r) => p50(r.rss)],
 ];
 const names = peers.map((p) => p.name);
