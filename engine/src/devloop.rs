@@ -25,7 +25,7 @@ use crate::db::QueryEventKind;
 use crate::graph::ModuleKind;
 use crate::host::QueryRun;
 use crate::host::{BuildResult, EngineHost, LazyRequest};
-use crate::memory::{self, AllocatorProbe};
+use crate::memory::{self, AllocatorProbe, MemoryRelease};
 use hotloop_protocol::Diagnostic;
 
 use crate::queries::graph::ProjectGraph;
@@ -122,6 +122,7 @@ pub struct DevLoop {
     /// The graph of the last build, to report when it changes.
     graph: Arc<ProjectGraph>,
     allocator: Option<AllocatorProbe>,
+    release_memory: Option<MemoryRelease>,
     /// Measure salsa's memos in memory samples (while the dashboard shows them).
     query_memory_wanted: bool,
     /// salsa's memo counts as last measured.
@@ -218,6 +219,7 @@ impl DevLoop {
             clients: FxHashMap::default(),
             graph: build.graph.clone(),
             allocator: None,
+            release_memory: None,
             query_memory_wanted: false,
             query_memory: Vec::new(),
             recheck: None,
@@ -249,6 +251,18 @@ impl DevLoop {
     /// (without one they are reported as 0).
     pub fn set_allocator_probe(&mut self, probe: AllocatorProbe) {
         self.allocator = Some(probe);
+    }
+
+    /// Installs the function that returns freed memory to the OS (see
+    /// [`MemoryRelease`]).
+    pub fn set_memory_release(&mut self, release: MemoryRelease) {
+        self.release_memory = Some(release);
+    }
+
+    fn release_memory(&self) {
+        if let Some(release) = self.release_memory {
+            release();
+        }
     }
 
     /// Sends every source directory outside the root that the graph reaches (linked workspace
@@ -586,6 +600,7 @@ impl DevLoop {
                 self.warm_up.pruned = true;
                 self.host.prune_compile_cache();
             }
+            self.release_memory();
         } else {
             tracing::info!(
                 "the background compile of {} lazy chunks was cancelled by a change after {:?}; \
@@ -818,6 +833,7 @@ impl DevLoop {
                 build.graph.graph.clone(),
             )));
         }
+        self.release_memory();
         self.sample_memory();
         self.warm_up_when_idle();
     }

@@ -121,6 +121,24 @@ pub struct GraphBuilder {
 }
 
 impl GraphBuilder {
+    /// A builder holding `graph`'s modules, edges and entries (not its environments: add them
+    /// again), to append to: O(modules + edges) of plain data, no query.
+    pub fn from_graph(graph: &ModuleGraph) -> GraphBuilder {
+        GraphBuilder {
+            modules: graph
+                .modules
+                .iter()
+                .map(|m| GraphModule {
+                    environments: EnvSet::EMPTY,
+                    ..m.clone()
+                })
+                .collect(),
+            imports: graph.indices().map(|i| graph.imports(i).to_vec()).collect(),
+            entries: graph.entries.clone(),
+            environments: Vec::new(),
+        }
+    }
+
     pub fn add(&mut self, module: GraphModule) -> ModuleIndex {
         let index = ModuleIndex(self.modules.len() as u32);
         self.modules.push(module);

@@ -64,7 +64,7 @@ pub use host::{
 };
 pub use hotloop_protocol::{Diagnostic, DiagnosticKind, FullReloadReason};
 pub use inputs::{Alias, AliasFind, DEFAULT_MODE, ProjectOptions};
-pub use memory::{AllocatorProbe, AllocatorStats, rss_bytes, rss_bytes_of};
+pub use memory::{AllocatorProbe, AllocatorStats, MemoryRelease, rss_bytes, rss_bytes_of};
 pub use plan::{Explanation, UpdatePlan, explain};
 pub use server_update::{PreparedServerUpdate, ServerAction, prepare_server};
 pub use telemetry::{

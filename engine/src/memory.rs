@@ -15,6 +15,12 @@ pub struct AllocatorStats {
 /// Reads the global allocator's figures; installed by the binary (mimalloc).
 pub type AllocatorProbe = fn() -> AllocatorStats;
 
+/// Gives the memory the global allocator holds but no longer uses back to the OS; installed by
+/// the binary (mimalloc's `mi_collect`). The dev loop calls it after work that allocates and
+/// frees a lot on other threads (a lazy chunk's compile, the background warm-up), so RSS
+/// follows what is kept, not what compiling it took.
+pub type MemoryRelease = fn();
+
 /// The resident set size of this process in bytes (0 where `/proc` is unavailable).
 pub fn rss_bytes() -> u64 {
     rss_in("/proc/self/status").unwrap_or(0)

@@ -5,7 +5,8 @@
 //! `import()` included: the server has one chunk). Like the page's graph, it stops at `import()`
 //! unless the target is one a page asked for (`Project::lazy_roots`): what sits behind an
 //! `import()` is compiled when a page asks for it (`warm_up_lazy`, the same pre-pass from
-//! the requested targets).
+//! the requested targets, stopping at what the graph has: a request visits its new modules
+//! only).
 //!
 //! One shared work list and no level barrier: a worker that has resolved a module's imports
 //! queues them at once. One big file (a 1 MB `react-dom` development build) therefore occupies
@@ -31,6 +32,7 @@ use crate::db::EngineDb;
 use crate::inputs::{Project, SourceFile};
 use crate::queries::diagnostics::{module_diagnostics, server_module_diagnostics};
 use crate::queries::emit::{chunk_entry, server_chunk_entry};
+use crate::queries::graph::ProjectGraph;
 use crate::queries::hot::{hot_meta, server_hot_meta};
 use crate::queries::html::html_entries;
 use crate::queries::resolve::{Resolution, resolved_imports, server_imports};
@@ -50,9 +52,18 @@ pub(crate) fn warm_up(db: &EngineDb, project: Project) {
     warm_up_from(db, roots, lazy_roots(db, project), visit);
 }
 
-/// Warms the static closures of the `import()` targets `roots` (a page asked for them).
-pub(crate) fn warm_up_lazy(db: &EngineDb, project: Project, roots: Vec<SourceFile>) {
-    warm_up_from(db, roots, lazy_roots(db, project), visit);
+/// Warms the static closures of the `import()` targets `roots` (a page asked for them), less
+/// what is in `graph` already (compiled, and its imports are too): only the new modules are
+/// visited.
+pub(crate) fn warm_up_lazy(
+    db: &EngineDb,
+    project: Project,
+    roots: Vec<SourceFile>,
+    graph: &ProjectGraph,
+) {
+    warm_up_from_skipping(db, roots, lazy_roots(db, project), visit, &|file| {
+        graph.index_of_file(file).is_some()
+    });
 }
 
 /// [`warm_up`] for the server graph, from the server entry.
@@ -72,6 +83,17 @@ fn warm_up_from(
     roots: Vec<SourceFile>,
     lazy_roots: FxHashSet<SourceFile>,
     visit: Visit,
+) {
+    warm_up_from_skipping(db, roots, lazy_roots, visit, &|_| false);
+}
+
+/// [`warm_up_from`], not visiting the files for which `skip` is true.
+fn warm_up_from_skipping(
+    db: &EngineDb,
+    roots: Vec<SourceFile>,
+    lazy_roots: FxHashSet<SourceFile>,
+    visit: Visit,
+    skip: &(dyn Fn(SourceFile) -> bool + Sync),
 ) {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     if threads < 2 {
@@ -103,6 +125,7 @@ fn warm_up_from(
                     let mut found = Vec::new();
                     while let Some(job) = work.next() {
                         visit(&db, job.file, lazy_roots, &mut found);
+                        found.retain(|&file| !skip(file));
                         job.done(&mut found);
                     }
                 });

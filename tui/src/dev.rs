@@ -223,6 +223,7 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
             engine::assume_big_stack();
             let (mut devloop, stats) = DevLoop::start(host, server_id, outputs);
             devloop.set_allocator_probe(crate::alloc_stats::mimalloc_stats);
+            devloop.set_memory_release(crate::alloc_stats::release_free_memory);
             devloop.watch_outside_sources(extra_roots);
             ready(stats, started.elapsed(), devloop.compile_cache_stats().hits);
             crate::alloc_stats::release_free_memory();

@@ -206,16 +206,21 @@ impl Chunk {
         }
     }
 
-    /// The chunk's bytes, built once.
+    /// The chunk's bytes, built once and kept as long as the chunk.
     pub fn bytes(&self) -> &Arc<[u8]> {
-        self.bytes.get_or_init(|| {
-            let len = self.parts.iter().map(|(_, s)| s.len()).sum::<usize>() + self.trailer.len();
-            let mut out = Vec::with_capacity(len);
-            for (_, part) in self.parts.iter() {
-                out.extend_from_slice(part.as_bytes());
-            }
-            out.extend_from_slice(self.trailer.as_bytes());
-            out.into()
-        })
+        self.bytes.get_or_init(|| self.concat().into())
+    }
+
+    /// The chunk's bytes, built for this call and not kept: for a chunk that lives across many
+    /// snapshots but is asked for about once per page load (a lazy chunk), where keeping its
+    /// bytes would hold a copy of its modules for the whole session.
+    pub fn concat(&self) -> Vec<u8> {
+        let len = self.parts.iter().map(|(_, s)| s.len()).sum::<usize>() + self.trailer.len();
+        let mut out = Vec::with_capacity(len);
+        for (_, part) in self.parts.iter() {
+            out.extend_from_slice(part.as_bytes());
+        }
+        out.extend_from_slice(self.trailer.as_bytes());
+        out
     }
 }

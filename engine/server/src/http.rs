@@ -352,12 +352,9 @@ pub(crate) async fn lazy_js(
 ) -> Response {
     match served_lazy(&state, query.as_deref()).await {
         Ok((served, chunk)) => {
-            let mut response = cached(
-                &headers,
-                &content_etag(chunk.bytes()),
-                JS,
-                Bytes::from_owner(chunk.bytes().clone()),
-            );
+            // Built per request, not kept: a lazy chunk stays in every later snapshot.
+            let bytes = Bytes::from(chunk.concat());
+            let mut response = cached(&headers, &content_etag(&bytes), JS, bytes);
             // What the page tells the engine it loaded (`ClientMessage::Loaded`).
             response
                 .headers_mut()

@@ -8,6 +8,12 @@
 //! when some changed file's resolved imports or hot facts differ, the resolution epoch moved,
 //! or the HTML changed.
 //!
+//! A page's request for a lazy chunk costs that chunk's modules too: the graph is extended
+//! (`queries::graph::extend_with_lazy_roots`), the layout gets the new chunk
+//! (`queries::chunks::extend_layout`), only the new modules' queries are demanded, and the
+//! served snapshot adds them and that chunk to the last one (`add_lazy_modules`); nothing of
+//! the page's chunk is looked at again.
+//!
 //! A file a module's plugins watched (`this.addWatchFile`: a Sass partial, a source file
 //! Tailwind CSS scanned for class names) touches that module too: the build keeps the reverse
 //! map (`BuildState::watchers`), so an edit of `App.tsx` also recompiles the stylesheet whose
@@ -24,11 +30,11 @@ use crate::db::Db as _;
 use crate::environment::EnvIndex;
 use crate::graph::{ModuleGraph, ModuleIndex};
 use crate::inputs::SourceFile;
-use crate::queries::chunks::{ChunkLayout, chunk};
+use crate::queries::chunks::{ChunkLayout, chunk, extend_layout};
 use crate::queries::diagnostics::module_diagnostics;
 use crate::queries::emit::chunk_entry;
 use crate::queries::env::{PublicEnv, public_env};
-use crate::queries::graph::{ProjectGraph, module_graph};
+use crate::queries::graph::{ProjectGraph, extend_with_lazy_roots, module_graph};
 use crate::queries::hot::hot_meta;
 use crate::queries::html::{HtmlEntries, entry_html, html_entries, page_injection};
 use crate::queries::parsed::parsed_module;
@@ -170,11 +176,23 @@ impl EngineHost {
             return self.full_build(Some(prev));
         }
         if !pending.lazy_added.is_empty() {
-            // A page asked for a lazy chunk: compile its modules (on all cores), then take
-            // them into the graph. Only the new modules are demanded for the first time.
+            // A page asked for a lazy chunk: compile its modules (on all cores), then append
+            // them to the graph. Only the new modules' queries are demanded (see the module
+            // docs); with an edit in the same batch, or a new worker, the graph is walked anew.
             let _clock = self.db.clock().enter(Phase::Lazy, "build.lazy");
-            warm_up_lazy(&self.db, self.project, pending.lazy_added.clone());
+            warm_up_lazy(
+                &self.db,
+                self.project,
+                pending.lazy_added.clone(),
+                &prev.graph,
+            );
             drop(_clock);
+            if pending.dirty.is_empty() {
+                let roots = self.project.lazy_roots(&self.db);
+                if let Some(graph) = extend_with_lazy_roots(&self.db, &prev.graph, roots) {
+                    return self.add_lazy_modules(prev, graph);
+                }
+            }
             return self.full_build(Some(prev));
         }
         let db = &self.db;
@@ -278,6 +296,64 @@ impl EngineHost {
             graph: state.graph.clone(),
             changed,
             first_compiled,
+            removed: Vec::new(),
+            diagnostics: state.diagnostics.clone(),
+            html_changed: false,
+            config_changed: None,
+            phases: PhaseTimes::default(),
+        };
+        self.state = Some(state);
+        result
+    }
+
+    /// A page's lazy request: `graph` is `state`'s graph with the requested chunks' modules
+    /// appended (`extend_with_lazy_roots`). Looks at the new modules only; the served snapshot
+    /// takes them in and builds only the new lazy chunks (`ServedState::grew`).
+    fn add_lazy_modules(&mut self, mut state: BuildState, graph: Arc<ProjectGraph>) -> BuildResult {
+        let _span = tracing::debug_span!("add_lazy_modules").entered();
+        let db = &self.db;
+        let _clock = db.clock().enter(Phase::Graph, "build.add_lazy_modules");
+        let layout = extend_layout(db, &state.chunk, &graph);
+        let old_len = state.modules.len();
+        let mut changed = Vec::new();
+        let mut diagnostics_changed = false;
+        for (i, &file) in graph.files.iter().enumerate().skip(old_len) {
+            let index = ModuleIndex(i as u32);
+            let module = ModuleState {
+                entry: chunk_entry(db, file),
+                resolved: resolved_imports(db, file),
+                hot: hot_meta(db, file).clone(),
+                diagnostics: module_diagnostics(db, file),
+                watched: parsed_module(db, file).watched.clone(),
+            };
+            for &watched in module.watched.iter() {
+                state.watchers.entry(watched).or_default().push(index);
+            }
+            if !module.diagnostics.is_empty() {
+                state
+                    .with_diagnostics
+                    .insert(index, module.diagnostics.clone());
+                diagnostics_changed = true;
+            }
+            state.modules.push(module);
+            changed.push(index);
+        }
+        if diagnostics_changed {
+            state.diagnostics =
+                collect_diagnostics(&state.html_entries, &state.env, &state.with_diagnostics);
+        }
+        tracing::debug!(
+            modules = graph.len(),
+            added = changed.len(),
+            "took lazy modules in"
+        );
+        state.served.grew(old_len, graph.len());
+        state.graph = graph.clone();
+        state.chunk = layout;
+        let result = BuildResult {
+            graph,
+            changed,
+            first_compiled: Vec::new(),
             removed: Vec::new(),
             diagnostics: state.diagnostics.clone(),
             html_changed: false,

@@ -212,6 +212,21 @@ impl EngineHost {
         &self.db
     }
 
+    /// The project input, for tests that demand queries themselves.
+    #[cfg(test)]
+    pub(crate) fn project(&self) -> Project {
+        self.project
+    }
+
+    /// The chunk layout of the last build.
+    #[cfg(test)]
+    pub(crate) fn chunk_layout(&self) -> Arc<crate::queries::chunks::ChunkLayout> {
+        self.state
+            .as_ref()
+            .map(|s| s.chunk.clone())
+            .unwrap_or_default()
+    }
+
     /// The input of a path the engine knows (referenced by some query or the HTML).
     #[cfg(test)]
     pub(crate) fn file(&self, path: &Path) -> Option<SourceFile> {

@@ -1,6 +1,7 @@
 //! Assembling the `Served` snapshot from the build state. Both of its big collections are
 //! persistent, so a revision that changed k modules costs O(k log N), whatever the project's
-//! size; after a full build, O(N) reusing every module's `Arc`s.
+//! size; after a full build, O(N) reusing every module's `Arc`s. A lazy chunk taken in adds its
+//! modules and its chunk to the last snapshot's (`ServedState::grew`): O(its modules).
 
 use std::sync::Arc;
 
@@ -47,6 +48,9 @@ pub(super) struct ServedState {
     /// The page's lazy chunks; `None` = build them (after a full build, or an edit to a
     /// module outside the page's chunk).
     pub(super) lazy: Option<Arc<LazyChunks>>,
+    /// Lazy chunks were added to the layout since `lazy` was built (see [`ServedState::grew`]):
+    /// build those and keep the others.
+    pub(super) lazy_grew: bool,
     /// The source directories outside the root (see `EngineHost::source_dirs_outside_root`);
     /// `None` = compute them (after a full build).
     pub(super) source_roots: Option<Arc<[std::path::PathBuf]>>,
@@ -72,6 +76,22 @@ fn served_module_bytes(module: &ServedModule) -> (u64, u64) {
         module.code.len() as u64,
         module.map.as_ref().map_or(0, |m| m.len() as u64),
     )
+}
+
+impl ServedState {
+    /// The graph grew from `old_len` to `new_len` modules by lazy chunks taken in (none in the
+    /// page's chunk or a worker's): the new modules go into `modules` and their chunks into
+    /// `lazy` at the next snapshot; the rest is kept. O(new modules).
+    pub(super) fn grew(&mut self, old_len: usize, new_len: usize) {
+        if !self.positions.is_empty() {
+            self.positions.resize(new_len, NOT_IN_CHUNK);
+        }
+        self.stale_modules
+            .extend((old_len..new_len).map(|i| ModuleIndex(i as u32)));
+        self.lazy_grew = true;
+        // A new module may live in a linked package outside the root.
+        self.source_roots = None;
+    }
 }
 
 /// A module's place in the served chunk when it is not in the chunk.
@@ -152,10 +172,17 @@ fn push_start_env(trailer: &mut String, mode: &str, env: &PublicEnv) {
 
 /// The page's lazy chunks: each one's define statements, then its map's URL; and the
 /// targets not compiled yet. O(modules of the lazy chunks), after a full build or an edit to
-/// one of their modules.
-fn lazy_chunks(state: &BuildState) -> LazyChunks {
+/// one of their modules; given the last ones (`prev`: only chunks were added since), O(modules
+/// of the new chunks).
+fn lazy_chunks(state: &BuildState, prev: Option<&LazyChunks>) -> LazyChunks {
     let mut lazy = LazyChunks::default();
+    if let Some(prev) = prev {
+        lazy.ready = prev.ready.clone();
+    }
     for chunk in state.chunk.lazy.iter() {
+        if lazy.ready.contains_key(&chunk.root) {
+            continue;
+        }
         let parts = define_parts(state, &chunk.order, chunk.uses_empty_module);
         let mut trailer = String::from("//# sourceMappingURL=/_hotloop/lazy.js.map?id=");
         trailer.extend(percent_encoding::utf8_percent_encode(
@@ -230,10 +257,11 @@ impl EngineHost {
             None => build_parts(state),
         };
         let lazy = match &state.served.lazy {
-            Some(lazy) => lazy.clone(),
-            None => {
-                let lazy = Arc::new(lazy_chunks(state));
+            Some(lazy) if !state.served.lazy_grew => lazy.clone(),
+            prev => {
+                let lazy = Arc::new(lazy_chunks(state, prev.as_deref()));
                 state.served.lazy = Some(lazy.clone());
+                state.served.lazy_grew = false;
                 lazy
             }
         };

@@ -18,7 +18,7 @@ use crate::environment::EnvironmentKind;
 use crate::graph::ModuleIndex;
 use crate::inputs::Project;
 use crate::queries::emit::{EMPTY_MODULE_ID, module_deps};
-use crate::queries::graph::module_graph;
+use crate::queries::graph::{ProjectGraph, module_graph};
 use crate::telemetry::Phase;
 
 /// The chunks of every environment, in `ModuleGraph::environments` order (the page's first),
@@ -70,13 +70,6 @@ pub fn chunk(db: &dyn Db, project: Project) -> Arc<ChunkLayout> {
     let _span = tracing::trace_span!("chunk").entered();
     let project_graph = module_graph(db, project);
     let graph = &project_graph.graph;
-    let uses_empty_module = |order: &[ModuleIndex]| {
-        order.iter().any(|&index| {
-            module_deps(db, project_graph.file(index))
-                .iter()
-                .any(|d| d.id.as_deref() == Some(EMPTY_MODULE_ID))
-        })
-    };
     let environments: Arc<[EnvironmentChunk]> = graph
         .environments
         .iter()
@@ -91,35 +84,12 @@ pub fn chunk(db: &dyn Db, project: Project) -> Arc<ChunkLayout> {
             EnvironmentChunk {
                 kind: env.kind,
                 name: env.name.clone(),
-                uses_empty_module: uses_empty_module(&order),
+                uses_empty_module: uses_empty_module(db, &project_graph, &order),
                 order: order.into(),
             }
         })
         .collect();
-    let mut in_page = vec![false; graph.len()];
-    if let Some(page) = environments.first() {
-        for &index in page.order.iter() {
-            in_page[index.idx()] = true;
-        }
-    }
-    let lazy = project_graph
-        .lazy_targets
-        .iter()
-        .filter_map(|target| {
-            let root = target.index?;
-            let order: Vec<ModuleIndex> = dependency_order(graph.len(), &[root], |m| {
-                &project_graph.static_imports[m.idx()]
-            })
-            .into_iter()
-            .filter(|m| !in_page[m.idx()])
-            .collect();
-            Some(LazyChunk {
-                root: target.id.clone(),
-                uses_empty_module: uses_empty_module(&order),
-                order: order.into(),
-            })
-        })
-        .collect();
+    let lazy = lazy_chunks(db, &project_graph, environments.first(), |_| None);
     Arc::new(ChunkLayout {
         lazy,
         environments,
@@ -131,6 +101,70 @@ pub fn chunk(db: &dyn Db, project: Project) -> Arc<ChunkLayout> {
         refresh_runtime: project_graph
             .refresh_runtime
             .map(|i| graph.module(i).id.clone()),
+    })
+}
+
+/// The layout `chunk` gives for `graph`, a graph that only grew from `prev`'s by lazy targets
+/// taken in (`graph::extend_with_lazy_roots`): the environments' chunks and the lazy chunks
+/// `prev` had are the same (what a module statically reaches is already in the graph when it
+/// joins), so only the new targets' chunks are computed, from their modules' queries.
+pub fn extend_layout(db: &dyn Db, prev: &ChunkLayout, graph: &ProjectGraph) -> Arc<ChunkLayout> {
+    let _clock = db.clock().enter(Phase::Graph, "extend_layout");
+    let lazy = lazy_chunks(db, graph, prev.page(), |root| {
+        prev.lazy.iter().find(|c| c.root == *root).cloned()
+    });
+    Arc::new(ChunkLayout {
+        lazy,
+        ..prev.clone()
+    })
+}
+
+/// One chunk per lazy target in the graph, in `lazy_targets` order: `known` when it gives one,
+/// else the target's static closure less the page's chunk (`page`).
+fn lazy_chunks(
+    db: &dyn Db,
+    project_graph: &ProjectGraph,
+    page: Option<&EnvironmentChunk>,
+    known: impl Fn(&Arc<str>) -> Option<LazyChunk>,
+) -> Arc<[LazyChunk]> {
+    let graph = &project_graph.graph;
+    let mut in_page: Option<Vec<bool>> = None;
+    project_graph
+        .lazy_targets
+        .iter()
+        .filter_map(|target| {
+            let root = target.index?;
+            if let Some(chunk) = known(&target.id) {
+                return Some(chunk);
+            }
+            let in_page = in_page.get_or_insert_with(|| {
+                let mut in_page = vec![false; graph.len()];
+                for &index in page.map_or(&[][..], |p| &p.order[..]) {
+                    in_page[index.idx()] = true;
+                }
+                in_page
+            });
+            let order: Vec<ModuleIndex> = dependency_order(graph.len(), &[root], |m| {
+                &project_graph.static_imports[m.idx()]
+            })
+            .into_iter()
+            .filter(|m| !in_page[m.idx()])
+            .collect();
+            Some(LazyChunk {
+                root: target.id.clone(),
+                uses_empty_module: uses_empty_module(db, project_graph, &order),
+                order: order.into(),
+            })
+        })
+        .collect()
+}
+
+/// Whether a module of `order` imports the virtual empty module.
+fn uses_empty_module(db: &dyn Db, project_graph: &ProjectGraph, order: &[ModuleIndex]) -> bool {
+    order.iter().any(|&index| {
+        module_deps(db, project_graph.file(index))
+            .iter()
+            .any(|d| d.id.as_deref() == Some(EMPTY_MODULE_ID))
     })
 }
 

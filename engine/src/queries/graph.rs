@@ -16,6 +16,13 @@
 //! `EngineHost::request_lazy`): then the walk goes on through its static imports (and stops
 //! at its own `import()`s in turn). What a worker or the server runs is walked whole, `import()`
 //! included: they get one chunk each (a worker cannot take new code; Node has every file).
+//!
+//! The walk goes in phases: first what the entries reach (stopping at every `import()`), then
+//! each requested target in `lazy_roots` order. So the modules of a target asked for later are
+//! numbered after everything before it, and [`extend_with_lazy_roots`] can append a newly
+//! requested target to the last graph, visiting only its new modules (a page's request costs
+//! its own modules, not the app's), and get the graph `module_graph` would: the same modules,
+//! indices and edges (`tests/lazy.rs` checks it).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -56,6 +63,17 @@ pub struct ProjectGraph {
     /// the root of a lazy chunk (see the module docs). Always empty for the server's graph.
     pub lazy_targets: Vec<LazyTarget>,
     by_file: FxHashMap<SourceFile, ModuleIndex>,
+    /// What a later phase of the walk starts from (see [`extend_with_lazy_roots`]).
+    resume: Resume,
+}
+
+/// The walk's state past its graph: the `import()`s met, those whose target is not in the
+/// graph yet, and the modules whose `hot.accept(dep)` named a module not in it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Resume {
+    dynamic: Vec<(ModuleIndex, SourceFile)>,
+    deferred: Vec<(ModuleIndex, SourceFile)>,
+    partial_accepts: Vec<ModuleIndex>,
 }
 
 /// The target of an `import()` that the page does not load with its entries.
@@ -107,7 +125,6 @@ pub fn module_graph(db: &dyn Db, project: Project) -> Arc<ProjectGraph> {
     let _span = tracing::trace_span!("module_graph").entered();
     let entries = html_entries(db, project);
     let mut walk = Walk::new(EnvironmentKind::Page);
-    walk.lazy_roots = project.lazy_roots(db).iter().copied().collect();
 
     let mut script_entries = Vec::new();
     for entry in &entries.scripts {
@@ -127,7 +144,8 @@ pub fn module_graph(db: &dyn Db, project: Project) -> Arc<ProjectGraph> {
     };
     walk.run(db);
     walk.settle_dynamic(db);
-    walk.hot_flags(db);
+    walk.walk_lazy_roots(db, project.lazy_roots(db));
+    walk.hot_flags(db, 0..walk.files.len());
 
     // The page's environment starts where its runtime evaluates: the refresh runtime, then the
     // scripts. Linked stylesheets are the browser's, not the runtime's, but load with the page.
@@ -162,6 +180,50 @@ pub fn module_graph(db: &dyn Db, project: Project) -> Arc<ProjectGraph> {
     walk.finish(script_entries, refresh_root)
 }
 
+/// The graph `module_graph` gives once `lazy_roots` (the project's, in order) holds targets
+/// that `prev` (the graph for the targets before them) does not: `prev` with the modules the new
+/// targets reach appended. Demands the queries of the new modules only (their imports and hot
+/// facts), never those of `prev`'s modules; the rest is plain data (the edge arrays are copied).
+/// `None` when the new modules start a web worker (a new environment): then the whole graph
+/// is walked again (`module_graph`).
+pub fn extend_with_lazy_roots(
+    db: &dyn Db,
+    prev: &ProjectGraph,
+    lazy_roots: &[SourceFile],
+) -> Option<Arc<ProjectGraph>> {
+    let _clock = db.clock().enter(Phase::Graph, "extend_with_lazy_roots");
+    let _span = tracing::trace_span!("extend_with_lazy_roots").entered();
+    let mut walk = Walk::resume(prev);
+    let old_len = walk.files.len();
+    let old_workers = walk.worker_roots.len();
+    walk.walk_lazy_roots(db, lazy_roots);
+    if walk.worker_roots.len() != old_workers {
+        return None;
+    }
+    // New modules, and those whose `hot.accept(dep)` may name one of them.
+    let mut hot: Vec<usize> = std::mem::take(&mut walk.resume.partial_accepts)
+        .into_iter()
+        .map(ModuleIndex::idx)
+        .collect();
+    hot.extend(old_len..walk.files.len());
+    walk.hot_flags(db, hot);
+    // New modules are behind an `import()`: none loads with the page, `loaded` stays as is.
+    let ids: FxHashMap<SourceFile, Arc<str>> = prev
+        .lazy_targets
+        .iter()
+        .map(|t| (t.file, t.id.clone()))
+        .collect();
+    walk.collect_lazy_targets_with(|target| {
+        ids.get(&target)
+            .cloned()
+            .unwrap_or_else(|| file_id(db, target))
+    });
+    for env in &prev.graph.environments {
+        walk.builder.add_environment(env.clone());
+    }
+    Some(walk.finish(prev.script_entries.clone(), prev.refresh_runtime))
+}
+
 /// The server's graph (server-side HMR): the modules the server entry reaches over
 /// `server_imports`, in one environment of kind `Server`. Npm packages and Node built-ins are
 /// not modules of it but `externals`. A module imported by the page too is the same input,
@@ -178,7 +240,7 @@ pub fn server_graph(db: &dyn Db, project: Project) -> Arc<ProjectGraph> {
     let root = walk.add(db, file);
     walk.builder.add_entry(root);
     walk.run(db);
-    walk.hot_flags(db);
+    walk.hot_flags(db, 0..walk.files.len());
     // The entry takes any update no module below accepts: it is re-evaluated in place and
     // the process serves with its new handler (`server_update.rs`).
     walk.builder.module_mut(root).self_accepts = true;
@@ -202,12 +264,10 @@ struct Walk {
     static_edges: Vec<Vec<ModuleIndex>>,
     worker_roots: Vec<ModuleIndex>,
     externals: Vec<Arc<str>>,
-    /// The `import()` targets to walk into although the page's walk stops at `import()`.
-    lazy_roots: FxHashSet<SourceFile>,
-    /// `import()`s the walk stopped at, `(importer, target)`: see `settle_dynamic`.
-    deferred: Vec<(ModuleIndex, SourceFile)>,
-    /// Every `import()` the page's walk met, `(importer, target)`, in discovery order.
-    dynamic: Vec<(ModuleIndex, SourceFile)>,
+    /// `dynamic`: every `import()` the page's walk met, `(importer, target)`, in discovery
+    /// order; `deferred`: those it stopped at, whose target is not in the graph (see
+    /// `settle_dynamic`); `partial_accepts`: see `hot_flags`.
+    resume: Resume,
     lazy_targets: Vec<LazyTarget>,
 }
 
@@ -222,9 +282,29 @@ impl Walk {
             static_edges: Vec::new(),
             worker_roots: Vec::new(),
             externals: Vec::new(),
-            lazy_roots: FxHashSet::default(),
-            deferred: Vec::new(),
-            dynamic: Vec::new(),
+            resume: Resume::default(),
+            lazy_targets: Vec::new(),
+        }
+    }
+
+    /// The page's walk where `module_graph` (or the last extension) left it.
+    fn resume(prev: &ProjectGraph) -> Walk {
+        Walk {
+            env: EnvironmentKind::Page,
+            builder: GraphBuilder::from_graph(&prev.graph),
+            files: prev.files.clone(),
+            by_file: prev.by_file.clone(),
+            queue: VecDeque::new(),
+            static_edges: prev.static_imports.iter().map(|s| s.to_vec()).collect(),
+            worker_roots: prev
+                .graph
+                .environments
+                .iter()
+                .filter(|env| env.kind == EnvironmentKind::Worker)
+                .filter_map(|env| env.roots.first().copied())
+                .collect(),
+            externals: prev.externals.clone(),
+            resume: prev.resume.clone(),
             lazy_targets: Vec::new(),
         }
     }
@@ -275,9 +355,9 @@ impl Walk {
                     continue;
                 }
                 if import.kind == ImportKind::Dynamic && self.stops_at_dynamic() {
-                    self.dynamic.push((index, target));
-                    if !self.by_file.contains_key(&target) && !self.lazy_roots.contains(&target) {
-                        self.deferred.push((index, target));
+                    self.resume.dynamic.push((index, target));
+                    if !self.by_file.contains_key(&target) {
+                        self.resume.deferred.push((index, target));
                         continue;
                     }
                 }
@@ -300,21 +380,25 @@ impl Walk {
 
     /// The `import()`s `run` stopped at: an edge where the target joined the graph after all
     /// (a static import met later); the target walked into when its importer runs in a
-    /// worker (whose chunk holds everything); the rest stay lazy targets. Repeats until no
-    /// worker reaches a new module.
+    /// worker (whose chunk holds everything); the rest stay deferred (lazy targets). Repeats
+    /// until no worker reaches a new module.
     fn settle_dynamic(&mut self, db: &dyn Db) {
         loop {
-            let in_worker = self.reached_from(&self.worker_roots.clone());
+            let in_worker = if self.worker_roots.is_empty() {
+                Vec::new()
+            } else {
+                self.reached_from(&self.worker_roots.clone())
+            };
             let mut grew = false;
-            for (from, target) in std::mem::take(&mut self.deferred) {
+            for (from, target) in std::mem::take(&mut self.resume.deferred) {
                 if let Some(&to) = self.by_file.get(&target) {
                     self.builder.add_import(from, to);
-                } else if in_worker[from.idx()] {
+                } else if in_worker.get(from.idx()).copied().unwrap_or(false) {
                     let to = self.add(db, target);
                     self.builder.add_import(from, to);
                     grew = true;
                 } else {
-                    self.deferred.push((from, target));
+                    self.resume.deferred.push((from, target));
                 }
             }
             if !grew {
@@ -322,7 +406,29 @@ impl Walk {
             }
             self.run(db);
         }
-        self.deferred.clear();
+    }
+
+    /// The later phases of the page's walk (see the module docs): each target of `roots` that
+    /// some module of the graph `import()`s, in order, with what it reaches; again while a
+    /// pass takes one in (a target may be `import()`ed only by one asked for after it).
+    fn walk_lazy_roots(&mut self, db: &dyn Db, roots: &[SourceFile]) {
+        loop {
+            let mut grew = false;
+            for &root in roots {
+                if self.by_file.contains_key(&root)
+                    || !self.resume.deferred.iter().any(|&(_, t)| t == root)
+                {
+                    continue;
+                }
+                self.add(db, root);
+                self.run(db);
+                self.settle_dynamic(db);
+                grew = true;
+            }
+            if !grew {
+                break;
+            }
+        }
     }
 
     /// Modules reachable from `roots` over every edge added so far.
@@ -340,23 +446,32 @@ impl Walk {
 
     /// The page's `import()` targets that do not load with it (after `mark_loaded`).
     fn collect_lazy_targets(&mut self, db: &dyn Db) {
+        self.collect_lazy_targets_with(|target| file_id(db, target));
+    }
+
+    /// [`Walk::collect_lazy_targets`], with the id of a target from `id`.
+    fn collect_lazy_targets_with(&mut self, id: impl Fn(SourceFile) -> Arc<str>) {
         let mut seen = FxHashSet::default();
-        for &(_, target) in &self.dynamic {
+        for &(_, target) in &self.resume.dynamic {
             let index = self.by_file.get(&target).copied();
             if index.is_some_and(|i| self.builder.module(i).loaded) || !seen.insert(target) {
                 continue;
             }
             self.lazy_targets.push(LazyTarget {
-                id: file_id(db, target),
+                id: id(target),
                 file: target,
                 index,
             });
         }
     }
 
-    /// Hot facts and accepted deps (resolved through the module's own HotAccept imports).
-    fn hot_flags(&mut self, db: &dyn Db) {
-        for (i, file) in self.files.iter().enumerate() {
+    /// Hot facts and accepted deps (resolved through the module's own HotAccept imports) of
+    /// the modules at `indices`. A module whose `hot.accept(dep)` names a module not in the
+    /// graph (yet: one behind an `import()`) is kept in `partial_accepts`, to be looked at
+    /// again when the graph grows.
+    fn hot_flags(&mut self, db: &dyn Db, indices: impl IntoIterator<Item = usize>) {
+        for i in indices {
+            let file = self.files[i];
             let index = ModuleIndex(i as u32);
             let module = self.builder.module_mut(index);
             if module.kind == ModuleKind::Css {
@@ -366,11 +481,11 @@ impl Walk {
             if module.kind != ModuleKind::Js {
                 continue;
             }
-            let hot = hot_meta_in(db, self.env, *file);
+            let hot = hot_meta_in(db, self.env, file);
             let resolved = if hot.accepted_deps.is_empty() {
                 None
             } else {
-                Some(imports_in(db, self.env, *file))
+                Some(imports_in(db, self.env, file))
             };
             let module = self.builder.module_mut(index);
             // In a page, a Fast Refresh boundary takes its own updates, and so does a module
@@ -382,18 +497,23 @@ impl Walk {
                 || (self.env.is_browser() && (hot.refresh_boundary || hot.uses_data));
             if let Some(resolved) = resolved {
                 let mut accepted = Vec::new();
+                let mut partial = false;
                 for dep in &hot.accepted_deps {
                     let target = resolved.iter().find_map(|r| match r.resolution {
                         Resolution::File(target) if &*r.specifier == dep.as_str() => Some(target),
                         _ => None,
                     });
-                    if let Some(to) = target.and_then(|t| self.by_file.get(&t))
-                        && !accepted.contains(to)
-                    {
-                        accepted.push(*to);
+                    match target.and_then(|t| self.by_file.get(&t)) {
+                        Some(to) if !accepted.contains(to) => accepted.push(*to),
+                        Some(_) => {}
+                        None if target.is_some() => partial = true,
+                        None => {}
                     }
                 }
                 module.accepted_deps = accepted.into_boxed_slice();
+                if partial {
+                    self.resume.partial_accepts.push(index);
+                }
             }
         }
     }
@@ -428,6 +548,7 @@ impl Walk {
                 .collect(),
             lazy_targets: self.lazy_targets,
             by_file: self.by_file,
+            resume: self.resume,
         })
     }
 }

@@ -176,6 +176,132 @@ fn requesting_a_lazy_chunk_compiles_only_its_modules() {
     assert_eq!(p.host.request_lazy("/src/nope.js"), LazyRequest::Unknown);
 }
 
+/// A page of 30 modules and two routes behind `import()`, sharing a module with the page and
+/// with each other.
+const PAGE_AND_ROUTES: &str = r#"
+//- /index.html
+<script type="module" src="/src/main.js"></script>
+//- /src/main.js
+import { page } from './p0.js';
+import { icon } from './icon.js';
+export const routes = { a: () => import('./route-a.js'), b: () => import('./route-b.js') };
+console.log(page, icon);
+//- /src/icon.js
+export const icon = 'icon';
+//- /src/route-a.js
+import { icon } from './icon.js';
+import { shared } from './shared.js';
+import { a } from './a-1.js';
+export const route = icon + shared + a;
+export const nested = () => import('./nested.js');
+//- /src/a-1.js
+export const a = 1;
+//- /src/route-b.js
+import { shared } from './shared.js';
+import { b } from './b-1.js';
+export const route = shared + b;
+//- /src/b-1.js
+export const b = 1;
+//- /src/shared.js
+import { icon } from './icon.js';
+export const shared = icon;
+//- /src/nested.js
+export const nested = 'nested';
+"#;
+
+fn page_and_routes() -> String {
+    let mut fixture = PAGE_AND_ROUTES.to_owned();
+    for i in 0..30 {
+        let next = if i < 29 {
+            format!("import {{ page as next }} from './p{}.js';\n", i + 1)
+        } else {
+            "const next = '';\n".to_owned()
+        };
+        fixture.push_str(&format!(
+            "//- /src/p{i}.js\n{next}import {{ icon }} from './icon.js';\nexport const page = icon + next;\n"
+        ));
+    }
+    fixture
+}
+
+#[test]
+fn a_lazy_request_runs_only_the_queries_of_the_chunk_s_new_modules() {
+    let mut p = Incremental::new(&page_and_routes());
+    p.host.build();
+    p.served(1);
+    let page: BTreeSet<String> = p.module_ids().into_iter().collect();
+    assert_eq!(page.len(), 32, "main, icon, p0..p29: {page:?}");
+    p.host.take_query_runs();
+
+    assert_eq!(p.host.request_lazy("/src/route-a.js"), LazyRequest::Added);
+    p.host.build();
+    p.served(1);
+    let runs = p.host.take_query_runs();
+    let executed: BTreeSet<String> = runs
+        .iter()
+        .filter(|run| run.kind == QueryEventKind::Executed)
+        .map(|run| run.module.clone())
+        .collect();
+    assert_eq!(
+        executed,
+        set(&["/src/route-a.js", "/src/shared.js", "/src/a-1.js"]),
+        "no whole-project query (`module_graph`, `chunk`) runs: {runs:?}"
+    );
+    // Nothing of the page's chunk is looked at, not even to validate it (the route imports
+    // `icon.js`, which is the page's).
+    let touched: Vec<_> = runs
+        .iter()
+        .filter(|run| page.contains(&run.module))
+        .collect();
+    assert!(touched.is_empty(), "{touched:?}");
+    assert_eq!(
+        lazy_chunk(&mut p, "/src/route-a.js"),
+        ["/src/shared.js", "/src/a-1.js", "/src/route-a.js"]
+    );
+
+    // The second route: only its own modules, not the first route's shared one.
+    assert_eq!(p.host.request_lazy("/src/route-b.js"), LazyRequest::Added);
+    p.host.build();
+    p.served(1);
+    let executed: BTreeSet<String> = p
+        .host
+        .take_query_runs()
+        .into_iter()
+        .filter(|run| run.kind == QueryEventKind::Executed)
+        .map(|run| run.module)
+        .collect();
+    assert_eq!(executed, set(&["/src/route-b.js", "/src/b-1.js"]));
+    assert_eq!(
+        lazy_chunk(&mut p, "/src/route-b.js"),
+        ["/src/shared.js", "/src/b-1.js", "/src/route-b.js"]
+    );
+    assert_eq!(pending(&mut p), set(&["/src/nested.js"]));
+}
+
+#[test]
+fn a_graph_extended_by_lazy_requests_is_the_graph_a_full_walk_gives() {
+    use crate::queries::chunks::chunk;
+    use crate::queries::graph::module_graph;
+
+    let mut p = Incremental::new(&page_and_routes());
+    p.host.build();
+    for target in ["/src/route-b.js", "/src/route-a.js", "/src/nested.js"] {
+        assert_eq!(p.host.request_lazy(target), LazyRequest::Added);
+        let extended = p.host.build();
+        let (db, project) = (p.host.db(), p.host.project());
+        assert_eq!(
+            *extended.graph,
+            *module_graph(db, project),
+            "after {target}"
+        );
+        assert_eq!(
+            *p.host.chunk_layout(),
+            *chunk(db, project),
+            "after {target}"
+        );
+    }
+}
+
 #[test]
 fn an_edit_behind_an_import_no_page_asked_for_compiles_and_sends_nothing() {
     let mut p = Incremental::new(APP);
