@@ -82,8 +82,13 @@ pub struct EngineChannels {
 
 /// A file that read as empty right after a change is read again once it has not been
 /// modified for this long (and then taken as it is): an editor's truncate-then-write finishes
-/// well within it, and a burst of saves keeps pushing it back.
-const RECHECK_DELAY: Duration = Duration::from_millis(50);
+/// well within it, and a burst of saves keeps pushing it back. Well above the watcher's
+/// longest hold of a batch (`max_wait` + `close_wait`, 70 ms): when the batch that was read
+/// had the file closed and its writer truncated it again and was descheduled before writing,
+/// the watcher's next batch (the file open for writing) must arrive before the file is taken
+/// as empty. With 50 ms, a storm of saves on a loaded 2-core machine took a truncated file as
+/// an empty module (a full reload). Deliberately emptying a file is rare; it waits this long.
+const RECHECK_DELAY: Duration = Duration::from_millis(200);
 /// ... but no longer than this after it was first deferred.
 const RECHECK_LIMIT: Duration = Duration::from_secs(1);
 

@@ -20,7 +20,9 @@ pub use client::{ClientEvent, ClientId};
 pub use diagnostic::{Diagnostic, DiagnosticKind, code_frame};
 pub use frame::Frame;
 pub use reload::FullReloadReason;
-pub use served::{Chunk, PageInjection, Parts, Served, ServedModule, ServedModules, WorkerChunks};
+pub use served::{
+    Chunk, PageInjection, Parts, Served, ServedModule, ServedModules, Statement, WorkerChunks,
+};
 pub use wire::{
     ClientMessage, CssEdit, CssLink, CssPatch, CssTarget, HotUpdate, ModuleCode, PROTOCOL_VERSION,
     ServerMessage, css_version,

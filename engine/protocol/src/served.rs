@@ -10,6 +10,8 @@
 //! watch channel for the built one.
 //! Client messages (ack, invalidate, custom) reach the engine over a crossbeam channel.
 
+use std::borrow::Cow;
+use std::fmt;
 use std::sync::{Arc, OnceLock};
 
 use rustc_hash::FxBuildHasher;
@@ -20,7 +22,88 @@ use crate::diagnostic::Diagnostic;
 /// The chunk's define statements, `(module id, statement)` in chunk order. A persistent vector:
 /// each revision's snapshot is an O(1) clone of the last, and an edited module an O(log N)
 /// update, so publishing a revision costs the same in a project of any size.
-pub type Parts = imbl::Vector<(Arc<str>, Arc<str>)>;
+pub type Parts = imbl::Vector<(Arc<str>, Statement)>;
+
+/// One module's define statement in three parts: `head` (`__hotloop.define("<id>", {deps}, `),
+/// the factory `code` and `tail` (`);` and a newline, with the count of static deps before it
+/// when some dep is dynamic). The factory is the module's own emitted code, the same allocation
+/// as [`ServedModule::code`] and the engine's memo of it: the chunk holds each module's code
+/// once, not a copy per statement. Written with the code's trailing whitespace left out.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Statement {
+    head: Arc<str>,
+    code: Arc<str>,
+    tail: Cow<'static, str>,
+}
+
+impl Statement {
+    pub fn new(head: impl Into<Arc<str>>, code: Arc<str>, tail: Cow<'static, str>) -> Statement {
+        Statement {
+            head: head.into(),
+            code,
+            tail,
+        }
+    }
+
+    /// A statement given whole (a virtual module's, a test's): all of it is `head`.
+    pub fn whole(text: impl Into<Arc<str>>) -> Statement {
+        Statement {
+            head: text.into(),
+            ..Statement::default()
+        }
+    }
+
+    /// Its text in order, as written.
+    pub fn pieces(&self) -> [&str; 3] {
+        [&self.head, self.code.trim_end(), &self.tail]
+    }
+
+    /// The factory code it shares (untrimmed).
+    pub fn code(&self) -> &Arc<str> {
+        &self.code
+    }
+
+    /// Bytes as written.
+    pub fn len(&self) -> usize {
+        self.pieces().iter().map(|p| p.len()).sum()
+    }
+
+    /// An empty statement: a module that never compiled keeps its place in the chunk.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Bytes this statement holds apart from the shared code.
+    pub fn own_len(&self) -> usize {
+        self.head.len() + self.tail.len()
+    }
+
+    /// Newlines as written.
+    pub fn newlines(&self) -> usize {
+        self.pieces()
+            .iter()
+            .map(|p| p.bytes().filter(|&b| b == b'\n').count())
+            .sum()
+    }
+
+    pub fn push_to(&self, out: &mut String) {
+        for piece in self.pieces() {
+            out.push_str(piece);
+        }
+    }
+
+    pub fn extend_bytes(&self, out: &mut Vec<u8>) {
+        for piece in self.pieces() {
+            out.extend_from_slice(piece.as_bytes());
+        }
+    }
+}
+
+impl fmt::Display for Statement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.pieces().iter().try_for_each(|p| f.write_str(p))
+    }
+}
 
 /// The workers' chunks, `(worker file's module id, chunk)`.
 pub type WorkerChunks = Arc<[(Arc<str>, Arc<Chunk>)]>;
@@ -171,6 +254,9 @@ pub struct ServedModule {
     /// The factory function expression.
     pub code: Arc<str>,
     pub map: Option<Arc<str>>,
+    /// The text of `map`'s one source when `map` leaves `sourcesContent` out (the file's own
+    /// text, held by the engine anyway): the server puts it back into the map it serves.
+    pub map_source: Option<Arc<str>>,
     /// For CSS: the stylesheet text (relative `url()`s made absolute), served at the module's
     /// own URL for `<link rel=stylesheet>`.
     pub stylesheet: Option<Arc<str>>,
@@ -218,7 +304,7 @@ impl Chunk {
         let len = self.parts.iter().map(|(_, s)| s.len()).sum::<usize>() + self.trailer.len();
         let mut out = Vec::with_capacity(len);
         for (_, part) in self.parts.iter() {
-            out.extend_from_slice(part.as_bytes());
+            part.extend_bytes(&mut out);
         }
         out.extend_from_slice(self.trailer.as_bytes());
         out

@@ -448,12 +448,16 @@ pub(crate) async fn module_map(
 ) -> Response {
     let id = format!("/{}", rest.trim_start_matches('/'));
     let served = state.built().await;
-    match served.modules.get(id.as_str()).and_then(|m| m.map.as_ref()) {
+    match served
+        .modules
+        .get(id.as_str())
+        .and_then(sourcemap::module_map)
+    {
         Some(map) => cached(
             &headers,
             &content_etag(map.as_bytes()),
             JSON,
-            arc_str_body(map),
+            Bytes::from(map),
         ),
         None => text(StatusCode::NOT_FOUND, format!("no source map for {id}")),
     }

@@ -76,7 +76,7 @@ impl Piece {
         let len = statements().map(|(_, s)| s.len()).sum::<usize>();
         let mut out = String::with_capacity(len + 64);
         for (_, statement) in statements() {
-            out.push_str(statement);
+            statement.push_to(&mut out);
         }
         push_map_line(&mut out, &self.hash);
         Bytes::from(out)
@@ -140,7 +140,9 @@ fn build(chunk: &Chunk) -> Vec<Piece> {
     for range in cut(&chunk.parts) {
         let mut hasher = Xxh3::new();
         for (_, statement) in chunk.parts.iter().skip(range.start).take(range.len()) {
-            hasher.update(statement.as_bytes());
+            for text in statement.pieces() {
+                hasher.update(text.as_bytes());
+            }
         }
         let hash: Arc<str> = format!("{:016x}", hasher.digest()).into();
         pieces.push(Piece { hash, range });
@@ -196,13 +198,14 @@ pub(crate) fn cut(parts: &Parts) -> Vec<Range<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hotloop_protocol::served::Statement;
 
     fn parts(n: usize, size: usize) -> Parts {
         (0..n)
             .map(|i| {
                 let id: Arc<str> = format!("/src/m{i}.js").into();
                 let body = format!("define(\"{id}\", v0);{}\n", "x".repeat(size));
-                (id, Arc::from(body))
+                (id, Statement::whole(body))
             })
             .collect()
     }
@@ -248,7 +251,7 @@ mod tests {
             2500,
             (
                 id,
-                format!("{statement}// edited, a little longer\n").into(),
+                Statement::whole(format!("{statement}// edited, a little longer\n")),
             ),
         );
         let after = chunk(edited, 2);
@@ -278,7 +281,10 @@ mod tests {
         let mut parts = parts(3, 10);
         parts.insert(
             1,
-            (Arc::from("/big.js"), Arc::from("y".repeat(4 * MIN_PIECE))),
+            (
+                Arc::from("/big.js"),
+                Statement::whole("y".repeat(4 * MIN_PIECE)),
+            ),
         );
         assert_eq!(cut(&parts), vec![0..2, 2..4]);
     }

@@ -9,7 +9,35 @@
 
 use std::ops::Range;
 
-use hotloop_protocol::served::{Chunk, Parts, ServedModules};
+use hotloop_protocol::served::{Chunk, Parts, ServedModule, ServedModules};
+
+/// `module`'s own map as served, `None` without one: with its source's text put back as
+/// `sourcesContent` where the engine left it out (`ServedModule::map_source`), so devtools show
+/// the file without fetching it.
+pub fn module_map(module: &ServedModule) -> Option<String> {
+    let map = module.map.as_deref()?;
+    let mut out =
+        String::with_capacity(map.len() + module.map_source.as_ref().map_or(0, |s| s.len() + 32));
+    push_module_map(&mut out, map, module.map_source.as_deref());
+    Some(out)
+}
+
+/// Appends `map` (a JSON object), with `"sourcesContent":[source]` first in it when `source` is
+/// given.
+fn push_module_map(out: &mut String, map: &str, source: Option<&str>) {
+    let map = map.trim();
+    let (Some(source), Some(rest)) = (source, map.strip_prefix('{')) else {
+        out.push_str(map);
+        return;
+    };
+    out.push_str("{\"sourcesContent\":[");
+    out.push_str(&serde_json::to_string(source).unwrap_or_else(|_| "null".into()));
+    out.push(']');
+    if !rest.trim_start().starts_with('}') {
+        out.push(',');
+    }
+    out.push_str(rest);
+}
 
 /// Builds the index map JSON for `chunk`, whose first line is line `first_line` (0-based) of the
 /// script it is served in (a worker's script starts with the runtime).
@@ -27,14 +55,19 @@ pub fn index_map_of(
 ) -> Vec<u8> {
     let parts = || parts.iter().skip(range.start).take(range.len());
     let maps_len: usize = parts()
-        .filter_map(|(id, _)| modules.get(id)?.map.as_ref().map(|m| m.len() + 48))
+        .filter_map(|(id, _)| {
+            let module = modules.get(id)?;
+            let source = module.map_source.as_ref().map_or(0, |s| s.len() + 24);
+            module.map.as_ref().map(|m| m.len() + source + 48)
+        })
         .sum();
     let mut out = String::with_capacity(64 + maps_len);
     out.push_str(r#"{"version":3,"file":"chunk.js","sections":["#);
     let mut line = first_line;
     let mut first = true;
     for (id, part) in parts() {
-        if let Some(map) = modules.get(id).and_then(|m| m.map.as_deref()) {
+        let module = modules.get(id);
+        if let Some(map) = module.and_then(|m| m.map.as_deref()) {
             let map = map.trim();
             // A map that is not a JSON object would break the whole index map.
             if map.starts_with('{') && map.ends_with('}') {
@@ -45,11 +78,11 @@ pub fn index_map_of(
                 out.push_str(&format!(
                     r#"{{"offset":{{"line":{line},"column":0}},"map":"#
                 ));
-                out.push_str(map);
+                push_module_map(&mut out, map, module.and_then(|m| m.map_source.as_deref()));
                 out.push('}');
             }
         }
-        line += part.bytes().filter(|&b| b == b'\n').count();
+        line += part.newlines();
     }
     out.push_str("]}");
     out.into_bytes()
@@ -61,13 +94,14 @@ mod tests {
 
     use super::*;
     use hotloop_protocol::ModuleKind;
-    use hotloop_protocol::served::{Parts, ServedModule};
+    use hotloop_protocol::served::{Parts, ServedModule, Statement};
 
     fn module(map: Option<&str>) -> ServedModule {
         ServedModule {
             kind: ModuleKind::Js,
             code: Arc::from(""),
             map: map.map(Arc::from),
+            map_source: None,
             stylesheet: None,
         }
     }
@@ -77,15 +111,15 @@ mod tests {
         let parts = Parts::from(vec![
             (
                 Arc::from("/a.js"),
-                Arc::from("define(a, {}, (function () {\nA\n}));\n"),
+                Statement::whole("define(a, {}, (function () {\nA\n}));\n"),
             ),
             (
                 Arc::from("/nomap.js"),
-                Arc::from("define(n, {}, (function () {\n}));\n"),
+                Statement::whole("define(n, {}, (function () {\n}));\n"),
             ),
             (
                 Arc::from("/b.js"),
-                Arc::from("define(b, {}, (function () {\nB\n}));\n"),
+                Statement::whole("define(b, {}, (function () {\nB\n}));\n"),
             ),
         ]);
         let chunk = Chunk::new(parts, "start();\n".into());
@@ -112,5 +146,53 @@ mod tests {
                 ]
             })
         );
+    }
+
+    #[test]
+    fn a_left_out_source_goes_back_into_the_map_as_served() {
+        let with_source = |map: &str, source: &str| ServedModule {
+            map_source: Some(Arc::from(source)),
+            ..module(Some(map))
+        };
+        let served = module_map(&with_source(
+            r#"{"version":3,"sources":["/a.js"],"mappings":"A"}"#,
+            "let a = \"1\";\n",
+        ))
+        .unwrap();
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&served).unwrap(),
+            serde_json::json!({
+                "sourcesContent": ["let a = \"1\";\n"],
+                "version": 3,
+                "sources": ["/a.js"],
+                "mappings": "A"
+            })
+        );
+        // An empty object stays valid JSON; a map that carries its own is served as it is.
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(
+                &module_map(&with_source("{ }", "x")).unwrap()
+            )
+            .unwrap(),
+            serde_json::json!({ "sourcesContent": ["x"] })
+        );
+        assert_eq!(
+            module_map(&module(Some(r#"{"sourcesContent":["y"]}"#))).unwrap(),
+            r#"{"sourcesContent":["y"]}"#
+        );
+        // The same in an index map's sections.
+        let parts = Parts::from(vec![(
+            Arc::from("/a.js"),
+            Statement::whole("define(a, {}, (function () {\n}));\n"),
+        )]);
+        let mut modules = ServedModules::default();
+        modules.insert(
+            Arc::from("/a.js"),
+            with_source(r#"{"version":3,"mappings":"A"}"#, "a"),
+        );
+        let json: serde_json::Value =
+            serde_json::from_slice(&index_map(&Chunk::new(parts, String::new()), &modules, 0))
+                .unwrap();
+        assert_eq!(json["sections"][0]["map"]["sourcesContent"][0], "a");
     }
 }

@@ -10,7 +10,9 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use hotloop_protocol::Diagnostic;
 use hotloop_protocol::ModuleKind;
-use hotloop_protocol::served::{Chunk, LazyChunks, Parts, Served, ServedModule, ServedModules};
+use hotloop_protocol::served::{
+    Chunk, LazyChunks, Parts, Served, ServedModule, ServedModules, Statement,
+};
 use hotloop_protocol::wire::{self as protocol, ClientMessage, ServerMessage};
 use hotloop_server::{self as server, ClientEvent, ClientId, ServerConfig, ServerError};
 use tokio::net::TcpStream;
@@ -81,6 +83,15 @@ const HTML: &str = "<!doctype html><script src=\"/_hotloop/runtime.js\"></script
                     <script src=\"/_hotloop/chunk.js\"></script>";
 const MAP_A: &str = r#"{"version":3,"sources":["/src/a.js"],"names":[],"mappings":";AAAA;AACA"}"#;
 const MAP_B: &str = r#"{"version":3,"sources":["/src/b.js"],"names":[],"mappings":";AAAA"}"#;
+/// `/src/a.js`'s text, which the engine leaves out of `MAP_A` (`ServedModule::map_source`).
+const SOURCE_A: &str = "import './b.js';\nconsole.log(\"a\");\n";
+
+/// `MAP_A` as served: with `SOURCE_A` as its `sourcesContent`.
+fn served_map_a() -> serde_json::Value {
+    let mut map: serde_json::Value = serde_json::from_str(MAP_A).unwrap();
+    map["sourcesContent"] = serde_json::json!([SOURCE_A]);
+    map
+}
 const STYLESHEET: &str = "body { color: red; }\n";
 
 fn module(kind: ModuleKind, map: Option<&str>, stylesheet: Option<&str>) -> ServedModule {
@@ -88,6 +99,7 @@ fn module(kind: ModuleKind, map: Option<&str>, stylesheet: Option<&str>) -> Serv
         kind,
         code: Arc::from("(function () {\n})"),
         map: map.map(Arc::from),
+        map_source: None,
         stylesheet: stylesheet.map(Arc::from),
     }
 }
@@ -99,7 +111,7 @@ fn worker_chunk() -> Chunk {
     Chunk::new(
         Parts::from(vec![(
             Arc::from("/src/b.js"),
-            Arc::from(format!(
+            Statement::whole(format!(
                 "__hotloop.define(\"/src/b.js\", {{}}, {header}\nexports.b = 1;\n}}));\n"
             )),
         )]),
@@ -110,22 +122,22 @@ fn worker_chunk() -> Chunk {
 fn served(revision: u32, html: Option<&str>, body_line: &str) -> Arc<Served> {
     let header =
         "(function (module, exports, require, __hotloop_meta, $RefreshReg$, $RefreshSig$) {";
-    let parts: Vec<(Arc<str>, Arc<str>)> = vec![
+    let parts: Vec<(Arc<str>, Statement)> = vec![
         (
             Arc::from("/src/a.js"),
-            Arc::from(format!(
+            Statement::whole(format!(
                 "__hotloop.define(\"/src/a.js\", {{\"./b.js\": \"/src/b.js\"}}, {header}\nrequire(\"./b.js\");\n{body_line}\n}}));\n"
             )),
         ),
         (
             Arc::from("/src/b.js"),
-            Arc::from(format!(
+            Statement::whole(format!(
                 "__hotloop.define(\"/src/b.js\", {{}}, {header}\nexports.b = 1;\n}}));\n"
             )),
         ),
         (
             Arc::from("/src/style.css"),
-            Arc::from(format!(
+            Statement::whole(format!(
                 "__hotloop.define(\"/src/style.css\", {{}}, {header}\n__hotloop_meta.css(\"body{{}}\");\n}}));\n"
             )),
         ),
@@ -137,7 +149,10 @@ fn served(revision: u32, html: Option<&str>, body_line: &str) -> Arc<Served> {
     let mut modules = ServedModules::default();
     modules.insert(
         Arc::from("/src/a.js"),
-        module(ModuleKind::Js, Some(MAP_A), None),
+        ServedModule {
+            map_source: Some(Arc::from(SOURCE_A)),
+            ..module(ModuleKind::Js, Some(MAP_A), None)
+        },
     );
     modules.insert(
         Arc::from("/src/b.js"),
@@ -179,13 +194,13 @@ fn lazy_chunks(ready: &[&str], pending: &[&str]) -> LazyChunks {
         let parts = Parts::from(vec![
             (
                 Arc::from("/src/b.js"),
-                Arc::from(format!(
+                Statement::whole(format!(
                     "__hotloop.define(\"/src/b.js\", {{}}, {header}\nexports.b = 1;\n}}));\n"
                 )),
             ),
             (
                 Arc::from(*id),
-                Arc::from(format!(
+                Statement::whole(format!(
                     "__hotloop.define({id:?}, {{}}, {header}\nexports.lazy = 1;\n}}));\n"
                 )),
             ),
@@ -622,7 +637,10 @@ async fn during_the_cold_build_the_page_is_served_and_the_chunk_waits_for_the_bu
     assert_eq!(replies[0].body, built.chunk.bytes().to_vec());
     assert!(replies[0].text().contains("console.log('built');"));
     assert!(replies[1].text().contains("\"sections\""));
-    assert_eq!(replies[2].text(), MAP_A);
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&replies[2].body).unwrap(),
+        served_map_a()
+    );
     assert_eq!(replies[3].text(), STYLESHEET);
     assert_eq!(
         hello_of(&next_binary(&mut ws).await),
@@ -637,7 +655,7 @@ async fn chunk_map_is_an_index_map_of_the_module_maps() {
     assert_eq!(r.status, 200);
     assert_eq!(r.header("content-type"), Some("application/json"));
     let map: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
-    let a: serde_json::Value = serde_json::from_str(MAP_A).unwrap();
+    let a = served_map_a();
     let b: serde_json::Value = serde_json::from_str(MAP_B).unwrap();
     // a.js spans lines 0-3 of the chunk, b.js starts on line 4; style.css has no map.
     assert_eq!(
@@ -777,7 +795,11 @@ async fn module_maps_by_id() {
     let h = start().await;
     let r = get(&h, "/_hotloop/map/src/a.js").await;
     assert_eq!(r.status, 200);
-    assert_eq!(r.text(), MAP_A);
+    // The module's text goes back into its map as served.
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&r.body).unwrap(),
+        served_map_a()
+    );
     assert_eq!(r.header("content-type"), Some("application/json"));
     let missing = get(&h, "/_hotloop/map/src/nope.js").await;
     assert_eq!(missing.status, 404);
@@ -1605,7 +1627,7 @@ async fn the_page_lists_its_chunk_pieces_which_are_immutable_and_outlive_their_s
         joined.push_str(&piece.text());
     }
     let chunk = h.served.borrow().chunk.clone();
-    let statements: String = chunk.parts.iter().map(|(_, s)| &**s).collect();
+    let statements: String = chunk.parts.iter().map(|(_, s)| s.to_string()).collect();
     assert_eq!(
         joined,
         format!(

@@ -166,6 +166,15 @@ fn an_emptied_file_still_open_for_writing_waits_for_its_writer() {
 }
 
 #[test]
+fn an_emptied_file_is_rechecked_only_after_the_watcher_could_report_its_writer() {
+    // The watcher's next batch (the file truncated again, open for writing) arrives within its
+    // longest hold; the recheck must come later, with room for a descheduled watcher thread.
+    let watcher = crate::watcher::WatchConfig::default();
+    assert!(RECHECK_DELAY >= 2 * (watcher.max_wait + watcher.close_wait));
+    assert!(RECHECK_DELAY < RECHECK_LIMIT);
+}
+
+#[test]
 fn a_lazy_chunk_request_publishes_it_at_the_same_revision_with_its_errors_and_no_update() {
     let project = TempProject::new(
         "//- /index.html\n\

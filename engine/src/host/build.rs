@@ -43,7 +43,7 @@ use crate::telemetry::Phase;
 use crate::timing::PhaseTimes;
 use crate::transform::HotFacts;
 use crate::warm_up::{warm_up, warm_up_lazy};
-use hotloop_protocol::{Diagnostic, PageInjection};
+use hotloop_protocol::{Diagnostic, PageInjection, Statement};
 
 use super::EngineHost;
 use super::publish::ServedState;
@@ -88,7 +88,7 @@ impl BuildResult {
 
 #[derive(Clone)]
 pub(super) struct ModuleState {
-    pub(super) entry: Option<Arc<str>>,
+    pub(super) entry: Option<Statement>,
     pub(super) resolved: Arc<[ResolvedImport]>,
     pub(super) hot: HotFacts,
     pub(super) diagnostics: Arc<[Diagnostic]>,

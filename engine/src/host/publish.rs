@@ -54,7 +54,7 @@ pub(super) struct ServedState {
     /// The source directories outside the root (see `EngineHost::source_dirs_outside_root`);
     /// `None` = compute them (after a full build).
     pub(super) source_roots: Option<Arc<[std::path::PathBuf]>>,
-    /// Bytes of the define statements in `parts`.
+    /// Bytes the define statements in `parts` hold besides the factories they share.
     pub(super) parts_bytes: u64,
     /// Bytes of code and maps in `modules`, kept up to date as entries change.
     pub(super) module_bytes: HeldBytes,
@@ -64,7 +64,8 @@ pub(super) struct ServedState {
 /// [`EngineHost::held_bytes`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct HeldBytes {
-    /// Factory code of every served module plus the chunk's define statements.
+    /// Factory code of every served module plus the heads and tails of the chunk's define
+    /// statements (which share the factories).
     pub code: u64,
     /// Per-module source maps.
     pub maps: u64,
@@ -110,7 +111,7 @@ fn build_parts(state: &mut BuildState) -> Parts {
     for (position, &index) in (first..).zip(order.iter()) {
         served.positions[index.idx()] = position;
     }
-    served.parts_bytes = parts.iter().map(|(_, s)| s.len() as u64).sum();
+    served.parts_bytes = parts.iter().map(|(_, s)| s.own_len() as u64).sum();
     served.stale_parts.clear();
     parts
 }
@@ -123,11 +124,10 @@ fn define_parts(state: &BuildState, order: &[ModuleIndex], uses_empty_module: bo
     if uses_empty_module {
         parts.push_back((EMPTY_MODULE_ID.into(), empty_module_entry()));
     }
-    let never_compiled: Arc<str> = Arc::from("");
     for &index in order {
         let entry = state.modules[index.idx()].entry.clone();
         let id = state.graph.module(index).id.clone();
-        parts.push_back((id, entry.unwrap_or_else(|| never_compiled.clone())));
+        parts.push_back((id, entry.unwrap_or_default()));
     }
     parts
 }
@@ -218,10 +218,10 @@ fn update_parts(state: &mut BuildState, parts: &mut Parts) {
         let Some(entry) = state.modules[index.idx()].entry.clone() else {
             continue;
         };
-        let added = entry.len() as u64;
+        let added = entry.own_len() as u64;
         let id = state.graph.module(index).id.clone();
         let (_, old) = parts.set(position as usize, (id, entry));
-        served.parts_bytes = (served.parts_bytes + added).saturating_sub(old.len() as u64);
+        served.parts_bytes = (served.parts_bytes + added).saturating_sub(old.own_len() as u64);
     }
 }
 
@@ -384,6 +384,7 @@ fn insert_served_module(
                 kind: module.kind,
                 code: code.clone(),
                 map: parsed.map.clone(),
+                map_source: parsed.map_source.clone(),
                 stylesheet: served_stylesheet(db, graph, index, sheets),
             };
             let (code, maps) = served_module_bytes(&new);

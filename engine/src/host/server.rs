@@ -28,7 +28,7 @@ use crate::queries::hot::server_hot_meta;
 use crate::queries::parsed::server_parsed_module;
 use crate::queries::resolve::{ResolvedImport, server_imports};
 use crate::transform::HotFacts;
-use hotloop_protocol::{Diagnostic, ModuleCode};
+use hotloop_protocol::{Diagnostic, ModuleCode, Statement};
 
 use super::EngineHost;
 use super::build::update_diagnostics;
@@ -83,7 +83,7 @@ pub(super) struct ServerState {
 #[derive(Clone)]
 struct ServerModule {
     /// The last good define statement.
-    entry: Option<Arc<str>>,
+    entry: Option<Statement>,
     /// The source map of `entry`'s factory.
     map: Option<Arc<str>>,
     resolved: Arc<[ResolvedImport]>,
@@ -340,14 +340,15 @@ impl EngineHost {
         let mut out = String::new();
         let mut map = ChunkMap::new();
         for url in &state.graph.externals {
-            let entry = external_entry(url);
-            map.push(&entry, None, Path::new(""));
-            out.push_str(&entry);
+            let start = out.len();
+            external_entry(url).push_to(&mut out);
+            map.push(&out[start..], None, Path::new(""));
         }
         for (file, module) in state.graph.files.iter().zip(&state.modules) {
             if let Some(entry) = &module.entry {
-                map.push(entry, module.map.as_deref(), file.path(&self.db));
-                out.push_str(entry);
+                let start = out.len();
+                entry.push_to(&mut out);
+                map.push(&out[start..], module.map.as_deref(), file.path(&self.db));
             }
         }
         out.push_str("__hotloop.start([");

@@ -96,8 +96,10 @@
 //! define statements with no start call: `import()` evaluates its target, and `define` skips a
 //! module the page already has.
 
-use std::fmt::Write as _;
+use std::borrow::Cow;
 use std::sync::Arc;
+
+use hotloop_protocol::Statement;
 
 use crate::db::Db;
 use crate::inputs::SourceFile;
@@ -203,12 +205,12 @@ pub fn deps_json(deps: &[ModuleDep]) -> String {
 /// when some dep is not static (the common all-static case costs no bytes). `None` when the
 /// module does not compile.
 #[salsa::tracked(returns(clone))]
-pub fn chunk_entry(db: &dyn Db, file: SourceFile) -> Option<Arc<str>> {
+pub fn chunk_entry(db: &dyn Db, file: SourceFile) -> Option<Statement> {
     let _clock = db.clock().enter_key(Phase::Emit, "chunk_entry", file);
     let _span = tracing::trace_span!("chunk_entry", file = %file.path(db).display()).entered();
     let code = emitted_module(db, file)?;
     let deps = module_deps(db, file);
-    Some(define_statement(&file_id(db, file), &deps, &code).into())
+    Some(define_statement(&file_id(db, file), &deps, code))
 }
 
 /// `emitted_module` of the app's server's compile (`server_parsed_module`): the page's own
@@ -223,31 +225,30 @@ pub fn server_emitted_module(db: &dyn Db, file: SourceFile) -> Option<Arc<str>> 
 
 /// `chunk_entry` in the server's graph: the server's factory and deps map.
 #[salsa::tracked(returns(clone))]
-pub fn server_chunk_entry(db: &dyn Db, file: SourceFile) -> Option<Arc<str>> {
+pub fn server_chunk_entry(db: &dyn Db, file: SourceFile) -> Option<Statement> {
     let _clock = db
         .clock()
         .enter_key(Phase::Emit, "server_chunk_entry", file);
     let code = server_emitted_module(db, file)?;
     let deps = server_module_deps(db, file);
-    Some(define_statement(&file_id(db, file), &deps, &code).into())
+    Some(define_statement(&file_id(db, file), &deps, code))
 }
 
-/// The define statement for one module.
-pub fn define_statement(id: &str, deps: &[ModuleDep], code: &str) -> String {
-    let code = code.trim_end();
-    let mut out = String::with_capacity(code.len() + id.len() + deps.len() * 40 + 32);
-    out.push_str("__hotloop.define(");
-    push_json_string(&mut out, id);
-    out.push_str(", ");
-    out.push_str(&deps_json(deps));
-    out.push_str(", ");
-    out.push_str(code);
+/// The define statement for one module; it shares `code`, the module's emitted factory.
+pub fn define_statement(id: &str, deps: &[ModuleDep], code: Arc<str>) -> Statement {
+    let mut head = String::with_capacity(id.len() + deps.len() * 40 + 32);
+    head.push_str("__hotloop.define(");
+    push_json_string(&mut head, id);
+    head.push_str(", ");
+    head.push_str(&deps_json(deps));
+    head.push_str(", ");
     let static_deps = static_dep_count(deps);
-    if static_deps < deps.len() {
-        let _ = write!(out, ", {static_deps}");
-    }
-    out.push_str(");\n");
-    out
+    let tail = if static_deps < deps.len() {
+        Cow::Owned(format!(", {static_deps});\n"))
+    } else {
+        Cow::Borrowed(");\n")
+    };
+    Statement::new(head, code, tail)
 }
 
 /// The define statement of a server graph's external (`node:fs`, `file:///…/react/index.js`):
@@ -255,8 +256,8 @@ pub fn define_statement(id: &str, deps: &[ModuleDep], code: &str) -> String {
 /// alike and importers wait for it as for top-level await. Its exports are the namespace's
 /// (`default` is a CommonJS package's `module.exports`), marked `__esModule` so that the
 /// importers' interop takes `default` as written.
-pub fn external_entry(url: &str) -> String {
-    define_statement(url, &[], &external_factory(url))
+pub fn external_entry(url: &str) -> Statement {
+    define_statement(url, &[], external_factory(url).into())
 }
 
 /// The factory of [`external_entry`].
@@ -270,8 +271,12 @@ pub fn external_factory(url: &str) -> String {
 }
 
 /// The define statement of the virtual empty module.
-pub fn empty_module_entry() -> Arc<str> {
-    define_statement(EMPTY_MODULE_ID, &[], &format!("{FACTORY_HEADER}\n}})")).into()
+pub fn empty_module_entry() -> Statement {
+    define_statement(
+        EMPTY_MODULE_ID,
+        &[],
+        format!("{FACTORY_HEADER}\n}})").into(),
+    )
 }
 
 #[cfg(test)]
@@ -293,9 +298,9 @@ mod tests {
             },
         ];
         let code = format!("{FACTORY_HEADER}\nmodule.exports = 1;\n}})\n");
-        let statement = define_statement("/src/a.js", &deps, &code);
+        let statement = define_statement("/src/a.js", &deps, code.into());
         assert_eq!(
-            statement,
+            statement.to_string(),
             format!(
                 "__hotloop.define(\"/src/a.js\", {{\"./b\":\"/src/b.js\",\"x\\\"y\":null}}, \
                  {FACTORY_HEADER}\nmodule.exports = 1;\n}}), 1);\n"

@@ -31,6 +31,10 @@ pub struct ParsedModule {
     /// The factory expression; `None` when the file does not compile.
     pub code: Option<Arc<str>>,
     pub map: Option<Arc<str>>,
+    /// The text of `map`'s one source when `map` leaves `sourcesContent` out: the text swc
+    /// compiled (the file's own, shared with its input). The server puts it back into the map it
+    /// serves, so every module's source is held once, not again inside its map.
+    pub map_source: Option<Arc<str>>,
     /// CSS only: the stylesheet text served for `<link rel=stylesheet>`.
     pub stylesheet: Option<Arc<str>>,
     /// CSS only: the text its factory injects into the page's `<style>` (see
@@ -54,6 +58,7 @@ impl ParsedModule {
             hot: compiled.hot,
             code: compiled.code,
             map: compiled.map,
+            map_source: None,
             stylesheet: None,
             style: None,
             stylesheet_imports: Arc::new([]),
@@ -69,6 +74,7 @@ impl ParsedModule {
             hot: HotFacts::default(),
             code: None,
             map: None,
+            map_source: None,
             stylesheet: None,
             style: None,
             stylesheet_imports: Arc::new([]),
@@ -207,12 +213,14 @@ fn parse(db: &dyn Db, file: SourceFile, env: PluginEnv) -> Arc<ParsedModule> {
                 lang: Lang::Script(kind),
                 watched,
             } => {
-                let mut parsed = compile_script(db, file, path, &id, kind, &code);
+                let mut parsed = compile_script(db, file, path, &id, kind, &Arc::from(code));
                 if let (Some(plugin_map), Some(ours)) = (map, parsed.map.as_deref())
                     && let Some(chained) =
                         plugin_pass::chain_map(ours, &plugin_map, db.files().root(), path)
                 {
+                    // Its sources and their text are the plugin's.
                     parsed.map = Some(chained.into());
+                    parsed.map_source = None;
                 }
                 parsed.watched = watched.into();
                 return Arc::new(parsed);
@@ -357,7 +365,7 @@ fn compile_script(
     path: &Path,
     id: &str,
     kind: transform::SourceKind,
-    text: &str,
+    text: &Arc<str>,
 ) -> ParsedModule {
     let script = match file.tsconfig(db) {
         // The tsconfig that applies does not parse: the file cannot be compiled as the
@@ -384,7 +392,11 @@ fn compile_script(
         .compile_script(id, kind, text, &options, || {
             transform::compile_module(id, kind, text, &options)
         });
-    ParsedModule::from_compiled(compiled)
+    let map_source = compiled.map.is_some().then(|| text.clone());
+    ParsedModule {
+        map_source,
+        ..ParsedModule::from_compiled(compiled)
+    }
 }
 
 fn parsed_stylesheet(compiled: css::CompiledCss) -> ParsedModule {
@@ -394,6 +406,7 @@ fn parsed_stylesheet(compiled: css::CompiledCss) -> ParsedModule {
         hot: HotFacts::default(),
         code: compiled.code,
         map: None,
+        map_source: None,
         stylesheet: compiled.stylesheet,
         style: compiled.style,
         stylesheet_imports: compiled.stylesheet_imports.into(),

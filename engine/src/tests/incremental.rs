@@ -2099,6 +2099,16 @@ fn served_snapshots_after_edits_equal_a_fresh_build_and_published_ones_stay_inta
             "after editing {path}"
         );
         assert!(served.modules == expected.modules, "after editing {path}");
+        // Each module's code is held once: its define statement shares the served factory,
+        // and its map leaves out the text the input holds (the server puts it back).
+        for (id, statement) in served.chunk.parts.iter() {
+            let module = &served.modules[id];
+            assert!(Arc::ptr_eq(statement.code(), &module.code), "{id}");
+            if let Some(map) = &module.map {
+                assert!(!map.contains("sourcesContent"), "{id}: {map}");
+                assert!(module.map_source.is_some(), "{id}");
+            }
+        }
         assert_eq!(
             p.host.held_bytes(),
             fresh.held_bytes(),

@@ -252,7 +252,9 @@ pub struct CompiledModule {
     /// The factory function expression (see ARCHITECTURE.md, "The registry format"); `None`
     /// when the module does not compile.
     pub code: Option<Arc<str>>,
-    /// Source map v3 JSON for `code` (header line already accounted for).
+    /// Source map v3 JSON for `code` (header line already accounted for). swc's leave
+    /// `sourcesContent` out: their one source is the compiled text, which the engine holds
+    /// already (see `queries::parsed::ParsedModule::map_source`).
     pub map: Option<Arc<str>>,
     pub diagnostics: Vec<Diagnostic>,
 }

@@ -382,8 +382,10 @@ impl SourceMapGenConfig for MapConfig<'_> {
         self.id.to_string()
     }
 
+    /// The source's text is not copied into the map: the engine holds it already (the file's
+    /// input) and the server puts it back into the maps it serves (`ParsedModule::map_source`).
     fn inline_sources_content(&self, _: &FileName) -> bool {
-        true
+        false
     }
 }
 
