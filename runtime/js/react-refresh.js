@@ -127,11 +127,14 @@
       /**
        * A module that registered components evaluated: register its component exports too
        * (components made by HOCs such as `memo(...)` or `styled(...)` that the transform cannot
-       * see; the runtime ignores types it knows already).
+       * see). An export its `$RefreshReg$` calls registered (`registered`: the usual `export
+       * default function App`) is skipped, as the runtime would ignore it, without asking
+       * whether it is a component.
        */
-      evaluated(id, exports) {
+      evaluated(id, exports, registered) {
         for (const name of exportNames(exports)) {
           const value = readExport(exports, name);
+          if (registered && registered.includes(value)) continue;
           if (refresh.runtime.isLikelyComponentType(value)) refresh.runtime.register(value, id + " export " + name);
         }
       },

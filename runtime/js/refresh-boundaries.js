@@ -21,7 +21,7 @@
     function evaluated(rec) {
       if (rec.refreshRegistrations === 0 || runtime() === null) return;
       due = true;
-      hooks().evaluated(rec.id, rec.module.exports);
+      hooks().evaluated(rec.id, rec.module.exports, rec.refreshTypes);
     }
 
     /** The page's first evaluation: registrations create component families, nothing to refresh. */
