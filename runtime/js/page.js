@@ -39,7 +39,7 @@
         script.remove();
         lazyChunkError(url).then(reject, reject);
       };
-      document.head.appendChild(script);
+      (document.head || document.documentElement).appendChild(script);
     });
   }
 

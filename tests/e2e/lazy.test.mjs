@@ -176,7 +176,7 @@ describe('lazy routes in the browser', { skip, concurrency: false }, () => {
     const requested = new Promise((resolve) => {
       held = resolve;
     });
-    const url = '**/_hotloop/lazy.js?id=%2Fsrc%2Froutes%2FF.jsx';
+    const url = (u) => u.pathname === '/_hotloop/lazy.js' && u.searchParams.get('id') === '/src/routes/F.jsx';
     await tab.page.route(url, (route) => held(route));
     try {
       await navigate('/f');
