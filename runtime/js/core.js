@@ -26,6 +26,7 @@
    * @typedef {{
    *   runtime: () => object | null,
    *   evaluated: (id: string, exports: any, registered?: unknown[]) => void,
+   *   flush?: () => void,
    *   boundaryProblem: (previous: any, next: any) => string | null,
    *   perform: () => UpdateError[],
    * }} RefreshHooks

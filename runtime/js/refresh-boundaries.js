@@ -34,6 +34,9 @@
      * refresh boundaries, whose exports decide after re-evaluation. Captured before the update.
      */
     function candidates(plan) {
+      // Exports the host has not registered yet are registered before anything re-evaluates.
+      const h = hooks();
+      if (h && h.flush) h.flush();
       const out = [];
       for (const { rec, acceptedId, callbacks } of plan) {
         if (acceptedId !== rec.id || callbacks.length > 0) continue;

@@ -132,3 +132,40 @@ $RefreshReg$(App, "App");`,
   assert.deepEqual(Array.from(page.get("asked")), ["Wrapped"]);
   assert.deepEqual(Array.from(page.get("registered")), ["/src/App.jsx App", "/src/App.jsx export Wrapped"]);
 });
+
+test("on a page with requestIdleCallback, exports are registered at an idle moment, and an update registers what still waits first", async () => {
+  const page = createPage();
+  const idle = [];
+  page.context.requestIdleCallback = (fn) => idle.push(fn);
+  page.run(`globalThis.registered = [];
+__hotloop.refresh = {
+  injectIntoGlobalHook() {},
+  isLikelyComponentType(type) { return typeof type === "function"; },
+  register(type, id) { registered.push(id); },
+  createSignatureFunctionForTransform() { return function sign(type) { return type; }; },
+  performReactRefresh() { registered.push("refresh"); },
+};`);
+  const app = (v) =>
+    js(
+      "/src/App.jsx",
+      {},
+      `require.esm(exports, { default: () => App, Wrapped: () => Wrapped });
+function App() { return ${JSON.stringify(v)}; }
+const Wrapped = function Wrapped() { return App(); };
+$RefreshReg$(App, "App");`,
+    );
+  await page.boot([app("v1")], ["/src/App.jsx"]);
+  assert.deepEqual(Array.from(page.get("registered")), ["/src/App.jsx App"], "the export waits");
+  assert.equal(idle.length, 1);
+  // An update before the idle moment: the old export is registered before the module re-runs.
+  await page.update({ revision: 2, modules: [app("v2")], boundaries: [{ id: "/src/App.jsx", acceptedDep: null }] });
+  assert.deepEqual(Array.from(page.get("registered")), [
+    "/src/App.jsx App",
+    "/src/App.jsx export Wrapped",
+    "/src/App.jsx App",
+    "/src/App.jsx export Wrapped",
+    "refresh",
+  ]);
+  idle.shift()();
+  assert.equal(page.get("registered").length, 5, "nothing left for the idle moment");
+});
