@@ -25,7 +25,8 @@
    * `refresh` null.
    * @typedef {{
    *   runtime: () => object | null,
-   *   evaluated: (id: string, exports: any) => void,
+   *   evaluated: (id: string, exports: any, registered?: unknown[]) => void,
+   *   flush?: () => void,
    *   boundaryProblem: (previous: any, next: any) => string | null,
    *   perform: () => UpdateError[],
    * }} RefreshHooks

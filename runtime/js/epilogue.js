@@ -11,6 +11,8 @@
     value: Object.freeze({
       /** `define(id, depsMap, factory[, staticDeps])`: stores a module factory (the chunk calls this). */
       define: core.define,
+      /** `served(id, snapshot)`: a lazy chunk's last statement, the snapshot it came from. */
+      served,
       /** `start(entryIds, { revision, serverId, ... })`: evaluates the entries, then connects. */
       start,
       /** `require(id)`: the exports of module `id`, evaluating it if needed. */

@@ -38,24 +38,41 @@
       return Object.assign({}, classes, { __esModule: true, default: classes });
     }
 
+    /**
+     * One evaluation's `import.meta`: `url` and `env`, `hot` (its hot context's API, made on the
+     * first read: most modules never read it), `refresh`, and the stylesheet hooks. One small
+     * object per evaluation; the rest lives on the prototype.
+     */
+    class ModuleMeta {
+      #rec;
+      #hot;
+      constructor(rec, hot) {
+        this.#rec = rec;
+        this.#hot = hot;
+        this.env = core.env();
+      }
+      get url() {
+        return core.host().origin + this.#rec.id;
+      }
+      get hot() {
+        return core.hot() ? this.#hot.api : undefined;
+      }
+      css(text) {
+        this.#rec.kind = "css";
+        core.host().css(this.#rec.id, text);
+      }
+      cssModule(text, names, composed) {
+        this.#rec.kind = "css";
+        return cssModuleExports(this.#rec, this.#hot, text, names, composed);
+      }
+      /** The Fast Refresh runtime, or null: the React integration's hook point. */
+      get refresh() {
+        return core.refreshRuntime();
+      }
+    }
+
     return function meta(rec, hot) {
-      return {
-        url: core.host().origin + rec.id,
-        hot: core.hot() ? hot.api : undefined,
-        env: core.env(),
-        css(text) {
-          rec.kind = "css";
-          core.host().css(rec.id, text);
-        },
-        cssModule(text, names, composed) {
-          rec.kind = "css";
-          return cssModuleExports(rec, hot, text, names, composed);
-        },
-        /** The Fast Refresh runtime, or null: the React integration's hook point. */
-        get refresh() {
-          return core.refreshRuntime();
-        },
-      };
+      return new ModuleMeta(rec, hot);
     };
   }
 

@@ -6,24 +6,54 @@
   // ---------------------------------------------------------------------------------------------
 
   /**
-   * Fetches the lazy chunk of the `import()` target `id` and runs it (its `define`s) as a
-   * classic script would, named for DevTools; resolves to the number of the snapshot it was
-   * served from (the `x-hotloop-snapshot` header); rejects with the server's answer when it has no chunk (a 404
-   * or 503 names the module and says why).
+   * The snapshot each lazy chunk came from, by target id: a lazy chunk's last statement is
+   * `__hotloop.served(id, snapshot)` (`served` below), run before its `load` event.
    */
-  async function loadLazyChunk(id) {
+  const servedSnapshots = new Map();
+
+  /** `__hotloop.served(id, snapshot)`: the last statement of a lazy chunk. */
+  function served(id, snapshot) {
+    servedSnapshots.set(String(id), Number(snapshot));
+  }
+
+  /**
+   * Loads the lazy chunk of the `import()` target `id` with a `<script>` element, so the browser
+   * parses and compiles it off the main thread while it streams in (a `fetch` and `eval` did
+   * both on the main thread, in the navigation's path), and runs its `define`s; resolves to the
+   * number of the snapshot it was served from. When the server has no chunk (a 404 or 503 that
+   * names the module and says why) the element only says "error": the same URL is fetched once
+   * more for the server's words, and the load rejects with them.
+   */
+  function loadLazyChunk(id) {
     const url = "/_hotloop/lazy.js?id=" + encodeURIComponent(id);
+    return new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = url;
+      script.onload = () => {
+        script.remove();
+        const snapshot = servedSnapshots.get(id);
+        servedSnapshots.delete(id);
+        resolve({ snapshot: Number.isInteger(snapshot) ? snapshot : undefined });
+      };
+      script.onerror = () => {
+        script.remove();
+        lazyChunkError(url).then(reject, reject);
+      };
+      (document.head || document.documentElement).appendChild(script);
+    });
+  }
+
+  /** Why the server did not serve the lazy chunk at `url`, as an Error to reject with. */
+  async function lazyChunkError(url) {
     let response;
     try {
       response = await fetch(url, { credentials: "same-origin" });
     } catch (err) {
-      throw new Error(`the dev server did not answer ${url}: ${err && err.message ? err.message : err}`);
+      return new Error(`the dev server did not answer ${url}: ${err && err.message ? err.message : err}`);
     }
     const text = await response.text();
-    if (!response.ok) throw new Error(text.trim() || `${url} answered ${response.status}`);
-    (0, eval)(text + "\n//# sourceURL=" + location.origin + url);
-    const snapshot = Number(response.headers.get("x-hotloop-snapshot"));
-    return { snapshot: Number.isInteger(snapshot) ? snapshot : undefined };
+    if (response.ok) return new Error(`${url} did not load as a script (it answers ${response.status} now)`);
+    return new Error(text.trim() || `${url} answered ${response.status}`);
   }
 
   /**

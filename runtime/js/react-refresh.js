@@ -120,6 +120,30 @@
       }
     }
 
+    /**
+     * Exports of evaluated modules not registered yet, `[id, exports, registered]`: on a page
+     * (`requestIdleCallback`) registering them waits for an idle moment, so a navigation that
+     * evaluates thousands of modules does not pay for it before React renders; an update
+     * registers what is still waiting before anything re-evaluates (`flush`), so an old
+     * component and its new version land in one family.
+     */
+    let pendingExports = [];
+    let idleScheduled = false;
+
+    function registerExports(id, exports, registered) {
+      for (const name of exportNames(exports)) {
+        const value = readExport(exports, name);
+        if (registered && registered.includes(value)) continue;
+        if (refresh.runtime.isLikelyComponentType(value)) refresh.runtime.register(value, id + " export " + name);
+      }
+    }
+
+    function flushExports() {
+      const list = pendingExports;
+      pendingExports = [];
+      for (const [id, exports, registered] of list) registerExports(id, exports, registered);
+    }
+
     /** @type {RefreshHooks} */
     const hooks = {
       runtime: () => refresh.runtime,
@@ -127,14 +151,26 @@
       /**
        * A module that registered components evaluated: register its component exports too
        * (components made by HOCs such as `memo(...)` or `styled(...)` that the transform cannot
-       * see; the runtime ignores types it knows already).
+       * see). An export its `$RefreshReg$` calls registered (`registered`: the usual `export
+       * default function App`) is skipped, as the runtime would ignore it, without asking
+       * whether it is a component.
        */
-      evaluated(id, exports) {
-        for (const name of exportNames(exports)) {
-          const value = readExport(exports, name);
-          if (refresh.runtime.isLikelyComponentType(value)) refresh.runtime.register(value, id + " export " + name);
+      evaluated(id, exports, registered) {
+        if (typeof requestIdleCallback !== "function") {
+          registerExports(id, exports, registered);
+          return;
         }
+        pendingExports.push([id, exports, registered]);
+        if (idleScheduled) return;
+        idleScheduled = true;
+        requestIdleCallback(() => {
+          idleScheduled = false;
+          flushExports();
+        });
       },
+
+      /** Registers the exports still waiting for an idle moment (before an update evaluates). */
+      flush: flushExports,
 
       /**
        * Why the new evaluation of a module the engine treated as a refresh boundary cannot be
@@ -166,6 +202,7 @@
        * failed roots).
        */
       perform() {
+        flushExports();
         refresh.count += 1;
         page.clearError(RENDER_ERROR_ID);
         const thrown = [];

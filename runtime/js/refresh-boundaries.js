@@ -21,7 +21,7 @@
     function evaluated(rec) {
       if (rec.refreshRegistrations === 0 || runtime() === null) return;
       due = true;
-      hooks().evaluated(rec.id, rec.module.exports);
+      hooks().evaluated(rec.id, rec.module.exports, rec.refreshTypes);
     }
 
     /** The page's first evaluation: registrations create component families, nothing to refresh. */
@@ -34,6 +34,9 @@
      * refresh boundaries, whose exports decide after re-evaluation. Captured before the update.
      */
     function candidates(plan) {
+      // Exports the host has not registered yet are registered before anything re-evaluates.
+      const h = hooks();
+      if (h && h.flush) h.flush();
       const out = [];
       for (const { rec, acceptedId, callbacks } of plan) {
         if (acceptedId !== rec.id || callbacks.length > 0) continue;

@@ -40,6 +40,7 @@
    *   require: (spec: string) => any,
    *   refreshReg: (type: unknown, localId: string) => void,
    *   refreshRegistrations: number,
+   *   refreshTypes: unknown[],
    * }} ModuleRecord
    */
 
@@ -117,6 +118,8 @@
         refreshReg: null,
         /** `$RefreshReg$` calls made by the current evaluation. */
         refreshRegistrations: 0,
+        /** What those calls registered (their exports need no registering again). */
+        refreshTypes: [],
       };
       rec.require = function require(spec) {
         const target = rec.deps && Object.hasOwn(rec.deps, spec) ? rec.deps[spec] : null;
@@ -137,6 +140,7 @@
       // `$RefreshReg$(type, "<local>")` registers `type` as "<module id> <local>".
       rec.refreshReg = function $RefreshReg$(type, localId) {
         rec.refreshRegistrations += 1;
+        rec.refreshTypes.push(type);
         const runtime = options.refreshRuntime();
         if (runtime) runtime.register(type, rec.id + " " + localId);
       };
@@ -228,6 +232,7 @@
       rec.state = "evaluating";
       rec.error = undefined;
       rec.refreshRegistrations = 0;
+      rec.refreshTypes = [];
       const fail = (err) => {
         hot.detach();
         if (err !== null && typeof err === "object" && !failedIn.has(err)) failedIn.set(err, rec.id);

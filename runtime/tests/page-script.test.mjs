@@ -56,3 +56,116 @@ $RefreshReg$(App, "App");`,
   );
   assert.deepEqual(Array.from(page.get("registered")), ["/src/App.jsx App"]);
 });
+
+/** The page's `<script>` elements in `<head>` whose `src` is a lazy chunk's. */
+function lazyScripts(page) {
+  return page.document.head.querySelectorAll("script").filter((s) => String(s.src).startsWith("/_hotloop/lazy.js"));
+}
+
+/** Lets the page's promise jobs (the `import()` on its way to loading a chunk) run. */
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+test("a lazy chunk loads through a <script> element, and the snapshot its last statement names is what the page reports", async () => {
+  const page = createPage();
+  await page.boot(
+    [js("/src/main.js", { "./lazy.js": "/src/lazy.js" }, `globalThis.loading = require.dynamic("./lazy.js").then((ns) => { globalThis.answer = ns.answer; });`)],
+    ["/src/main.js"],
+  );
+  await settle();
+  const [script] = lazyScripts(page);
+  assert.equal(script.src, "/_hotloop/lazy.js?id=%2Fsrc%2Flazy.js");
+  // The browser runs the chunk, then fires `load`.
+  const chunk = js("/src/lazy.js", {}, esm({ answer: "answer" }, "const answer = 42;"));
+  page.run(`__hotloop.define(${JSON.stringify(chunk.id)}, {}, ${chunk.code});\n__hotloop.served("/src/lazy.js", 7);`);
+  script.onload();
+  await page.get("loading");
+  assert.equal(page.get("answer"), 42);
+  assert.deepEqual(lazyScripts(page), [], "the element is removed once it ran");
+  assert.deepEqual(page.sent("loaded").map((m) => [m.chunk, m.snapshot]), [["/src/lazy.js", 7]]);
+});
+
+test("a lazy chunk the server does not have rejects the import() with the server's words", async () => {
+  const page = createPage();
+  page.context.fetch = async (url) => ({
+    ok: false,
+    status: 404,
+    text: async () => `hotloop: no module of this page loads ${decodeURIComponent(url.split("id=")[1])} with import()\n`,
+  });
+  await page.boot(
+    [js("/src/main.js", { "./gone.js": "/src/gone.js" }, `globalThis.loading = require.dynamic("./gone.js").catch((err) => { globalThis.failure = err.message; });`)],
+    ["/src/main.js"],
+  );
+  await settle();
+  lazyScripts(page)[0].onerror();
+  await page.get("loading");
+  assert.equal(
+    page.get("failure"),
+    "Cannot load module './gone.js' (/src/gone.js) imported by /src/main.js: hotloop: no module of this page loads /src/gone.js with import()",
+  );
+  assert.deepEqual(page.sent("loaded"), []);
+});
+
+test("a module's exports its $RefreshReg$ calls registered are not asked about again; the others are", () => {
+  const page = createPage();
+  page.run(`globalThis.registered = [];
+globalThis.asked = [];
+__hotloop.refresh = {
+  injectIntoGlobalHook() {},
+  isLikelyComponentType(type) { asked.push(type && type.name); return typeof type === "function"; },
+  register(type, id) { registered.push(id); },
+  createSignatureFunctionForTransform() { return function sign(type) { return type; }; },
+  performReactRefresh() {},
+};`);
+  page.load(
+    [
+      js(
+        "/src/App.jsx",
+        {},
+        `require.esm(exports, { default: () => App, Wrapped: () => Wrapped });
+function App() { return null; }
+const Wrapped = function Wrapped() { return App(); };
+$RefreshReg$(App, "App");`,
+      ),
+    ],
+    ["/src/App.jsx"],
+  );
+  assert.deepEqual(Array.from(page.get("asked")), ["Wrapped"]);
+  assert.deepEqual(Array.from(page.get("registered")), ["/src/App.jsx App", "/src/App.jsx export Wrapped"]);
+});
+
+test("on a page with requestIdleCallback, exports are registered at an idle moment, and an update registers what still waits first", async () => {
+  const page = createPage();
+  const idle = [];
+  page.context.requestIdleCallback = (fn) => idle.push(fn);
+  page.run(`globalThis.registered = [];
+__hotloop.refresh = {
+  injectIntoGlobalHook() {},
+  isLikelyComponentType(type) { return typeof type === "function"; },
+  register(type, id) { registered.push(id); },
+  createSignatureFunctionForTransform() { return function sign(type) { return type; }; },
+  performReactRefresh() { registered.push("refresh"); },
+};`);
+  const app = (v) =>
+    js(
+      "/src/App.jsx",
+      {},
+      `require.esm(exports, { default: () => App, Wrapped: () => Wrapped });
+function App() { return ${JSON.stringify(v)}; }
+const Wrapped = function Wrapped() { return App(); };
+$RefreshReg$(App, "App");`,
+    );
+  await page.boot([app("v1")], ["/src/App.jsx"]);
+  assert.deepEqual(Array.from(page.get("registered")), ["/src/App.jsx App"], "the export waits");
+  assert.equal(idle.length, 1);
+  // An update before the idle moment: the old export is registered before the module re-runs.
+  await page.update({ revision: 2, modules: [app("v2")], boundaries: [{ id: "/src/App.jsx", acceptedDep: null }] });
+  assert.deepEqual(Array.from(page.get("registered")), [
+    "/src/App.jsx App",
+    "/src/App.jsx export Wrapped",
+    "/src/App.jsx App",
+    "/src/App.jsx export Wrapped",
+    "refresh",
+  ]);
+  idle.shift()();
+  assert.equal(page.get("registered").length, 5, "nothing left for the idle moment");
+});

@@ -342,18 +342,19 @@ async fn served_worker(
 const LAZY_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// `GET /_hotloop/lazy.js?id=<module id>`: the lazy chunk of the page's `import()` target `id`
-/// (see `served::LazyChunks`), with the snapshot's number in `x-hotloop-snapshot`. The first
-/// request for a chunk not compiled yet asks the engine for it and waits for the snapshot that
-/// has it; the engine compiles that chunk's modules only.
+/// (see `served::LazyChunks`), its last statement `__hotloop.served(id, snapshot)` (the page
+/// loads it with a `<script>` element, which cannot read headers) and the snapshot's number also
+/// in `x-hotloop-snapshot`. The first request for a chunk not compiled yet asks the engine for
+/// it and waits for the snapshot that has it; the engine compiles that chunk's modules only.
 pub(crate) async fn lazy_js(
     State(state): State<Arc<AppState>>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
     match served_lazy(&state, query.as_deref()).await {
-        Ok((served, chunk)) => {
+        Ok((served, id, chunk)) => {
             // Built per request, not kept: a lazy chunk stays in every later snapshot.
-            let bytes = Bytes::from(chunk.concat());
+            let bytes = Bytes::from(lazy_script(&chunk, &id, served.snapshot));
             let mut response = cached(&headers, &content_etag(&bytes), JS, bytes);
             // What the page tells the engine it loaded (`ClientMessage::Loaded`).
             response
@@ -372,12 +373,48 @@ pub(crate) async fn lazy_map(
     headers: HeaderMap,
 ) -> Response {
     match served_lazy(&state, query.as_deref()).await {
-        Ok((served, chunk)) => {
+        Ok((served, _, chunk)) => {
             let map = Bytes::from(sourcemap::index_map(&chunk, &served.modules, 0));
             cached(&headers, &content_etag(&map), JSON, map)
         }
         Err(response) => response,
     }
+}
+
+/// A lazy chunk's script: its defines, then `__hotloop.served(id, snapshot);`, then its trailer
+/// (the sourceMappingURL line stays last). The defines come first so that the page records the
+/// snapshot only once they all ran.
+fn lazy_script(chunk: &Chunk, id: &str, snapshot: u32) -> Vec<u8> {
+    let served = format!("__hotloop.served({}, {snapshot});\n", js_string(id));
+    let mut out = Vec::with_capacity(
+        chunk.parts.iter().map(|(_, s)| s.len()).sum::<usize>()
+            + served.len()
+            + chunk.trailer.len(),
+    );
+    for (_, part) in chunk.parts.iter() {
+        out.extend_from_slice(part.as_bytes());
+    }
+    out.extend_from_slice(served.as_bytes());
+    out.extend_from_slice(chunk.trailer.as_bytes());
+    out
+}
+
+/// `s` as a double-quoted JS string literal.
+fn js_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// The module id of a lazy chunk request's `?id=`.
@@ -397,7 +434,7 @@ fn lazy_id(query: Option<&str>) -> Option<String> {
 async fn served_lazy(
     state: &AppState,
     query: Option<&str>,
-) -> Result<(Arc<Served>, Arc<Chunk>), Response> {
+) -> Result<(Arc<Served>, String, Arc<Chunk>), Response> {
     let Some(id) = lazy_id(query) else {
         return Err(text(
             StatusCode::BAD_REQUEST,
@@ -431,7 +468,7 @@ async fn served_lazy(
     match served.lazy.get(&id) {
         LazyChunkState::Ready(chunk) => {
             let chunk = chunk.clone();
-            Ok((served, chunk))
+            Ok((served, id, chunk))
         }
         _ => Err(text(
             StatusCode::NOT_FOUND,
@@ -614,4 +651,18 @@ fn query_param<'q>(query: Option<&'q str>, name: &str) -> Option<&'q str> {
     query?
         .split('&')
         .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::js_string;
+
+    #[test]
+    fn a_module_id_is_a_js_string_literal_whatever_it_holds() {
+        assert_eq!(js_string("/src/a.js"), r#""/src/a.js""#);
+        assert_eq!(
+            js_string("/src/\"q\"\\b\n\u{2028}.js"),
+            r#""/src/\"q\"\\b\u000a\u2028.js""#
+        );
+    }
 }

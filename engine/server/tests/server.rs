@@ -690,6 +690,15 @@ async fn a_lazy_chunk_is_served_with_its_map_and_a_pending_one_is_compiled_first
     );
     assert!(r.text().starts_with("__hotloop.define(\"/src/b.js\""));
     assert!(r.text().contains("__hotloop.define(\"/src/lazy.js\""));
+    // Its last statement names the snapshot (the page loads it with a `<script>` element).
+    let snapshot = r.header("x-hotloop-snapshot").unwrap().to_owned();
+    assert!(
+        r.text().ends_with(&format!(
+            "__hotloop.served(\"/src/lazy.js\", {snapshot});\n"
+        )),
+        "{}",
+        r.text()
+    );
     let map: serde_json::Value = serde_json::from_slice(
         &get(&h, "/_hotloop/lazy.js.map?id=%2Fsrc%2Flazy.js")
             .await
