@@ -385,35 +385,19 @@ pub(crate) async fn lazy_map(
 /// (the sourceMappingURL line stays last). The defines come first so that the page records the
 /// snapshot only once they all ran.
 fn lazy_script(chunk: &Chunk, id: &str, snapshot: u32) -> Vec<u8> {
-    let served = format!("__hotloop.served({}, {snapshot});\n", js_string(id));
+    // A JSON string is a JS string literal.
+    let id = serde_json::to_string(id).unwrap_or_else(|_| "null".into());
+    let served = format!("__hotloop.served({id}, {snapshot});\n");
     let mut out = Vec::with_capacity(
         chunk.parts.iter().map(|(_, s)| s.len()).sum::<usize>()
             + served.len()
             + chunk.trailer.len(),
     );
     for (_, part) in chunk.parts.iter() {
-        out.extend_from_slice(part.as_bytes());
+        part.extend_bytes(&mut out);
     }
     out.extend_from_slice(served.as_bytes());
     out.extend_from_slice(chunk.trailer.as_bytes());
-    out
-}
-
-/// `s` as a double-quoted JS string literal.
-fn js_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
-                out.push_str(&format!("\\u{:04x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
     out
 }
 
@@ -655,14 +639,20 @@ fn query_param<'q>(query: Option<&'q str>, name: &str) -> Option<&'q str> {
 
 #[cfg(test)]
 mod tests {
-    use super::js_string;
+    use super::*;
+    use hotloop_protocol::served::{Parts, Statement};
 
     #[test]
-    fn a_module_id_is_a_js_string_literal_whatever_it_holds() {
-        assert_eq!(js_string("/src/a.js"), r#""/src/a.js""#);
-        assert_eq!(
-            js_string("/src/\"q\"\\b\n\u{2028}.js"),
-            r#""/src/\"q\"\\b\u000a\u2028.js""#
-        );
+    fn a_lazy_script_names_its_snapshot_after_its_defines_whatever_the_id_holds() {
+        let id = "/src/\"q\"\\b\n\u{2028}.js";
+        let parts = Parts::from(vec![(Arc::from(id), Statement::whole("define(1);\n"))]);
+        let chunk = Chunk::new(parts, "//# sourceMappingURL=x\n".into());
+        let script = String::from_utf8(lazy_script(&chunk, id, 3)).unwrap();
+        let served = script
+            .strip_prefix("define(1);\n__hotloop.served(")
+            .and_then(|rest| rest.strip_suffix(", 3);\n//# sourceMappingURL=x\n"))
+            .unwrap_or_else(|| panic!("{script}"));
+        assert!(!served.contains('\n'), "{served}");
+        assert_eq!(serde_json::from_str::<String>(served).unwrap(), id);
     }
 }
