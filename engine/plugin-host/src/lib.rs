@@ -18,6 +18,9 @@
 //!   `<config>.timestamp-<ms>-<rand>.mjs` (so relative and bare imports resolve from there),
 //!   imports and deletes it, then runs the plugins' `config`, `configResolved`, `options`,
 //!   `configureServer` and `buildStart` hooks and answers with a [`ResolvedConfig`].
+//! - A module a `load` filter admits gets its `load` and `transform` chains in one request
+//!   (`loadTransform`, [`Plugins::load_and_transform_in`]): the `transform` filters that look
+//!   at the code are checked by the host on what `load` answered.
 //! - Every call is synchronous for its caller and many are in flight at once (request ids; a
 //!   reader thread dispatches answers and answers the host's own requests: `this.resolve`
 //!   falls back to the [`Resolver`] callback, called on the reader thread).

@@ -378,7 +378,10 @@ export default { plugins: [{
         .unwrap();
     assert_eq!(both.loaded.map(|o| o.code).as_deref(), Some("BROKEN"));
     let e = both.transformed.unwrap_err();
-    assert_eq!((e.plugin.as_str(), e.hook.as_str()), ("strict", "transform"));
+    assert_eq!(
+        (e.plugin.as_str(), e.hook.as_str()),
+        ("strict", "transform")
+    );
     assert_eq!((e.message.as_str(), e.loc), ("broken block", Some((1, 3))));
 
     // What no `load` filter admits costs no round trip for the load: a transform alone.
