@@ -1034,6 +1034,16 @@ fn workers_start_after_many_files_and_a_file_its_sub_modules_and_its_hot_update_
         // Its query sub-module and its hot update run where its plugin state is.
         let sub = host.load(&format!("{file}?sub")).unwrap().expect("loaded");
         assert_eq!(sub.code, format!("sub:{t}"));
+        // The same through `loadTransform` (load and transform in one request).
+        let both = host
+            .load_and_transform_in(PluginEnv::Client, &format!("{file}?sub"), "", true)
+            .unwrap();
+        assert_eq!(both.loaded.map(|o| o.code), Some(format!("sub:{t}")));
+        assert_eq!(
+            both.transformed.unwrap().map(|o| o.code),
+            Some(format!("sub:{t}:{t}:dep")),
+            "both on the file's worker"
+        );
         assert_eq!(thread_of(&host, &file), t, "the same file, the same worker");
         let update = host.hot_update(&file, std::slice::from_ref(&file)).unwrap();
         assert_eq!(update, Some(vec![format!("{file}?thread={t}")]));
