@@ -17,6 +17,9 @@
 // environment variable (an A/B in one interleaved run, e.g. `HOTLOOP_PLUGIN_WORKERS=0`: every
 // plugin hook on the plugin host's main thread).
 //
+// `--base-bin PATH` adds `hotloop base`: another hotloop binary (the one built from main) in the
+// same interleaved run, for an A/B of a change.
+//
 // Needs what the e2e suite needs (tests/e2e/node_modules: playwright-core; /usr/bin/chromium).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -34,7 +37,7 @@ const arg = (name, fallback) => {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
 if (process.argv.includes('--help')) {
-  console.log('node benches/vue/run.mjs [--app starter|sfc1000|both] [--rounds N] [--edits N]   (cargo build --release first)');
+  console.log('node benches/vue/run.mjs [--app starter|sfc1000|both] [--rounds N] [--edits N] [--base-bin PATH] [--baseline NAME=VALUE]   (cargo build --release first)');
   process.exit(0);
 }
 const appArg = process.argv.includes('--app') ? process.argv[process.argv.indexOf('--app') + 1] : 'both';
@@ -42,6 +45,7 @@ const ROUNDS = arg('rounds', 3);
 const EDITS = arg('edits', 10);
 // `HOTLOOP_BIN` to measure another build (a functional check with a debug build).
 const HOTLOOP = process.env.HOTLOOP_BIN ?? path.join(repo, 'target/release/hotloop');
+const BASE_BIN = process.argv.includes('--base-bin') ? path.resolve(process.argv[process.argv.indexOf('--base-bin') + 1]) : null;
 
 function freePort() {
   return 20000 + Math.floor(Math.random() * 20000);
@@ -111,11 +115,11 @@ function start(tool, app) {
   const port = freePort();
   const [cmd, args] =
     tool.startsWith('hotloop')
-      ? [HOTLOOP, ['dev', root, '--no-tui', '--port', String(port)]]
+      ? [tool === 'hotloop base' ? BASE_BIN : HOTLOOP, ['dev', root, '--no-tui', '--port', String(port)]]
       : [path.join(root, 'node_modules/.bin/vite'), ['--port', String(port), '--strictPort']];
   const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'vb-cache-'));
   const env = { ...process.env, NO_COLOR: '1', HOTLOOP_CACHE_DIR: cache };
-  if (tool !== 'hotloop' && tool.startsWith('hotloop ')) {
+  if (tool !== 'hotloop' && tool !== 'hotloop base' && tool.startsWith('hotloop ')) {
     const [name, value] = tool.slice('hotloop '.length).split('=');
     env[name] = value;
   }
@@ -204,12 +208,19 @@ async function measure(browser, tool, spec, results, t0, app) {
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
 const baseline = process.argv.includes('--baseline') ? process.argv[process.argv.indexOf('--baseline') + 1] : null;
-const tools = baseline ? ['hotloop', `hotloop ${baseline}`, 'vite'] : ['hotloop', 'vite'];
+const tools = ['hotloop', ...(BASE_BIN ? ['hotloop base'] : []), ...(baseline ? [`hotloop ${baseline}`] : []), 'vite'];
 const apps = appArg === 'both' ? ['starter', 'sfc1000'] : [appArg];
 const results = Object.fromEntries(apps.map((a) => [a, Object.fromEntries(tools.map((t) => [t, { cold: [], sfc: [], style: [], kept: [] }]))]));
+// The 1-minute load average as each session starts (the machine may be shared).
+const loads = [];
 for (let round = 0; round < ROUNDS; round++) {
   const order = round % 2 === 0 ? tools : [...tools].reverse();
-  for (const a of apps) for (const tool of order) await session(browser, tool, APPS[a], results[a][tool]);
+  for (const a of apps) {
+    for (const tool of order) {
+      loads.push(os.loadavg()[0]);
+      await session(browser, tool, APPS[a], results[a][tool]);
+    }
+  }
 }
 await browser.close();
 console.log('| app | tool | cold start | SFC edit p50 / p95 | `<style>` edit p50 / p95 | state kept |');
@@ -221,3 +232,4 @@ for (const a of apps) {
     console.log(`| ${APPS[a].title} | ${tool} | ${f(median(r.cold))} | ${f(median(r.sfc))} / ${f(p95(r.sfc))} | ${f(median(r.style))} / ${f(p95(r.style))} | ${r.kept.filter(Boolean).length}/${r.kept.length} |`);
   }
 }
+console.log(`\n1-minute load average at the sessions' starts: ${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)} (median ${median(loads).toFixed(2)}); ${os.cpus().length} cores`);

@@ -3,8 +3,8 @@
 // `engine/plugin-host/src/`). Plain JS, no npm dependencies of its own: the plugins, and
 // `vite` where they import it, come from the project's `node_modules`.
 //
-// Requests from hotloop: `loadConfig`, `resolveId`, `load`, `transform`,
-// `transformIndexHtml`, `hotUpdate`. Requests to hotloop: `resolve` (hotloop's own resolver,
+// Requests from hotloop: `loadConfig`, `resolveId`, `load`, `transform`, `loadTransform`
+// (both chains of one module in one round trip), `transformIndexHtml`, `hotUpdate`. Requests to hotloop: `resolve` (hotloop's own resolver,
 // `this.resolve`'s fallback). Notifications to hotloop: `warning` ({ plugin, hook, message }),
 // `custom` (`server.ws.send` events), `log`, `workers` ({ ready }: the workers took over).
 // Anything a plugin uses that this host does not support is one `warning` naming the plugin
@@ -14,7 +14,7 @@
 // stderr, which hotloop logs.
 //
 // Workers (`worker_threads`, this same script): once the per-module requests (`load`,
-// `transform`) have named `workers.after` distinct files, the primary (the main thread)
+// `transform`, `loadTransform`) have named `workers.after` distinct files, the primary (the main thread)
 // starts `workers.count` workers, each loading the same config into plugins of its own
 // (`config`, `configResolved`, `configureServer` with a server whose middlewares go nowhere,
 // `buildStart`). From then on each file not seen before is owned by one worker (a stable hash
@@ -352,6 +352,24 @@ const handlers = {
     if (!changed) return null;
     if (noMap) out.map = null;
     return outputOf(code, out);
+  },
+  // `load`, then `transform` of what it gave (or of `code` when no `load` answered and
+  // `transformUnloaded`): one module's two hook chains in one round trip. A `transform` hook's
+  // error is answered beside the `load` answer (hotloop's code frame needs the loaded code).
+  async loadTransform({ id, code, transformUnloaded, load, transform, ssr }) {
+    const loaded = await handlers.load({ id, plugins: load.plugins, recheck: load.recheck, ssr });
+    if (!loaded && !transformUnloaded) return { loaded: null, transformed: null, transformError: null };
+    let transformed = null, transformError = null;
+    if (transform.plugins.length) {
+      try {
+        transformed = await handlers.transform({
+          id, code: loaded ? loaded.code : code, plugins: transform.plugins, recheck: transform.recheck, ssr,
+        });
+      } catch (e) {
+        transformError = e?.rollup ?? rollupError(e, null, 'transform', id);
+      }
+    }
+    return { loaded, transformed, transformError };
   },
   async transformIndexHtml({ path: urlPath, filename, html }) {
     return transformIndexHtml(urlPath, filename, html);
@@ -949,7 +967,7 @@ function hashOf(s) {
 /** Sends a per-module request to the worker that owns its file; false: the primary runs it. */
 function routeToWorker(f) {
   let file;
-  if (f.method === 'load' || f.method === 'transform') {
+  if (f.method === 'load' || f.method === 'transform' || f.method === 'loadTransform') {
     file = fileOf(f.body?.id ?? '');
     if (!pool.owner.has(file)) {
       pool.owner.set(file, pool.ready.length ? pool.ready[hashOf(file) % pool.ready.length] : null);

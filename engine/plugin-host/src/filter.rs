@@ -117,6 +117,11 @@ impl CompiledFilter {
         }
     }
 
+    /// Whether the filter looks at the code (a `transform` hook's `code` filter).
+    pub fn has_code(&self) -> bool {
+        self.code.is_some()
+    }
+
     /// The verdict for `id` (with `\` as `/`, as Vite normalises it) and, for `transform`,
     /// `code`.
     pub fn verdict(&self, id: &str, code: Option<&str>) -> Verdict {

@@ -18,6 +18,9 @@
 //!   `<config>.timestamp-<ms>-<rand>.mjs` (so relative and bare imports resolve from there),
 //!   imports and deletes it, then runs the plugins' `config`, `configResolved`, `options`,
 //!   `configureServer` and `buildStart` hooks and answers with a [`ResolvedConfig`].
+//! - A module a `load` filter admits gets its `load` and `transform` chains in one request
+//!   (`loadTransform`, [`Plugins::load_and_transform_in`]): the `transform` filters that look
+//!   at the code are checked by the host on what `load` answered.
 //! - Every call is synchronous for its caller and many are in flight at once (request ids; a
 //!   reader thread dispatches answers and answers the host's own requests: `this.resolve`
 //!   falls back to the [`Resolver`] callback, called on the reader thread).
@@ -97,7 +100,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender, bounded};
-use hotloop_protocol::plugin::{Middlewares, Output, PluginEnv, PluginError, Plugins, Resolved};
+use hotloop_protocol::plugin::{
+    LoadTransform, Middlewares, Output, PluginEnv, PluginError, Plugins, Resolved,
+};
 use serde_json::{Value, json};
 
 pub use config::{
@@ -546,6 +551,34 @@ impl PluginHost {
         result
     }
 
+    /// [`PluginHost::selection`] for `transform` before the code is known (it is what `load`
+    /// will answer): a plugin whose filter looks at the code is re-checked in JS.
+    fn transform_selection_before_load(
+        &self,
+        env: PluginEnv,
+        id: &str,
+    ) -> Option<(Vec<usize>, Vec<usize>)> {
+        let loaded = self.loaded()?;
+        let filters = match env {
+            PluginEnv::Client => &loaded.filters[0],
+            PluginEnv::Ssr => &loaded.filters[1],
+        };
+        let mut run = Vec::new();
+        let mut recheck = Vec::new();
+        for (i, f) in filters.iter().enumerate() {
+            let Some(f) = &f[TRANSFORM] else { continue };
+            match f.verdict(id, None) {
+                Verdict::No => {}
+                Verdict::Yes if !f.has_code() => run.push(i),
+                Verdict::Yes | Verdict::Maybe => {
+                    run.push(i);
+                    recheck.push(i);
+                }
+            }
+        }
+        Some((run, recheck))
+    }
+
     /// Indices of `env`'s plugins whose `hook` filter may pass, and those to re-check in JS.
     fn selection(
         &self,
@@ -752,6 +785,55 @@ impl Plugins for PluginHost {
         let mut body = json!({ "id": id, "code": code, "plugins": run, "recheck": recheck });
         with_env(&mut body, env);
         Ok(self.call("transform", Some(id), body)?.map(output))
+    }
+
+    /// One round trip (`loadTransform`): the host runs the `load` chain, then the `transform`
+    /// chain on its answer (or on `code`), as two requests would.
+    fn load_and_transform_in(
+        &self,
+        env: PluginEnv,
+        id: &str,
+        code: &str,
+        transform_unloaded: bool,
+    ) -> Result<LoadTransform, PluginError> {
+        let nothing = LoadTransform {
+            loaded: None,
+            transformed: Ok(None),
+        };
+        let Some((load, load_recheck)) = self.selection(env, LOAD, id, None) else {
+            return Ok(nothing);
+        };
+        if load.is_empty() {
+            if !transform_unloaded || !self.wants_transform_in(env, id, code) {
+                return Ok(nothing);
+            }
+            return Ok(LoadTransform {
+                loaded: None,
+                transformed: self.transform_in(env, id, code),
+            });
+        }
+        let (transform, transform_recheck) = self
+            .transform_selection_before_load(env, id)
+            .unwrap_or_default();
+        let mut body = json!({
+            "id": id,
+            "code": code,
+            "transformUnloaded": transform_unloaded,
+            "load": { "plugins": load, "recheck": load_recheck },
+            "transform": { "plugins": transform, "recheck": transform_recheck },
+        });
+        with_env(&mut body, env);
+        let Some(answer) = self.call("loadTransform", Some(id), body)? else {
+            return Ok(nothing);
+        };
+        let part = |k: &str| Some(answer[k].clone()).filter(|v| !v.is_null());
+        Ok(LoadTransform {
+            loaded: part("loaded").map(output),
+            transformed: match part("transformError") {
+                Some(e) => Err(plugin_error(&e, "transform", Some(id))),
+                None => Ok(part("transformed").map(output)),
+            },
+        })
     }
 
     /// Runs the plugins' `transformIndexHtml` hooks on `html` (served at `url_path`, read

@@ -5,7 +5,7 @@ mod support;
 use std::time::Duration;
 
 use hotloop_plugin_host::{Alias, ConfigInput, HostError, HostEvent, Pattern, PluginHost};
-use hotloop_protocol::plugin::Plugins;
+use hotloop_protocol::plugin::{PluginEnv, Plugins};
 use support::{Project, options, start, start_with, wait_event, wait_gone};
 
 const VIRTUAL: &str = r#"
@@ -304,6 +304,97 @@ export default { plugins: [{
             .code,
         "x//odd"
     );
+}
+
+#[test]
+fn load_and_transform_are_one_round_trip_with_the_transform_filters_checked_on_the_loaded_code() {
+    let config = r#"
+export default { plugins: [{
+  name: 'sub',
+  load: {
+    filter: { id: /\?(sub|none|bad-load|bad-transform)$/ },
+    handler(id) {
+      if (id.endsWith('?sub')) return 'export const a = "LOADED MAGIC"'
+      if (id.endsWith('?bad-load')) throw new Error('no block here')
+      if (id.endsWith('?bad-transform')) return 'BROKEN'
+      return null
+    },
+  },
+}, {
+  name: 'magic',
+  transform: { filter: { code: 'MAGIC' }, handler: (code) => code.replace('MAGIC', 'magic') },
+}, {
+  name: 'absent',
+  // Its code filter does not admit the loaded code: it must not run.
+  transform: { filter: { code: 'ABSENT' }, handler() { throw new Error('ran on code its filter rejects') } },
+}, {
+  name: 'strict',
+  transform(code, id) { if (code === 'BROKEN') this.error({ message: 'broken block', loc: { line: 1, column: 2 } }) },
+}] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let (host, _) = start(&p, "vite.config.mjs");
+    let env = PluginEnv::Client;
+
+    let before = host.round_trips();
+    let sub = p.path("src/a.js?sub");
+    let both = host
+        .load_and_transform_in(env, &sub, "the file's own text", true)
+        .unwrap();
+    assert_eq!(
+        both.loaded.map(|o| o.code).as_deref(),
+        Some(r#"export const a = "LOADED MAGIC""#)
+    );
+    assert_eq!(
+        both.transformed.unwrap().map(|o| o.code).as_deref(),
+        Some(r#"export const a = "LOADED magic""#),
+        "the transforms ran on the loaded code, `absent` left out by its code filter"
+    );
+    assert_eq!(host.round_trips(), before + 1, "one round trip for both");
+
+    // No `load` answered: the module's own text is transformed, unless it is virtual.
+    let none = p.path("src/b.js?none");
+    let both = host
+        .load_and_transform_in(env, &none, "MAGIC", true)
+        .unwrap();
+    assert_eq!(both.loaded, None);
+    assert_eq!(
+        both.transformed.unwrap().map(|o| o.code).as_deref(),
+        Some("magic")
+    );
+    let both = host
+        .load_and_transform_in(env, &none, "MAGIC", false)
+        .unwrap();
+    assert_eq!((both.loaded, both.transformed), (None, Ok(None)));
+
+    // A `load` hook's error is the call's; a `transform` hook's comes with the `load` answer.
+    let e = host
+        .load_and_transform_in(env, &p.path("src/c.js?bad-load"), "", true)
+        .unwrap_err();
+    assert_eq!((e.plugin.as_str(), e.hook.as_str()), ("sub", "load"));
+    assert!(e.message.contains("no block here"), "{e:?}");
+    let both = host
+        .load_and_transform_in(env, &p.path("src/d.js?bad-transform"), "", true)
+        .unwrap();
+    assert_eq!(both.loaded.map(|o| o.code).as_deref(), Some("BROKEN"));
+    let e = both.transformed.unwrap_err();
+    assert_eq!(
+        (e.plugin.as_str(), e.hook.as_str()),
+        ("strict", "transform")
+    );
+    assert_eq!((e.message.as_str(), e.loc), ("broken block", Some((1, 3))));
+
+    // What no `load` filter admits costs no round trip for the load: a transform alone.
+    let before = host.round_trips();
+    let both = host
+        .load_and_transform_in(env, &p.path("src/e.js"), "MAGIC", true)
+        .unwrap();
+    assert_eq!(both.loaded, None);
+    assert_eq!(
+        both.transformed.unwrap().map(|o| o.code).as_deref(),
+        Some("magic")
+    );
+    assert_eq!(host.round_trips(), before + 1);
 }
 
 #[test]
@@ -943,6 +1034,16 @@ fn workers_start_after_many_files_and_a_file_its_sub_modules_and_its_hot_update_
         // Its query sub-module and its hot update run where its plugin state is.
         let sub = host.load(&format!("{file}?sub")).unwrap().expect("loaded");
         assert_eq!(sub.code, format!("sub:{t}"));
+        // The same through `loadTransform` (load and transform in one request).
+        let both = host
+            .load_and_transform_in(PluginEnv::Client, &format!("{file}?sub"), "", true)
+            .unwrap();
+        assert_eq!(both.loaded.map(|o| o.code), Some(format!("sub:{t}")));
+        assert_eq!(
+            both.transformed.unwrap().map(|o| o.code),
+            Some(format!("sub:{t}:{t}:dep")),
+            "both on the file's worker"
+        );
         assert_eq!(thread_of(&host, &file), t, "the same file, the same worker");
         let update = host.hot_update(&file, std::slice::from_ref(&file)).unwrap();
         assert_eq!(update, Some(vec![format!("{file}?thread={t}")]));

@@ -101,6 +101,37 @@ pub trait Plugins: Send + Sync + 'static {
         self.transform(id, code)
     }
 
+    /// `load_in`, then `transform_in` of what it gave (of `code`, the module's own text, when no
+    /// `load` answered and `transform_unloaded`; nothing more when not: a virtual module no
+    /// plugin loads): the two hook chains of one module, as the engine runs them in turn. The
+    /// default makes the two calls; the plugin host answers both in one round trip. `Err`: a
+    /// `load` hook failed (no transform ran).
+    fn load_and_transform_in(
+        &self,
+        env: PluginEnv,
+        id: &str,
+        code: &str,
+        transform_unloaded: bool,
+    ) -> Result<LoadTransform, PluginError> {
+        let loaded = self.load_in(env, id)?;
+        if loaded.is_none() && !transform_unloaded {
+            return Ok(LoadTransform {
+                loaded,
+                transformed: Ok(None),
+            });
+        }
+        let source = loaded.as_ref().map_or(code, |o| o.code.as_str());
+        let transformed = if self.wants_transform_in(env, id, source) {
+            self.transform_in(env, id, source)
+        } else {
+            Ok(None)
+        };
+        Ok(LoadTransform {
+            loaded,
+            transformed,
+        })
+    }
+
     /// A watched file changed: runs `handleHotUpdate`/`hotUpdate`. `modules` are the ids of the
     /// graph's modules for that file (the file's own id and its query sub-modules). The answer
     /// narrows which of them update (`None`: the plugins left the choice to the engine).
@@ -139,6 +170,14 @@ pub struct Resolved {
     pub id: String,
     /// `external: true`: left to the runtime (a URL the page fetches itself).
     pub external: bool,
+}
+
+/// What [`Plugins::load_and_transform_in`] got: the `load` answer, and the `transform` answer
+/// (of the loaded code, or of the module's own text), or the error of a `transform` hook.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadTransform {
+    pub loaded: Option<Output>,
+    pub transformed: Result<Option<Output>, PluginError>,
 }
 
 /// A `load` or `transform` answer.

@@ -118,48 +118,41 @@ pub fn run(db: &dyn Db, path: &Path, id: &str, text: &str, env: PluginEnv) -> Pl
             watched,
         }
     };
-    if plugins.wants_load_in(env, &plugin_id) {
-        match plugins.load_in(env, &plugin_id) {
-            Ok(Some(output)) => {
-                log_warnings(id, &output.warnings);
-                watched.extend(depend_on(db, &output.watch_files));
-                code = Some(output.code);
-                load_map = output.map;
-            }
-            Ok(None) => {}
+    // `load` and `transform` in one round trip when a `load` hook may answer (a query
+    // sub-module, a virtual module); `transform` alone otherwise (a `.vue` file).
+    let transformed = if plugins.wants_load_in(env, &plugin_id) {
+        let virtual_module = class == FileClass::Virtual;
+        let both = match plugins.load_and_transform_in(env, &plugin_id, text, !virtual_module) {
+            Ok(both) => both,
             Err(error) => return failed(&error, text, watched),
-        }
-    }
-    if code.is_none() && class == FileClass::Virtual {
-        return PluginPass::Failed {
-            watched,
-            diagnostic: Diagnostic {
-                kind: DiagnosticKind::Transform,
-                file: id.to_string(),
-                line: 1,
-                column: 1,
-                message: format!(
-                    "no plugin loads the virtual module '{plugin_id}': a plugin resolved it but none \
-                 of the config's plugins has a `load` hook that answers for it"
-                ),
-                code_frame: String::new(),
-            },
         };
-    }
-    let source = code.as_deref().unwrap_or(text);
-    let transformed = if plugins.wants_transform_in(env, &plugin_id, source) {
-        match plugins.transform_in(env, &plugin_id, source) {
-            Ok(Some(output)) => {
-                log_warnings(id, &output.warnings);
-                watched.extend(depend_on(db, &output.watch_files));
-                Some((output.code, output.map))
-            }
-            Ok(None) => None,
-            Err(error) => return failed(&error, source, watched),
+        if let Some(output) = both.loaded {
+            log_warnings(id, &output.warnings);
+            watched.extend(depend_on(db, &output.watch_files));
+            code = Some(output.code);
+            load_map = output.map;
+        } else if virtual_module {
+            return unloaded_virtual(id, &plugin_id, watched);
+        }
+        match both.transformed {
+            Ok(output) => output,
+            Err(error) => return failed(&error, code.as_deref().unwrap_or(text), watched),
+        }
+    } else if class == FileClass::Virtual {
+        return unloaded_virtual(id, &plugin_id, watched);
+    } else if plugins.wants_transform_in(env, &plugin_id, text) {
+        match plugins.transform_in(env, &plugin_id, text) {
+            Ok(output) => output,
+            Err(error) => return failed(&error, text, watched),
         }
     } else {
         None
     };
+    let transformed = transformed.map(|output| {
+        log_warnings(id, &output.warnings);
+        watched.extend(depend_on(db, &output.watch_files));
+        (output.code, output.map)
+    });
     // A transform's map starts from what `load` gave (a sub-module's block), which the
     // transform's own sources name; the file a `load` map names is the original either way.
     match transformed.or(code.map(|code| (code, load_map))) {
@@ -170,6 +163,24 @@ pub fn run(db: &dyn Db, path: &Path, id: &str, text: &str, env: PluginEnv) -> Pl
             watched,
         },
         None => PluginPass::Untouched,
+    }
+}
+
+/// A virtual module no plugin's `load` answered for.
+fn unloaded_virtual(id: &str, plugin_id: &str, watched: Vec<SourceFile>) -> PluginPass {
+    PluginPass::Failed {
+        watched,
+        diagnostic: Diagnostic {
+            kind: DiagnosticKind::Transform,
+            file: id.to_string(),
+            line: 1,
+            column: 1,
+            message: format!(
+                "no plugin loads the virtual module '{plugin_id}': a plugin resolved it but none \
+                 of the config's plugins has a `load` hook that answers for it"
+            ),
+            code_frame: String::new(),
+        },
     }
 }
 
