@@ -42,13 +42,28 @@ fn run_chunk(root: &Path) -> String {
         })
         .collect();
     let page = root.join("page.js");
-    // The smallest browser the runtime needs without a document: a location, a WebSocket that
-    // never connects, and a `fetch` that answers lazy chunk requests as the server does.
+    // The smallest browser the runtime needs: a location, a WebSocket that never connects, a
+    // document whose `<script>` elements run lazy chunks as the server serves them (their last
+    // statement names the snapshot), and a `fetch` that answers as the server does (the page
+    // asks it why a chunk did not load).
     let prelude = format!(
         r#"
 globalThis.location = {{ origin: 'http://127.0.0.1:1', host: '127.0.0.1:1', href: 'http://127.0.0.1:1/', protocol: 'http:', reload() {{}} }};
 globalThis.WebSocket = class {{ addEventListener() {{}} close() {{}} }};
 const LAZY = {};
+globalThis.document = {{
+  createElement: () => ({{ remove() {{}} }}),
+  head: {{
+    appendChild(script) {{
+      const id = new URL(script.src, location.origin).searchParams.get('id');
+      setTimeout(() => {{
+        if (LAZY[id] === undefined) return script.onerror();
+        (0, eval)(LAZY[id] + '\n__hotloop.served(' + JSON.stringify(id) + ', 1);');
+        script.onload();
+      }});
+    }},
+  }},
+}};
 globalThis.fetch = async (url) => {{
   const text = LAZY[new URL(url, location.origin).searchParams.get('id')];
   return {{ ok: text !== undefined, status: text === undefined ? 404 : 200, text: async () => text ?? 'no such chunk', headers: {{ get: () => '1' }} }};
