@@ -759,7 +759,7 @@ impl DevLoop {
     /// A page loaded the lazy chunk of `chunk` from snapshot `snapshot`: its modules get
     /// updates from now on, and those edited after that snapshot (held back, or sent only to
     /// the pages that had them, or sent while this page's request was on its way) are sent to
-    /// it now. Said again after a reconnect, with the chunk's first snapshot: a page that
+    /// it now, then `ChunkSynced` (the page evaluates nothing of the chunk before it). Said again after a reconnect, with the chunk's first snapshot: a page that
     /// already has later edits is then sent them once more (a redundant hot update).
     fn on_chunk_loaded(&mut self, client: ClientId, chunk: Arc<str>, snapshot: u32) {
         self.open_chunks
@@ -787,6 +787,14 @@ impl DevLoop {
                 Vec::new(),
             );
         }
+        // The page holds the `import()` until it hears this (after the edits, if any).
+        let synced = protocol::encode(&ServerMessage::ChunkSynced {
+            chunk: chunk.to_string(),
+        });
+        let _ = self
+            .publishers
+            .updates
+            .send(Frame::to(synced, Arc::from([client])));
     }
 
     /// The pages that loaded one of `chunks`.

@@ -230,10 +230,38 @@
      */
     const loadedChunks = new Map();
 
+    /**
+     * Lazy chunks announced (`Loaded`) whose `ChunkSynced` has not arrived: target id → what
+     * ends the `import()`'s wait. The server sends every edit to the chunk's modules made since
+     * the snapshot it was served from before that answer, and messages are handled in order,
+     * so the `import()` evaluates nothing of the chunk at an older version (a framework never
+     * renders a component the page already has an edit for).
+     */
+    const unsynced = new Map();
+
+    /** How long an `import()` waits for `ChunkSynced` at most (a connection that stalls). */
+    const SYNC_WAIT_MS = 3000;
+
+    /** A lazy chunk ran its defines: tell the server, and wait for its answer when connected. */
     function chunkLoaded(id, info) {
       const snapshot = info && typeof info.snapshot === "number" ? info.snapshot : 0;
       loadedChunks.set(id, snapshot);
-      if (connection.open) host.send(codec.encodeLoaded({ chunk: id, snapshot }));
+      if (!connection.open) return undefined;
+      host.send(codec.encodeLoaded({ chunk: id, snapshot }));
+      return new Promise((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          if (unsynced.get(id) === done) unsynced.delete(id);
+          resolve();
+        };
+        const timer = setTimeout(done, SYNC_WAIT_MS);
+        unsynced.set(id, done);
+      });
+    }
+
+    /** Ends every `import()`'s wait for `ChunkSynced` (the connection that would bring it closed). */
+    function releaseUnsynced() {
+      for (const done of [...unsynced.values()]) done();
     }
 
     /** Every server message is handled after the previous one finished. */
@@ -361,6 +389,7 @@
     function disconnected(payload) {
       if (!connection.open) return;
       connection.open = false;
+      releaseUnsynced();
       logger.info("disconnected");
       bus.emit("vite:ws:disconnect", payload);
     }
@@ -397,6 +426,11 @@
             text: message.reason || reasons.ServerRequested.text,
           });
           return;
+        case "chunk-synced": {
+          const done = unsynced.get(message.chunk);
+          if (done) done();
+          return;
+        }
         case "custom":
           if (message.event === SERVER_UPDATE) {
             handleServerUpdate(message.data);

@@ -10,7 +10,7 @@
 const HotloopProtocol = (function () {
   'use strict';
 
-  const PROTOCOL_VERSION = 4;
+  const PROTOCOL_VERSION = 5;
 
   const ids = Object.freeze({
     hello: 0x01,
@@ -18,6 +18,7 @@ const HotloopProtocol = (function () {
     errors: 0x03,
     fullReload: 0x04,
     custom: 0x05,
+    chunkSynced: 0x06,
     ack: 0x81,
     invalidate: 0x82,
     clientCustom: 0x83,
@@ -256,6 +257,8 @@ const HotloopProtocol = (function () {
         });
       case ids.custom:
         return r.finish({ type: 'custom', event: r.str(), data: r.json() });
+      case ids.chunkSynced:
+        return r.finish({ type: 'chunk-synced', chunk: r.str() });
       default:
         throw new ProtocolError(`unknown message id 0x${id.toString(16).padStart(2, '0')}`);
     }

@@ -128,3 +128,39 @@ test("the server hears of each lazy chunk loaded, with the snapshot it came from
   assert.deepEqual(rt.sent("loaded").length, 2);
   assert.deepEqual(rt.sent("loaded")[1], { kind: "loaded", chunk: "/src/a.js", snapshot: 7 });
 });
+
+test("import() of a chunk waits for the server's ChunkSynced: an edit it sends first is what evaluates", async () => {
+  const v1 = js("/src/a.js", {}, esm({ name: "name" }, `const name = "a v1";`));
+  const rt = createTestRuntime({ lazyChunks: { "/src/a.js": [v1] } });
+  await rt.boot([main], ["/src/main.js"]);
+  rt.answersLoaded = false;
+  rt.chunkSnapshot = 3;
+  let settled = false;
+  const loading = rt.get("loadA")().then((a) => {
+    settled = true;
+    return a;
+  });
+  // The chunk ran its defines (v1, from snapshot 3) and said so; a.js was edited after that
+  // snapshot, so the server sends the edit, then ChunkSynced.
+  while (rt.sent("loaded").length === 0) await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(rt.sent("loaded"), [{ kind: "loaded", chunk: "/src/a.js", snapshot: 3 }]);
+  await rt.update({
+    revision: 2,
+    modules: [js("/src/a.js", {}, esm({ name: "name" }, `const name = "a v2";`))],
+    boundaries: [["/src/a.js", null]],
+  });
+  assert.equal(settled, false, "the import() waits for ChunkSynced");
+  assert.equal(rt.inspect().modules["/src/a.js"], "defined", "nothing evaluated it yet");
+  await rt.receive({ type: "chunk-synced", chunk: "/src/a.js" });
+  assert.equal((await loading).name, "a v2");
+});
+
+test("a lost connection ends an import()'s wait for ChunkSynced", async () => {
+  const rt = createTestRuntime({ lazyChunks: { "/src/a.js": [js("/src/a.js", {}, esm({ ok: "ok" }, "const ok = 1;"))] } });
+  await rt.boot([main], ["/src/main.js"]);
+  rt.answersLoaded = false;
+  const loading = rt.get("loadA")();
+  while (rt.sent("loaded").length === 0) await new Promise((resolve) => setImmediate(resolve));
+  rt.core.disconnected({});
+  assert.equal((await loading).ok, 1);
+});

@@ -169,6 +169,43 @@ describe('lazy routes in the browser', { skip, concurrency: false }, () => {
     assert.deepEqual(problems(), []);
   });
 
+  // The loading race: the engine resends an edit made while the route's chunk was on its way
+  // (`Cause::Resend`), then `ChunkSynced`; the page holds the `import()` until then, so React
+  // never renders the route's older version (rendered but not yet committed, a refresh could
+  // not reach it).
+  test('a chunk served before an edit to its modules landed gets that edit once the page loaded it (the loading race)', async () => {
+    // The route's chunk is held on its way to the page: fetched from the server now (route f
+    // v1), handed to the page only after an edit to F.jsx is built.
+    let held;
+    const requested = new Promise((resolve) => {
+      held = resolve;
+    });
+    const url = (u) => u.pathname === '/_hotloop/lazy.js' && u.searchParams.get('id') === '/src/routes/F.jsx';
+    await tab.page.route(url, (route) => held(route));
+    try {
+      await navigate('/f');
+      const route = await requested;
+      const response = await route.fetch();
+      const body = await response.text();
+      assert.match(body, /route f v1/);
+      const from = tab.mark();
+      const edited = server.lines.length;
+      edit('src/routes/F.jsx', 'route f v1', 'route f v2');
+      await server.untilLine(/^change: src\/routes\/F\.jsx/, { from: edited });
+      // Built and published (the report line; "build failed" counts the missing import the
+      // fixture keeps): no page has loaded the route, so no page was sent it.
+      await server.untilLine(/^(hot update|no change|build failed) r\d+/, { from: edited });
+      await route.fulfill({ response, body });
+      // The page ran the older chunk, said which snapshot it came from, and was sent the edit.
+      await tab.untilLog('[hmr] updated /src/routes/F.jsx', { from });
+      await tab.until(() => document.getElementById('route-f')?.textContent === 'route f v2 only in f');
+      await assertNoReload();
+      assert.deepEqual(problems(), []);
+    } finally {
+      await tab.page.unroute(url);
+    }
+  });
+
   test('an edit in a route one tab loaded updates that tab in place; the other tab gets no update and sees the edit on its first visit', async () => {
     const other = await Tab.open(browser, server.url + '/');
     try {

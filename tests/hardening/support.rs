@@ -444,14 +444,14 @@ impl Client {
     }
 }
 
-/// The revision a message is for (0 for custom events).
+/// The revision a message is for (0 for custom events and `ChunkSynced`).
 pub fn revision_of(message: &ServerMessage) -> u32 {
     match message {
         ServerMessage::Hello { revision, .. }
         | ServerMessage::Errors { revision, .. }
         | ServerMessage::FullReload { revision, .. } => *revision,
         ServerMessage::Update(u) => u.revision,
-        ServerMessage::Custom { .. } => 0,
+        ServerMessage::Custom { .. } | ServerMessage::ChunkSynced { .. } => 0,
     }
 }
 

@@ -28,7 +28,7 @@ pub struct Frame {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Only {
     pub clients: Arc<[ClientId]>,
-    /// What every other tab gets instead (see the module docs).
+    /// What every other tab gets instead (see the module docs); empty: nothing.
     pub others: Arc<[u8]>,
 }
 
@@ -58,6 +58,18 @@ impl Frame {
         }
     }
 
+    /// A message for `clients` alone that moves no revision (`ChunkSynced`): the other tabs
+    /// get nothing.
+    pub fn to(bytes: impl Into<Arc<[u8]>>, clients: Arc<[ClientId]>) -> Frame {
+        Frame {
+            bytes: bytes.into(),
+            only: Some(Only {
+                clients,
+                others: Arc::from([]),
+            }),
+        }
+    }
+
     /// Whether the frame is for `client` (or every tab).
     pub fn is_for(&self, client: ClientId) -> bool {
         self.only
@@ -65,7 +77,7 @@ impl Frame {
             .is_none_or(|only| only.clients.contains(&client))
     }
 
-    /// What the session of `client` sends.
+    /// What the session of `client` sends; empty: nothing (see [`Frame::to`]).
     pub fn bytes_for(&self, client: ClientId) -> &Arc<[u8]> {
         match &self.only {
             Some(only) if !only.clients.contains(&client) => &only.others,

@@ -12,6 +12,7 @@
 //! | 0x03 | Errors | revision u32, added list<Diagnostic>, cleared list<str> |
 //! | 0x04 | FullReload | revision u32, reason_code u8, reason str |
 //! | 0x05 | Custom | event str, data str (JSON) |
+//! | 0x06 | ChunkSynced | chunk str |
 //! | 0x81 | Ack (client) | revision u32, ok bool, apply_ms f64, error opt<str> |
 //! | 0x82 | Invalidate (client) | id str, message opt<str> |
 //! | 0x83 | Custom (client) | event str, data str (JSON) |
@@ -49,7 +50,10 @@
 //! `Loaded` (the chunk's `import()` target and the number of the snapshot it was served from,
 //! `Served::snapshot`; again after a reconnect), and the engine sends that tab alone the
 //! chunk's modules edited after that snapshot (an edit held back, sent to other tabs only, or
-//! made while its request was on its way).
+//! made while its request was on its way), then `ChunkSynced` naming the chunk, whether or not
+//! there was an edit to send. The page holds the `import()` until then, so a module edited
+//! while its chunk was on the way is re-defined before anything evaluates it (and a framework
+//! such as React never renders its old version).
 //!
 //! # CSS patches
 //!
@@ -69,7 +73,7 @@ use crate::ModuleKind;
 use crate::diagnostic::{Diagnostic, DiagnosticKind};
 use crate::reload::FullReloadReason;
 
-pub const PROTOCOL_VERSION: u32 = 4;
+pub const PROTOCOL_VERSION: u32 = 5;
 
 /// Message ids (the first byte of a frame).
 pub mod id {
@@ -78,6 +82,7 @@ pub mod id {
     pub const ERRORS: u8 = 0x03;
     pub const FULL_RELOAD: u8 = 0x04;
     pub const CUSTOM: u8 = 0x05;
+    pub const CHUNK_SYNCED: u8 = 0x06;
     pub const ACK: u8 = 0x81;
     pub const INVALIDATE: u8 = 0x82;
     pub const CLIENT_CUSTOM: u8 = 0x83;
@@ -112,6 +117,9 @@ pub enum ServerMessage {
         event: String,
         data: String,
     },
+    /// The answer to a tab's `Loaded`: every edit to the lazy chunk `chunk`'s modules made
+    /// after the snapshot it was served from has been sent to the tab (before this message).
+    ChunkSynced { chunk: String },
 }
 
 impl ServerMessage {

@@ -190,6 +190,9 @@ async fn session(
                 Ok(frame) => {
                     // The engine chose what this tab gets (`Frame::only`).
                     let bytes = frame.bytes_for(client_id).clone();
+                    if bytes.is_empty() {
+                        continue;
+                    }
                     if !send(&mut socket, Message::Binary(Bytes::from_owner(bytes))).await {
                         tracing::debug!("{client_id}: send failed or timed out");
                         close(&mut socket, close_code::POLICY, "hotloop: client too slow").await;

@@ -555,6 +555,7 @@ fn an_edit_in_a_lazy_chunk_goes_to_the_pages_that_loaded_it_and_a_late_loader_ge
         (chunk.0, &*chunk.1, &chunk.2[..]),
         (1, "/src/route.js", &[Arc::from("/src/route.js")][..])
     );
+    chunk_synced(&mut frames, 1);
 
     save(
         &route,
@@ -591,6 +592,8 @@ fn an_edit_in_a_lazy_chunk_goes_to_the_pages_that_loaded_it_and_a_late_loader_ge
             .code
             .contains("route = 2")
     );
+    // Then the answer the page holds its `import()` for.
+    chunk_synced(&mut frames, 2);
 
     // A page that loads the chunk from the current snapshot needs nothing.
     let current = snapshots.borrow_and_update().snapshot;
@@ -599,6 +602,7 @@ fn an_edit_in_a_lazy_chunk_goes_to_the_pages_that_loaded_it_and_a_late_loader_ge
         EngineEvent::ChunkLoaded { client: 3, .. } => Some(()),
         _ => None,
     });
+    chunk_synced(&mut frames, 3);
 
     // An edit of the page's own module goes to every page.
     save(
@@ -613,4 +617,27 @@ fn an_edit_in_a_lazy_chunk_goes_to_the_pages_that_loaded_it_and_a_late_loader_ge
     assert!(frames.try_recv().is_err());
     control_tx.send(Control::Shutdown).unwrap();
     engine.join().unwrap();
+}
+
+/// The next frame is `ChunkSynced` for the route's chunk, for `client` alone (the other tabs
+/// get nothing). Waits for it (the engine sends it after the `ChunkLoaded` event).
+fn chunk_synced(frames: &mut tokio::sync::broadcast::Receiver<hotloop_protocol::Frame>, client: u64) {
+    let deadline = Instant::now() + WAIT;
+    let frame = loop {
+        match frames.try_recv() {
+            Ok(frame) => break frame,
+            Err(tokio::sync::broadcast::error::TryRecvError::Empty) if Instant::now() < deadline => {
+                std::thread::yield_now();
+            }
+            Err(e) => panic!("no ChunkSynced for client {client}: {e:?}"),
+        }
+    };
+    assert!(frame.is_for(ClientId(client)), "{frame:?}");
+    assert!(frame.bytes_for(ClientId(client + 100)).is_empty(), "the others get nothing");
+    assert_eq!(
+        hotloop_protocol::wire::decode_server(frame.bytes_for(ClientId(client))),
+        Ok(ServerMessage::ChunkSynced {
+            chunk: "/src/route.js".into()
+        })
+    );
 }

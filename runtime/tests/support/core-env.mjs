@@ -24,7 +24,9 @@ function removeTestGlobals() {
 
 /**
  * A fresh core with a recording host. `refresh`: the host's RefreshHooks (none by default);
- * `allowReload`: what the host answers when the core wants a full reload.
+ * `allowReload`: what the host answers when the core wants a full reload. While
+ * `rt.answersLoaded` (the default), the server answers each `Loaded` with `ChunkSynced` as the
+ * engine does when it has no edit to send.
  */
 export function createTestRuntime({ refresh = null, allowReload = true, lazyChunks = null } = {}) {
   removeTestGlobals();
@@ -36,7 +38,13 @@ export function createTestRuntime({ refresh = null, allowReload = true, lazyChun
   };
   const host = {
     origin: ORIGIN,
-    send: (frame) => frames.push(decodeClientFrame(frame)),
+    send: (frame) => {
+      const message = decodeClientFrame(frame);
+      frames.push(message);
+      if (message.kind === "loaded" && rt.answersLoaded) {
+        setImmediate(() => core.receive(encodeServerMessage({ type: "chunk-synced", chunk: message.chunk })));
+      }
+    },
     reload(reason) {
       rt.reloads.push(reason);
       return allowReload;
@@ -73,6 +81,8 @@ export function createTestRuntime({ refresh = null, allowReload = true, lazyChun
     chunkRequests: [],
     /** The snapshot the host says the lazy chunks it loads were served from. */
     chunkSnapshot: 1,
+    /** The server answers `Loaded` with `ChunkSynced` at once (see above). */
+    answersLoaded: true,
     /** CSS module id → its text, as the host holds them. */
     styles: new Map(),
     links: [],

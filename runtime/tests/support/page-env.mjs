@@ -376,6 +376,11 @@ export function createPage({ storage = new MemoryStorage() } = {}) {
     send(data) {
       if (this.readyState !== 1) throw new Error("WebSocket is not open");
       this.sent.push(data);
+      // The server answers a lazy chunk's `Loaded` (no edit to send): `ChunkSynced`.
+      const message = decodeClientFrame(data);
+      if (message.kind === "loaded") {
+        setImmediate(() => this.serverSend(encodeServerMessage({ type: "chunk-synced", chunk: message.chunk })));
+      }
     }
     close() {
       this.serverClose();

@@ -114,6 +114,10 @@ export function encodeServerMessage(message) {
       w.str(message.event);
       w.str(JSON.stringify(message.data ?? null));
       break;
+    case "chunk-synced":
+      w.u8(P.ids.chunkSynced);
+      w.str(message.chunk);
+      break;
     default:
       throw new Error(`no server message of type ${message.type}`);
   }

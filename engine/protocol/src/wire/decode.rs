@@ -103,6 +103,7 @@ pub fn decode_server(frame: &[u8]) -> Result<ServerMessage, ProtocolError> {
             event: r.string()?,
             data: r.json()?,
         },
+        id::CHUNK_SYNCED => ServerMessage::ChunkSynced { chunk: r.string()? },
         other => return Err(ProtocolError::UnknownMessage(other)),
     };
     r.finish()?;

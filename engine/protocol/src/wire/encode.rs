@@ -188,6 +188,10 @@ fn write_server<S: Sink>(message: &ServerMessage, s: &mut S) {
             s.str(event);
             s.str(data);
         }
+        ServerMessage::ChunkSynced { chunk } => {
+            s.u8(id::CHUNK_SYNCED);
+            s.str(chunk);
+        }
     }
 }
 

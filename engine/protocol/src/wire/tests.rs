@@ -49,7 +49,7 @@ fn goldens() -> Vec<Golden> {
                 server_id: "srv-ünï-🔥".into(),
                 revision: 7,
             }),
-            js: json!({"type": "hello", "protocol": 4, "serverId": "srv-ünï-🔥", "revision": 7}),
+            js: json!({"type": "hello", "protocol": 5, "serverId": "srv-ünï-🔥", "revision": 7}),
         },
         Golden {
             name: "update",
@@ -314,6 +314,13 @@ fn goldens() -> Vec<Golden> {
                        "data": {"list": [true, null, 1.5], "n": 1, "s": "ü🔥"}}),
         },
         Golden {
+            name: "chunk_synced",
+            message: Message::Server(ServerMessage::ChunkSynced {
+                chunk: "/src/routes/ünï.jsx".into(),
+            }),
+            js: json!({"type": "chunk-synced", "chunk": "/src/routes/ünï.jsx"}),
+        },
+        Golden {
             name: "client_ack",
             message: Message::Client(ClientMessage::Ack {
                 revision: 42,
@@ -451,6 +458,7 @@ fn every_message_type_has_a_golden() {
             id::ERRORS,
             id::FULL_RELOAD,
             id::CUSTOM,
+            id::CHUNK_SYNCED,
             id::ACK,
             id::INVALIDATE,
             id::CLIENT_CUSTOM,
