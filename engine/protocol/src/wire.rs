@@ -119,7 +119,9 @@ pub enum ServerMessage {
     },
     /// The answer to a tab's `Loaded`: every edit to the lazy chunk `chunk`'s modules made
     /// after the snapshot it was served from has been sent to the tab (before this message).
-    ChunkSynced { chunk: String },
+    ChunkSynced {
+        chunk: String,
+    },
 }
 
 impl ServerMessage {

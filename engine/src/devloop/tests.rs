@@ -621,19 +621,27 @@ fn an_edit_in_a_lazy_chunk_goes_to_the_pages_that_loaded_it_and_a_late_loader_ge
 
 /// The next frame is `ChunkSynced` for the route's chunk, for `client` alone (the other tabs
 /// get nothing). Waits for it (the engine sends it after the `ChunkLoaded` event).
-fn chunk_synced(frames: &mut tokio::sync::broadcast::Receiver<hotloop_protocol::Frame>, client: u64) {
+fn chunk_synced(
+    frames: &mut tokio::sync::broadcast::Receiver<hotloop_protocol::Frame>,
+    client: u64,
+) {
     let deadline = Instant::now() + WAIT;
     let frame = loop {
         match frames.try_recv() {
             Ok(frame) => break frame,
-            Err(tokio::sync::broadcast::error::TryRecvError::Empty) if Instant::now() < deadline => {
+            Err(tokio::sync::broadcast::error::TryRecvError::Empty)
+                if Instant::now() < deadline =>
+            {
                 std::thread::yield_now();
             }
             Err(e) => panic!("no ChunkSynced for client {client}: {e:?}"),
         }
     };
     assert!(frame.is_for(ClientId(client)), "{frame:?}");
-    assert!(frame.bytes_for(ClientId(client + 100)).is_empty(), "the others get nothing");
+    assert!(
+        frame.bytes_for(ClientId(client + 100)).is_empty(),
+        "the others get nothing"
+    );
     assert_eq!(
         hotloop_protocol::wire::decode_server(frame.bytes_for(ClientId(client))),
         Ok(ServerMessage::ChunkSynced {
