@@ -188,17 +188,27 @@ describe('lazy routes in the browser', { skip, concurrency: false }, () => {
       const response = await route.fetch();
       const body = await response.text();
       assert.match(body, /route f v1/);
-      const from = tab.mark();
       const edited = server.lines.length;
       edit('src/routes/F.jsx', 'route f v1', 'route f v2');
       await server.untilLine(/^change: src\/routes\/F\.jsx/, { from: edited });
       // Built and published (the report line; "build failed" counts the missing import the
       // fixture keeps): no page has loaded the route, so no page was sent it.
       await server.untilLine(/^(hot update|no change|build failed) r\d+/, { from: edited });
+      // Every text the route shows from now on.
+      await tab.page.evaluate(() => {
+        window.routeFTexts = [];
+        new MutationObserver(() => {
+          const el = document.getElementById('route-f');
+          if (el) window.routeFTexts.push(el.textContent);
+        }).observe(document.body, { subtree: true, childList: true, characterData: true });
+      });
       await route.fulfill({ response, body });
-      // The page ran the older chunk, said which snapshot it came from, and was sent the edit.
-      await tab.untilLog('[hmr] updated /src/routes/F.jsx', { from });
+      // The page ran the older chunk's defines, said which snapshot it came from, was sent the
+      // edit, then ChunkSynced: the route's first render is the edited one (with the bug, React
+      // committed v1 and kept it).
       await tab.until(() => document.getElementById('route-f')?.textContent === 'route f v2 only in f');
+      const rendered = await tab.page.evaluate(() => [...new Set(window.routeFTexts)]);
+      assert.deepEqual(rendered, ['route f v2 only in f'], 'the route never showed its older version');
       await assertNoReload();
       assert.deepEqual(problems(), []);
     } finally {
