@@ -759,8 +759,9 @@ impl DevLoop {
     /// A page loaded the lazy chunk of `chunk` from snapshot `snapshot`: its modules get
     /// updates from now on, and those edited after that snapshot (held back, or sent only to
     /// the pages that had them, or sent while this page's request was on its way) are sent to
-    /// it now, then `ChunkSynced` (the page evaluates nothing of the chunk before it). Said again after a reconnect, with the chunk's first snapshot: a page that
-    /// already has later edits is then sent them once more (a redundant hot update).
+    /// it now, then `ChunkSynced` (the page evaluates nothing of the chunk before it). Said
+    /// again after a reconnect, with the chunk's first snapshot: a page that already has later
+    /// edits is then sent them once more (a redundant hot update).
     fn on_chunk_loaded(&mut self, client: ClientId, chunk: Arc<str>, snapshot: u32) {
         self.open_chunks
             .entry(client)
