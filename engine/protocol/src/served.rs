@@ -294,18 +294,22 @@ impl Chunk {
 
     /// The chunk's bytes, built once and kept as long as the chunk.
     pub fn bytes(&self) -> &Arc<[u8]> {
-        self.bytes.get_or_init(|| self.concat().into())
+        self.bytes.get_or_init(|| self.concat_with("").into())
     }
 
-    /// The chunk's bytes, built for this call and not kept: for a chunk that lives across many
-    /// snapshots but is asked for about once per page load (a lazy chunk), where keeping its
-    /// bytes would hold a copy of its modules for the whole session.
-    pub fn concat(&self) -> Vec<u8> {
-        let len = self.parts.iter().map(|(_, s)| s.len()).sum::<usize>() + self.trailer.len();
+    /// The chunk's bytes with `extra` before the trailer, built for this call and not kept: for
+    /// a chunk that lives across many snapshots but is asked for about once per page load (a
+    /// lazy chunk, which ends with the statement naming its snapshot), where keeping its bytes
+    /// would hold a copy of its modules for the whole session.
+    pub fn concat_with(&self, extra: &str) -> Vec<u8> {
+        let len = self.parts.iter().map(|(_, s)| s.len()).sum::<usize>()
+            + extra.len()
+            + self.trailer.len();
         let mut out = Vec::with_capacity(len);
         for (_, part) in self.parts.iter() {
             part.extend_bytes(&mut out);
         }
+        out.extend_from_slice(extra.as_bytes());
         out.extend_from_slice(self.trailer.as_bytes());
         out
     }

@@ -387,18 +387,7 @@ pub(crate) async fn lazy_map(
 fn lazy_script(chunk: &Chunk, id: &str, snapshot: u32) -> Vec<u8> {
     // A JSON string is a JS string literal.
     let id = serde_json::to_string(id).unwrap_or_else(|_| "null".into());
-    let served = format!("__hotloop.served({id}, {snapshot});\n");
-    let mut out = Vec::with_capacity(
-        chunk.parts.iter().map(|(_, s)| s.len()).sum::<usize>()
-            + served.len()
-            + chunk.trailer.len(),
-    );
-    for (_, part) in chunk.parts.iter() {
-        part.extend_bytes(&mut out);
-    }
-    out.extend_from_slice(served.as_bytes());
-    out.extend_from_slice(chunk.trailer.as_bytes());
-    out
+    chunk.concat_with(&format!("__hotloop.served({id}, {snapshot});\n"))
 }
 
 /// The module id of a lazy chunk request's `?id=`.

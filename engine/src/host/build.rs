@@ -96,6 +96,19 @@ pub(super) struct ModuleState {
     pub(super) watched: Arc<[SourceFile]>,
 }
 
+impl ModuleState {
+    /// What the build sees of `file` now.
+    fn of(db: &dyn crate::db::Db, file: SourceFile) -> ModuleState {
+        ModuleState {
+            entry: chunk_entry(db, file),
+            resolved: resolved_imports(db, file),
+            hot: hot_meta(db, file).clone(),
+            diagnostics: module_diagnostics(db, file),
+            watched: parsed_module(db, file).watched.clone(),
+        }
+    }
+}
+
 pub(super) struct BuildState {
     pub(super) graph: Arc<ProjectGraph>,
     pub(super) modules: Vec<ModuleState>,
@@ -319,13 +332,7 @@ impl EngineHost {
         let mut diagnostics_changed = false;
         for (i, &file) in graph.files.iter().enumerate().skip(old_len) {
             let index = ModuleIndex(i as u32);
-            let module = ModuleState {
-                entry: chunk_entry(db, file),
-                resolved: resolved_imports(db, file),
-                hot: hot_meta(db, file).clone(),
-                diagnostics: module_diagnostics(db, file),
-                watched: parsed_module(db, file).watched.clone(),
-            };
+            let module = ModuleState::of(db, file);
             for &watched in module.watched.iter() {
                 state.watchers.entry(watched).or_default().push(index);
             }
@@ -393,13 +400,7 @@ impl EngineHost {
         let mut watchers: FxHashMap<SourceFile, Vec<ModuleIndex>> = FxHashMap::default();
         for (i, &file) in graph.files.iter().enumerate() {
             let index = ModuleIndex(i as u32);
-            let state = ModuleState {
-                entry: chunk_entry(db, file),
-                resolved: resolved_imports(db, file),
-                hot: hot_meta(db, file).clone(),
-                diagnostics: module_diagnostics(db, file),
-                watched: parsed_module(db, file).watched.clone(),
-            };
+            let state = ModuleState::of(db, file);
             for &watched in state.watched.iter() {
                 watchers.entry(watched).or_default().push(index);
             }
