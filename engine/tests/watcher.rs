@@ -193,8 +193,13 @@ fn a_burst_of_writes_arrives_in_few_batches_with_every_path() {
     fixture.push(("src/sentinel.js", ""));
     // A quiet window wider than the default: on a loaded 2-core machine a writer or notify's
     // thread descheduled for 2 ms would split the burst, which is not what this test is about.
+    // The same window after a write its writer closed (`settle`, 250 µs by default): every
+    // write here is closed at once, so without it the wider `quiet` never applied and a pause
+    // of a quarter millisecond between two files split the burst (14 batches where the
+    // bound allows 11, in a CI run under load).
     let config = WatchConfig {
         quiet: Duration::from_millis(10),
+        settle: Duration::from_millis(10),
         max_wait: Duration::from_millis(200),
         ..WatchConfig::default()
     };
