@@ -7,6 +7,8 @@
 // (both chains of one module in one round trip), `transformIndexHtml`, `hotUpdate`. Requests to hotloop: `resolve` (hotloop's own resolver,
 // `this.resolve`'s fallback). Notifications to hotloop: `warning` ({ plugin, hook, message }),
 // `custom` (`server.ws.send` events), `log`, `workers` ({ ready }: the workers took over).
+// Notifications from hotloop: `filesChanged` ({ changed, structural }: after a batch of edits,
+// before the build; every thread's kept Tailwind scanners hear it, see `tailwind.js`).
 // Anything a plugin uses that this host does not support is one `warning` naming the plugin
 // and the hook, never silence.
 //
@@ -41,7 +43,7 @@ import {
 } from './config.js';
 import { composeMaps, toMap } from './sourcemap.js';
 import { cssPlugin, importVite } from './css.js';
-import { keepTailwindScanners } from './tailwind.js';
+import { keepTailwindScanners, noteFilesChanged } from './tailwind.js';
 import { splitMessageFrame } from './errors.js';
 import { listen as listenMiddlewares, normalizeRoute } from './middlewares.js';
 
@@ -934,6 +936,12 @@ function onFrame(f) {
     const h = handlers[f.method];
     const ready = f.method === 'loadConfig' ? null : state.viteLoading;
     answer(f, h ? Promise.resolve(ready).then(() => h(f.body ?? {})) : Promise.reject(new Error(`unknown method ${f.method}`)));
+  } else if (f.kind === 'notification') {
+    if (f.method === 'filesChanged') {
+      // Before the build that follows, in every thread that may hold a kept Tailwind scanner.
+      noteFilesChanged(f.body ?? {});
+      if (!IS_WORKER) for (const w of pool.workers) if (!w.stopping) w.worker.postMessage(f);
+    }
   } else if (f.kind === 'response' || f.kind === 'error') {
     const w = waiting.get(f.id);
     if (!w) return;

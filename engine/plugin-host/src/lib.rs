@@ -82,7 +82,7 @@
 //! | `js/host.js` | the host: config import (a `.timestamp-*.mjs` next to the config), plugin hooks with Rollup's context (`this.parse`: the project's vite's `parseAst`), the client and ssr environments' plugins (`applyToEnvironment`), a minimal dev server, `transformIndexHtml` (`@vitejs/plugin-react`'s preamble left to hotloop), `hotUpdate`/`handleHotUpdate` with `transformRequest`; the worker threads (the same script: routing by file, forwarding their frames; see [`Workers`]) |
 //! | `js/config.js`, `js/sourcemap.js`, `js/protocol.js` | flattening/ordering plugins, `applyToEnvironment`, `mergeConfig`, filters; chaining transform maps; the frames |
 //! | `js/css.js` | the `hotloop:css` plugin where Vite has `vite:css`: Sass/Less/Stylus/PostCSS by the project's own vite (`preprocessCSS`), partials and PostCSS dependencies as watch files, the map with its sources' text, CSS Modules left to hotloop's pass, a partial's error named by the partial |
-//! | `js/tailwind.js` | Tailwind CSS v4's source scanner (`@tailwindcss/oxide`'s `Scanner`) kept across a stylesheet's recompiles when the sources are the same: a stylesheet edit costs Tailwind's compile, not a read of every source file (patched before the config imports Tailwind) |
+//! | `js/tailwind.js` | Tailwind CSS v4's source scanner (`@tailwindcss/oxide`'s `Scanner`) kept across a stylesheet's recompiles when the sources are the same, and brought up to date from hotloop's `filesChanged` (only the changed sources extracted; a walk when files came or went): a component or stylesheet edit costs Tailwind's compile, not a walk of every source (patched before the config imports Tailwind) |
 //! | `js/middlewares.js`, `js/errors.js` | `server.middlewares` handlers run connect-style on a loopback HTTP server (`pre`/`post`, the contract with `engine/server/src/middlewares.rs` in its header); a message's own code frame split off (one frame per error) |
 //! | `tests/` | `host.rs` (inline plugins, failures, restarts, workers: routing, a crash or hang in one), `vue.rs` (real `@vitejs/plugin-vue`, `npm ci` into `tests/npm/node_modules`), `css.rs` (real vite + sass through `js/css.js`), `owner_killed.rs`, `js.rs` (`node --test js/tests/`) |
 
@@ -691,6 +691,22 @@ impl Plugins for PluginHost {
 
     fn take_custom_events(&self) -> Vec<(String, String)> {
         std::mem::take(&mut *self.custom.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    fn files_changed(&self, changed: &[String], structural: bool) {
+        // Only a running host has state to bring up to date: a host (re)started later scans
+        // from scratch.
+        let proc = {
+            let cur = self.lock();
+            match (&cur.proc, &cur.loaded) {
+                (Some(p), Some(_)) if !p.is_dead() => p.clone(),
+                _ => return,
+            }
+        };
+        let body = json!({ "changed": changed, "structural": structural });
+        if !proc.notify("filesChanged", &body) {
+            tracing::debug!("the plugin host's pipe is closed: filesChanged not sent");
+        }
     }
 
     fn wants_resolve(&self, specifier: &str) -> bool {

@@ -288,6 +288,14 @@ impl Proc {
         self.shared.dead.load(Ordering::SeqCst)
     }
 
+    /// Sends a notification (no answer). The host reads frames in order, so it hears it before
+    /// any request sent after. False when the pipe is closed.
+    pub(crate) fn notify(&self, method: &str, body: &Value) -> bool {
+        let bytes = serde_json::to_vec(body).unwrap_or_default();
+        self.shared
+            .write(&Frame::new(Kind::Notification, 0, method, bytes))
+    }
+
     /// Sends a request and waits for its answer; `None` when `timeout` passed first.
     pub(crate) fn request(&self, method: &str, body: &Value, timeout: Duration) -> Option<Reply> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);

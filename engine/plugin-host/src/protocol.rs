@@ -15,7 +15,8 @@
 //! Both sides send requests: hotloop asks the host to run hooks (`loadConfig`, `resolveId`,
 //! `load`, `transform`, `transformIndexHtml`, `hotUpdate`), the host asks hotloop to resolve
 //! (`resolve`, for `this.resolve`'s fallback to hotloop's own resolver). Ids are per sender.
-//! The host sends notifications (`warning`, `custom`, `log`). An error's body is a Rollup-shaped
+//! The host sends notifications (`warning`, `custom`, `log`, `workers`); hotloop sends one,
+//! `filesChanged` (`{ changed, structural }`, after a batch of edits, before the build). An error's body is a Rollup-shaped
 //! error object (`{ plugin, hook, id, message, loc: { line, column }, frame }`).
 
 use std::io::{self, Read, Write};

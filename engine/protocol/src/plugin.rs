@@ -141,6 +141,13 @@ pub trait Plugins: Send + Sync + 'static {
         modules: &[String],
     ) -> Result<Option<Vec<String>>, PluginError>;
 
+    /// After a batch of edits, before the build that follows: `changed` are the absolute paths
+    /// of the project files whose contents changed, `structural` says a file or directory
+    /// appeared or disappeared (or a config changed, or the watcher lost events). State the
+    /// plugins keep per file brings itself up to date from it instead of looking at every file
+    /// again (Tailwind CSS's kept scanners extract only the changed sources). No answer.
+    fn files_changed(&self, _changed: &[String], _structural: bool) {}
+
     /// The custom events plugins sent to the pages (`server.ws.send(event, data)`, data as
     /// JSON) since the last call, in order. The engine takes them right after `hot_update`
     /// and sends them before that edit's update, which is the order plugins rely on

@@ -5,7 +5,8 @@
 //! compile options changed compile again.
 //! A created file no module imports compiles again the modules whose plugins watched a file in
 //! its directory or one above (`touch_scanners_of`): Tailwind CSS's sources, a class only the
-//! new file uses.
+//! new file uses. The plugin host hears each batch's changed files before the build
+//! (`Plugins::files_changed`), so that its kept Tailwind scanners read only those.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -126,6 +127,8 @@ impl EngineHost {
         let mut applied = AppliedChanges::default();
         let mut batch: FxHashSet<PathBuf> = FxHashSet::default();
         let mut tsconfig_changed = false;
+        // The known files whose contents changed, for the plugins' `files_changed`.
+        let mut changed_paths: Vec<String> = Vec::new();
         for path in paths {
             let path = self.normalize(path);
             if !batch.insert(path.clone()) {
@@ -151,6 +154,7 @@ impl EngineHost {
                     self.config_changed(&path, &mut applied);
                 }
                 if changed {
+                    changed_paths.push(path.to_string_lossy().into_owned());
                     self.tell_plugins(&path, &mut applied);
                 }
                 continue;
@@ -210,6 +214,7 @@ impl EngineHost {
         if applied.epoch_moved {
             self.move_epoch();
         }
+        self.tell_plugins_files_changed(&changed_paths, applied.epoch_moved);
         tracing::debug!(
             changed = applied.changed_files.len(),
             epoch_moved = applied.epoch_moved,
@@ -242,6 +247,7 @@ impl EngineHost {
         self.refresh_tsconfig_facts(&mut applied);
         applied.epoch_moved = true;
         self.move_epoch();
+        self.tell_plugins_files_changed(&[], true);
         applied
     }
 
@@ -418,6 +424,18 @@ impl EngineHost {
             tracing::warn!("{error}");
         }
         applied.plugin_events.extend(plugins.take_custom_events());
+    }
+
+    /// Tells the plugin host what this batch changed, before the build that follows (see
+    /// `Plugins::files_changed`): Tailwind CSS's kept scanners extract only these files, and
+    /// walk the sources again when something appeared or disappeared (`structural`).
+    fn tell_plugins_files_changed(&self, changed: &[String], structural: bool) {
+        if changed.is_empty() && !structural {
+            return;
+        }
+        if let Some(plugins) = self.db.plugins() {
+            plugins.files_changed(changed, structural);
+        }
     }
 
     pub(super) fn move_epoch(&mut self) {

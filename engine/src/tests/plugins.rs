@@ -7,8 +7,8 @@
 //! so that the queries' executions can be counted; the real host, running the real
 //! `@vitejs/plugin-vue`, is exercised by its own crate's tests and the end-to-end suite.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use expect_test::expect;
 
@@ -22,6 +22,8 @@ use hotloop_protocol::plugin::{Output, PluginError, Plugins, Resolved};
 #[derive(Default)]
 struct SfcPlugins {
     hot_updates: AtomicUsize,
+    /// Every `files_changed` heard: the changed paths, and whether it was structural.
+    files_changed: Mutex<Vec<(Vec<String>, bool)>>,
 }
 
 fn block<'a>(text: &'a str, tag: &str) -> &'a str {
@@ -153,6 +155,13 @@ impl Plugins for SfcPlugins {
     ) -> Result<Option<Vec<String>>, PluginError> {
         self.hot_updates.fetch_add(1, Ordering::SeqCst);
         Ok(None)
+    }
+
+    fn files_changed(&self, changed: &[String], structural: bool) {
+        self.files_changed
+            .lock()
+            .unwrap()
+            .push((changed.to_vec(), structural));
     }
 
     /// Injects a meta tag into `<head>`, and an entry script when the page asks for one.
@@ -347,6 +356,35 @@ fn a_module_a_plugin_watches_recompiles_the_watcher_in_the_same_build() {
         "{}",
         p.chunk()
     );
+}
+
+/// What the plugins hear after each batch of edits, before the build (Tailwind CSS's kept
+/// scanners extract only these files): the files whose contents changed, and whether a file
+/// came or went. A batch that changed nothing tells nothing.
+#[test]
+fn the_plugins_hear_each_batchs_changed_files_and_whether_files_came_or_went() {
+    let (mut p, plugins) = project();
+    p.build();
+    let heard = || std::mem::take(&mut *plugins.files_changed.lock().unwrap());
+    heard();
+    let app = p.path("src/App.vue").to_string_lossy().into_owned();
+    p.project.write(
+        "src/App.vue",
+        "<template>Bye</template>\n<style>.app{}</style>\n",
+    );
+    p.host.apply_changes(&[p.path("src/App.vue")]);
+    assert_eq!(heard(), vec![(vec![app.clone()], false)]);
+    // The same bytes again: nothing changed, nothing to tell.
+    p.host.apply_changes(&[p.path("src/App.vue")]);
+    assert_eq!(heard(), vec![]);
+    let new = p.project.write("src/ui/new.txt", "x\n");
+    p.host.apply_changes(&[new]);
+    assert_eq!(heard(), vec![(vec![], true)]);
+    let gone = p.project.remove("src/App.vue");
+    p.host.apply_changes(&[gone]);
+    assert_eq!(heard(), vec![(vec![app], true)]);
+    p.host.rescan();
+    assert_eq!(heard(), vec![(vec![], true)]);
 }
 
 #[test]

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { keepScanners, keepTailwindScanners } from '../tailwind.js';
+import { keepScanners, keepTailwindScanners, noteFilesChanged } from '../tailwind.js';
 
 /** A module object shaped like `@tailwindcss/oxide`'s: a `Scanner` class counting its instances. */
 function oxideLike() {
@@ -33,6 +33,102 @@ test('the same sources get the scanner made before; other sources a new one', ()
   const c = new oxide.Scanner({ sources: [...src, { base: '/p/lib', pattern: '*.html', negated: false }] });
   assert.notEqual(c, a);
   assert.equal(oxide.made.length, 2);
+});
+
+/**
+ * A `@tailwindcss/oxide`-like module over an in-memory tree: `files` maps a path to its
+ * candidates; `scan()` walks them all (counted), `scanFiles` extracts the given ones (logged).
+ */
+function oxideOver(files) {
+  const log = { walks: 0, globWalks: 0, scanFiles: [] };
+  class Scanner {
+    constructor(options) {
+      this.options = options;
+      this.found = new Set();
+    }
+    scan() {
+      log.walks++;
+      for (const cs of Object.values(files)) for (const c of cs) this.found.add(c);
+      return [...this.found];
+    }
+    scanFiles(input) {
+      log.scanFiles.push(input);
+      const fresh = input.flatMap(({ file }) => files[file] ?? []).filter((c) => !this.found.has(c));
+      for (const c of fresh) this.found.add(c);
+      return fresh;
+    }
+    get files() {
+      return Object.keys(files);
+    }
+    get globs() {
+      log.globWalks++;
+      return [{ base: '/p/src', pattern: '**/*.{tsx,html}' }];
+    }
+  }
+  return { oxide: { Scanner }, log };
+}
+
+test('after the first walk, a scan extracts only the changed files it knows, and answers every candidate', () => {
+  const files = { '/p/src/App.tsx': ['flex', 'p-1'], '/p/src/Leaf.tsx': ['m-1'], '/p/index.html': ['bg-red-50'] };
+  const { oxide, log } = oxideOver(files);
+  keepScanners(oxide);
+  const scanner = new oxide.Scanner({ sources: [{ base: '/p', pattern: '**/*', negated: false }] });
+  assert.deepEqual(new Set(scanner.scan()), new Set(['flex', 'p-1', 'm-1', 'bg-red-50']));
+  assert.equal(log.walks, 1);
+
+  files['/p/src/Leaf.tsx'] = ['m-1', 'tracking-[11px]'];
+  noteFilesChanged({ changed: ['/p/src/Leaf.tsx', '/p/src/index.css', '/elsewhere/x.tsx'], structural: false });
+  const again = new oxide.Scanner({ sources: [{ base: '/p', pattern: '**/*', negated: false }] });
+  assert.equal(again, scanner);
+  assert.deepEqual(new Set(again.scan()), new Set(['flex', 'p-1', 'm-1', 'bg-red-50', 'tracking-[11px]']));
+  assert.equal(log.walks, 1, 'no walk for an edit of a known source');
+  // The stylesheet is no source here, and a file outside the sources is none of its business.
+  assert.deepEqual(log.scanFiles, [[{ file: '/p/src/Leaf.tsx', extension: 'tsx' }]]);
+
+  // Nothing changed since: nothing extracted, the same answer.
+  assert.equal(again.scan().length, 5);
+  assert.equal(log.scanFiles.length, 1);
+  assert.equal(log.walks, 1);
+});
+
+test('a file that appeared or disappeared, or a source file the walk did not find, walks the sources again', () => {
+  const files = { '/p/src/App.tsx': ['flex'] };
+  const { oxide, log } = oxideOver(files);
+  keepScanners(oxide);
+  const scanner = new oxide.Scanner({ sources: [{ base: '/p/', pattern: '**/*', negated: false }] });
+  scanner.scan();
+  assert.equal(log.walks, 1);
+
+  files['/p/src/New.tsx'] = ['grid'];
+  noteFilesChanged({ changed: [], structural: true });
+  assert.ok(scanner.scan().includes('grid'));
+  assert.equal(log.walks, 2);
+
+  // A .tsx under the sources that the last walk did not list (ignored there, or spelled
+  // otherwise): the walk decides, as Tailwind's own scan would.
+  noteFilesChanged({ changed: ['/p/gen/Other.tsx'] });
+  scanner.scan();
+  assert.equal(log.walks, 3);
+  // A file of a kind the walk never found there (a `.lock`) is not a reason to walk.
+  noteFilesChanged({ changed: ['/p/yarn.lock'] });
+  scanner.scan();
+  assert.equal(log.walks, 3);
+});
+
+test('the globs are read once per walk', () => {
+  const { oxide, log } = oxideOver({ '/p/src/App.tsx': ['flex'] });
+  keepScanners(oxide);
+  const scanner = new oxide.Scanner({ sources: [{ base: '/p', pattern: '**/*', negated: false }] });
+  scanner.scan();
+  assert.deepEqual(scanner.globs, [{ base: '/p/src', pattern: '**/*.{tsx,html}' }]);
+  noteFilesChanged({ changed: ['/p/src/App.tsx'] });
+  scanner.scan();
+  scanner.globs;
+  assert.equal(log.globWalks, 1);
+  noteFilesChanged({ structural: true });
+  scanner.scan();
+  scanner.globs;
+  assert.equal(log.globWalks, 2);
 });
 
 test('patching twice keeps one table of scanners', () => {

@@ -77,6 +77,13 @@ fn goldens() -> Vec<Golden> {
             "custom",
             Some(json!({"data": {"file": "/p/App.vue"}, "event": "file-changed"})),
         ),
+        golden(
+            "files_changed_notification",
+            Kind::Notification,
+            0,
+            "filesChanged",
+            Some(json!({"changed": ["/p/src/App.tsx"], "structural": false})),
+        ),
     ]
 }
 
