@@ -5,6 +5,10 @@
 //! comments, escapes and nested blocks as a browser reads them); the comments and whitespace
 //! between rules are not rules, as in the CSSOM. The diff keeps the common first and last rules
 //! and replaces the ones between: `deleteRule` for each old one, `insertRule` for each new one.
+//! When as many rules come as go, they pair up, and a grouping rule (`@layer x { }`, `@media`,
+//! `@supports`, `@container`) whose prelude stayed is diffed the same way inside (`Within`,
+//! up to `MAX_CSS_DEPTH` deep): Tailwind CSS's new utility is one `insertRule` into its
+//! `@layer utilities`, not a new copy of the layer, which would restyle every element.
 //!
 //! [`diff`] answers `None` (send the whole sheet) when a patch cannot express the change or would
 //! not be small: a change among the `@charset`/`@import`/`@namespace` rules and the `@layer`
@@ -15,7 +19,7 @@
 
 use cssparser::{Parser, ParserInput, Token};
 
-use hotloop_protocol::wire::CssEdit;
+use hotloop_protocol::wire::{CssEdit, MAX_CSS_DEPTH};
 
 /// A patch that inserts more rules than this, and more than half of the new sheet's, is not
 /// small: the whole sheet goes instead.
@@ -113,9 +117,15 @@ pub fn diff(old: &str, new: &str) -> Option<(u32, Vec<CssEdit>)> {
     if old_charset != new_charset {
         return None;
     }
+    diff_rules(&old, &new, 0)
+}
+
+/// The edits from the rules `old` to the rules `new` of a sheet or, `depth` grouping rules
+/// down, of a grouping rule.
+fn diff_rules(old: &[Rule<'_>], new: &[Rule<'_>], depth: usize) -> Option<(u32, Vec<CssEdit>)> {
     let prefix = old
         .iter()
-        .zip(&new)
+        .zip(new)
         .take_while(|(a, b)| a.text == b.text)
         .count();
     let suffix = old[prefix..]
@@ -128,7 +138,7 @@ pub fn diff(old: &str, new: &str) -> Option<(u32, Vec<CssEdit>)> {
     let added = &new[prefix..new.len() - suffix];
     // The head (`@import`/`@namespace` and the `@layer` statements among and before them) must
     // be the same on both sides, and no head rule may be removed or added elsewhere.
-    if prefix < head_len(&old) || prefix < head_len(&new) {
+    if prefix < head_len(old) || prefix < head_len(new) {
         return None;
     }
     if removed
@@ -138,11 +148,44 @@ pub fn diff(old: &str, new: &str) -> Option<(u32, Vec<CssEdit>)> {
     {
         return None;
     }
+    let at = |i: usize| u32::try_from(i).ok();
+    let mut edits = Vec::with_capacity(removed.len() + added.len());
+    if removed.len() == added.len() {
+        // Rule for rule: the changed ones are replaced, except a grouping rule whose prelude
+        // stayed, whose rules are edited inside it (only what they match restyles).
+        let mut replaced = 0;
+        for (i, (a, b)) in (prefix..).zip(removed.iter().zip(added)) {
+            if a.text == b.text {
+                continue;
+            }
+            if depth < MAX_CSS_DEPTH
+                && let Some(within) = edits_within(a.text, b.text, depth)
+            {
+                let (rules, inner) = within;
+                if !inner.is_empty() {
+                    edits.push(CssEdit::Within {
+                        index: at(i)?,
+                        rules,
+                        edits: inner,
+                    });
+                }
+                continue;
+            }
+            replaced += 1;
+            edits.push(CssEdit::Delete { index: at(i)? });
+            edits.push(CssEdit::Insert {
+                index: at(i)?,
+                rule: b.text.into(),
+            });
+        }
+        if replaced > SMALL && replaced * 2 > new.len() {
+            return None;
+        }
+        return Some((at(old.len())?, edits));
+    }
     if added.len() > SMALL && added.len() * 2 > new.len() {
         return None;
     }
-    let at = |i: usize| u32::try_from(i).ok();
-    let mut edits = Vec::with_capacity(removed.len() + added.len());
     for i in (prefix..prefix + removed.len()).rev() {
         edits.push(CssEdit::Delete { index: at(i)? });
     }
@@ -153,6 +196,50 @@ pub fn diff(old: &str, new: &str) -> Option<(u32, Vec<CssEdit>)> {
         });
     }
     Some((at(old.len())?, edits))
+}
+
+/// The edits inside a grouping rule (`@layer x { }`, `@media`, `@supports`, `@container`: the
+/// CSSOM's grouping rules, with their own `insertRule`/`deleteRule`) from `old` to `new`, when
+/// both are one with the same prelude: its rule count and the edits. `None`: replace it.
+fn edits_within(old: &str, new: &str, depth: usize) -> Option<(u32, Vec<CssEdit>)> {
+    let (old_prelude, old_body) = grouping_rule(old)?;
+    let (new_prelude, new_body) = grouping_rule(new)?;
+    if old_prelude != new_prelude {
+        return None;
+    }
+    diff_rules(
+        &top_level_rules(old_body),
+        &top_level_rules(new_body),
+        depth + 1,
+    )
+}
+
+/// A grouping rule's prelude (from the `@` to its `{`) and body (between the braces), when
+/// `rule` is a whole one.
+fn grouping_rule(rule: &str) -> Option<(&str, &str)> {
+    let name = rule.strip_prefix('@')?;
+    let name_len = name
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .unwrap_or(name.len());
+    if !["layer", "media", "supports", "container"]
+        .iter()
+        .any(|n| n.eq_ignore_ascii_case(&name[..name_len]))
+    {
+        return None;
+    }
+    // Where the block opens, as a browser reads the prelude (strings, comments).
+    let mut input = ParserInput::new(rule);
+    let mut p = Parser::new(&mut input);
+    let open = loop {
+        let before = p.position().byte_index();
+        match p.next_including_whitespace_and_comments() {
+            Ok(Token::CurlyBracketBlock) => break before,
+            Ok(Token::Semicolon) | Err(_) => return None,
+            Ok(_) => {}
+        }
+    };
+    let body = rule.get(open + 1..)?.strip_suffix('}')?;
+    Some((&rule[..open], body))
 }
 
 fn strip_charset<'a>(rules: &mut Vec<Rule<'a>>) -> Option<&'a str> {
@@ -193,6 +280,25 @@ mod tests {
         expect.assert_eq(&out.join("\n"));
     }
 
+    fn render(edits: &[CssEdit], indent: &str, out: &mut String) {
+        for edit in edits {
+            match edit {
+                CssEdit::Delete { index } => out.push_str(&format!("\n{indent}delete {index}")),
+                CssEdit::Insert { index, rule } => {
+                    out.push_str(&format!("\n{indent}insert {index} {rule}"));
+                }
+                CssEdit::Within {
+                    index,
+                    rules,
+                    edits,
+                } => {
+                    out.push_str(&format!("\n{indent}within {index} (rules={rules})"));
+                    render(edits, &format!("{indent}  "), out);
+                }
+            }
+        }
+    }
+
     /// Renders the patch from `old` to `new`: `rules=N` then one edit per line, or `whole sheet`.
     #[track_caller]
     fn check(old: &str, new: &str, expect: Expect) {
@@ -200,14 +306,7 @@ mod tests {
             None => "whole sheet".to_string(),
             Some((rules, edits)) => {
                 let mut out = format!("rules={rules}");
-                for edit in edits {
-                    match edit {
-                        CssEdit::Delete { index } => out.push_str(&format!("\ndelete {index}")),
-                        CssEdit::Insert { index, rule } => {
-                            out.push_str(&format!("\ninsert {index} {rule}"));
-                        }
-                    }
-                }
+                render(&edits, "", &mut out);
                 out
             }
         };
@@ -292,18 +391,19 @@ a { color: red; content: "}" } b{}
                 ),
                 expect![[r#"
                     rules=5
-                    delete 3
                     delete 2
                     insert 2 .b { color: green }
+                    delete 3
                     insert 3 .a { color: red }"#]],
             ),
             (
-                "inside an @media block: the block is the unit",
+                "inside an @media block: the rule inside it",
                 SHEET.replace("blue", "navy"),
                 expect![[r#"
                     rules=5
-                    delete 4
-                    insert 4 @media print { .c { color: navy } }"#]],
+                    within 4 (rules=1)
+                      delete 0
+                      insert 0 .c { color: navy }"#]],
             ),
             (
                 "only comments and whitespace changed",
@@ -388,8 +488,88 @@ a { color: red; content: "}" } b{}
         assert_eq!(rules, 100);
         assert_eq!(
             edits.len(),
-            22,
-            "the span from the first to the last change: 11 out, 11 in"
+            4,
+            "as many rules came as went: only the two changed"
+        );
+    }
+
+    const TAILWIND: &str = "@layer theme { :root { --c: red } }\n@layer base { * { margin: 0 } }\n@layer utilities {\n  .flex { display: flex; }\n  .p-1 { padding: 4px; }\n  .md\\:flex { @media (width >= 48rem) { display: flex; } }\n}\n@property --x { syntax: \"*\"; inherits: false; }\n";
+
+    #[test]
+    fn a_new_utility_is_inserted_into_its_layer_not_a_new_layer() {
+        check(
+            TAILWIND,
+            &TAILWIND.replace("  .p-1 {", "  .m-1 { margin: 4px; }\n  .p-1 {"),
+            expect![[r#"
+                rules=4
+                within 2 (rules=3)
+                  insert 1 .m-1 { margin: 4px; }"#]],
+        );
+        // A new theme variable and its utility: each layer edited inside.
+        check(
+            TAILWIND,
+            &TAILWIND
+                .replace("--c: red }", "--c: red; --d: blue }")
+                .replace(
+                    "  .p-1 { padding: 4px; }\n",
+                    "  .p-1 { padding: 4px; }\n  .text-d { color: var(--d); }\n",
+                ),
+            expect![[r#"
+                rules=4
+                within 0 (rules=1)
+                  delete 0
+                  insert 0 :root { --c: red; --d: blue }
+                within 2 (rules=3)
+                  insert 2 .text-d { color: var(--d); }"#]],
+        );
+    }
+
+    #[test]
+    fn a_grouping_rule_whose_prelude_changed_is_replaced() {
+        check(
+            "@media print { a {} }\n@font-face { font-family: x }",
+            "@media screen { a {} }\n@font-face { font-family: y }",
+            expect![[r#"
+                rules=2
+                delete 0
+                insert 0 @media screen { a {} }
+                delete 1
+                insert 1 @font-face { font-family: y }"#]],
+        );
+    }
+
+    #[test]
+    fn grouping_rules_nest_up_to_the_protocols_depth() {
+        let nest = |n: usize, inner: &str| {
+            (0..n).fold(inner.to_string(), |acc, i| {
+                format!("@media (width > {i}px) {{ {acc} }}")
+            })
+        };
+        check(
+            &nest(2, "a { x: 1 } b {}"),
+            &nest(2, "a { x: 2 } b {}"),
+            expect![[r#"
+                rules=1
+                within 0 (rules=1)
+                  within 0 (rules=2)
+                    delete 0
+                    insert 0 a { x: 2 }"#]],
+        );
+        let deep = diff(&nest(6, "a { x: 1 }"), &nest(6, "a { x: 2 }")).expect("a patch");
+        fn depth(edits: &[CssEdit]) -> usize {
+            edits
+                .iter()
+                .map(|e| match e {
+                    CssEdit::Within { edits, .. } => 1 + depth(edits),
+                    _ => 0,
+                })
+                .max()
+                .unwrap_or(0)
+        }
+        assert_eq!(
+            depth(&deep.1),
+            MAX_CSS_DEPTH,
+            "deeper blocks are replaced whole"
         );
     }
 }

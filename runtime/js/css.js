@@ -5,8 +5,9 @@
   //
   // A changed stylesheet comes with its full form (a `<style>`'s new text; a `<link>`'s new
   // version to load) and, when the change is small, a rule-level patch (see "CSS patches" in
-  // hotloop-protocol's wire.rs): `deleteRule`/`insertRule` on the sheet, so the browser restyles
-  // only what the changed rules match. A patch is applied only to a sheet known to be at its
+  // hotloop-protocol's wire.rs): `deleteRule`/`insertRule` on the sheet, or on a grouping rule
+  // of it (`@layer`, `@media`) whose rules changed, so the browser restyles only what the changed
+  // rules match. A patch is applied only to a sheet known to be at its
   // `base` version with `patch.rules` rules; when anything does not fit (another version, another
   // rule count, a sheet not accessible or still loading, a CSSOM call that throws, after which
   // the calls made are undone) the full form is used:
@@ -37,37 +38,48 @@
      * what it did and returns false.
      */
     function applyEdits(sheet, patch) {
-      let rules;
-      try {
-        rules = sheet && sheet.cssRules;
-      } catch {
-        return false; // not accessible (another origin)
-      }
-      if (!rules || rules.length !== patch.rules) return false;
       const done = [];
       try {
-        for (const edit of patch.edits) {
-          if (edit.op === "delete") {
-            const text = sheet.cssRules[edit.index].cssText;
-            sheet.deleteRule(edit.index);
-            done.push({ op: "delete", index: edit.index, text });
-          } else {
-            sheet.insertRule(edit.rule, edit.index);
-            done.push({ op: "insert", index: edit.index });
-          }
-        }
+        if (!editRules(sheet, patch.rules, patch.edits, done)) throw new Error("the sheet is not the patch's base");
         return true;
       } catch {
         try {
           for (const edit of done.reverse()) {
-            if (edit.op === "insert") sheet.deleteRule(edit.index);
-            else sheet.insertRule(edit.text, edit.index);
+            if (edit.op === "insert") edit.target.deleteRule(edit.index);
+            else edit.target.insertRule(edit.text, edit.index);
           }
         } catch {
           // The full form replaces the sheet anyway.
         }
         return false;
       }
+    }
+
+    /**
+     * `edits` on `target` (a sheet, or a grouping rule a `within` edit stepped into) when it has
+     * `rules` rules, each CSSOM call logged in `done` for the undo; false when a count differs.
+     */
+    function editRules(target, rules, edits, done) {
+      let list;
+      try {
+        list = target && target.cssRules;
+      } catch {
+        return false; // not accessible (another origin)
+      }
+      if (!list || list.length !== rules) return false;
+      for (const edit of edits) {
+        if (edit.op === "delete") {
+          const text = target.cssRules[edit.index].cssText;
+          target.deleteRule(edit.index);
+          done.push({ op: "delete", target, index: edit.index, text });
+        } else if (edit.op === "insert") {
+          target.insertRule(edit.rule, edit.index);
+          done.push({ op: "insert", target, index: edit.index });
+        } else if (!editRules(target.cssRules[edit.index], edit.rules, edit.edits, done)) {
+          return false;
+        }
+      }
+      return true;
     }
 
     /** The patches of the update being applied (`[]` once it is done). */

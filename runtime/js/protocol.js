@@ -10,7 +10,7 @@
 const HotloopProtocol = (function () {
   'use strict';
 
-  const PROTOCOL_VERSION = 5;
+  const PROTOCOL_VERSION = 6;
 
   const ids = Object.freeze({
     hello: 0x01,
@@ -27,7 +27,9 @@ const HotloopProtocol = (function () {
 
   const MODULE_KINDS = ['js', 'css', 'asset', 'json'];
   const CSS_TARGETS = ['style', 'link'];
-  const CSS_EDITS = ['delete', 'insert'];
+  const CSS_EDITS = ['delete', 'insert', 'within'];
+  /** How deep `within` edits may nest (`hotloop_protocol::wire::MAX_CSS_DEPTH`). */
+  const MAX_CSS_DEPTH = 4;
   const DIAGNOSTIC_KINDS = ['syntax', 'resolve', 'transform', 'io', 'runtime'];
 
   const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -209,18 +211,27 @@ const HotloopProtocol = (function () {
         const removed = r.list(4, readStr);
         const cssLinks = r.list(8, (r) => ({ href: r.str(), version: r.str() }));
         const changedFiles = r.list(4, readStr);
-        // target + id + base + version + rules + edits count; an edit is op + index (+ rule).
+        // An edit is op + index, then an insert's rule or a within's rule count and edits.
+        const cssEdits = (r, depth) =>
+          r.list(5, (r) => {
+            const at = r.pos;
+            const op = r.kind(CSS_EDITS, 'css edit');
+            const index = r.u32();
+            if (op === 'insert') return { op, index, rule: r.str() };
+            if (op === 'within') {
+              if (depth >= MAX_CSS_DEPTH) throw new ProtocolError(`css edits nested deeper than ${MAX_CSS_DEPTH} at offset ${at}`);
+              return { op, index, rules: r.u32(), edits: cssEdits(r, depth + 1) };
+            }
+            return { op, index };
+          });
+        // target + id + base + version + rules + edits count.
         const cssPatches = r.list(21, (r) => ({
           target: r.kind(CSS_TARGETS, 'css patch target'),
           id: r.str(),
           base: r.u32(),
           version: r.u32(),
           rules: r.u32(),
-          edits: r.list(5, (r) => {
-            const op = r.kind(CSS_EDITS, 'css edit');
-            const index = r.u32();
-            return op === 'insert' ? { op, index, rule: r.str() } : { op, index };
-          }),
+          edits: cssEdits(r, 0),
         }));
         return r.finish({
           type: 'update',

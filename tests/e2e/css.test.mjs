@@ -104,6 +104,43 @@ describe('CSS patches in the browser', { skip, concurrency: false }, () => {
     assert.equal(text, fs.readFileSync(file('src/big.css'), 'utf8'));
   });
 
+  test('a rule added inside an @layer, and one edited in an @media inside it, are patched inside them', async () => {
+    const navs = tab.navigations;
+    const LAYERS = '/src/layers.css';
+    const style = (prop, id) => tab.page.evaluate(([p, i]) => getComputedStyle(document.getElementById(i))[p], [prop, id]);
+    assert.equal(await color('l1'), 'rgb(200, 0, 0)');
+    await tab.page.evaluate((id) => {
+      const style = document.querySelector(`style[data-hotloop-id="${id}"]`);
+      const layer = style.sheet.cssRules[2];
+      window.__layers = { sheet: style.sheet, text: style.textContent, layer, media: layer.cssRules[2] };
+    }, LAYERS);
+    const kept = () =>
+      tab.page.evaluate((id) => {
+        const style = document.querySelector(`style[data-hotloop-id="${id}"]`);
+        const w = window.__layers;
+        const layer = style.sheet.cssRules[2];
+        return {
+          sameSheet: style.sheet === w.sheet,
+          textKept: style.textContent === w.text,
+          sameLayer: layer === w.layer,
+          sameMedia: layer.cssRules[layer.cssRules.length - 1] === w.media,
+          layerRules: layer.cssRules.length,
+        };
+      }, LAYERS);
+
+    edit('src/layers.css', '  .u-pad { padding: 1px; }\n', '  .u-pad { padding: 1px; }\n  .u-new { color: rgb(0, 0, 77); }\n');
+    await tab.until(() => getComputedStyle(document.getElementById('l2')).color === 'rgb(0, 0, 77)');
+    // The layer block was edited (one insertRule), not replaced by a new copy of it.
+    assert.deepEqual(await kept(), { sameSheet: true, textKept: true, sameLayer: true, sameMedia: true, layerRules: 4 });
+
+    edit('src/layers.css', 'margin-left: 2px', 'margin-left: 3px');
+    await tab.until(() => getComputedStyle(document.getElementById('l3')).marginLeft === '3px');
+    assert.deepEqual(await kept(), { sameSheet: true, textKept: true, sameLayer: true, sameMedia: true, layerRules: 4 });
+    assert.equal(await color('l1'), 'rgb(200, 0, 0)');
+    assert.equal(await style('fontStyle', 'l1'), 'italic');
+    assert.equal(tab.navigations, navs, 'no reload');
+  });
+
   test('a <link>ed sheet is swapped in at its version first, then patched in place', async () => {
     const navs = tab.navigations;
     const links = () => tab.page.evaluate(() => Array.from(document.querySelectorAll('link[rel=stylesheet]'), (l) => l.getAttribute('href')));

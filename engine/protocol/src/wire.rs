@@ -22,7 +22,9 @@
 //! static_deps u32 (the first that many deps are static imports), code str. `Diagnostic` = kind u8, file str, line u32, column u32, message str, code_frame str.
 //! `CssPatch` = target u8 (0 the `<style>` of a stylesheet module, 1 the `<link>`s of a sheet's
 //! URL), id str, base u32, version u32, rules u32, edits list<CssEdit>; `CssEdit` = op u8
-//! (0 delete, 1 insert), index u32, and for an insert the rule's text str.
+//! (0 delete, 1 insert, 2 within), index u32, then for an insert the rule's text str, for a
+//! within the grouping rule's rule count u32 and its edits list<CssEdit> (at most
+//! [`MAX_CSS_DEPTH`] levels deep).
 //!
 //! Decoding is strict, so that `encode(decode(bytes)) == bytes` for every accepted frame: bools
 //! and option tags must be 0 or 1, enum bytes must be known, strings valid UTF-8, `Custom` data
@@ -61,7 +63,11 @@
 //! pages hold (`css_patches`, computed by the engine's `css_diff.rs`): `edits` applied in order
 //! through the CSSOM (`deleteRule(index)`, `insertRule(rule, index)`) turn the sheet whose text
 //! has version `base` and `rules` top-level rules into the text whose version is `version`
-//! (versions are [`css_version`]). The patch never replaces the full form of the update: a
+//! (versions are [`css_version`]). An edit may also step into a grouping rule (`@layer x { }`,
+//! `@media`, `@supports`, `@container`) whose prelude stayed the same and edit its rules
+//! (`within`): a new utility in Tailwind's `@layer utilities` is one `insertRule` there, which
+//! restyles only the elements it matches, where replacing the whole block restyles them all.
+//! The patch never replaces the full form of the update: a
 //! style module's new factory is still in `modules` (its `css(text)` call brings the full
 //! text) and a linked sheet's swap is still in `css_links`. The page applies the patch only
 //! when its sheet is known to be at `base` with `rules` rules, and otherwise (or when a CSSOM
@@ -73,7 +79,7 @@ use crate::ModuleKind;
 use crate::diagnostic::{Diagnostic, DiagnosticKind};
 use crate::reload::FullReloadReason;
 
-pub const PROTOCOL_VERSION: u32 = 5;
+pub const PROTOCOL_VERSION: u32 = 6;
 
 /// Message ids (the first byte of a frame).
 pub mod id {
@@ -179,14 +185,25 @@ pub struct CssPatch {
     pub edits: Vec<CssEdit>,
 }
 
-/// One CSSOM call, with indexes into the sheet as the previous edits left it.
+/// One CSSOM call on the sheet (or the grouping rule a `Within` stepped into), with indexes as
+/// the previous edits left it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CssEdit {
-    /// `sheet.deleteRule(index)`.
+    /// `target.deleteRule(index)`.
     Delete { index: u32 },
-    /// `sheet.insertRule(rule, index)`.
+    /// `target.insertRule(rule, index)`.
     Insert { index: u32, rule: Arc<str> },
+    /// `edits` applied to `target.cssRules[index]`, a grouping rule that must have `rules`
+    /// rules.
+    Within {
+        index: u32,
+        rules: u32,
+        edits: Vec<CssEdit>,
+    },
 }
+
+/// How deep `CssEdit::Within` may nest (the decoder refuses deeper frames).
+pub const MAX_CSS_DEPTH: usize = 4;
 
 /// The version of a stylesheet's text: FNV-1a (32-bit) over its UTF-16 code units, so the
 /// runtime computes the same number from a JS string (`HotloopProtocol.cssVersion`). Names

@@ -83,11 +83,17 @@ export function encodeServerMessage(message) {
         w.u32(p.base);
         w.u32(p.version);
         w.u32(p.rules);
-        w.list(p.edits, (e) => {
-          w.kind(["delete", "insert"], e.op);
-          w.u32(e.index);
-          if (e.op === "insert") w.str(e.rule);
-        });
+        const edits = (list) =>
+          w.list(list, (e) => {
+            w.kind(["delete", "insert", "within"], e.op);
+            w.u32(e.index);
+            if (e.op === "insert") w.str(e.rule);
+            if (e.op === "within") {
+              w.u32(e.rules);
+              edits(e.edits);
+            }
+          });
+        edits(p.edits);
       });
       break;
     case "errors":

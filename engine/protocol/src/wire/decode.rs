@@ -53,19 +53,7 @@ pub fn decode_server(frame: &[u8]) -> Result<ServerMessage, ProtocolError> {
                     base: r.u32()?,
                     version: r.u32()?,
                     rules: r.u32()?,
-                    // op + index.
-                    edits: r.list(5, |r| match r.u8()? {
-                        0 => Ok(CssEdit::Delete { index: r.u32()? }),
-                        1 => Ok(CssEdit::Insert {
-                            index: r.u32()?,
-                            rule: r.arc()?,
-                        }),
-                        value => Err(ProtocolError::InvalidValue {
-                            what: "css edit",
-                            value,
-                            offset: r.pos - 1,
-                        }),
-                    })?,
+                    edits: r.css_edits(0)?,
                 })
             })?;
             ServerMessage::Update(HotUpdate {
@@ -250,6 +238,28 @@ impl<'a> Reader<'a> {
 
     /// A counted list; `min_item` is the smallest encoded size of one item, so the count is
     /// checked against the remaining bytes before anything is reserved.
+    /// A list of CSS edits, `depth` `Within`s deep (see "CSS patches").
+    fn css_edits(&mut self, depth: usize) -> Result<Vec<CssEdit>, ProtocolError> {
+        // op + index.
+        self.list(5, |r| match r.u8()? {
+            0 => Ok(CssEdit::Delete { index: r.u32()? }),
+            1 => Ok(CssEdit::Insert {
+                index: r.u32()?,
+                rule: r.arc()?,
+            }),
+            2 if depth < MAX_CSS_DEPTH => Ok(CssEdit::Within {
+                index: r.u32()?,
+                rules: r.u32()?,
+                edits: r.css_edits(depth + 1)?,
+            }),
+            value => Err(ProtocolError::InvalidValue {
+                what: "css edit",
+                value,
+                offset: r.pos - 1,
+            }),
+        })
+    }
+
     fn list<T>(
         &mut self,
         min_item: usize,

@@ -89,6 +89,32 @@ impl Sink for Writer {
     }
 }
 
+/// A patch's edits; a `Within`'s edits recursively (the engine never nests deeper than
+/// [`MAX_CSS_DEPTH`], which the decoder enforces).
+fn css_edits<S: Sink>(s: &mut S, edits: &[CssEdit]) {
+    s.list(edits, |s, edit| match edit {
+        CssEdit::Delete { index } => {
+            s.u8(0);
+            s.u32(*index);
+        }
+        CssEdit::Insert { index, rule } => {
+            s.u8(1);
+            s.u32(*index);
+            s.str(rule);
+        }
+        CssEdit::Within {
+            index,
+            rules,
+            edits,
+        } => {
+            s.u8(2);
+            s.u32(*index);
+            s.u32(*rules);
+            css_edits(s, edits);
+        }
+    });
+}
+
 fn module_kind_byte(kind: ModuleKind) -> u8 {
     match kind {
         ModuleKind::Js => 0,
@@ -143,17 +169,7 @@ fn write_server<S: Sink>(message: &ServerMessage, s: &mut S) {
                 s.u32(patch.base);
                 s.u32(patch.version);
                 s.u32(patch.rules);
-                s.list(&patch.edits, |s, edit| match edit {
-                    CssEdit::Delete { index } => {
-                        s.u8(0);
-                        s.u32(*index);
-                    }
-                    CssEdit::Insert { index, rule } => {
-                        s.u8(1);
-                        s.u32(*index);
-                        s.str(rule);
-                    }
-                });
+                css_edits(s, &patch.edits);
             });
         }
         ServerMessage::Errors {

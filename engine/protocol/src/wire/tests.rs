@@ -49,7 +49,7 @@ fn goldens() -> Vec<Golden> {
                 server_id: "srv-ünï-🔥".into(),
                 revision: 7,
             }),
-            js: json!({"type": "hello", "protocol": 5, "serverId": "srv-ünï-🔥", "revision": 7}),
+            js: json!({"type": "hello", "protocol": 6, "serverId": "srv-ünï-🔥", "revision": 7}),
         },
         Golden {
             name: "update",
@@ -189,10 +189,20 @@ fn goldens() -> Vec<Golden> {
                         base: 7,
                         version: 0x0bad_cafe,
                         rules: 0,
-                        edits: vec![CssEdit::Insert {
-                            index: 0,
-                            rule: arc("@media (width > 1px) { a { color: red } }"),
-                        }],
+                        edits: vec![
+                            CssEdit::Insert {
+                                index: 0,
+                                rule: arc("@media (width > 1px) { a { color: red } }"),
+                            },
+                            CssEdit::Within {
+                                index: 0,
+                                rules: 1,
+                                edits: vec![CssEdit::Insert {
+                                    index: 1,
+                                    rule: arc("b { color: blue }"),
+                                }],
+                            },
+                        ],
                     },
                 ],
                 ..HotUpdate::default()
@@ -209,7 +219,9 @@ fn goldens() -> Vec<Golden> {
                                {"op": "insert", "index": 1, "rule": ".ü::before { content: \"🔥\" }"}]},
                     {"target": "link", "id": "/src/site.css", "base": 7, "version": 195939070,
                      "rules": 0,
-                     "edits": [{"op": "insert", "index": 0, "rule": "@media (width > 1px) { a { color: red } }"}]}
+                     "edits": [{"op": "insert", "index": 0, "rule": "@media (width > 1px) { a { color: red } }"},
+                               {"op": "within", "index": 0, "rules": 1,
+                                "edits": [{"op": "insert", "index": 1, "rule": "b { color: blue }"}]}]}
                 ]
             }),
         },
