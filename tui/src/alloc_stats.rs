@@ -21,7 +21,7 @@ const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 ///   (`main.rs`), before Rust's runtime allocates. It must not allocate itself.
 ///
 /// Measured on the 10k-module benchmark app: neither changed the cold start or a leaf edit's
-/// latency beyond the noise (see ARCHITECTURE.md, "Memory").
+/// latency beyond the noise (ARCHITECTURE.md's memory invariant says what is held).
 pub fn configure_allocator() {
     // mimalloc reads every option (its environment variable, or the default) when the process
     // loads: `mi_option_set_default` could come too late, so set them unless the variable is.
@@ -74,6 +74,21 @@ pub fn release_free_memory() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn options_are_set_unless_the_environment_sets_them() {
+        configure_allocator();
+        for (option, variable) in [
+            (PURGE_DELAY, "MIMALLOC_PURGE_DELAY"),
+            (ARENA_EAGER_COMMIT, "MIMALLOC_ARENA_EAGER_COMMIT"),
+        ] {
+            // SAFETY: reads an integer option.
+            let value = unsafe { libmimalloc_sys::mi_option_get(option) };
+            if std::env::var_os(variable).is_none() {
+                assert_eq!(value, 0, "{variable}");
+            }
+        }
+    }
 
     #[test]
     fn peak_is_at_least_current() {

@@ -23,6 +23,9 @@ static CONFIGURE_ALLOCATOR: extern "C" fn() = {
 };
 
 fn main() -> ExitCode {
+    // Elsewhere, as early as Rust lets us: arenas reserved before this stay eagerly committed.
+    #[cfg(all(not(target_os = "linux"), not(feature = "system-allocator")))]
+    hotloop_tui::alloc_stats::configure_allocator();
     disable_transparent_huge_pages();
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
