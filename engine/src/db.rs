@@ -17,6 +17,7 @@ use crate::cache::CompileCache;
 use crate::files::Files;
 use crate::resolver::Resolvers;
 use crate::timing::PhaseClock;
+use crate::tsconfig::Tsconfigs;
 
 /// What the queries need beyond salsa itself.
 #[salsa::db]
@@ -88,10 +89,12 @@ impl EngineDb {
                 _ => {}
             }
         })));
+        let resolvers = Resolvers::new(&root);
+        let tsconfigs = Tsconfigs::sharing_cache_of(&resolvers);
         EngineDb {
             storage,
-            resolvers: Arc::new(Resolvers::new(&root)),
-            files: Arc::new(Files::new(root)),
+            resolvers: Arc::new(resolvers),
+            files: Arc::new(Files::new(root, tsconfigs)),
             log,
             clock: Arc::new(PhaseClock::default()),
             compile_cache: Arc::default(),

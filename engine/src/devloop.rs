@@ -604,6 +604,7 @@ impl DevLoop {
             if all_done && !self.warm_up.pruned {
                 self.warm_up.pruned = true;
                 self.host.prune_compile_cache();
+                self.host.drop_path_caches();
             }
             self.release_memory();
         } else {

@@ -376,9 +376,10 @@ pub struct Files {
 
 #[derive(Default)]
 struct Inner {
-    by_path: FxHashMap<PathBuf, SourceFile>,
+    /// Keys shared with `by_id` (one allocation per path here; the input holds its own).
+    by_path: FxHashMap<Arc<Path>, SourceFile>,
     /// The reverse of `by_path`, by salsa id: names the keys of recorded query events.
-    by_id: FxHashMap<salsa::Id, PathBuf>,
+    by_id: FxHashMap<salsa::Id, Arc<Path>>,
     /// Every ancestor directory of a known file (up to the file system root): a watcher event
     /// for one of these (a directory moved or deleted) refreshes the files below it.
     dirs: FxHashSet<PathBuf>,
@@ -388,11 +389,11 @@ struct Inner {
 }
 
 impl Files {
-    pub fn new(root: PathBuf) -> Files {
+    pub fn new(root: PathBuf, tsconfigs: Tsconfigs) -> Files {
         Files {
             root,
             inner: Mutex::new(Inner::default()),
-            tsconfigs: Tsconfigs::new(),
+            tsconfigs,
         }
     }
 
@@ -447,10 +448,11 @@ impl Files {
         let file = SourceFile::builder(path.to_path_buf(), contents, tsconfig)
             .durability(durability_for(path))
             .new(db);
-        inner.by_path.insert(path.to_path_buf(), file);
+        let shared: Arc<Path> = Arc::from(path);
+        inner.by_path.insert(shared.clone(), file);
         inner
             .by_id
-            .insert(salsa::plumbing::AsId::as_id(&file), path.to_path_buf());
+            .insert(salsa::plumbing::AsId::as_id(&file), shared);
         if let Some((base, _)) = split_query(path) {
             inner.variants.entry(base).or_default().push(file);
         }
@@ -471,7 +473,7 @@ impl Files {
 
     /// The path of the file input with salsa id `id` (for naming query keys in profiles).
     pub fn path_of(&self, id: salsa::Id) -> Option<PathBuf> {
-        self.lock().by_id.get(&id).cloned()
+        self.lock().by_id.get(&id).map(|p| p.to_path_buf())
     }
 
     /// True when `path` is a directory above some known file.
@@ -486,7 +488,7 @@ impl Files {
             .by_path
             .iter()
             .filter(|(p, _)| p.starts_with(dir))
-            .map(|(p, f)| (p.clone(), *f))
+            .map(|(p, f)| (p.to_path_buf(), *f))
             .collect();
         out.sort_by(|a, b| a.0.cmp(&b.0));
         out

@@ -36,6 +36,11 @@ impl Resolvers {
         }
     }
 
+    /// A resolver with `options` on the same cache (see `Tsconfigs::sharing_cache_of`).
+    pub fn sharing_cache(&self, options: ResolveOptions) -> Resolver {
+        self.esm.clone_with_options(options)
+    }
+
     /// Forgets every cached file-system fact (call when the resolution epoch moves).
     pub fn clear_cache(&self) {
         for resolver in [&self.esm, &self.cjs, &self.server_esm, &self.server_cjs] {

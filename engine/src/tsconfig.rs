@@ -22,6 +22,7 @@ use std::sync::Arc;
 use oxc_resolver::{CompilerOptions, ResolveError, ResolveOptions, Resolver, TsconfigDiscovery};
 
 use crate::inputs::{TsconfigFacts, in_node_modules};
+use crate::resolver::Resolvers;
 use crate::transform::{Decorators, Jsx, ScriptConfig};
 
 /// Finds and reads tsconfigs, with `oxc_resolver`'s cache (clear it when a tsconfig changes).
@@ -38,10 +39,24 @@ impl Default for Tsconfigs {
 impl Tsconfigs {
     pub fn new() -> Tsconfigs {
         Tsconfigs {
-            resolver: Resolver::new(ResolveOptions {
-                tsconfig: Some(TsconfigDiscovery::Auto),
-                ..ResolveOptions::default()
-            }),
+            resolver: Resolver::new(Tsconfigs::options()),
+        }
+    }
+
+    /// A finder on the resolvers' cache: a script's tsconfig is then found through the entry
+    /// that resolving its import made (the resolvers discover tsconfigs the same way, for
+    /// `paths`), not a second cached entry for every file (~5.8 MB at 10k modules). Clearing
+    /// either cache clears both.
+    pub fn sharing_cache_of(resolvers: &Resolvers) -> Tsconfigs {
+        Tsconfigs {
+            resolver: resolvers.sharing_cache(Tsconfigs::options()),
+        }
+    }
+
+    fn options() -> ResolveOptions {
+        ResolveOptions {
+            tsconfig: Some(TsconfigDiscovery::Auto),
+            ..ResolveOptions::default()
         }
     }
 

@@ -6,10 +6,26 @@ use std::process::ExitCode;
 use clap::Parser;
 use hotloop_tui::cli::{Cli, run};
 
+#[cfg(not(feature = "system-allocator"))]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// mimalloc's options, set before anything allocates (see `configure_allocator`): an
+/// `.init_array` entry runs when the binary loads, before Rust's runtime and `main`.
+#[cfg(all(target_os = "linux", not(feature = "system-allocator")))]
+#[used]
+#[unsafe(link_section = ".init_array")]
+static CONFIGURE_ALLOCATOR: extern "C" fn() = {
+    extern "C" fn configure() {
+        hotloop_tui::alloc_stats::configure_allocator();
+    }
+    configure
+};
+
 fn main() -> ExitCode {
+    // Elsewhere, as early as Rust lets us: arenas reserved before this stay eagerly committed.
+    #[cfg(all(not(target_os = "linux"), not(feature = "system-allocator")))]
+    hotloop_tui::alloc_stats::configure_allocator();
     disable_transparent_huge_pages();
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,

@@ -150,7 +150,9 @@ impl EngineHost {
     }
 
     /// The cold build is over (the page's, and the server graph's first when there is one):
-    /// reports the compile cache's reuse and prunes the entries this session did not use.
+    /// reports the compile cache's reuse and prunes the entries this session did not use; with
+    /// nothing behind an `import()` left to compile, drops the path caches (see
+    /// `drop_path_caches`).
     pub(super) fn cold_build_done(&self) {
         let cache = self.db.compile_cache();
         if let Some(dir) = cache.dir() {
@@ -167,6 +169,9 @@ impl EngineHost {
             if self.pending_lazy_targets().is_empty() {
                 cache.prune_unused();
             }
+        }
+        if self.pending_lazy_targets().is_empty() {
+            self.drop_path_caches();
         }
     }
 
