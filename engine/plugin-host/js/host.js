@@ -3,9 +3,10 @@
 // `engine/plugin-host/src/`). Plain JS, no npm dependencies of its own: the plugins, and
 // `vite` where they import it, come from the project's `node_modules`.
 //
-// Requests from hotloop: `loadConfig`, `resolveId`, `load`, `transform`, `loadTransform`
-// (both chains of one module in one round trip), `transformIndexHtml`, `hotUpdate`. Requests to hotloop: `resolve` (hotloop's own resolver,
-// `this.resolve`'s fallback). Notifications to hotloop: `warning` ({ plugin, hook, message }),
+// Requests from hotloop: `loadConfig`, `resolveId`, `resolveIds` (a module's specifiers in
+// one round trip), `load`, `transform`, `loadTransform` (both chains of one module in one
+// round trip), `transformIndexHtml`, `hotUpdate`. Requests to hotloop: `resolve` (hotloop's
+// own resolver, `this.resolve`'s fallback). Notifications to hotloop: `warning` ({ plugin, hook, message }),
 // `custom` (`server.ws.send` events), `log`, `workers` ({ ready }: the workers took over).
 // Anything a plugin uses that this host does not support is one `warning` naming the plugin
 // and the hook, never silence.
@@ -313,6 +314,19 @@ const handlers = {
   async resolveId({ specifier, importer, plugins, recheck, ssr }) {
     const out = newOut(!!ssr);
     return runResolveId(specifier, importer, null, out, plugins, recheck);
+  },
+  // A module's specifiers in one request: each one's `resolveId` chain runs concurrently
+  // (as Vite's import analysis resolves a module's imports), and each gets its own answer or
+  // error (`{ error }`, Rollup's shape), in the order asked.
+  async resolveIds({ importer, specifiers, ssr }) {
+    const results = await Promise.all((specifiers ?? []).map(async ({ specifier, plugins, recheck }) => {
+      try {
+        return await runResolveId(specifier, importer, null, newOut(!!ssr), plugins, recheck);
+      } catch (e) {
+        return { error: e?.rollup ?? rollupError(e, null, 'resolveId', importer ?? null) };
+      }
+    }));
+    return { results };
   },
   async load({ id, plugins, recheck, ssr }) {
     const list = selected(envOf(ssr), 'load', plugins, recheck, id);

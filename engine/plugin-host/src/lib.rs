@@ -663,6 +663,14 @@ fn with_env(body: &mut Value, env: PluginEnv) {
     }
 }
 
+/// A `resolveId` answer (`{ id, external }`), `None` for anything else (`null`: no plugin).
+fn resolved(v: &Value) -> Option<Resolved> {
+    Some(Resolved {
+        id: v["id"].as_str()?.to_string(),
+        external: v["external"].as_bool().unwrap_or(false),
+    })
+}
+
 fn output(v: Value) -> Output {
     let strings = |k: &str| -> Vec<String> {
         v[k].as_array()
@@ -724,12 +732,67 @@ impl Plugins for PluginHost {
         }
         let mut body = json!({ "specifier": specifier, "importer": importer, "plugins": run, "recheck": recheck });
         with_env(&mut body, env);
-        Ok(self.call("resolveId", importer, body)?.and_then(|v| {
-            Some(Resolved {
-                id: v["id"].as_str()?.to_string(),
-                external: v["external"].as_bool().unwrap_or(false),
-            })
-        }))
+        Ok(self
+            .call("resolveId", importer, body)?
+            .and_then(|v| resolved(&v)))
+    }
+
+    /// One round trip (`resolveIds`) for all of them: the host runs each specifier's
+    /// `resolveId` chain concurrently and answers each with its own result or error.
+    fn resolve_ids_in(
+        &self,
+        env: PluginEnv,
+        specifiers: &[&str],
+        importer: Option<&str>,
+    ) -> Vec<Result<Option<Resolved>, PluginError>> {
+        let mut answers: Vec<Result<Option<Resolved>, PluginError>> =
+            specifiers.iter().map(|_| Ok(None)).collect();
+        // The specifiers some plugin's filter admits, with that selection; the rest are `None`.
+        let mut asked = Vec::new();
+        let mut items = Vec::new();
+        for (i, specifier) in specifiers.iter().enumerate() {
+            let Some((run, recheck)) = self.selection(env, RESOLVE, specifier, None) else {
+                continue;
+            };
+            if run.is_empty() {
+                continue;
+            }
+            asked.push(i);
+            items.push(json!({ "specifier": specifier, "plugins": run, "recheck": recheck }));
+        }
+        if asked.is_empty() {
+            return answers;
+        }
+        let mut body = json!({ "importer": importer, "specifiers": items });
+        with_env(&mut body, env);
+        let results = match self.call("resolveIds", importer, body) {
+            Ok(v) => v.and_then(|v| v["results"].as_array().cloned()),
+            Err(e) => {
+                for &i in &asked {
+                    answers[i] = Err(e.clone());
+                }
+                return answers;
+            }
+        };
+        let results = results.unwrap_or_default();
+        for (n, &i) in asked.iter().enumerate() {
+            answers[i] = match results.get(n) {
+                Some(r) if !r["error"].is_null() => {
+                    Err(plugin_error(&r["error"], "resolveId", importer))
+                }
+                Some(r) => Ok(resolved(r)),
+                None => Err(host_error(
+                    "resolveIds",
+                    importer,
+                    format!(
+                        "the plugin host answered {} of {} specifiers",
+                        results.len(),
+                        asked.len()
+                    ),
+                )),
+            };
+        }
+        answers
     }
 
     fn wants_load(&self, id: &str) -> bool {
