@@ -20,6 +20,10 @@
 // `--base-bin PATH` adds `hotloop base`: another hotloop binary (the one built from main) in the
 // same interleaved run, for an A/B of a change.
 //
+// Where the plugin host's time goes: `HOTLOOP_PLUGIN_HOST_PROFILE=DIR node benches/vue/run.mjs
+// ...` makes each hotloop's plugin host write a CPU profile of its cold build into DIR
+// (engine/plugin-host/js/profile.js), with its frame and pipe-write counts in the log.
+//
 // Needs what the e2e suite needs (tests/e2e/node_modules: playwright-core; /usr/bin/chromium).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';

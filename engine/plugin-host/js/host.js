@@ -12,7 +12,8 @@
 // and the hook, never silence.
 //
 // stdout carries frames only: everything else written to it (console.log of a plugin) goes to
-// stderr, which hotloop logs.
+// stderr, which hotloop logs. The frames sent in one turn of the event loop leave in one write
+// (`FrameWriter`). `HOTLOOP_PLUGIN_HOST_PROFILE=DIR`: the host's CPU profiles (`profile.js`).
 //
 // Workers (`worker_threads`, this same script): once the per-module requests (`load`,
 // `transform`, `loadTransform`) have named `workers.after` distinct files, the primary (the main thread)
@@ -34,7 +35,8 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { encodeFrame, FrameReader } from './protocol.js';
+import { FrameReader, FrameWriter } from './protocol.js';
+import { startProfile } from './profile.js';
 import {
   flattenPlugins, filterServePlugins, sortByEnforce, pluginsWithHook, hookHandler, mergeConfig, indexHtmlPlugins,
   normalizeAlias, normalizeHookFilter, filterMatches, unsupportedOptions, pluginsForEnvironment,
@@ -51,10 +53,28 @@ const rawWrite = process.stdout.write.bind(process.stdout);
 process.stdout.write = (chunk, ...rest) => process.stderr.write(chunk, ...rest);
 process.env.NODE_ENV ??= 'development';
 
+// The frames of one turn of the event loop leave in one pipe write (`FrameWriter`).
+const writeStats = { ms: 0 };
+const PROFILE_DIR = IS_WORKER ? null : process.env.HOTLOOP_PLUGIN_HOST_PROFILE || null;
+const out = IS_WORKER
+  ? null
+  : new FrameWriter(PROFILE_DIR
+    ? (bytes) => {
+      const t = performance.now();
+      rawWrite(bytes);
+      writeStats.ms += performance.now() - t;
+    }
+    : rawWrite);
+const profile = PROFILE_DIR
+  ? startProfile(PROFILE_DIR, {
+    stats: () => `${out.frames} frames out in ${out.writes} pipe writes, ${writeStats.ms.toFixed(1)} ms writing`,
+  })
+  : null;
+
 /** To hotloop: on stdout, or (a worker) through the primary, which forwards it. */
 function send(frame) {
   if (IS_WORKER) parentPort.postMessage(frame);
-  else rawWrite(encodeFrame(frame));
+  else out.send(frame);
 }
 function notify(method, body) {
   send({ kind: 'notification', id: 0, method, body });
@@ -943,6 +963,7 @@ function answer(frame, promise) {
 
 /** One frame from hotloop (or, in a worker, from the primary). */
 function onFrame(f) {
+  profile?.activity();
   if (f.kind === 'request') {
     if (!IS_WORKER && routeToWorker(f)) return;
     const h = handlers[f.method];

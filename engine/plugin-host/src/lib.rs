@@ -18,6 +18,9 @@
 //!   `<config>.timestamp-<ms>-<rand>.mjs` (so relative and bare imports resolve from there),
 //!   imports and deletes it, then runs the plugins' `config`, `configResolved`, `options`,
 //!   `configureServer` and `buildStart` hooks and answers with a [`ResolvedConfig`].
+//! - A module's specifiers that `resolveId` filters admit go in one request (`resolveIds`,
+//!   [`Plugins::resolve_ids_in`]): the host runs each one's chain concurrently, as Vite's
+//!   import analysis does, and answers each with its own result or error.
 //! - A module a `load` filter admits gets its `load` and `transform` chains in one request
 //!   (`loadTransform`, [`Plugins::load_and_transform_in`]): the `transform` filters that look
 //!   at the code are checked by the host on what `load` answered.
@@ -80,9 +83,10 @@
 //! | `src/protocol.rs` | the length-prefixed frames (request, response, error, notification) |
 //! | `src/filter.rs`, `src/config.rs` | hook filters in Rust (three-valued: a "maybe" is re-checked by the host); `ResolvedConfig` |
 //! | `js/host.js` | the host: config import (a `.timestamp-*.mjs` next to the config), plugin hooks with Rollup's context (`this.parse`: the project's vite's `parseAst`), the client and ssr environments' plugins (`applyToEnvironment`), a minimal dev server, `transformIndexHtml` (`@vitejs/plugin-react`'s preamble left to hotloop), `hotUpdate`/`handleHotUpdate` with `transformRequest`; the worker threads (the same script: routing by file, forwarding their frames; see [`Workers`]) |
-//! | `js/config.js`, `js/sourcemap.js`, `js/protocol.js` | flattening/ordering plugins, `applyToEnvironment`, `mergeConfig`, filters; chaining transform maps; the frames |
+//! | `js/config.js`, `js/sourcemap.js`, `js/protocol.js` | flattening/ordering plugins, `applyToEnvironment`, `mergeConfig`, filters; chaining transform maps; the frames (`FrameWriter`: the frames of one event-loop turn in one pipe write) |
 //! | `js/css.js` | the `hotloop:css` plugin where Vite has `vite:css`: Sass/Less/Stylus/PostCSS by the project's own vite (`preprocessCSS`), partials and PostCSS dependencies as watch files, the map with its sources' text, CSS Modules left to hotloop's pass, a partial's error named by the partial |
 //! | `js/tailwind.js` | Tailwind CSS v4's source scanner (`@tailwindcss/oxide`'s `Scanner`) kept across a stylesheet's recompiles when the sources are the same: a stylesheet edit costs Tailwind's compile, not a read of every source file (patched before the config imports Tailwind) |
+//! | `js/profile.js` | the host's own CPU profile (`HOTLOOP_PLUGIN_HOST_PROFILE=DIR`: a `.cpuprofile` per burst of requests, written after 2 s without one, and its frame and pipe-write counts on stderr) |
 //! | `js/middlewares.js`, `js/errors.js` | `server.middlewares` handlers run connect-style on a loopback HTTP server (`pre`/`post`, the contract with `engine/server/src/middlewares.rs` in its header); a message's own code frame split off (one frame per error) |
 //! | `tests/` | `host.rs` (inline plugins, failures, restarts, workers: routing, a crash or hang in one), `vue.rs` (real `@vitejs/plugin-vue`, `npm ci` into `tests/npm/node_modules`), `css.rs` (real vite + sass through `js/css.js`), `owner_killed.rs`, `js.rs` (`node --test js/tests/`) |
 
