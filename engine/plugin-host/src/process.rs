@@ -237,6 +237,7 @@ impl Proc {
                     });
                 }
             };
+        widen_pipe(&stdout);
         let shared = Arc::new(Shared {
             stdin: Mutex::new(Some(stdin)),
             pending: Mutex::new(HashMap::new()),
@@ -369,6 +370,18 @@ impl Proc {
 impl Drop for Proc {
     fn drop(&mut self) {
         self.kill();
+    }
+}
+
+/// Makes the host's stdout pipe 1 MB (Linux's limit for an unprivileged process) instead of
+/// 64 kB. Node writes to a pipe synchronously, and the answers of one turn of its event loop
+/// (compiled modules with their maps) often exceed 64 kB: the host then sat in `write` until
+/// the reader thread drained the pipe. Best effort: the default size still works.
+fn widen_pipe(pipe: &impl std::os::fd::AsRawFd) {
+    // SAFETY: fcntl on a file descriptor this process owns; no memory is passed.
+    let size = unsafe { libc::fcntl(pipe.as_raw_fd(), libc::F_SETPIPE_SZ, 1 << 20) };
+    if size < 0 {
+        tracing::debug!(target: "hotloop::plugin_host", "could not widen the plugin host's stdout pipe: {}", std::io::Error::last_os_error());
     }
 }
 
