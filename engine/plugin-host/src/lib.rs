@@ -79,7 +79,7 @@
 //! | file | concern |
 //! |---|---|
 //! | `src/lib.rs` | `PluginHost` (`start`, `load_config`, `events`, the `Plugins` impl), `HostOptions`, `ConfigInput`, `HostEvent`, `HostError`; restart after a crash or a time-out, config loaded again |
-//! | `src/process.rs` | finding and checking `node` (≥ 20), writing the embedded scripts (a directory named by their hash), the spawner thread, one child: request ids, the reader thread (answers, the host's `resolve` requests, notifications), stderr → `tracing` |
+//! | `src/process.rs` | finding and checking `node` (≥ 20), writing the embedded scripts (a directory named by their hash), the spawner thread, one child (its stdout pipe widened to 1 MB): request ids, the reader thread (answers, the host's `resolve` requests, notifications), stderr → `tracing` |
 //! | `src/protocol.rs` | the length-prefixed frames (request, response, error, notification) |
 //! | `src/filter.rs`, `src/config.rs` | hook filters in Rust (three-valued: a "maybe" is re-checked by the host); `ResolvedConfig` |
 //! | `js/host.js` | the host: config import (a `.timestamp-*.mjs` next to the config), plugin hooks with Rollup's context (`this.parse`: the project's vite's `parseAst`), the client and ssr environments' plugins (`applyToEnvironment`), a minimal dev server, `transformIndexHtml` (`@vitejs/plugin-react`'s preamble left to hotloop), `hotUpdate`/`handleHotUpdate` with `transformRequest`; the worker threads (the same script: routing by file, forwarding their frames; see [`Workers`]) |
