@@ -7,7 +7,8 @@
 // - `sfc1000`: the same starter with its App replaced by a generated tree of 1000 single-file
 //   components (40 branches of 25 leaves, each leaf a counter with a `<style>` block, as in
 //   hmrbench's trees); the edited component is the first leaf.
-// Per tool and round: cold start (spawn → the last component rendered), then N edits of the
+// Per tool and round: cold start (spawn → the last component rendered; for hotloop, in
+// brackets, the part until its log said the cold build was ready), then N edits of the
 // component's template (save → the new text in the DOM) and N edits of a `<style>` block in it
 // (save → the computed style), and whether its counter's state and the page survived them all.
 //
@@ -19,6 +20,10 @@
 //
 // `--base-bin PATH` adds `hotloop base`: another hotloop binary (the one built from main) in the
 // same interleaved run, for an A/B of a change.
+//
+// Where the plugin host's time goes: `HOTLOOP_PLUGIN_HOST_PROFILE=DIR node benches/vue/run.mjs
+// ...` makes each hotloop's plugin host write a CPU profile of its cold build into DIR
+// (engine/plugin-host/js/profile.js), with its frame and pipe-write counts in the log.
 //
 // Needs what the e2e suite needs (tests/e2e/node_modules: playwright-core; /usr/bin/chromium).
 import { spawn } from 'node:child_process';
@@ -176,6 +181,10 @@ async function measure(browser, tool, spec, results, t0, app) {
   }
   await page.waitForSelector(spec.ready, { timeout: 120_000 });
   results.cold.push(performance.now() - t0);
+  // hotloop's own report of its cold build (`ready at … (N modules, X s)`): the rest of the
+  // cold start is the page's (fetching, evaluating, rendering).
+  const ready = /ready at .*\(\d+ modules, ([\d.]+) s\)/.exec(app.output());
+  if (ready) results.ready.push(Number(ready[1]) * 1000);
   await page.waitForFunction(() => window.__hotloop || true);
   await new Promise((r) => setTimeout(r, 500)); // let the HMR socket connect
   for (let i = 0; i < 3; i++) await page.click(spec.counter);
@@ -210,7 +219,7 @@ const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', arg
 const baseline = process.argv.includes('--baseline') ? process.argv[process.argv.indexOf('--baseline') + 1] : null;
 const tools = ['hotloop', ...(BASE_BIN ? ['hotloop base'] : []), ...(baseline ? [`hotloop ${baseline}`] : []), 'vite'];
 const apps = appArg === 'both' ? ['starter', 'sfc1000'] : [appArg];
-const results = Object.fromEntries(apps.map((a) => [a, Object.fromEntries(tools.map((t) => [t, { cold: [], sfc: [], style: [], kept: [] }]))]));
+const results = Object.fromEntries(apps.map((a) => [a, Object.fromEntries(tools.map((t) => [t, { cold: [], ready: [], sfc: [], style: [], kept: [] }]))]));
 // The 1-minute load average as each session starts (the machine may be shared).
 const loads = [];
 for (let round = 0; round < ROUNDS; round++) {
@@ -223,13 +232,13 @@ for (let round = 0; round < ROUNDS; round++) {
   }
 }
 await browser.close();
-console.log('| app | tool | cold start | SFC edit p50 / p95 | `<style>` edit p50 / p95 | state kept |');
+console.log('| app | tool | cold start (of it: build ready) | SFC edit p50 / p95 | `<style>` edit p50 / p95 | state kept |');
 console.log('|---|---|---|---|---|---|');
 for (const a of apps) {
   for (const tool of tools) {
     const r = results[a][tool];
     const f = (x) => x.toFixed(1);
-    console.log(`| ${APPS[a].title} | ${tool} | ${f(median(r.cold))} | ${f(median(r.sfc))} / ${f(p95(r.sfc))} | ${f(median(r.style))} / ${f(p95(r.style))} | ${r.kept.filter(Boolean).length}/${r.kept.length} |`);
+    console.log(`| ${APPS[a].title} | ${tool} | ${f(median(r.cold))}${r.ready.length ? ` (${f(median(r.ready))})` : ''} | ${f(median(r.sfc))} / ${f(p95(r.sfc))} | ${f(median(r.style))} / ${f(p95(r.style))} | ${r.kept.filter(Boolean).length}/${r.kept.length} |`);
   }
 }
 console.log(`\n1-minute load average at the sessions' starts: ${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)} (median ${median(loads).toFixed(2)}); ${os.cpus().length} cores`);

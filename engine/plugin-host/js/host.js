@@ -3,9 +3,10 @@
 // `engine/plugin-host/src/`). Plain JS, no npm dependencies of its own: the plugins, and
 // `vite` where they import it, come from the project's `node_modules`.
 //
-// Requests from hotloop: `loadConfig`, `resolveId`, `load`, `transform`, `loadTransform`
-// (both chains of one module in one round trip), `transformIndexHtml`, `hotUpdate`. Requests to hotloop: `resolve` (hotloop's own resolver,
-// `this.resolve`'s fallback). Notifications to hotloop: `warning` ({ plugin, hook, message }),
+// Requests from hotloop: `loadConfig`, `resolveId`, `resolveIds` (a module's specifiers in
+// one round trip), `load`, `transform`, `loadTransform` (both chains of one module in one
+// round trip), `transformIndexHtml`, `hotUpdate`. Requests to hotloop: `resolve` (hotloop's
+// own resolver, `this.resolve`'s fallback). Notifications to hotloop: `warning` ({ plugin, hook, message }),
 // `custom` (`server.ws.send` events), `log`, `workers` ({ ready }: the workers took over).
 // Notifications from hotloop: `filesChanged` ({ changed, structural }: after a batch of edits,
 // before the build; every thread's kept Tailwind scanners hear it, see `tailwind.js`).
@@ -13,7 +14,8 @@
 // and the hook, never silence.
 //
 // stdout carries frames only: everything else written to it (console.log of a plugin) goes to
-// stderr, which hotloop logs.
+// stderr, which hotloop logs. The frames sent in one turn of the event loop leave in one write
+// (`FrameWriter`). `HOTLOOP_PLUGIN_HOST_PROFILE=DIR`: the host's CPU profiles (`profile.js`).
 //
 // Workers (`worker_threads`, this same script): once the per-module requests (`load`,
 // `transform`, `loadTransform`) have named `workers.after` distinct files, the primary (the main thread)
@@ -35,7 +37,8 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { encodeFrame, FrameReader } from './protocol.js';
+import { FrameReader, FrameWriter } from './protocol.js';
+import { startProfile } from './profile.js';
 import {
   flattenPlugins, filterServePlugins, sortByEnforce, pluginsWithHook, hookHandler, mergeConfig, indexHtmlPlugins,
   normalizeAlias, normalizeHookFilter, filterMatches, unsupportedOptions, pluginsForEnvironment,
@@ -52,10 +55,28 @@ const rawWrite = process.stdout.write.bind(process.stdout);
 process.stdout.write = (chunk, ...rest) => process.stderr.write(chunk, ...rest);
 process.env.NODE_ENV ??= 'development';
 
+// The frames of one turn of the event loop leave in one pipe write (`FrameWriter`).
+const writeStats = { ms: 0 };
+const PROFILE_DIR = IS_WORKER ? null : process.env.HOTLOOP_PLUGIN_HOST_PROFILE || null;
+const out = IS_WORKER
+  ? null
+  : new FrameWriter(PROFILE_DIR
+    ? (bytes) => {
+      const t = performance.now();
+      rawWrite(bytes);
+      writeStats.ms += performance.now() - t;
+    }
+    : rawWrite);
+const profile = PROFILE_DIR
+  ? startProfile(PROFILE_DIR, {
+    stats: () => `${out.frames} frames out in ${out.writes} pipe writes, ${writeStats.ms.toFixed(1)} ms writing`,
+  })
+  : null;
+
 /** To hotloop: on stdout, or (a worker) through the primary, which forwards it. */
 function send(frame) {
   if (IS_WORKER) parentPort.postMessage(frame);
-  else rawWrite(encodeFrame(frame));
+  else out.send(frame);
 }
 function notify(method, body) {
   send({ kind: 'notification', id: 0, method, body });
@@ -315,6 +336,19 @@ const handlers = {
   async resolveId({ specifier, importer, plugins, recheck, ssr }) {
     const out = newOut(!!ssr);
     return runResolveId(specifier, importer, null, out, plugins, recheck);
+  },
+  // A module's specifiers in one request: each one's `resolveId` chain runs concurrently
+  // (as Vite's import analysis resolves a module's imports), and each gets its own answer or
+  // error (`{ error }`, Rollup's shape), in the order asked.
+  async resolveIds({ importer, specifiers, ssr }) {
+    const results = await Promise.all((specifiers ?? []).map(async ({ specifier, plugins, recheck }) => {
+      try {
+        return await runResolveId(specifier, importer, null, newOut(!!ssr), plugins, recheck);
+      } catch (e) {
+        return { error: e?.rollup ?? rollupError(e, null, 'resolveId', importer ?? null) };
+      }
+    }));
+    return { results };
   },
   async load({ id, plugins, recheck, ssr }) {
     const list = selected(envOf(ssr), 'load', plugins, recheck, id);
@@ -931,6 +965,7 @@ function answer(frame, promise) {
 
 /** One frame from hotloop (or, in a worker, from the primary). */
 function onFrame(f) {
+  profile?.activity();
   if (f.kind === 'request') {
     if (!IS_WORKER && routeToWorker(f)) return;
     const h = handlers[f.method];

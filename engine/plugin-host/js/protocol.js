@@ -82,3 +82,43 @@ export class FrameReader {
     return frames;
   }
 }
+
+/**
+ * Frames out to one byte sink, batched: the frames sent within one turn of the event loop go
+ * out in one `write`, when `schedule` runs the flush (`setImmediate`: after that turn's I/O
+ * callbacks and the promise jobs they started, so the answers of every request that arrived
+ * together leave together). Order is kept. A synchronous pipe write per answer cost the host
+ * ~0.8 s of a 1000-SFC app's cold start.
+ */
+export class FrameWriter {
+  /**
+   * @param {(bytes: Buffer) => void} write
+   * @param {(flush: () => void) => void} [schedule]
+   */
+  constructor(write, schedule = setImmediate) {
+    this.write = write;
+    this.schedule = schedule;
+    this.pending = [];
+    this.scheduled = false;
+    this.writes = 0; // how many writes so far (the host's stats)
+    this.frames = 0;
+  }
+
+  send(frame) {
+    this.pending.push(encodeFrame(frame));
+    this.frames++;
+    if (this.scheduled) return;
+    this.scheduled = true;
+    this.schedule(() => this.flush());
+  }
+
+  /** Writes what is pending now (also called by the schedule). */
+  flush() {
+    this.scheduled = false;
+    const pending = this.pending;
+    if (!pending.length) return;
+    this.pending = [];
+    this.writes++;
+    this.write(pending.length === 1 ? pending[0] : Buffer.concat(pending));
+  }
+}

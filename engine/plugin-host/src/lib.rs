@@ -18,6 +18,9 @@
 //!   `<config>.timestamp-<ms>-<rand>.mjs` (so relative and bare imports resolve from there),
 //!   imports and deletes it, then runs the plugins' `config`, `configResolved`, `options`,
 //!   `configureServer` and `buildStart` hooks and answers with a [`ResolvedConfig`].
+//! - A module's specifiers that `resolveId` filters admit go in one request (`resolveIds`,
+//!   [`Plugins::resolve_ids_in`]): the host runs each one's chain concurrently, as Vite's
+//!   import analysis does, and answers each with its own result or error.
 //! - A module a `load` filter admits gets its `load` and `transform` chains in one request
 //!   (`loadTransform`, [`Plugins::load_and_transform_in`]): the `transform` filters that look
 //!   at the code are checked by the host on what `load` answered.
@@ -76,13 +79,14 @@
 //! | file | concern |
 //! |---|---|
 //! | `src/lib.rs` | `PluginHost` (`start`, `load_config`, `events`, the `Plugins` impl), `HostOptions`, `ConfigInput`, `HostEvent`, `HostError`; restart after a crash or a time-out, config loaded again |
-//! | `src/process.rs` | finding and checking `node` (≥ 20), writing the embedded scripts (a directory named by their hash), the spawner thread, one child: request ids, the reader thread (answers, the host's `resolve` requests, notifications), stderr → `tracing` |
+//! | `src/process.rs` | finding and checking `node` (≥ 20), writing the embedded scripts (a directory named by their hash), the spawner thread, one child (its stdout pipe widened to 1 MB): request ids, the reader thread (answers, the host's `resolve` requests, notifications), stderr → `tracing` |
 //! | `src/protocol.rs` | the length-prefixed frames (request, response, error, notification) |
 //! | `src/filter.rs`, `src/config.rs` | hook filters in Rust (three-valued: a "maybe" is re-checked by the host); `ResolvedConfig` |
 //! | `js/host.js` | the host: config import (a `.timestamp-*.mjs` next to the config), plugin hooks with Rollup's context (`this.parse`: the project's vite's `parseAst`), the client and ssr environments' plugins (`applyToEnvironment`), a minimal dev server, `transformIndexHtml` (`@vitejs/plugin-react`'s preamble left to hotloop), `hotUpdate`/`handleHotUpdate` with `transformRequest`; the worker threads (the same script: routing by file, forwarding their frames; see [`Workers`]) |
-//! | `js/config.js`, `js/sourcemap.js`, `js/protocol.js` | flattening/ordering plugins, `applyToEnvironment`, `mergeConfig`, filters; chaining transform maps; the frames |
+//! | `js/config.js`, `js/sourcemap.js`, `js/protocol.js` | flattening/ordering plugins, `applyToEnvironment`, `mergeConfig`, filters; chaining transform maps; the frames (`FrameWriter`: the frames of one event-loop turn in one pipe write) |
 //! | `js/css.js` | the `hotloop:css` plugin where Vite has `vite:css`: Sass/Less/Stylus/PostCSS by the project's own vite (`preprocessCSS`), partials and PostCSS dependencies as watch files, the map with its sources' text, CSS Modules left to hotloop's pass, a partial's error named by the partial |
 //! | `js/tailwind.js` | Tailwind CSS v4's source scanner (`@tailwindcss/oxide`'s `Scanner`) kept across a stylesheet's recompiles when the sources are the same, and brought up to date from hotloop's `filesChanged` (only the changed sources extracted; a walk when files came or went): a component or stylesheet edit costs Tailwind's compile, not a walk of every source (patched before the config imports Tailwind) |
+//! | `js/profile.js` | the host's own CPU profile (`HOTLOOP_PLUGIN_HOST_PROFILE=DIR`: a `.cpuprofile` per burst of requests, written after 2 s without one, and its frame and pipe-write counts on stderr) |
 //! | `js/middlewares.js`, `js/errors.js` | `server.middlewares` handlers run connect-style on a loopback HTTP server (`pre`/`post`, the contract with `engine/server/src/middlewares.rs` in its header); a message's own code frame split off (one frame per error) |
 //! | `tests/` | `host.rs` (inline plugins, failures, restarts, workers: routing, a crash or hang in one), `vue.rs` (real `@vitejs/plugin-vue`, `npm ci` into `tests/npm/node_modules`), `css.rs` (real vite + sass through `js/css.js`), `owner_killed.rs`, `js.rs` (`node --test js/tests/`) |
 
@@ -663,6 +667,14 @@ fn with_env(body: &mut Value, env: PluginEnv) {
     }
 }
 
+/// A `resolveId` answer (`{ id, external }`), `None` for anything else (`null`: no plugin).
+fn resolved(v: &Value) -> Option<Resolved> {
+    Some(Resolved {
+        id: v["id"].as_str()?.to_string(),
+        external: v["external"].as_bool().unwrap_or(false),
+    })
+}
+
 fn output(v: Value) -> Output {
     let strings = |k: &str| -> Vec<String> {
         v[k].as_array()
@@ -740,12 +752,67 @@ impl Plugins for PluginHost {
         }
         let mut body = json!({ "specifier": specifier, "importer": importer, "plugins": run, "recheck": recheck });
         with_env(&mut body, env);
-        Ok(self.call("resolveId", importer, body)?.and_then(|v| {
-            Some(Resolved {
-                id: v["id"].as_str()?.to_string(),
-                external: v["external"].as_bool().unwrap_or(false),
-            })
-        }))
+        Ok(self
+            .call("resolveId", importer, body)?
+            .and_then(|v| resolved(&v)))
+    }
+
+    /// One round trip (`resolveIds`) for all of them: the host runs each specifier's
+    /// `resolveId` chain concurrently and answers each with its own result or error.
+    fn resolve_ids_in(
+        &self,
+        env: PluginEnv,
+        specifiers: &[&str],
+        importer: Option<&str>,
+    ) -> Vec<Result<Option<Resolved>, PluginError>> {
+        let mut answers: Vec<Result<Option<Resolved>, PluginError>> =
+            specifiers.iter().map(|_| Ok(None)).collect();
+        // The specifiers some plugin's filter admits, with that selection; the rest are `None`.
+        let mut asked = Vec::new();
+        let mut items = Vec::new();
+        for (i, specifier) in specifiers.iter().enumerate() {
+            let Some((run, recheck)) = self.selection(env, RESOLVE, specifier, None) else {
+                continue;
+            };
+            if run.is_empty() {
+                continue;
+            }
+            asked.push(i);
+            items.push(json!({ "specifier": specifier, "plugins": run, "recheck": recheck }));
+        }
+        if asked.is_empty() {
+            return answers;
+        }
+        let mut body = json!({ "importer": importer, "specifiers": items });
+        with_env(&mut body, env);
+        let results = match self.call("resolveIds", importer, body) {
+            Ok(v) => v.and_then(|v| v["results"].as_array().cloned()),
+            Err(e) => {
+                for &i in &asked {
+                    answers[i] = Err(e.clone());
+                }
+                return answers;
+            }
+        };
+        let results = results.unwrap_or_default();
+        for (n, &i) in asked.iter().enumerate() {
+            answers[i] = match results.get(n) {
+                Some(r) if !r["error"].is_null() => {
+                    Err(plugin_error(&r["error"], "resolveId", importer))
+                }
+                Some(r) => Ok(resolved(r)),
+                None => Err(host_error(
+                    "resolveIds",
+                    importer,
+                    format!(
+                        "the plugin host answered {} of {} specifiers",
+                        results.len(),
+                        asked.len()
+                    ),
+                )),
+            };
+        }
+        answers
     }
 
     fn wants_load(&self, id: &str) -> bool {

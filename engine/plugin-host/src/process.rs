@@ -24,7 +24,7 @@ pub const MIN_NODE_MAJOR: u32 = 20;
 /// Lines of the child's stderr kept for a crash report.
 const STDERR_TAIL: usize = 40;
 
-const SCRIPTS: [(&str, &str); 8] = [
+const SCRIPTS: [(&str, &str); 9] = [
     ("host.js", include_str!("../js/host.js")),
     ("protocol.js", include_str!("../js/protocol.js")),
     ("config.js", include_str!("../js/config.js")),
@@ -33,6 +33,7 @@ const SCRIPTS: [(&str, &str); 8] = [
     ("middlewares.js", include_str!("../js/middlewares.js")),
     ("errors.js", include_str!("../js/errors.js")),
     ("tailwind.js", include_str!("../js/tailwind.js")),
+    ("profile.js", include_str!("../js/profile.js")),
 ];
 
 /// Checks `node --version` (≥ [`MIN_NODE_MAJOR`]); the error names `needed_by`.
@@ -236,6 +237,7 @@ impl Proc {
                     });
                 }
             };
+        widen_pipe(&stdout);
         let shared = Arc::new(Shared {
             stdin: Mutex::new(Some(stdin)),
             pending: Mutex::new(HashMap::new()),
@@ -376,6 +378,18 @@ impl Proc {
 impl Drop for Proc {
     fn drop(&mut self) {
         self.kill();
+    }
+}
+
+/// Makes the host's stdout pipe 1 MB (Linux's limit for an unprivileged process) instead of
+/// 64 kB. Node writes to a pipe synchronously, and the answers of one turn of its event loop
+/// (compiled modules with their maps) often exceed 64 kB: the host then sat in `write` until
+/// the reader thread drained the pipe. Best effort: the default size still works.
+fn widen_pipe(pipe: &impl std::os::fd::AsRawFd) {
+    // SAFETY: fcntl on a file descriptor this process owns; no memory is passed.
+    let size = unsafe { libc::fcntl(pipe.as_raw_fd(), libc::F_SETPIPE_SZ, 1 << 20) };
+    if size < 0 {
+        tracing::debug!(target: "hotloop::plugin_host", "could not widen the plugin host's stdout pipe: {}", std::io::Error::last_os_error());
     }
 }
 

@@ -54,6 +54,91 @@ fn virtual_module_and_transform() {
     );
 }
 
+/// A module's specifiers go in one request (`resolveIds`): each one's `resolveId` chain runs
+/// concurrently (a slow one does not hold the others back), a failing one is its own error,
+/// and one no filter admits is answered in Rust without being sent.
+#[test]
+fn a_modules_specifiers_resolve_in_one_round_trip_with_their_own_errors() {
+    let config = r#"
+let slowDone = false
+export default {
+  plugins: [{
+    name: 'first',
+    resolveId: {
+      filter: { id: /^(virtual:|\.\/)/ },
+      async handler(id, importer) {
+        if (id === 'virtual:slow') {
+          // Waits for 'virtual:fast' to have been answered: concurrent, not one after another.
+          await new Promise((r) => setTimeout(r, 50))
+          return '\0slow:' + (slowDone ? 'after-fast' : 'first')
+        }
+        if (id === 'virtual:fast') { slowDone = true; return '\0fast:' + importer }
+        if (id === 'virtual:boom') this.error('no such thing')
+      },
+    },
+  }, {
+    name: 'second',
+    resolveId(id) { if (id === './passed.js') return '/abs/passed.js' },
+  }],
+}
+"#;
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let (host, _) = start(&p, "vite.config.mjs");
+    let importer = p.path("src/main.js");
+    let before = host.round_trips();
+    let answers = host.resolve_ids_in(
+        PluginEnv::Client,
+        &[
+            "virtual:slow",
+            "virtual:boom",
+            "virtual:fast",
+            "./passed.js",
+            "./nobody.js",
+        ],
+        Some(&importer),
+    );
+    assert_eq!(
+        host.round_trips(),
+        before + 1,
+        "one round trip for all five"
+    );
+    let ids: Vec<_> = answers
+        .iter()
+        .map(|a| match a {
+            Ok(r) => Ok(r.as_ref().map(|r| r.id.clone())),
+            Err(e) => Err((e.plugin.clone(), e.hook.clone(), e.message.clone())),
+        })
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            Ok(Some("\0slow:after-fast".to_string())),
+            Err((
+                "first".to_string(),
+                "resolveId".to_string(),
+                "no such thing".to_string()
+            )),
+            Ok(Some(format!("\0fast:{importer}"))),
+            Ok(Some("/abs/passed.js".to_string())),
+            Ok(None),
+        ]
+    );
+    // A batch no plugin's filter admits costs no round trip.
+    let config = r#"
+export default { plugins: [{ name: 'only', resolveId: { filter: { id: /^virtual:/ }, handler: (id) => '\0' + id } }] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let (host, _) = start(&p, "vite.config.mjs");
+    let before = host.round_trips();
+    let answers = host.resolve_ids_in(PluginEnv::Client, &["./a.js", "vue"], None);
+    assert_eq!(answers, [Ok(None), Ok(None)]);
+    assert_eq!(
+        host.round_trips(),
+        before,
+        "no request when no filter admits any"
+    );
+}
+
 #[test]
 fn transform_chain_composes_source_maps_and_collects_watch_files_and_warnings() {
     // Each plugin prepends one line and maps every output line below to the line above it.

@@ -84,6 +84,22 @@ pub trait Plugins: Send + Sync + 'static {
         self.resolve_id(specifier, importer)
     }
 
+    /// `resolve_id_in` for several specifiers of one importer (a module's imports, each one
+    /// `wants_resolve_in` admitted): the answers in the same order, each with its own error,
+    /// as Vite's import analysis resolves a module's imports concurrently. The default asks
+    /// one at a time; the plugin host answers them all in one round trip.
+    fn resolve_ids_in(
+        &self,
+        env: PluginEnv,
+        specifiers: &[&str],
+        importer: Option<&str>,
+    ) -> Vec<Result<Option<Resolved>, PluginError>> {
+        specifiers
+            .iter()
+            .map(|specifier| self.resolve_id_in(env, specifier, importer))
+            .collect()
+    }
+
     /// `load` for an environment; the default asks as for the page.
     fn load_in(&self, env: PluginEnv, id: &str) -> Result<Option<Output>, PluginError> {
         let _ = env;

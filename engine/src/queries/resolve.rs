@@ -44,6 +44,7 @@
 //!   (no error boundary: the tree unmounts) shows in the overlay under `React` until a refresh
 //!   renders cleanly; the refresh runtime re-renders the failed root once the code is fixed.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -58,7 +59,7 @@ use crate::inputs::{Alias, AliasFind, Project, SourceFile, in_node_modules};
 use crate::queries::imports::{import_specifiers, server_import_specifiers};
 use crate::telemetry::Phase;
 use crate::transform::ImportKind;
-use hotloop_protocol::plugin::PluginEnv;
+use hotloop_protocol::plugin::{PluginEnv, PluginError, Resolved};
 
 /// Where one import leads.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -122,12 +123,35 @@ fn resolve_all(db: &dyn Db, env: EnvironmentKind, file: SourceFile) -> Arc<[Reso
         EnvironmentKind::Server => server_import_specifiers(db, file),
         EnvironmentKind::Page | EnvironmentKind::Worker => import_specifiers(db, file),
     };
+    let aliases = Project::try_get(db).map(|p| &p.options(db).aliases);
+    // Each import's specifier after `resolve.alias` (Vite's alias plugin runs before every
+    // other resolver, plugins included); `None`: the importer's own glob module.
+    let aliased: Vec<Option<Cow<'_, str>>> = specifiers
+        .iter()
+        .map(|import| {
+            (import.kind != ImportKind::Glob).then(|| {
+                match aliases.and_then(|a| apply_alias(a, &import.specifier)) {
+                    Some(rewritten) => Cow::Owned(rewritten),
+                    None => Cow::Borrowed(&*import.specifier),
+                }
+            })
+        })
+        .collect();
+    let mut from_plugins = resolve_with_plugins(db, env, importer, &aliased);
     specifiers
         .iter()
-        .map(|import| ResolvedImport {
+        .zip(&aliased)
+        .zip(from_plugins.iter_mut())
+        .map(|((import, aliased), from_plugins)| ResolvedImport {
             specifier: import.specifier.clone(),
             kind: import.kind,
-            resolution: resolve_one(db, env, importer, &import.specifier, import.kind, is_css),
+            resolution: match (aliased, from_plugins.take()) {
+                (None, _) => resolve_glob(db, importer, &import.specifier),
+                (Some(_), Some(resolution)) => resolution,
+                (Some(specifier), None) => {
+                    resolve_one(db, env, importer, specifier, import.kind, is_css)
+                }
+            },
         })
         .collect()
 }
@@ -170,6 +194,16 @@ pub fn refresh_runtime(db: &dyn Db, project: Project) -> RefreshRuntime {
     }
 }
 
+/// `./main.ts?glob=0`: the importer's own glob module.
+fn resolve_glob(db: &dyn Db, importer: &Path, specifier: &str) -> Resolution {
+    let path = importer.with_file_name(specifier.trim_start_matches("./"));
+    match glob_module_of_path(&path) {
+        Some((of, _)) if of == importer => Resolution::File(db.files().get_or_read(db, &path)),
+        _ => not_found("not the module of an import.meta.glob() call"),
+    }
+}
+
+/// Where `specifier` (already aliased) leads when no plugin took it.
 fn resolve_one(
     db: &dyn Db,
     env: EnvironmentKind,
@@ -178,25 +212,6 @@ fn resolve_one(
     kind: ImportKind,
     from_css: bool,
 ) -> Resolution {
-    if kind == ImportKind::Glob {
-        // `./main.ts?glob=0`: the importer's own glob module.
-        let path = importer.with_file_name(specifier.trim_start_matches("./"));
-        return match glob_module_of_path(&path) {
-            Some((of, _)) if of == importer => Resolution::File(db.files().get_or_read(db, &path)),
-            _ => not_found("not the module of an import.meta.glob() call"),
-        };
-    }
-    let aliased = Project::try_get(db).and_then(|p| apply_alias(&p.options(db).aliases, specifier));
-    let specifier = aliased.as_deref().unwrap_or(specifier);
-    // The server's imports are the plugins' `ssr` variant (`{ ssr: true }`).
-    let plugin_env = if env.is_browser() {
-        PluginEnv::Client
-    } else {
-        PluginEnv::Ssr
-    };
-    if let Some(resolution) = resolve_with_plugins(db, importer, specifier, plugin_env) {
-        return resolution;
-    }
     if is_external_url(specifier) {
         return not_found("external URLs are not bundled; load them with a <script> tag");
     }
@@ -273,24 +288,63 @@ fn with_regex<T>(pattern: &str, f: impl FnOnce(Option<&regex::Regex>) -> T) -> T
     })
 }
 
-/// The plugins' `resolveId` answer, when one of them takes `specifier`: a path (possibly with a
-/// query: a sub-module) or a virtual id, which becomes the module at `<root>/@id/<id>`.
-/// The plugins' `resolveId` answer. For the app's server (`PluginEnv::Ssr`) npm packages stay
-/// Node's to load: an `external` answer, or a bare specifier a plugin resolved into
-/// `node_modules`, falls through to hotloop's own resolution (which makes them externals).
+/// The plugins' `resolveId` answers for a module's imports (index-aligned with `specifiers`;
+/// `None` where no plugin takes one, or it is a glob module's), all asked in one request: a
+/// path (possibly with a query: a sub-module) or a virtual id, which becomes the module at
+/// `<root>/@id/<id>`. For the app's server (`EnvironmentKind::Server`, the plugins' `ssr`
+/// variant) npm packages stay Node's to load: an `external` answer, or a bare specifier a
+/// plugin resolved into `node_modules`, falls through to hotloop's own resolution (which makes
+/// them externals).
 fn resolve_with_plugins(
     db: &dyn Db,
+    env: EnvironmentKind,
     importer: &Path,
-    specifier: &str,
-    env: PluginEnv,
-) -> Option<Resolution> {
-    let plugins = db.plugins()?;
-    if !plugins.wants_resolve_in(env, specifier) {
-        return None;
+    specifiers: &[Option<Cow<'_, str>>],
+) -> Vec<Option<Resolution>> {
+    let mut out = vec![None; specifiers.len()];
+    let Some(plugins) = db.plugins() else {
+        return out;
+    };
+    let env = if env.is_browser() {
+        PluginEnv::Client
+    } else {
+        PluginEnv::Ssr
+    };
+    // The distinct specifiers some plugin takes, in their first import's order.
+    let mut asked: Vec<&str> = Vec::new();
+    for specifier in specifiers.iter().flatten() {
+        if !asked.contains(&&**specifier) && plugins.wants_resolve_in(env, specifier) {
+            asked.push(specifier);
+        }
+    }
+    if asked.is_empty() {
+        return out;
     }
     let root = db.files().root();
     let importer_id = plugin_id(root, importer);
-    match plugins.resolve_id_in(env, specifier, Some(&importer_id)) {
+    let answers = plugins.resolve_ids_in(env, &asked, Some(&importer_id));
+    for (slot, specifier) in out.iter_mut().zip(specifiers) {
+        let Some(specifier) = specifier else { continue };
+        let Some(at) = asked.iter().position(|s| *s == specifier) else {
+            continue;
+        };
+        let Some(answer) = answers.get(at) else {
+            continue;
+        };
+        *slot = plugin_resolution(db, env, specifier, answer);
+    }
+    out
+}
+
+/// One `resolveId` answer as a resolution; `None`: hotloop's own resolution decides.
+fn plugin_resolution(
+    db: &dyn Db,
+    env: PluginEnv,
+    specifier: &str,
+    answer: &Result<Option<Resolved>, PluginError>,
+) -> Option<Resolution> {
+    let root = db.files().root();
+    match answer {
         Ok(None) => None,
         Ok(Some(resolved))
             if env == PluginEnv::Ssr

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use expect_test::expect;
 
 use crate::testing::Incremental;
-use hotloop_protocol::plugin::{Output, PluginError, Plugins, Resolved};
+use hotloop_protocol::plugin::{Output, PluginEnv, PluginError, Plugins, Resolved};
 
 /// ``*.vue` files here are `<template>TEXT</template><style>CSS</style>`: the transform makes a JS
 /// module exporting TEXT that imports its style sub-module (`?sfc&type=style&lang.css`), whose
@@ -24,6 +24,14 @@ struct SfcPlugins {
     hot_updates: AtomicUsize,
     /// Every `files_changed` heard: the changed paths, and whether it was structural.
     files_changed: Mutex<Vec<(Vec<String>, bool)>>,
+    /// Each `resolve_ids_in` call's specifiers, in order.
+    resolve_batches: Mutex<Vec<Vec<String>>>,
+}
+
+impl SfcPlugins {
+    fn resolve_batches(&self) -> Vec<Vec<String>> {
+        self.resolve_batches.lock().unwrap().clone()
+    }
 }
 
 fn block<'a>(text: &'a str, tag: &str) -> &'a str {
@@ -58,6 +66,24 @@ impl Plugins for SfcPlugins {
         }))
     }
 
+    // The trait's own shape (see `Plugins`: a large but rare error).
+    #[allow(clippy::result_large_err)]
+    fn resolve_ids_in(
+        &self,
+        env: PluginEnv,
+        specifiers: &[&str],
+        importer: Option<&str>,
+    ) -> Vec<Result<Option<Resolved>, PluginError>> {
+        self.resolve_batches
+            .lock()
+            .unwrap()
+            .push(specifiers.iter().map(|s| s.to_string()).collect());
+        specifiers
+            .iter()
+            .map(|specifier| self.resolve_id_in(env, specifier, importer))
+            .collect()
+    }
+
     fn wants_load(&self, id: &str) -> bool {
         id.starts_with('\0') || id.contains("?sfc")
     }
@@ -66,6 +92,12 @@ impl Plugins for SfcPlugins {
         if id == "\0virtual:greeting" {
             return Ok(Some(Output {
                 code: "export default 'hello from a plugin';\n".into(),
+                ..Output::default()
+            }));
+        }
+        if let Some(name) = id.strip_prefix("\0virtual:") {
+            return Ok(Some(Output {
+                code: format!("export default {name:?};\n"),
                 ..Output::default()
             }));
         }
@@ -265,6 +297,40 @@ fn a_plugin_error_names_the_plugin_and_the_file_and_the_fix_clears_it() {
     p.build();
     assert!(p.diagnostics().is_empty());
     assert!(p.chunk().contains("Fixed"));
+}
+
+/// A module's imports that plugins take reach them in one request (one round trip to the
+/// plugin host), each specifier once, the ones no plugin wants left out; an edit that keeps
+/// the imports asks again for nothing.
+#[test]
+fn a_modules_plugin_specifiers_are_resolved_in_one_request() {
+    let (mut p, plugins) = project();
+    p.project.write(
+        "src/main.js",
+        "import App from './App.vue';\nimport a from 'virtual:a';\nimport b from 'virtual:b';\n\
+         export { default as again } from 'virtual:a';\nconsole.log(App, a, b);\n",
+    );
+    p.build();
+    let mut batches = plugins.resolve_batches();
+    batches.sort();
+    assert_eq!(
+        batches,
+        [
+            vec![format!(
+                "{}?sfc&type=style&lang.css",
+                p.path("src/App.vue").display()
+            )],
+            vec!["virtual:a".to_string(), "virtual:b".to_string()],
+        ]
+    );
+    p.project.write(
+        "src/main.js",
+        "import App from './App.vue';\nimport a from 'virtual:a';\nimport b from 'virtual:b';\n\
+         export { default as again } from 'virtual:a';\nconsole.log(b, a, App);\n",
+    );
+    p.host.apply_changes(&[p.path("src/main.js")]);
+    p.build();
+    assert_eq!(plugins.resolve_batches().len(), 2, "no new request");
 }
 
 #[test]

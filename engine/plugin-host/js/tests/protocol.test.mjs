@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeFrame, encodeFrame, FrameReader } from '../protocol.js';
+import { decodeFrame, encodeFrame, FrameReader, FrameWriter } from '../protocol.js';
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../../../tests/data/plugin-host');
 const names = fs.readdirSync(dir).filter((f) => f.endsWith('.bin')).map((f) => f.slice(0, -4)).sort();
@@ -56,4 +56,44 @@ test('a big frame in many chunks is decoded once whole', () => {
   }
   assert.equal(got.length, 1);
   assert.equal(got[0].body.code.length, code.length);
+});
+
+test('frames sent in one turn go out in one write, in order; the next turn in another', () => {
+  const writes = [];
+  const turns = [];
+  const writer = new FrameWriter((b) => writes.push(Buffer.from(b)), (f) => turns.push(f));
+  const frames = [
+    { kind: 'response', id: 1, method: 'resolveIds', body: { results: [null] } },
+    { kind: 'notification', id: 0, method: 'warning', body: { plugin: 'p', hook: 'load', message: 'm' } },
+    { kind: 'error', id: 2, method: 'load', body: { message: 'boom' } },
+  ];
+  for (const f of frames) writer.send(f);
+  assert.equal(writes.length, 0, 'nothing written before the turn ends');
+  assert.equal(turns.length, 1, 'one flush scheduled for the turn');
+  turns.shift()();
+  assert.equal(writes.length, 1);
+  assert.deepEqual(new FrameReader().push(writes[0]), frames);
+  writer.send(frames[0]);
+  assert.equal(turns.length, 1, 'a new turn schedules a new flush');
+  turns.shift()();
+  assert.equal(writes.length, 2);
+  assert.deepEqual(new FrameReader().push(writes[1]), [frames[0]]);
+  turns.length = 0;
+  writer.flush();
+  assert.equal(writes.length, 2, 'an empty flush writes nothing');
+  assert.equal(writer.writes, 2);
+  assert.equal(writer.frames, 4);
+});
+
+test('the default schedule flushes after the promise jobs of the turn', async () => {
+  const writes = [];
+  const writer = new FrameWriter((b) => writes.push(b));
+  await Promise.all([1, 2, 3].map(async (id) => {
+    await null;
+    writer.send({ kind: 'response', id, method: 'load', body: null });
+  }));
+  assert.equal(writes.length, 0);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(writes.length, 1);
+  assert.deepEqual(new FrameReader().push(writes[0]).map((f) => f.id), [1, 2, 3]);
 });

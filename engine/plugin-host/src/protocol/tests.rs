@@ -70,6 +70,33 @@ fn goldens() -> Vec<Golden> {
             "resolve",
             Some(json!({"importer": "/p/a.js", "specifier": "./b"})),
         ),
+        // A module's specifiers in one request; each answered (or failed) on its own.
+        golden(
+            "resolve_ids_request",
+            Kind::Request,
+            12,
+            "resolveIds",
+            Some(json!({
+                "importer": "/p/src/App.vue",
+                "specifiers": [
+                    {"plugins": [1], "recheck": [], "specifier": "/p/src/App.vue?vue&type=style&index=0&lang.css"},
+                    {"plugins": [1, 3], "recheck": [3], "specifier": "\u{0}plugin-vue:export-helper"},
+                    {"plugins": [3], "recheck": [], "specifier": "virtual:boom"},
+                ],
+            })),
+        ),
+        golden(
+            "resolve_ids_response",
+            Kind::Response,
+            12,
+            "resolveIds",
+            Some(json!({"results": [
+                {"external": false, "id": "/p/src/App.vue?vue&type=style&index=0&lang.css"},
+                null,
+                {"error": {"frame": null, "hook": "resolveId", "id": "/p/src/App.vue",
+                           "loc": null, "message": "boom", "plugin": "thrower"}},
+            ]})),
+        ),
         golden(
             "custom_notification",
             Kind::Notification,
