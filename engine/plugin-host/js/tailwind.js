@@ -12,7 +12,7 @@
 // `candidates` set only grows) and which style nothing. Sources that differ get a new scanner.
 //
 // Even a kept scanner's `scan()` walks every source directory and looks at every file's mtime
-// (and its `globs` walks them again): ~150 ms at 5,000 components, on every recompile of the
+// (and its `globs` walks them again, its `files` lists them all): ~150 ms at 5,000 components, on every recompile of the
 // stylesheet, which an edit of any component causes. hotloop's watcher already knows what
 // changed: the engine tells the host after each batch of edits (`filesChanged`, before the
 // build that recompiles the stylesheet), and `scan()` then extracts only the changed files the
@@ -86,8 +86,9 @@ class KeptScanner {
   #native;
   /** Every candidate found so far (`scan()` answers them all), null before the first scan. */
   #all = null;
-  /** The source files of the last full scan. */
+  /** The source files of the last full scan, as a set and as the native scanner listed them. */
   #files = null;
+  #fileList = null;
   #globs = null;
   /** Changed files told since the last scan. */
   #pending = new Set();
@@ -128,7 +129,8 @@ class KeptScanner {
     this.#structural = false;
     const found = this.#native.scan();
     this.#all = new Set(found);
-    this.#files = new Set(this.#native.files);
+    this.#fileList = this.#native.files;
+    this.#files = new Set(this.#fileList);
     this.#extensions = new Set([...this.#files].map((f) => path.extname(f).slice(1)));
     this.#globs = null;
     return found;
@@ -144,8 +146,10 @@ class KeptScanner {
     return this.#native.getCandidatesWithPositions(input);
   }
 
+  /** The sources' files: the same until a file comes or goes (a walk lists them again). */
   get files() {
-    return this.#native.files;
+    if (this.#fileList === null || this.#structural) return this.#native.files;
+    return this.#fileList;
   }
 
   get scannedFiles() {

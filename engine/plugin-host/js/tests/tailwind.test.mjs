@@ -40,7 +40,7 @@ test('the same sources get the scanner made before; other sources a new one', ()
  * candidates; `scan()` walks them all (counted), `scanFiles` extracts the given ones (logged).
  */
 function oxideOver(files) {
-  const log = { walks: 0, globWalks: 0, scanFiles: [] };
+  const log = { walks: 0, globWalks: 0, fileLists: 0, scanFiles: [] };
   class Scanner {
     constructor(options) {
       this.options = options;
@@ -58,6 +58,7 @@ function oxideOver(files) {
       return fresh;
     }
     get files() {
+      log.fileLists++;
       return Object.keys(files);
     }
     get globs() {
@@ -115,20 +116,26 @@ test('a file that appeared or disappeared, or a source file the walk did not fin
   assert.equal(log.walks, 3);
 });
 
-test('the globs are read once per walk', () => {
-  const { oxide, log } = oxideOver({ '/p/src/App.tsx': ['flex'] });
+test('the globs and the file list are read once per walk', () => {
+  const files = { '/p/src/App.tsx': ['flex'] };
+  const { oxide, log } = oxideOver(files);
   keepScanners(oxide);
   const scanner = new oxide.Scanner({ sources: [{ base: '/p', pattern: '**/*', negated: false }] });
   scanner.scan();
   assert.deepEqual(scanner.globs, [{ base: '/p/src', pattern: '**/*.{tsx,html}' }]);
+  assert.deepEqual(scanner.files, ['/p/src/App.tsx']);
+  const reads = { globs: log.globWalks, files: log.fileLists };
   noteFilesChanged({ changed: ['/p/src/App.tsx'] });
   scanner.scan();
   scanner.globs;
-  assert.equal(log.globWalks, 1);
+  assert.deepEqual(scanner.files, ['/p/src/App.tsx']);
+  assert.deepEqual({ globs: log.globWalks, files: log.fileLists }, reads);
+  files['/p/src/New.tsx'] = ['grid'];
   noteFilesChanged({ structural: true });
   scanner.scan();
   scanner.globs;
-  assert.equal(log.globWalks, 2);
+  assert.deepEqual(scanner.files, ['/p/src/App.tsx', '/p/src/New.tsx']);
+  assert.deepEqual({ globs: log.globWalks, files: log.fileLists }, { globs: reads.globs + 1, files: reads.files + 1 });
 });
 
 test('patching twice keeps one table of scanners', () => {
