@@ -120,7 +120,15 @@ class KeptScanner {
       }
     }
     this.#pending.clear();
-    if (changed.length > 0) for (const c of this.#native.scanFiles(changed)) this.#all.add(c);
+    if (changed.length > 0) {
+      let found;
+      try {
+        found = this.#native.scanFiles(changed);
+      } catch {
+        return this.#fullScan(); // gone again before it was read: the walk sees what is there
+      }
+      for (const c of found) this.#all.add(c);
+    }
     return [...this.#all];
   }
 

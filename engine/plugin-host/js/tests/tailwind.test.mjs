@@ -116,6 +116,23 @@ test('a file that appeared or disappeared, or a source file the walk did not fin
   assert.equal(log.walks, 3);
 });
 
+test('a changed file the native scanner cannot read makes a walk, not a failed compile', () => {
+  const files = { '/p/src/App.tsx': ['flex'] };
+  const { oxide, log } = oxideOver(files);
+  const native = oxide.Scanner;
+  oxide.Scanner = class extends native {
+    scanFiles() {
+      throw new Error('ENOENT');
+    }
+  };
+  keepScanners(oxide);
+  const scanner = new oxide.Scanner({ sources: [{ base: '/p', pattern: '**/*', negated: false }] });
+  scanner.scan();
+  noteFilesChanged({ changed: ['/p/src/App.tsx'] });
+  assert.deepEqual(scanner.scan(), ['flex']);
+  assert.equal(log.walks, 2);
+});
+
 test('the globs and the file list are read once per walk', () => {
   const files = { '/p/src/App.tsx': ['flex'] };
   const { oxide, log } = oxideOver(files);
