@@ -4,37 +4,29 @@
 
 use engine::AllocatorStats;
 
-/// `mi_option_arena_eager_commit` and `mi_option_purge_delay` (mimalloc v3's `mi_option_e`; the
-/// `libmimalloc-sys` crate names only the stable options).
+/// `mi_option_arena_eager_commit` (mimalloc v3's `mi_option_e`; the `libmimalloc-sys` crate
+/// names only the stable options).
 const ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
-const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 /// Sets mimalloc's options for a long-lived process that should hold what it keeps, not what
 /// it once used. `MIMALLOC_*` environment variables still win, for experiments.
-/// - purge at once (`purge_delay` 0, default 1000 ms): v3 purges lazily, on a later allocation
-///   or free, so after the cold build or an edit an idle server kept whatever was freed last
-///   (anonymous RSS at the end of a 10k-module benchmark run swung between 63 and 74 MB from
-///   run to run; with 0: 60–61 MB);
-/// - arenas committed on demand (`arena_eager_commit` 0, default: eagerly on Linux): another
-///   ~3 MB at 10k modules. It is read when an arena is reserved, and the first one is reserved
+/// - arenas committed on demand (`arena_eager_commit` 0, default: eagerly on Linux): ~3 MB
+///   less at 10k modules. It is read when an arena is reserved, and the first one is reserved
 ///   by the first allocation, before `main`: so the binary runs this from its `.init_array`
 ///   (`main.rs`), before Rust's runtime allocates. It must not allocate itself.
-///
-/// Measured on the 10k-module benchmark app: neither changed the cold start or a leaf edit's
-/// latency beyond the noise (ARCHITECTURE.md's memory invariant says what is held).
+/// - `purge_delay` stays mimalloc's (1000 ms): 0 (purge at once) ended the 10k-module
+///   benchmark 4–6 MB lower but made its warm reloads 26–76 ms slower in two interleaved runs
+///   (memory freed while serving a reload was decommitted and committed again); freed memory
+///   goes back at the idle points instead (`release_free_memory`: after the cold build, a lazy
+///   chunk's compile, the warm-up).
 pub fn configure_allocator() {
     // mimalloc reads every option (its environment variable, or the default) when the process
-    // loads: `mi_option_set_default` could come too late, so set them unless the variable is.
-    for (option, variable, value) in [
-        (PURGE_DELAY, c"MIMALLOC_PURGE_DELAY", 0),
-        (ARENA_EAGER_COMMIT, c"MIMALLOC_ARENA_EAGER_COMMIT", 0),
-    ] {
-        // SAFETY: `getenv` reads a NUL-terminated name and allocates nothing (`std::env` would
-        // allocate, through mimalloc); `mi_option_set` takes plain integers and stores them.
-        unsafe {
-            if libc::getenv(variable.as_ptr()).is_null() {
-                libmimalloc_sys::mi_option_set(option, value);
-            }
+    // loads: `mi_option_set_default` could come too late, so set it unless the variable is.
+    // SAFETY: `getenv` reads a NUL-terminated name and allocates nothing (`std::env` would
+    // allocate, through mimalloc); `mi_option_set` takes plain integers and stores them.
+    unsafe {
+        if libc::getenv(c"MIMALLOC_ARENA_EAGER_COMMIT".as_ptr()).is_null() {
+            libmimalloc_sys::mi_option_set(ARENA_EAGER_COMMIT, 0);
         }
     }
 }
@@ -78,15 +70,10 @@ mod tests {
     #[test]
     fn options_are_set_unless_the_environment_sets_them() {
         configure_allocator();
-        for (option, variable) in [
-            (PURGE_DELAY, "MIMALLOC_PURGE_DELAY"),
-            (ARENA_EAGER_COMMIT, "MIMALLOC_ARENA_EAGER_COMMIT"),
-        ] {
-            // SAFETY: reads an integer option.
-            let value = unsafe { libmimalloc_sys::mi_option_get(option) };
-            if std::env::var_os(variable).is_none() {
-                assert_eq!(value, 0, "{variable}");
-            }
+        // SAFETY: reads an integer option.
+        let value = unsafe { libmimalloc_sys::mi_option_get(ARENA_EAGER_COMMIT) };
+        if std::env::var_os("MIMALLOC_ARENA_EAGER_COMMIT").is_none() {
+            assert_eq!(value, 0);
         }
     }
 
