@@ -13,7 +13,12 @@ fn e2e_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/e2e")
 }
 
+/// The suites run on parallel test threads: one `npm ci` at a time (two in one directory
+/// remove each other's files), and the others then find the packages installed.
+static NPM_CI: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn ensure_npm_packages(dir: &Path) {
+    let _one_at_a_time = NPM_CI.lock().unwrap_or_else(|p| p.into_inner());
     let stamp = dir.join("node_modules/.package-lock.json");
     let lock = dir.join("package-lock.json");
     let fresh = match (stamp.metadata(), lock.metadata()) {

@@ -149,8 +149,13 @@ pub fn npm_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/npm")
 }
 
+/// One `npm ci` at a time: the tests run on parallel threads, and two installs in one directory
+/// remove each other's files.
+static NPM_CI: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// The real packages (`tests/npm`), `npm ci` once (when the lock is newer than the install), like `tests/e2e.rs`.
 pub fn ensure_npm_packages() -> PathBuf {
+    let _one_at_a_time = NPM_CI.lock().unwrap_or_else(|p| p.into_inner());
     let dir = npm_dir();
     let stamp = dir.join("node_modules/.package-lock.json");
     let lock = dir.join("package-lock.json");
