@@ -786,7 +786,10 @@ impl Plugins for PluginHost {
         let mut body = json!({ "importer": importer, "specifiers": items });
         with_env(&mut body, env);
         let results = match self.call("resolveIds", importer, body) {
-            Ok(v) => v.and_then(|v| v["results"].as_array().cloned()),
+            Ok(v) => v.and_then(|mut v| match v["results"].take() {
+                Value::Array(results) => Some(results),
+                _ => None,
+            }),
             Err(e) => {
                 for &i in &asked {
                     answers[i] = Err(e.clone());
