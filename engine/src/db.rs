@@ -2,10 +2,11 @@
 //! `ExecutionLog` fed by salsa's events and the `PhaseClock` the queries time themselves with)
 //! and the `Db` trait the queries take.
 //!
-//! The log always keeps per-query counts (cheap, for the dashboard); with recording switched on
-//! it also keeps every event, which is what the incrementality tests assert on.
+//! With recording switched on the log keeps every query execution and reuse, which is what the
+//! incrementality tests and `hotloop profile` read; off (the dev server), it keeps nothing.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use rustc_hash::FxHashMap;
@@ -139,18 +140,18 @@ pub struct QueryEvent {
     pub key_debug: String,
 }
 
-/// Fed by salsa's event callback.
+/// Fed by salsa's event callback. Not recording (the default), it does nothing: an event costs
+/// one atomic load, not a lock the cold build's warm-up threads would queue on.
 #[derive(Default)]
 pub struct ExecutionLog {
+    recording: AtomicBool,
     inner: Mutex<LogInner>,
 }
 
 #[derive(Default)]
 struct LogInner {
-    recording: bool,
     events: Vec<QueryEvent>,
     names: FxHashMap<IngredientIndex, Arc<str>>,
-    counts: FxHashMap<IngredientIndex, (u64, u64)>,
 }
 
 impl ExecutionLog {
@@ -159,37 +160,30 @@ impl ExecutionLog {
     }
 
     fn note(&self, kind: QueryEventKind, key: salsa::DatabaseKeyIndex) {
+        if !self.recording.load(Relaxed) {
+            return;
+        }
         let mut inner = self.lock();
-        let ingredient = key.ingredient_index();
-        let count = inner.counts.entry(ingredient).or_default();
-        match kind {
-            QueryEventKind::Executed => count.0 += 1,
-            QueryEventKind::Reused => count.1 += 1,
-        }
-        if !inner.names.contains_key(&ingredient) || inner.recording {
-            // Salsa prints a key as `name(Id(..))` while a database is attached, which is
-            // always the case inside the event callback.
-            let key_debug = format!("{key:?}");
-            let name = inner
-                .names
-                .entry(ingredient)
-                .or_insert_with(|| key_debug.split('(').next().unwrap_or("?").into())
-                .clone();
-            if inner.recording {
-                inner.events.push(QueryEvent {
-                    kind,
-                    query: name,
-                    key: key.key_index(),
-                    key_debug,
-                });
-            }
-        }
+        // Salsa prints a key as `name(Id(..))` while a database is attached, which is always
+        // the case inside the event callback.
+        let key_debug = format!("{key:?}");
+        let query = inner
+            .names
+            .entry(key.ingredient_index())
+            .or_insert_with(|| key_debug.split('(').next().unwrap_or("?").into())
+            .clone();
+        inner.events.push(QueryEvent {
+            kind,
+            query,
+            key: key.key_index(),
+            key_debug,
+        });
     }
 
-    /// Keep every event (tests, profiling) or only counts (the default: no growth).
+    /// Keep every event (tests, profiling) or nothing (the default: no growth).
     pub fn set_recording(&self, on: bool) {
         let mut inner = self.lock();
-        inner.recording = on;
+        self.recording.store(on, Relaxed);
         if !on {
             inner.events = Vec::new();
         }

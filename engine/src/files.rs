@@ -16,7 +16,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use rustc_hash::{FxHashMap, FxHashSet};
 use salsa::Durability;
 
-use crate::inputs::{FileContents, SourceFile, TsconfigFacts, content_hash, in_node_modules};
+use crate::inputs::{
+    FileContents, SourceFile, TsconfigFacts, content_hash, has_component, in_node_modules,
+};
 use crate::transform::{ScriptConfig, SourceKind, WorkerQuery};
 use crate::tsconfig::Tsconfigs;
 
@@ -178,44 +180,49 @@ impl ImportQuery {
 }
 
 impl FileClass {
+    /// Called several times per module and query: it looks at the file name's bytes and
+    /// allocates nothing unless the name has a query.
     pub fn of(path: &Path) -> FileClass {
-        if glob_module_of_path(path).is_some() {
-            return FileClass::Glob;
-        }
-        match ImportQuery::of_path(path) {
-            Some((_, ImportQuery::Raw)) => return FileClass::Raw,
-            Some((_, ImportQuery::Url)) => return FileClass::Url,
-            Some((_, ImportQuery::Inline)) => return FileClass::Inline,
-            Some((_, ImportQuery::Worker(query))) => return FileClass::Worker(query),
-            None => {}
+        let name = path.file_name().and_then(|n| n.to_str());
+        let has_query = name.is_some_and(|n| n.contains('?'));
+        if has_query {
+            if glob_module_of_path(path).is_some() {
+                return FileClass::Glob;
+            }
+            match ImportQuery::of_path(path) {
+                Some((_, ImportQuery::Raw)) => return FileClass::Raw,
+                Some((_, ImportQuery::Url)) => return FileClass::Url,
+                Some((_, ImportQuery::Inline)) => return FileClass::Inline,
+                Some((_, ImportQuery::Worker(query))) => return FileClass::Worker(query),
+                None => {}
+            }
         }
         // `<root>/@id/...` (no project keeps sources in a directory of that name; packages
         // under `node_modules/@scope` never are one).
-        if path.components().any(|c| c.as_os_str() == VIRTUAL_DIR)
-            && !path.components().any(|c| c.as_os_str() == "node_modules")
-        {
+        if has_component(path, VIRTUAL_DIR) && !in_node_modules(path) {
             return FileClass::Virtual;
         }
-        if split_query(path).is_some() {
+        if has_query && split_query(path).is_some() {
             return FileClass::SubModule;
         }
-        let name = path.file_name().and_then(|n| n.to_str());
         if name.is_some_and(crate::dotenv::is_env_file_name) {
             return FileClass::Env;
         }
         let Some(ext) = path.extension().and_then(|e| e.to_str()) else {
             return FileClass::Asset;
         };
-        let ext = ext.to_ascii_lowercase();
-        match ext.as_str() {
+        let ext: std::borrow::Cow<'_, str> = if ext.bytes().any(|b| b.is_ascii_uppercase()) {
+            ext.to_ascii_lowercase().into()
+        } else {
+            ext.into()
+        };
+        match &*ext {
             "css" => FileClass::Css,
             "json" => FileClass::Json,
             "html" | "htm" => FileClass::Html,
-            _ => match SourceKind::from_path(&format!(".{ext}")) {
-                Some(kind) => FileClass::Script(kind),
-                None if NEEDS_A_TOOL.iter().any(|(known, _)| *known == ext) => FileClass::Foreign,
-                None => FileClass::Asset,
-            },
+            ext if let Some(kind) = SourceKind::from_extension(ext) => FileClass::Script(kind),
+            ext if NEEDS_A_TOOL.iter().any(|(known, _)| *known == ext) => FileClass::Foreign,
+            _ => FileClass::Asset,
         }
     }
 
@@ -339,8 +346,16 @@ pub fn durability_for(path: &Path) -> Durability {
 }
 
 /// The module id of `path`: relative to `root` with a leading `/`, `/`-separated; files outside
-/// the root are `/@fs/<absolute path>`.
+/// the root are `/@fs/<absolute path>`. Computed several times per module and query.
 pub fn module_id(root: &Path, path: &Path) -> Arc<str> {
+    match plain_module_id(root, path) {
+        Some(id) => id.into(),
+        None => walked_module_id(root, path),
+    }
+}
+
+/// [`module_id`] by the path's components.
+fn walked_module_id(root: &Path, path: &Path) -> Arc<str> {
     let mut id = String::with_capacity(path.as_os_str().len());
     match path.strip_prefix(root) {
         Ok(rel) => {
@@ -365,6 +380,24 @@ pub fn module_id(root: &Path, path: &Path) -> Arc<str> {
         }
     }
     id.into()
+}
+
+/// [`module_id`] of the usual path, read off its text: a UTF-8 path under `root` whose rest has
+/// no empty or `.` segment and no trailing `/` is its own id (what the component walk makes
+/// of it). `None` sends any other path the long way.
+fn plain_module_id<'a>(root: &Path, path: &'a Path) -> Option<&'a str> {
+    if !cfg!(unix) {
+        return None;
+    }
+    let root = root.to_str()?.trim_end_matches('/');
+    let rest = path.to_str()?.strip_prefix(root)?;
+    let normal = rest.len() > 1
+        && rest.starts_with('/')
+        && !rest.ends_with('/')
+        && !rest.ends_with("/.")
+        && !rest.contains("//")
+        && !rest.contains("/./");
+    normal.then_some(rest)
 }
 
 /// The side-table. Shared by every handle on one database.
@@ -508,6 +541,32 @@ mod tests {
             "/node_modules/r/index.js"
         );
         assert_eq!(&*module_id(root, Path::new("/q/x.js")), "/@fs/q/x.js");
+    }
+
+    #[test]
+    fn a_module_id_read_off_the_text_is_the_one_the_components_make() {
+        let cases = [
+            ("/p", "/p/src/a.js"),
+            ("/p/", "/p/src/a.js"),
+            ("/p", "/p"),
+            ("/p", "/p/"),
+            ("/p", "/pq/x.js"),
+            ("/p", "/p//src/a.js"),
+            ("/p", "/p/./a.js"),
+            ("/p", "/p/src/."),
+            ("/p", "/p/../x.js"),
+            ("/p", "/p/src/App.vue?vue&type=style&index=0&lang.css"),
+            ("/", "/a/b.js"),
+            ("/p", "/q/x.js"),
+        ];
+        for (root, path) in cases {
+            let (root, path) = (Path::new(root), Path::new(path));
+            assert_eq!(
+                module_id(root, path),
+                walked_module_id(root, path),
+                "{root:?} {path:?}"
+            );
+        }
     }
 
     #[test]

@@ -197,6 +197,21 @@ pub struct Project {
 
 /// True for paths inside a `node_modules` directory.
 pub fn in_node_modules(path: &Path) -> bool {
-    path.components()
-        .any(|c| c.as_os_str() == std::ffi::OsStr::new("node_modules"))
+    has_component(path, "node_modules")
+}
+
+/// Whether one of `path`'s components is `name` (on its bytes: called several times per module).
+pub(crate) fn has_component(path: &Path, name: &str) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt as _;
+        path.as_os_str()
+            .as_bytes()
+            .split(|&b| b == b'/')
+            .any(|part| part == name.as_bytes())
+    }
+    #[cfg(not(unix))]
+    {
+        path.components().any(|c| c.as_os_str() == name)
+    }
 }

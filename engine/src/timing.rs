@@ -13,9 +13,14 @@
 //! their frames are charged as well, so a cold build's phases add up the threads' times (CPU
 //! time, more than the wall time). Updates run on the engine thread alone.
 //!
-//! Cost: two `Instant::now()` and two lock/unlocks per executed query. With recording on
-//! (`hotloop profile --trace`) every frame is also kept as a span.
+//! Cost: two `Instant::now()` per executed query and no lock: frames live on a per-thread
+//! stack and each phase's total is an atomic counter, so the cold build's warm-up threads,
+//! which run ten queries per module, never wait on each other here (one shared stack behind a
+//! mutex, before, made them queue on it twice per query). With recording on (`hotloop profile
+//! --trace`) every frame is also kept as a span, behind a lock.
 
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::{Mutex, MutexGuard};
 use std::thread::ThreadId;
 use std::time::{Duration, Instant};
@@ -53,22 +58,45 @@ impl PhaseTimes {
     }
 }
 
+/// Every phase, indexed by `Phase as usize`.
+const PHASES: [Phase; 11] = [
+    Phase::Coalesce,
+    Phase::Read,
+    Phase::Lazy,
+    Phase::Parse,
+    Phase::Resolve,
+    Phase::Emit,
+    Phase::Graph,
+    Phase::Plan,
+    Phase::Encode,
+    Phase::Send,
+    Phase::ClientApply,
+];
+
 /// Per-database phase timer (shared by the database's handles; frames are kept per thread).
-#[derive(Default)]
 pub struct PhaseClock {
-    inner: Mutex<ClockInner>,
+    /// Exclusive nanoseconds per phase since the last `take`. Each closed frame adds one
+    /// nanosecond more than its time, so that a phase whose frames took no measurable time is
+    /// still listed (a tenth of a millisecond per hundred thousand frames).
+    totals: [AtomicU64; PHASES.len()],
+    recording: AtomicBool,
+    spans: Mutex<Vec<Span>>,
 }
 
-#[derive(Default)]
-struct ClockInner {
-    stack: Vec<Frame>,
-    totals: Vec<(Phase, Duration)>,
-    recording: bool,
-    spans: Vec<Span>,
+impl Default for PhaseClock {
+    fn default() -> PhaseClock {
+        PhaseClock {
+            totals: std::array::from_fn(|_| AtomicU64::new(0)),
+            recording: AtomicBool::new(false),
+            spans: Mutex::default(),
+        }
+    }
 }
 
+/// An open frame on this thread's stack.
 struct Frame {
-    thread: ThreadId,
+    /// The clock it belongs to (its address: a thread may hold frames of two databases).
+    clock: usize,
     phase: Phase,
     name: &'static str,
     key: Option<salsa::Id>,
@@ -76,9 +104,17 @@ struct Frame {
     children: Duration,
 }
 
+thread_local! {
+    static FRAMES: RefCell<Vec<Frame>> = const { RefCell::new(Vec::new()) };
+}
+
 impl PhaseClock {
-    fn lock(&self) -> MutexGuard<'_, ClockInner> {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    fn spans(&self) -> MutexGuard<'_, Vec<Span>> {
+        self.spans.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn id(&self) -> usize {
+        std::ptr::from_ref(self) as usize
     }
 
     /// Opens a frame; it closes when the guard drops (also while unwinding).
@@ -92,48 +128,48 @@ impl PhaseClock {
     }
 
     fn open(&self, phase: Phase, name: &'static str, key: Option<salsa::Id>) -> PhaseGuard<'_> {
-        let thread = std::thread::current().id();
-        let mut inner = self.lock();
-        inner.stack.push(Frame {
-            thread,
-            phase,
-            name,
-            key,
-            start: Instant::now(),
-            children: Duration::ZERO,
+        let clock = self.id();
+        FRAMES.with_borrow_mut(|frames| {
+            frames.push(Frame {
+                clock,
+                phase,
+                name,
+                key,
+                start: Instant::now(),
+                children: Duration::ZERO,
+            });
         });
         PhaseGuard {
             clock: self,
-            thread,
+            _thread: std::marker::PhantomData,
         }
     }
 
-    fn exit(&self, thread: ThreadId) {
+    fn exit(&self) {
         let end = Instant::now();
-        let mut inner = self.lock();
-        let Some(at) = inner.stack.iter().rposition(|f| f.thread == thread) else {
+        let clock = self.id();
+        let Some((frame, elapsed)) = FRAMES.with_borrow_mut(|frames| {
+            // Guards drop in the reverse order of their frames, so this clock's last frame on
+            // this thread is the one closing.
+            let at = frames.iter().rposition(|f| f.clock == clock)?;
+            let frame = frames.remove(at);
+            let elapsed = end.saturating_duration_since(frame.start);
+            if let Some(parent) = frames[..at].iter_mut().rev().find(|f| f.clock == clock) {
+                parent.children += elapsed;
+            }
+            Some((frame, elapsed))
+        }) else {
             return;
         };
-        let frame = inner.stack.remove(at);
-        let elapsed = end.saturating_duration_since(frame.start);
         let own = elapsed.saturating_sub(frame.children);
-        match inner.totals.iter_mut().find(|(p, _)| *p == frame.phase) {
-            Some((_, total)) => *total += own,
-            None => inner.totals.push((frame.phase, own)),
-        }
-        if let Some(parent) = inner.stack[..at]
-            .iter_mut()
-            .rev()
-            .find(|f| f.thread == thread)
-        {
-            parent.children += elapsed;
-        }
-        if inner.recording {
-            inner.spans.push(Span {
+        let nanos = u64::try_from(own.as_nanos()).unwrap_or(u64::MAX / 2);
+        self.totals[frame.phase as usize].fetch_add(nanos + 1, Relaxed);
+        if self.recording.load(Relaxed) {
+            self.spans().push(Span {
                 phase: frame.phase,
                 name: frame.name,
                 key: frame.key,
-                thread,
+                thread: std::thread::current().id(),
                 start: frame.start,
                 end,
             });
@@ -142,23 +178,28 @@ impl PhaseClock {
 
     /// Exclusive time per phase since the last call, and resets it.
     pub fn take(&self) -> PhaseTimes {
-        let mut totals = std::mem::take(&mut self.lock().totals);
-        totals.sort_by_key(|(p, _)| *p);
-        PhaseTimes(totals)
+        let mut times = Vec::new();
+        for (phase, total) in PHASES.iter().zip(&self.totals) {
+            let total = total.swap(0, Relaxed);
+            if total > 0 {
+                times.push((*phase, Duration::from_nanos(total)));
+            }
+        }
+        PhaseTimes(times)
     }
 
     /// Keep every closed frame as a [`Span`] (for traces) or not (the default: no growth).
     pub fn set_recording(&self, on: bool) {
-        let mut inner = self.lock();
-        inner.recording = on;
+        let mut spans = self.spans();
+        self.recording.store(on, Relaxed);
         if !on {
-            inner.spans = Vec::new();
+            *spans = Vec::new();
         }
     }
 
     /// The spans closed since the last call, in closing order.
     pub fn take_spans(&self) -> Vec<Span> {
-        std::mem::take(&mut self.lock().spans)
+        std::mem::take(&mut *self.spans())
     }
 }
 
@@ -166,12 +207,13 @@ impl PhaseClock {
 #[must_use = "the frame closes when the guard drops"]
 pub struct PhaseGuard<'a> {
     clock: &'a PhaseClock,
-    thread: ThreadId,
+    /// Not `Send`: the frame is on the stack of the thread that opened it.
+    _thread: std::marker::PhantomData<*const ()>,
 }
 
 impl Drop for PhaseGuard<'_> {
     fn drop(&mut self) {
-        self.clock.exit(self.thread);
+        self.clock.exit();
     }
 }
 
@@ -217,6 +259,14 @@ mod tests {
         let spans: Vec<&str> = clock.take_spans().iter().map(|s| s.name).collect();
         assert_eq!(spans, ["parsed_module", "resolved_imports", "module_graph"]);
         assert_eq!(clock.take(), PhaseTimes::default(), "take resets");
+    }
+
+    #[test]
+    fn phases_are_indexed_by_their_discriminant() {
+        for (i, phase) in PHASES.iter().enumerate() {
+            assert_eq!(*phase as usize, i, "{phase:?}");
+        }
+        assert!(Phase::ALL.iter().all(|p| PHASES.contains(p)));
     }
 
     #[test]

@@ -109,6 +109,7 @@ fn warm_up_from_skipping(
             queue,
             seen,
             active: 0,
+            waiting: 0,
         }),
         changed: Condvar::new(),
     };
@@ -233,6 +234,9 @@ struct Work {
     seen: FxHashSet<SourceFile>,
     /// Taken and not yet done: while any is, more work may come.
     active: usize,
+    /// Workers waiting for work: a finished job wakes them only if there are any (a wake-up
+    /// is a system call even when nobody waits; the cold build finishes one job per module).
+    waiting: usize,
 }
 
 struct WorkList {
@@ -258,10 +262,12 @@ impl WorkList {
             if work.active == 0 {
                 return None;
             }
+            work.waiting += 1;
             work = self
                 .changed
                 .wait(work)
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
+            work.waiting -= 1;
         }
     }
 }
@@ -289,8 +295,11 @@ impl Drop for Job<'_> {
     fn drop(&mut self) {
         let mut work = self.list.lock();
         work.active -= 1;
+        let waiting = work.waiting > 0;
         drop(work);
-        self.list.changed.notify_all();
+        if waiting {
+            self.list.changed.notify_all();
+        }
     }
 }
 

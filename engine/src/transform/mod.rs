@@ -77,7 +77,11 @@ pub enum SourceKind {
 
 impl SourceKind {
     pub fn from_path(path: &str) -> Option<SourceKind> {
-        let ext = path.rsplit_once('.')?.1;
+        SourceKind::from_extension(path.rsplit_once('.')?.1)
+    }
+
+    /// By a file's extension (`tsx`, no dot; lowercase).
+    pub fn from_extension(ext: &str) -> Option<SourceKind> {
         Some(match ext {
             "js" | "mjs" | "cjs" => SourceKind::Js,
             "jsx" => SourceKind::Jsx,
