@@ -11,6 +11,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
 use rustc_hash::FxHasher;
 
 use super::AppState;
@@ -104,6 +105,9 @@ fn index_response(state: &Arc<AppState>, served: &Arc<Served>, headers: &HeaderM
     if let Some(page) = page_with_pieces(state, served, headers) {
         return page;
     }
+    if let Some(page) = page_while_building(state, served) {
+        return page;
+    }
     match &served.html {
         Some(html) => cached(
             headers,
@@ -126,20 +130,65 @@ fn index_response(state: &Arc<AppState>, served: &Arc<Served>, headers: &HeaderM
     }
 }
 
+/// Where the chunk's tag is in `served`'s page: the page and the tag's offset, or `None` (no
+/// page, or no chunk tag in it).
+fn chunk_tag_at(served: &Served) -> Option<(&Arc<str>, usize)> {
+    let html = served.html.as_ref()?;
+    let marker = &*served.injection.chunk_tag;
+    let at = html.find(marker).filter(|_| !marker.is_empty())?;
+    Some((html, at))
+}
+
+/// The page while the cold build runs, streamed: up to the chunk's tag at once, so the browser
+/// fetches and runs the runtime meanwhile; the rest once the build is published, with the tags
+/// of the chunk's pieces, which the browser compiles in parallel as they stream in (the one
+/// `chunk.js` it named before was compiled on one thread). Should the page's text before the
+/// tag differ in the built snapshot (`index.html` edited during the cold build), the rest
+/// names the one chunk as before. `None` when the build is done or the page has no chunk tag.
+fn page_while_building(state: &Arc<AppState>, served: &Arc<Served>) -> Option<Response> {
+    if !served.building {
+        return None;
+    }
+    let (html, at) = chunk_tag_at(served)?;
+    let head: Arc<str> = Arc::from(&html[..at]);
+    let fallback: Arc<str> = Arc::from(&html[at..]);
+    let state = state.clone();
+    let sent = head.clone();
+    let rest = async move {
+        let built = state.built().await;
+        let rest = chunk_tag_at(&built)
+            .filter(|(html, at)| !built.building && html[..*at] == *sent)
+            .map(|(html, at)| {
+                let tags = pieces::script_tags(&state.pieces_of(&built));
+                let after = &html[at + built.injection.chunk_tag.len()..];
+                format!("{tags}{after}")
+            })
+            .unwrap_or_else(|| fallback.to_string());
+        Ok::<_, std::convert::Infallible>(Bytes::from(rest))
+    };
+    let first = futures_util::stream::once(std::future::ready(Ok(arc_str_body(&head))));
+    let body = Body::from_stream(first.chain(futures_util::stream::once(rest)));
+    let mut response = Response::new(body);
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(HTML));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    Some(response)
+}
+
 /// `index.html` with the chunk's tag replaced by the tags of its pieces (`pieces.rs`); `None`
-/// when the page has no chunk tag, or while the cold build runs: that page is served at once,
-/// with the one chunk's tag (whose request waits for the build), so the browser fetches and
-/// runs the runtime meanwhile.
+/// when the page has no chunk tag, or while the cold build runs (`page_while_building`).
 fn page_with_pieces(
     state: &Arc<AppState>,
     served: &Arc<Served>,
     headers: &HeaderMap,
 ) -> Option<Response> {
-    let html = served.html.as_ref().filter(|_| !served.building)?;
-    let marker = &*served.injection.chunk_tag;
-    let at = html.find(marker).filter(|_| !marker.is_empty())?;
+    if served.building {
+        return None;
+    }
+    let (html, at) = chunk_tag_at(served)?;
     let tags = pieces::script_tags(&state.pieces_of(served));
-    let page = format!("{}{tags}{}", &html[..at], &html[at + marker.len()..]);
+    let after = &html[at + served.injection.chunk_tag.len()..];
+    let page = format!("{}{tags}{after}", &html[..at]);
     Some(cached(
         headers,
         &content_etag(page.as_bytes()),
