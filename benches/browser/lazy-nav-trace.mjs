@@ -23,6 +23,7 @@ import { HotloopServer } from './lib/hotloop.mjs';
 import { BunServer } from './lib/bun.mjs';
 import { untilAnswers } from './lib/proc.mjs';
 import { installSignalHandlers, runCleanups } from './lib/cleanup.mjs';
+import { mainThread, jsByOrigin } from './lib/trace.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values: opts } = parseArgs({
@@ -98,74 +99,6 @@ const navigateAndCount = ({ to, cls, want }) => new Promise((resolve, reject) =>
   };
   check();
 });
-
-/** Top-level main-thread tasks between the two marks, by kind, and the idle time. */
-function mainThread(events) {
-  const start = events.find((e) => e.name === 'nav-start' && e.ph !== 'e');
-  const end = events.find((e) => e.name === 'nav-end' && e.ph !== 'e');
-  if (!start || !end) return null;
-  const tid = start.tid;
-  const pid = start.pid;
-  const t0 = start.ts;
-  const t1 = end.ts;
-  const mine = events.filter((e) => e.pid === pid && e.tid === tid && e.ph === 'X' && e.ts + (e.dur || 0) > t0 && e.ts < t1);
-  // Top-level tasks: RunTask (the scheduler's) and their direct kinds.
-  const all = mine.filter((e) => e.name === 'RunTask' || e.name === 'ThreadControllerImpl::RunTask').sort((a, b) => a.ts - b.ts);
-  // Only the outermost tasks (a nested run loop runs tasks inside a task).
-  const tasks = [];
-  for (const t of all) if (!tasks.length || t.ts >= tasks[tasks.length - 1].ts + tasks[tasks.length - 1].dur) tasks.push(t);
-  let busy = 0;
-  for (const t of tasks) busy += Math.min(t.ts + t.dur, t1) - Math.max(t.ts, t0);
-  const kinds = {};
-  const add = (k, d) => { kinds[k] = (kinds[k] || 0) + d; };
-  const NAMES = ['EvaluateScript', 'v8.compile', 'v8.compileModule', 'FunctionCall', 'V8.ParseOnBackground', 'RunMicrotasks', 'UpdateLayoutTree', 'Layout', 'Paint', 'PrePaint', 'Layerize', 'Commit', 'ParseHTML', 'TimerFire', 'FireAnimationFrame', 'MajorGC', 'MinorGC', 'V8.GC_SCAVENGER', 'BlinkGC.AtomicPhase', 'ResourceReceivedData', 'v8.produceCache', 'v8.evaluateModule', 'HitTest', 'ScheduleStyleRecalculation'];
-  // Each event counted once: nested events of a kind already counted above it are skipped.
-  const stack = [];
-  const sorted = mine.slice().sort((a, b) => a.ts - b.ts || (b.dur || 0) - (a.dur || 0));
-  for (const e of sorted) {
-    while (stack.length && stack[stack.length - 1].end <= e.ts) stack.pop();
-    const counted = NAMES.includes(e.name);
-    const inside = stack.some((s) => s.counted);
-    if (counted && !inside) add(e.name, (Math.min(e.ts + e.dur, t1) - Math.max(e.ts, t0)) / 1000);
-    stack.push({ end: e.ts + (e.dur || 0), counted: counted || inside });
-  }
-  const gc = events.filter((e) => e.pid === pid && e.tid === tid && /GC|Scavenge|MarkCompact/.test(e.name) && e.ph === 'X' && e.ts > t0 && e.ts < t1);
-  const gcMs = gc.filter((e) => e.name === 'MajorGC' || e.name === 'MinorGC').reduce((s, e) => s + e.dur / 1000, 0);
-  return { total: (t1 - t0) / 1000, busy: busy / 1000, idle: (t1 - t0 - busy) / 1000, kinds, gcMs };
-}
-
-/** Self time of the sampled JS, by where the function comes from. */
-function jsByOrigin(profile) {
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const self = new Map();
-  const deltas = profile.timeDeltas;
-  for (let i = 0; i < profile.samples.length; i++) {
-    const id = profile.samples[i];
-    self.set(id, (self.get(id) || 0) + (deltas[i] || 0));
-  }
-  const origin = (n) => {
-    const url = n.callFrame.url || '';
-    const fn = n.callFrame.functionName;
-    if (!url) return fn === '(garbage collector)' ? 'gc' : fn === '(idle)' ? 'idle' : fn === '(program)' ? 'program (native)' : `native ${fn}`;
-    if (/_hotloop\/(runtime|client)|hotloop-runtime|__hotloop/.test(url)) return `hotloop runtime`;
-    if (/react-dom/.test(url)) return 'react-dom';
-    if (/lucide/.test(url)) return 'lucide-react';
-    if (/node_modules/.test(url)) return 'other packages';
-    if (/\/src\//.test(url)) return 'app modules';
-    return url.replace(/^https?:\/\/[^/]+/, '').slice(0, 60);
-  };
-  const out = {};
-  const fns = {};
-  for (const [id, us] of self) {
-    const n = byId.get(id);
-    const o = origin(n);
-    out[o] = (out[o] || 0) + us / 1000;
-    const key = `${o}: ${n.callFrame.functionName || '(anon)'} ${(n.callFrame.url || '').replace(/^https?:\/\/[^/]+/, '').slice(-40)}:${n.callFrame.lineNumber}`;
-    fns[key] = (fns[key] || 0) + us / 1000;
-  }
-  const top = Object.entries(fns).sort((a, b) => b[1] - a[1]).slice(0, 25);
-  return { out, top };
-}
 
 const fmt = (x) => x.toFixed(1).padStart(7);
 const leaves = leafCounts();

@@ -156,11 +156,12 @@ pub struct DevLoop {
 }
 
 /// The lazy chunks' background compile (`EngineHost::warm_up_lazy_chunks`): it starts once a
-/// page has rendered (its socket connects after its entries ran) and after every update while
+/// page has rendered (`ClientMessage::Rendered`: its first idle moment after its entries ran,
+/// so the framework's first render is done) and after every update while
 /// some lazy target was never compiled through; an input change cancels it and the next idle
 /// moment starts it again.
 struct LazyWarmUp {
-    /// A page has connected: the first render is done.
+    /// A page said it rendered (`ClientMessage::Rendered`).
     page_rendered: bool,
     /// The targets of the running warm-up; `None` when none runs.
     running: Option<Vec<Arc<str>>>,
@@ -696,12 +697,6 @@ impl DevLoop {
             } => {
                 let agent = user_agent.unwrap_or_default();
                 self.clients.insert(client_id, agent.clone());
-                // A page connects after its entries ran: behind its first render, compile
-                // what its `import()`s may ask for.
-                if client_id != ClientId::SERVER_PROCESS && !self.warm_up.page_rendered {
-                    self.warm_up.page_rendered = true;
-                    self.warm_up_when_idle();
-                }
                 self.telemetry(EngineEvent::ClientConnected {
                     client: client_id.0,
                     user_agent: agent,
@@ -752,6 +747,15 @@ impl DevLoop {
                 }
                 ClientMessage::Custom { event, .. } => {
                     tracing::debug!("{client_id} sent custom event {event}");
+                }
+                // Behind a page's first render, compile what its `import()`s may ask for. Not
+                // at its connect: its entries ran then, but the framework's render they
+                // scheduled had not, and the warm-up took a core from it.
+                ClientMessage::Rendered => {
+                    if !self.warm_up.page_rendered {
+                        self.warm_up.page_rendered = true;
+                        self.warm_up_when_idle();
+                    }
                 }
             },
         }

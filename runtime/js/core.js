@@ -178,6 +178,8 @@
       serverRendered: false,
       /** The ids `startEntries` required: after a failed start, updates retry them. */
       entryIds: [],
+      /** The host said the page rendered (`rendered()`): the server hears it on every connect. */
+      rendered: false,
     };
 
     const connection = {
@@ -383,6 +385,19 @@
       bus.emit("vite:ws:connect", payload);
       for (const frame of connection.pending.splice(0)) host.send(frame);
       for (const [chunk, snapshot] of loadedChunks) host.send(codec.encodeLoaded({ chunk, snapshot }));
+      if (state.rendered) host.send(codec.encodeRendered());
+    }
+
+    /**
+     * The host's first idle moment after the entries ran: the page rendered. The server
+     * compiles what the page's `import()`s may ask for only after it (its background warm-up
+     * would otherwise compete with the first render for a core). Said once, and again on every
+     * connect (a new session knows nothing).
+     */
+    function rendered() {
+      if (state.rendered) return;
+      state.rendered = true;
+      if (connection.open) host.send(codec.encodeRendered());
     }
 
     /** The connection closed; `payload` goes to `vite:ws:disconnect`. */
@@ -505,6 +520,7 @@
       reportError,
       connected,
       disconnected,
+      rendered,
       receive,
       /** Resolves once every server message received so far has been handled. */
       whenIdle: () => queue.then(() => undefined),

@@ -2,7 +2,8 @@
   // page.js: the page host. Gives the core a page: the WebSocket (socket.js), reloads with
   // their note and loop guard (page-reload.js), stylesheets (css.js), the error overlay
   // (overlay.js) and React Fast Refresh (react-refresh.js). Then starts the page in order:
-  // announce why it reloaded, install React Refresh, evaluate the entries, connect.
+  // announce why it reloaded, install React Refresh, evaluate the entries, connect; at the first
+  // idle moment after that, tell the server the page rendered.
   // ---------------------------------------------------------------------------------------------
 
   /**
@@ -93,6 +94,23 @@
     if (!core.start(host, serverRendered ? { ...options, serverRendered } : options)) return;
     reloads.announce();
     refresh.installForStart(options.refreshRuntime, core);
-    core.startEntries(entries);
+    const started = core.startEntries(entries);
     socket.start();
+    started.then(() => atFirstIdle(() => core.rendered()));
   }
+
+  /** How long the page's "rendered" waits for an idle moment at most. */
+  const IDLE_WAIT_MS = 5000;
+
+  /**
+   * Runs `callback` at the page's first idle moment: after the work queued so far, a
+   * framework's first render included (React renders in tasks it queues back to back, so an
+   * idle callback waits for its commit). At most `IDLE_WAIT_MS` later on a page that is never
+   * idle; without `requestIdleCallback` (Safari), after the next frame; with no frames at all, at once.
+   */
+  function atFirstIdle(callback) {
+    if (typeof requestIdleCallback === "function") requestIdleCallback(callback, { timeout: IDLE_WAIT_MS });
+    else if (typeof requestAnimationFrame === "function") requestAnimationFrame(() => setTimeout(callback, 0));
+    else Promise.resolve().then(callback);
+  }
+

@@ -10,7 +10,7 @@
 const HotloopProtocol = (function () {
   'use strict';
 
-  const PROTOCOL_VERSION = 6;
+  const PROTOCOL_VERSION = 7;
 
   const ids = Object.freeze({
     hello: 0x01,
@@ -23,6 +23,7 @@ const HotloopProtocol = (function () {
     invalidate: 0x82,
     clientCustom: 0x83,
     loaded: 0x84,
+    rendered: 0x85,
   });
 
   const MODULE_KINDS = ['js', 'css', 'asset', 'json'];
@@ -297,6 +298,8 @@ const HotloopProtocol = (function () {
         return r.finish({ type: 'invalidate', id: r.str(), message: readOptStr(r) });
       case ids.loaded:
         return r.finish({ type: 'loaded', chunk: r.str(), snapshot: r.u32() });
+      case ids.rendered:
+        return r.finish({ type: 'rendered' });
       case ids.clientCustom:
         return r.finish({ type: 'custom', event: r.str(), data: r.json() });
       default:
@@ -410,6 +413,17 @@ const HotloopProtocol = (function () {
   }
 
   /**
+   * The frame that says the page rendered: its main thread was idle for the first time after
+   * its entries ran.
+   * @returns {Uint8Array}
+   */
+  function encodeRendered() {
+    const w = new Writer(1);
+    w.u8(ids.rendered);
+    return w.done();
+  }
+
+  /**
    * A stylesheet text's version, as the engine's `css_version`: FNV-1a (32-bit) over its UTF-16
    * code units. What a CSS patch's `base` and `version` are.
    * @param {string} text
@@ -431,6 +445,7 @@ const HotloopProtocol = (function () {
     encodeInvalidate,
     encodeCustom,
     encodeLoaded,
+    encodeRendered,
   });
 })();
 

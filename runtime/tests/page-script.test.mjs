@@ -156,7 +156,7 @@ $RefreshReg$(App, "App");`,
     );
   await page.boot([app("v1")], ["/src/App.jsx"]);
   assert.deepEqual(Array.from(page.get("registered")), ["/src/App.jsx App"], "the export waits");
-  assert.equal(idle.length, 1);
+  assert.equal(idle.length, 2, "the registration, then the page's \"rendered\"");
   // An update before the idle moment: the old export is registered before the module re-runs.
   await page.update({ revision: 2, modules: [app("v2")], boundaries: [{ id: "/src/App.jsx", acceptedDep: null }] });
   assert.deepEqual(Array.from(page.get("registered")), [
@@ -168,4 +168,22 @@ $RefreshReg$(App, "App");`,
   ]);
   idle.shift()();
   assert.equal(page.get("registered").length, 5, "nothing left for the idle moment");
+});
+
+test("the page says it rendered at its first idle moment after its entries ran, and again on a reconnect", async () => {
+  const page = createPage();
+  const idle = [];
+  page.context.requestIdleCallback = (fn, options) => idle.push({ fn, options });
+  await page.boot([js("/src/main.js", {}, "globalThis.ran = true;")], ["/src/main.js"]);
+  assert.equal(page.get("ran"), true);
+  assert.deepEqual(page.sent("rendered"), [], "not before the page was idle: the render its entries scheduled runs first");
+  assert.equal(idle.length, 1);
+  assert.ok(idle[0].options.timeout > 0, "a page that is never idle says it all the same");
+  idle.shift().fn();
+  assert.deepEqual(page.sent("rendered"), [{ kind: "rendered" }]);
+  page.socket.serverClose();
+  page.runTimers();
+  await page.connect();
+  assert.equal(page.sent("rendered").length, 2, "a new session hears it too");
+  assert.equal(idle.length, 0, "said once per page");
 });

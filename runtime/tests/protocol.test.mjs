@@ -58,7 +58,7 @@ for (const g of goldens.filter((g) => !isClient(g))) {
   });
 }
 
-const encoders = { ack: P.encodeAck, invalidate: P.encodeInvalidate, custom: P.encodeCustom, loaded: P.encodeLoaded };
+const encoders = { ack: P.encodeAck, invalidate: P.encodeInvalidate, custom: P.encodeCustom, loaded: P.encodeLoaded, rendered: P.encodeRendered };
 
 for (const g of goldens.filter(isClient)) {
   test(`encodes and decodes client golden ${g.name}`, () => {

@@ -21,13 +21,17 @@ export function freePort() {
   });
 }
 
-/** One `GET path` with a short time-out: resolves to the status code, or null when nothing answered. */
+/**
+ * One `GET path` with a short time-out: resolves to the status code once the response's head
+ * arrived (hotloop streams its page during the cold build: the body ends with the build), or
+ * null when nothing answered.
+ */
 export function httpStatus(port, path = '/', timeoutMs = 1000) {
   return new Promise((resolve) => {
     const req = http.get({ host: '127.0.0.1', port, path, timeout: timeoutMs, headers: { accept: 'text/html' } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode));
-      res.on('error', () => resolve(null));
+      resolve(res.statusCode);
+      res.on('error', () => {});
+      req.destroy();
     });
     req.on('timeout', () => { req.destroy(); resolve(null); });
     req.on('error', () => resolve(null));

@@ -17,6 +17,7 @@
 //! | 0x82 | Invalidate (client) | id str, message opt<str> |
 //! | 0x83 | Custom (client) | event str, data str (JSON) |
 //! | 0x84 | Loaded (client) | chunk str, snapshot u32 |
+//! | 0x85 | Rendered (client) | (nothing) |
 //!
 //! `ModuleCode` = id str, kind u8 (0 js, 1 css, 2 asset, 3 json), deps list<(spec str, opt<id str>)>,
 //! static_deps u32 (the first that many deps are static imports), code str. `Diagnostic` = kind u8, file str, line u32, column u32, message str, code_frame str.
@@ -79,7 +80,7 @@ use crate::ModuleKind;
 use crate::diagnostic::{Diagnostic, DiagnosticKind};
 use crate::reload::FullReloadReason;
 
-pub const PROTOCOL_VERSION: u32 = 6;
+pub const PROTOCOL_VERSION: u32 = 7;
 
 /// Message ids (the first byte of a frame).
 pub mod id {
@@ -93,6 +94,7 @@ pub mod id {
     pub const INVALIDATE: u8 = 0x82;
     pub const CLIENT_CUSTOM: u8 = 0x83;
     pub const LOADED: u8 = 0x84;
+    pub const RENDERED: u8 = 0x85;
 }
 
 /// Server → browser.
@@ -255,6 +257,10 @@ pub enum ClientMessage {
     /// The tab loaded the lazy chunk of the `import()` target `chunk` (a module id), as served
     /// by snapshot number `snapshot` (`Served::snapshot`).
     Loaded { chunk: String, snapshot: u32 },
+    /// The page rendered: its main thread was idle for the first time after its entries ran
+    /// (the framework's first render is done). Said once per page, and again after a
+    /// reconnect. The server compiles what the page may ask for next only after it.
+    Rendered,
 }
 
 /// Why a frame could not be decoded.

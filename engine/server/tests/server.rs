@@ -15,6 +15,7 @@ use hotloop_protocol::served::{
 };
 use hotloop_protocol::wire::{self as protocol, ClientMessage, ServerMessage};
 use hotloop_server::{self as server, ClientEvent, ClientId, ServerConfig, ServerError};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{broadcast, oneshot, watch};
 use tokio::task::JoinHandle;
@@ -1664,24 +1665,52 @@ async fn the_page_lists_its_chunk_pieces_which_are_immutable_and_outlive_their_s
 }
 
 #[tokio::test]
-async fn during_the_cold_build_the_page_names_the_whole_chunk_and_its_pieces_once_built() {
+async fn during_the_cold_build_the_page_streams_up_to_its_chunk_and_names_the_pieces_once_built() {
     let h = start().await;
     h.publish(served_with_page(0, "console.log('building');", true));
-    let page = get(&h, "/").await;
-    assert_eq!(page.status, 200);
-    assert_eq!(
-        page.text(),
-        PIECES_HTML,
-        "served at once, the chunk's request waits"
+    let mut stream = TcpStream::connect(h.addr).await.unwrap();
+    let request = format!(
+        "GET / HTTP/1.1\r\nHost: localhost:{}\r\nConnection: close\r\n\r\n",
+        h.port()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    // At once: the page up to its chunk's tag (the runtime's tag in it), so the browser runs
+    // the runtime meanwhile; the rest waits for the build.
+    let head = &PIECES_HTML[..PIECES_HTML.find(CHUNK_TAG).unwrap()];
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !String::from_utf8_lossy(&got).contains(head) {
+        let n = timeout(WAIT, stream.read(&mut buf))
+            .await
+            .expect("the page's head arrives during the build")
+            .unwrap();
+        assert!(n > 0, "closed early: {}", String::from_utf8_lossy(&got));
+        got.extend_from_slice(&buf[..n]);
+    }
+    assert!(
+        !String::from_utf8_lossy(&got).contains("</body>"),
+        "the rest waits for the build"
     );
     h.publish(served_with_page(5, "console.log('built');", false));
-    let page = get(&h, "/").await;
-    let urls = piece_urls(&page.text());
-    assert_eq!(urls.len(), 2, "{}", page.text());
+    timeout(WAIT, stream.read_to_end(&mut got))
+        .await
+        .expect("the rest arrives once built")
+        .unwrap();
+    let page = String::from_utf8_lossy(&got).into_owned();
+    assert!(page.contains("</body>"), "{page}");
+    assert!(
+        !page.contains("/_hotloop/chunk.js"),
+        "the pieces instead of the one chunk: {page}"
+    );
+    let urls = piece_urls(&page);
+    assert_eq!(urls.len(), 2, "{page}");
     let mut joined = String::new();
     for url in &urls {
         joined.push_str(&get(&h, url).await.text());
     }
     assert!(joined.contains("console.log('built');"));
     assert!(joined.contains("__hotloop.start("));
+    // Once built, the page is whole at once, with the same pieces.
+    let again = get(&h, "/").await.text();
+    assert_eq!(piece_urls(&again), urls);
 }

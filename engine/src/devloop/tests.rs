@@ -649,3 +649,58 @@ fn chunk_synced(
         })
     );
 }
+
+/// The background warm-up waits for a page's first render, not its connect: a page connects
+/// right after its entries ran, before the render they scheduled, which the warm-up would
+/// compete with for a core.
+#[test]
+fn the_background_warm_up_starts_when_a_page_rendered_not_when_it_connected() {
+    let project = TempProject::new(
+        "//- /index.html\n\
+         <!doctype html><html><body><script type=\"module\" src=\"/src/main.js\"></script></body></html>\n\
+         //- /src/main.js\nexport const load = () => import('./route.js');\n\
+         //- /src/route.js\nexport const route = 1;\n",
+    );
+    let host = EngineHost::new(project.root(), ProjectOptions::default()).expect("host");
+    let (served, _) = tokio::sync::watch::channel(Arc::new(Served::empty("t".into())));
+    let (updates, _frames) = tokio::sync::broadcast::channel(16);
+    let (telemetry, _events) = unbounded();
+    let publishers = Publishers {
+        served,
+        updates,
+        telemetry,
+        server: None,
+    };
+    let (mut devloop, _) = DevLoop::start(host, "t".into(), publishers);
+    let page = ClientId(1);
+    devloop.on_client(ClientEvent::Connected {
+        client_id: page,
+        user_agent: None,
+    });
+    assert!(
+        devloop.warm_up.running.is_none(),
+        "a connect alone starts no warm-up"
+    );
+    devloop.on_client(ClientEvent::Message {
+        client_id: page,
+        message: ClientMessage::Rendered,
+    });
+    assert_eq!(
+        devloop.warm_up.running.as_deref(),
+        Some(&[Arc::<str>::from("/src/route.js")][..]),
+        "the page rendered: its lazy chunk compiles in the background"
+    );
+    let finished = devloop
+        .warm_up
+        .finished
+        .recv_timeout(WAIT)
+        .expect("the warm-up finishes");
+    assert!(finished, "nothing cancelled it");
+    devloop.on_warm_up_finished(finished);
+    // Said again (a reconnect): nothing left to compile, nothing starts.
+    devloop.on_client(ClientEvent::Message {
+        client_id: page,
+        message: ClientMessage::Rendered,
+    });
+    assert!(devloop.warm_up.running.is_none());
+}

@@ -120,6 +120,7 @@ pub fn decode_client(frame: &[u8]) -> Result<ClientMessage, ProtocolError> {
             chunk: r.string()?,
             snapshot: r.u32()?,
         },
+        id::RENDERED => ClientMessage::Rendered,
         other => return Err(ProtocolError::UnknownMessage(other)),
     };
     r.finish()?;

@@ -243,5 +243,6 @@ fn write_client<S: Sink>(message: &ClientMessage, s: &mut S) {
             s.str(chunk);
             s.u32(*snapshot);
         }
+        ClientMessage::Rendered => s.u8(id::RENDERED),
     }
 }

@@ -49,7 +49,7 @@ fn goldens() -> Vec<Golden> {
                 server_id: "srv-ünï-🔥".into(),
                 revision: 7,
             }),
-            js: json!({"type": "hello", "protocol": 6, "serverId": "srv-ünï-🔥", "revision": 7}),
+            js: json!({"type": "hello", "protocol": 7, "serverId": "srv-ünï-🔥", "revision": 7}),
         },
         Golden {
             name: "update",
@@ -385,6 +385,11 @@ fn goldens() -> Vec<Golden> {
             }),
             js: json!({"type": "loaded", "chunk": "/src/routes/ünï.jsx", "snapshot": 12}),
         },
+        Golden {
+            name: "client_rendered",
+            message: Message::Client(ClientMessage::Rendered),
+            js: json!({"type": "rendered"}),
+        },
     ]
 }
 
@@ -474,7 +479,8 @@ fn every_message_type_has_a_golden() {
             id::ACK,
             id::INVALIDATE,
             id::CLIENT_CUSTOM,
-            id::LOADED
+            id::LOADED,
+            id::RENDERED
         ]
     );
 }
