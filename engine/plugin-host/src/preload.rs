@@ -21,8 +21,10 @@ use std::sync::Mutex;
 
 use hotloop_protocol::plugin::{LoadTransform, PluginEnv, PluginError};
 
-/// Past this many entries a table is emptied (an answer not kept costs one round trip).
-pub(crate) const MAX_ENTRIES: usize = 4096;
+/// Past this many entries a table is emptied (an answer not kept costs one round trip): a
+/// module's imports are resolved right after its transform, and a sub-module is compiled
+/// soon after it was found, so a build keeps far fewer waiting at once.
+pub(crate) const MAX_ENTRIES: usize = 1024;
 
 type Key = (PluginEnv, String);
 
