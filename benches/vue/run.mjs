@@ -25,6 +25,12 @@
 // ...` makes each hotloop's plugin host write a CPU profile of its cold build into DIR
 // (engine/plugin-host/js/profile.js), with its frame and pipe-write counts in the log.
 //
+// `--build-only`: no browser and no Vite; each hotloop (this one, `--base-bin`'s, `--baseline`'s)
+// runs its cold build alone, interleaved, and is stopped when it is ready: the build-ready time
+// and the CPU time hotloop and its plugin host (Node) spent until then, which a loaded machine
+// inflates far less than wall times (the plugin host's CPU is the build's critical path on 2
+// cores).
+//
 // Needs what the e2e suite needs (tests/e2e/node_modules: playwright-core; /usr/bin/chromium).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -42,7 +48,7 @@ const arg = (name, fallback) => {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
 if (process.argv.includes('--help')) {
-  console.log('node benches/vue/run.mjs [--app starter|sfc1000|both] [--rounds N] [--edits N] [--base-bin PATH] [--baseline NAME=VALUE]   (cargo build --release first)');
+  console.log('node benches/vue/run.mjs [--app starter|sfc1000|both] [--rounds N] [--edits N] [--base-bin PATH] [--baseline NAME=VALUE] [--build-only]   (cargo build --release first)');
   process.exit(0);
 }
 const appArg = process.argv.includes('--app') ? process.argv[process.argv.indexOf('--app') + 1] : 'both';
@@ -213,6 +219,73 @@ async function measure(browser, tool, spec, results, t0, app) {
     await new Promise((r) => setTimeout(r, 100));
   }
   await page.context().close();
+}
+
+/** CPU milliseconds (user + system) process `pid` spent, all its threads; 0 once it is gone. */
+function cpuMs(pid) {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return 0;
+  }
+}
+
+/** The CPU of `pid`'s children (the plugin host's `node`). */
+function childrenCpuMs(pid) {
+  let total = 0;
+  try {
+    for (const task of fs.readdirSync(`/proc/${pid}/task`)) {
+      for (const child of fs.readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(/\s+/).filter(Boolean)) total += cpuMs(child);
+    }
+  } catch {}
+  return total;
+}
+
+/** `--build-only`: one cold build of `tool` on `spec`, stopped once ready. */
+async function buildOnly(tool, spec) {
+  const app = start(tool, spec);
+  const exited = new Promise((r) => app.child.on('exit', r));
+  try {
+    for (const deadline = performance.now() + 120_000; performance.now() < deadline;) {
+      const ready = /ready at .*\(\d+ modules, ([\d.]+) s\)/.exec(app.output());
+      if (ready) return { ready: Number(ready[1]) * 1000, hotloop: cpuMs(app.child.pid), node: childrenCpuMs(app.child.pid) };
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    throw new Error(`${tool} was not ready after 120 s:\n${app.output()}`);
+  } finally {
+    app.child.kill('SIGTERM');
+    await exited;
+    fs.rmSync(app.root, { recursive: true, force: true });
+    fs.rmSync(app.cache, { recursive: true, force: true });
+  }
+}
+
+if (process.argv.includes('--build-only')) {
+  const baselineArg = process.argv.includes('--baseline') ? process.argv[process.argv.indexOf('--baseline') + 1] : null;
+  const hotloops = ['hotloop', ...(BASE_BIN ? ['hotloop base'] : []), ...(baselineArg ? [`hotloop ${baselineArg}`] : [])];
+  const apps = appArg === 'both' ? ['starter', 'sfc1000'] : [appArg];
+  const runs = Object.fromEntries(apps.map((a) => [a, Object.fromEntries(hotloops.map((t) => [t, []]))]));
+  const loads = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const a of apps) {
+      for (const tool of round % 2 === 0 ? hotloops : [...hotloops].reverse()) {
+        loads.push(os.loadavg()[0]);
+        runs[a][tool].push(await buildOnly(tool, APPS[a]));
+      }
+    }
+  }
+  console.log('| app | tool | build ready | CPU: hotloop / plugin host (Node) |');
+  console.log('|---|---|---|---|');
+  for (const a of apps) {
+    for (const tool of hotloops) {
+      const r = runs[a][tool];
+      const m = (k) => median(r.map((x) => x[k])).toFixed(0);
+      console.log(`| ${APPS[a].title} | ${tool} | ${m('ready')} | ${m('hotloop')} / ${m('node')} |`);
+    }
+  }
+  console.log(`\n1-minute load average at the builds' starts: ${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)} (median ${median(loads).toFixed(2)}); ${os.cpus().length} cores; medians of ${ROUNDS}`);
+  process.exit(0);
 }
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });

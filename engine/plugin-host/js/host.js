@@ -4,7 +4,8 @@
 // `vite` where they import it, come from the project's `node_modules`.
 //
 // Requests from hotloop: `loadConfig`, `resolveId`, `resolveIds` (a module's specifiers in
-// one round trip), `load`, `transform`, `loadTransform` (both chains of one module in one
+// one round trip, its own query sub-modules' `load` and `transform` answered with them when
+// asked: `preloadSubModules`), `load`, `transform`, `loadTransform` (both chains of one module in one
 // round trip), `transformIndexHtml`, `hotUpdate`. Requests to hotloop: `resolve` (hotloop's
 // own resolver, `this.resolve`'s fallback). Notifications to hotloop: `warning` ({ plugin, hook, message }),
 // `custom` (`server.ws.send` events), `log`, `workers` ({ ready }: the workers took over).
@@ -340,7 +341,10 @@ const handlers = {
   // A module's specifiers in one request: each one's `resolveId` chain runs concurrently
   // (as Vite's import analysis resolves a module's imports), and each gets its own answer or
   // error (`{ error }`, Rollup's shape), in the order asked.
-  async resolveIds({ importer, specifiers, ssr }) {
+  // With `subModules: { code }` (`code`: the importer file's text), each answer that is a
+  // query sub-module of the importer's own file comes with its `load` and `transform` chains
+  // already run (`preload`, see `preloadSubModules`).
+  async resolveIds({ importer, specifiers, ssr, subModules }) {
     const results = await Promise.all((specifiers ?? []).map(async ({ specifier, plugins, recheck }) => {
       try {
         return await runResolveId(specifier, importer, null, newOut(!!ssr), plugins, recheck);
@@ -348,6 +352,7 @@ const handlers = {
         return { error: e?.rollup ?? rollupError(e, null, 'resolveId', importer ?? null) };
       }
     }));
+    if (subModules && typeof importer === 'string') await preloadSubModules(importer, subModules.code, results, !!ssr);
     return { results };
   },
   async load({ id, plugins, recheck, ssr }) {
@@ -392,20 +397,8 @@ const handlers = {
   // `load`, then `transform` of what it gave (or of `code` when no `load` answered and
   // `transformUnloaded`): one module's two hook chains in one round trip. A `transform` hook's
   // error is answered beside the `load` answer (hotloop's code frame needs the loaded code).
-  async loadTransform({ id, code, transformUnloaded, load, transform, ssr }) {
-    const loaded = await handlers.load({ id, plugins: load.plugins, recheck: load.recheck, ssr });
-    if (!loaded && !transformUnloaded) return { loaded: null, transformed: null, transformError: null };
-    let transformed = null, transformError = null;
-    if (transform.plugins.length) {
-      try {
-        transformed = await handlers.transform({
-          id, code: loaded ? loaded.code : code, plugins: transform.plugins, recheck: transform.recheck, ssr,
-        });
-      } catch (e) {
-        transformError = e?.rollup ?? rollupError(e, null, 'transform', id);
-      }
-    }
-    return { loaded, transformed, transformError };
+  async loadTransform(body) {
+    return loadThenTransform(body);
   },
   async transformIndexHtml({ path: urlPath, filename, html }) {
     return transformIndexHtml(urlPath, filename, html);
@@ -414,6 +407,56 @@ const handlers = {
     return hotUpdate(file, modules, timestamp);
   },
 };
+
+/**
+ * `loadTransform`'s work. `load`/`transform`: hotloop's selections (`{ plugins, recheck }`,
+ * from its filters); absent, every plugin with the hook whose filter admits the id (and, for
+ * `transform`, the code) runs, which is the same set: hotloop's filters leave out only what
+ * these filters reject, and re-check here whatever they cannot decide.
+ */
+async function loadThenTransform({ id, code, transformUnloaded, load, transform, ssr }) {
+  const loaded = await handlers.load({ id, plugins: load?.plugins, recheck: load?.recheck, ssr });
+  if (!loaded && !transformUnloaded) return { loaded: null, transformed: null, transformError: null };
+  let transformed = null, transformError = null;
+  if (!transform || transform.plugins.length) {
+    try {
+      transformed = await handlers.transform({
+        id, code: loaded ? loaded.code : code, plugins: transform?.plugins, recheck: transform?.recheck, ssr,
+      });
+    } catch (e) {
+      transformError = e?.rollup ?? rollupError(e, null, 'transform', id);
+    }
+  }
+  return { loaded, transformed, transformError };
+}
+
+/**
+ * Vite's `server.preTransformRequests` for a module's own query sub-modules: right after a
+ * module's imports are resolved, each one that is a query sub-module of the importer's own
+ * file (`App.vue?vue&type=style&index=0&lang.css`, resolved by a plugin) gets its `load` and
+ * `transform` chains run at once, exactly as the `loadTransform` request hotloop would send
+ * for it next (`code`: that file's text, which is the sub-module's; `transformUnloaded`, as
+ * for any file on disk), and the answer rides along with its `resolveId` answer as
+ * `preload`: `{ loaded, transformed, transformError }`, or `{ loadError }` when a `load` hook
+ * threw. hotloop keeps it for the sub-module's compile (`preload.rs`), which then makes no
+ * round trip. Under Vite the page's request for the sub-module runs the same hooks in the same
+ * order (the importer's transform, its imports resolved, then the sub-module), and its import
+ * analysis pre-transforms it at this very point. Left to hotloop's own request: a sub-module
+ * no `load` filter admits, and files a worker owns (the plugins' state of them is there).
+ */
+async function preloadSubModules(importer, code, results, ssr) {
+  const file = fileOf(importer);
+  if (typeof code !== 'string' || IS_WORKER || pool.owner.get(file)) return;
+  await Promise.all(results.map(async (r) => {
+    if (!r || r.error || r.external || typeof r.id !== 'string' || r.id === importer || fileOf(r.id) !== file) return;
+    if (!selected(envOf(ssr), 'load', null, null, r.id).length) return;
+    try {
+      r.preload = await loadThenTransform({ id: r.id, code, transformUnloaded: true, ssr });
+    } catch (e) {
+      r.preload = { loadError: e?.rollup ?? rollupError(e, null, 'loadTransform', r.id) };
+    }
+  }));
+}
 
 // --- transformRequest (`this.environment.transformRequest`, `server.transformRequest`)
 

@@ -24,6 +24,11 @@
 //! - A module a `load` filter admits gets its `load` and `transform` chains in one request
 //!   (`loadTransform`, [`Plugins::load_and_transform_in`]): the `transform` filters that look
 //!   at the code are checked by the host on what `load` answered.
+//! - A module whose transform just ran here (a `.vue` file) sends its text with its
+//!   `resolveIds`, and its own query sub-modules (its `<style>` block's) come back with their
+//!   `load` and `transform` already run, kept until their own `loadTransform` takes them
+//!   without a round trip (`preload.rs`: only for the same text, once, never across a
+//!   restart, a config load, changed files or a hot update).
 //! - Every call is synchronous for its caller and many are in flight at once (request ids; a
 //!   reader thread dispatches answers and answers the host's own requests: `this.resolve`
 //!   falls back to the [`Resolver`] callback, called on the reader thread).
@@ -79,8 +84,9 @@
 //! | file | concern |
 //! |---|---|
 //! | `src/lib.rs` | `PluginHost` (`start`, `load_config`, `events`, the `Plugins` impl), `HostOptions`, `ConfigInput`, `HostEvent`, `HostError`; restart after a crash or a time-out, config loaded again |
-//! | `src/process.rs` | finding and checking `node` (≥ 20), writing the embedded scripts (a directory named by their hash), the spawner thread, one child (its stdout pipe widened to 1 MB): request ids, the reader thread (answers, the host's `resolve` requests, notifications), stderr → `tracing` |
+//! | `src/process.rs` | finding and checking `node` (≥ 20), writing the embedded scripts (a directory named by their hash), the spawner thread, one child (its stdout pipe widened to 1 MB): request ids, the reader thread (answers handed over unparsed, the host's `resolve` requests, notifications), stderr → `tracing` |
 //! | `src/protocol.rs` | the length-prefixed frames (request, response, error, notification) |
+//! | `src/preload.rs` | query sub-modules' `load`+`transform` answers that came with their importer's `resolveIds`, until their own request takes them |
 //! | `src/filter.rs`, `src/config.rs` | hook filters in Rust (three-valued: a "maybe" is re-checked by the host); `ResolvedConfig` |
 //! | `js/host.js` | the host: config import (a `.timestamp-*.mjs` next to the config), plugin hooks with Rollup's context (`this.parse`: the project's vite's `parseAst`), the client and ssr environments' plugins (`applyToEnvironment`), a minimal dev server, `transformIndexHtml` (`@vitejs/plugin-react`'s preamble left to hotloop), `hotUpdate`/`handleHotUpdate` with `transformRequest`; the worker threads (the same script: routing by file, forwarding their frames; see [`Workers`]) |
 //! | `js/config.js`, `js/sourcemap.js`, `js/protocol.js` | flattening/ordering plugins, `applyToEnvironment`, `mergeConfig`, filters; chaining transform maps; the frames (`FrameWriter`: the frames of one event-loop turn in one pipe write) |
@@ -95,6 +101,7 @@
 
 mod config;
 mod filter;
+mod preload;
 mod process;
 pub mod protocol;
 
@@ -292,6 +299,8 @@ pub struct PluginHost {
     events_rx: Receiver<HostEvent>,
     custom: process::CustomEvents,
     round_trips: AtomicU64,
+    /// Query sub-modules' answers that came with their importer's `resolveIds` (`preload.rs`).
+    preloads: preload::Preloads,
     /// Part of the fingerprint: a new host may answer differently.
     scripts_hash: u64,
     // Dropped last: the children are killed (in `current`) before their spawner thread ends.
@@ -331,6 +340,7 @@ impl PluginHost {
             events_rx,
             custom: Default::default(),
             round_trips: AtomicU64::new(0),
+            preloads: Default::default(),
             scripts_hash,
             spawner,
         };
@@ -347,6 +357,7 @@ impl PluginHost {
         let loaded = self.load_on(&proc, input).map_err(HostError::Config)?;
         let config = loaded.config.clone();
         cur.loaded = Some(Arc::new(loaded));
+        self.preloads.invalidate();
         Ok(config)
     }
 
@@ -430,6 +441,8 @@ impl PluginHost {
         if let Some(old) = cur.proc.take() {
             old.kill();
         }
+        // The plugins' state (a file's `.vue` descriptor) goes with the old process.
+        self.preloads.invalidate();
         let proc = self
             .spawn()
             .map_err(|e| host_error("start", None, e.to_string()))?;
@@ -675,6 +688,19 @@ fn resolved(v: &Value) -> Option<Resolved> {
     })
 }
 
+/// A `loadTransform` answer (`{ loaded, transformed, transformError }`) for `id`.
+fn load_transform_answer(mut answer: Value, id: &str) -> LoadTransform {
+    let mut part = |k: &str| Some(answer[k].take()).filter(|v| !v.is_null());
+    let loaded = part("loaded").map(output);
+    LoadTransform {
+        loaded,
+        transformed: match part("transformError") {
+            Some(e) => Err(plugin_error(&e, "transform", Some(id))),
+            None => Ok(part("transformed").map(output)),
+        },
+    }
+}
+
 fn output(v: Value) -> Output {
     let strings = |k: &str| -> Vec<String> {
         v[k].as_array()
@@ -706,6 +732,7 @@ impl Plugins for PluginHost {
     }
 
     fn files_changed(&self, changed: &[String], structural: bool) {
+        self.preloads.invalidate();
         // Only a running host has state to bring up to date: a host (re)started later scans
         // from scratch.
         let proc = {
@@ -784,6 +811,11 @@ impl Plugins for PluginHost {
             return answers;
         }
         let mut body = json!({ "importer": importer, "specifiers": items });
+        // The importer's transform just ran here: its own query sub-modules come answered.
+        let preloading = importer.and_then(|id| self.preloads.text_of(env, id));
+        if let Some((code, _)) = &preloading {
+            body["subModules"] = json!({ "code": code });
+        }
         with_env(&mut body, env);
         let results = match self.call("resolveIds", importer, body) {
             Ok(v) => v.and_then(|mut v| match v["results"].take() {
@@ -797,7 +829,22 @@ impl Plugins for PluginHost {
                 return answers;
             }
         };
-        let results = results.unwrap_or_default();
+        let mut results = results.unwrap_or_default();
+        if let Some((code, generation)) = &preloading {
+            for r in &mut results {
+                let Some(preload) = r.get_mut("preload").map(Value::take) else {
+                    continue;
+                };
+                let Some(id) = r["id"].as_str().filter(|_| !preload.is_null()) else {
+                    continue;
+                };
+                let answer = match &preload["loadError"] {
+                    Value::Null => Ok(load_transform_answer(preload, id)),
+                    e => Err(plugin_error(e, "loadTransform", Some(id))),
+                };
+                self.preloads.keep(env, id, code, *generation, answer);
+            }
+        }
         for (n, &i) in asked.iter().enumerate() {
             answers[i] = match results.get(n) {
                 Some(r) if !r["error"].is_null() => {
@@ -870,7 +917,11 @@ impl Plugins for PluginHost {
         }
         let mut body = json!({ "id": id, "code": code, "plugins": run, "recheck": recheck });
         with_env(&mut body, env);
-        Ok(self.call("transform", Some(id), body)?.map(output))
+        let output = self.call("transform", Some(id), body)?.map(output);
+        if let Some(o) = &output {
+            self.preloads.transformed(env, id, code, &o.code);
+        }
+        Ok(output)
     }
 
     /// One round trip (`loadTransform`): the host runs the `load` chain, then the `transform`
@@ -882,6 +933,10 @@ impl Plugins for PluginHost {
         code: &str,
         transform_unloaded: bool,
     ) -> Result<LoadTransform, PluginError> {
+        // Answered already, with the resolveIds that found it (`preload.rs`).
+        if transform_unloaded && let Some(answer) = self.preloads.take(env, id, code) {
+            return answer;
+        }
         let nothing = LoadTransform {
             loaded: None,
             transformed: Ok(None),
@@ -912,14 +967,7 @@ impl Plugins for PluginHost {
         let Some(answer) = self.call("loadTransform", Some(id), body)? else {
             return Ok(nothing);
         };
-        let part = |k: &str| Some(answer[k].clone()).filter(|v| !v.is_null());
-        Ok(LoadTransform {
-            loaded: part("loaded").map(output),
-            transformed: match part("transformError") {
-                Some(e) => Err(plugin_error(&e, "transform", Some(id))),
-                None => Ok(part("transformed").map(output)),
-            },
-        })
+        Ok(load_transform_answer(answer, id))
     }
 
     /// Runs the plugins' `transformIndexHtml` hooks on `html` (served at `url_path`, read
@@ -955,6 +1003,7 @@ impl Plugins for PluginHost {
                 .iter()
                 .any(|p| p.has_hook("handleHotUpdate") || p.has_hook("hotUpdate"))
         });
+        self.preloads.invalidate();
         if !any {
             return Ok(None);
         }

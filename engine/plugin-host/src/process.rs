@@ -149,10 +149,28 @@ pub(crate) enum Reply {
     Dead,
 }
 
+/// An answer as the reader thread hands it over: the body's JSON is parsed by the thread that
+/// waits for it (`Proc::request`), so the reader only reads and dispatches and the host's pipe
+/// is drained at once, whatever the size of the answers.
+enum Answer {
+    Response(Vec<u8>),
+    Error(Vec<u8>),
+    Dead,
+}
+
+/// A frame's body: `None` when empty (or not JSON).
+fn parse(body: &[u8]) -> Option<Value> {
+    if body.is_empty() {
+        None
+    } else {
+        serde_json::from_slice(body).ok()
+    }
+}
+
 /// What the reader thread and the requesters share.
 struct Shared {
     stdin: Mutex<Option<ChildStdin>>,
-    pending: Mutex<HashMap<u32, Sender<Reply>>>,
+    pending: Mutex<HashMap<u32, Sender<Answer>>>,
     dead: AtomicBool,
     /// Set before a deliberate kill: its end of stream is no crash.
     killing: AtomicBool,
@@ -323,7 +341,9 @@ impl Proc {
             return Some(Reply::Dead);
         }
         match rx.recv_timeout(timeout) {
-            Ok(reply) => Some(reply),
+            Ok(Answer::Response(body)) => Some(Reply::Ok(parse(&body))),
+            Ok(Answer::Error(body)) => Some(Reply::Err(parse(&body).unwrap_or(Value::Null))),
+            Ok(Answer::Dead) => Some(Reply::Dead),
             Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
                 self.forget(id);
                 None
@@ -416,7 +436,7 @@ fn read_loop(stdout: std::process::ChildStdout, shared: &Arc<Shared>, stderr_don
         .drain()
         .collect();
     for (_, tx) in pending {
-        let _ = tx.send(Reply::Dead);
+        let _ = tx.send(Answer::Dead);
     }
     if !deliberate {
         // Let stderr drain so the report has the host's last words (bounded: a grandchild
@@ -436,13 +456,7 @@ fn read_loop(stdout: std::process::ChildStdout, shared: &Arc<Shared>, stderr_don
 }
 
 fn dispatch(frame: Frame, shared: &Arc<Shared>) {
-    let body = || -> Option<Value> {
-        if frame.body.is_empty() {
-            None
-        } else {
-            serde_json::from_slice(&frame.body).ok()
-        }
-    };
+    let body = || parse(&frame.body);
     match frame.kind {
         Kind::Response | Kind::Error => {
             let tx = shared
@@ -451,12 +465,12 @@ fn dispatch(frame: Frame, shared: &Arc<Shared>) {
                 .unwrap_or_else(|p| p.into_inner())
                 .remove(&frame.id);
             if let Some(tx) = tx {
-                let reply = if frame.kind == Kind::Response {
-                    Reply::Ok(body())
+                let answer = if frame.kind == Kind::Response {
+                    Answer::Response(frame.body)
                 } else {
-                    Reply::Err(body().unwrap_or(Value::Null))
+                    Answer::Error(frame.body)
                 };
-                let _ = tx.send(reply);
+                let _ = tx.send(answer);
             }
         }
         Kind::Request => {

@@ -13,7 +13,9 @@
 //! ```
 //!
 //! Both sides send requests: hotloop asks the host to run hooks (`loadConfig`, `resolveId`,
-//! `load`, `transform`, `transformIndexHtml`, `hotUpdate`), the host asks hotloop to resolve
+//! `resolveIds`, `load`, `transform`, `loadTransform`, `transformIndexHtml`, `hotUpdate`;
+//! `resolveIds` with `subModules` also answers the importer's own query sub-modules'
+//! `loadTransform` as `preload`, see `preload.rs`), the host asks hotloop to resolve
 //! (`resolve`, for `this.resolve`'s fallback to hotloop's own resolver). Ids are per sender.
 //! The host sends notifications (`warning`, `custom`, `log`, `workers`); hotloop sends one,
 //! `filesChanged` (`{ changed, structural }`, after a batch of edits, before the build). An error's body is a Rollup-shaped

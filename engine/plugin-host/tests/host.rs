@@ -482,6 +482,131 @@ export default { plugins: [{
     assert_eq!(host.round_trips(), before + 1);
 }
 
+/// The `.sfc` plugin below answers like `@vitejs/plugin-vue`: a file's transform imports its
+/// style block as a query sub-module (`A.sfc?sfc&type=style&lang.css`), which the plugin
+/// resolves to itself, loads (numbered, so a second run shows) and transforms.
+const SFC: &str = r#"
+let loads = 0
+export default {
+  plugins: [{
+    name: 'sfc',
+    resolveId: { filter: { id: /\?sfc/ }, handler: (id) => id },
+    load: {
+      filter: { id: /\?sfc/ },
+      handler(id) {
+        if (id.includes('/bad.sfc')) throw new Error('no style block')
+        return `/* block ${++loads} */`
+      },
+    },
+    transform: {
+      filter: { id: /\.sfc($|\?)/ },
+      handler(code, id) {
+        if (!id.includes('?')) return `import ${JSON.stringify(id + '?sfc&type=style&lang.css')}\nexport default ${JSON.stringify(code)}`
+        return code + ' /* styled */'
+      },
+    },
+  }],
+}
+"#;
+
+#[test]
+fn a_modules_own_sub_modules_come_loaded_and_transformed_with_its_resolve_ids() {
+    let p = Project::new(&[("vite.config.mjs", SFC)]);
+    let (host, _) = start(&p, "vite.config.mjs");
+    let env = PluginEnv::Client;
+    let text = "<style>a {}</style>";
+    let a = p.path("src/A.sfc");
+    let style = format!("{a}?sfc&type=style&lang.css");
+    let other = format!("{}?sfc&type=style&lang.css", p.path("src/B.sfc"));
+    let code = |answer: &hotloop_protocol::plugin::LoadTransform| {
+        (
+            answer.loaded.as_ref().map(|o| o.code.clone()),
+            answer.transformed.clone().map(|t| t.map(|o| o.code)),
+        )
+    };
+
+    host.transform_in(env, &a, text)
+        .unwrap()
+        .expect("transformed");
+    let before = host.round_trips();
+    let answers = host.resolve_ids_in(env, &[&style, &other], Some(&a));
+    let ids: Vec<_> = answers
+        .iter()
+        .map(|r| r.clone().unwrap().map(|r| r.id))
+        .collect();
+    assert_eq!(ids, [Some(style.clone()), Some(other.clone())]);
+    let preloaded = host.load_and_transform_in(env, &style, text, true).unwrap();
+    assert_eq!(
+        host.round_trips(),
+        before + 1,
+        "the sub-module's load and transform came with the resolveIds answer"
+    );
+    assert_eq!(
+        code(&preloaded),
+        (
+            Some("/* block 1 */".to_string()),
+            Ok(Some("/* block 1 */ /* styled */".to_string()))
+        )
+    );
+    // Taken once: asked again, the host runs the hooks again (the load's second run).
+    let asked = host.load_and_transform_in(env, &style, text, true).unwrap();
+    assert_eq!(host.round_trips(), before + 2);
+    assert_eq!(
+        code(&asked),
+        (
+            Some("/* block 2 */".to_string()),
+            Ok(Some("/* block 2 */ /* styled */".to_string()))
+        ),
+        "the same answer as the preloaded one, but for the load's count"
+    );
+    // Another file's sub-module is not the importer's: asked for.
+    host.load_and_transform_in(env, &other, text, true).unwrap();
+    assert_eq!(host.round_trips(), before + 3);
+
+    // Only for the text it was made from, and not across a change of files.
+    let uses_a_round_trip = |edit: &dyn Fn(), asked_text: &str| {
+        host.transform_in(env, &a, text).unwrap();
+        host.resolve_ids_in(env, &[&style], Some(&a));
+        edit();
+        let before = host.round_trips();
+        host.load_and_transform_in(env, &style, asked_text, true)
+            .unwrap();
+        host.round_trips() == before + 1
+    };
+    assert!(!uses_a_round_trip(&|| {}, text));
+    assert!(uses_a_round_trip(&|| {}, "<style>b {}</style>"));
+    assert!(uses_a_round_trip(
+        &|| host.files_changed(std::slice::from_ref(&a), false),
+        text
+    ));
+    // ...and only when the importer's own transform ran here (not for a compile the engine
+    // found in its cache): resolving alone asks for nothing more.
+    host.resolve_ids_in(env, &[&style], Some(&a));
+    let before = host.round_trips();
+    host.load_and_transform_in(env, &style, text, true).unwrap();
+    assert_eq!(host.round_trips(), before + 1);
+
+    // A `load` hook's error comes back as the request's would have.
+    let bad = p.path("src/bad.sfc");
+    let bad_style = format!("{bad}?sfc&type=style&lang.css");
+    host.transform_in(env, &bad, text).unwrap();
+    host.resolve_ids_in(env, &[&bad_style], Some(&bad));
+    let before = host.round_trips();
+    let preloaded = host
+        .load_and_transform_in(env, &bad_style, text, true)
+        .unwrap_err();
+    assert_eq!(host.round_trips(), before);
+    let asked = host
+        .load_and_transform_in(env, &bad_style, text, true)
+        .unwrap_err();
+    assert_eq!(host.round_trips(), before + 1);
+    assert_eq!(preloaded, asked);
+    assert_eq!(
+        (preloaded.plugin.as_str(), preloaded.hook.as_str()),
+        ("sfc", "load")
+    );
+}
+
 #[test]
 fn many_requests_in_flight_from_threads() {
     let config = r#"

@@ -4,7 +4,7 @@
 
 mod support;
 
-use hotloop_protocol::plugin::Plugins;
+use hotloop_protocol::plugin::{PluginEnv, Plugins};
 use support::{Project, ensure_npm_packages, start};
 
 const CONFIG: &str = r#"
@@ -152,6 +152,47 @@ fn a_vue_sfc_its_style_sub_module_and_a_style_only_hot_update() {
 }
 
 #[test]
+fn the_style_sub_module_comes_compiled_with_the_sfcs_resolve_ids_as_its_own_request_would() {
+    let p = vue_project();
+    let (host, _) = start(&p, "vite.config.js");
+    let env = PluginEnv::Client;
+    let app = p.path("src/App.vue");
+    let style = format!("{app}?vue&type=style&index=0&lang.css");
+    let helper = "\0plugin-vue:export-helper";
+
+    // As the engine asks: the SFC's transform, its imports' resolveId in one request, then
+    // the style sub-module's load and transform.
+    let main = host
+        .transform_in(env, &app, APP)
+        .unwrap()
+        .expect("compiled");
+    assert!(main.code.contains(&style), "{}", main.code);
+    let before = host.round_trips();
+    let resolved = host.resolve_ids_in(env, &[&style, helper], Some(&app));
+    assert_eq!(
+        resolved[0].clone().unwrap().map(|r| r.id),
+        Some(style.clone())
+    );
+    assert_eq!(
+        resolved[1].clone().unwrap().map(|r| r.id),
+        Some(helper.to_string())
+    );
+    let preloaded = host.load_and_transform_in(env, &style, APP, true).unwrap();
+    assert_eq!(host.round_trips(), before + 1, "no request of its own");
+    let loaded = preloaded.loaded.clone().expect("the block");
+    assert!(
+        loaded.code.contains("button { color: red; }"),
+        "{}",
+        loaded.code
+    );
+
+    // Asked on its own (the answer is taken once), the host gives the same answer.
+    let asked = host.load_and_transform_in(env, &style, APP, true).unwrap();
+    assert_eq!(host.round_trips(), before + 2);
+    assert_eq!(preloaded, asked);
+}
+
+#[test]
 fn a_vue_syntax_error_is_a_plugin_error_with_location() {
     let p = vue_project();
     let (host, _) = start(&p, "vite.config.js");
@@ -252,6 +293,16 @@ fn on_the_hosts_workers_an_sfc_its_style_and_its_hot_update_share_one_instance()
         let main = host.transform(&app, APP).unwrap().expect("compiled");
         assert!(main.code.contains("_sfc_main"), "{}", main.code);
         let style = format!("{app}?vue&type=style&index=0&lang.css");
+        // A file a worker owns: its sub-module is not preloaded by the main thread (where the
+        // plugins have no state of it) but asked for, and compiled by that worker.
+        host.resolve_ids_in(PluginEnv::Client, &[&style], Some(&app));
+        let before = host.round_trips();
+        let both = host
+            .load_and_transform_in(PluginEnv::Client, &style, APP, true)
+            .unwrap();
+        assert_eq!(host.round_trips(), before + 1, "{name}");
+        let block = both.loaded.expect("the block").code;
+        assert!(block.contains("button { color: red; }"), "{block}");
         let css = host
             .load(&style)
             .unwrap()

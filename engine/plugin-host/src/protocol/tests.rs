@@ -70,7 +70,9 @@ fn goldens() -> Vec<Golden> {
             "resolve",
             Some(json!({"importer": "/p/a.js", "specifier": "./b"})),
         ),
-        // A module's specifiers in one request; each answered (or failed) on its own.
+        // A module's specifiers in one request; each answered (or failed) on its own. With
+        // the importer's text (`subModules`), its own query sub-modules come with their `load`
+        // and `transform` answers (`preload`), or the `load` hook's error.
         golden(
             "resolve_ids_request",
             Kind::Request,
@@ -78,6 +80,7 @@ fn goldens() -> Vec<Golden> {
             "resolveIds",
             Some(json!({
                 "importer": "/p/src/App.vue",
+                "subModules": {"code": "<style>a {}</style>\n"},
                 "specifiers": [
                     {"plugins": [1], "recheck": [], "specifier": "/p/src/App.vue?vue&type=style&index=0&lang.css"},
                     {"plugins": [1, 3], "recheck": [3], "specifier": "\u{0}plugin-vue:export-helper"},
@@ -91,7 +94,11 @@ fn goldens() -> Vec<Golden> {
             12,
             "resolveIds",
             Some(json!({"results": [
-                {"external": false, "id": "/p/src/App.vue?vue&type=style&index=0&lang.css"},
+                {"external": false, "id": "/p/src/App.vue?vue&type=style&index=0&lang.css",
+                 "preload": {
+                     "loaded": {"code": "a {}", "map": null, "warnings": [], "watchFiles": []},
+                     "transformed": {"code": "a {}\n", "map": null, "warnings": [], "watchFiles": []},
+                     "transformError": null}},
                 null,
                 {"error": {"frame": null, "hook": "resolveId", "id": "/p/src/App.vue",
                            "loc": null, "message": "boom", "plugin": "thrower"}},
