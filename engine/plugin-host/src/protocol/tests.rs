@@ -80,12 +80,12 @@ fn goldens() -> Vec<Golden> {
             "resolveIds",
             Some(json!({
                 "importer": "/p/src/App.vue",
-                "subModules": {"code": "<style>a {}</style>\n"},
                 "specifiers": [
                     {"plugins": [1], "recheck": [], "specifier": "/p/src/App.vue?vue&type=style&index=0&lang.css"},
                     {"plugins": [1, 3], "recheck": [3], "specifier": "\u{0}plugin-vue:export-helper"},
                     {"plugins": [3], "recheck": [], "specifier": "virtual:boom"},
                 ],
+                "subModules": {"code": "<style>a {}</style>\n"},
             })),
         ),
         golden(
@@ -97,8 +97,8 @@ fn goldens() -> Vec<Golden> {
                 {"external": false, "id": "/p/src/App.vue?vue&type=style&index=0&lang.css",
                  "preload": {
                      "loaded": {"code": "a {}", "map": null, "warnings": [], "watchFiles": []},
-                     "transformed": {"code": "a {}\n", "map": null, "warnings": [], "watchFiles": []},
-                     "transformError": null}},
+                     "transformError": null,
+                     "transformed": {"code": "a {}\n", "map": null, "warnings": [], "watchFiles": []}}},
                 null,
                 {"error": {"frame": null, "hook": "resolveId", "id": "/p/src/App.vue",
                            "loc": null, "message": "boom", "plugin": "thrower"}},
