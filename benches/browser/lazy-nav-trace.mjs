@@ -23,7 +23,7 @@ import { HotloopServer } from './lib/hotloop.mjs';
 import { BunServer } from './lib/bun.mjs';
 import { untilAnswers } from './lib/proc.mjs';
 import { installSignalHandlers, runCleanups } from './lib/cleanup.mjs';
-import { mainThread, jsByOrigin } from './lib/trace.mjs';
+import { fmt, jsByOrigin, leafCounts, mainThread } from './lib/trace.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values: opts } = parseArgs({
@@ -47,23 +47,6 @@ const logFile = path.join(tmp, 'server.log');
 const server = opts.bun
   ? new BunServer({ bin: opts.bun, root: opts.app, cacheDir: path.join(tmp, 'cache'), logFile })
   : new HotloopServer({ bin: opts.bin, root: opts.app, cacheDir: path.join(tmp, 'cache'), logFile });
-
-/** The leaves of each subtree, counted from the generated sources. */
-function leafCounts() {
-  const counts = [];
-  for (let k = 0; ; k++) {
-    const dir = path.join(opts.app, 'src', `r${k}`);
-    if (!fs.existsSync(dir)) break;
-    let n = 0;
-    for (const sub of fs.readdirSync(dir)) {
-      for (const f of fs.readdirSync(path.join(dir, sub))) {
-        if (fs.readFileSync(path.join(dir, sub, f), 'utf8').includes(`leaf-${k}`)) n++;
-      }
-    }
-    counts.push(n);
-  }
-  return counts;
-}
 
 async function untilLogLine(re, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
@@ -100,8 +83,7 @@ const navigateAndCount = ({ to, cls, want }) => new Promise((resolve, reject) =>
   check();
 });
 
-const fmt = (x) => x.toFixed(1).padStart(7);
-const leaves = leafCounts();
+const leaves = leafCounts(opts.app);
 const browser = await chromium.launch({ executablePath: opts.chromium, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
 try {
   await server.prepare();

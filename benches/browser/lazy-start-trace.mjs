@@ -25,7 +25,7 @@ import { HotloopServer } from './lib/hotloop.mjs';
 import { BunServer } from './lib/bun.mjs';
 import { nowMs, untilAnswers } from './lib/proc.mjs';
 import { installSignalHandlers, runCleanups } from './lib/cleanup.mjs';
-import { mainThread, jsByOrigin } from './lib/trace.mjs';
+import { fmt, jsByOrigin, leafCounts, mainThread } from './lib/trace.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values: opts } = parseArgs({
@@ -50,18 +50,6 @@ const server = opts.bun
   ? new BunServer({ bin: opts.bun, root: opts.app, cacheDir, logFile })
   : new HotloopServer({ bin: opts.bin, root: opts.app, cacheDir, logFile });
 
-/** The leaves of `/` (subtree 0), counted from the generated sources. */
-function leavesOfRoot() {
-  const dir = path.join(opts.app, 'src', 'r0');
-  let n = 0;
-  for (const sub of fs.readdirSync(dir)) {
-    for (const f of fs.readdirSync(path.join(dir, sub))) {
-      if (fs.readFileSync(path.join(dir, sub, f), 'utf8').includes('leaf-0')) n++;
-    }
-  }
-  return n;
-}
-
 // In the page, before anything of it runs: a mark at the document's start, and one on the first
 // frame with every leaf of `/` in the DOM.
 const marks = (want) => {
@@ -73,8 +61,7 @@ const marks = (want) => {
   requestAnimationFrame(check);
 };
 
-const fmt = (x) => x.toFixed(1).padStart(7);
-const want = leavesOfRoot();
+const want = leafCounts(opts.app)[0]; // the leaves of `/` (subtree 0)
 const browser = await chromium.launch({ executablePath: opts.chromium, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
 try {
   await server.prepare();

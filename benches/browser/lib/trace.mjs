@@ -1,6 +1,30 @@
 // Chromium trace and V8 profile analysis shared by the lazy-routes tools (lazy-nav-trace.mjs,
 // lazy-start-trace.mjs): the main thread's top-level tasks between two user-timing marks, by
-// kind, and sampled JS self time by where the function comes from.
+// kind, and sampled JS self time by where the function comes from; and the app's leaves per
+// subtree, which both tools wait for.
+
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** The leaves of each subtree `src/r<k>` of the app in `app`, counted from its generated sources. */
+export function leafCounts(app) {
+  const counts = [];
+  for (let k = 0; ; k++) {
+    const dir = path.join(app, 'src', `r${k}`);
+    if (!fs.existsSync(dir)) break;
+    let n = 0;
+    for (const sub of fs.readdirSync(dir)) {
+      for (const f of fs.readdirSync(path.join(dir, sub))) {
+        if (fs.readFileSync(path.join(dir, sub, f), 'utf8').includes(`leaf-${k}`)) n++;
+      }
+    }
+    counts.push(n);
+  }
+  return counts;
+}
+
+/** A duration in ms, right-aligned for the tools' tables. */
+export const fmt = (x) => x.toFixed(1).padStart(7);
 
 /** Top-level main-thread tasks between two user-timing marks (`startMark`, `endMark`), by kind, and the idle time. */
 export function mainThread(events, startMark = 'nav-start', endMark = 'nav-end') {
