@@ -2,12 +2,18 @@
 //! `strip_types_to_esm` and loaded by the plugin host with the real `vite`, `vue` and
 //! `@vitejs/plugin-vue` (the packages `engine/plugin-host/tests/npm` installs; its own tests
 //! run `npm ci` there, and so does this one when they are missing).
+//!
+//! Also: a plain-data config (`engine::config_literal`) read without Node means what the host
+//! says it means (`ResolvedConfig::from_literal` beside `load_config`), and a deferred host
+//! starts Node only when asked to.
 
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 
-use hotloop_plugin_host::{ConfigInput, HostOptions, Pattern, PluginHost};
+use hotloop_plugin_host::{
+    ConfigInput, HostEvent, HostOptions, Pattern, PluginHost, ResolvedConfig,
+};
 
 fn node_modules() -> std::path::PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("engine/plugin-host/tests/npm");
@@ -90,4 +96,148 @@ fn a_typescript_vite_config_loads_through_the_engines_strip() {
         .collect();
     left.sort();
     assert_eq!(left, ["node_modules", "vite.config.ts"]);
+}
+
+/// A project dir with the test packages linked in and a package.json naming some of them.
+fn project(config: &str) -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+    let modules = node_modules();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::os::unix::fs::symlink(&modules, root.join("node_modules")).unwrap();
+    std::fs::write(
+        root.join("package.json"),
+        r#"{ "dependencies": { "vue": "^3" }, "devDependencies": { "@vitejs/plugin-react": "^6", "left-out": "1" } }"#,
+    )
+    .unwrap();
+    let path = root.join("vite.config.ts");
+    std::fs::write(&path, config).unwrap();
+    (dir, root, path)
+}
+
+fn input(path: &Path, text: &str, mode: Option<&str>) -> ConfigInput {
+    ConfigInput {
+        path: path.to_path_buf(),
+        code: engine::strip_types_to_esm(&path.display().to_string(), text)
+            .unwrap_or_else(|d| panic!("{d:?}")),
+        mode: mode.map(str::to_string),
+    }
+}
+
+fn no_resolver() -> hotloop_plugin_host::Resolver {
+    Arc::new(|_: &str, _: Option<&str>| None)
+}
+
+#[test]
+fn a_plain_data_config_means_without_node_what_the_host_says_it_means() {
+    let configs = [
+        "import { defineConfig } from 'vite'\nimport react from '@vitejs/plugin-react'\n\n\
+         export default defineConfig({\n  plugins: [react()],\n})\n",
+        "export default {}\n",
+        "import react from '@vitejs/plugin-react'\nexport default {\n\
+           plugins: [react({})],\n\
+           mode: 'staging',\n\
+           envPrefix: ['APP_', 'VITE_'],\n\
+           define: { __S__: '\"s\"', __N__: 42, __F__: -1.5, __B__: true, __O__: { a: [1, null] } },\n\
+           server: { port: 5199, host: true, strictPort: true, open: '/docs', cors: false,\n\
+             allowedHosts: ['example.test'] },\n\
+           hotloop: { server: 'src/server.ts' },\n\
+         } satisfies import('vite').UserConfig\n",
+        "export default { envPrefix: 'APP_', server: { host: '0.0.0.0', open: true, allowedHosts: true } }\n",
+    ];
+    for (text, mode) in configs.iter().flat_map(|t| [(t, None), (t, Some("test"))]) {
+        let (_dir, root, path) = project(text);
+        let literal = engine::config_literal(&path.display().to_string(), text)
+            .unwrap_or_else(|| panic!("plain data:\n{text}"));
+        let native = ResolvedConfig::from_literal(&root, mode, &literal.options)
+            .unwrap_or_else(|| panic!("honoured without Node:\n{text}"));
+
+        let host = PluginHost::start(HostOptions::new(&root, &path, no_resolver())).unwrap();
+        let mut evaluated = host
+            .load_config(input(&path, text, mode))
+            .unwrap_or_else(|e| panic!("{e}"));
+        // What only Node's answer has: the plugins (plugin-react's do nothing hotloop runs;
+        // the host's own `hotloop:css`) and the `resolve.dedupe` plugin-react's `config`
+        // hook adds (only logged).
+        assert!(
+            evaluated
+                .plugins
+                .iter()
+                .all(|p| p.name.starts_with("vite:react") || p.name == "hotloop:css"),
+            "{:?}",
+            evaluated.plugins
+        );
+        evaluated.plugins.clear();
+        evaluated.ssr_plugins.clear();
+        evaluated.resolve.dedupe.clear();
+        assert_eq!(native, evaluated, "{text} (mode {mode:?})");
+    }
+    // The installed versions come from node_modules, as the host reads them.
+    let (_dir, root, _) = project("export default {}\n");
+    let native = ResolvedConfig::from_literal(&root, None, &Default::default()).unwrap();
+    assert_eq!(native.package_versions["@vitejs/plugin-react"], "6.3.0");
+    assert_eq!(native.package_versions["left-out"], "");
+}
+
+#[test]
+fn options_beyond_the_literal_ones_are_left_to_the_host() {
+    for text in [
+        "export default { base: '/app/' }\n",
+        "export default { server: { port: 5199, proxy: { '/api': 'http://127.0.0.1:1' } } }\n",
+        "export default { server: { port: 70000 } }\n",
+        "export default { hotloop: { server: 1 } }\n",
+        "export default { define: 1 }\n",
+    ] {
+        let literal = engine::config_literal("/p/vite.config.ts", text).expect(text);
+        assert_eq!(
+            ResolvedConfig::from_literal(Path::new("/p"), None, &literal.options),
+            None,
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn a_deferred_host_runs_no_node_until_asked_then_evaluates_the_config_itself() {
+    let text = "import react from '@vitejs/plugin-react'\nexport default { plugins: [react()] }\n";
+    let (_dir, root, path) = project(text);
+    let literal = engine::config_literal(&path.display().to_string(), text).unwrap();
+    let native = ResolvedConfig::from_literal(&root, None, &literal.options).unwrap();
+    let mut options = HostOptions::new(&root, &path, no_resolver());
+    // Node is not even looked for: a missing one is no error until it is needed.
+    options.node = Some(root.join("no-such-node"));
+    let host = PluginHost::deferred(options, input(&path, text, None), native.clone()).unwrap();
+    assert_eq!(host.pid(), None);
+    assert_eq!(host.config(), Some(native.clone()));
+    let error = host.ensure_running().unwrap_err().to_string();
+    assert!(
+        error.contains("vite.config.ts") && error.contains("no-such-node"),
+        "{error}"
+    );
+    assert_eq!(host.pid(), None);
+
+    let host = PluginHost::deferred(
+        HostOptions::new(&root, &path, no_resolver()),
+        input(&path, text, None),
+        native.clone(),
+    )
+    .unwrap();
+    let events = host.events();
+    host.ensure_running().unwrap();
+    let pid = host.pid().expect("runs once asked");
+    assert_eq!(
+        events.recv_timeout(std::time::Duration::from_secs(30)),
+        Ok(HostEvent::Started { pid })
+    );
+    let evaluated = host.config().unwrap();
+    assert!(
+        evaluated
+            .plugins
+            .iter()
+            .any(|p| p.name == "vite:react-refresh"),
+        "Node's own answer replaced the literal one: {:?}",
+        evaluated.plugins
+    );
+    // Taking a config without Node leaves a running host running.
+    host.use_config(input(&path, text, None), native);
+    assert_eq!(host.pid(), Some(pid));
 }

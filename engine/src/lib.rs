@@ -71,7 +71,10 @@ pub use telemetry::{
     EngineEvent, GraphStats, InvalidationProfile, MemoryStats, Phase, ServerGraphStats,
     ServerUpdateReport, UpdateOutcome, UpdateReport,
 };
-pub use transform::{COMPILE_STACK as ENGINE_STACK, assume_big_stack, strip_types_to_esm};
+pub use transform::{
+    COMPILE_STACK as ENGINE_STACK, ConfigLiteral, PluginCall, assume_big_stack, config_literal,
+    strip_types_to_esm,
+};
 pub use update::{Cause, PreparedUpdate, prepare};
 
 /// swc alone on one plain `.js` module with the default options (parse, transform, codegen):

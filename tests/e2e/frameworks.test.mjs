@@ -11,8 +11,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import path from 'node:path';
 
-import { Tab, browserAvailable, editFile, launchBrowser } from './lib/harness.mjs';
+import { Tab, browserAvailable, childrenOf, editFile, launchBrowser } from './lib/harness.mjs';
 import { StarterApp } from './lib/starters.mjs';
 
 const skip = !browserAvailable() && 'chromium is not installed (set HOTLOOP_REQUIRE_BROWSER=1 to fail instead)';
@@ -160,6 +161,11 @@ for (const spec of STARTERS) {
       await tab.page.click('button.counter');
       await tab.until(() => document.querySelector('button.counter')?.textContent.trim() === 'Count is 4');
       assert.deepEqual(tab.log.slice(from).filter((l) => l.startsWith('[pageerror]') || /full reload/.test(l)), []);
+    });
+
+    test(spec.plugin ? 'its plugins run in one Node plugin host' : 'no Node process runs: hotloop does @vitejs/plugin-react\'s work itself', () => {
+      const nodes = childrenOf(app.server.child.pid).filter((c) => /node/.test(path.basename(c.cmdline[0] ?? '')));
+      assert.equal(nodes.length, spec.plugin ? 1 : 0, JSON.stringify(nodes));
     });
 
     if (spec.sfcStyle) {

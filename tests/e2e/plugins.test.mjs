@@ -6,9 +6,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
-import { Server, Tab, browserAvailable, copyFixture, editFile, launchBrowser, waitFor } from './lib/harness.mjs';
+import { Server, Tab, browserAvailable, childrenOf, copyFixture, editFile, launchBrowser, waitFor, writeFileAtomic } from './lib/harness.mjs';
 
 const skip = !browserAvailable() && 'chromium is not installed (set HOTLOOP_REQUIRE_BROWSER=1 to fail instead)';
 
@@ -19,27 +20,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-/** The live children of process `pid` (every thread's), each with its command line. */
-function childrenOf(pid) {
-  const out = [];
-  for (const task of fs.readdirSync(`/proc/${pid}/task`)) {
-    let list;
-    try {
-      list = fs.readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8');
-    } catch {
-      continue; // the thread ended
-    }
-    for (const child of list.split(/\s+/).filter(Boolean).map(Number)) {
-      try {
-        out.push({ pid: child, cmdline: fs.readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0').filter(Boolean) });
-      } catch {
-        // exited meanwhile
-      }
-    }
-  }
-  return out;
-}
 
 /** The plugin host: a `node` child of hotloop running the embedded `host.js`. */
 const pluginHosts = (server) =>
@@ -238,5 +218,40 @@ describe('a project without a vite.config', { skip, concurrency: false }, () => 
       await server.stop();
       fs.rmSync(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe('a vite.config.js that is plain data', { skip, concurrency: false }, () => {
+  let root, server, tab;
+  const config = () => path.join(root, 'vite.config.js');
+
+  before(async () => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'hotloop-e2e-literal-'));
+    fs.mkdirSync(path.join(root, 'src'));
+    fs.writeFileSync(path.join(root, 'index.html'), '<!doctype html>\n<p id="who"></p>\n<script type="module" src="/src/main.js"></script>\n');
+    fs.writeFileSync(path.join(root, 'src/main.js'), "document.getElementById('who').textContent = __WHO__;\n");
+    fs.writeFileSync(config(), "export default { define: { __WHO__: '\"plain data\"' } };\n");
+    server = await Server.start(root);
+    tab = await Tab.open(browser, server.url + '/');
+    await tab.untilLog('[hmr] connected');
+  });
+
+  after(async () => {
+    await tab?.close();
+    await server?.stop();
+    if (root) fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  test('is honoured without a Node process', async () => {
+    await tab.until(() => document.getElementById('who')?.textContent === 'plain data');
+    assert.equal(pluginHosts(server).length, 0, JSON.stringify(childrenOf(server.child.pid)));
+  });
+
+  test('edited into code that must run, it starts the plugin host and the page reloads with its answer', async () => {
+    const navs = tab.navigations;
+    writeFileAtomic(config(), "export default { define: { __WHO__: JSON.stringify(['evaluated', 'by', 'node'].join(' ')) } };\n");
+    await tab.until(() => document.getElementById('who')?.textContent === 'evaluated by node');
+    assert.ok(tab.navigations > navs, 'the page reloaded');
+    assert.equal(pluginHosts(server).length, 1, 'one plugin host');
   });
 });

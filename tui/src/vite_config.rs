@@ -1,7 +1,9 @@
 //! A project's `vite.config.*`: found (or named by `--config`), compiled with hotloop's own swc
 //! (`engine::strip_types_to_esm`), evaluated with its plugins in the Node.js plugin host
 //! (`hotloop-plugin-host`), and what it says applied to hotloop's own options. A project
-//! without a config never starts Node.
+//! without a config never starts Node, nor does one whose config is plain data naming only
+//! plugins whose work hotloop does itself (`@vitejs/plugin-react` without options: the
+//! starters' and most React apps' config), until a module needs a plugin after all.
 //!
 //! Honoured natively: `define`, `resolve.alias`, `envPrefix`, `mode`, `server.port`,
 //! `server.host`, `server.open`, `server.proxy` (string targets and `{ target }`),
@@ -66,9 +68,8 @@ const CSS_TOOLS: [&str; 7] = [
     "@tailwindcss/postcss",
 ];
 
-/// Why a project without a config still needs the plugin host (its `package.json` lists a
-/// CSS preprocessor or PostCSS and Vite is installed to run them), or `None`.
-pub fn css_tools_without_config(root: &Path) -> Option<String> {
+/// The first CSS tool the root's `package.json` lists (`dependencies`/`devDependencies`).
+fn listed_css_tool(root: &Path) -> Option<&'static str> {
     let text = std::fs::read_to_string(root.join("package.json")).ok()?;
     let json: serde_json::Value = serde_json::from_str(&text).ok()?;
     let listed = |name: &str| {
@@ -76,14 +77,65 @@ pub fn css_tools_without_config(root: &Path) -> Option<String> {
             .iter()
             .any(|field| json[field].get(name).is_some())
     };
-    let tool = CSS_TOOLS.iter().find(|tool| listed(tool))?;
+    CSS_TOOLS.into_iter().find(|tool| listed(tool))
+}
+
+/// Why a project without a config still needs the plugin host (its `package.json` lists a
+/// CSS preprocessor or PostCSS and Vite is installed to run them), or `None`.
+pub fn css_tools_without_config(root: &Path) -> Option<String> {
+    let tool = listed_css_tool(root)?;
     if !root.join("node_modules/vite/package.json").is_file() {
         tracing::warn!(
-            "package.json lists `{tool}`: its stylesheets need Vite's CSS pipeline, which hotloop              runs from the project's own `vite` package; install it (npm install -D vite)"
+            "package.json lists `{tool}`: its stylesheets need Vite's CSS pipeline, which hotloop \
+             runs from the project's own `vite` package; install it (npm install -D vite)"
         );
         return None;
     }
     Some(format!("package.json (`{tool}`)"))
+}
+
+/// Packages whose plugins, called without options, do only what hotloop does itself: React's
+/// JSX transform and Fast Refresh (and its preamble, which hotloop's client replaces).
+const NATIVE_PLUGINS: [&str; 2] = ["@vitejs/plugin-react", "@vitejs/plugin-react-swc"];
+
+/// The config `input` (its text `text`) honoured without Node: plain data
+/// ([`engine::config_literal`]) whose plugins are all [`NATIVE_PLUGINS`] without options
+/// (installed: a missing one is the host's error to report, as Vite's), in a project that
+/// lists no CSS tool (whose stylesheets go through Vite's pipeline in the host). `None`: the
+/// host must evaluate it.
+fn literal_config(root: &Path, input: &ConfigInput, text: &str) -> Option<ResolvedConfig> {
+    let literal = engine::config_literal(&input.path.to_string_lossy(), text)?;
+    let native = |p: &engine::PluginCall| {
+        NATIVE_PLUGINS.contains(&p.package.as_str())
+            && root.ancestors().any(|dir| {
+                dir.join("node_modules")
+                    .join(&p.package)
+                    .join("package.json")
+                    .is_file()
+            })
+            && p.options
+                .as_ref()
+                .is_none_or(|o| o.as_object().is_some_and(|o| o.is_empty()))
+    };
+    if !literal.plugins.iter().all(native) || listed_css_tool(root).is_some() {
+        return None;
+    }
+    ResolvedConfig::from_literal(root, input.mode.as_deref(), &literal.options)
+}
+
+/// The config at `path`: its text and what the host imports (compiled to ESM by swc).
+fn read_config(path: &Path, serve: &ServeArgs) -> anyhow::Result<(String, ConfigInput)> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let code = engine::strip_types_to_esm(&path.to_string_lossy(), &text)
+        .map_err(|diagnostic| anyhow::anyhow!("{diagnostic}"))?;
+    let mode = (serve.mode != engine::DEFAULT_MODE).then(|| serve.mode.clone());
+    let input = ConfigInput {
+        path: path.to_path_buf(),
+        code,
+        mode,
+    };
+    Ok((text, input))
 }
 
 /// Starts the plugin host with an empty config, for Vite's CSS pipeline alone.
@@ -127,27 +179,32 @@ pub struct ViteConfig {
     pub config: ResolvedConfig,
 }
 
-/// Compiles and evaluates the config at `path` in a new plugin host.
+/// Reads the config at `path` and evaluates it with its plugins in a new plugin host, or,
+/// when it is plain data whose plugins hotloop serves itself, takes what it says without
+/// starting Node (the host stays deferred until a request needs a plugin).
 pub fn load(root: &Path, path: &Path, serve: &ServeArgs) -> anyhow::Result<ViteConfig> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let code = engine::strip_types_to_esm(&path.to_string_lossy(), &text)
-        .map_err(|diagnostic| anyhow::anyhow!("{diagnostic}"))?;
+    let (text, input) = read_config(path, serve)?;
     let resolver = engine::page_resolver(root);
     let mut options = HostOptions::new(root, path, Arc::new(resolver));
     options.node = node(serve);
+    let file = path.file_name().unwrap_or_default().to_string_lossy();
+    if let Some(config) = literal_config(root, &input, &text) {
+        tracing::info!(
+            "{file}: plain data; hotloop does its plugins' work itself (no Node.js process)"
+        );
+        let host = PluginHost::deferred(options, input, config.clone())?;
+        return Ok(ViteConfig {
+            path: path.to_path_buf(),
+            host: Arc::new(host),
+            config,
+        });
+    }
     let host = PluginHost::start(options)?;
-    let mode = (serve.mode != engine::DEFAULT_MODE).then(|| serve.mode.clone());
-    let config = host.load_config(ConfigInput {
-        path: path.to_path_buf(),
-        code,
-        mode,
-    })?;
+    let config = host.load_config(input)?;
     // Events sent while the config loaded (`configureServer`) have no page to go to yet.
     let _ = host.take_custom_events();
     tracing::info!(
-        "{}: {} plugin(s): {}",
-        path.file_name().unwrap_or_default().to_string_lossy(),
+        "{file}: {} plugin(s): {}",
         config.plugins.len(),
         config
             .plugins
@@ -163,23 +220,23 @@ pub fn load(root: &Path, path: &Path, serve: &ServeArgs) -> anyhow::Result<ViteC
     })
 }
 
-/// Compiles the config at `path` with swc and evaluates it (with its plugins' config-time
-/// hooks) in `host`, replacing what it ran before.
+/// Reads the config at `path` again and has `host` take it: as plain data while no host
+/// process runs and it still is (see [`load`]), else evaluated with its plugins' config-time
+/// hooks in the host, replacing what it ran before.
 pub fn evaluate(
     host: &PluginHost,
+    root: &Path,
     path: &Path,
     serve: &ServeArgs,
 ) -> anyhow::Result<ResolvedConfig> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let code = engine::strip_types_to_esm(&path.to_string_lossy(), &text)
-        .map_err(|diagnostic| anyhow::anyhow!("{diagnostic}"))?;
-    let mode = (serve.mode != engine::DEFAULT_MODE).then(|| serve.mode.clone());
-    Ok(host.load_config(ConfigInput {
-        path: path.to_path_buf(),
-        code,
-        mode,
-    })?)
+    let (text, input) = read_config(path, serve)?;
+    if host.pid().is_none()
+        && let Some(config) = literal_config(root, &input, &text)
+    {
+        host.use_config(input, config.clone());
+        return Ok(config);
+    }
+    Ok(host.load_config(input)?)
 }
 
 /// What the engine calls when the config changes: evaluates it again in the running host and
@@ -196,7 +253,7 @@ pub fn reloader(
     let path = vite.path.clone();
     let started_with = vite.config.server.clone();
     Box::new(move || {
-        let config = evaluate(&host, &path, &serve).map_err(|e| format!("{e:#}"))?;
+        let config = evaluate(&host, &root, &path, &serve).map_err(|e| format!("{e:#}"))?;
         let _ = host.take_custom_events();
         if config.server != started_with {
             tracing::warn!(
@@ -260,6 +317,9 @@ pub fn report_events(host: &Arc<PluginHost>, control: crossbeam_channel::Sender<
                     ),
                     HostEvent::Restarted { pid } => {
                         tracing::warn!("the plugin host runs again (pid {pid})")
+                    }
+                    HostEvent::Started { pid } => {
+                        tracing::info!("the plugin host (Node.js) started (pid {pid})")
                     }
                     // Logged by the host crate itself as they arrive.
                     HostEvent::Warning { .. } | HostEvent::WorkersReady { .. } => {}

@@ -173,3 +173,132 @@ impl MiddlewareRoutes {
         }
     }
 }
+
+impl ResolvedConfig {
+    /// What `js/host.js`'s `loadConfig` answers for a config with no plugin left to run whose
+    /// options are the JSON `options` (a plain-data config: `hotloop_engine::config_literal`),
+    /// without Node: Vite's defaults for everything else, `root` the project root, `mode` from
+    /// `--mode` (`mode_flag`), else the config's, else `development`. `None` when `options`
+    /// sets anything beyond `mode`, `envPrefix`, `define`, `server.{port, host, strictPort,
+    /// open, cors, allowedHosts}` and `hotloop.server`, or one of them in another shape: that
+    /// config goes to the host, which knows the rest. `tests/plugin_config.rs` holds the two answers side by side.
+    pub fn from_literal(
+        root: &std::path::Path,
+        mode_flag: Option<&str>,
+        options: &serde_json::Map<String, Value>,
+    ) -> Option<ResolvedConfig> {
+        let strings = |v: &Value| -> Option<Vec<String>> {
+            match v {
+                Value::String(s) => Some(vec![s.clone()]),
+                Value::Array(a) => a.iter().map(|s| s.as_str().map(str::to_string)).collect(),
+                _ => None,
+            }
+        };
+        let mut config = ResolvedConfig {
+            root: root.display().to_string(),
+            base: "/".into(),
+            public_dir: Some(root.join("public").display().to_string()),
+            mode: "development".into(),
+            env_dir: root.display().to_string(),
+            env_prefix: vec!["VITE_".into()],
+            define: BTreeMap::new(),
+            resolve: ResolveOptions::default(),
+            server: ServerOptions::default(),
+            css_modules: None,
+            json: None,
+            assets_include: Vec::new(),
+            plugins: Vec::new(),
+            ssr_plugins: Vec::new(),
+            unsupported: Vec::new(),
+            middlewares: None,
+            package_versions: package_versions(root),
+            hotloop_server: None,
+        };
+        for (key, value) in options {
+            match (key.as_str(), value) {
+                ("mode", Value::String(mode)) => config.mode = mode.clone(),
+                ("envPrefix", v) => config.env_prefix = strings(v)?,
+                ("define", Value::Object(define)) => {
+                    config.define = define
+                        .iter()
+                        .map(|(k, v)| {
+                            let js = match v {
+                                Value::String(s) => s.clone(),
+                                v => v.to_string(),
+                            };
+                            (k.clone(), js)
+                        })
+                        .collect()
+                }
+                ("server", Value::Object(server)) => {
+                    let s = &mut config.server;
+                    for (key, value) in server {
+                        match (key.as_str(), value) {
+                            ("port", Value::Number(n)) => {
+                                s.port = Some(u16::try_from(n.as_u64()?).ok()?)
+                            }
+                            ("host", Value::String(_) | Value::Bool(_)) => {
+                                s.host = Some(value.clone())
+                            }
+                            ("strictPort", Value::Bool(b)) => s.strict_port = Some(*b),
+                            ("open", Value::String(_) | Value::Bool(_)) => {
+                                s.open = Some(value.clone())
+                            }
+                            ("cors", Value::Bool(_)) => s.cors = Some(value.clone()),
+                            ("allowedHosts", Value::Bool(true)) => {
+                                s.allowed_hosts = Some(value.clone())
+                            }
+                            ("allowedHosts", Value::Array(_)) => {
+                                strings(value)?;
+                                s.allowed_hosts = Some(value.clone())
+                            }
+                            _ => return None,
+                        }
+                    }
+                }
+                ("hotloop", Value::Object(hotloop)) => {
+                    for (key, value) in hotloop {
+                        match (key.as_str(), value) {
+                            ("server", Value::String(entry)) => {
+                                config.hotloop_server = Some(entry.clone())
+                            }
+                            _ => return None,
+                        }
+                    }
+                }
+                _ => return None,
+            }
+        }
+        if let Some(mode) = mode_flag {
+            config.mode = mode.to_string();
+        }
+        Some(config)
+    }
+}
+
+/// `dependencies` and `devDependencies` of the root's package.json with their installed
+/// versions (`""` when not installed), as `js/host.js`'s `readVersions` reads them.
+fn package_versions(root: &std::path::Path) -> BTreeMap<String, String> {
+    let read = |path: std::path::PathBuf| -> Option<Value> {
+        serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()
+    };
+    let Some(package) = read(root.join("package.json")) else {
+        return BTreeMap::new();
+    };
+    let mut versions = BTreeMap::new();
+    for field in ["dependencies", "devDependencies"] {
+        for name in package[field]
+            .as_object()
+            .into_iter()
+            .flat_map(|o| o.keys())
+        {
+            let installed = read(root.join("node_modules").join(name).join("package.json"));
+            let version = installed
+                .as_ref()
+                .and_then(|p| p["version"].as_str())
+                .unwrap_or("");
+            versions.insert(name.clone(), version.to_string());
+        }
+    }
+    versions
+}

@@ -13,6 +13,9 @@
 //!   the file that needs it and what to install), writes the embedded host scripts
 //!   (`js/`, no npm dependencies) into a directory named by their hash under the temp dir,
 //!   and starts the child with the project root as its working directory.
+//! - [`PluginHost::deferred`] is a host whose config the caller already knows without Node
+//!   (a plain-data config whose plugins hotloop serves itself): no process, and no Node
+//!   looked for, until a request needs one; then it starts and evaluates the config itself.
 //! - [`PluginHost::load_config`] takes the config's path and its text already compiled to ESM
 //!   (`hotloop_engine::strip_types_to_esm`); the host writes it next to the config as
 //!   `<config>.timestamp-<ms>-<rand>.mjs` (so relative and bare imports resolve from there),
@@ -216,6 +219,9 @@ pub enum HostEvent {
     TimedOut { method: String, id: Option<String> },
     /// A new host process runs (after a crash or a time-out), config loaded again.
     Restarted { pid: u32 },
+    /// A [deferred](PluginHost::deferred) host's first process runs, config loaded: a request
+    /// needed a plugin after all.
+    Started { pid: u32 },
     /// A plugin used something the host does not support, called `this.warn` or
     /// `config.logger.warn`.
     Warning {
@@ -291,6 +297,8 @@ pub struct PluginHost {
     node: PathBuf,
     script: PathBuf,
     root: PathBuf,
+    /// The file that needs Node, named when it is missing.
+    needed_by: PathBuf,
     timeout: Duration,
     resolver: Resolver,
     workers: Workers,
@@ -310,11 +318,33 @@ pub struct PluginHost {
 impl PluginHost {
     /// Checks Node, writes the host scripts and starts the child (no config loaded yet).
     pub fn start(options: HostOptions) -> Result<PluginHost, HostError> {
+        let host = PluginHost::new(options)?;
+        process::check_node(&host.node, &host.needed_by)?;
+        let proc = host.spawn()?;
+        host.lock().proc = Some(proc);
+        Ok(host)
+    }
+
+    /// A host whose config is known without Node: `config` is what `input` evaluates to (a
+    /// plain-data config whose plugins hotloop serves itself, [`ResolvedConfig::from_literal`]).
+    /// No process runs, and Node is not even looked for, until a request needs one (then Node
+    /// is checked and started and evaluates `input` itself, its answer replacing `config`) or
+    /// [`PluginHost::load_config`] is called.
+    pub fn deferred(
+        options: HostOptions,
+        input: ConfigInput,
+        config: ResolvedConfig,
+    ) -> Result<PluginHost, HostError> {
+        let host = PluginHost::new(options)?;
+        host.use_config(input, config);
+        Ok(host)
+    }
+
+    fn new(options: HostOptions) -> Result<PluginHost, HostError> {
         let node = options
             .node
             .clone()
             .unwrap_or_else(|| PathBuf::from("node"));
-        process::check_node(&node, &options.needed_by)?;
         let scripts_dir = options
             .scripts_dir
             .clone()
@@ -325,10 +355,11 @@ impl PluginHost {
             source,
         })?;
         let (events_tx, events_rx) = bounded(1024);
-        let host = PluginHost {
+        Ok(PluginHost {
             node,
             script,
             root: options.root,
+            needed_by: options.needed_by,
             timeout: options.timeout,
             resolver: options.resolver,
             workers: options.workers,
@@ -343,10 +374,16 @@ impl PluginHost {
             preloads: Default::default(),
             scripts_hash,
             spawner,
-        };
-        let proc = host.spawn()?;
-        host.lock().proc = Some(proc);
-        Ok(host)
+        })
+    }
+
+    /// Takes `config` as what `input` evaluates to, without asking Node (see
+    /// [`PluginHost::deferred`]); a running host is left running, and a host started later
+    /// evaluates `input` itself.
+    pub fn use_config(&self, input: ConfigInput, config: ResolvedConfig) {
+        let loaded = self.loaded_from(input, config);
+        self.lock().loaded = Some(Arc::new(loaded));
+        self.preloads.invalidate();
     }
 
     /// Loads (or reloads) the config: evaluates it and runs the config-time hooks of its
@@ -438,8 +475,14 @@ impl PluginHost {
         {
             return Ok(p.clone());
         }
+        let first = cur.proc.is_none();
         if let Some(old) = cur.proc.take() {
             old.kill();
+        }
+        if first {
+            // A deferred host meets Node here first.
+            process::check_node(&self.node, &self.needed_by)
+                .map_err(|e| host_error("start", None, e.to_string()))?;
         }
         // The plugins' state (a file's `.vue` descriptor) goes with the old process.
         self.preloads.invalidate();
@@ -451,7 +494,11 @@ impl PluginHost {
             let reloaded = self.load_on(&proc, loaded.input.clone())?;
             cur.loaded = Some(Arc::new(reloaded));
         }
-        self.event(HostEvent::Restarted { pid: proc.pid });
+        self.event(if first {
+            HostEvent::Started { pid: proc.pid }
+        } else {
+            HostEvent::Restarted { pid: proc.pid }
+        });
         Ok(proc)
     }
 
@@ -474,6 +521,11 @@ impl PluginHost {
                 format!("unexpected config from the host: {e}"),
             )
         })?;
+        Ok(self.loaded_from(input, config))
+    }
+
+    /// What the host keeps of a loaded config: its filters compiled, its fingerprint.
+    fn loaded_from(&self, input: ConfigInput, config: ResolvedConfig) -> Loaded {
         let compile = |plugins: &[PluginInfo]| {
             plugins
                 .iter()
@@ -498,7 +550,7 @@ impl PluginHost {
                 .unwrap_or_default()
                 .as_bytes(),
         );
-        Ok(Loaded {
+        Loaded {
             fingerprint: fp.digest(),
             middlewares: config
                 .middlewares
@@ -507,7 +559,7 @@ impl PluginHost {
             input,
             config,
             filters,
-        })
+        }
     }
 
     /// One request on `proc`; a time-out kills it (the caller restarts).

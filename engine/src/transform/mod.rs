@@ -8,11 +8,13 @@
 //! - [`compile_json`], [`string_module`]: the factories of JSON files, and of assets (their
 //!   URL) and `?raw` imports (their text).
 //! - [`strip_types_to_esm`]: TS → ESM for Node (a project's `vite.config.ts`, for the plugin
-//!   host).
+//!   host); [`config_literal`]: the same config read as data when it is plain data (no
+//!   Node.js needed to know what it says).
 //! - CSS lives in [`crate::css`].
 
 mod analyze;
 mod class_fields;
+mod config_literal;
 mod define;
 mod esm_exports;
 mod fold;
@@ -30,6 +32,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+pub use config_literal::{ConfigLiteral, PluginCall, config_literal};
 pub use glob::{GlobImport, GlobMatch, glob_module};
 pub use guard::{STACK_SIZE as COMPILE_STACK, assume_big_stack};
 pub use strip::strip_types_to_esm;

@@ -234,3 +234,24 @@ export class Tab {
 
   async close() { await this.context.close(); }
 }
+
+/** The live children of process `pid` (every thread's), each with its command line. */
+export function childrenOf(pid) {
+  const out = [];
+  for (const task of fs.readdirSync(`/proc/${pid}/task`)) {
+    let list;
+    try {
+      list = fs.readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8');
+    } catch {
+      continue; // the thread ended
+    }
+    for (const child of list.split(/\s+/).filter(Boolean).map(Number)) {
+      try {
+        out.push({ pid: child, cmdline: fs.readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0').filter(Boolean) });
+      } catch {
+        // exited meanwhile
+      }
+    }
+  }
+  return out;
+}
