@@ -109,7 +109,9 @@ fn workspace_packages_in_chromium() {
 
 /// A project's own `vite.config.ts` (alias, define, inline plugins with a virtual module, a
 /// transform, a custom event, a throwing plugin) in the plugin host, the host SIGKILLed
-/// mid-session; a project without a config starts no Node process.
+/// mid-session; a project without a config starts no Node process, nor does a plain-data one
+/// until an edit makes it code (then the host runs, parks when nothing needs it, and runs again
+/// for a plugin with a transform).
 #[test]
 fn vite_config_plugins_in_chromium() {
     run_suite("plugins.test.mjs");

@@ -241,3 +241,50 @@ fn a_deferred_host_runs_no_node_until_asked_then_evaluates_the_config_itself() {
     host.use_config(input(&path, text, None), native);
     assert_eq!(host.pid(), Some(pid));
 }
+
+#[test]
+fn a_config_that_must_run_but_needs_nothing_after_parks_its_host() {
+    // An alias computed in Node: not plain data, so the host evaluates it.
+    let text = "import path from 'node:path'\nimport react from '@vitejs/plugin-react'\n\
+                export default { plugins: [react()], resolve: { alias: { '@': path.resolve('src') } } }\n";
+    let (_dir, root, path) = project(text);
+    assert_eq!(
+        engine::config_literal(&path.display().to_string(), text),
+        None
+    );
+    let host = PluginHost::start(HostOptions::new(&root, &path, no_resolver())).unwrap();
+    let events = host.events();
+    let config = host.load_config(input(&path, text, None)).unwrap();
+    assert_eq!(
+        config.resolve.alias[0].replacement,
+        root.join("src").display().to_string()
+    );
+    // plugin-react's preamble is hotloop's own: its `transformIndexHtml` is not offered.
+    let refresh = config
+        .plugins
+        .iter()
+        .find(|p| p.name == "vite:react-refresh")
+        .unwrap();
+    assert!(!refresh.has_hook("transformIndexHtml"), "{refresh:?}");
+    assert!(host.pid().is_some());
+    assert!(host.park_if_idle());
+    assert_eq!(host.pid(), None);
+    assert!(!host.park_if_idle(), "nothing left to stop");
+    assert_eq!(host.config(), Some(config.clone()), "the config stays");
+    // A request that needs a plugin starts it again, config evaluated there.
+    host.ensure_running().unwrap();
+    let pid = host.pid().unwrap();
+    let started =
+        std::iter::from_fn(|| events.recv_timeout(std::time::Duration::from_secs(30)).ok())
+            .find(|e| matches!(e, HostEvent::Started { .. }));
+    assert_eq!(started, Some(HostEvent::Started { pid }));
+    assert_eq!(host.config(), Some(config));
+
+    // A plugin with a transform of its own keeps its host.
+    let busy = "export default { plugins: [{ name: 'busy', transform(code) { return code } }] }\n";
+    let (_dir, root, path) = project(busy);
+    let host = PluginHost::start(HostOptions::new(&root, &path, no_resolver())).unwrap();
+    host.load_config(input(&path, busy, None)).unwrap();
+    assert!(!host.park_if_idle());
+    assert!(host.pid().is_some());
+}

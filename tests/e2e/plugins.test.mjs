@@ -247,11 +247,24 @@ describe('a vite.config.js that is plain data', { skip, concurrency: false }, ()
     assert.equal(pluginHosts(server).length, 0, JSON.stringify(childrenOf(server.child.pid)));
   });
 
-  test('edited into code that must run, it starts the plugin host and the page reloads with its answer', async () => {
+  test('edited into code that must run, Node evaluates it, the page reloads with its answer, and the host stops again', async () => {
     const navs = tab.navigations;
     writeFileAtomic(config(), "export default { define: { __WHO__: JSON.stringify(['evaluated', 'by', 'node'].join(' ')) } };\n");
     await tab.until(() => document.getElementById('who')?.textContent === 'evaluated by node');
     assert.ok(tab.navigations > navs, 'the page reloaded');
+    // No plugin needs it past the config: parked, as a React project's host is.
+    assert.equal(pluginHosts(server).length, 0, 'no plugin host left running');
+  });
+
+  test('given a plugin with a transform, the host runs again and the page gets its output', async () => {
+    writeFileAtomic(config(), [
+      "export default {",
+      "  define: { __WHO__: JSON.stringify(['evaluated', 'by', 'node'].join(' ')) },",
+      "  plugins: [{ name: 'e2e:shout', transform(code, id) { if (id.endsWith('/src/main.js')) return code.replace('__WHO__;', '__WHO__.toUpperCase();'); } }],",
+      "};",
+      "",
+    ].join('\n'));
+    await tab.until(() => document.getElementById('who')?.textContent === 'EVALUATED BY NODE');
     assert.equal(pluginHosts(server).length, 1, 'one plugin host');
   });
 });

@@ -213,11 +213,24 @@ pub fn load(root: &Path, path: &Path, serve: &ServeArgs) -> anyhow::Result<ViteC
             .collect::<Vec<_>>()
             .join(", ")
     );
+    park(&host, root, &file);
     Ok(ViteConfig {
         path: path.to_path_buf(),
         host: Arc::new(host),
         config,
     })
+}
+
+/// Stops the host evaluated a config if nothing of it runs past the config (a React
+/// project's config that had to run: `PluginHost::park_if_idle`), in a project that lists no
+/// CSS tool (whose stylesheets would start it again at once).
+fn park(host: &PluginHost, root: &Path, file: &str) {
+    if listed_css_tool(root).is_none() && host.park_if_idle() {
+        tracing::info!(
+            "{file}: its plugins need nothing past the config; the plugin host (Node.js) stopped \
+             until a module needs it"
+        );
+    }
 }
 
 /// Reads the config at `path` again and has `host` take it: as plain data while no host
@@ -236,7 +249,13 @@ pub fn evaluate(
         host.use_config(input, config.clone());
         return Ok(config);
     }
-    Ok(host.load_config(input)?)
+    let config = host.load_config(input)?;
+    park(
+        host,
+        root,
+        &path.file_name().unwrap_or_default().to_string_lossy(),
+    );
+    Ok(config)
 }
 
 /// What the engine calls when the config changes: evaluates it again in the running host and

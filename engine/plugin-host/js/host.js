@@ -43,7 +43,7 @@ import { startProfile } from './profile.js';
 import {
   flattenPlugins, filterServePlugins, sortByEnforce, pluginsWithHook, hookHandler, mergeConfig, indexHtmlPlugins,
   normalizeAlias, normalizeHookFilter, filterMatches, unsupportedOptions, pluginsForEnvironment,
-  NATIVE_BUILTINS,
+  NATIVE_BUILTINS, NATIVE_INDEX_HTML,
 } from './config.js';
 import { composeMaps, toMap } from './sourcemap.js';
 import { cssPlugin, importVite } from './css.js';
@@ -769,7 +769,8 @@ async function loadConfig(body) {
   const pluginInfo = (p, i, filters) => ({
     name: p.name ?? `(anonymous plugin ${i})`,
     enforce: p.enforce ?? null,
-    hooks: HOOKS.filter((h) => p[h] != null),
+    // The hooks hotloop will call: not the `transformIndexHtml` it does itself.
+    hooks: HOOKS.filter((h) => p[h] != null && !(h === 'transformIndexHtml' && NATIVE_INDEX_HTML.has(p.name))),
     filters: Object.fromEntries(Object.entries(filters).filter(([, f]) => f).map(([h, f]) => [h, { id: f.id, code: f.code }])),
   });
   return {

@@ -280,7 +280,31 @@ struct Loaded {
     /// transform) filters, `None` without the hook.
     filters: [Vec<[Option<CompiledFilter>; 3]>; 2],
     fingerprint: u64,
+    /// Nothing past the config needs a process ([`PluginHost::park_if_idle`]).
+    idle: bool,
 }
+
+/// The hooks hotloop calls after the config loaded.
+const RUN_TIME_HOOKS: [&str; 6] = [
+    "resolveId",
+    "load",
+    "transform",
+    "transformIndexHtml",
+    "handleHotUpdate",
+    "hotUpdate",
+];
+
+/// Plugins whose run-time hooks take only ids few projects have, so a host is worth parking
+/// with them: `@vitejs/plugin-react`'s and `-swc`'s `/@react-refresh` and preamble modules
+/// (hotloop's own refresh runtime replaces them), and the host's own CSS pipeline
+/// (`hotloop:css`: preprocessor stylesheets; the caller parks only a project that lists no
+/// CSS tool).
+const ON_DEMAND: [&str; 4] = [
+    "vite:react-refresh",
+    "vite:react-virtual-preamble",
+    "vite:react-swc:resolve-runtime",
+    "hotloop:css",
+];
 
 const RESOLVE: usize = 0;
 const LOAD: usize = 1;
@@ -375,6 +399,27 @@ impl PluginHost {
             scripts_hash,
             spawner,
         })
+    }
+
+    /// Stops the host process if the config loaded needs nothing of it past loading: no
+    /// `server.middlewares`, and no plugin with a run-time hook (`transform`, `hotUpdate`, ...)
+    /// but the ones in [`ON_DEMAND`] (a React project whose config must run, e.g. for an alias
+    /// computed with `path.resolve`: Node's ~80 MB are given back). Like a
+    /// [deferred](PluginHost::deferred) host, a request that needs a plugin after all starts it
+    /// again, and the config is evaluated again there. Returns whether it stopped.
+    pub fn park_if_idle(&self) -> bool {
+        let mut cur = self.lock();
+        if !cur.loaded.as_ref().is_some_and(|l| l.idle) {
+            return false;
+        }
+        match cur.proc.take() {
+            Some(proc) => {
+                proc.kill();
+                self.preloads.invalidate();
+                true
+            }
+            None => false,
+        }
     }
 
     /// Takes `config` as what `input` evaluates to, without asking Node (see
@@ -550,7 +595,13 @@ impl PluginHost {
                 .unwrap_or_default()
                 .as_bytes(),
         );
+        let idle = config.middlewares.is_none()
+            && config.plugins.iter().chain(&config.ssr_plugins).all(|p| {
+                ON_DEMAND.contains(&p.name.as_str())
+                    || !RUN_TIME_HOOKS.iter().any(|hook| p.has_hook(hook))
+            });
         Loaded {
+            idle,
             fingerprint: fp.digest(),
             middlewares: config
                 .middlewares

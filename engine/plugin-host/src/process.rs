@@ -223,7 +223,11 @@ impl Proc {
             .current_dir(root)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+            .stderr(Stdio::piped())
+            // A group of its own: a terminal's Ctrl-C (sent to the foreground group) reaches
+            // hotloop, which ends the host itself, instead of killing the host first and being
+            // reported as a crash on the way out.
+            .process_group(0);
         let parent = std::process::id() as libc::pid_t;
         // SAFETY: only async-signal-safe calls between fork and exec.
         unsafe {
