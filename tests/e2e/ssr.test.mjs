@@ -168,10 +168,14 @@ describe('server-side HMR: a server-rendered React app', { skip, concurrency: fa
     const html = await fetchUntil(server.url + '/', (t) => typeof t === 'string' && t.includes('pressed'));
     assert.match(html, /pressed/);
 
-    // No orphan: hotloop's children are gone with it.
+    // No orphan: hotloop's children are gone with it, and so are the runtime files it ran
+    // (the temp dir of `node <dir>/server.js`).
     const hotloop = server.child.pid;
     assert.ok(children(hotloop).includes(again.pid), 'the server process is a child of hotloop');
+    const script = fs.readFileSync(`/proc/${again.pid}/cmdline`, 'utf8').split('\0').find((a) => a.endsWith('/server.js'));
+    assert.ok(script && fs.existsSync(script), `the server's script: ${script}`);
     await server.stop();
+    assert.equal(fs.existsSync(path.dirname(script)), false, `${path.dirname(script)} removed when hotloop stopped`);
     await waitFor(() => !alive(again.pid), {
       timeout: 10_000,
       subscribe: (check) => {

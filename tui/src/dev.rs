@@ -187,16 +187,21 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         server: None,
     };
     let mut outputs = outputs;
+    // Joined at the end: the bridge drops the app's server (its process killed and reaped, its
+    // temp dir removed) once the engine's outputs close.
+    let mut bridge = None;
     if let Some(server) = app_server {
         let (server_tx, server_rx) = crossbeam_channel::unbounded();
         outputs.server = Some(server_tx);
         let clients = clients_tx_for_server.clone();
         let control = control_tx.clone();
         let telemetry = telemetry_tx.clone();
-        std::thread::Builder::new()
-            .name("hotloop-app-server".into())
-            .spawn(move || app_server::bridge(server, server_rx, clients, control, telemetry))
-            .context("failed to start the app server's thread")?;
+        bridge = Some(
+            std::thread::Builder::new()
+                .name("hotloop-app-server".into())
+                .spawn(move || app_server::bridge(server, server_rx, clients, control, telemetry))
+                .context("failed to start the app server's thread")?,
+        );
     }
     let watcher_rx = watcher.receiver();
     let extra_roots = watcher.extra_roots();
@@ -265,6 +270,9 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
     let _ = control_tx.send(Control::Shutdown);
     drop(control_tx);
     let engine = engine.join();
+    if let Some(bridge) = bridge {
+        let _ = bridge.join();
+    }
     drop(watcher);
     let _ = shutdown_tx.send(());
     let _ = runtime.block_on(server);
