@@ -227,7 +227,12 @@ pub(crate) async fn piece(
         );
     };
     let (content_type, body) = if map {
-        let map = sourcemap::index_map_of(&served.chunk.parts, piece.range, &served.modules, 0);
+        let map = sourcemap::index_map_of(
+            &served.chunk.parts,
+            piece.range,
+            &served.modules,
+            pieces::FIRST_LINE,
+        );
         (JSON, Bytes::from(map))
     } else {
         (JS, piece.bytes(&served.chunk))
@@ -426,7 +431,11 @@ pub(crate) async fn lazy_map(
 ) -> Response {
     match served_lazy(&state, query.as_deref()).await {
         Ok((served, _, chunk)) => {
-            let map = Bytes::from(sourcemap::index_map(&chunk, &served.modules, 0));
+            let map = Bytes::from(sourcemap::index_map(
+                &chunk,
+                &served.modules,
+                pieces::FIRST_LINE,
+            ));
             cached(&headers, &content_etag(&map), JSON, map)
         }
         Err(response) => response,
@@ -439,7 +448,8 @@ pub(crate) async fn lazy_map(
 /// About how many bytes each buffer of a streamed lazy chunk holds.
 const STREAM_BUFFER: usize = 64 * 1024;
 
-/// A lazy chunk's script: its define statements, the statement naming the snapshot it came from
+/// A lazy chunk's script: V8's compile hint (as a piece of the page starts, `pieces.rs`), its
+/// define statements, the statement naming the snapshot it came from
 /// (`__hotloop.served(id, snapshot)`), its trailer. Made per request and not kept (a lazy
 /// chunk stays in every later snapshot), in buffers of about [`STREAM_BUFFER`] bytes as the
 /// connection takes them, never as one copy (~2 MB for a route of 1,000 components, made on
@@ -464,7 +474,8 @@ impl LazyScript {
     /// the same bytes, which nothing compares it with).
     fn etag(&self) -> String {
         let mut hasher = FxHasher::default();
-        let mut len = 0;
+        hasher.write(pieces::COMPILE_HINT.as_bytes());
+        let mut len = pieces::COMPILE_HINT.len();
         for (_, statement) in self.chunk.parts.iter() {
             for piece in statement.pieces() {
                 hasher.write(piece.as_bytes());
@@ -480,9 +491,13 @@ impl LazyScript {
     fn body(self) -> Body {
         let statements = self.chunk.parts.clone().into_iter();
         let end = Some(self.end);
+        let mut hint = Some(pieces::COMPILE_HINT);
         let buffers =
-            futures_util::stream::unfold((statements, end), |(mut statements, mut end)| {
+            futures_util::stream::unfold((statements, end), move |(mut statements, mut end)| {
                 let mut buffer = Vec::with_capacity(STREAM_BUFFER + STREAM_BUFFER / 4);
+                if let Some(hint) = hint.take() {
+                    buffer.extend_from_slice(hint.as_bytes());
+                }
                 while buffer.len() < STREAM_BUFFER {
                     match statements.next() {
                         Some((_, statement)) => statement.extend_bytes(&mut buffer),
@@ -764,7 +779,7 @@ mod tests {
         let chunk = Arc::new(Chunk::new(parts, "//# sourceMappingURL=x\n".into()));
         let script = String::from_utf8(collect(LazyScript::new(chunk, id, 3).body())).unwrap();
         let served = script
-            .strip_prefix("define(1);\n__hotloop.served(")
+            .strip_prefix("//# allFunctionsCalledOnLoad\ndefine(1);\n__hotloop.served(")
             .and_then(|rest| rest.strip_suffix(", 3);\n//# sourceMappingURL=x\n"))
             .unwrap_or_else(|| panic!("{script}"));
         assert!(!served.contains('\n'), "{served}");
@@ -785,7 +800,11 @@ mod tests {
             )
         };
         let chunk = Arc::new(Chunk::new(statements(1), "//# sourceMappingURL=x\n".into()));
-        let whole = chunk.concat_with("__hotloop.served(\"/src/r.js\", 4);\n");
+        let whole = [
+            pieces::COMPILE_HINT.as_bytes(),
+            &chunk.concat_with("__hotloop.served(\"/src/r.js\", 4);\n"),
+        ]
+        .concat();
         assert!(whole.len() > 3 * STREAM_BUFFER, "{}", whole.len());
         let script = LazyScript::new(chunk.clone(), "/src/r.js", 4);
         let etag = script.etag();

@@ -689,7 +689,12 @@ async fn a_lazy_chunk_is_served_with_its_map_and_a_pending_one_is_compiled_first
         r.header("content-type"),
         Some("text/javascript; charset=utf-8")
     );
-    assert!(r.text().starts_with("__hotloop.define(\"/src/b.js\""));
+    assert!(
+        r.text()
+            .starts_with("//# allFunctionsCalledOnLoad\n__hotloop.define(\"/src/b.js\""),
+        "V8's compile hint, then the statements: {}",
+        r.text()
+    );
     assert!(r.text().contains("__hotloop.define(\"/src/lazy.js\""));
     // Its last statement names the snapshot (the page loads it with a `<script>` element).
     let snapshot = r.header("x-hotloop-snapshot").unwrap().to_owned();
@@ -710,6 +715,7 @@ async fn a_lazy_chunk_is_served_with_its_map_and_a_pending_one_is_compiled_first
         map["sections"][0]["map"],
         serde_json::from_str::<serde_json::Value>(MAP_B).unwrap()
     );
+    assert_eq!(map["sections"][0]["offset"]["line"], 1, "after the hint");
 
     // Pending: the request asks the engine and waits for the snapshot that has it.
     let addr = h.addr;
@@ -1641,16 +1647,19 @@ async fn the_page_lists_its_chunk_pieces_which_are_immutable_and_outlive_their_s
     assert_eq!(
         joined,
         format!(
-            "{statements}//# sourceMappingURL={}.map\n{}",
+            "//# allFunctionsCalledOnLoad\n{statements}//# sourceMappingURL={}.map\n{}",
             urls[0],
             chunk.start()
-        )
+        ),
+        "V8's compile hint, then the statements"
     );
-    // A piece's map is the index map of its own modules.
+    // A piece's map is the index map of its own modules, its first after the hint's line.
     let map = get(&h, &format!("{}.map", urls[0])).await;
     assert_eq!(map.status, 200);
     let map: serde_json::Value = serde_json::from_slice(&map.body).unwrap();
-    assert_eq!(map["sections"].as_array().unwrap().len(), 2);
+    let sections = map["sections"].as_array().unwrap();
+    assert_eq!(sections.len(), 2);
+    assert_eq!(sections[0]["offset"]["line"], 1, "{map}");
 
     // An edit: the page names new pieces; a page that got the old HTML still loads its own.
     h.publish(served_with_page(2, "console.log('two');", false));
