@@ -221,7 +221,7 @@ pub fn load(root: &Path, path: &Path, serve: &ServeArgs) -> anyhow::Result<ViteC
     })
 }
 
-/// Stops the host evaluated a config if nothing of it runs past the config (a React
+/// Stops the host that evaluated a config if nothing of it runs past the config (a React
 /// project's config that had to run: `PluginHost::park_if_idle`), in a project that lists no
 /// CSS tool (whose stylesheets would start it again at once).
 fn park(host: &PluginHost, root: &Path, file: &str) {

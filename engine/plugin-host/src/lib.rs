@@ -219,8 +219,8 @@ pub enum HostEvent {
     TimedOut { method: String, id: Option<String> },
     /// A new host process runs (after a crash or a time-out), config loaded again.
     Restarted { pid: u32 },
-    /// A [deferred](PluginHost::deferred) host's first process runs, config loaded: a request
-    /// needed a plugin after all.
+    /// A [deferred](PluginHost::deferred) or [parked](PluginHost::park_if_idle) host's process
+    /// runs, config loaded: a request needed a plugin after all.
     Started { pid: u32 },
     /// A plugin used something the host does not support, called `this.warn` or
     /// `config.logger.warn`.
