@@ -23,13 +23,31 @@ pub(crate) fn find(given: Option<&Path>, entry: &str) -> Result<PathBuf, AppServ
     let output = Command::new(&node)
         .arg("--version")
         .stdin(Stdio::null())
-        .stderr(Stdio::null())
         .output()
         .map_err(|source| AppServerError::NodeUnusable {
             entry: entry.to_owned(),
             node: node.clone(),
             why: source.to_string(),
         })?;
+    if !output.status.success() {
+        // Node ran and refused (a flag in NODE_OPTIONS it does not know, say): its own words.
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let said: Vec<&str> = stderr
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .take(3)
+            .collect();
+        return Err(AppServerError::NodeUnusable {
+            entry: entry.to_owned(),
+            node,
+            why: if said.is_empty() {
+                format!("`--version` exited with {}", output.status)
+            } else {
+                format!("`--version` failed: {}", said.join(" / "))
+            },
+        });
+    }
     let version = String::from_utf8_lossy(&output.stdout).trim().to_owned();
     match major(&version) {
         Some(major) if major >= MIN_NODE_MAJOR => Ok(node),
@@ -96,6 +114,19 @@ mod tests {
         let text = find(Some(&fake), "/src/server.ts").unwrap_err().to_string();
         assert!(
             text.contains("v18.19.0") && text.contains("/src/server.ts"),
+            "{text}"
+        );
+
+        // One that refuses to run says why in its own words.
+        std::fs::write(
+            &fake,
+            "#!/bin/sh\necho 'node: --no-such-flag is not allowed in NODE_OPTIONS' >&2\nexit 9\n",
+        )
+        .unwrap();
+        let text = find(Some(&fake), "/src/server.ts").unwrap_err().to_string();
+        assert!(
+            text.contains("--no-such-flag is not allowed in NODE_OPTIONS")
+                && text.contains("/src/server.ts"),
             "{text}"
         );
     }

@@ -256,6 +256,15 @@ pub enum HostError {
         node: PathBuf,
         version: String,
     },
+    #[error(
+        "{needed_by} needs Node.js to run its Vite plugins, but `{node} --version` failed: {message}. Fix what Node reports (often a flag in NODE_OPTIONS), or name another Node with --node PATH or HOTLOOP_NODE",
+        needed_by = needed_by.display(), node = node.display()
+    )]
+    NodeFailed {
+        needed_by: PathBuf,
+        node: PathBuf,
+        message: String,
+    },
     #[error("could not start the plugin host (`{node}`): {source}", node = node.display())]
     Spawn {
         node: PathBuf,

@@ -41,12 +41,32 @@ pub(crate) fn check_node(node: &Path, needed_by: &Path) -> Result<(), HostError>
     let out = Command::new(node)
         .arg("--version")
         .stdin(Stdio::null())
-        .stderr(Stdio::null())
         .output()
         .map_err(|_| HostError::NodeMissing {
             needed_by: needed_by.to_path_buf(),
             node: node.to_path_buf(),
         })?;
+    if !out.status.success() {
+        // Node ran and refused (a flag in NODE_OPTIONS it does not know, say): its own words
+        // say what to fix, where a version check would only say "unknown".
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let message = stderr
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" / ");
+        return Err(HostError::NodeFailed {
+            needed_by: needed_by.to_path_buf(),
+            node: node.to_path_buf(),
+            message: if message.is_empty() {
+                format!("it exited with {}", out.status)
+            } else {
+                message
+            },
+        });
+    }
     let version = String::from_utf8_lossy(&out.stdout).trim().to_string();
     let major = version
         .trim_start_matches('v')

@@ -886,6 +886,31 @@ fn a_missing_or_old_node_is_one_error_naming_the_config() {
     let err = PluginHost::start(o).err().expect("fails");
     assert!(matches!(err, HostError::NodeTooOld { .. }), "{err}");
     assert!(err.to_string().contains("is v18.19.0"), "{err}");
+
+    // A Node that refuses to run (what Node 20 says of a flag in NODE_OPTIONS it does not
+    // know): its words, not "unknown".
+    let refusing = p.root().join("refusing-node");
+    std::fs::write(
+        &refusing,
+        "#!/bin/sh\necho 'node: --no-such-flag is not allowed in NODE_OPTIONS' >&2\nexit 9\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &refusing,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let mut o = options(&p, "vite.config.mjs");
+    o.node = Some(refusing);
+    let err = PluginHost::start(o).err().expect("fails");
+    assert!(matches!(err, HostError::NodeFailed { .. }), "{err}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("--no-such-flag is not allowed in NODE_OPTIONS")
+            && msg.contains(&p.path("vite.config.mjs"))
+            && !msg.contains("unknown"),
+        "{msg}"
+    );
 }
 
 #[test]
