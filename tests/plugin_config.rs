@@ -143,6 +143,12 @@ fn a_plain_data_config_means_without_node_what_the_host_says_it_means() {
            hotloop: { server: 'src/server.ts' },\n\
          } satisfies import('vite').UserConfig\n",
         "export default { envPrefix: 'APP_', server: { host: '0.0.0.0', open: true, allowedHosts: true } }\n",
+        // Options hotloop does not honour: listed, as the host lists them (vitest's `test`;
+        // `vitest/config`'s `defineConfig` is vite's, which the engine's tests cover).
+        "import { defineConfig } from 'vite'\nimport react from '@vitejs/plugin-react'\n\
+         export default defineConfig({ plugins: [react()], test: { environment: 'jsdom' },\n\
+           build: { outDir: 'out' }, server: { port: 5200, hmr: { overlay: false }, watch: null },\n\
+           css: { lightningcss: {} }, hotloop: { other: 1 }, clearScreen: false, optimizeDeps: 5 })\n",
     ];
     for (text, mode) in configs.iter().flat_map(|t| [(t, None), (t, Some("test"))]) {
         let (_dir, root, path) = project(text);
@@ -169,6 +175,25 @@ fn a_plain_data_config_means_without_node_what_the_host_says_it_means() {
         evaluated.plugins.clear();
         evaluated.ssr_plugins.clear();
         evaluated.resolve.dedupe.clear();
+        // In the config's order from the host; this build's serde_json may sort keys.
+        let mut native = native;
+        native.unsupported.sort();
+        evaluated.unsupported.sort();
+        if text.contains("clearScreen") {
+            assert_eq!(
+                native.unsupported,
+                [
+                    "build",
+                    "clearScreen",
+                    "css.lightningcss",
+                    "hotloop.other",
+                    "optimizeDeps",
+                    "server.hmr",
+                    "server.watch",
+                    "test"
+                ]
+            );
+        }
         assert_eq!(native, evaluated, "{text} (mode {mode:?})");
     }
     // The installed versions come from node_modules, as the host reads them.
@@ -186,6 +211,9 @@ fn options_beyond_the_literal_ones_are_left_to_the_host() {
         "export default { server: { port: 70000 } }\n",
         "export default { hotloop: { server: 1 } }\n",
         "export default { define: 1 }\n",
+        "export default { css: { devSourcemap: true } }\n",
+        "export default { resolve: { conditions: ['custom'] } }\n",
+        "export default { server: { fs: { allow: ['..'] } } }\n",
     ] {
         let literal = engine::config_literal("/p/vite.config.ts", text).expect(text);
         assert_eq!(

@@ -178,10 +178,14 @@ impl ResolvedConfig {
     /// What `js/host.js`'s `loadConfig` answers for a config with no plugin left to run whose
     /// options are the JSON `options` (a plain-data config: `hotloop_engine::config_literal`),
     /// without Node: Vite's defaults for everything else, `root` the project root, `mode` from
-    /// `--mode` (`mode_flag`), else the config's, else `development`. `None` when `options`
-    /// sets anything beyond `mode`, `envPrefix`, `define`, `server.{port, host, strictPort,
-    /// open, cors, allowedHosts}` and `hotloop.server`, or one of them in another shape: that
-    /// config goes to the host, which knows the rest. `tests/plugin_config.rs` holds the two answers side by side.
+    /// `--mode` (`mode_flag`), else the config's, else `development`. Of the options hotloop
+    /// honours ([`HONOURED`], `js/config.js`'s list), it takes `mode`, `envPrefix`, `define`,
+    /// `server.{port, host, strictPort, open, cors, allowedHosts}` and `hotloop.server`; one it
+    /// does not honour (vitest's `test`, `build`, `server.hmr`, ...) is listed in `unsupported`,
+    /// in the config's order as the host lists it when `options` keeps that order (serde_json's
+    /// `preserve_order`), sorted otherwise. `None` for any other honoured option, or one of these
+    /// in another shape: that config goes to the host, which knows the rest.
+    /// `tests/plugin_config.rs` holds the two answers side by side.
     pub fn from_literal(
         root: &std::path::Path,
         mode_flag: Option<&str>,
@@ -252,7 +256,7 @@ impl ResolvedConfig {
                                 strings(value)?;
                                 s.allowed_hosts = Some(value.clone())
                             }
-                            _ => return None,
+                            (sub, _) => config.unsupported.push(unhonoured("server", sub)?),
                         }
                     }
                 }
@@ -262,10 +266,16 @@ impl ResolvedConfig {
                             ("server", Value::String(entry)) => {
                                 config.hotloop_server = Some(entry.clone())
                             }
-                            _ => return None,
+                            (sub, _) => config.unsupported.push(unhonoured("hotloop", sub)?),
                         }
                     }
                 }
+                (key, Value::Object(nested)) if NESTED.contains(&key) => {
+                    for sub in nested.keys() {
+                        config.unsupported.push(unhonoured(key, sub)?);
+                    }
+                }
+                (key, _) if !HONOURED.contains(&key) => config.unsupported.push(key.to_string()),
                 _ => return None,
             }
         }
@@ -274,6 +284,49 @@ impl ResolvedConfig {
         }
         Some(config)
     }
+}
+
+/// The options hotloop honours, as `js/config.js`'s `HONOURED` lists them (the host reports
+/// every other one the config sets as unsupported).
+const HONOURED: &[&str] = &[
+    "root",
+    "base",
+    "publicDir",
+    "mode",
+    "envDir",
+    "envPrefix",
+    "define",
+    "plugins",
+    "json",
+    "assetsInclude",
+    "configFile",
+    "resolve.alias",
+    "resolve.conditions",
+    "resolve.extensions",
+    "resolve.dedupe",
+    "server.port",
+    "server.host",
+    "server.strictPort",
+    "server.open",
+    "server.proxy",
+    "server.allowedHosts",
+    "server.cors",
+    "server.fs",
+    "css.modules",
+    "css.preprocessorOptions",
+    "css.postcss",
+    "css.preprocessorMaxWorkers",
+    "css.devSourcemap",
+    "hotloop.server",
+];
+/// The options whose keys are looked at one level down (`js/config.js`'s `NESTED`).
+const NESTED: &[&str] = &["resolve", "server", "css", "hotloop"];
+
+/// `key.sub` when hotloop does not honour it (to be reported); `None` when it does, and
+/// only the host knows what it means.
+fn unhonoured(key: &str, sub: &str) -> Option<String> {
+    let name = format!("{key}.{sub}");
+    (!HONOURED.contains(&name.as_str())).then_some(name)
 }
 
 /// `dependencies` and `devDependencies` of the root's package.json with their installed

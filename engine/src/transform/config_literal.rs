@@ -1,5 +1,6 @@
 //! A `vite.config.*` that is plain data, read without running it: the default export an object
-//! literal (bare, or in `defineConfig(...)` from `vite`), its values literals, its `plugins`
+//! literal (bare, or in `defineConfig(...)` from `vite` or `vitest/config`, which re-exports
+//! it), its values literals, its `plugins`
 //! calls of default-imported factories with literal options or none, and nothing else in the
 //! file but imports from `vite` and those factories' packages. Such a config means the same
 //! wherever it runs, so the caller can honour it without evaluating it in Node.js; any other
@@ -128,7 +129,9 @@ pub fn config_literal(path: &str, text: &str) -> Option<ConfigLiteral> {
         let Expr::Ident(callee) = unwrap(callee) else {
             return None;
         };
-        if imported(&callee.sym) != Some(("vite", Some("defineConfig"))) || call.args.len() != 1 {
+        if !imported(&callee.sym).is_some_and(|(package, what)| defines_config(package, what))
+            || call.args.len() != 1
+        {
             return None;
         }
         let arg = &call.args[0];
@@ -154,10 +157,10 @@ pub fn config_literal(path: &str, text: &str) -> Option<ConfigLiteral> {
         }
     }
     let plugins = plugins.unwrap_or_default();
-    // Only `vite`'s `defineConfig` and the plugins' factories may be imported: importing
-    // anything else could run code of its own.
+    // Only `defineConfig` and the plugins' factories may be imported: importing anything else
+    // could run code of its own.
     let used = |package: &str, what: Option<&str>| {
-        (package == "vite" && what == Some("defineConfig"))
+        defines_config(package, what)
             || (what.is_none() && plugins.iter().any(|p: &PluginCall| p.package == package))
     };
     if !imports
@@ -167,6 +170,11 @@ pub fn config_literal(path: &str, text: &str) -> Option<ConfigLiteral> {
         return None;
     }
     Some(ConfigLiteral { options, plugins })
+}
+
+/// `defineConfig` of `vite`, or of `vitest/config` (the same function, re-exported).
+fn defines_config(package: &str, what: Option<&str>) -> bool {
+    matches!(package, "vite" | "vitest/config") && what == Some("defineConfig")
 }
 
 /// `x as T`, `x satisfies T`, `x!`, `(x)` → `x`.
