@@ -172,8 +172,9 @@ fn a_plain_data_config_means_without_node_what_the_host_says_it_means() {
             "{:?}",
             evaluated.plugins
         );
-        evaluated.plugins.clear();
-        evaluated.ssr_plugins.clear();
+        // Of those, the host's own CSS pipeline is in both (a `.scss` file starts the host).
+        evaluated.plugins.retain(|p| p.name == "hotloop:css");
+        evaluated.ssr_plugins.retain(|p| p.name == "hotloop:css");
         evaluated.resolve.dedupe.clear();
         // In the config's order from the host; this build's serde_json may sort keys.
         let mut native = native;
@@ -201,6 +202,31 @@ fn a_plain_data_config_means_without_node_what_the_host_says_it_means() {
     let native = ResolvedConfig::from_literal(&root, None, &Default::default()).unwrap();
     assert_eq!(native.package_versions["@vitejs/plugin-react"], "6.3.0");
     assert_eq!(native.package_versions["left-out"], "");
+}
+
+#[test]
+fn a_project_that_configures_postcss_is_left_to_the_host() {
+    let (_dir, root, _) = project("export default {}\n");
+    assert!(ResolvedConfig::from_literal(&root, None, &Default::default()).is_some());
+    std::fs::write(
+        root.join("postcss.config.js"),
+        "export default { plugins: {} }\n",
+    )
+    .unwrap();
+    assert_eq!(
+        ResolvedConfig::from_literal(&root, None, &Default::default()),
+        None
+    );
+    std::fs::remove_file(root.join("postcss.config.js")).unwrap();
+    std::fs::write(
+        root.join("package.json"),
+        r#"{ "postcss": { "plugins": {} } }"#,
+    )
+    .unwrap();
+    assert_eq!(
+        ResolvedConfig::from_literal(&root, None, &Default::default()),
+        None
+    );
 }
 
 #[test]
@@ -236,6 +262,12 @@ fn a_deferred_host_runs_no_node_until_asked_then_evaluates_the_config_itself() {
     let host = PluginHost::deferred(options, input(&path, text, None), native.clone()).unwrap();
     assert_eq!(host.pid(), None);
     assert_eq!(host.config(), Some(native.clone()));
+    // A Sass stylesheet would start it (the host's CSS pipeline); plain CSS and scripts not.
+    use hotloop_protocol::plugin::Plugins as _;
+    let src = root.join("src");
+    assert!(host.wants_transform(&src.join("a.scss").display().to_string(), ""));
+    assert!(!host.wants_transform(&src.join("a.css").display().to_string(), ""));
+    assert!(!host.wants_transform(&src.join("a.tsx").display().to_string(), ""));
     let error = host.ensure_running().unwrap_err().to_string();
     assert!(
         error.contains("vite.config.ts") && error.contains("no-such-node"),

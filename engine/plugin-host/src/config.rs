@@ -177,15 +177,17 @@ impl MiddlewareRoutes {
 impl ResolvedConfig {
     /// What `js/host.js`'s `loadConfig` answers for a config with no plugin left to run whose
     /// options are the JSON `options` (a plain-data config: `hotloop_engine::config_literal`),
-    /// without Node: Vite's defaults for everything else, `root` the project root, `mode` from
+    /// without Node (the host's own `hotloop:css` its only plugin, for preprocessor stylesheets,
+    /// which start the host): Vite's defaults for everything else, `root` the project root, `mode` from
     /// `--mode` (`mode_flag`), else the config's, else `development`. Of the options hotloop
     /// honours ([`HONOURED`], `js/config.js`'s list), it takes `mode`, `envPrefix`, `define`,
     /// `server.{port, host, strictPort, open, cors, allowedHosts}` and `hotloop.server`; one it
     /// does not honour (vitest's `test`, `build`, `server.hmr`, ...) is listed in `unsupported`,
     /// in the config's order as the host lists it when `options` keeps that order (serde_json's
     /// `preserve_order`), sorted otherwise. `None` for any other honoured option, or one of these
-    /// in another shape: that config goes to the host, which knows the rest.
-    /// `tests/plugin_config.rs` holds the two answers side by side.
+    /// in another shape: that config goes to the host, which knows the rest; so does any
+    /// config of a project that configures PostCSS (every stylesheet goes through the host
+    /// there). `tests/plugin_config.rs` holds the two answers side by side.
     pub fn from_literal(
         root: &std::path::Path,
         mode_flag: Option<&str>,
@@ -211,13 +213,18 @@ impl ResolvedConfig {
             css_modules: None,
             json: None,
             assets_include: Vec::new(),
-            plugins: Vec::new(),
-            ssr_plugins: Vec::new(),
+            // The host's own CSS pipeline, always there: a Sass/Less/Stylus stylesheet starts
+            // the host; plain CSS would too in a PostCSS project, which is the host's (below).
+            plugins: vec![css_pipeline()],
+            ssr_plugins: vec![css_pipeline()],
             unsupported: Vec::new(),
             middlewares: None,
             package_versions: package_versions(root),
             hotloop_server: None,
         };
+        if has_postcss_config(root) {
+            return None;
+        }
         for (key, value) in options {
             match (key.as_str(), value) {
                 ("mode", Value::String(mode)) => config.mode = mode.clone(),
@@ -284,6 +291,58 @@ impl ResolvedConfig {
         }
         Some(config)
     }
+}
+
+/// `js/css.js`'s `hotloop:css` as the host reports it in a project without a PostCSS config:
+/// a transform of the preprocessors' stylesheets (`PREPROCESSED`).
+fn css_pipeline() -> PluginInfo {
+    let filter = HookFilter {
+        id: Some(PatternFilter {
+            include: vec![Pattern::RegExp {
+                source: r"\.(?:s[ac]ss|less|styl|stylus|pcss|postcss|sss)(?:$|\?)".into(),
+                flags: String::new(),
+            }],
+            exclude: Vec::new(),
+        }),
+        code: None,
+    };
+    PluginInfo {
+        name: "hotloop:css".into(),
+        enforce: None,
+        hooks: vec!["transform".into()],
+        filters: BTreeMap::from([("transform".into(), filter)]),
+    }
+}
+
+/// The names `js/css.js` looks for PostCSS's config by.
+const POSTCSS_CONFIGS: [&str; 14] = [
+    "postcss.config.js",
+    "postcss.config.cjs",
+    "postcss.config.mjs",
+    "postcss.config.ts",
+    "postcss.config.mts",
+    "postcss.config.cts",
+    ".postcssrc",
+    ".postcssrc.json",
+    ".postcssrc.js",
+    ".postcssrc.cjs",
+    ".postcssrc.mjs",
+    ".postcssrc.ts",
+    ".postcssrc.yaml",
+    ".postcssrc.yml",
+];
+
+/// Whether the project configures PostCSS where Vite looks (`js/css.js`'s
+/// `hasPostcssConfig`: the root and its parents, a config file or a `postcss` key in
+/// `package.json`).
+fn has_postcss_config(root: &std::path::Path) -> bool {
+    root.ancestors().any(|dir| {
+        POSTCSS_CONFIGS.iter().any(|name| dir.join(name).exists())
+            || std::fs::read_to_string(dir.join("package.json"))
+                .ok()
+                .and_then(|text| serde_json::from_str::<Value>(&text).ok())
+                .is_some_and(|package| package.get("postcss").is_some())
+    })
 }
 
 /// The options hotloop honours, as `js/config.js`'s `HONOURED` lists them (the host reports
