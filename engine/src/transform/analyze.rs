@@ -451,7 +451,8 @@ pub(crate) fn is_pascal_case(name: &str) -> bool {
     name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
 }
 
-fn unparen(e: &Expr) -> &Expr {
+/// `(x)`, `x!`, `x as T`, `x satisfies T`, `x as const` → `x`.
+pub(super) fn unparen(e: &Expr) -> &Expr {
     match e {
         Expr::Paren(p) => unparen(&p.expr),
         Expr::TsNonNull(t) => unparen(&t.expr),

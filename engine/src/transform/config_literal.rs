@@ -17,6 +17,7 @@ use swc_core::ecma::ast::{
 use swc_core::ecma::parser::{EsSyntax, Parser, StringInput, Syntax, TsSyntax, lexer::Lexer};
 
 use super::SourceKind;
+use super::analyze::unparen;
 
 /// What a plain-data config says.
 #[derive(Clone, Debug, PartialEq)]
@@ -121,12 +122,12 @@ pub fn config_literal(path: &str, text: &str) -> Option<ConfigLiteral> {
             .find(|(name, _, _)| name == local)
             .map(|(_, package, what)| (package.as_str(), what.as_deref()))
     };
-    let mut object = unwrap(default?);
+    let mut object = unparen(default?);
     if let Expr::Call(call) = object {
         let Callee::Expr(callee) = &call.callee else {
             return None;
         };
-        let Expr::Ident(callee) = unwrap(callee) else {
+        let Expr::Ident(callee) = unparen(callee) else {
             return None;
         };
         if !imported(&callee.sym).is_some_and(|(package, what)| defines_config(package, what))
@@ -138,7 +139,7 @@ pub fn config_literal(path: &str, text: &str) -> Option<ConfigLiteral> {
         if arg.spread.is_some() {
             return None;
         }
-        object = unwrap(&arg.expr);
+        object = unparen(&arg.expr);
     }
     let Expr::Object(object) = object else {
         return None;
@@ -148,7 +149,7 @@ pub fn config_literal(path: &str, text: &str) -> Option<ConfigLiteral> {
     let mut plugins = None;
     for (key, value) in properties(object)? {
         if key == "plugins" {
-            let Expr::Array(array) = unwrap(value) else {
+            let Expr::Array(array) = unparen(value) else {
                 return None;
             };
             plugins = Some(plugin_calls(array, &imported)?);
@@ -175,18 +176,6 @@ pub fn config_literal(path: &str, text: &str) -> Option<ConfigLiteral> {
 /// `defineConfig` of `vite`, or of `vitest/config` (the same function, re-exported).
 fn defines_config(package: &str, what: Option<&str>) -> bool {
     matches!(package, "vite" | "vitest/config") && what == Some("defineConfig")
-}
-
-/// `x as T`, `x satisfies T`, `x!`, `(x)` → `x`.
-fn unwrap(expr: &Expr) -> &Expr {
-    match expr {
-        Expr::Paren(p) => unwrap(&p.expr),
-        Expr::TsAs(e) => unwrap(&e.expr),
-        Expr::TsSatisfies(e) => unwrap(&e.expr),
-        Expr::TsConstAssertion(e) => unwrap(&e.expr),
-        Expr::TsNonNull(e) => unwrap(&e.expr),
-        _ => expr,
-    }
 }
 
 /// An object literal's `key: value` properties; `None` for a spread, a method, a getter, a
@@ -221,13 +210,13 @@ fn plugin_calls<'a>(
         .iter()
         .map(|elem| {
             let elem = elem.as_ref().filter(|e| e.spread.is_none())?;
-            let Expr::Call(call) = unwrap(&elem.expr) else {
+            let Expr::Call(call) = unparen(&elem.expr) else {
                 return None;
             };
             let Callee::Expr(callee) = &call.callee else {
                 return None;
             };
-            let Expr::Ident(callee) = unwrap(callee) else {
+            let Expr::Ident(callee) = unparen(callee) else {
                 return None;
             };
             let (package, None) = imported(&callee.sym)? else {
@@ -249,12 +238,12 @@ fn plugin_calls<'a>(
 /// A literal as JSON: strings (templates without expressions), finite numbers, booleans,
 /// `null`, arrays and objects of them. `undefined` and anything computed is `None`.
 fn json(expr: &Expr) -> Option<Value> {
-    Some(match unwrap(expr) {
+    Some(match unparen(expr) {
         Expr::Lit(Lit::Str(s)) => Value::String(s.value.as_atom()?.to_string()),
         Expr::Lit(Lit::Bool(b)) => Value::Bool(b.value),
         Expr::Lit(Lit::Null(_)) => Value::Null,
         Expr::Lit(Lit::Num(n)) => number(n.value)?,
-        Expr::Unary(u) if u.op == UnaryOp::Minus => match unwrap(&u.arg) {
+        Expr::Unary(u) if u.op == UnaryOp::Minus => match unparen(&u.arg) {
             Expr::Lit(Lit::Num(n)) => number(-n.value)?,
             _ => return None,
         },
