@@ -6,7 +6,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
 import { Server, Tab, browserAvailable, childrenOf, copyFixture, editFile, launchBrowser, waitFor, writeFileAtomic } from './lib/harness.mjs';
@@ -226,11 +225,7 @@ describe('a vite.config.js that is plain data', { skip, concurrency: false }, ()
   const config = () => path.join(root, 'vite.config.js');
 
   before(async () => {
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'hotloop-e2e-literal-'));
-    fs.mkdirSync(path.join(root, 'src'));
-    fs.writeFileSync(path.join(root, 'index.html'), '<!doctype html>\n<p id="who"></p>\n<script type="module" src="/src/main.js"></script>\n');
-    fs.writeFileSync(path.join(root, 'src/main.js'), "document.getElementById('who').textContent = __WHO__;\n");
-    fs.writeFileSync(config(), "export default { define: { __WHO__: '\"plain data\"' } };\n");
+    root = copyFixture('plain-data-config');
     server = await Server.start(root);
     tab = await Tab.open(browser, server.url + '/');
     await tab.untilLog('[hmr] connected');
