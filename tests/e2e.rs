@@ -102,6 +102,13 @@ fn lazy_chunks_in_chromium() {
     run_suite("lazy.test.mjs");
 }
 
+/// A restart: the page of the last session served while the build runs, hot updates to it, and
+/// a stale one (a change no recorded file shows) reloading by itself into the current code.
+#[test]
+fn restart_in_chromium() {
+    run_suite("restart.test.mjs");
+}
+
 #[test]
 fn workspace_packages_in_chromium() {
     run_suite("workspace.test.mjs");

@@ -144,6 +144,13 @@ export async function runSession({ browser, server, root, manifest, plan, say = 
       }
     }
     out.rssMb = server.rssMb() === null ? null : round2(server.rssMb());
+    if (plan.edits > 0) {
+      // The files back as they were while the server still runs, as a developer's last save
+      // is before they stop it: the next session starts on the files this one ended with (its
+      // compile cache and its last page, `engine/src/last_page.rs`, are of them).
+      editor.restore();
+      await settle();
+    }
     return out;
   } finally {
     await tab.close();

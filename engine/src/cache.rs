@@ -283,7 +283,7 @@ fn default_base() -> Option<PathBuf> {
 }
 
 /// This build of hotloop: its version and the size and mtime of the running executable.
-fn binary_salt() -> Option<u128> {
+pub(crate) fn binary_salt() -> Option<u128> {
     let exe = std::env::current_exe().ok()?;
     let meta = fs::metadata(&exe).ok()?;
     let modified = meta

@@ -30,7 +30,7 @@ use hotloop_protocol::Diagnostic;
 
 use crate::queries::graph::ProjectGraph;
 use crate::telemetry::{
-    EngineEvent, GraphStats, InvalidationProfile, MemoryStats, Phase, UpdateReport,
+    EngineEvent, GraphStats, InvalidationProfile, LastPageCheck, MemoryStats, Phase, UpdateReport,
 };
 use crate::update::{self, Cause};
 use crate::watcher::{ChangeBatch, WatchEvent};
@@ -153,6 +153,8 @@ pub struct DevLoop {
     lazy_edits: FxHashMap<Arc<str>, u32>,
     /// The background compile of the lazy chunks no page asked for yet.
     warm_up: LazyWarmUp,
+    /// What the first build made of the page of the last session.
+    last_page: LastPageCheck,
 }
 
 /// The lazy chunks' background compile (`EngineHost::warm_up_lazy_chunks`): it starts once a
@@ -202,7 +204,16 @@ impl DevLoop {
         // Only lazy chunks an open page loaded get updates (none are, yet).
         host.set_open_chunks(Default::default());
         let mut served = host.served(&server_id, 0);
+        // A page served from the last session's record while the build ran names revision 0:
+        // when the build made another page, the first revision is 1, and their hello says so.
+        let mut revision = 0;
+        let last_page = host.settle_last_page(&served);
+        if let LastPageCheck::Stale { .. } = last_page {
+            revision = 1;
+            served = host.served(&server_id, revision);
+        }
         served.snapshot = 1;
+        host.record_page(&served, false);
         let _ = publishers.served.send(Arc::new(served));
         let _ = publishers
             .telemetry
@@ -218,7 +229,8 @@ impl DevLoop {
         let devloop = DevLoop {
             host,
             server_id,
-            revision: 0,
+            revision,
+            last_page,
             publishers,
             errors,
             started: VecDeque::new(),
@@ -246,6 +258,11 @@ impl DevLoop {
             devloop.publish();
         }
         (devloop, stats)
+    }
+
+    /// What the first build made of the page of the last session served while it ran.
+    pub fn last_page(&self) -> &LastPageCheck {
+        &self.last_page
     }
 
     /// Hits and misses of the persistent compile cache so far.
@@ -353,6 +370,9 @@ impl DevLoop {
                 },
             }
         }
+        // The page as it is now is what the next session serves while it builds.
+        let last = self.publishers.served.borrow().clone();
+        self.host.record_page(&last, true);
     }
 
     /// Plugins' custom events to every page (`import.meta.hot.on`), in order.

@@ -285,14 +285,10 @@ pub fn is_stylesheet(path: &Path) -> bool {
 /// unreadable path is `Missing`.
 pub fn read_contents(path: &Path) -> FileContents {
     let class = FileClass::of(path);
-    if class.is_virtual() {
+    let Some(real) = file_on_disk(path) else {
         return FileContents::Text("".into());
-    }
-    let real = match class {
-        FileClass::SubModule => split_query(path).map(|(real, _)| real),
-        _ => ImportQuery::of_path(path).map(|(real, _)| real),
     };
-    let path = real.as_deref().unwrap_or(path);
+    let path = real.as_ref();
     let Ok(meta) = std::fs::metadata(path) else {
         return FileContents::Missing;
     };
@@ -318,6 +314,24 @@ pub fn read_contents(path: &Path) -> FileContents {
         };
     }
     binary(&bytes)
+}
+
+/// The file on disk a module's contents are read from: the path itself, or for a module with a
+/// query (`a.md?raw`, `App.vue?vue&type=style...`) its file; `None` for a module with no file
+/// (virtual, a glob module, a worker variant).
+pub fn file_on_disk(path: &Path) -> Option<std::borrow::Cow<'_, Path>> {
+    let class = FileClass::of(path);
+    if class.is_virtual() {
+        return None;
+    }
+    let real = match class {
+        FileClass::SubModule => split_query(path).map(|(real, _)| real),
+        _ => ImportQuery::of_path(path).map(|(real, _)| real),
+    };
+    Some(match real {
+        Some(real) => std::borrow::Cow::Owned(real),
+        None => std::borrow::Cow::Borrowed(path),
+    })
 }
 
 /// `data:<type>;base64,<bytes>`, what Vite's `?inline` gives for a file that is not CSS.
@@ -497,6 +511,21 @@ impl Files {
             dir = d.parent();
         }
         file
+    }
+
+    /// Every file the engine read (or found missing), as the files on disk its inputs come
+    /// from (see [`file_on_disk`]), each once, sorted.
+    pub fn files_on_disk(&self) -> Vec<PathBuf> {
+        let inner = self.lock();
+        let mut out: Vec<PathBuf> = inner
+            .by_path
+            .keys()
+            .filter_map(|p| file_on_disk(p).map(|p| p.into_owned()))
+            .collect();
+        drop(inner);
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// The modules made from `path`'s contents under a query (see [`split_query`]).

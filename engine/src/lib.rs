@@ -12,7 +12,7 @@
 //! 1. plain data and pure helpers: `environment`, `graph`, `telemetry`, `timing`, `dotenv`,
 //!    `js_literal`
 //! 2. pure compilers: `transform`, `css`, `css_modules` (no salsa, no IO)
-//! 3. the database: `inputs`, `files`, `resolver`, `cache`, `db`
+//! 3. the database: `inputs`, `files`, `resolver`, `cache`, `last_page`, `db`
 //! 4. `queries/` (salsa tracked functions)
 //! 5. `host/` (the façade), `plan`, `update` and `server_update`, `devloop`, `memory`,
 //!    `warm_up`
@@ -33,6 +33,7 @@ mod graph;
 mod host;
 mod inputs;
 mod js_literal;
+mod last_page;
 mod memory;
 mod plan;
 mod queries;
@@ -68,8 +69,8 @@ pub use memory::{AllocatorProbe, AllocatorStats, MemoryRelease, rss_bytes, rss_b
 pub use plan::{Explanation, UpdatePlan, explain};
 pub use server_update::{PreparedServerUpdate, ServerAction, prepare_server};
 pub use telemetry::{
-    EngineEvent, GraphStats, InvalidationProfile, MemoryStats, Phase, ServerGraphStats,
-    ServerUpdateReport, UpdateOutcome, UpdateReport,
+    EngineEvent, GraphStats, InvalidationProfile, LastPageCheck, MemoryStats, Phase,
+    ServerGraphStats, ServerUpdateReport, UpdateOutcome, UpdateReport,
 };
 pub use transform::{
     COMPILE_STACK as ENGINE_STACK, ConfigLiteral, PluginCall, assume_big_stack, config_literal,

@@ -164,6 +164,20 @@ pub struct MemoryStats {
     pub source_map_bytes: u64,
 }
 
+/// What the first build made of the page of the last session that was served while it ran
+/// (`engine/src/last_page.rs`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum LastPageCheck {
+    /// None was served (no record, or a file changed since).
+    #[default]
+    NotServed,
+    /// The build made the same page: the pages that loaded it are current.
+    Current,
+    /// The build made another: pages that loaded the last session's must reload (their hello
+    /// says so). Names the first module whose code differs (`None`: the start statement).
+    Stale { module: Option<Arc<str>> },
+}
+
 /// Everything the engine reports.
 #[derive(Clone, Debug, PartialEq)]
 pub enum EngineEvent {
@@ -175,6 +189,8 @@ pub enum EngineEvent {
         cold_start: Duration,
         /// Scripts the cold build took from the persistent compile cache.
         from_cache: u64,
+        /// Whether the page of the last session was served while the build ran, and current.
+        last_page: LastPageCheck,
     },
     /// A batch of file changes arrived.
     ChangeDetected {

@@ -1,7 +1,9 @@
 //! The persistent compile cache across restarts of the real binary: a restart takes every
-//! script from the cache and serves the same page; damaged entries are recompiled.
+//! script from the cache and serves the same page; damaged entries are recompiled. And the page
+//! of the last session (`engine/src/last_page.rs`), kept beside it: served while a restart
+//! builds, confirmed by the build or reloaded when stale.
 
-use crate::support::{Project, Server};
+use crate::support::{Client, Project, Server, WAIT, revision_of};
 
 const FILES: &[(&str, &str)] = &[
     (
@@ -59,21 +61,103 @@ async fn a_restart_takes_every_script_from_the_cache_and_damaged_entries_are_rec
     assert_eq!(modules_of(&chunk(&second).await), modules_of(&cold));
     assert!(second.stop().await.success());
 
-    let mut damaged = 0;
+    let mut damaged = Vec::new();
     for entry in std::fs::read_dir(cache.path()).expect("cache dir") {
         let project_dir = entry.expect("entry").path();
         for entry in std::fs::read_dir(&project_dir).expect("project cache dir") {
-            std::fs::write(entry.expect("entry").path(), b"HLPACK01 not a record")
-                .expect("damage the segment");
-            damaged += 1;
+            let path = entry.expect("entry").path();
+            std::fs::write(&path, b"HLPACK01 not a record").expect("damage the file");
+            damaged.push(path.file_name().unwrap().to_string_lossy().into_owned());
         }
     }
-    assert_eq!(damaged, 1, "three entries in one segment file");
-    let third = Server::start_cached(p.root(), cache.path()).await;
-    assert!(
-        !ready_line(&third).contains("compile cache"),
-        "{}",
-        third.log()
+    damaged.sort();
+    assert_eq!(
+        damaged.len(),
+        2,
+        "one segment file, the last page: {damaged:?}"
     );
+    assert_eq!(damaged[1], "page.bin");
+    let third = Server::start_cached(p.root(), cache.path()).await;
+    let ready = ready_line(&third);
+    assert!(!ready.contains("compile cache"), "{}", third.log());
+    assert!(!ready.contains("last session"), "{}", third.log());
     assert_eq!(modules_of(&chunk(&third).await), modules_of(&cold));
+}
+
+const LAST_PAGE: &[(&str, &str)] = &[
+    (
+        "index.html",
+        "<!doctype html><div id=app></div><script type=module src=/src/main.js></script>\n",
+    ),
+    (
+        "src/main.js",
+        "import { v } from './v';\ndocument.querySelector('#app').textContent = v;\n",
+    ),
+    ("src/v.ts", "export const v: string = 'ts';\n"),
+];
+
+/// The text of the page's pieces, as a page that loads `/` runs them.
+async fn page_scripts(server: &Server) -> String {
+    let page = server.get("/").await;
+    assert_eq!(page.status, 200, "{}", server.log());
+    let mut scripts = String::new();
+    for part in page.text().split("<script defer src=\"").skip(1) {
+        let url = &part[..part.find('"').expect("src")];
+        let piece = server.get(url).await;
+        assert_eq!(piece.status, 200, "{url}");
+        scripts.push_str(&piece.text());
+    }
+    scripts
+}
+
+#[tokio::test]
+async fn a_restart_serves_the_page_the_last_session_ended_with_and_a_stale_one_makes_its_pages_reload()
+ {
+    let p = Project::from_files(LAST_PAGE);
+    let cache = tempfile::tempdir().expect("cache dir");
+
+    // A session with an edit in it, stopped as Ctrl-C stops it.
+    let first = Server::start_cached(p.root(), cache.path()).await;
+    assert!(!ready_line(&first).contains("last session"));
+    let mut client = Client::connect(first.addr).await;
+    p.write("src/v.ts", "export const v: string = 'edited';\n");
+    // main.js does not accept it: revision 1 reloads the page.
+    client.until(WAIT, |m| revision_of(m) == 1).await;
+    drop(client);
+    assert!(first.stop().await.success());
+
+    // The next one serves that page while it builds; the build confirms it: its hello names
+    // the revision the page's start statement names (0), so a page that loaded it stays.
+    let second = Server::start_cached(p.root(), cache.path()).await;
+    let ready = ready_line(&second);
+    assert!(
+        ready.contains("the page of the last session was served meanwhile"),
+        "{}",
+        second.log()
+    );
+    let client = Client::connect(second.addr).await;
+    assert_eq!(revision_of(&client.messages[0]), 0);
+    let scripts = page_scripts(&second).await;
+    assert!(scripts.contains("edited"), "{scripts}");
+    assert!(scripts.contains(r#""revision":0"#), "{scripts}");
+    drop(client);
+    assert!(second.stop().await.success());
+
+    // `./v` now finds v.js (before .ts): no file the record lists changed, so its page is
+    // served, and the build finds it stale: its first revision is 1, which tells the pages
+    // that loaded the record (revision 0) to reload.
+    p.write("src/v.js", "export const v = 'js';\n");
+    let third = Server::start_cached(p.root(), cache.path()).await;
+    third
+        .wait_line(0, WAIT, |l| {
+            l.contains("the page of the last session, served meanwhile, was out of date (/src/v.ts changed)")
+        })
+        .await;
+    let client = Client::connect(third.addr).await;
+    assert_eq!(revision_of(&client.messages[0]), 1);
+    let scripts = page_scripts(&third).await;
+    assert!(
+        scripts.contains("'js'") && !scripts.contains("edited"),
+        "{scripts}"
+    );
 }

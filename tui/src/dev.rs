@@ -209,13 +209,14 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         let telemetry = telemetry_tx.clone();
         let url = url.clone();
         let root = root.display().to_string();
-        move |graph, cold_start, from_cache| {
+        move |graph, cold_start, from_cache, last_page| {
             let _ = telemetry.send(EngineEvent::Ready {
                 url,
                 root,
                 graph,
                 cold_start,
                 from_cache,
+                last_page,
             });
         }
     };
@@ -230,7 +231,12 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
             devloop.set_allocator_probe(crate::alloc_stats::mimalloc_stats);
             devloop.set_memory_release(crate::alloc_stats::release_free_memory);
             devloop.watch_outside_sources(extra_roots);
-            ready(stats, started.elapsed(), devloop.compile_cache_stats().hits);
+            ready(
+                stats,
+                started.elapsed(),
+                devloop.compile_cache_stats().hits,
+                devloop.last_page().clone(),
+            );
             crate::alloc_stats::release_free_memory();
             devloop.run(EngineChannels {
                 watcher: watcher_rx,

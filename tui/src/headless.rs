@@ -9,7 +9,8 @@ use std::sync::Arc;
 use crossbeam_channel::Receiver;
 use engine::{Diagnostic, DiagnosticKind};
 use engine::{
-    EngineEvent, GraphStats, ServerGraphStats, ServerUpdateReport, UpdateOutcome, UpdateReport,
+    EngineEvent, GraphStats, LastPageCheck, ServerGraphStats, ServerUpdateReport, UpdateOutcome,
+    UpdateReport,
 };
 use serde::Serialize;
 
@@ -216,17 +217,30 @@ fn print_text(out: &mut impl Write, event: &EngineEvent, opts: &HeadlessOptions)
             graph,
             cold_start,
             from_cache,
+            last_page,
         } => {
             let cached = match from_cache {
                 0 => String::new(),
                 n => format!(", {n} from the compile cache"),
             };
+            let page = match last_page {
+                LastPageCheck::Current => "; the page of the last session was served meanwhile",
+                _ => "",
+            };
             let rest = format!(
-                "hotloop ready at {url} ({}, {}{cached})",
+                "hotloop ready at {url} ({}, {}{cached}){page}",
                 format::count(graph.modules, "module", "modules"),
                 format::duration(*cold_start)
             );
             line(out, opts, Paint::Green, "  ➜  ", &rest)?;
+            if let LastPageCheck::Stale { module } = last_page {
+                let what = module.as_deref().unwrap_or("its start statement");
+                let rest = format!(
+                    "the page of the last session, served meanwhile, was out of date ({what} \
+                     changed): pages that loaded it reload"
+                );
+                line(out, opts, Paint::Yellow, "     ", &rest)?;
+            }
             if opts.verbose {
                 line(out, opts, Paint::Dim, "     root: ", root)?;
                 line(out, opts, Paint::Dim, "     ", &graph_line(graph))?;
@@ -412,6 +426,11 @@ enum JsonEvent<'a> {
         graph: JsonGraph,
         cold_start_ms: f64,
         from_cache: u64,
+        /// `"current"`, `"stale"` or `null` (none served).
+        last_page: Option<&'static str>,
+        /// The first module whose code differs, when `"stale"`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        last_page_changed: Option<&'a str>,
     },
     ChangeDetected {
         files: &'a [String],
@@ -594,12 +613,22 @@ impl<'a> From<&'a EngineEvent> for JsonEvent<'a> {
                 graph,
                 cold_start,
                 from_cache,
+                last_page,
             } => JsonEvent::Ready {
                 url,
                 root,
                 graph: graph.into(),
                 cold_start_ms: millis(*cold_start),
                 from_cache: *from_cache,
+                last_page: match last_page {
+                    LastPageCheck::NotServed => None,
+                    LastPageCheck::Current => Some("current"),
+                    LastPageCheck::Stale { .. } => Some("stale"),
+                },
+                last_page_changed: match last_page {
+                    LastPageCheck::Stale { module } => module.as_deref(),
+                    _ => None,
+                },
             },
             EngineEvent::ChangeDetected { files } => JsonEvent::ChangeDetected { files },
             EngineEvent::Update(report) => {
@@ -816,6 +845,7 @@ mod tests {
                 },
                 cold_start: Duration::from_micros(41_200),
                 from_cache: 300,
+                last_page: LastPageCheck::Current,
             },
             EngineEvent::ClientConnected {
                 client: 1,
@@ -953,7 +983,7 @@ mod tests {
         check(
             HeadlessOptions::default(),
             expect![[r#"
-                  ➜  hotloop ready at http://127.0.0.1:3000/ (312 modules, 41 ms, 300 from the compile cache)
+                  ➜  hotloop ready at http://127.0.0.1:3000/ (312 modules, 41 ms, 300 from the compile cache); the page of the last session was served meanwhile
                 client 1 connected (Mozilla/5.0 (X11; Linux x86_64) Chrome/126)
                 change: src/counter.js
                 hot update r12: 1 module → 1 boundary (/src/counter.js) in 1.8 ms, sent to 2 clients
@@ -982,6 +1012,27 @@ mod tests {
     }
 
     #[test]
+    fn a_stale_page_of_the_last_session_is_said_under_the_ready_line() {
+        let mut out = Vec::new();
+        let mut ready = every_event().remove(0);
+        if let EngineEvent::Ready { last_page, .. } = &mut ready {
+            *last_page = LastPageCheck::Stale {
+                module: Some("/src/b.ts".into()),
+            };
+        }
+        print_event(&mut out, &ready, &HeadlessOptions::default()).unwrap();
+        expect![[r#"
+              ➜  hotloop ready at http://127.0.0.1:3000/ (312 modules, 41 ms, 300 from the compile cache)
+                 the page of the last session, served meanwhile, was out of date (/src/b.ts changed): pages that loaded it reload
+        "#]].assert_eq(&String::from_utf8(out).unwrap());
+        let json = serde_json::to_string(&JsonEvent::from(&ready)).unwrap();
+        assert!(
+            json.contains(r#""last_page":"stale","last_page_changed":"/src/b.ts""#),
+            "{json}"
+        );
+    }
+
+    #[test]
     fn verbose_adds_phases_graph_and_memory() {
         check(
             HeadlessOptions {
@@ -989,7 +1040,7 @@ mod tests {
                 ..HeadlessOptions::default()
             },
             expect![[r#"
-                  ➜  hotloop ready at http://127.0.0.1:3000/ (312 modules, 41 ms, 300 from the compile cache)
+                  ➜  hotloop ready at http://127.0.0.1:3000/ (312 modules, 41 ms, 300 from the compile cache); the page of the last session was served meanwhile
                      root: /home/dev/app
                      graph: 312 modules, 540 edges, 12 boundaries, 4 css, 1 asset, 120 in node_modules
                 client 1 connected (Mozilla/5.0 (X11; Linux x86_64) Chrome/126)

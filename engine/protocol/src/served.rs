@@ -137,6 +137,12 @@ pub struct Served {
     /// The first build is still running: only `html` is real. Routes that need the chunk,
     /// modules or errors wait for the next snapshot (see [`Served::building`]).
     pub building: bool,
+    /// While `building`: `chunk` is the page as the last session left it, read from disk
+    /// (the engine's `last_page.rs`), so the page and its pieces are served at once while the
+    /// cold build runs; everything else still waits for the build. The build's first snapshot
+    /// names the same revision when it turns out the same, and another (the runtime's hello
+    /// check reloads the page) when not.
+    pub last_session: bool,
     /// The engine's `FullReload { ClientOutOfSync }` frame for this revision: what a session
     /// that fell behind the broadcast sends before it closes. The server never chooses a
     /// reload itself; empty only before the engine has published.
@@ -220,6 +226,7 @@ impl Served {
             modules: ServedModules::default(),
             errors: Arc::from([]),
             building: false,
+            last_session: false,
             resync: Arc::from([]),
             source_roots: Arc::from([]),
             injection: Arc::default(),

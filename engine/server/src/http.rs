@@ -176,25 +176,33 @@ fn page_while_building(state: &Arc<AppState>, served: &Arc<Served>) -> Option<Re
 }
 
 /// `index.html` with the chunk's tag replaced by the tags of its pieces (`pieces.rs`); `None`
-/// when the page has no chunk tag, or while the cold build runs (`page_while_building`).
+/// when the page has no chunk tag, or while the cold build runs (`page_while_building`) unless
+/// the snapshot holds the last session's page (`Served::last_session`).
 fn page_with_pieces(
     state: &Arc<AppState>,
     served: &Arc<Served>,
     headers: &HeaderMap,
 ) -> Option<Response> {
-    if served.building {
+    if served.building && !served.last_session {
         return None;
     }
     let (html, at) = chunk_tag_at(served)?;
     let tags = pieces::script_tags(&state.pieces_of(served));
     let after = &html[at + served.injection.chunk_tag.len()..];
     let page = format!("{}{tags}{after}", &html[..at]);
-    Some(cached(
+    let mut response = cached(
         headers,
         &content_etag(page.as_bytes()),
         HTML,
         Bytes::from(page),
-    ))
+    );
+    if served.last_session {
+        // Says where this page came from (the build then confirms it, or the page reloads).
+        response
+            .headers_mut()
+            .insert("x-hotloop-page", HeaderValue::from_static("last-session"));
+    }
+    Some(response)
 }
 
 /// `GET /_hotloop/piece/<hash>.js` and `<hash>.js.map`: a piece of the page's chunk of one of
@@ -216,8 +224,18 @@ pub(crate) async fn piece(
             );
         }
     };
-    state.built().await;
-    let Some((served, piece)) = state.find_piece(hash) else {
+    // A piece of a page served while the cold build runs (the last session's) is there at
+    // once; a map, or a piece of a page to come, once the build is published (its pieces cut,
+    // so that a map is looked up in the snapshot with the modules).
+    let found = match state.find_piece(hash) {
+        Some((served, piece)) if !map => Some((served, piece)),
+        _ => {
+            let built = state.built().await;
+            state.pieces_of(&built);
+            state.find_piece(hash)
+        }
+    };
+    let Some((served, piece)) = found else {
         return text(
             StatusCode::NOT_FOUND,
             format!(

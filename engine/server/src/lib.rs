@@ -297,6 +297,15 @@ impl BoundServer {
             react_refresh_etag: OnceLock::new(),
         });
         tracing::info!("serving {} on {}", state.fs.root.display(), self.local_addr);
+        if state.served().last_session {
+            // Cut the build's page as soon as it is published: when it is the last session's
+            // page, that record's pieces are dropped then (`PieceCache::pieces_of`).
+            let state = state.clone();
+            tokio::spawn(async move {
+                let built = state.built().await;
+                state.pieces_of(&built);
+            });
+        }
         axum::serve(no_delay(self.listener), router(state))
             .with_graceful_shutdown(async move {
                 shutdown.await;

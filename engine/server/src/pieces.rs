@@ -28,6 +28,10 @@
 //! - **Races**: a page may ask for the pieces of a snapshot the engine has replaced since it
 //!   got its HTML; pieces are looked up in the last `KEEP` snapshots' sets, so that page still
 //!   loads whole (its runtime then catches up through the WebSocket's revision check).
+//! - **The last session's page** (`Served::last_session`, served while the cold build runs)
+//!   is cut like any other; once the build's page is cut and holds all its pieces, it is
+//!   dropped (it holds a copy of every module's code), else it stays for the pages that
+//!   loaded it until `KEEP` newer snapshots pushed it out.
 //!
 //! SSR pages (the app's server's HTML) and web workers keep the one `chunk.js`.
 
@@ -117,6 +121,16 @@ impl PieceCache {
             return found.pieces.clone();
         }
         let pieces: Arc<[Piece]> = build(&served.chunk).into();
+        if !served.last_session {
+            // The last session's page, when this one is the same: its pieces are these.
+            self.recent.retain(|s| {
+                !s.served.last_session
+                    || !s
+                        .pieces
+                        .iter()
+                        .all(|p| pieces.iter().any(|q| q.hash == p.hash))
+            });
+        }
         self.recent.push_front(SnapshotPieces {
             chunk: weak,
             served: served.clone(),

@@ -173,6 +173,7 @@ fn served(revision: u32, html: Option<&str>, body_line: &str) -> Arc<Served> {
         modules,
         errors: Arc::from(Vec::<Diagnostic>::new()),
         building: false,
+        last_session: false,
         // What the engine publishes: its reload for a session that fell behind.
         resync: protocol::encode(&ServerMessage::full_reload(
             revision,
@@ -1722,4 +1723,52 @@ async fn during_the_cold_build_the_page_streams_up_to_its_chunk_and_names_the_pi
     // Once built, the page is whole at once, with the same pieces.
     let again = get(&h, "/").await.text();
     assert_eq!(piece_urls(&again), urls);
+}
+
+#[tokio::test]
+async fn the_last_sessions_page_and_its_pieces_are_served_during_the_cold_build_and_maps_wait() {
+    let h = start().await;
+    let mut last = (*served_with_page(0, "console.log('last');", true)).clone();
+    last.last_session = true;
+    h.publish(Arc::new(last));
+    // The page and its pieces answer at once, while the build runs.
+    let page = get(&h, "/").await;
+    assert_eq!(page.status, 200);
+    assert_eq!(page.header("x-hotloop-page"), Some("last-session"));
+    let urls = piece_urls(&page.text());
+    assert_eq!(urls.len(), 2, "{}", page.text());
+    let mut joined = String::new();
+    for url in &urls {
+        let piece = get(&h, url).await;
+        assert_eq!(piece.status, 200, "{url}");
+        joined.push_str(&piece.text());
+    }
+    assert!(joined.contains("console.log('last');"), "{joined}");
+
+    // A piece's map (it needs the modules) and the WebSocket hello wait for the build.
+    let base = h.served.receiver_count();
+    let mut ws = ws_ok(&h, "last-session").await;
+    let request = format!(
+        "GET {}.map HTTP/1.1\r\nHost: localhost:{}\r\nConnection: close\r\n\r\n",
+        urls[0],
+        h.port()
+    );
+    let addr = h.addr;
+    let map = tokio::spawn(async move { raw(addr, request.as_bytes()).await });
+    wait_for_receivers(&h, base + 2).await;
+    assert!(!map.is_finished());
+
+    // The build made the same page: the same pieces, and the map answers from its modules.
+    h.publish(served_with_page(0, "console.log('last');", false));
+    let map = map.await.unwrap();
+    assert_eq!(map.status, 200);
+    let map: serde_json::Value = serde_json::from_slice(&map.body).unwrap();
+    assert_eq!(map["sections"].as_array().unwrap().len(), 2, "{map}");
+    assert_eq!(
+        hello_of(&next_binary(&mut ws).await),
+        ("test-server-ü".to_string(), 0)
+    );
+    let page = get(&h, "/").await;
+    assert_eq!(page.header("x-hotloop-page"), None);
+    assert_eq!(piece_urls(&page.text()), urls);
 }

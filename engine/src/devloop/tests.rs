@@ -704,3 +704,105 @@ fn the_background_warm_up_starts_when_a_page_rendered_not_when_it_connected() {
     });
     assert!(devloop.warm_up.running.is_none());
 }
+
+/// One session of the dev loop on `project` with the compile cache in `cache`: starts it (the
+/// snapshot served while it builds, then the first one), applies `edit` (a path and its new
+/// text) if any, and shuts it down. Returns the two snapshots.
+fn session(
+    project: &TempProject,
+    cache: &std::path::Path,
+    edit: Option<(&str, &str)>,
+) -> (Arc<Served>, Arc<Served>) {
+    let mut host = EngineHost::new(project.root(), ProjectOptions::default()).expect("host");
+    host.use_compile_cache(crate::cache::CompileCache::open(cache).expect("cache"));
+    let building = Arc::new(host.building(&"s".into()));
+    let (served, snapshots) = tokio::sync::watch::channel(building.clone());
+    let (updates, _frames) = tokio::sync::broadcast::channel(16);
+    let (telemetry, events) = unbounded();
+    let publishers = Publishers {
+        served,
+        updates,
+        telemetry,
+        server: None,
+    };
+    let (watcher_tx, watcher) = unbounded();
+    let (_clients_tx, clients) = unbounded();
+    let (control_tx, control) = unbounded();
+    let (devloop, _) = DevLoop::start(host, "s".into(), publishers);
+    let first = snapshots.borrow().clone();
+    let engine = std::thread::spawn(move || {
+        devloop.run(EngineChannels {
+            watcher,
+            clients,
+            control,
+        })
+    });
+    if let Some((path, text)) = edit {
+        let path = project.write(path, text);
+        let now = Instant::now();
+        watcher_tx
+            .send(WatchEvent::Batch(ChangeBatch {
+                paths: vec![ChangedPath {
+                    path,
+                    kind: ChangeKind::Modified,
+                }],
+                first_event_at: now,
+                coalesced_at: now,
+                raw_events: 1,
+                open_for_writing: Vec::new(),
+            }))
+            .unwrap();
+        next(&events, "the update", |event| match event {
+            EngineEvent::Update(report) => Some(report),
+            _ => None,
+        });
+    }
+    control_tx.send(Control::Shutdown).unwrap();
+    engine.join().expect("engine thread");
+    (building, first)
+}
+
+#[test]
+fn a_session_leaves_its_last_page_to_the_next_which_serves_it_and_reloads_it_when_stale() {
+    let project = TempProject::new(
+        "//- /index.html\n\
+         <!doctype html><script type=\"module\" src=\"/src/main.js\"></script>\n\
+         //- /src/main.js\nimport { v } from './leaf';\nconsole.log(v);\n\
+         //- /src/leaf.ts\nexport const v: number = 1;\n",
+    );
+    let cache = TempProject::empty();
+    let (building, first) = session(
+        &project,
+        cache.root(),
+        Some(("src/leaf.ts", "export const v: number = 22;\n")),
+    );
+    assert!(!building.last_session);
+    assert_eq!(first.revision, 0);
+
+    // The next session serves the page the last one ended with (the edit in it), and the build
+    // confirms it: the first snapshot names the revision that page's start statement does.
+    let (building, first) = session(&project, cache.root(), None);
+    assert!(building.last_session);
+    let text = String::from_utf8(building.chunk.bytes().to_vec()).unwrap();
+    assert!(text.contains("22"), "{text}");
+    assert_eq!(building.chunk.bytes(), first.chunk.bytes());
+    assert_eq!(first.revision, 0);
+
+    // A change no file of the record shows (`./leaf` now finds leaf.js, before .ts): that page
+    // is served, and the build's first snapshot names another revision, so its hello reloads
+    // the pages that loaded it.
+    project.write("src/leaf.js", "export const v = 333;\n");
+    let (building, first) = session(&project, cache.root(), None);
+    assert!(building.last_session);
+    assert_eq!(first.revision, 1);
+    assert!(
+        String::from_utf8(first.chunk.bytes().to_vec())
+            .unwrap()
+            .contains("333")
+    );
+    assert!(
+        first.chunk.trailer.contains(r#""revision":1"#),
+        "{}",
+        first.chunk.trailer
+    );
+}

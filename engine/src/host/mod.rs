@@ -11,6 +11,7 @@
 
 mod build;
 mod change;
+mod last_session;
 mod node_maps;
 mod observe;
 mod publish;
@@ -94,6 +95,11 @@ pub struct EngineHost {
     /// The lazy chunks (by `import()` target) that open pages have loaded, as the dev loop
     /// counts them; `None`: every module counts as loaded (`hotloop profile`, tests).
     open_chunks: Option<FxHashSet<Arc<str>>>,
+    /// The page of the last session (`last_session.rs`).
+    last_page: last_session::LastPage,
+    /// The revision whose page was recorded last (`record_page`), and the thread writing it.
+    recorded_revision: Option<u32>,
+    record_thread: Option<std::thread::JoinHandle<()>>,
 }
 
 /// Evaluates the project's `vite.config.*` again (with its plugins) and returns the project
@@ -164,6 +170,9 @@ impl EngineHost {
             config_error: None,
             server_failure: None,
             open_chunks: None,
+            last_page: Default::default(),
+            recorded_revision: None,
+            record_thread: None,
         })
     }
 

@@ -156,6 +156,32 @@ fn worker_chunks(state: &BuildState, mode: &str) -> WorkerChunks {
 }
 
 /// The start call's `mode` (unless it is the default) and `.env` variables.
+/// The chunk's trailer: the start statement (`__hotloop.start([entries], { revision, serverId,
+/// ... })`) and the chunk's map line.
+pub(super) fn start_trailer(
+    state: &BuildState,
+    mode: &str,
+    revision: u32,
+    server_id: &str,
+) -> String {
+    let mut trailer = String::from("__hotloop.start([");
+    for (i, entry) in state.chunk.entries.iter().enumerate() {
+        if i > 0 {
+            trailer.push(',');
+        }
+        push_json_string(&mut trailer, entry);
+    }
+    trailer.push_str(&format!("], {{\"revision\":{revision},\"serverId\":"));
+    push_json_string(&mut trailer, server_id);
+    if let Some(id) = &state.chunk.refresh_runtime {
+        trailer.push_str(",\"refreshRuntime\":");
+        push_json_string(&mut trailer, id);
+    }
+    push_start_env(&mut trailer, mode, &state.env);
+    trailer.push_str("});\n//# sourceMappingURL=/_hotloop/chunk.js.map\n");
+    trailer
+}
+
 fn push_start_env(trailer: &mut String, mode: &str, env: &PublicEnv) {
     if mode != DEFAULT_MODE {
         trailer.push_str(",\"mode\":");
@@ -301,21 +327,7 @@ impl EngineHost {
                 chunk.clone()
             }
             _ => {
-                let mut trailer = String::from("__hotloop.start([");
-                for (i, entry) in state.chunk.entries.iter().enumerate() {
-                    if i > 0 {
-                        trailer.push(',');
-                    }
-                    push_json_string(&mut trailer, entry);
-                }
-                trailer.push_str(&format!("], {{\"revision\":{revision},\"serverId\":"));
-                push_json_string(&mut trailer, server_id);
-                if let Some(id) = &state.chunk.refresh_runtime {
-                    trailer.push_str(",\"refreshRuntime\":");
-                    push_json_string(&mut trailer, id);
-                }
-                push_start_env(&mut trailer, mode, &state.env);
-                trailer.push_str("});\n//# sourceMappingURL=/_hotloop/chunk.js.map\n");
+                let trailer = start_trailer(state, mode, revision, server_id);
                 let chunk = Arc::new(Chunk::new(parts, trailer));
                 state.served.chunk = Some((server_id.clone(), revision, chunk.clone()));
                 chunk
@@ -335,6 +347,7 @@ impl EngineHost {
                 &state.diagnostics,
             ),
             building: false,
+            last_session: false,
             resync: encode_resync(revision),
             source_roots,
             injection: state.injection.clone(),
@@ -344,12 +357,17 @@ impl EngineHost {
 
     /// The snapshot to serve while the cold build runs: the entry HTML only (see
     /// [`Served::building`]). Cheap: reads `index.html`, compiles nothing.
-    pub fn building(&self, server_id: &Arc<str>) -> Served {
+    /// When the page of the last session can be used (`last_session.rs`), it is the chunk
+    /// (`Served::last_session`): the page and its pieces are then served at once.
+    pub fn building(&mut self, server_id: &Arc<str>) -> Served {
         let html = entry_html(&self.db, self.project);
         let entries = html_entries(&self.db, self.project);
         let injection = Arc::new(page_injection(&self.root, &entries, &html));
+        let last = self.last_session_chunk(&html, server_id);
         Served {
             injection,
+            last_session: last.is_some(),
+            chunk: last.unwrap_or_default(),
             ..Served::building(server_id.clone(), Some(html), encode_resync(0))
         }
     }

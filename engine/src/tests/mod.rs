@@ -3,6 +3,7 @@
 
 mod config;
 mod incremental;
+mod last_page;
 mod lazy;
 mod plugins;
 mod server;

@@ -291,6 +291,7 @@ impl App {
                 graph,
                 cold_start,
                 from_cache: _,
+                last_page: _,
             } => {
                 self.server = Some(ServerInfo {
                     url,

@@ -57,6 +57,7 @@ fn ready() -> EngineEvent {
         graph: stats(),
         cold_start: Duration::from_millis(41),
         from_cache: 0,
+        last_page: Default::default(),
     }
 }
 

@@ -1,0 +1,139 @@
+//! The page of the last session (`crate::last_page`, `host/last_session.rs`): a restart serves
+//! the page the last session recorded while its cold build runs, and the build confirms it or
+//! says it is stale.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::cache::CompileCache;
+use crate::db::QueryEventKind;
+use crate::host::EngineHost;
+use crate::inputs::ProjectOptions;
+use crate::telemetry::LastPageCheck;
+use crate::testing::{Incremental, TempProject};
+
+const PROJECT: &str = r#"
+//- /index.html
+<!doctype html>
+<script type="module" src="/src/main.js"></script>
+//- /src/main.js
+import { a } from './a.js';
+import { b } from './b';
+console.log(a() + b());
+//- /src/a.js
+export function a() {
+  return 1;
+}
+//- /src/b.ts
+export function b(): number {
+  return 2;
+}
+"#;
+
+/// A first session on `PROJECT` that built, published revision `revision` and recorded its
+/// page in `cache`, as the dev loop does when the session ends. Returns the project.
+fn first_session(cache: &Path) -> TempProject {
+    let mut first = Incremental::new(PROJECT);
+    first
+        .host
+        .use_compile_cache(CompileCache::open(cache).expect("cache"));
+    let building = first.host.building(&Arc::from("s1"));
+    assert!(!building.last_session, "no record yet");
+    first.build();
+    let served = first.host.served(&Arc::from("s1"), 3);
+    first.host.record_page(&served, true);
+    let Incremental { project, .. } = first;
+    project
+}
+
+fn second_session(root: &Path, cache: &Path) -> EngineHost {
+    let mut host = EngineHost::new(root, ProjectOptions::default()).expect("host");
+    host.use_compile_cache(CompileCache::open(cache).expect("cache"));
+    host
+}
+
+fn executed(host: &EngineHost, query: &str) -> usize {
+    host.take_query_runs()
+        .iter()
+        .filter(|r| r.kind == QueryEventKind::Executed && &*r.query == query)
+        .count()
+}
+
+#[test]
+fn a_restart_serves_the_last_sessions_page_before_compiling_and_the_build_confirms_it() {
+    let cache = TempProject::empty();
+    let project = first_session(cache.root());
+
+    let mut host = second_session(project.root(), cache.root());
+    host.record_queries(true);
+    let building = host.building(&Arc::from("s2"));
+    assert!(building.building && building.last_session);
+    assert_eq!(executed(&host, "parsed_module"), 0);
+    assert_eq!(building.chunk.parts.len(), 3, "{:?}", building.chunk.parts);
+    // The start statement is this session's, at revision 0 whatever revision was recorded.
+    assert!(
+        building
+            .chunk
+            .trailer
+            .contains(r#"{"revision":0,"serverId":"s2"}"#),
+        "{}",
+        building.chunk.trailer
+    );
+
+    host.build();
+    let built = host.served(&Arc::from("s2"), 0);
+    // Byte for byte the same page: the same pieces, at the same URLs.
+    assert_eq!(building.chunk.bytes(), built.chunk.bytes());
+    assert_eq!(host.settle_last_page(&built), LastPageCheck::Current);
+    // Settled once.
+    assert_eq!(host.settle_last_page(&built), LastPageCheck::NotServed);
+}
+
+#[test]
+fn a_file_edited_while_hotloop_was_stopped_means_no_page_from_the_last_session() {
+    let cache = TempProject::empty();
+    let project = first_session(cache.root());
+    project.write("/src/a.js", "export function a() {\n  return 10;\n}\n");
+
+    let mut host = second_session(project.root(), cache.root());
+    let building = host.building(&Arc::from("s2"));
+    assert!(!building.last_session);
+    assert!(building.chunk.parts.is_empty());
+    host.build();
+    let built = host.served(&Arc::from("s2"), 0);
+    assert_eq!(host.settle_last_page(&built), LastPageCheck::NotServed);
+}
+
+#[test]
+fn other_options_mean_no_page_from_the_last_session() {
+    let cache = TempProject::empty();
+    let project = first_session(cache.root());
+    let options = ProjectOptions {
+        mode: "staging".into(),
+        ..ProjectOptions::default()
+    };
+    let mut host = EngineHost::new(project.root(), options).expect("host");
+    host.use_compile_cache(CompileCache::open(cache.root()).expect("cache"));
+    assert!(!host.building(&Arc::from("s2")).last_session);
+}
+
+#[test]
+fn a_change_no_recorded_file_shows_is_found_stale_by_the_build() {
+    let cache = TempProject::empty();
+    let project = first_session(cache.root());
+    // `./b` now resolves to b.js (before .ts): no file the engine read changed.
+    project.write("/src/b.js", "export function b() {\n  return 3;\n}\n");
+
+    let mut host = second_session(project.root(), cache.root());
+    let building = host.building(&Arc::from("s2"));
+    assert!(building.last_session);
+    host.build();
+    let built = host.served(&Arc::from("s2"), 0);
+    // The first module in chunk order that differs: b.ts is no longer in the page.
+    assert_eq!(
+        host.settle_last_page(&built),
+        LastPageCheck::Stale {
+            module: Some(Arc::from("/src/b.ts"))
+        }
+    );
+}

@@ -1,0 +1,108 @@
+// A restart of hotloop in real headless Chromium: the page of the last session
+// (`engine/src/last_page.rs`) is served while the restart builds; the page that loaded it is a
+// live page (hot updates reach it), and when the build finds it stale (a change no file of the
+// record shows), the page reloads by itself into the current code. A page opened once the build
+// is done is the built page, so each test also passes when the browser loses the race to the
+// build: it then checks the same end state, and says which page it got.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { Server, Tab, browserAvailable, launchBrowser, writeFile } from './lib/harness.mjs';
+
+const skip = !browserAvailable() && 'chromium is not installed (set HOTLOOP_REQUIRE_BROWSER=1 to fail instead)';
+
+/** Modules enough that a restart's build (from the compile cache) outlasts the page's request. */
+const FILLER = 3000;
+
+function writeProject(root) {
+  writeFile(path.join(root, 'index.html'), '<!doctype html><p id="v"></p><p id="count"></p><script type="module" src="/src/main.js"></script>\n');
+  const imports = [];
+  for (let i = 0; i < FILLER; i++) {
+    writeFile(path.join(root, `src/filler/m${i}.js`), `export const m${i} = ${i};\n`);
+    imports.push(`import { m${i} } from './filler/m${i}.js';`);
+  }
+  writeFile(path.join(root, 'src/filler.js'), `${imports.join('\n')}\nexport const count = ${Array.from({ length: FILLER }, (_, i) => `m${i}`).join(' + ')};\n`);
+  writeFile(path.join(root, 'src/v.ts'), "export const v: string = 'ts';\n");
+  writeFile(path.join(root, 'src/main.js'), [
+    "import { v } from './v';",
+    "import { count } from './filler.js';",
+    "document.getElementById('v').textContent = v;",
+    "document.getElementById('count').textContent = String(count);",
+    'if (import.meta.hot) import.meta.hot.accept();',
+    '',
+  ].join('\n'));
+}
+
+describe('a restart serves the page of the last session', { skip, concurrency: false }, () => {
+  let root, browser;
+
+  before(async () => {
+    root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'hotloop-e2e-restart-')));
+    writeProject(root);
+    browser = await launchBrowser();
+    // The first session: builds, records its page when it stops.
+    const server = await Server.start(root);
+    const tab = await Tab.open(browser, server.url + '/');
+    await tab.until(() => document.getElementById('v').textContent === 'ts');
+    await tab.close();
+    await server.stop();
+  });
+
+  after(async () => {
+    await browser?.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  /** Starts hotloop and opens its page as soon as it is served; returns both and the page's source. */
+  async function startAndOpen() {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const tab = new Tab(context, page);
+    const server = await Server.start(root);
+    const response = await page.goto(server.url + '/');
+    const source = response.headers()['x-hotloop-page'] === 'last-session' ? 'last session' : 'built';
+    return { server, tab, source };
+  }
+
+  test('the page of the last session renders, then takes hot updates', async () => {
+    const { server, tab, source } = await startAndOpen();
+    try {
+      await tab.until(() => document.getElementById('v').textContent === 'ts');
+      assert.equal(await tab.text('#count'), String((FILLER * (FILLER - 1)) / 2));
+      await server.untilLine(/ready at .*the page of the last session was served meanwhile/);
+      await tab.untilLog('[hmr] connected');
+      const navigations = tab.navigations;
+      const from = tab.mark();
+      writeFile(path.join(root, 'src/main.js'), fs.readFileSync(path.join(root, 'src/main.js'), 'utf8').replace("textContent = v;", "textContent = v + '!';"));
+      await tab.untilLog('[hmr] updated /src/main.js', { from });
+      await tab.until(() => document.getElementById('v').textContent === 'ts!');
+      assert.equal(tab.navigations, navigations, `a hot update, no reload (the ${source} page)`);
+    } finally {
+      await tab.close();
+      await server.stop();
+    }
+  });
+
+  test('a stale page of the last session reloads into the current code by itself', async () => {
+    // `./v` now finds v.js (before .ts): no file the record lists changed.
+    writeFile(path.join(root, 'src/v.js'), "export const v = 'js';\n");
+    const { server, tab, source } = await startAndOpen();
+    try {
+      await server.untilLine(/served meanwhile, was out of date \(\/src\/v\.ts changed\): pages that loaded it reload/);
+      await tab.until(() => document.getElementById('v').textContent === 'js!');
+      await tab.untilLog('[hmr] connected');
+      if (source === 'last session') {
+        assert.ok(tab.navigations >= 2, `the page from the last session reloaded (${tab.navigations} navigations)`);
+        assert.ok(tab.log.some((l) => l.includes('full reload: the page missed updates')), tab.log.join('\n'));
+      } else {
+        console.log('# the browser got the built page (the build won the race): the reload was not exercised');
+      }
+    } finally {
+      await tab.close();
+      await server.stop();
+    }
+  });
+});
