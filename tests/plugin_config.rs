@@ -339,6 +339,20 @@ fn a_config_that_must_run_but_needs_nothing_after_parks_its_host() {
             .find(|e| matches!(e, HostEvent::Started { .. }));
     assert_eq!(started, Some(HostEvent::Started { pid }));
     assert_eq!(host.config(), Some(config));
+    // Loading and evaluating the config asked no hook anything: the page stays hotloop's own
+    // (the engine may keep it for the next session), until a hook answers a request.
+    use hotloop_protocol::plugin::Plugins as _;
+    assert!(!host.hooks_answered());
+    let refresh = host
+        .load("/@react-refresh")
+        .unwrap()
+        .expect("plugin-react's runtime");
+    assert!(
+        refresh.code.contains("injectIntoGlobalHook"),
+        "{}",
+        refresh.code
+    );
+    assert!(host.hooks_answered());
 
     // A plugin with a transform of its own keeps its host.
     let busy = "export default { plugins: [{ name: 'busy', transform(code) { return code } }] }\n";

@@ -89,6 +89,11 @@ pub(crate) fn save(dir: &Path, page: &PageRecord<'_>, files: &[PathBuf]) -> std:
     Ok((MAGIC.len() + 8 + body.len()) as u64)
 }
 
+/// Removes the record in `dir`, if any.
+pub(crate) fn forget(dir: &Path) {
+    let _ = fs::remove_file(dir.join(FILE));
+}
+
 /// Why a record was not used (for the log).
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum NotUsed {

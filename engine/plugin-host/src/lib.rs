@@ -340,6 +340,8 @@ pub struct PluginHost {
     events_rx: Receiver<HostEvent>,
     custom: process::CustomEvents,
     round_trips: AtomicU64,
+    /// Hook requests sent so far (`Plugins::hooks_answered`).
+    hook_calls: AtomicU64,
     /// Query sub-modules' answers that came with their importer's `resolveIds` (`preload.rs`).
     preloads: preload::Preloads,
     /// Part of the fingerprint: a new host may answer differently.
@@ -404,6 +406,7 @@ impl PluginHost {
             events_rx,
             custom: Default::default(),
             round_trips: AtomicU64::new(0),
+            hook_calls: AtomicU64::new(0),
             preloads: Default::default(),
             scripts_hash,
             spawner,
@@ -665,6 +668,7 @@ impl PluginHost {
         id: Option<&str>,
         body: Value,
     ) -> Result<Option<Value>, PluginError> {
+        self.hook_calls.fetch_add(1, Ordering::Relaxed);
         let proc = {
             let mut cur = self.lock();
             self.alive(&mut cur, false)?
@@ -837,6 +841,10 @@ fn output(v: Value) -> Output {
 impl Plugins for PluginHost {
     fn fingerprint(&self) -> u64 {
         self.loaded().map_or(0, |l| l.fingerprint)
+    }
+
+    fn hooks_answered(&self) -> bool {
+        self.hook_calls.load(Ordering::Relaxed) > 0
     }
 
     fn take_custom_events(&self) -> Vec<(String, String)> {

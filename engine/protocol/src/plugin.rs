@@ -34,6 +34,14 @@ pub trait Plugins: Send + Sync + 'static {
     /// changes: part of every memoized plugin result's key (the persistent compile cache).
     fn fingerprint(&self) -> u64;
 
+    /// Whether a plugin hook has been asked anything in this session (its answer may be in
+    /// some module's code): while not, every module is hotloop's own output of the files, and
+    /// the page of the last session may be kept and served (the engine's `last_page.rs`).
+    /// Conservatively true.
+    fn hooks_answered(&self) -> bool {
+        true
+    }
+
     /// Whether any plugin's `resolveId` may answer for `specifier` (imported by `importer`).
     fn wants_resolve(&self, specifier: &str) -> bool;
     /// Runs the `resolveId` hooks in order; the first non-null answer wins.

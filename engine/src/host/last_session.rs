@@ -3,9 +3,11 @@
 //! ([`EngineHost::settle_last_page`]), recorded after it and when a session ends
 //! ([`EngineHost::record_page`]).
 //!
-//! Only for a project whose page hotloop compiles alone (no Vite plugins, whose outputs no
-//! manifest of files can vouch for, and no app's server, which renders `/` itself), with the
-//! compile cache on (the record lives in its directory).
+//! Only for a page hotloop compiled alone: no Vite plugin hook was asked anything in the
+//! session (their outputs may depend on what no manifest of files shows; a React project whose
+//! plugin-react hotloop does itself asks none), no app's server (it renders `/` itself), and
+//! with the compile cache on (the record lives in its directory). A session whose plugins did
+//! answer removes the record it would have replaced.
 
 use std::hash::Hash as _;
 use std::path::PathBuf;
@@ -38,7 +40,7 @@ impl EngineHost {
     fn last_page_key(&self) -> Option<(PathBuf, u128)> {
         let dir = self.db.compile_cache().dir()?.to_path_buf();
         let options = self.project.options(&self.db);
-        if options.plugins_fingerprint != 0 || options.server_entry.is_some() {
+        if options.server_entry.is_some() || self.plugins_answered() {
             return None;
         }
         let mut hasher = Xxh3::new();
@@ -46,6 +48,12 @@ impl EngineHost {
         hasher.update(self.root.as_os_str().as_encoded_bytes());
         options.hash(&mut hasher);
         Some((dir, hasher.digest128()))
+    }
+
+    fn plugins_answered(&self) -> bool {
+        self.db
+            .plugins()
+            .is_some_and(|plugins| plugins.hooks_answered())
     }
 
     /// The chunk of the last session's page for `html`, to serve while the cold build runs,
@@ -118,6 +126,12 @@ impl EngineHost {
     /// before this returns (the end of a session); else on a thread of its own.
     pub fn record_page(&mut self, served: &Served, wait: bool) {
         if served.building || self.recorded_revision == Some(served.revision) {
+            return;
+        }
+        if self.plugins_answered()
+            && let Some(dir) = self.db.compile_cache().dir()
+        {
+            last_page::forget(dir);
             return;
         }
         let (Some((dir, key)), Some(html), Some(state)) = (

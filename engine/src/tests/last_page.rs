@@ -137,3 +137,98 @@ fn a_change_no_recorded_file_shows_is_found_stale_by_the_build() {
         }
     );
 }
+
+/// Plugins that take nothing; whether some hook answered is set by the test.
+#[derive(Default)]
+struct IdlePlugins {
+    answered: std::sync::atomic::AtomicBool,
+}
+
+#[allow(clippy::result_large_err)]
+impl hotloop_protocol::plugin::Plugins for IdlePlugins {
+    fn fingerprint(&self) -> u64 {
+        9
+    }
+    fn hooks_answered(&self) -> bool {
+        self.answered.load(std::sync::atomic::Ordering::Relaxed)
+    }
+    fn wants_resolve(&self, _: &str) -> bool {
+        false
+    }
+    fn resolve_id(
+        &self,
+        _: &str,
+        _: Option<&str>,
+    ) -> Result<Option<hotloop_protocol::plugin::Resolved>, hotloop_protocol::plugin::PluginError>
+    {
+        Ok(None)
+    }
+    fn wants_load(&self, _: &str) -> bool {
+        false
+    }
+    fn load(
+        &self,
+        _: &str,
+    ) -> Result<Option<hotloop_protocol::plugin::Output>, hotloop_protocol::plugin::PluginError>
+    {
+        Ok(None)
+    }
+    fn wants_transform(&self, _: &str, _: &str) -> bool {
+        false
+    }
+    fn transform(
+        &self,
+        _: &str,
+        _: &str,
+    ) -> Result<Option<hotloop_protocol::plugin::Output>, hotloop_protocol::plugin::PluginError>
+    {
+        Ok(None)
+    }
+    fn hot_update(
+        &self,
+        _: &str,
+        _: &[String],
+    ) -> Result<Option<Vec<String>>, hotloop_protocol::plugin::PluginError> {
+        Ok(None)
+    }
+}
+
+#[test]
+fn plugins_that_answered_nothing_keep_the_page_and_ones_that_did_drop_it() {
+    let cache = TempProject::empty();
+    let plugins = Arc::new(IdlePlugins::default());
+    let session = |root: &Path| {
+        let mut host = second_session(root, cache.root());
+        host.use_plugins(plugins.clone());
+        host
+    };
+    let project = TempProject::new(PROJECT);
+
+    // A React project whose plugin-react hotloop does itself asks its plugins nothing.
+    let mut first = session(project.root());
+    assert!(!first.building(&Arc::from("s1")).last_session);
+    first.build();
+    let served = first.served(&Arc::from("s1"), 0);
+    first.record_page(&served, true);
+    drop(first);
+    let mut second = session(project.root());
+    assert!(second.building(&Arc::from("s2")).last_session);
+    second.build();
+    let served = second.served(&Arc::from("s2"), 2);
+
+    // Once a hook answered, a module's code may hold what no file shows: no record is kept,
+    // and the one there is removed.
+    plugins
+        .answered
+        .store(true, std::sync::atomic::Ordering::Relaxed);
+    second.record_page(&served, true);
+    drop(second);
+    plugins
+        .answered
+        .store(false, std::sync::atomic::Ordering::Relaxed);
+    assert!(
+        !session(project.root())
+            .building(&Arc::from("s3"))
+            .last_session
+    );
+}
