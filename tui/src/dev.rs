@@ -119,9 +119,13 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         host.use_compile_cache(cache);
     }
     let server_id: Arc<str> = Arc::from(new_server_id());
-    // The page is answered while the cold build runs: the browser navigates and loads the
-    // runtime meanwhile, and its chunk request waits for the build.
-    let (served_tx, served_rx) = tokio::sync::watch::channel(Arc::new(host.building(&server_id)));
+    // The page is answered while the cold build runs: the page of the last session whole when
+    // it can be used, else the browser navigates and loads the runtime meanwhile, and its
+    // chunk request waits for the build.
+    let building = host
+        .last_session_page(&server_id)
+        .unwrap_or_else(|| host.building(&server_id));
+    let (served_tx, served_rx) = tokio::sync::watch::channel(Arc::new(building));
     let (updates_tx, _) = tokio::sync::broadcast::channel(UPDATE_QUEUE);
     let (clients_tx, clients_rx) = crossbeam_channel::unbounded();
     let clients_tx_for_server = clients_tx.clone();

@@ -297,13 +297,21 @@ impl BoundServer {
             react_refresh_etag: OnceLock::new(),
         });
         tracing::info!("serving {} on {}", state.fs.root.display(), self.local_addr);
-        if state.served().last_session {
-            // Cut the build's page as soon as it is published: when it is the last session's
-            // page, that record's pieces are dropped then (`PieceCache::pieces_of`).
+        {
+            // With the last session's page served while the cold build runs, the build's page
+            // is cut as soon as it is published: when it is the same page, the record's pieces
+            // (a copy of every module's code) are dropped then (`PieceCache::pieces_of`).
             let state = state.clone();
             tokio::spawn(async move {
-                let built = state.built().await;
-                state.pieces_of(&built);
+                let mut snapshots = state.served.clone();
+                let last_session = snapshots
+                    .wait_for(|s| s.last_session || !s.building)
+                    .await
+                    .is_ok_and(|s| s.last_session);
+                if last_session {
+                    let built = state.built().await;
+                    state.pieces_of(&built);
+                }
             });
         }
         axum::serve(no_delay(self.listener), router(state))

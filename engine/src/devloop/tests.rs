@@ -715,7 +715,11 @@ fn session(
 ) -> (Arc<Served>, Arc<Served>) {
     let mut host = EngineHost::new(project.root(), ProjectOptions::default()).expect("host");
     host.use_compile_cache(crate::cache::CompileCache::open(cache).expect("cache"));
-    let building = Arc::new(host.building(&"s".into()));
+    // What `/` gets while the build runs, as the binary publishes it.
+    let building = Arc::new(
+        host.last_session_page(&"s".into())
+            .unwrap_or_else(|| host.building(&"s".into())),
+    );
     let (served, snapshots) = tokio::sync::watch::channel(building.clone());
     let (updates, _frames) = tokio::sync::broadcast::channel(16);
     let (telemetry, events) = unbounded();
@@ -730,6 +734,7 @@ fn session(
     let (control_tx, control) = unbounded();
     let (devloop, _) = DevLoop::start(host, "s".into(), publishers);
     let first = snapshots.borrow().clone();
+
     let engine = std::thread::spawn(move || {
         devloop.run(EngineChannels {
             watcher,

@@ -37,8 +37,10 @@ fn first_session(cache: &Path) -> TempProject {
     first
         .host
         .use_compile_cache(CompileCache::open(cache).expect("cache"));
-    let building = first.host.building(&Arc::from("s1"));
-    assert!(!building.last_session, "no record yet");
+    assert!(
+        first.host.last_session_page(&Arc::from("s1")).is_none(),
+        "no record yet"
+    );
     first.build();
     let served = first.host.served(&Arc::from("s1"), 3);
     first.host.record_page(&served, true);
@@ -66,7 +68,9 @@ fn a_restart_serves_the_last_sessions_page_before_compiling_and_the_build_confir
 
     let mut host = second_session(project.root(), cache.root());
     host.record_queries(true);
-    let building = host.building(&Arc::from("s2"));
+    let building = host
+        .last_session_page(&Arc::from("s2"))
+        .expect("the last page");
     assert!(building.building && building.last_session);
     assert_eq!(executed(&host, "parsed_module"), 0);
     assert_eq!(building.chunk.parts.len(), 3, "{:?}", building.chunk.parts);
@@ -96,9 +100,7 @@ fn a_file_edited_while_hotloop_was_stopped_means_no_page_from_the_last_session()
     project.write("/src/a.js", "export function a() {\n  return 10;\n}\n");
 
     let mut host = second_session(project.root(), cache.root());
-    let building = host.building(&Arc::from("s2"));
-    assert!(!building.last_session);
-    assert!(building.chunk.parts.is_empty());
+    assert!(host.last_session_page(&Arc::from("s2")).is_none());
     host.build();
     let built = host.served(&Arc::from("s2"), 0);
     assert_eq!(host.settle_last_page(&built), LastPageCheck::NotServed);
@@ -114,7 +116,7 @@ fn other_options_mean_no_page_from_the_last_session() {
     };
     let mut host = EngineHost::new(project.root(), options).expect("host");
     host.use_compile_cache(CompileCache::open(cache.root()).expect("cache"));
-    assert!(!host.building(&Arc::from("s2")).last_session);
+    assert!(host.last_session_page(&Arc::from("s2")).is_none());
 }
 
 #[test]
@@ -125,8 +127,7 @@ fn a_change_no_recorded_file_shows_is_found_stale_by_the_build() {
     project.write("/src/b.js", "export function b() {\n  return 3;\n}\n");
 
     let mut host = second_session(project.root(), cache.root());
-    let building = host.building(&Arc::from("s2"));
-    assert!(building.last_session);
+    assert!(host.last_session_page(&Arc::from("s2")).is_some());
     host.build();
     let built = host.served(&Arc::from("s2"), 0);
     // The first module in chunk order that differs: b.ts is no longer in the page.
@@ -206,13 +207,13 @@ fn plugins_that_answered_nothing_keep_the_page_and_ones_that_did_drop_it() {
 
     // A React project whose plugin-react hotloop does itself asks its plugins nothing.
     let mut first = session(project.root());
-    assert!(!first.building(&Arc::from("s1")).last_session);
+    assert!(first.last_session_page(&Arc::from("s1")).is_none());
     first.build();
     let served = first.served(&Arc::from("s1"), 0);
     first.record_page(&served, true);
     drop(first);
     let mut second = session(project.root());
-    assert!(second.building(&Arc::from("s2")).last_session);
+    assert!(second.last_session_page(&Arc::from("s2")).is_some());
     second.build();
     let served = second.served(&Arc::from("s2"), 2);
 
@@ -227,8 +228,8 @@ fn plugins_that_answered_nothing_keep_the_page_and_ones_that_did_drop_it() {
         .answered
         .store(false, std::sync::atomic::Ordering::Relaxed);
     assert!(
-        !session(project.root())
-            .building(&Arc::from("s3"))
-            .last_session
+        session(project.root())
+            .last_session_page(&Arc::from("s3"))
+            .is_none()
     );
 }
