@@ -4,12 +4,13 @@
 //!
 //! - **Record** (`page.bin`): the binary's salt and a key of the project's options, the entry
 //!   HTML, the chunk's define statements `(module id, text)`, its start statement at revision 0
-//!   with a placeholder for the server id, and a manifest: the length and mtime of every file
-//!   the engine had read (or that it was missing). Written after the first build (on a thread
+//!   with a placeholder for the server id, and a manifest: the length, mtime and a hash of the
+//!   bytes of every file the engine had read (or that it was missing). Written after the first build (on a thread
 //!   of its own) and again when the session ends with another page, to a temporary file
 //!   renamed over the last (`save`); checked on read (magic, xxh3-64 of the body).
-//! - **Use** (`load`): only when the salt, the key and the HTML are the same and no file of the
-//!   manifest changed length or mtime (or appeared). Anything that a manifest cannot see (a
+//! - **Use** (`load`): only when the salt, the key and the HTML are the same and every file of
+//!   the manifest is as it was: the same length and mtime, or, with another mtime, the same
+//!   bytes (a file touched, or checked out again), or still missing. Anything that a manifest cannot see (a
 //!   file created that resolution now prefers, a package's `exports` edited) is caught after
 //!   the build: the host compares the built chunk with the record (`same_page`) and publishes
 //!   another revision when they differ, so a page loaded from the record reloads.
@@ -25,7 +26,7 @@ use std::time::{Duration, UNIX_EPOCH};
 use hotloop_protocol::served::{Chunk, Parts, Statement};
 use xxhash_rust::xxh3::xxh3_64;
 
-const MAGIC: &[u8; 8] = b"HLPAGE01";
+const MAGIC: &[u8; 8] = b"HLPAGE02";
 const FILE: &str = "page.bin";
 
 /// What the server id is written as in a record's start statement (a server id is hex digits).
@@ -67,13 +68,11 @@ pub(crate) fn save(dir: &Path, page: &PageRecord<'_>, files: &[PathBuf]) -> std:
             body.extend_from_slice(piece.as_bytes());
         }
     }
+    let files: Vec<(&str, FileStamp)> = stamps(files);
     put_u32(&mut body, files.len());
-    for path in files {
-        let Some(path_text) = path.to_str() else {
-            continue;
-        };
-        put_str(&mut body, path_text);
-        body.extend_from_slice(&FileStamp::of(path).to_bytes());
+    for (path, stamp) in files {
+        put_str(&mut body, path);
+        body.extend_from_slice(&stamp.to_bytes());
     }
     static WRITES: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -197,78 +196,126 @@ impl<'a> Record<'a> {
     }
 }
 
-/// What a file was: its length and mtime, or missing (`len == u64::MAX`).
+/// What a file was: its length, mtime and an xxh3-64 of its bytes, or missing
+/// (`len == u64::MAX`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct FileStamp {
     len: u64,
     mtime_nanos: u128,
+    hash: u64,
 }
 
 impl FileStamp {
-    const LEN: usize = 24;
+    const LEN: usize = 32;
     const MISSING: FileStamp = FileStamp {
         len: u64::MAX,
         mtime_nanos: 0,
+        hash: 0,
     };
 
+    /// The file now, its bytes read and hashed (for a record).
     fn of(path: &Path) -> FileStamp {
-        let Ok(meta) = fs::metadata(path) else {
+        let Some(mut stamp) = FileStamp::stat(path) else {
             return FileStamp::MISSING;
         };
-        if !meta.is_file() {
-            return FileStamp::MISSING;
+        match fs::read(path) {
+            Ok(bytes) if bytes.len() as u64 == stamp.len => stamp.hash = xxh3_64(&bytes),
+            _ => return FileStamp::MISSING,
         }
+        stamp
+    }
+
+    /// Length and mtime only (`hash` 0); `None` for a missing file or not a file.
+    fn stat(path: &Path) -> Option<FileStamp> {
+        let meta = fs::metadata(path).ok().filter(|m| m.is_file())?;
         let mtime = meta
             .modified()
             .ok()
             .and_then(|t| t.duration_since(UNIX_EPOCH).ok());
-        FileStamp {
+        Some(FileStamp {
             len: meta.len(),
             mtime_nanos: mtime.unwrap_or(Duration::ZERO).as_nanos(),
+            hash: 0,
+        })
+    }
+
+    /// The file at `path` is still what this stamp says: missing as it was, or the same
+    /// length and mtime, or (touched, checked out again, stashed and popped: same length,
+    /// another mtime) the same bytes.
+    fn still_holds(&self, path: &Path) -> bool {
+        let Some(now) = FileStamp::stat(path) else {
+            return *self == FileStamp::MISSING;
+        };
+        if now.len != self.len {
+            return false;
         }
+        now.mtime_nanos == self.mtime_nanos
+            || fs::read(path).is_ok_and(|bytes| xxh3_64(&bytes) == self.hash)
     }
 
     fn to_bytes(self) -> [u8; Self::LEN] {
         let mut out = [0; Self::LEN];
         out[..8].copy_from_slice(&self.len.to_le_bytes());
-        out[8..].copy_from_slice(&self.mtime_nanos.to_le_bytes());
+        out[8..24].copy_from_slice(&self.mtime_nanos.to_le_bytes());
+        out[24..].copy_from_slice(&self.hash.to_le_bytes());
         out
     }
 
     fn from_bytes(bytes: &[u8; Self::LEN]) -> FileStamp {
-        let (len, mtime) = bytes.split_at(8);
+        let (len, rest) = bytes.split_at(8);
+        let (mtime, hash) = rest.split_at(16);
         FileStamp {
             len: u64::from_le_bytes(len.try_into().unwrap_or_default()),
             mtime_nanos: u128::from_le_bytes(mtime.try_into().unwrap_or_default()),
+            hash: u64::from_le_bytes(hash.try_into().unwrap_or_default()),
         }
     }
+}
+
+/// The stamps of `files` now (UTF-8 paths only), made on a few threads (a read per file).
+fn stamps(files: &[PathBuf]) -> Vec<(&str, FileStamp)> {
+    in_parallel(files, stamp_batch)
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+fn stamp_batch(batch: &[PathBuf]) -> Vec<(&str, FileStamp)> {
+    batch
+        .iter()
+        .filter_map(|path| Some((path.to_str()?, FileStamp::of(path))))
+        .collect()
+}
+
+/// `f` over `items` in a few contiguous batches on threads of their own (one, for few items),
+/// the results in order.
+fn in_parallel<'a, T: Sync, R: Send>(items: &'a [T], f: impl Fn(&'a [T]) -> R + Sync) -> Vec<R> {
+    const PER_THREAD: usize = 2048;
+    if items.len() <= PER_THREAD {
+        return vec![f(items)];
+    }
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get().min(4));
+    let per = items.len().div_ceil(threads);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(per)
+            .map(|batch| scope.spawn(move || f(batch)))
+            .collect();
+        handles.into_iter().filter_map(|h| h.join().ok()).collect()
+    })
 }
 
 /// The first file whose stamp is not the recorded one, looked at on a few threads (a stat is
 /// a system call: 10,000 of them take ~10 ms on one).
 fn first_changed(files: &[(&str, FileStamp)]) -> Option<PathBuf> {
-    const PER_THREAD: usize = 2048;
     let changed = |batch: &[(&str, FileStamp)]| {
         batch
             .iter()
-            .find(|(path, stamp)| FileStamp::of(Path::new(path)) != *stamp)
+            .find(|(path, stamp)| !stamp.still_holds(Path::new(path)))
             .map(|(path, _)| PathBuf::from(path))
     };
-    if files.len() <= PER_THREAD {
-        return changed(files);
-    }
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get().min(4));
-    let per = files.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = files
-            .chunks(per)
-            .map(|batch| scope.spawn(move || changed(batch)))
-            .collect();
-        handles
-            .into_iter()
-            .filter_map(|h| h.join().ok().flatten())
-            .next()
-    })
+    in_parallel(files, changed).into_iter().flatten().next()
 }
 
 fn put_u32(out: &mut Vec<u8>, n: usize) {
@@ -353,6 +400,23 @@ mod tests {
         );
         fs::remove_file(&missing).unwrap();
         assert!(load(dir.path(), 7, "<html>", "abc").is_ok());
+
+        // Touched, or checked out again: another mtime, the same bytes.
+        let later = std::time::SystemTime::now() + Duration::from_secs(60);
+        fs::write(&source, "export {}").unwrap();
+        fs::File::options()
+            .write(true)
+            .open(&source)
+            .unwrap()
+            .set_modified(later)
+            .unwrap();
+        assert!(load(dir.path(), 7, "<html>", "abc").is_ok());
+        // The same length, other bytes.
+        fs::write(&source, "export []").unwrap();
+        assert_eq!(
+            load(dir.path(), 7, "<html>", "abc").err(),
+            Some(NotUsed::Changed(source.clone()))
+        );
         fs::write(&source, "export {};").unwrap();
         assert_eq!(
             load(dir.path(), 7, "<html>", "abc").err(),
