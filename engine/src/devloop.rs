@@ -213,7 +213,6 @@ impl DevLoop {
             served = host.served(&server_id, revision);
         }
         served.snapshot = 1;
-        host.record_page(&served, false);
         let _ = publishers.served.send(Arc::new(served));
         let _ = publishers
             .telemetry
@@ -372,7 +371,7 @@ impl DevLoop {
         }
         // The page as it is now is what the next session serves while it builds.
         let last = self.publishers.served.borrow().clone();
-        self.host.record_page(&last, true);
+        self.host.record_page(&last);
     }
 
     /// Plugins' custom events to every page (`import.meta.hot.on`), in order.

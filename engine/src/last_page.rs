@@ -5,15 +5,16 @@
 //! - **Record** (`page.bin`): the binary's salt and a key of the project's options, the entry
 //!   HTML, the chunk's define statements `(module id, text)`, its start statement at revision 0
 //!   with a placeholder for the server id, and a manifest: the length, mtime and a hash of the
-//!   bytes of every file the engine had read (or that it was missing). Written after the first build (on a thread
-//!   of its own) and again when the session ends with another page, to a temporary file
-//!   renamed over the last (`save`); checked on read (magic, xxh3-64 of the body).
+//!   bytes of every file the engine had read (or that it was missing). Written when a session
+//!   ends with another page than it started with, to a temporary file renamed over the last
+//!   (`save`); checked on read (magic, xxh3-64 of the body).
 //! - **Use** (`load`): only when the salt, the key and the HTML are the same and every file of
 //!   the manifest is as it was: the same length and mtime, or, with another mtime, the same
-//!   bytes (a file touched, or checked out again), or still missing. Anything that a manifest cannot see (a
-//!   file created that resolution now prefers, a package's `exports` edited) is caught after
-//!   the build: the host compares the built chunk with the record (`same_page`) and publishes
-//!   another revision when they differ, so a page loaded from the record reloads.
+//!   bytes (a file touched, or checked out again), or still missing. Anything that a manifest
+//!   cannot see (a file created that resolution now prefers, a package's `exports` edited) is
+//!   caught after the build: the host compares the built chunk with the record
+//!   (`first_difference`) and publishes another revision when they differ, so a page loaded
+//!   from the record reloads.
 //!
 //! An optimisation only, like the compile cache: any error means no record (a debug line).
 

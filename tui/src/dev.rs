@@ -122,9 +122,19 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
     // The page is answered while the cold build runs: the page of the last session whole when
     // it can be used, else the browser navigates and loads the runtime meanwhile, and its
     // chunk request waits for the build.
-    let building = host
-        .last_session_page(&server_id)
-        .unwrap_or_else(|| host.building(&server_id));
+    // The record is read on a thread of its own: its copy of the page is freed by the engine
+    // once the build confirms it, and mimalloc gives back memory freed into an exited thread's
+    // heap, where the main thread's (which allocates next to nothing for the rest of the
+    // session) would stay resident.
+    let last_page = std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("hotloop-last-page".into())
+            .spawn_scoped(scope, || host.last_session_page(&server_id))
+            .ok()
+            .and_then(|reader| reader.join().ok())
+            .flatten()
+    });
+    let building = last_page.unwrap_or_else(|| host.building(&server_id));
     let (served_tx, served_rx) = tokio::sync::watch::channel(Arc::new(building));
     let (updates_tx, _) = tokio::sync::broadcast::channel(UPDATE_QUEUE);
     let (clients_tx, clients_rx) = crossbeam_channel::unbounded();

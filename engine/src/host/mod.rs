@@ -97,9 +97,8 @@ pub struct EngineHost {
     open_chunks: Option<FxHashSet<Arc<str>>>,
     /// The page of the last session (`last_session.rs`).
     last_page: last_session::LastPage,
-    /// The revision whose page was recorded last (`record_page`), and the thread writing it.
+    /// The revision whose page was recorded last (`record_page`), or found current.
     recorded_revision: Option<u32>,
-    record_thread: Option<std::thread::JoinHandle<()>>,
 }
 
 /// Evaluates the project's `vite.config.*` again (with its plugins) and returns the project
@@ -172,7 +171,6 @@ impl EngineHost {
             open_chunks: None,
             last_page: Default::default(),
             recorded_revision: None,
-            record_thread: None,
         })
     }
 

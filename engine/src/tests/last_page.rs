@@ -43,7 +43,7 @@ fn first_session(cache: &Path) -> TempProject {
     );
     first.build();
     let served = first.host.served(&Arc::from("s1"), 3);
-    first.host.record_page(&served, true);
+    first.host.record_page(&served);
     let Incremental { project, .. } = first;
     project
 }
@@ -210,7 +210,7 @@ fn plugins_that_answered_nothing_keep_the_page_and_ones_that_did_drop_it() {
     assert!(first.last_session_page(&Arc::from("s1")).is_none());
     first.build();
     let served = first.served(&Arc::from("s1"), 0);
-    first.record_page(&served, true);
+    first.record_page(&served);
     drop(first);
     let mut second = session(project.root());
     assert!(second.last_session_page(&Arc::from("s2")).is_some());
@@ -222,7 +222,7 @@ fn plugins_that_answered_nothing_keep_the_page_and_ones_that_did_drop_it() {
     plugins
         .answered
         .store(true, std::sync::atomic::Ordering::Relaxed);
-    second.record_page(&served, true);
+    second.record_page(&served);
     drop(second);
     plugins
         .answered
@@ -232,4 +232,23 @@ fn plugins_that_answered_nothing_keep_the_page_and_ones_that_did_drop_it() {
             .last_session_page(&Arc::from("s3"))
             .is_none()
     );
+}
+
+#[test]
+fn a_page_that_does_not_compile_is_not_kept() {
+    let cache = TempProject::empty();
+    let project = first_session(cache.root());
+    project.write("/src/a.js", "export function a( {\n");
+
+    let mut host = second_session(project.root(), cache.root());
+    assert!(host.last_session_page(&Arc::from("s2")).is_none());
+    host.build();
+    let served = host.served(&Arc::from("s2"), 0);
+    assert!(!served.errors.is_empty());
+    host.record_page(&served);
+    drop(host);
+    // Fixed while hotloop was stopped: the page waits for the build, there is no record.
+    project.write("/src/a.js", "export function a() {\n  return 1;\n}\n");
+    let mut host = second_session(project.root(), cache.root());
+    assert!(host.last_session_page(&Arc::from("s3")).is_none());
 }
