@@ -356,57 +356,6 @@ fn an_edit_no_open_page_needs_is_held_back_and_sent_to_a_page_whose_chunk_predat
     engine.join().unwrap();
 }
 
-/// Plugins that only send custom events on their own (a middleware's, a timer's).
-struct Sender(std::sync::Mutex<Vec<(String, String)>>);
-
-impl hotloop_protocol::plugin::Plugins for Sender {
-    fn fingerprint(&self) -> u64 {
-        1
-    }
-    fn wants_resolve(&self, _: &str) -> bool {
-        false
-    }
-    fn resolve_id(
-        &self,
-        _: &str,
-        _: Option<&str>,
-    ) -> Result<Option<hotloop_protocol::plugin::Resolved>, hotloop_protocol::plugin::PluginError>
-    {
-        Ok(None)
-    }
-    fn wants_load(&self, _: &str) -> bool {
-        false
-    }
-    fn load(
-        &self,
-        _: &str,
-    ) -> Result<Option<hotloop_protocol::plugin::Output>, hotloop_protocol::plugin::PluginError>
-    {
-        Ok(None)
-    }
-    fn wants_transform(&self, _: &str, _: &str) -> bool {
-        false
-    }
-    fn transform(
-        &self,
-        _: &str,
-        _: &str,
-    ) -> Result<Option<hotloop_protocol::plugin::Output>, hotloop_protocol::plugin::PluginError>
-    {
-        Ok(None)
-    }
-    fn hot_update(
-        &self,
-        _: &str,
-        _: &[String],
-    ) -> Result<Option<Vec<String>>, hotloop_protocol::plugin::PluginError> {
-        Ok(None)
-    }
-    fn take_custom_events(&self) -> Vec<(String, String)> {
-        std::mem::take(&mut *self.0.lock().unwrap())
-    }
-}
-
 #[test]
 fn custom_events_plugins_send_on_their_own_go_to_the_pages_at_once_in_order() {
     let project = TempProject::new(
@@ -415,7 +364,7 @@ fn custom_events_plugins_send_on_their_own_go_to_the_pages_at_once_in_order() {
          //- /src/main.js\nconsole.log(1);\n",
     );
     let mut host = EngineHost::new(project.root(), ProjectOptions::default()).expect("host");
-    let plugins = Arc::new(Sender(std::sync::Mutex::new(Vec::new())));
+    let plugins = Arc::new(crate::testing::InertPlugins::default());
     host.use_plugins(plugins.clone());
     let (served, _) = tokio::sync::watch::channel(Arc::new(Served::empty("t".into())));
     let (updates, mut frames) = tokio::sync::broadcast::channel(16);
@@ -439,7 +388,7 @@ fn custom_events_plugins_send_on_their_own_go_to_the_pages_at_once_in_order() {
     });
     next(&events, "the first memory sample", memory);
 
-    plugins.0.lock().unwrap().extend([
+    plugins.events.lock().unwrap().extend([
         ("api:called".to_string(), r#"{"n":1}"#.to_string()),
         ("api:called".to_string(), r#"{"n":2}"#.to_string()),
     ]);
@@ -460,7 +409,7 @@ fn custom_events_plugins_send_on_their_own_go_to_the_pages_at_once_in_order() {
             ("api:called".to_string(), r#"{"n":2}"#.to_string()),
         ]
     );
-    assert!(plugins.0.lock().unwrap().is_empty(), "taken");
+    assert!(plugins.events.lock().unwrap().is_empty(), "taken");
 }
 
 #[test]

@@ -10,7 +10,7 @@ use crate::db::QueryEventKind;
 use crate::host::EngineHost;
 use crate::inputs::ProjectOptions;
 use crate::telemetry::LastPageCheck;
-use crate::testing::{Incremental, TempProject};
+use crate::testing::{Incremental, InertPlugins, TempProject};
 
 const PROJECT: &str = r#"
 //- /index.html
@@ -139,65 +139,10 @@ fn a_change_no_recorded_file_shows_is_found_stale_by_the_build() {
     );
 }
 
-/// Plugins that take nothing; whether some hook answered is set by the test.
-#[derive(Default)]
-struct IdlePlugins {
-    answered: std::sync::atomic::AtomicBool,
-}
-
-#[allow(clippy::result_large_err)]
-impl hotloop_protocol::plugin::Plugins for IdlePlugins {
-    fn fingerprint(&self) -> u64 {
-        9
-    }
-    fn hooks_answered(&self) -> bool {
-        self.answered.load(std::sync::atomic::Ordering::Relaxed)
-    }
-    fn wants_resolve(&self, _: &str) -> bool {
-        false
-    }
-    fn resolve_id(
-        &self,
-        _: &str,
-        _: Option<&str>,
-    ) -> Result<Option<hotloop_protocol::plugin::Resolved>, hotloop_protocol::plugin::PluginError>
-    {
-        Ok(None)
-    }
-    fn wants_load(&self, _: &str) -> bool {
-        false
-    }
-    fn load(
-        &self,
-        _: &str,
-    ) -> Result<Option<hotloop_protocol::plugin::Output>, hotloop_protocol::plugin::PluginError>
-    {
-        Ok(None)
-    }
-    fn wants_transform(&self, _: &str, _: &str) -> bool {
-        false
-    }
-    fn transform(
-        &self,
-        _: &str,
-        _: &str,
-    ) -> Result<Option<hotloop_protocol::plugin::Output>, hotloop_protocol::plugin::PluginError>
-    {
-        Ok(None)
-    }
-    fn hot_update(
-        &self,
-        _: &str,
-        _: &[String],
-    ) -> Result<Option<Vec<String>>, hotloop_protocol::plugin::PluginError> {
-        Ok(None)
-    }
-}
-
 #[test]
 fn plugins_that_answered_nothing_keep_the_page_and_ones_that_did_drop_it() {
     let cache = TempProject::empty();
-    let plugins = Arc::new(IdlePlugins::default());
+    let plugins = Arc::new(InertPlugins::default());
     let session = |root: &Path| {
         let mut host = second_session(root, cache.root());
         host.use_plugins(plugins.clone());
@@ -219,14 +164,10 @@ fn plugins_that_answered_nothing_keep_the_page_and_ones_that_did_drop_it() {
 
     // Once a hook answered, a module's code may hold what no file shows: no record is kept,
     // and the one there is removed.
-    plugins
-        .answered
-        .store(true, std::sync::atomic::Ordering::Relaxed);
+    plugins.set_answered(true);
     second.record_page(&served);
     drop(second);
-    plugins
-        .answered
-        .store(false, std::sync::atomic::Ordering::Relaxed);
+    plugins.set_answered(false);
     assert!(
         session(project.root())
             .last_session_page(&Arc::from("s3"))

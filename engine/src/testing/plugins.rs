@@ -1,0 +1,58 @@
+//! [`InertPlugins`]: a project's plugins as far as the engine can tell when none of them takes
+//! a module, for tests of what plugins do besides compiling.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use hotloop_protocol::plugin::{Output, PluginError, Plugins, Resolved};
+
+/// Plugins that answer no `resolveId`, `load`, `transform` or `hotUpdate`; what they report
+/// otherwise is the test's to set: the custom events they sent on their own (a middleware's, a
+/// timer's), and whether a hook has answered anything (`Plugins::hooks_answered`).
+#[derive(Default)]
+pub struct InertPlugins {
+    pub events: Mutex<Vec<(String, String)>>,
+    pub answered: AtomicBool,
+}
+
+impl InertPlugins {
+    /// Says a hook answered (or not, again).
+    pub fn set_answered(&self, answered: bool) {
+        self.answered.store(answered, Ordering::Relaxed);
+    }
+}
+
+// The trait's own shape (see `Plugins`: a large but rare error).
+#[allow(clippy::result_large_err)]
+impl Plugins for InertPlugins {
+    fn fingerprint(&self) -> u64 {
+        1
+    }
+    fn hooks_answered(&self) -> bool {
+        self.answered.load(Ordering::Relaxed)
+    }
+    fn wants_resolve(&self, _: &str) -> bool {
+        false
+    }
+    fn resolve_id(&self, _: &str, _: Option<&str>) -> Result<Option<Resolved>, PluginError> {
+        Ok(None)
+    }
+    fn wants_load(&self, _: &str) -> bool {
+        false
+    }
+    fn load(&self, _: &str) -> Result<Option<Output>, PluginError> {
+        Ok(None)
+    }
+    fn wants_transform(&self, _: &str, _: &str) -> bool {
+        false
+    }
+    fn transform(&self, _: &str, _: &str) -> Result<Option<Output>, PluginError> {
+        Ok(None)
+    }
+    fn hot_update(&self, _: &str, _: &[String]) -> Result<Option<Vec<String>>, PluginError> {
+        Ok(None)
+    }
+    fn take_custom_events(&self) -> Vec<(String, String)> {
+        std::mem::take(&mut *self.events.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
