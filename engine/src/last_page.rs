@@ -4,7 +4,8 @@
 //!
 //! - **Record** (`page.bin`): the binary's salt and a key of the project's options, the entry
 //!   HTML, the chunk's define statements `(module id, text)`, its start statement at revision 0
-//!   with a placeholder for the server id, and a manifest: the length, mtime and a hash of the
+//!   with a placeholder for the server id, the texts of the stylesheets served at their own
+//!   URL (a `<link rel=stylesheet>` blocks the first render), and a manifest: the length, mtime and a hash of the
 //!   bytes of every file the engine had read (or that it was missing). Written when a session
 //!   ends with another page than it started with, to a temporary file renamed over the last
 //!   (`save`); checked on read (magic, xxh3-64 of the body).
@@ -27,7 +28,7 @@ use std::time::{Duration, UNIX_EPOCH};
 use hotloop_protocol::served::{Chunk, Parts, Statement};
 use xxhash_rust::xxh3::xxh3_64;
 
-const MAGIC: &[u8; 8] = b"HLPAGE02";
+const MAGIC: &[u8; 8] = b"HLPAGE03";
 const FILE: &str = "page.bin";
 
 /// What the server id is written as in a record's start statement (a server id is hex digits).
@@ -43,6 +44,18 @@ pub(crate) struct PageRecord<'a> {
     /// The start statement and map line at revision 0, the server id as
     /// [`SERVER_ID_PLACEHOLDER`] (JSON-quoted where it stands).
     pub trailer: &'a str,
+    /// The texts of the stylesheets served at their own URL (`<link rel=stylesheet>` in the
+    /// page), `(module id, text)`: a linked sheet blocks the page's first render.
+    pub sheets: Vec<(&'a str, &'a str)>,
+}
+
+/// Stylesheets served at their own URL, `(module id, text)`.
+pub(crate) type Sheets = Vec<(Arc<str>, Arc<str>)>;
+
+/// What a record gives back: the page's chunk, its stylesheets.
+pub(crate) struct RecordedPage {
+    pub chunk: Chunk,
+    pub sheets: Sheets,
 }
 
 /// Writes the record of `page` into `dir`, with the state of `files` now. Returns the bytes
@@ -68,6 +81,11 @@ pub(crate) fn save(dir: &Path, page: &PageRecord<'_>, files: &[PathBuf]) -> std:
         for piece in statement.pieces() {
             body.extend_from_slice(piece.as_bytes());
         }
+    }
+    put_u32(&mut body, page.sheets.len());
+    for (id, text) in &page.sheets {
+        put_str(&mut body, id);
+        put_str(&mut body, text);
     }
     let files: Vec<(&str, FileStamp)> = stamps(files);
     put_u32(&mut body, files.len());
@@ -107,7 +125,12 @@ pub(crate) enum NotUsed {
 
 /// The chunk of the record in `dir`, its start statement naming `server_id`, when the record
 /// is of this `key` and `html` and no file it lists changed.
-pub(crate) fn load(dir: &Path, key: u128, html: &str, server_id: &str) -> Result<Chunk, NotUsed> {
+pub(crate) fn load(
+    dir: &Path,
+    key: u128,
+    html: &str,
+    server_id: &str,
+) -> Result<RecordedPage, NotUsed> {
     let bytes = fs::read(dir.join(FILE)).map_err(|_| NotUsed::Missing)?;
     let record = Record::parse(&bytes).ok_or(NotUsed::Missing)?;
     if record.key != key || record.html != html {
@@ -125,7 +148,15 @@ pub(crate) fn load(dir: &Path, key: u128, html: &str, server_id: &str) -> Result
         .into_iter()
         .map(|(id, text)| (Arc::from(id), Statement::whole(text)))
         .collect();
-    Ok(Chunk::new(parts, trailer))
+    let sheets = record
+        .sheets
+        .into_iter()
+        .map(|(id, text)| (Arc::from(id), Arc::from(text)))
+        .collect();
+    Ok(RecordedPage {
+        chunk: Chunk::new(parts, trailer),
+        sheets,
+    })
 }
 
 /// The first module whose define statement differs between `a` and `b` (`None`: the same
@@ -161,6 +192,7 @@ struct Record<'a> {
     html: &'a str,
     trailer: &'a str,
     parts: Vec<(&'a str, &'a str)>,
+    sheets: Vec<(&'a str, &'a str)>,
     files: Vec<(&'a str, FileStamp)>,
 }
 
@@ -181,6 +213,11 @@ impl<'a> Record<'a> {
             parts.push((r.str()?, r.str()?));
         }
         let count = r.u32()?;
+        let mut sheets = Vec::with_capacity(count.min(1 << 16));
+        for _ in 0..count {
+            sheets.push((r.str()?, r.str()?));
+        }
+        let count = r.u32()?;
         let mut files = Vec::with_capacity(count.min(1 << 20));
         for _ in 0..count {
             let path = r.str()?;
@@ -192,6 +229,7 @@ impl<'a> Record<'a> {
             html,
             trailer,
             parts,
+            sheets,
             files,
         })
     }
@@ -376,11 +414,16 @@ mod tests {
             html: "<html>",
             parts: &page,
             trailer: &trailer,
+            sheets: vec![("/a.css", "p { color: red }")],
         };
         save(dir.path(), &record, &[source.clone(), missing.clone()]).unwrap();
 
-        let chunk = load(dir.path(), 7, "<html>", "abc").unwrap();
+        let RecordedPage { chunk, sheets } = load(dir.path(), 7, "<html>", "abc").unwrap();
         assert_eq!(first_difference(&chunk.parts, &page), None);
+        assert_eq!(
+            sheets,
+            [(Arc::from("/a.css"), Arc::from("p { color: red }"))]
+        );
         assert_eq!(
             chunk.trailer,
             "__hotloop.start([\"/a.js\"], {\"revision\":0,\"serverId\":\"abc\"});\n"
@@ -434,6 +477,7 @@ mod tests {
             html: "",
             parts: &page,
             trailer: "",
+            sheets: Vec::new(),
         };
         save(dir.path(), &record, &[]).unwrap();
         let path = dir.path().join(FILE);

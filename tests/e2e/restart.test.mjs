@@ -18,7 +18,9 @@ const skip = !browserAvailable() && 'chromium is not installed (set HOTLOOP_REQU
 const FILLER = 3000;
 
 function writeProject(root) {
-  writeFile(path.join(root, 'index.html'), '<!doctype html><p id="v"></p><p id="count"></p><script type="module" src="/src/main.js"></script>\n');
+  // A linked stylesheet blocks the first render: the last session's page brings its text.
+  writeFile(path.join(root, 'index.html'), '<!doctype html><link rel="stylesheet" href="/src/linked.css"><p id="v"></p><p id="count"></p><script type="module" src="/src/main.js"></script>\n');
+  writeFile(path.join(root, 'src/linked.css'), '#v { color: rgb(1, 2, 3); }\n');
   const imports = [];
   for (let i = 0; i < FILLER; i++) {
     writeFile(path.join(root, `src/filler/m${i}.js`), `export const m${i} = ${i};\n`);
@@ -72,6 +74,7 @@ describe('a restart serves the page of the last session', { skip, concurrency: f
     try {
       await tab.until(() => document.getElementById('v').textContent === 'ts');
       assert.equal(await tab.text('#count'), String((FILLER * (FILLER - 1)) / 2));
+      assert.equal(await tab.page.evaluate(() => getComputedStyle(document.getElementById('v')).color), 'rgb(1, 2, 3)');
       await server.untilLine(/ready at .*the page of the last session was served meanwhile/);
       await tab.untilLog('[hmr] connected');
       const navigations = tab.navigations;

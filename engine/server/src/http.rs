@@ -667,7 +667,19 @@ pub(crate) async fn fallback(State(state): State<Arc<AppState>>, request: Reques
         return text(StatusCode::NOT_FOUND, format!("not found: {raw_path}"));
     }
     // A linked stylesheet is a module: its URL means the compiled sheet, never the raw file.
-    let served = state.built().await;
+    // While the cold build runs, the last session's page has its sheets (a linked sheet blocks
+    // the page's first render); anything else waits for the build.
+    let current = state.served();
+    let sheet_now = current.last_session
+        && current
+            .modules
+            .get(path.id.as_str())
+            .is_some_and(|m| m.stylesheet.is_some());
+    let served = if sheet_now {
+        current
+    } else {
+        state.built().await
+    };
     if let Some(module) = served.modules.get(path.id.as_str())
         && module.kind == ModuleKind::Css
         && let Some(sheet) = &module.stylesheet

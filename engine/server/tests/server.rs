@@ -1744,6 +1744,9 @@ async fn the_last_sessions_page_and_its_pieces_are_served_during_the_cold_build_
         joined.push_str(&piece.text());
     }
     assert!(joined.contains("console.log('last');"), "{joined}");
+    // So does a stylesheet it has (a `<link rel=stylesheet>` blocks the first render).
+    let sheet = get(&h, "/src/style.css").await;
+    assert_eq!((sheet.status, sheet.text()), (200, STYLESHEET.to_owned()));
 
     // A piece's map (it needs the modules) and the WebSocket hello wait for the build.
     let base = h.served.receiver_count();

@@ -19,7 +19,7 @@ use xxhash_rust::xxh3::Xxh3;
 use super::EngineHost;
 use super::publish::start_trailer;
 use crate::db::Db as _;
-use crate::last_page::{self, NotUsed, PageRecord, SERVER_ID_PLACEHOLDER};
+use crate::last_page::{self, NotUsed, PageRecord, SERVER_ID_PLACEHOLDER, Sheets};
 use crate::telemetry::LastPageCheck;
 
 /// Where the page of the last session stands in this session.
@@ -28,8 +28,8 @@ pub(super) enum LastPage {
     /// Not looked at yet.
     #[default]
     Unread,
-    /// Read and served while the cold build runs: the chunk that was served.
-    Served(Arc<Chunk>),
+    /// Read and served while the cold build runs: the chunk and the stylesheets served.
+    Served(Arc<Chunk>, Sheets),
     /// No record could be used, or the first build settled it.
     Done,
 }
@@ -57,8 +57,12 @@ impl EngineHost {
     }
 
     /// The chunk of the last session's page for `html`, to serve while the cold build runs,
-    /// with `server_id` in its start statement; read once.
-    pub(super) fn last_session_chunk(&mut self, html: &str, server_id: &str) -> Option<Arc<Chunk>> {
+    /// with `server_id` in its start statement, and its stylesheets; read once.
+    pub(super) fn last_session_chunk(
+        &mut self,
+        html: &str,
+        server_id: &str,
+    ) -> Option<(Arc<Chunk>, Sheets)> {
         if !matches!(self.last_page, LastPage::Unread) {
             return None;
         }
@@ -66,7 +70,7 @@ impl EngineHost {
         let (dir, key) = self.last_page_key()?;
         let started = std::time::Instant::now();
         match last_page::load(&dir, key, html, server_id) {
-            Ok(chunk) => {
+            Ok(last_page::RecordedPage { chunk, sheets }) => {
                 let chunk = Arc::new(chunk);
                 tracing::info!(
                     "serving the page of the last session ({} modules, read in {:.1?}) while \
@@ -74,8 +78,8 @@ impl EngineHost {
                     chunk.parts.len(),
                     started.elapsed()
                 );
-                self.last_page = LastPage::Served(chunk.clone());
-                Some(chunk)
+                self.last_page = LastPage::Served(chunk.clone(), sheets.clone());
+                Some((chunk, sheets))
             }
             Err(NotUsed::Changed(path)) => {
                 tracing::debug!(
@@ -95,13 +99,25 @@ impl EngineHost {
     /// was served while it ran. On [`LastPageCheck::Stale`] the caller publishes another
     /// revision, so the hello those pages get tells them to reload.
     pub fn settle_last_page(&mut self, served: &Served) -> LastPageCheck {
-        let LastPage::Served(recorded) = std::mem::replace(&mut self.last_page, LastPage::Done)
+        let LastPage::Served(recorded, sheets) =
+            std::mem::replace(&mut self.last_page, LastPage::Done)
         else {
             return LastPageCheck::NotServed;
         };
+        // A stylesheet the build serves otherwise (or no longer) counts like a statement.
+        let other_sheet = sheets.iter().find(|(id, text)| {
+            served
+                .modules
+                .get(id)
+                .and_then(|m| m.stylesheet.as_ref())
+                .is_none_or(|now| now != text)
+        });
         let check = match last_page::first_difference(&recorded.parts, &served.chunk.parts) {
             Some(module) => LastPageCheck::Stale {
                 module: Some(module),
+            },
+            None if other_sheet.is_some() => LastPageCheck::Stale {
+                module: other_sheet.map(|(id, _)| id.clone()),
             },
             None if recorded.trailer != served.chunk.trailer => {
                 LastPageCheck::Stale { module: None }
@@ -150,11 +166,17 @@ impl EngineHost {
         let mode = &self.project.options(&self.db).mode;
         let trailer = start_trailer(state, mode, 0, SERVER_ID_PLACEHOLDER);
         let files = self.db.files().files_on_disk();
+        let sheets = served
+            .modules
+            .iter()
+            .filter_map(|(id, m)| Some((&**id, &**m.stylesheet.as_ref()?)))
+            .collect();
         let record = PageRecord {
             key,
             html,
             parts: &served.chunk.parts,
             trailer: &trailer,
+            sheets,
         };
         match last_page::save(&dir, &record, &files) {
             Ok(bytes) => tracing::debug!("recorded the page ({bytes} bytes) for the next session"),

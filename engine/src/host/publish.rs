@@ -367,16 +367,32 @@ impl EngineHost {
         }
     }
 
-    /// [`EngineHost::building`] with the page of the last session as its chunk
-    /// (`Served::last_session`: the page and its pieces served at once), when there is one to
+    /// [`EngineHost::building`] with the page of the last session as its chunk and its
+    /// stylesheets as its modules (`Served::last_session`: the page, its pieces and its linked
+    /// sheets served at once), when there is one to
     /// use (`last_session.rs`); read once, before the first build (~20 ms at 10,000 modules:
     /// the record's bytes and a stat per file).
     pub fn last_session_page(&mut self, server_id: &Arc<str>) -> Option<Served> {
         let building = self.building(server_id);
-        let chunk = self.last_session_chunk(building.html.as_deref()?, server_id)?;
+        let (chunk, sheets) = self.last_session_chunk(building.html.as_deref()?, server_id)?;
+        // Only the stylesheets: what a `<link rel=stylesheet>` asks for while the build runs.
+        let modules = sheets
+            .into_iter()
+            .map(|(id, text)| {
+                let sheet = ServedModule {
+                    kind: hotloop_protocol::ModuleKind::Css,
+                    code: Arc::from(""),
+                    map: None,
+                    map_source: None,
+                    stylesheet: Some(text),
+                };
+                (id, sheet)
+            })
+            .collect();
         Some(Served {
             last_session: true,
             chunk,
+            modules,
             ..building
         })
     }

@@ -193,3 +193,49 @@ fn a_page_that_does_not_compile_is_not_kept() {
     let mut host = second_session(project.root(), cache.root());
     assert!(host.last_session_page(&Arc::from("s3")).is_none());
 }
+
+#[test]
+fn linked_stylesheets_come_with_the_page_and_one_that_differs_makes_it_stale() {
+    let cache = TempProject::empty();
+    let fixture = PROJECT.replace(
+        "<!doctype html>\n",
+        "<!doctype html>\n<link rel=\"stylesheet\" href=\"/src/style.css\">\n",
+    ) + "//- /src/style.css\np { color: red; }\n";
+    let mut first = Incremental::new(&fixture);
+    first
+        .host
+        .use_compile_cache(CompileCache::open(cache.root()).expect("cache"));
+    first.build();
+    let served = first.host.served(&Arc::from("s1"), 0);
+    first.host.record_page(&served);
+    let Incremental { project, .. } = first;
+
+    let mut host = second_session(project.root(), cache.root());
+    let building = host
+        .last_session_page(&Arc::from("s2"))
+        .expect("the last page");
+    let sheet = building
+        .modules
+        .get("/src/style.css")
+        .expect("the linked sheet");
+    assert!(sheet.stylesheet.as_deref().unwrap().contains("color: red"));
+    host.build();
+    let built = host.served(&Arc::from("s2"), 0);
+    let built_sheet = built.modules.get("/src/style.css").unwrap();
+    assert_eq!(
+        sheet.stylesheet, built_sheet.stylesheet,
+        "the text the build serves"
+    );
+    // The build serves another text for it (what a manifest of files cannot always show: an
+    // `@import` that now finds another file): the page is stale.
+    let mut other = built.clone();
+    let mut module = other.modules.get("/src/style.css").unwrap().clone();
+    module.stylesheet = Some(Arc::from("p { color: blue; }\n"));
+    other.modules.insert(Arc::from("/src/style.css"), module);
+    assert_eq!(
+        host.settle_last_page(&other),
+        LastPageCheck::Stale {
+            module: Some(Arc::from("/src/style.css"))
+        }
+    );
+}
