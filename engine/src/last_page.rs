@@ -96,15 +96,19 @@ pub(crate) fn save(dir: &Path, page: &PageRecord<'_>, files: &[PathBuf]) -> std:
     static WRITES: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let temp = dir.join(format!("{FILE}.{}.{n}.tmp", std::process::id()));
-    let mut out = fs::File::create(&temp)?;
-    out.write_all(MAGIC)?;
-    out.write_all(&xxh3_64(&body).to_le_bytes())?;
-    out.write_all(&body)?;
-    drop(out);
-    fs::rename(&temp, dir.join(FILE)).inspect_err(|_| {
+    let written = (|| {
+        let mut out = fs::File::create(&temp)?;
+        out.write_all(MAGIC)?;
+        out.write_all(&xxh3_64(&body).to_le_bytes())?;
+        out.write_all(&body)?;
+        drop(out);
+        fs::rename(&temp, dir.join(FILE))
+    })();
+    if written.is_err() {
+        // A full disk, a read-only cache: no half-written file stays behind.
         let _ = fs::remove_file(&temp);
-    })?;
-    Ok((MAGIC.len() + 8 + body.len()) as u64)
+    }
+    written.map(|()| (MAGIC.len() + 8 + body.len()) as u64)
 }
 
 /// Removes the record in `dir`, if any.
