@@ -1,8 +1,8 @@
 //! WebSocket sessions, one per browser tab.
 //!
-//! On upgrade a session subscribes to the broadcast of encoded frames *first*, then sends
-//! `Hello` built from the current snapshot, so no update published after the snapshot can be
-//! missed. Then it forwards every broadcast frame as one binary message (the bytes the engine
+//! On upgrade a session subscribes to the broadcast of encoded frames *first*, then reads the
+//! current snapshot at once and sends `Hello` built from it, so no update published after the
+//! snapshot can be missed, and none queued behind the hello is already in it. Then it forwards every broadcast frame as one binary message (the bytes the engine
 //! chose for this tab: `hotloop_protocol::frame`) and decodes the
 //! client's frames into `ClientEvent::Message`s. A session that falls behind the broadcast
 //! (`Lagged`) sends the snapshot's `resync` frame (the engine's `FullReload { ClientOutOfSync }`) and closes. A malformed frame, a text frame
@@ -58,8 +58,14 @@ pub(crate) async fn upgrade(
     if let Err(why) = security::check_ws_origin(&state.hosts, &headers) {
         return security::forbidden(why);
     }
-    // Subscribe before the snapshot for Hello is read: nothing published after it is missed.
+    // Subscribe, then read the snapshot for Hello at once: nothing published after the
+    // snapshot is missed (the engine publishes a revision's snapshot before it broadcasts its
+    // frame), and a frame queued behind the hello is one the snapshot predates. Read later (once
+    // the socket is up), the snapshot could already hold an update whose frame waits in the
+    // queue: its hello would name a revision the page has not reached yet, and the page would
+    // reload although the update was on its way.
     let updates = state.updates.subscribe();
+    let at_subscribe = state.served();
     let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
@@ -68,7 +74,9 @@ pub(crate) async fn upgrade(
     let max = state.max_client_message;
     ws.max_message_size(max)
         .max_frame_size(max)
-        .on_upgrade(move |socket| session(state, socket, updates, client_id, user_agent))
+        .on_upgrade(move |socket| {
+            session(state, socket, updates, at_subscribe, client_id, user_agent)
+        })
 }
 
 /// Reports `Disconnected` however the session ends.
@@ -133,6 +141,7 @@ async fn session(
     state: Arc<AppState>,
     mut socket: WebSocket,
     mut updates: broadcast::Receiver<Frame>,
+    at_subscribe: Arc<hotloop_protocol::served::Served>,
     client_id: ClientId,
     user_agent: Option<String>,
 ) {
@@ -150,7 +159,11 @@ async fn session(
     };
     // A tab left open from an earlier run reconnects while this one builds: it hears the new
     // server id (and reloads) once there is a page to reload into.
-    let served = state.built().await;
+    let served = if at_subscribe.building {
+        state.built().await
+    } else {
+        at_subscribe
+    };
     let hello = protocol::encode(&ServerMessage::Hello {
         protocol: PROTOCOL_VERSION,
         server_id: served.server_id.to_string(),
