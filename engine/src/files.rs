@@ -285,7 +285,7 @@ pub fn is_stylesheet(path: &Path) -> bool {
 /// unreadable path is `Missing`.
 pub fn read_contents(path: &Path) -> FileContents {
     let class = FileClass::of(path);
-    let Some(real) = file_on_disk(path) else {
+    let Some(real) = real_file(path, class) else {
         return FileContents::Text("".into());
     };
     let path = real.as_ref();
@@ -320,7 +320,11 @@ pub fn read_contents(path: &Path) -> FileContents {
 /// query (`a.md?raw`, `App.vue?vue&type=style...`) its file; `None` for a module with no file
 /// (virtual, a glob module, a worker variant).
 pub fn file_on_disk(path: &Path) -> Option<std::borrow::Cow<'_, Path>> {
-    let class = FileClass::of(path);
+    real_file(path, FileClass::of(path))
+}
+
+/// [`file_on_disk`] for a path whose class is known.
+fn real_file(path: &Path, class: FileClass) -> Option<std::borrow::Cow<'_, Path>> {
     if class.is_virtual() {
         return None;
     }
