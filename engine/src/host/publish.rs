@@ -155,7 +155,6 @@ fn worker_chunks(state: &BuildState, mode: &str) -> WorkerChunks {
         .collect()
 }
 
-/// The start call's `mode` (unless it is the default) and `.env` variables.
 /// The chunk's trailer: the start statement (`__hotloop.start([entries], { revision, serverId,
 /// ... })`) and the chunk's map line.
 pub(super) fn start_trailer(
@@ -182,6 +181,7 @@ pub(super) fn start_trailer(
     trailer
 }
 
+/// The start call's `mode` (unless it is the default) and `.env` variables.
 fn push_start_env(trailer: &mut String, mode: &str, env: &PublicEnv) {
     if mode != DEFAULT_MODE {
         trailer.push_str(",\"mode\":");
@@ -369,9 +369,8 @@ impl EngineHost {
 
     /// [`EngineHost::building`] with the page of the last session as its chunk and its
     /// stylesheets as its modules (`Served::last_session`: the page, its pieces and its linked
-    /// sheets served at once), when there is one to
-    /// use (`last_session.rs`); read once, before the first build (~20 ms at 10,000 modules:
-    /// the record's bytes and a stat per file).
+    /// sheets served at once), when there is one to use (`last_session.rs`); read once, before
+    /// the first build (~20 ms at 10,000 modules: the record's bytes and a stat per file).
     pub fn last_session_page(&mut self, server_id: &Arc<str>) -> Option<Served> {
         let building = self.building(server_id);
         let (chunk, sheets) = self.last_session_chunk(building.html.as_deref()?, server_id)?;
