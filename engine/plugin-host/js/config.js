@@ -219,6 +219,19 @@ export function globToRegExp(glob) {
   return re;
 }
 
+/**
+ * Vite's `config.fsDenyGlob`: whether an absolute path is under `server.fs.deny` (a pattern
+ * without a `/` matches at any depth; case-insensitive). `isFileLoadingAllowed`, which
+ * plugins import from `vite` (@vitejs/plugin-vue 6.1 before it reads a file), calls it.
+ */
+export function fsDenyGlob(patterns) {
+  const res = patterns.map((p) => {
+    const re = globToRegExp(p.includes('/') ? p : `**/${p}`);
+    return new RegExp(re.source, 'i');
+  });
+  return (file) => res.some((re) => re.test(file));
+}
+
 function patternMatches(p, value, kind) {
   if (typeof p === 'string') return kind === 'id' ? globToRegExp(p).test(value) : value.includes(p);
   const re = new RegExp(p.source, p.flags.replace(/[gy]/g, ''));

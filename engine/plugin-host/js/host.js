@@ -42,7 +42,7 @@ import { FrameReader, FrameWriter } from './protocol.js';
 import { startProfile } from './profile.js';
 import {
   flattenPlugins, filterServePlugins, sortByEnforce, pluginsWithHook, hookHandler, mergeConfig, indexHtmlPlugins,
-  normalizeAlias, normalizeHookFilter, filterMatches, unsupportedOptions, pluginsForEnvironment,
+  normalizeAlias, normalizeHookFilter, filterMatches, unsupportedOptions, pluginsForEnvironment, fsDenyGlob,
   NATIVE_BUILTINS, NATIVE_INDEX_HTML,
 } from './config.js';
 import { composeMaps, toMap } from './sourcemap.js';
@@ -678,6 +678,9 @@ async function loadConfig(body) {
     getSortedPlugins: (hook) => pluginsWithHook(plugins, hook).map((x) => x.plugin),
     getSortedPluginHooks: (hook) => pluginsWithHook(plugins, hook).map((x) => hookHandler(x.plugin[hook])),
   };
+  // What Vite's `isFileLoadingAllowed` (exported by `vite`, called by plugins) reads.
+  resolved.fsDenyGlob = fsDenyGlob(resolved.server.fs.deny);
+  resolved.safeModulePaths = new Set();
   resolved.environments = {
     client: { ...resolved, consumer: 'client', dev: { moduleRunnerTransform: false } },
     // The app's server (`--server`): what plugins see for its modules.

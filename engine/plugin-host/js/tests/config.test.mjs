@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   flattenPlugins, filterServePlugins, sortByEnforce, pluginsWithHook, mergeConfig, normalizeAlias,
-  normalizeHookFilter, filterMatches, globToRegExp, unsupportedOptions, indexHtmlPlugins,
+  normalizeHookFilter, filterMatches, globToRegExp, unsupportedOptions, indexHtmlPlugins, fsDenyGlob,
   pluginsForEnvironment,
 } from '../config.js';
 
@@ -134,4 +134,16 @@ test('applyToEnvironment asked for the ssr environment: its own list, the same i
   assert.deepEqual(ssr.plugins.map((p) => p.name), ['plain', 'ssr-only', 'per-env:ssr']);
   assert.deepEqual([client.skipped, ssr.skipped], [['ssr-only'], ['client-only']]);
   assert.equal(ssr.plugins[0], plain, 'one instance for both environments');
+});
+
+test("fsDenyGlob is Vite's: a bare pattern at any depth, case-insensitive, dot files included", () => {
+  const denied = fsDenyGlob(['.env', '.env.*', '*.{crt,pem}', '**/.git/**']);
+  for (const file of ['/p/.env', '/p/sub/.env.local', '/p/certs/KEY.PEM', '/p/.git/config']) {
+    assert.ok(denied(file), file);
+  }
+  for (const file of ['/p/src/App.vue', '/p/src/env.ts', '/p/.envrc.js', '/p/pem/x.js']) {
+    assert.ok(!denied(file), file);
+  }
+  assert.ok(fsDenyGlob(['/p/secret/**'])('/p/secret/a.txt'));
+  assert.ok(!fsDenyGlob([])('/p/.env'));
 });
