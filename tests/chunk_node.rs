@@ -71,11 +71,11 @@ globalThis.fetch = async (url) => {{
 "#,
         serde_json::Value::Object(lazy)
     );
-    std::fs::write(
-        &page,
-        format!("{prelude}\n{}\n{chunk}", runtime::RUNTIME_JS),
-    )
-    .unwrap();
+    // The runtime as the page gets it: compacted by the binary (`engine::compact_script`).
+    let runtime = engine::compact_script("/_hotloop/runtime-source.js", runtime::RUNTIME_JS)
+        .expect("the runtime compacts");
+    assert!(runtime.code.len() < runtime::RUNTIME_JS.len() * 3 / 5);
+    std::fs::write(&page, format!("{prelude}\n{}\n{chunk}", runtime.code)).unwrap();
     let output = Command::new("node")
         .arg(&page)
         .output()

@@ -73,8 +73,8 @@ pub use telemetry::{
     ServerGraphStats, ServerUpdateReport, UpdateOutcome, UpdateReport,
 };
 pub use transform::{
-    COMPILE_STACK as ENGINE_STACK, ConfigLiteral, PluginCall, assume_big_stack, config_literal,
-    strip_types_to_esm,
+    COMPILE_STACK as ENGINE_STACK, CompactScript, ConfigLiteral, PluginCall, assume_big_stack,
+    compact_script, config_literal, strip_types_to_esm,
 };
 pub use update::{Cause, PreparedUpdate, prepare};
 

@@ -396,7 +396,7 @@ if (import.meta.hot) import.meta.hot.accept();
                 assert_eq!(hot.revision, 5);
                 assert_eq!(hot.changed_files, vec![Arc::<str>::from("/src/leaf.js")]);
                 assert!(
-                    hot.modules[0].code.contains("v = 2"),
+                    hot.modules[0].code.contains("v=2"),
                     "{}",
                     hot.modules[0].code
                 );

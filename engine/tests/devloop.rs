@@ -426,7 +426,7 @@ fn the_server_process_gets_its_chunk_updates_and_its_acks_reach_the_pages() {
     };
     assert_eq!(revision, 1);
     assert!(
-        chunk.contains("'hello'") && chunk.contains("\"server\":true"),
+        chunk.contains("\"hello\"") && chunk.contains("\"server\":true"),
         "{chunk}"
     );
 
@@ -498,7 +498,7 @@ fn the_server_process_gets_its_chunk_updates_and_its_acks_reach_the_pages() {
         panic!("a restarted process gets the chunk again");
     };
     assert_eq!(revision, 2);
-    assert!(chunk.contains("'hello again'"), "{chunk}");
+    assert!(chunk.contains("\"hello again\""), "{chunk}");
 
     edit("src/greeting.js", "export const greeting = ;\n");
     let deadline = Instant::now() + WAIT;

@@ -160,7 +160,7 @@ async fn a_restart_serves_the_page_the_last_session_ended_with_and_a_stale_one_m
     assert_eq!(revision_of(&client.messages[0]), 1);
     let scripts = page_scripts(&third).await;
     assert!(
-        scripts.contains("'js'") && !scripts.contains("edited"),
+        scripts.contains("\"js\"") && !scripts.contains("edited"),
         "{scripts}"
     );
 }

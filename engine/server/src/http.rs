@@ -38,7 +38,7 @@ pub(crate) struct ChunkCache {
 }
 
 /// Strong ETag from a content hash and length.
-fn content_etag(bytes: &[u8]) -> String {
+pub(crate) fn content_etag(bytes: &[u8]) -> String {
     let mut hasher = FxHasher::default();
     hasher.write(bytes);
     format!("\"{:016x}-{:x}\"", hasher.finish(), bytes.len())
@@ -280,15 +280,26 @@ pub(crate) async fn app_root(State(state): State<Arc<AppState>>, request: Reques
 
 /// `GET /_hotloop/runtime.js`.
 pub(crate) async fn runtime_js(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    let etag = state
-        .runtime_etag
-        .get_or_init(|| content_etag(runtime::RUNTIME_JS.as_bytes()));
     cached(
         &headers,
-        etag,
+        &state.runtime_etag,
         JS,
-        Bytes::from_static(runtime::RUNTIME_JS.as_bytes()),
+        state.runtime_body.clone(),
     )
+}
+
+/// `GET /_hotloop/runtime.js.map`: the compact runtime's map (404 for the readable one).
+pub(crate) async fn runtime_map(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Response {
+    match &state.runtime.map {
+        Some(map) => cached(&headers, &content_etag(map), JSON, map.clone()),
+        None => text(
+            StatusCode::NOT_FOUND,
+            "the runtime is served as written: it has no source map\n".into(),
+        ),
+    }
 }
 
 /// `GET /_hotloop/react-refresh.js`: the embedded React Refresh runtime.
@@ -366,8 +377,9 @@ pub(crate) async fn worker_js(
         Ok(found) => found,
         Err(response) => return response,
     };
-    let mut body = Vec::with_capacity(runtime::RUNTIME_JS.len() + chunk.bytes().len());
-    body.extend_from_slice(runtime::RUNTIME_JS.as_bytes());
+    let runtime = &state.runtime.code;
+    let mut body = Vec::with_capacity(runtime.len() + chunk.bytes().len());
+    body.extend_from_slice(runtime);
     body.extend_from_slice(chunk.bytes());
     cached(&headers, &content_etag(&body), JS, Bytes::from(body))
 }
@@ -382,7 +394,7 @@ pub(crate) async fn worker_map(
         Ok(found) => found,
         Err(response) => return response,
     };
-    let runtime_lines = runtime::RUNTIME_JS.bytes().filter(|&b| b == b'\n').count();
+    let runtime_lines = state.runtime.code.iter().filter(|&&b| b == b'\n').count();
     let map = Bytes::from(sourcemap::index_map(&chunk, &served.modules, runtime_lines));
     cached(&headers, &content_etag(&map), JSON, map)
 }

@@ -34,6 +34,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::Router;
+use axum::body::Bytes;
 use axum::http::uri::Authority;
 use axum::routing::{any, get};
 use tokio::net::TcpListener;
@@ -96,6 +97,43 @@ pub struct ServerConfig {
     /// host's loopback port and their routes), asked per request; `None` (a project without
     /// handlers) costs nothing. See `middlewares.rs` for where they run and what they answer.
     pub middlewares: Option<MiddlewareSource>,
+    /// The runtime script `/_hotloop/runtime.js` answers (and web workers' scripts start with).
+    pub runtime: RuntimeScript,
+}
+
+/// The browser runtime as served: `hotloop_runtime::RUNTIME_JS` as it is, or a compact print
+/// of it with a source map back to that text (the binary compacts it with the engine's swc;
+/// this crate has no parser).
+#[derive(Clone, Debug)]
+pub struct RuntimeScript {
+    /// The script; ends with a newline.
+    pub code: Bytes,
+    /// Its source map (JSON) when `code` is not the readable text, served at
+    /// `/_hotloop/runtime.js.map`.
+    pub map: Option<Bytes>,
+}
+
+impl RuntimeScript {
+    /// `hotloop_runtime::RUNTIME_JS` as written: comments and all, no map.
+    pub fn readable() -> RuntimeScript {
+        RuntimeScript {
+            code: Bytes::from_static(runtime::RUNTIME_JS.as_bytes()),
+            map: None,
+        }
+    }
+
+    /// What `/_hotloop/runtime.js` answers: the script, then the comment naming its map.
+    fn body(&self) -> Bytes {
+        match &self.map {
+            None => self.code.clone(),
+            Some(_) => {
+                let mut body = Vec::with_capacity(self.code.len() + 64);
+                body.extend_from_slice(&self.code);
+                body.extend_from_slice(b"//# sourceMappingURL=/_hotloop/runtime.js.map\n");
+                Bytes::from(body)
+            }
+        }
+    }
 }
 
 impl ServerConfig {
@@ -115,6 +153,7 @@ impl ServerConfig {
             app_server: None,
             app_server_wait: std::time::Duration::from_secs(10),
             middlewares: None,
+            runtime: RuntimeScript::readable(),
         }
     }
 }
@@ -159,7 +198,10 @@ pub(crate) struct AppState {
     pub(crate) chunk_cache: Mutex<Option<http::ChunkCache>>,
     /// The page's chunk pieces of the last few snapshots.
     pieces: Mutex<pieces::PieceCache>,
-    pub(crate) runtime_etag: OnceLock<String>,
+    /// The runtime script (`ServerConfig::runtime`), `/_hotloop/runtime.js`'s body and its ETag.
+    pub(crate) runtime: RuntimeScript,
+    pub(crate) runtime_body: Bytes,
+    pub(crate) runtime_etag: String,
     pub(crate) react_refresh_etag: OnceLock<String>,
 }
 
@@ -293,7 +335,9 @@ impl BoundServer {
             middlewares: config.middlewares,
             chunk_cache: Mutex::new(None),
             pieces: Mutex::default(),
-            runtime_etag: OnceLock::new(),
+            runtime_body: config.runtime.body(),
+            runtime_etag: http::content_etag(&config.runtime.body()),
+            runtime: config.runtime,
             react_refresh_etag: OnceLock::new(),
         });
         tracing::info!("serving {} on {}", state.fs.root.display(), self.local_addr);
@@ -365,6 +409,7 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/", root)
         .route("/index.html", get(http::index))
         .route("/_hotloop/runtime.js", get(http::runtime_js))
+        .route("/_hotloop/runtime.js.map", get(http::runtime_map))
         .route("/_hotloop/react-refresh.js", get(http::react_refresh_js))
         .route("/_hotloop/chunk.js", get(http::chunk_js))
         .route("/_hotloop/chunk.js.map", get(http::chunk_map))

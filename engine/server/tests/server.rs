@@ -473,6 +473,31 @@ async fn runtime_js_is_the_embedded_runtime() {
 }
 
 #[tokio::test]
+async fn a_compacted_runtime_names_its_map_and_the_readable_one_has_none() {
+    let h = start().await;
+    assert_eq!(get(&h, "/_hotloop/runtime.js.map").await.status, 404);
+
+    let h = start_with(
+        |config, _| {
+            config.runtime = server::RuntimeScript {
+                code: "globalThis.compact=1;\n".into(),
+                map: Some(r#"{"version":3,"sources":["/_hotloop/runtime-source.js"]}"#.into()),
+            };
+        },
+        64,
+    )
+    .await;
+    let r = get(&h, "/_hotloop/runtime.js").await;
+    assert_eq!(
+        r.text(),
+        "globalThis.compact=1;\n//# sourceMappingURL=/_hotloop/runtime.js.map\n"
+    );
+    let map = get(&h, "/_hotloop/runtime.js.map").await;
+    assert_eq!(map.status, 200);
+    assert!(map.text().contains("runtime-source.js"), "{}", map.text());
+}
+
+#[tokio::test]
 async fn react_refresh_js_is_the_embedded_refresh_runtime() {
     let h = start().await;
     let r = get(&h, "/_hotloop/react-refresh.js").await;

@@ -348,7 +348,7 @@ fn an_edit_no_open_page_needs_is_held_back_and_sent_to_a_page_whose_chunk_predat
     };
     assert_eq!(hot.modules.len(), 1);
     assert!(
-        hot.modules[0].code.contains("route = 2"),
+        hot.modules[0].code.contains("route=2"),
         "{}",
         hot.modules[0].code
     );
@@ -518,7 +518,7 @@ fn an_edit_in_a_lazy_chunk_goes_to_the_pages_that_loaded_it_and_a_late_loader_ge
     assert!(
         update_of(frame.bytes_for(ClientId(1))).modules[0]
             .code
-            .contains("route = 2")
+            .contains("route=2")
     );
     assert_eq!(
         hotloop_protocol::wire::decode_server(frame.bytes_for(ClientId(2))),
@@ -539,7 +539,7 @@ fn an_edit_in_a_lazy_chunk_goes_to_the_pages_that_loaded_it_and_a_late_loader_ge
     assert!(
         update_of(frame.bytes_for(ClientId(2))).modules[0]
             .code
-            .contains("route = 2")
+            .contains("route=2")
     );
     // Then the answer the page holds its `import()` for.
     chunk_synced(&mut frames, 2);

@@ -15,8 +15,8 @@
 //! ```
 //! (`(async function ...` when the module uses top-level `await`; see below; `$RefreshReg$,
 //! $RefreshSig$` follow `__hotloop_meta` where hotloop's React Refresh transform registered
-//! something.) The body is swc's codegen without comments (the source map has the source),
-//! indented with tabs.
+//! something.) The body is swc's compact codegen (no comments, indentation or line breaks; the
+//! source map has the source), so a body is one line.
 //!
 //! - ESM is lowered to CommonJS by swc's `common_js` transform (getter exports = live bindings,
 //!   hoisted, so cycles work), its export prologue folded into one

@@ -11,6 +11,7 @@ use crate::graph::ModuleKind;
 use crate::inputs::{FileContents, Project, SourceFile, in_node_modules};
 use crate::queries::glob;
 use crate::queries::plugin_pass::{self, Lang, PluginPass};
+use crate::queries::resolve::react_ignores_jsx_source;
 use crate::telemetry::Phase;
 use crate::transform::{
     self, CompiledModule, GlobImport, HotFacts, ImportRecord, TransformOptions, compile_json,
@@ -382,10 +383,16 @@ fn compile_script(
         }
         Ok(script) => script.clone(),
     };
+    // npm packages rarely ship JSX, and a React upgrade then re-parses the project's own files
+    // only (as for React Refresh).
+    let jsx_dev_source = in_node_modules(path)
+        || !(script.jsx.is_automatic_react()
+            && Project::try_get(db).is_some_and(|p| react_ignores_jsx_source(db, p)));
     let options = TransformOptions {
         react_refresh: project_options_refresh(db) && !in_node_modules(path),
         define: project_define(db),
         script,
+        jsx_dev_source,
     };
     let compiled = db
         .compile_cache()

@@ -443,11 +443,14 @@ mod tests {
         let chained = super::chain_map(&ours, &plugin, root, file).expect("chained");
 
         let map = swc_sourcemap::SourceMap::from_slice(chained.as_bytes()).unwrap();
-        let line = code
+        let (line, column) = code
             .lines()
-            .position(|l| l.contains("const msg = 'hi' + a"))
-            .expect("the export in the factory") as u32;
-        let token = map.lookup_token(line, 10).expect("a mapping on that line");
+            .enumerate()
+            .find_map(|(i, l)| l.find("const msg=\"hi\"+a").map(|c| (i as u32, c as u32)))
+            .expect("the export in the factory");
+        let token = map
+            .lookup_token(line, column + 6)
+            .expect("a mapping at the name");
         assert_eq!(
             token.get_source().map(|s| &**s),
             Some("/src/App.vue"),

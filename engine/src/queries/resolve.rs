@@ -194,6 +194,39 @@ pub fn refresh_runtime(db: &dyn Db, project: Project) -> RefreshRuntime {
     }
 }
 
+/// Whether the project's React ignores `jsxDEV`'s `source` and `self` arguments: React 19 and
+/// later (the version in `react/package.json` as resolved from the root). Then its automatic
+/// JSX runtime gets calls without them (`TransformOptions::jsx_dev_source`). No React, or a
+/// version that does not read as one, keeps them. Re-runs when the resolution epoch moves or
+/// the package's `package.json` changes (an upgrade).
+#[salsa::tracked(returns(copy))]
+pub fn react_ignores_jsx_source(db: &dyn Db, project: Project) -> bool {
+    let _clock = db
+        .clock()
+        .enter_key(Phase::Resolve, "react_ignores_jsx_source", project);
+    let _epoch = project.resolution_epoch(db);
+    let from = project.root(db).join("index.html");
+    let Ok(path) = db
+        .resolvers()
+        .resolve(&from, "react/package.json", ImportKind::Static)
+    else {
+        return false;
+    };
+    let manifest = db.files().get_or_read(db, &path);
+    let contents = manifest.contents(db);
+    let Some(text) = contents.text() else {
+        return false;
+    };
+    major_version(text).is_some_and(|major| major >= 19)
+}
+
+/// The major version of a `package.json`'s `"version"`.
+fn major_version(package_json: &str) -> Option<u64> {
+    let value: serde_json::Value = serde_json::from_str(package_json).ok()?;
+    let version = value.get("version")?.as_str()?;
+    version.split('.').next()?.parse().ok()
+}
+
 /// `./main.ts?glob=0`: the importer's own glob module.
 fn resolve_glob(db: &dyn Db, importer: &Path, specifier: &str) -> Resolution {
     let path = importer.with_file_name(specifier.trim_start_matches("./"));

@@ -56,13 +56,13 @@ fn define_replaces_unbound_names_everywhere_and_aliases_rewrite_specifiers() {
     let chunk = p.chunk();
     assert!(
         chunk.contains(
-            r#"console.log(_label.label, _pad.default, "1.2.3", "https://api", true, __LOCAL__)"#
+            r#"console.log(_label.label,_pad.default,"1.2.3","https://api",true,__LOCAL__)"#
         ),
         "{chunk}"
     );
-    assert!(chunk.contains(r#"typeof "1.2.3""#), "{chunk}");
+    assert!(chunk.contains(r#"typeof"1.2.3""#), "{chunk}");
     // `node_modules` too, as Vite's pre-bundling applies `define`.
-    assert!(chunk.contains(r#"_default = "1.2.3""#), "{chunk}");
+    assert!(chunk.contains(r#"_default="1.2.3""#), "{chunk}");
 }
 
 /// `vite.config.*` edited: the host evaluates it again (here a stand-in that reads the value
@@ -136,7 +136,7 @@ console.log(__APP_VERSION__, __LOCAL__, shadow('x'));
     assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
     let chunk = p.chunk();
     assert!(
-        chunk.contains(r#"console.log("1.2.3", "replaced", shadow('x'))"#),
+        chunk.contains(r#"console.log("1.2.3","replaced",shadow("x"))"#),
         "{chunk}"
     );
     assert!(chunk.contains("return __APP_VERSION__;"), "{chunk}");

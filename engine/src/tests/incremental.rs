@@ -95,12 +95,13 @@ fn editing_a_function_body_reruns_only_that_files_parse_and_emit() {
                 module_diagnostics: ran /src/a.js
                 module_imports: ran /src/a.js
                 parsed_module: ran /src/a.js
+                react_ignores_jsx_source: reused project
                 resolved_imports: reused /src/a.js
               changed: /src/a.js
               plan: reload: /src/a.js changed and no module accepts it (via /src/a.js <- /src/main.js)
         "#]],
     );
-    assert!(p.chunk().contains("40 + 2"));
+    assert!(p.chunk().contains("40+2"));
 }
 
 #[test]
@@ -152,6 +153,7 @@ fn adding_an_import_re_resolves_only_that_file_and_updates_the_graph() {
                 module_imports: ran /src/a.js /src/c.js; reused /src/b.js /src/main.js
                 parsed_module: ran /src/a.js /src/c.js; reused /src/b.js /src/main.js
                 public_env: reused project
+                react_ignores_jsx_source: reused project
                 refresh_runtime: reused project
                 resolved_imports: ran /src/a.js /src/c.js; reused /src/b.js /src/main.js
               changed: /src/a.js /src/c.js
@@ -198,6 +200,7 @@ fn creating_the_missing_file_fixes_the_import() {
                 module_imports: ran /src/missing.js; reused /src/main.js
                 parsed_module: ran /src/missing.js; reused /src/main.js
                 public_env: reused project
+                react_ignores_jsx_source: ran project
                 refresh_runtime: ran project
                 resolved_imports: ran /src/main.js /src/missing.js
               changed: /src/main.js /src/missing.js
@@ -240,6 +243,7 @@ fn deleting_a_file_turns_importers_imports_into_errors_and_restoring_heals_them(
                 module_imports: reused /src/a.js /src/main.js
                 parsed_module: reused /src/a.js /src/main.js
                 public_env: reused project
+                react_ignores_jsx_source: ran project
                 refresh_runtime: ran project
                 resolved_imports: ran /src/a.js /src/main.js
               changed: /src/main.js
@@ -274,6 +278,7 @@ fn deleting_a_file_turns_importers_imports_into_errors_and_restoring_heals_them(
                 module_imports: ran /src/b.js; reused /src/a.js /src/main.js
                 parsed_module: ran /src/b.js; reused /src/a.js /src/main.js
                 public_env: reused project
+                react_ignores_jsx_source: ran project
                 refresh_runtime: ran project
                 resolved_imports: ran /src/a.js /src/b.js /src/main.js
               changed: /src/main.js /src/b.js
@@ -307,6 +312,7 @@ fn a_body_edit_that_breaks_the_syntax_reports_it_and_the_fix_clears_it() {
                 module_diagnostics: ran /src/b.js
                 module_imports: ran /src/b.js
                 parsed_module: ran /src/b.js
+                react_ignores_jsx_source: reused project
                 resolved_imports: reused /src/b.js
               changed: nothing
               diagnostics:
@@ -330,6 +336,7 @@ fn a_body_edit_that_breaks_the_syntax_reports_it_and_the_fix_clears_it() {
                 module_diagnostics: ran /src/b.js
                 module_imports: ran /src/b.js
                 parsed_module: ran /src/b.js
+                react_ignores_jsx_source: reused project
                 resolved_imports: reused /src/b.js
               changed: /src/b.js
               diagnostics: none
@@ -377,6 +384,7 @@ export const label = 'hi';
                 module_diagnostics: ran /src/App.js
                 module_imports: ran /src/App.js
                 parsed_module: ran /src/App.js
+                react_ignores_jsx_source: reused project
                 resolved_imports: ran /src/App.js
               changed: nothing
               diagnostics:
@@ -404,6 +412,7 @@ export const label = 'hi';
                 module_diagnostics: ran /src/App.js
                 module_imports: ran /src/App.js
                 parsed_module: ran /src/App.js
+                react_ignores_jsx_source: reused project
                 resolved_imports: ran /src/App.js
               changed: /src/App.js
               diagnostics: none
@@ -445,6 +454,7 @@ fn editing_a_file_outside_the_graph_twice_costs_nothing_the_second_time() {
                 module_imports: reused /src/a.js /src/b.js /src/main.js
                 parsed_module: reused /src/a.js /src/b.js /src/main.js
                 public_env: reused project
+                react_ignores_jsx_source: ran project
                 refresh_runtime: ran project
                 resolved_imports: ran /src/a.js /src/b.js /src/main.js
               changed: nothing
@@ -489,6 +499,7 @@ fn editing_index_html_rebuilds_the_page() {
                 module_imports: reused /src/a.js /src/b.js /src/main.js
                 parsed_module: reused /src/a.js /src/b.js /src/main.js
                 public_env: reused project
+                react_ignores_jsx_source: reused project
                 refresh_runtime: reused project
                 resolved_imports: reused /src/a.js /src/b.js /src/main.js
               changed: nothing
@@ -537,6 +548,7 @@ fn a_watched_file_that_turns_empty_is_deferred_until_read_again() {
                 module_diagnostics: ran /src/a.js
                 module_imports: ran /src/a.js
                 parsed_module: ran /src/a.js
+                react_ignores_jsx_source: reused project
                 resolved_imports: reused /src/a.js
               changed: /src/a.js
               plan: reload: /src/a.js changed and no module accepts it (via /src/a.js <- /src/main.js)
@@ -563,6 +575,7 @@ fn a_watched_file_that_turns_empty_is_deferred_until_read_again() {
                 module_imports: ran /src/a.js; reused /src/main.js
                 parsed_module: ran /src/a.js; reused /src/main.js
                 public_env: reused project
+                react_ignores_jsx_source: reused project
                 refresh_runtime: reused project
                 resolved_imports: reused /src/a.js /src/main.js
               changed: /src/a.js
@@ -585,6 +598,7 @@ fn a_watched_file_that_turns_empty_is_deferred_until_read_again() {
                 module_imports: ran /src/a.js; reused /src/main.js
                 parsed_module: ran /src/a.js; reused /src/main.js
                 public_env: reused project
+                react_ignores_jsx_source: reused project
                 refresh_runtime: reused project
                 resolved_imports: reused /src/a.js /src/main.js
               changed: /src/a.js
@@ -607,6 +621,7 @@ fn a_watched_file_that_turns_empty_is_deferred_until_read_again() {
                 module_imports: reused /src/a.js /src/main.js
                 parsed_module: reused /src/a.js /src/main.js
                 public_env: reused project
+                react_ignores_jsx_source: ran project
                 refresh_runtime: ran project
                 resolved_imports: ran /src/a.js /src/main.js
               changed: nothing
@@ -647,6 +662,7 @@ fn rescan_re_reads_every_known_file() {
                 module_imports: ran /src/a.js; reused /src/main.js
                 parsed_module: ran /src/a.js; reused /src/main.js
                 public_env: reused project
+                react_ignores_jsx_source: ran project
                 refresh_runtime: ran project
                 resolved_imports: ran /src/a.js /src/main.js
               changed: /src/main.js /src/a.js
@@ -690,6 +706,7 @@ fn deleting_a_directory_without_events_for_its_files_still_updates_them() {
                 module_imports: reused /src/main.js
                 parsed_module: reused /src/main.js
                 public_env: reused project
+                react_ignores_jsx_source: ran project
                 refresh_runtime: ran project
                 resolved_imports: ran /src/main.js
               changed: /src/main.js
@@ -743,6 +760,7 @@ fn a_directory_restored_in_one_event_brings_its_files_back() {
                 module_imports: ran /src/lib/x.js; reused /src/main.js
                 parsed_module: ran /src/lib/x.js; reused /src/main.js
                 public_env: reused project
+                react_ignores_jsx_source: ran project
                 refresh_runtime: ran project
                 resolved_imports: ran /src/lib/x.js /src/main.js
               changed: /src/main.js /src/lib/x.js
@@ -1026,6 +1044,7 @@ fn changing_a_package_json_moves_the_epoch_and_re_resolves_bare_imports() {
                 module_imports: ran /node_modules/mainpkg/lib/other.js; reused /src/main.js
                 parsed_module: ran /node_modules/mainpkg/lib/other.js; reused /src/main.js
                 public_env: reused project
+                react_ignores_jsx_source: ran project
                 refresh_runtime: ran project
                 resolved_imports: ran /node_modules/mainpkg/lib/other.js /src/main.js
               changed: /src/main.js /node_modules/mainpkg/lib/other.js
@@ -1083,6 +1102,7 @@ fn an_npm_install_is_picked_up_through_the_package_lock_marker() {
                 module_imports: ran /node_modules/mainpkg/lib/main.js; reused /src/main.js
                 parsed_module: ran /node_modules/mainpkg/lib/main.js; reused /src/main.js
                 public_env: reused project
+                react_ignores_jsx_source: ran project
                 refresh_runtime: ran project
                 resolved_imports: ran /node_modules/mainpkg/lib/main.js /src/main.js
               changed: /node_modules/mainpkg/lib/main.js
@@ -1090,7 +1110,7 @@ fn an_npm_install_is_picked_up_through_the_package_lock_marker() {
               plan: reload: /node_modules/.package-lock.json changed
         "#]],
     );
-    assert!(p.chunk().contains("'v2'"));
+    assert!(p.chunk().contains("\"v2\""));
 }
 
 // ---------------------------------------------------------------- html, css, assets, json
@@ -1228,6 +1248,7 @@ fn a_missing_index_html_is_a_diagnostic_and_a_page_that_says_so() {
                 module_imports: ran /src/main.js
                 parsed_module: ran /src/main.js
                 public_env: reused project
+                react_ignores_jsx_source: ran project
                 refresh_runtime: ran project
                 resolved_imports: ran /src/main.js
               changed: /src/main.js
@@ -1348,6 +1369,70 @@ console.log(React);
 module.exports = { version: 'test' };
 "#;
 
+/// React 19 reads neither `source` nor `self` of `jsxDEV`: with it installed the JSX calls
+/// leave both out. Upgrading from React 18 recompiles the JSX modules, and only them.
+#[test]
+fn jsx_dev_calls_carry_their_source_for_react_18_and_not_for_react_19() {
+    let app = r#"
+//- /src/main.js
+import { App } from './App.jsx';
+console.log(App);
+//- /src/App.jsx
+export const App = () => <b>hi</b>;
+//- /node_modules/react/package.json
+{ "name": "react", "version": "18.3.1", "main": "index.js" }
+//- /node_modules/react/index.js
+module.exports = {};
+//- /node_modules/react/jsx-dev-runtime.js
+exports.jsxDEV = function () {};
+"#;
+    let mut p = Incremental::new(&[HTML, app].concat());
+    p.build();
+    let chunk = p.chunk();
+    assert!(
+        chunk.contains(r#"{children:"hi"},void 0,false,{fileName:"/src/App.jsx",lineNumber:1,"#),
+        "{chunk}"
+    );
+    p.check(
+        &[r#"
+//- /node_modules/react/package.json
+{ "name": "react", "version": "19.2.0", "main": "index.js" }
+"#],
+        expect![[r#"
+            edit /node_modules/react/package.json
+              applied: files [/node_modules/react/package.json], config [/node_modules/react/package.json], epoch moved
+              queries:
+                chunk: reused project
+                chunk_entry: ran /src/App.jsx; reused /node_modules/react/jsx-dev-runtime.js /src/main.js
+                emitted_module: ran /src/App.jsx /src/main.js; reused /node_modules/react/jsx-dev-runtime.js
+                entry_html: reused project
+                file_exists: reused /src/main.js
+                hot_meta: ran /src/App.jsx /src/main.js; reused /node_modules/react/jsx-dev-runtime.js
+                html_entries: reused project
+                import_specifiers: reused /node_modules/react/jsx-dev-runtime.js /src/App.jsx /src/main.js
+                index_text: reused project
+                module_deps: reused /node_modules/react/jsx-dev-runtime.js /src/App.jsx /src/main.js
+                module_diagnostics: ran /src/App.jsx /src/main.js; reused /node_modules/react/jsx-dev-runtime.js
+                module_graph: reused project
+                module_imports: ran /src/App.jsx /src/main.js; reused /node_modules/react/jsx-dev-runtime.js
+                parsed_module: ran /src/App.jsx /src/main.js; reused /node_modules/react/jsx-dev-runtime.js
+                public_env: reused project
+                react_ignores_jsx_source: ran project
+                refresh_runtime: ran project
+                resolved_imports: ran /node_modules/react/jsx-dev-runtime.js /src/App.jsx /src/main.js
+              changed: /src/App.jsx
+              config changed: /node_modules/react/package.json
+              plan: reload: /node_modules/react/package.json changed
+        "#]],
+    );
+    let chunk = p.chunk();
+    assert!(
+        chunk.contains(r#"jsxDEV)("b",{children:"hi"},void 0,false)"#)
+            && !chunk.contains("fileName"),
+        "{chunk}"
+    );
+}
+
 const REFRESH_TAG: &str = r#"<script src="/_hotloop/react-refresh.js"></script>"#;
 
 #[test]
@@ -1399,6 +1484,7 @@ exports.performReactRefresh = function () {};
                 module_imports: ran /node_modules/react-refresh/cjs/dev.js /node_modules/react-refresh/runtime.js; reused /node_modules/react/index.js /src/main.js
                 parsed_module: ran /node_modules/react-refresh/cjs/dev.js /node_modules/react-refresh/runtime.js; reused /node_modules/react/index.js /src/main.js
                 public_env: reused project
+                react_ignores_jsx_source: ran project
                 refresh_runtime: ran project
                 resolved_imports: ran /node_modules/react-refresh/cjs/dev.js /node_modules/react-refresh/runtime.js /node_modules/react/index.js /src/main.js
               changed: /node_modules/react-refresh/runtime.js /node_modules/react-refresh/cjs/dev.js
@@ -1844,6 +1930,7 @@ fn a_mode_reads_its_own_env_files_and_reaches_the_page() {
                 module_imports: reused /src/main.js
                 parsed_module: reused /src/main.js
                 public_env: ran project
+                react_ignores_jsx_source: ran project
                 refresh_runtime: ran project
                 resolved_imports: ran /src/main.js
               changed: nothing
@@ -1900,6 +1987,7 @@ fn editing_an_env_file_reloads_with_new_variables_and_reparses_no_module() {
                 module_imports: reused /src/main.js
                 parsed_module: reused /src/main.js
                 public_env: ran project
+                react_ignores_jsx_source: ran project
                 refresh_runtime: ran project
                 resolved_imports: ran /src/main.js
               changed: nothing
@@ -1934,6 +2022,7 @@ fn editing_an_env_file_reloads_with_new_variables_and_reparses_no_module() {
                 module_imports: reused /src/main.js
                 parsed_module: reused /src/main.js
                 public_env: ran project
+                react_ignores_jsx_source: ran project
                 refresh_runtime: ran project
                 resolved_imports: ran /src/main.js
               changed: nothing
@@ -1967,6 +2056,7 @@ fn editing_an_env_file_reloads_with_new_variables_and_reparses_no_module() {
             module_imports: reused /src/main.js
             parsed_module: reused /src/main.js
             public_env: ran project
+            react_ignores_jsx_source: ran project
             refresh_runtime: ran project
             resolved_imports: ran /src/main.js
           changed: nothing
@@ -1992,6 +2082,7 @@ fn editing_an_env_file_reloads_with_new_variables_and_reparses_no_module() {
             module_imports: reused /src/main.js
             parsed_module: reused /src/main.js
             public_env: ran project
+            react_ignores_jsx_source: ran project
             refresh_runtime: ran project
             resolved_imports: ran /src/main.js
           changed: nothing
@@ -2035,6 +2126,7 @@ fn env_placeholders_in_index_html_are_replaced_and_follow_the_env_file() {
                 module_imports: reused /src/main.js
                 parsed_module: reused /src/main.js
                 public_env: ran project
+                react_ignores_jsx_source: ran project
                 refresh_runtime: ran project
                 resolved_imports: ran /src/main.js
               changed: nothing
@@ -2210,6 +2302,7 @@ hello
             module_imports: reused /src/logo.svg /src/logo.svg?url /src/main.js /src/main.js?raw
             parsed_module: reused /src/logo.svg /src/logo.svg?url /src/main.js /src/main.js?raw
             public_env: reused project
+            react_ignores_jsx_source: ran project
             refresh_runtime: ran project
             resolved_imports: ran /src/logo.svg /src/logo.svg?url /src/main.js /src/main.js?raw
           changed: /src/main.js
@@ -2276,7 +2369,7 @@ export default 'b';
         chunk.contains(r#""./pages/a.js": () => require.dynamic("./pages/a.js"),"#),
         "{chunk}"
     );
-    assert!(chunk.contains(r#"const pages = require("./main.js?glob=0");"#));
+    assert!(chunk.contains(r#"const pages=require("./main.js?glob=0");"#));
 
     // A new page: both glob modules list it and are sent with it; the importer is not
     // re-parsed (its code does not depend on the listing).
@@ -2301,6 +2394,7 @@ export default 'b';
             module_imports: ran /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/c.js; reused /src/main.js /src/pages/a.js /src/pages/b.js
             parsed_module: ran /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/c.js; reused /src/main.js /src/pages/a.js /src/pages/b.js
             public_env: reused project
+            react_ignores_jsx_source: ran project
             refresh_runtime: ran project
             resolved_imports: ran /src/main.js /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/a.js /src/pages/b.js /src/pages/c.js
           changed: /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/c.js
@@ -2345,6 +2439,7 @@ export default 'b';
                 module_imports: reused /src/main.js /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/a.js /src/pages/b.js /src/pages/c.js
                 parsed_module: reused /src/main.js /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/a.js /src/pages/b.js /src/pages/c.js
                 public_env: reused project
+                react_ignores_jsx_source: ran project
                 refresh_runtime: ran project
                 resolved_imports: ran /src/main.js /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/a.js /src/pages/b.js /src/pages/c.js
               changed: nothing
@@ -2369,6 +2464,7 @@ export default 'b';
                 module_imports: ran /src/main.js?glob=0 /src/main.js?glob=1; reused /src/main.js /src/pages/b.js /src/pages/c.js
                 parsed_module: ran /src/main.js?glob=0 /src/main.js?glob=1; reused /src/main.js /src/pages/b.js /src/pages/c.js
                 public_env: reused project
+                react_ignores_jsx_source: ran project
                 refresh_runtime: ran project
                 resolved_imports: ran /src/main.js /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/b.js /src/pages/c.js
               changed: /src/main.js?glob=0 /src/main.js?glob=1
@@ -2416,6 +2512,7 @@ fn a_glob_call_hotloop_cannot_read_is_an_error_at_its_line_until_fixed() {
                 module_imports: ran /src/main.js /src/main.js?glob=0; reused /src/ok.js
                 parsed_module: ran /src/main.js /src/main.js?glob=0; reused /src/ok.js
                 public_env: reused project
+                react_ignores_jsx_source: reused project
                 refresh_runtime: reused project
                 resolved_imports: ran /src/main.js /src/main.js?glob=0; reused /src/ok.js
               changed: /src/main.js /src/main.js?glob=0
@@ -2503,7 +2600,7 @@ self.onmessage = (e: MessageEvent) => self.postMessage(prefix + e.data);
     assert!(page.contains(r#"module.exports = "/_hotloop/worker/src/math.worker.js";"#));
     assert!(
         page.contains(
-            r#"new Worker(new URL(require("./echo.ts?worker&url"), __hotloop_meta.url), {"#
+            r#"new Worker(new URL(require("./echo.ts?worker&url"),__hotloop_meta.url),{"#
         ),
         "{page}"
     );
@@ -2536,7 +2633,7 @@ self.onmessage = (e: MessageEvent) => self.postMessage(prefix + e.data);
         "{math}"
     );
     let echo = worker(&served, "/src/echo.ts");
-    assert!(echo.contains("const prefix = 'echo ';"), "{echo}");
+    assert!(echo.contains("const prefix=\"echo \";"), "{echo}");
     assert_eq!(served.workers.len(), 2);
 
     // An edit inside a worker reloads the page (a running worker cannot take new code), and
@@ -2555,12 +2652,13 @@ self.onmessage = (e: MessageEvent) => self.postMessage(prefix + e.data);
                 module_diagnostics: ran /src/math.js
                 module_imports: ran /src/math.js
                 parsed_module: ran /src/math.js
+                react_ignores_jsx_source: reused project
                 resolved_imports: reused /src/math.js
               changed: /src/math.js
               plan: reload: /src/math.js runs in a web worker, which restarts with the page
         "#]],
     );
-    assert!(worker(&p.served(2), "/src/math.worker.js").contains("n * 3"));
+    assert!(worker(&p.served(2), "/src/math.worker.js").contains("n*3"));
 
     // A module the page and a worker share reloads too; one only the page runs stays hot.
     p.check(
@@ -2580,6 +2678,7 @@ self.onmessage = (e: MessageEvent) => self.postMessage(prefix + e.data);
                 module_diagnostics: ran /src/shared.js
                 module_imports: ran /src/shared.js
                 parsed_module: ran /src/shared.js
+                react_ignores_jsx_source: reused project
                 resolved_imports: reused /src/shared.js
               changed: /src/shared.js
               plan: reload: /src/shared.js runs in a web worker, which restarts with the page
@@ -2601,6 +2700,7 @@ self.onmessage = (e: MessageEvent) => self.postMessage(prefix + e.data);
                 module_imports: ran /src/main.js; reused /src/echo.ts /src/echo.ts?worker&url
                 parsed_module: ran /src/main.js; reused /src/echo.ts /src/echo.ts?worker&url
                 public_env: reused project
+                react_ignores_jsx_source: reused project
                 refresh_runtime: reused project
                 resolved_imports: ran /src/main.js; reused /src/echo.ts /src/echo.ts?worker&url
               changed: /src/main.js
@@ -2798,6 +2898,7 @@ fn editing_a_referenced_tsconfig_recompiles_only_the_files_whose_options_changed
                 module_imports: ran /src/label.ts /src/main.tsx; reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js
                 parsed_module: ran /src/label.ts /src/main.tsx; reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js
                 public_env: reused project
+                react_ignores_jsx_source: ran project
                 refresh_runtime: ran project
                 resolved_imports: ran /lib/view.tsx /node_modules/react/jsx-dev-runtime.js /src/label.ts /src/main.tsx
               changed: /src/main.tsx
@@ -2827,6 +2928,7 @@ fn editing_a_referenced_tsconfig_recompiles_only_the_files_whose_options_changed
                 module_imports: reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js /src/label.ts /src/main.tsx
                 parsed_module: reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js /src/label.ts /src/main.tsx
                 public_env: reused project
+                react_ignores_jsx_source: ran project
                 refresh_runtime: ran project
                 resolved_imports: ran /lib/view.tsx /node_modules/react/jsx-dev-runtime.js /src/label.ts /src/main.tsx
               changed: nothing
@@ -3016,6 +3118,7 @@ module.exports = { jsxDEV() {} };
                 module_imports: ran /src/main.tsx; reused /node_modules/react/jsx-dev-runtime.js
                 parsed_module: ran /src/main.tsx; reused /node_modules/react/jsx-dev-runtime.js
                 public_env: reused project
+                react_ignores_jsx_source: ran project
                 refresh_runtime: ran project
                 resolved_imports: ran /node_modules/react/jsx-dev-runtime.js /src/main.tsx
               changed: /src/main.tsx /node_modules/react/jsx-dev-runtime.js
@@ -3081,6 +3184,7 @@ export class A { x = 1; }
                 module_imports: ran /src/main.ts
                 parsed_module: ran /src/main.ts
                 public_env: reused project
+                react_ignores_jsx_source: ran project
                 refresh_runtime: ran project
                 resolved_imports: ran /src/main.ts
               changed: /src/main.ts
@@ -3109,6 +3213,7 @@ export class A { x = 1; }
                 module_imports: reused /src/main.ts
                 parsed_module: reused /src/main.ts
                 public_env: reused project
+                react_ignores_jsx_source: ran project
                 refresh_runtime: ran project
                 resolved_imports: ran /src/main.ts
               changed: nothing

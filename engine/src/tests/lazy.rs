@@ -338,6 +338,7 @@ fn an_edit_in_a_loaded_lazy_chunk_is_a_hot_update_through_the_import() {
                 module_diagnostics: ran /src/a-only.js
                 module_imports: ran /src/a-only.js
                 parsed_module: ran /src/a-only.js
+                react_ignores_jsx_source: reused project
                 resolved_imports: reused /src/a-only.js
               changed: /src/a-only.js
               plan: hot send=[/src/a-only.js] invalidate=[/src/a-only.js, /src/route-a.js] boundaries=[/src/route-a.js self]
@@ -395,6 +396,7 @@ import.meta.hot.accept();
                 module_imports: ran /src/route.js; reused /src/router.js
                 parsed_module: ran /src/route.js; reused /src/router.js
                 public_env: reused project
+                react_ignores_jsx_source: reused project
                 refresh_runtime: reused project
                 resolved_imports: reused /src/route.js /src/router.js
               changed: /src/route.js

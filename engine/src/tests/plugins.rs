@@ -262,6 +262,7 @@ fn plugin_modules_are_graph_modules_and_a_style_edit_updates_the_style_alone() {
                 module_diagnostics: ran /src/App.vue /src/App.vue?sfc&type=style&lang.css
                 module_imports: ran /src/App.vue /src/App.vue?sfc&type=style&lang.css
                 parsed_module: ran /src/App.vue /src/App.vue?sfc&type=style&lang.css
+                react_ignores_jsx_source: reused project
                 resolved_imports: reused /src/App.vue /src/App.vue?sfc&type=style&lang.css
               changed: /src/App.vue?sfc&type=style&lang.css
               plan: hot send=[/src/App.vue?sfc&type=style&lang.css] invalidate=[/src/App.vue?sfc&type=style&lang.css] boundaries=[/src/App.vue?sfc&type=style&lang.css self] css_only
@@ -412,6 +413,7 @@ fn a_module_a_plugin_watches_recompiles_the_watcher_in_the_same_build() {
                 module_diagnostics: ran /src/App.vue /src/main.js
                 module_imports: ran /src/App.vue /src/main.js
                 parsed_module: ran /src/App.vue /src/main.js
+                react_ignores_jsx_source: reused project
                 resolved_imports: reused /src/App.vue /src/main.js
               changed: /src/App.vue
               plan: reload: /src/App.vue changed and no module accepts it (via /src/App.vue <- /src/main.js)
@@ -484,6 +486,7 @@ fn a_new_file_where_a_plugin_scans_recompiles_the_scanner_though_nothing_imports
                 module_imports: ran /src/App.vue; reused /@id/__x00__virtual:greeting /src/App.vue?sfc&type=style&lang.css /src/main.js
                 parsed_module: ran /src/App.vue; reused /@id/__x00__virtual:greeting /src/App.vue?sfc&type=style&lang.css /src/main.js
                 public_env: reused project
+                react_ignores_jsx_source: ran project
                 refresh_runtime: ran project
                 resolved_imports: ran /@id/__x00__virtual:greeting /src/App.vue /src/App.vue?sfc&type=style&lang.css /src/main.js
               changed: /src/App.vue
@@ -514,6 +517,7 @@ fn a_new_file_where_a_plugin_scans_recompiles_the_scanner_though_nothing_imports
                 module_imports: reused /@id/__x00__virtual:greeting /src/App.vue /src/App.vue?sfc&type=style&lang.css /src/main.js
                 parsed_module: reused /@id/__x00__virtual:greeting /src/App.vue /src/App.vue?sfc&type=style&lang.css /src/main.js
                 public_env: reused project
+                react_ignores_jsx_source: ran project
                 refresh_runtime: ran project
                 resolved_imports: ran /@id/__x00__virtual:greeting /src/App.vue /src/App.vue?sfc&type=style&lang.css /src/main.js
               changed: nothing

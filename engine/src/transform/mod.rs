@@ -14,6 +14,7 @@
 
 mod analyze;
 mod class_fields;
+mod compact;
 mod config_literal;
 mod define;
 mod esm_exports;
@@ -21,6 +22,7 @@ mod fold;
 mod glob;
 mod guard;
 mod hygiene;
+mod jsx_source;
 mod pipeline;
 mod rewrite;
 mod strip;
@@ -32,6 +34,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+pub use compact::{CompactScript, compact_script};
 pub use config_literal::{ConfigLiteral, PluginCall, config_literal};
 pub use glob::{GlobImport, GlobMatch, glob_module};
 pub use guard::{STACK_SIZE as COMPILE_STACK, assume_big_stack};
@@ -106,6 +109,12 @@ pub struct TransformOptions {
     pub define: Arc<[(String, String)]>,
     /// What the `tsconfig.json` that applies to the file says (see `crate::tsconfig`).
     pub script: ScriptConfig,
+    /// `jsxDEV` calls keep their `source` and `self` arguments (`{ fileName, lineNumber,
+    /// columnNumber }, this`). React 19 ignores both (owner stacks replaced `_source`), so for
+    /// its automatic runtime they are left out: ~70 bytes per JSX element the page need not
+    /// parse (`queries::resolve::react_ignores_jsx_source`). Other runtimes (Preact's
+    /// `preact/debug` reads `__source`) and older React keep them.
+    pub jsx_dev_source: bool,
 }
 
 impl Default for TransformOptions {
@@ -114,6 +123,7 @@ impl Default for TransformOptions {
             react_refresh: true,
             define: Arc::new([]),
             script: ScriptConfig::default(),
+            jsx_dev_source: true,
         }
     }
 }
@@ -183,6 +193,11 @@ impl Jsx {
             Jsx::Classic { factory, .. } => factory.starts_with("React."),
             Jsx::Preserve { .. } => false,
         }
+    }
+
+    /// React's automatic runtime (`react/jsx-dev-runtime`).
+    pub fn is_automatic_react(&self) -> bool {
+        matches!(self, Jsx::Automatic { import_source } if &**import_source == "react")
     }
 }
 

@@ -96,39 +96,7 @@ fn tsx_component_with_state_and_refresh() {
         COUNTER_TSX,
         expect![[r#"
             (function (module, exports, require, __hotloop_meta, $RefreshReg$, $RefreshSig$) {
-            "use strict";
-            require.esm(exports, {
-            	Label: ()=>Label,
-            	default: ()=>Counter
-            });
-            const _jsxdevruntime = require("react/jsx-dev-runtime");
-            const _react = require("react");
-            var _s = $RefreshSig$();
-            function Counter({ start }) {
-            	_s();
-            	const [n, setN] = (0, _react.useState)(start);
-            	return (0, _jsxdevruntime.jsxDEV)("button", {
-            		onClick: ()=>setN(n + 1),
-            		children: n
-            	}, void 0, false, {
-            		fileName: "/src/Counter.tsx",
-            		lineNumber: 8,
-            		columnNumber: 10
-            	}, this);
-            }
-            _s(Counter, "kjeb6yf8CsryRdPR6krV3uCQ/Hc=");
-            _c = Counter;
-            const Label = ()=>(0, _jsxdevruntime.jsxDEV)("span", {
-            		children: "count"
-            	}, void 0, false, {
-            		fileName: "/src/Counter.tsx",
-            		lineNumber: 11,
-            		columnNumber: 28
-            	}, void 0);
-            _c1 = Label;
-            var _c, _c1;
-            $RefreshReg$(_c, "Counter");
-            $RefreshReg$(_c1, "Label");
+            "use strict";require.esm(exports,{Label:()=>Label,default:()=>Counter});const _jsxdevruntime=require("react/jsx-dev-runtime");const _react=require("react");var _s=$RefreshSig$();function Counter({start}){_s();const[n,setN]=(0,_react.useState)(start);return(0,_jsxdevruntime.jsxDEV)("button",{onClick:()=>setN(n+1),children:n},void 0,false,{fileName:"/src/Counter.tsx",lineNumber:8,columnNumber:10},this);}_s(Counter,"kjeb6yf8CsryRdPR6krV3uCQ/Hc=");_c=Counter;const Label=()=>(0,_jsxdevruntime.jsxDEV)("span",{children:"count"},void 0,false,{fileName:"/src/Counter.tsx",lineNumber:11,columnNumber:28},void 0);_c1=Label;var _c,_c1;$RefreshReg$(_c,"Counter");$RefreshReg$(_c1,"Label");
             })
         "#]],
     );
@@ -150,68 +118,7 @@ console.log(this, import.meta.url);
 "#,
         expect![[r#"
             (function (module, exports, require, __hotloop_meta) {
-            "use strict";
-            function _export_star(from, to) {
-            	Object.keys(from).forEach(function(k) {
-            		if (k !== "default" && !Object.prototype.hasOwnProperty.call(to, k)) {
-            			Object.defineProperty(to, k, {
-            				enumerable: true,
-            				get: function() {
-            					return from[k];
-            				}
-            			});
-            		}
-            	});
-            	return from;
-            }
-            function _getRequireWildcardCache(nodeInterop) {
-            	if (typeof WeakMap !== "function") return null;
-            	var cacheBabelInterop = new WeakMap();
-            	var cacheNodeInterop = new WeakMap();
-            	return (_getRequireWildcardCache = function(nodeInterop) {
-            		return nodeInterop ? cacheNodeInterop : cacheBabelInterop;
-            	})(nodeInterop);
-            }
-            function _interop_require_wildcard(obj, nodeInterop) {
-            	if (!nodeInterop && obj && obj.__esModule) return obj;
-            	if (obj === null || typeof obj !== "object" && typeof obj !== "function") return {
-            		default: obj
-            	};
-            	var cache = _getRequireWildcardCache(nodeInterop);
-            	if (cache && cache.has(obj)) return cache.get(obj);
-            	var newObj = {
-            		__proto__: null
-            	};
-            	var hasPropertyDescriptor = Object.defineProperty && Object.getOwnPropertyDescriptor;
-            	for(var key in obj){
-            		if (key !== "default" && Object.prototype.hasOwnProperty.call(obj, key)) {
-            			var desc = hasPropertyDescriptor ? Object.getOwnPropertyDescriptor(obj, key) : null;
-            			if (desc && (desc.get || desc.set)) Object.defineProperty(newObj, key, desc);
-            			else newObj[key] = obj[key];
-            		}
-            	}
-            	newObj.default = obj;
-            	if (cache) cache.set(obj, newObj);
-            	return newObj;
-            }
-            require.esm(exports, {
-            	counter: ()=>counter,
-            	increment: ()=>increment,
-            	value: ()=>value,
-            	x: ()=>_c.x,
-            	z: ()=>_c.y
-            });
-            const _a = /*#__PURE__*/ _interop_require_wildcard(require("./a.js"));
-            const _b = /*#__PURE__*/ _interop_require_wildcard(require("./b.js"));
-            require("./side-effect.css");
-            const _c = require("./c.js");
-            _export_star(require("./d.js"), exports);
-            const value = _a.default + _a.named + _a.other + _b.thing;
-            let counter = 0;
-            function increment() {
-            	counter++;
-            }
-            console.log(void 0, __hotloop_meta.url);
+            "use strict";function _export_star(from,to){Object.keys(from).forEach(function(k){if(k!=="default"&&!Object.prototype.hasOwnProperty.call(to,k)){Object.defineProperty(to,k,{enumerable:true,get:function(){return from[k];}});}});return from;}function _getRequireWildcardCache(nodeInterop){if(typeof WeakMap!=="function")return null;var cacheBabelInterop=new WeakMap;var cacheNodeInterop=new WeakMap;return(_getRequireWildcardCache=function(nodeInterop){return nodeInterop?cacheNodeInterop:cacheBabelInterop;})(nodeInterop);}function _interop_require_wildcard(obj,nodeInterop){if(!nodeInterop&&obj&&obj.__esModule)return obj;if(obj===null||typeof obj!=="object"&&typeof obj!=="function")return{default:obj};var cache=_getRequireWildcardCache(nodeInterop);if(cache&&cache.has(obj))return cache.get(obj);var newObj={__proto__:null};var hasPropertyDescriptor=Object.defineProperty&&Object.getOwnPropertyDescriptor;for(var key in obj){if(key!=="default"&&Object.prototype.hasOwnProperty.call(obj,key)){var desc=hasPropertyDescriptor?Object.getOwnPropertyDescriptor(obj,key):null;if(desc&&(desc.get||desc.set))Object.defineProperty(newObj,key,desc);else newObj[key]=obj[key];}}newObj.default=obj;if(cache)cache.set(obj,newObj);return newObj;}require.esm(exports,{counter:()=>counter,increment:()=>increment,value:()=>value,x:()=>_c.x,z:()=>_c.y});const _a=/*#__PURE__*/_interop_require_wildcard(require("./a.js"));const _b=/*#__PURE__*/_interop_require_wildcard(require("./b.js"));require("./side-effect.css");const _c=require("./c.js");_export_star(require("./d.js"),exports);const value=_a.default+_a.named+_a.other+_b.thing;let counter=0;function increment(){counter++;}console.log(void 0,__hotloop_meta.url);
             })
         "#]],
     );
@@ -229,18 +136,7 @@ fn dynamic_import_becomes_the_runtimes_require_dynamic() {
 "#,
         expect![[r#"
             (function (module, exports, require, __hotloop_meta) {
-            "use strict";
-            require.esm(exports, {
-            	load: ()=>load
-            });
-            async function load(name) {
-            	const page = await require.dynamic("./pages/home.ts");
-            	const other = await require.dynamic(name);
-            	return [
-            		page.default,
-            		other.default
-            	];
-            }
+            "use strict";require.esm(exports,{load:()=>load});async function load(name){const page=await require.dynamic("./pages/home.ts");const other=await require.dynamic(name);return[page.default,other.default];}
             })
         "#]],
     );
@@ -284,15 +180,15 @@ export { pages, docs, old };
     assert_eq!(old.base.as_deref(), Some("./"));
     let code = out.code.expect("compiles");
     assert!(
-        code.contains(r#"const pages = require("./main.ts?glob=0");"#),
+        code.contains(r#"const pages=require("./main.ts?glob=0");"#),
         "{code}"
     );
     assert!(
-        code.contains(r#"const docs = require("./main.ts?glob=1");"#),
+        code.contains(r#"const docs=require("./main.ts?glob=1");"#),
         "{code}"
     );
     assert!(
-        code.contains(r#"const old = require("./main.ts?glob=2");"#),
+        code.contains(r#"const old=require("./main.ts?glob=2");"#),
         "{code}"
     );
     assert!(!code.contains("glob("), "{code}");
@@ -332,8 +228,8 @@ export const alias = (v: string) => import(`@/x/${v}.js`);
     );
     let code = out.code.expect("compiles");
     for expected in [
-        r#"require.dynamic(`./locales/${lang}.json`, require("./main.ts?glob=0"))"#,
-        r#"require.dynamic('../pages/' + a + '/' + b + '.tsx', require("./main.ts?glob=1"))"#,
+        r#"require.dynamic(`./locales/${lang}.json`,require("./main.ts?glob=0"))"#,
+        r#"require.dynamic("../pages/"+a+"/"+b+".tsx",require("./main.ts?glob=1"))"#,
         r#"require.dynamic(u)"#,
         r#"require.dynamic(`https://cdn.example/${v}.js`)"#,
         r#"require.dynamic(`@/x/${v}.js`)"#,
@@ -378,14 +274,14 @@ export { a, b, c, d, e, f, g, local };
     );
     let code = out.code.expect("compiles");
     for expected in [
-        r#"const a = new Worker(new URL(require("./work.ts?worker&url"), __hotloop_meta.url), {"#,
-        r#"const b = new SharedWorker(new URL(require("../shared/sync.js?worker&url"), __hotloop_meta.url));"#,
-        r#"const c = new Worker('/public-worker.js');"#,
-        r#"const d = new Worker(new URL('./work.ts?x', __hotloop_meta.url));"#,
-        r#"const e = new URL('./logo.png', __hotloop_meta.url);"#,
-        r#"const f = new Worker(new URL('https://cdn.example/w.js', __hotloop_meta.url));"#,
-        r#"const g = new Worker(new URL('/public-worker.js', __hotloop_meta.url));"#,
-        r#"return new Worker1(new URL('./other.ts', __hotloop_meta.url));"#,
+        r#"const a=new Worker(new URL(require("./work.ts?worker&url"),__hotloop_meta.url),{"#,
+        r#"const b=new SharedWorker(new URL(require("../shared/sync.js?worker&url"),__hotloop_meta.url));"#,
+        r#"const c=new Worker("/public-worker.js");"#,
+        r#"const d=new Worker(new URL("./work.ts?x",__hotloop_meta.url));"#,
+        r#"const e=new URL("./logo.png",__hotloop_meta.url);"#,
+        r#"const f=new Worker(new URL("https://cdn.example/w.js",__hotloop_meta.url));"#,
+        r#"const g=new Worker(new URL("/public-worker.js",__hotloop_meta.url));"#,
+        r#"return new Worker1(new URL("./other.ts",__hotloop_meta.url));"#,
     ] {
         assert!(code.contains(expected), "{expected}\n{code}");
     }
@@ -510,13 +406,7 @@ exports.lazy = () => import('./lazy.js');
 "#,
         expect![[r#"
             (function (module, exports, require, __hotloop_meta) {
-            'use strict';
-            module.exports = require('./cjs/react.development.js');
-            const impl = require('./dev');
-            function local(require1) {
-            	return require1('./not-a-dependency');
-            }
-            exports.lazy = ()=>require.dynamic('./lazy.js');
+            "use strict";module.exports=require("./cjs/react.development.js");const impl=require("./dev");function local(require1){return require1("./not-a-dependency");}exports.lazy=()=>require.dynamic("./lazy.js");
             })
         "#]],
     );
@@ -537,23 +427,7 @@ if (import.meta.hot) {
 "#,
         expect![[r#"
             (function (module, exports, require, __hotloop_meta) {
-            "use strict";
-            require.esm(exports, {
-            	value: ()=>value
-            });
-            const value = 1;
-            if (__hotloop_meta.hot) {
-            	__hotloop_meta.hot.accept();
-            	__hotloop_meta.hot.accept("./dep.js", (mod)=>console.log(mod.value));
-            	__hotloop_meta.hot.accept([
-            		"./a.js",
-            		"./b.js"
-            	], ([a, b])=>{});
-            	__hotloop_meta.hot?.dispose((data)=>{
-            		data.saved = value;
-            	});
-            	__hotloop_meta.hot.data.count = (__hotloop_meta.hot.data.count ?? 0) + 1;
-            }
+            "use strict";require.esm(exports,{value:()=>value});const value=1;if(__hotloop_meta.hot){__hotloop_meta.hot.accept();__hotloop_meta.hot.accept("./dep.js",mod=>console.log(mod.value));__hotloop_meta.hot.accept(["./a.js","./b.js"],([a,b])=>{});__hotloop_meta.hot?.dispose(data=>{data.saved=value;});__hotloop_meta.hot.data.count=(__hotloop_meta.hot.data.count??0)+1;}
             })
         "#]],
     );
@@ -568,6 +442,46 @@ fn refresh_off_emits_no_registrations() {
         "{code}"
     );
     assert!(!out.hot.refresh_boundary);
+}
+
+#[test]
+fn react_19_jsx_dev_calls_leave_out_source_and_self() {
+    let compile = |jsx_dev_source| {
+        let options = TransformOptions {
+            jsx_dev_source,
+            ..TransformOptions::default()
+        };
+        compile_module("/src/Counter.tsx", SourceKind::Tsx, COUNTER_TSX, &options)
+            .code
+            .expect("compiles")
+    };
+    let with_source = compile(true);
+    assert!(
+        with_source.contains(
+            r#"jsxDEV)("button",{onClick:()=>setN(n+1),children:n},void 0,false,{fileName:"/src/Counter.tsx",lineNumber:8,columnNumber:10},this)"#
+        ),
+        "{with_source}"
+    );
+    let without = compile(false);
+    assert!(
+        without.contains(r#"jsxDEV)("button",{onClick:()=>setN(n+1),children:n},void 0,false)"#)
+            && without.contains(r#"jsxDEV)("span",{children:"count"},void 0,false)"#)
+            && !without.contains("fileName"),
+        "{without}"
+    );
+    // A user's own function of that name is not React's.
+    let own = compile_module(
+        "/src/own.jsx",
+        SourceKind::Jsx,
+        "const _jsxDEV = (...a) => a.length;\nexport const n = _jsxDEV(1, 2, 3, 4, 5, 6) + <b />;\n",
+        &TransformOptions {
+            jsx_dev_source: false,
+            ..TransformOptions::default()
+        },
+    )
+    .code
+    .expect("compiles");
+    assert!(own.contains("_jsxDEV(1,2,3,4,5,6)"), "{own}");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -684,7 +598,7 @@ fn dead_branch_requires_are_removed_from_the_code_too() {
     );
     let code = out.code.expect("compiles");
     assert!(
-        code.contains("require('./d')") && !code.contains("./p"),
+        code.contains("require(\"./d\")") && !code.contains("./p"),
         "{code}"
     );
 }
@@ -868,7 +782,7 @@ fn source_map_points_into_the_original_through_the_header_line() {
     let (gen_line, gen_col) = code
         .lines()
         .enumerate()
-        .find_map(|(i, l)| l.find("const [n]").map(|c| (i, c as i64)))
+        .find_map(|(i, l)| l.find("const[n]").map(|c| (i, c as i64)))
         .expect("the declaration is emitted");
     let lines = decode_mappings(map["mappings"].as_str().expect("mappings"));
     assert!(lines[0].is_empty(), "the header line maps to nothing");
@@ -1082,8 +996,9 @@ fn five_megabyte_input_compiles() {
     let out = compile("/src/big.js", &text);
     assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics.first());
     let code = out.code.expect("compiles");
-    assert!(code.contains(&format!("function f{}(a, b)", count - 1)));
-    assert!(code.len() > 5 << 20);
+    assert!(code.contains(&format!("function f{}(a,b)", count - 1)));
+    // The data rows lose their indentation and line breaks, nothing else.
+    assert!(code.len() > 4 << 20);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1428,7 +1343,7 @@ fn a_factory_binds_the_refresh_registrars_only_where_hotloops_react_refresh_ran(
         code.starts_with(&format!("{PLAIN_FACTORY_HEADER}\n")),
         "{code}"
     );
-    assert!(code.contains("$RefreshReg$(_c, \"App\")"), "{code}");
+    assert!(code.contains("$RefreshReg$(_c,\"App\")"), "{code}");
     assert!(!out.hot.refresh_boundary);
     let tla = compile_script(
         "/src/data.ts",
@@ -1565,7 +1480,7 @@ fn legacy_decorators_emit_metadata_when_asked() {
     let code = compile_script("/src/a.ts", text, metadata)
         .code
         .expect("code");
-    assert!(code.contains("\"design:type\", String"), "{code}");
+    assert!(code.contains("\"design:type\",String"), "{code}");
     let plain = script(
         Jsx::default(),
         Decorators::Legacy {
@@ -1672,17 +1587,7 @@ fn the_export_prologue_is_one_runtime_call() {
         "function _export() { return 'user'; }\nconst x = 1;\nexport { x as 'a-b', _export };\nexport default 2;\n",
         expect![[r#"
             (function (module, exports, require, __hotloop_meta) {
-            "use strict";
-            require.esm(exports, {
-            	_export: ()=>_export,
-            	"a-b": ()=>x,
-            	default: ()=>_default
-            });
-            function _export() {
-            	return 'user';
-            }
-            const x = 1;
-            const _default = 2;
+            "use strict";require.esm(exports,{_export:()=>_export,"a-b":()=>x,default:()=>_default});function _export(){return"user";}const x=1;const _default=2;
             })
         "#]],
     );
@@ -1691,12 +1596,7 @@ fn the_export_prologue_is_one_runtime_call() {
         "import { a } from './a.js';\nexport const v = a;\n",
         expect![[r#"
             (function (module, exports, require, __hotloop_meta) {
-            "use strict";
-            require.esm(exports, {
-            	v: ()=>v
-            });
-            const _a = require("./a.js");
-            const v = _a.a;
+            "use strict";require.esm(exports,{v:()=>v});const _a=require("./a.js");const v=_a.a;
             })
         "#]],
     );
@@ -1705,10 +1605,7 @@ fn the_export_prologue_is_one_runtime_call() {
         "import './a.js';\nconsole.log(1);\n",
         expect![[r#"
             (function (module, exports, require, __hotloop_meta) {
-            "use strict";
-            require.esm(exports);
-            require("./a.js");
-            console.log(1);
+            "use strict";require.esm(exports);require("./a.js");console.log(1);
             })
         "#]],
     );
