@@ -144,6 +144,9 @@ pub struct DevLoop {
     app_server: app_server::AppServerState,
     /// The number of the last published snapshot (`Served::snapshot`).
     snapshot: u32,
+    /// The cold build's revision (`Served::first_revision`): 1 when the page of the last
+    /// session turned out stale, else 0.
+    first_revision: u32,
     /// The lazy chunks each open page loaded, with the snapshot each came from.
     open_chunks: FxHashMap<ClientId, FxHashMap<Arc<str>, u32>>,
     /// Modules only lazy chunks hold whose code changed (`PreparedUpdate::lazy_edited`: their
@@ -244,6 +247,7 @@ impl DevLoop {
             extra_roots: None,
             app_server: Default::default(),
             snapshot: 1,
+            first_revision: revision,
             open_chunks: FxHashMap::default(),
             lazy_edits: FxHashMap::default(),
             warm_up: LazyWarmUp::default(),
@@ -666,6 +670,7 @@ impl DevLoop {
         let mut served = self.host.served(&self.server_id, self.revision);
         self.snapshot += 1;
         served.snapshot = self.snapshot;
+        served.first_revision = self.first_revision;
         let _ = self.publishers.served.send(Arc::new(served));
     }
 

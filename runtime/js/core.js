@@ -463,7 +463,9 @@
         fullReload(reasons.ProtocolMismatch);
       } else if (message.serverId !== state.serverId) {
         fullReload(reasons.ServerRestarted);
-      } else if (message.revision !== Math.max(state.revision, state.errorsRevision)) {
+      } else if (message.revision > Math.max(state.revision, state.errorsRevision)) {
+        // Every frame after the hello's revision is queued behind it: a page at a later one
+        // (it loaded a newer chunk than the session's snapshot) skips those it has.
         fullReload(reasons.MissedUpdates);
       }
     }

@@ -63,6 +63,24 @@ test("hello at the revision the page last applied keeps the page", async () => {
   assert.equal(page.reloads, 0);
 });
 
+test("hello at an earlier revision keeps the page: the frames after it are queued, and those it has are skipped", async () => {
+  const page = createPage();
+  page.load([js("/src/a.js", {}, `globalThis.runs = (globalThis.runs ?? 0) + 1;\n__hotloop_meta.hot.accept();`)], ["/src/a.js"], { revision: 1 });
+  // Subscribed during the cold build (revision 0); the page loaded revision 1's chunk.
+  await page.connect({ revision: 0 });
+  const edit = (revision) => ({
+    revision,
+    modules: [js("/src/a.js", {}, `globalThis.runs = (globalThis.runs ?? 0) + 1;\n__hotloop_meta.hot.accept();`)],
+    invalidate: ["/src/a.js"],
+    boundaries: [{ id: "/src/a.js", acceptedDep: null }],
+  });
+  await page.update(edit(1));
+  assert.equal(page.get("runs"), 1, "revision 1 is what the page already runs");
+  await page.update(edit(2));
+  assert.equal(page.get("runs"), 2);
+  assert.equal(page.reloads, 0);
+});
+
 test("a full-reload message stores the reason; the next page logs it and shows a note", async () => {
   const page = createPage();
   await page.boot([app], ["/src/main.js"]);

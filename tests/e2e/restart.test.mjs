@@ -83,6 +83,10 @@ describe('a restart serves the page of the last session', { skip, concurrency: f
       await tab.untilLog('[hmr] updated /src/main.js', { from });
       await tab.until(() => document.getElementById('v').textContent === 'ts!');
       assert.equal(tab.navigations, navigations, `a hot update, no reload (the ${source} page)`);
+    } catch (e) {
+      // What the server did meanwhile (a revision published before the page's hello?).
+      e.message += `\nthe ${source} page; server output:\n${server.lines.join('\n')}`;
+      throw e;
     } finally {
       await tab.close();
       await server.stop();

@@ -136,11 +136,11 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
             .ok();
         let compactor = std::thread::Builder::new()
             .name("hotloop-runtime".into())
-            .spawn_scoped(scope, runtime_script)
+            .spawn_scoped(scope, || {
+                engine::compact_script("/_hotloop/runtime-source.js", runtime::RUNTIME_JS)
+            })
             .ok();
-        let runtime_script = compactor
-            .and_then(|compactor| compactor.join().ok())
-            .unwrap_or_else(RuntimeScript::readable);
+        let runtime_script = runtime_script(compactor.and_then(|compactor| compactor.join().ok()));
         let last_page = reader.and_then(|reader| reader.join().ok()).flatten();
         (last_page, runtime_script)
     });
@@ -316,23 +316,31 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
     result
 }
 
-/// The server's settings from the flags: the secure defaults, relaxed only as asked.
 /// The browser runtime as the page gets it: printed compactly by swc (no comments, no
 /// layout: ~45 % of the bytes), with a source map back to the readable script for DevTools;
 /// the readable script itself should that fail (it does not for the embedded one: a test).
-fn runtime_script() -> RuntimeScript {
-    match engine::compact_script("/_hotloop/runtime-source.js", runtime::RUNTIME_JS) {
-        Ok(compact) => RuntimeScript {
-            code: compact.code.into(),
-            map: Some(compact.map.into()),
+/// The compile ran on a thread of its own; its output is copied here, so that none of that
+/// thread's heap stays resident once it ends.
+fn runtime_script(compacted: Option<Result<engine::CompactScript, String>>) -> RuntimeScript {
+    match compacted {
+        Some(Ok(compact)) => RuntimeScript {
+            code: bytes_here(compact.code.as_bytes()),
+            map: Some(bytes_here(compact.map.as_bytes())),
         },
-        Err(error) => {
+        Some(Err(error)) => {
             tracing::warn!("serving the runtime as written: {error}");
             RuntimeScript::readable()
         }
+        None => RuntimeScript::readable(),
     }
 }
 
+/// A copy of `bytes` allocated by this thread.
+fn bytes_here(bytes: &[u8]) -> hotloop_server::Bytes {
+    hotloop_server::Bytes::from(bytes.to_vec())
+}
+
+/// The server's settings from the flags: the secure defaults, relaxed only as asked.
 fn server_config(root: &Path, serve: &ServeArgs) -> ServerConfig {
     let mut config = ServerConfig::new(root);
     config.host = serve.host;

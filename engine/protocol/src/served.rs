@@ -118,6 +118,10 @@ pub struct Served {
     /// Random per process: a client that sees another id after reconnecting reloads.
     pub server_id: Arc<str>,
     pub revision: u32,
+    /// The revision of the session's first built snapshot (the cold build's). A page whose
+    /// WebSocket subscribed while the build ran has every frame after it queued, so its hello
+    /// names this one, not whatever revision is current by the time the build is done.
+    pub first_revision: u32,
     /// Counts every snapshot the engine publishes (several may share a revision: a lazy chunk
     /// compiled, an edit no open page needs). A page names the snapshot a lazy chunk came from
     /// (`wire::ClientMessage::Loaded`), so the engine can tell whether it has an edit it held
@@ -219,6 +223,7 @@ impl Served {
         Served {
             server_id,
             revision: 0,
+            first_revision: 0,
             snapshot: 0,
             html: None,
             chunk: Arc::new(Chunk::default()),

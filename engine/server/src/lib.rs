@@ -34,7 +34,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::Router;
-use axum::body::Bytes;
 use axum::http::uri::Authority;
 use axum::routing::{any, get};
 use tokio::net::TcpListener;
@@ -44,6 +43,7 @@ pub use fs::DEFAULT_FS_DENY;
 pub use middlewares::{MAX_BODY as MAX_MIDDLEWARE_BODY, MiddlewareSource};
 pub use proxy::{ProxyRule, ProxyRuleError};
 
+pub use axum::body::Bytes;
 use hotloop_protocol::Served;
 pub use hotloop_protocol::{ClientEvent, ClientId};
 

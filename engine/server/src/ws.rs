@@ -2,7 +2,9 @@
 //!
 //! On upgrade a session subscribes to the broadcast of encoded frames *first*, then reads the
 //! current snapshot at once and sends `Hello` built from it, so no update published after the
-//! snapshot can be missed, and none queued behind the hello is already in it. Then it forwards every broadcast frame as one binary message (the bytes the engine
+//! snapshot can be missed, and none queued behind the hello is already in it (subscribed during
+//! the cold build, the hello names the build's own revision, `Served::first_revision`; the page
+//! reloads only when the hello is ahead of it, and skips the queued updates it already has). Then it forwards every broadcast frame as one binary message (the bytes the engine
 //! chose for this tab: `hotloop_protocol::frame`) and decodes the
 //! client's frames into `ClientEvent::Message`s. A session that falls behind the broadcast
 //! (`Lagged`) sends the snapshot's `resync` frame (the engine's `FullReload { ClientOutOfSync }`) and closes. A malformed frame, a text frame
@@ -158,16 +160,23 @@ async fn session(
         client_id,
     };
     // A tab left open from an earlier run reconnects while this one builds: it hears the new
-    // server id (and reloads) once there is a page to reload into.
-    let served = if at_subscribe.building {
-        state.built().await
+    // server id (and reloads) once there is a page to reload into. Subscribed while the build
+    // ran, the session has every frame after the build's own snapshot queued: its hello names
+    // that revision (a page that loaded the last session's record must reload only when the
+    // build made another page), not whichever is current by the time this task runs, whose
+    // frames may wait in the queue.
+    let (served, revision) = if at_subscribe.building {
+        let built = state.built().await;
+        let first = built.first_revision;
+        (built, first)
     } else {
-        at_subscribe
+        let revision = at_subscribe.revision;
+        (at_subscribe, revision)
     };
     let hello = protocol::encode(&ServerMessage::Hello {
         protocol: PROTOCOL_VERSION,
         server_id: served.server_id.to_string(),
-        revision: served.revision,
+        revision,
     });
     // A page loaded while the project has errors shows them at once, not at the next edit.
     let errors = (!served.errors.is_empty()).then(|| {

@@ -174,6 +174,7 @@ fn served(revision: u32, html: Option<&str>, body_line: &str) -> Arc<Served> {
         errors: Arc::from(Vec::<Diagnostic>::new()),
         building: false,
         last_session: false,
+        first_revision: revision,
         // What the engine publishes: its reload for a session that fell behind.
         resync: protocol::encode(&ServerMessage::full_reload(
             revision,
@@ -1393,6 +1394,31 @@ async fn websocket_upgrades_need_an_allowed_origin() {
 }
 
 // ---------------------------------------------------------------- sessions
+
+/// A tab that subscribed while the cold build ran has every frame after the build's snapshot
+/// queued: its hello names the build's revision even when a later one is current by the time
+/// its session runs, so it is not told it missed the update that waits in its queue.
+#[tokio::test]
+async fn a_hello_subscribed_during_the_build_names_the_builds_revision() {
+    let h = start().await;
+    h.publish(served_with_page(0, "console.log('building');", true));
+    let mut ws = ws_ok(&h, "agent").await;
+    assert!(matches!(
+        h.next_event().await,
+        ClientEvent::Connected { .. }
+    ));
+    // The build's snapshot, then at once an edit's: its snapshot before its frame.
+    h.publish(served(0, Some(HTML), ""));
+    let mut edited = (*served(1, Some(HTML), "")).clone();
+    edited.first_revision = 0;
+    h.publish(Arc::new(edited));
+    h.broadcast(b"the edit's frame");
+    assert_eq!(
+        hello_of(&next_binary(&mut ws).await),
+        ("test-server-ü".to_owned(), 0)
+    );
+    assert_eq!(next_binary(&mut ws).await, b"the edit's frame");
+}
 
 #[tokio::test]
 async fn hello_comes_first_and_broadcasts_reach_every_client_or_the_tabs_they_are_for() {

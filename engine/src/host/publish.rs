@@ -348,6 +348,7 @@ impl EngineHost {
             ),
             building: false,
             last_session: false,
+            first_revision: revision,
             resync: encode_resync(revision),
             source_roots,
             injection: state.injection.clone(),
@@ -390,6 +391,7 @@ impl EngineHost {
             .collect();
         Some(Served {
             last_session: true,
+            first_revision: 0,
             chunk,
             modules,
             ..building
