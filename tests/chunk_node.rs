@@ -71,11 +71,9 @@ globalThis.fetch = async (url) => {{
 "#,
         serde_json::Value::Object(lazy)
     );
-    // The runtime as the page gets it: compacted by the binary (`engine::compact_script`).
-    let runtime = engine::compact_script("/_hotloop/runtime-source.js", runtime::RUNTIME_JS)
-        .expect("the runtime compacts");
-    assert!(runtime.code.len() < runtime::RUNTIME_JS.len() * 3 / 5);
-    std::fs::write(&page, format!("{prelude}\n{}\n{chunk}", runtime.code)).unwrap();
+    // The runtime as the page gets it (`runtime/compact/`, current: see below).
+    let runtime = runtime::compact().map_or(runtime::RUNTIME_JS, |compact| compact.code);
+    std::fs::write(&page, format!("{prelude}\n{runtime}\n{chunk}")).unwrap();
     let output = Command::new("node")
         .arg(&page)
         .output()
@@ -167,4 +165,41 @@ module.exports = 'wrong condition';
          env development\n\
          dynamic lazy lazy default\n"
     );
+}
+
+/// `runtime/compact/` is `RUNTIME_JS` as `engine::compact_script` prints it (what the page
+/// gets; `hotloop_runtime::compact`). Rewritten here when it is not: the test then fails once,
+/// and the new files are to be committed with the runtime edit.
+#[test]
+fn the_compact_runtime_is_the_runtime_printed_compactly() {
+    let compact = engine::compact_script("/_hotloop/runtime-source.js", runtime::RUNTIME_JS)
+        .expect("the runtime parses");
+    let mut map: serde_json::Value = serde_json::from_str(&compact.map).unwrap();
+    // The server puts the readable runtime back in when DevTools asks for the map.
+    map.as_object_mut().unwrap().remove("sourcesContent");
+    let files = [
+        ("runtime.js", compact.code.clone()),
+        ("runtime.js.map", format!("{map}\n")),
+        (
+            "source-hash",
+            format!("{:016x}\n", runtime::source_hash(runtime::RUNTIME_JS)),
+        ),
+    ];
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("runtime/compact");
+    let mut rewritten = Vec::new();
+    for (name, text) in &files {
+        let path = dir.join(name);
+        if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+            std::fs::write(&path, text).unwrap();
+            rewritten.push(*name);
+        }
+    }
+    assert!(
+        rewritten.is_empty(),
+        "runtime/compact/{{{}}} did not match runtime/js and were rewritten: run the tests again \
+         and commit them",
+        rewritten.join(",")
+    );
+    assert!(compact.code.len() < runtime::RUNTIME_JS.len() * 3 / 5);
+    assert!(runtime::compact().is_some());
 }

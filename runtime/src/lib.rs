@@ -37,6 +37,41 @@ pub const RUNTIME_JS: &str = concat!(
     include_str!("../js/epilogue.js"),
 );
 
+/// The runtime as the page gets it: `RUNTIME_JS` printed compactly (no comments, no layout:
+/// ~45 % of the bytes), with its source map (`sourcesContent` left out: the server puts
+/// `RUNTIME_JS` back in). Generated files, checked in: `tests/chunk_node.rs` prints the runtime
+/// with the engine's swc (`engine::compact_script`) and rewrites `runtime/compact/` when they
+/// differ (then fails: commit them). `None` when they were made from another `RUNTIME_JS` (a
+/// runtime edit not yet regenerated): the readable script is served then, never a stale one.
+pub fn compact() -> Option<CompactRuntime> {
+    (COMPACT_SOURCE_HASH.trim() == format!("{:016x}", source_hash(RUNTIME_JS))).then_some(
+        CompactRuntime {
+            code: COMPACT_JS,
+            map: COMPACT_MAP,
+        },
+    )
+}
+
+/// [`compact`]'s answer.
+#[derive(Clone, Copy, Debug)]
+pub struct CompactRuntime {
+    pub code: &'static str,
+    /// The source map, without `sourcesContent`.
+    pub map: &'static str,
+}
+
+const COMPACT_JS: &str = include_str!("../compact/runtime.js");
+const COMPACT_MAP: &str = include_str!("../compact/runtime.js.map");
+/// [`source_hash`] of the `RUNTIME_JS` the compact files were printed from.
+const COMPACT_SOURCE_HASH: &str = include_str!("../compact/source-hash");
+
+/// FNV-1a (64 bit) of `text`: what ties `runtime/compact/` to the `RUNTIME_JS` it came from.
+pub fn source_hash(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
 /// The files of the app's server process (server-side HMR), to be written side by side into
 /// one directory and run as `node server.js`: `server.js` (the process' main: control socket,
 /// HTTP, the entry's handler), the Node host `node.js` and the core files it `require`s.

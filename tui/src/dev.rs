@@ -16,7 +16,7 @@ use engine::EngineHost;
 use engine::ProjectOptions;
 use engine::watcher::{WatchConfig, spawn_watcher};
 use engine::{Control, DevLoop, EngineChannels, Publishers};
-use hotloop_server::{self as server, RuntimeScript, ServerConfig};
+use hotloop_server::{self as server, ServerConfig};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -126,23 +126,13 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
     // once the build confirms it, and mimalloc gives back memory freed into an exited thread's
     // heap, where the main thread's (which allocates next to nothing for the rest of the
     // session) would stay resident.
-    // The runtime is compacted meanwhile (a few ms; see `runtime_script`), on a thread of its
-    // own for the same reason: swc's few MB of AST and source map would stay resident in the
-    // main thread's heap (+8 MB RSS measured).
-    let (last_page, runtime_script) = std::thread::scope(|scope| {
-        let reader = std::thread::Builder::new()
+    let last_page = std::thread::scope(|scope| {
+        std::thread::Builder::new()
             .name("hotloop-last-page".into())
             .spawn_scoped(scope, || host.last_session_page(&server_id))
-            .ok();
-        let compactor = std::thread::Builder::new()
-            .name("hotloop-runtime".into())
-            .spawn_scoped(scope, || {
-                engine::compact_script("/_hotloop/runtime-source.js", runtime::RUNTIME_JS)
-            })
-            .ok();
-        let runtime_script = runtime_script(compactor.and_then(|compactor| compactor.join().ok()));
-        let last_page = reader.and_then(|reader| reader.join().ok()).flatten();
-        (last_page, runtime_script)
+            .ok()
+            .and_then(|reader| reader.join().ok())
+            .flatten()
     });
     let building = last_page.unwrap_or_else(|| host.building(&server_id));
     let (served_tx, served_rx) = tokio::sync::watch::channel(Arc::new(building));
@@ -162,7 +152,6 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         .build()
         .context("failed to start the async runtime")?;
     let mut config = server_config(&root, serve);
-    config.runtime = runtime_script;
     config.app_server = app_server.as_ref().map(|server| server.port());
     config.middlewares = vite.as_ref().map(vite_config::middlewares);
     let bound = runtime
@@ -314,30 +303,6 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
          please report it with the file that triggered it"
     );
     result
-}
-
-/// The browser runtime as the page gets it: printed compactly by swc (no comments, no
-/// layout: ~45 % of the bytes), with a source map back to the readable script for DevTools;
-/// the readable script itself should that fail (it does not for the embedded one: a test).
-/// The compile ran on a thread of its own; its output is copied here, so that none of that
-/// thread's heap stays resident once it ends.
-fn runtime_script(compacted: Option<Result<engine::CompactScript, String>>) -> RuntimeScript {
-    match compacted {
-        Some(Ok(compact)) => RuntimeScript {
-            code: bytes_here(compact.code.as_bytes()),
-            map: Some(bytes_here(compact.map.as_bytes())),
-        },
-        Some(Err(error)) => {
-            tracing::warn!("serving the runtime as written: {error}");
-            RuntimeScript::readable()
-        }
-        None => RuntimeScript::readable(),
-    }
-}
-
-/// A copy of `bytes` allocated by this thread.
-fn bytes_here(bytes: &[u8]) -> hotloop_server::Bytes {
-    hotloop_server::Bytes::from(bytes.to_vec())
 }
 
 /// The server's settings from the flags: the secure defaults, relaxed only as asked.

@@ -293,8 +293,11 @@ pub(crate) async fn runtime_map(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
 ) -> Response {
-    match &state.runtime.map {
-        Some(map) => cached(&headers, &content_etag(map), JSON, map.clone()),
+    match state.runtime.map {
+        Some(make) => {
+            let map = state.runtime_map.get_or_init(make);
+            cached(&headers, &content_etag(map), JSON, map.clone())
+        }
         None => text(
             StatusCode::NOT_FOUND,
             "the runtime is served as written: it has no source map\n".into(),

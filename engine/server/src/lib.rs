@@ -34,6 +34,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::Router;
+use axum::body::Bytes;
 use axum::http::uri::Authority;
 use axum::routing::{any, get};
 use tokio::net::TcpListener;
@@ -43,7 +44,6 @@ pub use fs::DEFAULT_FS_DENY;
 pub use middlewares::{MAX_BODY as MAX_MIDDLEWARE_BODY, MiddlewareSource};
 pub use proxy::{ProxyRule, ProxyRuleError};
 
-pub use axum::body::Bytes;
 use hotloop_protocol::Served;
 pub use hotloop_protocol::{ClientEvent, ClientId};
 
@@ -101,19 +101,34 @@ pub struct ServerConfig {
     pub runtime: RuntimeScript,
 }
 
-/// The browser runtime as served: `hotloop_runtime::RUNTIME_JS` as it is, or a compact print
-/// of it with a source map back to that text (the binary compacts it with the engine's swc;
-/// this crate has no parser).
+/// The browser runtime as served: `hotloop_runtime::compact()` (the default), or the readable
+/// `RUNTIME_JS` while the compact files are out of date, or what a test sets.
 #[derive(Clone, Debug)]
 pub struct RuntimeScript {
     /// The script; ends with a newline.
     pub code: Bytes,
-    /// Its source map (JSON) when `code` is not the readable text, served at
-    /// `/_hotloop/runtime.js.map`.
-    pub map: Option<Bytes>,
+    /// Makes its source map (JSON), served at `/_hotloop/runtime.js.map`; made on the first
+    /// request (DevTools asks), not held before.
+    pub map: Option<fn() -> Bytes>,
 }
 
 impl RuntimeScript {
+    /// The compact runtime when its files are current, else [`RuntimeScript::readable`].
+    pub fn served() -> RuntimeScript {
+        match runtime::compact() {
+            Some(compact) => RuntimeScript {
+                code: Bytes::from_static(compact.code.as_bytes()),
+                map: Some(compact_runtime_map),
+            },
+            None => {
+                tracing::debug!(
+                    "runtime/compact/ is out of date with runtime/js: serving the readable runtime"
+                );
+                RuntimeScript::readable()
+            }
+        }
+    }
+
     /// `hotloop_runtime::RUNTIME_JS` as written: comments and all, no map.
     pub fn readable() -> RuntimeScript {
         RuntimeScript {
@@ -136,6 +151,24 @@ impl RuntimeScript {
     }
 }
 
+/// The compact runtime's map with the readable runtime put back as its source's content.
+fn compact_runtime_map() -> Bytes {
+    let Some(compact) = runtime::compact() else {
+        return Bytes::new();
+    };
+    let mut map: serde_json::Value = match serde_json::from_str(compact.map) {
+        Ok(map) => map,
+        Err(_) => return Bytes::new(),
+    };
+    if let Some(fields) = map.as_object_mut() {
+        fields.insert(
+            "sourcesContent".into(),
+            serde_json::json!([runtime::RUNTIME_JS]),
+        );
+    }
+    Bytes::from(map.to_string())
+}
+
 impl ServerConfig {
     /// Secure defaults: `127.0.0.1:5173`, no extra hosts, the default deny list.
     pub fn new(root: impl Into<PathBuf>) -> ServerConfig {
@@ -153,7 +186,7 @@ impl ServerConfig {
             app_server: None,
             app_server_wait: std::time::Duration::from_secs(10),
             middlewares: None,
-            runtime: RuntimeScript::readable(),
+            runtime: RuntimeScript::served(),
         }
     }
 }
@@ -198,10 +231,12 @@ pub(crate) struct AppState {
     pub(crate) chunk_cache: Mutex<Option<http::ChunkCache>>,
     /// The page's chunk pieces of the last few snapshots.
     pieces: Mutex<pieces::PieceCache>,
-    /// The runtime script (`ServerConfig::runtime`), `/_hotloop/runtime.js`'s body and its ETag.
+    /// The runtime script (`ServerConfig::runtime`), `/_hotloop/runtime.js`'s body and its ETag,
+    /// its source map once asked for.
     pub(crate) runtime: RuntimeScript,
     pub(crate) runtime_body: Bytes,
     pub(crate) runtime_etag: String,
+    pub(crate) runtime_map: OnceLock<Bytes>,
     pub(crate) react_refresh_etag: OnceLock<String>,
 }
 
@@ -338,6 +373,7 @@ impl BoundServer {
             runtime_body: config.runtime.body(),
             runtime_etag: http::content_etag(&config.runtime.body()),
             runtime: config.runtime,
+            runtime_map: OnceLock::new(),
             react_refresh_etag: OnceLock::new(),
         });
         tracing::info!("serving {} on {}", state.fs.root.display(), self.local_addr);

@@ -454,11 +454,22 @@ async fn index_html_has_an_etag_and_answers_304() {
 }
 
 #[tokio::test]
-async fn runtime_js_is_the_embedded_runtime() {
+async fn runtime_js_is_the_embedded_runtime_compacted_with_its_map() {
     let h = start().await;
     let r = get(&h, "/_hotloop/runtime.js").await;
     assert_eq!(r.status, 200);
-    assert_eq!(r.text(), runtime::RUNTIME_JS);
+    let compact = runtime::compact().expect("runtime/compact/ is current (tests/chunk_node.rs)");
+    assert_eq!(
+        r.text(),
+        format!(
+            "{}//# sourceMappingURL=/_hotloop/runtime.js.map\n",
+            compact.code
+        )
+    );
+    let map: serde_json::Value =
+        serde_json::from_str(&get(&h, "/_hotloop/runtime.js.map").await.text()).unwrap();
+    assert_eq!(map["sourcesContent"][0], runtime::RUNTIME_JS);
+    assert_eq!(map["sources"][0], "/_hotloop/runtime-source.js");
     assert_eq!(
         r.header("content-type"),
         Some("text/javascript; charset=utf-8")
@@ -474,15 +485,23 @@ async fn runtime_js_is_the_embedded_runtime() {
 }
 
 #[tokio::test]
-async fn a_compacted_runtime_names_its_map_and_the_readable_one_has_none() {
-    let h = start().await;
+async fn a_runtime_names_its_map_and_the_readable_one_has_none() {
+    let h = start_with(
+        |config, _| config.runtime = server::RuntimeScript::readable(),
+        64,
+    )
+    .await;
+    assert_eq!(
+        get(&h, "/_hotloop/runtime.js").await.text(),
+        runtime::RUNTIME_JS
+    );
     assert_eq!(get(&h, "/_hotloop/runtime.js.map").await.status, 404);
 
     let h = start_with(
         |config, _| {
             config.runtime = server::RuntimeScript {
                 code: "globalThis.compact=1;\n".into(),
-                map: Some(r#"{"version":3,"sources":["/_hotloop/runtime-source.js"]}"#.into()),
+                map: Some(|| r#"{"version":3,"sources":["/_hotloop/runtime-source.js"]}"#.into()),
             };
         },
         64,
@@ -791,7 +810,7 @@ async fn a_workers_script_is_the_runtime_then_its_chunk_with_a_map_after_the_run
         Some("text/javascript; charset=utf-8")
     );
     let body = r.text();
-    let runtime = runtime::RUNTIME_JS;
+    let runtime = runtime::compact().expect("current").code;
     assert!(body.starts_with(runtime));
     assert_eq!(
         &body[runtime.len()..],

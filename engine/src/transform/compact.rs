@@ -1,7 +1,7 @@
 //! A classic script printed compactly: no comments, no indentation, no line breaks; names and
-//! code unchanged (no minifier pass). What hotloop's own browser runtime
-//! (`hotloop_runtime::RUNTIME_JS`, 130 kB of commented source) is served as (~45 %), with a
-//! source map whose one source is the readable script, so DevTools still shows that.
+//! code unchanged (no minifier pass), with a source map whose one source is the readable
+//! script, so DevTools still shows that. `tests/chunk_node.rs` makes `runtime/compact/` with it
+//! (hotloop's browser runtime as served: ~45 % of `hotloop_runtime::RUNTIME_JS`'s bytes).
 
 use swc_core::common::source_map::SourceMapGenConfig;
 use swc_core::common::sync::Lrc;
@@ -18,9 +18,8 @@ pub struct CompactScript {
     pub map: String,
 }
 
-/// Prints `text` (a classic script served at `url`) compactly. An error names what failed:
-/// the embedded runtime always parses (a unit test says so), so a caller serves the readable
-/// text on error.
+/// Prints `text` (a classic script whose map names it `url`) compactly. An error names what
+/// failed.
 pub fn compact_script(url: &str, text: &str) -> Result<CompactScript, String> {
     super::guard::run_guarded(|| compact(url, text))
         .unwrap_or_else(|message| Err(format!("internal error while compacting {url}: {message}")))
