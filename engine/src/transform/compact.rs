@@ -5,10 +5,11 @@
 
 use swc_core::common::source_map::SourceMapGenConfig;
 use swc_core::common::sync::Lrc;
-use swc_core::common::{BytePos, FileName, LineCol, SourceMap};
-use swc_core::ecma::ast::EsVersion;
-use swc_core::ecma::codegen::{Emitter, text_writer::JsWriter};
+use swc_core::common::{FileName, SourceMap};
+use swc_core::ecma::ast::{EsVersion, Program};
 use swc_core::ecma::parser::{EsSyntax, Parser, StringInput, Syntax, lexer::Lexer};
+
+use super::pipeline::print_compact;
 
 /// A script as the page gets it and its source map (JSON).
 #[derive(Clone, Debug)]
@@ -44,24 +45,10 @@ fn compact(url: &str, text: &str) -> Result<CompactScript, String> {
     if let Some(error) = parser.take_errors().into_iter().next() {
         return Err(format!("{url} does not parse: {:?}", error.kind()));
     }
-    let mut code = Vec::with_capacity(text.len() / 2);
-    let mut mappings: Vec<(BytePos, LineCol)> = Vec::new();
-    {
-        let mut emitter = Emitter {
-            cfg: swc_core::ecma::codegen::Config::default()
-                .with_target(EsVersion::latest())
-                .with_minify(true),
-            cm: cm.clone(),
-            comments: None,
-            wr: JsWriter::new(cm.clone(), "\n", &mut code, Some(&mut mappings)),
-        };
-        emitter
-            .emit_script(&script)
-            .map_err(|e| format!("printing {url} failed: {e}"))?;
-    }
+    let (mut code, mappings) = print_compact(&cm, &Program::Script(script), text.len() / 2)
+        .map_err(|e| format!("printing {url} failed: {e}"))?;
     code.push(b'\n');
     let code = String::from_utf8(code).map_err(|e| format!("printing {url} failed: {e}"))?;
-    mappings.retain(|(pos, _)| !pos.is_dummy());
     let mut map = Vec::new();
     cm.build_source_map(&mappings, None, WithSource)
         .to_writer(&mut map)
