@@ -347,6 +347,7 @@ impl BoundServer {
     ) -> Result<(), ServerError> {
         let (stop_tx, stop_rx) = watch::channel(false);
         let config = self.config;
+        let runtime_body = config.runtime.body();
         let state = Arc::new(AppState {
             hosts: security::HostPolicy::new(&config.allowed_hosts, config.allow_any_origin),
             fs: fs::FsPolicy {
@@ -370,8 +371,8 @@ impl BoundServer {
             middlewares: config.middlewares,
             chunk_cache: Mutex::new(None),
             pieces: Mutex::default(),
-            runtime_body: config.runtime.body(),
-            runtime_etag: http::content_etag(&config.runtime.body()),
+            runtime_etag: http::content_etag(&runtime_body),
+            runtime_body,
             runtime: config.runtime,
             runtime_map: OnceLock::new(),
             react_refresh_etag: OnceLock::new(),
