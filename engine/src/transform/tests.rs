@@ -24,15 +24,52 @@ fn compile_with(id: &str, text: &str, react_refresh: bool) -> CompiledModule {
     )
 }
 
-/// The factory, or the diagnostics when there is none.
+/// The factory (its one-line body printed again with layout, so that a snapshot reads as
+/// code), or the diagnostics when there is none.
 #[track_caller]
 fn check_code(id: &str, text: &str, expect: Expect) {
     let out = compile(id, text);
     let actual = match &out.code {
-        Some(code) if out.diagnostics.is_empty() => format!("{code}\n"),
+        Some(code) if out.diagnostics.is_empty() => format!("{}\n", readable(code)),
         _ => render_diagnostics(&out.diagnostics),
     };
     expect.assert_eq(&actual);
+}
+
+/// A factory with its compact body printed by swc with layout (what the page gets is
+/// `code` itself; this is for reading snapshots).
+fn readable(code: &str) -> String {
+    use swc_core::common::sync::Lrc;
+    use swc_core::common::{FileName, SourceMap};
+    use swc_core::ecma::ast::EsVersion;
+    use swc_core::ecma::codegen::{Emitter, text_writer::JsWriter};
+    use swc_core::ecma::parser::{EsSyntax, Parser, StringInput, Syntax, lexer::Lexer};
+
+    let (header, rest) = code.split_once('\n').expect("a header line");
+    let body = rest.strip_suffix(FACTORY_FOOTER).expect("the footer");
+    let cm: Lrc<SourceMap> = Default::default();
+    let fm = cm.new_source_file(Lrc::new(FileName::Anon), body.to_string());
+    let syntax = Syntax::Es(EsSyntax {
+        allow_return_outside_function: true,
+        ..Default::default()
+    });
+    let lexer = Lexer::new(syntax, EsVersion::latest(), StringInput::from(&*fm), None);
+    let script = Parser::new_from(lexer)
+        .parse_script()
+        .expect("the emitted body parses");
+    let mut printed = Vec::new();
+    Emitter {
+        cfg: swc_core::ecma::codegen::Config::default().with_target(EsVersion::latest()),
+        cm: cm.clone(),
+        comments: None,
+        wr: JsWriter::new(cm, "\n", &mut printed, None),
+    }
+    .emit_script(&script)
+    .expect("printed");
+    format!(
+        "{header}\n{}{FACTORY_FOOTER}",
+        String::from_utf8(printed).unwrap()
+    )
 }
 
 fn render_diagnostics(diagnostics: &[Diagnostic]) -> String {
@@ -96,7 +133,39 @@ fn tsx_component_with_state_and_refresh() {
         COUNTER_TSX,
         expect![[r#"
             (function (module, exports, require, __hotloop_meta, $RefreshReg$, $RefreshSig$) {
-            "use strict";require.esm(exports,{Label:()=>Label,default:()=>Counter});const _jsxdevruntime=require("react/jsx-dev-runtime");const _react=require("react");var _s=$RefreshSig$();function Counter({start}){_s();const[n,setN]=(0,_react.useState)(start);return(0,_jsxdevruntime.jsxDEV)("button",{onClick:()=>setN(n+1),children:n},void 0,false,{fileName:"/src/Counter.tsx",lineNumber:8,columnNumber:10},this);}_s(Counter,"kjeb6yf8CsryRdPR6krV3uCQ/Hc=");_c=Counter;const Label=()=>(0,_jsxdevruntime.jsxDEV)("span",{children:"count"},void 0,false,{fileName:"/src/Counter.tsx",lineNumber:11,columnNumber:28},void 0);_c1=Label;var _c,_c1;$RefreshReg$(_c,"Counter");$RefreshReg$(_c1,"Label");
+            "use strict";
+            require.esm(exports, {
+                Label: ()=>Label,
+                default: ()=>Counter
+            });
+            const _jsxdevruntime = require("react/jsx-dev-runtime");
+            const _react = require("react");
+            var _s = $RefreshSig$();
+            function Counter({ start }) {
+                _s();
+                const [n, setN] = (0, _react.useState)(start);
+                return (0, _jsxdevruntime.jsxDEV)("button", {
+                    onClick: ()=>setN(n + 1),
+                    children: n
+                }, void 0, false, {
+                    fileName: "/src/Counter.tsx",
+                    lineNumber: 8,
+                    columnNumber: 10
+                }, this);
+            }
+            _s(Counter, "kjeb6yf8CsryRdPR6krV3uCQ/Hc=");
+            _c = Counter;
+            const Label = ()=>(0, _jsxdevruntime.jsxDEV)("span", {
+                    children: "count"
+                }, void 0, false, {
+                    fileName: "/src/Counter.tsx",
+                    lineNumber: 11,
+                    columnNumber: 28
+                }, void 0);
+            _c1 = Label;
+            var _c, _c1;
+            $RefreshReg$(_c, "Counter");
+            $RefreshReg$(_c1, "Label");
             })
         "#]],
     );
@@ -118,7 +187,68 @@ console.log(this, import.meta.url);
 "#,
         expect![[r#"
             (function (module, exports, require, __hotloop_meta) {
-            "use strict";function _export_star(from,to){Object.keys(from).forEach(function(k){if(k!=="default"&&!Object.prototype.hasOwnProperty.call(to,k)){Object.defineProperty(to,k,{enumerable:true,get:function(){return from[k];}});}});return from;}function _getRequireWildcardCache(nodeInterop){if(typeof WeakMap!=="function")return null;var cacheBabelInterop=new WeakMap;var cacheNodeInterop=new WeakMap;return(_getRequireWildcardCache=function(nodeInterop){return nodeInterop?cacheNodeInterop:cacheBabelInterop;})(nodeInterop);}function _interop_require_wildcard(obj,nodeInterop){if(!nodeInterop&&obj&&obj.__esModule)return obj;if(obj===null||typeof obj!=="object"&&typeof obj!=="function")return{default:obj};var cache=_getRequireWildcardCache(nodeInterop);if(cache&&cache.has(obj))return cache.get(obj);var newObj={__proto__:null};var hasPropertyDescriptor=Object.defineProperty&&Object.getOwnPropertyDescriptor;for(var key in obj){if(key!=="default"&&Object.prototype.hasOwnProperty.call(obj,key)){var desc=hasPropertyDescriptor?Object.getOwnPropertyDescriptor(obj,key):null;if(desc&&(desc.get||desc.set))Object.defineProperty(newObj,key,desc);else newObj[key]=obj[key];}}newObj.default=obj;if(cache)cache.set(obj,newObj);return newObj;}require.esm(exports,{counter:()=>counter,increment:()=>increment,value:()=>value,x:()=>_c.x,z:()=>_c.y});const _a=/*#__PURE__*/_interop_require_wildcard(require("./a.js"));const _b=/*#__PURE__*/_interop_require_wildcard(require("./b.js"));require("./side-effect.css");const _c=require("./c.js");_export_star(require("./d.js"),exports);const value=_a.default+_a.named+_a.other+_b.thing;let counter=0;function increment(){counter++;}console.log(void 0,__hotloop_meta.url);
+            "use strict";
+            function _export_star(from, to) {
+                Object.keys(from).forEach(function(k) {
+                    if (k !== "default" && !Object.prototype.hasOwnProperty.call(to, k)) {
+                        Object.defineProperty(to, k, {
+                            enumerable: true,
+                            get: function() {
+                                return from[k];
+                            }
+                        });
+                    }
+                });
+                return from;
+            }
+            function _getRequireWildcardCache(nodeInterop) {
+                if (typeof WeakMap !== "function") return null;
+                var cacheBabelInterop = new WeakMap;
+                var cacheNodeInterop = new WeakMap;
+                return (_getRequireWildcardCache = function(nodeInterop) {
+                    return nodeInterop ? cacheNodeInterop : cacheBabelInterop;
+                })(nodeInterop);
+            }
+            function _interop_require_wildcard(obj, nodeInterop) {
+                if (!nodeInterop && obj && obj.__esModule) return obj;
+                if (obj === null || typeof obj !== "object" && typeof obj !== "function") return {
+                    default: obj
+                };
+                var cache = _getRequireWildcardCache(nodeInterop);
+                if (cache && cache.has(obj)) return cache.get(obj);
+                var newObj = {
+                    __proto__: null
+                };
+                var hasPropertyDescriptor = Object.defineProperty && Object.getOwnPropertyDescriptor;
+                for(var key in obj){
+                    if (key !== "default" && Object.prototype.hasOwnProperty.call(obj, key)) {
+                        var desc = hasPropertyDescriptor ? Object.getOwnPropertyDescriptor(obj, key) : null;
+                        if (desc && (desc.get || desc.set)) Object.defineProperty(newObj, key, desc);
+                        else newObj[key] = obj[key];
+                    }
+                }
+                newObj.default = obj;
+                if (cache) cache.set(obj, newObj);
+                return newObj;
+            }
+            require.esm(exports, {
+                counter: ()=>counter,
+                increment: ()=>increment,
+                value: ()=>value,
+                x: ()=>_c.x,
+                z: ()=>_c.y
+            });
+            const _a = _interop_require_wildcard(require("./a.js"));
+            const _b = _interop_require_wildcard(require("./b.js"));
+            require("./side-effect.css");
+            const _c = require("./c.js");
+            _export_star(require("./d.js"), exports);
+            const value = _a.default + _a.named + _a.other + _b.thing;
+            let counter = 0;
+            function increment() {
+                counter++;
+            }
+            console.log(void 0, __hotloop_meta.url);
             })
         "#]],
     );
@@ -136,7 +266,18 @@ fn dynamic_import_becomes_the_runtimes_require_dynamic() {
 "#,
         expect![[r#"
             (function (module, exports, require, __hotloop_meta) {
-            "use strict";require.esm(exports,{load:()=>load});async function load(name){const page=await require.dynamic("./pages/home.ts");const other=await require.dynamic(name);return[page.default,other.default];}
+            "use strict";
+            require.esm(exports, {
+                load: ()=>load
+            });
+            async function load(name) {
+                const page = await require.dynamic("./pages/home.ts");
+                const other = await require.dynamic(name);
+                return [
+                    page.default,
+                    other.default
+                ];
+            }
             })
         "#]],
     );
@@ -406,7 +547,13 @@ exports.lazy = () => import('./lazy.js');
 "#,
         expect![[r#"
             (function (module, exports, require, __hotloop_meta) {
-            "use strict";module.exports=require("./cjs/react.development.js");const impl=require("./dev");function local(require1){return require1("./not-a-dependency");}exports.lazy=()=>require.dynamic("./lazy.js");
+            "use strict";
+            module.exports = require("./cjs/react.development.js");
+            const impl = require("./dev");
+            function local(require1) {
+                return require1("./not-a-dependency");
+            }
+            exports.lazy = ()=>require.dynamic("./lazy.js");
             })
         "#]],
     );
@@ -427,7 +574,23 @@ if (import.meta.hot) {
 "#,
         expect![[r#"
             (function (module, exports, require, __hotloop_meta) {
-            "use strict";require.esm(exports,{value:()=>value});const value=1;if(__hotloop_meta.hot){__hotloop_meta.hot.accept();__hotloop_meta.hot.accept("./dep.js",mod=>console.log(mod.value));__hotloop_meta.hot.accept(["./a.js","./b.js"],([a,b])=>{});__hotloop_meta.hot?.dispose(data=>{data.saved=value;});__hotloop_meta.hot.data.count=(__hotloop_meta.hot.data.count??0)+1;}
+            "use strict";
+            require.esm(exports, {
+                value: ()=>value
+            });
+            const value = 1;
+            if (__hotloop_meta.hot) {
+                __hotloop_meta.hot.accept();
+                __hotloop_meta.hot.accept("./dep.js", (mod)=>console.log(mod.value));
+                __hotloop_meta.hot.accept([
+                    "./a.js",
+                    "./b.js"
+                ], ([a, b])=>{});
+                __hotloop_meta.hot?.dispose((data)=>{
+                    data.saved = value;
+                });
+                __hotloop_meta.hot.data.count = (__hotloop_meta.hot.data.count ?? 0) + 1;
+            }
             })
         "#]],
     );
@@ -1587,7 +1750,17 @@ fn the_export_prologue_is_one_runtime_call() {
         "function _export() { return 'user'; }\nconst x = 1;\nexport { x as 'a-b', _export };\nexport default 2;\n",
         expect![[r#"
             (function (module, exports, require, __hotloop_meta) {
-            "use strict";require.esm(exports,{_export:()=>_export,"a-b":()=>x,default:()=>_default});function _export(){return"user";}const x=1;const _default=2;
+            "use strict";
+            require.esm(exports, {
+                _export: ()=>_export,
+                "a-b": ()=>x,
+                default: ()=>_default
+            });
+            function _export() {
+                return "user";
+            }
+            const x = 1;
+            const _default = 2;
             })
         "#]],
     );
@@ -1596,7 +1769,12 @@ fn the_export_prologue_is_one_runtime_call() {
         "import { a } from './a.js';\nexport const v = a;\n",
         expect![[r#"
             (function (module, exports, require, __hotloop_meta) {
-            "use strict";require.esm(exports,{v:()=>v});const _a=require("./a.js");const v=_a.a;
+            "use strict";
+            require.esm(exports, {
+                v: ()=>v
+            });
+            const _a = require("./a.js");
+            const v = _a.a;
             })
         "#]],
     );
@@ -1605,7 +1783,10 @@ fn the_export_prologue_is_one_runtime_call() {
         "import './a.js';\nconsole.log(1);\n",
         expect![[r#"
             (function (module, exports, require, __hotloop_meta) {
-            "use strict";require.esm(exports);require("./a.js");console.log(1);
+            "use strict";
+            require.esm(exports);
+            require("./a.js");
+            console.log(1);
             })
         "#]],
     );
