@@ -37,22 +37,34 @@
     return new HotState(rec, client);
   }
 
+  /**
+   * What a context registered nothing of yet: shared, never written (the first registration of
+   * each kind puts a list of its own in place), so the thousands of contexts a page's first
+   * evaluation makes allocate no lists.
+   */
+  const NONE = Object.freeze([]);
+
   /** @implements {HotState} */
   class HotState {
     constructor(rec, client) {
       this.rec = rec;
       this.client = client;
-      this.accepts = [];
-      this.disposes = [];
-      this.prunes = [];
+      this.accepts = NONE;
+      this.disposes = NONE;
+      this.prunes = NONE;
       /** [event, listener] pairs this evaluation added; null until the first. */
       this.listeners = null;
       this.madeApi = null;
     }
 
     get api() {
-      if (this.madeApi === null) this.madeApi = hotApi(this);
+      if (this.madeApi === null) this.madeApi = new HotApi(this);
       return this.madeApi;
+    }
+
+    addAccept(deps, fn) {
+      if (this.accepts === NONE) this.accepts = [];
+      this.accepts.push({ deps, fn });
     }
 
     /** Removes the event listeners this evaluation added. */
@@ -63,76 +75,100 @@
     }
   }
 
-  /** `import.meta.hot` for one evaluation (`state`). */
-  function hotApi(state) {
-    const { rec, client } = state;
-    const { bus, logger } = client;
-
-    /** Maps an accepted dependency as written (`'./b'`) to its module id through the deps map. */
-    function resolveAcceptedDep(spec) {
-      if (typeof spec !== "string") {
-        throw new TypeError("invalid hot.accept() usage: dependencies are import specifiers");
-      }
-      const target = Object.hasOwn(rec.deps, spec) ? rec.deps[spec] : null;
-      if (target != null) return target;
-      if (spec.startsWith("/")) return spec;
-      logger.warn(`${rec.id} accepts '${spec}', which it does not import`);
-      return spec;
+  /**
+   * `import.meta.hot` for one evaluation: one object, its methods on the prototype (as Vite's
+   * `HMRContext` class has them: call them on `import.meta.hot`).
+   */
+  class HotApi {
+    #state;
+    constructor(state) {
+      this.#state = state;
     }
 
-    const acceptSelf = (callback) =>
-      state.accepts.push({ deps: [rec.id], fn: ([mod]) => callback && callback(mod) });
-    return {
-      get data() {
-        return rec.data;
-      },
-      accept(deps, callback) {
-        if (typeof deps === "function" || deps === undefined) {
-          acceptSelf(deps);
-        } else if (typeof deps === "string") {
-          const dep = resolveAcceptedDep(deps);
-          state.accepts.push({ deps: [dep], fn: ([mod]) => callback && callback(mod) });
-        } else if (Array.isArray(deps)) {
-          const ids = deps.map(resolveAcceptedDep);
-          state.accepts.push({ deps: ids, fn: (mods) => callback && callback(mods) });
-        } else {
-          throw new TypeError("invalid hot.accept() usage");
-        }
-      },
-      acceptExports(_exportNames, callback) {
-        acceptSelf(callback);
-      },
-      dispose(callback) {
-        state.disposes.push(callback);
-      },
-      prune(callback) {
-        state.prunes.push(callback);
-      },
-      decline() {
-        // A no-op, as Vite documents it (kept for compatibility; Bun does the same): updates to
-        // this module go on as if it had not been called.
-        logger.debug(`decline() in ${rec.id} is ignored, as in Vite`);
-      },
-      invalidate(message) {
-        bus.emit("vite:invalidate", { path: rec.id, message });
-        client.invalidate(rec.id, message == null ? null : String(message));
-        logger.debug(`invalidate ${rec.id}${message ? ": " + message : ""}`);
-      },
-      on(event, callback) {
-        bus.on(event, callback);
-        if (state.listeners === null) state.listeners = [];
-        state.listeners.push([event, callback]);
-      },
-      off(event, callback) {
-        bus.off(event, callback);
-        if (state.listeners === null) return;
-        const at = state.listeners.findIndex(([e, fn]) => e === event && fn === callback);
-        if (at !== -1) state.listeners.splice(at, 1);
-      },
-      send(event, data) {
-        client.sendCustom(event, data);
-      },
-    };
+    get data() {
+      return this.#state.rec.data;
+    }
+
+    accept(deps, callback) {
+      const state = this.#state;
+      if (typeof deps === "function" || deps === undefined) {
+        acceptSelf(state, deps);
+      } else if (typeof deps === "string") {
+        const dep = resolveAcceptedDep(state, deps);
+        state.addAccept([dep], ([mod]) => callback && callback(mod));
+      } else if (Array.isArray(deps)) {
+        const ids = deps.map((spec) => resolveAcceptedDep(state, spec));
+        state.addAccept(ids, (mods) => callback && callback(mods));
+      } else {
+        throw new TypeError("invalid hot.accept() usage");
+      }
+    }
+
+    acceptExports(_exportNames, callback) {
+      acceptSelf(this.#state, callback);
+    }
+
+    dispose(callback) {
+      const state = this.#state;
+      if (state.disposes === NONE) state.disposes = [];
+      state.disposes.push(callback);
+    }
+
+    prune(callback) {
+      const state = this.#state;
+      if (state.prunes === NONE) state.prunes = [];
+      state.prunes.push(callback);
+    }
+
+    decline() {
+      // A no-op, as Vite documents it (kept for compatibility; Bun does the same): updates to
+      // this module go on as if it had not been called.
+      this.#state.client.logger.debug(`decline() in ${this.#state.rec.id} is ignored, as in Vite`);
+    }
+
+    invalidate(message) {
+      const { rec, client } = this.#state;
+      client.bus.emit("vite:invalidate", { path: rec.id, message });
+      client.invalidate(rec.id, message == null ? null : String(message));
+      client.logger.debug(`invalidate ${rec.id}${message ? ": " + message : ""}`);
+    }
+
+    on(event, callback) {
+      const state = this.#state;
+      state.client.bus.on(event, callback);
+      if (state.listeners === null) state.listeners = [];
+      state.listeners.push([event, callback]);
+    }
+
+    off(event, callback) {
+      const state = this.#state;
+      state.client.bus.off(event, callback);
+      if (state.listeners === null) return;
+      const at = state.listeners.findIndex(([e, fn]) => e === event && fn === callback);
+      if (at !== -1) state.listeners.splice(at, 1);
+    }
+
+    send(event, data) {
+      this.#state.client.sendCustom(event, data);
+    }
+  }
+
+  /** The module accepts itself: `callback` gets its new exports. */
+  function acceptSelf(state, callback) {
+    state.addAccept([state.rec.id], ([mod]) => callback && callback(mod));
+  }
+
+  /** Maps an accepted dependency as written (`'./b'`) to its module id through the deps map. */
+  function resolveAcceptedDep(state, spec) {
+    if (typeof spec !== "string") {
+      throw new TypeError("invalid hot.accept() usage: dependencies are import specifiers");
+    }
+    const { rec } = state;
+    const target = Object.hasOwn(rec.deps, spec) ? rec.deps[spec] : null;
+    if (target != null) return target;
+    if (spec.startsWith("/")) return spec;
+    state.client.logger.warn(`${rec.id} accepts '${spec}', which it does not import`);
+    return spec;
   }
 
   if (typeof module === "object" && module) module.exports = createHotContext;

@@ -75,18 +75,33 @@
     const { isAsyncFactory, noteFactory, waitsForAsync, requireWaiting } = asyncModules;
 
     /**
-     * `require.esm(exports, bindings)`: the first statement of an ES module's factory (the engine
-     * folds swc's CommonJS export prologue into it, `engine/src/transform/esm_exports.rs`).
-     * Marks `exports` as an ES module's (`__esModule`, not enumerable) and makes each
+     * The exports of the module whose factory `evaluate` is calling, until its `require.esm`
+     * takes them: that call is the factory's first statement, so no other evaluation starts in
+     * between.
+     */
+    let esmTarget = null;
+
+    /**
+     * `require.esm(bindings)`: the first statement of an ES module's factory (the engine folds
+     * swc's CommonJS export prologue into it, `engine/src/transform/esm_exports.rs`). Marks the
+     * module's exports as an ES module's (`__esModule`, not enumerable) and makes each
      * `name: () => local` an enumerable live binding (the function is its getter), before any
      * import of the module runs.
      */
-    function esmExports(exports, bindings) {
+    function esmExports(bindings) {
+      const exports = esmTarget;
+      if (exports === null) {
+        throw new Error("require.esm() is the first statement of an ES module's factory, and only that");
+      }
+      esmTarget = null;
       Object.defineProperty(exports, "__esModule", { value: true });
       for (const name in bindings) {
         Object.defineProperty(exports, name, { enumerable: true, get: bindings[name] });
       }
     }
+
+    /** A record's `refreshTypes` while its evaluation registered nothing (never written). */
+    const NO_TYPES = Object.freeze([]);
 
     function identitySignature(type) {
       return type;
@@ -102,7 +117,7 @@
       /** @type {ModuleRecord} */
       const rec = {
         id,
-        deps: deps || {},
+        deps: expandDeps(id, deps),
         staticDeps: staticDepCount(staticDeps),
         inChunk: false,
         pending: null,
@@ -119,39 +134,58 @@
         /** `$RefreshReg$` calls made by the current evaluation. */
         refreshRegistrations: 0,
         /** What those calls registered (their exports need no registering again). */
-        refreshTypes: [],
+        refreshTypes: NO_TYPES,
       };
-      rec.require = function require(spec) {
+      return rec;
+    }
+
+    /**
+     * The `require` a module's factory gets, made at its first evaluation (a page defines
+     * modules it may never run): its deps map's specifiers, `import()` as the engine lowers it
+     * (`require.dynamic`), a namespace as an expression (`require.namespace`: an eager
+     * `import.meta.glob` entry) and the ES module prologue (`require.esm`).
+     */
+    function requireOf(rec) {
+      if (rec.require !== null) return rec.require;
+      const require = function require(spec) {
         const target = rec.deps && Object.hasOwn(rec.deps, spec) ? rec.deps[spec] : null;
         if (target == null) {
           throw new Error(`Cannot find module '${spec}' imported by ${rec.id}`);
         }
         return requireId(target, rec.id, spec);
       };
-      // `import()`, as the engine lowers it.
-      rec.require.dynamic = function dynamic(spec, candidates) {
+      require.dynamic = function dynamic(spec, candidates) {
         return asyncModules.dynamicImport(rec, spec, candidates);
       };
-      // `import * as ns from spec` as an expression: what an eager `import.meta.glob` entry is.
-      rec.require.namespace = function namespace(spec) {
-        return asyncModules.namespaceOf(rec.require(spec));
+      require.namespace = function namespace(spec) {
+        return asyncModules.namespaceOf(require(spec));
       };
-      rec.require.esm = esmExports;
-      // `$RefreshReg$(type, "<local>")` registers `type` as "<module id> <local>".
+      require.esm = esmExports;
+      rec.require = require;
+      return require;
+    }
+
+    /**
+     * `$RefreshReg$(type, "<local>")` of `rec`, made at the first evaluation of a factory that
+     * declares it: registers `type` as "<module id> <local>".
+     */
+    function refreshRegOf(rec) {
+      if (rec.refreshReg !== null) return rec.refreshReg;
       rec.refreshReg = function $RefreshReg$(type, localId) {
         rec.refreshRegistrations += 1;
+        if (rec.refreshTypes === NO_TYPES) rec.refreshTypes = [];
         rec.refreshTypes.push(type);
         const runtime = options.refreshRuntime();
         if (runtime) runtime.register(type, rec.id + " " + localId);
       };
-      return rec;
+      return rec.refreshReg;
     }
 
     /** Stores (or replaces) a module's factory and deps; never evaluates. */
     function setFactory(id, deps, factory, kind, staticDeps) {
       const rec = records.get(id);
       if (rec) {
-        rec.deps = deps || {};
+        rec.deps = expandDeps(id, deps);
         rec.staticDeps = staticDepCount(staticDeps);
         rec.factory = factory;
         if (kind) rec.kind = kind;
@@ -159,6 +193,19 @@
         records.set(id, newRecord(id, deps, factory, kind || "js", staticDeps));
       }
       noteFactory(factory);
+    }
+
+    /**
+     * A chunk's deps map as the registry keeps it: a relative specifier the engine wrote as `1`
+     * (its target is the specifier joined to the module's directory) gets that id. In place:
+     * the map is the chunk's own literal.
+     */
+    function expandDeps(id, deps) {
+      if (!deps) return {};
+      for (const spec in deps) {
+        if (deps[spec] === 1) deps[spec] = joinRelative(id, spec);
+      }
+      return deps;
     }
 
     /** Left out means every dep is static (no count needed: the chunk's common case). */
@@ -232,43 +279,61 @@
       rec.state = "evaluating";
       rec.error = undefined;
       rec.refreshRegistrations = 0;
-      rec.refreshTypes = [];
-      const fail = (err) => {
-        hot.detach();
-        if (err !== null && typeof err === "object" && !failedIn.has(err)) failedIn.set(err, rec.id);
-        if (previous) {
-          rec.module = previous.module;
-          rec.hot = previous.hot;
-          rec.refreshRegistrations = previous.refreshRegistrations;
-          rec.state = "evaluated";
-        } else {
-          rec.state = "failed";
-          rec.error = err;
-        }
-        throw err;
-      };
-      const succeed = () => {
-        if (previous) previous.hot.detach();
-        rec.state = "evaluated";
-        options.evaluated(rec);
-      };
+      rec.refreshTypes = NO_TYPES;
+      const factory = rec.factory;
       let result;
+      esmTarget = module.exports;
       try {
-        result = rec.factory.call(
-          module.exports,
-          module,
-          module.exports,
-          rec.require,
-          options.meta(rec, hot),
-          rec.refreshReg,
-          refreshSig,
-        );
+        // `$RefreshReg$`/`$RefreshSig$` only for a factory that declares them (FACTORY_HEADER).
+        result =
+          factory.length > 4
+            ? factory.call(
+                module.exports,
+                module,
+                module.exports,
+                requireOf(rec),
+                options.meta(rec, hot),
+                refreshRegOf(rec),
+                refreshSig,
+              )
+            : factory.call(module.exports, module, module.exports, requireOf(rec), options.meta(rec, hot));
       } catch (err) {
-        fail(err);
+        evaluationFailed(rec, previous, err);
       }
-      if (isAsyncFactory(rec.factory)) return Promise.resolve(result).then(succeed, fail);
-      succeed();
+      if (isAsyncFactory(factory)) {
+        return Promise.resolve(result).then(
+          () => evaluationSucceeded(rec, previous),
+          (err) => evaluationFailed(rec, previous, err),
+        );
+      }
+      evaluationSucceeded(rec, previous);
       return undefined;
+    }
+
+    /** `evaluate`'s end when the factory returned (or its promise resolved). */
+    function evaluationSucceeded(rec, previous) {
+      if (previous) previous.hot.detach();
+      rec.state = "evaluated";
+      options.evaluated(rec);
+    }
+
+    /**
+     * `evaluate`'s end when the factory threw (or its promise rejected): the last good module
+     * back, or "failed" on a first evaluation; rethrows `err`.
+     */
+    function evaluationFailed(rec, previous, err) {
+      rec.hot.detach();
+      if (err !== null && typeof err === "object" && !failedIn.has(err)) failedIn.set(err, rec.id);
+      if (previous) {
+        rec.module = previous.module;
+        rec.hot = previous.hot;
+        rec.refreshRegistrations = previous.refreshRegistrations;
+        rec.state = "evaluated";
+      } else {
+        rec.state = "failed";
+        rec.error = err;
+      }
+      throw err;
     }
 
     /** Runs `fn` as an update's re-evaluation; returns its result and whether it met a cycle. */
@@ -301,5 +366,33 @@
       ownerOf,
     };
   }
+
+  /**
+   * `spec` (`./x` or `../x`) joined to the directory of the module id `importer`, segment by
+   * segment (`.` skipped, `..` drops one; an empty segment, or `..` past the root, is null): the
+   * rule of the engine's `join_relative` (`engine/src/queries/emit.rs`), which writes a dep as
+   * `1` only where this rule gives its target's id (`tests/data/join-relative.json` holds the
+   * cases both are tested on).
+   */
+  function joinRelative(importer, spec) {
+    if (!spec.startsWith("./") && !spec.startsWith("../")) return null;
+    const slash = importer.lastIndexOf("/");
+    if (slash === -1) return null;
+    const segments = importer.slice(0, slash).split("/");
+    for (const segment of spec.split("/")) {
+      if (segment === ".") continue;
+      if (segment === "..") {
+        if (segments.length < 2) return null;
+        segments.pop();
+      } else if (segment === "") {
+        return null;
+      } else {
+        segments.push(segment);
+      }
+    }
+    return segments.join("/");
+  }
+
+  createRegistry.joinRelative = joinRelative;
 
   if (typeof module === "object" && module) module.exports = createRegistry;

@@ -3,6 +3,10 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import fs from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 
 import { createTestRuntime, ORIGIN } from "./support/core-env.mjs";
 import { esm, js, SWC } from "./support/modules.mjs";
@@ -283,4 +287,46 @@ test("a host without hot updates (a worker) gives modules no import.meta.hot", a
   const rt = createTestRuntime();
   await rt.load([js("/src/w.js", {}, "globalThis.hot = __hotloop_meta.hot;")], ["/src/w.js"], { hot: false });
   assert.equal(rt.get("hot"), undefined);
+});
+
+test("a dep the engine wrote as 1 is its specifier joined to the module's directory", () => {
+  const rt = createTestRuntime();
+  rt.load(
+    [
+      js("/src/app/main.js", { "./b.js": 1, "../lib/c.js": 1 }, `module.exports = require("./b.js") + require("../lib/c.js");`),
+      js("/src/app/b.js", {}, `module.exports = "b";`),
+      js("/src/lib/c.js", {}, `module.exports = "c";`),
+    ],
+    ["/src/app/main.js"],
+  );
+  assert.equal(rt.require("/src/app/main.js"), "bc");
+});
+
+test("joinRelative follows the engine's join_relative on the shared cases", () => {
+  const require = createRequire(import.meta.url);
+  const { joinRelative } = require("../js/registry.js");
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const { cases } = JSON.parse(fs.readFileSync(path.join(here, "../../tests/data/join-relative.json"), "utf8"));
+  assert.ok(cases.length > 10);
+  for (const [importer, spec, joined] of cases) {
+    assert.equal(joinRelative(importer, spec), joined, `${importer} + ${spec}`);
+  }
+});
+
+test("require.esm marks the exports of the module being evaluated, once", () => {
+  const rt = createTestRuntime();
+  rt.load(
+    [
+      js("/src/a.js", { "./b.js": 1 }, esm({ a: "a" }, `const b = require("./b.js"); const a = "a" + b.b;`)),
+      js("/src/b.js", {}, esm({ b: "b" }, `const b = "b";`)),
+      js("/src/twice.js", {}, `"use strict"; require.esm({}); require.esm({});`),
+    ],
+    ["/src/a.js", "/src/twice.js"],
+  );
+  const a = rt.require("/src/a.js");
+  assert.equal(a.a, "ab");
+  assert.equal(a.__esModule, true);
+  assert.deepEqual(Object.keys(rt.require("/src/b.js")), ["b"]);
+  // A second call has no module to mark: a clear error.
+  assert.equal(rt.inspect().modules["/src/twice.js"], "failed");
 });

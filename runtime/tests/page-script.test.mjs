@@ -121,7 +121,7 @@ __hotloop.refresh = {
       js(
         "/src/App.jsx",
         {},
-        `require.esm(exports, { default: () => App, Wrapped: () => Wrapped });
+        `require.esm({ default: () => App, Wrapped: () => Wrapped });
 function App() { return null; }
 const Wrapped = function Wrapped() { return App(); };
 $RefreshReg$(App, "App");`,
@@ -149,7 +149,7 @@ __hotloop.refresh = {
     js(
       "/src/App.jsx",
       {},
-      `require.esm(exports, { default: () => App, Wrapped: () => Wrapped });
+      `require.esm({ default: () => App, Wrapped: () => Wrapped });
 function App() { return ${JSON.stringify(v)}; }
 const Wrapped = function Wrapped() { return App(); };
 $RefreshReg$(App, "App");`,

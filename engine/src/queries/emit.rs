@@ -9,18 +9,18 @@
 //! the first line (so the per-module source map is the swc map shifted by one line):
 //!
 //! ```js
-//! (function (module, exports, require, __hotloop_meta) {
+//! (function(module,exports,require,__hotloop_meta){
 //! ...module body...
 //! })
 //! ```
-//! (`(async function ...` when the module uses top-level `await`; see below; `$RefreshReg$,
+//! (`(async function...` when the module uses top-level `await`; see below; `$RefreshReg$,
 //! $RefreshSig$` follow `__hotloop_meta` where hotloop's React Refresh transform registered
 //! something.) The body is swc's compact codegen (no comments, indentation or line breaks; the
 //! source map has the source), so a body is one line.
 //!
 //! - ESM is lowered to CommonJS by swc's `common_js` transform (getter exports = live bindings,
 //!   hoisted, so cycles work), its export prologue folded into one
-//!   `require.esm(exports, { name: () => local })` call (`transform/esm_exports.rs`); `import()`
+//!   `require.esm({ name: () => local })` call (`transform/esm_exports.rs`); `import()`
 //!   becomes `require.dynamic(spec)`, the runtime's promise of
 //!   the module's namespace (CommonJS modules get `{ ...named, default: module.exports }`).
 //! - `import.meta` is rewritten to `__hotloop_meta` (the runtime gives `{ url, hot, env }`), so
@@ -88,10 +88,13 @@
 //!   no WebSocket, no overlay, no React Refresh, `import.meta.hot` undefined, and an entry's error
 //!   is rethrown uncaught so the page's `worker.onerror` sees it.
 //!
-//! The chunk is `__hotloop.define(id, depsMap, factory[, staticDeps]);` per module followed by
+//! The chunk is `__hotloop.define(id,depsMap,factory[,staticDeps]);` per module followed by
 //! `__hotloop.start([entry ids])`. The deps map lists static imports first (source order), then
 //! `import()`, `require()` and `hot.accept` specifiers; `staticDeps` counts the static ones and is
-//! left out when all are (the common case costs no bytes). The runtime's `define` only stores the
+//! left out when all are (the common case costs no bytes). A relative specifier whose target is
+//! the specifier joined to the module's directory maps to `1` rather than the id (`deps_json`;
+//! most of an app's own imports, ~17 bytes each), and the runtime joins it the same way; an
+//! update's deps (`wire.rs`) always name their ids. The runtime's `define` only stores the
 //! factory; `start` requires each entry in order. A lazy chunk (`queries::chunks`) is the same
 //! define statements with no start call: `import()` evaluates its target, and `define` skips a
 //! module the page already has.
@@ -103,7 +106,7 @@ use hotloop_protocol::Statement;
 
 use crate::db::Db;
 use crate::inputs::SourceFile;
-use crate::js_literal::{push_json_object, push_json_string};
+use crate::js_literal::push_json_string;
 use crate::queries::parsed::{file_id, parsed_module, server_differs, server_parsed_module};
 use crate::queries::resolve::{Resolution, ResolvedImport, resolved_imports, server_imports};
 use crate::telemetry::Phase;
@@ -189,17 +192,61 @@ pub fn static_dep_count(deps: &[ModuleDep]) -> usize {
     deps.iter().take_while(|d| d.is_static).count()
 }
 
-/// `{"./a.js":"/src/a.js","x":null}`, on one line.
-pub fn deps_json(deps: &[ModuleDep]) -> String {
-    let mut out = String::with_capacity(2 + deps.len() * 32);
-    push_json_object(
-        &mut out,
-        deps.iter().map(|dep| (&*dep.specifier, dep.id.as_deref())),
-    );
+/// `{"./a.js":1,"x":null,"y":"/src/y.js"}`, on one line: the deps map of module `importer`.
+/// A relative specifier whose target is the specifier joined to the importer's directory (almost
+/// every one written in an app's own code) is `1`, which the runtime's `define` joins the same
+/// way (`joinRelative` in `runtime/js/registry.js`, the same rule as [`join_relative`]); every
+/// other target is written out.
+pub fn deps_json(importer: &str, deps: &[ModuleDep]) -> String {
+    let mut out = String::with_capacity(2 + deps.len() * 24);
+    out.push('{');
+    for (i, dep) in deps.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        push_json_string(&mut out, &dep.specifier);
+        out.push(':');
+        match dep.id.as_deref() {
+            Some(id)
+                if join_relative(importer, &dep.specifier).is_some_and(|joined| joined == id) =>
+            {
+                out.push('1')
+            }
+            Some(id) => push_json_string(&mut out, id),
+            None => out.push_str("null"),
+        }
+    }
+    out.push('}');
     out
 }
 
-/// `__hotloop.define("<id>", {<deps>}, <factory>[, <static deps>]);\n`, with the define call,
+/// `spec` (`./x` or `../x`) joined to the directory of the module id `importer`, segment by
+/// segment (`.` skipped, `..` drops one; an empty segment, or `..` past the root, is `None`).
+/// The runtime's `joinRelative` is the same rule: the deps map says `1` only where this gives
+/// the target's id exactly, so both sides agree on what `1` means.
+pub fn join_relative(importer: &str, spec: &str) -> Option<String> {
+    if !spec.starts_with("./") && !spec.starts_with("../") {
+        return None;
+    }
+    let (dir, _) = importer.rsplit_once('/')?;
+    let mut segments: Vec<&str> = dir.split('/').collect();
+    for segment in spec.split('/') {
+        match segment {
+            "." => {}
+            ".." => {
+                if segments.len() < 2 {
+                    return None;
+                }
+                segments.pop();
+            }
+            "" => return None,
+            segment => segments.push(segment),
+        }
+    }
+    Some(segments.join("/"))
+}
+
+/// `__hotloop.define("<id>",{<deps>},<factory>[,<static deps>]);\n`, with the define call,
 /// the deps map and the factory header on the same first line (per-module source maps shift by
 /// one line only inside the factory). The count of leading static deps follows the factory only
 /// when some dep is not static (the common all-static case costs no bytes). `None` when the
@@ -239,12 +286,12 @@ pub fn define_statement(id: &str, deps: &[ModuleDep], code: Arc<str>) -> Stateme
     let mut head = String::with_capacity(id.len() + deps.len() * 40 + 32);
     head.push_str("__hotloop.define(");
     push_json_string(&mut head, id);
-    head.push_str(", ");
-    head.push_str(&deps_json(deps));
-    head.push_str(", ");
+    head.push(',');
+    head.push_str(&deps_json(id, deps));
+    head.push(',');
     let static_deps = static_dep_count(deps);
     let tail = if static_deps < deps.len() {
-        Cow::Owned(format!(", {static_deps});\n"))
+        Cow::Owned(format!(",{static_deps});\n"))
     } else {
         Cow::Borrowed(");\n")
     };
@@ -302,9 +349,50 @@ mod tests {
         assert_eq!(
             statement.to_string(),
             format!(
-                "__hotloop.define(\"/src/a.js\", {{\"./b\":\"/src/b.js\",\"x\\\"y\":null}}, \
-                 {FACTORY_HEADER}\nmodule.exports = 1;\n}}), 1);\n"
+                "__hotloop.define(\"/src/a.js\",{{\"./b\":\"/src/b.js\",\"x\\\"y\":null}},\
+                 {FACTORY_HEADER}\nmodule.exports = 1;\n}}),1);\n"
             )
         );
+    }
+
+    #[test]
+    fn a_relative_dep_that_joins_to_its_target_is_written_as_one() {
+        let dep = |specifier: &str, id: Option<&str>| ModuleDep {
+            specifier: specifier.into(),
+            id: id.map(Into::into),
+            is_static: true,
+        };
+        let deps = [
+            dep("./b.js", Some("/src/b.js")),
+            dep("../lib/c.ts", Some("/lib/c.ts")),
+            // Extension and index resolution, bare specifiers, another directory: written out.
+            dep("./d", Some("/src/d.ts")),
+            dep("react", Some("/node_modules/react/index.js")),
+            dep("./e.js", Some("/elsewhere/e.js")),
+            dep("./gone.js", None),
+        ];
+        assert_eq!(
+            deps_json("/src/a.js", &deps),
+            "{\"./b.js\":1,\"../lib/c.ts\":1,\"./d\":\"/src/d.ts\",\
+             \"react\":\"/node_modules/react/index.js\",\"./e.js\":\"/elsewhere/e.js\",\
+             \"./gone.js\":null}"
+        );
+    }
+
+    /// The cases the runtime's `joinRelative` is tested on too (`runtime/tests/core-registry.test.mjs`).
+    #[test]
+    fn join_relative_agrees_with_the_shared_cases() {
+        let cases: serde_json::Value =
+            serde_json::from_str(include_str!("../../../tests/data/join-relative.json")).unwrap();
+        for case in cases["cases"].as_array().unwrap() {
+            let [importer, spec, joined] = case.as_array().unwrap().as_slice() else {
+                panic!("a case is [importer, specifier, joined]: {case}");
+            };
+            assert_eq!(
+                join_relative(importer.as_str().unwrap(), spec.as_str().unwrap()).as_deref(),
+                joined.as_str(),
+                "{case}"
+            );
+        }
     }
 }

@@ -13,10 +13,11 @@
 //! a plain app's chunk). [`compact_esm_exports`] folds that run of statements into
 //!
 //! ```js
-//! require.esm(exports, { a: ()=>a, b: ()=>b });
+//! require.esm({ a: ()=>a, b: ()=>b });
 //! ```
 //!
-//! where `require.esm` is the runtime's (`runtime/js/registry.js`): it marks `exports` as an ES
+//! where `require.esm` is the runtime's (`runtime/js/registry.js`): it marks the exports of the
+//! module being evaluated (the factory's `exports`; this call is its first statement) as an ES
 //! module's (`__esModule`, not enumerable) and defines each function as the getter of an
 //! enumerable, live binding — what the statements it replaces did, in the same order and at the same place (the
 //! top of the factory, before any import runs, so an import cycle sees the bindings). Anything
@@ -78,8 +79,7 @@ pub(crate) fn compact_esm_exports(module: &mut Module, unresolved: SyntaxContext
         return;
     }
     let require = Ident::new("require".into(), DUMMY_SP, unresolved);
-    let exports = Ident::new("exports".into(), DUMMY_SP, unresolved);
-    let mut args = vec![exports.as_arg()];
+    let mut args = Vec::new();
     if !getters.is_empty() {
         args.push(
             ObjectLit {

@@ -132,9 +132,9 @@ fn tsx_component_with_state_and_refresh() {
         "/src/Counter.tsx",
         COUNTER_TSX,
         expect![[r#"
-            (function (module, exports, require, __hotloop_meta, $RefreshReg$, $RefreshSig$) {
+            (function(module,exports,require,__hotloop_meta,$RefreshReg$,$RefreshSig$){
             "use strict";
-            require.esm(exports, {
+            require.esm({
                 Label: ()=>Label,
                 default: ()=>Counter
             });
@@ -186,7 +186,7 @@ export function increment() { counter++; }
 console.log(this, import.meta.url);
 "#,
         expect![[r#"
-            (function (module, exports, require, __hotloop_meta) {
+            (function(module,exports,require,__hotloop_meta){
             "use strict";
             function _export_star(from, to) {
                 Object.keys(from).forEach(function(k) {
@@ -231,7 +231,7 @@ console.log(this, import.meta.url);
                 if (cache) cache.set(obj, newObj);
                 return newObj;
             }
-            require.esm(exports, {
+            require.esm({
                 counter: ()=>counter,
                 increment: ()=>increment,
                 value: ()=>value,
@@ -265,9 +265,9 @@ fn dynamic_import_becomes_the_runtimes_require_dynamic() {
 }
 "#,
         expect![[r#"
-            (function (module, exports, require, __hotloop_meta) {
+            (function(module,exports,require,__hotloop_meta){
             "use strict";
-            require.esm(exports, {
+            require.esm({
                 load: ()=>load
             });
             async function load(name) {
@@ -546,7 +546,7 @@ exports.lazy = () => import('./lazy.js');
 //# sourceMappingURL=index.js.map
 "#,
         expect![[r#"
-            (function (module, exports, require, __hotloop_meta) {
+            (function(module,exports,require,__hotloop_meta){
             "use strict";
             module.exports = require("./cjs/react.development.js");
             const impl = require("./dev");
@@ -573,9 +573,9 @@ if (import.meta.hot) {
 }
 "#,
         expect![[r#"
-            (function (module, exports, require, __hotloop_meta) {
+            (function(module,exports,require,__hotloop_meta){
             "use strict";
-            require.esm(exports, {
+            require.esm({
                 value: ()=>value
             });
             const value = 1;
@@ -1171,7 +1171,7 @@ fn five_megabyte_input_compiles() {
 fn json_module() {
     let out = compile_json("/src/data.json", "{\n  \"a\": [1, 2],\n  \"b\": \"x\"\n}\n");
     expect![[r#"
-        (function (module, exports, require, __hotloop_meta, $RefreshReg$, $RefreshSig$) {
+        (function(module,exports,require,__hotloop_meta,$RefreshReg$,$RefreshSig$){
         module.exports = {
           "a": [1, 2],
           "b": "x"
@@ -1197,7 +1197,7 @@ fn json_module() {
 fn string_module_exports_its_value() {
     let out = string_module("/src/logo.svg?v=ab\"c");
     expect![[r#"
-        (function (module, exports, require, __hotloop_meta, $RefreshReg$, $RefreshSig$) {
+        (function(module,exports,require,__hotloop_meta,$RefreshReg$,$RefreshSig$){
         module.exports = "/src/logo.svg?v=ab\"c";
         })"#]]
     .assert_eq(out.code.as_deref().expect("code"));
@@ -1362,8 +1362,10 @@ function load(id) {{
     if (!(spec in deps)) throw new Error(`cannot resolve ${{spec}} from ${{id}}`);
     return load(deps[spec]);
   }};
-  // The runtime's `require.esm` (runtime/js/registry.js).
-  require.esm = (exports, getters) => {{
+  // The runtime's `require.esm` (runtime/js/registry.js): the exports of the module it is
+  // the first statement of.
+  require.esm = (getters) => {{
+    const exports = module.exports;
     Object.defineProperty(exports, "__esModule", {{ value: true }});
     for (const k in getters) Object.defineProperty(exports, k, {{ enumerable: true, get: getters[k] }});
   }};
@@ -1749,9 +1751,9 @@ fn the_export_prologue_is_one_runtime_call() {
         "/src/names.js",
         "function _export() { return 'user'; }\nconst x = 1;\nexport { x as 'a-b', _export };\nexport default 2;\n",
         expect![[r#"
-            (function (module, exports, require, __hotloop_meta) {
+            (function(module,exports,require,__hotloop_meta){
             "use strict";
-            require.esm(exports, {
+            require.esm({
                 _export: ()=>_export,
                 "a-b": ()=>x,
                 default: ()=>_default
@@ -1768,9 +1770,9 @@ fn the_export_prologue_is_one_runtime_call() {
         "/src/one.js",
         "import { a } from './a.js';\nexport const v = a;\n",
         expect![[r#"
-            (function (module, exports, require, __hotloop_meta) {
+            (function(module,exports,require,__hotloop_meta){
             "use strict";
-            require.esm(exports, {
+            require.esm({
                 v: ()=>v
             });
             const _a = require("./a.js");
@@ -1782,9 +1784,9 @@ fn the_export_prologue_is_one_runtime_call() {
         "/src/none.js",
         "import './a.js';\nconsole.log(1);\n",
         expect![[r#"
-            (function (module, exports, require, __hotloop_meta) {
+            (function(module,exports,require,__hotloop_meta){
             "use strict";
-            require.esm(exports);
+            require.esm();
             require("./a.js");
             console.log(1);
             })

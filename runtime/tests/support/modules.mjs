@@ -87,7 +87,7 @@ export function esm(names, body) {
     .map(([name, local]) => `\t${name}: ()=>${local}`)
     .join(",\n");
   return `"use strict";
-require.esm(exports, {
+require.esm({
 ${bindings}
 });
 ${body}`;
