@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // One cold start of the lazy-routes app taken apart, in headless Chromium over CDP: a tool for
 // finding where a start's time goes, not a benchmark (one server start, one page, no rounds).
-// Serves the app `lazy-routes.mjs --keep DIR` wrote with hotloop (an empty compile cache unless
+// Serves the app `lazy-routes.mjs --keep DIR` wrote (or a `gen.mjs` fixture: its `bench.json`
+// says what renders) with hotloop (an empty compile cache unless
 // `--cache DIR`) or Bun's dev server, opens `/` as lazy-routes.mjs does (as soon as the server
 // answers) under Chromium's tracing and V8's sampling profiler, and prints, from the spawn:
 //
@@ -14,7 +15,9 @@
 //   JS self time by origin: hotloop's runtime, the app's modules, react-dom, other packages
 //
 //   node benches/browser/lazy-start-trace.mjs --app DIR [--bin target/release/hotloop |
-//       --bun PATH] [--cache DIR] [--trace-out FILE] [--no-profile]
+//       --bun PATH | --floor] [--cache DIR] [--trace-out FILE] [--no-profile]
+//
+// `--floor` (a gen.mjs fixture only) serves run.mjs's floor: the app prebuilt by esbuild.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,6 +36,7 @@ const { values: opts } = parseArgs({
     app: { type: 'string' },
     bin: { type: 'string', default: path.resolve(here, '../../target/release/hotloop') },
     bun: { type: 'string' },
+    floor: { type: 'boolean', default: false },
     cache: { type: 'string' },
     chromium: { type: 'string', default: '/usr/bin/chromium' },
     'trace-out': { type: 'string' },
@@ -46,28 +50,42 @@ process.env.HMR_LOG = process.env.HMR_LOG || 'info';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hotloop-start-trace-'));
 const logFile = path.join(tmp, 'server.log');
 const cacheDir = opts.cache || path.join(tmp, 'cache');
-const server = opts.bun
+const server = opts.floor
+  ? await floorServer(opts.app)
+  : opts.bun
   ? new BunServer({ bin: opts.bun, root: opts.app, cacheDir, logFile })
   : new HotloopServer({ bin: opts.bin, root: opts.app, cacheDir, logFile });
 
+async function floorServer(app) {
+  const { buildFloor, FloorServer } = await import('./floor.mjs');
+  const manifest = JSON.parse(fs.readFileSync(path.join(app, 'bench.json'), 'utf8'));
+  return new FloorServer(await buildFloor(app, manifest));
+}
+
 // In the page, before anything of it runs: a mark at the document's start, and one on the first
 // frame with every leaf of `/` in the DOM.
-const marks = (want) => {
+const marks = ({ className, want }) => {
   performance.mark('start-begin');
   const check = () => {
-    if (document.getElementsByClassName('leaf-0').length >= want) performance.mark('start-end');
+    if (document.getElementsByClassName(className).length >= want) performance.mark('start-end');
     else requestAnimationFrame(check);
   };
   requestAnimationFrame(check);
 };
 
-const want = leafCounts(opts.app)[0]; // the leaves of `/` (subtree 0)
+// A gen.mjs fixture names what its start renders; the lazy-routes app renders the leaves of `/`
+// (subtree 0).
+const manifest = path.join(opts.app, 'bench.json');
+const ready = fs.existsSync(manifest)
+  ? (({ className, count }) => ({ className, want: count }))(JSON.parse(fs.readFileSync(manifest, 'utf8')).ready)
+  : { className: 'leaf-0', want: leafCounts(opts.app)[0] };
+const want = ready.want;
 const browser = await chromium.launch({ executablePath: opts.chromium, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
 try {
   await server.prepare();
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.addInitScript(marks, want);
+  await page.addInitScript(marks, ready);
   const cdp = await context.newCDPSession(page);
   const traceEvents = [];
   cdp.on('Tracing.dataCollected', ({ value }) => traceEvents.push(...value));
@@ -111,11 +129,11 @@ try {
   await done;
   if (opts['trace-out']) fs.writeFileSync(opts['trace-out'], JSON.stringify({ traceEvents }));
   const rel = (ms) => fmt(ms - t0);
-  const log = fs.readFileSync(logFile, 'utf8');
-  const ready = log.match(/ready at \S+ \((\d+) modules, ([\d.]+) (m?s)\)/);
+  const log = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '';
+  const readyLine = log.match(/ready at \S+ \((\d+) modules, ([\d.]+) (m?s)\)/);
   console.log(`cold start of ${opts.app} (${server.name}): ${rendered.toFixed(0)} ms from the spawn to every leaf of / (${want}) on a frame`);
   console.log(`  server answered        ${fmt(answered)} ms`);
-  if (ready) console.log(`  build ready (its log)  ${fmt(Number(ready[2]) * (ready[3] === 's' ? 1000 : 1))} ms after its own start, ${ready[1]} modules`);
+  if (readyLine) console.log(`  build ready (its log)  ${fmt(Number(readyLine[2]) * (readyLine[3] === 's' ? 1000 : 1))} ms after its own start, ${readyLine[1]} modules`);
   console.log(`  document start         ${rel(timing.documentStart)} ms, first byte ${rel(timing.documentFirstByte)}, DOMContentLoaded ${rel(timing.domContentLoaded)}`);
   for (const r of timing.requests) {
     console.log(`  fetch ${r.url.slice(0, 48).padEnd(48)} start ${rel(r.start)}, first byte ${rel(r.firstByte)}, end ${rel(r.end)} ms; ${(r.bytes / 1024).toFixed(0)} KiB`);
@@ -140,6 +158,6 @@ try {
   await server.stop();
   await browser.close().catch(() => {});
   await runCleanups();
-  if (process.env.KEEP_LOG) fs.copyFileSync(logFile, process.env.KEEP_LOG);
+  if (process.env.KEEP_LOG && fs.existsSync(logFile)) fs.copyFileSync(logFile, process.env.KEEP_LOG);
   fs.rmSync(tmp, { recursive: true, force: true });
 }

@@ -90,7 +90,7 @@ export function jsByOrigin(profile) {
     const key = `${o}: ${n.callFrame.functionName || '(anon)'} ${(n.callFrame.url || '').replace(/^https?:\/\/[^/]+/, '').slice(-40)}:${n.callFrame.lineNumber}`;
     fns[key] = (fns[key] || 0) + us / 1000;
   }
-  const top = Object.entries(fns).sort((a, b) => b[1] - a[1]).slice(0, 25);
+  const top = Object.entries(fns).sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP_N || 25));
   return { out, top };
 }
 
