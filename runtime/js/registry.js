@@ -100,6 +100,45 @@
       }
     }
 
+    /**
+     * `require.d(exports)`: what a default import reads, the exports of an ES module or
+     * `{ default: exports }` of a CommonJS one; swc's `_interop_require_default`, which the
+     * engine folds into this call (`engine/src/transform/interop.rs`).
+     */
+    function interopDefault(obj) {
+      return obj && obj.__esModule ? obj : { default: obj };
+    }
+
+    /** The namespaces `require.w` made, per exports object (and per `nodeInterop`). */
+    const namespaces = new WeakMap();
+    const nodeNamespaces = new WeakMap();
+
+    /**
+     * `require.w(exports[, nodeInterop])`: what `import * as ns` (or a default import beside
+     * named ones) reads: an ES module's exports as they are; for a CommonJS module, a
+     * namespace with its own properties (accessors kept) and `default: exports`, one per
+     * exports object; a primitive as `{ default }`. swc's `_interop_require_wildcard`, which
+     * the engine folds into this call (`engine/src/transform/interop.rs`); its cache is shared
+     * by every importer here, so they all see one namespace, as ES modules do.
+     */
+    function interopWildcard(obj, nodeInterop) {
+      if (!nodeInterop && obj && obj.__esModule) return obj;
+      if (obj === null || (typeof obj !== "object" && typeof obj !== "function")) return { default: obj };
+      const cache = nodeInterop ? nodeNamespaces : namespaces;
+      const made = cache.get(obj);
+      if (made !== undefined) return made;
+      const ns = { __proto__: null };
+      for (const key in obj) {
+        if (key === "default" || !Object.prototype.hasOwnProperty.call(obj, key)) continue;
+        const desc = Object.getOwnPropertyDescriptor(obj, key);
+        if (desc && (desc.get || desc.set)) Object.defineProperty(ns, key, desc);
+        else ns[key] = obj[key];
+      }
+      ns.default = obj;
+      cache.set(obj, ns);
+      return ns;
+    }
+
     /** A record's `refreshTypes` while its evaluation registered nothing (never written). */
     const NO_TYPES = Object.freeze([]);
 
@@ -143,7 +182,8 @@
      * The `require` a module's factory gets, made at its first evaluation (a page defines
      * modules it may never run): its deps map's specifiers, `import()` as the engine lowers it
      * (`require.dynamic`), a namespace as an expression (`require.namespace`: an eager
-     * `import.meta.glob` entry) and the ES module prologue (`require.esm`).
+     * `import.meta.glob` entry), the ES module prologue (`require.esm`) and the interop of a
+     * default import (`require.d`) and of a namespace import (`require.w`).
      */
     function requireOf(rec) {
       if (rec.require !== null) return rec.require;
@@ -161,6 +201,8 @@
         return asyncModules.namespaceOf(require(spec));
       };
       require.esm = esmExports;
+      require.d = interopDefault;
+      require.w = interopWildcard;
       rec.require = require;
       return require;
     }

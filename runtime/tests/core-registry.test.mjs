@@ -330,3 +330,45 @@ test("require.esm marks the exports of the module being evaluated, once", () => 
   // A second call has no module to mark: a clear error.
   assert.equal(rt.inspect().modules["/src/twice.js"], "failed");
 });
+
+test("require.d and require.w are swc's default and namespace interop", () => {
+  const rt = createTestRuntime();
+  rt.load(
+    [
+      js(
+        "/src/main.js",
+        { "./cjs.js": 1, "./esm.js": 1 },
+        esm(
+          { out: "out" },
+          `const _cjs = require.d(require("./cjs.js"));
+const _esm = require.d(require("./esm.js"));
+const _ns = require.w(require("./cjs.js"));
+const _ns2 = require.w(require("./cjs.js"));
+const _esmNs = require.w(require("./esm.js"));
+const out = {
+  cjsDefault: _cjs.default, esmDefault: _esm.default,
+  nsKeys: Object.keys(_ns), nsDefault: _ns.default, nsSame: _ns === _ns2,
+  nsLive: Object.getOwnPropertyDescriptor(_ns, "live").get !== undefined,
+  esmNsIsExports: _esmNs === require("./esm.js"),
+};`,
+        ),
+      ),
+      js(
+        "/src/cjs.js",
+        {},
+        `module.exports = { a: 1, default: "ignored" }; Object.defineProperty(module.exports, "live", { enumerable: true, get: () => 2 });`,
+      ),
+      js("/src/esm.js", {}, esm({ default: "d" }, `const d = "esm default";`)),
+    ],
+    ["/src/main.js"],
+  );
+  const { out } = rt.require("/src/main.js");
+  const cjs = rt.require("/src/cjs.js");
+  assert.equal(out.cjsDefault, cjs);
+  assert.equal(out.esmDefault, "esm default");
+  assert.deepEqual(out.nsKeys, ["a", "live", "default"]);
+  assert.equal(out.nsDefault, cjs);
+  assert.equal(out.nsSame, true, "one namespace per exports object");
+  assert.equal(out.nsLive, true, "an accessor stays an accessor");
+  assert.equal(out.esmNsIsExports, true);
+});

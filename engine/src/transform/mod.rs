@@ -22,6 +22,7 @@ mod fold;
 mod glob;
 mod guard;
 mod hygiene;
+mod interop;
 mod jsx_source;
 mod pipeline;
 mod rewrite;

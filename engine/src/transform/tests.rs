@@ -201,36 +201,6 @@ console.log(this, import.meta.url);
                 });
                 return from;
             }
-            function _getRequireWildcardCache(nodeInterop) {
-                if (typeof WeakMap !== "function") return null;
-                var cacheBabelInterop = new WeakMap;
-                var cacheNodeInterop = new WeakMap;
-                return (_getRequireWildcardCache = function(nodeInterop) {
-                    return nodeInterop ? cacheNodeInterop : cacheBabelInterop;
-                })(nodeInterop);
-            }
-            function _interop_require_wildcard(obj, nodeInterop) {
-                if (!nodeInterop && obj && obj.__esModule) return obj;
-                if (obj === null || typeof obj !== "object" && typeof obj !== "function") return {
-                    default: obj
-                };
-                var cache = _getRequireWildcardCache(nodeInterop);
-                if (cache && cache.has(obj)) return cache.get(obj);
-                var newObj = {
-                    __proto__: null
-                };
-                var hasPropertyDescriptor = Object.defineProperty && Object.getOwnPropertyDescriptor;
-                for(var key in obj){
-                    if (key !== "default" && Object.prototype.hasOwnProperty.call(obj, key)) {
-                        var desc = hasPropertyDescriptor ? Object.getOwnPropertyDescriptor(obj, key) : null;
-                        if (desc && (desc.get || desc.set)) Object.defineProperty(newObj, key, desc);
-                        else newObj[key] = obj[key];
-                    }
-                }
-                newObj.default = obj;
-                if (cache) cache.set(obj, newObj);
-                return newObj;
-            }
             require.esm({
                 counter: ()=>counter,
                 increment: ()=>increment,
@@ -238,8 +208,8 @@ console.log(this, import.meta.url);
                 x: ()=>_c.x,
                 z: ()=>_c.y
             });
-            const _a = _interop_require_wildcard(require("./a.js"));
-            const _b = _interop_require_wildcard(require("./b.js"));
+            const _a = require.w(require("./a.js"));
+            const _b = require.w(require("./b.js"));
             require("./side-effect.css");
             const _c = require("./c.js");
             _export_star(require("./d.js"), exports);
@@ -1369,6 +1339,9 @@ function load(id) {{
     Object.defineProperty(exports, "__esModule", {{ value: true }});
     for (const k in getters) Object.defineProperty(exports, k, {{ enumerable: true, get: getters[k] }});
   }};
+  // `require.d`: swc's `_interop_require_default` (transform/interop.rs).
+  require.d = (obj) => obj && obj.__esModule ? obj : {{ default: obj }};
+  require.w = (obj) => obj && obj.__esModule ? obj : {{ ...obj, default: obj }};
   require.dynamic = (spec) => Promise.resolve().then(() => {{
     const e = require(spec);
     return e && e.__esModule ? e : {{ ...e, default: e }};
@@ -1789,6 +1762,53 @@ fn the_export_prologue_is_one_runtime_call() {
             require.esm();
             require("./a.js");
             console.log(1);
+            })
+        "#]],
+    );
+}
+
+#[test]
+fn a_default_import_calls_the_runtimes_interop_and_no_helper_of_its_own() {
+    let source = r#"import App from "./App.jsx";
+import other from "./other.js";
+console.log(App, other);
+"#;
+    let code = compile("/src/main.js", source).code.expect("compiles");
+    assert!(!code.contains("__PURE__"), "no pure marks printed: {code}");
+    check_code(
+        "/src/main.js",
+        source,
+        expect![[r#"
+            (function(module,exports,require,__hotloop_meta){
+            "use strict";
+            require.esm();
+            const _Appjsx = require.d(require("./App.jsx"));
+            const _other = require.d(require("./other.js"));
+            console.log(_Appjsx.default, _other.default);
+            })
+        "#]],
+    );
+}
+
+#[test]
+fn a_function_of_the_modules_own_named_like_swcs_helper_stays() {
+    check_code(
+        "/src/own.js",
+        r#"import App from "./App.jsx";
+export function _interop_require_default(x) { return x; }
+console.log(App, _interop_require_default(1));
+"#,
+        expect![[r#"
+            (function(module,exports,require,__hotloop_meta){
+            "use strict";
+            require.esm({
+                _interop_require_default: ()=>_interop_require_default
+            });
+            const _Appjsx = require.d(require("./App.jsx"));
+            function _interop_require_default(x) {
+                return x;
+            }
+            console.log(_Appjsx.default, _interop_require_default(1));
             })
         "#]],
     );
