@@ -108,7 +108,11 @@ export function generate(kindName, n, dir) {
   };
   const tree = new Tree(n, FANOUT, kind.ext);
   const k = kind.generate(tree, write);
-  write('package.json', `${JSON.stringify({ name: `bench-fixture-${kindName}-${n}`, private: true, type: 'module' }, null, 2)}\n`);
+  // The packages the app imports, as an app's package.json lists them (a plain app lists none:
+  // hotloop then loads no React Refresh even though React resolves from this directory's
+  // parents, benches/browser/node_modules).
+  const dependencies = Object.fromEntries(kind.packages.map((name) => [name, `^${packages[name]}`]));
+  write('package.json', `${JSON.stringify({ name: `bench-fixture-${kindName}-${n}`, private: true, type: 'module', dependencies }, null, 2)}\n`);
   for (const name of Object.keys(packages)) {
     fs.cpSync(path.join(HERE, 'node_modules', name), path.join(tmp, 'node_modules', name), { recursive: true, dereference: true });
   }

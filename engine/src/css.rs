@@ -562,7 +562,7 @@ mod tests {
                 .y { content: 'url(not-a-url.png)'; /* url(comment.png) */ }
 
                 code:
-                (function(module,exports,require,__hotloop_meta,$RefreshReg$,$RefreshSig$){
+                (function(module,exports,require,__hotloop_meta){
                 __hotloop_meta.css("@font-face { src: url(\"/src/fonts/a.woff2\") format('woff2'), url(\"/src/styles/b.woff\"); }\n@media (min-width: 1px) { .x { background: image-set(url(\"/src/styles/x.png\") 1x); } }\n.y { content: 'url(not-a-url.png)'; /* url(comment.png) */ }\n");
                 })
             "#]],
@@ -589,7 +589,7 @@ mod tests {
                 body { color: red }
 
                 code:
-                (function(module,exports,require,__hotloop_meta,$RefreshReg$,$RefreshSig$){
+                (function(module,exports,require,__hotloop_meta){
                 require("./base.css");
                 require("theme/dark.css");
                 require("../shared/reset.css");
@@ -618,7 +618,7 @@ mod tests {
             let out = compile_css("/src/x.css", text);
             assert!(
                 out.code
-                    .is_some_and(|c| c.starts_with(crate::transform::FACTORY_HEADER)),
+                    .is_some_and(|c| c.starts_with(crate::transform::PLAIN_FACTORY_HEADER)),
                 "{text:?}"
             );
         }
@@ -633,7 +633,7 @@ mod tests {
                 @import;
 
                 code:
-                (function(module,exports,require,__hotloop_meta,$RefreshReg$,$RefreshSig$){
+                (function(module,exports,require,__hotloop_meta){
                 __hotloop_meta.css("a { b: 'x\n}\nc { d: url(a b) }\n@import;\n");
                 })
                 error 1:8 unterminated string

@@ -276,37 +276,6 @@ const HotloopProtocol = (function () {
     }
   }
 
-  /**
-   * Decodes a client frame (the server's job; here for tests and tools).
-   * @param {ArrayBuffer | ArrayBufferView} input
-   */
-  function decodeClientMessage(input) {
-    const bytes = bytesOf(input);
-    if (bytes.length === 0) throw new ProtocolError('empty frame');
-    const r = new Reader(bytes);
-    const id = r.u8();
-    switch (id) {
-      case ids.ack:
-        return r.finish({
-          type: 'ack',
-          revision: r.u32(),
-          ok: r.bool(),
-          applyMs: r.f64(),
-          error: readOptStr(r),
-        });
-      case ids.invalidate:
-        return r.finish({ type: 'invalidate', id: r.str(), message: readOptStr(r) });
-      case ids.loaded:
-        return r.finish({ type: 'loaded', chunk: r.str(), snapshot: r.u32() });
-      case ids.rendered:
-        return r.finish({ type: 'rendered' });
-      case ids.clientCustom:
-        return r.finish({ type: 'custom', event: r.str(), data: r.json() });
-      default:
-        throw new ProtocolError(`unknown message id 0x${id.toString(16).padStart(2, '0')}`);
-    }
-  }
-
   /** Writes into a buffer sized for the worst case (3 UTF-8 bytes per UTF-16 unit). */
   class Writer {
     constructor(capacity) {
@@ -440,7 +409,11 @@ const HotloopProtocol = (function () {
     ids,
     ProtocolError,
     decodeServerMessage,
-    decodeClientMessage,
+    // The bounds-checked reader, for what decodes the client's frames outside the page (the
+    // runtime's tests: `runtime/tests/support/client-frames.mjs`; the server decodes them in
+    // Rust). The page itself never reads a client frame.
+    bytesOf,
+    Reader,
     encodeAck,
     encodeInvalidate,
     encodeCustom,

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
+import { decodeClientMessage } from './support/client-frames.mjs';
 import { encodeServerMessage } from './support/server-frames.mjs';
 
 // Plain Node: protocol.js exports itself when loaded as a CommonJS file (no vm, no global).
@@ -64,7 +65,7 @@ for (const g of goldens.filter(isClient)) {
   test(`encodes and decodes client golden ${g.name}`, () => {
     const encoded = encoders[g.expected.type](g.expected);
     assert.deepEqual(Buffer.from(encoded), Buffer.from(g.bytes));
-    assert.deepEqual(plain(P.decodeClientMessage(g.bytes)), g.expected);
+    assert.deepEqual(plain(decodeClientMessage(g.bytes)), g.expected);
   });
 }
 
@@ -78,13 +79,13 @@ test('deps maps have no prototype, so specifiers like __proto__ are plain keys',
 });
 
 test('encoders default missing optional fields', () => {
-  const ack = P.decodeClientMessage(P.encodeAck({ revision: 5, ok: true, applyMs: 2 }));
+  const ack = decodeClientMessage(P.encodeAck({ revision: 5, ok: true, applyMs: 2 }));
   assert.deepEqual(ack, { type: 'ack', revision: 5, ok: true, applyMs: 2, error: null });
-  const inv = P.decodeClientMessage(P.encodeInvalidate({ id: '/a.js' }));
+  const inv = decodeClientMessage(P.encodeInvalidate({ id: '/a.js' }));
   assert.deepEqual(inv, { type: 'invalidate', id: '/a.js', message: null });
-  const custom = P.decodeClientMessage(P.encodeCustom({ event: 'e' }));
+  const custom = decodeClientMessage(P.encodeCustom({ event: 'e' }));
   assert.deepEqual(custom, { type: 'custom', event: 'e', data: null });
-  const fn = P.decodeClientMessage(P.encodeCustom({ event: 'e', data: () => 1 }));
+  const fn = decodeClientMessage(P.encodeCustom({ event: 'e', data: () => 1 }));
   assert.equal(fn.data, null);
 });
 
@@ -96,7 +97,7 @@ function expectProtocolError(bytes, decode, pattern) {
 }
 
 const decoderFor = (bytes) =>
-  bytes.length > 0 && bytes[0] >= 0x80 ? P.decodeClientMessage : P.decodeServerMessage;
+  bytes.length > 0 && bytes[0] >= 0x80 ? decodeClientMessage : P.decodeServerMessage;
 
 test('every truncation of every golden throws ProtocolError', () => {
   for (const g of goldens) {
@@ -110,30 +111,30 @@ test('malformed frames throw ProtocolError with a reason', () => {
   expectProtocolError(new Uint8Array([]), P.decodeServerMessage, /empty frame/);
   expectProtocolError(new Uint8Array([0x7f]), P.decodeServerMessage, /unknown message id 0x7f/);
   expectProtocolError(new Uint8Array([0x81]), P.decodeServerMessage, /unknown message id 0x81/);
-  expectProtocolError(new Uint8Array([0x01]), P.decodeClientMessage, /unknown message id 0x01/);
+  expectProtocolError(new Uint8Array([0x01]), decodeClientMessage, /unknown message id 0x01/);
   // A string claiming 4 GiB.
   expectProtocolError(
     new Uint8Array([0x82, 0xff, 0xff, 0xff, 0xff, 0x61]),
-    P.decodeClientMessage,
+    decodeClientMessage,
     /length 4294967295 at byte 1 exceeds the 1 bytes/,
   );
   // Overlong UTF-8 ('.' as c0 ae) and a lone surrogate.
   for (const bad of [[0xc0, 0xae], [0xed, 0xa0, 0x80], [0xff]]) {
     expectProtocolError(
       new Uint8Array([0x82, bad.length, 0, 0, 0, ...bad, 0]),
-      P.decodeClientMessage,
+      decodeClientMessage,
       /invalid UTF-8/,
     );
   }
   const ack = P.encodeAck({ revision: 1, ok: true, applyMs: 1, error: null });
   const badBool = ack.slice();
   badBool[5] = 2;
-  expectProtocolError(badBool, P.decodeClientMessage, /invalid bool byte 2 at byte 5/);
+  expectProtocolError(badBool, decodeClientMessage, /invalid bool byte 2 at byte 5/);
   const trailing = new Uint8Array([...ack, 1, 2]);
-  expectProtocolError(trailing, P.decodeClientMessage, /2 unexpected bytes/);
+  expectProtocolError(trailing, decodeClientMessage, /2 unexpected bytes/);
   const notJson = P.encodeCustom({ event: 'e', data: 1 }).slice();
   notJson[notJson.length - 1] = 0x7b; // '1' -> '{'
-  expectProtocolError(notJson, P.decodeClientMessage, /not valid JSON/);
+  expectProtocolError(notJson, decodeClientMessage, /not valid JSON/);
 });
 
 test('mutated goldens throw only ProtocolError (bounded fuzz)', () => {

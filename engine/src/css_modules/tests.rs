@@ -10,7 +10,7 @@ fn check(id: &str, text: &str, expect: Expect) {
     match (&out.code, &out.stylesheet) {
         (Some(code), Some(stylesheet)) => {
             let body = code
-                .strip_prefix(crate::transform::FACTORY_HEADER)
+                .strip_prefix(crate::transform::PLAIN_FACTORY_HEADER)
                 .and_then(|c| c.strip_suffix("\n})"))
                 .unwrap_or(code);
             actual.push_str(&format!("code:{body}\nstylesheet:\n{stylesheet}"));

@@ -169,7 +169,10 @@ pub enum RefreshRuntime {
 
 /// The project's React Refresh runtime: the app's own `react-refresh/runtime` when it resolves
 /// from the project root, else the embedded copy when `react` does; re-runs when the resolution
-/// epoch moves (a package installed or removed).
+/// epoch moves (a package installed or removed). `react` resolving is not enough when the
+/// root's `package.json` lists the app's dependencies and React is not one: an app beside React
+/// apps in a monorepo (or under any directory whose `node_modules` has React) resolves it from
+/// a parent directory, and its page would load and run a refresh runtime nothing registers with.
 #[salsa::tracked(returns(copy))]
 pub fn refresh_runtime(db: &dyn Db, project: Project) -> RefreshRuntime {
     let _clock = db
@@ -185,6 +188,7 @@ pub fn refresh_runtime(db: &dyn Db, project: Project) -> RefreshRuntime {
     if resolvers
         .resolve(&from, "react", ImportKind::Static)
         .is_err()
+        || !manifest_may_use_react(db, project)
     {
         return RefreshRuntime::None;
     }
@@ -192,6 +196,30 @@ pub fn refresh_runtime(db: &dyn Db, project: Project) -> RefreshRuntime {
         Ok(path) => RefreshRuntime::App(db.files().get_or_read(db, &path)),
         Err(_) => RefreshRuntime::Embedded,
     }
+}
+
+/// False when the project root's `package.json` lists dependencies (of any kind) and `react` is
+/// none of them; true without such a file, one that does not parse or one that lists none
+/// (a workspace's app whose packages its root installs): resolution decides then.
+fn manifest_may_use_react(db: &dyn Db, project: Project) -> bool {
+    let manifest = db
+        .files()
+        .get_or_read(db, &project.root(db).join("package.json"));
+    let contents = manifest.contents(db);
+    let Some(value) = contents
+        .text()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(text).ok())
+    else {
+        return true;
+    };
+    const KINDS: [&str; 4] = [
+        "dependencies",
+        "devDependencies",
+        "peerDependencies",
+        "optionalDependencies",
+    ];
+    let mut lists = KINDS.iter().filter_map(|kind| value.get(kind)).peekable();
+    lists.peek().is_none() || lists.any(|deps| deps.get("react").is_some())
 }
 
 /// Whether the project's React ignores `jsxDEV`'s `source` and `self` arguments: React 19 and

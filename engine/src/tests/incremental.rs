@@ -1532,6 +1532,65 @@ fn a_project_without_react_loads_no_refresh_runtime() {
 }
 
 #[test]
+fn react_in_node_modules_is_not_enough_when_the_package_json_does_not_depend_on_it() {
+    // A vanilla app beside React apps (a monorepo's node_modules): no refresh runtime.
+    let manifest = r#"
+//- /package.json
+{ "name": "vanilla", "private": true, "dependencies": { "lit": "^3.0.0" } }
+"#;
+    let mut p = Incremental::new(&[HTML, REACT_APP, manifest].concat());
+    p.build();
+    assert!(!p.served(1).html.expect("html").contains(REFRESH_TAG));
+    // The app starts depending on React: its page loads the runtime (the edit is tracked).
+    p.check(
+        &[r#"
+//- /package.json
+{ "name": "vanilla", "devDependencies": { "react": "^19.0.0" } }
+"#],
+        expect![[r#"
+            edit /package.json
+              applied: files [/package.json], config [/package.json], epoch moved
+              queries:
+                chunk: reused project
+                chunk_entry: reused /node_modules/react/index.js /src/main.js
+                emitted_module: reused /node_modules/react/index.js /src/main.js
+                entry_html: ran project
+                file_exists: reused /src/main.js
+                hot_meta: reused /node_modules/react/index.js /src/main.js
+                html_entries: reused project
+                import_specifiers: reused /node_modules/react/index.js /src/main.js
+                index_text: reused project
+                module_deps: reused /node_modules/react/index.js /src/main.js
+                module_diagnostics: reused /node_modules/react/index.js /src/main.js
+                module_graph: ran project
+                module_imports: reused /node_modules/react/index.js /src/main.js
+                parsed_module: reused /node_modules/react/index.js /src/main.js
+                public_env: reused project
+                react_ignores_jsx_source: ran project
+                refresh_runtime: ran project
+                resolved_imports: ran /node_modules/react/index.js /src/main.js
+              changed: nothing
+              html changed
+              config changed: /package.json
+              plan: reload: /package.json changed
+        "#]],
+    );
+    assert!(p.served(2).html.expect("html").contains(REFRESH_TAG));
+}
+
+#[test]
+fn a_package_json_that_lists_no_dependencies_leaves_it_to_resolution() {
+    // A workspace's app whose root installs its packages: React resolves, Fast Refresh is on.
+    let manifest = r#"
+//- /package.json
+{ "name": "app", "private": true, "type": "module" }
+"#;
+    let mut p = Incremental::new(&[HTML, REACT_APP, manifest].concat());
+    p.build();
+    assert!(p.served(1).html.expect("html").contains(REFRESH_TAG));
+}
+
+#[test]
 fn graph_flags_come_from_hot_facts_and_dynamic_imports_do_not_load() {
     let fixture = r#"
 //- /src/main.js

@@ -370,9 +370,10 @@ pub fn string_module(value: &str) -> CompiledModule {
     }
 }
 
-/// Wraps a module body into the factory function expression.
+/// Wraps a module body that registers nothing with React Refresh (a stylesheet, an asset, JSON)
+/// into the factory function expression.
 pub fn factory(body: &str) -> String {
-    factory_with(FACTORY_HEADER, body)
+    factory_with(PLAIN_FACTORY_HEADER, body)
 }
 
 /// Wraps a module body into a factory with the given header line.

@@ -1141,7 +1141,7 @@ fn five_megabyte_input_compiles() {
 fn json_module() {
     let out = compile_json("/src/data.json", "{\n  \"a\": [1, 2],\n  \"b\": \"x\"\n}\n");
     expect![[r#"
-        (function(module,exports,require,__hotloop_meta,$RefreshReg$,$RefreshSig$){
+        (function(module,exports,require,__hotloop_meta){
         module.exports = {
           "a": [1, 2],
           "b": "x"
@@ -1167,7 +1167,7 @@ fn json_module() {
 fn string_module_exports_its_value() {
     let out = string_module("/src/logo.svg?v=ab\"c");
     expect![[r#"
-        (function(module,exports,require,__hotloop_meta,$RefreshReg$,$RefreshSig$){
+        (function(module,exports,require,__hotloop_meta){
         module.exports = "/src/logo.svg?v=ab\"c";
         })"#]]
     .assert_eq(out.code.as_deref().expect("code"));

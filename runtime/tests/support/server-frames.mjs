@@ -4,6 +4,8 @@
 
 import { createRequire } from "node:module";
 
+import { decodeClientMessage } from "./client-frames.mjs";
+
 const require = createRequire(import.meta.url);
 const P = require("../../js/protocol.js");
 
@@ -132,7 +134,7 @@ export function encodeServerMessage(message) {
 
 /** A client frame (Uint8Array of any realm) → `{ kind, ...fields }` for assertions. */
 export function decodeClientFrame(frame) {
-  const { type, ...fields } = P.decodeClientMessage(frame);
+  const { type, ...fields } = decodeClientMessage(frame);
   return { kind: type, ...fields };
 }
 
