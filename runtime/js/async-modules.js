@@ -26,7 +26,7 @@
    * }} registry
    */
   function createAsyncModules(records, registry) {
-    const { requireId, evaluate, noteCycle, loadChunk } = registry;
+    const { requireId, depTarget, evaluate, noteCycle, loadChunk } = registry;
 
     /** Lazy chunks asked for, by target id: the promise of each load. */
     const chunkLoads = new Map();
@@ -84,7 +84,7 @@
       const out = [];
       const specs = Object.keys(rec.deps);
       for (let i = 0; i < specs.length && i < rec.staticDeps; i++) {
-        const target = rec.deps[specs[i]];
+        const target = depTarget(rec, specs[i]);
         if (target != null) out.push(target);
       }
       return out;
@@ -238,7 +238,7 @@
       if (candidates !== undefined) return variableImport(rec, spec, candidates);
       return Promise.resolve()
         .then(() => {
-          const target = Object.hasOwn(rec.deps, spec) ? rec.deps[spec] : null;
+          const target = depTarget(rec, spec);
           if (target != null) {
             const loading = ensureChunk(target, rec.id, spec);
             if (loading === null) return loadModule(target, rec.id, spec);

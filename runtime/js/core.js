@@ -194,6 +194,7 @@
     const hotClient = {
       bus,
       logger,
+      depTarget: parts.createRegistry.depTarget,
       invalidate: (id, message) => sendQueued(codec.encodeInvalidate({ id, message })),
       sendCustom: (event, data) => sendQueued(codec.encodeCustom({ event, data })),
     };

@@ -24,9 +24,10 @@
    * when the module first reads it: most modules never do (the engine plans React Refresh
    * boundaries itself), and a page evaluates thousands of them on a navigation.
    *
-   * @param {{ id: string, deps: Record<string, string | null>, data: object }} rec
+   * @param {{ id: string, deps: Record<string, string | 1 | null>, data: object }} rec
    * @param {{
    *   bus: { on: Function, off: Function, emit: Function },
+   *   depTarget: (rec: object, spec: string) => string | null,
    *   invalidate: (id: string, message: string | null) => void,
    *   sendCustom: (event: string, data: unknown) => void,
    *   logger: Logger,
@@ -164,7 +165,7 @@
       throw new TypeError("invalid hot.accept() usage: dependencies are import specifiers");
     }
     const { rec } = state;
-    const target = Object.hasOwn(rec.deps, spec) ? rec.deps[spec] : null;
+    const target = state.client.depTarget(rec, spec);
     if (target != null) return target;
     if (spec.startsWith("/")) return spec;
     state.client.logger.warn(`${rec.id} accepts '${spec}', which it does not import`);

@@ -25,7 +25,7 @@
    *
    * @typedef {{
    *   id: string,
-   *   deps: Record<string, string | null>,
+   *   deps: Record<string, string | 1 | null>,
    *   staticDeps: number,
    *   inChunk: boolean,
    *   pending: Promise<void> | null,
@@ -66,6 +66,7 @@
 
     const asyncModules = options.createAsyncModules(records, {
       requireId,
+      depTarget,
       evaluate,
       loadChunk: (id) => (options.loadChunk ? options.loadChunk(id) : null),
       noteCycle() {
@@ -156,7 +157,7 @@
       /** @type {ModuleRecord} */
       const rec = {
         id,
-        deps: expandDeps(id, deps),
+        deps: deps || {},
         staticDeps: staticDepCount(staticDeps),
         inChunk: false,
         pending: null,
@@ -188,7 +189,7 @@
     function requireOf(rec) {
       if (rec.require !== null) return rec.require;
       const require = function require(spec) {
-        const target = rec.deps && Object.hasOwn(rec.deps, spec) ? rec.deps[spec] : null;
+        const target = depTarget(rec, spec);
         if (target == null) {
           throw new Error(`Cannot find module '${spec}' imported by ${rec.id}`);
         }
@@ -227,7 +228,7 @@
     function setFactory(id, deps, factory, kind, staticDeps) {
       const rec = records.get(id);
       if (rec) {
-        rec.deps = expandDeps(id, deps);
+        rec.deps = deps || {};
         rec.staticDeps = staticDepCount(staticDeps);
         rec.factory = factory;
         if (kind) rec.kind = kind;
@@ -235,19 +236,6 @@
         records.set(id, newRecord(id, deps, factory, kind || "js", staticDeps));
       }
       noteFactory(factory);
-    }
-
-    /**
-     * A chunk's deps map as the registry keeps it: a relative specifier the engine wrote as `1`
-     * (its target is the specifier joined to the module's directory) gets that id. In place:
-     * the map is the chunk's own literal.
-     */
-    function expandDeps(id, deps) {
-      if (!deps) return {};
-      for (const spec in deps) {
-        if (deps[spec] === 1) deps[spec] = joinRelative(id, spec);
-      }
-      return deps;
     }
 
     /** Left out means every dep is static (no count needed: the chunk's common case). */
@@ -410,16 +398,63 @@
   }
 
   /**
+   * The module id `spec` leads to from module `rec` through its deps map, or null when the map
+   * has no target for it. A relative specifier the engine wrote as `1` is joined to the
+   * module's directory here, where it is looked up (a page's first evaluation looks up each
+   * once; expanding every map at `define` cost more than the lookups).
+   */
+  function depTarget(rec, spec) {
+    const deps = rec.deps;
+    if (!deps || !Object.hasOwn(deps, spec)) return null;
+    const target = deps[spec];
+    return target === 1 ? joinRelative(rec.id, spec) : target;
+  }
+
+  /**
    * `spec` (`./x` or `../x`) joined to the directory of the module id `importer`, segment by
    * segment (`.` skipped, `..` drops one; an empty segment, or `..` past the root, is null): the
    * rule of the engine's `join_relative` (`engine/src/queries/emit.rs`), which writes a dep as
    * `1` only where this rule gives its target's id (`tests/data/join-relative.json` holds the
-   * cases both are tested on).
+   * cases both are tested on). The common shape (leading `./` and `../` segments, then plain
+   * ones) takes string indices only; anything else takes the segment walk.
    */
   function joinRelative(importer, spec) {
-    if (!spec.startsWith("./") && !spec.startsWith("../")) return null;
+    let dirEnd = importer.lastIndexOf("/");
+    if (dirEnd === -1) return null;
+    let at;
+    if (spec.startsWith("./")) at = 2;
+    else if (spec.startsWith("../")) at = 0;
+    else return null;
+    for (;;) {
+      if (spec.startsWith("./", at)) {
+        at += 2;
+      } else if (spec.startsWith("../", at)) {
+        const up = dirEnd > 0 ? importer.lastIndexOf("/", dirEnd - 1) : -1;
+        if (up === -1) return null;
+        dirEnd = up;
+        at += 3;
+      } else {
+        break;
+      }
+    }
+    const rest = spec.slice(at);
+    const plain =
+      rest !== "" &&
+      rest !== "." &&
+      rest !== ".." &&
+      !rest.startsWith("/") &&
+      !rest.endsWith("/") &&
+      !rest.endsWith("/.") &&
+      !rest.endsWith("/..") &&
+      !rest.includes("//") &&
+      !rest.includes("/./") &&
+      !rest.includes("/../");
+    return plain ? importer.slice(0, dirEnd) + "/" + rest : joinSegments(importer, spec);
+  }
+
+  /** [`joinRelative`] segment by segment. */
+  function joinSegments(importer, spec) {
     const slash = importer.lastIndexOf("/");
-    if (slash === -1) return null;
     const segments = importer.slice(0, slash).split("/");
     for (const segment of spec.split("/")) {
       if (segment === ".") continue;
@@ -436,5 +471,6 @@
   }
 
   createRegistry.joinRelative = joinRelative;
+  createRegistry.depTarget = depTarget;
 
   if (typeof module === "object" && module) module.exports = createRegistry;

@@ -194,9 +194,9 @@ pub fn static_dep_count(deps: &[ModuleDep]) -> usize {
 
 /// `{"./a.js":1,"x":null,"y":"/src/y.js"}`, on one line: the deps map of module `importer`.
 /// A relative specifier whose target is the specifier joined to the importer's directory (almost
-/// every one written in an app's own code) is `1`, which the runtime's `define` joins the same
-/// way (`joinRelative` in `runtime/js/registry.js`, the same rule as [`join_relative`]); every
-/// other target is written out.
+/// every one written in an app's own code) is `1`, which the runtime joins the same way where
+/// it looks the dep up (`joinRelative` in `runtime/js/registry.js`, the same rule as
+/// [`join_relative`]); every other target is written out.
 pub fn deps_json(importer: &str, deps: &[ModuleDep]) -> String {
     let mut out = String::with_capacity(2 + deps.len() * 24);
     out.push('{');
