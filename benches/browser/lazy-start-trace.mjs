@@ -28,7 +28,7 @@ import { HotloopServer } from './lib/hotloop.mjs';
 import { BunServer } from './lib/bun.mjs';
 import { nowMs, untilAnswers } from './lib/proc.mjs';
 import { installSignalHandlers, runCleanups } from './lib/cleanup.mjs';
-import { fmt, jsByOrigin, leafCounts, mainThread } from './lib/trace.mjs';
+import { fmt, jsByOrigin, leafCounts, mainThread, renderMarks } from './lib/trace.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values: opts } = parseArgs({
@@ -62,19 +62,8 @@ async function floorServer(app) {
   return new FloorServer(await buildFloor(app, manifest));
 }
 
-// In the page, before anything of it runs: a mark at the document's start, and one on the first
-// frame with every leaf of `/` in the DOM.
-const marks = ({ className, want }) => {
-  performance.mark('start-begin');
-  const check = () => {
-    if (document.getElementsByClassName(className).length >= want) performance.mark('start-end');
-    else requestAnimationFrame(check);
-  };
-  requestAnimationFrame(check);
-};
-
-// A gen.mjs fixture names what its start renders; the lazy-routes app renders the leaves of `/`
-// (subtree 0).
+// What the page's marks wait for (`renderMarks`): a gen.mjs fixture names what its start
+// renders; the lazy-routes app renders the leaves of `/` (subtree 0).
 const manifest = path.join(opts.app, 'bench.json');
 const ready = fs.existsSync(manifest)
   ? (({ className, count }) => ({ className, want: count }))(JSON.parse(fs.readFileSync(manifest, 'utf8')).ready)
@@ -85,7 +74,7 @@ try {
   await server.prepare();
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.addInitScript(marks, ready);
+  await page.addInitScript(renderMarks, ready);
   const cdp = await context.newCDPSession(page);
   const traceEvents = [];
   cdp.on('Tracing.dataCollected', ({ value }) => traceEvents.push(...value));

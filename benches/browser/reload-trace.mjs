@@ -16,7 +16,7 @@ import { chromium } from 'playwright-core';
 import { HotloopServer } from './lib/hotloop.mjs';
 import { untilAnswers } from './lib/proc.mjs';
 import { installSignalHandlers, runCleanups } from './lib/cleanup.mjs';
-import { fmt, jsByOrigin, mainThread } from './lib/trace.mjs';
+import { fmt, jsByOrigin, mainThread, renderMarks } from './lib/trace.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values: opts } = parseArgs({
@@ -37,14 +37,6 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hotloop-reload-trace-'));
 const logFile = path.join(tmp, 'server.log');
 const server = new HotloopServer({ bin: opts.bin, root: opts.app, cacheDir: opts.cache || path.join(tmp, 'cache'), logFile });
 
-const marks = ({ className, want }) => {
-  performance.mark('start-begin');
-  const check = () => {
-    if (document.getElementsByClassName(className).length >= want) performance.mark('start-end');
-    else requestAnimationFrame(check);
-  };
-  requestAnimationFrame(check);
-};
 const CATS = 'devtools.timeline,v8.execute,disabled-by-default-v8.compile,blink.user_timing,toplevel,loading,v8';
 
 const browser = await chromium.launch({ executablePath: opts.chromium, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
@@ -54,7 +46,7 @@ try {
   await untilAnswers(server.port, { deadline: Date.now() + 120_000, alive: () => server.alive() });
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.addInitScript(marks, { className, want: count });
+  await page.addInitScript(renderMarks, { className, want: count });
   const rendered = () => page.waitForFunction(() => performance.getEntriesByName('start-end').length > 0, null, { timeout: 120_000, polling: 50 });
   await page.goto(`http://127.0.0.1:${server.port}/`, { timeout: 120_000 });
   await rendered();

@@ -23,6 +23,20 @@ export function leafCounts(app) {
   return counts;
 }
 
+/**
+ * A page init script (`page.addInitScript(renderMarks, { className, want })`): the user-timing
+ * mark `start-begin` as the document starts, `start-end` on the first frame with `want`
+ * elements of `className` in the DOM ([`mainThread`] reads the time between them).
+ */
+export const renderMarks = ({ className, want }) => {
+  performance.mark('start-begin');
+  const check = () => {
+    if (document.getElementsByClassName(className).length >= want) performance.mark('start-end');
+    else requestAnimationFrame(check);
+  };
+  requestAnimationFrame(check);
+};
+
 /** A duration in ms, right-aligned for the tools' tables. */
 export const fmt = (x) => x.toFixed(1).padStart(7);
 

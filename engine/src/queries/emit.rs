@@ -27,7 +27,8 @@
 //!   `import.meta.hot.accept()` calls the module's hot context.
 //! - `process.env.NODE_ENV` is replaced by `"development"`.
 //! - `require(spec)` is the literal specifier as written; the runtime maps it through the module's
-//!   **deps map** `{ spec: id | null }` (null = unresolved: `require` throws a clear error).
+//!   **deps map** `{ spec: id | 1 | null }` (1 = the specifier joined to the module's
+//!   directory, see below; null = unresolved: `require` throws a clear error).
 //!   Emitted code therefore never depends on resolution: moving a file re-resolves but does not
 //!   re-emit.
 //! - CSS modules: `require(...)` for each resolved `@import`, then `__hotloop_meta.css(text)`
