@@ -328,12 +328,12 @@
               )
             : factory.call(module.exports, module, module.exports, requireOf(rec), options.meta(rec, hot));
       } catch (err) {
-        evaluationFailed(rec, previous, err);
+        evaluationFailed(rec, hot, previous, err);
       }
       if (isAsyncFactory(factory)) {
         return Promise.resolve(result).then(
           () => evaluationSucceeded(rec, previous),
-          (err) => evaluationFailed(rec, previous, err),
+          (err) => evaluationFailed(rec, hot, previous, err),
         );
       }
       evaluationSucceeded(rec, previous);
@@ -348,11 +348,12 @@
     }
 
     /**
-     * `evaluate`'s end when the factory threw (or its promise rejected): the last good module
-     * back, or "failed" on a first evaluation; rethrows `err`.
+     * `evaluate`'s end when the factory threw (or its promise rejected): that evaluation's hot
+     * context detached, the last good module back, or "failed" on a first evaluation; rethrows
+     * `err`.
      */
-    function evaluationFailed(rec, previous, err) {
-      rec.hot.detach();
+    function evaluationFailed(rec, hot, previous, err) {
+      hot.detach();
       if (err !== null && typeof err === "object" && !failedIn.has(err)) failedIn.set(err, rec.id);
       if (previous) {
         rec.module = previous.module;
