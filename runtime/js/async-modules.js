@@ -20,6 +20,7 @@
    * @param {Map<string, ModuleRecord>} records
    * @param {{
    *   requireId: (id: string, importer?: string, spec?: string) => any,
+   *   depTarget: (rec: ModuleRecord, spec: string) => string | null,
    *   evaluate: (rec: ModuleRecord, module: object) => Promise<void> | undefined,
    *   noteCycle: () => void,
    *   loadChunk: (id: string) => Promise<void> | null,
