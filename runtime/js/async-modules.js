@@ -204,13 +204,17 @@
       return requireId(id, importer, spec);
     }
 
-    /** Namespace objects handed out by `import()` of CommonJS modules, one per exports object. */
+    /**
+     * Namespace objects of CommonJS modules, one per exports object, handed out by `import()`
+     * and by static namespace imports (`require.w`).
+     */
     const namespaces = new WeakMap();
 
     /**
-     * What `import()` resolves to for these exports: an ES module's exports object as it is; a
-     * CommonJS module's wrapped as `{ ...named, default: module.exports }` (the same interop
-     * swc's `_interop_require_wildcard` gives static imports).
+     * What `import()` resolves to for these exports, and what `import * as ns` reads
+     * (`require.w`, which swc's `_interop_require_wildcard` is folded into): an ES module's
+     * exports object as it is; a CommonJS module's wrapped as `{ ...named, default:
+     * module.exports }`, accessors kept.
      */
     function namespaceOf(exports) {
       if (exports && exports.__esModule) return exports;

@@ -110,36 +110,6 @@
       return obj && obj.__esModule ? obj : { default: obj };
     }
 
-    /** The namespaces `require.w` made, per exports object (and per `nodeInterop`). */
-    const namespaces = new WeakMap();
-    const nodeNamespaces = new WeakMap();
-
-    /**
-     * `require.w(exports[, nodeInterop])`: what `import * as ns` (or a default import beside
-     * named ones) reads: an ES module's exports as they are; for a CommonJS module, a
-     * namespace with its own properties (accessors kept) and `default: exports`, one per
-     * exports object; a primitive as `{ default }`. swc's `_interop_require_wildcard`, which
-     * the engine folds into this call (`engine/src/transform/interop.rs`); its cache is shared
-     * by every importer here, so they all see one namespace, as ES modules do.
-     */
-    function interopWildcard(obj, nodeInterop) {
-      if (!nodeInterop && obj && obj.__esModule) return obj;
-      if (obj === null || (typeof obj !== "object" && typeof obj !== "function")) return { default: obj };
-      const cache = nodeInterop ? nodeNamespaces : namespaces;
-      const made = cache.get(obj);
-      if (made !== undefined) return made;
-      const ns = { __proto__: null };
-      for (const key in obj) {
-        if (key === "default" || !Object.prototype.hasOwnProperty.call(obj, key)) continue;
-        const desc = Object.getOwnPropertyDescriptor(obj, key);
-        if (desc && (desc.get || desc.set)) Object.defineProperty(ns, key, desc);
-        else ns[key] = obj[key];
-      }
-      ns.default = obj;
-      cache.set(obj, ns);
-      return ns;
-    }
-
     /** A record's `refreshTypes` while its evaluation registered nothing (never written). */
     const NO_TYPES = Object.freeze([]);
 
@@ -203,7 +173,10 @@
       };
       require.esm = esmExports;
       require.d = interopDefault;
-      require.w = interopWildcard;
+      // `require.w(exports)`: swc's `_interop_require_wildcard`, which the engine folds into this
+      // call (`engine/src/transform/interop.rs`): the namespace `import()` gives too, one per
+      // exports object (swc's default interop never passes its `nodeInterop` argument).
+      require.w = asyncModules.namespaceOf;
       rec.require = require;
       return require;
     }
