@@ -9,7 +9,7 @@
 //! the helper declared again in every module that has a default import (~80 bytes) and each
 //! call marked pure (printed as a comment even in compact output: ~13 bytes). In a React app
 //! nearly every component module has both (a tenth of the chunk's bytes at the benchmark's
-//! React fixture). [`fold_interop_helpers`] drops the declaration and calls the runtime's
+//! React fixture). [`fold_interop`] drops the declaration and calls the runtime's
 //! `require.d` instead (`runtime/js/registry.js`, the same function):
 //!
 //! ```js
@@ -20,8 +20,8 @@
 //! { useState } from "react"`), swc declares `_interop_require_wildcard` and the
 //! `_getRequireWildcardCache` it calls (~600 bytes, compact); those go the same way, to the
 //! runtime's `require.w`. A declaration that is not exactly swc's helper (its parameters and
-//! its first statement) is left as it is; [`drop_pure_marks`] forgets the pure marks of the
-//! calls swc's passes made (a minifier's hint; the dev server never tree-shakes).
+//! its first statement) is left as it is. The same walk forgets the pure marks of the calls
+//! swc's passes made (a minifier's hint; the dev server never tree-shakes).
 
 use swc_core::common::{DUMMY_SP, SyntaxContext};
 use swc_core::ecma::ast::{
@@ -36,19 +36,25 @@ const WILDCARD: (&str, &str) = ("_interop_require_wildcard", "w");
 /// The wildcard helper's cache, which only the wildcard helper calls.
 const WILDCARD_CACHE: &str = "_getRequireWildcardCache";
 
-/// Replaces swc's inlined interop helpers with the runtime's `require.d` and `require.w` (see
-/// the module docs). `unresolved` is the context of unbound identifiers (`require`).
-pub(crate) fn fold_interop_helpers(module: &mut Module, unresolved: SyntaxContext) {
+/// Replaces swc's inlined interop helpers with the runtime's `require.d` and `require.w` and
+/// forgets the pure marks of swc's calls (see the module docs), in one walk of the module.
+/// `unresolved` is the context of unbound identifiers (`require`).
+pub(crate) fn fold_interop(module: &mut Module, unresolved: SyntaxContext) {
+    let mut helpers = Vec::new();
     if let Some(helper) = take_helper(module, DEFAULT.0, unresolved, is_default_helper) {
-        to_runtime(module, helper, DEFAULT.1, unresolved);
+        helpers.push((helper, DEFAULT.1));
     }
     let has_cache = helper_at(module, WILDCARD_CACHE, unresolved, is_wildcard_cache).is_some();
     if has_cache
         && let Some(helper) = take_helper(module, WILDCARD.0, unresolved, is_wildcard_helper)
     {
         take_helper(module, WILDCARD_CACHE, unresolved, is_wildcard_cache);
-        to_runtime(module, helper, WILDCARD.1, unresolved);
+        helpers.push((helper, WILDCARD.1));
     }
+    module.visit_mut_with(&mut Fold {
+        helpers,
+        unresolved,
+    });
 }
 
 /// Where the top-level declaration of the helper `name` is, when it has swc's shape.
@@ -76,14 +82,6 @@ fn take_helper(
         ModuleItem::Stmt(Stmt::Decl(Decl::Fn(f))) => Some(f.ident.to_id()),
         _ => unreachable!("helper_at found a function declaration"),
     }
-}
-
-fn to_runtime(module: &mut Module, helper: Id, member: &'static str, unresolved: SyntaxContext) {
-    module.visit_mut_with(&mut ToRuntime {
-        helper,
-        member,
-        unresolved,
-    });
 }
 
 /// The first statements of a helper's body, when it has `params` parameters.
@@ -117,36 +115,31 @@ fn reads_es_module(test: &Expr) -> bool {
         if m.prop.as_ident().is_some_and(|p| p.sym == "__esModule")))
 }
 
-struct ToRuntime {
-    helper: Id,
-    member: &'static str,
+/// The walk of [`fold_interop`]: each folded helper's identifier becomes its `require` member;
+/// a call's pure mark (printed as `/*#__PURE__*/` even in compact output: swc's passes put one
+/// on the interop calls, `_export_star`...; a minifier's hint, and the dev server never
+/// tree-shakes) is forgotten.
+struct Fold {
+    helpers: Vec<(Id, &'static str)>,
     unresolved: SyntaxContext,
 }
 
-impl VisitMut for ToRuntime {
+impl VisitMut for Fold {
     fn visit_mut_expr(&mut self, expr: &mut Expr) {
         if let Expr::Ident(ident) = expr
-            && ident.sym == self.helper.0
-            && ident.ctxt == self.helper.1
+            && let Some((_, member)) = self
+                .helpers
+                .iter()
+                .find(|(id, _)| ident.sym == id.0 && ident.ctxt == id.1)
         {
             *expr = Ident::new("require".into(), DUMMY_SP, self.unresolved)
-                .make_member(IdentName::new(self.member.into(), DUMMY_SP))
+                .make_member(IdentName::new((*member).into(), DUMMY_SP))
                 .into();
             return;
         }
         expr.visit_mut_children_with(self);
     }
-}
 
-/// Forgets the pure marks swc's own passes put on the calls they make (interop helpers,
-/// `_export_star`...), which the compact printer would still write as `/*#__PURE__*/`.
-pub(crate) fn drop_pure_marks(module: &mut Module) {
-    module.visit_mut_with(&mut DropPure);
-}
-
-struct DropPure;
-
-impl VisitMut for DropPure {
     fn visit_mut_call_expr(&mut self, call: &mut CallExpr) {
         if call.span.lo.is_pure() {
             call.span = DUMMY_SP;

@@ -29,7 +29,7 @@ use super::analyze::{analyze, line_col};
 use super::class_fields::AssignClassFields;
 use super::define::Define;
 use super::esm_exports::compact_esm_exports;
-use super::interop::{drop_pure_marks, fold_interop_helpers};
+use super::interop::fold_interop;
 use super::jsx_source::drop_jsx_dev_source;
 use super::rewrite::Rewrite;
 use super::{
@@ -223,8 +223,7 @@ pub(crate) fn compile(
             }
             program.mutate(inject_helpers(unresolved_mark));
             if let Program::Module(module) = &mut program {
-                fold_interop_helpers(module, unresolved);
-                drop_pure_marks(module);
+                fold_interop(module, unresolved);
             }
             super::hygiene::hygiene(&mut program, top_level_mark);
             program.mutate(fixer(Some(&comments)));
