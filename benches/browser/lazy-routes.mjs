@@ -17,10 +17,13 @@
 //                warm-up logged that it compiled every lazy chunk (Bun has it all at start)
 //                (and, of that, until the last byte the navigation fetched arrived: the server's
 //                part, compiling included)
+//   leaf save    then `--edits` saves of a leaf component of route 1 (loaded), each a new text
+//                in its `<span>`: save → the text in the DOM, no reload (hotloop: in the warm
+//                session; Bun: in the cold one)
 //   RSS end      the server's process tree after visiting every route, MiB (hotloop: the
 //                warm session's, everything compiled)
 //
-//   node benches/browser/lazy-routes.mjs [--modules 10000] [--reps 3]
+//   node benches/browser/lazy-routes.mjs [--modules 10000] [--reps 3] [--edits 10]
 //       [--bin target/release/hotloop] [--base OLD_BINARY] [--bun PATH|none] [--json FILE]
 //       [--keep DIR]
 //
@@ -40,6 +43,7 @@ const { values: opts } = parseArgs({
   options: {
     modules: { type: 'string', default: '10000' },
     reps: { type: 'string', default: '3' },
+    edits: { type: 'string', default: '10' },
     bin: { type: 'string', default: path.resolve(here, '../../target/release/hotloop') },
     base: { type: 'string' },
     bun: { type: 'string' },
@@ -50,7 +54,7 @@ const { values: opts } = parseArgs({
   },
 });
 if (opts.help) {
-  console.log('usage: node lazy-routes.mjs [--modules 10000] [--reps 3] [--bin PATH] [--base OLD_HOTLOOP] [--bun PATH|none] [--json FILE] [--keep DIR]');
+  console.log('usage: node lazy-routes.mjs [--modules 10000] [--reps 3] [--edits 10] [--bin PATH] [--base OLD_HOTLOOP] [--bun PATH|none] [--json FILE] [--keep DIR]');
   process.exit(0);
 }
 
@@ -74,6 +78,7 @@ const { installSignalHandlers, runCleanups, onCleanup } = await import('./lib/cl
 
 const N = Number(opts.modules);
 const REPS = Number(opts.reps);
+const EDITS = Number(opts.edits);
 const ROUTES = 8;
 const PER = Math.floor(N / (ROUTES + 1));
 const FAN = 9;
@@ -193,11 +198,84 @@ const navigateAndCount = ({ to, cls, want }) => new Promise((resolve, reject) =>
   check();
 });
 
+/** The page's clock minus Node's (both epoch ms), from the fastest of 10 round trips. */
+async function clockOffset(page) {
+  let best = null;
+  for (let i = 0; i < 10; i++) {
+    const t1 = performance.timeOrigin + performance.now();
+    const t = await page.evaluate(() => performance.timeOrigin + performance.now());
+    const t2 = performance.timeOrigin + performance.now();
+    if (!best || t2 - t1 < best.rtt) best = { rtt: t2 - t1, offset: t - (t1 + t2) / 2 };
+  }
+  return best.offset;
+}
+
+/** How long a leaf save may take to show before it counts as not shown. */
+const LEAF_TIMEOUT_MS = 10_000;
+
+/** In the page: `window.__leafSeen` resolves with the page's epoch ms once `tok` shows. */
+const watchToken = (tok) => {
+  window.__noReload = true;
+  window.__leafSeen = new Promise((resolve) => {
+    const has = (node) => node && (node.nodeType === 3 ? node.data : node.textContent || '').includes(tok);
+    const observer = new MutationObserver((records) => {
+      for (const r of records) {
+        if (r.type === 'characterData' ? has(r.target) : [...r.addedNodes].some(has)) {
+          observer.disconnect();
+          resolve(performance.timeOrigin + performance.now());
+          return;
+        }
+      }
+    });
+    observer.observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
+};
+
+/**
+ * `count` saves of the last leaf component of route 1 (shown), each a new text in its
+ * `<span>`: the ms from the save to the text in the DOM. Puts the file back after.
+ */
+async function leafEdits(page, root, count) {
+  const rel = `src/r1/${Math.floor((PER - 1) / 100)}/m${PER - 1}.jsx`;
+  const file = path.join(root, rel);
+  const original = fs.readFileSync(file, 'utf8');
+  const open = '<span className="leaf-1">';
+  if (!original.includes(open)) throw new Error(`${rel} is not a leaf of route 1`);
+  const offset = await clockOffset(page);
+  const times = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const tok = `bt_${i}_${Math.random().toString(36).slice(2, 8)}_`;
+      await page.evaluate(watchToken, tok);
+      const saved = performance.timeOrigin + performance.now();
+      fs.writeFileSync(file, original.replace(open, `${open}{${JSON.stringify(tok)}}`));
+      let timer;
+      const seen = await Promise.race([
+        page.evaluate(() => window.__leafSeen),
+        new Promise((resolve) => { timer = setTimeout(() => resolve(null), LEAF_TIMEOUT_MS); }),
+      ]);
+      clearTimeout(timer);
+      if (seen === null) {
+        // Counted as not shown (a failure of the server's update), and the session goes on.
+        process.stderr.write(`${rel}: save ${i + 1} not shown within ${LEAF_TIMEOUT_MS} ms\n`);
+        times.push(Infinity);
+        continue;
+      }
+      times.push(seen - offset - saved);
+      if (!(await page.evaluate(() => window.__noReload === true))) throw new Error(`${rel}: save ${i + 1} reloaded the page`);
+    }
+  } finally {
+    fs.writeFileSync(file, original);
+  }
+  return times;
+}
+
 /**
  * One server start in a fresh browser context: the ms to the first render of `/`; then, with
- * `visit`, each route's first navigation and the RSS after the last.
+ * `visit`, each route's first navigation, then `edits` leaf saves in route 1, and the RSS
+ * after the last.
  */
-async function session(browser, server, leaves, { visit, waitWarm }) {
+async function session(browser, server, leaves, { visit, waitWarm, edits = 0 }) {
   await server.prepare();
   const context = await browser.newContext();
   const page = await context.newPage();
@@ -218,7 +296,12 @@ async function session(browser, server, leaves, { visit, waitWarm }) {
         fetches.push(nav.fetch);
       }
     }
-    return { start, navs, fetches, rss: server.rssMb() };
+    let leaf = [];
+    if (visit && edits > 0) {
+      await page.evaluate(navigateAndCount, { to: '/r1', cls: 'leaf-1', want: leaves[1] });
+      leaf = await leafEdits(page, server.root, edits);
+    }
+    return { start, navs, fetches, leaf, rss: server.rssMb() };
   } catch (e) {
     throw new Error(`${server.name}: ${e.message}\n${server.logTail()}`);
   } finally {
@@ -266,7 +349,7 @@ function server(who, root, cacheDir = dir('cache')) {
 
 const peers = [...bins];
 if (bun) peers.push({ name: 'bun', bin: bun, bun: true });
-const results = Object.fromEntries(peers.map((p) => [p.name, { cold: [], cached: [], noRoutes: [], navCold: [], navWarm: [], fetchCold: [], fetchWarm: [], rss: [] }]));
+const results = Object.fromEntries(peers.map((p) => [p.name, { cold: [], cached: [], noRoutes: [], navCold: [], navWarm: [], fetchCold: [], fetchWarm: [], leaf: [], rss: [] }]));
 // Each hotloop's compile cache for the "cached start": primed by a first, unmeasured start.
 const primed = {};
 for (const who of bins) {
@@ -285,11 +368,13 @@ for (let rep = 0; rep < REPS; rep++) {
     const [who, kind] = kinds[(i + rep * 3) % kinds.length];
     const r = results[who.name];
     if (kind === 'cold') {
-      const s = await session(browser, server(who, withRoutes), leaves, { visit: true, waitWarm: false });
+      // Bun's leaf saves follow its cold session's navigations; hotloop's, its warm one's.
+      const s = await session(browser, server(who, withRoutes), leaves, { visit: true, waitWarm: false, edits: who.bun ? EDITS : 0 });
       r.cold.push(s.start);
       r.navCold.push(...s.navs);
       r.fetchCold.push(...s.fetches);
       if (who.bun) r.rss.push(s.rss);
+      r.leaf.push(...s.leaf);
     } else if (kind === 'cached') {
       const s = await session(browser, server(who, withRoutes, who.bun ? undefined : primed[who.name]), leaves, { visit: false });
       r.cached.push(s.start);
@@ -297,8 +382,9 @@ for (let rep = 0; rep < REPS; rep++) {
       const s = await session(browser, server(who, without), leaves, { visit: false });
       r.noRoutes.push(s.start);
     } else {
-      const s = await session(browser, server(who, withRoutes), leaves, { visit: true, waitWarm: true });
+      const s = await session(browser, server(who, withRoutes), leaves, { visit: true, waitWarm: true, edits: EDITS });
       r.navWarm.push(...s.navs);
+      r.leaf.push(...s.leaf);
       r.fetchWarm.push(...s.fetches);
       r.rss.push(s.rss);
     }
@@ -321,6 +407,8 @@ const rows = [
   ['first nav, after the warm-up, max (ms)', (r) => max(r.navWarm)],
   ['  its script fetched, on request, p50 (ms)', (r) => p50(r.fetchCold)],
   ['  its script fetched, after the warm-up, p50', (r) => p50(r.fetchWarm)],
+  ['leaf save in a loaded route → DOM, p50 (ms)', (r) => (r.leaf.length ? median(r.leaf).toFixed(1) : '-')],
+  ['  saves not shown within 10 s', (r) => (r.leaf.length ? String(r.leaf.filter((x) => x === Infinity).length) : '-')],
   ['RSS at the end (MiB)', (r) => p50(r.rss)],
 ];
 const names = peers.map((p) => p.name);
@@ -333,7 +421,7 @@ for (const [label, cell] of rows) {
 if (bun) {
   const h = results.hotloop;
   const b = results.bun;
-  console.log(`targets: cold start ${f(median(h.cold))} vs 0.5× Bun ${f(median(b.cold) / 2)}; first nav p50 ${f(median([...h.navCold]))} (after warm-up ${f(median(h.navWarm))}) vs 1.2× Bun ${f(1.2 * median(b.navCold))}, max ${max(h.navCold)} vs 1000; RSS ${f(median(h.rss))} vs Bun ${f(median(b.rss))}`);
+  console.log(`targets: cold start ${f(median(h.cold))} vs 0.5× Bun ${f(median(b.cold) / 2)}; first nav p50 ${f(median([...h.navCold]))} (after warm-up ${f(median(h.navWarm))}) vs 1.2× Bun ${f(1.2 * median(b.navCold))}, max ${max(h.navCold)} vs 1000; leaf save p50 ${median(h.leaf).toFixed(1)} vs 0.5× Bun ${(median(b.leaf) / 2).toFixed(1)}; RSS ${f(median(h.rss))} vs Bun ${f(median(b.rss))}`);
 }
 console.log(`runs: ${JSON.stringify(Object.fromEntries(names.map((n) => [n, Object.fromEntries(Object.entries(results[n]).map(([k, v]) => [k, v.map((x) => Math.round(x))]))])))}`);
 if (opts.json) fs.writeFileSync(opts.json, JSON.stringify({ versions, N, PER, results }, null, 2));

@@ -594,7 +594,8 @@ async fn served_lazy(
                 return Err(text(
                     StatusCode::SERVICE_UNAVAILABLE,
                     format!(
-                        "hotloop: the modules of {id} were not compiled within {} s;                          see hotloop's output",
+                        "hotloop: the modules of {id} were not compiled within {} s; \
+                         see hotloop's output",
                         LAZY_WAIT.as_secs()
                     ),
                 ));

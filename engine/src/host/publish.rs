@@ -51,9 +51,13 @@ pub(super) struct ServedState {
     /// Lazy chunks were added to the layout since `lazy` was built (see [`ServedState::grew`]):
     /// build those and keep the others.
     pub(super) lazy_grew: bool,
-    /// The source directories outside the root (see `EngineHost::source_dirs_outside_root`);
-    /// `None` = compute them (after a full build).
-    pub(super) source_roots: Option<Arc<[std::path::PathBuf]>>,
+    /// Modules outside the page's chunk whose entry changed since `lazy` was built: their
+    /// statements go into the lazy chunks that hold them.
+    pub(super) stale_lazy: Vec<ModuleIndex>,
+    /// The source directories outside the root (see `EngineHost::source_dirs_outside_root`),
+    /// and how many of the graph's modules they were found from (the first ones: lazy chunks
+    /// append theirs); `None` = compute them (after a full build).
+    pub(super) source_roots: Option<(Arc<[std::path::PathBuf]>, usize)>,
     /// Bytes the define statements in `parts` hold besides the factories they share.
     pub(super) parts_bytes: u64,
     /// Bytes of code and maps in `modules`, kept up to date as entries change.
@@ -89,9 +93,9 @@ impl ServedState {
         }
         self.stale_modules
             .extend((old_len..new_len).map(|i| ModuleIndex(i as u32)));
+        // A new module may live in a linked package outside the root: `cached_source_dirs`
+        // looks at the new ones.
         self.lazy_grew = true;
-        // A new module may live in a linked package outside the root.
-        self.source_roots = None;
     }
 }
 
@@ -227,6 +231,41 @@ fn lazy_chunks(state: &BuildState, prev: Option<&LazyChunks>) -> LazyChunks {
     lazy
 }
 
+/// `prev` with the statements of the modules in `stale` (sorted) put into the lazy chunks that
+/// hold them (a chunk that holds none is shared): O(lazy chunks × their modules) of index
+/// look-ups, plus O(log modules) per statement put, where building the chunks anew took
+/// O(their modules) of statements (2.5 ms for a leaf edit in a route of the 10,000-component
+/// lazy-routes app).
+fn patch_lazy_chunks(state: &BuildState, prev: &LazyChunks, stale: &[ModuleIndex]) -> LazyChunks {
+    let mut lazy = LazyChunks {
+        ready: prev.ready.clone(),
+        pending: prev.pending.clone(),
+    };
+    for layout in state.chunk.lazy.iter() {
+        let Some(chunk) = lazy.ready.get_mut(&layout.root) else {
+            continue;
+        };
+        let first = usize::from(layout.uses_empty_module);
+        let mut parts: Option<Parts> = None;
+        for (position, index) in layout.order.iter().enumerate() {
+            if stale.binary_search(index).is_err() {
+                continue;
+            }
+            let Some(entry) = state.modules[index.idx()].entry.clone() else {
+                continue;
+            };
+            let id = state.graph.module(*index).id.clone();
+            parts
+                .get_or_insert_with(|| chunk.parts.clone())
+                .set(first + position, (id, entry));
+        }
+        if let Some(parts) = parts {
+            *chunk = Arc::new(Chunk::new(parts, chunk.trailer.clone()));
+        }
+    }
+    lazy
+}
+
 /// Puts the changed modules' statements into `parts`: O(changed × log modules).
 fn update_parts(state: &mut BuildState, parts: &mut Parts) {
     let served = &mut state.served;
@@ -237,8 +276,8 @@ fn update_parts(state: &mut BuildState, parts: &mut Parts) {
             .copied()
             .unwrap_or(NOT_IN_CHUNK);
         if position == NOT_IN_CHUNK {
-            // In a lazy chunk (or a worker's): those are rebuilt.
-            served.lazy = None;
+            // In a lazy chunk (or a worker's, rebuilt whole: `served.workers`).
+            served.stale_lazy.push(index);
             continue;
         }
         let Some(entry) = state.modules[index.idx()].entry.clone() else {
@@ -282,10 +321,20 @@ impl EngineHost {
             }
             None => build_parts(state),
         };
+        let mut stale_lazy = std::mem::take(&mut state.served.stale_lazy);
+        stale_lazy.sort_unstable();
+        stale_lazy.dedup();
         let lazy = match &state.served.lazy {
-            Some(lazy) if !state.served.lazy_grew => lazy.clone(),
+            Some(lazy) if !state.served.lazy_grew && stale_lazy.is_empty() => lazy.clone(),
             prev => {
-                let lazy = Arc::new(lazy_chunks(state, prev.as_deref()));
+                let patched = match prev {
+                    Some(prev) if !stale_lazy.is_empty() => {
+                        Some(patch_lazy_chunks(state, prev, &stale_lazy))
+                    }
+                    _ => None,
+                };
+                let prev = patched.as_ref().or(prev.as_deref());
+                let lazy = Arc::new(lazy_chunks(state, prev));
                 state.served.lazy = Some(lazy.clone());
                 state.served.lazy_grew = false;
                 lazy

@@ -4,6 +4,7 @@
 //! executions.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use expect_test::expect;
 
@@ -356,6 +357,71 @@ fn an_edit_in_a_loaded_lazy_chunk_is_a_hot_update_through_the_import() {
     );
 }
 
+/// The text of the lazy chunk of `id` in `served`.
+#[track_caller]
+fn lazy_text(served: &hotloop_protocol::served::Served, id: &str) -> String {
+    let LazyChunkState::Ready(chunk) = served.lazy.get(id) else {
+        panic!("the lazy chunk of {id} is not ready");
+    };
+    String::from_utf8(chunk.bytes().to_vec()).expect("utf-8")
+}
+
+#[test]
+fn an_edit_puts_its_statement_into_the_lazy_chunks_that_hold_it_and_shares_the_others() {
+    let mut p = Incremental::new(APP);
+    p.build();
+    p.host.request_lazy("/src/route-a.js");
+    p.host.request_lazy("/src/route-b.js");
+    p.build();
+    let mut prev = p.served(1);
+    let ready = |served: &hotloop_protocol::served::Served, id: &str| match served.lazy.get(id) {
+        LazyChunkState::Ready(chunk) => chunk.clone(),
+        other => panic!("the lazy chunk of {id} is not ready: {other:?}"),
+    };
+    // Each edit, and the chunks that hold the edited module (a-only.js only route-a's).
+    let edits: [(&str, &str, &[&str]); 2] = [
+        (
+            "src/a-only.js",
+            "export const onlyA = 'edited a';\n",
+            &["/src/route-a.js"],
+        ),
+        (
+            "src/shared.js",
+            "export const shared = 'edited shared';\n",
+            &["/src/route-a.js", "/src/route-b.js"],
+        ),
+    ];
+    for (revision, (path, text, holders)) in (2..).zip(edits) {
+        p.project.write(path, text);
+        p.host.apply_changes(&[p.path(path)]);
+        p.build();
+        let after = p.served(revision);
+        for root in ["/src/route-a.js", "/src/route-b.js"] {
+            assert_eq!(
+                !Arc::ptr_eq(&ready(&prev, root), &ready(&after, root)),
+                holders.contains(&root),
+                "{root} is a new chunk after editing {path}"
+            );
+        }
+        // What a build from scratch of the edited files serves, byte for byte.
+        let mut fresh = Incremental::new(APP);
+        for (path, text, _) in edits.iter().take(revision as usize - 1) {
+            fresh.project.write(path, text);
+        }
+        fresh.build();
+        fresh.host.request_lazy("/src/route-a.js");
+        fresh.host.request_lazy("/src/route-b.js");
+        fresh.build();
+        let scratch = fresh.served(revision);
+        for root in ["/src/route-a.js", "/src/route-b.js"] {
+            assert_eq!(lazy_text(&after, root), lazy_text(&scratch, root), "{root}");
+        }
+        prev = after;
+    }
+    assert!(lazy_text(&p.served(4), "/src/route-b.js").contains("edited shared"));
+    assert!(!lazy_text(&p.served(4), "/src/route-b.js").contains("edited a"));
+}
+
 #[test]
 fn a_lazy_route_that_compiles_for_the_first_time_updates_its_importer() {
     let mut p = Incremental::new(
@@ -569,4 +635,38 @@ fn an_edit_cancels_the_background_warm_up_without_waiting_for_it() {
         p.host.build();
         assert_eq!(lazy_chunk(&mut p, "/src/lazy/m0.js").len(), 401);
     }
+}
+
+#[test]
+fn a_lazy_chunk_from_a_linked_package_adds_its_directory_to_the_watched_source_dirs() {
+    let project = crate::testing::TempProject::new(
+        r#"
+//- /app/index.html
+<script type="module" src="/src/main.js"></script>
+//- /app/src/main.js
+export const route = () => import('../../pkg/src/route.js');
+//- /pkg/package.json
+{ "name": "pkg" }
+//- /pkg/src/route.js
+export const route = 'route';
+"#,
+    );
+    let mut host = crate::host::EngineHost::new(
+        &project.path("app"),
+        crate::inputs::ProjectOptions::default(),
+    )
+    .expect("host");
+    host.build();
+    assert!(host.source_dirs_outside_root().is_empty());
+    let served = host.served(&Arc::from("test-server"), 1);
+    let target = served
+        .lazy
+        .pending
+        .iter()
+        .next()
+        .expect("a pending target")
+        .clone();
+    assert_eq!(host.request_lazy(&target), LazyRequest::Added);
+    host.build();
+    assert_eq!(&host.source_dirs_outside_root()[..], [project.path("pkg")]);
 }
