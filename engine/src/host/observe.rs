@@ -11,7 +11,7 @@ use std::time::Instant;
 use super::EngineHost;
 use super::build::BuildState;
 use crate::db::{Db as _, EngineDb, QueryEvent, QueryEventKind};
-use crate::queries::graph::ProjectGraph;
+use crate::inputs::SourceFile;
 use crate::telemetry::Phase;
 
 /// One query execution or memo reuse, named for people.
@@ -124,23 +124,39 @@ impl EngineHost {
     }
 }
 
-/// [`source_dirs_outside`] of `state`'s graph, kept until the next full build.
+/// The source directories outside `root` of `state`'s graph, kept until the next full build;
+/// a graph grown by lazy chunks (`ServedState::grew`) adds what its new modules bring:
+/// O(new modules).
 pub(super) fn cached_source_dirs(
     db: &EngineDb,
     root: &Path,
     state: &mut BuildState,
 ) -> Arc<[PathBuf]> {
-    state
-        .served
-        .source_roots
-        .get_or_insert_with(|| source_dirs_outside(db, root, &state.graph).into())
-        .clone()
+    let files = &state.graph.files;
+    match &state.served.source_roots {
+        Some((dirs, scanned)) if *scanned == files.len() => dirs.clone(),
+        known => {
+            let (mut dirs, scanned) = known
+                .as_ref()
+                .map_or((Vec::new(), 0), |(dirs, scanned)| (dirs.to_vec(), *scanned));
+            add_source_dirs_outside(db, root, &files[scanned.min(files.len())..], &mut dirs);
+            let dirs: Arc<[PathBuf]> = dirs.into();
+            state.served.source_roots = Some((dirs.clone(), files.len()));
+            dirs
+        }
+    }
 }
 
-/// See [`EngineHost::source_dirs_outside_root`]. O(modules).
-fn source_dirs_outside(db: &EngineDb, root: &Path, graph: &ProjectGraph) -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = Vec::new();
-    for &file in &graph.files {
+/// Adds to `dirs` (sorted; see [`EngineHost::source_dirs_outside_root`]) the package
+/// directories of the modules of `files` that live outside `root` and outside any
+/// `node_modules`. O(files).
+fn add_source_dirs_outside(
+    db: &EngineDb,
+    root: &Path,
+    files: &[SourceFile],
+    dirs: &mut Vec<PathBuf>,
+) {
+    for &file in files {
         let path = file.path(db);
         if path.starts_with(root)
             || path
@@ -161,5 +177,4 @@ fn source_dirs_outside(db: &EngineDb, root: &Path, graph: &ProjectGraph) -> Vec<
         dirs.push(package.to_path_buf());
     }
     dirs.sort();
-    dirs
 }
