@@ -116,6 +116,10 @@ pub struct ProjectOptions {
     pub aliases: Arc<[Alias]>,
     /// The app's server entry (`--server FILE`, canonical): the root of the server graph.
     pub server_entry: Option<PathBuf>,
+    /// The version of the client scripts the server serves (the runtime, React Refresh), put
+    /// into their URLs in the page (`?v=`) so that the browser keeps them `immutable` and a
+    /// reload does not ask again; `None`: plain URLs.
+    pub client_version: Option<String>,
 }
 
 /// One `resolve.alias` entry.
@@ -153,6 +157,7 @@ impl Default for ProjectOptions {
             define: Arc::new([]),
             aliases: Arc::new([]),
             server_entry: None,
+            client_version: None,
         }
     }
 }

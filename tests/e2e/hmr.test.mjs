@@ -71,6 +71,19 @@ describe('hot updates in the browser', { skip, concurrency: false }, () => {
     await tab.untilLog('[hmr] connected', { from });
   });
 
+  test('a reload takes the runtime from the browser cache without asking the server', async () => {
+    const from = tab.mark();
+    await tab.page.reload();
+    await tab.untilLog('[hmr] connected', { from });
+    const runtime = await tab.page.evaluate(() => performance.getEntriesByType('resource')
+      .filter((e) => new URL(e.name).pathname === '/_hotloop/runtime.js')
+      .map((e) => ({ url: e.name, transferSize: e.transferSize })));
+    assert.equal(runtime.length, 1, JSON.stringify(runtime));
+    assert.match(runtime[0].url, /\/_hotloop\/runtime\.js\?v=[0-9a-f]{16}$/, 'the page names the runtime by its version');
+    // 0: from the cache, no request (a revalidation's 304 would count its headers).
+    assert.equal(runtime[0].transferSize, 0, JSON.stringify(runtime));
+  });
+
   test('.env variables reach import.meta.env, an edit reloads with the new value, the rest stays private', async () => {
     assert.equal(await tab.text('#env'), 'hello from .env');
     const exposed = await tab.page.evaluate(async () => ({

@@ -16,7 +16,7 @@ use engine::EngineHost;
 use engine::ProjectOptions;
 use engine::watcher::{WatchConfig, spawn_watcher};
 use engine::{Control, DevLoop, EngineChannels, Publishers};
-use hotloop_server::{self as server, ServerConfig};
+use hotloop_server::{self as server, RuntimeScript, ServerConfig};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -89,6 +89,8 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
             })?;
         options.server_entry = Some(entry);
     }
+    // The page names the client scripts by their version: a reload takes them from the cache.
+    options.client_version = Some(RuntimeScript::served().client_version());
     let cli_options = options.clone();
     let cli_serve = serve_args.clone();
     if let Some(vite) = &vite {

@@ -255,6 +255,11 @@ pub(crate) async fn piece(
     } else {
         (JS, piece.bytes(&served.chunk))
     };
+    immutable(content_type, body)
+}
+
+/// A response the browser keeps and never asks for again: its URL names its content.
+fn immutable(content_type: &'static str, body: Bytes) -> Response {
     let mut response = Response::new(Body::from(body));
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -263,6 +268,14 @@ pub(crate) async fn piece(
         HeaderValue::from_static("public, max-age=31536000, immutable"),
     );
     response
+}
+
+/// Whether `query` names `version` (`?v=<version>`): the page's URL of a client script of
+/// this server (`RuntimeScript::client_version`).
+fn names_version(query: Option<&str>, version: &str) -> bool {
+    query
+        .and_then(|q| q.split('&').find_map(|pair| pair.strip_prefix("v=")))
+        .is_some_and(|v| v == version)
 }
 
 /// `GET /` and `/index.html`.
@@ -278,8 +291,16 @@ pub(crate) async fn app_root(State(state): State<Arc<AppState>>, request: Reques
     }
 }
 
-/// `GET /_hotloop/runtime.js`.
-pub(crate) async fn runtime_js(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+/// `GET /_hotloop/runtime.js`: `immutable` at the page's URL (`?v=` naming this server's
+/// client version), else revalidated by its ETag.
+pub(crate) async fn runtime_js(
+    State(state): State<Arc<AppState>>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    if names_version(query.as_deref(), &state.client_version) {
+        return immutable(JS, state.runtime_body.clone());
+    }
     cached(
         &headers,
         &state.runtime_etag,
@@ -305,11 +326,16 @@ pub(crate) async fn runtime_map(
     }
 }
 
-/// `GET /_hotloop/react-refresh.js`: the embedded React Refresh runtime.
+/// `GET /_hotloop/react-refresh.js`: the embedded React Refresh runtime; `immutable` at the
+/// page's URL, as the runtime.
 pub(crate) async fn react_refresh_js(
     State(state): State<Arc<AppState>>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
+    if names_version(query.as_deref(), &state.client_version) {
+        return immutable(JS, Bytes::from_static(runtime::REACT_REFRESH_JS.as_bytes()));
+    }
     let etag = state
         .react_refresh_etag
         .get_or_init(|| content_etag(runtime::REACT_REFRESH_JS.as_bytes()));

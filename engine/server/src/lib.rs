@@ -137,6 +137,17 @@ impl RuntimeScript {
         }
     }
 
+    /// The version of the client scripts as served (this runtime, and the embedded React
+    /// Refresh runtime): 16 hex digits of a hash of both. The page names it in their URLs
+    /// (`ProjectOptions::client_version`, `?v=`), which are then answered `immutable`: a
+    /// reload takes them from the browser's cache without asking.
+    pub fn client_version(&self) -> String {
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        hasher.update(&self.body());
+        hasher.update(runtime::REACT_REFRESH_JS.as_bytes());
+        format!("{:016x}", hasher.digest())
+    }
+
     /// What `/_hotloop/runtime.js` answers: the script, then the comment naming its map.
     fn body(&self) -> Bytes {
         match &self.map {
@@ -238,6 +249,8 @@ pub(crate) struct AppState {
     pub(crate) runtime_etag: String,
     pub(crate) runtime_map: OnceLock<Bytes>,
     pub(crate) react_refresh_etag: OnceLock<String>,
+    /// [`RuntimeScript::client_version`] of `runtime`.
+    pub(crate) client_version: String,
 }
 
 impl AppState {
@@ -373,6 +386,7 @@ impl BoundServer {
             pieces: Mutex::default(),
             runtime_etag: http::content_etag(&runtime_body),
             runtime_body,
+            client_version: config.runtime.client_version(),
             runtime: config.runtime,
             runtime_map: OnceLock::new(),
             react_refresh_etag: OnceLock::new(),

@@ -485,6 +485,47 @@ async fn runtime_js_is_the_embedded_runtime_compacted_with_its_map() {
 }
 
 #[tokio::test]
+async fn the_client_scripts_at_the_pages_versioned_urls_are_immutable_and_other_urls_revalidate() {
+    let h = start().await;
+    let version = server::RuntimeScript::served().client_version();
+    assert_eq!(version.len(), 16, "{version}");
+    for script in ["runtime.js", "react-refresh.js"] {
+        let plain = get(&h, &format!("/_hotloop/{script}")).await;
+        let versioned = get(&h, &format!("/_hotloop/{script}?v={version}")).await;
+        assert_eq!(versioned.status, 200);
+        assert_eq!(versioned.text(), plain.text(), "{script}: the same bytes");
+        assert_eq!(
+            versioned.header("cache-control"),
+            Some("public, max-age=31536000, immutable"),
+            "{script}"
+        );
+        assert_eq!(
+            versioned.header("content-type"),
+            Some("text/javascript; charset=utf-8")
+        );
+        // Another version (a page of an older binary) and the plain URL revalidate.
+        for url in [
+            format!("/_hotloop/{script}?v=0000000000000000"),
+            format!("/_hotloop/{script}"),
+        ] {
+            let r = get(&h, &url).await;
+            assert_ne!(
+                r.header("cache-control"),
+                Some("public, max-age=31536000, immutable"),
+                "{url}"
+            );
+            assert!(r.header("etag").is_some(), "{url}");
+        }
+    }
+    // Another runtime is another version.
+    let other = server::RuntimeScript {
+        code: "globalThis.other=1;\n".into(),
+        map: None,
+    };
+    assert_ne!(other.client_version(), version);
+}
+
+#[tokio::test]
 async fn a_runtime_names_its_map_and_the_readable_one_has_none() {
     let h = start_with(
         |config, _| config.runtime = server::RuntimeScript::readable(),

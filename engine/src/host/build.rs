@@ -36,7 +36,7 @@ use crate::queries::emit::chunk_entry;
 use crate::queries::env::{PublicEnv, public_env};
 use crate::queries::graph::{ProjectGraph, extend_with_lazy_roots, module_graph};
 use crate::queries::hot::hot_meta;
-use crate::queries::html::{HtmlEntries, entry_html, html_entries, page_injection};
+use crate::queries::html::{ClientTags, HtmlEntries, entry_html, html_entries, page_injection};
 use crate::queries::parsed::parsed_module;
 use crate::queries::resolve::{ResolvedImport, resolved_imports};
 use crate::telemetry::Phase;
@@ -439,7 +439,12 @@ impl EngineHost {
             Some(prev) if prev.html == html && prev.html_entries == entries => {
                 prev.injection.clone()
             }
-            _ => Arc::new(page_injection(&self.root, &entries, &html)),
+            _ => Arc::new(page_injection(
+                &self.root,
+                &entries,
+                &html,
+                &ClientTags::new(self.project.options(&self.db).client_version.as_deref()),
+            )),
         };
         tracing::debug!(
             modules = graph.len(),

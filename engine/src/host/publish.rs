@@ -13,7 +13,7 @@ use crate::js_literal::{push_json_object, push_json_string};
 use crate::queries::emit::{EMPTY_MODULE_ID, empty_module_entry};
 use crate::queries::env::PublicEnv;
 use crate::queries::graph::ProjectGraph;
-use crate::queries::html::{entry_html, html_entries, page_injection};
+use crate::queries::html::{ClientTags, entry_html, html_entries, page_injection};
 use crate::queries::parsed::parsed_module;
 use hotloop_protocol::served::{
     Chunk, LazyChunks, Parts, Served, ServedModule, ServedModules, WorkerChunks,
@@ -410,7 +410,8 @@ impl EngineHost {
     pub fn building(&self, server_id: &Arc<str>) -> Served {
         let html = entry_html(&self.db, self.project);
         let entries = html_entries(&self.db, self.project);
-        let injection = Arc::new(page_injection(&self.root, &entries, &html));
+        let tags = ClientTags::new(self.project.options(&self.db).client_version.as_deref());
+        let injection = Arc::new(page_injection(&self.root, &entries, &html, &tags));
         Served {
             injection,
             ..Served::building(server_id.clone(), Some(html), encode_resync(0))

@@ -34,10 +34,29 @@ use crate::queries::resolve::{RefreshRuntime, refresh_runtime};
 use crate::telemetry::Phase;
 use hotloop_protocol::{Diagnostic, DiagnosticKind, PageInjection, code_frame};
 
-pub const RUNTIME_TAG: &str = r#"<script src="/_hotloop/runtime.js"></script>"#;
 pub const CHUNK_TAG: &str = r#"<script defer src="/_hotloop/chunk.js"></script>"#;
-/// The embedded React Refresh runtime, right after the runtime (see `RefreshRuntime::Embedded`).
-pub const REACT_REFRESH_TAG: &str = r#"<script src="/_hotloop/react-refresh.js"></script>"#;
+
+/// The tags of the client scripts: the runtime, and the embedded React Refresh runtime (right
+/// after it, see `RefreshRuntime::Embedded`); with `version` (`ProjectOptions::client_version`)
+/// their URLs name it (`?v=`), so the server answers them `immutable`.
+pub struct ClientTags {
+    pub runtime: String,
+    pub react_refresh: String,
+}
+
+impl ClientTags {
+    pub fn new(version: Option<&str>) -> ClientTags {
+        let query = version.map(|v| format!("?v={v}")).unwrap_or_default();
+        ClientTags {
+            runtime: format!(r#"<script src="/_hotloop/runtime.js{query}"></script>"#),
+            react_refresh: format!(r#"<script src="/_hotloop/react-refresh.js{query}"></script>"#),
+        }
+    }
+
+    fn of(db: &dyn Db, project: Project) -> ClientTags {
+        ClientTags::new(project.options(db).client_version.as_deref())
+    }
+}
 /// The module id of the entry HTML (diagnostics point at it).
 pub const INDEX_HTML_ID: &str = "/index.html";
 
@@ -210,12 +229,16 @@ pub fn entry_html(db: &dyn Db, project: Project) -> Arc<str> {
     let _clock = db.clock().enter_key(Phase::Graph, "entry_html", project);
     let _span = tracing::trace_span!("entry_html").entered();
     let entries = html_entries(db, project);
+    let tags = ClientTags::of(db, project);
     let Some(text) = index_text(db, project) else {
-        return generated_page(&format!(
-            "hotloop: there is no index.html in {}. Create one with an entry such as \
+        return generated_page(
+            &tags,
+            &format!(
+                "hotloop: there is no index.html in {}. Create one with an entry such as \
              <script type=\"module\" src=\"/src/main.js\"></script>.",
-            project.root(db).display()
-        ))
+                project.root(db).display()
+            ),
+        )
         .into();
     };
     let env = public_env(db, project);
@@ -223,9 +246,9 @@ pub fn entry_html(db: &dyn Db, project: Project) -> Arc<str> {
     let root = project.root(db);
     let has_head = entries.has_head;
     let with_chunk = entries.module_script_tags == 0;
-    let mut first_tags = RUNTIME_TAG.to_string();
+    let mut first_tags = tags.runtime.clone();
     if refresh_runtime(db, project) == RefreshRuntime::Embedded {
-        first_tags.push_str(REACT_REFRESH_TAG);
+        first_tags.push_str(&tags.react_refresh);
     }
     if with_chunk {
         first_tags.push_str(CHUNK_TAG);
@@ -266,7 +289,9 @@ pub fn entry_html(db: &dyn Db, project: Project) -> Arc<str> {
         }));
     match rewrite_str(&text, settings.with_strict(false)) {
         Ok(html) => html.into(),
-        Err(error) => generated_page(&format!("hotloop: cannot read index.html: {error}")).into(),
+        Err(error) => {
+            generated_page(&tags, &format!("hotloop: cannot read index.html: {error}")).into()
+        }
     }
 }
 
@@ -274,10 +299,15 @@ pub fn entry_html(db: &dyn Db, project: Project) -> Arc<str> {
 /// tags `entry_html` puts in (runtime, React Refresh when `html`, the served page, has it; the
 /// chunk) and the entry scripts it takes out, as root-absolute paths (see `PageInjection`).
 /// Plain function over memoized results: O(entries), no query of its own.
-pub fn page_injection(root: &Path, entries: &HtmlEntries, html: &str) -> PageInjection {
-    let mut head_tags = RUNTIME_TAG.to_owned();
-    if html.contains(REACT_REFRESH_TAG) {
-        head_tags.push_str(REACT_REFRESH_TAG);
+pub fn page_injection(
+    root: &Path,
+    entries: &HtmlEntries,
+    html: &str,
+    tags: &ClientTags,
+) -> PageInjection {
+    let mut head_tags = tags.runtime.clone();
+    if html.contains(&tags.react_refresh) {
+        head_tags.push_str(&tags.react_refresh);
     }
     let entries = entries
         .scripts
@@ -292,11 +322,12 @@ pub fn page_injection(root: &Path, entries: &HtmlEntries, html: &str) -> PageInj
     }
 }
 
-fn generated_page(message: &str) -> String {
+fn generated_page(tags: &ClientTags, message: &str) -> String {
     format!(
         "<!doctype html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n<title>hotloop</title>\n\
-         {RUNTIME_TAG}{CHUNK_TAG}\n</head>\n<body>\n<pre id=\"hotloop-message\">{}</pre>\n\
+         {}{CHUNK_TAG}\n</head>\n<body>\n<pre id=\"hotloop-message\">{}</pre>\n\
          </body>\n</html>\n",
+        tags.runtime,
         escape_html(message)
     )
 }

@@ -1436,6 +1436,26 @@ exports.jsxDEV = function () {};
 const REFRESH_TAG: &str = r#"<script src="/_hotloop/react-refresh.js"></script>"#;
 
 #[test]
+fn the_client_scripts_urls_name_the_servers_client_version() {
+    let options = ProjectOptions {
+        client_version: Some("0123456789abcdef".into()),
+        ..ProjectOptions::default()
+    };
+    let mut p = Incremental::with_options(&[HTML, REACT_APP].concat(), options);
+    p.build();
+    let tags = "<script src=\"/_hotloop/runtime.js?v=0123456789abcdef\"></script>\
+                <script src=\"/_hotloop/react-refresh.js?v=0123456789abcdef\"></script>";
+    let served = p.served(1);
+    let html = served.html.expect("html");
+    assert!(html.contains(tags), "{html}");
+    assert_eq!(&*served.injection.head_tags, tags);
+    // The page while the cold build runs names them too.
+    let building = p.host.building(&Arc::from("test-server"));
+    assert!(building.html.expect("html").contains(tags));
+    assert_eq!(&*building.injection.head_tags, tags);
+}
+
+#[test]
 fn react_refresh_comes_from_the_app_when_installed_else_the_embedded_copy() {
     let mut p = Incremental::new(&[HTML, REACT_APP].concat());
     p.build();
