@@ -119,7 +119,7 @@ try {
   if (opts['trace-out']) fs.writeFileSync(opts['trace-out'], JSON.stringify({ traceEvents }));
   const rel = (ms) => fmt(ms - t0);
   const log = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '';
-  const readyLine = log.match(/ready at \S+ \((\d+) modules, ([\d.]+) (m?s)\)/);
+  const readyLine = log.match(/ready at \S+ \((\d+) modules, ([\d.]+) (m?s)[,)]/);
   console.log(`cold start of ${opts.app} (${server.name}): ${rendered.toFixed(0)} ms from the spawn to every leaf of / (${want}) on a frame`);
   console.log(`  server answered        ${fmt(answered)} ms`);
   if (readyLine) console.log(`  build ready (its log)  ${fmt(Number(readyLine[2]) * (readyLine[3] === 's' ? 1000 : 1))} ms after its own start, ${readyLine[1]} modules`);
