@@ -219,9 +219,7 @@ impl DevLoop {
         let _ = publishers.served.send(Arc::new(served));
         let _ = publishers
             .telemetry
-            .try_send(EngineEvent::GraphSnapshot(Arc::new(
-                build.graph.graph.clone(),
-            )));
+            .try_send(EngineEvent::GraphSnapshot(build.graph.graph.clone()));
         let errors = build.diagnostics.clone();
         if !errors.is_empty() {
             let _ = publishers
@@ -561,9 +559,7 @@ impl DevLoop {
             self.graph = build.graph.clone();
             self.send_extra_roots();
             self.telemetry(EngineEvent::GraphChanged(graph_stats(build)));
-            self.telemetry(EngineEvent::GraphSnapshot(Arc::new(
-                build.graph.graph.clone(),
-            )));
+            self.telemetry(EngineEvent::GraphSnapshot(build.graph.graph.clone()));
         }
         let invalidation = invalidation_profile(update.files.clone(), &update.queries);
         let report = UpdateReport {
@@ -872,9 +868,7 @@ impl DevLoop {
             self.graph = build.graph.clone();
             self.send_extra_roots();
             self.telemetry(EngineEvent::GraphChanged(graph_stats(&build)));
-            self.telemetry(EngineEvent::GraphSnapshot(Arc::new(
-                build.graph.graph.clone(),
-            )));
+            self.telemetry(EngineEvent::GraphSnapshot(build.graph.graph.clone()));
         }
         self.release_memory();
         self.sample_memory();

@@ -44,8 +44,8 @@ use crate::transform::ImportKind;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ProjectGraph {
     /// `graph.entries`: the entry scripts, then the linked stylesheets (kind `Css`), in
-    /// document order.
-    pub graph: ModuleGraph,
+    /// document order. Shared: the dashboard's snapshot of the graph is this one, not a copy.
+    pub graph: Arc<ModuleGraph>,
     /// Index-aligned with `graph.modules`.
     pub files: Vec<SourceFile>,
     /// Entry scripts only (what the chunk starts).
@@ -536,7 +536,7 @@ impl Walk {
         refresh_runtime: Option<ModuleIndex>,
     ) -> Arc<ProjectGraph> {
         Arc::new(ProjectGraph {
-            graph: self.builder.finish(),
+            graph: Arc::new(self.builder.finish()),
             files: self.files,
             script_entries,
             refresh_runtime,
