@@ -57,6 +57,7 @@ impl ClientTags {
         ClientTags::new(project.options(db).client_version.as_deref())
     }
 }
+
 /// The module id of the entry HTML (diagnostics point at it).
 pub const INDEX_HTML_ID: &str = "/index.html";
 
