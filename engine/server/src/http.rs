@@ -270,12 +270,21 @@ fn immutable(content_type: &'static str, body: Bytes) -> Response {
     response
 }
 
-/// Whether `query` names `version` (`?v=<version>`): the page's URL of a client script of
-/// this server (`RuntimeScript::client_version`).
-fn names_version(query: Option<&str>, version: &str) -> bool {
-    query
-        .and_then(|q| q.split('&').find_map(|pair| pair.strip_prefix("v=")))
-        .is_some_and(|v| v == version)
+/// A client script (runtime, React Refresh): `immutable` at the page's URL, whose `?v=` names
+/// this server's client version (`RuntimeScript::client_version`), else revalidated by `etag`.
+fn client_script(
+    state: &AppState,
+    query: Option<&str>,
+    headers: &HeaderMap,
+    etag: &str,
+    body: Bytes,
+) -> Response {
+    let version = query.and_then(|q| q.split('&').find_map(|pair| pair.strip_prefix("v=")));
+    if version == Some(state.client_version.as_str()) {
+        immutable(JS, body)
+    } else {
+        cached(headers, etag, JS, body)
+    }
 }
 
 /// `GET /` and `/index.html`.
@@ -298,13 +307,11 @@ pub(crate) async fn runtime_js(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    if names_version(query.as_deref(), &state.client_version) {
-        return immutable(JS, state.runtime_body.clone());
-    }
-    cached(
+    client_script(
+        &state,
+        query.as_deref(),
         &headers,
         &state.runtime_etag,
-        JS,
         state.runtime_body.clone(),
     )
 }
@@ -333,16 +340,14 @@ pub(crate) async fn react_refresh_js(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    if names_version(query.as_deref(), &state.client_version) {
-        return immutable(JS, Bytes::from_static(runtime::REACT_REFRESH_JS.as_bytes()));
-    }
     let etag = state
         .react_refresh_etag
         .get_or_init(|| content_etag(runtime::REACT_REFRESH_JS.as_bytes()));
-    cached(
+    client_script(
+        &state,
+        query.as_deref(),
         &headers,
         etag,
-        JS,
         Bytes::from_static(runtime::REACT_REFRESH_JS.as_bytes()),
     )
 }

@@ -443,7 +443,7 @@ impl EngineHost {
                 &self.root,
                 &entries,
                 &html,
-                &ClientTags::new(self.project.options(&self.db).client_version.as_deref()),
+                &ClientTags::of(&self.db, self.project),
             )),
         };
         tracing::debug!(

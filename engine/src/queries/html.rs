@@ -53,7 +53,8 @@ impl ClientTags {
         }
     }
 
-    fn of(db: &dyn Db, project: Project) -> ClientTags {
+    /// With the project's `client_version`.
+    pub fn of(db: &dyn Db, project: Project) -> ClientTags {
         ClientTags::new(project.options(db).client_version.as_deref())
     }
 }

@@ -11,7 +11,7 @@ use expect_test::expect;
 use crate::db::QueryEventKind;
 use crate::host::LazyRequest;
 use crate::testing::Incremental;
-use hotloop_protocol::served::LazyChunkState;
+use hotloop_protocol::served::{Chunk, LazyChunkState, Served};
 
 const APP: &str = r#"
 //- /index.html
@@ -64,14 +64,29 @@ fn set(ids: &[&str]) -> BTreeSet<String> {
     ids.iter().map(|s| (*s).to_owned()).collect()
 }
 
+/// The lazy chunk of `id` in `served`.
+#[track_caller]
+fn ready_chunk(served: &Served, id: &str) -> Arc<Chunk> {
+    match served.lazy.get(id) {
+        LazyChunkState::Ready(chunk) => chunk.clone(),
+        other => panic!("the lazy chunk of {id} is not ready: {other:?}"),
+    }
+}
+
+/// The text of the lazy chunk of `id` in `served`.
+#[track_caller]
+fn lazy_text(served: &Served, id: &str) -> String {
+    String::from_utf8(ready_chunk(served, id).bytes().to_vec()).expect("utf-8")
+}
+
 /// The ids the lazy chunk of `id` defines, in order.
 #[track_caller]
 fn lazy_chunk(p: &mut Incremental, id: &str) -> Vec<String> {
-    let served = p.served(1);
-    match served.lazy.get(id) {
-        LazyChunkState::Ready(chunk) => chunk.parts.iter().map(|(id, _)| id.to_string()).collect(),
-        other => panic!("the lazy chunk of {id} is not ready: {other:?}"),
-    }
+    ready_chunk(&p.served(1), id)
+        .parts
+        .iter()
+        .map(|(id, _)| id.to_string())
+        .collect()
 }
 
 fn pending(p: &mut Incremental) -> BTreeSet<String> {
@@ -346,24 +361,11 @@ fn an_edit_in_a_loaded_lazy_chunk_is_a_hot_update_through_the_import() {
         "#]],
     );
     // The lazy chunk serves the new code to the pages that load it from now on.
-    let served = p.served(2);
-    let LazyChunkState::Ready(chunk) = served.lazy.get("/src/route-a.js") else {
-        panic!("not ready");
-    };
-    let text = String::from_utf8(chunk.bytes().to_vec()).expect("utf-8");
+    let text = lazy_text(&p.served(2), "/src/route-a.js");
     assert!(
         text.contains("'edited'") || text.contains("\"edited\""),
         "{text}"
     );
-}
-
-/// The text of the lazy chunk of `id` in `served`.
-#[track_caller]
-fn lazy_text(served: &hotloop_protocol::served::Served, id: &str) -> String {
-    let LazyChunkState::Ready(chunk) = served.lazy.get(id) else {
-        panic!("the lazy chunk of {id} is not ready");
-    };
-    String::from_utf8(chunk.bytes().to_vec()).expect("utf-8")
 }
 
 #[test]
@@ -374,10 +376,6 @@ fn an_edit_puts_its_statement_into_the_lazy_chunks_that_hold_it_and_shares_the_o
     p.host.request_lazy("/src/route-b.js");
     p.build();
     let mut prev = p.served(1);
-    let ready = |served: &hotloop_protocol::served::Served, id: &str| match served.lazy.get(id) {
-        LazyChunkState::Ready(chunk) => chunk.clone(),
-        other => panic!("the lazy chunk of {id} is not ready: {other:?}"),
-    };
     // Each edit, and the chunks that hold the edited module (a-only.js only route-a's).
     let edits: [(&str, &str, &[&str]); 2] = [
         (
@@ -398,7 +396,7 @@ fn an_edit_puts_its_statement_into_the_lazy_chunks_that_hold_it_and_shares_the_o
         let after = p.served(revision);
         for root in ["/src/route-a.js", "/src/route-b.js"] {
             assert_eq!(
-                !Arc::ptr_eq(&ready(&prev, root), &ready(&after, root)),
+                !Arc::ptr_eq(&ready_chunk(&prev, root), &ready_chunk(&after, root)),
                 holders.contains(&root),
                 "{root} is a new chunk after editing {path}"
             );
@@ -479,7 +477,6 @@ import.meta.hot.accept();
 fn an_edit_to_a_lazy_chunk_no_open_page_loaded_is_held_back_until_one_does() {
     use crate::update::{Cause, prepare};
     use rustc_hash::FxHashSet;
-    use std::sync::Arc;
 
     let mut p = Incremental::new(APP);
     p.build();
