@@ -124,8 +124,9 @@ fn vite_config_plugins_in_chromium() {
     run_suite("plugins.test.mjs");
 }
 
-/// The create-vite framework starters (vue-ts, vue, svelte-ts, solid-ts, preact-ts, react-ts):
-/// their `vite.config.ts` plugins in the Node plugin host, installed like the ones below.
+/// The create-vite framework starters (vue-ts, vue, svelte-ts, solid-ts, preact-ts, react-ts,
+/// and react-ts with `@vitejs/plugin-react-swc` in a computed config): their `vite.config.ts`
+/// plugins in the Node plugin host, installed like the ones below.
 #[test]
 fn framework_starters_in_chromium() {
     run_suite("frameworks.test.mjs");

@@ -73,6 +73,7 @@ fn a_typescript_vite_config_loads_through_the_engines_strip() {
             path: config.clone(),
             code,
             mode: Some("staging".into()),
+            ..Default::default()
         })
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(resolved.mode, "staging");
@@ -120,6 +121,11 @@ fn input(path: &Path, text: &str, mode: Option<&str>) -> ConfigInput {
         code: engine::strip_types_to_esm(&path.display().to_string(), text)
             .unwrap_or_else(|d| panic!("{d:?}")),
         mode: mode.map(str::to_string),
+        native_plugins: engine::default_plugin_factories(
+            &path.display().to_string(),
+            text,
+            &hotloop_plugin_host::NATIVE_PLUGIN_PACKAGES,
+        ),
     }
 }
 
@@ -361,4 +367,60 @@ fn a_config_that_must_run_but_needs_nothing_after_parks_its_host() {
     host.load_config(input(&path, busy, None)).unwrap();
     assert!(!host.park_if_idle());
     assert!(host.pid().is_some());
+}
+
+#[test]
+fn react_swc_made_without_options_in_a_config_that_must_run_leaves_its_transform_to_hotloop() {
+    // The shape of many React + SWC projects: a function of the mode, an alias computed in
+    // Node, `react()` from `@vitejs/plugin-react-swc` without options.
+    let text = "import { defineConfig } from 'vite'\n\
+                import react from '@vitejs/plugin-react-swc'\n\
+                import path from 'node:path'\n\
+                export default defineConfig(({ mode }) => ({\n\
+                  plugins: [react()],\n\
+                  resolve: { alias: { '@': path.resolve('src') } },\n\
+                  define: { __MODE__: JSON.stringify(mode) },\n\
+                }))\n";
+    let (_dir, root, path) = project(text);
+    assert_eq!(
+        engine::config_literal(&path.display().to_string(), text),
+        None
+    );
+    let swc_plugin = |config: &ResolvedConfig| {
+        config
+            .plugins
+            .iter()
+            .find(|p| p.name == "vite:react-swc")
+            .cloned()
+            .expect("plugin-react-swc's plugin is in the list")
+    };
+    let host = PluginHost::start(HostOptions::new(&root, &path, no_resolver())).unwrap();
+    let config = host.load_config(input(&path, text, None)).unwrap();
+    assert_eq!(config.define["__MODE__"], "\"development\"");
+    let swc = swc_plugin(&config);
+    assert!(!swc.has_hook("transform"), "{swc:?}");
+    assert!(
+        swc.has_hook("config"),
+        "its config-time hooks still run: {swc:?}"
+    );
+    // Nothing of the config runs past it: no module goes to Node for swc's transform.
+    assert!(host.park_if_idle(), "{:#?}", config.plugins);
+    assert_eq!(host.pid(), None);
+
+    // With options hotloop does not reproduce, swc's transform runs in the host, as in Vite.
+    let with_options = text.replace("react()", "react({ devTarget: 'es2022' })");
+    std::fs::write(&path, &with_options).unwrap();
+    let host = PluginHost::start(HostOptions::new(&root, &path, no_resolver())).unwrap();
+    let config = host.load_config(input(&path, &with_options, None)).unwrap();
+    assert!(swc_plugin(&config).has_hook("transform"));
+    assert!(!host.park_if_idle());
+    use hotloop_protocol::plugin::Plugins as _;
+    let out = host
+        .transform(
+            &root.join("src/App.tsx").display().to_string(),
+            "export default function App(): JSX.Element { return <p>hi</p> }\n",
+        )
+        .unwrap()
+        .expect("swc's transform answers");
+    assert!(out.code.contains("$RefreshReg$"), "{}", out.code);
 }

@@ -74,7 +74,7 @@ pub use telemetry::{
 };
 pub use transform::{
     COMPILE_STACK as ENGINE_STACK, CompactScript, ConfigLiteral, PluginCall, assume_big_stack,
-    compact_script, config_literal, strip_types_to_esm,
+    compact_script, config_literal, default_plugin_factories, strip_types_to_esm,
 };
 pub use update::{Cause, PreparedUpdate, prepare};
 

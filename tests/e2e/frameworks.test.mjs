@@ -1,6 +1,7 @@
 // The create-vite framework starters whose `vite.config.ts` runs a framework plugin in
 // hotloop's Node plugin host (vue-ts, vue, svelte-ts, solid-ts, preact-ts) and react-ts, whose
-// `@vitejs/plugin-react` hotloop serves with its own React transform and refresh. Each starter,
+// `@vitejs/plugin-react` hotloop serves with its own React transform and refresh (and react-ts
+// again with `@vitejs/plugin-react-swc` in a config that must run). Each starter,
 // served unchanged by the real `hotloop dev` (one server for its tests, one browser for all), is
 // clicked, edited, styled, broken and fixed as a new user would (issue #15, "Tests").
 //
@@ -74,15 +75,34 @@ const STARTERS = [
     name: 'react-ts', component: 'src/App.tsx', css: 'src/App.css', keepsCount: true,
     breakIt: TSX_BREAK, errorAt: '  return (', plugin: null,
   },
+  {
+    // `@vitejs/plugin-react-swc` made without options in a config that must run in Node (a
+    // function of the mode): Node evaluates the config, then hotloop's own transform again.
+    name: 'react-ts', flavour: 'swc', devDependencies: { '@vitejs/plugin-react-swc': '4.3.3' },
+    title: 'react-ts with @vitejs/plugin-react-swc in a computed config',
+    prepare: (root) => fs.writeFileSync(path.join(root, 'vite.config.ts'), [
+      "import { defineConfig } from 'vite'",
+      "import react from '@vitejs/plugin-react-swc'",
+      '',
+      'export default defineConfig(({ mode }) => ({',
+      '  plugins: [react()],',
+      '  define: { __APP_MODE__: JSON.stringify(mode) },',
+      '}))',
+      '',
+    ].join('\n')),
+    component: 'src/App.tsx', css: 'src/App.css', keepsCount: true,
+    breakIt: TSX_BREAK, errorAt: '  return (', plugin: null,
+  },
 ];
 
 for (const spec of STARTERS) {
-  describe(`${spec.name}: its vite.config.ts's framework plugin`, { skip, concurrency: false }, () => {
+  describe(`${spec.title ?? spec.name}: its vite.config.ts's framework plugin`, { skip, concurrency: false }, () => {
     let app, tab;
     const component = () => app.file(spec.component);
 
     before(async () => {
-      app = await StarterApp.start(spec.name);
+      const { devDependencies = null, flavour = null, prepare = null } = spec;
+      app = await StarterApp.start(spec.name, { devDependencies, flavour, prepare });
       tab = await Tab.open(browser, app.url);
       await tab.untilLog('[hmr] connected');
     });
@@ -163,7 +183,7 @@ for (const spec of STARTERS) {
       assert.deepEqual(tab.log.slice(from).filter((l) => l.startsWith('[pageerror]') || /full reload/.test(l)), []);
     });
 
-    test(spec.plugin ? 'its plugins run in one Node plugin host' : 'no Node process runs: hotloop does @vitejs/plugin-react\'s work itself', () => {
+    test(spec.plugin ? 'its plugins run in one Node plugin host' : 'no Node process runs: hotloop does the React plugin\'s work itself', () => {
       const nodes = childrenOf(app.server.child.pid).filter((c) => /node/.test(path.basename(c.cmdline[0] ?? '')));
       assert.equal(nodes.length, spec.plugin ? 1 : 0, JSON.stringify(nodes));
     });

@@ -17,7 +17,8 @@ use std::sync::Arc;
 use anyhow::Context;
 use engine::{Alias, AliasFind, ProjectOptions};
 use hotloop_plugin_host::{
-    ConfigInput, HostEvent, HostOptions, Pattern, PluginHost, ResolvedConfig,
+    ConfigInput, HostEvent, HostOptions, NATIVE_PLUGIN_PACKAGES, Pattern, PluginHost,
+    ResolvedConfig,
 };
 use hotloop_protocol::plugin::Plugins;
 use hotloop_server::ProxyRule;
@@ -94,19 +95,15 @@ pub fn css_tools_without_config(root: &Path) -> Option<String> {
     Some(format!("package.json (`{tool}`)"))
 }
 
-/// Packages whose plugins, called without options, do only what hotloop does itself: React's
-/// JSX transform and Fast Refresh (and its preamble, which hotloop's client replaces).
-const NATIVE_PLUGINS: [&str; 2] = ["@vitejs/plugin-react", "@vitejs/plugin-react-swc"];
-
 /// The config `input` (its text `text`) honoured without Node: plain data
-/// ([`engine::config_literal`]) whose plugins are all [`NATIVE_PLUGINS`] without options
+/// ([`engine::config_literal`]) whose plugins are all [`NATIVE_PLUGIN_PACKAGES`] without options
 /// (installed: a missing one is the host's error to report, as Vite's), in a project that
 /// lists no CSS tool (whose stylesheets go through Vite's pipeline in the host). `None`: the
 /// host must evaluate it.
 fn literal_config(root: &Path, input: &ConfigInput, text: &str) -> Option<ResolvedConfig> {
     let literal = engine::config_literal(&input.path.to_string_lossy(), text)?;
     let native = |p: &engine::PluginCall| {
-        NATIVE_PLUGINS.contains(&p.package.as_str())
+        NATIVE_PLUGIN_PACKAGES.contains(&p.package.as_str())
             && root.ancestors().any(|dir| {
                 dir.join("node_modules")
                     .join(&p.package)
@@ -130,10 +127,13 @@ fn read_config(path: &Path, serve: &ServeArgs) -> anyhow::Result<(String, Config
     let code = engine::strip_types_to_esm(&path.to_string_lossy(), &text)
         .map_err(|diagnostic| anyhow::anyhow!("{diagnostic}"))?;
     let mode = (serve.mode != engine::DEFAULT_MODE).then(|| serve.mode.clone());
+    let native_plugins =
+        engine::default_plugin_factories(&path.to_string_lossy(), &text, &NATIVE_PLUGIN_PACKAGES);
     let input = ConfigInput {
         path: path.to_path_buf(),
         code,
         mode,
+        native_plugins,
     };
     Ok((text, input))
 }
@@ -155,6 +155,7 @@ pub fn load_without_config(
         path: path.clone(),
         code: "export default {};\n".into(),
         mode,
+        native_plugins: Vec::new(),
     })?;
     tracing::info!("{needed_by}: stylesheets go through Vite's CSS pipeline (Node.js)");
     Ok(ViteConfig {

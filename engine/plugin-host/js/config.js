@@ -51,7 +51,31 @@ export function pluginsWithHook(plugins, hook) {
  * `/@react-refresh` and stubbing `window.$RefreshReg$`), which would clash with the refresh
  * runtime hotloop injects.
  */
-export const NATIVE_INDEX_HTML = new Set(['vite:react-refresh', 'vite:react-refresh-fbm', 'vite:react-swc', 'vite:react-swc:resolve-runtime']);
+export const NATIVE_INDEX_HTML = new Set([
+  'vite:react-refresh', 'vite:react-refresh-fbm', 'vite:react-swc', 'vite:react-swc:resolve-runtime',
+  // The same preamble, for Vite 8's bundled dev mode.
+  'vite:react-swc:refresh-bundled-dev',
+]);
+
+/**
+ * Per package, its plugins whose `transform` hotloop does itself when the config makes them
+ * without options (hotloop's `nativePlugins`, read from the config's text in Rust):
+ * `@vitejs/plugin-react-swc`'s swc JSX + Fast Refresh transform, and `@vitejs/plugin-react`'s
+ * Babel one (Vite before 8; on Vite 8 its refresh is a Rolldown built-in, left out anyway).
+ */
+export const NATIVE_TRANSFORMS = new Map([
+  ['@vitejs/plugin-react-swc', ['vite:react-swc']],
+  ['@vitejs/plugin-react', ['vite:react-babel']],
+]);
+
+/**
+ * `plugins` with the `transform` of [NATIVE_TRANSFORMS]' plugins of `packages` left out (a copy
+ * of each such plugin; the others as they are). Their other hooks still run.
+ */
+export function withoutNativeTransforms(plugins, packages = []) {
+  const names = new Set(packages.flatMap((p) => NATIVE_TRANSFORMS.get(p) ?? []));
+  return plugins.map((p) => (names.has(p.name) && p.transform != null ? { ...p, transform: undefined } : p));
+}
 
 /**
  * The plugins whose `transformIndexHtml` runs, in Vite's order (`order`, or the older

@@ -43,7 +43,7 @@ import { startProfile } from './profile.js';
 import {
   flattenPlugins, filterServePlugins, sortByEnforce, pluginsWithHook, hookHandler, mergeConfig, indexHtmlPlugins,
   normalizeAlias, normalizeHookFilter, filterMatches, unsupportedOptions, pluginsForEnvironment, fsDenyGlob,
-  NATIVE_BUILTINS, NATIVE_INDEX_HTML,
+  NATIVE_BUILTINS, NATIVE_INDEX_HTML, withoutNativeTransforms,
 } from './config.js';
 import { composeMaps, toMap } from './sourcemap.js';
 import { cssPlugin, importVite } from './css.js';
@@ -549,11 +549,11 @@ function makeLogger() {
 }
 
 async function loadConfig(body) {
-  const { root, configFile, code, mode: modeIn } = body;
+  const { root, configFile, code, mode: modeIn, nativePlugins = [] } = body;
   if (!IS_WORKER) {
     stopWorkers();
     pool.options = body.workers ?? null;
-    pool.config = { root, configFile, code, mode: modeIn };
+    pool.config = { root, configFile, code, mode: modeIn, nativePlugins };
   }
   state.root = root;
   state.modules.clear();
@@ -591,7 +591,9 @@ async function loadConfig(body) {
   // plugins' hooks see the result.
   env.mode = modeIn ?? user.mode ?? mode;
   let config = { ...user, mode: env.mode };
-  let plugins = sortByEnforce(filterServePlugins(await flattenPlugins(config.plugins ?? []), config, env));
+  // React's plugins made without options: hotloop transforms their modules itself.
+  let plugins = withoutNativeTransforms(
+    sortByEnforce(filterServePlugins(await flattenPlugins(config.plugins ?? []), config, env)), nativePlugins);
 
   for (const { plugin } of pluginsWithHook(plugins, 'config')) {
     const r = await callHook(plugin, 'config', minimalContext(plugin, 'config'), [config, env], configFile);

@@ -202,13 +202,22 @@ impl HostOptions {
 }
 
 /// The config to load: its path and its text compiled to ESM JavaScript.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ConfigInput {
     pub path: PathBuf,
     pub code: String,
     /// `--mode`; `None`: `development`.
     pub mode: Option<String>,
+    /// Packages of [`NATIVE_PLUGIN_PACKAGES`] whose factories the config calls only without
+    /// options (`engine::default_plugin_factories`): their plugins' transforms are hotloop's
+    /// own, so the host leaves them out.
+    pub native_plugins: Vec<String>,
 }
+
+/// Packages whose plugins, made without options, transform only as hotloop does natively
+/// (React's JSX transform and Fast Refresh): the host runs their config-time hooks and leaves
+/// their `transform` out when [`ConfigInput::native_plugins`] names them.
+pub const NATIVE_PLUGIN_PACKAGES: [&str; 2] = ["@vitejs/plugin-react", "@vitejs/plugin-react-swc"];
 
 /// What the host reports on its own, for the binary to show.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -565,6 +574,7 @@ impl PluginHost {
             "configFile": input.path,
             "code": input.code,
             "mode": input.mode,
+            "nativePlugins": input.native_plugins,
             "workers": { "count": self.workers.count, "after": self.workers.after },
         });
         let path = input.path.display().to_string();

@@ -850,6 +850,7 @@ fn a_config_that_throws_names_the_config_file() {
             path: path.clone(),
             code: std::fs::read_to_string(&path).unwrap(),
             mode: None,
+            ..Default::default()
         })
         .unwrap_err();
     let HostError::Config(e) = &err else {
@@ -945,6 +946,7 @@ fn the_mode_flag_wins_over_the_configs_mode() {
             path,
             code: config.to_string(),
             mode: Some("staging".into()),
+            ..Default::default()
         })
         .unwrap();
     assert_eq!(c.mode, "staging");

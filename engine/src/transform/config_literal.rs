@@ -11,8 +11,8 @@ use serde_json::{Map, Value};
 use swc_core::common::sync::Lrc;
 use swc_core::common::{FileName, SourceMap};
 use swc_core::ecma::ast::{
-    ArrayLit, Callee, Decl, EsVersion, Expr, ImportSpecifier, Lit, ModuleDecl, ModuleExportName,
-    ModuleItem, ObjectLit, Prop, PropName, PropOrSpread, UnaryOp,
+    ArrayLit, Callee, Decl, EsVersion, Expr, ImportSpecifier, Lit, Module, ModuleDecl,
+    ModuleExportName, ModuleItem, ObjectLit, Prop, PropName, PropOrSpread, UnaryOp,
 };
 use swc_core::ecma::parser::{EsSyntax, Parser, StringInput, Syntax, TsSyntax, lexer::Lexer};
 
@@ -40,32 +40,7 @@ pub struct PluginCall {
 /// Reads the config at `path` (its text `text`) if it is plain data; `None` otherwise (also for
 /// a syntax error, which the plugin host reports with its file and line).
 pub fn config_literal(path: &str, text: &str) -> Option<ConfigLiteral> {
-    let kind = SourceKind::from_path(path).unwrap_or(SourceKind::Ts);
-    let syntax = match kind {
-        SourceKind::Ts | SourceKind::Tsx => Syntax::Typescript(TsSyntax {
-            tsx: matches!(kind, SourceKind::Tsx),
-            ..Default::default()
-        }),
-        SourceKind::Js | SourceKind::Jsx => Syntax::Es(EsSyntax {
-            jsx: matches!(kind, SourceKind::Jsx),
-            ..Default::default()
-        }),
-    };
-    let cm: Lrc<SourceMap> = Default::default();
-    let fm = cm.new_source_file(
-        Lrc::new(FileName::Custom(path.to_string())),
-        text.to_string(),
-    );
-    let mut parser = Parser::new_from(Lexer::new(
-        syntax,
-        EsVersion::latest(),
-        StringInput::from(&*fm),
-        None,
-    ));
-    let module = parser.parse_module().ok()?;
-    if !parser.take_errors().is_empty() {
-        return None;
-    }
+    let module = parse_config(path, text)?;
 
     // Local name → (package, what it imports: `None` for the default export).
     let mut imports: Vec<(String, String, Option<String>)> = Vec::new();
@@ -171,6 +146,35 @@ pub fn config_literal(path: &str, text: &str) -> Option<ConfigLiteral> {
         return None;
     }
     Some(ConfigLiteral { options, plugins })
+}
+
+/// The config at `path` parsed as a module (TypeScript unless its extension says JavaScript);
+/// `None` for a syntax error, which the plugin host reports with its file and line.
+pub(super) fn parse_config(path: &str, text: &str) -> Option<Module> {
+    let kind = SourceKind::from_path(path).unwrap_or(SourceKind::Ts);
+    let syntax = match kind {
+        SourceKind::Ts | SourceKind::Tsx => Syntax::Typescript(TsSyntax {
+            tsx: matches!(kind, SourceKind::Tsx),
+            ..Default::default()
+        }),
+        SourceKind::Js | SourceKind::Jsx => Syntax::Es(EsSyntax {
+            jsx: matches!(kind, SourceKind::Jsx),
+            ..Default::default()
+        }),
+    };
+    let cm: Lrc<SourceMap> = Default::default();
+    let fm = cm.new_source_file(
+        Lrc::new(FileName::Custom(path.to_string())),
+        text.to_string(),
+    );
+    let mut parser = Parser::new_from(Lexer::new(
+        syntax,
+        EsVersion::latest(),
+        StringInput::from(&*fm),
+        None,
+    ));
+    let module = parser.parse_module().ok()?;
+    parser.take_errors().is_empty().then_some(module)
 }
 
 /// `defineConfig` of `vite`, or of `vitest/config` (the same function, re-exported).

@@ -9,13 +9,15 @@
 //!   URL) and `?raw` imports (their text).
 //! - [`strip_types_to_esm`]: TS → ESM for Node (a project's `vite.config.ts`, for the plugin
 //!   host); [`config_literal`]: the same config read as data when it is plain data (no
-//!   Node.js needed to know what it says).
+//!   Node.js needed to know what it says); [`default_plugin_factories`]: which plugin
+//!   factories a config that must run still calls only without options.
 //! - CSS lives in [`crate::css`].
 
 mod analyze;
 mod class_fields;
 mod compact;
 mod config_literal;
+mod default_plugins;
 mod define;
 mod esm_exports;
 mod fold;
@@ -37,6 +39,7 @@ use serde::{Deserialize, Serialize};
 
 pub use compact::{CompactScript, compact_script};
 pub use config_literal::{ConfigLiteral, PluginCall, config_literal};
+pub use default_plugins::default_plugin_factories;
 pub use glob::{GlobImport, GlobMatch, glob_module};
 pub use guard::{STACK_SIZE as COMPILE_STACK, assume_big_stack};
 pub use strip::strip_types_to_esm;

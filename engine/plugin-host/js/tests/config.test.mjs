@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import {
   flattenPlugins, filterServePlugins, sortByEnforce, pluginsWithHook, mergeConfig, normalizeAlias,
   normalizeHookFilter, filterMatches, globToRegExp, unsupportedOptions, indexHtmlPlugins, fsDenyGlob,
-  pluginsForEnvironment,
+  pluginsForEnvironment, withoutNativeTransforms,
 } from '../config.js';
 
 test('plugins: nested arrays, falsy entries and promises flatten in order', async () => {
@@ -146,4 +146,26 @@ test("fsDenyGlob is Vite's: a bare pattern at any depth, case-insensitive, dot f
   }
   assert.ok(fsDenyGlob(['/p/secret/**'])('/p/secret/a.txt'));
   assert.ok(!fsDenyGlob([])('/p/.env'));
+});
+
+test("React's plugins made without options lose their transform, nothing else does", () => {
+  const transform = () => null;
+  const resolveId = () => null;
+  const swc = { name: 'vite:react-swc', apply: 'serve', config: () => ({}), transform };
+  const runtime = { name: 'vite:react-swc:resolve-runtime', resolveId };
+  const babel = { name: 'vite:react-babel', enforce: 'pre', transform };
+  const vue = { name: 'vite:vue', transform };
+  const list = [runtime, swc, babel, vue];
+  const got = withoutNativeTransforms(list, ['@vitejs/plugin-react-swc']);
+  assert.equal(got.length, 4);
+  assert.equal(got[1].transform, undefined, 'swc transform left out');
+  assert.equal(got[1].config, swc.config, 'its config hook kept');
+  assert.equal(got[1].apply, 'serve');
+  assert.equal(swc.transform, transform, "the config's own plugin object is not changed");
+  assert.equal(got[0], runtime);
+  assert.equal(got[2], babel, "plugin-react's Babel transform stays: its package was not named");
+  assert.equal(got[3], vue);
+  assert.deepEqual(withoutNativeTransforms(list, []), list);
+  assert.equal(withoutNativeTransforms(list, ['@vitejs/plugin-react'])[2].transform, undefined);
+  assert.equal(pluginsWithHook(got, 'transform').length, 2);
 });

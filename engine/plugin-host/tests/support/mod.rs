@@ -70,6 +70,7 @@ pub fn start_with(p: &Project, config: &str, o: HostOptions) -> (PluginHost, Res
             path,
             code,
             mode: None,
+            ..Default::default()
         })
         .unwrap_or_else(|e| panic!("config loads: {e}"));
     (host, resolved)
