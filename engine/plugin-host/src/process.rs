@@ -239,15 +239,19 @@ impl Proc {
         resolver: Resolver,
     ) -> Result<Arc<Proc>, HostError> {
         let mut cmd = Command::new(node);
-        cmd.arg(script)
-            .current_dir(root)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            // A group of its own: a terminal's Ctrl-C (sent to the foreground group) reaches
-            // hotloop, which ends the host itself, instead of killing the host first and being
-            // reported as a crash on the way out.
-            .process_group(0);
+        cmd.args(node_flags(
+            available_cores(),
+            std::env::var("NODE_OPTIONS").ok().as_deref(),
+        ))
+        .arg(script)
+        .current_dir(root)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        // A group of its own: a terminal's Ctrl-C (sent to the foreground group) reaches
+        // hotloop, which ends the host itself, instead of killing the host first and being
+        // reported as a crash on the way out.
+        .process_group(0);
         let parent = std::process::id() as libc::pid_t;
         // SAFETY: only async-signal-safe calls between fork and exec.
         unsafe {
@@ -437,6 +441,28 @@ fn widen_pipe(pipe: &impl std::os::fd::AsRawFd) {
     }
 }
 
+fn available_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Node's own flags for the host on a machine of `cores`, given the user's `NODE_OPTIONS`
+/// (theirs win where they name the same flag).
+///
+/// Below 4 cores, V8's platform pool gets one thread instead of Node's default four: while a
+/// cold build sends every `.vue` file through the host, its main thread (the critical path)
+/// shared two cores with four V8 threads (concurrent GC and compiles, ~1.3 s of CPU), hotloop's
+/// compile threads and the browser, and waited ~0.55 s of a 2.4 s build in the run queue. With
+/// one V8 thread: ~0.3 s, and the 1000-SFC app's build ready 12 % sooner (2428 → 2140 ms,
+/// medians of 8 interleaved builds; two threads: no gain).
+fn node_flags(cores: usize, node_options: Option<&str>) -> Vec<&'static str> {
+    let theirs = |flag: &str| node_options.is_some_and(|o| o.contains(flag));
+    let mut flags = Vec::new();
+    if cores < 4 && !theirs("--v8-pool-size") {
+        flags.push("--v8-pool-size=1");
+    }
+    flags
+}
+
 fn read_loop(stdout: std::process::ChildStdout, shared: &Arc<Shared>, stderr_done: Receiver<()>) {
     let mut r = BufReader::new(stdout);
     loop {
@@ -577,4 +603,21 @@ fn answer_request(frame: &Frame, b: Value, shared: &Shared) {
         ),
     };
     shared.write(&answer);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::node_flags;
+
+    #[test]
+    fn a_small_machine_gives_v8_one_pool_thread_unless_node_options_says_otherwise() {
+        assert_eq!(node_flags(2, None), vec!["--v8-pool-size=1"]);
+        assert_eq!(
+            node_flags(2, Some("--max-old-space-size=4096")),
+            vec!["--v8-pool-size=1"]
+        );
+        assert!(node_flags(2, Some("--v8-pool-size=3")).is_empty());
+        assert!(node_flags(4, None).is_empty());
+        assert!(node_flags(16, None).is_empty());
+    }
 }
