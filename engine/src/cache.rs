@@ -17,14 +17,9 @@
 //!   `~/.cache/hotloop`; one subdirectory per project root. Outside the project, so the watcher
 //!   never sees the cache's own writes.
 //!
-//! Vite plugins' `load`/`transform` outputs are not stored (Vite keeps none across restarts
-//! either), for two reasons a key cannot fix: plugins keep state between hooks that a skipped
-//! transform never builds (`@vitejs/plugin-vue`'s `handleHotUpdate` compares an edit with the
-//! descriptor its last `transform` of that file cached; without it the first edit after a warm
-//! start re-mounts the component instead of re-rendering it, losing its state), and their
-//! outputs may depend on what no key sees (other modules' `meta`, directories a routes plugin
-//! lists without `addWatchFile`, the clock). A warm start re-runs them; hotloop's own compile
-//! of their output is what this cache keeps.
+//! Vite plugins' `load`/`transform` outputs are entries of their own in the same store
+//! (`plugin_cache.rs`: keyed by the config's fingerprint and the module's text, and confirmed
+//! by running the plugins again in the background after the start).
 //!
 //! The cache is an optimisation only: every IO error disables it for the session (with one
 //! warning) and compiling goes on as without it.
@@ -79,6 +74,8 @@ struct Inner {
 
 enum Job {
     Write(u128, Arc<CompiledModule>),
+    /// An entry another module encoded (`plugin_cache.rs`).
+    WriteRaw(u128, Vec<u8>),
     /// Delete every entry not in the set.
     Prune(FxHashSet<u128>),
 }
@@ -135,6 +132,7 @@ impl CompileCache {
                                 Some(entry) => store.append(*key, &entry),
                                 None => Ok(()),
                             },
+                            Job::WriteRaw(key, entry) => store.append(*key, entry),
                             Job::Prune(keep) => store.compact(keep),
                         };
                         if let Err(e) = result {
@@ -205,6 +203,42 @@ impl CompileCache {
             inner.send(Job::Write(key, Arc::new(module.clone())));
         }
         module
+    }
+
+    /// A key for an entry of another kind than a compiled script (`plugin_cache.rs`): `parts`
+    /// hashed with this binary's identity; `None` when the cache is disabled or broken.
+    pub(crate) fn entry_key(&self, parts: &[&[u8]]) -> Option<u128> {
+        let inner = self.inner.as_ref().filter(|i| !i.broken.load(Relaxed))?;
+        let mut hasher = Xxh3::new();
+        hasher.update(&inner.salt.to_le_bytes());
+        for part in parts {
+            hasher.update(&(part.len() as u64).to_le_bytes());
+            hasher.update(part);
+        }
+        Some(hasher.digest128())
+    }
+
+    /// The bytes stored under `key` (an [`CompileCache::entry_key`]); the entry is kept by
+    /// the prune either way, as written ones are.
+    pub(crate) fn read_entry(&self, key: u128) -> Option<Vec<u8>> {
+        let inner = self.inner.as_ref().filter(|i| !i.broken.load(Relaxed))?;
+        lock(&inner.used).insert(key);
+        inner.store.read(key)
+    }
+
+    /// Stores `entry` under `key` in the background.
+    pub(crate) fn write_entry(&self, key: u128, entry: Vec<u8>) {
+        if let Some(inner) = self.inner.as_ref().filter(|i| !i.broken.load(Relaxed)) {
+            lock(&inner.used).insert(key);
+            inner.send(Job::WriteRaw(key, entry));
+        }
+    }
+
+    /// Makes `key` a miss from now on (a damaged or outdated entry).
+    pub(crate) fn forget_entry(&self, key: u128) {
+        if let Some(inner) = &self.inner {
+            inner.store.forget(key);
+        }
     }
 
     /// Deletes, in the background, every entry this session has not used. Call once the cold

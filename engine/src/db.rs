@@ -16,6 +16,7 @@ use hotloop_protocol::plugin::Plugins;
 
 use crate::cache::CompileCache;
 use crate::files::Files;
+use crate::plugin_cache::{Confirmations, Confirmer};
 use crate::resolver::Resolvers;
 use crate::timing::PhaseClock;
 use crate::tsconfig::Tsconfigs;
@@ -33,6 +34,9 @@ pub trait Db: salsa::Database {
     /// on the module's text and `ProjectOptions::plugins_fingerprint`, which the host sets with
     /// them: that is what keeps the queries that call them memoizable.
     fn plugins(&self) -> Option<&dyn Plugins>;
+    /// The plugin outputs this session took from the compile cache, not yet confirmed by the
+    /// plugins (`plugin_cache.rs`).
+    fn plugin_confirmations(&self) -> &Confirmations;
 }
 
 /// The engine's database. `Clone` gives another handle on the same storage (one per thread).
@@ -46,6 +50,7 @@ pub struct EngineDb {
     clock: Arc<PhaseClock>,
     compile_cache: Arc<CompileCache>,
     plugins: Option<Arc<dyn Plugins>>,
+    confirmations: Arc<Confirmations>,
 }
 
 #[salsa::db]
@@ -71,6 +76,10 @@ impl Db for EngineDb {
 
     fn plugins(&self) -> Option<&dyn Plugins> {
         self.plugins.as_deref()
+    }
+
+    fn plugin_confirmations(&self) -> &Confirmations {
+        &self.confirmations
     }
 }
 
@@ -100,6 +109,7 @@ impl EngineDb {
             clock: Arc::new(PhaseClock::default()),
             compile_cache: Arc::default(),
             plugins: None,
+            confirmations: Arc::default(),
         }
     }
 
@@ -117,6 +127,17 @@ impl EngineDb {
 
     pub fn log(&self) -> &ExecutionLog {
         &self.log
+    }
+
+    /// What a thread confirming the plugin outputs taken from the compile cache needs
+    /// (`plugin_cache::Confirmations::run`); `None` without plugins or with nothing to confirm.
+    pub(crate) fn confirmer(&self) -> Option<Confirmer> {
+        let plugins = self.plugins.clone()?;
+        (!self.confirmations.is_empty()).then(|| Confirmer {
+            plugins,
+            cache: self.compile_cache.clone(),
+            confirmations: self.confirmations.clone(),
+        })
     }
 }
 

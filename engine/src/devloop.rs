@@ -158,6 +158,28 @@ pub struct DevLoop {
     warm_up: LazyWarmUp,
     /// What the first build made of the page of the last session.
     last_page: LastPageCheck,
+    /// The confirmation of plugin outputs taken from the compile cache (`plugin_cache.rs`).
+    confirming: Confirming,
+}
+
+/// The thread that confirms the plugin outputs a build took from the compile cache: it starts
+/// once a page has rendered (the plugins' work would take a core from the first render) and
+/// reports the modules whose outputs changed, to compile again.
+struct Confirming {
+    running: bool,
+    done_tx: crossbeam_channel::Sender<Vec<PathBuf>>,
+    done: crossbeam_channel::Receiver<Vec<PathBuf>>,
+}
+
+impl Default for Confirming {
+    fn default() -> Self {
+        let (done_tx, done) = crossbeam_channel::unbounded();
+        Confirming {
+            running: false,
+            done_tx,
+            done,
+        }
+    }
 }
 
 /// The lazy chunks' background compile (`EngineHost::warm_up_lazy_chunks`): it starts once a
@@ -249,6 +271,7 @@ impl DevLoop {
             open_chunks: FxHashMap::default(),
             lazy_edits: FxHashMap::default(),
             warm_up: LazyWarmUp::default(),
+            confirming: Confirming::default(),
         };
         let mut devloop = devloop;
         devloop.update_server(&[], None, None);
@@ -321,8 +344,14 @@ impl DevLoop {
                 None => crossbeam_channel::never(),
             };
             let warm_up_finished = self.warm_up.finished.clone();
+            let confirmed = self.confirming.done.clone();
             select! {
                 recv(recheck) -> _ => self.on_recheck(),
+                recv(confirmed) -> changed => {
+                    if let Ok(changed) = changed {
+                        self.on_confirmed(changed);
+                    }
+                }
                 recv(warm_up_finished) -> finished => {
                     if let Ok(finished) = finished {
                         self.on_warm_up_finished(finished);
@@ -575,10 +604,57 @@ impl DevLoop {
         self.telemetry(EngineEvent::Update(Box::new(report)));
         self.sample_memory();
         self.warm_up_when_idle();
+        self.confirm_in_background();
     }
 
     /// Starts the lazy chunks' background compile if a page has rendered, none runs and some
     /// lazy target was never compiled through.
+    /// Starts confirming the plugin outputs taken from the compile cache, once a page has
+    /// rendered, when some wait and no confirmation runs.
+    fn confirm_in_background(&mut self) {
+        if self.confirming.running || !self.warm_up.page_rendered {
+            return;
+        }
+        let Some(confirmer) = self.host.confirmer() else {
+            return;
+        };
+        let done = self.confirming.done_tx.clone();
+        let spawned = std::thread::Builder::new()
+            .name("hotloop-plugin-confirm".into())
+            .spawn(move || {
+                let started = Instant::now();
+                let changed = confirmer.run();
+                tracing::debug!(
+                    changed = changed.len(),
+                    "confirmed the plugin outputs kept from the last session in {:.0?}",
+                    started.elapsed()
+                );
+                let _ = done.send(changed);
+            });
+        self.confirming.running = spawned.is_ok();
+    }
+
+    /// The confirming thread is done: what the plugins now make differently is compiled
+    /// again and sent as an edit would be; outputs taken from the cache since are confirmed
+    /// next.
+    fn on_confirmed(&mut self, changed: Vec<PathBuf>) {
+        self.confirming.running = false;
+        if !changed.is_empty() {
+            let now = Instant::now();
+            let applied = self.host.recompile(&changed);
+            let files: Vec<String> = applied
+                .changed_files
+                .iter()
+                .map(|id| id.trim_start_matches('/').to_owned())
+                .collect();
+            if !files.is_empty() {
+                self.invalidated.clear();
+                self.update(Cause::Edit { files: &files }, now, Vec::new());
+            }
+        }
+        self.confirm_in_background();
+    }
+
     fn warm_up_when_idle(&mut self) {
         if !self.warm_up.page_rendered || self.warm_up.running.is_some() {
             return;
@@ -775,6 +851,7 @@ impl DevLoop {
                     if !self.warm_up.page_rendered {
                         self.warm_up.page_rendered = true;
                         self.warm_up_when_idle();
+                        self.confirm_in_background();
                     }
                 }
             },
@@ -873,6 +950,7 @@ impl DevLoop {
         self.release_memory();
         self.sample_memory();
         self.warm_up_when_idle();
+        self.confirm_in_background();
     }
 
     fn on_invalidate(&mut self, id: &str, message: Option<String>) {

@@ -36,6 +36,7 @@ mod js_literal;
 mod last_page;
 mod memory;
 mod plan;
+mod plugin_cache;
 mod queries;
 mod resolver;
 mod server_update;

@@ -24,6 +24,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("resolver", 3),
     ("tsconfig", 3),
     ("cache", 3),
+    ("plugin_cache", 3),
     ("last_page", 3),
     ("db", 3),
     ("memory", 3),

@@ -6,9 +6,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
-import { Server, Tab, browserAvailable, childrenOf, copyFixture, editFile, launchBrowser, waitFor, writeFileAtomic } from './lib/harness.mjs';
+import { Server, Tab, browserAvailable, childrenOf, copyFixture, editFile, launchBrowser, waitFor, writeFile, writeFileAtomic } from './lib/harness.mjs';
+import { copyStarter } from './lib/starters.mjs';
 
 const skip = !browserAvailable() && 'chromium is not installed (set HOTLOOP_REQUIRE_BROWSER=1 to fail instead)';
 
@@ -261,5 +263,89 @@ describe('a vite.config.js that is plain data', { skip, concurrency: false }, ()
     ].join('\n'));
     await tab.until(() => document.getElementById('who')?.textContent === 'EVALUATED BY NODE');
     assert.equal(pluginHosts(server).length, 1, 'one plugin host');
+  });
+});
+
+describe('a restart takes the plugins\' outputs from the compile cache, then has the plugins confirm them', { skip, concurrency: false }, () => {
+  test('an output the plugin now makes differently (from a file it reads without watching) reaches the page as an update', async () => {
+    const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'hotloop-e2e-kept-')));
+    try {
+      writeFile(path.join(root, 'index.html'), '<!doctype html><p id="stamp"></p><script type="module" src="/src/main.ts"></script>\n');
+      writeFile(path.join(root, 'src/main.ts'), "import { stamp } from './stamp';\ndocument.getElementById('stamp')!.textContent = stamp;\nimport.meta.hot?.accept();\n");
+      writeFile(path.join(root, 'src/stamp.ts'), "export const stamp: string = '__STAMP__';\n");
+      // `stamp.txt` is read by the plugin but never named to hotloop (`this.addWatchFile`).
+      writeFile(path.join(root, 'vite.config.ts'), [
+        "import fs from 'node:fs';",
+        'export default {',
+        "  plugins: [{ name: 'e2e:stamp', transform(code: string, id: string) {",
+        "    if (id.endsWith('/src/stamp.ts')) return code.replace('__STAMP__', fs.readFileSync('stamp.txt', 'utf8').trim());",
+        '  } }],',
+        '};',
+        '',
+      ].join('\n'));
+      writeFile(path.join(root, 'stamp.txt'), 'one\n');
+      let server = await Server.start(root);
+      let tab = await Tab.open(browser, server.url + '/');
+      await tab.until(() => document.getElementById('stamp')?.textContent === 'one');
+      await tab.close();
+      await server.stop();
+
+      // Between the sessions the plugin's input changes where no key of the cache sees it.
+      writeFile(path.join(root, 'stamp.txt'), 'two\n');
+      // `-v`: the compile cache's report is an info line of the engine's.
+      server = await Server.start(root, { args: ['-v'] });
+      try {
+        await server.untilLine(/1 plugin output kept from the last session/);
+        tab = await Tab.open(browser, server.url + '/');
+        const navs = tab.navigations;
+        // The build took the kept output; once the page rendered the plugin ran again, and
+        // its new answer came as a hot update, not a reload.
+        await server.untilLine(/stamp\.ts: the plugins' output differs from the one kept from the last session/);
+        await tab.until(() => document.getElementById('stamp')?.textContent === 'two');
+        assert.equal(tab.navigations, navs, 'no full reload');
+        assert.deepEqual(tab.log.filter((l) => l.startsWith('[pageerror]') || /\[hmr\] error/.test(l)), []);
+        await tab.close();
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  test("vue-ts restarted: its .vue outputs come from the cache, and a template edit right after keeps the count (plugin-vue's state confirmed)", async () => {
+    const root = copyStarter('vue-ts');
+    const component = path.join(root, 'src/components/HelloWorld.vue');
+    const counterText = () => document.querySelector('button.counter')?.textContent.trim() ?? null;
+    try {
+      let server = await Server.start(root);
+      let tab = await Tab.open(browser, server.url + '/');
+      await tab.until(() => document.querySelector('h1')?.textContent === 'Get started');
+      await tab.close();
+      await server.stop();
+
+      server = await Server.start(root, { args: ['-v'] });
+      try {
+        await server.untilLine(/plugin outputs kept from the last session/);
+        tab = await Tab.open(browser, server.url + '/');
+        await tab.untilLog('[hmr] connected');
+        await tab.until(() => document.querySelector('h1')?.textContent === 'Get started');
+        for (let i = 0; i < 3; i++) await tab.page.click('button.counter');
+        await tab.until(() => document.querySelector('button.counter')?.textContent.trim() === 'Count is 3');
+        const navs = tab.navigations;
+        const from = tab.mark();
+        editFile(component, '<h1>Get started</h1>', '<h1>Get started again</h1>');
+        await tab.untilLog('[hmr] updated /src/components/HelloWorld.vue', { from });
+        await tab.until(() => document.querySelector('h1')?.textContent === 'Get started again');
+        // A re-render, as in a session whose plugin compiled the file itself: the count stays.
+        assert.equal(await tab.page.evaluate(counterText), 'Count is 3');
+        assert.equal(tab.navigations, navs, 'no full reload');
+        await tab.close();
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -157,8 +157,15 @@ impl EngineHost {
         let cache = self.db.compile_cache();
         if let Some(dir) = cache.dir() {
             let stats = cache.stats();
+            let kept = match self.db.plugin_confirmations().len() {
+                0 => String::new(),
+                n => format!(
+                    ", {n} plugin output{} kept from the last session (the plugins confirm                      them once a page has rendered)",
+                    if n == 1 { "" } else { "s" }
+                ),
+            };
             tracing::info!(
-                "compile cache: {} of {} scripts reused from {}",
+                "compile cache: {} of {} scripts reused{kept} from {}",
                 stats.hits,
                 stats.hits + stats.misses,
                 dir.display()

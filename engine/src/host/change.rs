@@ -333,6 +333,29 @@ impl EngineHost {
         }
     }
 
+    /// Compiles the modules at `paths` again, their texts as they are: the plugins' output for
+    /// them, kept from the last session, turned out different when confirmed
+    /// (`plugin_cache::Confirmations`). Like an edit of them for the update that follows.
+    pub fn recompile(&mut self, paths: &[PathBuf]) -> AppliedChanges {
+        let mut applied = AppliedChanges::default();
+        for path in paths {
+            let Some(file) = self.db.files().get(path) else {
+                continue;
+            };
+            let contents = file.contents(&self.db).clone();
+            file.set_contents(&mut self.db).to(contents);
+            self.pending.mark(file);
+            applied.changed_files.push(self.db.files().module_id(path));
+        }
+        applied
+    }
+
+    /// What a thread confirming the plugin outputs this session took from the compile cache
+    /// needs, when some wait (see `plugin_cache.rs`).
+    pub fn confirmer(&self) -> Option<crate::plugin_cache::Confirmer> {
+        self.db.confirmer()
+    }
+
     /// Re-reads which tsconfig applies to each known script outside `node_modules` and what it
     /// says; sets the inputs whose facts differ (O(known scripts), on tsconfig changes only).
     fn refresh_tsconfig_facts(&mut self, applied: &mut AppliedChanges) {
@@ -379,6 +402,8 @@ impl EngineHost {
         match reload() {
             Ok(options) => {
                 self.config_error = None;
+                // The plugins start afresh with the config, and what they made is asked again.
+                self.db.plugin_confirmations().clear();
                 if *self.project.options(&self.db) != options {
                     tracing::info!(
                         "{} changed: the project's options follow it",
@@ -415,6 +440,13 @@ impl EngineHost {
         if in_node_modules(path) {
             return;
         }
+        // An output kept from the last session and not confirmed yet is confirmed first, with
+        // the text it was made from: the plugin's hot update compares the edit with what its
+        // last `transform` of the file saw (plugin_cache.rs).
+        let _ = self
+            .db
+            .plugin_confirmations()
+            .confirm_file(path, plugins, self.db.compile_cache());
         let root = self.db.files().root();
         let mut modules = vec![plugin_id(root, path)];
         for variant in self.db.files().variants_of(path) {

@@ -13,10 +13,12 @@
 //! source; its absolute paths under the root become root-relative ids, like hotloop's own maps.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::db::Db;
 use crate::files::{FileClass, plugin_id};
 use crate::inputs::{Project, SourceFile};
+use crate::plugin_cache::{self, Answer, Kept};
 use crate::transform::SourceKind;
 use hotloop_protocol::plugin::{PluginEnv, PluginError};
 use hotloop_protocol::{Diagnostic, DiagnosticKind, code_frame};
@@ -86,84 +88,101 @@ pub fn lang_of(id: &str, path: &Path) -> Lang {
 }
 
 /// Runs the plugins' `load` and `transform` hooks for the module at `path` (module id `id`)
-/// whose text is `text`, for the page or (`PluginEnv::Ssr`) the app's server.
-pub fn run(db: &dyn Db, path: &Path, id: &str, text: &str, env: PluginEnv) -> PluginPass {
+/// whose text is `text`, for the page or (`PluginEnv::Ssr`) the app's server. An output kept
+/// in the compile cache for this text and config is taken from there, to be confirmed by the
+/// plugins after the build (`plugin_cache.rs`).
+pub fn run(db: &dyn Db, path: &Path, id: &str, text: &Arc<str>, env: PluginEnv) -> PluginPass {
     let Some(plugins) = db.plugins() else {
         return PluginPass::Untouched;
     };
     // The plugins' answers depend on this besides the text.
-    let _fingerprint = Project::try_get(db).map(|p| p.options(db).plugins_fingerprint);
+    let fingerprint = Project::try_get(db).map_or(0, |p| p.options(db).plugins_fingerprint);
     let plugin_id = plugin_id(db.files().root(), path);
-    let class = FileClass::of(path);
-    let mut code: Option<String> = None;
-    let mut load_map: Option<String> = None;
-    let mut watched = Vec::new();
-    let failed = |error: &PluginError, text: &str, mut watched: Vec<SourceFile>| {
-        let diagnostic = match error_file(db, path, error) {
-            // The error is in another file (a partial): the diagnostic names that file, and
-            // its frame comes from that file's text.
-            Some(file) => {
-                watched.push(file);
-                let other = match file.contents(db) {
-                    crate::inputs::FileContents::Text(text) => text.clone(),
-                    _ => std::sync::Arc::from(""),
-                };
-                let id = db.files().module_id(file.path(db));
-                diagnostic(&id, &other, error)
-            }
-            None => diagnostic(id, text, error),
-        };
-        PluginPass::Failed {
-            diagnostic,
-            watched,
+    let virtual_module = FileClass::of(path) == FileClass::Virtual;
+    let cache = db.compile_cache();
+    let key = (!virtual_module)
+        .then(|| plugin_cache::key(cache, fingerprint, env, &plugin_id, text))
+        .flatten();
+    if let Some(key) = key
+        && let Some(kept) = plugin_cache::read(cache, key)
+    {
+        let watched = depend_on(db, &kept.watch_files);
+        if watch_digest(db, &watched) == kept.watch_digest {
+            db.plugin_confirmations()
+                .add(key, env, path, &plugin_id, text, &kept);
+            return code(id, path, kept, watched);
         }
-    };
-    // `load` and `transform` in one round trip when a `load` hook may answer (a query
-    // sub-module, a virtual module); `transform` alone otherwise (a `.vue` file).
-    let transformed = if plugins.wants_load_in(env, &plugin_id) {
-        let virtual_module = class == FileClass::Virtual;
-        let both = match plugins.load_and_transform_in(env, &plugin_id, text, !virtual_module) {
-            Ok(both) => both,
-            Err(error) => return failed(&error, text, watched),
-        };
-        if let Some(output) = both.loaded {
-            log_warnings(id, &output.warnings);
-            watched.extend(depend_on(db, &output.watch_files));
-            code = Some(output.code);
-            load_map = output.map;
-        } else if virtual_module {
-            return unloaded_virtual(id, &plugin_id, watched);
-        }
-        match both.transformed {
-            Ok(output) => output,
-            Err(error) => return failed(&error, code.as_deref().unwrap_or(text), watched),
-        }
-    } else if class == FileClass::Virtual {
-        return unloaded_virtual(id, &plugin_id, watched);
-    } else if plugins.wants_transform_in(env, &plugin_id, text) {
-        match plugins.transform_in(env, &plugin_id, text) {
-            Ok(output) => output,
-            Err(error) => return failed(&error, text, watched),
-        }
-    } else {
-        None
-    };
-    let transformed = transformed.map(|output| {
-        log_warnings(id, &output.warnings);
-        watched.extend(depend_on(db, &output.watch_files));
-        (output.code, output.map)
-    });
-    // A transform's map starts from what `load` gave (a sub-module's block), which the
-    // transform's own sources name; the file a `load` map names is the original either way.
-    match transformed.or(code.map(|code| (code, load_map))) {
-        Some((code, map)) => PluginPass::Code {
-            code,
-            map,
-            lang: lang_of(id, path),
-            watched,
-        },
-        None => PluginPass::Untouched,
     }
+    match plugin_cache::ask(plugins, env, &plugin_id, virtual_module, text) {
+        Answer::Untouched => PluginPass::Untouched,
+        Answer::Code(mut kept) => {
+            log_warnings(id, &kept.warnings);
+            let watched = depend_on(db, &kept.watch_files);
+            if let Some(key) = key {
+                kept.watch_digest = watch_digest(db, &watched);
+                plugin_cache::write(cache, key, &kept);
+            }
+            code(id, path, kept, watched)
+        }
+        Answer::UnloadedVirtual => unloaded_virtual(id, &plugin_id, Vec::new()),
+        Answer::Failed {
+            error,
+            loaded,
+            watch_files,
+        } => {
+            let mut watched = depend_on(db, &watch_files);
+            let text = loaded.as_deref().unwrap_or(text);
+            let diagnostic = match error_file(db, path, &error) {
+                // The error is in another file (a partial): the diagnostic names that file,
+                // and its frame comes from that file's text.
+                Some(file) => {
+                    watched.push(file);
+                    let other = match file.contents(db) {
+                        crate::inputs::FileContents::Text(text) => text.clone(),
+                        _ => Arc::from(""),
+                    };
+                    let id = db.files().module_id(file.path(db));
+                    diagnostic(&id, &other, &error)
+                }
+                None => diagnostic(id, text, &error),
+            };
+            PluginPass::Failed {
+                diagnostic,
+                watched,
+            }
+        }
+    }
+}
+
+/// A plugin output as the compile that follows takes it, `watched` its watched files' inputs.
+fn code(id: &str, path: &Path, kept: Kept, watched: Vec<SourceFile>) -> PluginPass {
+    PluginPass::Code {
+        watched,
+        code: kept.code,
+        map: kept.map,
+        lang: lang_of(id, path),
+    }
+}
+
+/// A hash of what the files a plugin watched hold now (read through their inputs, so a later
+/// change of one compiles the module again as it would anyway).
+fn watch_digest(db: &dyn Db, watched: &[SourceFile]) -> u64 {
+    use crate::inputs::FileContents;
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    for file in watched {
+        match file.contents(db) {
+            FileContents::Missing => hasher.update(b"\0missing"),
+            FileContents::Text(text) => {
+                hasher.update(&(text.len() as u64).to_le_bytes());
+                hasher.update(text.as_bytes());
+            }
+            FileContents::Binary { hash, len } => {
+                hasher.update(&hash.to_le_bytes());
+                hasher.update(&len.to_le_bytes());
+            }
+        }
+    }
+    hasher.digest()
 }
 
 /// A virtual module no plugin's `load` answered for.

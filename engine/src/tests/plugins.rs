@@ -22,6 +22,8 @@ use hotloop_protocol::plugin::{Output, PluginEnv, PluginError, Plugins, Resolved
 #[derive(Default)]
 struct SfcPlugins {
     hot_updates: AtomicUsize,
+    /// `transform` and `load` calls (round trips to Node, were this the real host).
+    asked: AtomicUsize,
     /// Every `files_changed` heard: the changed paths, and whether it was structural.
     files_changed: Mutex<Vec<(Vec<String>, bool)>>,
     /// Each `resolve_ids_in` call's specifiers, in order.
@@ -89,6 +91,7 @@ impl Plugins for SfcPlugins {
     }
 
     fn load(&self, id: &str) -> Result<Option<Output>, PluginError> {
+        self.asked.fetch_add(1, Ordering::SeqCst);
         if id == "\0virtual:greeting" {
             return Ok(Some(Output {
                 code: "export default 'hello from a plugin';\n".into(),
@@ -114,6 +117,7 @@ impl Plugins for SfcPlugins {
     }
 
     fn transform(&self, id: &str, code: &str) -> Result<Option<Output>, PluginError> {
+        self.asked.fetch_add(1, Ordering::SeqCst);
         let template = block(code, "template");
         if let Some(at) = code.find("boom") {
             let line = code[..at].lines().count().max(1) as u32;
@@ -547,4 +551,87 @@ fn transform_index_html_tags_are_served_and_an_entry_it_adds_is_built() {
         p.module_ids()
     );
     assert!(p.chunk().contains("extra entry"));
+}
+
+#[test]
+fn a_restart_takes_the_plugins_outputs_from_the_compile_cache_and_confirms_them_after() {
+    use crate::EngineHost;
+    use crate::cache::CompileCache;
+    use crate::testing::TempProject;
+
+    let cache_dir = TempProject::empty();
+    let (mut first, _) = project();
+    first.project.write("src/theme.txt", "dark\n");
+    first.project.write(
+        "src/App.vue",
+        "<template>Theme {{theme}}</template>\n<style>.app { color: red; }</style>\n",
+    );
+    first
+        .host
+        .use_compile_cache(CompileCache::open(cache_dir.root()).expect("cache"));
+    first.build();
+    let chunk = first.chunk();
+    assert!(
+        first.host.confirmer().is_none(),
+        "all asked, nothing to confirm"
+    );
+    let Incremental { project, host, .. } = first;
+    drop(host);
+
+    // The next session: App.vue's transform and its style block's load come from the cache.
+    let restart = |project: &TempProject| {
+        let mut host = EngineHost::new(project.root(), Default::default()).expect("host");
+        let plugins = Arc::new(SfcPlugins::default());
+        host.use_plugins(plugins.clone());
+        host.use_compile_cache(CompileCache::open(cache_dir.root()).expect("cache"));
+        host.build();
+        (host, plugins)
+    };
+    let (mut second, plugins) = restart(&project);
+    // The virtual module is asked again (never kept); the file and its sub-module are not.
+    assert_eq!(plugins.asked.load(Ordering::SeqCst), 1);
+    let served = second.served(&Arc::from("test-server"), 1);
+    assert_eq!(
+        String::from_utf8(served.chunk.bytes().to_vec()).unwrap(),
+        chunk
+    );
+    // Confirmed after: the plugins are asked for the two kept outputs, and give the same.
+    let confirmer = second.confirmer().expect("outputs to confirm");
+    assert_eq!(confirmer.waiting(), 2);
+    assert_eq!(confirmer.run(), Vec::<std::path::PathBuf>::new());
+    assert_eq!(plugins.asked.load(Ordering::SeqCst), 3);
+    assert!(second.confirmer().is_none());
+    drop(second);
+
+    // A file the plugin watches changed between sessions: the kept output is not taken.
+    project.write("src/theme.txt", "light\n");
+    let (mut relit, plugins) = restart(&project);
+    assert_eq!(
+        plugins.asked.load(Ordering::SeqCst),
+        2,
+        "the virtual module and App.vue"
+    );
+    let served = relit.served(&Arc::from("test-server"), 1);
+    let chunk = String::from_utf8(served.chunk.bytes().to_vec()).unwrap();
+    assert!(chunk.contains("Theme light"), "{chunk}");
+    drop(relit);
+
+    // One that changes while the session runs, before the plugins confirm what was kept
+    // (here: removed, behind the watcher's back): the confirmation finds the plugins' answer
+    // differs, and the module is compiled again from it.
+    let (mut third, plugins) = restart(&project);
+    assert_eq!(plugins.asked.load(Ordering::SeqCst), 1);
+    std::fs::remove_file(project.root().join("src/theme.txt")).unwrap();
+    let changed = third.confirmer().expect("outputs to confirm").run();
+    assert_eq!(changed, [project.root().join("src/App.vue")]);
+    // Compiled again from the plugins' new answer, as an edit of the file would be.
+    let applied = third.recompile(&changed);
+    assert_eq!(applied.changed_files.len(), 1);
+    third.build();
+    let served = third.served(&Arc::from("test-server"), 2);
+    let chunk = String::from_utf8(served.chunk.bytes().to_vec()).unwrap();
+    assert!(
+        chunk.contains("Theme \"") && !chunk.contains("Theme dark"),
+        "{chunk}"
+    );
 }

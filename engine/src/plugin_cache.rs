@@ -1,0 +1,401 @@
+//! Vite plugins' outputs kept across restarts, and confirmed after the start.
+//!
+//! What a plugin made of a module (a `.vue` file into JavaScript, its `<style>` block into CSS)
+//! is an entry of the compile cache's store (`cache.rs`; an encoding of its own), keyed by this
+//! binary, the config's fingerprint (`ProjectOptions::plugins_fingerprint`: the config and the
+//! plugin packages' versions), the environment, the module id and its text. A restart takes it
+//! from there (`plugin_pass::run`) instead of a round trip to Node: the cold build of a Vue app
+//! no longer waits on its plugin, and the swc compile of the output is a hit of its own.
+//!
+//! Two things a key cannot see are settled by confirming every entry a build took from disk:
+//! once the build is ready, a thread runs the plugins on the same texts, as the last session
+//! did ([`Confirmations::run`]). That builds the state the plugins keep between hooks (plugin-vue's
+//! `handleHotUpdate` compares an edit with the descriptor its last `transform` of the file
+//! kept: without it the first edit would re-mount the component, losing its state), and it
+//! catches an output that depends on what no key sees (another module's `meta`, a directory a
+//! routes plugin lists, the clock): such a module is compiled again from the plugin's new answer
+//! and the page updated as for an edit (`EngineHost::recompile`). A file edited before its turn
+//! is confirmed first, with the text it had (`EngineHost::tell_plugins`).
+//!
+//! Virtual modules are not kept (their `load` reads the plugin's own state; they are cheap).
+//! Only clean outputs are kept: an error is asked again every time.
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use hotloop_protocol::plugin::{Output, PluginEnv, PluginError, Plugins};
+use serde::{Deserialize, Serialize};
+use xxhash_rust::xxh3::xxh3_64;
+
+use crate::cache::CompileCache;
+
+const MAGIC: &[u8; 8] = b"HLPLUG01";
+
+/// What the plugins answered for a module.
+pub(crate) enum Answer {
+    /// No `load` or `transform` hook answered: hotloop compiles the file's own text.
+    Untouched,
+    /// Their output (a `load` and the `transform`s over it, or the `transform`s alone).
+    Code(Kept),
+    /// A hook failed; `loaded` is what `load` gave before (the text the error's frame is in),
+    /// `watch_files` what it asked to watch.
+    Failed {
+        error: PluginError,
+        loaded: Option<String>,
+        watch_files: Vec<PathBuf>,
+    },
+    /// A virtual module no `load` answered for.
+    UnloadedVirtual,
+}
+
+/// A plugin output as kept: the code, its map and the files the hooks watched.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Kept {
+    pub code: String,
+    pub map: Option<String>,
+    pub watch_files: Vec<PathBuf>,
+    /// A hash of the watched files' contents when the plugins answered: a kept output whose
+    /// watched files changed since (a Sass partial, a source Tailwind CSS scanned) is asked
+    /// again, not served and confirmed later.
+    #[serde(default)]
+    pub watch_digest: u64,
+    /// `this.warn` calls (logged when asked, not kept on disk).
+    #[serde(skip)]
+    pub warnings: Vec<String>,
+}
+
+impl Kept {
+    fn digest(&self) -> u64 {
+        let mut bytes = Vec::with_capacity(self.code.len() + 64);
+        bytes.extend_from_slice(self.code.as_bytes());
+        bytes.push(0);
+        bytes.extend_from_slice(self.map.as_deref().unwrap_or("\u{0}none").as_bytes());
+        for file in &self.watch_files {
+            bytes.push(0);
+            bytes.extend_from_slice(file.as_os_str().as_encoded_bytes());
+        }
+        xxh3_64(&bytes)
+    }
+}
+
+/// Runs the plugins' `load` and `transform` hooks for the module `plugin_id` (text `text`):
+/// both in one round trip when a `load` hook may answer (a query sub-module, a virtual module),
+/// `transform` alone otherwise. `virtual_module`: the id is no file, so only a `load` makes it.
+pub(crate) fn ask(
+    plugins: &dyn Plugins,
+    env: PluginEnv,
+    plugin_id: &str,
+    virtual_module: bool,
+    text: &str,
+) -> Answer {
+    let mut loaded: Option<Output> = None;
+    let transformed = if plugins.wants_load_in(env, plugin_id) {
+        let both = match plugins.load_and_transform_in(env, plugin_id, text, !virtual_module) {
+            Ok(both) => both,
+            Err(error) => {
+                return Answer::Failed {
+                    error,
+                    loaded: None,
+                    watch_files: Vec::new(),
+                };
+            }
+        };
+        loaded = both.loaded;
+        if loaded.is_none() && virtual_module {
+            return Answer::UnloadedVirtual;
+        }
+        match both.transformed {
+            Ok(output) => output,
+            Err(error) => {
+                let (loaded, watch_files) = match loaded {
+                    Some(output) => (Some(output.code), output.watch_files),
+                    None => (None, Vec::new()),
+                };
+                return Answer::Failed {
+                    error,
+                    loaded,
+                    watch_files,
+                };
+            }
+        }
+    } else if virtual_module {
+        return Answer::UnloadedVirtual;
+    } else if plugins.wants_transform_in(env, plugin_id, text) {
+        match plugins.transform_in(env, plugin_id, text) {
+            Ok(output) => output,
+            Err(error) => {
+                return Answer::Failed {
+                    error,
+                    loaded: None,
+                    watch_files: Vec::new(),
+                };
+            }
+        }
+    } else {
+        None
+    };
+    let mut watch_files = Vec::new();
+    let mut warnings = Vec::new();
+    let mut load_map = None;
+    let mut load_code = None;
+    if let Some(output) = loaded {
+        watch_files.extend(output.watch_files);
+        warnings.extend(output.warnings);
+        load_code = Some(output.code);
+        load_map = output.map;
+    }
+    // A transform's map starts from what `load` gave (a sub-module's block), which the
+    // transform's own sources name; the file a `load` map names is the original either way.
+    let (code, map) = match transformed {
+        Some(output) => {
+            watch_files.extend(output.watch_files);
+            warnings.extend(output.warnings);
+            (output.code, output.map)
+        }
+        None => match load_code {
+            Some(code) => (code, load_map),
+            None => return Answer::Untouched,
+        },
+    };
+    Answer::Code(Kept {
+        code,
+        map,
+        watch_files,
+        watch_digest: 0,
+        warnings,
+    })
+}
+
+/// The key of `plugin_id`'s output in `env` for `text` under the config `fingerprint`; `None`
+/// without a cache.
+pub(crate) fn key(
+    cache: &CompileCache,
+    fingerprint: u64,
+    env: PluginEnv,
+    plugin_id: &str,
+    text: &str,
+) -> Option<u128> {
+    cache.entry_key(&[
+        MAGIC,
+        &fingerprint.to_le_bytes(),
+        &[env as u8],
+        plugin_id.as_bytes(),
+        text.as_bytes(),
+    ])
+}
+
+/// The output kept under `key`, if any (a damaged entry is forgotten).
+pub(crate) fn read(cache: &CompileCache, key: u128) -> Option<Kept> {
+    let bytes = cache.read_entry(key)?;
+    let kept = decode(&bytes);
+    if kept.is_none() {
+        tracing::debug!("compile cache: plugin entry {key:032x} is damaged; asking the plugins");
+        cache.forget_entry(key);
+    }
+    kept
+}
+
+/// Keeps `output` under `key` for the next session.
+pub(crate) fn write(cache: &CompileCache, key: u128, output: &Kept) {
+    if let Some(entry) = encode(output) {
+        cache.write_entry(key, entry);
+    }
+}
+
+/// `MAGIC`, xxh3-64 of the rest, then the JSON of the output.
+fn encode(output: &Kept) -> Option<Vec<u8>> {
+    let body = serde_json::to_vec(output).ok()?;
+    let mut out = Vec::with_capacity(16 + body.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&xxh3_64(&body).to_le_bytes());
+    out.extend_from_slice(&body);
+    Some(out)
+}
+
+fn decode(bytes: &[u8]) -> Option<Kept> {
+    let rest = bytes.strip_prefix(MAGIC)?;
+    let (sum, body) = rest.split_first_chunk::<8>()?;
+    if u64::from_le_bytes(*sum) != xxh3_64(body) {
+        return None;
+    }
+    serde_json::from_slice(body).ok()
+}
+
+/// An output a build took from disk, not yet confirmed by the plugins.
+struct Pending {
+    key: u128,
+    env: PluginEnv,
+    /// The module's path (a query sub-module's with its query), as the engine knows it.
+    path: PathBuf,
+    plugin_id: String,
+    /// The text the output was made from (the file's text when the build took it).
+    text: Arc<str>,
+    digest: u64,
+}
+
+/// The outputs taken from disk this session and not confirmed yet; shared by the build (which
+/// adds them), the confirming thread and an edit (which confirms its file first).
+#[derive(Default)]
+pub struct Confirmations {
+    queue: Mutex<VecDeque<Pending>>,
+}
+
+impl Confirmations {
+    pub(crate) fn add(
+        &self,
+        key: u128,
+        env: PluginEnv,
+        path: &Path,
+        plugin_id: &str,
+        text: &Arc<str>,
+        kept: &Kept,
+    ) {
+        lock(&self.queue).push_back(Pending {
+            key,
+            env,
+            path: path.to_path_buf(),
+            plugin_id: plugin_id.to_string(),
+            text: text.clone(),
+            digest: kept.digest(),
+        });
+    }
+
+    pub fn is_empty(&self) -> bool {
+        lock(&self.queue).is_empty()
+    }
+
+    /// How many outputs wait.
+    pub fn len(&self) -> usize {
+        lock(&self.queue).len()
+    }
+
+    /// Forgets what is waiting (the config changed: its plugins start afresh, every module is
+    /// compiled again anyway).
+    pub fn clear(&self) {
+        lock(&self.queue).clear();
+    }
+
+    /// Confirms every waiting output, one at a time (an edit may take its file's in between);
+    /// returns the paths whose outputs the plugins no longer give (their entries forgotten), to
+    /// compile again.
+    pub fn run(&self, plugins: &dyn Plugins, cache: &CompileCache) -> Vec<PathBuf> {
+        let mut changed = Vec::new();
+        loop {
+            let Some(pending) = lock(&self.queue).pop_front() else {
+                break;
+            };
+            if !confirm(&pending, plugins, cache) {
+                changed.push(pending.path);
+            }
+        }
+        changed
+    }
+
+    /// Confirms now what waits for the file at `path` (the file itself and its query
+    /// sub-modules), before an edit's hot update asks the plugins about it; returns the paths
+    /// whose outputs changed.
+    pub(crate) fn confirm_file(
+        &self,
+        path: &Path,
+        plugins: &dyn Plugins,
+        cache: &CompileCache,
+    ) -> Vec<PathBuf> {
+        let of_file = |p: &Path| {
+            p == path
+                || p.as_os_str()
+                    .as_encoded_bytes()
+                    .strip_prefix(path.as_os_str().as_encoded_bytes())
+                    .is_some_and(|rest| rest.first() == Some(&b'?'))
+        };
+        let mine: VecDeque<Pending> = {
+            let mut queue = lock(&self.queue);
+            if queue.is_empty() {
+                return Vec::new();
+            }
+            let (mine, rest) = queue.drain(..).partition(|p| of_file(&p.path));
+            *queue = rest;
+            mine
+        };
+        mine.into_iter()
+            .filter(|pending| !confirm(pending, plugins, cache))
+            .map(|pending| pending.path)
+            .collect()
+    }
+}
+
+/// What a thread confirming the waiting outputs needs (`EngineHost::confirmer`).
+pub struct Confirmer {
+    pub(crate) plugins: Arc<dyn Plugins>,
+    pub(crate) cache: Arc<CompileCache>,
+    pub(crate) confirmations: Arc<Confirmations>,
+}
+
+impl Confirmer {
+    /// [`Confirmations::run`]: the paths whose outputs changed.
+    pub fn run(&self) -> Vec<PathBuf> {
+        self.confirmations.run(&*self.plugins, &self.cache)
+    }
+
+    /// How many outputs wait.
+    pub fn waiting(&self) -> usize {
+        self.confirmations.len()
+    }
+}
+
+/// Runs the plugins on the pending output's text: true when they give what was kept.
+fn confirm(pending: &Pending, plugins: &dyn Plugins, cache: &CompileCache) -> bool {
+    let same = match ask(
+        plugins,
+        pending.env,
+        &pending.plugin_id,
+        false,
+        &pending.text,
+    ) {
+        Answer::Code(kept) => kept.digest() == pending.digest,
+        _ => false,
+    };
+    if !same {
+        tracing::info!(
+            "{}: the plugins' output differs from the one kept from the last session; compiling it again",
+            pending.path.display()
+        );
+        cache.forget_entry(pending.key);
+    }
+    same
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_output_round_trips_and_a_damaged_entry_is_none() {
+        let kept = Kept {
+            code: "export default 1\n".into(),
+            map: Some("{\"version\":3}".into()),
+            watch_files: vec![PathBuf::from("/p/_theme.scss")],
+            watch_digest: 42,
+            warnings: vec!["not kept".into()],
+        };
+        let bytes = encode(&kept).unwrap();
+        let back = decode(&bytes).unwrap();
+        assert_eq!(back.code, kept.code);
+        assert_eq!(back.map, kept.map);
+        assert_eq!(back.watch_files, kept.watch_files);
+        assert_eq!(back.watch_digest, 42);
+        assert!(back.warnings.is_empty());
+        assert_eq!(back.digest(), kept.digest());
+        let mut damaged = bytes.clone();
+        let last = damaged.len() - 2;
+        damaged[last] ^= 1;
+        assert!(decode(&damaged).is_none());
+        assert!(decode(b"HLCACHE1........").is_none());
+    }
+}
