@@ -11,7 +11,8 @@
 // as the server answers HTTP; for hotloop, in brackets, the part until its log said the cold
 // build was ready), then N edits of the
 // component's template (save → the new text in the DOM) and N edits of a `<style>` block in it
-// (save → the computed style), and whether its counter's state and the page survived them all.
+// (save → the computed style), and whether its counter's state and the page survived them all;
+// then a restart on the same project with its caches kept (spawn → rendered again).
 //
 //   cargo build --release && node benches/vue/run.mjs [--app starter|sfc1000|both] [--rounds 3] [--edits 10]
 //
@@ -125,12 +126,16 @@ const APPS = {
 function start(tool, app) {
   const root = copyStarter('vue-ts');
   app.prepare(root);
+  return spawnTool(tool, root, fs.mkdtempSync(path.join(os.tmpdir(), 'vb-cache-')));
+}
+
+/** Starts `tool` on `root` (hotloop's compile cache in `cache`). */
+function spawnTool(tool, root, cache) {
   const port = freePort();
   const [cmd, args] =
     tool.startsWith('hotloop')
       ? [tool === 'hotloop base' ? BASE_BIN : HOTLOOP, ['dev', root, '--no-tui', '--port', String(port)]]
       : [path.join(root, 'node_modules/.bin/vite'), ['--port', String(port), '--strictPort']];
-  const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'vb-cache-'));
   const env = { ...process.env, NO_COLOR: '1', HOTLOOP_CACHE_DIR: cache };
   if (tool !== 'hotloop' && tool !== 'hotloop base' && tool.startsWith('hotloop ')) {
     const [name, value] = tool.slice('hotloop '.length).split('=');
@@ -166,14 +171,27 @@ async function session(browser, tool, spec, results) {
   const context = await browser.newContext();
   const page = await context.newPage();
   const app = start(tool, spec);
-  const exited = new Promise((r) => app.child.on('exit', r));
+  let exited = new Promise((r) => app.child.on('exit', r));
+  let current = app;
   try {
     await measure(page, tool, spec, results, app.t0, app);
+    // A restart on the same project, its caches kept (hotloop's compile cache and page of the
+    // last session, Vite's optimized dependencies): spawn → the last component rendered again,
+    // in a new tab.
+    app.child.kill('SIGTERM');
+    await exited;
+    const again = await context.newPage();
+    current = spawnTool(tool, app.root, app.cache);
+    exited = new Promise((r) => current.child.on('exit', r));
+    await untilAnswers(current.port, { deadline: nowMs() + 60_000, alive: () => current.child.exitCode === null, what: tool });
+    await again.goto(current.url, { timeout: 60_000, waitUntil: 'commit' });
+    await again.waitForSelector(spec.ready, { timeout: 120_000 });
+    results.restart.push(performance.now() - current.t0);
   } catch (e) {
-    throw new Error(`${tool} on ${spec.title}: ${e.message}\n--- its output:\n${app.output()}`);
+    throw new Error(`${tool} on ${spec.title}: ${e.message}\n--- its output:\n${current.output()}`);
   } finally {
     // Also when a measurement failed: no server outlives its session.
-    app.child.kill('SIGTERM');
+    current.child.kill('SIGTERM');
     await exited;
     await context.close();
     fs.rmSync(app.root, { recursive: true, force: true });
@@ -315,7 +333,7 @@ const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', arg
 const baseline = process.argv.includes('--baseline') ? process.argv[process.argv.indexOf('--baseline') + 1] : null;
 const tools = ['hotloop', ...(BASE_BIN ? ['hotloop base'] : []), ...(baseline ? [`hotloop ${baseline}`] : []), 'vite'];
 const apps = appArg === 'both' ? ['starter', 'sfc1000'] : [appArg];
-const results = Object.fromEntries(apps.map((a) => [a, Object.fromEntries(tools.map((t) => [t, { cold: [], ready: [], sfc: [], style: [], kept: [], missed: 0 }]))]));
+const results = Object.fromEntries(apps.map((a) => [a, Object.fromEntries(tools.map((t) => [t, { cold: [], ready: [], restart: [], sfc: [], style: [], kept: [], missed: 0 }]))]));
 // The 1-minute load average as each session starts (the machine may be shared).
 const loads = [];
 for (let round = 0; round < ROUNDS; round++) {
@@ -328,13 +346,13 @@ for (let round = 0; round < ROUNDS; round++) {
   }
 }
 await browser.close();
-console.log('| app | tool | cold start (of it: build ready) | SFC edit p50 / p95 | `<style>` edit p50 / p95 | state kept | edits not shown in 10 s |');
-console.log('|---|---|---|---|---|---|---|');
+console.log('| app | tool | cold start (of it: build ready) | restart | SFC edit p50 / p95 | `<style>` edit p50 / p95 | state kept | edits not shown in 10 s |');
+console.log('|---|---|---|---|---|---|---|---|');
 for (const a of apps) {
   for (const tool of tools) {
     const r = results[a][tool];
     const f = (x) => x.toFixed(1);
-    console.log(`| ${APPS[a].title} | ${tool} | ${f(median(r.cold))}${r.ready.length ? ` (${f(median(r.ready))})` : ''} | ${f(median(r.sfc))} / ${f(p95(r.sfc))} | ${f(median(r.style))} / ${f(p95(r.style))} | ${r.kept.filter(Boolean).length}/${r.kept.length} | ${r.missed} |`);
+    console.log(`| ${APPS[a].title} | ${tool} | ${f(median(r.cold))}${r.ready.length ? ` (${f(median(r.ready))})` : ''} | ${f(median(r.restart))} | ${f(median(r.sfc))} / ${f(p95(r.sfc))} | ${f(median(r.style))} / ${f(p95(r.style))} | ${r.kept.filter(Boolean).length}/${r.kept.length} | ${r.missed} |`);
   }
 }
 console.log(`\n1-minute load average at the sessions' starts: ${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)} (median ${median(loads).toFixed(2)}); ${os.cpus().length} cores`);
