@@ -366,19 +366,28 @@ fn encode(module: &CompiledModule) -> Option<Vec<u8>> {
         }
         None => body.extend_from_slice(&u32::MAX.to_le_bytes()),
     }
+    Some(framed(MAGIC, &body))
+}
+
+/// An entry as stored: `magic`, xxh3-64 of `body`, `body` (every kind of entry, so that a
+/// damaged or foreign one reads as a miss).
+pub(crate) fn framed(magic: &[u8; 8], body: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(16 + body.len());
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&xxh3_64(&body).to_le_bytes());
-    out.extend_from_slice(&body);
-    Some(out)
+    out.extend_from_slice(magic);
+    out.extend_from_slice(&xxh3_64(body).to_le_bytes());
+    out.extend_from_slice(body);
+    out
+}
+
+/// The body of a [`framed`] entry of kind `magic`; `None` when the kind or the sum is not.
+pub(crate) fn unframed<'a>(magic: &[u8; 8], bytes: &'a [u8]) -> Option<&'a [u8]> {
+    let rest = bytes.strip_prefix(magic)?;
+    let (sum, body) = rest.split_first_chunk::<8>()?;
+    (u64::from_le_bytes(*sum) == xxh3_64(body)).then_some(body)
 }
 
 fn decode(bytes: &[u8]) -> Option<CompiledModule> {
-    let rest = bytes.strip_prefix(MAGIC)?;
-    let (sum, body) = rest.split_first_chunk::<8>()?;
-    if u64::from_le_bytes(*sum) != xxh3_64(body) {
-        return None;
-    }
+    let body = unframed(MAGIC, bytes)?;
     let mut at = body;
     let mut part = |optional: bool| -> Option<Option<&[u8]>> {
         let (len, rest) = at.split_first_chunk::<4>()?;

@@ -203,23 +203,16 @@ pub(crate) fn write(cache: &CompileCache, key: u128, output: &Kept) {
     }
 }
 
-/// `MAGIC`, xxh3-64 of the rest, then the JSON of the output.
+/// The JSON of the output, framed as every cache entry is.
 fn encode(output: &Kept) -> Option<Vec<u8>> {
-    let body = serde_json::to_vec(output).ok()?;
-    let mut out = Vec::with_capacity(16 + body.len());
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&xxh3_64(&body).to_le_bytes());
-    out.extend_from_slice(&body);
-    Some(out)
+    Some(crate::cache::framed(
+        MAGIC,
+        &serde_json::to_vec(output).ok()?,
+    ))
 }
 
 fn decode(bytes: &[u8]) -> Option<Kept> {
-    let rest = bytes.strip_prefix(MAGIC)?;
-    let (sum, body) = rest.split_first_chunk::<8>()?;
-    if u64::from_le_bytes(*sum) != xxh3_64(body) {
-        return None;
-    }
-    serde_json::from_slice(body).ok()
+    serde_json::from_slice(crate::cache::unframed(MAGIC, bytes)?).ok()
 }
 
 /// An output a build took from disk, not yet confirmed by the plugins.
