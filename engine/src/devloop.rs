@@ -612,6 +612,11 @@ impl DevLoop {
     /// Starts confirming the plugin outputs taken from the compile cache, once a page has
     /// rendered, when some wait and no confirmation runs.
     fn confirm_in_background(&mut self) {
+        // What a confirmation during the last build found changed is compiled again first.
+        let changed = self.host.take_confirmed_changes();
+        if !changed.is_empty() {
+            self.recompile(changed);
+        }
         if self.confirming.running || !self.warm_up.page_rendered {
             return;
         }
@@ -640,19 +645,24 @@ impl DevLoop {
     fn on_confirmed(&mut self, changed: Vec<PathBuf>) {
         self.confirming.running = false;
         if !changed.is_empty() {
-            let now = Instant::now();
-            let applied = self.host.recompile(&changed);
-            let files: Vec<String> = applied
-                .changed_files
-                .iter()
-                .map(|id| id.trim_start_matches('/').to_owned())
-                .collect();
-            if !files.is_empty() {
-                self.invalidated.clear();
-                self.update(Cause::Edit { files: &files }, now, Vec::new());
-            }
+            self.recompile(changed);
         }
         self.confirm_in_background();
+    }
+
+    /// Compiles the modules at `paths` again and sends what changed, as for an edit of them.
+    fn recompile(&mut self, paths: Vec<PathBuf>) {
+        let now = Instant::now();
+        let applied = self.host.recompile(&paths);
+        let files: Vec<String> = applied
+            .changed_files
+            .iter()
+            .map(|id| id.trim_start_matches('/').to_owned())
+            .collect();
+        if !files.is_empty() {
+            self.invalidated.clear();
+            self.update(Cause::Edit { files: &files }, now, Vec::new());
+        }
     }
 
     fn warm_up_when_idle(&mut self) {

@@ -232,6 +232,9 @@ struct Pending {
 #[derive(Default)]
 pub struct Confirmations {
     queue: Mutex<VecDeque<Pending>>,
+    /// Paths whose outputs a confirmation outside the confirming thread found changed (a
+    /// file confirmed before a sub-module of it was asked), for the dev loop to compile again.
+    changed: Mutex<Vec<PathBuf>>,
 }
 
 impl Confirmations {
@@ -286,14 +289,11 @@ impl Confirmations {
     }
 
     /// Confirms now what waits for the file at `path` (the file itself and its query
-    /// sub-modules), before an edit's hot update asks the plugins about it; returns the paths
-    /// whose outputs changed.
-    pub(crate) fn confirm_file(
-        &self,
-        path: &Path,
-        plugins: &dyn Plugins,
-        cache: &CompileCache,
-    ) -> Vec<PathBuf> {
+    /// sub-modules): before an edit's hot update asks the plugins about it, and before a
+    /// sub-module of it missed the cache is asked (its `load` may read what the file's
+    /// `transform` left in the plugin, vite-plugin-svelte's CSS). What changed is kept for
+    /// [`Confirmations::take_changed`].
+    pub(crate) fn confirm_file(&self, path: &Path, plugins: &dyn Plugins, cache: &CompileCache) {
         let of_file = |p: &Path| {
             p == path
                 || p.as_os_str()
@@ -304,16 +304,23 @@ impl Confirmations {
         let mine: VecDeque<Pending> = {
             let mut queue = lock(&self.queue);
             if queue.is_empty() {
-                return Vec::new();
+                return;
             }
             let (mine, rest) = queue.drain(..).partition(|p| of_file(&p.path));
             *queue = rest;
             mine
         };
-        mine.into_iter()
+        let changed: Vec<PathBuf> = mine
+            .into_iter()
             .filter(|pending| !confirm(pending, plugins, cache))
             .map(|pending| pending.path)
-            .collect()
+            .collect();
+        lock(&self.changed).extend(changed);
+    }
+
+    /// The paths [`Confirmations::confirm_file`] found changed since the last call.
+    pub fn take_changed(&self) -> Vec<PathBuf> {
+        std::mem::take(&mut *lock(&self.changed))
     }
 }
 

@@ -356,6 +356,12 @@ impl EngineHost {
         self.db.confirmer()
     }
 
+    /// Modules whose kept plugin outputs were found changed outside the confirming thread (a
+    /// file confirmed first for its sub-module), to compile again (`recompile`).
+    pub fn take_confirmed_changes(&self) -> Vec<PathBuf> {
+        self.db.plugin_confirmations().take_changed()
+    }
+
     /// Re-reads which tsconfig applies to each known script outside `node_modules` and what it
     /// says; sets the inputs whose facts differ (O(known scripts), on tsconfig changes only).
     fn refresh_tsconfig_facts(&mut self, applied: &mut AppliedChanges) {
@@ -443,8 +449,7 @@ impl EngineHost {
         // An output kept from the last session and not confirmed yet is confirmed first, with
         // the text it was made from: the plugin's hot update compares the edit with what its
         // last `transform` of the file saw (plugin_cache.rs).
-        let _ = self
-            .db
+        self.db
             .plugin_confirmations()
             .confirm_file(path, plugins, self.db.compile_cache());
         let root = self.db.files().root();

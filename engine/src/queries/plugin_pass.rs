@@ -99,6 +99,13 @@ pub fn run(db: &dyn Db, path: &Path, id: &str, text: &Arc<str>, env: PluginEnv) 
     let fingerprint = Project::try_get(db).map_or(0, |p| p.options(db).plugins_fingerprint);
     let plugin_id = plugin_id(db.files().root(), path);
     let virtual_module = FileClass::of(path) == FileClass::Virtual;
+    // What no plugin's filter admits is the file's own text, with no cache lookup either.
+    if !virtual_module
+        && !plugins.wants_load_in(env, &plugin_id)
+        && !plugins.wants_transform_in(env, &plugin_id, text)
+    {
+        return PluginPass::Untouched;
+    }
     let cache = db.compile_cache();
     let key = (!virtual_module)
         .then(|| plugin_cache::key(cache, fingerprint, env, &plugin_id, text))
@@ -112,6 +119,14 @@ pub fn run(db: &dyn Db, path: &Path, id: &str, text: &Arc<str>, env: PluginEnv) 
                 .add(key, env, path, &plugin_id, text, &kept);
             return code(id, path, kept, watched);
         }
+    }
+    // A query sub-module asked while its file's output waits to be confirmed: the file first,
+    // so that the plugin holds what its `load` reads.
+    if key.is_some()
+        && let Some((file, _)) = crate::files::split_query(path)
+    {
+        db.plugin_confirmations()
+            .confirm_file(&file, plugins, cache);
     }
     match plugin_cache::ask(plugins, env, &plugin_id, virtual_module, text) {
         Answer::Untouched => PluginPass::Untouched,

@@ -635,3 +635,48 @@ fn a_restart_takes_the_plugins_outputs_from_the_compile_cache_and_confirms_them_
         "{chunk}"
     );
 }
+
+#[test]
+fn a_sub_module_missing_from_the_cache_has_its_file_confirmed_before_it_is_asked() {
+    use crate::EngineHost;
+    use crate::cache::CompileCache;
+    use crate::testing::TempProject;
+
+    let cache_dir = TempProject::empty();
+    let (mut first, _) = project();
+    first
+        .host
+        .use_compile_cache(CompileCache::open(cache_dir.root()).expect("cache"));
+    first.build();
+    let Incremental { project, host, .. } = first;
+    drop(host);
+
+    // The style block's kept output is damaged (a later record of its key that does not
+    // decode); App.vue's is fine.
+    let text = std::fs::read_to_string(project.root().join("src/App.vue")).unwrap();
+    let cache = CompileCache::open(cache_dir.root()).expect("cache");
+    let style = format!(
+        "{}?sfc&type=style&lang.css",
+        project.root().join("src/App.vue").display()
+    );
+    let key = crate::plugin_cache::key(&cache, 7, PluginEnv::Client, &style, &text).unwrap();
+    assert!(crate::plugin_cache::read(&cache, key).is_some());
+    cache.write_entry(key, b"damaged".to_vec());
+    drop(cache);
+
+    let mut host = EngineHost::new(project.root(), Default::default()).expect("host");
+    let plugins = Arc::new(SfcPlugins::default());
+    host.use_plugins(plugins.clone());
+    host.use_compile_cache(CompileCache::open(cache_dir.root()).expect("cache"));
+    host.build();
+    // The virtual module; App.vue's transform, confirming its kept output before the style
+    // block is asked (a plugin's `load` of it may read what the transform left); the load.
+    assert_eq!(plugins.asked.load(Ordering::SeqCst), 3);
+    assert!(
+        host.confirmer().is_none(),
+        "App.vue's output confirmed already"
+    );
+    let served = host.served(&Arc::from("test-server"), 1);
+    let chunk = String::from_utf8(served.chunk.bytes().to_vec()).unwrap();
+    assert!(chunk.contains("color: red"), "{chunk}");
+}
