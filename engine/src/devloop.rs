@@ -607,8 +607,6 @@ impl DevLoop {
         self.confirm_in_background();
     }
 
-    /// Starts the lazy chunks' background compile if a page has rendered, none runs and some
-    /// lazy target was never compiled through.
     /// Starts confirming the plugin outputs taken from the compile cache, once a page has
     /// rendered, when some wait and no confirmation runs.
     fn confirm_in_background(&mut self) {
@@ -665,6 +663,8 @@ impl DevLoop {
         }
     }
 
+    /// Starts the lazy chunks' background compile if a page has rendered, none runs and some
+    /// lazy target was never compiled through.
     fn warm_up_when_idle(&mut self) {
         if !self.warm_up.page_rendered || self.warm_up.running.is_some() {
             return;

@@ -108,6 +108,9 @@ pub struct ProjectOptions {
     pub env_overrides: Vec<(String, String)>,
     /// Vite's mode (`--mode`): which `.env.<mode>` files are read, and `import.meta.env.MODE`.
     pub mode: String,
+    /// Vite's `envDir`: the directory the `.env` files are read from (canonical); `None`: the
+    /// project root.
+    pub env_dir: Option<PathBuf>,
     /// What the project's plugins' answers depend on besides a module's text (0: no plugins).
     pub plugins_fingerprint: u64,
     /// Vite's `define` (from `vite.config`): global expressions → replacement code.
@@ -153,6 +156,7 @@ impl Default for ProjectOptions {
             env_prefixes: vec![DEFAULT_ENV_PREFIX.to_string()],
             env_overrides: Vec::new(),
             mode: DEFAULT_MODE.to_string(),
+            env_dir: None,
             plugins_fingerprint: 0,
             define: Arc::new([]),
             aliases: Arc::new([]),

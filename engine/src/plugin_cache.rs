@@ -3,19 +3,23 @@
 //! What a plugin made of a module (a `.vue` file into JavaScript, its `<style>` block into CSS)
 //! is an entry of the compile cache's store (`cache.rs`; an encoding of its own), keyed by this
 //! binary, the config's fingerprint (`ProjectOptions::plugins_fingerprint`: the config and the
-//! plugin packages' versions), the environment, the module id and its text. A restart takes it
-//! from there (`plugin_pass::run`) instead of a round trip to Node: the cold build of a Vue app
-//! no longer waits on its plugin, and the swc compile of the output is a hit of its own.
+//! plugin packages' versions), the environment, the module id and its text; it is taken only
+//! while the files the plugin watched (`this.addWatchFile`) hold what they held then. A restart
+//! takes it from there (`plugin_pass::run`) instead of a round trip to Node: the cold build of a
+//! Vue app no longer waits on its plugin, and the swc compile of the output is a hit of its own.
 //!
 //! Two things a key cannot see are settled by confirming every entry a build took from disk:
-//! once the build is ready, a thread runs the plugins on the same texts, as the last session
-//! did ([`Confirmations::run`]). That builds the state the plugins keep between hooks (plugin-vue's
-//! `handleHotUpdate` compares an edit with the descriptor its last `transform` of the file
-//! kept: without it the first edit would re-mount the component, losing its state), and it
-//! catches an output that depends on what no key sees (another module's `meta`, a directory a
-//! routes plugin lists, the clock): such a module is compiled again from the plugin's new answer
-//! and the page updated as for an edit (`EngineHost::recompile`). A file edited before its turn
-//! is confirmed first, with the text it had (`EngineHost::tell_plugins`).
+//! once a page has rendered, a thread runs the plugins on the same texts, as the last session
+//! did ([`Confirmations::run`], started by the dev loop). That builds the state the plugins keep
+//! between hooks (plugin-vue's `handleHotUpdate` compares an edit with the descriptor its last
+//! `transform` of the file kept: without it the first edit would re-mount the component,
+//! losing its state), and it catches an output that depends on what no key sees (another
+//! module's `meta`, a file read without `addWatchFile`, the clock): such a module is compiled
+//! again from the plugin's new answer and the page updated as for an edit
+//! (`EngineHost::recompile`). A file is confirmed out of turn, with the text it had, before an
+//! edit's hot update asks the plugins about it (`EngineHost::tell_plugins`) and before one of
+//! its query sub-modules that missed the cache is asked (its `load` may read what the file's
+//! `transform` left in the plugin).
 //!
 //! Virtual modules are not kept (their `load` reads the plugin's own state; they are cheap).
 //! Only clean outputs are kept: an error is asked again every time.

@@ -5,7 +5,7 @@
 //! plugins whose work hotloop does itself (`@vitejs/plugin-react` without options: the
 //! starters' and most React apps' config), until a module needs a plugin after all.
 //!
-//! Honoured natively: `define`, `resolve.alias`, `envPrefix`, `mode`, `server.port`,
+//! Honoured natively: `define`, `resolve.alias`, `envPrefix`, `envDir`, `mode`, `server.port`,
 //! `server.host`, `server.open`, `server.proxy` (string targets and `{ target }`),
 //! `server.allowedHosts`, `server.cors`, `server.fs.allow`; command-line flags win where
 //! both say something. Every other option the config sets gets one warning naming it.
@@ -504,9 +504,16 @@ pub fn apply(
     if config.public_dir.as_deref().map(canonical) != Some(root.join("public")) {
         tracing::warn!("{file}: publicDir is not honoured; hotloop serves ROOT/public");
     }
-    if canonical(&config.env_dir) != root {
-        tracing::warn!("{file}: envDir is not honoured; hotloop reads .env files from the root");
+    let env_dir = canonical(&config.env_dir);
+    if !env_dir.starts_with(root) {
+        // Watching it would watch all below it (a monorepo's root: every package's
+        // `node_modules` too).
+        tracing::warn!(
+            "{file}: envDir {} is outside the project: its .env files are read at start and              when the config changes; an edit of one there takes a restart to show",
+            env_dir.display()
+        );
     }
+    options.env_dir = (env_dir != root).then_some(env_dir);
     for (name, set) in [
         ("resolve.conditions", config.resolve.conditions.is_some()),
         ("resolve.extensions", config.resolve.extensions.is_some()),
@@ -626,6 +633,13 @@ mod tests {
         let mut options = engine::ProjectOptions::default();
         super::apply(&config, &root, &mut options, &mut serve);
         assert_eq!(options.server_entry, Some(root.join("src/server.ts")));
+
+        // `envDir`: the root's own is no option; another is where the `.env` files are read.
+        assert_eq!(options.env_dir, None);
+        std::fs::create_dir(root.join("env")).unwrap();
+        config.env_dir = root.join("env").display().to_string();
+        super::apply(&config, &root, &mut options, &mut serve);
+        assert_eq!(options.env_dir, Some(root.join("env")));
 
         config.hotloop_server = Some("src/missing.ts".into());
         let error = format!("{:#}", server_entry(&config, &root).unwrap_err());

@@ -66,8 +66,8 @@ fn is_config_file(path: &Path) -> bool {
 
 /// The `.env` files the mode reads, in the project root (their change reloads the page with the
 /// new variables).
-fn is_env_file(root: &Path, path: &Path, mode: &str) -> bool {
-    path.parent() == Some(root)
+fn is_env_file(env_dir: &Path, path: &Path, mode: &str) -> bool {
+    path.parent() == Some(env_dir)
         && path
             .file_name()
             .and_then(|n| n.to_str())
@@ -146,7 +146,11 @@ impl EngineHost {
             }
             let config = is_config_file(&path)
                 || self.vite_config.as_ref().is_some_and(|(p, _)| *p == path)
-                || is_env_file(&self.root, &path, &self.project.options(&self.db).mode);
+                || {
+                    let options = self.project.options(&self.db);
+                    let env_dir = options.env_dir.as_deref().unwrap_or(&self.root);
+                    is_env_file(env_dir, &path, &options.mode)
+                };
             if let Some(file) = self.db.files().get(&path) {
                 let changed = self.refresh(file, &mut applied);
                 if config && changed {

@@ -105,11 +105,12 @@ pub fn public_env(db: &dyn Db, project: Project) -> Arc<PublicEnv> {
     let _span = tracing::trace_span!("public_env").entered();
     let root = project.root(db);
     let options = project.options(db);
+    let dir = options.env_dir.as_deref().unwrap_or(root);
     let mut env = PublicEnv::default();
     let mut all: BTreeMap<String, String> = BTreeMap::new();
     for name in env_files(&options.mode) {
         let name = name.as_str();
-        let file = db.files().get_or_read(db, &root.join(name));
+        let file = db.files().get_or_read(db, &dir.join(name));
         match file.contents(db) {
             FileContents::Missing => {}
             FileContents::Binary { .. } => env.diagnostics.push(Diagnostic {

@@ -2029,6 +2029,42 @@ fn a_mode_reads_its_own_env_files_and_reaches_the_page() {
 }
 
 #[test]
+fn an_env_dir_is_where_the_env_files_are_read_and_an_edit_there_reloads() {
+    let project = TempProject::new(
+        &[
+            HTML,
+            "//- /src/main.js\nconsole.log(1);\n//- /.env\nVITE_WHERE=root\n//- /config/.env\nVITE_WHERE=config\n",
+        ]
+        .concat(),
+    );
+    let options = ProjectOptions {
+        env_dir: Some(project.root().join("config")),
+        ..ProjectOptions::default()
+    };
+    let mut host = EngineHost::new(project.root(), options).expect("host");
+    host.build();
+    let chunk = |host: &mut EngineHost, revision| {
+        let served = host.served(&Arc::from("test-server"), revision);
+        String::from_utf8(served.chunk.bytes().to_vec()).unwrap()
+    };
+    assert_eq!(
+        start_env(&chunk(&mut host, 1)),
+        Some(serde_json::json!({ "VITE_WHERE": "config" }))
+    );
+    // The envDir's files are config (an edit reloads); the root's are not read.
+    let root_env = project.write("/.env", "VITE_WHERE=root2\n");
+    assert!(host.apply_changes(&[root_env]).is_empty());
+    let config_env = project.write("/config/.env", "VITE_WHERE=config2\n");
+    let applied = host.apply_changes(&[config_env]);
+    assert_eq!(applied.config_changed.len(), 1, "{applied:?}");
+    host.build();
+    assert_eq!(
+        start_env(&chunk(&mut host, 2)),
+        Some(serde_json::json!({ "VITE_WHERE": "config2" }))
+    );
+}
+
+#[test]
 fn editing_an_env_file_reloads_with_new_variables_and_reparses_no_module() {
     let mut p = Incremental::new(
         &[
