@@ -83,9 +83,13 @@ pub struct DemoArgs {
 /// Flags shared by the commands that run the server.
 #[derive(Args, Debug, Clone, PartialEq, Eq)]
 pub struct ServeArgs {
-    /// Port to listen on; 0 picks a free port.
+    /// Port to listen on; 0 picks a free port. When it is taken, the next free one is used
+    /// (up to 20 after it) unless --strict-port.
     #[arg(long, short = 'p', default_value_t = 3000, value_name = "N")]
     pub port: u16,
+    /// Exit when the port is taken instead of trying the next ones (Vite's `strictPort`).
+    #[arg(long)]
+    pub strict_port: bool,
     /// Address to bind. The default serves this machine only; 0.0.0.0 exposes the project's
     /// source to the network.
     #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST), value_name = "ADDR")]
@@ -125,6 +129,10 @@ pub struct ServeArgs {
     /// `*.p12`, `*.pfx`, `id_rsa*`, `id_ed25519*`, `.npmrc`, and `.git/`, `.hg/`, `.svn/`.
     #[arg(long)]
     pub no_fs_deny: bool,
+    /// More names never served, from the config's `server.fs.deny` (as the server matches
+    /// them: a path segment, `*` wildcard, `name/` for a directory).
+    #[arg(skip)]
+    pub fs_deny: Vec<String>,
     /// Expose the variables of ROOT's `.env`, `.env.local`, `.env.<mode>` and
     /// `.env.<mode>.local` whose names start with PREFIX to the page as
     /// `import.meta.env.NAME` (variables already set in hotloop's environment win). Default

@@ -160,9 +160,16 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         .block_on(server::bind(config))
         .with_context(|| match serve.port {
             0 => format!("failed to listen on {}", serve.host),
-            port => format!(
-                "failed to listen on {}:{port}: is another server using it? Try --port 0",
+            port if serve.strict_port => format!(
+                "failed to listen on {}:{port}: is another server using it? Drop --strict-port \
+                 (or the config's server.strictPort) to take the next free port, or pass --port 0",
                 serve.host
+            ),
+            port => format!(
+                "failed to listen on {}:{port} or the {} ports after it: is another server \
+                 using it? Try --port 0",
+                serve.host,
+                server::PORT_TRIES
             ),
         })?;
     for warning in exposure_warnings(&root, serve, bound.local_addr()) {
@@ -308,16 +315,23 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
 }
 
 /// The server's settings from the flags: the secure defaults, relaxed only as asked.
+#[cfg(test)]
+pub(crate) fn server_config_for_test(root: &Path, serve: &ServeArgs) -> ServerConfig {
+    server_config(root, serve)
+}
+
 fn server_config(root: &Path, serve: &ServeArgs) -> ServerConfig {
     let mut config = ServerConfig::new(root);
     config.host = serve.host;
     config.port = serve.port;
+    config.strict_port = serve.strict_port;
     config.allowed_hosts = serve.allowed_hosts.clone();
     config.allow_any_origin = serve.allow_any_origin;
     config.fs_allow = serve.fs_allow.clone();
     if serve.no_fs_deny {
         config.fs_deny.clear();
     }
+    config.fs_deny.extend(serve.fs_deny.iter().cloned());
     for rule in &serve.proxy {
         tracing::info!("proxy {rule}");
     }

@@ -6,9 +6,10 @@
 //! starters' and most React apps' config), until a module needs a plugin after all.
 //!
 //! Honoured natively: `define`, `resolve.alias`, `envPrefix`, `envDir`, `mode`, `server.port`,
-//! `server.host`, `server.open`, `server.proxy` (string targets and `{ target }`),
-//! `server.allowedHosts`, `server.cors`, `server.fs.allow`; command-line flags win where
-//! both say something. Every other option the config sets gets one warning naming it.
+//! `server.strictPort`, `server.host`, `server.open`, `server.proxy` (string targets and
+//! `{ target }`), `server.allowedHosts`, `server.cors`, `server.fs.allow`, `server.fs.deny`
+//! (names, added to hotloop's own list); command-line flags win where both say something.
+//! Every other option the config sets gets one warning naming it.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
@@ -435,6 +436,9 @@ pub fn apply(
     if let Some(serde_json::Value::Bool(true) | serde_json::Value::String(_)) = &server.open {
         serve.open = true;
     }
+    if server.strict_port == Some(true) {
+        serve.strict_port = true;
+    }
     if let Some(proxy) = server.proxy.as_ref().and_then(|p| p.as_object()) {
         for (prefix, target) in proxy {
             let url = match target {
@@ -482,10 +486,21 @@ pub fn apply(
             serve.fs_allow.push(dir);
         }
     }
-    if !server.fs.deny.is_empty() {
-        tracing::warn!(
-            "{file}: server.fs.deny is not honoured; hotloop's own deny list applies (see --no-fs-deny)"
-        );
+    for glob in &server.fs.deny {
+        match deny_segments(glob) {
+            Some(patterns) => {
+                for pattern in patterns {
+                    if !serve.fs_deny.contains(&pattern) {
+                        serve.fs_deny.push(pattern);
+                    }
+                }
+            }
+            None => tracing::warn!(
+                "{file}: server.fs.deny '{glob}' names a path, not a file or directory name; \
+                 hotloop denies by name (like '.env.*', '*.{{crt,pem}}', '**/secrets/**'), so it \
+                 is not honoured"
+            ),
+        }
     }
 
     let canonical = |p: &str| std::fs::canonicalize(p).unwrap_or_else(|_| PathBuf::from(p));
@@ -584,6 +599,40 @@ pub fn server_entry(config: &ResolvedConfig, root: &Path) -> anyhow::Result<Opti
         })
 }
 
+/// A Vite `server.fs.deny` glob as the server's deny patterns (a path segment each, `*`
+/// wildcard, `name/` a directory): a name (`.env.*`), braces expanded (`*.{crt,pem}`), a
+/// directory anywhere (`**/.git/**`). `None` for a glob that names a path (`src/secret.ts`),
+/// which the server's list cannot say. hotloop's own list stays (the config's adds to it).
+fn deny_segments(glob: &str) -> Option<Vec<String>> {
+    let glob = glob.trim();
+    let (body, dir) = match glob.strip_prefix("**/") {
+        Some(rest) => match rest.strip_suffix("/**") {
+            Some(name) => (name, true),
+            None => (rest, false),
+        },
+        None => (glob, false),
+    };
+    if body.is_empty() || body.contains(['/', '?', '[', '!']) || body.contains("**") {
+        return None;
+    }
+    let names = match (body.find('{'), body.find('}')) {
+        (Some(open), Some(close)) if open < close && !body[close + 1..].contains(['{', '}']) => {
+            body[open + 1..close]
+                .split(',')
+                .map(|alt| format!("{}{alt}{}", &body[..open], &body[close + 1..]))
+                .collect()
+        }
+        (None, None) => vec![body.to_string()],
+        _ => return None,
+    };
+    Some(
+        names
+            .into_iter()
+            .map(|name| if dir { format!("{name}/") } else { name })
+            .collect(),
+    )
+}
+
 /// The plugins as the engine takes them.
 pub fn plugins(config: &ViteConfig) -> Arc<dyn Plugins> {
     config.host.clone()
@@ -641,6 +690,23 @@ mod tests {
         super::apply(&config, &root, &mut options, &mut serve);
         assert_eq!(options.env_dir, Some(root.join("env")));
 
+        // `server.strictPort: true`: a taken port is an error, as `--strict-port` makes it.
+        assert!(!serve.strict_port);
+        config.server.strict_port = Some(true);
+        super::apply(&config, &root, &mut options, &mut serve);
+        assert!(serve.strict_port);
+
+        // `server.fs.deny`: names the server refuses besides its own list; a path is not one.
+        config.server.fs.deny = vec!["*.{crt,pem}".into(), "src/secret.ts".into()];
+        super::apply(&config, &root, &mut options, &mut serve);
+        assert_eq!(serve.fs_deny, ["*.crt", "*.pem"]);
+        let server = crate::dev::server_config_for_test(&root, &serve);
+        assert!(
+            server.fs_deny.iter().any(|p| p == ".env*"),
+            "the own list stays"
+        );
+        assert!(server.fs_deny.iter().any(|p| p == "*.pem"));
+
         config.hotloop_server = Some("src/missing.ts".into());
         let error = format!("{:#}", server_entry(&config, &root).unwrap_err());
         assert!(
@@ -649,6 +715,27 @@ mod tests {
                 && error.contains("--server"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn vite_fs_deny_globs_become_the_servers_name_patterns() {
+        use super::deny_segments;
+        let v = |globs: &[&str]| globs.iter().map(|g| g.to_string()).collect::<Vec<_>>();
+        assert_eq!(deny_segments(".env"), Some(v(&[".env"])));
+        assert_eq!(deny_segments(".env.*"), Some(v(&[".env.*"])));
+        assert_eq!(deny_segments("*.{crt,pem}"), Some(v(&["*.crt", "*.pem"])));
+        assert_eq!(deny_segments("**/.git/**"), Some(v(&[".git/"])));
+        assert_eq!(deny_segments("**/*.secret"), Some(v(&["*.secret"])));
+        for path in [
+            "src/secret.ts",
+            "**/a/b/**",
+            "file?.txt",
+            "[ab].txt",
+            "",
+            "{a,b}{c,d}",
+        ] {
+            assert_eq!(deny_segments(path), None, "{path}");
+        }
     }
 
     #[test]

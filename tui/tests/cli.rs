@@ -32,6 +32,7 @@ fn parse(args: &[&str]) -> Command {
 fn default_serve() -> ServeArgs {
     ServeArgs {
         port: 3000,
+        strict_port: false,
         host: IpAddr::V4(Ipv4Addr::LOCALHOST),
         no_tui: false,
         open: false,
@@ -40,6 +41,7 @@ fn default_serve() -> ServeArgs {
         fs_allow: Vec::new(),
         proxy: Vec::new(),
         no_fs_deny: false,
+        fs_deny: Vec::new(),
         env_prefixes: Vec::new(),
         mode: "development".to_string(),
         server: None,
@@ -153,6 +155,7 @@ fn dev_parses_every_flag() {
         "--proxy",
         "/ws=ws://127.0.0.1:9000/socket",
         "--no-fs-deny",
+        "--strict-port",
         "--env-prefix",
         "APP_",
         "--env-prefix",
@@ -176,6 +179,7 @@ fn dev_parses_every_flag() {
             root: PathBuf::from("site"),
             serve: ServeArgs {
                 port: 0,
+                strict_port: true,
                 host: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
                 no_tui: true,
                 open: true,
@@ -187,6 +191,7 @@ fn dev_parses_every_flag() {
                     "/ws=ws://127.0.0.1:9000/socket".parse().unwrap(),
                 ],
                 no_fs_deny: true,
+                fs_deny: Vec::new(),
                 env_prefixes: vec!["APP_".to_string(), "PUBLIC_".to_string()],
                 mode: "staging".to_string(),
                 server: Some(PathBuf::from("src/server.ts")),

@@ -61,6 +61,9 @@ pub struct ServerConfig {
     /// network (requests by IP literal pass the Host check).
     pub host: IpAddr,
     pub port: u16,
+    /// Fail when `port` is taken (Vite's `server.strictPort`); by default the next free one
+    /// of the [`PORT_TRIES`] after it is taken instead, as Vite does.
+    pub strict_port: bool,
     /// The project root; canonicalized by `bind`. Files outside it are never served.
     pub root: PathBuf,
     /// Extra `Host` names (and WebSocket `Origin` hosts) to accept besides `localhost`,
@@ -186,6 +189,7 @@ impl ServerConfig {
         ServerConfig {
             host: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: DEFAULT_PORT,
+            strict_port: false,
             root: root.into(),
             allowed_hosts: Vec::new(),
             allow_any_origin: false,
@@ -301,7 +305,11 @@ pub struct BoundServer {
     local_addr: SocketAddr,
 }
 
-/// Canonicalizes the root, binds the listener (port 0 = any free port).
+/// How many ports after a taken one `bind` tries unless `ServerConfig::strict_port`.
+pub const PORT_TRIES: u16 = 20;
+
+/// Canonicalizes the root, binds the listener (port 0 = any free port; a taken port: the next
+/// free one, unless `strict_port`).
 pub async fn bind(mut config: ServerConfig) -> Result<BoundServer, ServerError> {
     config.root = std::fs::canonicalize(&config.root).map_err(|source| ServerError::Root {
         path: config.root.clone(),
@@ -319,9 +327,19 @@ pub async fn bind(mut config: ServerConfig) -> Result<BoundServer, ServerError> 
         })
         .collect();
     let addr = SocketAddr::new(config.host, config.port);
-    let listener = TcpListener::bind(addr)
-        .await
-        .map_err(|source| ServerError::Bind { addr, source })?;
+    let mut listener = TcpListener::bind(addr).await;
+    if !config.strict_port && config.port != 0 {
+        let mut port = config.port;
+        while let Err(e) = &listener
+            && e.kind() == std::io::ErrorKind::AddrInUse
+            && port < config.port.saturating_add(PORT_TRIES)
+        {
+            tracing::info!("port {port} is in use, trying {}", port + 1);
+            port += 1;
+            listener = TcpListener::bind(SocketAddr::new(config.host, port)).await;
+        }
+    }
+    let listener = listener.map_err(|source| ServerError::Bind { addr, source })?;
     let local_addr = listener
         .local_addr()
         .map_err(|source| ServerError::Bind { addr, source })?;

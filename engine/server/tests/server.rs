@@ -1886,3 +1886,32 @@ async fn the_last_sessions_page_and_its_pieces_are_served_during_the_cold_build_
     assert_eq!(page.header("x-hotloop-page"), None);
     assert_eq!(piece_urls(&page.text()), urls);
 }
+
+#[tokio::test]
+async fn a_taken_port_gives_the_next_free_one_unless_the_port_is_strict() {
+    let project = project();
+    // A port someone else listens on.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let mut config = ServerConfig::new(&project.root);
+    config.port = port;
+    let bound = server::bind(config.clone())
+        .await
+        .expect("the next free port");
+    let got = bound.local_addr().port();
+    assert!(
+        got > port && got <= port + server::PORT_TRIES,
+        "{port} -> {got}"
+    );
+    drop(bound);
+
+    config.strict_port = true;
+    match server::bind(config).await {
+        Err(server::ServerError::Bind { addr, source }) => {
+            assert_eq!(addr.port(), port);
+            assert_eq!(source.kind(), std::io::ErrorKind::AddrInUse);
+        }
+        Err(other) => panic!("{other}"),
+        Ok(bound) => panic!("bound {} though the port is strict", bound.local_addr()),
+    }
+}
