@@ -111,6 +111,9 @@ pub struct ProjectOptions {
     /// Vite's `envDir`: the directory the `.env` files are read from (canonical); `None`: the
     /// project root.
     pub env_dir: Option<PathBuf>,
+    /// Vite's `publicDir`: where `/name` URLs of files that are no modules resolve (an
+    /// `<img src="/logo.svg">` import), as the server serves them.
+    pub public_dir: PublicDir,
     /// What the project's plugins' answers depend on besides a module's text (0: no plugins).
     pub plugins_fingerprint: u64,
     /// Vite's `define` (from `vite.config`): global expressions → replacement code.
@@ -123,6 +126,29 @@ pub struct ProjectOptions {
     /// into their URLs in the page (`?v=`) so that the browser keeps them `immutable` and a
     /// reload does not ask again; `None`: plain URLs.
     pub client_version: Option<String>,
+}
+
+/// Vite's `publicDir`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub enum PublicDir {
+    /// `<root>/public`.
+    #[default]
+    InRoot,
+    /// Another directory (canonical).
+    At(PathBuf),
+    /// `publicDir: false`: none.
+    Off,
+}
+
+impl PublicDir {
+    /// The directory for the project at `root`, if any.
+    pub fn dir(&self, root: &Path) -> Option<PathBuf> {
+        match self {
+            PublicDir::InRoot => Some(root.join("public")),
+            PublicDir::At(dir) => Some(dir.clone()),
+            PublicDir::Off => None,
+        }
+    }
 }
 
 /// One `resolve.alias` entry.
@@ -157,6 +183,7 @@ impl Default for ProjectOptions {
             env_overrides: Vec::new(),
             mode: DEFAULT_MODE.to_string(),
             env_dir: None,
+            public_dir: PublicDir::default(),
             plugins_fingerprint: 0,
             define: Arc::new([]),
             aliases: Arc::new([]),

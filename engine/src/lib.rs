@@ -65,7 +65,7 @@ pub use host::{
     ReloadConfig, ServerBuild, TraceSpan,
 };
 pub use hotloop_protocol::{Diagnostic, DiagnosticKind, FullReloadReason};
-pub use inputs::{Alias, AliasFind, DEFAULT_MODE, ProjectOptions};
+pub use inputs::{Alias, AliasFind, DEFAULT_MODE, ProjectOptions, PublicDir};
 pub use memory::{AllocatorProbe, AllocatorStats, MemoryRelease, rss_bytes, rss_bytes_of};
 pub use plan::{Explanation, UpdatePlan, explain};
 pub use server_update::{PreparedServerUpdate, ServerAction, prepare_server};

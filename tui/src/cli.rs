@@ -133,6 +133,9 @@ pub struct ServeArgs {
     /// them: a path segment, `*` wildcard, `name/` for a directory).
     #[arg(skip)]
     pub fs_deny: Vec<String>,
+    /// The config's `publicDir`: where `/name` URLs are looked for before the root.
+    #[arg(skip)]
+    pub public_dir: engine::PublicDir,
     /// Expose the variables of ROOT's `.env`, `.env.local`, `.env.<mode>` and
     /// `.env.<mode>.local` whose names start with PREFIX to the page as
     /// `import.meta.env.NAME` (variables already set in hotloop's environment win). Default

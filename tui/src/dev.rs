@@ -325,6 +325,7 @@ fn server_config(root: &Path, serve: &ServeArgs) -> ServerConfig {
     config.host = serve.host;
     config.port = serve.port;
     config.strict_port = serve.strict_port;
+    config.public_dir = serve.public_dir.dir(root);
     config.allowed_hosts = serve.allowed_hosts.clone();
     config.allow_any_origin = serve.allow_any_origin;
     config.fs_allow = serve.fs_allow.clone();

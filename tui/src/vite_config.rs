@@ -5,11 +5,11 @@
 //! plugins whose work hotloop does itself (`@vitejs/plugin-react` without options: the
 //! starters' and most React apps' config), until a module needs a plugin after all.
 //!
-//! Honoured natively: `define`, `resolve.alias`, `envPrefix`, `envDir`, `mode`, `server.port`,
-//! `server.strictPort`, `server.host`, `server.open`, `server.proxy` (string targets and
-//! `{ target }`), `server.allowedHosts`, `server.cors`, `server.fs.allow`, `server.fs.deny`
-//! (names, added to hotloop's own list); command-line flags win where both say something.
-//! Every other option the config sets gets one warning naming it.
+//! Honoured natively: `define`, `resolve.alias`, `envPrefix`, `envDir`, `publicDir`, `mode`,
+//! `server.port`, `server.strictPort`, `server.host`, `server.open`, `server.proxy` (string
+//! targets and `{ target }`), `server.allowedHosts`, `server.cors`, `server.fs.allow`,
+//! `server.fs.deny` (names, added to hotloop's own list); command-line flags win where both
+//! say something. Every other option the config sets gets one warning naming it.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
@@ -516,9 +516,13 @@ pub fn apply(
             config.base
         );
     }
-    if config.public_dir.as_deref().map(canonical) != Some(root.join("public")) {
-        tracing::warn!("{file}: publicDir is not honoured; hotloop serves ROOT/public");
-    }
+    let public_dir = match config.public_dir.as_deref().map(canonical) {
+        None => engine::PublicDir::Off,
+        Some(dir) if dir == root.join("public") => engine::PublicDir::InRoot,
+        Some(dir) => engine::PublicDir::At(dir),
+    };
+    options.public_dir = public_dir.clone();
+    serve.public_dir = public_dir;
     let env_dir = canonical(&config.env_dir);
     if !env_dir.starts_with(root) {
         // Watching it would watch all below it (a monorepo's root: every package's
@@ -695,6 +699,24 @@ mod tests {
         config.server.strict_port = Some(true);
         super::apply(&config, &root, &mut options, &mut serve);
         assert!(serve.strict_port);
+
+        // `publicDir`: another directory, or none.
+        std::fs::create_dir(root.join("static")).unwrap();
+        config.public_dir = Some(root.join("static").display().to_string());
+        super::apply(&config, &root, &mut options, &mut serve);
+        assert_eq!(
+            options.public_dir,
+            engine::PublicDir::At(root.join("static"))
+        );
+        let server = crate::dev::server_config_for_test(&root, &serve);
+        assert_eq!(server.public_dir, Some(root.join("static")));
+        config.public_dir = None;
+        super::apply(&config, &root, &mut options, &mut serve);
+        assert_eq!(options.public_dir, engine::PublicDir::Off);
+        assert_eq!(
+            crate::dev::server_config_for_test(&root, &serve).public_dir,
+            None
+        );
 
         // `server.fs.deny`: names the server refuses besides its own list; a path is not one.
         config.server.fs.deny = vec!["*.{crt,pem}".into(), "src/secret.ts".into()];

@@ -168,6 +168,8 @@ pub fn denied_segment<'a>(
 pub struct FsPolicy {
     /// Canonical project root.
     pub root: PathBuf,
+    /// The public directory (`publicDir`), looked in before the root; may be outside it.
+    pub public: Option<PathBuf>,
     /// Canonical extra directories (outside the root) that may be served.
     pub allow: Vec<PathBuf>,
     pub deny: Vec<String>,
@@ -221,9 +223,12 @@ impl FsPolicy {
                     (vec![PathBuf::from("/")], rest, sources.iter().collect())
                 }
                 _ => (
-                    vec![self.root.join("public"), self.root.clone()],
+                    self.public.iter().chain([&self.root]).cloned().collect(),
                     &path.segments[..],
-                    std::iter::once(&self.root).chain(&self.allow).collect(),
+                    std::iter::once(&self.root)
+                        .chain(&self.public)
+                        .chain(&self.allow)
+                        .collect(),
                 ),
             };
         for base in bases {

@@ -64,8 +64,12 @@ pub struct ServerConfig {
     /// Fail when `port` is taken (Vite's `server.strictPort`); by default the next free one
     /// of the [`PORT_TRIES`] after it is taken instead, as Vite does.
     pub strict_port: bool,
-    /// The project root; canonicalized by `bind`. Files outside it are never served.
+    /// The project root; canonicalized by `bind`. Files outside it are never served, but for
+    /// `public_dir` and `fs_allow`.
     pub root: PathBuf,
+    /// Where `/name` is looked for before the root (Vite's `publicDir`); `ROOT/public` by
+    /// default, `None` for none. Canonicalized by `bind` when it exists.
+    pub public_dir: Option<PathBuf>,
     /// Extra `Host` names (and WebSocket `Origin` hosts) to accept besides `localhost`,
     /// `*.localhost` and IP literals: `dev.example.com` exactly, `.example.com` for it and its
     /// subdomains, `*` for any host (turns DNS-rebinding protection off; WebSocket origins
@@ -186,11 +190,13 @@ fn compact_runtime_map() -> Bytes {
 impl ServerConfig {
     /// Secure defaults: `127.0.0.1:5173`, no extra hosts, the default deny list.
     pub fn new(root: impl Into<PathBuf>) -> ServerConfig {
+        let root = root.into();
         ServerConfig {
             host: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: DEFAULT_PORT,
             strict_port: false,
-            root: root.into(),
+            public_dir: Some(root.join("public")),
+            root,
             allowed_hosts: Vec::new(),
             allow_any_origin: false,
             fs_allow: Vec::new(),
@@ -315,6 +321,16 @@ pub async fn bind(mut config: ServerConfig) -> Result<BoundServer, ServerError> 
         path: config.root.clone(),
         source,
     })?;
+    let root_public = config.root.join("public");
+    config.public_dir = config.public_dir.map(|dir| {
+        // `ROOT/public` follows the root's canonical path.
+        let dir = if dir == root_public {
+            config.root.join("public")
+        } else {
+            dir
+        };
+        std::fs::canonicalize(&dir).unwrap_or(dir)
+    });
     config.fs_allow = config
         .fs_allow
         .iter()
@@ -383,6 +399,7 @@ impl BoundServer {
             hosts: security::HostPolicy::new(&config.allowed_hosts, config.allow_any_origin),
             fs: fs::FsPolicy {
                 root: config.root,
+                public: config.public_dir,
                 allow: config.fs_allow,
                 deny: config.fs_deny,
             },

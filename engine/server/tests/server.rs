@@ -1915,3 +1915,30 @@ async fn a_taken_port_gives_the_next_free_one_unless_the_port_is_strict() {
         Ok(bound) => panic!("bound {} though the port is strict", bound.local_addr()),
     }
 }
+
+#[tokio::test]
+async fn the_public_dir_may_be_another_directory_outside_the_root_or_none() {
+    // Vite's `publicDir: '../static'`: its files at the root's URLs, the rest not served.
+    let h = start_with(
+        |config, project| {
+            let dir = project.outside.join("static");
+            write(&dir.join("logo.txt"), "from static\n");
+            config.public_dir = Some(dir);
+        },
+        64,
+    )
+    .await;
+    let logo = get(&h, "/logo.txt").await;
+    assert_eq!(logo.status, 200);
+    assert_eq!(logo.body, b"from static\n");
+    // `ROOT/public` is no public directory now: its file is not at `/favicon.svg`.
+    assert_eq!(get(&h, "/favicon.svg").await.status, 404);
+    assert_eq!(get(&h, "/public/favicon.svg").await.status, 200);
+    // The public directory's siblings outside the root stay unserved.
+    assert_eq!(get(&h, "/secret.txt").await.status, 404);
+
+    // `publicDir: false`: no public directory.
+    let h = start_with(|config, _| config.public_dir = None, 64).await;
+    assert_eq!(get(&h, "/favicon.svg").await.status, 404);
+    assert_eq!(get(&h, "/src/app.js").await.status, 200);
+}

@@ -278,12 +278,13 @@ fn parse(db: &dyn Db, file: SourceFile, env: PluginEnv) -> Arc<ParsedModule> {
         }
         (_, FileContents::Missing) => ParsedModule::failed(problem(format!("{id} does not exist"))),
         (FileClass::Html | FileClass::Asset | FileClass::Env, contents) => {
-            ParsedModule::from_compiled(string_module(&asset_url(&id, contents)))
+            ParsedModule::from_compiled(string_module(&asset_url(db, path, &id, contents)))
         }
         (FileClass::Url, contents) => {
             // `/src/logo.png?url` → the URL the server answers the file itself at.
             let real_id = variant_of(&id);
-            ParsedModule::from_compiled(string_module(&asset_url(real_id, contents)))
+            let real = ImportQuery::of_path(path).map_or_else(|| path.clone(), |(r, _)| r);
+            ParsedModule::from_compiled(string_module(&asset_url(db, &real, real_id, contents)))
         }
         (_, FileContents::Binary { len, .. }) => {
             let message = if *len > MAX_MODULE_BYTES
@@ -442,10 +443,18 @@ fn compile_stylesheet(path: &Path, id: &str, text: &str) -> css::CompiledCss {
     }
 }
 
-fn asset_url(id: &str, contents: &FileContents) -> String {
-    // `public/` is served at the root, as is: its files keep their URL (Vite's rule).
-    if let Some(url) = id.strip_prefix("/public/") {
-        return format!("/{url}");
+fn asset_url(db: &dyn Db, path: &Path, id: &str, contents: &FileContents) -> String {
+    // The public directory (`publicDir`, `ROOT/public` by default) is served at the root, as
+    // is: its files keep their URL (Vite's rule).
+    let public_dir = Project::try_get(db)
+        .map_or(crate::inputs::PublicDir::InRoot, |p| {
+            p.options(db).public_dir.clone()
+        })
+        .dir(db.files().root());
+    if let Some(rest) =
+        public_dir.and_then(|dir| path.strip_prefix(dir).ok().map(Path::to_path_buf))
+    {
+        return format!("/{}", rest.to_string_lossy().replace('\\', "/"));
     }
     format!("{id}?v={:08x}", contents.content_hash() >> 32)
 }

@@ -458,12 +458,16 @@ fn resolve_path(
         Err(ResolveError::NotFound(_))
             if specifier.starts_with('/') && !specifier.starts_with("//") =>
         {
-            let public = db
-                .files()
-                .root()
-                .join("public")
-                .join(specifier.trim_start_matches('/'));
-            if public.is_file() { Ok(public) } else { result }
+            let root = db.files().root();
+            let public_dir = crate::inputs::Project::try_get(db)
+                .map_or(crate::inputs::PublicDir::InRoot, |p| {
+                    p.options(db).public_dir.clone()
+                })
+                .dir(root);
+            match public_dir.map(|dir| dir.join(specifier.trim_start_matches('/'))) {
+                Some(public) if public.is_file() => Ok(public),
+                _ => result,
+            }
         }
         other => other,
     };

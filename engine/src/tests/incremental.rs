@@ -2065,6 +2065,45 @@ fn an_env_dir_is_where_the_env_files_are_read_and_an_edit_there_reloads() {
 }
 
 #[test]
+fn root_urls_of_files_resolve_into_the_public_dir_the_config_names() {
+    let project = TempProject::new(
+        &[
+            HTML,
+            "//- /src/main.js\nimport logo from '/logo.svg';\nconsole.log(logo);\n//- /static/logo.svg\n<svg/>\n//- /public/logo.svg\n<svg id=\"old\"/>\n",
+        ]
+        .concat(),
+    );
+    let build = |public_dir| {
+        let options = ProjectOptions {
+            public_dir,
+            ..ProjectOptions::default()
+        };
+        let mut host = EngineHost::new(project.root(), options).expect("host");
+        let build = host.build();
+        let served = host.served(&Arc::from("test-server"), 1);
+        (
+            String::from_utf8(served.chunk.bytes().to_vec()).unwrap(),
+            build.diagnostics.len(),
+        )
+    };
+    // `publicDir: 'static'`: `/logo.svg` is that directory's file, at its URL as is.
+    let (chunk, errors) = build(crate::inputs::PublicDir::At(project.root().join("static")));
+    assert_eq!(errors, 0, "{chunk}");
+    assert!(chunk.contains("\"/logo.svg\""), "{chunk}");
+    assert!(
+        chunk.contains("/static/logo.svg"),
+        "the module is the static file: {chunk}"
+    );
+    // The default: `ROOT/public`.
+    let (chunk, errors) = build(crate::inputs::PublicDir::InRoot);
+    assert_eq!(errors, 0, "{chunk}");
+    assert!(chunk.contains("/public/logo.svg"), "{chunk}");
+    // `publicDir: false`: no such URL.
+    let (_, errors) = build(crate::inputs::PublicDir::Off);
+    assert_eq!(errors, 1);
+}
+
+#[test]
 fn editing_an_env_file_reloads_with_new_variables_and_reparses_no_module() {
     let mut p = Incremental::new(
         &[

@@ -92,6 +92,7 @@ fn fixture() -> Fixture {
     link("outside", "app/node_modules/evil-pkg");
     link("app-evil", "app/public/evil");
     let policy = FsPolicy {
+        public: Some(root.join("public")),
         root,
         allow: vec![base.join("packages")],
         deny: DEFAULT_FS_DENY.iter().map(|s| (*s).to_owned()).collect(),
