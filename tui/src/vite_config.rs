@@ -528,7 +528,8 @@ pub fn apply(
         // Watching it would watch all below it (a monorepo's root: every package's
         // `node_modules` too).
         tracing::warn!(
-            "{file}: envDir {} is outside the project: its .env files are read at start and              when the config changes; an edit of one there takes a restart to show",
+            "{file}: envDir {} is outside the project: its .env files are read at start and \
+             when the config changes; an edit of one there takes a restart to show",
             env_dir.display()
         );
     }

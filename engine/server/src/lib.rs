@@ -317,13 +317,13 @@ pub const PORT_TRIES: u16 = 20;
 /// Canonicalizes the root, binds the listener (port 0 = any free port; a taken port: the next
 /// free one, unless `strict_port`).
 pub async fn bind(mut config: ServerConfig) -> Result<BoundServer, ServerError> {
+    let root_public = config.root.join("public");
     config.root = std::fs::canonicalize(&config.root).map_err(|source| ServerError::Root {
         path: config.root.clone(),
         source,
     })?;
-    let root_public = config.root.join("public");
     config.public_dir = config.public_dir.map(|dir| {
-        // `ROOT/public` follows the root's canonical path.
+        // `ROOT/public` follows the root to its canonical path (also while it does not exist).
         let dir = if dir == root_public {
             config.root.join("public")
         } else {

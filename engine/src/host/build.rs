@@ -160,7 +160,8 @@ impl EngineHost {
             let kept = match self.db.plugin_confirmations().len() {
                 0 => String::new(),
                 n => format!(
-                    ", {n} plugin output{} kept from the last session (the plugins confirm                      them once a page has rendered)",
+                    ", {n} plugin output{} kept from the last session (the plugins confirm \
+                     them once a page has rendered)",
                     if n == 1 { "" } else { "s" }
                 ),
             };
