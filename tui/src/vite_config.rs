@@ -539,11 +539,19 @@ pub fn apply(
         ("resolve.extensions", config.resolve.extensions.is_some()),
         ("css.modules", config.css_modules.is_some()),
         ("json", config.json.is_some()),
-        ("assetsInclude", !config.assets_include.is_empty()),
     ] {
         if set {
             tracing::warn!("{file}: {name} is not honoured yet; hotloop uses its defaults");
         }
+    }
+    // A file of a type hotloop does not compile is an asset already (its URL), which is what
+    // `assetsInclude` asks for the `.gltf`s and `.glb`s it usually names; only a type hotloop
+    // compiles (a script, a stylesheet, JSON, HTML) stays compiled.
+    if !config.assets_include.is_empty() {
+        tracing::warn!(
+            "{file}: assetsInclude: files of a type hotloop does not compile are assets (their \
+             URL) already; one it compiles (scripts, CSS, JSON, HTML) stays compiled"
+        );
     }
     // `resolve.dedupe` (plugin-vue sets it for `vue`) makes every import of a package resolve
     // to one copy: what a project with one installed copy gets anyway.
