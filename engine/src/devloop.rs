@@ -164,11 +164,11 @@ pub struct DevLoop {
 
 /// The thread that confirms the plugin outputs a build took from the compile cache: it starts
 /// once a page has rendered (the plugins' work would take a core from the first render) and
-/// reports the modules whose outputs changed, to compile again.
+/// says when it is done; what it found changed waits in `Confirmations::take_changed`.
 struct Confirming {
     running: bool,
-    done_tx: crossbeam_channel::Sender<Vec<PathBuf>>,
-    done: crossbeam_channel::Receiver<Vec<PathBuf>>,
+    done_tx: crossbeam_channel::Sender<()>,
+    done: crossbeam_channel::Receiver<()>,
 }
 
 impl Default for Confirming {
@@ -347,9 +347,10 @@ impl DevLoop {
             let confirmed = self.confirming.done.clone();
             select! {
                 recv(recheck) -> _ => self.on_recheck(),
-                recv(confirmed) -> changed => {
-                    if let Ok(changed) = changed {
-                        self.on_confirmed(changed);
+                recv(confirmed) -> done => {
+                    if done.is_ok() {
+                        self.confirming.running = false;
+                        self.confirm_in_background();
                     }
                 }
                 recv(warm_up_finished) -> finished => {
@@ -610,7 +611,8 @@ impl DevLoop {
     /// Starts confirming the plugin outputs taken from the compile cache, once a page has
     /// rendered, when some wait and no confirmation runs.
     fn confirm_in_background(&mut self) {
-        // What a confirmation during the last build found changed is compiled again first.
+        // What a confirmation found changed (the thread's, or one during the last build or
+        // edit) is compiled again first.
         let changed = self.host.take_confirmed_changes();
         if !changed.is_empty() {
             self.recompile(changed);
@@ -626,26 +628,14 @@ impl DevLoop {
             .name("hotloop-plugin-confirm".into())
             .spawn(move || {
                 let started = Instant::now();
-                let changed = confirmer.run();
+                confirmer.run();
                 tracing::debug!(
-                    changed = changed.len(),
                     "confirmed the plugin outputs kept from the last session in {:.0?}",
                     started.elapsed()
                 );
-                let _ = done.send(changed);
+                let _ = done.send(());
             });
         self.confirming.running = spawned.is_ok();
-    }
-
-    /// The confirming thread is done: what the plugins now make differently is compiled
-    /// again and sent as an edit would be; outputs taken from the cache since are confirmed
-    /// next.
-    fn on_confirmed(&mut self, changed: Vec<PathBuf>) {
-        self.confirming.running = false;
-        if !changed.is_empty() {
-            self.recompile(changed);
-        }
-        self.confirm_in_background();
     }
 
     /// Compiles the modules at `paths` again and sends what changed, as for an edit of them.

@@ -194,6 +194,11 @@ impl Default for ProjectOptions {
 }
 
 impl ProjectOptions {
+    /// The directory the `.env` files are read from for the project at `root` (`envDir`).
+    pub fn env_dir_in<'a>(&'a self, root: &'a Path) -> &'a Path {
+        self.env_dir.as_deref().unwrap_or(root)
+    }
+
     /// Takes the process environment's variables with an exposed prefix as overrides (UTF-8
     /// ones only). Called once by the binary at start; the engine itself never reads it.
     pub fn with_process_env(mut self) -> ProjectOptions {

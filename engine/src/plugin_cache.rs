@@ -30,9 +30,10 @@ use std::sync::{Arc, Mutex};
 
 use hotloop_protocol::plugin::{Output, PluginEnv, PluginError, Plugins};
 use serde::{Deserialize, Serialize};
-use xxhash_rust::xxh3::xxh3_64;
+use xxhash_rust::xxh3::Xxh3;
 
 use crate::cache::CompileCache;
+use crate::files::split_query;
 
 const MAGIC: &[u8; 8] = b"HLPLUG01";
 
@@ -71,15 +72,15 @@ pub(crate) struct Kept {
 
 impl Kept {
     fn digest(&self) -> u64 {
-        let mut bytes = Vec::with_capacity(self.code.len() + 64);
-        bytes.extend_from_slice(self.code.as_bytes());
-        bytes.push(0);
-        bytes.extend_from_slice(self.map.as_deref().unwrap_or("\u{0}none").as_bytes());
+        let mut hasher = Xxh3::new();
+        hasher.update(self.code.as_bytes());
+        hasher.update(&[0]);
+        hasher.update(self.map.as_deref().unwrap_or("\u{0}none").as_bytes());
         for file in &self.watch_files {
-            bytes.push(0);
-            bytes.extend_from_slice(file.as_os_str().as_encoded_bytes());
+            hasher.update(&[0]);
+            hasher.update(file.as_os_str().as_encoded_bytes());
         }
-        xxh3_64(&bytes)
+        hasher.digest()
     }
 }
 
@@ -236,8 +237,8 @@ struct Pending {
 #[derive(Default)]
 pub struct Confirmations {
     queue: Mutex<VecDeque<Pending>>,
-    /// Paths whose outputs a confirmation outside the confirming thread found changed (a
-    /// file confirmed before a sub-module of it was asked), for the dev loop to compile again.
+    /// Paths whose outputs a confirmation found changed (their entries forgotten), for the
+    /// dev loop to compile again ([`Confirmations::take_changed`]).
     changed: Mutex<Vec<PathBuf>>,
 }
 
@@ -277,19 +278,14 @@ impl Confirmations {
     }
 
     /// Confirms every waiting output, one at a time (an edit may take its file's in between);
-    /// returns the paths whose outputs the plugins no longer give (their entries forgotten), to
-    /// compile again.
-    pub fn run(&self, plugins: &dyn Plugins, cache: &CompileCache) -> Vec<PathBuf> {
-        let mut changed = Vec::new();
+    /// what changed is kept for [`Confirmations::take_changed`].
+    pub fn run(&self, plugins: &dyn Plugins, cache: &CompileCache) {
         loop {
             let Some(pending) = lock(&self.queue).pop_front() else {
                 break;
             };
-            if !confirm(&pending, plugins, cache) {
-                changed.push(pending.path);
-            }
+            self.confirm(&pending, plugins, cache);
         }
-        changed
     }
 
     /// Confirms now what waits for the file at `path` (the file itself and its query
@@ -298,13 +294,7 @@ impl Confirmations {
     /// `transform` left in the plugin, vite-plugin-svelte's CSS). What changed is kept for
     /// [`Confirmations::take_changed`].
     pub(crate) fn confirm_file(&self, path: &Path, plugins: &dyn Plugins, cache: &CompileCache) {
-        let of_file = |p: &Path| {
-            p == path
-                || p.as_os_str()
-                    .as_encoded_bytes()
-                    .strip_prefix(path.as_os_str().as_encoded_bytes())
-                    .is_some_and(|rest| rest.first() == Some(&b'?'))
-        };
+        let of_file = |p: &Path| split_query(p).map_or(p == path, |(file, _)| file == path);
         let mine: VecDeque<Pending> = {
             let mut queue = lock(&self.queue);
             if queue.is_empty() {
@@ -314,15 +304,36 @@ impl Confirmations {
             *queue = rest;
             mine
         };
-        let changed: Vec<PathBuf> = mine
-            .into_iter()
-            .filter(|pending| !confirm(pending, plugins, cache))
-            .map(|pending| pending.path)
-            .collect();
-        lock(&self.changed).extend(changed);
+        for pending in &mine {
+            self.confirm(pending, plugins, cache);
+        }
     }
 
-    /// The paths [`Confirmations::confirm_file`] found changed since the last call.
+    /// Runs the plugins on the pending output's text; when they no longer give what was kept,
+    /// forgets the entry and notes the path to compile again.
+    fn confirm(&self, pending: &Pending, plugins: &dyn Plugins, cache: &CompileCache) {
+        let same = match ask(
+            plugins,
+            pending.env,
+            &pending.plugin_id,
+            false,
+            &pending.text,
+        ) {
+            Answer::Code(kept) => kept.digest() == pending.digest,
+            _ => false,
+        };
+        if !same {
+            tracing::info!(
+                "{}: the plugins' output differs from the one kept from the last session; \
+                 compiling it again",
+                pending.path.display()
+            );
+            cache.forget_entry(pending.key);
+            lock(&self.changed).push(pending.path.clone());
+        }
+    }
+
+    /// The paths confirmations found changed since the last call.
     pub fn take_changed(&self) -> Vec<PathBuf> {
         std::mem::take(&mut *lock(&self.changed))
     }
@@ -336,37 +347,15 @@ pub struct Confirmer {
 }
 
 impl Confirmer {
-    /// [`Confirmations::run`]: the paths whose outputs changed.
-    pub fn run(&self) -> Vec<PathBuf> {
-        self.confirmations.run(&*self.plugins, &self.cache)
+    /// [`Confirmations::run`].
+    pub fn run(&self) {
+        self.confirmations.run(&*self.plugins, &self.cache);
     }
 
     /// How many outputs wait.
     pub fn waiting(&self) -> usize {
         self.confirmations.len()
     }
-}
-
-/// Runs the plugins on the pending output's text: true when they give what was kept.
-fn confirm(pending: &Pending, plugins: &dyn Plugins, cache: &CompileCache) -> bool {
-    let same = match ask(
-        plugins,
-        pending.env,
-        &pending.plugin_id,
-        false,
-        &pending.text,
-    ) {
-        Answer::Code(kept) => kept.digest() == pending.digest,
-        _ => false,
-    };
-    if !same {
-        tracing::info!(
-            "{}: the plugins' output differs from the one kept from the last session; compiling it again",
-            pending.path.display()
-        );
-        cache.forget_entry(pending.key);
-    }
-    same
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

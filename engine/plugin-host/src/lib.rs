@@ -173,7 +173,7 @@ impl Workers {
     /// 1000-SFC app's plugin work took ~35% more CPU with 2 workers and its cold start got
     /// slower, not faster (`benches/vue/run.mjs --baseline HOTLOOP_PLUGIN_WORKERS=0`).
     pub fn from_env() -> Workers {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let cores = process::available_cores();
         let count = std::env::var("HOTLOOP_PLUGIN_WORKERS")
             .ok()
             .and_then(|v| v.trim().parse().ok())

@@ -441,7 +441,8 @@ fn widen_pipe(pipe: &impl std::os::fd::AsRawFd) {
     }
 }
 
-fn available_cores() -> usize {
+/// The cores this process may use (1 when unknown): what the host's threads are sized by.
+pub(crate) fn available_cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 

@@ -64,8 +64,8 @@ fn is_config_file(path: &Path) -> bool {
         )
 }
 
-/// The `.env` files the mode reads, in the project root (their change reloads the page with the
-/// new variables).
+/// The `.env` files the mode reads, in the env directory (`envDir`, the root by default; their
+/// change reloads the page with the new variables).
 fn is_env_file(env_dir: &Path, path: &Path, mode: &str) -> bool {
     path.parent() == Some(env_dir)
         && path
@@ -148,8 +148,7 @@ impl EngineHost {
                 || self.vite_config.as_ref().is_some_and(|(p, _)| *p == path)
                 || {
                     let options = self.project.options(&self.db);
-                    let env_dir = options.env_dir.as_deref().unwrap_or(&self.root);
-                    is_env_file(env_dir, &path, &options.mode)
+                    is_env_file(options.env_dir_in(&self.root), &path, &options.mode)
                 };
             if let Some(file) = self.db.files().get(&path) {
                 let changed = self.refresh(file, &mut applied);

@@ -105,7 +105,7 @@ pub fn public_env(db: &dyn Db, project: Project) -> Arc<PublicEnv> {
     let _span = tracing::trace_span!("public_env").entered();
     let root = project.root(db);
     let options = project.options(db);
-    let dir = options.env_dir.as_deref().unwrap_or(root);
+    let dir = options.env_dir_in(root);
     let mut env = PublicEnv::default();
     let mut all: BTreeMap<String, String> = BTreeMap::new();
     for name in env_files(&options.mode) {

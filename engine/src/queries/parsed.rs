@@ -446,11 +446,7 @@ fn compile_stylesheet(path: &Path, id: &str, text: &str) -> css::CompiledCss {
 fn asset_url(db: &dyn Db, path: &Path, id: &str, contents: &FileContents) -> String {
     // The public directory (`publicDir`, `ROOT/public` by default) is served at the root, as
     // is: its files keep their URL (Vite's rule).
-    let public_dir = Project::try_get(db)
-        .map_or(crate::inputs::PublicDir::InRoot, |p| {
-            p.options(db).public_dir.clone()
-        })
-        .dir(db.files().root());
+    let public_dir = crate::queries::resolve::public_dir(db);
     if let Some(rest) =
         public_dir.and_then(|dir| path.strip_prefix(dir).ok().map(Path::to_path_buf))
     {

@@ -435,6 +435,16 @@ fn plugin_resolution(
     }
 }
 
+/// The project's public directory (`publicDir`: `ROOT/public` unless the config says
+/// otherwise), whose files `/name` URLs name; `None` when it has none.
+pub(crate) fn public_dir(db: &dyn Db) -> Option<PathBuf> {
+    crate::inputs::Project::try_get(db)
+        .map_or(crate::inputs::PublicDir::InRoot, |p| {
+            p.options(db).public_dir.clone()
+        })
+        .dir(db.files().root())
+}
+
 /// The file `specifier` names (no query), whatever its type.
 fn resolve_path(
     db: &dyn Db,
@@ -458,13 +468,7 @@ fn resolve_path(
         Err(ResolveError::NotFound(_))
             if specifier.starts_with('/') && !specifier.starts_with("//") =>
         {
-            let root = db.files().root();
-            let public_dir = crate::inputs::Project::try_get(db)
-                .map_or(crate::inputs::PublicDir::InRoot, |p| {
-                    p.options(db).public_dir.clone()
-                })
-                .dir(root);
-            match public_dir.map(|dir| dir.join(specifier.trim_start_matches('/'))) {
+            match public_dir(db).map(|dir| dir.join(specifier.trim_start_matches('/'))) {
                 Some(public) if public.is_file() => Ok(public),
                 _ => result,
             }
