@@ -169,7 +169,7 @@ fn a_plain_data_config_means_without_node_what_the_host_says_it_means() {
             .unwrap_or_else(|e| panic!("{e}"));
         // What only Node's answer has: the plugins (plugin-react's do nothing hotloop runs;
         // the host's own `hotloop:css`) and the `resolve.dedupe` plugin-react's `config`
-        // hook adds (only logged).
+        // hook adds (`react`, `react-dom`: a project with one copy of each resolves alike).
         assert!(
             evaluated
                 .plugins

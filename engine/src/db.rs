@@ -5,7 +5,7 @@
 //! With recording switched on the log keeps every query execution and reuse, which is what the
 //! incrementality tests and `hotloop profile` read; off (the dev server), it keeps nothing.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -17,7 +17,7 @@ use hotloop_protocol::plugin::Plugins;
 use crate::cache::CompileCache;
 use crate::files::Files;
 use crate::plugin_cache::{Confirmations, Confirmer};
-use crate::resolver::Resolvers;
+use crate::resolver::{ResolveSettings, Resolvers};
 use crate::timing::PhaseClock;
 use crate::tsconfig::Tsconfigs;
 
@@ -99,7 +99,7 @@ impl EngineDb {
                 _ => {}
             }
         })));
-        let resolvers = Resolvers::new(&root);
+        let resolvers = Resolvers::new(&root, &ResolveSettings::default());
         let tsconfigs = Tsconfigs::sharing_cache_of(&resolvers);
         EngineDb {
             storage,
@@ -117,6 +117,12 @@ impl EngineDb {
     /// fingerprint input with them).
     pub fn set_plugins(&mut self, plugins: Arc<dyn Plugins>) {
         self.plugins = Some(plugins);
+    }
+
+    /// Resolves with `settings` (the config's `resolve.*`) from now on, on the same cache.
+    /// Queries that resolved before do not know: the caller moves the resolution epoch.
+    pub fn reconfigure_resolvers(&mut self, root: &Path, settings: &ResolveSettings) {
+        self.resolvers = Arc::new(self.resolvers.reconfigured(root, settings));
     }
 
     /// Compiles scripts through `cache` from now on. A hit is exactly what compiling returns,

@@ -42,12 +42,13 @@ impl EnvironmentKind {
     }
 
     /// `exports`/`imports` conditions for `import` (the first list) and `require` (the
-    /// second). Browsers, workers included, resolve the same way; the server as Node does.
+    /// second). Browsers, workers included, resolve the same way (Vite's default client
+    /// conditions); the server as Node does.
     pub fn resolve_conditions(self) -> (&'static [&'static str], &'static [&'static str]) {
         match self {
             EnvironmentKind::Page | EnvironmentKind::Worker => (
-                &["browser", "import", "development", "default"],
-                &["browser", "require", "development", "default"],
+                &["module", "browser", "import", "development", "default"],
+                &["module", "browser", "require", "development", "default"],
             ),
             EnvironmentKind::Server => (
                 &["node", "import", "development", "default"],

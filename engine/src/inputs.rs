@@ -10,6 +10,7 @@ use std::hash::Hasher;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::resolver::ResolveSettings;
 use crate::transform::ScriptConfig;
 
 /// What applies to one script: the settings of its tsconfig, or why that tsconfig could not be
@@ -120,6 +121,8 @@ pub struct ProjectOptions {
     pub define: Arc<[(String, String)]>,
     /// Vite's `resolve.alias`, in order: the first that matches a specifier rewrites it.
     pub aliases: Arc<[Alias]>,
+    /// Vite's `resolve.conditions`, `resolve.extensions` and `resolve.dedupe`.
+    pub resolve: ResolveSettings,
     /// The app's server entry (`--server FILE`, canonical): the root of the server graph.
     pub server_entry: Option<PathBuf>,
     /// The version of the client scripts the server serves (the runtime, React Refresh), put
@@ -187,6 +190,7 @@ impl Default for ProjectOptions {
             plugins_fingerprint: 0,
             define: Arc::new([]),
             aliases: Arc::new([]),
+            resolve: ResolveSettings::default(),
             server_entry: None,
             client_version: None,
         }

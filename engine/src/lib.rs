@@ -68,6 +68,7 @@ pub use hotloop_protocol::{Diagnostic, DiagnosticKind, FullReloadReason};
 pub use inputs::{Alias, AliasFind, DEFAULT_MODE, ProjectOptions, PublicDir};
 pub use memory::{AllocatorProbe, AllocatorStats, MemoryRelease, rss_bytes, rss_bytes_of};
 pub use plan::{Explanation, UpdatePlan, explain};
+pub use resolver::ResolveSettings;
 pub use server_update::{PreparedServerUpdate, ServerAction, prepare_server};
 pub use telemetry::{
     EngineEvent, GraphStats, InvalidationProfile, LastPageCheck, MemoryStats, Phase,
@@ -90,17 +91,41 @@ pub fn compile_js(id: &str, text: &str) -> Option<std::sync::Arc<str>> {
 /// hotloop's own resolution as the page does it, outside any project database: a specifier
 /// and its importer's path (`None`: the root) → the absolute path it names. What a plugin's
 /// `this.resolve` falls back to after the plugins' `resolveId` hooks (the plugin host calls
-/// it on threads of its own).
-pub fn page_resolver(
-    root: &std::path::Path,
-) -> impl Fn(&str, Option<&str>) -> Option<String> + Send + Sync + 'static {
-    let resolvers = resolver::Resolvers::new(root);
-    let fallback = root.join("index.html");
-    move |specifier, importer| {
+/// it on threads of its own). Made before the config is read; `configure` gives it the
+/// config's `resolve.*` once it is (and again when it changes).
+pub struct PageResolver {
+    root: std::path::PathBuf,
+    resolvers: std::sync::RwLock<std::sync::Arc<resolver::Resolvers>>,
+}
+
+impl PageResolver {
+    pub fn new(root: &std::path::Path) -> PageResolver {
+        PageResolver {
+            root: root.to_path_buf(),
+            resolvers: std::sync::RwLock::new(std::sync::Arc::new(resolver::Resolvers::new(
+                root,
+                &ResolveSettings::default(),
+            ))),
+        }
+    }
+
+    /// Resolves with `settings` from now on.
+    pub fn configure(&self, settings: &ResolveSettings) {
+        let mut resolvers = self.resolvers.write().unwrap_or_else(|e| e.into_inner());
+        *resolvers = std::sync::Arc::new(resolvers.reconfigured(&self.root, settings));
+    }
+
+    /// The absolute path `specifier` names from `importer` (`None` or not a path: the root).
+    pub fn resolve(&self, specifier: &str, importer: Option<&str>) -> Option<String> {
         let importer = importer
             .filter(|i| i.starts_with('/'))
             .map(|i| std::path::PathBuf::from(i.split('?').next().unwrap_or(i)))
-            .unwrap_or_else(|| fallback.clone());
+            .unwrap_or_else(|| self.root.join("index.html"));
+        let resolvers = self
+            .resolvers
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         resolvers
             .resolve(&importer, specifier, transform::ImportKind::Static)
             .ok()

@@ -1,14 +1,62 @@
 //! The configured `oxc_resolver`s, per environment kind (browser or Node conditions, see
-//! `EnvironmentKind::resolve_conditions`): TS extension aliases, tsconfig paths.
+//! `EnvironmentKind::resolve_conditions`, or the config's `resolve.conditions` for the
+//! browser's): TS extension aliases, tsconfig paths, the config's `resolve.extensions`.
 //! Owned by the database (their caches live as long as it does; the host clears them when the
 //! resolution epoch moves); used by `queries::resolve` and the `import.meta.glob` listing.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use oxc_resolver::{ResolveError, ResolveOptions, Resolver, TsconfigDiscovery};
 
 use crate::environment::EnvironmentKind;
 use crate::transform::ImportKind;
+
+/// What a project's Vite config says about resolution (`resolve.*`); the default is
+/// hotloop's own (Vite's defaults).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ResolveSettings {
+    /// The browser environments' `exports` conditions (Vite's client environment's
+    /// `resolve.conditions`, after the plugins' `configEnvironment` hooks: vite-plugin-svelte's
+    /// `svelte`, vite-plugin-solid's `solid`), `development|production` read as `development`;
+    /// `import` or `require`, and `default`, always apply. `None`: hotloop's
+    /// (`EnvironmentKind::resolve_conditions`, which are Vite's defaults). The server's stay
+    /// Node's: it loads npm packages itself.
+    pub conditions: Option<Arc<[String]>>,
+    /// The extensions an extensionless import tries, in order (`resolve.extensions`); `None`:
+    /// Vite's default list.
+    pub extensions: Option<Arc<[String]>>,
+    /// Packages every bare import of resolves from the project root (`resolve.dedupe`): one
+    /// copy of `vue` or `solid-js` even where a dependency nests its own.
+    pub dedupe: Arc<[String]>,
+}
+
+impl ResolveSettings {
+    /// Whether a bare `specifier` names a package of `dedupe`.
+    pub fn dedupes(&self, specifier: &str) -> bool {
+        !self.dedupe.is_empty()
+            && package_name(specifier).is_some_and(|name| self.dedupe.iter().any(|d| d == name))
+    }
+}
+
+/// The package a bare specifier names (`@scope/name/sub` → `@scope/name`); `None` for a path,
+/// a URL or a `#` import.
+fn package_name(specifier: &str) -> Option<&str> {
+    if specifier.is_empty()
+        || specifier.starts_with(['.', '/', '#', '\\'])
+        || specifier.contains(':')
+    {
+        return None;
+    }
+    let mut parts = specifier.splitn(3, '/');
+    let first = parts.next()?;
+    if first.starts_with('@') {
+        let second = parts.next()?;
+        Some(&specifier[..first.len() + 1 + second.len()])
+    } else {
+        Some(first)
+    }
+}
 
 /// The resolvers (ESM `import` conditions, CommonJS `require` conditions) of the browser
 /// environments (the page and its workers resolve alike) and of the server's, all sharing one
@@ -21,13 +69,32 @@ pub struct Resolvers {
 }
 
 impl Resolvers {
-    pub fn new(root: &Path) -> Resolvers {
-        let esm = Resolver::new(options(root, EnvironmentKind::Page, ImportKind::Static));
-        let cjs = esm.clone_with_options(options(root, EnvironmentKind::Page, ImportKind::Require));
-        let server_esm =
-            esm.clone_with_options(options(root, EnvironmentKind::Server, ImportKind::Static));
-        let server_cjs =
-            esm.clone_with_options(options(root, EnvironmentKind::Server, ImportKind::Require));
+    pub fn new(root: &Path, settings: &ResolveSettings) -> Resolvers {
+        let esm = Resolver::new(options(
+            root,
+            settings,
+            EnvironmentKind::Page,
+            ImportKind::Static,
+        ));
+        Resolvers::from_first(esm, root, settings)
+    }
+
+    /// Resolvers with other `settings` on the same cache.
+    pub fn reconfigured(&self, root: &Path, settings: &ResolveSettings) -> Resolvers {
+        let esm = self.esm.clone_with_options(options(
+            root,
+            settings,
+            EnvironmentKind::Page,
+            ImportKind::Static,
+        ));
+        Resolvers::from_first(esm, root, settings)
+    }
+
+    fn from_first(esm: Resolver, root: &Path, settings: &ResolveSettings) -> Resolvers {
+        let with = |env, kind| esm.clone_with_options(options(root, settings, env, kind));
+        let cjs = with(EnvironmentKind::Page, ImportKind::Require);
+        let server_esm = with(EnvironmentKind::Server, ImportKind::Static);
+        let server_cjs = with(EnvironmentKind::Server, ImportKind::Require);
         Resolvers {
             esm,
             cjs,
@@ -79,11 +146,40 @@ impl Resolvers {
 }
 
 /// The options of the resolver for `import`s (or `require`s) in an environment of `env`.
-fn options(root: &Path, env: EnvironmentKind, kind: ImportKind) -> ResolveOptions {
+fn options(
+    root: &Path,
+    settings: &ResolveSettings,
+    env: EnvironmentKind,
+    kind: ImportKind,
+) -> ResolveOptions {
     let (esm_conditions, cjs_conditions) = env.resolve_conditions();
     let strings = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let condition_names = match (&settings.conditions, env.is_browser()) {
+        (Some(conditions), true) => {
+            let mut names: Vec<String> = conditions
+                .iter()
+                .map(|c| match c.as_str() {
+                    "development|production" => "development".to_string(),
+                    c => c.to_string(),
+                })
+                .collect();
+            names.push(match kind {
+                ImportKind::Require => "require".into(),
+                _ => "import".into(),
+            });
+            names.push("default".into());
+            names
+        }
+        _ => strings(match kind {
+            ImportKind::Require => cjs_conditions,
+            _ => esm_conditions,
+        }),
+    };
     ResolveOptions {
-        extensions: strings(&[".mjs", ".js", ".mts", ".ts", ".jsx", ".tsx", ".json"]),
+        extensions: match &settings.extensions {
+            Some(extensions) => extensions.to_vec(),
+            None => strings(&[".mjs", ".js", ".mts", ".ts", ".jsx", ".tsx", ".json"]),
+        },
         extension_alias: vec![
             (".js".into(), strings(&[".js", ".ts", ".tsx"])),
             (".jsx".into(), strings(&[".jsx", ".tsx"])),
@@ -96,10 +192,7 @@ fn options(root: &Path, env: EnvironmentKind, kind: ImportKind) -> ResolveOption
         } else {
             Vec::new()
         },
-        condition_names: strings(match kind {
-            ImportKind::Require => cjs_conditions,
-            _ => esm_conditions,
-        }),
+        condition_names,
         tsconfig: Some(TsconfigDiscovery::Auto),
         roots: vec![root.to_path_buf()],
         // Node built-ins go through `node_modules` (browser polyfills such as `events`
@@ -108,5 +201,23 @@ fn options(root: &Path, env: EnvironmentKind, kind: ImportKind) -> ResolveOption
         builtin_modules: false,
         node_path: false,
         ..ResolveOptions::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::package_name;
+
+    #[test]
+    fn package_names_of_bare_specifiers() {
+        assert_eq!(package_name("vue"), Some("vue"));
+        assert_eq!(package_name("vue/dist/vue.esm.js"), Some("vue"));
+        assert_eq!(package_name("@vue/runtime-dom"), Some("@vue/runtime-dom"));
+        assert_eq!(package_name("@vue/runtime-dom/x"), Some("@vue/runtime-dom"));
+        assert_eq!(package_name("./vue"), None);
+        assert_eq!(package_name("/src/vue"), None);
+        assert_eq!(package_name("#internal"), None);
+        assert_eq!(package_name("node:fs"), None);
+        assert_eq!(package_name("@scope"), None);
     }
 }

@@ -99,6 +99,7 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
             options.server_entry = vite_config::server_entry(&vite.config, &root)?;
         }
         vite_config::apply(&vite.config, &root, &mut options, &mut serve_args);
+        vite.resolver.configure(&options.resolve);
     }
     let serve = &serve_args;
     let options_server_entry = options.server_entry.clone();

@@ -145,8 +145,8 @@ pub fn load_without_config(
     needed_by: &str,
     serve: &ServeArgs,
 ) -> anyhow::Result<ViteConfig> {
-    let resolver = engine::page_resolver(root);
-    let mut options = HostOptions::new(root, root.join(needed_by), Arc::new(resolver));
+    let resolver = Arc::new(engine::PageResolver::new(root));
+    let mut options = HostOptions::new(root, root.join(needed_by), resolve_with(&resolver));
     options.node = node(serve);
     let host = PluginHost::start(options)?;
     // Not a file: the host writes the code beside this path to import it.
@@ -163,7 +163,14 @@ pub fn load_without_config(
         path,
         host: Arc::new(host),
         config,
+        resolver,
     })
+}
+
+/// What the plugin host calls for a plugin's `this.resolve` after the plugins' `resolveId`.
+fn resolve_with(resolver: &Arc<engine::PageResolver>) -> hotloop_plugin_host::Resolver {
+    let resolver = resolver.clone();
+    Arc::new(move |specifier, importer| resolver.resolve(specifier, importer))
 }
 
 /// The Node to run: `--node`, else `$HOTLOOP_NODE`, else `node` on `PATH` (`None`).
@@ -179,6 +186,8 @@ pub struct ViteConfig {
     pub path: PathBuf,
     pub host: Arc<PluginHost>,
     pub config: ResolvedConfig,
+    /// What the plugins' `this.resolve` falls back to, with the config's `resolve.*`.
+    pub resolver: Arc<engine::PageResolver>,
 }
 
 /// Reads the config at `path` and evaluates it with its plugins in a new plugin host, or,
@@ -186,8 +195,8 @@ pub struct ViteConfig {
 /// starting Node (the host stays deferred until a request needs a plugin).
 pub fn load(root: &Path, path: &Path, serve: &ServeArgs) -> anyhow::Result<ViteConfig> {
     let (text, input) = read_config(path, serve)?;
-    let resolver = engine::page_resolver(root);
-    let mut options = HostOptions::new(root, path, Arc::new(resolver));
+    let resolver = Arc::new(engine::PageResolver::new(root));
+    let mut options = HostOptions::new(root, path, resolve_with(&resolver));
     options.node = node(serve);
     let file = path.file_name().unwrap_or_default().to_string_lossy();
     if let Some(config) = literal_config(root, &input, &text) {
@@ -199,6 +208,7 @@ pub fn load(root: &Path, path: &Path, serve: &ServeArgs) -> anyhow::Result<ViteC
             path: path.to_path_buf(),
             host: Arc::new(host),
             config,
+            resolver,
         });
     }
     let host = PluginHost::start(options)?;
@@ -220,6 +230,7 @@ pub fn load(root: &Path, path: &Path, serve: &ServeArgs) -> anyhow::Result<ViteC
         path: path.to_path_buf(),
         host: Arc::new(host),
         config,
+        resolver,
     })
 }
 
@@ -271,6 +282,7 @@ pub fn reloader(
 ) -> engine::ReloadConfig {
     let root = root.to_path_buf();
     let host = vite.host.clone();
+    let resolver = vite.resolver.clone();
     let path = vite.path.clone();
     let started_with = vite.config.server.clone();
     Box::new(move || {
@@ -285,6 +297,7 @@ pub fn reloader(
         let mut options = cli.clone();
         let mut serve = serve.clone();
         apply(&config, &root, &mut options, &mut serve);
+        resolver.configure(&options.resolve);
         let mut options = options.with_process_env();
         options.plugins_fingerprint = host.fingerprint();
         Ok(options)
@@ -534,9 +547,8 @@ pub fn apply(
         );
     }
     options.env_dir = (env_dir != root).then_some(env_dir);
+    options.resolve = resolve_settings(config, file);
     for (name, set) in [
-        ("resolve.conditions", config.resolve.conditions.is_some()),
-        ("resolve.extensions", config.resolve.extensions.is_some()),
         ("css.modules", config.css_modules.is_some()),
         ("json", config.json.is_some()),
     ] {
@@ -552,11 +564,6 @@ pub fn apply(
             "{file}: assetsInclude: files of a type hotloop does not compile are assets (their \
              URL) already; one it compiles (scripts, CSS, JSON, HTML) stays compiled"
         );
-    }
-    // `resolve.dedupe` (plugin-vue sets it for `vue`) makes every import of a package resolve
-    // to one copy: what a project with one installed copy gets anyway.
-    if !config.resolve.dedupe.is_empty() {
-        tracing::debug!("{file}: resolve.dedupe {:?}", config.resolve.dedupe);
     }
     for name in &config.unsupported {
         tracing::warn!("{file}: {name} is not honoured by hotloop");
@@ -575,6 +582,32 @@ pub fn apply(
                 );
             }
         }
+    }
+}
+
+/// The config's `resolve.conditions` (the client environment's, after the plugins'
+/// `configEnvironment` hooks), `resolve.extensions` and `resolve.dedupe` as the engine's
+/// resolvers take them; an extension without its dot is left out, with a warning.
+pub fn resolve_settings(config: &ResolvedConfig, file: &str) -> engine::ResolveSettings {
+    let extensions = config.resolve.extensions.as_ref().map(|list| {
+        list.iter()
+            .filter(|e| {
+                let dotted = e.starts_with('.') && e.len() > 1;
+                if !dotted {
+                    tracing::warn!(
+                        "{file}: resolve.extensions '{e}' does not start with a dot; no file is \
+                         found by it (in Vite neither): write '.{e}'"
+                    );
+                }
+                dotted
+            })
+            .cloned()
+            .collect()
+    });
+    engine::ResolveSettings {
+        conditions: config.resolve.conditions.as_ref().map(|c| c.clone().into()),
+        extensions,
+        dedupe: config.resolve.dedupe.clone().into(),
     }
 }
 

@@ -600,6 +600,14 @@ async function loadConfig(body) {
     const r = await callHook(plugin, 'config', minimalContext(plugin, 'config'), [config, env], configFile);
     if (r) config = mergeConfig(config, r);
   }
+  // Vite's `configEnvironment` for the client environment (the page's): where
+  // vite-plugin-svelte and vite-plugin-solid add their `svelte`/`solid` resolve conditions.
+  let clientEnv = mergeConfig({ consumer: 'client', resolve: { ...(config.resolve ?? {}) } }, config.environments?.client ?? {});
+  for (const { plugin } of pluginsWithHook(plugins, 'configEnvironment')) {
+    const r = await callHook(plugin, 'configEnvironment', minimalContext(plugin, 'configEnvironment'),
+      ['client', clientEnv, { ...env, isSsrTargetWebworker: false }], configFile);
+    if (r) clientEnv = mergeConfig(clientEnv, r);
+  }
 
   const resolvedRoot = path.resolve(root, config.root ?? '.');
   state.root = resolvedRoot;
@@ -791,9 +799,9 @@ async function loadConfig(body) {
       alias: alias
         .filter((a) => typeof a.replacement === 'string')
         .map((a) => ({ find: serialPattern(a.find), replacement: a.replacement })),
-      conditions: config.resolve?.conditions ?? null,
-      extensions: config.resolve?.extensions ?? null,
-      dedupe: config.resolve?.dedupe ?? [],
+      conditions: clientEnv.resolve?.conditions ?? null,
+      extensions: clientEnv.resolve?.extensions ?? null,
+      dedupe: clientEnv.resolve?.dedupe ?? [],
     },
     server: {
       port: server.port ?? null,

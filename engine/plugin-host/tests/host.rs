@@ -296,6 +296,37 @@ export default Promise.resolve({ resolve: { alias: { '@': '/src' } }, plugins: [
     );
 }
 
+/// Vite's `configEnvironment` for the client: a plugin adds its resolve condition there
+/// (vite-plugin-svelte's `svelte`, vite-plugin-solid's `solid`), on top of the config's own or,
+/// when it sets none, of the defaults the plugin fills in itself.
+#[test]
+fn the_client_environments_resolve_options_come_after_configenvironment() {
+    let config = r#"
+const addsCondition = {
+  name: 'adds-condition',
+  configEnvironment(name, config, env) {
+    if (name !== 'client' || env.command !== 'serve') throw new Error(`asked for ${name}`)
+    config.resolve.conditions ??= ['module', 'browser', 'development|production']
+    config.resolve.conditions.push('mine')
+  },
+}
+const merges = { name: 'merges', configEnvironment: () => ({ resolve: { dedupe: ['b'] } }) }
+export default { resolve: { extensions: ['.sfc', '.js'], dedupe: ['a'] }, plugins: [addsCondition, merges] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let (_host, c) = start(&p, "vite.config.mjs");
+    assert_eq!(
+        c.resolve.conditions.as_deref(),
+        Some(&["module", "browser", "development|production", "mine"].map(String::from)[..])
+    );
+    assert_eq!(
+        c.resolve.extensions.as_deref(),
+        Some(&[".sfc", ".js"].map(String::from)[..])
+    );
+    assert_eq!(c.resolve.dedupe, ["a", "b"]);
+    assert!(c.unsupported.is_empty(), "{:?}", c.unsupported);
+}
+
 #[test]
 fn enforce_orders_transforms_pre_normal_post() {
     let config = r#"

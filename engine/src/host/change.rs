@@ -418,7 +418,14 @@ impl EngineHost {
                         "{} changed: the project's options follow it",
                         path.display()
                     );
+                    let resolve_changed = self.project.options(&self.db).resolve != options.resolve;
+                    if resolve_changed {
+                        self.db.reconfigure_resolvers(&self.root, &options.resolve);
+                    }
                     self.project.set_options(&mut self.db).to(options);
+                    if resolve_changed {
+                        self.move_epoch();
+                    }
                 }
             }
             Err(message) => {

@@ -31,6 +31,7 @@ use crate::graph::ModuleIndex;
 use crate::inputs::{Project, ProjectOptions, SourceFile};
 use crate::queries::emit::{ModuleDep, emitted_module, module_deps};
 use crate::queries::graph::ProjectGraph;
+use crate::resolver::ResolveSettings;
 use hotloop_protocol::Diagnostic;
 use hotloop_protocol::plugin::Plugins;
 use salsa::Setter as _;
@@ -146,7 +147,10 @@ impl EngineHost {
         if !root.is_dir() {
             return Err(HostError::RootNotADirectory { path: root });
         }
-        let db = EngineDb::new(root.clone());
+        let mut db = EngineDb::new(root.clone());
+        if options.resolve != ResolveSettings::default() {
+            db.reconfigure_resolvers(&root, &options.resolve);
+        }
         let index_html = db.files().get_or_read(&db, &root.join("index.html"));
         let project = Project::builder(root.clone(), index_html, 0, options, Arc::from([]))
             .durability(Durability::HIGH)

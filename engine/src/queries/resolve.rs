@@ -455,7 +455,12 @@ fn resolve_path(
     from_css: bool,
 ) -> Resolution {
     let resolvers = db.resolvers();
-    let resolve = |specifier: &str| resolvers.resolve_in(env, importer, specifier, kind);
+    // `resolve.dedupe`: its packages resolve from the root, wherever the importer is.
+    let from_root = Project::try_get(db)
+        .filter(|project| project.options(db).resolve.dedupes(specifier))
+        .map(|project| project.root(db).join("index.html"));
+    let resolve_from = from_root.as_deref().unwrap_or(importer);
+    let resolve = |specifier: &str| resolvers.resolve_in(env, resolve_from, specifier, kind);
     // In CSS, `@import "a.css"` means `./a.css`; fall back to a package when there is none.
     let result = if from_css && is_bare(specifier) {
         resolve(&format!("./{specifier}")).or_else(|_| resolve(specifier))

@@ -141,3 +141,129 @@ console.log(__APP_VERSION__, __LOCAL__, shadow('x'));
     );
     assert!(chunk.contains("return __APP_VERSION__;"), "{chunk}");
 }
+
+/// `resolve.conditions` (the client's, with `development|production`), `resolve.extensions`
+/// and `resolve.dedupe`, and a config edit that changes the conditions: every import is
+/// resolved again with the new ones.
+#[test]
+fn resolve_conditions_extensions_and_dedupe_follow_the_config() {
+    let project = r#"
+//- /index.html
+<script type="module" src="/src/main.js"></script>
+//- /src/main.js
+import pkg from 'pkg';
+import comp from './Comp';
+import nested from 'nested';
+console.log(pkg, comp, nested);
+//- /src/Comp.vue.js
+export default 'not this one';
+//- /src/Comp.sfc
+export default 'comp';
+//- /node_modules/pkg/package.json
+{ "name": "pkg", "exports": { "custom": "./custom.js", "development": "./dev.js", "default": "./index.js" } }
+//- /node_modules/pkg/custom.js
+export default 'custom';
+//- /node_modules/pkg/dev.js
+export default 'dev';
+//- /node_modules/pkg/index.js
+export default 'index';
+//- /node_modules/nested/package.json
+{ "name": "nested", "main": "index.js" }
+//- /node_modules/nested/index.js
+import shared from 'shared';
+export default shared;
+//- /node_modules/nested/node_modules/shared/package.json
+{ "name": "shared", "main": "index.js" }
+//- /node_modules/nested/node_modules/shared/index.js
+export default 'nested copy';
+//- /node_modules/shared/package.json
+{ "name": "shared", "main": "index.js" }
+//- /node_modules/shared/index.js
+export default 'root copy';
+//- /vite.config.ts
+custom
+"#;
+    let settings = |conditions: &[&str]| crate::resolver::ResolveSettings {
+        conditions: Some(conditions.iter().map(|c| c.to_string()).collect()),
+        extensions: Some([".sfc".to_string(), ".js".to_string()].into()),
+        dedupe: ["shared".to_string()].into(),
+    };
+    let mut p = Incremental::with_options(
+        project,
+        ProjectOptions {
+            resolve: settings(&["custom", "browser"]),
+            ..ProjectOptions::default()
+        },
+    );
+    let config = p.path("vite.config.ts");
+    let read = config.clone();
+    p.host.watch_vite_config(
+        config.clone(),
+        Box::new(move || {
+            let text = std::fs::read_to_string(&read).map_err(|e| e.to_string())?;
+            Ok(ProjectOptions {
+                resolve: settings(&[text.trim()]),
+                ..ProjectOptions::default()
+            })
+        }),
+    );
+    p.build();
+    assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
+    assert_eq!(
+        p.imports_of("/src/main.js"),
+        [
+            "/node_modules/pkg/custom.js",
+            "/src/Comp.sfc",
+            "/node_modules/nested/index.js"
+        ]
+    );
+    assert_eq!(
+        p.imports_of("/node_modules/nested/index.js"),
+        ["/node_modules/shared/index.js"],
+        "dedupe resolves from the root"
+    );
+
+    // Vite's `development|production` is the development condition in its dev server.
+    p.project
+        .write("vite.config.ts", "development|production\n");
+    p.host.apply_changes(std::slice::from_ref(&config));
+    p.build();
+    assert_eq!(p.imports_of("/src/main.js")[0], "/node_modules/pkg/dev.js");
+}
+
+/// Without settings, the page resolves with Vite's default client conditions (`module`
+/// among them) and extensions; a nested copy of a package stays the importer's.
+#[test]
+fn default_resolution_is_vites() {
+    let project = r#"
+//- /index.html
+<script type="module" src="/src/main.js"></script>
+//- /src/main.js
+import pkg from 'pkg';
+import nested from 'nested';
+console.log(pkg, nested);
+//- /node_modules/pkg/package.json
+{ "name": "pkg", "exports": { "module": "./esm.js", "default": "./index.js" } }
+//- /node_modules/pkg/esm.js
+export default 'esm';
+//- /node_modules/pkg/index.js
+export default 'index';
+//- /node_modules/nested/package.json
+{ "name": "nested", "main": "index.js" }
+//- /node_modules/nested/index.js
+import shared from 'shared';
+export default shared;
+//- /node_modules/nested/node_modules/shared/package.json
+{ "name": "shared", "main": "index.js" }
+//- /node_modules/nested/node_modules/shared/index.js
+export default 'nested copy';
+"#;
+    let mut p = Incremental::new(project);
+    p.build();
+    assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
+    assert_eq!(p.imports_of("/src/main.js")[0], "/node_modules/pkg/esm.js");
+    assert_eq!(
+        p.imports_of("/node_modules/nested/index.js"),
+        ["/node_modules/nested/node_modules/shared/index.js"]
+    );
+}
