@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::resolver::ResolveSettings;
-use crate::transform::ScriptConfig;
+use crate::transform::{JsonOptions, ScriptConfig};
 
 /// What applies to one script: the settings of its tsconfig, or why that tsconfig could not be
 /// read (the message names the tsconfig file; the script then does not compile, as under
@@ -123,6 +123,8 @@ pub struct ProjectOptions {
     pub aliases: Arc<[Alias]>,
     /// Vite's `resolve.conditions`, `resolve.extensions` and `resolve.dedupe`.
     pub resolve: ResolveSettings,
+    /// Vite's `json`: how `.json` modules are written.
+    pub json: JsonOptions,
     /// The app's server entry (`--server FILE`, canonical): the root of the server graph.
     pub server_entry: Option<PathBuf>,
     /// The version of the client scripts the server serves (the runtime, React Refresh), put
@@ -191,6 +193,7 @@ impl Default for ProjectOptions {
             define: Arc::new([]),
             aliases: Arc::new([]),
             resolve: ResolveSettings::default(),
+            json: JsonOptions::default(),
             server_entry: None,
             client_version: None,
         }

@@ -548,13 +548,9 @@ pub fn apply(
     }
     options.env_dir = (env_dir != root).then_some(env_dir);
     options.resolve = resolve_settings(config, file);
-    for (name, set) in [
-        ("css.modules", config.css_modules.is_some()),
-        ("json", config.json.is_some()),
-    ] {
-        if set {
-            tracing::warn!("{file}: {name} is not honoured yet; hotloop uses its defaults");
-        }
+    options.json = json_options(config.json.as_ref(), file);
+    if config.css_modules.is_some() {
+        tracing::warn!("{file}: css.modules is not honoured yet; hotloop uses its defaults");
     }
     // A file of a type hotloop does not compile is an asset already (its URL), which is what
     // `assetsInclude` asks for the `.gltf`s and `.glb`s it usually names; only a type hotloop
@@ -609,6 +605,36 @@ pub fn resolve_settings(config: &ResolvedConfig, file: &str) -> engine::ResolveS
         extensions,
         dedupe: config.resolve.dedupe.clone().into(),
     }
+}
+
+/// The config's `json` (`stringify: true | false | 'auto'`, `namedExports`); anything else in
+/// it is named in a warning and left at Vite's default.
+pub fn json_options(json: Option<&serde_json::Value>, file: &str) -> engine::JsonOptions {
+    use serde_json::Value;
+    let mut options = engine::JsonOptions::default();
+    let Some(json) = json else {
+        return options;
+    };
+    let Some(json) = json.as_object() else {
+        tracing::warn!("{file}: json must be an object; hotloop uses Vite's defaults");
+        return options;
+    };
+    for (key, value) in json {
+        match (key.as_str(), value) {
+            ("stringify", Value::Bool(true)) => options.stringify = engine::JsonStringify::Always,
+            ("stringify", Value::Bool(false)) => options.stringify = engine::JsonStringify::Never,
+            ("stringify", Value::String(auto)) if auto == "auto" => {
+                options.stringify = engine::JsonStringify::Auto
+            }
+            ("namedExports", Value::Bool(named)) => options.named_exports = *named,
+            (_, Value::Null) => {}
+            (key, value) => tracing::warn!(
+                "{file}: json.{key} {value} is not honoured by hotloop (it knows \
+                 stringify: true | false | 'auto' and namedExports: true | false)"
+            ),
+        }
+    }
+    options
 }
 
 fn regex_compiles(pattern: &str) -> bool {
@@ -811,6 +837,28 @@ mod tests {
         assert!(
             spoke.ends_with("Its last words:\nTypeError: x is not a function\n    at plugin.js:3"),
             "{spoke}"
+        );
+    }
+
+    #[test]
+    fn json_options_as_vite_reads_them() {
+        use engine::{JsonOptions, JsonStringify};
+        let read = |v: serde_json::Value| super::json_options(Some(&v), "vite.config.ts");
+        assert_eq!(super::json_options(None, "f"), JsonOptions::default());
+        assert_eq!(
+            read(serde_json::json!({"stringify": true, "namedExports": false})),
+            JsonOptions {
+                stringify: JsonStringify::Always,
+                named_exports: false
+            }
+        );
+        assert_eq!(
+            read(serde_json::json!({"stringify": false})).stringify,
+            JsonStringify::Never
+        );
+        assert_eq!(
+            read(serde_json::json!({"stringify": "auto", "other": 1})),
+            JsonOptions::default()
         );
     }
 }

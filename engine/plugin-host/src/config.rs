@@ -180,7 +180,7 @@ impl ResolvedConfig {
     /// without Node (the host's own `hotloop:css` its only plugin, for preprocessor stylesheets,
     /// which start the host): Vite's defaults for everything else, `root` the project root, `mode` from
     /// `--mode` (`mode_flag`), else the config's, else `development`. Of the options hotloop
-    /// honours ([`HONOURED`], `js/config.js`'s list), it takes `mode`, `envPrefix`, `define`,
+    /// honours ([`HONOURED`], `js/config.js`'s list), it takes `mode`, `envPrefix`, `define`, `json`,
     /// `server.{port, host, strictPort, open, cors, allowedHosts}` and `hotloop.server`; one it
     /// does not honour (vitest's `test`, `build`, `server.hmr`, ...) is listed in `unsupported`,
     /// in the config's order as the host lists it when `options` keeps that order (serde_json's
@@ -267,6 +267,7 @@ impl ResolvedConfig {
                         }
                     }
                 }
+                ("json", Value::Object(_)) => config.json = Some(value.clone()),
                 ("hotloop", Value::Object(hotloop)) => {
                     for (key, value) in hotloop {
                         match (key.as_str(), value) {

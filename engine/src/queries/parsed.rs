@@ -316,7 +316,8 @@ fn parse(db: &dyn Db, file: SourceFile, env: PluginEnv) -> Arc<ParsedModule> {
             })
         }
         (FileClass::Json, FileContents::Text(text)) => {
-            ParsedModule::from_compiled(compile_json(&id, text))
+            let options = Project::try_get(db).map(|p| p.options(db).json);
+            ParsedModule::from_compiled(compile_json(&id, text, &options.unwrap_or_default()))
         }
         (FileClass::Raw, FileContents::Text(text)) => {
             ParsedModule::from_compiled(string_module(text))

@@ -324,9 +324,42 @@ fn compile_module_with(
     })
 }
 
-/// Compiles a `.json` file: a factory whose body is `module.exports = <text>;`. Invalid JSON
-/// gives a `Syntax` diagnostic (with serde_json's line and column) and no code.
-pub fn compile_json(id: &str, text: &str) -> CompiledModule {
+/// Vite's `json` options: how a `.json` module is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct JsonOptions {
+    /// Write the value as `JSON.parse("...")`, which V8 parses faster than an object literal
+    /// of a big file.
+    pub stringify: JsonStringify,
+    /// Named imports read the top-level keys (`import { version } from './package.json'`);
+    /// `false`: the module has its default export alone.
+    pub named_exports: bool,
+}
+
+impl Default for JsonOptions {
+    fn default() -> Self {
+        JsonOptions {
+            stringify: JsonStringify::Auto,
+            named_exports: true,
+        }
+    }
+}
+
+/// `json.stringify`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum JsonStringify {
+    Never,
+    Always,
+    /// Vite's default: a file over 10 kB.
+    Auto,
+}
+
+/// Above this many bytes, `JsonStringify::Auto` writes `JSON.parse` (Vite's 10 kB).
+const JSON_STRINGIFY_ABOVE: usize = 10_000;
+
+/// Compiles a `.json` file: a factory whose body is `module.exports = <text>;` (or
+/// `JSON.parse("<text>")`, and `exports.default` alone, as `options` say). Invalid JSON gives
+/// a `Syntax` diagnostic (with serde_json's line and column) and no code.
+pub fn compile_json(id: &str, text: &str, options: &JsonOptions) -> CompiledModule {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
         let (line, column) = (e.line().max(1) as u32, e.column().max(1) as u32);
@@ -341,26 +374,61 @@ pub fn compile_json(id: &str, text: &str) -> CompiledModule {
             ..Default::default()
         };
     }
-    let body = format!("module.exports = {};", text.trim_end());
-    // Line i of the JSON is line i + 1 of the factory; the first line is shifted right by
-    // the `module.exports = ` prefix, which maps to the start of the value.
+    let target = if options.named_exports {
+        "module.exports"
+    } else {
+        "Object.defineProperty(exports, \"__esModule\", { value: true });\nexports.default"
+    };
+    let stringify = match options.stringify {
+        JsonStringify::Never => false,
+        JsonStringify::Always => true,
+        JsonStringify::Auto => text.len() > JSON_STRINGIFY_ABOVE,
+    };
+    if stringify {
+        // One line: the map points it at the file's first line.
+        let literal = serde_json::to_string(text.trim()).unwrap_or_else(|_| "\"null\"".into());
+        let body = format!("{target} = JSON.parse({literal});");
+        let first = if options.named_exports {
+            ";AAAA"
+        } else {
+            ";;AAAA"
+        };
+        return CompiledModule {
+            code: Some(factory(&body).into()),
+            map: Some(json_map(id, text, first).into()),
+            ..Default::default()
+        };
+    }
+    let body = format!("{target} = {};", text.trim_end());
+    // Line i of the JSON is line i + 1 of the factory (i + 2 after the `__esModule` line);
+    // the first line is shifted right by the `module.exports = ` prefix, which maps to the
+    // start of the value.
     let lines = text.trim_end().lines().count().max(1);
-    let mut mappings = String::from(";AAAA");
+    let mut mappings = String::from(if options.named_exports {
+        ";AAAA"
+    } else {
+        ";;AAAA"
+    });
     for _ in 1..lines {
         mappings.push_str(";AACA");
     }
-    let map = serde_json::json!({
+    CompiledModule {
+        code: Some(factory(&body).into()),
+        map: Some(json_map(id, text, &mappings).into()),
+        ..Default::default()
+    }
+}
+
+/// A JSON module's source map with `mappings`.
+fn json_map(id: &str, text: &str, mappings: &str) -> String {
+    serde_json::json!({
         "version": 3,
         "sources": [id],
         "sourcesContent": [text],
         "names": [],
         "mappings": mappings,
-    });
-    CompiledModule {
-        code: Some(factory(&body).into()),
-        map: Some(map.to_string().into()),
-        ..Default::default()
-    }
+    })
+    .to_string()
 }
 
 /// A factory exporting one string: an asset's URL (image, font, `?url`) or a `?raw` file's

@@ -1139,7 +1139,11 @@ fn five_megabyte_input_compiles() {
 
 #[test]
 fn json_module() {
-    let out = compile_json("/src/data.json", "{\n  \"a\": [1, 2],\n  \"b\": \"x\"\n}\n");
+    let out = compile_json(
+        "/src/data.json",
+        "{\n  \"a\": [1, 2],\n  \"b\": \"x\"\n}\n",
+        &JsonOptions::default(),
+    );
     expect![[r#"
         (function(module,exports,require,__hotloop_meta){
         module.exports = {
@@ -1151,7 +1155,11 @@ fn json_module() {
     let map: serde_json::Value = serde_json::from_str(&out.map.expect("map")).expect("json");
     assert_eq!(map["mappings"], ";AAAA;AACA;AACA;AACA");
 
-    let bad = compile_json("/src/bad.json", "{\n  \"a\": 1,\n}\n");
+    let bad = compile_json(
+        "/src/bad.json",
+        "{\n  \"a\": 1,\n}\n",
+        &JsonOptions::default(),
+    );
     assert_eq!(bad.code, None);
     expect![[r#"
         Syntax /src/bad.json:3:1: invalid JSON: key must be a string
@@ -1161,6 +1169,51 @@ fn json_module() {
             | ^
     "#]]
     .assert_eq(&render_diagnostics(&bad.diagnostics));
+}
+
+/// Vite's `json.stringify` (`true`, or `'auto'`: over 10 kB) and `json.namedExports: false`.
+#[test]
+fn json_module_as_the_config_asks() {
+    let text = "{\n  \"a\": \"quote \\\" here\"\n}\n";
+    let always = JsonOptions {
+        stringify: JsonStringify::Always,
+        named_exports: true,
+    };
+    let out = compile_json("/src/data.json", text, &always);
+    expect![[r#"
+        (function(module,exports,require,__hotloop_meta){
+        module.exports = JSON.parse("{\n  \"a\": \"quote \\\" here\"\n}");
+        })"#]]
+    .assert_eq(out.code.as_deref().expect("code"));
+    let map: serde_json::Value = serde_json::from_str(&out.map.expect("map")).expect("json");
+    assert_eq!(map["mappings"], ";AAAA");
+
+    let default_only = JsonOptions {
+        stringify: JsonStringify::Never,
+        named_exports: false,
+    };
+    let out = compile_json("/src/data.json", text, &default_only);
+    expect![[r#"
+        (function(module,exports,require,__hotloop_meta){
+        Object.defineProperty(exports, "__esModule", { value: true });
+        exports.default = {
+          "a": "quote \" here"
+        };
+        })"#]]
+    .assert_eq(out.code.as_deref().expect("code"));
+    let map: serde_json::Value = serde_json::from_str(&out.map.expect("map")).expect("json");
+    assert_eq!(map["mappings"], ";;AAAA;AACA;AACA");
+
+    // `auto`, the default: an object literal up to 10 kB, `JSON.parse` above.
+    let small = compile_json("/src/s.json", "[1]", &JsonOptions::default());
+    assert!(small.code.unwrap().contains("module.exports = [1];"));
+    let big = format!("[{}1]", "1,".repeat(5_000));
+    let big = compile_json("/src/b.json", &big, &JsonOptions::default());
+    assert!(
+        big.code
+            .unwrap()
+            .contains("module.exports = JSON.parse(\"[1,1,")
+    );
 }
 
 #[test]
@@ -1292,7 +1345,11 @@ inner(() => "captured").then((m) => console.log("clash lazy", m.default));
             serde_json::json!([deps, &*out.code.expect("code")]),
         );
     }
-    let json = compile_json("/src/data.json", r#"{ "list": [1, 2, 3] }"#);
+    let json = compile_json(
+        "/src/data.json",
+        r#"{ "list": [1, 2, 3] }"#,
+        &JsonOptions::default(),
+    );
     defs.insert(
         "/src/data.json".to_string(),
         serde_json::json!([{}, &*json.code.expect("code")]),
