@@ -149,7 +149,9 @@ fn a_plain_data_config_means_without_node_what_the_host_says_it_means() {
            hotloop: { server: 'src/server.ts' },\n\
          } satisfies import('vite').UserConfig\n",
         "export default { envPrefix: 'APP_', server: { host: '0.0.0.0', open: true, allowedHosts: true } }\n",
-        "export default { json: { stringify: true, namedExports: false } }\n",
+        "export default { json: { stringify: true, namedExports: false },\n\
+           css: { modules: { localsConvention: 'camelCase', generateScopedName: '[local]_[hash]' } } }\n",
+        "export default { css: { modules: false } }\n",
         // Options hotloop does not honour: listed, as the host lists them (vitest's `test`;
         // `vitest/config`'s `defineConfig` is vite's, which the engine's tests cover).
         "import { defineConfig } from 'vite'\nimport react from '@vitejs/plugin-react'\n\

@@ -32,6 +32,198 @@ use hotloop_protocol::Diagnostic;
 /// lightningcss needs `[local]` last to scope grid line names (`[a-start]`).
 const SCOPED_NAME_PATTERN: &str = "[name]_[hash]_[local]";
 
+/// Vite's `css.modules`, the parts hotloop honours.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CssModulesOptions {
+    /// `css.modules: false`: a `*.module.css` file is a plain stylesheet.
+    pub enabled: bool,
+    /// `generateScopedName` as a lightningcss pattern (see [`scoped_name_pattern`]); `None`:
+    /// hotloop's.
+    pub pattern: Option<String>,
+    /// `localsConvention`: the names a module exports besides (or instead of) those written.
+    pub locals_convention: LocalsConvention,
+    /// `globalModulePaths`: patterns (the `regex` crate's syntax) of files that are plain
+    /// stylesheets though named like modules.
+    pub global_module_paths: Arc<[String]>,
+}
+
+impl Default for CssModulesOptions {
+    fn default() -> Self {
+        CssModulesOptions {
+            enabled: true,
+            pattern: None,
+            locals_convention: LocalsConvention::AsWritten,
+            global_module_paths: Arc::new([]),
+        }
+    }
+}
+
+impl CssModulesOptions {
+    /// Whether the stylesheet at `path` is compiled as a CSS module.
+    pub fn applies_to(&self, path: &Path) -> bool {
+        self.enabled
+            && is_css_module(path)
+            && !self.global_module_paths.iter().any(|pattern| {
+                regex::Regex::new(pattern)
+                    .is_ok_and(|re| re.is_match(&path.to_string_lossy().replace('\\', "/")))
+            })
+    }
+}
+
+/// postcss-modules' `localsConvention`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LocalsConvention {
+    AsWritten,
+    /// `.foo-bar` exports `foo-bar` and `fooBar`.
+    CamelCase,
+    /// `fooBar` alone.
+    CamelCaseOnly,
+    /// Only dashes are camel-cased: `.foo-bar_baz` exports `foo-bar_baz` and `fooBar_baz`.
+    Dashes,
+    /// `fooBar_baz` alone.
+    DashesOnly,
+}
+
+impl LocalsConvention {
+    /// The names a class written `name` is exported as.
+    fn names(self, name: &str) -> Vec<String> {
+        let both = |other: String| {
+            if other == name {
+                vec![other]
+            } else {
+                vec![name.to_string(), other]
+            }
+        };
+        match self {
+            LocalsConvention::AsWritten => vec![name.to_string()],
+            LocalsConvention::CamelCase => both(camel_case(name)),
+            LocalsConvention::CamelCaseOnly => vec![camel_case(name)],
+            LocalsConvention::Dashes => both(dashes_camel_case(name)),
+            LocalsConvention::DashesOnly => vec![dashes_camel_case(name)],
+        }
+    }
+
+    /// The name another module exports a class written `name` by (for `composes ... from`,
+    /// whose modules follow the same convention).
+    fn exported(self, name: &str) -> String {
+        match self {
+            LocalsConvention::CamelCaseOnly => camel_case(name),
+            LocalsConvention::DashesOnly => dashes_camel_case(name),
+            _ => name.to_string(),
+        }
+    }
+}
+
+/// lodash's `camelCase`, which postcss-modules uses: words split at anything not a letter or
+/// digit, at a lower-to-upper case change, before the last capital of a run of capitals
+/// followed by a small letter, and between letters and digits; the first word in lower case,
+/// each other capitalised.
+fn camel_case(name: &str) -> String {
+    let mut words: Vec<String> = Vec::new();
+    let mut word = String::new();
+    let chars: Vec<char> = name.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if !c.is_alphanumeric() {
+            if !word.is_empty() {
+                words.push(std::mem::take(&mut word));
+            }
+            continue;
+        }
+        if let Some(prev) = word.chars().last() {
+            let next = chars.get(i + 1).copied();
+            let boundary = (prev.is_lowercase() && c.is_uppercase())
+                || (prev.is_alphabetic() != c.is_alphabetic())
+                || (prev.is_uppercase()
+                    && c.is_uppercase()
+                    && next.is_some_and(|n| n.is_lowercase()));
+            if boundary {
+                words.push(std::mem::take(&mut word));
+            }
+        }
+        word.push(c);
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    let mut out = String::with_capacity(name.len());
+    for (i, word) in words.iter().enumerate() {
+        let lower = word.to_lowercase();
+        if i == 0 {
+            out.push_str(&lower);
+        } else {
+            let mut chars = lower.chars();
+            if let Some(first) = chars.next() {
+                out.extend(first.to_uppercase());
+                out.push_str(chars.as_str());
+            }
+        }
+    }
+    out
+}
+
+/// postcss-modules' `dashesCamelCase`: `-+(\w)` → the character in upper case.
+fn dashes_camel_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut chars = name.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '-' {
+            out.push(c);
+            continue;
+        }
+        let mut dashes = String::from("-");
+        while chars.peek() == Some(&'-') {
+            dashes.push('-');
+            chars.next();
+        }
+        match chars.peek() {
+            Some(&w) if w.is_alphanumeric() || w == '_' => {
+                out.extend(w.to_uppercase());
+                chars.next();
+            }
+            _ => out.push_str(&dashes),
+        }
+    }
+    out
+}
+
+/// postcss-modules' `generateScopedName` string (`[name]__[local]___[hash:base64:5]`) as a
+/// lightningcss pattern: `[hash:...]` is lightningcss's `[hash]` (its own length and alphabet),
+/// `[contenthash...]` its `[content-hash]`. An error names a placeholder it has no equal of
+/// (`[path]`, `[folder]`, `[ext]`, `[emoji]`).
+pub fn scoped_name_pattern(generate_scoped_name: &str) -> Result<String, String> {
+    let mut out = String::with_capacity(generate_scoped_name.len());
+    let mut rest = generate_scoped_name;
+    while let Some(start) = rest.find('[') {
+        out.push_str(&rest[..start]);
+        let Some(end) = rest[start..].find(']') else {
+            return Err(format!(
+                "'{generate_scoped_name}' has a '[' without its ']'"
+            ));
+        };
+        let placeholder = &rest[start..start + end + 1];
+        let name = placeholder[1..placeholder.len() - 1]
+            .split(':')
+            .next()
+            .unwrap_or("");
+        out.push_str(match name {
+            "name" => "[name]",
+            "local" => "[local]",
+            "hash" => "[hash]",
+            "contenthash" | "content-hash" => "[content-hash]",
+            _ => {
+                return Err(format!(
+                    "{placeholder} in '{generate_scoped_name}' is not one hotloop has \
+                     ([name], [local], [hash] and [contenthash] are)"
+                ));
+            }
+        });
+        rest = &rest[start + end + 1..];
+    }
+    out.push_str(rest);
+    Pattern::parse(&out).map_err(|e| format!("'{generate_scoped_name}': {e}"))?;
+    Ok(out)
+}
+
 /// `x.module.css`, `x.module.scss`, ...: the names Vite treats as CSS modules (its
 /// `cssModuleRE`). hotloop compiles `.css` itself; the other languages reach it as CSS from
 /// the plugin host's preprocessors (`engine/plugin-host/js/css.js`, which leaves the scoping to
@@ -53,12 +245,18 @@ pub fn is_css_module(path: &Path) -> bool {
 /// print (say `composes` inside a nested rule) has no code: the page keeps its last good version.
 /// Rules it recovers from (an invalid selector drops its rule, as the browser would) are
 /// reported without blocking the update.
-pub fn compile_css_module(id: &str, text: &str) -> CompiledCss {
+pub fn compile_css_module(id: &str, text: &str, modules: &CssModulesOptions) -> CompiledCss {
     let warnings = Arc::new(RwLock::new(Vec::new()));
+    let pattern_text = modules.pattern.as_deref().unwrap_or(SCOPED_NAME_PATTERN);
+    let pattern = Pattern::parse(pattern_text)
+        .unwrap_or_else(|_| Pattern::parse(SCOPED_NAME_PATTERN).expect("a valid pattern"));
     let options = ParserOptions {
         filename: id.to_string(),
         css_modules: Some(Config {
-            pattern: Pattern::parse(SCOPED_NAME_PATTERN).expect("a valid pattern"),
+            pattern,
+            // Grid line names are scoped only where `[local]` ends the pattern (lightningcss
+            // cannot otherwise); postcss-modules, Vite's default, never scopes them.
+            grid: pattern_text.ends_with("[local]"),
             // lightningcss's defaults, as Vite's `css.transformer: "lightningcss"` uses them:
             // classes, ids, keyframes, grid lines and areas, other custom idents (which is how
             // `animation` finds its scoped keyframes), container names; `--custom-props` stay.
@@ -123,7 +321,7 @@ pub fn compile_css_module(id: &str, text: &str) -> CompiledCss {
         (import.line, import.column, searched_to) = locate(text, &import.specifier, searched_to);
     }
     let exports = printed.exports.unwrap_or_default();
-    let names = Names::of(&exports);
+    let names = Names::of(&exports, modules.locals_convention);
     for specifier in &names.dependencies {
         if imports.iter().any(|i| &i.specifier == specifier) {
             continue;
@@ -170,17 +368,19 @@ struct Names {
 }
 
 impl Names {
-    fn of(exports: &CssModuleExports) -> Names {
-        let mut keys: Vec<&String> = exports.keys().collect();
-        keys.sort();
+    fn of(exports: &CssModuleExports, convention: LocalsConvention) -> Names {
+        let mut values = std::collections::BTreeMap::new();
         let mut names = Names {
             object: String::from("{"),
             composed: String::new(),
             dependencies: Vec::new(),
         };
-        for (i, key) in keys.into_iter().enumerate() {
+        let mut keys: Vec<&String> = exports.keys().collect();
+        keys.sort();
+        for key in keys {
             let export = &exports[key];
             let mut value = export.name.clone();
+            let exported = convention.names(key);
             for reference in &export.composes {
                 match reference {
                     CssModuleReference::Local { name } | CssModuleReference::Global { name } => {
@@ -188,29 +388,36 @@ impl Names {
                         value.push_str(name);
                     }
                     CssModuleReference::Dependency { name, specifier } => {
-                        let composed = &mut names.composed;
-                        if !composed.is_empty() {
-                            composed.push_str(", ");
+                        for key in &exported {
+                            let composed = &mut names.composed;
+                            if !composed.is_empty() {
+                                composed.push_str(", ");
+                            }
+                            composed.push('[');
+                            push_json_string(composed, key);
+                            composed.push_str(", require(");
+                            push_json_string(composed, specifier);
+                            composed.push_str("), ");
+                            push_json_string(composed, &convention.exported(name));
+                            composed.push(']');
                         }
-                        composed.push('[');
-                        push_json_string(composed, key);
-                        composed.push_str(", require(");
-                        push_json_string(composed, specifier);
-                        composed.push_str("), ");
-                        push_json_string(composed, name);
-                        composed.push(']');
                         if !names.dependencies.contains(specifier) {
                             names.dependencies.push(specifier.clone());
                         }
                     }
                 }
             }
+            for key in exported {
+                values.insert(key, value.clone());
+            }
+        }
+        for (i, (key, value)) in values.iter().enumerate() {
             if i > 0 {
                 names.object.push_str(", ");
             }
             push_json_string(&mut names.object, key);
             names.object.push_str(": ");
-            push_json_string(&mut names.object, &value);
+            push_json_string(&mut names.object, value);
         }
         names.object.push('}');
         names

@@ -10,6 +10,7 @@ use std::hash::Hasher;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::css_modules::CssModulesOptions;
 use crate::resolver::ResolveSettings;
 use crate::transform::{JsonOptions, ScriptConfig};
 
@@ -125,6 +126,8 @@ pub struct ProjectOptions {
     pub resolve: ResolveSettings,
     /// Vite's `json`: how `.json` modules are written.
     pub json: JsonOptions,
+    /// Vite's `css.modules`: which stylesheets are CSS modules, their scoped names and exports.
+    pub css_modules: CssModulesOptions,
     /// The app's server entry (`--server FILE`, canonical): the root of the server graph.
     pub server_entry: Option<PathBuf>,
     /// The version of the client scripts the server serves (the runtime, React Refresh), put
@@ -194,6 +197,7 @@ impl Default for ProjectOptions {
             aliases: Arc::new([]),
             resolve: ResolveSettings::default(),
             json: JsonOptions::default(),
+            css_modules: CssModulesOptions::default(),
             server_entry: None,
             client_version: None,
         }

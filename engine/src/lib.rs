@@ -56,6 +56,7 @@ mod tests;
 pub mod testing;
 
 pub use cache::{CacheStats, CompileCache};
+pub use css_modules::{CssModulesOptions, LocalsConvention, scoped_name_pattern};
 pub use db::QueryEventKind;
 pub use devloop::{Control, DevLoop, EngineChannels, Publishers, ServerOutput};
 pub use environment::{EnvIndex, EnvSet, EnvironmentKind, UpdateRule};

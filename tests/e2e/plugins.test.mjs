@@ -38,7 +38,7 @@ const overlayWith = (needle) => {
 };
 const textOf = (selector) => document.querySelector(selector)?.textContent ?? null;
 
-describe('a vite.config.ts with an alias, a define and inline plugins', { skip, concurrency: false }, () => {
+describe('a vite.config.ts with an alias, resolve, CSS Modules and JSON options, a define and inline plugins', { skip, concurrency: false }, () => {
   let root, server, tab;
   const shout = () => path.join(root, 'src/shout.ts');
 
@@ -65,6 +65,19 @@ describe('a vite.config.ts with an alias, a define and inline plugins', { skip, 
     assert.equal(await tab.page.evaluate(textOf, '#shout'), 'QUIET WORDS!');
     // The tag the plugin's transformIndexHtml injected into the page.
     assert.equal(await tab.page.evaluate(() => document.querySelector('head meta[name=fixture]')?.content), 'from transformIndexHtml');
+    // `resolve.conditions` picks `#flavour`'s `fixture` file; `resolve.extensions` finds
+    // `./extra` as `extra.fixture.ts`.
+    assert.equal(await tab.page.evaluate(textOf, '#resolve'), 'flavour from the fixture condition; found by resolve.extensions');
+    // `css.modules`: `.card-title` exported as `cardTitle` alone, scoped by the config's pattern.
+    const card = await tab.page.evaluate(() => {
+      const el = document.querySelector('#card');
+      return { text: el.textContent, className: el.className, color: getComputedStyle(el).color };
+    });
+    assert.equal(card.text, 'cardTitle');
+    assert.match(card.className, /^fx_card-title_\S+$/);
+    assert.equal(card.color, 'rgb(1, 2, 3)');
+    // `json.namedExports: false`: the module's default export alone.
+    assert.equal(await tab.page.evaluate(textOf, '#json'), 'default');
     assert.deepEqual(tab.log.filter((l) => l.startsWith('[pageerror]') || /\[hmr\] error/.test(l)), []);
     assert.equal(pluginHosts(server).length, 1, 'one plugin host');
   });

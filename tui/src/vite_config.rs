@@ -549,9 +549,7 @@ pub fn apply(
     options.env_dir = (env_dir != root).then_some(env_dir);
     options.resolve = resolve_settings(config, file);
     options.json = json_options(config.json.as_ref(), file);
-    if config.css_modules.is_some() {
-        tracing::warn!("{file}: css.modules is not honoured yet; hotloop uses its defaults");
-    }
+    options.css_modules = css_modules_options(config.css_modules.as_ref(), file);
     // A file of a type hotloop does not compile is an asset already (its URL), which is what
     // `assetsInclude` asks for the `.gltf`s and `.glb`s it usually names; only a type hotloop
     // compiles (a script, a stylesheet, JSON, HTML) stays compiled.
@@ -632,6 +630,95 @@ pub fn json_options(json: Option<&serde_json::Value>, file: &str) -> engine::Jso
                 "{file}: json.{key} {value} is not honoured by hotloop (it knows \
                  stringify: true | false | 'auto' and namedExports: true | false)"
             ),
+        }
+    }
+    options
+}
+
+/// The config's `css.modules` (`false`, or postcss-modules' options: `generateScopedName` as a
+/// string, `localsConvention`, `globalModulePaths`, `scopeBehaviour: 'local'`); anything else
+/// in it (a function, `scopeBehaviour: 'global'`, `hashPrefix`, `exportGlobals`, `getJSON`) is
+/// named in a warning and left at hotloop's default.
+pub fn css_modules_options(
+    modules: Option<&serde_json::Value>,
+    file: &str,
+) -> engine::CssModulesOptions {
+    use engine::LocalsConvention;
+    use serde_json::Value;
+    let mut options = engine::CssModulesOptions::default();
+    let is_function = |v: &Value| v.get("$function").is_some();
+    match modules {
+        None | Some(Value::Null) => return options,
+        Some(Value::Bool(false)) => {
+            options.enabled = false;
+            return options;
+        }
+        Some(Value::Object(_)) => {}
+        Some(other) => {
+            tracing::warn!(
+                "{file}: css.modules {other} is neither false nor an object; hotloop uses its \
+                 defaults"
+            );
+            return options;
+        }
+    }
+    let Some(Value::Object(modules)) = modules else {
+        return options;
+    };
+    let not_honoured = |key: &str, what: &str| {
+        tracing::warn!("{file}: css.modules.{key} {what} is not honoured by hotloop");
+    };
+    for (key, value) in modules {
+        match (key.as_str(), value) {
+            (_, Value::Null) => {}
+            ("generateScopedName", Value::String(name)) => {
+                match engine::scoped_name_pattern(name) {
+                    Ok(pattern) => options.pattern = Some(pattern),
+                    Err(e) => tracing::warn!(
+                        "{file}: css.modules.generateScopedName {e}; hotloop scopes names its \
+                         own way"
+                    ),
+                }
+            }
+            ("localsConvention", Value::String(convention)) => {
+                options.locals_convention = match convention.as_str() {
+                    "camelCase" => LocalsConvention::CamelCase,
+                    "camelCaseOnly" => LocalsConvention::CamelCaseOnly,
+                    "dashes" => LocalsConvention::Dashes,
+                    "dashesOnly" => LocalsConvention::DashesOnly,
+                    other => {
+                        not_honoured(key, &format!("'{other}'"));
+                        LocalsConvention::AsWritten
+                    }
+                }
+            }
+            ("globalModulePaths", Value::Array(patterns)) => {
+                let mut paths = Vec::new();
+                for pattern in patterns {
+                    let source = pattern.get("source").and_then(Value::as_str);
+                    let flags = pattern.get("flags").and_then(Value::as_str).unwrap_or("");
+                    let translated = source.map(|source| {
+                        if flags.contains('i') {
+                            format!("(?i){source}")
+                        } else {
+                            source.to_string()
+                        }
+                    });
+                    match translated {
+                        Some(regex) if regex_compiles(&regex) => paths.push(regex),
+                        _ => not_honoured(key, &format!("entry {pattern}")),
+                    }
+                }
+                options.global_module_paths = paths.into();
+            }
+            ("scopeBehaviour", Value::String(scope)) if scope == "local" => {}
+            ("exportGlobals", Value::Bool(false)) => {}
+            (_, v) if is_function(v) => not_honoured(
+                key,
+                "as a function (hotloop cannot call it; a string pattern works for \
+                 generateScopedName)",
+            ),
+            (key, value) => not_honoured(key, &value.to_string()),
         }
     }
     options
@@ -860,5 +947,34 @@ mod tests {
             read(serde_json::json!({"stringify": "auto", "other": 1})),
             JsonOptions::default()
         );
+    }
+
+    #[test]
+    fn css_modules_options_as_vite_reads_them() {
+        use engine::{CssModulesOptions, LocalsConvention};
+        let read = |v: serde_json::Value| super::css_modules_options(Some(&v), "vite.config.ts");
+        assert_eq!(
+            super::css_modules_options(None, "f"),
+            CssModulesOptions::default()
+        );
+        assert!(!read(serde_json::json!(false)).enabled);
+        let options = read(serde_json::json!({
+            "generateScopedName": "[name]__[local]___[hash:base64:5]",
+            "localsConvention": "camelCaseOnly",
+            "globalModulePaths": [{"source": "vendor\\/", "flags": "i"}, {"source": "(?<=x)", "flags": ""}],
+            "scopeBehaviour": "local",
+            "getJSON": {"$function": true},
+        }));
+        assert_eq!(
+            options,
+            CssModulesOptions {
+                enabled: true,
+                pattern: Some("[name]__[local]___[hash]".into()),
+                locals_convention: LocalsConvention::CamelCaseOnly,
+                global_module_paths: ["(?i)vendor\\/".to_string()].into(),
+            }
+        );
+        let kept = read(serde_json::json!({"generateScopedName": "[path]-[local]"}));
+        assert_eq!(kept.pattern, None);
     }
 }

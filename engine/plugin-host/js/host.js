@@ -813,7 +813,9 @@ async function loadConfig(body) {
       cors: server.cors === undefined ? null : jsonable(server.cors),
       fs: { allow: server.fs?.allow ?? [], deny: server.fs?.deny ?? [] },
     },
-    cssModules: config.css?.modules === undefined ? null : jsonable(config.css.modules),
+    // A function (`generateScopedName`, `getJSON`) as `{ $function: true }`: hotloop names it
+    // in a warning.
+    cssModules: config.css?.modules === undefined ? null : jsonable(config.css.modules, { $function: true }),
     json: config.json === undefined ? null : jsonable(config.json),
     assetsInclude: [].concat(config.assetsInclude ?? []).map(serialPattern),
     plugins: plugins.map((p, i) => pluginInfo(p, i, state.filters[i])),
@@ -851,8 +853,8 @@ async function middlewaresAnswer(middlewares) {
 }
 
 /** Functions and RegExps dropped, so a value crosses as JSON (what Rust can honour). */
-function jsonable(v) {
-  return JSON.parse(JSON.stringify(v, (k, x) => (typeof x === 'function' ? undefined : x instanceof RegExp ? { source: x.source, flags: x.flags } : x)) ?? 'null');
+function jsonable(v, fn = undefined) {
+  return JSON.parse(JSON.stringify(v, (k, x) => (typeof x === 'function' ? fn : x instanceof RegExp ? { source: x.source, flags: x.flags } : x)) ?? 'null');
 }
 
 function minimalContext(plugin, hook) {

@@ -181,6 +181,7 @@ impl ResolvedConfig {
     /// which start the host): Vite's defaults for everything else, `root` the project root, `mode` from
     /// `--mode` (`mode_flag`), else the config's, else `development`. Of the options hotloop
     /// honours ([`HONOURED`], `js/config.js`'s list), it takes `mode`, `envPrefix`, `define`, `json`,
+    /// `css.modules` (as plain data: no function, no RegExp),
     /// `server.{port, host, strictPort, open, cors, allowedHosts}` and `hotloop.server`; one it
     /// does not honour (vitest's `test`, `build`, `server.hmr`, ...) is listed in `unsupported`,
     /// in the config's order as the host lists it when `options` keeps that order (serde_json's
@@ -268,6 +269,16 @@ impl ResolvedConfig {
                     }
                 }
                 ("json", Value::Object(_)) => config.json = Some(value.clone()),
+                ("css", Value::Object(css)) => {
+                    for (key, value) in css {
+                        match (key.as_str(), value) {
+                            ("modules", Value::Object(_) | Value::Bool(false)) => {
+                                config.css_modules = Some(value.clone())
+                            }
+                            (sub, _) => config.unsupported.push(unhonoured("css", sub)?),
+                        }
+                    }
+                }
                 ("hotloop", Value::Object(hotloop)) => {
                     for (key, value) in hotloop {
                         match (key.as_str(), value) {

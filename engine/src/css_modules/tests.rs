@@ -5,7 +5,7 @@ use super::*;
 /// Renders the factory body, the link stylesheet, the imports and the diagnostics.
 #[track_caller]
 fn check(id: &str, text: &str, expect: Expect) {
-    let out = compile_css_module(id, text);
+    let out = compile_css_module(id, text, &CssModulesOptions::default());
     let mut actual = String::new();
     match (&out.code, &out.stylesheet) {
         (Some(code), Some(stylesheet)) => {
@@ -118,7 +118,9 @@ fn imports_and_urls_are_handled_like_plain_css() {
 #[test]
 fn names_depend_on_the_file_not_on_its_text() {
     let names = |id: &str, text: &str| {
-        let code = compile_css_module(id, text).code.unwrap();
+        let code = compile_css_module(id, text, &CssModulesOptions::default())
+            .code
+            .unwrap();
         code[code.find("{\"").unwrap()..].to_string()
     };
     let a = names("/src/a.module.css", ".x { color: red }");
@@ -131,6 +133,7 @@ fn grid_lines_and_areas_are_scoped_too() {
     let out = compile_css_module(
         "/src/grid.module.css",
         ".page { grid-template-areas: \"head\"; grid-column: main-start / main-end }\n.top { grid-area: head }\n",
+        &CssModulesOptions::default(),
     );
     assert_eq!(out.diagnostics, []);
     let code = out.code.unwrap();
@@ -240,7 +243,11 @@ fn trailing_map(text: &str) -> swc_sourcemap::SourceMap {
 
 #[test]
 fn a_compiled_module_keeps_its_map_to_the_original_through_the_pass() {
-    let out = compile_css_module("/src/Card.module.scss", &sass_output_with_map());
+    let out = compile_css_module(
+        "/src/Card.module.scss",
+        &sass_output_with_map(),
+        &CssModulesOptions::default(),
+    );
     for text in [
         out.stylesheet.as_deref().unwrap(),
         out.style.as_deref().unwrap(),
@@ -267,6 +274,90 @@ fn a_compiled_module_keeps_its_map_to_the_original_through_the_pass() {
 
 #[test]
 fn a_plain_module_has_no_map() {
-    let out = compile_css_module("/src/App.module.css", ".a { color: red }\n");
+    let out = compile_css_module(
+        "/src/App.module.css",
+        ".a { color: red }\n",
+        &CssModulesOptions::default(),
+    );
     assert!(!out.stylesheet.unwrap().contains("sourceMappingURL"));
+}
+
+#[test]
+fn locals_conventions_as_postcss_modules_names_them() {
+    for (name, camel, dashes) in [
+        ("foo-bar", "fooBar", "fooBar"),
+        ("foo_bar-baz", "fooBarBaz", "foo_barBaz"),
+        ("FooBar", "fooBar", "FooBar"),
+        ("XMLHttp", "xmlHttp", "XMLHttp"),
+        ("btn--primary", "btnPrimary", "btnPrimary"),
+        ("a2b", "a2B", "a2b"),
+        ("plain", "plain", "plain"),
+    ] {
+        assert_eq!(camel_case(name), camel, "{name}");
+        assert_eq!(dashes_camel_case(name), dashes, "{name}");
+    }
+}
+
+#[test]
+fn generate_scoped_name_strings_become_lightningcss_patterns() {
+    assert_eq!(
+        scoped_name_pattern("[name]__[local]___[hash:base64:5]").unwrap(),
+        "[name]__[local]___[hash]"
+    );
+    assert_eq!(scoped_name_pattern("my-[local]").unwrap(), "my-[local]");
+    let error = scoped_name_pattern("[path][name]__[local]").unwrap_err();
+    assert!(error.contains("[path]"), "{error}");
+}
+
+/// `css.modules`: the config's pattern (grid names left alone when `[local]` does not end
+/// it), its `localsConvention` (a composed name looked up as the other module exports it),
+/// `globalModulePaths` and `false`.
+#[test]
+fn css_modules_options_from_the_config() {
+    let options = CssModulesOptions {
+        pattern: Some(scoped_name_pattern("[local]__[name]").unwrap()),
+        locals_convention: LocalsConvention::CamelCaseOnly,
+        ..CssModulesOptions::default()
+    };
+    let out = compile_css_module(
+        "/src/App.module.css",
+        ".top-bar { composes: big-text from './type.module.css'; grid-area: head }\n\
+         .page { grid-template-areas: \"head\" }\n",
+        &options,
+    );
+    assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+    let code = out.code.unwrap();
+    assert!(
+        code.contains(r#"{"page": "page__App-module", "topBar": "top-bar__App-module"}"#),
+        "{code}"
+    );
+    assert!(
+        code.contains(r#"[["topBar", require("./type.module.css"), "bigText"]]"#),
+        "{code}"
+    );
+    assert!(out.stylesheet.unwrap().contains("grid-area: head"));
+
+    let both = CssModulesOptions {
+        locals_convention: LocalsConvention::Dashes,
+        ..CssModulesOptions::default()
+    };
+    let code = compile_css_module("/src/A.module.css", ".a-b { color: red }", &both)
+        .code
+        .unwrap();
+    assert!(code.contains(r#""a-b": "A-module_"#), "{code}");
+    assert!(code.contains(r#""aB": "A-module_"#), "{code}");
+
+    let path = std::path::Path::new("/p/src/vendor/x.module.css");
+    assert!(CssModulesOptions::default().applies_to(path));
+    let global = CssModulesOptions {
+        global_module_paths: ["/vendor/".to_string()].into(),
+        ..CssModulesOptions::default()
+    };
+    assert!(!global.applies_to(path));
+    assert!(global.applies_to(std::path::Path::new("/p/src/x.module.css")));
+    let off = CssModulesOptions {
+        enabled: false,
+        ..CssModulesOptions::default()
+    };
+    assert!(!off.applies_to(std::path::Path::new("/p/src/x.module.css")));
 }

@@ -233,7 +233,7 @@ fn parse(db: &dyn Db, file: SourceFile, env: PluginEnv) -> Arc<ParsedModule> {
                 ..
             } if inline_stylesheet => {
                 let real = ImportQuery::of_path(path).map_or_else(|| path.clone(), |(r, _)| r);
-                let compiled = compile_stylesheet(&real, variant_of(&id), &code);
+                let compiled = compile_stylesheet(db, &real, variant_of(&id), &code);
                 return Arc::new(ParsedModule {
                     diagnostics: compiled.diagnostics.into(),
                     watched: watched.into(),
@@ -257,7 +257,7 @@ fn parse(db: &dyn Db, file: SourceFile, env: PluginEnv) -> Arc<ParsedModule> {
                     Some(comment) => format!("{}\n{comment}\n", code.trim_end()),
                     None => code,
                 };
-                let compiled = compile_stylesheet(path, &id, &code);
+                let compiled = compile_stylesheet(db, path, &id, &code);
                 return Arc::new(ParsedModule {
                     watched: watched.into(),
                     ..parsed_stylesheet(compiled)
@@ -306,7 +306,7 @@ fn parse(db: &dyn Db, file: SourceFile, env: PluginEnv) -> Arc<ParsedModule> {
             compile_script(db, file, path, &id, source_kind, text)
         }
         (FileClass::Css, FileContents::Text(text)) => {
-            parsed_stylesheet(compile_stylesheet(path, &id, text))
+            parsed_stylesheet(compile_stylesheet(db, path, &id, text))
         }
         (FileClass::Foreign | FileClass::SubModule | FileClass::Virtual, _) => {
             ParsedModule::failed(Diagnostic {
@@ -337,7 +337,7 @@ fn parse(db: &dyn Db, file: SourceFile, env: PluginEnv) -> Arc<ParsedModule> {
             } else if FileClass::of(&real) == FileClass::Css {
                 // The stylesheet as it would be served (relative `url()`s made absolute; a
                 // CSS Module's names scoped), as a string: nothing is injected.
-                let compiled = compile_stylesheet(&real, real_id, text);
+                let compiled = compile_stylesheet(db, &real, real_id, text);
                 ParsedModule {
                     diagnostics: compiled.diagnostics.into(),
                     ..ParsedModule::from_compiled(string_module(
@@ -435,10 +435,14 @@ fn no_plugin_message(id: &str, path: &Path) -> String {
     format!("no plugin of this project loads or transforms {id}")
 }
 
-/// A stylesheet file: a CSS Module (`*.module.css`) or a plain one.
-fn compile_stylesheet(path: &Path, id: &str, text: &str) -> css::CompiledCss {
-    if css_modules::is_css_module(path) {
-        css_modules::compile_css_module(id, text)
+/// A stylesheet file: a CSS Module (`*.module.css`, as the config's `css.modules` says) or a
+/// plain one.
+fn compile_stylesheet(db: &dyn Db, path: &Path, id: &str, text: &str) -> css::CompiledCss {
+    let project = Project::try_get(db);
+    let default = css_modules::CssModulesOptions::default();
+    let modules = project.map_or(&default, |p| &p.options(db).css_modules);
+    if modules.applies_to(path) {
+        css_modules::compile_css_module(id, text, modules)
     } else {
         css::compile_css(id, text)
     }
