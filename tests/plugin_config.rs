@@ -152,6 +152,8 @@ fn a_plain_data_config_means_without_node_what_the_host_says_it_means() {
         "export default { json: { stringify: true, namedExports: false },\n\
            css: { modules: { localsConvention: 'camelCase', generateScopedName: '[local]_[hash]' } } }\n",
         "export default { css: { modules: false } }\n",
+        "export default { root: 'app', base: 'sub' }\n",
+        "export default { base: './' }\n",
         // Options hotloop does not honour: listed, as the host lists them (vitest's `test`;
         // `vitest/config`'s `defineConfig` is vite's, which the engine's tests cover).
         "import { defineConfig } from 'vite'\nimport react from '@vitejs/plugin-react'\n\
@@ -241,7 +243,6 @@ fn a_project_that_configures_postcss_is_left_to_the_host() {
 #[test]
 fn options_beyond_the_literal_ones_are_left_to_the_host() {
     for text in [
-        "export default { base: '/app/' }\n",
         "export default { server: { port: 5199, proxy: { '/api': 'http://127.0.0.1:1' } } }\n",
         "export default { server: { port: 70000 } }\n",
         "export default { hotloop: { server: 1 } }\n",

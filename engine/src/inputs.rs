@@ -110,6 +110,9 @@ pub struct ProjectOptions {
     pub env_overrides: Vec<(String, String)>,
     /// Vite's mode (`--mode`): which `.env.<mode>` files are read, and `import.meta.env.MODE`.
     pub mode: String,
+    /// Vite's `base` (starts and ends with `/`): `import.meta.env.BASE_URL` and `%BASE_URL%`;
+    /// the server serves the app under it.
+    pub base: String,
     /// Vite's `envDir`: the directory the `.env` files are read from (canonical); `None`: the
     /// project root.
     pub env_dir: Option<PathBuf>,
@@ -190,6 +193,7 @@ impl Default for ProjectOptions {
             env_prefixes: vec![DEFAULT_ENV_PREFIX.to_string()],
             env_overrides: Vec::new(),
             mode: DEFAULT_MODE.to_string(),
+            base: "/".to_string(),
             env_dir: None,
             public_dir: PublicDir::default(),
             plugins_fingerprint: 0,

@@ -312,7 +312,7 @@
 
     /**
      * Takes `host` and the start call's options: `revision` and `serverId` of the chunk,
-     * `env` (the `.env` variables) and `mode` into `import.meta.env`, `hot: false` for no
+     * `env` (the `.env` variables), `mode` and `base` into `import.meta.env`, `hot: false` for no
      * `import.meta.hot`. Returns false (and changes nothing) when the core was started already.
      */
     function start(nextHost, options = {}) {
@@ -331,6 +331,10 @@
       }
       if (typeof options.mode === "string") {
         state.env = Object.freeze(Object.assign({}, state.env, { MODE: options.mode }));
+      }
+      if (typeof options.base === "string") {
+        // Vite's `base`, as `import.meta.env.BASE_URL`.
+        state.env = Object.freeze(Object.assign({}, state.env, { BASE_URL: options.base }));
       }
       state.serverRendered = options.serverRendered === true;
       if (options.server === true) {

@@ -274,6 +274,15 @@ test("the mode start receives (--mode) is import.meta.env.MODE", () => {
   assert.ok(Object.isFrozen(env));
 });
 
+test("the base start receives (vite.config's base) is import.meta.env.BASE_URL", () => {
+  const rt = createTestRuntime();
+  rt.load([js("/src/meta.js", {}, "globalThis.env = __hotloop_meta.env;")], ["/src/meta.js"], {
+    base: "/app/",
+    env: { BASE_URL: "from .env?" },
+  });
+  assert.equal(rt.get("env").BASE_URL, "/app/");
+});
+
 test("without a refresh runtime $RefreshReg$/$RefreshSig$ are harmless", () => {
   const rt = createTestRuntime();
   rt.load(

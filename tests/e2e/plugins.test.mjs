@@ -235,6 +235,60 @@ describe('a project without a vite.config', { skip, concurrency: false }, () => 
   });
 });
 
+describe("a vite.config's base and root", { skip, concurrency: false }, () => {
+  let dir, server, tab;
+
+  before(async () => {
+    // The config beside package.json; the app (index.html, public/) in `app/`, as `root` says.
+    dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'hotloop-e2e-base-')));
+    writeFile(path.join(dir, 'vite.config.ts'), "export default { root: 'app', base: '/sub/' };\n");
+    writeFile(path.join(dir, 'package.json'), '{ "name": "base-fixture", "private": true }\n');
+    writeFile(path.join(dir, 'app/index.html'),
+      '<!doctype html><html><head><title>%BASE_URL%</title></head><body><div id="app"></div>' +
+      '<script type="module" src="./src/main.js"></script></body></html>\n');
+    writeFile(path.join(dir, 'app/public/note.txt'), 'from public\n');
+    writeFile(path.join(dir, 'app/src/main.js'),
+      "document.querySelector('#app').innerHTML = `<p id=\"base\">${import.meta.env.BASE_URL}</p><p id=\"text\">first</p>` +\n" +
+      "  `<p id=\"defined\">${typeof __DEFINED__ === 'undefined' ? 'none' : __DEFINED__}</p>`;\n" +
+      "fetch(import.meta.env.BASE_URL + 'note.txt').then((r) => r.text()).then((t) => { document.body.dataset.note = t.trim(); });\n" +
+      'import.meta.hot?.accept();\n');
+    server = await Server.start(dir);
+    // `/` redirects to the base, where the page is.
+    tab = await Tab.open(browser, server.url + '/');
+    await tab.untilLog('[hmr] connected');
+  });
+
+  after(async () => {
+    await tab?.close();
+    await server?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the page is served under the base, from the root the config names, with BASE_URL', async () => {
+    await tab.until(() => document.querySelector('#text')?.textContent === 'first');
+    assert.equal(await tab.page.evaluate(() => location.pathname), '/sub/');
+    assert.equal(await tab.page.evaluate(textOf, '#base'), '/sub/');
+    assert.equal(await tab.page.evaluate(() => document.title), '/sub/');
+    // `public/` of the config's root, under the base.
+    await tab.until(() => document.body.dataset.note === 'from public');
+    assert.deepEqual(tab.log.filter((l) => l.startsWith('[pageerror]') || /\[hmr\] error/.test(l)), []);
+  });
+
+  test('an edit in the config root updates the page in place', async () => {
+    const navs = tab.navigations;
+    editFile(path.join(dir, 'app/src/main.js'), 'first', 'second');
+    await tab.until(() => document.querySelector('#text')?.textContent === 'second');
+    assert.equal(tab.navigations, navs, 'no reload');
+  });
+
+  test('the config, outside the app\'s root, is still watched: an edit reloads the page with it', async () => {
+    assert.equal(await tab.page.evaluate(textOf, '#defined'), 'none');
+    writeFileAtomic(path.join(dir, 'vite.config.ts'), "export default { root: 'app', base: '/sub/', define: { __DEFINED__: '\"yes\"' } };\n");
+    await tab.until(() => document.querySelector('#defined')?.textContent === 'yes');
+    assert.equal(await tab.page.evaluate(() => location.pathname), '/sub/');
+  });
+});
+
 describe('a vite.config.js that is plain data', { skip, concurrency: false }, () => {
   let root, server, tab;
   const config = () => path.join(root, 'vite.config.js');

@@ -143,6 +143,11 @@ pub struct ServeArgs {
     /// this machine.
     #[arg(long = "env-prefix", value_name = "PREFIX", value_parser = non_empty_prefix)]
     pub env_prefixes: Vec<String>,
+    /// The public base path the app is served under (Vite's `base`), e.g. `/app/`: the page
+    /// is at `/app/`, `/` redirects there, and `import.meta.env.BASE_URL` is it. Wins over the
+    /// config's `base`.
+    #[arg(long, default_value = "/", value_name = "PATH", value_parser = base_path)]
+    pub base: String,
     /// Vite's mode: read `.env.MODE` and `.env.MODE.local` (instead of `.env.development*`)
     /// and set `import.meta.env.MODE`. The code still runs as development (`DEV` is true,
     /// React's development build, Fast Refresh).
@@ -261,6 +266,33 @@ fn mode_name(value: &str) -> Result<String, String> {
 }
 
 /// An empty prefix would send every variable of the `.env` files (secrets included) to the page.
+/// `--base`: a path (`app`, `/app`, `/app/` all mean `/app/`); a full URL means its path, and
+/// a relative base (`./`, empty) means `/`, as in Vite's dev server.
+fn base_path(value: &str) -> Result<String, String> {
+    Ok(normalize_base(value))
+}
+
+/// Vite's `base` as its dev server uses it: starts and ends with `/`.
+pub fn normalize_base(value: &str) -> String {
+    let value = value.trim();
+    let path = match value.split_once("://") {
+        Some((_, rest)) => rest.find('/').map_or("/", |i| &rest[i..]),
+        None => value,
+    };
+    if path.is_empty() || path.starts_with('.') {
+        return "/".into();
+    }
+    let mut base = String::with_capacity(path.len() + 2);
+    if !path.starts_with('/') {
+        base.push('/');
+    }
+    base.push_str(path);
+    if !base.ends_with('/') {
+        base.push('/');
+    }
+    base
+}
+
 fn non_empty_prefix(value: &str) -> Result<String, String> {
     if value.is_empty() {
         return Err(
@@ -270,4 +302,24 @@ fn non_empty_prefix(value: &str) -> Result<String, String> {
         );
     }
     Ok(value.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn bases_as_vites_dev_server_reads_them() {
+        for (given, base) in [
+            ("/", "/"),
+            ("", "/"),
+            ("./", "/"),
+            ("app", "/app/"),
+            ("/app", "/app/"),
+            ("/app/", "/app/"),
+            ("/a/b", "/a/b/"),
+            ("https://cdn.example.com/assets/", "/assets/"),
+            ("https://cdn.example.com", "/"),
+        ] {
+            assert_eq!(super::normalize_base(given), base, "{given}");
+        }
+    }
 }

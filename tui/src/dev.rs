@@ -69,11 +69,23 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
             None => None,
         },
     };
+    // Vite's `root`: the config (in the directory given) may name the app's directory below
+    // it, the project root from here on. The watcher, on the directory given, sees it; that
+    // directory stays servable, as Vite's workspace root is.
+    let config_dir = root.clone();
+    let root = match &vite {
+        Some(vite) => vite_config::project_root(&vite.config, &config_dir),
+        None => config_dir.clone(),
+    };
+    if root != config_dir {
+        serve_args.fs_allow.push(config_dir.clone());
+    }
     let mut options = ProjectOptions::default();
     if !serve.env_prefixes.is_empty() {
         options.env_prefixes = serve.env_prefixes.clone();
     }
     options.mode = serve.mode.clone();
+    options.base = serve.base.clone();
     if let Some(entry) = &serve.server {
         let path = root.join(entry);
         let entry = std::fs::canonicalize(&path)
@@ -187,7 +199,7 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         }
         _ => addr,
     };
-    let url = format!("http://{local}/");
+    let url = format!("http://{local}{}", serve.base);
     if !use_tui {
         // The cold build of a large project takes seconds: say what is happening.
         let _ = writeln!(
@@ -338,6 +350,7 @@ fn server_config(root: &Path, serve: &ServeArgs) -> ServerConfig {
         tracing::info!("proxy {rule}");
     }
     config.proxy = serve.proxy.clone();
+    config.base = serve.base.clone();
     config
 }
 

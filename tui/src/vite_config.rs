@@ -284,13 +284,19 @@ pub fn reloader(
     let host = vite.host.clone();
     let resolver = vite.resolver.clone();
     let path = vite.path.clone();
-    let started_with = vite.config.server.clone();
+    let started_with = (vite.config.server.clone(), vite.config.base.clone());
     Box::new(move || {
         let config = evaluate(&host, &root, &path, &serve).map_err(|e| format!("{e:#}"))?;
         let _ = host.take_custom_events();
-        if config.server != started_with {
+        if config.server != started_with.0 {
             tracing::warn!(
                 "{}: server options changed; restart hotloop to apply them",
+                path.display()
+            );
+        }
+        if config.base != started_with.1 {
+            tracing::warn!(
+                "{}: base changed; restart hotloop to serve the app under it",
                 path.display()
             );
         }
@@ -364,6 +370,38 @@ pub fn report_events(host: &Arc<PluginHost>, control: crossbeam_channel::Sender<
                 }
             }
         });
+}
+
+/// The project root `config` names (Vite's `root`, absolute from the host) for a config found
+/// in `dir`: that directory when it is `dir` or below it; else `dir`, with a warning (hotloop
+/// watches the directory it was started in).
+pub fn project_root(config: &ResolvedConfig, dir: &Path) -> PathBuf {
+    let named = match std::fs::canonicalize(&config.root) {
+        Ok(named) => named,
+        Err(e) => {
+            tracing::warn!(
+                "vite.config: root '{}' cannot be used ({e}); hotloop serves {}",
+                config.root,
+                dir.display()
+            );
+            return dir.to_path_buf();
+        }
+    };
+    if named == dir {
+        return named;
+    }
+    if !named.is_dir() || !named.starts_with(dir) {
+        tracing::warn!(
+            "vite.config: root '{}' is not a directory below {}; hotloop serves {} (run hotloop \
+             in that directory, with --config naming this config, instead)",
+            config.root,
+            dir.display(),
+            dir.display()
+        );
+        return dir.to_path_buf();
+    }
+    tracing::info!("vite.config: the app's root is {}", named.display());
+    named
 }
 
 /// Applies what hotloop honours of `config` to the project options and the server flags
@@ -517,18 +555,11 @@ pub fn apply(
     }
 
     let canonical = |p: &str| std::fs::canonicalize(p).unwrap_or_else(|_| PathBuf::from(p));
-    if canonical(&config.root) != root {
-        tracing::warn!(
-            "{file}: root '{}' is not honoured; run hotloop in that directory instead",
-            config.root
-        );
+    // `--base` wins; the host normalised the config's (a relative one is `/` in dev).
+    if serve.base == "/" && config.base != "/" {
+        serve.base = crate::cli::normalize_base(&config.base);
     }
-    if config.base != "/" {
-        tracing::warn!(
-            "{file}: base '{}' is not honoured; hotloop serves the app at /",
-            config.base
-        );
-    }
+    options.base = serve.base.clone();
     let public_dir = match config.public_dir.as_deref().map(canonical) {
         None => engine::PublicDir::Off,
         Some(dir) if dir == root.join("public") => engine::PublicDir::InRoot,

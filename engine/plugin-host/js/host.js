@@ -823,7 +823,8 @@ async function loadConfig(body) {
     ssrPlugins: forSsr.plugins.map((p, i) => pluginInfo(p, i, state.ssrFilters[i])),
     unsupported,
     middlewares: IS_WORKER ? null : await middlewaresAnswer(middlewares),
-    packageVersions: readVersions(resolvedRoot),
+    // The config's directory's (where its plugins are installed), whatever `root` says.
+    packageVersions: readVersions(root),
     // hotloop's own key (Vite has no standard one): the app's server entry, as `--server`.
     hotloopServer: typeof config.hotloop?.server === 'string' ? config.hotloop.server : null,
   };

@@ -180,7 +180,8 @@ impl ResolvedConfig {
     /// without Node (the host's own `hotloop:css` its only plugin, for preprocessor stylesheets,
     /// which start the host): Vite's defaults for everything else, `root` the project root, `mode` from
     /// `--mode` (`mode_flag`), else the config's, else `development`. Of the options hotloop
-    /// honours ([`HONOURED`], `js/config.js`'s list), it takes `mode`, `envPrefix`, `define`, `json`,
+    /// honours ([`HONOURED`], `js/config.js`'s list), it takes `root`, `base`, `mode`, `envPrefix`,
+    /// `define`, `json`,
     /// `css.modules` (as plain data: no function, no RegExp),
     /// `server.{port, host, strictPort, open, cors, allowedHosts}` and `hotloop.server`; one it
     /// does not honour (vitest's `test`, `build`, `server.hmr`, ...) is listed in `unsupported`,
@@ -229,6 +230,29 @@ impl ResolvedConfig {
         for (key, value) in options {
             match (key.as_str(), value) {
                 ("mode", Value::String(mode)) => config.mode = mode.clone(),
+                // As the host resolves them: `root` against the project root, `base` with a
+                // leading and a trailing `/` (a relative one is `/` in dev). Both before the
+                // options that depend on the root (none of which a literal sets here).
+                ("root", Value::String(dir)) if !dir.contains("..") => {
+                    let dir = root.join(dir.trim_start_matches("./"));
+                    config.public_dir = Some(dir.join("public").display().to_string());
+                    config.env_dir = dir.display().to_string();
+                    config.root = dir.display().to_string();
+                }
+                ("base", Value::String(base)) => {
+                    let mut b = if base.starts_with('.') {
+                        "/".to_string()
+                    } else {
+                        base.clone()
+                    };
+                    if !b.starts_with('/') {
+                        b.insert(0, '/');
+                    }
+                    if !b.ends_with('/') {
+                        b.push('/');
+                    }
+                    config.base = b;
+                }
                 ("envPrefix", v) => config.env_prefix = strings(v)?,
                 ("define", Value::Object(define)) => {
                     config.define = define

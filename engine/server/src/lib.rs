@@ -18,6 +18,7 @@
 //! ```
 
 mod app_server;
+mod base;
 mod fs;
 mod http;
 mod middlewares;
@@ -106,6 +107,8 @@ pub struct ServerConfig {
     pub middlewares: Option<MiddlewareSource>,
     /// The runtime script `/_hotloop/runtime.js` answers (and web workers' scripts start with).
     pub runtime: RuntimeScript,
+    /// Vite's `base` (starts and ends with `/`): the app is served under it (`base.rs`).
+    pub base: String,
 }
 
 /// The browser runtime as served: `hotloop_runtime::compact()` (the default), or the readable
@@ -208,6 +211,7 @@ impl ServerConfig {
             app_server_wait: std::time::Duration::from_secs(10),
             middlewares: None,
             runtime: RuntimeScript::served(),
+            base: "/".into(),
         }
     }
 }
@@ -242,6 +246,8 @@ pub(crate) struct AppState {
     /// The plugins' `server.middlewares` handlers (`middlewares.rs`).
     pub(crate) middlewares: Option<MiddlewareSource>,
     pub(crate) spa_fallback: bool,
+    /// `base` without its trailing slash (`base.rs`); `None` for `/`.
+    pub(crate) base_prefix: Option<String>,
     pub(crate) max_client_message: usize,
     pub(crate) served: watch::Receiver<Arc<Served>>,
     pub(crate) updates: broadcast::Sender<hotloop_protocol::Frame>,
@@ -408,6 +414,7 @@ impl BoundServer {
                 .app_server
                 .and_then(|port| Authority::try_from(format!("127.0.0.1:{port}")).ok()),
             spa_fallback: config.spa_fallback,
+            base_prefix: base::prefix(&config.base),
             max_client_message: config.max_client_message,
             served,
             updates,
@@ -444,13 +451,21 @@ impl BoundServer {
                 }
             });
         }
-        axum::serve(no_delay(self.listener), router(state))
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                let _ = stop_tx.send(true);
-            })
-            .await
-            .map_err(ServerError::Serve)
+        // `base` is stripped before routing, so the layer wraps the router.
+        let app = tower_layer::Layer::layer(
+            &axum::middleware::from_fn_with_state(state.clone(), base::strip),
+            router(state),
+        );
+        axum::serve(
+            no_delay(self.listener),
+            axum::ServiceExt::<axum::extract::Request>::into_make_service(app),
+        )
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+        })
+        .await
+        .map_err(ServerError::Serve)
     }
 }
 

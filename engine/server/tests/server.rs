@@ -1942,3 +1942,42 @@ async fn the_public_dir_may_be_another_directory_outside_the_root_or_none() {
     assert_eq!(get(&h, "/favicon.svg").await.status, 404);
     assert_eq!(get(&h, "/src/app.js").await.status, 200);
 }
+
+/// Vite's `base`: the page and the files under it, its own address without it redirected
+/// there (query kept), hotloop's and base-less URLs still served.
+#[tokio::test]
+async fn the_app_is_served_under_the_base() {
+    let h = start_with(|config, _| config.base = "/app/".into(), 64).await;
+    for (target, location) in [
+        ("/", "/app/"),
+        ("/index.html", "/app/"),
+        ("/app", "/app/"),
+        ("/app?x=1", "/app/?x=1"),
+    ] {
+        let reply = get(&h, target).await;
+        assert_eq!(reply.status, 302, "{target}");
+        assert_eq!(reply.header("location"), Some(location), "{target}");
+    }
+    let page = get(&h, "/app/").await;
+    assert_eq!(page.status, 200);
+    assert!(String::from_utf8_lossy(&page.body).contains("/_hotloop/chunk.js"));
+    // An SPA route under the base is the page too.
+    assert_eq!(
+        get_with(&h, "/app/about", &["Accept: text/html"])
+            .await
+            .status,
+        200
+    );
+    for target in [
+        "/app/favicon.svg",
+        "/favicon.svg",
+        "/app/src/app.js",
+        "/_hotloop/runtime.js",
+        "/app/_hotloop/runtime.js",
+    ] {
+        assert_eq!(get(&h, target).await.status, 200, "{target}");
+    }
+    // A path that only starts like the base is not under it.
+    assert_eq!(get(&h, "/application.js").await.status, 404);
+    h.stop().await.unwrap();
+}

@@ -163,8 +163,8 @@ impl EngineHost {
             return;
         };
         self.recorded_revision = Some(served.revision);
-        let mode = &self.project.options(&self.db).mode;
-        let trailer = start_trailer(state, mode, 0, SERVER_ID_PLACEHOLDER);
+        let options = self.project.options(&self.db);
+        let trailer = start_trailer(state, options, 0, SERVER_ID_PLACEHOLDER);
         let files = self.db.files().files_on_disk();
         let sheets = served
             .modules

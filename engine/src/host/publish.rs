@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crate::db::EngineDb;
 use crate::environment::EnvironmentKind;
 use crate::graph::ModuleIndex;
-use crate::inputs::DEFAULT_MODE;
+use crate::inputs::{DEFAULT_MODE, ProjectOptions};
 use crate::js_literal::{push_json_object, push_json_string};
 use crate::queries::emit::{EMPTY_MODULE_ID, empty_module_entry};
 use crate::queries::env::PublicEnv;
@@ -138,7 +138,7 @@ fn define_parts(state: &BuildState, order: &[ModuleIndex], uses_empty_module: bo
 
 /// The workers' chunks: each worker environment's modules in its chunk's order, then
 /// `__hotloop.start([id], { worker: true, ... })`. O(modules the workers reach).
-fn worker_chunks(state: &BuildState, mode: &str) -> WorkerChunks {
+fn worker_chunks(state: &BuildState, options: &ProjectOptions) -> WorkerChunks {
     state
         .chunk
         .environments
@@ -150,7 +150,7 @@ fn worker_chunks(state: &BuildState, mode: &str) -> WorkerChunks {
             push_json_string(&mut trailer, &worker.name);
             trailer.push_str("], {");
             trailer.push_str(worker.kind.start_option().unwrap_or_default());
-            push_start_env(&mut trailer, mode, &state.env);
+            push_start_env(&mut trailer, options, &state.env);
             trailer.push_str("});\n//# sourceMappingURL=");
             trailer.push_str(&crate::transform::worker_map_url(&worker.name));
             trailer.push('\n');
@@ -163,7 +163,7 @@ fn worker_chunks(state: &BuildState, mode: &str) -> WorkerChunks {
 /// ... })`) and the chunk's map line.
 pub(super) fn start_trailer(
     state: &BuildState,
-    mode: &str,
+    options: &ProjectOptions,
     revision: u32,
     server_id: &str,
 ) -> String {
@@ -180,16 +180,20 @@ pub(super) fn start_trailer(
         trailer.push_str(",\"refreshRuntime\":");
         push_json_string(&mut trailer, id);
     }
-    push_start_env(&mut trailer, mode, &state.env);
+    push_start_env(&mut trailer, options, &state.env);
     trailer.push_str("});\n//# sourceMappingURL=/_hotloop/chunk.js.map\n");
     trailer
 }
 
-/// The start call's `mode` (unless it is the default) and `.env` variables.
-fn push_start_env(trailer: &mut String, mode: &str, env: &PublicEnv) {
-    if mode != DEFAULT_MODE {
+/// The start call's `mode` and `base` (unless they are the defaults) and `.env` variables.
+fn push_start_env(trailer: &mut String, options: &ProjectOptions, env: &PublicEnv) {
+    if options.mode != DEFAULT_MODE {
         trailer.push_str(",\"mode\":");
-        push_json_string(trailer, mode);
+        push_json_string(trailer, &options.mode);
+    }
+    if options.base != "/" {
+        trailer.push_str(",\"base\":");
+        push_json_string(trailer, &options.base);
     }
     if !env.vars.is_empty() {
         trailer.push_str(",\"env\":");
@@ -305,14 +309,14 @@ impl EngineHost {
             self.build();
         }
         let db = &self.db;
-        let mode = &self.project.options(db).mode;
+        let options = self.project.options(db);
         let Some(state) = self.state.as_mut() else {
             unreachable!("build() always leaves a state")
         };
         let workers = match &state.served.workers {
             Some(workers) => workers.clone(),
             None => {
-                let workers = worker_chunks(state, mode);
+                let workers = worker_chunks(state, options);
                 state.served.workers = Some(workers.clone());
                 workers
             }
@@ -372,7 +376,7 @@ impl EngineHost {
                 chunk.clone()
             }
             _ => {
-                let trailer = start_trailer(state, mode, revision, server_id);
+                let trailer = start_trailer(state, options, revision, server_id);
                 let chunk = Arc::new(Chunk::new(parts, trailer));
                 state.served.chunk = Some((server_id.clone(), revision, chunk.clone()));
                 chunk

@@ -51,13 +51,14 @@ pub fn replace_in_html<'t>(
     text: &'t str,
     env: &PublicEnv,
     mode: &str,
+    base: &str,
 ) -> std::borrow::Cow<'t, str> {
     if !text.contains('%') {
         return text.into();
     }
     let builtin = |name: &str| match name {
         "MODE" => Some(mode),
-        "BASE_URL" => Some("/"),
+        "BASE_URL" => Some(base),
         "DEV" => Some("true"),
         "PROD" | "SSR" => Some("false"),
         _ => None,
@@ -196,14 +197,14 @@ mod tests {
             diagnostics: Vec::new(),
         };
         let html = "<title>%VITE_TITLE%</title><p>%MODE% %DEV% %NOPE% 100% 50%</p>\
-                    <div style=\"width:100%;height:50%\">%VITE_TITLE</div>%%";
+                    <div style=\"width:100%;height:50%\">%VITE_TITLE</div>%%%BASE_URL%";
         assert_eq!(
-            replace_in_html(html, &env, "staging"),
+            replace_in_html(html, &env, "staging", "/app/"),
             "<title>Hot & <fast></title><p>staging true %NOPE% 100% 50%</p>\
-             <div style=\"width:100%;height:50%\">%VITE_TITLE</div>%%"
+             <div style=\"width:100%;height:50%\">%VITE_TITLE</div>%%/app/"
         );
         assert!(matches!(
-            replace_in_html("<p>no placeholders</p>", &env, "development"),
+            replace_in_html("<p>no placeholders</p>", &env, "development", "/"),
             std::borrow::Cow::Borrowed(_)
         ));
         // With `--env-prefix MO` a `.env` `MODE=x` is exposed, but `%MODE%` stays the mode,
@@ -212,6 +213,9 @@ mod tests {
             vars: [("MODE".to_string(), "from .env".to_string())].into(),
             diagnostics: Vec::new(),
         };
-        assert_eq!(replace_in_html("%MODE%", &shadowing, "staging"), "staging");
+        assert_eq!(
+            replace_in_html("%MODE%", &shadowing, "staging", "/"),
+            "staging"
+        );
     }
 }

@@ -244,7 +244,8 @@ pub fn entry_html(db: &dyn Db, project: Project) -> Arc<str> {
         .into();
     };
     let env = public_env(db, project);
-    let text = replace_in_html(&text, &env, &project.options(db).mode);
+    let options = project.options(db);
+    let text = replace_in_html(&text, &env, &options.mode, &options.base);
     let root = project.root(db);
     let has_head = entries.has_head;
     let with_chunk = entries.module_script_tags == 0;

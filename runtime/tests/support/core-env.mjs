@@ -102,9 +102,9 @@ export function createTestRuntime({ refresh = null, allowReload = true, lazyChun
     sent: (kind) => frames.filter((m) => m.kind === kind),
     frames,
     /** Defines the modules, starts, evaluates the entries; resolves once every entry settled. */
-    load(modules, entries, { revision = 1, serverId = SERVER_ID, env, mode, hot, serverRendered } = {}) {
+    load(modules, entries, { revision = 1, serverId = SERVER_ID, env, mode, base, hot, serverRendered } = {}) {
       for (const m of modules) core.define(m.id, m.deps, (0, eval)(m.code), m.staticDeps);
-      core.start(host, { revision, serverId, env, mode, hot, serverRendered });
+      core.start(host, { revision, serverId, env, mode, base, hot, serverRendered });
       return core.startEntries(entries);
     },
     /** The transport connects and the server greets. */

@@ -1,0 +1,71 @@
+//! Vite's `base` (`/app/`): the app is served under it. A request under the base has it
+//! stripped before routing (`/app/src/logo.svg` is `/src/logo.svg`, `/app/` the page), and the
+//! page's own address without it (`/`, `/index.html`, `/app`) is redirected there, as Vite
+//! does. Any other path is served as it is: hotloop's own URLs (`/_hotloop/...`) and the
+//! root-absolute URLs the engine writes (asset URLs, `url()`s in CSS) carry no base, and
+//! serving them beside it keeps every page working.
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::AppState;
+
+/// The base without its trailing slash (`/app`); `None` for `/`.
+pub(crate) fn prefix(base: &str) -> Option<String> {
+    let trimmed = base.trim_end_matches('/');
+    (!trimmed.is_empty()).then(|| trimmed.to_string())
+}
+
+/// The layer in front of the router.
+pub(crate) async fn strip(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(prefix) = state.base_prefix.as_deref() else {
+        return next.run(request).await;
+    };
+    let path = request.uri().path();
+    let query = request
+        .uri()
+        .query()
+        .map(|q| format!("?{q}"))
+        .unwrap_or_default();
+    if path == prefix || path == "/" || path == "/index.html" {
+        return redirect(&format!("{prefix}/{query}"));
+    }
+    let Some(rest) = path
+        .strip_prefix(prefix)
+        .filter(|rest| rest.starts_with('/'))
+    else {
+        return next.run(request).await;
+    };
+    let Ok(uri) = format!("{rest}{query}").parse::<Uri>() else {
+        return (StatusCode::BAD_REQUEST, "bad request path").into_response();
+    };
+    let (mut parts, body) = request.into_parts();
+    parts.uri = uri;
+    next.run(Request::from_parts(parts, body)).await
+}
+
+fn redirect(location: &str) -> Response {
+    let mut response = StatusCode::FOUND.into_response();
+    if let Ok(value) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn prefixes() {
+        assert_eq!(super::prefix("/"), None);
+        assert_eq!(super::prefix("/app/"), Some("/app".into()));
+        assert_eq!(super::prefix("/a/b/"), Some("/a/b".into()));
+    }
+}
