@@ -285,6 +285,7 @@ pub fn reloader(
     let resolver = vite.resolver.clone();
     let path = vite.path.clone();
     let started_with = (vite.config.server.clone(), vite.config.base.clone());
+    let cli_base = serve.base.clone();
     Box::new(move || {
         let config = evaluate(&host, &root, &path, &serve).map_err(|e| format!("{e:#}"))?;
         let _ = host.take_custom_events();
@@ -303,6 +304,11 @@ pub fn reloader(
         let mut options = cli.clone();
         let mut serve = serve.clone();
         apply(&config, &root, &mut options, &mut serve);
+        // The server keeps the base it started with (changing it takes a restart).
+        options.base = match cli_base.as_str() {
+            "/" => crate::cli::normalize_base(&started_with.1),
+            flag => flag.to_string(),
+        };
         resolver.configure(&options.resolve);
         let mut options = options.with_process_env();
         options.plugins_fingerprint = host.fingerprint();
