@@ -11,7 +11,8 @@
 // as the server answers HTTP; for hotloop, in brackets, the part until its log said the cold
 // build was ready), then N edits of the
 // component's template (save → the new text in the DOM) and N edits of a `<style>` block in it
-// (save → the computed style), and whether its counter's state and the page survived them all;
+// (save → the computed style), each stamped by the page itself when it sees the change (a
+// MutationObserver, a timer and animation frames: `watchInPage`), as hmrbench does, and whether its counter's state and the page survived them all;
 // then a restart on the same project with its caches kept (spawn → rendered again).
 //
 //   cargo build --release && node benches/vue/run.mjs [--app starter|sfc1000|both] [--rounds 3] [--edits 10]
@@ -169,6 +170,7 @@ async function session(browser, tool, spec, results) {
   // The tab is open before the tool starts, as a developer's browser is: its renderer's start
   // is the browser's cost, not the tool's (on 2 cores it competed with the cold build).
   const context = await browser.newContext();
+  await context.addInitScript(watchInPage);
   const page = await context.newPage();
   const app = start(tool, spec);
   let exited = new Promise((r) => app.child.on('exit', r));
@@ -227,39 +229,83 @@ async function measure(page, tool, spec, results, t0, app) {
   const file = path.join(app.root, spec.file);
   const original = fs.readFileSync(file, 'utf8');
   const navsBefore = navs;
-  // An edit the page does not show within 10 s is counted as missed (the table says how many),
-  // not timed; the session goes on.
-  const shown = async (fn, arg) => {
-    const t = performance.now();
-    try {
-      await page.waitForFunction(fn, arg, { polling: 'raf', timeout: 10_000 });
-      return performance.now() - t;
-    } catch (e) {
-      if (e.name !== 'TimeoutError') throw e;
+  const offset = await clockOffset(page);
+  // Save → the page's own stamp of the change (`watchInPage`), on Node's clock. An edit the
+  // page does not show within 10 s is counted as missed (the table says how many), not timed;
+  // the session goes on.
+  const shown = async (write, kind, arg) => {
+    await page.evaluate(([k, sel, x]) => { window.__benchSeen = window.__benchWatch(k, sel, x, 10_000); }, [kind, spec.heading, arg]);
+    const saved = nowMs();
+    write();
+    const seen = await page.evaluate(() => window.__benchSeen);
+    if (seen === null) {
       results.missed++;
       return null;
     }
+    return seen - offset - saved;
   };
-  const textIs = ([sel, x]) => document.querySelector(sel)?.textContent === x;
   for (let i = 0; i < EDITS; i++) {
     const text = spec.text(tool.replace(/[^a-z0-9]+/gi, '-'), i);
-    fs.writeFileSync(file, spec.editText(original, text));
-    const ms = await shown(textIs, [spec.heading, text]);
+    const ms = await shown(() => fs.writeFileSync(file, spec.editText(original, text)), 'text', text);
     if (ms !== null) results.sfc.push(ms);
     await new Promise((r) => setTimeout(r, 100));
   }
   // Template edits keep the component's state, with no page reload.
   results.kept.push((await page.textContent(spec.counter)).includes('3') && navs === navsBefore);
-  const spacing = ([sel, x]) => getComputedStyle(document.querySelector(sel)).letterSpacing === `${x}px`;
-  fs.writeFileSync(file, spec.withStyle(original, 1));
-  if ((await shown(spacing, [spec.heading, 1])) === null) return;
+  if ((await shown(() => fs.writeFileSync(file, spec.withStyle(original, 1)), 'spacing', 1)) === null) return;
   for (let i = 0; i < EDITS; i++) {
     const px = 40 + i;
-    fs.writeFileSync(file, spec.withStyle(original, px));
-    const ms = await shown(spacing, [spec.heading, px]);
+    const ms = await shown(() => fs.writeFileSync(file, spec.withStyle(original, px)), 'spacing', px);
     if (ms !== null) results.style.push(ms);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * In every document, before the app: `__benchWatch(kind, selector, value, ms)` resolves with
+ * the page's clock (epoch ms) at the first moment the element shows `value` (`text`: its
+ * text; `spacing`: its computed `letter-spacing` in px), or null after `ms`. Checked on every
+ * DOM mutation (a template edit lands there, under both tools), a 1 ms timer (~4 ms in
+ * Chromium) and every animation frame (a stylesheet patched through the CSSOM touches no DOM),
+ * so the stamp is the change itself, not the next poll of the harness (which added up to a
+ * frame and a CDP round trip to every edit of either tool).
+ */
+function watchInPage() {
+  window.__benchWatch = (kind, sel, value, ms) =>
+    new Promise((resolve) => {
+      const now = () => performance.timeOrigin + performance.now();
+      const check = () => {
+        const el = document.querySelector(sel);
+        if (!el) return false;
+        return kind === 'text' ? el.textContent === value : getComputedStyle(el).letterSpacing === `${value}px`;
+      };
+      let frame = 0;
+      const done = (t) => {
+        observer.disconnect();
+        clearInterval(timer);
+        clearTimeout(giveUp);
+        cancelAnimationFrame(frame);
+        resolve(t);
+      };
+      const observer = new MutationObserver(() => check() && done(now()));
+      observer.observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
+      const timer = setInterval(() => check() && done(now()), 1);
+      const onFrame = () => (check() ? done(now()) : (frame = requestAnimationFrame(onFrame)));
+      frame = requestAnimationFrame(onFrame);
+      const giveUp = setTimeout(() => done(null), ms);
+    });
+}
+
+/** The page's clock minus Node's (both epoch ms), from the fastest of 10 round trips. */
+async function clockOffset(page) {
+  let best = null;
+  for (let k = 0; k < 10; k++) {
+    const t1 = nowMs();
+    const t = await page.evaluate(() => performance.timeOrigin + performance.now());
+    const t2 = nowMs();
+    if (!best || t2 - t1 < best.rtt) best = { rtt: t2 - t1, offset: t - (t1 + t2) / 2 };
+  }
+  return best.offset;
 }
 
 /** CPU milliseconds (user + system) process `pid` spent, all its threads; 0 once it is gone. */

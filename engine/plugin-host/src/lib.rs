@@ -683,7 +683,13 @@ impl PluginHost {
             let mut cur = self.lock();
             self.alive(&mut cur, false)?
         };
+        let started = std::time::Instant::now();
         let result = self.round_trip(&proc, method, id, &body);
+        tracing::debug!(
+            "plugin host: {method} {} in {:.2} ms",
+            id.unwrap_or(""),
+            started.elapsed().as_secs_f64() * 1000.0
+        );
         if proc.is_dead() {
             let mut cur = self.lock();
             // Restart only the child that failed (another thread may have done it already).
