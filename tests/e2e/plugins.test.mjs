@@ -78,6 +78,10 @@ describe('a vite.config.ts with an alias, resolve, CSS Modules and JSON options,
     assert.equal(card.color, 'rgb(1, 2, 3)');
     // `json.namedExports: false`: the module's default export alone.
     assert.equal(await tab.page.evaluate(textOf, '#json'), 'default');
+    // `/@id/<id>`: a script tag by id ran (resolved by the plugin to a file), and the sheet it
+    // linked by id at run time applies.
+    await tab.until(() => document.body.dataset.byId === 'ran');
+    await tab.until(() => getComputedStyle(document.querySelector('#info')).color === 'rgb(4, 5, 6)');
     assert.deepEqual(tab.log.filter((l) => l.startsWith('[pageerror]') || /\[hmr\] error/.test(l)), []);
     assert.equal(pluginHosts(server).length, 1, 'one plugin host');
   });

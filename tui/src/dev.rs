@@ -169,6 +169,9 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
     let mut config = server_config(&root, serve);
     config.app_server = app_server.as_ref().map(|server| server.port());
     config.middlewares = vite.as_ref().map(vite_config::middlewares);
+    config.module_by_id = vite
+        .as_ref()
+        .map(|vite| vite_config::module_by_id(vite, &root));
     let bound = runtime
         .block_on(server::bind(config))
         .with_context(|| match serve.port {

@@ -774,6 +774,21 @@ pub fn middlewares(config: &ViteConfig) -> hotloop_server::MiddlewareSource {
     hotloop_server::MiddlewareSource::new(move || host.upgrade()?.middlewares())
 }
 
+/// What answers the page's `/@id/<id>` requests (a module a plugin makes the page fetch at
+/// run time: the plugins' `resolveId`, `load` and `transform`), for the dev server.
+pub fn module_by_id(config: &ViteConfig, root: &Path) -> hotloop_server::ModuleByIdSource {
+    let host = Arc::downgrade(&config.host);
+    let root = root.to_path_buf();
+    hotloop_server::ModuleByIdSource::new(move |id| {
+        let found = host.upgrade()?.module_by_id(&root, id)?;
+        Some(hotloop_server::ModuleById {
+            content_type: found.content_type,
+            body: found.code,
+            file: found.file,
+        })
+    })
+}
+
 /// The app's server entry the config names (`hotloop: { server: 'src/server.ts' }`, hotloop's
 /// own key), canonical; `Ok(None)` when it names none. A file that is not there is an error
 /// that names the config, the path and what to do.

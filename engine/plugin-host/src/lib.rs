@@ -102,6 +102,7 @@
 // `PluginError` (the `Plugins` trait's error) is large but rare, next to a process round trip.
 #![allow(clippy::result_large_err)]
 
+mod by_id;
 mod config;
 mod filter;
 mod preload;
@@ -119,6 +120,7 @@ use hotloop_protocol::plugin::{
 };
 use serde_json::{Value, json};
 
+pub use by_id::ById;
 pub use config::{
     Alias, FsOptions, HookFilter, MiddlewareRoute, MiddlewareRoutes, Pattern, PatternFilter,
     PluginInfo, ResolveOptions, ResolvedConfig, ServerOptions,

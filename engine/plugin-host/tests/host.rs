@@ -1377,3 +1377,54 @@ fn a_worker_that_crashes_or_hangs_restarts_the_host_and_leaves_no_process() {
     drop(host);
     wait_gone(pid);
 }
+
+/// `/@id/<id>`, as Vite's transform middleware answers it: the plugins' `resolveId` from
+/// `index.html`, their `load` (or the file) and `transform`; a script or a stylesheet only.
+#[test]
+fn a_module_by_id_is_resolved_loaded_and_transformed_by_the_plugins() {
+    let config = r#"
+import path from 'node:path'
+const dir = path.dirname(new URL(import.meta.url).pathname)
+export default { plugins: [{
+  name: 'by-id',
+  resolveId(id) {
+    if (id.startsWith('virtual:files:')) return path.join(dir, 'files', id.slice('virtual:files:'.length)) + '?from-plugin'
+    if (id === 'virtual:options') return '\0virtual:options'
+  },
+  load(id) {
+    if (id === '\0virtual:options') return 'export default { on: true }'
+    if (id.endsWith('?from-plugin') && id.includes('.mjs')) return 'window.loaded = "by the plugin"'
+  },
+  transform(code, id) {
+    if (id.includes('.css')) return code.replace('red', 'blue')
+  },
+}] }
+"#;
+    let p = Project::new(&[
+        ("vite.config.mjs", config),
+        ("files/sheet.css", ".a { color: red }\n"),
+        ("files/overlay.mjs", "window.loaded = 'from the file'\n"),
+        ("files/comp.ts", "export const x: number = 1\n"),
+    ]);
+    let (host, _) = start(&p, "vite.config.mjs");
+    let root = p.root();
+    let sheet = host
+        .module_by_id(&root, "virtual:files:sheet.css")
+        .expect("the sheet");
+    assert_eq!(sheet.content_type, "text/css");
+    assert_eq!(sheet.code, ".a { color: blue }\n", "the file, transformed");
+    assert_eq!(sheet.file, Some(root.join("files/sheet.css")));
+    let script = host
+        .module_by_id(&root, "virtual:files:overlay.mjs")
+        .expect("the script");
+    assert_eq!(script.content_type, "text/javascript");
+    assert_eq!(script.code, "window.loaded = \"by the plugin\"");
+    let options = host
+        .module_by_id(&root, "virtual:options")
+        .expect("a virtual module");
+    assert_eq!(options.code, "export default { on: true }");
+    assert_eq!(options.file, None);
+    // What hotloop would have to compile, and what no plugin knows, are not answered.
+    assert_eq!(host.module_by_id(&root, "virtual:files:comp.ts"), None);
+    assert_eq!(host.module_by_id(&root, "virtual:unknown"), None);
+}

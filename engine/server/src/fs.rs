@@ -284,6 +284,27 @@ impl FsPolicy {
     }
 }
 
+impl FsPolicy {
+    /// Whether a file a plugin named (an `/@id/` answer) may be served: canonical, inside the
+    /// root, the public directory or an allowed one, no segment denied below it. Blocking.
+    pub fn may_serve(&self, file: &Path) -> bool {
+        let Ok(canonical) = std::fs::canonicalize(file) else {
+            return false;
+        };
+        let inside = std::iter::once(&self.root)
+            .chain(&self.public)
+            .chain(&self.allow)
+            .find_map(|dir| canonical.strip_prefix(dir).ok());
+        inside.is_some_and(|relative| {
+            let segments = relative.components().filter_map(|c| match c {
+                Component::Normal(s) => s.to_str(),
+                _ => None,
+            });
+            denied_segment(&self.deny, segments).is_none()
+        })
+    }
+}
+
 /// `Content-Type` for a served file.
 pub fn content_type(path: &Path) -> String {
     let ext = path

@@ -713,6 +713,12 @@ pub(crate) async fn fallback(State(state): State<Arc<AppState>>, request: Reques
     if path.segments.first().is_some_and(|s| s == "_hotloop") {
         return text(StatusCode::NOT_FOUND, format!("not found: {raw_path}"));
     }
+    // A module by its plugin id, fetched by the page at run time (`by_id.rs`).
+    if let Some(id) = crate::by_id::requested_id(&raw_path, request.uri().query())
+        && let Some(response) = crate::by_id::answer(&state, id).await
+    {
+        return response;
+    }
     // A linked stylesheet is a module: its URL means the compiled sheet, never the raw file.
     // While the cold build runs, the last session's page has its sheets (a linked sheet blocks
     // the page's first render); anything else waits for the build.

@@ -19,6 +19,7 @@
 
 mod app_server;
 mod base;
+mod by_id;
 mod fs;
 mod http;
 mod middlewares;
@@ -41,6 +42,7 @@ use axum::routing::{any, get};
 use tokio::net::TcpListener;
 use tokio::sync::{broadcast, watch};
 
+pub use by_id::{ModuleById, ModuleByIdSource};
 pub use fs::DEFAULT_FS_DENY;
 pub use middlewares::{MAX_BODY as MAX_MIDDLEWARE_BODY, MiddlewareSource};
 pub use proxy::{ProxyRule, ProxyRuleError};
@@ -109,6 +111,8 @@ pub struct ServerConfig {
     pub runtime: RuntimeScript,
     /// Vite's `base` (starts and ends with `/`): the app is served under it (`base.rs`).
     pub base: String,
+    /// What answers `/@id/<id>` requests nothing else answers (`by_id.rs`); `None`: a 404.
+    pub module_by_id: Option<ModuleByIdSource>,
 }
 
 /// The browser runtime as served: `hotloop_runtime::compact()` (the default), or the readable
@@ -212,6 +216,7 @@ impl ServerConfig {
             middlewares: None,
             runtime: RuntimeScript::served(),
             base: "/".into(),
+            module_by_id: None,
         }
     }
 }
@@ -245,6 +250,8 @@ pub(crate) struct AppState {
     pub(crate) app_server_wait: std::time::Duration,
     /// The plugins' `server.middlewares` handlers (`middlewares.rs`).
     pub(crate) middlewares: Option<MiddlewareSource>,
+    /// `/@id/<id>` (`by_id.rs`).
+    pub(crate) module_by_id: Option<ModuleByIdSource>,
     pub(crate) spa_fallback: bool,
     /// `base` without its trailing slash (`base.rs`); `None` for `/`.
     pub(crate) base_prefix: Option<String>,
@@ -424,6 +431,7 @@ impl BoundServer {
             app_server_down: std::sync::atomic::AtomicBool::new(true),
             app_server_wait: config.app_server_wait,
             middlewares: config.middlewares,
+            module_by_id: config.module_by_id,
             chunk_cache: Mutex::new(None),
             pieces: Mutex::default(),
             runtime_etag: http::content_etag(&runtime_body),

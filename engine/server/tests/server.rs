@@ -1981,3 +1981,45 @@ async fn the_app_is_served_under_the_base() {
     assert_eq!(get(&h, "/application.js").await.status, 404);
     h.stop().await.unwrap();
 }
+
+/// `/@id/<id>` requests nothing else answers go to the binary's source (the plugins), the id
+/// unwrapped as Vite does; a file it names outside the served directories is refused.
+#[tokio::test]
+async fn module_ids_are_answered_by_the_plugins() {
+    let h = start_with(
+        |config, project| {
+            let outside = project.outside.join("secret.txt");
+            let inside = project.root.join("src/app.js");
+            config.module_by_id = Some(server::ModuleByIdSource::new(move |id| match id {
+                "virtual:a/sheet.css" => Some(server::ModuleById {
+                    content_type: "text/css",
+                    body: ".a{}".into(),
+                    file: Some(inside.clone()),
+                }),
+                "\0virtual:b?x=1" => Some(server::ModuleById {
+                    content_type: "text/javascript",
+                    body: "window.b = 1".into(),
+                    file: None,
+                }),
+                "virtual:leak" => Some(server::ModuleById {
+                    content_type: "text/javascript",
+                    body: "secret".into(),
+                    file: Some(outside.clone()),
+                }),
+                _ => None,
+            }));
+        },
+        64,
+    )
+    .await;
+    let sheet = get(&h, "/@id/virtual:a/sheet.css").await;
+    assert_eq!(sheet.status, 200);
+    assert_eq!(sheet.header("content-type"), Some("text/css"));
+    assert_eq!(sheet.body, b".a{}");
+    let script = get(&h, "/@id/__x00__virtual:b?x=1").await;
+    assert_eq!(script.status, 200);
+    assert_eq!(script.header("content-type"), Some("text/javascript"));
+    assert_eq!(get(&h, "/@id/virtual:leak").await.status, 403);
+    assert_eq!(get(&h, "/@id/virtual:nothing").await.status, 404);
+    h.stop().await.unwrap();
+}

@@ -30,7 +30,7 @@ use lol_html::{RewriteStrSettings, element, end, rewrite_str};
 use crate::db::Db;
 use crate::inputs::{Project, SourceFile};
 use crate::queries::env::{public_env, replace_in_html};
-use crate::queries::resolve::{RefreshRuntime, refresh_runtime};
+use crate::queries::resolve::{RefreshRuntime, html_entry_by_id, refresh_runtime};
 use crate::telemetry::Phase;
 use hotloop_protocol::{Diagnostic, DiagnosticKind, PageInjection, code_frame};
 
@@ -188,7 +188,8 @@ pub fn html_entries(db: &dyn Db, project: Project) -> Arc<HtmlEntries> {
         let Some(path) = local_path(root, &url) else {
             continue;
         };
-        let file = db.files().get_or_read(db, &path);
+        // `/@id/<id>`: the module the plugins resolve `<id>` to, as under Vite.
+        let file = html_entry_by_id(db, &path).unwrap_or_else(|| db.files().get_or_read(db, &path));
         if !file_exists(db, file) {
             let what = if is_script {
                 "entry script"

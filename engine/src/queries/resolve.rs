@@ -397,6 +397,29 @@ fn resolve_with_plugins(
     out
 }
 
+/// An `index.html` entry at `<root>/@id/<id>` (Vite's URL of a module by its id, as
+/// vite-plugin-vue-devtools injects `/@id/virtual:vue-devtools-path:overlay.js`): the module
+/// the plugins' `resolveId` make of `<id>` from `index.html`, as Vite's dev server resolves
+/// such a request before loading it; `None` when no plugin takes it (then it is the virtual
+/// module `<id>` itself, for their `load`) or it fails (its `load` error says so).
+pub fn html_entry_by_id(db: &dyn Db, path: &Path) -> Option<SourceFile> {
+    let root = db.files().root();
+    if !path.starts_with(root.join(crate::files::VIRTUAL_DIR)) {
+        return None;
+    }
+    let plugins = db.plugins()?;
+    let id = plugin_id(root, path);
+    if !plugins.wants_resolve_in(PluginEnv::Client, &id) {
+        return None;
+    }
+    let importer = root.join("index.html").to_string_lossy().into_owned();
+    let answers = plugins.resolve_ids_in(PluginEnv::Client, &[&id], Some(&importer));
+    match plugin_resolution(db, PluginEnv::Client, &id, answers.first()?)? {
+        Resolution::File(file) => Some(file),
+        _ => None,
+    }
+}
+
 /// One `resolveId` answer as a resolution; `None`: hotloop's own resolution decides.
 fn plugin_resolution(
     db: &dyn Db,

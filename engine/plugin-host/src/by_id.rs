@@ -1,0 +1,110 @@
+//! A module by its plugin id, as Vite's transform middleware answers `/@id/<id>`: the
+//! plugins' `resolveId` (from `index.html`), then their `load` (or the file) and `transform`
+//! chains, for the page. Only a script or a stylesheet that needs nothing of hotloop's own
+//! compile is answered (a `.js`/`.mjs`/`.cjs` file, a `.css` one, a virtual id): what a plugin
+//! makes the page fetch at run time (vite-plugin-vue-devtools' overlay bundle and its sheet).
+//! Modules the app imports never come here; they are in the engine's chunks.
+
+use std::path::{Path, PathBuf};
+
+use hotloop_protocol::plugin::{PluginEnv, Plugins as _};
+
+use crate::PluginHost;
+
+/// What `/@id/<id>` answers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ById {
+    /// `text/javascript` or `text/css`.
+    pub content_type: &'static str,
+    pub code: String,
+    /// The file the id resolved to, when it is one.
+    pub file: Option<PathBuf>,
+}
+
+/// What an id (or the file it resolved to) is served as, by its extension; `None` for what
+/// hotloop would have to compile (TypeScript, JSX, `.vue`, ...).
+fn content_type(id: &str) -> Option<&'static str> {
+    let clean = id.split(['?', '#']).next().unwrap_or(id);
+    let name = clean.rsplit('/').next().unwrap_or(clean);
+    match name.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("js" | "mjs" | "cjs") => Some("text/javascript"),
+        Some("css") => Some("text/css"),
+        // A virtual id without an extension (`\0virtual:x`, `virtual:options`) is a script.
+        None if !clean.starts_with('/') => Some("text/javascript"),
+        _ => None,
+    }
+}
+
+impl PluginHost {
+    /// `/@id/<id>` for the project at `root`; `None` when no plugin resolves or loads it, or
+    /// it is not a plain script or stylesheet (a failing hook is logged).
+    pub fn module_by_id(&self, root: &Path, id: &str) -> Option<ById> {
+        let env = PluginEnv::Client;
+        let importer = root.join("index.html").to_string_lossy().into_owned();
+        let resolved = match self.resolve_id_in(env, id, Some(&importer)) {
+            Ok(Some(resolved)) if resolved.external => return None,
+            Ok(Some(resolved)) => resolved.id,
+            Ok(None) => id.to_string(),
+            Err(error) => {
+                tracing::warn!("/@id/{id}: {error}");
+                return None;
+            }
+        };
+        let content_type = content_type(&resolved)?;
+        let clean = resolved.split('?').next().unwrap_or(&resolved);
+        let file =
+            (clean.starts_with('/') && Path::new(clean).is_file()).then(|| PathBuf::from(clean));
+        let text = match &file {
+            Some(file) => std::fs::read_to_string(file).ok()?,
+            None => String::new(),
+        };
+        let answer = match self.load_and_transform_in(env, &resolved, &text, true) {
+            Ok(answer) => answer,
+            Err(error) => {
+                tracing::warn!("/@id/{id}: {error}");
+                return None;
+            }
+        };
+        let loaded = answer.loaded.is_some();
+        let code = match answer.transformed {
+            Ok(Some(output)) => output.code,
+            Ok(None) => match answer.loaded {
+                Some(output) => output.code,
+                None if file.is_some() => text,
+                None => return None,
+            },
+            Err(error) => {
+                tracing::warn!("/@id/{id}: {error}");
+                return None;
+            }
+        };
+        tracing::debug!(
+            "/@id/{id}: {resolved} ({}), served as {content_type}",
+            if loaded {
+                "a plugin loaded it"
+            } else {
+                "the file"
+            }
+        );
+        Some(ById {
+            content_type,
+            code,
+            file,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::content_type;
+
+    #[test]
+    fn what_is_served_by_id() {
+        assert_eq!(content_type("/p/overlay.mjs?__x"), Some("text/javascript"));
+        assert_eq!(content_type("/p/a.css"), Some("text/css"));
+        assert_eq!(content_type("\0virtual:options"), Some("text/javascript"));
+        assert_eq!(content_type("/p/App.vue"), None);
+        assert_eq!(content_type("/p/main.ts"), None);
+        assert_eq!(content_type("/p/no-extension"), None);
+    }
+}
