@@ -25,10 +25,13 @@ pub struct ModuleById {
     pub file: Option<PathBuf>,
 }
 
-/// What answers `/@id/<id>` (the id decoded: `__x00__` is `\0`, the query kept); `None`
-/// when no plugin resolves or loads it as a script or a stylesheet.
+/// The binary's answer for an id: `None` when no plugin resolves or loads it as a script or
+/// a stylesheet. Blocking (called off the async threads).
+type Answerer = dyn Fn(&str) -> Option<ModuleById> + Send + Sync;
+
+/// What answers `/@id/<id>` (the id decoded: `__x00__` is `\0`, the query kept).
 #[derive(Clone)]
-pub struct ModuleByIdSource(Arc<dyn Fn(&str) -> Option<ModuleById> + Send + Sync>);
+pub struct ModuleByIdSource(Arc<Answerer>);
 
 impl ModuleByIdSource {
     pub fn new(f: impl Fn(&str) -> Option<ModuleById> + Send + Sync + 'static) -> Self {
