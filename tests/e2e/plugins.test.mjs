@@ -112,6 +112,9 @@ describe('a vite.config.ts with an alias, resolve, CSS Modules and JSON options,
     const page = await fetch(`${server.url}/`);
     assert.equal(page.status, 200);
     assert.match(await page.text(), /_hotloop\/runtime\.js/);
+    // HTML a handler made without `server.transformIndexHtml` goes out as it is (no client).
+    const own = await fetch(`${server.url}/__fixture/own-app/`);
+    assert.equal(await own.text(), '<!doctype html><html><head><title>own app</title></head><body><p>own app</p></body></html>');
     assert.equal(page.headers.get('x-fixture-pre'), 'seen');
     const file = await fetch(`${server.url}/src/shout.ts`);
     assert.equal((await file.text()).includes('shout('), true);

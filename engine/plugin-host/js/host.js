@@ -49,7 +49,7 @@ import { composeMaps, toMap } from './sourcemap.js';
 import { cssPlugin, importVite } from './css.js';
 import { keepTailwindScanners, noteFilesChanged } from './tailwind.js';
 import { splitMessageFrame } from './errors.js';
-import { listen as listenMiddlewares, normalizeRoute } from './middlewares.js';
+import { listen as listenMiddlewares, markClientWanted, normalizeRoute } from './middlewares.js';
 
 const IS_WORKER = !isMainThread && !!workerData?.hotloopPluginWorker;
 const rawWrite = process.stdout.write.bind(process.stdout);
@@ -917,8 +917,10 @@ function makeServer(config, middlewares) {
     reloadModule: async () => warn(current.plugin, current.hook, 'server.reloadModule() is not supported'),
     transformRequest: (url) => transformRequest(url),
     // A middleware that renders a page runs the plugins' `transformIndexHtml` on it, as under
-    // Vite; hotloop injects its client into the HTML the middleware answers with itself.
+    // Vite; hotloop injects its client into the HTML the middleware answers with, which this
+    // call asks for (`middlewares.js`: only such a page gets it, as under Vite).
     async transformIndexHtml(url, html) {
+      markClientWanted();
       const urlPath = String(url ?? '/').replace(/[?#].*$/, '');
       const filename = path.join(state.root, urlPath.endsWith('/') ? urlPath + 'index.html' : urlPath);
       return (await transformIndexHtml(urlPath, filename, html))?.html ?? html;

@@ -9,7 +9,9 @@
 // - hotloop forwards a request with `x-hotloop-middleware: pre` (before hotloop serves
 //   anything: Vite's middlewares added in `configureServer`) or `post` (a request hotloop has
 //   no answer for: the handlers added by the function `configureServer` returned).
-// - A handler that answers, answers: status, headers and body go to the page as they are.
+// - A handler that answers, answers: status, headers and body go to the page as they are;
+//   an HTML page it made with `server.transformIndexHtml` carries `x-hotloop-client: 1`, and
+//   hotloop injects its client into that one only.
 // - When every handler called `next()`, the answer is a 404 with `x-hotloop-next` (the names
 //   of the headers the handlers set, comma-separated): hotloop then serves the request
 //   itself, with those headers added (a handler that sets COOP/COEP and calls `next()`).
@@ -21,8 +23,26 @@
 // (`req.originalUrl` keeps the whole); handlers of arity 4 are error handlers; a handler's
 // rejected promise counts as `next(err)`.
 
+import { AsyncLocalStorage } from 'node:async_hooks';
 import crypto from 'node:crypto';
 import http from 'node:http';
+
+/**
+ * The request a handler runs for, across its awaits: `{ client }`, which
+ * `server.transformIndexHtml` sets (`markClientWanted`). A page a handler renders through it
+ * gets hotloop's client, as under Vite only such a page gets Vite's; another HTML answer (an
+ * app of its own, vite-plugin-vue-devtools' `/__devtools__/` client) goes out as it is.
+ */
+const current = new AsyncLocalStorage();
+
+/** Called by `server.transformIndexHtml`: the answer of the request it runs in gets hotloop's client. */
+export function markClientWanted() {
+  const request = current.getStore();
+  if (request) request.client = true;
+}
+
+/** The header that tells hotloop to inject its client into an HTML answer. */
+export const CLIENT_HEADER = 'x-hotloop-client';
 
 /** A route as connect keeps it: no trailing slash (`'/'` is every path). */
 export function normalizeRoute(route) {
@@ -124,7 +144,15 @@ export async function listen(stacks, onError, enter, leave) {
     const phase = req.headers['x-hotloop-middleware'] === 'post' ? 'post' : 'pre';
     delete req.headers['x-hotloop-middleware'];
     const stack = stacks()[phase] ?? [];
-    runStack(stack, req, res, (err) => {
+    const request = { client: false };
+    // Node writes the head through `writeHead` (an explicit call, or `_implicitHeader` on the
+    // first write): the header goes with it when the page asked for the client by then.
+    const writeHead = res.writeHead;
+    res.writeHead = function (...args) {
+      if (request.client && !this.headersSent) this.setHeader(CLIENT_HEADER, '1');
+      return writeHead.apply(this, args);
+    };
+    current.run(request, () => runStack(stack, req, res, (err) => {
       if (res.headersSent || res.writableEnded) return;
       if (err) {
         onError(err.plugin ?? '', err);
@@ -137,7 +165,7 @@ export async function listen(stacks, onError, enter, leave) {
       res.statusCode = 404;
       res.setHeader('x-hotloop-next', set.join(','));
       res.end();
-    }, enter, leave);
+    }, enter, leave));
   });
   server.keepAliveTimeout = 60_000;
   await new Promise((resolve, reject) => {

@@ -15,12 +15,12 @@
 //!   server (`--server`) and the 404; and for any method other than GET/HEAD that no
 //!   `--proxy` rule or app's server takes (else a 405).
 //!
-//! The answer: a handler's response goes to the page as it is, but HTML (`Content-Type:
-//! text/html`, not compressed) gets hotloop's client injected as the app's server's pages do
-//! (`app_server::inject_html`: the client's head tags, the page's chunk in place of its entry
-//! script), so HMR works on a page a middleware renders (under Vite only a middleware that
-//! calls `server.transformIndexHtml` gets the client; in hotloop that call runs the plugins'
-//! `transformIndexHtml` hooks and the client comes from here either way). When every handler called
+//! The answer: a handler's response goes to the page as it is, but an HTML page it made with
+//! `server.transformIndexHtml` (the host marks it `x-hotloop-client`; not compressed) gets
+//! hotloop's client injected as the app's server's pages do (`app_server::inject_html`: the
+//! client's head tags, the page's chunk in place of its entry script), so HMR works on a page
+//! a middleware renders, as under Vite only such a page gets Vite's client. Other HTML (a tool's
+//! own app, vite-plugin-vue-devtools' `/__devtools__/`) goes out as it is. When every handler called
 //! `next()`, the host answers 404 with `x-hotloop-next` naming the headers the handlers set
 //! (`res.setHeader` before `next()`); hotloop then serves the request itself and adds those
 //! headers to its response where it did not set them (a plugin that sets COOP/COEP headers).
@@ -70,6 +70,8 @@ const PHASE: &str = "x-hotloop-middleware";
 const TOKEN: &str = "x-hotloop-token";
 /// The host's "every handler called next()", with the names of the headers they set.
 const NEXT: &str = "x-hotloop-next";
+/// The host's "this page was made with `server.transformIndexHtml`": inject the client.
+const CLIENT: &str = "x-hotloop-client";
 
 #[derive(Clone, Copy)]
 enum Phase {
@@ -239,6 +241,11 @@ async fn ask(state: &AppState, handlers: &Middlewares, phase: Phase, request: Re
         }
     };
     let Some(names) = response.headers().get(NEXT) else {
+        // Only a page the handler made with `server.transformIndexHtml` gets the client.
+        let mut response = response;
+        if response.headers_mut().remove(CLIENT).is_none() {
+            return Answer::Answered(response);
+        }
         return Answer::Answered(super::app_server::inject_html(
             state,
             response,

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { listen, normalizeRoute, routeMatches } from '../middlewares.js';
+import { listen, markClientWanted, normalizeRoute, routeMatches } from '../middlewares.js';
 
 test('routes match at a / or . boundary, case-insensitively; a trailing slash is dropped', () => {
   assert.equal(normalizeRoute('/api/'), '/api');
@@ -90,6 +90,36 @@ test('pre and post stacks: route prefixes stripped while a handler runs, next() 
     assert.equal(await post.text(), 'late /missing.txt');
     assert.deepEqual(calls, ['headers', 'api', 'headers', 'api', 'late']);
   });
+});
+
+test('only a page made with server.transformIndexHtml (markClientWanted, across awaits) is marked for the client', async () => {
+  const stacks = {
+    pre: [
+      {
+        plugin: 'pages',
+        route: '',
+        async handle(req, res) {
+          if (req.url === '/rendered') {
+            await new Promise((r) => setTimeout(r, 1));
+            markClientWanted();
+          }
+          await Promise.resolve();
+          res.setHeader('content-type', 'text/html');
+          res.end('<!doctype html><title>x</title>');
+        },
+      },
+    ],
+    post: [],
+  };
+  await withServer(stacks, async (base, { token }) => {
+    const headers = { 'x-hotloop-middleware': 'pre', 'x-hotloop-token': token };
+    const rendered = await fetch(`${base}/rendered`, { headers });
+    assert.equal(rendered.headers.get('x-hotloop-client'), '1');
+    const own = await fetch(`${base}/own-app/`, { headers });
+    assert.equal(own.headers.get('x-hotloop-client'), null);
+    assert.equal(await own.text(), '<!doctype html><title>x</title>');
+  });
+  markClientWanted(); // outside any request: nothing to mark, no throw
 });
 
 test('a throw or a rejected promise is a 500 naming the plugin, unless an error handler answers', async () => {
