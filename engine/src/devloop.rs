@@ -34,6 +34,7 @@ use crate::telemetry::{
 };
 use crate::update::{self, Cause};
 use crate::watcher::{ChangeBatch, WatchEvent};
+use hotloop_protocol::plugin::CustomEvent;
 use hotloop_protocol::served::Served;
 use hotloop_protocol::wire::{self as protocol, ClientMessage, ServerMessage};
 use hotloop_protocol::{ClientEvent, ClientId, Frame};
@@ -406,11 +407,21 @@ impl DevLoop {
         self.host.record_page(&last);
     }
 
-    /// Plugins' custom events to every page (`import.meta.hot.on`), in order.
-    fn send_plugin_events(&self, events: Vec<(String, String)>) {
-        for (event, data) in events {
+    /// Plugins' custom events to every page, or to the one a `server.ws.on` listener
+    /// answered (`import.meta.hot.on`), in order.
+    fn send_plugin_events(&self, events: Vec<CustomEvent>) {
+        for CustomEvent {
+            event,
+            data,
+            client,
+        } in events
+        {
             let frame = protocol::encode(&ServerMessage::Custom { event, data });
-            let _ = self.publishers.updates.send(Frame::everyone(frame));
+            let frame = match client {
+                Some(client) => Frame::to(frame, Arc::from([client])),
+                None => Frame::everyone(frame),
+            };
+            let _ = self.publishers.updates.send(frame);
         }
     }
 
@@ -841,8 +852,11 @@ impl DevLoop {
                 ClientMessage::Loaded { chunk, snapshot } => {
                     self.on_chunk_loaded(client_id, Arc::from(chunk), snapshot)
                 }
-                ClientMessage::Custom { event, .. } => {
+                // To the plugins' `server.ws.on` listeners; their answers come back as plugin
+                // events (`Control::PluginEvents`).
+                ClientMessage::Custom { event, data } => {
                     tracing::debug!("{client_id} sent custom event {event}");
+                    self.host.client_event(client_id, &event, &data);
                 }
                 // Behind a page's first render, compile what its `import()`s may ask for. Not
                 // at its connect: its entries ran then, but the framework's render they

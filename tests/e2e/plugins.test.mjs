@@ -78,6 +78,9 @@ describe('a vite.config.ts with an alias, resolve, CSS Modules and JSON options,
     assert.equal(card.color, 'rgb(1, 2, 3)');
     // `json.namedExports: false`: the module's default export alone.
     assert.equal(await tab.page.evaluate(textOf, '#json'), 'default');
+    // `import.meta.hot.send` reached the plugin's `server.ws.on` listener, whose
+    // `client.send` answered the page.
+    await tab.until(() => document.body.dataset.answer === 'asked by the page');
     // `/@id/<id>`: a script tag by id ran (resolved by the plugin to a file), and the sheet it
     // linked by id at run time applies.
     await tab.until(() => document.body.dataset.byId === 'ran');

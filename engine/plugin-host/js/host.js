@@ -9,7 +9,9 @@
 // round trip), `transformIndexHtml`, `hotUpdate`. Requests to hotloop: `resolve` (hotloop's
 // own resolver, `this.resolve`'s fallback). Notifications to hotloop: `warning` ({ plugin, hook, message }),
 // `custom` (`server.ws.send` events), `log`, `workers` ({ ready }: the workers took over).
-// Notifications from hotloop: `filesChanged` ({ changed, structural }: after a batch of edits,
+// Notifications from hotloop: `clientEvent` ({ client, event, data }: a page's
+// `import.meta.hot.send`, for the `server.ws.on` listeners; `client.send` answers it alone
+// with a `custom` notification naming the client), `filesChanged` ({ changed, structural }: after a batch of edits,
 // before the build; every thread's kept Tailwind scanners hear it, see `tailwind.js`).
 // Anything a plugin uses that this host does not support is one `warning` naming the plugin
 // and the hook, never silence.
@@ -103,6 +105,7 @@ const state = {
   ssrPlugins: [], // the ssr environment's (`applyToEnvironment` asked for `ssr`)
   ssrFilters: [],
   server: null,
+  wsListeners: null, // `server.ws.on` listeners by event (`onClientEvent`)
   modules: new Map(), // id → module node
   meta: new Map(), // id → plugin meta (this.getModuleInfo(id).meta)
   warned: new Set(),
@@ -862,8 +865,39 @@ function minimalContext(plugin, hook) {
   return pluginContext(plugin, hook, newOut());
 }
 
+/**
+ * A page's `import.meta.hot.send(event, data)` (`clientEvent` from hotloop): each
+ * `server.ws.on(event)` listener gets `(data, client)`, as under Vite, where `client.send`
+ * answers that page alone.
+ */
+function onClientEvent({ client: id, event, data }) {
+  const listeners = state.wsListeners?.get(event);
+  if (!listeners?.length) return;
+  let payload = null;
+  try {
+    payload = JSON.parse(data);
+  } catch {
+    payload = data;
+  }
+  const client = {
+    send(eventOrPayload, more) {
+      const p = typeof eventOrPayload === 'string' ? { type: 'custom', event: eventOrPayload, data: more } : eventOrPayload;
+      if (p?.type === 'custom') notify('custom', { event: p.event, data: p.data ?? null, client: id });
+    },
+  };
+  for (const listener of listeners) {
+    try {
+      const r = listener(payload, client);
+      if (r && typeof r.then === 'function') r.then(undefined, (e) => warn('', 'server.ws.on', `a listener of '${event}' failed: ${e?.message ?? e}`));
+    } catch (e) {
+      warn('', 'server.ws.on', `a listener of '${event}' failed: ${e?.message ?? e}`);
+    }
+  }
+}
+
 function makeServer(config, middlewares) {
   const listeners = new Map();
+  state.wsListeners = listeners;
   const ws = {
     send(payload, data) {
       if (typeof payload === 'string') payload = { type: 'custom', event: payload, data };
@@ -1038,6 +1072,7 @@ function onFrame(f) {
     const ready = f.method === 'loadConfig' ? null : state.viteLoading;
     answer(f, h ? Promise.resolve(ready).then(() => h(f.body ?? {})) : Promise.reject(new Error(`unknown method ${f.method}`)));
   } else if (f.kind === 'notification') {
+    if (f.method === 'clientEvent' && !IS_WORKER) onClientEvent(f.body ?? {});
     if (f.method === 'filesChanged') {
       // Before the build that follows, in every thread that may hold a kept Tailwind scanner.
       noteFilesChanged(f.body ?? {});

@@ -115,8 +115,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender, bounded};
+use hotloop_protocol::ClientId;
 use hotloop_protocol::plugin::{
-    LoadTransform, Middlewares, Output, PluginEnv, PluginError, Plugins, Resolved,
+    CustomEvent, LoadTransform, Middlewares, Output, PluginEnv, PluginError, Plugins, Resolved,
 };
 use serde_json::{Value, json};
 
@@ -865,8 +866,23 @@ impl Plugins for PluginHost {
         self.hook_calls.load(Ordering::Relaxed) > 0
     }
 
-    fn take_custom_events(&self) -> Vec<(String, String)> {
+    fn take_custom_events(&self) -> Vec<CustomEvent> {
         std::mem::take(&mut *self.custom.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    fn client_event(&self, client: ClientId, event: &str, data: &str) {
+        // Only a running host has listeners (`server.ws.on` runs in `configureServer`).
+        let proc = {
+            let cur = self.lock();
+            match (&cur.proc, &cur.loaded) {
+                (Some(p), Some(_)) if !p.is_dead() => p.clone(),
+                _ => return,
+            }
+        };
+        let body = json!({ "client": client.0, "event": event, "data": data });
+        if !proc.notify("clientEvent", &body) {
+            tracing::debug!("the plugin host's pipe is closed: {event} from {client} not sent");
+        }
     }
 
     fn files_changed(&self, changed: &[String], structural: bool) {

@@ -13,6 +13,8 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender, bounded};
+use hotloop_protocol::ClientId;
+use hotloop_protocol::plugin::CustomEvent;
 use serde_json::Value;
 
 use crate::protocol::{Frame, Kind};
@@ -202,7 +204,7 @@ struct Shared {
 
 /// `server.ws.send` custom events, in the order the host sent them, until the engine takes
 /// them (`Plugins::take_custom_events`).
-pub(crate) type CustomEvents = Arc<Mutex<Vec<(String, String)>>>;
+pub(crate) type CustomEvents = Arc<Mutex<Vec<CustomEvent>>>;
 
 impl Shared {
     fn write(&self, frame: &Frame) -> bool {
@@ -551,7 +553,11 @@ fn dispatch(frame: Frame, shared: &Arc<Shared>) {
                 }
                 "custom" => {
                     let mut custom = shared.custom.lock().unwrap_or_else(|p| p.into_inner());
-                    custom.push((s("event"), b["data"].to_string()));
+                    custom.push(CustomEvent {
+                        event: s("event"),
+                        data: b["data"].to_string(),
+                        client: b["client"].as_u64().map(ClientId),
+                    });
                     // One wake-up per batch: whoever takes the events takes them all (the
                     // engine right after a hot update, or on this event for one sent outside).
                     if custom.len() == 1 {

@@ -5,7 +5,8 @@ mod support;
 use std::time::Duration;
 
 use hotloop_plugin_host::{Alias, ConfigInput, HostError, HostEvent, Pattern, PluginHost};
-use hotloop_protocol::plugin::{PluginEnv, Plugins};
+use hotloop_protocol::ClientId;
+use hotloop_protocol::plugin::{CustomEvent, PluginEnv, Plugins};
 use support::{Project, options, start, start_with, wait_event, wait_gone};
 
 const VIRTUAL: &str = r#"
@@ -766,6 +767,7 @@ export default { plugins: [{
   name: 'needy',
   configureServer(server) {
     server.ws.send('my:event', { n: 1 })
+    server.ws.on('ask', (data, client) => client.send('answer', { got: data.q }))
     server.middlewares.use((req, res, next) => next())
     server.printUrlsEverywhere?.()
   },
@@ -780,13 +782,27 @@ export default { plugins: [{
     // Sent during `configureServer`, answered before `load_config` returned: queued in order.
     assert_eq!(
         host.take_custom_events(),
-        [("my:event".to_string(), r#"{"n":1}"#.to_string())]
+        [custom("my:event", r#"{"n":1}"#, None)]
     );
     assert!(host.take_custom_events().is_empty(), "taken once");
     wait_event(&events, |e| {
         matches!(e, HostEvent::Warning { plugin, hook, message }
             if plugin == "needy" && hook == "configureServer" && message.contains("server.printUrlsEverywhere"))
     });
+    // A page's `import.meta.hot.send`: the `server.ws.on` listener answers that page alone.
+    host.client_event(ClientId(3), "ask", r#"{"q":"hi"}"#);
+    // (A wake-up of `my:event` may still be in the channel: wait until one brings these.)
+    let answered = loop {
+        let taken = host.take_custom_events();
+        if !taken.is_empty() {
+            break taken;
+        }
+        wait_event(&events, |e| matches!(e, HostEvent::CustomEventsWaiting));
+    };
+    assert_eq!(
+        answered,
+        [custom("answer", r#"{"got":"hi"}"#, Some(ClientId(3)))]
+    );
     host.transform(&p.path("a.js"), "x").unwrap();
     wait_event(&events, |e| {
         matches!(e, HostEvent::Warning { plugin, hook, message }
@@ -1049,10 +1065,7 @@ export default { plugins: [{
     wait_event(&events, |e| matches!(e, HostEvent::CustomEventsWaiting));
     assert_eq!(
         host.take_custom_events(),
-        [(
-            "api:called".to_string(),
-            r#"{"url":"/users?id=1"}"#.to_string()
-        )]
+        [custom("api:called", r#"{"url":"/users?id=1"}"#, None)]
     );
 
     let passed = http(
@@ -1427,4 +1440,12 @@ export default { plugins: [{
     // What hotloop would have to compile, and what no plugin knows, are not answered.
     assert_eq!(host.module_by_id(&root, "virtual:files:comp.ts"), None);
     assert_eq!(host.module_by_id(&root, "virtual:unknown"), None);
+}
+
+fn custom(event: &str, data: &str, client: Option<ClientId>) -> CustomEvent {
+    CustomEvent {
+        event: event.to_string(),
+        data: data.to_string(),
+        client,
+    }
 }

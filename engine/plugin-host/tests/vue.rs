@@ -131,10 +131,11 @@ fn a_vue_sfc_its_style_sub_module_and_a_style_only_hot_update() {
     let _ = &events;
     assert_eq!(
         host.take_custom_events(),
-        [(
-            "file-changed".to_string(),
-            serde_json::json!({ "file": app }).to_string()
-        )]
+        [hotloop_protocol::plugin::CustomEvent {
+            event: "file-changed".to_string(),
+            data: serde_json::json!({ "file": app }).to_string(),
+            client: None,
+        }]
     );
 
     // A template edit updates the main module (no template sub-module in dev).
@@ -318,10 +319,11 @@ fn on_the_hosts_workers_an_sfc_its_style_and_its_hot_update_share_one_instance()
         assert_eq!(modules, Some(vec![style.clone()]), "{name}");
         assert_eq!(
             host.take_custom_events(),
-            [(
-                "file-changed".to_string(),
-                serde_json::json!({ "file": app }).to_string()
-            )]
+            [hotloop_protocol::plugin::CustomEvent {
+                event: "file-changed".to_string(),
+                data: serde_json::json!({ "file": app }).to_string(),
+                client: None,
+            }]
         );
     }
 }

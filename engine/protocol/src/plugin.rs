@@ -14,6 +14,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::client::ClientId;
+
 /// Which of Vite's environments a hook runs for: the page (`client`) or the app's server
 /// (`ssr`, server-side HMR). Hooks get `{ ssr }` in their options and `this.environment.name`
 /// accordingly, and their answers are memoized per environment (Vite's `ssr` variant: a
@@ -172,13 +174,19 @@ pub trait Plugins: Send + Sync + 'static {
     /// again (Tailwind CSS's kept scanners extract only the changed sources). No answer.
     fn files_changed(&self, _changed: &[String], _structural: bool) {}
 
-    /// The custom events plugins sent to the pages (`server.ws.send(event, data)`, data as
-    /// JSON) since the last call, in order. The engine takes them right after `hot_update`
-    /// and sends them before that edit's update, which is the order plugins rely on
-    /// (plugin-vue's `file-changed` decides between a re-render and a reload).
-    fn take_custom_events(&self) -> Vec<(String, String)> {
+    /// The custom events plugins sent to the pages (`server.ws.send(event, data)`, or to one
+    /// page: `client.send` in a `server.ws.on` listener) since the last call, in order. The
+    /// engine takes them right after `hot_update` and sends them before that edit's update,
+    /// which is the order plugins rely on (plugin-vue's `file-changed` decides between a
+    /// re-render and a reload).
+    fn take_custom_events(&self) -> Vec<CustomEvent> {
         Vec::new()
     }
+
+    /// A page sent a custom event (`import.meta.hot.send(event, data)`, `data` as JSON): the
+    /// plugins' `server.ws.on(event)` listeners get it, with the page as the client they may
+    /// answer (their answers come back through [`Plugins::take_custom_events`]). No answer.
+    fn client_event(&self, _client: ClientId, _event: &str, _data: &str) {}
 
     /// Runs the `transformIndexHtml` hooks on the page's HTML (`url_path` as requested,
     /// `filename` the file on disk). `None` when no hook changed it. The default: no plugins
@@ -209,6 +217,16 @@ pub struct Resolved {
 pub struct LoadTransform {
     pub loaded: Option<Output>,
     pub transformed: Result<Option<Output>, PluginError>,
+}
+
+/// A custom event a plugin sent (`server.ws.send`, or `client.send` to one page).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CustomEvent {
+    pub event: String,
+    /// JSON text.
+    pub data: String,
+    /// The page it is for; `None`: every page.
+    pub client: Option<ClientId>,
 }
 
 /// A `load` or `transform` answer.

@@ -388,10 +388,17 @@ fn custom_events_plugins_send_on_their_own_go_to_the_pages_at_once_in_order() {
     });
     next(&events, "the first memory sample", memory);
 
-    plugins.events.lock().unwrap().extend([
-        ("api:called".to_string(), r#"{"n":1}"#.to_string()),
-        ("api:called".to_string(), r#"{"n":2}"#.to_string()),
-    ]);
+    let event = |n: u32, client: Option<ClientId>| hotloop_protocol::plugin::CustomEvent {
+        event: "api:called".to_string(),
+        data: format!(r#"{{"n":{n}}}"#),
+        client,
+    };
+    // The second answers one page (`client.send` in a `server.ws.on` listener).
+    plugins
+        .events
+        .lock()
+        .unwrap()
+        .extend([event(1, None), event(2, Some(ClientId(7)))]);
     control_tx.send(Control::PluginEvents).unwrap();
     // Control messages are served in order: once the loop has ended, the frames are out.
     control_tx.send(Control::Shutdown).unwrap();
@@ -399,14 +406,19 @@ fn custom_events_plugins_send_on_their_own_go_to_the_pages_at_once_in_order() {
     let mut got = Vec::new();
     while let Ok(frame) = frames.try_recv() {
         if let Ok(ServerMessage::Custom { event, data }) = protocol::decode_server(&frame.bytes) {
-            got.push((event, data));
+            let only = frame.only.as_ref().map(|only| only.clients.to_vec());
+            got.push((event, data, only));
         }
     }
     assert_eq!(
         got,
         [
-            ("api:called".to_string(), r#"{"n":1}"#.to_string()),
-            ("api:called".to_string(), r#"{"n":2}"#.to_string()),
+            ("api:called".to_string(), r#"{"n":1}"#.to_string(), None),
+            (
+                "api:called".to_string(),
+                r#"{"n":2}"#.to_string(),
+                Some(vec![ClientId(7)])
+            ),
         ]
     );
     assert!(plugins.events.lock().unwrap().is_empty(), "taken");

@@ -20,6 +20,7 @@ use crate::graph::ModuleIndex;
 use crate::inputs::{FileContents, SourceFile, content_hash, in_node_modules};
 use crate::queries::env::is_env_file_of;
 use crate::tsconfig::is_tsconfig_file;
+use hotloop_protocol::plugin::CustomEvent;
 use hotloop_protocol::{Diagnostic, DiagnosticKind};
 
 use super::EngineHost;
@@ -42,7 +43,7 @@ pub struct AppliedChanges {
     /// Custom events the plugins sent to the pages while hearing of these changes
     /// (`server.ws.send` in `handleHotUpdate`), `(event, JSON data)` in order: they go out
     /// before this batch's update.
-    pub plugin_events: Vec<(String, String)>,
+    pub plugin_events: Vec<CustomEvent>,
 }
 
 impl AppliedChanges {

@@ -32,8 +32,9 @@ use crate::inputs::{Project, ProjectOptions, SourceFile};
 use crate::queries::emit::{ModuleDep, emitted_module, module_deps};
 use crate::queries::graph::ProjectGraph;
 use crate::resolver::ResolveSettings;
+use hotloop_protocol::ClientId;
 use hotloop_protocol::Diagnostic;
-use hotloop_protocol::plugin::Plugins;
+use hotloop_protocol::plugin::{CustomEvent, Plugins};
 use salsa::Setter as _;
 
 pub use build::BuildResult;
@@ -198,7 +199,14 @@ impl EngineHost {
 
     /// The custom events the plugins sent to the pages (`server.ws.send`) that no edit has
     /// taken yet: sent on their own (from a timer, a middleware), in order.
-    pub fn take_plugin_events(&self) -> Vec<(String, String)> {
+    /// A page's `import.meta.hot.send(event, data)`, for the plugins' `server.ws.on`.
+    pub fn client_event(&self, client: ClientId, event: &str, data: &str) {
+        if let Some(plugins) = self.db.plugins() {
+            plugins.client_event(client, event, data);
+        }
+    }
+
+    pub fn take_plugin_events(&self) -> Vec<CustomEvent> {
         self.db
             .plugins()
             .map(|plugins| plugins.take_custom_events())

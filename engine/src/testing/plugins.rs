@@ -4,14 +4,14 @@
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use hotloop_protocol::plugin::{Output, PluginError, Plugins, Resolved};
+use hotloop_protocol::plugin::{CustomEvent, Output, PluginError, Plugins, Resolved};
 
 /// Plugins that answer no `resolveId`, `load`, `transform` or `hotUpdate`; what they report
 /// otherwise is the test's to set: the custom events they sent on their own (a middleware's, a
 /// timer's), and whether a hook has answered anything (`Plugins::hooks_answered`).
 #[derive(Default)]
 pub struct InertPlugins {
-    pub events: Mutex<Vec<(String, String)>>,
+    pub events: Mutex<Vec<CustomEvent>>,
     pub answered: AtomicBool,
 }
 
@@ -52,7 +52,7 @@ impl Plugins for InertPlugins {
     fn hot_update(&self, _: &str, _: &[String]) -> Result<Option<Vec<String>>, PluginError> {
         Ok(None)
     }
-    fn take_custom_events(&self) -> Vec<(String, String)> {
+    fn take_custom_events(&self) -> Vec<CustomEvent> {
         std::mem::take(&mut *self.events.lock().unwrap_or_else(|p| p.into_inner()))
     }
 }
