@@ -39,9 +39,9 @@ impl ResolveSettings {
     }
 }
 
-/// The package a bare specifier names (`@scope/name/sub` → `@scope/name`); `None` for a path,
-/// a URL or a `#` import.
-fn package_name(specifier: &str) -> Option<&str> {
+/// The package a bare specifier names (`react/jsx-runtime` → `react`, `@scope/name/sub` →
+/// `@scope/name`); `None` for a path, a URL (`node:fs`) or a `#` import.
+pub fn package_name(specifier: &str) -> Option<&str> {
     if specifier.is_empty()
         || specifier.starts_with(['.', '/', '#', '\\'])
         || specifier.contains(':')
@@ -219,5 +219,6 @@ mod tests {
         assert_eq!(package_name("#internal"), None);
         assert_eq!(package_name("node:fs"), None);
         assert_eq!(package_name("@scope"), None);
+        assert_eq!(package_name("react/jsx-runtime"), Some("react"));
     }
 }

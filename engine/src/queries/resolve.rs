@@ -57,6 +57,7 @@ use crate::files::{
 };
 use crate::inputs::{Alias, AliasFind, Project, SourceFile, in_node_modules};
 use crate::queries::imports::{import_specifiers, server_import_specifiers};
+use crate::resolver::package_name;
 use crate::telemetry::Phase;
 use crate::transform::ImportKind;
 use hotloop_protocol::plugin::{PluginEnv, PluginError, Resolved};
@@ -641,22 +642,6 @@ fn is_bare(specifier: &str) -> bool {
     !(specifier.starts_with('.') || specifier.starts_with('/') || specifier.starts_with('#'))
 }
 
-/// `react` for `react/jsx-runtime`, `@scope/pkg` for `@scope/pkg/sub`; `None` when the
-/// specifier is not a package.
-pub fn package_name(specifier: &str) -> Option<&str> {
-    if !is_bare(specifier) || specifier.contains(':') || specifier.is_empty() {
-        return None;
-    }
-    let mut parts = specifier.splitn(3, '/');
-    let first = parts.next()?;
-    if first.starts_with('@') {
-        let second = parts.next()?;
-        Some(&specifier[..first.len() + 1 + second.len()])
-    } else {
-        Some(first)
-    }
-}
-
 fn package_installed(importer: &Path, package: &str) -> bool {
     importer
         .ancestors()
@@ -689,15 +674,5 @@ mod tests {
             Some("bootstrap/x.css")
         );
         assert_eq!(alias("./a.js"), None);
-    }
-
-    #[test]
-    fn package_names() {
-        assert_eq!(package_name("react"), Some("react"));
-        assert_eq!(package_name("react/jsx-runtime"), Some("react"));
-        assert_eq!(package_name("@a/b/c"), Some("@a/b"));
-        assert_eq!(package_name("@a"), None);
-        assert_eq!(package_name("./x"), None);
-        assert_eq!(package_name("node:fs"), None);
     }
 }

@@ -142,12 +142,26 @@ console.log(__APP_VERSION__, __LOCAL__, shadow('x'));
     assert!(chunk.contains("return __APP_VERSION__;"), "{chunk}");
 }
 
+/// A package with its own copy of `shared` in its `node_modules`.
+const NESTED_PACKAGES: &str = r#"//- /node_modules/nested/package.json
+{ "name": "nested", "main": "index.js" }
+//- /node_modules/nested/index.js
+import shared from 'shared';
+export default shared;
+//- /node_modules/nested/node_modules/shared/package.json
+{ "name": "shared", "main": "index.js" }
+//- /node_modules/nested/node_modules/shared/index.js
+export default 'nested copy';
+"#;
+
 /// `resolve.conditions` (the client's, with `development|production`), `resolve.extensions`
 /// and `resolve.dedupe`, and a config edit that changes the conditions: every import is
 /// resolved again with the new ones.
 #[test]
 fn resolve_conditions_extensions_and_dedupe_follow_the_config() {
-    let project = r#"
+    let project = format!(
+        "{}{NESTED_PACKAGES}{}",
+        r#"
 //- /index.html
 <script type="module" src="/src/main.js"></script>
 //- /src/main.js
@@ -167,29 +181,22 @@ export default 'custom';
 export default 'dev';
 //- /node_modules/pkg/index.js
 export default 'index';
-//- /node_modules/nested/package.json
-{ "name": "nested", "main": "index.js" }
-//- /node_modules/nested/index.js
-import shared from 'shared';
-export default shared;
-//- /node_modules/nested/node_modules/shared/package.json
-{ "name": "shared", "main": "index.js" }
-//- /node_modules/nested/node_modules/shared/index.js
-export default 'nested copy';
-//- /node_modules/shared/package.json
+"#,
+        r#"//- /node_modules/shared/package.json
 { "name": "shared", "main": "index.js" }
 //- /node_modules/shared/index.js
 export default 'root copy';
 //- /vite.config.ts
 custom
-"#;
+"#
+    );
     let settings = |conditions: &[&str]| crate::resolver::ResolveSettings {
         conditions: Some(conditions.iter().map(|c| c.to_string()).collect()),
         extensions: Some([".sfc".to_string(), ".js".to_string()].into()),
         dedupe: ["shared".to_string()].into(),
     };
     let mut p = Incremental::with_options(
-        project,
+        &project,
         ProjectOptions {
             resolve: settings(&["custom", "browser"]),
             ..ProjectOptions::default()
@@ -235,7 +242,9 @@ custom
 /// among them) and extensions; a nested copy of a package stays the importer's.
 #[test]
 fn default_resolution_is_vites() {
-    let project = r#"
+    let project = format!(
+        "{}{NESTED_PACKAGES}",
+        r#"
 //- /index.html
 <script type="module" src="/src/main.js"></script>
 //- /src/main.js
@@ -248,17 +257,9 @@ console.log(pkg, nested);
 export default 'esm';
 //- /node_modules/pkg/index.js
 export default 'index';
-//- /node_modules/nested/package.json
-{ "name": "nested", "main": "index.js" }
-//- /node_modules/nested/index.js
-import shared from 'shared';
-export default shared;
-//- /node_modules/nested/node_modules/shared/package.json
-{ "name": "shared", "main": "index.js" }
-//- /node_modules/nested/node_modules/shared/index.js
-export default 'nested copy';
-"#;
-    let mut p = Incremental::new(project);
+"#
+    );
+    let mut p = Incremental::new(&project);
     p.build();
     assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
     assert_eq!(p.imports_of("/src/main.js")[0], "/node_modules/pkg/esm.js");
