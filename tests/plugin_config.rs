@@ -371,6 +371,25 @@ fn a_config_that_must_run_but_needs_nothing_after_parks_its_host() {
     host.load_config(input(&path, busy, None)).unwrap();
     assert!(!host.park_if_idle());
     assert!(host.pid().is_some());
+
+    // So does one that listens to the pages (`server.ws.on`); one whose `configureServer`
+    // sets up nothing that outlives it parks.
+    for (listens, config) in [
+        (
+            true,
+            "export default { plugins: [{ name: 'rpc', configureServer(s) { s.ws.on('rpc:ask', () => {}) } }] }\n",
+        ),
+        (
+            false,
+            "export default { plugins: [{ name: 'quiet', configureServer(s) {} }] }\n",
+        ),
+    ] {
+        let (_dir, root, path) = project(config);
+        let host = PluginHost::start(HostOptions::new(&root, &path, no_resolver())).unwrap();
+        let loaded = host.load_config(input(&path, config, None)).unwrap();
+        assert_eq!(loaded.listens_to_pages, listens, "{config}");
+        assert_eq!(host.park_if_idle(), !listens, "{config}");
+    }
 }
 
 #[test]

@@ -830,6 +830,9 @@ async function loadConfig(body) {
     packageVersions: readVersions(root),
     // hotloop's own key (Vite has no standard one): the app's server entry, as `--server`.
     hotloopServer: typeof config.hotloop?.server === 'string' ? config.hotloop.server : null,
+    // A `server.ws.on` listener (added in `configureServer`) hears the pages: this process
+    // must keep running for it.
+    listensToPages: !IS_WORKER && [...(state.wsListeners?.values() ?? [])].some((l) => l.length > 0),
   };
 }
 

@@ -134,6 +134,10 @@ pub struct ResolvedConfig {
     /// `--server` gives (which wins). Vite has no standard key for it.
     #[serde(default)]
     pub hotloop_server: Option<String>,
+    /// A plugin listens to the pages (`server.ws.on` in `configureServer`): the host must keep
+    /// running for it.
+    #[serde(default)]
+    pub listens_to_pages: bool,
 }
 
 /// The `server.middlewares` handlers the config's plugins added, in order, and where they run.
@@ -223,6 +227,7 @@ impl ResolvedConfig {
             middlewares: None,
             package_versions: package_versions(root),
             hotloop_server: None,
+            listens_to_pages: false,
         };
         if has_postcss_config(root) {
             return None;

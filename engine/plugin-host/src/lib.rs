@@ -621,6 +621,7 @@ impl PluginHost {
                 .as_bytes(),
         );
         let idle = config.middlewares.is_none()
+            && !config.listens_to_pages
             && config.plugins.iter().chain(&config.ssr_plugins).all(|p| {
                 ON_DEMAND.contains(&p.name.as_str())
                     || !RUN_TIME_HOOKS.iter().any(|hook| p.has_hook(hook))
