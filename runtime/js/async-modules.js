@@ -256,8 +256,9 @@
               return loadModule(target, rec.id, spec);
             });
           }
-          // A specifier only known at run time that names a URL is the browser's to load.
-          if (typeof spec === "string" && /^(https?|data|blob):/i.test(spec)) return import(spec);
+          // A specifier only known at run time that names a URL is the browser's to load, as
+          // are Vite's own URLs (`/@vite/client`, `/@id/...`) that tools import by name.
+          if (typeof spec === "string" && /^((https?|data|blob):|\/@(vite|id)\/)/i.test(spec)) return import(spec);
           throw new Error(`Cannot find module '${spec}' imported by ${rec.id}`);
         })
         .then(namespaceOf);

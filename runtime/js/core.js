@@ -531,6 +531,12 @@
       receive,
       /** Resolves once every server message received so far has been handled. */
       whenIdle: () => queue.then(() => undefined),
+      /** Custom events over the page's connection, for `/@vite/client` (`vite-client.js`). */
+      events: {
+        on: (event, listener) => bus.on(event, listener),
+        off: (event, listener) => bus.off(event, listener),
+        send: hotClient.sendCustom,
+      },
       /** Plain data: serverId, revision, connected, module states. */
       inspect() {
         const modules = {};

@@ -19,6 +19,8 @@
       require: core.require,
       /** Resolves once every server message received so far has been handled. */
       whenIdle: core.whenIdle,
+      /** `{ on, off, send }`: custom events over this page's connection (`/@vite/client`). */
+      events: core.events,
       /** Plain-data snapshot: serverId, revision, connected, module states, error files. */
       inspect,
       /** The installed React Fast Refresh runtime (react-refresh/runtime's API), or null. */

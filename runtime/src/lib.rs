@@ -37,6 +37,10 @@ pub const RUNTIME_JS: &str = concat!(
     include_str!("../js/epilogue.js"),
 );
 
+/// `/@vite/client`: Vite's client module for tools written against it (`createHotContext`'s
+/// custom events, `updateStyle`, ...), an ES module served on its own (`js/vite-client.js`).
+pub const VITE_CLIENT_JS: &str = include_str!("../js/vite-client.js");
+
 /// The runtime as the page gets it: `RUNTIME_JS` printed compactly (no comments, no layout:
 /// ~45 % of the bytes), with its source map (`sourcesContent` left out: the server puts
 /// `RUNTIME_JS` back in). Generated files, checked in: `tests/chunk_node.rs` prints the runtime

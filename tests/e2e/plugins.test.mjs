@@ -81,6 +81,8 @@ describe('a vite.config.ts with an alias, resolve, CSS Modules and JSON options,
     // `import.meta.hot.send` reached the plugin's `server.ws.on` listener, whose
     // `client.send` answered the page.
     await tab.until(() => document.body.dataset.answer === 'asked by the page');
+    // So does `/@vite/client`'s `createHotContext` in a page with hotloop's runtime.
+    await tab.until(() => document.body.dataset.viteClient === 'answered');
     // `/@id/<id>`: a script tag by id ran (resolved by the plugin to a file), and the sheet it
     // linked by id at run time applies.
     await tab.until(() => document.body.dataset.byId === 'ran');
@@ -115,9 +117,19 @@ describe('a vite.config.ts with an alias, resolve, CSS Modules and JSON options,
     const page = await fetch(`${server.url}/`);
     assert.equal(page.status, 200);
     assert.match(await page.text(), /_hotloop\/runtime\.js/);
-    // HTML a handler made without `server.transformIndexHtml` goes out as it is (no client).
+    // HTML a handler made without `server.transformIndexHtml` goes out as it is (no client);
+    // on that page, Vite's client module (`/@vite/client`, a connection of its own) reaches the
+    // plugin's `server.ws.on` listener and gets its answer.
     const own = await fetch(`${server.url}/__fixture/own-app/`);
-    assert.equal(await own.text(), '<!doctype html><html><head><title>own app</title></head><body><p>own app</p></body></html>');
+    const ownHtml = await own.text();
+    assert.ok(ownHtml.startsWith('<!doctype html><html><head><title>own app</title></head>'), ownHtml);
+    assert.ok(!ownHtml.includes('_hotloop'), ownHtml);
+    const ownTab = await Tab.open(browser, `${server.url}/__fixture/own-app/`);
+    try {
+      await ownTab.until(() => document.body.dataset.answer === 'from the own app');
+    } finally {
+      await ownTab.close();
+    }
     assert.equal(page.headers.get('x-fixture-pre'), 'seen');
     const file = await fetch(`${server.url}/src/shout.ts`);
     assert.equal((await file.text()).includes('shout('), true);

@@ -292,6 +292,15 @@ pub(crate) async fn index(State(state): State<Arc<AppState>>, headers: HeaderMap
     index_response(&state, &state.served(), &headers)
 }
 
+/// `GET /@vite/client`: Vite's client module for tools that import it (`runtime/js/vite-client.js`).
+pub(crate) async fn vite_client() -> Response {
+    Response::builder()
+        .header(header::CONTENT_TYPE, "text/javascript; charset=utf-8")
+        .header(header::CACHE_CONTROL, "no-cache")
+        .body(Body::from(runtime::VITE_CLIENT_JS))
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
 /// `/` with an app server: the app renders its own pages.
 pub(crate) async fn app_root(State(state): State<Arc<AppState>>, request: Request) -> Response {
     match state.app_server.clone() {

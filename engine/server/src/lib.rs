@@ -529,6 +529,7 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/_hotloop/worker/{*id}", get(http::worker_js))
         .route("/_hotloop/worker-map/{*id}", get(http::worker_map))
         .route("/_hotloop/ws", get(ws::upgrade))
+        .route("/@vite/client", get(http::vite_client))
         .fallback(http::fallback)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
