@@ -391,6 +391,11 @@ impl DevLoop {
                     Ok(Control::PluginEvents) => {
                         let events = self.host.take_plugin_events();
                         self.send_plugin_events(events);
+                        // Modules a plugin updated itself: compiled again, sent as an edit.
+                        let invalidated = self.host.take_plugin_invalidations();
+                        if !invalidated.is_empty() {
+                            self.recompile(invalidated);
+                        }
                     }
                     Ok(Control::QueryMemory(on)) => {
                         self.query_memory_wanted = on;

@@ -80,6 +80,20 @@ pub fn virtual_path(root: &Path, id: &str) -> PathBuf {
     root.join(VIRTUAL_DIR).join(id)
 }
 
+/// The module path of a plugin id (what [`plugin_id`] undoes): a path on disk (with any
+/// query) when its file exists, else the virtual module `<root>/@id/<id>` (`\0virtual:x`, and
+/// `/@solid-refresh` or `/__uno.css` as much).
+pub fn path_of_plugin_id(root: &Path, id: &str) -> PathBuf {
+    let on_disk = id.starts_with('/')
+        && !id.starts_with("/@id/")
+        && Path::new(id.split('?').next().unwrap_or_default()).exists();
+    if on_disk {
+        PathBuf::from(id)
+    } else {
+        virtual_path(root, id.trim_start_matches("/@id/"))
+    }
+}
+
 /// The plugin id (Vite's) of a module path: the virtual id for `<root>/@id/...`, else the
 /// absolute path with any query.
 pub fn plugin_id(root: &Path, path: &Path) -> String {

@@ -91,6 +91,16 @@ describe('a vite.config.ts with an alias, resolve, CSS Modules and JSON options,
     assert.equal(pluginHosts(server).length, 1, 'one plugin host');
   });
 
+  test('a plugin that updates its own stylesheet (server.ws.send update, as UnoCSS) restyles the page when an edit brings a new class', async () => {
+    const after = () => getComputedStyle(document.querySelector('#tok'), '::after').content;
+    await tab.until(() => getComputedStyle(document.querySelector('#tok'), '::after').content === '"first"');
+    const navs = tab.navigations;
+    editFile(path.join(root, 'src/main.ts'), 'class="tok-first"', 'class="tok-second"');
+    await tab.until(() => getComputedStyle(document.querySelector('#tok'), '::after').content === '"second"');
+    assert.equal(await tab.page.evaluate(after), '"second"');
+    assert.equal(tab.navigations, navs, 'no full reload');
+  });
+
   test('editing the transformed file updates the page in place; the plugin\'s custom event arrives', async () => {
     const navs = tab.navigations;
     const from = tab.mark();

@@ -354,7 +354,7 @@ pub fn report_events(host: &Arc<PluginHost>, control: crossbeam_channel::Sender<
                             tracing::error!("{error}");
                         }
                     }
-                    HostEvent::CustomEventsWaiting => {
+                    HostEvent::CustomEventsWaiting | HostEvent::ModulesInvalidated => {
                         let _ = control.send(engine::Control::PluginEvents);
                     }
                     HostEvent::TimedOut { method, id } => tracing::error!(

@@ -8,7 +8,8 @@
 // asked: `preloadSubModules`), `load`, `transform`, `loadTransform` (both chains of one module in one
 // round trip), `transformIndexHtml`, `hotUpdate`. Requests to hotloop: `resolve` (hotloop's
 // own resolver, `this.resolve`'s fallback). Notifications to hotloop: `warning` ({ plugin, hook, message }),
-// `custom` (`server.ws.send` events), `log`, `workers` ({ ready }: the workers took over).
+// `custom` (`server.ws.send` events), `invalidate` ({ ids }: a plugin's `server.ws.send({ type:
+// 'update' })` for modules of its own), `log`, `workers` ({ ready }: the workers took over).
 // Notifications from hotloop: `clientEvent` ({ client, event, data }: a page's
 // `import.meta.hot.send`, for the `server.ws.on` listeners; `client.send` answers it alone
 // with a `custom` notification naming the client), `filesChanged` ({ changed, structural }: after a batch of edits,
@@ -148,6 +149,15 @@ function moduleUrl(id) {
   if (id.startsWith(root + '/')) return id.slice(root.length);
   if (path.isAbsolute(id)) return '/@fs' + id;
   return '/@id/' + id;
+}
+/** The module id of a URL `moduleUrl` made (or Vite would have: `/@id/`, `/@fs/`, root-relative). */
+function moduleIdOfUrl(url) {
+  const known = [...state.modules.values()].find((m) => m.url === url);
+  if (known) return known.id;
+  if (url.startsWith('/@id/__x00__')) return '\0' + url.slice('/@id/__x00__'.length);
+  if (url.startsWith('/@id/')) return url.slice('/@id/'.length);
+  if (url.startsWith('/@fs/')) return url.slice('/@fs'.length);
+  return path.join(state.root, url);
 }
 function moduleNode(id) {
   let m = state.modules.get(id);
@@ -905,7 +915,12 @@ function makeServer(config, middlewares) {
     send(payload, data) {
       if (typeof payload === 'string') payload = { type: 'custom', event: payload, data };
       if (payload?.type === 'custom') notify('custom', { event: payload.event, data: payload.data ?? null });
-      else warn(current.plugin, current.hook, `server.ws.send({ type: '${payload?.type}' }) is not supported: hotloop decides updates and reloads itself`);
+      else if (payload?.type === 'update' && Array.isArray(payload.updates)) {
+        // A plugin's own module changed without an edit (UnoCSS's CSS when a file brought new
+        // classes): hotloop compiles those modules again and updates the pages as for an edit.
+        const ids = payload.updates.map((u) => u && moduleIdOfUrl(String(u.path ?? u.acceptedPath ?? ''))).filter(Boolean);
+        if (ids.length) notify('invalidate', { ids: [...new Set(ids)] });
+      } else warn(current.plugin, current.hook, `server.ws.send({ type: '${payload?.type}' }) is not supported: hotloop decides updates and reloads itself`);
     },
     on(event, cb) {
       if (!listeners.has(event)) listeners.set(event, []);

@@ -250,6 +250,11 @@ pub enum HostEvent {
     CustomEventsWaiting,
     /// The host's worker threads ([`Workers`]) loaded the config and take new files now.
     WorkersReady { workers: usize },
+    /// A plugin updated modules of its own without an edit (`server.ws.send({ type: 'update'
+    /// })`: UnoCSS's CSS once a file brought new classes): take them with
+    /// [`Plugins::take_invalidated`] and compile them again. Sent when the queue goes from
+    /// empty to not empty.
+    ModulesInvalidated,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -868,7 +873,17 @@ impl Plugins for PluginHost {
     }
 
     fn take_custom_events(&self) -> Vec<CustomEvent> {
-        std::mem::take(&mut *self.custom.lock().unwrap_or_else(|p| p.into_inner()))
+        std::mem::take(&mut self.custom.lock().unwrap_or_else(|p| p.into_inner()).custom)
+    }
+
+    fn take_invalidated(&self) -> Vec<String> {
+        std::mem::take(
+            &mut self
+                .custom
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .invalidated,
+        )
     }
 
     fn client_event(&self, client: ClientId, event: &str, data: &str) {

@@ -202,9 +202,16 @@ struct Shared {
     resolver: Resolver,
 }
 
-/// `server.ws.send` custom events, in the order the host sent them, until the engine takes
-/// them (`Plugins::take_custom_events`).
-pub(crate) type CustomEvents = Arc<Mutex<Vec<CustomEvent>>>;
+/// What the host sent for the engine to take: `server.ws.send` custom events, in the order the
+/// host sent them (`Plugins::take_custom_events`), and the modules plugins updated themselves
+/// (`Plugins::take_invalidated`).
+pub(crate) type CustomEvents = Arc<Mutex<Outbox>>;
+
+#[derive(Default)]
+pub(crate) struct Outbox {
+    pub(crate) custom: Vec<CustomEvent>,
+    pub(crate) invalidated: Vec<String>,
+}
 
 impl Shared {
     fn write(&self, frame: &Frame) -> bool {
@@ -552,7 +559,8 @@ fn dispatch(frame: Frame, shared: &Arc<Shared>) {
                     });
                 }
                 "custom" => {
-                    let mut custom = shared.custom.lock().unwrap_or_else(|p| p.into_inner());
+                    let mut outbox = shared.custom.lock().unwrap_or_else(|p| p.into_inner());
+                    let custom = &mut outbox.custom;
                     custom.push(CustomEvent {
                         event: s("event"),
                         data: b["data"].to_string(),
@@ -562,6 +570,20 @@ fn dispatch(frame: Frame, shared: &Arc<Shared>) {
                     // engine right after a hot update, or on this event for one sent outside).
                     if custom.len() == 1 {
                         shared.event(HostEvent::CustomEventsWaiting);
+                    }
+                }
+                "invalidate" => {
+                    let ids = b["ids"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|id| id.as_str().map(str::to_string));
+                    let mut outbox = shared.custom.lock().unwrap_or_else(|p| p.into_inner());
+                    let invalidated = &mut outbox.invalidated;
+                    let was_empty = invalidated.is_empty();
+                    invalidated.extend(ids);
+                    if was_empty && !invalidated.is_empty() {
+                        shared.event(HostEvent::ModulesInvalidated);
                     }
                 }
                 "log" => {

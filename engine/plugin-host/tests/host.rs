@@ -1449,3 +1449,29 @@ fn custom(event: &str, data: &str, client: Option<ClientId>) -> CustomEvent {
         client,
     }
 }
+
+/// A plugin that updates modules of its own (`server.ws.send({ type: 'update' })`, as UnoCSS
+/// does for its CSS): their ids, from the URLs it names, for the engine to compile again.
+#[test]
+fn a_plugins_own_update_names_the_modules_to_compile_again() {
+    let config = r#"
+export default { plugins: [{
+  name: 'self-updating',
+  configureServer(server) {
+    setTimeout(() => server.ws.send({ type: 'update', updates: [
+      { type: 'js-update', path: '/@id/__x00__virtual:css', acceptedPath: '/@id/__x00__virtual:css' },
+      { type: 'css-update', path: '/src/a.css', acceptedPath: '/src/a.css' },
+    ] }), 10)
+  },
+}] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let (host, _) = start(&p, "vite.config.mjs");
+    let events = host.events();
+    wait_event(&events, |e| matches!(e, HostEvent::ModulesInvalidated));
+    assert_eq!(
+        host.take_invalidated(),
+        ["\0virtual:css".to_string(), p.path("src/a.css")]
+    );
+    assert!(host.take_invalidated().is_empty(), "taken once");
+}

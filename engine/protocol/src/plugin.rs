@@ -183,6 +183,13 @@ pub trait Plugins: Send + Sync + 'static {
         Vec::new()
     }
 
+    /// The modules (plugin ids) plugins updated themselves since the last call
+    /// (`server.ws.send({ type: 'update' })`, as UnoCSS does for its CSS when a file brings new
+    /// classes): the engine compiles them again and updates the pages as for an edit.
+    fn take_invalidated(&self) -> Vec<String> {
+        Vec::new()
+    }
+
     /// A page sent a custom event (`import.meta.hot.send(event, data)`, `data` as JSON): the
     /// plugins' `server.ws.on(event)` listeners get it, with the page as the client they may
     /// answer (their answers come back through [`Plugins::take_custom_events`]). No answer.

@@ -199,6 +199,22 @@ impl EngineHost {
 
     /// The custom events the plugins sent to the pages (`server.ws.send`) that no edit has
     /// taken yet: sent on their own (from a timer, a middleware), in order.
+    /// The modules plugins updated themselves (`Plugins::take_invalidated`), as module paths
+    /// to compile again.
+    pub fn take_plugin_invalidations(&self) -> Vec<PathBuf> {
+        let Some(plugins) = self.db.plugins() else {
+            return Vec::new();
+        };
+        let mut paths: Vec<PathBuf> = plugins
+            .take_invalidated()
+            .iter()
+            .map(|id| crate::files::path_of_plugin_id(&self.root, id))
+            .collect();
+        paths.sort();
+        paths.dedup();
+        paths
+    }
+
     /// A page's `import.meta.hot.send(event, data)`, for the plugins' `server.ws.on`.
     pub fn client_event(&self, client: ClientId, event: &str, data: &str) {
         if let Some(plugins) = self.db.plugins() {

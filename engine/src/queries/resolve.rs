@@ -53,7 +53,7 @@ use oxc_resolver::ResolveError;
 use crate::db::Db;
 use crate::environment::EnvironmentKind;
 use crate::files::{
-    FileClass, ImportQuery, glob_module_of_path, needed_tool, plugin_id, virtual_path,
+    FileClass, ImportQuery, glob_module_of_path, needed_tool, path_of_plugin_id, plugin_id,
 };
 use crate::inputs::{Alias, AliasFind, Project, SourceFile, in_node_modules};
 use crate::queries::imports::{import_specifiers, server_import_specifiers};
@@ -445,14 +445,7 @@ fn plugin_resolution(
         Ok(Some(resolved)) => {
             // A path (with any query) when its file exists; else an id only the plugins know,
             // `/@solid-refresh` as much as `\0virtual:x`.
-            let on_disk = resolved.id.starts_with('/')
-                && !resolved.id.starts_with("/@id/")
-                && Path::new(resolved.id.split('?').next().unwrap_or_default()).exists();
-            let path = if on_disk {
-                PathBuf::from(&resolved.id)
-            } else {
-                virtual_path(root, resolved.id.trim_start_matches("/@id/"))
-            };
+            let path = path_of_plugin_id(root, &resolved.id);
             Some(Resolution::File(db.files().get_or_read(db, &path)))
         }
         Err(error) => Some(not_found(&error.to_string())),
