@@ -76,6 +76,8 @@ describe('a vite.config.ts with an alias, resolve, CSS Modules and JSON options,
     assert.equal(card.text, 'cardTitle');
     assert.match(card.className, /^fx_card-title_\S+$/);
     assert.equal(card.color, 'rgb(1, 2, 3)');
+    // A plugin's own query (`./note.txt?component`) is the module its `load` answers.
+    assert.equal(await tab.page.evaluate(textOf, '#note'), 'WORDS FROM A TEXT FILE');
     // `json.namedExports: false`: the module's default export alone.
     assert.equal(await tab.page.evaluate(textOf, '#json'), 'default');
     // `import.meta.hot.send` reached the plugin's `server.ws.on` listener, whose

@@ -192,7 +192,10 @@ const moduleGraph = {
 function pluginContext(plugin, hook, out) {
   const name = plugin.name ?? '(anonymous plugin)';
   const ctx = {
-    meta: { rollupVersion: '4.0.0', watchMode: true, viteVersion: state.viteVersion },
+    meta: {
+      rollupVersion: '4.0.0', watchMode: true, viteVersion: state.viteVersion,
+      ...(state.rolldownVersion ? { rolldownVersion: state.rolldownVersion } : {}),
+    },
     // The app's server's requests (`ssr`) see the `ssr` environment, as under Vite.
     environment: out?.ssr ? state.ssrEnvironment : state.environment,
     async resolve(source, importer, options = {}) {
@@ -576,6 +579,16 @@ async function loadConfig(body) {
     state.viteVersion = JSON.parse(fs.readFileSync(path.join(root, 'node_modules/vite/package.json'), 'utf8')).version;
   } catch {
     state.viteVersion = undefined;
+  }
+  // Vite 8 runs on Rolldown and says so in `this.meta.rolldownVersion`, which plugins branch on
+  // (vite-plugin-svgr calls `transformWithOxc` then, `transformWithEsbuild`, which needs an
+  // esbuild Vite 8 no longer brings, otherwise).
+  state.rolldownVersion = undefined;
+  for (const dir of ['node_modules/vite/node_modules/rolldown', 'node_modules/rolldown']) {
+    try {
+      state.rolldownVersion = JSON.parse(fs.readFileSync(path.join(root, dir, 'package.json'), 'utf8')).version;
+      break;
+    } catch {}
   }
   const mode = modeIn ?? 'development';
   const env = { command: 'serve', mode, isSsrBuild: false, isPreview: false };

@@ -1475,3 +1475,34 @@ export default { plugins: [{
     );
     assert!(host.take_invalidated().is_empty(), "taken once");
 }
+
+/// Vite 8 runs on Rolldown and plugins read its version from `this.meta.rolldownVersion`
+/// (vite-plugin-svgr picks `transformWithOxc` by it); without Rolldown installed, none.
+#[test]
+fn the_plugin_context_names_rolldowns_version_where_it_is_installed() {
+    let config = r#"
+export default { plugins: [{
+  name: 'meta',
+  resolveId(id) { if (id === 'virtual:meta') return '\0virtual:meta' },
+  load(id) { if (id === '\0virtual:meta') return `export default ${JSON.stringify(this.meta.rolldownVersion ?? null)}` },
+}] }
+"#;
+    let with = Project::new(&[
+        ("vite.config.mjs", config),
+        (
+            "node_modules/rolldown/package.json",
+            r#"{ "name": "rolldown", "version": "1.2.3" }"#,
+        ),
+    ]);
+    let (host, _) = start(&with, "vite.config.mjs");
+    assert_eq!(
+        host.load("\0virtual:meta").unwrap().unwrap().code,
+        "export default \"1.2.3\""
+    );
+    let without = Project::new(&[("vite.config.mjs", config)]);
+    let (host, _) = start(&without, "vite.config.mjs");
+    assert_eq!(
+        host.load("\0virtual:meta").unwrap().unwrap().code,
+        "export default null"
+    );
+}

@@ -293,6 +293,23 @@ fn resolve_one(
         };
     }
     if let Some(query) = unsupported_query(specifier) {
+        // With plugins, a query of Vite's or of a plugin's (`./logo.svg?react` for
+        // vite-plugin-svgr, `?worker&inline`) is the module `<file>?<query>` for their `load`,
+        // as Vite's own resolver keeps it; nothing loading it is an error of that module.
+        if db.plugins().is_some() {
+            let base = &specifier[..specifier.len() - query.len() - 1];
+            return match resolve_path(db, env, importer, base, kind, from_css) {
+                Resolution::File(file) => {
+                    let path = file.path(db);
+                    let with_query = path.with_file_name(format!(
+                        "{}?{query}",
+                        path.file_name().unwrap_or_default().to_string_lossy()
+                    ));
+                    Resolution::File(db.files().get_or_read(db, &with_query))
+                }
+                other => other,
+            };
+        }
         return not_found(&format!(
             "`?{query}` imports need a Vite plugin or feature hotloop does not have; \
              it supports `?raw` (the file's text), `?url` (its URL), `?inline`, `?worker`, \
