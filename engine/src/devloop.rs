@@ -42,7 +42,7 @@ use hotloop_protocol::{ClientEvent, ClientId, Frame};
 /// Commands from the user interface.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Control {
-    /// Reload every tab (dashboard key).
+    /// Reload every tab (the dashboard's key; a plugin's `full-reload`).
     ForceReload,
     /// The app's server process started again (it crashed, or was killed): send it the
     /// current chunk.

@@ -161,6 +161,14 @@ describe('a vite.config.ts with an alias, resolve, CSS Modules and JSON options,
     assert.equal(put.status, 405);
     assert.equal(tab.navigations, navs, 'no reload');
     assert.deepEqual(tab.log.slice(from).filter((l) => l.startsWith('[pageerror]')), []);
+    // A plugin's `server.ws.send({ type: 'full-reload' })` reloads the page, saying why.
+    const reloadFrom = tab.mark();
+    const reloads = tab.navigations;
+    assert.equal(await (await fetch(`${server.url}/__fixture/reload`)).text(), 'reloading');
+    await tab.untilLog(/^\[hmr\] full reload: reload requested/, { from: reloadFrom });
+    await tab.untilLog('[hmr] connected', { from: reloadFrom });
+    await tab.until(() => document.querySelector('#shout')?.textContent === 'LOUDER WORDS!');
+    assert.ok(tab.navigations > reloads, 'the page reloaded');
   });
 
   test('a page a middleware renders gets hotloop\'s client: its modules run and update in place', async () => {

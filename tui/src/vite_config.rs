@@ -357,6 +357,10 @@ pub fn report_events(host: &Arc<PluginHost>, control: crossbeam_channel::Sender<
                     HostEvent::CustomEventsWaiting | HostEvent::ModulesInvalidated => {
                         let _ = control.send(engine::Control::PluginEvents);
                     }
+                    HostEvent::ReloadRequested => {
+                        tracing::info!("a plugin asked the pages to reload");
+                        let _ = control.send(engine::Control::ForceReload);
+                    }
                     HostEvent::TimedOut { method, id } => tracing::error!(
                         "a plugin took too long in `{method}`{}: the plugin host was restarted",
                         id.map(|id| format!(" for {id}")).unwrap_or_default()

@@ -9,7 +9,8 @@
 // round trip), `transformIndexHtml`, `hotUpdate`. Requests to hotloop: `resolve` (hotloop's
 // own resolver, `this.resolve`'s fallback). Notifications to hotloop: `warning` ({ plugin, hook, message }),
 // `custom` (`server.ws.send` events), `invalidate` ({ ids }: a plugin's `server.ws.send({ type:
-// 'update' })` for modules of its own), `log`, `workers` ({ ready }: the workers took over).
+// 'update' })` for modules of its own), `reload` ({ plugin }: its `{ type: 'full-reload' }`),
+// `log`, `workers` ({ ready }: the workers took over).
 // Notifications from hotloop: `clientEvent` ({ client, event, data }: a page's
 // `import.meta.hot.send`, for the `server.ws.on` listeners; `client.send` answers it alone
 // with a `custom` notification naming the client), `filesChanged` ({ changed, structural }: after a batch of edits,
@@ -939,6 +940,9 @@ function makeServer(config, middlewares) {
         // classes): hotloop compiles those modules again and updates the pages as for an edit.
         const ids = payload.updates.map((u) => u && moduleIdOfUrl(String(u.path ?? u.acceptedPath ?? ''))).filter(Boolean);
         if (ids.length) notify('invalidate', { ids: [...new Set(ids)] });
+      } else if (payload?.type === 'full-reload') {
+        // vite-plugin-full-reload's, a template a plugin watches changed: every page reloads.
+        notify('reload', { plugin: current.plugin ?? '' });
       } else warn(current.plugin, current.hook, `server.ws.send({ type: '${payload?.type}' }) is not supported: hotloop decides updates and reloads itself`);
     },
     on(event, cb) {

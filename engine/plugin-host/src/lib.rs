@@ -255,6 +255,9 @@ pub enum HostEvent {
     /// [`Plugins::take_invalidated`] and compile them again. Sent when the queue goes from
     /// empty to not empty.
     ModulesInvalidated,
+    /// A plugin asked every page to reload (`server.ws.send({ type: 'full-reload' })`:
+    /// vite-plugin-full-reload when a server template it watches changed).
+    ReloadRequested,
 }
 
 #[derive(Debug, thiserror::Error)]

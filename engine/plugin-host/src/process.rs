@@ -572,6 +572,7 @@ fn dispatch(frame: Frame, shared: &Arc<Shared>) {
                         shared.event(HostEvent::CustomEventsWaiting);
                     }
                 }
+                "reload" => shared.event(HostEvent::ReloadRequested),
                 "invalidate" => {
                     let ids = b["ids"]
                         .as_array()

@@ -1476,6 +1476,21 @@ export default { plugins: [{
     assert!(host.take_invalidated().is_empty(), "taken once");
 }
 
+/// `server.ws.send({ type: 'full-reload' })` (vite-plugin-full-reload): the pages reload.
+#[test]
+fn a_plugins_full_reload_asks_for_one() {
+    let config = r#"
+export default { plugins: [{
+  name: 'reloader',
+  configureServer(server) { setTimeout(() => server.ws.send({ type: 'full-reload', path: '*' }), 10) },
+}] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let (host, c) = start(&p, "vite.config.mjs");
+    assert!(c.unsupported.is_empty());
+    wait_event(&host.events(), |e| matches!(e, HostEvent::ReloadRequested));
+}
+
 /// Vite 8 runs on Rolldown and plugins read its version from `this.meta.rolldownVersion`
 /// (vite-plugin-svgr picks `transformWithOxc` by it); without Rolldown installed, none.
 #[test]
