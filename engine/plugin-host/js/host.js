@@ -726,21 +726,20 @@ async function loadConfig(body) {
   };
   state.config = resolved;
   state.plugins = plugins;
+  // Vite 8's "may be served outside server.fs.allow" (plugin-react's refresh runtime): kept
+  // where `isFileLoadingAllowed` looks; hotloop serves plugins' modules through its chunks.
+  const addSafeModule = (id) => resolved.safeModulePaths.add(id);
   state.environment = guarded({
     name: 'client', mode: 'dev', config: resolved.environments.client, logger,
     moduleGraph, getTopLevelConfig: () => resolved, hot: null, plugins,
     transformRequest: (url) => transformRequest(url),
-    // Vite 8's "may be served outside server.fs.allow" (plugin-react's refresh runtime):
-    // hotloop serves a plugin's modules through its chunks, so there is nothing to allow.
-    addSafeModule: (id) => resolved.safeModulePaths.add(id),
+    addSafeModule,
   }, 'this.environment', who);
   state.ssrEnvironment = guarded({
     name: 'ssr', mode: 'dev', config: resolved.environments.ssr, logger,
     moduleGraph, getTopLevelConfig: () => resolved, hot: null, plugins,
     transformRequest: (url) => transformRequest(url),
-    // Vite 8's "may be served outside server.fs.allow" (plugin-react's refresh runtime):
-    // hotloop serves a plugin's modules through its chunks, so there is nothing to allow.
-    addSafeModule: (id) => resolved.safeModulePaths.add(id),
+    addSafeModule,
   }, 'this.environment', who);
 
   for (const { plugin } of pluginsWithHook(plugins, 'configResolved')) {
