@@ -88,6 +88,8 @@ describe('a vite.config.ts with an alias, resolve, CSS Modules and JSON options,
     // `/@id/<id>`: a script tag by id ran (resolved by the plugin to a file), and the sheet it
     // linked by id at run time applies.
     await tab.until(() => document.body.dataset.byId === 'ran');
+    // A plugin's own `/@...` URL, imported by an inline module script of the page.
+    await tab.until(() => document.body.dataset.runtime === 'inline');
     await tab.until(() => getComputedStyle(document.querySelector('#info')).color === 'rgb(4, 5, 6)');
     assert.deepEqual(tab.log.filter((l) => l.startsWith('[pageerror]') || /\[hmr\] error/.test(l)), []);
     assert.equal(pluginHosts(server).length, 1, 'one plugin host');

@@ -22,15 +22,15 @@ pub struct ById {
 }
 
 /// What an id (or the file it resolved to) is served as, by its extension; `None` for what
-/// hotloop would have to compile (TypeScript, JSX, `.vue`, ...).
-fn content_type(id: &str) -> Option<&'static str> {
+/// hotloop would have to compile (TypeScript, JSX, `.vue`, ...). `is_file`: the id names a file.
+fn content_type(id: &str, is_file: bool) -> Option<&'static str> {
     let clean = id.split(['?', '#']).next().unwrap_or(id);
     let name = clean.rsplit('/').next().unwrap_or(clean);
     match name.rsplit_once('.').map(|(_, ext)| ext) {
         Some("js" | "mjs" | "cjs") => Some("text/javascript"),
         Some("css") => Some("text/css"),
-        // A virtual id without an extension (`\0virtual:x`, `virtual:options`) is a script.
-        None if !clean.starts_with('/') => Some("text/javascript"),
+        // A virtual id without an extension (`\0virtual:x`, `/@plugin-runtime`) is a script.
+        None if !is_file => Some("text/javascript"),
         _ => None,
     }
 }
@@ -50,10 +50,10 @@ impl PluginHost {
                 return None;
             }
         };
-        let content_type = content_type(&resolved)?;
         let clean = resolved.split('?').next().unwrap_or(&resolved);
         let file =
             (clean.starts_with('/') && Path::new(clean).is_file()).then(|| PathBuf::from(clean));
+        let content_type = content_type(&resolved, file.is_some())?;
         let text = match &file {
             Some(file) => std::fs::read_to_string(file).ok()?,
             None => String::new(),
@@ -100,11 +100,21 @@ mod tests {
 
     #[test]
     fn what_is_served_by_id() {
-        assert_eq!(content_type("/p/overlay.mjs?__x"), Some("text/javascript"));
-        assert_eq!(content_type("/p/a.css"), Some("text/css"));
-        assert_eq!(content_type("\0virtual:options"), Some("text/javascript"));
-        assert_eq!(content_type("/p/App.vue"), None);
-        assert_eq!(content_type("/p/main.ts"), None);
-        assert_eq!(content_type("/p/no-extension"), None);
+        assert_eq!(
+            content_type("/p/overlay.mjs?__x", true),
+            Some("text/javascript")
+        );
+        assert_eq!(content_type("/p/a.css", true), Some("text/css"));
+        assert_eq!(
+            content_type("\0virtual:options", false),
+            Some("text/javascript")
+        );
+        assert_eq!(
+            content_type("/@plugin-runtime", false),
+            Some("text/javascript")
+        );
+        assert_eq!(content_type("/p/App.vue", true), None);
+        assert_eq!(content_type("/p/main.ts", true), None);
+        assert_eq!(content_type("/p/no-extension", true), None);
     }
 }

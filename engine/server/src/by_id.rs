@@ -1,7 +1,8 @@
 //! `/@id/<id>` requests: Vite's URL of a module by its plugin id, which some plugins make the
 //! page fetch at run time (vite-plugin-vue-devtools' overlay adds
 //! `<link href="/@id/virtual:vue-devtools-path:overlay/devtools-overlay.css">` and a module
-//! script beside it). The engine serves modules in its chunks, not by URL, so such a request
+//! script beside it), and a plugin's own `/@...` URL (vite-plugin-checker's inline module
+//! script imports `/@vite-plugin-checker-runtime`). The engine serves modules in its chunks, not by URL, so such a request
 //! that nothing else answers goes to the binary's [`ModuleByIdSource`] (the plugin host's
 //! `resolveId`, `load` and `transform`, as Vite's transform middleware would run them), off the
 //! async threads. A file it names must pass the same checks as any file the server serves.
@@ -45,9 +46,15 @@ impl std::fmt::Debug for ModuleByIdSource {
     }
 }
 
-/// The id a `/@id/...` request names (Vite's `unwrapId`), or `None` for another path.
+/// The id a `/@id/...` request names (Vite's `unwrapId`), or a plugin's own `/@...` URL as it
+/// is (`/@vite-plugin-checker-runtime`, which an inline module script of the page imports);
+/// `None` for another path (`/@fs/` is a file's).
 pub(crate) fn requested_id(path: &str, query: Option<&str>) -> Option<String> {
-    let rest = path.strip_prefix("/@id/")?;
+    let rest = match path.strip_prefix("/@id/") {
+        Some(rest) => rest,
+        None if path.starts_with("/@") && !path.starts_with("/@fs/") && path.len() > 2 => path,
+        None => return None,
+    };
     let decoded = percent_encoding::percent_decode_str(rest)
         .decode_utf8()
         .ok()?
@@ -114,5 +121,10 @@ mod tests {
         assert_eq!(requested_id("/@id/a%20b", None).as_deref(), Some("a b"));
         assert_eq!(requested_id("/@id/", None), None);
         assert_eq!(requested_id("/src/a.js", None), None);
+        assert_eq!(
+            requested_id("/@plugin-runtime", None).as_deref(),
+            Some("/@plugin-runtime")
+        );
+        assert_eq!(requested_id("/@fs/p/a.js", None), None);
     }
 }
