@@ -109,6 +109,14 @@ pub fn plugin_id(root: &Path, path: &Path) -> String {
     }
 }
 
+/// The path of `file` with `query` (without `?`) in its file name: what [`split_query`] undoes.
+pub fn with_query(file: &Path, query: &str) -> PathBuf {
+    let mut path = file.as_os_str().to_os_string();
+    path.push("?");
+    path.push(query);
+    PathBuf::from(path)
+}
+
 /// A path whose file name carries a query (`App.vue?vue&type=style`): the file's path and
 /// the query (without `?`).
 pub fn split_query(path: &Path) -> Option<(PathBuf, &str)> {

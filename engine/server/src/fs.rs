@@ -225,10 +225,7 @@ impl FsPolicy {
                 _ => (
                     self.public.iter().chain([&self.root]).cloned().collect(),
                     &path.segments[..],
-                    std::iter::once(&self.root)
-                        .chain(&self.public)
-                        .chain(&self.allow)
-                        .collect(),
+                    self.served_dirs(),
                 ),
             };
         for base in bases {
@@ -246,19 +243,7 @@ impl FsPolicy {
                 Ok(c) => c,
                 Err(_) => continue,
             };
-            let inside = allowed
-                .iter()
-                .find_map(|dir| canonical.strip_prefix(dir).ok());
-            let Some(relative) = inside else {
-                return Err(PathRejection::OutsideRoot);
-            };
-            let segments = relative.components().filter_map(|c| match c {
-                Component::Normal(s) => s.to_str(),
-                _ => None,
-            });
-            if let Some(segment) = denied_segment(&self.deny, segments) {
-                return Err(PathRejection::Denied(segment));
-            }
+            self.check_inside(&canonical, &allowed)?;
             let Ok(file) = File::open(&canonical) else {
                 continue;
             };
@@ -288,20 +273,34 @@ impl FsPolicy {
     /// Whether a file a plugin named (an `/@id/` answer) may be served: canonical, inside the
     /// root, the public directory or an allowed one, no segment denied below it. Blocking.
     pub fn may_serve(&self, file: &Path) -> bool {
-        let Ok(canonical) = std::fs::canonicalize(file) else {
-            return false;
-        };
-        let inside = std::iter::once(&self.root)
+        std::fs::canonicalize(file)
+            .is_ok_and(|canonical| self.check_inside(&canonical, &self.served_dirs()).is_ok())
+    }
+
+    /// The root, the public directory and the allowed ones.
+    fn served_dirs(&self) -> Vec<&PathBuf> {
+        std::iter::once(&self.root)
             .chain(&self.public)
             .chain(&self.allow)
-            .find_map(|dir| canonical.strip_prefix(dir).ok());
-        inside.is_some_and(|relative| {
-            let segments = relative.components().filter_map(|c| match c {
-                Component::Normal(s) => s.to_str(),
-                _ => None,
-            });
-            denied_segment(&self.deny, segments).is_none()
-        })
+            .collect()
+    }
+
+    /// `canonical` is inside one of `allowed`, and no path segment below it is denied.
+    fn check_inside(&self, canonical: &Path, allowed: &[&PathBuf]) -> Result<(), PathRejection> {
+        let Some(relative) = allowed
+            .iter()
+            .find_map(|dir| canonical.strip_prefix(dir).ok())
+        else {
+            return Err(PathRejection::OutsideRoot);
+        };
+        let segments = relative.components().filter_map(|c| match c {
+            Component::Normal(s) => s.to_str(),
+            _ => None,
+        });
+        match denied_segment(&self.deny, segments) {
+            Some(segment) => Err(PathRejection::Denied(segment)),
+            None => Ok(()),
+        }
     }
 }
 

@@ -197,8 +197,6 @@ impl EngineHost {
         self.move_epoch();
     }
 
-    /// The custom events the plugins sent to the pages (`server.ws.send`) that no edit has
-    /// taken yet: sent on their own (from a timer, a middleware), in order.
     /// The modules plugins updated themselves (`Plugins::take_invalidated`), as module paths
     /// to compile again.
     pub fn take_plugin_invalidations(&self) -> Vec<PathBuf> {
@@ -222,6 +220,8 @@ impl EngineHost {
         }
     }
 
+    /// The custom events the plugins sent to the pages (`server.ws.send`) that no edit has
+    /// taken yet: sent on their own (from a timer, a middleware), in order.
     pub fn take_plugin_events(&self) -> Vec<CustomEvent> {
         self.db
             .plugins()

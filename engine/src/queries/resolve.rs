@@ -54,6 +54,7 @@ use crate::db::Db;
 use crate::environment::EnvironmentKind;
 use crate::files::{
     FileClass, ImportQuery, glob_module_of_path, needed_tool, path_of_plugin_id, plugin_id,
+    with_query,
 };
 use crate::inputs::{Alias, AliasFind, Project, SourceFile, in_node_modules};
 use crate::queries::imports::{import_specifiers, server_import_specifiers};
@@ -300,12 +301,8 @@ fn resolve_one(
             let base = &specifier[..specifier.len() - query.len() - 1];
             return match resolve_path(db, env, importer, base, kind, from_css) {
                 Resolution::File(file) => {
-                    let path = file.path(db);
-                    let with_query = path.with_file_name(format!(
-                        "{}?{query}",
-                        path.file_name().unwrap_or_default().to_string_lossy()
-                    ));
-                    Resolution::File(db.files().get_or_read(db, &with_query))
+                    let variant = with_query(file.path(db), query);
+                    Resolution::File(db.files().get_or_read(db, &variant))
                 }
                 other => other,
             };
