@@ -19,7 +19,7 @@
 // log. Nothing is averaged over a failure.
 import { Editor } from './lib/edit.mjs';
 import { Tab } from './lib/page.mjs';
-import { httpText, nowMs, sleep, untilAnswers } from './lib/proc.mjs';
+import { httpText, nowMs, sleep, untilAnswers, within } from './lib/proc.mjs';
 import { round2 } from './lib/stats.mjs';
 
 export class BenchError extends Error {
@@ -31,6 +31,7 @@ export class BenchError extends Error {
 
 const RELOAD_WATCH_MS = 250; // after a hot change shows, watch this long for an unwanted reload
 const SETTLE_MS = 120; // pause between saves so the watcher's coalescing window has passed
+const IDLE_MS = 15000; // a page's runtime must have handled every message within this
 
 let tokenSeq = 0;
 const runTag = Math.random().toString(36).slice(2, 6).replace(/[^a-z0-9]/g, 'x');
@@ -74,14 +75,25 @@ export async function runSession({ browser, server, root, manifest, plan, say = 
   // message and its WebSocket is open (after a reload the new page must connect before a save).
   const settle = async () => {
     await sleep(SETTLE_MS);
-    const state = await tab.page.evaluate(async () => {
+    const t0 = nowMs();
+    const evaluated = tab.page.evaluate(async () => {
       const h = window.__hotloop;
       if (!h || !h.inspect) return 'no runtime';
       for (let k = 0; k < 500 && !h.inspect().connected; k++) await new Promise((r) => setTimeout(r, 10));
       await h.whenIdle();
       return h.inspect().connected ? 'connected' : 'not connected';
     }).catch((e) => `evaluate failed: ${e.message}`);
-    if (state === 'not connected') throw await fail('the page\'s hotloop runtime did not connect its WebSocket within 5 s', nowMs());
+    // (a page whose runtime never goes idle, or an evaluate lost in a navigation, would hang the run)
+    const state = await within(evaluated, IDLE_MS, () => 'timed out');
+    if (state === 'not connected') throw await fail('the page\'s hotloop runtime did not connect its WebSocket within 5 s', t0);
+    if (state === 'timed out') {
+      const seen = await within(tab.page.evaluate(() => {
+        const h = window.__hotloop;
+        const i = h && h.inspect ? h.inspect() : null;
+        return i ? JSON.stringify({ revision: i.revision, connected: i.connected, url: location.href, readyState: document.readyState }) : `no runtime (${document.readyState})`;
+      }).catch((e) => `evaluate failed: ${e.message}`), 3000, () => 'no answer');
+      throw await fail(`the page's hotloop runtime did not become idle within ${IDLE_MS} ms (page: ${seen})`, t0);
+    }
   };
 
   try {

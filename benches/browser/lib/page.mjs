@@ -11,7 +11,7 @@
 // Node (`tn`) is kept too, but not used for results: the binding's transit is ~1 ms normally and
 // tens of ms while a freshly loaded document is still busy.
 import { probe } from './probe.mjs';
-import { nowMs } from './proc.mjs';
+import { nowMs, within } from './proc.mjs';
 
 export class Tab {
   static async open(browser, ready) {
@@ -104,6 +104,7 @@ export class Tab {
   }
 
   async close() {
-    try { await this.context.close(); } catch { /* browser gone */ }
+    // (bounded: a context that never closes must not hold the run; the browser goes at the end)
+    try { await within(this.context.close(), 10000, () => undefined); } catch { /* browser gone */ }
   }
 }

@@ -9,6 +9,13 @@ export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Node's clock as epoch milliseconds (sub-ms resolution), comparable with a page's `performance.timeOrigin + performance.now()`. */
 export const nowMs = () => performance.timeOrigin + performance.now();
 
+/** `promise`, or `onTimeout()`'s value once `ms` passed first (a page that never answers). */
+export function within(promise, ms, onTimeout) {
+  let timer;
+  const late = new Promise((resolve) => { timer = setTimeout(() => resolve(onTimeout()), ms); });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 /** A port that was free on 127.0.0.1 a moment ago (the kernel picks it). */
 export function freePort() {
   return new Promise((resolve, reject) => {
