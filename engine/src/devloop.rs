@@ -30,7 +30,8 @@ use hotloop_protocol::Diagnostic;
 
 use crate::queries::graph::ProjectGraph;
 use crate::telemetry::{
-    EngineEvent, GraphStats, InvalidationProfile, LastPageCheck, MemoryStats, Phase, UpdateReport,
+    EngineEvent, GraphStats, InvalidationProfile, LastPageCheck, MemoryStats, Phase, UpdateOutcome,
+    UpdateReport,
 };
 use crate::update::{self, Cause};
 use crate::watcher::{ChangeBatch, WatchEvent};
@@ -396,6 +397,11 @@ impl DevLoop {
                         if !invalidated.is_empty() {
                             self.recompile(invalidated);
                         }
+                        // A reload a plugin asked for outside an edit (an edit's hot update
+                        // takes its own: `AppliedChanges::reload_requested`).
+                        if self.host.take_plugin_reload() {
+                            self.update(Cause::Reload, Instant::now(), Vec::new());
+                        }
                     }
                     Ok(Control::QueryMemory(on)) => {
                         self.query_memory_wanted = on;
@@ -533,18 +539,29 @@ impl DevLoop {
             files: files.clone(),
         });
         self.invalidated.clear();
-        self.update(
+        let reload_moot = self.update(
             Cause::Edit { files: &files },
             batch.first_event_at,
             vec![(Phase::Coalesce, coalesce), (Phase::Read, read)],
         );
+        // A plugin asked for a reload with this edit: one, with the edit's modules compiled.
+        if applied.reload_requested && !reload_moot {
+            self.update(Cause::Reload, Instant::now(), Vec::new());
+        }
     }
 
     /// Builds, plans and sends one update: the one path for a batch of edits, an
     /// `invalidate()` and a requested reload. `phases` holds what the cause cost before the
-    /// build (coalescing and reading a batch).
-    fn update(&mut self, cause: Cause<'_>, started: Instant, phases: Vec<(Phase, Duration)>) {
-        self.update_for(cause, None, started, phases);
+    /// build (coalescing and reading a batch). True when a reload right after it would be moot:
+    /// it reloaded every page, or it left errors (the pages keep their last good state and
+    /// show them; the fix's update reloads them).
+    fn update(
+        &mut self,
+        cause: Cause<'_>,
+        started: Instant,
+        phases: Vec<(Phase, Duration)>,
+    ) -> bool {
+        self.update_for(cause, None, started, phases)
     }
 
     /// `update`, its frame for the page `only` (a `Cause::Resend` to the page that loaded a
@@ -555,8 +572,15 @@ impl DevLoop {
         only: Option<ClientId>,
         started: Instant,
         mut phases: Vec<(Phase, Duration)>,
-    ) {
+    ) -> bool {
         let update = update::prepare(&mut self.host, cause, self.revision);
+        let reload_moot = match update.outcome {
+            UpdateOutcome::FullReload { .. } => {
+                update.frame.is_some() && only.is_none() && update.for_chunks.is_none()
+            }
+            UpdateOutcome::Errors { .. } => true,
+            _ => false,
+        };
         if let Cause::Edit { files } = cause {
             self.update_server(files, update.build.config_changed.as_deref(), Some(started));
         }
@@ -622,6 +646,7 @@ impl DevLoop {
         self.sample_memory();
         self.warm_up_when_idle();
         self.confirm_in_background();
+        reload_moot
     }
 
     /// Starts confirming the plugin outputs taken from the compile cache, once a page has

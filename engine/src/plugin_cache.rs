@@ -240,6 +240,8 @@ pub struct Confirmations {
     /// Paths whose outputs a confirmation found changed (their entries forgotten), for the
     /// dev loop to compile again ([`Confirmations::take_changed`]).
     changed: Mutex<Vec<PathBuf>>,
+    /// Files edited this session ([`Confirmations::edited`]).
+    edited: Mutex<rustc_hash::FxHashSet<PathBuf>>,
 }
 
 impl Confirmations {
@@ -264,6 +266,26 @@ impl Confirmations {
 
     pub fn is_empty(&self) -> bool {
         lock(&self.queue).is_empty()
+    }
+
+    /// The plugins heard of an edit of the file at `path` (its hot update): from now on its
+    /// outputs, and its query sub-modules', come from the plugins, never from the cache. The
+    /// plugins' state of an edited file is newer than any kept output: plugin-vue's output
+    /// for a text seen at the start lacks the `_rerender_only` its hot update now adds, so an
+    /// edit undone would re-mount the component and lose its state.
+    pub(crate) fn edited(&self, path: &Path) {
+        lock(&self.edited).insert(path.to_path_buf());
+    }
+
+    /// Whether the module at `path` (a file, or a query sub-module of one) was edited this
+    /// session ([`Confirmations::edited`]).
+    pub(crate) fn was_edited(&self, path: &Path) -> bool {
+        let edited = lock(&self.edited);
+        !edited.is_empty()
+            && match split_query(path) {
+                Some((file, _)) => edited.contains(&file),
+                None => edited.contains(path),
+            }
     }
 
     /// How many outputs wait.

@@ -78,6 +78,10 @@ describe('a vite.config.ts with an alias, resolve, CSS Modules and JSON options,
     assert.equal(card.color, 'rgb(1, 2, 3)');
     // A plugin's own query (`./note.txt?component`) is the module its `load` answers.
     assert.equal(await tab.page.evaluate(textOf, '#note'), 'WORDS FROM A TEXT FILE');
+    // Any query on a script is a module of its own for the plugins (`./parts.ts?variant`).
+    assert.equal(await tab.page.evaluate(textOf, '#parts'), 'plain/variant');
+    assert.equal(await tab.page.evaluate(textOf, '#routes'), 'a.txt');
+    assert.equal(await tab.page.evaluate(textOf, '#pages'), 'home.txt');
     // `json.namedExports: false`: the module's default export alone.
     assert.equal(await tab.page.evaluate(textOf, '#json'), 'default');
     // `import.meta.hot.send` reached the plugin's `server.ws.on` listener, whose
@@ -93,6 +97,26 @@ describe('a vite.config.ts with an alias, resolve, CSS Modules and JSON options,
     await tab.until(() => getComputedStyle(document.querySelector('#info')).color === 'rgb(4, 5, 6)');
     assert.deepEqual(tab.log.filter((l) => l.startsWith('[pageerror]') || /\[hmr\] error/.test(l)), []);
     assert.equal(pluginHosts(server).length, 1, 'one plugin host');
+  });
+
+  test('new files reach the plugins as under Vite: server.watcher events reload a module, watchChange regenerates a file', async () => {
+    const navs = tab.navigations;
+    let from = tab.mark();
+    // unplugin-vue-router's way: an `add` event, `server.reloadModule` of its routes module.
+    fs.writeFileSync(path.join(root, 'src/routes/b.txt'), 'b\n');
+    await tab.until(() => document.querySelector('#routes')?.textContent === 'a.txt,b.txt');
+    await tab.untilLog('[hmr] updated', { from });
+    // TanStack Router's way: `watchChange` of a created file writes the generated module.
+    from = tab.mark();
+    fs.writeFileSync(path.join(root, 'src/pages/about.txt'), 'about\n');
+    await tab.until(() => document.querySelector('#pages')?.textContent === 'about.txt,home.txt');
+    // ...and of a deleted one.
+    fs.rmSync(path.join(root, 'src/pages/about.txt'));
+    fs.rmSync(path.join(root, 'src/routes/b.txt'));
+    await tab.until(() => document.querySelector('#pages')?.textContent === 'home.txt');
+    await tab.until(() => document.querySelector('#routes')?.textContent === 'a.txt');
+    assert.equal(tab.navigations, navs, 'no reload');
+    assert.deepEqual(tab.log.slice(from).filter((l) => l.startsWith('[pageerror]') || /\[hmr\] (error|full reload)/.test(l)), []);
   });
 
   test('a plugin that updates its own stylesheet (server.ws.send update, as UnoCSS) restyles the page when an edit brings a new class', async () => {
@@ -450,6 +474,14 @@ describe('a restart takes the plugins\' outputs from the compile cache, then has
         await tab.until(() => document.querySelector('h1')?.textContent === 'Get started again');
         // A re-render, as in a session whose plugin compiled the file itself: the count stays.
         assert.equal(await tab.page.evaluate(counterText), 'Count is 3');
+        assert.equal(tab.navigations, navs, 'no full reload');
+        // The edit undone: the text the cache holds an output for, but plugin-vue's output of
+        // it now (a re-render of the edited component) is not the kept one: the count stays.
+        const undone = tab.mark();
+        editFile(component, '<h1>Get started again</h1>', '<h1>Get started</h1>');
+        await tab.untilLog('[hmr] updated /src/components/HelloWorld.vue', { from: undone });
+        await tab.until(() => document.querySelector('h1')?.textContent === 'Get started');
+        assert.equal(await tab.page.evaluate(counterText), 'Count is 3', 'the edit undone keeps the count');
         assert.equal(tab.navigations, navs, 'no full reload');
         await tab.close();
       } finally {

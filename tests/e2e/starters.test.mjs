@@ -161,3 +161,74 @@ describe('preact-ts: jsxImportSource from tsconfig.app.json (a solution-style ts
     assert.deepEqual(tab.log.slice(again).filter((l) => /is not defined|jsx-dev-runtime/.test(l)), []);
   });
 });
+
+// vite-plugin-qwik splits each component into segments it loads itself (`this.load` from its
+// `transform`) and serves by id; its `handleHotUpdate` marks the edited component's segments
+// stale (`moduleGraph.invalidateModule`) and asks for a full reload, as under Vite. The
+// template asks for @builder.io/qwik ^1.20.2, which the registry does not have yet: 1.20.1,
+// whose peer range stops below vite 8 (hence --legacy-peer-deps), runs it the same.
+describe('qwik-ts: vite-plugin-qwik (segments by this.load, its own full reloads)', { skip, concurrency: false }, () => {
+  let app, tab;
+  const QWIK = { dependencies: { '@builder.io/qwik': '1.20.1' }, npmArgs: ['--legacy-peer-deps'] };
+  const edit = (...replacements) => editFile(app.file('src/app.tsx'), ...replacements);
+  const heading = () => document.querySelector('h1')?.textContent ?? null;
+  /** The overlay's visible text (its style sheet left out), or null while none shows. */
+  const overlayShown = () => {
+    const root = document.querySelector('hotloop-error-overlay')?.shadowRoot;
+    return root ? [...root.children].filter((c) => c.tagName !== 'STYLE').map((c) => c.innerText).join('\n') : null;
+  };
+
+  before(async () => {
+    app = await StarterApp.start('qwik-ts', QWIK);
+    tab = await Tab.open(browser, app.url);
+    await tab.untilLog('[hmr] connected');
+  });
+
+  after(async () => {
+    await tab?.close();
+    await app?.stop();
+  });
+
+  test('renders, and the counter (a segment loaded on the first click) counts three clicks', async () => {
+    await tab.until(() => document.querySelector('h1')?.textContent === 'Get started');
+    for (let i = 0; i < 3; i++) await tab.page.click('button.counter');
+    await tab.until(() => document.querySelector('button.counter').textContent.trim() === 'Count is 3');
+    assert.deepEqual(tab.log.filter((l) => l.startsWith('[pageerror]') || /\[hmr\] error/.test(l)), []);
+  });
+
+  test("an edit reloads the page once, with the component's new segments", async () => {
+    const navs = tab.navigations;
+    const from = tab.mark();
+    edit('<h1>Get started</h1>', '<h1>Get started with hotloop</h1>');
+    await tab.until(() => document.querySelector('h1')?.textContent === 'Get started with hotloop');
+    await tab.untilLog('[hmr] connected', { from });
+    assert.equal(tab.navigations, navs + 1, 'one reload (the plugin asked for it with the edit)');
+    await tab.page.click('button.counter');
+    await tab.until(() => document.querySelector('button.counter').textContent.trim() === 'Count is 1');
+  });
+
+  test('a syntax error shows the plugin, file, line and code frame once, keeps the page; the fix clears it', async () => {
+    const navs = tab.navigations;
+    const from = tab.mark();
+    const marker = 'const = useSignal(0)';
+    edit('const count = useSignal(0)', marker);
+    await tab.untilLog(/^\[hmr\] error \/src\/app\.tsx:\d+:\d+/, { from });
+    const overlay = await tab.until(overlayShown);
+    const line = fs.readFileSync(app.file('src/app.tsx'), 'utf8').split('\n').findIndex((l) => l.includes(marker)) + 1;
+    assert.match(overlay, new RegExp(`/src/app\\.tsx:${line}:\\d+`));
+    assert.match(overlay, /\[plugin vite-plugin-qwik\]/);
+    assert.match(overlay, /^1 error/, 'the segments failing with their component are one problem');
+    assert.equal(tab.navigations, navs, 'no reload while broken');
+    assert.equal(await tab.page.evaluate(heading), 'Get started with hotloop', 'the last good page');
+    const fixed = tab.mark();
+    edit(marker, 'const count = useSignal(0)');
+    // The fix reloads the page (the plugin's choice, as under Vite) with the segments that
+    // failed with the component compiled again.
+    await tab.untilLog('[hmr] connected', { from: fixed });
+    await tab.until(() => !document.querySelector('hotloop-error-overlay'));
+    await tab.until(() => document.querySelector('h1')?.textContent === 'Get started with hotloop');
+    await tab.page.click('button.counter');
+    await tab.until(() => document.querySelector('button.counter').textContent.trim() === 'Count is 1');
+    assert.deepEqual(tab.log.slice(from).filter((l) => l.startsWith('[pageerror]')), []);
+  });
+});

@@ -359,7 +359,7 @@ pub fn report_events(host: &Arc<PluginHost>, control: crossbeam_channel::Sender<
                     }
                     HostEvent::ReloadRequested => {
                         tracing::info!("a plugin asked the pages to reload");
-                        let _ = control.send(engine::Control::ForceReload);
+                        let _ = control.send(engine::Control::PluginEvents);
                     }
                     HostEvent::TimedOut { method, id } => tracing::error!(
                         "a plugin took too long in `{method}`{}: the plugin host was restarted",

@@ -36,6 +36,7 @@
 // when needed); a worker that hangs is a hung request, which hotloop's time-out ends the same
 // way. Threads die with the process, so no worker outlives it.
 
+import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -182,7 +183,11 @@ const moduleGraph = {
     return set.size ? set : undefined;
   },
   getModuleByUrl: async (url) => [...state.modules.values()].find((m) => m.url === url),
-  invalidateModule: () => {},
+  // A module a plugin marks stale gets compiled again by hotloop, as its next request would
+  // be under Vite (vite-plugin-qwik's segments of an edited component, before its full reload).
+  invalidateModule: (mod) => {
+    if (typeof mod?.id === 'string') notify('invalidate', { ids: [mod.id] });
+  },
   invalidateAll: () => {},
   fileToModulesMap: {
     get: (file) => moduleGraph.getModulesByFile(file),
@@ -237,6 +242,21 @@ function pluginContext(plugin, hook, out) {
         dynamicallyImportedIds: [], exports: null, moduleSideEffects: true,
       };
     },
+    // Rollup's `this.load` as Vite's dev server has it: the module's `load` chain and, when one
+    // answered, its `transform` chain, then its info (`code`: what the transforms made). The
+    // module's own compile still comes when hotloop requests it (vite-plugin-qwik loads the
+    // segments it split off a component this way, to have them transformed before the page
+    // asks for them).
+    async load(options) {
+      const id = options?.id;
+      if (typeof id !== 'string') throw new TypeError('this.load needs { id }');
+      if (options.meta) state.meta.set(id, { ...(state.meta.get(id) ?? {}), ...options.meta });
+      const ssr = !!out?.ssr;
+      const loaded = await handlers.load({ id, ssr });
+      let code = loaded ? loaded.code : null;
+      if (code != null) code = (await handlers.transform({ id, code, ssr }))?.code ?? code;
+      return { ...ctx.getModuleInfo(id), code };
+    },
     getModuleIds: () => state.modules.keys(),
     getCombinedSourcemap: () => out.map ?? null,
     emitFile() {
@@ -276,7 +296,8 @@ function rollupError(e, plugin, hook, id, code) {
   frame ||= ownFrame;
   return {
     plugin: plugin?.name ?? e?.plugin ?? '',
-    hook: e?.hook ?? hook,
+    // The hook that ran (a plugin may call `this.error` of a context it kept from another).
+    hook: plugin ? hook : e?.hook ?? hook,
     id: e?.id ?? e?.loc?.file ?? id ?? null,
     message,
     loc,
@@ -305,6 +326,8 @@ async function callHook(plugin, hook, thisArg, args, id, code) {
   try {
     return await h.apply(thisArg, args);
   } catch (e) {
+    // A hook that failed inside this one (a `this.load`, a `transformRequest`) is the failure.
+    if (e?.rollup) throw e;
     throw Object.assign(new Error('plugin hook failed'), { rollup: rollupError(e, plugin, hook, id, code) });
   } finally {
     current = prev;
@@ -719,10 +742,15 @@ async function loadConfig(body) {
   // What Vite's `isFileLoadingAllowed` (exported by `vite`, called by plugins) reads.
   resolved.fsDenyGlob = fsDenyGlob(resolved.server.fs.deny);
   resolved.safeModulePaths = new Set();
+  // Vite's `dev` options (vite-plugin-svelte's `vitePreprocess` reads `dev.sourcemap.css`).
+  resolved.dev = {
+    warmup: [], sourcemap: { js: true, css: false }, sourcemapIgnoreList: resolved.server.sourcemapIgnoreList,
+    preTransformRequests: true, recoverable: true, moduleRunnerTransform: false, ...(config.dev ?? {}),
+  };
   resolved.environments = {
-    client: { ...resolved, consumer: 'client', dev: { moduleRunnerTransform: false } },
+    client: { ...resolved, consumer: 'client', dev: { ...resolved.dev, moduleRunnerTransform: false } },
     // The app's server (`--server`): what plugins see for its modules.
-    ssr: { ...resolved, consumer: 'server', dev: { moduleRunnerTransform: true } },
+    ssr: { ...resolved, consumer: 'server', dev: { ...resolved.dev, recoverable: false, moduleRunnerTransform: true } },
   };
   state.config = resolved;
   state.plugins = plugins;
@@ -810,7 +838,7 @@ async function loadConfig(body) {
   state.filters = plugins.map(filtersOf);
   state.ssrFilters = forSsr.plugins.map(filtersOf);
   const HOOKS = ['config', 'configResolved', 'options', 'configureServer', 'buildStart', 'resolveId', 'load',
-    'transform', 'transformIndexHtml', 'handleHotUpdate', 'hotUpdate', 'buildEnd', 'closeBundle'];
+    'transform', 'transformIndexHtml', 'handleHotUpdate', 'hotUpdate', 'watchChange', 'buildEnd', 'closeBundle'];
   const stringify = (v) => (typeof v === 'string' ? v : JSON.stringify(v));
   const pluginInfo = (p, i, filters) => ({
     name: p.name ?? `(anonymous plugin ${i})`,
@@ -861,7 +889,9 @@ async function loadConfig(body) {
     hotloopServer: typeof config.hotloop?.server === 'string' ? config.hotloop.server : null,
     // A `server.ws.on` listener (added in `configureServer`) hears the pages: this process
     // must keep running for it.
-    listensToPages: !IS_WORKER && [...(state.wsListeners?.values() ?? [])].some((l) => l.length > 0),
+    // (or to the files: `server.watcher` listeners hear of every file hotloop sees change)
+    listensToPages: !IS_WORKER && ([...(state.wsListeners?.values() ?? [])].some((l) => l.length > 0)
+      || (state.watcher?.eventNames().length ?? 0) > 0),
   };
 }
 
@@ -969,14 +999,17 @@ function makeServer(config, middlewares) {
     },
     stack: [],
   }, 'server.middlewares', who);
-  const watcher = guarded({
-    on() { return watcher; },
-    off() { return watcher; },
-    add() { return watcher; },
-    unwatch() { return watcher; },
-    emit() { return false; },
-    once() { return watcher; },
-  }, 'server.watcher', who);
+  // Vite's chokidar watcher as plugins use it: hotloop watches the project and tells the
+  // host what changed (`filesChanged`: `change`, `add`, `unlink` and `all` here). `add` of
+  // paths is a no-op: the project is watched whole.
+  const emitter = new EventEmitter();
+  emitter.setMaxListeners(0);
+  emitter.add = () => watcher;
+  emitter.unwatch = () => watcher;
+  emitter.close = async () => {};
+  emitter.getWatched = () => ({});
+  state.watcher = emitter;
+  const watcher = guarded(emitter, 'server.watcher', who);
   const server = {
     config,
     ws: guarded(ws, 'server.ws', who),
@@ -988,7 +1021,11 @@ function makeServer(config, middlewares) {
     httpServer: null,
     resolvedUrls: null,
     restart: async () => warn(current.plugin, current.hook, 'server.restart() is not supported: edit the config to restart'),
-    reloadModule: async () => warn(current.plugin, current.hook, 'server.reloadModule() is not supported'),
+    // Compiled again and sent to the pages as an edit of it would be (unplugin-vue-router's
+    // routes module when a page file appears).
+    reloadModule: async (mod) => {
+      if (typeof mod?.id === 'string') notify('invalidate', { ids: [mod.id] });
+    },
     transformRequest: (url) => transformRequest(url),
     // A middleware that renders a page runs the plugins' `transformIndexHtml` on it, as under
     // Vite; hotloop injects its client into the HTML the middleware answers with, which this
@@ -1091,6 +1128,44 @@ async function hotUpdate(file, ids, timestamp) {
   return { modules: [...new Set(modules.filter(Boolean).map((m) => m.id).filter((id) => typeof id === 'string'))] };
 }
 
+// --- the watcher (`server.watcher` events, the `watchChange` hook)
+
+/**
+ * What hotloop's watcher saw, as Vite's tells plugins: `server.watcher`'s `change`/`add`/
+ * `unlink` (and `all`) events, then each plugin's `watchChange(id, { event })`, in batch
+ * order. Not awaited by hotloop: what a plugin does about it comes back as its own edits
+ * (TanStack Router's generator writes `routeTree.gen.ts`), invalidations (`reloadModule`) or
+ * a reload. A failing listener or hook is a warning naming it.
+ */
+function tellWatchers({ changed = [], created = [], removed = [] }) {
+  if (!state.plugins) return;
+  const events = [
+    ...created.map((file) => ['add', 'create', file]),
+    ...changed.map((file) => ['change', 'update', file]),
+    ...removed.map((file) => ['unlink', 'delete', file]),
+  ];
+  if (!events.length) return;
+  const run = async () => {
+    for (const [name, event, file] of events) {
+      try {
+        state.watcher?.emit(name, file);
+        state.watcher?.emit('all', name, file);
+      } catch (e) {
+        warn('', 'server.watcher', `a '${name}' listener failed: ${e?.message ?? e}`);
+      }
+      for (const { plugin } of pluginsWithHook(state.plugins, 'watchChange')) {
+        try {
+          await callHook(plugin, 'watchChange', pluginContext(plugin, 'watchChange', newOut()), [file, { event }], file);
+        } catch (e) {
+          const r = e?.rollup ?? {};
+          warn(plugin.name ?? '', 'watchChange', `failed for ${file}: ${r.message ?? e?.message ?? e}`);
+        }
+      }
+    }
+  };
+  run();
+}
+
 // --- the loop
 
 function answer(frame, promise) {
@@ -1116,7 +1191,10 @@ function onFrame(f) {
     if (f.method === 'filesChanged') {
       // Before the build that follows, in every thread that may hold a kept Tailwind scanner.
       noteFilesChanged(f.body ?? {});
-      if (!IS_WORKER) for (const w of pool.workers) if (!w.stopping) w.worker.postMessage(f);
+      if (!IS_WORKER) {
+        for (const w of pool.workers) if (!w.stopping) w.worker.postMessage(f);
+        tellWatchers(f.body ?? {});
+      }
     }
   } else if (f.kind === 'response' || f.kind === 'error') {
     const w = waiting.get(f.id);

@@ -117,7 +117,8 @@ use std::time::Duration;
 use crossbeam_channel::{Receiver, Sender, bounded};
 use hotloop_protocol::ClientId;
 use hotloop_protocol::plugin::{
-    CustomEvent, LoadTransform, Middlewares, Output, PluginEnv, PluginError, Plugins, Resolved,
+    CustomEvent, FileChanges, LoadTransform, Middlewares, Output, PluginEnv, PluginError, Plugins,
+    Resolved,
 };
 use serde_json::{Value, json};
 
@@ -256,7 +257,9 @@ pub enum HostEvent {
     /// empty to not empty.
     ModulesInvalidated,
     /// A plugin asked every page to reload (`server.ws.send({ type: 'full-reload' })`:
-    /// vite-plugin-full-reload when a server template it watches changed).
+    /// vite-plugin-full-reload when a server template it watches changed): take it with
+    /// [`Plugins::take_reload_requested`] (an edit's hot update may have taken it already).
+    /// Sent when the request goes from not asked to asked.
     ReloadRequested,
 }
 
@@ -314,13 +317,14 @@ struct Loaded {
 }
 
 /// The hooks hotloop calls after the config loaded.
-const RUN_TIME_HOOKS: [&str; 6] = [
+const RUN_TIME_HOOKS: [&str; 7] = [
     "resolveId",
     "load",
     "transform",
     "transformIndexHtml",
     "handleHotUpdate",
     "hotUpdate",
+    "watchChange",
 ];
 
 /// Plugins whose run-time hooks take only ids few projects have, so a host is worth parking
@@ -889,6 +893,10 @@ impl Plugins for PluginHost {
         )
     }
 
+    fn take_reload_requested(&self) -> bool {
+        std::mem::take(&mut self.custom.lock().unwrap_or_else(|p| p.into_inner()).reload)
+    }
+
     fn client_event(&self, client: ClientId, event: &str, data: &str) {
         // Only a running host has listeners (`server.ws.on` runs in `configureServer`).
         let proc = {
@@ -904,7 +912,7 @@ impl Plugins for PluginHost {
         }
     }
 
-    fn files_changed(&self, changed: &[String], structural: bool) {
+    fn files_changed(&self, changes: &FileChanges) {
         self.preloads.invalidate();
         // Only a running host has state to bring up to date: a host (re)started later scans
         // from scratch.
@@ -915,7 +923,12 @@ impl Plugins for PluginHost {
                 _ => return,
             }
         };
-        let body = json!({ "changed": changed, "structural": structural });
+        let body = json!({
+            "changed": changes.changed,
+            "created": changes.created,
+            "removed": changes.removed,
+            "structural": changes.structural,
+        });
         if !proc.notify("filesChanged", &body) {
             tracing::debug!("the plugin host's pipe is closed: filesChanged not sent");
         }

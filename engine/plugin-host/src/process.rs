@@ -211,6 +211,8 @@ pub(crate) type CustomEvents = Arc<Mutex<Outbox>>;
 pub(crate) struct Outbox {
     pub(crate) custom: Vec<CustomEvent>,
     pub(crate) invalidated: Vec<String>,
+    /// A plugin asked the pages to reload (`Plugins::take_reload_requested`).
+    pub(crate) reload: bool,
 }
 
 impl Shared {
@@ -572,7 +574,12 @@ fn dispatch(frame: Frame, shared: &Arc<Shared>) {
                         shared.event(HostEvent::CustomEventsWaiting);
                     }
                 }
-                "reload" => shared.event(HostEvent::ReloadRequested),
+                "reload" => {
+                    let mut outbox = shared.custom.lock().unwrap_or_else(|p| p.into_inner());
+                    if !std::mem::replace(&mut outbox.reload, true) {
+                        shared.event(HostEvent::ReloadRequested);
+                    }
+                }
                 "invalidate" => {
                     let ids = b["ids"]
                         .as_array()

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use hotloop_plugin_host::{Alias, ConfigInput, HostError, HostEvent, Pattern, PluginHost};
 use hotloop_protocol::ClientId;
-use hotloop_protocol::plugin::{CustomEvent, PluginEnv, Plugins};
+use hotloop_protocol::plugin::{CustomEvent, FileChanges, PluginEnv, Plugins};
 use support::{Project, options, start, start_with, wait_event, wait_gone};
 
 const VIRTUAL: &str = r#"
@@ -608,7 +608,10 @@ fn a_modules_own_sub_modules_come_loaded_and_transformed_with_its_resolve_ids() 
     assert!(!uses_a_round_trip(&|| {}, text));
     assert!(uses_a_round_trip(&|| {}, "<style>b {}</style>"));
     assert!(uses_a_round_trip(
-        &|| host.files_changed(std::slice::from_ref(&a), false),
+        &|| host.files_changed(&FileChanges {
+            changed: vec![a.clone()],
+            ..Default::default()
+        }),
         text
     ));
     // ...and only when the importer's own transform ran here (not for a compile the engine
@@ -1476,7 +1479,8 @@ export default { plugins: [{
     assert!(host.take_invalidated().is_empty(), "taken once");
 }
 
-/// `server.ws.send({ type: 'full-reload' })` (vite-plugin-full-reload): the pages reload.
+/// `server.ws.send({ type: 'full-reload' })` (vite-plugin-full-reload): the pages reload,
+/// once, whoever takes the request (an edit's hot update, or the event's handler).
 #[test]
 fn a_plugins_full_reload_asks_for_one() {
     let config = r#"
@@ -1489,6 +1493,113 @@ export default { plugins: [{
     let (host, c) = start(&p, "vite.config.mjs");
     assert!(c.unsupported.is_empty());
     wait_event(&host.events(), |e| matches!(e, HostEvent::ReloadRequested));
+    assert!(host.take_reload_requested());
+    assert!(!host.take_reload_requested(), "taken once");
+}
+
+/// What hotloop's watcher saw reaches the plugins as Vite's does: `server.watcher` events
+/// (`add`, `change`, `unlink`, `all`) and the `watchChange` hook; a listener that reloads a
+/// module (`server.reloadModule`, unplugin-vue-router's routes) or marks one stale
+/// (`moduleGraph.invalidateModule`, vite-plugin-qwik's segments) names it to compile again.
+#[test]
+fn plugins_hear_what_the_watcher_saw_and_reload_their_modules() {
+    let config = r#"
+const heard = [];
+export default { plugins: [{
+  name: 'listening',
+  configureServer(server) {
+    server.watcher.on('all', (event, file) => heard.push(`all ${event} ${file.split('/').pop()}`));
+    server.watcher.on('add', async (file) => {
+      const mod = server.moduleGraph.getModuleById('\0virtual:routes');
+      if (mod) await server.reloadModule(mod);
+    });
+    server.watcher.on('unlink', () => {
+      const mod = server.moduleGraph.getModuleById('\0virtual:routes');
+      if (mod) server.moduleGraph.invalidateModule(mod);
+    });
+  },
+  watchChange(id, { event }) { heard.push(`hook ${event} ${id.split('/').pop()}`); },
+  resolveId(id) { return id === 'virtual:routes' ? '\0virtual:routes' : null },
+  load(id) { return id === '\0virtual:routes' ? `export default ${JSON.stringify(heard)}` : null },
+}] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let (host, c) = start(&p, "vite.config.mjs");
+    assert!(c.unsupported.is_empty(), "{:?}", c.unsupported);
+    let routes = |host: &PluginHost| host.load("\0virtual:routes").unwrap().unwrap().code;
+    assert_eq!(routes(&host), "export default []");
+    let events = host.events();
+    host.files_changed(&FileChanges {
+        created: vec![p.path("src/pages/new.vue")],
+        ..Default::default()
+    });
+    wait_event(&events, |e| matches!(e, HostEvent::ModulesInvalidated));
+    assert_eq!(host.take_invalidated(), ["\0virtual:routes".to_string()]);
+    host.files_changed(&FileChanges {
+        changed: vec![p.path("src/main.ts")],
+        removed: vec![p.path("src/pages/new.vue")],
+        structural: true,
+        ..Default::default()
+    });
+    wait_event(&events, |e| matches!(e, HostEvent::ModulesInvalidated));
+    assert_eq!(host.take_invalidated(), ["\0virtual:routes".to_string()]);
+    assert_eq!(
+        routes(&host),
+        r#"export default ["all add new.vue","hook create new.vue","all change main.ts","hook update main.ts","all unlink new.vue","hook delete new.vue"]"#
+    );
+}
+
+/// Rollup's `this.load` (vite-plugin-qwik loads the segments it splits off a component): the
+/// module's `load` and `transform` chains run, and its info comes back with the code.
+#[test]
+fn this_load_runs_a_modules_load_and_transform() {
+    let config = r#"
+export default { plugins: [{
+  name: 'splitter',
+  resolveId(id) { return id.startsWith('virtual:') ? '\0' + id : null },
+  load(id) { return id === '\0virtual:segment' ? 'export const s = 1' : null },
+  async transform(code, id) {
+    if (id === '\0virtual:segment') return code + ' // transformed';
+    if (id.endsWith('main.js')) {
+      const info = await this.load({ id: '\0virtual:segment', meta: { from: 'main' } });
+      return `${code}\nexport const seg = ${JSON.stringify([info.id, info.code, info.meta.from])}`;
+    }
+  },
+}] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let (host, _) = start(&p, "vite.config.mjs");
+    let out = host
+        .transform(&p.path("src/main.js"), "export const m = 1")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        out.code,
+        "export const m = 1\nexport const seg = [\"\\u0000virtual:segment\",\"export const s = 1 // transformed\",\"main\"]"
+    );
+}
+
+/// Vite's `dev` options are in the config plugins see (vite-plugin-svelte's `vitePreprocess`
+/// reads `dev.sourcemap.css` of the resolved config).
+#[test]
+fn the_resolved_config_has_vites_dev_options() {
+    let config = r#"
+let seen;
+export default { plugins: [{
+  name: 'reader',
+  configResolved(config) {
+    seen = [config.dev.sourcemap.css, config.environments.client.dev.sourcemap.js, config.environments.ssr.dev.moduleRunnerTransform];
+  },
+  resolveId(id) { return id === 'virtual:seen' ? '\0virtual:seen' : null },
+  load(id) { return id === '\0virtual:seen' ? JSON.stringify(seen) : null },
+}] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let (host, _) = start(&p, "vite.config.mjs");
+    assert_eq!(
+        host.load("\0virtual:seen").unwrap().unwrap().code,
+        "[false,true,true]"
+    );
 }
 
 /// Vite 8 runs on Rolldown and plugins read its version from `this.meta.rolldownVersion`

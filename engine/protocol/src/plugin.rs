@@ -167,12 +167,12 @@ pub trait Plugins: Send + Sync + 'static {
         modules: &[String],
     ) -> Result<Option<Vec<String>>, PluginError>;
 
-    /// After a batch of edits, before the build that follows: `changed` are the absolute paths
-    /// of the project files whose contents changed, `structural` says a file or directory
-    /// appeared or disappeared (or a config changed, or the watcher lost events). State the
+    /// After a batch of edits, before the build that follows (see [`FileChanges`]). State the
     /// plugins keep per file brings itself up to date from it instead of looking at every file
-    /// again (Tailwind CSS's kept scanners extract only the changed sources). No answer.
-    fn files_changed(&self, _changed: &[String], _structural: bool) {}
+    /// again (Tailwind CSS's kept scanners extract only the changed sources), and plugins
+    /// hear of files as Vite's watcher tells them (`watchChange`, `server.watcher` events: a
+    /// new route file, a new component to register). No answer.
+    fn files_changed(&self, _changes: &FileChanges) {}
 
     /// The custom events plugins sent to the pages (`server.ws.send(event, data)`, or to one
     /// page: `client.send` in a `server.ws.on` listener) since the last call, in order. The
@@ -188,6 +188,13 @@ pub trait Plugins: Send + Sync + 'static {
     /// classes): the engine compiles them again and updates the pages as for an edit.
     fn take_invalidated(&self) -> Vec<String> {
         Vec::new()
+    }
+
+    /// Whether a plugin asked every page to reload (`server.ws.send({ type: 'full-reload' })`)
+    /// since the last call. Taken with an edit's hot update, the edit's update is (or is
+    /// followed by) that reload: one reload, after the edit's modules compiled.
+    fn take_reload_requested(&self) -> bool {
+        false
     }
 
     /// A page sent a custom event (`import.meta.hot.send(event, data)`, `data` as JSON): the
@@ -227,6 +234,29 @@ pub struct LoadTransform {
 }
 
 /// A custom event a plugin sent (`server.ws.send`, or `client.send` to one page).
+/// What one batch of edits changed on disk, as absolute paths (`Plugins::files_changed`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FileChanges {
+    /// Files hotloop knew whose contents changed.
+    pub changed: Vec<String>,
+    /// Files that appeared (created, or moved in).
+    pub created: Vec<String>,
+    /// Files that disappeared (deleted, or moved away).
+    pub removed: Vec<String>,
+    /// A file or directory appeared or disappeared, or a config changed, or the watcher lost
+    /// events: per-file state the plugins keep is looked at again.
+    pub structural: bool,
+}
+
+impl FileChanges {
+    pub fn is_empty(&self) -> bool {
+        self.changed.is_empty()
+            && self.created.is_empty()
+            && self.removed.is_empty()
+            && !self.structural
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CustomEvent {
     pub event: String,

@@ -24,7 +24,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::db::Db as _;
 use crate::environment::EnvIndex;
@@ -512,11 +512,15 @@ fn collect_diagnostics(
     env: &PublicEnv,
     modules: &BTreeMap<ModuleIndex, Arc<[Diagnostic]>>,
 ) -> Arc<[Diagnostic]> {
+    let mut seen: FxHashSet<&Diagnostic> = FxHashSet::default();
     entries
         .diagnostics
         .iter()
         .chain(&env.diagnostics)
         .chain(modules.values().flat_map(|d| d.iter()))
+        // One problem once: a plugin's failure in one file can fail the modules it makes from
+        // that file too (vite-plugin-qwik's segments of a component that does not parse).
+        .filter(|d| seen.insert(*d))
         .cloned()
         .collect()
 }

@@ -20,7 +20,7 @@ use crate::graph::ModuleIndex;
 use crate::inputs::{FileContents, SourceFile, content_hash, in_node_modules};
 use crate::queries::env::is_env_file_of;
 use crate::tsconfig::is_tsconfig_file;
-use hotloop_protocol::plugin::CustomEvent;
+use hotloop_protocol::plugin::{CustomEvent, FileChanges};
 use hotloop_protocol::{Diagnostic, DiagnosticKind};
 
 use super::EngineHost;
@@ -44,6 +44,9 @@ pub struct AppliedChanges {
     /// (`server.ws.send` in `handleHotUpdate`), `(event, JSON data)` in order: they go out
     /// before this batch's update.
     pub plugin_events: Vec<CustomEvent>,
+    /// A plugin asked the pages to reload while hearing of these changes (vite-plugin-qwik's
+    /// `handleHotUpdate`): this batch's update is a full reload.
+    pub reload_requested: bool,
 }
 
 impl AppliedChanges {
@@ -128,8 +131,8 @@ impl EngineHost {
         let mut applied = AppliedChanges::default();
         let mut batch: FxHashSet<PathBuf> = FxHashSet::default();
         let mut tsconfig_changed = false;
-        // The known files whose contents changed, for the plugins' `files_changed`.
-        let mut changed_paths: Vec<String> = Vec::new();
+        // What the plugins hear of this batch (`files_changed`).
+        let mut files = FileChanges::default();
         for path in paths {
             let path = self.normalize(path);
             if !batch.insert(path.clone()) {
@@ -158,7 +161,12 @@ impl EngineHost {
                     self.config_changed(&path, &mut applied);
                 }
                 if changed {
-                    changed_paths.push(path.to_string_lossy().into_owned());
+                    let name = path.to_string_lossy().into_owned();
+                    if path.exists() {
+                        files.changed.push(name);
+                    } else {
+                        files.removed.push(name);
+                    }
                     self.tell_plugins(&path, &mut applied);
                 }
                 continue;
@@ -190,7 +198,14 @@ impl EngineHost {
                         self.refresh_under(&path, &mut applied);
                         continue;
                     }
-                    if self.seen.contains(&path) || is_ignorable(&self.root, &path) {
+                    if is_ignorable(&self.root, &path) {
+                        continue;
+                    }
+                    if self.seen.contains(&path) {
+                        // A file no module reads, written again: the plugins hear of it.
+                        if !meta.is_dir() {
+                            files.changed.push(path.to_string_lossy().into_owned());
+                        }
                         continue;
                     }
                     // A path we have not seen before: created (or first edited) since the
@@ -201,10 +216,13 @@ impl EngineHost {
                         self.refresh_under(&path, &mut applied);
                     } else {
                         self.touch_scanners_of(&path);
+                        files.created.push(path.to_string_lossy().into_owned());
                     }
                 }
                 Err(_) => {
-                    self.seen.remove(&path);
+                    if self.seen.remove(&path) && !is_ignorable(&self.root, &path) {
+                        files.removed.push(path.to_string_lossy().into_owned());
+                    }
                     if self.db.files().is_known_dir(&path) {
                         // A directory went away, maybe without events for the files in it.
                         self.refresh_under(&path, &mut applied);
@@ -215,10 +233,18 @@ impl EngineHost {
         if tsconfig_changed {
             self.refresh_tsconfig_facts(&mut applied);
         }
+        // Modules the plugins marked stale while hearing of these changes
+        // (`moduleGraph.invalidateModule` in a hot update) compile with this batch.
+        let invalidated = self.take_plugin_invalidations();
+        self.recompile_into(&invalidated, &mut applied);
+        if !(files.changed.is_empty() && files.created.is_empty() && files.removed.is_empty()) {
+            self.retry_plugin_failures(&mut applied);
+        }
         if applied.epoch_moved {
             self.move_epoch();
         }
-        self.tell_plugins_files_changed(&changed_paths, applied.epoch_moved);
+        files.structural = applied.epoch_moved;
+        self.tell_plugins_files_changed(&files);
         tracing::debug!(
             changed = applied.changed_files.len(),
             epoch_moved = applied.epoch_moved,
@@ -251,7 +277,10 @@ impl EngineHost {
         self.refresh_tsconfig_facts(&mut applied);
         applied.epoch_moved = true;
         self.move_epoch();
-        self.tell_plugins_files_changed(&[], true);
+        self.tell_plugins_files_changed(&FileChanges {
+            structural: true,
+            ..FileChanges::default()
+        });
         applied
     }
 
@@ -342,16 +371,56 @@ impl EngineHost {
     /// (`plugin_cache::Confirmations`). Like an edit of them for the update that follows.
     pub fn recompile(&mut self, paths: &[PathBuf]) -> AppliedChanges {
         let mut applied = AppliedChanges::default();
+        self.recompile_into(paths, &mut applied);
+        applied
+    }
+
+    fn recompile_into(&mut self, paths: &[PathBuf], applied: &mut AppliedChanges) {
         for path in paths {
             let Some(file) = self.db.files().get(path) else {
                 continue;
             };
+            if self.pending.dirty_set.contains(&file) {
+                continue;
+            }
             let contents = file.contents(&self.db).clone();
             file.set_contents(&mut self.db).to(contents);
             self.pending.mark(file);
             applied.changed_files.push(self.db.files().module_id(path));
         }
-        applied
+    }
+
+    /// Compiles again, with an edit's batch, the modules whose plugin hooks failed in the last
+    /// build, as Vite compiles a failed module again on its next request: a plugin's `load`
+    /// may answer from what another file's `transform` left behind, a dependency hotloop cannot
+    /// see (vite-plugin-qwik's segments of a component failed while the component did not
+    /// parse, and load once it does). A module still failing costs one compile per edit.
+    fn retry_plugin_failures(&mut self, applied: &mut AppliedChanges) {
+        if self.db.plugins().is_none() {
+            return;
+        }
+        let Some(state) = &self.state else {
+            return;
+        };
+        let mut failed: Vec<SourceFile> = Vec::new();
+        for (index, diagnostics) in &state.with_diagnostics {
+            let file = state.graph.files[index.0 as usize];
+            if diagnostics
+                .iter()
+                .any(|d| d.kind == DiagnosticKind::Transform)
+                && !self.pending.dirty_set.contains(&file)
+            {
+                failed.push(file);
+            }
+        }
+        for file in failed {
+            let contents = file.contents(&self.db).clone();
+            file.set_contents(&mut self.db).to(contents);
+            self.pending.mark(file);
+            let path = file.path(&self.db).clone();
+            tracing::debug!(file = %path.display(), "compiling again a module a plugin failed on");
+            applied.changed_files.push(self.db.files().module_id(&path));
+        }
     }
 
     /// What a thread confirming the plugin outputs this session took from the compile cache
@@ -463,6 +532,7 @@ impl EngineHost {
         self.db
             .plugin_confirmations()
             .confirm_file(path, plugins, self.db.compile_cache());
+        self.db.plugin_confirmations().edited(path);
         let root = self.db.files().root();
         let mut modules = vec![plugin_id(root, path)];
         for variant in self.db.files().variants_of(path) {
@@ -472,17 +542,18 @@ impl EngineHost {
             tracing::warn!("{error}");
         }
         applied.plugin_events.extend(plugins.take_custom_events());
+        applied.reload_requested |= plugins.take_reload_requested();
     }
 
     /// Tells the plugin host what this batch changed, before the build that follows (see
     /// `Plugins::files_changed`): Tailwind CSS's kept scanners extract only these files, and
     /// walk the sources again when something appeared or disappeared (`structural`).
-    fn tell_plugins_files_changed(&self, changed: &[String], structural: bool) {
-        if changed.is_empty() && !structural {
+    fn tell_plugins_files_changed(&self, files: &FileChanges) {
+        if files.is_empty() {
             return;
         }
         if let Some(plugins) = self.db.plugins() {
-            plugins.files_changed(changed, structural);
+            plugins.files_changed(files);
         }
     }
 

@@ -220,6 +220,14 @@ impl EngineHost {
         }
     }
 
+    /// Whether a plugin asked the pages to reload and no edit took the request yet
+    /// (`Plugins::take_reload_requested`).
+    pub fn take_plugin_reload(&self) -> bool {
+        self.db
+            .plugins()
+            .is_some_and(|plugins| plugins.take_reload_requested())
+    }
+
     /// The custom events the plugins sent to the pages (`server.ws.send`) that no edit has
     /// taken yet: sent on their own (from a timer, a middleware), in order.
     pub fn take_plugin_events(&self) -> Vec<CustomEvent> {

@@ -69,8 +69,10 @@ pub fn is_css_request(id: &str) -> bool {
 }
 
 /// The language a module's code is compiled as after the plugins: a `lang.<ext>` query wins
-/// (`App.vue?vue&type=script&lang.ts`), then the path's own extension; a `.vue`/`.svelte`
-/// file's output and virtual modules are TypeScript-compatible JavaScript.
+/// (`App.vue?vue&type=script&lang.ts`), then the id's extension before its query
+/// (`index.tsx?tsr-split=component`, the virtual `~icons/mdi/home.jsx`); a `.vue`/`.svelte`
+/// file's output and virtual modules without a script extension are TypeScript-compatible
+/// JavaScript.
 pub fn lang_of(id: &str, path: &Path) -> Lang {
     if is_css_request(id) {
         return Lang::Css;
@@ -79,6 +81,10 @@ pub fn lang_of(id: &str, path: &Path) -> Lang {
         && let Some(lang) = query.split('&').find_map(|part| part.strip_prefix("lang."))
         && let Some(kind) = SourceKind::from_path(&format!(".{lang}"))
     {
+        return Lang::Script(kind);
+    }
+    let bare = id.split(['?', '#']).next().unwrap_or(id);
+    if let Some(kind) = SourceKind::from_path(bare) {
         return Lang::Script(kind);
     }
     match FileClass::of(path) {
@@ -110,7 +116,9 @@ pub fn run(db: &dyn Db, path: &Path, id: &str, text: &Arc<str>, env: PluginEnv) 
     let key = (!virtual_module)
         .then(|| plugin_cache::key(cache, fingerprint, env, &plugin_id, text))
         .flatten();
+    // (An edited file's outputs come from the plugins: `Confirmations::edited`.)
     if let Some(key) = key
+        && !db.plugin_confirmations().was_edited(path)
         && let Some(kept) = plugin_cache::read(cache, key)
     {
         let watched = depend_on(db, &kept.watch_files);
@@ -409,6 +417,23 @@ mod tests {
         );
         assert_eq!(lang("/p/App.vue?vue&type=style&lang.css"), Lang::Css);
         assert_eq!(lang("/p/a.jsx"), Lang::Script(SourceKind::Jsx));
+        // A plugin's query on a script keeps its language (TanStack Router's split routes).
+        assert_eq!(
+            lang("/p/routes/index.tsx?tsr-split=component"),
+            Lang::Script(SourceKind::Tsx)
+        );
+        // A virtual module's extension says it (unplugin-icons' JSX components).
+        assert_eq!(
+            lang_of(
+                "/@id/~icons/mdi/home.jsx",
+                Path::new("/p/@id/~icons/mdi/home.jsx")
+            ),
+            Lang::Script(SourceKind::Jsx)
+        );
+        assert_eq!(
+            lang("/@id/__x00__virtual:routes"),
+            Lang::Script(SourceKind::Ts)
+        );
     }
 
     #[test]

@@ -293,20 +293,24 @@ fn resolve_one(
             other => other,
         };
     }
+    // With plugins, any other query (`./logo.svg?react` for vite-plugin-svgr, `?worker&inline`,
+    // TanStack Router's `./routes/index.tsx?tsr-split=component`) makes the module
+    // `<file>?<query>`, as Vite's own resolver keeps it, for the plugins' `load` and
+    // `transform`; one no plugin loads is the file's text under that id (a script), or an error
+    // of that module (an asset as code).
+    if db.plugins().is_some()
+        && let Some(query) = plugin_query(specifier).or_else(|| unsupported_query(specifier))
+    {
+        let base = &specifier[..specifier.len() - query.len() - 1];
+        return match resolve_path(db, env, importer, base, kind, from_css) {
+            Resolution::File(file) => {
+                let variant = with_query(file.path(db), query);
+                Resolution::File(db.files().get_or_read(db, &variant))
+            }
+            other => other,
+        };
+    }
     if let Some(query) = unsupported_query(specifier) {
-        // With plugins, a query of Vite's or of a plugin's (`./logo.svg?react` for
-        // vite-plugin-svgr, `?worker&inline`) is the module `<file>?<query>` for their `load`,
-        // as Vite's own resolver keeps it; nothing loading it is an error of that module.
-        if db.plugins().is_some() {
-            let base = &specifier[..specifier.len() - query.len() - 1];
-            return match resolve_path(db, env, importer, base, kind, from_css) {
-                Resolution::File(file) => {
-                    let variant = with_query(file.path(db), query);
-                    Resolution::File(db.files().get_or_read(db, &variant))
-                }
-                other => other,
-            };
-        }
         return not_found(&format!(
             "`?{query}` imports need a Vite plugin or feature hotloop does not have; \
              it supports `?raw` (the file's text), `?url` (its URL), `?inline`, `?worker`, \
@@ -521,6 +525,16 @@ fn resolve_path(
         Err(ResolveError::Ignored(_)) => Resolution::Empty,
         Err(error) => not_found(&reason(importer, specifier, &error)),
     }
+}
+
+/// The query of a relative or absolute specifier (`./a.tsx?tsr-split=component`), for the
+/// plugins: `None` without one. (Queries hotloop implements itself were taken before.)
+fn plugin_query(specifier: &str) -> Option<&str> {
+    if !(specifier.starts_with('.') || specifier.starts_with('/')) {
+        return None;
+    }
+    let (_, query) = specifier.rsplit_once('?')?;
+    (!query.is_empty()).then_some(query)
 }
 
 /// Vite import queries (and common plugins' ones) hotloop does not implement: an import using

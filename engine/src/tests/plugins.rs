@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use expect_test::expect;
 
 use crate::testing::Incremental;
-use hotloop_protocol::plugin::{Output, PluginEnv, PluginError, Plugins, Resolved};
+use hotloop_protocol::plugin::{FileChanges, Output, PluginEnv, PluginError, Plugins, Resolved};
 
 /// ``*.vue` files here are `<template>TEXT</template><style>CSS</style>`: the transform makes a JS
 /// module exporting TEXT that imports its style sub-module (`?sfc&type=style&lang.css`), whose
@@ -26,6 +26,8 @@ struct SfcPlugins {
     asked: AtomicUsize,
     /// Every `files_changed` heard: the changed paths, and whether it was structural.
     files_changed: Mutex<Vec<(Vec<String>, bool)>>,
+    /// Every `files_changed` heard: the files created and removed.
+    created_removed: Mutex<Vec<(Vec<String>, Vec<String>)>>,
     /// Each `resolve_ids_in` call's specifiers, in order.
     resolve_batches: Mutex<Vec<Vec<String>>>,
 }
@@ -193,11 +195,15 @@ impl Plugins for SfcPlugins {
         Ok(None)
     }
 
-    fn files_changed(&self, changed: &[String], structural: bool) {
+    fn files_changed(&self, changes: &FileChanges) {
         self.files_changed
             .lock()
             .unwrap()
-            .push((changed.to_vec(), structural));
+            .push((changes.changed.clone(), changes.structural));
+        self.created_removed
+            .lock()
+            .unwrap()
+            .push((changes.created.clone(), changes.removed.clone()));
     }
 
     /// Injects a meta tag into `<head>`, and an entry script when the page asks for one.
@@ -431,14 +437,17 @@ fn a_module_a_plugin_watches_recompiles_the_watcher_in_the_same_build() {
 }
 
 /// What the plugins hear after each batch of edits, before the build (Tailwind CSS's kept
-/// scanners extract only these files): the files whose contents changed, and whether a file
-/// came or went. A batch that changed nothing tells nothing.
+/// scanners extract only these files; `watchChange` and `server.watcher` listeners hear of
+/// every file): the files whose contents changed, the files that came and went, and whether
+/// anything structural happened. A batch that changed nothing tells nothing.
 #[test]
 fn the_plugins_hear_each_batchs_changed_files_and_whether_files_came_or_went() {
     let (mut p, plugins) = project();
     p.build();
     let heard = || std::mem::take(&mut *plugins.files_changed.lock().unwrap());
+    let came_went = || std::mem::take(&mut *plugins.created_removed.lock().unwrap());
     heard();
+    came_went();
     let app = p.path("src/App.vue").to_string_lossy().into_owned();
     p.project.write(
         "src/App.vue",
@@ -446,15 +455,29 @@ fn the_plugins_hear_each_batchs_changed_files_and_whether_files_came_or_went() {
     );
     p.host.apply_changes(&[p.path("src/App.vue")]);
     assert_eq!(heard(), vec![(vec![app.clone()], false)]);
+    assert_eq!(came_went(), vec![(vec![], vec![])]);
     // The same bytes again: nothing changed, nothing to tell.
     p.host.apply_changes(&[p.path("src/App.vue")]);
     assert_eq!(heard(), vec![]);
+    // A file no module reads: it came, then changed, then went.
     let new = p.project.write("src/ui/new.txt", "x\n");
-    p.host.apply_changes(&[new]);
+    let new_name = new.to_string_lossy().into_owned();
+    p.host.apply_changes(std::slice::from_ref(&new));
     assert_eq!(heard(), vec![(vec![], true)]);
+    assert_eq!(came_went(), vec![(vec![new_name.clone()], vec![])]);
+    p.project.write("src/ui/new.txt", "y\n");
+    p.host.apply_changes(std::slice::from_ref(&new));
+    assert_eq!(heard(), vec![(vec![new_name.clone()], false)]);
+    assert_eq!(came_went(), vec![(vec![], vec![])]);
+    p.project.remove("src/ui/new.txt");
+    p.host.apply_changes(std::slice::from_ref(&new));
+    assert_eq!(came_went(), vec![(vec![], vec![new_name])]);
+    heard();
+    // A known file deleted went, and things moved.
     let gone = p.project.remove("src/App.vue");
     p.host.apply_changes(&[gone]);
-    assert_eq!(heard(), vec![(vec![app], true)]);
+    assert_eq!(heard(), vec![(vec![], true)]);
+    assert_eq!(came_went(), vec![(vec![], vec![app])]);
     p.host.rescan();
     assert_eq!(heard(), vec![(vec![], true)]);
 }

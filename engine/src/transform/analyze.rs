@@ -235,7 +235,15 @@ impl Visit for Analyzer<'_> {
             }
             match s {
                 ExportSpecifier::Named(s) => {
-                    let name = s.exported.as_ref().unwrap_or(&s.orig);
+                    // A component under another name is still one (`export { Index as
+                    // component }`, TanStack Router's split route modules): the refresh
+                    // runtime checks the exported values when the update applies.
+                    let name = match (&s.orig, &s.exported) {
+                        (ModuleExportName::Ident(orig), Some(_)) if is_pascal_case(&orig.sym) => {
+                            &s.orig
+                        }
+                        (orig, exported) => exported.as_ref().unwrap_or(orig),
+                    };
                     match name {
                         ModuleExportName::Ident(i) => self.export_name(&i.sym),
                         _ => self.export_other(),

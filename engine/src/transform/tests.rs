@@ -827,6 +827,17 @@ fn hot_facts_table() {
             "function App() { return <div/>; }\nexport default App;",
             "refresh_boundary",
         ),
+        // A component under a lowercase name (TanStack Router's split route component).
+        (
+            "/src/routes/split.tsx",
+            "function Index() { return <div/>; }\nexport { Index as component };",
+            "refresh_boundary",
+        ),
+        (
+            "/src/App.jsx",
+            "const helper = 1;\nexport { helper as Helper };",
+            "",
+        ),
         (
             "/src/App.jsx",
             "export default function App() { return <div/>; }\nexport const helper = 1;",

@@ -81,10 +81,12 @@ function listFiles(dir, rel = '') {
 }
 
 /** A hash of the template's paths and bytes (and the major version of node, whose npm installs). */
-function templateKey(template, devDependencies = null) {
+function templateKey(template, { devDependencies = null, dependencies = null, npmArgs = null } = {}) {
   const hash = crypto.createHash('sha256');
   hash.update(`node ${process.versions.node.split('.')[0]}\n`);
   if (devDependencies) hash.update(`devDependencies ${JSON.stringify(devDependencies)}\n`);
+  if (dependencies) hash.update(`dependencies ${JSON.stringify(dependencies)}\n`);
+  if (npmArgs) hash.update(`npm ${JSON.stringify(npmArgs)}\n`);
   for (const rel of listFiles(template)) {
     hash.update(`${rel}\n`);
     hash.update(fs.readFileSync(path.join(template, rel)));
@@ -99,14 +101,16 @@ function templateKey(template, devDependencies = null) {
  *
  * With `devDependencies` (and a `flavour` naming the set), the starter as a user leaves it
  * after `npm install -D <those packages>`: one install of the template's and those together,
- * cached as `<name>+<flavour>-<key>` (the key hashes the packages too).
+ * cached as `<name>+<flavour>-<key>` (the key hashes the packages too). `dependencies` replace
+ * the template's own versions (one the registry does not have yet); `npmArgs` are added to the
+ * install (`--legacy-peer-deps`).
  */
-export function starter(name, { devDependencies = null, flavour = null } = {}) {
+export function starter(name, { devDependencies = null, dependencies = null, npmArgs = null, flavour = null } = {}) {
   const template = path.join(createVitePackage(), `template-${name}`);
   if (!fs.existsSync(template)) {
     throw new Error(`create-vite@${CREATE_VITE_VERSION} has no template-${name} (known: ${TEMPLATES.join(', ')})`);
   }
-  const key = templateKey(template, devDependencies);
+  const key = templateKey(template, { devDependencies, dependencies, npmArgs });
   const base = flavour ? `${name}+${flavour}` : name;
   const dir = path.join(startersDir, `${base}-${key}`);
   if (fs.existsSync(path.join(dir, '.hotloop-installed'))) return dir;
@@ -116,14 +120,15 @@ export function starter(name, { devDependencies = null, flavour = null } = {}) {
     fs.cpSync(template, tmp, { recursive: true });
     // create-vite writes `_gitignore` as `.gitignore` (npm would drop a `.gitignore`).
     if (fs.existsSync(path.join(tmp, '_gitignore'))) fs.renameSync(path.join(tmp, '_gitignore'), path.join(tmp, '.gitignore'));
-    if (devDependencies) {
+    if (devDependencies || dependencies) {
       // What `npm install -D <packages>` adds, in one install with the template's own.
       const pkgFile = path.join(tmp, 'package.json');
       const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8'));
-      pkg.devDependencies = { ...pkg.devDependencies, ...devDependencies };
+      if (devDependencies) pkg.devDependencies = { ...pkg.devDependencies, ...devDependencies };
+      if (dependencies) pkg.dependencies = { ...pkg.dependencies, ...dependencies };
       fs.writeFileSync(pkgFile, `${JSON.stringify(pkg, null, 2)}\n`);
     }
-    run(npm, ['install', '--no-audit', '--no-fund', '--loglevel=error'], tmp);
+    run(npm, ['install', '--no-audit', '--no-fund', '--loglevel=error', ...(npmArgs ?? [])], tmp);
     fs.writeFileSync(path.join(tmp, '.hotloop-installed'), `create-vite@${CREATE_VITE_VERSION} template-${name} ${key}\n`);
     publish(tmp, dir);
   } catch (e) {
@@ -175,8 +180,8 @@ export function copyStarter(name, extras = {}) {
 
 /** A starter copy served by the real hotloop binary (see `Server` in harness.mjs). */
 export class StarterApp {
-  static async start(name, { args = [], devDependencies = null, flavour = null, prepare = null } = {}) {
-    const root = copyStarter(name, { devDependencies, flavour });
+  static async start(name, { args = [], devDependencies = null, dependencies = null, npmArgs = null, flavour = null, prepare = null } = {}) {
+    const root = copyStarter(name, { devDependencies, dependencies, npmArgs, flavour });
     // The test's own set-up (files a tool's guide says to write) before hotloop starts.
     if (prepare) await prepare(root);
     const server = await Server.start(root, { args });

@@ -116,7 +116,10 @@ fn goldens() -> Vec<Golden> {
             Kind::Notification,
             0,
             "filesChanged",
-            Some(json!({"changed": ["/p/src/App.tsx"], "structural": false})),
+            Some(
+                json!({"changed": ["/p/src/App.tsx"], "created": ["/p/src/routes/new.tsx"],
+                        "removed": [], "structural": true}),
+            ),
         ),
     ]
 }
