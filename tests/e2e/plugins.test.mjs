@@ -92,8 +92,16 @@ describe('a vite.config.ts with an alias, resolve, CSS Modules and JSON options,
     // `/@id/<id>`: a script tag by id ran (resolved by the plugin to a file), and the sheet it
     // linked by id at run time applies.
     await tab.until(() => document.body.dataset.byId === 'ran');
-    // A plugin's own `/@...` URL, imported by an inline module script of the page.
+    // A plugin's own `/@...` URL, imported by an inline module script of the page, with its
+    // `import.meta.hot`.
     await tab.until(() => document.body.dataset.runtime === 'inline');
+    assert.equal(await tab.page.evaluate(() => document.body.dataset.runtimeHot), 'function');
+    // A script URL no file holds that a plugin loads (a dev service worker).
+    const sw = await tab.page.evaluate(async () => {
+      const r = await fetch('/fixture-sw.js?dev-sw');
+      return `${r.status} ${r.headers.get('content-type')} ${(await r.text()).trim()}`;
+    });
+    assert.equal(sw, '200 text/javascript self.fixtureSw = true;');
     await tab.until(() => getComputedStyle(document.querySelector('#info')).color === 'rgb(4, 5, 6)');
     assert.deepEqual(tab.log.filter((l) => l.startsWith('[pageerror]') || /\[hmr\] error/.test(l)), []);
     assert.equal(pluginHosts(server).length, 1, 'one plugin host');

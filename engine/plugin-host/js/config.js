@@ -283,6 +283,8 @@ const HONOURED = new Set([
   'root', 'base', 'publicDir', 'mode', 'envDir', 'envPrefix', 'define', 'plugins', 'json',
   'assetsInclude', 'configFile',
   'resolve.alias', 'resolve.conditions', 'resolve.extensions', 'resolve.dedupe',
+  // tsconfig `paths` resolve always (engine/src/resolver.rs), as Vite 8 with it `true`.
+  'resolve.tsconfigPaths',
   'server.port', 'server.host', 'server.strictPort', 'server.open', 'server.proxy',
   'server.allowedHosts', 'server.cors', 'server.fs',
   'css.modules',

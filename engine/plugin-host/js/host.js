@@ -282,8 +282,10 @@ function newOut(ssr = false) {
 function rollupError(e, plugin, hook, id, code) {
   const err = e instanceof Error ? e : new Error(String(e?.message ?? e));
   let loc = null;
-  const l = e?.loc ?? (e?.line != null ? { line: e.line, column: e.column } : null);
-  if (l && l.line != null) loc = { line: Number(l.line), column: Number(l.column ?? 0) + (l.column != null && e?.loc ? 0 : 0) };
+  // Rollup's `loc` has a 0-based column; an error's own `line`/`column` (PostCSS's, a vfile
+  // message's from @mdx-js/rollup) count columns from 1.
+  const l = e?.loc ?? (e?.line != null ? { line: e.line, column: e.column != null ? Number(e.column) - 1 : 0 } : null);
+  if (l && l.line != null) loc = { line: Number(l.line), column: Math.max(0, Number(l.column ?? 0)) };
   if (!loc && e?.pos != null && typeof code === 'string') {
     const before = code.slice(0, e.pos).split('\n');
     loc = { line: before.length, column: before[before.length - 1].length };
@@ -781,8 +783,12 @@ async function loadConfig(body) {
     callHook(plugin, 'applyToEnvironment', minimalContext(plugin, 'applyToEnvironment'), [environment], configFile));
   const forClient = await applied(state.environment);
   const forSsr = await applied(state.ssrEnvironment);
+  // A plugin that turned itself off for both (vite-plugin-svelte-inspector, unless enabled)
+  // is no news; one made for an environment the config adds is.
+  const otherEnvironments = Object.keys(config.environments ?? {}).filter((n) => n !== 'client' && n !== 'ssr');
   for (const name of forClient.skipped.filter((n) => forSsr.skipped.includes(n))) {
-    warn(name, 'applyToEnvironment', 'applied to neither the client nor the ssr environment, so hotloop does not run it (hotloop has these two environments only)');
+    if (!otherEnvironments.length) continue;
+    warn(name, 'applyToEnvironment', `applied to neither the client nor the ssr environment, so hotloop does not run it (hotloop has these two environments only, not ${otherEnvironments.join(', ')})`);
   }
   for (const name of new Set([...forClient.native, ...forSsr.native].filter((n) => !NATIVE_BUILTINS.has(n)))) {
     warn(name, 'applyToEnvironment', 'a Rolldown built-in (native) plugin, which hotloop\'s plugin host cannot run: left out');

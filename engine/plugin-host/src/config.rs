@@ -404,6 +404,8 @@ const HONOURED: &[&str] = &[
     "resolve.conditions",
     "resolve.extensions",
     "resolve.dedupe",
+    // tsconfig `paths` resolve always (`engine/src/resolver.rs`), as Vite 8 with it `true`.
+    "resolve.tsconfigPaths",
     "server.port",
     "server.host",
     "server.strictPort",

@@ -1122,7 +1122,7 @@ export default { plugins: [
   { ...mark('ssr-only', { id: /\.md$/ }), applyToEnvironment: (env) => env.name === 'ssr' && env.config.consumer === 'server' },
   { name: 'swapper', applyToEnvironment: (env) => mark('swapped-in for ' + env.name) },
   { ...mark('build-only'), applyToEnvironment: (env) => env.name === 'build' },
-] }
+], environments: { build: {} } }
 "#;
     let p = Project::new(&[("vite.config.mjs", config)]);
     let (host, c) = start(&p, "vite.config.mjs");
@@ -1157,7 +1157,9 @@ export default { plugins: [
     assert!(host.wants_transform_in(PluginEnv::Ssr, &p.path("a.md"), "x"));
     wait_event(&events, |e| {
         matches!(e, HostEvent::Warning { plugin, hook, message }
-            if plugin == "build-only" && hook == "applyToEnvironment" && message.contains("neither the client nor the ssr environment"))
+            if plugin == "build-only" && hook == "applyToEnvironment"
+                && message.contains("neither the client nor the ssr environment")
+                && message.contains("not build"))
     });
     let warned: Vec<_> = events
         .try_iter()
@@ -1170,6 +1172,27 @@ export default { plugins: [
         warned.is_empty(),
         "only the plugin neither environment runs warns: {warned:?}"
     );
+}
+
+/// A plugin that turns itself off for both environments (vite-plugin-svelte-inspector unless
+/// enabled) in a config with no other environment is no news: no warning.
+#[test]
+fn a_plugin_off_in_both_environments_of_a_config_without_others_warns_nothing() {
+    let config = r#"
+export default { plugins: [{ name: 'inspector-off', applyToEnvironment: () => false, transform: (c) => c }] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let (host, c) = start(&p, "vite.config.mjs");
+    assert!(!c.plugins.iter().any(|p| p.name == "inspector-off"));
+    let warned: Vec<_> = host
+        .events()
+        .try_iter()
+        .filter_map(|e| match e {
+            HostEvent::Warning { plugin, hook, .. } if hook == "applyToEnvironment" => Some(plugin),
+            _ => None,
+        })
+        .collect();
+    assert!(warned.is_empty(), "{warned:?}");
 }
 
 #[test]

@@ -68,8 +68,42 @@ pub(crate) fn requested_id(path: &str, query: Option<&str>) -> Option<String> {
     })
 }
 
-/// The answer to `/@id/<id>`, or `None` to go on as for any other path (a 404).
-pub(crate) async fn answer(state: &Arc<AppState>, id: String) -> Option<Response> {
+/// A URL no file answers that a plugin may: a script or a stylesheet by its extension, as
+/// Vite's transform middleware takes it (`/dev-sw.js?dev-sw`), the query kept; `None` for
+/// anything else (a page, an image: their 404 or SPA fallback as before).
+pub(crate) fn plugin_url(path: &str, query: Option<&str>) -> Option<String> {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let (_, ext) = name.rsplit_once('.')?;
+    if !matches!(ext, "js" | "mjs" | "cjs" | "css") {
+        return None;
+    }
+    let decoded = percent_encoding::percent_decode_str(path)
+        .decode_utf8()
+        .ok()?;
+    Some(match query {
+        Some(query) => format!("{decoded}?{query}"),
+        None => decoded.into_owned(),
+    })
+}
+
+/// Vite's `import.meta.hot` for a module served by id (`__vite__createHotContext` in front of
+/// it, as Vite's import analysis adds): vite-plugin-pwa's `/@vite-plugin-pwa/...` entry, which
+/// the page's inline script imports, listens with `import.meta.hot.on`. Only a module that
+/// reads `import.meta.hot` gets it (a service worker must not import the page's client).
+fn with_hot_context(code: String, url: &str) -> String {
+    if !code.contains("import.meta.hot") {
+        return code;
+    }
+    format!(
+        "import {{ createHotContext as __vite__createHotContext }} from \"/@vite/client\";\
+         import.meta.hot = __vite__createHotContext({});\n{code}",
+        serde_json::to_string(url).unwrap_or_else(|_| "\"\"".to_string())
+    )
+}
+
+/// The answer to `/@id/<id>` (requested as `url`), or `None` to go on as for any other path
+/// (a 404).
+pub(crate) async fn answer(state: &Arc<AppState>, id: String, url: &str) -> Option<Response> {
     let source = state.module_by_id.clone()?;
     let policy = state.fs.clone();
     let (found, allowed) = tokio::task::spawn_blocking(move || {
@@ -95,18 +129,52 @@ pub(crate) async fn answer(state: &Arc<AppState>, id: String) -> Option<Response
                 .into_response(),
         );
     }
+    let body = match found.content_type {
+        "text/javascript" => with_hot_context(found.body, url),
+        _ => found.body,
+    };
     Some(
         Response::builder()
             .header(header::CONTENT_TYPE, found.content_type)
             .header(header::CACHE_CONTROL, "no-cache")
-            .body(Body::from(found.body))
+            .body(Body::from(body))
             .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response()),
     )
 }
 
 #[cfg(test)]
 mod tests {
-    use super::requested_id;
+    use super::{plugin_url, requested_id, with_hot_context};
+
+    #[test]
+    fn scripts_and_sheets_no_file_holds_are_asked_of_the_plugins() {
+        assert_eq!(
+            plugin_url("/dev-sw.js", Some("dev-sw")).as_deref(),
+            Some("/dev-sw.js?dev-sw")
+        );
+        assert_eq!(
+            plugin_url("/workbox-a1.js", None).as_deref(),
+            Some("/workbox-a1.js")
+        );
+        assert_eq!(plugin_url("/a%20b.css", None).as_deref(), Some("/a b.css"));
+        assert_eq!(plugin_url("/about", None), None);
+        assert_eq!(plugin_url("/logo.png", None), None);
+    }
+
+    #[test]
+    fn a_module_served_by_id_that_reads_import_meta_hot_gets_a_hot_context() {
+        let code = "import.meta.hot.on('x', () => {})".to_string();
+        assert_eq!(
+            with_hot_context(code.clone(), "/@id/virtual:a"),
+            "import { createHotContext as __vite__createHotContext } from \"/@vite/client\";\
+             import.meta.hot = __vite__createHotContext(\"/@id/virtual:a\");\n\
+             import.meta.hot.on('x', () => {})"
+        );
+        assert_eq!(
+            with_hot_context("self.x = 1".into(), "/sw.js"),
+            "self.x = 1"
+        );
+    }
 
     #[test]
     fn ids_as_vite_unwraps_them() {

@@ -723,8 +723,12 @@ pub(crate) async fn fallback(State(state): State<Arc<AppState>>, request: Reques
         return text(StatusCode::NOT_FOUND, format!("not found: {raw_path}"));
     }
     // A module by its plugin id, fetched by the page at run time (`by_id.rs`).
+    let url = match request.uri().query() {
+        Some(query) => format!("{raw_path}?{query}"),
+        None => raw_path.clone(),
+    };
     if let Some(id) = crate::by_id::requested_id(&raw_path, request.uri().query())
-        && let Some(response) = crate::by_id::answer(&state, id).await
+        && let Some(response) = crate::by_id::answer(&state, id, &url).await
     {
         return response;
     }
@@ -819,6 +823,14 @@ pub(crate) async fn fallback(State(state): State<Arc<AppState>>, request: Reques
             )
         }
         DiskResult::Missing => {
+            // A script or stylesheet no file holds may be a plugin's own module, as Vite's
+            // transform middleware asks before the `post` middlewares (vite-plugin-pwa's
+            // `/dev-sw.js?dev-sw` service worker and its `/workbox-*.js`).
+            if let Some(id) = crate::by_id::plugin_url(&raw_path, request.uri().query())
+                && let Some(response) = crate::by_id::answer(&state, id, &url).await
+            {
+                return response;
+            }
             // The plugins' `post` middlewares first (`middlewares.rs`), as in Vite.
             let (request, set) = match middlewares::post(&state, request).await {
                 Ok(response) => return response,
