@@ -7,7 +7,7 @@
 //! so that the queries' executions can be counted; the real host, running the real
 //! `@vitejs/plugin-vue`, is exercised by its own crate's tests and the end-to-end suite.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use expect_test::expect;
@@ -30,6 +30,13 @@ struct SfcPlugins {
     created_removed: Mutex<Vec<(Vec<String>, Vec<String>)>>,
     /// Each `resolve_ids_in` call's specifiers, in order.
     resolve_batches: Mutex<Vec<Vec<String>>>,
+    /// While set, `virtual:flaky`'s `load` fails (it reads what it cannot see yet).
+    flaky_fails: AtomicBool,
+    /// What the next hot update does besides: the module ids it marks stale
+    /// (`server.reloadModule`) and whether it asks for a reload.
+    on_hot_update: Mutex<(Vec<String>, bool)>,
+    /// What a hot update did and nobody took yet (`take_invalidated`, `take_reload_requested`).
+    said: Mutex<(Vec<String>, bool)>,
 }
 
 impl SfcPlugins {
@@ -94,6 +101,16 @@ impl Plugins for SfcPlugins {
 
     fn load(&self, id: &str) -> Result<Option<Output>, PluginError> {
         self.asked.fetch_add(1, Ordering::SeqCst);
+        if id == "\0virtual:flaky" && self.flaky_fails.load(Ordering::SeqCst) {
+            return Err(PluginError {
+                plugin: "sfc".into(),
+                hook: "load".into(),
+                id: Some(id.into()),
+                message: "not ready".into(),
+                loc: None,
+                frame: None,
+            });
+        }
         if id == "\0virtual:greeting" {
             return Ok(Some(Output {
                 code: "export default 'hello from a plugin';\n".into(),
@@ -192,7 +209,19 @@ impl Plugins for SfcPlugins {
         _modules: &[String],
     ) -> Result<Option<Vec<String>>, PluginError> {
         self.hot_updates.fetch_add(1, Ordering::SeqCst);
+        let (ids, reload) = std::mem::take(&mut *self.on_hot_update.lock().unwrap());
+        let mut said = self.said.lock().unwrap();
+        said.0.extend(ids);
+        said.1 |= reload;
         Ok(None)
+    }
+
+    fn take_invalidated(&self) -> Vec<String> {
+        std::mem::take(&mut self.said.lock().unwrap().0)
+    }
+
+    fn take_reload_requested(&self) -> bool {
+        std::mem::take(&mut self.said.lock().unwrap().1)
     }
 
     fn files_changed(&self, changes: &FileChanges) {
@@ -707,4 +736,88 @@ fn a_sub_module_missing_from_the_cache_has_its_file_confirmed_before_it_is_asked
     let served = host.served(&Arc::from("test-server"), 1);
     let chunk = String::from_utf8(served.chunk.bytes().to_vec()).unwrap();
     assert!(chunk.contains("color: red"), "{chunk}");
+}
+
+/// A module a plugin failed on is compiled again with the next edit, though none of its inputs
+/// changed (Vite asks again on the next request): its `load` may read what another file's
+/// `transform` left in the plugin (vite-plugin-qwik's segments of a component).
+#[test]
+fn a_module_a_plugin_failed_on_is_compiled_again_with_the_next_edit() {
+    let (mut p, plugins) = project();
+    p.project.write(
+        "src/main.js",
+        "import App from './App.vue';\nimport flaky from 'virtual:flaky';\nconsole.log(App, flaky);\n",
+    );
+    plugins.flaky_fails.store(true, Ordering::SeqCst);
+    p.build();
+    assert_eq!(p.diagnostics().len(), 1, "{:?}", p.diagnostics());
+    plugins.flaky_fails.store(false, Ordering::SeqCst);
+    // A batch that changes nothing asks nothing again.
+    let applied = p.host.apply_changes(&[p.path("src/App.vue")]);
+    assert!(applied.is_empty());
+    p.project.write(
+        "src/App.vue",
+        "<template>Bye</template>\n<style>.app{}</style>\n",
+    );
+    let applied = p.host.apply_changes(&[p.path("src/App.vue")]);
+    assert!(
+        applied
+            .changed_files
+            .iter()
+            .any(|id| id.contains("virtual:flaky")),
+        "{:?}",
+        applied.changed_files
+    );
+    let build = p.build();
+    assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
+    assert!(p.chunk().contains("\"flaky\""), "{}", p.chunk());
+    assert!(!build.changed.is_empty());
+    // Compiling cleanly, it is not asked again with the next edit.
+    let asked = plugins.asked.load(Ordering::SeqCst);
+    p.project.write(
+        "src/App.vue",
+        "<template>Hi</template>\n<style>.app{}</style>\n",
+    );
+    let applied = p.host.apply_changes(&[p.path("src/App.vue")]);
+    assert!(
+        !applied
+            .changed_files
+            .iter()
+            .any(|id| id.contains("virtual:flaky"))
+    );
+    p.build();
+    assert_eq!(
+        plugins.asked.load(Ordering::SeqCst) - asked,
+        2,
+        "App.vue's transform and its style's load, nothing else"
+    );
+}
+
+/// What the plugins say while hearing of an edit belongs to that edit's batch: the modules
+/// they mark stale (`server.reloadModule`, `moduleGraph.invalidateModule`) compile with it,
+/// and a reload they ask for is its (`AppliedChanges::reload_requested`).
+#[test]
+fn what_a_hot_update_marks_stale_compiles_with_the_edit_and_its_reload_is_the_edits() {
+    let (mut p, plugins) = project();
+    p.build();
+    *plugins.on_hot_update.lock().unwrap() = (vec!["\0virtual:greeting".to_string()], true);
+    p.project.write(
+        "src/App.vue",
+        "<template>Bye</template>\n<style>.app{}</style>\n",
+    );
+    let applied = p.host.apply_changes(&[p.path("src/App.vue")]);
+    assert!(applied.reload_requested);
+    assert!(
+        applied
+            .changed_files
+            .iter()
+            .any(|id| id.contains("virtual:greeting")),
+        "{:?}",
+        applied.changed_files
+    );
+    assert!(!plugins.take_reload_requested(), "taken with the edit");
+    assert!(
+        p.host.take_plugin_invalidations().is_empty(),
+        "taken with the edit"
+    );
 }
