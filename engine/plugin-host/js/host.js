@@ -1104,7 +1104,12 @@ async function transformIndexHtml(urlPath, filename, html) {
 
 // --- hot updates
 
-async function hotUpdate(file, ids, timestamp) {
+/**
+ * The plugins' `hotUpdate` (Vite 6's, with `type`) and, for an edit (`update`), the legacy
+ * `handleHotUpdate`. A file created or deleted (`create`/`delete`, from `tellWatchers`) asks
+ * `hotUpdate` alone, as Vite's watcher does.
+ */
+async function hotUpdate(file, ids, timestamp, type = 'update') {
   let modules = ids.map(moduleNode);
   // Synchronous: the edit waits on this hook, and `fs.promises.readFile` (open, fstat, read,
   // close on libuv's thread pool, each a turn of the event loop) made plugin-vue's hot update
@@ -1113,7 +1118,7 @@ async function hotUpdate(file, ids, timestamp) {
   let decided = false;
   const environment = state.environment;
   for (const { plugin } of pluginsWithHook(state.plugins, 'hotUpdate')) {
-    const ctx = { type: 'update', file, timestamp, modules, read, server: state.server };
+    const ctx = { type, file, timestamp, modules, read, server: state.server };
     const out = newOut();
     const thisArg = Object.assign(Object.create(pluginContext(plugin, 'hotUpdate', out)), { environment });
     const r = await callHook(plugin, 'hotUpdate', thisArg, [ctx], file);
@@ -1122,7 +1127,7 @@ async function hotUpdate(file, ids, timestamp) {
       decided = true;
     }
   }
-  for (const { plugin } of pluginsWithHook(state.plugins, 'handleHotUpdate')) {
+  for (const { plugin } of type === 'update' ? pluginsWithHook(state.plugins, 'handleHotUpdate') : []) {
     const ctx = { file, timestamp, modules, read, server: state.server };
     const r = await callHook(plugin, 'handleHotUpdate', minimalContext(plugin, 'handleHotUpdate'), [ctx], file);
     if (Array.isArray(r)) {
@@ -1165,6 +1170,16 @@ function tellWatchers({ changed = [], created = [], removed = [] }) {
         } catch (e) {
           const r = e?.rollup ?? {};
           warn(plugin.name ?? '', 'watchChange', `failed for ${file}: ${r.message ?? e?.message ?? e}`);
+        }
+      }
+      // (an edit's own hot update is hotloop's request, before its build)
+      if (event !== 'update') {
+        const ids = [...state.modules.values()].filter((m) => m.file === file).map((m) => m.id);
+        try {
+          await hotUpdate(file, event === 'delete' ? ids : [], Date.now(), event);
+        } catch (e) {
+          const r = e?.rollup ?? {};
+          warn(r.plugin ?? '', 'hotUpdate', `failed for ${file}: ${r.message ?? e?.message ?? e}`);
         }
       }
     }

@@ -1521,7 +1521,8 @@ export default { plugins: [{
 }
 
 /// What hotloop's watcher saw reaches the plugins as Vite's does: `server.watcher` events
-/// (`add`, `change`, `unlink`, `all`) and the `watchChange` hook; a listener that reloads a
+/// (`add`, `change`, `unlink`, `all`), the `watchChange` hook, and `hotUpdate` with `type`
+/// `create` or `delete` for a file that came or went; a listener that reloads a
 /// module (`server.reloadModule`, unplugin-vue-router's routes) or marks one stale
 /// (`moduleGraph.invalidateModule`, vite-plugin-qwik's segments) names it to compile again.
 #[test]
@@ -1542,6 +1543,7 @@ export default { plugins: [{
     });
   },
   watchChange(id, { event }) { heard.push(`hook ${event} ${id.split('/').pop()}`); },
+  hotUpdate({ type, file }) { heard.push(`hotUpdate ${type} ${file.split('/').pop()}`); },
   resolveId(id) { return id === 'virtual:routes' ? '\0virtual:routes' : null },
   load(id) { return id === '\0virtual:routes' ? `export default ${JSON.stringify(heard)}` : null },
 }] }
@@ -1568,7 +1570,7 @@ export default { plugins: [{
     assert_eq!(host.take_invalidated(), ["\0virtual:routes".to_string()]);
     assert_eq!(
         routes(&host),
-        r#"export default ["all add new.vue","hook create new.vue","all change main.ts","hook update main.ts","all unlink new.vue","hook delete new.vue"]"#
+        r#"export default ["all add new.vue","hook create new.vue","hotUpdate create new.vue","all change main.ts","hook update main.ts","all unlink new.vue","hook delete new.vue","hotUpdate delete new.vue"]"#
     );
 }
 
