@@ -489,6 +489,13 @@ impl DevLoop {
             .coalesced_at
             .saturating_duration_since(batch.first_event_at);
         let read_start = Instant::now();
+        self.host.note_modified(
+            batch
+                .paths
+                .iter()
+                .filter(|p| p.kind == crate::watcher::ChangeKind::Modified)
+                .map(|p| p.path.clone()),
+        );
         let mut applied = if settled {
             self.host.apply_changes(&paths)
         } else {

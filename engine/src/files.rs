@@ -37,8 +37,13 @@ pub enum FileClass {
     Html,
     /// A `.env` file of the project root (`queries::env` reads its text).
     Env,
-    /// Anything else: images, fonts, ... Only a hash of the bytes is kept.
+    /// Vite's asset types (images, fonts, media, ...) and files without an extension. Only a
+    /// hash of the bytes is kept.
     Asset,
+    /// A type neither hotloop nor Vite knows (`.md`, `.yaml`, `.glsl`): with plugins, their
+    /// `load`/`transform` make it a module, as under Vite (unplugin-vue-markdown's pages);
+    /// what no plugin takes, or a project without plugins, gets the asset's URL.
+    Unknown,
     /// `import text from "./notes.md?raw"`: the file's text as a string (see [`ImportQuery`]).
     Raw,
     /// `import href from "./logo.png?url"`: the file's URL, whatever its kind.
@@ -244,7 +249,8 @@ impl FileClass {
             "html" | "htm" => FileClass::Html,
             ext if let Some(kind) = SourceKind::from_extension(ext) => FileClass::Script(kind),
             ext if NEEDS_A_TOOL.iter().any(|(known, _)| *known == ext) => FileClass::Foreign,
-            _ => FileClass::Asset,
+            ext if VITE_ASSET_TYPES.contains(&ext) => FileClass::Asset,
+            _ => FileClass::Unknown,
         }
     }
 
@@ -260,6 +266,46 @@ impl FileClass {
         )
     }
 }
+
+/// Vite's `KNOWN_ASSET_TYPES` (`packages/vite/src/node/constants.ts`): imported, a file of one
+/// of these is its URL whatever the plugins do; any other unknown type is theirs first.
+const VITE_ASSET_TYPES: &[&str] = &[
+    "apng",
+    "bmp",
+    "png",
+    "jpg",
+    "jpeg",
+    "jfif",
+    "pjpeg",
+    "pjp",
+    "gif",
+    "svg",
+    "ico",
+    "webp",
+    "avif",
+    "cur",
+    "jxl",
+    "mp4",
+    "webm",
+    "ogg",
+    "mp3",
+    "wav",
+    "flac",
+    "aac",
+    "opus",
+    "mov",
+    "m4a",
+    "vtt",
+    "woff",
+    "woff2",
+    "eot",
+    "ttf",
+    "otf",
+    "webmanifest",
+    "pdf",
+    "txt",
+    "wasm",
+];
 
 /// File types that are code of some language or framework hotloop does not compile itself:
 /// importing one (without `?raw`/`?url`) is an error that says what would handle it, never a
@@ -633,6 +679,10 @@ mod tests {
         assert_eq!(FileClass::of(Path::new("a.CSS")), FileClass::Css);
         assert_eq!(FileClass::of(Path::new("a.png")), FileClass::Asset);
         assert_eq!(FileClass::of(Path::new("Makefile")), FileClass::Asset);
+        assert_eq!(FileClass::of(Path::new("a.woff2")), FileClass::Asset);
+        // A type Vite does not know either: the plugins' first (unplugin-vue-markdown's pages).
+        assert_eq!(FileClass::of(Path::new("a.md")), FileClass::Unknown);
+        assert_eq!(FileClass::of(Path::new("a.glsl")), FileClass::Unknown);
         assert_eq!(FileClass::of(Path::new("a.svg?raw")), FileClass::Raw);
         assert_eq!(FileClass::of(Path::new("a.ts?url")), FileClass::Url);
         assert_eq!(FileClass::of(Path::new("/p/a.ts?glob=2")), FileClass::Glob);

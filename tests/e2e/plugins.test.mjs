@@ -82,6 +82,9 @@ describe('a vite.config.ts with an alias, resolve, CSS Modules and JSON options,
     assert.equal(await tab.page.evaluate(textOf, '#parts'), 'plain/variant');
     assert.equal(await tab.page.evaluate(textOf, '#routes'), 'a.txt');
     assert.equal(await tab.page.evaluate(textOf, '#pages'), 'home.txt');
+    // A type nobody knows (`.md`) is the plugins' to compile, not an asset URL.
+    assert.equal(await tab.page.evaluate(textOf, '#doc'), '# A MARKDOWN PAGE');
+    assert.equal(await tab.page.evaluate(textOf, '#locale'), 'hello from locale.json');
     // `json.namedExports: false`: the module's default export alone.
     assert.equal(await tab.page.evaluate(textOf, '#json'), 'default');
     // `import.meta.hot.send` reached the plugin's `server.ws.on` listener, whose
@@ -125,6 +128,17 @@ describe('a vite.config.ts with an alias, resolve, CSS Modules and JSON options,
     await tab.until(() => document.querySelector('#routes')?.textContent === 'a.txt');
     assert.equal(tab.navigations, navs, 'no reload');
     assert.deepEqual(tab.log.slice(from).filter((l) => l.startsWith('[pageerror]') || /\[hmr\] (error|full reload)/.test(l)), []);
+  });
+
+  test("a file no module reads, edited, reaches the plugins' hot update, which reloads the module it feeds (intlify's locales)", async () => {
+    const navs = tab.navigations;
+    const locale = path.join(root, 'locale.json');
+    // Twice: the first edit of a file nobody read, then an edit of one seen before.
+    for (const text of ['hola from locale.json', 'salut from locale.json']) {
+      fs.writeFileSync(locale, JSON.stringify({ hello: text }) + '\n');
+      await tab.until((t) => document.querySelector('#locale')?.textContent === t, text);
+    }
+    assert.equal(tab.navigations, navs, 'no reload');
   });
 
   test('a plugin that updates its own stylesheet (server.ws.send update, as UnoCSS) restyles the page when an edit brings a new class', async () => {

@@ -167,7 +167,7 @@ impl EngineHost {
                     } else {
                         files.removed.push(name);
                     }
-                    self.tell_plugins(&path, &mut applied);
+                    self.tell_plugins(&path, true, &mut applied);
                 }
                 continue;
             }
@@ -202,9 +202,11 @@ impl EngineHost {
                         continue;
                     }
                     if self.seen.contains(&path) {
-                        // A file no module reads, written again: the plugins hear of it.
+                        // A file no module reads, written again: the plugins hear of it, and
+                        // their hot update (intlify's locale files feed a virtual module).
                         if !meta.is_dir() {
                             files.changed.push(path.to_string_lossy().into_owned());
+                            self.tell_plugins(&path, false, &mut applied);
                         }
                         continue;
                     }
@@ -216,7 +218,12 @@ impl EngineHost {
                         self.refresh_under(&path, &mut applied);
                     } else {
                         self.touch_scanners_of(&path);
-                        files.created.push(path.to_string_lossy().into_owned());
+                        if self.modified.contains(&path) {
+                            files.changed.push(path.to_string_lossy().into_owned());
+                            self.tell_plugins(&path, false, &mut applied);
+                        } else {
+                            files.created.push(path.to_string_lossy().into_owned());
+                        }
                     }
                 }
                 Err(_) => {
@@ -244,6 +251,7 @@ impl EngineHost {
             self.move_epoch();
         }
         files.structural = applied.epoch_moved;
+        self.modified.clear();
         self.tell_plugins_files_changed(&files);
         tracing::debug!(
             changed = applied.changed_files.len(),
@@ -252,6 +260,12 @@ impl EngineHost {
             "applied changes"
         );
         applied
+    }
+
+    /// Of the next batch's paths, those the watcher saw modified rather than created (its
+    /// `ChangeKind::Modified`): what the plugins hear of a file no module reads.
+    pub fn note_modified(&mut self, paths: impl IntoIterator<Item = PathBuf>) {
+        self.modified.extend(paths);
     }
 
     /// `apply_changes` for paths the watcher just reported: a file that had contents and now
@@ -518,8 +532,10 @@ impl EngineHost {
     /// build re-runs their `transform`: plugins keep what they saw last there (plugin-vue's
     /// previous descriptor, which makes a template-only edit a re-render that keeps state).
     /// Which modules update is still the engine's to decide, from what the plugins' new output
-    /// changes; an error is logged, and the build that follows shows the plugin's own.
-    fn tell_plugins(&self, path: &Path, applied: &mut AppliedChanges) {
+    /// changes; an error is logged, and the build that follows shows the plugin's own. A file
+    /// no module reads (not `tracked`) has no modules, as under Vite: a plugin that feeds it
+    /// into a module of its own marks that module stale (`invalidateModule`).
+    fn tell_plugins(&self, path: &Path, tracked: bool, applied: &mut AppliedChanges) {
         let Some(plugins) = self.db.plugins() else {
             return;
         };
@@ -534,9 +550,12 @@ impl EngineHost {
             .confirm_file(path, plugins, self.db.compile_cache());
         self.db.plugin_confirmations().edited(path);
         let root = self.db.files().root();
-        let mut modules = vec![plugin_id(root, path)];
-        for variant in self.db.files().variants_of(path) {
-            modules.push(plugin_id(root, variant.path(&self.db)));
+        let mut modules = Vec::new();
+        if tracked {
+            modules.push(plugin_id(root, path));
+            for variant in self.db.files().variants_of(path) {
+                modules.push(plugin_id(root, variant.path(&self.db)));
+            }
         }
         if let Err(error) = plugins.hot_update(&plugin_id(root, path), &modules) {
             tracing::warn!("{error}");

@@ -73,6 +73,10 @@ pub struct EngineHost {
     /// Existing paths the watcher reported that no query has referenced: a second event for
     /// one of them is an edit, not a creation, and does not move the resolution epoch.
     seen: FxHashSet<PathBuf>,
+    /// Paths the watcher saw modified (not created) in the batch being applied
+    /// (`EngineHost::note_modified`): a file no module reads, edited for the first time, is a
+    /// change to the plugins, not a new file.
+    modified: FxHashSet<PathBuf>,
     /// Hashes of config files (`package.json`, ...) that are not inputs, to tell real changes.
     config_hashes: FxHashMap<PathBuf, u64>,
     state: Option<BuildState>,
@@ -165,6 +169,7 @@ impl EngineHost {
             pending: Pending::default(),
             server_pending: Pending::default(),
             seen: FxHashSet::default(),
+            modified: FxHashSet::default(),
             config_hashes: FxHashMap::default(),
             state: None,
             published_sheets: stylesheets::PublishedSheets::default(),

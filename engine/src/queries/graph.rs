@@ -320,7 +320,7 @@ impl Walk {
         }
         let index = self.builder.add(GraphModule {
             id: file_id(db, file),
-            kind: module_kind(file.path(db)),
+            kind: module_kind(file.path(db), db.plugins().is_some()),
             self_accepts: false,
             accepted_deps: Box::new([]),
             loaded: false,

@@ -86,9 +86,12 @@ impl ParsedModule {
 }
 
 /// The module kind of a path: by extension, or for what plugins make (a `.vue` file, a
-/// virtual module, a query sub-module), by whether its id asks for a stylesheet.
-pub fn module_kind(path: &Path) -> ModuleKind {
+/// virtual module, a query sub-module), by whether its id asks for a stylesheet. A file of a
+/// type nobody knows is the plugins' script when there are plugins (`has_plugins`).
+pub fn module_kind(path: &Path, has_plugins: bool) -> ModuleKind {
     match FileClass::of(path) {
+        FileClass::Unknown if has_plugins => ModuleKind::Js,
+        FileClass::Unknown => ModuleKind::Asset,
         FileClass::Script(_) | FileClass::Glob | FileClass::Worker(_) => ModuleKind::Js,
         FileClass::Foreign | FileClass::SubModule | FileClass::Virtual => {
             if plugin_pass::is_css_request(&path.to_string_lossy()) {
@@ -168,6 +171,7 @@ fn plugin_passed(class: FileClass) -> bool {
             | FileClass::Foreign
             | FileClass::SubModule
             | FileClass::Virtual
+            | FileClass::Unknown
     )
 }
 
@@ -266,6 +270,10 @@ fn parse(db: &dyn Db, file: SourceFile, env: PluginEnv) -> Arc<ParsedModule> {
         }
     }
     let parsed = match (class, contents) {
+        // What no plugin took (or a project without plugins): its URL, as an asset's.
+        (FileClass::Unknown, FileContents::Text(_) | FileContents::Binary { .. }) => {
+            ParsedModule::from_compiled(string_module(&asset_url(db, path, &id, contents)))
+        }
         (FileClass::Glob, _) => match glob::compile_glob_module(db, file) {
             Ok(compiled) => ParsedModule::from_compiled(compiled),
             Err(message) => ParsedModule::failed(problem(message)),
