@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use crate::css_modules::CssModulesOptions;
 use crate::resolver::ResolveSettings;
-use crate::transform::{JsonOptions, ScriptConfig};
+use crate::transform::{JsonOptions, Jsx, ScriptConfig};
 
 /// What applies to one script: the settings of its tsconfig, or why that tsconfig could not be
 /// read (the message names the tsconfig file; the script then does not compile, as under
@@ -129,6 +129,10 @@ pub struct ProjectOptions {
     pub resolve: ResolveSettings,
     /// Vite's `json`: how `.json` modules are written.
     pub json: JsonOptions,
+    /// The JSX the config (or a plugin's `config` hook: `react({ jsxImportSource })`) sets in
+    /// `oxc.jsx`/`esbuild`: it wins over the tsconfig's for the project's own files, as under
+    /// Vite. `None`: the tsconfig's.
+    pub jsx: Option<Jsx>,
     /// Vite's `css.modules`: which stylesheets are CSS modules, their scoped names and exports.
     pub css_modules: CssModulesOptions,
     /// The app's server entry (`--server FILE`, canonical): the root of the server graph.
@@ -201,6 +205,7 @@ impl Default for ProjectOptions {
             aliases: Arc::new([]),
             resolve: ResolveSettings::default(),
             json: JsonOptions::default(),
+            jsx: None,
             css_modules: CssModulesOptions::default(),
             server_entry: None,
             client_version: None,

@@ -79,7 +79,7 @@ pub use transform::{
     COMPILE_STACK as ENGINE_STACK, CompactScript, ConfigLiteral, PluginCall, assume_big_stack,
     compact_script, config_literal, default_plugin_factories, strip_types_to_esm,
 };
-pub use transform::{JsonOptions, JsonStringify};
+pub use transform::{JsonOptions, JsonStringify, Jsx};
 pub use update::{Cause, PreparedUpdate, prepare};
 
 /// swc alone on one plain `.js` module with the default options (parse, transform, codegen):

@@ -85,6 +85,8 @@ describe('a vite.config.ts with an alias, resolve, CSS Modules and JSON options,
     // A type nobody knows (`.md`) is the plugins' to compile, not an asset URL.
     assert.equal(await tab.page.evaluate(textOf, '#doc'), '# A MARKDOWN PAGE');
     assert.equal(await tab.page.evaluate(textOf, '#locale'), 'hello from locale.json');
+    // An asset a plugin's `load` answers for is that module (vite-plugin-wasm's way).
+    assert.equal(await tab.page.evaluate(textOf, '#wasm'), '8');
     // `json.namedExports: false`: the module's default export alone.
     assert.equal(await tab.page.evaluate(textOf, '#json'), 'default');
     // `import.meta.hot.send` reached the plugin's `server.ws.on` listener, whose

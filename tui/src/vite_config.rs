@@ -590,6 +590,7 @@ pub fn apply(
     options.env_dir = (env_dir != root).then_some(env_dir);
     options.resolve = resolve_settings(config, file);
     options.json = json_options(config.json.as_ref(), file);
+    options.jsx = config.jsx.as_ref().map(jsx_override);
     options.css_modules = css_modules_options(config.css_modules.as_ref(), file);
     // A file of a type hotloop does not compile is an asset already (its URL), which is what
     // `assetsInclude` asks for the `.gltf`s and `.glb`s it usually names; only a type hotloop
@@ -648,6 +649,24 @@ pub fn resolve_settings(config: &ResolvedConfig, file: &str) -> engine::ResolveS
 
 /// The config's `json` (`stringify: true | false | 'auto'`, `namedExports`); anything else in
 /// it is named in a warning and left at Vite's default.
+/// The engine's JSX for what the config's `oxc.jsx`/`esbuild` set (`JsxConfig`): the classic
+/// runtime with its factories (React's by default), or the automatic one from its package.
+pub fn jsx_override(jsx: &hotloop_plugin_host::JsxConfig) -> engine::Jsx {
+    if jsx.classic {
+        return engine::Jsx::Classic {
+            factory: jsx
+                .factory
+                .as_deref()
+                .unwrap_or("React.createElement")
+                .into(),
+            fragment_factory: jsx.fragment.as_deref().unwrap_or("React.Fragment").into(),
+        };
+    }
+    engine::Jsx::Automatic {
+        import_source: jsx.import_source.as_deref().unwrap_or("react").into(),
+    }
+}
+
 pub fn json_options(json: Option<&serde_json::Value>, file: &str) -> engine::JsonOptions {
     use serde_json::Value;
     let mut options = engine::JsonOptions::default();
@@ -980,6 +999,30 @@ mod tests {
         assert!(
             spoke.ends_with("Its last words:\nTypeError: x is not a function\n    at plugin.js:3"),
             "{spoke}"
+        );
+    }
+
+    #[test]
+    fn a_configs_jsx_as_the_engine_takes_it() {
+        use hotloop_plugin_host::JsxConfig;
+        assert_eq!(
+            super::jsx_override(&JsxConfig {
+                import_source: Some("@emotion/react".into()),
+                ..Default::default()
+            }),
+            engine::Jsx::Automatic {
+                import_source: "@emotion/react".into()
+            }
+        );
+        assert_eq!(
+            super::jsx_override(&JsxConfig {
+                classic: true,
+                ..Default::default()
+            }),
+            engine::Jsx::Classic {
+                factory: "React.createElement".into(),
+                fragment_factory: "React.Fragment".into()
+            }
         );
     }
 

@@ -1,12 +1,14 @@
 // Plugin errors, pure helpers of the host (tested by `js/tests/errors.test.mjs`).
 
-const FRAME_LINE = /^\s*(\d+\s*)?\|/;
+// (Babel marks the error's line with `>`.)
+const FRAME_LINE = /^\s*>?\s*(\d+\s*)?\|/;
 
 /**
  * Splits a message that carries a code frame of its own after a blank line (and, optionally,
  * a line naming the file), as @vue/compiler-sfc's errors do:
  * `"[vue/compiler-sfc] Unexpected token (4:0)\n\n/abs/App.vue\n1  |  <script>\n   |  ^"` →
- * `['[vue/compiler-sfc] Unexpected token (4:0)', '1  |  <script>\n   |  ^']`. A message
+ * `['[vue/compiler-sfc] Unexpected token (4:0)', '1  |  <script>\n   |  ^']`, and as Babel's
+ * do (`> 12 | <Title <id>` marking the line). A message
  * without one comes back whole, with `null`. The overlay then shows one frame, not two.
  */
 export function splitMessageFrame(message) {

@@ -883,6 +883,7 @@ async function loadConfig(body) {
     // in a warning.
     cssModules: config.css?.modules === undefined ? null : jsonable(config.css.modules, { $function: true }),
     json: config.json === undefined ? null : jsonable(config.json),
+    jsx: jsxOverride(config),
     assetsInclude: [].concat(config.assetsInclude ?? []).map(serialPattern),
     plugins: plugins.map((p, i) => pluginInfo(p, i, state.filters[i])),
     // The app's server's (`ssr` requests): their indices are into this list.
@@ -1046,6 +1047,24 @@ function makeServer(config, middlewares) {
     openBrowser() {},
   };
   return guarded(server, 'server', who);
+}
+
+/**
+ * The JSX settings the config gives Vite's transform after the plugins' `config` hooks (Vite 8's
+ * `oxc.jsx`, earlier `esbuild`), only what it sets: `react({ jsxImportSource: '@emotion/react' })`
+ * sets `oxc.jsx.importSource`; `react({ jsxRuntime: 'classic' })` the classic runtime. `null`
+ * when nothing (the tsconfig's settings then, as under Vite).
+ */
+function jsxOverride(config) {
+  const oxc = config.oxc && typeof config.oxc === 'object' && config.oxc.jsx && typeof config.oxc.jsx === 'object' ? config.oxc.jsx : null;
+  const esbuild = config.esbuild && typeof config.esbuild === 'object' ? config.esbuild : null;
+  const text = (v) => (typeof v === 'string' && v ? v : null);
+  const importSource = text(oxc?.importSource) ?? text(esbuild?.jsxImportSource);
+  const classic = oxc?.runtime === 'classic' || (!oxc && esbuild?.jsx === 'transform');
+  const factory = text(oxc?.pragma) ?? text(esbuild?.jsxFactory);
+  const fragment = text(oxc?.pragmaFrag) ?? text(esbuild?.jsxFragment);
+  if (!importSource && !classic) return null;
+  return { importSource: classic ? null : importSource, classic, factory, fragment };
 }
 
 // --- index.html

@@ -114,6 +114,10 @@ pub struct ResolvedConfig {
     pub css_modules: Option<Value>,
     /// `json` as written, or `None`.
     pub json: Option<Value>,
+    /// The JSX settings of `oxc.jsx` or `esbuild` after the plugins' `config` hooks (what
+    /// `react({ jsxImportSource })` sets), or `None` when they set none.
+    #[serde(default)]
+    pub jsx: Option<JsxConfig>,
     pub assets_include: Vec<Pattern>,
     /// The client environment's plugins (the page's requests), in order.
     pub plugins: Vec<PluginInfo>,
@@ -138,6 +142,20 @@ pub struct ResolvedConfig {
     /// running for it.
     #[serde(default)]
     pub listens_to_pages: bool,
+}
+
+/// JSX settings a Vite config gives its transform (`oxc.jsx` or `esbuild.jsx*`): only what it
+/// sets; the rest is the tsconfig's.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JsxConfig {
+    /// The automatic runtime's package (`@emotion/react`).
+    pub import_source: Option<String>,
+    /// The classic runtime (`React.createElement` calls), with its factories if set.
+    #[serde(default)]
+    pub classic: bool,
+    pub factory: Option<String>,
+    pub fragment: Option<String>,
 }
 
 /// The `server.middlewares` handlers the config's plugins added, in order, and where they run.
@@ -218,6 +236,7 @@ impl ResolvedConfig {
             server: ServerOptions::default(),
             css_modules: None,
             json: None,
+            jsx: None,
             assets_include: Vec::new(),
             // The host's own CSS pipeline, always there: a Sass/Less/Stylus stylesheet starts
             // the host; plain CSS would too in a PostCSS project, which is the host's (below).

@@ -1657,3 +1657,42 @@ export default { plugins: [{
         "export default null"
     );
 }
+
+/// The JSX a plugin's `config` hook gives Vite's transform (`react({ jsxImportSource })` sets
+/// `oxc.jsx.importSource`; Vite before 8, `esbuild.jsxImportSource`), only what is set: a plain
+/// `runtime: 'automatic'` leaves the tsconfig's package alone.
+#[test]
+fn the_jsx_a_plugins_config_hook_sets_is_reported() {
+    let jsx = |hook: &str| {
+        let config =
+            format!("export default {{ plugins: [{{ name: 'jsx', config: () => ({hook}) }}] }}\n");
+        let p = Project::new(&[("vite.config.mjs", config.as_str())]);
+        start(&p, "vite.config.mjs").1.jsx
+    };
+    let emotion = hotloop_plugin_host::JsxConfig {
+        import_source: Some("@emotion/react".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        jsx(
+            "{ oxc: { jsx: { runtime: 'automatic', importSource: '@emotion/react', refresh: true } } }"
+        ),
+        Some(emotion.clone())
+    );
+    assert_eq!(
+        jsx("{ esbuild: { jsx: 'automatic', jsxImportSource: '@emotion/react' } }"),
+        Some(emotion)
+    );
+    assert_eq!(
+        jsx("{ oxc: { jsx: { runtime: 'automatic', refresh: true } } }"),
+        None
+    );
+    assert_eq!(
+        jsx("{ oxc: { jsx: { runtime: 'classic', pragma: 'h' } } }"),
+        Some(hotloop_plugin_host::JsxConfig {
+            classic: true,
+            factory: Some("h".into()),
+            ..Default::default()
+        })
+    );
+}

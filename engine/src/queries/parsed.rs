@@ -269,6 +269,35 @@ fn parse(db: &dyn Db, file: SourceFile, env: PluginEnv) -> Arc<ParsedModule> {
             }
         }
     }
+    // An asset a plugin's `load` answers for (vite-plugin-wasm): its code, compiled as a script.
+    if class == FileClass::Asset && !matches!(contents, FileContents::Missing) {
+        match plugin_pass::run_for_asset(db, path, &id, env) {
+            PluginPass::Untouched => {}
+            PluginPass::Failed {
+                diagnostic,
+                watched,
+            } => {
+                return Arc::new(ParsedModule {
+                    watched: watched.into(),
+                    ..ParsedModule::failed(diagnostic)
+                });
+            }
+            PluginPass::Code {
+                code,
+                lang,
+                watched,
+                ..
+            } => {
+                let kind = match lang {
+                    Lang::Script(kind) => kind,
+                    Lang::Css => transform::SourceKind::Ts,
+                };
+                let mut parsed = compile_script(db, file, path, &id, kind, &Arc::from(code));
+                parsed.watched = watched.into();
+                return Arc::new(parsed);
+            }
+        }
+    }
     let parsed = match (class, contents) {
         // What no plugin took (or a project without plugins): its URL, as an asset's.
         (FileClass::Unknown, FileContents::Text(_) | FileContents::Binary { .. }) => {
@@ -393,6 +422,12 @@ fn compile_script(
         }
         Ok(script) => script.clone(),
     };
+    let mut script = script;
+    if !in_node_modules(path)
+        && let Some(jsx) = Project::try_get(db).and_then(|p| p.options(db).jsx.clone())
+    {
+        script.jsx = jsx;
+    }
     // npm packages rarely ship JSX, and a React upgrade then re-parses the project's own files
     // only (as for React Refresh).
     let jsx_dev_source = in_node_modules(path)

@@ -226,6 +226,37 @@ fn unloaded_virtual(id: &str, plugin_id: &str, watched: Vec<SourceFile>) -> Plug
     }
 }
 
+/// An asset (one of Vite's asset types) in a project with plugins: a `load` hook that answers
+/// for it makes it a module, as under Vite, where the plugins' `load` comes before the asset
+/// plugin's (vite-plugin-wasm's `.wasm` modules); else it stays its URL (`Untouched`). Never
+/// kept in the compile cache: the plugin reads the file itself.
+pub fn run_for_asset(db: &dyn Db, path: &Path, id: &str, env: PluginEnv) -> PluginPass {
+    let Some(plugins) = db.plugins() else {
+        return PluginPass::Untouched;
+    };
+    let _fingerprint = Project::try_get(db).map(|p| p.options(db).plugins_fingerprint);
+    let plugin_id = plugin_id(db.files().root(), path);
+    if !plugins.wants_load_in(env, &plugin_id) {
+        return PluginPass::Untouched;
+    }
+    match plugin_cache::ask(plugins, env, &plugin_id, true, "") {
+        Answer::Untouched | Answer::UnloadedVirtual => PluginPass::Untouched,
+        Answer::Code(kept) => {
+            log_warnings(id, &kept.warnings);
+            let watched = depend_on(db, &kept.watch_files);
+            code(id, path, kept, watched)
+        }
+        Answer::Failed {
+            error,
+            loaded,
+            watch_files,
+        } => PluginPass::Failed {
+            watched: depend_on(db, &watch_files),
+            diagnostic: diagnostic(id, loaded.as_deref().unwrap_or(""), &error),
+        },
+    }
+}
+
 /// Whether any plugin of either environment may load or transform the module at `path` (text
 /// `text`): only then does the app's server get a compile of its own
 /// (`parsed::server_parsed_module`), run with the ssr environment's plugins (which may be

@@ -268,3 +268,32 @@ export default 'index';
         ["/node_modules/nested/node_modules/shared/index.js"]
     );
 }
+
+/// The JSX a config sets (`react({ jsxImportSource: '@emotion/react' })` through `oxc.jsx`) wins
+/// over the tsconfig's for the project's own files, as under Vite; npm packages keep theirs.
+#[test]
+fn a_configs_jsx_import_source_wins_over_the_tsconfigs() {
+    const APP: &str = r#"
+//- /index.html
+<script type="module" src="/src/main.tsx"></script>
+//- /tsconfig.json
+{ "compilerOptions": { "jsx": "react-jsx", "jsxImportSource": "preact" } }
+//- /src/main.tsx
+export const App = () => <b css={{ color: 'blue' }}>hi</b>;
+"#;
+    let options = ProjectOptions {
+        jsx: Some(crate::transform::Jsx::Automatic {
+            import_source: "@emotion/react".into(),
+        }),
+        ..ProjectOptions::default()
+    };
+    let mut p = Incremental::with_options(APP, options);
+    p.build();
+    let chunk = p.chunk();
+    assert!(chunk.contains("@emotion/react/jsx-dev-runtime"), "{chunk}");
+    assert!(!chunk.contains("preact/jsx-dev-runtime"), "{chunk}");
+    // Without it, the tsconfig's.
+    let mut p = Incremental::with_options(APP, ProjectOptions::default());
+    p.build();
+    assert!(p.chunk().contains("preact/jsx-dev-runtime"));
+}

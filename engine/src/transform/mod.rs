@@ -188,12 +188,18 @@ impl Default for Jsx {
     }
 }
 
+/// Automatic JSX runtimes that are React's own, wrapped (`@emotion/react`'s `jsx` adds the
+/// `css` prop and renders React elements): Fast Refresh applies to their components too.
+const REACT_WRAPPING_RUNTIMES: &[&str] = &["@emotion/react", "theme-ui", "@theme-ui/core"];
+
 impl Jsx {
-    /// The JSX is React's: the automatic runtime from `react`, or `React.createElement`.
-    /// Fast Refresh applies only then.
+    /// The JSX is React's: the automatic runtime from `react` (or a wrapper of it, Emotion's),
+    /// or `React.createElement`. Fast Refresh applies only then.
     pub fn is_react(&self) -> bool {
         match self {
-            Jsx::Automatic { import_source } => &**import_source == "react",
+            Jsx::Automatic { import_source } => {
+                &**import_source == "react" || REACT_WRAPPING_RUNTIMES.contains(&&**import_source)
+            }
             Jsx::Classic { factory, .. } => factory.starts_with("React."),
             Jsx::Preserve { .. } => false,
         }

@@ -1524,6 +1524,21 @@ fn automatic_runtime_imports_the_tsconfigs_jsx_import_source_without_fast_refres
     let react = compile_script("/src/app.tsx", PREACT_APP, ScriptConfig::default());
     assert!(react.code.expect("code").contains("$RefreshReg$("));
     assert!(react.hot.refresh_boundary);
+
+    // Emotion's runtime wraps React's (the `css` prop): its components refresh too.
+    let emotion = ScriptConfig {
+        jsx: Jsx::Automatic {
+            import_source: "@emotion/react".into(),
+        },
+        ..ScriptConfig::default()
+    };
+    let out = compile_script("/src/app.tsx", PREACT_APP, emotion);
+    assert_eq!(
+        render_imports(&out.imports)[0],
+        "Static @emotion/react/jsx-dev-runtime 1:1"
+    );
+    assert!(out.code.expect("code").contains("$RefreshReg$("));
+    assert!(out.hot.refresh_boundary);
 }
 
 /// What `@prefresh/vite` (from `@preact/preset-vite`) hands on: Babel's refresh registrations

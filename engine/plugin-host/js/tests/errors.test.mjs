@@ -13,4 +13,10 @@ test("a message's own code frame (compiler-sfc's) is split off; other messages s
   const prose = 'Could not load x\n\nDid you mean y?';
   assert.deepEqual(splitMessageFrame(prose), [prose, null]);
   assert.deepEqual(splitMessageFrame('x\n\n1 | a\n  | ^\n\n'), ['x', '1 | a\n  | ^']);
+  // Babel's (@vitejs/plugin-react's `babel` option): the error's line marked with `>`.
+  const babel = '/p/src/Emo.tsx: Unexpected token (12:13)\n\n  11 |   <div>\n> 12 |     <Title <id="t">\n     |            ^\n  13 |   </div>';
+  assert.deepEqual(splitMessageFrame(babel), [
+    '/p/src/Emo.tsx: Unexpected token (12:13)',
+    '  11 |   <div>\n> 12 |     <Title <id="t">\n     |            ^\n  13 |   </div>',
+  ]);
 });
