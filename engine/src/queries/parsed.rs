@@ -198,104 +198,81 @@ fn parse(db: &dyn Db, file: SourceFile, env: PluginEnv) -> Arc<ParsedModule> {
     // A stylesheet's `?inline` goes through the plugins too (PostCSS, Sass, Tailwind CSS), as
     // under Vite, and exports what they made as a string.
     let inline_stylesheet = inline_stylesheet(path);
-    if let FileContents::Text(text) = contents
-        && (inline_stylesheet || plugin_passed(class))
-    {
-        match plugin_pass::run(db, path, &id, text, env) {
-            PluginPass::Untouched => {}
-            PluginPass::Failed {
-                diagnostic,
-                watched,
-            } => {
-                return Arc::new(ParsedModule {
-                    watched: watched.into(),
-                    ..ParsedModule::failed(diagnostic)
-                });
-            }
-            PluginPass::Code {
-                code,
-                map,
-                lang: Lang::Script(kind),
-                watched,
-            } => {
-                let mut parsed = compile_script(db, file, path, &id, kind, &Arc::from(code));
-                if let (Some(plugin_map), Some(ours)) = (map, parsed.map.as_deref())
-                    && let Some(chained) =
-                        plugin_pass::chain_map(ours, &plugin_map, db.files().root(), path)
-                {
-                    // Its sources and their text are the plugin's.
-                    parsed.map = Some(chained.into());
-                    parsed.map_source = None;
-                }
-                parsed.watched = watched.into();
-                return Arc::new(parsed);
-            }
-            PluginPass::Code {
-                code,
-                lang: Lang::Css,
-                watched,
-                ..
-            } if inline_stylesheet => {
-                let real = ImportQuery::of_path(path).map_or_else(|| path.clone(), |(r, _)| r);
-                let compiled = compile_stylesheet(db, &real, variant_of(&id), &code);
-                return Arc::new(ParsedModule {
-                    diagnostics: compiled.diagnostics.into(),
-                    watched: watched.into(),
-                    ..ParsedModule::from_compiled(string_module(
-                        compiled.stylesheet.as_deref().unwrap_or(""),
-                    ))
-                });
-            }
-            PluginPass::Code {
-                code,
-                map,
-                lang: Lang::Css,
-                watched,
-            } => {
-                // The plugin's map (the compiled CSS → the `.scss`) rides at the end of the
-                // text, which the plain-CSS rewrite keeps line for line; a CSS Module's pass
-                // (lightningcss) reads it there and ends its own text with the two composed.
-                let comment =
-                    map.and_then(|map| plugin_pass::css_map_comment(&map, db.files().root(), path));
-                let code = match comment {
-                    Some(comment) => format!("{}\n{comment}\n", code.trim_end()),
-                    None => code,
-                };
-                let compiled = compile_stylesheet(db, path, &id, &code);
-                return Arc::new(ParsedModule {
-                    watched: watched.into(),
-                    ..parsed_stylesheet(compiled)
-                });
-            }
+    let pass = match contents {
+        FileContents::Text(text) if inline_stylesheet || plugin_passed(class) => {
+            plugin_pass::run(db, path, &id, text, env)
         }
-    }
-    // An asset a plugin's `load` answers for (vite-plugin-wasm): its code, compiled as a script.
-    if class == FileClass::Asset && !matches!(contents, FileContents::Missing) {
-        match plugin_pass::run_for_asset(db, path, &id, env) {
-            PluginPass::Untouched => {}
-            PluginPass::Failed {
-                diagnostic,
-                watched,
-            } => {
-                return Arc::new(ParsedModule {
-                    watched: watched.into(),
-                    ..ParsedModule::failed(diagnostic)
-                });
+        // An asset a plugin's `load` answers for (vite-plugin-wasm's `.wasm`): its code.
+        FileContents::Text(_) | FileContents::Binary { .. } if class == FileClass::Asset => {
+            plugin_pass::run_for_asset(db, path, &id, env)
+        }
+        _ => PluginPass::Untouched,
+    };
+    match pass {
+        PluginPass::Untouched => {}
+        PluginPass::Failed {
+            diagnostic,
+            watched,
+        } => {
+            return Arc::new(ParsedModule {
+                watched: watched.into(),
+                ..ParsedModule::failed(diagnostic)
+            });
+        }
+        PluginPass::Code {
+            code,
+            map,
+            lang: Lang::Script(kind),
+            watched,
+        } => {
+            let mut parsed = compile_script(db, file, path, &id, kind, &Arc::from(code));
+            if let (Some(plugin_map), Some(ours)) = (map, parsed.map.as_deref())
+                && let Some(chained) =
+                    plugin_pass::chain_map(ours, &plugin_map, db.files().root(), path)
+            {
+                // Its sources and their text are the plugin's.
+                parsed.map = Some(chained.into());
+                parsed.map_source = None;
             }
-            PluginPass::Code {
-                code,
-                lang,
-                watched,
-                ..
-            } => {
-                let kind = match lang {
-                    Lang::Script(kind) => kind,
-                    Lang::Css => transform::SourceKind::Ts,
-                };
-                let mut parsed = compile_script(db, file, path, &id, kind, &Arc::from(code));
-                parsed.watched = watched.into();
-                return Arc::new(parsed);
-            }
+            parsed.watched = watched.into();
+            return Arc::new(parsed);
+        }
+        PluginPass::Code {
+            code,
+            lang: Lang::Css,
+            watched,
+            ..
+        } if inline_stylesheet => {
+            let real = ImportQuery::of_path(path).map_or_else(|| path.clone(), |(r, _)| r);
+            let compiled = compile_stylesheet(db, &real, variant_of(&id), &code);
+            return Arc::new(ParsedModule {
+                diagnostics: compiled.diagnostics.into(),
+                watched: watched.into(),
+                ..ParsedModule::from_compiled(string_module(
+                    compiled.stylesheet.as_deref().unwrap_or(""),
+                ))
+            });
+        }
+        PluginPass::Code {
+            code,
+            map,
+            lang: Lang::Css,
+            watched,
+        } => {
+            // The plugin's map (the compiled CSS → the `.scss`) rides at the end of the
+            // text, which the plain-CSS rewrite keeps line for line; a CSS Module's pass
+            // (lightningcss) reads it there and ends its own text with the two composed.
+            let comment =
+                map.and_then(|map| plugin_pass::css_map_comment(&map, db.files().root(), path));
+            let code = match comment {
+                Some(comment) => format!("{}\n{comment}\n", code.trim_end()),
+                None => code,
+            };
+            let compiled = compile_stylesheet(db, path, &id, &code);
+            return Arc::new(ParsedModule {
+                watched: watched.into(),
+                ..parsed_stylesheet(compiled)
+            });
         }
     }
     let parsed = match (class, contents) {
