@@ -366,9 +366,10 @@ pub fn read_contents(path: &Path) -> FileContents {
     let Ok(bytes) = std::fs::read(path) else {
         return FileContents::Missing;
     };
+    // (A file of an unknown type that big is kept as its hash, as an asset: its URL.)
     let too_big = matches!(
         class,
-        FileClass::Script(_) | FileClass::Raw | FileClass::Inline
+        FileClass::Script(_) | FileClass::Raw | FileClass::Inline | FileClass::Unknown
     ) && bytes.len() as u64 > MAX_MODULE_BYTES;
     // A stylesheet's `?inline` (plain, or Sass/Less/... for the plugins' CSS pipeline) is its
     // text; any other file's is the `data:` URL Vite gives.
