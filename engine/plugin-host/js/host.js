@@ -102,6 +102,7 @@ function ask(method, body) {
 // --- state: one loaded config at a time
 const state = {
   root: process.cwd(),
+  watching: null, // the plugins hearing of the last batch's files (`tellWatchers`), or null
   config: null, // the resolved config the plugins see
   plugins: [], // the client environment's, sorted by enforce
   filters: [], // per plugin: { resolveId, load, transform } normalised filters
@@ -1203,8 +1204,15 @@ function tellWatchers({ changed = [], created = [], removed = [] }) {
       }
     }
   };
-  run();
+  // What hotloop asks next (the edit's hot update, the build's transforms) waits for this,
+  // as Vite's watcher awaits `watchChange` before its hot update: vanilla-extract's compiler
+  // forgets a changed file there. Bounded: a listener that never settles holds nothing long.
+  const done = run();
+  state.watching = Promise.race([done, new Promise((resolve) => setTimeout(resolve, WATCH_WAIT_MS).unref())]);
 }
+
+/** How long hotloop's requests wait for the plugins' `watchChange` and watcher listeners. */
+const WATCH_WAIT_MS = 2000;
 
 // --- the loop
 
@@ -1224,7 +1232,7 @@ function onFrame(f) {
   if (f.kind === 'request') {
     if (!IS_WORKER && routeToWorker(f)) return;
     const h = handlers[f.method];
-    const ready = f.method === 'loadConfig' ? null : state.viteLoading;
+    const ready = f.method === 'loadConfig' ? null : Promise.all([state.viteLoading, state.watching]);
     answer(f, h ? Promise.resolve(ready).then(() => h(f.body ?? {})) : Promise.reject(new Error(`unknown method ${f.method}`)));
   } else if (f.kind === 'notification') {
     if (f.method === 'clientEvent' && !IS_WORKER) onClientEvent(f.body ?? {});

@@ -1696,3 +1696,28 @@ fn the_jsx_a_plugins_config_hook_sets_is_reported() {
         })
     );
 }
+
+/// What hotloop asks after telling the host of a batch waits for the plugins' `watchChange`
+/// (Vite's watcher awaits it before its hot update): vanilla-extract's compiler forgets a
+/// changed file there, and a transform that came first compiled the old text.
+#[test]
+fn requests_after_a_batch_wait_for_the_plugins_watch_change() {
+    let config = r#"
+let version = 1;
+export default { plugins: [{
+  name: 'slow-watch',
+  async watchChange() { await new Promise((r) => setTimeout(r, 150)); version++; },
+  resolveId(id) { return id === 'virtual:v' ? '\0virtual:v' : null },
+  load(id) { return id === '\0virtual:v' ? `export default ${version}` : null },
+}] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let (host, _) = start(&p, "vite.config.mjs");
+    let v = || host.load("\0virtual:v").unwrap().unwrap().code;
+    assert_eq!(v(), "export default 1");
+    host.files_changed(&FileChanges {
+        changed: vec![p.path("src/a.css.ts")],
+        ..Default::default()
+    });
+    assert_eq!(v(), "export default 2");
+}

@@ -131,8 +131,11 @@ impl EngineHost {
         let mut applied = AppliedChanges::default();
         let mut batch: FxHashSet<PathBuf> = FxHashSet::default();
         let mut tsconfig_changed = false;
-        // What the plugins hear of this batch (`files_changed`).
+        // What the plugins hear of this batch (`files_changed`), then the hot updates of the
+        // changed files (`tell_plugins`; a file no module reads has no modules), in Vite's
+        // order: its watcher's `watchChange` before `handleHotUpdate`.
         let mut files = FileChanges::default();
+        let mut hot_updates: Vec<(PathBuf, bool)> = Vec::new();
         for path in paths {
             let path = self.normalize(path);
             if !batch.insert(path.clone()) {
@@ -167,7 +170,7 @@ impl EngineHost {
                     } else {
                         files.removed.push(name);
                     }
-                    self.tell_plugins(&path, true, &mut applied);
+                    hot_updates.push((path.clone(), true));
                 }
                 continue;
             }
@@ -206,7 +209,7 @@ impl EngineHost {
                         // their hot update (intlify's locale files feed a virtual module).
                         if !meta.is_dir() {
                             files.changed.push(path.to_string_lossy().into_owned());
-                            self.tell_plugins(&path, false, &mut applied);
+                            hot_updates.push((path.clone(), false));
                         }
                         continue;
                     }
@@ -220,7 +223,7 @@ impl EngineHost {
                         self.touch_scanners_of(&path);
                         if self.modified.contains(&path) {
                             files.changed.push(path.to_string_lossy().into_owned());
-                            self.tell_plugins(&path, false, &mut applied);
+                            hot_updates.push((path.clone(), false));
                         } else {
                             files.created.push(path.to_string_lossy().into_owned());
                         }
@@ -240,6 +243,12 @@ impl EngineHost {
         if tsconfig_changed {
             self.refresh_tsconfig_facts(&mut applied);
         }
+        files.structural = applied.epoch_moved;
+        self.modified.clear();
+        self.tell_plugins_files_changed(&files);
+        for (path, tracked) in hot_updates {
+            self.tell_plugins(&path, tracked, &mut applied);
+        }
         // Modules the plugins marked stale while hearing of these changes
         // (`moduleGraph.invalidateModule` in a hot update) compile with this batch.
         let invalidated = self.take_plugin_invalidations();
@@ -250,9 +259,6 @@ impl EngineHost {
         if applied.epoch_moved {
             self.move_epoch();
         }
-        files.structural = applied.epoch_moved;
-        self.modified.clear();
-        self.tell_plugins_files_changed(&files);
         tracing::debug!(
             changed = applied.changed_files.len(),
             epoch_moved = applied.epoch_moved,
