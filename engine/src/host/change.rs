@@ -167,10 +167,11 @@ impl EngineHost {
                     let name = path.to_string_lossy().into_owned();
                     if path.exists() {
                         files.changed.push(name);
+                        hot_updates.push((path.clone(), true));
                     } else {
+                        // (`hotUpdate` with `type: 'delete'` from the host: no file to read)
                         files.removed.push(name);
                     }
-                    hot_updates.push((path.clone(), true));
                 }
                 continue;
             }
