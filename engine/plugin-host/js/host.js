@@ -1170,6 +1170,10 @@ async function hotUpdate(file, ids, timestamp, type = 'update') {
  */
 function tellWatchers({ changed = [], created = [], removed = [] }) {
   if (!state.plugins) return;
+  // A worker's plugins are instances of their own: they hear `watchChange` too (a worker
+  // owns the files it compiles); the watcher's events and the create/delete hot updates are
+  // the primary's (its dev server's).
+  const primary = !IS_WORKER;
   const events = [
     ...created.map((file) => ['add', 'create', file]),
     ...changed.map((file) => ['change', 'update', file]),
@@ -1179,8 +1183,8 @@ function tellWatchers({ changed = [], created = [], removed = [] }) {
   const run = async () => {
     for (const [name, event, file] of events) {
       try {
-        state.watcher?.emit(name, file);
-        state.watcher?.emit('all', name, file);
+        if (primary) state.watcher?.emit(name, file);
+        if (primary) state.watcher?.emit('all', name, file);
       } catch (e) {
         warn('', 'server.watcher', `a '${name}' listener failed: ${e?.message ?? e}`);
       }
@@ -1193,7 +1197,7 @@ function tellWatchers({ changed = [], created = [], removed = [] }) {
         }
       }
       // (an edit's own hot update is hotloop's request, before its build)
-      if (event !== 'update') {
+      if (primary && event !== 'update') {
         const ids = [...state.modules.values()].filter((m) => m.file === file).map((m) => m.id);
         try {
           await hotUpdate(file, event === 'delete' ? ids : [], Date.now(), event);
@@ -1239,10 +1243,8 @@ function onFrame(f) {
     if (f.method === 'filesChanged') {
       // Before the build that follows, in every thread that may hold a kept Tailwind scanner.
       noteFilesChanged(f.body ?? {});
-      if (!IS_WORKER) {
-        for (const w of pool.workers) if (!w.stopping) w.worker.postMessage(f);
-        tellWatchers(f.body ?? {});
-      }
+      if (!IS_WORKER) for (const w of pool.workers) if (!w.stopping) w.worker.postMessage(f);
+      tellWatchers(f.body ?? {});
     }
   } else if (f.kind === 'response' || f.kind === 'error') {
     const w = waiting.get(f.id);

@@ -1721,3 +1721,36 @@ export default { plugins: [{
     });
     assert_eq!(v(), "export default 2");
 }
+
+/// A worker's plugins are instances of their own: the files a batch changed reach their
+/// `watchChange` too, before the next request the worker runs (vanilla-extract's compiler in
+/// the worker that owns a `.css.ts` file).
+#[test]
+fn workers_plugins_hear_watch_change_too() {
+    let config = r#"
+import { threadId } from 'node:worker_threads';
+const heard = new Set();
+export default { plugins: [{
+  name: 'per-thread',
+  watchChange(id) { heard.add(id); },
+  transform(code, id) { if (id.endsWith('.vue')) return `${code}:${threadId}:${heard.has(id) ? 'heard' : 'not heard'}`; },
+}] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let (host, events) = with_workers(&p, 2, 1);
+    let code = |id: &str| host.transform(id, "x").unwrap().expect("transformed").code;
+    code(&p.path("src/first.vue"));
+    support::wait_workers(&events);
+    let file = p.path("src/on-a-worker.vue");
+    let before = code(&file);
+    assert!(
+        !before.starts_with("x:0:") && before.ends_with(":not heard"),
+        "{before}"
+    );
+    host.files_changed(&FileChanges {
+        changed: vec![file.clone()],
+        ..Default::default()
+    });
+    let after = code(&file);
+    assert_eq!(after, before.replace("not heard", "heard"));
+}
