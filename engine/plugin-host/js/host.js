@@ -1164,9 +1164,10 @@ async function hotUpdate(file, ids, timestamp, type = 'update') {
 /**
  * What hotloop's watcher saw, as Vite's tells plugins: `server.watcher`'s `change`/`add`/
  * `unlink` (and `all`) events, then each plugin's `watchChange(id, { event })`, in batch
- * order. Not awaited by hotloop: what a plugin does about it comes back as its own edits
- * (TanStack Router's generator writes `routeTree.gen.ts`), invalidations (`reloadModule`) or
- * a reload. A failing listener or hook is a warning naming it.
+ * order. hotloop's next requests wait for it (`state.watching`, bounded); what a plugin does
+ * about it comes back as its own edits (TanStack Router's generator writes
+ * `routeTree.gen.ts`), invalidations (`reloadModule`) or a reload. A failing listener or hook
+ * is a warning naming it.
  */
 function tellWatchers({ changed = [], created = [], removed = [] }) {
   if (!state.plugins) return;
