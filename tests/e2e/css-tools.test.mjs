@@ -19,7 +19,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { Tab, browserAvailable, editFile, launchBrowser, writeFile } from './lib/harness.mjs';
+import { Tab, browserAvailable, editFile, launchBrowser, overlayText, writeFile } from './lib/harness.mjs';
 import { StarterApp } from './lib/starters.mjs';
 import { CSS_TOOLS } from './lib/css-tools.mjs';
 
@@ -33,11 +33,6 @@ after(async () => {
   await browser?.close();
 });
 
-/** The overlay's visible text (its style sheet left out), or null while none shows. */
-const overlayText = () => {
-  const root = document.querySelector('hotloop-error-overlay')?.shadowRoot;
-  return root ? [...root.children].filter((c) => c.tagName !== 'STYLE').map((c) => c.innerText).join('\n') : null;
-};
 const counterText = () => document.querySelector('button.counter')?.textContent.trim() ?? null;
 /** `[prop, selector]` → the element's computed value of `prop`. */
 const styleOf = ([prop, selector]) => {

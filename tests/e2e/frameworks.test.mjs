@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { Tab, browserAvailable, childrenOf, editFile, launchBrowser } from './lib/harness.mjs';
+import { Tab, browserAvailable, childrenOf, editFile, launchBrowser, overlayText } from './lib/harness.mjs';
 import { StarterApp } from './lib/starters.mjs';
 
 const skip = !browserAvailable() && 'chromium is not installed (set HOTLOOP_REQUIRE_BROWSER=1 to fail instead)';
@@ -27,11 +27,6 @@ after(async () => {
   await browser?.close();
 });
 
-/** The overlay's visible text (its style sheet left out), or null while none shows. */
-const overlayText = () => {
-  const root = document.querySelector('hotloop-error-overlay')?.shadowRoot;
-  return root ? [...root.children].filter((c) => c.tagName !== 'STYLE').map((c) => c.innerText).join('\n') : null;
-};
 const counterText = () => document.querySelector('button.counter')?.textContent.trim() ?? null;
 const headingText = () => document.querySelector('h1')?.textContent ?? null;
 const counterStyle = (prop) => {

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { Server, Tab, browserAvailable, childrenOf, copyFixture, editFile, launchBrowser, waitFor, writeFile, writeFileAtomic } from './lib/harness.mjs';
+import { Server, Tab, browserAvailable, childrenOf, copyFixture, editFile, launchBrowser, overlayText, waitFor, writeFile, writeFileAtomic } from './lib/harness.mjs';
 import { copyStarter } from './lib/starters.mjs';
 
 const skip = !browserAvailable() && 'chromium is not installed (set HOTLOOP_REQUIRE_BROWSER=1 to fail instead)';
@@ -26,10 +26,6 @@ after(async () => {
 const pluginHosts = (server) =>
   childrenOf(server.child.pid).filter((c) => c.cmdline.some((a) => path.basename(a) === 'host.js') && /node/.test(path.basename(c.cmdline[0])));
 
-const overlayText = () => {
-  const root = document.querySelector('hotloop-error-overlay')?.shadowRoot;
-  return root ? [...root.children].filter((c) => c.tagName !== 'STYLE').map((c) => c.innerText).join('\n') : null;
-};
 /** The overlay's text once it mentions `needle` (else null: keep waiting). */
 const overlayWith = (needle) => {
   const root = document.querySelector('hotloop-error-overlay')?.shadowRoot;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { Tab, browserAvailable, editFile, launchBrowser } from './lib/harness.mjs';
+import { Tab, browserAvailable, editFile, launchBrowser, overlayText as visibleOverlay } from './lib/harness.mjs';
 import { StarterApp, starter } from './lib/starters.mjs';
 
 const skip = !browserAvailable() && 'chromium is not installed (set HOTLOOP_REQUIRE_BROWSER=1 to fail instead)';
@@ -171,11 +171,6 @@ describe('qwik-ts: vite-plugin-qwik (segments by this.load, its own full reloads
   const QWIK = { dependencies: { '@builder.io/qwik': '1.20.1' }, npmArgs: ['--legacy-peer-deps'] };
   const edit = (...replacements) => editFile(app.file('src/app.tsx'), ...replacements);
   const heading = () => document.querySelector('h1')?.textContent ?? null;
-  /** The overlay's visible text (its style sheet left out), or null while none shows. */
-  const overlayShown = () => {
-    const root = document.querySelector('hotloop-error-overlay')?.shadowRoot;
-    return root ? [...root.children].filter((c) => c.tagName !== 'STYLE').map((c) => c.innerText).join('\n') : null;
-  };
 
   before(async () => {
     app = await StarterApp.start('qwik-ts', QWIK);
@@ -212,7 +207,7 @@ describe('qwik-ts: vite-plugin-qwik (segments by this.load, its own full reloads
     const marker = 'const = useSignal(0)';
     edit('const count = useSignal(0)', marker);
     await tab.untilLog(/^\[hmr\] error \/src\/app\.tsx:\d+:\d+/, { from });
-    const overlay = await tab.until(overlayShown);
+    const overlay = await tab.until(visibleOverlay);
     const line = fs.readFileSync(app.file('src/app.tsx'), 'utf8').split('\n').findIndex((l) => l.includes(marker)) + 1;
     assert.match(overlay, new RegExp(`/src/app\\.tsx:${line}:\\d+`));
     assert.match(overlay, /\[plugin vite-plugin-qwik\]/);

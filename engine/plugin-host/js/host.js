@@ -1199,7 +1199,7 @@ function tellWatchers({ changed = [], created = [], removed = [] }) {
       }
       // (an edit's own hot update is hotloop's request, before its build)
       if (primary && event !== 'update') {
-        const ids = [...state.modules.values()].filter((m) => m.file === file).map((m) => m.id);
+        const ids = [...(moduleGraph.getModulesByFile(file) ?? [])].map((m) => m.id);
         try {
           await hotUpdate(file, event === 'delete' ? ids : [], Date.now(), event);
         } catch (e) {

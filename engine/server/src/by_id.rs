@@ -55,17 +55,27 @@ pub(crate) fn requested_id(path: &str, query: Option<&str>) -> Option<String> {
         None if path.starts_with("/@") && !path.starts_with("/@fs/") && path.len() > 2 => path,
         None => return None,
     };
-    let decoded = percent_encoding::percent_decode_str(rest)
-        .decode_utf8()
-        .ok()?
-        .replace("__x00__", "\0");
+    let decoded = decoded(rest)?.replace("__x00__", "\0");
     if decoded.is_empty() {
         return None;
     }
-    Some(match query {
-        Some(query) => format!("{decoded}?{query}"),
-        None => decoded,
-    })
+    Some(with_query(decoded, query))
+}
+
+/// `path` percent-decoded, or `None` when that is not UTF-8.
+fn decoded(path: &str) -> Option<std::borrow::Cow<'_, str>> {
+    percent_encoding::percent_decode_str(path)
+        .decode_utf8()
+        .ok()
+}
+
+/// `id` (or a URL's path) with the request's query kept (`?v=1`), as Vite keeps it.
+pub(crate) fn with_query(id: impl Into<String>, query: Option<&str>) -> String {
+    let id = id.into();
+    match query {
+        Some(query) => format!("{id}?{query}"),
+        None => id,
+    }
 }
 
 /// A URL no file answers that a plugin may: a script or a stylesheet by its extension, as
@@ -77,13 +87,7 @@ pub(crate) fn plugin_url(path: &str, query: Option<&str>) -> Option<String> {
     if !matches!(ext, "js" | "mjs" | "cjs" | "css") {
         return None;
     }
-    let decoded = percent_encoding::percent_decode_str(path)
-        .decode_utf8()
-        .ok()?;
-    Some(match query {
-        Some(query) => format!("{decoded}?{query}"),
-        None => decoded.into_owned(),
-    })
+    Some(with_query(decoded(path)?, query))
 }
 
 /// Vite's `import.meta.hot` for a module served by id (`__vite__createHotContext` in front of

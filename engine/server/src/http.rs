@@ -723,10 +723,7 @@ pub(crate) async fn fallback(State(state): State<Arc<AppState>>, request: Reques
         return text(StatusCode::NOT_FOUND, format!("not found: {raw_path}"));
     }
     // A module by its plugin id, fetched by the page at run time (`by_id.rs`).
-    let url = match request.uri().query() {
-        Some(query) => format!("{raw_path}?{query}"),
-        None => raw_path.clone(),
-    };
+    let url = crate::by_id::with_query(raw_path.as_str(), request.uri().query());
     if let Some(id) = crate::by_id::requested_id(&raw_path, request.uri().query())
         && let Some(response) = crate::by_id::answer(&state, id, &url).await
     {

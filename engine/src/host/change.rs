@@ -7,6 +7,17 @@
 //! its directory or one above (`touch_scanners_of`): Tailwind CSS's sources, a class only the
 //! new file uses. The plugin host hears each batch's changed files before the build
 //! (`Plugins::files_changed`), so that its kept Tailwind scanners read only those.
+//!
+//! What the plugins hear and say back, in Vite's order: every file the watcher saw changed,
+//! created or removed (`FileChanges`: `server.watcher` events and `watchChange` in the host,
+//! which hotloop's next requests wait for), then the hot update of each changed file (with no
+//! modules for a file no module reads). The modules they mark stale meanwhile
+//! (`server.reloadModule`, `moduleGraph.invalidateModule`, `ws.send({ type: 'update' })`)
+//! compile with the same batch, and a reload they ask for is that batch's
+//! (`AppliedChanges::reload_requested`: one reload, none while the batch left errors). A
+//! module a plugin failed on is compiled again with the next edit
+//! (`retry_plugin_failures`: a plugin's `load` may read what another file's `transform` left),
+//! and an edited file's outputs never come from the compile cache again (`plugin_cache.rs`).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -398,17 +409,24 @@ impl EngineHost {
 
     fn recompile_into(&mut self, paths: &[PathBuf], applied: &mut AppliedChanges) {
         for path in paths {
-            let Some(file) = self.db.files().get(path) else {
-                continue;
-            };
-            if self.pending.dirty_set.contains(&file) {
-                continue;
+            if let Some(file) = self.db.files().get(path) {
+                self.compile_again(file, applied);
             }
-            let contents = file.contents(&self.db).clone();
-            file.set_contents(&mut self.db).to(contents);
-            self.pending.mark(file);
-            applied.changed_files.push(self.db.files().module_id(path));
         }
+    }
+
+    /// Marks `file` to compile again in the next build, as an edit of it would (its input set
+    /// to the same contents), unless the batch has it already.
+    fn compile_again(&mut self, file: SourceFile, applied: &mut AppliedChanges) {
+        if self.pending.dirty_set.contains(&file) {
+            return;
+        }
+        let contents = file.contents(&self.db).clone();
+        file.set_contents(&mut self.db).to(contents);
+        self.pending.mark(file);
+        applied
+            .changed_files
+            .push(self.db.files().module_id(file.path(&self.db)));
     }
 
     /// Compiles again, with an edit's batch, the modules whose plugin hooks failed in the last
@@ -423,24 +441,19 @@ impl EngineHost {
         let Some(state) = &self.state else {
             return;
         };
-        let mut failed: Vec<SourceFile> = Vec::new();
-        for (index, diagnostics) in &state.with_diagnostics {
-            let file = state.graph.files[index.0 as usize];
-            if diagnostics
-                .iter()
-                .any(|d| d.kind == DiagnosticKind::Transform)
-                && !self.pending.dirty_set.contains(&file)
-            {
-                failed.push(file);
-            }
-        }
+        let failed: Vec<SourceFile> = state
+            .with_diagnostics
+            .iter()
+            .filter(|(_, diagnostics)| {
+                diagnostics
+                    .iter()
+                    .any(|d| d.kind == DiagnosticKind::Transform)
+            })
+            .map(|(index, _)| state.graph.files[index.idx()])
+            .collect();
         for file in failed {
-            let contents = file.contents(&self.db).clone();
-            file.set_contents(&mut self.db).to(contents);
-            self.pending.mark(file);
-            let path = file.path(&self.db).clone();
-            tracing::debug!(file = %path.display(), "compiling again a module a plugin failed on");
-            applied.changed_files.push(self.db.files().module_id(&path));
+            tracing::debug!(file = %file.path(&self.db).display(), "compiling again a module a plugin failed on");
+            self.compile_again(file, applied);
         }
     }
 

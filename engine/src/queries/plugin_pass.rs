@@ -12,7 +12,7 @@
 //! hotloop's (the output → the factory) by `chain_map`, so devtools show the `.vue`/`.svelte`
 //! source; its absolute paths under the root become root-relative ids, like hotloop's own maps.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::db::Db;
@@ -152,28 +152,44 @@ pub fn run(db: &dyn Db, path: &Path, id: &str, text: &Arc<str>, env: PluginEnv) 
             error,
             loaded,
             watch_files,
-        } => {
-            let mut watched = depend_on(db, &watch_files);
-            let text = loaded.as_deref().unwrap_or(text);
-            let diagnostic = match error_file(db, path, &error) {
-                // The error is in another file (a partial): the diagnostic names that file,
-                // and its frame comes from that file's text.
-                Some(file) => {
-                    watched.push(file);
-                    let other = match file.contents(db) {
-                        crate::inputs::FileContents::Text(text) => text.clone(),
-                        _ => Arc::from(""),
-                    };
-                    let id = db.files().module_id(file.path(db));
-                    diagnostic(&id, &other, &error)
-                }
-                None => diagnostic(id, text, &error),
+        } => failed(
+            db,
+            path,
+            id,
+            loaded.as_deref().unwrap_or(text),
+            &error,
+            &watch_files,
+        ),
+    }
+}
+
+/// A hook's failure as the module's diagnostic (`text`: what the hook saw), with the files
+/// it watched and, for an error in another file (a partial), that file: the diagnostic names
+/// it and its frame comes from its text.
+fn failed(
+    db: &dyn Db,
+    path: &Path,
+    id: &str,
+    text: &str,
+    error: &PluginError,
+    watch_files: &[PathBuf],
+) -> PluginPass {
+    let mut watched = depend_on(db, watch_files);
+    let diagnostic = match error_file(db, path, error) {
+        Some(file) => {
+            watched.push(file);
+            let other = match file.contents(db) {
+                crate::inputs::FileContents::Text(text) => text.clone(),
+                _ => Arc::from(""),
             };
-            PluginPass::Failed {
-                diagnostic,
-                watched,
-            }
+            let id = db.files().module_id(file.path(db));
+            diagnostic(&id, &other, error)
         }
+        None => diagnostic(id, text, error),
+    };
+    PluginPass::Failed {
+        diagnostic,
+        watched,
     }
 }
 
@@ -250,10 +266,14 @@ pub fn run_for_asset(db: &dyn Db, path: &Path, id: &str, env: PluginEnv) -> Plug
             error,
             loaded,
             watch_files,
-        } => PluginPass::Failed {
-            watched: depend_on(db, &watch_files),
-            diagnostic: diagnostic(id, loaded.as_deref().unwrap_or(""), &error),
-        },
+        } => failed(
+            db,
+            path,
+            id,
+            loaded.as_deref().unwrap_or(""),
+            &error,
+            &watch_files,
+        ),
     }
 }
 

@@ -172,6 +172,15 @@ export async function launchBrowser() {
 }
 
 /** A page with its console log collected, so tests wait on the runtime's lifecycle lines. */
+/**
+ * The error overlay's visible text (its style sheet left out), or null while none shows. Runs
+ * in the page: `tab.until(overlayText)`, `tab.page.evaluate(overlayText)`.
+ */
+export const overlayText = () => {
+  const root = document.querySelector('hotloop-error-overlay')?.shadowRoot;
+  return root ? [...root.children].filter((c) => c.tagName !== 'STYLE').map((c) => c.innerText).join('\n') : null;
+};
+
 export class Tab {
   static async open(browser, url) {
     const context = await browser.newContext();
