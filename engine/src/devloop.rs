@@ -542,9 +542,22 @@ impl DevLoop {
             .chain(applied.config_changed.iter())
             .map(|id| id.trim_start_matches('/').to_owned())
             .collect();
-        self.telemetry(EngineEvent::ChangeDetected {
-            files: files.clone(),
-        });
+        // Files no module reads that came or went (a new icon a plugin reads) are named too.
+        let root = self.host.root();
+        let named = if files.is_empty() {
+            paths
+                .iter()
+                .map(|p| {
+                    p.strip_prefix(root)
+                        .unwrap_or(p)
+                        .to_string_lossy()
+                        .into_owned()
+                })
+                .collect()
+        } else {
+            files.clone()
+        };
+        self.telemetry(EngineEvent::ChangeDetected { files: named });
         self.invalidated.clear();
         let reload_moot = self.update(
             Cause::Edit { files: &files },

@@ -35,7 +35,7 @@ use xxhash_rust::xxh3::Xxh3;
 use crate::cache::CompileCache;
 use crate::files::split_query;
 
-const MAGIC: &[u8; 8] = b"HLPLUG01";
+const MAGIC: &[u8; 8] = b"HLPLUG02";
 
 /// What the plugins answered for a module.
 pub(crate) enum Answer {
@@ -65,6 +65,12 @@ pub(crate) struct Kept {
     /// again, not served and confirmed later.
     #[serde(default)]
     pub watch_digest: u64,
+    /// The language the hooks said `code` is in (Rolldown's `moduleType`), when they did.
+    #[serde(default)]
+    pub module_type: Option<String>,
+    /// A `pre` middleware's answer (`Output::from_middleware`), which is never kept.
+    #[serde(skip)]
+    pub from_middleware: bool,
     /// `this.warn` calls (logged when asked, not kept on disk).
     #[serde(skip)]
     pub warnings: Vec<String>,
@@ -80,6 +86,8 @@ impl Kept {
             hasher.update(&[0]);
             hasher.update(file.as_os_str().as_encoded_bytes());
         }
+        hasher.update(&[1]);
+        hasher.update(self.module_type.as_deref().unwrap_or("").as_bytes());
         hasher.digest()
     }
 }
@@ -144,11 +152,15 @@ pub(crate) fn ask(
     let mut warnings = Vec::new();
     let mut load_map = None;
     let mut load_code = None;
+    let mut module_type = None;
+    let mut from_middleware = false;
     if let Some(output) = loaded {
+        from_middleware = output.from_middleware;
         watch_files.extend(output.watch_files);
         warnings.extend(output.warnings);
         load_code = Some(output.code);
         load_map = output.map;
+        module_type = output.module_type;
     }
     // A transform's map starts from what `load` gave (a sub-module's block), which the
     // transform's own sources name; the file a `load` map names is the original either way.
@@ -156,6 +168,7 @@ pub(crate) fn ask(
         Some(output) => {
             watch_files.extend(output.watch_files);
             warnings.extend(output.warnings);
+            module_type = output.module_type.or(module_type);
             (output.code, output.map)
         }
         None => match load_code {
@@ -168,6 +181,8 @@ pub(crate) fn ask(
         map,
         watch_files,
         watch_digest: 0,
+        module_type,
+        from_middleware,
         warnings,
     })
 }
@@ -242,6 +257,8 @@ pub struct Confirmations {
     changed: Mutex<Vec<PathBuf>>,
     /// Files edited this session ([`Confirmations::edited`]).
     edited: Mutex<rustc_hash::FxHashSet<PathBuf>>,
+    /// Modules a `pre` middleware served ([`Confirmations::served`]).
+    served: Mutex<rustc_hash::FxHashSet<PathBuf>>,
 }
 
 impl Confirmations {
@@ -359,6 +376,20 @@ impl Confirmations {
     pub fn take_changed(&self) -> Vec<PathBuf> {
         std::mem::take(&mut *lock(&self.changed))
     }
+
+    /// The module at `path` is a `pre` middleware's answer (`Output::from_middleware`): it is
+    /// asked again when files no module reads come, go or change (`host/change.rs`), as a page
+    /// load would ask the middleware again under Vite.
+    pub(crate) fn served(&self, path: &Path) {
+        lock(&self.served).insert(path.to_path_buf());
+    }
+
+    /// The modules middlewares served ([`Confirmations::served`]).
+    pub(crate) fn served_modules(&self) -> Vec<PathBuf> {
+        let mut paths: Vec<PathBuf> = lock(&self.served).iter().cloned().collect();
+        paths.sort();
+        paths
+    }
 }
 
 /// What a thread confirming the waiting outputs needs (`EngineHost::confirmer`).
@@ -397,6 +428,8 @@ mod tests {
             map: Some("{\"version\":3}".into()),
             watch_files: vec![PathBuf::from("/p/_theme.scss")],
             watch_digest: 42,
+            module_type: Some("js".into()),
+            from_middleware: false,
             warnings: vec!["not kept".into()],
         };
         let bytes = encode(&kept).unwrap();
@@ -405,6 +438,7 @@ mod tests {
         assert_eq!(back.map, kept.map);
         assert_eq!(back.watch_files, kept.watch_files);
         assert_eq!(back.watch_digest, 42);
+        assert_eq!(back.module_type.as_deref(), Some("js"));
         assert!(back.warnings.is_empty());
         assert_eq!(back.digest(), kept.digest());
         let mut damaged = bytes.clone();

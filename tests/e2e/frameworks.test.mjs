@@ -62,8 +62,9 @@ const STARTERS = [
     breakIt: TSX_BREAK, errorAt: '  return (', plugin: 'solid',
   },
   {
+    // prefresh is a normal plugin: Vite's own TS/JSX transform meets the syntax error first.
     name: 'preact-ts', component: 'src/app.tsx', css: 'src/app.css', keepsCount: true,
-    breakIt: TSX_BREAK, errorAt: '  return (', plugin: 'prefresh',
+    breakIt: TSX_BREAK, errorAt: '  return (', plugin: 'vite:oxc',
   },
   {
     // `@vitejs/plugin-react` with default options: hotloop's own transform (no plugin in the error).
@@ -88,6 +89,28 @@ const STARTERS = [
     component: 'src/App.tsx', css: 'src/App.css', keepsCount: true,
     breakIt: TSX_BREAK, errorAt: '  return (', plugin: null,
   },
+  {
+    // A plugin that parses what it gets (`this.parse`): @rollup/plugin-inject, the part of
+    // vite-plugin-node-polyfills that makes `Buffer`. Under Vite, a normal plugin gets the
+    // module after Vite's own TS/JSX transform (`vite:oxc`): JavaScript, which it can parse.
+    // The syntax error is then vite:oxc's, as under Vite.
+    name: 'react-ts', flavour: 'inject', devDependencies: { '@rollup/plugin-inject': '5.0.5', buffer: '6.0.3' },
+    title: 'react-ts with @rollup/plugin-inject, a plugin that parses JavaScript',
+    prepare: (root) => {
+      fs.writeFileSync(path.join(root, 'vite.config.ts'), [
+        "import { defineConfig } from 'vite'",
+        "import react from '@vitejs/plugin-react'",
+        "import inject from '@rollup/plugin-inject'",
+        '',
+        "export default defineConfig({ plugins: [react(), inject({ Buffer: ['buffer', 'Buffer'] })] })",
+        '',
+      ].join('\n'));
+      editFile(path.join(root, 'src/main.tsx'), "createRoot(", "document.body.dataset.buffer = Buffer.from('hotloop').toString('hex')\n\ncreateRoot(");
+    },
+    rendered: async (tab) => assert.equal(await tab.page.evaluate(() => document.body.dataset.buffer), Buffer.from('hotloop').toString('hex')),
+    component: 'src/App.tsx', css: 'src/App.css', keepsCount: true,
+    breakIt: TSX_BREAK, errorAt: '  return (', plugin: 'vite:oxc',
+  },
 ];
 
 for (const spec of STARTERS) {
@@ -110,6 +133,7 @@ for (const spec of STARTERS) {
     test('renders, and the counter counts three clicks', async () => {
       await tab.until(() => document.querySelector('h1')?.textContent === 'Get started');
       assert.equal(await tab.page.evaluate(counterText), 'Count is 0');
+      await spec.rendered?.(tab);
       for (let i = 0; i < 3; i++) await tab.page.click('button.counter');
       await tab.until(() => document.querySelector('button.counter').textContent.trim() === 'Count is 3');
       assert.deepEqual(tab.log.filter((l) => l.startsWith('[pageerror]') || /\[hmr\] (error|full reload)/.test(l)), []);

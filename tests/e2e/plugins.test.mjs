@@ -83,6 +83,9 @@ describe('a vite.config.ts with an alias, resolve, CSS Modules and JSON options,
     assert.equal(await tab.page.evaluate(textOf, '#locale'), 'hello from locale.json');
     // An asset a plugin's `load` answers for is that module (vite-plugin-wasm's way).
     assert.equal(await tab.page.evaluate(textOf, '#wasm'), '8');
+    // A virtual module a `pre` middleware serves at its `/@id/` URL is that answer, not its
+    // `load`'s stub (vite-plugin-svg-icons' way).
+    assert.equal(await tab.page.evaluate(textOf, '#served'), 'served by a middleware (1 icons)');
     // `json.namedExports: false`: the module's default export alone.
     assert.equal(await tab.page.evaluate(textOf, '#json'), 'default');
     // `import.meta.hot.send` reached the plugin's `server.ws.on` listener, whose
@@ -137,6 +140,19 @@ describe('a vite.config.ts with an alias, resolve, CSS Modules and JSON options,
       await tab.until((t) => document.querySelector('#locale')?.textContent === t, text);
     }
     assert.equal(tab.navigations, navs, 'no reload');
+  });
+
+  test('a module a middleware served is asked again when a file no module reads comes or goes (a new icon in the sprite)', async () => {
+    const navs = tab.navigations;
+    const from = tab.mark();
+    const icon = path.join(root, 'icons/b.svg');
+    fs.writeFileSync(icon, '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"/>\n');
+    await tab.until(() => document.querySelector('#served')?.textContent === 'served by a middleware (2 icons)');
+    fs.rmSync(icon);
+    await tab.until(() => document.querySelector('#served')?.textContent === 'served by a middleware (1 icons)');
+    // main.ts accepts itself: the new answer runs in place.
+    assert.equal(tab.navigations, navs, 'no reload');
+    assert.deepEqual(tab.log.slice(from).filter((l) => l.startsWith('[pageerror]') || /\[hmr\] error/.test(l)), []);
   });
 
   test('a plugin that updates its own stylesheet (server.ws.send update, as UnoCSS) restyles the page when an edit brings a new class', async () => {

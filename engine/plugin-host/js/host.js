@@ -54,7 +54,8 @@ import { composeMaps, toMap } from './sourcemap.js';
 import { cssPlugin, importVite } from './css.js';
 import { keepTailwindScanners, noteFilesChanged } from './tailwind.js';
 import { splitMessageFrame } from './errors.js';
-import { listen as listenMiddlewares, markClientWanted, normalizeRoute } from './middlewares.js';
+import { scriptStep } from './script-step.js';
+import { askPre, idUrl, listen as listenMiddlewares, markClientWanted, normalizeRoute, routeMatches } from './middlewares.js';
 
 const IS_WORKER = !isMainThread && !!workerData?.hotloopPluginWorker;
 const rawWrite = process.stdout.write.bind(process.stdout);
@@ -117,8 +118,10 @@ const state = {
   // it returned (and any added later), as Vite orders them around its own serving.
   middlewares: { pre: [], post: [] },
   middlewareServer: null, // a promise of { server, port }, started with the first handler
+  middlewareEndpoint: null, // { port, token } of the (primary's) server while `pre` handlers exist
   parseAst: null, // the project's vite's `parseAst` (`this.parse`), once imported
   viteLoading: null, // a promise: the project's vite imported (requests wait for it)
+  scriptStep: null, // Vite's TS/JSX transform for the normal and post plugins (`script-step.js`)
 };
 
 function warn(plugin, hook, message) {
@@ -370,7 +373,11 @@ async function runResolveId(specifier, importer, skip, out, only, recheck) {
 }
 
 function outputOf(code, out) {
-  return { code, map: out.map ? JSON.stringify(out.map) : null, watchFiles: out.watchFiles, warnings: out.warnings };
+  return {
+    code, map: out.map ? JSON.stringify(out.map) : null, watchFiles: out.watchFiles, warnings: out.warnings,
+    // Rolldown's `moduleType` of the last hook that said (`js` after Vite's TS/JSX step).
+    moduleType: out.moduleType ?? null,
+  };
 }
 
 const handlers = {
@@ -399,6 +406,8 @@ const handlers = {
     return { results };
   },
   async load({ id, plugins, recheck, ssr }) {
+    const served = await servedByMiddlewares(id, ssr);
+    if (served) return served;
     const list = selected(envOf(ssr), 'load', plugins, recheck, id);
     moduleNode(id);
     for (const { plugin } of list) {
@@ -407,6 +416,7 @@ const handlers = {
       if (r == null) continue;
       const code = typeof r === 'string' ? r : r.code;
       if (typeof r === 'object' && r.meta) state.meta.set(id, { ...(state.meta.get(id) ?? {}), ...r.meta });
+      if (typeof r === 'object' && typeof r.moduleType === 'string') out.moduleType = r.moduleType;
       out.map = typeof r === 'object' ? toMap(r.map) : null;
       return outputOf(code, out);
     }
@@ -419,19 +429,29 @@ const handlers = {
     const out = newOut(!!ssr);
     let changed = false;
     let noMap = false;
-    for (const { plugin, index } of list) {
-      // a hook later in the chain sees the code the earlier ones produced: re-check its filter
-      if (changed && !filterMatches(env.filters[index]?.transform, id, code)) continue;
+    // Vite's TS/JSX transform (`script-step.js`) runs once, before the first plugin that is not `pre`.
+    let step = state.scriptStep?.admits(id) ? state.scriptStep.plugin : null;
+    const apply = async (plugin) => {
       const r = await callHook(plugin, 'transform', pluginContext(plugin, 'transform', out), [code, id, { ssr: !!ssr }], id, code);
-      if (r == null) continue;
+      if (r == null) return;
       const next = typeof r === 'string' ? r : r.code;
       if (typeof r === 'object' && r.meta) state.meta.set(id, { ...(state.meta.get(id) ?? {}), ...r.meta });
-      if (next == null) continue;
+      if (next == null) return;
+      if (typeof r === 'object' && typeof r.moduleType === 'string') out.moduleType = r.moduleType;
       const map = typeof r === 'object' ? r.map : null;
       if (map && typeof map === 'object' && map.mappings === '' && !('version' in map)) noMap = true;
       else if (map) out.map = composeMaps(map, out.map);
       if (next !== code) changed = true;
       code = next;
+    };
+    for (const { plugin, index } of list) {
+      if (step && plugin.enforce !== 'pre') {
+        await apply(step);
+        step = null;
+      }
+      // a hook later in the chain sees the code the earlier ones produced: re-check its filter
+      if (changed && !filterMatches(env.filters[index]?.transform, id, code)) continue;
+      await apply(plugin);
     }
     if (!changed) return null;
     if (noMap) out.map = null;
@@ -452,12 +472,35 @@ const handlers = {
 };
 
 /**
+ * Vite serves a page's module by URL, its `pre` middlewares before its own transform: a
+ * virtual module one of them answers at `/@id/<id>` with JavaScript is that answer, not its
+ * `load` (vite-plugin-svg-icons serves `virtual:svg-icons-register` so; its `load` gives the
+ * dev server an empty stub). Asked of the primary's loopback server from any thread, only for
+ * the page's ids that are no path, only when a `pre` handler's route takes the URL. The
+ * answer as a `load` output marked `fromMiddleware`, or null.
+ */
+async function servedByMiddlewares(id, ssr) {
+  const endpoint = state.middlewareEndpoint;
+  if (ssr || !endpoint) return null;
+  const url = idUrl(id);
+  if (url == null || !state.middlewares.pre.some(({ route }) => routeMatches(route, url))) return null;
+  const answer = await askPre(endpoint, url);
+  if (answer?.status !== 200 || !/javascript/.test(answer.type)) return null;
+  // (hotloop asks again when files no module reads come, go or change: under Vite, a page
+  // load asks the middleware again, and vite-plugin-svg-icons reads the icons then.)
+  return { ...outputOf(answer.body, newOut(!!ssr)), fromMiddleware: true };
+}
+
+/**
  * `loadTransform`'s work. `load`/`transform`: hotloop's selections (`{ plugins, recheck }`,
  * from its filters); absent, every plugin with the hook whose filter admits the id (and, for
  * `transform`, the code) runs, which is the same set: hotloop's filters leave out only what
  * these filters reject, and re-check here whatever they cannot decide.
  */
 async function loadThenTransform({ id, code, transformUnloaded, load, transform, ssr }) {
+  // A middleware's answer is the page's module as it is (Vite transforms nothing it served).
+  const served = await servedByMiddlewares(id, ssr);
+  if (served) return { loaded: served, transformed: null, transformError: null };
   const loaded = await handlers.load({ id, plugins: load?.plugins, recheck: load?.recheck, ssr });
   if (!loaded && !transformUnloaded) return { loaded: null, transformed: null, transformError: null };
   let transformed = null, transformError = null;
@@ -832,8 +875,12 @@ async function loadConfig(body) {
   // `this.parse` is synchronous: the project's vite is imported now (at no cost when the
   // config imported it already) and every later request waits for it.
   state.parseAst = null;
+  state.scriptStep = null;
   state.viteLoading = importVite(resolvedRoot).then(
-    (vite) => { state.parseAst = typeof vite?.parseAst === 'function' ? vite.parseAst : null; },
+    (vite) => {
+      state.parseAst = typeof vite?.parseAst === 'function' ? vite.parseAst : null;
+      state.scriptStep = scriptStep(vite, config, state.rolldownVersion != null);
+    },
     () => { state.parseAst = null; },
   );
 
@@ -854,6 +901,8 @@ async function loadConfig(body) {
     hooks: HOOKS.filter((h) => p[h] != null && !(h === 'transformIndexHtml' && NATIVE_INDEX_HTML.has(p.name))),
     filters: Object.fromEntries(Object.entries(filters).filter(([, f]) => f).map(([h, f]) => [h, { id: f.id, code: f.code }])),
   });
+  // A worker's handlers go nowhere; their routes (the primary's) say what it asks the primary.
+  if (IS_WORKER) state.middlewares = middlewares;
   return {
     root: resolvedRoot,
     base,
@@ -910,6 +959,7 @@ async function loadConfig(body) {
  */
 async function middlewaresAnswer(middlewares) {
   state.middlewares = middlewares;
+  state.middlewareEndpoint = null;
   if (!middlewares.pre.length && !middlewares.post.length) return null;
   state.middlewareServer ??= listenMiddlewares(
     () => state.middlewares,
@@ -922,6 +972,7 @@ async function middlewaresAnswer(middlewares) {
     (prev) => { current = prev; },
   );
   const { port, token } = await state.middlewareServer;
+  if (middlewares.pre.length) state.middlewareEndpoint = { port, token };
   const routes = (list) => list.map(({ plugin, route }) => ({ plugin, route }));
   return { port, token, pre: routes(middlewares.pre), post: routes(middlewares.post) };
 }
@@ -1231,6 +1282,12 @@ function answer(frame, promise) {
   );
 }
 
+/** A tsconfig edited, added or removed: Vite's TS/JSX step reads the tsconfigs again. */
+function forgetTsconfigs({ changed = [], created = [], removed = [] }) {
+  const TSCONFIG = /[\\/][jt]sconfig[^\\/]*\.json$/;
+  if ([changed, created, removed].some((files) => files.some((f) => TSCONFIG.test(f)))) state.scriptStep?.forgetTsconfigs();
+}
+
 /** One frame from hotloop (or, in a worker, from the primary). */
 function onFrame(f) {
   profile?.activity();
@@ -1244,6 +1301,7 @@ function onFrame(f) {
     if (f.method === 'filesChanged') {
       // Before the build that follows, in every thread that may hold a kept Tailwind scanner.
       noteFilesChanged(f.body ?? {});
+      forgetTsconfigs(f.body ?? {});
       if (!IS_WORKER) for (const w of pool.workers) if (!w.stopping) w.worker.postMessage(f);
       tellWatchers(f.body ?? {});
     }
@@ -1303,7 +1361,7 @@ function startWorkers() {
   pool.started = true;
   for (let i = 0; i < pool.options.count; i++) {
     const worker = new Worker(new URL(import.meta.url), {
-      workerData: { hotloopPluginWorker: true, config: pool.config },
+      workerData: { hotloopPluginWorker: true, config: pool.config, middlewares: state.middlewareEndpoint },
       stdout: true,
       stderr: true,
     });
@@ -1374,6 +1432,8 @@ process.on('unhandledRejection', (e) => {
 });
 
 if (IS_WORKER) {
+  // The primary's `pre` middlewares answer for the page's virtual modules (`servedByMiddlewares`).
+  state.middlewareEndpoint = workerData.middlewares ?? null;
   parentPort.on('message', onFrame);
   loadConfig(workerData.config).then(
     () => parentPort.postMessage({ control: 'ready' }),

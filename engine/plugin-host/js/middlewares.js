@@ -175,3 +175,37 @@ export async function listen(stacks, onError, enter, leave) {
   server.unref();
   return { server, port: server.address().port, token };
 }
+
+/**
+ * Vite's URL for a module id no file path stands for (`virtual:x`, `\0virtual:x`):
+ * `/@id/<id>`, its leading `\0` written `__x00__`; null for a path (`/src/a.ts`, `./a`).
+ */
+export function idUrl(id) {
+  if (id.startsWith('/') || id.startsWith('.') || /^[A-Za-z]:[\\/]/.test(id)) return null;
+  return '/@id/' + id.replace('\0', '__x00__');
+}
+
+/**
+ * What the `pre` handlers of the loopback server at `endpoint` (`{ port, token }`) answer for
+ * a GET of `url`, as hotloop forwards a page's request: `{ status, type, body }`, or null when
+ * every handler passed it on (or the server could not be reached).
+ */
+export function askPre(endpoint, url) {
+  return new Promise((resolve) => {
+    const req = http.get({
+      host: '127.0.0.1',
+      port: endpoint.port,
+      path: url,
+      headers: { 'x-hotloop-token': endpoint.token, 'x-hotloop-middleware': 'pre', accept: '*/*' },
+    }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        if (res.headers['x-hotloop-next'] != null) return resolve(null);
+        resolve({ status: res.statusCode, type: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks).toString('utf8') });
+      });
+      res.on('error', () => resolve(null));
+    });
+    req.on('error', () => resolve(null));
+  });
+}

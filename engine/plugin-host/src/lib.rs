@@ -94,9 +94,10 @@
 //! | `js/host.js` | the host: config import (a `.timestamp-*.mjs` next to the config), plugin hooks with Rollup's context (`this.parse`: the project's vite's `parseAst`), the client and ssr environments' plugins (`applyToEnvironment`), a minimal dev server, `transformIndexHtml` (`@vitejs/plugin-react`'s preamble left to hotloop), `hotUpdate`/`handleHotUpdate` with `transformRequest`; the worker threads (the same script: routing by file, forwarding their frames; see [`Workers`]) |
 //! | `js/config.js`, `js/sourcemap.js`, `js/protocol.js` | flattening/ordering plugins, `applyToEnvironment`, `mergeConfig`, filters; chaining transform maps; the frames (`FrameWriter`: the frames of one event-loop turn in one pipe write) |
 //! | `js/css.js` | the `hotloop:css` plugin where Vite has `vite:css`: Sass/Less/Stylus/PostCSS by the project's own vite (`preprocessCSS`), partials and PostCSS dependencies as watch files, the map with its sources' text, CSS Modules left to hotloop's pass, a partial's error named by the partial |
+//! | `js/script-step.js` | Vite's own TS/JSX transform (`vite:oxc`, `vite:esbuild` before Vite 8: the project's `transformWithOxc`/`transformWithEsbuild` with the config's options, Oxc's refresh left to hotloop) run in a module's `transform` chain before its first plugin that is not `pre`, so the normal and `post` plugins get JavaScript as under Vite; its output says `moduleType: 'js'` |
 //! | `js/tailwind.js` | Tailwind CSS v4's source scanner (`@tailwindcss/oxide`'s `Scanner`) kept across a stylesheet's recompiles when the sources are the same, and brought up to date from hotloop's `filesChanged` (only the changed sources extracted; a walk when files came or went): a component or stylesheet edit costs Tailwind's compile, not a walk of every source (patched before the config imports Tailwind) |
 //! | `js/profile.js` | the host's own CPU profile (`HOTLOOP_PLUGIN_HOST_PROFILE=DIR`: a `.cpuprofile` per burst of requests, written after 2 s without one, and its frame and pipe-write counts on stderr) |
-//! | `js/middlewares.js`, `js/errors.js` | `server.middlewares` handlers run connect-style on a loopback HTTP server (`pre`/`post`, the contract with `engine/server/src/middlewares.rs` in its header); a message's own code frame split off (one frame per error) |
+//! | `js/middlewares.js`, `js/errors.js` | `server.middlewares` handlers run connect-style on a loopback HTTP server (`pre`/`post`, the contract with `engine/server/src/middlewares.rs` in its header; the `pre` ones asked first for a page's virtual module at its `/@id/` URL, as Vite serves it, their answer `fromMiddleware`); a message's own code frame split off (one frame per error) |
 //! | `tests/` | `host.rs` (inline plugins, failures, restarts, workers: routing, a crash or hang in one), `vue.rs` (real `@vitejs/plugin-vue`, `npm ci` into `tests/npm/node_modules`), `css.rs` (real vite + sass through `js/css.js`), `owner_killed.rs`, `js.rs` (`node --test js/tests/`) |
 
 // `PluginError` (the `Plugins` trait's error) is large but rare, next to a process round trip.
@@ -867,6 +868,8 @@ fn output(v: Value) -> Output {
             .map(PathBuf::from)
             .collect(),
         warnings: strings("warnings"),
+        module_type: v["moduleType"].as_str().map(str::to_string),
+        from_middleware: v["fromMiddleware"].as_bool().unwrap_or(false),
     }
 }
 

@@ -26,7 +26,7 @@ pub const MIN_NODE_MAJOR: u32 = 20;
 /// Lines of the child's stderr kept for a crash report.
 const STDERR_TAIL: usize = 40;
 
-const SCRIPTS: [(&str, &str); 9] = [
+const SCRIPTS: [(&str, &str); 10] = [
     ("host.js", include_str!("../js/host.js")),
     ("protocol.js", include_str!("../js/protocol.js")),
     ("config.js", include_str!("../js/config.js")),
@@ -36,6 +36,7 @@ const SCRIPTS: [(&str, &str); 9] = [
     ("errors.js", include_str!("../js/errors.js")),
     ("tailwind.js", include_str!("../js/tailwind.js")),
     ("profile.js", include_str!("../js/profile.js")),
+    ("script-step.js", include_str!("../js/script-step.js")),
 ];
 
 /// Checks `node --version` (≥ [`MIN_NODE_MAJOR`]); the error names `needed_by`.

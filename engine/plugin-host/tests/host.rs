@@ -1754,3 +1754,100 @@ export default { plugins: [{
     let after = code(&file);
     assert_eq!(after, before.replace("not heard", "heard"));
 }
+
+/// Vite's own TS/JSX transform (`vite:oxc`, from the project's `vite`) runs after the `pre`
+/// plugins and before the others, as under Vite: a normal plugin that parses what it gets
+/// (`this.parse`, as @rollup/plugin-inject) sees JavaScript made with the tsconfig's JSX, and
+/// the output says it is JS now (`moduleType`). A `pre` plugin still sees the TSX; a module no
+/// normal plugin transforms is left to hotloop's own compile; `oxc: false` turns the step off,
+/// and its syntax errors are vite:oxc's, at their line.
+#[test]
+fn vites_ts_jsx_transform_runs_between_the_pre_and_the_normal_plugins() {
+    let modules = support::ensure_npm_packages();
+    let config = |oxc: &str| {
+        format!(
+            r#"
+export default {{
+  {oxc}
+  plugins: [{{
+    name: 'before',
+    enforce: 'pre',
+    transform(code, id) {{ if (id.endsWith('.tsx')) return code + '\n// pre saw ' + (code.includes(': number') ? 'TS' : 'JS') }},
+  }}, {{
+    name: 'parser',
+    transform: {{
+      filter: {{ id: /parsed\.tsx$/ }},
+      handler(code) {{
+        let kind
+        try {{ kind = this.parse(code).type }} catch {{ kind = 'unparsable' }}
+        return code + '\n// normal saw ' + kind + (code.includes(': number') ? ' with types' : '')
+      }},
+    }},
+  }}],
+}}
+"#
+        )
+    };
+    let on = config("");
+    let p = Project::new(&[
+        ("vite.config.mjs", on.as_str()),
+        ("package.json", r#"{"type":"module"}"#),
+        (
+            "tsconfig.json",
+            r#"{ "compilerOptions": { "jsx": "react-jsx" } }"#,
+        ),
+    ]);
+    std::os::unix::fs::symlink(&modules, p.root().join("node_modules")).expect("link node_modules");
+    let (host, _) = start(&p, "vite.config.mjs");
+    let source = "export const n: number = 1\nexport const App = () => <div>{n}</div>\n";
+    let out = host
+        .transform(&p.path("src/parsed.tsx"), source)
+        .unwrap()
+        .expect("transformed");
+    assert!(out.code.contains("// pre saw TS"), "{}", out.code);
+    assert!(out.code.contains("// normal saw Program"), "{}", out.code);
+    assert!(!out.code.contains("with types"), "{}", out.code);
+    assert!(out.code.contains("react/jsx-dev-runtime"), "{}", out.code);
+    assert_eq!(out.module_type.as_deref(), Some("js"));
+    // The map chains the step's: it still names the module's own source.
+    assert!(
+        out.map.as_deref().is_some_and(|m| m.contains("parsed.tsx")),
+        "{:?}",
+        out.map
+    );
+
+    // Only a `pre` plugin transforms it: hotloop compiles the TSX itself.
+    let out = host
+        .transform(&p.path("src/other.tsx"), source)
+        .unwrap()
+        .expect("transformed");
+    assert!(out.code.contains(": number"), "{}", out.code);
+    assert_eq!(out.module_type, None);
+
+    let error = host
+        .transform(&p.path("src/parsed.tsx"), "const ok = 1\nconst = 2\n")
+        .unwrap_err();
+    assert_eq!(
+        (error.plugin.as_str(), error.hook.as_str()),
+        ("vite:oxc", "transform")
+    );
+    assert_eq!(error.loc.map(|(line, _)| line), Some(2), "{error}");
+    assert!(
+        !error.message.contains('\n'),
+        "one line, the frame apart: {error}"
+    );
+
+    let off = config("oxc: false,");
+    p.write("vite.config.mjs", &off);
+    let (host, _) = start(&p, "vite.config.mjs");
+    let out = host
+        .transform(&p.path("src/parsed.tsx"), source)
+        .unwrap()
+        .expect("transformed");
+    assert!(
+        out.code.contains("// normal saw unparsable"),
+        "{}",
+        out.code
+    );
+    assert_eq!(out.module_type, None);
+}

@@ -276,6 +276,12 @@ pub struct Output {
     pub watch_files: Vec<PathBuf>,
     /// `this.warn(...)` calls, as `plugin: message`.
     pub warnings: Vec<String>,
+    /// Rolldown's `moduleType` of the last hook that gave one (`js`, `tsx`, `css`, ...): the
+    /// language of `code` when it is not the id's (`js` after Vite's TS/JSX step).
+    pub module_type: Option<String>,
+    /// The code is a `pre` middleware's answer at the module's `/@id/` URL, not a hook's: a
+    /// page load would ask it again under Vite (vite-plugin-svg-icons' sprite).
+    pub from_middleware: bool,
 }
 
 /// A plugin's error, in Rollup's shape (`this.error`, or a throw), or the host's own failure.

@@ -257,6 +257,9 @@ impl EngineHost {
         }
         files.structural = applied.epoch_moved;
         self.modified.clear();
+        // Files no module reads came, went or changed.
+        let unread = !(files.created.is_empty() && files.removed.is_empty())
+            || hot_updates.iter().any(|(_, tracked)| !tracked);
         self.tell_plugins_files_changed(&files);
         for (path, tracked) in hot_updates {
             self.tell_plugins(&path, tracked, &mut applied);
@@ -265,6 +268,11 @@ impl EngineHost {
         // (`moduleGraph.invalidateModule` in a hot update) compile with this batch.
         let invalidated = self.take_plugin_invalidations();
         self.recompile_into(&invalidated, &mut applied);
+        // What a middleware served may be made of such files (an icon sprite): asked again.
+        if unread {
+            let served = self.db.plugin_confirmations().served_modules();
+            self.recompile_into(&served, &mut applied);
+        }
         if !(files.changed.is_empty() && files.created.is_empty() && files.removed.is_empty()) {
             self.retry_plugin_failures(&mut applied);
         }

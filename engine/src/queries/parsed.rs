@@ -200,7 +200,7 @@ fn parse(db: &dyn Db, file: SourceFile, env: PluginEnv) -> Arc<ParsedModule> {
     let inline_stylesheet = inline_stylesheet(path);
     let pass = match contents {
         FileContents::Text(text) if inline_stylesheet || plugin_passed(class) => {
-            plugin_pass::run(db, path, &id, text, env)
+            plugin_pass::run(db, file, &id, text, env)
         }
         // An asset a plugin's `load` answers for (vite-plugin-wasm's `.wasm`): its code.
         FileContents::Text(_) | FileContents::Binary { .. } if class == FileClass::Asset => {

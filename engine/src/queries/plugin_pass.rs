@@ -68,14 +68,20 @@ pub fn is_css_request(id: &str) -> bool {
     false
 }
 
-/// The language a module's code is compiled as after the plugins: a `lang.<ext>` query wins
+/// The language a module's code is compiled as after the plugins: a stylesheet request's is
+/// CSS; then the script `moduleType` the hooks gave (`js` after Vite's TS/JSX step), a
+/// `lang.<ext>` query
 /// (`App.vue?vue&type=script&lang.ts`), then the id's extension before its query
 /// (`index.tsx?tsr-split=component`, the virtual `~icons/mdi/home.jsx`); a `.vue`/`.svelte`
 /// file's output and virtual modules without a script extension are TypeScript-compatible
 /// JavaScript.
-pub fn lang_of(id: &str, path: &Path) -> Lang {
+pub fn lang_of(id: &str, path: &Path, module_type: Option<&str>) -> Lang {
+    // (A stylesheet request stays a stylesheet: Vite's CSS plugins come after the others.)
     if is_css_request(id) {
         return Lang::Css;
+    }
+    if let Some(kind) = module_type.and_then(SourceKind::from_extension) {
+        return Lang::Script(kind);
     }
     if let Some((_, query)) = id.split_once('?')
         && let Some(lang) = query.split('&').find_map(|part| part.strip_prefix("lang."))
@@ -97,12 +103,20 @@ pub fn lang_of(id: &str, path: &Path) -> Lang {
 /// whose text is `text`, for the page or (`PluginEnv::Ssr`) the app's server. An output kept
 /// in the compile cache for this text and config is taken from there, to be confirmed by the
 /// plugins after the build (`plugin_cache.rs`).
-pub fn run(db: &dyn Db, path: &Path, id: &str, text: &Arc<str>, env: PluginEnv) -> PluginPass {
+pub fn run(db: &dyn Db, file: SourceFile, id: &str, text: &Arc<str>, env: PluginEnv) -> PluginPass {
     let Some(plugins) = db.plugins() else {
         return PluginPass::Untouched;
     };
-    // The plugins' answers depend on this besides the text.
-    let fingerprint = Project::try_get(db).map_or(0, |p| p.options(db).plugins_fingerprint);
+    let path = file.path(db);
+    // The plugins' answers depend on this besides the text; a script's also on its tsconfig,
+    // which Vite's TS/JSX step before the normal plugins reads (the host's `script-step.js`).
+    let mut fingerprint = Project::try_get(db).map_or(0, |p| p.options(db).plugins_fingerprint);
+    if matches!(FileClass::of(path), FileClass::Script(_)) {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        file.tsconfig(db).hash(&mut hasher);
+        fingerprint ^= hasher.finish();
+    }
     let plugin_id = plugin_id(db.files().root(), path);
     let virtual_module = FileClass::of(path) == FileClass::Virtual;
     // What no plugin's filter admits is the file's own text, with no cache lookup either.
@@ -140,6 +154,9 @@ pub fn run(db: &dyn Db, path: &Path, id: &str, text: &Arc<str>, env: PluginEnv) 
         Answer::Untouched => PluginPass::Untouched,
         Answer::Code(mut kept) => {
             log_warnings(id, &kept.warnings);
+            if kept.from_middleware {
+                db.plugin_confirmations().served(path);
+            }
             let watched = depend_on(db, &kept.watch_files);
             if let Some(key) = key {
                 kept.watch_digest = watch_digest(db, &watched);
@@ -198,8 +215,8 @@ fn code(id: &str, path: &Path, kept: Kept, watched: Vec<SourceFile>) -> PluginPa
     PluginPass::Code {
         watched,
         code: kept.code,
+        lang: lang_of(id, path, kept.module_type.as_deref()),
         map: kept.map,
-        lang: lang_of(id, path),
     }
 }
 
@@ -460,8 +477,18 @@ mod tests {
 
     #[test]
     fn output_languages() {
-        let lang = |id: &str| lang_of(id, Path::new(id));
+        let lang = |id: &str| lang_of(id, Path::new(id), None);
         assert_eq!(lang("/p/App.vue"), Lang::Script(SourceKind::Ts));
+        // What the hooks said wins over the id (Vite's TS/JSX step made JS of a `.tsx`), but a
+        // stylesheet request stays CSS.
+        assert_eq!(
+            lang_of("/p/App.tsx", Path::new("/p/App.tsx"), Some("js")),
+            Lang::Script(SourceKind::Js)
+        );
+        assert_eq!(
+            lang_of("/p/a.css", Path::new("/p/a.css"), Some("js")),
+            Lang::Css
+        );
         assert_eq!(
             lang("/p/App.vue?vue&type=script&lang.tsx"),
             Lang::Script(SourceKind::Tsx)
@@ -477,7 +504,8 @@ mod tests {
         assert_eq!(
             lang_of(
                 "/@id/~icons/mdi/home.jsx",
-                Path::new("/p/@id/~icons/mdi/home.jsx")
+                Path::new("/p/@id/~icons/mdi/home.jsx"),
+                None
             ),
             Lang::Script(SourceKind::Jsx)
         );
