@@ -3,12 +3,13 @@
 //! JavaScript, a style block into CSS). Called by `parsed_module`; with no plugins (no
 //! `vite.config`), or none whose filters match, it costs nothing and makes no round trip.
 //!
-//! Every plugin transform runs on the module's source as loaded, before hotloop's own swc
-//! pass (TS strip, JSX, React Refresh, ESM → registry factory): what Vite's `enforce: 'pre'`
-//! plugins see, and what its normal plugins see for the files Vite's own TS/JSX transform
-//! leaves alone (`.vue`, `.svelte`, sub-modules). Normal plugins on `.ts`/`.tsx` files see the
-//! source before TS/JSX are compiled, not after as under Vite; the framework plugins read JSX
-//! and TS themselves. The plugin's source map (its input → its output) is chained under
+//! The plugin transforms run before hotloop's own swc pass (TS strip, JSX, React Refresh, ESM
+//! → registry factory), in Vite's order: the `pre` plugins on the source as loaded, then (for
+//! a TS/JSX module a normal or `post` plugin transforms) Vite's own TS/JSX transform in the host
+//! (`js/script-step.js`; its output says `moduleType: 'js'`, which `lang_of` takes), then the
+//! others. A module only `pre` plugins transform keeps its TS and JSX for hotloop's pass, and
+//! its key in the compile cache holds its tsconfig's settings, which that step reads. The
+//! plugin's source map (its input → its output) is chained under
 //! hotloop's (the output → the factory) by `chain_map`, so devtools show the `.vue`/`.svelte`
 //! source; its absolute paths under the root become root-relative ids, like hotloop's own maps.
 
