@@ -18,6 +18,9 @@
   /** Overlay key of errors thrown while React re-rendered after an update. */
   const RENDER_ERROR_ID = "React";
 
+  /** How long after a refresh React's commits are checked for a render that began before it. */
+  const RECHECK_MS = 2000;
+
   const REFRESH_API = [
     "injectIntoGlobalHook",
     "register",
@@ -40,6 +43,10 @@
       count: 0,
       /** `start` began evaluating the entries: a runtime installed now comes too late for React. */
       entriesStarted: false,
+      /** Each renderer's refresh helpers (React DOM's `scheduleRefresh`), by renderer id. */
+      renderers: new Map(),
+      /** Until when React's commits are checked for stale components (`afterCommit`); 0: not. */
+      recheckUntil: 0,
     };
 
     function isRefreshRuntime(runtime) {
@@ -70,6 +77,83 @@
       runtime.injectIntoGlobalHook(globalThis);
       refresh.runtime = runtime;
       refresh.source = source;
+      watchCommits(globalThis.__REACT_DEVTOOLS_GLOBAL_HOOK__);
+    }
+
+    /**
+     * A render React began before a refresh commits the components it resolved then: a lazy
+     * route whose module loaded just before an update of it came renders in slices, the update
+     * lands between two, and the refresh (which looks at the committed tree, where the route is
+     * not yet) re-renders nothing; the page would show the old version under "updated". So for
+     * a while after each refresh, every commit's tree is looked at: the components committed in
+     * an older version than their family's get their renderer's refresh again (what
+     * `performReactRefresh` asks of it), once.
+     */
+    function watchCommits(hook) {
+      if (!hook || typeof hook.onCommitFiberRoot !== "function" || typeof hook.inject !== "function") return;
+      const inject = hook.inject;
+      hook.inject = function (helpers) {
+        const id = inject.apply(this, arguments);
+        if (helpers && typeof helpers.scheduleRefresh === "function") refresh.renderers.set(id, helpers);
+        return id;
+      };
+      const commit = hook.onCommitFiberRoot;
+      hook.onCommitFiberRoot = function (id, root) {
+        const result = commit.apply(this, arguments);
+        if (refresh.recheckUntil !== 0) afterCommit(id, root);
+        return result;
+      };
+    }
+
+    function afterCommit(rendererId, root) {
+      if (performance.now() > refresh.recheckUntil) {
+        refresh.recheckUntil = 0;
+        return;
+      }
+      const helpers = refresh.renderers.get(rendererId);
+      const stale = helpers ? staleFamilies(root && root.current) : [];
+      if (stale.length === 0) return;
+      refresh.recheckUntil = 0;
+      // Outside React's commit: the refresh renders synchronously.
+      setTimeout(() => {
+        try {
+          helpers.scheduleRefresh(root, { updatedFamilies: new Set(stale), staleFamilies: new Set() });
+        } catch (err) {
+          logger.error("React Refresh failed to re-render a component committed in its old version", err);
+        }
+      }, 0);
+    }
+
+    /** The families of the components in the fiber tree at `fiber` committed in an old version. */
+    function staleFamilies(fiber) {
+      const runtime = refresh.runtime;
+      const found = new Set();
+      if (typeof runtime.getFamilyByType !== "function") return [];
+      const check = (type) => {
+        if (typeof type !== "function") return;
+        const family = runtime.getFamilyByType(type);
+        if (family && family.current !== type) found.add(family);
+      };
+      let node = fiber;
+      walk: while (node) {
+        const type = node.type;
+        if (type !== null && typeof type === "object") {
+          check(type.render); // forwardRef
+          check(type.type); // memo
+        } else {
+          check(type);
+        }
+        if (node.child) {
+          node = node.child;
+          continue;
+        }
+        while (!node.sibling) {
+          if (!node.return || node.return === fiber || node === fiber) break walk;
+          node = node.return;
+        }
+        node = node === fiber ? null : node.sibling;
+      }
+      return [...found];
     }
 
     /**
@@ -216,6 +300,7 @@
         } finally {
           if (listens) removeEventListener("error", onError);
         }
+        refresh.recheckUntil = performance.now() + RECHECK_MS;
         return thrown.map((err) => ({ id: RENDER_ERROR_ID, err, context: "while React re-rendered the updated components" }));
       },
     };

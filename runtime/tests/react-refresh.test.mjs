@@ -45,6 +45,17 @@ if (hook !== undefined) {
 }
 exports.mount = function () {
   if (rendererId !== null) hook.onCommitFiberRoot(rendererId, root, undefined, false);
+};
+// Commits a tree of one fiber per component type, nested (what React commits after a render).
+exports.commit = function (types) {
+  let parent = root.current;
+  parent.child = null;
+  for (const type of types) {
+    const fiber = { type, child: null, sibling: null, return: parent };
+    parent.child = fiber;
+    parent = fiber;
+  }
+  if (rendererId !== null) hook.onCommitFiberRoot(rendererId, root, undefined, false);
 };`);
 
 /** `main.jsx`: loads the renderer, imports `/src/App.jsx` and mounts. Not a boundary. */
@@ -170,6 +181,30 @@ test("editing a component with the same hooks refreshes once and keeps its state
   assert.equal(page.inspect().refresh.refreshes, 1);
   assert.deepEqual(page.sent("invalidate"), []);
   assert.deepEqual(page.hmrLog(), ["[hmr] connected", "[hmr] updated /src/App.jsx"]);
+});
+
+test("a render begun before a refresh that commits the old version gets one more refresh", async () => {
+  // A lazy route loaded just before its update came: React resolved its component, the refresh
+  // found it nowhere in the committed tree, then React committed the version it had resolved.
+  const page = await boot();
+  const renderer = () => page.run(`__hotloop.require(${JSON.stringify(RENDERER_ID)})`);
+  const v1 = page.run(`__hotloop.require("/src/App.jsx").default`);
+  await page.update(appUpdate(2, { text: "v2" }));
+  assert.equal(page.get("refreshLog").length, 1);
+  const v2 = page.run(`__hotloop.require("/src/App.jsx").default`);
+  assert.notEqual(v1, v2);
+  // A commit of the current version changes nothing.
+  renderer().commit([v2]);
+  page.runTimers();
+  assert.equal(page.get("refreshLog").length, 1);
+  renderer().commit([v1]);
+  page.runTimers();
+  assert.equal(page.get("refreshLog").length, 2, "refreshed again");
+  assert.equal(familyIn(page, 1, "/src/App.jsx App"), "updated");
+  // Once: a later commit of the old version (a hidden subtree) does not refresh again.
+  renderer().commit([v1]);
+  page.runTimers();
+  assert.equal(page.get("refreshLog").length, 2);
 });
 
 test("a changed hook signature makes the family stale (the component remounts)", async () => {

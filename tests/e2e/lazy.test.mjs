@@ -113,8 +113,13 @@ describe('lazy routes in the browser', { skip, concurrency: false }, () => {
 
   test('an edit to a route no page has visited shows on its first visit; a module two routes share runs once', async () => {
     const from = tab.mark();
+    const lines = server.lines.length;
     edit('src/routes/B.jsx', 'route b v1', 'route b v2');
-    // The server's output shows it saw the edit without compiling anything for it.
+    // The server's output shows it saw the edit without compiling anything for it, before
+    // the page asks for the route (an edit that lands while the route loads is the test of
+    // react-refresh.test.mjs's "a render begun before a refresh").
+    await server.untilLine(/^change: src\/routes\/B\.jsx/, { from: lines });
+    await server.untilLine(/^no change r\d+: nothing the browser runs changed/, { from: lines });
     await navigate('/b');
     await tab.until(() => document.getElementById('route-b')?.textContent === 'route b v2');
     assert.equal(await tab.page.evaluate(() => window.sharedEvaluations), 1, 'shared.jsx evaluated once');
@@ -214,6 +219,21 @@ describe('lazy routes in the browser', { skip, concurrency: false }, () => {
     } finally {
       await tab.page.unroute(url);
     }
+  });
+
+  test('an edit that lands while React renders a route it just loaded shows (React committed the old version)', async () => {
+    // The page evaluated the route's chunk and said so; React renders the route in slices
+    // (each row spins), and the edit's update lands between two: the refresh finds nothing
+    // committed to re-render, then React commits the version it resolved before the update.
+    const loaded = server.lines.length;
+    await navigate('/slow');
+    await server.untilLine(/^client \d+ loaded the lazy chunk of \/src\/routes\/Slow\.jsx/, { from: loaded });
+    const from = tab.mark();
+    edit('src/routes/Slow.jsx', 'route slow v1', 'route slow v2');
+    await tab.untilLog('[hmr] updated /src/routes/Slow.jsx', { from });
+    await tab.until(() => document.getElementById('route-slow')?.textContent === 'route slow v2');
+    await assertNoReload();
+    assert.deepEqual(problems(), []);
   });
 
   test('an edit in a route one tab loaded updates that tab in place; the other tab gets no update and sees the edit on its first visit', async () => {
