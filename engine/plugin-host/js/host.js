@@ -498,10 +498,9 @@ async function servedByMiddlewares(id, ssr) {
  * these filters reject, and re-check here whatever they cannot decide.
  */
 async function loadThenTransform({ id, code, transformUnloaded, load, transform, ssr }) {
-  // A middleware's answer is the page's module as it is (Vite transforms nothing it served).
-  const served = await servedByMiddlewares(id, ssr);
-  if (served) return { loaded: served, transformed: null, transformError: null };
   const loaded = await handlers.load({ id, plugins: load?.plugins, recheck: load?.recheck, ssr });
+  // A middleware's answer is the page's module as it is (Vite transforms nothing it served).
+  if (loaded?.fromMiddleware) return { loaded, transformed: null, transformError: null };
   if (!loaded && !transformUnloaded) return { loaded: null, transformed: null, transformError: null };
   let transformed = null, transformError = null;
   if (!transform || transform.plugins.length) {
