@@ -45,7 +45,7 @@
    *   swapLink?: (href: string, version: string, patch: object | undefined) => void,
    *   cssPatches?: (patches: object[]) => void,
    *   showDiagnostics?: (added: object[], cleared: string[]) => void,
-   *   showError?: (id: string, error: { message: string, stack: string, context: string | undefined }) => void,
+   *   showError?: (id: string, error: { message: string, stack: string, context: string | undefined, missing: string | null }) => void,
    *   clearError?: (id: string) => void,
    *   refresh?: RefreshHooks | null,
    *   loadChunk?: ((id: string) => Promise<{ snapshot?: number }>) | null,
@@ -283,7 +283,8 @@
 
     /** Shows an error thrown while evaluating `id` (or by its accept callback) on the host. */
     function reportError(err, id, context) {
-      host.showError(registry.ownerOf(err, id), { message: errorMessage(err), stack: errorStack(err), context });
+      const missing = err && typeof err.missingModule === "string" ? err.missingModule : null;
+      host.showError(registry.ownerOf(err, id), { message: errorMessage(err), stack: errorStack(err), context, missing });
     }
 
     /** Reloads through the host (true), unless the host refuses (false). */

@@ -112,7 +112,11 @@
     function renderPanel() {
       const sections = [];
       for (const list of overlay.files.values()) for (const d of list) sections.push(renderDiagnostic(d));
-      for (const [id, error] of overlay.runtime) sections.push(renderRuntimeError(id, error));
+      for (const [id, error] of overlay.runtime) {
+        // A module the page lacks because it did not compile: its build error above says why.
+        if (error.missing != null && overlay.files.has(error.missing)) continue;
+        sections.push(renderRuntimeError(id, error));
+      }
       const count = sections.length;
       const close = h("button", { class: "close", "data-action": "close", title: "Close", "aria-label": "Close" }, "×");
       close.addEventListener("click", () => {

@@ -241,11 +241,14 @@
     function requireId(id, importer, spec) {
       const rec = records.get(id);
       if (!rec) {
-        throw new Error(
+        const err = new Error(
           importer
             ? `Cannot find module '${spec}' (${id}) imported by ${importer}: it was never sent to the page`
             : `Cannot find module ${id}`,
         );
+        // The module the page lacks (one that did not compile: its build error says why).
+        err.missingModule = id;
+        throw err;
       }
       switch (rec.state) {
         case "evaluated":

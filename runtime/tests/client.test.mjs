@@ -229,6 +229,25 @@ test("errors are kept per file: new diagnostics for a file replace its old ones"
   assert.match(page.overlayText(), /1 error/);
 });
 
+test("a module the page lacks because it did not compile shows as its build error alone", async () => {
+  // main.js imports a module the server could not compile (so never sent): the page's start
+  // fails on it, then the build error arrives with the connection.
+  const main = js("/src/main.js", { "./broken.js": "/src/broken.js" }, `require("./broken.js");`);
+  const page = createPage();
+  await page.boot([main], ["/src/main.js"]);
+  assert.match(page.overlayText(), /never sent to the page/);
+  const broken = { ...diagnostic, file: "/src/broken.js", message: "[plugin x] refuses this module" };
+  await page.receive({ type: "errors", revision: 2, added: [broken], cleared: [] });
+  const text = page.overlayText();
+  assert.match(text, /1 error/);
+  assert.match(text, /refuses this module/);
+  assert.doesNotMatch(text, /never sent to the page/);
+  // Another file's error does not explain it.
+  await page.receive({ type: "errors", revision: 3, added: [], cleared: ["/src/broken.js"] });
+  await page.receive({ type: "errors", revision: 4, added: [diagnostic], cleared: [] });
+  assert.match(page.overlayText(), /2 errors/);
+});
+
 test("the close button removes the overlay until a new error arrives", async () => {
   const page = createPage();
   await page.boot([app], ["/src/main.js"]);
