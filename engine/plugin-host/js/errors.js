@@ -21,3 +21,22 @@ export function splitMessageFrame(message) {
   if (!lines.length || !lines.every((l) => FRAME_LINE.test(l))) return [message, null];
   return [message.slice(0, at).trimEnd(), lines.join('\n')];
 }
+
+/**
+ * The first error of a summary error: Vite's `transformWithOxc` throws "Transform failed with
+ * N errors" with Rolldown's errors (Rollup's shape: `loc` with a 1-based line and 0-based
+ * column, `id`) in `errors`, esbuild's transform the same with esbuild's (`text`, `location`
+ * with the same counts); plugins rethrow them (vanilla-extract compiling a `.css.ts`). `{
+ * message, loc, id }` of the first, its message's first line (Oxc's own frame follows it), or
+ * null for any other error.
+ */
+export function firstOfSummary(e) {
+  const first = Array.isArray(e?.errors) ? e.errors[0] : null;
+  if (!first || typeof first !== 'object') return null;
+  const where = first.loc ?? first.location;
+  if (where?.line == null) return null;
+  const message = String(first.message ?? first.text ?? '').split('\n')[0];
+  // (An absolute path, as Vite passes the module's; anything else names no file here.)
+  const id = [first.id, where.file].find((f) => typeof f === 'string' && f.startsWith('/')) ?? null;
+  return { message, loc: { line: Number(where.line), column: Number(where.column ?? 0) }, id };
+}

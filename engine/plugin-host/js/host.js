@@ -53,7 +53,7 @@ import {
 import { composeMaps, toMap } from './sourcemap.js';
 import { cssPlugin, importVite } from './css.js';
 import { keepTailwindScanners, noteFilesChanged } from './tailwind.js';
-import { splitMessageFrame } from './errors.js';
+import { firstOfSummary, splitMessageFrame } from './errors.js';
 import { scriptStep } from './script-step.js';
 import { askPre, idUrl, listen as listenMiddlewares, markClientWanted, normalizeRoute, routeMatches } from './middlewares.js';
 
@@ -284,7 +284,15 @@ function newOut(ssr = false) {
 
 /** Turns anything thrown by a hook into Rollup's error shape. */
 function rollupError(e, plugin, hook, id, code) {
-  const err = e instanceof Error ? e : new Error(String(e?.message ?? e));
+  let err = e instanceof Error ? e : new Error(String(e?.message ?? e));
+  // A summary of a transform's errors (Vite's `transformWithOxc`, esbuild's): its first one.
+  const first = e?.loc == null && e?.line == null ? firstOfSummary(e) : null;
+  if (first) {
+    err = Object.assign(new Error(first.message), { stack: err.stack });
+    e = { loc: first.loc, id: first.id, frame: null };
+    // (A frame is drawn here only from this module's code; Rust draws another file's.)
+    if (first.id && id && first.id !== id) code = null;
+  }
   let loc = null;
   // Rollup's `loc` has a 0-based column; an error's own `line`/`column` (PostCSS's, a vfile
   // message's from @mdx-js/rollup) count columns from 1.

@@ -45,12 +45,8 @@ function oxcStep(vite, config) {
     plugin: {
       name: 'vite:oxc',
       async transform(code, id) {
-        let result;
-        try {
-          result = await vite.transformWithOxc(code, id, { ...options, jsx, sourcemap: true }, undefined, cacheKey);
-        } catch (e) {
-          throw located(e);
-        }
+        // (Its errors are Rolldown's, under a summary: the host reports the first.)
+        const result = await vite.transformWithOxc(code, id, { ...options, jsx, sourcemap: true }, undefined, cacheKey);
         for (const w of result.warnings ?? []) {
           const message = typeof w === 'string' ? w : w?.message;
           if (message && !warned.has(message)) {
@@ -86,12 +82,7 @@ function esbuildStep(vite, config) {
     plugin: {
       name: 'vite:esbuild',
       async transform(code, id) {
-        let result;
-        try {
-          result = await vite.transformWithEsbuild(code, id, options);
-        } catch (e) {
-          throw located(e);
-        }
+        const result = await vite.transformWithEsbuild(code, id, options);
         return { code: inject(jsxInject, id, result.code), map: result.map, moduleType: 'js' };
       },
     },
@@ -101,21 +92,6 @@ function esbuildStep(vite, config) {
 /** Vite's `jsxInject`: prepended to JSX files. */
 function inject(jsxInject, id, code) {
   return jsxInject && JSX_RE.test(id) ? `${jsxInject};${code}` : code;
-}
-
-/**
- * The transform's failure as its first error, at its place: Rolldown's errors are Rollup's
- * shape (`loc`, 1-based line and 0-based column), esbuild's have a `location` of the same
- * counts. The message is that error's first line (Oxc's own code frame follows it; the host
- * draws one at `loc`).
- */
-function located(e) {
-  const first = Array.isArray(e?.errors) ? e.errors[0] : null;
-  if (!first) return e;
-  const err = new Error(String(first.message ?? first.text ?? e.message).split('\n')[0]);
-  const loc = first.loc ?? first.location;
-  if (loc?.line != null) err.loc = { line: loc.line, column: loc.column ?? 0 };
-  return err;
 }
 
 /** Vite 8's reading of `esbuild` options as `oxc` ones (the JSX part, which is what differs). */

@@ -420,16 +420,23 @@ fn syntax_errors(
     mut errors: Vec<swc_core::ecma::parser::error::Error>,
 ) -> CompiledModule {
     errors.sort_by_key(|e| e.span().lo);
-    // The fatal error is often also among the recovered ones, or a cascade of one at the
-    // same position: one diagnostic per position.
-    errors.dedup_by_key(|e| e.span().lo);
-    let diagnostics = errors
-        .into_iter()
-        .map(|e| {
-            let (line, column) = line_col(cm, e.span());
-            Diagnostic::syntax(id, text, line, column, e.kind().msg().into_owned())
-        })
-        .collect();
+    // The fatal error is often also among the recovered ones, or a cascade of one a few
+    // characters on (`<h1 title</h1>`: "Expression expected", then "Unterminated regexp
+    // literal"): one diagnostic per line, its first.
+    let mut diagnostics: Vec<Diagnostic> = Vec::with_capacity(errors.len());
+    for e in errors {
+        let (line, column) = line_col(cm, e.span());
+        if diagnostics.last().is_some_and(|d| d.line == line) {
+            continue;
+        }
+        diagnostics.push(Diagnostic::syntax(
+            id,
+            text,
+            line,
+            column,
+            e.kind().msg().into_owned(),
+        ));
+    }
     CompiledModule {
         diagnostics,
         ..Default::default()

@@ -970,6 +970,17 @@ fn each_syntax_error_is_reported_once() {
 }
 
 #[test]
+fn a_cascade_on_the_same_line_is_one_error() {
+    let out = compile(
+        "/src/App.tsx",
+        "export function App() {\n  return <div><h1 title v2</h1></div>;\n}\n",
+    );
+    assert_eq!(out.code, None);
+    assert_eq!(out.diagnostics.len(), 1, "{:?}", out.diagnostics);
+    assert_eq!(out.diagnostics[0].line, 2);
+}
+
+#[test]
 fn recoverable_parse_errors_are_reported_too() {
     // The parser recovers from these and reports them through `take_errors`.
     let out = compile("/src/a.js", "export const a = 1;\nwith (a) {}\n");

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { splitMessageFrame } from '../errors.js';
+import { firstOfSummary, splitMessageFrame } from '../errors.js';
 
 test("a message's own code frame (compiler-sfc's) is split off; other messages stay whole", () => {
   const sfc = "[vue/compiler-sfc] Unexpected token, expected \",\" (4:0)\n\n/p/src/App.vue\n3  |  const count = ref<number>(0\n   |                              ^\n4  |  function inc() {}\n   |  ^\n5  |  </script>";
@@ -19,4 +19,27 @@ test("a message's own code frame (compiler-sfc's) is split off; other messages s
     '/p/src/Emo.tsx: Unexpected token (12:13)',
     '  11 |   <div>\n> 12 |     <Title <id="t">\n     |            ^\n  13 |   </div>',
   ]);
+});
+
+test("a transform's summary error gives its first error's message, place and file", () => {
+  // What Vite's transformWithOxc throws (Rolldown's errors), as vanilla-extract rethrows it.
+  const oxc = Object.assign(new Error('Transform failed with 1 error:\n\n[PARSE_ERROR] Expected `}` but found `EOF`'), {
+    errors: [{
+      message: '[PARSE_ERROR] Expected `}` but found `EOF`\n   ╭─[ src/app.css.ts:8:45 ]\n   │',
+      id: '/p/src/app.css.ts',
+      loc: { line: 8, column: 44, file: '/p/src/app.css.ts' },
+    }],
+  });
+  assert.deepEqual(firstOfSummary(oxc), {
+    message: '[PARSE_ERROR] Expected `}` but found `EOF`',
+    loc: { line: 8, column: 44 },
+    id: '/p/src/app.css.ts',
+  });
+  // esbuild's.
+  const esbuild = { errors: [{ text: 'Expected ">" but found "<"', location: { file: '/p/src/App.tsx', line: 6, column: 18 } }] };
+  assert.deepEqual(firstOfSummary(esbuild), { message: 'Expected ">" but found "<"', loc: { line: 6, column: 18 }, id: '/p/src/App.tsx' });
+  // A relative file names nothing hotloop can find.
+  assert.equal(firstOfSummary({ errors: [{ text: 'x', location: { file: 'App.tsx', line: 1, column: 0 } }] }).id, null);
+  assert.equal(firstOfSummary(new Error('plain')), null);
+  assert.equal(firstOfSummary({ errors: [{ message: 'no place' }] }), null);
 });
