@@ -394,12 +394,12 @@ impl DevLoop {
                         self.send_plugin_events(events);
                         // Modules a plugin updated itself: compiled again, sent as an edit.
                         let invalidated = self.host.take_plugin_invalidations();
-                        if !invalidated.is_empty() {
-                            self.recompile(invalidated);
-                        }
+                        let reload_moot = !invalidated.is_empty() && self.recompile(invalidated);
                         // A reload a plugin asked for outside an edit (an edit's hot update
-                        // takes its own: `AppliedChanges::reload_requested`).
-                        if self.host.take_plugin_reload() {
+                        // takes its own: `AppliedChanges::reload_requested`), unless the
+                        // update of the modules it invalidated with it reloaded the pages
+                        // (vite-plugin-pages' routes module when a page file comes).
+                        if self.host.take_plugin_reload() && !reload_moot {
                             self.update(Cause::Reload, Instant::now(), Vec::new());
                         }
                     }
@@ -676,7 +676,7 @@ impl DevLoop {
         // edit) is compiled again first.
         let changed = self.host.take_confirmed_changes();
         if !changed.is_empty() {
-            self.recompile(changed);
+            let _ = self.recompile(changed);
         }
         if self.confirming.running || !self.warm_up.page_rendered {
             return;
@@ -700,7 +700,9 @@ impl DevLoop {
     }
 
     /// Compiles the modules at `paths` again and sends what changed, as for an edit of them.
-    fn recompile(&mut self, paths: Vec<PathBuf>) {
+    /// Compiles `paths` again and sends what changed as an edit would; true when that update
+    /// makes a reload moot (see `update`).
+    fn recompile(&mut self, paths: Vec<PathBuf>) -> bool {
         let now = Instant::now();
         let applied = self.host.recompile(&paths);
         let files: Vec<String> = applied
@@ -708,10 +710,11 @@ impl DevLoop {
             .iter()
             .map(|id| id.trim_start_matches('/').to_owned())
             .collect();
-        if !files.is_empty() {
-            self.invalidated.clear();
-            self.update(Cause::Edit { files: &files }, now, Vec::new());
+        if files.is_empty() {
+            return false;
         }
+        self.invalidated.clear();
+        self.update(Cause::Edit { files: &files }, now, Vec::new())
     }
 
     /// Starts the lazy chunks' background compile if a page has rendered, none runs and some

@@ -74,6 +74,7 @@ pub fn prepare(host: &mut EngineHost, cause: Cause<'_>, revision: u32) -> Prepar
     let build = host.build();
     let queries = host.take_query_runs();
     host.record_queries(false);
+    let left_out = host.take_left_out();
     let mut phases = build.phases.0.clone();
 
     // Plan and encode are frames of the clock too, so that traces show them (their times
@@ -89,6 +90,10 @@ pub fn prepare(host: &mut EngineHost, cause: Cause<'_>, revision: u32) -> Prepar
         .filter(|&index| host.has_code(index))
         .collect();
     let graph = &build.graph.graph;
+    // An edited file's modules the plugins' hot update left out are not sent with it.
+    if matches!(cause, Cause::Edit { .. }) && !left_out.is_empty() {
+        changed.retain(|&m| !left_out.contains(&graph.module(m).id));
+    }
     // What no open page has loaded waits for its lazy chunk; what only lazy chunks hold goes to
     // the pages that loaded one of them.
     let mut held = Vec::new();

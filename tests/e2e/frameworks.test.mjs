@@ -227,6 +227,19 @@ for (const spec of STARTERS) {
         assert.match(line, updated);
         assert.equal(await tab.page.evaluate(counterText), count, 'the component was not touched');
         assert.equal(tab.navigations, navs, 'no full reload');
+        if (file.endsWith('.vue')) {
+          // A template edit, then a style edit: plugin-vue's answer to the second is the style
+          // module alone, though the component's code changed (its template-only flag went).
+          editFile(app.file(file), '</h1>', '!</h1>');
+          await tab.until(() => document.querySelector('h1')?.textContent.endsWith('!'));
+          from = tab.mark();
+          editFile(app.file(file), 'letter-spacing: 4px;', 'letter-spacing: 6px;');
+          await tab.until(() => getComputedStyle(document.querySelector('button.counter')).letterSpacing === '6px');
+          assert.match(await tab.untilLog('[hmr] updated', { from }), updated);
+          assert.deepEqual(tab.log.slice(from).filter((l) => l.startsWith('[hmr] updated') && !updated.test(l)), []);
+          assert.equal(await tab.page.evaluate(counterText), count, 'the count kept');
+          assert.equal(tab.navigations, navs, 'no full reload');
+        }
       });
     }
   });

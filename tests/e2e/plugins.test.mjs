@@ -86,6 +86,8 @@ describe('a vite.config.ts with an alias, resolve, CSS Modules and JSON options,
     // A virtual module a `pre` middleware serves at its `/@id/` URL is that answer, not its
     // `load`'s stub (vite-plugin-svg-icons' way).
     assert.equal(await tab.page.evaluate(textOf, '#served'), 'served by a middleware (1 icons)');
+    // A virtual module importing the files of a directory (vite-plugin-pages' routes).
+    assert.equal(await tab.page.evaluate(textOf, '#views'), 'home view');
     // `json.namedExports: false`: the module's default export alone.
     assert.equal(await tab.page.evaluate(textOf, '#json'), 'default');
     // `import.meta.hot.send` reached the plugin's `server.ws.on` listener, whose
@@ -129,6 +131,24 @@ describe('a vite.config.ts with an alias, resolve, CSS Modules and JSON options,
     await tab.until(() => document.querySelector('#routes')?.textContent === 'a.txt');
     assert.equal(tab.navigations, navs, 'no reload');
     assert.deepEqual(tab.log.slice(from).filter((l) => l.startsWith('[pageerror]') || /\[hmr\] (error|full reload)/.test(l)), []);
+  });
+
+  test("vite-plugin-pages' way: a file that comes, goes and comes back is routed with one reload each, no error", async () => {
+    const view = path.join(root, 'src/views/zoo.ts');
+    const step = async (change, expected) => {
+      const from = tab.mark();
+      change();
+      await tab.until((t) => document.querySelector('#views')?.textContent === t, expected);
+      await tab.untilLog('[hmr] connected', { from });
+      // Its listeners' invalidation and reload belong to the batch: one reload, and the
+      // module importing a deleted file is never compiled before the plugin dropped it.
+      const log = tab.log.slice(from);
+      assert.equal(log.filter((l) => l.startsWith('[hmr] full reload')).length, 1, log.join('\n'));
+      assert.deepEqual(log.filter((l) => l.startsWith('[pageerror]') || l.startsWith('[hmr] error')), []);
+    };
+    await step(() => fs.writeFileSync(view, "export default 'zoo view';\n"), 'home view,zoo view');
+    await step(() => fs.rmSync(view), 'home view');
+    await step(() => fs.writeFileSync(view, "export default 'zoo view';\n"), 'home view,zoo view');
   });
 
   test("a file no module reads, edited, reaches the plugins' hot update, which reloads the module it feeds (intlify's locales)", async () => {

@@ -168,7 +168,9 @@ function moduleIdOfUrl(url) {
 function moduleNode(id) {
   let m = state.modules.get(id);
   if (m) return m;
-  const file = id.startsWith('\0') || !path.isAbsolute(id) ? null : id.replace(/[?#].*$/, '');
+  // Vite's `cleanUrl(id)`, for a virtual module too: vite-plugin-pages finds its routes module
+  // with `getModulesByFile('virtual:vite-plugin-pages/generated-pages')`.
+  const file = id.replace(/[?#].*$/, '');
   const url = moduleUrl(id);
   m = {
     id, url, file,
@@ -470,6 +472,11 @@ const handlers = {
   // error is answered beside the `load` answer (hotloop's code frame needs the loaded code).
   async loadTransform(body) {
     return loadThenTransform(body);
+  },
+  // Nothing: like every request it waits for the plugins to hear the last files out
+  // (`state.watching`), which is what hotloop asks it for.
+  async settled() {
+    return null;
   },
   async transformIndexHtml({ path: urlPath, filename, html }) {
     return transformIndexHtml(urlPath, filename, html);
@@ -1220,6 +1227,26 @@ async function hotUpdate(file, ids, timestamp, type = 'update') {
 // --- the watcher (`server.watcher` events, the `watchChange` hook)
 
 /**
+ * `emitter.emit(name, ...args)`, then the promises its listeners returned: an async listener
+ * (vite-plugin-pages' `unlink`: drop the page, then invalidate its routes module) is part of
+ * hearing the event, so what it does belongs to the batch (`tellWatchers` bounds the wait).
+ */
+async function emitAwaited(emitter, name, args) {
+  const pending = [];
+  for (const listener of emitter.rawListeners(name)) {
+    try {
+      const r = listener.apply(emitter, args);
+      if (r && typeof r.then === 'function') pending.push(r);
+    } catch (e) {
+      warn('', 'server.watcher', `a '${name}' listener failed: ${e?.message ?? e}`);
+    }
+  }
+  for (const r of await Promise.allSettled(pending)) {
+    if (r.status === 'rejected') warn('', 'server.watcher', `a '${name}' listener failed: ${r.reason?.message ?? r.reason}`);
+  }
+}
+
+/**
  * What hotloop's watcher saw, as Vite's tells plugins: `server.watcher`'s `change`/`add`/
  * `unlink` (and `all`) events, then each plugin's `watchChange(id, { event })`, in batch
  * order. hotloop's next requests wait for it (`state.watching`, bounded); what a plugin does
@@ -1241,11 +1268,9 @@ function tellWatchers({ changed = [], created = [], removed = [] }) {
   if (!events.length) return;
   const run = async () => {
     for (const [name, event, file] of events) {
-      try {
-        if (primary) state.watcher?.emit(name, file);
-        if (primary) state.watcher?.emit('all', name, file);
-      } catch (e) {
-        warn('', 'server.watcher', `a '${name}' listener failed: ${e?.message ?? e}`);
+      if (primary && state.watcher) {
+        await emitAwaited(state.watcher, name, [file]);
+        await emitAwaited(state.watcher, 'all', [name, file]);
       }
       for (const { plugin } of pluginsWithHook(state.plugins, 'watchChange')) {
         try {

@@ -937,6 +937,19 @@ impl Plugins for PluginHost {
         }
     }
 
+    fn settle(&self) {
+        // Only a running host heard of the files (`files_changed`), and only one whose plugins
+        // listen to the watcher has anything to settle.
+        let listening = self.lock().proc.as_ref().is_some_and(|p| !p.is_dead())
+            && self.loaded().is_some_and(|l| {
+                l.config.listens_to_pages
+                    || l.config.plugins.iter().any(|p| p.has_hook("watchChange"))
+            });
+        if listening && let Err(e) = self.call("settled", None, json!({})) {
+            tracing::debug!("plugin host: settled failed: {e}");
+        }
+    }
+
     fn wants_resolve(&self, specifier: &str) -> bool {
         self.wants_resolve_in(PluginEnv::Client, specifier)
     }

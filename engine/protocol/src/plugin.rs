@@ -174,6 +174,13 @@ pub trait Plugins: Send + Sync + 'static {
     /// new route file, a new component to register). No answer.
     fn files_changed(&self, _changes: &FileChanges) {}
 
+    /// Waits until the plugins heard the last [`Plugins::files_changed`] out (their watcher
+    /// listeners and `watchChange` hooks settled, within a bound): what they invalidated or
+    /// asked to reload in them belongs to that batch (vite-plugin-pages drops a deleted
+    /// page from its routes module in its `unlink` listener). Called for a batch where files
+    /// came or went, which sends no hot update to wait on.
+    fn settle(&self) {}
+
     /// The custom events plugins sent to the pages (`server.ws.send(event, data)`, or to one
     /// page: `client.send` in a `server.ws.on` listener) since the last call, in order. The
     /// engine takes them right after `hot_update` and sends them before that edit's update,

@@ -58,6 +58,11 @@ pub struct AppliedChanges {
     /// A plugin asked the pages to reload while hearing of these changes (vite-plugin-qwik's
     /// `handleHotUpdate`): this batch's update is a full reload.
     pub reload_requested: bool,
+    /// Module ids of edited files' modules the plugins' hot update left out of its answer
+    /// (plugin-vue's `<style>`-only edit answers the style module alone): this batch's update
+    /// does not send them, whatever their new code; it reaches a page with a later update or
+    /// load, as under Vite (`EngineHost::left_out_by_plugins`).
+    pub left_out: Vec<Arc<str>>,
 }
 
 impl AppliedChanges {
@@ -169,6 +174,7 @@ impl EngineHost {
                     is_env_file(options.env_dir_in(&self.root), &path, &options.mode)
                 };
             if let Some(file) = self.db.files().get(&path) {
+                let was_missing = matches!(file.contents(&self.db), FileContents::Missing);
                 let changed = self.refresh(file, &mut applied);
                 if config && changed {
                     tsconfig_changed |= is_tsconfig_file(&path);
@@ -176,7 +182,11 @@ impl EngineHost {
                 }
                 if changed {
                     let name = path.to_string_lossy().into_owned();
-                    if path.exists() {
+                    if was_missing {
+                        // Back after a delete: the plugins hear it came (`add`, as Vite's
+                        // watcher says; vite-plugin-pages routes it again).
+                        files.created.push(name);
+                    } else if path.exists() {
                         files.changed.push(name);
                         hot_updates.push((path.clone(), true));
                     } else {
@@ -264,8 +274,17 @@ impl EngineHost {
         for (path, tracked) in hot_updates {
             self.tell_plugins(&path, tracked, &mut applied);
         }
+        if !(files.created.is_empty() && files.removed.is_empty())
+            && let Some(plugins) = self.db.plugins()
+        {
+            // What their watcher listeners did about files that came or went is this batch's.
+            plugins.settle();
+            applied.plugin_events.extend(plugins.take_custom_events());
+            applied.reload_requested |= plugins.take_reload_requested();
+        }
         // Modules the plugins marked stale while hearing of these changes
-        // (`moduleGraph.invalidateModule` in a hot update) compile with this batch.
+        // (`moduleGraph.invalidateModule` in a hot update or a watcher listener) compile with
+        // this batch.
         let invalidated = self.take_plugin_invalidations();
         self.recompile_into(&invalidated, &mut applied);
         // What a middleware served may be made of such files (an icon sprite): asked again.
@@ -279,6 +298,7 @@ impl EngineHost {
         if applied.epoch_moved {
             self.move_epoch();
         }
+        self.left_out = applied.left_out.iter().cloned().collect();
         tracing::debug!(
             changed = applied.changed_files.len(),
             epoch_moved = applied.epoch_moved,
@@ -578,15 +598,26 @@ impl EngineHost {
             .confirm_file(path, plugins, self.db.compile_cache());
         self.db.plugin_confirmations().edited(path);
         let root = self.db.files().root();
-        let mut modules = Vec::new();
+        // The file's modules, as plugin ids and as module ids.
+        let mut modules: Vec<(String, Arc<str>)> = Vec::new();
         if tracked {
-            modules.push(plugin_id(root, path));
+            modules.push((plugin_id(root, path), self.db.files().module_id(path)));
             for variant in self.db.files().variants_of(path) {
-                modules.push(plugin_id(root, variant.path(&self.db)));
+                let variant = variant.path(&self.db);
+                modules.push((plugin_id(root, variant), self.db.files().module_id(variant)));
             }
         }
-        if let Err(error) = plugins.hot_update(&plugin_id(root, path), &modules) {
-            tracing::warn!("{error}");
+        let ids: Vec<String> = modules.iter().map(|(id, _)| id.clone()).collect();
+        match plugins.hot_update(&plugin_id(root, path), &ids) {
+            // Their answer decides which of the file's modules update.
+            Ok(Some(listed)) => applied.left_out.extend(
+                modules
+                    .into_iter()
+                    .filter(|(id, _)| !listed.contains(id))
+                    .map(|(_, module)| module),
+            ),
+            Ok(None) => {}
+            Err(error) => tracing::warn!("{error}"),
         }
         applied.plugin_events.extend(plugins.take_custom_events());
         applied.reload_requested |= plugins.take_reload_requested();

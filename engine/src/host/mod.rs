@@ -103,6 +103,8 @@ pub struct EngineHost {
     open_chunks: Option<FxHashSet<Arc<str>>>,
     /// The page of the last session (`last_session.rs`).
     last_page: last_session::LastPage,
+    /// The last batch's `AppliedChanges::left_out`, which its update leaves out.
+    left_out: FxHashSet<Arc<str>>,
     /// The revision whose page was recorded last (`record_page`), or found current.
     recorded_revision: Option<u32>,
 }
@@ -181,6 +183,7 @@ impl EngineHost {
             open_chunks: None,
             last_page: Default::default(),
             recorded_revision: None,
+            left_out: FxHashSet::default(),
         })
     }
 
@@ -466,6 +469,12 @@ impl EngineHost {
             emitted_module,
             module_deps,
         )
+    }
+
+    /// The modules the last batch's hot update left out of its answer
+    /// (`AppliedChanges::left_out`), which the edit's update does not send. Taken: one update.
+    pub fn take_left_out(&mut self) -> FxHashSet<Arc<str>> {
+        std::mem::take(&mut self.left_out)
     }
 
     /// Whether module `index` of the last build has code to send (a module that stopped

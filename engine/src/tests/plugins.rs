@@ -37,6 +37,9 @@ struct SfcPlugins {
     on_hot_update: Mutex<(Vec<String>, bool)>,
     /// What a hot update did and nobody took yet (`take_invalidated`, `take_reload_requested`).
     said: Mutex<(Vec<String>, bool)>,
+    /// While set, a hot update answers only the file's style sub-module (plugin-vue's answer
+    /// to a `<style>`-only edit).
+    answer_style_only: AtomicBool,
 }
 
 impl SfcPlugins {
@@ -206,13 +209,22 @@ impl Plugins for SfcPlugins {
     fn hot_update(
         &self,
         _file: &str,
-        _modules: &[String],
+        modules: &[String],
     ) -> Result<Option<Vec<String>>, PluginError> {
         self.hot_updates.fetch_add(1, Ordering::SeqCst);
         let (ids, reload) = std::mem::take(&mut *self.on_hot_update.lock().unwrap());
         let mut said = self.said.lock().unwrap();
         said.0.extend(ids);
         said.1 |= reload;
+        if self.answer_style_only.load(Ordering::SeqCst) {
+            return Ok(Some(
+                modules
+                    .iter()
+                    .filter(|m| m.contains("type=style"))
+                    .cloned()
+                    .collect(),
+            ));
+        }
         Ok(None)
     }
 
@@ -819,5 +831,61 @@ fn what_a_hot_update_marks_stale_compiles_with_the_edit_and_its_reload_is_the_ed
     assert!(
         p.host.take_plugin_invalidations().is_empty(),
         "taken with the edit"
+    );
+}
+
+/// The plugins' hot update answer decides which of an edited file's modules update: one that
+/// answers the style sub-module alone (plugin-vue's `<style>`-only edit) gets a CSS update,
+/// though the file's main module compiles to new code too (plugin-vue's drops the
+/// `_rerender_only` of a template edit before; re-running it would re-mount the component).
+/// The main module's new code goes with the next update that has it.
+#[test]
+fn the_plugins_hot_update_answer_decides_which_of_the_files_modules_update() {
+    use crate::telemetry::UpdateOutcome;
+    use crate::update::{Cause, prepare};
+    let (mut p, plugins) = project();
+    p.build();
+    let edit = |p: &mut Incremental, text: &str| {
+        let path = p.project.write("src/App.vue", text);
+        p.host.apply_changes(&[path]);
+        prepare(
+            &mut p.host,
+            Cause::Edit {
+                files: &["src/App.vue".into()],
+            },
+            1,
+        )
+    };
+    plugins.answer_style_only.store(true, Ordering::SeqCst);
+    let update = edit(
+        &mut p,
+        "<template>Hello again</template>\n<style>.app { color: green; }</style>\n",
+    );
+    let changed: Vec<String> = update
+        .build
+        .changed
+        .iter()
+        .map(|&m| update.build.graph().module(m).id.to_string())
+        .collect();
+    assert!(changed.contains(&"/src/App.vue".to_string()), "{changed:?}");
+    assert_eq!(
+        update.outcome,
+        UpdateOutcome::Hot {
+            modules: vec!["/src/App.vue?sfc&type=style&lang.css".into()],
+            boundaries: vec!["/src/App.vue?sfc&type=style&lang.css".into()],
+            css_only: true,
+        }
+    );
+    // Without an answer, the next edit sends what changed: the main module's new code (which
+    // no module here accepts: a reload).
+    plugins.answer_style_only.store(false, Ordering::SeqCst);
+    let update = edit(
+        &mut p,
+        "<template>Hello at last</template>\n<style>.app { color: green; }</style>\n",
+    );
+    assert!(
+        matches!(&update.outcome, UpdateOutcome::FullReload { reason } if reason.starts_with("/src/App.vue changed")),
+        "{:?}",
+        update.outcome
     );
 }
