@@ -226,7 +226,19 @@ impl DevLoop {
         server_id: Arc<str>,
         publishers: Publishers,
     ) -> (DevLoop, GraphStats) {
-        let build = host.build();
+        let mut build = host.build();
+        // Modules the plugins updated themselves while the first build ran (UnoCSS's CSS, once
+        // the modules it scans brought their classes) compile again before the first page is
+        // served: a page loading it would start one update behind and reload ("missed
+        // updates"). Bounded: a plugin that keeps doing it gets its updates as edits.
+        for _ in 0..3 {
+            let invalidated = host.take_plugin_invalidations();
+            if invalidated.is_empty() {
+                break;
+            }
+            host.recompile(&invalidated);
+            build = host.build();
+        }
         let stats = graph_stats(&build);
         // Only lazy chunks an open page loaded get updates (none are, yet).
         host.set_open_chunks(Default::default());

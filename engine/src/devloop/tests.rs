@@ -772,3 +772,105 @@ fn a_session_leaves_its_last_page_to_the_next_which_serves_it_and_reloads_it_whe
         first.chunk.trailer
     );
 }
+
+/// UnoCSS's way: a plugin marks its stylesheet module stale while the first build transforms
+/// the modules it scans (`server.ws.send({ type: 'update' })`). The first page served is then
+/// compiled with it: no update follows the start (a page loading then would reload, one update
+/// behind).
+#[test]
+fn what_plugins_mark_stale_during_the_first_build_is_in_the_first_page() {
+    use hotloop_protocol::plugin::{Output, PluginError, Plugins, Resolved};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// `/src/tokens.js` exports how many times it was transformed; the first transform of
+    /// `/src/main.js` marks it stale (once).
+    #[derive(Default)]
+    struct Tokens {
+        made: AtomicUsize,
+        stale: std::sync::Mutex<Vec<String>>,
+        marked: std::sync::atomic::AtomicBool,
+    }
+    #[allow(clippy::result_large_err)]
+    impl Plugins for Tokens {
+        fn fingerprint(&self) -> u64 {
+            3
+        }
+        fn wants_resolve(&self, _: &str) -> bool {
+            false
+        }
+        fn resolve_id(&self, _: &str, _: Option<&str>) -> Result<Option<Resolved>, PluginError> {
+            Ok(None)
+        }
+        fn wants_load(&self, _: &str) -> bool {
+            false
+        }
+        fn load(&self, _: &str) -> Result<Option<Output>, PluginError> {
+            Ok(None)
+        }
+        fn wants_transform(&self, id: &str, _: &str) -> bool {
+            id.ends_with("/src/tokens.js") || id.ends_with("/src/main.js")
+        }
+        fn transform(&self, id: &str, code: &str) -> Result<Option<Output>, PluginError> {
+            if id.ends_with("/src/main.js") {
+                if !self.marked.swap(true, Ordering::SeqCst) {
+                    let tokens = id.replace("/src/main.js", "/src/tokens.js");
+                    self.stale.lock().unwrap().push(tokens);
+                }
+                return Ok(None);
+            }
+            let n = self.made.fetch_add(1, Ordering::SeqCst) + 1;
+            Ok(Some(Output {
+                code: format!("{code}export const made = {n};\n"),
+                ..Output::default()
+            }))
+        }
+        fn hot_update(&self, _: &str, _: &[String]) -> Result<Option<Vec<String>>, PluginError> {
+            Ok(None)
+        }
+        fn take_invalidated(&self) -> Vec<String> {
+            std::mem::take(&mut self.stale.lock().unwrap())
+        }
+    }
+
+    let project = TempProject::new(
+        "//- /index.html\n\
+         <!doctype html><html><body><script type=\"module\" src=\"/src/main.js\"></script></body></html>\n\
+         //- /src/main.js\nimport { made } from './tokens.js';\nconsole.log(made);\n\
+         //- /src/tokens.js\nexport const kind = 'tokens';\n",
+    );
+    let mut host = EngineHost::new(project.root(), ProjectOptions::default()).expect("host");
+    let plugins = Arc::new(Tokens::default());
+    host.use_plugins(plugins.clone());
+    let (served, snapshots) = tokio::sync::watch::channel(Arc::new(Served::empty("t".into())));
+    let (updates, mut frames) = tokio::sync::broadcast::channel(16);
+    let (telemetry, _events) = unbounded();
+    let publishers = Publishers {
+        served,
+        updates,
+        telemetry,
+        server: None,
+    };
+    let (_watcher_tx, watcher) = unbounded();
+    let (_clients_tx, clients) = unbounded();
+    let (control_tx, control) = unbounded();
+    let (devloop, _) = DevLoop::start(host, "t".into(), publishers);
+    assert_eq!(
+        plugins.made.load(Ordering::SeqCst),
+        2,
+        "compiled again in the start"
+    );
+    assert_eq!(snapshots.borrow().revision, 0);
+    let engine = std::thread::spawn(move || {
+        devloop.run(EngineChannels {
+            watcher,
+            clients,
+            control,
+        })
+    });
+    // The plugin host's notification of the stale module, handled after the start.
+    control_tx.send(Control::PluginEvents).unwrap();
+    control_tx.send(Control::Shutdown).unwrap();
+    engine.join().unwrap();
+    assert!(frames.try_recv().is_err(), "no update after the start");
+    assert_eq!(plugins.made.load(Ordering::SeqCst), 2);
+}
