@@ -113,8 +113,9 @@
       const sections = [];
       for (const list of overlay.files.values()) for (const d of list) sections.push(renderDiagnostic(d));
       for (const [id, error] of overlay.runtime) {
-        // A module the page lacks because it did not compile: its build error above says why.
-        if (error.missing != null && overlay.files.has(error.missing)) continue;
+        // A module the page lacks because it did not compile: its build error above says why
+        // (named by the module, or by its file: a plugin's query on an image).
+        if (error.missing != null && (overlay.files.has(error.missing) || overlay.files.has(error.missing.split("?")[0]))) continue;
         sections.push(renderRuntimeError(id, error));
       }
       const count = sections.length;

@@ -242,6 +242,12 @@ test("a module the page lacks because it did not compile shows as its build erro
   assert.match(text, /1 error/);
   assert.match(text, /refuses this module/);
   assert.doesNotMatch(text, /never sent to the page/);
+  // A module under a query (`img.png?w=30`) is explained by its file's error too.
+  const image = js("/src/main.js", { "./img.png?w=30": "/src/img.png?w=30" }, `require("./img.png?w=30");`);
+  const other = createPage();
+  await other.boot([image], ["/src/main.js"]);
+  await other.receive({ type: "errors", revision: 2, added: [{ ...broken, file: "/src/img.png" }], cleared: [] });
+  assert.match(other.overlayText(), /1 error/);
   // Another file's error does not explain it.
   await page.receive({ type: "errors", revision: 3, added: [], cleared: ["/src/broken.js"] });
   await page.receive({ type: "errors", revision: 4, added: [diagnostic], cleared: [] });

@@ -82,7 +82,8 @@ describe('a vite.config.ts with an alias, resolve, CSS Modules and JSON options,
     assert.equal(await tab.page.evaluate(textOf, '#doc'), '# A MARKDOWN PAGE');
     assert.equal(await tab.page.evaluate(textOf, '#locale'), 'hello from locale.json');
     // An asset a plugin's `load` answers for is that module (vite-plugin-wasm's way).
-    assert.equal(await tab.page.evaluate(textOf, '#wasm'), '8');
+    // ...and a binary file under a plugin's query (vite-imagetools' way).
+    assert.equal(await tab.page.evaluate(textOf, '#wasm'), '8 PNG');
     // A virtual module a `pre` middleware serves at its `/@id/` URL is that answer, not its
     // `load`'s stub (vite-plugin-svg-icons' way).
     assert.equal(await tab.page.evaluate(textOf, '#served'), 'served by a middleware (1 icons)');

@@ -627,15 +627,19 @@ function serialPattern(p) {
 
 const VITE_EXTENSIONS = ['.mjs', '.js', '.mts', '.ts', '.jsx', '.tsx', '.json'];
 
+// ANSI colour escapes: a plugin's logger output (vite-plugin-checker's TypeScript errors)
+// goes to hotloop's log, which would show them as text.
+const ANSI_ESCAPE = /\x1b\[[0-9;]*m/g;
+
 function makeLogger() {
-  const log = (level) => (msg) => notify('log', { level, message: String(msg) });
+  const log = (level) => (msg) => notify('log', { level, message: String(msg).replace(ANSI_ESCAPE, '') });
   const warnedOnce = new Set();
   const logger = {
     hasWarned: false,
     info: log('info'),
     warn: (msg) => {
       logger.hasWarned = true;
-      notify('warning', { plugin: current.plugin, hook: current.hook, message: String(msg) });
+      notify('warning', { plugin: current.plugin, hook: current.hook, message: String(msg).replace(ANSI_ESCAPE, '') });
     },
     warnOnce: (msg) => {
       if (warnedOnce.has(msg)) return;

@@ -202,8 +202,12 @@ fn parse(db: &dyn Db, file: SourceFile, env: PluginEnv) -> Arc<ParsedModule> {
         FileContents::Text(text) if inline_stylesheet || plugin_passed(class) => {
             plugin_pass::run(db, file, &id, text, env)
         }
-        // An asset a plugin's `load` answers for (vite-plugin-wasm's `.wasm`): its code.
+        // An asset a plugin's `load` answers for (vite-plugin-wasm's `.wasm`; vite-imagetools'
+        // `img.png?w=100&format=webp`, a binary file under a plugin's query): its code.
         FileContents::Text(_) | FileContents::Binary { .. } if class == FileClass::Asset => {
+            plugin_pass::run_for_asset(db, path, &id, env)
+        }
+        FileContents::Binary { .. } if class == FileClass::SubModule => {
             plugin_pass::run_for_asset(db, path, &id, env)
         }
         _ => PluginPass::Untouched,
@@ -291,6 +295,13 @@ fn parse(db: &dyn Db, file: SourceFile, env: PluginEnv) -> Arc<ParsedModule> {
             ParsedModule::from_compiled(transform::worker_module(query, real_id, file_name))
         }
         (_, FileContents::Missing) => ParsedModule::failed(problem(format!("{id} does not exist"))),
+        // A binary file under a query no plugin loads: the file's URL, as Vite's asset plugin
+        // answers (`img.png?v=2`).
+        (FileClass::SubModule, FileContents::Binary { .. }) => {
+            let real = files::split_query(path).map_or_else(|| path.clone(), |(real, _)| real);
+            let real_id = db.files().module_id(&real);
+            ParsedModule::from_compiled(string_module(&asset_url(db, &real, &real_id, contents)))
+        }
         (FileClass::Html | FileClass::Asset | FileClass::Env, contents) => {
             ParsedModule::from_compiled(string_module(&asset_url(db, path, &id, contents)))
         }

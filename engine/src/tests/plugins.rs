@@ -889,3 +889,19 @@ fn the_plugins_hot_update_answer_decides_which_of_the_files_modules_update() {
         update.outcome
     );
 }
+
+/// A binary file under a query no plugin loads (`img.png?w=1`, vite-imagetools' shape without
+/// vite-imagetools) is the file's URL, as Vite's asset plugin answers; not "not valid UTF-8".
+#[test]
+fn a_binary_file_under_a_query_no_plugin_loads_is_its_url() {
+    let (mut p, _plugins) = project();
+    p.project.write(
+        "src/main.js",
+        "import img from './img.png?w=1';\nconsole.log(img);\n",
+    );
+    std::fs::write(p.path("src/img.png"), b"\x89PNG\r\n\x1a\n\xff\xfe").unwrap();
+    let build = p.build();
+    assert!(build.diagnostics.is_empty(), "{:?}", build.diagnostics);
+    let chunk = p.chunk();
+    assert!(chunk.contains("/src/img.png?v="), "{chunk}");
+}
