@@ -111,6 +111,7 @@ const state = {
   ssrFilters: [],
   server: null,
   wsListeners: null, // `server.ws.on` listeners by event (`onClientEvent`)
+  wsClients: new Map(), // page id → its `server.ws.clients` entry (`wsClient`)
   modules: new Map(), // id → module node
   meta: new Map(), // id → plugin meta (this.getModuleInfo(id).meta)
   warned: new Set(),
@@ -1010,20 +1011,18 @@ function minimalContext(plugin, hook) {
  * answers that page alone.
  */
 function onClientEvent({ client: id, event, data }) {
-  const listeners = state.wsListeners?.get(event);
-  if (!listeners?.length) return;
+  if (!state.wsListeners) return;
+  // A page new to the plugins is announced first: a `connection` listener may start listening
+  // for this very event (vite-dev-rpc's channel for the page).
+  const client = wsClient(id);
+  const listeners = [...(state.wsListeners.get(event) ?? [])];
+  if (!listeners.length) return;
   let payload = null;
   try {
     payload = JSON.parse(data);
   } catch {
     payload = data;
   }
-  const client = {
-    send(eventOrPayload, more) {
-      const p = typeof eventOrPayload === 'string' ? { type: 'custom', event: eventOrPayload, data: more } : eventOrPayload;
-      if (p?.type === 'custom') notify('custom', { event: p.event, data: p.data ?? null, client: id });
-    },
-  };
   for (const listener of listeners) {
     try {
       const r = listener(payload, client);
@@ -1034,9 +1033,39 @@ function onClientEvent({ client: id, event, data }) {
   }
 }
 
+/**
+ * The page `id` as one of Vite's WebSocket clients (`server.ws.clients`), made when it first
+ * sends an event: `send` answers it alone; `socket` stands for its connection (open), by which
+ * vite-dev-rpc pairs a listener's source with its channel (vite-plugin-inspect's RPC). Made,
+ * it is announced to the `connection` listeners, as Vite does when a page connects.
+ */
+function wsClient(id) {
+  let client = state.wsClients.get(id);
+  if (client) return client;
+  const socket = Object.assign(new EventEmitter(), { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3, readyState: 1 });
+  client = {
+    socket,
+    send(eventOrPayload, more) {
+      const p = typeof eventOrPayload === 'string' ? { type: 'custom', event: eventOrPayload, data: more } : eventOrPayload;
+      if (p?.type === 'custom') notify('custom', { event: p.event, data: p.data ?? null, client: id });
+    },
+  };
+  state.wsClients.set(id, client);
+  state.server?.ws?.clients?.add(client);
+  for (const listener of [...(state.wsListeners?.get('connection') ?? [])]) {
+    try {
+      listener(socket, { url: '/_hotloop/ws', headers: {} });
+    } catch (e) {
+      warn('', 'server.ws.on', `a listener of 'connection' failed: ${e?.message ?? e}`);
+    }
+  }
+  return client;
+}
+
 function makeServer(config, middlewares) {
   const listeners = new Map();
   state.wsListeners = listeners;
+  state.wsClients = new Map();
   const ws = {
     send(payload, data) {
       if (typeof payload === 'string') payload = { type: 'custom', event: payload, data };

@@ -1851,3 +1851,61 @@ export default {{
     );
     assert_eq!(out.module_type, None);
 }
+
+/// Vite's WebSocket clients as vite-dev-rpc uses them (vite-plugin-inspect's RPC): a page that
+/// sends an event is one of `server.ws.clients`, announced to the `connection` listeners first
+/// (which start listening for that page's events), and the listener's source is that client,
+/// whose `socket` pairs it with its channel; `send` answers that page alone.
+#[test]
+fn a_page_is_one_of_the_servers_ws_clients_as_vite_dev_rpc_uses_them() {
+    let config = r#"
+export default { plugins: [{
+  name: 'rpc',
+  configureServer(server) {
+    const ws = server.ws
+    const channels = new Map()
+    ws.on('connection', () => {
+      for (const channel of ws.clients) {
+        if (channels.has(channel) || channel.socket.readyState === channel.socket.CLOSED) continue
+        channels.set(channel, true)
+        ws.on('rpc:call', (data, source) => {
+          if (source.socket === channel.socket) channel.send('rpc:call', { echo: data.q, clients: ws.clients.size })
+        })
+      }
+    })
+  },
+}] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let (host, _) = start(&p, "vite.config.mjs");
+    let events = host.events();
+    let answer = |client: u64, q: &str| {
+        host.client_event(ClientId(client), "rpc:call", &format!(r#"{{"q":"{q}"}}"#));
+        let taken = loop {
+            let taken = host.take_custom_events();
+            if !taken.is_empty() {
+                break taken;
+            }
+            wait_event(&events, |e| matches!(e, HostEvent::CustomEventsWaiting));
+        };
+        // (The data as JSON values: key order is serde_json's features' to decide.)
+        taken
+            .into_iter()
+            .map(|e| {
+                let data: serde_json::Value = serde_json::from_str(&e.data).unwrap();
+                (e.event, data, e.client)
+            })
+            .collect::<Vec<_>>()
+    };
+    let call = |echo: &str, clients: u64, client: u64| {
+        vec![(
+            "rpc:call".to_string(),
+            serde_json::json!({ "echo": echo, "clients": clients }),
+            Some(ClientId(client)),
+        )]
+    };
+    assert_eq!(answer(4, "first"), call("first", 1, 4));
+    // A second page: a channel of its own; each answered once, by its own channel.
+    assert_eq!(answer(5, "second"), call("second", 2, 5));
+    assert_eq!(answer(4, "again"), call("again", 2, 4));
+}

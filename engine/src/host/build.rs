@@ -43,7 +43,7 @@ use crate::telemetry::Phase;
 use crate::timing::PhaseTimes;
 use crate::transform::HotFacts;
 use crate::warm_up::{warm_up, warm_up_lazy};
-use hotloop_protocol::{Diagnostic, PageInjection, Statement};
+use hotloop_protocol::{Diagnostic, DiagnosticKind, PageInjection, Statement};
 
 use super::EngineHost;
 use super::publish::ServedState;
@@ -513,14 +513,19 @@ fn collect_diagnostics(
     modules: &BTreeMap<ModuleIndex, Arc<[Diagnostic]>>,
 ) -> Arc<[Diagnostic]> {
     let mut seen: FxHashSet<&Diagnostic> = FxHashSet::default();
+    let mut plugin_failed: FxHashSet<&str> = FxHashSet::default();
     entries
         .diagnostics
         .iter()
         .chain(&env.diagnostics)
         .chain(modules.values().flat_map(|d| d.iter()))
         // One problem once: a plugin's failure in one file can fail the modules it makes from
-        // that file too (vite-plugin-qwik's segments of a component that does not parse).
+        // that file too (vite-plugin-qwik's segments of a component that does not parse; a
+        // `.vue` file vite-plugin-vue-inspector cannot parse, and its blocks plugin-vue then
+        // cannot load): a file's first plugin failure stands for them, as under Vite, where
+        // the page never asks for the rest.
         .filter(|d| seen.insert(*d))
+        .filter(|d| d.kind != DiagnosticKind::Transform || plugin_failed.insert(d.file.as_str()))
         .cloned()
         .collect()
 }

@@ -61,7 +61,7 @@ pub struct AppliedChanges {
     /// Module ids of edited files' modules the plugins' hot update left out of its answer
     /// (plugin-vue's `<style>`-only edit answers the style module alone): this batch's update
     /// does not send them, whatever their new code; it reaches a page with a later update or
-    /// load, as under Vite (`EngineHost::left_out_by_plugins`).
+    /// load, as under Vite (`EngineHost::take_left_out`).
     pub left_out: Vec<Arc<str>>,
 }
 
@@ -267,16 +267,14 @@ impl EngineHost {
         }
         files.structural = applied.epoch_moved;
         self.modified.clear();
+        let came_or_went = !(files.created.is_empty() && files.removed.is_empty());
         // Files no module reads came, went or changed.
-        let unread = !(files.created.is_empty() && files.removed.is_empty())
-            || hot_updates.iter().any(|(_, tracked)| !tracked);
+        let unread = came_or_went || hot_updates.iter().any(|(_, tracked)| !tracked);
         self.tell_plugins_files_changed(&files);
         for (path, tracked) in hot_updates {
             self.tell_plugins(&path, tracked, &mut applied);
         }
-        if !(files.created.is_empty() && files.removed.is_empty())
-            && let Some(plugins) = self.db.plugins()
-        {
+        if came_or_went && let Some(plugins) = self.db.plugins() {
             // What their watcher listeners did about files that came or went is this batch's.
             plugins.settle();
             applied.plugin_events.extend(plugins.take_custom_events());

@@ -128,6 +128,18 @@ impl Plugins for SfcPlugins {
         }
         let (file, _) = id.split_once('?').expect("a sub-module");
         let text = std::fs::read_to_string(file).unwrap_or_default();
+        // `BOOM` in a file fails its transform and its blocks' `load` (plugin-vue's cannot
+        // load a block of a file it could not parse).
+        if text.contains("BOOM") {
+            return Err(PluginError {
+                plugin: "sfc".into(),
+                hook: "load".into(),
+                id: Some(id.into()),
+                message: "no descriptor".into(),
+                loc: None,
+                frame: None,
+            });
+        }
         Ok(Some(Output {
             code: block(&text, "style").to_string(),
             ..Output::default()
@@ -141,7 +153,7 @@ impl Plugins for SfcPlugins {
     fn transform(&self, id: &str, code: &str) -> Result<Option<Output>, PluginError> {
         self.asked.fetch_add(1, Ordering::SeqCst);
         let template = block(code, "template");
-        if let Some(at) = code.find("boom") {
+        if let Some(at) = code.find("boom").or_else(|| code.find("BOOM")) {
             let line = code[..at].lines().count().max(1) as u32;
             return Err(PluginError {
                 plugin: "sfc".into(),
@@ -904,4 +916,24 @@ fn a_binary_file_under_a_query_no_plugin_loads_is_its_url() {
     assert!(build.diagnostics.is_empty(), "{:?}", build.diagnostics);
     let chunk = p.chunk();
     assert!(chunk.contains("/src/img.png?v="), "{chunk}");
+}
+
+/// A file a plugin fails on, whose blocks it then cannot load either, is one error: the file's
+/// first plugin failure (as under Vite, where the page never asks for the blocks).
+#[test]
+fn a_plugin_failure_and_the_failures_it_causes_in_the_files_blocks_are_one_error() {
+    let (mut p, _) = project();
+    p.build();
+    p.project.write(
+        "src/App.vue",
+        "<template>\nHello BOOM</template>\n<style>.app{}</style>\n",
+    );
+    p.host.apply_changes(&[p.path("src/App.vue")]);
+    p.build();
+    let diagnostics = p.diagnostics();
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert!(
+        diagnostics[0].contains("cannot compile `boom`"),
+        "{diagnostics:?}"
+    );
 }
