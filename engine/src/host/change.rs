@@ -9,15 +9,19 @@
 //! (`Plugins::files_changed`), so that its kept Tailwind scanners read only those.
 //!
 //! What the plugins hear and say back, in Vite's order: every file the watcher saw changed,
-//! created or removed (`FileChanges`: `server.watcher` events and `watchChange` in the host,
-//! which hotloop's next requests wait for), then the hot update of each changed file (with no
-//! modules for a file no module reads). The modules they mark stale meanwhile
-//! (`server.reloadModule`, `moduleGraph.invalidateModule`, `ws.send({ type: 'update' })`)
-//! compile with the same batch, and a reload they ask for is that batch's
-//! (`AppliedChanges::reload_requested`: one reload, none while the batch left errors). A
-//! module a plugin failed on is compiled again with the next edit
-//! (`retry_plugin_failures`: a plugin's `load` may read what another file's `transform` left),
-//! and an edited file's outputs never come from the compile cache again (`plugin_cache.rs`).
+//! created or removed (`FileChanges`: `server.watcher` events, their async listeners awaited,
+//! and `watchChange` in the host, which hotloop's next requests wait for), then the hot update
+//! of each changed file (with no modules for a file no module reads); a batch where files came
+//! or went, which has no hot update to wait on, waits for them (`Plugins::settle`). The
+//! modules they mark stale meanwhile (`server.reloadModule`, `moduleGraph.invalidateModule`,
+//! `ws.send({ type: 'update' })`) compile with the same batch, and a reload they ask for is
+//! that batch's (`AppliedChanges::reload_requested`: one reload, none while the batch left
+//! errors). A hot update's answer decides which of the file's modules update: those it
+//! leaves out are not sent with the edit (`AppliedChanges::left_out`). A module a `pre`
+//! middleware served is asked again when files no module reads come, go or change. A module
+//! a plugin failed on is compiled again with the next edit (`retry_plugin_failures`: a
+//! plugin's `load` may read what another file's `transform` left), and an edited file's
+//! outputs never come from the compile cache again (`plugin_cache.rs`).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
