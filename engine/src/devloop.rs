@@ -876,6 +876,7 @@ impl DevLoop {
             }
             ClientEvent::Disconnected { client_id } => {
                 self.clients.remove(&client_id);
+                self.host.client_gone(client_id);
                 if self.open_chunks.remove(&client_id).is_some() {
                     self.count_open_chunks();
                 }

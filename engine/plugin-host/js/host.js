@@ -13,8 +13,11 @@
 // `log`, `workers` ({ ready }: the workers took over).
 // Notifications from hotloop: `clientEvent` ({ client, event, data }: a page's
 // `import.meta.hot.send`, for the `server.ws.on` listeners; `client.send` answers it alone
-// with a `custom` notification naming the client), `filesChanged` ({ changed, structural }: after a batch of edits,
-// before the build; every thread's kept Tailwind scanners hear it, see `tailwind.js`).
+// with a `custom` notification naming the client), `clientGone` ({ client }: that page
+// disconnected), `filesChanged` ({ changed, created, removed, structural }: after a batch of
+// edits, before the build; every thread's kept Tailwind scanners hear it, see `tailwind.js`).
+// Requests from hotloop also include `settled` (answered once the plugins heard the last
+// `filesChanged` out).
 // Anything a plugin uses that this host does not support is one `warning` naming the plugin
 // and the hook, never silence.
 //
@@ -1062,6 +1065,20 @@ function wsClient(id) {
   return client;
 }
 
+/** A page disconnected: its `server.ws.clients` entry closes and goes. */
+function clientGone({ client: id }) {
+  const client = state.wsClients.get(id);
+  if (!client) return;
+  state.wsClients.delete(id);
+  state.server?.ws?.clients?.delete(client);
+  client.socket.readyState = client.socket.CLOSED;
+  try {
+    client.socket.emit('close');
+  } catch (e) {
+    warn('', 'server.ws', `a 'close' listener failed: ${e?.message ?? e}`);
+  }
+}
+
 function makeServer(config, middlewares) {
   const listeners = new Map();
   state.wsListeners = listeners;
@@ -1363,6 +1380,7 @@ function onFrame(f) {
     answer(f, h ? Promise.resolve(ready).then(() => h(f.body ?? {})) : Promise.reject(new Error(`unknown method ${f.method}`)));
   } else if (f.kind === 'notification') {
     if (f.method === 'clientEvent' && !IS_WORKER) onClientEvent(f.body ?? {});
+    if (f.method === 'clientGone' && !IS_WORKER) clientGone(f.body ?? {});
     if (f.method === 'filesChanged') {
       // Before the build that follows, in every thread that may hold a kept Tailwind scanner.
       noteFilesChanged(f.body ?? {});

@@ -915,6 +915,19 @@ impl Plugins for PluginHost {
         }
     }
 
+    fn client_gone(&self, client: ClientId) {
+        let proc = {
+            let cur = self.lock();
+            match (&cur.proc, &cur.loaded) {
+                (Some(p), Some(_)) if !p.is_dead() => p.clone(),
+                _ => return,
+            }
+        };
+        if !proc.notify("clientGone", &json!({ "client": client.0 })) {
+            tracing::debug!("the plugin host's pipe is closed: {client}'s disconnect not sent");
+        }
+    }
+
     fn files_changed(&self, changes: &FileChanges) {
         self.preloads.invalidate();
         // Only a running host has state to bring up to date: a host (re)started later scans

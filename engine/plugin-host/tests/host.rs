@@ -1908,4 +1908,7 @@ export default { plugins: [{
     // A second page: a channel of its own; each answered once, by its own channel.
     assert_eq!(answer(5, "second"), call("second", 2, 5));
     assert_eq!(answer(4, "again"), call("again", 2, 4));
+    // A page gone: its client closes and leaves the set (vite-dev-rpc drops its channel).
+    host.client_gone(ClientId(5));
+    assert_eq!(answer(4, "once more"), call("once more", 1, 4));
 }

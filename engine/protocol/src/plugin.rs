@@ -209,6 +209,10 @@ pub trait Plugins: Send + Sync + 'static {
     /// answer (their answers come back through [`Plugins::take_custom_events`]). No answer.
     fn client_event(&self, _client: ClientId, _event: &str, _data: &str) {}
 
+    /// A page disconnected: the plugins' `server.ws.clients` entry for it closes (vite-dev-rpc
+    /// drops its channel). No answer.
+    fn client_gone(&self, _client: ClientId) {}
+
     /// Runs the `transformIndexHtml` hooks on the page's HTML (`url_path` as requested,
     /// `filename` the file on disk). `None` when no hook changed it. The default: no plugins
     /// touch HTML.

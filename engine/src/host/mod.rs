@@ -228,6 +228,13 @@ impl EngineHost {
         }
     }
 
+    /// A page disconnected, for the plugins' `server.ws.clients`.
+    pub fn client_gone(&self, client: ClientId) {
+        if let Some(plugins) = self.db.plugins() {
+            plugins.client_gone(client);
+        }
+    }
+
     /// Whether a plugin asked the pages to reload and no edit took the request yet
     /// (`Plugins::take_reload_requested`).
     pub fn take_plugin_reload(&self) -> bool {
