@@ -1252,21 +1252,24 @@ async function hotUpdate(file, ids, timestamp, type = 'update') {
   const read = async () => fs.readFileSync(file, 'utf8');
   let decided = false;
   const environment = state.environment;
+  // One context through each chain, as Vite's: a plugin may replace its `read` for the ones
+  // after it (unplugin-vue-markdown gives plugin-vue the `.md` file as an SFC), and each
+  // sees the modules the one before answered.
+  const hotContext = { type, file, timestamp, modules, read, server: state.server };
   for (const { plugin } of pluginsWithHook(state.plugins, 'hotUpdate')) {
-    const ctx = { type, file, timestamp, modules, read, server: state.server };
     const out = newOut();
     const thisArg = Object.assign(Object.create(pluginContext(plugin, 'hotUpdate', out)), { environment });
-    const r = await callHook(plugin, 'hotUpdate', thisArg, [ctx], file);
+    const r = await callHook(plugin, 'hotUpdate', thisArg, [hotContext], file);
     if (Array.isArray(r)) {
-      modules = r;
+      hotContext.modules = modules = r;
       decided = true;
     }
   }
+  const hmrContext = { file, timestamp, modules, read: hotContext.read, server: state.server };
   for (const { plugin } of type === 'update' ? pluginsWithHook(state.plugins, 'handleHotUpdate') : []) {
-    const ctx = { file, timestamp, modules, read, server: state.server };
-    const r = await callHook(plugin, 'handleHotUpdate', minimalContext(plugin, 'handleHotUpdate'), [ctx], file);
+    const r = await callHook(plugin, 'handleHotUpdate', minimalContext(plugin, 'handleHotUpdate'), [hmrContext], file);
     if (Array.isArray(r)) {
-      modules = r;
+      hmrContext.modules = modules = r;
       decided = true;
     }
   }

@@ -1912,3 +1912,33 @@ export default { plugins: [{
     host.client_gone(ClientId(5));
     assert_eq!(answer(4, "once more"), call("once more", 1, 4));
 }
+
+/// One context goes through the hot update chain, as Vite's: a plugin that replaces `read`
+/// (unplugin-vue-markdown gives plugin-vue the `.md` file as an SFC) is heard by the plugins
+/// after it, which also see the modules the one before answered.
+#[test]
+fn the_hot_update_context_goes_through_the_chain() {
+    let config = r#"
+export default { plugins: [{
+  name: 'markdown',
+  handleHotUpdate(ctx) {
+    if (!ctx.file.endsWith('.md')) return
+    const read = ctx.read
+    ctx.read = async () => `<template>${await read()}</template>`
+  },
+}, {
+  name: 'sfc',
+  async handleHotUpdate({ file, modules, read }) {
+    if (!file.endsWith('.md')) return
+    return (await read()).startsWith('<template>') ? modules : []
+  },
+}] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config), ("page.md", "# Page\n")]);
+    let (host, _) = start(&p, "vite.config.mjs");
+    let file = p.path("page.md");
+    assert_eq!(
+        host.hot_update(&file, std::slice::from_ref(&file)).unwrap(),
+        Some(vec![file.clone()])
+    );
+}

@@ -612,12 +612,15 @@ impl EngineHost {
         let ids: Vec<String> = modules.iter().map(|(id, _)| id.clone()).collect();
         match plugins.hot_update(&plugin_id(root, path), &ids) {
             // Their answer decides which of the file's modules update.
-            Ok(Some(listed)) => applied.left_out.extend(
-                modules
-                    .into_iter()
-                    .filter(|(id, _)| !listed.contains(id))
-                    .map(|(_, module)| module),
-            ),
+            Ok(Some(listed)) => {
+                tracing::debug!(?ids, ?listed, "plugins' hot update answer");
+                applied.left_out.extend(
+                    modules
+                        .into_iter()
+                        .filter(|(id, _)| !listed.contains(id))
+                        .map(|(_, module)| module),
+                )
+            }
             Ok(None) => {}
             Err(error) => tracing::warn!("{error}"),
         }
