@@ -48,6 +48,18 @@ impl SfcPlugins {
     }
 }
 
+/// The plugin's `load` failing on `id` with `message`, at no place.
+fn load_error(id: &str, message: &str) -> PluginError {
+    PluginError {
+        plugin: "sfc".into(),
+        hook: "load".into(),
+        id: Some(id.into()),
+        message: message.into(),
+        loc: None,
+        frame: None,
+    }
+}
+
 fn block<'a>(text: &'a str, tag: &str) -> &'a str {
     let open = format!("<{tag}>");
     let close = format!("</{tag}>");
@@ -105,14 +117,7 @@ impl Plugins for SfcPlugins {
     fn load(&self, id: &str) -> Result<Option<Output>, PluginError> {
         self.asked.fetch_add(1, Ordering::SeqCst);
         if id == "\0virtual:flaky" && self.flaky_fails.load(Ordering::SeqCst) {
-            return Err(PluginError {
-                plugin: "sfc".into(),
-                hook: "load".into(),
-                id: Some(id.into()),
-                message: "not ready".into(),
-                loc: None,
-                frame: None,
-            });
+            return Err(load_error(id, "not ready"));
         }
         if id == "\0virtual:greeting" {
             return Ok(Some(Output {
@@ -131,14 +136,7 @@ impl Plugins for SfcPlugins {
         // `BOOM` in a file fails its transform and its blocks' `load` (plugin-vue's cannot
         // load a block of a file it could not parse).
         if text.contains("BOOM") {
-            return Err(PluginError {
-                plugin: "sfc".into(),
-                hook: "load".into(),
-                id: Some(id.into()),
-                message: "no descriptor".into(),
-                loc: None,
-                frame: None,
-            });
+            return Err(load_error(id, "no descriptor"));
         }
         Ok(Some(Output {
             code: block(&text, "style").to_string(),
