@@ -58,6 +58,7 @@ import { cssPlugin, importVite } from './css.js';
 import { keepTailwindScanners, noteFilesChanged } from './tailwind.js';
 import { firstOfSummary, splitMessageFrame } from './errors.js';
 import { scriptStep } from './script-step.js';
+import { OwnWrites } from './own-writes.js';
 import { askPre, idUrl, listen as listenMiddlewares, markClientWanted, normalizeRoute, routeMatches } from './middlewares.js';
 
 const IS_WORKER = !isMainThread && !!workerData?.hotloopPluginWorker;
@@ -1304,8 +1305,9 @@ async function emitAwaited(emitter, name, args) {
  * `unlink` (and `all`) events, then each plugin's `watchChange(id, { event })`, in batch
  * order. hotloop's next requests wait for it (`state.watching`, bounded); what a plugin does
  * about it comes back as its own edits (TanStack Router's generator writes
- * `routeTree.gen.ts`), invalidations (`reloadModule`) or a reload. A failing listener or hook
- * is a warning naming it.
+ * `routeTree.gen.ts`), invalidations (`reloadModule`) or a reload; a file they wrote while
+ * hearing of it is not told back to them (`ownWrites`). A failing listener or hook is a
+ * warning naming it.
  */
 function tellWatchers({ changed = [], created = [], removed = [] }) {
   if (!state.plugins) return;
@@ -1321,6 +1323,9 @@ function tellWatchers({ changed = [], created = [], removed = [] }) {
   if (!events.length) return;
   const run = async () => {
     for (const [name, event, file] of events) {
+      if (event === 'delete') ownWrites.forget(file);
+      else if (ownWrites.isOwn(file)) continue;
+      const heard = ownWrites.hearing(file);
       if (primary && state.watcher) {
         await emitAwaited(state.watcher, name, [file]);
         await emitAwaited(state.watcher, 'all', [name, file]);
@@ -1343,6 +1348,7 @@ function tellWatchers({ changed = [], created = [], removed = [] }) {
           warn(r.plugin ?? '', 'hotUpdate', `failed for ${file}: ${r.message ?? e?.message ?? e}`);
         }
       }
+      heard();
     }
   };
   // What hotloop asks next (the edit's hot update, the build's transforms) waits for this,
@@ -1351,6 +1357,9 @@ function tellWatchers({ changed = [], created = [], removed = [] }) {
   const done = run();
   state.watching = Promise.race([done, new Promise((resolve) => setTimeout(resolve, WATCH_WAIT_MS).unref())]);
 }
+
+/** What the plugins wrote while hearing of a file is not told back to them (`own-writes.js`). */
+const ownWrites = new OwnWrites();
 
 /** How long hotloop's requests wait for the plugins' `watchChange` and watcher listeners. */
 const WATCH_WAIT_MS = 2000;

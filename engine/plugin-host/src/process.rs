@@ -26,7 +26,7 @@ pub const MIN_NODE_MAJOR: u32 = 20;
 /// Lines of the child's stderr kept for a crash report.
 const STDERR_TAIL: usize = 40;
 
-const SCRIPTS: [(&str, &str); 10] = [
+const SCRIPTS: [(&str, &str); 11] = [
     ("host.js", include_str!("../js/host.js")),
     ("protocol.js", include_str!("../js/protocol.js")),
     ("config.js", include_str!("../js/config.js")),
@@ -37,6 +37,7 @@ const SCRIPTS: [(&str, &str); 10] = [
     ("tailwind.js", include_str!("../js/tailwind.js")),
     ("profile.js", include_str!("../js/profile.js")),
     ("script-step.js", include_str!("../js/script-step.js")),
+    ("own-writes.js", include_str!("../js/own-writes.js")),
 ];
 
 /// Checks `node --version` (≥ [`MIN_NODE_MAJOR`]); the error names `needed_by`.

@@ -1722,6 +1722,56 @@ export default { plugins: [{
     assert_eq!(v(), "export default 2");
 }
 
+/// A plugin that writes a file while it hears of it (here: appends to a log in the root) is
+/// not told of its own write, which hotloop's watcher reports next: it heard of the log once,
+/// as under Vite, where it used to hear of it again and again (a core busy for as long as the
+/// server ran). A later save of the same file is told as usual.
+#[test]
+fn plugins_do_not_hear_of_their_own_writes() {
+    let config = r#"
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+const log = path.join(path.dirname(fileURLToPath(import.meta.url)), 'hooks.log');
+const heard = [];
+export default { plugins: [{
+  name: 'logger',
+  watchChange(id) { heard.push(path.basename(id)); fs.appendFileSync(log, id + '\n'); },
+  resolveId(id) { return id === 'virtual:heard' ? '\0virtual:heard' : null },
+  load(id) { return id === '\0virtual:heard' ? heard.join(' ') : null },
+}] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config), ("hooks.log", "")]);
+    let (host, _) = start(&p, "vite.config.mjs");
+    let heard = || host.load("\0virtual:heard").unwrap().unwrap().code;
+    let log = p.path("hooks.log");
+    let changed = |file: &str| {
+        host.files_changed(&FileChanges {
+            changed: vec![file.to_string()],
+            ..Default::default()
+        })
+    };
+    changed(&p.path("src/a.js"));
+    assert_eq!(heard(), "a.js");
+    // hotloop's watcher saw the append the hook made, then the one the next hook made.
+    changed(&log);
+    assert_eq!(heard(), "a.js hooks.log");
+    changed(&log);
+    changed(&log);
+    assert_eq!(heard(), "a.js hooks.log", "the plugin's own write");
+    // The user saves the log later (its time well after the plugin's window).
+    std::fs::write(&log, "cleared\n").unwrap();
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
+    std::fs::File::options()
+        .write(true)
+        .open(&log)
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
+    changed(&log);
+    assert_eq!(heard(), "a.js hooks.log hooks.log");
+}
+
 /// A worker's plugins are instances of their own: the files a batch changed reach their
 /// `watchChange` too, before the next request the worker runs (vanilla-extract's compiler in
 /// the worker that owns a `.css.ts` file).
