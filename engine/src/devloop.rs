@@ -288,6 +288,9 @@ impl DevLoop {
             confirming: Confirming::default(),
         };
         let mut devloop = devloop;
+        devloop
+            .host
+            .tell_plugins_graph(&build.graph.graph, &build.graph.graph);
         devloop.update_server(&[], None, None);
         if devloop.host.has_server() {
             let errors = devloop.with_server_diagnostics(&build.diagnostics);
@@ -606,6 +609,9 @@ impl DevLoop {
         mut phases: Vec<(Phase, Duration)>,
     ) -> bool {
         let update = update::prepare(&mut self.host, cause, self.revision);
+        // Before the pages hear of it: a plugin asked about the graph after the update sees it.
+        self.host
+            .tell_plugins_graph(&self.graph.graph, &update.build.graph.graph);
         let reload_moot = match update.outcome {
             UpdateOutcome::FullReload { .. } => {
                 update.frame.is_some() && only.is_none() && update.for_chunks.is_none()
@@ -1021,6 +1027,8 @@ impl DevLoop {
             build.changed.len(),
             started.elapsed()
         );
+        self.host
+            .tell_plugins_graph(&self.graph.graph, &build.graph.graph);
         if !Arc::ptr_eq(&build.graph, &self.graph) {
             self.graph = build.graph.clone();
             self.send_extra_roots();

@@ -254,6 +254,27 @@ describe('a vite.config.ts with an alias, resolve, CSS Modules and JSON options,
     assert.ok(tab.navigations > reloads, 'the page reloaded');
   });
 
+  test('server.moduleGraph has the page\'s import edges, and an edit that adds or drops an import changes them', async () => {
+    const graph = async (url) => (await fetch(`${server.url}/__fixture/graph?url=${encodeURIComponent(url)}`)).json();
+    const main = await graph('/src/main.ts');
+    for (const url of ['/src/shout.ts', '/src/parts.ts', '/src/parts.ts?variant', '/@id/__x00__virtual:routes', '/src/card.module.css']) {
+      assert.ok(main.imported.includes(url), `main.ts imports ${url}: ${main.imported}`);
+    }
+    assert.deepEqual((await graph('/src/shout.ts')).importers, ['/src/main.ts']);
+    const parts = path.join(root, 'src/parts.ts');
+    editFile(parts, "export const part = 'plain';", "import './shout';\nexport const part = 'shouting';");
+    try {
+      await tab.until(() => document.querySelector('#parts')?.textContent.startsWith('shouting/'));
+      assert.deepEqual((await graph('/src/shout.ts')).importers, ['/src/main.ts', '/src/parts.ts']);
+      assert.deepEqual((await graph('/src/parts.ts')).imported, ['/src/shout.ts']);
+    } finally {
+      editFile(parts, "import './shout';\nexport const part = 'shouting';", "export const part = 'plain';");
+    }
+    await tab.until(() => document.querySelector('#parts')?.textContent.startsWith('plain/'));
+    assert.deepEqual((await graph('/src/shout.ts')).importers, ['/src/main.ts']);
+    assert.deepEqual((await graph('/src/parts.ts')).imported, []);
+  });
+
   test('a page a middleware renders gets hotloop\'s client: its modules run and update in place', async () => {
     const html = await (await fetch(`${server.url}/__fixture/page`)).text();
     assert.match(html, /rendered by a middleware/);

@@ -15,7 +15,8 @@
 // `import.meta.hot.send`, for the `server.ws.on` listeners; `client.send` answers it alone
 // with a `custom` notification naming the client), `clientGone` ({ client }: that page
 // disconnected), `filesChanged` ({ changed, created, removed, structural }: after a batch of
-// edits, before the build; every thread's kept Tailwind scanners hear it, see `tailwind.js`).
+// edits, before the build; every thread's kept Tailwind scanners hear it, see `tailwind.js`),
+// `moduleGraph` ({ modules, removed }: the page's import edges, see `module-graph.js`).
 // Requests from hotloop also include `settled` (answered once the plugins heard the last
 // `filesChanged` out).
 // Anything a plugin uses that this host does not support is one `warning` naming the plugin
@@ -59,6 +60,7 @@ import { keepTailwindScanners, noteFilesChanged } from './tailwind.js';
 import { firstOfSummary, splitMessageFrame } from './errors.js';
 import { scriptStep } from './script-step.js';
 import { OwnWrites } from './own-writes.js';
+import { ModuleGraph } from './module-graph.js';
 import { askPre, idUrl, listen as listenMiddlewares, markClientWanted, normalizeRoute, routeMatches } from './middlewares.js';
 
 const IS_WORKER = !isMainThread && !!workerData?.hotloopPluginWorker;
@@ -116,7 +118,6 @@ const state = {
   server: null,
   wsListeners: null, // `server.ws.on` listeners by event (`onClientEvent`)
   wsClients: new Map(), // page id → its `server.ws.clients` entry (`wsClient`)
-  modules: new Map(), // id → module node
   meta: new Map(), // id → plugin meta (this.getModuleInfo(id).meta)
   warned: new Set(),
   // `server.middlewares` handlers: `pre` added in `configureServer`, `post` by the functions
@@ -152,58 +153,13 @@ function guarded(target, what, who) {
 let current = { plugin: 'config', hook: 'config' };
 const who = () => current;
 
-// --- module nodes (Vite's ModuleNode, the fields plugins read)
-const CSS_RE = /\.(css|less|sass|scss|styl|stylus|pcss|postcss|sss)(?:$|\?)/;
-function moduleUrl(id) {
-  const root = state.root.split(path.sep).join('/');
-  if (id.startsWith('\0')) return '/@id/__x00__' + id.slice(1);
-  if (id.startsWith(root + '/')) return id.slice(root.length);
-  if (path.isAbsolute(id)) return '/@fs' + id;
-  return '/@id/' + id;
-}
-/** The module id of a URL `moduleUrl` made (or Vite would have: `/@id/`, `/@fs/`, root-relative). */
-function moduleIdOfUrl(url) {
-  const known = [...state.modules.values()].find((m) => m.url === url);
-  if (known) return known.id;
-  if (url.startsWith('/@id/__x00__')) return '\0' + url.slice('/@id/__x00__'.length);
-  if (url.startsWith('/@id/')) return url.slice('/@id/'.length);
-  if (url.startsWith('/@fs/')) return url.slice('/@fs'.length);
-  return path.join(state.root, url);
-}
-function moduleNode(id) {
-  let m = state.modules.get(id);
-  if (m) return m;
-  // Vite's `cleanUrl(id)`, for a virtual module too: vite-plugin-pages finds its routes module
-  // with `getModulesByFile('virtual:vite-plugin-pages/generated-pages')`.
-  const file = id.replace(/[?#].*$/, '');
-  const url = moduleUrl(id);
-  m = {
-    id, url, file,
-    type: CSS_RE.test(url) && /[?&]direct\b/.test(url) ? 'css' : 'js',
-    importers: new Set(), importedModules: new Set(), clientImportedModules: new Set(),
-    acceptedHmrDeps: new Set(), isSelfAccepting: undefined, lastHMRTimestamp: 0,
-    transformResult: null, meta: state.meta.get(id) ?? {}, info: undefined,
-  };
-  state.modules.set(id, m);
-  return m;
-}
-const moduleGraph = {
-  getModuleById: (id) => state.modules.get(id),
-  getModulesByFile: (file) => {
-    const set = new Set([...state.modules.values()].filter((m) => m.file === file));
-    return set.size ? set : undefined;
-  },
-  getModuleByUrl: async (url) => [...state.modules.values()].find((m) => m.url === url),
-  // A module a plugin marks stale gets compiled again by hotloop, as its next request would
-  // be under Vite (vite-plugin-qwik's segments of an edited component, before its full reload).
-  invalidateModule: (mod) => {
-    if (typeof mod?.id === 'string') notify('invalidate', { ids: [mod.id] });
-  },
-  invalidateAll: () => {},
-  fileToModulesMap: {
-    get: (file) => moduleGraph.getModulesByFile(file),
-  },
-};
+// --- module nodes (Vite's ModuleNode, the fields plugins read; the edges hotloop sends)
+const moduleGraph = new ModuleGraph({
+  metaOf: (id) => state.meta.get(id) ?? {},
+  onInvalidate: (ids) => notify('invalidate', { ids }),
+});
+const moduleNode = (id) => moduleGraph.node(id);
+const moduleIdOfUrl = (url) => moduleGraph.idOfUrl(url);
 
 // --- the plugin context (Rollup's, the parts plugins use)
 function pluginContext(plugin, hook, out) {
@@ -245,11 +201,12 @@ function pluginContext(plugin, hook, out) {
     },
     debug() {},
     getModuleInfo(id) {
-      const m = state.modules.get(id);
+      const m = moduleGraph.getModuleById(id);
       const meta = state.meta.get(id) ?? (state.meta.set(id, {}), state.meta.get(id));
       return {
         id, meta, code: null, ast: null, isEntry: false, isExternal: false, hasDefaultExport: null,
-        importers: m ? [...m.importers].map((i) => i.id) : [], importedIds: [], dynamicImporters: [],
+        importers: m ? [...m.importers].map((i) => i.id) : [],
+        importedIds: m ? [...m.importedModules].map((i) => i.id) : [], dynamicImporters: [],
         dynamicallyImportedIds: [], exports: null, moduleSideEffects: true,
       };
     },
@@ -268,7 +225,7 @@ function pluginContext(plugin, hook, out) {
       if (code != null) code = (await handlers.transform({ id, code, ssr }))?.code ?? code;
       return { ...ctx.getModuleInfo(id), code };
     },
-    getModuleIds: () => state.modules.keys(),
+    getModuleIds: () => moduleGraph.ids(),
     getCombinedSourcemap: () => out.map ?? null,
     emitFile() {
       warn(name, hook, 'this.emitFile is not supported in dev (no bundle is written)');
@@ -666,7 +623,7 @@ async function loadConfig(body) {
     pool.config = { root, configFile, code, mode: modeIn, nativePlugins };
   }
   state.root = root;
-  state.modules.clear();
+  moduleGraph.reset(root);
   state.meta.clear();
   try {
     state.viteVersion = JSON.parse(fs.readFileSync(path.join(root, 'node_modules/vite/package.json'), 'utf8')).version;
@@ -1393,6 +1350,11 @@ function onFrame(f) {
   } else if (f.kind === 'notification') {
     if (f.method === 'clientEvent' && !IS_WORKER) onClientEvent(f.body ?? {});
     if (f.method === 'clientGone' && !IS_WORKER) clientGone(f.body ?? {});
+    if (f.method === 'moduleGraph') {
+      // Every thread's plugins read the graph (plugin-vue's hot update runs in a file's worker).
+      moduleGraph.setEdges(f.body ?? {});
+      if (!IS_WORKER) for (const w of pool.workers) if (!w.stopping) w.worker.postMessage(f);
+    }
     if (f.method === 'filesChanged') {
       // Before the build that follows, in every thread that may hold a kept Tailwind scanner.
       noteFilesChanged(f.body ?? {});
@@ -1476,6 +1438,8 @@ function fromWorker(w, m) {
     if (m.control === 'ready') {
       w.ready = true;
       pool.ready.push(w);
+      // The graph so far (what came while it loaded the config went with its reset).
+      w.worker.postMessage({ kind: 'notification', method: 'moduleGraph', body: { modules: moduleGraph.edges() } });
     } else {
       warn('hotloop', 'workers', `a plugin worker could not load the config, so its share stays on the main thread: ${m.message}`);
       w.stopping = true;

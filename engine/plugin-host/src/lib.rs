@@ -96,6 +96,7 @@
 //! | `js/css.js` | the `hotloop:css` plugin where Vite has `vite:css`: Sass/Less/Stylus/PostCSS by the project's own vite (`preprocessCSS`), partials and PostCSS dependencies as watch files, the map with its sources' text, CSS Modules left to hotloop's pass, a partial's error named by the partial |
 //! | `js/script-step.js` | Vite's own TS/JSX transform (`vite:oxc`, `vite:esbuild` before Vite 8: the project's `transformWithOxc`/`transformWithEsbuild` with the config's options, Oxc's refresh left to hotloop) run in a module's `transform` chain before its first plugin that is not `pre`, so the normal and `post` plugins get JavaScript as under Vite; its output says `moduleType: 'js'` |
 //! | `js/tailwind.js` | Tailwind CSS v4's source scanner (`@tailwindcss/oxide`'s `Scanner`) kept across a stylesheet's recompiles when the sources are the same, and brought up to date from hotloop's `filesChanged` (only the changed sources extracted; a walk when files came or went): a component or stylesheet edit costs Tailwind's compile, not a walk of every source (patched before the config imports Tailwind) |
+//! | `js/module-graph.js` | Vite's module graph as plugins read it (`ModuleNode`s by id, URL and file), with the page's import edges hotloop sends (`Plugins::module_graph`: all of them to a new process or config, then what changed; a worker gets the primary's when it is ready) |
 //! | `js/own-writes.js` | the plugins' own writes told apart from the user's: a file written while the plugins heard of it is not told back to them (a `watchChange` that appends to a log in the root no longer loops) |
 //! | `js/profile.js` | the host's own CPU profile (`HOTLOOP_PLUGIN_HOST_PROFILE=DIR`: a `.cpuprofile` per burst of requests, written after 2 s without one, and its frame and pipe-write counts on stderr) |
 //! | `js/middlewares.js`, `js/errors.js` | `server.middlewares` handlers run connect-style on a loopback HTTP server (`pre`/`post`, the contract with `engine/server/src/middlewares.rs` in its header; the `pre` ones asked first for a page's virtual module at its `/@id/` URL, as Vite serves it, their answer `fromMiddleware`); a message's own code frame split off (one frame per error) |
@@ -119,8 +120,8 @@ use std::time::Duration;
 use crossbeam_channel::{Receiver, Sender, bounded};
 use hotloop_protocol::ClientId;
 use hotloop_protocol::plugin::{
-    CustomEvent, FileChanges, LoadTransform, Middlewares, Output, PluginEnv, PluginError, Plugins,
-    Resolved,
+    CustomEvent, FileChanges, GraphEdges, LoadTransform, Middlewares, Output, PluginEnv,
+    PluginError, Plugins, Resolved,
 };
 use serde_json::{Value, json};
 
@@ -349,6 +350,9 @@ const HOOKS: [&str; 3] = ["resolveId", "load", "transform"];
 struct Current {
     proc: Option<Arc<Proc>>,
     loaded: Option<Arc<Loaded>>,
+    /// The process and config that have the page's module graph (`Plugins::module_graph`): a
+    /// new process, or a config loaded again, starts with none.
+    graph_sent: Option<(u32, std::sync::Weak<Loaded>)>,
 }
 
 /// The plugin host. Cheap to share behind an `Arc`; dropping the last handle kills the child.
@@ -427,6 +431,7 @@ impl PluginHost {
             current: Mutex::new(Current {
                 proc: None,
                 loaded: None,
+                graph_sent: None,
             }),
             events_tx,
             events_rx,
@@ -926,6 +931,39 @@ impl Plugins for PluginHost {
         };
         if !proc.notify("clientGone", &json!({ "client": client.0 })) {
             tracing::debug!("the plugin host's pipe is closed: {client}'s disconnect not sent");
+        }
+    }
+
+    fn wants_whole_graph(&self) -> bool {
+        let cur = self.lock();
+        match (&cur.proc, &cur.loaded) {
+            (Some(p), Some(l)) if !p.is_dead() && !l.config.plugins.is_empty() => {
+                !cur.graph_sent.as_ref().is_some_and(|(pid, sent)| {
+                    *pid == p.pid && std::sync::Weak::ptr_eq(sent, &Arc::downgrade(l))
+                })
+            }
+            _ => false,
+        }
+    }
+
+    fn module_graph(&self, edges: &GraphEdges) {
+        let proc = {
+            let mut cur = self.lock();
+            let (proc, loaded) = match (&cur.proc, &cur.loaded) {
+                (Some(p), Some(l)) if !p.is_dead() && !l.config.plugins.is_empty() => {
+                    (p.clone(), Arc::downgrade(l))
+                }
+                _ => return,
+            };
+            cur.graph_sent = Some((proc.pid, loaded));
+            proc
+        };
+        if edges.is_empty() {
+            return;
+        }
+        let body = json!({ "modules": edges.modules, "removed": edges.removed });
+        if !proc.notify("moduleGraph", &body) {
+            tracing::debug!("the plugin host's pipe is closed: moduleGraph not sent");
         }
     }
 

@@ -26,7 +26,7 @@ pub const MIN_NODE_MAJOR: u32 = 20;
 /// Lines of the child's stderr kept for a crash report.
 const STDERR_TAIL: usize = 40;
 
-const SCRIPTS: [(&str, &str); 11] = [
+const SCRIPTS: [(&str, &str); 12] = [
     ("host.js", include_str!("../js/host.js")),
     ("protocol.js", include_str!("../js/protocol.js")),
     ("config.js", include_str!("../js/config.js")),
@@ -38,6 +38,7 @@ const SCRIPTS: [(&str, &str); 11] = [
     ("profile.js", include_str!("../js/profile.js")),
     ("script-step.js", include_str!("../js/script-step.js")),
     ("own-writes.js", include_str!("../js/own-writes.js")),
+    ("module-graph.js", include_str!("../js/module-graph.js")),
 ];
 
 /// Checks `node --version` (≥ [`MIN_NODE_MAJOR`]); the error names `needed_by`.

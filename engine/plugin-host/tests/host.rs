@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use hotloop_plugin_host::{Alias, ConfigInput, HostError, HostEvent, Pattern, PluginHost};
 use hotloop_protocol::ClientId;
-use hotloop_protocol::plugin::{CustomEvent, FileChanges, PluginEnv, Plugins};
+use hotloop_protocol::plugin::{CustomEvent, FileChanges, GraphEdges, PluginEnv, Plugins};
 use support::{Project, options, start, start_with, wait_event, wait_gone};
 
 const VIRTUAL: &str = r#"
@@ -1803,6 +1803,67 @@ export default { plugins: [{
     });
     let after = code(&file);
     assert_eq!(after, before.replace("not heard", "heard"));
+}
+
+/// The page's import edges reach the plugins' module graph (`this.getModuleInfo`,
+/// `server.moduleGraph`) in every thread: the whole graph first (a new process wants it), then
+/// what changed; a worker that starts later gets the primary's graph when it is ready.
+#[test]
+fn the_page_graph_reaches_every_threads_plugins() {
+    let config = r#"
+export default { plugins: [{
+  name: 'graph-reader',
+  transform(code, id) {
+    if (!id.endsWith('.vue')) return;
+    const info = this.getModuleInfo(id);
+    const name = (x) => x.split('/').pop();
+    return `${code}:${info.importers.map(name).join(',')}:${info.importedIds.map(name).join(',')}`;
+  },
+}] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let (host, events) = with_workers(&p, 2, 1);
+    assert!(host.wants_whole_graph(), "a new process has no graph");
+    let edges = |modules: &[(&str, &[&str])], removed: &[&str]| GraphEdges {
+        modules: modules
+            .iter()
+            .map(|(m, i)| (m.to_string(), i.iter().map(|s| s.to_string()).collect()))
+            .collect(),
+        removed: removed.iter().map(|s| s.to_string()).collect(),
+    };
+    host.module_graph(&edges(
+        &[
+            ("/src/main.ts", &["/src/first.vue", "/src/on-a-worker.vue"]),
+            (
+                "/src/on-a-worker.vue",
+                &["/src/on-a-worker.vue?vue&type=style&index=0&lang.css"],
+            ),
+        ],
+        &[],
+    ));
+    assert!(!host.wants_whole_graph());
+    let code = |id: &str| {
+        host.transform(&p.path(id), "x")
+            .unwrap()
+            .expect("transformed")
+            .code
+    };
+    assert_eq!(code("src/first.vue"), "x:main.ts:");
+    support::wait_workers(&events);
+    assert_eq!(
+        code("src/on-a-worker.vue"),
+        "x:main.ts:on-a-worker.vue?vue&type=style&index=0&lang.css"
+    );
+    // What changed, after the workers are up: each thread hears it.
+    host.module_graph(&edges(
+        &[
+            ("/src/other.ts", &["/src/on-a-worker.vue"]),
+            ("/src/on-a-worker.vue", &[]),
+        ],
+        &["/src/main.ts"],
+    ));
+    assert_eq!(code("src/on-a-worker.vue"), "x:other.ts:");
+    assert_eq!(code("src/first.vue"), "x::");
 }
 
 /// Vite's own TS/JSX transform (`vite:oxc`, from the project's `vite`) runs after the `pre`

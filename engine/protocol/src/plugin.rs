@@ -213,6 +213,18 @@ pub trait Plugins: Send + Sync + 'static {
     /// drops its channel). No answer.
     fn client_gone(&self, _client: ClientId) {}
 
+    /// The page's module graph changed (see [`GraphEdges`]): the plugins' `server.moduleGraph`
+    /// gets the import edges (`importedModules`, `importers`) Vite's would have, which Vue
+    /// DevTools' and vite-plugin-inspect's graphs draw and plugin-vue's hot update reads. No
+    /// answer.
+    fn module_graph(&self, _edges: &GraphEdges) {}
+
+    /// Whether the next [`Plugins::module_graph`] must be the whole graph: the plugins have
+    /// none (a host process started or restarted, or the config loaded again, since the last).
+    fn wants_whole_graph(&self) -> bool {
+        false
+    }
+
     /// Runs the `transformIndexHtml` hooks on the page's HTML (`url_path` as requested,
     /// `filename` the file on disk). `None` when no hook changed it. The default: no plugins
     /// touch HTML.
@@ -244,7 +256,23 @@ pub struct LoadTransform {
     pub transformed: Result<Option<Output>, PluginError>,
 }
 
-/// A custom event a plugin sent (`server.ws.send`, or `client.send` to one page).
+/// What changed in the page's module graph since the last [`Plugins::module_graph`] (all of it
+/// the first time). Modules are named by their URL on the page (the engine's module ids:
+/// `/src/App.vue`, `/@id/__x00__virtual:routes`, `/@fs/abs/path`), as Vite's `ModuleNode.url`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GraphEdges {
+    /// Modules that are new or whose imports changed, each with all its imports.
+    pub modules: Vec<(String, Vec<String>)>,
+    /// Modules that left the graph.
+    pub removed: Vec<String>,
+}
+
+impl GraphEdges {
+    pub fn is_empty(&self) -> bool {
+        self.modules.is_empty() && self.removed.is_empty()
+    }
+}
+
 /// What one batch of edits changed on disk, as absolute paths (`Plugins::files_changed`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FileChanges {
@@ -268,6 +296,7 @@ impl FileChanges {
     }
 }
 
+/// A custom event a plugin sent (`server.ws.send`, or `client.send` to one page).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CustomEvent {
     pub event: String,

@@ -14,6 +14,7 @@ mod change;
 mod last_session;
 mod node_maps;
 mod observe;
+mod plugin_graph;
 mod publish;
 mod server;
 mod stylesheets;
