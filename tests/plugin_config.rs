@@ -126,6 +126,7 @@ fn input(path: &Path, text: &str, mode: Option<&str>) -> ConfigInput {
             text,
             &hotloop_plugin_host::NATIVE_PLUGIN_PACKAGES,
         ),
+        ..Default::default()
     }
 }
 

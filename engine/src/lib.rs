@@ -63,7 +63,7 @@ pub use environment::{EnvIndex, EnvSet, EnvironmentKind, UpdateRule};
 pub use graph::{Environment, GraphBuilder, GraphModule, ModuleGraph, ModuleIndex, ModuleKind};
 pub use host::{
     AppliedChanges, BuildResult, EngineHost, HeldBytes, HostError, LazyRequest, QueryRun,
-    ReloadConfig, ServerBuild, TraceSpan,
+    ReloadConfig, ReloadedConfig, ServerBuild, TraceSpan,
 };
 pub use hotloop_protocol::{Diagnostic, DiagnosticKind, FullReloadReason};
 pub use inputs::{Alias, AliasFind, DEFAULT_MODE, ProjectOptions, PublicDir};
@@ -76,8 +76,9 @@ pub use telemetry::{
     ServerGraphStats, ServerUpdateReport, UpdateOutcome, UpdateReport,
 };
 pub use transform::{
-    COMPILE_STACK as ENGINE_STACK, CompactScript, ConfigLiteral, PluginCall, assume_big_stack,
-    compact_script, config_literal, default_plugin_factories, strip_types_to_esm,
+    COMPILE_STACK as ENGINE_STACK, CompactScript, ConfigLiteral, ConfigModule, PluginCall,
+    assume_big_stack, compact_script, config_literal, default_plugin_factories, file_url,
+    strip_config_module, strip_types_to_esm,
 };
 pub use transform::{JsonOptions, JsonStringify, Jsx};
 pub use update::{Cause, PreparedUpdate, prepare};

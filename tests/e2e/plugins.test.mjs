@@ -54,7 +54,7 @@ describe('a vite.config.ts with an alias, resolve, CSS Modules and JSON options,
   test('the alias, the define, the virtual module, the transform and transformIndexHtml all reach the page', async () => {
     await tab.until(() => document.querySelector('#shout'));
     // `@lib/greet` through `resolve.alias`; `__GREETING__` (declared for TypeScript) from `define`.
-    assert.equal(await tab.page.evaluate(textOf, '#greet'), 'greet: hello from define');
+    assert.equal(await tab.page.evaluate(textOf, '#greet'), 'greet: hello from define (vite-config-fixture)');
     // `virtual:fixture-info` from the plugin's resolveId/load, in the config's mode.
     assert.equal(await tab.page.evaluate(textOf, '#info'), 'virtual module (development)');
     // `shout('quiet words')` rewritten by the plugin's transform.
@@ -314,6 +314,29 @@ describe('a vite.config.ts with an alias, resolve, CSS Modules and JSON options,
     await tab.until(() => document.querySelector('#shout')?.textContent === 'FIXED WORDS!');
     await tab.until(() => !document.querySelector('hotloop-error-overlay'));
     assert.equal(tab.navigations, navs, 'no full reload');
+  });
+
+  test('a local module the config imports is watched with it: its edit evaluates the config again and reloads the page', async () => {
+    const settings = path.join(root, 'build/settings.ts');
+    // A tab of its own: the suite's tab reloaded often enough for the runtime's reload-loop guard.
+    const own = await Tab.open(browser, server.url + '/');
+    try {
+      await own.untilLog('[hmr] connected');
+      const from = own.mark();
+      editFile(settings, 'hello from define (', 'hello again from define (');
+      try {
+        await own.until(() => document.querySelector('#greet')?.textContent === 'greet: hello again from define (vite-config-fixture)');
+        await own.untilLog(/^\[hmr\] full reload: \/build\/settings\.ts changed/, { from });
+      } finally {
+        editFile(settings, 'hello again from define (', 'hello from define (');
+      }
+      await own.until(() => document.querySelector('#greet')?.textContent === 'greet: hello from define (vite-config-fixture)');
+    } finally {
+      await own.close();
+    }
+    // The config's compiled copies are gone (they live only while the host imports them).
+    const copies = [root, path.join(root, 'build')].flatMap((d) => fs.readdirSync(d).filter((f) => f.includes('.timestamp-')));
+    assert.deepEqual(copies, []);
   });
 
   test('the plugin host killed with SIGKILL is restarted: the next edit works and the page recovers', async () => {

@@ -122,8 +122,16 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         vite_config::report_events(&vite.host, control_tx.clone());
         host.use_plugins(vite_config::plugins(vite));
         if vite.path.is_file() {
+            // A local module of the config outside the watched directory (a monorepo's shared
+            // `vite.base.ts`) is watched where it is.
+            let roots = watcher.extra_roots();
+            let outside = vite.files.iter().filter(|f| !f.starts_with(&config_dir));
+            for dir in outside.filter_map(|f| f.parent()) {
+                let _ = roots.send(dir.to_path_buf());
+            }
             host.watch_vite_config(
                 vite.path.clone(),
+                vite.files.clone(),
                 vite_config::reloader(&root, vite, cli_options, cli_serve),
             );
         }

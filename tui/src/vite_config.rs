@@ -121,22 +121,27 @@ fn literal_config(root: &Path, input: &ConfigInput, text: &str) -> Option<Resolv
     ResolvedConfig::from_literal(root, input.mode.as_deref(), &literal.options)
 }
 
-/// The config at `path`: its text and what the host imports (compiled to ESM by swc).
-fn read_config(path: &Path, serve: &ServeArgs) -> anyhow::Result<(String, ConfigInput)> {
+/// The config at `path`: its text, what the host imports (compiled to ESM by swc, with the
+/// local modules it imports: `config_deps.rs`) and the local files it read.
+fn read_config(
+    path: &Path,
+    serve: &ServeArgs,
+) -> anyhow::Result<(String, ConfigInput, Vec<PathBuf>)> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let code = engine::strip_types_to_esm(&path.to_string_lossy(), &text)
-        .map_err(|diagnostic| anyhow::anyhow!("{diagnostic}"))?;
+    let compiled = crate::config_deps::compile(path, &text)?;
     let mode = (serve.mode != engine::DEFAULT_MODE).then(|| serve.mode.clone());
     let native_plugins =
         engine::default_plugin_factories(&path.to_string_lossy(), &text, &NATIVE_PLUGIN_PACKAGES);
     let input = ConfigInput {
         path: path.to_path_buf(),
-        code,
+        code: compiled.code,
         mode,
         native_plugins,
+        modules: compiled.modules,
+        stamp: compiled.stamp,
     };
-    Ok((text, input))
+    Ok((text, input, compiled.files))
 }
 
 /// Starts the plugin host with an empty config, for Vite's CSS pipeline alone.
@@ -156,13 +161,14 @@ pub fn load_without_config(
         path: path.clone(),
         code: "export default {};\n".into(),
         mode,
-        native_plugins: Vec::new(),
+        ..Default::default()
     })?;
     tracing::info!("{needed_by}: stylesheets go through Vite's CSS pipeline (Node.js)");
     Ok(ViteConfig {
         path,
         host: Arc::new(host),
         config,
+        files: Vec::new(),
         resolver,
     })
 }
@@ -186,6 +192,8 @@ pub struct ViteConfig {
     pub path: PathBuf,
     pub host: Arc<PluginHost>,
     pub config: ResolvedConfig,
+    /// The local files the config imports (`config_deps.rs`): an edit of one evaluates it again.
+    pub files: Vec<PathBuf>,
     /// What the plugins' `this.resolve` falls back to, with the config's `resolve.*`.
     pub resolver: Arc<engine::PageResolver>,
 }
@@ -194,7 +202,7 @@ pub struct ViteConfig {
 /// when it is plain data whose plugins hotloop serves itself, takes what it says without
 /// starting Node (the host stays deferred until a request needs a plugin).
 pub fn load(root: &Path, path: &Path, serve: &ServeArgs) -> anyhow::Result<ViteConfig> {
-    let (text, input) = read_config(path, serve)?;
+    let (text, input, files) = read_config(path, serve)?;
     let resolver = Arc::new(engine::PageResolver::new(root));
     let mut options = HostOptions::new(root, path, resolve_with(&resolver));
     options.node = node(serve);
@@ -208,6 +216,7 @@ pub fn load(root: &Path, path: &Path, serve: &ServeArgs) -> anyhow::Result<ViteC
             path: path.to_path_buf(),
             host: Arc::new(host),
             config,
+            files,
             resolver,
         });
     }
@@ -230,6 +239,7 @@ pub fn load(root: &Path, path: &Path, serve: &ServeArgs) -> anyhow::Result<ViteC
         path: path.to_path_buf(),
         host: Arc::new(host),
         config,
+        files,
         resolver,
     })
 }
@@ -254,13 +264,13 @@ pub fn evaluate(
     root: &Path,
     path: &Path,
     serve: &ServeArgs,
-) -> anyhow::Result<ResolvedConfig> {
-    let (text, input) = read_config(path, serve)?;
+) -> anyhow::Result<(ResolvedConfig, Vec<PathBuf>)> {
+    let (text, input, files) = read_config(path, serve)?;
     if host.pid().is_none()
         && let Some(config) = literal_config(root, &input, &text)
     {
         host.use_config(input, config.clone());
-        return Ok(config);
+        return Ok((config, files));
     }
     let config = host.load_config(input)?;
     park(
@@ -268,7 +278,7 @@ pub fn evaluate(
         root,
         &path.file_name().unwrap_or_default().to_string_lossy(),
     );
-    Ok(config)
+    Ok((config, files))
 }
 
 /// What the engine calls when the config changes: evaluates it again in the running host and
@@ -287,7 +297,8 @@ pub fn reloader(
     let started_with = (vite.config.server.clone(), vite.config.base.clone());
     let cli_base = serve.base.clone();
     Box::new(move || {
-        let config = evaluate(&host, &root, &path, &serve).map_err(|e| format!("{e:#}"))?;
+        let (config, files) =
+            evaluate(&host, &root, &path, &serve).map_err(|e| format!("{e:#}"))?;
         let _ = host.take_custom_events();
         if config.server != started_with.0 {
             tracing::warn!(
@@ -312,7 +323,7 @@ pub fn reloader(
         resolver.configure(&options.resolve);
         let mut options = options.with_process_env();
         options.plugins_fingerprint = host.fingerprint();
-        Ok(options)
+        Ok(engine::ReloadedConfig { options, files })
     })
 }
 

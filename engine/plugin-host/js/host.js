@@ -557,14 +557,25 @@ async function transformRequest(url) {
 
 // --- config
 
-async function importConfig(configFile, code) {
+/**
+ * Imports the compiled config from a copy beside it, as Vite does (`modules`: the local
+ * modules it imports, compiled by hotloop, `[path, code]`, each written where the config's code
+ * imports it from). Every copy is removed after the import.
+ */
+async function importConfig(configFile, code, modules = [], stamp = '') {
   const rand = crypto.randomBytes(4).toString('hex');
   const temp = `${configFile}.timestamp-${Date.now()}-${rand}.mjs`;
-  await fsp.writeFile(temp, code);
+  // This import's own copies (a worker thread imports the config at the same time).
+  const own = (text) => (stamp ? text.replaceAll(stamp, `${stamp}-${rand}`) : text);
+  const written = [];
   try {
+    for (const [file, text] of [...modules.map(([f, t]) => [own(f), own(t)]), [temp, own(code)]]) {
+      await fsp.writeFile(file, text);
+      written.push(file);
+    }
     return await import(pathToFileURL(temp).href);
   } finally {
-    await fsp.rm(temp, { force: true });
+    await Promise.all(written.map((file) => fsp.rm(file, { force: true })));
   }
 }
 
@@ -616,11 +627,11 @@ function makeLogger() {
 }
 
 async function loadConfig(body) {
-  const { root, configFile, code, mode: modeIn, nativePlugins = [] } = body;
+  const { root, configFile, code, mode: modeIn, nativePlugins = [], modules = [], stamp = '' } = body;
   if (!IS_WORKER) {
     stopWorkers();
     pool.options = body.workers ?? null;
-    pool.config = { root, configFile, code, mode: modeIn, nativePlugins };
+    pool.config = { root, configFile, code, mode: modeIn, nativePlugins, modules, stamp };
   }
   state.root = root;
   moduleGraph.reset(root);
@@ -647,7 +658,7 @@ async function loadConfig(body) {
   keepTailwindScanners(root);
   let mod;
   try {
-    mod = await importConfig(configFile, code);
+    mod = await importConfig(configFile, code, modules, stamp);
   } catch (e) {
     throw Object.assign(new Error('config failed'), { rollup: { ...rollupError(e, null, 'config', configFile), plugin: '' } });
   }

@@ -219,6 +219,13 @@ pub struct ConfigInput {
     /// options (`engine::default_plugin_factories`): their plugins' transforms are hotloop's
     /// own, so the host leaves them out.
     pub native_plugins: Vec<String>,
+    /// The local modules the config imports, compiled: where the host writes each for the
+    /// config's import (the code names them there), and its code. Removed after the import.
+    pub modules: Vec<(PathBuf, String)>,
+    /// The text in the modules' paths (and the URLs the code imports them from) that the host
+    /// makes unique for each import: Node keeps a module per URL, and each evaluation of the
+    /// config (each worker thread's too) gets modules of its own.
+    pub stamp: String,
 }
 
 /// Packages whose plugins, made without options, transform only as hotloop does natively
@@ -597,6 +604,8 @@ impl PluginHost {
             "code": input.code,
             "mode": input.mode,
             "nativePlugins": input.native_plugins,
+            "modules": input.modules,
+            "stamp": input.stamp,
             "workers": { "count": self.workers.count, "after": self.workers.after },
         });
         let path = input.path.display().to_string();

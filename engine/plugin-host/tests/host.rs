@@ -1722,6 +1722,54 @@ export default { plugins: [{
     assert_eq!(v(), "export default 2");
 }
 
+/// The local modules a config imports come compiled with it (`ConfigInput::modules`, as
+/// Vite bundles them): the host writes each where the config's code imports it from, under a
+/// name of this import's own (every worker thread imports the config at the same time), and
+/// removes them all afterwards.
+#[test]
+fn a_configs_local_modules_are_written_for_its_import_in_every_thread() {
+    let p = Project::new(&[]);
+    let dir = p.root().join("build");
+    std::fs::create_dir_all(&dir).unwrap();
+    let copy = dir.join("dep.ts.timestamp-STAMP.mjs");
+    let code = format!(
+        "import {{ v }} from 'file://{}';\n\
+         export default {{ plugins: [{{ name: 'x', transform(code, id) {{ if (id.endsWith('.vue')) return code + v }} }}] }}\n",
+        copy.display()
+    );
+    let mut o = options(&p, "vite.config.mjs");
+    o.workers = hotloop_plugin_host::Workers { count: 2, after: 1 };
+    o.timeout = Duration::from_millis(3000);
+    let host = PluginHost::start(o).unwrap();
+    let events = host.events();
+    host.load_config(ConfigInput {
+        path: p.root().join("vite.config.mjs"),
+        code,
+        modules: vec![(copy.clone(), "export const v = ':from the dep'\n".into())],
+        stamp: "STAMP".into(),
+        ..Default::default()
+    })
+    .unwrap_or_else(|e| panic!("config loads: {e}"));
+    let code = |id: &str| {
+        host.transform(&p.path(id), "x")
+            .unwrap()
+            .expect("transformed")
+            .code
+    };
+    assert_eq!(code("src/first.vue"), "x:from the dep");
+    assert_eq!(
+        support::wait_workers(&events),
+        HostEvent::WorkersReady { workers: 2 },
+        "both workers imported the config"
+    );
+    assert_eq!(code("src/on-a-worker.vue"), "x:from the dep");
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
 /// A plugin that writes a file while it hears of it (here: appends to a log in the root) is
 /// not told of its own write, which hotloop's watcher reports next: it heard of the log once,
 /// as under Vite, where it used to hear of it again and again (a core busy for as long as the

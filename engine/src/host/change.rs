@@ -171,12 +171,10 @@ impl EngineHost {
                 self.config_changed(&path, &mut applied);
                 continue;
             }
-            let config = is_config_file(&path)
-                || self.vite_config.as_ref().is_some_and(|(p, _)| *p == path)
-                || {
-                    let options = self.project.options(&self.db);
-                    is_env_file(options.env_dir_in(&self.root), &path, &options.mode)
-                };
+            let config = is_config_file(&path) || self.is_vite_config(&path) || {
+                let options = self.project.options(&self.db);
+                is_env_file(options.env_dir_in(&self.root), &path, &options.mode)
+            };
             if let Some(file) = self.db.files().get(&path) {
                 let was_missing = matches!(file.contents(&self.db), FileContents::Missing);
                 let changed = self.refresh(file, &mut applied);
@@ -526,7 +524,7 @@ impl EngineHost {
     }
 
     fn config_changed(&mut self, path: &Path, applied: &mut AppliedChanges) {
-        if self.vite_config.as_ref().is_some_and(|(p, _)| p == path) {
+        if self.is_vite_config(path) {
             self.reload_vite_config(path);
         }
         let id = self.db.files().module_id(path);
@@ -543,7 +541,8 @@ impl EngineHost {
             return;
         };
         match reload() {
-            Ok(options) => {
+            Ok(super::ReloadedConfig { options, files }) => {
+                self.vite_config_files = files;
                 self.config_error = None;
                 // The plugins start afresh with the config, and what they made is asked again.
                 self.db.plugin_confirmations().clear();

@@ -93,6 +93,8 @@ pub struct EngineHost {
     defer_emptied: bool,
     /// The project's `vite.config.*` and how to evaluate it again (see `watch_vite_config`).
     vite_config: Option<(PathBuf, ReloadConfig)>,
+    /// The local files the config imports: a change to one is a change of the config.
+    vite_config_files: Vec<PathBuf>,
     /// Why the config could not be evaluated the last time it changed: shown with the build's
     /// diagnostics until a change evaluates.
     config_error: Option<Diagnostic>,
@@ -112,7 +114,15 @@ pub struct EngineHost {
 
 /// Evaluates the project's `vite.config.*` again (with its plugins) and returns the project
 /// options it makes, or the error to show (file, line, what to do).
-pub type ReloadConfig = Box<dyn FnMut() -> Result<ProjectOptions, String> + Send>;
+pub type ReloadConfig = Box<dyn FnMut() -> Result<ReloadedConfig, String> + Send>;
+
+/// What evaluating the `vite.config` again made: the project's options, and the local files it
+/// imports now (watched with it: an edit of one evaluates it again).
+#[derive(Clone, Debug)]
+pub struct ReloadedConfig {
+    pub options: ProjectOptions,
+    pub files: Vec<PathBuf>,
+}
 
 #[derive(Default)]
 struct Pending {
@@ -179,6 +189,7 @@ impl EngineHost {
             server: None,
             defer_emptied: false,
             vite_config: None,
+            vite_config_files: Vec::new(),
             config_error: None,
             server_failure: None,
             open_chunks: None,
@@ -253,12 +264,19 @@ impl EngineHost {
             .unwrap_or_default()
     }
 
-    /// Watches the project's `vite.config.*` at `path`: when it changes, `reload` evaluates it
-    /// again; the options it returns replace the project's (every module is looked at again,
-    /// and the planner reloads the pages naming the config); an error is shown as a diagnostic
-    /// of the config until a later change evaluates.
-    pub fn watch_vite_config(&mut self, path: PathBuf, reload: ReloadConfig) {
+    /// Watches the project's `vite.config.*` at `path` and the local `files` it imports: when
+    /// one changes, `reload` evaluates it again; the options it returns replace the project's
+    /// (every module is looked at again, and the planner reloads the pages naming the config);
+    /// an error is shown as a diagnostic of the config until a later change evaluates.
+    pub fn watch_vite_config(&mut self, path: PathBuf, files: Vec<PathBuf>, reload: ReloadConfig) {
         self.vite_config = Some((path, reload));
+        self.vite_config_files = files;
+    }
+
+    /// Whether `path` is the `vite.config` or a local file it imports.
+    fn is_vite_config(&self, path: &Path) -> bool {
+        self.vite_config.as_ref().is_some_and(|(p, _)| p == path)
+            || self.vite_config_files.iter().any(|f| f == path)
     }
 
     /// The canonical project root (watch this path).

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::host::ReloadedConfig;
 use crate::inputs::{Alias, AliasFind, ProjectOptions};
 use crate::testing::Incremental;
 
@@ -80,15 +81,19 @@ fn an_edited_vite_config_is_evaluated_again_and_its_errors_show() {
     let read = config.clone();
     p.host.watch_vite_config(
         config.clone(),
+        Vec::new(),
         Box::new(move || {
             let text = std::fs::read_to_string(&read).map_err(|e| e.to_string())?;
             let value = text.trim();
             if value.parse::<u32>().is_err() {
                 return Err(format!("vite.config.ts:1:1: `{value}` is not a number"));
             }
-            Ok(ProjectOptions {
-                define: Arc::new([("__V__".into(), value.into())]),
-                ..ProjectOptions::default()
+            Ok(ReloadedConfig {
+                options: ProjectOptions {
+                    define: Arc::new([("__V__".into(), value.into())]),
+                    ..ProjectOptions::default()
+                },
+                files: Vec::new(),
             })
         }),
     );
@@ -116,6 +121,59 @@ fn an_edited_vite_config_is_evaluated_again_and_its_errors_show() {
     let build = p.build();
     assert!(p.host.all_diagnostics(&build.diagnostics).is_empty());
     assert!(p.chunk().contains("console.log(3)"), "{}", p.chunk());
+}
+
+/// A local module the config imports (`./build/define.ts`) is the config's too: its edit
+/// evaluates the config again, and the files the new evaluation imports are watched from then
+/// on (a module it no longer imports is not).
+#[test]
+fn a_local_module_the_vite_config_imports_is_watched_with_it() {
+    let mut p = Incremental::new(
+        "//- /index.html\n<script type=\"module\" src=\"/src/main.js\"></script>\n\
+         //- /src/main.js\nconsole.log(__V__);\n//- /vite.config.ts\nimport './build/a'\n\
+         //- /build/a.ts\n1\n//- /build/b.ts\n10\n",
+    );
+    let config = p.path("vite.config.ts");
+    let (a, b) = (p.path("build/a.ts"), p.path("build/b.ts"));
+    let (read_a, read_b, read_config) = (a.clone(), b.clone(), config.clone());
+    p.host.watch_vite_config(
+        config.clone(),
+        vec![a.clone()],
+        Box::new(move || {
+            // The config imports a.ts, or b.ts once it says so.
+            let uses_b = std::fs::read_to_string(&read_config)
+                .unwrap()
+                .contains("build/b");
+            let dep = if uses_b { &read_b } else { &read_a };
+            let value = std::fs::read_to_string(dep).map_err(|e| e.to_string())?;
+            Ok(ReloadedConfig {
+                options: ProjectOptions {
+                    define: Arc::new([("__V__".into(), value.trim().into())]),
+                    ..ProjectOptions::default()
+                },
+                files: vec![dep.clone()],
+            })
+        }),
+    );
+    p.build();
+    p.project.write("build/a.ts", "2\n");
+    p.host.apply_changes(std::slice::from_ref(&a));
+    let build = p.build();
+    assert_eq!(build.config_changed.as_deref(), Some("/build/a.ts"));
+    assert!(p.chunk().contains("console.log(2)"), "{}", p.chunk());
+    p.project.write("vite.config.ts", "import './build/b'\n");
+    p.host.apply_changes(std::slice::from_ref(&config));
+    p.build();
+    assert!(p.chunk().contains("console.log(10)"), "{}", p.chunk());
+    p.project.write("build/a.ts", "3\n");
+    p.host.apply_changes(std::slice::from_ref(&a));
+    let build = p.build();
+    assert_eq!(build.config_changed, None, "no longer the config's");
+    assert!(p.chunk().contains("console.log(10)"), "{}", p.chunk());
+    p.project.write("build/b.ts", "11\n");
+    p.host.apply_changes(std::slice::from_ref(&b));
+    p.build();
+    assert!(p.chunk().contains("console.log(11)"), "{}", p.chunk());
 }
 
 #[test]
@@ -206,11 +264,15 @@ custom
     let read = config.clone();
     p.host.watch_vite_config(
         config.clone(),
+        Vec::new(),
         Box::new(move || {
             let text = std::fs::read_to_string(&read).map_err(|e| e.to_string())?;
-            Ok(ProjectOptions {
-                resolve: settings(&[text.trim()]),
-                ..ProjectOptions::default()
+            Ok(ReloadedConfig {
+                options: ProjectOptions {
+                    resolve: settings(&[text.trim()]),
+                    ..ProjectOptions::default()
+                },
+                files: Vec::new(),
             })
         }),
     );

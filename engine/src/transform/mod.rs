@@ -42,7 +42,7 @@ pub use config_literal::{ConfigLiteral, PluginCall, config_literal};
 pub use default_plugins::default_plugin_factories;
 pub use glob::{GlobImport, GlobMatch, glob_module};
 pub use guard::{STACK_SIZE as COMPILE_STACK, assume_big_stack};
-pub use strip::strip_types_to_esm;
+pub use strip::{ConfigModule, file_url, strip_config_module, strip_types_to_esm};
 pub use worker::{WorkerQuery, worker_map_url, worker_module};
 
 use hotloop_protocol::{Diagnostic, DiagnosticKind};

@@ -89,9 +89,12 @@ fn reports_in_package(relative: &Path) -> bool {
 }
 
 /// Names editors give their swap, backup, lock and temp files (vim probes with `4913`, then
-/// other numbers when that exists). The one list: the engine ignores the same names.
+/// other numbers when that exists), and the compiled copies of the `vite.config` and its local
+/// modules the plugin host imports for a moment (`vite.config.ts.timestamp-<n>-<r>.mjs`, as
+/// Vite names its own). The one list: the engine ignores the same names.
 pub fn is_editor_temp(name: &str) -> bool {
-    (!name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()))
+    (name.contains(".timestamp-") && name.ends_with(".mjs"))
+        || (!name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()))
         || name.ends_with('~')
         || name.ends_with(".tmp")
         || name.starts_with(".#")
