@@ -1,8 +1,9 @@
   // ---------------------------------------------------------------------------------------------
   // page-reload.js: how the page host reloads. Leaves the reason in `sessionStorage` for the
-  // next page to log and show as a note, and refuses to reload in a loop (more than
-  // RELOAD_LOOP_LIMIT reloads within RELOAD_LOOP_MS): the page then stays and says why. Which
-  // reloads happen is the core's to decide.
+  // next page to log and show as a note, and holds a reload back when the page reloads in a
+  // loop (more than RELOAD_LOOP_LIMIT reloads within RELOAD_LOOP_MS): the page says so and
+  // reloads once the window has passed, never left stale (saves that each need a reload, a
+  // worker being edited, come that fast). Which reloads happen is the core's to decide.
   // ---------------------------------------------------------------------------------------------
 
   /** `sessionStorage` key under which a full reload leaves its reason for the next page. */
@@ -32,16 +33,33 @@
       }
     }
 
-    /** Reloads the page (returns true), unless the reload-loop guard refuses (returns false). */
+    /** The reload held back by the loop guard, due when the window has passed. */
+    let held = null;
+
+    /** Reloads the page (returns true), or, when the reload-loop guard holds it back, reloads
+     * once the window has passed (returns false). */
     function reload(reason) {
       const text = reason.text;
       const store = storage();
       const history = reloadHistory(store);
       if (history.length >= RELOAD_LOOP_LIMIT) {
-        page.logger.warn(`not reloading (${text}): ${history.length} reloads in ${RELOAD_LOOP_MS / 1000} s`);
-        page.showNote(`${text} (not reloaded: the page was reloading in a loop; reload by hand)`);
+        const wait = Math.max(0, history[history.length - RELOAD_LOOP_LIMIT] + RELOAD_LOOP_MS - Date.now());
+        const seconds = Math.ceil(wait / 1000);
+        page.logger.warn(`reloading in ${seconds} s (${text}): ${history.length} reloads in ${RELOAD_LOOP_MS / 1000} s`);
+        page.showNote(`${text} (the page reloaded ${history.length} times in ${RELOAD_LOOP_MS / 1000} s: reloading in ${seconds} s)`);
+        if (held === null) {
+          held = setTimeout(() => {
+            held = null;
+            go(store, reloadHistory(store), text);
+          }, wait);
+        }
         return false;
       }
+      go(store, history, text);
+      return true;
+    }
+
+    function go(store, history, text) {
       try {
         if (store) {
           store.setItem(RELOAD_REASON_KEY, text);
@@ -51,7 +69,6 @@
         // Storage full or denied: the reason is only lost for the next page's log.
       }
       location.reload();
-      return true;
     }
 
     /** After a full reload: log its reason and show it as a note. */

@@ -116,7 +116,7 @@ test("the reload note is a short, polite status that goes away on its own", asyn
   assert.equal(page.notice(), null);
 });
 
-test("a reload loop is cut short: after five quick reloads the page stays and says why", async () => {
+test("a reload loop is slowed, never left stale: after five quick reloads the page says so and reloads once the window has passed", async () => {
   const storage = createPage().storage;
   let reloads = 0;
   for (let i = 0; i < 6; i += 1) {
@@ -124,7 +124,16 @@ test("a reload loop is cut short: after five quick reloads the page stays and sa
     await page.boot([app], ["/src/main.js"]);
     await page.receive({ type: "full-reload", revision: 2, reasonCode: 7, reason: "reload requested" });
     reloads += page.reloads;
-    if (i === 5) assert.match(page.noticeText(), /reloading in a loop/);
+    if (i === 5) {
+      assert.equal(page.reloads, 0, "held back");
+      assert.match(page.noticeText(), /reloaded 5 times in 10 s: reloading in (9|10) s/);
+      // A second request while one is held: still one reload.
+      await page.receive({ type: "full-reload", revision: 3, reasonCode: 7, reason: "reload requested" });
+      const delays = page.runTimers().filter((ms) => ms > 3000);
+      assert.equal(delays.length, 1, `one held reload (timers: ${delays})`);
+      assert.ok(delays[0] > 9000 && delays[0] <= 10000, `${delays}`);
+      assert.equal(page.reloads, 1, "reloaded when due");
+    }
   }
   assert.equal(reloads, 5);
 });
