@@ -90,6 +90,22 @@ const STARTERS = [
     breakIt: TSX_BREAK, errorAt: '  return (', plugin: null,
   },
   {
+    // `@vitejs/plugin-react-swc` given options (decorators here; Emotion's `jsxImportSource`
+    // and swc plugins alike): its own transform runs, told that Vite serves without HMR so it
+    // leaves Fast Refresh to hotloop (its refresh code wants Vite's preamble: a blank page).
+    name: 'react-ts', flavour: 'swc', devDependencies: { '@vitejs/plugin-react-swc': '4.3.3' },
+    title: 'react-ts with @vitejs/plugin-react-swc given options',
+    prepare: (root) => fs.writeFileSync(path.join(root, 'vite.config.ts'), [
+      "import { defineConfig } from 'vite'",
+      "import react from '@vitejs/plugin-react-swc'",
+      '',
+      'export default defineConfig({ plugins: [react({ tsDecorators: true })] })',
+      '',
+    ].join('\n')),
+    component: 'src/App.tsx', css: 'src/App.css', keepsCount: true,
+    breakIt: TSX_BREAK, errorAt: '  return (', plugin: 'vite:react-swc',
+  },
+  {
     // A plugin that parses what it gets (`this.parse`): @rollup/plugin-inject, the part of
     // vite-plugin-node-polyfills that makes `Buffer`. Under Vite, a normal plugin gets the
     // module after Vite's own TS/JSX transform (`vite:oxc`): JavaScript, which it can parse.

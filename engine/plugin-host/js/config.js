@@ -69,6 +69,23 @@ export const NATIVE_TRANSFORMS = new Map([
 ]);
 
 /**
+ * The React plugins whose Fast Refresh code hotloop's own replaces when their `transform` runs
+ * (made with options: Emotion's `jsxImportSource`, decorators, swc or Babel plugins). Their
+ * code expects Vite's preamble (`window.$RefreshReg$`, `/@react-refresh`), which hotloop's
+ * page has not ("can't detect preamble", a blank page), and registers components with a
+ * runtime hotloop does not drive. They see the config Vite gives them when it serves without
+ * HMR (`server.hmr: false`), so they compile JSX alone, and hotloop's refresh transform runs
+ * on their output as on any other module's.
+ */
+export const REFRESH_BY_HOTLOOP = new Set(['vite:react-swc', 'vite:react-babel']);
+
+/** The resolved config `plugin`'s `configResolved` gets (see [REFRESH_BY_HOTLOOP]). */
+export function configSeenBy(plugin, resolved) {
+  if (!REFRESH_BY_HOTLOOP.has(plugin?.name)) return resolved;
+  return { ...resolved, server: { ...resolved.server, hmr: false } };
+}
+
+/**
  * `plugins` with the `transform` of [NATIVE_TRANSFORMS]' plugins of `packages` left out (a copy
  * of each such plugin; the others as they are). Their other hooks still run.
  */

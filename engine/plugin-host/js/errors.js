@@ -40,3 +40,35 @@ export function firstOfSummary(e) {
   const id = [first.id, where.file].find((f) => typeof f === 'string' && f.startsWith('/')) ?? null;
   return { message, loc: { line: Number(where.line), column: Number(where.column ?? 0) }, id };
 }
+
+// swc's (miette's) report: `  x Expression expected`, then the snippet under a header naming
+// the file (`,-[/abs/App.tsx:4:1]`, or `╭─[` drawn in Unicode), its lines as ` 4 | code`, and
+// the marked one followed by `   :    ^`.
+const MIETTE_HEADER = /(?:,-|╭─)\[(.+):(\d+):(\d+)\]/;
+const MIETTE_LINE = /^\s*(\d+)\s[|│]/;
+const MIETTE_MARK = /^(\s*[:·]\s?)(\s*)[\^▲]/;
+
+/**
+ * The position of the first error in an swc report (what `@swc/core` throws, which
+ * `@vitejs/plugin-react-swc` and other swc-based plugins pass on): `{ file, line, column }`
+ * (line 1-based, column 0-based, at the first mark under a line), the header's line when no mark
+ * is found, or null for any other message.
+ */
+export function miettePosition(message) {
+  if (typeof message !== 'string') return null;
+  const header = MIETTE_HEADER.exec(message);
+  if (!header) return null;
+  const at = { file: header[1], line: Number(header[2]), column: Math.max(0, Number(header[3]) - 1) };
+  let last = null;
+  for (const line of message.slice(header.index).split('\n').slice(1)) {
+    const code = MIETTE_LINE.exec(line);
+    if (code) {
+      last = { number: Number(code[1]), gutter: code[0].length + 1 };
+      continue;
+    }
+    const mark = MIETTE_MARK.exec(line);
+    if (mark && last) return { file: at.file, line: last.number, column: Math.max(0, line.indexOf(mark[0].trim().at(-1), mark[1].length) - last.gutter) };
+    if (/^\s*[`╰]/.test(line)) break;
+  }
+  return at;
+}

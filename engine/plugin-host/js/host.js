@@ -52,12 +52,12 @@ import { startProfile } from './profile.js';
 import {
   flattenPlugins, filterServePlugins, sortByEnforce, pluginsWithHook, hookHandler, mergeConfig, indexHtmlPlugins,
   normalizeAlias, normalizeHookFilter, filterMatches, unsupportedOptions, pluginsForEnvironment, fsDenyGlob,
-  NATIVE_BUILTINS, NATIVE_INDEX_HTML, withoutNativeTransforms,
+  NATIVE_BUILTINS, NATIVE_INDEX_HTML, withoutNativeTransforms, configSeenBy,
 } from './config.js';
 import { composeMaps, toMap } from './sourcemap.js';
 import { cssPlugin, importVite } from './css.js';
 import { keepTailwindScanners, noteFilesChanged } from './tailwind.js';
-import { firstOfSummary, splitMessageFrame } from './errors.js';
+import { firstOfSummary, miettePosition, splitMessageFrame } from './errors.js';
 import { scriptStep } from './script-step.js';
 import { OwnWrites } from './own-writes.js';
 import { ModuleGraph } from './module-graph.js';
@@ -262,6 +262,11 @@ function rollupError(e, plugin, hook, id, code) {
   // message's from @mdx-js/rollup) count columns from 1.
   const l = e?.loc ?? (e?.line != null ? { line: e.line, column: e.column != null ? Number(e.column) - 1 : 0 } : null);
   if (l && l.line != null) loc = { line: Number(l.line), column: Math.max(0, Number(l.column ?? 0)) };
+  // swc's report (plugin-react-swc sets only the line, from a Unicode header): its mark's column.
+  const swc = miettePosition(err.message);
+  if (swc && (!id || swc.file === id.replace(/[?#].*$/, '')) && (!loc || loc.line === swc.line)) {
+    loc = { line: swc.line, column: swc.column };
+  }
   if (!loc && e?.pos != null && typeof code === 'string') {
     const before = code.slice(0, e.pos).split('\n');
     loc = { line: before.length, column: before[before.length - 1].length };
@@ -808,7 +813,7 @@ async function loadConfig(body) {
   }, 'this.environment', who);
 
   for (const { plugin } of pluginsWithHook(plugins, 'configResolved')) {
-    await callHook(plugin, 'configResolved', minimalContext(plugin, 'configResolved'), [resolved], configFile);
+    await callHook(plugin, 'configResolved', minimalContext(plugin, 'configResolved'), [configSeenBy(plugin, resolved)], configFile);
   }
   // Each environment's plugins (Vite's `applyToEnvironment`, asked for `client` and `ssr`):
   // the page's requests run the client's, the app's server's (`ssr: true`) the ssr's; every

@@ -43,3 +43,23 @@ test("a transform's summary error gives its first error's message, place and fil
   assert.equal(firstOfSummary(new Error('plain')), null);
   assert.equal(firstOfSummary({ errors: [{ message: 'no place' }] }), null);
 });
+
+test("swc's report: the first error's position, at its mark", async () => {
+  const { miettePosition } = await import('../errors.js');
+  const report = [
+    '  x Expression expected',
+    '   ,-[/p/src/App.tsx:4:1]',
+    ' 3 |   const [count, setCount] = useState(0)',
+    ' 4 |   return <div><h1 <id>Get</h1></div>',
+    '   : ' + ' '.repeat(18) + '^', // under `<id>`'s `<`
+    ' 5 | }',
+    '   `----',
+    '  x Unknown regular expression flags.',
+    '   ,-[/p/src/App.tsx:4:1]',
+  ].join('\n');
+  assert.deepEqual(miettePosition(report), { file: '/p/src/App.tsx', line: 4, column: 18 });
+  // Drawn in Unicode (a terminal), as plugin-react-swc reads the line from.
+  const unicode = ['  × Expression expected', '   ╭─[/p/src/App.tsx:10:1]', ' 10 │   return (', '    ·   ──┬──', '    ·     ╰── here', '   ╰────'].join('\n');
+  assert.deepEqual(miettePosition(unicode), { file: '/p/src/App.tsx', line: 10, column: 0 });
+  assert.equal(miettePosition('Unexpected token (4:0)'), null);
+});
