@@ -6,6 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -35,11 +36,22 @@ const overlayWith = (needle) => {
 const textOf = (selector) => document.querySelector(selector)?.textContent ?? null;
 
 describe('a vite.config.ts with an alias, resolve, CSS Modules and JSON options, a define and inline plugins', { skip, concurrency: false }, () => {
-  let root, server, tab;
+  let root, server, tab, backend;
   const shout = () => path.join(root, 'src/shout.ts');
 
   before(async () => {
     root = copyFixture('vite-config');
+    // The backend `server.proxy` forwards to: it echoes what it got.
+    backend = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ url: req.url, method: req.method, host: req.headers.host, custom: req.headers['x-custom'] ?? null, body }));
+      });
+    });
+    await new Promise((resolve) => backend.listen(0, '127.0.0.1', resolve));
+    process.env.HOTLOOP_FIXTURE_BACKEND = `http://127.0.0.1:${backend.address().port}`;
     server = await Server.start(root);
     tab = await Tab.open(browser, server.url + '/');
     await tab.untilLog('[hmr] connected');
@@ -48,6 +60,8 @@ describe('a vite.config.ts with an alias, resolve, CSS Modules and JSON options,
   after(async () => {
     await tab?.close();
     await server?.stop();
+    backend?.close();
+    delete process.env.HOTLOOP_FIXTURE_BACKEND;
     if (root) fs.rmSync(root, { recursive: true, force: true });
   });
 
@@ -252,6 +266,22 @@ describe('a vite.config.ts with an alias, resolve, CSS Modules and JSON options,
     await tab.untilLog('[hmr] connected', { from: reloadFrom });
     await tab.until(() => document.querySelector('#shout')?.textContent === 'LOUDER WORDS!');
     assert.ok(tab.navigations > reloads, 'the page reloaded');
+  });
+
+  test('server.proxy as Vite has it: changeOrigin, and entries with rewrite, bypass, headers or a RegExp key', async () => {
+    const via = async (p, init) => (await fetch(`${server.url}${p}`, init)).json();
+    const target = process.env.HOTLOOP_FIXTURE_BACKEND.replace('http://', '');
+    const page = server.url.replace('http://', '');
+    // A string target is `changeOrigin: true`; without it, the target sees the page's Host.
+    assert.deepEqual(await via('/__backend/plain/x?q=1'), { url: '/__backend/plain/x?q=1', method: 'GET', host: target, custom: null, body: '' });
+    assert.equal((await via('/__backend/keep/x')).host, page);
+    // `rewrite` (a function), with a body.
+    assert.deepEqual(await via('/__backend/rw/thing?id=7', { method: 'POST', body: 'hello' }), { url: '/rewritten/thing?id=7', method: 'POST', host: target, custom: null, body: 'hello' });
+    // A RegExp key, `headers`, `bypass` answering false (a 404) or nothing (forwarded).
+    assert.equal((await via('/__backend/re/x')).url, '/__backend/re/x');
+    assert.equal((await via('/__backend/hdr/a')).custom, 'yes');
+    assert.equal((await fetch(`${server.url}/__backend/byp/skip`)).status, 404);
+    assert.equal((await via('/__backend/byp/go')).url, '/__backend/byp/go');
   });
 
   test('server.moduleGraph has the page\'s import edges, and an edit that adds or drops an import changes them', async () => {

@@ -7,7 +7,8 @@
 //!
 //! Honoured natively: `define`, `resolve.alias`, `envPrefix`, `envDir`, `publicDir`, `mode`,
 //! `server.port`, `server.strictPort`, `server.host`, `server.open`, `server.proxy` (string
-//! targets and `{ target }`), `server.allowedHosts`, `server.cors`, `server.fs.allow`,
+//! targets and `{ target, changeOrigin, ws }`; an entry with a RegExp key or code, `rewrite`,
+//! `bypass`, `headers`, runs in the plugin host's `proxy.js`), `server.allowedHosts`, `server.cors`, `server.fs.allow`,
 //! `server.fs.deny` (names, added to hotloop's own list); command-line flags win where both
 //! say something. Every other option the config sets gets one warning naming it.
 
@@ -520,8 +521,16 @@ pub fn apply(
                 }
                 _ => None,
             };
+            // Vite's `changeOrigin` (a string target is `{ target, changeOrigin: true }`).
+            let change_origin = match target {
+                serde_json::Value::Object(o) => o.get("changeOrigin") == Some(&true.into()),
+                _ => true,
+            };
+            // (Entries with code or more options than these run in the plugin host: its
+            // `proxy.js`; the host leaves them out of what it reports.)
             match url.map(|url| format!("{prefix}={url}").parse::<ProxyRule>()) {
-                Some(Ok(rule)) if !serve.proxy.iter().any(|r| r.prefix == rule.prefix) => {
+                Some(Ok(mut rule)) if !serve.proxy.iter().any(|r| r.prefix == rule.prefix) => {
+                    rule.change_origin = change_origin;
                     serve.proxy.push(rule)
                 }
                 Some(Ok(_)) => {}
@@ -529,16 +538,6 @@ pub fn apply(
                 None => tracing::warn!(
                     "{file}: server.proxy['{prefix}'] has no target URL hotloop can use"
                 ),
-            }
-            if let serde_json::Value::Object(o) = target {
-                for key in ["rewrite", "configure", "bypass", "router"] {
-                    if o.contains_key(key) {
-                        tracing::warn!(
-                            "{file}: server.proxy['{prefix}'].{key} is not supported; the path \
-                             is forwarded as it is"
-                        );
-                    }
-                }
             }
         }
     }

@@ -61,6 +61,7 @@ import { firstOfSummary, miettePosition, splitMessageFrame } from './errors.js';
 import { scriptStep } from './script-step.js';
 import { OwnWrites } from './own-writes.js';
 import { ModuleGraph } from './module-graph.js';
+import { nativeEntries, proxyLayers } from './proxy.js';
 import { askPre, idUrl, listen as listenMiddlewares, markClientWanted, normalizeRoute, routeMatches } from './middlewares.js';
 
 const IS_WORKER = !isMainThread && !!workerData?.hotloopPluginWorker;
@@ -854,6 +855,9 @@ async function loadConfig(body) {
     const r = await callHook(plugin, 'configureServer', minimalContext(plugin, 'configureServer'), [serverObject], configFile);
     if (typeof r === 'function') post.push([plugin, r]);
   }
+  // Vite's proxy comes after the plugins' own handlers: its entries hotloop's proxy cannot
+  // express run here (`proxy.js`).
+  middlewares.pre.push(...proxyLayers(server.proxy, (message) => warn('vite:proxy', 'server.proxy', message)));
   middlewares.phase = 'post';
   for (const [plugin, f] of post) {
     const prev = current;
@@ -920,7 +924,7 @@ async function loadConfig(body) {
       host: server.host ?? null,
       strictPort: server.strictPort ?? null,
       open: server.open ?? null,
-      proxy: server.proxy ? jsonable(server.proxy) : null,
+      proxy: server.proxy ? jsonable(nativeEntries(server.proxy)) : null,
       allowedHosts: server.allowedHosts ?? null,
       cors: server.cors === undefined ? null : jsonable(server.cors),
       fs: { allow: server.fs?.allow ?? [], deny: server.fs?.deny ?? [] },

@@ -26,7 +26,7 @@ pub const MIN_NODE_MAJOR: u32 = 20;
 /// Lines of the child's stderr kept for a crash report.
 const STDERR_TAIL: usize = 40;
 
-const SCRIPTS: [(&str, &str); 12] = [
+const SCRIPTS: [(&str, &str); 13] = [
     ("host.js", include_str!("../js/host.js")),
     ("protocol.js", include_str!("../js/protocol.js")),
     ("config.js", include_str!("../js/config.js")),
@@ -39,6 +39,7 @@ const SCRIPTS: [(&str, &str); 12] = [
     ("script-step.js", include_str!("../js/script-step.js")),
     ("own-writes.js", include_str!("../js/own-writes.js")),
     ("module-graph.js", include_str!("../js/module-graph.js")),
+    ("proxy.js", include_str!("../js/proxy.js")),
 ];
 
 /// Checks `node --version` (≥ [`MIN_NODE_MAJOR`]); the error names `needed_by`.
@@ -647,7 +648,23 @@ fn answer_request(frame: &Frame, b: Value, shared: &Shared) {
 
 #[cfg(test)]
 mod tests {
-    use super::node_flags;
+    use super::{SCRIPTS, node_flags};
+
+    /// Every script of `js/` (but the tests) is written beside `host.js`: a module it imports
+    /// and this list forgot is a host that dies at start.
+    #[test]
+    fn every_host_script_is_embedded() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("js");
+        let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".js"))
+            .collect();
+        on_disk.sort();
+        let mut embedded: Vec<String> = SCRIPTS.iter().map(|(n, _)| n.to_string()).collect();
+        embedded.sort();
+        assert_eq!(embedded, on_disk);
+    }
 
     #[test]
     fn a_small_machine_gives_v8_one_pool_thread_unless_node_options_says_otherwise() {

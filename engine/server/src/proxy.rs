@@ -36,6 +36,9 @@ pub struct ProxyRule {
     /// A path the request path is appended to (`http://localhost:8080/v1` → `/v1/api/...`);
     /// empty for none.
     pub base: String,
+    /// The target sees its own authority as `Host` (Vite's `changeOrigin`; `--proxy` always),
+    /// else the page's.
+    pub change_origin: bool,
 }
 
 /// Why a `--proxy` value is not a rule.
@@ -91,6 +94,7 @@ impl FromStr for ProxyRule {
             prefix: prefix.into(),
             authority,
             base: uri.path().trim_end_matches('/').into(),
+            change_origin: true,
         })
     }
 }
@@ -144,7 +148,7 @@ async fn forward(state: &AppState, rule: &ProxyRule, request: Request) -> Respon
     let target = Target {
         authority: &rule.authority,
         base: &rule.base,
-        keep_host: false,
+        keep_host: !rule.change_origin,
     };
     match forward_to(state, target, request).await {
         Ok(response) => response,

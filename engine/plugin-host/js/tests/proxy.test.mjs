@@ -1,0 +1,41 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { nativeEntries, proxyLayers, routeOf, runsInHost } from '../proxy.js';
+
+test("which entries hotloop's own proxy takes, and which run in the host", () => {
+  assert.equal(runsInHost('/api', 'http://localhost:8080'), false);
+  assert.equal(runsInHost('/api', { target: 'http://x', changeOrigin: true, ws: true }), false);
+  assert.equal(runsInHost('/api', { target: 'http://x', rewrite: (p) => p }), true);
+  assert.equal(runsInHost('/api', { target: 'http://x', headers: { a: 'b' } }), true);
+  assert.equal(runsInHost('/api', { target: 'https://x', secure: false }), true);
+  assert.equal(runsInHost('^/api/.*', 'http://x'), true);
+  const proxy = { '/a': 'http://x', '/b': { target: 'http://x', bypass: () => false }, '^/c': 'http://x' };
+  assert.deepEqual(Object.keys(nativeEntries(proxy)), ['/a']);
+});
+
+test('a key becomes the route hotloop forwards to the host: its literal path', () => {
+  assert.equal(routeOf('/api'), '/api');
+  assert.equal(routeOf('/api/'), '/api');
+  assert.equal(routeOf('^/fallback/.*'), '/fallback');
+  assert.equal(routeOf('^/api-v[0-9]+/'), '');
+  assert.equal(routeOf('^/a\\/b/x'), '/a/b');
+  assert.equal(routeOf('^.*\\.php$'), '');
+});
+
+test('what a host entry does not support is a warning naming it', () => {
+  const warnings = [];
+  const layers = proxyLayers({
+    '/ok': { target: 'http://x', rewrite: (p) => p },
+    '/ws': { target: 'http://x', ws: true, auth: 'a:b' },
+    '/none': { rewrite: (p) => p },
+    '/native': { target: 'http://x', configure: () => {} },
+    '/odd': { target: 'http://x', rewrite: (p) => p, router: () => 'http://y' },
+  }, (m) => warnings.push(m));
+  assert.deepEqual(layers.map((l) => [l.route, l.plugin]), [['/ok', 'vite:proxy'], ['/ws', 'vite:proxy'], ['/odd', 'vite:proxy']]);
+  assert.deepEqual(warnings, [
+    "server.proxy['/ws'].ws: WebSockets are not forwarded for an entry with these options",
+    "server.proxy['/none'] has no target URL",
+    "server.proxy['/native'].configure is not supported by hotloop; the entry is served without it",
+    "server.proxy['/odd'].router is not supported by hotloop; the entry is served without it",
+  ]);
+});
