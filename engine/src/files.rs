@@ -173,7 +173,20 @@ impl ImportQuery {
     ];
 
     /// The query a specifier ends with (`./a.svg?raw` → `Raw`) and the specifier without it.
+    /// `?worker&inline` is `?worker` (and `?sharedworker&inline` `?sharedworker`): Vite inlines a
+    /// worker only in a build.
     pub fn split(specifier: &str) -> Option<(&str, ImportQuery)> {
+        const INLINE_WORKERS: [(&str, WorkerQuery); 2] = [
+            ("?worker&inline", WorkerQuery::Dedicated),
+            ("?sharedworker&inline", WorkerQuery::Shared),
+        ];
+        for (suffix, worker) in INLINE_WORKERS {
+            if let Some(base) = specifier.strip_suffix(suffix)
+                && !base.is_empty()
+            {
+                return Some((base, ImportQuery::Worker(worker)));
+            }
+        }
         ImportQuery::ALL.into_iter().find_map(|query| {
             let base = specifier.strip_suffix(query.suffix())?;
             (!base.is_empty()).then_some((base, query))
@@ -746,6 +759,15 @@ mod tests {
         );
         assert_eq!(ImportQuery::split("?url"), None);
         assert_eq!(ImportQuery::split("./a.svg?react"), None);
+        // Vite inlines workers only in a build: in development they are the plain ones.
+        assert_eq!(
+            ImportQuery::split("./w.js?worker&inline"),
+            Some(("./w.js", ImportQuery::Worker(WorkerQuery::Dedicated)))
+        );
+        assert_eq!(
+            ImportQuery::split("./w.js?sharedworker&inline"),
+            Some(("./w.js", ImportQuery::Worker(WorkerQuery::Shared)))
+        );
         let variant = ImportQuery::Url.path_of(Path::new("/p/src/logo.png"));
         assert_eq!(variant, Path::new("/p/src/logo.png?url"));
         assert_eq!(

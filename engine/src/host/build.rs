@@ -522,10 +522,15 @@ fn collect_diagnostics(
         // One problem once: a plugin's failure in one file can fail the modules it makes from
         // that file too (vite-plugin-qwik's segments of a component that does not parse; a
         // `.vue` file vite-plugin-vue-inspector cannot parse, and its blocks plugin-vue then
-        // cannot load): a file's first plugin failure stands for them, as under Vite, where
-        // the page never asks for the rest.
+        // cannot load; a `.svelte` file that does not compile, whose style module
+        // vite-plugin-svelte then has nothing for): a file's first plugin failure stands for
+        // them (its query sub-modules' included), as under Vite, where the page never asks for
+        // the rest.
         .filter(|d| seen.insert(*d))
-        .filter(|d| d.kind != DiagnosticKind::Transform || plugin_failed.insert(d.file.as_str()))
+        .filter(|d| {
+            let file = d.file.split('?').next().unwrap_or(&d.file);
+            d.kind != DiagnosticKind::Transform || plugin_failed.insert(file)
+        })
         .cloned()
         .collect()
 }

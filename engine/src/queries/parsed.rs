@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::db::Db;
-use crate::files::{self, FileClass, ImportQuery, MAX_MODULE_BYTES, needed_tool};
+use crate::files::{self, FileClass, ImportQuery, MAX_MODULE_BYTES, needed_tool, split_query};
 use crate::graph::ModuleKind;
 use crate::inputs::{FileContents, Project, SourceFile, in_node_modules};
 use crate::queries::glob;
@@ -461,6 +461,15 @@ fn no_plugin_message(id: &str, path: &Path) -> String {
         return format!(
             "`.{ext}` files need {tool}; no plugin of this project compiles {id} (hotloop \
              compiles JS, TS, JSX, CSS, CSS Modules and JSON itself)"
+        );
+    }
+    // Vite's own queries hotloop does not have are not a missing plugin.
+    let query = split_query(path).map(|(_, q)| q.split('&').next().unwrap_or(q));
+    if let Some(query @ ("init" | "no-inline")) = query {
+        return format!(
+            "`?{query}` imports are a Vite feature hotloop does not have yet ({id}); it supports \
+             `?raw`, `?url`, `?inline`, `?worker`, `?sharedworker`, `?worker&url` and \
+             `?worker&inline`"
         );
     }
     format!("no plugin of this project loads or transforms {id}")

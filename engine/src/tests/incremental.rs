@@ -2475,15 +2475,15 @@ hello
 #[test]
 fn vite_plugin_queries_are_a_clear_error_not_the_plain_module() {
     check(
-        &[HTML, "//- /src/main.js\nimport Logo from './logo.svg?react';\nimport Worker from './work.js?worker&inline';\nconsole.log(Logo, Worker);\n//- /src/logo.svg\n<svg/>\n//- /src/work.js\nself.onmessage = () => {};\n"].concat(),
+        &[HTML, "//- /src/main.js\nimport Logo from './logo.svg?react';\nimport init from './add.wasm?init';\nconsole.log(Logo, init);\n//- /src/logo.svg\n<svg/>\n//- /src/add.wasm\n\n"].concat(),
         &[],
         expect![[r#"
             build
               graph:
                 /src/main.js
               diagnostics:
-                Resolve /src/main.js:1:18: Cannot resolve './logo.svg?react' from /src/main.js: `?react` imports need a Vite plugin or feature hotloop does not have; it supports `?raw` (the file's text), `?url` (its URL), `?inline`, `?worker`, `?sharedworker` and `?worker&url`
-                Resolve /src/main.js:2:20: Cannot resolve './work.js?worker&inline' from /src/main.js: `?worker&inline` imports need a Vite plugin or feature hotloop does not have; it supports `?raw` (the file's text), `?url` (its URL), `?inline`, `?worker`, `?sharedworker` and `?worker&url`
+                Resolve /src/main.js:1:18: Cannot resolve './logo.svg?react' from /src/main.js: `?react` imports need a Vite plugin or feature hotloop does not have; it supports `?raw` (the file's text), `?url` (its URL), `?inline`, `?worker`, `?sharedworker`, `?worker&url` and `?worker&inline`
+                Resolve /src/main.js:2:18: Cannot resolve './add.wasm?init' from /src/main.js: `?init` imports need a Vite plugin or feature hotloop does not have; it supports `?raw` (the file's text), `?url` (its URL), `?inline`, `?worker`, `?sharedworker`, `?worker&url` and `?worker&inline`
         "#]],
     );
 }

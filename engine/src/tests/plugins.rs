@@ -138,6 +138,11 @@ impl Plugins for SfcPlugins {
         if text.contains("BOOM") {
             return Err(load_error(id, "no descriptor"));
         }
+        // `NOTHING` too fails its transform, and its blocks' `load` has nothing for them
+        // (vite-plugin-svelte's style module of a component that did not compile).
+        if text.contains("NOTHING") {
+            return Ok(None);
+        }
         Ok(Some(Output {
             code: block(&text, "style").to_string(),
             ..Output::default()
@@ -151,7 +156,10 @@ impl Plugins for SfcPlugins {
     fn transform(&self, id: &str, code: &str) -> Result<Option<Output>, PluginError> {
         self.asked.fetch_add(1, Ordering::SeqCst);
         let template = block(code, "template");
-        if let Some(at) = code.find("boom").or_else(|| code.find("BOOM")) {
+        if let Some(at) = ["boom", "BOOM", "NOTHING"]
+            .iter()
+            .find_map(|w| code.find(w))
+        {
             let line = code[..at].lines().count().max(1) as u32;
             return Err(PluginError {
                 plugin: "sfc".into(),
@@ -407,6 +415,28 @@ fn without_plugins_a_foreign_file_is_an_error_naming_what_compiles_it() {
         diagnostics.iter().any(|d| d.contains("@vitejs/plugin-vue")),
         "{diagnostics:?}"
     );
+}
+
+/// With plugins, a query no plugin takes is the plugins' to answer, but a query that is Vite's
+/// own (`?init` for WebAssembly) is not a missing plugin: the error says what it is. A worker
+/// `&inline` is the plain worker in development, as under Vite.
+#[test]
+fn with_plugins_a_vite_query_hotloop_lacks_is_named_as_vites_and_inline_workers_work() {
+    let mut p = Incremental::new(
+        "//- /index.html\n<script type=\"module\" src=\"/src/main.js\"></script>\n\
+         //- /src/main.js\nimport init from './add.wasm?init';\nimport W from './w.js?worker&inline';\n\
+         console.log(init, W);\n//- /src/add.wasm\n\n//- /src/w.js\nself.onmessage = () => {};\n",
+    );
+    p.host.use_plugins(Arc::new(SfcPlugins::default()));
+    p.build();
+    let diagnostics = p.diagnostics();
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert!(
+        diagnostics[0].contains("`?init` imports are a Vite feature hotloop does not have yet")
+            && !diagnostics[0].contains("no plugin"),
+        "{diagnostics:?}"
+    );
+    assert!(p.chunk().contains("/src/w.js?worker"), "{}", p.chunk());
 }
 
 #[test]
@@ -925,6 +955,19 @@ fn a_plugin_failure_and_the_failures_it_causes_in_the_files_blocks_are_one_error
     p.project.write(
         "src/App.vue",
         "<template>\nHello BOOM</template>\n<style>.app{}</style>\n",
+    );
+    p.host.apply_changes(&[p.path("src/App.vue")]);
+    p.build();
+    let diagnostics = p.diagnostics();
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert!(
+        diagnostics[0].contains("cannot compile `boom`"),
+        "{diagnostics:?}"
+    );
+    // Its blocks' `load` answering nothing (not failing) is no second error either.
+    p.project.write(
+        "src/App.vue",
+        "<template>\nHello NOTHING</template>\n<style>.app{}</style>\n",
     );
     p.host.apply_changes(&[p.path("src/App.vue")]);
     p.build();
