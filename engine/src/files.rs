@@ -54,6 +54,10 @@ pub enum FileClass {
     /// `import W from "./w.ts?worker"` (and `?sharedworker`, `?worker&url`): names the worker
     /// script of the file, never reads it (see `transform::worker`).
     Worker(WorkerQuery),
+    /// `import init from "./add.wasm?init"`: a function that instantiates the WebAssembly
+    /// module at the file's URL (Vite's `init(imports)` → `Promise<WebAssembly.Instance>`).
+    /// Only a hash of the bytes is kept, as for an asset.
+    WasmInit,
     /// The module an `import.meta.glob(...)` call becomes (see [`glob_module_path`]); its code
     /// comes from the importer's call and the files that match, not from a file of its own.
     Glob,
@@ -160,13 +164,16 @@ pub enum ImportQuery {
     Url,
     Inline,
     Worker(WorkerQuery),
+    /// `?init` (of a `.wasm` file).
+    Init,
 }
 
 impl ImportQuery {
-    pub const ALL: [ImportQuery; 6] = [
+    pub const ALL: [ImportQuery; 7] = [
         ImportQuery::Raw,
         ImportQuery::Url,
         ImportQuery::Inline,
+        ImportQuery::Init,
         ImportQuery::Worker(WorkerQuery::Dedicated),
         ImportQuery::Worker(WorkerQuery::Shared),
         ImportQuery::Worker(WorkerQuery::Url),
@@ -198,6 +205,7 @@ impl ImportQuery {
             ImportQuery::Raw => "?raw",
             ImportQuery::Url => "?url",
             ImportQuery::Inline => "?inline",
+            ImportQuery::Init => "?init",
             ImportQuery::Worker(WorkerQuery::Dedicated) => "?worker",
             ImportQuery::Worker(WorkerQuery::Shared) => "?sharedworker",
             ImportQuery::Worker(WorkerQuery::Url) => "?worker&url",
@@ -234,6 +242,7 @@ impl FileClass {
                 Some((_, ImportQuery::Url)) => return FileClass::Url,
                 Some((_, ImportQuery::Inline)) => return FileClass::Inline,
                 Some((_, ImportQuery::Worker(query))) => return FileClass::Worker(query),
+                Some((_, ImportQuery::Init)) => return FileClass::WasmInit,
                 None => {}
             }
         }
@@ -268,7 +277,10 @@ impl FileClass {
     }
 
     fn keeps_text(self) -> bool {
-        !matches!(self, FileClass::Asset | FileClass::Url)
+        !matches!(
+            self,
+            FileClass::Asset | FileClass::Url | FileClass::WasmInit
+        )
     }
 
     /// A module made by hotloop rather than read from a file: its contents are always empty.

@@ -68,10 +68,13 @@
 //!   likewise: a stylesheet's text as it would be served (relative `url()`s absolute, a CSS
 //!   Module's names scoped as its plain import's are), never injected; any other file a
 //!   `data:<type>;base64,` URL, made when the file is read (so the input's contents are the URL
-//!   and no query reads the disk). Other Vite queries (`?worker&inline`, `?react`, ...) are a
-//!   resolution error naming the importer's line, never silently the plain module.
+//!   and no query reads the disk). `./add.wasm?init` exports Vite's `init(imports)`, which
+//!   instantiates the file at its URL (`transform::wasm_init_module`). Other Vite queries
+//!   (`?no-inline`, `?react`, ...) are a resolution error naming the importer's line, never
+//!   silently the plain module.
 //! - Web workers (`transform/worker.rs`): `./w.ts?worker`, `?sharedworker` and `?worker&url` are
-//!   variant modules like `?raw` (but never read the file: their code depends only on its id):
+//!   variant modules like `?raw` (but never read the file: their code depends only on its id;
+//!   `&inline` is the same module, as Vite inlines workers only in a build):
 //!   `module.exports = function WorkerWrapper(options) { return new Worker("/_hotloop/worker/src/w.ts", options); }`
 //!   (`SharedWorker` likewise; `?worker&url` exports the string). `new Worker(new URL('./w.ts',
 //!   import.meta.url), ...)` (or `SharedWorker`, with a literal relative specifier and the global

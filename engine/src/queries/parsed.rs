@@ -107,6 +107,7 @@ pub fn module_kind(path: &Path, has_plugins: bool) -> ModuleKind {
         | FileClass::Env
         | FileClass::Raw
         | FileClass::Url
+        | FileClass::WasmInit
         | FileClass::Inline => ModuleKind::Asset,
     }
 }
@@ -305,6 +306,16 @@ fn parse(db: &dyn Db, file: SourceFile, env: PluginEnv) -> Arc<ParsedModule> {
         (FileClass::Html | FileClass::Asset | FileClass::Env, contents) => {
             ParsedModule::from_compiled(string_module(&asset_url(db, path, &id, contents)))
         }
+        (FileClass::WasmInit, FileContents::Missing) => {
+            ParsedModule::failed(problem(format!("{} does not exist", variant_of(&id))))
+        }
+        (FileClass::WasmInit, contents) => {
+            // `/src/add.wasm?init` → `init(imports)`, instantiating the file at its URL.
+            let real_id = variant_of(&id);
+            let real = ImportQuery::of_path(path).map_or_else(|| path.clone(), |(r, _)| r);
+            let url = asset_url(db, &real, real_id, contents);
+            ParsedModule::from_compiled(transform::wasm_init_module(&url))
+        }
         (FileClass::Url, contents) => {
             // `/src/logo.png?url` → the URL the server answers the file itself at.
             let real_id = variant_of(&id);
@@ -468,8 +479,8 @@ fn no_plugin_message(id: &str, path: &Path) -> String {
     if let Some(query @ ("init" | "no-inline")) = query {
         return format!(
             "`?{query}` imports are a Vite feature hotloop does not have yet ({id}); it supports \
-             `?raw`, `?url`, `?inline`, `?worker`, `?sharedworker`, `?worker&url` and \
-             `?worker&inline`"
+             `?raw`, `?url`, `?inline`, `?worker`, `?sharedworker`, `?worker&url`, \
+             `?worker&inline` and `.wasm?init`"
         );
     }
     format!("no plugin of this project loads or transforms {id}")

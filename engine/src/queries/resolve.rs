@@ -314,7 +314,7 @@ fn resolve_one(
         return not_found(&format!(
             "`?{query}` imports need a Vite plugin or feature hotloop does not have; \
              it supports `?raw` (the file's text), `?url` (its URL), `?inline`, `?worker`, \
-             `?sharedworker`, `?worker&url` and `?worker&inline`"
+             `?sharedworker`, `?worker&url`, `?worker&inline` and `.wasm?init`"
         ));
     }
     match resolve_path(db, env, importer, specifier, kind, from_css) {

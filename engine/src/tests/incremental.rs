@@ -2475,15 +2475,15 @@ hello
 #[test]
 fn vite_plugin_queries_are_a_clear_error_not_the_plain_module() {
     check(
-        &[HTML, "//- /src/main.js\nimport Logo from './logo.svg?react';\nimport init from './add.wasm?init';\nconsole.log(Logo, init);\n//- /src/logo.svg\n<svg/>\n//- /src/add.wasm\n\n"].concat(),
+        &[HTML, "//- /src/main.js\nimport Logo from './logo.svg?react';\nimport big from './logo.svg?no-inline';\nconsole.log(Logo, big);\n//- /src/logo.svg\n<svg/>\n"].concat(),
         &[],
         expect![[r#"
             build
               graph:
                 /src/main.js
               diagnostics:
-                Resolve /src/main.js:1:18: Cannot resolve './logo.svg?react' from /src/main.js: `?react` imports need a Vite plugin or feature hotloop does not have; it supports `?raw` (the file's text), `?url` (its URL), `?inline`, `?worker`, `?sharedworker`, `?worker&url` and `?worker&inline`
-                Resolve /src/main.js:2:18: Cannot resolve './add.wasm?init' from /src/main.js: `?init` imports need a Vite plugin or feature hotloop does not have; it supports `?raw` (the file's text), `?url` (its URL), `?inline`, `?worker`, `?sharedworker`, `?worker&url` and `?worker&inline`
+                Resolve /src/main.js:1:18: Cannot resolve './logo.svg?react' from /src/main.js: `?react` imports need a Vite plugin or feature hotloop does not have; it supports `?raw` (the file's text), `?url` (its URL), `?inline`, `?worker`, `?sharedworker`, `?worker&url`, `?worker&inline` and `.wasm?init`
+                Resolve /src/main.js:2:17: Cannot resolve './logo.svg?no-inline' from /src/main.js: `?no-inline` imports need a Vite plugin or feature hotloop does not have; it supports `?raw` (the file's text), `?url` (its URL), `?inline`, `?worker`, `?sharedworker`, `?worker&url`, `?worker&inline` and `.wasm?init`
         "#]],
     );
 }

@@ -418,25 +418,33 @@ fn without_plugins_a_foreign_file_is_an_error_naming_what_compiles_it() {
 }
 
 /// With plugins, a query no plugin takes is the plugins' to answer, but a query that is Vite's
-/// own (`?init` for WebAssembly) is not a missing plugin: the error says what it is. A worker
-/// `&inline` is the plain worker in development, as under Vite.
+/// own (`?no-inline`) is not a missing plugin: the error says what it is. A worker `&inline` is
+/// the plain worker in development, as under Vite, and `.wasm?init` instantiates the file.
 #[test]
 fn with_plugins_a_vite_query_hotloop_lacks_is_named_as_vites_and_inline_workers_work() {
     let mut p = Incremental::new(
         "//- /index.html\n<script type=\"module\" src=\"/src/main.js\"></script>\n\
-         //- /src/main.js\nimport init from './add.wasm?init';\nimport W from './w.js?worker&inline';\n\
-         console.log(init, W);\n//- /src/add.wasm\n\n//- /src/w.js\nself.onmessage = () => {};\n",
+         //- /src/main.js\nimport big from './logo.svg?no-inline';\nimport W from './w.js?worker&inline';\n\
+         import init from './add.wasm?init';\nconsole.log(big, W, init);\n\
+         //- /src/logo.svg\n<svg/>\n//- /src/add.wasm\n\n//- /src/w.js\nself.onmessage = () => {};\n",
     );
     p.host.use_plugins(Arc::new(SfcPlugins::default()));
     p.build();
     let diagnostics = p.diagnostics();
     assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
     assert!(
-        diagnostics[0].contains("`?init` imports are a Vite feature hotloop does not have yet")
+        diagnostics[0]
+            .contains("`?no-inline` imports are a Vite feature hotloop does not have yet")
             && !diagnostics[0].contains("no plugin"),
         "{diagnostics:?}"
     );
-    assert!(p.chunk().contains("/src/w.js?worker"), "{}", p.chunk());
+    let chunk = p.chunk();
+    assert!(chunk.contains("/src/w.js?worker"), "{chunk}");
+    assert!(
+        chunk.contains("WebAssembly.instantiateStreaming"),
+        "{chunk}"
+    );
+    assert!(chunk.contains("/src/add.wasm?v="), "{chunk}");
 }
 
 #[test]

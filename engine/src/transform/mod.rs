@@ -447,6 +447,26 @@ pub fn string_module(value: &str) -> CompiledModule {
     }
 }
 
+/// The module of `./x.wasm?init` whose file is served at `url`: Vite's `init(imports)`, a
+/// promise of the `WebAssembly.Instance` (streamed when the server says `application/wasm`).
+pub fn wasm_init_module(url: &str) -> CompiledModule {
+    let url = serde_json::to_string(url).unwrap_or_else(|_| "\"\"".to_string());
+    let body = format!(
+        "module.exports = async function init(imports) {{\n  \
+         const response = fetch({url});\n  \
+         if (typeof WebAssembly.instantiateStreaming === 'function') {{\n    \
+         try {{ return (await WebAssembly.instantiateStreaming(response, imports)).instance; }}\n    \
+         catch (e) {{ if (!/mime|content-type/i.test(String(e && e.message))) throw e; }}\n  \
+         }}\n  \
+         const bytes = await (await fetch({url})).arrayBuffer();\n  \
+         return (await WebAssembly.instantiate(bytes, imports)).instance;\n}};"
+    );
+    CompiledModule {
+        code: Some(factory(&body).into()),
+        ..Default::default()
+    }
+}
+
 /// Wraps a module body that registers nothing with React Refresh (a stylesheet, an asset, JSON)
 /// into the factory function expression.
 pub fn factory(body: &str) -> String {
