@@ -306,9 +306,6 @@ fn parse(db: &dyn Db, file: SourceFile, env: PluginEnv) -> Arc<ParsedModule> {
         (FileClass::Html | FileClass::Asset | FileClass::Env, contents) => {
             ParsedModule::from_compiled(string_module(&asset_url(db, path, &id, contents)))
         }
-        (FileClass::WasmInit, FileContents::Missing) => {
-            ParsedModule::failed(problem(format!("{} does not exist", variant_of(&id))))
-        }
         (FileClass::WasmInit, contents) => {
             // `/src/add.wasm?init` → `init(imports)`, instantiating the file at its URL.
             let real_id = variant_of(&id);
