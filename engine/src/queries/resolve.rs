@@ -558,18 +558,7 @@ fn unsupported_query(specifier: &str) -> Option<&str> {
 
 /// `file:///…` for an absolute path, with the characters a URL path cannot hold escaped.
 fn file_url(path: &Path) -> String {
-    let mut url = String::from("file://");
-    for c in path.to_string_lossy().chars() {
-        match c {
-            '%' => url.push_str("%25"),
-            '#' => url.push_str("%23"),
-            '?' => url.push_str("%3F"),
-            ' ' => url.push_str("%20"),
-            '\n' => url.push_str("%0A"),
-            c => url.push(c),
-        }
-    }
-    url
+    crate::transform::file_url(&path.to_string_lossy())
 }
 
 fn not_found(message: &str) -> Resolution {
