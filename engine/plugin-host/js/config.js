@@ -79,9 +79,10 @@ export const NATIVE_TRANSFORMS = new Map([
  */
 export const REFRESH_BY_HOTLOOP = new Set(['vite:react-swc', 'vite:react-babel']);
 
-/** The resolved config `plugin`'s `configResolved` gets (see [REFRESH_BY_HOTLOOP]). */
+/** The resolved config `plugin`'s `configResolved` gets (see [REFRESH_BY_HOTLOOP]; one whose
+ * transform hotloop does itself, made without options, sees it as it is). */
 export function configSeenBy(plugin, resolved) {
-  if (!REFRESH_BY_HOTLOOP.has(plugin?.name)) return resolved;
+  if (!REFRESH_BY_HOTLOOP.has(plugin?.name) || plugin.transform == null) return resolved;
   return { ...resolved, server: { ...resolved.server, hmr: false } };
 }
 

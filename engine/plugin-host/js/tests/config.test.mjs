@@ -169,3 +169,13 @@ test("React's plugins made without options lose their transform, nothing else do
   assert.equal(withoutNativeTransforms(list, ['@vitejs/plugin-react'])[2].transform, undefined);
   assert.equal(pluginsWithHook(got, 'transform').length, 2);
 });
+
+test("a React plugin whose transform runs sees Vite serving without HMR; one hotloop does itself sees the config as it is", async () => {
+  const { configSeenBy } = await import('../config.js');
+  const resolved = { root: '/p', server: { port: 5173, hmr: undefined } };
+  const swc = { name: 'vite:react-swc', transform() {} };
+  assert.deepEqual(configSeenBy(swc, resolved), { root: '/p', server: { port: 5173, hmr: false } });
+  assert.equal(resolved.server.hmr, undefined, 'the config itself untouched');
+  assert.equal(configSeenBy({ name: 'vite:react-swc', transform: undefined }, resolved), resolved);
+  assert.equal(configSeenBy({ name: 'vite:vue', transform() {} }, resolved), resolved);
+});
