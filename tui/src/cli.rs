@@ -121,7 +121,8 @@ pub struct ServeArgs {
     /// Forward requests whose path starts with PREFIX to the server at URL, with any method and
     /// WebSocket upgrades included (what Vite's `server.proxy` does), e.g. `--proxy
     /// /api=http://localhost:8080`. The backend sees its own host in `Host` and the page's in
-    /// `X-Forwarded-Host`; the path is kept, after any path URL has. Repeat for several
+    /// `X-Forwarded-Host` (a vite.config's `server.proxy` entry keeps the page's `Host` unless
+    /// it says `changeOrigin`); the path is kept, after any path URL has. Repeat for several
     /// prefixes; the first that matches wins.
     #[arg(long = "proxy", value_name = "PREFIX=URL")]
     pub proxy: Vec<ProxyRule>,
