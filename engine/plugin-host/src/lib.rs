@@ -799,11 +799,22 @@ impl Drop for PluginHost {
     }
 }
 
+/// What a dead host's stderr says in one line: the error Node died of (`TypeError: …`,
+/// `Error [ERR_MODULE_NOT_FOUND]: …`), else its last line that is not Node's version banner.
 fn last_line(s: &str) -> &str {
-    s.lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("no output")
+    let error = s.lines().map(str::trim).find(|l| {
+        let name = l.split([':', ' ']).next().unwrap_or("");
+        name.ends_with("Error")
+            && name.chars().all(|c| c.is_ascii_alphanumeric())
+            && l.contains(':')
+    });
+    error.unwrap_or_else(|| {
+        s.lines()
+            .rev()
+            .map(str::trim)
+            .find(|l| !l.is_empty() && !l.starts_with("Node.js v"))
+            .unwrap_or("no output")
+    })
 }
 
 fn host_error(hook: &str, id: Option<&str>, message: impl Into<String>) -> PluginError {
@@ -1298,6 +1309,24 @@ pub fn is_vite_config(path: &Path) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_dead_hosts_last_words_are_the_error_it_died_of() {
+        let tail = "file:///tmp/host.js:3\n  import x from './x.js';\n  ^\n\n\
+                    Error [ERR_MODULE_NOT_FOUND]: Cannot find module '/tmp/x.js' imported from /tmp/host.js\n    \
+                    at finalizeResolution (node:internal/modules/esm/resolve:283:11) {\n  \
+                    code: 'ERR_MODULE_NOT_FOUND'\n}\n\nNode.js v20.20.2\n";
+        assert_eq!(
+            super::last_line(tail),
+            "Error [ERR_MODULE_NOT_FOUND]: Cannot find module '/tmp/x.js' imported from /tmp/host.js"
+        );
+        assert_eq!(
+            super::last_line("TypeError: x is not a function\n    at y\n"),
+            "TypeError: x is not a function"
+        );
+        assert_eq!(super::last_line("killed\n\nNode.js v20.20.2\n"), "killed");
+        assert_eq!(super::last_line(""), "no output");
+    }
+
     use super::is_vite_config;
     use std::path::Path;
 
