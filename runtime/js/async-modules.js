@@ -268,7 +268,8 @@
      * A variable import (`./locales/${lang}.json` as a template literal): the engine lists the
      * files the pattern can name in a glob module, `candidates`
      * (`{ "./locales/en.json": () => import(...) }`); a path outside that list is an error naming
-     * what was there.
+     * what was there, but a root-absolute one (`/plugins/x.js`, a `public/` file) is the
+     * browser's to load, as under Vite.
      */
     function variableImport(rec, path, candidates) {
       const key = String(path);
@@ -279,6 +280,7 @@
           ? candidates[plain]
           : null;
       if (load) return load();
+      if (key.startsWith("/") && !key.startsWith("//")) return import(key);
       const known = Object.keys(candidates);
       const listed = known.length
         ? `the pattern matches ${known.slice(0, 10).join(", ")}${known.length > 10 ? ", ..." : ""}`

@@ -132,6 +132,25 @@ globalThis.load = (lang, suffix = "") => require.dynamic(\`./locales/\${lang}.js
   );
 });
 
+test("a root-absolute variable import() none of the candidates names is the host's own import() (a public/ file)", async () => {
+  const rt = createTestRuntime();
+  const candidates = js("/src/main.js?glob=0", { "/src/pages/a.js": "/src/pages/a.js" }, `module.exports = {
+  "/src/pages/a.js": () => require.dynamic("/src/pages/a.js"),
+};`);
+  candidates.staticDeps = 0;
+  const main = js(
+    "/src/main.js",
+    { "./main.js?glob=0": "/src/main.js?glob=0" },
+    `const table = require("./main.js?glob=0");
+globalThis.load = (name) => require.dynamic(\`/src/pages/\${name}.js\`, table);
+globalThis.loadPublic = (name) => require.dynamic(\`/plugins/\${name}.js\`, {});`,
+  );
+  rt.load([candidates, main, js("/src/pages/a.js", {}, `exports.page = "a";`)], ["/src/main.js"]);
+  assert.equal((await rt.get("load")("a")).page, "a");
+  // (Node's import() of a path that is not there, here; the browser's fetch of the URL in a page.)
+  await assert.rejects(rt.get("loadPublic")("x"), (e) => !/Unknown variable dynamic import/.test(e.message) && /plugins\/x\.js/.test(e.message));
+});
+
 test("require() of a module that waits for top-level await is a clear error", async () => {
   const rt = createTestRuntime();
   rt.run("globalThis.order = []");

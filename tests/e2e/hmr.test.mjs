@@ -243,6 +243,7 @@ describe('hot updates in the browser', { skip, concurrency: false }, () => {
     await tab.until(() => document.getElementById('glob').dataset.lazy === 'alpha,beta,gamma');
     // A variable import() reaches the new file; a name no file has is a clear rejection.
     assert.equal(await tab.page.evaluate(() => window.loadPlugin('gamma').then((m) => m.name)), 'gamma');
+    assert.equal(await tab.page.evaluate(() => window.loadPluginFromRoot('gamma').then((m) => m.name)), 'gamma');
     assert.match(
       await tab.page.evaluate(() => window.loadPlugin('delta').then(() => 'loaded', (e) => e.message)),
       /^Unknown variable dynamic import: '\.\/plugins\/delta\.js' in \/src\/glob\.js \(the pattern matches \.\/plugins\/alpha\.js, \.\/plugins\/beta\.js, \.\/plugins\/gamma\.js\)$/,

@@ -119,7 +119,10 @@ pub(crate) fn parse_call(args: &[ExprOrSpread]) -> Result<GlobImport, String> {
 
 /// `import(\`./locales/${lang}.json\`)` or `import('./locales/' + lang + '.json')` (Vite's
 /// dynamic-import-vars): the glob of the files it can load, each substitution standing for one
-/// path segment's worth of name (`./locales/*.json`). `None` when the argument is not such a
+/// path segment's worth of name (`./locales/*.json`); a root-absolute one
+/// (`import(\`/src/pages/${name}.tsx\`)`, which Vite serves the browser as it asks) likewise,
+/// the root's files it can name (a path none names, a `public/` file, is the browser's to
+/// load). `None` when the argument is not such a
 /// pattern (a wholly variable specifier, a URL, an alias): the runtime resolves those when the
 /// call runs. A `?raw`/`?url` query after the last substitution becomes the glob's query.
 pub(crate) fn variable_import(arg: &Expr) -> Option<Result<GlobImport, String>> {
@@ -133,7 +136,8 @@ pub(crate) fn variable_import(arg: &Expr) -> Option<Result<GlobImport, String>> 
     let Some(Some(first)) = parts.first() else {
         return None;
     };
-    if !(first.starts_with("./") || first.starts_with("../")) {
+    let absolute = first.starts_with('/') && !first.starts_with("//");
+    if !(first.starts_with("./") || first.starts_with("../") || absolute) {
         return None;
     }
     let mut query = None;

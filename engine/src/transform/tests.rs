@@ -313,6 +313,8 @@ export const doc = (name: string) => import(`./docs/${name}${".md"}?raw`);
 export const url = (u: string) => import(u);
 export const cdn = (v: string) => import(`https://cdn.example/${v}.js`);
 export const alias = (v: string) => import(`@/x/${v}.js`);
+export const rooted = (name: string) => import(`/src/pages/${name}.tsx`);
+export const proto = (v: string) => import(`//cdn.example/${v}.js`);
 "#;
     let out = compile("/src/main.ts", text);
     assert_eq!(out.diagnostics, []);
@@ -322,6 +324,7 @@ export const alias = (v: string) => import(`@/x/${v}.js`);
             "Glob ./main.ts?glob=0 1:41",
             "Glob ./main.ts?glob=1 2:47",
             "Glob ./main.ts?glob=2 3:38",
+            "Glob ./main.ts?glob=3 7:41",
         ]
     );
     let patterns: Vec<_> = out
@@ -335,6 +338,7 @@ export const alias = (v: string) => import(`@/x/${v}.js`);
             ("./locales/*.json".to_string(), None, false),
             ("../pages/*/*.tsx".to_string(), None, false),
             ("./docs/*.md".to_string(), Some("?raw".to_string()), false),
+            ("/src/pages/*.tsx".to_string(), None, false),
         ]
     );
     let code = out.code.expect("compiles");
@@ -344,6 +348,8 @@ export const alias = (v: string) => import(`@/x/${v}.js`);
         r#"require.dynamic(u)"#,
         r#"require.dynamic(`https://cdn.example/${v}.js`)"#,
         r#"require.dynamic(`@/x/${v}.js`)"#,
+        r#"require.dynamic(`/src/pages/${name}.tsx`,require("./main.ts?glob=3"))"#,
+        r#"require.dynamic(`//cdn.example/${v}.js`)"#,
     ] {
         assert!(code.contains(expected), "{expected}\n{code}");
     }
