@@ -960,29 +960,19 @@ fn a_binary_file_under_a_query_no_plugin_loads_is_its_url() {
 fn a_plugin_failure_and_the_failures_it_causes_in_the_files_blocks_are_one_error() {
     let (mut p, _) = project();
     p.build();
-    p.project.write(
-        "src/App.vue",
-        "<template>\nHello BOOM</template>\n<style>.app{}</style>\n",
-    );
-    p.host.apply_changes(&[p.path("src/App.vue")]);
-    p.build();
-    let diagnostics = p.diagnostics();
-    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
-    assert!(
-        diagnostics[0].contains("cannot compile `boom`"),
-        "{diagnostics:?}"
-    );
+    let mut one_error_with = |template: &str| {
+        let text = format!("<template>\n{template}</template>\n<style>.app{{}}</style>\n");
+        p.project.write("src/App.vue", &text);
+        p.host.apply_changes(&[p.path("src/App.vue")]);
+        p.build();
+        let diagnostics = p.diagnostics();
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        assert!(
+            diagnostics[0].contains("cannot compile `boom`"),
+            "{diagnostics:?}"
+        );
+    };
+    one_error_with("Hello BOOM");
     // Its blocks' `load` answering nothing (not failing) is no second error either.
-    p.project.write(
-        "src/App.vue",
-        "<template>\nHello NOTHING</template>\n<style>.app{}</style>\n",
-    );
-    p.host.apply_changes(&[p.path("src/App.vue")]);
-    p.build();
-    let diagnostics = p.diagnostics();
-    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
-    assert!(
-        diagnostics[0].contains("cannot compile `boom`"),
-        "{diagnostics:?}"
-    );
+    one_error_with("Hello NOTHING");
 }
