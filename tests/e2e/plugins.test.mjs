@@ -268,6 +268,25 @@ describe('a vite.config.ts with an alias, resolve, CSS Modules and JSON options,
     assert.ok(tab.navigations > reloads, 'the page reloaded');
   });
 
+  test('a stylesheet index.html links that a middleware serves is no error, and applies', async () => {
+    await tab.until(() => getComputedStyle(document.querySelector('#app')).outlineColor === 'rgb(1, 2, 3)');
+    assert.deepEqual(server.lines.filter((l) => l.includes('fixture-theme.css')), []);
+  });
+
+  test("a module another file's hot update answers compiles again (wyw-in-js inlines a file it does not watch)", async () => {
+    const navs = tab.navigations;
+    assert.equal(await tab.page.evaluate(textOf, '#palette'), 'teal');
+    const palette = path.join(root, 'src/palette.txt');
+    editFile(palette, 'teal', 'coral');
+    try {
+      await tab.until(() => document.querySelector('#palette')?.textContent === 'coral');
+    } finally {
+      editFile(palette, 'coral', 'teal');
+    }
+    await tab.until(() => document.querySelector('#palette')?.textContent === 'teal');
+    assert.equal(tab.navigations, navs, 'no reload');
+  });
+
   test('server.proxy as Vite has it: changeOrigin, and entries with rewrite, bypass, headers or a RegExp key', async () => {
     const via = async (p, init) => (await fetch(`${server.url}${p}`, init)).json();
     const target = process.env.HOTLOOP_FIXTURE_BACKEND.replace('http://', '');

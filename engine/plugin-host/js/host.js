@@ -1252,7 +1252,14 @@ async function hotUpdate(file, ids, timestamp, type = 'update') {
     }
   }
   if (!decided) return null;
-  return { modules: [...new Set(modules.filter(Boolean).map((m) => m.id).filter((id) => typeof id === 'string'))] };
+  const answered = [...new Set(modules.filter(Boolean).map((m) => m.id).filter((id) => typeof id === 'string'))];
+  // Vite invalidates every module the answer names: one of another file (wyw-in-js's component
+  // that interpolated a value of the edited file; plugin-vue's components that use an edited
+  // type) compiles again with this edit, though its own text did not change.
+  const own = new Set(ids);
+  const others = answered.filter((id) => !own.has(id));
+  if (others.length) notify('invalidate', { ids: others });
+  return { modules: answered };
 }
 
 // --- the watcher (`server.watcher` events, the `watchChange` hook)

@@ -955,6 +955,10 @@ impl Plugins for PluginHost {
         }
     }
 
+    fn middleware_takes(&self, path: &str) -> bool {
+        self.middlewares().is_some_and(|m| m.pre_takes(path))
+    }
+
     fn wants_whole_graph(&self) -> bool {
         let cur = self.lock();
         match (&cur.proc, &cur.loaded) {

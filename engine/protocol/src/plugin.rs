@@ -213,6 +213,12 @@ pub trait Plugins: Send + Sync + 'static {
     /// drops its channel). No answer.
     fn client_gone(&self, _client: ClientId) {}
 
+    /// Whether a `pre` handler of the plugins' `server.middlewares` may answer a request for
+    /// `path` (StyleX's `/virtual:stylex.css`, which `index.html` links): no file need be there.
+    fn middleware_takes(&self, _path: &str) -> bool {
+        false
+    }
+
     /// The page's module graph changed (see [`GraphEdges`]): the plugins' `server.moduleGraph`
     /// gets the import edges (`importedModules`, `importers`) Vite's would have, which Vue
     /// DevTools' and vite-plugin-inspect's graphs draw and plugin-vue's hot update reads. No

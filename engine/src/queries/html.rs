@@ -190,6 +190,16 @@ pub fn html_entries(db: &dyn Db, project: Project) -> Arc<HtmlEntries> {
         };
         // `/@id/<id>`: the module the plugins resolve `<id>` to, as under Vite.
         let file = html_entry_by_id(db, &path).unwrap_or_else(|| db.files().get_or_read(db, &path));
+        // A stylesheet a plugin's middleware serves (StyleX's) is the page's to fetch, as under
+        // Vite.
+        let served_by_plugins = || {
+            let path_part = url.split(['?', '#']).next().unwrap_or(&url);
+            db.plugins()
+                .is_some_and(|plugins| plugins.middleware_takes(path_part))
+        };
+        if !file_exists(db, file) && !is_script && served_by_plugins() {
+            continue;
+        }
         if !file_exists(db, file) {
             let what = if is_script {
                 "entry script"
