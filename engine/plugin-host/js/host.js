@@ -262,7 +262,7 @@ function rollupError(e, plugin, hook, id, code) {
   // Rollup's `loc` has a 0-based column; an error's own `line`/`column` (PostCSS's, a vfile
   // message's from @mdx-js/rollup) count columns from 1.
   const l = e?.loc ?? (e?.line != null ? { line: e.line, column: e.column != null ? Number(e.column) - 1 : 0 } : null);
-  if (l && l.line != null) loc = { line: Number(l.line), column: Math.max(0, Number(l.column ?? 0)) };
+  if (l && l.line != null) loc = { line: Math.max(1, Number(l.line)), column: Math.max(0, Number(l.column ?? 0)) };
   // swc's report (plugin-react-swc sets only the line, from a Unicode header): its mark's column.
   const swc = miettePosition(err.message);
   if (swc && (!id || swc.file === id.replace(/[?#].*$/, '')) && (!loc || loc.line === swc.line)) {
@@ -815,6 +815,10 @@ async function loadConfig(body) {
 
   for (const { plugin } of pluginsWithHook(plugins, 'configResolved')) {
     await callHook(plugin, 'configResolved', minimalContext(plugin, 'configResolved'), [configSeenBy(plugin, resolved)], configFile);
+  }
+  // HTTPS a plugin turns on (@vitejs/plugin-basic-ssl, vite-plugin-mkcert) is named too.
+  if (resolved.server?.https && !user.server?.https) {
+    unsupported.push('server.https (a plugin turned it on; hotloop serves plain http)');
   }
   // Each environment's plugins (Vite's `applyToEnvironment`, asked for `client` and `ssr`):
   // the page's requests run the client's, the app's server's (`ssr: true`) the ssr's; every

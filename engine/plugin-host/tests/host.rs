@@ -1770,6 +1770,25 @@ fn a_configs_local_modules_are_written_for_its_import_in_every_thread() {
     assert!(left.is_empty(), "{left:?}");
 }
 
+/// HTTPS a plugin turns on (`@vitejs/plugin-basic-ssl` in `configResolved`, vite-plugin-mkcert
+/// in `config`) is named as not honoured, as it is when the config sets it itself.
+#[test]
+fn https_a_plugin_turns_on_is_named() {
+    for hook in [
+        "configResolved(c) { c.server.https = {}; }",
+        "config() { return { server: { https: {} } }; }",
+    ] {
+        let config = format!("export default {{ plugins: [{{ name: 'ssl', {hook} }}] }}\n");
+        let p = Project::new(&[("vite.config.mjs", config.as_str())]);
+        let (_, c) = start(&p, "vite.config.mjs");
+        assert_eq!(
+            c.unsupported,
+            ["server.https (a plugin turned it on; hotloop serves plain http)"],
+            "{hook}"
+        );
+    }
+}
+
 /// A plugin that writes a file while it hears of it (here: appends to a log in the root) is
 /// not told of its own write, which hotloop's watcher reports next: it heard of the log once,
 /// as under Vite, where it used to hear of it again and again (a core busy for as long as the

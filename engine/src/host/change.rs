@@ -581,7 +581,7 @@ impl EngineHost {
     /// build re-runs their `transform`: plugins keep what they saw last there (plugin-vue's
     /// previous descriptor, which makes a template-only edit a re-render that keeps state).
     /// Which modules update is still the engine's to decide, from what the plugins' new output
-    /// changes; an error is logged, and the build that follows shows the plugin's own. A file
+    /// changes; an error is logged at debug level, and the build that follows shows the plugin's own. A file
     /// no module reads (not `tracked`) has no modules, as under Vite: a plugin that feeds it
     /// into a module of its own marks that module stale (`invalidateModule`).
     fn tell_plugins(&self, path: &Path, tracked: bool, applied: &mut AppliedChanges) {
@@ -621,7 +621,9 @@ impl EngineHost {
                 )
             }
             Ok(None) => {}
-            Err(error) => tracing::warn!("{error}"),
+            // (The build that follows shows the plugin's own error: vite-plugin-svelte's hot
+            // update compiles the component, as its transform does. Logged once, there.)
+            Err(error) => tracing::debug!("the plugins' hot update failed: {error}"),
         }
         applied.plugin_events.extend(plugins.take_custom_events());
         applied.reload_requested |= plugins.take_reload_requested();
