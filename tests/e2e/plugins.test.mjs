@@ -268,6 +268,10 @@ describe('a vite.config.ts with an alias, resolve, CSS Modules and JSON options,
     assert.ok(tab.navigations > reloads, 'the page reloaded');
   });
 
+  test("a plugin's logger.info shows in hotloop's output", async () => {
+    await server.untilLine(/\[vite\] fixture: middlewares ready/);
+  });
+
   test('a stylesheet index.html links that a middleware serves is no error, and applies', async () => {
     await tab.until(() => getComputedStyle(document.querySelector('#app')).outlineColor === 'rgb(1, 2, 3)');
     assert.deepEqual(server.lines.filter((l) => l.includes('fixture-theme.css')), []);

@@ -423,13 +423,17 @@ fn run_headless(
     headless::run(events, std::io::stdout().lock(), &options).context("failed to write the log")
 }
 
+/// The target of what the project's plugins log (`config.logger.info`, `this.info`), shown at
+/// info level by default as Vite shows it.
+pub const PLUGIN_LOG_TARGET: &str = "hotloop::plugins";
+
 /// Logs go to stderr, or into the dashboard's log pane while it is up. `HMR_LOG` (an env
 /// filter such as `hotloop_engine=debug`) overrides `-v`.
 fn init_logging(verbose: u8, format: LogFormat, dashboard: Option<Sender<EngineEvent>>) {
     let default = match verbose {
-        0 => "warn",
-        1 => "info,hotloop_engine=debug",
-        _ => "debug,hotloop_engine=trace",
+        0 => format!("warn,{PLUGIN_LOG_TARGET}=info"),
+        1 => "info,hotloop_engine=debug".to_string(),
+        _ => "debug,hotloop_engine=trace".to_string(),
     };
     let filter = EnvFilter::try_from_env("HMR_LOG").unwrap_or_else(|_| EnvFilter::new(default));
     let registry = tracing_subscriber::registry().with(filter);

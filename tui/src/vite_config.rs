@@ -388,7 +388,11 @@ pub fn report_events(host: &Arc<PluginHost>, control: crossbeam_channel::Sender<
                     HostEvent::Log { level, message } if level == "error" => {
                         tracing::error!("[vite] {message}")
                     }
-                    HostEvent::Log { message, .. } => tracing::info!("[vite] {message}"),
+                    // Shown by default, as Vite prints them (vite-plugin-checker's "Found 0
+                    // errors"): `init_logging` lets this target through at info.
+                    HostEvent::Log { message, .. } => {
+                        tracing::info!(target: crate::dev::PLUGIN_LOG_TARGET, "[vite] {message}")
+                    }
                 }
             }
         });
