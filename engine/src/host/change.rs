@@ -237,10 +237,11 @@ impl EngineHost {
                         }
                         continue;
                     }
-                    // A path we have not seen before: created (or first edited) since the
-                    // resolver last looked.
+                    // A path we have not seen before: created since the resolver last looked,
+                    // unless the watcher saw it modified (it was there before: a log or a
+                    // `components.d.ts` a plugin writes, which no import can have missed).
                     self.seen.insert(path.clone());
-                    applied.epoch_moved = true;
+                    applied.epoch_moved |= !self.modified.contains(&path);
                     if meta.is_dir() {
                         self.refresh_under(&path, &mut applied);
                     } else {

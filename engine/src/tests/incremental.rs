@@ -3376,3 +3376,24 @@ export class A { x = 1; }
         "#]],
     );
 }
+
+/// A file no module reads that the watcher saw modified (it was there before: a log or a
+/// declaration file a plugin writes) does not move the resolution epoch, so no import is
+/// resolved again (with plugins, a `resolveId` round trip per module); one that appeared does.
+#[test]
+fn a_file_the_watcher_saw_modified_does_not_move_the_epoch() {
+    let mut p = Incremental::new(
+        "//- /index.html\n<script type=\"module\" src=\"/src/main.js\"></script>\n\
+         //- /src/main.js\nimport './a';\n//- /src/a.js\nexport {};\n//- /notes.log\nfirst\n",
+    );
+    p.build();
+    p.project.write("notes.log", "second\n");
+    let log = p.path("notes.log");
+    p.host.note_modified([log.clone()]);
+    let applied = p.host.apply_changes(std::slice::from_ref(&log));
+    assert!(!applied.epoch_moved, "modified, not created");
+    p.project.write("src/new.js", "export {};\n");
+    let new = p.path("src/new.js");
+    let applied = p.host.apply_changes(std::slice::from_ref(&new));
+    assert!(applied.epoch_moved, "a file that appeared");
+}
