@@ -582,9 +582,10 @@ impl EngineHost {
     /// build re-runs their `transform`: plugins keep what they saw last there (plugin-vue's
     /// previous descriptor, which makes a template-only edit a re-render that keeps state).
     /// Which modules update is still the engine's to decide, from what the plugins' new output
-    /// changes; an error is logged at debug level, and the build that follows shows the plugin's own. A file
-    /// no module reads (not `tracked`) has no modules, as under Vite: a plugin that feeds it
-    /// into a module of its own marks that module stale (`invalidateModule`).
+    /// changes; an error is logged at debug level, and the build that follows shows the
+    /// plugin's own. A file no module reads (not `tracked`) has no modules, as under Vite: a
+    /// plugin that feeds it into a module of its own marks that module stale
+    /// (`invalidateModule`).
     fn tell_plugins(&self, path: &Path, tracked: bool, applied: &mut AppliedChanges) {
         let Some(plugins) = self.db.plugins() else {
             return;
