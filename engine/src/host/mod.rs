@@ -503,13 +503,20 @@ impl EngineHost {
         std::mem::take(&mut self.left_out)
     }
 
-    /// Whether module `index` of the last build has code to send (a module that stopped
-    /// compiling keeps its last good code in the browser and is not sent).
+    /// Whether module `index` of the last build has code to send: a module that stopped
+    /// compiling, or one of whose static imports does not resolve (Vite's import analysis
+    /// fails its transform), keeps its last good code in the browser and is not sent; the
+    /// overlay shows why, and the fix (or the file coming back) sends it.
     pub fn has_code(&self, index: ModuleIndex) -> bool {
         self.state
             .as_ref()
             .and_then(|state| state.graph.files.get(index.idx()).copied())
-            .is_some_and(|file| emitted_module(&self.db, file).is_some())
+            .is_some_and(|file| {
+                emitted_module(&self.db, file).is_some()
+                    && !module_deps(&self.db, file)
+                        .iter()
+                        .any(|dep| dep.is_static && dep.id.is_none())
+            })
     }
 }
 

@@ -3397,3 +3397,41 @@ fn a_file_the_watcher_saw_modified_does_not_move_the_epoch() {
     let applied = p.host.apply_changes(std::slice::from_ref(&new));
     assert!(applied.epoch_moved, "a file that appeared");
 }
+
+/// An edit that adds a static import of a file that is not there is not sent: the page keeps
+/// the module's last good code and shows the error (Vite's import analysis fails the module's
+/// transform), where it got a module that threw at its first `require`. The fix sends it.
+#[test]
+fn an_edit_importing_a_missing_file_keeps_the_last_good_module() {
+    use crate::telemetry::UpdateOutcome;
+    use crate::update::{Cause, prepare};
+    let mut p = Incremental::new(
+        "//- /index.html\n<script type=\"module\" src=\"/src/main.js\"></script>\n\
+         //- /src/main.js\nimport { a } from './a.js';\nconsole.log(a);\nimport.meta.hot.accept();\n\
+         //- /src/a.js\nexport const a = 1;\n",
+    );
+    p.build();
+    let mut edit = |text: &str| {
+        p.project.write("src/main.js", text);
+        p.host.apply_changes(&[p.path("src/main.js")]);
+        let files = ["src/main.js".to_string()];
+        prepare(&mut p.host, Cause::Edit { files: &files }, 1)
+    };
+    let broken = edit(
+        "import { a } from './a.js';\nimport { nope } from './nope.js';\nconsole.log(a, nope);\nimport.meta.hot.accept();\n",
+    );
+    assert!(broken.frame.is_none(), "nothing sent");
+    assert!(
+        matches!(broken.outcome, UpdateOutcome::Errors { count: 1 }),
+        "{:?}",
+        broken.outcome
+    );
+    let fixed =
+        edit("import { a } from './a.js';\nconsole.log(a, 2);\nimport.meta.hot.accept();\n");
+    assert!(fixed.frame.is_some(), "the fix is sent");
+    assert!(
+        matches!(fixed.outcome, UpdateOutcome::Hot { .. }),
+        "{:?}",
+        fixed.outcome
+    );
+}
