@@ -337,8 +337,18 @@ function selected(env, hook, only, recheck, id, code) {
 
 async function runResolveId(specifier, importer, skip, out, only, recheck) {
   const list = selected(envOf(out?.ssr), 'resolveId', only, recheck, specifier);
+  let fileTried = false;
   for (const { plugin } of list) {
     if (plugin === skip) continue;
+    // Vite's own resolver (`vite:resolve`) runs after the `pre` plugins and before the others:
+    // a path to a file that is there never reaches a normal plugin's `resolveId` (plugin-vue's
+    // returns an id with `?vue` as it gets it, so `<style src="./app.css">`'s
+    // `./app.css?vue&type=style&src=true` would stay relative).
+    if (!fileTried && plugin.enforce !== 'pre') {
+      fileTried = true;
+      const file = existingFile(specifier, importer);
+      if (file) return { id: file, external: false };
+    }
     const r = await callHook(plugin, 'resolveId', pluginContext(plugin, 'resolveId', out),
       [specifier, importer ?? undefined, { attributes: {}, isEntry: false, ssr: !!out?.ssr, custom: {} }], importer);
     if (r == null) continue;
@@ -346,6 +356,34 @@ async function runResolveId(specifier, importer, skip, out, only, recheck) {
     if (typeof r === 'string') return { id: r, external: false };
     if (r.meta) state.meta.set(r.id, { ...(state.meta.get(r.id) ?? {}), ...r.meta });
     return { id: r.id, external: !!r.external };
+  }
+  return null;
+}
+
+/**
+ * What `vite:resolve` makes of a relative or root-absolute specifier whose file exists (query
+ * kept): its absolute path. `null` for anything else (a package, a virtual id, a missing file).
+ */
+function existingFile(specifier, importer) {
+  if (typeof specifier !== 'string') return null;
+  const at = specifier.search(/[?#]/);
+  const bare = at === -1 ? specifier : specifier.slice(0, at);
+  const query = at === -1 ? '' : specifier.slice(at);
+  let candidates;
+  if (bare.startsWith('./') || bare.startsWith('../')) {
+    if (typeof importer !== 'string' || !path.isAbsolute(importer)) return null;
+    candidates = [path.resolve(path.dirname(importer.replace(/[?#].*$/, '')), bare)];
+  } else if (bare.startsWith('/') && !bare.startsWith('/@') && state.root) {
+    // Root-relative first (`/src/app.css`), then the file system path it also is.
+    candidates = [path.join(state.root, bare), bare];
+  } else {
+    return null;
+  }
+  for (const file of candidates) {
+    try {
+      // (Real path, as Vite's and hotloop's resolvers give it: one module per file.)
+      if (fs.statSync(file).isFile()) return fs.realpathSync(file) + query;
+    } catch {}
   }
   return null;
 }

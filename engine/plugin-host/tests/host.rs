@@ -1789,6 +1789,52 @@ fn https_a_plugin_turns_on_is_named() {
     }
 }
 
+/// Vite's own resolver runs after the `pre` plugins and before the others: a relative (or
+/// root-absolute) path to a file that is there reaches a normal plugin's `resolveId` only as an
+/// absolute id. plugin-vue returns any `?vue` id as it gets it, so `<style src="./app.css">`'s
+/// import stayed relative and its `load` failed ("called with relative filename"): a blank
+/// page. A `pre` plugin still sees the specifier as written.
+#[test]
+fn a_path_to_a_file_is_resolved_before_the_normal_plugins_as_vite_does() {
+    let config = r#"
+export default { plugins: [
+  { name: 'pre-seer', enforce: 'pre', resolveId(id) { return id.startsWith('./pre-only') ? '\0pre:' + id : null } },
+  { name: 'vue-like', resolveId(id) { return id.includes('?vue') ? id : null } },
+] }
+"#;
+    let p = Project::new(&[
+        ("vite.config.mjs", config),
+        ("src/app.css", ".a{}"),
+        ("src/pre-only.css", ".b{}"),
+    ]);
+    let (host, _) = start(&p, "vite.config.mjs");
+    let importer = p.path("src/App.vue");
+    let resolve = |spec: &str| {
+        host.resolve_id(spec, Some(&importer))
+            .unwrap()
+            .map(|r| r.id)
+    };
+    let real = std::fs::canonicalize(p.root().join("src/app.css")).unwrap();
+    let query = "?vue&type=style&index=0&src=true&lang.css";
+    assert_eq!(
+        resolve(&format!("./app.css{query}")),
+        Some(format!("{}{query}", real.display()))
+    );
+    assert_eq!(
+        resolve(&format!("/src/app.css{query}")),
+        Some(format!("{}{query}", real.display()))
+    );
+    // A file that is not there is the plugins' (here: kept as written, as plugin-vue does).
+    assert_eq!(
+        resolve(&format!("./gone.css{query}")),
+        Some(format!("./gone.css{query}"))
+    );
+    assert_eq!(
+        resolve("./pre-only.css"),
+        Some("\0pre:./pre-only.css".into())
+    );
+}
+
 /// A plugin that writes a file while it hears of it (here: appends to a log in the root) is
 /// not told of its own write, which hotloop's watcher reports next: it heard of the log once,
 /// as under Vite, where it used to hear of it again and again (a core busy for as long as the
