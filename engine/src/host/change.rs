@@ -612,14 +612,25 @@ impl EngineHost {
         }
         let ids: Vec<String> = modules.iter().map(|(id, _)| id.clone()).collect();
         match plugins.hot_update(&plugin_id(root, path), &ids) {
-            // Their answer decides which of the file's modules update.
-            Ok(Some(listed)) => {
+            // Their answer decides which of the file's modules update, when it names some of
+            // them (plugin-vue's answer to a `<style>`-only edit: the style module). One that
+            // names only other modules (@intlify/unplugin-vue-i18n's messages module, for any
+            // JSON file) leaves the file's own to the engine: left out, an `<i18n src>` block's
+            // edit stayed stale where Vite, propagating the messages module, reloads.
+            Ok(Some(listed)) if modules.iter().any(|(id, _)| listed.contains(id)) => {
                 tracing::debug!(?ids, ?listed, "plugins' hot update answer");
                 applied.left_out.extend(
                     modules
                         .into_iter()
                         .filter(|(id, _)| !listed.contains(id))
                         .map(|(_, module)| module),
+                )
+            }
+            Ok(Some(listed)) => {
+                tracing::debug!(
+                    ?ids,
+                    ?listed,
+                    "plugins' hot update answer names none of its modules"
                 )
             }
             Ok(None) => {}

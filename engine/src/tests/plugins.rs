@@ -40,6 +40,9 @@ struct SfcPlugins {
     /// While set, a hot update answers only the file's style sub-module (plugin-vue's answer
     /// to a `<style>`-only edit).
     answer_style_only: AtomicBool,
+    /// While set, a hot update answers another module only (@intlify/unplugin-vue-i18n's
+    /// messages module, for any JSON file).
+    answer_other_only: AtomicBool,
 }
 
 impl SfcPlugins {
@@ -234,6 +237,9 @@ impl Plugins for SfcPlugins {
         let mut said = self.said.lock().unwrap();
         said.0.extend(ids);
         said.1 |= reload;
+        if self.answer_other_only.load(Ordering::SeqCst) {
+            return Ok(Some(vec!["\0virtual:greeting".to_string()]));
+        }
         if self.answer_style_only.load(Ordering::SeqCst) {
             return Ok(Some(
                 modules
@@ -930,6 +936,18 @@ fn the_plugins_hot_update_answer_decides_which_of_the_files_modules_update() {
     let update = edit(
         &mut p,
         "<template>Hello at last</template>\n<style>.app { color: green; }</style>\n",
+    );
+    assert!(
+        matches!(&update.outcome, UpdateOutcome::FullReload { reason } if reason.starts_with("/src/App.vue changed")),
+        "{:?}",
+        update.outcome
+    );
+    // An answer that names none of the file's modules (only another one) leaves the file's
+    // own to the engine: they are sent (an `<i18n src>` block's JSON stayed stale).
+    plugins.answer_other_only.store(true, Ordering::SeqCst);
+    let update = edit(
+        &mut p,
+        "<template>Hello once more</template>\n<style>.app { color: green; }</style>\n",
     );
     assert!(
         matches!(&update.outcome, UpdateOutcome::FullReload { reason } if reason.starts_with("/src/App.vue changed")),
