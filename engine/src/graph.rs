@@ -34,6 +34,9 @@ pub struct GraphModule {
     /// The environments it runs in: those whose roots reach it (`GraphBuilder::finish` fills
     /// this in; `import()` counts, it loads in the same environment).
     pub environments: EnvSet,
+    /// Why a module that registered React components is no Fast Refresh boundary: its first
+    /// export that is not a component (`HotFacts::refresh_refused`).
+    pub refresh_refused: Option<Arc<str>>,
 }
 
 /// One environment of the project's graph.
@@ -255,6 +258,7 @@ mod tests {
             accepted_deps: Box::new([]),
             loaded: true,
             environments: EnvSet::EMPTY,
+            refresh_refused: None,
         }
     }
 

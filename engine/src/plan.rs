@@ -330,9 +330,16 @@ impl<'g> Walk<'g> {
     fn no_boundary(&self, dead_end: ModuleIndex) -> FullReloadReason {
         let chain = self.chain_to(dead_end);
         let id = |m: ModuleIndex| self.graph.module(m).id.to_string();
+        let refresh_refused = self
+            .graph
+            .module(chain[0])
+            .refresh_refused
+            .as_deref()
+            .map(str::to_owned);
         FullReloadReason::NoBoundary {
             changed: id(chain[0]),
             chain: chain.into_iter().map(id).collect(),
+            refresh_refused,
         }
     }
 

@@ -11,7 +11,13 @@ use std::fmt;
 pub enum FullReloadReason {
     /// An edit propagated up to an entry (or a module nobody imports) without meeting a
     /// module that accepts it. `chain` is the path walked, changed module first.
-    NoBoundary { changed: String, chain: Vec<String> },
+    NoBoundary {
+        changed: String,
+        chain: Vec<String>,
+        /// The changed module registered React components but is no Fast Refresh boundary:
+        /// its first export that is not one.
+        refresh_refused: Option<String>,
+    },
     /// The entry HTML changed.
     HtmlChanged,
     /// `hot.invalidate()` came back to a module already invalidated in this update.
@@ -62,10 +68,26 @@ impl FullReloadReason {
 impl fmt::Display for FullReloadReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            FullReloadReason::NoBoundary { changed, chain } => {
+            FullReloadReason::NoBoundary {
+                changed,
+                chain,
+                refresh_refused,
+            } => {
                 write!(f, "{changed} changed and no module accepts it")?;
                 if chain.len() > 1 {
                     write!(f, " (via {})", chain.join(" <- "))?;
+                }
+                if let Some(export) = refresh_refused {
+                    let what = if export == "*" {
+                        "`export *`".to_string()
+                    } else {
+                        format!("`{export}`")
+                    };
+                    write!(
+                        f,
+                        "; it is no Fast Refresh boundary: it exports {what}, which is not a \
+                         React component (keep components and other exports in separate files)"
+                    )?;
                 }
                 Ok(())
             }
@@ -101,6 +123,21 @@ impl fmt::Display for FullReloadReason {
 #[cfg(test)]
 mod tests {
     use super::FullReloadReason;
+
+    #[test]
+    fn a_reload_past_a_component_module_says_why_it_is_no_boundary() {
+        let reason = FullReloadReason::NoBoundary {
+            changed: "/src/App.tsx".into(),
+            chain: vec!["/src/App.tsx".into(), "/src/main.tsx".into()],
+            refresh_refused: Some("loader".into()),
+        };
+        assert_eq!(
+            reason.to_string(),
+            "/src/App.tsx changed and no module accepts it (via /src/App.tsx <- /src/main.tsx); \
+             it is no Fast Refresh boundary: it exports `loader`, which is not a React component \
+             (keep components and other exports in separate files)"
+        );
+    }
 
     /// The runtime's table (`runtime/js/reload-reasons.js`) uses this vocabulary: every entry
     /// with a code has this enum's text for that code.

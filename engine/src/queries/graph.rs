@@ -325,6 +325,7 @@ impl Walk {
             accepted_deps: Box::new([]),
             loaded: false,
             environments: EnvSet::EMPTY,
+            refresh_refused: None,
         });
         self.by_file.insert(file, index);
         self.files.push(file);
@@ -495,6 +496,7 @@ impl Walk {
             // which re-runs in place), and `hot.data` carries the state across.
             module.self_accepts = hot.self_accepts
                 || (self.env.is_browser() && (hot.refresh_boundary || hot.uses_data));
+            module.refresh_refused = hot.refresh_refused.as_deref().map(Arc::from);
             if let Some(resolved) = resolved {
                 let mut accepted = Vec::new();
                 let mut partial = false;

@@ -112,6 +112,7 @@ pub fn graph(dsl: &str) -> ModuleGraph {
             accepted_deps: Box::new([]),
             loaded: !f.unloaded,
             environments: EnvSet::EMPTY,
+            refresh_refused: None,
         });
     }
     for (i, f) in flags.iter().enumerate() {

@@ -27,6 +27,8 @@ pub(crate) struct Analysis {
     pub hot: HotFacts,
     /// At least one export exists and every exported name is PascalCase.
     pub exports_all_components: bool,
+    /// The first exported name that is not PascalCase (`*` for `export * from`).
+    pub first_other_export: Option<String>,
     /// React Refresh emitted at least one `$RefreshReg$(..)`.
     pub registers_component: bool,
     /// Span of the first top-level `await` (a factory function cannot contain one).
@@ -103,6 +105,9 @@ impl Analyzer<'_> {
     }
 
     fn export_name(&mut self, name: &str) {
+        if !is_pascal_case(name) && self.out.first_other_export.is_none() {
+            self.out.first_other_export = Some(name.to_string());
+        }
         self.exports = match self.exports {
             Exports::None | Exports::AllPascal if is_pascal_case(name) => Exports::AllPascal,
             _ => Exports::Other,
@@ -137,6 +142,9 @@ impl Analyzer<'_> {
     }
 
     fn export_other(&mut self) {
+        self.out
+            .first_other_export
+            .get_or_insert_with(|| "*".to_string());
         self.exports = Exports::Other;
     }
 

@@ -269,6 +269,11 @@ pub struct HotFacts {
     /// Every export is a React component (PascalCase) and the module registered at least one:
     /// a Fast Refresh boundary, treated as self-accepting.
     pub refresh_boundary: bool,
+    /// A module that registered React components but is no Fast Refresh boundary: its first
+    /// export that is not a component (`helper`, React Router's `loader`), for the reload's
+    /// reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_refused: Option<String>,
     /// The module is CommonJS (no ESM syntax).
     pub commonjs: bool,
 }

@@ -166,11 +166,12 @@ pub(crate) fn compile(
             }
 
             let analysis = analyze(&program, id, &cm, unresolved);
+            let components = refresh && !commonjs && analysis.registers_component;
             let hot = HotFacts {
-                refresh_boundary: refresh
-                    && !commonjs
-                    && analysis.registers_component
-                    && analysis.exports_all_components,
+                refresh_boundary: components && analysis.exports_all_components,
+                refresh_refused: (components && !analysis.exports_all_components)
+                    .then(|| analysis.first_other_export.clone())
+                    .flatten(),
                 commonjs,
                 ..analysis.hot
             };

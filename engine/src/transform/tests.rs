@@ -1913,3 +1913,24 @@ console.log(App, _interop_require_default(1));
         "#]],
     );
 }
+
+/// A module that registers React components but also exports something else is no Fast
+/// Refresh boundary; its first such export is kept for the reload's reason.
+#[test]
+fn a_component_module_with_another_export_names_it_as_why_it_is_no_boundary() {
+    let out = compile(
+        "/src/App.tsx",
+        "export const helper = 1;\nexport function App() { return <p>hi</p>; }\nexport default App;\n",
+    );
+    assert!(!out.hot.refresh_boundary);
+    assert_eq!(out.hot.refresh_refused.as_deref(), Some("helper"));
+    let only = compile(
+        "/src/App.tsx",
+        "export function App() { return <p>hi</p>; }\n",
+    );
+    assert!(only.hot.refresh_boundary);
+    assert_eq!(only.hot.refresh_refused, None);
+    // A module with no components refuses nothing: it is simply not React's.
+    let plain = compile("/src/util.ts", "export const helper = 1;\n");
+    assert_eq!(plain.hot.refresh_refused, None);
+}

@@ -40,6 +40,7 @@ fn goldens() -> Vec<Golden> {
     let no_boundary = FullReloadReason::NoBoundary {
         changed: "/src/b.js".into(),
         chain: vec!["/src/b.js".into(), "/src/main.js".into()],
+        refresh_refused: None,
     };
     vec![
         Golden {
