@@ -38,6 +38,48 @@ fn memory(event: EngineEvent) -> Option<MemoryStats> {
     }
 }
 
+/// The ends a test drives a dev loop with: what it publishes to (the snapshots, frames and
+/// events a test reads) and what it listens to (the senders a test writes).
+struct Wiring {
+    publishers: Publishers,
+    snapshots: tokio::sync::watch::Receiver<Arc<Served>>,
+    frames: tokio::sync::broadcast::Receiver<Frame>,
+    events: Receiver<EngineEvent>,
+    watcher_tx: crossbeam_channel::Sender<WatchEvent>,
+    clients_tx: crossbeam_channel::Sender<ClientEvent>,
+    control_tx: crossbeam_channel::Sender<Control>,
+    watcher: Receiver<WatchEvent>,
+    clients: Receiver<ClientEvent>,
+    control: Receiver<Control>,
+}
+
+/// A dev loop's channels, its first snapshot `first`.
+fn wiring(first: Arc<Served>) -> Wiring {
+    let (served, snapshots) = tokio::sync::watch::channel(first);
+    let (updates, frames) = tokio::sync::broadcast::channel(16);
+    let (telemetry, events) = unbounded();
+    let (watcher_tx, watcher) = unbounded();
+    let (clients_tx, clients) = unbounded();
+    let (control_tx, control) = unbounded();
+    Wiring {
+        publishers: Publishers {
+            served,
+            updates,
+            telemetry,
+            server: None,
+        },
+        snapshots,
+        frames,
+        events,
+        watcher_tx,
+        clients_tx,
+        control_tx,
+        watcher,
+        clients,
+        control,
+    }
+}
+
 fn probe() -> AllocatorStats {
     AllocatorStats {
         committed: 7,
@@ -56,18 +98,18 @@ fn updates_report_build_phases_and_memory_follows_each_update() {
     ));
     let leaf = project.path("src/leaf.js");
     let host = EngineHost::new(project.root(), ProjectOptions::default()).expect("host");
-    let (served, _) = tokio::sync::watch::channel(Arc::new(Served::empty("t".into())));
-    let (updates, mut frames) = tokio::sync::broadcast::channel(16);
-    let (telemetry, events) = unbounded();
-    let publishers = Publishers {
-        served,
-        updates,
-        telemetry,
-        server: None,
-    };
-    let (watcher_tx, watcher) = unbounded();
-    let (_clients_tx, clients) = unbounded();
-    let (control_tx, control) = unbounded();
+    let Wiring {
+        publishers,
+        snapshots: _snapshots,
+        mut frames,
+        events,
+        watcher_tx,
+        clients_tx: _clients_tx,
+        control_tx,
+        watcher,
+        clients,
+        control,
+    } = wiring(Arc::new(Served::empty("t".into())));
     let (mut devloop, _) = DevLoop::start(host, "t".into(), publishers);
     devloop.set_allocator_probe(probe);
     let engine = std::thread::spawn(move || {
@@ -184,18 +226,18 @@ fn a_lazy_chunk_request_publishes_it_at_the_same_revision_with_its_errors_and_no
          //- /src/broken.js\nexport const broken = ;\n",
     );
     let host = EngineHost::new(project.root(), ProjectOptions::default()).expect("host");
-    let (served, mut snapshots) = tokio::sync::watch::channel(Arc::new(Served::empty("t".into())));
-    let (updates, mut frames) = tokio::sync::broadcast::channel(16);
-    let (telemetry, events) = unbounded();
-    let publishers = Publishers {
-        served,
-        updates,
-        telemetry,
-        server: None,
-    };
-    let (_watcher_tx, watcher) = unbounded();
-    let (clients_tx, clients) = unbounded();
-    let (control_tx, control) = unbounded();
+    let Wiring {
+        publishers,
+        mut snapshots,
+        mut frames,
+        events,
+        watcher_tx: _watcher_tx,
+        clients_tx,
+        control_tx,
+        watcher,
+        clients,
+        control,
+    } = wiring(Arc::new(Served::empty("t".into())));
     let (devloop, _) = DevLoop::start(host, "t".into(), publishers);
     let first = snapshots.borrow_and_update().clone();
     assert!(matches!(
@@ -270,18 +312,18 @@ fn an_edit_no_open_page_needs_is_held_back_and_sent_to_a_page_whose_chunk_predat
     );
     let route = project.path("src/route.js");
     let host = EngineHost::new(project.root(), ProjectOptions::default()).expect("host");
-    let (served, mut snapshots) = tokio::sync::watch::channel(Arc::new(Served::empty("t".into())));
-    let (updates, mut frames) = tokio::sync::broadcast::channel(16);
-    let (telemetry, events) = unbounded();
-    let publishers = Publishers {
-        served,
-        updates,
-        telemetry,
-        server: None,
-    };
-    let (watcher_tx, watcher) = unbounded();
-    let (clients_tx, clients) = unbounded();
-    let (control_tx, control) = unbounded();
+    let Wiring {
+        publishers,
+        mut snapshots,
+        mut frames,
+        events,
+        watcher_tx,
+        clients_tx,
+        control_tx,
+        watcher,
+        clients,
+        control,
+    } = wiring(Arc::new(Served::empty("t".into())));
     let (devloop, _) = DevLoop::start(host, "t".into(), publishers);
     let engine = std::thread::spawn(move || {
         devloop.run(EngineChannels {
@@ -366,18 +408,18 @@ fn custom_events_plugins_send_on_their_own_go_to_the_pages_at_once_in_order() {
     let mut host = EngineHost::new(project.root(), ProjectOptions::default()).expect("host");
     let plugins = Arc::new(crate::testing::InertPlugins::default());
     host.use_plugins(plugins.clone());
-    let (served, _) = tokio::sync::watch::channel(Arc::new(Served::empty("t".into())));
-    let (updates, mut frames) = tokio::sync::broadcast::channel(16);
-    let (telemetry, events) = unbounded();
-    let publishers = Publishers {
-        served,
-        updates,
-        telemetry,
-        server: None,
-    };
-    let (_watcher_tx, watcher) = unbounded();
-    let (_clients_tx, clients) = unbounded();
-    let (control_tx, control) = unbounded();
+    let Wiring {
+        publishers,
+        snapshots: _snapshots,
+        mut frames,
+        events,
+        watcher_tx: _watcher_tx,
+        clients_tx: _clients_tx,
+        control_tx,
+        watcher,
+        clients,
+        control,
+    } = wiring(Arc::new(Served::empty("t".into())));
     let (devloop, _) = DevLoop::start(host, "t".into(), publishers);
     let engine = std::thread::spawn(move || {
         devloop.run(EngineChannels {
@@ -435,18 +477,18 @@ fn an_edit_in_a_lazy_chunk_goes_to_the_pages_that_loaded_it_and_a_late_loader_ge
     let route = project.path("src/route.js");
     let main = project.path("src/main.js");
     let host = EngineHost::new(project.root(), ProjectOptions::default()).expect("host");
-    let (served, mut snapshots) = tokio::sync::watch::channel(Arc::new(Served::empty("t".into())));
-    let (updates, mut frames) = tokio::sync::broadcast::channel(16);
-    let (telemetry, events) = unbounded();
-    let publishers = Publishers {
-        served,
-        updates,
-        telemetry,
-        server: None,
-    };
-    let (watcher_tx, watcher) = unbounded();
-    let (clients_tx, clients) = unbounded();
-    let (control_tx, control) = unbounded();
+    let Wiring {
+        publishers,
+        mut snapshots,
+        mut frames,
+        events,
+        watcher_tx,
+        clients_tx,
+        control_tx,
+        watcher,
+        clients,
+        control,
+    } = wiring(Arc::new(Served::empty("t".into())));
     let (devloop, _) = DevLoop::start(host, "t".into(), publishers);
     let engine = std::thread::spawn(move || {
         devloop.run(EngineChannels {
@@ -623,15 +665,13 @@ fn the_background_warm_up_starts_when_a_page_rendered_not_when_it_connected() {
          //- /src/route.js\nexport const route = 1;\n",
     );
     let host = EngineHost::new(project.root(), ProjectOptions::default()).expect("host");
-    let (served, _) = tokio::sync::watch::channel(Arc::new(Served::empty("t".into())));
-    let (updates, _frames) = tokio::sync::broadcast::channel(16);
-    let (telemetry, _events) = unbounded();
-    let publishers = Publishers {
-        served,
-        updates,
-        telemetry,
-        server: None,
-    };
+    let Wiring {
+        publishers,
+        snapshots: _snapshots,
+        frames: _frames,
+        events: _events,
+        ..
+    } = wiring(Arc::new(Served::empty("t".into())));
     let (mut devloop, _) = DevLoop::start(host, "t".into(), publishers);
     let page = ClientId(1);
     devloop.on_client(ClientEvent::Connected {
@@ -681,18 +721,18 @@ fn session(
         host.last_session_page(&"s".into())
             .unwrap_or_else(|| host.building(&"s".into())),
     );
-    let (served, snapshots) = tokio::sync::watch::channel(building.clone());
-    let (updates, _frames) = tokio::sync::broadcast::channel(16);
-    let (telemetry, events) = unbounded();
-    let publishers = Publishers {
-        served,
-        updates,
-        telemetry,
-        server: None,
-    };
-    let (watcher_tx, watcher) = unbounded();
-    let (_clients_tx, clients) = unbounded();
-    let (control_tx, control) = unbounded();
+    let Wiring {
+        publishers,
+        snapshots,
+        frames: _frames,
+        events,
+        watcher_tx,
+        clients_tx: _clients_tx,
+        control_tx,
+        watcher,
+        clients,
+        control,
+    } = wiring(building.clone());
     let (devloop, _) = DevLoop::start(host, "s".into(), publishers);
     let first = snapshots.borrow().clone();
 
@@ -841,18 +881,18 @@ fn what_plugins_mark_stale_during_the_first_build_is_in_the_first_page() {
     let mut host = EngineHost::new(project.root(), ProjectOptions::default()).expect("host");
     let plugins = Arc::new(Tokens::default());
     host.use_plugins(plugins.clone());
-    let (served, snapshots) = tokio::sync::watch::channel(Arc::new(Served::empty("t".into())));
-    let (updates, mut frames) = tokio::sync::broadcast::channel(16);
-    let (telemetry, _events) = unbounded();
-    let publishers = Publishers {
-        served,
-        updates,
-        telemetry,
-        server: None,
-    };
-    let (_watcher_tx, watcher) = unbounded();
-    let (_clients_tx, clients) = unbounded();
-    let (control_tx, control) = unbounded();
+    let Wiring {
+        publishers,
+        snapshots,
+        mut frames,
+        events: _events,
+        watcher_tx: _watcher_tx,
+        clients_tx: _clients_tx,
+        control_tx,
+        watcher,
+        clients,
+        control,
+    } = wiring(Arc::new(Served::empty("t".into())));
     let (devloop, _) = DevLoop::start(host, "t".into(), publishers);
     assert_eq!(
         plugins.made.load(Ordering::SeqCst),
