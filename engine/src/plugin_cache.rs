@@ -26,7 +26,8 @@
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 use hotloop_protocol::plugin::{Output, PluginEnv, PluginError, Plugins};
 use serde::{Deserialize, Serialize};
@@ -259,6 +260,11 @@ pub struct Confirmations {
     edited: Mutex<rustc_hash::FxHashSet<PathBuf>>,
     /// Modules a `pre` middleware served ([`Confirmations::served`]).
     served: Mutex<rustc_hash::FxHashSet<PathBuf>>,
+    /// The paths the confirming thread is confirming now: an edit of their file waits for them
+    /// (`confirm_file`), or its hot update could reach the plugins before the confirming
+    /// `transform` primed them (plugin-vue without its last descriptor re-mounts the component).
+    confirming: Mutex<Vec<PathBuf>>,
+    confirmed: Condvar,
 }
 
 impl Confirmations {
@@ -320,10 +326,20 @@ impl Confirmations {
     /// what changed is kept for [`Confirmations::take_changed`].
     pub fn run(&self, plugins: &dyn Plugins, cache: &CompileCache) {
         loop {
-            let Some(pending) = lock(&self.queue).pop_front() else {
-                break;
+            let pending = {
+                let mut queue = lock(&self.queue);
+                let Some(pending) = queue.pop_front() else {
+                    break;
+                };
+                lock(&self.confirming).push(pending.path.clone());
+                pending
             };
             self.confirm(&pending, plugins, cache);
+            let mut confirming = lock(&self.confirming);
+            if let Some(at) = confirming.iter().position(|p| *p == pending.path) {
+                confirming.swap_remove(at);
+            }
+            self.confirmed.notify_all();
         }
     }
 
@@ -336,15 +352,27 @@ impl Confirmations {
         let of_file = |p: &Path| split_query(p).map_or(p == path, |(file, _)| file == path);
         let mine: VecDeque<Pending> = {
             let mut queue = lock(&self.queue);
-            if queue.is_empty() {
-                return;
-            }
             let (mine, rest) = queue.drain(..).partition(|p| of_file(&p.path));
             *queue = rest;
             mine
         };
         for pending in &mine {
             self.confirm(pending, plugins, cache);
+        }
+        // What the confirming thread took of the file is waited for (bounded: a hung plugin is
+        // the host's time-out to end).
+        let deadline = Instant::now() + CONFIRM_WAIT;
+        let mut confirming = lock(&self.confirming);
+        while confirming.iter().any(|p| of_file(p)) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            confirming = self
+                .confirmed
+                .wait_timeout(confirming, left)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
         }
     }
 
@@ -410,6 +438,9 @@ impl Confirmer {
         self.confirmations.len()
     }
 }
+
+/// How long an edit waits for the confirming thread to finish with its file.
+const CONFIRM_WAIT: Duration = Duration::from_secs(5);
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
