@@ -251,6 +251,8 @@ fn options_beyond_the_literal_ones_are_left_to_the_host() {
         "export default { css: { devSourcemap: true } }\n",
         "export default { resolve: { conditions: ['custom'] } }\n",
         "export default { server: { fs: { allow: ['..'] } } }\n",
+        // Certificates are read from files (or made by a plugin): Node's.
+        "export default { server: { https: { cert: 'c', key: 'k' } } }\n",
     ] {
         let literal = engine::config_literal("/p/vite.config.ts", text).expect(text);
         assert_eq!(
@@ -258,6 +260,39 @@ fn options_beyond_the_literal_ones_are_left_to_the_host() {
             None,
             "{text}"
         );
+    }
+}
+
+#[test]
+fn server_https_reaches_hotloop_as_pem_text_from_files_or_a_plugins_config_resolved() {
+    let files = "import fs from 'node:fs'\n\
+         export default { server: { https: { cert: fs.readFileSync(new URL('./cert.pem', import.meta.url)),\n\
+           key: [fs.readFileSync(new URL('./key.pem', import.meta.url))], passphrase: 'unused' } } }\n";
+    // What @vitejs/plugin-basic-ssl and vite-plugin-mkcert do.
+    let plugin = "export default { plugins: [{ name: 'ssl', configResolved(c) {\n\
+           c.server.https = Object.assign({}, c.server.https, { cert: 'CERT', key: 'KEY' }) } }] }\n";
+    for (text, cert, key, unsupported) in [
+        (
+            files,
+            "cert text",
+            "key text",
+            vec!["server.https.passphrase"],
+        ),
+        (plugin, "CERT", "KEY", vec![]),
+    ] {
+        let (_dir, root, path) = project(text);
+        std::fs::write(root.join("cert.pem"), "cert text").unwrap();
+        std::fs::write(root.join("key.pem"), "key text").unwrap();
+        let host = PluginHost::start(HostOptions::new(&root, &path, no_resolver())).unwrap();
+        let config = host
+            .load_config(input(&path, text, None))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let https = config.server.https.expect("server.https");
+        assert_eq!(https.cert.as_deref(), Some(cert), "{text}");
+        assert_eq!(https.key.as_deref(), Some(key), "{text}");
+        assert_eq!(config.unsupported, unsupported, "{text}");
+        // A private key never reaches a log line through `Debug`.
+        assert!(!format!("{https:?}").contains(key));
     }
 }
 

@@ -260,3 +260,48 @@ for (const spec of STARTERS) {
     }
   });
 }
+
+// `@vitejs/plugin-basic-ssl`, as its README sets it up: the plugin makes a self-signed
+// certificate in `configResolved` and sets `server.https`, which hotloop serves (TLS and WSS on
+// the one port). Chromium is told to trust the certificate, as a user clicks through the warning.
+describe('react-ts with @vitejs/plugin-basic-ssl: served over HTTPS', { skip, concurrency: false }, () => {
+  let app, tab;
+
+  before(async () => {
+    app = await StarterApp.start('react-ts', {
+      flavour: 'https', devDependencies: { '@vitejs/plugin-basic-ssl': '2.3.0' },
+      prepare: (root) => fs.writeFileSync(path.join(root, 'vite.config.ts'), [
+        "import { defineConfig } from 'vite'",
+        "import react from '@vitejs/plugin-react'",
+        "import basicSsl from '@vitejs/plugin-basic-ssl'",
+        '',
+        'export default defineConfig({ plugins: [react(), basicSsl()] })',
+        '',
+      ].join('\n')),
+    });
+    tab = await Tab.open(browser, app.url, { ignoreHTTPSErrors: true });
+    await tab.untilLog('[hmr] connected');
+  });
+
+  after(async () => {
+    await tab?.close();
+    await app?.stop();
+  });
+
+  test('the page renders over https, its updates arrive over wss, and an edit shows in place', async () => {
+    assert.match(app.url, /^https:\/\/127\.0\.0\.1:\d+\/$/);
+    await tab.until(() => document.querySelector('h1')?.textContent === 'Get started');
+    assert.equal(await tab.page.evaluate(() => location.protocol), 'https:');
+    for (let i = 0; i < 2; i++) await tab.page.click('button.counter');
+    await tab.until(() => document.querySelector('button.counter').textContent.trim() === 'Count is 2');
+    const navs = tab.navigations;
+    const from = tab.mark();
+    editFile(app.file('src/App.tsx'), H1, H1_EDITED);
+    await tab.untilLog('[hmr] updated /src/App.tsx', { from });
+    await tab.until(() => document.querySelector('h1')?.textContent === 'Get started with hotloop');
+    assert.equal(await tab.page.evaluate(counterText), 'Count is 2');
+    assert.equal(tab.navigations, navs, 'no full reload');
+    assert.deepEqual(tab.log.filter((l) => l.startsWith('[pageerror]') || /\[hmr\] (error|full reload)/.test(l)), []);
+    assert.ok(tab.frames.length > 0, 'the update came over the WebSocket');
+  });
+});

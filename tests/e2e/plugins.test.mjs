@@ -7,11 +7,16 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 
 import { Server, Tab, browserAvailable, childrenOf, copyFixture, editFile, launchBrowser, overlayText, waitFor, writeFile, writeFileAtomic } from './lib/harness.mjs';
 import { copyStarter } from './lib/starters.mjs';
+
+/** The server crate's test certificate (for `localhost`, 127.0.0.1) and its key. */
+const TLS_CERT = path.join(import.meta.dirname, '../../engine/server/tests/fixtures/tls/cert.pem');
+const TLS_KEY = path.join(import.meta.dirname, '../../engine/server/tests/fixtures/tls/key.pem');
 
 const skip = !browserAvailable() && 'chromium is not installed (set HOTLOOP_REQUIRE_BROWSER=1 to fail instead)';
 
@@ -36,7 +41,7 @@ const overlayWith = (needle) => {
 const textOf = (selector) => document.querySelector(selector)?.textContent ?? null;
 
 describe('a vite.config.ts with an alias, resolve, CSS Modules and JSON options, a define and inline plugins', { skip, concurrency: false }, () => {
-  let root, server, tab, backend;
+  let root, server, tab, backend, tlsBackend;
   const shout = () => path.join(root, 'src/shout.ts');
 
   before(async () => {
@@ -52,6 +57,15 @@ describe('a vite.config.ts with an alias, resolve, CSS Modules and JSON options,
     });
     await new Promise((resolve) => backend.listen(0, '127.0.0.1', resolve));
     process.env.HOTLOOP_FIXTURE_BACKEND = `http://127.0.0.1:${backend.address().port}`;
+    // The same over HTTPS, with the server crate's test certificate (for `localhost`), which the
+    // plugin host trusts as node does through NODE_EXTRA_CA_CERTS.
+    tlsBackend = https.createServer({ cert: fs.readFileSync(TLS_CERT), key: fs.readFileSync(TLS_KEY) }, (req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ url: req.url, host: req.headers.host, tls: true }));
+    });
+    await new Promise((resolve) => tlsBackend.listen(0, '127.0.0.1', resolve));
+    process.env.HOTLOOP_FIXTURE_TLS_BACKEND = `https://localhost:${tlsBackend.address().port}`;
+    process.env.NODE_EXTRA_CA_CERTS = TLS_CERT;
     server = await Server.start(root);
     tab = await Tab.open(browser, server.url + '/');
     await tab.untilLog('[hmr] connected');
@@ -61,7 +75,10 @@ describe('a vite.config.ts with an alias, resolve, CSS Modules and JSON options,
     await tab?.close();
     await server?.stop();
     backend?.close();
+    tlsBackend?.close();
     delete process.env.HOTLOOP_FIXTURE_BACKEND;
+    delete process.env.HOTLOOP_FIXTURE_TLS_BACKEND;
+    delete process.env.NODE_EXTRA_CA_CERTS;
     if (root) fs.rmSync(root, { recursive: true, force: true });
   });
 
@@ -305,6 +322,8 @@ describe('a vite.config.ts with an alias, resolve, CSS Modules and JSON options,
     assert.equal((await via('/__backend/hdr/a')).custom, 'yes');
     assert.equal((await fetch(`${server.url}/__backend/byp/skip`)).status, 404);
     assert.equal((await via('/__backend/byp/go')).url, '/__backend/byp/go');
+    // An https:// target (hotloop's own proxy speaks plain HTTP: the host's forwards it).
+    assert.deepEqual(await via('/__backend/tls/x?q=2'), { url: '/__backend/tls/x?q=2', host: process.env.HOTLOOP_FIXTURE_TLS_BACKEND.replace('https://', ''), tls: true });
   });
 
   test('server.moduleGraph has the page\'s import edges, and an edit that adds or drops an import changes them', async () => {

@@ -50,7 +50,8 @@ fn dechunk(mut body: &[u8]) -> Vec<u8> {
     out
 }
 
-fn parse_reply(bytes: &[u8]) -> Reply {
+/// An HTTP/1.1 reply as read off the wire (a chunked body de-chunked).
+pub fn parse_reply(bytes: &[u8]) -> Reply {
     let Some(split) = find(bytes, b"\r\n\r\n") else {
         return Reply {
             status: 0,

@@ -126,6 +126,17 @@ pub struct ServeArgs {
     /// prefixes; the first that matches wins.
     #[arg(long = "proxy", value_name = "PREFIX=URL")]
     pub proxy: Vec<ProxyRule>,
+    /// Serve HTTPS (and the live updates as WSS) with the certificate (chain) in this PEM
+    /// file, with --https-key. A vite.config's `server.https` (or @vitejs/plugin-basic-ssl,
+    /// vite-plugin-mkcert) does the same when these are not given.
+    #[arg(long, value_name = "FILE", requires = "https_key")]
+    pub https_cert: Option<PathBuf>,
+    /// The private key (PEM, not encrypted) of --https-cert.
+    #[arg(long, value_name = "FILE", requires = "https_cert")]
+    pub https_key: Option<PathBuf>,
+    /// The config's `server.https` (certificate and key as PEM text), unless --https-cert.
+    #[arg(skip)]
+    pub https_from_config: Option<hotloop_plugin_host::HttpsOptions>,
     /// Serve the files the deny list protects by default: `.env*`, `*.pem`, `*.key`, `*.crt`,
     /// `*.p12`, `*.pfx`, `id_rsa*`, `id_ed25519*`, `.npmrc`, and `.git/`, `.hg/`, `.svn/`.
     #[arg(long)]

@@ -180,6 +180,7 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
     config.module_by_id = vite
         .as_ref()
         .map(|vite| vite_config::module_by_id(vite, &root));
+    config.tls = tls(serve, vite.as_ref().map(|vite| vite.path.as_path()))?;
     let bound = runtime
         .block_on(server::bind(config))
         .with_context(|| match serve.port {
@@ -210,7 +211,7 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         }
         _ => addr,
     };
-    let url = format!("http://{local}{}", serve.base);
+    let url = format!("{}://{local}{}", bound.scheme(), serve.base);
     if !use_tui {
         // The cold build of a large project takes seconds: say what is happening.
         let _ = writeln!(
@@ -365,6 +366,48 @@ fn server_config(root: &Path, serve: &ServeArgs) -> ServerConfig {
     config
 }
 
+/// The certificate to serve HTTPS with: `--https-cert/--https-key`, else the config's
+/// `server.https`; each problem names where the certificate came from.
+fn tls(serve: &ServeArgs, config: Option<&Path>) -> anyhow::Result<Option<server::Tls>> {
+    if let (Some(cert), Some(key)) = (&serve.https_cert, &serve.https_key) {
+        let read = |path: &Path, flag: &str| {
+            std::fs::read(path)
+                .with_context(|| format!("{flag} {}: cannot read it", path.display()))
+        };
+        let (cert_pem, key_pem) = (read(cert, "--https-cert")?, read(key, "--https-key")?);
+        return server::Tls::from_pem(&cert_pem, &key_pem)
+            .map(Some)
+            .with_context(|| {
+                format!(
+                    "--https-cert {} with --https-key {} cannot serve HTTPS",
+                    cert.display(),
+                    key.display()
+                )
+            });
+    }
+    let Some(https) = &serve.https_from_config else {
+        return Ok(None);
+    };
+    let config = config.map_or_else(|| "vite.config".into(), |p| p.display().to_string());
+    let (Some(cert), Some(key)) = (&https.cert, &https.key) else {
+        anyhow::bail!(
+            "{config}: server.https is on but gives no {}: set server.https to {{ cert, key }} \
+             (PEM text, e.g. fs.readFileSync('cert.pem')), add @vitejs/plugin-basic-ssl for a \
+             self-signed certificate, or remove server.https to serve http",
+            if https.cert.is_none() && https.key.is_none() {
+                "cert and key"
+            } else if https.cert.is_none() {
+                "cert"
+            } else {
+                "key"
+            }
+        );
+    };
+    server::Tls::from_pem(cert.as_bytes(), key.as_bytes())
+        .map(Some)
+        .with_context(|| format!("{config}: server.https cannot serve HTTPS"))
+}
+
 /// One line per relaxed default, naming what it exposes and to whom.
 pub fn exposure_warnings(root: &Path, serve: &ServeArgs, addr: SocketAddr) -> Vec<String> {
     let mut warnings = Vec::new();
@@ -495,5 +538,86 @@ fn open_browser(url: &str) {
         .spawn()
     {
         tracing::warn!("could not open {url} with {opener}: {error}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+    use hotloop_plugin_host::HttpsOptions;
+
+    const CERT: &str = include_str!("../../engine/server/tests/fixtures/tls/cert.pem");
+    const KEY: &str = include_str!("../../engine/server/tests/fixtures/tls/key.pem");
+
+    fn message(result: anyhow::Result<Option<hotloop_server::Tls>>) -> String {
+        format!("{:#}", result.expect_err("an error"))
+    }
+
+    #[test]
+    fn the_certificate_comes_from_the_flags_else_the_config_and_each_problem_names_its_source() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("vite.config.ts");
+        let cert = dir.path().join("cert.pem");
+        let key = dir.path().join("key.pem");
+        std::fs::write(&cert, CERT).unwrap();
+        std::fs::write(&key, KEY).unwrap();
+
+        let mut serve = crate::cli::Cli::parse_from(["hotloop"]).dev.serve;
+        assert!(
+            super::tls(&serve, Some(&config)).unwrap().is_none(),
+            "http by default"
+        );
+
+        // The config's `server.https` without a certificate: what to do, not a server no
+        // browser can talk to.
+        serve.https_from_config = Some(HttpsOptions::default());
+        let error = message(super::tls(&serve, Some(&config)));
+        assert!(
+            error.starts_with(&format!("{}: server.https", config.display()))
+                && error.contains("no cert and key")
+                && error.contains("@vitejs/plugin-basic-ssl"),
+            "{error}"
+        );
+        serve.https_from_config = Some(HttpsOptions {
+            cert: Some(KEY.into()),
+            key: Some(KEY.into()),
+        });
+        let error = message(super::tls(&serve, Some(&config)));
+        assert!(error.contains("the cert holds no certificate"), "{error}");
+        serve.https_from_config = Some(HttpsOptions {
+            cert: Some(CERT.into()),
+            key: Some(KEY.into()),
+        });
+        assert!(super::tls(&serve, Some(&config)).unwrap().is_some());
+
+        // The flags win over the config; a file that is not there is named.
+        let flags = |cert: &std::path::Path, key: &std::path::Path| {
+            let mut serve = crate::cli::Cli::parse_from([
+                "hotloop".as_ref(),
+                "--https-cert".as_ref(),
+                cert.as_os_str(),
+                "--https-key".as_ref(),
+                key.as_os_str(),
+            ])
+            .dev
+            .serve;
+            serve.https_from_config = Some(HttpsOptions::default());
+            super::tls(&serve, Some(&config))
+        };
+        assert!(flags(&cert, &key).unwrap().is_some());
+        let missing = dir.path().join("missing.pem");
+        let error = message(flags(&cert, &missing));
+        assert!(
+            error.starts_with(&format!(
+                "--https-key {}: cannot read it",
+                missing.display()
+            )),
+            "{error}"
+        );
+        let error = message(flags(&key, &key));
+        assert!(
+            error.contains("--https-cert") && error.contains("the cert holds no certificate"),
+            "{error}"
+        );
     }
 }

@@ -552,6 +552,9 @@ pub fn apply(
             .extend(hosts.iter().filter_map(|h| h.as_str().map(str::to_string))),
         _ => {}
     }
+    if serve.https_cert.is_none() {
+        serve.https_from_config = server.https.clone();
+    }
     if let Some(serde_json::Value::Bool(true)) = &server.cors {
         serve.allow_any_origin = true;
     }

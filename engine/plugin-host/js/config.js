@@ -304,7 +304,7 @@ const HONOURED = new Set([
   // tsconfig `paths` resolve always (engine/src/resolver.rs), as Vite 8 with it `true`.
   'resolve.tsconfigPaths',
   'server.port', 'server.host', 'server.strictPort', 'server.open', 'server.proxy',
-  'server.allowedHosts', 'server.cors', 'server.fs',
+  'server.allowedHosts', 'server.cors', 'server.fs', 'server.https',
   'css.modules',
   // Vite's CSS pipeline runs them (`css.js`: the project's `vite`, `preprocessCSS`).
   'css.preprocessorOptions', 'css.postcss', 'css.preprocessorMaxWorkers', 'css.devSourcemap',
@@ -312,6 +312,35 @@ const HONOURED = new Set([
   'hotloop.server',
 ]);
 const NESTED = new Set(['resolve', 'server', 'css', 'hotloop']);
+
+/** node's `https` options hotloop's TLS takes (`server.https`); any other is named. */
+const HTTPS_OPTIONS = new Set(['cert', 'key']);
+
+/** PEM text of a node TLS option: a string, a Buffer, or a list of them (or of `{ pem }`). */
+function pemText(value) {
+  if (value == null) return null;
+  const one = (v) => {
+    if (typeof v === 'string') return v;
+    if (v instanceof Uint8Array) return Buffer.from(v).toString('utf8');
+    if (v && typeof v === 'object' && v.pem != null) return one(v.pem);
+    return '';
+  };
+  return [].concat(value).map(one).join('\n');
+}
+
+/**
+ * `server.https` as hotloop serves it: `{ cert, key }` as PEM text, `null` when off. Options
+ * of node's `https` it does not take (`pfx`, `passphrase`, `ca`, ...) are pushed to
+ * `unsupported` as `server.https.<name>`.
+ */
+export function httpsOptions(https, unsupported) {
+  if (!https) return null;
+  if (typeof https !== 'object') return { cert: null, key: null };
+  for (const key of Object.keys(https)) {
+    if (https[key] !== undefined && !HTTPS_OPTIONS.has(key)) unsupported.push(`server.https.${key}`);
+  }
+  return { cert: pemText(https.cert), key: pemText(https.key) };
+}
 
 /** The options a user's config sets that hotloop does not honour, as dotted names. */
 export function unsupportedOptions(userConfig) {

@@ -52,7 +52,7 @@ import { startProfile } from './profile.js';
 import {
   flattenPlugins, filterServePlugins, sortByEnforce, pluginsWithHook, hookHandler, mergeConfig, indexHtmlPlugins,
   normalizeAlias, normalizeHookFilter, filterMatches, unsupportedOptions, pluginsForEnvironment, fsDenyGlob,
-  NATIVE_BUILTINS, NATIVE_INDEX_HTML, withoutNativeTransforms, configSeenBy,
+  NATIVE_BUILTINS, NATIVE_INDEX_HTML, withoutNativeTransforms, configSeenBy, httpsOptions,
 } from './config.js';
 import { composeMaps, toMap } from './sourcemap.js';
 import { cssPlugin, importVite } from './css.js';
@@ -854,10 +854,6 @@ async function loadConfig(body) {
   for (const { plugin } of pluginsWithHook(plugins, 'configResolved')) {
     await callHook(plugin, 'configResolved', minimalContext(plugin, 'configResolved'), [configSeenBy(plugin, resolved)], configFile);
   }
-  // HTTPS a plugin turns on (@vitejs/plugin-basic-ssl, vite-plugin-mkcert) is named too.
-  if (resolved.server?.https && !user.server?.https) {
-    unsupported.push('server.https (a plugin turned it on; hotloop serves plain http)');
-  }
   // Each environment's plugins (Vite's `applyToEnvironment`, asked for `client` and `ssr`):
   // the page's requests run the client's, the app's server's (`ssr: true`) the ssr's; every
   // hook from here on but `configureServer`, which stays with every plugin, as in Vite.
@@ -970,6 +966,8 @@ async function loadConfig(body) {
       allowedHosts: server.allowedHosts ?? null,
       cors: server.cors === undefined ? null : jsonable(server.cors),
       fs: { allow: server.fs?.allow ?? [], deny: server.fs?.deny ?? [] },
+      // As `configResolved` left it: @vitejs/plugin-basic-ssl and vite-plugin-mkcert set it there.
+      https: httpsOptions(resolved.server.https, unsupported),
     },
     // A function (`generateScopedName`, `getJSON`) as `{ $function: true }`: hotloop names it
     // in a warning.

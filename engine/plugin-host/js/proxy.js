@@ -28,6 +28,9 @@ function optionsOf(value) {
 /** Whether the entry `key: value` runs here rather than in hotloop's own proxy. */
 export function runsInHost(key, value) {
   if (key.startsWith('^')) return true;
+  // hotloop's own proxy speaks plain HTTP to its targets; node's `https` here speaks TLS.
+  const target = typeof value === 'string' ? value : value?.target;
+  if (typeof target === 'string' && /^(https|wss):/i.test(target)) return true;
   if (typeof value === 'string') return false;
   if (!value || typeof value !== 'object') return false;
   if (value.secure === false) return true;

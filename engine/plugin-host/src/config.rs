@@ -55,6 +55,29 @@ pub struct ServerOptions {
     /// A boolean or CORS options.
     pub cors: Option<Value>,
     pub fs: FsOptions,
+    /// `server.https` (after the plugins' `configResolved`: `@vitejs/plugin-basic-ssl` sets it
+    /// there): `None` when not set.
+    #[serde(default)]
+    pub https: Option<HttpsOptions>,
+}
+
+/// `server.https`: the certificate and key as PEM text (the host turns node's Buffers and
+/// `{ pem }` objects into text); either may be missing, which hotloop reports at start.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HttpsOptions {
+    pub cert: Option<String>,
+    pub key: Option<String>,
+}
+
+impl std::fmt::Debug for HttpsOptions {
+    /// Lengths only: a private key never reaches a log line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let len = |s: &Option<String>| s.as_ref().map(String::len);
+        f.debug_struct("HttpsOptions")
+            .field("cert_len", &len(&self.cert))
+            .field("key_len", &len(&self.key))
+            .finish()
+    }
 }
 
 /// A hook filter, normalised: `include`/`exclude` lists. In an `id` filter a string is a
@@ -312,6 +335,9 @@ impl ResolvedConfig {
                                 strings(value)?;
                                 s.allowed_hosts = Some(value.clone())
                             }
+                            // Certificates are read with `fs.readFileSync`, or made by a plugin:
+                            // the host's.
+                            ("https", _) => return None,
                             (sub, _) => config.unsupported.push(unhonoured("server", sub)?),
                         }
                     }

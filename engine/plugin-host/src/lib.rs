@@ -128,8 +128,8 @@ use serde_json::{Value, json};
 
 pub use by_id::ById;
 pub use config::{
-    Alias, FsOptions, HookFilter, JsxConfig, MiddlewareRoute, MiddlewareRoutes, Pattern,
-    PatternFilter, PluginInfo, ResolveOptions, ResolvedConfig, ServerOptions,
+    Alias, FsOptions, HookFilter, HttpsOptions, JsxConfig, MiddlewareRoute, MiddlewareRoutes,
+    Pattern, PatternFilter, PluginInfo, ResolveOptions, ResolvedConfig, ServerOptions,
 };
 pub use filter::Verdict;
 pub use process::MIN_NODE_MAJOR;

@@ -27,6 +27,7 @@ mod pieces;
 mod proxy;
 mod security;
 mod sourcemap;
+mod tls;
 mod ws;
 
 use std::future::Future;
@@ -46,6 +47,7 @@ pub use by_id::{ModuleById, ModuleByIdSource};
 pub use fs::DEFAULT_FS_DENY;
 pub use middlewares::{MAX_BODY as MAX_MIDDLEWARE_BODY, MiddlewareSource};
 pub use proxy::{ProxyRule, ProxyRuleError};
+pub use tls::{Tls, TlsError};
 
 use hotloop_protocol::Served;
 pub use hotloop_protocol::{ClientEvent, ClientId};
@@ -113,6 +115,8 @@ pub struct ServerConfig {
     pub base: String,
     /// What answers `/@id/<id>` requests nothing else answers (`by_id.rs`); `None`: a 404.
     pub module_by_id: Option<ModuleByIdSource>,
+    /// Serve HTTPS (and the WebSocket as WSS) with this certificate (`tls.rs`); `None`: HTTP.
+    pub tls: Option<Tls>,
 }
 
 /// The browser runtime as served: `hotloop_runtime::compact()` (the default), or the readable
@@ -217,6 +221,7 @@ impl ServerConfig {
             runtime: RuntimeScript::served(),
             base: "/".into(),
             module_by_id: None,
+            tls: None,
         }
     }
 }
@@ -385,14 +390,25 @@ impl BoundServer {
         self.local_addr
     }
 
-    /// `http://localhost:<port>/` for loopback binds, `http://<ip>:<port>/` otherwise.
+    /// `http://localhost:<port>/` for loopback binds, `http://<ip>:<port>/` otherwise
+    /// (`https://` with `ServerConfig::tls`).
     pub fn url(&self) -> String {
+        let scheme = self.scheme();
         match self.local_addr.ip() {
             ip if ip.is_loopback() || ip.is_unspecified() => {
-                format!("http://localhost:{}/", self.local_addr.port())
+                format!("{scheme}://localhost:{}/", self.local_addr.port())
             }
-            IpAddr::V6(ip) => format!("http://[{ip}]:{}/", self.local_addr.port()),
-            IpAddr::V4(ip) => format!("http://{ip}:{}/", self.local_addr.port()),
+            IpAddr::V6(ip) => format!("{scheme}://[{ip}]:{}/", self.local_addr.port()),
+            IpAddr::V4(ip) => format!("{scheme}://{ip}:{}/", self.local_addr.port()),
+        }
+    }
+
+    /// `https` with `ServerConfig::tls`, else `http`.
+    pub fn scheme(&self) -> &'static str {
+        if self.config.tls.is_some() {
+            "https"
+        } else {
+            "http"
         }
     }
 
@@ -464,15 +480,25 @@ impl BoundServer {
             &axum::middleware::from_fn_with_state(state.clone(), base::strip),
             router(state),
         );
-        axum::serve(
-            no_delay(self.listener),
-            axum::ServiceExt::<axum::extract::Request>::into_make_service(app),
-        )
-        .with_graceful_shutdown(async move {
+        let app = axum::ServiceExt::<axum::extract::Request>::into_make_service(app);
+        let shutdown = async move {
             shutdown.await;
             let _ = stop_tx.send(true);
-        })
-        .await
+        };
+        let listener = no_delay(self.listener);
+        match &config.tls {
+            Some(tls) => {
+                let listener = tls::TlsListener::new(listener, tls).map_err(ServerError::Serve)?;
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(shutdown)
+                    .await
+            }
+            None => {
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(shutdown)
+                    .await
+            }
+        }
         .map_err(ServerError::Serve)
     }
 }

@@ -2023,3 +2023,116 @@ async fn module_ids_are_answered_by_the_plugins() {
     assert_eq!(get(&h, "/@id/virtual:nothing").await.status, 404);
     h.stop().await.unwrap();
 }
+
+// ---------------------------------------------------------------- HTTPS
+
+const TLS_CERT: &str = include_str!("fixtures/tls/cert.pem");
+const TLS_KEY: &str = include_str!("fixtures/tls/key.pem");
+
+/// A TLS connection to `h` that trusts the fixture's self-signed certificate (for `localhost`).
+async fn tls_connect(h: &Harness) -> tokio_rustls::client::TlsStream<TcpStream> {
+    use rustls::pki_types::pem::PemObject as _;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls::pki_types::CertificateDer::pem_slice_iter(TLS_CERT.as_bytes()) {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    #[allow(deprecated, reason = "the server's provider, as tls.rs says")]
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let tcp = TcpStream::connect(h.addr).await.unwrap();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    timeout(WAIT, connector.connect(name, tcp))
+        .await
+        .expect("TLS handshake timed out")
+        .expect("TLS handshake")
+}
+
+#[tokio::test]
+async fn with_a_certificate_the_page_and_the_websocket_are_served_over_tls() {
+    let h = start_with(
+        |c, _| {
+            c.tls = Some(server::Tls::from_pem(TLS_CERT.as_bytes(), TLS_KEY.as_bytes()).unwrap())
+        },
+        64,
+    )
+    .await;
+    // A client that connects and says nothing holds up no one (handshakes run on their own).
+    let _silent = TcpStream::connect(h.addr).await.unwrap();
+
+    let mut tls = tls_connect(&h).await;
+    let request = format!(
+        "GET / HTTP/1.1\r\nHost: localhost:{}\r\nConnection: close\r\n\r\n",
+        h.port()
+    );
+    tls.write_all(request.as_bytes()).await.unwrap();
+    let mut bytes = Vec::new();
+    timeout(WAIT, tls.read_to_end(&mut bytes))
+        .await
+        .expect("no reply over TLS")
+        .unwrap();
+    let page = raw_http::parse_reply(&bytes);
+    assert_eq!(page.status, 200, "{}", page.text());
+    assert!(
+        page.text().contains("/_hotloop/runtime.js"),
+        "{}",
+        page.text()
+    );
+
+    // The live updates as WSS on the same port: the hello first, then a broadcast.
+    let mut request = format!("wss://localhost:{}/_hotloop/ws", h.port())
+        .into_client_request()
+        .unwrap();
+    let origin = format!("https://localhost:{}", h.port());
+    request
+        .headers_mut()
+        .insert("origin", origin.parse().unwrap());
+    let (mut ws, _) = timeout(
+        WAIT,
+        tokio_tungstenite::client_async(request, tls_connect(&h).await),
+    )
+    .await
+    .expect("WSS handshake timed out")
+    .expect("WSS handshake");
+    let first = timeout(WAIT, ws.next())
+        .await
+        .expect("no hello")
+        .unwrap()
+        .unwrap();
+    let Message::Binary(hello) = first else {
+        panic!("expected the hello, got {first:?}")
+    };
+    let (server_id, _) = hello_of(&hello);
+    assert!(!server_id.is_empty());
+
+    // Plain HTTP to the port is told to use https://, in plain HTTP.
+    let plain = get(&h, "/").await;
+    assert_eq!(plain.status, 400);
+    assert!(plain.text().contains("https://"), "{}", plain.text());
+    h.stop().await.unwrap();
+}
+
+#[test]
+fn a_certificate_and_key_that_cannot_serve_say_which_part_is_wrong() {
+    let other_key = include_str!("fixtures/tls/other-key.pem");
+    let error = |cert: &str, key: &str| {
+        server::Tls::from_pem(cert.as_bytes(), key.as_bytes())
+            .unwrap_err()
+            .to_string()
+    };
+    assert!(error(TLS_KEY, TLS_KEY).contains("the cert holds no certificate"));
+    assert!(error(TLS_CERT, TLS_CERT).contains("the key holds no private key"));
+    assert!(error(TLS_CERT, "").contains("the key holds no private key"));
+    assert!(
+        error(TLS_CERT, other_key).contains("do not work together"),
+        "{}",
+        error(TLS_CERT, other_key)
+    );
+    // One text holding both (what @vitejs/plugin-basic-ssl passes as cert and key) serves.
+    let both = format!("{TLS_KEY}{TLS_CERT}");
+    assert!(server::Tls::from_pem(both.as_bytes(), both.as_bytes()).is_ok());
+}

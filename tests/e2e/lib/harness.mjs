@@ -128,7 +128,7 @@ export class Server {
           buf = buf.slice(i + 1);
           this.lines.push(line);
           if (process.env.HOTLOOP_E2E_VERBOSE) console.error(`[server] ${line}`);
-          const m = !this.url && line.match(/(http:\/\/127\.0\.0\.1:(\d+))\//);
+          const m = !this.url && line.match(/(https?:\/\/127\.0\.0\.1:(\d+))\//);
           if (m) { this.url = m[1]; this.port = Number(m[2]); }
           this.emit();
         }
@@ -182,8 +182,9 @@ export const overlayText = () => {
 };
 
 export class Tab {
-  static async open(browser, url) {
-    const context = await browser.newContext();
+  /** `ignoreHTTPSErrors`: trust a self-signed certificate (a server with `server.https`). */
+  static async open(browser, url, { ignoreHTTPSErrors = false } = {}) {
+    const context = await browser.newContext({ ignoreHTTPSErrors });
     const page = await context.newPage();
     const tab = new Tab(context, page);
     await page.goto(url);

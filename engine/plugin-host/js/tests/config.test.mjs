@@ -5,6 +5,7 @@ import {
   flattenPlugins, filterServePlugins, sortByEnforce, pluginsWithHook, mergeConfig, normalizeAlias,
   normalizeHookFilter, filterMatches, globToRegExp, unsupportedOptions, indexHtmlPlugins, fsDenyGlob,
   pluginsForEnvironment, withoutNativeTransforms,
+  httpsOptions,
 } from '../config.js';
 
 test('plugins: nested arrays, falsy entries and promises flatten in order', async () => {
@@ -178,4 +179,23 @@ test("a React plugin whose transform runs sees Vite serving without HMR; one hot
   assert.equal(resolved.server.hmr, undefined, 'the config itself untouched');
   assert.equal(configSeenBy({ name: 'vite:react-swc', transform: undefined }, resolved), resolved);
   assert.equal(configSeenBy({ name: 'vite:vue', transform() {} }, resolved), resolved);
+});
+
+test('server.https: PEM text from strings, Buffers and { pem } lists; other TLS options named', () => {
+  const unsupported = [];
+  assert.equal(httpsOptions(undefined, unsupported), null);
+  assert.equal(httpsOptions(false, unsupported), null);
+  assert.deepEqual(httpsOptions(true, unsupported), { cert: null, key: null });
+  assert.deepEqual(httpsOptions({}, unsupported), { cert: null, key: null });
+  // @vitejs/plugin-basic-ssl: one string holding both, given twice.
+  const both = '-----BEGIN RSA PRIVATE KEY-----\nk\n-----END RSA PRIVATE KEY-----\n-----BEGIN CERTIFICATE-----\nc\n-----END CERTIFICATE-----\n';
+  assert.deepEqual(httpsOptions({ cert: both, key: both }, unsupported), { cert: both, key: both });
+  // `fs.readFileSync(...)` Buffers; a chain as a list; node's `{ pem, passphrase }` keys.
+  assert.deepEqual(
+    httpsOptions({ cert: [Buffer.from('leaf'), 'intermediate'], key: [{ pem: Buffer.from('key') }] }, unsupported),
+    { cert: 'leaf\nintermediate', key: 'key' },
+  );
+  assert.deepEqual(unsupported, []);
+  httpsOptions({ pfx: Buffer.from('x'), passphrase: 'p', key: 'k', cert: 'c', ca: undefined }, unsupported);
+  assert.deepEqual(unsupported, ['server.https.pfx', 'server.https.passphrase']);
 });

@@ -9,6 +9,9 @@ test("which entries hotloop's own proxy takes, and which run in the host", () =>
   assert.equal(runsInHost('/api', { target: 'http://x', headers: { a: 'b' } }), true);
   assert.equal(runsInHost('/api', { target: 'https://x', secure: false }), true);
   assert.equal(runsInHost('^/api/.*', 'http://x'), true);
+  // hotloop's own proxy has no TLS: an https backend is node's.
+  assert.equal(runsInHost('/api', 'https://api.example.com'), true);
+  assert.equal(runsInHost('/api', { target: 'HTTPS://x', changeOrigin: true }), true);
   const proxy = { '/a': 'http://x', '/b': { target: 'http://x', bypass: () => false }, '^/c': 'http://x' };
   assert.deepEqual(Object.keys(nativeEntries(proxy)), ['/a']);
 });
