@@ -43,6 +43,8 @@ const TSX_BREAK = ['const [count, setCount]', 'const [count, setCount'];
 const STARTERS = [
   {
     name: 'vue-ts', component: 'src/components/HelloWorld.vue', css: 'src/style.css', keepsCount: true,
+    // A `<script>` syntax error after a template edit: plugin-vue's hot update throws on it.
+    scriptBreak: ['const count = ref(0)\n', 'const count = ref(0\n'],
     sfcStyle: { file: 'src/components/HelloWorld.vue', updated: /^\[hmr\] updated \/src\/components\/HelloWorld\.vue\?vue&type=style&index=0&scoped=[0-9a-f]+&lang\.css$/ },
     // A template error: the fix is a template-only change from the last good file, so Vue
     // re-renders and keeps the count.
@@ -180,6 +182,25 @@ for (const spec of STARTERS) {
         for (let i = 0; i < 3; i++) await tab.page.click('button.counter');
         await tab.until(() => document.querySelector('button.counter').textContent.trim() === 'Count is 3');
       }
+    });
+
+    test('a script error after a template edit, then its fix: the overlay, then a re-render that keeps the count', { skip: !spec.scriptBreak }, async () => {
+      const navs = tab.navigations;
+      const count = await tab.page.evaluate(counterText);
+      const from = tab.mark();
+      // A template-only edit re-renders (plugin-vue keeps this descriptor as the last good one).
+      editFile(component(), '<h1>Get started with hotloop</h1>', '<h1>Get started with hotloop, again</h1>');
+      await tab.until(() => document.querySelector('h1')?.textContent === 'Get started with hotloop, again');
+      editFile(component(), spec.scriptBreak);
+      await tab.until(overlayText);
+      assert.equal(await tab.page.evaluate(counterText), count, 'the last good page stays');
+      // Under Vite the broken script is never compiled (plugin-vue's hot update throws first),
+      // so the fix is a template-only change from the last good version: a re-render.
+      editFile(component(), [...spec.scriptBreak].reverse(), ['<h1>Get started with hotloop, again</h1>', '<h1>Get started with hotloop</h1>']);
+      await tab.until(() => !document.querySelector('hotloop-error-overlay') && document.querySelector('h1')?.textContent === 'Get started with hotloop');
+      assert.equal(await tab.page.evaluate(counterText), count, 'the count kept');
+      assert.equal(tab.navigations, navs, 'no reload');
+      assert.deepEqual(tab.log.slice(from).filter((l) => l.startsWith('[pageerror]') || /full reload/.test(l)), []);
     });
 
     test('an edit of the imported CSS restyles the page in place', async () => {

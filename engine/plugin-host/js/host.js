@@ -129,6 +129,8 @@ const state = {
   parseAst: null, // the project's vite's `parseAst` (`this.parse`), once imported
   viteLoading: null, // a promise: the project's vite imported (requests wait for it)
   scriptStep: null, // Vite's TS/JSX transform for the normal and post plugins (`script-step.js`)
+  // file → { code, error }: the text whose hot update threw, and that error (`hotUpdate`).
+  failedHotUpdates: new Map(),
 };
 
 function warn(plugin, hook, message) {
@@ -439,6 +441,9 @@ const handlers = {
     return null;
   },
   async transform({ id, code, plugins, recheck, ssr }) {
+    // The text whose hot update threw is not transformed: its transform answers that error.
+    const failed = ssr ? null : state.failedHotUpdates.get(id);
+    if (failed && failed.code === code) throw failed.error;
     const env = envOf(ssr);
     const list = selected(env, 'transform', plugins, recheck, id, code);
     moduleNode(id);
@@ -680,6 +685,7 @@ async function loadConfig(body) {
   state.root = root;
   moduleGraph.reset(root);
   state.meta.clear();
+  state.failedHotUpdates.clear();
   try {
     state.viteVersion = JSON.parse(fs.readFileSync(path.join(root, 'node_modules/vite/package.json'), 'utf8')).version;
   } catch {
@@ -1266,31 +1272,51 @@ async function hotUpdate(file, ids, timestamp, type = 'update') {
   let modules = ids.map(moduleNode);
   // Synchronous: the edit waits on this hook, and `fs.promises.readFile` (open, fstat, read,
   // close on libuv's thread pool, each a turn of the event loop) made plugin-vue's hot update
-  // 8 ms instead of 2 on the create-vite starter.
-  const read = async () => fs.readFileSync(file, 'utf8');
+  // 8 ms instead of 2 on the create-vite starter. Read once (a failure below keeps the text).
+  let text;
+  const read = async () => (text ??= fs.readFileSync(file, 'utf8'));
   let decided = false;
   const environment = state.environment;
   // One context through each chain, as Vite's: a plugin may replace its `read` for the ones
   // after it (unplugin-vue-markdown gives plugin-vue the `.md` file as an SFC), and each
   // sees the modules the one before answered.
   const hotContext = { type, file, timestamp, modules, read, server: state.server };
-  for (const { plugin } of pluginsWithHook(state.plugins, 'hotUpdate')) {
-    const out = newOut();
-    const thisArg = Object.assign(Object.create(pluginContext(plugin, 'hotUpdate', out)), { environment });
-    const r = await callHook(plugin, 'hotUpdate', thisArg, [hotContext], file);
-    if (Array.isArray(r)) {
-      hotContext.modules = modules = r;
-      decided = true;
+  try {
+    for (const { plugin } of pluginsWithHook(state.plugins, 'hotUpdate')) {
+      const out = newOut();
+      const thisArg = Object.assign(Object.create(pluginContext(plugin, 'hotUpdate', out)), { environment });
+      const r = await callHook(plugin, 'hotUpdate', thisArg, [hotContext], file);
+      if (Array.isArray(r)) {
+        hotContext.modules = modules = r;
+        decided = true;
+      }
     }
-  }
-  const hmrContext = { file, timestamp, modules, read: hotContext.read, server: state.server };
-  for (const { plugin } of type === 'update' ? pluginsWithHook(state.plugins, 'handleHotUpdate') : []) {
-    const r = await callHook(plugin, 'handleHotUpdate', minimalContext(plugin, 'handleHotUpdate'), [hmrContext], file);
-    if (Array.isArray(r)) {
-      hmrContext.modules = modules = r;
-      decided = true;
+    const hmrContext = { file, timestamp, modules, read: hotContext.read, server: state.server };
+    for (const { plugin } of type === 'update' ? pluginsWithHook(state.plugins, 'handleHotUpdate') : []) {
+      const r = await callHook(plugin, 'handleHotUpdate', minimalContext(plugin, 'handleHotUpdate'), [hmrContext], file);
+      if (Array.isArray(r)) {
+        hmrContext.modules = modules = r;
+        decided = true;
+      }
     }
+  } catch (e) {
+    // Vite shows a hot update's error and transforms nothing of the file for that edit:
+    // plugin-vue's `handleHotUpdate` compiles the `<script>`, so a syntax error there throws
+    // before its `transform` would cache the broken descriptor. The transform of this text
+    // answers the same error without running the plugins (`handlers.transform`), so they keep
+    // what they saw last, and the fix is compared with the last good version (a template edit
+    // before it stays a re-render that keeps the component's state).
+    if (type === 'update') {
+      try {
+        text ??= fs.readFileSync(file, 'utf8');
+        state.failedHotUpdates.set(file, { code: text, error: e });
+      } catch {
+        // gone: nothing will transform it
+      }
+    }
+    throw e;
   }
+  state.failedHotUpdates.delete(file);
   if (!decided) return null;
   const answered = [...new Set(modules.filter(Boolean).map((m) => m.id).filter((id) => typeof id === 'string'))];
   // Vite invalidates every module the answer names: one of another file (wyw-in-js's component

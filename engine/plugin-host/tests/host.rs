@@ -851,6 +851,65 @@ export default { plugins: [{
     );
 }
 
+/// Vite transforms nothing of a file whose hot update threw (plugin-vue's `handleHotUpdate`
+/// compiles the `<script>`): the transform of that text answers the hot update's error without
+/// running the plugins, which keep what they saw last; the next text runs them again.
+#[test]
+fn the_text_whose_hot_update_threw_is_not_transformed_and_answers_that_error() {
+    let config = r#"
+let seen = [];
+export default { plugins: [{
+  name: 'sfc',
+  async handleHotUpdate({ read }) {
+    const text = await read();
+    if (text.includes('BROKEN')) throw Object.assign(new Error('Unexpected token'), { loc: { line: 2, column: 3 } });
+  },
+  transform(code, id) {
+    if (!id.endsWith('.sfc')) return;
+    seen.push(code.trim());
+    return `export default ${JSON.stringify(seen)}`;
+  },
+}] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config), ("a.sfc", "good\n")]);
+    let (host, _) = start(&p, "vite.config.mjs");
+    let file = p.path("a.sfc");
+    let seen = |code: &str| host.transform(&file, code).unwrap().unwrap().code;
+    assert_eq!(seen("good\n"), r#"export default ["good"]"#);
+
+    std::fs::write(p.root().join("a.sfc"), "x\nBROKEN\n").unwrap();
+    let error = host
+        .hot_update(&file, std::slice::from_ref(&file))
+        .unwrap_err();
+    assert_eq!(
+        (error.plugin.as_str(), error.hook.as_str()),
+        ("sfc", "handleHotUpdate")
+    );
+    let again = host.transform(&file, "x\nBROKEN\n").unwrap_err();
+    assert_eq!(
+        (again.plugin, again.hook, again.message, again.loc),
+        (error.plugin, error.hook, error.message, error.loc)
+    );
+    // Another text (a reload with something else on disk) is the plugins' again.
+    assert_eq!(seen("other\n"), r#"export default ["good","other"]"#);
+
+    // The fix: its hot update succeeds, and its transform runs the plugins.
+    std::fs::write(p.root().join("a.sfc"), "fixed\n").unwrap();
+    assert_eq!(
+        host.hot_update(&file, std::slice::from_ref(&file)).unwrap(),
+        None
+    );
+    assert_eq!(
+        seen("fixed\n"),
+        r#"export default ["good","other","fixed"]"#
+    );
+    // ... and the broken text, should it come back without a hot update, too.
+    assert_eq!(
+        seen("x\nBROKEN\n"),
+        r#"export default ["good","other","fixed","x\nBROKEN"]"#
+    );
+}
+
 #[test]
 fn a_hot_update_can_transform_request_a_module_through_load_and_every_transform() {
     // vite-plugin-svelte's shape: the hot update re-transforms the component (which refreshes

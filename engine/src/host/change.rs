@@ -582,8 +582,10 @@ impl EngineHost {
     /// build re-runs their `transform`: plugins keep what they saw last there (plugin-vue's
     /// previous descriptor, which makes a template-only edit a re-render that keeps state).
     /// Which modules update is still the engine's to decide, from what the plugins' new output
-    /// changes; an error is logged at debug level, and the build that follows shows the
-    /// plugin's own. A file no module reads (not `tracked`) has no modules, as under Vite: a
+    /// changes; an error is logged at debug level, and the build that follows shows it: the
+    /// host answers the transform of the text whose hot update threw with that error, without
+    /// running the plugins (as Vite transforms nothing then), so plugin-vue's fix compares with
+    /// the last good descriptor. A file no module reads (not `tracked`) has no modules, as under Vite: a
     /// plugin that feeds it into a module of its own marks that module stale
     /// (`invalidateModule`).
     fn tell_plugins(&self, path: &Path, tracked: bool, applied: &mut AppliedChanges) {
@@ -634,8 +636,7 @@ impl EngineHost {
                 )
             }
             Ok(None) => {}
-            // (The build that follows shows the plugin's own error: vite-plugin-svelte's hot
-            // update compiles the component, as its transform does. Logged once, there.)
+            // (The build that follows shows it, as its transform's error. Logged once, there.)
             Err(error) => tracing::debug!("the plugins' hot update failed: {error}"),
         }
         applied.plugin_events.extend(plugins.take_custom_events());
