@@ -260,6 +260,12 @@ describe('a vite.config.ts with an alias, resolve, CSS Modules and JSON options,
     const file = await fetch(`${server.url}/src/shout.ts`);
     assert.equal((await file.text()).includes('shout('), true);
     assert.equal(file.headers.get('x-fixture-pre'), 'seen');
+    // A handler that rewrote the URL and passed the request on: hotloop serves the new URL
+    // (a history fallback to index.html: the page, with hotloop's client).
+    const home = await fetch(`${server.url}/__fixture/home`);
+    assert.equal(home.status, 200);
+    const homeHtml = await home.text();
+    assert.ok(homeHtml.includes('/_hotloop/runtime.js') && homeHtml.includes('<div id="app">'), homeHtml);
     // hotloop's own routes never go to the plugins.
     const runtime = await fetch(`${server.url}/_hotloop/runtime.js`);
     assert.equal(runtime.status, 200);
@@ -322,6 +328,7 @@ describe('a vite.config.ts with an alias, resolve, CSS Modules and JSON options,
     assert.equal((await via('/__backend/hdr/a')).custom, 'yes');
     assert.equal((await fetch(`${server.url}/__backend/byp/skip`)).status, 404);
     assert.equal((await via('/__backend/byp/go')).url, '/__backend/byp/go');
+    assert.deepEqual(await via('/__backend/byp/file'), JSON.parse(fs.readFileSync(path.join(root, 'locale.json'), 'utf8')));
     // An https:// target (hotloop's own proxy speaks plain HTTP: the host's forwards it).
     assert.deepEqual(await via('/__backend/tls/x?q=2'), { url: '/__backend/tls/x?q=2', host: process.env.HOTLOOP_FIXTURE_TLS_BACKEND.replace('https://', ''), tls: true });
   });

@@ -15,6 +15,9 @@
 // - When every handler called `next()`, the answer is a 404 with `x-hotloop-next` (the names
 //   of the headers the handlers set, comma-separated): hotloop then serves the request
 //   itself, with those headers added (a handler that sets COOP/COEP and calls `next()`).
+//   A handler that rewrote `req.url` before `next()` (a history fallback, an MPA router,
+//   `server.proxy`'s `bypass` answering a path) adds `x-hotloop-url`: hotloop serves that URL,
+//   as Vite's own middlewares after it would.
 // - `next(err)` or a throw with no error handler left: a 500 naming the plugin, and a
 //   warning.
 //
@@ -91,7 +94,9 @@ export function runStack(stack, req, res, done, enter = () => {}, leave = () => 
       return;
     }
     if (!routeMatches(layer.route, pathnameOf(req.url))) return next(err);
-    if (layer.route !== '') {
+    // (`mounted: false`: the route only says which requests may reach it, as for the proxy's
+    // entries, which Vite does not mount; `req.url` stays whole.)
+    if (layer.route !== '' && layer.mounted !== false) {
       removed = layer.route;
       req.url = req.url.slice(removed.length);
       if (req.url[0] !== '/') {
@@ -164,6 +169,7 @@ export async function listen(stacks, onError, enter, leave) {
       const set = res.getHeaderNames();
       res.statusCode = 404;
       res.setHeader('x-hotloop-next', set.join(','));
+      if (req.url !== req.originalUrl && req.url.startsWith('/')) res.setHeader('x-hotloop-url', req.url);
       res.end();
     }, enter, leave));
   });

@@ -5,7 +5,7 @@
 // middlewares after the plugins' own (Vite's proxy middleware comes after `configureServer`'s),
 // each taking the literal path its key starts with, so hotloop forwards only those requests
 // here. What Vite's proxy does with them: `bypass(req, res, options)` first (`false`: 404; a
-// path: served instead, which hotloop cannot do from here: a warning), then `rewrite(path)`,
+// path: that path served instead, by hotloop after the handlers), then `rewrite(path)`,
 // then the request forwarded with node's `http`/`https` (`changeOrigin`: the target's Host;
 // `headers` added), its answer streamed back. WebSockets (`ws`), `configure` (the
 // http-proxy instance) and `router` are not available for such an entry: one warning each.
@@ -77,7 +77,7 @@ export function proxyLayers(proxy, warn) {
       continue;
     }
     const matches = key.startsWith('^') ? ((re) => (url) => re.test(url))(new RegExp(key)) : (url) => url.startsWith(key);
-    layers.push({ route: routeOf(key), plugin: 'vite:proxy', handle: handler(key, options, matches, warn) });
+    layers.push({ route: routeOf(key), mounted: false, plugin: 'vite:proxy', handle: handler(key, options, matches, warn) });
   }
   return layers;
 }
@@ -96,7 +96,8 @@ function handler(key, options, matches, warn) {
         return res.end();
       }
       if (typeof bypassed === 'string') {
-        warn(`server.proxy['${key}'].bypass answered a path (${bypassed}): hotloop serves the request as it was`);
+        // Vite serves that path instead (`req.url = bypassResult; next()`).
+        req.url = bypassed;
         return next();
       }
     }

@@ -475,10 +475,19 @@ impl BoundServer {
                 }
             });
         }
-        // `base` is stripped before routing, so the layer wraps the router.
+        // Layers that must run before routing wrap the router: `base` is stripped before it,
+        // and the plugins' handlers may rewrite the URL that is routed.
+        let app = tower_layer::Layer::layer(
+            &axum::middleware::from_fn_with_state(state.clone(), middlewares::layer),
+            router(state.clone()),
+        );
+        let app = tower_layer::Layer::layer(
+            &axum::middleware::from_fn_with_state(state.clone(), security::guard),
+            app,
+        );
         let app = tower_layer::Layer::layer(
             &axum::middleware::from_fn_with_state(state.clone(), base::strip),
-            router(state),
+            app,
         );
         let app = axum::ServiceExt::<axum::extract::Request>::into_make_service(app);
         let shutdown = async move {
@@ -557,18 +566,11 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/_hotloop/ws", get(ws::upgrade))
         .route("/@vite/client", get(http::vite_client))
         .fallback(http::fallback)
+        // Vite's order: the plugins' own handlers (`run` wraps the router in them, after the
+        // Host/Origin guard) before its proxy and its serving.
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             proxy::layer,
-        ))
-        // Vite's order: the plugins' own handlers before its proxy and its serving.
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            middlewares::layer,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            security::guard,
         ))
         .with_state(state)
 }

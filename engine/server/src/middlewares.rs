@@ -24,6 +24,8 @@
 //! `next()`, the host answers 404 with `x-hotloop-next` naming the headers the handlers set
 //! (`res.setHeader` before `next()`); hotloop then serves the request itself and adds those
 //! headers to its response where it did not set them (a plugin that sets COOP/COEP headers).
+//! A handler that rewrote `req.url` before `next()` (a history fallback, `server.proxy`'s
+//! `bypass` answering a path) sends `x-hotloop-url`: hotloop serves that URL instead.
 //!
 //! Cost: a project without handlers has no [`MiddlewareSource`] (nothing but a `None` check);
 //! with handlers, only a request whose path a handler's route takes (connect's prefix rule) makes
@@ -70,6 +72,8 @@ const PHASE: &str = "x-hotloop-middleware";
 const TOKEN: &str = "x-hotloop-token";
 /// The host's "every handler called next()", with the names of the headers they set.
 const NEXT: &str = "x-hotloop-next";
+/// The host's "a handler rewrote `req.url` before `next()`": the URL hotloop serves instead.
+const URL: &str = "x-hotloop-url";
 /// The host's "this page was made with `server.transformIndexHtml`": inject the client.
 const CLIENT: &str = "x-hotloop-client";
 
@@ -264,7 +268,23 @@ async fn ask(state: &AppState, handlers: &Middlewares, phase: Phase, request: Re
             set.append(name.clone(), value.clone());
         }
     }
-    Answer::Next(Box::new((again(), set)))
+    let mut request = again();
+    // A handler rewrote `req.url` before passing the request on: hotloop serves that URL.
+    if let Some(url) = response.headers().get(URL)
+        && let Ok(target) = axum::http::uri::PathAndQuery::try_from(url.as_bytes())
+        && target.as_str().starts_with('/')
+    {
+        let mut uri = request.uri().clone().into_parts();
+        uri.path_and_query = Some(target);
+        if let Ok(uri) = axum::http::Uri::from_parts(uri) {
+            tracing::debug!(
+                "the plugins' middlewares rewrote {} to {uri}",
+                request.uri()
+            );
+            *request.uri_mut() = uri;
+        }
+    }
+    Answer::Next(Box::new((request, set)))
 }
 
 /// Adds each header of `set` that `headers` does not have (hotloop's own win).

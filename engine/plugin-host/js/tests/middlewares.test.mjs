@@ -57,6 +57,11 @@ test('pre and post stacks: route prefixes stripped while a handler runs, next() 
         handle(req, res, next) {
           seen.push([req.url, req.originalUrl]);
           if (req.url === '/skip') return next();
+          // A history fallback's way: the URL rewritten (in the mount), then passed on.
+          if (req.url === '/docs') {
+            req.url = '/docs.html';
+            return next();
+          }
           res.setHeader('content-type', 'application/json');
           res.end(JSON.stringify({ url: req.url, method: req.method }));
         },
@@ -85,10 +90,17 @@ test('pre and post stacks: route prefixes stripped while a handler runs, next() 
     assert.equal(unhandled.status, 404);
     assert.equal(unhandled.headers.get('x-hotloop-next'), 'cross-origin-opener-policy');
     assert.equal(unhandled.headers.get('cross-origin-opener-policy'), 'same-origin');
+    assert.equal(unhandled.headers.get('x-hotloop-url'), null, 'the URL as it was');
+
+    // A URL rewritten before next(): hotloop is told which to serve (the mount put back).
+    const rewritten = await fetch(`${base}/api/docs`, { headers: { 'x-hotloop-middleware': 'pre', 'x-hotloop-token': token } });
+    assert.equal(rewritten.status, 404);
+    assert.equal(rewritten.headers.get('x-hotloop-url'), '/api/docs.html');
+    assert.equal(rewritten.headers.get('x-hotloop-next'), 'cross-origin-opener-policy');
 
     const post = await fetch(`${base}/missing.txt`, { headers: { 'x-hotloop-middleware': 'post', 'x-hotloop-token': token } });
     assert.equal(await post.text(), 'late /missing.txt');
-    assert.deepEqual(calls, ['headers', 'api', 'headers', 'api', 'late']);
+    assert.deepEqual(calls, ['headers', 'api', 'headers', 'api', 'headers', 'api', 'late']);
   });
 });
 
