@@ -258,6 +258,8 @@ pub(crate) struct AppState {
     /// `/@id/<id>` (`by_id.rs`).
     pub(crate) module_by_id: Option<ModuleByIdSource>,
     pub(crate) spa_fallback: bool,
+    /// The page is served over TLS (`ServerConfig::tls`): what `X-Forwarded-Proto` says.
+    pub(crate) https: bool,
     /// `base` without its trailing slash (`base.rs`); `None` for `/`.
     pub(crate) base_prefix: Option<String>,
     pub(crate) max_client_message: usize,
@@ -437,6 +439,7 @@ impl BoundServer {
                 .app_server
                 .and_then(|port| Authority::try_from(format!("127.0.0.1:{port}")).ok()),
             spa_fallback: config.spa_fallback,
+            https: config.tls.is_some(),
             base_prefix: base::prefix(&config.base),
             max_client_message: config.max_client_message,
             served,

@@ -222,7 +222,7 @@ pub(crate) async fn forward_to(
     }
     headers.insert(
         HeaderName::from_static("x-forwarded-proto"),
-        HeaderValue::from_static("http"),
+        HeaderValue::from_static(if state.https { "https" } else { "http" }),
     );
     *request.uri_mut() = uri;
     *request.version_mut() = Version::HTTP_11;

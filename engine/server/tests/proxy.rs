@@ -24,6 +24,8 @@ const WAIT: Duration = Duration::from_secs(10);
 mod raw_http;
 use raw_http::Reply;
 
+mod tls_client;
+
 /// The app's backend: what it saw of each request, an echo, a base-path route, a WebSocket
 /// echo.
 async fn backend() -> SocketAddr {
@@ -39,9 +41,10 @@ async fn backend() -> SocketAddr {
             "/api/hello",
             get(move |headers: HeaderMap, uri: Uri| async move {
                 format!(
-                    "hello host={} fwd={} uri={}",
+                    "hello host={} fwd={} proto={} uri={}",
                     header(&headers, "host"),
                     header(&headers, "x-forwarded-host"),
+                    header(&headers, "x-forwarded-proto"),
                     uri
                 )
             }),
@@ -95,10 +98,15 @@ struct Hotloop {
 }
 
 async fn hotloop(rules: &[String]) -> Hotloop {
+    hotloop_with(rules, None).await
+}
+
+async fn hotloop_with(rules: &[String], tls: Option<server::Tls>) -> Hotloop {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("index.html"), "<!doctype html>").unwrap();
     let mut config = ServerConfig::new(dir.path());
     config.port = 0;
+    config.tls = tls;
     config.proxy = rules
         .iter()
         .map(|r| r.parse::<ProxyRule>().unwrap())
@@ -138,7 +146,7 @@ async fn requests_under_a_prefix_reach_the_backend_with_their_method_and_body() 
     assert_eq!(
         r.text(),
         format!(
-            "hello host={backend} fwd=localhost:{} uri=/api/hello?x=1",
+            "hello host={backend} fwd=localhost:{} proto=http uri=/api/hello?x=1",
             h.addr.port()
         )
     );
@@ -153,6 +161,28 @@ async fn requests_under_a_prefix_reach_the_backend_with_their_method_and_body() 
     assert_eq!(r.status, 405);
     let r = request(&h, "GET", "/apix", "").await;
     assert_ne!(r.status, 200, "{}", r.text());
+}
+
+/// The page over HTTPS: the backend is told so (`X-Forwarded-Proto`), as it builds URLs.
+#[tokio::test]
+async fn a_page_served_over_https_is_forwarded_as_https() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let backend = backend().await;
+    let h = hotloop_with(&[format!("/api=http://{backend}")], Some(tls_client::tls())).await;
+    let mut tls = tls_client::connect(h.addr, WAIT).await;
+    let request = format!(
+        "GET /api/hello HTTP/1.1\r\nHost: localhost:{}\r\nConnection: close\r\n\r\n",
+        h.addr.port()
+    );
+    tls.write_all(request.as_bytes()).await.unwrap();
+    let mut bytes = Vec::new();
+    tokio::time::timeout(WAIT, tls.read_to_end(&mut bytes))
+        .await
+        .expect("no reply over TLS")
+        .unwrap();
+    let r = raw_http::parse_reply(&bytes);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.text().contains(" proto=https "), "{}", r.text());
 }
 
 #[tokio::test]

@@ -2026,30 +2026,11 @@ async fn module_ids_are_answered_by_the_plugins() {
 
 // ---------------------------------------------------------------- HTTPS
 
-const TLS_CERT: &str = include_str!("fixtures/tls/cert.pem");
-const TLS_KEY: &str = include_str!("fixtures/tls/key.pem");
+mod tls_client;
+use tls_client::{TLS_CERT, TLS_KEY};
 
-/// A TLS connection to `h` that trusts the fixture's self-signed certificate (for `localhost`).
 async fn tls_connect(h: &Harness) -> tokio_rustls::client::TlsStream<TcpStream> {
-    use rustls::pki_types::pem::PemObject as _;
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in rustls::pki_types::CertificateDer::pem_slice_iter(TLS_CERT.as_bytes()) {
-        roots.add(cert.unwrap()).unwrap();
-    }
-    #[allow(deprecated, reason = "the server's provider, as tls.rs says")]
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
-    let tcp = TcpStream::connect(h.addr).await.unwrap();
-    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
-    timeout(WAIT, connector.connect(name, tcp))
-        .await
-        .expect("TLS handshake timed out")
-        .expect("TLS handshake")
+    tls_client::connect(h.addr, WAIT).await
 }
 
 #[tokio::test]
