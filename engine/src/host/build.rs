@@ -42,7 +42,7 @@ use crate::queries::resolve::{ResolvedImport, resolved_imports};
 use crate::telemetry::Phase;
 use crate::timing::PhaseTimes;
 use crate::transform::HotFacts;
-use crate::warm_up::{warm_up, warm_up_lazy};
+use crate::warm_up::{warm_up, warm_up_lazy, warm_up_modules};
 use hotloop_protocol::{Diagnostic, DiagnosticKind, PageInjection, Statement};
 
 use super::EngineHost;
@@ -238,6 +238,13 @@ impl EngineHost {
         }
         candidates.sort_by_key(|&(index, _)| index);
         candidates.dedup_by_key(|&mut (index, _)| index);
+        drop(check);
+        {
+            // Several modules (a partial's sheets): compiled at once, then looked at in turn.
+            let _clock = db.clock().enter(Phase::Parse, "build.warm_up_modules");
+            warm_up_modules(db, candidates.iter().map(|&(_, file)| file).collect());
+        }
+        let check = db.clock().enter(Phase::Resolve, "build.check_structure");
         for (index, file) in candidates {
             let module = &prev.modules[index.idx()];
             // A module that stopped compiling keeps its last good code, imports and hot facts

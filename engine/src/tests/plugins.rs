@@ -43,6 +43,27 @@ struct SfcPlugins {
     /// While set, a hot update answers another module only (@intlify/unplugin-vue-i18n's
     /// messages module, for any JSON file).
     answer_other_only: AtomicBool,
+    /// `{{pair}}` transforms so far: each waits (at most [`PAIR_WAIT`]) for the other of its
+    /// pair to arrive, and says whether it did (a compiler that takes requests at once).
+    pairs: (Mutex<usize>, std::sync::Condvar),
+}
+
+/// How long a `{{pair}}` transform waits for the other of its pair.
+const PAIR_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl SfcPlugins {
+    /// `together` when the other transform of this one's pair arrived while it waited.
+    fn pair(&self) -> &'static str {
+        let (arrived, cvar) = &self.pairs;
+        let mut n = arrived.lock().unwrap();
+        *n += 1;
+        let target = n.div_ceil(2) * 2;
+        cvar.notify_all();
+        let (n, _) = cvar
+            .wait_timeout_while(n, PAIR_WAIT, |n| *n < target)
+            .unwrap();
+        if *n >= target { "together" } else { "alone" }
+    }
 }
 
 impl SfcPlugins {
@@ -173,6 +194,13 @@ impl Plugins for SfcPlugins {
                 frame: None,
             });
         }
+        let paired;
+        let template = if template.contains("{{pair}}") {
+            paired = template.replace("{{pair}}", self.pair());
+            paired.as_str()
+        } else {
+            template
+        };
         // `{{theme}}` in a template reads `theme.txt` beside it (`this.addWatchFile`).
         let theme = std::path::Path::new(id).with_file_name("theme.txt");
         let (mut template, mut watch_files) = if template.contains("{{theme}}") {
@@ -491,6 +519,32 @@ fn a_file_a_plugin_watches_recompiles_the_module_that_read_it() {
         ["/src/App.vue"]
     );
     assert!(p.chunk().contains("Theme light"), "{}", p.chunk());
+}
+
+/// A file many modules' plugins read (a Sass settings file fourteen Vuetify sheets use): its
+/// edit compiles them at once, so a plugin host that takes requests at once (sass-embedded)
+/// compiles them side by side; they went one after another, a round trip each.
+#[test]
+fn the_modules_that_read_an_edited_file_compile_at_once() {
+    let (mut p, _) = project();
+    p.project.write(
+        "src/main.js",
+        "import A from './A.vue';\nimport B from './B.vue';\nconsole.log(A, B);\n",
+    );
+    p.project
+        .write("src/A.vue", "<template>A {{theme}} {{pair}}</template>\n");
+    p.project
+        .write("src/B.vue", "<template>B {{theme}} {{pair}}</template>\n");
+    p.project.write("src/theme.txt", "dark\n");
+    p.build();
+    p.project.write("src/theme.txt", "light\n");
+    p.host.apply_changes(&[p.path("src/theme.txt")]);
+    p.build();
+    let chunk = p.chunk();
+    assert!(
+        chunk.contains("A light together") && chunk.contains("B light together"),
+        "{chunk}"
+    );
 }
 
 #[test]
