@@ -23,7 +23,7 @@ use oxc_resolver::{CompilerOptions, ResolveError, ResolveOptions, Resolver, Tsco
 
 use crate::inputs::{TsconfigFacts, in_node_modules};
 use crate::resolver::Resolvers;
-use crate::transform::{Decorators, Jsx, ScriptConfig};
+use crate::transform::{Decorators, ImportElision, Jsx, ScriptConfig};
 
 /// Finds and reads tsconfigs, with `oxc_resolver`'s cache (clear it when a tsconfig changes).
 pub struct Tsconfigs {
@@ -182,10 +182,24 @@ pub fn script_config(options: &CompilerOptions) -> ScriptConfig {
     let use_define_for_class_fields = options
         .use_define_for_class_fields
         .unwrap_or_else(|| options.target.as_deref().is_some_and(target_defines_fields));
+    let imports = if options.verbatim_module_syntax == Some(true)
+        || options.preserve_value_imports == Some(true)
+    {
+        ImportElision::Verbatim
+    } else if options
+        .imports_not_used_as_values
+        .as_deref()
+        .is_some_and(|v| v.eq_ignore_ascii_case("preserve") || v.eq_ignore_ascii_case("error"))
+    {
+        ImportElision::UnusedBindings
+    } else {
+        ImportElision::Unused
+    };
     ScriptConfig {
         jsx,
         decorators,
         use_define_for_class_fields,
+        imports,
     }
 }
 
@@ -256,6 +270,28 @@ mod tests {
                 factory: "h".into(),
                 fragment_factory: "Fragment".into()
             }
+        );
+    }
+
+    #[test]
+    fn unused_imports_go_unless_the_tsconfig_keeps_them() {
+        let imports = |json: &str| script_config(&options(json)).imports;
+        assert_eq!(imports("{}"), ImportElision::Unused);
+        assert_eq!(
+            imports(r#"{"verbatimModuleSyntax":true}"#),
+            ImportElision::Verbatim
+        );
+        assert_eq!(
+            imports(r#"{"preserveValueImports":true}"#),
+            ImportElision::Verbatim
+        );
+        assert_eq!(
+            imports(r#"{"importsNotUsedAsValues":"preserve"}"#),
+            ImportElision::UnusedBindings
+        );
+        assert_eq!(
+            imports(r#"{"verbatimModuleSyntax":false,"importsNotUsedAsValues":"remove"}"#),
+            ImportElision::Unused
         );
     }
 

@@ -1,6 +1,6 @@
 use super::*;
 use crate::testing::TempProject;
-use crate::transform::{Decorators, Jsx, ScriptConfig, compile_module};
+use crate::transform::{Decorators, ImportElision, Jsx, ScriptConfig, compile_module};
 
 const APP: &str = "import { useState } from 'react';\n\
                    export default function App() {\n  const [n] = useState(0);\n  return <p>{n}</p>;\n}\n";
@@ -106,6 +106,10 @@ fn any_change_of_text_id_or_options_is_a_miss() {
             use_define_for_class_fields: false,
             ..ScriptConfig::default()
         },
+        ScriptConfig {
+            imports: ImportElision::Verbatim,
+            ..ScriptConfig::default()
+        },
     ];
     for script in tsconfigs {
         let options = TransformOptions {
@@ -117,8 +121,8 @@ fn any_change_of_text_id_or_options_is_a_miss() {
             CompiledModule::default()
         });
     }
-    assert_eq!(compiled, 8);
-    assert_eq!(cache.stats(), CacheStats { hits: 0, misses: 8 });
+    assert_eq!(compiled, 9);
+    assert_eq!(cache.stats(), CacheStats { hits: 0, misses: 9 });
 }
 
 #[test]

@@ -227,10 +227,15 @@ fn parse(db: &dyn Db, file: SourceFile, env: PluginEnv) -> Arc<ParsedModule> {
         PluginPass::Code {
             code,
             map,
-            lang: Lang::Script(kind),
+            lang: lang @ (Lang::Script(_) | Lang::Unnamed),
             watched,
         } => {
-            let mut parsed = compile_script(db, file, path, &id, kind, &Arc::from(code));
+            let (kind, keep_imports) = match lang {
+                Lang::Script(kind) => (kind, false),
+                _ => (transform::SourceKind::Ts, true),
+            };
+            let mut parsed =
+                compile_script(db, file, path, &id, kind, keep_imports, &Arc::from(code));
             if let (Some(plugin_map), Some(ours)) = (map, parsed.map.as_deref())
                 && let Some(chained) =
                     plugin_pass::chain_map(ours, &plugin_map, db.files().root(), path)
@@ -336,7 +341,7 @@ fn parse(db: &dyn Db, file: SourceFile, env: PluginEnv) -> Arc<ParsedModule> {
             ParsedModule::failed(problem(message))
         }
         (FileClass::Script(source_kind), FileContents::Text(text)) => {
-            compile_script(db, file, path, &id, source_kind, text)
+            compile_script(db, file, path, &id, source_kind, false, text)
         }
         (FileClass::Css, FileContents::Text(text)) => {
             parsed_stylesheet(compile_stylesheet(db, path, &id, text))
@@ -401,6 +406,7 @@ fn compile_script(
     path: &Path,
     id: &str,
     kind: transform::SourceKind,
+    keep_imports: bool,
     text: &Arc<str>,
 ) -> ParsedModule {
     let script = match file.tsconfig(db) {
@@ -419,6 +425,9 @@ fn compile_script(
         Ok(script) => script.clone(),
     };
     let mut script = script;
+    if keep_imports {
+        script.imports = transform::ImportElision::Verbatim;
+    }
     if !in_node_modules(path)
         && let Some(jsx) = Project::try_get(db).and_then(|p| p.options(db).jsx.clone())
     {

@@ -49,6 +49,10 @@ pub enum PluginPass {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lang {
     Script(SourceKind),
+    /// A script whose id names no language (a `.vue` or `.mdx` file's output, a virtual
+    /// module): compiled as TypeScript, a superset, with every import kept as written, as
+    /// Vite, which runs no TS transform on it, keeps them (`ImportElision::Verbatim`).
+    Unnamed,
     Css,
 }
 
@@ -96,7 +100,7 @@ pub fn lang_of(id: &str, path: &Path, module_type: Option<&str>) -> Lang {
     }
     match FileClass::of(path) {
         FileClass::Script(kind) => Lang::Script(kind),
-        _ => Lang::Script(SourceKind::Ts),
+        _ => Lang::Unnamed,
     }
 }
 
@@ -479,7 +483,8 @@ mod tests {
     #[test]
     fn output_languages() {
         let lang = |id: &str| lang_of(id, Path::new(id), None);
-        assert_eq!(lang("/p/App.vue"), Lang::Script(SourceKind::Ts));
+        assert_eq!(lang("/p/App.vue"), Lang::Unnamed);
+        assert_eq!(lang("/p/Page.mdx"), Lang::Unnamed);
         // What the hooks said wins over the id (Vite's TS/JSX step made JS of a `.tsx`), but a
         // stylesheet request stays CSS.
         assert_eq!(
@@ -510,10 +515,7 @@ mod tests {
             ),
             Lang::Script(SourceKind::Jsx)
         );
-        assert_eq!(
-            lang("/@id/__x00__virtual:routes"),
-            Lang::Script(SourceKind::Ts)
-        );
+        assert_eq!(lang("/@id/__x00__virtual:routes"), Lang::Unnamed);
     }
 
     #[test]

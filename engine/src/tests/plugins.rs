@@ -248,8 +248,17 @@ impl Plugins for SfcPlugins {
             template.replace_range(start..(end + 2).min(template.len()), &lines.join(" "));
             watch_files.extend(files);
         }
+        // `{{side}}`: the output imports `./side.js` and uses nothing of it (an `.mdx` page's
+        // import of a module for its side effects).
+        let side = if template.contains("{{side}}") {
+            "import side from './side.js';\n"
+        } else {
+            ""
+        };
         Ok(Some(Output {
-            code: format!("import '{id}?sfc&type=style&lang.css';\nexport default {template:?};\n"),
+            code: format!(
+                "{side}import '{id}?sfc&type=style&lang.css';\nexport default {template:?};\n"
+            ),
             watch_files,
             ..Output::default()
         }))
@@ -519,6 +528,24 @@ fn a_file_a_plugin_watches_recompiles_the_module_that_read_it() {
         ["/src/App.vue"]
     );
     assert!(p.chunk().contains("Theme light"), "{}", p.chunk());
+}
+
+/// A plugin's output for a file whose id names no language (a `.vue` or `.mdx` file) keeps an
+/// import it does not use (Vite runs no TypeScript transform on it, which would drop it): the
+/// module it names runs.
+#[test]
+fn an_unused_import_in_a_plugins_output_is_kept() {
+    let (mut p, _) = project();
+    p.project
+        .write("src/App.vue", "<template>Hi {{side}}</template>\n");
+    p.project
+        .write("src/side.js", "window.sideRan = true;\nexport default 1;\n");
+    p.build();
+    let chunk = p.chunk();
+    assert!(
+        chunk.contains("__hotloop.define(\"/src/side.js\""),
+        "{chunk}"
+    );
 }
 
 /// A file many modules' plugins read (a Sass settings file fourteen Vuetify sheets use): its

@@ -150,6 +150,8 @@ pub struct ScriptConfig {
     /// Class fields are defined (`[[Define]]`, native fields) rather than assigned in the
     /// constructor (TypeScript's `useDefineForClassFields: false`). TypeScript files only.
     pub use_define_for_class_fields: bool,
+    /// Which imports the TypeScript strip removes. TypeScript files only.
+    pub imports: ImportElision,
 }
 
 impl Default for ScriptConfig {
@@ -158,8 +160,26 @@ impl Default for ScriptConfig {
             jsx: Jsx::default(),
             decorators: Decorators::Standard,
             use_define_for_class_fields: true,
+            imports: ImportElision::Unused,
         }
     }
+}
+
+/// Which imports of a TypeScript file go away with its types, as `tsc` (and Vite's transform)
+/// decides from the tsconfig.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum ImportElision {
+    /// An import none of whose bindings is used as a value (TypeScript's default).
+    #[default]
+    Unused,
+    /// Only the unused bindings; the import itself stays for its side effects
+    /// (`importsNotUsedAsValues: "preserve"`/`"error"`).
+    UnusedBindings,
+    /// Only what is written as a type (`import type`, `import { type X }`): every other import
+    /// is kept as written (`verbatimModuleSyntax`, `preserveValueImports`; create-vite's
+    /// TypeScript starters set the first). Also a plugin's output whose id names no language
+    /// (a `.vue` or `.mdx` file's, a virtual module's), which Vite runs no TS transform on.
+    Verbatim,
 }
 
 /// How JSX becomes JavaScript. Always the development flavour (`jsxDEV`, `__source`), as in

@@ -33,7 +33,7 @@ use super::interop::fold_interop;
 use super::jsx_source::drop_jsx_dev_source;
 use super::rewrite::Rewrite;
 use super::{
-    ASYNC_FACTORY_HEADER, CompiledModule, Decorators, FACTORY_HEADER, HotFacts, Jsx,
+    ASYNC_FACTORY_HEADER, CompiledModule, Decorators, FACTORY_HEADER, HotFacts, ImportElision, Jsx,
     PLAIN_ASYNC_FACTORY_HEADER, PLAIN_FACTORY_HEADER, SourceKind, TransformOptions, factory_with,
 };
 use hotloop_protocol::{Diagnostic, DiagnosticKind};
@@ -133,6 +133,11 @@ pub(crate) fn compile(
             }
             let ts = typescript::Config {
                 native_class_properties: script.use_define_for_class_fields,
+                verbatim_module_syntax: script.imports == ImportElision::Verbatim,
+                import_not_used_as_values: match script.imports {
+                    ImportElision::UnusedBindings => typescript::ImportsNotUsedAsValues::Preserve,
+                    _ => typescript::ImportsNotUsedAsValues::Remove,
+                },
                 ..Default::default()
             };
             match kind {

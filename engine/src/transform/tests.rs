@@ -1506,6 +1506,7 @@ fn script(jsx: Jsx, decorators: Decorators, use_define_for_class_fields: bool) -
         jsx,
         decorators,
         use_define_for_class_fields,
+        ..ScriptConfig::default()
     }
 }
 
@@ -1774,6 +1775,54 @@ fn use_define_for_class_fields_both_ways() {
     // TypeScript's `useDefineForClassFields: false`: a field without initializer is a type
     // declaration only.
     assert_eq!(run_script(modules, &assign), "x\n");
+}
+
+#[test]
+fn unused_imports_go_as_the_tsconfig_says() {
+    // `side.ts` and `other.ts` run when imported; `types.ts` has no `T` at run time.
+    let main = "import side from './side.ts';\nimport { other } from './other.ts';\n\
+                import type { T } from './types.ts';\nimport { type U } from './types.ts';\n\
+                const x: T = 1;\nconsole.log('main');\n";
+    let modules: &[ScriptModule<'_>] = &[
+        (
+            "/src/main.ts",
+            main,
+            &[
+                ("./side.ts", "/src/side.ts"),
+                ("./other.ts", "/src/other.ts"),
+                ("./types.ts", "/src/types.ts"),
+            ],
+        ),
+        (
+            "/src/side.ts",
+            "console.log('side');\nexport default 1;\n",
+            &[],
+        ),
+        (
+            "/src/other.ts",
+            "console.log('other');\nexport const other = 1;\n",
+            &[],
+        ),
+        ("/src/types.ts", "console.log('types');\nexport {};\n", &[]),
+    ];
+    let with = |imports: ImportElision| ScriptConfig {
+        imports,
+        ..ScriptConfig::default()
+    };
+    // TypeScript's default: an import used as a type only, or not at all, goes.
+    assert_eq!(run_script(modules, &with(ImportElision::Unused)), "main\n");
+    // `importsNotUsedAsValues: "preserve"`: the imports stay for their side effects, but not
+    // the ones written as types.
+    assert_eq!(
+        run_script(modules, &with(ImportElision::UnusedBindings)),
+        "side\nother\ntypes\nmain\n"
+    );
+    // `verbatimModuleSyntax` (create-vite's TypeScript starters): what is not written as a
+    // type stays, an inline `type` specifier's import too (as an empty import).
+    assert_eq!(
+        run_script(modules, &with(ImportElision::Verbatim)),
+        "side\nother\ntypes\nmain\n"
+    );
 }
 
 #[test]
