@@ -505,18 +505,30 @@ impl EngineHost {
 
     /// Whether module `index` of the last build has code to send: a module that stopped
     /// compiling, or one of whose static imports does not resolve (Vite's import analysis
-    /// fails its transform), keeps its last good code in the browser and is not sent; the
-    /// overlay shows why, and the fix (or the file coming back) sends it.
+    /// fails its transform) or names a module that never compiled (a plugin's `load` failed
+    /// on a new import: unplugin-icons' icon that does not exist), keeps its last good code in
+    /// the browser and is not sent; the overlay shows why, and the fix (or the file coming
+    /// back) sends it.
     pub fn has_code(&self, index: ModuleIndex) -> bool {
-        self.state
-            .as_ref()
-            .and_then(|state| state.graph.files.get(index.idx()).copied())
-            .is_some_and(|file| {
-                emitted_module(&self.db, file).is_some()
-                    && !module_deps(&self.db, file)
-                        .iter()
-                        .any(|dep| dep.is_static && dep.id.is_none())
-            })
+        let Some(state) = self.state.as_ref() else {
+            return false;
+        };
+        let compiled = |file| emitted_module(&self.db, file).is_some();
+        state.graph.files.get(index.idx()).is_some_and(|&file| {
+            compiled(file)
+                && module_deps(&self.db, file)
+                    .iter()
+                    .filter(|dep| dep.is_static)
+                    .all(|dep| match &dep.id {
+                        None => false,
+                        Some(id) => state
+                            .graph
+                            .graph
+                            .index_of(id)
+                            .and_then(|dep| state.graph.files.get(dep.idx()))
+                            .is_none_or(|&dep| compiled(dep)),
+                    })
+        })
     }
 }
 

@@ -530,6 +530,49 @@ fn a_file_a_plugin_watches_recompiles_the_module_that_read_it() {
     assert!(p.chunk().contains("Theme light"), "{}", p.chunk());
 }
 
+/// An edit that adds an import of a module a plugin fails to load (unplugin-icons' icon that
+/// does not exist) is not sent: the importer keeps its last good code in the page, whose
+/// overlay shows the plugin's error; the module coming right sends both.
+#[test]
+fn an_edit_importing_a_module_that_fails_to_load_keeps_the_last_good_module() {
+    use crate::telemetry::UpdateOutcome;
+    use crate::update::{Cause, prepare};
+    let (mut p, plugins) = project();
+    p.project.write(
+        "src/main.js",
+        "import App from './App.vue';\nconsole.log(App);\nimport.meta.hot.accept();\n",
+    );
+    p.build();
+    plugins.flaky_fails.store(true, Ordering::SeqCst);
+    p.project.write(
+        "src/main.js",
+        "import App from './App.vue';\nimport flaky from 'virtual:flaky';\nconsole.log(App, flaky);\nimport.meta.hot.accept();\n",
+    );
+    p.host.apply_changes(&[p.path("src/main.js")]);
+    let files = ["src/main.js".to_string()];
+    let broken = prepare(&mut p.host, Cause::Edit { files: &files }, 1);
+    assert!(broken.frame.is_none(), "nothing sent");
+    assert!(
+        matches!(broken.outcome, UpdateOutcome::Errors { count: 1 }),
+        "{:?}",
+        broken.outcome
+    );
+    // The plugin can load it now; the next edit compiles it again, and both go.
+    plugins.flaky_fails.store(false, Ordering::SeqCst);
+    p.project.write(
+        "src/main.js",
+        "import App from './App.vue';\nimport flaky from 'virtual:flaky';\nconsole.log(App, flaky, 2);\nimport.meta.hot.accept();\n",
+    );
+    p.host.apply_changes(&[p.path("src/main.js")]);
+    let fixed = prepare(&mut p.host, Cause::Edit { files: &files }, 2);
+    assert!(fixed.frame.is_some(), "the fix is sent");
+    assert!(
+        matches!(fixed.outcome, UpdateOutcome::Hot { .. }),
+        "{:?}",
+        fixed.outcome
+    );
+}
+
 /// A plugin's output for a file whose id names no language (a `.vue` or `.mdx` file) keeps an
 /// import it does not use (Vite runs no TypeScript transform on it, which would drop it): the
 /// module it names runs.
