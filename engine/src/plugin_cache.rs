@@ -44,11 +44,12 @@ pub(crate) enum Answer {
     Untouched,
     /// Their output (a `load` and the `transform`s over it, or the `transform`s alone).
     Code(Kept),
-    /// A hook failed; `loaded` is what `load` gave before (the text the error's frame is in),
-    /// `watch_files` what it asked to watch.
+    /// A hook failed; `loaded` is what `load` gave before (the text the error's frame is in)
+    /// with its map back to the file (plugin-vue's block map), `watch_files` what it asked to
+    /// watch.
     Failed {
         error: PluginError,
-        loaded: Option<String>,
+        loaded: Option<(String, Option<String>)>,
         watch_files: Vec<PathBuf>,
     },
     /// A virtual module no `load` answered for.
@@ -123,7 +124,7 @@ pub(crate) fn ask(
             Ok(output) => output,
             Err(error) => {
                 let (loaded, watch_files) = match loaded {
-                    Some(output) => (Some(output.code), output.watch_files),
+                    Some(output) => (Some((output.code, output.map)), output.watch_files),
                     None => (None, Vec::new()),
                 };
                 return Answer::Failed {

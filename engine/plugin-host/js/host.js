@@ -276,8 +276,15 @@ function rollupError(e, plugin, hook, id, code) {
   }
   // One frame: a message that holds its own (compiler-sfc's) gives it up; the error's
   // `frame`, else one made here at `loc` (hotloop's format), else the message's is shown.
-  const [message, ownFrame] = splitMessageFrame(err.message);
+  let [message, ownFrame] = splitMessageFrame(err.message);
   let frame = e?.frame || null;
+  // A frame that is the message (Vite's Sass errors: both are Sass's formatted report): its
+  // first line is the message, the rest the frame, each said once.
+  if (frame && frame.trim() === message.trim()) {
+    const nl = message.indexOf('\n');
+    frame = nl > 0 ? message.slice(nl + 1) : null;
+    message = nl > 0 ? message.slice(0, nl) : message;
+  }
   if (!frame && loc && typeof code === 'string') frame = codeFrame(code, loc.line, loc.column);
   frame ||= ownFrame;
   return {

@@ -189,6 +189,8 @@ export default { plugins: [{
   transform(code, id) {
     if (id.endsWith('bad.js')) this.error('no semicolons here', code.indexOf(';'))
     if (id.endsWith('throw.js')) { const e = new SyntaxError('Unexpected token'); e.loc = { line: 2, column: 4, file: id }; throw e }
+    // Vite's Sass errors: the message and the frame are both Sass's formatted report.
+    if (id.endsWith('sassy.js')) { const report = '[sass] Error: expected ")".\n  ╷\n2 │ b c\n  ╵'; throw Object.assign(new Error(report), { frame: report }) }
   },
 }] }
 "#;
@@ -213,6 +215,12 @@ export default { plugins: [{
     );
     assert_eq!(e.loc, Some((2, 5)));
     assert!(e.frame.unwrap().contains("2 | b c"));
+    // A frame that is the message: said once, the first line as the message.
+    let e = host
+        .transform(&p.path("src/sassy.js"), "a\nb c\n")
+        .unwrap_err();
+    assert_eq!(e.message, "[sass] Error: expected \")\".");
+    assert_eq!(e.frame.as_deref(), Some("  ╷\n2 │ b c\n  ╵"));
     // The host survives a plugin's error.
     assert!(host.transform(&p.path("src/ok.js"), "x").unwrap().is_none());
 }

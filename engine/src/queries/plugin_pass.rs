@@ -174,29 +174,37 @@ pub fn run(db: &dyn Db, file: SourceFile, id: &str, text: &Arc<str>, env: Plugin
             error,
             loaded,
             watch_files,
-        } => failed(
-            db,
-            path,
-            id,
-            loaded.as_deref().unwrap_or(text),
-            &error,
-            &watch_files,
-        ),
+        } => failed(db, path, id, text, loaded, &error, &watch_files),
     }
 }
 
-/// A hook's failure as the module's diagnostic (`text`: what the hook saw), with the files
-/// it watched and, for an error in another file (a partial), that file: the diagnostic names
-/// it and its frame comes from its text.
+/// A hook's failure as the module's diagnostic (`text`: the module's text, or what `loaded`
+/// gave, which the hook saw), with the files it watched and, for an error in another file (a
+/// partial), that file: the diagnostic names it and its frame comes from its text. An error in
+/// what a `load` cut out of the module's own file (an SFC's `<style lang="scss">` block) is
+/// placed in that file through the load's map, as Vite places it.
 fn failed(
     db: &dyn Db,
     path: &Path,
     id: &str,
     text: &str,
+    loaded: Option<(String, Option<String>)>,
     error: &PluginError,
     watch_files: &[PathBuf],
 ) -> PluginPass {
     let mut watched = depend_on(db, watch_files);
+    let (text, load_map) = match &loaded {
+        Some((code, map)) => (code.as_str(), map.as_deref()),
+        None => (text, None),
+    };
+    if let Some(in_file) = in_loaded_file(db, path, error, load_map) {
+        watched.push(in_file.file);
+        let id = db.files().module_id(in_file.file.path(db));
+        return PluginPass::Failed {
+            diagnostic: diagnostic(&id, &in_file.text, &in_file.error),
+            watched,
+        };
+    }
     let diagnostic = match error_file(db, path, error) {
         Some(file) => {
             watched.push(file);
@@ -288,14 +296,7 @@ pub fn run_for_asset(db: &dyn Db, path: &Path, id: &str, env: PluginEnv) -> Plug
             error,
             loaded,
             watch_files,
-        } => failed(
-            db,
-            path,
-            id,
-            loaded.as_deref().unwrap_or(""),
-            &error,
-            &watch_files,
-        ),
+        } => failed(db, path, id, "", loaded, &error, &watch_files),
     }
 }
 
@@ -347,6 +348,68 @@ fn depend_on(db: &dyn Db, files: &[std::path::PathBuf]) -> Vec<SourceFile> {
 
 /// The file a plugin's error names when it is not the module's own (a Sass partial): the
 /// failed compile depends on it, so the fix, which edits that file, compiles the module again.
+/// An error placed in the module's own file (see [`failed`]): that file, its text, and the
+/// error at the place the load's map gives, with no frame of its own (the plugin's shows the
+/// block's lines).
+struct InLoadedFile {
+    file: SourceFile,
+    text: Arc<str>,
+    error: PluginError,
+}
+
+/// The error of a query sub-module (`App.vue?vue&type=style&index=0&lang.scss`) at a place in
+/// what its `load` gave, placed in its file (`App.vue`) through the load's map when the map's
+/// source is that file.
+fn in_loaded_file(
+    db: &dyn Db,
+    path: &Path,
+    error: &PluginError,
+    load_map: Option<&str>,
+) -> Option<InLoadedFile> {
+    let (base, _) = crate::files::split_query(path)?;
+    let (line, column) = error.loc?;
+    let named = error
+        .id
+        .as_deref()
+        .map(|id| id.split(['?', '#']).next().unwrap_or(id));
+    if named.is_some_and(|named| Path::new(named) != base && Path::new(named) != path) {
+        return None;
+    }
+    let map = swc_sourcemap::SourceMap::from_slice(load_map?.as_bytes()).ok()?;
+    let token = map.lookup_token(line.checked_sub(1)?, column.saturating_sub(1))?;
+    let source = Path::new(token.get_source()?);
+    let source_is_base = source == base
+        || base
+            .file_name()
+            .is_some_and(|name| source == Path::new(name))
+        || base.ends_with(source.strip_prefix("/").unwrap_or(source));
+    if !source_is_base {
+        return None;
+    }
+    // The token starts at or before the place: the rest of the way, on its line or below.
+    let (dst_line, dst_col) = (token.get_dst_line(), token.get_dst_col());
+    let src_line = token.get_src_line() + (line - 1 - dst_line);
+    let src_col = if line - 1 == dst_line {
+        token.get_src_col() + (column.saturating_sub(1) - dst_col)
+    } else {
+        column.saturating_sub(1)
+    };
+    let file = depend_on(db, &[base]).pop()?;
+    let text = match file.contents(db) {
+        crate::inputs::FileContents::Text(text) => text.clone(),
+        _ => return None,
+    };
+    Some(InLoadedFile {
+        file,
+        text,
+        error: PluginError {
+            loc: Some((src_line + 1, src_col + 1)),
+            frame: None,
+            ..error.clone()
+        },
+    })
+}
+
 fn error_file(db: &dyn Db, path: &Path, error: &PluginError) -> Option<SourceFile> {
     let file = Path::new(error.id.as_deref()?.split(['?', '#']).next()?);
     if file == path || !file.is_absolute() {

@@ -84,6 +84,37 @@ fn load_error(id: &str, message: &str) -> PluginError {
     }
 }
 
+/// A source map whose `lines` output lines are the lines of `file` from line `start` (0-based)
+/// on, column for column.
+fn block_map(file: &str, start: usize, lines: usize) -> String {
+    fn vlq(value: i64) -> String {
+        const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut v = if value < 0 {
+            (-value << 1) | 1
+        } else {
+            value << 1
+        };
+        let mut out = String::new();
+        loop {
+            let mut digit = v & 31;
+            v >>= 5;
+            if v > 0 {
+                digit |= 32;
+            }
+            out.push(B64[digit as usize] as char);
+            if v == 0 {
+                return out;
+            }
+        }
+    }
+    let mut mappings = format!("AA{}A", vlq(start as i64));
+    for _ in 1..lines.max(1) {
+        mappings.push_str(";AACA");
+    }
+    serde_json::json!({ "version": 3, "sources": [file], "names": [], "mappings": mappings })
+        .to_string()
+}
+
 fn block<'a>(text: &'a str, tag: &str) -> &'a str {
     let open = format!("<{tag}>");
     let close = format!("</{tag}>");
@@ -167,18 +198,45 @@ impl Plugins for SfcPlugins {
         if text.contains("NOTHING") {
             return Ok(None);
         }
+        let style = block(&text, "style");
+        // The block's map back to its lines in the file (compiler-sfc's `block.map`), when the
+        // file asks for it (`/* mapped */` in the block).
+        let map = style.contains("/* mapped */").then(|| {
+            let start = text
+                .find("<style>")
+                .map_or(0, |at| text[..at].lines().count());
+            block_map(file, start, style.lines().count())
+        });
         Ok(Some(Output {
-            code: block(&text, "style").to_string(),
+            code: style.to_string(),
+            map,
             ..Output::default()
         }))
     }
 
-    fn wants_transform(&self, id: &str, _code: &str) -> bool {
-        id.ends_with(".vue")
+    fn wants_transform(&self, id: &str, code: &str) -> bool {
+        // (A style block only when it has an error: as a `code` filter would have it.)
+        id.ends_with(".vue") || (id.ends_with("&lang.css") && code.contains("BAD"))
     }
 
     fn transform(&self, id: &str, code: &str) -> Result<Option<Output>, PluginError> {
         self.asked.fetch_add(1, Ordering::SeqCst);
+        // A style block's preprocessor (Sass's): `BAD` is an error at its place in the block.
+        if id.ends_with("&lang.css") {
+            let Some(at) = code.find("BAD") else {
+                return Ok(None);
+            };
+            let line = code[..at].matches('\n').count() as u32 + 1;
+            let column = (at - code[..at].rfind('\n').map_or(0, |nl| nl + 1)) as u32 + 1;
+            return Err(PluginError {
+                plugin: "sass".into(),
+                hook: "transform".into(),
+                id: Some(id.split('?').next().unwrap_or(id).into()),
+                message: "expected \")\"".into(),
+                loc: Some((line, column)),
+                frame: Some(format!("{line} │ (the block's own line)")),
+            });
+        }
         let template = block(code, "template");
         if let Some(at) = ["boom", "BOOM", "NOTHING"]
             .iter()
@@ -570,6 +628,31 @@ fn an_edit_importing_a_module_that_fails_to_load_keeps_the_last_good_module() {
         matches!(fixed.outcome, UpdateOutcome::Hot { .. }),
         "{:?}",
         fixed.outcome
+    );
+}
+
+/// An error a style block's preprocessor reports at a line of the block is placed at the line
+/// of the file (through the block's map, as Vite places it), with hotloop's frame of the file.
+#[test]
+fn an_error_in_a_loaded_block_is_placed_in_its_file() {
+    let (mut p, _) = project();
+    p.project.write(
+        "src/App.vue",
+        "<template>Hi</template>\n\n<style>/* mapped */\n.a {\n  color: BAD;\n}\n</style>\n",
+    );
+    p.build();
+    let diagnostics = p.host.diagnostics();
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    let d = &diagnostics[0];
+    assert_eq!(
+        (d.file.as_str(), d.line, d.column),
+        ("/src/App.vue", 5, 10),
+        "{d:?}"
+    );
+    assert!(
+        d.code_frame.contains("5 |   color: BAD;") && !d.code_frame.contains("block's own"),
+        "{}",
+        d.code_frame
     );
 }
 
