@@ -291,8 +291,21 @@ describe('a vite.config.ts with an alias, resolve, CSS Modules and JSON options,
     assert.ok(tab.navigations > reloads, 'the page reloaded');
   });
 
-  test("a plugin's logger.info shows in hotloop's output", async () => {
+  test("a plugin's logger.info and console.log show in hotloop's output", async () => {
     await server.untilLine(/\[vite\] fixture: middlewares ready/);
+    await server.untilLine(/fixture: console\.log from a plugin/);
+  });
+
+  test("server.httpServer: it listens on hotloop's port, and a WebSocket upgrade hotloop does not take reaches its listeners", async () => {
+    await server.untilLine(new RegExp(`fixture: httpServer listening on ${server.port}\\b`));
+    const message = await tab.page.evaluate(() => new Promise((resolve, reject) => {
+      const socket = new WebSocket(`ws://${location.host}/__fixture/ws`);
+      socket.onmessage = (e) => resolve(e.data);
+      socket.onerror = () => reject(new Error('the WebSocket failed'));
+    }));
+    assert.equal(message, "hello from a plugin's upgrade");
+    // hotloop's own socket still works: the page is connected and an edit below updates it.
+    assert.ok(tab.log.includes('[hmr] connected'));
   });
 
   test('a stylesheet index.html links that a middleware serves is no error, and applies', async () => {

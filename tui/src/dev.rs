@@ -201,6 +201,10 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         tracing::warn!("{warning}");
     }
     let addr = bound.local_addr();
+    // The plugins' `server.httpServer` listens with it.
+    if let Some(vite) = &vite {
+        vite.host.listening(addr.port(), bound.scheme() == "https");
+    }
     // Bound to every interface: the URL that opens on this machine.
     let local = match addr.ip() {
         IpAddr::V4(ip) if ip.is_unspecified() => {

@@ -62,6 +62,7 @@ import { scriptStep } from './script-step.js';
 import { OwnWrites } from './own-writes.js';
 import { ModuleGraph } from './module-graph.js';
 import { nativeEntries, proxyLayers } from './proxy.js';
+import { PageServer } from './page-server.js';
 import { askPre, idUrl, listen as listenMiddlewares, markClientWanted, normalizeRoute, routeMatches } from './middlewares.js';
 
 const IS_WORKER = !isMainThread && !!workerData?.hotloopPluginWorker;
@@ -131,6 +132,8 @@ const state = {
   scriptStep: null, // Vite's TS/JSX transform for the normal and post plugins (`script-step.js`)
   // file → { code, error }: the text whose hot update threw, and that error (`hotUpdate`).
   failedHotUpdates: new Map(),
+  httpServer: null, // `server.httpServer` of the loaded config (`page-server.js`)
+  listening: null, // { port, https } of hotloop's server once it listens (`listening`)
 };
 
 function warn(plugin, hook, message) {
@@ -661,14 +664,19 @@ const VITE_EXTENSIONS = ['.mjs', '.js', '.mts', '.ts', '.jsx', '.tsx', '.json'];
 const ANSI_ESCAPE = /\x1b\[[0-9;]*m/g;
 
 function makeLogger() {
-  const log = (level) => (msg) => notify('log', { level, message: String(msg).replace(ANSI_ESCAPE, '') });
+  // (An empty message, a blank line in Vite's terminal, is no log line: vite-plugin-mock-dev-
+  // server's `logger.warn('')`.)
+  const text = (msg) => String(msg).replace(ANSI_ESCAPE, '');
+  const log = (level) => (msg) => {
+    if (text(msg).trim()) notify('log', { level, message: text(msg) });
+  };
   const warnedOnce = new Set();
   const logger = {
     hasWarned: false,
     info: log('info'),
     warn: (msg) => {
       logger.hasWarned = true;
-      notify('warning', { plugin: current.plugin, hook: current.hook, message: String(msg).replace(ANSI_ESCAPE, '') });
+      if (text(msg).trim()) notify('warning', { plugin: current.plugin, hook: current.hook, message: text(msg) });
     },
     warnOnce: (msg) => {
       if (warnedOnce.has(msg)) return;
@@ -684,6 +692,8 @@ function makeLogger() {
 
 async function loadConfig(body) {
   const { root, configFile, code, mode: modeIn, nativePlugins = [], modules = [], stamp = '' } = body;
+  // Where hotloop's server listens, when it did before this host started (a restart).
+  if (body.listening) state.listening = body.listening;
   if (!IS_WORKER) {
     stopWorkers();
     pool.options = body.workers ?? null;
@@ -954,6 +964,7 @@ async function loadConfig(body) {
   });
   // A worker's handlers go nowhere; their routes (the primary's) say what it asks the primary.
   if (IS_WORKER) state.middlewares = middlewares;
+  setImmediate(announceListening);
   return {
     root: resolvedRoot,
     base,
@@ -1001,8 +1012,24 @@ async function loadConfig(body) {
     // must keep running for it.
     // (or to the files: `server.watcher` listeners hear of every file hotloop sees change)
     listensToPages: !IS_WORKER && ([...(state.wsListeners?.values() ?? [])].some((l) => l.length > 0)
-      || (state.watcher?.eventNames().length ?? 0) > 0),
+      || (state.watcher?.eventNames().length ?? 0) > 0
+      || (state.httpServer?.listenerCount('upgrade') ?? 0) > 0),
   };
+}
+
+/**
+ * hotloop's server listens (`state.listening`): the plugins' `server.httpServer` says so (its
+ * `listening` event, `address()`) and `server.resolvedUrls` has the page's URL. After the
+ * config's answer, as node's server listens after `configureServer`.
+ */
+function announceListening() {
+  const at = state.listening;
+  if (!at || !state.httpServer || IS_WORKER) return;
+  if (state.server) {
+    const base = state.config?.base ?? '/';
+    state.server.resolvedUrls = { local: [`${at.https ? 'https' : 'http'}://localhost:${at.port}${base}`], network: [] };
+  }
+  state.httpServer.listeningAt(at.port);
 }
 
 /**
@@ -1013,7 +1040,9 @@ async function loadConfig(body) {
 async function middlewaresAnswer(middlewares) {
   state.middlewares = middlewares;
   state.middlewareEndpoint = null;
-  if (!middlewares.pre.length && !middlewares.post.length) return null;
+  // (A plugin that only listens for WebSocket upgrades needs the loopback server too.)
+  const upgrades = (state.httpServer?.listenerCount('upgrade') ?? 0) > 0;
+  if (!middlewares.pre.length && !middlewares.post.length && !upgrades) return null;
   state.middlewareServer ??= listenMiddlewares(
     () => state.middlewares,
     (plugin, err) => warn(plugin, 'middleware', `a server.middlewares handler failed: ${err?.stack ?? err}`),
@@ -1023,6 +1052,7 @@ async function middlewaresAnswer(middlewares) {
       return prev;
     },
     (prev) => { current = prev; },
+    () => state.httpServer,
   );
   const { port, token } = await state.middlewareServer;
   if (middlewares.pre.length) state.middlewareEndpoint = { port, token };
@@ -1111,6 +1141,8 @@ function clientGone({ client: id }) {
 }
 
 function makeServer(config, middlewares) {
+  // A new config's plugins get a server of their own; it listens once hotloop's does.
+  state.httpServer = new PageServer();
   const listeners = new Map();
   state.wsListeners = listeners;
   state.wsClients = new Map();
@@ -1172,7 +1204,7 @@ function makeServer(config, middlewares) {
     watcher,
     moduleGraph,
     environments: { client: state.environment, ssr: state.ssrEnvironment },
-    httpServer: null,
+    httpServer: state.httpServer,
     resolvedUrls: null,
     restart: async () => warn(current.plugin, current.hook, 'server.restart() is not supported: edit the config to restart'),
     // Compiled again and sent to the pages as an edit of it would be (unplugin-vue-router's
@@ -1450,6 +1482,10 @@ function onFrame(f) {
   } else if (f.kind === 'notification') {
     if (f.method === 'clientEvent' && !IS_WORKER) onClientEvent(f.body ?? {});
     if (f.method === 'clientGone' && !IS_WORKER) clientGone(f.body ?? {});
+    if (f.method === 'listening' && !IS_WORKER) {
+      state.listening = f.body ?? null;
+      announceListening();
+    }
     if (f.method === 'moduleGraph') {
       // Every thread's plugins read the graph (plugin-vue's hot update runs in a file's worker).
       moduleGraph.setEdges(f.body ?? {});

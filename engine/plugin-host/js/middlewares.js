@@ -20,6 +20,8 @@
 //   as Vite's own middlewares after it would.
 // - `next(err)` or a throw with no error handler left: a 500 naming the plugin, and a
 //   warning.
+// - A WebSocket upgrade hotloop does not take itself (its own socket, a proxied path) comes
+//   here too, with the token: the plugins' `server.httpServer` `upgrade` listeners get it.
 //
 // The stack follows connect (which Vite uses): a route prefix matches at a `/` or `.`
 // boundary, case-insensitively, and is stripped from `req.url` while its handler runs
@@ -135,7 +137,7 @@ export function runStack(stack, req, res, done, enter = () => {}, leave = () => 
  * The loopback server: `stacks()` gives `{ pre, post }` at the time of each request (a config
  * reload replaces them); `onError(plugin, err)` reports a handler's failure.
  */
-export async function listen(stacks, onError, enter, leave) {
+export async function listen(stacks, onError, enter, leave, upgrades = () => null) {
   const token = crypto.randomBytes(16).toString('hex');
   const server = http.createServer((req, res) => {
     // Only hotloop, which checked the request's Host and Origin, may ask: a page that reaches
@@ -172,6 +174,19 @@ export async function listen(stacks, onError, enter, leave) {
       if (req.url !== req.originalUrl && req.url.startsWith('/')) res.setHeader('x-hotloop-url', req.url);
       res.end();
     }, enter, leave));
+  });
+  // A WebSocket upgrade hotloop does not take itself: the plugins' `server.httpServer`
+  // listeners (`upgrades()`: the `PageServer`, `page-server.js`), as node's server emits it.
+  server.on('upgrade', (req, socket, head) => {
+    if (req.headers['x-hotloop-token'] !== token) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      return;
+    }
+    delete req.headers['x-hotloop-token'];
+    delete req.headers['x-hotloop-middleware'];
+    const target = upgrades();
+    if (target) target.upgrade(req, socket, head);
+    else socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
   });
   server.keepAliveTimeout = 60_000;
   await new Promise((resolve, reject) => {

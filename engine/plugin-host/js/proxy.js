@@ -128,7 +128,7 @@ function handler(key, options, matches, warn) {
     forwarded.on('error', (e) => {
       warn(`http proxy error: ${url}: ${e?.message ?? e}`);
       if (!res.headersSent && !res.writableEnded) {
-        res.writeHead(500, { 'content-type': 'text/plain' });
+        res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' });
         res.end(`http proxy error: ${e?.message ?? e}`);
       } else res.destroy();
     });

@@ -98,6 +98,7 @@
 //! | `js/tailwind.js` | Tailwind CSS v4's source scanner (`@tailwindcss/oxide`'s `Scanner`) kept across a stylesheet's recompiles when the sources are the same, and brought up to date from hotloop's `filesChanged` (only the changed sources extracted; a walk when files came or went): a component or stylesheet edit costs Tailwind's compile, not a walk of every source (patched before the config imports Tailwind) |
 //! | `js/proxy.js` | `server.proxy` entries hotloop's own proxy cannot express (a RegExp key; `rewrite`, `bypass`, `headers`, `auth`, `xfwd`, `secure: false`) as a `pre` middleware after the plugins' own, forwarding with node's `http`/`https`; the others are left to `engine/server/src/proxy.rs` |
 //! | `js/module-graph.js` | Vite's module graph as plugins read it (`ModuleNode`s by id, URL and file), with the page's import edges hotloop sends (`Plugins::module_graph`: all of them to a new process or config, then what changed; a worker gets the primary's when it is ready) |
+//! | `js/page-server.js` | `server.httpServer` as plugins use it: `listening`/`address()` once hotloop's server listens (`PluginHost::listening`), the WebSocket upgrades hotloop does not take itself emitted as its `upgrade` events (vite-plugin-mock-dev-server's file watching and WebSocket mocks) |
 //! | `js/own-writes.js` | the plugins' own writes told apart from the user's: a file written while the plugins heard of it is not told back to them (a `watchChange` that appends to a log in the root no longer loops) |
 //! | `js/profile.js` | the host's own CPU profile (`HOTLOOP_PLUGIN_HOST_PROFILE=DIR`: a `.cpuprofile` per burst of requests, written after 2 s without one, and its frame and pipe-write counts on stderr) |
 //! | `js/middlewares.js`, `js/errors.js` | `server.middlewares` handlers run connect-style on a loopback HTTP server (`pre`/`post`, the contract with `engine/server/src/middlewares.rs` in its header; the `pre` ones asked first for a page's virtual module at its `/@id/` URL, as Vite serves it, their answer `fromMiddleware`); a message's own code frame split off (one frame per error) |
@@ -380,6 +381,8 @@ pub struct PluginHost {
     round_trips: AtomicU64,
     /// Hook requests sent so far (`Plugins::hooks_answered`).
     hook_calls: AtomicU64,
+    /// Where the dev server listens (`PluginHost::listening`): the port, and whether over TLS.
+    listening: Mutex<Option<(u16, bool)>>,
     /// Query sub-modules' answers that came with their importer's `resolveIds` (`preload.rs`).
     preloads: preload::Preloads,
     /// Part of the fingerprint: a new host may answer differently.
@@ -445,6 +448,7 @@ impl PluginHost {
             events_rx,
             custom: Default::default(),
             round_trips: AtomicU64::new(0),
+            listening: Mutex::new(None),
             hook_calls: AtomicU64::new(0),
             preloads: Default::default(),
             scripts_hash,
@@ -514,6 +518,18 @@ impl PluginHost {
             return None;
         }
         cur.loaded.as_ref()?.middlewares.clone()
+    }
+
+    /// The dev server listens on `port` of 127.0.0.1 (`https`: over TLS): the plugins'
+    /// `server.httpServer` emits `listening` and answers `address()`, `server.resolvedUrls`
+    /// names the page (`js/page-server.js`). Told to the running host now and to every host
+    /// started later with its config.
+    pub fn listening(&self, port: u16, https: bool) {
+        *self.listening.lock().unwrap_or_else(|p| p.into_inner()) = Some((port, https));
+        let proc = self.lock().proc.clone();
+        if let Some(proc) = proc.filter(|p| !p.is_dead()) {
+            proc.notify("listening", &json!({ "port": port, "https": https }));
+        }
     }
 
     /// Starts the host again (config reloaded) if it died; a no-op while it runs. The engine's
@@ -608,6 +624,11 @@ impl PluginHost {
             "modules": input.modules,
             "stamp": input.stamp,
             "workers": { "count": self.workers.count, "after": self.workers.after },
+            "listening": self
+                .listening
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .map(|(port, https)| json!({ "port": port, "https": https })),
         });
         let path = input.path.display().to_string();
         let value = self

@@ -26,7 +26,7 @@ pub const MIN_NODE_MAJOR: u32 = 20;
 /// Lines of the child's stderr kept for a crash report.
 const STDERR_TAIL: usize = 40;
 
-const SCRIPTS: [(&str, &str); 13] = [
+const SCRIPTS: [(&str, &str); 14] = [
     ("host.js", include_str!("../js/host.js")),
     ("protocol.js", include_str!("../js/protocol.js")),
     ("config.js", include_str!("../js/config.js")),
@@ -40,6 +40,7 @@ const SCRIPTS: [(&str, &str); 13] = [
     ("own-writes.js", include_str!("../js/own-writes.js")),
     ("module-graph.js", include_str!("../js/module-graph.js")),
     ("proxy.js", include_str!("../js/proxy.js")),
+    ("page-server.js", include_str!("../js/page-server.js")),
 ];
 
 /// Checks `node --version` (≥ [`MIN_NODE_MAJOR`]); the error names `needed_by`.
@@ -317,7 +318,10 @@ impl Proc {
             .spawn(move || {
                 for line in BufReader::new(stderr).lines() {
                     let Ok(line) = line else { break };
-                    tracing::info!(target: "hotloop::plugin_host", pid, "{line}");
+                    // What the plugins print (`console.log`, `console.error`, Node's warnings),
+                    // shown as Vite's terminal shows it: under the plugins' log target, which
+                    // the binary shows by default.
+                    tracing::info!(target: "hotloop::plugins", pid, "{line}");
                     let mut t = tail.stderr_tail.lock().unwrap_or_else(|p| p.into_inner());
                     if t.len() == STDERR_TAIL {
                         t.pop_front();

@@ -17,8 +17,9 @@
 //! `resolveIds` with `subModules` also answers the importer's own query sub-modules'
 //! `loadTransform` as `preload`, see `preload.rs`), the host asks hotloop to resolve
 //! (`resolve`, for `this.resolve`'s fallback to hotloop's own resolver). Ids are per sender.
-//! The host sends notifications (`warning`, `custom`, `log`, `workers`); hotloop sends one,
-//! `filesChanged` (`{ changed, structural }`, after a batch of edits, before the build). An error's body is a Rollup-shaped
+//! The host sends notifications (`warning`, `custom`, `log`, `workers`); hotloop sends
+//! `filesChanged` (`{ changed, structural }`, after a batch of edits, before the build) and
+//! `listening` (`{ port, https }`, once the dev server listens), among others. An error's body is a Rollup-shaped
 //! error object (`{ plugin, hook, id, message, loc: { line, column }, frame }`).
 
 use std::io::{self, Read, Write};

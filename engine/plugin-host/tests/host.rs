@@ -2235,3 +2235,38 @@ export default { plugins: [{
         Some(vec![file.clone()])
     );
 }
+
+/// `server.httpServer` is there (vite-plugin-mock-dev-server sets up its file watching only
+/// then) and says where hotloop's server listens once told (`listening`), as node's server does
+/// after `configureServer`: its `listening` event, `address()`, `server.resolvedUrls`. A host
+/// started after the server (a restart) is told with its config.
+#[test]
+fn the_plugins_http_server_listens_where_hotloop_does() {
+    let config = r#"
+export default { plugins: [{
+  name: 'listener',
+  configureServer(server) {
+    if (!server.httpServer) throw new Error('no httpServer');
+    server.httpServer.once('listening', () => {
+      server.config.logger.info(`listening on ${server.httpServer.address().port} at ${server.resolvedUrls.local[0]}`);
+    });
+  },
+}] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let (host, _) = start(&p, "vite.config.mjs");
+    let events = host.events();
+    host.listening(4321, true);
+    let logged = |e: &HostEvent| {
+        matches!(e, HostEvent::Log { message, .. }
+            if message == "listening on 4321 at https://localhost:4321/")
+    };
+    wait_event(&events, logged);
+    // A new host (the config loaded again after a crash) hears it with its config.
+    let pid = host.pid().expect("running");
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+    wait_gone(pid);
+    host.ensure_running().unwrap();
+    wait_event(&events, logged);
+}

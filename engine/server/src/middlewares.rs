@@ -113,12 +113,16 @@ fn refused_method(state: &AppState, request: &Request) -> bool {
 }
 
 /// Middleware: the `pre` handlers, then hotloop (and, for a method hotloop does not serve,
-/// the `post` handlers, then a 405).
+/// the `post` handlers, then a 405). A WebSocket upgrade hotloop does not take itself goes to
+/// the plugins' `server.httpServer` (see [`upgrade`]).
 pub(crate) async fn layer(
     State(state): State<Arc<AppState>>,
     request: Request,
     next: Next,
 ) -> Response {
+    if request.headers().contains_key(header::UPGRADE) {
+        return upgrade(&state, request, next).await;
+    }
     let Some(handlers) = current(&state, &request) else {
         // The Host guard lets every method through while there are handlers; without them
         // now (the host is down), hotloop takes GET and HEAD only, as it does by default.
@@ -145,6 +149,49 @@ pub(crate) async fn layer(
     };
     add_missing(response.headers_mut(), &set);
     response
+}
+
+/// A WebSocket upgrade that is not hotloop's own (`/_hotloop/ws`) nor a proxied path's goes to
+/// the plugin host, which emits it as its `server.httpServer`'s `upgrade` event (a WebSocket
+/// mock, a dev socket.io server) or refuses it (404): Vite's server emits every upgrade it
+/// does not take itself. Without the host (no handlers, none listening, the host down) hotloop
+/// answers as before.
+async fn upgrade(state: &AppState, mut request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    if path.starts_with("/_hotloop/") || state.proxy.rule_for(path).is_some() {
+        return next.run(request).await;
+    }
+    let Some(handlers) = state.middlewares.as_ref().and_then(|source| (source.0)()) else {
+        return next.run(request).await;
+    };
+    let Ok(authority) = Authority::try_from(format!("127.0.0.1:{}", handlers.port)) else {
+        return next.run(request).await;
+    };
+    if let Ok(token) = HeaderValue::from_str(&handlers.token) {
+        request
+            .headers_mut()
+            .insert(HeaderName::from_static(TOKEN), token);
+    }
+    let target = Target {
+        authority: &authority,
+        base: "",
+        keep_host: true,
+    };
+    match forward_to(state, target, request).await {
+        Ok(response) | Err(Forward::Refused(response)) => response,
+        Err(Forward::Unreachable(error)) => {
+            tracing::warn!(
+                "the plugins' server could not be reached on {authority} for a WebSocket \
+                 upgrade ({})",
+                super::proxy::error_chain(&error)
+            );
+            (
+                StatusCode::BAD_GATEWAY,
+                "hotloop: the plugin host did not answer this WebSocket upgrade",
+            )
+                .into_response()
+        }
+    }
 }
 
 /// The `post` handlers for a request hotloop has no answer for: their response, or the request
