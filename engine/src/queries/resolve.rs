@@ -574,6 +574,11 @@ fn reason(importer: &Path, specifier: &str, error: &ResolveError) -> String {
             specifier.trim_start_matches("node:")
         ),
         ResolveError::NotFound(_) => match package_name(specifier) {
+            // `@/components/Nope`, `~/utils`: no npm package is named so.
+            Some(package) if !npm_name(package) => format!(
+                "no such file ('{package}' names no npm package: if it is an alias, the config's \
+                 resolve.alias or the tsconfig's paths, its target is not there)"
+            ),
             Some(package) if !package_installed(importer, package) => {
                 format!("package '{package}' is not installed (run `npm install {package}`)")
             }
@@ -581,6 +586,22 @@ fn reason(importer: &Path, specifier: &str, error: &ResolveError) -> String {
             None => "no such file".to_string(),
         },
         other => other.to_string(),
+    }
+}
+
+/// Whether `name` can be an npm package's name: `@scope/name` with both parts, or `name`,
+/// neither starting with `.` or `_`, without npm's disallowed characters (`~'!()*`).
+fn npm_name(name: &str) -> bool {
+    let part = |p: &str| {
+        !p.is_empty()
+            && !p.starts_with(['.', '_'])
+            && !p.contains(['~', '\'', '!', '(', ')', '*', ' '])
+    };
+    match name.strip_prefix('@') {
+        Some(scoped) => scoped
+            .split_once('/')
+            .is_some_and(|(scope, n)| part(scope) && part(n)),
+        None => part(name),
     }
 }
 

@@ -868,6 +868,26 @@ console.log(cond, sub, dual, remap, mod, extra, main, dualCjs);
 }
 
 #[test]
+fn an_alias_like_specifier_with_no_file_is_no_package_to_install() {
+    check(
+        &[
+            HTML,
+            "//- /src/main.js\nimport Nope from '@/components/Nope';\nimport x from '~/x';\nconsole.log(Nope, x);\n",
+        ]
+        .concat(),
+        &[],
+        expect![[r#"
+            build
+              graph:
+                /src/main.js
+              diagnostics:
+                Resolve /src/main.js:1:18: Cannot resolve '@/components/Nope' from /src/main.js: no such file ('@/components' names no npm package: if it is an alias, the config's resolve.alias or the tsconfig's paths, its target is not there)
+                Resolve /src/main.js:2:15: Cannot resolve '~/x' from /src/main.js: no such file ('~' names no npm package: if it is an alias, the config's resolve.alias or the tsconfig's paths, its target is not there)
+        "#]],
+    );
+}
+
+#[test]
 fn a_missing_package_names_the_importer_the_specifier_and_the_install_command() {
     let p = check(
         &[
