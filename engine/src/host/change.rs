@@ -282,6 +282,7 @@ impl EngineHost {
             plugins.settle();
             applied.plugin_events.extend(plugins.take_custom_events());
             applied.reload_requested |= plugins.take_reload_requested();
+            self.refresh_importers_of(&files.removed, &batch, &mut applied);
         }
         // Modules the plugins marked stale while hearing of these changes
         // (`moduleGraph.invalidateModule` in a hot update or a watcher listener) compile with
@@ -307,6 +308,41 @@ impl EngineHost {
             "applied changes"
         );
         applied
+    }
+
+    /// The modules that imported the `removed` files, read again once the plugins have heard
+    /// of them: a generator among them may have rewritten such a module meanwhile (TanStack
+    /// Router's `routeTree.gen.ts`, in its `watchChange`), and this batch then builds what it
+    /// imports now, instead of a resolve error for the deleted route until the watcher's next
+    /// batch brings the new text.
+    fn refresh_importers_of(
+        &mut self,
+        removed: &[String],
+        batch: &FxHashSet<PathBuf>,
+        applied: &mut AppliedChanges,
+    ) {
+        let Some(state) = &self.state else {
+            return;
+        };
+        let graph = &state.graph;
+        let mut importers = Vec::new();
+        for path in removed {
+            let Some(file) = self.db.files().get(Path::new(path)) else {
+                continue;
+            };
+            let Some(index) = graph.index_of_file(file) else {
+                continue;
+            };
+            for &importer in graph.graph.importers(index) {
+                let file = graph.files[importer.idx()];
+                if !batch.contains(file.path(&self.db)) && !importers.contains(&file) {
+                    importers.push(file);
+                }
+            }
+        }
+        for file in importers {
+            self.refresh(file, applied);
+        }
     }
 
     /// Of the next batch's paths, those the watcher saw modified rather than created (its

@@ -46,6 +46,9 @@ struct SfcPlugins {
     /// `{{pair}}` transforms so far: each waits (at most [`PAIR_WAIT`]) for the other of its
     /// pair to arrive, and says whether it did (a compiler that takes requests at once).
     pairs: (Mutex<usize>, std::sync::Condvar),
+    /// A file and the text the plugins write to it when they hear that a file was removed (a
+    /// route generator's `watchChange`: TanStack Router's `routeTree.gen.ts`).
+    on_removed_write: Mutex<Option<(std::path::PathBuf, String)>>,
 }
 
 /// How long a `{{pair}}` transform waits for the other of its pair.
@@ -364,6 +367,11 @@ impl Plugins for SfcPlugins {
             .lock()
             .unwrap()
             .push((changes.created.clone(), changes.removed.clone()));
+        if !changes.removed.is_empty()
+            && let Some((file, text)) = self.on_removed_write.lock().unwrap().take()
+        {
+            std::fs::write(file, text).unwrap();
+        }
     }
 
     /// Injects a meta tag into `<head>`, and an entry script when the page asks for one.
@@ -672,6 +680,43 @@ fn an_unused_import_in_a_plugins_output_is_kept() {
         chunk.contains("__hotloop.define(\"/src/side.js\""),
         "{chunk}"
     );
+}
+
+/// A module a plugin rewrites when it hears that a file it imported was removed (a route
+/// generator's routes file) is read again in the same batch: no resolve error for the deleted
+/// file in between.
+#[test]
+fn a_module_the_plugins_rewrite_when_its_import_is_removed_builds_with_the_removal() {
+    let (mut p, plugins) = project();
+    p.project.write(
+        "src/main.js",
+        "import routes from './routes.js';\nconsole.log(routes);\n",
+    );
+    p.project.write(
+        "src/routes.js",
+        "import a from './a.js';\nimport b from './b.js';\nexport default [a, b];\n",
+    );
+    p.project.write("src/a.js", "export default 'a';\n");
+    p.project.write("src/b.js", "export default 'b';\n");
+    p.build();
+    assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
+    *plugins.on_removed_write.lock().unwrap() = Some((
+        p.path("src/routes.js"),
+        "import a from './a.js';\nexport default [a];\n".into(),
+    ));
+    std::fs::remove_file(p.path("src/b.js")).unwrap();
+    let applied = p.host.apply_changes(&[p.path("src/b.js")]);
+    assert!(
+        applied
+            .changed_files
+            .iter()
+            .any(|id| &**id == "/src/routes.js"),
+        "{:?}",
+        applied.changed_files
+    );
+    p.build();
+    assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
+    assert!(!p.chunk().contains("\"/src/b.js\""), "{}", p.chunk());
 }
 
 /// A file many modules' plugins read (a Sass settings file fourteen Vuetify sheets use): its
