@@ -236,6 +236,29 @@ fn parse(db: &dyn Db, file: SourceFile, env: PluginEnv) -> Arc<ParsedModule> {
             };
             let mut parsed =
                 compile_script(db, file, path, &id, kind, keep_imports, &Arc::from(code));
+            // An import that does not resolve is named at its place in the file, not in the
+            // plugin's output (an `.mdx` page's import).
+            if let Some(plugin_map) = map.as_deref() {
+                let (file, _) = crate::files::split_query(path).unwrap_or((path.clone(), ""));
+                parsed.imports = parsed
+                    .imports
+                    .iter()
+                    .map(|import| {
+                        let (line, column) = plugin_pass::original_position(
+                            plugin_map,
+                            &file,
+                            import.line,
+                            import.column,
+                        )
+                        .unwrap_or((import.line, import.column));
+                        transform::ImportRecord {
+                            line,
+                            column,
+                            ..import.clone()
+                        }
+                    })
+                    .collect();
+            }
             if let (Some(plugin_map), Some(ours)) = (map, parsed.map.as_deref())
                 && let Some(chained) =
                     plugin_pass::chain_map(ours, &plugin_map, db.files().root(), path)

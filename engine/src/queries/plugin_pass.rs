@@ -375,15 +375,36 @@ fn in_loaded_file(
     if named.is_some_and(|named| Path::new(named) != base && Path::new(named) != path) {
         return None;
     }
-    let map = swc_sourcemap::SourceMap::from_slice(load_map?.as_bytes()).ok()?;
+    let (line, column) = original_position(load_map?, &base, line, column)?;
+    let file = depend_on(db, &[base]).pop()?;
+    let text = match file.contents(db) {
+        crate::inputs::FileContents::Text(text) => text.clone(),
+        _ => return None,
+    };
+    Some(InLoadedFile {
+        file,
+        text,
+        error: PluginError {
+            loc: Some((line, column)),
+            frame: None,
+            ..error.clone()
+        },
+    })
+}
+
+/// Where the 1-based `line` and `column` of a plugin's output lie in `file`, the file it was
+/// made from, by the plugin's `map`: `None` when the map does not parse or places them in
+/// another source.
+pub fn original_position(map: &str, file: &Path, line: u32, column: u32) -> Option<(u32, u32)> {
+    let map = swc_sourcemap::SourceMap::from_slice(map.as_bytes()).ok()?;
     let token = map.lookup_token(line.checked_sub(1)?, column.saturating_sub(1))?;
     let source = Path::new(token.get_source()?);
-    let source_is_base = source == base
-        || base
+    let source_is_file = source == file
+        || file
             .file_name()
             .is_some_and(|name| source == Path::new(name))
-        || base.ends_with(source.strip_prefix("/").unwrap_or(source));
-    if !source_is_base {
+        || file.ends_with(source.strip_prefix("/").unwrap_or(source));
+    if !source_is_file {
         return None;
     }
     // The token starts at or before the place: the rest of the way, on its line or below.
@@ -394,20 +415,7 @@ fn in_loaded_file(
     } else {
         column.saturating_sub(1)
     };
-    let file = depend_on(db, &[base]).pop()?;
-    let text = match file.contents(db) {
-        crate::inputs::FileContents::Text(text) => text.clone(),
-        _ => return None,
-    };
-    Some(InLoadedFile {
-        file,
-        text,
-        error: PluginError {
-            loc: Some((src_line + 1, src_col + 1)),
-            frame: None,
-            ..error.clone()
-        },
-    })
+    Some((src_line + 1, src_col + 1))
 }
 
 fn error_file(db: &dyn Db, path: &Path, error: &PluginError) -> Option<SourceFile> {

@@ -316,10 +316,20 @@ impl Plugins for SfcPlugins {
         } else {
             ""
         };
+        // `{{missing}}`: the output's first line imports `./missing.js`, mapped (an `.mdx`
+        // page's map) to the line of the file that says it.
+        let (missing, map) = match code.find("{{missing}}") {
+            Some(at) => (
+                "import missing from './missing.js';\n",
+                Some(block_map(id, code[..at].matches('\n').count(), 1)),
+            ),
+            None => ("", None),
+        };
         Ok(Some(Output {
             code: format!(
-                "{side}import '{id}?sfc&type=style&lang.css';\nexport default {template:?};\n"
+                "{missing}{side}import '{id}?sfc&type=style&lang.css';\nexport default {template:?};\n"
             ),
+            map,
             watch_files,
             ..Output::default()
         }))
@@ -679,6 +689,27 @@ fn an_unused_import_in_a_plugins_output_is_kept() {
     assert!(
         chunk.contains("__hotloop.define(\"/src/side.js\""),
         "{chunk}"
+    );
+}
+
+/// An import of a plugin's output that does not resolve is named at its line in the file (by
+/// the plugin's map), not in the output.
+#[test]
+fn an_unresolved_import_of_a_plugins_output_is_named_at_its_line_in_the_file() {
+    let (mut p, _) = project();
+    p.project
+        .write("src/App.vue", "<template>\nHi\n\n{{missing}}</template>\n");
+    p.build();
+    let diagnostics = p.host.diagnostics();
+    let d = diagnostics
+        .iter()
+        .find(|d| d.message.contains("'./missing.js'"))
+        .unwrap_or_else(|| panic!("{diagnostics:?}"));
+    assert_eq!((d.file.as_str(), d.line), ("/src/App.vue", 4), "{d:?}");
+    assert!(
+        d.code_frame.contains("> 4 | {{missing}}"),
+        "{}",
+        d.code_frame
     );
 }
 
