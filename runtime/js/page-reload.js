@@ -1,9 +1,10 @@
   // ---------------------------------------------------------------------------------------------
   // page-reload.js: how the page host reloads. Leaves the reason in `sessionStorage` for the
-  // next page to log and show as a note, and holds a reload back when the page reloads in a
-  // loop (more than RELOAD_LOOP_LIMIT reloads within RELOAD_LOOP_MS): the page says so and
-  // reloads once the window has passed, never left stale (saves that each need a reload, a
-  // worker being edited, come that fast). Which reloads happen is the core's to decide.
+  // next page to log and show as a note, and holds a reload the page decides on its own back
+  // when it reloads in a loop (more than RELOAD_LOOP_LIMIT within RELOAD_LOOP_MS): the page
+  // says so and reloads once the window has passed, never left stale. A reload the server asks
+  // for (a save that needs one) always goes at once. Which reloads happen is the core's to
+  // decide.
   // ---------------------------------------------------------------------------------------------
 
   /** `sessionStorage` key under which a full reload leaves its reason for the next page. */
@@ -37,10 +38,19 @@
     let held = null;
 
     /** Reloads the page (returns true), or, when the reload-loop guard holds it back, reloads
-     * once the window has passed (returns false). */
+     * once the window has passed (returns false). A reload the server asks for (an edit that
+     * needs one: `name: "Server"`) answers a save of its own, so it cannot loop: it is neither
+     * held nor counted (a page where every edit reloads, a Lit element's, reloads on every
+     * save, as under Vite). The guard is for the reloads a page decides on its own (it missed
+     * updates, the server restarted), which a stale copy of the page (a service worker's)
+     * would repeat for ever. */
     function reload(reason) {
       const text = reason.text;
       const store = storage();
+      if (reason.name === "Server") {
+        go(store, null, text);
+        return true;
+      }
       const history = reloadHistory(store);
       if (history.length >= RELOAD_LOOP_LIMIT) {
         const wait = Math.max(0, history[history.length - RELOAD_LOOP_LIMIT] + RELOAD_LOOP_MS - Date.now());
@@ -59,11 +69,13 @@
       return true;
     }
 
+    /** Reloads, leaving the reason for the next page; `history` (null: not counted) gets this
+     * reload's time. */
     function go(store, history, text) {
       try {
         if (store) {
           store.setItem(RELOAD_REASON_KEY, text);
-          store.setItem(RELOAD_HISTORY_KEY, JSON.stringify([...history, Date.now()]));
+          if (history !== null) store.setItem(RELOAD_HISTORY_KEY, JSON.stringify([...history, Date.now()]));
         }
       } catch {
         // Storage full or denied: the reason is only lost for the next page's log.

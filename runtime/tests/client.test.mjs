@@ -117,18 +117,20 @@ test("the reload note is a short, polite status that goes away on its own", asyn
 });
 
 test("a reload loop is slowed, never left stale: after five quick reloads the page says so and reloads once the window has passed", async () => {
+  // A page that comes up stale each time (a service worker serves an old copy): the server's
+  // hello names a later revision than its code, every time.
   const storage = createPage().storage;
   let reloads = 0;
   for (let i = 0; i < 6; i += 1) {
     const page = createPage({ storage });
-    await page.boot([app], ["/src/main.js"]);
-    await page.receive({ type: "full-reload", revision: 2, reasonCode: 7, reason: "reload requested" });
+    page.load([app], ["/src/main.js"], { revision: 1 });
+    await page.connect({ revision: 9 });
     reloads += page.reloads;
     if (i === 5) {
       assert.equal(page.reloads, 0, "held back");
       assert.match(page.noticeText(), /reloaded 5 times in 10 s: reloading in (9|10) s/);
-      // A second request while one is held: still one reload.
-      await page.receive({ type: "full-reload", revision: 3, reasonCode: 7, reason: "reload requested" });
+      // A second hello while one is held: still one reload.
+      await page.receive({ type: "hello", serverId: "server-1", revision: 9 });
       const delays = page.runTimers().filter((ms) => ms > 3000);
       assert.equal(delays.length, 1, `one held reload (timers: ${delays})`);
       assert.ok(delays[0] > 9000 && delays[0] <= 10000, `${delays}`);
@@ -136,6 +138,16 @@ test("a reload loop is slowed, never left stale: after five quick reloads the pa
     }
   }
   assert.equal(reloads, 5);
+});
+
+test("a reload the server asks for (a save that needs one) is never held back, however often", async () => {
+  const storage = createPage().storage;
+  for (let i = 0; i < 8; i += 1) {
+    const page = createPage({ storage });
+    await page.boot([app], ["/src/main.js"]);
+    await page.receive({ type: "full-reload", revision: 2 + i, reasonCode: 7, reason: "/src/el.ts changed and no module accepts it" });
+    assert.equal(page.reloads, 1, `save ${i + 1} reloads at once`);
+  }
 });
 
 test("disconnect logs, emits vite:ws:disconnect and reconnects with growing jittered delays", async () => {

@@ -313,3 +313,58 @@ describe('hot updates in the browser', { skip, concurrency: false }, () => {
     await tab.until(() => document.getElementById('leaf').textContent === 'leaf after restart', undefined, { timeout: 20_000 });
   });
 });
+
+// A service worker that keeps a copy of the page and serves it for navigations (what
+// vite-plugin-pwa's dev worker does with `index.html`): after an edit, a reload through it runs
+// the current code, once, with no reload loop.
+describe('a page a service worker keeps a copy of', { skip, concurrency: false }, () => {
+  let root, server, browser, tab;
+
+  before(async () => {
+    root = fs.realpathSync(fs.mkdtempSync(path.join(fs.realpathSync(process.env.TMPDIR ?? '/tmp'), 'hotloop-e2e-sw-')));
+    writeFile(path.join(root, 'index.html'), '<!doctype html><html><body><p id="text"></p><script type="module" src="/src/main.js"></script></body></html>\n');
+    writeFile(path.join(root, 'src/main.js'), [
+      "document.getElementById('text').textContent = 'sw v1';",
+      "navigator.serviceWorker.register('/sw.js');",
+      'if (import.meta.hot) import.meta.hot.accept();',
+      '',
+    ].join('\n'));
+    writeFile(path.join(root, 'public/sw.js'), [
+      "self.addEventListener('install', (e) => { self.skipWaiting(); e.waitUntil(caches.open('page').then((c) => c.add('/'))); });",
+      "self.addEventListener('activate', (e) => e.waitUntil(self.clients.claim()));",
+      "self.addEventListener('fetch', (e) => { if (e.request.mode === 'navigate') e.respondWith(caches.match('/')); });",
+      '',
+    ].join('\n'));
+    server = await Server.start(root);
+    browser = await launchBrowser();
+    tab = await Tab.open(browser, server.url + '/');
+    await tab.untilLog('[hmr] connected');
+    await tab.until(() => navigator.serviceWorker.controller !== null);
+  });
+
+  after(async () => {
+    await tab?.close();
+    await browser?.close();
+    await server?.stop();
+    if (root) fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  test("after an edit, a reload through the worker's copy runs the new code, with no reload loop", async () => {
+    editFile(path.join(root, 'src/main.js'), 'sw v1', 'sw v2');
+    await tab.until(() => document.getElementById('text').textContent === 'sw v2');
+    const navs = tab.navigations;
+    const from = tab.mark();
+    await tab.page.reload();
+    await tab.untilLog('[hmr] connected', { from });
+    await tab.until(() => document.getElementById('text').textContent === 'sw v2');
+    // Served by the worker, from its copy.
+    assert.equal(await tab.page.evaluate(() => navigator.serviceWorker.controller !== null), true);
+    // One more edit round trip: the page is live and did not reload again meanwhile.
+    const later = tab.mark();
+    editFile(path.join(root, 'src/main.js'), 'sw v2', 'sw v3');
+    await tab.untilLog('[hmr] updated /src/main.js', { from: later });
+    await tab.until(() => document.getElementById('text').textContent === 'sw v3');
+    assert.equal(tab.navigations, navs + 1, 'the one reload asked for');
+    assert.deepEqual(tab.log.slice(from).filter((l) => /full reload|missed updates/.test(l)), []);
+  });
+});

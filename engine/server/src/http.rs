@@ -102,7 +102,15 @@ fn html_escape(s: &str) -> String {
 }
 
 fn index_response(state: &Arc<AppState>, served: &Arc<Served>, headers: &HeaderMap) -> Response {
-    if let Some(page) = page_with_pieces(state, served, headers) {
+    // The page's pieces name one build's code. A copy of the page a service worker keeps (its
+    // precache fetches it: `Sec-Fetch-Mode: cors`, not `navigate`) and serves for later
+    // navigations (vite-plugin-pwa's dev worker) ran that build's code, reloaded for the
+    // updates it missed, and was served again: a reload loop on old code. Such a fetch gets the
+    // page that names the one chunk, `/_hotloop/chunk.js`, which is always the current build.
+    let navigation = headers
+        .get("sec-fetch-mode")
+        .is_none_or(|mode| mode.as_bytes() == b"navigate");
+    if navigation && let Some(page) = page_with_pieces(state, served, headers) {
         return page;
     }
     if let Some(page) = page_while_building(state, served) {

@@ -1783,6 +1783,15 @@ async fn the_page_lists_its_chunk_pieces_which_are_immutable_and_outlive_their_s
     let missing = get(&h, "/_hotloop/piece/0123456789abcdef.js").await;
     assert_eq!(missing.status, 404);
     assert!(missing.text().contains("reload"), "{}", missing.text());
+
+    // A service worker's fetch of the page (to keep a copy it serves later) gets the page that
+    // names the one chunk, always the current build's; a navigation gets the pieces.
+    let kept = get_with(&h, "/", &["Sec-Fetch-Mode: cors", "Sec-Fetch-Dest: empty"]).await;
+    assert_eq!(kept.status, 200);
+    assert!(kept.text().contains(CHUNK_TAG), "{}", kept.text());
+    assert_eq!(piece_urls(&kept.text()), ["/_hotloop/chunk.js"]);
+    let navigated = get_with(&h, "/", &["Sec-Fetch-Mode: navigate"]).await;
+    assert_eq!(piece_urls(&navigated.text()), new_urls);
 }
 
 #[tokio::test]
