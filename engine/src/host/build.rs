@@ -240,9 +240,33 @@ impl EngineHost {
         candidates.dedup_by_key(|&mut (index, _)| index);
         drop(check);
         {
-            // Several modules (a partial's sheets): compiled at once, then looked at in turn.
+            // Several modules that only watched the edited files (the sheets one Sass partial
+            // feeds): compiled at once, then looked at in turn. Not when an edited file is a
+            // module itself: its compile may leave plugin state that the others are made from
+            // (plugin-vue's `<i18n>` block from the `.vue` file's descriptor, vanilla-extract's
+            // sheets from the `.css.ts` files they evaluate), so all compile in graph order,
+            // below, as the plugins expect; nor one another candidate imports.
             let _clock = db.clock().enter(Phase::Parse, "build.warm_up_modules");
-            warm_up_modules(db, candidates.iter().map(|&(_, file)| file).collect());
+            let edited_module = candidates
+                .iter()
+                .any(|(_, file)| pending.dirty.contains(file));
+            let imported_by_another = |index: ModuleIndex| {
+                prev.graph
+                    .graph
+                    .importers(index)
+                    .iter()
+                    .any(|importer| candidates.iter().any(|&(c, _)| c == *importer))
+            };
+            if !edited_module {
+                warm_up_modules(
+                    db,
+                    candidates
+                        .iter()
+                        .filter(|&&(index, _)| !imported_by_another(index))
+                        .map(|&(_, file)| file)
+                        .collect(),
+                );
+            }
         }
         let check = db.clock().enter(Phase::Resolve, "build.check_structure");
         for (index, file) in candidates {

@@ -49,6 +49,13 @@ struct SfcPlugins {
     /// A file and the text the plugins write to it when they hear that a file was removed (a
     /// route generator's `watchChange`: TanStack Router's `routeTree.gen.ts`).
     on_removed_write: Mutex<Option<(std::path::PathBuf, String)>>,
+    /// The style block each file's last `transform` saw, for a block whose `load` reads the
+    /// plugin's state rather than the file (`/* from transform */`: plugin-vue's descriptor
+    /// cache), and whether such a `load` came while a transform of its file ran.
+    descriptors: (
+        Mutex<(std::collections::HashMap<String, String>, bool)>,
+        std::sync::Condvar,
+    ),
 }
 
 /// How long a `{{pair}}` transform waits for the other of its pair.
@@ -202,6 +209,16 @@ impl Plugins for SfcPlugins {
             return Ok(None);
         }
         let style = block(&text, "style");
+        if style.contains("/* from transform */") {
+            let (state, cvar) = &self.descriptors;
+            let mut state = state.lock().unwrap();
+            state.1 = true;
+            cvar.notify_all();
+            return Ok(Some(Output {
+                code: state.0.get(file).cloned().unwrap_or_default(),
+                ..Output::default()
+            }));
+        }
         // The block's map back to its lines in the file (compiler-sfc's `block.map`), when the
         // file asks for it (`/* mapped */` in the block).
         let map = style.contains("/* mapped */").then(|| {
@@ -241,6 +258,19 @@ impl Plugins for SfcPlugins {
             });
         }
         let template = block(code, "template");
+        if block(code, "style").contains("/* from transform */") {
+            // Keep the block as this transform saw it, after giving a `load` of the block that
+            // runs meanwhile (it would read the last one) the time to come.
+            let (state, cvar) = &self.descriptors;
+            let mut state = state.lock().unwrap();
+            state.1 = false;
+            let (mut state, _) = cvar
+                .wait_timeout_while(state, std::time::Duration::from_millis(300), |s| !s.1)
+                .unwrap();
+            state
+                .0
+                .insert(id.to_string(), block(code, "style").to_string());
+        }
         if let Some(at) = ["boom", "BOOM", "NOTHING"]
             .iter()
             .find_map(|w| code.find(w))
@@ -711,6 +741,28 @@ fn an_unresolved_import_of_a_plugins_output_is_named_at_its_line_in_the_file() {
         "{}",
         d.code_frame
     );
+}
+
+/// A query sub-module that a plugin loads from what the file's last `transform` left
+/// (plugin-vue's `<i18n>` and `<style>` blocks from its descriptor cache) compiles after the
+/// file in the same update, never beside it: the page was one edit behind.
+#[test]
+fn a_sub_module_made_from_its_files_transform_compiles_after_it() {
+    let (mut p, _) = project();
+    p.project.write(
+        "src/App.vue",
+        "<template>Hi</template>\n<style>/* from transform */ .a { color: red; }</style>\n",
+    );
+    p.build();
+    assert!(p.chunk().contains("color: red"), "{}", p.chunk());
+    p.project.write(
+        "src/App.vue",
+        "<template>Hi</template>\n<style>/* from transform */ .a { color: blue; }</style>\n",
+    );
+    p.host.apply_changes(&[p.path("src/App.vue")]);
+    p.build();
+    let chunk = p.chunk();
+    assert!(chunk.contains("color: blue"), "{chunk}");
 }
 
 /// A module a plugin rewrites when it hears that a file it imported was removed (a route
