@@ -52,11 +52,15 @@ struct SfcPlugins {
     /// The style block each file's last `transform` saw, for a block whose `load` reads the
     /// plugin's state rather than the file (`/* from transform */`: plugin-vue's descriptor
     /// cache), and whether such a `load` came while a transform of its file ran.
-    descriptors: (
-        Mutex<(std::collections::HashMap<String, String>, bool)>,
-        std::sync::Condvar,
-    ),
+    descriptors: Descriptors,
 }
+
+/// Each file's last transformed style block, and whether a `load` of such a block came while a
+/// transform waited (`SfcPlugins::descriptors`).
+type Descriptors = (
+    Mutex<(std::collections::HashMap<String, String>, bool)>,
+    std::sync::Condvar,
+);
 
 /// How long a `{{pair}}` transform waits for the other of its pair.
 const PAIR_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
