@@ -164,14 +164,10 @@ async fn upgrade(state: &AppState, mut request: Request, next: Next) -> Response
     let Some(handlers) = state.middlewares.as_ref().and_then(|source| (source.0)()) else {
         return next.run(request).await;
     };
-    let Ok(authority) = Authority::try_from(format!("127.0.0.1:{}", handlers.port)) else {
+    let Some(authority) = host_authority(&handlers) else {
         return next.run(request).await;
     };
-    if let Ok(token) = HeaderValue::from_str(&handlers.token) {
-        request
-            .headers_mut()
-            .insert(HeaderName::from_static(TOKEN), token);
-    }
+    with_token(&mut request, &handlers);
     let target = Target {
         authority: &authority,
         base: "",
@@ -251,15 +247,11 @@ async fn ask(state: &AppState, handlers: &Middlewares, phase: Phase, request: Re
         Default::default()
     };
     let again = || Request::from_parts(parts.clone(), Body::from(body.clone()));
-    let Ok(authority) = Authority::try_from(format!("127.0.0.1:{}", handlers.port)) else {
+    let Some(authority) = host_authority(handlers) else {
         return Answer::Next(Box::new((again(), HeaderMap::new())));
     };
     let mut forwarded = again();
-    if let Ok(token) = HeaderValue::from_str(&handlers.token) {
-        forwarded
-            .headers_mut()
-            .insert(HeaderName::from_static(TOKEN), token);
-    }
+    with_token(&mut forwarded, handlers);
     forwarded.headers_mut().insert(
         HeaderName::from_static(PHASE),
         HeaderValue::from_static(match phase {
@@ -332,6 +324,20 @@ async fn ask(state: &AppState, handlers: &Middlewares, phase: Phase, request: Re
         }
     }
     Answer::Next(Box::new((request, set)))
+}
+
+/// The plugin host's loopback server, where the handlers run.
+fn host_authority(handlers: &Middlewares) -> Option<Authority> {
+    Authority::try_from(format!("127.0.0.1:{}", handlers.port)).ok()
+}
+
+/// `request` as the host takes it: with its token, without which it answers nobody.
+fn with_token(request: &mut Request, handlers: &Middlewares) {
+    if let Ok(token) = HeaderValue::from_str(&handlers.token) {
+        request
+            .headers_mut()
+            .insert(HeaderName::from_static(TOKEN), token);
+    }
 }
 
 /// Adds each header of `set` that `headers` does not have (hotloop's own win).
