@@ -48,9 +48,8 @@ struct Wiring {
     watcher_tx: crossbeam_channel::Sender<WatchEvent>,
     clients_tx: crossbeam_channel::Sender<ClientEvent>,
     control_tx: crossbeam_channel::Sender<Control>,
-    watcher: Receiver<WatchEvent>,
-    clients: Receiver<ClientEvent>,
-    control: Receiver<Control>,
+    /// What the dev loop runs on (the senders above feed it).
+    channels: EngineChannels,
 }
 
 /// A dev loop's channels, its first snapshot `first`.
@@ -74,9 +73,11 @@ fn wiring(first: Arc<Served>) -> Wiring {
         watcher_tx,
         clients_tx,
         control_tx,
-        watcher,
-        clients,
-        control,
+        channels: EngineChannels {
+            watcher,
+            clients,
+            control,
+        },
     }
 }
 
@@ -106,19 +107,11 @@ fn updates_report_build_phases_and_memory_follows_each_update() {
         watcher_tx,
         clients_tx: _clients_tx,
         control_tx,
-        watcher,
-        clients,
-        control,
+        channels,
     } = wiring(Arc::new(Served::empty("t".into())));
     let (mut devloop, _) = DevLoop::start(host, "t".into(), publishers);
     devloop.set_allocator_probe(probe);
-    let engine = std::thread::spawn(move || {
-        devloop.run(EngineChannels {
-            watcher,
-            clients,
-            control,
-        })
-    });
+    let engine = std::thread::spawn(move || devloop.run(channels));
 
     let first = next(&events, "the first memory sample", memory);
     assert!(first.rss_bytes > 0, "{first:?}");
@@ -234,9 +227,7 @@ fn a_lazy_chunk_request_publishes_it_at_the_same_revision_with_its_errors_and_no
         watcher_tx: _watcher_tx,
         clients_tx,
         control_tx,
-        watcher,
-        clients,
-        control,
+        channels,
     } = wiring(Arc::new(Served::empty("t".into())));
     let (devloop, _) = DevLoop::start(host, "t".into(), publishers);
     let first = snapshots.borrow_and_update().clone();
@@ -248,13 +239,7 @@ fn a_lazy_chunk_request_publishes_it_at_the_same_revision_with_its_errors_and_no
         first.errors.is_empty(),
         "nothing behind import() is compiled"
     );
-    let engine = std::thread::spawn(move || {
-        devloop.run(EngineChannels {
-            watcher,
-            clients,
-            control,
-        })
-    });
+    let engine = std::thread::spawn(move || devloop.run(channels));
     // The snapshot is published before the graph's change is reported.
     let wait_for = |snapshots: &mut tokio::sync::watch::Receiver<Arc<Served>>, id: &str| {
         next(
@@ -320,18 +305,10 @@ fn an_edit_no_open_page_needs_is_held_back_and_sent_to_a_page_whose_chunk_predat
         watcher_tx,
         clients_tx,
         control_tx,
-        watcher,
-        clients,
-        control,
+        channels,
     } = wiring(Arc::new(Served::empty("t".into())));
     let (devloop, _) = DevLoop::start(host, "t".into(), publishers);
-    let engine = std::thread::spawn(move || {
-        devloop.run(EngineChannels {
-            watcher,
-            clients,
-            control,
-        })
-    });
+    let engine = std::thread::spawn(move || devloop.run(channels));
     let reported = |what: &str| {
         next(&events, what, |event| match event {
             EngineEvent::Update(report) => Some(report),
@@ -416,18 +393,10 @@ fn custom_events_plugins_send_on_their_own_go_to_the_pages_at_once_in_order() {
         watcher_tx: _watcher_tx,
         clients_tx: _clients_tx,
         control_tx,
-        watcher,
-        clients,
-        control,
+        channels,
     } = wiring(Arc::new(Served::empty("t".into())));
     let (devloop, _) = DevLoop::start(host, "t".into(), publishers);
-    let engine = std::thread::spawn(move || {
-        devloop.run(EngineChannels {
-            watcher,
-            clients,
-            control,
-        })
-    });
+    let engine = std::thread::spawn(move || devloop.run(channels));
     next(&events, "the first memory sample", memory);
 
     let event = |n: u32, client: Option<ClientId>| hotloop_protocol::plugin::CustomEvent {
@@ -485,18 +454,10 @@ fn an_edit_in_a_lazy_chunk_goes_to_the_pages_that_loaded_it_and_a_late_loader_ge
         watcher_tx,
         clients_tx,
         control_tx,
-        watcher,
-        clients,
-        control,
+        channels,
     } = wiring(Arc::new(Served::empty("t".into())));
     let (devloop, _) = DevLoop::start(host, "t".into(), publishers);
-    let engine = std::thread::spawn(move || {
-        devloop.run(EngineChannels {
-            watcher,
-            clients,
-            control,
-        })
-    });
+    let engine = std::thread::spawn(move || devloop.run(channels));
     let reported = |what: &str| {
         next(&events, what, |event| match event {
             EngineEvent::Update(report) => Some(report),
@@ -729,20 +690,12 @@ fn session(
         watcher_tx,
         clients_tx: _clients_tx,
         control_tx,
-        watcher,
-        clients,
-        control,
+        channels,
     } = wiring(building.clone());
     let (devloop, _) = DevLoop::start(host, "s".into(), publishers);
     let first = snapshots.borrow().clone();
 
-    let engine = std::thread::spawn(move || {
-        devloop.run(EngineChannels {
-            watcher,
-            clients,
-            control,
-        })
-    });
+    let engine = std::thread::spawn(move || devloop.run(channels));
     if let Some((path, text)) = edit {
         let path = project.write(path, text);
         let now = Instant::now();
@@ -889,9 +842,7 @@ fn what_plugins_mark_stale_during_the_first_build_is_in_the_first_page() {
         watcher_tx: _watcher_tx,
         clients_tx: _clients_tx,
         control_tx,
-        watcher,
-        clients,
-        control,
+        channels,
     } = wiring(Arc::new(Served::empty("t".into())));
     let (devloop, _) = DevLoop::start(host, "t".into(), publishers);
     assert_eq!(
@@ -900,13 +851,7 @@ fn what_plugins_mark_stale_during_the_first_build_is_in_the_first_page() {
         "compiled again in the start"
     );
     assert_eq!(snapshots.borrow().revision, 0);
-    let engine = std::thread::spawn(move || {
-        devloop.run(EngineChannels {
-            watcher,
-            clients,
-            control,
-        })
-    });
+    let engine = std::thread::spawn(move || devloop.run(channels));
     // The plugin host's notification of the stale module, handled after the start.
     control_tx.send(Control::PluginEvents).unwrap();
     control_tx.send(Control::Shutdown).unwrap();
