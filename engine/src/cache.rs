@@ -37,7 +37,7 @@ use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::{Xxh3, xxh3_64};
 
 use crate::transform::{
-    CompiledModule, GlobImport, HotFacts, ImportRecord, SourceKind, TransformOptions,
+    CompiledModule, ExportNames, GlobImport, HotFacts, ImportRecord, SourceKind, TransformOptions,
 };
 
 mod pack;
@@ -339,6 +339,8 @@ struct Meta {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     globs: Vec<GlobImport>,
     hot: HotFacts,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    exports: Option<ExportNames>,
 }
 
 /// `MAGIC`, xxh3-64 of the rest, then three length-prefixed parts: the `Meta` JSON, the code,
@@ -348,6 +350,7 @@ fn encode(module: &CompiledModule) -> Option<Vec<u8>> {
         imports: module.imports.clone(),
         globs: module.globs.clone(),
         hot: module.hot.clone(),
+        exports: module.exports.clone(),
     })
     .ok()?;
     let code = module.code.as_deref()?.as_bytes();
@@ -411,6 +414,7 @@ fn decode(bytes: &[u8]) -> Option<CompiledModule> {
         imports: meta.imports,
         globs: meta.globs,
         hot: meta.hot,
+        exports: meta.exports,
         code: Some(code.into()),
         map: map.map(Into::into),
         diagnostics: Vec::new(),

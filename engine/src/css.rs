@@ -125,6 +125,7 @@ pub(crate) fn rewrite(id: &str, text: &str) -> Rewritten {
                 kind: ImportKind::Static,
                 line,
                 column,
+                names: Vec::new(),
             });
             let spec = serde_json::to_string(&import.spec).unwrap_or_default();
             let _ = writeln!(requires, "require({spec});");

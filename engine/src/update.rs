@@ -79,6 +79,10 @@ pub fn prepare(host: &mut EngineHost, cause: Cause<'_>, revision: u32) -> Prepar
 
     // Plan and encode are frames of the clock too, so that traces show them (their times
     // here come from the frames' own `Instant`s).
+    let withheld_before = match cause {
+        Cause::Edit { .. } => host.take_withheld(),
+        _ => Vec::new(),
+    };
     let plan_frame = host.db().clock().enter(Phase::Plan, "plan");
     let plan_start = Instant::now();
     // A module that no longer compiles keeps its last good code in the browser: only modules
@@ -93,6 +97,26 @@ pub fn prepare(host: &mut EngineHost, cause: Cause<'_>, revision: u32) -> Prepar
     // An edited file's modules the plugins' hot update left out are not sent with it.
     if matches!(cause, Cause::Edit { .. }) && !left_out.is_empty() {
         changed.retain(|&m| !left_out.contains(&graph.module(m).id));
+    }
+    // A module that takes part in an import of a name not exported waits, and what waited
+    // goes with this edit once nothing it takes part in is missing (host/link_errors.rs).
+    let mut withheld = Vec::new();
+    if matches!(cause, Cause::Edit { .. }) {
+        for id in withheld_before {
+            if let Some(index) = graph.index_of(&id)
+                && !changed.contains(&index)
+                && host.has_code(index)
+            {
+                changed.push(index);
+            }
+        }
+        let involved = host.link_error_modules();
+        if !involved.is_empty() {
+            let (held, sent): (Vec<ModuleIndex>, Vec<ModuleIndex>) =
+                changed.into_iter().partition(|m| involved.contains(m));
+            withheld = held.iter().map(|&m| graph.module(m).id.clone()).collect();
+            changed = sent;
+        }
     }
     // What no open page has loaded waits for its lazy chunk; what only lazy chunks hold goes to
     // the pages that loaded one of them.
@@ -169,6 +193,7 @@ pub fn prepare(host: &mut EngineHost, cause: Cause<'_>, revision: u32) -> Prepar
     };
     phases.push((Phase::Plan, plan_start.elapsed()));
     drop(plan_frame);
+    host.withhold(withheld);
 
     let encode_frame = host.db().clock().enter(Phase::Encode, "encode");
     let encode_start = Instant::now();

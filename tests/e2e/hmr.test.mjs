@@ -169,6 +169,27 @@ describe('hot updates in the browser', { skip, concurrency: false }, () => {
     assert.equal(tab.navigations, navs, 'no reload');
   });
 
+  test('an export renamed away from its importer shows in the overlay at the import; renaming it back clears it', async () => {
+    const navs = tab.navigations;
+    const shown = await tab.text('#parent');
+    edit('src/child.js', 'export const message', 'export const messsage');
+    const overlay = await tab.until(() => {
+      const el = document.querySelector('hotloop-error-overlay');
+      const text = el && el.shadowRoot && el.shadowRoot.textContent;
+      return text && text.includes('does not provide') && text;
+    });
+    assert.match(overlay, /The requested module '\.\/child\.js' does not provide an export named 'message': it exports 'messsage'/);
+    assert.match(overlay, /\/src\/middle\.js/, 'names the importer');
+    assert.match(overlay, /1 \|.*import \{ message \} from '\.\/child\.js'/, 'a code frame at the import');
+    assert.equal(await tab.text('#parent'), shown, 'the renamed module is withheld: the last good state stays');
+    const from = tab.mark();
+    edit('src/child.js', 'export const messsage', "export const message");
+    await tab.untilLog('[hmr] updated /src/parent.js', { from });
+    await tab.until(() => !document.querySelector('hotloop-error-overlay'));
+    assert.equal(await tab.text('#parent'), shown);
+    assert.equal(tab.navigations, navs, 'no reload');
+  });
+
   test('a CSS edit changes the computed style without a reload', async () => {
     const navs = tab.navigations;
     const color = (id) => tab.page.evaluate((i) => getComputedStyle(document.getElementById(i)).color, id);

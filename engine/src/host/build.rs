@@ -34,6 +34,7 @@ use crate::queries::chunks::{ChunkLayout, chunk, extend_layout};
 use crate::queries::diagnostics::module_diagnostics;
 use crate::queries::emit::chunk_entry;
 use crate::queries::env::{PublicEnv, public_env};
+use crate::queries::exports::module_exports;
 use crate::queries::graph::{ProjectGraph, extend_with_lazy_roots, module_graph};
 use crate::queries::hot::hot_meta;
 use crate::queries::html::{ClientTags, HtmlEntries, entry_html, html_entries, page_injection};
@@ -41,7 +42,7 @@ use crate::queries::parsed::parsed_module;
 use crate::queries::resolve::{ResolvedImport, resolved_imports};
 use crate::telemetry::Phase;
 use crate::timing::PhaseTimes;
-use crate::transform::HotFacts;
+use crate::transform::{ExportNames, HotFacts};
 use crate::warm_up::{warm_up, warm_up_lazy, warm_up_modules};
 use hotloop_protocol::{Diagnostic, DiagnosticKind, PageInjection, Statement};
 
@@ -92,6 +93,9 @@ pub(super) struct ModuleState {
     pub(super) resolved: Arc<[ResolvedImport]>,
     pub(super) hot: HotFacts,
     pub(super) diagnostics: Arc<[Diagnostic]>,
+    /// What it exports: when that changes, its importers' diagnostics are looked at again
+    /// (see `importers_to_check`).
+    pub(super) exports: Option<Arc<ExportNames>>,
     /// The files its plugins watched (see the module docs).
     pub(super) watched: Arc<[SourceFile]>,
 }
@@ -104,6 +108,7 @@ impl ModuleState {
             resolved: resolved_imports(db, file),
             hot: hot_meta(db, file).clone(),
             diagnostics: module_diagnostics(db, file),
+            exports: module_exports(db, file),
             watched: parsed_module(db, file).watched.clone(),
         }
     }
@@ -300,11 +305,18 @@ impl EngineHost {
         let mut changed = Vec::new();
         let mut first_compiled = Vec::new();
         let mut diagnostics_changed = false;
+        let mut exports_changed = Vec::new();
         for &(index, file) in touched {
             let entry = chunk_entry(db, file);
             let diagnostics = module_diagnostics(db, file);
             let watched = parsed_module(db, file).watched.clone();
+            let exports = module_exports(db, file);
             let module = &mut state.modules[index.idx()];
+            // A module that stopped compiling keeps its last good exports, as its code.
+            if entry.is_some() && exports != module.exports {
+                module.exports = exports;
+                exports_changed.push(index);
+            }
             if watched != module.watched {
                 for old in module.watched.iter() {
                     if let Some(list) = state.watchers.get_mut(old) {
@@ -341,6 +353,20 @@ impl EngineHost {
                 &mut state.with_diagnostics,
                 index,
                 diagnostics,
+            );
+        }
+        for index in importers_to_check(&state.graph.graph, &exports_changed, |i| {
+            state.modules[i.idx()]
+                .exports
+                .as_ref()
+                .is_some_and(|e| !e.star_from.is_empty())
+        }) {
+            let file = state.graph.files[index.idx()];
+            diagnostics_changed |= update_diagnostics(
+                &mut state.modules[index.idx()].diagnostics,
+                &mut state.with_diagnostics,
+                index,
+                module_diagnostics(db, file),
             );
         }
         if diagnostics_changed {
@@ -515,6 +541,32 @@ impl EngineHost {
             phases: PhaseTimes::default(),
         }
     }
+}
+
+/// The modules whose diagnostics may change when the exports of `changed` did (an import of a
+/// name they no longer export, or now do): their importers, and, through a module that
+/// `re_exports_all` (`export * from`), its importers too. Without `changed`, none: a body edit
+/// looks at no other module.
+pub(super) fn importers_to_check(
+    graph: &ModuleGraph,
+    changed: &[ModuleIndex],
+    re_exports_all: impl Fn(ModuleIndex) -> bool,
+) -> Vec<ModuleIndex> {
+    let mut out: Vec<ModuleIndex> = Vec::new();
+    let mut seen: FxHashSet<ModuleIndex> = changed.iter().copied().collect();
+    let mut stack = changed.to_vec();
+    while let Some(index) = stack.pop() {
+        for &importer in graph.importers(index) {
+            if !seen.insert(importer) {
+                continue;
+            }
+            out.push(importer);
+            if re_exports_all(importer) {
+                stack.push(importer);
+            }
+        }
+    }
+    out
 }
 
 /// Records a module's new `diagnostics` in its state and in the index of modules with

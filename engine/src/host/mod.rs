@@ -12,6 +12,7 @@
 mod build;
 mod change;
 mod last_session;
+mod link_errors;
 mod node_maps;
 mod observe;
 mod plugin_graph;
@@ -108,6 +109,9 @@ pub struct EngineHost {
     last_page: last_session::LastPage,
     /// The last batch's `AppliedChanges::left_out`, which its update leaves out.
     left_out: FxHashSet<Arc<str>>,
+    /// Edited modules not sent while they take part in an import of a missing export
+    /// (`link_errors`).
+    withheld: Vec<Arc<str>>,
     /// The revision whose page was recorded last (`record_page`), or found current.
     recorded_revision: Option<u32>,
 }
@@ -196,6 +200,7 @@ impl EngineHost {
             last_page: Default::default(),
             recorded_revision: None,
             left_out: FxHashSet::default(),
+            withheld: Vec::new(),
         })
     }
 

@@ -23,15 +23,16 @@ use crate::queries::diagnostics::server_module_diagnostics;
 use crate::queries::emit::{
     external_entry, external_factory, server_chunk_entry, server_emitted_module, server_module_deps,
 };
+use crate::queries::exports::server_module_exports;
 use crate::queries::graph::{ProjectGraph, server_graph};
 use crate::queries::hot::server_hot_meta;
 use crate::queries::parsed::server_parsed_module;
 use crate::queries::resolve::{ResolvedImport, server_imports};
-use crate::transform::HotFacts;
+use crate::transform::{ExportNames, HotFacts};
 use hotloop_protocol::{Diagnostic, ModuleCode, Statement};
 
 use super::EngineHost;
-use super::build::update_diagnostics;
+use super::build::{importers_to_check, update_diagnostics};
 use super::node_maps::{ChunkMap, with_inline_map};
 use crate::db::Db as _;
 use crate::warm_up::warm_up_server;
@@ -89,6 +90,8 @@ struct ServerModule {
     resolved: Arc<[ResolvedImport]>,
     hot: HotFacts,
     diagnostics: Arc<[Diagnostic]>,
+    /// What it exports (see `build::importers_to_check`).
+    exports: Option<Arc<ExportNames>>,
 }
 
 impl EngineHost {
@@ -164,10 +167,17 @@ impl EngineHost {
         let db = &self.db;
         let mut changed = Vec::new();
         let mut diagnostics_changed = false;
+        let mut exports_changed = Vec::new();
         for &(index, file) in touched {
             let entry = server_chunk_entry(db, file);
             let diagnostics = server_module_diagnostics(db, file);
+            let exports = server_module_exports(db, file);
             let module = &mut state.modules[index.idx()];
+            // A module that stopped compiling keeps its last good exports, as its code.
+            if entry.is_some() && exports != module.exports {
+                module.exports = exports;
+                exports_changed.push(index);
+            }
             if entry.is_some() && entry != module.entry {
                 module.entry = entry;
                 module.map = server_parsed_module(db, file).map.clone();
@@ -178,6 +188,20 @@ impl EngineHost {
                 &mut state.with_diagnostics,
                 index,
                 diagnostics,
+            );
+        }
+        for index in importers_to_check(&state.graph.graph, &exports_changed, |i| {
+            state.modules[i.idx()]
+                .exports
+                .as_ref()
+                .is_some_and(|e| !e.star_from.is_empty())
+        }) {
+            let file = state.graph.files[index.idx()];
+            diagnostics_changed |= update_diagnostics(
+                &mut state.modules[index.idx()].diagnostics,
+                &mut state.with_diagnostics,
+                index,
+                server_module_diagnostics(db, file),
             );
         }
         if diagnostics_changed {
@@ -233,6 +257,7 @@ impl EngineHost {
                 resolved: server_imports(db, file),
                 hot: server_hot_meta(db, file).clone(),
                 diagnostics,
+                exports: server_module_exports(db, file),
             });
         }
         let removed = old_ids

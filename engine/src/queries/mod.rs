@@ -1,6 +1,7 @@
 //! The queries, one module per phase: `parsed` (compile a file) → `imports`/`hot` (Eq
 //! projections that backdate) → `resolve` (and `glob`, the files an `import.meta.glob` call
-//! matches) → `diagnostics`/`emit` (per module) → `html`, `graph`, `chunks`, `env` (per
+//! matches) → `exports` (what an ES module exports, checked against its importers) →
+//! `diagnostics`/`emit` (per module) → `html`, `graph`, `chunks`, `env` (per
 //! project). Every query takes `db: &dyn Db` first, does no IO except resolution and glob
 //! listing (see `resolve`; it also creates the inputs of the files it finds, through `Files`),
 //! and returns errors as data.
@@ -12,6 +13,7 @@ pub mod chunks;
 pub mod diagnostics;
 pub mod emit;
 pub mod env;
+pub mod exports;
 pub mod glob;
 pub mod graph;
 pub mod hot;

@@ -14,8 +14,8 @@ use crate::queries::plugin_pass::{self, Lang, PluginPass};
 use crate::queries::resolve::react_ignores_jsx_source;
 use crate::telemetry::Phase;
 use crate::transform::{
-    self, CompiledModule, GlobImport, HotFacts, ImportRecord, TransformOptions, compile_json,
-    string_module,
+    self, CompiledModule, ExportNames, GlobImport, HotFacts, ImportRecord, TransformOptions,
+    compile_json, string_module,
 };
 use crate::{css, css_modules};
 use hotloop_protocol::plugin::PluginEnv;
@@ -29,6 +29,8 @@ pub struct ParsedModule {
     /// The module's `import.meta.glob(...)` calls (JS/TS only).
     pub globs: Arc<[GlobImport]>,
     pub hot: HotFacts,
+    /// What it exports, when it is an ES module swc compiled (see `transform::ExportNames`).
+    pub exports: Option<Arc<ExportNames>>,
     /// The factory expression; `None` when the file does not compile.
     pub code: Option<Arc<str>>,
     pub map: Option<Arc<str>>,
@@ -57,6 +59,7 @@ impl ParsedModule {
             imports: compiled.imports.into(),
             globs: compiled.globs.into(),
             hot: compiled.hot,
+            exports: compiled.exports.map(Arc::new),
             code: compiled.code,
             map: compiled.map,
             map_source: None,
@@ -73,6 +76,7 @@ impl ParsedModule {
             imports: Arc::new([]),
             globs: Arc::new([]),
             hot: HotFacts::default(),
+            exports: None,
             code: None,
             map: None,
             map_source: None,
@@ -484,6 +488,7 @@ fn parsed_stylesheet(compiled: css::CompiledCss) -> ParsedModule {
         imports: compiled.imports.into(),
         globs: Arc::new([]),
         hot: HotFacts::default(),
+        exports: None,
         code: compiled.code,
         map: None,
         map_source: None,

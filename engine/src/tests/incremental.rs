@@ -93,6 +93,7 @@ fn editing_a_function_body_reruns_only_that_files_parse_and_emit() {
                 import_specifiers: reused /src/a.js
                 module_deps: reused /src/a.js
                 module_diagnostics: ran /src/a.js
+                module_exports: ran /src/a.js
                 module_imports: ran /src/a.js
                 parsed_module: ran /src/a.js
                 react_ignores_jsx_source: reused project
@@ -149,6 +150,7 @@ fn adding_an_import_re_resolves_only_that_file_and_updates_the_graph() {
                 index_text: reused project
                 module_deps: ran /src/a.js /src/c.js; reused /src/b.js /src/main.js
                 module_diagnostics: ran /src/a.js /src/c.js; reused /src/b.js /src/main.js
+                module_exports: ran /src/a.js /src/c.js; reused /src/b.js /src/main.js
                 module_graph: ran project
                 module_imports: ran /src/a.js /src/c.js; reused /src/b.js /src/main.js
                 parsed_module: ran /src/a.js /src/c.js; reused /src/b.js /src/main.js
@@ -196,6 +198,7 @@ fn creating_the_missing_file_fixes_the_import() {
                 index_text: reused project
                 module_deps: ran /src/main.js /src/missing.js
                 module_diagnostics: ran /src/main.js /src/missing.js
+                module_exports: ran /src/missing.js; reused /src/main.js
                 module_graph: ran project
                 module_imports: ran /src/missing.js; reused /src/main.js
                 parsed_module: ran /src/missing.js; reused /src/main.js
@@ -239,6 +242,7 @@ fn deleting_a_file_turns_importers_imports_into_errors_and_restoring_heals_them(
                 index_text: reused project
                 module_deps: ran /src/main.js; reused /src/a.js
                 module_diagnostics: ran /src/main.js; reused /src/a.js
+                module_exports: reused /src/a.js /src/main.js
                 module_graph: ran project
                 module_imports: reused /src/a.js /src/main.js
                 parsed_module: reused /src/a.js /src/main.js
@@ -274,6 +278,7 @@ fn deleting_a_file_turns_importers_imports_into_errors_and_restoring_heals_them(
                 index_text: reused project
                 module_deps: ran /src/main.js; reused /src/a.js /src/b.js
                 module_diagnostics: ran /src/b.js /src/main.js; reused /src/a.js
+                module_exports: ran /src/b.js; reused /src/a.js /src/main.js
                 module_graph: ran project
                 module_imports: ran /src/b.js; reused /src/a.js /src/main.js
                 parsed_module: ran /src/b.js; reused /src/a.js /src/main.js
@@ -310,6 +315,7 @@ fn a_body_edit_that_breaks_the_syntax_reports_it_and_the_fix_clears_it() {
                 emitted_module: ran /src/b.js
                 import_specifiers: reused /src/b.js
                 module_diagnostics: ran /src/b.js
+                module_exports: ran /src/b.js
                 module_imports: ran /src/b.js
                 parsed_module: ran /src/b.js
                 react_ignores_jsx_source: reused project
@@ -334,6 +340,7 @@ fn a_body_edit_that_breaks_the_syntax_reports_it_and_the_fix_clears_it() {
                 import_specifiers: reused /src/b.js
                 module_deps: reused /src/b.js
                 module_diagnostics: ran /src/b.js
+                module_exports: ran /src/b.js
                 module_imports: ran /src/b.js
                 parsed_module: ran /src/b.js
                 react_ignores_jsx_source: reused project
@@ -382,6 +389,7 @@ export const label = 'hi';
                 emitted_module: ran /src/App.js
                 import_specifiers: ran /src/App.js
                 module_diagnostics: ran /src/App.js
+                module_exports: ran /src/App.js
                 module_imports: ran /src/App.js
                 parsed_module: ran /src/App.js
                 react_ignores_jsx_source: reused project
@@ -410,8 +418,9 @@ export const label = 'hi';
                 import_specifiers: ran /src/App.js
                 module_deps: ran /src/App.js
                 module_diagnostics: ran /src/App.js
+                module_exports: ran /src/App.js; reused /src/label.js
                 module_imports: ran /src/App.js
-                parsed_module: ran /src/App.js
+                parsed_module: ran /src/App.js; reused /src/label.js
                 react_ignores_jsx_source: reused project
                 resolved_imports: ran /src/App.js
               changed: /src/App.js
@@ -450,6 +459,7 @@ fn editing_a_file_outside_the_graph_twice_costs_nothing_the_second_time() {
                 index_text: reused project
                 module_deps: reused /src/a.js /src/b.js /src/main.js
                 module_diagnostics: reused /src/a.js /src/b.js /src/main.js
+                module_exports: reused /src/a.js /src/b.js /src/main.js
                 module_graph: reused project
                 module_imports: reused /src/a.js /src/b.js /src/main.js
                 parsed_module: reused /src/a.js /src/b.js /src/main.js
@@ -495,6 +505,7 @@ fn editing_index_html_rebuilds_the_page() {
                 index_text: ran project
                 module_deps: reused /src/a.js /src/b.js /src/main.js
                 module_diagnostics: reused /src/a.js /src/b.js /src/main.js
+                module_exports: reused /src/a.js /src/b.js /src/main.js
                 module_graph: ran project
                 module_imports: reused /src/a.js /src/b.js /src/main.js
                 parsed_module: reused /src/a.js /src/b.js /src/main.js
@@ -546,6 +557,7 @@ fn a_watched_file_that_turns_empty_is_deferred_until_read_again() {
                 import_specifiers: reused /src/a.js
                 module_deps: reused /src/a.js
                 module_diagnostics: ran /src/a.js
+                module_exports: ran /src/a.js
                 module_imports: ran /src/a.js
                 parsed_module: ran /src/a.js
                 react_ignores_jsx_source: reused project
@@ -570,7 +582,8 @@ fn a_watched_file_that_turns_empty_is_deferred_until_read_again() {
                 import_specifiers: reused /src/a.js /src/main.js
                 index_text: reused project
                 module_deps: reused /src/a.js /src/main.js
-                module_diagnostics: ran /src/a.js; reused /src/main.js
+                module_diagnostics: ran /src/a.js /src/main.js
+                module_exports: ran /src/a.js; reused /src/main.js
                 module_graph: ran project
                 module_imports: ran /src/a.js; reused /src/main.js
                 parsed_module: ran /src/a.js; reused /src/main.js
@@ -593,7 +606,8 @@ fn a_watched_file_that_turns_empty_is_deferred_until_read_again() {
                 import_specifiers: reused /src/a.js /src/main.js
                 index_text: reused project
                 module_deps: reused /src/a.js /src/main.js
-                module_diagnostics: ran /src/a.js; reused /src/main.js
+                module_diagnostics: ran /src/a.js /src/main.js
+                module_exports: ran /src/a.js; reused /src/main.js
                 module_graph: ran project
                 module_imports: ran /src/a.js; reused /src/main.js
                 parsed_module: ran /src/a.js; reused /src/main.js
@@ -617,6 +631,7 @@ fn a_watched_file_that_turns_empty_is_deferred_until_read_again() {
                 index_text: reused project
                 module_deps: reused /src/a.js /src/main.js
                 module_diagnostics: reused /src/a.js /src/main.js
+                module_exports: reused /src/a.js /src/main.js
                 module_graph: reused project
                 module_imports: reused /src/a.js /src/main.js
                 parsed_module: reused /src/a.js /src/main.js
@@ -658,6 +673,7 @@ fn rescan_re_reads_every_known_file() {
                 index_text: reused project
                 module_deps: ran /src/main.js; reused /src/a.js
                 module_diagnostics: ran /src/a.js /src/main.js
+                module_exports: ran /src/a.js; reused /src/main.js
                 module_graph: ran project
                 module_imports: ran /src/a.js; reused /src/main.js
                 parsed_module: ran /src/a.js; reused /src/main.js
@@ -702,6 +718,7 @@ fn deleting_a_directory_without_events_for_its_files_still_updates_them() {
                 index_text: reused project
                 module_deps: ran /src/main.js
                 module_diagnostics: ran /src/main.js
+                module_exports: reused /src/main.js
                 module_graph: ran project
                 module_imports: reused /src/main.js
                 parsed_module: reused /src/main.js
@@ -756,6 +773,7 @@ fn a_directory_restored_in_one_event_brings_its_files_back() {
                 index_text: reused project
                 module_deps: ran /src/main.js; reused /src/lib/x.js
                 module_diagnostics: ran /src/lib/x.js /src/main.js
+                module_exports: ran /src/lib/x.js; reused /src/main.js
                 module_graph: ran project
                 module_imports: ran /src/lib/x.js; reused /src/main.js
                 parsed_module: ran /src/lib/x.js; reused /src/main.js
@@ -1060,6 +1078,7 @@ fn changing_a_package_json_moves_the_epoch_and_re_resolves_bare_imports() {
                 index_text: reused project
                 module_deps: ran /node_modules/mainpkg/lib/other.js /src/main.js
                 module_diagnostics: ran /node_modules/mainpkg/lib/other.js /src/main.js
+                module_exports: ran /node_modules/mainpkg/lib/other.js; reused /src/main.js
                 module_graph: ran project
                 module_imports: ran /node_modules/mainpkg/lib/other.js; reused /src/main.js
                 parsed_module: ran /node_modules/mainpkg/lib/other.js; reused /src/main.js
@@ -1118,6 +1137,7 @@ fn an_npm_install_is_picked_up_through_the_package_lock_marker() {
                 index_text: reused project
                 module_deps: reused /node_modules/mainpkg/lib/main.js /src/main.js
                 module_diagnostics: ran /node_modules/mainpkg/lib/main.js; reused /src/main.js
+                module_exports: ran /node_modules/mainpkg/lib/main.js; reused /src/main.js
                 module_graph: reused project
                 module_imports: ran /node_modules/mainpkg/lib/main.js; reused /src/main.js
                 parsed_module: ran /node_modules/mainpkg/lib/main.js; reused /src/main.js
@@ -1264,6 +1284,7 @@ fn a_missing_index_html_is_a_diagnostic_and_a_page_that_says_so() {
                 index_text: ran project
                 module_deps: ran /src/main.js
                 module_diagnostics: ran /src/main.js
+                module_exports: ran /src/main.js
                 module_graph: ran project
                 module_imports: ran /src/main.js
                 parsed_module: ran /src/main.js
@@ -1339,6 +1360,7 @@ not really a png
             import_specifiers: reused /src/logo.png
             module_deps: reused /src/logo.png
             module_diagnostics: ran /src/logo.png
+            module_exports: ran /src/logo.png
             module_imports: ran /src/logo.png
             parsed_module: ran /src/logo.png
             resolved_imports: reused /src/logo.png
@@ -1433,6 +1455,7 @@ exports.jsxDEV = function () {};
                 index_text: reused project
                 module_deps: reused /node_modules/react/jsx-dev-runtime.js /src/App.jsx /src/main.js
                 module_diagnostics: ran /src/App.jsx /src/main.js; reused /node_modules/react/jsx-dev-runtime.js
+                module_exports: ran /src/App.jsx /src/main.js; reused /node_modules/react/jsx-dev-runtime.js
                 module_graph: reused project
                 module_imports: ran /src/App.jsx /src/main.js; reused /node_modules/react/jsx-dev-runtime.js
                 parsed_module: ran /src/App.jsx /src/main.js; reused /node_modules/react/jsx-dev-runtime.js
@@ -1520,6 +1543,7 @@ exports.performReactRefresh = function () {};
                 index_text: reused project
                 module_deps: ran /node_modules/react-refresh/cjs/dev.js /node_modules/react-refresh/runtime.js; reused /node_modules/react/index.js /src/main.js
                 module_diagnostics: ran /node_modules/react-refresh/cjs/dev.js /node_modules/react-refresh/runtime.js; reused /node_modules/react/index.js /src/main.js
+                module_exports: ran /node_modules/react-refresh/cjs/dev.js /node_modules/react-refresh/runtime.js; reused /node_modules/react/index.js /src/main.js
                 module_graph: ran project
                 module_imports: ran /node_modules/react-refresh/cjs/dev.js /node_modules/react-refresh/runtime.js; reused /node_modules/react/index.js /src/main.js
                 parsed_module: ran /node_modules/react-refresh/cjs/dev.js /node_modules/react-refresh/runtime.js; reused /node_modules/react/index.js /src/main.js
@@ -1602,6 +1626,7 @@ fn react_in_node_modules_is_not_enough_when_the_package_json_does_not_depend_on_
                 index_text: reused project
                 module_deps: reused /node_modules/react/index.js /src/main.js
                 module_diagnostics: reused /node_modules/react/index.js /src/main.js
+                module_exports: reused /node_modules/react/index.js /src/main.js
                 module_graph: ran project
                 module_imports: reused /node_modules/react/index.js /src/main.js
                 parsed_module: reused /node_modules/react/index.js /src/main.js
@@ -2025,6 +2050,7 @@ fn a_mode_reads_its_own_env_files_and_reaches_the_page() {
                 index_text: reused project
                 module_deps: reused /src/main.js
                 module_diagnostics: reused /src/main.js
+                module_exports: reused /src/main.js
                 module_graph: reused project
                 module_imports: reused /src/main.js
                 parsed_module: reused /src/main.js
@@ -2157,6 +2183,7 @@ fn editing_an_env_file_reloads_with_new_variables_and_reparses_no_module() {
                 index_text: reused project
                 module_deps: reused /src/main.js
                 module_diagnostics: reused /src/main.js
+                module_exports: reused /src/main.js
                 module_graph: reused project
                 module_imports: reused /src/main.js
                 parsed_module: reused /src/main.js
@@ -2192,6 +2219,7 @@ fn editing_an_env_file_reloads_with_new_variables_and_reparses_no_module() {
                 index_text: reused project
                 module_deps: reused /src/main.js
                 module_diagnostics: reused /src/main.js
+                module_exports: reused /src/main.js
                 module_graph: reused project
                 module_imports: reused /src/main.js
                 parsed_module: reused /src/main.js
@@ -2226,6 +2254,7 @@ fn editing_an_env_file_reloads_with_new_variables_and_reparses_no_module() {
             index_text: reused project
             module_deps: reused /src/main.js
             module_diagnostics: reused /src/main.js
+            module_exports: reused /src/main.js
             module_graph: reused project
             module_imports: reused /src/main.js
             parsed_module: reused /src/main.js
@@ -2252,6 +2281,7 @@ fn editing_an_env_file_reloads_with_new_variables_and_reparses_no_module() {
             index_text: reused project
             module_deps: reused /src/main.js
             module_diagnostics: reused /src/main.js
+            module_exports: reused /src/main.js
             module_graph: reused project
             module_imports: reused /src/main.js
             parsed_module: reused /src/main.js
@@ -2296,6 +2326,7 @@ fn env_placeholders_in_index_html_are_replaced_and_follow_the_env_file() {
                 index_text: reused project
                 module_deps: reused /src/main.js
                 module_diagnostics: reused /src/main.js
+                module_exports: reused /src/main.js
                 module_graph: reused project
                 module_imports: reused /src/main.js
                 parsed_module: reused /src/main.js
@@ -2449,6 +2480,7 @@ hello
             import_specifiers: reused /src/notes.txt?raw
             module_deps: reused /src/notes.txt?raw
             module_diagnostics: ran /src/notes.txt?raw
+            module_exports: ran /src/notes.txt?raw
             module_imports: ran /src/notes.txt?raw
             parsed_module: ran /src/notes.txt?raw
             resolved_imports: reused /src/notes.txt?raw
@@ -2472,6 +2504,7 @@ hello
             index_text: reused project
             module_deps: ran /src/main.js; reused /src/logo.svg /src/logo.svg?url /src/main.js?raw
             module_diagnostics: ran /src/main.js; reused /src/logo.svg /src/logo.svg?url /src/main.js?raw
+            module_exports: reused /src/logo.svg /src/logo.svg?url /src/main.js /src/main.js?raw
             module_graph: ran project
             module_imports: reused /src/logo.svg /src/logo.svg?url /src/main.js /src/main.js?raw
             parsed_module: reused /src/logo.svg /src/logo.svg?url /src/main.js /src/main.js?raw
@@ -2563,6 +2596,7 @@ export default 'b';
             index_text: reused project
             module_deps: ran /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/c.js; reused /src/main.js /src/pages/a.js /src/pages/b.js
             module_diagnostics: ran /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/c.js; reused /src/main.js /src/pages/a.js /src/pages/b.js
+            module_exports: ran /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/c.js; reused /src/main.js /src/pages/a.js /src/pages/b.js
             module_globs: reused /src/main.js
             module_graph: ran project
             module_imports: ran /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/c.js; reused /src/main.js /src/pages/a.js /src/pages/b.js
@@ -2608,6 +2642,7 @@ export default 'b';
                 index_text: reused project
                 module_deps: reused /src/main.js /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/a.js /src/pages/b.js /src/pages/c.js
                 module_diagnostics: reused /src/main.js /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/a.js /src/pages/b.js /src/pages/c.js
+                module_exports: reused /src/main.js /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/a.js /src/pages/b.js /src/pages/c.js
                 module_globs: reused /src/main.js
                 module_graph: reused project
                 module_imports: reused /src/main.js /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/a.js /src/pages/b.js /src/pages/c.js
@@ -2633,6 +2668,7 @@ export default 'b';
                 index_text: reused project
                 module_deps: ran /src/main.js?glob=0 /src/main.js?glob=1; reused /src/main.js /src/pages/b.js /src/pages/c.js
                 module_diagnostics: ran /src/main.js?glob=0 /src/main.js?glob=1; reused /src/main.js /src/pages/b.js /src/pages/c.js
+                module_exports: ran /src/main.js?glob=0 /src/main.js?glob=1; reused /src/main.js /src/pages/b.js /src/pages/c.js
                 module_globs: reused /src/main.js
                 module_graph: ran project
                 module_imports: ran /src/main.js?glob=0 /src/main.js?glob=1; reused /src/main.js /src/pages/b.js /src/pages/c.js
@@ -2681,6 +2717,7 @@ fn a_glob_call_hotloop_cannot_read_is_an_error_at_its_line_until_fixed() {
                 index_text: reused project
                 module_deps: ran /src/main.js /src/main.js?glob=0; reused /src/ok.js
                 module_diagnostics: ran /src/main.js /src/main.js?glob=0; reused /src/ok.js
+                module_exports: ran /src/main.js /src/main.js?glob=0; reused /src/ok.js
                 module_globs: ran /src/main.js
                 module_graph: ran project
                 module_imports: ran /src/main.js /src/main.js?glob=0; reused /src/ok.js
@@ -2824,6 +2861,7 @@ self.onmessage = (e: MessageEvent) => self.postMessage(prefix + e.data);
                 import_specifiers: reused /src/math.js
                 module_deps: reused /src/math.js
                 module_diagnostics: ran /src/math.js
+                module_exports: ran /src/math.js
                 module_imports: ran /src/math.js
                 parsed_module: ran /src/math.js
                 react_ignores_jsx_source: reused project
@@ -2850,6 +2888,7 @@ self.onmessage = (e: MessageEvent) => self.postMessage(prefix + e.data);
                 import_specifiers: reused /src/shared.js
                 module_deps: reused /src/shared.js
                 module_diagnostics: ran /src/shared.js
+                module_exports: ran /src/shared.js
                 module_imports: ran /src/shared.js
                 parsed_module: ran /src/shared.js
                 react_ignores_jsx_source: reused project
@@ -2870,6 +2909,7 @@ self.onmessage = (e: MessageEvent) => self.postMessage(prefix + e.data);
                 index_text: reused project
                 module_deps: ran /src/main.js; reused /src/echo.ts /src/echo.ts?worker&url
                 module_diagnostics: ran /src/main.js; reused /src/echo.ts /src/echo.ts?worker&url
+                module_exports: ran /src/main.js; reused /src/echo.ts /src/echo.ts?worker&url
                 module_graph: ran project
                 module_imports: ran /src/main.js; reused /src/echo.ts /src/echo.ts?worker&url
                 parsed_module: ran /src/main.js; reused /src/echo.ts /src/echo.ts?worker&url
@@ -2948,6 +2988,7 @@ fn inline_imports_are_a_stylesheets_text_or_a_data_url_and_follow_the_file() {
             import_specifiers: reused /src/a.css?inline
             module_deps: reused /src/a.css?inline
             module_diagnostics: ran /src/a.css?inline
+            module_exports: ran /src/a.css?inline
             module_imports: ran /src/a.css?inline
             parsed_module: ran /src/a.css?inline
             resolved_imports: reused /src/a.css?inline
@@ -3068,6 +3109,7 @@ fn editing_a_referenced_tsconfig_recompiles_only_the_files_whose_options_changed
                 index_text: reused project
                 module_deps: ran /src/main.tsx; reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js /src/label.ts
                 module_diagnostics: ran /src/label.ts /src/main.tsx; reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js
+                module_exports: ran /src/label.ts /src/main.tsx; reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js
                 module_graph: ran project
                 module_imports: ran /src/label.ts /src/main.tsx; reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js
                 parsed_module: ran /src/label.ts /src/main.tsx; reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js
@@ -3098,6 +3140,7 @@ fn editing_a_referenced_tsconfig_recompiles_only_the_files_whose_options_changed
                 index_text: reused project
                 module_deps: reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js /src/label.ts /src/main.tsx
                 module_diagnostics: reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js /src/label.ts /src/main.tsx
+                module_exports: reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js /src/label.ts /src/main.tsx
                 module_graph: reused project
                 module_imports: reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js /src/label.ts /src/main.tsx
                 parsed_module: reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js /src/label.ts /src/main.tsx
@@ -3164,6 +3207,7 @@ export function jsxDEV() {}
                 index_text: reused project
                 module_deps: ran /src/main.tsx
                 module_diagnostics: ran /src/main.tsx
+                module_exports: ran /src/main.tsx
                 module_graph: ran project
                 module_imports: ran /src/main.tsx
                 parsed_module: ran /src/main.tsx
@@ -3192,6 +3236,7 @@ export function jsxDEV() {}
                 index_text: reused project
                 module_deps: ran /src/main.tsx; reused /node_modules/preact/jsx-dev-runtime.js
                 module_diagnostics: ran /src/main.tsx; reused /node_modules/preact/jsx-dev-runtime.js
+                module_exports: ran /src/main.tsx; reused /node_modules/preact/jsx-dev-runtime.js
                 module_graph: ran project
                 module_imports: ran /src/main.tsx; reused /node_modules/preact/jsx-dev-runtime.js
                 parsed_module: ran /src/main.tsx; reused /node_modules/preact/jsx-dev-runtime.js
@@ -3261,6 +3306,7 @@ module.exports = { jsxDEV() {} };
                 index_text: reused project
                 module_deps: ran /node_modules/preact/jsx-dev-runtime.js /src/main.tsx
                 module_diagnostics: ran /node_modules/preact/jsx-dev-runtime.js /src/main.tsx
+                module_exports: ran /node_modules/preact/jsx-dev-runtime.js /src/main.tsx
                 module_graph: ran project
                 module_imports: ran /node_modules/preact/jsx-dev-runtime.js /src/main.tsx
                 parsed_module: ran /node_modules/preact/jsx-dev-runtime.js /src/main.tsx
@@ -3288,6 +3334,7 @@ module.exports = { jsxDEV() {} };
                 index_text: reused project
                 module_deps: ran /src/main.tsx; reused /node_modules/react/jsx-dev-runtime.js
                 module_diagnostics: ran /src/main.tsx; reused /node_modules/react/jsx-dev-runtime.js
+                module_exports: ran /src/main.tsx; reused /node_modules/react/jsx-dev-runtime.js
                 module_graph: ran project
                 module_imports: ran /src/main.tsx; reused /node_modules/react/jsx-dev-runtime.js
                 parsed_module: ran /src/main.tsx; reused /node_modules/react/jsx-dev-runtime.js
@@ -3354,6 +3401,7 @@ export class A { x = 1; }
                 index_text: reused project
                 module_deps: reused /src/main.ts
                 module_diagnostics: ran /src/main.ts
+                module_exports: ran /src/main.ts
                 module_graph: reused project
                 module_imports: ran /src/main.ts
                 parsed_module: ran /src/main.ts
@@ -3383,6 +3431,7 @@ export class A { x = 1; }
                 index_text: reused project
                 module_deps: reused /src/main.ts
                 module_diagnostics: reused /src/main.ts
+                module_exports: reused /src/main.ts
                 module_graph: reused project
                 module_imports: reused /src/main.ts
                 parsed_module: reused /src/main.ts

@@ -2,6 +2,7 @@
 //! executions and the queries directly (the crate's public surface is only the façade).
 
 mod config;
+mod exports;
 mod incremental;
 mod last_page;
 mod lazy;

@@ -8,9 +8,9 @@ use swc_core::common::{SourceMap, Span, SyntaxContext};
 use swc_core::ecma::ast::{
     ArrowExpr, AwaitExpr, BinExpr, BinaryOp, CallExpr, Callee, ClassDecl, CondExpr, Decl,
     DefaultDecl, ExportAll, ExportDecl, ExportDefaultDecl, ExportDefaultExpr, ExportSpecifier,
-    Expr, ForOfStmt, Function, Id, Ident, IfStmt, ImportDecl, Lit, MemberExpr, MemberProp,
-    MetaPropKind, ModuleExportName, NamedExport, NewExpr, OptCall, OptChainBase, Pat, Str,
-    TsExportAssignment, TsImportEqualsDecl, UsingDecl, VarDecl, VarDeclKind,
+    Expr, ForOfStmt, Function, Id, Ident, IfStmt, ImportDecl, ImportSpecifier, Lit, MemberExpr,
+    MemberProp, MetaPropKind, ModuleExportName, NamedExport, NewExpr, OptCall, OptChainBase, Pat,
+    Str, TsExportAssignment, TsImportEqualsDecl, TsModuleName, UsingDecl, VarDecl, VarDeclKind,
 };
 use swc_core::ecma::utils::find_pat_ids;
 use swc_core::ecma::visit::{Visit, VisitWith};
@@ -29,6 +29,13 @@ pub(crate) struct Analysis {
     pub exports_all_components: bool,
     /// The first exported name that is not PascalCase (`*` for `export * from`).
     pub first_other_export: Option<String>,
+    /// Every export name the module declares (`default` included), in source order, and the
+    /// specifiers of its `export * from`.
+    pub export_names: Vec<String>,
+    pub star_from: Vec<String>,
+    /// What it exports cannot be read from its ESM syntax: TypeScript's `export =`, or it
+    /// refers to a free `module` or `exports` (a UMD wrapper, `module.exports = ...`).
+    pub exports_unknown: bool,
     /// React Refresh emitted at least one `$RefreshReg$(..)`.
     pub registers_component: bool,
     /// Span of the first top-level `await` (a factory function cannot contain one).
@@ -101,7 +108,23 @@ impl Analyzer<'_> {
             kind,
             line,
             column,
+            names: Vec::new(),
         });
+    }
+
+    /// The names the import just recorded takes (see `ImportRecord::names`).
+    fn names_of_last(&mut self, names: Vec<String>) {
+        if let Some(last) = self.out.imports.last_mut() {
+            last.names = names;
+        }
+    }
+
+    /// Records an export name (see `export_names`); `export_name` also judges it for the
+    /// Refresh boundary.
+    fn exported(&mut self, name: &ModuleExportName) {
+        if let Some(name) = module_export_name(name) {
+            self.out.export_names.push(name);
+        }
     }
 
     fn export_name(&mut self, name: &str) {
@@ -203,6 +226,14 @@ impl Analyzer<'_> {
     }
 }
 
+/// An export's or import's name as written (`x`, or `"a b"` in `export { x as "a b" }`).
+fn module_export_name(name: &ModuleExportName) -> Option<String> {
+    match name {
+        ModuleExportName::Ident(i) => Some(i.sym.to_string()),
+        ModuleExportName::Str(s) => s.value.as_atom().map(|a| a.to_string()),
+    }
+}
+
 /// The text of a string literal or of a template literal without substitutions, and its span.
 pub(crate) fn string_literal(e: &Expr) -> Option<(&str, Span)> {
     match e {
@@ -219,12 +250,28 @@ impl Visit for Analyzer<'_> {
     fn visit_import_decl(&mut self, n: &ImportDecl) {
         if !n.type_only {
             self.record(&n.src, ImportKind::Static);
+            let names = n
+                .specifiers
+                .iter()
+                .filter_map(|s| match s {
+                    ImportSpecifier::Named(s) if !s.is_type_only => match &s.imported {
+                        Some(imported) => module_export_name(imported),
+                        None => Some(s.local.sym.to_string()),
+                    },
+                    ImportSpecifier::Default(_) => Some("default".to_string()),
+                    _ => None,
+                })
+                .collect();
+            self.names_of_last(names);
         }
     }
 
     fn visit_export_all(&mut self, n: &ExportAll) {
         if !n.type_only {
             self.record(&n.src, ImportKind::ReExport);
+            if let Some(spec) = n.src.value.as_atom() {
+                self.out.star_from.push(spec.to_string());
+            }
             // Unknown names: never a Refresh boundary.
             self.export_other();
         }
@@ -236,10 +283,27 @@ impl Visit for Analyzer<'_> {
         }
         if let Some(src) = &n.src {
             self.record(src, ImportKind::ReExport);
+            let names = n
+                .specifiers
+                .iter()
+                .filter_map(|s| match s {
+                    ExportSpecifier::Named(s) if !s.is_type_only => module_export_name(&s.orig),
+                    ExportSpecifier::Default(_) => Some("default".to_string()),
+                    _ => None,
+                })
+                .collect();
+            self.names_of_last(names);
         }
         for s in &n.specifiers {
             if matches!(s, ExportSpecifier::Named(n) if n.is_type_only) {
                 continue;
+            }
+            match s {
+                ExportSpecifier::Named(s) => self.exported(s.exported.as_ref().unwrap_or(&s.orig)),
+                ExportSpecifier::Namespace(s) => self.exported(&s.name),
+                ExportSpecifier::Default(s) => {
+                    self.out.export_names.push(s.exported.sym.to_string())
+                }
             }
             match s {
                 ExportSpecifier::Named(s) => {
@@ -263,6 +327,21 @@ impl Visit for Analyzer<'_> {
     }
 
     fn visit_export_decl(&mut self, n: &ExportDecl) {
+        let names: Vec<Id> = match &n.decl {
+            Decl::Fn(f) => vec![f.ident.to_id()],
+            Decl::Class(c) => vec![c.ident.to_id()],
+            Decl::Var(v) => find_pat_ids(&v.decls),
+            Decl::TsEnum(e) => vec![e.id.to_id()],
+            Decl::TsModule(m) => match &m.id {
+                TsModuleName::Ident(i) => vec![i.to_id()],
+                TsModuleName::Str(_) => Vec::new(),
+            },
+            Decl::Using(u) => find_pat_ids(&u.decls),
+            Decl::TsInterface(_) | Decl::TsTypeAlias(_) => Vec::new(),
+        };
+        self.out
+            .export_names
+            .extend(names.into_iter().map(|(sym, _)| sym.to_string()));
         match &n.decl {
             Decl::Fn(f) => self.export_name(&f.ident.sym),
             Decl::Class(c) => self.export_name(&c.ident.sym),
@@ -282,6 +361,9 @@ impl Visit for Analyzer<'_> {
     }
 
     fn visit_export_default_decl(&mut self, n: &ExportDefaultDecl) {
+        if !matches!(n.decl, DefaultDecl::TsInterfaceDecl(_)) {
+            self.out.export_names.push("default".to_string());
+        }
         match &n.decl {
             DefaultDecl::Fn(f) => match &f.ident {
                 Some(i) => self.export_name(&i.sym),
@@ -297,6 +379,7 @@ impl Visit for Analyzer<'_> {
     }
 
     fn visit_export_default_expr(&mut self, n: &ExportDefaultExpr) {
+        self.out.export_names.push("default".to_string());
         match unparen(&n.expr) {
             Expr::Ident(i) => self.export_name(&i.sym),
             _ => self.export_other(),
@@ -305,12 +388,14 @@ impl Visit for Analyzer<'_> {
     }
 
     fn visit_ts_export_assignment(&mut self, n: &TsExportAssignment) {
+        self.out.exports_unknown = true;
         self.export_other();
         n.visit_children_with(self);
     }
 
     fn visit_ts_import_equals_decl(&mut self, n: &TsImportEqualsDecl) {
         if n.is_export {
+            self.out.export_names.push(n.id.sym.to_string());
             self.export_other();
         }
         n.visit_children_with(self);
@@ -359,6 +444,12 @@ impl Visit for Analyzer<'_> {
     fn visit_opt_call(&mut self, n: &OptCall) {
         self.hot_call(&n.callee, &n.args);
         n.visit_children_with(self);
+    }
+
+    fn visit_ident(&mut self, n: &Ident) {
+        if n.ctxt == self.unresolved && (n.sym == "module" || n.sym == "exports") {
+            self.out.exports_unknown = true;
+        }
     }
 
     fn visit_member_expr(&mut self, n: &MemberExpr) {

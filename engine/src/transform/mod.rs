@@ -272,6 +272,24 @@ pub struct ImportRecord {
     /// 1-based line and column of the specifier, for "cannot resolve" diagnostics.
     pub line: u32,
     pub column: u32,
+    /// The names a static import or re-export takes from the module (`default` for a default
+    /// import); not a namespace import's, nor `export *`'s. What `queries::exports` checks
+    /// against the module's exports.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub names: Vec<String>,
+}
+
+/// What an ES module exports, found statically (`transform::analyze`). `None` in
+/// [`CompiledModule::exports`] when that cannot be known: CommonJS, TypeScript's `export =`,
+/// a module that also assigns `module.exports`, or what hotloop writes itself (JSON, assets,
+/// stylesheets).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ExportNames {
+    /// Its own export names, sorted (`default` among them).
+    pub names: Vec<String>,
+    /// The specifiers of its `export * from '...'`, in source order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub star_from: Vec<String>,
 }
 
 /// What the module says about hot updates, found statically.
@@ -306,6 +324,8 @@ pub struct CompiledModule {
     /// The `import.meta.glob(...)` calls, indexed like the `?glob=<n>` modules.
     pub globs: Vec<GlobImport>,
     pub hot: HotFacts,
+    /// What the module exports, when it is an ES module of known shape (see [`ExportNames`]).
+    pub exports: Option<ExportNames>,
     /// The factory function expression (see ARCHITECTURE.md, "The registry format"); `None`
     /// when the module does not compile.
     pub code: Option<Arc<str>>,

@@ -1983,3 +1983,71 @@ fn a_component_module_with_another_export_names_it_as_why_it_is_no_boundary() {
     let plain = compile("/src/util.ts", "export const helper = 1;\n");
     assert_eq!(plain.hot.refresh_refused, None);
 }
+
+/// `exports` (`names` sorted, then `* specifier`s) or `unknown`, and each import's names.
+#[test]
+fn export_and_imported_names_table() {
+    let render = |id: &str, text: &str| {
+        let out = compile(id, text);
+        assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+        let exports = match &out.exports {
+            None => "unknown".to_string(),
+            Some(e) => e
+                .names
+                .iter()
+                .cloned()
+                .chain(e.star_from.iter().map(|s| format!("* {s}")))
+                .collect::<Vec<_>>()
+                .join(" "),
+        };
+        let imports: Vec<String> = out
+            .imports
+            .iter()
+            .map(|i| format!("{} [{}]", i.specifier, i.names.join(" ")))
+            .collect();
+        format!("{exports} | {}", imports.join(", "))
+    };
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "/src/a.js",
+            "export const { a, b: [c], ...d } = obj;\nexport function f() {}\nexport class K {}\n\
+             let x = 1, y = 2;\nexport { x, y as 'y z' };\nexport default 3;",
+            "K a c d default f x y z | ",
+        ),
+        (
+            "/src/a.js",
+            "export * from './s';\nexport * as ns from './n';\nexport { default, q as r } from './q';\n\
+             export { default as D } from './d';",
+            "D default ns r * ./s | ./s [], ./n [], ./q [default q], ./d [default]",
+        ),
+        (
+            "/src/a.js",
+            "import d, { a, b as c } from './m';\nimport * as ns from './ns';\nimport './side';\n\
+             console.log(d, a, c, ns);",
+            " | ./m [default a b], ./ns [], ./side []",
+        ),
+        (
+            "/src/a.ts",
+            "export enum E { A }\nexport namespace N { export const v = 1; }\n\
+             export interface I {}\nexport type T = 1;\nexport declare const ambient: number;\n\
+             import { type U, V } from './v';\nimport type { W } from './w';\nexport const used: U = V;",
+            "E N used | ./v [V]",
+        ),
+        // What cannot be read from ESM syntax: every name passes.
+        ("/src/a.ts", "const x = 1;\nexport = x;", "unknown | "),
+        (
+            "/src/a.js",
+            "export const a = 1;\nif (typeof module !== 'undefined') module.exports = { a };",
+            "unknown | ",
+        ),
+        ("/src/a.cjs", "exports.a = 1;", "unknown | "),
+        (
+            "/src/a.js",
+            "import x from './x';\nconsole.log(x);",
+            " | ./x [default]",
+        ),
+    ];
+    for (id, text, expected) in cases {
+        assert_eq!(render(id, text), *expected, "{text}");
+    }
+}

@@ -1,0 +1,68 @@
+//! Updates held while a module imports a name another does not export (`queries::exports`).
+//!
+//! The browser would refuse to link the new code (Vite's update fails in the console); the
+//! registry would run it with `undefined` for the name. Instead, an edited module that takes
+//! part in such an import (the importer, the module it names, or a module that module's
+//! `export *`s reach) is *withheld*: not sent, while the overlay shows the error at the import,
+//! so the page keeps its last good state. The next edit's update sends the withheld modules
+//! with its own once nothing they take part in is missing any more, whichever file the fix
+//! was made in (the importer's import, or the export put back).
+
+use std::sync::Arc;
+
+use rustc_hash::FxHashSet;
+
+use crate::environment::EnvironmentKind;
+use crate::graph::ModuleIndex;
+use crate::inputs::in_node_modules;
+use crate::queries::exports::missing_exports;
+use crate::queries::imports::module_imports;
+use crate::queries::resolve::resolved_imports;
+
+use super::EngineHost;
+
+impl EngineHost {
+    /// The modules of the last build that take part in an import of a name that is not
+    /// exported (see the module docs). Looks only at modules with diagnostics.
+    pub fn link_error_modules(&self) -> FxHashSet<ModuleIndex> {
+        let mut out = FxHashSet::default();
+        let Some(state) = self.state.as_ref() else {
+            return out;
+        };
+        let db = &self.db;
+        for &index in state.with_diagnostics.keys() {
+            let Some(&file) = state.graph.files.get(index.idx()) else {
+                continue;
+            };
+            if in_node_modules(file.path(db)) {
+                continue;
+            }
+            let imports = module_imports(db, file);
+            let resolved = resolved_imports(db, file);
+            for missing in missing_exports(db, EnvironmentKind::Page, &imports, &resolved) {
+                out.insert(index);
+                out.extend(
+                    missing
+                        .through
+                        .iter()
+                        .filter_map(|&f| state.graph.index_of_file(f)),
+                );
+            }
+        }
+        out
+    }
+
+    /// Holds `modules` (ids) until a later update can send them (`take_withheld`).
+    pub fn withhold(&mut self, modules: impl IntoIterator<Item = Arc<str>>) {
+        for id in modules {
+            if !self.withheld.contains(&id) {
+                self.withheld.push(id);
+            }
+        }
+    }
+
+    /// The modules withheld so far, taken: the caller sends them or withholds them again.
+    pub fn take_withheld(&mut self) -> Vec<Arc<str>> {
+        std::mem::take(&mut self.withheld)
+    }
+}
