@@ -19,7 +19,7 @@ use salsa::Durability;
 use crate::inputs::{
     FileContents, SourceFile, TsconfigFacts, content_hash, has_component, in_node_modules,
 };
-use crate::transform::{ScriptConfig, SourceKind, WorkerQuery};
+use crate::transform::{self, ScriptConfig, SourceKind, WorkerQuery};
 use crate::tsconfig::Tsconfigs;
 
 /// JS modules larger than this are not parsed: their text is not even kept.
@@ -271,7 +271,7 @@ impl FileClass {
             "html" | "htm" => FileClass::Html,
             ext if let Some(kind) = SourceKind::from_extension(ext) => FileClass::Script(kind),
             ext if NEEDS_A_TOOL.iter().any(|(known, _)| *known == ext) => FileClass::Foreign,
-            ext if VITE_ASSET_TYPES.contains(&ext) => FileClass::Asset,
+            ext if transform::VITE_ASSET_TYPES.contains(&ext) => FileClass::Asset,
             _ => FileClass::Unknown,
         }
     }
@@ -291,46 +291,6 @@ impl FileClass {
         )
     }
 }
-
-/// Vite's `KNOWN_ASSET_TYPES` (`packages/vite/src/node/constants.ts`): imported, a file of one
-/// of these is its URL whatever the plugins do; any other unknown type is theirs first.
-const VITE_ASSET_TYPES: &[&str] = &[
-    "apng",
-    "bmp",
-    "png",
-    "jpg",
-    "jpeg",
-    "jfif",
-    "pjpeg",
-    "pjp",
-    "gif",
-    "svg",
-    "ico",
-    "webp",
-    "avif",
-    "cur",
-    "jxl",
-    "mp4",
-    "webm",
-    "ogg",
-    "mp3",
-    "wav",
-    "flac",
-    "aac",
-    "opus",
-    "mov",
-    "m4a",
-    "vtt",
-    "woff",
-    "woff2",
-    "eot",
-    "ttf",
-    "otf",
-    "webmanifest",
-    "pdf",
-    "txt",
-    "wasm",
-];
 
 /// File types that are code of some language or framework hotloop does not compile itself:
 /// importing one (without `?raw`/`?url`) is an error that says what would handle it, never a

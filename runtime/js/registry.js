@@ -152,7 +152,7 @@
     /**
      * The `require` a module's factory gets, made at its first evaluation (a page defines
      * modules it may never run): its deps map's specifiers, `import()` as the engine lowers it
-     * (`require.dynamic`), a namespace as an expression (`require.namespace`: an eager
+     * (`require.dynamic`), an asset's `new URL(...)` (`require.u`), a namespace as an expression (`require.namespace`: an eager
      * `import.meta.glob` entry), the ES module prologue (`require.esm`) and the interop of a
      * default import (`require.d`) and of a namespace import (`require.w`).
      */
@@ -170,6 +170,12 @@
       };
       require.namespace = function namespace(spec) {
         return asyncModules.namespaceOf(require(spec));
+      };
+      // `new URL('./tex.png', import.meta.url)` as the engine writes it
+      // (`engine/src/transform/asset_url.rs`): the file's `?url` module, or the specifier as
+      // written when the file is not there (the browser resolves it, as under Vite).
+      require.u = function assetUrl(spec, written) {
+        return depTarget(rec, spec) == null ? written : require(spec);
       };
       require.esm = esmExports;
       require.d = interopDefault;

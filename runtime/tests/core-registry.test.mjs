@@ -381,3 +381,19 @@ const out = {
   assert.equal(out.nsLive, true, "an accessor stays an accessor");
   assert.equal(out.esmNsIsExports, true);
 });
+
+test("require.u gives an asset's URL module, or the specifier as written when it did not resolve", () => {
+  const rt = createTestRuntime();
+  rt.load(
+    [
+      js(
+        "/src/a.js",
+        { "./tex.png?url": "/src/tex.png?url", "./gone.png?url": null },
+        `globalThis.urls = [require.u("./tex.png?url", "./tex.png"), require.u("./gone.png?url", "./gone.png")];`,
+      ),
+      js("/src/tex.png?url", {}, `module.exports = "/src/tex.png?v=abc";`),
+    ],
+    ["/src/a.js"],
+  );
+  assert.deepEqual(Array.from(rt.get("urls")), ["/src/tex.png?v=abc", "./gone.png"]);
+});

@@ -190,6 +190,21 @@ describe('hot updates in the browser', { skip, concurrency: false }, () => {
     assert.equal(tab.navigations, navs, 'no reload');
   });
 
+  test("new URL('./wood.svg', import.meta.url) follows the file: replacing it shows the new one", async () => {
+    const navs = tab.navigations;
+    const before = await tab.page.evaluate(() => document.getElementById('asset-url').src);
+    assert.match(before, /\/src\/wood\.svg\?v=\w+$/, 'the file\'s versioned URL');
+    assert.equal(await tab.page.evaluate(async (src) => (await fetch(src)).text(), before), fs.readFileSync(file('src/wood.svg'), 'utf8'));
+    writeFile(file('src/wood.svg'), '<svg xmlns="http://www.w3.org/2000/svg" width="6" height="6"/>\n');
+    const after = await tab.until((old) => {
+      const src = document.getElementById('asset-url').src;
+      return src !== old && src;
+    }, before);
+    assert.match(after, /\/src\/wood\.svg\?v=\w+$/);
+    await tab.until(() => document.getElementById('asset-url').naturalWidth === 6);
+    assert.equal(tab.navigations, navs, 'no reload');
+  });
+
   test('a CSS edit changes the computed style without a reload', async () => {
     const navs = tab.navigations;
     const color = (id) => tab.page.evaluate((i) => getComputedStyle(document.getElementById(i)).color, id);

@@ -58,8 +58,11 @@ fn diagnostics_with(
     env: EnvironmentKind,
 ) -> Arc<[Diagnostic]> {
     let in_package = in_node_modules(file.path(db));
+    // `new URL('./x.png', import.meta.url)` of a file that is not there keeps its URL as
+    // written (`transform::asset_url`), as under Vite.
     let reported = |r: &ResolvedImport| {
         matches!(r.resolution, Resolution::NotFound { .. })
+            && r.kind != ImportKind::AssetUrl
             && !(in_package && matches!(r.kind, ImportKind::Require | ImportKind::Dynamic))
     };
     let imports = match env {

@@ -72,6 +72,10 @@
 //!   instantiates the file at its URL (`transform::wasm_init_module`). Other Vite queries
 //!   (`?no-inline`, `?react`, ...) are a resolution error naming the importer's line, never
 //!   silently the plain module.
+//! - `new URL('./tex.png', import.meta.url)` of an asset file (`transform/asset_url.rs`): the
+//!   literal becomes `require.u("./tex.png?url", "./tex.png")`, the `?url` module's versioned
+//!   URL (an import of kind `AssetUrl`: a graph edge, never a static dep, never an error when
+//!   the file is missing), or the literal when the deps map says null.
 //! - Web workers (`transform/worker.rs`): `./w.ts?worker`, `?sharedworker` and `?worker&url` are
 //!   variant modules like `?raw` (but never read the file: their code depends only on its id;
 //!   `&inline` is the same module, as Vite inlines workers only in a build):

@@ -2432,6 +2432,86 @@ fn served_snapshots_after_edits_equal_a_fresh_build_and_published_ones_stay_inta
 // ---------------------------------------------------------------- import variants
 
 #[test]
+fn new_url_of_an_asset_follows_the_file_and_a_missing_one_is_no_error() {
+    let fixture = r#"
+//- /src/main.js
+import './scene.js';
+//- /src/scene.js
+export const wood = new URL('./wood.svg', import.meta.url).href;
+export const later = new URL('./later.svg', import.meta.url).href;
+import.meta.hot.accept();
+//- /src/wood.svg
+<svg id="a"/>
+"#;
+    let mut p = check(
+        &[HTML, fixture].concat(),
+        &[],
+        expect![[r#"
+            build
+              graph:
+                /src/main.js -> /src/scene.js
+                /src/scene.js: self -> /src/wood.svg?url
+                /src/wood.svg?url: asset
+        "#]],
+    );
+    let chunk = p.chunk();
+    assert!(
+        chunk.contains("module.exports = \"/src/wood.svg?v="),
+        "{chunk}"
+    );
+    // The file replaced: its URL module changes and the module that took the URL re-runs.
+    p.check(&["//- /src/wood.svg\n<svg id=\"b\"/>\n"], expect![[r#"
+        edit /src/wood.svg
+          applied: files [/src/wood.svg?url /src/wood.svg]
+          queries:
+            chunk_entry: ran /src/wood.svg?url
+            emitted_module: ran /src/wood.svg?url
+            hot_meta: ran /src/wood.svg?url
+            import_specifiers: reused /src/wood.svg?url
+            module_deps: reused /src/wood.svg?url
+            module_diagnostics: ran /src/wood.svg?url
+            module_exports: ran /src/wood.svg?url
+            module_imports: ran /src/wood.svg?url
+            parsed_module: ran /src/wood.svg?url
+            resolved_imports: reused /src/wood.svg?url
+          changed: /src/wood.svg?url
+          plan: hot send=[/src/wood.svg?url] invalidate=[/src/wood.svg?url, /src/scene.js] boundaries=[/src/scene.js self]
+    "#]]);
+    // The file that was not there appears: the URL module joins the graph.
+    p.check(&["//- /src/later.svg\n<svg/>\n"], expect![[r#"
+        create /src/later.svg
+          applied: epoch moved
+          queries:
+            chunk: ran project
+            chunk_entry: ran /src/later.svg?url /src/scene.js; reused /src/main.js /src/wood.svg?url
+            emitted_module: ran /src/later.svg?url; reused /src/main.js /src/scene.js /src/wood.svg?url
+            entry_html: reused project
+            file_exists: reused /src/main.js
+            hot_meta: ran /src/later.svg?url; reused /src/main.js /src/scene.js /src/wood.svg?url
+            html_entries: reused project
+            import_specifiers: ran /src/later.svg?url; reused /src/main.js /src/scene.js /src/wood.svg?url
+            index_text: reused project
+            module_deps: ran /src/later.svg?url /src/scene.js; reused /src/main.js /src/wood.svg?url
+            module_diagnostics: ran /src/later.svg?url /src/scene.js; reused /src/main.js /src/wood.svg?url
+            module_exports: ran /src/later.svg?url; reused /src/main.js /src/scene.js /src/wood.svg?url
+            module_graph: ran project
+            module_imports: ran /src/later.svg?url; reused /src/main.js /src/scene.js /src/wood.svg?url
+            parsed_module: ran /src/later.svg?url; reused /src/main.js /src/scene.js /src/wood.svg?url
+            public_env: reused project
+            react_ignores_jsx_source: ran project
+            refresh_runtime: ran project
+            resolved_imports: ran /src/later.svg?url /src/main.js /src/scene.js /src/wood.svg?url
+          changed: /src/scene.js /src/later.svg?url
+          graph:
+            /src/main.js -> /src/scene.js
+            /src/scene.js: self -> /src/wood.svg?url /src/later.svg?url
+            /src/wood.svg?url: asset
+            /src/later.svg?url: asset
+          plan: hot send=[/src/scene.js, /src/later.svg?url] invalidate=[/src/later.svg?url, /src/scene.js] boundaries=[/src/scene.js self]
+    "#]]);
+}
+
+#[test]
 fn raw_and_url_imports_are_modules_of_their_own_that_follow_their_file() {
     let fixture = r#"
 //- /src/main.js

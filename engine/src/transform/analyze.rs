@@ -15,6 +15,7 @@ use swc_core::ecma::ast::{
 use swc_core::ecma::utils::find_pat_ids;
 use swc_core::ecma::visit::{Visit, VisitWith};
 
+use super::asset_url;
 use super::fold::truthiness;
 use super::glob::{self, GlobImport};
 use super::worker;
@@ -52,6 +53,10 @@ pub(crate) struct Analysis {
     /// the specifier of the worker's `?worker&url` module (`Rewrite` replaces the literal by
     /// `require(<specifier>)`).
     pub worker_urls: Vec<(Span, String)>,
+    /// `'./tex.png'` in `new URL('./tex.png', import.meta.url)`: the literal's span, the
+    /// specifier of the file's `?url` module and the literal's text (`Rewrite` replaces the
+    /// literal by `require.u(<specifier>, <text>)`; see `super::asset_url`).
+    pub asset_urls: Vec<(Span, String, String)>,
 }
 
 pub(crate) fn analyze<'a, N: for<'x> VisitWith<Analyzer<'x>>>(
@@ -437,6 +442,12 @@ impl Visit for Analyzer<'_> {
             let spec = worker::worker_url_specifier(spec);
             self.record_spec(&spec, span, ImportKind::Static);
             self.out.worker_urls.push((span, spec));
+        } else if let Some((span, spec)) = asset_url::asset_url_argument(n, self.unresolved)
+            && !self.out.worker_urls.iter().any(|(at, _)| *at == span)
+        {
+            let required = asset_url::asset_url_specifier(spec);
+            self.record_spec(&required, span, ImportKind::AssetUrl);
+            self.out.asset_urls.push((span, required, spec.to_string()));
         }
         n.visit_children_with(self);
     }

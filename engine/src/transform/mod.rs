@@ -14,6 +14,7 @@
 //! - CSS lives in [`crate::css`].
 
 mod analyze;
+mod asset_url;
 mod class_fields;
 mod compact;
 mod config_literal;
@@ -37,6 +38,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+pub use asset_url::VITE_ASSET_TYPES;
 pub use compact::{CompactScript, compact_script};
 pub use config_literal::{ConfigLiteral, PluginCall, config_literal};
 pub use default_plugins::default_plugin_factories;
@@ -259,6 +261,11 @@ pub enum ImportKind {
     /// (`./main.ts?glob=0`), which imports the matched files. Loads with the importer, like a
     /// static import.
     Glob,
+    /// `new URL('./tex.png', import.meta.url)` of an asset file: the file's `?url` module, whose
+    /// versioned URL the expression takes (`transform::asset_url`), so a replaced file reaches
+    /// the page like an edited import. Loads with the importer, like `require`; a file that is
+    /// not there is no error (the URL stays as written, as under Vite).
+    AssetUrl,
     /// The worker file a worker variant module (`./w.ts?worker`) runs in a worker: part of the
     /// project, but a root of its own chunk, never loaded by the page.
     Worker,

@@ -218,6 +218,7 @@ pub(crate) fn compile(
             program.visit_mut_with(&mut Rewrite {
                 unresolved,
                 requires,
+                asset_urls: analysis.asset_urls,
             });
             if !commonjs {
                 program.mutate(common_js::common_js(

@@ -28,6 +28,9 @@ pub(crate) struct Rewrite {
     /// specifier literal of `new Worker(new URL('./w.ts', import.meta.url))` (the worker's
     /// `?worker&url` module).
     pub requires: Vec<(Span, String)>,
+    /// Specifier literals (by span) of `new URL('./tex.png', import.meta.url)` that become
+    /// `require.u(<specifier>, <literal>)` (see `super::asset_url`).
+    pub asset_urls: Vec<(Span, String, String)>,
 }
 
 impl Rewrite {
@@ -149,6 +152,23 @@ impl VisitMut for Rewrite {
             } else {
                 *e = required;
             }
+            return;
+        }
+        if let Expr::Lit(Lit::Str(s)) = e
+            && let Some((_, spec, written)) = self.asset_urls.iter().find(|(at, ..)| *at == s.span)
+        {
+            let str_arg = |text: &str| {
+                Lit::Str(Str {
+                    span: DUMMY_SP,
+                    value: text.into(),
+                    raw: None,
+                })
+                .as_arg()
+            };
+            let callee = self
+                .global("require")
+                .make_member(IdentName::new("u".into(), DUMMY_SP));
+            *e = callee.as_call(s.span, vec![str_arg(spec), str_arg(written)]);
             return;
         }
         match e {

@@ -387,6 +387,7 @@ export { a, b, c, d, e, f, g, local };
         [
             "Static ./work.ts?worker&url 1:30",
             "Static ../shared/sync.js?worker&url 2:36",
+            "AssetUrl ./logo.png?url 5:19",
         ]
     );
     let code = out.code.expect("compiles");
@@ -395,10 +396,45 @@ export { a, b, c, d, e, f, g, local };
         r#"const b=new SharedWorker(new URL(require("../shared/sync.js?worker&url"),__hotloop_meta.url));"#,
         r#"const c=new Worker("/public-worker.js");"#,
         r#"const d=new Worker(new URL("./work.ts?x",__hotloop_meta.url));"#,
-        r#"const e=new URL("./logo.png",__hotloop_meta.url);"#,
+        r#"const e=new URL(require.u("./logo.png?url","./logo.png"),__hotloop_meta.url);"#,
         r#"const f=new Worker(new URL("https://cdn.example/w.js",__hotloop_meta.url));"#,
         r#"const g=new Worker(new URL("/public-worker.js",__hotloop_meta.url));"#,
         r#"return new Worker1(new URL("./other.ts",__hotloop_meta.url));"#,
+    ] {
+        assert!(code.contains(expected), "{expected}\n{code}");
+    }
+}
+
+#[test]
+fn new_url_of_an_asset_takes_the_files_url_module_and_nothing_else_does() {
+    let text = r#"export const font = new URL('./fonts/a.woff2', import.meta.url).href;
+export const tex = new URL("../tex/wood.PNG", import.meta.url);
+export const data = new URL('./data.json', import.meta.url);
+export const dir = new URL('./', import.meta.url);
+export const worklet = new URL('./processor.ts', import.meta.url);
+export const versioned = new URL('./a.png?v=1', import.meta.url);
+export const rooted = new URL('/public.png', import.meta.url);
+export const page = new URL('./a.png', location.href);
+"#;
+    let out = compile("/src/main.ts", text);
+    assert_eq!(out.diagnostics, []);
+    assert_eq!(
+        render_imports(&out.imports),
+        [
+            "AssetUrl ./fonts/a.woff2?url 1:29",
+            "AssetUrl ../tex/wood.PNG?url 2:28",
+        ]
+    );
+    let code = out.code.expect("compiles");
+    for expected in [
+        r#"new URL(require.u("./fonts/a.woff2?url","./fonts/a.woff2"),__hotloop_meta.url).href"#,
+        r#"new URL(require.u("../tex/wood.PNG?url","../tex/wood.PNG"),__hotloop_meta.url)"#,
+        r#"new URL("./data.json",__hotloop_meta.url)"#,
+        r#"new URL("./",__hotloop_meta.url)"#,
+        r#"new URL("./processor.ts",__hotloop_meta.url)"#,
+        r#"new URL("./a.png?v=1",__hotloop_meta.url)"#,
+        r#"new URL("/public.png",__hotloop_meta.url)"#,
+        r#"new URL("./a.png",location.href)"#,
     ] {
         assert!(code.contains(expected), "{expected}\n{code}");
     }

@@ -87,6 +87,15 @@ pub(crate) fn worker_url_argument(n: &NewExpr, unresolved: SyntaxContext) -> Opt
     let Expr::New(url) = &*first.expr else {
         return None;
     };
+    module_relative_url(url, unresolved)
+}
+
+/// `new URL('./x', import.meta.url)` (`URL` the global): the specifier literal's span and text,
+/// when it is relative and has no query or hash.
+pub(crate) fn module_relative_url(
+    url: &NewExpr,
+    unresolved: SyntaxContext,
+) -> Option<(Span, &str)> {
     let Expr::Ident(url_callee) = &*url.callee else {
         return None;
     };
