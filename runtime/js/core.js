@@ -40,6 +40,7 @@
    *   send: (frame: Uint8Array) => void,
    *   reload: (reason: ReloadReason) => boolean,
    *   origin?: string,
+   *   moduleUrl?: ((id: string) => string) | null,
    *   css?: (id: string, text: string) => void,
    *   removeCss?: (id: string) => void,
    *   swapLink?: (href: string, version: string, patch: object | undefined) => void,
@@ -58,6 +59,9 @@
    *   for a dead connection are dropped).
    * `reload`: reload everything now (true), or refuse (false: the page's reload-loop guard).
    * `origin`: what module ids are appended to for `import.meta.url` and source URLs.
+   * `moduleUrl`: where modules run from the project's files (Node): a module's
+   *   `import.meta.url`, its file's `file:` URL (`fileURLToPath(import.meta.url)` works), and an
+   *   asset's `new URL('./x.png', import.meta.url)` resolves against it as written, to the file.
    * `css`/`removeCss`: a CSS module's stylesheet; `swapLink`: a linked stylesheet's new version,
    *   with its rule-level patch when the update has one; `cssPatches`: the update's patches of
    *   module stylesheets, before their `css` calls (`[]` once the update is applied).
@@ -80,6 +84,7 @@
   /** The host's optional members, doing nothing. */
   const HOST_DEFAULTS = Object.freeze({
     origin: "",
+    moduleUrl: null,
     css() {},
     removeCss() {},
     swapLink() {},
@@ -208,6 +213,7 @@
         refreshRuntime: refresh.runtime,
       }),
       refreshRuntime: refresh.runtime,
+      assetsAsWritten: () => host.moduleUrl !== null,
       loadChunk: (id) => (host.loadChunk ? host.loadChunk(id).then((info) => chunkLoaded(id, info)) : null),
       evaluated(rec) {
         host.clearError(rec.id);

@@ -52,7 +52,8 @@
         this.env = core.env();
       }
       get url() {
-        return core.host().origin + this.#rec.id;
+        const host = core.host();
+        return host.moduleUrl ? host.moduleUrl(this.#rec.id) : host.origin + this.#rec.id;
       }
       get hot() {
         return core.hot() ? this.#hot.api : undefined;

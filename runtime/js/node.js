@@ -13,6 +13,7 @@ const createCore = require("./core.js");
  * @param {{
  *   transport: { send: (frame: Uint8Array) => void, onMessage: (listener: (frame: Uint8Array) => void) => void },
  *   origin?: string,
+ *   moduleUrl?: (id: string) => string,
  *   reload?: (reason: ReloadReason) => boolean,
  *   logger?: Logger,
  *   showError?: (id: string, error: { message: string, stack: string, context: string | undefined }) => void,
@@ -24,6 +25,7 @@ function createNodeRuntime(options) {
   /** @type {Host} */
   const host = {
     origin: options.origin || "",
+    moduleUrl: options.moduleUrl || null,
     send: (frame) => transport.send(frame),
     reload: options.reload || (() => false),
   };

@@ -50,6 +50,7 @@
    *   hotContext: (rec: ModuleRecord) => HotState,
    *   meta: (rec: ModuleRecord, hot: HotState) => object,
    *   refreshRuntime: () => object | null,
+   *   assetsAsWritten?: () => boolean,
    *   evaluated: (rec: ModuleRecord) => void,
    *   loadChunk?: (id: string) => Promise<void> | null,
    * }} options
@@ -173,8 +174,10 @@
       };
       // `new URL('./tex.png', import.meta.url)` as the engine writes it
       // (`engine/src/transform/asset_url.rs`): the file's `?url` module, or the specifier as
-      // written when the file is not there (the browser resolves it, as under Vite).
+      // written when the file is not there (the browser resolves it, as under Vite) or where
+      // `import.meta.url` is the module's file (Node: the URL is the asset's file).
       require.u = function assetUrl(spec, written) {
+        if (options.assetsAsWritten && options.assetsAsWritten()) return written;
         return depTarget(rec, spec) == null ? written : require(spec);
       };
       require.esm = esmExports;

@@ -22,6 +22,7 @@
 const net = require("node:net");
 const http = require("node:http");
 const { Readable } = require("node:stream");
+const { pathToFileURL } = require("node:url");
 const createNodeRuntime = require("./node.js");
 
 const CHUNK = 1;
@@ -57,6 +58,21 @@ function frameReader(onFrame) {
 }
 
 /** The request as the Fetch API's `Request`. */
+/** The project root module ids are relative to (ids outside it are `/@fs/<absolute path>`). */
+const root = process.env.HOTLOOP_ROOT || process.cwd();
+
+/**
+ * A module's `import.meta.url` as Node's own loader would give it: its file's `file:` URL, the
+ * id's query kept (`/src/a.ts?raw` → `file:///…/src/a.ts?raw`).
+ */
+function fileUrlOf(projectRoot, id) {
+  const at = id.indexOf("?");
+  const path = at < 0 ? id : id.slice(0, at);
+  const query = at < 0 ? "" : id.slice(at);
+  const file = path.startsWith("/@fs/") ? path.slice("/@fs".length) : projectRoot + path;
+  return pathToFileURL(file).href + query;
+}
+
 function toRequest(req, origin) {
   const headers = new Headers();
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
@@ -129,6 +145,7 @@ function main() {
       },
     },
     origin: `http://127.0.0.1:${process.env.HOTLOOP_SERVER_PORT}`,
+    moduleUrl: (id) => fileUrlOf(root, id),
     showError: (id, error) =>
       send(
         FAILURE,

@@ -53,7 +53,7 @@ exports.default = {
   );
 const label = js("/src/label.ts", {}, `${SWC.esModule}\nexports.label = "!";`);
 
-async function startProcess(t) {
+async function startProcess(t, env = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hotloop-server-test-"));
   const socketPath = path.join(dir, "control.sock");
   const frames = [];
@@ -81,7 +81,7 @@ async function startProcess(t) {
     });
   });
   const child = spawn(process.execPath, [SERVER_JS], {
-    env: { ...process.env, HOTLOOP_CONTROL: socketPath, HOTLOOP_SERVER_PORT: String(port) },
+    env: { ...process.env, HOTLOOP_CONTROL: socketPath, HOTLOOP_SERVER_PORT: String(port), ...env },
     stdio: ["ignore", "inherit", "inherit"],
   });
   t.after(() => {
@@ -175,4 +175,34 @@ exports.default = (req, res) => {
   const failure = JSON.parse((await p.next(3)).payload.toString());
   assert.equal(failure.id, "/src/app.js");
   assert.match(failure.message, /kaboom/);
+});
+
+test("import.meta.url is the module's file URL, and an asset's new URL(...) is its file", async (t) => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "hotloop-server-root-"));
+  t.after(() => fs.rmSync(root, { recursive: true, force: true }));
+  fs.mkdirSync(path.join(root, "src"));
+  fs.writeFileSync(path.join(root, "src", "logo.png"), "png bytes");
+  const p = await startProcess(t, { HOTLOOP_ROOT: root });
+  const app = js(
+    "/src/app.ts",
+    { "./logo.png?url": "/src/logo.png?url" },
+    `${SWC.esModule}
+const fs = process.getBuiltinModule("node:fs");
+const { fileURLToPath } = process.getBuiltinModule("node:url");
+const logo = new URL(require.u("./logo.png?url", "./logo.png"), __hotloop_meta.url);
+exports.default = {
+  fetch() {
+    return new Response(JSON.stringify({ url: __hotloop_meta.url, file: fileURLToPath(__hotloop_meta.url),
+      logo: fs.readFileSync(logo, "utf8") }), { headers: { "content-type": "application/json" } });
+  },
+};`,
+  );
+  const logoUrl = js("/src/logo.png?url", {}, `module.exports = "/src/logo.png?v=1";`);
+  p.send(1, define(app) + define(logoUrl) + `__hotloop.start(["/src/app.ts"], {"server":true,"revision":1,"serverId":"s1"});\n`);
+  await p.next(1);
+  const res = await fetch(`http://127.0.0.1:${p.port}/`);
+  const body = await res.json();
+  assert.equal(body.file, path.join(root, "src", "app.ts"));
+  assert.ok(body.url.startsWith("file://"), body.url);
+  assert.equal(body.logo, "png bytes", "the asset's URL is its file, readable with fs");
 });

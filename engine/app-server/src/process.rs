@@ -91,6 +91,7 @@ impl Process {
             .envs(spawn.options.env.iter().map(|(k, v)| (k, v)))
             .env("HOTLOOP_CONTROL", &socket)
             .env("HOTLOOP_SERVER_PORT", spawn.options.port.to_string())
+            .env("HOTLOOP_ROOT", &spawn.options.root)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
