@@ -193,7 +193,10 @@ pub fn prepare(host: &mut EngineHost, cause: Cause<'_>, revision: u32) -> Prepar
     };
     phases.push((Phase::Plan, plan_start.elapsed()));
     drop(plan_frame);
-    host.withhold(withheld);
+    // A full reload loads every module's current code, the withheld ones' too: nothing waits.
+    if !matches!(plan, UpdatePlan::FullReload(_)) {
+        host.withhold(withheld);
+    }
 
     let encode_frame = host.db().clock().enter(Phase::Encode, "encode");
     let encode_start = Instant::now();

@@ -201,6 +201,7 @@ fn sent(update: &crate::update::PreparedUpdate) -> Vec<String> {
         hotloop_protocol::ServerMessage::Update(hot) => {
             hot.modules.iter().map(|m| m.id.to_string()).collect()
         }
+        hotloop_protocol::ServerMessage::FullReload { .. } => vec!["full reload".to_string()],
         other => panic!("not an update: {other:?}"),
     }
 }
@@ -267,4 +268,21 @@ export const other = 1;
         "export const messge = 'v2';\nexport const extra = '!';\n",
     );
     assert_eq!(sent(&update), ["/src/middle.ts", "/src/child.ts"]);
+
+    // Withheld, then a full reload (the HTML edited) loads every module as it is now: nothing
+    // waits any more, and the fix sends itself alone.
+    let update = edit(&mut p, "src/child.ts", "export const renamed = 'v3';\n");
+    assert_eq!(sent(&update), Vec::<String>::new());
+    let update = edit(
+        &mut p,
+        "index.html",
+        &HTML.replace("<title>t</title>", "<title>u</title>")["//- /index.html\n".len()..],
+    );
+    assert_eq!(sent(&update), ["full reload"]);
+    let update = edit(
+        &mut p,
+        "src/middle.ts",
+        "import { renamed } from './child';\nexport const wrapped = `[${renamed}]`;\n",
+    );
+    assert_eq!(sent(&update), ["/src/middle.ts"]);
 }

@@ -2082,6 +2082,13 @@ fn export_and_imported_names_table() {
             "import x from './x';\nconsole.log(x);",
             " | ./x [default]",
         ),
+        // A `const enum` stays a value (each file compiles alone, as with esbuild), an
+        // ambient one does not.
+        (
+            "/src/a.ts",
+            "export const enum Dir { Up }\nexport declare enum Ambient { A }\nexport default interface I {}",
+            "Dir | ",
+        ),
     ];
     for (id, text, expected) in cases {
         assert_eq!(render(id, text), *expected, "{text}");
