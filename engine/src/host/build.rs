@@ -355,20 +355,13 @@ impl EngineHost {
                 diagnostics,
             );
         }
-        for index in importers_to_check(&state.graph.graph, &exports_changed, |i| {
-            state.modules[i.idx()]
-                .exports
-                .as_ref()
-                .is_some_and(|e| !e.star_from.is_empty())
-        }) {
-            let file = state.graph.files[index.idx()];
-            diagnostics_changed |= update_diagnostics(
-                &mut state.modules[index.idx()].diagnostics,
-                &mut state.with_diagnostics,
-                index,
-                module_diagnostics(db, file),
-            );
-        }
+        diagnostics_changed |= recheck_importers(
+            &state.graph,
+            &mut state.modules,
+            &mut state.with_diagnostics,
+            &exports_changed,
+            |file| module_diagnostics(db, file),
+        );
         if diagnostics_changed {
             state.diagnostics =
                 collect_diagnostics(&state.html_entries, &state.env, &state.with_diagnostics);
@@ -543,11 +536,54 @@ impl EngineHost {
     }
 }
 
+/// What `recheck_importers` reads and writes of a module's last build state (the page's
+/// `ModuleState`, the server graph's `ServerModule`).
+pub(super) trait ExportsAndDiagnostics {
+    fn exports(&self) -> Option<&ExportNames>;
+    fn diagnostics_mut(&mut self) -> &mut Arc<[Diagnostic]>;
+}
+
+impl ExportsAndDiagnostics for ModuleState {
+    fn exports(&self) -> Option<&ExportNames> {
+        self.exports.as_deref()
+    }
+    fn diagnostics_mut(&mut self) -> &mut Arc<[Diagnostic]> {
+        &mut self.diagnostics
+    }
+}
+
+/// Looks again at the diagnostics of the modules `importers_to_check` names for
+/// `exports_changed` (`diagnostics_of`: the graph's `module_diagnostics`); true when some
+/// changed.
+pub(super) fn recheck_importers<M: ExportsAndDiagnostics>(
+    graph: &ProjectGraph,
+    modules: &mut [M],
+    with_diagnostics: &mut BTreeMap<ModuleIndex, Arc<[Diagnostic]>>,
+    exports_changed: &[ModuleIndex],
+    diagnostics_of: impl Fn(SourceFile) -> Arc<[Diagnostic]>,
+) -> bool {
+    let importers = importers_to_check(&graph.graph, exports_changed, |i| {
+        modules[i.idx()]
+            .exports()
+            .is_some_and(|e| !e.star_from.is_empty())
+    });
+    let mut changed = false;
+    for index in importers {
+        changed |= update_diagnostics(
+            modules[index.idx()].diagnostics_mut(),
+            with_diagnostics,
+            index,
+            diagnostics_of(graph.files[index.idx()]),
+        );
+    }
+    changed
+}
+
 /// The modules whose diagnostics may change when the exports of `changed` did (an import of a
 /// name they no longer export, or now do): their importers, and, through a module that
 /// `re_exports_all` (`export * from`), its importers too. Without `changed`, none: a body edit
 /// looks at no other module.
-pub(super) fn importers_to_check(
+fn importers_to_check(
     graph: &ModuleGraph,
     changed: &[ModuleIndex],
     re_exports_all: impl Fn(ModuleIndex) -> bool,

@@ -32,7 +32,7 @@ use crate::transform::{ExportNames, HotFacts};
 use hotloop_protocol::{Diagnostic, ModuleCode, Statement};
 
 use super::EngineHost;
-use super::build::{importers_to_check, update_diagnostics};
+use super::build::{ExportsAndDiagnostics, recheck_importers, update_diagnostics};
 use super::node_maps::{ChunkMap, with_inline_map};
 use crate::db::Db as _;
 use crate::warm_up::warm_up_server;
@@ -90,8 +90,17 @@ struct ServerModule {
     resolved: Arc<[ResolvedImport]>,
     hot: HotFacts,
     diagnostics: Arc<[Diagnostic]>,
-    /// What it exports (see `build::importers_to_check`).
+    /// What it exports (see `build::recheck_importers`).
     exports: Option<Arc<ExportNames>>,
+}
+
+impl ExportsAndDiagnostics for ServerModule {
+    fn exports(&self) -> Option<&ExportNames> {
+        self.exports.as_deref()
+    }
+    fn diagnostics_mut(&mut self) -> &mut Arc<[Diagnostic]> {
+        &mut self.diagnostics
+    }
 }
 
 impl EngineHost {
@@ -190,20 +199,13 @@ impl EngineHost {
                 diagnostics,
             );
         }
-        for index in importers_to_check(&state.graph.graph, &exports_changed, |i| {
-            state.modules[i.idx()]
-                .exports
-                .as_ref()
-                .is_some_and(|e| !e.star_from.is_empty())
-        }) {
-            let file = state.graph.files[index.idx()];
-            diagnostics_changed |= update_diagnostics(
-                &mut state.modules[index.idx()].diagnostics,
-                &mut state.with_diagnostics,
-                index,
-                server_module_diagnostics(db, file),
-            );
-        }
+        diagnostics_changed |= recheck_importers(
+            &state.graph,
+            &mut state.modules,
+            &mut state.with_diagnostics,
+            &exports_changed,
+            |file| server_module_diagnostics(db, file),
+        );
         if diagnostics_changed {
             state.diagnostics = collect_diagnostics(&state.with_diagnostics);
         }
