@@ -665,6 +665,12 @@ impl PluginHost {
         let mut fp = xxhash_rust::xxh3::Xxh3::new();
         fp.update(&self.scripts_hash.to_le_bytes());
         fp.update(input.code.as_bytes());
+        // The tsconfigs beside the config: Vite's TS step inside the plugins (plugin-vue's
+        // `transformWithOxc` of a `<script lang="ts">`) compiles by them, so what the plugins
+        // made under other ones is not theirs to keep (`plugin_cache.rs`).
+        for text in tsconfig_texts(&input.path) {
+            fp.update(text.as_bytes());
+        }
         fp.update(
             serde_json::to_string(&config)
                 .unwrap_or_default()
@@ -1330,6 +1336,30 @@ pub fn is_vite_config(path: &Path) -> bool {
         .and_then(|n| n.to_str())
         .and_then(|n| n.strip_prefix("vite.config."))
         .is_some_and(|ext| matches!(ext, "ts" | "mts" | "cts" | "js" | "mjs" | "cjs"))
+}
+
+/// The texts of the `tsconfig*.json` and `jsconfig.json` files in the directory of the config
+/// at `config`, in name order (unreadable ones left out).
+fn tsconfig_texts(config: &Path) -> Vec<String> {
+    let Some(dir) = config.parent() else {
+        return Vec::new();
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut names: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                n == "jsconfig.json" || (n.starts_with("tsconfig") && n.ends_with(".json"))
+            })
+        })
+        .collect();
+    names.sort();
+    names
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .collect()
 }
 
 #[cfg(test)]

@@ -1045,6 +1045,13 @@ fn the_fingerprint_follows_the_config_and_survives_a_new_host() {
     p.write("vite.config.mjs", &VIRTUAL.replace("\"hi\"", "\"ho\""));
     let (c, _) = start(&p, "vite.config.mjs");
     assert_ne!(a.fingerprint(), c.fingerprint());
+    // A tsconfig beside the config: the plugins' TS step compiles by it.
+    p.write(
+        "tsconfig.app.json",
+        r#"{ "compilerOptions": { "verbatimModuleSyntax": true } }"#,
+    );
+    let (d, _) = start(&p, "vite.config.mjs");
+    assert_ne!(c.fingerprint(), d.fingerprint());
 }
 
 #[test]

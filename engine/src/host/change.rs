@@ -265,8 +265,8 @@ impl EngineHost {
                 }
             }
         }
-        if tsconfig_changed {
-            self.refresh_tsconfig_facts(&mut applied);
+        if tsconfig_changed && self.refresh_tsconfig_facts(&mut applied) > 0 {
+            self.reload_plugins_for_tsconfig();
         }
         files.structural = applied.epoch_moved;
         self.modified.clear();
@@ -534,9 +534,31 @@ impl EngineHost {
         self.db.plugin_confirmations().take_changed()
     }
 
+    /// A tsconfig's change changed what some file compiles with: the plugins start afresh
+    /// with the config, evaluated again, as for an edit of it. What Vite's TS step inside them
+    /// read of the tsconfigs (plugin-vue's `transformWithOxc` of a `<script lang="ts">`) is
+    /// cached per resolved config, and Vite itself re-reads only a `tsconfig.json` it sees
+    /// change; their outputs are asked again (their key holds the file's tsconfig facts:
+    /// `plugin_pass::run`).
+    fn reload_plugins_for_tsconfig(&mut self) {
+        let Some((config, _)) = &self.vite_config else {
+            return;
+        };
+        if self.db.plugins().is_none() {
+            return;
+        }
+        let config = config.clone();
+        tracing::info!(
+            "a tsconfig changed: {} evaluated again for the plugins",
+            config.display()
+        );
+        self.reload_vite_config(&config);
+    }
+
     /// Re-reads which tsconfig applies to each known script outside `node_modules` and what it
     /// says; sets the inputs whose facts differ (O(known scripts), on tsconfig changes only).
-    fn refresh_tsconfig_facts(&mut self, applied: &mut AppliedChanges) {
+    /// Returns how many differed.
+    fn refresh_tsconfig_facts(&mut self, applied: &mut AppliedChanges) -> usize {
         let files = self.db.files();
         files.tsconfigs().clear_cache();
         let mut changed = Vec::new();
@@ -549,6 +571,7 @@ impl EngineHost {
                 changed.push((path, file, facts));
             }
         }
+        let count = changed.len();
         for (path, file, facts) in changed {
             tracing::debug!(file = %path.display(), "tsconfig facts changed");
             let _previous = file.set_tsconfig(&mut self.db).to(facts);
@@ -558,6 +581,7 @@ impl EngineHost {
             }
             self.pending.mark(file);
         }
+        count
     }
 
     fn config_changed(&mut self, path: &Path, applied: &mut AppliedChanges) {

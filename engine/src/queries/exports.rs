@@ -201,12 +201,18 @@ pub fn missing_export_message(import: &ImportRecord, missing: &MissingExport) ->
     message
 }
 
-/// "what `export * from './a'` brings" (or of several modules), for the message.
+/// "what `export * from './a'` brings" (or of several modules, the first few named), for the
+/// message.
 fn star_list(star_from: &[String]) -> String {
-    let modules = star_from
+    const SHOWN: usize = 3;
+    let mut modules = star_from
         .iter()
+        .take(SHOWN)
         .map(|s| format!("'{s}'"))
         .collect::<Vec<_>>()
         .join(", ");
+    if star_from.len() > SHOWN {
+        modules.push_str(&format!(" and {} more", star_from.len() - SHOWN));
+    }
     format!("what `export * from {modules}` brings")
 }

@@ -39,6 +39,8 @@ export default function Card() {}
 //- /src/barrel.ts
 export * from './inner';
 export * from './barrel';
+export * from './b';
+export * from './card';
 export { label as renamed } from './a';
 //- /src/inner.ts
 export const fromStar = 1;
@@ -60,7 +62,7 @@ export type Other = string;
                 /src/a.ts
                 /src/b.ts
                 /src/card.ts: self
-                /src/barrel.ts -> /src/inner.ts /src/barrel.ts /src/a.ts
+                /src/barrel.ts -> /src/inner.ts /src/barrel.ts /src/b.ts /src/card.ts /src/a.ts
                 /src/data.json
                 /src/legacy.js
                 /src/inner.ts
@@ -68,7 +70,7 @@ export type Other = string;
                 Resolve /src/main.ts:1:25: The requested module './a' does not provide an export named 'nope': it exports 'a', 'label'
                 Resolve /src/main.ts:2:15: The requested module './b' does not provide an export named 'default': it has no default export; did you mean `import { b } from './b'`?
                 Resolve /src/main.ts:3:22: The requested module './card' does not provide an export named 'Card': it has only a default export; did you mean `import Card from './card'`?
-                Resolve /src/main.ts:4:39: The requested module './barrel' does not provide an export named 'alsoMissing': it exports 'renamed', and what `export * from './inner', './barrel'` brings
+                Resolve /src/main.ts:4:39: The requested module './barrel' does not provide an export named 'alsoMissing': it exports 'renamed', and what `export * from './inner', './barrel', './b' and 1 more` brings
                 Resolve /src/main.ts:9:22: The requested module './a' does not provide an export named 'gone': it exports 'a', 'label'
         "#]],
     );

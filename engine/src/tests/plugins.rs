@@ -1337,3 +1337,75 @@ fn a_plugin_failure_and_the_failures_it_causes_in_the_files_blocks_are_one_error
     // Its blocks' `load` answering nothing (not failing) is no second error either.
     one_error_with("Hello NOTHING");
 }
+
+/// A tsconfig edit that changes what a script compiles with evaluates the config again when
+/// plugins run: their TS step read the old tsconfig (plugin-vue's `<script lang="ts">`), and
+/// the new evaluation's fingerprint (which holds the tsconfigs) asks their outputs again. An
+/// edit that changes no script's options does not.
+#[test]
+fn a_tsconfig_edit_that_changes_a_scripts_options_evaluates_the_config_again() {
+    use crate::ReloadedConfig;
+    use crate::inputs::ProjectOptions;
+
+    let (mut p, _plugins) = project();
+    p.project.write(
+        "tsconfig.json",
+        r#"{ "compilerOptions": { "verbatimModuleSyntax": true }, "include": ["src"] }"#,
+    );
+    p.project.write("src/util.ts", "export const n = 1;\n");
+    p.project.write(
+        "src/main.js",
+        "import App from './App.vue';\nimport { n } from './util';\nconsole.log(App, n);\n",
+    );
+    let config = p.path("vite.config.ts");
+    p.project.write("vite.config.ts", "export default {}\n");
+    let evaluations = Arc::new(AtomicUsize::new(0));
+    let counted = evaluations.clone();
+    p.host.watch_vite_config(
+        config,
+        Vec::new(),
+        Box::new(move || {
+            let n = counted.fetch_add(1, Ordering::SeqCst) as u64;
+            Ok(ReloadedConfig {
+                options: ProjectOptions {
+                    plugins_fingerprint: n + 1,
+                    ..ProjectOptions::default()
+                },
+                files: Vec::new(),
+            })
+        }),
+    );
+    p.build();
+    let tsconfig = p.path("tsconfig.json");
+
+    // Whitespace only: no script's options change.
+    p.project.write(
+        "tsconfig.json",
+        r#"{ "compilerOptions": { "verbatimModuleSyntax": true },  "include": ["src"] }"#,
+    );
+    p.host.apply_changes(std::slice::from_ref(&tsconfig));
+    p.build();
+    assert_eq!(evaluations.load(Ordering::SeqCst), 0);
+
+    p.project.write(
+        "tsconfig.json",
+        r#"{ "compilerOptions": { "verbatimModuleSyntax": false }, "include": ["src"] }"#,
+    );
+    p.host.apply_changes(std::slice::from_ref(&tsconfig));
+    p.host.take_query_runs();
+    p.host.build();
+    assert_eq!(evaluations.load(Ordering::SeqCst), 1);
+    let recompiled: Vec<String> = p
+        .host
+        .take_query_runs()
+        .into_iter()
+        .filter(|run| {
+            &*run.query == "parsed_module" && run.kind == crate::db::QueryEventKind::Executed
+        })
+        .map(|run| run.module)
+        .collect();
+    assert!(
+        recompiled.contains(&"/src/App.vue".to_string()),
+        "the plugins' output is asked again: {recompiled:?}"
+    );
+}
