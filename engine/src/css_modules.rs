@@ -332,7 +332,7 @@ pub fn compile_css_module(id: &str, text: &str, modules: &CssModulesOptions) -> 
             kind: ImportKind::Static,
             line,
             column,
-            names: Vec::new(),
+            names: Default::default(),
         });
     }
 

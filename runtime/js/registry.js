@@ -218,6 +218,31 @@
         records.set(id, newRecord(id, deps, factory, kind || "js", staticDeps));
       }
       noteFactory(factory);
+      const stored = records.get(id).deps;
+      for (const spec in stored) {
+        const target = stored[spec];
+        // Module ids start with one `/`; only a URL does not (the cheap test first: this runs
+        // for every dep of every module a chunk defines).
+        if (typeof target === "string" && (target.charCodeAt(0) !== 47 || target.charCodeAt(1) === 47)) {
+          defineUrlModule(target);
+        }
+      }
+    }
+
+    /**
+     * A dep the engine left to the browser (`import x from 'https://esm.sh/x'`: its deps map
+     * names the URL): a module of its own that waits for the URL's native `import()`, so its
+     * importers wait for it as for top-level await; its exports are the namespace's, marked as
+     * an ES module's.
+     */
+    function defineUrlModule(target) {
+      if (records.has(target) || !/^(https?:|data:|\/\/)/i.test(target)) return;
+      const factory = async function urlModule(module) {
+        const namespace = await import(target);
+        module.exports = Object.assign({}, namespace, { __esModule: true });
+      };
+      records.set(target, newRecord(target, {}, factory, "js", 0));
+      noteFactory(factory);
     }
 
     /** Left out means every dep is static (no count needed: the chunk's common case). */

@@ -234,3 +234,19 @@ test("without top-level await, start evaluates the page synchronously", () => {
   // Evaluated synchronously by start, as before top-level await support.
   assert.deepEqual(Array.from(rt.get("order")), ["main", "a"]);
 });
+
+test("a URL the engine left to the browser is a module that waits for its native import()", async () => {
+  const rt = createTestRuntime();
+  const url = "data:text/javascript,export default 40; export const two = 2;";
+  const main = js(
+    "/src/main.js",
+    { [url]: url, "./b.js": "/src/b.js" },
+    `const _url = require.d(require(${JSON.stringify(url)}));
+const _b = require("./b.js");
+globalThis.seen = _url.default + _url.two + _b.same;`,
+  );
+  const b = js("/src/b.js", { [url]: url }, `exports.same = require(${JSON.stringify(url)}).two;`);
+  await rt.load([main, b], ["/src/main.js"]);
+  assert.equal(rt.get("seen"), 44, "default, a named export, and one module for both importers");
+  assert.equal(rt.inspect().modules[url], "evaluated");
+});

@@ -205,6 +205,10 @@ describe('hot updates in the browser', { skip, concurrency: false }, () => {
     assert.equal(tab.navigations, navs, 'no reload');
   });
 
+  test('an import of a URL is loaded by the browser, and the importer waits for it', async () => {
+    assert.equal(await tab.page.evaluate(() => document.body.dataset.urlImport), '42');
+  });
+
   test('a CSS edit changes the computed style without a reload', async () => {
     const navs = tab.navigations;
     const color = (id) => tab.page.evaluate((i) => getComputedStyle(document.getElementById(i)).color, id);

@@ -28,13 +28,14 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::db::Db as _;
 use crate::environment::EnvIndex;
+use crate::environment::EnvironmentKind;
 use crate::graph::{ModuleGraph, ModuleIndex};
 use crate::inputs::SourceFile;
 use crate::queries::chunks::{ChunkLayout, chunk, extend_layout};
 use crate::queries::diagnostics::module_diagnostics;
 use crate::queries::emit::chunk_entry;
 use crate::queries::env::{PublicEnv, public_env};
-use crate::queries::exports::module_exports;
+use crate::queries::exports::{exports_in, link_diagnostics, with_links};
 use crate::queries::graph::{ProjectGraph, extend_with_lazy_roots, module_graph};
 use crate::queries::hot::hot_meta;
 use crate::queries::html::{ClientTags, HtmlEntries, entry_html, html_entries, page_injection};
@@ -100,6 +101,15 @@ pub(super) struct ModuleState {
     pub(super) watched: Arc<[SourceFile]>,
 }
 
+/// Every diagnostic of `file` in the page's graph: its own (`module_diagnostics`), then the
+/// names its imports take that are not exported (untracked: `queries::exports`).
+fn page_diagnostics(db: &dyn crate::db::Db, file: SourceFile) -> Arc<[Diagnostic]> {
+    with_links(
+        module_diagnostics(db, file),
+        link_diagnostics(db, EnvironmentKind::Page, file),
+    )
+}
+
 impl ModuleState {
     /// What the build sees of `file` now.
     fn of(db: &dyn crate::db::Db, file: SourceFile) -> ModuleState {
@@ -107,8 +117,8 @@ impl ModuleState {
             entry: chunk_entry(db, file),
             resolved: resolved_imports(db, file),
             hot: hot_meta(db, file).clone(),
-            diagnostics: module_diagnostics(db, file),
-            exports: module_exports(db, file),
+            diagnostics: page_diagnostics(db, file),
+            exports: exports_in(db, EnvironmentKind::Page, file),
             watched: parsed_module(db, file).watched.clone(),
         }
     }
@@ -308,9 +318,9 @@ impl EngineHost {
         let mut exports_changed = Vec::new();
         for &(index, file) in touched {
             let entry = chunk_entry(db, file);
-            let diagnostics = module_diagnostics(db, file);
+            let diagnostics = page_diagnostics(db, file);
             let watched = parsed_module(db, file).watched.clone();
-            let exports = module_exports(db, file);
+            let exports = exports_in(db, EnvironmentKind::Page, file);
             let module = &mut state.modules[index.idx()];
             // A module that stopped compiling keeps its last good exports, as its code.
             if entry.is_some() && exports != module.exports {
@@ -360,7 +370,7 @@ impl EngineHost {
             &mut state.modules,
             &mut state.with_diagnostics,
             &exports_changed,
-            |file| module_diagnostics(db, file),
+            |file| page_diagnostics(db, file),
         );
         if diagnostics_changed {
             state.diagnostics =

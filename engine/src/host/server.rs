@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
+use crate::environment::EnvironmentKind;
 use crate::graph::{ModuleGraph, ModuleIndex};
 use crate::inputs::SourceFile;
 use crate::js_literal::push_json_string;
@@ -23,7 +24,7 @@ use crate::queries::diagnostics::server_module_diagnostics;
 use crate::queries::emit::{
     external_entry, external_factory, server_chunk_entry, server_emitted_module, server_module_deps,
 };
-use crate::queries::exports::server_module_exports;
+use crate::queries::exports::{exports_in, link_diagnostics, with_links};
 use crate::queries::graph::{ProjectGraph, server_graph};
 use crate::queries::hot::server_hot_meta;
 use crate::queries::parsed::server_parsed_module;
@@ -92,6 +93,14 @@ struct ServerModule {
     diagnostics: Arc<[Diagnostic]>,
     /// What it exports (see `build::recheck_importers`).
     exports: Option<Arc<ExportNames>>,
+}
+
+/// Every diagnostic of `file` in the server's graph (see `build::page_diagnostics`).
+fn server_diagnostics(db: &dyn crate::db::Db, file: SourceFile) -> Arc<[Diagnostic]> {
+    with_links(
+        server_module_diagnostics(db, file),
+        link_diagnostics(db, EnvironmentKind::Server, file),
+    )
 }
 
 impl ExportsAndDiagnostics for ServerModule {
@@ -179,8 +188,8 @@ impl EngineHost {
         let mut exports_changed = Vec::new();
         for &(index, file) in touched {
             let entry = server_chunk_entry(db, file);
-            let diagnostics = server_module_diagnostics(db, file);
-            let exports = server_module_exports(db, file);
+            let diagnostics = server_diagnostics(db, file);
+            let exports = exports_in(db, EnvironmentKind::Server, file);
             let module = &mut state.modules[index.idx()];
             // A module that stopped compiling keeps its last good exports, as its code.
             if entry.is_some() && exports != module.exports {
@@ -204,7 +213,7 @@ impl EngineHost {
             &mut state.modules,
             &mut state.with_diagnostics,
             &exports_changed,
-            |file| server_module_diagnostics(db, file),
+            |file| server_diagnostics(db, file),
         );
         if diagnostics_changed {
             state.diagnostics = collect_diagnostics(&state.with_diagnostics);
@@ -249,7 +258,7 @@ impl EngineHost {
             if entry.is_some() && entry != previous_entry {
                 changed.push(index);
             }
-            let diagnostics = server_module_diagnostics(db, file);
+            let diagnostics = server_diagnostics(db, file);
             if !diagnostics.is_empty() {
                 with_diagnostics.insert(index, diagnostics.clone());
             }
@@ -259,7 +268,7 @@ impl EngineHost {
                 resolved: server_imports(db, file),
                 hot: server_hot_meta(db, file).clone(),
                 diagnostics,
-                exports: server_module_exports(db, file),
+                exports: exports_in(db, EnvironmentKind::Server, file),
             });
         }
         let removed = old_ids

@@ -1,6 +1,5 @@
 //! `module_diagnostics`: every problem of one file: what the host said, plus one Resolve
-//! diagnostic per import that does not resolve, pointing at the specifier with a code frame,
-//! and one per name an import takes that its module does not export (`queries::exports`).
+//! diagnostic per import that does not resolve, pointing at the specifier with a code frame.
 //!
 //! Inside `node_modules`, an unresolved `require()` or `import()` is not reported: packages
 //! probe optional dependencies that way (`try { require('encoding') } catch {}`), and the
@@ -9,14 +8,12 @@
 use std::sync::Arc;
 
 use crate::db::Db;
-use crate::environment::EnvironmentKind;
 use crate::inputs::{SourceFile, in_node_modules};
-use crate::queries::exports::{missing_export_message, missing_exports};
 use crate::queries::imports::{module_imports, server_module_imports};
 use crate::queries::parsed::{ParsedModule, file_id, parsed_module, server_parsed_module};
 use crate::queries::resolve::{Resolution, ResolvedImport, resolved_imports, server_imports};
 use crate::telemetry::Phase;
-use crate::transform::ImportKind;
+use crate::transform::{ImportKind, ImportRecord};
 use hotloop_protocol::{Diagnostic, DiagnosticKind, code_frame};
 
 #[salsa::tracked(returns(clone))]
@@ -31,7 +28,7 @@ pub fn module_diagnostics(db: &dyn Db, file: SourceFile) -> Arc<[Diagnostic]> {
         file,
         &parsed_module(db, file),
         &resolved_imports(db, file),
-        EnvironmentKind::Page,
+        module_imports,
     )
 }
 
@@ -46,7 +43,7 @@ pub fn server_module_diagnostics(db: &dyn Db, file: SourceFile) -> Arc<[Diagnost
         file,
         &server_parsed_module(db, file),
         &server_imports(db, file),
-        EnvironmentKind::Server,
+        server_module_imports,
     )
 }
 
@@ -55,31 +52,23 @@ fn diagnostics_with(
     file: SourceFile,
     parsed: &ParsedModule,
     resolved: &[ResolvedImport],
-    env: EnvironmentKind,
+    imports_of: fn(&dyn Db, SourceFile) -> Arc<[ImportRecord]>,
 ) -> Arc<[Diagnostic]> {
-    let in_package = in_node_modules(file.path(db));
+    let optional_allowed = in_node_modules(file.path(db));
     // `new URL('./x.png', import.meta.url)` of a file that is not there keeps its URL as
     // written (`transform::asset_url`), as under Vite.
     let reported = |r: &ResolvedImport| {
         matches!(r.resolution, Resolution::NotFound { .. })
             && r.kind != ImportKind::AssetUrl
-            && !(in_package && matches!(r.kind, ImportKind::Require | ImportKind::Dynamic))
-    };
-    let imports = match env {
-        EnvironmentKind::Server => server_module_imports(db, file),
-        EnvironmentKind::Page | EnvironmentKind::Worker => module_imports(db, file),
-    };
-    let missing = if in_package {
-        Vec::new()
-    } else {
-        missing_exports(db, env, &imports, resolved)
+            && !(optional_allowed && matches!(r.kind, ImportKind::Require | ImportKind::Dynamic))
     };
     let unresolved = resolved.iter().any(reported);
-    if !unresolved && missing.is_empty() {
+    if !unresolved {
         return parsed.diagnostics.clone();
     }
     let id = file_id(db, file);
     let text = file.contents(db).text().cloned().unwrap_or_default();
+    let imports = imports_of(db, file);
     let mut out: Vec<Diagnostic> = parsed.diagnostics.to_vec();
     for (import, resolved) in imports.iter().zip(resolved.iter()) {
         if !reported(resolved) {
@@ -95,17 +84,6 @@ fn diagnostics_with(
                 code_frame: code_frame(&text, import.line, import.column),
             });
         }
-    }
-    for missing in &missing {
-        let import = &imports[missing.import];
-        out.push(Diagnostic {
-            kind: DiagnosticKind::Resolve,
-            file: id.to_string(),
-            line: import.line,
-            column: import.column,
-            message: missing_export_message(import, missing),
-            code_frame: code_frame(&text, import.line, import.column),
-        });
     }
     out.into()
 }

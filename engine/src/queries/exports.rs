@@ -1,11 +1,11 @@
-//! `module_exports`: what an ES module exports, an `Eq` projection of `parsed_module` (an edit
-//! that keeps the export names backdates here); and [`missing_exports`]: the names a file's
-//! static imports and re-exports take that their module does not export.
+//! Names imported that their module does not export: [`missing_exports`] finds them (from
+//! each import's names and the module's `ParsedModule::exports`), [`link_diagnostics`] says
+//! them at the import.
 //!
 //! A browser refuses to link such a module (`SyntaxError: The requested module './b.js' does
 //! not provide an export named 'foo'`: Vite's page stays blank); the registry format would
-//! hand the importer `undefined`, silently. `module_diagnostics` reports each one at its
-//! import instead, in the overlay, and the code runs as before.
+//! hand the importer `undefined`, silently. The overlay shows each one at its import instead,
+//! and the build withholds the edits involved (`host/link_errors.rs`).
 //!
 //! A module whose exports cannot be known lets every name through: CommonJS, `export =`, a
 //! module that touches a free `module`/`exports`, JSON, stylesheets, assets, what does not
@@ -13,37 +13,74 @@
 //! from` chains are followed, cycles included; `default` never comes through `*`. Importers
 //! inside `node_modules` are not checked: a package is its authors' to fix, and their bundler
 //! may have accepted it.
+//!
+//! Not tracked queries, on purpose: as one, each module's check would hold a dependency edge
+//! per import (and a memo per module for its exports), a few megabytes at 20,000 modules
+//! (measured: +6 MiB on the lazy-routes app). The build runs the check itself, untracked, where
+//! it can change: for a module it compiled again, and for the importers of a module whose
+//! exports changed (`host/build.rs`, `recheck_importers`).
 
 use std::sync::Arc;
 
 use crate::db::Db;
 use crate::environment::EnvironmentKind;
-use crate::inputs::SourceFile;
-use crate::queries::parsed::{parsed_module, server_differs, server_parsed_module};
+use crate::inputs::{SourceFile, in_node_modules};
+use crate::queries::imports::{module_imports, server_module_imports};
+use crate::queries::parsed::{file_id, parsed_module, server_parsed_module};
 use crate::queries::resolve::{Resolution, ResolvedImport, imports_in};
 use crate::transform::{ExportNames, ImportKind, ImportRecord};
+use hotloop_protocol::{Diagnostic, DiagnosticKind, code_frame};
 
-/// What `file` exports as the page compiles it; `None` when that cannot be known.
-#[salsa::tracked(returns(clone))]
-pub fn module_exports(db: &dyn Db, file: SourceFile) -> Option<Arc<ExportNames>> {
-    parsed_module(db, file).exports.clone()
-}
-
-/// `module_exports` of the app's server's compile.
-#[salsa::tracked(returns(clone))]
-pub fn server_module_exports(db: &dyn Db, file: SourceFile) -> Option<Arc<ExportNames>> {
-    if !server_differs(db, file) {
-        return module_exports(db, file);
-    }
-    server_parsed_module(db, file).exports.clone()
-}
-
-/// `module_exports` in environment `env`.
+/// What `file` exports as environment `env` compiles it; `None` when that cannot be known.
 pub fn exports_in(db: &dyn Db, env: EnvironmentKind, file: SourceFile) -> Option<Arc<ExportNames>> {
     match env {
-        EnvironmentKind::Server => server_module_exports(db, file),
-        EnvironmentKind::Page | EnvironmentKind::Worker => module_exports(db, file),
+        EnvironmentKind::Server => server_parsed_module(db, file).exports.clone(),
+        EnvironmentKind::Page | EnvironmentKind::Worker => parsed_module(db, file).exports.clone(),
     }
+}
+
+/// One diagnostic per name `file`'s imports take that their module does not export, in `env`
+/// (none for a file in `node_modules`).
+pub fn link_diagnostics(db: &dyn Db, env: EnvironmentKind, file: SourceFile) -> Vec<Diagnostic> {
+    if in_node_modules(file.path(db)) {
+        return Vec::new();
+    }
+    let imports = match env {
+        EnvironmentKind::Server => server_module_imports(db, file),
+        EnvironmentKind::Page | EnvironmentKind::Worker => module_imports(db, file),
+    };
+    if imports.iter().all(|i| i.names.is_empty()) {
+        return Vec::new();
+    }
+    let missing = missing_exports(db, env, &imports, &imports_in(db, env, file));
+    if missing.is_empty() {
+        return Vec::new();
+    }
+    let id = file_id(db, file);
+    let text = file.contents(db).text().cloned().unwrap_or_default();
+    missing
+        .iter()
+        .map(|missing| {
+            let import = &imports[missing.import];
+            Diagnostic {
+                kind: DiagnosticKind::Resolve,
+                file: id.to_string(),
+                line: import.line,
+                column: import.column,
+                message: missing_export_message(import, missing),
+                code_frame: code_frame(&text, import.line, import.column),
+            }
+        })
+        .collect()
+}
+
+/// `diagnostics` (a module's own, `module_diagnostics`) followed by `links`
+/// ([`link_diagnostics`]); the same `Arc` when there are none.
+pub fn with_links(diagnostics: Arc<[Diagnostic]>, links: Vec<Diagnostic>) -> Arc<[Diagnostic]> {
+    if links.is_empty() {
+        return diagnostics;
+    }
+    diagnostics.iter().cloned().chain(links).collect()
 }
 
 /// One name an import takes that its module does not export.
@@ -79,12 +116,12 @@ pub fn missing_exports(
         let Some(exports) = exports_in(db, env, target) else {
             continue;
         };
-        for name in &import.names {
+        for name in import.names.iter() {
             let mut seen = vec![target];
             if !provides(db, env, target, &exports, name, &mut seen) {
                 out.push(MissingExport {
                     import: i,
-                    name: name.clone(),
+                    name: name.to_string(),
                     exports: exports.clone(),
                     through: seen,
                 });

@@ -74,7 +74,8 @@ pub enum Resolution {
         message: Arc<str>,
     },
     /// The server's: an npm package or a Node built-in, which Node loads itself
-    /// (`node:fs`, `file:///…/node_modules/react/index.js`): not a module of the graph.
+    /// (`node:fs`, `file:///…/node_modules/react/index.js`); the page's: a URL
+    /// (`https://esm.sh/x`), which the browser loads itself. Not a module of the graph.
     External {
         url: Arc<str>,
     },
@@ -276,7 +277,19 @@ fn resolve_one(
     from_css: bool,
 ) -> Resolution {
     if is_external_url(specifier) {
-        return not_found("external URLs are not bundled; load them with a <script> tag");
+        // The browser's own to load, as under Vite (`import confetti from
+        // 'https://esm.sh/canvas-confetti'`, three.js's TTFLoader's opentype.js): the runtime
+        // defines the URL as a module that waits for its native `import()`.
+        if env.is_browser() && !from_css {
+            return Resolution::External {
+                url: specifier.into(),
+            };
+        }
+        return not_found(if env.is_browser() {
+            "external URLs are not bundled; load them with a <script> tag"
+        } else {
+            "the app's server runs in Node, which does not import modules from URLs"
+        });
     }
     if !env.is_browser() && is_node_builtin(specifier) {
         let name = specifier.trim_start_matches("node:");

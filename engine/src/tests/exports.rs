@@ -115,7 +115,6 @@ export function shout(s: string) { return s.toUpperCase(); }
                 import_specifiers: reused /src/a.ts
                 module_deps: reused /src/a.ts
                 module_diagnostics: ran /src/a.ts
-                module_exports: ran /src/a.ts
                 module_imports: ran /src/a.ts
                 parsed_module: ran /src/a.ts
                 react_ignores_jsx_source: reused project
@@ -130,8 +129,7 @@ export function shout(s: string) { return s.toUpperCase(); }
                 hot_meta: ran /src/text.ts
                 import_specifiers: reused /src/barrel.ts /src/main.ts /src/text.ts
                 module_deps: reused /src/text.ts
-                module_diagnostics: ran /src/main.ts /src/text.ts; reused /src/barrel.ts
-                module_exports: ran /src/text.ts; reused /src/a.ts /src/barrel.ts
+                module_diagnostics: ran /src/text.ts; reused /src/barrel.ts /src/main.ts
                 module_imports: ran /src/text.ts; reused /src/barrel.ts /src/main.ts
                 parsed_module: ran /src/text.ts; reused /src/a.ts /src/barrel.ts /src/main.ts
                 react_ignores_jsx_source: reused project
@@ -153,8 +151,7 @@ export function shout(s: string) { return s.toUpperCase(); }
                 hot_meta: ran /src/text.ts
                 import_specifiers: reused /src/barrel.ts /src/main.ts /src/text.ts
                 module_deps: reused /src/text.ts
-                module_diagnostics: ran /src/main.ts /src/text.ts; reused /src/barrel.ts
-                module_exports: ran /src/text.ts; reused /src/a.ts /src/barrel.ts
+                module_diagnostics: ran /src/text.ts; reused /src/barrel.ts /src/main.ts
                 module_imports: ran /src/text.ts; reused /src/barrel.ts /src/main.ts
                 parsed_module: ran /src/text.ts; reused /src/a.ts /src/barrel.ts /src/main.ts
                 react_ignores_jsx_source: reused project

@@ -93,7 +93,6 @@ fn editing_a_function_body_reruns_only_that_files_parse_and_emit() {
                 import_specifiers: reused /src/a.js
                 module_deps: reused /src/a.js
                 module_diagnostics: ran /src/a.js
-                module_exports: ran /src/a.js
                 module_imports: ran /src/a.js
                 parsed_module: ran /src/a.js
                 react_ignores_jsx_source: reused project
@@ -150,7 +149,6 @@ fn adding_an_import_re_resolves_only_that_file_and_updates_the_graph() {
                 index_text: reused project
                 module_deps: ran /src/a.js /src/c.js; reused /src/b.js /src/main.js
                 module_diagnostics: ran /src/a.js /src/c.js; reused /src/b.js /src/main.js
-                module_exports: ran /src/a.js /src/c.js; reused /src/b.js /src/main.js
                 module_graph: ran project
                 module_imports: ran /src/a.js /src/c.js; reused /src/b.js /src/main.js
                 parsed_module: ran /src/a.js /src/c.js; reused /src/b.js /src/main.js
@@ -198,7 +196,6 @@ fn creating_the_missing_file_fixes_the_import() {
                 index_text: reused project
                 module_deps: ran /src/main.js /src/missing.js
                 module_diagnostics: ran /src/main.js /src/missing.js
-                module_exports: ran /src/missing.js; reused /src/main.js
                 module_graph: ran project
                 module_imports: ran /src/missing.js; reused /src/main.js
                 parsed_module: ran /src/missing.js; reused /src/main.js
@@ -242,7 +239,6 @@ fn deleting_a_file_turns_importers_imports_into_errors_and_restoring_heals_them(
                 index_text: reused project
                 module_deps: ran /src/main.js; reused /src/a.js
                 module_diagnostics: ran /src/main.js; reused /src/a.js
-                module_exports: reused /src/a.js /src/main.js
                 module_graph: ran project
                 module_imports: reused /src/a.js /src/main.js
                 parsed_module: reused /src/a.js /src/main.js
@@ -278,7 +274,6 @@ fn deleting_a_file_turns_importers_imports_into_errors_and_restoring_heals_them(
                 index_text: reused project
                 module_deps: ran /src/main.js; reused /src/a.js /src/b.js
                 module_diagnostics: ran /src/b.js /src/main.js; reused /src/a.js
-                module_exports: ran /src/b.js; reused /src/a.js /src/main.js
                 module_graph: ran project
                 module_imports: ran /src/b.js; reused /src/a.js /src/main.js
                 parsed_module: ran /src/b.js; reused /src/a.js /src/main.js
@@ -315,7 +310,6 @@ fn a_body_edit_that_breaks_the_syntax_reports_it_and_the_fix_clears_it() {
                 emitted_module: ran /src/b.js
                 import_specifiers: reused /src/b.js
                 module_diagnostics: ran /src/b.js
-                module_exports: ran /src/b.js
                 module_imports: ran /src/b.js
                 parsed_module: ran /src/b.js
                 react_ignores_jsx_source: reused project
@@ -340,7 +334,6 @@ fn a_body_edit_that_breaks_the_syntax_reports_it_and_the_fix_clears_it() {
                 import_specifiers: reused /src/b.js
                 module_deps: reused /src/b.js
                 module_diagnostics: ran /src/b.js
-                module_exports: ran /src/b.js
                 module_imports: ran /src/b.js
                 parsed_module: ran /src/b.js
                 react_ignores_jsx_source: reused project
@@ -389,7 +382,6 @@ export const label = 'hi';
                 emitted_module: ran /src/App.js
                 import_specifiers: ran /src/App.js
                 module_diagnostics: ran /src/App.js
-                module_exports: ran /src/App.js
                 module_imports: ran /src/App.js
                 parsed_module: ran /src/App.js
                 react_ignores_jsx_source: reused project
@@ -418,7 +410,6 @@ export const label = 'hi';
                 import_specifiers: ran /src/App.js
                 module_deps: ran /src/App.js
                 module_diagnostics: ran /src/App.js
-                module_exports: ran /src/App.js; reused /src/label.js
                 module_imports: ran /src/App.js
                 parsed_module: ran /src/App.js; reused /src/label.js
                 react_ignores_jsx_source: reused project
@@ -459,7 +450,6 @@ fn editing_a_file_outside_the_graph_twice_costs_nothing_the_second_time() {
                 index_text: reused project
                 module_deps: reused /src/a.js /src/b.js /src/main.js
                 module_diagnostics: reused /src/a.js /src/b.js /src/main.js
-                module_exports: reused /src/a.js /src/b.js /src/main.js
                 module_graph: reused project
                 module_imports: reused /src/a.js /src/b.js /src/main.js
                 parsed_module: reused /src/a.js /src/b.js /src/main.js
@@ -505,7 +495,6 @@ fn editing_index_html_rebuilds_the_page() {
                 index_text: ran project
                 module_deps: reused /src/a.js /src/b.js /src/main.js
                 module_diagnostics: reused /src/a.js /src/b.js /src/main.js
-                module_exports: reused /src/a.js /src/b.js /src/main.js
                 module_graph: ran project
                 module_imports: reused /src/a.js /src/b.js /src/main.js
                 parsed_module: reused /src/a.js /src/b.js /src/main.js
@@ -557,7 +546,6 @@ fn a_watched_file_that_turns_empty_is_deferred_until_read_again() {
                 import_specifiers: reused /src/a.js
                 module_deps: reused /src/a.js
                 module_diagnostics: ran /src/a.js
-                module_exports: ran /src/a.js
                 module_imports: ran /src/a.js
                 parsed_module: ran /src/a.js
                 react_ignores_jsx_source: reused project
@@ -582,8 +570,7 @@ fn a_watched_file_that_turns_empty_is_deferred_until_read_again() {
                 import_specifiers: reused /src/a.js /src/main.js
                 index_text: reused project
                 module_deps: reused /src/a.js /src/main.js
-                module_diagnostics: ran /src/a.js /src/main.js
-                module_exports: ran /src/a.js; reused /src/main.js
+                module_diagnostics: ran /src/a.js; reused /src/main.js
                 module_graph: ran project
                 module_imports: ran /src/a.js; reused /src/main.js
                 parsed_module: ran /src/a.js; reused /src/main.js
@@ -606,8 +593,7 @@ fn a_watched_file_that_turns_empty_is_deferred_until_read_again() {
                 import_specifiers: reused /src/a.js /src/main.js
                 index_text: reused project
                 module_deps: reused /src/a.js /src/main.js
-                module_diagnostics: ran /src/a.js /src/main.js
-                module_exports: ran /src/a.js; reused /src/main.js
+                module_diagnostics: ran /src/a.js; reused /src/main.js
                 module_graph: ran project
                 module_imports: ran /src/a.js; reused /src/main.js
                 parsed_module: ran /src/a.js; reused /src/main.js
@@ -631,7 +617,6 @@ fn a_watched_file_that_turns_empty_is_deferred_until_read_again() {
                 index_text: reused project
                 module_deps: reused /src/a.js /src/main.js
                 module_diagnostics: reused /src/a.js /src/main.js
-                module_exports: reused /src/a.js /src/main.js
                 module_graph: reused project
                 module_imports: reused /src/a.js /src/main.js
                 parsed_module: reused /src/a.js /src/main.js
@@ -673,7 +658,6 @@ fn rescan_re_reads_every_known_file() {
                 index_text: reused project
                 module_deps: ran /src/main.js; reused /src/a.js
                 module_diagnostics: ran /src/a.js /src/main.js
-                module_exports: ran /src/a.js; reused /src/main.js
                 module_graph: ran project
                 module_imports: ran /src/a.js; reused /src/main.js
                 parsed_module: ran /src/a.js; reused /src/main.js
@@ -718,7 +702,6 @@ fn deleting_a_directory_without_events_for_its_files_still_updates_them() {
                 index_text: reused project
                 module_deps: ran /src/main.js
                 module_diagnostics: ran /src/main.js
-                module_exports: reused /src/main.js
                 module_graph: ran project
                 module_imports: reused /src/main.js
                 parsed_module: reused /src/main.js
@@ -773,7 +756,6 @@ fn a_directory_restored_in_one_event_brings_its_files_back() {
                 index_text: reused project
                 module_deps: ran /src/main.js; reused /src/lib/x.js
                 module_diagnostics: ran /src/lib/x.js /src/main.js
-                module_exports: ran /src/lib/x.js; reused /src/main.js
                 module_graph: ran project
                 module_imports: ran /src/lib/x.js; reused /src/main.js
                 parsed_module: ran /src/lib/x.js; reused /src/main.js
@@ -882,6 +864,36 @@ console.log(cond, sub, dual, remap, mod, extra, main, dualCjs);
     assert!(chunk.starts_with("__hotloop.define(\"/@hotloop/empty\",{},"));
     assert!(
         chunk.contains(r#"{"./server.js":"/node_modules/remap/client.js","fs":"/@hotloop/empty"}"#)
+    );
+}
+
+/// A URL is the browser's to load (Vite leaves it too): no module of the graph, no error, and
+/// the deps map names the URL (the runtime defines it as a module that waits for `import()`).
+#[test]
+fn a_url_import_is_left_to_the_browser() {
+    let main = r#"
+//- /src/main.js
+import confetti from 'https://esm.sh/canvas-confetti@1';
+import { n } from 'data:text/javascript,export const n = 1;';
+console.log(confetti, n, import('https://esm.sh/other'));
+"#;
+    let mut p = Incremental::new(&[HTML, main].concat());
+    p.build();
+    check_resolutions(
+        &p,
+        "/src/main.js",
+        expect![[r#"
+            https://esm.sh/canvas-confetti@1 -> !external: https://esm.sh/canvas-confetti@1
+            data:text/javascript,export const n = 1; -> !external: data:text/javascript,export const n = 1;
+            https://esm.sh/other -> !external: https://esm.sh/other
+        "#]],
+    );
+    assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
+    assert_eq!(p.module_ids(), ["/src/main.js"]);
+    let chunk = p.chunk();
+    assert!(
+        chunk.contains(r#""https://esm.sh/canvas-confetti@1":"https://esm.sh/canvas-confetti@1""#),
+        "{chunk}"
     );
 }
 
@@ -1078,7 +1090,6 @@ fn changing_a_package_json_moves_the_epoch_and_re_resolves_bare_imports() {
                 index_text: reused project
                 module_deps: ran /node_modules/mainpkg/lib/other.js /src/main.js
                 module_diagnostics: ran /node_modules/mainpkg/lib/other.js /src/main.js
-                module_exports: ran /node_modules/mainpkg/lib/other.js; reused /src/main.js
                 module_graph: ran project
                 module_imports: ran /node_modules/mainpkg/lib/other.js; reused /src/main.js
                 parsed_module: ran /node_modules/mainpkg/lib/other.js; reused /src/main.js
@@ -1137,7 +1148,6 @@ fn an_npm_install_is_picked_up_through_the_package_lock_marker() {
                 index_text: reused project
                 module_deps: reused /node_modules/mainpkg/lib/main.js /src/main.js
                 module_diagnostics: ran /node_modules/mainpkg/lib/main.js; reused /src/main.js
-                module_exports: ran /node_modules/mainpkg/lib/main.js; reused /src/main.js
                 module_graph: reused project
                 module_imports: ran /node_modules/mainpkg/lib/main.js; reused /src/main.js
                 parsed_module: ran /node_modules/mainpkg/lib/main.js; reused /src/main.js
@@ -1284,7 +1294,6 @@ fn a_missing_index_html_is_a_diagnostic_and_a_page_that_says_so() {
                 index_text: ran project
                 module_deps: ran /src/main.js
                 module_diagnostics: ran /src/main.js
-                module_exports: ran /src/main.js
                 module_graph: ran project
                 module_imports: ran /src/main.js
                 parsed_module: ran /src/main.js
@@ -1360,7 +1369,6 @@ not really a png
             import_specifiers: reused /src/logo.png
             module_deps: reused /src/logo.png
             module_diagnostics: ran /src/logo.png
-            module_exports: ran /src/logo.png
             module_imports: ran /src/logo.png
             parsed_module: ran /src/logo.png
             resolved_imports: reused /src/logo.png
@@ -1455,7 +1463,6 @@ exports.jsxDEV = function () {};
                 index_text: reused project
                 module_deps: reused /node_modules/react/jsx-dev-runtime.js /src/App.jsx /src/main.js
                 module_diagnostics: ran /src/App.jsx /src/main.js; reused /node_modules/react/jsx-dev-runtime.js
-                module_exports: ran /src/App.jsx /src/main.js; reused /node_modules/react/jsx-dev-runtime.js
                 module_graph: reused project
                 module_imports: ran /src/App.jsx /src/main.js; reused /node_modules/react/jsx-dev-runtime.js
                 parsed_module: ran /src/App.jsx /src/main.js; reused /node_modules/react/jsx-dev-runtime.js
@@ -1543,7 +1550,6 @@ exports.performReactRefresh = function () {};
                 index_text: reused project
                 module_deps: ran /node_modules/react-refresh/cjs/dev.js /node_modules/react-refresh/runtime.js; reused /node_modules/react/index.js /src/main.js
                 module_diagnostics: ran /node_modules/react-refresh/cjs/dev.js /node_modules/react-refresh/runtime.js; reused /node_modules/react/index.js /src/main.js
-                module_exports: ran /node_modules/react-refresh/cjs/dev.js /node_modules/react-refresh/runtime.js; reused /node_modules/react/index.js /src/main.js
                 module_graph: ran project
                 module_imports: ran /node_modules/react-refresh/cjs/dev.js /node_modules/react-refresh/runtime.js; reused /node_modules/react/index.js /src/main.js
                 parsed_module: ran /node_modules/react-refresh/cjs/dev.js /node_modules/react-refresh/runtime.js; reused /node_modules/react/index.js /src/main.js
@@ -1626,7 +1632,6 @@ fn react_in_node_modules_is_not_enough_when_the_package_json_does_not_depend_on_
                 index_text: reused project
                 module_deps: reused /node_modules/react/index.js /src/main.js
                 module_diagnostics: reused /node_modules/react/index.js /src/main.js
-                module_exports: reused /node_modules/react/index.js /src/main.js
                 module_graph: ran project
                 module_imports: reused /node_modules/react/index.js /src/main.js
                 parsed_module: reused /node_modules/react/index.js /src/main.js
@@ -2050,7 +2055,6 @@ fn a_mode_reads_its_own_env_files_and_reaches_the_page() {
                 index_text: reused project
                 module_deps: reused /src/main.js
                 module_diagnostics: reused /src/main.js
-                module_exports: reused /src/main.js
                 module_graph: reused project
                 module_imports: reused /src/main.js
                 parsed_module: reused /src/main.js
@@ -2183,7 +2187,6 @@ fn editing_an_env_file_reloads_with_new_variables_and_reparses_no_module() {
                 index_text: reused project
                 module_deps: reused /src/main.js
                 module_diagnostics: reused /src/main.js
-                module_exports: reused /src/main.js
                 module_graph: reused project
                 module_imports: reused /src/main.js
                 parsed_module: reused /src/main.js
@@ -2219,7 +2222,6 @@ fn editing_an_env_file_reloads_with_new_variables_and_reparses_no_module() {
                 index_text: reused project
                 module_deps: reused /src/main.js
                 module_diagnostics: reused /src/main.js
-                module_exports: reused /src/main.js
                 module_graph: reused project
                 module_imports: reused /src/main.js
                 parsed_module: reused /src/main.js
@@ -2254,7 +2256,6 @@ fn editing_an_env_file_reloads_with_new_variables_and_reparses_no_module() {
             index_text: reused project
             module_deps: reused /src/main.js
             module_diagnostics: reused /src/main.js
-            module_exports: reused /src/main.js
             module_graph: reused project
             module_imports: reused /src/main.js
             parsed_module: reused /src/main.js
@@ -2281,7 +2282,6 @@ fn editing_an_env_file_reloads_with_new_variables_and_reparses_no_module() {
             index_text: reused project
             module_deps: reused /src/main.js
             module_diagnostics: reused /src/main.js
-            module_exports: reused /src/main.js
             module_graph: reused project
             module_imports: reused /src/main.js
             parsed_module: reused /src/main.js
@@ -2326,7 +2326,6 @@ fn env_placeholders_in_index_html_are_replaced_and_follow_the_env_file() {
                 index_text: reused project
                 module_deps: reused /src/main.js
                 module_diagnostics: reused /src/main.js
-                module_exports: reused /src/main.js
                 module_graph: reused project
                 module_imports: reused /src/main.js
                 parsed_module: reused /src/main.js
@@ -2470,7 +2469,6 @@ import.meta.hot.accept();
             import_specifiers: reused /src/wood.svg?url
             module_deps: reused /src/wood.svg?url
             module_diagnostics: ran /src/wood.svg?url
-            module_exports: ran /src/wood.svg?url
             module_imports: ran /src/wood.svg?url
             parsed_module: ran /src/wood.svg?url
             resolved_imports: reused /src/wood.svg?url
@@ -2493,7 +2491,6 @@ import.meta.hot.accept();
             index_text: reused project
             module_deps: ran /src/later.svg?url /src/scene.js; reused /src/main.js /src/wood.svg?url
             module_diagnostics: ran /src/later.svg?url /src/scene.js; reused /src/main.js /src/wood.svg?url
-            module_exports: ran /src/later.svg?url; reused /src/main.js /src/scene.js /src/wood.svg?url
             module_graph: ran project
             module_imports: ran /src/later.svg?url; reused /src/main.js /src/scene.js /src/wood.svg?url
             parsed_module: ran /src/later.svg?url; reused /src/main.js /src/scene.js /src/wood.svg?url
@@ -2560,7 +2557,6 @@ hello
             import_specifiers: reused /src/notes.txt?raw
             module_deps: reused /src/notes.txt?raw
             module_diagnostics: ran /src/notes.txt?raw
-            module_exports: ran /src/notes.txt?raw
             module_imports: ran /src/notes.txt?raw
             parsed_module: ran /src/notes.txt?raw
             resolved_imports: reused /src/notes.txt?raw
@@ -2584,7 +2580,6 @@ hello
             index_text: reused project
             module_deps: ran /src/main.js; reused /src/logo.svg /src/logo.svg?url /src/main.js?raw
             module_diagnostics: ran /src/main.js; reused /src/logo.svg /src/logo.svg?url /src/main.js?raw
-            module_exports: reused /src/logo.svg /src/logo.svg?url /src/main.js /src/main.js?raw
             module_graph: ran project
             module_imports: reused /src/logo.svg /src/logo.svg?url /src/main.js /src/main.js?raw
             parsed_module: reused /src/logo.svg /src/logo.svg?url /src/main.js /src/main.js?raw
@@ -2676,7 +2671,6 @@ export default 'b';
             index_text: reused project
             module_deps: ran /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/c.js; reused /src/main.js /src/pages/a.js /src/pages/b.js
             module_diagnostics: ran /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/c.js; reused /src/main.js /src/pages/a.js /src/pages/b.js
-            module_exports: ran /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/c.js; reused /src/main.js /src/pages/a.js /src/pages/b.js
             module_globs: reused /src/main.js
             module_graph: ran project
             module_imports: ran /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/c.js; reused /src/main.js /src/pages/a.js /src/pages/b.js
@@ -2722,7 +2716,6 @@ export default 'b';
                 index_text: reused project
                 module_deps: reused /src/main.js /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/a.js /src/pages/b.js /src/pages/c.js
                 module_diagnostics: reused /src/main.js /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/a.js /src/pages/b.js /src/pages/c.js
-                module_exports: reused /src/main.js /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/a.js /src/pages/b.js /src/pages/c.js
                 module_globs: reused /src/main.js
                 module_graph: reused project
                 module_imports: reused /src/main.js /src/main.js?glob=0 /src/main.js?glob=1 /src/pages/a.js /src/pages/b.js /src/pages/c.js
@@ -2748,7 +2741,6 @@ export default 'b';
                 index_text: reused project
                 module_deps: ran /src/main.js?glob=0 /src/main.js?glob=1; reused /src/main.js /src/pages/b.js /src/pages/c.js
                 module_diagnostics: ran /src/main.js?glob=0 /src/main.js?glob=1; reused /src/main.js /src/pages/b.js /src/pages/c.js
-                module_exports: ran /src/main.js?glob=0 /src/main.js?glob=1; reused /src/main.js /src/pages/b.js /src/pages/c.js
                 module_globs: reused /src/main.js
                 module_graph: ran project
                 module_imports: ran /src/main.js?glob=0 /src/main.js?glob=1; reused /src/main.js /src/pages/b.js /src/pages/c.js
@@ -2797,7 +2789,6 @@ fn a_glob_call_hotloop_cannot_read_is_an_error_at_its_line_until_fixed() {
                 index_text: reused project
                 module_deps: ran /src/main.js /src/main.js?glob=0; reused /src/ok.js
                 module_diagnostics: ran /src/main.js /src/main.js?glob=0; reused /src/ok.js
-                module_exports: ran /src/main.js /src/main.js?glob=0; reused /src/ok.js
                 module_globs: ran /src/main.js
                 module_graph: ran project
                 module_imports: ran /src/main.js /src/main.js?glob=0; reused /src/ok.js
@@ -2941,7 +2932,6 @@ self.onmessage = (e: MessageEvent) => self.postMessage(prefix + e.data);
                 import_specifiers: reused /src/math.js
                 module_deps: reused /src/math.js
                 module_diagnostics: ran /src/math.js
-                module_exports: ran /src/math.js
                 module_imports: ran /src/math.js
                 parsed_module: ran /src/math.js
                 react_ignores_jsx_source: reused project
@@ -2968,7 +2958,6 @@ self.onmessage = (e: MessageEvent) => self.postMessage(prefix + e.data);
                 import_specifiers: reused /src/shared.js
                 module_deps: reused /src/shared.js
                 module_diagnostics: ran /src/shared.js
-                module_exports: ran /src/shared.js
                 module_imports: ran /src/shared.js
                 parsed_module: ran /src/shared.js
                 react_ignores_jsx_source: reused project
@@ -2989,7 +2978,6 @@ self.onmessage = (e: MessageEvent) => self.postMessage(prefix + e.data);
                 index_text: reused project
                 module_deps: ran /src/main.js; reused /src/echo.ts /src/echo.ts?worker&url
                 module_diagnostics: ran /src/main.js; reused /src/echo.ts /src/echo.ts?worker&url
-                module_exports: ran /src/main.js; reused /src/echo.ts /src/echo.ts?worker&url
                 module_graph: ran project
                 module_imports: ran /src/main.js; reused /src/echo.ts /src/echo.ts?worker&url
                 parsed_module: ran /src/main.js; reused /src/echo.ts /src/echo.ts?worker&url
@@ -3068,7 +3056,6 @@ fn inline_imports_are_a_stylesheets_text_or_a_data_url_and_follow_the_file() {
             import_specifiers: reused /src/a.css?inline
             module_deps: reused /src/a.css?inline
             module_diagnostics: ran /src/a.css?inline
-            module_exports: ran /src/a.css?inline
             module_imports: ran /src/a.css?inline
             parsed_module: ran /src/a.css?inline
             resolved_imports: reused /src/a.css?inline
@@ -3189,7 +3176,6 @@ fn editing_a_referenced_tsconfig_recompiles_only_the_files_whose_options_changed
                 index_text: reused project
                 module_deps: ran /src/main.tsx; reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js /src/label.ts
                 module_diagnostics: ran /src/label.ts /src/main.tsx; reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js
-                module_exports: ran /src/label.ts /src/main.tsx; reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js
                 module_graph: ran project
                 module_imports: ran /src/label.ts /src/main.tsx; reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js
                 parsed_module: ran /src/label.ts /src/main.tsx; reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js
@@ -3220,7 +3206,6 @@ fn editing_a_referenced_tsconfig_recompiles_only_the_files_whose_options_changed
                 index_text: reused project
                 module_deps: reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js /src/label.ts /src/main.tsx
                 module_diagnostics: reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js /src/label.ts /src/main.tsx
-                module_exports: reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js /src/label.ts /src/main.tsx
                 module_graph: reused project
                 module_imports: reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js /src/label.ts /src/main.tsx
                 parsed_module: reused /lib/view.tsx /node_modules/react/jsx-dev-runtime.js /src/label.ts /src/main.tsx
@@ -3287,7 +3272,6 @@ export function jsxDEV() {}
                 index_text: reused project
                 module_deps: ran /src/main.tsx
                 module_diagnostics: ran /src/main.tsx
-                module_exports: ran /src/main.tsx
                 module_graph: ran project
                 module_imports: ran /src/main.tsx
                 parsed_module: ran /src/main.tsx
@@ -3316,7 +3300,6 @@ export function jsxDEV() {}
                 index_text: reused project
                 module_deps: ran /src/main.tsx; reused /node_modules/preact/jsx-dev-runtime.js
                 module_diagnostics: ran /src/main.tsx; reused /node_modules/preact/jsx-dev-runtime.js
-                module_exports: ran /src/main.tsx; reused /node_modules/preact/jsx-dev-runtime.js
                 module_graph: ran project
                 module_imports: ran /src/main.tsx; reused /node_modules/preact/jsx-dev-runtime.js
                 parsed_module: ran /src/main.tsx; reused /node_modules/preact/jsx-dev-runtime.js
@@ -3386,7 +3369,6 @@ module.exports = { jsxDEV() {} };
                 index_text: reused project
                 module_deps: ran /node_modules/preact/jsx-dev-runtime.js /src/main.tsx
                 module_diagnostics: ran /node_modules/preact/jsx-dev-runtime.js /src/main.tsx
-                module_exports: ran /node_modules/preact/jsx-dev-runtime.js /src/main.tsx
                 module_graph: ran project
                 module_imports: ran /node_modules/preact/jsx-dev-runtime.js /src/main.tsx
                 parsed_module: ran /node_modules/preact/jsx-dev-runtime.js /src/main.tsx
@@ -3414,7 +3396,6 @@ module.exports = { jsxDEV() {} };
                 index_text: reused project
                 module_deps: ran /src/main.tsx; reused /node_modules/react/jsx-dev-runtime.js
                 module_diagnostics: ran /src/main.tsx; reused /node_modules/react/jsx-dev-runtime.js
-                module_exports: ran /src/main.tsx; reused /node_modules/react/jsx-dev-runtime.js
                 module_graph: ran project
                 module_imports: ran /src/main.tsx; reused /node_modules/react/jsx-dev-runtime.js
                 parsed_module: ran /src/main.tsx; reused /node_modules/react/jsx-dev-runtime.js
@@ -3481,7 +3462,6 @@ export class A { x = 1; }
                 index_text: reused project
                 module_deps: reused /src/main.ts
                 module_diagnostics: ran /src/main.ts
-                module_exports: ran /src/main.ts
                 module_graph: reused project
                 module_imports: ran /src/main.ts
                 parsed_module: ran /src/main.ts
@@ -3511,7 +3491,6 @@ export class A { x = 1; }
                 index_text: reused project
                 module_deps: reused /src/main.ts
                 module_diagnostics: reused /src/main.ts
-                module_exports: reused /src/main.ts
                 module_graph: reused project
                 module_imports: reused /src/main.ts
                 parsed_module: reused /src/main.ts

@@ -265,14 +265,14 @@ fn a_lazy_request_runs_only_the_queries_of_the_chunk_s_new_modules() {
     );
     // Nothing of the page's chunk is looked at, not even to validate it, but the exports of
     // what the new modules import (the route imports `icon.js`, which is the page's: its names
-    // are checked against `icon.js`'s exports, whose memo is validated, not run).
+    // are checked against `icon.js`'s exports, read from its parse memo, validated, not run).
     let touched: Vec<_> = runs
         .iter()
         .filter(|run| page.contains(&run.module))
         .filter(|run| {
             !(run.module == "/src/icon.js"
                 && run.kind == QueryEventKind::Reused
-                && ["module_exports", "parsed_module"].contains(&run.query.as_ref()))
+                && &*run.query == "parsed_module")
         })
         .collect();
     assert!(touched.is_empty(), "{touched:?}");
@@ -358,7 +358,6 @@ fn an_edit_in_a_loaded_lazy_chunk_is_a_hot_update_through_the_import() {
                 import_specifiers: reused /src/a-only.js
                 module_deps: reused /src/a-only.js
                 module_diagnostics: ran /src/a-only.js
-                module_exports: ran /src/a-only.js
                 module_imports: ran /src/a-only.js
                 parsed_module: ran /src/a-only.js
                 react_ignores_jsx_source: reused project
@@ -463,7 +462,6 @@ import.meta.hot.accept();
                 index_text: reused project
                 module_deps: reused /src/route.js /src/router.js
                 module_diagnostics: ran /src/route.js; reused /src/router.js
-                module_exports: ran /src/route.js; reused /src/router.js
                 module_graph: ran project
                 module_imports: ran /src/route.js; reused /src/router.js
                 parsed_module: ran /src/route.js; reused /src/router.js

@@ -482,7 +482,6 @@ fn plugin_modules_are_graph_modules_and_a_style_edit_updates_the_style_alone() {
                 import_specifiers: reused /src/App.vue /src/App.vue?sfc&type=style&lang.css
                 module_deps: reused /src/App.vue /src/App.vue?sfc&type=style&lang.css
                 module_diagnostics: ran /src/App.vue /src/App.vue?sfc&type=style&lang.css
-                module_exports: ran /src/App.vue /src/App.vue?sfc&type=style&lang.css
                 module_imports: ran /src/App.vue /src/App.vue?sfc&type=style&lang.css
                 parsed_module: ran /src/App.vue /src/App.vue?sfc&type=style&lang.css
                 react_ignores_jsx_source: reused project
@@ -856,7 +855,6 @@ fn a_module_a_plugin_watches_recompiles_the_watcher_in_the_same_build() {
                 import_specifiers: ran /src/main.js; reused /src/App.vue
                 module_deps: reused /src/App.vue /src/main.js
                 module_diagnostics: ran /src/App.vue /src/main.js
-                module_exports: ran /src/App.vue /src/main.js; reused /@id/__x00__virtual:greeting
                 module_imports: ran /src/App.vue /src/main.js
                 parsed_module: ran /src/App.vue /src/main.js; reused /@id/__x00__virtual:greeting
                 react_ignores_jsx_source: reused project
@@ -945,7 +943,6 @@ fn a_new_file_where_a_plugin_scans_recompiles_the_scanner_though_nothing_imports
                 index_text: reused project
                 module_deps: reused /@id/__x00__virtual:greeting /src/App.vue /src/App.vue?sfc&type=style&lang.css /src/main.js
                 module_diagnostics: ran /src/App.vue; reused /@id/__x00__virtual:greeting /src/App.vue?sfc&type=style&lang.css /src/main.js
-                module_exports: ran /src/App.vue; reused /@id/__x00__virtual:greeting /src/App.vue?sfc&type=style&lang.css /src/main.js
                 module_graph: reused project
                 module_imports: ran /src/App.vue; reused /@id/__x00__virtual:greeting /src/App.vue?sfc&type=style&lang.css /src/main.js
                 parsed_module: ran /src/App.vue; reused /@id/__x00__virtual:greeting /src/App.vue?sfc&type=style&lang.css /src/main.js
@@ -977,7 +974,6 @@ fn a_new_file_where_a_plugin_scans_recompiles_the_scanner_though_nothing_imports
                 index_text: reused project
                 module_deps: reused /@id/__x00__virtual:greeting /src/App.vue /src/App.vue?sfc&type=style&lang.css /src/main.js
                 module_diagnostics: reused /@id/__x00__virtual:greeting /src/App.vue /src/App.vue?sfc&type=style&lang.css /src/main.js
-                module_exports: reused /@id/__x00__virtual:greeting /src/App.vue /src/App.vue?sfc&type=style&lang.css /src/main.js
                 module_graph: reused project
                 module_imports: reused /@id/__x00__virtual:greeting /src/App.vue /src/App.vue?sfc&type=style&lang.css /src/main.js
                 parsed_module: reused /@id/__x00__virtual:greeting /src/App.vue /src/App.vue?sfc&type=style&lang.css /src/main.js

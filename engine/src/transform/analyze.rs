@@ -19,7 +19,7 @@ use super::asset_url;
 use super::fold::truthiness;
 use super::glob::{self, GlobImport};
 use super::worker;
-use super::{HotFacts, ImportKind, ImportRecord};
+use super::{HotFacts, ImportKind, ImportRecord, ImportedNames};
 
 /// What [`analyze`] found.
 #[derive(Debug, Default)]
@@ -113,12 +113,12 @@ impl Analyzer<'_> {
             kind,
             line,
             column,
-            names: Vec::new(),
+            names: ImportedNames::default(),
         });
     }
 
     /// The names the import just recorded takes (see `ImportRecord::names`).
-    fn names_of_last(&mut self, names: Vec<String>) {
+    fn names_of_last(&mut self, names: ImportedNames) {
         if let Some(last) = self.out.imports.last_mut() {
             last.names = names;
         }

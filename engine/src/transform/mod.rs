@@ -282,8 +282,42 @@ pub struct ImportRecord {
     /// The names a static import or re-export takes from the module (`default` for a default
     /// import); not a namespace import's, nor `export *`'s. What `queries::exports` checks
     /// against the module's exports.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub names: Vec<String>,
+    #[serde(default, skip_serializing_if = "ImportedNames::is_empty")]
+    pub names: ImportedNames,
+}
+
+/// [`ImportRecord::names`], held as one string (an import is kept per module, for every module
+/// of the page: one allocation each, not one per name and one for the list).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ImportedNames(Option<Box<str>>);
+
+impl ImportedNames {
+    /// Between two names (no name of an import holds a NUL).
+    const SEPARATOR: char = '\0';
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.0
+            .as_deref()
+            .into_iter()
+            .flat_map(|all| all.split(Self::SEPARATOR))
+    }
+}
+
+impl FromIterator<String> for ImportedNames {
+    fn from_iter<I: IntoIterator<Item = String>>(names: I) -> ImportedNames {
+        let mut all = String::new();
+        for name in names {
+            if !all.is_empty() {
+                all.push(Self::SEPARATOR);
+            }
+            all.push_str(&name);
+        }
+        ImportedNames((!all.is_empty()).then(|| all.into_boxed_str()))
+    }
 }
 
 /// What an ES module exports, found statically (`transform::analyze`). `None` in

@@ -2039,7 +2039,10 @@ fn export_and_imported_names_table() {
         let imports: Vec<String> = out
             .imports
             .iter()
-            .map(|i| format!("{} [{}]", i.specifier, i.names.join(" ")))
+            .map(|i| {
+                let names: Vec<&str> = i.names.iter().collect();
+                format!("{} [{}]", i.specifier, names.join(" "))
+            })
             .collect();
         format!("{exports} | {}", imports.join(", "))
     };
