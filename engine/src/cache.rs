@@ -37,7 +37,8 @@ use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::{Xxh3, xxh3_64};
 
 use crate::transform::{
-    CompiledModule, ExportNames, GlobImport, HotFacts, ImportRecord, SourceKind, TransformOptions,
+    CompiledModule, ExportNames, GlobImport, HotFacts, ImportNames, ImportRecord, SourceKind,
+    TransformOptions,
 };
 
 mod pack;
@@ -339,6 +340,8 @@ struct Meta {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     globs: Vec<GlobImport>,
     hot: HotFacts,
+    #[serde(default, skip_serializing_if = "ImportNames::is_empty")]
+    import_names: ImportNames,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     exports: Option<ExportNames>,
 }
@@ -350,6 +353,7 @@ fn encode(module: &CompiledModule) -> Option<Vec<u8>> {
         imports: module.imports.clone(),
         globs: module.globs.clone(),
         hot: module.hot.clone(),
+        import_names: module.import_names.clone(),
         exports: module.exports.clone(),
     })
     .ok()?;
@@ -414,6 +418,7 @@ fn decode(bytes: &[u8]) -> Option<CompiledModule> {
         imports: meta.imports,
         globs: meta.globs,
         hot: meta.hot,
+        import_names: meta.import_names,
         exports: meta.exports,
         code: Some(code.into()),
         map: map.map(Into::into),

@@ -125,7 +125,6 @@ pub(crate) fn rewrite(id: &str, text: &str) -> Rewritten {
                 kind: ImportKind::Static,
                 line,
                 column,
-                names: Default::default(),
             });
             let spec = serde_json::to_string(&import.spec).unwrap_or_default();
             let _ = writeln!(requires, "require({spec});");

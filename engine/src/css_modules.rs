@@ -332,7 +332,6 @@ pub fn compile_css_module(id: &str, text: &str, modules: &CssModulesOptions) -> 
             kind: ImportKind::Static,
             line,
             column,
-            names: Default::default(),
         });
     }
 

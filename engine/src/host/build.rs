@@ -35,7 +35,7 @@ use crate::queries::chunks::{ChunkLayout, chunk, extend_layout};
 use crate::queries::diagnostics::module_diagnostics;
 use crate::queries::emit::chunk_entry;
 use crate::queries::env::{PublicEnv, public_env};
-use crate::queries::exports::{exports_in, link_diagnostics, with_links};
+use crate::queries::exports::{ExportsSeen, exports_seen, link_diagnostics, with_links};
 use crate::queries::graph::{ProjectGraph, extend_with_lazy_roots, module_graph};
 use crate::queries::hot::hot_meta;
 use crate::queries::html::{ClientTags, HtmlEntries, entry_html, html_entries, page_injection};
@@ -43,7 +43,7 @@ use crate::queries::parsed::parsed_module;
 use crate::queries::resolve::{ResolvedImport, resolved_imports};
 use crate::telemetry::Phase;
 use crate::timing::PhaseTimes;
-use crate::transform::{ExportNames, HotFacts};
+use crate::transform::HotFacts;
 use crate::warm_up::{warm_up, warm_up_lazy, warm_up_modules};
 use hotloop_protocol::{Diagnostic, DiagnosticKind, PageInjection, Statement};
 
@@ -94,9 +94,9 @@ pub(super) struct ModuleState {
     pub(super) resolved: Arc<[ResolvedImport]>,
     pub(super) hot: HotFacts,
     pub(super) diagnostics: Arc<[Diagnostic]>,
-    /// What it exports: when that changes, its importers' diagnostics are looked at again
-    /// (see `importers_to_check`).
-    pub(super) exports: Option<Arc<ExportNames>>,
+    /// What it exports, as a hash: when that changes, its importers' diagnostics are looked
+    /// at again (see `recheck_importers`).
+    pub(super) exports: Option<ExportsSeen>,
     /// The files its plugins watched (see the module docs).
     pub(super) watched: Arc<[SourceFile]>,
 }
@@ -118,7 +118,7 @@ impl ModuleState {
             resolved: resolved_imports(db, file),
             hot: hot_meta(db, file).clone(),
             diagnostics: page_diagnostics(db, file),
-            exports: exports_in(db, EnvironmentKind::Page, file),
+            exports: exports_seen(db, EnvironmentKind::Page, file),
             watched: parsed_module(db, file).watched.clone(),
         }
     }
@@ -320,7 +320,7 @@ impl EngineHost {
             let entry = chunk_entry(db, file);
             let diagnostics = page_diagnostics(db, file);
             let watched = parsed_module(db, file).watched.clone();
-            let exports = exports_in(db, EnvironmentKind::Page, file);
+            let exports = exports_seen(db, EnvironmentKind::Page, file);
             let module = &mut state.modules[index.idx()];
             // A module that stopped compiling keeps its last good exports, as its code.
             if entry.is_some() && exports != module.exports {
@@ -549,13 +549,13 @@ impl EngineHost {
 /// What `recheck_importers` reads and writes of a module's last build state (the page's
 /// `ModuleState`, the server graph's `ServerModule`).
 pub(super) trait ExportsAndDiagnostics {
-    fn exports(&self) -> Option<&ExportNames>;
+    fn exports(&self) -> Option<ExportsSeen>;
     fn diagnostics_mut(&mut self) -> &mut Arc<[Diagnostic]>;
 }
 
 impl ExportsAndDiagnostics for ModuleState {
-    fn exports(&self) -> Option<&ExportNames> {
-        self.exports.as_deref()
+    fn exports(&self) -> Option<ExportsSeen> {
+        self.exports
     }
     fn diagnostics_mut(&mut self) -> &mut Arc<[Diagnostic]> {
         &mut self.diagnostics
@@ -573,9 +573,7 @@ pub(super) fn recheck_importers<M: ExportsAndDiagnostics>(
     diagnostics_of: impl Fn(SourceFile) -> Arc<[Diagnostic]>,
 ) -> bool {
     let importers = importers_to_check(&graph.graph, exports_changed, |i| {
-        modules[i.idx()]
-            .exports()
-            .is_some_and(|e| !e.star_from.is_empty())
+        modules[i.idx()].exports().is_some_and(|e| e.re_exports_all)
     });
     let mut changed = false;
     for index in importers {

@@ -16,7 +16,7 @@ use crate::environment::EnvironmentKind;
 use crate::graph::ModuleIndex;
 use crate::inputs::in_node_modules;
 use crate::queries::exports::missing_exports;
-use crate::queries::imports::module_imports;
+use crate::queries::parsed::parsed_module;
 use crate::queries::resolve::resolved_imports;
 
 use super::EngineHost;
@@ -37,9 +37,9 @@ impl EngineHost {
             if in_node_modules(file.path(db)) {
                 continue;
             }
-            let imports = module_imports(db, file);
+            let parsed = parsed_module(db, file);
             let resolved = resolved_imports(db, file);
-            for missing in missing_exports(db, EnvironmentKind::Page, &imports, &resolved) {
+            for missing in missing_exports(db, EnvironmentKind::Page, &parsed, &resolved) {
                 out.insert(index);
                 out.extend(
                     missing

@@ -24,12 +24,12 @@ use crate::queries::diagnostics::server_module_diagnostics;
 use crate::queries::emit::{
     external_entry, external_factory, server_chunk_entry, server_emitted_module, server_module_deps,
 };
-use crate::queries::exports::{exports_in, link_diagnostics, with_links};
+use crate::queries::exports::{ExportsSeen, exports_seen, link_diagnostics, with_links};
 use crate::queries::graph::{ProjectGraph, server_graph};
 use crate::queries::hot::server_hot_meta;
 use crate::queries::parsed::server_parsed_module;
 use crate::queries::resolve::{ResolvedImport, server_imports};
-use crate::transform::{ExportNames, HotFacts};
+use crate::transform::HotFacts;
 use hotloop_protocol::{Diagnostic, ModuleCode, Statement};
 
 use super::EngineHost;
@@ -92,7 +92,7 @@ struct ServerModule {
     hot: HotFacts,
     diagnostics: Arc<[Diagnostic]>,
     /// What it exports (see `build::recheck_importers`).
-    exports: Option<Arc<ExportNames>>,
+    exports: Option<ExportsSeen>,
 }
 
 /// Every diagnostic of `file` in the server's graph (see `build::page_diagnostics`).
@@ -104,8 +104,8 @@ fn server_diagnostics(db: &dyn crate::db::Db, file: SourceFile) -> Arc<[Diagnost
 }
 
 impl ExportsAndDiagnostics for ServerModule {
-    fn exports(&self) -> Option<&ExportNames> {
-        self.exports.as_deref()
+    fn exports(&self) -> Option<ExportsSeen> {
+        self.exports
     }
     fn diagnostics_mut(&mut self) -> &mut Arc<[Diagnostic]> {
         &mut self.diagnostics
@@ -189,7 +189,7 @@ impl EngineHost {
         for &(index, file) in touched {
             let entry = server_chunk_entry(db, file);
             let diagnostics = server_diagnostics(db, file);
-            let exports = exports_in(db, EnvironmentKind::Server, file);
+            let exports = exports_seen(db, EnvironmentKind::Server, file);
             let module = &mut state.modules[index.idx()];
             // A module that stopped compiling keeps its last good exports, as its code.
             if entry.is_some() && exports != module.exports {
@@ -268,7 +268,7 @@ impl EngineHost {
                 resolved: server_imports(db, file),
                 hot: server_hot_meta(db, file).clone(),
                 diagnostics,
-                exports: exports_in(db, EnvironmentKind::Server, file),
+                exports: exports_seen(db, EnvironmentKind::Server, file),
             });
         }
         let removed = old_ids

@@ -20,23 +20,43 @@
 //! it can change: for a module it compiled again, and for the importers of a module whose
 //! exports changed (`host/build.rs`, `recheck_importers`).
 
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use crate::db::Db;
 use crate::environment::EnvironmentKind;
 use crate::inputs::{SourceFile, in_node_modules};
-use crate::queries::imports::{module_imports, server_module_imports};
-use crate::queries::parsed::{file_id, parsed_module, server_parsed_module};
+use crate::queries::parsed::{ParsedModule, file_id, parsed_module, server_parsed_module};
 use crate::queries::resolve::{Resolution, ResolvedImport, imports_in};
 use crate::transform::{ExportNames, ImportKind, ImportRecord};
 use hotloop_protocol::{Diagnostic, DiagnosticKind, code_frame};
 
-/// What `file` exports as environment `env` compiles it; `None` when that cannot be known.
-pub fn exports_in(db: &dyn Db, env: EnvironmentKind, file: SourceFile) -> Option<Arc<ExportNames>> {
+/// `file` as environment `env` compiles it (its `exports`, `import_names`, `imports`).
+fn parsed_in(db: &dyn Db, env: EnvironmentKind, file: SourceFile) -> Arc<ParsedModule> {
     match env {
-        EnvironmentKind::Server => server_parsed_module(db, file).exports.clone(),
-        EnvironmentKind::Page | EnvironmentKind::Worker => parsed_module(db, file).exports.clone(),
+        EnvironmentKind::Server => server_parsed_module(db, file),
+        EnvironmentKind::Page | EnvironmentKind::Worker => parsed_module(db, file),
     }
+}
+
+/// What the build keeps of what `file` exports in `env`: a hash of it, to see it change, and
+/// whether other modules' exports come through it (`export *`); `None` when unknown.
+pub fn exports_seen(db: &dyn Db, env: EnvironmentKind, file: SourceFile) -> Option<ExportsSeen> {
+    let parsed = parsed_in(db, env, file);
+    let exports = parsed.exports.as_ref()?;
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    exports.hash(&mut hasher);
+    Some(ExportsSeen {
+        hash: hasher.finish(),
+        re_exports_all: !exports.star_from().is_empty(),
+    })
+}
+
+/// See [`exports_seen`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExportsSeen {
+    pub hash: u64,
+    pub re_exports_all: bool,
 }
 
 /// One diagnostic per name `file`'s imports take that their module does not export, in `env`
@@ -45,14 +65,11 @@ pub fn link_diagnostics(db: &dyn Db, env: EnvironmentKind, file: SourceFile) -> 
     if in_node_modules(file.path(db)) {
         return Vec::new();
     }
-    let imports = match env {
-        EnvironmentKind::Server => server_module_imports(db, file),
-        EnvironmentKind::Page | EnvironmentKind::Worker => module_imports(db, file),
-    };
-    if imports.iter().all(|i| i.names.is_empty()) {
+    let parsed = parsed_in(db, env, file);
+    if parsed.import_names.is_empty() {
         return Vec::new();
     }
-    let missing = missing_exports(db, env, &imports, &imports_in(db, env, file));
+    let missing = missing_exports(db, env, &parsed, &imports_in(db, env, file));
     if missing.is_empty() {
         return Vec::new();
     }
@@ -60,16 +77,16 @@ pub fn link_diagnostics(db: &dyn Db, env: EnvironmentKind, file: SourceFile) -> 
     let text = file.contents(db).text().cloned().unwrap_or_default();
     missing
         .iter()
-        .map(|missing| {
-            let import = &imports[missing.import];
-            Diagnostic {
+        .filter_map(|missing| {
+            let import = parsed.imports.get(missing.import)?;
+            Some(Diagnostic {
                 kind: DiagnosticKind::Resolve,
                 file: id.to_string(),
                 line: import.line,
                 column: import.column,
                 message: missing_export_message(import, missing),
                 code_frame: code_frame(&text, import.line, import.column),
-            }
+            })
         })
         .collect()
 }
@@ -90,35 +107,37 @@ pub struct MissingExport {
     pub import: usize,
     pub name: String,
     /// The module's own export names (for the message).
-    pub exports: Arc<ExportNames>,
+    pub exports: ExportNames,
     /// The modules asked for the name: the imported one, then those its `export *`s reach.
     pub through: Vec<SourceFile>,
 }
 
-/// The names `imports` (the importer's, index-aligned with `resolved`) take that their
-/// modules do not export, in `env`.
+/// The names the imports of `importer` (compiled for `env`; `resolved`: its resolutions,
+/// index-aligned with its imports) take that their modules do not export.
 pub fn missing_exports(
     db: &dyn Db,
     env: EnvironmentKind,
-    imports: &[ImportRecord],
+    importer: &ParsedModule,
     resolved: &[ResolvedImport],
 ) -> Vec<MissingExport> {
     let mut out = Vec::new();
-    for (i, (import, resolved)) in imports.iter().zip(resolved).enumerate() {
-        if import.names.is_empty()
-            || !matches!(import.kind, ImportKind::Static | ImportKind::ReExport)
-        {
+    for (i, names) in importer.import_names.iter() {
+        let (Some(import), Some(resolved)) = (importer.imports.get(i), resolved.get(i)) else {
+            continue;
+        };
+        if !matches!(import.kind, ImportKind::Static | ImportKind::ReExport) {
             continue;
         }
         let Resolution::File(target) = resolved.resolution else {
             continue;
         };
-        let Some(exports) = exports_in(db, env, target) else {
+        let parsed = parsed_in(db, env, target);
+        let Some(exports) = parsed.exports.as_ref() else {
             continue;
         };
-        for name in import.names.iter() {
+        for name in names {
             let mut seen = vec![target];
-            if !provides(db, env, target, &exports, name, &mut seen) {
+            if !provides(db, env, target, exports, name, &mut seen) {
                 out.push(MissingExport {
                     import: i,
                     name: name.to_string(),
@@ -141,18 +160,14 @@ fn provides(
     name: &str,
     seen: &mut Vec<SourceFile>,
 ) -> bool {
-    if exports
-        .names
-        .binary_search_by(|n| n.as_str().cmp(name))
-        .is_ok()
-    {
+    if exports.contains(name) {
         return true;
     }
-    if exports.star_from.is_empty() || name == "default" {
+    if exports.star_from().is_empty() || name == "default" {
         return false;
     }
     let resolved = imports_in(db, env, file);
-    for star in &exports.star_from {
+    for star in exports.star_from() {
         let Some(import) = resolved
             .iter()
             .find(|r| r.kind == ImportKind::ReExport && *r.specifier == **star)
@@ -167,10 +182,11 @@ fn provides(
             continue;
         }
         seen.push(next);
-        match exports_in(db, env, next) {
+        let parsed = parsed_in(db, env, next);
+        match parsed.exports.as_ref() {
             None => return true,
             Some(next_exports) => {
-                if provides(db, env, next, &next_exports, name, seen) {
+                if provides(db, env, next, next_exports, name, seen) {
                     return true;
                 }
             }
@@ -188,12 +204,10 @@ pub fn missing_export_message(import: &ImportRecord, missing: &MissingExport) ->
         format!("The requested module '{spec}' does not provide an export named '{name}'");
     let names: Vec<&str> = missing
         .exports
-        .names
-        .iter()
-        .map(String::as_str)
+        .names()
         .filter(|n| *n != "default")
         .collect();
-    let has_default = missing.exports.names.iter().any(|n| n == "default");
+    let has_default = missing.exports.contains("default");
     let similar = names
         .iter()
         .find(|n| n.eq_ignore_ascii_case(name) || (name == "default" && names.len() == 1));
@@ -205,7 +219,7 @@ pub fn missing_export_message(import: &ImportRecord, missing: &MissingExport) ->
         } else {
             message.push_str(&format!(": did you mean '{similar}'?"));
         }
-    } else if names.is_empty() && !has_default && missing.exports.star_from.is_empty() {
+    } else if names.is_empty() && !has_default && missing.exports.star_from().is_empty() {
         message.push_str(": it exports nothing");
     } else if !names.is_empty() {
         const SHOWN: usize = 8;
@@ -222,17 +236,17 @@ pub fn missing_export_message(import: &ImportRecord, missing: &MissingExport) ->
             list.push_str(", and a default export");
         }
         message.push_str(&format!(": it exports {list}"));
-        if !missing.exports.star_from.is_empty() {
-            message.push_str(&format!(", and {}", star_list(&missing.exports.star_from)));
+        if !missing.exports.star_from().is_empty() {
+            message.push_str(&format!(", and {}", star_list(missing.exports.star_from())));
         }
-    } else if has_default && name != "default" && missing.exports.star_from.is_empty() {
+    } else if has_default && name != "default" && missing.exports.star_from().is_empty() {
         message.push_str(&format!(
             ": it has only a default export; did you mean `import {name} from '{spec}'`?"
         ));
-    } else if !missing.exports.star_from.is_empty() {
+    } else if !missing.exports.star_from().is_empty() {
         message.push_str(&format!(
             ": it exports only {}",
-            star_list(&missing.exports.star_from)
+            star_list(missing.exports.star_from())
         ));
     }
     message
@@ -240,7 +254,7 @@ pub fn missing_export_message(import: &ImportRecord, missing: &MissingExport) ->
 
 /// "what `export * from './a'` brings" (or of several modules, the first few named), for the
 /// message.
-fn star_list(star_from: &[String]) -> String {
+fn star_list(star_from: &[Box<str>]) -> String {
     const SHOWN: usize = 3;
     let mut modules = star_from
         .iter()

@@ -14,8 +14,8 @@ use crate::queries::plugin_pass::{self, Lang, PluginPass};
 use crate::queries::resolve::react_ignores_jsx_source;
 use crate::telemetry::Phase;
 use crate::transform::{
-    self, CompiledModule, ExportNames, GlobImport, HotFacts, ImportRecord, TransformOptions,
-    compile_json, string_module,
+    self, CompiledModule, ExportNames, GlobImport, HotFacts, ImportNames, ImportRecord,
+    TransformOptions, compile_json, string_module,
 };
 use crate::{css, css_modules};
 use hotloop_protocol::plugin::PluginEnv;
@@ -29,8 +29,10 @@ pub struct ParsedModule {
     /// The module's `import.meta.glob(...)` calls (JS/TS only).
     pub globs: Arc<[GlobImport]>,
     pub hot: HotFacts,
+    /// The names its imports take (see `transform::ImportNames`).
+    pub import_names: ImportNames,
     /// What it exports, when it is an ES module swc compiled (see `transform::ExportNames`).
-    pub exports: Option<Arc<ExportNames>>,
+    pub exports: Option<ExportNames>,
     /// The factory expression; `None` when the file does not compile.
     pub code: Option<Arc<str>>,
     pub map: Option<Arc<str>>,
@@ -59,7 +61,8 @@ impl ParsedModule {
             imports: compiled.imports.into(),
             globs: compiled.globs.into(),
             hot: compiled.hot,
-            exports: compiled.exports.map(Arc::new),
+            import_names: compiled.import_names,
+            exports: compiled.exports,
             code: compiled.code,
             map: compiled.map,
             map_source: None,
@@ -76,6 +79,7 @@ impl ParsedModule {
             imports: Arc::new([]),
             globs: Arc::new([]),
             hot: HotFacts::default(),
+            import_names: ImportNames::default(),
             exports: None,
             code: None,
             map: None,
@@ -488,6 +492,7 @@ fn parsed_stylesheet(compiled: css::CompiledCss) -> ParsedModule {
         imports: compiled.imports.into(),
         globs: Arc::new([]),
         hot: HotFacts::default(),
+        import_names: ImportNames::default(),
         exports: None,
         code: compiled.code,
         map: None,

@@ -19,7 +19,7 @@ use super::asset_url;
 use super::fold::truthiness;
 use super::glob::{self, GlobImport};
 use super::worker;
-use super::{HotFacts, ImportKind, ImportRecord, ImportedNames};
+use super::{HotFacts, ImportKind, ImportRecord};
 
 /// What [`analyze`] found.
 #[derive(Debug, Default)]
@@ -34,6 +34,8 @@ pub(crate) struct Analysis {
     /// specifiers of its `export * from`.
     pub export_names: Vec<String>,
     pub star_from: Vec<String>,
+    /// The names each import takes, by its index in `imports` (see `ImportNames`).
+    pub import_names: Vec<(usize, Vec<String>)>,
     /// What it exports cannot be read from its ESM syntax: TypeScript's `export =`, or it
     /// refers to a free `module` or `exports` (a UMD wrapper, `module.exports = ...`).
     pub exports_unknown: bool,
@@ -113,14 +115,15 @@ impl Analyzer<'_> {
             kind,
             line,
             column,
-            names: ImportedNames::default(),
         });
     }
 
     /// The names the import just recorded takes (see `ImportRecord::names`).
-    fn names_of_last(&mut self, names: ImportedNames) {
-        if let Some(last) = self.out.imports.last_mut() {
-            last.names = names;
+    fn names_of_last(&mut self, names: Vec<String>) {
+        if let Some(index) = self.out.imports.len().checked_sub(1)
+            && !names.is_empty()
+        {
+            self.out.import_names.push((index, names));
         }
     }
 

@@ -378,7 +378,6 @@ pub fn glob_module(glob: &GlobImport, matches: &[GlobMatch]) -> CompiledModule {
                 kind,
                 line: glob.line,
                 column: glob.column,
-                names: Default::default(),
             })
             .collect(),
         code: Some(factory(&body).into()),

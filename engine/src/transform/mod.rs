@@ -27,6 +27,7 @@ mod guard;
 mod hygiene;
 mod interop;
 mod jsx_source;
+mod names;
 mod pipeline;
 mod rewrite;
 mod strip;
@@ -44,6 +45,7 @@ pub use config_literal::{ConfigLiteral, PluginCall, config_literal};
 pub use default_plugins::default_plugin_factories;
 pub use glob::{GlobImport, GlobMatch, glob_module};
 pub use guard::{STACK_SIZE as COMPILE_STACK, assume_big_stack};
+pub use names::{ExportNames, ImportNames};
 pub use strip::{ConfigModule, file_url, strip_config_module, strip_types_to_esm};
 pub use worker::{WorkerQuery, worker_map_url, worker_module};
 
@@ -279,58 +281,6 @@ pub struct ImportRecord {
     /// 1-based line and column of the specifier, for "cannot resolve" diagnostics.
     pub line: u32,
     pub column: u32,
-    /// The names a static import or re-export takes from the module (`default` for a default
-    /// import); not a namespace import's, nor `export *`'s. What `queries::exports` checks
-    /// against the module's exports.
-    #[serde(default, skip_serializing_if = "ImportedNames::is_empty")]
-    pub names: ImportedNames,
-}
-
-/// [`ImportRecord::names`], held as one string (an import is kept per module, for every module
-/// of the page: one allocation each, not one per name and one for the list).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct ImportedNames(Option<Box<str>>);
-
-impl ImportedNames {
-    /// Between two names (no name of an import holds a NUL).
-    const SEPARATOR: char = '\0';
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_none()
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = &str> {
-        self.0
-            .as_deref()
-            .into_iter()
-            .flat_map(|all| all.split(Self::SEPARATOR))
-    }
-}
-
-impl FromIterator<String> for ImportedNames {
-    fn from_iter<I: IntoIterator<Item = String>>(names: I) -> ImportedNames {
-        let mut all = String::new();
-        for name in names {
-            if !all.is_empty() {
-                all.push(Self::SEPARATOR);
-            }
-            all.push_str(&name);
-        }
-        ImportedNames((!all.is_empty()).then(|| all.into_boxed_str()))
-    }
-}
-
-/// What an ES module exports, found statically (`transform::analyze`). `None` in
-/// [`CompiledModule::exports`] when that cannot be known: CommonJS, TypeScript's `export =`,
-/// a module that also assigns `module.exports`, or what hotloop writes itself (JSON, assets,
-/// stylesheets).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct ExportNames {
-    /// Its own export names, sorted (`default` among them).
-    pub names: Vec<String>,
-    /// The specifiers of its `export * from '...'`, in source order.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub star_from: Vec<String>,
 }
 
 /// What the module says about hot updates, found statically.
@@ -365,6 +315,8 @@ pub struct CompiledModule {
     /// The `import.meta.glob(...)` calls, indexed like the `?glob=<n>` modules.
     pub globs: Vec<GlobImport>,
     pub hot: HotFacts,
+    /// The names its imports take (see [`ImportNames`]).
+    pub import_names: ImportNames,
     /// What the module exports, when it is an ES module of known shape (see [`ExportNames`]).
     pub exports: Option<ExportNames>,
     /// The factory function expression (see ARCHITECTURE.md, "The registry format"); `None`

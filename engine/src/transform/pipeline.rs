@@ -34,7 +34,7 @@ use super::jsx_source::drop_jsx_dev_source;
 use super::rewrite::Rewrite;
 use super::{
     ASYNC_FACTORY_HEADER, CompiledModule, Decorators, ExportNames, FACTORY_HEADER, HotFacts,
-    ImportElision, Jsx, PLAIN_ASYNC_FACTORY_HEADER, PLAIN_FACTORY_HEADER, SourceKind,
+    ImportElision, ImportNames, Jsx, PLAIN_ASYNC_FACTORY_HEADER, PLAIN_FACTORY_HEADER, SourceKind,
     TransformOptions, factory_with,
 };
 use hotloop_protocol::{Diagnostic, DiagnosticKind};
@@ -187,19 +187,13 @@ pub(crate) fn compile(
                 requires.push((span, specifier));
                 globs.push(glob);
             }
-            let exports = (!commonjs && !analysis.exports_unknown).then(|| {
-                let mut names = analysis.export_names;
-                names.sort_unstable();
-                names.dedup();
-                ExportNames {
-                    names,
-                    star_from: analysis.star_from,
-                }
-            });
+            let exports = (!commonjs && !analysis.exports_unknown)
+                .then(|| ExportNames::new(analysis.export_names, analysis.star_from));
             let mut out = CompiledModule {
                 imports: analysis.imports,
                 globs,
                 hot,
+                import_names: ImportNames::from_entries(&analysis.import_names),
                 exports,
                 ..Default::default()
             };

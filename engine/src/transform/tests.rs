@@ -2029,18 +2029,23 @@ fn export_and_imported_names_table() {
         let exports = match &out.exports {
             None => "unknown".to_string(),
             Some(e) => e
-                .names
-                .iter()
-                .cloned()
-                .chain(e.star_from.iter().map(|s| format!("* {s}")))
+                .names()
+                .map(str::to_string)
+                .chain(e.star_from().iter().map(|s| format!("* {s}")))
                 .collect::<Vec<_>>()
                 .join(" "),
         };
         let imports: Vec<String> = out
             .imports
             .iter()
-            .map(|i| {
-                let names: Vec<&str> = i.names.iter().collect();
+            .enumerate()
+            .map(|(index, i)| {
+                let names: Vec<&str> = out
+                    .import_names
+                    .iter()
+                    .filter(|(at, _)| *at == index)
+                    .flat_map(|(_, names)| names)
+                    .collect();
                 format!("{} [{}]", i.specifier, names.join(" "))
             })
             .collect();

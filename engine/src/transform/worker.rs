@@ -65,7 +65,6 @@ pub fn worker_module(query: WorkerQuery, id: &str, file_name: &str) -> CompiledM
             kind: ImportKind::Worker,
             line: 1,
             column: 1,
-            names: Default::default(),
         }],
         code: Some(factory(&body).into()),
         ..Default::default()
