@@ -222,16 +222,7 @@ pub fn missing_export_message(import: &ImportRecord, missing: &MissingExport) ->
     } else if names.is_empty() && !has_default && missing.exports.star_from().is_empty() {
         message.push_str(": it exports nothing");
     } else if !names.is_empty() {
-        const SHOWN: usize = 8;
-        let mut list = names
-            .iter()
-            .take(SHOWN)
-            .map(|n| format!("'{n}'"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        if names.len() > SHOWN {
-            list.push_str(&format!(" and {} more", names.len() - SHOWN));
-        }
+        let mut list = quoted_list(&names, 8);
         if has_default {
             list.push_str(", and a default export");
         }
@@ -255,15 +246,20 @@ pub fn missing_export_message(import: &ImportRecord, missing: &MissingExport) ->
 /// "what `export * from './a'` brings" (or of several modules, the first few named), for the
 /// message.
 fn star_list(star_from: &[Box<str>]) -> String {
-    const SHOWN: usize = 3;
-    let mut modules = star_from
+    let modules: Vec<&str> = star_from.iter().map(|s| &**s).collect();
+    format!("what `export * from {}` brings", quoted_list(&modules, 3))
+}
+
+/// `'a', 'b' and 3 more`: the first `shown` of `items`, quoted.
+fn quoted_list(items: &[&str], shown: usize) -> String {
+    let mut list = items
         .iter()
-        .take(SHOWN)
-        .map(|s| format!("'{s}'"))
+        .take(shown)
+        .map(|n| format!("'{n}'"))
         .collect::<Vec<_>>()
         .join(", ");
-    if star_from.len() > SHOWN {
-        modules.push_str(&format!(" and {} more", star_from.len() - SHOWN));
+    if items.len() > shown {
+        list.push_str(&format!(" and {} more", items.len() - shown));
     }
-    format!("what `export * from {modules}` brings")
+    list
 }
