@@ -68,7 +68,9 @@ pub enum Cause<'a> {
 }
 
 /// Builds what changed since the last build, plans the update for `cause` and encodes it.
-/// `revision` is the last revision sent to the clients.
+/// `revision` is the last revision sent to the clients. An edited module that takes part in an
+/// import of a name not exported is withheld in the host, and sent by a later edit's update
+/// (`host/link_errors.rs`).
 pub fn prepare(host: &mut EngineHost, cause: Cause<'_>, revision: u32) -> PreparedUpdate {
     host.record_queries(true);
     let build = host.build();
@@ -77,12 +79,14 @@ pub fn prepare(host: &mut EngineHost, cause: Cause<'_>, revision: u32) -> Prepar
     let left_out = host.take_left_out();
     let mut phases = build.phases.0.clone();
 
-    // Plan and encode are frames of the clock too, so that traces show them (their times
-    // here come from the frames' own `Instant`s).
+    // What an earlier edit withheld (host/link_errors.rs), to be sent with this one or again
+    // withheld.
     let withheld_before = match cause {
         Cause::Edit { .. } => host.take_withheld(),
         _ => Vec::new(),
     };
+    // Plan and encode are frames of the clock too, so that traces show them (their times
+    // here come from the frames' own `Instant`s).
     let plan_frame = host.db().clock().enter(Phase::Plan, "plan");
     let plan_start = Instant::now();
     // A module that no longer compiles keeps its last good code in the browser: only modules

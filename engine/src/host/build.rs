@@ -563,8 +563,8 @@ impl ExportsAndDiagnostics for ModuleState {
 }
 
 /// Looks again at the diagnostics of the modules `importers_to_check` names for
-/// `exports_changed` (`diagnostics_of`: the graph's `module_diagnostics`); true when some
-/// changed.
+/// `exports_changed` (`diagnostics_of`: a module's own and its imports' missing names, in the
+/// graph's environment); true when some changed.
 pub(super) fn recheck_importers<M: ExportsAndDiagnostics>(
     graph: &ProjectGraph,
     modules: &mut [M],
