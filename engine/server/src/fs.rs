@@ -277,6 +277,14 @@ impl FsPolicy {
             .is_ok_and(|canonical| self.check_inside(&canonical, &self.served_dirs()).is_ok())
     }
 
+    /// Whether `path` (as `resolve_file` found it) is a file of the public directory, served
+    /// as it is.
+    pub fn in_public(&self, path: &Path) -> bool {
+        self.public
+            .as_ref()
+            .is_some_and(|public| path.starts_with(public))
+    }
+
     /// The root, the public directory and the allowed ones.
     fn served_dirs(&self) -> Vec<&PathBuf> {
         std::iter::once(&self.root)

@@ -711,6 +711,39 @@ enum DiskResult {
     Failed(String),
 }
 
+/// An HTML file of the project other than the page hotloop serves (`index.html`): a multi-page
+/// app's other page, whose module scripts hotloop does not compile (it runs one page). Served
+/// with a banner saying so at the top, not as a page that fails in silence
+/// ("Failed to load module script" in the console only); one without module scripts as it is.
+fn other_page(path: &str, bytes: Vec<u8>) -> Vec<u8> {
+    let text = String::from_utf8_lossy(&bytes);
+    let lower = text.to_ascii_lowercase();
+    if !(lower.contains("type=\"module\"")
+        || lower.contains("type='module'")
+        || lower.contains("type=module"))
+    {
+        return bytes;
+    }
+    let banner = format!(
+        "<div id=\"hotloop-other-page\" style=\"position:fixed;top:0;left:0;right:0;z-index:2147483647;\
+         padding:12px 16px;background:#7f1d1d;color:#fff;font:14px/1.4 system-ui,sans-serif\">\
+         hotloop dev runs one page, <a href=\"/\" style=\"color:#fff\">/index.html</a>: {} is another \
+         page of a multi-page app, and its module scripts are not compiled here (hotloop does not \
+         run multi-page apps yet). Open <a href=\"/\" style=\"color:#fff\">/</a>, or run this page \
+         with Vite.</div>",
+        html_escape(path)
+    );
+    let at = lower
+        .find("<body")
+        .and_then(|start| lower[start..].find('>').map(|end| start + end + 1))
+        .unwrap_or(0);
+    let mut out = String::with_capacity(text.len() + banner.len());
+    out.push_str(&text[..at]);
+    out.push_str(&banner);
+    out.push_str(&text[at..]);
+    out.into_bytes()
+}
+
 /// Everything else: a linked stylesheet, a file from `public/` or the root, then the app's
 /// server when there is one (any method other than GET and HEAD goes straight there), else the
 /// SPA fallback or a 404.
@@ -796,6 +829,15 @@ pub(crate) async fn fallback(State(state): State<Arc<AppState>>, request: Reques
                 }
                 let path = file.path.clone();
                 match file.read_all() {
+                    Ok(bytes)
+                        if content_type.starts_with("text/html") && !policy.in_public(&path) =>
+                    {
+                        DiskResult::Found {
+                            content_type,
+                            etag,
+                            body: Some(other_page(&lookup.id, bytes)),
+                        }
+                    }
                     Ok(bytes) => DiskResult::Found {
                         content_type,
                         etag,

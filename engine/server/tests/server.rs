@@ -62,6 +62,18 @@ fn project() -> Project {
         "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
     );
     write(
+        &root.join("about.html"),
+        "<!doctype html><body class=\"x\"><script type=\"module\" src=\"/src/about.ts\"></script></body>",
+    );
+    write(
+        &root.join("docs/plain.html"),
+        "<!doctype html><p>no scripts</p>",
+    );
+    write(
+        &root.join("public/static.html"),
+        "<!doctype html><script type=\"module\" src=\"/x.js\"></script>",
+    );
+    write(
         &root.join("node_modules/pkg/index.js"),
         "module.exports = 'pkg';\n",
     );
@@ -417,6 +429,36 @@ fn hello_of(bytes: &[u8]) -> (String, u32) {
 }
 
 // ---------------------------------------------------------------- routes
+
+/// A multi-page app's other page: its module scripts are not compiled (hotloop runs one
+/// page), so it says so at the top rather than failing in the console only; a page without
+/// module scripts, and a `public/` one, are served as they are.
+#[tokio::test]
+async fn another_html_page_with_module_scripts_says_hotloop_runs_one_page() {
+    let h = start().await;
+    let about = get(&h, "/about.html").await;
+    assert_eq!(about.status, 200);
+    let text = about.text();
+    assert!(
+        text.starts_with("<!doctype html><body class=\"x\"><div id=\"hotloop-other-page\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("/about.html is another page of a multi-page app"),
+        "{text}"
+    );
+    assert!(text.ends_with("<script type=\"module\" src=\"/src/about.ts\"></script></body>"));
+    assert_eq!(
+        get(&h, "/docs/plain.html").await.text(),
+        "<!doctype html><p>no scripts</p>"
+    );
+    assert!(
+        !get(&h, "/static.html")
+            .await
+            .text()
+            .contains("hotloop-other-page")
+    );
+}
 
 #[tokio::test]
 async fn index_html_has_an_etag_and_answers_304() {
