@@ -59,6 +59,9 @@
 
     const AsyncFunction = (async function () {}).constructor;
 
+    /** The deps the engine leaves to the browser (see registry.js's `defineUrlModule`). */
+    const URL_MODULE = /^(https?:|data:|\/\/)/i;
+
     /** Set once any async factory was defined; until then nothing here runs. */
     let anyAsync = false;
 
@@ -241,9 +244,18 @@
      */
     function dynamicImport(rec, spec, candidates) {
       if (candidates !== undefined) return variableImport(rec, spec, candidates);
+      const target = depTarget(rec, spec);
+      // A URL the engine left to the browser (`import('https://esm.sh/x')`), and, for a
+      // specifier only known at run time, a URL or one of Vite's own (`/@vite/client`,
+      // `/@id/...`) that tools import by name: the browser's own `import()`, its namespace as
+      // it is.
+      const native =
+        target != null
+          ? URL_MODULE.test(target) && target
+          : typeof spec === "string" && /^((https?|data|blob):|\/@(vite|id)\/)/i.test(spec) && spec;
+      if (native) return Promise.resolve().then(() => import(native));
       return Promise.resolve()
         .then(() => {
-          const target = depTarget(rec, spec);
           if (target != null) {
             const loading = ensureChunk(target, rec.id, spec);
             if (loading === null) return loadModule(target, rec.id, spec);
@@ -256,9 +268,6 @@
               return loadModule(target, rec.id, spec);
             });
           }
-          // A specifier only known at run time that names a URL is the browser's to load, as
-          // are Vite's own URLs (`/@vite/client`, `/@id/...`) that tools import by name.
-          if (typeof spec === "string" && /^((https?|data|blob):|\/@(vite|id)\/)/i.test(spec)) return import(spec);
           throw new Error(`Cannot find module '${spec}' imported by ${rec.id}`);
         })
         .then(namespaceOf);

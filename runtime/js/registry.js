@@ -242,7 +242,27 @@
         module.exports = Object.assign({}, namespace, { __esModule: true });
       };
       records.set(target, newRecord(target, {}, factory, "js", 0));
+      urlModules.add(target);
       noteFactory(factory);
+    }
+
+    /** The URL modules `defineUrlModule` made (none on most pages). */
+    const urlModules = new Set();
+
+    /**
+     * The URL modules no module imports any more (an edit removed or changed the import): the
+     * updater drops them, and with them an error one of them showed (a URL that failed to load
+     * stays in the overlay otherwise, as no module of the graph is its to clear).
+     */
+    function unusedUrlModules() {
+      if (urlModules.size === 0) return [];
+      const used = new Set();
+      for (const rec of records.values()) {
+        for (const spec in rec.deps) {
+          if (urlModules.has(rec.deps[spec])) used.add(rec.deps[spec]);
+        }
+      }
+      return [...urlModules].filter((id) => !used.has(id));
     }
 
     /** Left out means every dep is static (no count needed: the chunk's common case). */
@@ -268,6 +288,7 @@
     /** Drops a module that left the graph. */
     function remove(id) {
       records.delete(id);
+      urlModules.delete(id);
       asyncModules.noteRemoved();
     }
 
@@ -397,6 +418,7 @@
     return {
       records,
       setFactory,
+      unusedUrlModules,
       defineFromChunk,
       remove,
       requireId,

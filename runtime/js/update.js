@@ -232,6 +232,7 @@
       const invalidated = refresh.check(refreshBoundaries);
       await retryFailedStart(errors);
       await pruneModules(message.removed, errors);
+      await pruneModules(registry.unusedUrlModules(), errors);
       core.host().cssPatches([]);
       for (const link of message.cssLinks) {
         const patch = cssPatches.find((p) => p.target === "link" && p.id === link.href);

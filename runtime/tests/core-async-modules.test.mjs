@@ -250,3 +250,15 @@ globalThis.seen = _url.default + _url.two + _b.same;`,
   assert.equal(rt.get("seen"), 44, "default, a named export, and one module for both importers");
   assert.equal(rt.inspect().modules[url], "evaluated");
 });
+
+test("import() of a URL the engine left to the browser is the browser's own import()", async () => {
+  const rt = createTestRuntime();
+  const url = "data:text/javascript,export default 5;";
+  const main = {
+    ...js("/src/main.js", { [url]: url }, `globalThis.loaded = require.dynamic(${JSON.stringify(url)});`),
+    staticDeps: 0,
+  };
+  await rt.load([main], ["/src/main.js"]);
+  const namespace = await rt.get("loaded");
+  assert.equal(namespace.default, 5);
+});

@@ -484,3 +484,24 @@ test("hotloop:server-update: listeners hear it; a server-rendered page without o
   await spa.receive({ type: "custom", event: "hotloop:server-update", data: serverOnly });
   assert.deepEqual(spa.reloads, []);
 });
+
+test("a URL module no module imports any more is dropped, and the error it showed with it", async () => {
+  const rt = createTestRuntime();
+  const bad = "data:text/javascript,export const n = = 1;";
+  const good = "data:text/javascript,export const n = 2;";
+  const main = (url) =>
+    js(
+      "/src/main.js",
+      { [url]: url },
+      `globalThis.seen = require(${JSON.stringify(url)}).n;
+__hotloop_meta.hot.accept();`,
+    );
+  await rt.boot([main(good)], ["/src/main.js"]);
+  assert.equal(rt.get("seen"), 2);
+  await rt.update({ revision: 2, modules: [main(bad)], invalidate: ["/src/main.js"], boundaries: [self("/src/main.js")] });
+  assert.ok(rt.errors.has(bad), "the URL that does not load is shown");
+  await rt.update({ revision: 3, modules: [main(good)], invalidate: ["/src/main.js"], boundaries: [self("/src/main.js")] });
+  assert.equal(rt.get("seen"), 2);
+  assert.deepEqual([...rt.errors.keys()], [], "nothing imports the bad URL now: its error is gone");
+  assert.equal(rt.inspect().modules[bad], undefined);
+});

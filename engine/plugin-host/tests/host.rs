@@ -1052,6 +1052,21 @@ fn the_fingerprint_follows_the_config_and_survives_a_new_host() {
     );
     let (d, _) = start(&p, "vite.config.mjs");
     assert_ne!(c.fingerprint(), d.fingerprint());
+    // Evaluated again in the same host, as an edit of a tsconfig makes it (`change.rs`).
+    let before = d.fingerprint();
+    p.write(
+        "tsconfig.app.json",
+        r#"{ "compilerOptions": { "verbatimModuleSyntax": false } }"#,
+    );
+    let path = p.root().join("vite.config.mjs");
+    let code = std::fs::read_to_string(&path).unwrap();
+    d.load_config(ConfigInput {
+        path,
+        code,
+        ..Default::default()
+    })
+    .unwrap();
+    assert_ne!(before, d.fingerprint());
 }
 
 #[test]
