@@ -41,6 +41,7 @@
    *   reload: (reason: ReloadReason) => boolean,
    *   origin?: string,
    *   moduleUrl?: ((id: string) => string) | null,
+   *   moduleFile?: ((id: string) => string) | null,
    *   css?: (id: string, text: string) => void,
    *   removeCss?: (id: string) => void,
    *   swapLink?: (href: string, version: string, patch: object | undefined) => void,
@@ -61,7 +62,8 @@
    * `origin`: what module ids are appended to for `import.meta.url` and source URLs.
    * `moduleUrl`: where modules run from the project's files (Node): a module's
    *   `import.meta.url`, its file's `file:` URL (`fileURLToPath(import.meta.url)` works), and an
-   *   asset's `new URL('./x.png', import.meta.url)` resolves against it as written, to the file.
+   *   asset's `new URL('./x.png', import.meta.url)` resolves against it as written, to the file;
+   *   `moduleFile`: its path there (`import.meta.filename`, and `dirname` from it).
    * `css`/`removeCss`: a CSS module's stylesheet; `swapLink`: a linked stylesheet's new version,
    *   with its rule-level patch when the update has one; `cssPatches`: the update's patches of
    *   module stylesheets, before their `css` calls (`[]` once the update is applied).
@@ -85,6 +87,7 @@
   const HOST_DEFAULTS = Object.freeze({
     origin: "",
     moduleUrl: null,
+    moduleFile: null,
     css() {},
     removeCss() {},
     swapLink() {},

@@ -55,6 +55,15 @@
         const host = core.host();
         return host.moduleUrl ? host.moduleUrl(this.#rec.id) : host.origin + this.#rec.id;
       }
+      /** Node's `import.meta.filename`/`dirname` where modules run from files (the host's). */
+      get filename() {
+        const host = core.host();
+        return host.moduleFile ? host.moduleFile(this.#rec.id) : undefined;
+      }
+      get dirname() {
+        const file = this.filename;
+        return file === undefined ? undefined : file.slice(0, Math.max(file.lastIndexOf("/"), 1));
+      }
       get hot() {
         return core.hot() ? this.#hot.api : undefined;
       }

@@ -14,6 +14,7 @@ const createCore = require("./core.js");
  *   transport: { send: (frame: Uint8Array) => void, onMessage: (listener: (frame: Uint8Array) => void) => void },
  *   origin?: string,
  *   moduleUrl?: (id: string) => string,
+ *   moduleFile?: (id: string) => string,
  *   reload?: (reason: ReloadReason) => boolean,
  *   logger?: Logger,
  *   showError?: (id: string, error: { message: string, stack: string, context: string | undefined }) => void,
@@ -26,6 +27,7 @@ function createNodeRuntime(options) {
   const host = {
     origin: options.origin || "",
     moduleUrl: options.moduleUrl || null,
+    moduleFile: options.moduleFile || null,
     send: (frame) => transport.send(frame),
     reload: options.reload || (() => false),
   };

@@ -67,10 +67,15 @@ const root = process.env.HOTLOOP_ROOT || process.cwd();
  */
 function fileUrlOf(projectRoot, id) {
   const at = id.indexOf("?");
-  const path = at < 0 ? id : id.slice(0, at);
   const query = at < 0 ? "" : id.slice(at);
-  const file = path.startsWith("/@fs/") ? path.slice("/@fs".length) : projectRoot + path;
-  return pathToFileURL(file).href + query;
+  return pathToFileURL(fileOf(projectRoot, id)).href + query;
+}
+
+/** The path of the file module `id` was compiled from (`import.meta.filename`), query left out. */
+function fileOf(projectRoot, id) {
+  const at = id.indexOf("?");
+  const path = at < 0 ? id : id.slice(0, at);
+  return path.startsWith("/@fs/") ? path.slice("/@fs".length) : projectRoot + path;
 }
 
 function toRequest(req, origin) {
@@ -146,6 +151,7 @@ function main() {
     },
     origin: `http://127.0.0.1:${process.env.HOTLOOP_SERVER_PORT}`,
     moduleUrl: (id) => fileUrlOf(root, id),
+    moduleFile: (id) => fileOf(root, id),
     showError: (id, error) =>
       send(
         FAILURE,

@@ -193,6 +193,7 @@ const logo = new URL(require.u("./logo.png?url", "./logo.png"), __hotloop_meta.u
 exports.default = {
   fetch() {
     return new Response(JSON.stringify({ url: __hotloop_meta.url, file: fileURLToPath(__hotloop_meta.url),
+      filename: __hotloop_meta.filename, dirname: __hotloop_meta.dirname,
       logo: fs.readFileSync(logo, "utf8") }), { headers: { "content-type": "application/json" } });
   },
 };`,
@@ -203,6 +204,8 @@ exports.default = {
   const res = await fetch(`http://127.0.0.1:${p.port}/`);
   const body = await res.json();
   assert.equal(body.file, path.join(root, "src", "app.ts"));
+  assert.equal(body.filename, path.join(root, "src", "app.ts"), "import.meta.filename, as Node's");
+  assert.equal(body.dirname, path.join(root, "src"), "import.meta.dirname");
   assert.ok(body.url.startsWith("file://"), body.url);
   assert.equal(body.logo, "png bytes", "the asset's URL is its file, readable with fs");
 });
