@@ -2289,6 +2289,9 @@ export default { plugins: [{
     // SAFETY: kill(2) on our own child.
     unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
     wait_gone(pid);
+    // The host has seen the death before it is asked to run (else `ensure_running` may find
+    // the old process not yet known dead, and start nothing: a race CI's load once lost).
+    wait_event(&events, |e| matches!(e, HostEvent::Crashed { .. }));
     host.ensure_running().unwrap();
     wait_event(&events, logged);
 }
