@@ -65,7 +65,8 @@ pub(crate) async fn forward(
         Err(Forward::Refused(response)) => return response,
         Err(Forward::Unreachable(error)) => {
             state.app_server_down.store(true, Ordering::Relaxed);
-            return unavailable(authority, &target_path, &error, navigation);
+            let errors = state.served().errors.clone();
+            return unavailable(authority, &target_path, &error, navigation, &errors);
         }
     };
     inject_html(state, response, head, page_path, target_path, true)
@@ -181,12 +182,15 @@ async fn wait_until_listening(authority: &Authority, limit: std::time::Duration)
     }
 }
 
-/// The 503 (not reachable: starting or restarting) or 502 (failed after connecting).
+/// The 503 (not reachable: starting or restarting) or 502 (failed after connecting), with the
+/// current `errors` (what the app's server last threw is one: a page that is not hotloop's
+/// has no overlay to show it in, so this one says it).
 fn unavailable(
     authority: &Authority,
     path: &str,
     error: &hyper_util::client::legacy::Error,
     navigation: bool,
+    errors: &[hotloop_protocol::Diagnostic],
 ) -> Response {
     let why = proxy::error_chain(error);
     let (status, what) = if error.is_connect() {
@@ -206,18 +210,28 @@ fn unavailable(
          ({why})."
     );
     tracing::debug!("{message}");
+    let errors_text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    let errors_html = if errors_text.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "<h2>Errors</h2><pre>{}</pre>",
+            escape(&errors_text.join("\n\n"))
+        )
+    };
     let mut response = if navigation {
         (
             status,
             [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
             format!(
                 "<!doctype html><meta charset=utf-8><title>hotloop: the app's server is not \
-                 answering</title><h1>The app's server is not answering</h1><p>{}</p><p>This \
+                 answering</title><h1>The app's server is not answering</h1><p>{}</p>{}<p>This \
                  page reloads when it answers again.</p><script>(function poll() {{ \
                  setTimeout(function () {{ fetch(location.href, {{ method: \"HEAD\", cache: \
                  \"no-store\" }}).then(function (r) {{ if (r.status === 502 || r.status === \
                  503) poll(); else location.reload(); }}, poll); }}, 500); }})();</script>",
-                escape(&message)
+                escape(&message),
+                errors_html
             ),
         )
             .into_response()
@@ -225,7 +239,11 @@ fn unavailable(
         (
             status,
             [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            message,
+            if errors_text.is_empty() {
+                message
+            } else {
+                format!("{message}\n\n{}", errors_text.join("\n\n"))
+            },
         )
             .into_response()
     };

@@ -11,7 +11,7 @@ use axum::extract::ws::{Message as BackendMessage, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{any, get};
 use futures_util::{SinkExt, StreamExt};
-use hotloop_protocol::{PageInjection, Served};
+use hotloop_protocol::{Diagnostic, DiagnosticKind, PageInjection, Served};
 use hotloop_server::{self as server, ServerConfig};
 use tokio::net::TcpListener;
 use tokio::sync::{oneshot, watch};
@@ -117,6 +117,11 @@ async fn hotloop(app_port: u16) -> Hotloop {
 
 /// hotloop forwarding to `app_port`, a request waiting `wait` for it to listen.
 async fn hotloop_waiting(app_port: u16, wait: Duration) -> Hotloop {
+    hotloop_with(app_port, wait, Arc::new([])).await
+}
+
+/// [`hotloop_waiting`], its snapshot holding `errors`.
+async fn hotloop_with(app_port: u16, wait: Duration, errors: Arc<[Diagnostic]>) -> Hotloop {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("index.html"),
@@ -138,6 +143,7 @@ async fn hotloop_waiting(app_port: u16, wait: Duration) -> Hotloop {
             chunk_tag: Arc::from(CHUNK_TAG),
             entries: Arc::from([Arc::from(ENTRY)]),
         }),
+        errors,
         ..Served::empty("test".into())
     };
     let (_served_tx, served_rx) = watch::channel(Arc::new(served));
@@ -367,6 +373,37 @@ async fn a_request_made_while_the_app_server_starts_waits_for_it() {
     listening.await.unwrap();
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.text(), "late but here");
+}
+
+/// What the app's server last threw is in the build's errors: a page it cannot answer (it
+/// crashed at every start, say) shows them, having no overlay of its own.
+#[tokio::test]
+async fn an_app_server_that_is_down_shows_what_it_threw() {
+    let port = closed_port().await;
+    let thrown = Diagnostic {
+        kind: DiagnosticKind::Runtime,
+        file: "/src/server.ts".into(),
+        line: 7,
+        column: 5,
+        message: "the app's server threw: boom <at start>".into(),
+        code_frame: "> 7 | setTimeout(() => { throw new Error('boom') })".into(),
+    };
+    let h = hotloop_with(port, Duration::from_millis(200), Arc::new([thrown])).await;
+    let r = request(&h, "GET", "/", "text/html", "").await;
+    assert_eq!(r.status, 503);
+    let text = r.text();
+    assert!(
+        text.contains(
+            "<h2>Errors</h2><pre>/src/server.ts:7:5: the app's server threw: boom &lt;at start&gt;"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("throw new Error("), "{text}");
+    let r = request(&h, "GET", "/api/x", "*/*", "").await;
+    assert!(
+        r.text()
+            .contains("/src/server.ts:7:5: the app's server threw: boom <at start>")
+    );
 }
 
 #[tokio::test]
