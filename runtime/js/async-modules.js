@@ -24,10 +24,11 @@
    *   evaluate: (rec: ModuleRecord, module: object) => Promise<void> | undefined,
    *   noteCycle: () => void,
    *   loadChunk: (id: string) => Promise<void> | null,
+   *   isUrlModule: (id: string) => boolean,
    * }} registry
    */
   function createAsyncModules(records, registry) {
-    const { requireId, depTarget, evaluate, noteCycle, loadChunk } = registry;
+    const { requireId, depTarget, evaluate, noteCycle, loadChunk, isUrlModule } = registry;
 
     /** Lazy chunks asked for, by target id: the promise of each load. */
     const chunkLoads = new Map();
@@ -58,9 +59,6 @@
     }
 
     const AsyncFunction = (async function () {}).constructor;
-
-    /** The deps the engine leaves to the browser (see registry.js's `defineUrlModule`). */
-    const URL_MODULE = /^(https?:|data:|\/\/)/i;
 
     /** Set once any async factory was defined; until then nothing here runs. */
     let anyAsync = false;
@@ -251,7 +249,7 @@
       // it is.
       const native =
         target != null
-          ? URL_MODULE.test(target) && target
+          ? isUrlModule(target) && target
           : typeof spec === "string" && /^((https?|data|blob):|\/@(vite|id)\/)/i.test(spec) && spec;
       if (native) return Promise.resolve().then(() => import(native));
       return Promise.resolve()

@@ -70,6 +70,7 @@
       depTarget,
       evaluate,
       loadChunk: (id) => (options.loadChunk ? options.loadChunk(id) : null),
+      isUrlModule: (id) => urlModules.has(id),
       noteCycle() {
         if (activeUpdate) activeUpdate.cycle = true;
       },
