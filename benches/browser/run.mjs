@@ -13,6 +13,8 @@
 //            cold start only, reported as "first start"
 //   hotloop  hotloop with the primed cache: cold start, warm reloads, --edits leaf saves,
 //            --edits CSS saves, --mid-edits mid saves (full reloads), RSS at the end
+//   base-first, base   with `--base BIN`: the same two for a second binary (an A/B of a change
+//            against an older build, in one interleaved run), reported as the row "base"
 //
 // It prints a Markdown table (stdout; progress on stderr) and, with --json, writes every session's
 // raw figures and the summary. npm packages (playwright-core, esbuild, react, react-dom) are
@@ -47,6 +49,8 @@ options:
   --mid-edits N      mid saves (full reloads) per round (default 3)
   --warm-reloads N   page reloads per session (default 3)
   --bin PATH         hotloop binary (default target/release/hotloop; env HOTLOOP_BIN)
+  --base PATH        a second hotloop binary (an A/B: an older build), measured as hotloop is,
+                     in the same interleaved rounds, with a compile cache of its own
   --chromium PATH    browser (default /usr/bin/chromium; env CHROMIUM)
   --json FILE        also write the raw sessions and the summary as JSON
   --fixtures DIR     where fixtures are generated and kept (default benches/browser/.fixtures)
@@ -67,6 +71,7 @@ const { values: a } = parseArgs({
     'mid-edits': { type: 'string', default: '3' },
     'warm-reloads': { type: 'string', default: '3' },
     bin: { type: 'string', default: process.env.HOTLOOP_BIN || path.join(REPO, 'target/release/hotloop') },
+    base: { type: 'string' },
     chromium: { type: 'string', default: process.env.CHROMIUM || '/usr/bin/chromium' },
     json: { type: 'string' },
     fixtures: { type: 'string', default: path.join(HERE, '.fixtures') },
@@ -122,6 +127,8 @@ async function main() {
   for (const k of kinds) if (!KINDS[k]) usageError(`unknown kind '${k}' (known: ${Object.keys(KINDS).join(', ')})`);
   const bin = path.resolve(a.bin);
   const version = hotloopVersion(bin);
+  const baseBin = a.base ? path.resolve(a.base) : null;
+  const baseVersion = baseBin ? hotloopVersion(baseBin) : null;
   if (!fs.existsSync(a.chromium)) throw new Error(`no browser at ${a.chromium}: install Debian's chromium package or pass --chromium PATH`);
 
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'hotloop-bench-'));
@@ -143,6 +150,7 @@ async function main() {
   const meta = {
     date: new Date().toISOString(),
     hotloop: { bin, version, commit: gitCommit() },
+    base: baseBin ? { bin: baseBin, version: baseVersion } : null,
     chromium: browser.version(),
     node: process.version,
     cpus: os.cpus().length,
@@ -151,11 +159,13 @@ async function main() {
     loadavgAtStart: os.loadavg().map(round),
     options: { sizes, kinds, reps, edits, midEdits, warmReloads, timeoutMs, readyTimeoutMs },
   };
-  say(`${version} (${meta.hotloop.commit ?? 'no git'}), Chromium ${meta.chromium}, ${meta.cpus} cpus, load ${meta.loadavgAtStart.join(' ')}`);
+  say(`${version} (${meta.hotloop.commit ?? 'no git'})${baseVersion ? `, base ${baseVersion} (${baseBin})` : ''}, Chromium ${meta.chromium}, ${meta.cpus} cpus, load ${meta.loadavgAtStart.join(' ')}`);
 
   const results = [];
   let logSeq = 0;
-  const hotloop = (root, cacheDir, name) => new HotloopServer({ bin, root, cacheDir, name, logFile: path.join(work, `${name}-${logSeq++}.log`) });
+  const server = (binary) => (root, cacheDir, name) => new HotloopServer({ bin: binary, root, cacheDir, name, logFile: path.join(work, `${name}-${logSeq++}.log`) });
+  const hotloop = server(bin);
+  const baseline = baseBin ? server(baseBin) : null;
   const base = { warmReloads, edits: 0, midEdits: 0, rounds: reps, timeoutMs, readyTimeoutMs };
 
   for (const kind of kinds) {
@@ -168,6 +178,7 @@ async function main() {
       say(`${kind} ${n}: floor bundle ${(bundleBytes(floorFiles) / 1024).toFixed(0)} kB`);
 
       const primed = fs.mkdtempSync(path.join(work, 'cache-'));
+      const basePrimed = baseline ? fs.mkdtempSync(path.join(work, 'base-cache-')) : null;
       const sessions = [];
       const run = async (role, server, plan) => {
         const s = await runSession({ browser, server, root: dir, manifest, plan: { ...base, ...plan }, say });
@@ -175,23 +186,29 @@ async function main() {
       };
       // Untimed: fills the primed cache, warms the OS file cache for both servers.
       await run('prime', hotloop(dir, primed, 'hotloop-prime'), { round: 0, warmReloads: 0 });
+      if (baseline) await run('prime', baseline(dir, basePrimed, 'base-prime'), { round: 0, warmReloads: 0 });
       await run('prime', new FloorServer(floorFiles), { round: 0, warmReloads: 0 });
 
-      const roles = ['floor', 'first', 'hotloop'];
+      const roles = baseline ? ['floor', 'first', 'hotloop', 'base-first', 'base'] : ['floor', 'first', 'hotloop'];
+      // A start with an empty compile cache.
+      const first = async (role, start, round) => {
+        const empty = fs.mkdtempSync(path.join(work, 'empty-cache-'));
+        sessions.push(await run(role, start(dir, empty, `${role === 'first' ? 'hotloop' : 'base'}-first`), { round, warmReloads: 0 }));
+        fs.rmSync(empty, { recursive: true, force: true });
+      };
       for (let r = 0; r < reps; r++) {
         say(`${kind} ${n}: round ${r + 1}/${reps}`);
         for (let k = 0; k < roles.length; k++) {
           const role = roles[(k + r) % roles.length];
           if (role === 'floor') sessions.push(await run(role, new FloorServer(floorFiles), { round: r }));
-          if (role === 'first') {
-            const empty = fs.mkdtempSync(path.join(work, 'empty-cache-'));
-            sessions.push(await run(role, hotloop(dir, empty, 'hotloop-first'), { round: r, warmReloads: 0 }));
-            fs.rmSync(empty, { recursive: true, force: true });
-          }
+          if (role === 'first') await first(role, hotloop, r);
+          if (role === 'base-first') await first(role, baseline, r);
           if (role === 'hotloop') sessions.push(await run(role, hotloop(dir, primed, 'hotloop'), { round: r, edits, midEdits }));
+          if (role === 'base') sessions.push(await run(role, baseline(dir, basePrimed, 'base'), { round: r, edits, midEdits }));
         }
       }
       fs.rmSync(primed, { recursive: true, force: true });
+      if (basePrimed) fs.rmSync(basePrimed, { recursive: true, force: true });
       const rows = summarize(sessions);
       results.push({ kind, modules: n, leaves: manifest.leafCount, mids: manifest.midCount, rows, sessions });
       say(`\n${table([results[results.length - 1]])}`);
@@ -200,7 +217,7 @@ async function main() {
   meta.loadavgAtEnd = os.loadavg().map(round);
 
   const summary = results.map(({ kind, modules, rows }) => ({ kind, modules, rows }));
-  console.log(`\nhotloop browser benchmark: ${version} (${meta.hotloop.commit ?? 'no git'}); Chromium ${meta.chromium}; ${meta.cpus} cpus; load ${meta.loadavgAtStart.join(' ')} → ${meta.loadavgAtEnd.join(' ')}`);
+  console.log(`\nhotloop browser benchmark: ${version} (${meta.hotloop.commit ?? 'no git'})${baseVersion ? `, base ${baseVersion}` : ''}; Chromium ${meta.chromium}; ${meta.cpus} cpus; load ${meta.loadavgAtStart.join(' ')} → ${meta.loadavgAtEnd.join(' ')}`);
   console.log(`medians over ${reps} interleaved rounds; leaf/CSS p50/p95 over all saves; ms unless noted\n`);
   console.log(table(summary));
   console.log(`\n${notes(summary)}`);
