@@ -352,6 +352,13 @@ impl DevLoop {
         }
     }
 
+    /// Takes the client events read before the loop ran, in order ([`wait_for_first_render`]'s).
+    pub fn replay(&mut self, events: Vec<ClientEvent>) {
+        for event in events {
+            self.on_client(event);
+        }
+    }
+
     /// Serves events until every input closes or `Control::Shutdown` arrives.
     pub fn run(mut self, channels: EngineChannels) {
         self.sample_memory();
@@ -1108,6 +1115,8 @@ pub fn graph_stats(build: &BuildResult) -> GraphStats {
 }
 
 mod app_server;
+mod first_render;
+pub use first_render::{FirstRender, FirstRenderWait, wait_for_first_render};
 #[cfg(test)]
 mod tests;
 

@@ -58,7 +58,10 @@ pub mod testing;
 pub use cache::{CacheStats, CompileCache};
 pub use css_modules::{CssModulesOptions, LocalsConvention, scoped_name_pattern};
 pub use db::QueryEventKind;
-pub use devloop::{Control, DevLoop, EngineChannels, Publishers, ServerOutput};
+pub use devloop::{
+    Control, DevLoop, EngineChannels, FirstRender, FirstRenderWait, Publishers, ServerOutput,
+    wait_for_first_render,
+};
 pub use environment::{EnvIndex, EnvSet, EnvironmentKind, UpdateRule};
 pub use graph::{Environment, GraphBuilder, GraphModule, ModuleGraph, ModuleIndex, ModuleKind};
 pub use host::{

@@ -191,6 +191,9 @@ pub enum EngineEvent {
         from_cache: u64,
         /// Whether the page of the last session was served while the build ran, and current.
         last_page: LastPageCheck,
+        /// A page rendered the last session's page this long after the engine began to wait
+        /// for it, and the cold build ran after that (`devloop::first_render`).
+        first_render: Option<Duration>,
     },
     /// A batch of file changes arrived.
     ChangeDetected {

@@ -1,9 +1,11 @@
 // A restart of hotloop in real headless Chromium: the page of the last session
 // (`engine/src/last_page.rs`) is served while the restart builds; the page that loaded it is a
 // live page (hot updates reach it), and when the build finds it stale (a change no file of the
-// record shows), the page reloads by itself into the current code. A page opened once the build
-// is done is the built page, so each test also passes when the browser loses the race to the
-// build: it then checks the same end state, and says which page it got.
+// record shows), the page reloads by itself into the current code. The build waits for a page
+// that loaded the record to render (`engine/src/devloop/first_render.rs`), up to a second for
+// one to connect; a page opened once the build is done is the built page, so each test also
+// passes when the browser is that slow: it then checks the same end state, and says which page
+// it got.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -76,6 +78,10 @@ describe('a restart serves the page of the last session', { skip, concurrency: f
       assert.equal(await tab.text('#count'), String((FILLER * (FILLER - 1)) / 2));
       assert.equal(await tab.page.evaluate(() => getComputedStyle(document.getElementById('v')).color), 'rgb(1, 2, 3)');
       await server.untilLine(/ready at .*the page of the last session was served meanwhile/);
+      if (source === 'last session') {
+        // The build waited for the page to render (it only confirms it): it took no core from it.
+        assert.ok(server.lines.some((l) => /served meanwhile \(a page rendered it in [\d.]+ m?s, then the build ran\)/.test(l)), server.lines.join('\n'));
+      }
       await tab.untilLog('[hmr] connected');
       const navigations = tab.navigations;
       const from = tab.mark();

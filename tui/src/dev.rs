@@ -15,7 +15,7 @@ use engine::EngineEvent;
 use engine::EngineHost;
 use engine::ProjectOptions;
 use engine::watcher::{WatchConfig, spawn_watcher};
-use engine::{Control, DevLoop, EngineChannels, Publishers};
+use engine::{Control, DevLoop, EngineChannels, FirstRender, FirstRenderWait, Publishers};
 use hotloop_server::{self as server, RuntimeScript, ServerConfig};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
@@ -157,6 +157,10 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
             .and_then(|reader| reader.join().ok())
             .flatten()
     });
+    // The cold build then waits for that page to render first (it only confirms the page;
+    // `engine::wait_for_first_render`), unless the page comes from the app's server, which
+    // needs the build to start.
+    let wait_for_render = last_page.is_some() && options_server_entry.is_none();
     let building = last_page.unwrap_or_else(|| host.building(&server_id));
     let (served_tx, served_rx) = tokio::sync::watch::channel(Arc::new(building));
     let (updates_tx, _) = tokio::sync::broadcast::channel(UPDATE_QUEUE);
@@ -261,7 +265,7 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         let telemetry = telemetry_tx.clone();
         let url = url.clone();
         let root = root.display().to_string();
-        move |graph, cold_start, from_cache, last_page| {
+        move |graph, cold_start, from_cache, last_page, first_render| {
             let _ = telemetry.send(EngineEvent::Ready {
                 url,
                 root,
@@ -269,6 +273,7 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
                 cold_start,
                 from_cache,
                 last_page,
+                first_render,
             });
         }
     };
@@ -279,7 +284,18 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         .spawn(move || {
             // ENGINE_STACK is at least the compile stack: swc runs in place on this thread.
             engine::assume_big_stack();
+            let channels = EngineChannels {
+                watcher: watcher_rx,
+                clients: clients_rx,
+                control: control_rx,
+            };
+            let first_render = if wait_for_render {
+                engine::wait_for_first_render(&channels, FirstRenderWait::default())
+            } else {
+                FirstRender::default()
+            };
             let (mut devloop, stats) = DevLoop::start(host, server_id, outputs);
+            devloop.replay(first_render.events);
             devloop.set_allocator_probe(crate::alloc_stats::mimalloc_stats);
             devloop.set_memory_release(crate::alloc_stats::release_free_memory);
             devloop.watch_outside_sources(extra_roots);
@@ -288,13 +304,10 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
                 started.elapsed(),
                 devloop.compile_cache_stats().hits,
                 devloop.last_page().clone(),
+                first_render.rendered_after,
             );
             crate::alloc_stats::release_free_memory();
-            devloop.run(EngineChannels {
-                watcher: watcher_rx,
-                clients: clients_rx,
-                control: control_rx,
-            })
+            devloop.run(channels)
         })
         .context("failed to start the engine thread")?;
 

@@ -218,14 +218,22 @@ fn print_text(out: &mut impl Write, event: &EngineEvent, opts: &HeadlessOptions)
             cold_start,
             from_cache,
             last_page,
+            first_render,
         } => {
             let cached = match from_cache {
                 0 => String::new(),
                 n => format!(", {n} from the compile cache"),
             };
-            let page = match last_page {
-                LastPageCheck::Current => "; the page of the last session was served meanwhile",
-                _ => "",
+            let page = match (last_page, first_render) {
+                (LastPageCheck::Current, Some(after)) => format!(
+                    "; the page of the last session was served meanwhile (a page rendered it \
+                     in {}, then the build ran)",
+                    format::duration(*after)
+                ),
+                (LastPageCheck::Current, None) => {
+                    "; the page of the last session was served meanwhile".to_owned()
+                }
+                _ => String::new(),
             };
             let rest = format!(
                 "hotloop ready at {url} ({}, {}{cached}){page}",
@@ -431,6 +439,9 @@ enum JsonEvent<'a> {
         /// The first module whose code differs, when `"stale"`.
         #[serde(skip_serializing_if = "Option::is_none")]
         last_page_changed: Option<&'a str>,
+        /// ms from the wait's start to the last session's page rendered, before the build.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        first_render_ms: Option<f64>,
     },
     ChangeDetected {
         files: &'a [String],
@@ -614,6 +625,7 @@ impl<'a> From<&'a EngineEvent> for JsonEvent<'a> {
                 cold_start,
                 from_cache,
                 last_page,
+                first_render,
             } => JsonEvent::Ready {
                 url,
                 root,
@@ -629,6 +641,7 @@ impl<'a> From<&'a EngineEvent> for JsonEvent<'a> {
                     LastPageCheck::Stale { module } => module.as_deref(),
                     _ => None,
                 },
+                first_render_ms: first_render.map(millis),
             },
             EngineEvent::ChangeDetected { files } => JsonEvent::ChangeDetected { files },
             EngineEvent::Update(report) => {
@@ -846,6 +859,7 @@ mod tests {
                 cold_start: Duration::from_micros(41_200),
                 from_cache: 300,
                 last_page: LastPageCheck::Current,
+                first_render: None,
             },
             EngineEvent::ClientConnected {
                 client: 1,
@@ -1030,6 +1044,27 @@ mod tests {
         let json = serde_json::to_string(&JsonEvent::from(&ready)).unwrap();
         assert!(
             json.contains(r#""last_page":"stale","last_page_changed":"/src/b.ts""#),
+            "{json}"
+        );
+    }
+
+    #[test]
+    fn a_page_that_rendered_before_the_build_is_said_in_the_ready_line() {
+        let mut out = Vec::new();
+        let mut ready = every_event().remove(0);
+        if let EngineEvent::Ready { first_render, .. } = &mut ready {
+            *first_render = Some(Duration::from_millis(612));
+        }
+        print_event(&mut out, &ready, &HeadlessOptions::default()).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "  ➜  hotloop ready at http://127.0.0.1:3000/ (312 modules, 41 ms, 300 from the \
+             compile cache); the page of the last session was served meanwhile (a page \
+             rendered it in 612 ms, then the build ran)\n"
+        );
+        let json = serde_json::to_string(&JsonEvent::from(&ready)).unwrap();
+        assert!(
+            json.contains(r#""last_page":"current","first_render_ms":612.0"#),
             "{json}"
         );
     }

@@ -6,7 +6,8 @@
 //! the cold build, the hello names the build's own revision, `Served::first_revision`; the page
 //! reloads only when the hello is ahead of it, and skips the queued updates it already has). Then it forwards every broadcast frame as one binary message (the bytes the engine
 //! chose for this tab: `hotloop_protocol::frame`) and decodes the
-//! client's frames into `ClientEvent::Message`s. A session that falls behind the broadcast
+//! client's frames into `ClientEvent::Message`s (already while its hello waits for the cold
+//! build: a page of the last session says it rendered before the build runs). A session that falls behind the broadcast
 //! (`Lagged`) sends the snapshot's `resync` frame (the engine's `FullReload { ClientOutOfSync }`) and closes. A malformed frame, a text frame
 //! or an oversized message closes only that socket, with a close code:
 //!
@@ -166,7 +167,24 @@ async fn session(
     // build made another page), not whichever is current by the time this task runs, whose
     // frames may wait in the queue.
     let (served, revision) = if at_subscribe.building {
-        let built = state.built().await;
+        // The page's frames are read meanwhile: the engine waits for a page's `Rendered`
+        // before it builds while the last session's page is served (its `DevLoop`'s
+        // `wait_for_first_render`), and the page says it before it hears the hello.
+        let built = state.built();
+        tokio::pin!(built);
+        let built = loop {
+            tokio::select! {
+                built = &mut built => break built,
+                incoming = socket.recv() => {
+                    if let Err((code, reason)) = take_incoming(&events, client_id, incoming) {
+                        if let Some(code) = code {
+                            close(&mut socket, code, &reason).await;
+                        }
+                        return;
+                    }
+                }
+            }
+        };
         let first = built.first_revision;
         (built, first)
     } else {
@@ -237,38 +255,57 @@ async fn session(
                     return;
                 }
             },
-            incoming = socket.recv() => match incoming {
-                None | Some(Ok(Message::Close(_))) => return,
-                Some(Ok(Message::Binary(bytes))) => match protocol::decode_client(&bytes) {
-                    Ok(message) => report(&events, ClientEvent::Message { client_id, message }),
-                    Err(e) => {
-                        tracing::warn!("{client_id} sent a malformed frame: {e}");
-                        close(&mut socket, close_code::INVALID_PAYLOAD, &format!("hotloop: {e}")).await;
-                        return;
+            incoming = socket.recv() => {
+                if let Err((code, reason)) = take_incoming(&events, client_id, incoming) {
+                    if let Some(code) = code {
+                        close(&mut socket, code, &reason).await;
                     }
-                },
-                Some(Ok(Message::Text(_))) => {
-                    tracing::warn!("{client_id} sent a text frame");
-                    close(
-                        &mut socket,
-                        close_code::UNSUPPORTED_DATA,
-                        "hotloop: text frames are not part of the protocol",
-                    )
-                    .await;
                     return;
                 }
-                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
-                Some(Err(e)) => {
-                    tracing::debug!("{client_id}: {e}");
-                    let (code, reason) = read_error_close(&e);
-                    close(&mut socket, code, reason).await;
-                    return;
-                }
-            },
+            }
             _ = shutdown.changed() => {
                 close(&mut socket, close_code::GOING_AWAY, "hotloop server stopped").await;
                 return;
             }
+        }
+    }
+}
+
+/// How the session ends after a client frame: with a close frame of this code and reason, or
+/// (`None`) just so, the socket closed by the client.
+type EndSession = (Option<u16>, String);
+
+/// Takes one frame from the client: a message goes to the engine as `ClientEvent::Message`;
+/// pings and pongs are nothing; anything else ends the session (see the module's close codes).
+fn take_incoming(
+    events: &crossbeam_channel::Sender<ClientEvent>,
+    client_id: ClientId,
+    incoming: Option<Result<Message, axum::Error>>,
+) -> Result<(), EndSession> {
+    match incoming {
+        None | Some(Ok(Message::Close(_))) => Err((None, String::new())),
+        Some(Ok(Message::Binary(bytes))) => match protocol::decode_client(&bytes) {
+            Ok(message) => {
+                report(events, ClientEvent::Message { client_id, message });
+                Ok(())
+            }
+            Err(e) => {
+                tracing::warn!("{client_id} sent a malformed frame: {e}");
+                Err((Some(close_code::INVALID_PAYLOAD), format!("hotloop: {e}")))
+            }
+        },
+        Some(Ok(Message::Text(_))) => {
+            tracing::warn!("{client_id} sent a text frame");
+            Err((
+                Some(close_code::UNSUPPORTED_DATA),
+                "hotloop: text frames are not part of the protocol".to_owned(),
+            ))
+        }
+        Some(Ok(Message::Ping(_) | Message::Pong(_))) => Ok(()),
+        Some(Err(e)) => {
+            tracing::debug!("{client_id}: {e}");
+            let (code, reason) = read_error_close(&e);
+            Err((Some(code), reason.to_owned()))
         }
     }
 }

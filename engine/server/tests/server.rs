@@ -1939,6 +1939,49 @@ async fn the_last_sessions_page_and_its_pieces_are_served_during_the_cold_build_
 }
 
 #[tokio::test]
+async fn a_page_of_the_last_session_is_heard_before_its_hello_while_the_build_runs() {
+    // The engine waits for such a page's `Rendered` before it builds: the session must read
+    // the page's frames while its hello waits for the build.
+    let h = start().await;
+    let mut last = (*served_with_page(0, "console.log('last');", true)).clone();
+    last.last_session = true;
+    h.publish(Arc::new(last));
+    let mut ws = ws_ok(&h, "last-session").await;
+    let ClientEvent::Connected { client_id, .. } = h.next_event().await else {
+        panic!("expected Connected");
+    };
+    ws.send(Message::binary(protocol::encode_client(
+        &ClientMessage::Rendered,
+    )))
+    .await
+    .unwrap();
+    assert_eq!(
+        h.next_event().await,
+        ClientEvent::Message {
+            client_id,
+            message: ClientMessage::Rendered
+        }
+    );
+    // Then the build: the hello.
+    h.publish(served_with_page(0, "console.log('last');", false));
+    assert_eq!(
+        hello_of(&next_binary(&mut ws).await),
+        ("test-server-ü".to_string(), 0)
+    );
+    // A malformed frame meanwhile closes the socket, as after the hello.
+    let mut last = (*served_with_page(0, "console.log('last');", true)).clone();
+    last.last_session = true;
+    let h = start().await;
+    h.publish(Arc::new(last));
+    let mut ws = ws_ok(&h, "last-session").await;
+    ws.send(Message::binary(vec![0xff, 1, 2, 3])).await.unwrap();
+    assert!(matches!(
+        ws.next().await,
+        Some(Ok(Message::Close(Some(frame)))) if u16::from(frame.code) == 1007
+    ));
+}
+
+#[tokio::test]
 async fn a_taken_port_gives_the_next_free_one_unless_the_port_is_strict() {
     let project = project();
     // A port someone else listens on.

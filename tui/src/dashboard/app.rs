@@ -292,6 +292,7 @@ impl App {
                 cold_start,
                 from_cache: _,
                 last_page: _,
+                first_render: _,
             } => {
                 self.server = Some(ServerInfo {
                     url,

@@ -58,6 +58,7 @@ fn ready() -> EngineEvent {
         cold_start: Duration::from_millis(41),
         from_cache: 0,
         last_page: Default::default(),
+        first_render: None,
     }
 }
 
