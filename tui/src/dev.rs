@@ -144,25 +144,10 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
     let server_id: Arc<str> = Arc::from(new_server_id());
     // The page is answered while the cold build runs: the page of the last session whole when
     // it can be used, else the browser navigates and loads the runtime meanwhile, and its
-    // chunk request waits for the build.
-    // The record is read on a thread of its own: its copy of the page is freed by the engine
-    // once the build confirms it, and mimalloc gives back memory freed into an exited thread's
-    // heap, where the main thread's (which allocates next to nothing for the rest of the
-    // session) would stay resident.
-    let last_page = std::thread::scope(|scope| {
-        std::thread::Builder::new()
-            .name("hotloop-last-page".into())
-            .spawn_scoped(scope, || host.last_session_page(&server_id))
-            .ok()
-            .and_then(|reader| reader.join().ok())
-            .flatten()
-    });
-    // The cold build then waits for that page to render first (it only confirms the page;
-    // `engine::wait_for_first_render`), unless the page comes from the app's server, which
-    // needs the build to start.
-    let wait_for_render = last_page.is_some() && options_server_entry.is_none();
-    let building = last_page.unwrap_or_else(|| host.building(&server_id));
-    let (served_tx, served_rx) = tokio::sync::watch::channel(Arc::new(building));
+    // chunk request waits for the build. The server binds first, with the page alone (a
+    // request streams it up to the chunk's tag, the rest once the record is read: reading it
+    // and checking its files took 20–40 ms at 10k modules, and more while a browser started).
+    let (served_tx, served_rx) = tokio::sync::watch::channel(Arc::new(host.building(&server_id)));
     let (updates_tx, _) = tokio::sync::broadcast::channel(UPDATE_QUEUE);
     let (clients_tx, clients_rx) = crossbeam_channel::unbounded();
     let clients_tx_for_server = clients_tx.clone();
@@ -236,6 +221,25 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         }),
     );
 
+    // The record is read on a thread of its own: its copy of the page is freed by the engine
+    // once the build confirms it, and mimalloc gives back memory freed into an exited thread's
+    // heap, where the main thread's (which allocates next to nothing for the rest of the
+    // session) would stay resident.
+    let last_page = std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("hotloop-last-page".into())
+            .spawn_scoped(scope, || host.last_session_page(&server_id))
+            .ok()
+            .and_then(|reader| reader.join().ok())
+            .flatten()
+    });
+    // The cold build then waits for that page to render first (it only confirms the page;
+    // `engine::wait_for_first_render`), unless the page comes from the app's server, which
+    // needs the build to start.
+    let wait_for_render = last_page.is_some() && options_server_entry.is_none();
+    if let Some(page) = last_page {
+        let _ = served_tx.send(Arc::new(page));
+    }
     let outputs = Publishers {
         served: served_tx,
         updates: updates_tx,

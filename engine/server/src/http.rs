@@ -148,11 +148,12 @@ fn chunk_tag_at(served: &Served) -> Option<(&Arc<str>, usize)> {
 }
 
 /// The page while the cold build runs, streamed: up to the chunk's tag at once, so the browser
-/// fetches and runs the runtime meanwhile; the rest once the build is published, with the tags
-/// of the chunk's pieces, which the browser compiles in parallel as they stream in (the one
-/// `chunk.js` it named before was compiled on one thread). Should the page's text before the
-/// tag differ in the built snapshot (`index.html` edited during the cold build), the rest
-/// names the one chunk as before. `None` when the build is done or the page has no chunk tag.
+/// fetches and runs the runtime meanwhile; the rest once the page's code is there (the last
+/// session's page, which the binary reads just after the server binds, or the build's), with
+/// the tags of the chunk's pieces, which the browser compiles in parallel as they stream in
+/// (the one `chunk.js` it named before was compiled on one thread). Should the page's text
+/// before the tag differ in that snapshot (`index.html` edited meanwhile), the rest names the
+/// one chunk as before. `None` when the build is done or the page has no chunk tag.
 fn page_while_building(state: &Arc<AppState>, served: &Arc<Served>) -> Option<Response> {
     if !served.building {
         return None;
@@ -163,12 +164,12 @@ fn page_while_building(state: &Arc<AppState>, served: &Arc<Served>) -> Option<Re
     let state = state.clone();
     let sent = head.clone();
     let rest = async move {
-        let built = state.built().await;
-        let rest = chunk_tag_at(&built)
-            .filter(|(html, at)| !built.building && html[..*at] == *sent)
+        let ready = state.page_ready().await;
+        let rest = chunk_tag_at(&ready)
+            .filter(|(html, at)| (ready.last_session || !ready.building) && html[..*at] == *sent)
             .map(|(html, at)| {
-                let tags = pieces::script_tags(&state.pieces_of(&built));
-                let after = &html[at + built.injection.chunk_tag.len()..];
+                let tags = pieces::script_tags(&state.pieces_of(&ready));
+                let after = &html[at + ready.injection.chunk_tag.len()..];
                 format!("{tags}{after}")
             })
             .unwrap_or_else(|| fallback.to_string());

@@ -303,6 +303,21 @@ impl AppState {
         ready.unwrap_or_else(|_| self.served())
     }
 
+    /// The first snapshot that has the page's code: the last session's page (published just
+    /// after the server binds, when there is one: `Served::last_session`) or the build's.
+    pub(crate) async fn page_ready(&self) -> Arc<Served> {
+        let current = self.served();
+        if current.last_session || !current.building {
+            return current;
+        }
+        let mut served = self.served.clone();
+        let ready = served
+            .wait_for(|s| s.last_session || !s.building)
+            .await
+            .map(|s| s.clone());
+        ready.unwrap_or_else(|_| self.served())
+    }
+
     /// The pieces of `served`'s chunk (see `pieces.rs`).
     pub(crate) fn pieces_of(&self, served: &Arc<Served>) -> Arc<[pieces::Piece]> {
         self.pieces
@@ -467,12 +482,7 @@ impl BoundServer {
             // (a copy of every module's code) are dropped then (`PieceCache::pieces_of`).
             let state = state.clone();
             tokio::spawn(async move {
-                let mut snapshots = state.served.clone();
-                let last_session = snapshots
-                    .wait_for(|s| s.last_session || !s.building)
-                    .await
-                    .is_ok_and(|s| s.last_session);
-                if last_session {
+                if state.page_ready().await.last_session {
                     let built = state.built().await;
                     state.pieces_of(&built);
                 }

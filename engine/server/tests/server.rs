@@ -1888,6 +1888,46 @@ async fn during_the_cold_build_the_page_streams_up_to_its_chunk_and_names_the_pi
 }
 
 #[tokio::test]
+async fn a_page_asked_for_before_the_last_sessions_page_is_read_names_its_pieces_once_it_is() {
+    // The binary binds with the page alone and publishes the record once read: a request in
+    // between streams the head at once and the last session's pieces then, not at the build.
+    let h = start().await;
+    h.publish(served_with_page(0, "console.log('building');", true));
+    let mut stream = TcpStream::connect(h.addr).await.unwrap();
+    let request = format!(
+        "GET / HTTP/1.1\r\nHost: localhost:{}\r\nConnection: close\r\n\r\n",
+        h.port()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let head = &PIECES_HTML[..PIECES_HTML.find(CHUNK_TAG).unwrap()];
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !String::from_utf8_lossy(&got).contains(head) {
+        let n = timeout(WAIT, stream.read(&mut buf))
+            .await
+            .expect("the page's head arrives at once")
+            .unwrap();
+        assert!(n > 0, "closed early: {}", String::from_utf8_lossy(&got));
+        got.extend_from_slice(&buf[..n]);
+    }
+    let mut last = (*served_with_page(0, "console.log('last');", true)).clone();
+    last.last_session = true;
+    h.publish(Arc::new(last));
+    timeout(WAIT, stream.read_to_end(&mut got))
+        .await
+        .expect("the rest arrives with the last session's page, the build still running")
+        .unwrap();
+    let page = String::from_utf8_lossy(&got).into_owned();
+    let urls = piece_urls(&page);
+    assert_eq!(urls.len(), 2, "{page}");
+    let mut joined = String::new();
+    for url in &urls {
+        joined.push_str(&get(&h, url).await.text());
+    }
+    assert!(joined.contains("console.log('last');"), "{joined}");
+}
+
+#[tokio::test]
 async fn the_last_sessions_page_and_its_pieces_are_served_during_the_cold_build_and_maps_wait() {
     let h = start().await;
     let mut last = (*served_with_page(0, "console.log('last');", true)).clone();
