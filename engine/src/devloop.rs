@@ -112,6 +112,15 @@ fn takes_empty_file(quiet: bool, open: bool, waited: Duration) -> bool {
     (quiet && !open) || waited >= RECHECK_LIMIT
 }
 
+/// An edit whose only new diagnostics name another file (an import whose file or export is not
+/// there: `DiagnosticKind::Resolve`) has them held back this long before the pages and the log
+/// hear of them: the other half of a change that spans files (a rename refactor's "save all",
+/// a new file and its import, a `git checkout`) usually arrives within it, in the watcher's
+/// next batch, and clears them. Shown at once, they flashed the overlay for ~100 ms. The page
+/// loses nothing meanwhile: a module importing a name not exported is withheld until fixed
+/// (`host/link_errors.rs`), and a page loaded meanwhile gets them with its snapshot.
+pub(crate) const LINK_ERROR_GRACE: Duration = Duration::from_millis(150);
+
 /// How many recent revisions remember when their first watcher event happened, so that a late
 /// ack can still be turned into a save-to-applied time.
 const REMEMBERED_REVISIONS: usize = 64;
@@ -123,6 +132,9 @@ pub struct DevLoop {
     publishers: Publishers,
     /// Diagnostics as last sent to the clients.
     errors: Arc<[Diagnostic]>,
+    /// An edit's diagnostics held back for [`LINK_ERROR_GRACE`] (see there), and when they go
+    /// out.
+    held_errors: Option<(Instant, Arc<[Diagnostic]>)>,
     /// `(revision, first watcher event of its batch)`.
     started: VecDeque<(u32, Instant)>,
     clients: FxHashMap<ClientId, String>,
@@ -286,6 +298,7 @@ impl DevLoop {
             lazy_edits: FxHashMap::default(),
             warm_up: LazyWarmUp::default(),
             confirming: Confirming::default(),
+            held_errors: None,
         };
         let mut devloop = devloop;
         devloop
@@ -369,8 +382,17 @@ impl DevLoop {
             };
             let warm_up_finished = self.warm_up.finished.clone();
             let confirmed = self.confirming.done.clone();
+            let held_errors = match &self.held_errors {
+                Some((at, _)) => crossbeam_channel::at(*at),
+                None => crossbeam_channel::never(),
+            };
             select! {
                 recv(recheck) -> _ => self.on_recheck(),
+                recv(held_errors) -> _ => {
+                    if let Some((_, errors)) = self.held_errors.take() {
+                        self.send_errors(&errors);
+                    }
+                }
                 recv(confirmed) -> done => {
                     if done.is_ok() {
                         self.confirming.running = false;
@@ -631,7 +653,16 @@ impl DevLoop {
         }
         let errors = self.with_server_diagnostics(&update.build.diagnostics);
         let errors_changed = !Arc::ptr_eq(&errors, &self.errors) && self.errors[..] != errors[..];
-        self.send_errors(&errors);
+        if matches!(cause, Cause::Edit { .. }) && only_link_errors_added(&self.errors, &errors) {
+            // Held for the rest of the change (`LINK_ERROR_GRACE`), from the first such edit.
+            let at = self
+                .held_errors
+                .as_ref()
+                .map_or_else(|| Instant::now() + LINK_ERROR_GRACE, |(at, _)| *at);
+            self.held_errors = Some((at, errors.clone()));
+        } else {
+            self.send_errors(&errors);
+        }
         if errors_changed && update.frame.is_none() {
             // A page that loads from now on shows them at once (the snapshot carries the
             // errors); with a frame, the snapshot is published below.
@@ -835,8 +866,10 @@ impl DevLoop {
         let _ = self.publishers.served.send(Arc::new(served));
     }
 
-    /// Sends the difference between the last reported diagnostics and `current`, per file.
+    /// Sends the difference between the last reported diagnostics and `current`, per file
+    /// (which supersedes any held back).
     fn send_errors(&mut self, current: &Arc<[Diagnostic]>) {
+        self.held_errors = None;
         if Arc::ptr_eq(current, &self.errors) || self.errors[..] == current[..] {
             return;
         }
@@ -1112,6 +1145,24 @@ pub fn graph_stats(build: &BuildResult) -> GraphStats {
         }
     }
     stats
+}
+
+/// Whether going from the diagnostics `sent` to `current` only adds diagnostics that name
+/// another file (`DiagnosticKind::Resolve`): no file's are all gone (a fix goes out at once),
+/// and every file whose diagnostics change has only that kind in `current`.
+fn only_link_errors_added(sent: &[Diagnostic], current: &[Diagnostic]) -> bool {
+    if sent == current {
+        return false;
+    }
+    let old = diagnostics_by_file(sent);
+    let new = diagnostics_by_file(current);
+    old.keys().all(|file| new.contains_key(file))
+        && new.iter().all(|(file, diags)| {
+            old.get(file) == Some(diags)
+                || diags
+                    .iter()
+                    .all(|d| d.kind == hotloop_protocol::DiagnosticKind::Resolve)
+        })
 }
 
 mod app_server;

@@ -859,3 +859,125 @@ fn what_plugins_mark_stale_during_the_first_build_is_in_the_first_page() {
     assert!(frames.try_recv().is_err(), "no update after the start");
     assert_eq!(plugins.made.load(Ordering::SeqCst), 2);
 }
+
+/// A watcher batch of one modified file.
+fn modified(path: std::path::PathBuf) -> WatchEvent {
+    let now = Instant::now();
+    WatchEvent::Batch(ChangeBatch {
+        paths: vec![ChangedPath {
+            path,
+            kind: ChangeKind::Modified,
+        }],
+        first_event_at: now,
+        coalesced_at: now,
+        raw_events: 1,
+        open_for_writing: Vec::new(),
+    })
+}
+
+#[test]
+fn an_error_naming_another_file_waits_for_the_rest_of_the_change_and_goes_out_if_it_stays() {
+    let project = TempProject::new(
+        "//- /index.html\n\
+         <!doctype html><html><body><script type=\"module\" src=\"/src/main.js\"></script></body></html>\n\
+         //- /src/main.js\nimport { a } from './a.js';\nconsole.log(a);\n\
+         //- /src/a.js\nexport const a = 1;\n",
+    );
+    let host = EngineHost::new(project.root(), ProjectOptions::default()).expect("host");
+    let Wiring {
+        publishers,
+        snapshots: _snapshots,
+        mut frames,
+        events,
+        watcher_tx,
+        clients_tx: _clients_tx,
+        control_tx,
+        channels,
+    } = wiring(Arc::new(Served::empty("t".into())));
+    let (devloop, _) = DevLoop::start(host, "t".into(), publishers);
+    let engine = std::thread::spawn(move || devloop.run(channels));
+
+    // A rename refactor's two saves, in two batches: between them `main.js` imports a name
+    // `a.js` no longer exports. The dev loop takes the second batch before the grace ends.
+    project.write("src/a.js", "export const b = 1;\n");
+    project.write(
+        "src/main.js",
+        "import { b } from './a.js';\nconsole.log(b);\n",
+    );
+    watcher_tx.send(modified(project.path("src/a.js"))).unwrap();
+    watcher_tx
+        .send(modified(project.path("src/main.js")))
+        .unwrap();
+    for _ in 0..2 {
+        next(&events, "an update", |event| match event {
+            EngineEvent::Update(report) => Some(report),
+            _ => None,
+        });
+    }
+    // Half a change that stays: its error goes out once the grace is over.
+    project.write("src/a.js", "export const c = 1;\n");
+    watcher_tx.send(modified(project.path("src/a.js"))).unwrap();
+    let shown = next(&events, "the diagnostics", |event| match event {
+        EngineEvent::Diagnostics(errors) => Some(errors),
+        _ => None,
+    });
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    assert!(shown[0].message.contains("export named 'b'"), "{shown:?}");
+    // The pages heard of that one only: nothing of the first change's passing error.
+    let mut errors_frames = Vec::new();
+    while let Ok(frame) = frames.try_recv() {
+        if let Ok(ServerMessage::Errors { added, .. }) = protocol::decode_server(&frame.bytes) {
+            errors_frames.push(added);
+        }
+    }
+    assert_eq!(errors_frames.len(), 1, "{errors_frames:?}");
+    assert!(
+        errors_frames[0][0].message.contains("export named 'b'"),
+        "{errors_frames:?}"
+    );
+
+    // An error in the file itself (a syntax error) goes out at once: no grace.
+    project.write("src/a.js", "export const c = ;\n");
+    watcher_tx.send(modified(project.path("src/a.js"))).unwrap();
+    let shown = next(&events, "the syntax error", |event| match event {
+        EngineEvent::Diagnostics(errors) => Some(errors),
+        _ => None,
+    });
+    assert!(
+        shown
+            .iter()
+            .any(|d| d.kind == hotloop_protocol::DiagnosticKind::Syntax),
+        "{shown:?}"
+    );
+    control_tx.send(Control::Shutdown).unwrap();
+    engine.join().unwrap();
+}
+
+#[test]
+fn only_errors_naming_another_file_are_held() {
+    let diagnostic = |file: &str, kind| Diagnostic {
+        kind,
+        file: file.into(),
+        line: 1,
+        column: 1,
+        message: "m".into(),
+        code_frame: String::new(),
+    };
+    use hotloop_protocol::DiagnosticKind::{Resolve, Syntax};
+    let link = diagnostic("/src/main.js", Resolve);
+    let syntax = diagnostic("/src/b.js", Syntax);
+    assert!(only_link_errors_added(&[], std::slice::from_ref(&link)));
+    assert!(only_link_errors_added(
+        std::slice::from_ref(&syntax),
+        &[syntax.clone(), link.clone()]
+    ));
+    assert!(!only_link_errors_added(&[], std::slice::from_ref(&syntax)));
+    assert!(
+        !only_link_errors_added(std::slice::from_ref(&syntax), std::slice::from_ref(&link)),
+        "a fix goes out at once"
+    );
+    assert!(!only_link_errors_added(
+        std::slice::from_ref(&link),
+        std::slice::from_ref(&link)
+    ));
+}
