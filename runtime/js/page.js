@@ -94,7 +94,10 @@
     if (!core.start(host, serverRendered ? { ...options, serverRendered } : options)) return;
     reloads.announce();
     refresh.installForStart(options.refreshRuntime, core);
-    const started = core.startEntries(entries);
+    // An error answer of the app's server that does not name the app's client (the 500 page
+    // of a handler that threw): the runtime runs there, the app's entries do not.
+    const errorPage = globalThis.__hotloop_error_page === true;
+    const started = core.startEntries(errorPage ? [] : entries);
     socket.start();
     started.then(() => atFirstIdle(() => core.rendered()));
   }

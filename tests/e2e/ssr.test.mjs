@@ -159,6 +159,28 @@ describe('server-side HMR: a server-rendered React app', { skip, concurrency: fa
     await fetchUntil(server.url + '/api/value', (v) => v.message === 'three');
   });
 
+  test("a page whose handler threw gets the runtime's overlay, not the app's client run against the error page", async () => {
+    const marker = "if (url.pathname === '/api/value')";
+    editFile(file('src/server.tsx'), marker, `if (url.pathname === '/boom') throw new Error('the handler threw on purpose');\n    ${marker}`);
+    await fetchUntil(server.url + '/boom', (text) => typeof text === 'string' && text.includes('the handler threw on purpose'));
+    const boom = await Tab.open(browser, server.url + '/boom');
+    try {
+      assert.match(await boom.text('h1'), /The app's server threw/);
+      await boom.untilLog('[hmr] connected');
+      const overlay = await boom.until(() => {
+        const text = document.querySelector('hotloop-error-overlay')?.shadowRoot?.textContent ?? '';
+        return text.includes('the handler threw on purpose') && text;
+      });
+      // The client entry (`hydrateRoot` of `#root`) did not run on a page that has no `#root`.
+      assert.doesNotMatch(overlay, /Target container/);
+      assert.deepEqual(boom.log.filter((l) => /\[pageerror\]|Target container/.test(l)), []);
+    } finally {
+      await boom.close();
+      editFile(file('src/server.tsx'), `if (url.pathname === '/boom') throw new Error('the handler threw on purpose');\n    ${marker}`, marker);
+      await fetchUntil(server.url + '/boom', (text) => typeof text === 'string' && !text.includes('the handler threw on purpose'));
+    }
+  });
+
   test('the process killed with SIGKILL is restarted and serves again; it dies with hotloop', async () => {
     const { pid } = await (await fetch(server.url + '/api/value')).json();
     process.kill(pid, 'SIGKILL');

@@ -102,10 +102,27 @@ pub(crate) fn inject_html(
     }
     let injection = state.served().injection.clone();
     parts.headers.remove(header::CONTENT_LENGTH);
-    Response::from_parts(
-        parts,
-        inject_stream(body, injection, page_path, target_path, server_rendered),
-    )
+    let page = Page {
+        path: page_path,
+        server_rendered,
+        failed: status.is_client_error() || status.is_server_error(),
+    };
+    Response::from_parts(parts, inject_stream(body, injection, page, target_path))
+}
+
+/// What the client's injection needs to know of a page.
+struct Page {
+    /// Its path: relative `src`s are resolved against it.
+    path: String,
+    /// The app's server rendered it (see [`rewriter`]).
+    server_rendered: bool,
+    /// It answers an error (4xx, 5xx): unless it names an entry itself, the runtime starts on
+    /// it without running the app's entries ([`ERROR_PAGE_TAG`]), which would run against a
+    /// page that is not the app's (the runtime's own 500 page when a handler threw: React's
+    /// "Target container is not a DOM element" in the overlay beside the real error). Its
+    /// overlay shows the build's and the server's errors, and it reloads the page once the
+    /// server is fixed.
+    failed: bool,
 }
 
 /// The body with the client injected, rewritten as it streams (a streamed server render
@@ -113,21 +130,15 @@ pub(crate) fn inject_html(
 fn inject_stream(
     body: Body,
     injection: Arc<PageInjection>,
-    page_path: String,
+    page: Page,
     target_path: String,
-    server_rendered: bool,
 ) -> Body {
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Result<Bytes, std::io::Error>>();
     tokio::spawn(async move {
         let sink = tx.clone();
-        let mut rewriter = rewriter(
-            injection,
-            page_path,
-            server_rendered,
-            move |chunk: &[u8]| {
-                let _ = sink.send(Ok(Bytes::copy_from_slice(chunk)));
-            },
-        );
+        let mut rewriter = rewriter(injection, page, move |chunk: &[u8]| {
+            let _ = sink.send(Ok(Bytes::copy_from_slice(chunk)));
+        });
         let mut data = body.into_data_stream();
         while let Some(chunk) = data.next().await {
             if tx.is_closed() {
@@ -255,6 +266,9 @@ fn unavailable(
 
 /// Marks a page whose HTML the app's server rendered (see `rewriter`).
 pub(crate) const SERVER_RENDERED_TAG: &str = "<script>__hotloop_server_rendered=true</script>";
+/// Marks an error answer that does not name the app's client (see `Page::failed`): the runtime
+/// starts on it (overlay, reload once fixed) without running the page's entries.
+pub(crate) const ERROR_PAGE_TAG: &str = "<script>__hotloop_error_page=true</script>";
 
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
@@ -262,14 +276,18 @@ fn escape(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// A rewriter that injects the client (see `PageInjection`) into the HTML written to it.
-/// `page_path` resolves relative `src`s.
+/// A rewriter that injects the client (see `PageInjection`) into the HTML of `page` written
+/// to it.
 fn rewriter<O: OutputSink>(
     injection: Arc<PageInjection>,
-    page_path: String,
-    server_rendered: bool,
+    page: Page,
     sink: O,
 ) -> HtmlRewriter<'static, O> {
+    let Page {
+        path: page_path,
+        server_rendered,
+        failed,
+    } = page;
     // The page host reads this flag: a server-rendered page's HTML goes stale when the app's
     // server changes (the runtime's `hotloop:server-update` handling).
     let flag = if server_rendered {
@@ -318,6 +336,9 @@ fn rewriter<O: OutputSink>(
                 end.append(&head_tags, ContentType::Html);
             }
             if !chunk_done.load(Ordering::Relaxed) {
+                if failed {
+                    end.append(ERROR_PAGE_TAG, ContentType::Html);
+                }
                 end.append(&injection.chunk_tag, ContentType::Html);
             }
             Ok(())
@@ -386,8 +407,18 @@ mod tests {
     }
 
     fn check(html: &str, page: &str, expected: &str) {
+        check_answer(html, page, false, expected);
+    }
+
+    /// `check` of a page that answers an error (`failed`) or not.
+    fn check_answer(html: &str, page: &str, failed: bool, expected: &str) {
         let mut out = Vec::new();
-        let mut r = rewriter(Arc::new(injection()), page.into(), true, |c: &[u8]| {
+        let page = Page {
+            path: page.into(),
+            server_rendered: true,
+            failed,
+        };
+        let mut r = rewriter(Arc::new(injection()), page, |c: &[u8]| {
             out.extend_from_slice(c)
         });
         // Split mid-tag: the rewrite does not depend on how the body arrives.
@@ -434,6 +465,30 @@ mod tests {
             "plain",
             "/",
             "plain<script src=\"/_hotloop/runtime.js\"></script>\
+             <script defer src=\"/_hotloop/chunk.js\"></script>",
+        );
+    }
+
+    #[test]
+    fn an_error_answer_runs_the_apps_entries_only_where_it_names_them() {
+        // The runtime's 500 page of a handler that threw: no entry, so the runtime starts
+        // there (overlay, reload) without the app's entries.
+        check_answer(
+            "<!doctype html><title>500</title><h1>The app's server threw</h1><pre>x</pre>",
+            "/",
+            true,
+            "<!doctype html><title>500</title><h1>The app's server threw</h1><pre>x</pre>\
+             <script src=\"/_hotloop/runtime.js\"></script>\
+             <script>__hotloop_error_page=true</script>\
+             <script defer src=\"/_hotloop/chunk.js\"></script>",
+        );
+        // The app's own 404 page that names its entry still gets the chunk there.
+        check_answer(
+            "<head></head><p>not found</p><script type=\"module\" \
+             src=\"/src/entry-client.tsx\"></script>",
+            "/missing",
+            true,
+            "<head><script src=\"/_hotloop/runtime.js\"></script></head><p>not found</p>\
              <script defer src=\"/_hotloop/chunk.js\"></script>",
         );
     }
