@@ -67,6 +67,7 @@
     const { overlay, refresh, logger } = page;
     const socket = createSocket({
       logger,
+      serverId: options.serverId,
       onOpen: (webSocket) => core.connected({ webSocket }),
       onMessage: (data) => core.receive(data),
       onClose: (webSocket) => core.disconnected({ webSocket }),

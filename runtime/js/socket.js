@@ -13,7 +13,10 @@
    *   onMessage: (data: ArrayBuffer) => void,
    *   onClose: (socket: WebSocket) => void,
    *   logger: Logger,
-   * }} owner
+   *   serverId?: string | null,
+   * }} owner `serverId`: the server that served the page, said in the URL (`?server=`): a page
+   *   that reconnects to another (a restart) while that one's first build runs hears at once that
+   *   it must reload (`engine/server/src/ws.rs`).
    */
   function createSocket(owner) {
     const connection = {
@@ -26,7 +29,8 @@
     };
 
     function url() {
-      return (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/_hotloop/ws";
+      const base = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/_hotloop/ws";
+      return owner.serverId ? base + "?server=" + encodeURIComponent(owner.serverId) : base;
     }
 
     function connect() {

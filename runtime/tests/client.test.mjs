@@ -20,7 +20,8 @@ test("start connects to /_hotloop/ws with binary frames and logs connected", asy
   const page = createPage();
   page.load([app], ["/src/main.js"]);
   assert.equal(page.sockets.length, 1);
-  assert.equal(page.socket.url, "ws://localhost:5173/_hotloop/ws");
+  // Naming the server that served the page: one that restarted since tells it at once.
+  assert.equal(page.socket.url, "ws://localhost:5173/_hotloop/ws?server=server-1");
   assert.equal(page.socket.binaryType, "arraybuffer");
   await page.connect();
   assert.deepEqual(page.hmrLog(), ["[hmr] connected"]);

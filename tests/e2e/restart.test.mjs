@@ -108,6 +108,43 @@ describe('a restart serves the page of the last session', { skip, concurrency: f
     }
   });
 
+  test('a tab left open across a restart reloads at once into the page of the last session, and the build waits for it', async () => {
+    const first = await Server.start(root);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const tab = new Tab(context, page);
+    let next;
+    try {
+      await page.goto(first.url + '/');
+      await tab.until(() => document.getElementById('v').textContent === 'ts!');
+      await tab.untilLog('[hmr] connected');
+      const port = first.port;
+      const navigations = tab.navigations;
+      // Which page each navigation from now on got.
+      const documents = [];
+      page.on('response', (r) => { if (r.request().isNavigationRequest()) documents.push(r.headers()['x-hotloop-page'] ?? 'built'); });
+      await first.stop();
+      await tab.untilLog('[hmr] disconnected');
+      // The tab retries; the new server tells it at once that it restarted (its build has not
+      // run yet), the tab reloads into the page served meanwhile, and the build waits for that
+      // page to render.
+      next = await Server.start(root, { port });
+      await next.untilLine(/ready at .*the page of the last session was served meanwhile/);
+      assert.ok(
+        next.lines.some((l) => /\(a page rendered it in [\d.]+ m?s, then the build ran\)/.test(l)),
+        `the build did not wait for the reloaded tab:\n${next.lines.join('\n')}`,
+      );
+      await tab.until(() => document.getElementById('v').textContent === 'ts!');
+      assert.ok(tab.navigations > navigations, 'the tab reloaded');
+      // At once: into the page served while the build waited, not after the build.
+      assert.equal(documents[0], 'last-session', `the pages the tab got: ${documents.join(', ')}`);
+      assert.ok(tab.log.some((l) => l.includes('full reload: server restarted')), tab.log.join('\n'));
+    } finally {
+      await tab.close();
+      await next?.stop();
+    }
+  });
+
   test('a stale page of the last session reloads into the current code by itself', async () => {
     // `./v` now finds v.js (before .ts): no file the record lists changed.
     writeFile(path.join(root, 'src/v.js'), "export const v = 'js';\n");

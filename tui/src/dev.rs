@@ -305,7 +305,8 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
             devloop.watch_outside_sources(extra_roots);
             ready(
                 stats,
-                started.elapsed(),
+                // The build's own time: not the wait for the first render before it.
+                started.elapsed().saturating_sub(first_render.waited),
                 devloop.compile_cache_stats().hits,
                 devloop.last_page().clone(),
                 first_render.rendered_after,

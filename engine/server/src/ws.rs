@@ -52,10 +52,11 @@ pub mod close_code {
     pub const OUT_OF_SYNC: u16 = 4000;
 }
 
-/// `GET /_hotloop/ws`.
+/// `GET /_hotloop/ws` (`?server=<id>`: the server that served the page, see [`session`]).
 pub(crate) async fn upgrade(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
+    uri: axum::http::Uri,
     ws: WebSocketUpgrade,
 ) -> Response {
     if let Err(why) = security::check_ws_origin(&state.hosts, &headers) {
@@ -75,11 +76,37 @@ pub(crate) async fn upgrade(
         .map(str::to_owned);
     let client_id = state.next_client_id();
     let max = state.max_client_message;
+    let page_server = page_server(&uri);
     ws.max_message_size(max)
         .max_frame_size(max)
         .on_upgrade(move |socket| {
-            session(state, socket, updates, at_subscribe, client_id, user_agent)
+            let client = Client {
+                id: client_id,
+                user_agent,
+                page_server,
+            };
+            session(state, socket, updates, at_subscribe, client)
         })
+}
+
+/// The `server` parameter of the WebSocket's URL: the id of the server that served the page.
+fn page_server(uri: &axum::http::Uri) -> Option<String> {
+    let query = uri.query()?;
+    query.split('&').find_map(|pair| {
+        let value = pair.strip_prefix("server=")?;
+        percent_encoding::percent_decode_str(value)
+            .decode_utf8()
+            .ok()
+            .map(|v| v.into_owned())
+    })
+}
+
+/// Who is on the other end of a session.
+struct Client {
+    id: ClientId,
+    user_agent: Option<String>,
+    /// The server that served its page, when the page said (its runtime's `?server=`).
+    page_server: Option<String>,
 }
 
 /// Reports `Disconnected` however the session ends.
@@ -145,9 +172,39 @@ async fn session(
     mut socket: WebSocket,
     mut updates: broadcast::Receiver<Frame>,
     at_subscribe: Arc<hotloop_protocol::served::Served>,
-    client_id: ClientId,
-    user_agent: Option<String>,
+    client: Client,
 ) {
+    let Client {
+        id: client_id,
+        user_agent,
+        page_server,
+    } = client;
+    // A tab of another server (left open across a restart) reconnecting while the cold build
+    // runs: its hello names this server at once, so it reloads now, into the page served
+    // meanwhile (the last session's), instead of after the build. It is no page of this
+    // session: not reported, and none of its frames (its runtime says `Rendered` on every
+    // connect) reach the engine, whose first build waits for a page of this session to render
+    // (`devloop/first_render.rs`).
+    if at_subscribe.building
+        && page_server
+            .as_deref()
+            .is_some_and(|id| id != &*at_subscribe.server_id)
+    {
+        let hello = protocol::encode(&ServerMessage::Hello {
+            protocol: PROTOCOL_VERSION,
+            server_id: at_subscribe.server_id.to_string(),
+            revision: 0,
+        });
+        if send(&mut socket, Message::Binary(hello.into())).await {
+            close(
+                &mut socket,
+                close_code::GOING_AWAY,
+                "hotloop restarted: reload",
+            )
+            .await;
+        }
+        return;
+    }
     let events = state.client_events.clone();
     report(
         &events,

@@ -357,7 +357,17 @@ async fn ws_connect(
     origin: Option<&str>,
     agent: &str,
 ) -> Result<Ws, tungstenite::Error> {
-    let mut request = format!("ws://127.0.0.1:{}/_hotloop/ws", h.port())
+    ws_connect_to(h, "/_hotloop/ws", origin, agent).await
+}
+
+/// `ws_connect` to `path` (with a query, say).
+async fn ws_connect_to(
+    h: &Harness,
+    path: &str,
+    origin: Option<&str>,
+    agent: &str,
+) -> Result<Ws, tungstenite::Error> {
+    let mut request = format!("ws://127.0.0.1:{}{path}", h.port())
         .into_client_request()
         .unwrap();
     if let Some(origin) = origin {
@@ -2019,6 +2029,55 @@ async fn a_page_of_the_last_session_is_heard_before_its_hello_while_the_build_ru
         ws.next().await,
         Some(Ok(Message::Close(Some(frame)))) if u16::from(frame.code) == 1007
     ));
+}
+
+#[tokio::test]
+async fn a_tab_of_another_server_is_told_at_once_during_the_build_and_is_no_page_of_this_one() {
+    // A tab left open across a restart reconnects while the cold build runs: it hears this
+    // server's id at once (and reloads into the page served meanwhile), and the engine never
+    // hears of it (its runtime says `Rendered` on every connect).
+    let h = start().await;
+    let mut last = (*served_with_page(0, "console.log('last');", true)).clone();
+    last.last_session = true;
+    h.publish(Arc::new(last));
+    let origin = format!("http://localhost:{}", h.port());
+    let mut stale = ws_connect_to(
+        &h,
+        "/_hotloop/ws?server=an%20old%20one",
+        Some(&origin),
+        "old",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        hello_of(&next_binary(&mut stale).await),
+        ("test-server-ü".to_string(), 0)
+    );
+    assert!(matches!(
+        next_message(&mut stale).await,
+        Some(Ok(Message::Close(Some(frame)))) if u16::from(frame.code) == 1001
+    ));
+    // A page of this server (or one that does not say) waits for the build, and is a client.
+    let path = format!(
+        "/_hotloop/ws?server={}",
+        percent_encoding::utf8_percent_encode("test-server-ü", percent_encoding::NON_ALPHANUMERIC)
+    );
+    let mut current = ws_connect_to(&h, &path, Some(&origin), "current")
+        .await
+        .unwrap();
+    let ClientEvent::Connected { user_agent, .. } = h.next_event().await else {
+        panic!("expected Connected");
+    };
+    assert_eq!(
+        user_agent.as_deref(),
+        Some("current"),
+        "the old tab was not reported"
+    );
+    h.publish(served_with_page(0, "console.log('last');", false));
+    assert_eq!(
+        hello_of(&next_binary(&mut current).await),
+        ("test-server-ü".to_string(), 0)
+    );
 }
 
 #[tokio::test]

@@ -12,9 +12,9 @@
 //!
 //! The wait ends at the first of: a page's `Rendered`; a page's request for a lazy chunk (that
 //! needs the build); any watcher event or command (an edit is built at once; neither is taken
-//! from its channel); no page connected within [`FirstRenderWait::no_page`] (no tab is open:
-//! nothing to make room for), or every page that connected gone again; [`FirstRenderWait::at_most`]
-//! in any case (a page that never renders). The client events taken meanwhile go to the dev
+//! from its channel); no page connected for [`FirstRenderWait::no_page`] (no tab is open:
+//! nothing to make room for); [`FirstRenderWait::at_most`] in any case (a page that never
+//! renders). The client events taken meanwhile go to the dev
 //! loop in order ([`DevLoop::replay`](super::DevLoop::replay)), so it knows the pages and their
 //! render as if it had read them itself.
 
@@ -30,9 +30,11 @@ use hotloop_protocol::wire::ClientMessage;
 /// How long the cold build waits for the last session's page to render.
 #[derive(Clone, Copy, Debug)]
 pub struct FirstRenderWait {
-    /// With no page connected by then, the build starts. A page's WebSocket opens as soon as
-    /// the runtime (the first script of its `<head>`) runs: within a few hundred ms of the
-    /// server's start for a tab left open (it polls to reconnect) or one opened at once.
+    /// With no page connected for this long (since the start, or since the last one left:
+    /// a page reloading leaves and comes back), the build starts. A page's WebSocket opens as
+    /// soon as the runtime (the first script of its `<head>`) runs; a tab left open across
+    /// the restart retries every 1–2 s (its runtime's backoff), is told at once to reload
+    /// (`engine/server/src/ws.rs`) and comes back as a page of this session.
     pub no_page: Duration,
     /// The build starts by then whatever the pages do.
     pub at_most: Duration,
@@ -41,8 +43,8 @@ pub struct FirstRenderWait {
 impl Default for FirstRenderWait {
     fn default() -> Self {
         FirstRenderWait {
-            no_page: Duration::from_millis(1000),
-            at_most: Duration::from_millis(5000),
+            no_page: Duration::from_millis(2500),
+            at_most: Duration::from_millis(6000),
         }
     }
 }
@@ -55,6 +57,8 @@ pub struct FirstRender {
     /// How long after the wait began a page said it rendered; `None` when the wait ended
     /// otherwise.
     pub rendered_after: Option<Duration>,
+    /// How long the wait took.
+    pub waited: Duration,
 }
 
 /// Waits as the module docs say.
@@ -63,16 +67,14 @@ pub fn wait_for_first_render(channels: &EngineChannels, wait: FirstRenderWait) -
     let mut taken = Vec::new();
     let mut rendered_after = None;
     let mut pages = FxHashSet::default();
-    let mut connected = false;
+    // Since when no page is connected.
+    let mut no_page_since = start;
     loop {
+        let at_most = start + wait.at_most;
         let deadline = if pages.is_empty() {
-            // Every page gone again: nothing to make room for.
-            if connected {
-                break;
-            }
-            start + wait.no_page
+            at_most.min(no_page_since + wait.no_page)
         } else {
-            start + wait.at_most
+            at_most
         };
         let mut select = Select::new();
         let clients = select.recv(&channels.clients);
@@ -90,12 +92,13 @@ pub fn wait_for_first_render(channels: &EngineChannels, wait: FirstRenderWait) -
         };
         let done = match &event {
             ClientEvent::Connected { client_id, .. } => {
-                connected = true;
                 pages.insert(*client_id);
                 false
             }
             ClientEvent::Disconnected { client_id } => {
-                pages.remove(client_id);
+                if pages.remove(client_id) && pages.is_empty() {
+                    no_page_since = Instant::now();
+                }
                 false
             }
             ClientEvent::Message {
@@ -121,6 +124,7 @@ pub fn wait_for_first_render(channels: &EngineChannels, wait: FirstRenderWait) -
     FirstRender {
         events: taken,
         rendered_after,
+        waited: start.elapsed(),
     }
 }
 
@@ -249,7 +253,7 @@ mod tests {
     }
 
     #[test]
-    fn a_lazy_chunk_request_or_every_page_leaving_ends_the_wait() {
+    fn a_lazy_chunk_request_or_every_page_gone_for_a_while_ends_the_wait() {
         let (channels, open) = channels();
         let clients = &open.clients;
         let wait = FirstRenderWait {
@@ -265,15 +269,31 @@ mod tests {
         assert_eq!(seen.events, vec![connected(1), request]);
         assert_eq!(seen.rendered_after, None);
 
+        // A page that leaves (a reload) may come back: the wait goes on for `no_page` more.
         let gone = ClientEvent::Disconnected {
             client_id: ClientId(1),
         };
         clients.send(connected(1)).unwrap();
         clients.send(gone.clone()).unwrap();
-        assert_eq!(
-            wait_for_first_render(&channels, wait).events,
-            vec![connected(1), gone]
-        );
+        clients.send(connected(2)).unwrap();
+        clients.send(message(2, ClientMessage::Rendered)).unwrap();
+        let seen = wait_for_first_render(&channels, wait);
+        assert_eq!(seen.events.len(), 4, "{seen:?}");
+        assert!(seen.rendered_after.is_some());
+        // One that does not come back: the wait ends `no_page` after it left.
+        let short = FirstRenderWait {
+            no_page: Duration::from_millis(20),
+            at_most: NEVER,
+        };
+        clients.send(connected(3)).unwrap();
+        clients
+            .send(ClientEvent::Disconnected {
+                client_id: ClientId(3),
+            })
+            .unwrap();
+        let seen = wait_for_first_render(&channels, short);
+        assert_eq!(seen.events.len(), 2, "{seen:?}");
+        assert_eq!(seen.rendered_after, None);
     }
 
     #[test]
