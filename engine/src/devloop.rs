@@ -931,6 +931,8 @@ impl DevLoop {
                 });
             }
             ClientEvent::LazyChunkRequested { id } => self.on_lazy_request(&id),
+            // Only the first build's wait for a render looks at it.
+            ClientEvent::PageRequested => {}
             ClientEvent::Message { client_id, message } => match message {
                 ClientMessage::Ack {
                     revision,

@@ -299,7 +299,6 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
                 FirstRender::default()
             };
             let (mut devloop, stats) = DevLoop::start(host, server_id, outputs);
-            devloop.replay(first_render.events);
             devloop.set_allocator_probe(crate::alloc_stats::mimalloc_stats);
             devloop.set_memory_release(crate::alloc_stats::release_free_memory);
             devloop.watch_outside_sources(extra_roots);
@@ -312,6 +311,9 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
                 first_render.rendered_after,
             );
             crate::alloc_stats::release_free_memory();
+            // After the ready line: what a page's render starts (the lazy chunks' warm-up)
+            // is no part of the build.
+            devloop.replay(first_render.events);
             devloop.run(channels)
         })
         .context("failed to start the engine thread")?;

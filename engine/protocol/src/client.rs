@@ -39,4 +39,8 @@ pub enum ClientEvent {
     LazyChunkRequested {
         id: std::sync::Arc<str>,
     },
+    /// A browser navigated to the page while the cold build runs: a page is on its way (its
+    /// WebSocket opens once its entries ran). The engine's first build waits for its render
+    /// while the last session's page is served (`devloop/first_render.rs`).
+    PageRequested,
 }

@@ -110,6 +110,10 @@ fn index_response(state: &Arc<AppState>, served: &Arc<Served>, headers: &HeaderM
     let navigation = headers
         .get("sec-fetch-mode")
         .is_none_or(|mode| mode.as_bytes() == b"navigate");
+    if navigation && served.building {
+        // The engine's first build waits for this page's render (`devloop/first_render.rs`).
+        let _ = state.client_events.try_send(ClientEvent::PageRequested);
+    }
     if navigation && let Some(page) = page_with_pieces(state, served, headers) {
         return page;
     }
@@ -773,15 +777,16 @@ pub(crate) async fn fallback(State(state): State<Arc<AppState>>, request: Reques
     }
     // A linked stylesheet is a module: its URL means the compiled sheet, never the raw file.
     // While the cold build runs, the last session's page has its sheets (a linked sheet blocks
-    // the page's first render); anything else waits for the build.
-    let current = state.served();
-    let sheet_now = current.last_session
-        && current
+    // the page's first render, and that build waits for it: `devloop/first_render.rs`), also
+    // for a page asked for before its record was read; anything else waits for the build.
+    let ready = state.page_ready().await;
+    let sheet_now = ready.last_session
+        && ready
             .modules
             .get(path.id.as_str())
             .is_some_and(|m| m.stylesheet.is_some());
     let served = if sheet_now {
-        current
+        ready
     } else {
         state.built().await
     };

@@ -179,12 +179,24 @@ async fn session(
         user_agent,
         page_server,
     } = client;
+    let events = state.client_events.clone();
+    report(
+        &events,
+        ClientEvent::Connected {
+            client_id,
+            user_agent,
+        },
+    );
+    let _registration = Registration {
+        events: events.clone(),
+        client_id,
+    };
     // A tab of another server (left open across a restart) reconnecting while the cold build
     // runs: its hello names this server at once, so it reloads now, into the page served
-    // meanwhile (the last session's), instead of after the build. It is no page of this
-    // session: not reported, and none of its frames (its runtime says `Rendered` on every
-    // connect) reach the engine, whose first build waits for a page of this session to render
-    // (`devloop/first_render.rs`).
+    // meanwhile (the last session's), instead of after the build. None of its frames reach
+    // the engine (its runtime says `Rendered` on every connect), whose first build waits for
+    // a page of this session to render (`devloop/first_render.rs`); its connect and close do:
+    // a page is on its way.
     if at_subscribe.building
         && page_server
             .as_deref()
@@ -205,18 +217,6 @@ async fn session(
         }
         return;
     }
-    let events = state.client_events.clone();
-    report(
-        &events,
-        ClientEvent::Connected {
-            client_id,
-            user_agent,
-        },
-    );
-    let _registration = Registration {
-        events: events.clone(),
-        client_id,
-    };
     // A tab left open from an earlier run reconnects while this one builds: it hears the new
     // server id (and reloads) once there is a page to reload into. Subscribed while the build
     // ran, the session has every frame after the build's own snapshot queued: its hello names

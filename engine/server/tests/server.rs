@@ -1920,6 +1920,16 @@ async fn a_page_asked_for_before_the_last_sessions_page_is_read_names_its_pieces
         assert!(n > 0, "closed early: {}", String::from_utf8_lossy(&got));
         got.extend_from_slice(&buf[..n]);
     }
+    // So does a linked stylesheet it asks for meanwhile (it blocks the page's render, which
+    // the build waits for).
+    let addr = h.addr;
+    let sheet_request = format!(
+        "GET /src/style.css HTTP/1.1\r\nHost: localhost:{}\r\nConnection: close\r\n\r\n",
+        h.port()
+    );
+    let base = h.served.receiver_count();
+    let sheet = tokio::spawn(async move { raw(addr, sheet_request.as_bytes()).await });
+    wait_for_receivers(&h, base + 1).await;
     let mut last = (*served_with_page(0, "console.log('last');", true)).clone();
     last.last_session = true;
     h.publish(Arc::new(last));
@@ -1927,6 +1937,17 @@ async fn a_page_asked_for_before_the_last_sessions_page_is_read_names_its_pieces
         .await
         .expect("the rest arrives with the last session's page, the build still running")
         .unwrap();
+    let sheet = timeout(WAIT, sheet)
+        .await
+        .expect("the sheet answers before the build")
+        .unwrap();
+    assert_eq!(
+        (
+            sheet.status,
+            String::from_utf8_lossy(&sheet.body).into_owned()
+        ),
+        (200, STYLESHEET.to_owned())
+    );
     let page = String::from_utf8_lossy(&got).into_owned();
     let urls = piece_urls(&page);
     assert_eq!(urls.len(), 2, "{page}");
@@ -1943,10 +1964,12 @@ async fn the_last_sessions_page_and_its_pieces_are_served_during_the_cold_build_
     let mut last = (*served_with_page(0, "console.log('last');", true)).clone();
     last.last_session = true;
     h.publish(Arc::new(last));
-    // The page and its pieces answer at once, while the build runs.
+    // The page and its pieces answer at once, while the build runs; the engine hears a page
+    // is on its way (its first build waits for that page's render).
     let page = get(&h, "/").await;
     assert_eq!(page.status, 200);
     assert_eq!(page.header("x-hotloop-page"), Some("last-session"));
+    assert_eq!(h.next_event().await, ClientEvent::PageRequested);
     let urls = piece_urls(&page.text());
     assert_eq!(urls.len(), 2, "{}", page.text());
     let mut joined = String::new();
@@ -2032,10 +2055,10 @@ async fn a_page_of_the_last_session_is_heard_before_its_hello_while_the_build_ru
 }
 
 #[tokio::test]
-async fn a_tab_of_another_server_is_told_at_once_during_the_build_and_is_no_page_of_this_one() {
+async fn a_tab_of_another_server_is_told_at_once_during_the_build_and_none_of_its_frames_go_on() {
     // A tab left open across a restart reconnects while the cold build runs: it hears this
-    // server's id at once (and reloads into the page served meanwhile), and the engine never
-    // hears of it (its runtime says `Rendered` on every connect).
+    // server's id at once (and reloads into the page served meanwhile), and the engine hears
+    // its connect and close, none of its frames (its runtime says `Rendered` on every connect).
     let h = start().await;
     let mut last = (*served_with_page(0, "console.log('last');", true)).clone();
     last.last_session = true;
@@ -2049,6 +2072,12 @@ async fn a_tab_of_another_server_is_told_at_once_during_the_build_and_is_no_page
     )
     .await
     .unwrap();
+    stale
+        .send(Message::binary(protocol::encode_client(
+            &ClientMessage::Rendered,
+        )))
+        .await
+        .unwrap();
     assert_eq!(
         hello_of(&next_binary(&mut stale).await),
         ("test-server-ü".to_string(), 0)
@@ -2057,7 +2086,20 @@ async fn a_tab_of_another_server_is_told_at_once_during_the_build_and_is_no_page
         next_message(&mut stale).await,
         Some(Ok(Message::Close(Some(frame)))) if u16::from(frame.code) == 1001
     ));
-    // A page of this server (or one that does not say) waits for the build, and is a client.
+    let ClientEvent::Connected {
+        client_id: old,
+        user_agent,
+    } = h.next_event().await
+    else {
+        panic!("expected Connected");
+    };
+    assert_eq!(user_agent.as_deref(), Some("old"));
+    assert_eq!(
+        h.next_event().await,
+        ClientEvent::Disconnected { client_id: old },
+        "nothing it said in between"
+    );
+    // A page of this server (or one that does not say) waits for the build.
     let path = format!(
         "/_hotloop/ws?server={}",
         percent_encoding::utf8_percent_encode("test-server-ü", percent_encoding::NON_ALPHANUMERIC)
@@ -2068,11 +2110,7 @@ async fn a_tab_of_another_server_is_told_at_once_during_the_build_and_is_no_page
     let ClientEvent::Connected { user_agent, .. } = h.next_event().await else {
         panic!("expected Connected");
     };
-    assert_eq!(
-        user_agent.as_deref(),
-        Some("current"),
-        "the old tab was not reported"
-    );
+    assert_eq!(user_agent.as_deref(), Some("current"));
     h.publish(served_with_page(0, "console.log('last');", false));
     assert_eq!(
         hello_of(&next_binary(&mut current).await),

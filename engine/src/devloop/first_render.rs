@@ -12,9 +12,9 @@
 //!
 //! The wait ends at the first of: a page's `Rendered`; a page's request for a lazy chunk (that
 //! needs the build); any watcher event or command (an edit is built at once; neither is taken
-//! from its channel); no page connected for [`FirstRenderWait::no_page`] (no tab is open:
-//! nothing to make room for); [`FirstRenderWait::at_most`] in any case (a page that never
-//! renders). The client events taken meanwhile go to the dev
+//! from its channel); no page asked for or connected for [`FirstRenderWait::no_page`] (no tab
+//! is open: nothing to make room for); [`FirstRenderWait::at_most`] in any case (a page that
+//! never renders). The client events taken meanwhile go to the dev
 //! loop in order ([`DevLoop::replay`](super::DevLoop::replay)), so it knows the pages and their
 //! render as if it had read them itself.
 
@@ -30,11 +30,12 @@ use hotloop_protocol::wire::ClientMessage;
 /// How long the cold build waits for the last session's page to render.
 #[derive(Clone, Copy, Debug)]
 pub struct FirstRenderWait {
-    /// With no page connected for this long (since the start, or since the last one left:
-    /// a page reloading leaves and comes back), the build starts. A page's WebSocket opens as
-    /// soon as the runtime (the first script of its `<head>`) runs; a tab left open across
-    /// the restart retries every 1–2 s (its runtime's backoff), is told at once to reload
-    /// (`engine/server/src/ws.rs`) and comes back as a page of this session.
+    /// With no page asked for or connected for this long (since the start, or since the last
+    /// one left), the build starts. A page is on its way from its request on
+    /// (`ClientEvent::PageRequested`: its WebSocket opens only once its entries ran); a tab
+    /// left open across the restart retries every 1–2 s (its runtime's backoff; at once when
+    /// it is shown again), is told at once to reload (`engine/server/src/ws.rs`: its connect
+    /// and close count, its frames do not) and asks for the page again.
     pub no_page: Duration,
     /// The build starts by then whatever the pages do.
     pub at_most: Duration,
@@ -43,7 +44,7 @@ pub struct FirstRenderWait {
 impl Default for FirstRenderWait {
     fn default() -> Self {
         FirstRenderWait {
-            no_page: Duration::from_millis(2500),
+            no_page: Duration::from_millis(1500),
             at_most: Duration::from_millis(6000),
         }
     }
@@ -67,11 +68,13 @@ pub fn wait_for_first_render(channels: &EngineChannels, wait: FirstRenderWait) -
     let mut taken = Vec::new();
     let mut rendered_after = None;
     let mut pages = FxHashSet::default();
+    // A page was asked for: it will connect once its entries ran.
+    let mut requested = false;
     // Since when no page is connected.
     let mut no_page_since = start;
     loop {
         let at_most = start + wait.at_most;
-        let deadline = if pages.is_empty() {
+        let deadline = if pages.is_empty() && !requested {
             at_most.min(no_page_since + wait.no_page)
         } else {
             at_most
@@ -91,8 +94,13 @@ pub fn wait_for_first_render(channels: &EngineChannels, wait: FirstRenderWait) -
             Err(TryRecvError::Disconnected) => break,
         };
         let done = match &event {
+            ClientEvent::PageRequested => {
+                requested = true;
+                false
+            }
             ClientEvent::Connected { client_id, .. } => {
                 pages.insert(*client_id);
+                requested = false;
                 false
             }
             ClientEvent::Disconnected { client_id } => {
@@ -294,6 +302,28 @@ mod tests {
         let seen = wait_for_first_render(&channels, short);
         assert_eq!(seen.events.len(), 2, "{seen:?}");
         assert_eq!(seen.rendered_after, None);
+    }
+
+    #[test]
+    fn a_page_asked_for_is_waited_for_past_no_page() {
+        let (channels, open) = channels();
+        let wait = FirstRenderWait {
+            no_page: Duration::from_millis(1),
+            at_most: NEVER,
+        };
+        open.clients.send(ClientEvent::PageRequested).unwrap();
+        let clients = open.clients.clone();
+        // The page connects and renders later than `no_page` (from another thread, at its
+        // own pace: the wait must still be on).
+        let page = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(30));
+            clients.send(connected(1)).unwrap();
+            clients.send(message(1, ClientMessage::Rendered)).unwrap();
+        });
+        let seen = wait_for_first_render(&channels, wait);
+        page.join().unwrap();
+        assert!(seen.rendered_after.is_some(), "{seen:?}");
+        assert_eq!(seen.events.len(), 3, "{seen:?}");
     }
 
     #[test]
