@@ -192,15 +192,17 @@ async fn session(
         client_id,
     };
     // A tab of another server (left open across a restart) reconnecting while the cold build
-    // runs: its hello names this server at once, so it reloads now, into the page served
-    // meanwhile (the last session's), instead of after the build. None of its frames reach
-    // the engine (its runtime says `Rendered` on every connect), whose first build waits for
-    // a page of this session to render (`devloop/first_render.rs`); its connect and close do:
-    // a page is on its way.
+    // runs, when the last session's page is served meanwhile: its hello names this server at
+    // once, so it reloads now, into that page, instead of after the build. None of its frames
+    // reach the engine (its runtime says `Rendered` on every connect), whose first build waits
+    // for a page of this session to render (`devloop/first_render.rs`); its connect and close
+    // do: a page is on its way. Without such a page (`page_ready` is then the build's) it
+    // waits for the build as below, showing what it has rather than a page that cannot render.
     if at_subscribe.building
         && page_server
             .as_deref()
             .is_some_and(|id| id != &*at_subscribe.server_id)
+        && state.page_ready().await.last_session
     {
         let hello = protocol::encode(&ServerMessage::Hello {
             protocol: PROTOCOL_VERSION,
@@ -217,8 +219,9 @@ async fn session(
         }
         return;
     }
-    // A tab left open from an earlier run reconnects while this one builds: it hears the new
-    // server id (and reloads) once there is a page to reload into. Subscribed while the build
+    // A tab left open from an earlier run reconnects while this one builds (with no page of
+    // the last session, or a runtime that does not name its server): it hears the new server
+    // id (and reloads) once there is a page to reload into. Subscribed while the build
     // ran, the session has every frame after the build's own snapshot queued: its hello names
     // that revision (a page that loaded the last session's record must reload only when the
     // build made another page), not whichever is current by the time this task runs, whose

@@ -1846,29 +1846,36 @@ async fn the_page_lists_its_chunk_pieces_which_are_immutable_and_outlive_their_s
     assert_eq!(piece_urls(&navigated.text()), new_urls);
 }
 
-#[tokio::test]
-async fn during_the_cold_build_the_page_streams_up_to_its_chunk_and_names_the_pieces_once_built() {
-    let h = start().await;
-    h.publish(served_with_page(0, "console.log('building');", true));
+/// `GET /` while the cold build runs, read until the page's head (up to its chunk's tag) has
+/// arrived: the connection, and what it read.
+async fn page_head_during_the_build(h: &Harness) -> (TcpStream, Vec<u8>) {
     let mut stream = TcpStream::connect(h.addr).await.unwrap();
     let request = format!(
         "GET / HTTP/1.1\r\nHost: localhost:{}\r\nConnection: close\r\n\r\n",
         h.port()
     );
     stream.write_all(request.as_bytes()).await.unwrap();
-    // At once: the page up to its chunk's tag (the runtime's tag in it), so the browser runs
-    // the runtime meanwhile; the rest waits for the build.
     let head = &PIECES_HTML[..PIECES_HTML.find(CHUNK_TAG).unwrap()];
     let mut got = Vec::new();
     let mut buf = [0u8; 4096];
     while !String::from_utf8_lossy(&got).contains(head) {
         let n = timeout(WAIT, stream.read(&mut buf))
             .await
-            .expect("the page's head arrives during the build")
+            .expect("the page's head arrives at once")
             .unwrap();
         assert!(n > 0, "closed early: {}", String::from_utf8_lossy(&got));
         got.extend_from_slice(&buf[..n]);
     }
+    (stream, got)
+}
+
+#[tokio::test]
+async fn during_the_cold_build_the_page_streams_up_to_its_chunk_and_names_the_pieces_once_built() {
+    let h = start().await;
+    h.publish(served_with_page(0, "console.log('building');", true));
+    // At once: the page up to its chunk's tag (the runtime's tag in it), so the browser runs
+    // the runtime meanwhile; the rest waits for the build.
+    let (mut stream, mut got) = page_head_during_the_build(&h).await;
     assert!(
         !String::from_utf8_lossy(&got).contains("</body>"),
         "the rest waits for the build"
@@ -1903,23 +1910,7 @@ async fn a_page_asked_for_before_the_last_sessions_page_is_read_names_its_pieces
     // between streams the head at once and the last session's pieces then, not at the build.
     let h = start().await;
     h.publish(served_with_page(0, "console.log('building');", true));
-    let mut stream = TcpStream::connect(h.addr).await.unwrap();
-    let request = format!(
-        "GET / HTTP/1.1\r\nHost: localhost:{}\r\nConnection: close\r\n\r\n",
-        h.port()
-    );
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let head = &PIECES_HTML[..PIECES_HTML.find(CHUNK_TAG).unwrap()];
-    let mut got = Vec::new();
-    let mut buf = [0u8; 4096];
-    while !String::from_utf8_lossy(&got).contains(head) {
-        let n = timeout(WAIT, stream.read(&mut buf))
-            .await
-            .expect("the page's head arrives at once")
-            .unwrap();
-        assert!(n > 0, "closed early: {}", String::from_utf8_lossy(&got));
-        got.extend_from_slice(&buf[..n]);
-    }
+    let (mut stream, mut got) = page_head_during_the_build(&h).await;
     // So does a linked stylesheet it asks for meanwhile (it blocks the page's render, which
     // the build waits for).
     let addr = h.addr;
@@ -2115,6 +2106,28 @@ async fn a_tab_of_another_server_is_told_at_once_during_the_build_and_none_of_it
     assert_eq!(
         hello_of(&next_binary(&mut current).await),
         ("test-server-ü".to_string(), 0)
+    );
+}
+
+#[tokio::test]
+async fn without_the_last_sessions_page_a_tab_of_another_server_waits_for_the_build() {
+    // Told at once, it would reload into a page that cannot render before the build: it keeps
+    // showing what it has until the build's hello.
+    let h = start().await;
+    h.publish(served_with_page(0, "console.log('building');", true));
+    let origin = format!("http://localhost:{}", h.port());
+    let mut stale = ws_connect_to(&h, "/_hotloop/ws?server=old", Some(&origin), "old")
+        .await
+        .unwrap();
+    assert!(matches!(
+        h.next_event().await,
+        ClientEvent::Connected { .. }
+    ));
+    h.publish(served_with_page(3, "console.log('built');", false));
+    assert_eq!(
+        hello_of(&next_binary(&mut stale).await),
+        ("test-server-ü".to_string(), 3),
+        "the build's hello, the first it hears"
     );
 }
 

@@ -137,19 +137,7 @@ fn updates_report_build_phases_and_memory_follows_each_update() {
     assert_eq!(memos("parsed_module"), Some(2), "{:?}", detailed.queries);
 
     project.write("src/leaf.js", leaf_text.replace("= 1", "= 2"));
-    let now = Instant::now();
-    watcher_tx
-        .send(WatchEvent::Batch(ChangeBatch {
-            paths: vec![ChangedPath {
-                path: leaf.clone(),
-                kind: ChangeKind::Modified,
-            }],
-            first_event_at: now,
-            coalesced_at: now,
-            raw_events: 1,
-            open_for_writing: Vec::new(),
-        }))
-        .unwrap();
+    watcher_tx.send(modified(leaf.clone())).unwrap();
     let report = next(&events, "the update", |event| match event {
         EngineEvent::Update(report) => Some(report),
         _ => None,
@@ -332,19 +320,7 @@ fn an_edit_no_open_page_needs_is_held_back_and_sent_to_a_page_whose_chunk_predat
         "src/route.js",
         "export const route = 2;\nimport.meta.hot.accept();\n",
     );
-    let now = Instant::now();
-    watcher_tx
-        .send(WatchEvent::Batch(ChangeBatch {
-            paths: vec![ChangedPath {
-                path: route,
-                kind: ChangeKind::Modified,
-            }],
-            first_event_at: now,
-            coalesced_at: now,
-            raw_events: 1,
-            open_for_writing: Vec::new(),
-        }))
-        .unwrap();
+    watcher_tx.send(modified(route)).unwrap();
     reported("the held-back edit");
     assert!(frames.try_recv().is_err(), "nothing is broadcast");
     assert!(snapshots.borrow_and_update().snapshot > served_chunk);
@@ -466,19 +442,7 @@ fn an_edit_in_a_lazy_chunk_goes_to_the_pages_that_loaded_it_and_a_late_loader_ge
     };
     let save = |path: &std::path::PathBuf, rel: &str, text: &str| {
         project.write(rel, text);
-        let now = Instant::now();
-        watcher_tx
-            .send(WatchEvent::Batch(ChangeBatch {
-                paths: vec![ChangedPath {
-                    path: path.clone(),
-                    kind: ChangeKind::Modified,
-                }],
-                first_event_at: now,
-                coalesced_at: now,
-                raw_events: 1,
-                open_for_writing: Vec::new(),
-            }))
-            .unwrap();
+        watcher_tx.send(modified(path.clone())).unwrap();
     };
     let loaded = |client: u64, snapshot: u32| {
         clients_tx
@@ -698,19 +662,7 @@ fn session(
     let engine = std::thread::spawn(move || devloop.run(channels));
     if let Some((path, text)) = edit {
         let path = project.write(path, text);
-        let now = Instant::now();
-        watcher_tx
-            .send(WatchEvent::Batch(ChangeBatch {
-                paths: vec![ChangedPath {
-                    path,
-                    kind: ChangeKind::Modified,
-                }],
-                first_event_at: now,
-                coalesced_at: now,
-                raw_events: 1,
-                open_for_writing: Vec::new(),
-            }))
-            .unwrap();
+        watcher_tx.send(modified(path)).unwrap();
         next(&events, "the update", |event| match event {
             EngineEvent::Update(report) => Some(report),
             _ => None,
