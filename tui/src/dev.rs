@@ -310,10 +310,10 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
                 devloop.last_page().clone(),
                 first_render.rendered_after,
             );
-            crate::alloc_stats::release_free_memory();
             // After the ready line: what a page's render starts (the lazy chunks' warm-up)
             // is no part of the build.
             devloop.replay(first_render.events);
+            crate::alloc_stats::release_free_memory();
             devloop.run(channels)
         })
         .context("failed to start the engine thread")?;
