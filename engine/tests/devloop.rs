@@ -8,8 +8,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
-use hotloop_engine::testing::TempProject;
-use hotloop_engine::watcher::{ChangeBatch, ChangeKind, ChangedPath, WatchEvent};
+use hotloop_engine::testing::{TempProject, modified};
+use hotloop_engine::watcher::WatchEvent;
 use hotloop_engine::{
     Control, DevLoop, EngineChannels, EngineEvent, EngineHost, ProjectOptions, Publishers,
 };
@@ -82,20 +82,7 @@ impl Harness {
     }
 
     fn batch(&self, paths: &[PathBuf]) {
-        let now = Instant::now();
-        self.send(WatchEvent::Batch(ChangeBatch {
-            paths: paths
-                .iter()
-                .map(|p| ChangedPath {
-                    path: p.clone(),
-                    kind: ChangeKind::Modified,
-                })
-                .collect(),
-            first_event_at: now,
-            coalesced_at: now,
-            raw_events: paths.len(),
-            open_for_writing: Vec::new(),
-        }));
+        self.send(modified(paths));
     }
 
     /// Waits for a telemetry event matching `pred`; panics with every event seen.
@@ -432,19 +419,7 @@ fn the_server_process_gets_its_chunk_updates_and_its_acks_reach_the_pages() {
 
     let edit = |rel: &str, text: &str| {
         let path = project.write(rel, text);
-        let now = Instant::now();
-        watcher
-            .send(WatchEvent::Batch(ChangeBatch {
-                paths: vec![ChangedPath {
-                    path,
-                    kind: ChangeKind::Modified,
-                }],
-                first_event_at: now,
-                coalesced_at: now,
-                raw_events: 1,
-                open_for_writing: Vec::new(),
-            }))
-            .unwrap();
+        watcher.send(modified(&[path])).unwrap();
     };
     edit(
         "src/greeting.js",

@@ -6,8 +6,7 @@ use crossbeam_channel::{Receiver, unbounded};
 use super::*;
 use crate::inputs::ProjectOptions;
 use crate::memory::AllocatorStats;
-use crate::testing::TempProject;
-use crate::watcher::{ChangeKind, ChangedPath};
+use crate::testing::{TempProject, modified};
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -137,7 +136,9 @@ fn updates_report_build_phases_and_memory_follows_each_update() {
     assert_eq!(memos("parsed_module"), Some(2), "{:?}", detailed.queries);
 
     project.write("src/leaf.js", leaf_text.replace("= 1", "= 2"));
-    watcher_tx.send(modified(leaf.clone())).unwrap();
+    watcher_tx
+        .send(modified(std::slice::from_ref(&leaf)))
+        .unwrap();
     let report = next(&events, "the update", |event| match event {
         EngineEvent::Update(report) => Some(report),
         _ => None,
@@ -320,7 +321,7 @@ fn an_edit_no_open_page_needs_is_held_back_and_sent_to_a_page_whose_chunk_predat
         "src/route.js",
         "export const route = 2;\nimport.meta.hot.accept();\n",
     );
-    watcher_tx.send(modified(route)).unwrap();
+    watcher_tx.send(modified(&[route])).unwrap();
     reported("the held-back edit");
     assert!(frames.try_recv().is_err(), "nothing is broadcast");
     assert!(snapshots.borrow_and_update().snapshot > served_chunk);
@@ -442,7 +443,9 @@ fn an_edit_in_a_lazy_chunk_goes_to_the_pages_that_loaded_it_and_a_late_loader_ge
     };
     let save = |path: &std::path::PathBuf, rel: &str, text: &str| {
         project.write(rel, text);
-        watcher_tx.send(modified(path.clone())).unwrap();
+        watcher_tx
+            .send(modified(std::slice::from_ref(path)))
+            .unwrap();
     };
     let loaded = |client: u64, snapshot: u32| {
         clients_tx
@@ -662,7 +665,7 @@ fn session(
     let engine = std::thread::spawn(move || devloop.run(channels));
     if let Some((path, text)) = edit {
         let path = project.write(path, text);
-        watcher_tx.send(modified(path)).unwrap();
+        watcher_tx.send(modified(&[path])).unwrap();
         next(&events, "the update", |event| match event {
             EngineEvent::Update(report) => Some(report),
             _ => None,
@@ -812,21 +815,6 @@ fn what_plugins_mark_stale_during_the_first_build_is_in_the_first_page() {
     assert_eq!(plugins.made.load(Ordering::SeqCst), 2);
 }
 
-/// A watcher batch of one modified file.
-fn modified(path: std::path::PathBuf) -> WatchEvent {
-    let now = Instant::now();
-    WatchEvent::Batch(ChangeBatch {
-        paths: vec![ChangedPath {
-            path,
-            kind: ChangeKind::Modified,
-        }],
-        first_event_at: now,
-        coalesced_at: now,
-        raw_events: 1,
-        open_for_writing: Vec::new(),
-    })
-}
-
 #[test]
 fn an_error_naming_another_file_waits_for_the_rest_of_the_change_and_goes_out_if_it_stays() {
     let project = TempProject::new(
@@ -856,9 +844,11 @@ fn an_error_naming_another_file_waits_for_the_rest_of_the_change_and_goes_out_if
         "src/main.js",
         "import { b } from './a.js';\nconsole.log(b);\n",
     );
-    watcher_tx.send(modified(project.path("src/a.js"))).unwrap();
     watcher_tx
-        .send(modified(project.path("src/main.js")))
+        .send(modified(&[project.path("src/a.js")]))
+        .unwrap();
+    watcher_tx
+        .send(modified(&[project.path("src/main.js")]))
         .unwrap();
     for _ in 0..2 {
         next(&events, "an update", |event| match event {
@@ -868,7 +858,9 @@ fn an_error_naming_another_file_waits_for_the_rest_of_the_change_and_goes_out_if
     }
     // Half a change that stays: its error goes out once the grace is over.
     project.write("src/a.js", "export const c = 1;\n");
-    watcher_tx.send(modified(project.path("src/a.js"))).unwrap();
+    watcher_tx
+        .send(modified(&[project.path("src/a.js")]))
+        .unwrap();
     let shown = next(&events, "the diagnostics", |event| match event {
         EngineEvent::Diagnostics(errors) => Some(errors),
         _ => None,
@@ -890,7 +882,9 @@ fn an_error_naming_another_file_waits_for_the_rest_of_the_change_and_goes_out_if
 
     // An error in the file itself (a syntax error) goes out at once: no grace.
     project.write("src/a.js", "export const c = ;\n");
-    watcher_tx.send(modified(project.path("src/a.js"))).unwrap();
+    watcher_tx
+        .send(modified(&[project.path("src/a.js")]))
+        .unwrap();
     let shown = next(&events, "the syntax error", |event| match event {
         EngineEvent::Diagnostics(errors) => Some(errors),
         _ => None,

@@ -3,7 +3,7 @@
 //! incremental suite's `check(fixture, edits, expect![..])` ([`check`]), whose snapshot is the
 //! list of queries each edit executed and reused, plus what the edit produced; and the shape
 //! of the generated module trees of the benchmark and the large-project tests ([`tree`]);
-//! plugins that take no module ([`InertPlugins`]).
+//! plugins that take no module ([`InertPlugins`]); watcher batches fed by hand ([`modified`]).
 //!
 //! It is a module of the engine, compiled for the engine's own tests (`cfg(test)`) and, behind
 //! the `testing` cargo feature, for other crates' tests (`hotloop-engine = { features =
@@ -17,8 +17,10 @@ mod graph;
 mod incremental;
 mod plugins;
 pub mod tree;
+mod watch;
 
 pub use fixture::{FixtureFile, TempProject, parse_fixture};
 pub use graph::{graph, indices, render_graph, render_plan};
 pub use incremental::{Incremental, check};
 pub use plugins::InertPlugins;
+pub use watch::modified;
