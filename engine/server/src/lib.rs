@@ -290,31 +290,28 @@ impl AppState {
     }
 
     /// The snapshot to serve once the first build is published (at once after that). Used by
-    /// every route that needs the chunk, the modules or the errors; only the page itself and
-    /// the runtime are answered while the cold build runs.
+    /// every route that needs the chunk, the modules or the errors; while the cold build runs
+    /// only the page and the runtime are answered, and what the last session's page has
+    /// ([`AppState::page_ready`]: its pieces and linked sheets).
     pub(crate) async fn built(&self) -> Arc<Served> {
-        let current = self.served();
-        if !current.building {
-            return current;
-        }
-        let mut served = self.served.clone();
-        // The engine gone before its first build: serve what there is.
-        let ready = served.wait_for(|s| !s.building).await.map(|s| s.clone());
-        ready.unwrap_or_else(|_| self.served())
+        self.first_where(|s| !s.building).await
     }
 
     /// The first snapshot that has the page's code: the last session's page (published just
     /// after the server binds, when there is one: `Served::last_session`) or the build's.
     pub(crate) async fn page_ready(&self) -> Arc<Served> {
+        self.first_where(|s| s.last_session || !s.building).await
+    }
+
+    /// The current snapshot once `wanted` holds for it (at once when it does now). Should the
+    /// engine go before publishing one, what there is.
+    async fn first_where(&self, wanted: impl Fn(&Served) -> bool) -> Arc<Served> {
         let current = self.served();
-        if current.last_session || !current.building {
+        if wanted(&current) {
             return current;
         }
         let mut served = self.served.clone();
-        let ready = served
-            .wait_for(|s| s.last_session || !s.building)
-            .await
-            .map(|s| s.clone());
+        let ready = served.wait_for(|s| wanted(s)).await.map(|s| s.clone());
         ready.unwrap_or_else(|_| self.served())
     }
 

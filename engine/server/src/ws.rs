@@ -204,11 +204,7 @@ async fn session(
             .is_some_and(|id| id != &*at_subscribe.server_id)
         && state.page_ready().await.last_session
     {
-        let hello = protocol::encode(&ServerMessage::Hello {
-            protocol: PROTOCOL_VERSION,
-            server_id: at_subscribe.server_id.to_string(),
-            revision: 0,
-        });
+        let hello = hello(&at_subscribe.server_id, 0);
         if send(&mut socket, Message::Binary(hello.into())).await {
             close(
                 &mut socket,
@@ -251,11 +247,7 @@ async fn session(
         let revision = at_subscribe.revision;
         (at_subscribe, revision)
     };
-    let hello = protocol::encode(&ServerMessage::Hello {
-        protocol: PROTOCOL_VERSION,
-        server_id: served.server_id.to_string(),
-        revision,
-    });
+    let hello = hello(&served.server_id, revision);
     // A page loaded while the project has errors shows them at once, not at the next edit.
     let errors = (!served.errors.is_empty()).then(|| {
         protocol::encode(&ServerMessage::Errors {
@@ -329,6 +321,15 @@ async fn session(
             }
         }
     }
+}
+
+/// The `Hello` frame naming `server_id` at `revision`.
+fn hello(server_id: &str, revision: u32) -> Vec<u8> {
+    protocol::encode(&ServerMessage::Hello {
+        protocol: PROTOCOL_VERSION,
+        server_id: server_id.to_string(),
+        revision,
+    })
 }
 
 /// How the session ends after a client frame: with a close frame of this code and reason, or
