@@ -93,6 +93,13 @@ fn top_level_await_in_chromium() {
     run_suite("tla.test.mjs");
 }
 
+/// A multi-page app: each page runs its own entries, hot updates reach the tabs that run the
+/// edited module, a page's linked sheet swaps in place, its errors and its HTML's edits.
+#[test]
+fn multi_page_app_in_chromium() {
+    run_suite("pages.test.mjs");
+}
+
 /// Lazy chunks: `React.lazy(() => import(...))` routes compiled and fetched on first navigation,
 /// hot updates to loaded routes only, a shared module evaluated once, nested `import()`, lazy
 /// `import.meta.glob` and a variable `import()`, a route that does not compile and its fix, a

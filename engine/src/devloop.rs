@@ -24,7 +24,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use crate::db::QueryEventKind;
 use crate::graph::ModuleKind;
 use crate::host::QueryRun;
-use crate::host::{BuildResult, EngineHost, LazyRequest};
+use crate::host::{BuildResult, EngineHost, LazyRequest, PageOpen};
 use crate::memory::{self, AllocatorProbe, MemoryRelease};
 use hotloop_protocol::Diagnostic;
 
@@ -931,6 +931,7 @@ impl DevLoop {
                 });
             }
             ClientEvent::LazyChunkRequested { id } => self.on_lazy_request(&id),
+            ClientEvent::PageOpened { id } => self.on_page_opened(&id),
             // Only the first build's wait for a render looks at it.
             ClientEvent::PageRequested => {}
             ClientEvent::Message { client_id, message } => match message {
@@ -1060,12 +1061,30 @@ impl DevLoop {
             self.publish();
             return;
         }
+        self.build_what_a_page_asked_for(started, &format!("the lazy chunk of {id}"));
+    }
+
+    /// A browser asked for the project's HTML page `id` other than `index.html` (a multi-page
+    /// app's): its stylesheets and entries are compiled, and the snapshot serves it.
+    fn on_page_opened(&mut self, id: &str) {
+        let started = Instant::now();
+        if self.host.open_page(id) != PageOpen::Added {
+            self.publish();
+            return;
+        }
+        tracing::info!("{id}: another page of the app, opened");
+        self.build_what_a_page_asked_for(started, &format!("the page {id}"));
+    }
+
+    /// The build after a lazy chunk's request or a page's opening: only new modules, which no
+    /// page has, so there is nothing to plan; their errors go out, and the snapshot serves them.
+    fn build_what_a_page_asked_for(&mut self, started: Instant, what: &str) {
         let build = self.host.build();
         let errors = self.with_server_diagnostics(&build.diagnostics);
         self.send_errors(&errors);
         self.publish();
         tracing::debug!(
-            "compiled the lazy chunk of {id} ({} modules new) in {:?}",
+            "compiled {what} ({} modules new) in {:?}",
             build.changed.len(),
             started.elapsed()
         );

@@ -254,6 +254,12 @@ pub struct Project {
     /// a request re-validates the graph, not what reads only the options.
     #[returns(ref)]
     pub lazy_roots: Arc<[SourceFile]>,
+    /// The project's other HTML pages (a multi-page app's `about.html`, `nested/index.html`)
+    /// that a browser opened (`EngineHost::open_page`), in the order opened: their linked
+    /// stylesheets are modules of the page's graph, their module scripts lazy targets
+    /// (`queries::graph`). `LOW` durability, like `lazy_roots`.
+    #[returns(ref)]
+    pub pages: Arc<[SourceFile]>,
 }
 
 /// True for paths inside a `node_modules` directory.

@@ -65,7 +65,7 @@ pub use devloop::{
 pub use environment::{EnvIndex, EnvSet, EnvironmentKind, UpdateRule};
 pub use graph::{Environment, GraphBuilder, GraphModule, ModuleGraph, ModuleIndex, ModuleKind};
 pub use host::{
-    AppliedChanges, BuildResult, EngineHost, HeldBytes, HostError, LazyRequest, QueryRun,
+    AppliedChanges, BuildResult, EngineHost, HeldBytes, HostError, LazyRequest, PageOpen, QueryRun,
     ReloadConfig, ReloadedConfig, ServerBuild, TraceSpan,
 };
 pub use hotloop_protocol::{Diagnostic, DiagnosticKind, FullReloadReason};

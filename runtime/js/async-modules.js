@@ -305,6 +305,7 @@
       requireWaiting,
       evaluateAsync,
       loadModule,
+      ensureChunk,
       namespaceOf,
       dynamicImport,
     };

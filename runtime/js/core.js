@@ -387,6 +387,28 @@
       return previous === null ? Promise.resolve() : previous;
     }
 
+    /**
+     * Starts the entries of another page of a multi-page app (`page`, its path): each is the
+     * root of a lazy chunk (the page's chunk defines only what it shares with `index.html`),
+     * loaded first, all at once; then they run in order, as `startEntries`. An entry whose
+     * chunk did not load is reported as one that threw; the others still run, as module
+     * scripts would.
+     */
+    function startPageEntries(ids, page) {
+      const loads = Array.from(ids, (id) =>
+        Promise.resolve(registry.ensureChunk(id, page, id)).then(
+          () => null,
+          (err) => err,
+        ),
+      );
+      return Promise.all(loads).then((errors) => {
+        errors.forEach((err, i) => {
+          if (err) failedAtStart(ids[i], err);
+        });
+        return startEntries(ids.filter((_, i) => !errors[i]));
+      });
+    }
+
     function failedAtStart(id, err) {
       logger.error(`${id} threw while the page started`, err);
       reportError(err, id, "while starting the page");
@@ -534,6 +556,7 @@
       require: (id) => registry.requireId(id),
       start,
       startEntries,
+      startPageEntries,
       reportError,
       connected,
       disconnected,

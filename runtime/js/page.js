@@ -98,7 +98,13 @@
     // An error answer of the app's server that does not name the app's client (the 500 page
     // of a handler that threw): the runtime runs there, the app's entries do not.
     const errorPage = globalThis.__hotloop_error_page === true;
-    const started = core.startEntries(errorPage ? [] : entries);
+    // Another page of a multi-page app names its own entries (the chunk's are index.html's).
+    const pageEntries = globalThis.__hotloop_page_entries;
+    const started = errorPage
+      ? core.startEntries([])
+      : Array.isArray(pageEntries)
+        ? core.startPageEntries(pageEntries, location.pathname)
+        : core.startEntries(entries);
     socket.start();
     started.then(() => atFirstIdle(() => core.rendered()));
   }

@@ -426,6 +426,7 @@
       waitsForAsync,
       evaluateAsync: asyncModules.evaluateAsync,
       loadModule: asyncModules.loadModule,
+      ensureChunk: asyncModules.ensureChunk,
       withinUpdate,
       ownerOf,
     };

@@ -43,4 +43,11 @@ pub enum ClientEvent {
     /// WebSocket opens once its entries ran). The engine's first build waits for its render
     /// while the last session's page is served (`devloop/first_render.rs`).
     PageRequested,
+    /// A browser asked for the project's HTML page `id` (`/about.html`, `/nested/index.html`),
+    /// one other than `index.html` that the snapshot does not serve yet (`Served::pages`): the
+    /// engine takes it in (its stylesheets and entry scripts compiled) and publishes a snapshot
+    /// that serves it.
+    PageOpened {
+        id: std::sync::Arc<str>,
+    },
 }

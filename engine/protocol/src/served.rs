@@ -160,6 +160,11 @@ pub struct Served {
     pub injection: Arc<PageInjection>,
     /// The page's lazy chunks (see [`LazyChunks`]).
     pub lazy: Arc<LazyChunks>,
+    /// A multi-page app's other pages that a browser opened (`ClientEvent::PageOpened`), by
+    /// their module id (`/about.html`, `/nested/index.html`): each as served, with the chunk's
+    /// tag as `html` has it (the same chunk; an inline script before it names the page's own
+    /// entries, which the runtime starts, each from its lazy chunk).
+    pub pages: Arc<[(Arc<str>, Arc<str>)]>,
 }
 
 /// The page's lazy chunks: one per `import()` target outside the page's chunk, by the target's
@@ -236,6 +241,7 @@ impl Served {
             source_roots: Arc::from([]),
             injection: Arc::default(),
             lazy: Arc::default(),
+            pages: Arc::from([]),
         }
     }
 
@@ -249,6 +255,13 @@ impl Served {
             resync,
             ..Served::empty(server_id)
         }
+    }
+
+    /// The served HTML of the other page whose file is module `id` (see [`Served::pages`]).
+    pub fn page(&self, id: &str) -> Option<&Arc<str>> {
+        self.pages
+            .iter()
+            .find_map(|(page, html)| (**page == *id).then_some(html))
     }
 
     /// The chunk of the worker whose file is module `id`.

@@ -26,7 +26,7 @@ use hotloop_protocol::{ModuleKind, css_version};
 
 const JS: &str = "text/javascript; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";
-const HTML: &str = "text/html; charset=utf-8";
+pub(crate) const HTML: &str = "text/html; charset=utf-8";
 const JSON: &str = "application/json";
 const TEXT: &str = "text/plain; charset=utf-8";
 
@@ -65,12 +65,12 @@ impl AsRef<[u8]> for ArcStr {
     }
 }
 
-fn arc_str_body(s: &Arc<str>) -> Bytes {
+pub(crate) fn arc_str_body(s: &Arc<str>) -> Bytes {
     Bytes::from_owner(ArcStr(s.clone()))
 }
 
 /// 200 with `body`, or 304 when the client already has `etag`.
-fn cached(request: &HeaderMap, etag: &str, content_type: &str, body: Bytes) -> Response {
+pub(crate) fn cached(request: &HeaderMap, etag: &str, content_type: &str, body: Bytes) -> Response {
     let mut response = if not_modified(request, etag) {
         let mut r = Response::new(Body::empty());
         *r.status_mut() = StatusCode::NOT_MODIFIED;
@@ -90,7 +90,7 @@ fn cached(request: &HeaderMap, etag: &str, content_type: &str, body: Bytes) -> R
     response
 }
 
-fn text(status: StatusCode, body: String) -> Response {
+pub(crate) fn text(status: StatusCode, body: String) -> Response {
     (status, [(header::CONTENT_TYPE, TEXT)], body).into_response()
 }
 
@@ -107,9 +107,7 @@ fn index_response(state: &Arc<AppState>, served: &Arc<Served>, headers: &HeaderM
     // navigations (vite-plugin-pwa's dev worker) ran that build's code, reloaded for the
     // updates it missed, and was served again: a reload loop on old code. Such a fetch gets the
     // page that names the one chunk, `/_hotloop/chunk.js`, which is always the current build.
-    let navigation = headers
-        .get("sec-fetch-mode")
-        .is_none_or(|mode| mode.as_bytes() == b"navigate");
+    let navigation = is_navigation(headers);
     if navigation && served.building {
         // The engine's first build waits for this page's render (`devloop/first_render.rs`).
         let _ = state.client_events.try_send(ClientEvent::PageRequested);
@@ -140,6 +138,13 @@ fn index_response(state: &Arc<AppState>, served: &Arc<Served>, headers: &HeaderM
         )
             .into_response(),
     }
+}
+
+/// Whether the request is a navigation (not a fetch: a service worker's precache).
+pub(crate) fn is_navigation(headers: &HeaderMap) -> bool {
+    headers
+        .get("sec-fetch-mode")
+        .is_none_or(|mode| mode.as_bytes() == b"navigate")
 }
 
 /// Where the chunk's tag is in `served`'s page: the page and the tag's offset, or `None` (no
@@ -199,16 +204,8 @@ fn page_with_pieces(
     if served.building && !served.last_session {
         return None;
     }
-    let (html, at) = chunk_tag_at(served)?;
-    let tags = pieces::script_tags(&state.pieces_of(served));
-    let after = &html[at + served.injection.chunk_tag.len()..];
-    let page = format!("{}{tags}{after}", &html[..at]);
-    let mut response = cached(
-        headers,
-        &content_etag(page.as_bytes()),
-        HTML,
-        Bytes::from(page),
-    );
+    let html = served.html.as_ref()?;
+    let mut response = html_with_pieces(state, served, html, headers)?;
     if served.last_session {
         // Says where this page came from (the build then confirms it, or the page reloads).
         response
@@ -216,6 +213,27 @@ fn page_with_pieces(
             .insert("x-hotloop-page", HeaderValue::from_static("last-session"));
     }
     Some(response)
+}
+
+/// `html`, a page of `served`, with the chunk's tag replaced by the tags of its pieces; `None`
+/// when it has no chunk tag.
+pub(crate) fn html_with_pieces(
+    state: &Arc<AppState>,
+    served: &Arc<Served>,
+    html: &str,
+    headers: &HeaderMap,
+) -> Option<Response> {
+    let marker = &*served.injection.chunk_tag;
+    let at = html.find(marker).filter(|_| !marker.is_empty())?;
+    let tags = pieces::script_tags(&state.pieces_of(served));
+    let after = &html[at + marker.len()..];
+    let page = format!("{}{tags}{after}", &html[..at]);
+    Some(cached(
+        headers,
+        &content_etag(page.as_bytes()),
+        HTML,
+        Bytes::from(page),
+    ))
 }
 
 /// `GET /_hotloop/piece/<hash>.js` and `<hash>.js.map`: a piece of the page's chunk of one of
@@ -711,42 +729,12 @@ enum DiskResult {
         etag: String,
         body: Option<Vec<u8>>,
     },
+    /// An HTML page of the app, by its module id (`/about.html`): `index.html`'s own route, or
+    /// another page of a multi-page app (`pages.rs`).
+    Page(String),
     Missing,
     Refused(PathRejection),
     Failed(String),
-}
-
-/// An HTML file of the project other than the page hotloop serves (`index.html`): a multi-page
-/// app's other page, whose module scripts hotloop does not compile (it runs one page). Served
-/// with a banner saying so at the top, not as a page that fails in silence
-/// ("Failed to load module script" in the console only); one without module scripts as it is.
-fn other_page(path: &str, bytes: Vec<u8>) -> Vec<u8> {
-    let text = String::from_utf8_lossy(&bytes);
-    let lower = text.to_ascii_lowercase();
-    if !(lower.contains("type=\"module\"")
-        || lower.contains("type='module'")
-        || lower.contains("type=module"))
-    {
-        return bytes;
-    }
-    let banner = format!(
-        "<div id=\"hotloop-other-page\" style=\"position:fixed;top:0;left:0;right:0;z-index:2147483647;\
-         padding:12px 16px;background:#7f1d1d;color:#fff;font:14px/1.4 system-ui,sans-serif\">\
-         hotloop dev runs one page, <a href=\"/\" style=\"color:#fff\">/index.html</a>: {} is another \
-         page of a multi-page app, and its module scripts are not compiled here (hotloop does not \
-         run multi-page apps yet). Open <a href=\"/\" style=\"color:#fff\">/</a>, or run this page \
-         with Vite.</div>",
-        html_escape(path)
-    );
-    let at = lower
-        .find("<body")
-        .and_then(|start| lower[start..].find('>').map(|end| start + end + 1))
-        .unwrap_or(0);
-    let mut out = String::with_capacity(text.len() + banner.len());
-    out.push_str(&text[..at]);
-    out.push_str(&banner);
-    out.push_str(&text[at..]);
-    out.into_bytes()
 }
 
 /// Everything else: a linked stylesheet, a file from `public/` or the root, then the app's
@@ -819,13 +807,25 @@ pub(crate) async fn fallback(State(state): State<Arc<AppState>>, request: Reques
     let lookup = path.clone();
     let if_none_match = headers.clone();
     let sources = served.source_roots.clone();
+    // Vite's HTML fallback for a multi-page app: `/about` is `about.html`, `/nested/`
+    // `nested/index.html` (not with an app server: its routes are its own).
+    let page_fallback = wants_html(&headers) && state.app_server.is_none();
+    let trailing_slash = raw_path.ends_with('/');
     let result =
         tokio::task::spawn_blocking(move || match policy.resolve_file(&lookup, &sources) {
             Err(why) => DiskResult::Refused(why),
-            Ok(None) => DiskResult::Missing,
+            Ok(None) => page_fallback
+                .then(|| crate::pages::fallback_page(&policy, &lookup, trailing_slash))
+                .flatten()
+                .map_or(DiskResult::Missing, DiskResult::Page),
             Ok(Some(file)) => {
                 let etag = file.etag();
                 let content_type = fs::content_type(&file.path);
+                if content_type.starts_with("text/html")
+                    && let Some(id) = crate::pages::page_id(&policy, &file.path)
+                {
+                    return DiskResult::Page(id);
+                }
                 if not_modified(&if_none_match, &etag) {
                     return DiskResult::Found {
                         content_type,
@@ -835,15 +835,6 @@ pub(crate) async fn fallback(State(state): State<Arc<AppState>>, request: Reques
                 }
                 let path = file.path.clone();
                 match file.read_all() {
-                    Ok(bytes)
-                        if content_type.starts_with("text/html") && !policy.in_public(&path) =>
-                    {
-                        DiskResult::Found {
-                            content_type,
-                            etag,
-                            body: Some(other_page(&lookup.id, bytes)),
-                        }
-                    }
                     Ok(bytes) => DiskResult::Found {
                         content_type,
                         etag,
@@ -867,6 +858,8 @@ pub(crate) async fn fallback(State(state): State<Arc<AppState>>, request: Reques
             &content_type,
             Bytes::from(body.unwrap_or_default()),
         ),
+        DiskResult::Page(id) if id == "/index.html" => index_response(&state, &served, &headers),
+        DiskResult::Page(id) => crate::pages::other_page(&state, id, &headers).await,
         DiskResult::Refused(why) => refused(&raw_path, &why),
         DiskResult::Failed(message) => {
             tracing::warn!("{message}");

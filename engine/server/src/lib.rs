@@ -23,6 +23,7 @@ mod by_id;
 mod fs;
 mod http;
 mod middlewares;
+mod pages;
 mod pieces;
 mod proxy;
 mod security;

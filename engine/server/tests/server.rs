@@ -196,6 +196,7 @@ fn served(revision: u32, html: Option<&str>, body_line: &str) -> Arc<Served> {
         source_roots: Arc::from([]),
         injection: Arc::default(),
         lazy: Arc::new(lazy_chunks(&["/src/lazy.js"], &["/src/later.js"])),
+        pages: Arc::from([]),
     })
 }
 
@@ -440,34 +441,82 @@ fn hello_of(bytes: &[u8]) -> (String, u32) {
 
 // ---------------------------------------------------------------- routes
 
-/// A multi-page app's other page: its module scripts are not compiled (hotloop runs one
-/// page), so it says so at the top rather than failing in the console only; a page without
-/// module scripts, and a `public/` one, are served as they are.
+/// A multi-page app's other page (`about.html`, asked for as `/about`): its first request asks
+/// the engine to take it in and waits for the snapshot that serves it, then is the engine's
+/// page with the chunk's pieces where its tag was; served from then on without asking. A
+/// nested page answers `/docs/plain.html` and `/docs/plain`; HTML of `public/` is a file like
+/// any other, and a path no page answers is `index.html` (the SPA fallback).
 #[tokio::test]
-async fn another_html_page_with_module_scripts_says_hotloop_runs_one_page() {
+async fn another_html_page_is_taken_in_by_the_engine_then_served_with_the_chunks_pieces() {
     let h = start().await;
-    let about = get(&h, "/about.html").await;
-    assert_eq!(about.status, 200);
-    let text = about.text();
-    assert!(
-        text.starts_with("<!doctype html><body class=\"x\"><div id=\"hotloop-other-page\""),
-        "{text}"
-    );
-    assert!(
-        text.contains("/about.html is another page of a multi-page app"),
-        "{text}"
-    );
-    assert!(text.ends_with("<script type=\"module\" src=\"/src/about.ts\"></script></body>"));
+    h.publish(served_with_page(1, "console.log('one');", false));
+    let (addr, port) = (h.addr, h.port());
+    let html_request = move |path: &'static str| async move {
+        let request = format!(
+            "GET {path} HTTP/1.1\r\nHost: localhost:{port}\r\nAccept: text/html\r\nConnection: close\r\n\r\n"
+        );
+        raw(addr, request.as_bytes()).await
+    };
+    let request = tokio::spawn(html_request("/about"));
     assert_eq!(
-        get(&h, "/docs/plain.html").await.text(),
-        "<!doctype html><p>no scripts</p>"
+        h.next_event().await,
+        ClientEvent::PageOpened {
+            id: Arc::from("/about.html")
+        }
     );
+    const ABOUT: &str =
+        "<!doctype html><body><script>__hotloop_page_entries=[\"/src/about.ts\"]</script>";
+    let with_pages = |pages: &[&str]| {
+        let mut next = (*served_with_page(1, "console.log('one');", false)).clone();
+        next.pages = pages
+            .iter()
+            .map(|id| {
+                (
+                    Arc::from(*id),
+                    Arc::from(format!("{ABOUT}{CHUNK_TAG}</body>")),
+                )
+            })
+            .collect();
+        Arc::new(next)
+    };
+    h.publish(with_pages(&["/about.html"]));
+    let about = timeout(WAIT, request).await.unwrap().unwrap();
+    assert_eq!(about.status, 200, "{}", about.text());
+    let text = about.text();
+    assert!(text.starts_with(ABOUT), "{text}");
+    assert!(!text.contains(CHUNK_TAG), "{text}");
+    assert_eq!(piece_urls(&text).len(), 2, "{text}");
+    assert_eq!(get(&h, "/about.html").await.text(), text);
+    assert!(h.events.try_recv().is_err(), "served without asking again");
+
+    let request = tokio::spawn(html_request("/docs/plain"));
+    assert_eq!(
+        h.next_event().await,
+        ClientEvent::PageOpened {
+            id: Arc::from("/docs/plain.html")
+        }
+    );
+    h.publish(with_pages(&["/about.html", "/docs/plain.html"]));
     assert!(
-        !get(&h, "/static.html")
+        timeout(WAIT, request)
             .await
+            .unwrap()
+            .unwrap()
             .text()
-            .contains("hotloop-other-page")
+            .starts_with(ABOUT)
     );
+
+    assert_eq!(
+        get(&h, "/static.html").await.text(),
+        "<!doctype html><script type=\"module\" src=\"/x.js\"></script>"
+    );
+    let spa = html_request("/settings/profile").await;
+    assert!(
+        spa.text().starts_with("<!doctype html><head>"),
+        "{}",
+        spa.text()
+    );
+    assert!(h.events.try_recv().is_err());
 }
 
 #[tokio::test]
@@ -2207,7 +2256,7 @@ async fn the_app_is_served_under_the_base() {
     assert!(String::from_utf8_lossy(&page.body).contains("/_hotloop/chunk.js"));
     // An SPA route under the base is the page too.
     assert_eq!(
-        get_with(&h, "/app/about", &["Accept: text/html"])
+        get_with(&h, "/app/settings", &["Accept: text/html"])
             .await
             .status,
         200

@@ -10,8 +10,8 @@
 //! the server reads a page's frames while its hello waits for the build, so the page's
 //! `Rendered` arrives now (`engine/server/src/ws.rs`).
 //!
-//! The wait ends at the first of: a page's `Rendered`; a page's request for a lazy chunk (that
-//! needs the build); any watcher event or command (an edit is built at once; neither is taken
+//! The wait ends at the first of: a page's `Rendered`; a page's request for a lazy chunk or
+//! for another page of a multi-page app (both need the build); any watcher event or command (an edit is built at once; neither is taken
 //! from its channel); no page asked for or connected for [`FirstRenderWait::no_page`] (no tab
 //! is open: nothing to make room for); [`FirstRenderWait::at_most`] in any case (a page that
 //! never renders). The client events taken meanwhile go to the dev
@@ -116,7 +116,8 @@ pub fn wait_for_first_render(channels: &EngineChannels, wait: FirstRenderWait) -
                 rendered_after = Some(start.elapsed());
                 true
             }
-            ClientEvent::LazyChunkRequested { .. } => true,
+            // A page asked for what needs the build.
+            ClientEvent::LazyChunkRequested { .. } | ClientEvent::PageOpened { .. } => true,
             ClientEvent::Message { .. } => false,
         };
         taken.push(event);
@@ -261,7 +262,7 @@ mod tests {
     }
 
     #[test]
-    fn a_lazy_chunk_request_or_every_page_gone_for_a_while_ends_the_wait() {
+    fn a_lazy_chunk_or_another_page_asked_for_or_every_page_gone_for_a_while_ends_the_wait() {
         let (channels, open) = channels();
         let clients = &open.clients;
         let wait = FirstRenderWait {
@@ -276,6 +277,11 @@ mod tests {
         let seen = wait_for_first_render(&channels, wait);
         assert_eq!(seen.events, vec![connected(1), request]);
         assert_eq!(seen.rendered_after, None);
+        let page = ClientEvent::PageOpened {
+            id: "/about.html".into(),
+        };
+        clients.send(page.clone()).unwrap();
+        assert_eq!(wait_for_first_render(&channels, wait).events, vec![page]);
 
         // A page that leaves (a reload) may come back: the wait goes on for `no_page` more.
         let gone = ClientEvent::Disconnected {

@@ -129,6 +129,10 @@ pub(super) struct BuildState {
     pub(super) modules: Vec<ModuleState>,
     pub(super) chunk: Arc<ChunkLayout>,
     pub(super) html: Arc<str>,
+    /// The other pages as served (`EngineHost::pages_html`).
+    pub(super) pages: Arc<[(Arc<str>, Arc<str>)]>,
+    /// Their HTML's diagnostics (an entry script that does not exist).
+    pub(super) pages_diagnostics: Vec<Diagnostic>,
     pub(super) html_entries: Arc<HtmlEntries>,
     /// The client as the server injects it into the app server's HTML (from `html` and
     /// `html_entries`).
@@ -210,9 +214,13 @@ impl EngineHost {
             }
             return result;
         };
-        if pending.epoch_moved || pending.html_changed {
+        if pending.epoch_moved || pending.html_changed || pending.pages_changed {
             if pending.epoch_moved {
                 warm_up(&self.db, self.project);
+            } else if !pending.lazy_added.is_empty() {
+                // A page opened: its entries' lazy chunks, on all cores.
+                let _clock = self.db.clock().enter(Phase::Lazy, "build.page");
+                warm_up_lazy(&self.db, self.project, pending.lazy_added, &prev.graph);
             }
             return self.full_build(Some(prev));
         }
@@ -373,8 +381,12 @@ impl EngineHost {
             |file| page_diagnostics(db, file),
         );
         if diagnostics_changed {
-            state.diagnostics =
-                collect_diagnostics(&state.html_entries, &state.env, &state.with_diagnostics);
+            state.diagnostics = collect_diagnostics(
+                &state.html_entries,
+                &state.pages_diagnostics,
+                &state.env,
+                &state.with_diagnostics,
+            );
         }
         changed.sort();
         first_compiled.sort();
@@ -419,8 +431,12 @@ impl EngineHost {
             changed.push(index);
         }
         if diagnostics_changed {
-            state.diagnostics =
-                collect_diagnostics(&state.html_entries, &state.env, &state.with_diagnostics);
+            state.diagnostics = collect_diagnostics(
+                &state.html_entries,
+                &state.pages_diagnostics,
+                &state.env,
+                &state.with_diagnostics,
+            );
         }
         tracing::debug!(
             modules = graph.len(),
@@ -454,13 +470,21 @@ impl EngineHost {
         let layout = chunk(db, project);
         let entries = html_entries(db, project);
         let html = entry_html(db, project);
+        let pages = self.pages_html();
         let env = public_env(db, project);
 
         let mut old: FxHashMap<SourceFile, ModuleState> = FxHashMap::default();
         let mut old_ids: Vec<(SourceFile, Arc<str>)> = Vec::new();
         let mut html_changed = false;
         if let Some(prev) = &prev {
-            html_changed = prev.html != html;
+            // A page opened since is no change; one edited or deleted is.
+            let page_edited = prev.pages.iter().any(|(id, old)| {
+                pages
+                    .iter()
+                    .find(|(new_id, _)| new_id == id)
+                    .is_none_or(|(_, new)| new != old)
+            });
+            html_changed = prev.html != html || page_edited;
             for (i, (file, module)) in prev.graph.files.iter().zip(&prev.modules).enumerate() {
                 old.insert(*file, module.clone());
                 old_ids.push((*file, prev.graph.modules[i].id.clone()));
@@ -502,7 +526,9 @@ impl EngineHost {
             Some(prev) if prev.graph == graph => prev.graph.clone(),
             _ => graph,
         };
-        let diagnostics = collect_diagnostics(&entries, &env, &with_diagnostics);
+        let pages_diagnostics = self.pages_diagnostics();
+        let diagnostics =
+            collect_diagnostics(&entries, &pages_diagnostics, &env, &with_diagnostics);
         let injection = match &prev {
             Some(prev) if prev.html == html && prev.html_entries == entries => {
                 prev.injection.clone()
@@ -526,6 +552,8 @@ impl EngineHost {
             served: ServedState::default(),
             chunk: layout,
             html,
+            pages,
+            pages_diagnostics,
             html_entries: entries,
             injection,
             env,
@@ -636,6 +664,7 @@ pub(super) fn update_diagnostics(
 
 fn collect_diagnostics(
     entries: &HtmlEntries,
+    pages: &[Diagnostic],
     env: &PublicEnv,
     modules: &BTreeMap<ModuleIndex, Arc<[Diagnostic]>>,
 ) -> Arc<[Diagnostic]> {
@@ -644,6 +673,7 @@ fn collect_diagnostics(
     entries
         .diagnostics
         .iter()
+        .chain(pages)
         .chain(&env.diagnostics)
         .chain(modules.values().flat_map(|d| d.iter()))
         // One problem once: a plugin's failure in one file can fail the modules it makes from

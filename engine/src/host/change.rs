@@ -409,11 +409,16 @@ impl EngineHost {
             applied.epoch_moved = true;
         }
         tracing::trace!(file = %path.display(), "contents changed");
+        let exists = new.exists();
         file.set_contents(&mut self.db).to(new);
         applied.changed_files.push(self.db.files().module_id(&path));
-        if file == self.project.index_html(&self.db) {
+        let page = self.project.pages(&self.db).contains(&file);
+        if file == self.project.index_html(&self.db) || page {
             applied.html_changed = true;
             self.pending.html_changed = true;
+        }
+        if page && !exists {
+            self.close_page(file);
         }
         self.pending.mark(file);
         true

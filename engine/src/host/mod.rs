@@ -15,6 +15,7 @@ mod last_session;
 mod link_errors;
 mod node_maps;
 mod observe;
+mod pages;
 mod plugin_graph;
 mod publish;
 mod server;
@@ -42,6 +43,7 @@ use salsa::Setter as _;
 pub use build::BuildResult;
 pub use change::AppliedChanges;
 pub use observe::{QueryRun, TraceSpan};
+pub use pages::PageOpen;
 pub use publish::HeldBytes;
 pub use server::ServerBuild;
 pub(crate) use stylesheets::linked_roots;
@@ -138,6 +140,8 @@ struct Pending {
     config_changed: Option<Arc<str>>,
     /// `import()` targets a page asked for since the last build (`request_lazy`).
     lazy_added: Vec<SourceFile>,
+    /// A browser opened another page (`open_page`).
+    pages_changed: bool,
 }
 
 impl Pending {
@@ -174,10 +178,18 @@ impl EngineHost {
             db.reconfigure_resolvers(&root, &options.resolve);
         }
         let index_html = db.files().get_or_read(&db, &root.join("index.html"));
-        let project = Project::builder(root.clone(), index_html, 0, options, Arc::from([]))
-            .durability(Durability::HIGH)
-            .lazy_roots_durability(Durability::LOW)
-            .new(&db);
+        let project = Project::builder(
+            root.clone(),
+            index_html,
+            0,
+            options,
+            Arc::from([]),
+            Arc::from([]),
+        )
+        .durability(Durability::HIGH)
+        .lazy_roots_durability(Durability::LOW)
+        .pages_durability(Durability::LOW)
+        .new(&db);
         Ok(EngineHost {
             db,
             project,

@@ -17,6 +17,10 @@
 //! at its own `import()`s in turn). What a worker or the server runs is walked whole, `import()`
 //! included: they get one chunk each (a worker cannot take new code; Node has every file).
 //!
+//! A multi-page app's other pages (`Project::pages`, those a browser opened) are served with
+//! the page's chunk: their module scripts are lazy targets too (no `import()` names them; the
+//! runtime of their page loads them), and their linked stylesheets entries of the graph.
+//!
 //! The walk goes in phases: first what the entries reach (stopping at every `import()`), then
 //! each requested target in `lazy_roots` order. So the modules of a target asked for later are
 //! numbered after everything before it, and [`extend_with_lazy_roots`] can append a newly
@@ -34,7 +38,7 @@ use crate::environment::{EnvSet, EnvironmentKind};
 use crate::graph::{Environment, GraphBuilder, GraphModule, ModuleGraph, ModuleIndex, ModuleKind};
 use crate::inputs::{Project, SourceFile};
 use crate::queries::hot::hot_meta_in;
-use crate::queries::html::html_entries;
+use crate::queries::html::{html_entries, page_entries};
 use crate::queries::parsed::{file_id, module_kind};
 use crate::queries::resolve::{RefreshRuntime, Resolution, imports_in, refresh_runtime};
 use crate::telemetry::Phase;
@@ -74,6 +78,9 @@ struct Resume {
     dynamic: Vec<(ModuleIndex, SourceFile)>,
     deferred: Vec<(ModuleIndex, SourceFile)>,
     partial_accepts: Vec<ModuleIndex>,
+    /// The module scripts of the other pages (`Project::pages`): lazy targets that no
+    /// `import()` names, loaded by the runtime of their page.
+    page_scripts: Vec<SourceFile>,
 }
 
 /// The target of an `import()` that the page does not load with its entries.
@@ -138,6 +145,23 @@ pub fn module_graph(db: &dyn Db, project: Project) -> Arc<ProjectGraph> {
         let index = walk.add(db, entry.file);
         walk.builder.add_entry(index);
     }
+    // The other pages a browser opened (a multi-page app's): their linked stylesheets are the
+    // graph's as `index.html`'s are, their module scripts lazy targets that the runtime on
+    // that page loads (see the module docs).
+    let mut page_sheets = Vec::new();
+    for &page in project.pages(db).iter() {
+        let entries = page_entries(db, page);
+        for entry in &entries.stylesheets {
+            let index = walk.add(db, entry.file);
+            walk.builder.add_entry(index);
+            page_sheets.push(index);
+        }
+        for entry in &entries.scripts {
+            if !walk.resume.page_scripts.contains(&entry.file) {
+                walk.resume.page_scripts.push(entry.file);
+            }
+        }
+    }
     let refresh_root = match refresh_runtime(db, project) {
         RefreshRuntime::App(file) if entries.exists => Some(walk.add(db, file)),
         _ => None,
@@ -161,6 +185,7 @@ pub fn module_graph(db: &dyn Db, project: Project) -> Arc<ProjectGraph> {
             .iter()
             .filter_map(|e| walk.by_file.get(&e.file).copied()),
     );
+    loaded_roots.extend(page_sheets);
     walk.mark_loaded(loaded_roots);
     walk.collect_lazy_targets(db);
 
@@ -417,7 +442,8 @@ impl Walk {
             let mut grew = false;
             for &root in roots {
                 if self.by_file.contains_key(&root)
-                    || !self.resume.deferred.iter().any(|&(_, t)| t == root)
+                    || !(self.resume.deferred.iter().any(|&(_, t)| t == root)
+                        || self.resume.page_scripts.contains(&root))
                 {
                     continue;
                 }
@@ -453,7 +479,8 @@ impl Walk {
     /// [`Walk::collect_lazy_targets`], with the id of a target from `id`.
     fn collect_lazy_targets_with(&mut self, id: impl Fn(SourceFile) -> Arc<str>) {
         let mut seen = FxHashSet::default();
-        for &(_, target) in &self.resume.dynamic {
+        let dynamic = self.resume.dynamic.iter().map(|&(_, target)| target);
+        for target in dynamic.chain(self.resume.page_scripts.iter().copied()) {
             let index = self.by_file.get(&target).copied();
             if index.is_some_and(|i| self.builder.module(i).loaded) || !seen.insert(target) {
                 continue;

@@ -30,6 +30,7 @@ use lol_html::{RewriteStrSettings, element, end, rewrite_str};
 use crate::db::Db;
 use crate::inputs::{Project, SourceFile};
 use crate::queries::env::{public_env, replace_in_html};
+use crate::queries::parsed::file_id;
 use crate::queries::resolve::{RefreshRuntime, html_entry_by_id, refresh_runtime};
 use crate::telemetry::Phase;
 use hotloop_protocol::{Diagnostic, DiagnosticKind, PageInjection, code_frame};
@@ -103,15 +104,27 @@ pub fn file_exists(db: &dyn Db, file: SourceFile) -> bool {
 #[salsa::tracked(returns(clone))]
 pub fn index_text(db: &dyn Db, project: Project) -> Option<Arc<str>> {
     let text = project.index_html(db).contents(db).text().cloned()?;
+    let filename = project.root(db).join("index.html");
+    Some(transformed_html(db, project, text, "/", &filename))
+}
+
+/// An HTML page's `text` after the config's plugins' `transformIndexHtml` hooks, given the
+/// page's `url` as Vite gives it (`/`, `/about.html`, `/nested/`).
+fn transformed_html(
+    db: &dyn Db,
+    project: Project,
+    text: Arc<str>,
+    url: &str,
+    filename: &Path,
+) -> Arc<str> {
     let Some(plugins) = db.plugins() else {
-        return Some(text);
+        return text;
     };
     // The hooks' answer depends on this besides the text.
     let _fingerprint = project.options(db).plugins_fingerprint;
-    let filename = project.root(db).join("index.html");
-    match plugins.transform_index_html("/", &filename.to_string_lossy(), &text) {
-        Ok(Some(html)) => Some(html.into()),
-        Ok(None) => Some(text),
+    match plugins.transform_index_html(url, &filename.to_string_lossy(), &text) {
+        Ok(Some(html)) => html.into(),
+        Ok(None) => text,
         Err(error) => {
             tracing::error!(
                 "{}: [plugin {}] {} (in its `transformIndexHtml` hook); the page is served as \
@@ -120,7 +133,7 @@ pub fn index_text(db: &dyn Db, project: Project) -> Option<Arc<str>> {
                 error.plugin,
                 error.message
             );
-            Some(text)
+            text
         }
     }
 }
@@ -136,6 +149,18 @@ pub fn html_entries(db: &dyn Db, project: Project) -> Arc<HtmlEntries> {
         });
     };
     let root = project.root(db);
+    Arc::new(read_entries(db, root, &text, INDEX_HTML_ID, root))
+}
+
+/// The entries of the page `page_id` whose (transformed) text is `text`; a relative URL in it
+/// is relative to `page_dir`.
+fn read_entries(
+    db: &dyn Db,
+    root: &Path,
+    text: &str,
+    page_id: &str,
+    page_dir: &Path,
+) -> HtmlEntries {
     let found = RefCell::new(Vec::<(bool, String, usize)>::new());
     let has_head = Cell::new(false);
     let settings = RewriteStrSettings::new()
@@ -146,7 +171,7 @@ pub fn html_entries(db: &dyn Db, project: Project) -> Arc<HtmlEntries> {
         .append_element_content_handler(element!("script[src]", |el| {
             if is_module_script(el)
                 && let Some(src) = el.get_attribute("src")
-                && local_path(root, &src).is_some()
+                && page_local_path(root, page_dir, &src).is_some()
             {
                 found
                     .borrow_mut()
@@ -157,7 +182,7 @@ pub fn html_entries(db: &dyn Db, project: Project) -> Arc<HtmlEntries> {
         .append_element_content_handler(element!("link[href]", |el| {
             if is_stylesheet_link(el)
                 && let Some(href) = el.get_attribute("href")
-                && local_path(root, &href).is_some()
+                && page_local_path(root, page_dir, &href).is_some()
             {
                 found
                     .borrow_mut()
@@ -169,23 +194,23 @@ pub fn html_entries(db: &dyn Db, project: Project) -> Arc<HtmlEntries> {
         exists: true,
         ..HtmlEntries::default()
     };
-    if let Err(error) = rewrite_str(&text, settings.with_strict(false)) {
+    if let Err(error) = rewrite_str(text, settings.with_strict(false)) {
         entries.diagnostics.push(Diagnostic {
             kind: DiagnosticKind::Syntax,
-            file: INDEX_HTML_ID.into(),
+            file: page_id.into(),
             line: 1,
             column: 1,
-            message: format!("Cannot read index.html: {error}"),
+            message: format!("Cannot read {page_id}: {error}"),
             code_frame: String::new(),
         });
     }
     entries.has_head = has_head.get();
     for (is_script, url, offset) in found.into_inner() {
-        let (line, column) = line_column(&text, offset);
+        let (line, column) = line_column(text, offset);
         if is_script {
             entries.module_script_tags += 1;
         }
-        let Some(path) = local_path(root, &url) else {
+        let Some(path) = page_local_path(root, page_dir, &url) else {
             continue;
         };
         // `/@id/<id>`: the module the plugins resolve `<id>` to, as under Vite.
@@ -208,14 +233,14 @@ pub fn html_entries(db: &dyn Db, project: Project) -> Arc<HtmlEntries> {
             };
             entries.diagnostics.push(Diagnostic {
                 kind: DiagnosticKind::Resolve,
-                file: INDEX_HTML_ID.into(),
+                file: page_id.into(),
                 line,
                 column,
                 message: format!(
-                    "Cannot find {} ({what} in {INDEX_HTML_ID})",
+                    "Cannot find {} ({what} in {page_id})",
                     db.files().module_id(&path)
                 ),
-                code_frame: code_frame(&text, line, column),
+                code_frame: code_frame(text, line, column),
             });
             continue;
         }
@@ -231,7 +256,7 @@ pub fn html_entries(db: &dyn Db, project: Project) -> Arc<HtmlEntries> {
             entries.stylesheets.push(entry);
         }
     }
-    Arc::new(entries)
+    entries
 }
 
 /// The page as served (see the module docs). Without an `index.html`: a minimal page that says
@@ -254,18 +279,55 @@ pub fn entry_html(db: &dyn Db, project: Project) -> Arc<str> {
         )
         .into();
     };
+    let root = project.root(db);
+    match rewrite_page(db, project, &text, &entries, root, None) {
+        Ok(html) => html.into(),
+        Err(error) => {
+            generated_page(&tags, &format!("hotloop: cannot read index.html: {error}")).into()
+        }
+    }
+}
+
+/// A page's text as served: `%NAME%` placeholders replaced, the client's tags in, the entry
+/// scripts out (see the module docs). For another page than `index.html`, `page_entries` are
+/// the module ids of its entry scripts: the chunk's tag is preceded by the inline script that
+/// names them (`__hotloop_page_entries`), which the runtime starts instead of the chunk's.
+fn rewrite_page(
+    db: &dyn Db,
+    project: Project,
+    text: &str,
+    entries: &HtmlEntries,
+    page_dir: &Path,
+    page_entries: Option<&[Arc<str>]>,
+) -> Result<String, lol_html::errors::RewritingError> {
+    let tags = ClientTags::of(db, project);
     let env = public_env(db, project);
     let options = project.options(db);
-    let text = replace_in_html(&text, &env, &options.mode, &options.base);
+    let text = replace_in_html(text, &env, &options.mode, &options.base);
     let root = project.root(db);
     let has_head = entries.has_head;
     let with_chunk = entries.module_script_tags == 0;
+    let mut chunk_tag = String::new();
+    if let Some(ids) = page_entries {
+        chunk_tag.push_str("<script>__hotloop_page_entries=[");
+        for (i, id) in ids.iter().enumerate() {
+            if i > 0 {
+                chunk_tag.push(',');
+            }
+            // `</script>` cannot occur in a JSON string whose `<` and `/` are escaped.
+            let mut literal = String::new();
+            crate::js_literal::push_json_string(&mut literal, id);
+            chunk_tag.push_str(&literal.replace('<', "\\u003c"));
+        }
+        chunk_tag.push_str("]</script>");
+    }
+    chunk_tag.push_str(CHUNK_TAG);
     let mut first_tags = tags.runtime.clone();
     if refresh_runtime(db, project) == RefreshRuntime::Embedded {
         first_tags.push_str(&tags.react_refresh);
     }
     if with_chunk {
-        first_tags.push_str(CHUNK_TAG);
+        first_tags.push_str(&chunk_tag);
     }
     let runtime_done = Cell::new(false);
     let chunk_done = Cell::new(with_chunk);
@@ -280,14 +342,14 @@ pub fn entry_html(db: &dyn Db, project: Project) -> Arc<str> {
             let entry = is_module_script(el)
                 && el
                     .get_attribute("src")
-                    .is_some_and(|src| local_path(root, &src).is_some());
+                    .is_some_and(|src| page_local_path(root, page_dir, &src).is_some());
             let mut replacement = String::new();
             if !has_head && !runtime_done.replace(true) {
                 replacement.push_str(&first_tags);
             }
             if entry {
                 if !chunk_done.replace(true) {
-                    replacement.push_str(CHUNK_TAG);
+                    replacement.push_str(&chunk_tag);
                 }
                 el.replace(&replacement, ContentType::Html);
             } else if !replacement.is_empty() {
@@ -301,12 +363,76 @@ pub fn entry_html(db: &dyn Db, project: Project) -> Arc<str> {
             }
             Ok(())
         }));
-    match rewrite_str(&text, settings.with_strict(false)) {
+    rewrite_str(&text, settings.with_strict(false))
+}
+
+/// Another HTML page of the project than `index.html` (`Project::pages`): its text after the
+/// plugins' `transformIndexHtml` hooks, which get its URL (`/about.html`, `/nested/`); `None`
+/// when the file does not exist (any more).
+#[salsa::tracked(returns(clone))]
+pub fn page_text(db: &dyn Db, page: SourceFile) -> Option<Arc<str>> {
+    let text = page.contents(db).text().cloned()?;
+    let project = Project::get(db);
+    let url = page_url(&file_id(db, page));
+    Some(transformed_html(db, project, text, &url, page.path(db)))
+}
+
+/// What another page loads (see [`page_text`]): its module scripts are lazy targets of the
+/// page's graph, started by the runtime on that page; its linked stylesheets are modules of the
+/// graph, as `index.html`'s.
+#[salsa::tracked(returns(clone))]
+pub fn page_entries(db: &dyn Db, page: SourceFile) -> Arc<HtmlEntries> {
+    let _clock = db.clock().enter_key(Phase::Graph, "page_entries", page);
+    let project = Project::get(db);
+    let id = file_id(db, page);
+    let Some(text) = page_text(db, page) else {
+        return Arc::new(HtmlEntries {
+            diagnostics: vec![Diagnostic {
+                kind: DiagnosticKind::Io,
+                file: id.to_string(),
+                line: 1,
+                column: 1,
+                message: format!("The page {id} no longer exists: open another page"),
+                code_frame: String::new(),
+            }],
+            ..HtmlEntries::default()
+        });
+    };
+    let root = project.root(db);
+    let dir = page.path(db).parent().unwrap_or(root);
+    Arc::new(read_entries(db, root, &text, &id, dir))
+}
+
+/// Another page as served: as `index.html` is (`entry_html`), the same chunk (its modules are
+/// defined, not run) and the runtime's tags, with its own entry scripts named for the runtime
+/// to start (each one's lazy chunk loaded first).
+#[salsa::tracked(returns(clone))]
+pub fn page_html(db: &dyn Db, page: SourceFile) -> Arc<str> {
+    let _clock = db.clock().enter_key(Phase::Graph, "page_html", page);
+    let project = Project::get(db);
+    let tags = ClientTags::of(db, project);
+    let id = file_id(db, page);
+    let entries = page_entries(db, page);
+    let Some(text) = page_text(db, page) else {
+        return generated_page(&tags, &format!("hotloop: {id} no longer exists.")).into();
+    };
+    let root = project.root(db);
+    let dir = page.path(db).parent().unwrap_or(root);
+    let ids: Vec<Arc<str>> = entries
+        .scripts
+        .iter()
+        .map(|entry| file_id(db, entry.file))
+        .collect();
+    match rewrite_page(db, project, &text, &entries, dir, Some(&ids)) {
         Ok(html) => html.into(),
-        Err(error) => {
-            generated_page(&tags, &format!("hotloop: cannot read index.html: {error}")).into()
-        }
+        Err(error) => generated_page(&tags, &format!("hotloop: cannot read {id}: {error}")).into(),
     }
+}
+
+/// The URL Vite gives a page's `transformIndexHtml` hooks: its path, `…/index.html` as its
+/// directory (`/nested/`).
+fn page_url(id: &str) -> String {
+    id.strip_suffix("index.html").unwrap_or(id).to_owned()
 }
 
 /// How the server injects the client into HTML the app's server returns (server-side HMR): the
@@ -387,9 +513,16 @@ fn is_stylesheet_link(el: &Element<'_, '_>) -> bool {
     })
 }
 
-/// The file a page URL refers to, or `None` for external URLs. `/x` is relative to the root,
-/// `x` and `./x` to `index.html` (which sits at the root); query and fragment are dropped.
+/// The file a URL of `index.html` refers to, or `None` for external URLs (see
+/// [`page_local_path`]; `index.html` sits at the root).
 pub fn local_path(root: &Path, url: &str) -> Option<PathBuf> {
+    page_local_path(root, root, url)
+}
+
+/// The file a URL of a page in `page_dir` refers to, or `None` for external URLs. `/x` is
+/// relative to the root, `x` and `./x` to the page's directory, never above the root; query
+/// and fragment are dropped.
+pub fn page_local_path(root: &Path, page_dir: &Path, url: &str) -> Option<PathBuf> {
     let url = url.trim();
     if url.is_empty() || url.starts_with("//") || has_scheme(url) {
         return None;
@@ -398,7 +531,11 @@ pub fn local_path(root: &Path, url: &str) -> Option<PathBuf> {
     let decoded = percent_encoding::percent_decode_str(url)
         .decode_utf8()
         .ok()?;
-    let mut path = root.to_path_buf();
+    let mut path = if decoded.starts_with('/') || !page_dir.starts_with(root) {
+        root.to_path_buf()
+    } else {
+        page_dir.to_path_buf()
+    };
     for component in Path::new(decoded.trim_start_matches('/')).components() {
         match component {
             Component::Normal(part) => path.push(part),
@@ -458,6 +595,25 @@ mod tests {
         );
         assert_eq!(local_path(root, "https://cdn.example/x.js"), None);
         assert_eq!(local_path(root, "//cdn.example/x.js"), None);
+        let nested = Path::new("/p/nested");
+        assert_eq!(
+            page_local_path(root, nested, "./main.js"),
+            Some(PathBuf::from("/p/nested/main.js"))
+        );
+        assert_eq!(
+            page_local_path(root, nested, "/src/a.js"),
+            Some(PathBuf::from("/p/src/a.js"))
+        );
+        assert_eq!(
+            page_local_path(root, nested, "../../../x.js"),
+            Some(PathBuf::from("/p/x.js"))
+        );
+    }
+
+    #[test]
+    fn page_urls() {
+        assert_eq!(page_url("/about.html"), "/about.html");
+        assert_eq!(page_url("/nested/index.html"), "/nested/");
     }
 
     #[test]

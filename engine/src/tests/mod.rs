@@ -6,5 +6,6 @@ mod exports;
 mod incremental;
 mod last_page;
 mod lazy;
+mod pages;
 mod plugins;
 mod server;

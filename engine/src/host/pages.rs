@@ -1,0 +1,120 @@
+//! A multi-page app's other pages: the HTML files besides `index.html` that a browser opened
+//! (`Project::pages`). Each is served with the page's chunk and its own entry scripts, which
+//! are lazy targets of the page's graph (`queries::graph`); opening one compiles its entries'
+//! lazy chunks and its linked stylesheets at once, in the build that follows, so the page's
+//! first request waits for one build and its chunks' requests for none.
+
+use std::sync::Arc;
+
+use salsa::{Durability, Setter as _};
+
+use crate::db::Db as _;
+use crate::inputs::SourceFile;
+use crate::queries::html::{page_entries, page_html};
+use crate::queries::parsed::file_id;
+use hotloop_protocol::Diagnostic;
+
+use super::EngineHost;
+
+/// What [`EngineHost::open_page`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PageOpen {
+    /// Not an HTML file of the project other than `index.html`: nothing to do.
+    NotAPage,
+    /// The page is served already.
+    Known,
+    /// Taken in: the next `build` compiles what it loads and the snapshot after it serves it.
+    Added,
+}
+
+impl EngineHost {
+    /// A browser asked for the page whose module id is `id` (`/about.html`,
+    /// `/nested/index.html`). Call between builds, then `build`.
+    pub fn open_page(&mut self, id: &str) -> PageOpen {
+        let relative = id.trim_start_matches('/');
+        let path = self.root.join(relative);
+        let is_html = path
+            .extension()
+            .is_some_and(|ext| ext.eq_ignore_ascii_case("html"));
+        if !is_html || relative.split('/').any(|s| s == ".." || s.is_empty()) {
+            return PageOpen::NotAPage;
+        }
+        let mut file = self.db.files().get_or_read(&self.db, &path);
+        if !file.contents(&self.db).exists() && path.is_file() {
+            // Created just now: the server found it before the watcher's event came.
+            self.apply_changes(std::slice::from_ref(&path));
+            file = self.db.files().get_or_read(&self.db, &path);
+        }
+        if file == self.project.index_html(&self.db) || !file.contents(&self.db).exists() {
+            return PageOpen::NotAPage;
+        }
+        let pages = self.project.pages(&self.db);
+        if pages.contains(&file) {
+            return PageOpen::Known;
+        }
+        let pages: Arc<[_]> = pages.iter().copied().chain([file]).collect();
+        self.project
+            .set_pages(&mut self.db)
+            .with_durability(Durability::LOW)
+            .to(pages);
+        // Its entry scripts are about to be asked for: they are lazy roots from now on, and
+        // the next build compiles them (on all cores, `warm_up_lazy`).
+        let entries = page_entries(&self.db, file);
+        let roots = self.project.lazy_roots(&self.db);
+        let added: Vec<_> = entries
+            .scripts
+            .iter()
+            .map(|entry| entry.file)
+            .filter(|file| !roots.contains(file))
+            .collect();
+        if !added.is_empty() {
+            let roots: Arc<[_]> = roots.iter().copied().chain(added.iter().copied()).collect();
+            self.project
+                .set_lazy_roots(&mut self.db)
+                .with_durability(Durability::LOW)
+                .to(roots);
+        }
+        for file in added {
+            if !self.pending.lazy_added.contains(&file) {
+                self.pending.lazy_added.push(file);
+            }
+        }
+        self.pending.pages_changed = true;
+        tracing::debug!("opened the page {id}");
+        PageOpen::Added
+    }
+
+    /// The page `file` was deleted: it is no page any more (its tabs reload, and get what the
+    /// server has at its URL now).
+    pub(super) fn close_page(&mut self, file: SourceFile) {
+        let pages: Arc<[_]> = self
+            .project
+            .pages(&self.db)
+            .iter()
+            .copied()
+            .filter(|&page| page != file)
+            .collect();
+        self.project
+            .set_pages(&mut self.db)
+            .with_durability(Durability::LOW)
+            .to(pages);
+    }
+
+    /// The other pages as served (`Served::pages`), in the order opened.
+    pub(super) fn pages_html(&self) -> Arc<[(Arc<str>, Arc<str>)]> {
+        self.project
+            .pages(&self.db)
+            .iter()
+            .map(|&page| (file_id(&self.db, page), page_html(&self.db, page)))
+            .collect()
+    }
+
+    /// The diagnostics of the other pages' HTML (an entry script that does not exist).
+    pub(super) fn pages_diagnostics(&self) -> Vec<Diagnostic> {
+        self.project
+            .pages(&self.db)
+            .iter()
+            .flat_map(|&page| page_entries(&self.db, page).diagnostics.clone())
+            .collect()
+    }
+}

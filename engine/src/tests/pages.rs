@@ -1,0 +1,170 @@
+//! A multi-page app's other pages (`Project::pages`): nothing of one is compiled until a
+//! browser opens it; then its entry scripts are lazy chunks (less what `index.html`'s chunk
+//! has), its linked stylesheets modules of the graph, and it is served with the page's chunk
+//! and an inline script naming its entries. Counted through salsa's executions.
+
+use std::collections::BTreeSet;
+
+use crate::db::QueryEventKind;
+use crate::host::PageOpen;
+use crate::testing::Incremental;
+use hotloop_protocol::served::LazyChunkState;
+
+const APP: &str = r#"
+//- /index.html
+<!doctype html><head><title>home</title></head>
+<body><script type="module" src="/src/main.js"></script></body>
+//- /about.html
+<!doctype html><head><link rel="stylesheet" href="./about.css"></head>
+<body><h1>%MODE%</h1><script type="module" src="/src/about.js"></script></body>
+//- /nested/index.html
+<!doctype html><body><script type="module" src="./nested.js"></script>
+<script type="module" src="/src/missing.js"></script></body>
+//- /about.css
+h1 { color: red; }
+//- /src/main.js
+import { shared } from './shared.js';
+console.log(shared);
+//- /src/about.js
+import { shared } from './shared.js';
+import { onlyAbout } from './about-only.js';
+console.log(shared, onlyAbout);
+//- /src/shared.js
+export const shared = 'shared';
+//- /src/about-only.js
+export const onlyAbout = 'about';
+//- /nested/nested.js
+export const nested = 'nested';
+"#;
+
+/// The modules whose `parsed_module` executed since the last call.
+fn parsed(p: &Incremental) -> BTreeSet<String> {
+    p.host
+        .take_query_runs()
+        .into_iter()
+        .filter(|run| run.kind == QueryEventKind::Executed && &*run.query == "parsed_module")
+        .map(|run| run.module)
+        .collect()
+}
+
+fn set(ids: &[&str]) -> BTreeSet<String> {
+    ids.iter().map(|s| (*s).to_owned()).collect()
+}
+
+#[test]
+fn a_page_is_compiled_when_opened_and_served_with_the_chunk_and_its_own_entries() {
+    let mut p = Incremental::new(APP);
+    p.host.build();
+    assert_eq!(parsed(&p), set(&["/src/main.js", "/src/shared.js"]));
+    assert!(p.served(1).pages.is_empty());
+
+    assert_eq!(p.host.open_page("/about.html"), PageOpen::Added);
+    assert_eq!(p.host.open_page("/about.html"), PageOpen::Known);
+    let build = p.host.build();
+    assert!(!build.html_changed, "a page opened reloads nothing");
+    assert_eq!(
+        parsed(&p),
+        set(&["/src/about.js", "/src/about-only.js", "/about.css"]),
+        "its entry's chunk (less what index.html's has) and its stylesheet, nothing else"
+    );
+    let served = p.served(1);
+    let about = served.page("/about.html").expect("served").to_string();
+    assert!(
+        about.contains(
+            "<script>__hotloop_page_entries=[\"/src/about.js\"]</script>\
+             <script defer src=\"/_hotloop/chunk.js\"></script>"
+        ),
+        "{about}"
+    );
+    assert!(
+        about.contains("<script src=\"/_hotloop/runtime.js\">"),
+        "{about}"
+    );
+    assert!(
+        about.contains("<h1>development</h1>"),
+        "%MODE% replaced: {about}"
+    );
+    assert!(
+        about.contains("<link rel=\"stylesheet\" href=\"./about.css\">"),
+        "{about}"
+    );
+    match served.lazy.get("/src/about.js") {
+        LazyChunkState::Ready(chunk) => {
+            let ids: Vec<&str> = chunk.parts.iter().map(|(id, _)| &**id).collect();
+            assert_eq!(ids, ["/src/about-only.js", "/src/about.js"]);
+        }
+        other => panic!("not ready: {other:?}"),
+    }
+    let sheet = served.modules.get("/about.css").expect("the page's sheet");
+    assert!(sheet.stylesheet.as_deref().unwrap().contains("color: red"));
+    assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
+
+    // index.html is not another page; nor is a file that is not HTML or not there.
+    assert_eq!(p.host.open_page("/index.html"), PageOpen::NotAPage);
+    assert_eq!(p.host.open_page("/src/main.js"), PageOpen::NotAPage);
+    assert_eq!(p.host.open_page("/gone.html"), PageOpen::NotAPage);
+    // Created after the engine last looked (the watcher's event still on its way).
+    p.project.write(
+        "gone.html",
+        "<script type=\"module\" src=\"/src/main.js\"></script>",
+    );
+    assert_eq!(p.host.open_page("/gone.html"), PageOpen::Added);
+    p.host.build();
+    assert!(p.served(1).page("/gone.html").is_some());
+    assert_eq!(p.host.open_page("/../about.html"), PageOpen::NotAPage);
+}
+
+#[test]
+fn a_nested_page_resolves_relative_entries_and_names_a_missing_one() {
+    let mut p = Incremental::new(APP);
+    p.host.build();
+    parsed(&p);
+    assert_eq!(p.host.open_page("/nested/index.html"), PageOpen::Added);
+    p.host.build();
+    assert_eq!(parsed(&p), set(&["/nested/nested.js"]));
+    let served = p.served(1);
+    let page = served.page("/nested/index.html").expect("served");
+    assert!(
+        page.contains("__hotloop_page_entries=[\"/nested/nested.js\"]"),
+        "{page}"
+    );
+    assert_eq!(
+        p.diagnostics(),
+        [
+            "/nested/index.html:2:1: Cannot find /src/missing.js (entry script in /nested/index.html)"
+        ]
+    );
+}
+
+#[test]
+fn editing_or_deleting_an_open_page_changes_the_html_and_an_unopened_one_changes_nothing() {
+    let mut p = Incremental::new(APP);
+    p.host.build();
+    p.host.open_page("/about.html");
+    p.host.build();
+    p.project
+        .write("nested/index.html", "<!doctype html><body>edited</body>");
+    p.host.apply_changes(&[p.path("nested/index.html")]);
+    assert!(!p.host.build().html_changed, "not open");
+
+    p.project.write(
+        "about.html",
+        "<!doctype html><body><h2>new</h2><script type=\"module\" src=\"/src/about.js\"></script></body>",
+    );
+    p.host.apply_changes(&[p.path("about.html")]);
+    let build = p.host.build();
+    assert!(build.html_changed);
+    assert!(
+        p.served(2)
+            .page("/about.html")
+            .unwrap()
+            .contains("<h2>new</h2>")
+    );
+
+    // Deleted: no page any more (its tabs reload), and no error for the other pages.
+    let gone = p.project.remove("about.html");
+    p.host.apply_changes(&[gone]);
+    assert!(p.host.build().html_changed);
+    assert!(p.served(3).pages.is_empty());
+    assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
+}

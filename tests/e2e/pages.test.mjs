@@ -1,0 +1,119 @@
+// A multi-page app in real headless Chromium against the real `hotloop dev` binary:
+// `index.html`, `about.html` (a linked stylesheet, a counter) and `nested/index.html` (a
+// relative entry), each page opened in its own tab. Each page runs its own entries (not
+// `index.html`'s), `/about` and `/nested/` answer as under Vite, and hot updates reach the tabs
+// that run the edited module: an edit to about's entry updates the about tab alone, keeping its
+// count; one to a module every page shares updates all three; the linked sheet is swapped in
+// place; a syntax error shows in the overlay and its fix clears it; an edit of the page's HTML
+// reloads it.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+
+import { Server, Tab, browserAvailable, copyFixture, editFile, launchBrowser, overlayText } from './lib/harness.mjs';
+
+const skip = !browserAvailable() && 'chromium is not installed (set HOTLOOP_REQUIRE_BROWSER=1 to fail instead)';
+
+/** Message id of a hot update (hotloop-protocol's wire.rs). */
+const UPDATE = 0x02;
+
+describe('a multi-page app in the browser', { skip, concurrency: false }, () => {
+  let root, server, browser, home, about, nested;
+  const file = (rel) => path.join(root, rel);
+  const edit = (rel, ...replacements) => editFile(file(rel), ...replacements);
+  const updates = (tab) => tab.frames.filter((f) => f.id === UPDATE).length;
+  const titleColor = () => getComputedStyle(document.getElementById('title')).color;
+
+  before(async () => {
+    root = copyFixture('pages');
+    server = await Server.start(root);
+    browser = await launchBrowser();
+    home = await Tab.open(browser, server.url + '/');
+    await home.untilLog('[hmr] connected');
+  });
+
+  after(async () => {
+    if (process.env.HOTLOOP_E2E_VERBOSE) {
+      for (const tab of [home, about, nested]) console.error(tab?.log.join('\n'));
+    }
+    for (const tab of [home, about, nested]) await tab?.close();
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test('another page runs its own entry, with its linked stylesheet compiled', async () => {
+    about = await Tab.open(browser, server.url + '/about.html');
+    await about.untilLog('[hmr] connected');
+    await about.until(() => document.getElementById('about').textContent === 'about v1 shared v1');
+    assert.equal(await about.page.evaluate(titleColor), 'rgb(255, 0, 0)');
+    assert.equal(await about.page.evaluate(() => window.mainRuns), undefined, "index.html's entry did not run");
+    assert.equal(await home.text('#home'), 'home shared v1');
+    assert.equal(await home.page.evaluate(() => window.mainRuns), 1);
+    for (let i = 0; i < 3; i++) await about.page.click('#count');
+    assert.equal(await about.text('#count'), '3');
+  });
+
+  test('pages answer without their extension, nested ones with relative entries', async () => {
+    nested = await Tab.open(browser, server.url + '/nested/');
+    await nested.untilLog('[hmr] connected');
+    await nested.until(() => document.getElementById('nested').textContent === 'nested shared v1');
+    const page = await fetch(server.url + '/about', { headers: { accept: 'text/html' } });
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /__hotloop_page_entries=\["\/src\/about\.js"\]/);
+  });
+
+  test("an edit to a page's own module updates that page alone, its state kept", async () => {
+    const [homeUpdates, nestedUpdates] = [updates(home), updates(nested)];
+    const navs = about.navigations;
+    const from = about.mark();
+    edit('src/greeting.js', 'about v1', 'about v2');
+    await about.untilLog('[hmr] updated /src/about.js', { from });
+    await about.until(() => document.getElementById('about').textContent === 'about v2 shared v1');
+    assert.equal(await about.text('#count'), '3', 'count kept');
+    assert.equal(about.navigations, navs, 'no reload');
+    assert.equal(updates(home), homeUpdates, 'the home tab got no update');
+    assert.equal(updates(nested), nestedUpdates, 'the nested tab got no update');
+  });
+
+  test('an edit to a module every page shares updates every tab', async () => {
+    const navs = [home.navigations, about.navigations, nested.navigations];
+    const homeUpdates = updates(home);
+    edit('src/shared.js', 'shared v1', 'shared v2');
+    await home.until(() => document.getElementById('home').textContent === 'home shared v2');
+    assert.equal(updates(home), homeUpdates + 1, 'one update frame');
+    await about.until(() => document.getElementById('about').textContent === 'about v2 shared v2');
+    await nested.until(() => document.getElementById('nested').textContent === 'nested shared v2');
+    assert.deepEqual([home.navigations, about.navigations, nested.navigations], navs, 'no reload');
+    assert.equal(await about.text('#count'), '3');
+  });
+
+  test("the page's linked stylesheet is swapped in place", async () => {
+    const navs = about.navigations;
+    edit('src/about.css', 'rgb(255, 0, 0)', 'rgb(0, 0, 255)');
+    await about.until((color) => getComputedStyle(document.getElementById('title')).color === color, 'rgb(0, 0, 255)');
+    assert.equal(about.navigations, navs, 'no reload');
+  });
+
+  test('a syntax error in the page shows in its overlay, and the fix clears it', async () => {
+    const navs = about.navigations;
+    edit('src/about.js', '`${greeting} ${label}`', '`${greeting} ${label}` +');
+    const shown = await about.until(overlayText);
+    assert.match(shown, /src\/about\.js/);
+    assert.equal(await about.text('#about'), 'about v2 shared v2', 'the last good state stays');
+    edit('src/about.js', '`${greeting} ${label}` +', '`${greeting}, ${label}`');
+    await about.until(() => document.getElementById('about').textContent === 'about v2, shared v2');
+    await about.until(() => {
+      const overlay = document.querySelector('hotloop-error-overlay');
+      return overlay === null || overlay.hidden || overlay.style.display === 'none';
+    });
+    assert.equal(about.navigations, navs, 'no reload');
+  });
+
+  test("an edit of the page's HTML reloads it into the new page", async () => {
+    const navs = about.navigations;
+    edit('about.html', '<h1 id="title">About</h1>', '<h1 id="title">About us</h1>');
+    await about.until(() => document.getElementById('title')?.textContent === 'About us');
+    assert.ok(about.navigations > navs, 'reloaded');
+    await about.until(() => document.getElementById('about').textContent === 'about v2, shared v2');
+  });
+});
