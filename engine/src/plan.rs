@@ -2,6 +2,7 @@
 //! smallest correct hot update, or a typed reason for a full reload. No salsa, no IO.
 
 use std::collections::{BTreeSet, VecDeque};
+use std::sync::Arc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -65,6 +66,9 @@ pub struct Changes<'a> {
     /// Modules whose emitted code changed.
     pub changed: &'a [ModuleIndex],
     pub html_changed: bool,
+    /// The pages whose HTML changed, by module id (`BuildResult::changed_pages`): what the
+    /// reload's reason names.
+    pub changed_pages: &'a [Arc<str>],
     /// A config file that can change every module or the page (`package.json`,
     /// `tsconfig.json`, a `.env` file): rather than reason about partial effects, reload.
     pub config_changed: Option<&'a str>,
@@ -110,7 +114,17 @@ pub fn plan_update(graph: &ModuleGraph, changes: &Changes<'_>) -> UpdatePlan {
         });
     }
     if changes.html_changed {
-        return UpdatePlan::FullReload(FullReloadReason::HtmlChanged);
+        let page = if changes.changed_pages.is_empty() {
+            "index.html".to_owned()
+        } else {
+            let names: Vec<&str> = changes
+                .changed_pages
+                .iter()
+                .map(|id| id.trim_start_matches('/'))
+                .collect();
+            names.join(", ")
+        };
+        return UpdatePlan::FullReload(FullReloadReason::HtmlChanged { page });
     }
     let mut send = changes.changed.to_vec();
     send.sort_unstable();

@@ -60,6 +60,7 @@ pub fn prepare_server(
     let changes = Changes {
         changed: &changed,
         html_changed: false,
+        changed_pages: &[],
         config_changed,
         // The server process re-runs its entry in place; nothing renders a failed import.
         first_compiled: &[],

@@ -154,12 +154,23 @@ pub fn prepare(host: &mut EngineHost, cause: Cause<'_>, revision: u32) -> Prepar
             .first_compiled
             .iter()
             .all(|&m| host.lazy_holders(m).is_some());
-    let for_chunks = for_chunks.filter(|chunks| only_lazy && !chunks.is_empty());
+    let only_pages = matches!(cause, Cause::Edit { .. })
+        && build.html_changed
+        && build.config_changed.is_none()
+        && build.changed.is_empty()
+        && build.removed.is_empty();
+    let for_chunks = if only_pages {
+        // Another page's HTML alone: its tabs reload, the others keep their state.
+        build.reload_only_for.clone()
+    } else {
+        for_chunks.filter(|chunks| only_lazy && !chunks.is_empty())
+    };
     let (plan, files): (UpdatePlan, Vec<String>) = match cause {
         Cause::Edit { files } => {
             let changes = Changes {
                 changed: &changed,
                 html_changed: build.html_changed,
+                changed_pages: &build.changed_pages,
                 config_changed: build.config_changed.as_deref(),
                 first_compiled: &build.first_compiled,
             };

@@ -10,12 +10,15 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 
-import { Server, Tab, browserAvailable, copyFixture, editFile, launchBrowser, overlayText } from './lib/harness.mjs';
+import { Server, Tab, browserAvailable, copyFixture, editFile, launchBrowser, overlayText, waitFor } from './lib/harness.mjs';
 
 const skip = !browserAvailable() && 'chromium is not installed (set HOTLOOP_REQUIRE_BROWSER=1 to fail instead)';
 
-/** Message id of a hot update (hotloop-protocol's wire.rs). */
+/** Message ids of the server's frames (hotloop-protocol's wire.rs). */
 const UPDATE = 0x02;
+const ERRORS = 0x03;
+/** An `Errors` message that adds and clears nothing: id, revision u32, two empty lists. */
+const REVISION_ONLY_BYTES = 13;
 
 describe('a multi-page app in the browser', { skip, concurrency: false }, () => {
   let root, server, browser, home, about, nested;
@@ -109,11 +112,23 @@ describe('a multi-page app in the browser', { skip, concurrency: false }, () => 
     assert.equal(about.navigations, navs, 'no reload');
   });
 
-  test("an edit of the page's HTML reloads it into the new page", async () => {
+  test("an edit of the page's HTML reloads that page alone into the new page", async () => {
     const navs = about.navigations;
+    const others = [home.navigations, nested.navigations];
+    const homeFrames = home.frames.length;
+    for (const tab of [home, nested]) await tab.page.evaluate(() => { window.sameDocument = true; });
     edit('about.html', '<h1 id="title">About</h1>', '<h1 id="title">About us</h1>');
     await about.until(() => document.getElementById('title')?.textContent === 'About us');
     assert.ok(about.navigations > navs, 'reloaded');
     await about.until(() => document.getElementById('about').textContent === 'about v2, shared v2');
+    assert.ok(about.log.some((l) => l.includes('full reload: about.html changed')), about.log.join('\n'));
+    // The other tabs heard of the revision (its errors message, with nothing in it) and kept
+    // running.
+    await waitFor(() => home.frames.slice(homeFrames).some((f) => f.id === ERRORS && f.bytes === REVISION_ONLY_BYTES), {
+      subscribe: (f) => home.subscribe(f),
+      describe: () => `a revision-only message; frames: ${JSON.stringify(home.frames.slice(homeFrames))}`,
+    });
+    assert.deepEqual([home.navigations, nested.navigations], others, 'the other pages did not reload');
+    for (const tab of [home, nested]) assert.equal(await tab.page.evaluate(() => window.sameDocument), true);
   });
 });

@@ -18,8 +18,9 @@ pub enum FullReloadReason {
         /// its first export that is not one.
         refresh_refused: Option<String>,
     },
-    /// The entry HTML changed.
-    HtmlChanged,
+    /// An HTML page changed: `page` names it (`index.html`, `about.html`; several, joined by
+    /// commas).
+    HtmlChanged { page: String },
     /// `hot.invalidate()` came back to a module already invalidated in this update.
     CircularInvalidate { module: String },
     /// package.json / tsconfig / config changed in a way that can change every module.
@@ -51,7 +52,7 @@ impl FullReloadReason {
     pub fn code(&self) -> u8 {
         match self {
             FullReloadReason::NoBoundary { .. } => 1,
-            FullReloadReason::HtmlChanged => 3,
+            FullReloadReason::HtmlChanged { .. } => 3,
             FullReloadReason::CircularInvalidate { .. } => 4,
             FullReloadReason::ConfigChanged { .. } => 5,
             FullReloadReason::ClientOutOfSync => 6,
@@ -91,7 +92,7 @@ impl fmt::Display for FullReloadReason {
                 }
                 Ok(())
             }
-            FullReloadReason::HtmlChanged => write!(f, "index.html changed"),
+            FullReloadReason::HtmlChanged { page } => write!(f, "{page} changed"),
             FullReloadReason::CircularInvalidate { module } => {
                 write!(f, "{module} invalidated itself in a loop")
             }

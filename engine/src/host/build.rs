@@ -38,7 +38,9 @@ use crate::queries::env::{PublicEnv, public_env};
 use crate::queries::exports::{ExportsSeen, exports_seen, link_diagnostics, with_links};
 use crate::queries::graph::{ProjectGraph, extend_with_lazy_roots, module_graph};
 use crate::queries::hot::hot_meta;
-use crate::queries::html::{ClientTags, HtmlEntries, entry_html, html_entries, page_injection};
+use crate::queries::html::{
+    ClientTags, HtmlEntries, INDEX_HTML_ID, entry_html, html_entries, page_injection,
+};
 use crate::queries::parsed::parsed_module;
 use crate::queries::resolve::{ResolvedImport, resolved_imports};
 use crate::telemetry::Phase;
@@ -68,6 +70,12 @@ pub struct BuildResult {
     pub diagnostics: Arc<[Diagnostic]>,
     /// The served HTML changed since the last build (never on the first build).
     pub html_changed: bool,
+    /// The pages whose served HTML changed (or that were deleted), by module id: `/index.html`,
+    /// a multi-page app's other pages. Empty unless `html_changed`.
+    pub changed_pages: Vec<Arc<str>>,
+    /// When only other pages than `index.html` changed: the lazy chunks of their entries, whose
+    /// tabs the reload is for (`pages::reload_only_for`); `None`: every tab.
+    pub reload_only_for: Option<Vec<Arc<str>>>,
     /// A config file that changes how every module resolves or what the page gets
     /// (`package.json`, `tsconfig.json`, a `.env` file) changed since the last build.
     pub config_changed: Option<Arc<str>>,
@@ -129,8 +137,9 @@ pub(super) struct BuildState {
     pub(super) modules: Vec<ModuleState>,
     pub(super) chunk: Arc<ChunkLayout>,
     pub(super) html: Arc<str>,
-    /// The other pages as served (`EngineHost::pages_html`).
-    pub(super) pages: Arc<[(Arc<str>, Arc<str>)]>,
+    /// The other pages as served (`EngineHost::open_pages`), and as `Served::pages` has them.
+    pub(super) pages: Vec<super::pages::OpenPage>,
+    pub(super) served_pages: Arc<[(Arc<str>, Arc<str>)]>,
     /// Their HTML's diagnostics (an entry script that does not exist).
     pub(super) pages_diagnostics: Vec<Diagnostic>,
     pub(super) html_entries: Arc<HtmlEntries>,
@@ -397,6 +406,8 @@ impl EngineHost {
             removed: Vec::new(),
             diagnostics: state.diagnostics.clone(),
             html_changed: false,
+            changed_pages: Vec::new(),
+            reload_only_for: None,
             config_changed: None,
             phases: PhaseTimes::default(),
         };
@@ -453,6 +464,8 @@ impl EngineHost {
             removed: Vec::new(),
             diagnostics: state.diagnostics.clone(),
             html_changed: false,
+            changed_pages: Vec::new(),
+            reload_only_for: None,
             config_changed: None,
             phases: PhaseTimes::default(),
         };
@@ -470,21 +483,31 @@ impl EngineHost {
         let layout = chunk(db, project);
         let entries = html_entries(db, project);
         let html = entry_html(db, project);
-        let pages = self.pages_html();
+        let pages = self.open_pages();
         let env = public_env(db, project);
 
         let mut old: FxHashMap<SourceFile, ModuleState> = FxHashMap::default();
         let mut old_ids: Vec<(SourceFile, Arc<str>)> = Vec::new();
-        let mut html_changed = false;
+        let mut changed_pages: Vec<Arc<str>> = Vec::new();
+        let mut reload_only_for = None;
         if let Some(prev) = &prev {
+            if prev.html != html {
+                changed_pages.push(Arc::from(INDEX_HTML_ID));
+            }
             // A page opened since is no change; one edited or deleted is.
-            let page_edited = prev.pages.iter().any(|(id, old)| {
-                pages
+            for page in &prev.pages {
+                if pages
                     .iter()
-                    .find(|(new_id, _)| new_id == id)
-                    .is_none_or(|(_, new)| new != old)
-            });
-            html_changed = prev.html != html || page_edited;
+                    .find(|new| new.id == page.id)
+                    .is_none_or(|new| new.html != page.html)
+                {
+                    changed_pages.push(page.id.clone());
+                }
+            }
+            if !changed_pages.is_empty() {
+                reload_only_for =
+                    super::pages::reload_only_for(&changed_pages, &prev.pages, &prev.graph);
+            }
             for (i, (file, module)) in prev.graph.files.iter().zip(&prev.modules).enumerate() {
                 old.insert(*file, module.clone());
                 old_ids.push((*file, prev.graph.modules[i].id.clone()));
@@ -552,6 +575,10 @@ impl EngineHost {
             served: ServedState::default(),
             chunk: layout,
             html,
+            served_pages: pages
+                .iter()
+                .map(|page| (page.id.clone(), page.html.clone()))
+                .collect(),
             pages,
             pages_diagnostics,
             html_entries: entries,
@@ -567,7 +594,9 @@ impl EngineHost {
             first_compiled,
             removed,
             diagnostics,
-            html_changed,
+            html_changed: !changed_pages.is_empty(),
+            changed_pages,
+            reload_only_for,
             config_changed: None,
             phases: PhaseTimes::default(),
         }

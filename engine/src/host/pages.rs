@@ -10,11 +10,47 @@ use salsa::{Durability, Setter as _};
 
 use crate::db::Db as _;
 use crate::inputs::SourceFile;
+use crate::queries::graph::ProjectGraph;
 use crate::queries::html::{page_entries, page_html};
 use crate::queries::parsed::file_id;
 use hotloop_protocol::Diagnostic;
 
 use super::EngineHost;
+
+/// Another page as the last build served it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct OpenPage {
+    pub(super) id: Arc<str>,
+    pub(super) html: Arc<str>,
+    /// The module ids of its entry scripts.
+    pub(super) entries: Vec<Arc<str>>,
+}
+
+/// Which tabs the reload for an edit of `changed` pages (module ids; `/index.html` among them
+/// or not) is for, as `PreparedUpdate::for_chunks` says it: `None` for every tab (`index.html`
+/// changed, or a page none of whose entries is a lazy chunk of `prev`); else the lazy chunks
+/// of the changed pages' entries as `prev` served them (the ones their tabs loaded).
+pub(super) fn reload_only_for(
+    changed: &[Arc<str>],
+    prev: &[OpenPage],
+    prev_graph: &ProjectGraph,
+) -> Option<Vec<Arc<str>>> {
+    let mut chunks = Vec::new();
+    for id in changed {
+        let page = prev.iter().find(|page| page.id == *id)?;
+        let before = chunks.len();
+        chunks.extend(
+            page.entries
+                .iter()
+                .filter(|entry| prev_graph.lazy_target(entry).is_some())
+                .cloned(),
+        );
+        if chunks.len() == before {
+            return None;
+        }
+    }
+    Some(chunks)
+}
 
 /// What [`EngineHost::open_page`] did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,12 +136,20 @@ impl EngineHost {
             .to(pages);
     }
 
-    /// The other pages as served (`Served::pages`), in the order opened.
-    pub(super) fn pages_html(&self) -> Arc<[(Arc<str>, Arc<str>)]> {
+    /// The other pages as served, in the order opened.
+    pub(super) fn open_pages(&self) -> Vec<OpenPage> {
         self.project
             .pages(&self.db)
             .iter()
-            .map(|&page| (file_id(&self.db, page), page_html(&self.db, page)))
+            .map(|&page| OpenPage {
+                id: file_id(&self.db, page),
+                html: page_html(&self.db, page),
+                entries: page_entries(&self.db, page)
+                    .scripts
+                    .iter()
+                    .map(|entry| file_id(&self.db, entry.file))
+                    .collect(),
+            })
             .collect()
     }
 

@@ -402,7 +402,7 @@ impl EngineHost {
             source_roots,
             injection: state.injection.clone(),
             lazy,
-            pages: state.pages.clone(),
+            pages: state.served_pages.clone(),
         }
     }
 

@@ -196,6 +196,7 @@ fn plan_update_table() {
             &Changes {
                 changed: &changed,
                 html_changed,
+                changed_pages: &[],
                 config_changed: None,
                 first_compiled: &[],
             },

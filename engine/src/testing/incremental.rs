@@ -333,6 +333,7 @@ pub(crate) fn plan_of(build: &BuildResult) -> UpdatePlan {
         &Changes {
             changed: &build.changed,
             html_changed: build.html_changed,
+            changed_pages: &build.changed_pages,
             config_changed: build.config_changed.as_deref(),
             first_compiled: &build.first_compiled,
         },

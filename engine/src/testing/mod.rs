@@ -21,6 +21,8 @@ mod watch;
 
 pub use fixture::{FixtureFile, TempProject, parse_fixture};
 pub use graph::{graph, indices, render_graph, render_plan};
+#[cfg(test)]
+pub(crate) use incremental::plan_of;
 pub use incremental::{Incremental, check};
 pub use plugins::InertPlugins;
 pub use watch::modified;

@@ -4,10 +4,11 @@
 //! and an inline script naming its entries. Counted through salsa's executions.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use crate::db::QueryEventKind;
 use crate::host::PageOpen;
-use crate::testing::Incremental;
+use crate::testing::{Incremental, plan_of, render_plan};
 use hotloop_protocol::served::LazyChunkState;
 
 const APP: &str = r#"
@@ -154,6 +155,15 @@ fn editing_or_deleting_an_open_page_changes_the_html_and_an_unopened_one_changes
     p.host.apply_changes(&[p.path("about.html")]);
     let build = p.host.build();
     assert!(build.html_changed);
+    assert_eq!(
+        render_plan(build.graph(), &plan_of(&build)),
+        "reload: about.html changed"
+    );
+    assert_eq!(
+        build.reload_only_for,
+        Some(vec![Arc::from("/src/about.js")]),
+        "the tabs that loaded its entry reload, no other"
+    );
     assert!(
         p.served(2)
             .page("/about.html")
@@ -164,7 +174,22 @@ fn editing_or_deleting_an_open_page_changes_the_html_and_an_unopened_one_changes
     // Deleted: no page any more (its tabs reload), and no error for the other pages.
     let gone = p.project.remove("about.html");
     p.host.apply_changes(&[gone]);
-    assert!(p.host.build().html_changed);
+    let build = p.host.build();
+    assert_eq!(build.changed_pages, [Arc::from("/about.html")]);
+    assert_eq!(
+        build.reload_only_for,
+        Some(vec![Arc::from("/src/about.js")])
+    );
     assert!(p.served(3).pages.is_empty());
     assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
+
+    // index.html: every tab.
+    p.project.write(
+        "index.html",
+        "<body>home 2<script type=\"module\" src=\"/src/main.js\"></script></body>",
+    );
+    p.host.apply_changes(&[p.path("index.html")]);
+    let build = p.host.build();
+    assert_eq!(build.changed_pages, [Arc::from("/index.html")]);
+    assert_eq!(build.reload_only_for, None);
 }

@@ -39,7 +39,7 @@ pub fn dead_end(reason: &FullReloadReason) -> &'static str {
         FullReloadReason::NoBoundary { .. } => "no importers",
         FullReloadReason::InWorker { .. } => "runs in a worker",
         FullReloadReason::CircularInvalidate { .. } => "invalidates in a loop",
-        FullReloadReason::HtmlChanged
+        FullReloadReason::HtmlChanged { .. }
         | FullReloadReason::ConfigChanged { .. }
         | FullReloadReason::ClientOutOfSync
         | FullReloadReason::Requested
