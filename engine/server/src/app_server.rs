@@ -35,6 +35,7 @@ use super::AppState;
 use super::http::wants_html;
 use super::proxy::{self, Forward, Target};
 use hotloop_protocol::PageInjection;
+use hotloop_protocol::served::Served;
 
 /// Forwards `request` to the app's server at `authority`, injecting the client into HTML.
 pub(crate) async fn forward(
@@ -65,8 +66,7 @@ pub(crate) async fn forward(
         Err(Forward::Refused(response)) => return response,
         Err(Forward::Unreachable(error)) => {
             state.app_server_down.store(true, Ordering::Relaxed);
-            let errors = state.served().errors.clone();
-            return unavailable(authority, &target_path, &error, navigation, &errors);
+            return unavailable(authority, &target_path, &error, navigation, &state.served());
         }
     };
     inject_html(state, response, head, page_path, target_path, true)
@@ -194,15 +194,17 @@ async fn wait_until_listening(authority: &Authority, limit: std::time::Duration)
 }
 
 /// The 503 (not reachable: starting or restarting) or 502 (failed after connecting), with the
-/// current `errors` (what the app's server last threw is one: a page that is not hotloop's
-/// has no overlay to show it in, so this one says it).
+/// current errors of `served` (what the app's server last threw is one). A navigation's page
+/// lists them, and starts the runtime as an error page does ([`ERROR_PAGE_TAG`]): the overlay
+/// shows them with their code frames and stacks, and follows the edits that fix them.
 fn unavailable(
     authority: &Authority,
     path: &str,
     error: &hyper_util::client::legacy::Error,
     navigation: bool,
-    errors: &[hotloop_protocol::Diagnostic],
+    served: &Served,
 ) -> Response {
+    let errors = &served.errors;
     let why = proxy::error_chain(error);
     let (status, what) = if error.is_connect() {
         (
@@ -240,9 +242,10 @@ fn unavailable(
                  page reloads when it answers again.</p><script>(function poll() {{ \
                  setTimeout(function () {{ fetch(location.href, {{ method: \"HEAD\", cache: \
                  \"no-store\" }}).then(function (r) {{ if (r.status === 502 || r.status === \
-                 503) poll(); else location.reload(); }}, poll); }}, 500); }})();</script>",
+                 503) poll(); else location.reload(); }}, poll); }}, 500); }})();</script>{}",
                 escape(&message),
-                errors_html
+                errors_html,
+                runtime_tags(&served.injection),
             ),
         )
             .into_response()
@@ -269,6 +272,18 @@ pub(crate) const SERVER_RENDERED_TAG: &str = "<script>__hotloop_server_rendered=
 /// Marks an error answer that does not name the app's client (see `Page::failed`): the runtime
 /// starts on it (overlay, reload once fixed) without running the page's entries.
 pub(crate) const ERROR_PAGE_TAG: &str = "<script>__hotloop_error_page=true</script>";
+
+/// The runtime on a page of hotloop's own that runs none of the app's entries: its tags, the
+/// error page's mark and the chunk (empty before the engine has published).
+fn runtime_tags(injection: &PageInjection) -> String {
+    if injection.chunk_tag.is_empty() {
+        return String::new();
+    }
+    format!(
+        "{}{ERROR_PAGE_TAG}{}",
+        injection.head_tags, injection.chunk_tag
+    )
+}
 
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;")

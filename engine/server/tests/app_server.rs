@@ -399,6 +399,13 @@ async fn an_app_server_that_is_down_shows_what_it_threw() {
         "{text}"
     );
     assert!(text.contains("throw new Error("), "{text}");
+    // The runtime starts on it as on an error page: the overlay shows them, and follows the fix.
+    assert!(
+        text.ends_with(&format!(
+            "{RUNTIME_TAG}<script>__hotloop_error_page=true</script>{CHUNK_TAG}"
+        )),
+        "{text}"
+    );
     let r = request(&h, "GET", "/api/x", "*/*", "").await;
     assert!(
         r.text()
