@@ -148,6 +148,9 @@ pub struct ServeArgs {
     /// The config's `publicDir`: where `/name` URLs are looked for before the root.
     #[arg(skip)]
     pub public_dir: engine::PublicDir,
+    /// The config's `appType`: what an HTML navigation no file answers gets.
+    #[arg(skip)]
+    pub app_type: hotloop_server::AppType,
     /// Expose the variables of ROOT's `.env`, `.env.local`, `.env.<mode>` and
     /// `.env.<mode>.local` whose names start with PREFIX to the page as
     /// `import.meta.env.NAME` (variables already set in hotloop's environment win). Default

@@ -387,6 +387,7 @@ fn server_config(root: &Path, serve: &ServeArgs) -> ServerConfig {
     }
     config.proxy = serve.proxy.clone();
     config.base = serve.base.clone();
+    config.app_type = serve.app_type;
     config
 }
 

@@ -488,6 +488,15 @@ pub fn apply(
         serve.mode = config.mode.clone();
     }
 
+    if let Some(app_type) = &config.app_type {
+        match hotloop_server::AppType::from_config(app_type) {
+            Some(app_type) => serve.app_type = app_type,
+            None => tracing::warn!(
+                "{file}: appType '{app_type}' is none of 'spa', 'mpa' and 'custom'; hotloop \
+                 serves the app as 'spa'"
+            ),
+        }
+    }
     let server = &config.server;
     if serve.port == DEFAULT_PORT
         && let Some(port) = server.port
@@ -946,6 +955,19 @@ mod tests {
         config.server.strict_port = Some(true);
         super::apply(&config, &root, &mut options, &mut serve);
         assert!(serve.strict_port);
+
+        // `appType`: a multi-page app's server answers a path no page is at with a 404; a value
+        // Vite does not know leaves it as it was.
+        assert_eq!(serve.app_type, hotloop_server::AppType::Spa);
+        config.app_type = Some("mpa".into());
+        super::apply(&config, &root, &mut options, &mut serve);
+        assert_eq!(
+            crate::dev::server_config_for_test(&root, &serve).app_type,
+            hotloop_server::AppType::Mpa
+        );
+        config.app_type = Some("multi".into());
+        super::apply(&config, &root, &mut options, &mut serve);
+        assert_eq!(serve.app_type, hotloop_server::AppType::Mpa);
 
         // `publicDir`: another directory, or none.
         std::fs::create_dir(root.join("static")).unwrap();

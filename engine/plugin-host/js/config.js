@@ -298,7 +298,7 @@ export function filterMatches(filter, id, code) {
 // --- what hotloop honours natively, and what it reports as not honoured
 
 const HONOURED = new Set([
-  'root', 'base', 'publicDir', 'mode', 'envDir', 'envPrefix', 'define', 'plugins', 'json',
+  'appType', 'root', 'base', 'publicDir', 'mode', 'envDir', 'envPrefix', 'define', 'plugins', 'json',
   'assetsInclude', 'configFile',
   'resolve.alias', 'resolve.conditions', 'resolve.extensions', 'resolve.dedupe',
   // tsconfig `paths` resolve always (engine/src/resolver.rs), as Vite 8 with it `true`.

@@ -1008,6 +1008,8 @@ async function loadConfig(body) {
     packageVersions: readVersions(root),
     // hotloop's own key (Vite has no standard one): the app's server entry, as `--server`.
     hotloopServer: typeof config.hotloop?.server === 'string' ? config.hotloop.server : null,
+    // Vite's `appType` as written (hotloop's server falls back for HTML navigations by it).
+    appType: typeof config.appType === 'string' ? config.appType : null,
     // A `server.ws.on` listener (added in `configureServer`) hears the pages: this process
     // must keep running for it.
     // (or to the files: `server.watcher` listeners hear of every file hotloop sees change)

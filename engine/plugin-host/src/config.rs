@@ -161,6 +161,9 @@ pub struct ResolvedConfig {
     /// `--server` gives (which wins). Vite has no standard key for it.
     #[serde(default)]
     pub hotloop_server: Option<String>,
+    /// `appType` as written (`spa`, `mpa`, `custom`); `None` when the config sets none.
+    #[serde(default)]
+    pub app_type: Option<String>,
     /// A plugin listens to the pages (`server.ws.on` in `configureServer`): the host must keep
     /// running for it.
     #[serde(default)]
@@ -269,6 +272,7 @@ impl ResolvedConfig {
             middlewares: None,
             package_versions: package_versions(root),
             hotloop_server: None,
+            app_type: None,
             listens_to_pages: false,
         };
         if has_postcss_config(root) {
@@ -277,6 +281,7 @@ impl ResolvedConfig {
         for (key, value) in options {
             match (key.as_str(), value) {
                 ("mode", Value::String(mode)) => config.mode = mode.clone(),
+                ("appType", Value::String(app_type)) => config.app_type = Some(app_type.clone()),
                 // As the host resolves them: `root` against the project root, `base` with a
                 // leading and a trailing `/` (a relative one is `/` in dev). Both before the
                 // options that depend on the root (none of which a literal sets here).
@@ -434,6 +439,7 @@ fn has_postcss_config(root: &std::path::Path) -> bool {
 /// The options hotloop honours, as `js/config.js`'s `HONOURED` lists them (the host reports
 /// every other one the config sets as unsupported).
 const HONOURED: &[&str] = &[
+    "appType",
     "root",
     "base",
     "publicDir",

@@ -14,12 +14,12 @@ use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use rustc_hash::FxHasher;
 
-use super::AppState;
 use super::app_server;
 use super::fs::{self, PathRejection, parse_request_path};
 use super::middlewares;
 use super::pieces;
 use super::sourcemap;
+use super::{AppState, AppType};
 use hotloop_protocol::ClientEvent;
 use hotloop_protocol::served::{Chunk, LazyChunkState, Served};
 use hotloop_protocol::{ModuleKind, css_version};
@@ -809,7 +809,8 @@ pub(crate) async fn fallback(State(state): State<Arc<AppState>>, request: Reques
     let sources = served.source_roots.clone();
     // Vite's HTML fallback for a multi-page app: `/about` is `about.html`, `/nested/`
     // `nested/index.html` (not with an app server: its routes are its own).
-    let page_fallback = wants_html(&headers) && state.app_server.is_none();
+    let page_fallback =
+        wants_html(&headers) && state.app_server.is_none() && state.app_type != AppType::Custom;
     let trailing_slash = raw_path.ends_with('/');
     let result =
         tokio::task::spawn_blocking(move || match policy.resolve_file(&lookup, &sources) {
@@ -884,7 +885,7 @@ pub(crate) async fn fallback(State(state): State<Arc<AppState>>, request: Reques
             };
             let response = if let Some(authority) = state.app_server.clone() {
                 app_server::forward(&state, &authority, request).await
-            } else if state.spa_fallback
+            } else if state.app_type == AppType::Spa
                 && !path.has_extension()
                 && wants_html(&headers)
                 && served.html.is_some()

@@ -92,9 +92,8 @@ pub struct ServerConfig {
     /// case-insensitively; `*` wildcard). Defaults to `DEFAULT_FS_DENY`; clear it to serve
     /// everything under the root.
     pub fs_deny: Vec<String>,
-    /// Answer extensionless HTML navigations that match no file with `index.html` (SPA
-    /// routing). Never applies to paths with an extension.
-    pub spa_fallback: bool,
+    /// Vite's `appType`: what an HTML navigation no file answers gets (see [`AppType`]).
+    pub app_type: AppType,
     /// Largest client WebSocket message, in bytes.
     pub max_client_message: usize,
     /// Path prefixes forwarded to another server (the app's backend), first match wins.
@@ -199,6 +198,32 @@ fn compact_runtime_map() -> Bytes {
     Bytes::from(map.to_string())
 }
 
+/// Vite's `appType`: how HTML navigations that no file answers are served.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AppType {
+    /// A single-page app: `/about` is `about.html` if there is one, `/nested/`
+    /// `nested/index.html`, and any other extensionless path `index.html` (the app's router
+    /// takes it).
+    #[default]
+    Spa,
+    /// A multi-page app: the same HTML fallback, and a 404 for what it does not find.
+    Mpa,
+    /// Neither: an HTML file is served at its own path only (the app's own server routes).
+    Custom,
+}
+
+impl AppType {
+    /// The config's `appType` value, or `None` for one Vite does not know.
+    pub fn from_config(value: &str) -> Option<AppType> {
+        match value {
+            "spa" => Some(AppType::Spa),
+            "mpa" => Some(AppType::Mpa),
+            "custom" => Some(AppType::Custom),
+            _ => None,
+        }
+    }
+}
+
 impl ServerConfig {
     /// Secure defaults: `127.0.0.1:5173`, no extra hosts, the default deny list.
     pub fn new(root: impl Into<PathBuf>) -> ServerConfig {
@@ -213,7 +238,7 @@ impl ServerConfig {
             allow_any_origin: false,
             fs_allow: Vec::new(),
             fs_deny: DEFAULT_FS_DENY.iter().map(|s| (*s).to_owned()).collect(),
-            spa_fallback: true,
+            app_type: AppType::Spa,
             max_client_message: MAX_CLIENT_MESSAGE,
             proxy: Vec::new(),
             app_server: None,
@@ -258,7 +283,7 @@ pub(crate) struct AppState {
     pub(crate) middlewares: Option<MiddlewareSource>,
     /// `/@id/<id>` (`by_id.rs`).
     pub(crate) module_by_id: Option<ModuleByIdSource>,
-    pub(crate) spa_fallback: bool,
+    pub(crate) app_type: AppType,
     /// The page is served over TLS (`ServerConfig::tls`): what `X-Forwarded-Proto` says.
     pub(crate) https: bool,
     /// `base` without its trailing slash (`base.rs`); `None` for `/`.
@@ -451,7 +476,7 @@ impl BoundServer {
             app_server: config
                 .app_server
                 .and_then(|port| Authority::try_from(format!("127.0.0.1:{port}")).ok()),
-            spa_fallback: config.spa_fallback,
+            app_type: config.app_type,
             https: config.tls.is_some(),
             base_prefix: base::prefix(&config.base),
             max_client_message: config.max_client_message,

@@ -37,8 +37,9 @@ pub(crate) fn page_id(policy: &FsPolicy, path: &Path) -> Option<String> {
     (!id.is_empty()).then_some(id)
 }
 
-/// Vite's HTML fallback for a path no file answers: `/nested/` is `nested/index.html`; `/about`
-/// is `about.html`, else `about/index.html`. The page's module id, if one exists. Blocking.
+/// Vite's HTML fallback for a path no file answers: `/nested/` is `nested/index.html`, `/about`
+/// is `about.html` (not `about/index.html`: its relative URLs would resolve from `/`). The
+/// page's module id, if one exists. Blocking.
 pub(crate) fn fallback_page(
     policy: &FsPolicy,
     path: &RequestPath,
@@ -50,7 +51,7 @@ pub(crate) fn fallback_page(
     } else if path.has_extension() {
         Vec::new()
     } else {
-        vec![format!("{base}.html"), format!("{base}/index.html")]
+        vec![format!("{base}.html")]
     };
     candidates.into_iter().find_map(|candidate| {
         let request = parse_request_path(&candidate).ok()?;

@@ -519,6 +519,39 @@ async fn another_html_page_is_taken_in_by_the_engine_then_served_with_the_chunks
     assert!(h.events.try_recv().is_err());
 }
 
+/// Vite's `appType`: a multi-page app (`mpa`) answers a path no page is at with a 404, not
+/// `index.html`, and still finds `/about` at `about.html`; a `custom` one serves HTML files at
+/// their own paths only.
+#[tokio::test]
+async fn a_multi_page_app_type_has_no_spa_fallback_and_a_custom_one_no_html_fallback() {
+    for app_type in [server::AppType::Mpa, server::AppType::Custom] {
+        let h = start_with(|config, _| config.app_type = app_type, 64).await;
+        let r = get_with(&h, "/settings/profile", &["Accept: text/html"]).await;
+        assert_eq!(r.status, 404, "{app_type:?}: {}", r.text());
+        let (addr, port) = (h.addr, h.port());
+        let about = tokio::spawn(async move {
+            let request = format!(
+                "GET /about HTTP/1.1\r\nHost: localhost:{port}\r\nAccept: text/html\r\nConnection: close\r\n\r\n"
+            );
+            raw(addr, request.as_bytes()).await
+        });
+        if app_type == server::AppType::Mpa {
+            assert_eq!(
+                h.next_event().await,
+                ClientEvent::PageOpened {
+                    id: Arc::from("/about.html")
+                }
+            );
+            about.abort();
+        } else {
+            let r = timeout(WAIT, about).await.unwrap().unwrap();
+            assert_eq!(r.status, 404, "{}", r.text());
+            assert!(h.events.try_recv().is_err());
+        }
+        h.stop().await.unwrap();
+    }
+}
+
 #[tokio::test]
 async fn index_html_has_an_etag_and_answers_304() {
     let h = start().await;
