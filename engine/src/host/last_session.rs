@@ -166,9 +166,13 @@ impl EngineHost {
         let options = self.project.options(&self.db);
         let trailer = start_trailer(state, options, 0, SERVER_ID_PLACEHOLDER);
         let files = self.db.files().files_on_disk();
+        // `index.html`'s: the other pages of a multi-page app are not open when the next
+        // session starts (their sheets would make its page look out of date).
+        let other_pages = self.other_pages_sheets();
         let sheets = served
             .modules
             .iter()
+            .filter(|(id, _)| !other_pages.contains(&**id))
             .filter_map(|(id, m)| Some((&**id, &**m.stylesheet.as_ref()?)))
             .collect();
         let record = PageRecord {

@@ -6,12 +6,13 @@
 
 use std::sync::Arc;
 
+use rustc_hash::FxHashSet;
 use salsa::{Durability, Setter as _};
 
 use crate::db::Db as _;
 use crate::inputs::SourceFile;
 use crate::queries::graph::ProjectGraph;
-use crate::queries::html::{page_entries, page_html};
+use crate::queries::html::{html_entries, page_entries, page_html};
 use crate::queries::parsed::file_id;
 use hotloop_protocol::Diagnostic;
 
@@ -150,6 +151,22 @@ impl EngineHost {
                     .map(|entry| file_id(&self.db, entry.file))
                     .collect(),
             })
+            .collect()
+    }
+
+    /// The module ids of the stylesheets the other pages link and `index.html` does not.
+    pub(super) fn other_pages_sheets(&self) -> FxHashSet<Arc<str>> {
+        let index: FxHashSet<SourceFile> = html_entries(&self.db, self.project)
+            .stylesheets
+            .iter()
+            .map(|entry| entry.file)
+            .collect();
+        self.project
+            .pages(&self.db)
+            .iter()
+            .flat_map(|&page| page_entries(&self.db, page).stylesheets.clone())
+            .filter(|entry| !index.contains(&entry.file))
+            .map(|entry| file_id(&self.db, entry.file))
             .collect()
     }
 

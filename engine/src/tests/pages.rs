@@ -6,9 +6,12 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use crate::cache::CompileCache;
 use crate::db::QueryEventKind;
-use crate::host::PageOpen;
-use crate::testing::{Incremental, plan_of, render_plan};
+use crate::host::{EngineHost, PageOpen};
+use crate::inputs::ProjectOptions;
+use crate::telemetry::LastPageCheck;
+use crate::testing::{Incremental, TempProject, plan_of, render_plan};
 use hotloop_protocol::served::LazyChunkState;
 
 const APP: &str = r#"
@@ -192,4 +195,30 @@ fn editing_or_deleting_an_open_page_changes_the_html_and_an_unopened_one_changes
     let build = p.host.build();
     assert_eq!(build.changed_pages, [Arc::from("/index.html")]);
     assert_eq!(build.reload_only_for, None);
+}
+
+#[test]
+fn the_page_recorded_for_the_next_session_is_index_htmls_whatever_pages_were_open() {
+    let cache = TempProject::empty();
+    let mut first = Incremental::new(APP);
+    first
+        .host
+        .use_compile_cache(CompileCache::open(cache.root()).expect("cache"));
+    first.build();
+    first.host.open_page("/about.html");
+    first.host.build();
+    let served = first.host.served(&Arc::from("s1"), 2);
+    assert!(served.modules.get("/about.css").is_some());
+    first.host.record_page(&served);
+
+    // The next session has no page open but index.html: its page is current.
+    let mut host = EngineHost::new(first.project.root(), ProjectOptions::default()).expect("host");
+    host.use_compile_cache(CompileCache::open(cache.root()).expect("cache"));
+    let building = host
+        .last_session_page(&Arc::from("s2"))
+        .expect("the last page");
+    assert!(building.modules.get("/about.css").is_none());
+    host.build();
+    let built = host.served(&Arc::from("s2"), 0);
+    assert_eq!(host.settle_last_page(&built), LastPageCheck::Current);
 }
