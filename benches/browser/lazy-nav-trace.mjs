@@ -40,7 +40,9 @@ const { values: opts } = parseArgs({
 });
 if (!opts.app) throw new Error('pass --app DIR (written by `node lazy-routes.mjs --keep DIR`)');
 installSignalHandlers();
-process.env.HMR_LOG = process.env.HMR_LOG || 'info';
+// hotloop's own info lines (the ready line, the warm-up's); a bare `info` would log every
+// salsa query execution too, which slows a build several times over.
+process.env.HMR_LOG = process.env.HMR_LOG || 'warn,hotloop=info,hotloop_engine=info,hotloop_server=info';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hotloop-nav-trace-'));
 const logFile = path.join(tmp, 'server.log');

@@ -18,6 +18,7 @@
 //       --bun PATH | --floor] [--cache DIR] [--trace-out FILE] [--no-profile]
 //
 // `--floor` (a gen.mjs fixture only) serves run.mjs's floor: the app prebuilt by esbuild.
+// `SHOW_LOG=1` prints the server's log first.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -45,7 +46,9 @@ const { values: opts } = parseArgs({
 });
 if (!opts.app) throw new Error('pass --app DIR (written by `node lazy-routes.mjs --keep DIR`)');
 installSignalHandlers();
-process.env.HMR_LOG = process.env.HMR_LOG || 'info';
+// hotloop's own info lines (the ready line, the warm-up's); a bare `info` would log every
+// salsa query execution too, which slows a build several times over.
+process.env.HMR_LOG = process.env.HMR_LOG || 'warn,hotloop=info,hotloop_engine=info,hotloop_server=info';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hotloop-start-trace-'));
 const logFile = path.join(tmp, 'server.log');
@@ -119,6 +122,7 @@ try {
   if (opts['trace-out']) fs.writeFileSync(opts['trace-out'], JSON.stringify({ traceEvents }));
   const rel = (ms) => fmt(ms - t0);
   const log = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '';
+  if (process.env.SHOW_LOG) console.log(log);
   const readyLine = log.match(/ready at \S+ \((\d+) modules, ([\d.]+) (m?s)[,)]/);
   console.log(`cold start of ${opts.app} (${server.name}): ${rendered.toFixed(0)} ms from the spawn to every leaf of / (${want}) on a frame`);
   console.log(`  server answered        ${fmt(answered)} ms`);
