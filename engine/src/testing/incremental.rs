@@ -20,7 +20,7 @@
 //! The snapshot's first section is the initial build: its graph and diagnostics (its queries
 //! are all of them, so they are not listed).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -311,6 +311,17 @@ impl Incremental {
             .collect()
     }
 
+    /// The modules whose `parsed_module` executed since the last look at the query runs (the
+    /// files compiled), which it forgets.
+    pub fn parsed(&self) -> BTreeSet<String> {
+        self.host
+            .take_query_runs()
+            .into_iter()
+            .filter(|run| run.kind == QueryEventKind::Executed && &*run.query == "parsed_module")
+            .map(|run| run.module)
+            .collect()
+    }
+
     /// What `id` imports, in order.
     #[track_caller]
     pub fn imports_of(&self, id: &str) -> Vec<String> {
@@ -379,4 +390,9 @@ fn report_runs(out: &mut String, runs: &[QueryRun]) {
         }
         let _ = writeln!(out, "    {query}: {}", parts.join("; "));
     }
+}
+
+/// `ids` as a set, to compare with [`Incremental::parsed`].
+pub fn id_set(ids: &[&str]) -> BTreeSet<String> {
+    ids.iter().map(|s| (*s).to_owned()).collect()
 }

@@ -10,7 +10,7 @@ use expect_test::expect;
 
 use crate::db::QueryEventKind;
 use crate::host::LazyRequest;
-use crate::testing::Incremental;
+use crate::testing::{Incremental, id_set};
 use hotloop_protocol::served::{Chunk, LazyChunkState, Served};
 
 const APP: &str = r#"
@@ -49,20 +49,6 @@ export const nested = 'nested';
 //- /src/pages/home.js
 export const home = 'home';
 "#;
-
-/// The modules whose `parsed_module` executed since the last call.
-fn parsed(p: &Incremental) -> BTreeSet<String> {
-    p.host
-        .take_query_runs()
-        .into_iter()
-        .filter(|run| run.kind == QueryEventKind::Executed && &*run.query == "parsed_module")
-        .map(|run| run.module)
-        .collect()
-}
-
-fn set(ids: &[&str]) -> BTreeSet<String> {
-    ids.iter().map(|s| (*s).to_owned()).collect()
-}
 
 /// The lazy chunk of `id` in `served`.
 #[track_caller]
@@ -103,8 +89,8 @@ fn starting_compiles_only_the_static_closure_of_the_entries() {
     let mut p = Incremental::new(APP);
     p.host.build();
     assert_eq!(
-        parsed(&p),
-        set(&["/src/main.js", "/src/page.js", "/src/main.js?glob=0"])
+        p.parsed(),
+        id_set(&["/src/main.js", "/src/page.js", "/src/main.js?glob=0"])
     );
     assert_eq!(
         p.module_ids(),
@@ -118,7 +104,7 @@ fn starting_compiles_only_the_static_closure_of_the_entries() {
     );
     assert_eq!(
         pending(&mut p),
-        set(&["/src/route-a.js", "/src/route-b.js", "/src/pages/home.js"])
+        id_set(&["/src/route-a.js", "/src/route-b.js", "/src/pages/home.js"])
     );
 }
 
@@ -126,12 +112,12 @@ fn starting_compiles_only_the_static_closure_of_the_entries() {
 fn requesting_a_lazy_chunk_compiles_only_its_modules() {
     let mut p = Incremental::new(APP);
     p.host.build();
-    parsed(&p);
+    p.parsed();
     assert_eq!(p.host.request_lazy("/src/route-a.js"), LazyRequest::Added);
     let build = p.host.build();
     assert_eq!(
-        parsed(&p),
-        set(&["/src/route-a.js", "/src/shared.js", "/src/a-only.js"])
+        p.parsed(),
+        id_set(&["/src/route-a.js", "/src/shared.js", "/src/a-only.js"])
     );
     // Only the new modules are reported: nothing for the planner to send.
     let changed: BTreeSet<String> = build
@@ -141,7 +127,7 @@ fn requesting_a_lazy_chunk_compiles_only_its_modules() {
         .collect();
     assert_eq!(
         changed,
-        set(&["/src/route-a.js", "/src/shared.js", "/src/a-only.js"])
+        id_set(&["/src/route-a.js", "/src/shared.js", "/src/a-only.js"])
     );
     // The chunk: the target's static closure less the page's chunk (`page.js`).
     assert_eq!(
@@ -154,7 +140,7 @@ fn requesting_a_lazy_chunk_compiles_only_its_modules() {
     );
     assert_eq!(
         pending(&mut p),
-        set(&["/src/route-b.js", "/src/pages/home.js", "/src/nested.js"]),
+        id_set(&["/src/route-b.js", "/src/pages/home.js", "/src/nested.js"]),
         "the route's own import() is a lazy target in turn"
     );
     assert_eq!(p.host.request_lazy("/src/route-a.js"), LazyRequest::Ready);
@@ -163,7 +149,7 @@ fn requesting_a_lazy_chunk_compiles_only_its_modules() {
     // runtime evaluates it once).
     assert_eq!(p.host.request_lazy("/src/route-b.js"), LazyRequest::Added);
     p.host.build();
-    assert_eq!(parsed(&p), set(&["/src/route-b.js", "/src/b-only.js"]));
+    assert_eq!(p.parsed(), id_set(&["/src/route-b.js", "/src/b-only.js"]));
     assert_eq!(
         lazy_chunk(&mut p, "/src/route-b.js"),
         ["/src/shared.js", "/src/b-only.js", "/src/route-b.js"]
@@ -176,7 +162,10 @@ fn requesting_a_lazy_chunk_compiles_only_its_modules() {
         LazyRequest::Added
     );
     p.host.build();
-    assert_eq!(parsed(&p), set(&["/src/nested.js", "/src/pages/home.js"]));
+    assert_eq!(
+        p.parsed(),
+        id_set(&["/src/nested.js", "/src/pages/home.js"])
+    );
     assert_eq!(lazy_chunk(&mut p, "/src/nested.js"), ["/src/nested.js"]);
     assert_eq!(
         lazy_chunk(&mut p, "/src/pages/home.js"),
@@ -260,7 +249,7 @@ fn a_lazy_request_runs_only_the_queries_of_the_chunk_s_new_modules() {
         .collect();
     assert_eq!(
         executed,
-        set(&["/src/route-a.js", "/src/shared.js", "/src/a-1.js"]),
+        id_set(&["/src/route-a.js", "/src/shared.js", "/src/a-1.js"]),
         "no whole-project query (`module_graph`, `chunk`) runs: {runs:?}"
     );
     // Nothing of the page's chunk is looked at, not even to validate it, but the exports of
@@ -292,12 +281,12 @@ fn a_lazy_request_runs_only_the_queries_of_the_chunk_s_new_modules() {
         .filter(|run| run.kind == QueryEventKind::Executed)
         .map(|run| run.module)
         .collect();
-    assert_eq!(executed, set(&["/src/route-b.js", "/src/b-1.js"]));
+    assert_eq!(executed, id_set(&["/src/route-b.js", "/src/b-1.js"]));
     assert_eq!(
         lazy_chunk(&mut p, "/src/route-b.js"),
         ["/src/shared.js", "/src/b-1.js", "/src/route-b.js"]
     );
-    assert_eq!(pending(&mut p), set(&["/src/nested.js"]));
+    assert_eq!(pending(&mut p), id_set(&["/src/nested.js"]));
 }
 
 #[test]
@@ -561,7 +550,7 @@ fn an_edit_to_a_lazy_chunk_no_open_page_loaded_is_held_back_until_one_does() {
 fn the_background_warm_up_compiles_every_lazy_chunk_so_a_request_compiles_nothing() {
     let mut p = Incremental::new(APP);
     p.host.build();
-    parsed(&p);
+    p.parsed();
     let targets = p.host.pending_lazy_targets();
     let (done_tx, done) = crossbeam_channel::unbounded();
     let thread = p
@@ -574,8 +563,8 @@ fn the_background_warm_up_compiles_every_lazy_chunk_so_a_request_compiles_nothin
     );
     thread.join().expect("joined");
     assert_eq!(
-        parsed(&p),
-        set(&[
+        p.parsed(),
+        id_set(&[
             "/src/route-a.js",
             "/src/route-b.js",
             "/src/shared.js",
@@ -587,7 +576,7 @@ fn the_background_warm_up_compiles_every_lazy_chunk_so_a_request_compiles_nothin
     );
     assert_eq!(p.host.request_lazy("/src/route-a.js"), LazyRequest::Added);
     p.host.build();
-    assert_eq!(parsed(&p), set(&[]), "compiled already");
+    assert_eq!(p.parsed(), id_set(&[]), "compiled already");
     assert_eq!(
         lazy_chunk(&mut p, "/src/route-a.js"),
         ["/src/shared.js", "/src/a-only.js", "/src/route-a.js"]

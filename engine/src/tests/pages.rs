@@ -3,15 +3,13 @@
 //! has), its linked stylesheets modules of the graph, and it is served with the page's chunk
 //! and an inline script naming its entries. Counted through salsa's executions.
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use crate::cache::CompileCache;
-use crate::db::QueryEventKind;
 use crate::host::{EngineHost, PageOpen};
 use crate::inputs::ProjectOptions;
 use crate::telemetry::LastPageCheck;
-use crate::testing::{Incremental, TempProject, plan_of, render_plan};
+use crate::testing::{Incremental, TempProject, id_set, plan_of, render_plan};
 use hotloop_protocol::served::LazyChunkState;
 
 const APP: &str = r#"
@@ -41,25 +39,11 @@ export const onlyAbout = 'about';
 export const nested = 'nested';
 "#;
 
-/// The modules whose `parsed_module` executed since the last call.
-fn parsed(p: &Incremental) -> BTreeSet<String> {
-    p.host
-        .take_query_runs()
-        .into_iter()
-        .filter(|run| run.kind == QueryEventKind::Executed && &*run.query == "parsed_module")
-        .map(|run| run.module)
-        .collect()
-}
-
-fn set(ids: &[&str]) -> BTreeSet<String> {
-    ids.iter().map(|s| (*s).to_owned()).collect()
-}
-
 #[test]
 fn a_page_is_compiled_when_opened_and_served_with_the_chunk_and_its_own_entries() {
     let mut p = Incremental::new(APP);
     p.host.build();
-    assert_eq!(parsed(&p), set(&["/src/main.js", "/src/shared.js"]));
+    assert_eq!(p.parsed(), id_set(&["/src/main.js", "/src/shared.js"]));
     assert!(p.served(1).pages.is_empty());
 
     assert_eq!(p.host.open_page("/about.html"), PageOpen::Added);
@@ -67,8 +51,8 @@ fn a_page_is_compiled_when_opened_and_served_with_the_chunk_and_its_own_entries(
     let build = p.host.build();
     assert!(!build.html_changed, "a page opened reloads nothing");
     assert_eq!(
-        parsed(&p),
-        set(&["/src/about.js", "/src/about-only.js", "/about.css"]),
+        p.parsed(),
+        id_set(&["/src/about.js", "/src/about-only.js", "/about.css"]),
         "its entry's chunk (less what index.html's has) and its stylesheet, nothing else"
     );
     let served = p.served(1);
@@ -122,10 +106,10 @@ fn a_page_is_compiled_when_opened_and_served_with_the_chunk_and_its_own_entries(
 fn a_nested_page_resolves_relative_entries_and_names_a_missing_one() {
     let mut p = Incremental::new(APP);
     p.host.build();
-    parsed(&p);
+    p.parsed();
     assert_eq!(p.host.open_page("/nested/index.html"), PageOpen::Added);
     p.host.build();
-    assert_eq!(parsed(&p), set(&["/nested/nested.js"]));
+    assert_eq!(p.parsed(), id_set(&["/nested/nested.js"]));
     let served = p.served(1);
     let page = served.page("/nested/index.html").expect("served");
     assert!(
