@@ -140,8 +140,9 @@ pub(super) struct BuildState {
     /// The other pages as served (`EngineHost::open_pages`), and as `Served::pages` has them.
     pub(super) pages: Vec<super::pages::OpenPage>,
     pub(super) served_pages: Arc<[(Arc<str>, Arc<str>)]>,
-    /// Their HTML's diagnostics (an entry script that does not exist).
-    pub(super) pages_diagnostics: Vec<Diagnostic>,
+    /// The HTML pages' diagnostics (an entry script that does not exist), `index.html`'s
+    /// first (`EngineHost::html_diagnostics`).
+    pub(super) html_diagnostics: Vec<Diagnostic>,
     pub(super) html_entries: Arc<HtmlEntries>,
     /// The client as the server injects it into the app server's HTML (from `html` and
     /// `html_entries`).
@@ -390,12 +391,8 @@ impl EngineHost {
             |file| page_diagnostics(db, file),
         );
         if diagnostics_changed {
-            state.diagnostics = collect_diagnostics(
-                &state.html_entries,
-                &state.pages_diagnostics,
-                &state.env,
-                &state.with_diagnostics,
-            );
+            state.diagnostics =
+                collect_diagnostics(&state.html_diagnostics, &state.env, &state.with_diagnostics);
         }
         changed.sort();
         first_compiled.sort();
@@ -442,12 +439,8 @@ impl EngineHost {
             changed.push(index);
         }
         if diagnostics_changed {
-            state.diagnostics = collect_diagnostics(
-                &state.html_entries,
-                &state.pages_diagnostics,
-                &state.env,
-                &state.with_diagnostics,
-            );
+            state.diagnostics =
+                collect_diagnostics(&state.html_diagnostics, &state.env, &state.with_diagnostics);
         }
         tracing::debug!(
             modules = graph.len(),
@@ -549,9 +542,8 @@ impl EngineHost {
             Some(prev) if prev.graph == graph => prev.graph.clone(),
             _ => graph,
         };
-        let pages_diagnostics = self.pages_diagnostics();
-        let diagnostics =
-            collect_diagnostics(&entries, &pages_diagnostics, &env, &with_diagnostics);
+        let html_diagnostics = self.html_diagnostics(&entries);
+        let diagnostics = collect_diagnostics(&html_diagnostics, &env, &with_diagnostics);
         let injection = match &prev {
             Some(prev) if prev.html == html && prev.html_entries == entries => {
                 prev.injection.clone()
@@ -580,7 +572,7 @@ impl EngineHost {
                 .map(|page| (page.id.clone(), page.html.clone()))
                 .collect(),
             pages,
-            pages_diagnostics,
+            html_diagnostics,
             html_entries: entries,
             injection,
             env,
@@ -692,17 +684,13 @@ pub(super) fn update_diagnostics(
 }
 
 fn collect_diagnostics(
-    entries: &HtmlEntries,
-    pages: &[Diagnostic],
+    html: &[Diagnostic],
     env: &PublicEnv,
     modules: &BTreeMap<ModuleIndex, Arc<[Diagnostic]>>,
 ) -> Arc<[Diagnostic]> {
     let mut seen: FxHashSet<&Diagnostic> = FxHashSet::default();
     let mut plugin_failed: FxHashSet<&str> = FxHashSet::default();
-    entries
-        .diagnostics
-        .iter()
-        .chain(pages)
+    html.iter()
         .chain(&env.diagnostics)
         .chain(modules.values().flat_map(|d| d.iter()))
         // One problem once: a plugin's failure in one file can fail the modules it makes from

@@ -12,7 +12,7 @@ use salsa::{Durability, Setter as _};
 use crate::db::Db as _;
 use crate::inputs::SourceFile;
 use crate::queries::graph::ProjectGraph;
-use crate::queries::html::{html_entries, page_entries, page_html};
+use crate::queries::html::{HtmlEntries, html_entries, page_entries, page_html};
 use crate::queries::parsed::file_id;
 use hotloop_protocol::Diagnostic;
 
@@ -170,12 +170,25 @@ impl EngineHost {
             .collect()
     }
 
-    /// The diagnostics of the other pages' HTML (an entry script that does not exist).
-    pub(super) fn pages_diagnostics(&self) -> Vec<Diagnostic> {
-        self.project
-            .pages(&self.db)
+    /// The diagnostics of the HTML pages (an entry script that does not exist): `index`'s
+    /// (`index.html`'s entries), then the other pages'. A multi-page app without an
+    /// `index.html` is no error while another page is open (that page's overlay would show
+    /// it); `/` still says so.
+    pub(super) fn html_diagnostics(&self, index: &HtmlEntries) -> Vec<Diagnostic> {
+        let pages = self.project.pages(&self.db);
+        let index_diagnostics = if !index.exists && !pages.is_empty() {
+            &[][..]
+        } else {
+            &index.diagnostics[..]
+        };
+        index_diagnostics
             .iter()
-            .flat_map(|&page| page_entries(&self.db, page).diagnostics.clone())
+            .cloned()
+            .chain(
+                pages
+                    .iter()
+                    .flat_map(|&page| page_entries(&self.db, page).diagnostics.clone()),
+            )
             .collect()
     }
 }

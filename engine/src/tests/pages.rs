@@ -206,3 +206,17 @@ fn the_page_recorded_for_the_next_session_is_index_htmls_whatever_pages_were_ope
     let built = host.served(&Arc::from("s2"), 0);
     assert_eq!(host.settle_last_page(&built), LastPageCheck::Current);
 }
+
+#[test]
+fn an_app_without_index_html_has_no_error_once_another_page_is_open() {
+    let mut p = Incremental::new(APP);
+    let gone = p.project.remove("index.html");
+    p.host.apply_changes(&[gone]);
+    p.host.build();
+    assert_eq!(p.diagnostics().len(), 1, "{:?}", p.diagnostics());
+    assert!(p.diagnostics()[0].contains("There is no index.html"));
+    p.host.open_page("/about.html");
+    p.host.build();
+    assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
+    assert!(p.served(2).page("/about.html").is_some());
+}
