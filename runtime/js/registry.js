@@ -239,12 +239,38 @@
     function defineUrlModule(target) {
       if (records.has(target) || !/^(https?:|data:|\/\/)/i.test(target)) return;
       const factory = async function urlModule(module) {
-        const namespace = await import(target);
+        let namespace;
+        try {
+          namespace = await import(target);
+        } catch (err) {
+          throw urlModuleError(target, err);
+        }
         module.exports = Object.assign({}, namespace, { __esModule: true });
       };
       records.set(target, newRecord(target, {}, factory, "js", 0));
       urlModules.add(target);
       noteFactory(factory);
+    }
+
+    /**
+     * Why the URL `target` did not load, naming the modules that import it (the browser's own
+     * "Failed to fetch dynamically imported module" names the URL alone).
+     */
+    function urlModuleError(target, err) {
+      const importers = [];
+      for (const rec of records.values()) {
+        for (const spec in rec.deps) {
+          if (rec.deps[spec] === target && !importers.includes(rec.id)) importers.push(rec.id);
+        }
+      }
+      const reason = err && typeof err === "object" && "message" in err ? err.message : String(err);
+      const by = importers.length ? ` imported by ${importers.join(", ")}` : "";
+      const error = new Error(
+        `Cannot load ${target}${by}: ${reason} (check the URL, and that this browser can reach it)`,
+        { cause: err },
+      );
+      if (err && typeof err === "object" && err.stack) error.stack = `${error.message}\n${String(err.stack).split("\n").slice(1).join("\n")}`;
+      return error;
     }
 
     /** The URL modules `defineUrlModule` made (none on most pages). */

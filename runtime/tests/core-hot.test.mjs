@@ -500,6 +500,8 @@ __hotloop_meta.hot.accept();`,
   assert.equal(rt.get("seen"), 2);
   await rt.update({ revision: 2, modules: [main(bad)], invalidate: ["/src/main.js"], boundaries: [self("/src/main.js")] });
   assert.ok(rt.errors.has(bad), "the URL that does not load is shown");
+  const shown = String(rt.errors.get(bad)?.message ?? rt.errors.get(bad));
+  assert.match(shown, /^Cannot load data:text\/javascript,export const n = = 1; imported by \/src\/main\.js: /, shown);
   await rt.update({ revision: 3, modules: [main(good)], invalidate: ["/src/main.js"], boundaries: [self("/src/main.js")] });
   assert.equal(rt.get("seen"), 2);
   assert.deepEqual([...rt.errors.keys()], [], "nothing imports the bad URL now: its error is gone");

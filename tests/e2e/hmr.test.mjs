@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { Server, Tab, browserAvailable, copyFixture, editFile, launchBrowser, writeFile, writeFileAtomic } from './lib/harness.mjs';
+import { Server, Tab, browserAvailable, copyFixture, editFile, launchBrowser, overlayText, writeFile, writeFileAtomic } from './lib/harness.mjs';
 
 const skip = !browserAvailable() && 'chromium is not installed (set HOTLOOP_REQUIRE_BROWSER=1 to fail instead)';
 
@@ -207,6 +207,19 @@ describe('hot updates in the browser', { skip, concurrency: false }, () => {
 
   test('an import of a URL is loaded by the browser, and the importer waits for it', async () => {
     assert.equal(await tab.page.evaluate(() => document.body.dataset.urlImport), '42');
+  });
+
+  test('a URL that does not load shows in the overlay with its importer; the fix clears it', async () => {
+    const navs = tab.navigations;
+    const dataUrl = "'data:text/javascript,export const answer = 42;';";
+    // Port 9 (discard) refuses the connection at once.
+    edit('src/url-import.js', dataUrl, "'http://127.0.0.1:9/answer.js';\nimport.meta.hot.accept();");
+    const shown = await tab.until(overlayText);
+    assert.match(shown, /Cannot load http:\/\/127\.0\.0\.1:9\/answer\.js imported by \/src\/url-import\.js/);
+    edit('src/url-import.js', "'http://127.0.0.1:9/answer.js';", dataUrl);
+    await tab.until(() => !document.querySelector('hotloop-error-overlay')?.shadowRoot?.textContent.includes('Cannot load'));
+    assert.equal(await tab.page.evaluate(() => document.body.dataset.urlImport), '42');
+    assert.equal(tab.navigations, navs, 'no reload');
   });
 
   test('a CSS edit changes the computed style without a reload', async () => {
