@@ -3,7 +3,8 @@
 // relative entry), each page opened in its own tab. Each page runs its own entries (not
 // `index.html`'s), `/about` and `/nested/` answer as under Vite, and hot updates reach the tabs
 // that run the edited module: an edit to about's entry updates the about tab alone, keeping its
-// count; one to a module every page shares updates all three; the linked sheet is swapped in
+// count, and one no module accepts reloads the about tab alone; one to a module every page
+// shares updates all three; the linked sheet is swapped in
 // place; a syntax error shows in the overlay and its fix clears it; an edit of the page's HTML
 // reloads it.
 import { after, before, describe, test } from 'node:test';
@@ -62,7 +63,7 @@ describe('a multi-page app in the browser', { skip, concurrency: false }, () => 
     await nested.until(() => document.getElementById('nested').textContent === 'nested shared v1');
     const page = await fetch(server.url + '/about', { headers: { accept: 'text/html' } });
     assert.equal(page.status, 200);
-    assert.match(await page.text(), /__hotloop_page_entries=\["\/src\/about\.js"\]/);
+    assert.match(await page.text(), /__hotloop_page_entries=\["\/src\/about\.js","\/src\/about-extra\.js"\]/);
   });
 
   test("an edit to a page's own module updates that page alone, its state kept", async () => {
@@ -76,6 +77,18 @@ describe('a multi-page app in the browser', { skip, concurrency: false }, () => 
     assert.equal(about.navigations, navs, 'no reload');
     assert.equal(updates(home), homeUpdates, 'the home tab got no update');
     assert.equal(updates(nested), nestedUpdates, 'the nested tab got no update');
+  });
+
+  test('an edit no module of the page accepts reloads the tabs that run it alone', async () => {
+    await about.until(() => document.getElementById('extra').textContent === 'extra v1');
+    const navs = about.navigations;
+    const others = [home.navigations, nested.navigations];
+    edit('src/about-extra.js', "'extra v1'", "'extra v2'");
+    await about.until(() => document.getElementById('extra')?.textContent === 'extra v2');
+    assert.ok(about.navigations > navs, 'reloaded');
+    await about.until(() => document.getElementById('about')?.textContent === 'about v2 shared v1');
+    assert.deepEqual([home.navigations, nested.navigations], others, 'the other pages did not reload');
+    for (let i = 0; i < 3; i++) await about.page.click('#count');
   });
 
   test('an edit to a module every page shares updates every tab', async () => {
