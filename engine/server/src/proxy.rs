@@ -53,8 +53,9 @@ pub enum ProxyRuleError {
     #[error("'{0}' is not a URL such as http://localhost:8080")]
     Url(String),
     #[error(
-        "'{0}': only http:// (or ws://) targets are supported, the proxy has no TLS; point it \
-         at the backend's plain HTTP port"
+        "'{0}': --proxy takes http:// (or ws://) targets only; point it at the backend's plain \
+         HTTP port, or put the rule in the vite.config's `server.proxy`, where https:// targets \
+         run as under Vite"
     )]
     Scheme(String),
 }
