@@ -99,7 +99,7 @@
     // of a handler that threw): the runtime runs there, the app's entries do not.
     const errorPage = globalThis.__hotloop_error_page === true;
     // Another page of a multi-page app names its own entries (the chunk's are index.html's).
-    const pageEntries = globalThis.__hotloop_page_entries;
+    const pageEntries = pageEntriesOf(globalThis.document);
     const started = errorPage
       ? core.startEntries([])
       : Array.isArray(pageEntries)
@@ -107,6 +107,21 @@
         : core.startEntries(entries);
     socket.start();
     started.then(() => atFirstIdle(() => core.rendered()));
+  }
+
+  /**
+   * The entries another page of a multi-page app names in its `<meta name="hotloop-page-entries">`
+   * (a JSON array of module ids), or null on `index.html`'s page.
+   */
+  function pageEntriesOf(doc) {
+    const meta = doc && typeof doc.querySelector === "function" ? doc.querySelector('meta[name="hotloop-page-entries"]') : null;
+    if (!meta) return null;
+    try {
+      const ids = JSON.parse(meta.getAttribute("content") || "null");
+      return Array.isArray(ids) ? ids.map(String) : null;
+    } catch {
+      return null;
+    }
   }
 
   /** How long the page's "rendered" waits for an idle moment at most. */

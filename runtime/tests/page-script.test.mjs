@@ -84,6 +84,27 @@ test("a lazy chunk loads through a <script> element, and the snapshot its last s
   assert.deepEqual(page.sent("loaded").map((m) => [m.chunk, m.snapshot]), [["/src/lazy.js", 7]]);
 });
 
+test("another page of a multi-page app starts the entries its <meta> names, each from its lazy chunk, not the chunk's", async () => {
+  const page = createPage();
+  const meta = page.document.createElement("meta");
+  meta.setAttribute("name", "hotloop-page-entries");
+  meta.setAttribute("content", JSON.stringify(["/src/about.js"]));
+  page.document.body.appendChild(meta);
+  await page.boot([js("/src/main.js", {}, `globalThis.mainRan = true;`)], ["/src/main.js"]);
+  await settle();
+  const [script] = lazyScripts(page);
+  assert.equal(script.src, "/_hotloop/lazy.js?id=%2Fsrc%2Fabout.js");
+  const about = js("/src/about.js", {}, `globalThis.aboutRan = true;`);
+  page.run(`__hotloop.define(${JSON.stringify(about.id)}, {}, ${about.code});\n__hotloop.served("/src/about.js", 3);`);
+  script.onload();
+  await settle();
+  await page.receive({ type: "chunk-synced", chunk: "/src/about.js" });
+  await settle();
+  assert.equal(page.get("aboutRan"), true);
+  assert.equal(page.get("mainRan"), undefined, "index.html's entry is defined, not run");
+  assert.deepEqual(page.sent("loaded").map((m) => [m.chunk, m.snapshot]), [["/src/about.js", 3]]);
+});
+
 test("a lazy chunk the server does not have rejects the import() with the server's words", async () => {
   const page = createPage();
   page.context.fetch = async (url) => ({

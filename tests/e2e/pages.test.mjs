@@ -1,12 +1,12 @@
 // A multi-page app in real headless Chromium against the real `hotloop dev` binary:
-// `index.html`, `about.html` (a linked stylesheet, a counter) and `nested/index.html` (a
-// relative entry), each page opened in its own tab. Each page runs its own entries (not
-// `index.html`'s), `/about` and `/nested/` answer as under Vite, and hot updates reach the tabs
-// that run the edited module: an edit to about's entry updates the about tab alone, keeping its
-// count, and one no module accepts reloads the about tab alone; one to a module every page
-// shares updates all three; the linked sheet is swapped in
-// place; a syntax error shows in the overlay and its fix clears it; an edit of the page's HTML
-// reloads it.
+// `index.html`, `about.html` (a linked stylesheet, a counter), `nested/index.html` (a relative
+// entry) and `strict.html` (a CSP that forbids inline scripts), each opened in its own tab.
+// Each page runs its own entries (not `index.html`'s), `/about` and `/nested/` answer as under
+// Vite, and hot updates reach the tabs that run the edited module: an edit to about's entry
+// updates the about tab alone, keeping its count, and one no module accepts reloads the about
+// tab alone; one to a module every page shares updates all three; the linked sheet is swapped
+// in place; a syntax error shows in the overlay and its fix clears it; an edit of the page's
+// HTML reloads that page alone.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -61,9 +61,17 @@ describe('a multi-page app in the browser', { skip, concurrency: false }, () => 
     nested = await Tab.open(browser, server.url + '/nested/');
     await nested.untilLog('[hmr] connected');
     await nested.until(() => document.getElementById('nested').textContent === 'nested shared v1');
+    // A page whose CSP forbids inline scripts runs its own entries too.
+    const strict = await Tab.open(browser, server.url + '/strict.html');
+    try {
+      await strict.until(() => document.getElementById('strict').textContent === 'strict shared v1');
+      assert.equal(await strict.page.evaluate(() => window.mainRuns), undefined, "index.html's entry did not run");
+    } finally {
+      await strict.close();
+    }
     const page = await fetch(server.url + '/about', { headers: { accept: 'text/html' } });
     assert.equal(page.status, 200);
-    assert.match(await page.text(), /__hotloop_page_entries=\["\/src\/about\.js","\/src\/about-extra\.js"\]/);
+    assert.match(await page.text(), /<meta name="hotloop-page-entries" content="\[&quot;\/src\/about\.js&quot;,&quot;\/src\/about-extra\.js&quot;\]">/);
   });
 
   test("an edit to a page's own module updates that page alone, its state kept", async () => {

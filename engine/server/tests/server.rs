@@ -464,8 +464,7 @@ async fn another_html_page_is_taken_in_by_the_engine_then_served_with_the_chunks
             id: Arc::from("/about.html")
         }
     );
-    const ABOUT: &str =
-        "<!doctype html><body><script>__hotloop_page_entries=[\"/src/about.ts\"]</script>";
+    const ABOUT: &str = "<!doctype html><body><meta name=\"hotloop-page-entries\" content=\"[&quot;/src/about.ts&quot;]\">";
     let with_pages = |pages: &[&str]| {
         let mut next = (*served_with_page(1, "console.log('one');", false)).clone();
         next.pages = pages

@@ -37,6 +37,9 @@ use hotloop_protocol::{Diagnostic, DiagnosticKind, PageInjection, code_frame};
 
 pub const CHUNK_TAG: &str = r#"<script defer src="/_hotloop/chunk.js"></script>"#;
 
+/// The `<meta name>` whose `content` (a JSON array) names another page's entries (`page.js`).
+pub const PAGE_ENTRIES_META: &str = "hotloop-page-entries";
+
 /// The tags of the client scripts: the runtime, and the embedded React Refresh runtime (right
 /// after it, see `RefreshRuntime::Embedded`); with `version` (`ProjectOptions::client_version`)
 /// their URLs name it (`?v=`), so the server answers them `immutable`.
@@ -290,8 +293,8 @@ pub fn entry_html(db: &dyn Db, project: Project) -> Arc<str> {
 
 /// A page's text as served: `%NAME%` placeholders replaced, the client's tags in, the entry
 /// scripts out (see the module docs). For another page than `index.html`, `page_entries` are
-/// the module ids of its entry scripts: the chunk's tag is preceded by the inline script that
-/// names them (`__hotloop_page_entries`), which the runtime starts instead of the chunk's.
+/// the module ids of its entry scripts: the chunk's tag is preceded by the `<meta>` that names
+/// them ([`PAGE_ENTRIES_META`]), which the runtime starts instead of the chunk's.
 fn rewrite_page(
     db: &dyn Db,
     project: Project,
@@ -309,17 +312,20 @@ fn rewrite_page(
     let with_chunk = entries.module_script_tags == 0;
     let mut chunk_tag = String::new();
     if let Some(ids) = page_entries {
-        chunk_tag.push_str("<script>__hotloop_page_entries=[");
+        // A `<meta>`, not an inline script: a page whose CSP forbids inline scripts would run
+        // `index.html`'s entries instead.
+        let mut json = String::from("[");
         for (i, id) in ids.iter().enumerate() {
             if i > 0 {
-                chunk_tag.push(',');
+                json.push(',');
             }
-            // `</script>` cannot occur in a JSON string whose `<` and `/` are escaped.
-            let mut literal = String::new();
-            crate::js_literal::push_json_string(&mut literal, id);
-            chunk_tag.push_str(&literal.replace('<', "\\u003c"));
+            crate::js_literal::push_json_string(&mut json, id);
         }
-        chunk_tag.push_str("]</script>");
+        json.push(']');
+        chunk_tag.push_str(&format!(
+            "<meta name=\"{PAGE_ENTRIES_META}\" content=\"{}\">",
+            escape_html(&json)
+        ));
     }
     chunk_tag.push_str(CHUNK_TAG);
     let mut first_tags = tags.runtime.clone();

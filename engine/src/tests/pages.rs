@@ -59,7 +59,7 @@ fn a_page_is_compiled_when_opened_and_served_with_the_chunk_and_its_own_entries(
     let about = served.page("/about.html").expect("served").to_string();
     assert!(
         about.contains(
-            "<script>__hotloop_page_entries=[\"/src/about.js\"]</script>\
+            "<meta name=\"hotloop-page-entries\" content=\"[&quot;/src/about.js&quot;]\">\
              <script defer src=\"/_hotloop/chunk.js\"></script>"
         ),
         "{about}"
@@ -113,7 +113,7 @@ fn a_nested_page_resolves_relative_entries_and_names_a_missing_one() {
     let served = p.served(1);
     let page = served.page("/nested/index.html").expect("served");
     assert!(
-        page.contains("__hotloop_page_entries=[\"/nested/nested.js\"]"),
+        page.contains("content=\"[&quot;/nested/nested.js&quot;]\""),
         "{page}"
     );
     assert_eq!(

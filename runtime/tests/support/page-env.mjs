@@ -248,6 +248,17 @@ class FakeDocument extends FakeNode {
   createElement(tag) {
     return new FakeElement(tag);
   }
+  /** The first element matching `tag` or `tag[attr="value"]` (what the runtime asks for). */
+  querySelector(selector) {
+    const m = /^([a-z][\w-]*)(?:\[([\w-]+)="([^"]*)"\])?$/i.exec(selector);
+    if (!m) throw new Error(`FakeDocument.querySelector: unsupported selector ${selector}`);
+    const [, tag, attr, value] = m;
+    return (
+      allElements(this).find(
+        (el) => el.tagName.toLowerCase() === tag.toLowerCase() && (attr === undefined || el.getAttribute(attr) === value),
+      ) ?? null
+    );
+  }
   createTextNode(data) {
     return new FakeText(String(data));
   }
