@@ -1,7 +1,7 @@
   // ---------------------------------------------------------------------------------------------
   // reload-reasons.js: the full reloads the runtime decides on by itself, as data. Reloads the
   // engine plans arrive in FullReload messages with its own `FullReloadReason` code (1..8) and
-  // text; these are the runtime's, in one table, with the same vocabulary's codes (9..12, and 6
+  // text; these are the runtime's, in one table, with the same vocabulary's codes (9..13, and 6
   // for missed updates) and texts (`engine/protocol/src/reload.rs` checks them). `text` is what the
   // `[hmr] full reload: ...` line, the page's note and `vite:beforeFullReload` say.
   // Never reloads anything: the host carries a reload out.
@@ -21,6 +21,8 @@
     /** The app's server changed (server-side HMR) under a server-rendered page that does not
      * listen to `hotloop:server-update` and did not get the change as a hot update itself. */
     ServerUpdated: Object.freeze({ name: "ServerUpdated", code: 12, text: "the app's server code changed and this server-rendered page does not listen to hotloop:server-update" }),
+    /** The page's Content-Security-Policy forbids eval, which an update's factories need. */
+    EvalBlocked: Object.freeze({ name: "EvalBlocked", code: 13, text: "the page's Content-Security-Policy forbids eval: updates reload the page (allow 'unsafe-eval' in development for hot updates that keep state)" }),
     /** A FullReload message without a text (its code is the server's). */
     ServerRequested: Object.freeze({ name: "ServerRequested", code: null, text: "requested by the server" }),
   });

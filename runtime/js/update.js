@@ -67,17 +67,23 @@
       return { type: "update", updates };
     }
 
+    /**
+     * Makes the update's factories and stores them. Returns false, storing none, when the
+     * page's Content-Security-Policy forbids `eval` (an `EvalError` at the first one): the
+     * update cannot apply here at all.
+     */
     function installModules(message, errors) {
+      const factories = [];
       for (const m of message.modules) {
-        let factory;
         try {
-          factory = compileFactory(m.id, m.code, message.revision);
+          factories.push([m, compileFactory(m.id, m.code, message.revision)]);
         } catch (err) {
+          if (err instanceof EvalError) return false;
           errors.push({ id: m.id, err, context: "while compiling the new code" });
-          continue;
         }
-        registry.setFactory(m.id, m.deps, factory, m.kind, m.staticDeps);
       }
+      for (const [m, factory] of factories) registry.setFactory(m.id, m.deps, factory, m.kind, m.staticDeps);
+      return true;
     }
 
     /** Runs callbacks with the module's `data`, awaiting returned promises; errors are collected. */
@@ -192,8 +198,14 @@
 
       // A stylesheet module's `css(text)` call (when its factory re-runs) applies its patch.
       const cssPatches = message.cssPatches || [];
+      if (!installModules(message, errors)) {
+        // The page's Content-Security-Policy forbids eval: its scripts are the server's to
+        // give, so the update reaches it as a reload (as a worker's does).
+        logger().error("the page's Content-Security-Policy forbids eval: reloading for the update");
+        if (core.reload(core.reasons.EvalBlocked)) return { reloading: true };
+        return { ok: false, error: core.reasons.EvalBlocked.text };
+      }
       core.host().cssPatches(cssPatches);
-      installModules(message, errors);
 
       for (const id of message.invalidate) {
         const rec = records.get(id);

@@ -42,6 +42,32 @@ test("accept() with a callback: the module re-evaluates and the callback gets th
   assert.deepEqual(rt.lifecycle(), ["connected", "updated /src/a.js"]);
 });
 
+test("a page whose CSP forbids eval reloads for an update instead of keeping stale code", async () => {
+  const rt = createTestRuntime();
+  await rt.boot([selfAccepting("/src/a.js", 1)], ["/src/a.js"]);
+  // What Chromium throws for eval under `script-src 'self'`.
+  // The runtime runs in this realm (`support/core-env.mjs`): its `eval` is this one.
+  const realEval = globalThis.eval;
+  globalThis.eval = () => {
+    throw new EvalError("Evaluating a string as JavaScript violates the Content Security Policy");
+  };
+  try {
+    await rt.update({
+      revision: 2,
+      modules: [selfAccepting("/src/a.js", 2)],
+      invalidate: ["/src/a.js"],
+      boundaries: [self("/src/a.js")],
+    });
+  } finally {
+    globalThis.eval = realEval;
+  }
+  assert.deepEqual(
+    rt.reloads.map((r) => [r.name, r.code]),
+    [["EvalBlocked", 13]],
+  );
+  assert.equal(rt.get("evaluations"), 1, "nothing ran with a half-installed update");
+});
+
 test("accept() without arguments also re-evaluates the module", async () => {
   const rt = createTestRuntime();
   const v = (n) => js("/src/a.js", {}, `globalThis.version = ${n}; __hotloop_meta.hot.accept();`);

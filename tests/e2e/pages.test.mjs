@@ -66,6 +66,14 @@ describe('a multi-page app in the browser', { skip, concurrency: false }, () => 
     try {
       await strict.until(() => document.getElementById('strict').textContent === 'strict shared v1');
       assert.equal(await strict.page.evaluate(() => window.mainRuns), undefined, "index.html's entry did not run");
+      // Nor may an update's code be made there (no eval): the update reloads the page, which
+      // shows it, rather than leaving it stale.
+      await strict.untilLog('[hmr] connected');
+      const navs = strict.navigations;
+      edit('src/strict.js', '`strict ${label}`', '`strict! ${label}`');
+      await strict.until(() => document.getElementById('strict')?.textContent === 'strict! shared v1');
+      assert.ok(strict.navigations > navs, 'reloaded');
+      assert.ok(strict.log.some((l) => l.includes("Content-Security-Policy forbids eval")), strict.log.join('\n'));
     } finally {
       await strict.close();
     }

@@ -1,6 +1,6 @@
 //! The one vocabulary of full-reload reasons. The engine's planner raises codes 1–8
 //! (`engine/src/plan.rs`): the protocol carries the code and the text to the runtime, and the
-//! dashboard and the log show the same text. Codes 9–11 are the runtime's own (only the page
+//! dashboard and the log show the same text. Codes 9–13 are the runtime's own (only the page
 //! knows what it ran): `runtime/js/reload-reasons.js` lists them with the same codes and texts,
 //! which a test here checks. Nothing else invents a reason.
 
@@ -44,6 +44,9 @@ pub enum FullReloadReason {
     /// server-rendered page that does not listen to `hotloop:server-update` and did not get
     /// the change as a hot update of its own: its HTML is stale.
     ServerUpdated,
+    /// Raised by the runtime: the page's Content-Security-Policy forbids `eval`, which makes
+    /// an update's new code a function; the reload loads it from the server's scripts instead.
+    EvalBlocked,
 }
 
 impl FullReloadReason {
@@ -62,6 +65,7 @@ impl FullReloadReason {
             FullReloadReason::ServerRestarted => 10,
             FullReloadReason::CycleUpdateFailed => 11,
             FullReloadReason::ServerUpdated => 12,
+            FullReloadReason::EvalBlocked => 13,
         }
     }
 }
@@ -117,6 +121,11 @@ impl fmt::Display for FullReloadReason {
                 "the app's server code changed and this server-rendered page does not listen \
                  to hotloop:server-update"
             ),
+            FullReloadReason::EvalBlocked => write!(
+                f,
+                "the page's Content-Security-Policy forbids eval: updates reload the page \
+                 (allow 'unsafe-eval' in development for hot updates that keep state)"
+            ),
         }
     }
 }
@@ -155,6 +164,7 @@ mod tests {
             FullReloadReason::ServerRestarted,
             FullReloadReason::CycleUpdateFailed,
             FullReloadReason::ServerUpdated,
+            FullReloadReason::EvalBlocked,
         ];
         let mut seen = 0;
         for line in js.lines().filter(|l| l.contains("Object.freeze({ name:")) {

@@ -46,7 +46,8 @@ pub fn dead_end(reason: &FullReloadReason) -> &'static str {
         | FullReloadReason::ProtocolChanged
         | FullReloadReason::ServerRestarted
         | FullReloadReason::CycleUpdateFailed
-        | FullReloadReason::ServerUpdated => "reloads",
+        | FullReloadReason::ServerUpdated
+        | FullReloadReason::EvalBlocked => "reloads",
     }
 }
 
