@@ -77,6 +77,32 @@ pub struct Changes<'a> {
     /// nothing; the update goes to their importers, whose `import()` or evaluation of them
     /// failed (a lazy route with a syntax error, fixed: its importer renders it again).
     pub first_compiled: &'a [ModuleIndex],
+    /// Modules no open page runs (see [`NotRunning`]).
+    pub not_running: NotRunning<'a>,
+}
+
+/// Modules no open page runs: they are only in lazy chunks that no open page loaded (a route
+/// not visited, another page of a multi-page app that no tab shows). The walk does not go
+/// up through them: a dead end there (another page's entry that accepts nothing) reloads no
+/// tab, and a boundary there re-runs nothing anyone sees. A page that loads their chunk later
+/// gets the current code with it. Default: every module may run.
+#[derive(Clone, Copy, Default)]
+pub struct NotRunning<'a>(pub Option<&'a dyn Fn(ModuleIndex) -> bool>);
+
+impl NotRunning<'_> {
+    fn contains(&self, module: ModuleIndex) -> bool {
+        self.0.is_some_and(|not_running| not_running(module))
+    }
+}
+
+impl std::fmt::Debug for NotRunning<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "NotRunning(..)"
+        } else {
+            "NotRunning(none)"
+        })
+    }
 }
 
 /// Plans the update for `changes` on `graph`, following Vite's propagation rules:
@@ -95,10 +121,12 @@ pub struct Changes<'a> {
 /// - a module compiling for the first time (`Changes::first_compiled`) is no boundary itself:
 ///   no page ran it, so the walk starts at its importers;
 /// - modules reachable only through `import()` (`loaded == false`) propagate like any other,
-///   through their dynamic importers too: the server cannot know which tabs loaded them, so
-///   the plan covers every tab and each tab's runtime skips the boundaries and invalidations
-///   of modules it never evaluated (Vite does the same). A lazily loaded page is updated in
-///   the tabs that show it, never left stale.
+///   through their dynamic importers too, when an open page loaded their lazy chunk: the plan
+///   covers every tab and each tab's runtime skips the boundaries and invalidations of modules
+///   it never evaluated (Vite does the same). A lazily loaded page is updated in the tabs that
+///   show it, never left stale. Those in lazy chunks no open page loaded
+///   (`Changes::not_running`: a route nobody visits, another page no tab shows) are not
+///   walked through: their dead ends reload nobody;
 /// - a module of an environment whose running code cannot take new code (a web worker:
 ///   `EnvironmentKind::update_rule`) means a full reload, which restarts it;
 /// - every module entered on the way is re-evaluated (`invalidate`), not only the changed one:
@@ -137,6 +165,7 @@ pub fn plan_update(graph: &ModuleGraph, changes: &Changes<'_>) -> UpdatePlan {
         .all(|&m| graph.module(m).kind == ModuleKind::Css);
     let mut walk = Walk::new(graph);
     walk.never_evaluated = changes.first_compiled.iter().copied().collect();
+    walk.not_running = changes.not_running;
     for &module in &send {
         walk.enter(module, None);
     }
@@ -261,6 +290,8 @@ struct Walk<'g> {
     boundaries: Vec<Boundary>,
     /// Modules whose own accept does not count (see `Changes::first_compiled`).
     never_evaluated: FxHashSet<ModuleIndex>,
+    /// Importers the walk does not go up through (see `Changes::not_running`).
+    not_running: NotRunning<'g>,
 }
 
 impl<'g> Walk<'g> {
@@ -273,6 +304,7 @@ impl<'g> Walk<'g> {
             queue: VecDeque::new(),
             boundaries: Vec::new(),
             never_evaluated: FxHashSet::default(),
+            not_running: NotRunning::default(),
         }
     }
 
@@ -316,6 +348,9 @@ impl<'g> Walk<'g> {
             return Err(self.no_boundary(module));
         }
         for &importer in importers {
+            if self.not_running.contains(importer) {
+                continue;
+            }
             let facts = graph.module(importer);
             if facts.accepted_deps.contains(&module) {
                 self.boundaries.push(Boundary {

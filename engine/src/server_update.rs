@@ -64,6 +64,7 @@ pub fn prepare_server(
         config_changed,
         // The server process re-runs its entry in place; nothing renders a failed import.
         first_compiled: &[],
+        not_running: Default::default(),
     };
     let plan = plan_update(build.graph(), &changes);
     let (outcome, action) = match plan {

@@ -13,7 +13,7 @@ use crate::host::{QueryRun, linked_roots};
 use hotloop_protocol::FullReloadReason;
 
 use crate::plan::{
-    Changes, HotPlan, UpdatePlan, plan_invalidate, plan_requested_reload, plan_update,
+    Changes, HotPlan, NotRunning, UpdatePlan, plan_invalidate, plan_requested_reload, plan_update,
 };
 use crate::queries::graph::ProjectGraph;
 use crate::telemetry::{Phase, UpdateOutcome};
@@ -167,12 +167,15 @@ pub fn prepare(host: &mut EngineHost, cause: Cause<'_>, revision: u32) -> Prepar
     };
     let (plan, files): (UpdatePlan, Vec<String>) = match cause {
         Cause::Edit { files } => {
+            let not_running =
+                |m: ModuleIndex| host.lazy_holders(m).is_some_and(|open| open.is_empty());
             let changes = Changes {
                 changed: &changed,
                 html_changed: build.html_changed,
                 changed_pages: &build.changed_pages,
                 config_changed: build.config_changed.as_deref(),
                 first_compiled: &build.first_compiled,
+                not_running: NotRunning(Some(&not_running)),
             };
             (plan_update(graph, &changes), files.to_vec())
         }

@@ -1,12 +1,13 @@
 // A multi-page app in real headless Chromium against the real `hotloop dev` binary:
 // `index.html`, `about.html` (a linked stylesheet, a counter), `nested/index.html` (a relative
-// entry) and `strict.html` (a CSP that forbids inline scripts), each opened in its own tab.
-// Each page runs its own entries (not `index.html`'s), `/about` and `/nested/` answer as under
-// Vite, and hot updates reach the tabs that run the edited module: an edit to about's entry
-// updates the about tab alone, keeping its count, and one no module accepts reloads the about
-// tab alone; one to a module every page shares updates all three; the linked sheet is swapped
-// in place; a syntax error shows in the overlay and its fix clears it; an edit of the page's
-// HTML reloads that page alone.
+// entry) and `strict.html` (a CSP that forbids inline scripts and eval), each opened in its own
+// tab. Each page runs its own entries (not `index.html`'s), `/about` and `/nested/` answer as
+// under Vite, and hot updates reach the tabs that run the edited module: an edit to about's
+// entry updates the about tab alone, keeping its count, and one no module accepts reloads the
+// about tab alone; one to a module every page shares updates all three (strict.html, closed by
+// then, has an entry that accepts nothing: it reloads no tab); the linked sheet is swapped in
+// place; a syntax error shows in the overlay and its fix clears it; an edit of the page's HTML
+// reloads that page alone.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -65,6 +66,7 @@ describe('a multi-page app in the browser', { skip, concurrency: false }, () => 
     const strict = await Tab.open(browser, server.url + '/strict.html');
     try {
       await strict.until(() => document.getElementById('strict').textContent === 'strict shared v1');
+      assert.equal(await strict.text('#plain'), 'plain shared v1');
       assert.equal(await strict.page.evaluate(() => window.mainRuns), undefined, "index.html's entry did not run");
       // Nor may an update's code be made there (no eval): the update reloads the page, which
       // shows it, rather than leaving it stale.
@@ -107,7 +109,7 @@ describe('a multi-page app in the browser', { skip, concurrency: false }, () => 
     for (let i = 0; i < 3; i++) await about.page.click('#count');
   });
 
-  test('an edit to a module every page shares updates every tab', async () => {
+  test('an edit to a module every page shares updates every tab (and no page no tab shows)', async () => {
     const navs = [home.navigations, about.navigations, nested.navigations];
     const homeUpdates = updates(home);
     edit('src/shared.js', 'shared v1', 'shared v2');

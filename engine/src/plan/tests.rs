@@ -199,6 +199,7 @@ fn plan_update_table() {
                 changed_pages: &[],
                 config_changed: None,
                 first_compiled: &[],
+                not_running: Default::default(),
             },
         );
         let actual = render_plan(&g, &plan);
@@ -271,4 +272,30 @@ fn plan_invalidate_table() {
         }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// A module no open page runs (another page's entry that accepts nothing, a route not
+/// visited): the walk does not go up through it, so its dead end reloads no tab.
+#[test]
+fn a_module_no_open_page_runs_is_not_walked_through() {
+    let g = graph("main -> shared; strict -> shared; main: self");
+    let changed = indices(&g, "shared");
+    let strict = indices(&g, "strict")[0];
+    let plan = |not_running: NotRunning<'_>| {
+        let changes = Changes {
+            changed: &changed,
+            not_running,
+            ..Changes::default()
+        };
+        render_plan(&g, &plan_update(&g, &changes))
+    };
+    assert_eq!(
+        plan(NotRunning::default()),
+        "reload: shared changed and no module accepts it (via shared <- strict)"
+    );
+    let closed = |m: ModuleIndex| m == strict;
+    assert_eq!(
+        plan(NotRunning(Some(&closed))),
+        "hot send=[shared] invalidate=[shared, main] boundaries=[main self]"
+    );
 }

@@ -347,6 +347,7 @@ pub(crate) fn plan_of(build: &BuildResult) -> UpdatePlan {
             changed_pages: &build.changed_pages,
             config_changed: build.config_changed.as_deref(),
             first_compiled: &build.first_compiled,
+            not_running: Default::default(),
         },
     )
 }
