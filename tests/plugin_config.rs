@@ -8,30 +8,17 @@
 //! starts Node only when asked to.
 
 use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 
 use hotloop_plugin_host::{
     ConfigInput, HostEvent, HostOptions, Pattern, PluginHost, ResolvedConfig,
 };
 
+#[path = "support/plugin_packages.rs"]
+mod plugin_packages;
+
 fn node_modules() -> std::path::PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("engine/plugin-host/tests/npm");
-    let stamp = dir.join("node_modules/.package-lock.json");
-    let lock = dir.join("package-lock.json");
-    let fresh = match (stamp.metadata(), lock.metadata()) {
-        (Ok(s), Ok(l)) => s.modified().ok() >= l.modified().ok(),
-        _ => false,
-    };
-    if !fresh {
-        let status = Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-            .current_dir(&dir)
-            .status()
-            .expect("failed to run npm: is Node.js installed?");
-        assert!(status.success(), "npm ci in {} failed", dir.display());
-    }
-    dir.join("node_modules")
+    plugin_packages::plugin_packages(Path::new(env!("CARGO_MANIFEST_DIR")))
 }
 
 /// create-vue's config shape: `defineConfig`, a plugin, an alias from `import.meta.url`, types.

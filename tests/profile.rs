@@ -455,3 +455,82 @@ export const inner = 2;
         "the summary's lazy row: {stdout}"
     );
 }
+
+#[path = "support/plugin_packages.rs"]
+mod plugin_packages;
+
+/// A Vue project (its `vite.config.ts` with the real `@vitejs/plugin-vue`, in the plugin host):
+/// an edit of the single-file component's template goes through the plugins (their
+/// `hotUpdate`, then `transform`) and is the component's hot update, and the file is restored.
+#[test]
+fn a_vue_components_edit_is_profiled_through_the_projects_plugins() {
+    let files = TempProject::new(
+        r#"
+//- /app/index.html
+<div id="app"></div>
+<script type="module" src="/src/main.ts"></script>
+//- /app/vite.config.ts
+import { defineConfig } from 'vite';
+import vue from '@vitejs/plugin-vue';
+export default defineConfig({ plugins: [vue()] });
+//- /app/src/main.ts
+import { createApp } from 'vue';
+import App from './App.vue';
+createApp(App).mount('#app');
+//- /app/src/App.vue
+<script setup lang="ts">
+import { ref } from 'vue';
+const count = ref<number>(0);
+</script>
+
+<template>
+  <button @click="count++">count is {{ count }}</button>
+</template>
+"#,
+    );
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("repo");
+    let packages = plugin_packages::plugin_packages(repo);
+    let root = files.path("app");
+    std::os::unix::fs::symlink(&packages, root.join("node_modules")).expect("symlink");
+    let original = std::fs::read(root.join("src/App.vue")).unwrap();
+    let json_path = files.path("profile.json");
+    let output = hotloop(
+        &[
+            "profile",
+            root.to_str().unwrap(),
+            "--touch",
+            "src/App.vue",
+            "--repeat",
+            "2",
+            "--json",
+            json_path.to_str().unwrap(),
+        ],
+        &root,
+    );
+    let stdout = text(&output.stdout);
+    assert!(
+        output.status.success(),
+        "exit {:?}\n{stdout}\n{}",
+        output.status,
+        text(&output.stderr)
+    );
+    let json: Value =
+        serde_json::from_slice(&std::fs::read(&json_path).expect("json written")).expect("json");
+    let updates = json["updates"].as_array().expect("updates");
+    assert_eq!(updates.len(), 2, "{json}");
+    for update in updates {
+        assert_eq!(update["outcome"], "hot", "{update}");
+        assert_eq!(
+            update["boundaries"],
+            serde_json::json!(["/src/App.vue"]),
+            "{update}"
+        );
+    }
+    assert_eq!(
+        std::fs::read(root.join("src/App.vue")).unwrap(),
+        original,
+        "restored byte for byte"
+    );
+}

@@ -48,9 +48,11 @@ pub enum Command {
     Demo(DemoArgs),
     /// Measure the save-to-update path: touch files and report where the time goes.
     ///
-    /// Loads ROOT, runs the cold build, then edits each FILE (appends a string statement to a
-    /// script, a comment to a stylesheet, a different one each time) REPEAT times and runs every edit through the engine's real update path
-    /// (apply the change, build, plan, encode, publish; no watcher, no sockets). Prints each
+    /// Loads ROOT (with its vite.config and plugins, as `hotloop dev` does), runs the cold
+    /// build, then edits each FILE (appends a string statement to a script, a comment to a
+    /// stylesheet, an HTML comment to a .vue template or .svelte markup, a different one each
+    /// time) REPEAT times and runs every edit through the engine's real update path (apply the
+    /// change, build, plan, encode, publish; no watcher, no sockets). Prints each
     /// update's phase timings, the queries executed and reused, the modules sent and the
     /// boundary or reload reason, then p50/p95/max per phase. The files' original contents
     /// are restored at the end (also on error and Ctrl-C).

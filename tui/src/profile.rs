@@ -13,8 +13,14 @@
 //!
 //! Each edit appends something harmless that differs from the previous edit (a counter): a
 //! string statement to a script (a comment would not change the code the engine emits, which
-//! has none), a comment to a stylesheet or a page; the original bytes are restored at the end,
-//! on error, on panic and on Ctrl-C.
+//! has none), a comment to a stylesheet or a page, an HTML comment in a `.vue` file's
+//! `<template>` (a re-render) or a `.svelte` file's markup; the original bytes are restored at
+//! the end, on error, on panic and on Ctrl-C.
+//!
+//! The project's `vite.config` and its plugins run as under `hotloop dev` (one Node.js process,
+//! only when there is a config or a stylesheet that needs one), so a framework's files are
+//! profiled through their plugins: the plugins' `hotUpdate` is part of `read`, their
+//! `load`/`transform` of `parse`.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -29,6 +35,7 @@ use engine::{
 use serde::Serialize;
 
 use crate::cli::ProfileArgs;
+use crate::vite_config;
 
 /// The `--json` schema, shown in `hotloop profile --help`.
 pub const SCHEMA_HELP: &str = "\
@@ -168,6 +175,9 @@ enum CommentStyle {
     Markup,
     /// Trailing whitespace (JSON has no comments; the value does not change).
     Whitespace,
+    /// `<!-- … -->` inside the last `</template>` (a Vue single-file component: the template
+    /// compiles again, a re-render).
+    Template,
 }
 
 impl CommentStyle {
@@ -176,18 +186,37 @@ impl CommentStyle {
         Some(match ext.as_str() {
             "js" | "jsx" | "ts" | "tsx" | "mjs" | "cjs" | "mts" | "cts" => CommentStyle::Statement,
             "css" => CommentStyle::Block,
-            "html" | "htm" | "svg" => CommentStyle::Markup,
+            "html" | "htm" | "svg" | "svelte" => CommentStyle::Markup,
             "json" => CommentStyle::Whitespace,
+            "vue" => CommentStyle::Template,
             _ => return None,
         })
     }
 
-    /// What edit number `n` appends.
+    /// `original` with edit number `n`.
+    fn edit(self, original: &[u8], n: u64) -> Vec<u8> {
+        let suffix = self.suffix(n);
+        let at = match self {
+            CommentStyle::Template => original
+                .windows(b"</template>".len())
+                .rposition(|w| w == b"</template>")
+                .unwrap_or(original.len()),
+            _ => original.len(),
+        };
+        let mut text = original[..at].to_vec();
+        text.extend_from_slice(suffix.as_bytes());
+        text.extend_from_slice(&original[at..]);
+        text
+    }
+
+    /// What edit number `n` adds.
     fn suffix(self, n: u64) -> String {
         match self {
             CommentStyle::Statement => format!("\n;\"hotloop profile {n}\";\n"),
             CommentStyle::Block => format!("\n/* hotloop profile {n} */\n"),
-            CommentStyle::Markup => format!("\n<!-- hotloop profile {n} -->\n"),
+            CommentStyle::Markup | CommentStyle::Template => {
+                format!("\n<!-- hotloop profile {n} -->\n")
+            }
             CommentStyle::Whitespace => format!("\n{}\n", " ".repeat(1 + (n % 2) as usize)),
         }
     }
@@ -217,7 +246,7 @@ impl Target {
         let comment = CommentStyle::of(&path).with_context(|| {
             format!(
                 "cannot edit {} harmlessly: --touch takes .js .jsx .ts .tsx .mjs .cjs .mts .cts \
-                 .css .html .svg or .json files",
+                 .css .html .svg .json .vue or .svelte files",
                 file.display()
             )
         })?;
@@ -443,6 +472,36 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
+/// The project's `vite.config` and its plugins, and the options they give, as `hotloop dev`
+/// loads them (with the defaults of its flags); `None` without a config or a stylesheet that
+/// needs the plugin host. The host's Node.js process stops when the `ViteConfig` is dropped.
+fn project_setup(
+    root: &Path,
+    server_entry: Option<PathBuf>,
+) -> anyhow::Result<(Option<vite_config::ViteConfig>, ProjectOptions)> {
+    use clap::Parser as _;
+    let mut serve = crate::cli::Cli::parse_from(["hotloop"]).dev.serve;
+    let mut options = ProjectOptions {
+        server_entry,
+        ..ProjectOptions::default()
+    };
+    let vite = match vite_config::find(root, None)? {
+        Some(path) => Some(vite_config::load(root, &path, &serve)?),
+        None => match vite_config::css_tools_without_config(root) {
+            Some(needed_by) => Some(vite_config::load_without_config(root, &needed_by, &serve)?),
+            None => None,
+        },
+    };
+    if let Some(vite) = &vite {
+        if options.server_entry.is_none() {
+            options.server_entry = vite_config::server_entry(&vite.config, root)?;
+        }
+        vite_config::apply(&vite.config, root, &mut options, &mut serve);
+        vite.resolver.configure(&options.resolve);
+    }
+    Ok((vite, options))
+}
+
 fn measure(
     root: &Path,
     server_entry: Option<PathBuf>,
@@ -456,12 +515,12 @@ fn measure(
     let server_id: Arc<str> = Arc::from("profile");
 
     let cold_start = Instant::now();
-    let options = ProjectOptions {
-        server_entry,
-        ..ProjectOptions::default()
-    };
+    let (vite, options) = project_setup(root, server_entry)?;
     let mut host = EngineHost::new(root, options)
         .with_context(|| format!("failed to load the project at {}", root.display()))?;
+    if let Some(vite) = &vite {
+        host.use_plugins(vite_config::plugins(vite));
+    }
     host.record_trace(trace);
     host.record_queries(true);
     let build = host.build();
@@ -512,10 +571,10 @@ fn measure(
     for round in 1..=repeat {
         for target in targets {
             edit += 1;
-            let Some(mut text) = originals.original(&target.path) else {
+            let Some(original) = originals.original(&target.path) else {
                 bail!("interrupted");
             };
-            text.extend_from_slice(target.comment.suffix(edit).as_bytes());
+            let text = target.comment.edit(&original, edit);
             if !originals.write(&target.path, &text)? {
                 bail!("interrupted");
             }
@@ -1137,10 +1196,21 @@ mod tests {
             CommentStyle::Block,
             CommentStyle::Markup,
             CommentStyle::Whitespace,
+            CommentStyle::Template,
         ] {
             assert_ne!(style.suffix(1), style.suffix(2), "{style:?}");
             assert_ne!(style.suffix(2), style.suffix(3), "{style:?}");
         }
+        // A Vue component's edit is in its template (the last one), not after the file.
+        let sfc = b"<template>\n  <p>hi</p>\n</template>\n<style>p{}</style>\n";
+        assert_eq!(
+            String::from_utf8(CommentStyle::Template.edit(sfc, 7)).unwrap(),
+            "<template>\n  <p>hi</p>\n\n<!-- hotloop profile 7 -->\n</template>\n<style>p{}</style>\n"
+        );
+        assert_eq!(
+            CommentStyle::of(Path::new("src/App.vue")),
+            Some(CommentStyle::Template)
+        );
         assert_eq!(
             CommentStyle::of(Path::new("a/b.tsx")),
             Some(CommentStyle::Statement)
