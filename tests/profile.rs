@@ -58,6 +58,30 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// `hotloop profile ROOT ARGS --json JSON`, run in `cwd`, which must succeed: its standard
+/// output, its standard error and the JSON it wrote.
+fn profile_json(
+    root: &Path,
+    args: &[&str],
+    json_path: &Path,
+    cwd: &Path,
+) -> (String, String, Value) {
+    let mut all = vec!["profile", root.to_str().unwrap()];
+    all.extend_from_slice(args);
+    all.extend(["--json", json_path.to_str().unwrap()]);
+    let output = hotloop(&all, cwd);
+    let stdout = text(&output.stdout);
+    assert!(
+        output.status.success(),
+        "exit {:?}\n{stdout}\n{}",
+        output.status,
+        text(&output.stderr)
+    );
+    let json =
+        serde_json::from_slice(&std::fs::read(json_path).expect("json written")).expect("json");
+    (stdout, text(&output.stderr), json)
+}
+
 /// The generated project in `root` (`app/` in a temp dir whose other files are the
 /// profile's outputs).
 struct Project {
@@ -82,27 +106,18 @@ fn a_body_edit_reruns_no_resolution_and_no_graph_query() {
     let before = std::fs::read(p.root.join(&leaf)).expect("read leaf");
     let json_path = p.root.parent().unwrap().join("profile.json");
     let trace_path = p.root.parent().unwrap().join("trace.json");
-    let output = hotloop(
+    let (stdout, _, json) = profile_json(
+        &p.root,
         &[
-            "profile",
-            p.root.to_str().unwrap(),
             "--touch",
             &leaf,
             "--repeat",
             "3",
-            "--json",
-            json_path.to_str().unwrap(),
             "--trace",
             trace_path.to_str().unwrap(),
         ],
+        &json_path,
         p.root.parent().unwrap(),
-    );
-    let stdout = text(&output.stdout);
-    assert!(
-        output.status.success(),
-        "exit {:?}\n{stdout}\n{}",
-        output.status,
-        text(&output.stderr)
     );
     assert!(stdout.contains("summary over 3 updates"), "{stdout}");
     assert_eq!(
@@ -111,8 +126,6 @@ fn a_body_edit_reruns_no_resolution_and_no_graph_query() {
         "the touched file is restored byte for byte"
     );
 
-    let json: Value =
-        serde_json::from_slice(&std::fs::read(&json_path).expect("json written")).expect("json");
     assert_eq!(json["schema"], 1);
     assert_eq!(json["modules"], MODULES);
     let cold_queries = &json["cold"]["queries"];
@@ -303,10 +316,9 @@ export default { fetch: () => new Response(label + count) };
     );
     let root = files.path("app");
     let json_path = files.path("profile.json");
-    let output = hotloop(
+    let (stdout, stderr, json) = profile_json(
+        &root,
         &[
-            "profile",
-            root.to_str().unwrap(),
             "--server",
             "src/server.ts",
             "--touch",
@@ -314,26 +326,16 @@ export default { fetch: () => new Response(label + count) };
             "src/shared.ts",
             "--repeat",
             "2",
-            "--json",
-            json_path.to_str().unwrap(),
         ],
+        &json_path,
         &root,
-    );
-    let stdout = text(&output.stdout);
-    assert!(
-        output.status.success(),
-        "exit {:?}\n{stdout}\n{}",
-        output.status,
-        text(&output.stderr)
     );
     assert!(stdout.contains("(+3 in the server graph)"), "{stdout}");
     assert!(
         stdout.contains("server r2") && stdout.contains("re-run from /src/server.ts"),
         "{stdout}"
     );
-    assert!(!text(&output.stderr).contains("not in the module graph"));
-    let json: Value =
-        serde_json::from_slice(&std::fs::read(&json_path).expect("json written")).expect("json");
+    assert!(!stderr.contains("not in the module graph"), "{stderr}");
     assert_eq!(json["server_modules"], 3);
     let updates = json["updates"].as_array().expect("updates");
     assert_eq!(updates.len(), 4);
@@ -407,26 +409,7 @@ export const inner = 2;
     );
     let root = files.path("app");
     let json_path = files.path("profile.json");
-    let output = hotloop(
-        &[
-            "profile",
-            root.to_str().unwrap(),
-            "--touch",
-            "src/route.js",
-            "--json",
-            json_path.to_str().unwrap(),
-        ],
-        &root,
-    );
-    let stdout = text(&output.stdout);
-    assert!(
-        output.status.success(),
-        "exit {:?}\n{stdout}\n{}",
-        output.status,
-        text(&output.stderr)
-    );
-    let json: Value =
-        serde_json::from_slice(&std::fs::read(&json_path).expect("json written")).expect("json");
+    let (stdout, _, json) = profile_json(&root, &["--touch", "src/route.js"], &json_path, &root);
     assert_eq!(json["modules"], 1, "the cold build has the entry alone");
     let lazy = json["lazy"].as_array().expect("lazy compiles");
     let targets: Vec<&str> = lazy.iter().map(|l| l["target"].as_str().unwrap()).collect();
@@ -496,28 +479,12 @@ const count = ref<number>(0);
     std::os::unix::fs::symlink(&packages, root.join("node_modules")).expect("symlink");
     let original = std::fs::read(root.join("src/App.vue")).unwrap();
     let json_path = files.path("profile.json");
-    let output = hotloop(
-        &[
-            "profile",
-            root.to_str().unwrap(),
-            "--touch",
-            "src/App.vue",
-            "--repeat",
-            "2",
-            "--json",
-            json_path.to_str().unwrap(),
-        ],
+    let (_, _, json) = profile_json(
+        &root,
+        &["--touch", "src/App.vue", "--repeat", "2"],
+        &json_path,
         &root,
     );
-    let stdout = text(&output.stdout);
-    assert!(
-        output.status.success(),
-        "exit {:?}\n{stdout}\n{}",
-        output.status,
-        text(&output.stderr)
-    );
-    let json: Value =
-        serde_json::from_slice(&std::fs::read(&json_path).expect("json written")).expect("json");
     let updates = json["updates"].as_array().expect("updates");
     assert_eq!(updates.len(), 2, "{json}");
     for update in updates {

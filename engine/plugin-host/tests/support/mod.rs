@@ -3,7 +3,6 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -154,23 +153,12 @@ pub fn npm_dir() -> PathBuf {
 /// remove each other's files.
 static NPM_CI: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+#[path = "../../../../tests/support/plugin_packages.rs"]
+mod plugin_packages;
+
 /// The real packages (`tests/npm`), `npm ci` once (when the lock is newer than the install), like `tests/e2e.rs`.
 pub fn ensure_npm_packages() -> PathBuf {
     let _one_at_a_time = NPM_CI.lock().unwrap_or_else(|p| p.into_inner());
-    let dir = npm_dir();
-    let stamp = dir.join("node_modules/.package-lock.json");
-    let lock = dir.join("package-lock.json");
-    let fresh = match (stamp.metadata(), lock.metadata()) {
-        (Ok(s), Ok(l)) => s.modified().ok() >= l.modified().ok(),
-        _ => false,
-    };
-    if !fresh {
-        let status = Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-            .current_dir(&dir)
-            .status()
-            .expect("failed to run npm: is Node.js installed?");
-        assert!(status.success(), "npm ci in {} failed", dir.display());
-    }
-    dir.join("node_modules")
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    plugin_packages::plugin_packages(&repo)
 }
