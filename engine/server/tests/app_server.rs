@@ -355,15 +355,17 @@ fn dechunk(response: &str) -> String {
 
 #[tokio::test]
 async fn a_request_made_while_the_app_server_starts_waits_for_it() {
-    let port = closed_port().await;
+    // Bound, not listening: connections are refused until `listen`, and no other test can take
+    // the port meanwhile (a port closed and bound again later could be taken in between).
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(([127, 0, 0, 1], 0).into()).unwrap();
+    let port = socket.local_addr().unwrap().port();
     let h = hotloop_waiting(port, Duration::from_secs(10)).await;
     // The app's server starts listening a moment after the request arrives.
     let (listening_tx, listening) = tokio::sync::oneshot::channel();
     tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(300)).await;
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
-            .await
-            .unwrap();
+        let listener = socket.listen(1024).unwrap();
         let _ = listening_tx.send(());
         let app =
             axum::Router::new().route("/late", axum::routing::get(|| async { "late but here" }));
