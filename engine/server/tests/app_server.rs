@@ -170,10 +170,13 @@ async fn request(h: &Hotloop, method: &str, target: &str, accept: &str, body: &s
     raw_http::raw(h.addr, request.as_bytes(), WAIT).await
 }
 
-/// A port nothing listens on.
-async fn closed_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    listener.local_addr().unwrap().port()
+/// A port nothing listens on while the socket lives: bound, not listening, so connections are
+/// refused and no other test can take the port (`listen` makes it the app's server's).
+fn closed_port() -> (tokio::net::TcpSocket, u16) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(([127, 0, 0, 1], 0).into()).unwrap();
+    let port = socket.local_addr().unwrap().port();
+    (socket, port)
 }
 
 #[tokio::test]
@@ -355,11 +358,8 @@ fn dechunk(response: &str) -> String {
 
 #[tokio::test]
 async fn a_request_made_while_the_app_server_starts_waits_for_it() {
-    // Bound, not listening: connections are refused until `listen`, and no other test can take
-    // the port meanwhile (a port closed and bound again later could be taken in between).
-    let socket = tokio::net::TcpSocket::new_v4().unwrap();
-    socket.bind(([127, 0, 0, 1], 0).into()).unwrap();
-    let port = socket.local_addr().unwrap().port();
+    // Refused until it listens (a port closed and bound again later could be taken meanwhile).
+    let (socket, port) = closed_port();
     let h = hotloop_waiting(port, Duration::from_secs(10)).await;
     // The app's server starts listening a moment after the request arrives.
     let (listening_tx, listening) = tokio::sync::oneshot::channel();
@@ -381,7 +381,7 @@ async fn a_request_made_while_the_app_server_starts_waits_for_it() {
 /// crashed at every start, say) shows them, having no overlay of its own.
 #[tokio::test]
 async fn an_app_server_that_is_down_shows_what_it_threw() {
-    let port = closed_port().await;
+    let (_closed, port) = closed_port();
     let thrown = Diagnostic {
         kind: DiagnosticKind::Runtime,
         file: "/src/server.ts".into(),
@@ -417,7 +417,7 @@ async fn an_app_server_that_is_down_shows_what_it_threw() {
 
 #[tokio::test]
 async fn an_app_server_that_is_down_is_a_503_page_that_waits_for_it() {
-    let port = closed_port().await;
+    let (_closed, port) = closed_port();
     let h = hotloop(port).await;
     let r = request(&h, "GET", "/", "text/html", "").await;
     assert_eq!(r.status, 503);
