@@ -80,6 +80,18 @@ fn wiring(first: Arc<Served>) -> Wiring {
     }
 }
 
+/// A project whose `index.html` starts `/src/main.js`, with `modules` (fixture text: the
+/// `//- /src/main.js` file and the others), and a host on it.
+fn app(modules: &str) -> (TempProject, EngineHost) {
+    let project = TempProject::new(&format!(
+        "//- /index.html\n\
+         <!doctype html><html><body><script type=\"module\" src=\"/src/main.js\"></script></body></html>\n\
+         {modules}"
+    ));
+    let host = EngineHost::new(project.root(), ProjectOptions::default()).expect("host");
+    (project, host)
+}
+
 fn probe() -> AllocatorStats {
     AllocatorStats {
         committed: 7,
@@ -90,14 +102,11 @@ fn probe() -> AllocatorStats {
 #[test]
 fn updates_report_build_phases_and_memory_follows_each_update() {
     let leaf_text = "export const v = 1;\nif (import.meta.hot) import.meta.hot.accept();\n";
-    let project = TempProject::new(&format!(
-        "//- /index.html\n\
-         <!doctype html><html><body><script type=\"module\" src=\"/src/main.js\"></script></body></html>\n\
-         //- /src/main.js\nimport {{ v }} from './leaf.js';\nconsole.log(v);\n\
+    let (project, host) = app(&format!(
+        "//- /src/main.js\nimport {{ v }} from './leaf.js';\nconsole.log(v);\n\
          //- /src/leaf.js\n{leaf_text}"
     ));
     let leaf = project.path("src/leaf.js");
-    let host = EngineHost::new(project.root(), ProjectOptions::default()).expect("host");
     let Wiring {
         publishers,
         snapshots: _snapshots,
@@ -200,14 +209,11 @@ fn an_emptied_file_is_rechecked_only_after_the_watcher_could_report_its_writer()
 
 #[test]
 fn a_lazy_chunk_request_publishes_it_at_the_same_revision_with_its_errors_and_no_update() {
-    let project = TempProject::new(
-        "//- /index.html\n\
-         <!doctype html><html><body><script type=\"module\" src=\"/src/main.js\"></script></body></html>\n\
-         //- /src/main.js\nexport const load = () => [import('./route.js'), import('./broken.js')];\n\
+    let (_project, host) = app(
+        "//- /src/main.js\nexport const load = () => [import('./route.js'), import('./broken.js')];\n\
          //- /src/route.js\nexport const route = 1;\n\
          //- /src/broken.js\nexport const broken = ;\n",
     );
-    let host = EngineHost::new(project.root(), ProjectOptions::default()).expect("host");
     let Wiring {
         publishers,
         mut snapshots,
@@ -278,14 +284,11 @@ fn a_lazy_chunk_request_publishes_it_at_the_same_revision_with_its_errors_and_no
 
 #[test]
 fn an_edit_no_open_page_needs_is_held_back_and_sent_to_a_page_whose_chunk_predates_it() {
-    let project = TempProject::new(
-        "//- /index.html\n\
-         <!doctype html><html><body><script type=\"module\" src=\"/src/main.js\"></script></body></html>\n\
-         //- /src/main.js\nexport const load = () => import('./route.js');\n\
+    let (project, host) = app(
+        "//- /src/main.js\nexport const load = () => import('./route.js');\n\
          //- /src/route.js\nexport const route = 1;\nimport.meta.hot.accept();\n",
     );
     let route = project.path("src/route.js");
-    let host = EngineHost::new(project.root(), ProjectOptions::default()).expect("host");
     let Wiring {
         publishers,
         mut snapshots,
@@ -354,12 +357,7 @@ fn an_edit_no_open_page_needs_is_held_back_and_sent_to_a_page_whose_chunk_predat
 
 #[test]
 fn custom_events_plugins_send_on_their_own_go_to_the_pages_at_once_in_order() {
-    let project = TempProject::new(
-        "//- /index.html\n\
-         <!doctype html><html><body><script type=\"module\" src=\"/src/main.js\"></script></body></html>\n\
-         //- /src/main.js\nconsole.log(1);\n",
-    );
-    let mut host = EngineHost::new(project.root(), ProjectOptions::default()).expect("host");
+    let (_project, mut host) = app("//- /src/main.js\nconsole.log(1);\n");
     let plugins = Arc::new(crate::testing::InertPlugins::default());
     host.use_plugins(plugins.clone());
     let Wiring {
@@ -414,15 +412,12 @@ fn custom_events_plugins_send_on_their_own_go_to_the_pages_at_once_in_order() {
 
 #[test]
 fn an_edit_in_a_lazy_chunk_goes_to_the_pages_that_loaded_it_and_a_late_loader_gets_it_alone() {
-    let project = TempProject::new(
-        "//- /index.html\n\
-         <!doctype html><html><body><script type=\"module\" src=\"/src/main.js\"></script></body></html>\n\
-         //- /src/main.js\nexport const load = () => import('./route.js');\nimport.meta.hot.accept();\n\
+    let (project, host) = app(
+        "//- /src/main.js\nexport const load = () => import('./route.js');\nimport.meta.hot.accept();\n\
          //- /src/route.js\nexport const route = 1;\nimport.meta.hot.accept();\n",
     );
     let route = project.path("src/route.js");
     let main = project.path("src/main.js");
-    let host = EngineHost::new(project.root(), ProjectOptions::default()).expect("host");
     let Wiring {
         publishers,
         mut snapshots,
@@ -586,13 +581,10 @@ fn chunk_synced(
 /// compete with for a core.
 #[test]
 fn the_background_warm_up_starts_when_a_page_rendered_not_when_it_connected() {
-    let project = TempProject::new(
-        "//- /index.html\n\
-         <!doctype html><html><body><script type=\"module\" src=\"/src/main.js\"></script></body></html>\n\
-         //- /src/main.js\nexport const load = () => import('./route.js');\n\
+    let (_project, host) = app(
+        "//- /src/main.js\nexport const load = () => import('./route.js');\n\
          //- /src/route.js\nexport const route = 1;\n",
     );
-    let host = EngineHost::new(project.root(), ProjectOptions::default()).expect("host");
     let Wiring {
         publishers,
         snapshots: _snapshots,
@@ -780,13 +772,10 @@ fn what_plugins_mark_stale_during_the_first_build_is_in_the_first_page() {
         }
     }
 
-    let project = TempProject::new(
-        "//- /index.html\n\
-         <!doctype html><html><body><script type=\"module\" src=\"/src/main.js\"></script></body></html>\n\
-         //- /src/main.js\nimport { made } from './tokens.js';\nconsole.log(made);\n\
+    let (_project, mut host) = app(
+        "//- /src/main.js\nimport { made } from './tokens.js';\nconsole.log(made);\n\
          //- /src/tokens.js\nexport const kind = 'tokens';\n",
     );
-    let mut host = EngineHost::new(project.root(), ProjectOptions::default()).expect("host");
     let plugins = Arc::new(Tokens::default());
     host.use_plugins(plugins.clone());
     let Wiring {
@@ -817,13 +806,10 @@ fn what_plugins_mark_stale_during_the_first_build_is_in_the_first_page() {
 
 #[test]
 fn an_error_naming_another_file_waits_for_the_rest_of_the_change_and_goes_out_if_it_stays() {
-    let project = TempProject::new(
-        "//- /index.html\n\
-         <!doctype html><html><body><script type=\"module\" src=\"/src/main.js\"></script></body></html>\n\
-         //- /src/main.js\nimport { a } from './a.js';\nconsole.log(a);\n\
+    let (project, host) = app(
+        "//- /src/main.js\nimport { a } from './a.js';\nconsole.log(a);\n\
          //- /src/a.js\nexport const a = 1;\n",
     );
-    let host = EngineHost::new(project.root(), ProjectOptions::default()).expect("host");
     let Wiring {
         publishers,
         snapshots: _snapshots,
