@@ -151,9 +151,13 @@ pub(crate) fn is_navigation(headers: &HeaderMap) -> bool {
 /// page, or no chunk tag in it).
 fn chunk_tag_at(served: &Served) -> Option<(&Arc<str>, usize)> {
     let html = served.html.as_ref()?;
+    Some((html, chunk_tag_in(served, html)?))
+}
+
+/// Where `served`'s chunk tag is in `html`, a page of it.
+fn chunk_tag_in(served: &Served, html: &str) -> Option<usize> {
     let marker = &*served.injection.chunk_tag;
-    let at = html.find(marker).filter(|_| !marker.is_empty())?;
-    Some((html, at))
+    html.find(marker).filter(|_| !marker.is_empty())
 }
 
 /// The page while the cold build runs, streamed: up to the chunk's tag at once, so the browser
@@ -223,10 +227,9 @@ pub(crate) fn html_with_pieces(
     html: &str,
     headers: &HeaderMap,
 ) -> Option<Response> {
-    let marker = &*served.injection.chunk_tag;
-    let at = html.find(marker).filter(|_| !marker.is_empty())?;
+    let at = chunk_tag_in(served, html)?;
     let tags = pieces::script_tags(&state.pieces_of(served));
-    let after = &html[at + marker.len()..];
+    let after = &html[at + served.injection.chunk_tag.len()..];
     let page = format!("{}{tags}{after}", &html[..at]);
     Some(cached(
         headers,
