@@ -137,9 +137,8 @@ pub(super) struct BuildState {
     pub(super) modules: Vec<ModuleState>,
     pub(super) chunk: Arc<ChunkLayout>,
     pub(super) html: Arc<str>,
-    /// The other pages as served (`EngineHost::open_pages`), and as `Served::pages` has them.
+    /// The other pages as served (`EngineHost::open_pages`).
     pub(super) pages: Vec<super::pages::OpenPage>,
-    pub(super) served_pages: Arc<[(Arc<str>, Arc<str>)]>,
     /// The HTML pages' diagnostics (an entry script that does not exist), `index.html`'s
     /// first (`EngineHost::html_diagnostics`).
     pub(super) html_diagnostics: Vec<Diagnostic>,
@@ -567,10 +566,6 @@ impl EngineHost {
             served: ServedState::default(),
             chunk: layout,
             html,
-            served_pages: pages
-                .iter()
-                .map(|page| (page.id.clone(), page.html.clone()))
-                .collect(),
             pages,
             html_diagnostics,
             html_entries: entries,

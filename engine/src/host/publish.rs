@@ -402,7 +402,11 @@ impl EngineHost {
             source_roots,
             injection: state.injection.clone(),
             lazy,
-            pages: state.served_pages.clone(),
+            pages: state
+                .pages
+                .iter()
+                .map(|page| (page.id.clone(), page.html.clone()))
+                .collect(),
         }
     }
 
