@@ -167,8 +167,12 @@ pub fn prepare(host: &mut EngineHost, cause: Cause<'_>, revision: u32) -> Prepar
     };
     let (plan, files): (UpdatePlan, Vec<String>) = match cause {
         Cause::Edit { files } => {
-            let not_running =
-                |m: ModuleIndex| host.lazy_holders(m).is_some_and(|open| open.is_empty());
+            // Asked about importers the walk meets; computed the first time one is only in
+            // lazy chunks (a page's own modules never need it).
+            let closed = std::cell::OnceCell::new();
+            let not_running = |m: ModuleIndex| {
+                !graph.module(m).loaded && closed.get_or_init(|| host.not_running()).contains(&m)
+            };
             let changes = Changes {
                 changed: &changed,
                 html_changed: build.html_changed,

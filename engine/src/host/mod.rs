@@ -422,6 +422,32 @@ impl EngineHost {
         in_lazy.then_some(loaded)
     }
 
+    /// The modules no open page runs: what [`EngineHost::lazy_holders`] says no open page
+    /// holds, all at once (`plan::Changes::not_running`: one pass over the lazy chunks for a
+    /// walk that may ask about many modules). Empty while `set_open_chunks` was never called.
+    pub fn not_running(&self) -> FxHashSet<ModuleIndex> {
+        let (Some(open), Some(state)) = (&self.open_chunks, &self.state) else {
+            return FxHashSet::default();
+        };
+        let mut running = FxHashSet::default();
+        let mut closed = FxHashSet::default();
+        for chunk in state.chunk.lazy.iter() {
+            let set = if open.contains(&chunk.root) {
+                &mut running
+            } else {
+                &mut closed
+            };
+            set.extend(chunk.order.iter().copied());
+        }
+        closed.retain(|&m| {
+            let module = state.graph.graph.module(m);
+            !running.contains(&m)
+                && !module.loaded
+                && module.environments.iter().all(|e| e == EnvIndex::PAGE)
+        });
+        closed
+    }
+
     /// The ids of the modules the lazy chunk of `root` defines (empty for no such chunk).
     pub fn lazy_chunk_modules(&self, root: &str) -> Vec<Arc<str>> {
         let Some(state) = &self.state else {
