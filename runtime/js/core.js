@@ -51,6 +51,7 @@
    *   clearError?: (id: string) => void,
    *   refresh?: RefreshHooks | null,
    *   loadChunk?: ((id: string) => Promise<{ snapshot?: number }>) | null,
+   *   loadFactory?: ((id: string, revision: number) => Promise<Function>) | null,
    *   logger?: Logger,
    *   sourceComments?: ((id: string, revision: number) => string) | null,
    * }} Host
@@ -74,6 +75,10 @@
    * `loadChunk`: loads and runs the lazy chunk of the `import()` target `id` (its `define`s),
    *   resolving to `{ snapshot }` (the number of the snapshot it was served from) or rejecting
    *   with the server's reason; null where every module is in the one chunk.
+   * `loadFactory`: the factory of module `id` as of update `revision`, made by a script the
+   *   server serves (not by `eval`), for a page whose Content-Security-Policy forbids `eval`;
+   *   rejects with the server's reason (a newer update replaced that code: reload). Null where
+   *   an update that cannot be compiled reloads instead.
    */
 
   const CONSOLE_LOGGER = Object.freeze({
@@ -97,6 +102,7 @@
     clearError() {},
     refresh: null,
     loadChunk: null,
+    loadFactory: null,
     logger: CONSOLE_LOGGER,
     sourceComments: null,
   });

@@ -13,6 +13,8 @@
       define: core.define,
       /** `served(id, snapshot)`: a lazy chunk's last statement, the snapshot it came from. */
       served,
+      /** `factory(id, revision, factory)`: an update's module served as a script (no `eval`). */
+      factory,
       /** `start(entryIds, { revision, serverId, ... })`: evaluates the entries, then connects. */
       start,
       /** `require(id)`: the exports of module `id`, evaluating it if needed. */

@@ -18,34 +18,76 @@
   }
 
   /**
-   * Loads the lazy chunk of the `import()` target `id` with a `<script>` element, so the browser
-   * parses and compiles it off the main thread while it streams in (a `fetch` and `eval` did
-   * both on the main thread, in the navigation's path), and runs its `define`s; resolves to the
-   * number of the snapshot it was served from. When the server has no chunk (a 404 or 503 that
-   * names the module and says why) the element only says "error": the same URL is fetched once
-   * more for the server's words, and the load rejects with them.
+   * The nonce of the script that loaded the runtime: the scripts it adds carry it, so a policy
+   * of nonces (with `'strict-dynamic'`, or one that names the nonce) lets them run.
    */
-  function loadLazyChunk(id) {
-    const url = "/_hotloop/lazy.js?id=" + encodeURIComponent(id);
+  const scriptNonce =
+    typeof document === "object" && document.currentScript && document.currentScript.nonce
+      ? document.currentScript.nonce
+      : "";
+
+  /**
+   * Loads and runs the script at `url` with a `<script>` element, so the browser parses and
+   * compiles it off the main thread while it streams in. When the server does not serve it (a
+   * 404, 409 or 503 that names the module and says why) the element only says "error": the
+   * same URL is fetched once more for the server's words, and the load rejects with them.
+   */
+  function loadScript(url) {
     return new Promise((resolve, reject) => {
       const script = document.createElement("script");
       script.src = url;
+      if (scriptNonce) script.nonce = scriptNonce;
       script.onload = () => {
         script.remove();
-        const snapshot = servedSnapshots.get(id);
-        servedSnapshots.delete(id);
-        resolve({ snapshot: Number.isInteger(snapshot) ? snapshot : undefined });
+        resolve();
       };
       script.onerror = () => {
         script.remove();
-        lazyChunkError(url).then(reject, reject);
+        scriptError(url).then(reject, reject);
       };
       (document.head || document.documentElement).appendChild(script);
     });
   }
 
-  /** Why the server did not serve the lazy chunk at `url`, as an Error to reject with. */
-  async function lazyChunkError(url) {
+  /**
+   * Loads the lazy chunk of the `import()` target `id` (a `fetch` and `eval` did the parse and
+   * compile on the main thread, in the navigation's path) and runs its `define`s; resolves to
+   * the number of the snapshot it was served from.
+   */
+  function loadLazyChunk(id) {
+    return loadScript("/_hotloop/lazy.js?id=" + encodeURIComponent(id)).then(() => {
+      const snapshot = servedSnapshots.get(id);
+      servedSnapshots.delete(id);
+      return { snapshot: Number.isInteger(snapshot) ? snapshot : undefined };
+    });
+  }
+
+  /** The factories update scripts handed over (`__hotloop.factory`), by `revision id`. */
+  const loadedFactories = new Map();
+
+  /** `__hotloop.factory(id, revision, factory)`: an update script's one statement. */
+  function factory(id, revision, fn) {
+    loadedFactories.set(revision + " " + id, fn);
+  }
+
+  /**
+   * The factory of module `id` as of update `revision`, from the server's script of it: how
+   * an update's code is made on a page whose Content-Security-Policy forbids `eval` but allows
+   * the page's own scripts (`script-src 'self'`).
+   */
+  function loadFactory(id, revision) {
+    const url = "/_hotloop/factory.js?id=" + encodeURIComponent(id) + "&v=" + revision;
+    return loadScript(url).then(() => {
+      const key = revision + " " + id;
+      const fn = loadedFactories.get(key);
+      loadedFactories.delete(key);
+      if (typeof fn !== "function") throw new Error(`${url} did not hand over the factory of ${id}`);
+      return fn;
+    });
+  }
+
+  /** Why the server did not serve the script at `url`, as an Error to reject with. */
+  async function scriptError(url) {
     let response;
     try {
       response = await fetch(url, { credentials: "same-origin" });
@@ -88,6 +130,7 @@
       clearError: overlay.clearError,
       refresh: refresh.hooks,
       loadChunk: loadLazyChunk,
+      loadFactory,
       logger,
     };
     // The dev server marks HTML the app's server rendered (server-side HMR).

@@ -22,7 +22,7 @@
      * listen to `hotloop:server-update` and did not get the change as a hot update itself. */
     ServerUpdated: Object.freeze({ name: "ServerUpdated", code: 12, text: "the app's server code changed and this server-rendered page does not listen to hotloop:server-update" }),
     /** The page's Content-Security-Policy forbids eval, which an update's factories need. */
-    EvalBlocked: Object.freeze({ name: "EvalBlocked", code: 13, text: "the page's Content-Security-Policy forbids eval: updates reload the page (allow 'unsafe-eval' in development for hot updates that keep state)" }),
+    EvalBlocked: Object.freeze({ name: "EvalBlocked", code: 13, text: "the page's Content-Security-Policy forbids eval and the update's scripts did not load: reloading (let script-src allow the page's own origin or 'unsafe-eval' in development for hot updates that keep state)" }),
     /** A FullReload message without a text (its code is the server's). */
     ServerRequested: Object.freeze({ name: "ServerRequested", code: null, text: "requested by the server" }),
   });

@@ -68,22 +68,53 @@
     }
 
     /**
-     * Makes the update's factories and stores them. Returns false, storing none, when the
-     * page's Content-Security-Policy forbids `eval` (an `EvalError` at the first one): the
-     * update cannot apply here at all.
+     * Whether an `eval` threw `EvalError` once (the page's Content-Security-Policy forbids it):
+     * from then on every update's factories are loaded as scripts, without trying `eval` (each
+     * try is a CSP violation in the console).
      */
-    function installModules(message, errors) {
+    let evalBlocked = false;
+
+    /**
+     * Makes the update's factories and stores them. Returns false, storing none, when they
+     * cannot be made here: the page forbids `eval` and the host cannot load them as scripts
+     * either (or the server no longer has this revision's code).
+     */
+    async function installModules(message, errors) {
+      let factories = evalBlocked ? null : compileFactories(message, errors);
+      if (factories === null) {
+        evalBlocked = true;
+        factories = await loadFactories(message);
+        if (factories === null) return false;
+      }
+      for (const [m, factory] of factories) registry.setFactory(m.id, m.deps, factory, m.kind, m.staticDeps);
+      return true;
+    }
+
+    /** The factories made with `eval`, or null at the first `EvalError`. */
+    function compileFactories(message, errors) {
       const factories = [];
       for (const m of message.modules) {
         try {
           factories.push([m, compileFactory(m.id, m.code, message.revision)]);
         } catch (err) {
-          if (err instanceof EvalError) return false;
+          if (err instanceof EvalError) return null;
           errors.push({ id: m.id, err, context: "while compiling the new code" });
         }
       }
-      for (const [m, factory] of factories) registry.setFactory(m.id, m.deps, factory, m.kind, m.staticDeps);
-      return true;
+      return factories;
+    }
+
+    /** The factories the host loads as scripts (all at once), or null when any cannot be. */
+    async function loadFactories(message) {
+      const { loadFactory } = core.host();
+      if (!loadFactory) return null;
+      try {
+        const loaded = await Promise.all(message.modules.map((m) => loadFactory(m.id, message.revision)));
+        return message.modules.map((m, i) => [m, loaded[i]]);
+      } catch (err) {
+        logger().error("cannot load the update's code as scripts", err);
+        return null;
+      }
     }
 
     /** Runs callbacks with the module's `data`, awaiting returned promises; errors are collected. */
@@ -198,9 +229,9 @@
 
       // A stylesheet module's `css(text)` call (when its factory re-runs) applies its patch.
       const cssPatches = message.cssPatches || [];
-      if (!installModules(message, errors)) {
-        // The page's Content-Security-Policy forbids eval: its scripts are the server's to
-        // give, so the update reaches it as a reload (as a worker's does).
+      if (!(await installModules(message, errors))) {
+        // The page's Content-Security-Policy forbids eval and the update's scripts did not
+        // load either: the update reaches it as a reload (as a worker's does).
         logger().error("the page's Content-Security-Policy forbids eval: reloading for the update");
         if (core.reload(core.reasons.EvalBlocked)) return { reloading: true };
         return { ok: false, error: core.reasons.EvalBlocked.text };

@@ -42,7 +42,7 @@ test("accept() with a callback: the module re-evaluates and the callback gets th
   assert.deepEqual(rt.lifecycle(), ["connected", "updated /src/a.js"]);
 });
 
-test("a page whose CSP forbids eval reloads for an update instead of keeping stale code", async () => {
+test("a page whose CSP forbids eval and whose host cannot load the update as scripts reloads for it", async () => {
   const rt = createTestRuntime();
   await rt.boot([selfAccepting("/src/a.js", 1)], ["/src/a.js"]);
   // What Chromium throws for eval under `script-src 'self'`.
@@ -66,6 +66,75 @@ test("a page whose CSP forbids eval reloads for an update instead of keeping sta
     [["EvalBlocked", 13]],
   );
   assert.equal(rt.get("evaluations"), 1, "nothing ran with a half-installed update");
+});
+
+/** Runs `body` with this realm's `eval` (the runtime's) throwing as under a strict CSP; returns the tries. */
+async function withEvalBlocked(body) {
+  const realEval = globalThis.eval;
+  let tries = 0;
+  globalThis.eval = () => {
+    tries++;
+    throw new EvalError("Evaluating a string as JavaScript violates the Content Security Policy");
+  };
+  try {
+    await body(realEval);
+  } finally {
+    globalThis.eval = realEval;
+  }
+  return tries;
+}
+
+test("under a CSP that forbids eval an update's factories load as scripts, state kept", async () => {
+  const requests = [];
+  let makeFactory = null;
+  let scripts = new Map();
+  const rt = createTestRuntime({
+    // The page's `<script src=/_hotloop/factory.js?id=…&v=…>`: the server's code for that revision.
+    loadFactory: async (id, revision) => {
+      requests.push([id, revision]);
+      return makeFactory(scripts.get(`${revision} ${id}`));
+    },
+  });
+  const counter = (n) =>
+    js("/src/a.js", {}, `__hotloop_meta.hot.data.runs = (__hotloop_meta.hot.data.runs || 0) + 1; globalThis.version = ${n}; globalThis.runs = __hotloop_meta.hot.data.runs; __hotloop_meta.hot.accept(); __hotloop_meta.hot.dispose((d) => { d.runs = globalThis.runs; });`);
+  await rt.boot([counter(1)], ["/src/a.js"]);
+  const tries = await withEvalBlocked(async (realEval) => {
+    makeFactory = (code) => realEval(code);
+    for (const revision of [2, 3]) {
+      const m = counter(revision);
+      scripts.set(`${revision} /src/a.js`, m.code);
+      const ack = await rt.update({ revision, modules: [m], invalidate: ["/src/a.js"], boundaries: [self("/src/a.js")] });
+      assert.equal(ack.ok, true, ack.error);
+    }
+  });
+  assert.deepEqual(rt.reloads, []);
+  assert.equal(rt.get("version"), 3);
+  assert.equal(rt.get("runs"), 3, "the module's hot.data lived through both updates");
+  assert.deepEqual(requests, [["/src/a.js", 2], ["/src/a.js", 3]]);
+  assert.equal(tries, 1, "eval is tried once: the second update goes straight to scripts");
+});
+
+test("an update whose scripts do not load (a newer one replaced its code) reloads, installing none", async () => {
+  const rt = createTestRuntime({
+    loadFactory: async (id, revision) => {
+      if (id === "/src/b.js") throw new Error(`hotloop: ${id} is at revision 3, not ${revision}`);
+      return () => {
+        globalThis.ran = true;
+      };
+    },
+  });
+  await rt.boot([selfAccepting("/src/a.js", 1), selfAccepting("/src/b.js", 1)], ["/src/a.js", "/src/b.js"]);
+  await withEvalBlocked(() =>
+    rt.update({
+      revision: 2,
+      modules: [selfAccepting("/src/a.js", 2), selfAccepting("/src/b.js", 2)],
+      invalidate: ["/src/a.js", "/src/b.js"],
+      boundaries: [self("/src/a.js"), self("/src/b.js")],
+    }),
+  );
+  assert.deepEqual(rt.reloads.map((r) => r.name), ["EvalBlocked"]);
+  assert.equal(rt.get("ran"), undefined, "no factory of the update was installed");
+  assert.ok(rt.logs.some((l) => l.level === "error" && l.text.includes("is at revision 3, not 2")), JSON.stringify(rt.logs));
 });
 
 test("accept() without arguments also re-evaluates the module", async () => {

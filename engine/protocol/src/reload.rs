@@ -45,7 +45,9 @@ pub enum FullReloadReason {
     /// the change as a hot update of its own: its HTML is stale.
     ServerUpdated,
     /// Raised by the runtime: the page's Content-Security-Policy forbids `eval`, which makes
-    /// an update's new code a function; the reload loads it from the server's scripts instead.
+    /// an update's new code a function, and the update's code did not load as scripts of the
+    /// page's origin either (a policy that forbids them too, or a newer update replaced that
+    /// code); the reload loads it from the server's scripts instead.
     EvalBlocked,
 }
 
@@ -123,8 +125,9 @@ impl fmt::Display for FullReloadReason {
             ),
             FullReloadReason::EvalBlocked => write!(
                 f,
-                "the page's Content-Security-Policy forbids eval: updates reload the page \
-                 (allow 'unsafe-eval' in development for hot updates that keep state)"
+                "the page's Content-Security-Policy forbids eval and the update's scripts did \
+                 not load: reloading (let script-src allow the page's own origin or \
+                 'unsafe-eval' in development for hot updates that keep state)"
             ),
         }
     }

@@ -162,8 +162,8 @@ pub struct Served {
     pub lazy: Arc<LazyChunks>,
     /// A multi-page app's other pages that a browser opened (`ClientEvent::PageOpened`), by
     /// their module id (`/about.html`, `/nested/index.html`): each as served, with the chunk's
-    /// tag as `html` has it (the same chunk; an inline script before it names the page's own
-    /// entries, which the runtime starts, each from its lazy chunk).
+    /// tag as `html` has it (the same chunk; a `<meta name="hotloop-page-entries">` before it
+    /// names the page's own entries, which the runtime starts, each from its lazy chunk).
     pub pages: Arc<[(Arc<str>, Arc<str>)]>,
 }
 

@@ -24,7 +24,7 @@ use hotloop_protocol::ClientEvent;
 use hotloop_protocol::served::{Chunk, LazyChunkState, Served};
 use hotloop_protocol::{ModuleKind, css_version};
 
-const JS: &str = "text/javascript; charset=utf-8";
+pub(crate) const JS: &str = "text/javascript; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";
 pub(crate) const HTML: &str = "text/html; charset=utf-8";
 const JSON: &str = "application/json";

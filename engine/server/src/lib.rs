@@ -20,6 +20,7 @@
 mod app_server;
 mod base;
 mod by_id;
+mod factory_script;
 mod fs;
 mod http;
 mod middlewares;
@@ -597,6 +598,7 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/_hotloop/map/{*id}", get(http::module_map))
         .route("/_hotloop/lazy.js", get(http::lazy_js))
         .route("/_hotloop/lazy.js.map", get(http::lazy_map))
+        .route("/_hotloop/factory.js", get(factory_script::factory_js))
         .route("/_hotloop/worker/{*id}", get(http::worker_js))
         .route("/_hotloop/worker-map/{*id}", get(http::worker_map))
         .route("/_hotloop/ws", get(ws::upgrade))

@@ -901,6 +901,44 @@ async fn chunk_map_is_an_index_map_of_the_module_maps() {
 }
 
 #[tokio::test]
+async fn an_updated_module_is_served_as_a_script_for_its_revision_only() {
+    let h = start().await;
+    // Revision 1 is the current snapshot's: its code, handed to `__hotloop.factory`, with the
+    // module's own map.
+    let r = get(&h, "/_hotloop/factory.js?id=%2Fsrc%2Fb.js&v=1").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        r.header("content-type"),
+        Some("text/javascript; charset=utf-8")
+    );
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+    assert_eq!(
+        r.text(),
+        "__hotloop.factory(\"/src/b.js\", 1, (function () {\n})\n);\n\
+         //# sourceMappingURL=/_hotloop/map/src/b.js?v=1\n"
+    );
+    // An older revision's code is gone (a newer update replaced it): the page must reload.
+    h.publish(served(2, Some(HTML), "console.log('a');"));
+    let r = get(&h, "/_hotloop/factory.js?id=%2Fsrc%2Fb.js&v=1").await;
+    assert_eq!(r.status, 409);
+    assert!(
+        r.text().contains("/src/b.js is at revision 2, not 1"),
+        "{}",
+        r.text()
+    );
+    let r = get(&h, "/_hotloop/factory.js?id=%2Fsrc%2Fnope.js&v=2").await;
+    assert_eq!(r.status, 404);
+    assert!(
+        r.text().contains("revision 2 has no module /src/nope.js"),
+        "{}",
+        r.text()
+    );
+    let r = get(&h, "/_hotloop/factory.js?id=%2Fsrc%2Fb.js").await;
+    assert_eq!(r.status, 400);
+    h.stop().await.unwrap();
+}
+
+#[tokio::test]
 async fn a_lazy_chunk_is_served_with_its_map_and_a_pending_one_is_compiled_first() {
     let h = start().await;
     let r = get(&h, "/_hotloop/lazy.js?id=%2Fsrc%2Flazy.js").await;

@@ -28,7 +28,7 @@ function removeTestGlobals() {
  * `rt.answersLoaded` (the default), the server answers each `Loaded` with `ChunkSynced` as the
  * engine does when it has no edit to send.
  */
-export function createTestRuntime({ refresh = null, allowReload = true, lazyChunks = null } = {}) {
+export function createTestRuntime({ refresh = null, allowReload = true, lazyChunks = null, loadFactory = null } = {}) {
   removeTestGlobals();
   const core = createCore();
   const frames = [];
@@ -68,6 +68,8 @@ export function createTestRuntime({ refresh = null, allowReload = true, lazyChun
           return { snapshot: rt.chunkSnapshot };
         }
       : null,
+    // An update's factories as scripts of the server's (a page whose CSP forbids eval).
+    loadFactory,
     logger: { info: record("info"), warn: record("warn"), error: record("error"), debug: record("debug") },
   };
 
