@@ -13,6 +13,8 @@
 //! hotloop's (the output → the factory) by `chain_map`, so devtools show the `.vue`/`.svelte`
 //! source; its absolute paths under the root become root-relative ids, like hotloop's own maps.
 
+mod error_place;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -487,9 +489,13 @@ fn log_warnings(id: &str, warnings: &[String]) {
 }
 
 /// A plugin's error as the overlay shows it: the plugin's name first, its location and code
-/// frame when it gave them (else a frame made from the text it was given).
+/// frame when it gave them (else a frame made from the text it was given; without a location,
+/// the place of the source text its message quotes, `error_place.rs`).
 pub fn diagnostic(id: &str, text: &str, error: &PluginError) -> Diagnostic {
-    let (line, column) = error.loc.unwrap_or((1, 1));
+    let place = error
+        .loc
+        .or_else(|| error_place::place_from_message(&error.message, text));
+    let (line, column) = place.unwrap_or((1, 1));
     let who = if error.plugin.is_empty() {
         "[plugin host]".to_string()
     } else {
@@ -501,7 +507,7 @@ pub fn diagnostic(id: &str, text: &str, error: &PluginError) -> Diagnostic {
         line,
         column,
         message: format!("{who} {} (in its `{}` hook)", error.message, error.hook),
-        code_frame: match (&error.frame, error.loc) {
+        code_frame: match (&error.frame, place) {
             (Some(frame), _) if !frame.is_empty() => frame.clone(),
             (_, Some((line, column))) => code_frame(text, line, column),
             _ => String::new(),
@@ -528,6 +534,32 @@ fn lexical_normal(path: &Path) -> std::path::PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_error_without_a_location_points_at_the_text_its_message_quotes() {
+        let error = PluginError {
+            plugin: "@tailwindcss/vite:generate:serve".into(),
+            hook: "transform".into(),
+            id: None,
+            message: "Missing closing } at .card".into(),
+            loc: None,
+            frame: None,
+        };
+        let css = "@import \"tailwindcss\";\n\n.card {\n  color: red;\n";
+        let d = diagnostic("/src/index.css", css, &error);
+        assert_eq!((d.line, d.column), (3, 1));
+        assert!(d.code_frame.contains("> 3 | .card {"), "{}", d.code_frame);
+        // Nothing quoted that the text holds: line 1, no frame (as before).
+        let d = diagnostic(
+            "/src/index.css",
+            css,
+            &PluginError {
+                message: "Unexpected end of input".into(),
+                ..error
+            },
+        );
+        assert_eq!((d.line, d.column, d.code_frame.as_str()), (1, 1, ""));
+    }
 
     #[test]
     fn css_requests_as_vite_sees_them() {
