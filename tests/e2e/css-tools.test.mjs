@@ -177,7 +177,9 @@ describe('Tailwind CSS v4 through @tailwindcss/vite', { skip, concurrency: false
     const from = tab.mark();
     editFile(app.file('src/index.css'), '@theme {', '.oops {\n  @apply not-a-utility;\n}\n\n@theme {');
     const overlay = await tab.until(overlayText);
-    assert.match(overlay, /\/src\/index\.css/, overlay);
+    // Tailwind's error names no place; the overlay points at the `@apply` its message quotes.
+    const line = fs.readFileSync(app.file('src/index.css'), 'utf8').split('\n').findIndex((l) => l.includes('@apply not-a-utility')) + 1;
+    assert.match(overlay, new RegExp(`/src/index\\.css:${line}:10`), overlay);
     assert.match(overlay, /not-a-utility/, overlay);
     assert.match(overlay, /@tailwindcss\/vite/, `the plugin is named:\n${overlay}`);
     assert.equal(await tab.page.evaluate(styleOf, ['fontSize', 'h1']), '30px', 'the last good styles stay');
@@ -233,6 +235,41 @@ describe('Tailwind CSS v3: content globs, PostCSS with autoprefixer', { skip, co
   });
 
   tailwindBasics(() => app, () => tab);
+});
+
+describe("PostCSS's own config in a project without a vite.config", { skip, concurrency: false }, () => {
+  let app, tab;
+  before(async () => {
+    app = await startApp((root) => {
+      // Vite needs no config to run a PostCSS config, and a package.json need not list
+      // `postcss` (Vite brings it): only the config says the stylesheets go through it.
+      fs.rmSync(path.join(root, 'vite.config.ts'));
+      const manifest = path.join(root, 'package.json');
+      const json = JSON.parse(fs.readFileSync(manifest, 'utf8'));
+      json.devDependencies = { vite: json.devDependencies.vite };
+      fs.writeFileSync(manifest, JSON.stringify(json, null, 2));
+      writeFile(path.join(root, 'postcss.config.cjs'),
+        "module.exports = {\n  plugins: [{ postcssPlugin: 'red-to-green', Declaration: { color: (d) => { if (d.value === 'red') d.value = 'rgb(0, 128, 0)'; } } }],\n};\n");
+      fs.appendFileSync(path.join(root, 'src/index.css'), '\nh1 { color: red; }\n');
+    });
+    tab = await openCounted(app);
+  });
+  after(async () => {
+    await tab?.close();
+    await app?.stop();
+  });
+
+  test("the stylesheet goes through the config's plugins, also after an edit", async () => {
+    assert.equal(await tab.page.evaluate(styleOf, ['color', 'h1']), 'rgb(0, 128, 0)');
+    const navs = tab.navigations;
+    const from = tab.mark();
+    editFile(app.file('src/index.css'), 'h1 { color: red; }', 'h1 { color: red; word-spacing: 7px; }');
+    await tab.until(([p, s]) => getComputedStyle(document.querySelector(s))[p] === '7px', ['wordSpacing', 'h1']);
+    assert.equal(await tab.page.evaluate(styleOf, ['color', 'h1']), 'rgb(0, 128, 0)');
+    assert.equal(await tab.page.evaluate(counterText), 'Count is 2');
+    assert.equal(tab.navigations, navs, 'no full reload');
+    assertClean(tab, from);
+  });
 });
 
 describe('Sass with a partial, a *.module.scss, Less, autoprefixer through postcss.config.js', { skip, concurrency: false }, () => {

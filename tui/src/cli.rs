@@ -182,7 +182,8 @@ pub struct ServeArgs {
     pub config: Option<PathBuf>,
     /// The Node.js (20 or newer) that runs the project's Vite plugins and its server entry;
     /// default `$HOTLOOP_NODE`, else `node` on PATH. Node is only started when the project
-    /// needs it (a vite.config, or `--server`).
+    /// needs it (a vite.config, a PostCSS config or a CSS preprocessor in package.json, or
+    /// `--server`).
     #[arg(long, value_name = "PATH")]
     pub node: Option<PathBuf>,
     /// Compile every module from scratch and keep nothing on disk. By default what swc makes

@@ -84,17 +84,25 @@ fn listed_css_tool(root: &Path) -> Option<&'static str> {
 }
 
 /// Why a project without a config still needs the plugin host (its `package.json` lists a
-/// CSS preprocessor or PostCSS and Vite is installed to run them), or `None`.
+/// CSS preprocessor or PostCSS, or it has a PostCSS config, as Vite finds one, and Vite is
+/// installed to run them), or `None`.
 pub fn css_tools_without_config(root: &Path) -> Option<String> {
-    let tool = listed_css_tool(root)?;
+    let needed_by = match listed_css_tool(root) {
+        Some(tool) => format!("package.json (`{tool}`)"),
+        None => {
+            let config = hotloop_plugin_host::postcss_config(root)?;
+            let shown = config.strip_prefix(root).unwrap_or(&config);
+            format!("{} (PostCSS's config)", shown.display())
+        }
+    };
     if !root.join("node_modules/vite/package.json").is_file() {
         tracing::warn!(
-            "package.json lists `{tool}`: its stylesheets need Vite's CSS pipeline, which hotloop \
-             runs from the project's own `vite` package; install it (npm install -D vite)"
+            "{needed_by}: the stylesheets need Vite's CSS pipeline, which hotloop runs from the \
+             project's own `vite` package; install it (npm install -D vite)"
         );
         return None;
     }
-    Some(format!("package.json (`{tool}`)"))
+    Some(needed_by)
 }
 
 /// The config `input` (its text `text`) honoured without Node: plain data

@@ -423,16 +423,25 @@ const POSTCSS_CONFIGS: [&str; 14] = [
     ".postcssrc.yml",
 ];
 
-/// Whether the project configures PostCSS where Vite looks (`js/css.js`'s
-/// `hasPostcssConfig`: the root and its parents, a config file or a `postcss` key in
-/// `package.json`).
+/// Whether the project configures PostCSS where Vite looks (see [`postcss_config`]).
 fn has_postcss_config(root: &std::path::Path) -> bool {
-    root.ancestors().any(|dir| {
-        POSTCSS_CONFIGS.iter().any(|name| dir.join(name).exists())
-            || std::fs::read_to_string(dir.join("package.json"))
-                .ok()
-                .and_then(|text| serde_json::from_str::<Value>(&text).ok())
-                .is_some_and(|package| package.get("postcss").is_some())
+    postcss_config(root).is_some()
+}
+
+/// Where the project configures PostCSS, as Vite looks for it (`js/css.js`'s
+/// `hasPostcssConfig`): the first of the root and its parents with a config file, or a
+/// `postcss` key in its `package.json` (that file, then).
+pub fn postcss_config(root: &std::path::Path) -> Option<std::path::PathBuf> {
+    root.ancestors().find_map(|dir| {
+        if let Some(name) = POSTCSS_CONFIGS.iter().find(|name| dir.join(name).exists()) {
+            return Some(dir.join(name));
+        }
+        let package = dir.join("package.json");
+        std::fs::read_to_string(&package)
+            .ok()
+            .and_then(|text| serde_json::from_str::<Value>(&text).ok())
+            .is_some_and(|json| json.get("postcss").is_some())
+            .then_some(package)
     })
 }
 

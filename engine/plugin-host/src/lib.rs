@@ -131,6 +131,7 @@ pub use by_id::ById;
 pub use config::{
     Alias, FsOptions, HookFilter, HttpsOptions, JsxConfig, MiddlewareRoute, MiddlewareRoutes,
     Pattern, PatternFilter, PluginInfo, ResolveOptions, ResolvedConfig, ServerOptions,
+    postcss_config,
 };
 pub use filter::Verdict;
 pub use process::MIN_NODE_MAJOR;
