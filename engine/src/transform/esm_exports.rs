@@ -36,7 +36,10 @@ const ESM: &str = "esm";
 
 /// Folds the export prologue of a module `common_js` lowered (see the module docs).
 /// `unresolved` is the context of unbound identifiers (`exports`, `require`, `Object`).
-pub(crate) fn compact_esm_exports(module: &mut Module, unresolved: SyntaxContext) {
+/// `es_module` false: a module whose exports are CommonJS's although it imports with ESM
+/// syntax (no ESM export, `exports.x = ...`): its prologue, then only the `__esModule` mark,
+/// goes, so importers read its exports as a CommonJS module's.
+pub(crate) fn compact_esm_exports(module: &mut Module, unresolved: SyntaxContext, es_module: bool) {
     // swc makes `exports` unresolved and `Object` context-free; a binding the module declares
     // has the top level's context, never either.
     let is_global = |e: &Expr, name: &str| {
@@ -76,6 +79,10 @@ pub(crate) fn compact_esm_exports(module: &mut Module, unresolved: SyntaxContext
     }
     // The helper declared but its call not seen (or the reverse): not swc's shape, keep it.
     if export_helper.is_some() && getters.is_empty() {
+        return;
+    }
+    if !es_module && getters.is_empty() {
+        body.drain(start..end);
         return;
     }
     let require = Ident::new("require".into(), DUMMY_SP, unresolved);

@@ -303,7 +303,8 @@ pub struct HotFacts {
     /// reason.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_refused: Option<String>,
-    /// The module is CommonJS (no ESM syntax).
+    /// The module is CommonJS (no ESM syntax, or ESM imports in a file that exports through
+    /// `exports`/`module.exports` and declares no ESM export).
     pub commonjs: bool,
 }
 

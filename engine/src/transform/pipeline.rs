@@ -172,13 +172,22 @@ pub(crate) fn compile(
             }
 
             let analysis = analyze(&program, id, &cm, unresolved);
+            // ESM in syntax only: imports (a plugin's inject, `@rollup/plugin-inject`, adds
+            // them to CommonJS files) in a file that declares no ESM export and exports
+            // through `exports`/`module.exports`. Its exports are CommonJS's (a default import
+            // is `module.exports`), as esbuild's bundling, which Vite's dependency
+            // pre-bundling uses, treats it.
+            let mixed = !commonjs
+                && analysis.exports_unknown
+                && analysis.export_names.is_empty()
+                && analysis.star_from.is_empty();
             let components = refresh && !commonjs && analysis.registers_component;
             let hot = HotFacts {
                 refresh_boundary: components && analysis.exports_all_components,
                 refresh_refused: (components && !analysis.exports_all_components)
                     .then(|| analysis.first_other_export.clone())
                     .flatten(),
-                commonjs,
+                commonjs: commonjs || mixed,
                 ..analysis.hot
             };
             let mut requires = analysis.worker_urls;
@@ -230,7 +239,7 @@ pub(crate) fn compile(
                     },
                 ));
                 if let Program::Module(module) = &mut program {
-                    compact_esm_exports(module, unresolved);
+                    compact_esm_exports(module, unresolved, !mixed);
                 }
             }
             program.mutate(inject_helpers(unresolved_mark));

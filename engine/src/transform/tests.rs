@@ -572,6 +572,37 @@ exports.lazy = () => import('./lazy.js');
 }
 
 #[test]
+fn imports_in_a_file_that_exports_through_exports_leave_it_a_commonjs_module() {
+    // vite-plugin-node-polyfills injects an ESM import of its `process` shim into CommonJS
+    // files (`node_modules/util/util.js`): no `require.esm()`, so a default import of the file
+    // is its `exports` (it was `undefined`).
+    let text = "import process from 'shims/process';\nexports.format = function () { return process.env.X; };\n";
+    check_code(
+        "/node_modules/util/util.js",
+        text,
+        expect![[r#"
+            (function(module,exports,require,__hotloop_meta){
+            "use strict";
+            const _process = require.d(require("shims/process"));
+            exports.format = function() {
+                return _process.default.env.X;
+            };
+            })
+        "#]],
+    );
+    let out = compile("/node_modules/util/util.js", text);
+    assert!(out.hot.commonjs);
+    assert_eq!(out.exports, None, "its names are not read from ESM syntax");
+    // A module with an ESM export stays an ES module, whatever else it does.
+    let out = compile(
+        "/src/a.js",
+        "import x from './x';\nexport const a = 1;\nif (typeof module !== 'undefined') module.hot = 1;\n",
+    );
+    assert!(out.code.unwrap().contains("require.esm({"));
+    assert!(!out.hot.commonjs);
+}
+
+#[test]
 fn hot_accept_forms_use_the_meta_parameter() {
     check_code(
         "/src/hot.js",
