@@ -21,12 +21,24 @@ use std::sync::{Arc, RwLock};
 use lightningcss::css_modules::{Config, CssModuleExports, CssModuleReference, Pattern};
 use lightningcss::error::{ErrorLocation, PrinterErrorKind};
 use lightningcss::stylesheet::{ParserOptions, PrinterOptions, StyleSheet};
+use lightningcss::targets::{Features, Targets};
 use parcel_sourcemap::SourceMap;
 
 use crate::css::{CompiledCss, line_col, rewrite};
 use crate::js_literal::push_json_string;
 use crate::transform::{ImportKind, ImportRecord, factory};
 use hotloop_protocol::Diagnostic;
+
+/// What the printer writes as the author did, where lightningcss would write newer syntax:
+/// a media query's `max-width: 600px` (which it parses as a range) stays that, not
+/// `width <= 600px`, which Safari before 16.4 drops. Vite's dev server never rewrites a CSS
+/// Module's queries; a range the author wrote becomes the `min-`/`max-` form, which means the
+/// same.
+const PRINTED_AS_WRITTEN: Targets = Targets {
+    browsers: None,
+    include: Features::MediaRangeSyntax.union(Features::MediaIntervalSyntax),
+    exclude: Features::empty(),
+};
 
 /// `[name]` is the file name with its dots as dashes (`App-module`), `[hash]` a hash of the id.
 /// lightningcss needs `[local]` last to scope grid line names (`[a-start]`).
@@ -289,6 +301,7 @@ pub fn compile_css_module(id: &str, text: &str, modules: &CssModulesOptions) -> 
         .then(|| SourceMap::new("/"));
     let printed = match sheet.to_css(PrinterOptions {
         source_map: source_map.as_mut(),
+        targets: PRINTED_AS_WRITTEN,
         ..PrinterOptions::default()
     }) {
         Ok(printed) => printed,

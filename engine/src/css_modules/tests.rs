@@ -129,6 +129,22 @@ fn names_depend_on_the_file_not_on_its_text() {
 }
 
 #[test]
+fn media_queries_keep_their_min_and_max_form() {
+    let out = compile_css_module(
+        "/src/box.module.css",
+        "@media (max-width: 600px) { .box { color: red } }\n@media (400px <= width <= 700px) { .box { color: blue } }\n",
+        &CssModulesOptions::default(),
+    );
+    assert_eq!(out.diagnostics, []);
+    let sheet = out.stylesheet.unwrap();
+    assert!(sheet.contains("@media (max-width: 600px)"), "{sheet}");
+    assert!(
+        sheet.contains("@media (min-width: 400px) and (max-width: 700px)"),
+        "{sheet}"
+    );
+}
+
+#[test]
 fn grid_lines_and_areas_are_scoped_too() {
     let out = compile_css_module(
         "/src/grid.module.css",
