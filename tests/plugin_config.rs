@@ -142,6 +142,11 @@ fn a_plain_data_config_means_without_node_what_the_host_says_it_means() {
         "export default { css: { modules: false } }\n",
         "export default { root: 'app', base: 'sub' }\n",
         "export default { base: './' }\n",
+        // Pre-bundling's defines, which hotloop applies to npm packages; the rest is named.
+        "export default { optimizeDeps: { include: ['x'],\n\
+           esbuildOptions: { define: { global: 'globalThis', n: 1 }, target: 'es2020' },\n\
+           rolldownOptions: { transform: { define: { 'process.browser': 'true' }, jsx: 'react' },\n\
+             plugins: [] } } }\n",
         // Options hotloop does not honour: listed, as the host lists them (vitest's `test`;
         // `vitest/config`'s `defineConfig` is vite's, which the engine's tests cover).
         "import { defineConfig } from 'vite'\nimport react from '@vitejs/plugin-react'\n\
@@ -179,6 +184,22 @@ fn a_plain_data_config_means_without_node_what_the_host_says_it_means() {
         let mut native = native;
         native.unsupported.sort();
         evaluated.unsupported.sort();
+        if text.contains("optimizeDeps: {") {
+            let expected: std::collections::BTreeMap<String, String> =
+                [("global", "globalThis"), ("process.browser", "true")]
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .into();
+            assert_eq!(native.deps_define, expected);
+            assert_eq!(
+                native.unsupported,
+                [
+                    "optimizeDeps.esbuildOptions.target",
+                    "optimizeDeps.include",
+                    "optimizeDeps.rolldownOptions.plugins",
+                    "optimizeDeps.rolldownOptions.transform.jsx"
+                ]
+            );
+        }
         if text.contains("clearScreen") {
             assert_eq!(
                 native.unsupported,

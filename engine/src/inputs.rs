@@ -123,6 +123,10 @@ pub struct ProjectOptions {
     pub plugins_fingerprint: u64,
     /// Vite's `define` (from `vite.config`): global expressions → replacement code.
     pub define: Arc<[(String, String)]>,
+    /// `optimizeDeps`' `define` (esbuild's or rolldown's options): replaced in npm packages
+    /// only, after `define` (each key replaces `define`'s), as Vite's dependency pre-bundling
+    /// does; `global: 'globalThis'` is the usual one.
+    pub deps_define: Arc<[(String, String)]>,
     /// Vite's `resolve.alias`, in order: the first that matches a specifier rewrites it.
     pub aliases: Arc<[Alias]>,
     /// Vite's `resolve.conditions`, `resolve.extensions` and `resolve.dedupe`.
@@ -202,6 +206,7 @@ impl Default for ProjectOptions {
             public_dir: PublicDir::default(),
             plugins_fingerprint: 0,
             define: Arc::new([]),
+            deps_define: Arc::new([]),
             aliases: Arc::new([]),
             resolve: ResolveSettings::default(),
             json: JsonOptions::default(),

@@ -461,6 +461,12 @@ pub fn apply(
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect::<Vec<_>>()
         .into();
+    options.deps_define = config
+        .deps_define
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect::<Vec<_>>()
+        .into();
     let mut aliases = Vec::new();
     for alias in &config.resolve.alias {
         let find = match &alias.find {

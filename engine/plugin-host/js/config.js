@@ -342,12 +342,58 @@ export function httpsOptions(https, unsupported) {
   return { cert: pemText(https.cert), key: pemText(https.key) };
 }
 
+/**
+ * What Vite's dependency pre-bundling replaces in npm packages: `optimizeDeps.esbuildOptions.define`
+ * and `optimizeDeps.rolldownOptions.transform.define` (Vite 8's name; it wins), each value JS
+ * code as esbuild takes it (a value that is not a string is left out, as esbuild refuses it).
+ * hotloop compiles npm packages one by one, with these after `define`.
+ */
+export function depsDefine(optimizeDeps) {
+  const out = {};
+  for (const define of [optimizeDeps?.esbuildOptions?.define, optimizeDeps?.rolldownOptions?.transform?.define]) {
+    if (!isObject(define)) continue;
+    for (const [key, value] of Object.entries(define)) {
+      if (typeof value === 'string') out[key] = value;
+    }
+  }
+  return out;
+}
+
+/**
+ * `optimizeDeps`' options as dotted names, but for the `define`s hotloop honours
+ * (`depsDefine`): hotloop has no pre-bundling step, so the rest means nothing to it.
+ */
+function unsupportedOptimizeDeps(optimizeDeps, out) {
+  for (const key of Object.keys(optimizeDeps)) {
+    const value = optimizeDeps[key];
+    if (value === undefined) continue;
+    const defineAt = key === 'esbuildOptions' ? [] : key === 'rolldownOptions' ? ['transform'] : null;
+    if (!defineAt || !isObject(value)) {
+      out.push(`optimizeDeps.${key}`);
+      continue;
+    }
+    for (const sub of Object.keys(value)) {
+      if (value[sub] === undefined) continue;
+      if (defineAt.length === 0 && sub === 'define') continue;
+      if (defineAt.length === 1 && sub === 'transform' && isObject(value.transform)) {
+        for (const t of Object.keys(value.transform)) {
+          if (t !== 'define' && value.transform[t] !== undefined) out.push(`optimizeDeps.${key}.transform.${t}`);
+        }
+        continue;
+      }
+      out.push(`optimizeDeps.${key}.${sub}`);
+    }
+  }
+}
+
 /** The options a user's config sets that hotloop does not honour, as dotted names. */
 export function unsupportedOptions(userConfig) {
   const out = [];
   for (const key of Object.keys(userConfig ?? {})) {
     if (userConfig[key] === undefined) continue;
-    if (NESTED.has(key) && isObject(userConfig[key])) {
+    if (key === 'optimizeDeps' && isObject(userConfig[key])) {
+      unsupportedOptimizeDeps(userConfig[key], out);
+    } else if (NESTED.has(key) && isObject(userConfig[key])) {
       for (const sub of Object.keys(userConfig[key])) {
         if (userConfig[key][sub] === undefined) continue;
         if (!HONOURED.has(`${key}.${sub}`)) out.push(`${key}.${sub}`);

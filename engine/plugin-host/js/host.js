@@ -52,7 +52,7 @@ import { startProfile } from './profile.js';
 import {
   flattenPlugins, filterServePlugins, sortByEnforce, pluginsWithHook, hookHandler, mergeConfig, indexHtmlPlugins,
   normalizeAlias, normalizeHookFilter, filterMatches, unsupportedOptions, pluginsForEnvironment, fsDenyGlob,
-  NATIVE_BUILTINS, NATIVE_INDEX_HTML, withoutNativeTransforms, configSeenBy, httpsOptions,
+  NATIVE_BUILTINS, NATIVE_INDEX_HTML, withoutNativeTransforms, configSeenBy, httpsOptions, depsDefine,
 } from './config.js';
 import { composeMaps, toMap } from './sourcemap.js';
 import { cssPlugin, importVite } from './css.js';
@@ -973,6 +973,7 @@ async function loadConfig(body) {
     envDir,
     envPrefix,
     define: Object.fromEntries(Object.entries(config.define ?? {}).map(([k, v]) => [k, stringify(v)])),
+    depsDefine: depsDefine(config.optimizeDeps),
     resolve: {
       alias: alias
         .filter((a) => typeof a.replacement === 'string')

@@ -131,6 +131,11 @@ pub struct ResolvedConfig {
     /// Each value a JS expression (Vite's rule: a string is inserted as written, anything
     /// else as its JSON).
     pub define: BTreeMap<String, String>,
+    /// `optimizeDeps.esbuildOptions.define` and `optimizeDeps.rolldownOptions.transform.define`
+    /// (each value JS code, as esbuild takes it): what Vite's dependency pre-bundling replaces
+    /// in npm packages only (`global: 'globalThis'`, the usual fix for "global is not defined").
+    #[serde(default)]
+    pub deps_define: BTreeMap<String, String>,
     pub resolve: ResolveOptions,
     pub server: ServerOptions,
     /// `css.modules` as written (functions dropped), or `None`.
@@ -258,6 +263,7 @@ impl ResolvedConfig {
             env_dir: root.display().to_string(),
             env_prefix: vec!["VITE_".into()],
             define: BTreeMap::new(),
+            deps_define: BTreeMap::new(),
             resolve: ResolveOptions::default(),
             server: ServerOptions::default(),
             css_modules: None,
@@ -368,6 +374,7 @@ impl ResolvedConfig {
                         }
                     }
                 }
+                ("optimizeDeps", Value::Object(deps)) => literal_optimize_deps(deps, &mut config),
                 (key, Value::Object(nested)) if NESTED.contains(&key) => {
                     for sub in nested.keys() {
                         config.unsupported.push(unhonoured(key, sub)?);
@@ -486,6 +493,54 @@ const NESTED: &[&str] = &["resolve", "server", "css", "hotloop"];
 
 /// `key.sub` when hotloop does not honour it (to be reported); `None` when it does, and
 /// only the host knows what it means.
+/// `optimizeDeps` of a plain-data config, as `js/config.js`'s `depsDefine` and
+/// `unsupportedOptimizeDeps` read it: its `define`s (string values) into `deps_define`
+/// (`rolldownOptions.transform.define` over `esbuildOptions.define`), the rest named.
+fn literal_optimize_deps(deps: &serde_json::Map<String, Value>, config: &mut ResolvedConfig) {
+    let mut defines = [None, None];
+    for (key, value) in deps {
+        match (key.as_str(), value) {
+            ("esbuildOptions", Value::Object(options)) => {
+                for (sub, value) in options {
+                    match (sub.as_str(), value) {
+                        ("define", Value::Object(define)) => defines[0] = Some(define),
+                        _ => config
+                            .unsupported
+                            .push(format!("optimizeDeps.esbuildOptions.{sub}")),
+                    }
+                }
+            }
+            ("rolldownOptions", Value::Object(options)) => {
+                for (sub, value) in options {
+                    match (sub.as_str(), value) {
+                        ("transform", Value::Object(transform)) => {
+                            for (t, value) in transform {
+                                match (t.as_str(), value) {
+                                    ("define", Value::Object(define)) => defines[1] = Some(define),
+                                    _ => config.unsupported.push(format!(
+                                        "optimizeDeps.rolldownOptions.transform.{t}"
+                                    )),
+                                }
+                            }
+                        }
+                        _ => config
+                            .unsupported
+                            .push(format!("optimizeDeps.rolldownOptions.{sub}")),
+                    }
+                }
+            }
+            _ => config.unsupported.push(format!("optimizeDeps.{key}")),
+        }
+    }
+    for define in defines.into_iter().flatten() {
+        for (key, value) in define {
+            if let Value::String(js) = value {
+                config.deps_define.insert(key.clone(), js.clone());
+            }
+        }
+    }
+}
+
 fn unhonoured(key: &str, sub: &str) -> Option<String> {
     let name = format!("{key}.{sub}");
     (!HONOURED.contains(&name.as_str())).then_some(name)

@@ -471,7 +471,11 @@ fn compile_script(
             && Project::try_get(db).is_some_and(|p| react_ignores_jsx_source(db, p)));
     let options = TransformOptions {
         react_refresh: project_options_refresh(db) && !in_node_modules(path),
-        define: project_define(db),
+        define: if in_node_modules(path) {
+            deps_define(db)
+        } else {
+            project_define(db)
+        },
         script,
         jsx_dev_source,
     };
@@ -556,6 +560,24 @@ fn project_define(db: &dyn Db) -> Arc<[(String, String)]> {
         || Arc::new([]) as Arc<[_]>,
         |p| p.options(db).define.clone(),
     )
+}
+
+/// What is replaced in an npm package: `define`, then `optimizeDeps`' (which win).
+fn deps_define(db: &dyn Db) -> Arc<[(String, String)]> {
+    let Some(project) = Project::try_get(db) else {
+        return Arc::new([]);
+    };
+    let options = project.options(db);
+    if options.deps_define.is_empty() {
+        return options.define.clone();
+    }
+    options
+        .define
+        .iter()
+        .filter(|(key, _)| !options.deps_define.iter().any(|(k, _)| k == key))
+        .chain(options.deps_define.iter())
+        .cloned()
+        .collect()
 }
 
 fn project_options_refresh(db: &dyn Db) -> bool {

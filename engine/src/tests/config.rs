@@ -66,6 +66,38 @@ fn define_replaces_unbound_names_everywhere_and_aliases_rewrite_specifiers() {
     assert!(chunk.contains(r#"_default="1.2.3""#), "{chunk}");
 }
 
+/// `optimizeDeps`' `define` (`global: 'globalThis'`, the usual fix for a package that reads
+/// Node's `global`): npm packages only, over `define`, as Vite's pre-bundling applies it.
+#[test]
+fn the_dependencies_define_applies_to_npm_packages_only() {
+    let project = r#"
+//- /index.html
+<script type="module" src="/src/main.js"></script>
+//- /src/main.js
+import pkg from 'pkg';
+console.log(pkg, typeof global, __MODE__);
+//- /node_modules/pkg/index.js
+module.exports = [global.setTimeout, __MODE__];
+"#;
+    let options = ProjectOptions {
+        define: Arc::new([("__MODE__".into(), "\"app\"".into())]),
+        deps_define: Arc::new([
+            ("global".into(), "globalThis".into()),
+            ("__MODE__".into(), "\"deps\"".into()),
+        ]),
+        ..ProjectOptions::default()
+    };
+    let mut p = Incremental::with_options(project, options);
+    p.build();
+    assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
+    let chunk = p.chunk();
+    assert!(
+        chunk.contains(r#"module.exports=[globalThis.setTimeout,"deps"]"#),
+        "{chunk}"
+    );
+    assert!(chunk.contains(r#"typeof global,"app")"#), "{chunk}");
+}
+
 /// `vite.config.*` edited: the host evaluates it again (here a stand-in that reads the value
 /// of `__V__` from the file, as the binary's reloader reads the whole config through the
 /// plugin host), the new options apply to every module and the planner reloads the pages

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   flattenPlugins, filterServePlugins, sortByEnforce, pluginsWithHook, mergeConfig, normalizeAlias,
-  normalizeHookFilter, filterMatches, globToRegExp, unsupportedOptions, indexHtmlPlugins, fsDenyGlob,
+  normalizeHookFilter, filterMatches, globToRegExp, unsupportedOptions, indexHtmlPlugins, fsDenyGlob, depsDefine,
   pluginsForEnvironment, withoutNativeTransforms,
   httpsOptions,
 } from '../config.js';
@@ -87,6 +87,21 @@ test('unsupported options are named, dotted under resolve/server/css', () => {
     // `hotloop.server` is hotloop's own key (the app's server entry).
     ['build', 'server.hmr', 'resolve.mainFields', 'css.lightningcss', 'hotloop.other'],
   );
+});
+
+test("optimizeDeps: its defines are honoured (npm packages only), the rest of it named", () => {
+  const optimizeDeps = {
+    include: ['lodash'],
+    esbuildOptions: { define: { global: 'globalThis', skipped: 1 }, plugins: [] },
+    rolldownOptions: { transform: { define: { 'process.browser': 'true' }, inject: {} } },
+  };
+  assert.deepEqual(depsDefine(optimizeDeps), { global: 'globalThis', 'process.browser': 'true' });
+  assert.deepEqual(depsDefine(undefined), {});
+  assert.deepEqual(
+    unsupportedOptions({ optimizeDeps }),
+    ['optimizeDeps.include', 'optimizeDeps.esbuildOptions.plugins', 'optimizeDeps.rolldownOptions.transform.inject'],
+  );
+  assert.deepEqual(unsupportedOptions({ optimizeDeps: { esbuildOptions: { define: { global: 'globalThis' } } } }), []);
 });
 
 test("transformIndexHtml: Vite's order, and @vitejs/plugin-react's preamble left to hotloop", () => {
