@@ -642,7 +642,17 @@ pub fn apply(
         );
     }
     for name in &config.unsupported {
-        tracing::warn!("{file}: {name} is not honoured by hotloop");
+        if name.starts_with("optimizeDeps.") {
+            // Vite's pre-bundling of npm packages: hotloop compiles each module of a package
+            // on its own, so most of it has nothing to act on (its defines are honoured).
+            tracing::warn!(
+                "{file}: {name} is not honoured by hotloop, which does not pre-bundle npm \
+                 packages (it compiles their modules one by one; optimizeDeps' `define` applies \
+                 to them)"
+            );
+        } else {
+            tracing::warn!("{file}: {name} is not honoured by hotloop");
+        }
     }
     if let Some(middlewares) = &config.middlewares {
         for (phase, list) in [("pre", &middlewares.pre), ("post", &middlewares.post)] {
