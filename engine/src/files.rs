@@ -22,8 +22,11 @@ use crate::inputs::{
 use crate::transform::{self, ScriptConfig, SourceKind, WorkerQuery};
 use crate::tsconfig::Tsconfigs;
 
-/// JS modules larger than this are not parsed: their text is not even kept.
-pub const MAX_MODULE_BYTES: u64 = 8 * 1024 * 1024;
+/// JS modules larger than this are not parsed: their text is not even kept. Real npm files
+/// reach 10 MB (`typescript.js` 9 MB, monaco-editor's `ts.worker.js` 10.7 MB), which must
+/// compile; the limit keeps a stray generated dump from taking the engine's memory (swc's
+/// syntax tree is many times the text).
+pub const MAX_MODULE_BYTES: u64 = 32 * 1024 * 1024;
 
 /// Prefix of module ids for files outside the project root.
 pub const FS_PREFIX: &str = "/@fs";

@@ -204,22 +204,22 @@ async fn binary_bytes_and_invalid_utf8_in_a_module() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_20_mb_module() {
+async fn a_40_mb_module() {
     let p = app(&[], &[]);
     let mut server = Server::start(p.root(), &[]).await;
     let mut client = server.client().await;
     let mut big = versioned_module("a", 1);
     let line = "// padding padding padding padding padding padding padding padding\n";
-    while big.len() < 20 * 1024 * 1024 {
+    while big.len() < 40 * 1024 * 1024 {
         big.push_str(line);
     }
     p.write("src/a.js", &big);
     let message = client
         .until_error("/src/a.js", WAIT, |m| {
-            m.contains("too large") && m.contains("(20")
+            m.contains("too large") && m.contains("(40")
         })
         .await;
-    assert!(message.contains("limit is 8 MB"), "{message}");
+    assert!(message.contains("limit is 32 MB"), "{message}");
     server.assert_serving().await;
     recover(&p, &mut server, &mut client, 2).await;
 }

@@ -1786,7 +1786,7 @@ module.exports = { jsxDEV() {} };
 }
 
 #[test]
-fn a_js_module_over_8_mb_is_reported_instead_of_parsed() {
+fn a_js_module_over_32_mb_is_reported_instead_of_parsed() {
     let mut p = Incremental::new(
         &[
             HTML,
@@ -1795,7 +1795,7 @@ fn a_js_module_over_8_mb_is_reported_instead_of_parsed() {
         .concat(),
     );
     let mut big = String::from("export const big = [\n");
-    while big.len() <= 8 * 1024 * 1024 {
+    while big.len() <= 32 * 1024 * 1024 {
         big.push_str(
             "  'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',\n",
         );
@@ -1805,7 +1805,7 @@ fn a_js_module_over_8_mb_is_reported_instead_of_parsed() {
     p.build();
     assert_eq!(
         p.diagnostics(),
-        ["/src/big.js:1:1: /src/big.js is too large to compile (8.0 MB; the limit is 8 MB)"]
+        ["/src/big.js:1:1: /src/big.js is too large to compile (32.0 MB; the limit is 32 MB)"]
     );
 }
 
