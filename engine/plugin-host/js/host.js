@@ -856,6 +856,11 @@ async function loadConfig(body) {
     // The app's server (`--server`): what plugins see for its modules.
     ssr: { ...resolved, consumer: 'server', dev: { ...resolved.dev, recoverable: false, moduleRunnerTransform: true } },
   };
+  // An environment's config is the whole config with its own options, `environments` too:
+  // Vite's `preprocessCSS(code, file, this.environment.config)` (analog's component styles)
+  // reads `config.environments.client`.
+  resolved.environments.client.environments = resolved.environments;
+  resolved.environments.ssr.environments = resolved.environments;
   state.config = resolved;
   state.plugins = plugins;
   // Vite 8's "may be served outside server.fs.allow" (plugin-react's refresh runtime): kept

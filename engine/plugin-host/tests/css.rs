@@ -117,3 +117,38 @@ fn a_module_scss_is_left_unscoped_and_a_partials_error_names_the_partial() {
     );
     assert_eq!(error.loc.map(|(line, _)| line), Some(2), "{error}");
 }
+
+/// A plugin that compiles stylesheets with Vite's exported `preprocessCSS` and the config its
+/// environment gives it (@analogjs/vite-plugin-angular's component styles): Vite 8 reads
+/// `config.environments.client` there, which the environment's config lacked (it threw, and
+/// analog served components without their styles).
+#[test]
+fn vites_preprocess_css_takes_the_environments_config() {
+    let modules = ensure_npm_packages();
+    let p = Project::new(&[
+        (
+            "vite.config.js",
+            r#"import { preprocessCSS } from 'vite'
+export default {
+  plugins: [{
+    name: 'component-styles',
+    resolveId(id) { if (id === 'virtual:styles') return '\0virtual:styles' },
+    async load(id) {
+      if (id !== '\0virtual:styles') return
+      const { code } = await preprocessCSS('.a { color: red; }', '/src/x.css', this.environment.config)
+      return `export default ${JSON.stringify(code)}`
+    },
+  }],
+}
+"#,
+        ),
+        ("package.json", r#"{"type":"module"}"#),
+    ]);
+    std::os::unix::fs::symlink(&modules, p.root().join("node_modules")).expect("link node_modules");
+    let (host, _) = start(&p, "vite.config.js");
+    let loaded = host
+        .load("\0virtual:styles")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .expect("loaded");
+    assert!(loaded.code.contains("color: red"), "{}", loaded.code);
+}
