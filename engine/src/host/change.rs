@@ -693,6 +693,15 @@ impl EngineHost {
                         .map(|(_, module)| module),
                 )
             }
+            // An empty answer is Vite's "handled": the plugin does its own hot update (a
+            // custom event to the page: analog's Angular components), and none of the file's
+            // modules updates. Their new code goes with the next update that has it.
+            Ok(Some(listed)) if listed.is_empty() && !modules.is_empty() => {
+                tracing::debug!(?ids, "plugins' hot update answer is empty: they handled it");
+                applied
+                    .left_out
+                    .extend(modules.into_iter().map(|(_, module)| module));
+            }
             Ok(Some(listed)) => {
                 tracing::debug!(
                     ?ids,

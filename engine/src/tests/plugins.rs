@@ -40,6 +40,9 @@ struct SfcPlugins {
     /// While set, a hot update answers only the file's style sub-module (plugin-vue's answer
     /// to a `<style>`-only edit).
     answer_style_only: AtomicBool,
+    /// While set, a hot update answers `[]`: the plugin handled it (Vite's documented way to
+    /// do one's own hot update with custom events).
+    answer_empty: AtomicBool,
     /// While set, a hot update answers another module only (@intlify/unplugin-vue-i18n's
     /// messages module, for any JSON file).
     answer_other_only: AtomicBool,
@@ -381,6 +384,9 @@ impl Plugins for SfcPlugins {
         said.1 |= reload;
         if self.answer_other_only.load(Ordering::SeqCst) {
             return Ok(Some(vec!["\0virtual:greeting".to_string()]));
+        }
+        if self.answer_empty.load(Ordering::SeqCst) {
+            return Ok(Some(Vec::new()));
         }
         if self.answer_style_only.load(Ordering::SeqCst) {
             return Ok(Some(
@@ -1293,6 +1299,14 @@ fn the_plugins_hot_update_answer_decides_which_of_the_files_modules_update() {
         "{:?}",
         update.outcome
     );
+    // An empty answer: the plugin did its own hot update; nothing is sent, nothing reloads.
+    plugins.answer_other_only.store(false, Ordering::SeqCst);
+    plugins.answer_empty.store(true, Ordering::SeqCst);
+    let update = edit(
+        &mut p,
+        "<template>Hello, handled</template>\n<style>.app { color: green; }</style>\n",
+    );
+    assert_eq!(update.outcome, UpdateOutcome::NoChange);
 }
 
 /// A binary file under a query no plugin loads (`img.png?w=1`, vite-imagetools' shape without
