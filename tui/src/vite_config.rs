@@ -455,18 +455,15 @@ pub fn apply(
             Err(e) => tracing::error!("{e:#}"),
         }
     }
-    options.define = config
-        .define
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect::<Vec<_>>()
-        .into();
-    options.deps_define = config
-        .deps_define
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect::<Vec<_>>()
-        .into();
+    let pairs = |define: &std::collections::BTreeMap<String, String>| {
+        define
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect::<Vec<_>>()
+            .into()
+    };
+    options.define = pairs(&config.define);
+    options.deps_define = pairs(&config.deps_define);
     let mut aliases = Vec::new();
     for alias in &config.resolve.alias {
         let find = match &alias.find {
