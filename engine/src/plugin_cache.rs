@@ -21,6 +21,12 @@
 //! its query sub-modules that missed the cache is asked (its `load` may read what the file's
 //! `transform` left in the plugin).
 //!
+//! A module whose output a confirmation found different is *volatile* from then on (under
+//! this config's fingerprint): its output depends on what no key sees (a per-process id, a
+//! style hash seeded anew: @analogjs/vite-plugin-angular's), so a kept one would be served at
+//! every start and replaced a second later (the page reloading by itself). Its outputs are not
+//! taken from the cache nor kept ([`volatile_key`]).
+//!
 //! Virtual modules are not kept (their `load` reads the plugin's own state; they are cheap).
 //! Only clean outputs are kept: an error is asked again every time.
 
@@ -207,6 +213,28 @@ pub(crate) fn key(
     ])
 }
 
+/// The key of the mark that `plugin_id`'s outputs in `env` are volatile under `fingerprint`
+/// (whatever its text); `None` without a cache.
+pub(crate) fn volatile_key(
+    cache: &CompileCache,
+    fingerprint: u64,
+    env: PluginEnv,
+    plugin_id: &str,
+) -> Option<u128> {
+    cache.entry_key(&[
+        MAGIC,
+        b"volatile",
+        &fingerprint.to_le_bytes(),
+        &[env as u8],
+        plugin_id.as_bytes(),
+    ])
+}
+
+/// Whether the mark under `key` says the module's outputs are volatile.
+pub(crate) fn is_volatile(cache: &CompileCache, key: u128) -> bool {
+    cache.read_entry(key).is_some()
+}
+
 /// The output kept under `key`, if any (a damaged entry is forgotten).
 pub(crate) fn read(cache: &CompileCache, key: u128) -> Option<Kept> {
     let bytes = cache.read_entry(key)?;
@@ -240,6 +268,8 @@ fn decode(bytes: &[u8]) -> Option<Kept> {
 /// An output a build took from disk, not yet confirmed by the plugins.
 struct Pending {
     key: u128,
+    /// Where a difference marks the module volatile ([`volatile_key`]).
+    volatile_key: Option<u128>,
     env: PluginEnv,
     /// The module's path (a query sub-module's with its query), as the engine knows it.
     path: PathBuf,
@@ -269,9 +299,11 @@ pub struct Confirmations {
 }
 
 impl Confirmations {
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn add(
         &self,
         key: u128,
+        volatile_key: Option<u128>,
         env: PluginEnv,
         path: &Path,
         plugin_id: &str,
@@ -280,6 +312,7 @@ impl Confirmations {
     ) {
         lock(&self.queue).push_back(Pending {
             key,
+            volatile_key,
             env,
             path: path.to_path_buf(),
             plugin_id: plugin_id.to_string(),
@@ -393,10 +426,13 @@ impl Confirmations {
         if !same {
             tracing::info!(
                 "{}: the plugins' output differs from the one kept from the last session; \
-                 compiling it again",
+                 compiling it again (and asking the plugins for it at every start from now on)",
                 pending.path.display()
             );
             cache.forget_entry(pending.key);
+            if let Some(volatile) = pending.volatile_key {
+                cache.write_entry(volatile, crate::cache::framed(MAGIC, b"volatile"));
+            }
             lock(&self.changed).push(pending.path.clone());
         }
     }

@@ -134,9 +134,13 @@ pub fn run(db: &dyn Db, file: SourceFile, id: &str, text: &Arc<str>, env: Plugin
         return PluginPass::Untouched;
     }
     let cache = db.compile_cache();
-    let key = (!virtual_module)
-        .then(|| plugin_cache::key(cache, fingerprint, env, &plugin_id, text))
+    let volatile_key = (!virtual_module)
+        .then(|| plugin_cache::volatile_key(cache, fingerprint, env, &plugin_id))
         .flatten();
+    // (A module whose output differed from the kept one is not kept: `plugin_cache.rs`.)
+    let key = volatile_key
+        .filter(|&volatile| !plugin_cache::is_volatile(cache, volatile))
+        .and_then(|_| plugin_cache::key(cache, fingerprint, env, &plugin_id, text));
     // (An edited file's outputs come from the plugins: `Confirmations::edited`.)
     if let Some(key) = key
         && !db.plugin_confirmations().was_edited(path)
@@ -145,7 +149,7 @@ pub fn run(db: &dyn Db, file: SourceFile, id: &str, text: &Arc<str>, env: Plugin
         let watched = depend_on(db, &kept.watch_files);
         if watch_digest(db, &watched) == kept.watch_digest {
             db.plugin_confirmations()
-                .add(key, env, path, &plugin_id, text, &kept);
+                .add(key, volatile_key, env, path, &plugin_id, text, &kept);
             return code(id, path, kept, watched);
         }
     }

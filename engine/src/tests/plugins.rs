@@ -40,6 +40,8 @@ struct SfcPlugins {
     /// While set, a hot update answers only the file's style sub-module (plugin-vue's answer
     /// to a `<style>`-only edit).
     answer_style_only: AtomicBool,
+    /// What `{{session}}` in a template becomes (see `transform`).
+    session: AtomicUsize,
     /// While set, a hot update answers `[]`: the plugin handled it (Vite's documented way to
     /// do one's own hot update with custom events).
     answer_empty: AtomicBool,
@@ -296,6 +298,18 @@ impl Plugins for SfcPlugins {
         let template = if template.contains("{{pair}}") {
             paired = template.replace("{{pair}}", self.pair());
             paired.as_str()
+        } else {
+            template
+        };
+        // `{{session}}` is this plugin instance's `session`: an output that differs from one
+        // process to the next for the same text (a per-process id, a style hash seeded anew).
+        let salted;
+        let template = if template.contains("{{session}}") {
+            salted = template.replace(
+                "{{session}}",
+                &self.session.load(Ordering::SeqCst).to_string(),
+            );
+            salted.as_str()
         } else {
             template
         };
@@ -1102,6 +1116,65 @@ fn a_restart_takes_the_plugins_outputs_from_the_compile_cache_and_confirms_them_
         chunk.contains("Theme \"") && !chunk.contains("Theme dark"),
         "{chunk}"
     );
+}
+
+/// An output that differs from one session to the next for the same text (analog's style
+/// hashes): the confirmation finds the kept one different once, and from then on the module
+/// is asked at every start, never served from the cache (the page would run the last
+/// session's output and reload a second later, at every restart).
+#[test]
+fn an_output_found_different_once_is_asked_at_every_start_after() {
+    use crate::EngineHost;
+    use crate::cache::CompileCache;
+    use crate::testing::TempProject;
+
+    let cache_dir = TempProject::empty();
+    let (first, _) = project();
+    first.project.write(
+        "src/App.vue",
+        "<template>Session {{session}}</template>\n<style>.app { color: red; }</style>\n",
+    );
+    let Incremental { project, .. } = first;
+    let session = |n: usize| {
+        let mut host = EngineHost::new(project.root(), Default::default()).expect("host");
+        let plugins = Arc::new(SfcPlugins::default());
+        plugins.session.store(n, Ordering::SeqCst);
+        host.use_plugins(plugins.clone());
+        host.use_compile_cache(CompileCache::open(cache_dir.root()).expect("cache"));
+        host.build();
+        (host, plugins)
+    };
+    let (one, _) = session(1);
+    assert!(one.confirmer().is_none(), "all asked");
+    drop(one);
+    // Kept from the first session, then found different by the plugins of the second.
+    let (two, plugins) = session(2);
+    assert_eq!(
+        plugins.asked.load(Ordering::SeqCst),
+        1,
+        "the virtual module alone"
+    );
+    two.confirmer().expect("outputs to confirm").run();
+    assert_eq!(
+        two.take_confirmed_changes(),
+        [project.root().join("src/App.vue")]
+    );
+    drop(two);
+    // The third asks App.vue in its build (its style block still comes from the cache) and
+    // has only the block to confirm.
+    let (mut three, plugins) = session(3);
+    assert_eq!(
+        plugins.asked.load(Ordering::SeqCst),
+        2,
+        "the virtual module and App.vue"
+    );
+    let served = three.served(&Arc::from("test-server"), 1);
+    let chunk = String::from_utf8(served.chunk.bytes().to_vec()).unwrap();
+    assert!(chunk.contains("Session 3"), "{chunk}");
+    let confirmer = three.confirmer().expect("the style block to confirm");
+    assert_eq!(confirmer.waiting(), 1);
+    confirmer.run();
+    assert!(three.take_confirmed_changes().is_empty());
 }
 
 #[test]
