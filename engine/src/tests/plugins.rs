@@ -1030,6 +1030,12 @@ fn transform_index_html_tags_are_served_and_an_entry_it_adds_is_built() {
     assert!(p.chunk().contains("extra entry"));
 }
 
+/// The page's chunk as `host` serves it at `revision`.
+fn served_chunk(host: &mut crate::EngineHost, revision: u32) -> String {
+    let served = host.served(&Arc::from("test-server"), revision);
+    String::from_utf8(served.chunk.bytes().to_vec()).unwrap()
+}
+
 #[test]
 fn a_restart_takes_the_plugins_outputs_from_the_compile_cache_and_confirms_them_after() {
     use crate::EngineHost;
@@ -1067,11 +1073,7 @@ fn a_restart_takes_the_plugins_outputs_from_the_compile_cache_and_confirms_them_
     let (mut second, plugins) = restart(&project);
     // The virtual module is asked again (never kept); the file and its sub-module are not.
     assert_eq!(plugins.asked.load(Ordering::SeqCst), 1);
-    let served = second.served(&Arc::from("test-server"), 1);
-    assert_eq!(
-        String::from_utf8(served.chunk.bytes().to_vec()).unwrap(),
-        chunk
-    );
+    assert_eq!(served_chunk(&mut second, 1), chunk);
     // Confirmed after: the plugins are asked for the two kept outputs, and give the same.
     let confirmer = second.confirmer().expect("outputs to confirm");
     assert_eq!(confirmer.waiting(), 2);
@@ -1092,8 +1094,7 @@ fn a_restart_takes_the_plugins_outputs_from_the_compile_cache_and_confirms_them_
         2,
         "the virtual module and App.vue"
     );
-    let served = relit.served(&Arc::from("test-server"), 1);
-    let chunk = String::from_utf8(served.chunk.bytes().to_vec()).unwrap();
+    let chunk = served_chunk(&mut relit, 1);
     assert!(chunk.contains("Theme light"), "{chunk}");
     drop(relit);
 
@@ -1110,8 +1111,7 @@ fn a_restart_takes_the_plugins_outputs_from_the_compile_cache_and_confirms_them_
     let applied = third.recompile(&changed);
     assert_eq!(applied.changed_files.len(), 1);
     third.build();
-    let served = third.served(&Arc::from("test-server"), 2);
-    let chunk = String::from_utf8(served.chunk.bytes().to_vec()).unwrap();
+    let chunk = served_chunk(&mut third, 2);
     assert!(
         chunk.contains("Theme \"") && !chunk.contains("Theme dark"),
         "{chunk}"
@@ -1168,8 +1168,7 @@ fn an_output_found_different_once_is_asked_at_every_start_after() {
         2,
         "the virtual module and App.vue"
     );
-    let served = three.served(&Arc::from("test-server"), 1);
-    let chunk = String::from_utf8(served.chunk.bytes().to_vec()).unwrap();
+    let chunk = served_chunk(&mut three, 1);
     assert!(chunk.contains("Session 3"), "{chunk}");
     let confirmer = three.confirmer().expect("the style block to confirm");
     assert_eq!(confirmer.waiting(), 1);
@@ -1217,8 +1216,7 @@ fn a_sub_module_missing_from_the_cache_has_its_file_confirmed_before_it_is_asked
         host.confirmer().is_none(),
         "App.vue's output confirmed already"
     );
-    let served = host.served(&Arc::from("test-server"), 1);
-    let chunk = String::from_utf8(served.chunk.bytes().to_vec()).unwrap();
+    let chunk = served_chunk(&mut host, 1);
     assert!(chunk.contains("color: red"), "{chunk}");
 }
 
