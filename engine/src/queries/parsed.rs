@@ -19,7 +19,7 @@ use crate::transform::{
 };
 use crate::{css, css_modules};
 use hotloop_protocol::plugin::PluginEnv;
-use hotloop_protocol::{Diagnostic, DiagnosticKind};
+use hotloop_protocol::{Diagnostic, DiagnosticKind, code_frame};
 
 /// What `parsed_module` produces. Collections are `Arc`s so the projections below share them
 /// instead of copying.
@@ -263,6 +263,29 @@ fn parse(db: &dyn Db, file: SourceFile, env: PluginEnv) -> Arc<ParsedModule> {
                             line,
                             column,
                             ..import.clone()
+                        }
+                    })
+                    .collect();
+            }
+            // A syntax error in code the plugin copied from the file (a Vue 2 `<script>`) is
+            // named at its place in the file, framed in the file's text.
+            if let Some(plugin_map) = map.as_deref()
+                && !parsed.diagnostics.is_empty()
+                && split_query(path).is_none()
+                && let FileContents::Text(original) = file.contents(db)
+            {
+                parsed.diagnostics = parsed
+                    .diagnostics
+                    .iter()
+                    .map(|d| {
+                        match plugin_pass::original_position(plugin_map, path, d.line, d.column) {
+                            Some((line, column)) if d.file == *id => Diagnostic {
+                                line,
+                                column,
+                                code_frame: code_frame(original, line, column),
+                                ..d.clone()
+                            },
+                            _ => d.clone(),
                         }
                     })
                     .collect();

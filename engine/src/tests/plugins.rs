@@ -369,12 +369,18 @@ impl Plugins for SfcPlugins {
         };
         // `{{missing}}`: the output's first line imports `./missing.js`, mapped (an `.mdx`
         // page's map) to the line of the file that says it.
-        let (missing, map) = match code.find("{{missing}}") {
-            Some(at) => (
+        // `{{broken}}`: the same with a line that does not parse (user code a plugin copies
+        // into its output unchecked: a Vue 2 `<script>`).
+        let (missing, map) = match (code.find("{{missing}}"), code.find("{{broken}}")) {
+            (Some(at), _) => (
                 "import missing from './missing.js';\n",
                 Some(block_map(id, code[..at].matches('\n').count(), 1)),
             ),
-            None => ("", None),
+            (None, Some(at)) => (
+                "const broken = ;\n",
+                Some(block_map(id, code[..at].matches('\n').count(), 1)),
+            ),
+            (None, None) => ("", None),
         };
         Ok(Some(Output {
             code: format!(
@@ -762,6 +768,28 @@ fn an_unresolved_import_of_a_plugins_output_is_named_at_its_line_in_the_file() {
     assert_eq!((d.file.as_str(), d.line), ("/src/App.vue", 4), "{d:?}");
     assert!(
         d.code_frame.contains("> 4 | {{missing}}"),
+        "{}",
+        d.code_frame
+    );
+}
+
+/// A syntax error in a plugin's output, in code the plugin copied from the file, is named at
+/// its line in the file (by the plugin's map), with the file's code frame; it was at the
+/// output's line, framed in the output.
+#[test]
+fn a_syntax_error_in_a_plugins_output_is_named_at_its_line_in_the_file() {
+    let (mut p, _) = project();
+    p.project
+        .write("src/App.vue", "<template>\nHi\n\n{{broken}}</template>\n");
+    p.build();
+    let diagnostics = p.host.diagnostics();
+    let d = diagnostics
+        .iter()
+        .find(|d| d.file == "/src/App.vue")
+        .unwrap_or_else(|| panic!("{diagnostics:?}"));
+    assert_eq!(d.line, 4, "{d:?}");
+    assert!(
+        d.code_frame.contains("> 4 | {{broken}}</template>"),
         "{}",
         d.code_frame
     );
