@@ -1365,7 +1365,14 @@ async function hotUpdate(file, ids, timestamp, type = 'update') {
   }
   state.failedHotUpdates.delete(file);
   if (!decided) return null;
-  const answered = [...new Set(modules.filter(Boolean).map((m) => m.id).filter((id) => typeof id === 'string'))];
+  // A module the answer marks self-accepting (`mod.isSelfAccepting = true`: analog's Angular
+  // components, whose page takes the change from the plugin's custom event) is one Vite's
+  // client does nothing for unless its code accepts: left out of the answer (its code goes
+  // with the next update that has it), so the page does not reload for it. The mark is the
+  // plugin's for this answer only.
+  const marked = (m) => m && m.isSelfAccepting === true;
+  const answered = [...new Set(modules.filter((m) => m && !marked(m)).map((m) => m.id).filter((id) => typeof id === 'string'))];
+  for (const m of modules) if (marked(m)) m.isSelfAccepting = undefined;
   // Vite invalidates every module the answer names: one of another file (wyw-in-js's component
   // that interpolated a value of the edited file; plugin-vue's components that use an edited
   // type) compiles again with this edit, though its own text did not change.

@@ -859,6 +859,37 @@ export default { plugins: [{
     );
 }
 
+/// A module a plugin's hot update marks self-accepting (analog's `markModuleSelfAccepting`:
+/// the page takes the change from the plugin's custom event) is left out of the answer, as
+/// Vite's client does nothing for it; the others stay.
+#[test]
+fn a_module_the_answer_marks_self_accepting_is_left_out_of_it() {
+    let config = r#"
+export default { plugins: [{
+  name: 'components',
+  handleHotUpdate(ctx) {
+    if (!ctx.file.endsWith('.component.js')) return;
+    for (const m of ctx.modules) if (m.id.endsWith('.component.js')) m.isSelfAccepting = true;
+    return ctx.modules;
+  },
+}] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let (host, _) = start(&p, "vite.config.mjs");
+    let file = p.path("a.component.js");
+    let style = format!("{file}?style");
+    assert_eq!(
+        host.hot_update(&file, &[file.clone(), style.clone()])
+            .unwrap(),
+        Some(vec![style])
+    );
+    assert_eq!(
+        host.hot_update(&file, std::slice::from_ref(&file)).unwrap(),
+        Some(vec![]),
+        "all of them marked: an empty answer (handled)"
+    );
+}
+
 /// Vite transforms nothing of a file whose hot update threw (plugin-vue's `handleHotUpdate`
 /// compiles the `<script>`): the transform of that text answers the hot update's error without
 /// running the plugins, which keep what they saw last; the next text runs them again.
