@@ -343,14 +343,20 @@ export function httpsOptions(https, unsupported) {
 }
 
 /**
- * What Vite's dependency pre-bundling replaces in npm packages: `optimizeDeps.esbuildOptions.define`
- * and `optimizeDeps.rolldownOptions.transform.define` (Vite 8's name; it wins), each value JS
- * code as esbuild takes it (a value that is not a string is left out, as esbuild refuses it).
- * hotloop compiles npm packages one by one, with these after `define`.
+ * The `optimizeDeps` options hotloop honours (`config.rs`'s `DEPS_DEFINES` mirrors them): what
+ * Vite's dependency pre-bundling replaces in npm packages, esbuild's `define` and Vite 8's name
+ * for it (which wins). hotloop compiles npm packages one by one, with these after `define`.
+ */
+const DEPS_DEFINES = ['optimizeDeps.esbuildOptions.define', 'optimizeDeps.rolldownOptions.transform.define'];
+
+/**
+ * The `DEPS_DEFINES` of `optimizeDeps`, merged: each value JS code as esbuild takes it (a value
+ * that is not a string is left out, as esbuild refuses it).
  */
 export function depsDefine(optimizeDeps) {
   const out = {};
-  for (const define of [optimizeDeps?.esbuildOptions?.define, optimizeDeps?.rolldownOptions?.transform?.define]) {
+  for (const name of DEPS_DEFINES) {
+    const define = name.split('.').slice(1).reduce((v, key) => v?.[key], optimizeDeps);
     if (!isObject(define)) continue;
     for (const [key, value] of Object.entries(define)) {
       if (typeof value === 'string') out[key] = value;
@@ -360,29 +366,18 @@ export function depsDefine(optimizeDeps) {
 }
 
 /**
- * `optimizeDeps`' options as dotted names, but for the `define`s hotloop honours
- * (`depsDefine`): hotloop has no pre-bundling step, so the rest means nothing to it.
+ * The options under `name` (whose value is `value`) that are not `DEPS_DEFINES`, as dotted
+ * names: an object is gone into only where one of those lies below it (hotloop has no
+ * pre-bundling step, so the rest of `optimizeDeps` means nothing to it).
  */
-function unsupportedOptimizeDeps(optimizeDeps, out) {
-  for (const key of Object.keys(optimizeDeps)) {
-    const value = optimizeDeps[key];
-    if (value === undefined) continue;
-    const defineAt = key === 'esbuildOptions' ? [] : key === 'rolldownOptions' ? ['transform'] : null;
-    if (!defineAt || !isObject(value)) {
-      out.push(`optimizeDeps.${key}`);
-      continue;
-    }
-    for (const sub of Object.keys(value)) {
-      if (value[sub] === undefined) continue;
-      if (defineAt.length === 0 && sub === 'define') continue;
-      if (defineAt.length === 1 && sub === 'transform' && isObject(value.transform)) {
-        for (const t of Object.keys(value.transform)) {
-          if (t !== 'define' && value.transform[t] !== undefined) out.push(`optimizeDeps.${key}.transform.${t}`);
-        }
-        continue;
-      }
-      out.push(`optimizeDeps.${key}.${sub}`);
-    }
+function unhonouredUnder(value, name, out) {
+  if (DEPS_DEFINES.includes(name)) return;
+  if (!isObject(value) || !DEPS_DEFINES.some((d) => d.startsWith(`${name}.`))) {
+    out.push(name);
+    return;
+  }
+  for (const key of Object.keys(value)) {
+    if (value[key] !== undefined) unhonouredUnder(value[key], `${name}.${key}`, out);
   }
 }
 
@@ -392,7 +387,7 @@ export function unsupportedOptions(userConfig) {
   for (const key of Object.keys(userConfig ?? {})) {
     if (userConfig[key] === undefined) continue;
     if (key === 'optimizeDeps' && isObject(userConfig[key])) {
-      unsupportedOptimizeDeps(userConfig[key], out);
+      unhonouredUnder(userConfig[key], key, out);
     } else if (NESTED.has(key) && isObject(userConfig[key])) {
       for (const sub of Object.keys(userConfig[key])) {
         if (userConfig[key][sub] === undefined) continue;

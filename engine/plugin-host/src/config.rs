@@ -374,7 +374,7 @@ impl ResolvedConfig {
                         }
                     }
                 }
-                ("optimizeDeps", Value::Object(deps)) => literal_optimize_deps(deps, &mut config),
+                ("optimizeDeps", Value::Object(_)) => literal_optimize_deps(value, &mut config),
                 (key, Value::Object(nested)) if NESTED.contains(&key) => {
                     for sub in nested.keys() {
                         config.unsupported.push(unhonoured(key, sub)?);
@@ -491,47 +491,19 @@ const HONOURED: &[&str] = &[
 /// The options whose keys are looked at one level down (`js/config.js`'s `NESTED`).
 const NESTED: &[&str] = &["resolve", "server", "css", "hotloop"];
 
-/// `key.sub` when hotloop does not honour it (to be reported); `None` when it does, and
-/// only the host knows what it means.
+/// The `optimizeDeps` options hotloop honours, as `js/config.js`'s `DEPS_DEFINES` lists them:
+/// the pre-bundling's defines, the later one winning.
+const DEPS_DEFINES: [&str; 2] = [
+    "optimizeDeps.esbuildOptions.define",
+    "optimizeDeps.rolldownOptions.transform.define",
+];
+
 /// `optimizeDeps` of a plain-data config, as `js/config.js`'s `depsDefine` and
-/// `unsupportedOptimizeDeps` read it: its `define`s (string values) into `deps_define`
-/// (`rolldownOptions.transform.define` over `esbuildOptions.define`), the rest named.
-fn literal_optimize_deps(deps: &serde_json::Map<String, Value>, config: &mut ResolvedConfig) {
-    let mut defines = [None, None];
-    for (key, value) in deps {
-        match (key.as_str(), value) {
-            ("esbuildOptions", Value::Object(options)) => {
-                for (sub, value) in options {
-                    match (sub.as_str(), value) {
-                        ("define", Value::Object(define)) => defines[0] = Some(define),
-                        _ => config
-                            .unsupported
-                            .push(format!("optimizeDeps.esbuildOptions.{sub}")),
-                    }
-                }
-            }
-            ("rolldownOptions", Value::Object(options)) => {
-                for (sub, value) in options {
-                    match (sub.as_str(), value) {
-                        ("transform", Value::Object(transform)) => {
-                            for (t, value) in transform {
-                                match (t.as_str(), value) {
-                                    ("define", Value::Object(define)) => defines[1] = Some(define),
-                                    _ => config.unsupported.push(format!(
-                                        "optimizeDeps.rolldownOptions.transform.{t}"
-                                    )),
-                                }
-                            }
-                        }
-                        _ => config
-                            .unsupported
-                            .push(format!("optimizeDeps.rolldownOptions.{sub}")),
-                    }
-                }
-            }
-            _ => config.unsupported.push(format!("optimizeDeps.{key}")),
-        }
-    }
+/// `unhonouredUnder` read it: its `define`s (string values) into `deps_define`, every other
+/// option named in `unsupported`.
+fn literal_optimize_deps(deps: &Value, config: &mut ResolvedConfig) {
+    let mut defines = [None; DEPS_DEFINES.len()];
+    unhonoured_under(deps, "optimizeDeps", &mut defines, &mut config.unsupported);
     for define in defines.into_iter().flatten() {
         for (key, value) in define {
             if let Value::String(js) = value {
@@ -541,6 +513,32 @@ fn literal_optimize_deps(deps: &serde_json::Map<String, Value>, config: &mut Res
     }
 }
 
+/// The options under `name` (whose value is `value`) that are not [`DEPS_DEFINES`], as dotted
+/// names: an object is gone into only where one of those lies below it. The defines found go
+/// into `defines`, in their list's order.
+fn unhonoured_under<'a>(
+    value: &'a Value,
+    name: &str,
+    defines: &mut [Option<&'a serde_json::Map<String, Value>>; DEPS_DEFINES.len()],
+    unsupported: &mut Vec<String>,
+) {
+    if let Some(at) = DEPS_DEFINES.iter().position(|d| *d == name) {
+        defines[at] = value.as_object();
+        return;
+    }
+    let inner = format!("{name}.");
+    match value {
+        Value::Object(options) if DEPS_DEFINES.iter().any(|d| d.starts_with(&inner)) => {
+            for (key, value) in options {
+                unhonoured_under(value, &format!("{inner}{key}"), defines, unsupported);
+            }
+        }
+        _ => unsupported.push(name.to_string()),
+    }
+}
+
+/// `key.sub` when hotloop does not honour it (to be reported); `None` when it does, and
+/// only the host knows what it means.
 fn unhonoured(key: &str, sub: &str) -> Option<String> {
     let name = format!("{key}.{sub}");
     (!HONOURED.contains(&name.as_str())).then_some(name)
