@@ -244,21 +244,23 @@ fn parse(db: &dyn Db, file: SourceFile, env: PluginEnv) -> Arc<ParsedModule> {
             };
             let mut parsed =
                 compile_script(db, file, path, &id, kind, keep_imports, &Arc::from(code));
-            // An import that does not resolve is named at its place in the file, not in the
-            // plugin's output (an `.mdx` page's import).
+            // What the compile of the plugin's output names is put at its place in the file
+            // through the plugin's map: an import that does not resolve (an `.mdx` page's),
+            // and a syntax error in code the plugin copied from the file (a Vue 2 `<script>`),
+            // framed in the file's text (a query sub-module's error keeps the output's frame).
             if let Some(plugin_map) = map.as_deref() {
-                let (file, _) = crate::files::split_query(path).unwrap_or((path.clone(), ""));
+                let split = split_query(path);
+                let in_query_module = split.is_some();
+                let source = split.map_or_else(|| path.clone(), |(source, _)| source);
+                let place = |line, column| {
+                    plugin_pass::original_position(plugin_map, &source, line, column)
+                };
                 parsed.imports = parsed
                     .imports
                     .iter()
                     .map(|import| {
-                        let (line, column) = plugin_pass::original_position(
-                            plugin_map,
-                            &file,
-                            import.line,
-                            import.column,
-                        )
-                        .unwrap_or((import.line, import.column));
+                        let (line, column) = place(import.line, import.column)
+                            .unwrap_or((import.line, import.column));
                         transform::ImportRecord {
                             line,
                             column,
@@ -266,19 +268,14 @@ fn parse(db: &dyn Db, file: SourceFile, env: PluginEnv) -> Arc<ParsedModule> {
                         }
                     })
                     .collect();
-            }
-            // A syntax error in code the plugin copied from the file (a Vue 2 `<script>`) is
-            // named at its place in the file, framed in the file's text.
-            if let Some(plugin_map) = map.as_deref()
-                && !parsed.diagnostics.is_empty()
-                && split_query(path).is_none()
-                && let FileContents::Text(original) = file.contents(db)
-            {
-                parsed.diagnostics = parsed
-                    .diagnostics
-                    .iter()
-                    .map(|d| {
-                        match plugin_pass::original_position(plugin_map, path, d.line, d.column) {
+                if !parsed.diagnostics.is_empty()
+                    && !in_query_module
+                    && let FileContents::Text(original) = file.contents(db)
+                {
+                    parsed.diagnostics = parsed
+                        .diagnostics
+                        .iter()
+                        .map(|d| match place(d.line, d.column) {
                             Some((line, column)) if d.file == *id => Diagnostic {
                                 line,
                                 column,
@@ -286,9 +283,9 @@ fn parse(db: &dyn Db, file: SourceFile, env: PluginEnv) -> Arc<ParsedModule> {
                                 ..d.clone()
                             },
                             _ => d.clone(),
-                        }
-                    })
-                    .collect();
+                        })
+                        .collect();
+                }
             }
             if let (Some(plugin_map), Some(ours)) = (map, parsed.map.as_deref())
                 && let Some(chained) =
