@@ -142,6 +142,7 @@ fn a_plain_data_config_means_without_node_what_the_host_says_it_means() {
         "export default { css: { modules: false } }\n",
         "export default { root: 'app', base: 'sub' }\n",
         "export default { base: './' }\n",
+        "export default { html: { cspNonce: 'n0nce' } }\n",
         // Pre-bundling's defines, which hotloop applies to npm packages; the rest is named.
         "export default { optimizeDeps: { include: ['x'],\n\
            esbuildOptions: { define: { global: 'globalThis', n: 1 }, target: 'es2020' },\n\
@@ -152,7 +153,8 @@ fn a_plain_data_config_means_without_node_what_the_host_says_it_means() {
         "import { defineConfig } from 'vite'\nimport react from '@vitejs/plugin-react'\n\
          export default defineConfig({ plugins: [react()], test: { environment: 'jsdom' },\n\
            build: { outDir: 'out' }, server: { port: 5200, hmr: { overlay: false }, watch: null },\n\
-           css: { lightningcss: {} }, hotloop: { other: 1 }, clearScreen: false, optimizeDeps: 5 })\n",
+           css: { lightningcss: {} }, hotloop: { other: 1 }, clearScreen: false, optimizeDeps: 5,\n\
+           html: { cspNonce: 'n', other: true } })\n",
     ];
     for (text, mode) in configs.iter().flat_map(|t| [(t, None), (t, Some("test"))]) {
         let (_dir, root, path) = project(text);
@@ -208,12 +210,16 @@ fn a_plain_data_config_means_without_node_what_the_host_says_it_means() {
                     "clearScreen",
                     "css.lightningcss",
                     "hotloop.other",
+                    "html.other",
                     "optimizeDeps",
                     "server.hmr",
                     "server.watch",
                     "test"
                 ]
             );
+        }
+        if text.contains("cspNonce: 'n0nce'") {
+            assert_eq!(native.csp_nonce.as_deref(), Some("n0nce"));
         }
         assert_eq!(native, evaluated, "{text} (mode {mode:?})");
     }

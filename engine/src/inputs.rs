@@ -145,6 +145,11 @@ pub struct ProjectOptions {
     /// into their URLs in the page (`?v=`) so that the browser keeps them `immutable` and a
     /// reload does not ask again; `None`: plain URLs.
     pub client_version: Option<String>,
+    /// Vite's `html.cspNonce`: the nonce every script, style and stylesheet link of the served
+    /// pages carries (hotloop's own tags among them) and a `<meta property="csp-nonce">` names
+    /// for the styles the runtime adds, so a page whose Content-Security-Policy allows only
+    /// that nonce runs and updates. `None`: no nonce is added.
+    pub csp_nonce: Option<Arc<str>>,
 }
 
 /// Vite's `publicDir`.
@@ -214,6 +219,7 @@ impl Default for ProjectOptions {
             css_modules: CssModulesOptions::default(),
             server_entry: None,
             client_version: None,
+            csp_nonce: None,
         }
     }
 }

@@ -21,6 +21,17 @@
   //     HTML has none, so its first change is always a swap.
   // ---------------------------------------------------------------------------------------------
 
+  /**
+   * The nonce of Vite's `<meta property="csp-nonce">` (the server puts it in with
+   * `html.cspNonce`): the `<style>`s the runtime adds carry it, so a policy of nonces lets them
+   * apply; `""` without one.
+   */
+  function cspNonce() {
+    if (typeof document !== "object") return "";
+    const meta = document.querySelector('meta[property="csp-nonce"]');
+    return meta ? meta.nonce || meta.getAttribute("nonce") || "" : "";
+  }
+
   function createStylesheets() {
     /** @type {Map<string, { style: HTMLStyleElement, text: string, version: number | null }>} */
     const moduleStyles = new Map();
@@ -103,6 +114,8 @@
       }
       const style = document.createElement("style");
       style.setAttribute("data-hotloop-id", id);
+      const nonce = cspNonce();
+      if (nonce) style.nonce = nonce;
       style.textContent = text;
       document.head.appendChild(style);
       moduleStyles.set(id, { style, text, version: null });

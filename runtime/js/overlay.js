@@ -159,7 +159,8 @@
         element = document.createElement(tag);
         element.attachShadow({ mode: "open" });
       }
-      element.shadowRoot.replaceChildren(h("style", {}, OVERLAY_CSS), content);
+      const nonce = cspNonce();
+      element.shadowRoot.replaceChildren(h("style", nonce ? { nonce } : {}, OVERLAY_CSS), content);
       if (!element.parentNode) document.documentElement.appendChild(element);
       return element;
     }

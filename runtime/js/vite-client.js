@@ -120,6 +120,8 @@ export function updateStyle(id, content) {
     style = document.createElement('style');
     style.setAttribute('type', 'text/css');
     style.setAttribute('data-vite-dev-id', id);
+    const nonce = document.querySelector('meta[property="csp-nonce"]')?.nonce;
+    if (nonce) style.nonce = nonce;
     document.head.appendChild(style);
     styles.set(id, style);
   }

@@ -14,6 +14,17 @@ function styles(page) {
   return page.document.head.querySelectorAll("style");
 }
 
+test("a style element carries the nonce of the page's csp-nonce meta (Vite's html.cspNonce)", async () => {
+  const page = createPage();
+  const meta = page.document.createElement("meta");
+  meta.setAttribute("property", "csp-nonce");
+  meta.setAttribute("nonce", "n0nce");
+  page.document.head.appendChild(meta);
+  const main = js("/src/main.js", { "./app.css": "/src/app.css" }, `require("./app.css");`);
+  await page.boot([main, styleModule("body { color: red; }")], ["/src/main.js"]);
+  assert.equal(styles(page)[0].nonce, "n0nce");
+});
+
 test("a CSS module adds one style element and an update replaces its text in place", async () => {
   const page = createPage();
   const main = js("/src/main.js", { "./app.css": "/src/app.css" }, `require("./app.css");`);

@@ -10,9 +10,11 @@
 // reloads that page alone.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
-import { Server, Tab, browserAvailable, copyFixture, editFile, launchBrowser, overlayText, waitFor } from './lib/harness.mjs';
+import { Server, Tab, browserAvailable, copyFixture, editFile, launchBrowser, overlayText, waitFor, writeFile } from './lib/harness.mjs';
 
 const skip = !browserAvailable() && 'chromium is not installed (set HOTLOOP_REQUIRE_BROWSER=1 to fail instead)';
 
@@ -168,5 +170,72 @@ describe('a multi-page app in the browser', { skip, concurrency: false }, () => 
     });
     assert.deepEqual([home.navigations, nested.navigations], others, 'the other pages did not reload');
     for (const tab of [home, nested]) assert.equal(await tab.page.evaluate(() => window.sameDocument), true);
+  });
+});
+
+// Vite's `html.cspNonce`: a page whose Content-Security-Policy allows only scripts and styles
+// that carry its nonce (no `'self'`, no eval, no inline code) runs, styles and hot-updates in
+// place, and shows the overlay, with no violation reported.
+describe("a page whose CSP allows only the config's nonce", { skip, concurrency: false }, () => {
+  let root, server, browser, tab;
+  const file = (rel) => path.join(root, rel);
+
+  before(async () => {
+    root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'hotloop-e2e-nonce-')));
+    writeFile(file('index.html'), [
+      '<!doctype html><html><head><meta charset="utf-8">',
+      `<meta http-equiv="Content-Security-Policy" content="script-src 'nonce-e2e-n0nce'; style-src 'nonce-e2e-n0nce'">`,
+      '</head><body><p id="out"></p><script type="module" src="/src/main.js"></script></body></html>',
+      '',
+    ].join('\n'));
+    writeFile(file('src/main.js'), [
+      "import './app.css';",
+      "import { label } from './label.js';",
+      "document.getElementById('out').textContent = label;",
+      'import.meta.hot.accept();',
+      '',
+    ].join('\n'));
+    writeFile(file('src/label.js'), "export const label = 'nonce v1';\n");
+    writeFile(file('src/app.css'), '#out { color: rgb(255, 0, 0); }\n');
+    // Plain data: read without Node.
+    writeFile(file('vite.config.js'), "export default { html: { cspNonce: 'e2e-n0nce' } };\n");
+    server = await Server.start(root);
+    browser = await launchBrowser();
+    tab = await Tab.open(browser, server.url + '/');
+    await tab.untilLog('[hmr] connected');
+  });
+
+  after(async () => {
+    await tab?.close();
+    await browser?.close();
+    await server?.stop();
+    if (root) fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  const outColor = () => getComputedStyle(document.getElementById('out')).color;
+  const refused = () => tab.log.filter((l) => /Content Security Policy|Refused to/i.test(l));
+
+  test('runs, styles, hot-updates and shows its overlay under the policy', async () => {
+    await tab.until(() => document.getElementById('out')?.textContent === 'nonce v1');
+    assert.equal(await tab.page.evaluate(outColor), 'rgb(255, 0, 0)');
+    const navs = tab.navigations;
+    await tab.page.evaluate(() => { window.kept = 'state'; });
+    // An update's code cannot be made with eval here: it loads as scripts with the nonce.
+    editFile(file('src/label.js'), 'nonce v1', 'nonce v2');
+    await tab.until(() => document.getElementById('out')?.textContent === 'nonce v2');
+    editFile(file('src/app.css'), 'rgb(255, 0, 0)', 'rgb(0, 0, 255)');
+    await tab.until((color) => getComputedStyle(document.getElementById('out')).color === color, 'rgb(0, 0, 255)');
+    editFile(file('src/label.js'), "'nonce v2'", "'nonce v2' +");
+    assert.match(await tab.until(overlayText), /src\/label\.js/);
+    // The overlay's own styles apply (its sheet carries the nonce): it covers the page.
+    assert.equal(
+      await tab.page.evaluate(() => getComputedStyle(document.querySelector('hotloop-error-overlay')).position),
+      'fixed',
+    );
+    editFile(file('src/label.js'), "'nonce v2' +", "'nonce v3'");
+    await tab.until(() => document.getElementById('out')?.textContent === 'nonce v3');
+    assert.equal(tab.navigations, navs, 'not reloaded');
+    assert.equal(await tab.page.evaluate(() => window.kept), 'state');
+    assert.deepEqual(refused(), [], tab.log.join('\n'));
   });
 });

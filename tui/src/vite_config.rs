@@ -464,6 +464,7 @@ pub fn apply(
     };
     options.define = pairs(&config.define);
     options.deps_define = pairs(&config.deps_define);
+    options.csp_nonce = config.csp_nonce.as_deref().map(Into::into);
     let mut aliases = Vec::new();
     for alias in &config.resolve.alias {
         let find = match &alias.find {

@@ -310,8 +310,10 @@ const HONOURED = new Set([
   'css.preprocessorOptions', 'css.postcss', 'css.preprocessorMaxWorkers', 'css.devSourcemap',
   // hotloop's own options (`hotloop: { server: 'src/server.ts' }`; README).
   'hotloop.server',
+  // The served pages' tags carry it (engine/src/queries/html.rs), as under Vite.
+  'html.cspNonce',
 ]);
-const NESTED = new Set(['resolve', 'server', 'css', 'hotloop']);
+const NESTED = new Set(['resolve', 'server', 'css', 'hotloop', 'html']);
 
 /** node's `https` options hotloop's TLS takes (`server.https`); any other is named. */
 const HTTPS_OPTIONS = new Set(['cert', 'key']);

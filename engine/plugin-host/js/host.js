@@ -979,6 +979,7 @@ async function loadConfig(body) {
     envPrefix,
     define: Object.fromEntries(Object.entries(config.define ?? {}).map(([k, v]) => [k, stringify(v)])),
     depsDefine: depsDefine(config.optimizeDeps),
+    cspNonce: typeof config.html?.cspNonce === 'string' ? config.html.cspNonce : null,
     resolve: {
       alias: alias
         .filter((a) => typeof a.replacement === 'string')

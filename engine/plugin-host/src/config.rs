@@ -166,6 +166,9 @@ pub struct ResolvedConfig {
     /// `--server` gives (which wins). Vite has no standard key for it.
     #[serde(default)]
     pub hotloop_server: Option<String>,
+    /// `html.cspNonce`: the nonce the served pages' scripts, styles and links carry.
+    #[serde(default)]
+    pub csp_nonce: Option<String>,
     /// `appType` as written (`spa`, `mpa`, `custom`); `None` when the config sets none.
     #[serde(default)]
     pub app_type: Option<String>,
@@ -236,7 +239,8 @@ impl ResolvedConfig {
     /// honours ([`HONOURED`], `js/config.js`'s list), it takes `root`, `base`, `mode`, `envPrefix`,
     /// `define`, `json`,
     /// `css.modules` (as plain data: no function, no RegExp),
-    /// `server.{port, host, strictPort, open, cors, allowedHosts}` and `hotloop.server`; one it
+    /// `server.{port, host, strictPort, open, cors, allowedHosts}`, `html.cspNonce` and
+    /// `hotloop.server`; one it
     /// does not honour (vitest's `test`, `build`, `server.hmr`, ...) is listed in `unsupported`,
     /// in the config's order as the host lists it when `options` keeps that order (serde_json's
     /// `preserve_order`), sorted otherwise. `None` for any other honoured option, or one of these
@@ -279,6 +283,7 @@ impl ResolvedConfig {
             package_versions: package_versions(root),
             hotloop_server: None,
             app_type: None,
+            csp_nonce: None,
             listens_to_pages: false,
         };
         if has_postcss_config(root) {
@@ -371,6 +376,16 @@ impl ResolvedConfig {
                                 config.hotloop_server = Some(entry.clone())
                             }
                             (sub, _) => config.unsupported.push(unhonoured("hotloop", sub)?),
+                        }
+                    }
+                }
+                ("html", Value::Object(html)) => {
+                    for (key, value) in html {
+                        match (key.as_str(), value) {
+                            ("cspNonce", Value::String(nonce)) => {
+                                config.csp_nonce = Some(nonce.clone())
+                            }
+                            (sub, _) => config.unsupported.push(unhonoured("html", sub)?),
                         }
                     }
                 }
@@ -487,9 +502,10 @@ const HONOURED: &[&str] = &[
     "css.preprocessorMaxWorkers",
     "css.devSourcemap",
     "hotloop.server",
+    "html.cspNonce",
 ];
 /// The options whose keys are looked at one level down (`js/config.js`'s `NESTED`).
-const NESTED: &[&str] = &["resolve", "server", "css", "hotloop"];
+const NESTED: &[&str] = &["resolve", "server", "css", "hotloop", "html"];
 
 /// The `optimizeDeps` options hotloop honours, as `js/config.js`'s `DEPS_DEFINES` lists them:
 /// the pre-bundling's defines, the later one winning.

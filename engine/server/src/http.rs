@@ -181,7 +181,8 @@ fn page_while_building(state: &Arc<AppState>, served: &Arc<Served>) -> Option<Re
         let rest = chunk_tag_at(&ready)
             .filter(|(html, at)| (ready.last_session || !ready.building) && html[..*at] == *sent)
             .map(|(html, at)| {
-                let tags = pieces::script_tags(&state.pieces_of(&ready));
+                let tags =
+                    pieces::script_tags(&state.pieces_of(&ready), &ready.injection.chunk_tag);
                 let after = &html[at + ready.injection.chunk_tag.len()..];
                 format!("{tags}{after}")
             })
@@ -228,7 +229,7 @@ pub(crate) fn html_with_pieces(
     headers: &HeaderMap,
 ) -> Option<Response> {
     let at = chunk_tag_in(served, html)?;
-    let tags = pieces::script_tags(&state.pieces_of(served));
+    let tags = pieces::script_tags(&state.pieces_of(served), &served.injection.chunk_tag);
     let after = &html[at + served.injection.chunk_tag.len()..];
     let page = format!("{}{tags}{after}", &html[..at]);
     Some(cached(

@@ -150,13 +150,20 @@ impl PieceCache {
     }
 }
 
-/// The `<script defer>` tags of `pieces`, in order.
-pub(crate) fn script_tags(pieces: &[Piece]) -> String {
+/// The URL of the page's one chunk, in its tag (`Served::injection`'s `chunk_tag`).
+const CHUNK_URL: &str = "/_hotloop/chunk.js";
+
+/// The `<script defer>` tags of `pieces`, in order: each the page's `chunk_tag` with the
+/// piece's URL in the chunk's, so they carry what it carries (the nonce of `html.cspNonce`).
+pub(crate) fn script_tags(pieces: &[Piece], chunk_tag: &str) -> String {
+    let (open, close) = chunk_tag
+        .split_once(CHUNK_URL)
+        .unwrap_or(("<script defer src=\"", "\"></script>"));
     let mut tags = String::new();
     for piece in pieces {
-        tags.push_str("<script defer src=\"");
+        tags.push_str(open);
         tags.push_str(&piece.url());
-        tags.push_str("\"></script>");
+        tags.push_str(close);
     }
     tags
 }

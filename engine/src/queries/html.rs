@@ -11,6 +11,10 @@
 //! `%NAME%` placeholders of exposed `.env` variables and of `MODE`/`BASE_URL`/`DEV`/`PROD`/`SSR`
 //! are replaced by their values first, as Vite does.
 //!
+//! With a nonce (Vite's `html.cspNonce`), as Vite does: every script, style and stylesheet or
+//! preload link without one gets it, hotloop's own tags carry it, and
+//! `<meta property="csp-nonce" nonce>` opens the `<head>` for the styles the runtime adds.
+//!
 //! The text both read is `index_text`: `index.html` after the config's plugins'
 //! `transformIndexHtml` hooks (the host leaves out `@vitejs/plugin-react`'s preamble: hotloop
 //! serves React Refresh itself), so a tag a plugin injects is in the page and an entry it adds
@@ -35,31 +39,59 @@ use crate::queries::resolve::{RefreshRuntime, html_entry_by_id, refresh_runtime}
 use crate::telemetry::Phase;
 use hotloop_protocol::{Diagnostic, DiagnosticKind, PageInjection, code_frame};
 
-pub const CHUNK_TAG: &str = r#"<script defer src="/_hotloop/chunk.js"></script>"#;
-
 /// The `<meta name>` whose `content` (a JSON array) names another page's entries (`page.js`).
 pub const PAGE_ENTRIES_META: &str = "hotloop-page-entries";
 
 /// The tags of the client scripts: the runtime, and the embedded React Refresh runtime (right
-/// after it, see `RefreshRuntime::Embedded`); with `version` (`ProjectOptions::client_version`)
-/// their URLs name it (`?v=`), so the server answers them `immutable`.
+/// after it, see `RefreshRuntime::Embedded`), and the chunk; with `version`
+/// (`ProjectOptions::client_version`) the first two's URLs name it (`?v=`), so the server
+/// answers them `immutable`; with a nonce (`ProjectOptions::csp_nonce`, Vite's
+/// `html.cspNonce`) all three carry it and `nonce_meta` names it for the runtime's styles.
 pub struct ClientTags {
     pub runtime: String,
     pub react_refresh: String,
+    pub chunk: String,
+    /// `<meta property="csp-nonce" nonce="…">` (Vite's tag, read by the runtime and by plugins'
+    /// client code) before the runtime's tag; empty without a nonce.
+    pub nonce_meta: String,
+    /// The nonce, escaped for an attribute value.
+    pub nonce: Option<String>,
 }
 
 impl ClientTags {
-    pub fn new(version: Option<&str>) -> ClientTags {
+    pub fn new(version: Option<&str>, nonce: Option<&str>) -> ClientTags {
         let query = version.map(|v| format!("?v={v}")).unwrap_or_default();
+        let nonce = nonce.map(escape_html);
+        let attr = nonce
+            .as_ref()
+            .map(|n| format!(r#" nonce="{n}""#))
+            .unwrap_or_default();
         ClientTags {
-            runtime: format!(r#"<script src="/_hotloop/runtime.js{query}"></script>"#),
-            react_refresh: format!(r#"<script src="/_hotloop/react-refresh.js{query}"></script>"#),
+            runtime: format!(r#"<script{attr} src="/_hotloop/runtime.js{query}"></script>"#),
+            react_refresh: format!(
+                r#"<script{attr} src="/_hotloop/react-refresh.js{query}"></script>"#
+            ),
+            chunk: format!(r#"<script defer{attr} src="/_hotloop/chunk.js"></script>"#),
+            nonce_meta: nonce
+                .as_ref()
+                .map(|n| format!(r#"<meta property="csp-nonce" nonce="{n}">"#))
+                .unwrap_or_default(),
+            nonce,
         }
     }
 
-    /// With the project's `client_version`.
+    /// With the project's `client_version` and `csp_nonce`.
     pub fn of(db: &dyn Db, project: Project) -> ClientTags {
-        ClientTags::new(project.options(db).client_version.as_deref())
+        let options = project.options(db);
+        ClientTags::new(
+            options.client_version.as_deref(),
+            options.csp_nonce.as_deref(),
+        )
+    }
+
+    /// The tags that open the page's `<head>`: the nonce's meta, the runtime's tag.
+    fn head_start(&self) -> String {
+        format!("{}{}", self.nonce_meta, self.runtime)
     }
 }
 
@@ -327,8 +359,8 @@ fn rewrite_page(
             escape_html(&json)
         ));
     }
-    chunk_tag.push_str(CHUNK_TAG);
-    let mut first_tags = tags.runtime.clone();
+    chunk_tag.push_str(&tags.chunk);
+    let mut first_tags = tags.head_start();
     if refresh_runtime(db, project) == RefreshRuntime::Embedded {
         first_tags.push_str(&tags.react_refresh);
     }
@@ -341,6 +373,16 @@ fn rewrite_page(
         .append_element_content_handler(element!("head", |el| {
             if !runtime_done.replace(true) {
                 el.prepend(&first_tags, ContentType::Html);
+            }
+            Ok(())
+        }))
+        .append_element_content_handler(element!("script, style, link", |el| {
+            // Vite's `html.cspNonce`: every script, style and stylesheet or preload link.
+            if let Some(nonce) = &tags.nonce
+                && el.get_attribute("nonce").is_none()
+                && (el.tag_name() != "link" || is_nonce_link(el))
+            {
+                el.set_attribute("nonce", nonce)?;
             }
             Ok(())
         }))
@@ -451,7 +493,7 @@ pub fn page_injection(
     html: &str,
     tags: &ClientTags,
 ) -> PageInjection {
-    let mut head_tags = tags.runtime.clone();
+    let mut head_tags = tags.head_start();
     if html.contains(&tags.react_refresh) {
         head_tags.push_str(&tags.react_refresh);
     }
@@ -463,7 +505,7 @@ pub fn page_injection(
         .collect();
     PageInjection {
         head_tags: head_tags.into(),
-        chunk_tag: CHUNK_TAG.into(),
+        chunk_tag: tags.chunk.as_str().into(),
         entries,
     }
 }
@@ -471,9 +513,10 @@ pub fn page_injection(
 fn generated_page(tags: &ClientTags, message: &str) -> String {
     format!(
         "<!doctype html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n<title>hotloop</title>\n\
-         {}{CHUNK_TAG}\n</head>\n<body>\n<pre id=\"hotloop-message\">{}</pre>\n\
+         {}{}\n</head>\n<body>\n<pre id=\"hotloop-message\">{}</pre>\n\
          </body>\n</html>\n",
-        tags.runtime,
+        tags.head_start(),
+        tags.chunk,
         escape_html(message)
     )
 }
@@ -510,6 +553,18 @@ fn escape_html(text: &str) -> String {
 fn is_module_script(el: &Element<'_, '_>) -> bool {
     el.get_attribute("type")
         .is_some_and(|t| t.trim().eq_ignore_ascii_case("module"))
+}
+
+/// A `<link>` Vite's `html.cspNonce` gives the nonce: `rel` stylesheet, modulepreload or
+/// preload.
+fn is_nonce_link(el: &Element<'_, '_>) -> bool {
+    el.get_attribute("rel").is_some_and(|rel| {
+        rel.split_ascii_whitespace().any(|token| {
+            ["stylesheet", "modulepreload", "preload"]
+                .iter()
+                .any(|t| token.eq_ignore_ascii_case(t))
+        })
+    })
 }
 
 fn is_stylesheet_link(el: &Element<'_, '_>) -> bool {

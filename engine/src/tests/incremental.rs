@@ -1505,6 +1505,65 @@ fn the_client_scripts_urls_name_the_servers_client_version() {
     assert_eq!(&*building.injection.head_tags, tags);
 }
 
+/// Vite's `html.cspNonce`: the page's own scripts, styles and stylesheet or preload links get
+/// the nonce (one that has its own keeps it; other links, none), hotloop's tags carry it, and
+/// the `<meta property="csp-nonce">` the runtime reads for its styles opens the head.
+#[test]
+fn a_csp_nonce_goes_on_every_script_style_and_preload_of_the_page() {
+    let options = ProjectOptions {
+        csp_nonce: Some("r4nd\"0m".into()),
+        ..ProjectOptions::default()
+    };
+    let page = r#"
+//- /index.html
+<!doctype html>
+<html>
+<head>
+<link rel="stylesheet" href="/src/app.css">
+<link rel="modulepreload" href="/src/main.js">
+<link rel="icon" href="/favicon.ico">
+<style>body { margin: 0 }</style>
+<script nonce="own">window.inline = 1</script>
+</head>
+<body>
+<script type="module" src="/src/main.js"></script>
+</body>
+</html>
+//- /src/app.css
+body { color: red }
+"#;
+    let mut p = Incremental::with_options(&[page, REACT_APP].concat(), options);
+    p.build();
+    let nonce = r#"nonce="r4nd&quot;0m""#;
+    let served = p.served(1);
+    let html = served.html.expect("html");
+    let expected = [
+        format!(
+            r#"<head><meta property="csp-nonce" {nonce}><script {nonce} src="/_hotloop/runtime.js"></script><script {nonce} src="/_hotloop/react-refresh.js"></script>"#
+        ),
+        format!(r#"<link rel="stylesheet" href="/src/app.css" {nonce}>"#),
+        format!(r#"<link rel="modulepreload" href="/src/main.js" {nonce}>"#),
+        r#"<link rel="icon" href="/favicon.ico">"#.to_string(),
+        format!(r#"<style {nonce}>body {{ margin: 0 }}</style>"#),
+        r#"<script nonce="own">window.inline = 1</script>"#.to_string(),
+        format!(r#"<script defer {nonce} src="/_hotloop/chunk.js"></script>"#),
+    ];
+    for tag in &expected {
+        assert!(html.contains(tag.as_str()), "{tag} in\n{html}");
+    }
+    // The app's server's pages and the page of the cold build get them too.
+    assert!(
+        served.injection.head_tags.starts_with(&format!(
+            r#"<meta property="csp-nonce" {nonce}><script {nonce} "#
+        )),
+        "{}",
+        served.injection.head_tags
+    );
+    assert!(served.injection.chunk_tag.contains(nonce));
+    let building = p.host.building(&Arc::from("test-server"));
+    assert!(building.html.expect("html").contains(&expected[0]));
+}
+
 #[test]
 fn react_refresh_comes_from_the_app_when_installed_else_the_embedded_copy() {
     let mut p = Incremental::new(&[HTML, REACT_APP].concat());
