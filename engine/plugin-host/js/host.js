@@ -502,8 +502,8 @@ const handlers = {
   async transformIndexHtml({ path: urlPath, filename, html }) {
     return transformIndexHtml(urlPath, filename, html);
   },
-  async hotUpdate({ file, modules, timestamp }) {
-    return hotUpdate(file, modules, timestamp);
+  async hotUpdate({ file, modules, importers = [], timestamp }) {
+    return hotUpdate(file, modules, timestamp, 'update', importers);
   },
 };
 
@@ -1316,8 +1316,12 @@ async function transformIndexHtml(urlPath, filename, html) {
  * `handleHotUpdate`. A file created or deleted (`create`/`delete`, from `tellWatchers`) asks
  * `hotUpdate` alone, as Vite's watcher does.
  */
-async function hotUpdate(file, ids, timestamp, type = 'update') {
+async function hotUpdate(file, ids, timestamp, type = 'update', importers = []) {
   let modules = ids.map(moduleNode);
+  // The modules whose plugins watched the file (`this.addWatchFile`) import its nodes, as
+  // Vite's import analysis records a transform's watched files: an Angular component is
+  // among its `templateUrl` node's importers.
+  moduleGraph.addWatchImporters(modules, importers.map(moduleNode));
   // Synchronous: the edit waits on this hook, and `fs.promises.readFile` (open, fstat, read,
   // close on libuv's thread pool, each a turn of the event loop) made plugin-vue's hot update
   // 8 ms instead of 2 on the create-vite starter. Read once (a failure below keeps the text).

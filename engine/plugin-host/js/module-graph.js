@@ -100,6 +100,21 @@ export class ModuleGraph {
     return this.#byUrl.get(url);
   }
 
+  /**
+   * `importers` watched the file of `nodes` (`this.addWatchFile`): each imports them, as Vite's
+   * import analysis adds a transform's watched files to its imports. Until the engine sends
+   * the importer's edges again.
+   */
+  addWatchImporters(nodes, importers) {
+    for (const importer of importers) {
+      for (const node of nodes) {
+        if (node === importer) continue;
+        importer.importedModules.add(node);
+        node.importers.add(importer);
+      }
+    }
+  }
+
   /** A module a plugin marks stale gets compiled again by hotloop, as its next request would
    * be under Vite (vite-plugin-qwik's segments of an edited component, before its full reload). */
   invalidateModule(mod) {

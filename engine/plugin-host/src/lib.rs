@@ -1303,6 +1303,7 @@ impl Plugins for PluginHost {
         &self,
         file: &str,
         modules: &[String],
+        importers: &[String],
     ) -> Result<Option<Vec<String>>, PluginError> {
         let any = self.loaded().is_some_and(|l| {
             l.config
@@ -1317,7 +1318,12 @@ impl Plugins for PluginHost {
         let timestamp = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as u64);
-        let body = json!({ "file": file, "modules": modules, "timestamp": timestamp });
+        let body = json!({
+            "file": file,
+            "modules": modules,
+            "importers": importers,
+            "timestamp": timestamp,
+        });
         Ok(self.call("hotUpdate", Some(file), body)?.map(|v| {
             v["modules"]
                 .as_array()

@@ -849,12 +849,13 @@ export default { plugins: [{
     let file = p.path("a.special");
     let style = format!("{file}?type=style&index=0");
     assert_eq!(
-        host.hot_update(&file, &[file.clone(), style.clone()])
+        host.hot_update(&file, &[file.clone(), style.clone()], &[])
             .unwrap(),
         Some(vec![style])
     );
     assert_eq!(
-        host.hot_update(&p.path("b.js"), &[p.path("b.js")]).unwrap(),
+        host.hot_update(&p.path("b.js"), &[p.path("b.js")], &[])
+            .unwrap(),
         None
     );
 }
@@ -879,12 +880,13 @@ export default { plugins: [{
     let file = p.path("a.component.js");
     let style = format!("{file}?style");
     assert_eq!(
-        host.hot_update(&file, &[file.clone(), style.clone()])
+        host.hot_update(&file, &[file.clone(), style.clone()], &[])
             .unwrap(),
         Some(vec![style])
     );
     assert_eq!(
-        host.hot_update(&file, std::slice::from_ref(&file)).unwrap(),
+        host.hot_update(&file, std::slice::from_ref(&file), &[])
+            .unwrap(),
         Some(vec![]),
         "all of them marked: an empty answer (handled)"
     );
@@ -918,7 +920,7 @@ export default { plugins: [{
 
     std::fs::write(p.root().join("a.sfc"), "x\nBROKEN\n").unwrap();
     let error = host
-        .hot_update(&file, std::slice::from_ref(&file))
+        .hot_update(&file, std::slice::from_ref(&file), &[])
         .unwrap_err();
     assert_eq!(
         (error.plugin.as_str(), error.hook.as_str()),
@@ -935,7 +937,8 @@ export default { plugins: [{
     // The fix: its hot update succeeds, and its transform runs the plugins.
     std::fs::write(p.root().join("a.sfc"), "fixed\n").unwrap();
     assert_eq!(
-        host.hot_update(&file, std::slice::from_ref(&file)).unwrap(),
+        host.hot_update(&file, std::slice::from_ref(&file), &[])
+            .unwrap(),
         None
     );
     assert_eq!(
@@ -980,7 +983,7 @@ export default { plugins: [
     let file = p.path("a.comp");
     let style = format!("{file}?type=style");
     assert_eq!(
-        host.hot_update(&file, &[file.clone(), style.clone()])
+        host.hot_update(&file, &[file.clone(), style.clone()], &[])
             .unwrap(),
         Some(vec![style.clone()])
     );
@@ -1472,7 +1475,9 @@ fn workers_start_after_many_files_and_a_file_its_sub_modules_and_its_hot_update_
             "both on the file's worker"
         );
         assert_eq!(thread_of(&host, &file), t, "the same file, the same worker");
-        let update = host.hot_update(&file, std::slice::from_ref(&file)).unwrap();
+        let update = host
+            .hot_update(&file, std::slice::from_ref(&file), &[])
+            .unwrap();
         assert_eq!(update, Some(vec![format!("{file}?thread={t}")]));
     }
     assert_eq!(threads.len(), 2, "both workers take files: {threads:?}");
@@ -1480,7 +1485,8 @@ fn workers_start_after_many_files_and_a_file_its_sub_modules_and_its_hot_update_
     assert_eq!(thread_of(&host, &p.path("src/f0.vue")), 0);
     let f0 = p.path("src/f0.vue");
     assert_eq!(
-        host.hot_update(&f0, std::slice::from_ref(&f0)).unwrap(),
+        host.hot_update(&f0, std::slice::from_ref(&f0), &[])
+            .unwrap(),
         Some(vec![format!("{f0}?thread=0")])
     );
 }
@@ -2284,7 +2290,8 @@ export default { plugins: [{
     let (host, _) = start(&p, "vite.config.mjs");
     let file = p.path("page.md");
     assert_eq!(
-        host.hot_update(&file, std::slice::from_ref(&file)).unwrap(),
+        host.hot_update(&file, std::slice::from_ref(&file), &[])
+            .unwrap(),
         Some(vec![file.clone()])
     );
 }

@@ -159,12 +159,16 @@ pub trait Plugins: Send + Sync + 'static {
     }
 
     /// A watched file changed: runs `handleHotUpdate`/`hotUpdate`. `modules` are the ids of the
-    /// graph's modules for that file (the file's own id and its query sub-modules). The answer
-    /// narrows which of them update (`None`: the plugins left the choice to the engine).
+    /// graph's modules for that file (the file's own id and its query sub-modules);
+    /// `importers`, those of the modules whose plugins watched it (`this.addWatchFile`), which
+    /// are its nodes' importers as under Vite (an Angular component, for its `templateUrl`).
+    /// The answer narrows which of them update (`None`: the plugins left the choice to the
+    /// engine).
     fn hot_update(
         &self,
         file: &str,
         modules: &[String],
+        importers: &[String],
     ) -> Result<Option<Vec<String>>, PluginError>;
 
     /// After a batch of edits, before the build that follows (see [`FileChanges`]). State the

@@ -764,7 +764,12 @@ fn what_plugins_mark_stale_during_the_first_build_is_in_the_first_page() {
                 ..Output::default()
             }))
         }
-        fn hot_update(&self, _: &str, _: &[String]) -> Result<Option<Vec<String>>, PluginError> {
+        fn hot_update(
+            &self,
+            _: &str,
+            _: &[String],
+            _: &[String],
+        ) -> Result<Option<Vec<String>>, PluginError> {
             Ok(None)
         }
         fn take_invalidated(&self) -> Vec<String> {

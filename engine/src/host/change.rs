@@ -34,6 +34,7 @@ use crate::files::{plugin_id, read_contents};
 use crate::graph::ModuleIndex;
 use crate::inputs::{FileContents, SourceFile, content_hash, in_node_modules};
 use crate::queries::env::is_env_file_of;
+use crate::queries::plugin_pass::is_css_request;
 use crate::tsconfig::is_tsconfig_file;
 use hotloop_protocol::plugin::{CustomEvent, FileChanges};
 use hotloop_protocol::{Diagnostic, DiagnosticKind};
@@ -678,7 +679,9 @@ impl EngineHost {
             }
         }
         let ids: Vec<String> = modules.iter().map(|(id, _)| id.clone()).collect();
-        match plugins.hot_update(&plugin_id(root, path), &ids) {
+        let watchers = self.watchers_of(path);
+        let importers: Vec<String> = watchers.iter().map(|(id, _)| id.clone()).collect();
+        match plugins.hot_update(&plugin_id(root, path), &ids, &importers) {
             // Their answer decides which of the file's modules update, when it names some of
             // them (plugin-vue's answer to a `<style>`-only edit: the style module). One that
             // names only other modules (@intlify/unplugin-vue-i18n's messages module, for any
@@ -695,12 +698,21 @@ impl EngineHost {
             }
             // An empty answer is Vite's "handled": the plugin does its own hot update (a
             // custom event to the page: analog's Angular components), and none of the file's
-            // modules updates. Their new code goes with the next update that has it.
+            // modules updates, nor the script modules that watched the file (its nodes'
+            // importers there: the component of an edited `templateUrl`). Their new code goes
+            // with the next update that has it. A stylesheet that watched it still updates,
+            // as Vite updates a self-accepting module's CSS importers (Tailwind CSS's scans).
             Ok(Some(listed)) if listed.is_empty() && !modules.is_empty() => {
                 tracing::debug!(?ids, "plugins' hot update answer is empty: they handled it");
                 applied
                     .left_out
                     .extend(modules.into_iter().map(|(_, module)| module));
+                applied.left_out.extend(
+                    watchers
+                        .into_iter()
+                        .map(|(_, module)| module)
+                        .filter(|module| !is_css_request(module)),
+                );
             }
             Ok(Some(listed)) => {
                 tracing::debug!(
@@ -715,6 +727,28 @@ impl EngineHost {
         }
         applied.plugin_events.extend(plugins.take_custom_events());
         applied.reload_requested |= plugins.take_reload_requested();
+    }
+
+    /// The modules whose plugins watched `path` (`this.addWatchFile`), as plugin ids and as
+    /// module ids.
+    fn watchers_of(&self, path: &Path) -> Vec<(String, Arc<str>)> {
+        let (Some(state), Some(file)) = (&self.state, self.db.files().get(path)) else {
+            return Vec::new();
+        };
+        let root = self.db.files().root();
+        state
+            .watchers
+            .get(&file)
+            .into_iter()
+            .flatten()
+            .map(|&index| {
+                let module = state.graph.files[index.idx()];
+                (
+                    plugin_id(root, module.path(&self.db)),
+                    state.graph.module(index).id.clone(),
+                )
+            })
+            .collect()
     }
 
     /// Tells the plugin host what this batch changed, before the build that follows (see

@@ -49,7 +49,12 @@ impl Plugins for InertPlugins {
     fn transform(&self, _: &str, _: &str) -> Result<Option<Output>, PluginError> {
         Ok(None)
     }
-    fn hot_update(&self, _: &str, _: &[String]) -> Result<Option<Vec<String>>, PluginError> {
+    fn hot_update(
+        &self,
+        _: &str,
+        _: &[String],
+        _: &[String],
+    ) -> Result<Option<Vec<String>>, PluginError> {
         Ok(None)
     }
     fn take_custom_events(&self) -> Vec<CustomEvent> {

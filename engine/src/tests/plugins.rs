@@ -45,6 +45,8 @@ struct SfcPlugins {
     /// While set, a hot update answers `[]`: the plugin handled it (Vite's documented way to
     /// do one's own hot update with custom events).
     answer_empty: AtomicBool,
+    /// Each hot update's file and the importers it was given, in order.
+    hot_update_importers: Mutex<Vec<(String, Vec<String>)>>,
     /// While set, a hot update answers another module only (@intlify/unplugin-vue-i18n's
     /// messages module, for any JSON file).
     answer_other_only: AtomicBool,
@@ -394,10 +396,15 @@ impl Plugins for SfcPlugins {
 
     fn hot_update(
         &self,
-        _file: &str,
+        file: &str,
         modules: &[String],
+        importers: &[String],
     ) -> Result<Option<Vec<String>>, PluginError> {
         self.hot_updates.fetch_add(1, Ordering::SeqCst);
+        self.hot_update_importers
+            .lock()
+            .unwrap()
+            .push((file.to_string(), importers.to_vec()));
         let (ids, reload) = std::mem::take(&mut *self.on_hot_update.lock().unwrap());
         let mut said = self.said.lock().unwrap();
         said.0.extend(ids);
@@ -664,6 +671,51 @@ fn a_file_a_plugin_watches_recompiles_the_module_that_read_it() {
         ["/src/App.vue"]
     );
     assert!(p.chunk().contains("Theme light"), "{}", p.chunk());
+}
+
+/// A file only a plugin watches (analog's `templateUrl`) has the module that watched it as its
+/// importer in the plugins' hot update, as under Vite; an answer that handles it (`[]`) leaves
+/// that module out of the update (its new code goes with the next update that has it), where
+/// without an answer its new code is sent (here no module accepts it: a reload).
+#[test]
+fn a_hot_update_that_handles_a_watched_file_leaves_out_the_modules_that_watched_it() {
+    use crate::telemetry::UpdateOutcome;
+    use crate::update::{Cause, prepare};
+    let (mut p, plugins) = project();
+    p.project
+        .write("src/App.vue", "<template>Theme {{theme}}</template>\n");
+    p.project.write("src/theme.txt", "dark\n");
+    p.build();
+    let edit = |p: &mut Incremental, text: &str| {
+        let path = p.project.write("src/theme.txt", text);
+        p.host.apply_changes(&[path]);
+        prepare(
+            &mut p.host,
+            Cause::Edit {
+                files: &["src/theme.txt".into()],
+            },
+            1,
+        )
+    };
+    let update = edit(&mut p, "light\n");
+    assert!(
+        matches!(&update.outcome, UpdateOutcome::FullReload { reason } if reason.starts_with("/src/App.vue changed")),
+        "{:?}",
+        update.outcome
+    );
+    let app = p.path("src/App.vue").display().to_string();
+    let theme = p.path("src/theme.txt").display().to_string();
+    assert_eq!(
+        plugins.hot_update_importers.lock().unwrap().last(),
+        Some(&(theme, vec![app]))
+    );
+    plugins.answer_empty.store(true, Ordering::SeqCst);
+    let update = edit(&mut p, "dusk\n");
+    assert_eq!(update.outcome, UpdateOutcome::NoChange);
+    assert!(
+        p.chunk().contains("Theme dusk"),
+        "compiled, for the next page"
+    );
 }
 
 /// An edit that adds an import of a module a plugin fails to load (unplugin-icons' icon that

@@ -351,6 +351,7 @@ impl hotloop_protocol::plugin::Plugins for EnvPlugins {
         &self,
         _: &str,
         _: &[String],
+        _: &[String],
     ) -> Result<Option<Vec<String>>, hotloop_protocol::plugin::PluginError> {
         Ok(None)
     }
@@ -588,6 +589,7 @@ impl hotloop_protocol::plugin::Plugins for SplitPlugins {
     fn hot_update(
         &self,
         _: &str,
+        _: &[String],
         _: &[String],
     ) -> Result<Option<Vec<String>>, hotloop_protocol::plugin::PluginError> {
         Ok(None)

@@ -58,3 +58,17 @@ test('invalidateModule names the module to compile again; reset forgets every no
   assert.equal(g.getModuleById('/p/src/a.ts'), undefined);
   assert.equal(g.idOfUrl('/src/a.ts'), '/q/src/a.ts');
 });
+
+test("a watched file's nodes are imported by the modules that watched it, until their edges come again", () => {
+  const { g } = graph();
+  g.setEdges({ modules: [['/src/comp.ts', ['/src/dep.ts']]] });
+  const template = g.node('/p/src/comp.html');
+  const comp = g.getModuleById('/p/src/comp.ts');
+  g.addWatchImporters([template], [comp]);
+  assert.deepEqual(ids(template.importers), ['/p/src/comp.ts']);
+  assert.deepEqual(ids(comp.importedModules), ['/p/src/comp.html', '/p/src/dep.ts']);
+  g.addWatchImporters([template], [comp]);
+  assert.equal(template.importers.size, 1, 'once');
+  g.setEdges({ modules: [['/src/comp.ts', ['/src/dep.ts']]] });
+  assert.deepEqual(ids(template.importers), []);
+});
