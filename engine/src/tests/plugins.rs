@@ -156,11 +156,15 @@ impl Plugins for SfcPlugins {
     fn resolve_id(
         &self,
         specifier: &str,
-        _importer: Option<&str>,
+        importer: Option<&str>,
     ) -> Result<Option<Resolved>, PluginError> {
         Ok(Some(Resolved {
             id: if specifier.starts_with("virtual:") {
                 format!("\0{specifier}")
+            } else if let (Some(rest), Some(importer)) = (specifier.strip_prefix("./"), importer) {
+                // A sub-module named from a file beside it (a glob's `./App.vue?sfc&...`).
+                let dir = std::path::Path::new(importer).parent().expect("a file");
+                dir.join(rest).to_string_lossy().into_owned()
             } else {
                 specifier.to_string()
             },
@@ -715,6 +719,28 @@ fn a_hot_update_that_handles_a_watched_file_leaves_out_the_modules_that_watched_
     assert!(
         p.chunk().contains("Theme dusk"),
         "compiled, for the next page"
+    );
+}
+
+/// A glob's query is a plugin's like a static import's (svgr's `?react`): each matched file
+/// loads through the plugin that takes it, and the glob module imports that module.
+#[test]
+fn a_glob_with_a_plugins_query_imports_what_the_plugin_loads_for_each_file() {
+    let (mut p, _) = project();
+    p.project.write(
+        "src/main.js",
+        "const styles = import.meta.glob('./*.vue', { query: '?sfc&type=style&lang.css', eager: true });\nconsole.log(styles);\n",
+    );
+    let build = p.build();
+    assert!(build.diagnostics.is_empty(), "{:?}", build.diagnostics);
+    let chunk = p.chunk();
+    assert!(
+        chunk.contains(r#"require.namespace("./App.vue?sfc&type=style&lang.css")"#),
+        "{chunk}"
+    );
+    assert!(
+        chunk.contains(r#"__hotloop.define("/src/App.vue?sfc&type=style&lang.css""#),
+        "{chunk}"
     );
 }
 

@@ -33,7 +33,9 @@ pub struct GlobImport {
     pub eager: bool,
     /// `import: "default"` (or another export's name): each entry is that export.
     pub import: Option<String>,
-    /// `query: "?raw"` / `"?url"`: appended to every matched file's specifier.
+    /// `query: "?raw"`, `"?react"`, `{ w: 200 }` (as `"?w=200"`): appended to every matched
+    /// file's specifier, which then loads as that import would (hotloop's own queries, or the
+    /// plugin that takes it: svgr's `?react`, vite-imagetools' sizes).
     pub query: Option<String>,
     /// `base`: the directory relative patterns and the keys start from (default: the
     /// importer's); `./`/`../` from the importer or `/` from the project root.
@@ -124,7 +126,8 @@ pub(crate) fn parse_call(args: &[ExprOrSpread]) -> Result<GlobImport, String> {
 /// the root's files it can name (a path none names, a `public/` file, is the browser's to
 /// load). `None` when the argument is not such a
 /// pattern (a wholly variable specifier, a URL, an alias): the runtime resolves those when the
-/// call runs. A `?raw`/`?url` query after the last substitution becomes the glob's query.
+/// call runs. A query after the last substitution (`?raw`, svgr's `?react`) becomes the glob's
+/// query.
 pub(crate) fn variable_import(arg: &Expr) -> Option<Result<GlobImport, String>> {
     let mut parts = Vec::new();
     if !template_parts(arg, &mut parts) {
@@ -155,18 +158,7 @@ pub(crate) fn variable_import(arg: &Expr) -> Option<Result<GlobImport, String>> 
             None => pattern.push('*'),
         }
     }
-    let query = match query.as_deref() {
-        None => None,
-        Some(query) => match supported_query(query) {
-            Ok(query) => Some(query),
-            Err(_) => {
-                return Some(Err(format!(
-                    "import() of '{pattern}{query}': the query is not supported, hotloop \
-                     supports '?raw' (the file's text), '?url' (its URL) and '?inline'"
-                )));
-            }
-        },
-    };
+    let query = query.as_deref().and_then(normal_query);
     Some(Ok(GlobImport {
         patterns: vec![pattern],
         eager: false,
@@ -264,14 +256,7 @@ fn read_options(options: &Expr, glob: &mut GlobImport) -> Result<(), String> {
                 check_pattern(&base, "`base`")?;
                 glob.base = Some(base);
             }
-            "query" => {
-                let query = string().map_err(|_| {
-                    "import.meta.glob() `query` must be '?raw', '?url' or '?inline' (custom \
-                     queries need Vite plugins hotloop does not have)"
-                        .to_string()
-                })?;
-                glob.query = Some(supported_query(&query)?);
-            }
+            "query" => glob.query = query_option(&kv.value)?,
             "as" => as_type = Some(string()?),
             other => {
                 return Err(format!(
@@ -283,22 +268,74 @@ fn read_options(options: &Expr, glob: &mut GlobImport) -> Result<(), String> {
     }
     // Vite's deprecated `as: 'raw'` is `query: '?raw', import: 'default'`.
     if let Some(as_type) = as_type {
-        glob.query = Some(supported_query(&as_type)?);
+        glob.query = normal_query(&as_type);
         glob.import.get_or_insert_with(|| "default".into());
     }
     Ok(())
 }
 
-fn supported_query(query: &str) -> Result<String, String> {
-    match query.trim_start_matches('?') {
-        "raw" => Ok("?raw".into()),
-        "url" => Ok("?url".into()),
-        "inline" => Ok("?inline".into()),
-        other => Err(format!(
-            "import.meta.glob() query `{other}` is not supported: hotloop supports '?raw' \
-             (the files' text), '?url' (their URLs) and '?inline' (stylesheets' text, other \
-             files' data: URLs)"
-        )),
+/// A query as Vite appends it: with its `?` (`"raw"` is `"?raw"`); `None` for an empty one.
+fn normal_query(query: &str) -> Option<String> {
+    let query = query.trim_start_matches('?');
+    (!query.is_empty()).then(|| format!("?{query}"))
+}
+
+/// The `query` option: a string (`'?raw'`, `'?react'`), or an object of strings, numbers and
+/// booleans (`{ w: 200, format: 'webp' }`), written as Vite's `stringifyQuery` (ufo's) writes
+/// it: `?w=200&format=webp`, a key alone for an empty string.
+fn query_option(value: &Expr) -> Result<Option<String>, String> {
+    if let Some(query) = literal_string(value) {
+        return Ok(normal_query(&query));
+    }
+    let shape = || {
+        "import.meta.glob() `query` must be a string ('?raw', '?url', a plugin's query) or an \
+         object literal of strings, numbers and booleans"
+            .to_string()
+    };
+    let Expr::Object(object) = value else {
+        return Err(shape());
+    };
+    let mut query = String::new();
+    for prop in &object.props {
+        let PropOrSpread::Prop(prop) = prop else {
+            return Err(shape());
+        };
+        let Prop::KeyValue(kv) = &**prop else {
+            return Err(shape());
+        };
+        let key = match &kv.key {
+            PropName::Ident(i) => i.sym.to_string(),
+            PropName::Str(s) => s.value.as_atom().ok_or_else(shape)?.to_string(),
+            _ => return Err(shape()),
+        };
+        let value = match &*kv.value {
+            Expr::Lit(Lit::Num(n)) => n.value.to_string(),
+            Expr::Lit(Lit::Bool(b)) => b.value.to_string(),
+            e => literal_string(e).ok_or_else(shape)?,
+        };
+        query.push(if query.is_empty() { '?' } else { '&' });
+        push_query_part(&mut query, &key);
+        if !value.is_empty() {
+            query.push('=');
+            push_query_part(&mut query, &value);
+        }
+    }
+    Ok((!query.is_empty()).then_some(query))
+}
+
+/// `text` percent-encoded as ufo's `encodeQueryValue` leaves it: what `encodeURI` keeps stays
+/// (`;`, `,`, `:`), except the query's own separators (`&`, `#`, `+`, `/`, `=`); a space is `+`.
+fn push_query_part(out: &mut String, text: &str) {
+    for byte in text.bytes() {
+        match byte {
+            b' ' => out.push('+'),
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => out.push(byte as char),
+            b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')' | b';' | b',' | b':'
+            | b'@' | b'$' | b'?' => out.push(byte as char),
+            _ => {
+                let _ = write!(out, "%{byte:02X}");
+            }
+        }
     }
 }
 

@@ -354,17 +354,36 @@ export const proto = (v: string) => import(`//cdn.example/${v}.js`);
         assert!(code.contains(expected), "{expected}\n{code}");
     }
 
+    // A plugin's query (svgr's `?react`) goes with every candidate, as a static import's would.
     let out = compile(
         "/src/a.ts",
         "export const f = (x) => import(`./data/${x}.svg?react`);",
     );
-    let d = &out.diagnostics[0];
-    assert_eq!((d.line, d.column), (1, 25));
-    assert!(
-        d.message
-            .starts_with("import() of './data/*.svg?react': the query is not supported"),
-        "{}",
-        d.message
+    assert_eq!(out.diagnostics, []);
+    assert_eq!(out.globs[0].patterns, ["./data/*.svg"]);
+    assert_eq!(out.globs[0].query.as_deref(), Some("?react"));
+}
+
+/// `query` is any query (the plugin that takes it loads the files: svgr's `?react`,
+/// vite-imagetools' sizes), a string or an object written as Vite writes it.
+#[test]
+fn import_meta_glob_takes_a_plugins_query_as_a_string_or_an_object() {
+    let text = r#"export const a = import.meta.glob('./icons/*.svg', { query: '?react', import: 'default' });
+export const b = import.meta.glob('./img/*.jpg', { query: { w: 200, format: 'webp', lossless: true, as: 'picture', list: '100;200', skip: '' } });
+export const c = import.meta.glob('./img/*.jpg', { query: 'w=300' });
+export const d = import.meta.glob('./img/*.jpg', { query: '' });
+"#;
+    let out = compile("/src/main.ts", text);
+    assert_eq!(out.diagnostics, []);
+    let queries: Vec<_> = out.globs.iter().map(|g| g.query.as_deref()).collect();
+    assert_eq!(
+        queries,
+        [
+            Some("?react"),
+            Some("?w=200&format=webp&lossless=true&as=picture&list=100;200&skip"),
+            Some("?w=300"),
+            None,
+        ]
     );
 }
 
@@ -452,8 +471,8 @@ fn import_meta_glob_with_arguments_hotloop_cannot_read_is_an_error_at_the_call()
             "1:18 import.meta.glob() pattern 'pages/*.ts' must start with './', '../'",
         ),
         (
-            "export const m = import.meta.glob('./*.ts', { query: '?react' });",
-            "1:18 import.meta.glob() query `react` is not supported",
+            "export const m = import.meta.glob('./*.ts', { query: { w: [200] } });",
+            "1:18 import.meta.glob() `query` must be a string",
         ),
         (
             "export const m = import.meta.glob('./*.ts', { lazy: true });",
