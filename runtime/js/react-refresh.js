@@ -47,6 +47,8 @@
       renderers: new Map(),
       /** Until when React's commits are checked for stale components (`afterCommit`); 0: not. */
       recheckUntil: 0,
+      /** `performReactRefresh` is running: its commits are the refresh's own, never rechecked. */
+      performing: false,
     };
 
     function isRefreshRuntime(runtime) {
@@ -100,7 +102,7 @@
       const commit = hook.onCommitFiberRoot;
       hook.onCommitFiberRoot = function (id, root) {
         const result = commit.apply(this, arguments);
-        if (refresh.recheckUntil !== 0) afterCommit(id, root);
+        if (refresh.recheckUntil !== 0 && !refresh.performing) afterCommit(id, root);
         return result;
       };
     }
@@ -293,11 +295,13 @@
         const onError = (event) => thrown.push(event && "error" in event ? event.error : event);
         const listens = typeof addEventListener === "function" && typeof removeEventListener === "function";
         if (listens) addEventListener("error", onError);
+        refresh.performing = true;
         try {
           refresh.runtime.performReactRefresh();
         } catch (err) {
           thrown.push(err);
         } finally {
+          refresh.performing = false;
           if (listens) removeEventListener("error", onError);
         }
         refresh.recheckUntil = performance.now() + RECHECK_MS;

@@ -38,7 +38,11 @@ const root = { current: { alternate: null, memoizedState: { element: {} } } };
 let rendererId = null;
 if (hook !== undefined) {
   rendererId = hook.inject({
-    scheduleRefresh(r, update) { refreshLog.push(update); },
+    scheduleRefresh(r, update) {
+      refreshLog.push(update);
+      // What React commits while the refresh renders (a test's \`commitInRefresh\` types).
+      if (globalThis.commitInRefresh) exports.commit(globalThis.commitInRefresh);
+    },
     setRefreshHandler() {},
     scheduleRoot() {},
   });
@@ -205,6 +209,21 @@ test("a render begun before a refresh that commits the old version gets one more
   renderer().commit([v1]);
   page.runTimers();
   assert.equal(page.get("refreshLog").length, 2);
+});
+
+test("the commits of a refresh itself are not rechecked: one render per update", async () => {
+  // A second edit soon after the first (its recheck window still open): the refresh's own
+  // commit, which React made while it ran, held the version just replaced; taking it for a
+  // render begun before the refresh rendered the component twice.
+  const page = await boot();
+  await page.update(appUpdate(2, { text: "v2" }));
+  const v2 = page.run(`__hotloop.require("/src/App.jsx").default`);
+  page.run(`globalThis.commitInRefresh = [${"__hotloop.require('/src/App.jsx').default"}]`);
+  await page.update(appUpdate(3, { text: "v3" }));
+  page.run(`globalThis.commitInRefresh = null`);
+  assert.notEqual(page.run(`__hotloop.require("/src/App.jsx").default`), v2);
+  page.runTimers();
+  assert.equal(page.get("refreshLog").length, 2, "one refresh per update");
 });
 
 test("a changed hook signature makes the family stale (the component remounts)", async () => {
