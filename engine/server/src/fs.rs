@@ -73,11 +73,18 @@ pub struct RequestPath {
 }
 
 impl RequestPath {
-    /// The last segment has an extension (`/x.js`, not `/about`).
-    pub fn has_extension(&self) -> bool {
-        self.segments
-            .last()
-            .is_some_and(|s| s.rfind('.').is_some_and(|i| i > 0))
+    /// The last segment names a file of a type a browser knows (`/x.js`, `/logo.png`), not a
+    /// route with a dot in it (`/users/john.doe`, `/releases/v1.2`): a navigation to a missing
+    /// one is a 404, never the page.
+    pub fn names_a_file_type(&self) -> bool {
+        self.extension()
+            .is_some_and(|ext| mime_guess::from_ext(ext).first().is_some())
+    }
+
+    fn extension(&self) -> Option<&str> {
+        let last = self.segments.last()?;
+        let dot = last.rfind('.').filter(|&i| i > 0)?;
+        Some(&last[dot + 1..])
     }
 }
 
@@ -350,11 +357,27 @@ mod tests {
         let p = parse_request_path("/src/my%20file.js").unwrap();
         assert_eq!(p.id, "/src/my file.js");
         assert_eq!(p.segments, ["src", "my file.js"]);
-        assert!(p.has_extension());
+        assert!(p.extension().is_some());
         let p = parse_request_path("//src///a.js").unwrap();
         assert_eq!(p.id, "/src/a.js");
-        assert!(!parse_request_path("/about").unwrap().has_extension());
-        assert!(!parse_request_path("/.hidden").unwrap().has_extension());
+        assert!(parse_request_path("/about").unwrap().extension().is_none());
+        assert!(
+            parse_request_path("/.hidden")
+                .unwrap()
+                .extension()
+                .is_none()
+        );
+        for (path, file) in [
+            ("/src/app.js", true),
+            ("/logo.svg", true),
+            ("/data.json", true),
+            ("/users/john.doe", false),
+            ("/releases/v1.2", false),
+            ("/about", false),
+        ] {
+            let p = parse_request_path(path).unwrap();
+            assert_eq!(p.names_a_file_type(), file, "{path}");
+        }
         // A file whose name merely starts with dots is not a dot segment.
         assert_eq!(
             parse_request_path("/src/..foo.js").unwrap().id,

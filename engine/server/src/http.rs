@@ -890,7 +890,7 @@ pub(crate) async fn fallback(State(state): State<Arc<AppState>>, request: Reques
             let response = if let Some(authority) = state.app_server.clone() {
                 app_server::forward(&state, &authority, request).await
             } else if state.app_type == AppType::Spa
-                && !path.has_extension()
+                && !path.names_a_file_type()
                 && wants_html(&headers)
                 && served.html.is_some()
             {

@@ -48,7 +48,7 @@ pub(crate) fn fallback_page(
     let base = path.id.trim_end_matches('/');
     let candidates = if trailing_slash || path.segments.is_empty() {
         vec![format!("{base}/index.html")]
-    } else if path.has_extension() {
+    } else if path.names_a_file_type() {
         Vec::new()
     } else {
         vec![format!("{base}.html")]

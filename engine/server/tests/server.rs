@@ -1203,10 +1203,13 @@ async fn a_missing_file_is_a_404_never_index_html() {
         assert_eq!(r.text(), format!("not found: {path}"));
         assert_eq!(r.header("content-type"), Some("text/plain; charset=utf-8"));
     }
-    // Extensionless navigation: SPA fallback to the page.
-    let nav = get_with(&h, "/settings/profile", &["Accept: text/html"]).await;
-    assert_eq!(nav.status, 200);
-    assert_eq!(nav.text(), HTML);
+    // Extensionless navigation: SPA fallback to the page; a route with a dot that names no
+    // file type too (as under Vite).
+    for route in ["/settings/profile", "/users/john.doe", "/releases/v1.2"] {
+        let nav = get_with(&h, route, &["Accept: text/html"]).await;
+        assert_eq!(nav.status, 200, "{route}");
+        assert_eq!(nav.text(), HTML, "{route}");
+    }
     // The same path fetched by script (no text/html): 404.
     let fetch = get_with(&h, "/settings/profile", &["Accept: */*"]).await;
     assert_eq!(fetch.status, 404);
