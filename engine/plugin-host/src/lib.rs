@@ -800,12 +800,18 @@ impl PluginHost {
         let loaded = self.loaded()?;
         let mut run = Vec::new();
         let mut recheck = Vec::new();
-        let filters = match env {
-            PluginEnv::Client => &loaded.filters[0],
-            PluginEnv::Ssr => &loaded.filters[1],
+        let (filters, plugins) = match env {
+            PluginEnv::Client => (&loaded.filters[0], &loaded.config.plugins),
+            PluginEnv::Ssr => (&loaded.filters[1], &loaded.config.ssr_plugins),
         };
+        // Vite's JSON plugin comes right after the `pre` plugins: the others transform the
+        // module it made (`export default {...}`), which hotloop makes natively after them.
+        let json = hook == TRANSFORM && is_json_request(id);
         for (i, f) in filters.iter().enumerate() {
             let Some(f) = &f[hook] else { continue };
+            if json && plugins.get(i).and_then(|p| p.enforce.as_deref()) != Some("pre") {
+                continue;
+            }
             match f.verdict(id, code) {
                 Verdict::No => {}
                 Verdict::Yes => run.push(i),
@@ -817,6 +823,11 @@ impl PluginHost {
         }
         Some((run, recheck))
     }
+}
+
+/// A `.json` file without a query: what Vite's JSON plugin makes a module of.
+fn is_json_request(id: &str) -> bool {
+    !id.contains('?') && id.ends_with(".json")
 }
 
 impl Drop for PluginHost {

@@ -355,6 +355,22 @@ export default { plugins: [tag('post', 'post'), tag('normal'), tag('pre', 'pre')
     assert_eq!(out.code, ">normal-but-firstprenormalpost");
 }
 
+/// A `.json` file meets the `pre` plugins' transforms alone, as under Vite, whose JSON plugin
+/// comes next (the others see the module it makes, which hotloop makes natively after them).
+#[test]
+fn a_json_file_is_transformed_by_the_pre_plugins_alone() {
+    let config = r#"
+const tag = (name, enforce) => ({ name, enforce, transform: (code) => code + ' ' + name })
+export default { plugins: [tag('post', 'post'), tag('normal'), tag('pre', 'pre')] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let (host, _) = start(&p, "vite.config.mjs");
+    let out = host.transform(&p.path("a.json"), "{}").unwrap().unwrap();
+    assert_eq!(out.code, "{} pre");
+    let out = host.transform(&p.path("a.js"), "x").unwrap().unwrap();
+    assert_eq!(out.code, "x pre normal post");
+}
+
 #[test]
 fn filters_are_evaluated_in_rust_without_a_round_trip() {
     let config = r#"

@@ -177,6 +177,7 @@ fn plugin_passed(class: FileClass) -> bool {
         class,
         FileClass::Script(_)
             | FileClass::Css
+            | FileClass::Json
             | FileClass::Foreign
             | FileClass::SubModule
             | FileClass::Virtual
@@ -223,6 +224,27 @@ fn parse(db: &dyn Db, file: SourceFile, env: PluginEnv) -> Arc<ParsedModule> {
     };
     match pass {
         PluginPass::Untouched => {}
+        // JSON text from the plugins (a `load`, a `pre` transform: Vite's JSON plugin comes
+        // after those) is compiled as JSON; code they made of it (@intlify/unplugin-vue-i18n's
+        // precompiled messages) as a script, below.
+        PluginPass::Code {
+            code,
+            lang: Lang::Unnamed,
+            watched,
+            ..
+        } if class == FileClass::Json
+            && serde_json::from_str::<serde::de::IgnoredAny>(&code).is_ok() =>
+        {
+            let options = Project::try_get(db).map(|p| p.options(db).json);
+            return Arc::new(ParsedModule {
+                watched: watched.into(),
+                ..ParsedModule::from_compiled(compile_json(
+                    &id,
+                    &code,
+                    &options.unwrap_or_default(),
+                ))
+            });
+        }
         PluginPass::Failed {
             diagnostic,
             watched,

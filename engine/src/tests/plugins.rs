@@ -251,11 +251,28 @@ impl Plugins for SfcPlugins {
 
     fn wants_transform(&self, id: &str, code: &str) -> bool {
         // (A style block only when it has an error: as a `code` filter would have it.)
-        id.ends_with(".vue") || (id.ends_with("&lang.css") && code.contains("BAD"))
+        id.ends_with(".vue")
+            || (id.ends_with("&lang.css") && code.contains("BAD"))
+            || id.ends_with(".json")
     }
 
     fn transform(&self, id: &str, code: &str) -> Result<Option<Output>, PluginError> {
         self.asked.fetch_add(1, Ordering::SeqCst);
+        // A `.json` file: `"wrap"` in it makes JSON of it (a `pre` plugin's), `"compile"` a
+        // module (@intlify/unplugin-vue-i18n's precompiled messages), else nothing.
+        if id.ends_with(".json") {
+            let code = if code.contains("\"wrap\"") {
+                format!("{{ \"wrapped\": {} }}", code.trim())
+            } else if code.contains("\"compile\"") {
+                "export default { compiled: () => 'at build' };\n".to_string()
+            } else {
+                return Ok(None);
+            };
+            return Ok(Some(Output {
+                code,
+                ..Output::default()
+            }));
+        }
         // A style block's preprocessor (Sass's): `BAD` is an error at its place in the block.
         if id.ends_with("&lang.css") {
             let Some(at) = code.find("BAD") else {
@@ -742,6 +759,31 @@ fn a_glob_with_a_plugins_query_imports_what_the_plugin_loads_for_each_file() {
         chunk.contains(r#"__hotloop.define("/src/App.vue?sfc&type=style&lang.css""#),
         "{chunk}"
     );
+}
+
+/// A `.json` file goes through the plugins: JSON text they make is compiled as JSON (with
+/// the config's `json` options), code they make of it as a script (@intlify/unplugin-vue-i18n's
+/// precompiled messages), and one they leave is hotloop's JSON module.
+#[test]
+fn the_plugins_transform_json_files_into_json_or_code() {
+    let (mut p, _) = project();
+    p.project.write(
+        "src/main.js",
+        "import a from './a.json';\nimport b from './b.json';\nimport c from './c.json';\nconsole.log(a, b, c);\n",
+    );
+    p.project.write("src/a.json", "{ \"wrap\": 1 }\n");
+    p.project.write("src/b.json", "{ \"compile\": 1 }\n");
+    p.project.write("src/c.json", "{ \"plain\": 1 }\n");
+    let build = p.build();
+    assert!(build.diagnostics.is_empty(), "{:?}", build.diagnostics);
+    let chunk = p.chunk();
+    for expected in [
+        r#"module.exports = { "wrapped": { "wrap": 1 } };"#,
+        r#"const _default={compiled:()=>"at build"};"#,
+        r#"module.exports = { "plain": 1 };"#,
+    ] {
+        assert!(chunk.contains(expected), "{expected}\n{chunk}");
+    }
 }
 
 /// An edit that adds an import of a module a plugin fails to load (unplugin-icons' icon that
