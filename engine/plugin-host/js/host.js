@@ -500,7 +500,10 @@ const handlers = {
     return null;
   },
   async transformIndexHtml({ path: urlPath, filename, html }) {
-    return transformIndexHtml(urlPath, filename, html);
+    // A page's own HTML by its path (`/index.html`, `/about/index.html`), which Vite's HTML
+    // fallback made of the URL the browser asked for (`/`, `/about/`): its `originalUrl`.
+    const originalUrl = urlPath.endsWith('/index.html') ? urlPath.slice(0, -'index.html'.length) : urlPath;
+    return transformIndexHtml(urlPath, filename, html, originalUrl);
   },
   async hotUpdate({ file, modules, importers = [], timestamp }) {
     return hotUpdate(file, modules, timestamp, 'update', importers);
@@ -1279,7 +1282,7 @@ function injectTags(html, tags) {
   return html;
 }
 
-async function transformIndexHtml(urlPath, filename, html) {
+async function transformIndexHtml(urlPath, filename, html, originalUrl = urlPath) {
   let changed = false;
   for (const plugin of indexHtmlPlugins(state.plugins)) {
     const h = plugin.transformIndexHtml;
@@ -1290,7 +1293,7 @@ async function transformIndexHtml(urlPath, filename, html) {
     let r;
     try {
       r = await fn.call(minimalContext(plugin, 'transformIndexHtml'), html, {
-        path: urlPath, filename, server: state.server, originalUrl: urlPath,
+        path: urlPath, filename, server: state.server, originalUrl,
       });
     } catch (e) {
       throw Object.assign(new Error('plugin hook failed'), { rollup: rollupError(e, plugin, 'transformIndexHtml', filename, html) });

@@ -235,8 +235,8 @@ pub trait Plugins: Send + Sync + 'static {
         false
     }
 
-    /// Runs the `transformIndexHtml` hooks on the page's HTML (`url_path` as requested,
-    /// `filename` the file on disk). `None` when no hook changed it. The default: no plugins
+    /// Runs the `transformIndexHtml` hooks on the page's HTML (`url_path` its path as Vite's
+    /// HTML fallback makes it, `/index.html` for `/`; `filename` the file on disk). `None` when no hook changed it. The default: no plugins
     /// touch HTML.
     fn transform_index_html(
         &self,

@@ -140,7 +140,13 @@ pub fn file_exists(db: &dyn Db, file: SourceFile) -> bool {
 pub fn index_text(db: &dyn Db, project: Project) -> Option<Arc<str>> {
     let text = project.index_html(db).contents(db).text().cloned()?;
     let filename = project.root(db).join("index.html");
-    Some(transformed_html(db, project, text, "/", &filename))
+    Some(transformed_html(
+        db,
+        project,
+        text,
+        INDEX_HTML_ID,
+        &filename,
+    ))
 }
 
 /// An HTML page's `text` after the config's plugins' `transformIndexHtml` hooks, given the
@@ -415,14 +421,20 @@ fn rewrite_page(
 }
 
 /// Another HTML page of the project than `index.html` (`Project::pages`): its text after the
-/// plugins' `transformIndexHtml` hooks, which get its URL (`/about.html`, `/nested/`); `None`
+/// plugins' `transformIndexHtml` hooks, which get its path (`/about.html`,
+/// `/nested/index.html`, as Vite's HTML fallback makes it of the URL); `None`
 /// when the file does not exist (any more).
 #[salsa::tracked(returns(clone))]
 pub fn page_text(db: &dyn Db, page: SourceFile) -> Option<Arc<str>> {
     let text = page.contents(db).text().cloned()?;
     let project = Project::get(db);
-    let url = page_url(&file_id(db, page));
-    Some(transformed_html(db, project, text, &url, page.path(db)))
+    Some(transformed_html(
+        db,
+        project,
+        text,
+        &file_id(db, page),
+        page.path(db),
+    ))
 }
 
 /// What another page loads (see [`page_text`]): its module scripts are lazy targets of the
@@ -475,12 +487,6 @@ pub fn page_html(db: &dyn Db, page: SourceFile) -> Arc<str> {
         Ok(html) => html.into(),
         Err(error) => generated_page(&tags, &format!("hotloop: cannot read {id}: {error}")).into(),
     }
-}
-
-/// The URL Vite gives a page's `transformIndexHtml` hooks: its path, `…/index.html` as its
-/// directory (`/nested/`).
-fn page_url(id: &str) -> String {
-    id.strip_suffix("index.html").unwrap_or(id).to_owned()
 }
 
 /// How the server injects the client into HTML the app's server returns (server-side HMR): the
@@ -669,12 +675,6 @@ mod tests {
             page_local_path(root, nested, "../../../x.js"),
             Some(PathBuf::from("/p/x.js"))
         );
-    }
-
-    #[test]
-    fn page_urls() {
-        assert_eq!(page_url("/about.html"), "/about.html");
-        assert_eq!(page_url("/nested/index.html"), "/nested/");
     }
 
     #[test]

@@ -479,7 +479,7 @@ impl Plugins for SfcPlugins {
         filename: &str,
         html: &str,
     ) -> Result<Option<String>, PluginError> {
-        assert_eq!(url_path, "/");
+        assert_eq!(url_path, "/index.html");
         assert!(filename.ends_with("/index.html"), "{filename}");
         let mut html = html.replace(
             "<head>",
