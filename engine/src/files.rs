@@ -72,6 +72,10 @@ pub enum FileClass {
     /// the path is the file's with the query appended, its contents are the file's text (so it
     /// is re-read with the file), and the plugins' `load`/`transform` make its code.
     SubModule,
+    /// The `index`th inline module script of an HTML page (`<script type="module">import …`),
+    /// at Vite's path for it: `<page>?html-proxy&index=<n>.js` (see [`html_script_path`]); its
+    /// code is the script's text in the page as served, not a file's.
+    HtmlScript,
     /// A module only a plugin knows (`virtual:routes`, `\0plugin-vue:export-helper`), at the
     /// path `<root>/@id/<id>` (see [`virtual_path`]); no file, always empty contents.
     Virtual,
@@ -152,6 +156,29 @@ pub fn glob_module_of_path(path: &Path) -> Option<(PathBuf, usize)> {
     let name = path.file_name()?.to_str()?;
     let (base, index) = name.rsplit_once("?glob=")?;
     if base.is_empty() || index.is_empty() || !index.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((path.with_file_name(base), index.parse().ok()?))
+}
+
+/// The module of the `index`th inline module script of the page at `page` (Vite's
+/// `/index.html?html-proxy&index=0.js`): next to the page, so its relative imports resolve
+/// from the page's directory.
+pub fn html_script_path(page: &Path, index: usize) -> PathBuf {
+    let mut path = page.as_os_str().to_os_string();
+    path.push(format!("?html-proxy&index={index}.js"));
+    PathBuf::from(path)
+}
+
+/// The page and script index of an inline script's module path; `None` for any other path.
+pub fn html_script_of_path(path: &Path) -> Option<(PathBuf, usize)> {
+    let name = path.file_name()?.to_str()?;
+    let (base, rest) = name.rsplit_once("?html-proxy&index=")?;
+    let index = rest.strip_suffix(".js")?;
+    if !(base.ends_with(".html") || base.ends_with(".htm"))
+        || index.is_empty()
+        || !index.bytes().all(|b| b.is_ascii_digit())
+    {
         return None;
     }
     Some((path.with_file_name(base), index.parse().ok()?))
@@ -240,6 +267,9 @@ impl FileClass {
             if glob_module_of_path(path).is_some() {
                 return FileClass::Glob;
             }
+            if html_script_of_path(path).is_some() {
+                return FileClass::HtmlScript;
+            }
             match ImportQuery::of_path(path) {
                 Some((_, ImportQuery::Raw)) => return FileClass::Raw,
                 Some((_, ImportQuery::Url)) => return FileClass::Url,
@@ -290,7 +320,7 @@ impl FileClass {
     fn is_virtual(self) -> bool {
         matches!(
             self,
-            FileClass::Glob | FileClass::Worker(_) | FileClass::Virtual
+            FileClass::Glob | FileClass::Worker(_) | FileClass::Virtual | FileClass::HtmlScript
         )
     }
 }

@@ -239,3 +239,56 @@ describe("a page whose CSP allows only the config's nonce", { skip, concurrency:
     assert.deepEqual(refused(), [], tab.log.join('\n'));
   });
 });
+
+// An inline module script that imports (a relative path, a bare package) is compiled as Vite
+// compiles it: an entry of the page in document order, sharing the app's module instances.
+describe('an inline module script with imports', { skip, concurrency: false }, () => {
+  let root, server, browser, tab;
+  const file = (rel) => path.join(root, rel);
+  const page = (body) => [
+    '<!doctype html><html><head><meta charset="utf-8"></head><body><p id="inline"></p><p id="main"></p>',
+    '<script type="module">',
+    "import { store } from './src/store.js';",
+    "import { who } from 'tiny-pkg';",
+    body,
+    '</script>',
+    '<script type="module" src="/src/main.js"></script>',
+    '</body></html>',
+    '',
+  ].join('\n');
+
+  before(async () => {
+    root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'hotloop-e2e-inline-')));
+    writeFile(file('index.html'), page("document.getElementById('inline').textContent = `${who} saw ${store.count}`;"));
+    writeFile(file('src/store.js'), 'window.storeRuns = (window.storeRuns || 0) + 1;\nexport const store = { count: 0 };\n');
+    writeFile(file('src/main.js'), "import { store } from './store.js';\nstore.count += 1;\ndocument.getElementById('main').textContent = `main made ${store.count}`;\n");
+    writeFile(file('node_modules/tiny-pkg/package.json'), '{ "name": "tiny-pkg", "type": "module", "exports": "./index.js" }\n');
+    writeFile(file('node_modules/tiny-pkg/index.js'), "export const who = 'tiny-pkg';\n");
+    server = await Server.start(root);
+    browser = await launchBrowser();
+    tab = await Tab.open(browser, server.url + '/');
+    await tab.untilLog('[hmr] connected');
+  });
+
+  after(async () => {
+    await tab?.close();
+    await browser?.close();
+    await server?.stop();
+    if (root) fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  test('runs before the entry after it, with the same module instances', async () => {
+    await tab.until(() => document.getElementById('main')?.textContent === 'main made 1');
+    assert.equal(await tab.text('#inline'), 'tiny-pkg saw 0');
+    assert.equal(await tab.page.evaluate(() => window.storeRuns), 1, 'one instance of the shared module');
+    assert.deepEqual(tab.log.filter((l) => /Failed to resolve|pageerror/.test(l)), []);
+  });
+
+  test('a syntax error in it is shown at its line in the page, and the fix runs it', async () => {
+    writeFile(file('index.html'), page('document.getElementById(\'inline\').textContent = ;'));
+    const shown = await tab.until(overlayText);
+    assert.match(shown, /index\.html:5:49/);
+    writeFile(file('index.html'), page("document.getElementById('inline').textContent = `${who} fixed`;"));
+    await tab.until(() => document.getElementById('inline')?.textContent === 'tiny-pkg fixed');
+  });
+});

@@ -20,9 +20,10 @@
 //! serves React Refresh itself), so a tag a plugin injects is in the page and an entry it adds
 //! is an entry.
 //!
-//! Inline module scripts (`<script type="module">` without `src`) are left alone: the browser
-//! runs them natively and their imports do not go through hotloop (no HMR for them). External
-//! scripts and stylesheets (`https://…`, `//…`) are left alone too.
+//! An inline module script (`<script type="module">` without `src`) that imports what the
+//! browser could not load as written is an entry too, compiled as Vite compiles it
+//! (`html/inline_scripts.rs`); one that does not runs natively. External scripts and
+//! stylesheets (`https://…`, `//…`) are left alone.
 
 use std::cell::{Cell, RefCell};
 use std::path::{Component, Path, PathBuf};
@@ -31,13 +32,17 @@ use std::sync::Arc;
 use lol_html::html_content::{ContentType, Element};
 use lol_html::{RewriteStrSettings, element, end, rewrite_str};
 
+mod inline_scripts;
+
 use crate::db::Db;
+use crate::files::{html_script_of_path, html_script_path};
 use crate::inputs::{Project, SourceFile};
 use crate::queries::env::{public_env, replace_in_html};
 use crate::queries::parsed::file_id;
 use crate::queries::resolve::{RefreshRuntime, html_entry_by_id, refresh_runtime};
 use crate::telemetry::Phase;
 use hotloop_protocol::{Diagnostic, DiagnosticKind, PageInjection, code_frame};
+use inline_scripts::{at_its_place, inline_module_scripts, needs_compiling};
 
 /// The `<meta name>` whose `content` (a JSON array) names another page's entries (`page.js`).
 pub const PAGE_ENTRIES_META: &str = "hotloop-page-entries";
@@ -117,9 +122,11 @@ pub struct HtmlEntries {
     pub scripts: Vec<HtmlEntry>,
     /// Linked local stylesheets whose file exists, in document order.
     pub stylesheets: Vec<HtmlEntry>,
-    /// Local module scripts with a `src` in the page, found or not (the first is replaced by
-    /// the chunk tag).
+    /// Local module scripts with a `src` in the page, found or not, and the inline ones that
+    /// are entries (the first is replaced by the chunk tag).
     pub module_script_tags: usize,
+    /// The indices (among the page's inline module scripts) of those that are entries.
+    pub inline_entries: Vec<usize>,
     pub has_head: bool,
     /// Missing index.html, entries that do not exist, unparseable HTML.
     pub diagnostics: Vec<Diagnostic>,
@@ -190,19 +197,34 @@ pub fn html_entries(db: &dyn Db, project: Project) -> Arc<HtmlEntries> {
         });
     };
     let root = project.root(db);
-    Arc::new(read_entries(db, root, &text, INDEX_HTML_ID, root))
+    Arc::new(read_entries(
+        db,
+        root,
+        &text,
+        INDEX_HTML_ID,
+        &root.join("index.html"),
+    ))
 }
 
-/// The entries of the page `page_id` whose (transformed) text is `text`; a relative URL in it
-/// is relative to `page_dir`.
+/// What a page refers to, in document order.
+enum Found {
+    Script(String),
+    Stylesheet(String),
+    /// An inline module script that is an entry, by its index.
+    Inline(usize),
+}
+
+/// The entries of the page `page_id` (at `page_path`) whose (transformed) text is `text`; a
+/// relative URL in it is relative to the page's directory.
 fn read_entries(
     db: &dyn Db,
     root: &Path,
     text: &str,
     page_id: &str,
-    page_dir: &Path,
+    page_path: &Path,
 ) -> HtmlEntries {
-    let found = RefCell::new(Vec::<(bool, String, usize)>::new());
+    let page_dir = page_path.parent().unwrap_or(root);
+    let found = RefCell::new(Vec::<(Found, usize)>::new());
     let has_head = Cell::new(false);
     let settings = RewriteStrSettings::new()
         .append_element_content_handler(element!("head", |_el| {
@@ -216,7 +238,7 @@ fn read_entries(
             {
                 found
                     .borrow_mut()
-                    .push((true, src, el.source_location().bytes().start));
+                    .push((Found::Script(src), el.source_location().bytes().start));
             }
             Ok(())
         }))
@@ -227,7 +249,7 @@ fn read_entries(
             {
                 found
                     .borrow_mut()
-                    .push((false, href, el.source_location().bytes().start));
+                    .push((Found::Stylesheet(href), el.source_location().bytes().start));
             }
             Ok(())
         }));
@@ -246,8 +268,33 @@ fn read_entries(
         });
     }
     entries.has_head = has_head.get();
-    for (is_script, url, offset) in found.into_inner() {
+    let mut found = found.into_inner();
+    for script in inline_module_scripts(text) {
+        if needs_compiling(&script.text) {
+            found.push((Found::Inline(script.index), script.offset));
+        }
+    }
+    found.sort_by_key(|(_, offset)| *offset);
+    for (what, offset) in found {
         let (line, column) = line_column(text, offset);
+        let (is_script, url) = match what {
+            Found::Script(url) => (true, url),
+            Found::Stylesheet(url) => (false, url),
+            Found::Inline(index) => {
+                entries.module_script_tags += 1;
+                entries.inline_entries.push(index);
+                let file = db
+                    .files()
+                    .get_or_read(db, &html_script_path(page_path, index));
+                entries.scripts.push(HtmlEntry {
+                    url: db.files().module_id(file.path(db)).to_string(),
+                    file,
+                    line,
+                    column,
+                });
+                continue;
+            }
+        };
         if is_script {
             entries.module_script_tags += 1;
         }
@@ -375,6 +422,8 @@ fn rewrite_page(
     }
     let runtime_done = Cell::new(false);
     let chunk_done = Cell::new(with_chunk);
+    // Inline module scripts seen so far (their index is their place among them).
+    let inline_seen = Cell::new(0usize);
     let settings = RewriteStrSettings::new()
         .append_element_content_handler(element!("head", |el| {
             if !runtime_done.replace(true) {
@@ -393,10 +442,16 @@ fn rewrite_page(
             Ok(())
         }))
         .append_element_content_handler(element!("script", |el| {
-            let entry = is_module_script(el)
-                && el
-                    .get_attribute("src")
-                    .is_some_and(|src| page_local_path(root, page_dir, &src).is_some());
+            let inline_entry = is_module_script(el) && el.get_attribute("src").is_none() && {
+                let index = inline_seen.get();
+                inline_seen.set(index + 1);
+                entries.inline_entries.contains(&index)
+            };
+            let entry = inline_entry
+                || is_module_script(el)
+                    && el
+                        .get_attribute("src")
+                        .is_some_and(|src| page_local_path(root, page_dir, &src).is_some());
             let mut replacement = String::new();
             if !has_head && !runtime_done.replace(true) {
                 replacement.push_str(&first_tags);
@@ -459,8 +514,36 @@ pub fn page_entries(db: &dyn Db, page: SourceFile) -> Arc<HtmlEntries> {
         });
     };
     let root = project.root(db);
-    let dir = page.path(db).parent().unwrap_or(root);
-    Arc::new(read_entries(db, root, &text, &id, dir))
+    Arc::new(read_entries(db, root, &text, &id, page.path(db)))
+}
+
+/// The code of an inline module script's module (`files::html_script_path`): the script's text
+/// in its page as served (after the plugins' `transformIndexHtml` hooks), at its place in the
+/// page; `None` when the page has no such script (any more).
+pub fn inline_script_code(db: &dyn Db, path: &Path) -> Option<InlineScriptCode> {
+    let (page, index) = html_script_of_path(path)?;
+    let project = Project::get(db);
+    let page_text = if page == project.root(db).join("index.html") {
+        index_text(db, project)?
+    } else {
+        page_text(db, db.files().get_or_read(db, &page))?
+    };
+    let script = inline_module_scripts(&page_text)
+        .into_iter()
+        .find(|s| s.index == index)?;
+    Some(InlineScriptCode {
+        code: at_its_place(&page_text, &script),
+        page_id: db.files().module_id(&page).to_string(),
+        page_text,
+    })
+}
+
+/// [`inline_script_code`]'s answer: the code, and the page it is in (a diagnostic of the
+/// code is the page's, at its line).
+pub struct InlineScriptCode {
+    pub code: String,
+    pub page_id: String,
+    pub page_text: Arc<str>,
 }
 
 /// Another page as served: as `index.html` is (`entry_html`), the same chunk (its modules are

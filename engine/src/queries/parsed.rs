@@ -100,7 +100,9 @@ pub fn module_kind(path: &Path, has_plugins: bool) -> ModuleKind {
     match FileClass::of(path) {
         FileClass::Unknown if has_plugins => ModuleKind::Js,
         FileClass::Unknown => ModuleKind::Asset,
-        FileClass::Script(_) | FileClass::Glob | FileClass::Worker(_) => ModuleKind::Js,
+        FileClass::Script(_) | FileClass::Glob | FileClass::Worker(_) | FileClass::HtmlScript => {
+            ModuleKind::Js
+        }
         FileClass::Foreign | FileClass::SubModule | FileClass::Virtual => {
             if plugin_pass::is_css_request(&path.to_string_lossy()) {
                 ModuleKind::Css
@@ -363,6 +365,32 @@ fn parse(db: &dyn Db, file: SourceFile, env: PluginEnv) -> Arc<ParsedModule> {
         (FileClass::Unknown, FileContents::Text(_) | FileContents::Binary { .. }) => {
             ParsedModule::from_compiled(string_module(&asset_url(db, path, &id, contents)))
         }
+        (FileClass::HtmlScript, _) => match crate::queries::html::inline_script_code(db, path) {
+            Some(script) => {
+                let code = Arc::from(script.code);
+                let mut parsed =
+                    compile_script(db, file, path, &id, transform::SourceKind::Js, false, &code);
+                // Its diagnostics are the page's, at their line there (the code keeps it).
+                parsed.diagnostics = parsed
+                    .diagnostics
+                    .iter()
+                    .map(|d| {
+                        if d.file != *id {
+                            return d.clone();
+                        }
+                        Diagnostic {
+                            file: script.page_id.clone(),
+                            code_frame: code_frame(&script.page_text, d.line, d.column),
+                            ..d.clone()
+                        }
+                    })
+                    .collect();
+                parsed
+            }
+            None => ParsedModule::failed(problem(format!(
+                "{id} is an inline module script that its page no longer has: reload the page"
+            ))),
+        },
         (FileClass::Glob, _) => match glob::compile_glob_module(db, file) {
             Ok(compiled) => ParsedModule::from_compiled(compiled),
             Err(message) => ParsedModule::failed(problem(message)),

@@ -1505,6 +1505,78 @@ fn the_client_scripts_urls_name_the_servers_client_version() {
     assert_eq!(&*building.injection.head_tags, tags);
 }
 
+/// An inline module script that imports what the browser could not load as written (a bare
+/// specifier, a relative path) is compiled as Vite compiles it, as an entry of its own in
+/// document order (`/index.html?html-proxy&index=0.js`), sharing the app's modules; one that
+/// imports nothing stays in the page and runs natively. An edit of the page recompiles it.
+#[test]
+fn an_inline_module_script_with_imports_is_an_entry_in_document_order() {
+    let page = r#"
+//- /index.html
+<!doctype html>
+<html>
+<head>
+<script type="module">window.native = 1</script>
+</head>
+<body>
+<script type="module">
+import { store } from './src/store.js';
+import pkg from 'pkg';
+store.inline = pkg;
+</script>
+<script type="module" src="/src/main.js"></script>
+</body>
+</html>
+//- /src/main.js
+import { store } from './store.js';
+console.log(store);
+//- /src/store.js
+export const store = {};
+//- /node_modules/pkg/package.json
+{ "name": "pkg", "main": "index.js" }
+//- /node_modules/pkg/index.js
+module.exports = 'from pkg';
+"#;
+    let mut p = Incremental::new(page);
+    let build = p.build();
+    assert!(build.diagnostics.is_empty(), "{:?}", build.diagnostics);
+    let html = p.served(1).html.expect("html");
+    assert!(
+        html.contains("<script type=\"module\">window.native = 1</script>"),
+        "{html}"
+    );
+    assert!(!html.contains("store.inline"), "{html}");
+    assert!(!html.contains("src=\"/src/main.js\""), "{html}");
+    let chunk = p.chunk();
+    assert!(
+        chunk.contains("__hotloop.start([\"/index.html?html-proxy&index=1.js\",\"/src/main.js\"]"),
+        "{chunk}"
+    );
+    assert!(
+        chunk.contains(r#"__hotloop.define("/index.html?html-proxy&index=1.js",{"./src/store.js":1,"pkg":"/node_modules/pkg/index.js"}"#),
+        "{chunk}"
+    );
+    // A syntax error in it is at its line in the page.
+    p.project.write(
+        "index.html",
+        page.split("//- /index.html\n")
+            .nth(1)
+            .and_then(|rest| rest.split("//- ").next())
+            .expect("the page")
+            .replace("store.inline = pkg;", "store.inline = ;"),
+    );
+    p.host.apply_changes(&[p.path("index.html")]);
+    let build = p.build();
+    let d = build
+        .diagnostics
+        .iter()
+        .find(|d| d.file == "/index.html")
+        .unwrap_or_else(|| panic!("{:?}", build.diagnostics));
+    assert_eq!((d.line, d.column), (10, 16), "{d:?}");
+    assert!(d.code_frame.contains("> 10 | store.inline = ;"), "{d:?}");
+    assert!(d.code_frame.contains("<script type=\"module\">"), "{d:?}");
+}
+
 /// Vite's `html.cspNonce`: the page's own scripts, styles and stylesheet or preload links get
 /// the nonce (one that has its own keeps it; other links, none), hotloop's tags carry it, and
 /// the `<meta property="csp-nonce">` the runtime reads for its styles opens the head.
