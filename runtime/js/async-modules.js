@@ -271,6 +271,9 @@
         .then(namespaceOf);
     }
 
+    /** Vite's default `resolve.extensions`, in its order. */
+    const RESOLVE_EXTENSIONS = [".mjs", ".js", ".mts", ".ts", ".jsx", ".tsx", ".json"];
+
     /**
      * A variable import (`./locales/${lang}.json` as a template literal): the engine lists the
      * files the pattern can name in a glob module, `candidates`
@@ -281,11 +284,10 @@
     function variableImport(rec, path, candidates) {
       const key = String(path);
       const plain = key.replace(/[?#].*$/, "");
-      const load = Object.hasOwn(candidates, key)
-        ? candidates[key]
-        : Object.hasOwn(candidates, plain)
-          ? candidates[plain]
-          : null;
+      // A path without its extension (`./lang/${name}`) names the file Vite's resolver finds
+      // for it, trying `resolve.extensions`' defaults in order.
+      const named = [key, plain, ...RESOLVE_EXTENSIONS.map((ext) => plain + ext)].find((k) => Object.hasOwn(candidates, k));
+      const load = named === undefined ? null : candidates[named];
       if (load) return load();
       if (key.startsWith("/") && !key.startsWith("//")) return import(key);
       const known = Object.keys(candidates);

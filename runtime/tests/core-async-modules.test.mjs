@@ -119,13 +119,16 @@ test("a variable import() loads the candidate its path names, and names the cand
     "/src/main.js",
     { "./main.js?glob=0": "/src/main.js?glob=0" },
     `const table = require("./main.js?glob=0");
-globalThis.load = (lang, suffix = "") => require.dynamic(\`./locales/\${lang}.js\${suffix}\`, table);`,
+globalThis.load = (lang, suffix = "") => require.dynamic(\`./locales/\${lang}.js\${suffix}\`, table);
+globalThis.loadBare = (lang) => require.dynamic(\`./locales/\${lang}\`, table);`,
   );
   const locale = (lang) => js(`/src/locales/${lang}.js`, {}, `exports.hello = "${lang}";`);
   rt.load([candidates, main, locale("en"), locale("fr")], ["/src/main.js"]);
   assert.equal((await rt.get("load")("fr")).hello, "fr");
   // A query or hash after the path (`?raw` patterns) is not part of the key.
   assert.equal((await rt.get("load")("en", "?v=1")).hello, "en");
+  // Without its extension, the file Vite's resolver would find (`.js` before `.json`).
+  assert.equal((await rt.get("loadBare")("fr")).hello, "fr");
   await assert.rejects(
     rt.get("load")("de"),
     /Unknown variable dynamic import: '\.\/locales\/de\.js' in \/src\/main\.js \(the pattern matches \.\/locales\/en\.js, \.\/locales\/fr\.js\)/,

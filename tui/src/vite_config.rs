@@ -438,6 +438,11 @@ pub fn project_root(config: &ResolvedConfig, dir: &Path) -> PathBuf {
     named
 }
 
+/// Options Vite's own dev server does not read (`vite build`'s, `vite preview`'s, vitest's):
+/// not honouring them changes nothing, so they get no warning (a multi-page app's
+/// `build.rollupOptions.input` was "not honoured" while every page worked).
+const NOT_FOR_THE_DEV_SERVER: [&str; 3] = ["build", "preview", "test"];
+
 /// Applies what hotloop honours of `config` to the project options and the server flags
 /// (flags given on the command line win); warns once for every option it does not honour.
 pub fn apply(
@@ -640,7 +645,12 @@ pub fn apply(
         );
     }
     for name in &config.unsupported {
-        if name.starts_with("optimizeDeps.") {
+        if NOT_FOR_THE_DEV_SERVER
+            .iter()
+            .any(|key| name == key || name.starts_with(&format!("{key}.")))
+        {
+            tracing::debug!("{file}: {name} is not for a dev server (Vite's does not read it)");
+        } else if name.starts_with("optimizeDeps.") {
             // Vite's pre-bundling of npm packages: hotloop compiles each module of a package
             // on its own, so most of it has nothing to act on (its defines are honoured).
             tracing::warn!(

@@ -133,9 +133,7 @@ pub(crate) fn variable_import(arg: &Expr) -> Option<Result<GlobImport, String>> 
     if !template_parts(arg, &mut parts) {
         return None;
     }
-    if !parts.iter().any(Option::is_none) {
-        return None;
-    }
+    // (Only literals in it, `./lang/${'en'}.js`: a glob of that one file.)
     let Some(Some(first)) = parts.first() else {
         return None;
     };

@@ -315,6 +315,7 @@ export const cdn = (v: string) => import(`https://cdn.example/${v}.js`);
 export const alias = (v: string) => import(`@/x/${v}.js`);
 export const rooted = (name: string) => import(`/src/pages/${name}.tsx`);
 export const proto = (v: string) => import(`//cdn.example/${v}.js`);
+export const fixed = () => import(`./lang/${'en'}.js`);
 "#;
     let out = compile("/src/main.ts", text);
     assert_eq!(out.diagnostics, []);
@@ -325,6 +326,7 @@ export const proto = (v: string) => import(`//cdn.example/${v}.js`);
             "Glob ./main.ts?glob=1 2:47",
             "Glob ./main.ts?glob=2 3:38",
             "Glob ./main.ts?glob=3 7:41",
+            "Glob ./main.ts?glob=4 9:28",
         ]
     );
     let patterns: Vec<_> = out
@@ -339,6 +341,8 @@ export const proto = (v: string) => import(`//cdn.example/${v}.js`);
             ("../pages/*/*.tsx".to_string(), None, false),
             ("./docs/*.md".to_string(), Some("?raw".to_string()), false),
             ("/src/pages/*.tsx".to_string(), None, false),
+            // Only literals: a glob of that one file.
+            ("./lang/en.js".to_string(), None, false),
         ]
     );
     let code = out.code.expect("compiles");
