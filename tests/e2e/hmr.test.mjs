@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { Server, Tab, browserAvailable, copyFixture, editFile, launchBrowser, overlayText, writeFile, writeFileAtomic } from './lib/harness.mjs';
+import { Server, Tab, browserAvailable, copyFixture, editFile, launchBrowser, overlayText, tempDir, writeFile, writeFileAtomic } from './lib/harness.mjs';
 
 const skip = !browserAvailable() && 'chromium is not installed (set HOTLOOP_REQUIRE_BROWSER=1 to fail instead)';
 
@@ -374,7 +374,7 @@ describe('a page a service worker keeps a copy of', { skip, concurrency: false }
   let root, server, browser, tab;
 
   before(async () => {
-    root = fs.realpathSync(fs.mkdtempSync(path.join(fs.realpathSync(process.env.TMPDIR ?? '/tmp'), 'hotloop-e2e-sw-')));
+    root = tempDir('sw');
     writeFile(path.join(root, 'index.html'), '<!doctype html><html><body><p id="text"></p><script type="module" src="/src/main.js"></script></body></html>\n');
     writeFile(path.join(root, 'src/main.js'), [
       "document.getElementById('text').textContent = 'sw v1';",

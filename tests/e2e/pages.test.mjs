@@ -11,10 +11,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
-import { Server, Tab, browserAvailable, copyFixture, editFile, launchBrowser, overlayText, waitFor, writeFile } from './lib/harness.mjs';
+import { Server, Tab, browserAvailable, copyFixture, editFile, launchBrowser, overlayText, tempDir, waitFor, writeFile } from './lib/harness.mjs';
 
 const skip = !browserAvailable() && 'chromium is not installed (set HOTLOOP_REQUIRE_BROWSER=1 to fail instead)';
 
@@ -181,7 +180,7 @@ describe("a page whose CSP allows only the config's nonce", { skip, concurrency:
   const file = (rel) => path.join(root, rel);
 
   before(async () => {
-    root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'hotloop-e2e-nonce-')));
+    root = tempDir('nonce');
     writeFile(file('index.html'), [
       '<!doctype html><html><head><meta charset="utf-8">',
       `<meta http-equiv="Content-Security-Policy" content="script-src 'nonce-e2e-n0nce'; style-src 'nonce-e2e-n0nce'">`,
@@ -258,7 +257,7 @@ describe('an inline module script with imports', { skip, concurrency: false }, (
   ].join('\n');
 
   before(async () => {
-    root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'hotloop-e2e-inline-')));
+    root = tempDir('inline');
     writeFile(file('index.html'), page("document.getElementById('inline').textContent = `${who} saw ${store.count}`;"));
     writeFile(file('src/store.js'), 'window.storeRuns = (window.storeRuns || 0) + 1;\nexport const store = { count: 0 };\n');
     writeFile(file('src/main.js'), "import { store } from './store.js';\nstore.count += 1;\ndocument.getElementById('main').textContent = `main made ${store.count}`;\n");

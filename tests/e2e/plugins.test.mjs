@@ -8,10 +8,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import os from 'node:os';
 import path from 'node:path';
 
-import { Server, Tab, browserAvailable, childrenOf, copyFixture, editFile, launchBrowser, overlayText, waitFor, writeFile, writeFileAtomic } from './lib/harness.mjs';
+import { Server, Tab, browserAvailable, childrenOf, copyFixture, editFile, launchBrowser, overlayText, tempDir, waitFor, writeFile, writeFileAtomic } from './lib/harness.mjs';
 import { copyStarter } from './lib/starters.mjs';
 
 /** The server crate's test certificate (for `localhost`, 127.0.0.1) and its key. */
@@ -501,7 +500,7 @@ describe("a vite.config's base and root", { skip, concurrency: false }, () => {
 
   before(async () => {
     // The config beside package.json; the app (index.html, public/) in `app/`, as `root` says.
-    dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'hotloop-e2e-base-')));
+    dir = tempDir('base');
     writeFile(path.join(dir, 'vite.config.ts'), "export default { root: 'app', base: '/sub/' };\n");
     writeFile(path.join(dir, 'package.json'), '{ "name": "base-fixture", "private": true }\n');
     writeFile(path.join(dir, 'app/index.html'),
@@ -596,7 +595,7 @@ describe('a vite.config.js that is plain data', { skip, concurrency: false }, ()
 
 describe('a restart takes the plugins\' outputs from the compile cache, then has the plugins confirm them', { skip, concurrency: false }, () => {
   test('an output the plugin now makes differently (from a file it reads without watching) reaches the page as an update', async () => {
-    const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'hotloop-e2e-kept-')));
+    const root = tempDir('kept');
     try {
       writeFile(path.join(root, 'index.html'), '<!doctype html><p id="stamp"></p><script type="module" src="/src/main.ts"></script>\n');
       writeFile(path.join(root, 'src/main.ts'), "import { stamp } from './stamp';\ndocument.getElementById('stamp')!.textContent = stamp;\nimport.meta.hot?.accept();\n");

@@ -9,10 +9,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
-import { Server, Tab, browserAvailable, launchBrowser, writeFile } from './lib/harness.mjs';
+import { Server, Tab, browserAvailable, launchBrowser, tempDir, writeFile } from './lib/harness.mjs';
 
 const skip = !browserAvailable() && 'chromium is not installed (set HOTLOOP_REQUIRE_BROWSER=1 to fail instead)';
 
@@ -44,7 +43,7 @@ describe('a restart serves the page of the last session', { skip, concurrency: f
   let root, browser;
 
   before(async () => {
-    root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'hotloop-e2e-restart-')));
+    root = tempDir('restart');
     writeProject(root);
     browser = await launchBrowser();
     // The first session: builds, records its page when it stops.

@@ -5,16 +5,15 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
-import { Server, Tab, browserAvailable, editFile, launchBrowser, writeFile } from './lib/harness.mjs';
+import { Server, Tab, browserAvailable, editFile, launchBrowser, tempDir, writeFile } from './lib/harness.mjs';
 
 const skip = !browserAvailable() && 'chromium is not installed (set HOTLOOP_REQUIRE_BROWSER=1 to fail instead)';
 
 /** Writes the workspace: `app/` (the project hotloop serves) and `packages/*`, linked. */
 function workspace() {
-  const ws = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'hotloop-e2e-ws-')));
+  const ws = tempDir('ws');
   const w = (rel, text) => writeFile(path.join(ws, rel), text);
   w('app/package.json', JSON.stringify({ name: 'app', private: true, type: 'module' }));
   w('app/index.html', '<!doctype html><html><body><div id="ui"></div><div id="ts"></div><div id="deep"></div>' +

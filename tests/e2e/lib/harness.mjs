@@ -23,9 +23,23 @@ export function browserAvailable() {
   return ok;
 }
 
+/** Temp dirs the suite made, removed when its process exits (`HOTLOOP_E2E_KEEP=1` keeps them). */
+const tempDirs = new Set();
+process.on('exit', () => {
+  if (process.env.HOTLOOP_E2E_KEEP === '1') return;
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh temp dir (its real path), removed when the test process exits. */
+export function tempDir(name) {
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), `hotloop-e2e-${name}-`)));
+  tempDirs.add(dir);
+  return dir;
+}
+
 /** Copies `fixtures/<name>` into a fresh temp dir and returns its real path. */
 export function copyFixture(name) {
-  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), `hotloop-e2e-${name}-`)));
+  const dir = tempDir(name);
   fs.cpSync(path.join(fixturesDir, name), dir, { recursive: true });
   return dir;
 }

@@ -14,11 +14,10 @@
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { Server } from './harness.mjs';
+import { Server, tempDir } from './harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -169,7 +168,7 @@ function linkTree(from, to) {
  */
 export function copyStarter(name, extras = {}) {
   const from = starter(name, extras);
-  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), `hotloop-starter-${name}-`)));
+  const dir = tempDir(`starter-${name}`);
   for (const entry of fs.readdirSync(from)) {
     if (entry === '.hotloop-installed') continue;
     if (entry === 'node_modules') linkTree(path.join(from, entry), path.join(dir, entry));
