@@ -932,6 +932,7 @@ impl DevLoop {
             }
             ClientEvent::LazyChunkRequested { id } => self.on_lazy_request(&id),
             ClientEvent::PageOpened { id } => self.on_page_opened(&id),
+            ClientEvent::WorkerRequested { id } => self.on_worker_requested(&id),
             // Only the first build's wait for a render looks at it.
             ClientEvent::PageRequested => {}
             ClientEvent::Message { client_id, message } => match message {
@@ -1074,6 +1075,16 @@ impl DevLoop {
         }
         tracing::info!("{id}: another page of the app, opened");
         self.build_what_a_page_asked_for(started, &format!("the page {id}"));
+    }
+
+    fn on_worker_requested(&mut self, id: &str) {
+        let started = Instant::now();
+        if !self.host.open_worker(id) {
+            self.publish();
+            return;
+        }
+        tracing::info!("{id}: asked for as a worker by its URL");
+        self.build_what_a_page_asked_for(started, &format!("the worker {id}"));
     }
 
     /// The build after a lazy chunk's request or a page's opening: only new modules, which no

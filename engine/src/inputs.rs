@@ -271,6 +271,12 @@ pub struct Project {
     /// (`queries::graph`). `LOW` durability, like `lazy_roots`.
     #[returns(ref)]
     pub pages: Arc<[SourceFile]>,
+    /// Scripts a browser asked for by their URL to run as a worker (a service worker's
+    /// `register('/src/sw.ts')`, vite-plugin-pwa's `/dev-sw.js?dev-sw` that resolves to one;
+    /// `EngineHost::open_worker`), in the order asked: worker roots of the graph, as a
+    /// `new Worker(new URL(...))`'s file is. `LOW` durability, like `pages`.
+    #[returns(ref)]
+    pub workers: Arc<[SourceFile]>,
 }
 
 /// True for paths inside a `node_modules` directory.

@@ -291,3 +291,46 @@ describe('an inline module script with imports', { skip, concurrency: false }, (
     await tab.until(() => document.getElementById('inline')?.textContent === 'tiny-pkg fixed');
   });
 });
+
+// A service worker registered at a TypeScript source's URL (vite-plugin-pwa's `injectManifest`
+// in development points its `/dev-sw.js?dev-sw` at one) gets the file compiled with its imports,
+// as Vite serves the module there.
+describe('a service worker registered at a TypeScript file', { skip, concurrency: false }, () => {
+  let root, server, browser, tab;
+  const file = (rel) => path.join(root, rel);
+
+  before(async () => {
+    root = tempDir('sw-ts');
+    writeFile(file('index.html'), '<!doctype html><html><body><p id="out"></p><script type="module" src="/src/main.js"></script></body></html>\n');
+    writeFile(file('src/main.js'), [
+      "const out = document.getElementById('out');",
+      "navigator.serviceWorker.addEventListener('message', (event) => { out.textContent = event.data; });",
+      "navigator.serviceWorker.register('/src/sw.ts', { type: 'module' })",
+      // (Its scope is /src/: the page is not in it, so no `ready`; the worker itself is asked.)
+      "  .then((reg) => { const sw = reg.installing || reg.waiting || reg.active; sw.postMessage('ping'); })",
+      "  .catch((err) => { out.textContent = 'failed: ' + err.message; });",
+      '',
+    ].join('\n'));
+    writeFile(file('src/sw.ts'), [
+      "import { cacheName } from './names';",
+      'declare const self: { addEventListener(type: string, fn: (e: any) => void): void };',
+      "self.addEventListener('message', (event: any) => event.source.postMessage(`pong ${cacheName} ${import.meta.env.MODE}`));",
+      '',
+    ].join('\n'));
+    writeFile(file('src/names.ts'), "export const cacheName: string = 'cache-v1';\n");
+    server = await Server.start(root);
+    browser = await launchBrowser();
+    tab = await Tab.open(browser, server.url + '/');
+  });
+
+  after(async () => {
+    await tab?.close();
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test('registers, runs its imports and answers', async () => {
+    await tab.until(() => document.getElementById('out')?.textContent !== '');
+    assert.equal(await tab.text('#out'), 'pong cache-v1 development');
+  });
+});

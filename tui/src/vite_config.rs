@@ -866,6 +866,7 @@ pub fn module_by_id(config: &ViteConfig, root: &Path) -> hotloop_server::ModuleB
             content_type: found.content_type,
             body: found.code,
             file: found.file,
+            compiled_file: found.compiled_file,
         })
     })
 }

@@ -19,6 +19,10 @@ pub struct ById {
     pub code: String,
     /// The file the id resolved to, when it is one.
     pub file: Option<PathBuf>,
+    /// The id resolved to a script file hotloop compiles itself (TypeScript, JSX): `code` is
+    /// empty; the dev server answers a worker's request with the file's worker script
+    /// (vite-plugin-pwa's `injectManifest` service worker, `/dev-sw.js?dev-sw` → `src/sw.ts`).
+    pub compiled_file: bool,
 }
 
 /// What an id (or the file it resolved to) is served as, by its extension; `None` for what
@@ -33,6 +37,13 @@ fn content_type(id: &str, is_file: bool) -> Option<&'static str> {
         None if !is_file => Some("text/javascript"),
         _ => None,
     }
+}
+
+/// A TypeScript or JSX file: a script hotloop compiles, which no browser runs as written.
+fn compiled_script(file: &Path) -> bool {
+    file.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|ext| matches!(ext, "ts" | "mts" | "cts" | "tsx" | "jsx"))
 }
 
 impl PluginHost {
@@ -53,7 +64,16 @@ impl PluginHost {
         let clean = resolved.split('?').next().unwrap_or(&resolved);
         let file =
             (clean.starts_with('/') && Path::new(clean).is_file()).then(|| PathBuf::from(clean));
-        let content_type = content_type(&resolved, file.is_some())?;
+        let Some(content_type) = content_type(&resolved, file.is_some()) else {
+            let file = file.filter(|f| compiled_script(f))?;
+            tracing::debug!("/@id/{id}: {resolved}, a script hotloop compiles");
+            return Some(ById {
+                content_type: "text/javascript",
+                code: String::new(),
+                file: Some(file),
+                compiled_file: true,
+            });
+        };
         let text = match &file {
             Some(file) => std::fs::read_to_string(file).ok()?,
             None => String::new(),
@@ -90,6 +110,7 @@ impl PluginHost {
             content_type,
             code,
             file,
+            compiled_file: false,
         })
     }
 }

@@ -1605,8 +1605,14 @@ export default { plugins: [{
         .expect("a virtual module");
     assert_eq!(options.code, "export default { on: true }");
     assert_eq!(options.file, None);
-    // What hotloop would have to compile, and what no plugin knows, are not answered.
-    assert_eq!(host.module_by_id(&root, "virtual:files:comp.ts"), None);
+    // A file hotloop compiles is named, not answered (a worker asking for it gets its worker
+    // script from the dev server); what no plugin knows is not answered.
+    let compiled = host
+        .module_by_id(&root, "virtual:files:comp.ts")
+        .expect("the file");
+    assert!(compiled.compiled_file);
+    assert_eq!(compiled.code, "");
+    assert_eq!(compiled.file, Some(root.join("files/comp.ts")));
     assert_eq!(host.module_by_id(&root, "virtual:unknown"), None);
 }
 

@@ -50,4 +50,11 @@ pub enum ClientEvent {
     PageOpened {
         id: std::sync::Arc<str>,
     },
+    /// A browser asked for the script `id` (`/src/sw.ts`) by its URL to run as a worker (a
+    /// service worker's registration, `new Worker('/src/w.ts')`), one the snapshot has no
+    /// worker chunk of (`Served::workers`): the engine takes it in as a worker root and
+    /// publishes a snapshot that serves it.
+    WorkerRequested {
+        id: std::sync::Arc<str>,
+    },
 }

@@ -24,6 +24,10 @@ pub struct ModuleById {
     pub body: String,
     /// The file the id resolved to, if it is one (checked against the served directories).
     pub file: Option<PathBuf>,
+    /// The id resolved to a script file hotloop compiles (TypeScript, JSX): `body` is empty;
+    /// a worker's request gets the file's worker script (vite-plugin-pwa's `injectManifest`
+    /// service worker at `/dev-sw.js?dev-sw`), any other a 404.
+    pub compiled_file: bool,
 }
 
 /// The binary's answer for an id: `None` when no plugin resolves or loads it as a script or
@@ -107,7 +111,12 @@ fn with_hot_context(code: String, url: &str) -> String {
 
 /// The answer to `/@id/<id>` (requested as `url`), or `None` to go on as for any other path
 /// (a 404).
-pub(crate) async fn answer(state: &Arc<AppState>, id: String, url: &str) -> Option<Response> {
+pub(crate) async fn answer(
+    state: &Arc<AppState>,
+    id: String,
+    url: &str,
+    headers: &axum::http::HeaderMap,
+) -> Option<Response> {
     let source = state.module_by_id.clone()?;
     let policy = state.fs.clone();
     let (found, allowed) = tokio::task::spawn_blocking(move || {
@@ -132,6 +141,14 @@ pub(crate) async fn answer(state: &Arc<AppState>, id: String, url: &str) -> Opti
             )
                 .into_response(),
         );
+    }
+    if found.compiled_file {
+        let file = found.file.as_deref()?;
+        if !crate::http::for_a_worker(headers) {
+            return None;
+        }
+        let module = crate::pages::page_id(&state.fs, file)?;
+        return Some(crate::http::worker_script(state, &module, headers).await);
     }
     let body = match found.content_type {
         "text/javascript" => with_hot_context(found.body, url),

@@ -451,15 +451,7 @@ pub(crate) async fn worker_js(
     Path(rest): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let (_, chunk) = match served_worker(&state, &rest).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    let runtime = &state.runtime.code;
-    let mut body = Vec::with_capacity(runtime.len() + chunk.bytes().len());
-    body.extend_from_slice(runtime);
-    body.extend_from_slice(chunk.bytes());
-    cached(&headers, &content_etag(&body), JS, Bytes::from(body))
+    worker_script(&state, &rest, &headers).await
 }
 
 /// `GET /_hotloop/worker-map/<id>`: the index map of a worker's script.
@@ -478,26 +470,90 @@ pub(crate) async fn worker_map(
 }
 
 /// The built snapshot and the chunk of the worker whose file is module `/<rest>`, or the 404
-/// that names it.
+/// that names it. A script of the project no worker runs yet is taken in as one first
+/// (`ClientEvent::WorkerRequested`: a service worker registered at its URL).
 async fn served_worker(
     state: &AppState,
     rest: &str,
 ) -> Result<(Arc<Served>, Arc<Chunk>), Response> {
     let id = format!("/{}", rest.trim_start_matches('/'));
     let served = state.built().await;
-    match served.worker(&id) {
-        Some(chunk) => {
-            let chunk = chunk.clone();
-            Ok((served, chunk))
-        }
-        None => Err(text(
-            StatusCode::NOT_FOUND,
-            format!(
-                "hotloop: no web worker runs {id}: a worker starts from \
-                 `new Worker(new URL('./file.ts', import.meta.url))` or a `?worker` import"
-            ),
-        )),
+    if let Some(chunk) = served.worker(&id) {
+        let chunk = chunk.clone();
+        return Ok((served, chunk));
     }
+    if project_script(state, &id) {
+        let _ = state.client_events.send(ClientEvent::WorkerRequested {
+            id: Arc::from(id.as_str()),
+        });
+        let mut snapshots = state.served.clone();
+        let taken = tokio::time::timeout(
+            LAZY_WAIT,
+            snapshots.wait_for(|s| !s.building && s.worker(&id).is_some()),
+        )
+        .await;
+        if let Ok(Ok(snapshot)) = taken {
+            let served = snapshot.clone();
+            if let Some(chunk) = served.worker(&id).cloned() {
+                return Ok((served, chunk));
+            }
+        }
+    }
+    Err(text(
+        StatusCode::NOT_FOUND,
+        format!(
+            "hotloop: no web worker runs {id}: a worker starts from \
+             `new Worker(new URL('./file.ts', import.meta.url))`, a `?worker` import, or a \
+             script of the project asked for by its URL as a worker"
+        ),
+    ))
+}
+
+/// Whether module `id` is a script file of the project (under its root, not a `public/` one).
+fn project_script(state: &AppState, id: &str) -> bool {
+    is_script_source(id)
+        && !id.split('/').any(|s| s == "..")
+        && state.fs.root.join(id.trim_start_matches('/')).is_file()
+}
+
+/// A file hotloop compiles as a script, by its extension.
+fn is_script_source(id: &str) -> bool {
+    let path = id.split(['?', '#']).next().unwrap_or(id);
+    path.rsplit_once('.').is_some_and(|(_, ext)| {
+        matches!(
+            ext,
+            "js" | "mjs" | "cjs" | "jsx" | "ts" | "mts" | "cts" | "tsx"
+        )
+    })
+}
+
+/// Whether the request is for a worker's script (`Sec-Fetch-Dest`: a service worker's
+/// registration, `new Worker(url)`, `new SharedWorker(url)`).
+pub(crate) fn for_a_worker(headers: &HeaderMap) -> bool {
+    headers.get("sec-fetch-dest").is_some_and(|dest| {
+        matches!(
+            dest.as_bytes(),
+            b"worker" | b"sharedworker" | b"serviceworker"
+        )
+    })
+}
+
+/// The worker script of module `id` (`worker_js`'s answer), for a script asked for by its URL
+/// as a worker.
+pub(crate) async fn worker_script(
+    state: &Arc<AppState>,
+    id: &str,
+    headers: &HeaderMap,
+) -> Response {
+    let (_, chunk) = match served_worker(state, id).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let runtime = &state.runtime.code;
+    let mut body = Vec::with_capacity(runtime.len() + chunk.bytes().len());
+    body.extend_from_slice(runtime);
+    body.extend_from_slice(chunk.bytes());
+    cached(headers, &content_etag(&body), JS, Bytes::from(body))
 }
 
 /// How long a lazy chunk's first request waits for the engine to compile it.
@@ -763,7 +819,7 @@ pub(crate) async fn fallback(State(state): State<Arc<AppState>>, request: Reques
     // A module by its plugin id, fetched by the page at run time (`by_id.rs`).
     let url = crate::by_id::with_query(raw_path.as_str(), request.uri().query());
     if let Some(id) = crate::by_id::requested_id(&raw_path, request.uri().query())
-        && let Some(response) = crate::by_id::answer(&state, id, &url).await
+        && let Some(response) = crate::by_id::answer(&state, id, &url, &headers).await
     {
         return response;
     }
@@ -805,6 +861,12 @@ pub(crate) async fn fallback(State(state): State<Arc<AppState>>, request: Reques
             CSS,
             arc_str_body(sheet),
         );
+    }
+
+    // A script of the project asked for by its URL as a worker (a service worker registered at
+    // `/src/sw.ts`): its worker script, as Vite serves the module there.
+    if for_a_worker(&headers) && project_script(&state, &path.id) {
+        return worker_script(&state, &path.id, &headers).await;
     }
 
     let policy = state.fs.clone();
@@ -878,7 +940,7 @@ pub(crate) async fn fallback(State(state): State<Arc<AppState>>, request: Reques
             // transform middleware asks before the `post` middlewares (vite-plugin-pwa's
             // `/dev-sw.js?dev-sw` service worker and its `/workbox-*.js`).
             if let Some(id) = crate::by_id::plugin_url(&raw_path, request.uri().query())
-                && let Some(response) = crate::by_id::answer(&state, id, &url).await
+                && let Some(response) = crate::by_id::answer(&state, id, &url, &headers).await
             {
                 return response;
             }

@@ -1064,6 +1064,49 @@ async fn a_workers_script_is_the_runtime_then_its_chunk_with_a_map_after_the_run
     );
 }
 
+/// A script of the project asked for by its URL as a worker (a service worker registered at
+/// `/src/app.js`): the engine takes it in as one, and the answer is its worker script; the same
+/// URL fetched otherwise is the file, and a worker's request for a file that is not there asks
+/// the engine nothing.
+#[tokio::test]
+async fn a_script_asked_for_as_a_worker_is_taken_in_and_answered_with_its_worker_script() {
+    let h = start().await;
+    let (addr, port) = (h.addr, h.port());
+    let request = tokio::spawn(async move {
+        let request = format!(
+            "GET /src/app.js HTTP/1.1\r\nHost: localhost:{port}\r\nSec-Fetch-Dest: serviceworker\r\nConnection: close\r\n\r\n"
+        );
+        raw(addr, request.as_bytes()).await
+    });
+    assert_eq!(
+        h.next_event().await,
+        ClientEvent::WorkerRequested {
+            id: Arc::from("/src/app.js")
+        }
+    );
+    let mut next = (*served(1, Some(HTML), "console.log('one');")).clone();
+    next.workers = Arc::new([
+        (Arc::from("/src/w.js"), Arc::new(worker_chunk())),
+        (Arc::from("/src/app.js"), Arc::new(worker_chunk())),
+    ]);
+    h.publish(Arc::new(next));
+    let r = timeout(WAIT, request).await.unwrap().unwrap();
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        r.header("content-type"),
+        Some("text/javascript; charset=utf-8")
+    );
+    let runtime = runtime::compact().expect("current").code;
+    assert!(r.text().starts_with(runtime));
+    assert_eq!(
+        get(&h, "/src/app.js").await.text(),
+        "export const app = 1;\n"
+    );
+    let missing = get_with(&h, "/src/gone.js", &["Sec-Fetch-Dest: worker"]).await;
+    assert_eq!(missing.status, 404);
+    assert!(h.events.try_recv().is_err(), "nothing more asked");
+}
+
 #[tokio::test]
 async fn module_maps_by_id() {
     let h = start().await;
@@ -2361,16 +2404,19 @@ async fn module_ids_are_answered_by_the_plugins() {
                     content_type: "text/css",
                     body: ".a{}".into(),
                     file: Some(inside.clone()),
+                    compiled_file: false,
                 }),
                 "\0virtual:b?x=1" => Some(server::ModuleById {
                     content_type: "text/javascript",
                     body: "window.b = 1".into(),
                     file: None,
+                    compiled_file: false,
                 }),
                 "virtual:leak" => Some(server::ModuleById {
                     content_type: "text/javascript",
                     body: "secret".into(),
                     file: Some(outside.clone()),
+                    compiled_file: false,
                 }),
                 _ => None,
             }));

@@ -117,7 +117,9 @@ pub fn wait_for_first_render(channels: &EngineChannels, wait: FirstRenderWait) -
                 true
             }
             // A page asked for what needs the build.
-            ClientEvent::LazyChunkRequested { .. } | ClientEvent::PageOpened { .. } => true,
+            ClientEvent::LazyChunkRequested { .. }
+            | ClientEvent::PageOpened { .. }
+            | ClientEvent::WorkerRequested { .. } => true,
             ClientEvent::Message { .. } => false,
         };
         taken.push(event);

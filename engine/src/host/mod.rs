@@ -20,6 +20,7 @@ mod plugin_graph;
 mod publish;
 mod server;
 mod stylesheets;
+mod workers;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -185,10 +186,12 @@ impl EngineHost {
             options,
             Arc::from([]),
             Arc::from([]),
+            Arc::from([]),
         )
         .durability(Durability::HIGH)
         .lazy_roots_durability(Durability::LOW)
         .pages_durability(Durability::LOW)
+        .workers_durability(Durability::LOW)
         .new(&db);
         Ok(EngineHost {
             db,

@@ -162,6 +162,13 @@ pub fn module_graph(db: &dyn Db, project: Project) -> Arc<ProjectGraph> {
             }
         }
     }
+    // Scripts a browser asked for as workers by their URL (a service worker's).
+    for &worker in project.workers(db).iter() {
+        let to = walk.add(db, worker);
+        if !walk.worker_roots.contains(&to) {
+            walk.worker_roots.push(to);
+        }
+    }
     let refresh_root = match refresh_runtime(db, project) {
         RefreshRuntime::App(file) if entries.exists => Some(walk.add(db, file)),
         _ => None,

@@ -3131,6 +3131,44 @@ self.onmessage = (e: MessageEvent) => self.postMessage(prefix + e.data);
     assert!(served.worker("/src/echo.ts").is_some());
 }
 
+/// A script asked for by its URL as a worker (`EngineHost::open_worker`: a service worker
+/// registered at `/src/sw.ts`) becomes a worker root: its chunk is served, with its imports, and
+/// the page's chunk does not hold it; what is no script of the project is not taken in.
+#[test]
+fn a_script_asked_for_as_a_worker_gets_a_worker_chunk_of_its_own() {
+    let app = r#"
+//- /index.html
+<!doctype html><script type="module" src="/src/main.js"></script>
+//- /src/main.js
+console.log('page');
+//- /src/sw.ts
+import { cacheName } from './names';
+const name: string = cacheName;
+self.addEventListener('fetch', () => name);
+//- /src/names.ts
+export const cacheName = 'v1';
+"#;
+    let mut p = Incremental::new(app);
+    p.build();
+    assert!(p.served(1).worker("/src/sw.ts").is_none());
+    assert!(p.host.open_worker("/src/sw.ts"));
+    assert!(!p.host.open_worker("/src/sw.ts"), "taken in once");
+    assert!(!p.host.open_worker("/src/missing.ts"));
+    assert!(!p.host.open_worker("/index.html"));
+    assert!(!p.host.open_worker("/../outside.js"));
+    let build = p.build();
+    assert!(build.diagnostics.is_empty(), "{:?}", build.diagnostics);
+    let served = p.served(2);
+    let worker = served.worker("/src/sw.ts").expect("the worker's chunk");
+    let code = String::from_utf8(worker.bytes().to_vec()).unwrap();
+    assert!(
+        code.contains("__hotloop.define(\"/src/names.ts\""),
+        "{code}"
+    );
+    assert!(code.contains("{\"worker\":true"), "{code}");
+    assert!(!p.chunk().contains("/src/sw.ts"), "not in the page's chunk");
+}
+
 #[test]
 fn inline_imports_are_a_stylesheets_text_or_a_data_url_and_follow_the_file() {
     let mut p = Incremental::new(&[HTML, "//- /src/main.js\nimport sheet from './a.css?inline';\nimport scoped from './b.module.css?inline';\nimport styles from './b.module.css';\nimport pixel from './dot.gif?inline';\nconsole.log(sheet, scoped, styles, pixel);\n//- /src/a.css\n.a { background: url(./dot.gif); }\n//- /src/b.module.css\n.title { color: red; }\n"].concat());

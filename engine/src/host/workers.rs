@@ -1,0 +1,45 @@
+//! Scripts a browser asked for by their URL to run as a worker (`Project::workers`): a service
+//! worker registered at a source file's URL (`navigator.serviceWorker.register('/src/sw.ts')`,
+//! vite-plugin-pwa's `injectManifest` service worker in development) or a worker started from a
+//! string URL (`new Worker('/src/w.ts', { type: 'module' })`). Under Vite the file is served as
+//! a module; hotloop serves its worker script (the runtime and the worker's chunk, as for a
+//! `new Worker(new URL(...))`), so each becomes a worker root of the graph when first asked
+//! for, compiled in the build that follows.
+
+use std::sync::Arc;
+
+use salsa::{Durability, Setter as _};
+
+use crate::db::Db as _;
+use crate::files::FileClass;
+
+use super::EngineHost;
+
+impl EngineHost {
+    /// A browser asked for module `id` (`/src/sw.ts`) as a worker. True when it was taken in:
+    /// the next `build` compiles it and the snapshot after it serves its worker script; false
+    /// for what is no script of the project, or one taken in already. Call between builds.
+    pub fn open_worker(&mut self, id: &str) -> bool {
+        let relative = id.trim_start_matches('/');
+        if relative.is_empty() || relative.split('/').any(|s| s == ".." || s.is_empty()) {
+            return false;
+        }
+        let path = self.root.join(relative);
+        if !matches!(FileClass::of(&path), FileClass::Script(_)) || !path.is_file() {
+            return false;
+        }
+        let file = self.db.files().get_or_read(&self.db, &path);
+        let workers = self.project.workers(&self.db);
+        if workers.contains(&file) {
+            return false;
+        }
+        let workers: Arc<[_]> = workers.iter().copied().chain([file]).collect();
+        self.project
+            .set_workers(&mut self.db)
+            .with_durability(Durability::LOW)
+            .to(workers);
+        self.pending.pages_changed = true;
+        tracing::debug!("{id}: asked for as a worker");
+        true
+    }
+}
