@@ -76,6 +76,9 @@ pub enum FileClass {
     /// at Vite's path for it: `<page>?html-proxy&index=<n>.js` (see [`html_script_path`]); its
     /// code is the script's text in the page as served, not a file's.
     HtmlScript,
+    /// `optimizeDeps`' banner (`ProjectOptions::deps_banner`), the first entry of a page, at
+    /// `<page>?hotloop-deps-banner.js` (see [`deps_banner_path`]); its code is the option's.
+    DepsBanner,
     /// A module only a plugin knows (`virtual:routes`, `\0plugin-vue:export-helper`), at the
     /// path `<root>/@id/<id>` (see [`virtual_path`]); no file, always empty contents.
     Virtual,
@@ -167,6 +170,17 @@ pub fn glob_module_of_path(path: &Path) -> Option<(PathBuf, usize)> {
 pub fn html_script_path(page: &Path, index: usize) -> PathBuf {
     let mut path = page.as_os_str().to_os_string();
     path.push(format!("?html-proxy&index={index}.js"));
+    PathBuf::from(path)
+}
+
+/// The query of [`deps_banner_path`].
+const DEPS_BANNER_QUERY: &str = "?hotloop-deps-banner.js";
+
+/// The module of `optimizeDeps`' banner on the page at `page`: next to the page, so the
+/// banner's imports (a package's shims) resolve from the page's directory.
+pub fn deps_banner_path(page: &Path) -> PathBuf {
+    let mut path = page.as_os_str().to_os_string();
+    path.push(DEPS_BANNER_QUERY);
     PathBuf::from(path)
 }
 
@@ -270,6 +284,9 @@ impl FileClass {
             if html_script_of_path(path).is_some() {
                 return FileClass::HtmlScript;
             }
+            if name.is_some_and(|n| n.ends_with(DEPS_BANNER_QUERY)) {
+                return FileClass::DepsBanner;
+            }
             match ImportQuery::of_path(path) {
                 Some((_, ImportQuery::Raw)) => return FileClass::Raw,
                 Some((_, ImportQuery::Url)) => return FileClass::Url,
@@ -320,7 +337,11 @@ impl FileClass {
     fn is_virtual(self) -> bool {
         matches!(
             self,
-            FileClass::Glob | FileClass::Worker(_) | FileClass::Virtual | FileClass::HtmlScript
+            FileClass::Glob
+                | FileClass::Worker(_)
+                | FileClass::Virtual
+                | FileClass::HtmlScript
+                | FileClass::DepsBanner
         )
     }
 }

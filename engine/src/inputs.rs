@@ -127,6 +127,10 @@ pub struct ProjectOptions {
     /// only, after `define` (each key replaces `define`'s), as Vite's dependency pre-bundling
     /// does; `global: 'globalThis'` is the usual one.
     pub deps_define: Arc<[(String, String)]>,
+    /// `optimizeDeps`' banner (what Vite's pre-bundling puts before every pre-bundled chunk:
+    /// vite-plugin-node-polyfills' `globalThis.Buffer = …`): run once before the page's entries,
+    /// as the first inline module script of every page (`queries::html`).
+    pub deps_banner: Option<Arc<str>>,
     /// Vite's `resolve.alias`, in order: the first that matches a specifier rewrites it.
     pub aliases: Arc<[Alias]>,
     /// Vite's `resolve.conditions`, `resolve.extensions` and `resolve.dedupe`.
@@ -212,6 +216,7 @@ impl Default for ProjectOptions {
             plugins_fingerprint: 0,
             define: Arc::new([]),
             deps_define: Arc::new([]),
+            deps_banner: None,
             aliases: Arc::new([]),
             resolve: ResolveSettings::default(),
             json: JsonOptions::default(),

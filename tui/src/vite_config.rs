@@ -469,6 +469,7 @@ pub fn apply(
     };
     options.define = pairs(&config.define);
     options.deps_define = pairs(&config.deps_define);
+    options.deps_banner = config.deps_banner.as_deref().map(Into::into);
     options.csp_nonce = config.csp_nonce.as_deref().map(Into::into);
     let mut aliases = Vec::new();
     for alias in &config.resolve.alias {

@@ -367,14 +367,35 @@ export function depsDefine(optimizeDeps) {
   return out;
 }
 
+/** Every `optimizeDeps` option hotloop honours: the defines, and esbuild's banner. */
+const DEPS_HONOURED = [...DEPS_DEFINES, 'optimizeDeps.esbuildOptions.banner.js'];
+
 /**
- * The options under `name` (whose value is `value`) that are not `DEPS_DEFINES`, as dotted
+ * The code Vite's dependency pre-bundling puts before every pre-bundled chunk: esbuild's
+ * `banner.js`, and the `banner` of `rolldownOptions.plugins` (vite-plugin-node-polyfills'
+ * `globalThis.Buffer = …` with the imports of its shims). hotloop has no pre-bundled chunk: it
+ * runs the code once, before the page's entries. `null` when there is none (a function banner
+ * is left out: it is asked per chunk).
+ */
+export function depsBanner(optimizeDeps) {
+  const parts = [];
+  const esbuild = optimizeDeps?.esbuildOptions?.banner?.js;
+  if (typeof esbuild === 'string') parts.push(esbuild);
+  for (const plugin of [optimizeDeps?.rolldownOptions?.plugins].flat(Infinity)) {
+    if (isObject(plugin) && typeof plugin.banner === 'string') parts.push(plugin.banner);
+  }
+  const banner = parts.join('\n').trim();
+  return banner === '' ? null : banner;
+}
+
+/**
+ * The options under `name` (whose value is `value`) that are not `DEPS_HONOURED`, as dotted
  * names: an object is gone into only where one of those lies below it (hotloop has no
  * pre-bundling step, so the rest of `optimizeDeps` means nothing to it).
  */
 function unhonouredUnder(value, name, out) {
-  if (DEPS_DEFINES.includes(name)) return;
-  if (!isObject(value) || !DEPS_DEFINES.some((d) => d.startsWith(`${name}.`))) {
+  if (DEPS_HONOURED.includes(name)) return;
+  if (!isObject(value) || !DEPS_HONOURED.some((d) => d.startsWith(`${name}.`))) {
     out.push(name);
     return;
   }

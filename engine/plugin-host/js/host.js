@@ -52,7 +52,7 @@ import { startProfile } from './profile.js';
 import {
   flattenPlugins, filterServePlugins, sortByEnforce, pluginsWithHook, hookHandler, mergeConfig, indexHtmlPlugins,
   normalizeAlias, normalizeHookFilter, filterMatches, unsupportedOptions, pluginsForEnvironment, fsDenyGlob,
-  NATIVE_BUILTINS, NATIVE_INDEX_HTML, withoutNativeTransforms, configSeenBy, httpsOptions, depsDefine,
+  NATIVE_BUILTINS, NATIVE_INDEX_HTML, withoutNativeTransforms, configSeenBy, httpsOptions, depsDefine, depsBanner,
 } from './config.js';
 import { composeMaps, toMap } from './sourcemap.js';
 import { cssPlugin, importVite } from './css.js';
@@ -982,6 +982,7 @@ async function loadConfig(body) {
     envPrefix,
     define: Object.fromEntries(Object.entries(config.define ?? {}).map(([k, v]) => [k, stringify(v)])),
     depsDefine: depsDefine(config.optimizeDeps),
+    depsBanner: depsBanner(config.optimizeDeps),
     cspNonce: typeof config.html?.cspNonce === 'string' ? config.html.cspNonce : null,
     resolve: {
       alias: alias

@@ -136,6 +136,12 @@ pub struct ResolvedConfig {
     /// in npm packages only (`global: 'globalThis'`, the usual fix for "global is not defined").
     #[serde(default)]
     pub deps_define: BTreeMap<String, String>,
+    /// The code Vite's dependency pre-bundling puts before each pre-bundled chunk (esbuild's
+    /// `banner.js`, the `banner` of `optimizeDeps.rolldownOptions.plugins`:
+    /// vite-plugin-node-polyfills' `globalThis.Buffer = …`): hotloop runs it once, before the
+    /// page's entries.
+    #[serde(default)]
+    pub deps_banner: Option<String>,
     pub resolve: ResolveOptions,
     pub server: ServerOptions,
     /// `css.modules` as written (functions dropped), or `None`.
@@ -268,6 +274,7 @@ impl ResolvedConfig {
             env_prefix: vec!["VITE_".into()],
             define: BTreeMap::new(),
             deps_define: BTreeMap::new(),
+            deps_banner: None,
             resolve: ResolveOptions::default(),
             server: ServerOptions::default(),
             css_modules: None,
@@ -388,6 +395,12 @@ impl ResolvedConfig {
                             (sub, _) => config.unsupported.push(unhonoured("html", sub)?),
                         }
                     }
+                }
+                // A banner is the host's to read (as its `depsBanner` does).
+                ("optimizeDeps", Value::Object(_))
+                    if value.pointer("/esbuildOptions/banner").is_some() =>
+                {
+                    return None;
                 }
                 ("optimizeDeps", Value::Object(_)) => literal_optimize_deps(value, &mut config),
                 (key, Value::Object(nested)) if NESTED.contains(&key) => {

@@ -35,7 +35,7 @@ use lol_html::{RewriteStrSettings, element, end, rewrite_str};
 mod inline_scripts;
 
 use crate::db::Db;
-use crate::files::{html_script_of_path, html_script_path};
+use crate::files::{deps_banner_path, html_script_of_path, html_script_path};
 use crate::inputs::{Project, SourceFile};
 use crate::queries::env::{public_env, replace_in_html};
 use crate::queries::parsed::file_id;
@@ -268,6 +268,18 @@ fn read_entries(
         });
     }
     entries.has_head = has_head.get();
+    // `optimizeDeps`' banner runs before everything else, as it heads every pre-bundled chunk
+    // under Vite (vite-plugin-node-polyfills' `globalThis.Buffer = …`).
+    let banner = Project::try_get(db).is_some_and(|p| p.options(db).deps_banner.is_some());
+    if banner {
+        let file = db.files().get_or_read(db, &deps_banner_path(page_path));
+        entries.scripts.push(HtmlEntry {
+            url: db.files().module_id(file.path(db)).to_string(),
+            file,
+            line: 1,
+            column: 1,
+        });
+    }
     let mut found = found.into_inner();
     for script in inline_module_scripts(text) {
         if needs_compiling(&script.text) {

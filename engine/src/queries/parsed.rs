@@ -100,9 +100,11 @@ pub fn module_kind(path: &Path, has_plugins: bool) -> ModuleKind {
     match FileClass::of(path) {
         FileClass::Unknown if has_plugins => ModuleKind::Js,
         FileClass::Unknown => ModuleKind::Asset,
-        FileClass::Script(_) | FileClass::Glob | FileClass::Worker(_) | FileClass::HtmlScript => {
-            ModuleKind::Js
-        }
+        FileClass::Script(_)
+        | FileClass::Glob
+        | FileClass::Worker(_)
+        | FileClass::HtmlScript
+        | FileClass::DepsBanner => ModuleKind::Js,
         FileClass::Foreign | FileClass::SubModule | FileClass::Virtual => {
             if plugin_pass::is_css_request(&path.to_string_lossy()) {
                 ModuleKind::Css
@@ -391,6 +393,16 @@ fn parse(db: &dyn Db, file: SourceFile, env: PluginEnv) -> Arc<ParsedModule> {
                 "{id} is an inline module script that its page no longer has: reload the page"
             ))),
         },
+        (FileClass::DepsBanner, _) => {
+            match Project::try_get(db).and_then(|p| p.options(db).deps_banner.clone()) {
+                Some(code) => {
+                    compile_script(db, file, path, &id, transform::SourceKind::Js, false, &code)
+                }
+                None => ParsedModule::failed(problem(format!(
+                    "{id} is optimizeDeps' banner, which the config no longer has: reload the page"
+                ))),
+            }
+        }
         (FileClass::Glob, _) => match glob::compile_glob_module(db, file) {
             Ok(compiled) => ParsedModule::from_compiled(compiled),
             Err(message) => ParsedModule::failed(problem(message)),

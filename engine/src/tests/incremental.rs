@@ -1505,6 +1505,40 @@ fn the_client_scripts_urls_name_the_servers_client_version() {
     assert_eq!(&*building.injection.head_tags, tags);
 }
 
+/// `optimizeDeps`' banner (vite-plugin-node-polyfills' `globalThis.Buffer = …`, which heads every
+/// pre-bundled chunk under Vite) is the page's first entry, its imports resolved as a module's.
+#[test]
+fn the_deps_banner_runs_before_the_pages_entries() {
+    let app = r#"
+//- /index.html
+<!doctype html><script type="module" src="/src/main.js"></script>
+//- /src/main.js
+console.log(globalThis.Shim);
+//- /node_modules/shim/package.json
+{ "name": "shim", "main": "index.js" }
+//- /node_modules/shim/index.js
+module.exports = function Shim() {};
+"#;
+    let options = ProjectOptions {
+        deps_banner: Some(
+            "import __shim from 'shim'\nglobalThis.Shim = globalThis.Shim || __shim".into(),
+        ),
+        ..ProjectOptions::default()
+    };
+    let mut p = Incremental::with_options(app, options);
+    let build = p.build();
+    assert!(build.diagnostics.is_empty(), "{:?}", build.diagnostics);
+    let chunk = p.chunk();
+    assert!(
+        chunk.contains("__hotloop.start([\"/index.html?hotloop-deps-banner.js\",\"/src/main.js\"]"),
+        "{chunk}"
+    );
+    assert!(
+        chunk.contains(r#"__hotloop.define("/index.html?hotloop-deps-banner.js",{"shim":"/node_modules/shim/index.js"}"#),
+        "{chunk}"
+    );
+}
+
 /// An inline module script that imports what the browser could not load as written (a bare
 /// specifier, a relative path) is compiled as Vite compiles it, as an entry of its own in
 /// document order (`/index.html?html-proxy&index=0.js`), sharing the app's modules; one that

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   flattenPlugins, filterServePlugins, sortByEnforce, pluginsWithHook, mergeConfig, normalizeAlias,
-  normalizeHookFilter, filterMatches, globToRegExp, unsupportedOptions, indexHtmlPlugins, fsDenyGlob, depsDefine,
+  normalizeHookFilter, filterMatches, globToRegExp, unsupportedOptions, indexHtmlPlugins, fsDenyGlob, depsDefine, depsBanner,
   pluginsForEnvironment, withoutNativeTransforms,
   httpsOptions,
 } from '../config.js';
@@ -213,4 +213,15 @@ test('server.https: PEM text from strings, Buffers and { pem } lists; other TLS 
   assert.deepEqual(unsupported, []);
   httpsOptions({ pfx: Buffer.from('x'), passphrase: 'p', key: 'k', cert: 'c', ca: undefined }, unsupported);
   assert.deepEqual(unsupported, ['server.https.pfx', 'server.https.passphrase']);
+});
+
+test("optimizeDeps' banners are the code run before the page's entries", () => {
+  const shims = "import __buffer_polyfill from 'vite-plugin-node-polyfills/shims/buffer'\nglobalThis.Buffer = globalThis.Buffer || __buffer_polyfill";
+  // vite-plugin-node-polyfills under Vite 8 (rolldown): a plugin with a `banner`.
+  assert.equal(depsBanner({ rolldownOptions: { plugins: [{ name: 'alias' }, [{ name: 'optimizer', banner: shims }]] } }), shims);
+  assert.equal(depsBanner({ esbuildOptions: { banner: { js: 'window.a = 1' } } }), 'window.a = 1');
+  assert.equal(depsBanner({ rolldownOptions: { plugins: [{ banner: () => 'per chunk' }] } }), null);
+  assert.equal(depsBanner(undefined), null);
+  // The user's own banner is honoured, not named.
+  assert.deepEqual(unsupportedOptions({ optimizeDeps: { esbuildOptions: { banner: { js: 'x' }, target: 'es2020' } } }), ['optimizeDeps.esbuildOptions.target']);
 });
