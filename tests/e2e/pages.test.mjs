@@ -10,12 +10,33 @@
 // reloads that page alone.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 
 import { Server, Tab, browserAvailable, copyFixture, editFile, launchBrowser, overlayText, tempDir, waitFor, writeFile } from './lib/harness.mjs';
 
 const skip = !browserAvailable() && 'chromium is not installed (set HOTLOOP_REQUIRE_BROWSER=1 to fail instead)';
+
+/**
+ * A project of `files` (path → text) in a temp dir, served, with a tab on its page: `file(rel)`
+ * its paths, `close()` the tab, its browser and the server.
+ */
+async function openProject(name, files) {
+  const root = tempDir(name);
+  const file = (rel) => path.join(root, rel);
+  for (const [rel, text] of Object.entries(files)) writeFile(file(rel), text);
+  const server = await Server.start(root);
+  const browser = await launchBrowser();
+  const tab = await Tab.open(browser, server.url + '/');
+  return {
+    file,
+    tab,
+    async close() {
+      await tab.close();
+      await browser.close();
+      await server.stop();
+    },
+  };
+}
 
 /** Message ids of the server's frames (hotloop-protocol's wire.rs). */
 const UPDATE = 0x02;
@@ -176,40 +197,33 @@ describe('a multi-page app in the browser', { skip, concurrency: false }, () => 
 // that carry its nonce (no `'self'`, no eval, no inline code) runs, styles and hot-updates in
 // place, and shows the overlay, with no violation reported.
 describe("a page whose CSP allows only the config's nonce", { skip, concurrency: false }, () => {
-  let root, server, browser, tab;
-  const file = (rel) => path.join(root, rel);
+  let project, file, tab;
 
   before(async () => {
-    root = tempDir('nonce');
-    writeFile(file('index.html'), [
-      '<!doctype html><html><head><meta charset="utf-8">',
-      `<meta http-equiv="Content-Security-Policy" content="script-src 'nonce-e2e-n0nce'; style-src 'nonce-e2e-n0nce'">`,
-      '</head><body><p id="out"></p><script type="module" src="/src/main.js"></script></body></html>',
-      '',
-    ].join('\n'));
-    writeFile(file('src/main.js'), [
-      "import './app.css';",
-      "import { label } from './label.js';",
-      "document.getElementById('out').textContent = label;",
-      'import.meta.hot.accept();',
-      '',
-    ].join('\n'));
-    writeFile(file('src/label.js'), "export const label = 'nonce v1';\n");
-    writeFile(file('src/app.css'), '#out { color: rgb(255, 0, 0); }\n');
-    // Plain data: read without Node.
-    writeFile(file('vite.config.js'), "export default { html: { cspNonce: 'e2e-n0nce' } };\n");
-    server = await Server.start(root);
-    browser = await launchBrowser();
-    tab = await Tab.open(browser, server.url + '/');
+    project = await openProject('nonce', {
+      'index.html': [
+        '<!doctype html><html><head><meta charset="utf-8">',
+        `<meta http-equiv="Content-Security-Policy" content="script-src 'nonce-e2e-n0nce'; style-src 'nonce-e2e-n0nce'">`,
+        '</head><body><p id="out"></p><script type="module" src="/src/main.js"></script></body></html>',
+        '',
+      ].join('\n'),
+      'src/main.js': [
+        "import './app.css';",
+        "import { label } from './label.js';",
+        "document.getElementById('out').textContent = label;",
+        'import.meta.hot.accept();',
+        '',
+      ].join('\n'),
+      'src/label.js': "export const label = 'nonce v1';\n",
+      'src/app.css': '#out { color: rgb(255, 0, 0); }\n',
+      // Plain data: read without Node.
+      'vite.config.js': "export default { html: { cspNonce: 'e2e-n0nce' } };\n",
+    });
+    ({ file, tab } = project);
     await tab.untilLog('[hmr] connected');
   });
 
-  after(async () => {
-    await tab?.close();
-    await browser?.close();
-    await server?.stop();
-    if (root) fs.rmSync(root, { recursive: true, force: true });
-  });
+  after(() => project?.close());
 
   const outColor = () => getComputedStyle(document.getElementById('out')).color;
   const refused = () => tab.log.filter((l) => /Content Security Policy|Refused to/i.test(l));
@@ -242,8 +256,7 @@ describe("a page whose CSP allows only the config's nonce", { skip, concurrency:
 // An inline module script that imports (a relative path, a bare package) is compiled as Vite
 // compiles it: an entry of the page in document order, sharing the app's module instances.
 describe('an inline module script with imports', { skip, concurrency: false }, () => {
-  let root, server, browser, tab;
-  const file = (rel) => path.join(root, rel);
+  let project, file, tab;
   const page = (body) => [
     '<!doctype html><html><head><meta charset="utf-8"></head><body><p id="inline"></p><p id="main"></p>',
     '<script type="module">',
@@ -257,24 +270,18 @@ describe('an inline module script with imports', { skip, concurrency: false }, (
   ].join('\n');
 
   before(async () => {
-    root = tempDir('inline');
-    writeFile(file('index.html'), page("document.getElementById('inline').textContent = `${who} saw ${store.count}`;"));
-    writeFile(file('src/store.js'), 'window.storeRuns = (window.storeRuns || 0) + 1;\nexport const store = { count: 0 };\n');
-    writeFile(file('src/main.js'), "import { store } from './store.js';\nstore.count += 1;\ndocument.getElementById('main').textContent = `main made ${store.count}`;\n");
-    writeFile(file('node_modules/tiny-pkg/package.json'), '{ "name": "tiny-pkg", "type": "module", "exports": "./index.js" }\n');
-    writeFile(file('node_modules/tiny-pkg/index.js'), "export const who = 'tiny-pkg';\n");
-    server = await Server.start(root);
-    browser = await launchBrowser();
-    tab = await Tab.open(browser, server.url + '/');
+    project = await openProject('inline', {
+      'index.html': page("document.getElementById('inline').textContent = `${who} saw ${store.count}`;"),
+      'src/store.js': 'window.storeRuns = (window.storeRuns || 0) + 1;\nexport const store = { count: 0 };\n',
+      'src/main.js': "import { store } from './store.js';\nstore.count += 1;\ndocument.getElementById('main').textContent = `main made ${store.count}`;\n",
+      'node_modules/tiny-pkg/package.json': '{ "name": "tiny-pkg", "type": "module", "exports": "./index.js" }\n',
+      'node_modules/tiny-pkg/index.js': "export const who = 'tiny-pkg';\n",
+    });
+    ({ file, tab } = project);
     await tab.untilLog('[hmr] connected');
   });
 
-  after(async () => {
-    await tab?.close();
-    await browser?.close();
-    await server?.stop();
-    if (root) fs.rmSync(root, { recursive: true, force: true });
-  });
+  after(() => project?.close());
 
   test('runs before the entry after it, with the same module instances', async () => {
     await tab.until(() => document.getElementById('main')?.textContent === 'main made 1');
@@ -296,38 +303,32 @@ describe('an inline module script with imports', { skip, concurrency: false }, (
 // in development points its `/dev-sw.js?dev-sw` at one) gets the file compiled with its imports,
 // as Vite serves the module there.
 describe('a service worker registered at a TypeScript file', { skip, concurrency: false }, () => {
-  let root, server, browser, tab;
-  const file = (rel) => path.join(root, rel);
+  let project, tab;
 
   before(async () => {
-    root = tempDir('sw-ts');
-    writeFile(file('index.html'), '<!doctype html><html><body><p id="out"></p><script type="module" src="/src/main.js"></script></body></html>\n');
-    writeFile(file('src/main.js'), [
-      "const out = document.getElementById('out');",
-      "navigator.serviceWorker.addEventListener('message', (event) => { out.textContent = event.data; });",
-      "navigator.serviceWorker.register('/src/sw.ts', { type: 'module' })",
-      // (Its scope is /src/: the page is not in it, so no `ready`; the worker itself is asked.)
-      "  .then((reg) => { const sw = reg.installing || reg.waiting || reg.active; sw.postMessage('ping'); })",
-      "  .catch((err) => { out.textContent = 'failed: ' + err.message; });",
-      '',
-    ].join('\n'));
-    writeFile(file('src/sw.ts'), [
-      "import { cacheName } from './names';",
-      'declare const self: { addEventListener(type: string, fn: (e: any) => void): void };',
-      "self.addEventListener('message', (event: any) => event.source.postMessage(`pong ${cacheName} ${import.meta.env.MODE}`));",
-      '',
-    ].join('\n'));
-    writeFile(file('src/names.ts'), "export const cacheName: string = 'cache-v1';\n");
-    server = await Server.start(root);
-    browser = await launchBrowser();
-    tab = await Tab.open(browser, server.url + '/');
+    project = await openProject('sw-ts', {
+      'index.html': '<!doctype html><html><body><p id="out"></p><script type="module" src="/src/main.js"></script></body></html>\n',
+      'src/main.js': [
+        "const out = document.getElementById('out');",
+        "navigator.serviceWorker.addEventListener('message', (event) => { out.textContent = event.data; });",
+        "navigator.serviceWorker.register('/src/sw.ts', { type: 'module' })",
+        // (Its scope is /src/: the page is not in it, so no `ready`; the worker itself is asked.)
+        "  .then((reg) => { const sw = reg.installing || reg.waiting || reg.active; sw.postMessage('ping'); })",
+        "  .catch((err) => { out.textContent = 'failed: ' + err.message; });",
+        '',
+      ].join('\n'),
+      'src/sw.ts': [
+        "import { cacheName } from './names';",
+        'declare const self: { addEventListener(type: string, fn: (e: any) => void): void };',
+        "self.addEventListener('message', (event: any) => event.source.postMessage(`pong ${cacheName} ${import.meta.env.MODE}`));",
+        '',
+      ].join('\n'),
+      'src/names.ts': "export const cacheName: string = 'cache-v1';\n",
+    });
+    ({ tab } = project);
   });
 
-  after(async () => {
-    await tab?.close();
-    await browser?.close();
-    await server?.stop();
-  });
+  after(() => project?.close());
 
   test('registers, runs its imports and answers', async () => {
     await tab.until(() => document.getElementById('out')?.textContent !== '');
