@@ -69,8 +69,8 @@ mod tests;
 mod thread;
 
 use collector::Collector;
-pub use filter::is_editor_temp;
 use filter::{Filter, NODE_MODULES, files_under, walk_reported};
+pub use filter::{is_editor_temp, is_install_marker};
 use thread::WatchThread;
 
 /// Tuning of the watcher.
@@ -241,6 +241,24 @@ impl fmt::Debug for Watcher {
     }
 }
 
+/// The directory above `root` where a workspace's package manager installs (its lockfile or
+/// `pnpm-workspace.yaml` beside a `node_modules`): the nearest such, if any.
+pub fn install_root(root: &Path) -> Option<PathBuf> {
+    const MARKS: [&str; 5] = [
+        "pnpm-workspace.yaml",
+        "package-lock.json",
+        "pnpm-lock.yaml",
+        "yarn.lock",
+        "bun.lock",
+    ];
+    root.ancestors()
+        .skip(1)
+        .find(|dir| {
+            dir.join(NODE_MODULES).is_dir() && MARKS.iter().any(|mark| dir.join(mark).is_file())
+        })
+        .map(Path::to_path_buf)
+}
+
 /// Starts watching `root` (made absolute; reported paths are under it as given).
 pub fn spawn_watcher(root: &Path, config: WatchConfig) -> Result<Watcher, WatchError> {
     let root = std::path::absolute(root).map_err(|source| WatchError::Io {
@@ -262,9 +280,16 @@ pub fn spawn_watcher(root: &Path, config: WatchConfig) -> Result<Watcher, WatchE
         // Only fails once our thread is gone, when nobody needs the event.
         let _ = raw_tx.send(event);
     };
-    let mut notify =
-        RecommendedWatcher::new(handler, notify::Config::default().with_event_kinds(mask))
-            .map_err(WatchError::Init)?;
+    // A recursive watch does not go through symlinks: a linked package (`node_modules/pkg` →
+    // `../../packages/pkg`) is watched where it lives (`Watcher::watch_dir`), and a second path
+    // to the same directories would report its files under the link, inside `node_modules`.
+    let mut notify = RecommendedWatcher::new(
+        handler,
+        notify::Config::default()
+            .with_event_kinds(mask)
+            .with_follow_symlinks(false),
+    )
+    .map_err(WatchError::Init)?;
     notify
         .watch(&root, RecursiveMode::NonRecursive)
         .map_err(|source| WatchError::Watch {
@@ -284,6 +309,15 @@ pub fn spawn_watcher(root: &Path, config: WatchConfig) -> Result<Watcher, WatchE
         poll: None,
     };
     let errors = thread.watch_top_level(false);
+    // A workspace's install writes its markers in the `node_modules` of the directory above
+    // (`npm install` in a workspace, `pnpm install`): watched too, by itself (its entries).
+    if let Some(dir) = install_root(&thread.root)
+        && let Err(error) = thread
+            .notify
+            .watch(&dir.join(NODE_MODULES), RecursiveMode::NonRecursive)
+    {
+        tracing::debug!("cannot watch {}/node_modules: {error}", dir.display());
+    }
     let failed = !errors.is_empty();
     for message in errors {
         let _ = thread.out.send(WatchEvent::Error { message });

@@ -29,9 +29,21 @@ impl Harness {
     }
 
     fn with_config(files: &[(&str, &str)], config: WatchConfig) -> Self {
+        Self::watching(files, "", config, |_| {})
+    }
+
+    /// `files` written, `prepare` run on the temp dir, then the watcher started on its
+    /// subdirectory `watched` (a monorepo's app); paths stay relative to the temp dir.
+    fn watching(
+        files: &[(&str, &str)],
+        watched: &str,
+        config: WatchConfig,
+        prepare: impl FnOnce(&Path),
+    ) -> Self {
         let project = TempProject::from_files(files);
         let root = project.root().to_path_buf();
-        let watcher = spawn_watcher(&root, config).expect("watcher starts");
+        prepare(&root);
+        let watcher = spawn_watcher(&root.join(watched), config).expect("watcher starts");
         let events = watcher.receiver();
         Harness {
             _project: project,
@@ -332,6 +344,67 @@ fn packages_appearing_in_node_modules_are_reported() {
             .iter()
             .any(|p| p == "node_modules/newpkg/index.js"),
         "files inside packages are not reported: {:?}",
+        h.reported()
+    );
+}
+
+/// A monorepo: the app at `apps/web`, a package it links (`node_modules/mylib` →
+/// `packages/mylib`), the repo root watched too (the config imports `../../vite.base.js`), then
+/// the package (as the engine asks for it). An edit of the package is reported at its own path,
+/// not under the link inside `node_modules` (which the filter drops: it went unseen); the
+/// install's marker in the repo root's `node_modules` is reported (an `npm install` there).
+#[test]
+fn a_monorepo_root_watched_too_keeps_a_linked_packages_edits_and_the_installs_marker() {
+    let mut h = Harness::watching(
+        &[
+            ("package-lock.json", "{}"),
+            ("vite.base.js", ""),
+            ("node_modules/.package-lock.json", "{}"),
+            ("apps/web/src/main.js", ""),
+            ("packages/mylib/src/index.js", "v1"),
+        ],
+        "apps/web",
+        WatchConfig::default(),
+        |root| {
+            fs::create_dir_all(root.join("apps/web/node_modules")).expect("mkdir");
+            std::os::unix::fs::symlink(
+                root.join("packages/mylib"),
+                root.join("apps/web/node_modules/mylib"),
+            )
+            .expect("link");
+        },
+    );
+    let extra = h.watcher.as_ref().expect("running").extra_roots();
+    extra.send(h.root.clone()).expect("send");
+    extra.send(h.path("packages/mylib")).expect("send");
+    // The roots are taken in by the watcher's thread at its own pace: a file created in the
+    // package each time until one is reported says they are.
+    let package_file = h.path("packages/mylib/src/index.js");
+    let mut probes = 0;
+    loop {
+        probes += 1;
+        let probe = h.path(&format!("packages/mylib/probe-{probes}.js"));
+        fs::write(&probe, "probe").expect("probe");
+        let seen = h.events.recv_timeout(Duration::from_millis(500));
+        if let Ok(WatchEvent::Batch(batch)) = &seen
+            && batch.paths.iter().any(|p| p.path == probe)
+        {
+            break;
+        }
+        if let Ok(event) = seen {
+            h.seen.push(event);
+        }
+        assert!(probes < 20, "the package is not watched:\n{}", h.dump());
+    }
+    edit(&package_file, "v2");
+    h.wait_for_path("packages/mylib/src/index.js");
+    edit(&h.path("node_modules/.package-lock.json"), "{}");
+    h.wait_for_path("node_modules/.package-lock.json");
+    assert!(
+        !h.reported()
+            .iter()
+            .any(|p| p.contains("node_modules/mylib")),
+        "{:?}",
         h.reported()
     );
 }

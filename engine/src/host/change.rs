@@ -36,6 +36,11 @@ use crate::inputs::{FileContents, SourceFile, content_hash, in_node_modules};
 use crate::queries::env::is_env_file_of;
 use crate::queries::plugin_pass::is_css_request;
 use crate::tsconfig::is_tsconfig_file;
+// An install's marker (in the root's `node_modules` or, in a workspace, the one above it,
+// which the watcher watches too): the watcher does not look inside packages (too many
+// watches), so one changing is how an `npm install` is noticed: every known `node_modules`
+// file is re-read.
+use crate::watcher::is_install_marker;
 use hotloop_protocol::plugin::{CustomEvent, FileChanges};
 use hotloop_protocol::{Diagnostic, DiagnosticKind};
 
@@ -97,17 +102,6 @@ fn is_env_file(env_dir: &Path, path: &Path, mode: &str) -> bool {
             .file_name()
             .and_then(|n| n.to_str())
             .is_some_and(|n| is_env_file_of(n, mode))
-}
-
-/// Files a package manager rewrites at the end of every install (npm, pnpm, yarn classic and
-/// berry). The watcher does not look inside packages (too many watches), so one of these
-/// changing is how an `npm install` is noticed: every known `node_modules` file is re-read.
-fn is_install_marker(root: &Path, path: &Path) -> bool {
-    path.parent() == Some(root.join("node_modules").as_path())
-        && matches!(
-            path.file_name().and_then(|n| n.to_str()),
-            Some(".package-lock.json" | ".modules.yaml" | ".yarn-integrity" | ".yarn-state.yml")
-        )
 }
 
 /// Editor droppings and tool caches: never imported, so their creation cannot change what

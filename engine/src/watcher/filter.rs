@@ -26,6 +26,9 @@ impl Filter {
     }
 
     pub(super) fn reports(&self, path: &Path) -> bool {
+        if is_install_marker(&self.root, path) {
+            return true;
+        }
         let Ok(relative) = path.strip_prefix(&self.root) else {
             if let Some(relative) = self
                 .extra_roots
@@ -68,6 +71,28 @@ impl Filter {
     pub(super) fn reports_inside(&self, dir: &Path) -> bool {
         self.reports(&dir.join("file"))
     }
+}
+
+/// Files a package manager rewrites at the end of every install (npm, pnpm, yarn classic and
+/// berry).
+const INSTALL_MARKERS: [&str; 4] = [
+    ".package-lock.json",
+    ".modules.yaml",
+    ".yarn-integrity",
+    ".yarn-state.yml",
+];
+
+/// An install's marker: one of [`INSTALL_MARKERS`] in the `node_modules` of `root` or, in a
+/// workspace, of a directory above it (where the install writes it).
+pub fn is_install_marker(root: &Path, path: &Path) -> bool {
+    path.parent()
+        .filter(|dir| dir.file_name() == Some(OsStr::new(NODE_MODULES)))
+        .and_then(Path::parent)
+        .is_some_and(|dir| root.starts_with(dir))
+        && path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| INSTALL_MARKERS.contains(&n))
 }
 
 /// Inside a linked package: anything but its `node_modules`, `.git` and editor temp files.

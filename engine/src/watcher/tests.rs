@@ -214,3 +214,20 @@ fn inside_an_extra_root_everything_but_its_node_modules_git_and_temp_files_is_re
         assert_eq!(filter.reports(Path::new(path)), reported, "{path}");
     }
 }
+
+#[test]
+fn install_markers_are_in_the_roots_node_modules_or_in_one_above_it() {
+    use super::is_install_marker;
+    let root = Path::new("/repo/apps/web");
+    for (path, marker) in [
+        ("/repo/apps/web/node_modules/.package-lock.json", true),
+        ("/repo/node_modules/.modules.yaml", true),
+        ("/node_modules/.yarn-state.yml", true),
+        ("/repo/node_modules/pkg/.package-lock.json", false),
+        ("/repo/node_modules/package.json", false),
+        ("/other/node_modules/.package-lock.json", false),
+        ("/repo/apps/web/src/node_modules/.package-lock.json", false),
+    ] {
+        assert_eq!(is_install_marker(root, Path::new(path)), marker, "{path}");
+    }
+}

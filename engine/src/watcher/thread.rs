@@ -218,20 +218,34 @@ impl WatchThread {
         tracing::debug!("watching {} too", dir.display());
         self.filter.extra_roots.push(dir.clone());
         let mut errors = Vec::new();
-        if let Err(error) = self.notify.watch(&dir, RecursiveMode::NonRecursive) {
+        self.watch_outside_root(&dir, &mut errors);
+        for message in errors {
+            let _ = self.out.send(WatchEvent::Error { message });
+        }
+    }
+
+    /// Watches `dir` itself and, recursively, each directory in it the filter reports (not a
+    /// symlink: what it points to is watched where it lives, if asked). The one that holds the
+    /// project root (a monorepo's root, added for the `vite.config`'s `../../vite.base.ts`) is
+    /// gone into the same way instead: the root is watched already, and a recursive watch of
+    /// it would take in its `node_modules` and the packages linked there (their events then
+    /// came under the link, which the filter drops: edits of a workspace package went unseen).
+    fn watch_outside_root(&mut self, dir: &Path, errors: &mut Vec<String>) {
+        if let Err(error) = self.notify.watch(dir, RecursiveMode::NonRecursive) {
             errors.push(format!("cannot watch {}: {error}", dir.display()));
         }
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
             let path = entry.path();
-            if path.is_dir()
-                && self.filter.reports_inside(&path)
+            if !entry.file_type().is_ok_and(|t| t.is_dir()) || path == self.root {
+                continue;
+            }
+            if self.root.starts_with(&path) {
+                self.watch_outside_root(&path, errors);
+            } else if self.filter.reports_inside(&path)
                 && let Err(error) = self.notify.watch(&path, RecursiveMode::Recursive)
             {
                 errors.push(format!("cannot watch {}: {error}", path.display()));
             }
-        }
-        for message in errors {
-            let _ = self.out.send(WatchEvent::Error { message });
         }
     }
 
