@@ -237,6 +237,21 @@
     }
 
     /**
+     * A specifier only known at run time that the browser loads itself, as under Vite: a URL,
+     * one of Vite's own (`/@vite/client`, `/@id/...`), a root path the server answers as it is
+     * (a `public/` file, one a plugin's middleware serves: vite-plugin-static-copy's), or a
+     * bare name (an import map's). Not a relative path: that one means a module of the app.
+     */
+    function nativeSpecifier(spec) {
+      return /^((https?|data|blob):|\/@(vite|id)\/)/i.test(spec) || (spec.startsWith("/") && !spec.startsWith("//")) || !/^\.{1,2}\//.test(spec);
+    }
+
+    /** The engine named `spec` and could not resolve it (the overlay says why). */
+    function knownUnresolved(rec, spec) {
+      return rec.deps != null && Object.hasOwn(rec.deps, spec);
+    }
+
+    /**
      * `import(spec)` from module `rec` (the engine lowers it to `require.dynamic(spec)`): a promise
      * of the namespace, evaluated in a later microtask, waiting for top-level await.
      */
@@ -250,7 +265,7 @@
       const native =
         target != null
           ? isUrlModule(target) && target
-          : typeof spec === "string" && /^((https?|data|blob):|\/@(vite|id)\/)/i.test(spec) && spec;
+          : typeof spec === "string" && !knownUnresolved(rec, spec) && nativeSpecifier(spec) && spec;
       if (native) return Promise.resolve().then(() => import(native));
       return Promise.resolve()
         .then(() => {

@@ -154,6 +154,21 @@ globalThis.loadPublic = (name) => require.dynamic(\`/plugins/\${name}.js\`, {});
   await assert.rejects(rt.get("loadPublic")("x"), (e) => !/Unknown variable dynamic import/.test(e.message) && /plugins\/x\.js/.test(e.message));
 });
 
+test("an import() of a specifier known only at run time: a root path or a bare name is the host's own import(), a relative path a module of the app", async () => {
+  const rt = createTestRuntime();
+  const main = js("/src/main.js", { "./gone.js": null }, `globalThis.load = (spec) => require.dynamic(spec);`);
+  main.staticDeps = 0;
+  rt.load([main], ["/src/main.js"]);
+  // (Node's import() here; the browser's, which asks the server (a middleware's file, a
+  // public/ one) or the page's import map, in a page.)
+  for (const spec of ["/ext/mod.js", "mapped-lib"]) {
+    await assert.rejects(rt.get("load")(spec), (e) => !/imported by \/src\/main\.js/.test(e.message) && e.message.includes(spec), spec);
+  }
+  await assert.rejects(rt.get("load")("./other.js"), /Cannot find module '\.\/other\.js' imported by \/src\/main\.js/);
+  // One the engine named and could not resolve stays its error.
+  await assert.rejects(rt.get("load")("./gone.js"), /Cannot find module '\.\/gone\.js'/);
+});
+
 test("require() of a module that waits for top-level await is a clear error", async () => {
   const rt = createTestRuntime();
   rt.run("globalThis.order = []");

@@ -127,6 +127,9 @@ pub struct HtmlEntries {
     pub module_script_tags: usize,
     /// The indices (among the page's inline module scripts) of those that are entries.
     pub inline_entries: Vec<usize>,
+    /// The `src`s (as written) of module scripts the server answers as they are (a `public/`
+    /// file, a plugin middleware's), which stay in the page.
+    pub native_scripts: Vec<String>,
     pub has_head: bool,
     /// Missing index.html, entries that do not exist, unparseable HTML.
     pub diagnostics: Vec<Diagnostic>,
@@ -307,23 +310,22 @@ fn read_entries(
                 continue;
             }
         };
-        if is_script {
-            entries.module_script_tags += 1;
-        }
         let Some(path) = page_local_path(root, page_dir, &url) else {
             continue;
         };
         // `/@id/<id>`: the module the plugins resolve `<id>` to, as under Vite.
         let file = html_entry_by_id(db, &path).unwrap_or_else(|| db.files().get_or_read(db, &path));
-        // A stylesheet a plugin's middleware serves (StyleX's) is the page's to fetch, as under
-        // Vite.
-        let served_by_plugins = || {
-            let path_part = url.split(['?', '#']).next().unwrap_or(&url);
-            db.plugins()
-                .is_some_and(|plugins| plugins.middleware_takes(path_part))
-        };
-        if !file_exists(db, file) && !is_script && served_by_plugins() {
+        // What no file of the project holds but the server answers as it is (a `public/` file,
+        // one a plugin's middleware serves: StyleX's stylesheet, vite-plugin-static-copy's
+        // copies) is the page's to fetch, as under Vite: a script stays in the page, native.
+        if !file_exists(db, file) && served_as_is(db, root, &url) {
+            if is_script {
+                entries.native_scripts.push(url);
+            }
             continue;
+        }
+        if is_script {
+            entries.module_script_tags += 1;
         }
         if !file_exists(db, file) {
             let what = if is_script {
@@ -461,9 +463,10 @@ fn rewrite_page(
             };
             let entry = inline_entry
                 || is_module_script(el)
-                    && el
-                        .get_attribute("src")
-                        .is_some_and(|src| page_local_path(root, page_dir, &src).is_some());
+                    && el.get_attribute("src").is_some_and(|src| {
+                        page_local_path(root, page_dir, &src).is_some()
+                            && !entries.native_scripts.contains(&src)
+                    });
             let mut replacement = String::new();
             if !has_head && !runtime_done.replace(true) {
                 replacement.push_str(&first_tags);
@@ -527,6 +530,21 @@ pub fn page_entries(db: &dyn Db, page: SourceFile) -> Arc<HtmlEntries> {
     };
     let root = project.root(db);
     Arc::new(read_entries(db, root, &text, &id, page.path(db)))
+}
+
+/// Whether the server answers `url` (a page's `src`/`href`, no file of the project) as it is:
+/// a file of `publicDir`, or a path a plugin's middleware takes. Read as it is now: the page is
+/// read again when it changes, or the config does.
+fn served_as_is(db: &dyn Db, root: &Path, url: &str) -> bool {
+    let path_part = url.split(['?', '#']).next().unwrap_or(url);
+    let public = path_part.starts_with('/')
+        && Project::try_get(db)
+            .and_then(|p| p.options(db).public_dir.dir(root))
+            .is_some_and(|dir| dir.join(path_part.trim_start_matches('/')).is_file());
+    public
+        || db
+            .plugins()
+            .is_some_and(|plugins| plugins.middleware_takes(path_part))
 }
 
 /// The code of an inline module script's module (`files::html_script_path`): the script's text

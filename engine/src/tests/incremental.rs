@@ -1505,6 +1505,39 @@ fn the_client_scripts_urls_name_the_servers_client_version() {
     assert_eq!(&*building.injection.head_tags, tags);
 }
 
+/// A module script or stylesheet of the page that no file of the project holds but the server
+/// answers as it is (a `public/` file here; a plugin middleware's too) stays in the page for the
+/// browser to fetch, as under Vite; a missing one is still an error.
+#[test]
+fn page_scripts_the_server_answers_as_they_are_stay_native() {
+    let page = r#"
+//- /index.html
+<!doctype html><head><link rel="stylesheet" href="/theme.css"></head>
+<body><script type="module" data-kit="base" src="/vendor/kit.js"></script>
+<script type="module" src="/src/main.js"></script></body>
+//- /public/vendor/kit.js
+window.kit = 1;
+//- /public/theme.css
+body { margin: 0 }
+//- /src/main.js
+console.log('main');
+"#;
+    let mut p = Incremental::new(page);
+    let build = p.build();
+    assert!(build.diagnostics.is_empty(), "{:?}", build.diagnostics);
+    let html = p.served(1).html.expect("html");
+    assert!(
+        html.contains(r#"<script type="module" data-kit="base" src="/vendor/kit.js"></script>"#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"<link rel="stylesheet" href="/theme.css">"#),
+        "{html}"
+    );
+    assert!(!html.contains(r#"src="/src/main.js""#), "{html}");
+    assert!(p.chunk().contains("__hotloop.start([\"/src/main.js\"]"));
+}
+
 /// `optimizeDeps`' banner (vite-plugin-node-polyfills' `globalThis.Buffer = …`, which heads every
 /// pre-bundled chunk under Vite) is the page's first entry, its imports resolved as a module's.
 #[test]
