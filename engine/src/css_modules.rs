@@ -263,7 +263,10 @@ pub fn compile_css_module(id: &str, text: &str, modules: &CssModulesOptions) -> 
     let pattern = Pattern::parse(pattern_text)
         .unwrap_or_else(|_| Pattern::parse(SCOPED_NAME_PATTERN).expect("a valid pattern"));
     let options = ParserOptions {
-        filename: id.to_string(),
+        // The file's, without a plugin's query (a `.vue` file's `<style module>` block,
+        // `App.vue?vue&type=style&index=0&lang.module.css`): the names it makes are valid
+        // selectors (`App_<hash>_title`, not `App-vue?vue&type=…`).
+        filename: id.split('?').next().unwrap_or(id).to_string(),
         css_modules: Some(Config {
             pattern,
             // Grid line names are scoped only where `[local]` ends the pattern (lightningcss

@@ -377,3 +377,27 @@ fn css_modules_options_from_the_config() {
     };
     assert!(!off.applies_to(std::path::Path::new("/p/src/x.module.css")));
 }
+
+/// A plugin's sub-module (a `.vue` file's `<style module>`) is named after its file, not its
+/// query: the names are valid in a selector (`querySelector('.' + styles.title)`).
+#[test]
+fn a_style_blocks_names_come_from_its_file_without_the_query() {
+    let out = compile_css_module(
+        "/src/App.vue?vue&type=style&index=0&lang.module.css",
+        ".title { color: red }\n",
+        &CssModulesOptions::default(),
+    );
+    let code = out.code.expect("compiles");
+    let start = code.find("\"title\":").expect("exports title") + "\"title\":".len();
+    let name = code[start..].trim_start_matches([' ', '"']);
+    let name = &name[..name.find('"').expect("a string")];
+    assert!(
+        name.starts_with("App_") && name.ends_with("_title"),
+        "{name}"
+    );
+    assert!(
+        name.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'),
+        "{name}"
+    );
+}
