@@ -463,7 +463,9 @@ pub fn exposure_warnings(root: &Path, serve: &ServeArgs, addr: SocketAddr) -> Ve
                 .to_owned(),
         );
     }
-    for dir in &serve.fs_allow {
+    // (A directory above the root is Vite's own default, its workspace root: the directory of
+    // a config whose `root` names the app below it, a monorepo's root.)
+    for dir in serve.fs_allow.iter().filter(|dir| !root.starts_with(dir)) {
         warnings.push(format!(
             "--fs-allow: every file under {} is served too",
             dir.display()
@@ -576,6 +578,20 @@ mod tests {
 
     fn message(result: anyhow::Result<Option<hotloop_server::Tls>>) -> String {
         format!("{:#}", result.expect_err("an error"))
+    }
+
+    /// A directory above the root (a config's directory whose `root` names the app below it;
+    /// Vite's workspace root) is served without a word; one beside it is named.
+    #[test]
+    fn only_directories_beside_the_root_served_too_are_warned_about() {
+        let mut serve = crate::cli::Cli::parse_from(["hotloop"]).dev.serve;
+        serve.fs_allow = vec!["/repo".into(), "/elsewhere/shared".into()];
+        let addr = "127.0.0.1:3000".parse().unwrap();
+        let warnings = super::exposure_warnings(std::path::Path::new("/repo/src"), &serve, addr);
+        assert_eq!(
+            warnings,
+            ["--fs-allow: every file under /elsewhere/shared is served too"]
+        );
     }
 
     #[test]
