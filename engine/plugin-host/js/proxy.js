@@ -7,18 +7,21 @@
 // here. What Vite's proxy does with them: `bypass(req, res, options)` first (`false`: 404; a
 // path: that path served instead, by hotloop after the handlers), then `rewrite(path)`,
 // then the request forwarded with node's `http`/`https` (`changeOrigin`: the target's Host;
-// `headers` added), its answer streamed back. WebSockets (`ws`), `configure` (the
-// http-proxy instance) and `router` are not available for such an entry: one warning each.
+// `headers` added), its answer streamed back. `configure(proxy, options)` gets an emitter
+// in the place of http-proxy's instance, with its events: `proxyReq` (the outgoing request,
+// before its body: headers can still be set), `proxyRes` (the target's answer, before it is
+// sent on), `error`. WebSockets (`ws`) and `router` are not available for such an entry: one
+// warning each.
 
+import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 
-/** Options hotloop's own proxy honours (`configure`, which neither can, with a warning); any
- * other makes the entry this module's. */
-const NATIVE_OPTIONS = new Set(['target', 'changeOrigin', 'ws', 'secure', 'configure']);
+/** Options hotloop's own proxy honours; any other makes the entry this module's. */
+const NATIVE_OPTIONS = new Set(['target', 'changeOrigin', 'ws', 'secure']);
 
 /** Options this module honours. */
-const HOST_OPTIONS = new Set(['target', 'changeOrigin', 'secure', 'rewrite', 'bypass', 'headers', 'auth', 'xfwd']);
+const HOST_OPTIONS = new Set(['target', 'changeOrigin', 'secure', 'rewrite', 'bypass', 'headers', 'auth', 'xfwd', 'configure']);
 
 /** Vite's shorthand: a string is `{ target, changeOrigin: true }`. */
 function optionsOf(value) {
@@ -61,10 +64,7 @@ export function routeOf(key) {
 export function proxyLayers(proxy, warn) {
   const layers = [];
   for (const [key, value] of Object.entries(proxy ?? {})) {
-    if (!runsInHost(key, value)) {
-      if (typeof value?.configure === 'function') warn(`server.proxy['${key}'].configure is not supported by hotloop; the entry is served without it`);
-      continue;
-    }
+    if (!runsInHost(key, value)) continue;
     const options = optionsOf(value);
     for (const k of Object.keys(options)) {
       if (options[k] !== undefined && !HOST_OPTIONS.has(k) && k !== 'ws') {
@@ -85,6 +85,15 @@ export function proxyLayers(proxy, warn) {
 function handler(key, options, matches, warn) {
   const target = new URL(String(options.target));
   const client = target.protocol === 'https:' ? https : http;
+  // What `configure` gets for http-proxy's instance: its events, as Vite's proxy emits them.
+  const proxy = new EventEmitter();
+  if (typeof options.configure === 'function') {
+    try {
+      options.configure(proxy, options);
+    } catch (e) {
+      warn(`server.proxy['${key}'].configure threw: ${e?.message ?? e}`);
+    }
+  }
   return async (req, res, next) => {
     const url = req.originalUrl ?? req.url;
     if (!matches(url)) return next();
@@ -121,11 +130,15 @@ function handler(key, options, matches, warn) {
       headers,
       rejectUnauthorized: options.secure !== false,
     });
+    proxy.emit('proxyReq', forwarded, req, res, options);
     forwarded.on('response', (answer) => {
+      proxy.emit('proxyRes', answer, req, res);
+      if (res.writableEnded) return;
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
     });
     forwarded.on('error', (e) => {
+      if (proxy.listenerCount('error') > 0) proxy.emit('error', e, req, res, target);
       warn(`http proxy error: ${url}: ${e?.message ?? e}`);
       if (!res.headersSent && !res.writableEnded) {
         res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' });

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { nativeEntries, proxyLayers, routeOf, runsInHost } from '../proxy.js';
 
 test("which entries hotloop's own proxy takes, and which run in the host", () => {
@@ -31,14 +32,50 @@ test('what a host entry does not support is a warning naming it', () => {
     '/ok': { target: 'http://x', rewrite: (p) => p },
     '/ws': { target: 'http://x', ws: true, auth: 'a:b' },
     '/none': { rewrite: (p) => p },
-    '/native': { target: 'http://x', configure: () => {} },
+    '/conf': { target: 'http://x', configure: () => {} },
     '/odd': { target: 'http://x', rewrite: (p) => p, router: () => 'http://y' },
   }, (m) => warnings.push(m));
-  assert.deepEqual(layers.map((l) => [l.route, l.plugin]), [['/ok', 'vite:proxy'], ['/ws', 'vite:proxy'], ['/odd', 'vite:proxy']]);
+  assert.deepEqual(layers.map((l) => [l.route, l.plugin]), [['/ok', 'vite:proxy'], ['/ws', 'vite:proxy'], ['/conf', 'vite:proxy'], ['/odd', 'vite:proxy']]);
   assert.deepEqual(warnings, [
     "server.proxy['/ws'].ws: WebSockets are not forwarded for an entry with these options",
     "server.proxy['/none'] has no target URL",
-    "server.proxy['/native'].configure is not supported by hotloop; the entry is served without it",
     "server.proxy['/odd'].router is not supported by hotloop; the entry is served without it",
   ]);
+});
+
+/** An http server on a free loopback port answering with `handle`; its URL. */
+async function serve(handle) {
+  const server = http.createServer(handle);
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${server.address().port}` };
+}
+
+test("configure gets an emitter of http-proxy's events: proxyReq sets a header, proxyRes sees the answer", async () => {
+  const backend = await serve((req, res) => {
+    res.setHeader('x-backend', 'yes');
+    res.end(`auth=${req.headers.authorization}`);
+  });
+  const seen = [];
+  const [layer] = proxyLayers({
+    '/api': {
+      target: backend.url,
+      configure(proxy) {
+        proxy.on('proxyReq', (proxyReq) => proxyReq.setHeader('authorization', 'Bearer t0ken'));
+        proxy.on('proxyRes', (proxyRes, req) => {
+          seen.push(`${req.url} ${proxyRes.statusCode} ${proxyRes.headers['x-backend']}`);
+          proxyRes.headers['x-added'] = 'by configure';
+        });
+      },
+    },
+  }, (m) => assert.fail(m));
+  const front = await serve((req, res) => layer.handle(req, res, () => res.end('next')));
+  try {
+    const answer = await fetch(`${front.url}/api/me`);
+    assert.equal(await answer.text(), 'auth=Bearer t0ken');
+    assert.equal(answer.headers.get('x-added'), 'by configure');
+    assert.deepEqual(seen, ['/api/me 200 yes']);
+  } finally {
+    front.server.close();
+    backend.server.close();
+  }
 });
