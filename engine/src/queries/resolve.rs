@@ -592,14 +592,37 @@ fn reason(importer: &Path, specifier: &str, error: &ResolveError) -> String {
                 "no such file ('{package}' names no npm package: if it is an alias, the config's \
                  resolve.alias or the tsconfig's paths, its target is not there)"
             ),
-            Some(package) if !package_installed(importer, package) => {
-                format!("package '{package}' is not installed (run `npm install {package}`)")
-            }
+            Some(package) if !package_installed(importer, package) => format!(
+                "package '{package}' is not installed (run `{} {package}`)",
+                install_command(importer)
+            ),
             Some(package) => format!("package '{package}' has no file for '{specifier}'"),
             None => "no such file".to_string(),
         },
         other => other.to_string(),
     }
+}
+
+/// The command that adds a package with the project's package manager, by the lockfile
+/// nearest above `importer` (`npm install` without one).
+fn install_command(importer: &Path) -> &'static str {
+    const LOCKFILES: [(&str, &str); 5] = [
+        ("pnpm-lock.yaml", "pnpm add"),
+        ("yarn.lock", "yarn add"),
+        ("bun.lock", "bun add"),
+        ("bun.lockb", "bun add"),
+        ("package-lock.json", "npm install"),
+    ];
+    importer
+        .ancestors()
+        .skip(1)
+        .find_map(|dir| {
+            LOCKFILES
+                .iter()
+                .find(|(lockfile, _)| dir.join(lockfile).is_file())
+                .map(|(_, command)| *command)
+        })
+        .unwrap_or("npm install")
 }
 
 /// Whether `name` can be an npm package's name: `@scope/name` with both parts, or `name`,
@@ -696,6 +719,18 @@ fn package_installed(importer: &Path, package: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_package_is_added_with_the_projects_package_manager() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = dir.path().join("apps/web/src/main.ts");
+        std::fs::create_dir_all(app.parent().unwrap()).unwrap();
+        assert_eq!(install_command(&app), "npm install");
+        std::fs::write(dir.path().join("pnpm-lock.yaml"), "").unwrap();
+        assert_eq!(install_command(&app), "pnpm add");
+        std::fs::write(dir.path().join("apps/web/yarn.lock"), "").unwrap();
+        assert_eq!(install_command(&app), "yarn add", "the nearest lockfile");
+    }
 
     #[test]
     fn aliases_as_vite_applies_them() {
