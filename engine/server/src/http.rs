@@ -483,13 +483,17 @@ async fn served_worker(
         return Ok((served, chunk));
     }
     if project_script(state, &id) {
+        // The engine answers with a snapshot, with the worker or (it is no script it compiles)
+        // without: the first one after this request's.
+        let asked_at = served.snapshot;
         let _ = state.client_events.send(ClientEvent::WorkerRequested {
             id: Arc::from(id.as_str()),
         });
         let mut snapshots = state.served.clone();
         let taken = tokio::time::timeout(
             LAZY_WAIT,
-            snapshots.wait_for(|s| !s.building && s.worker(&id).is_some()),
+            snapshots
+                .wait_for(|s| !s.building && (s.worker(&id).is_some() || s.snapshot > asked_at)),
         )
         .await;
         if let Ok(Ok(snapshot)) = taken {

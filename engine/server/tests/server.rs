@@ -1105,6 +1105,27 @@ async fn a_script_asked_for_as_a_worker_is_taken_in_and_answered_with_its_worker
     let missing = get_with(&h, "/src/gone.js", &["Sec-Fetch-Dest: worker"]).await;
     assert_eq!(missing.status, 404);
     assert!(h.events.try_recv().is_err(), "nothing more asked");
+
+    // The engine did not take one in (no script it compiles): its next snapshot says so, and
+    // the request is a 404 at once, not at the end of the wait.
+    let (addr, port) = (h.addr, h.port());
+    let request = tokio::spawn(async move {
+        let request = format!(
+            "GET /src/env.js HTTP/1.1\r\nHost: localhost:{port}\r\nSec-Fetch-Dest: worker\r\nConnection: close\r\n\r\n"
+        );
+        raw(addr, request.as_bytes()).await
+    });
+    assert_eq!(
+        h.next_event().await,
+        ClientEvent::WorkerRequested {
+            id: Arc::from("/src/env.js")
+        }
+    );
+    let mut next = (*served(2, Some(HTML), "console.log('two');")).clone();
+    next.snapshot = 2;
+    h.publish(Arc::new(next));
+    let r = timeout(WAIT, request).await.unwrap().unwrap();
+    assert_eq!(r.status, 404, "{}", r.text());
 }
 
 #[tokio::test]
