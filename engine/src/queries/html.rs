@@ -475,6 +475,9 @@ fn rewrite_page(
                 if !chunk_done.replace(true) {
                     replacement.push_str(&chunk_tag);
                 }
+                if !inline_entry {
+                    replacement.push_str(&attributes_kept(el));
+                }
                 el.replace(&replacement, ContentType::Html);
             } else if !replacement.is_empty() {
                 el.before(&replacement, ContentType::Html);
@@ -667,6 +670,33 @@ fn escape_html(text: &str) -> String {
         }
     }
     out
+}
+
+/// What an entry script's tag says besides loading its module (`id`, `data-*`: what the app
+/// reads with `document.querySelector('script[data-config]')`), kept in the page on an empty
+/// module script in its place; `""` for a tag with nothing else (most).
+fn attributes_kept(el: &Element<'_, '_>) -> String {
+    const LOADING: [&str; 6] = ["type", "src", "async", "defer", "crossorigin", "nonce"];
+    let mut kept = String::new();
+    for attr in el.attributes() {
+        let name = attr.name();
+        if LOADING.contains(&name.as_str()) {
+            continue;
+        }
+        // (The value as written: its entities stay; a `"` of a single-quoted one is escaped.)
+        kept.push_str(&format!(
+            " {name}=\"{}\"",
+            attr.value().replace('"', "&quot;")
+        ));
+    }
+    if kept.is_empty() {
+        return kept;
+    }
+    let nonce = el
+        .get_attribute("nonce")
+        .map(|n| format!(" nonce=\"{}\"", n.replace('"', "&quot;")))
+        .unwrap_or_default();
+    format!("<script type=\"module\"{nonce}{kept}></script>")
 }
 
 fn is_module_script(el: &Element<'_, '_>) -> bool {

@@ -1538,6 +1538,30 @@ console.log('main');
     assert!(p.chunk().contains("__hotloop.start([\"/src/main.js\"]"));
 }
 
+/// What an entry script's tag says besides loading its module (`id`, `data-*`) stays in the
+/// page on an empty module script in its place (an app reads its settings there); a plain
+/// entry tag leaves nothing behind.
+#[test]
+fn an_entry_scripts_own_attributes_stay_in_the_page() {
+    let page = r#"
+//- /index.html
+<!doctype html><body><script type="module" src="/src/main.js" id="app-entry" data-api="/v1?a=1&amp;b=2"></script>
+<script type="module" src="/src/second.js"></script></body>
+//- /src/main.js
+console.log(document.getElementById('app-entry').dataset.api);
+//- /src/second.js
+console.log('second');
+"#;
+    let mut p = Incremental::new(page);
+    p.build();
+    let html = p.served(1).html.expect("html");
+    assert!(
+        html.contains(r#"<script defer src="/_hotloop/chunk.js"></script><script type="module" id="app-entry" data-api="/v1?a=1&amp;b=2"></script>"#),
+        "{html}"
+    );
+    assert!(!html.contains("second.js"), "{html}");
+}
+
 /// `optimizeDeps`' banner (vite-plugin-node-polyfills' `globalThis.Buffer = …`, which heads every
 /// pre-bundled chunk under Vite) is the page's first entry, its imports resolved as a module's.
 #[test]
