@@ -496,8 +496,13 @@ fn log_warnings(id: &str, warnings: &[String]) {
 /// frame when it gave them (else a frame made from the text it was given; without a location,
 /// the place of the source text its message quotes, `error_place.rs`).
 pub fn diagnostic(id: &str, text: &str, error: &PluginError) -> Diagnostic {
+    // A frame of the file's own text (a `<script setup>` error's, whose `loc` is the block's)
+    // places it first.
     let place = error
-        .loc
+        .frame
+        .as_deref()
+        .and_then(|frame| error_place::place_from_frame(frame, text))
+        .or(error.loc)
         .or_else(|| error_place::place_from_message(&error.message, text));
     let (line, column) = place.unwrap_or((1, 1));
     let who = if error.plugin.is_empty() {

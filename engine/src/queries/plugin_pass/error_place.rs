@@ -18,6 +18,33 @@ pub(super) fn place_from_message(message: &str, text: &str) -> Option<(u32, u32)
         .map(|offset| line_and_column(text, offset))
 }
 
+/// The 1-based line and column a plugin's code frame marks (the caret under a line of
+/// `text`, Babel's `> 12 |` or @vue/shared's `12 |`), when that line is `text`'s line of that
+/// number: the frame of a `<script setup>` error is the file's, its `loc` the block's
+/// (plugin-vue: line 4 of the block, line 12 of the file).
+pub(super) fn place_from_frame(frame: &str, text: &str) -> Option<(u32, u32)> {
+    let lines: Vec<&str> = frame.lines().collect();
+    let caret_at = lines.iter().position(|l| {
+        l.split_once('|').is_some_and(|(gutter, marks)| {
+            gutter.trim().is_empty() && marks.trim_start().starts_with('^')
+        })
+    })?;
+    let marked = *lines.get(caret_at.checked_sub(1)?)?;
+    let (gutter, code) = marked.split_once('|')?;
+    let number: usize = gutter.trim().trim_start_matches('>').trim().parse().ok()?;
+    let source = text.lines().nth(number.checked_sub(1)?)?;
+    // The frame puts one or two spaces after the `|`: the rest is the source line.
+    let pad = code
+        .len()
+        .checked_sub(source.len())
+        .filter(|_| code.ends_with(source))?;
+    let caret_line = lines[caret_at];
+    let pipe = caret_line.find('|')?;
+    let caret = caret_line.find('^')?;
+    let column = caret.checked_sub(pipe + 1 + pad)? + 1;
+    Some((u32::try_from(number).ok()?, u32::try_from(column).ok()?))
+}
+
 /// Fragments shorter than this are too common to point anywhere (`a`, `}`).
 const MIN_FRAGMENT: usize = 2;
 /// Longer ones are sentences, not source text.
@@ -82,6 +109,21 @@ fn line_and_column(text: &str, offset: usize) -> (u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_frame_of_the_files_text_places_the_error_on_its_marked_line() {
+        let text = "<template>\n  <p>{{ count }}</p>\n</template>\n<script setup>\nimport { ref } from 'vue'\nconst count = ref(0\n</script>\n";
+        // @vue/shared's `generateCodeFrame`: no `>`, two spaces after the bar.
+        let vue = "5  |  import { ref } from 'vue'\n6  |  const count = ref(0\n   |                     ^\n7  |  </script>";
+        assert_eq!(place_from_frame(vue, text), Some((6, 20)));
+        // Babel's: `>` on the line, one space.
+        let babel = "  5 | import { ref } from 'vue'\n> 6 | const count = ref(0\n    |                    ^\n  7 | </script>";
+        assert_eq!(place_from_frame(babel, text), Some((6, 20)));
+        // A frame of another text (the block alone, numbered from 1) places nothing.
+        let block =
+            "1 | import { ref } from 'vue'\n> 2 | const count = ref(0\n    |                    ^";
+        assert_eq!(place_from_frame(block, text), None);
+    }
 
     #[test]
     fn tailwinds_unclosed_rule_points_at_its_selector() {
