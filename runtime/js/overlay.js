@@ -84,6 +84,12 @@
       return element;
     }
 
+    /** A module outside the root (`/@fs/home/me/repo/packages/ui/Button.tsx`) by its absolute
+     * path, which an editor opens; one of the root by its id (`/src/App.tsx`). */
+    function shownPath(file) {
+      return typeof file === "string" && file.startsWith("/@fs/") ? file.slice(3) : file;
+    }
+
     function kindName(kind) {
       return typeof kind === "number" ? DIAGNOSTIC_KINDS[kind] || "error" : String(kind || "error");
     }
@@ -92,7 +98,7 @@
       return h(
         "section",
         { class: "error" },
-        h("div", { class: "loc" }, `${d.file}:${d.line}:${d.column}`, h("span", { class: "kind" }, kindName(d.kind))),
+        h("div", { class: "loc" }, `${shownPath(d.file)}:${d.line}:${d.column}`, h("span", { class: "kind" }, kindName(d.kind))),
         h("div", { class: "message" }, d.message),
         d.codeFrame ? h("pre", { class: "frame" }, d.codeFrame) : null,
       );

@@ -236,6 +236,16 @@ test("an errors message shows the overlay; clearing the file removes it", async 
   assert.equal(page.reloads, 0);
 });
 
+test("the overlay names a file outside the root by its absolute path, which an editor opens", async () => {
+  const page = createPage();
+  await page.boot([app], ["/src/main.js"]);
+  const outside = { ...diagnostic, file: "/@fs/repo/packages/ui/Button.tsx" };
+  await page.receive({ type: "errors", revision: 2, added: [outside], cleared: [] });
+  const text = page.overlayText();
+  assert.match(text, /\/repo\/packages\/ui\/Button\.tsx:3:5/);
+  assert.doesNotMatch(text, /@fs/);
+});
+
 test("errors are kept per file: new diagnostics for a file replace its old ones", async () => {
   const page = createPage();
   await page.boot([app], ["/src/main.js"]);
