@@ -281,7 +281,7 @@ pub fn spawn_watcher(root: &Path, config: WatchConfig) -> Result<Watcher, WatchE
         let _ = raw_tx.send(event);
     };
     // A recursive watch does not go through symlinks: a linked package (`node_modules/pkg` →
-    // `../../packages/pkg`) is watched where it lives (`Watcher::watch_dir`), and a second path
+    // `../../packages/pkg`) is watched where it lives (`Watcher::extra_roots`), and a second path
     // to the same directories would report its files under the link, inside `node_modules`.
     let mut notify = RecommendedWatcher::new(
         handler,
