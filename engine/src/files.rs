@@ -168,20 +168,16 @@ pub fn glob_module_of_path(path: &Path) -> Option<(PathBuf, usize)> {
 /// `/index.html?html-proxy&index=0.js`): next to the page, so its relative imports resolve
 /// from the page's directory.
 pub fn html_script_path(page: &Path, index: usize) -> PathBuf {
-    let mut path = page.as_os_str().to_os_string();
-    path.push(format!("?html-proxy&index={index}.js"));
-    PathBuf::from(path)
+    with_query(page, &format!("html-proxy&index={index}.js"))
 }
 
 /// The query of [`deps_banner_path`].
-const DEPS_BANNER_QUERY: &str = "?hotloop-deps-banner.js";
+const DEPS_BANNER_QUERY: &str = "hotloop-deps-banner.js";
 
 /// The module of `optimizeDeps`' banner on the page at `page`: next to the page, so the
 /// banner's imports (a package's shims) resolve from the page's directory.
 pub fn deps_banner_path(page: &Path) -> PathBuf {
-    let mut path = page.as_os_str().to_os_string();
-    path.push(DEPS_BANNER_QUERY);
-    PathBuf::from(path)
+    with_query(page, DEPS_BANNER_QUERY)
 }
 
 /// The page and script index of an inline script's module path; `None` for any other path.
@@ -284,7 +280,7 @@ impl FileClass {
             if html_script_of_path(path).is_some() {
                 return FileClass::HtmlScript;
             }
-            if name.is_some_and(|n| n.ends_with(DEPS_BANNER_QUERY)) {
+            if split_query(path).is_some_and(|(_, query)| query == DEPS_BANNER_QUERY) {
                 return FileClass::DepsBanner;
             }
             match ImportQuery::of_path(path) {

@@ -39,7 +39,7 @@ use crate::files::{deps_banner_path, html_script_of_path, html_script_path};
 use crate::inputs::{Project, SourceFile};
 use crate::queries::env::{public_env, replace_in_html};
 use crate::queries::parsed::file_id;
-use crate::queries::resolve::{RefreshRuntime, html_entry_by_id, refresh_runtime};
+use crate::queries::resolve::{RefreshRuntime, html_entry_by_id, public_dir, refresh_runtime};
 use crate::telemetry::Phase;
 use hotloop_protocol::{Diagnostic, DiagnosticKind, PageInjection, code_frame};
 use inline_scripts::{at_its_place, inline_module_scripts, needs_compiling};
@@ -318,7 +318,7 @@ fn read_entries(
         // What no file of the project holds but the server answers as it is (a `public/` file,
         // one a plugin's middleware serves: StyleX's stylesheet, vite-plugin-static-copy's
         // copies) is the page's to fetch, as under Vite: a script stays in the page, native.
-        if !file_exists(db, file) && served_as_is(db, root, &url) {
+        if !file_exists(db, file) && served_as_is(db, &url) {
             if is_script {
                 entries.native_scripts.push(url);
             }
@@ -538,12 +538,10 @@ pub fn page_entries(db: &dyn Db, page: SourceFile) -> Arc<HtmlEntries> {
 /// Whether the server answers `url` (a page's `src`/`href`, no file of the project) as it is:
 /// a file of `publicDir`, or a path a plugin's middleware takes. Read as it is now: the page is
 /// read again when it changes, or the config does.
-fn served_as_is(db: &dyn Db, root: &Path, url: &str) -> bool {
+fn served_as_is(db: &dyn Db, url: &str) -> bool {
     let path_part = url.split(['?', '#']).next().unwrap_or(url);
     let public = path_part.starts_with('/')
-        && Project::try_get(db)
-            .and_then(|p| p.options(db).public_dir.dir(root))
-            .is_some_and(|dir| dir.join(path_part.trim_start_matches('/')).is_file());
+        && public_dir(db).is_some_and(|dir| dir.join(path_part.trim_start_matches('/')).is_file());
     public
         || db
             .plugins()
@@ -707,19 +705,18 @@ fn is_module_script(el: &Element<'_, '_>) -> bool {
 /// A `<link>` Vite's `html.cspNonce` gives the nonce: `rel` stylesheet, modulepreload or
 /// preload.
 fn is_nonce_link(el: &Element<'_, '_>) -> bool {
-    el.get_attribute("rel").is_some_and(|rel| {
-        rel.split_ascii_whitespace().any(|token| {
-            ["stylesheet", "modulepreload", "preload"]
-                .iter()
-                .any(|t| token.eq_ignore_ascii_case(t))
-        })
-    })
+    has_rel(el, &["stylesheet", "modulepreload", "preload"])
 }
 
 fn is_stylesheet_link(el: &Element<'_, '_>) -> bool {
+    has_rel(el, &["stylesheet"])
+}
+
+/// Whether the element's `rel` holds one of `tokens` (ASCII case-insensitive).
+fn has_rel(el: &Element<'_, '_>, tokens: &[&str]) -> bool {
     el.get_attribute("rel").is_some_and(|rel| {
         rel.split_ascii_whitespace()
-            .any(|token| token.eq_ignore_ascii_case("stylesheet"))
+            .any(|token| tokens.iter().any(|t| token.eq_ignore_ascii_case(t)))
     })
 }
 
