@@ -239,14 +239,9 @@ fn parse(db: &dyn Db, file: SourceFile, env: PluginEnv) -> Arc<ParsedModule> {
         } if class == FileClass::Json
             && serde_json::from_str::<serde::de::IgnoredAny>(&code).is_ok() =>
         {
-            let options = Project::try_get(db).map(|p| p.options(db).json);
             return Arc::new(ParsedModule {
                 watched: watched.into(),
-                ..ParsedModule::from_compiled(compile_json(
-                    &id,
-                    &code,
-                    &options.unwrap_or_default(),
-                ))
+                ..json_module(db, &id, &code)
             });
         }
         PluginPass::Failed {
@@ -466,10 +461,7 @@ fn parse(db: &dyn Db, file: SourceFile, env: PluginEnv) -> Arc<ParsedModule> {
                 ..problem(String::new())
             })
         }
-        (FileClass::Json, FileContents::Text(text)) => {
-            let options = Project::try_get(db).map(|p| p.options(db).json);
-            ParsedModule::from_compiled(compile_json(&id, text, &options.unwrap_or_default()))
-        }
+        (FileClass::Json, FileContents::Text(text)) => json_module(db, &id, text),
         (FileClass::Raw, FileContents::Text(text)) => {
             ParsedModule::from_compiled(string_module(text))
         }
@@ -644,7 +636,14 @@ fn project_define(db: &dyn Db) -> Arc<[(String, String)]> {
     )
 }
 
-/// What is replaced in an npm package: `define`, then `optimizeDeps`' (which win).
+/// JSON text as a module, with the config's `json` options.
+fn json_module(db: &dyn Db, id: &str, text: &str) -> ParsedModule {
+    let options = Project::try_get(db).map(|p| p.options(db).json);
+    ParsedModule::from_compiled(compile_json(id, text, &options.unwrap_or_default()))
+}
+
+/// What is replaced in an npm package: `define`, then `optimizeDeps`' (which win); `define`
+/// itself (an `Arc` clone) when the config sets no `optimizeDeps` define.
 fn deps_define(db: &dyn Db) -> Arc<[(String, String)]> {
     let Some(project) = Project::try_get(db) else {
         return Arc::new([]);
@@ -653,6 +652,14 @@ fn deps_define(db: &dyn Db) -> Arc<[(String, String)]> {
     if options.deps_define.is_empty() {
         return options.define.clone();
     }
+    merged_deps_define(db, project)
+}
+
+/// [`deps_define`]'s merge, made once per change of the options rather than once per npm
+/// module compiled.
+#[salsa::tracked(returns(clone))]
+fn merged_deps_define(db: &dyn Db, project: Project) -> Arc<[(String, String)]> {
+    let options = project.options(db);
     options
         .define
         .iter()
