@@ -513,11 +513,15 @@ async fn served_worker(
     ))
 }
 
-/// Whether module `id` is a script file of the project (under its root, not a `public/` one).
+/// Whether module `id` is a script file of the project the server may serve (under its root,
+/// not a `public/` one, not denied: `FsPolicy::may_serve`, as for a plugin's `/@id/` file).
+/// Blocking (a few `stat`s).
 fn project_script(state: &AppState, id: &str) -> bool {
+    let file = state.fs.root.join(id.trim_start_matches('/'));
     is_script_source(id)
-        && !id.split('/').any(|s| s == "..")
-        && state.fs.root.join(id.trim_start_matches('/')).is_file()
+        && file.is_file()
+        && !state.fs.in_public(&file)
+        && state.fs.may_serve(&file)
 }
 
 /// A file hotloop compiles as a script, by its extension.
