@@ -1,7 +1,7 @@
 // hotloop runtime, served at /_hotloop/runtime.js as ONE classic script: the files listed in
 // `ORDER` concatenated as they are, no build step. `prelude.js` opens one closure that every
-// following file shares and `epilogue.js` closes it: the only globals are `__hotloop`,
-// `HotloopProtocol` and the `process` fallback.
+// following file shares and `epilogue.js` closes it: the only globals are `__hotloop`
+// and `HotloopProtocol`.
 //
 // The same files load in plain Node too, which is how the core is tested and how the Node host
 // (node.js, not part of the served script) runs: each file declares one binding (a factory or
@@ -22,7 +22,7 @@
     return;
   }
 
-  // Libraries read `process.env.NODE_ENV` at runtime; the engine only rewrites the literal
-  // expression, so keep a fallback for the dynamic reads.
-  globalThis.process ??= { env: { NODE_ENV: "development" } };
+  // No `process` global on the page, as under Vite: the engine replaces `process.env.NODE_ENV`
+  // where it is written, and `typeof process` tells a page from Node (feature checks in packages,
+  // a `process.env.REACT_APP_…` left from another tool throws here as under `vite dev`).
 

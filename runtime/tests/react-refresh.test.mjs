@@ -20,7 +20,9 @@ function appRefreshModules() {
   return [
     js(APP_REFRESH_ID, { "./cjs/react-refresh-runtime.development.js": APP_REFRESH_DEV_ID }, `"use strict";
 module.exports = require("./cjs/react-refresh-runtime.development.js");`),
-    js(APP_REFRESH_DEV_ID, {}, vendoredRefreshSource()),
+    // As the engine serves it: `process.env.NODE_ENV` replaced where it is written (the page has
+    // no `process`).
+    js(APP_REFRESH_DEV_ID, {}, vendoredRefreshSource().replaceAll("process.env.NODE_ENV", '"development"')),
   ];
 }
 
