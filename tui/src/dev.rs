@@ -110,7 +110,13 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
             // A config that names a server entry that is not there stops here.
             options.server_entry = vite_config::server_entry(&vite.config, &root)?;
         }
-        vite_config::apply(&vite.config, &root, &mut options, &mut serve_args);
+        vite_config::apply(
+            &vite.config,
+            &root,
+            &config_dir,
+            &mut options,
+            &mut serve_args,
+        );
         vite.resolver.configure(&options.resolve);
     }
     let serve = &serve_args;
@@ -132,7 +138,7 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
             host.watch_vite_config(
                 vite.path.clone(),
                 vite.files.clone(),
-                vite_config::reloader(&root, vite, cli_options, cli_serve),
+                vite_config::reloader(&root, &config_dir, vite, cli_options, cli_serve),
             );
         }
     }

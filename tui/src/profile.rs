@@ -496,7 +496,7 @@ fn project_setup(
         if options.server_entry.is_none() {
             options.server_entry = vite_config::server_entry(&vite.config, root)?;
         }
-        vite_config::apply(&vite.config, root, &mut options, &mut serve);
+        vite_config::apply(&vite.config, root, root, &mut options, &mut serve);
         vite.resolver.configure(&options.resolve);
     }
     Ok((vite, options))

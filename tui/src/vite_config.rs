@@ -295,11 +295,13 @@ pub fn evaluate(
 /// a restart can change (`server.*`) are named in a warning.
 pub fn reloader(
     root: &Path,
+    watched: &Path,
     vite: &ViteConfig,
     cli: ProjectOptions,
     serve: ServeArgs,
 ) -> engine::ReloadConfig {
     let root = root.to_path_buf();
+    let watched = watched.to_path_buf();
     let host = vite.host.clone();
     let resolver = vite.resolver.clone();
     let path = vite.path.clone();
@@ -323,7 +325,7 @@ pub fn reloader(
         }
         let mut options = cli.clone();
         let mut serve = serve.clone();
-        apply(&config, &root, &mut options, &mut serve);
+        apply(&config, &root, &watched, &mut options, &mut serve);
         // The server keeps the base it started with (changing it takes a restart).
         options.base = match cli_base.as_str() {
             "/" => crate::cli::normalize_base(&started_with.1),
@@ -445,9 +447,11 @@ const NOT_FOR_THE_DEV_SERVER: [&str; 3] = ["build", "preview", "test"];
 
 /// Applies what hotloop honours of `config` to the project options and the server flags
 /// (flags given on the command line win); warns once for every option it does not honour.
+/// `watched`: the directory hotloop watches (the one given, which holds the project `root`).
 pub fn apply(
     config: &ResolvedConfig,
     root: &Path,
+    watched: &Path,
     options: &mut ProjectOptions,
     serve: &mut ServeArgs,
 ) {
@@ -622,12 +626,12 @@ pub fn apply(
     options.public_dir = public_dir.clone();
     serve.public_dir = public_dir;
     let env_dir = canonical(&config.env_dir);
-    if !env_dir.starts_with(root) {
+    if !env_dir.starts_with(root) && !env_dir.starts_with(watched) {
         // Watching it would watch all below it (a monorepo's root: every package's
         // `node_modules` too).
         tracing::warn!(
-            "{file}: envDir {} is outside the project: its .env files are read at start and \
-             when the config changes; an edit of one there takes a restart to show",
+            "{file}: envDir {} is outside the watched directory: its .env files are read at \
+             start and when the config changes; an edit of one there takes a restart to show",
             env_dir.display()
         );
     }
@@ -971,42 +975,42 @@ mod tests {
         };
         use clap::Parser as _;
         let mut serve = crate::cli::Cli::parse_from(["hotloop"]).dev.serve;
-        super::apply(&config, &root, &mut options, &mut serve);
+        super::apply(&config, &root, &root, &mut options, &mut serve);
         assert_eq!(options.server_entry, Some(root.join("other.ts")));
         let mut options = engine::ProjectOptions::default();
-        super::apply(&config, &root, &mut options, &mut serve);
+        super::apply(&config, &root, &root, &mut options, &mut serve);
         assert_eq!(options.server_entry, Some(root.join("src/server.ts")));
 
         // `envDir`: the root's own is no option; another is where the `.env` files are read.
         assert_eq!(options.env_dir, None);
         std::fs::create_dir(root.join("env")).unwrap();
         config.env_dir = root.join("env").display().to_string();
-        super::apply(&config, &root, &mut options, &mut serve);
+        super::apply(&config, &root, &root, &mut options, &mut serve);
         assert_eq!(options.env_dir, Some(root.join("env")));
 
         // `server.strictPort: true`: a taken port is an error, as `--strict-port` makes it.
         assert!(!serve.strict_port);
         config.server.strict_port = Some(true);
-        super::apply(&config, &root, &mut options, &mut serve);
+        super::apply(&config, &root, &root, &mut options, &mut serve);
         assert!(serve.strict_port);
 
         // `appType`: a multi-page app's server answers a path no page is at with a 404; a value
         // Vite does not know leaves it as it was.
         assert_eq!(serve.app_type, hotloop_server::AppType::Spa);
         config.app_type = Some("mpa".into());
-        super::apply(&config, &root, &mut options, &mut serve);
+        super::apply(&config, &root, &root, &mut options, &mut serve);
         assert_eq!(
             crate::dev::server_config_for_test(&root, &serve).app_type,
             hotloop_server::AppType::Mpa
         );
         config.app_type = Some("multi".into());
-        super::apply(&config, &root, &mut options, &mut serve);
+        super::apply(&config, &root, &root, &mut options, &mut serve);
         assert_eq!(serve.app_type, hotloop_server::AppType::Mpa);
 
         // `publicDir`: another directory, or none.
         std::fs::create_dir(root.join("static")).unwrap();
         config.public_dir = Some(root.join("static").display().to_string());
-        super::apply(&config, &root, &mut options, &mut serve);
+        super::apply(&config, &root, &root, &mut options, &mut serve);
         assert_eq!(
             options.public_dir,
             engine::PublicDir::At(root.join("static"))
@@ -1014,7 +1018,7 @@ mod tests {
         let server = crate::dev::server_config_for_test(&root, &serve);
         assert_eq!(server.public_dir, Some(root.join("static")));
         config.public_dir = None;
-        super::apply(&config, &root, &mut options, &mut serve);
+        super::apply(&config, &root, &root, &mut options, &mut serve);
         assert_eq!(options.public_dir, engine::PublicDir::Off);
         assert_eq!(
             crate::dev::server_config_for_test(&root, &serve).public_dir,
@@ -1023,7 +1027,7 @@ mod tests {
 
         // `server.fs.deny`: names the server refuses besides its own list; a path is not one.
         config.server.fs.deny = vec!["*.{crt,pem}".into(), "src/secret.ts".into()];
-        super::apply(&config, &root, &mut options, &mut serve);
+        super::apply(&config, &root, &root, &mut options, &mut serve);
         assert_eq!(serve.fs_deny, ["*.crt", "*.pem"]);
         let server = crate::dev::server_config_for_test(&root, &serve);
         assert!(
