@@ -166,10 +166,8 @@ impl EngineHost {
                 self.config_changed(&path, &mut applied);
                 continue;
             }
-            let config = is_config_file(&path) || self.is_vite_config(&path) || {
-                let options = self.project.options(&self.db);
-                is_env_file(options.env_dir_in(&self.root), &path, &options.mode)
-            };
+            let config =
+                is_config_file(&path) || self.is_vite_config(&path) || self.is_env_file(&path);
             if let Some(file) = self.db.files().get(&path) {
                 let was_missing = matches!(file.contents(&self.db), FileContents::Missing);
                 let changed = self.refresh(file, &mut applied);
@@ -584,8 +582,16 @@ impl EngineHost {
         count
     }
 
+    /// A `.env` file the mode reads, in the env directory.
+    fn is_env_file(&self, path: &Path) -> bool {
+        let options = self.project.options(&self.db);
+        is_env_file(options.env_dir_in(&self.root), path, &options.mode)
+    }
+
     fn config_changed(&mut self, path: &Path, applied: &mut AppliedChanges) {
-        if self.is_vite_config(path) {
+        // Vite restarts its server for a `.env` file too: a config that reads it (`loadEnv`
+        // feeding `define`, a proxy target) is evaluated again.
+        if self.is_vite_config(path) || self.is_env_file(path) {
             self.reload_vite_config(path);
         }
         let id = self.db.files().module_id(path);

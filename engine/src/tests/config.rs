@@ -155,6 +155,50 @@ fn an_edited_vite_config_is_evaluated_again_and_its_errors_show() {
     assert!(p.chunk().contains("console.log(3)"), "{}", p.chunk());
 }
 
+/// A `.env` file of the mode edited: Vite restarts its server, so a config that reads it
+/// (`loadEnv` feeding `define`) is evaluated again (here a stand-in that reads `API` from
+/// `.env`, as the binary's reloader evaluates the whole config), and the new value compiles.
+#[test]
+fn an_edited_env_file_evaluates_the_vite_config_again() {
+    let mut p = Incremental::new(
+        "//- /index.html\n<script type=\"module\" src=\"/src/main.js\"></script>\n\
+         //- /src/main.js\nconsole.log(__API__);\n//- /vite.config.ts\nexport default {}\n\
+         //- /.env\nAPI=1\n",
+    );
+    let env = p.path(".env");
+    let read = env.clone();
+    let evaluations = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = evaluations.clone();
+    p.host.watch_vite_config(
+        p.path("vite.config.ts"),
+        Vec::new(),
+        Box::new(move || {
+            counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let text = std::fs::read_to_string(&read).map_err(|e| e.to_string())?;
+            let value = text.trim().trim_start_matches("API=").to_string();
+            Ok(ReloadedConfig {
+                options: ProjectOptions {
+                    define: Arc::new([("__API__".into(), value)]),
+                    ..ProjectOptions::default()
+                },
+                files: Vec::new(),
+            })
+        }),
+    );
+    p.build();
+    p.project.write(".env", "API=2\n");
+    p.host.apply_changes(std::slice::from_ref(&env));
+    let build = p.build();
+    assert_eq!(evaluations.load(std::sync::atomic::Ordering::Relaxed), 1);
+    assert_eq!(build.config_changed.as_deref(), Some("/.env"));
+    assert!(p.chunk().contains("console.log(2)"), "{}", p.chunk());
+    // Another file's edit does not evaluate it.
+    p.project.write("src/main.js", "console.log(__API__, 1);\n");
+    p.host.apply_changes(&[p.path("src/main.js")]);
+    p.build();
+    assert_eq!(evaluations.load(std::sync::atomic::Ordering::Relaxed), 1);
+}
+
 /// A local module the config imports (`./build/define.ts`) is the config's too: its edit
 /// evaluates the config again, and the files the new evaluation imports are watched from then
 /// on (a module it no longer imports is not).
