@@ -208,6 +208,15 @@ impl EngineHost {
                 if self.config_hashes.insert(path.clone(), hash) != Some(hash) {
                     tsconfig_changed |= is_tsconfig_file(&path);
                     self.config_changed(&path, &mut applied);
+                    // No module reads it, but the plugins' watchers hear of it as Vite's
+                    // do (vite-tsconfig-paths reloads its `paths` on a tsconfig's change).
+                    let name = path.to_string_lossy().into_owned();
+                    if path.exists() {
+                        files.changed.push(name);
+                        hot_updates.push((path.clone(), false));
+                    } else {
+                        files.removed.push(name);
+                    }
                 }
                 continue;
             }

@@ -1075,6 +1075,22 @@ fn the_plugins_hear_each_batchs_changed_files_and_whether_files_came_or_went() {
     p.host.apply_changes(std::slice::from_ref(&new));
     assert_eq!(came_went(), vec![(vec![], vec![new_name])]);
     heard();
+    // A config file hotloop reads itself (a tsconfig, which no module imports): the plugins
+    // hear it too (vite-tsconfig-paths reloads its `paths` from `server.watcher`'s events).
+    let tsconfig = p
+        .project
+        .write("tsconfig.json", "{ \"compilerOptions\": {} }\n");
+    let tsconfig_name = tsconfig.to_string_lossy().into_owned();
+    p.host.apply_changes(std::slice::from_ref(&tsconfig));
+    heard();
+    came_went();
+    p.project.write(
+        "tsconfig.json",
+        "{ \"compilerOptions\": { \"paths\": { \"$x/*\": [\"./src/*\"] } } }\n",
+    );
+    p.host.apply_changes(std::slice::from_ref(&tsconfig));
+    assert_eq!(heard(), vec![(vec![tsconfig_name], true)]);
+    assert_eq!(came_went(), vec![(vec![], vec![])]);
     // A known file deleted went, and things moved.
     let gone = p.project.remove("src/App.vue");
     p.host.apply_changes(&[gone]);
