@@ -897,7 +897,7 @@ pub(crate) async fn fallback(State(state): State<Arc<AppState>>, request: Reques
                 let etag = file.etag();
                 let content_type = fs::content_type(&file.path);
                 if content_type.starts_with("text/html")
-                    && let Some(id) = crate::pages::page_id(&policy, &file.path)
+                    && let Some(id) = crate::pages::html_page_id(&policy, &file.path, &lookup.id)
                 {
                     return DiskResult::Page(id);
                 }

@@ -3,7 +3,7 @@
 //! fallback). The engine serves each with the page's chunk and the page's own entries
 //! (`Served::pages`); the first request of one asks the engine to take it in
 //! (`ClientEvent::PageOpened`) and waits for the snapshot that serves it. HTML of the public
-//! directory is a file like any other.
+//! directory is a file like any other at its public URL, a page at its path under the root.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -28,6 +28,23 @@ pub(crate) fn page_id(policy: &FsPolicy, path: &Path) -> Option<String> {
     if policy.in_public(path) {
         return None;
     }
+    root_id(policy, path)
+}
+
+/// The page an HTML file asked for as `requested` (a request's id) is: [`page_id`], and a file
+/// of the public directory too when it was asked for at its path under the root, not at its
+/// public URL. Vite's HTML middleware serves `/public/index.html` as a page (where
+/// vite-plugin-html's history rewrite sends `/` for its `template: 'public/index.html'`); the
+/// same file at `/index.html` is the public directory's, as it is.
+pub(crate) fn html_page_id(policy: &FsPolicy, path: &Path, requested: &str) -> Option<String> {
+    if policy.in_public(path) {
+        return root_id(policy, path).filter(|id| id == requested);
+    }
+    root_id(policy, path)
+}
+
+/// `/` and the path of `path` under the root.
+fn root_id(policy: &FsPolicy, path: &Path) -> Option<String> {
     let relative = path.strip_prefix(&policy.root).ok()?;
     let mut id = String::new();
     for part in relative.components() {
@@ -56,7 +73,7 @@ pub(crate) fn fallback_page(
     candidates.into_iter().find_map(|candidate| {
         let request = parse_request_path(&candidate).ok()?;
         let file = policy.resolve_file(&request, &[]).ok()??;
-        page_id(policy, &file.path)
+        html_page_id(policy, &file.path, &request.id)
     })
 }
 

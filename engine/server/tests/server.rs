@@ -445,7 +445,8 @@ fn hello_of(bytes: &[u8]) -> (String, u32) {
 /// the engine to take it in and waits for the snapshot that serves it, then is the engine's
 /// page with the chunk's pieces where its tag was; served from then on without asking. A
 /// nested page answers `/docs/plain.html` and `/docs/plain`; HTML of `public/` is a file like
-/// any other, and a path no page answers is `index.html` (the SPA fallback).
+/// any other at its public URL (a page at its path under the root), and a path no page answers
+/// is `index.html` (the SPA fallback).
 #[tokio::test]
 async fn another_html_page_is_taken_in_by_the_engine_then_served_with_the_chunks_pieces() {
     let h = start().await;
@@ -508,6 +509,28 @@ async fn another_html_page_is_taken_in_by_the_engine_then_served_with_the_chunks
     assert_eq!(
         get(&h, "/static.html").await.text(),
         "<!doctype html><script type=\"module\" src=\"/x.js\"></script>"
+    );
+    // The same file at its path under the root is a page, as Vite's HTML middleware serves it
+    // (vite-plugin-html's history rewrite of `/` to the template `public/index.html`).
+    let request = tokio::spawn(html_request("/public/static.html"));
+    assert_eq!(
+        h.next_event().await,
+        ClientEvent::PageOpened {
+            id: Arc::from("/public/static.html")
+        }
+    );
+    h.publish(with_pages(&[
+        "/about.html",
+        "/docs/plain.html",
+        "/public/static.html",
+    ]));
+    assert!(
+        timeout(WAIT, request)
+            .await
+            .unwrap()
+            .unwrap()
+            .text()
+            .starts_with(ABOUT)
     );
     let spa = html_request("/settings/profile").await;
     assert!(

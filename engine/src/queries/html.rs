@@ -310,11 +310,26 @@ fn read_entries(
                 continue;
             }
         };
-        let Some(path) = page_local_path(root, page_dir, &url) else {
+        let Some(mut path) = page_local_path(root, page_dir, &url) else {
             continue;
         };
         // `/@id/<id>`: the module the plugins resolve `<id>` to, as under Vite.
-        let file = html_entry_by_id(db, &path).unwrap_or_else(|| db.files().get_or_read(db, &path));
+        let mut file =
+            html_entry_by_id(db, &path).unwrap_or_else(|| db.files().get_or_read(db, &path));
+        // A relative URL resolves against the page's address, which for a template below the
+        // root is usually the root's: a middleware's history rewrite serves it at `/`
+        // (vite-plugin-html's `template: 'public/index.html'` with `entry: 'src/main.ts'`).
+        // Where no file is beside the template, the root's is the one the browser asks for.
+        if !file_exists(db, file)
+            && page_dir != root
+            && let Some(at_root) = page_local_path(root, root, &url)
+            && at_root != path
+        {
+            let root_file = db.files().get_or_read(db, &at_root);
+            if *file_exists(db, root_file) {
+                (path, file) = (at_root, root_file);
+            }
+        }
         // What no file of the project holds but the server answers as it is (a `public/` file,
         // one a plugin's middleware serves: StyleX's stylesheet, vite-plugin-static-copy's
         // copies) is the page's to fetch, as under Vite: a script stays in the page, native.

@@ -220,3 +220,54 @@ fn an_app_without_index_html_has_no_error_once_another_page_is_open() {
     assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
     assert!(p.served(2).page("/about.html").is_some());
 }
+
+/// A template below the root (vite-plugin-html's `template: 'public/index.html'`, which its
+/// history rewrite serves at `/`): a relative entry no file beside the template holds is the
+/// root's (`src/main.js`, as the browser at `/` asks for it); one beside it stays the template
+/// directory's.
+#[test]
+fn a_template_pages_relative_entry_is_the_roots_when_none_is_beside_it() {
+    let mut p = Incremental::new(
+        r#"
+//- /public/index.html
+<!doctype html><body><script type="module" src="src/main.js"></script></body>
+//- /tpl/index.html
+<!doctype html><body><script type="module" src="./local.js"></script></body>
+//- /src/main.js
+console.log('main');
+//- /tpl/local.js
+console.log('local');
+//- /local.js
+console.log('root local');
+"#,
+    );
+    p.host.build();
+    assert_eq!(p.host.open_page("/public/index.html"), PageOpen::Added);
+    assert_eq!(p.host.open_page("/tpl/index.html"), PageOpen::Added);
+    p.host.build();
+    let served = p.served(1);
+    let page = served
+        .page("/public/index.html")
+        .expect("served")
+        .to_string();
+    assert!(
+        page.contains("content=\"[&quot;/src/main.js&quot;]\""),
+        "{page}"
+    );
+    assert!(
+        !page.contains("src=\"src/main.js\""),
+        "the entry is out: {page}"
+    );
+    let tpl = served.page("/tpl/index.html").expect("served").to_string();
+    assert!(
+        tpl.contains("content=\"[&quot;/tpl/local.js&quot;]\""),
+        "{tpl}"
+    );
+    assert!(
+        p.diagnostics()
+            .iter()
+            .all(|d| d.contains("There is no index.html")),
+        "{:?}",
+        p.diagnostics()
+    );
+}
