@@ -129,6 +129,39 @@ const STARTERS = [
     component: 'src/App.tsx', css: 'src/App.css', keepsCount: true,
     breakIt: TSX_BREAK, errorAt: '  return (', plugin: 'vite:oxc',
   },
+  {
+    // vite-plugin-html as its README sets it up: the page's template in `public/index.html`
+    // (EJS), no script tag in it (the plugin injects the entry it is given), and no
+    // `index.html` at the root: the plugin's history middleware serves `/` from the template.
+    // The page is then a page of its own (its entry a lazy chunk), hot-updated as `index.html`.
+    name: 'react-ts', flavour: 'html', devDependencies: { 'vite-plugin-html': '3.2.2' },
+    title: 'react-ts with vite-plugin-html: the template in public/, the entry given to the plugin',
+    prepare: (root) => {
+      const html = fs.readFileSync(path.join(root, 'index.html'), 'utf8')
+        .replace(/<title>.*<\/title>/, '<title><%- title %></title>')
+        .replace(/\s*<script type="module" src="\/src\/main.tsx"><\/script>/, '');
+      fs.writeFileSync(path.join(root, 'public/index.html'), html);
+      fs.rmSync(path.join(root, 'index.html'));
+      fs.writeFileSync(path.join(root, 'vite.config.ts'), [
+        "import { defineConfig } from 'vite'",
+        "import react from '@vitejs/plugin-react'",
+        "import { createHtmlPlugin } from 'vite-plugin-html'",
+        '',
+        'export default defineConfig({',
+        '  plugins: [',
+        '    react(),',
+        "    createHtmlPlugin({ entry: 'src/main.tsx', template: 'public/index.html', inject: { data: { title: 'Titled by the plugin' } } }),",
+        '  ],',
+        '})',
+        '',
+      ].join('\n'));
+    },
+    rendered: async (tab) => assert.equal(await tab.page.evaluate(() => document.title), 'Titled by the plugin'),
+    // Its code is in the entry's lazy chunk, not in `/_hotloop/chunk.js`.
+    mapInChunk: false, node: true,
+    component: 'src/App.tsx', css: 'src/App.css', keepsCount: true,
+    breakIt: TSX_BREAK, errorAt: '  return (', plugin: null,
+  },
 ];
 
 for (const spec of STARTERS) {
@@ -157,7 +190,7 @@ for (const spec of STARTERS) {
       assert.deepEqual(tab.log.filter((l) => l.startsWith('[pageerror]') || /\[hmr\] (error|full reload)/.test(l)), []);
     });
 
-    test("the chunk's source map carries the component's own source (the plugin's map chained)", async () => {
+    test("the chunk's source map carries the component's own source (the plugin's map chained)", { skip: spec.mapInChunk === false }, async () => {
       const content = await tab.page.evaluate(async (source) => {
         const map = await (await fetch('/_hotloop/chunk.js.map')).json();
         for (const { map: m } of map.sections ?? [{ map }]) {
@@ -239,9 +272,10 @@ for (const spec of STARTERS) {
       assert.deepEqual(tab.log.slice(from).filter((l) => l.startsWith('[pageerror]') || /full reload/.test(l)), []);
     });
 
-    test(spec.plugin ? 'its plugins run in one Node plugin host' : 'no Node process runs: hotloop does the React plugin\'s work itself', () => {
+    const node = spec.node ?? Boolean(spec.plugin);
+    test(node ? 'its plugins run in one Node plugin host' : 'no Node process runs: hotloop does the React plugin\'s work itself', () => {
       const nodes = childrenOf(app.server.child.pid).filter((c) => /node/.test(path.basename(c.cmdline[0] ?? '')));
-      assert.equal(nodes.length, spec.plugin ? 1 : 0, JSON.stringify(nodes));
+      assert.equal(nodes.length, node ? 1 : 0, JSON.stringify(nodes));
     });
 
     if (spec.sfcStyle) {
