@@ -87,18 +87,32 @@
     /** A module outside the root (`/@fs/home/me/repo/packages/ui/Button.tsx`) by its absolute
      * path, which an editor opens; one of the root by its id (`/src/App.tsx`). */
     function shownPath(file) {
-      return typeof file === "string" && file.startsWith("/@fs/") ? file.slice(3) : file;
+      return typeof file === "string" && file.startsWith("/@fs/") ? file.slice("/@fs".length) : file;
     }
 
     function kindName(kind) {
       return typeof kind === "number" ? DIAGNOSTIC_KINDS[kind] || "error" : String(kind || "error");
     }
 
+    /** The place of a diagnostic, which opens in the developer's editor when clicked: the
+     * server's `/__open-in-editor`, as Vite's overlay links it. */
+    function placeLink(d) {
+      const place = `${shownPath(d.file)}:${d.line}:${d.column}`;
+      const link = h("a", { class: "file", href: "#", title: "Open in your editor" }, place);
+      link.addEventListener("click", (event) => {
+        event.preventDefault();
+        if (typeof fetch === "function") {
+          fetch(`/__open-in-editor?file=${encodeURIComponent(place)}`).catch(() => {});
+        }
+      });
+      return link;
+    }
+
     function renderDiagnostic(d) {
       return h(
         "section",
         { class: "error" },
-        h("div", { class: "loc" }, `${shownPath(d.file)}:${d.line}:${d.column}`, h("span", { class: "kind" }, kindName(d.kind))),
+        h("div", { class: "loc" }, placeLink(d), h("span", { class: "kind" }, kindName(d.kind))),
         h("div", { class: "message" }, d.message),
         d.codeFrame ? h("pre", { class: "frame" }, d.codeFrame) : null,
       );
@@ -194,6 +208,7 @@ button { all: unset; cursor: pointer; color: #a1a1aa; padding: 0 6px; font-size:
 button:hover, button:focus-visible { color: #fafafa; }
 .error { padding: 12px 14px; border-bottom: 1px solid #27272a; }
 .loc { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; color: #93c5fd; }
+.loc .file { color: inherit; text-decoration: underline dotted; cursor: pointer; }
 .kind { margin-left: 8px; color: #a1a1aa; font-size: 11px; text-transform: uppercase; letter-spacing: 0.05em; }
 .message { margin: 4px 0 8px; color: #fafafa; font-weight: 500; white-space: pre-wrap; }
 .context { margin: -4px 0 8px; color: #a1a1aa; font-size: 12px; }

@@ -242,8 +242,25 @@ test("the overlay names a file outside the root by its absolute path, which an e
   const outside = { ...diagnostic, file: "/@fs/repo/packages/ui/Button.tsx" };
   await page.receive({ type: "errors", revision: 2, added: [outside], cleared: [] });
   const text = page.overlayText();
-  assert.match(text, /\/repo\/packages\/ui\/Button\.tsx:3:5/);
+  assert.match(text, /(^|[^\w])\/repo\/packages\/ui\/Button\.tsx:3:5/);
   assert.doesNotMatch(text, /@fs/);
+});
+
+test("a diagnostic's place opens in the editor when clicked (the server's /__open-in-editor)", async () => {
+  const page = createPage();
+  await page.boot([app], ["/src/main.js"]);
+  page.run("globalThis.fetched = []; globalThis.fetch = (url) => { fetched.push(url); return Promise.resolve({}); };");
+  const outside = { ...diagnostic, file: "/@fs/repo/packages/ui/Button.tsx" };
+  await page.receive({ type: "errors", revision: 2, added: [diagnostic, outside], cleared: [] });
+  const links = allElements(page.overlay().shadowRoot).filter((e) => e.localName === "a" && e.getAttribute("class") === "file");
+  assert.deepEqual(links.map((a) => a.textContent), ["/src/a.js:3:5", "/repo/packages/ui/Button.tsx:3:5"]);
+  let prevented = 0;
+  for (const link of links) link.dispatchEvent({ type: "click", preventDefault: () => (prevented += 1) });
+  assert.deepEqual(Array.from(page.get("fetched")), [
+    "/__open-in-editor?file=%2Fsrc%2Fa.js%3A3%3A5",
+    "/__open-in-editor?file=%2Frepo%2Fpackages%2Fui%2FButton.tsx%3A3%3A5",
+  ]);
+  assert.equal(prevented, 2, "the page does not navigate to #");
 });
 
 test("errors are kept per file: new diagnostics for a file replace its old ones", async () => {

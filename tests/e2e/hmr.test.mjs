@@ -5,18 +5,22 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { Server, Tab, browserAvailable, copyFixture, editFile, launchBrowser, overlayText, tempDir, writeFile, writeFileAtomic } from './lib/harness.mjs';
+import { Server, Tab, browserAvailable, copyFixture, editFile, launchBrowser, overlayText, tempDir, waitFor, writeFile, writeFileAtomic } from './lib/harness.mjs';
 
 const skip = !browserAvailable() && 'chromium is not installed (set HOTLOOP_REQUIRE_BROWSER=1 to fail instead)';
 
 describe('hot updates in the browser', { skip, concurrency: false }, () => {
-  let root, server, browser, tab;
+  let root, server, browser, tab, editorDir;
   const file = (rel) => path.join(root, rel);
   const edit = (rel, from, to) => editFile(file(rel), from, to);
 
   before(async () => {
     root = copyFixture('plain');
-    server = await Server.start(root);
+    // The "editor" the overlay's links open: a script that writes what it was called with.
+    editorDir = tempDir('editor');
+    const editor = path.join(editorDir, 'open-in-editor.sh');
+    fs.writeFileSync(editor, '#!/bin/sh\nprintf \'%s\\n\' "$@" > "$(dirname "$0")/opened.tmp" && mv "$(dirname "$0")/opened.tmp" "$(dirname "$0")/opened.txt"\n', { mode: 0o755 });
+    server = await Server.start(root, { env: { LAUNCH_EDITOR: editor } });
     browser = await launchBrowser();
     tab = await Tab.open(browser, server.url + '/');
     await tab.untilLog('[hmr] connected');
@@ -138,6 +142,20 @@ describe('hot updates in the browser', { skip, concurrency: false }, () => {
     });
     assert.match(overlay, /leaf\.js/);
     assert.match(overlay, /1 \|/, 'a code frame is shown');
+    // The file's place opens in the developer's editor (LAUNCH_EDITOR: file, line, column).
+    const place = await tab.page.evaluate(() => {
+      const link = document.querySelector('hotloop-error-overlay').shadowRoot.querySelector('a.file');
+      link.click();
+      return link.textContent;
+    });
+    const [, line, column] = place.match(/^\/src\/leaf\.js:(\d+):(\d+)$/);
+    const opened = path.join(editorDir, 'opened.txt');
+    const args = await waitFor(() => fs.existsSync(opened) && fs.readFileSync(opened, 'utf8').trim().split('\n'), {
+      subscribe: (check) => { const w = fs.watch(editorDir, check); return () => w.close(); },
+      describe: () => `the editor was not started for ${place}`,
+    });
+    assert.deepEqual(args, [fs.realpathSync(file('src/leaf.js')), line, column]);
+    assert.equal(tab.navigations, navs, 'the click does not navigate');
     assert.equal(await tab.text('#leaf'), 'leaf v2', 'last good state kept');
     assert.equal(await tab.text('#count'), count);
     from = tab.mark();

@@ -975,7 +975,7 @@ pub(crate) async fn fallback(State(state): State<Arc<AppState>>, request: Reques
 
 /// The value of the query parameter `name` (as written, not percent-decoded: the runtime's
 /// versions are hex digits).
-fn query_param<'q>(query: Option<&'q str>, name: &str) -> Option<&'q str> {
+pub(crate) fn query_param<'q>(query: Option<&'q str>, name: &str) -> Option<&'q str> {
     query?
         .split('&')
         .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))

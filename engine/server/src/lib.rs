@@ -24,6 +24,7 @@ mod factory_script;
 mod fs;
 mod http;
 mod middlewares;
+mod open_in_editor;
 mod pages;
 mod pieces;
 mod proxy;
@@ -603,6 +604,7 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/_hotloop/worker-map/{*id}", get(http::worker_map))
         .route("/_hotloop/ws", get(ws::upgrade))
         .route("/@vite/client", get(http::vite_client))
+        .route("/__open-in-editor", get(open_in_editor::open))
         .fallback(http::fallback)
         // Vite's order: the plugins' own handlers (`run` wraps the router in them, after the
         // Host/Origin guard) before its proxy and its serving.

@@ -113,14 +113,14 @@ export function waitFor(predicate, { timeout = DEFAULT_TIMEOUT, subscribe, descr
 
 /** A running `hotloop dev` process with its output lines. */
 export class Server {
-  static async start(root, { port = 0, args = [] } = {}) {
+  static async start(root, { port = 0, args = [], env = {} } = {}) {
     if (!HOTLOOP_BIN) throw new Error('HOTLOOP_BIN is not set (run through `cargo test`)');
-    const server = new Server(root, port, args);
+    const server = new Server(root, port, args, env);
     await server.ready();
     return server;
   }
 
-  constructor(root, port, args) {
+  constructor(root, port, args, env = {}) {
     this.root = root;
     this.lines = [];
     this.listeners = new Set();
@@ -128,7 +128,7 @@ export class Server {
     this.child = spawn(HOTLOOP_BIN, ['dev', root, '--port', String(port), '--no-tui', ...args], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1' },
+      env: { ...process.env, NO_COLOR: '1', ...env },
     });
     this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => { this.exitCode = code ?? signal; this.emit(); resolve(code); }));
     for (const stream of [this.child.stdout, this.child.stderr]) {
