@@ -85,6 +85,10 @@ pub fn prepare(host: &mut EngineHost, cause: Cause<'_>, revision: u32) -> Prepar
         Cause::Edit { .. } => host.take_withheld(),
         _ => Vec::new(),
     };
+    let resend = match cause {
+        Cause::Edit { .. } => host.take_resend(),
+        _ => Vec::new(),
+    };
     // Plan and encode are frames of the clock too, so that traces show them (their times
     // here come from the frames' own `Instant`s).
     let plan_frame = host.db().clock().enter(Phase::Plan, "plan");
@@ -98,9 +102,35 @@ pub fn prepare(host: &mut EngineHost, cause: Cause<'_>, revision: u32) -> Prepar
         .filter(|&index| host.has_code(index))
         .collect();
     let graph = &build.graph.graph;
-    // An edited file's modules the plugins' hot update left out are not sent with it.
-    if matches!(cause, Cause::Edit { .. }) && !left_out.is_empty() {
-        changed.retain(|&m| !left_out.contains(&graph.module(m).id));
+    // An edited file's modules the plugins' hot update left out are not sent with it; one
+    // an earlier update left out that a plugin reloaded since is (`take_resend`).
+    let mut sent_or_not = None;
+    if matches!(cause, Cause::Edit { .. }) {
+        let mut dropped = Vec::new();
+        if !left_out.is_empty() {
+            changed.retain(|&m| {
+                let id = &graph.module(m).id;
+                let keep = !left_out.contains(id);
+                if !keep {
+                    dropped.push(id.clone());
+                }
+                keep
+            });
+        }
+        for id in resend {
+            if let Some(index) = graph.index_of(&id)
+                && !changed.contains(&index)
+                && !left_out.contains(&id)
+                && host.has_code(index)
+            {
+                changed.push(index);
+            }
+        }
+        let sent: Vec<Arc<str>> = changed
+            .iter()
+            .map(|&m| graph.module(m).id.clone())
+            .collect();
+        sent_or_not = Some((dropped, sent));
     }
     // A module that takes part in an import of a name not exported waits, and what waited
     // goes with this edit once nothing it takes part in is missing (host/link_errors.rs).
@@ -215,6 +245,9 @@ pub fn prepare(host: &mut EngineHost, cause: Cause<'_>, revision: u32) -> Prepar
     };
     phases.push((Phase::Plan, plan_start.elapsed()));
     drop(plan_frame);
+    if let Some((dropped, sent)) = sent_or_not {
+        host.note_sent(&dropped, &sent);
+    }
     // A full reload loads every module's current code, the withheld ones' too: nothing waits.
     if !matches!(plan, UpdatePlan::FullReload(_)) {
         host.withhold(withheld);

@@ -30,7 +30,7 @@ use rustc_hash::FxHashSet;
 use salsa::{Durability, Setter as _};
 
 use crate::db::Db as _;
-use crate::files::{plugin_id, read_contents};
+use crate::files::{plugin_id, read_contents, split_query};
 use crate::graph::ModuleIndex;
 use crate::inputs::{FileContents, SourceFile, content_hash, in_node_modules};
 use crate::queries::env::is_env_file_of;
@@ -291,6 +291,14 @@ impl EngineHost {
         // this batch.
         let invalidated = self.take_plugin_invalidations();
         self.recompile_into(&invalidated, &mut applied);
+        // One a plugin updated itself updates, though a hot update's answer left it out:
+        // unplugin-vue-router reloads a page's `?definePage` module (`server.reloadModule`),
+        // which plugin-vue's answer for the page (the component) does not name.
+        if !invalidated.is_empty() && !applied.left_out.is_empty() {
+            let files = self.db.files();
+            let ids: FxHashSet<Arc<str>> = invalidated.iter().map(|p| files.module_id(p)).collect();
+            applied.left_out.retain(|id| !ids.contains(id));
+        }
         // What a middleware served may be made of such files (an icon sprite): asked again.
         if unread {
             let served = self.db.plugin_confirmations().served_modules();
@@ -481,7 +489,20 @@ impl EngineHost {
 
     fn recompile_into(&mut self, paths: &[PathBuf], applied: &mut AppliedChanges) {
         for path in paths {
+            // Its new code compiled with an edit whose update left it out: it goes with the
+            // next update (a plugin that reloads it wants the pages to have it).
+            let id = self.db.files().module_id(path);
+            if self.unsent.contains(&id) && !self.resend.contains(&id) {
+                self.resend.push(id);
+            }
             if let Some(file) = self.db.files().get(path) {
+                // A query sub-module is read from its file again: a plugin may reload it
+                // before hotloop's watcher tells of the file's edit (unplugin-vue-router's own
+                // watcher reloads a page's `?definePage` module). The file itself waits for
+                // its edit: its plugins' hot update comes before its transform.
+                if split_query(path).is_some() && self.refresh(file, applied) {
+                    continue;
+                }
                 self.compile_again(file, applied);
             }
         }

@@ -112,6 +112,11 @@ pub struct EngineHost {
     last_page: last_session::LastPage,
     /// The last batch's `AppliedChanges::left_out`, which its update leaves out.
     left_out: FxHashSet<Arc<str>>,
+    /// Modules whose new code an update left out (`left_out`) and no update sent since.
+    unsent: FxHashSet<Arc<str>>,
+    /// Of those, the ones a plugin updated itself since (`server.reloadModule` after the
+    /// edit's batch): the next edit's update sends them, changed or not.
+    resend: Vec<Arc<str>>,
     /// Edited modules not sent while they take part in an import of a missing export
     /// (`link_errors`).
     withheld: Vec<Arc<str>>,
@@ -215,6 +220,8 @@ impl EngineHost {
             last_page: Default::default(),
             recorded_revision: None,
             left_out: FxHashSet::default(),
+            unsent: FxHashSet::default(),
+            resend: Vec::new(),
             withheld: Vec::new(),
         })
     }
@@ -547,6 +554,21 @@ impl EngineHost {
     /// (`AppliedChanges::left_out`), which the edit's update does not send. Taken: one update.
     pub fn take_left_out(&mut self) -> FxHashSet<Arc<str>> {
         std::mem::take(&mut self.left_out)
+    }
+
+    /// What an update did with the modules that changed: `left_out` ones kept their old code
+    /// in the pages, `sent` ones went out (see [`EngineHost::take_resend`]).
+    pub fn note_sent(&mut self, left_out: &[Arc<str>], sent: &[Arc<str>]) {
+        for id in sent {
+            self.unsent.remove(id);
+        }
+        self.unsent.extend(left_out.iter().cloned());
+    }
+
+    /// The modules a plugin updated itself (`server.reloadModule`) whose new code an earlier
+    /// update left out: sent with this update, though they did not change since. Taken.
+    pub fn take_resend(&mut self) -> Vec<Arc<str>> {
+        std::mem::take(&mut self.resend)
     }
 
     /// Whether module `index` of the last build has code to send: a module that stopped

@@ -1468,6 +1468,34 @@ fn what_a_hot_update_marks_stale_compiles_with_the_edit_and_its_reload_is_the_ed
     );
 }
 
+/// A plugin may reload a query sub-module of a file before hotloop's watcher tells of the
+/// file's edit (unplugin-vue-router's own watcher reloads a page's `?definePage` module): the
+/// sub-module compiles from the file as it is on disk, not as the engine last read it. The file
+/// itself waits for the edit (its plugins' hot update comes first).
+#[test]
+fn a_sub_module_a_plugin_reloads_before_the_edit_arrives_compiles_from_the_disk() {
+    let mut p = Incremental::new(
+        "//- /index.html\n<script type=\"module\" src=\"/src/main.js\"></script>\n\
+         //- /src/main.js\nimport text from './page.js?raw';\nimport './page.js';\nconsole.log(text);\n\
+         //- /src/page.js\nconsole.log('first');\n",
+    );
+    p.build();
+    let raw = p.path("src/page.js?raw");
+    p.project.write("src/page.js", "console.log('second');\n");
+    let applied = p.host.recompile(std::slice::from_ref(&raw));
+    assert_eq!(applied.changed_files, [Arc::from("/src/page.js?raw")]);
+    p.build();
+    let chunk = p.chunk();
+    assert!(
+        chunk.contains(r#"module.exports = "console.log('second');\n""#),
+        "{chunk}"
+    );
+    assert!(
+        chunk.contains(r#"console.log("first")"#),
+        "the file waits for its edit: {chunk}"
+    );
+}
+
 /// The plugins' hot update answer decides which of an edited file's modules update: one that
 /// answers the style sub-module alone (plugin-vue's `<style>`-only edit) gets a CSS update,
 /// though the file's main module compiles to new code too (plugin-vue's drops the
@@ -1540,6 +1568,84 @@ fn the_plugins_hot_update_answer_decides_which_of_the_files_modules_update() {
     let update = edit(
         &mut p,
         "<template>Hello, handled</template>\n<style>.app { color: green; }</style>\n",
+    );
+    assert_eq!(update.outcome, UpdateOutcome::NoChange);
+}
+
+/// A module of the edited file that a plugin updated itself while hearing of the edit
+/// (`server.reloadModule`: unplugin-vue-router's page's `?definePage` module) updates, though
+/// the hot update's answer (plugin-vue's: another module of the file) left it out.
+#[test]
+fn a_module_the_answer_left_out_but_a_plugin_reloaded_updates() {
+    use crate::telemetry::UpdateOutcome;
+    use crate::update::{Cause, prepare};
+    let (mut p, plugins) = project();
+    p.build();
+    plugins.answer_style_only.store(true, Ordering::SeqCst);
+    let main = p.path("src/App.vue").to_string_lossy().into_owned();
+    *plugins.on_hot_update.lock().unwrap() = (vec![main], false);
+    let path = p.project.write(
+        "src/App.vue",
+        "<template>Reloaded</template>\n<style>.app { color: green; }</style>\n",
+    );
+    p.host.apply_changes(&[path]);
+    let update = prepare(
+        &mut p.host,
+        Cause::Edit {
+            files: &["src/App.vue".into()],
+        },
+        1,
+    );
+    // The component's new code goes out: no module here accepts it, so the page reloads
+    // (without the plugin's reload, the answer's style module alone: a CSS update).
+    assert!(
+        matches!(&update.outcome, UpdateOutcome::FullReload { reason } if reason.starts_with("/src/App.vue changed")),
+        "{:?}",
+        update.outcome
+    );
+
+    // The reload may come after the edit's batch (unplugin-vue-router's own watcher): the
+    // module the edit's update left out, which did not change since, goes out then.
+    *plugins.on_hot_update.lock().unwrap() = (Vec::new(), false);
+    let path = p.project.write(
+        "src/App.vue",
+        "<template>Reloaded later</template>\n<style>.app { color: teal; }</style>\n",
+    );
+    p.host.apply_changes(&[path]);
+    let update = prepare(
+        &mut p.host,
+        Cause::Edit {
+            files: &["src/App.vue".into()],
+        },
+        2,
+    );
+    assert!(
+        matches!(&update.outcome, UpdateOutcome::Hot { css_only: true, .. }),
+        "{:?}",
+        update.outcome
+    );
+    let main = p.path("src/App.vue");
+    p.host.recompile(&[main]);
+    let update = prepare(
+        &mut p.host,
+        Cause::Edit {
+            files: &["src/App.vue".into()],
+        },
+        3,
+    );
+    assert!(
+        matches!(&update.outcome, UpdateOutcome::FullReload { reason } if reason.starts_with("/src/App.vue changed")),
+        "{:?}",
+        update.outcome
+    );
+    // Once sent, a reload of it with nothing new sends nothing.
+    p.host.recompile(&[p.path("src/App.vue")]);
+    let update = prepare(
+        &mut p.host,
+        Cause::Edit {
+            files: &["src/App.vue".into()],
+        },
+        4,
     );
     assert_eq!(update.outcome, UpdateOutcome::NoChange);
 }
