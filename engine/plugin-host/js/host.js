@@ -400,6 +400,25 @@ function existingFile(specifier, importer) {
   return null;
 }
 
+/**
+ * Vite's `safeModulePaths`: files that may be loaded outside `server.fs.allow` because the app
+ * imports them (`isFileLoadingAllowed`, which @vitejs/plugin-vue asks before it reads a `.vue`
+ * file). Vite's import analysis adds every import it resolves; hotloop resolves them itself, so
+ * a module it asks the plugins to load or transform is added here (`admit`): a `.vue` file of a
+ * linked package outside the workspace (`npm link`, a `file:` dependency) is the app's.
+ */
+class SafeModulePaths extends Set {
+  addId(id) {
+    this.add(id);
+    this.add(id.replace(/[?#].*$/, ''));
+  }
+}
+
+/** The module `id` hotloop asks the plugins about is one the app imports (`SafeModulePaths`). */
+function admit(id) {
+  if (typeof id === 'string' && path.isAbsolute(id)) state.config?.safeModulePaths?.addId?.(id);
+}
+
 function outputOf(code, out) {
   return {
     code, map: out.map ? JSON.stringify(out.map) : null, watchFiles: out.watchFiles, warnings: out.warnings,
@@ -438,6 +457,7 @@ const handlers = {
     if (served) return served;
     const list = selected(envOf(ssr), 'load', plugins, recheck, id);
     moduleNode(id);
+    admit(id);
     for (const { plugin } of list) {
       const out = newOut(!!ssr);
       const r = await callHook(plugin, 'load', pluginContext(plugin, 'load', out), [id, { ssr: !!ssr }], id);
@@ -457,6 +477,7 @@ const handlers = {
     const env = envOf(ssr);
     const list = selected(env, 'transform', plugins, recheck, id, code);
     moduleNode(id);
+    admit(id);
     const out = newOut(!!ssr);
     let changed = false;
     let noMap = false;
@@ -848,7 +869,7 @@ async function loadConfig(body) {
   };
   // What Vite's `isFileLoadingAllowed` (exported by `vite`, called by plugins) reads.
   resolved.fsDenyGlob = fsDenyGlob(resolved.server.fs.deny);
-  resolved.safeModulePaths = new Set();
+  resolved.safeModulePaths = new SafeModulePaths();
   // Vite's `dev` options (vite-plugin-svelte's `vitePreprocess` reads `dev.sourcemap.css`).
   resolved.dev = {
     warmup: [], sourcemap: { js: true, css: false }, sourcemapIgnoreList: resolved.server.sourcemapIgnoreList,
@@ -873,13 +894,13 @@ async function loadConfig(body) {
     name: 'client', mode: 'dev', config: resolved.environments.client, logger,
     moduleGraph, getTopLevelConfig: () => resolved, hot: null, plugins,
     transformRequest: (url) => transformRequest(url),
-    addSafeModule,
+    addSafeModule, safeModulePaths: resolved.safeModulePaths,
   }, 'this.environment', who);
   state.ssrEnvironment = guarded({
     name: 'ssr', mode: 'dev', config: resolved.environments.ssr, logger,
     moduleGraph, getTopLevelConfig: () => resolved, hot: null, plugins,
     transformRequest: (url) => transformRequest(url),
-    addSafeModule,
+    addSafeModule, safeModulePaths: resolved.safeModulePaths,
   }, 'this.environment', who);
 
   for (const { plugin } of pluginsWithHook(plugins, 'configResolved')) {

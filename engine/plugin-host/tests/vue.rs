@@ -193,6 +193,23 @@ fn the_style_sub_module_comes_compiled_with_the_sfcs_resolve_ids_as_its_own_requ
     assert_eq!(preloaded, asked);
 }
 
+/// A `.vue` file outside the project (a linked package: `npm link`, a `file:` dependency) that
+/// hotloop asks the plugins to compile is one the app imports: plugin-vue's file-loading check
+/// (Vite's `isFileLoadingAllowed`, which passes what Vite's import analysis resolved) lets it
+/// through, where it answered "Denied ID" and the page stayed blank.
+#[test]
+fn a_vue_file_of_a_linked_package_outside_the_project_compiles() {
+    let p = vue_project();
+    let outside = tempfile::tempdir().expect("temp dir");
+    let ext = outside.path().canonicalize().unwrap().join("extlib/Ext.vue");
+    std::fs::create_dir_all(ext.parent().unwrap()).unwrap();
+    std::fs::write(&ext, APP).unwrap();
+    let (host, _) = start(&p, "vite.config.js");
+    let ext = ext.to_string_lossy().into_owned();
+    let out = host.transform(&ext, APP).expect("not denied").expect("compiled");
+    assert!(out.code.contains("count is"), "{}", out.code);
+}
+
 #[test]
 fn a_vue_syntax_error_is_a_plugin_error_with_location() {
     let p = vue_project();
