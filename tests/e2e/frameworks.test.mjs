@@ -55,6 +55,18 @@ const STARTERS = [
     breakIt: [H1_EDITED, '<h1>Get started with hotloop</h2>'], errorAt: '</h2>', plugin: 'vite:vue',
   },
   {
+    // A component with a `<script module>` export (every mdsvex page has one: `metadata`):
+    // Svelte 5 makes it a partial self-accept, `import.meta.hot.acceptExports(['default'])`,
+    // a boundary as under Vite (the entry that mounts it does not re-run: no reload).
+    name: 'svelte-ts', component: 'src/App.svelte', css: 'src/app.css', keepsCount: false,
+    title: 'svelte-ts with a <script module> export in the component',
+    prepare: (root) => {
+      const app = path.join(root, 'src/App.svelte');
+      fs.writeFileSync(app, `<script module lang="ts">\n  export const metadata = { title: 'App' }\n</script>\n\n${fs.readFileSync(app, 'utf8')}`);
+    },
+    breakIt: [H1_EDITED, '<h1>Get started with hotloop</h2>'], errorAt: '</h2>', plugin: 'vite-plugin-svelte',
+  },
+  {
     name: 'svelte-ts', component: 'src/App.svelte', css: 'src/app.css', keepsCount: false,
     sfcStyle: { file: 'src/lib/Counter.svelte', updated: /^\[hmr\] updated \/src\/lib\/Counter\.svelte\?svelte&type=style&lang\.css$/ },
     breakIt: [H1_EDITED, '<h1>Get started with hotloop</h2>'], errorAt: '</h2>', plugin: 'vite-plugin-svelte',

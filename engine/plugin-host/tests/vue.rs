@@ -201,12 +201,19 @@ fn the_style_sub_module_comes_compiled_with_the_sfcs_resolve_ids_as_its_own_requ
 fn a_vue_file_of_a_linked_package_outside_the_project_compiles() {
     let p = vue_project();
     let outside = tempfile::tempdir().expect("temp dir");
-    let ext = outside.path().canonicalize().unwrap().join("extlib/Ext.vue");
+    let ext = outside
+        .path()
+        .canonicalize()
+        .unwrap()
+        .join("extlib/Ext.vue");
     std::fs::create_dir_all(ext.parent().unwrap()).unwrap();
     std::fs::write(&ext, APP).unwrap();
     let (host, _) = start(&p, "vite.config.js");
     let ext = ext.to_string_lossy().into_owned();
-    let out = host.transform(&ext, APP).expect("not denied").expect("compiled");
+    let out = host
+        .transform(&ext, APP)
+        .expect("not denied")
+        .expect("compiled");
     assert!(out.code.contains("count is"), "{}", out.code);
 }
 

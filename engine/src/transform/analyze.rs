@@ -200,6 +200,11 @@ impl Analyzer<'_> {
                 }
                 _ => self.out.hot.self_accepts = true,
             },
+            // Vite's partial self-accept (Svelte 5 writes `acceptExports(["default"], cb)` for
+            // a component with a `<script module>` export, every mdsvex page): a boundary, as
+            // the runtime takes it. (Vite also re-runs an importer that reads an export not
+            // listed; here such an importer keeps the value it read.)
+            "acceptExports" => self.out.hot.self_accepts = true,
             "dispose" => self.out.hot.has_dispose = true,
             "prune" => self.out.hot.has_prune = true,
             "invalidate" => self.out.hot.uses_invalidate = true,

@@ -872,6 +872,12 @@ fn hot_facts_table() {
             "import.meta.hot.accept(['./a', './b'], () => {});\nimport.meta.hot.accept('./a');",
             "deps=./a,./b",
         ),
+        // Svelte 5's partial self-accept of a component with a `<script module>` export.
+        (
+            "/src/a.js",
+            "export const metadata = {};\nimport.meta.hot.acceptExports(['default'], (m) => {});",
+            "self_accepts",
+        ),
         // decline() is a no-op, as in Vite: no fact at all.
         ("/src/a.js", "import.meta.hot.decline();", ""),
         ("/src/a.js", "import.meta.hot.dispose(() => {});", "dispose"),
