@@ -841,7 +841,15 @@ pub(crate) async fn fallback(State(state): State<Arc<AppState>>, request: Reques
             .modules
             .get(path.id.as_str())
             .is_some_and(|m| m.stylesheet.is_some());
-    let served = if sheet_now {
+    // So does a file no build makes (a `public/` file, an image of the root), which that page
+    // may wait for before it renders (a top-level `await fetch('/data.json')`): that build
+    // waits for the render, so waiting for it here stalled such a page until its time-out.
+    let file_now = !sheet_now
+        && ready.last_session
+        && ready.building
+        && ready.modules.get(path.id.as_str()).is_none()
+        && plain_file(&state, &path).await;
+    let served = if sheet_now || file_now {
         ready
     } else {
         state.built().await
@@ -975,6 +983,19 @@ pub(crate) async fn fallback(State(state): State<Arc<AppState>>, request: Reques
 
 /// The value of the query parameter `name` (as written, not percent-decoded: the runtime's
 /// versions are hex digits).
+/// Whether `path` is a file on disk the server may serve that is not a page (blocking lookup
+/// on tokio's blocking pool).
+async fn plain_file(state: &Arc<AppState>, path: &fs::RequestPath) -> bool {
+    let policy = state.fs.clone();
+    let lookup = path.clone();
+    tokio::task::spawn_blocking(move || match policy.resolve_file(&lookup, &[]) {
+        Ok(Some(file)) => !fs::content_type(&file.path).starts_with("text/html"),
+        _ => false,
+    })
+    .await
+    .unwrap_or(false)
+}
+
 pub(crate) fn query_param<'q>(query: Option<&'q str>, name: &str) -> Option<&'q str> {
     query?
         .split('&')

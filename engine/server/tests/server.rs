@@ -2182,6 +2182,11 @@ async fn the_last_sessions_page_and_its_pieces_are_served_during_the_cold_build_
     // So does a stylesheet it has (a `<link rel=stylesheet>` blocks the first render).
     let sheet = get(&h, "/src/style.css").await;
     assert_eq!((sheet.status, sheet.text()), (200, STYLESHEET.to_owned()));
+    // And a file no build makes, from `public/` or the root: the page may wait for it before it
+    // renders (a top-level `await fetch('/data.json')`), which that build waits for.
+    let public = get(&h, "/favicon.svg").await;
+    assert_eq!(public.status, 200);
+    assert!(public.text().starts_with("<svg"), "{}", public.text());
 
     // A piece's map (it needs the modules) and the WebSocket hello wait for the build.
     let base = h.served.receiver_count();
