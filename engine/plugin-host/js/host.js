@@ -662,6 +662,21 @@ async function importConfig(configFile, code, modules = [], stamp = '') {
   }
 }
 
+/**
+ * The `.env` variables of the mode with an exposed prefix, as Vite's resolved config has them
+ * in `env` (vite-plugin-ejs's `cfg.env.VITE_X`, a `configResolved` that reads them): read by
+ * the project's own `vite` (`loadEnv`); none without it.
+ */
+async function userEnv(root, mode, envDir, prefixes) {
+  try {
+    const vite = await importVite(root);
+    return typeof vite?.loadEnv === 'function' ? vite.loadEnv(mode, envDir, prefixes) : {};
+  } catch (e) {
+    warn('', 'config', `the .env files of ${envDir} could not be read for the plugins: ${e?.message ?? e}`);
+    return {};
+  }
+}
+
 function readVersions(root) {
   const versions = {};
   try {
@@ -819,7 +834,7 @@ async function loadConfig(body) {
     isBundled: false,
     envDir,
     envPrefix,
-    env: { BASE_URL: base, MODE: config.mode, DEV: true, PROD: false, SSR: false },
+    env: { ...(await userEnv(resolvedRoot, config.mode, envDir, envPrefix)), BASE_URL: base, MODE: config.mode, DEV: true, PROD: false },
     define: { ...(config.define ?? {}) },
     resolve: {
       mainFields: ['browser', 'module', 'jsnext:main', 'jsnext'],

@@ -2135,6 +2135,41 @@ export default { plugins: [{
     assert_eq!(code("src/first.vue"), "x::");
 }
 
+/// The resolved config's `env` has the mode's `.env` variables with an exposed prefix, read by
+/// the project's `vite` (`loadEnv`), beside `BASE_URL`, `MODE`, `DEV` and `PROD`, as Vite's
+/// has them: vite-plugin-ejs renders `cfg.env.VITE_X`, a `configResolved` reads them.
+#[test]
+fn the_resolved_configs_env_has_the_env_files_variables() {
+    let modules = support::ensure_npm_packages();
+    let config = r#"
+let env
+export default { plugins: [{
+  name: 'reader',
+  configResolved(c) { env = c.env },
+  resolveId(id) { return id === 'virtual:env' ? '\0virtual:env' : null },
+  load(id) { return id === '\0virtual:env' ? `export default ${JSON.stringify(env)}` : null },
+}] }
+"#;
+    let p = Project::new(&[
+        ("vite.config.mjs", config),
+        ("package.json", r#"{"type":"module"}"#),
+        (".env", "VITE_GREETING=hi\nSECRET=kept\n"),
+        (".env.development", "VITE_MODE_ONLY=dev\n"),
+    ]);
+    std::os::unix::fs::symlink(&modules, p.root().join("node_modules")).expect("link node_modules");
+    let (host, _) = start(&p, "vite.config.mjs");
+    let code = host.load("\0virtual:env").unwrap().unwrap().code;
+    let env: serde_json::Value =
+        serde_json::from_str(code.trim_start_matches("export default ")).unwrap();
+    assert_eq!(
+        env,
+        serde_json::json!({
+            "VITE_GREETING": "hi", "VITE_MODE_ONLY": "dev",
+            "BASE_URL": "/", "MODE": "development", "DEV": true, "PROD": false
+        })
+    );
+}
+
 /// Vite's own TS/JSX transform (`vite:oxc`, from the project's `vite`) runs after the `pre`
 /// plugins and before the others, as under Vite: a normal plugin that parses what it gets
 /// (`this.parse`, as @rollup/plugin-inject) sees JavaScript made with the tsconfig's JSX, and
