@@ -348,11 +348,26 @@ impl FileClass {
 const NEEDS_A_TOOL: &[(&str, &str)] = &[
     ("vue", "`@vitejs/plugin-vue` in vite.config"),
     ("svelte", "`@sveltejs/vite-plugin-svelte` in vite.config"),
-    ("scss", "the `sass` package and CSS preprocessing"),
-    ("sass", "the `sass` package and CSS preprocessing"),
-    ("less", "the `less` package and CSS preprocessing"),
-    ("styl", "the `stylus` package and CSS preprocessing"),
-    ("stylus", "the `stylus` package and CSS preprocessing"),
+    (
+        "scss",
+        "the `sass` package (npm install -D sass vite: hotloop runs it through Vite's CSS pipeline)",
+    ),
+    (
+        "sass",
+        "the `sass` package (npm install -D sass vite: hotloop runs it through Vite's CSS pipeline)",
+    ),
+    (
+        "less",
+        "the `less` package (npm install -D less vite: hotloop runs it through Vite's CSS pipeline)",
+    ),
+    (
+        "styl",
+        "the `stylus` package (npm install -D stylus vite: hotloop runs it through Vite's CSS pipeline)",
+    ),
+    (
+        "stylus",
+        "the `stylus` package (npm install -D stylus vite: hotloop runs it through Vite's CSS pipeline)",
+    ),
     ("pcss", "PostCSS"),
     ("sss", "PostCSS with `sugarss`"),
     ("mdx", "`@mdx-js/rollup` in vite.config"),

@@ -38,12 +38,12 @@ fn an_unhandled_file_type_is_an_error_at_its_import_that_says_what_handles_it() 
         errors,
         [
             "/src/main.js:2 Cannot resolve './App.vue' from /src/main.js: `.vue` files need \
-             `@vitejs/plugin-vue` in vite.config, which hotloop does not run yet; it compiles JS, \
-             TS, JSX, CSS, CSS Modules and JSON (`?raw` and `?url` imports of any file work)",
+             `@vitejs/plugin-vue` in vite.config; without it, hotloop compiles JS, TS, JSX, CSS, \
+             CSS Modules and JSON (`?raw` and `?url` imports of any file work)",
             "/src/main.js:3 Cannot resolve './theme.scss' from /src/main.js: `.scss` files need \
-             the `sass` package and CSS preprocessing, which hotloop does not run yet; it \
-             compiles JS, TS, JSX, CSS, CSS Modules and JSON (`?raw` and `?url` imports of any \
-             file work)",
+             the `sass` package (npm install -D sass vite: hotloop runs it through Vite's CSS \
+             pipeline); without it, hotloop compiles JS, TS, JSX, CSS, CSS Modules and JSON \
+             (`?raw` and `?url` imports of any file work)",
         ]
     );
     // The `?raw` and `?url` variants are modules of their own.

@@ -71,16 +71,43 @@ const CSS_TOOLS: [&str; 7] = [
     "@tailwindcss/postcss",
 ];
 
-/// The first CSS tool the root's `package.json` lists (`dependencies`/`devDependencies`).
-fn listed_css_tool(root: &Path) -> Option<&'static str> {
-    let text = std::fs::read_to_string(root.join("package.json")).ok()?;
-    let json: serde_json::Value = serde_json::from_str(&text).ok()?;
-    let listed = |name: &str| {
-        ["dependencies", "devDependencies"]
-            .iter()
-            .any(|field| json[field].get(name).is_some())
-    };
-    CSS_TOOLS.into_iter().find(|tool| listed(tool))
+/// Preprocessors Vite loads when a stylesheet of theirs is imported, found where Node finds
+/// them: installed but not listed (a workspace's hoisted copy) counts.
+const PREPROCESSORS: [&str; 4] = ["sass", "sass-embedded", "less", "stylus"];
+
+/// The first CSS tool the project has, with the file that says so: one the root's
+/// `package.json` or a workspace root's above it lists (`dependencies`/`devDependencies`), or
+/// a preprocessor installed in the `node_modules` of the root or of a directory above it, as
+/// Vite finds `less` when a `.less` file is imported. (PostCSS is only listed: every `vite`
+/// installs it.)
+fn listed_css_tool(root: &Path) -> Option<(&'static str, PathBuf)> {
+    for dir in root.ancestors() {
+        let file = dir.join("package.json");
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        let Ok(json) = serde_json::from_str::<serde_json::Value>(&text) else {
+            continue;
+        };
+        let listed = |name: &str| {
+            ["dependencies", "devDependencies"]
+                .iter()
+                .any(|field| json[field].get(name).is_some())
+        };
+        if let Some(tool) = CSS_TOOLS.into_iter().find(|tool| listed(tool)) {
+            return Some((tool, file));
+        }
+    }
+    PREPROCESSORS
+        .into_iter()
+        .find_map(|tool| installed(root, tool).map(|file| (tool, file)))
+}
+
+/// The `package.json` of `package` in the `node_modules` of `root` or of a directory above it.
+fn installed(root: &Path, package: &str) -> Option<PathBuf> {
+    root.ancestors()
+        .map(|dir| dir.join("node_modules").join(package).join("package.json"))
+        .find(|file| file.is_file())
 }
 
 /// Why a project without a config still needs the plugin host (its `package.json` lists a
@@ -88,14 +115,17 @@ fn listed_css_tool(root: &Path) -> Option<&'static str> {
 /// installed to run them), or `None`.
 pub fn css_tools_without_config(root: &Path) -> Option<String> {
     let needed_by = match listed_css_tool(root) {
-        Some(tool) => format!("package.json (`{tool}`)"),
+        Some((tool, file)) => {
+            let shown = file.strip_prefix(root).unwrap_or(&file);
+            format!("{} (`{tool}`)", shown.display())
+        }
         None => {
             let config = hotloop_plugin_host::postcss_config(root)?;
             let shown = config.strip_prefix(root).unwrap_or(&config);
             format!("{} (PostCSS's config)", shown.display())
         }
     };
-    if !root.join("node_modules/vite/package.json").is_file() {
+    if installed(root, "vite").is_none() {
         tracing::warn!(
             "{needed_by}: the stylesheets need Vite's CSS pipeline, which hotloop runs from the \
              project's own `vite` package; install it (npm install -D vite)"
@@ -938,6 +968,53 @@ pub fn plugins(config: &ViteConfig) -> Arc<dyn Plugins> {
 
 #[cfg(test)]
 mod tests {
+    /// A CSS tool of a project without a config: listed by its `package.json` or a workspace
+    /// root's above it, or a preprocessor installed there though no `package.json` lists it
+    /// (a hoisted copy); PostCSS only when listed (every `vite` installs it).
+    #[test]
+    fn a_css_tool_is_found_listed_above_the_root_or_installed_where_node_finds_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = dir.path().canonicalize().unwrap();
+        let app = repo.join("apps/web");
+        std::fs::create_dir_all(&app).unwrap();
+        std::fs::write(
+            app.join("package.json"),
+            r#"{"devDependencies":{"vite":"*"}}"#,
+        )
+        .unwrap();
+        let write_pkg = |at: &std::path::Path| {
+            std::fs::create_dir_all(at).unwrap();
+            std::fs::write(at.join("package.json"), "{}").unwrap();
+        };
+        write_pkg(&repo.join("node_modules/postcss"));
+        assert_eq!(
+            super::listed_css_tool(&app),
+            None,
+            "postcss installed, not listed"
+        );
+        write_pkg(&repo.join("node_modules/less"));
+        assert_eq!(
+            super::listed_css_tool(&app),
+            Some(("less", repo.join("node_modules/less/package.json")))
+        );
+        std::fs::write(
+            repo.join("package.json"),
+            r#"{"devDependencies":{"sass":"*"}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            super::listed_css_tool(&app),
+            Some(("sass", repo.join("package.json")))
+        );
+        // Vite hoisted to the workspace root is found too.
+        assert_eq!(super::css_tools_without_config(&app), None, "no vite yet");
+        write_pkg(&repo.join("node_modules/vite"));
+        assert_eq!(
+            super::css_tools_without_config(&app).as_deref(),
+            Some(format!("{} (`sass`)", repo.join("package.json").display()).as_str())
+        );
+    }
+
     use super::crash_message;
 
     #[test]

@@ -335,7 +335,7 @@ fn resolve_one(
         Resolution::File(file) if db.plugins().is_some() => Resolution::File(file),
         Resolution::File(file) => match needed_tool(file.path(db)) {
             Some((ext, tool)) => not_found(&format!(
-                "`.{ext}` files need {tool}, which hotloop does not run yet; it compiles \
+                "`.{ext}` files need {tool}; without it, hotloop compiles \
                  JS, TS, JSX, CSS, CSS Modules and JSON (`?raw` and `?url` imports of any file \
                  work)"
             )),

@@ -199,7 +199,7 @@ pub enum Jsx {
         fragment_factory: Arc<str>,
     },
     /// `jsx: preserve` with a framework's `jsxImportSource` (`solid-js`): under Vite the JSX is
-    /// compiled by that framework's plugin (vite-plugin-solid), which hotloop does not run yet,
+    /// compiled by that framework's plugin (vite-plugin-solid) in vite.config,
     /// so a module with JSX is a diagnostic at its first element naming that plugin.
     Preserve { import_source: Arc<str> },
 }

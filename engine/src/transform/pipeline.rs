@@ -352,8 +352,8 @@ fn preserved_jsx_message(import_source: &str) -> String {
     };
     format!(
         "this JSX is for {import_source}: the tsconfig says `\"jsx\": \"preserve\"` with \
-         `\"jsxImportSource\": \"{import_source}\"`, so it is compiled by {plugin} in \
-         vite.config, which hotloop does not run yet"
+         `\"jsxImportSource\": \"{import_source}\"`, so it is compiled by {plugin}: add it to \
+         vite.config (hotloop runs the config's plugins)"
     )
 }
 

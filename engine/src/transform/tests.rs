@@ -1943,7 +1943,7 @@ export function App() {\n  const [n] = createSignal(0);\n  return <button>{n()}<
         },
     );
     expect![[r#"
-        Transform /src/App.tsx:4:10: this JSX is for solid-js: the tsconfig says `"jsx": "preserve"` with `"jsxImportSource": "solid-js"`, so it is compiled by `vite-plugin-solid` in vite.config, which hotloop does not run yet
+        Transform /src/App.tsx:4:10: this JSX is for solid-js: the tsconfig says `"jsx": "preserve"` with `"jsxImportSource": "solid-js"`, so it is compiled by `vite-plugin-solid`: add it to vite.config (hotloop runs the config's plugins)
           1 | import { createSignal } from 'solid-js';
           2 | export function App() {
           3 |   const [n] = createSignal(0);
