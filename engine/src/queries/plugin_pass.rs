@@ -219,7 +219,7 @@ fn failed(
                 _ => Arc::from(""),
             };
             let id = db.files().module_id(file.path(db));
-            diagnostic(&id, &other, error)
+            in_other_file(diagnostic(&id, &other, error), &other, error)
         }
         None => diagnostic(id, text, error),
     };
@@ -524,6 +524,20 @@ pub fn diagnostic(id: &str, text: &str, error: &PluginError) -> Diagnostic {
     }
 }
 
+/// The diagnostic of an error in another file than the module's (a partial), made by
+/// [`diagnostic`] with that file's `text`: a frame the plugin made of the module's own text
+/// (Less quotes the importer's lines at the partial's line) is made again from the file's.
+fn in_other_file(mut diagnostic: Diagnostic, text: &str, error: &PluginError) -> Diagnostic {
+    let own_frame = error
+        .frame
+        .as_deref()
+        .is_some_and(|frame| error_place::place_from_frame(frame, text).is_some());
+    if !own_frame && error.frame.is_some() && error.loc.is_some() {
+        diagnostic.code_frame = code_frame(text, diagnostic.line, diagnostic.column);
+    }
+    diagnostic
+}
+
 /// `path` with `.` and `..` components resolved without touching the file system.
 fn lexical_normal(path: &Path) -> std::path::PathBuf {
     use std::path::Component;
@@ -568,6 +582,43 @@ mod tests {
             },
         );
         assert_eq!((d.line, d.column, d.code_frame.as_str()), (1, 1, ""));
+    }
+
+    /// Less's error in a partial quotes the importer's lines at the partial's line: the frame is
+    /// the partial's own; a frame the partial's text holds is kept.
+    #[test]
+    fn an_error_in_a_partial_gets_the_partials_frame() {
+        let partial = "\n\n@c: rgb(0, 0, 255;\n";
+        let error = PluginError {
+            plugin: "hotloop:css".into(),
+            hook: "transform".into(),
+            id: Some("/p/src/partials/colors.less".into()),
+            message: "[less] @c rule is missing block or ending semi-colon".into(),
+            loc: Some((3, 3)),
+            frame: Some("1 | // line 1 of app.less\n2 | @import 'partials/colors.less';\n3 | .t { color: @c; }\n  |   ^".into()),
+        };
+        let d = in_other_file(
+            diagnostic("/src/partials/colors.less", partial, &error),
+            partial,
+            &error,
+        );
+        assert_eq!((d.line, d.column), (3, 3));
+        assert!(
+            d.code_frame.contains("> 3 | @c: rgb(0, 0, 255;"),
+            "{}",
+            d.code_frame
+        );
+        assert!(!d.code_frame.contains("app.less"), "{}", d.code_frame);
+        let own = PluginError {
+            frame: Some("3 | @c: rgb(0, 0, 255;\n  |   ^".into()),
+            ..error
+        };
+        let d = in_other_file(
+            diagnostic("/src/partials/colors.less", partial, &own),
+            partial,
+            &own,
+        );
+        assert_eq!(d.code_frame, "3 | @c: rgb(0, 0, 255;\n  |   ^");
     }
 
     #[test]
