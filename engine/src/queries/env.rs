@@ -43,6 +43,33 @@ pub fn is_env_file_of(name: &str, mode: &str) -> bool {
     rest.is_empty() || rest == ".local"
 }
 
+/// The `%NAME%` placeholders of `text` that name an exposed variable (a name with one of
+/// `prefixes`) the env does not define: Vite warns of each ("Is the variable mistyped?") and
+/// leaves it as it is, as [`replace_in_html`] does.
+pub fn undefined_in_html(text: &str, env: &PublicEnv, prefixes: &[String]) -> Vec<String> {
+    let mut undefined = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find('%') {
+        let after = &rest[start + 1..];
+        let Some(end) = after.find(|c: char| c == '%' || c.is_whitespace()) else {
+            break;
+        };
+        let name = &after[..end];
+        if after[end..].starts_with('%')
+            && !name.is_empty()
+            && prefixes.iter().any(|p| name.starts_with(p.as_str()))
+            && !env.vars.contains_key(name)
+            && !undefined.iter().any(|u| u == name)
+        {
+            undefined.push(name.to_string());
+            rest = &after[end + 1..];
+        } else {
+            rest = after;
+        }
+    }
+    undefined
+}
+
 /// Vite's `%NAME%` in `index.html`: each `%NAME%` whose NAME is one of `import.meta.env`'s
 /// built-in keys or an exposed variable becomes its value, as written (Vite does not escape it
 /// either); any other `%...%` is left as it is. A built-in wins over a variable of the same
@@ -216,6 +243,19 @@ mod tests {
         assert_eq!(
             replace_in_html("%MODE%", &shadowing, "staging", "/"),
             "staging"
+        );
+    }
+
+    #[test]
+    fn an_exposed_placeholder_the_env_lacks_is_named_once() {
+        let env = PublicEnv {
+            vars: [("VITE_TITLE".to_string(), "t".to_string())].into(),
+            diagnostics: Vec::new(),
+        };
+        let html = "<title>%VITE_TITLE%</title><p>%VITE_TITEL% %VITE_TITEL% %MODE% 50% 10%</p>";
+        assert_eq!(
+            undefined_in_html(html, &env, &["VITE_".to_string()]),
+            ["VITE_TITEL"]
         );
     }
 }

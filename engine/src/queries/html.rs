@@ -37,7 +37,7 @@ mod inline_scripts;
 use crate::db::Db;
 use crate::files::{deps_banner_path, html_script_of_path, html_script_path};
 use crate::inputs::{Project, SourceFile};
-use crate::queries::env::{public_env, replace_in_html};
+use crate::queries::env::{public_env, replace_in_html, undefined_in_html};
 use crate::queries::parsed::file_id;
 use crate::queries::resolve::{RefreshRuntime, html_entry_by_id, public_dir, refresh_runtime};
 use crate::telemetry::Phase;
@@ -397,7 +397,7 @@ pub fn entry_html(db: &dyn Db, project: Project) -> Arc<str> {
         .into();
     };
     let root = project.root(db);
-    match rewrite_page(db, project, &text, &entries, root, None) {
+    match rewrite_page(db, project, "/index.html", &text, &entries, root, None) {
         Ok(html) => html.into(),
         Err(error) => {
             generated_page(&tags, &format!("hotloop: cannot read index.html: {error}")).into()
@@ -412,6 +412,7 @@ pub fn entry_html(db: &dyn Db, project: Project) -> Arc<str> {
 fn rewrite_page(
     db: &dyn Db,
     project: Project,
+    page_id: &str,
     text: &str,
     entries: &HtmlEntries,
     page_dir: &Path,
@@ -420,6 +421,12 @@ fn rewrite_page(
     let tags = ClientTags::of(db, project);
     let env = public_env(db, project);
     let options = project.options(db);
+    for name in undefined_in_html(text, &env, &options.env_prefixes) {
+        tracing::warn!(
+            "%{name}% is not defined in env variables found in {page_id}: is the variable \
+             mistyped? (it is left as it is)"
+        );
+    }
     let text = replace_in_html(text, &env, &options.mode, &options.base);
     let root = project.root(db);
     let has_head = entries.has_head;
@@ -612,7 +619,7 @@ pub fn page_html(db: &dyn Db, page: SourceFile) -> Arc<str> {
         .iter()
         .map(|entry| file_id(db, entry.file))
         .collect();
-    match rewrite_page(db, project, &text, &entries, dir, Some(&ids)) {
+    match rewrite_page(db, project, &id, &text, &entries, dir, Some(&ids)) {
         Ok(html) => html.into(),
         Err(error) => generated_page(&tags, &format!("hotloop: cannot read {id}: {error}")).into(),
     }
