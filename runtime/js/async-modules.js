@@ -167,12 +167,17 @@
       const module = { exports: {}, id: rec.id };
       const run = async () => {
         try {
+          // As native ES modules evaluate: a dependency that waits starts, and the ones after
+          // it that do not wait on it run meanwhile (a slow top-level await does not hold a
+          // sibling up); this module runs once all of them are done.
+          const waiting = [];
           for (const target of staticTargets(rec)) {
             const dep = records.get(target);
             if (!dep || here.has(target) || dep.state === "evaluated") continue;
-            if (waitsForAsync(dep)) await evaluateAsync(dep, here);
+            if (waitsForAsync(dep)) waiting.push(evaluateAsync(dep, here));
             else requireId(target, rec.id, target);
           }
+          if (waiting.length) await Promise.all(waiting);
         } catch (err) {
           // An import failed before the module ran: what a failed `require` in its body does.
           if (stale) rec.state = "evaluated";

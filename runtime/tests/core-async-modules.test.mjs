@@ -23,7 +23,7 @@ await null;
 order.push("config:end");`),
   );
 
-test("importers wait for a module's top-level await; static imports run in source order", async () => {
+test("importers wait for a module's top-level await; a sibling runs while it waits, as native modules do", async () => {
   const rt = createTestRuntime();
   rt.run("globalThis.order = []");
   const main = js(
@@ -38,10 +38,10 @@ order.push("main sees " + _config.value);`,
     [main, logs("/src/a.js", {}, "a"), config(42), logs("/src/c.js", {}, "c")],
     ["/src/main.js"],
   );
-  // Synchronously, only what comes before the first await has run.
-  assert.deepEqual(Array.from(rt.get("order")), ["a", "config:start"]);
+  // Synchronously: `a`, `config` up to its first await, and `c`, which does not wait on it.
+  assert.deepEqual(Array.from(rt.get("order")), ["a", "config:start", "c"]);
   await started;
-  assert.deepEqual(Array.from(rt.get("order")), ["a", "config:start", "config:end", "c", "main sees 42"]);
+  assert.deepEqual(Array.from(rt.get("order")), ["a", "config:start", "c", "config:end", "main sees 42"]);
   assert.deepEqual(rt.inspect().modules, {
     "/src/main.js": "evaluated",
     "/src/a.js": "evaluated",
@@ -216,6 +216,41 @@ function readA() { return "b sees " + _a.name; }`),
   await rt.load([a, b], ["/src/a.js"]);
   assert.equal(rt.inspect().modules["/src/a.js"], "evaluated");
   assert.equal(rt.require("/src/a.js").fromB, "b sees a");
+});
+
+test("siblings, a cycle with a waiting module: the order native modules (vite dev) evaluate in", async () => {
+  const rt = createTestRuntime();
+  rt.run("globalThis.order = []");
+  const main = js(
+    "/src/main.js",
+    { "./a.js": "/src/a.js", "./b.js": "/src/b.js", "./c.js": "/src/c.js" },
+    `require("./a.js");
+require("./b.js");
+const _c = require("./c.js");
+order.push("main:" + _c.cval);`,
+  );
+  const a = asyncJs("/src/a.js", {}, `order.push("a:start");
+await new Promise((r) => setTimeout(r, 5));
+order.push("a:end");`);
+  const b = logs("/src/b.js", {}, "b");
+  const c = js(
+    "/src/c.js",
+    { "./d.js": "/src/d.js" },
+    esm({ cval: "cval" }, `const _d = require("./d.js");
+order.push("c");
+const cval = "c" + _d.dval;`),
+  );
+  const d = asyncJs(
+    "/src/d.js",
+    { "./c.js": "/src/c.js" },
+    esm({ dval: "dval" }, `require("./c.js");
+order.push("d");
+await null;
+order.push("d:after-await");
+const dval = "d";`),
+  );
+  await rt.load([main, a, b, c, d], ["/src/main.js"]);
+  assert.deepEqual(Array.from(rt.get("order")), ["a:start", "b", "d", "d:after-await", "c", "a:end", "main:cd"]);
 });
 
 test("a hot update re-evaluates a waiting module and its importer, then accepts and acks", async () => {
