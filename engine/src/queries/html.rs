@@ -194,8 +194,16 @@ pub fn html_entries(db: &dyn Db, project: Project) -> Arc<HtmlEntries> {
     let _clock = db.clock().enter_key(Phase::Graph, "html_entries", project);
     let _span = tracing::trace_span!("html_entries").entered();
     let Some(text) = index_text(db, project) else {
+        // With the project's plugins the page may well be theirs: vite-plugin-html's template
+        // (`template: 'public/index.html'`), which its middleware serves at `/`. As under Vite,
+        // no index.html is then no error (a `/` nothing answers is the page that says it).
+        let diagnostics = if db.plugins().is_some() {
+            Vec::new()
+        } else {
+            vec![missing_index_diagnostic(project.root(db))]
+        };
         return Arc::new(HtmlEntries {
-            diagnostics: vec![missing_index_diagnostic(project.root(db))],
+            diagnostics,
             ..HtmlEntries::default()
         });
     };

@@ -1650,6 +1650,18 @@ fn a_module_the_answer_left_out_but_a_plugin_reloaded_updates() {
     assert_eq!(update.outcome, UpdateOutcome::NoChange);
 }
 
+/// With the project's plugins, no index.html is no error (the page may be a plugin's:
+/// vite-plugin-html's template, served by its middleware at `/`), as under Vite; without them
+/// it is one (`tests/pages.rs`).
+#[test]
+fn with_plugins_no_index_html_is_no_error() {
+    let (mut p, _plugins) = project();
+    let gone = p.project.remove("index.html");
+    p.host.apply_changes(&[gone]);
+    p.build();
+    assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
+}
+
 /// A binary file under a query no plugin loads (`img.png?w=1`, vite-imagetools' shape without
 /// vite-imagetools) is the file's URL, as Vite's asset plugin answers; not "not valid UTF-8".
 #[test]
