@@ -489,22 +489,26 @@ async fn another_html_page_is_taken_in_by_the_engine_then_served_with_the_chunks
     assert_eq!(get(&h, "/about.html").await.text(), text);
     assert!(h.events.try_recv().is_err(), "served without asking again");
 
-    let request = tokio::spawn(html_request("/docs/plain"));
-    assert_eq!(
-        h.next_event().await,
-        ClientEvent::PageOpened {
-            id: Arc::from("/docs/plain.html")
+    // A page asked for at `path` is opened as `id`, then served once a snapshot has `pages`.
+    let opens = |path: &'static str, id: &'static str, pages: &'static [&'static str]| {
+        let h = &h;
+        async move {
+            let request = tokio::spawn(html_request(path));
+            assert_eq!(
+                h.next_event().await,
+                ClientEvent::PageOpened { id: Arc::from(id) }
+            );
+            h.publish(with_pages(pages));
+            let page = timeout(WAIT, request).await.unwrap().unwrap();
+            assert!(page.text().starts_with(ABOUT), "{}", page.text());
         }
-    );
-    h.publish(with_pages(&["/about.html", "/docs/plain.html"]));
-    assert!(
-        timeout(WAIT, request)
-            .await
-            .unwrap()
-            .unwrap()
-            .text()
-            .starts_with(ABOUT)
-    );
+    };
+    opens(
+        "/docs/plain",
+        "/docs/plain.html",
+        &["/about.html", "/docs/plain.html"],
+    )
+    .await;
 
     assert_eq!(
         get(&h, "/static.html").await.text(),
@@ -512,26 +516,12 @@ async fn another_html_page_is_taken_in_by_the_engine_then_served_with_the_chunks
     );
     // The same file at its path under the root is a page, as Vite's HTML middleware serves it
     // (vite-plugin-html's history rewrite of `/` to the template `public/index.html`).
-    let request = tokio::spawn(html_request("/public/static.html"));
-    assert_eq!(
-        h.next_event().await,
-        ClientEvent::PageOpened {
-            id: Arc::from("/public/static.html")
-        }
-    );
-    h.publish(with_pages(&[
-        "/about.html",
-        "/docs/plain.html",
+    opens(
         "/public/static.html",
-    ]));
-    assert!(
-        timeout(WAIT, request)
-            .await
-            .unwrap()
-            .unwrap()
-            .text()
-            .starts_with(ABOUT)
-    );
+        "/public/static.html",
+        &["/about.html", "/docs/plain.html", "/public/static.html"],
+    )
+    .await;
     let spa = html_request("/settings/profile").await;
     assert!(
         spa.text().starts_with("<!doctype html><head>"),

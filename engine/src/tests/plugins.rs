@@ -1582,6 +1582,13 @@ fn a_module_the_answer_left_out_but_a_plugin_reloaded_updates() {
     let (mut p, plugins) = project();
     p.build();
     plugins.answer_style_only.store(true, Ordering::SeqCst);
+    let update = |p: &mut Incremental, revision| {
+        let edit = Cause::Edit {
+            files: &["src/App.vue".into()],
+        };
+        prepare(&mut p.host, edit, revision).outcome
+    };
+    let reloads = |outcome: &UpdateOutcome| matches!(outcome, UpdateOutcome::FullReload { reason } if reason.starts_with("/src/App.vue changed"));
     let main = p.path("src/App.vue").to_string_lossy().into_owned();
     *plugins.on_hot_update.lock().unwrap() = (vec![main], false);
     let path = p.project.write(
@@ -1589,20 +1596,10 @@ fn a_module_the_answer_left_out_but_a_plugin_reloaded_updates() {
         "<template>Reloaded</template>\n<style>.app { color: green; }</style>\n",
     );
     p.host.apply_changes(&[path]);
-    let update = prepare(
-        &mut p.host,
-        Cause::Edit {
-            files: &["src/App.vue".into()],
-        },
-        1,
-    );
     // The component's new code goes out: no module here accepts it, so the page reloads
     // (without the plugin's reload, the answer's style module alone: a CSS update).
-    assert!(
-        matches!(&update.outcome, UpdateOutcome::FullReload { reason } if reason.starts_with("/src/App.vue changed")),
-        "{:?}",
-        update.outcome
-    );
+    let outcome = update(&mut p, 1);
+    assert!(reloads(&outcome), "{outcome:?}");
 
     // The reload may come after the edit's batch (unplugin-vue-router's own watcher): the
     // module the edit's update left out, which did not change since, goes out then.
@@ -1612,42 +1609,17 @@ fn a_module_the_answer_left_out_but_a_plugin_reloaded_updates() {
         "<template>Reloaded later</template>\n<style>.app { color: teal; }</style>\n",
     );
     p.host.apply_changes(&[path]);
-    let update = prepare(
-        &mut p.host,
-        Cause::Edit {
-            files: &["src/App.vue".into()],
-        },
-        2,
-    );
+    let outcome = update(&mut p, 2);
     assert!(
-        matches!(&update.outcome, UpdateOutcome::Hot { css_only: true, .. }),
-        "{:?}",
-        update.outcome
+        matches!(&outcome, UpdateOutcome::Hot { css_only: true, .. }),
+        "{outcome:?}"
     );
-    let main = p.path("src/App.vue");
-    p.host.recompile(&[main]);
-    let update = prepare(
-        &mut p.host,
-        Cause::Edit {
-            files: &["src/App.vue".into()],
-        },
-        3,
-    );
-    assert!(
-        matches!(&update.outcome, UpdateOutcome::FullReload { reason } if reason.starts_with("/src/App.vue changed")),
-        "{:?}",
-        update.outcome
-    );
+    p.host.recompile(&[p.path("src/App.vue")]);
+    let outcome = update(&mut p, 3);
+    assert!(reloads(&outcome), "{outcome:?}");
     // Once sent, a reload of it with nothing new sends nothing.
     p.host.recompile(&[p.path("src/App.vue")]);
-    let update = prepare(
-        &mut p.host,
-        Cause::Edit {
-            files: &["src/App.vue".into()],
-        },
-        4,
-    );
-    assert_eq!(update.outcome, UpdateOutcome::NoChange);
+    assert_eq!(update(&mut p, 4), UpdateOutcome::NoChange);
 }
 
 /// With the project's plugins, no index.html is no error (the page may be a plugin's:
