@@ -282,6 +282,12 @@ pub struct Project {
     /// `new Worker(new URL(...))`'s file is. `LOW` durability, like `pages`.
     #[returns(ref)]
     pub workers: Arc<[SourceFile]>,
+    /// Scripts of the project the page asked for by their URL at run time (an `import()` of a
+    /// path only known then, a `<script type="module" src>` added by code;
+    /// `EngineHost::request_lazy`), in the order asked: lazy targets that no `import()` names,
+    /// as another page's scripts are (`queries::graph`). `LOW` durability, like `pages`.
+    #[returns(ref)]
+    pub url_scripts: Arc<[SourceFile]>,
 }
 
 /// True for paths inside a `node_modules` directory.

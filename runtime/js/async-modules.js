@@ -251,6 +251,36 @@
       return /^((https?|data|blob):|\/@(vite|id)\/)/i.test(spec) || (spec.startsWith("/") && !spec.startsWith("//")) || !/^\.{1,2}\//.test(spec);
     }
 
+    /** A root path of a script file hotloop compiles (`/src/plugins/a.ts`). */
+    function isScriptPath(spec) {
+      return /^\/(?!\/|@)[^?#]*\.(m|c)?(j|t)sx?([?#]|$)/.test(spec);
+    }
+
+    /**
+     * `import()` of a root path only known at run time that names a script of the project
+     * (`` import(`/src/plugins/${name}.ts`) ``): its module, compiled as a lazy chunk (the
+     * server takes it in as one), as Vite serves it; the browser's own `import()` when the server
+     * has no such script (a `public/` file) or the host loads no chunks (Node).
+     */
+    function urlScriptImport(rec, spec) {
+      const id = spec.replace(/[?#].*$/, "");
+      return Promise.resolve().then(() => {
+        const loading = records.has(id) ? null : ensureChunk(id, rec.id, spec);
+        if (loading === null) {
+          return records.has(id) ? Promise.resolve(loadModule(id, rec.id, spec)).then(namespaceOf) : import(spec);
+        }
+        return loading.then(
+          () => {
+            if (!records.has(id)) {
+              throw new Error(`Cannot load module '${spec}' imported by ${rec.id}: it does not compile (the error overlay shows why)`);
+            }
+            return Promise.resolve(loadModule(id, rec.id, spec)).then(namespaceOf);
+          },
+          () => import(spec),
+        );
+      });
+    }
+
     /** The engine named `spec` and could not resolve it (the overlay says why). */
     function knownUnresolved(rec, spec) {
       return rec.deps != null && Object.hasOwn(rec.deps, spec);
@@ -271,6 +301,7 @@
         target != null
           ? isUrlModule(target) && target
           : typeof spec === "string" && !knownUnresolved(rec, spec) && nativeSpecifier(spec) && spec;
+      if (native && target == null && isScriptPath(spec)) return urlScriptImport(rec, spec);
       if (native) return Promise.resolve().then(() => import(native));
       return Promise.resolve()
         .then(() => {
@@ -330,6 +361,7 @@
       ensureChunk,
       namespaceOf,
       dynamicImport,
+      urlScriptImport,
     };
   }
 

@@ -560,6 +560,9 @@
       },
       /** `require(id)`: the exports of module `id`, evaluating it if needed. */
       require: (id) => registry.requireId(id),
+      /** `importUrl(path)`: the namespace of the project's script at a root path, loaded as a
+       * lazy chunk (a `<script type="module" src>` code added: the server's stand-in module). */
+      importUrl: (spec) => registry.importUrl(spec),
       start,
       startEntries,
       startPageEntries,

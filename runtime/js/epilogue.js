@@ -19,6 +19,8 @@
       start,
       /** `require(id)`: the exports of module `id`, evaluating it if needed. */
       require: core.require,
+      /** `importUrl(path)`: a script of the project by its root path, as a lazy chunk. */
+      importUrl: core.importUrl,
       /** Resolves once every server message received so far has been handled. */
       whenIdle: core.whenIdle,
       /** `{ on, off, send }`: custom events over this page's connection (`/@vite/client`). */

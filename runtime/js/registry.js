@@ -453,6 +453,8 @@
       evaluateAsync: asyncModules.evaluateAsync,
       loadModule: asyncModules.loadModule,
       ensureChunk: asyncModules.ensureChunk,
+      /** `import(spec)` of a script of the project by its root path, from a page's own script. */
+      importUrl: (spec) => asyncModules.urlScriptImport({ id: "a script of the page" }, spec),
       withinUpdate,
       ownerOf,
     };

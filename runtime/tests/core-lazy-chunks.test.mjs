@@ -164,3 +164,23 @@ test("a lost connection ends an import()'s wait for ChunkSynced", async () => {
   rt.core.disconnected({});
   assert.equal((await loading).ok, 1);
 });
+
+test("import() of a root path only known at run time that names a script: its lazy chunk; else the host's own import()", async () => {
+  const plugin = counted("/src/plugins/a.ts", {}, "plugin a");
+  const rt = createTestRuntime({ lazyChunks: { "/src/plugins/a.ts": [plugin] } });
+  const app = js("/src/main.js", {}, `globalThis.load = (spec) => require.dynamic(spec);`);
+  app.staticDeps = 0;
+  rt.run("globalThis.evaluations = {}");
+  rt.load([app], ["/src/main.js"]);
+  // The server compiles the project's script as a lazy chunk (as Vite serves the module).
+  const ns = await rt.get("load")("/src/plugins/a.ts");
+  assert.equal(ns.name, "plugin a");
+  assert.deepEqual(rt.chunkRequests, ["/src/plugins/a.ts"]);
+  // Once in the registry, the same module again, no second request.
+  assert.equal((await rt.get("load")("/src/plugins/a.ts?t=1")).name, "plugin a");
+  assert.deepEqual(rt.chunkRequests, ["/src/plugins/a.ts"]);
+  assert.equal(rt.get("evaluations")["/src/plugins/a.ts"], 1);
+  // No such script of the project (a `public/` file): the host's own import() (Node's here).
+  await assert.rejects(rt.get("load")("/public-only/x.js"), (e) => e.message.includes("/public-only/x.js") && !/imported by/.test(e.message));
+  assert.deepEqual(rt.chunkRequests, ["/src/plugins/a.ts", "/public-only/x.js"]);
+});

@@ -439,3 +439,70 @@ describe('a page a service worker keeps a copy of', { skip, concurrency: false }
     assert.deepEqual(tab.log.slice(from).filter((l) => /full reload|missed updates/.test(l)), []);
   });
 });
+
+// Scripts of the project asked for by their URL at run time, as plugin systems and code that
+// adds scripts do: an `import()` of a path only known then, and a `<script type="module" src>`
+// added by code. Under Vite the server compiles the module at that URL; here it is a lazy chunk
+// of the page's registry, sharing the app's module instances, and an edit hot-updates it.
+describe('scripts asked for by their URL at run time', { skip, concurrency: false }, () => {
+  let root, server, browser, tab;
+  const file = (rel) => path.join(root, rel);
+
+  before(async () => {
+    root = tempDir('by-url');
+    writeFile(file('index.html'), '<!doctype html><html><body><p id="plugin"></p><p id="added"></p><script type="module" src="/src/main.ts"></script></body></html>\n');
+    writeFile(file('src/store.ts'), 'export const store = { loads: 0 };\n');
+    writeFile(file('src/main.ts'), [
+      "import { store } from './store';",
+      'const name = (n: string) => `/src/plugins/${n}.ts`;',
+      "(window as any).loadPlugin = async (n: string) => (await import(/* @vite-ignore */ name(n))).label;",
+      '(window as any).appStore = store;',
+      'if (import.meta.hot) import.meta.hot.accept();',
+      '',
+    ].join('\n'));
+    writeFile(file('src/plugins/greet.ts'), [
+      "import { store } from '../store';",
+      'store.loads += 1;',
+      "export const label: string = 'greet v1';",
+      "document.getElementById('plugin')!.textContent = label;",
+      'if (import.meta.hot) import.meta.hot.accept();',
+      '',
+    ].join('\n'));
+    writeFile(file('src/added.ts'), [
+      "import { store } from './store';",
+      "document.getElementById('added')!.textContent = `added sees ${store.loads} load`;",
+      '',
+    ].join('\n'));
+    server = await Server.start(root);
+    browser = await launchBrowser();
+    tab = await Tab.open(browser, server.url + '/');
+    await tab.untilLog('[hmr] connected');
+  });
+
+  after(async () => {
+    await tab?.close();
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test("an import() of a path only known at run time loads the project's module, compiled, with the app's instances", async () => {
+    assert.equal(await tab.page.evaluate(() => window.loadPlugin('greet')), 'greet v1');
+    assert.equal(await tab.page.evaluate(() => window.appStore.loads), 1, 'the app\'s store');
+    const navs = tab.navigations;
+    const from = tab.mark();
+    editFile(file('src/plugins/greet.ts'), 'greet v1', 'greet v2');
+    await tab.untilLog('[hmr] updated /src/plugins/greet.ts', { from });
+    await tab.until(() => document.getElementById('plugin').textContent === 'greet v2');
+    assert.equal(tab.navigations, navs, 'no reload');
+  });
+
+  test('a module script added by code runs the compiled module in the page\'s registry', async () => {
+    await tab.page.evaluate(() => {
+      const script = document.createElement('script');
+      script.type = 'module';
+      script.src = '/src/added.ts';
+      document.body.append(script);
+    });
+    await tab.until(() => document.getElementById('added').textContent === 'added sees 2 load');
+  });
+});

@@ -546,6 +546,13 @@ pub(crate) fn for_a_worker(headers: &HeaderMap) -> bool {
     })
 }
 
+/// A request for a module script (`<script type="module" src>`, the browser's `import()`):
+/// `Sec-Fetch-Dest: script` in CORS mode (a classic script's is `no-cors`).
+fn for_a_module_script(headers: &HeaderMap) -> bool {
+    let is = |name: &str, value: &[u8]| headers.get(name).is_some_and(|v| v.as_bytes() == value);
+    is("sec-fetch-dest", b"script") && is("sec-fetch-mode", b"cors")
+}
+
 /// The worker script of module `id` (`worker_js`'s answer), for a script asked for by its URL
 /// as a worker.
 pub(crate) async fn worker_script(
@@ -717,14 +724,25 @@ async fn served_lazy(
         ));
     };
     let mut served = state.built().await;
-    if matches!(served.lazy.get(&id), LazyChunkState::Pending) {
+    // A script of the project no `import()` names, asked for by its URL at run time (an
+    // `import(url)` of a path only known then): the engine takes it in as a lazy target.
+    let by_url = matches!(served.lazy.get(&id), LazyChunkState::Unknown)
+        && served.modules.get(id.as_str()).is_none()
+        && project_script(state, &id);
+    if by_url || matches!(served.lazy.get(&id), LazyChunkState::Pending) {
+        let asked_at = served.snapshot;
         let _ = state.client_events.send(ClientEvent::LazyChunkRequested {
             id: Arc::from(id.as_str()),
         });
         let mut snapshots = state.served.clone();
         let compiled = tokio::time::timeout(
             LAZY_WAIT,
-            snapshots.wait_for(|s| !matches!(s.lazy.get(&id), LazyChunkState::Pending)),
+            snapshots.wait_for(|s| match s.lazy.get(&id) {
+                LazyChunkState::Pending => false,
+                // (The engine's answer to a script asked for by its URL is a later snapshot.)
+                LazyChunkState::Unknown => !by_url || s.snapshot != asked_at,
+                LazyChunkState::Ready(_) => true,
+            }),
         )
         .await;
         served = match compiled {
@@ -883,6 +901,22 @@ pub(crate) async fn fallback(State(state): State<Arc<AppState>>, request: Reques
     // `/src/sw.ts`): its worker script, as Vite serves the module there.
     if for_a_worker(&headers) && project_script(&state, &path.id) {
         return worker_script(&state, &path.id, &headers).await;
+    }
+    // One asked for as a module script by its URL (a `<script type="module" src>` code added,
+    // the browser's own `import()` of it): a stand-in that runs the module in the page's
+    // registry (as a lazy chunk, `importUrl`), with the app's module instances, as Vite serves
+    // the module there. (Its exports stay the registry's: the stand-in exports nothing.)
+    if for_a_module_script(&headers) && project_script(&state, &path.id) {
+        let id = serde_json::to_string(path.id.as_str()).unwrap_or_default();
+        let body = format!(
+            "// hotloop: {} runs in the page's module registry\nawait __hotloop.importUrl({id});\n",
+            path.id
+        );
+        let mut response = (StatusCode::OK, [(header::CONTENT_TYPE, JS)], body).into_response();
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        return response;
     }
 
     let policy = state.fs.clone();

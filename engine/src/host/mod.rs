@@ -192,11 +192,13 @@ impl EngineHost {
             Arc::from([]),
             Arc::from([]),
             Arc::from([]),
+            Arc::from([]),
         )
         .durability(Durability::HIGH)
         .lazy_roots_durability(Durability::LOW)
         .pages_durability(Durability::LOW)
         .workers_durability(Durability::LOW)
+        .url_scripts_durability(Durability::LOW)
         .new(&db);
         Ok(EngineHost {
             db,
@@ -377,13 +379,16 @@ impl EngineHost {
         let Some(state) = &self.state else {
             return LazyRequest::Unknown;
         };
-        let Some(target) = state.graph.lazy_target(id) else {
-            return LazyRequest::Unknown;
+        let file = match state.graph.lazy_target(id) {
+            Some(target) if target.index.is_some() => return LazyRequest::Ready,
+            Some(target) => target.file,
+            // A module the page has: no chunk of its own, nothing to compile.
+            None if state.graph.index_of(id).is_some() => return LazyRequest::Unknown,
+            None => match self.url_script(id) {
+                Some(file) => file,
+                None => return LazyRequest::Unknown,
+            },
         };
-        if target.index.is_some() {
-            return LazyRequest::Ready;
-        }
-        let file = target.file;
         let roots = self.project.lazy_roots(&self.db);
         if !roots.contains(&file) {
             let roots: Arc<[SourceFile]> = roots.iter().copied().chain([file]).collect();

@@ -162,6 +162,12 @@ pub fn module_graph(db: &dyn Db, project: Project) -> Arc<ProjectGraph> {
             }
         }
     }
+    // Scripts the page asked for by their URL at run time: lazy targets, as the other pages'.
+    for &script in project.url_scripts(db).iter() {
+        if !walk.resume.page_scripts.contains(&script) {
+            walk.resume.page_scripts.push(script);
+        }
+    }
     // Scripts a browser asked for as workers by their URL (a service worker's).
     for &worker in project.workers(db).iter() {
         let to = walk.add(db, worker);

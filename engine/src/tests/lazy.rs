@@ -108,6 +108,43 @@ fn starting_compiles_only_the_static_closure_of_the_entries() {
     );
 }
 
+/// A script of the project no `import()` names, asked for by its URL at run time (an
+/// `import(url)` of a path only known then, a `<script type="module" src>` added by code):
+/// a lazy target from then on, its chunk its static closure less the page's; a file that is
+/// no script of the project is nothing to compile.
+#[test]
+fn a_script_asked_for_by_its_url_at_run_time_is_a_lazy_chunk() {
+    let mut p = Incremental::new(APP);
+    p.project.write(
+        "src/late.js",
+        "import { page } from './page.js';\nimport { onlyB } from './b-only.js';\nexport const late = page + onlyB;\n",
+    );
+    p.host.build();
+    p.parsed();
+    assert_eq!(p.host.request_lazy("/src/late.js"), LazyRequest::Added);
+    p.host.build();
+    assert_eq!(p.parsed(), id_set(&["/src/late.js", "/src/b-only.js"]));
+    assert_eq!(
+        lazy_chunk(&mut p, "/src/late.js"),
+        ["/src/b-only.js", "/src/late.js"]
+    );
+    assert_eq!(p.host.request_lazy("/src/late.js"), LazyRequest::Ready);
+    // The page's own module has no chunk of its own.
+    for unknown in [
+        "/src/page.js",
+        "/src/missing.js",
+        "/index.html",
+        "/../outside.js",
+        "/src/page.js?raw",
+    ] {
+        assert_eq!(
+            p.host.request_lazy(unknown),
+            LazyRequest::Unknown,
+            "{unknown}"
+        );
+    }
+}
+
 #[test]
 fn requesting_a_lazy_chunk_compiles_only_its_modules() {
     let mut p = Incremental::new(APP);
