@@ -20,15 +20,29 @@ pub(crate) fn find(given: Option<&Path>, entry: &str) -> Result<PathBuf, AppServ
             }
         })?,
     };
-    let output = Command::new(&node)
-        .arg("--version")
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|source| AppServerError::NodeUnusable {
-            entry: entry.to_owned(),
-            node: node.clone(),
-            why: source.to_string(),
-        })?;
+    let version_of = || {
+        Command::new(&node)
+            .arg("--version")
+            .stdin(Stdio::null())
+            .output()
+    };
+    // A file just written is "busy" to exec while a process forked meanwhile still holds the
+    // writer's descriptor (until that child execs): a moment, so try again.
+    let mut output = version_of();
+    for _ in 0..5 {
+        match &output {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                output = version_of();
+            }
+            _ => break,
+        }
+    }
+    let output = output.map_err(|source| AppServerError::NodeUnusable {
+        entry: entry.to_owned(),
+        node: node.clone(),
+        why: source.to_string(),
+    })?;
     if !output.status.success() {
         // Node ran and refused (a flag in NODE_OPTIONS it does not know, say): its own words.
         let stderr = String::from_utf8_lossy(&output.stderr);
