@@ -43,8 +43,16 @@ pub struct CompiledCss {
 const MAX_DEPTH: usize = 128;
 
 /// Compiles the stylesheet `text` whose module id (its URL path) is `id`.
+#[cfg(test)]
 pub fn compile_css(id: &str, text: &str) -> CompiledCss {
-    let rewritten = rewrite(id, text);
+    compile_css_in(id, text, None)
+}
+
+/// [`compile_css`] of a stylesheet of the project at `root`: a relative `url()` that leads
+/// above the root (Tailwind's rebased `../../node_modules/…` of a workspace's hoisted package)
+/// becomes that file's `/@fs/` URL rather than being cut at the root.
+pub fn compile_css_in(id: &str, text: &str, root: Option<&std::path::Path>) -> CompiledCss {
+    let rewritten = rewrite(id, text, root);
     let css_arg = serde_json::to_string(&rewritten.inline).unwrap_or_else(|_| "\"\"".to_string());
     let body = format!("{}__hotloop_meta.css({css_arg});", rewritten.requires);
     CompiledCss {
@@ -73,7 +81,7 @@ pub(crate) struct Rewritten {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-pub(crate) fn rewrite(id: &str, text: &str) -> Rewritten {
+pub(crate) fn rewrite(id: &str, text: &str, root: Option<&std::path::Path>) -> Rewritten {
     let mut scan = Scan::default();
     let mut input = ParserInput::new(text);
     let mut parser = Parser::new(&mut input);
@@ -90,7 +98,7 @@ pub(crate) fn rewrite(id: &str, text: &str) -> Rewritten {
     let mut requires = String::new();
 
     for url in &scan.urls {
-        if let Some(abs) = absolute(dir, &url.value) {
+        if let Some(abs) = absolute(dir, &url.value, root) {
             let replacement = quoted_url(&abs);
             link_edits.push((url.range.clone(), replacement.clone()));
             let in_removed_import = scan.imports.iter().any(|i| {
@@ -104,7 +112,7 @@ pub(crate) fn rewrite(id: &str, text: &str) -> Rewritten {
     // Local `@import` URLs, always written out canonically so that the end of each is known.
     let mut local_import_edits: Vec<(usize, String)> = Vec::new();
     for import in &scan.imports {
-        let abs = absolute(dir, &import.spec);
+        let abs = absolute(dir, &import.spec, root);
         if abs.is_some() || is_local(&import.spec) {
             let url = abs.unwrap_or_else(|| import.spec.clone());
             let replacement = if import.is_url_function {
@@ -356,24 +364,41 @@ fn has_scheme(url: &str) -> bool {
 }
 
 /// `url` joined to `dir` (which ends in `/`) and normalized, or `None` when `url` is already
-/// absolute (`/x`, `//host/x`, `scheme:`), a fragment (`#x`) or empty.
-fn absolute(dir: &str, url: &str) -> Option<String> {
+/// absolute (`/x`, `//host/x`, `scheme:`), a fragment (`#x`) or empty. A `/@fs/` directory
+/// keeps its prefix; a root-relative one that `..` leads above: the file's `/@fs/` URL under
+/// `root` (the project's absolute path), else cut at the root.
+fn absolute(dir: &str, url: &str, root: Option<&std::path::Path>) -> Option<String> {
     if url.is_empty() || url.starts_with('/') || url.starts_with('#') || has_scheme(url) {
         return None;
     }
     let split = url.find(['?', '#']).unwrap_or(url.len());
     let (path, suffix) = url.split_at(split);
+    let (prefix, dir) = match dir.strip_prefix("/@fs/") {
+        Some(rest) => ("/@fs", rest),
+        None => ("", dir),
+    };
     let mut segments: Vec<&str> = Vec::new();
+    let mut above = 0;
     for segment in dir.split('/').chain(path.split('/')) {
         match segment {
             "" | "." => {}
             ".." => {
-                segments.pop();
+                if segments.pop().is_none() {
+                    above += 1;
+                }
             }
             s => segments.push(s),
         }
     }
     let mut out = String::with_capacity(dir.len() + url.len());
+    out.push_str(prefix);
+    if above > 0
+        && prefix.is_empty()
+        && let Some(base) = root.and_then(|root| root.ancestors().nth(above))
+    {
+        out.push_str("/@fs");
+        out.push_str(base.to_string_lossy().trim_end_matches('/'));
+    }
     for s in &segments {
         out.push('/');
         out.push_str(s);
@@ -468,6 +493,42 @@ mod tests {
             actual.push_str(&format!("error {}:{} {}\n", d.line, d.column, d.message));
         }
         expect.assert_eq(&actual);
+    }
+
+    /// A relative `url()` that leads above the root (Tailwind's rebased path into a workspace's
+    /// hoisted `node_modules`) is that file's `/@fs/` URL; without the root's path it is cut at
+    /// the root, as before; a `/@fs/` stylesheet's own `..` stay under `/@fs/`.
+    #[test]
+    fn a_url_above_the_root_is_its_fs_url() {
+        let root = std::path::Path::new("/repo/apps/web");
+        let url = |id: &str, arg: &str, root| {
+            let css = compile_css_in(id, &format!("a{{b:url({arg})}}"), root)
+                .stylesheet
+                .unwrap();
+            css[css.find("url(").unwrap()..].to_string()
+        };
+        let font = "../../../node_modules/@fontsource/geist/files/g.woff2";
+        assert_eq!(
+            url("/src/tw.css", font, Some(root)),
+            "url(\"/@fs/repo/node_modules/@fontsource/geist/files/g.woff2\")}"
+        );
+        assert_eq!(
+            url("/src/tw.css", font, None),
+            "url(\"/node_modules/@fontsource/geist/files/g.woff2\")}"
+        );
+        assert_eq!(
+            url("/src/tw.css", "../img/a.png", Some(root)),
+            "url(\"/img/a.png\")}",
+            "inside the root: root-relative, as before"
+        );
+        assert_eq!(
+            url(
+                "/@fs/repo/node_modules/pkg/css/a.css",
+                "../fonts/f.woff",
+                Some(root)
+            ),
+            "url(\"/@fs/repo/node_modules/pkg/fonts/f.woff\")}"
+        );
     }
 
     /// The rewritten url of `url(<arg>)` in a stylesheet at `id`.

@@ -257,7 +257,12 @@ pub fn is_css_module(path: &Path) -> bool {
 /// print (say `composes` inside a nested rule) has no code: the page keeps its last good version.
 /// Rules it recovers from (an invalid selector drops its rule, as the browser would) are
 /// reported without blocking the update.
-pub fn compile_css_module(id: &str, text: &str, modules: &CssModulesOptions) -> CompiledCss {
+pub fn compile_css_module(
+    id: &str,
+    text: &str,
+    modules: &CssModulesOptions,
+    root: Option<&std::path::Path>,
+) -> CompiledCss {
     let warnings = Arc::new(RwLock::new(Vec::new()));
     let pattern_text = modules.pattern.as_deref().unwrap_or(SCOPED_NAME_PATTERN);
     let pattern = Pattern::parse(pattern_text)
@@ -330,7 +335,7 @@ pub fn compile_css_module(id: &str, text: &str, modules: &CssModulesOptions) -> 
     diagnostics.dedup();
 
     // The printed text is lightningcss's, not the author's: point imports at the source.
-    let scoped = rewrite(id, &code);
+    let scoped = rewrite(id, &code, root);
     let mut imports = scoped.imports;
     let mut searched_to = 0;
     for import in &mut imports {

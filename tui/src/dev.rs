@@ -119,6 +119,17 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         );
         vite.resolver.configure(&options.resolve);
     }
+    // Vite's default `server.fs.allow`, its workspace root: where a workspace's package manager
+    // installs above the root, whose hoisted packages' fonts and images (named by their CSS)
+    // are served by their absolute path.
+    if let Some(workspace) = engine::watcher::install_root(&root)
+        && !serve_args
+            .fs_allow
+            .iter()
+            .any(|dir| workspace.starts_with(dir))
+    {
+        serve_args.fs_allow.push(workspace);
+    }
     let serve = &serve_args;
     let options_server_entry = options.server_entry.clone();
     let mut host = EngineHost::new(&root, options.with_process_env())

@@ -209,7 +209,9 @@ impl OpenedFile {
 impl FsPolicy {
     /// Finds the file for `path`: under `/@fs/<absolute path>`, a file inside one of `sources`
     /// (the source directories outside the root the engine publishes: linked workspace
-    /// packages; nothing wider); otherwise `public/` first, then the root. `Ok(None)` when there
+    /// packages) or of the served directories (the root, `public/`, `allow`: a workspace's
+    /// hoisted `node_modules`, whose fonts and images package CSS names, as Vite's
+    /// `server.fs.allow`); otherwise `public/` first, then the root. `Ok(None)` when there
     /// is no such file, an error when the request must be refused. Blocking: call off the
     /// runtime.
     pub fn resolve_file(
@@ -226,9 +228,11 @@ impl FsPolicy {
         }
         let (bases, segments, allowed): (Vec<PathBuf>, &[String], Vec<&PathBuf>) =
             match path.segments.split_first() {
-                Some((first, rest)) if first == "@fs" => {
-                    (vec![PathBuf::from("/")], rest, sources.iter().collect())
-                }
+                Some((first, rest)) if first == "@fs" => (
+                    vec![PathBuf::from("/")],
+                    rest,
+                    sources.iter().chain(self.served_dirs()).collect(),
+                ),
                 _ => (
                     self.public.iter().chain([&self.root]).cloned().collect(),
                     &path.segments[..],

@@ -1420,6 +1420,21 @@ async fn symlinks_leading_outside_the_root_are_refused() {
     let r = get(&relaxed, "/link/secret.txt").await;
     assert_eq!(r.status, 200);
     assert_eq!(r.text(), SECRET);
+    // And its files by their absolute path too (`/@fs/`: a font that package CSS in a
+    // workspace's hoisted `node_modules` names), as Vite's `server.fs.allow` does; a file of
+    // no allowed directory stays refused.
+    let outside = relaxed.project.outside.canonicalize().unwrap();
+    let r = get(&relaxed, &format!("/@fs{}/secret.txt", outside.display())).await;
+    assert_eq!((r.status, r.text()), (200, SECRET.to_string()));
+    let elsewhere = tempfile::tempdir().unwrap();
+    let other = elsewhere.path().canonicalize().unwrap().join("other.txt");
+    std::fs::write(&other, "no").unwrap();
+    assert_eq!(
+        get(&relaxed, &format!("/@fs{}", other.display()))
+            .await
+            .status,
+        403
+    );
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@ use super::*;
 /// Renders the factory body, the link stylesheet, the imports and the diagnostics.
 #[track_caller]
 fn check(id: &str, text: &str, expect: Expect) {
-    let out = compile_css_module(id, text, &CssModulesOptions::default());
+    let out = compile_css_module(id, text, &CssModulesOptions::default(), None);
     let mut actual = String::new();
     match (&out.code, &out.stylesheet) {
         (Some(code), Some(stylesheet)) => {
@@ -118,7 +118,7 @@ fn imports_and_urls_are_handled_like_plain_css() {
 #[test]
 fn names_depend_on_the_file_not_on_its_text() {
     let names = |id: &str, text: &str| {
-        let code = compile_css_module(id, text, &CssModulesOptions::default())
+        let code = compile_css_module(id, text, &CssModulesOptions::default(), None)
             .code
             .unwrap();
         code[code.find("{\"").unwrap()..].to_string()
@@ -134,6 +134,7 @@ fn media_queries_keep_their_min_and_max_form() {
         "/src/box.module.css",
         "@media (max-width: 600px) { .box { color: red } }\n@media (400px <= width <= 700px) { .box { color: blue } }\n",
         &CssModulesOptions::default(),
+        None,
     );
     assert_eq!(out.diagnostics, []);
     let sheet = out.stylesheet.unwrap();
@@ -150,6 +151,7 @@ fn grid_lines_and_areas_are_scoped_too() {
         "/src/grid.module.css",
         ".page { grid-template-areas: \"head\"; grid-column: main-start / main-end }\n.top { grid-area: head }\n",
         &CssModulesOptions::default(),
+        None,
     );
     assert_eq!(out.diagnostics, []);
     let code = out.code.unwrap();
@@ -263,6 +265,7 @@ fn a_compiled_module_keeps_its_map_to_the_original_through_the_pass() {
         "/src/Card.module.scss",
         &sass_output_with_map(),
         &CssModulesOptions::default(),
+        None,
     );
     for text in [
         out.stylesheet.as_deref().unwrap(),
@@ -294,6 +297,7 @@ fn a_plain_module_has_no_map() {
         "/src/App.module.css",
         ".a { color: red }\n",
         &CssModulesOptions::default(),
+        None,
     );
     assert!(!out.stylesheet.unwrap().contains("sourceMappingURL"));
 }
@@ -340,6 +344,7 @@ fn css_modules_options_from_the_config() {
         ".top-bar { composes: big-text from './type.module.css'; grid-area: head }\n\
          .page { grid-template-areas: \"head\" }\n",
         &options,
+        None,
     );
     assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
     let code = out.code.unwrap();
@@ -357,7 +362,7 @@ fn css_modules_options_from_the_config() {
         locals_convention: LocalsConvention::Dashes,
         ..CssModulesOptions::default()
     };
-    let code = compile_css_module("/src/A.module.css", ".a-b { color: red }", &both)
+    let code = compile_css_module("/src/A.module.css", ".a-b { color: red }", &both, None)
         .code
         .unwrap();
     assert!(code.contains(r#""a-b": "A-module_"#), "{code}");
@@ -386,6 +391,7 @@ fn a_style_blocks_names_come_from_its_file_without_the_query() {
         "/src/App.vue?vue&type=style&index=0&lang.module.css",
         ".title { color: red }\n",
         &CssModulesOptions::default(),
+        None,
     );
     let code = out.code.expect("compiles");
     let start = code.find("\"title\":").expect("exports title") + "\"title\":".len();

@@ -609,10 +609,11 @@ fn compile_stylesheet(db: &dyn Db, path: &Path, id: &str, text: &str) -> css::Co
     let project = Project::try_get(db);
     let default = css_modules::CssModulesOptions::default();
     let modules = project.map_or(&default, |p| &p.options(db).css_modules);
+    let root = project.map(|p| p.root(db).as_path());
     if modules.applies_to(path) {
-        css_modules::compile_css_module(id, text, modules)
+        css_modules::compile_css_module(id, text, modules, root)
     } else {
-        css::compile_css(id, text)
+        css::compile_css_in(id, text, root)
     }
 }
 
