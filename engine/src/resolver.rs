@@ -66,6 +66,9 @@ pub struct Resolvers {
     cjs: Resolver,
     server_esm: Resolver,
     server_cjs: Resolver,
+    /// A stylesheet's bare `@import "pkg"`: Vite's CSS resolver (the `style` condition and
+    /// field, `.css`), which finds `tw-animate-css`'s and Bootstrap's stylesheets.
+    css: Resolver,
 }
 
 impl Resolvers {
@@ -95,11 +98,13 @@ impl Resolvers {
         let cjs = with(EnvironmentKind::Page, ImportKind::Require);
         let server_esm = with(EnvironmentKind::Server, ImportKind::Static);
         let server_cjs = with(EnvironmentKind::Server, ImportKind::Require);
+        let css = esm.clone_with_options(css_options(root));
         Resolvers {
             esm,
             cjs,
             server_esm,
             server_cjs,
+            css,
         }
     }
 
@@ -110,7 +115,13 @@ impl Resolvers {
 
     /// Forgets every cached file-system fact (call when the resolution epoch moves).
     pub fn clear_cache(&self) {
-        for resolver in [&self.esm, &self.cjs, &self.server_esm, &self.server_cjs] {
+        for resolver in [
+            &self.esm,
+            &self.cjs,
+            &self.server_esm,
+            &self.server_cjs,
+            &self.css,
+        ] {
             resolver.clear_cache();
         }
     }
@@ -123,6 +134,13 @@ impl Resolvers {
         kind: ImportKind,
     ) -> Result<PathBuf, ResolveError> {
         self.resolve_in(EnvironmentKind::Page, importer, specifier, kind)
+    }
+
+    /// Resolves a stylesheet's bare `@import` of a package as Vite's CSS resolver does.
+    pub fn resolve_css(&self, importer: &Path, specifier: &str) -> Result<PathBuf, ResolveError> {
+        self.css
+            .resolve_file(importer, specifier)
+            .map(|resolution| resolution.into_path_buf())
     }
 
     /// Resolves `specifier` from `importer` as an environment of `env` does.
@@ -198,6 +216,22 @@ fn options(
         // Node built-ins go through `node_modules` (browser polyfills such as `events`
         // or `buffer`) and `browser` remaps like any package; see `reason` for the rest.
         // The server's are Node's own (`queries::resolve` externalizes them first).
+        builtin_modules: false,
+        node_path: false,
+        ..ResolveOptions::default()
+    }
+}
+
+/// Vite's CSS resolver's options: `.css`, the `style` field and condition (then
+/// `development` and `default`), no index files.
+fn css_options(root: &Path) -> ResolveOptions {
+    let strings = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    ResolveOptions {
+        extensions: strings(&[".css"]),
+        main_fields: strings(&["style"]),
+        main_files: Vec::new(),
+        condition_names: strings(&["style", "development", "default"]),
+        roots: vec![root.to_path_buf()],
         builtin_modules: false,
         node_path: false,
         ..ResolveOptions::default()

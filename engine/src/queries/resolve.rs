@@ -509,9 +509,12 @@ fn resolve_path(
         .map(|project| project.root(db).join("index.html"));
     let resolve_from = from_root.as_deref().unwrap_or(importer);
     let resolve = |specifier: &str| resolvers.resolve_in(env, resolve_from, specifier, kind);
-    // In CSS, `@import "a.css"` means `./a.css`; fall back to a package when there is none.
+    // In CSS, `@import "a.css"` means `./a.css`; else a package's stylesheet, as Vite's CSS
+    // resolver finds it (`style`), then what a script import of it would be.
     let result = if from_css && is_bare(specifier) {
-        resolve(&format!("./{specifier}")).or_else(|_| resolve(specifier))
+        resolve(&format!("./{specifier}"))
+            .or_else(|_| resolvers.resolve_css(resolve_from, specifier))
+            .or_else(|_| resolve(specifier))
     } else {
         resolve(specifier)
     };

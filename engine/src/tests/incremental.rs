@@ -1962,6 +1962,53 @@ png
     assert!(chunk.contains("__hotloop.start([], "), "{chunk}");
 }
 
+/// A stylesheet's bare `@import "pkg"` is the package's stylesheet, as Vite's CSS resolver
+/// finds it: its `style` export condition (tw-animate-css exports nothing else), or its `style`
+/// field beside a JS `main` (Bootstrap); a file beside the stylesheet still comes first.
+#[test]
+fn a_css_import_of_a_package_is_its_style_export_or_field() {
+    let mut p = Incremental::new(
+        r#"
+//- /index.html
+<script type="module" src="/src/main.js"></script>
+//- /src/main.js
+import './app.css';
+//- /src/app.css
+@import "tw-animate-css";
+@import "bootstrap";
+@import "local.css";
+//- /src/local.css
+.local {}
+//- /node_modules/tw-animate-css/package.json
+{ "name": "tw-animate-css", "exports": { ".": { "style": "./dist/tw-animate.css" } } }
+//- /node_modules/tw-animate-css/dist/tw-animate.css
+.animate-in {}
+//- /node_modules/bootstrap/package.json
+{ "name": "bootstrap", "main": "dist/js/bootstrap.js", "style": "dist/css/bootstrap.css" }
+//- /node_modules/bootstrap/dist/js/bootstrap.js
+export const js = 1;
+//- /node_modules/bootstrap/dist/css/bootstrap.css
+.btn {}
+//- /node_modules/local.css/package.json
+{ "name": "local.css", "style": "x.css" }
+"#,
+    );
+    let build = p.host.build();
+    assert!(build.diagnostics.is_empty(), "{:?}", build.diagnostics);
+    let ids: Vec<&str> = build.graph().modules.iter().map(|m| &*m.id).collect();
+    for id in [
+        "/node_modules/tw-animate-css/dist/tw-animate.css",
+        "/node_modules/bootstrap/dist/css/bootstrap.css",
+        "/src/local.css",
+    ] {
+        assert!(ids.contains(&id), "{id} in {ids:?}");
+    }
+    assert!(
+        !ids.iter().any(|id| id.ends_with("bootstrap.js")),
+        "{ids:?}"
+    );
+}
+
 #[test]
 fn react_refresh_is_emitted_for_sources_but_not_for_node_modules() {
     let p = check(
