@@ -1,10 +1,12 @@
-//! Scripts a browser asked for by their URL to run as a worker (`Project::workers`): a service
+//! Scripts a browser asked for by their URL. To run as a worker (`Project::workers`): a service
 //! worker registered at a source file's URL (`navigator.serviceWorker.register('/src/sw.ts')`,
 //! vite-plugin-pwa's `injectManifest` service worker in development) or a worker started from a
 //! string URL (`new Worker('/src/w.ts', { type: 'module' })`). Under Vite the file is served as
 //! a module; hotloop serves its worker script (the runtime and the worker's chunk, as for a
 //! `new Worker(new URL(...))`), so each becomes a worker root of the graph when first asked
-//! for, compiled in the build that follows.
+//! for, compiled in the build that follows. At run time in the page (`Project::url_scripts`,
+//! [`EngineHost::url_script`]): an `import()` of a path only known then, a module script added
+//! by code; each a lazy target of the page's graph, as another page's scripts are.
 
 use std::sync::Arc;
 
