@@ -30,11 +30,12 @@ pub struct CompiledCss {
     /// The text the factory injects (`__hotloop_meta.css(text)`): what a `<style>` holds, and
     /// what the CSS patches of its edits are computed from (`None` with `code`).
     pub style: Option<Arc<str>>,
-    /// Where each local `@import`'s URL ends in `stylesheet` (the byte offset before its closing
-    /// quote) and its specifier as written: the engine adds `?v=<version of that sheet>` there
-    /// when it serves the sheet, so a browser that re-fetches a `<link>`ed sheet re-fetches
-    /// exactly the imported sheets that changed.
-    pub stylesheet_imports: Vec<(usize, String)>,
+    /// Where each local `@import`'s URL is in `stylesheet` (the bytes between its quotes) and
+    /// its specifier as written: the engine writes the imported sheet's own URL there (a
+    /// package's, an alias's target) with `?v=<version of that sheet>` when it serves the sheet,
+    /// so a browser that re-fetches a `<link>`ed sheet re-fetches exactly the imported sheets
+    /// that changed.
+    pub stylesheet_imports: Vec<(Range<usize>, String)>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -77,7 +78,7 @@ pub(crate) struct Rewritten {
     /// The text to serve for a `<link>` (see [`CompiledCss::stylesheet`]).
     pub stylesheet: String,
     /// See [`CompiledCss::stylesheet_imports`].
-    pub stylesheet_imports: Vec<(usize, String)>,
+    pub stylesheet_imports: Vec<(Range<usize>, String)>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -154,9 +155,13 @@ pub(crate) fn rewrite(id: &str, text: &str, root: Option<&std::path::Path>) -> R
         .filter_map(|(edit, spec)| {
             let start = starts[edit]?;
             let replacement = &link_edits[edit].1;
-            // Before the closing quote (`"…"`) or the quote and parenthesis (`url("…")`).
-            let tail = if replacement.ends_with(')') { 2 } else { 1 };
-            Some((start + replacement.len() - tail, spec))
+            // Between the quotes: after `"` or `url("`, before `"` or `")`.
+            let (head, tail) = if replacement.ends_with(')') {
+                (5, 2)
+            } else {
+                (1, 1)
+            };
+            Some((start + head..start + replacement.len() - tail, spec))
         })
         .collect();
     Rewritten {
@@ -169,34 +174,31 @@ pub(crate) fn rewrite(id: &str, text: &str, root: Option<&std::path::Path>) -> R
     }
 }
 
-/// `stylesheet` with `?v=<version>` added to each local `@import` URL (`imports` from
-/// [`CompiledCss::stylesheet_imports`]; `version` answers per specifier, `None` leaves it).
+/// `stylesheet` with each local `@import` URL (`imports` from
+/// [`CompiledCss::stylesheet_imports`]) versioned: `version` answers per specifier with the
+/// URL to write (the imported sheet's, `None` to keep the one there) and its version, added
+/// as `?v=<version>`; `None` leaves the import as it is.
 pub fn version_imports(
     stylesheet: &str,
-    imports: &[(usize, String)],
-    mut version: impl FnMut(&str) -> Option<String>,
+    imports: &[(Range<usize>, String)],
+    mut version: impl FnMut(&str) -> Option<(Option<String>, String)>,
 ) -> String {
     let mut out = String::with_capacity(stylesheet.len() + imports.len() * 12);
     let mut at = 0;
-    for (offset, spec) in imports {
-        let Some(v) = version(spec) else { continue };
-        if *offset < at || *offset > stylesheet.len() {
+    for (range, spec) in imports {
+        let Some((url, v)) = version(spec) else {
+            continue;
+        };
+        if range.start < at || range.end > stylesheet.len() || range.start > range.end {
             continue;
         }
-        out.push_str(&stylesheet[at..*offset]);
-        let separator = if stylesheet[..*offset]
-            .rsplit(['"', '('])
-            .next()
-            .is_some_and(|u| u.contains('?'))
-        {
-            '&'
-        } else {
-            '?'
-        };
-        out.push(separator);
+        out.push_str(&stylesheet[at..range.start]);
+        let url = url.unwrap_or_else(|| stylesheet[range.clone()].to_string());
+        out.push_str(&url);
+        out.push(if url.contains('?') { '&' } else { '?' });
         out.push_str("v=");
         out.push_str(&v);
-        at = *offset;
+        at = range.end;
     }
     out.push_str(&stylesheet[at..]);
     out
@@ -731,7 +733,7 @@ mod tests {
         assert_eq!(specs, ["./a.css", "b.css?x=1", "/src/c.css"]);
         let stylesheet = out.stylesheet.unwrap();
         let versioned = version_imports(&stylesheet, &out.stylesheet_imports, |spec| {
-            (spec != "/src/c.css").then(|| format!("v{}", spec.len()))
+            (spec != "/src/c.css").then(|| (None, format!("v{}", spec.len())))
         });
         expect![[r#"
             @import "/src/a.css?v=v7";

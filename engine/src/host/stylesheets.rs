@@ -43,14 +43,14 @@ pub(super) fn served_stylesheet(
     }
     memo.insert(index, None);
     let deps = module_deps(db, graph.file(index));
+    // Each URL is the imported sheet's own (a package's `@import "animate.css"`, an alias's
+    // `@import "@/x.css"`: not the specifier made absolute as a path beside this sheet).
     let versioned: Arc<str> = version_imports(&text, &parsed.stylesheet_imports, |spec| {
         let id = deps.iter().find(|d| &*d.specifier == spec)?.id.clone()?;
         let imported = graph.index_of(&id)?;
         let sheet = served_stylesheet(db, graph, imported, memo)?;
-        Some(format!(
-            "{:08x}",
-            xxhash_rust::xxh3::xxh3_64(sheet.as_bytes()) >> 32
-        ))
+        let version = format!("{:08x}", xxhash_rust::xxh3::xxh3_64(sheet.as_bytes()) >> 32);
+        Some((Some(id.to_string()), version))
     })
     .into();
     memo.insert(index, Some(versioned.clone()));

@@ -47,7 +47,7 @@ pub struct ParsedModule {
     pub style: Option<Arc<str>>,
     /// CSS only: where each local `@import` URL ends in `stylesheet`, and its specifier (see
     /// `css::CompiledCss::stylesheet_imports`).
-    pub stylesheet_imports: Arc<[(usize, String)]>,
+    pub stylesheet_imports: Arc<[(std::ops::Range<usize>, String)]>,
     pub diagnostics: Arc<[Diagnostic]>,
     /// Other files this compile read through the plugins (`this.addWatchFile`: a Sass partial,
     /// a source Tailwind CSS scanned): an edit of one compiles this module again, and the

@@ -1962,6 +1962,44 @@ png
     assert!(chunk.contains("__hotloop.start([], "), "{chunk}");
 }
 
+/// A `<link>`ed sheet's `@import` of a package (or through an alias) is served with the
+/// imported sheet's own URL (and its version), not the specifier made a path beside the sheet
+/// (`/src/animate.css`, a 404 the browser refused).
+#[test]
+fn a_linked_sheets_package_import_is_served_at_its_sheets_url() {
+    let mut p = Incremental::new(
+        r#"
+//- /index.html
+<head><link rel="stylesheet" href="/src/styles.css"></head>
+//- /src/styles.css
+@import "animate.css";
+@import "./local.css";
+.a {}
+//- /src/local.css
+.local {}
+//- /node_modules/animate.css/package.json
+{ "name": "animate.css", "style": "animate.css", "main": "animate.js" }
+//- /node_modules/animate.css/animate.css
+.animated {}
+//- /node_modules/animate.css/animate.js
+module.exports = {};
+"#,
+    );
+    let build = p.host.build();
+    assert!(build.diagnostics.is_empty(), "{:?}", build.diagnostics);
+    let served = p.served(1);
+    let sheet = served
+        .modules
+        .get("/src/styles.css")
+        .and_then(|m| m.stylesheet.clone())
+        .expect("the linked sheet");
+    assert!(
+        sheet.contains("@import \"/node_modules/animate.css/animate.css?v="),
+        "{sheet}"
+    );
+    assert!(sheet.contains("@import \"/src/local.css?v="), "{sheet}");
+}
+
 /// A stylesheet's bare `@import "pkg"` is the package's stylesheet, as Vite's CSS resolver
 /// finds it: its `style` export condition (tw-animate-css exports nothing else), or its `style`
 /// field beside a JS `main` (Bootstrap); a file beside the stylesheet still comes first.
