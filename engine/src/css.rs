@@ -46,14 +46,20 @@ const MAX_DEPTH: usize = 128;
 /// Compiles the stylesheet `text` whose module id (its URL path) is `id`.
 #[cfg(test)]
 pub fn compile_css(id: &str, text: &str) -> CompiledCss {
-    compile_css_in(id, text, None)
+    compile_css_in(id, text, None, &|_| None)
 }
 
 /// [`compile_css`] of a stylesheet of the project at `root`: a relative `url()` that leads
 /// above the root (Tailwind's rebased `../../node_modules/…` of a workspace's hoisted package)
-/// becomes that file's `/@fs/` URL rather than being cut at the root.
-pub fn compile_css_in(id: &str, text: &str, root: Option<&std::path::Path>) -> CompiledCss {
-    let rewritten = rewrite(id, text, root);
+/// becomes that file's `/@fs/` URL rather than being cut at the root; one `resolve_url`
+/// answers (an alias's, a package's file) is its answer.
+pub fn compile_css_in(
+    id: &str,
+    text: &str,
+    root: Option<&std::path::Path>,
+    resolve_url: &dyn Fn(&str) -> Option<String>,
+) -> CompiledCss {
+    let rewritten = rewrite(id, text, root, resolve_url);
     let css_arg = serde_json::to_string(&rewritten.inline).unwrap_or_else(|_| "\"\"".to_string());
     let body = format!("{}__hotloop_meta.css({css_arg});", rewritten.requires);
     CompiledCss {
@@ -82,7 +88,12 @@ pub(crate) struct Rewritten {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-pub(crate) fn rewrite(id: &str, text: &str, root: Option<&std::path::Path>) -> Rewritten {
+pub(crate) fn rewrite(
+    id: &str,
+    text: &str,
+    root: Option<&std::path::Path>,
+    resolve_url: &dyn Fn(&str) -> Option<String>,
+) -> Rewritten {
     let mut scan = Scan::default();
     let mut input = ParserInput::new(text);
     let mut parser = Parser::new(&mut input);
@@ -99,7 +110,11 @@ pub(crate) fn rewrite(id: &str, text: &str, root: Option<&std::path::Path>) -> R
     let mut requires = String::new();
 
     for url in &scan.urls {
-        if let Some(abs) = absolute(dir, &url.value, root) {
+        // A URL no relative path reads (`@/assets/bg.svg`, `@fontsource/…`): its file's URL.
+        let resolved = (!url.value.starts_with(['.', '/', '#']) && !has_scheme(&url.value))
+            .then(|| resolve_url(&url.value))
+            .flatten();
+        if let Some(abs) = resolved.or_else(|| absolute(dir, &url.value, root)) {
             let replacement = quoted_url(&abs);
             link_edits.push((url.range.clone(), replacement.clone()));
             let in_removed_import = scan.imports.iter().any(|i| {
@@ -504,7 +519,7 @@ mod tests {
     fn a_url_above_the_root_is_its_fs_url() {
         let root = std::path::Path::new("/repo/apps/web");
         let url = |id: &str, arg: &str, root| {
-            let css = compile_css_in(id, &format!("a{{b:url({arg})}}"), root)
+            let css = compile_css_in(id, &format!("a{{b:url({arg})}}"), root, &|_| None)
                 .stylesheet
                 .unwrap();
             css[css.find("url(").unwrap()..].to_string()

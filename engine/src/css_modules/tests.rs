@@ -5,7 +5,7 @@ use super::*;
 /// Renders the factory body, the link stylesheet, the imports and the diagnostics.
 #[track_caller]
 fn check(id: &str, text: &str, expect: Expect) {
-    let out = compile_css_module(id, text, &CssModulesOptions::default(), None);
+    let out = compile_css_module(id, text, &CssModulesOptions::default(), None, &|_| None);
     let mut actual = String::new();
     match (&out.code, &out.stylesheet) {
         (Some(code), Some(stylesheet)) => {
@@ -118,7 +118,7 @@ fn imports_and_urls_are_handled_like_plain_css() {
 #[test]
 fn names_depend_on_the_file_not_on_its_text() {
     let names = |id: &str, text: &str| {
-        let code = compile_css_module(id, text, &CssModulesOptions::default(), None)
+        let code = compile_css_module(id, text, &CssModulesOptions::default(), None, &|_| None)
             .code
             .unwrap();
         code[code.find("{\"").unwrap()..].to_string()
@@ -135,6 +135,7 @@ fn media_queries_keep_their_min_and_max_form() {
         "@media (max-width: 600px) { .box { color: red } }\n@media (400px <= width <= 700px) { .box { color: blue } }\n",
         &CssModulesOptions::default(),
         None,
+        &|_| None,
     );
     assert_eq!(out.diagnostics, []);
     let sheet = out.stylesheet.unwrap();
@@ -152,6 +153,7 @@ fn grid_lines_and_areas_are_scoped_too() {
         ".page { grid-template-areas: \"head\"; grid-column: main-start / main-end }\n.top { grid-area: head }\n",
         &CssModulesOptions::default(),
         None,
+        &|_| None,
     );
     assert_eq!(out.diagnostics, []);
     let code = out.code.unwrap();
@@ -266,6 +268,7 @@ fn a_compiled_module_keeps_its_map_to_the_original_through_the_pass() {
         &sass_output_with_map(),
         &CssModulesOptions::default(),
         None,
+        &|_| None,
     );
     for text in [
         out.stylesheet.as_deref().unwrap(),
@@ -298,6 +301,7 @@ fn a_plain_module_has_no_map() {
         ".a { color: red }\n",
         &CssModulesOptions::default(),
         None,
+        &|_| None,
     );
     assert!(!out.stylesheet.unwrap().contains("sourceMappingURL"));
 }
@@ -345,6 +349,7 @@ fn css_modules_options_from_the_config() {
          .page { grid-template-areas: \"head\" }\n",
         &options,
         None,
+        &|_| None,
     );
     assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
     let code = out.code.unwrap();
@@ -362,9 +367,15 @@ fn css_modules_options_from_the_config() {
         locals_convention: LocalsConvention::Dashes,
         ..CssModulesOptions::default()
     };
-    let code = compile_css_module("/src/A.module.css", ".a-b { color: red }", &both, None)
-        .code
-        .unwrap();
+    let code = compile_css_module(
+        "/src/A.module.css",
+        ".a-b { color: red }",
+        &both,
+        None,
+        &|_| None,
+    )
+    .code
+    .unwrap();
     assert!(code.contains(r#""a-b": "A-module_"#), "{code}");
     assert!(code.contains(r#""aB": "A-module_"#), "{code}");
 
@@ -392,6 +403,7 @@ fn a_style_blocks_names_come_from_its_file_without_the_query() {
         ".title { color: red }\n",
         &CssModulesOptions::default(),
         None,
+        &|_| None,
     );
     let code = out.code.expect("compiles");
     let start = code.find("\"title\":").expect("exports title") + "\"title\":".len();

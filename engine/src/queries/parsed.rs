@@ -610,10 +610,11 @@ fn compile_stylesheet(db: &dyn Db, path: &Path, id: &str, text: &str) -> css::Co
     let default = css_modules::CssModulesOptions::default();
     let modules = project.map_or(&default, |p| &p.options(db).css_modules);
     let root = project.map(|p| p.root(db).as_path());
+    let resolve_url = |url: &str| crate::queries::resolve::css_url(db, path, url);
     if modules.applies_to(path) {
-        css_modules::compile_css_module(id, text, modules, root)
+        css_modules::compile_css_module(id, text, modules, root, &resolve_url)
     } else {
-        css::compile_css_in(id, text, root)
+        css::compile_css_in(id, text, root, &resolve_url)
     }
 }
 

@@ -159,6 +159,38 @@ fn resolve_all(db: &dyn Db, env: EnvironmentKind, file: SourceFile) -> Arc<[Reso
         .collect()
 }
 
+/// A stylesheet's `url()` that names no file beside the sheet but one through `resolve.alias`
+/// or in a package (`url("@/assets/bg.svg")`, `url("@fontsource/inter/files/x.woff2")`): the
+/// URL that file is served at (its module id, the query kept), as Vite's CSS resolves it;
+/// `None` otherwise (the URL is made absolute from the sheet's own, as written). Reads the
+/// resolution epoch: a file created or removed asks again.
+pub(crate) fn css_url(db: &dyn Db, importer: &Path, url: &str) -> Option<String> {
+    let split = url.find(['?', '#']).unwrap_or(url.len());
+    let (path, suffix) = url.split_at(split);
+    let project = Project::try_get(db)?;
+    let _epoch = project.resolution_epoch(db);
+    let aliased = apply_alias(&project.options(db).aliases, path);
+    if aliased.is_none() {
+        // A relative path first (`url(img.png)` is `./img.png`), and a path is one.
+        let dir = importer.parent()?;
+        if path.starts_with('.') || path.starts_with('/') || dir.join(path).is_file() {
+            return None;
+        }
+    }
+    let specifier = aliased.as_deref().unwrap_or(path);
+    match resolve_path(
+        db,
+        EnvironmentKind::Page,
+        importer,
+        specifier,
+        ImportKind::Static,
+        true,
+    ) {
+        Resolution::File(file) => Some(format!("{}{suffix}", db.files().module_id(file.path(db)))),
+        _ => None,
+    }
+}
+
 /// Which React Fast Refresh runtime the page uses (see ARCHITECTURE.md, "React Fast Refresh").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum RefreshRuntime {

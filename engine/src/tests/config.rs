@@ -45,6 +45,46 @@ fn options() -> ProjectOptions {
     }
 }
 
+/// A stylesheet's `url()` through `resolve.alias` or into a package is its file's URL, as Vite's
+/// CSS resolves it; a relative one (`url(img.png)` is `./img.png`) and one naming no file stay
+/// the sheet's relative URL.
+#[test]
+fn a_stylesheets_url_through_an_alias_or_into_a_package_is_its_files_url() {
+    let mut p = Incremental::with_options(
+        r#"
+//- /index.html
+<script type="module" src="/src/main.js"></script>
+//- /src/main.js
+import './styles/app.css';
+//- /src/styles/app.css
+.a { background: url("@/assets/bg.svg"); }
+.b { src: url("pad/files/x.woff2?v=1#f"); }
+.c { background: url(img.png); }
+.d { background: url(nowhere/x.png); }
+//- /src/styles/img.png
+png
+//- /src/assets/bg.svg
+<svg/>
+//- /node_modules/pad/package.json
+{ "name": "pad" }
+//- /node_modules/pad/files/x.woff2
+woff
+"#,
+        options(),
+    );
+    let build = p.host.build();
+    assert!(build.diagnostics.is_empty(), "{:?}", build.diagnostics);
+    let chunk = p.chunk();
+    for url in [
+        "url(\\\"/src/assets/bg.svg\\\")",
+        "url(\\\"/node_modules/pad/files/x.woff2?v=1#f\\\")",
+        "url(\\\"/src/styles/img.png\\\")",
+        "url(\\\"/src/styles/nowhere/x.png\\\")",
+    ] {
+        assert!(chunk.contains(url), "{url} in {chunk}");
+    }
+}
+
 #[test]
 fn define_replaces_unbound_names_everywhere_and_aliases_rewrite_specifiers() {
     let mut p = Incremental::with_options(PROJECT, options());
