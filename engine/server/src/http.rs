@@ -1015,8 +1015,6 @@ pub(crate) async fn fallback(State(state): State<Arc<AppState>>, request: Reques
     }
 }
 
-/// The value of the query parameter `name` (as written, not percent-decoded: the runtime's
-/// versions are hex digits).
 /// Whether `path` is a file on disk the server may serve that is not a page (blocking lookup
 /// on tokio's blocking pool).
 async fn plain_file(state: &Arc<AppState>, path: &fs::RequestPath) -> bool {
@@ -1030,6 +1028,8 @@ async fn plain_file(state: &Arc<AppState>, path: &fs::RequestPath) -> bool {
     .unwrap_or(false)
 }
 
+/// The value of the query parameter `name` (as written, not percent-decoded: the runtime's
+/// versions are hex digits).
 pub(crate) fn query_param<'q>(query: Option<&'q str>, name: &str) -> Option<&'q str> {
     query?
         .split('&')
