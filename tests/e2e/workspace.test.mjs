@@ -106,3 +106,46 @@ describe('workspace packages linked into node_modules', { skip, concurrency: fal
     await tab.untilLog('[hmr] connected');
   });
 });
+
+// npm/yarn/pnpm workspaces hoist the dependencies to a `node_modules` above the app: a package's
+// stylesheet there names its fonts and images relatively (`@fontsource/*`), and Tailwind rebases
+// such URLs to `../../node_modules/…`. Both are served by their absolute path (`/@fs/…`), the
+// workspace root being allowed by default, as Vite's `server.fs.allow` is.
+describe('a workspace whose dependencies are hoisted above the app', { skip, concurrency: false }, () => {
+  let ws, server, browser, tab;
+
+  before(async () => {
+    ws = tempDir('hoisted');
+    const w = (rel, text) => writeFile(path.join(ws, rel), text);
+    w('package.json', JSON.stringify({ name: 'repo', private: true, workspaces: ['app'] }));
+    w('package-lock.json', JSON.stringify({ name: 'repo', lockfileVersion: 3, packages: {} }));
+    w('node_modules/@acme/look/package.json', JSON.stringify({ name: '@acme/look', style: 'look.css' }));
+    w('node_modules/@acme/look/look.css', '.pkg { background-image: url(./img/dot.svg); }\n');
+    w('node_modules/@acme/look/img/dot.svg', '<svg xmlns="http://www.w3.org/2000/svg"/>');
+    w('app/package.json', JSON.stringify({ name: 'app', private: true, type: 'module' }));
+    w('app/index.html', '<!doctype html><html><body><div class="pkg" id="pkg"></div><div class="rebased" id="rebased"></div>' +
+      '<script type="module" src="/src/main.js"></script></body></html>\n');
+    w('app/src/main.js', "import '@acme/look/look.css';\nimport './app.css';\n");
+    w('app/src/app.css', '.rebased { background-image: url(../../node_modules/@acme/look/img/dot.svg); }\n');
+    server = await Server.start(path.join(ws, 'app'));
+    browser = await launchBrowser();
+    tab = await Tab.open(browser, server.url + '/');
+    await tab.untilLog('[hmr] connected');
+  });
+
+  after(async () => {
+    await tab?.close();
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test("a hoisted package's image, named by its stylesheet or rebased above the app, is served", async () => {
+    const real = fs.realpathSync(ws);
+    const image = () => Promise.all(['pkg', 'rebased'].map(async (id) => {
+      const url = getComputedStyle(document.getElementById(id)).backgroundImage.replace(/^url\("(.*)"\)$/, '$1');
+      return [new URL(url).pathname, (await fetch(url)).status];
+    }));
+    const expected = `/@fs${real}/node_modules/@acme/look/img/dot.svg`;
+    assert.deepEqual(await tab.page.evaluate(image), [[expected, 200], [expected, 200]]);
+  });
+});
