@@ -143,13 +143,34 @@
     const errorPage = globalThis.__hotloop_error_page === true;
     // Another page of a multi-page app names its own entries (the chunk's are index.html's).
     const pageEntries = pageEntriesOf(globalThis.document);
-    const started = errorPage
-      ? core.startEntries([])
-      : Array.isArray(pageEntries)
-        ? core.startPageEntries(pageEntries, location.pathname)
-        : core.startEntries(entries);
+    const started = asModules(() =>
+      errorPage
+        ? core.startEntries([])
+        : Array.isArray(pageEntries)
+          ? core.startPageEntries(pageEntries, location.pathname)
+          : core.startEntries(entries),
+    );
     socket.start();
     started.then(() => atFirstIdle(() => core.rendered()));
+  }
+
+  /**
+   * Runs `evaluate` (the entries' evaluation) as module code runs in a browser: with
+   * `document.currentScript` null, as a native module sees it, not the chunk piece's script
+   * that starts them (a package's "am I a classic script?" check, webpack's automatic public
+   * path read `/_hotloop/piece/…` there). What the document had before is put back.
+   */
+  function asModules(evaluate) {
+    const doc = globalThis.document;
+    if (!doc || !doc.currentScript) return evaluate();
+    const own = Object.getOwnPropertyDescriptor(doc, "currentScript");
+    Object.defineProperty(doc, "currentScript", { configurable: true, get: () => null });
+    try {
+      return evaluate();
+    } finally {
+      if (own) Object.defineProperty(doc, "currentScript", own);
+      else delete doc.currentScript;
+    }
   }
 
   /**

@@ -35,6 +35,15 @@ test("the page has no process global: a module tells it from Node, and the page'
   assert.deepEqual(Array.from(page.get("seen")), ["undefined", "http://localhost:5173/src/meta.js"]);
 });
 
+test("the entries see document.currentScript null, as native modules do, and the document keeps its own after", () => {
+  const page = createPage();
+  const piece = page.document.createElement("script");
+  page.document.currentScript = piece;
+  page.load([js("/src/main.js", {}, "globalThis.seenScript = document.currentScript;")], ["/src/main.js"]);
+  assert.equal(page.get("seenScript"), null);
+  assert.equal(page.document.currentScript, piece);
+});
+
 test("$RefreshReg$ and $RefreshSig$ reach the refresh runtime once it is installed", () => {
   const page = createPage();
   page.run(`globalThis.registered = [];

@@ -457,6 +457,7 @@ describe('scripts asked for by their URL at run time', { skip, concurrency: fals
       'const name = (n: string) => `/src/plugins/${n}.ts`;',
       "(window as any).loadPlugin = async (n: string) => (await import(/* @vite-ignore */ name(n))).label;",
       '(window as any).appStore = store;',
+      'document.body.dataset.currentScript = String(document.currentScript);',
       'if (import.meta.hot) import.meta.hot.accept();',
       '',
     ].join('\n'));
@@ -483,6 +484,10 @@ describe('scripts asked for by their URL at run time', { skip, concurrency: fals
     await tab?.close();
     await browser?.close();
     await server?.stop();
+  });
+
+  test('an entry sees document.currentScript null, as a native module does', async () => {
+    assert.equal(await tab.page.evaluate(() => document.body.dataset.currentScript), 'null');
   });
 
   test("an import() of a path only known at run time loads the project's module, compiled, with the app's instances", async () => {
