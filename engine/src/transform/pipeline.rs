@@ -438,26 +438,20 @@ fn syntax_errors(
     id: &str,
     text: &str,
     cm: &SourceMap,
-    mut errors: Vec<swc_core::ecma::parser::error::Error>,
+    errors: Vec<swc_core::ecma::parser::error::Error>,
 ) -> CompiledModule {
-    errors.sort_by_key(|e| e.span().lo);
-    // The fatal error is often also among the recovered ones, or a cascade of one a few
-    // characters on (`<h1 title</h1>`: "Expression expected", then "Unterminated regexp
-    // literal"): one diagnostic per line, its first.
-    let mut diagnostics: Vec<Diagnostic> = Vec::with_capacity(errors.len());
-    for e in errors {
-        let (line, column) = line_col(cm, e.span());
-        if diagnostics.last().is_some_and(|d| d.line == line) {
-            continue;
-        }
-        diagnostics.push(Diagnostic::syntax(
-            id,
-            text,
-            line,
-            column,
-            e.kind().msg().into_owned(),
-        ));
-    }
+    // The first, as Vite's (oxc's) overlay shows it: the others are most often its cascade,
+    // the fatal error among the recovered ones or a few characters or lines on (`<h1
+    // title</h1>`: "Expression expected", then "Unterminated regexp literal"; a stray `<<div>`:
+    // "Expected ',', got 'ident'" two lines below), and the next save shows what is left.
+    let first = errors.into_iter().min_by_key(|e| e.span().lo);
+    let diagnostics = first
+        .map(|e| {
+            let (line, column) = line_col(cm, e.span());
+            Diagnostic::syntax(id, text, line, column, e.kind().msg().into_owned())
+        })
+        .into_iter()
+        .collect();
     CompiledModule {
         diagnostics,
         ..Default::default()

@@ -1060,6 +1060,28 @@ fn syntax_error_has_location_and_code_frame() {
     .assert_eq(&render_diagnostics(&out.diagnostics));
 }
 
+/// A stray `<` before a JSX element: swc recovers and reports a cascade two lines on
+/// ("Expected ',', got 'ident'"); the first error is the one shown, as Vite's overlay shows one.
+#[test]
+fn a_syntax_errors_cascade_is_not_reported() {
+    let out = compile(
+        "/src/App.tsx",
+        "export default function App() {\n  return (\n    <<div>\n      <p style={{ p: { color: 'red' } }} />\n    </div>\n  )\n}\n",
+    );
+    assert_eq!(
+        out.diagnostics.len(),
+        1,
+        "{}",
+        render_diagnostics(&out.diagnostics)
+    );
+    assert_eq!(
+        out.diagnostics[0].line,
+        3,
+        "{}",
+        render_diagnostics(&out.diagnostics)
+    );
+}
+
 #[test]
 fn each_syntax_error_is_reported_once() {
     let out = compile("/src/j.ts", "const x = <div>hi</div>;\n");
