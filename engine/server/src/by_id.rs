@@ -94,6 +94,38 @@ pub(crate) fn plugin_url(path: &str, query: Option<&str>) -> Option<String> {
     Some(with_query(decoded(path)?, query))
 }
 
+/// `process.env.NODE_ENV` as `"development"` in a module served by id, as Vite's dev server
+/// replaces it in every module of the page (the page has no `process`: vite-plugin-checker's
+/// runtime, which an inline script of the page imports, reads it). Where it is written as a
+/// member chain, not inside a longer name.
+fn with_node_env(code: String) -> String {
+    const CHAIN: &str = "process.env.NODE_ENV";
+    if !code.contains(CHAIN) {
+        return code;
+    }
+    let part_of_name = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    let mut out = String::with_capacity(code.len());
+    let mut rest = code.as_str();
+    while let Some(at) = rest.find(CHAIN) {
+        // `globalThis.process.env.NODE_ENV` and `global.…` too, as Vite's define has them.
+        let head = ["globalThis.", "global."]
+            .into_iter()
+            .find(|g| rest[..at].ends_with(g))
+            .map_or(at, |g| at - g.len());
+        let before = rest[..head].chars().next_back();
+        let after = rest[at + CHAIN.len()..].chars().next();
+        out.push_str(&rest[..head]);
+        if before.is_some_and(|c| part_of_name(c) || c == '.') || after.is_some_and(part_of_name) {
+            out.push_str(&rest[head..at + CHAIN.len()]);
+        } else {
+            out.push_str("\"development\"");
+        }
+        rest = &rest[at + CHAIN.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Vite's `import.meta.hot` for a module served by id (`__vite__createHotContext` in front of
 /// it, as Vite's import analysis adds): vite-plugin-pwa's `/@vite-plugin-pwa/...` entry, which
 /// the page's inline script imports, listens with `import.meta.hot.on`. Only a module that
@@ -151,7 +183,7 @@ pub(crate) async fn answer(
         return Some(crate::http::worker_script(state, &module, headers).await);
     }
     let body = match found.content_type {
-        "text/javascript" => with_hot_context(found.body, url),
+        "text/javascript" => with_hot_context(with_node_env(found.body), url),
         _ => found.body,
     };
     Some(
@@ -165,7 +197,7 @@ pub(crate) async fn answer(
 
 #[cfg(test)]
 mod tests {
-    use super::{plugin_url, requested_id, with_hot_context};
+    use super::{plugin_url, requested_id, with_hot_context, with_node_env};
 
     #[test]
     fn scripts_and_sheets_no_file_holds_are_asked_of_the_plugins() {
@@ -180,6 +212,19 @@ mod tests {
         assert_eq!(plugin_url("/a%20b.css", None).as_deref(), Some("/a b.css"));
         assert_eq!(plugin_url("/about", None), None);
         assert_eq!(plugin_url("/logo.png", None), None);
+    }
+
+    /// vite-plugin-checker's runtime reads `process.env.NODE_ENV`, which the page does not have.
+    #[test]
+    fn a_module_served_by_id_reads_node_env_as_development() {
+        let code = "if (process.env.NODE_ENV !== 'production' && myprocess.env.NODE_ENV) \
+                    x(globalThis.process.env.NODE_ENV, process.env.NODE_ENVS)"
+            .to_string();
+        assert_eq!(
+            with_node_env(code),
+            "if (\"development\" !== 'production' && myprocess.env.NODE_ENV) \
+             x(\"development\", process.env.NODE_ENVS)"
+        );
     }
 
     #[test]
