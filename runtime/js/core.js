@@ -560,6 +560,9 @@
       },
       /** `require(id)`: the exports of module `id`, evaluating it if needed. */
       require: (id) => registry.requireId(id),
+      /** `import.meta.env` as the page's modules read it (a module the page fetches by id,
+       * outside the registry, has it set from this: a plugin's runtime). */
+      env: () => state.env,
       /** `importUrl(path)`: the namespace of the project's script at a root path, loaded as a
        * lazy chunk (a `<script type="module" src>` code added: the server's stand-in module). */
       importUrl: (spec) => registry.importUrl(spec),

@@ -19,6 +19,8 @@
       start,
       /** `require(id)`: the exports of module `id`, evaluating it if needed. */
       require: core.require,
+      /** `env()`: `import.meta.env` as the page's modules read it. */
+      env: core.env,
       /** `importUrl(path)`: a script of the project by its root path, as a lazy chunk. */
       importUrl: core.importUrl,
       /** Resolves once every server message received so far has been handled. */

@@ -126,6 +126,15 @@ fn with_node_env(code: String) -> String {
     out
 }
 
+/// `import.meta.env` in a module served by id: the page's (the runtime's `__hotloop.env()`),
+/// as Vite's import analysis sets it in front of a module that reads it.
+fn with_env(code: String) -> String {
+    if !code.contains("import.meta.env") {
+        return code;
+    }
+    format!("import.meta.env = globalThis.__hotloop ? globalThis.__hotloop.env() : {{}};\n{code}")
+}
+
 /// Vite's `import.meta.hot` for a module served by id (`__vite__createHotContext` in front of
 /// it, as Vite's import analysis adds): vite-plugin-pwa's `/@vite-plugin-pwa/...` entry, which
 /// the page's inline script imports, listens with `import.meta.hot.on`. Only a module that
@@ -183,7 +192,7 @@ pub(crate) async fn answer(
         return Some(crate::http::worker_script(state, &module, headers).await);
     }
     let body = match found.content_type {
-        "text/javascript" => with_hot_context(with_node_env(found.body), url),
+        "text/javascript" => with_hot_context(with_env(with_node_env(found.body)), url),
         _ => found.body,
     };
     Some(
@@ -197,7 +206,7 @@ pub(crate) async fn answer(
 
 #[cfg(test)]
 mod tests {
-    use super::{plugin_url, requested_id, with_hot_context, with_node_env};
+    use super::{plugin_url, requested_id, with_env, with_hot_context, with_node_env};
 
     #[test]
     fn scripts_and_sheets_no_file_holds_are_asked_of_the_plugins() {
@@ -225,6 +234,16 @@ mod tests {
             "if (\"development\" !== 'production' && myprocess.env.NODE_ENV) \
              x(\"development\", process.env.NODE_ENVS)"
         );
+    }
+
+    #[test]
+    fn a_module_served_by_id_that_reads_import_meta_env_gets_the_pages() {
+        assert_eq!(
+            with_env("export const dev = import.meta.env.DEV".into()),
+            "import.meta.env = globalThis.__hotloop ? globalThis.__hotloop.env() : {};\n\
+             export const dev = import.meta.env.DEV"
+        );
+        assert_eq!(with_env("export const a = 1".into()), "export const a = 1");
     }
 
     #[test]
