@@ -102,41 +102,26 @@ pub fn prepare(host: &mut EngineHost, cause: Cause<'_>, revision: u32) -> Prepar
         .filter(|&index| host.has_code(index))
         .collect();
     let graph = &build.graph.graph;
-    // An edited file's modules the plugins' hot update left out are not sent with it; one
-    // an earlier update left out that a plugin reloaded since is (`take_resend`).
-    let mut sent_or_not = None;
-    if matches!(cause, Cause::Edit { .. }) {
-        let mut dropped = Vec::new();
-        if !left_out.is_empty() {
-            changed.retain(|&m| {
-                let id = &graph.module(m).id;
-                let keep = !left_out.contains(id);
-                if !keep {
-                    dropped.push(id.clone());
-                }
-                keep
-            });
-        }
-        for id in resend {
-            if let Some(index) = graph.index_of(&id)
-                && !changed.contains(&index)
-                && !left_out.contains(&id)
-                && host.has_code(index)
-            {
-                changed.push(index);
+    // An edited file's modules the plugins' hot update left out are not sent with it.
+    let edit = matches!(cause, Cause::Edit { .. });
+    let mut dropped = Vec::new();
+    if edit && !left_out.is_empty() {
+        changed.retain(|&m| {
+            let id = &graph.module(m).id;
+            let keep = !left_out.contains(id);
+            if !keep {
+                dropped.push(id.clone());
             }
-        }
-        let sent: Vec<Arc<str>> = changed
-            .iter()
-            .map(|&m| graph.module(m).id.clone())
-            .collect();
-        sent_or_not = Some((dropped, sent));
+            keep
+        });
     }
     // A module that takes part in an import of a name not exported waits, and what waited
-    // goes with this edit once nothing it takes part in is missing (host/link_errors.rs).
+    // goes with this edit once nothing it takes part in is missing (host/link_errors.rs); so
+    // does one an earlier update left out that a plugin reloaded since (`take_resend`).
     let mut withheld = Vec::new();
-    if matches!(cause, Cause::Edit { .. }) {
-        for id in withheld_before {
+    if edit {
+        let resend = resend.into_iter().filter(|id| !left_out.contains(id));
+        for id in withheld_before.into_iter().chain(resend) {
             if let Some(index) = graph.index_of(&id)
                 && !changed.contains(&index)
                 && host.has_code(index)
@@ -152,6 +137,13 @@ pub fn prepare(host: &mut EngineHost, cause: Cause<'_>, revision: u32) -> Prepar
             changed = sent;
         }
     }
+    let sent_or_not = edit.then(|| {
+        let sent: Vec<Arc<str>> = changed
+            .iter()
+            .map(|&m| graph.module(m).id.clone())
+            .collect();
+        (dropped, sent)
+    });
     // What no open page has loaded waits for its lazy chunk; what only lazy chunks hold goes to
     // the pages that loaded one of them.
     let mut held = Vec::new();
