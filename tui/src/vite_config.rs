@@ -144,12 +144,7 @@ fn literal_config(root: &Path, input: &ConfigInput, text: &str) -> Option<Resolv
     let literal = engine::config_literal(&input.path.to_string_lossy(), text)?;
     let native = |p: &engine::PluginCall| {
         NATIVE_PLUGIN_PACKAGES.contains(&p.package.as_str())
-            && root.ancestors().any(|dir| {
-                dir.join("node_modules")
-                    .join(&p.package)
-                    .join("package.json")
-                    .is_file()
-            })
+            && installed(root, &p.package).is_some()
             && p.options
                 .as_ref()
                 .is_none_or(|o| o.as_object().is_some_and(|o| o.is_empty()))
