@@ -489,18 +489,15 @@ async fn served_worker(
         let _ = state.client_events.send(ClientEvent::WorkerRequested {
             id: Arc::from(id.as_str()),
         });
-        let mut snapshots = state.served.clone();
-        let taken = tokio::time::timeout(
-            LAZY_WAIT,
-            snapshots
-                .wait_for(|s| !s.building && (s.worker(&id).is_some() || s.snapshot > asked_at)),
-        )
-        .await;
-        if let Ok(Ok(snapshot)) = taken {
-            let served = snapshot.clone();
-            if let Some(chunk) = served.worker(&id).cloned() {
-                return Ok((served, chunk));
-            }
+        let taken = state
+            .first_within(LAZY_WAIT, |s| {
+                !s.building && (s.worker(&id).is_some() || s.snapshot > asked_at)
+            })
+            .await;
+        if let Some(served) = taken
+            && let Some(chunk) = served.worker(&id).cloned()
+        {
+            return Ok((served, chunk));
         }
     }
     Err(text(
@@ -734,20 +731,17 @@ async fn served_lazy(
         let _ = state.client_events.send(ClientEvent::LazyChunkRequested {
             id: Arc::from(id.as_str()),
         });
-        let mut snapshots = state.served.clone();
-        let compiled = tokio::time::timeout(
-            LAZY_WAIT,
-            snapshots.wait_for(|s| match s.lazy.get(&id) {
+        let compiled = state
+            .first_within(LAZY_WAIT, |s| match s.lazy.get(&id) {
                 LazyChunkState::Pending => false,
                 // (The engine's answer to a script asked for by its URL is a later snapshot.)
                 LazyChunkState::Unknown => !by_url || s.snapshot != asked_at,
                 LazyChunkState::Ready(_) => true,
-            }),
-        )
-        .await;
+            })
+            .await;
         served = match compiled {
-            Ok(Ok(snapshot)) => snapshot.clone(),
-            _ => {
+            Some(snapshot) => snapshot,
+            None => {
                 return Err(text(
                     StatusCode::SERVICE_UNAVAILABLE,
                     format!(

@@ -343,6 +343,20 @@ impl AppState {
         ready.unwrap_or_else(|_| self.served())
     }
 
+    /// The first snapshot, the current one or a later one, where `wanted` holds, if one comes
+    /// within `within` (a request waiting for the engine to take in what it asked for).
+    pub(crate) async fn first_within(
+        &self,
+        within: std::time::Duration,
+        wanted: impl FnMut(&Arc<Served>) -> bool,
+    ) -> Option<Arc<Served>> {
+        let mut served = self.served.clone();
+        match tokio::time::timeout(within, served.wait_for(wanted)).await {
+            Ok(Ok(snapshot)) => Some(snapshot.clone()),
+            _ => None,
+        }
+    }
+
     /// The pieces of `served`'s chunk (see `pieces.rs`).
     pub(crate) fn pieces_of(&self, served: &Arc<Served>) -> Arc<[pieces::Piece]> {
         self.pieces

@@ -89,12 +89,12 @@ pub(crate) async fn other_page(state: &Arc<AppState>, id: String, headers: &Head
     }
     let mut served = state.built().await;
     if served.page(&id).is_none() {
-        let mut snapshots = state.served.clone();
-        let opened =
-            tokio::time::timeout(PAGE_WAIT, snapshots.wait_for(|s| s.page(&id).is_some())).await;
+        let opened = state
+            .first_within(PAGE_WAIT, |s| s.page(&id).is_some())
+            .await;
         served = match opened {
-            Ok(Ok(snapshot)) => snapshot.clone(),
-            _ => {
+            Some(snapshot) => snapshot,
+            None => {
                 return text(
                     StatusCode::SERVICE_UNAVAILABLE,
                     format!(
