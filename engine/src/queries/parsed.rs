@@ -552,6 +552,7 @@ fn compile_script(
         },
         script,
         jsx_dev_source,
+        verbatim_commonjs: in_node_modules(path),
     };
     let compiled = db
         .compile_cache()

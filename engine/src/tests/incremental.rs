@@ -821,6 +821,40 @@ export default 'extra';
 module.exports = 'main only';
 "#;
 
+/// An npm package's CommonJS file reaches the page as written (its comments kept, its dead
+/// branch cut, `process.env.NODE_ENV` replaced); the app's own CommonJS file is compiled.
+#[test]
+fn a_packages_commonjs_file_is_served_as_written_and_the_apps_is_compiled() {
+    let files = r#"
+//- /src/main.js
+import pkg from 'pkg';
+import own from './own.cjs';
+console.log(pkg, own);
+//- /src/own.cjs
+/* the app's own */ module.exports = process.env.NODE_ENV;
+//- /node_modules/pkg/package.json
+{ "name": "pkg", "main": "./index.js" }
+//- /node_modules/pkg/index.js
+/* the package's */
+if (process.env.NODE_ENV === 'production') module.exports = require('./prod.js');
+else module.exports = require('./dev.js');
+//- /node_modules/pkg/dev.js
+module.exports = 'dev';
+//- /node_modules/pkg/prod.js
+module.exports = 'prod';
+"#;
+    let mut p = Incremental::new(&[HTML, files].concat());
+    p.build();
+    let chunk = p.chunk();
+    assert!(
+        chunk.contains("/* the package's */\n{\nmodule.exports = require('./dev.js');}"),
+        "{chunk}"
+    );
+    assert!(!chunk.contains("the app's own"), "{chunk}");
+    assert!(chunk.contains("module.exports=\"development\""), "{chunk}");
+    assert!(!p.module_ids().iter().any(|id| id.ends_with("prod.js")));
+}
+
 #[test]
 fn bare_specifiers_resolve_through_node_modules() {
     let main = r#"
@@ -1160,7 +1194,7 @@ fn an_npm_install_is_picked_up_through_the_package_lock_marker() {
               plan: reload: /node_modules/.package-lock.json changed
         "#]],
     );
-    assert!(p.chunk().contains("\"v2\""));
+    assert!(p.chunk().contains("module.exports = 'v2';"));
 }
 
 // ---------------------------------------------------------------- html, css, assets, json

@@ -1,7 +1,8 @@
 //! Tiny constant folding over the shapes that guard environment-specific code:
 //! `process.env.NODE_ENV === "production"`, `!x`, `a && b`. Both the import scan (which skips
 //! `require`s in dead branches) and the rewrite (which removes those branches) use it, so the
-//! recorded imports always match the `require` calls left in the emitted code.
+//! recorded imports always match the `require` calls the emitted code can run (a package's
+//! script served as written keeps a decided `?:`'s dead branch: `super::verbatim`).
 
 use swc_core::common::SyntaxContext;
 use swc_core::ecma::ast::{BinaryOp, Expr, Lit, MemberExpr, MemberProp, UnaryOp};

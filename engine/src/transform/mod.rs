@@ -33,6 +33,7 @@ mod rewrite;
 mod strip;
 #[cfg(test)]
 mod tests;
+mod verbatim;
 mod worker;
 
 use std::sync::Arc;
@@ -123,6 +124,9 @@ pub struct TransformOptions {
     /// parse (`queries::resolve::react_ignores_jsx_source`). Other runtimes (Preact's
     /// `preact/debug` reads `__source`) and older React keep them.
     pub jsx_dev_source: bool,
+    /// A CommonJS script is served as written, with text edits only, not printed again (see
+    /// `verbatim`): for npm packages' files, whose compact printing nobody reads.
+    pub verbatim_commonjs: bool,
 }
 
 impl Default for TransformOptions {
@@ -132,6 +136,7 @@ impl Default for TransformOptions {
             define: Arc::new([]),
             script: ScriptConfig::default(),
             jsx_dev_source: true,
+            verbatim_commonjs: false,
         }
     }
 }

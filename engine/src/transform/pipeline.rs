@@ -4,8 +4,10 @@
 //! React (automatic or classic JSX runtime; Fast Refresh for React's JSX only; `jsxDEV`'s source
 //! arguments dropped for React 19) → [`analyze`] →
 //! [`Rewrite`] → ESM-to-CommonJS with inlined helpers → hygiene → fixer → codegen with a source
-//! map, wrapped into a factory (an async one when the module uses top-level `await`). A fresh
-//! `SourceMap`, `Globals` and helper set per call; nothing outlives the call.
+//! map, wrapped into a factory (an async one when the module uses top-level `await`). An npm
+//! package's CommonJS script stops after the resolver: it is served as written, with text edits
+//! ([`verbatim`]). A fresh `SourceMap`, `Globals` and helper set per call; nothing outlives the
+//! call.
 
 use swc_core::common::comments::SingleThreadedComments;
 use swc_core::common::source_map::SourceMapGenConfig;
@@ -13,7 +15,7 @@ use swc_core::common::sync::Lrc;
 use swc_core::common::{
     BytePos, FileName, GLOBALS, Globals, LineCol, Mark, SourceMap, Span, Spanned, SyntaxContext,
 };
-use swc_core::ecma::ast::{Decorator, EsVersion, JSXElement, JSXFragment, Program};
+use swc_core::ecma::ast::{Decorator, EsVersion, JSXElement, JSXFragment, Program, Script};
 use swc_core::ecma::codegen::{Emitter, text_writer::JsWriter};
 use swc_core::ecma::parser::{EsSyntax, Parser, StringInput, Syntax, TsSyntax, lexer::Lexer};
 use swc_core::ecma::transforms::base::helpers::{HELPERS, Helpers, inject_helpers};
@@ -32,6 +34,7 @@ use super::esm_exports::compact_esm_exports;
 use super::interop::fold_interop;
 use super::jsx_source::drop_jsx_dev_source;
 use super::rewrite::Rewrite;
+use super::verbatim;
 use super::{
     ASYNC_FACTORY_HEADER, CompiledModule, Decorators, ExportNames, FACTORY_HEADER, HotFacts,
     ImportElision, ImportNames, Jsx, PLAIN_ASYNC_FACTORY_HEADER, PLAIN_FACTORY_HEADER, SourceKind,
@@ -116,6 +119,15 @@ pub(crate) fn compile(
             let script = &options.script;
             let refresh = options.refresh();
             program.mutate(resolver(unresolved_mark, top_level_mark, is_ts));
+            if options.verbatim_commonjs
+                && kind == SourceKind::Js
+                && !verbatim::define_may_apply(text, &options.define)
+                && let Program::Script(script) = &program
+                && let Some(out) =
+                    compile_verbatim(id, text, &cm, fm.start_pos, script, &comments, unresolved)
+            {
+                return out;
+            }
             if !options.define.is_empty() {
                 program.visit_mut_with(&mut Define::new(&options.define, unresolved));
             }
@@ -172,56 +184,22 @@ pub(crate) fn compile(
             }
 
             let analysis = analyze(&program, id, &cm, unresolved);
-            // ESM in syntax only: imports (a plugin's inject, `@rollup/plugin-inject`, adds
-            // them to CommonJS files) in a file that declares no ESM export and exports
-            // through `exports`/`module.exports`. Its exports are CommonJS's (a default import
-            // is `module.exports`), as esbuild's bundling, which Vite's dependency
-            // pre-bundling uses, treats it.
-            let mixed = !commonjs
-                && analysis.exports_unknown
-                && analysis.export_names.is_empty()
-                && analysis.star_from.is_empty();
-            let components = refresh && !commonjs && analysis.registers_component;
-            let hot = HotFacts {
-                refresh_boundary: components && analysis.exports_all_components,
-                refresh_refused: (components && !analysis.exports_all_components)
-                    .then(|| analysis.first_other_export.clone())
-                    .flatten(),
-                commonjs: commonjs || mixed,
-                ..analysis.hot
+            let Analyzed {
+                mut out,
+                requires,
+                asset_urls,
+                top_level_await,
+            } = match analyzed(analysis, id, text, &cm, commonjs, refresh) {
+                Ok(analyzed) => analyzed,
+                Err(failed) => return *failed,
             };
-            let mut requires = analysis.worker_urls;
-            let mut globs = Vec::with_capacity(analysis.globs.len());
-            for (span, specifier, glob) in analysis.globs {
-                requires.push((span, specifier));
-                globs.push(glob);
-            }
-            let exports = (!commonjs && !analysis.exports_unknown)
-                .then(|| ExportNames::new(analysis.export_names, analysis.star_from));
-            let mut out = CompiledModule {
-                imports: analysis.imports,
-                globs,
-                hot,
-                import_names: ImportNames::from_entries(&analysis.import_names),
-                exports,
-                ..Default::default()
-            };
-            let early_error = analysis
-                .redeclared
-                .map(|(name, span)| (format!("`{name}` has already been declared"), span))
-                .or(analysis.invalid_glob);
-            if let Some((message, span)) = early_error {
-                let (line, column) = line_col(&cm, span);
-                out.diagnostics
-                    .push(Diagnostic::syntax(id, text, line, column, message));
-                return out;
-            }
-            let top_level_await = analysis.top_level_await.is_some();
+            // ESM syntax that exports through `module.exports` (see `analyzed`).
+            let mixed = out.hot.commonjs && !commonjs;
 
             program.visit_mut_with(&mut Rewrite {
                 unresolved,
                 requires,
-                asset_urls: analysis.asset_urls,
+                asset_urls,
             });
             if !commonjs {
                 program.mutate(common_js::common_js(
@@ -276,6 +254,115 @@ pub(crate) fn compile(
             out
         })
     })
+}
+
+/// What the analysis of a module gives the rest of its compile.
+struct Analyzed {
+    /// The module's facts, without code yet.
+    out: CompiledModule,
+    /// What `Rewrite` replaces by `require(...)` and `require.u(...)`.
+    requires: Vec<(Span, String)>,
+    asset_urls: Vec<(Span, String, String)>,
+    top_level_await: bool,
+}
+
+/// The module's facts from its analysis, or the compile's result (boxed: it is the rare
+/// case) when it has an early error.
+fn analyzed(
+    analysis: super::analyze::Analysis,
+    id: &str,
+    text: &str,
+    cm: &SourceMap,
+    commonjs: bool,
+    refresh: bool,
+) -> Result<Analyzed, Box<CompiledModule>> {
+    // ESM in syntax only: imports (a plugin's inject, `@rollup/plugin-inject`, adds
+    // them to CommonJS files) in a file that declares no ESM export and exports
+    // through `exports`/`module.exports`. Its exports are CommonJS's (a default import
+    // is `module.exports`), as esbuild's bundling, which Vite's dependency
+    // pre-bundling uses, treats it.
+    let mixed = !commonjs
+        && analysis.exports_unknown
+        && analysis.export_names.is_empty()
+        && analysis.star_from.is_empty();
+    let components = refresh && !commonjs && analysis.registers_component;
+    let hot = HotFacts {
+        refresh_boundary: components && analysis.exports_all_components,
+        refresh_refused: (components && !analysis.exports_all_components)
+            .then(|| analysis.first_other_export.clone())
+            .flatten(),
+        commonjs: commonjs || mixed,
+        ..analysis.hot
+    };
+    let mut requires = analysis.worker_urls;
+    let mut globs = Vec::with_capacity(analysis.globs.len());
+    for (span, specifier, glob) in analysis.globs {
+        requires.push((span, specifier));
+        globs.push(glob);
+    }
+    let exports = (!commonjs && !analysis.exports_unknown)
+        .then(|| ExportNames::new(analysis.export_names, analysis.star_from));
+    let mut out = CompiledModule {
+        imports: analysis.imports,
+        globs,
+        hot,
+        import_names: ImportNames::from_entries(&analysis.import_names),
+        exports,
+        ..Default::default()
+    };
+    let early_error = analysis
+        .redeclared
+        .map(|(name, span)| (format!("`{name}` has already been declared"), span))
+        .or(analysis.invalid_glob);
+    if let Some((message, span)) = early_error {
+        let (line, column) = line_col(cm, span);
+        out.diagnostics
+            .push(Diagnostic::syntax(id, text, line, column, message));
+        return Err(Box::new(out));
+    }
+    Ok(Analyzed {
+        out,
+        requires,
+        asset_urls: analysis.asset_urls,
+        top_level_await: analysis.top_level_await.is_some(),
+    })
+}
+
+/// A CommonJS script compiled as written (see `verbatim`); `None` when it needs the whole
+/// pipeline.
+fn compile_verbatim(
+    id: &str,
+    text: &str,
+    cm: &SourceMap,
+    start: BytePos,
+    script: &Script,
+    comments: &SingleThreadedComments,
+    unresolved: SyntaxContext,
+) -> Option<CompiledModule> {
+    let analysis = analyze(script, id, cm, unresolved);
+    let analyzed = match analyzed(analysis, id, text, cm, true, false) {
+        Ok(analyzed) => analyzed,
+        Err(failed) => return Some(*failed),
+    };
+    if !analyzed.requires.is_empty() || !analyzed.asset_urls.is_empty() {
+        return None;
+    }
+    let body = {
+        let (leading, trailing) = comments.borrow_all();
+        let all = leading.values().chain(trailing.values()).flatten();
+        verbatim::edited(
+            text,
+            start,
+            script,
+            all.map(|c| (c.span, c.text.as_str())),
+            unresolved,
+        )?
+    };
+    let lines = body.trim_end_matches(['\n', '\r']).split('\n').count();
+    let mut out = analyzed.out;
+    out.code = Some(factory_with(PLAIN_FACTORY_HEADER, &body).into());
+    out.map = Some(verbatim::line_map(id, lines).into());
+    Some(out)
 }
 
 /// swc's React pass for the tsconfig's JSX. The automatic runtime is always the development

@@ -594,6 +594,163 @@ exports.lazy = () => import('./lazy.js');
     );
 }
 
+/// A package's CommonJS script compiled as `parsed_module` compiles npm files.
+fn compile_package_script(id: &str, text: &str) -> CompiledModule {
+    compile_module(
+        id,
+        SourceKind::Js,
+        text,
+        &TransformOptions {
+            react_refresh: false,
+            verbatim_commonjs: true,
+            ..TransformOptions::default()
+        },
+    )
+}
+
+const PACKAGE_INDEX: &str = r#"#!/usr/bin/env node
+'use strict';
+/** React's entry: one build or the other. */
+if (process.env.NODE_ENV === 'production') {
+  module.exports = require('./cjs/react.production.js');
+} else {
+  module.exports = require('./cjs/react.development.js');
+}
+const impl = process.env.NODE_ENV !== 'development' ? require('./prod') : require('./dev');
+const checks = "production" !== process.env.NODE_ENV && require('./checks');
+const skipped = process.env.NODE_ENV === 'production' && require('./never');
+exports.lazy = () => import('./lazy.js', { with: {} });
+exports.mode = typeof process.env.NODE_ENV;
+//# sourceMappingURL=index.js.map
+"#;
+
+#[test]
+fn a_packages_commonjs_script_is_served_as_written_with_its_edits() {
+    let out = compile_package_script("/node_modules/react/index.js", PACKAGE_INDEX);
+    assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+    expect![[r#"
+        (function(module,exports,require,__hotloop_meta){
+
+        'use strict';
+        /** React's entry: one build or the other. */
+        {
+
+        {
+          module.exports = require('./cjs/react.development.js');
+        }}
+        const impl = "development" !== 'development' ? require('./prod') : require('./dev');
+        const checks = "production" !== "development" && require('./checks');
+        const skipped = "development" === 'production';
+        exports.lazy = () => require.dynamic('./lazy.js');
+        exports.mode = typeof "development";
+        })"#]]
+    .assert_eq(out.code.as_deref().expect("code"));
+    let specs: Vec<&str> = out.imports.iter().map(|i| &*i.specifier).collect();
+    assert_eq!(
+        specs,
+        [
+            "./cjs/react.development.js",
+            "./dev",
+            "./checks",
+            "./lazy.js"
+        ],
+        "the imports are the requires left in the code"
+    );
+    assert!(out.hot.commonjs);
+    // Every line is where it was, one below for the factory's header: one mapping per line.
+    let code: Vec<&str> = out.code.as_deref().expect("code").lines().collect();
+    for (line, text) in PACKAGE_INDEX.lines().enumerate() {
+        if text.contains("development.js") || text.starts_with("exports.") {
+            assert_eq!(code[line + 1].split(" = ").next(), text.split(" = ").next());
+        }
+    }
+    let map: serde_json::Value = serde_json::from_str(out.map.as_deref().expect("map")).unwrap();
+    assert_eq!(map["sources"][0], "/node_modules/react/index.js");
+    let mappings = map["mappings"].as_str().unwrap();
+    // The header's line, then one per line of the body (the last line, its cut comment, is
+    // trimmed with the body's trailing newlines).
+    assert_eq!(mappings.split(';').count(), code.len() - 1);
+    assert!(mappings.starts_with(";AAAA;AACA;"), "{mappings}");
+}
+
+#[test]
+fn a_packages_script_the_edits_cannot_serve_takes_the_whole_pipeline() {
+    let printed_again = |text: &str| {
+        let out = compile_package_script("/node_modules/p/index.js", text);
+        assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+        !out.code.expect("code").contains("/* as written */")
+    };
+    // JSX, which the React pass compiles.
+    assert!(printed_again("/* as written */ module.exports = <div />;"));
+    // `import()` where the rewrite's `require.dynamic` would call a local `require`.
+    assert!(printed_again(
+        "/* as written */ module.exports = function (require) { return import('./x.js'); };"
+    ));
+    // A `define` the file may use.
+    let out = compile_module(
+        "/node_modules/p/index.js",
+        SourceKind::Js,
+        "/* as written */ module.exports = __APP_VERSION__;",
+        &TransformOptions {
+            verbatim_commonjs: true,
+            define: Arc::new([("__APP_VERSION__".into(), "\"1.0\"".into())]),
+            ..TransformOptions::default()
+        },
+    );
+    assert!(out.code.expect("code").contains("\"1.0\""));
+    // And what the edits serve keeps its comments.
+    assert!(!printed_again(
+        "/* as written */ module.exports = function (require) { return require('./x.js'); };"
+    ));
+}
+
+/// The edits do what the whole pipeline's rewrite does: both factories print the same under
+/// node.
+#[test]
+fn a_packages_script_served_as_written_runs_as_the_whole_pipelines() {
+    let text = "if (process.env.NODE_ENV === 'production') { module.exports = require('./prod.js'); }\n\
+                else { module.exports = require('./dev.js'); }\n\
+                exports = module.exports;\n\
+                exports.lazy = () => import('./dev.js').then((m) => m.default.name);\n\
+                exports.flag = process.env.NODE_ENV !== 'production' ? 'dev' : 'prod';\n";
+    let main = "const p = require('./pkg.js');\n\
+                console.log(p.name, p.flag);\n\
+                p.lazy().then((name) => console.log('lazy', name));\n";
+    let dev = "module.exports = { name: 'dev build' };";
+    let run = |verbatim_commonjs: bool| {
+        let compile = |id: &str, text: &str| {
+            compile_module(
+                id,
+                SourceKind::Js,
+                text,
+                &TransformOptions {
+                    verbatim_commonjs,
+                    ..TransformOptions::default()
+                },
+            )
+            .code
+            .expect("code")
+        };
+        let mut defs = serde_json::Map::new();
+        defs.insert(
+            "/main.js".into(),
+            serde_json::json!([{ "./pkg.js": "/pkg.js" }, &*compile("/main.js", main)]),
+        );
+        defs.insert(
+            "/pkg.js".into(),
+            serde_json::json!([{ "./dev.js": "/dev.js" }, &*compile("/pkg.js", text)]),
+        );
+        defs.insert(
+            "/dev.js".into(),
+            serde_json::json!([{}, &*compile("/dev.js", dev)]),
+        );
+        run_in_node(defs, "/main.js")
+    };
+    let as_written = run(true);
+    assert_eq!(as_written, "dev build dev\nlazy dev build\n");
+    assert_eq!(as_written, run(false));
+}
+
 #[test]
 fn imports_in_a_file_that_exports_through_exports_leave_it_a_commonjs_module() {
     // vite-plugin-node-polyfills injects an ESM import of its `process` shim into CommonJS
