@@ -17,6 +17,18 @@ use swc_core::ecma::ast::{
 use swc_core::ecma::parser::{EsSyntax, Syntax, parse_file_as_expr};
 use swc_core::ecma::visit::{VisitMut, VisitMutWith};
 
+/// Whether any entry of `define` may match in `text`: the last segment of some key (`__DEV__`,
+/// `FOO` of `process.env.FOO`) is written in it. Every match is written as that identifier
+/// (the pass matches names and static member chains only), so when none is, the pass (a walk
+/// of the whole tree) is skipped.
+pub(crate) fn may_apply(text: &str, define: &[(String, String)]) -> bool {
+    define.iter().any(|(key, _)| {
+        key.rsplit('.')
+            .next()
+            .is_some_and(|last| text.contains(last))
+    })
+}
+
 /// The parsed entries of a `define` map: (the key's segments, the replacement).
 pub(crate) struct Define {
     entries: Vec<(Vec<String>, Box<Expr>)>,

@@ -1,13 +1,13 @@
-//! The swc passes for one JS/TS module, in order: parse (decorators allowed) → resolver →
-//! decorators (legacy or standard, as the file's tsconfig says; only in modules that have one) →
-//! TypeScript strip → class fields assigned, not defined (`useDefineForClassFields: false`) →
-//! React (automatic or classic JSX runtime; Fast Refresh for React's JSX only; `jsxDEV`'s source
-//! arguments dropped for React 19) → [`analyze`] →
-//! [`Rewrite`] → ESM-to-CommonJS with inlined helpers → hygiene → fixer → codegen with a source
-//! map, wrapped into a factory (an async one when the module uses top-level `await`). An npm
-//! package's CommonJS script stops after the resolver: it is served as written, with text edits
-//! ([`verbatim`]). A fresh `SourceMap`, `Globals` and helper set per call; nothing outlives the
-//! call.
+//! The swc passes for one JS/TS module, in order: parse (decorators allowed) → resolver → `define`
+//! (where one of its names is written) → decorators (legacy or standard, as the file's tsconfig
+//! says; only in modules that have one) → TypeScript strip → class fields assigned, not defined
+//! (`useDefineForClassFields: false`) → React (automatic or classic JSX runtime; Fast Refresh for
+//! React's JSX only; `jsxDEV`'s source arguments dropped for React 19; not run on a module with
+//! neither JSX nor Fast Refresh) → [`analyze`] → [`Rewrite`] → ESM-to-CommonJS with inlined helpers
+//! → hygiene → fixer → codegen with a source map, wrapped into a factory (an async one when the
+//! module uses top-level `await`). An npm package's CommonJS script stops after the resolver: it is
+//! served as written, with text edits ([`verbatim`]). A fresh `SourceMap`, `Globals` and helper set
+//! per call; nothing outlives the call.
 
 use swc_core::common::comments::SingleThreadedComments;
 use swc_core::common::source_map::SourceMapGenConfig;
@@ -29,7 +29,7 @@ use swc_core::ecma::visit::{Visit, VisitMutWith, VisitWith};
 
 use super::analyze::{analyze, line_col};
 use super::class_fields::AssignClassFields;
-use super::define::Define;
+use super::define::{self, Define};
 use super::esm_exports::compact_esm_exports;
 use super::interop::fold_interop;
 use super::jsx_source::drop_jsx_dev_source;
@@ -121,14 +121,14 @@ pub(crate) fn compile(
             program.mutate(resolver(unresolved_mark, top_level_mark, is_ts));
             if options.verbatim_commonjs
                 && kind == SourceKind::Js
-                && !verbatim::define_may_apply(text, &options.define)
+                && !define::may_apply(text, &options.define)
                 && let Program::Script(script) = &program
                 && let Some(out) =
                     compile_verbatim(id, text, &cm, fm.start_pos, script, &comments, unresolved)
             {
                 return out;
             }
-            if !options.define.is_empty() {
+            if define::may_apply(text, &options.define) {
                 program.visit_mut_with(&mut Define::new(&options.define, unresolved));
             }
             // Before the TypeScript strip: legacy metadata reads the type annotations.
@@ -170,13 +170,17 @@ pub(crate) fn compile(
             if is_ts && !script.use_define_for_class_fields {
                 program.visit_mut_with(&mut AssignClassFields);
             }
-            program.mutate(react::react(
-                cm.clone(),
-                Some(&comments),
-                react_options(&script.jsx, refresh),
-                top_level_mark,
-                unresolved_mark,
-            ));
+            // Without JSX and without Fast Refresh (an npm package's module), the React pass
+            // has nothing to do but walk the tree four times (`<` rules most files out unread).
+            if refresh || (text.contains('<') && first_jsx(&program).is_some()) {
+                program.mutate(react::react(
+                    cm.clone(),
+                    Some(&comments),
+                    react_options(&script.jsx, refresh),
+                    top_level_mark,
+                    unresolved_mark,
+                ));
+            }
             if !options.jsx_dev_source
                 && let Program::Module(module) = &mut program
             {

@@ -594,6 +594,20 @@ exports.lazy = () => import('./lazy.js');
     );
 }
 
+/// The React pass runs where there is JSX or Fast Refresh: a package's module without JSX is not
+/// walked by it (no `displayName` added to a `createReactClass` call, as esbuild under Vite adds
+/// none), one with JSX still has it compiled.
+#[test]
+fn the_react_pass_runs_only_on_jsx_or_for_fast_refresh() {
+    let text = "export const A = createReactClass({ render() { return 1 < 2; } });";
+    let without = compile_with("/node_modules/p/a.js", text, false);
+    assert!(!without.code.expect("code").contains("displayName"));
+    let with_refresh = compile_with("/src/a.js", text, true);
+    assert!(with_refresh.code.expect("code").contains("displayName"));
+    let jsx = compile_with("/node_modules/p/b.js", "export const B = () => <b>{1 < 2}</b>;", false);
+    assert!(jsx.code.expect("code").contains("jsxDEV"));
+}
+
 /// A package's CommonJS script compiled as `parsed_module` compiles npm files.
 fn compile_package_script(id: &str, text: &str) -> CompiledModule {
     compile_module(

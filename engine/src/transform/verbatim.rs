@@ -11,8 +11,7 @@
 //! cold build. Every cut keeps the newlines it covers, so each line stays at its line and the
 //! map is one mapping per line.
 //!
-//! [`edited`] answers `None` for anything it does not rewrite the same way (JSX, decorators, a
-//! `define` the file may use, `import.meta.glob`, a function declared as an `if`'s branch):
+//! [`edited`] answers `None` for anything it does not rewrite the same way (JSX, decorators, `import.meta.glob`, a function declared as an `if`'s branch):
 //! that file takes the whole pipeline.
 
 use swc_core::common::{BytePos, Span, Spanned, SyntaxContext};
@@ -22,19 +21,6 @@ use swc_core::ecma::ast::{
 use swc_core::ecma::visit::{Visit, VisitWith};
 
 use super::fold::{NODE_ENV, is_node_env, truthiness};
-
-/// Whether a `define` entry may apply to `text`: a script is left to the whole pipeline (and
-/// its `define` pass) when the last segment of any key (`__DEV__`, `FOO` of `process.env.FOO`)
-/// is written in it. `import.meta` keys never apply to a script.
-pub(crate) fn define_may_apply(text: &str, define: &[(String, String)]) -> bool {
-    define.iter().any(|(key, _)| {
-        !key.starts_with("import.meta")
-            && key
-                .rsplit('.')
-                .next()
-                .is_some_and(|last| text.contains(last))
-    })
-}
 
 /// A comment that points devtools elsewhere: the package's own map, which the page cannot
 /// fetch from the chunk's URL, or a `sourceURL` that would rename the whole chunk.
