@@ -351,7 +351,7 @@ fn compile_verbatim(
     if !analyzed.requires.is_empty() || !analyzed.asset_urls.is_empty() {
         return None;
     }
-    let body = {
+    let edited = {
         let (leading, trailing) = comments.borrow_all();
         let all = leading.values().chain(trailing.values()).flatten();
         verbatim::edited(
@@ -362,10 +362,14 @@ fn compile_verbatim(
             unresolved,
         )?
     };
-    let lines = body.trim_end_matches(['\n', '\r']).split('\n').count();
+    let lines = edited
+        .body
+        .trim_end_matches(['\n', '\r'])
+        .split('\n')
+        .count();
     let mut out = analyzed.out;
-    out.code = Some(factory_with(PLAIN_FACTORY_HEADER, &body).into());
-    out.map = Some(verbatim::line_map(id, lines).into());
+    out.code = Some(factory_with(PLAIN_FACTORY_HEADER, &edited.body).into());
+    out.map = Some(verbatim::line_map(id, &edited.indents, lines).into());
     Some(out)
 }
 

@@ -604,7 +604,11 @@ fn the_react_pass_runs_only_on_jsx_or_for_fast_refresh() {
     assert!(!without.code.expect("code").contains("displayName"));
     let with_refresh = compile_with("/src/a.js", text, true);
     assert!(with_refresh.code.expect("code").contains("displayName"));
-    let jsx = compile_with("/node_modules/p/b.js", "export const B = () => <b>{1 < 2}</b>;", false);
+    let jsx = compile_with(
+        "/node_modules/p/b.js",
+        "export const B = () => <b>{1 < 2}</b>;",
+        false,
+    );
     assert!(jsx.code.expect("code").contains("jsxDEV"));
 }
 
@@ -635,6 +639,9 @@ const checks = "production" !== process.env.NODE_ENV && require('./checks');
 const skipped = process.env.NODE_ENV === 'production' && require('./never');
 exports.lazy = () => import('./lazy.js', { with: {} });
 exports.mode = typeof process.env.NODE_ENV;
+exports.text = `a
+  b` + 'c\
+  d';
 //# sourceMappingURL=index.js.map
 "#;
 
@@ -650,13 +657,16 @@ fn a_packages_commonjs_script_is_served_as_written_with_its_edits() {
         {
 
         {
-          module.exports = require('./cjs/react.development.js');
+        module.exports = require('./cjs/react.development.js');
         }}
         const impl = "development" !== 'development' ? require('./prod') : require('./dev');
         const checks = "production" !== "development" && require('./checks');
         const skipped = "development" === 'production';
         exports.lazy = () => require.dynamic('./lazy.js');
         exports.mode = typeof "development";
+        exports.text = `a
+          b` + 'c\
+          d';
         })"#]]
     .assert_eq(out.code.as_deref().expect("code"));
     let specs: Vec<&str> = out.imports.iter().map(|i| &*i.specifier).collect();
@@ -675,7 +685,10 @@ fn a_packages_commonjs_script_is_served_as_written_with_its_edits() {
     let code: Vec<&str> = out.code.as_deref().expect("code").lines().collect();
     for (line, text) in PACKAGE_INDEX.lines().enumerate() {
         if text.contains("development.js") || text.starts_with("exports.") {
-            assert_eq!(code[line + 1].split(" = ").next(), text.split(" = ").next());
+            assert_eq!(
+                code[line + 1].split(" = ").next(),
+                text.trim_start().split(" = ").next()
+            );
         }
     }
     let map: serde_json::Value = serde_json::from_str(out.map.as_deref().expect("map")).unwrap();
@@ -685,6 +698,8 @@ fn a_packages_commonjs_script_is_served_as_written_with_its_edits() {
     // trimmed with the body's trailing newlines).
     assert_eq!(mappings.split(';').count(), code.len() - 1);
     assert!(mappings.starts_with(";AAAA;AACA;"), "{mappings}");
+    // `  module.exports = …` starts at column 2 of its line, the `}` below it at 0.
+    assert!(mappings.contains(";AACE;AACF;"), "{mappings}");
 }
 
 #[test]

@@ -8,8 +8,9 @@
 //! not count its `require`s. A CommonJS script needs no module transform, so the tree's
 //! printing (with its source map) and the passes before it were most of its compile:
 //! `react-dom-client.development.js` (1.2 MB) is the longest single compile of a React app's
-//! cold build. Every cut keeps the newlines it covers, so each line stays at its line and the
-//! map is one mapping per line.
+//! cold build. Every cut keeps the newlines it covers, so each line stays at its line; each
+//! line's indentation is taken off (not inside a literal), and the map is one mapping per line,
+//! to where that line starts in the file.
 //!
 //! [`edited`] answers `None` for anything it does not rewrite the same way (JSX, decorators, `import.meta.glob`, a function declared as an `if`'s branch):
 //! that file takes the whole pipeline.
@@ -17,6 +18,7 @@
 use swc_core::common::{BytePos, Span, Spanned, SyntaxContext};
 use swc_core::ecma::ast::{
     BinaryOp, Callee, Decl, Decorator, Expr, Ident, IfStmt, JSXElement, JSXFragment, Script, Stmt,
+    Str, Tpl,
 };
 use swc_core::ecma::visit::{Visit, VisitWith};
 
@@ -36,21 +38,32 @@ fn is_magic_comment(text: &str) -> bool {
     .any(|magic| text.starts_with(magic))
 }
 
-/// The script's text with the edits applied, or `None` when it needs the whole pipeline.
-/// `start` is where `text` begins in the compile's `SourceMap`; `comments` are the spans of
-/// its comments (with their text); `unresolved` the context of global references.
+/// A script as [`edited`] serves it.
+pub(crate) struct Edited {
+    pub body: String,
+    /// Per line: the indentation taken off its start (the source column of its first
+    /// character).
+    pub indents: Vec<u32>,
+}
+
+/// The script's text with the edits applied and each line's indentation taken off (a third of
+/// React's development build is indentation, which the page would parse for nothing), or
+/// `None` when it needs the whole pipeline. `start` is where `text` begins in the compile's
+/// `SourceMap`; `comments` are the spans of its comments (with their text); `unresolved` the
+/// context of global references.
 pub(crate) fn edited<'c>(
     text: &str,
     start: BytePos,
     script: &Script,
     comments: impl Iterator<Item = (Span, &'c str)>,
     unresolved: SyntaxContext,
-) -> Option<String> {
+) -> Option<Edited> {
     let mut edits = Edits {
         text,
         start,
         unresolved,
         edits: Vec::new(),
+        multiline_literals: Vec::new(),
         bail: false,
         lowers_import: false,
         binds_require: false,
@@ -71,24 +84,92 @@ pub(crate) fn edited<'c>(
             edits.cut(span.lo, span.hi);
         }
     }
-    apply(text, edits.edits)
+    let mut all = edits.edits;
+    all.sort_by_key(|(lo, hi, _)| (*lo, *hi));
+    let indents = dedent(text, &mut all, &edits.multiline_literals);
+    Some(Edited {
+        body: apply(text, all)?,
+        indents,
+    })
 }
 
-/// One mapping per line, each line to the same line of the source, below the factory's header
-/// line: the source map of a body [`edited`] made from `lines` lines of `id`.
-pub(crate) fn line_map(id: &str, lines: usize) -> String {
+/// Adds a cut of each line's leading spaces and tabs to `edits` (sorted, and kept so), except
+/// where the line starts inside a template or string literal (whose text they are) or inside
+/// another edit; answers how much each line lost.
+fn dedent(text: &str, edits: &mut Vec<(u32, u32, String)>, literals: &[(u32, u32)]) -> Vec<u32> {
+    let bytes = text.as_bytes();
+    let mut indents = Vec::new();
+    let mut cuts = Vec::new();
+    let (mut edit, mut literal) = (0, 0);
+    let mut line_start = 0usize;
+    loop {
+        let width = bytes[line_start..]
+            .iter()
+            .take_while(|b| matches!(b, b' ' | b'\t'))
+            .count();
+        let (lo, hi) = (line_start as u32, (line_start + width) as u32);
+        while edit < edits.len() && edits[edit].1 <= lo {
+            edit += 1;
+        }
+        while literal < literals.len() && literals[literal].1 <= lo {
+            literal += 1;
+        }
+        let in_edit = edits.get(edit).is_some_and(|(at, ..)| *at < hi.max(lo + 1));
+        let in_literal = literals.get(literal).is_some_and(|(at, _)| *at < lo);
+        if width > 0 && !in_edit && !in_literal {
+            cuts.push((lo, hi, String::new()));
+            indents.push(width as u32);
+        } else {
+            indents.push(0);
+        }
+        match bytes[line_start..].iter().position(|b| *b == b'\n') {
+            Some(at) => line_start += at + 1,
+            None => break,
+        }
+    }
+    edits.extend(cuts);
+    edits.sort_by_key(|(lo, hi, _)| (*lo, *hi));
+    indents
+}
+
+/// One mapping per line, each line's start to where it starts in the source (the same line,
+/// after the indentation [`edited`] took off), below the factory's header line: the source map
+/// of the first `lines` lines of a body made from `id`.
+pub(crate) fn line_map(id: &str, indents: &[u32], lines: usize) -> String {
     let mut mappings = String::with_capacity(lines * 5 + 1);
     mappings.push(';');
-    for line in 0..lines {
-        mappings.push_str(if line == 0 { "AAAA" } else { ";AACA" });
+    let mut column = 0i64;
+    for (line, indent) in indents.iter().take(lines).enumerate() {
+        if line > 0 {
+            mappings.push(';');
+        }
+        // Generated column 0, source 0, source line +1 (but the first), source column.
+        mappings.push('A');
+        mappings.push('A');
+        mappings.push(if line == 0 { 'A' } else { 'C' });
+        vlq(&mut mappings, i64::from(*indent) - column);
+        column = i64::from(*indent);
     }
     let sources = serde_json::to_string(&[id]).unwrap_or_else(|_| "[\"\"]".into());
     format!("{{\"version\":3,\"sources\":{sources},\"names\":[],\"mappings\":\"{mappings}\"}}")
 }
 
-/// The edits in text order, applied; `None` if two overlap (a shape this module does not know).
-fn apply(text: &str, mut edits: Vec<(u32, u32, String)>) -> Option<String> {
-    edits.sort_by_key(|(lo, hi, _)| (*lo, *hi));
+/// A source map's base64 VLQ of `value`.
+fn vlq(out: &mut String, value: i64) {
+    const DIGITS: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut rest = (value.unsigned_abs() << 1) | u64::from(value < 0);
+    loop {
+        let digit = (rest & 31) as usize;
+        rest >>= 5;
+        out.push(DIGITS[digit | if rest > 0 { 32 } else { 0 }] as char);
+        if rest == 0 {
+            break;
+        }
+    }
+}
+
+/// The edits (sorted), applied; `None` if two overlap (a shape this module does not know).
+fn apply(text: &str, edits: Vec<(u32, u32, String)>) -> Option<String> {
     let mut out = String::with_capacity(text.len());
     let mut at = 0usize;
     for (lo, hi, replacement) in edits {
@@ -115,6 +196,9 @@ struct Edits<'a> {
     unresolved: SyntaxContext,
     /// `(lo, hi, replacement)`, offsets into the text.
     edits: Vec<(u32, u32, String)>,
+    /// Template and string literals that span lines, in text order: their lines keep their
+    /// indentation, which is the literal's text.
+    multiline_literals: Vec<(u32, u32)>,
     bail: bool,
     /// An `import()` became `require.dynamic(`.
     lowers_import: bool,
@@ -133,6 +217,23 @@ impl Edits<'_> {
         let covered = self.text.get(lo as usize..hi as usize).unwrap_or_default();
         self.edits
             .push((lo, hi, format!("{with}{}", newlines(covered))));
+    }
+
+    /// Notes a literal whose text spans lines (visited in text order; a template inside
+    /// another's `${}` lies within the outer one's range, so it need not be noted).
+    fn literal(&mut self, span: Span) {
+        let (lo, hi) = (self.offset(span.lo), self.offset(span.hi));
+        let spans_lines = self
+            .text
+            .get(lo as usize..hi as usize)
+            .is_some_and(|t| t.contains('\n'));
+        let inside_last = self
+            .multiline_literals
+            .last()
+            .is_some_and(|(_, end)| hi <= *end);
+        if spans_lines && !inside_last {
+            self.multiline_literals.push((lo, hi));
+        }
     }
 
     /// Removes `lo..hi`, keeping its newlines.
@@ -202,6 +303,15 @@ impl Visit for Edits<'_> {
             }
             _ => e.visit_children_with(self),
         }
+    }
+
+    fn visit_tpl(&mut self, t: &Tpl) {
+        self.literal(t.span);
+        t.visit_children_with(self);
+    }
+
+    fn visit_str(&mut self, s: &Str) {
+        self.literal(s.span);
     }
 
     fn visit_ident(&mut self, i: &Ident) {
