@@ -12,8 +12,10 @@
 //! line's indentation is taken off (not inside a literal), and the map is one mapping per line,
 //! to where that line starts in the file.
 //!
-//! [`edited`] answers `None` for anything it does not rewrite the same way (JSX, decorators, `import.meta.glob`, a function declared as an `if`'s branch):
-//! that file takes the whole pipeline.
+//! [`edited`] answers `None` for anything it does not rewrite the same way (JSX, decorators, a
+//! function declared as an `if`'s branch, an `import()` in a file that binds a `require` of its
+//! own), and the pipeline does not ask it for a file that writes a `define` name or has
+//! `import.meta.glob`/worker/asset URLs: that file takes the whole pipeline.
 
 use swc_core::common::{BytePos, Span, Spanned, SyntaxContext};
 use swc_core::ecma::ast::{
