@@ -564,39 +564,35 @@ fn glob_module_code_per_option() {
     .assert_eq(&body(&glob_module(&call(true, None), &[])));
 }
 
+/// The whole pipeline on the file `PACKAGE_INDEX` (what an app's own CommonJS file gets; a
+/// package's is served as written, below), with a `require` of its own that must not be
+/// taken for a dependency.
 #[test]
 fn commonjs_module_keeps_its_shape_and_drops_dead_branches() {
     check_code(
-        "/node_modules/react/index.js",
-        r#"#!/usr/bin/env node
-'use strict';
-if (process.env.NODE_ENV === 'production') {
-  module.exports = require('./cjs/react.production.js');
-} else {
-  module.exports = require('./cjs/react.development.js');
-}
-const impl = process.env.NODE_ENV !== 'development' ? require('./prod') : require('./dev');
-function local(require) { return require('./not-a-dependency'); }
-exports.lazy = () => import('./lazy.js');
-//# sourceMappingURL=index.js.map
-"#,
+        "/src/legacy.cjs",
+        &format!(
+            "{PACKAGE_INDEX}function local(require) {{ return require('./not-a-dependency'); }}\n"
+        ),
         expect![[r#"
             (function(module,exports,require,__hotloop_meta){
             "use strict";
             module.exports = require("./cjs/react.development.js");
             const impl = require("./dev");
+            const checks = "production" !== "development" && require("./checks");
+            const skipped = "development" === "production";
+            exports.lazy = ()=>require.dynamic("./lazy.js");
+            exports.mode = typeof "development";
+            exports.text = `a
+              b` + "c  d";
             function local(require1) {
                 return require1("./not-a-dependency");
             }
-            exports.lazy = ()=>require.dynamic("./lazy.js");
             })
         "#]],
     );
 }
 
-/// The React pass runs where there is JSX or Fast Refresh: a package's module without JSX is not
-/// walked by it (no `displayName` added to a `createReactClass` call, as esbuild under Vite adds
-/// none), one with JSX still has it compiled.
 #[test]
 fn the_react_pass_runs_only_on_jsx_or_for_fast_refresh() {
     let text = "export const A = createReactClass({ render() { return 1 < 2; } });";
