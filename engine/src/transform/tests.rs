@@ -711,6 +711,10 @@ fn a_packages_script_the_edits_cannot_serve_takes_the_whole_pipeline() {
     assert!(printed_again(
         "/* as written */ module.exports = function (require) { return import('./x.js'); };"
     ));
+    // An HTML-like comment, which a module worker's chunk could not hold.
+    assert!(printed_again(
+        "/* as written */ module.exports = 1;\n<!-- an old script's guard\n"
+    ));
     // A `define` the file may use.
     let out = compile_module(
         "/node_modules/p/index.js",

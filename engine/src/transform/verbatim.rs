@@ -14,7 +14,7 @@
 //!
 //! [`edited`] answers `None` for anything it does not rewrite the same way (JSX, decorators, a
 //! function declared as an `if`'s branch, an `import()` in a file that binds a `require` of its
-//! own), and the pipeline does not ask it for a file that writes a `define` name or has
+//! own, HTML-like comments), and the pipeline does not ask it for a file that writes a `define` name or has
 //! `import.meta.glob`/worker/asset URLs: that file takes the whole pipeline.
 
 use swc_core::common::{BytePos, Span, Spanned, SyntaxContext};
@@ -60,6 +60,11 @@ pub(crate) fn edited<'c>(
     comments: impl Iterator<Item = (Span, &'c str)>,
     unresolved: SyntaxContext,
 ) -> Option<Edited> {
+    // An HTML-like comment is a comment in a classic script but a syntax error in a module
+    // worker's, where printing the tree again drops it.
+    if text.contains("<!--") || text.contains("-->") {
+        return None;
+    }
     let mut edits = Edits {
         text,
         start,
