@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { Server, Tab, browserAvailable, copyFixture, editFile, launchBrowser } from './lib/harness.mjs';
+import { browserAvailable, closeAll, copyFixture, editFile, serveAndOpen } from './lib/harness.mjs';
 
 const skip = !browserAvailable() && 'chromium is not installed (set HOTLOOP_REQUIRE_BROWSER=1 to fail instead)';
 
@@ -22,17 +22,12 @@ describe('CSS patches in the browser', { skip, concurrency: false }, () => {
 
   before(async () => {
     root = copyFixture('css');
-    server = await Server.start(root);
-    browser = await launchBrowser();
-    tab = await Tab.open(browser, server.url + '/');
-    await tab.untilLog('[hmr] connected');
+    ({ server, browser, tab } = await serveAndOpen(root));
     assert.equal(await color('r150'), 'rgb(150, 0, 0)');
   });
 
   after(async () => {
-    await tab?.close();
-    await browser?.close();
-    await server?.stop();
+    await closeAll({ tab, browser, server });
   });
 
   /** Remembers the big sheet's style element, sheet and text, and samples other elements' colours every frame. */

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { Server, Tab, browserAvailable, copyFixture, editFile, launchBrowser, overlayText, tempDir, waitFor, writeFile, writeFileAtomic } from './lib/harness.mjs';
+import { Server, Tab, browserAvailable, closeAll, copyFixture, editFile, overlayText, serveAndOpen, tempDir, waitFor, writeFile, writeFileAtomic } from './lib/harness.mjs';
 
 const skip = !browserAvailable() && 'chromium is not installed (set HOTLOOP_REQUIRE_BROWSER=1 to fail instead)';
 
@@ -20,17 +20,12 @@ describe('hot updates in the browser', { skip, concurrency: false }, () => {
     editorDir = tempDir('editor');
     const editor = path.join(editorDir, 'open-in-editor.sh');
     fs.writeFileSync(editor, '#!/bin/sh\nprintf \'%s\\n\' "$@" > "$(dirname "$0")/opened.tmp" && mv "$(dirname "$0")/opened.tmp" "$(dirname "$0")/opened.txt"\n', { mode: 0o755 });
-    server = await Server.start(root, { env: { LAUNCH_EDITOR: editor } });
-    browser = await launchBrowser();
-    tab = await Tab.open(browser, server.url + '/');
-    await tab.untilLog('[hmr] connected');
+    ({ server, browser, tab } = await serveAndOpen(root, { env: { LAUNCH_EDITOR: editor } }));
     assert.equal(await tab.text('#leaf'), 'leaf v1');
   });
 
   after(async () => {
-    await tab?.close();
-    await browser?.close();
-    await server?.stop();
+    await closeAll({ tab, browser, server });
   });
 
   test('a self-accepting leaf updates the DOM without a reload', async () => {
@@ -406,17 +401,12 @@ describe('a page a service worker keeps a copy of', { skip, concurrency: false }
       "self.addEventListener('fetch', (e) => { if (e.request.mode === 'navigate') e.respondWith(caches.match('/')); });",
       '',
     ].join('\n'));
-    server = await Server.start(root);
-    browser = await launchBrowser();
-    tab = await Tab.open(browser, server.url + '/');
-    await tab.untilLog('[hmr] connected');
+    ({ server, browser, tab } = await serveAndOpen(root));
     await tab.until(() => navigator.serviceWorker.controller !== null);
   });
 
   after(async () => {
-    await tab?.close();
-    await browser?.close();
-    await server?.stop();
+    await closeAll({ tab, browser, server });
     if (root) fs.rmSync(root, { recursive: true, force: true });
   });
 
@@ -474,16 +464,11 @@ describe('scripts asked for by their URL at run time', { skip, concurrency: fals
       "document.getElementById('added')!.textContent = `added sees ${store.loads} load`;",
       '',
     ].join('\n'));
-    server = await Server.start(root);
-    browser = await launchBrowser();
-    tab = await Tab.open(browser, server.url + '/');
-    await tab.untilLog('[hmr] connected');
+    ({ server, browser, tab } = await serveAndOpen(root));
   });
 
   after(async () => {
-    await tab?.close();
-    await browser?.close();
-    await server?.stop();
+    await closeAll({ tab, browser, server });
   });
 
   test('an entry sees document.currentScript null, as a native module does', async () => {

@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 
-import { Server, Tab, browserAvailable, copyFixture, editFile, installPackages, launchBrowser, waitFor, writeFile } from './lib/harness.mjs';
+import { Server, Tab, browserAvailable, closeAll, copyFixture, editFile, installPackages, launchBrowser, serveAndOpen, waitFor, writeFile } from './lib/harness.mjs';
 
 const skip = !browserAvailable() && 'chromium is not installed (set HOTLOOP_REQUIRE_BROWSER=1 to fail instead)';
 
@@ -52,19 +52,14 @@ describe('lazy routes in the browser', { skip, concurrency: false }, () => {
     installPackages(root, ['react', 'react-dom', 'scheduler']);
     // The background warm-up says when it went through every lazy chunk (an info line).
     process.env.HMR_LOG = 'warn,hotloop_engine::devloop=info';
-    server = await Server.start(root);
-    browser = await launchBrowser();
-    tab = await Tab.open(browser, server.url + '/');
-    await tab.untilLog('[hmr] connected');
+    ({ server, browser, tab } = await serveAndOpen(root));
     await tab.until(() => document.getElementById('home')?.textContent === 'home');
     await tab.page.evaluate(() => { window.sameDocument = true; });
   });
 
   after(async () => {
     if (process.env.HOTLOOP_E2E_VERBOSE) console.error(tab?.log.join('\n'));
-    await tab?.close();
-    await browser?.close();
-    await server?.stop();
+    await closeAll({ tab, browser, server });
   });
 
   test('the first page gets only what its entry reaches statically', async () => {
@@ -303,9 +298,7 @@ describe('the background warm-up in the browser', { skip, concurrency: false }, 
 
   after(async () => {
     if (process.env.HOTLOOP_E2E_VERBOSE) console.error(tab?.log.join('\n'));
-    await tab?.close();
-    await browser?.close();
-    await server?.stop();
+    await closeAll({ tab, browser, server });
   });
 
   test('an edit made while the warm-up runs cancels it; the route shows the edit on its first visit; the warm-up then goes through', async () => {

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 
-import { Server, Tab, browserAvailable, copyFixture, editFile, installPackages, launchBrowser, writeFile } from './lib/harness.mjs';
+import { browserAvailable, copyFixture, editFile, installPackages, serveAndOpen, writeFile } from './lib/harness.mjs';
 
 const skip = !browserAvailable() && 'chromium is not installed (set HOTLOOP_REQUIRE_BROWSER=1 to fail instead)';
 
@@ -19,19 +19,11 @@ const APP_REFRESH_ID = '/node_modules/react-refresh/runtime.js';
 async function openApp(packages) {
   const root = copyFixture('react');
   installPackages(root, packages);
-  const server = await Server.start(root);
-  const browser = await launchBrowser();
-  const tab = await Tab.open(browser, server.url + '/');
-  await tab.untilLog('[hmr] connected');
+  const { server, browser, tab, close } = await serveAndOpen(root);
   await tab.until(() => document.querySelector('h1')?.textContent === 'Get started');
   const file = (rel) => path.join(root, rel);
   // One save per edit, with every replacement in it: `edit(rel, [from, to], [from, to], ...)`.
   const edit = (rel, ...replacements) => editFile(file(rel), ...replacements);
-  const close = async () => {
-    await tab?.close();
-    await browser?.close();
-    await server?.stop();
-  };
   return { root, server, browser, tab, file, edit, close };
 }
 

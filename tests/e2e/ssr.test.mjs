@@ -11,9 +11,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import {
-  Server, Tab, browserAvailable, copyFixture, editFile, installPackages, launchBrowser, waitFor,
-} from './lib/harness.mjs';
+import { Server, Tab, browserAvailable, closeAll, copyFixture, editFile, installPackages, serveAndOpen, waitFor } from './lib/harness.mjs';
 
 const skip = !browserAvailable() && 'chromium is not installed (set HOTLOOP_REQUIRE_BROWSER=1 to fail instead)';
 
@@ -63,16 +61,11 @@ describe('server-side HMR: a server-rendered React app', { skip, concurrency: fa
   before(async () => {
     root = copyFixture('ssr');
     installPackages(root, ['react', 'react-dom', 'scheduler', 'react-refresh']);
-    server = await Server.start(root, { args: ['--server', 'src/server.tsx'] });
-    browser = await launchBrowser();
-    tab = await Tab.open(browser, server.url + '/');
-    await tab.untilLog('[hmr] connected');
+    ({ server, browser, tab } = await serveAndOpen(root, { args: ['--server', 'src/server.tsx'] }));
   });
 
   after(async () => {
-    await tab?.close();
-    await browser?.close();
-    await server?.stop();
+    await closeAll({ tab, browser, server });
   });
 
   test('the page is rendered by the server and hydrates without a mismatch', async () => {

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 
-import { Server, Tab, browserAvailable, copyFixture, editFile, launchBrowser, writeFile } from './lib/harness.mjs';
+import { browserAvailable, closeAll, copyFixture, editFile, serveAndOpen, writeFile } from './lib/harness.mjs';
 
 const skip = !browserAvailable() && 'chromium is not installed (set HOTLOOP_REQUIRE_BROWSER=1 to fail instead)';
 
@@ -20,16 +20,11 @@ describe('top-level await in the browser', { skip, concurrency: false }, () => {
 
   before(async () => {
     root = copyFixture('tla');
-    server = await Server.start(root);
-    browser = await launchBrowser();
-    tab = await Tab.open(browser, server.url + '/');
-    await tab.untilLog('[hmr] connected');
+    ({ server, browser, tab } = await serveAndOpen(root));
   });
 
   after(async () => {
-    await tab?.close();
-    await browser?.close();
-    await server?.stop();
+    await closeAll({ tab, browser, server });
   });
 
   test('the page waits for each awaiting module; a sibling that does not wait runs meanwhile, as native modules do', async () => {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { Server, Tab, browserAvailable, editFile, launchBrowser, tempDir, writeFile } from './lib/harness.mjs';
+import { browserAvailable, closeAll, editFile, serveAndOpen, tempDir, writeFile } from './lib/harness.mjs';
 
 const skip = !browserAvailable() && 'chromium is not installed (set HOTLOOP_REQUIRE_BROWSER=1 to fail instead)';
 
@@ -54,19 +54,14 @@ describe('workspace packages linked into node_modules', { skip, concurrency: fal
 
   before(async () => {
     ws = workspace();
-    server = await Server.start(file('app'));
-    browser = await launchBrowser();
-    tab = await Tab.open(browser, server.url + '/');
-    await tab.untilLog('[hmr] connected');
+    ({ server, browser, tab } = await serveAndOpen(file('app')));
     assert.equal(await tab.text('#ui'), 'ui v1');
     assert.equal(await tab.text('#ts'), 'ts v1');
     assert.equal(await tab.text('#deep'), 'deep v1');
   });
 
   after(async () => {
-    await tab?.close();
-    await browser?.close();
-    await server?.stop();
+    await closeAll({ tab, browser, server });
   });
 
   test('an edit in a linked package is a hot update', async () => {
@@ -127,16 +122,11 @@ describe('a workspace whose dependencies are hoisted above the app', { skip, con
       '<script type="module" src="/src/main.js"></script></body></html>\n');
     w('app/src/main.js', "import '@acme/look/look.css';\nimport './app.css';\n");
     w('app/src/app.css', '.rebased { background-image: url(../../node_modules/@acme/look/img/dot.svg); }\n');
-    server = await Server.start(path.join(ws, 'app'));
-    browser = await launchBrowser();
-    tab = await Tab.open(browser, server.url + '/');
-    await tab.untilLog('[hmr] connected');
+    ({ server, browser, tab } = await serveAndOpen(path.join(ws, 'app')));
   });
 
   after(async () => {
-    await tab?.close();
-    await browser?.close();
-    await server?.stop();
+    await closeAll({ tab, browser, server });
   });
 
   test("a hoisted package's image, named by its stylesheet or rebased above the app, is served", async () => {

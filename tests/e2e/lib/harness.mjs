@@ -185,6 +185,32 @@ export async function launchBrowser() {
   });
 }
 
+/**
+ * `root` served by hotloop (`Server.start`'s options) and open in a tab of a browser of its own,
+ * connected to the dev server: `{ server, browser, tab, close }`. When a step fails, what it had
+ * started is stopped before the error is thrown.
+ */
+export async function serveAndOpen(root, serverOptions) {
+  const app = {};
+  try {
+    app.server = await Server.start(root, serverOptions);
+    app.browser = await launchBrowser();
+    app.tab = await Tab.open(app.browser, app.server.url + '/');
+    await app.tab.untilLog('[hmr] connected');
+  } catch (e) {
+    await closeAll(app);
+    throw e;
+  }
+  return { ...app, close: () => closeAll(app) };
+}
+
+/** Closes what `serveAndOpen` opened, any part of it missing: the tab, its browser, the server. */
+export async function closeAll({ tab, browser, server }) {
+  await tab?.close();
+  await browser?.close();
+  await server?.stop();
+}
+
 /** A page with its console log collected, so tests wait on the runtime's lifecycle lines. */
 /**
  * The error overlay's visible text (its style sheet left out), or null while none shows. Runs
