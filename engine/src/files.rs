@@ -342,32 +342,30 @@ impl FileClass {
     }
 }
 
+/// What a CSS preprocessor's files need: its npm package, run through Vite's CSS pipeline.
+macro_rules! preprocessor {
+    ($package:literal) => {
+        concat!(
+            "the `",
+            $package,
+            "` package (npm install -D ",
+            $package,
+            " vite: hotloop runs it through Vite's CSS pipeline)"
+        )
+    };
+}
+
 /// File types that are code of some language or framework hotloop does not compile itself:
 /// importing one (without `?raw`/`?url`) is an error that says what would handle it, never a
 /// silent asset URL. `(extension, what handles it)`.
 const NEEDS_A_TOOL: &[(&str, &str)] = &[
     ("vue", "`@vitejs/plugin-vue` in vite.config"),
     ("svelte", "`@sveltejs/vite-plugin-svelte` in vite.config"),
-    (
-        "scss",
-        "the `sass` package (npm install -D sass vite: hotloop runs it through Vite's CSS pipeline)",
-    ),
-    (
-        "sass",
-        "the `sass` package (npm install -D sass vite: hotloop runs it through Vite's CSS pipeline)",
-    ),
-    (
-        "less",
-        "the `less` package (npm install -D less vite: hotloop runs it through Vite's CSS pipeline)",
-    ),
-    (
-        "styl",
-        "the `stylus` package (npm install -D stylus vite: hotloop runs it through Vite's CSS pipeline)",
-    ),
-    (
-        "stylus",
-        "the `stylus` package (npm install -D stylus vite: hotloop runs it through Vite's CSS pipeline)",
-    ),
+    ("scss", preprocessor!("sass")),
+    ("sass", preprocessor!("sass")),
+    ("less", preprocessor!("less")),
+    ("styl", preprocessor!("stylus")),
+    ("stylus", preprocessor!("stylus")),
     ("pcss", "PostCSS"),
     ("sss", "PostCSS with `sugarss`"),
     ("mdx", "`@mdx-js/rollup` in vite.config"),
