@@ -665,7 +665,11 @@ describe('a restart takes the plugins\' outputs from the compile cache, then has
         // This first edit waits for its file's kept output to be confirmed (the plugin host
         // started for it: Node, the config, plugin-vue; and up to 5 s for the background
         // confirmation's turn): longer than the default wait on a loaded 2-core machine.
-        await tab.untilLog('[hmr] updated /src/components/HelloWorld.vue', { from, timeout: 30_000 });
+        // (This wait failed twice in fresh-clone CI runs, never locally: the server's `-v` log
+        // goes with the error, to see where the edit stopped.)
+        await tab.untilLog('[hmr] updated /src/components/HelloWorld.vue', { from, timeout: 30_000 }).catch((e) => {
+          throw new Error(`${e.message}\nserver output:\n${server.lines.join('\n')}`);
+        });
         await tab.until(() => document.querySelector('h1')?.textContent === 'Get started again');
         // A re-render, as in a session whose plugin compiled the file itself: the count stays.
         assert.equal(await tab.page.evaluate(counterText), 'Count is 3');
