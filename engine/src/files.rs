@@ -76,6 +76,11 @@ pub enum FileClass {
     /// at Vite's path for it: `<page>?html-proxy&index=<n>.js` (see [`html_script_path`]); its
     /// code is the script's text in the page as served, not a file's.
     HtmlScript,
+    /// The `index`th inline `<style>` of an HTML page that needs the CSS pipeline (a local
+    /// `@import`, a Tailwind CSS directive), at Vite's path for it:
+    /// `<page>?html-proxy&direct&index=<n>.css` (see [`html_style_path`]); its text is the
+    /// style's in the page as served, not a file's, and the page links it as a stylesheet.
+    HtmlStyle,
     /// `optimizeDeps`' banner (`ProjectOptions::deps_banner`), the first entry of a page, at
     /// `<page>?hotloop-deps-banner.js` (see [`deps_banner_path`]); its code is the option's.
     DepsBanner,
@@ -171,6 +176,21 @@ pub fn html_script_path(page: &Path, index: usize) -> PathBuf {
     with_query(page, &format!("html-proxy&index={index}.js"))
 }
 
+/// The module of the `index`th inline `<style>` of the page at `page` that needs the CSS
+/// pipeline (Vite's `/index.html?html-proxy&direct&index=0.css`): next to the page, so its
+/// relative `@import`s and `url()`s resolve from the page's directory.
+pub fn html_style_path(page: &Path, index: usize) -> PathBuf {
+    with_query(page, &format!("{HTML_STYLE_QUERY}{index}.css"))
+}
+
+/// The module id of [`html_style_path`] for the page whose module id is `page_id`.
+pub fn html_style_id(page_id: &str, index: usize) -> String {
+    format!("{page_id}?{HTML_STYLE_QUERY}{index}.css")
+}
+
+/// The query of [`html_style_path`] before the index.
+const HTML_STYLE_QUERY: &str = "html-proxy&direct&index=";
+
 /// The query of [`deps_banner_path`].
 const DEPS_BANNER_QUERY: &str = "hotloop-deps-banner.js";
 
@@ -182,9 +202,20 @@ pub fn deps_banner_path(page: &Path) -> PathBuf {
 
 /// The page and script index of an inline script's module path; `None` for any other path.
 pub fn html_script_of_path(path: &Path) -> Option<(PathBuf, usize)> {
+    html_proxy_of_path(path, "html-proxy&index=", ".js")
+}
+
+/// The page and style index of an inline style's module path ([`html_style_path`]); `None`
+/// for any other path.
+pub fn html_style_of_path(path: &Path) -> Option<(PathBuf, usize)> {
+    html_proxy_of_path(path, HTML_STYLE_QUERY, ".css")
+}
+
+/// A page's path and an index from `<page>?<query><index><suffix>`.
+fn html_proxy_of_path(path: &Path, query: &str, suffix: &str) -> Option<(PathBuf, usize)> {
     let name = path.file_name()?.to_str()?;
-    let (base, rest) = name.rsplit_once("?html-proxy&index=")?;
-    let index = rest.strip_suffix(".js")?;
+    let (base, rest) = name.split_once('?')?;
+    let index = rest.strip_prefix(query)?.strip_suffix(suffix)?;
     if !(base.ends_with(".html") || base.ends_with(".htm"))
         || index.is_empty()
         || !index.bytes().all(|b| b.is_ascii_digit())
@@ -280,6 +311,9 @@ impl FileClass {
             if html_script_of_path(path).is_some() {
                 return FileClass::HtmlScript;
             }
+            if html_style_of_path(path).is_some() {
+                return FileClass::HtmlStyle;
+            }
             if split_query(path).is_some_and(|(_, query)| query == DEPS_BANNER_QUERY) {
                 return FileClass::DepsBanner;
             }
@@ -337,6 +371,7 @@ impl FileClass {
                 | FileClass::Worker(_)
                 | FileClass::Virtual
                 | FileClass::HtmlScript
+                | FileClass::HtmlStyle
                 | FileClass::DepsBanner
         )
     }
@@ -745,6 +780,27 @@ mod tests {
             FileClass::SubModule
         );
         assert_eq!(FileClass::of(Path::new("/p/App.vue")), FileClass::Foreign);
+        // A page's inline module script and inline style, at Vite's ids.
+        let page = Path::new("/p/nested/index.html");
+        assert_eq!(
+            FileClass::of(&html_script_path(page, 2)),
+            FileClass::HtmlScript
+        );
+        let style = html_style_path(page, 1);
+        assert_eq!(
+            style,
+            Path::new("/p/nested/index.html?html-proxy&direct&index=1.css")
+        );
+        assert_eq!(FileClass::of(&style), FileClass::HtmlStyle);
+        assert_eq!(html_style_of_path(&style), Some((page.to_path_buf(), 1)));
+        assert_eq!(
+            &*module_id(Path::new("/p"), &style),
+            html_style_id("/nested/index.html", 1)
+        );
+        assert_eq!(
+            FileClass::of(Path::new("/p/index.html?html-proxy&direct&index=x.css")),
+            FileClass::SubModule
+        );
         assert_eq!(
             FileClass::of(Path::new("/p/@id/__x00__virtual:a")),
             FileClass::Virtual

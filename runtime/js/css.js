@@ -158,6 +158,11 @@
      */
     function swapStylesheet(href, version, patch) {
       const target = new URL(href, location.href);
+      // A sheet whose id has a query (a page's inline style, `/index.html?html-proxy&direct&index=0.css`)
+      // is the link with that query; the pairs are kept as written (`URLSearchParams` would
+      // write `html-proxy=`), without the version a swap adds.
+      const pairs = (url) => url.search.slice(1).split("&").filter((p) => p && !p.startsWith("hotloop-v="));
+      const query = target.search ? pairs(target).join("&") : null;
       let swapped = 0;
       for (const link of Array.from(document.querySelectorAll("link"))) {
         if (replacedLinks.has(link)) continue;
@@ -169,13 +174,14 @@
           continue;
         }
         if (url.origin !== target.origin || url.pathname !== target.pathname) continue;
+        if (query !== null && pairs(url).join("&") !== query) continue;
         if (patch && linkVersion(link) === patch.base && applyEdits(link.sheet, patch)) {
           linkVersions.set(link, patch.version);
           continue;
         }
-        url.searchParams.set("hotloop-v", version);
         const next = link.cloneNode(false);
-        next.setAttribute("href", url.pathname + url.search + url.hash);
+        const search = [...pairs(url), `hotloop-v=${version}`].join("&");
+        next.setAttribute("href", `${url.pathname}?${search}${url.hash}`);
         replacedLinks.add(link);
         predecessors.set(next, link);
         const loaded = /^[0-9a-f]{8}$/.test(version) ? parseInt(version, 16) : null;

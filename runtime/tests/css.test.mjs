@@ -116,6 +116,27 @@ test("a second swap before the first loaded replaces the pending link, not the o
   assert.deepEqual(hrefs(), ["/styles/site.css?v=0&hotloop-v=00000002"]);
 });
 
+test("a sheet whose id has a query (a page's inline style) swaps only the link with that query, which it keeps as written", async () => {
+  const page = createPage();
+  await page.boot([js("/src/main.js", {}, "")], ["/src/main.js"]);
+  addLink(page, "/index.html?html-proxy&direct&index=0.css");
+  addLink(page, "/index.html?html-proxy&direct&index=1.css");
+  const hrefs = () => page.document.head.querySelectorAll("link").map((l) => l.getAttribute("href"));
+  await page.update({ revision: 2, cssLinks: [{ href: "/index.html?html-proxy&direct&index=0.css", version: "00000001" }] });
+  assert.deepEqual(hrefs(), [
+    "/index.html?html-proxy&direct&index=0.css",
+    "/index.html?html-proxy&direct&index=0.css&hotloop-v=00000001",
+    "/index.html?html-proxy&direct&index=1.css",
+  ]);
+  page.document.head.querySelectorAll("link")[1].dispatchEvent("load");
+  await page.update({ revision: 3, cssLinks: [{ href: "/index.html?html-proxy&direct&index=0.css", version: "00000002" }] });
+  assert.deepEqual(hrefs(), [
+    "/index.html?html-proxy&direct&index=0.css&hotloop-v=00000001",
+    "/index.html?html-proxy&direct&index=0.css&hotloop-v=00000002",
+    "/index.html?html-proxy&direct&index=1.css",
+  ]);
+});
+
 test("a stylesheet that fails to load goes, and the link it was replacing stays for the next update", async () => {
   const page = createPage();
   await page.boot([js("/src/main.js", {}, "")], ["/src/main.js"]);

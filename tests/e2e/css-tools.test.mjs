@@ -8,6 +8,8 @@
 //   component's (count kept, no reload); a new file only Tailwind's sources take in (nothing
 //   imports it) with a new class restyles the page (no reload); a new `@theme` colour applies;
 // - Tailwind CSS v4 through `@tailwindcss/postcss` in `postcss.config.mjs`, the same;
+// - Tailwind CSS v4 through `@tailwindcss/vite` imported by an inline `<style>` of `index.html`:
+//   styled, and restyled in place by a new class;
 // - Tailwind CSS v3 with its `content` globs through PostCSS (`tailwindcss` + `autoprefixer`);
 // - Sass (`App.scss` with a partial: the partial's edit applies in place; a syntax error in the
 //   partial names the partial's file and line in the overlay, the page keeps its styles, the
@@ -209,6 +211,38 @@ describe('Tailwind CSS v4 through @tailwindcss/postcss', { skip, concurrency: fa
   });
 
   tailwindBasics(() => app, () => tab);
+});
+
+describe("Tailwind CSS v4 through @tailwindcss/vite, imported by index.html's inline <style>", { skip, concurrency: false }, () => {
+  let app, tab;
+  before(async () => {
+    app = await startApp((root) => {
+      editFile(path.join(root, 'vite.config.ts'),
+        ["import { defineConfig } from 'vite'", "import { defineConfig } from 'vite'\nimport tailwindcss from '@tailwindcss/vite'"],
+        ['plugins: [react()]', 'plugins: [react(), tailwindcss()]']);
+      editFile(path.join(root, 'index.html'), '</head>', '  <style>\n      @import "tailwindcss";\n    </style>\n  </head>');
+      // (The starter's own unlayered `h1` rules would win over Tailwind's utilities.)
+      writeFile(path.join(root, 'src/index.css'), '');
+      editFile(path.join(root, 'src/App.tsx'), H1, TAILWIND_H1);
+    });
+    tab = await openCounted(app);
+  });
+  after(async () => {
+    await tab?.close();
+    await app?.stop();
+  });
+
+  test('the heading is styled; a class no file used before, added to App.tsx, restyles it in place: count kept, no reload', async () => {
+    await tab.until(([p, s]) => getComputedStyle(document.querySelector(s))[p] === '30px', ['fontSize', 'h1']);
+    const navs = tab.navigations;
+    const from = tab.mark();
+    editFile(app.file('src/App.tsx'), 'text-3xl font-bold"', 'text-3xl font-bold tracking-[7px]"');
+    await tab.until(([p, s]) => getComputedStyle(document.querySelector(s))[p] === '7px', ['letterSpacing', 'h1']);
+    await tab.untilLog('[hmr] updated /src/App.tsx', { from });
+    assert.equal(await tab.page.evaluate(counterText), 'Count is 2', 'the count is kept');
+    assert.equal(tab.navigations, navs, 'no full reload');
+    assertClean(tab, from);
+  });
 });
 
 describe('Tailwind CSS v3: content globs, PostCSS with autoprefixer', { skip, concurrency: false }, () => {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { browserAvailable, closeAll, copyFixture, editFile, serveAndOpen } from './lib/harness.mjs';
+import { browserAvailable, closeAll, copyFixture, editFile, serveAndOpen, tempDir, writeFile } from './lib/harness.mjs';
 
 const skip = !browserAvailable() && 'chromium is not installed (set HOTLOOP_REQUIRE_BROWSER=1 to fail instead)';
 
@@ -211,5 +211,85 @@ describe('CSS patches in the browser', { skip, concurrency: false }, () => {
     assert.equal(await whole(), fs.readFileSync(file('src/big.css'), 'utf8'));
     assert.equal(await color('r20'), 'rgb(0, 20, 0)');
     assert.equal(tab.navigations, navs, 'no reload');
+  });
+});
+
+describe("index.html's inline <style> that imports a sheet", { skip, concurrency: false }, () => {
+  let root, app;
+  const file = (rel) => path.join(root, rel);
+  const styleOf = ([selector, property]) => getComputedStyle(document.querySelector(selector))[property];
+
+  before(async () => {
+    root = tempDir('inline-style');
+    writeFile(file('index.html'), [
+      '<!doctype html>',
+      '<html><head>',
+      '<style id="theme" media="screen">',
+      '  @import "./src/inline.css";',
+      '  #a { margin-left: 3px }',
+      '</style>',
+      '<style>#b { color: rgb(0, 0, 7) }</style>',
+      '</head><body>',
+      '<p id="a">a</p><p id="b">b</p><button id="count">0</button>',
+      '<script type="module" src="/src/main.js"></script>',
+      '</body></html>',
+      '',
+    ].join('\n'));
+    writeFile(file('src/inline.css'), '@import "./deeper.css";\n#a { color: rgb(1, 2, 3) }\n');
+    writeFile(file('src/deeper.css'), '#b { margin-left: 4px }\n');
+    writeFile(file('src/main.js'), [
+      "const button = document.getElementById('count');",
+      "button.onclick = () => { button.textContent = String(Number(button.textContent) + 1); };",
+      '',
+    ].join('\n'));
+    app = await serveAndOpen(root);
+  });
+
+  after(async () => {
+    await app?.close();
+  });
+
+  test('is linked in its place with its attributes and compiled: its imports apply; a plain style stays as written', async () => {
+    const { tab } = app;
+    await tab.until(([s, p]) => getComputedStyle(document.querySelector(s))[p] === 'rgb(1, 2, 3)', ['#a', 'color']);
+    assert.equal(await tab.page.evaluate(styleOf, ['#a', 'marginLeft']), '3px');
+    assert.equal(await tab.page.evaluate(styleOf, ['#b', 'marginLeft']), '4px', 'the import of the import');
+    assert.equal(await tab.page.evaluate(styleOf, ['#b', 'color']), 'rgb(0, 0, 7)');
+    const elements = await tab.page.evaluate(() => Array.from(document.querySelectorAll('head style, head link'), (el) => el.outerHTML));
+    assert.deepEqual(elements, [
+      '<link rel="stylesheet" href="/index.html?html-proxy&amp;direct&amp;index=0.css" id="theme" media="screen">',
+      '<style>#b { color: rgb(0, 0, 7) }</style>',
+    ]);
+  });
+
+  test('an edit of a sheet it imports restyles the page in place: no reload, state kept', async () => {
+    const { tab } = app;
+    const navs = tab.navigations;
+    for (let i = 0; i < 2; i++) await tab.page.click('#count');
+    editFile(file('src/deeper.css'), 'margin-left: 4px', 'margin-left: 5px');
+    await tab.until(([s, p]) => getComputedStyle(document.querySelector(s))[p] === '5px', ['#b', 'marginLeft']);
+    editFile(file('src/inline.css'), 'rgb(1, 2, 3)', 'rgb(1, 2, 4)');
+    await tab.until(([s, p]) => getComputedStyle(document.querySelector(s))[p] === 'rgb(1, 2, 4)', ['#a', 'color']);
+    assert.equal(await tab.text('#count'), '2');
+    assert.equal(tab.navigations, navs, 'no reload');
+    assert.deepEqual(await tab.page.evaluate(() => document.querySelectorAll('link[rel=stylesheet]').length), 1, 'the old link went');
+  });
+
+  test('an edit of the style itself restyles the page in place too (the page as served is the same)', async () => {
+    const { tab } = app;
+    const navs = tab.navigations;
+    editFile(file('index.html'), 'margin-left: 3px', 'margin-left: 6px');
+    await tab.until(([s, p]) => getComputedStyle(document.querySelector(s))[p] === '6px', ['#a', 'marginLeft']);
+    assert.equal(await tab.page.evaluate(styleOf, ['#a', 'color']), 'rgb(1, 2, 4)');
+    assert.equal(await tab.text('#count'), '2');
+    assert.equal(tab.navigations, navs, 'no reload');
+  });
+
+  test('a style that no longer needs the pipeline is served as written again', async () => {
+    const { tab } = app;
+    editFile(file('index.html'), '  @import "./src/inline.css";\n', '');
+    await tab.until(() => document.querySelector('style#theme')?.textContent.includes('margin-left: 6px'));
+    assert.equal(await tab.page.evaluate(() => document.querySelectorAll('link[rel=stylesheet]').length), 0);
+    assert.equal(await tab.page.evaluate(styleOf, ['#a', 'marginLeft']), '6px');
   });
 });

@@ -21,7 +21,7 @@ use super::pieces;
 use super::sourcemap;
 use super::{AppState, AppType};
 use hotloop_protocol::ClientEvent;
-use hotloop_protocol::served::{Chunk, LazyChunkState, Served};
+use hotloop_protocol::served::{Chunk, LazyChunkState, Served, ServedModules};
 use hotloop_protocol::{ModuleKind, css_version};
 
 pub(crate) const JS: &str = "text/javascript; charset=utf-8";
@@ -323,8 +323,16 @@ fn client_script(
 }
 
 /// `GET /` and `/index.html`.
-pub(crate) async fn index(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    index_response(&state, &state.served(), &headers)
+pub(crate) async fn index(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    // `/index.html?html-proxy&direct&index=0.css`: the sheet of one of its inline styles.
+    if request
+        .uri()
+        .query()
+        .is_some_and(|q| q.starts_with("html-proxy"))
+    {
+        return fallback(State(state), request).await;
+    }
+    index_response(&state, &state.served(), request.headers())
 }
 
 /// `GET /@vite/client`: Vite's client module for tools that import it (`runtime/js/vite-client.js`).
@@ -848,10 +856,11 @@ pub(crate) async fn fallback(State(state): State<Arc<AppState>>, request: Reques
     // the page's first render, and that build waits for it: `devloop/first_render.rs`), also
     // for a page asked for before its record was read; anything else waits for the build.
     let ready = state.page_ready().await;
+    let query = request.uri().query();
     let sheet_now = ready.last_session
         && ready
             .modules
-            .get(path.id.as_str())
+            .get(sheet_id(&ready.modules, &path.id, query).as_str())
             .is_some_and(|m| m.stylesheet.is_some());
     // So does a file no build makes (a `public/` file, an image of the root), which that page
     // may wait for before it renders (a top-level `await fetch('/data.json')`): that build
@@ -866,7 +875,9 @@ pub(crate) async fn fallback(State(state): State<Arc<AppState>>, request: Reques
     } else {
         state.built().await
     };
-    if let Some(module) = served.modules.get(path.id.as_str())
+    if let Some(module) = served
+        .modules
+        .get(sheet_id(&served.modules, &path.id, query).as_str())
         && module.kind == ModuleKind::Css
         && let Some(sheet) = &module.stylesheet
     {
@@ -1024,6 +1035,25 @@ async fn plain_file(state: &Arc<AppState>, path: &fs::RequestPath) -> bool {
 
 /// The value of the query parameter `name` (as written, not percent-decoded: the runtime's
 /// versions are hex digits).
+/// The module a request for the path `id` with `query` may name as a linked stylesheet: the
+/// id with the query when a module has that id (a page's inline style,
+/// `/index.html?html-proxy&direct&index=0.css`), else the path's; the runtime's
+/// `hotloop-v=<version>` of a swapped sheet is not part of it.
+fn sheet_id(modules: &ServedModules, id: &str, query: Option<&str>) -> String {
+    let rest: Vec<&str> = query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|pair| !pair.is_empty() && !pair.starts_with("hotloop-v="))
+        .collect();
+    if !rest.is_empty() {
+        let with_query = format!("{id}?{}", rest.join("&"));
+        if modules.contains_key(with_query.as_str()) {
+            return with_query;
+        }
+    }
+    id.to_owned()
+}
+
 pub(crate) fn query_param<'q>(query: Option<&'q str>, name: &str) -> Option<&'q str> {
     query?
         .split('&')

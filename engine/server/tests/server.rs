@@ -1184,6 +1184,33 @@ async fn a_stylesheet_asked_for_at_a_version_is_served_only_at_that_version() {
     );
 }
 
+/// A page's inline style is a linked sheet whose module id has a query (Vite's
+/// `/index.html?html-proxy&direct&index=0.css`): asked for with it (and at a version), it is
+/// the sheet; the page with another query is still the page.
+#[tokio::test]
+async fn an_inline_styles_sheet_is_served_at_its_id_with_the_query() {
+    const ID: &str = "/index.html?html-proxy&direct&index=0.css";
+    let h = start().await;
+    let mut next = (*served(2, Some(HTML), "")).clone();
+    next.modules.insert(
+        Arc::from(ID),
+        module(ModuleKind::Css, None, Some(".inline {}\n")),
+    );
+    h.publish(Arc::new(next));
+    let sheet = get(&h, ID).await;
+    assert_eq!(sheet.status, 200);
+    assert_eq!(sheet.text(), ".inline {}\n");
+    assert_eq!(
+        sheet.header("content-type"),
+        Some("text/css; charset=utf-8")
+    );
+    let version = format!("{:08x}", hotloop_protocol::css_version(".inline {}\n"));
+    let swapped = get(&h, &format!("{ID}&hotloop-v={version}")).await;
+    assert_eq!(swapped.text(), ".inline {}\n");
+    let page = get(&h, "/index.html?utm_source=x").await;
+    assert_eq!(page.text(), HTML);
+}
+
 #[tokio::test]
 async fn files_from_the_root_public_and_node_modules() {
     let h = start().await;

@@ -22,8 +22,10 @@
 //!
 //! An inline module script (`<script type="module">` without `src`) that imports what the
 //! browser could not load as written is an entry too, compiled as Vite compiles it
-//! (`html/inline_scripts.rs`); one that does not runs natively. External scripts and
-//! stylesheets (`https://…`, `//…`) are left alone.
+//! (`html/inline_scripts.rs`); one that does not runs natively. So is an inline `<style>`
+//! that needs the CSS pipeline (an `@import`, a Tailwind CSS directive): a linked stylesheet of
+//! its own in its place (`html/inline_styles.rs`). External scripts and stylesheets
+//! (`https://…`, `//…`) are left alone.
 
 use std::cell::{Cell, RefCell};
 use std::path::{Component, Path, PathBuf};
@@ -33,9 +35,13 @@ use lol_html::html_content::{ContentType, Element};
 use lol_html::{RewriteStrSettings, element, end, rewrite_str};
 
 mod inline_scripts;
+mod inline_styles;
 
 use crate::db::Db;
-use crate::files::{deps_banner_path, html_script_of_path, html_script_path};
+use crate::files::{
+    deps_banner_path, html_script_of_path, html_script_path, html_style_id, html_style_of_path,
+    html_style_path,
+};
 use crate::inputs::{Project, SourceFile};
 use crate::queries::env::{public_env, replace_in_html, undefined_in_html};
 use crate::queries::parsed::file_id;
@@ -43,6 +49,7 @@ use crate::queries::resolve::{RefreshRuntime, html_entry_by_id, public_dir, refr
 use crate::telemetry::Phase;
 use hotloop_protocol::{Diagnostic, DiagnosticKind, PageInjection, code_frame};
 use inline_scripts::{at_its_place, inline_module_scripts, needs_compiling};
+use inline_styles::{FOREIGN_STYLE, inline_styles, needs_processing};
 
 /// The `<meta name>` whose `content` (a JSON array) names another page's entries (`page.js`).
 pub const PAGE_ENTRIES_META: &str = "hotloop-page-entries";
@@ -127,6 +134,9 @@ pub struct HtmlEntries {
     pub module_script_tags: usize,
     /// The indices (among the page's inline module scripts) of those that are entries.
     pub inline_entries: Vec<usize>,
+    /// The indices (among the page's inline styles) of those that need the CSS pipeline: each
+    /// is a stylesheet of `stylesheets`, linked in its place (`html/inline_styles.rs`).
+    pub inline_styles: Vec<usize>,
     /// The `src`s (as written) of module scripts the server answers as they are (a `public/`
     /// file, a plugin middleware's), which stay in the page.
     pub native_scripts: Vec<String>,
@@ -223,6 +233,8 @@ enum Found {
     Stylesheet(String),
     /// An inline module script that is an entry, by its index.
     Inline(usize),
+    /// An inline style that needs the CSS pipeline, by its index.
+    InlineStyle(usize),
 }
 
 /// The entries of the page `page_id` (at `page_path`) whose (transformed) text is `text`; a
@@ -297,6 +309,11 @@ fn read_entries(
             found.push((Found::Inline(script.index), script.offset));
         }
     }
+    for style in inline_styles(text) {
+        if needs_processing(&style.text) {
+            found.push((Found::InlineStyle(style.index), style.offset));
+        }
+    }
     found.sort_by_key(|(_, offset)| *offset);
     for (what, offset) in found {
         let (line, column) = line_column(text, offset);
@@ -310,6 +327,19 @@ fn read_entries(
                     .files()
                     .get_or_read(db, &html_script_path(page_path, index));
                 entries.scripts.push(HtmlEntry {
+                    url: db.files().module_id(file.path(db)).to_string(),
+                    file,
+                    line,
+                    column,
+                });
+                continue;
+            }
+            Found::InlineStyle(index) => {
+                entries.inline_styles.push(index);
+                let file = db
+                    .files()
+                    .get_or_read(db, &html_style_path(page_path, index));
+                entries.stylesheets.push(HtmlEntry {
                     url: db.files().module_id(file.path(db)).to_string(),
                     file,
                     line,
@@ -468,6 +498,9 @@ fn rewrite_page(
     let chunk_done = Cell::new(with_chunk);
     // Inline module scripts seen so far (their index is their place among them).
     let inline_seen = Cell::new(0usize);
+    // The page's own inline styles seen so far, and whether the one being read is not one.
+    let styles_seen = Cell::new(0usize);
+    let foreign_style = Cell::new(false);
     let settings = RewriteStrSettings::new()
         .append_element_content_handler(element!("head", |el| {
             if !runtime_done.replace(true) {
@@ -482,6 +515,21 @@ fn rewrite_page(
                 && (el.tag_name() != "link" || is_nonce_link(el))
             {
                 el.set_attribute("nonce", nonce)?;
+            }
+            Ok(())
+        }))
+        .append_element_content_handler(element!(FOREIGN_STYLE, |_el| {
+            foreign_style.set(true);
+            Ok(())
+        }))
+        .append_element_content_handler(element!("style", |el| {
+            if foreign_style.replace(false) {
+                return Ok(());
+            }
+            let index = styles_seen.get();
+            styles_seen.set(index + 1);
+            if entries.inline_styles.contains(&index) {
+                el.replace(&linked_style(el, page_id, index), ContentType::Html);
             }
             Ok(())
         }))
@@ -583,24 +631,44 @@ fn served_as_is(db: &dyn Db, url: &str) -> bool {
 /// page; `None` when the page has no such script (any more).
 pub fn inline_script_code(db: &dyn Db, path: &Path) -> Option<InlineScriptCode> {
     let (page, index) = html_script_of_path(path)?;
-    let project = Project::get(db);
-    let page_text = if page == project.root(db).join("index.html") {
-        index_text(db, project)?
-    } else {
-        page_text(db, db.files().get_or_read(db, &page))?
-    };
+    let page_text = served_text(db, &page)?;
     let script = inline_module_scripts(&page_text)
         .into_iter()
         .find(|s| s.index == index)?;
     Some(InlineScriptCode {
-        code: at_its_place(&page_text, &script),
+        code: at_its_place(&page_text, script.offset, &script.text),
         page_id: db.files().module_id(&page).to_string(),
         page_text,
     })
 }
 
-/// [`inline_script_code`]'s answer: the code, and the page it is in (a diagnostic of the
-/// code is the page's, at its line).
+/// The text of an inline style's module (`files::html_style_path`), as
+/// [`inline_script_code`] answers for a script.
+pub fn inline_style_code(db: &dyn Db, path: &Path) -> Option<InlineScriptCode> {
+    let (page, index) = html_style_of_path(path)?;
+    let page_text = served_text(db, &page)?;
+    let style = inline_styles(&page_text)
+        .into_iter()
+        .find(|s| s.index == index)?;
+    Some(InlineScriptCode {
+        code: at_its_place(&page_text, style.offset, &style.text),
+        page_id: db.files().module_id(&page).to_string(),
+        page_text,
+    })
+}
+
+/// The text of the page at `page` after the plugins' `transformIndexHtml` hooks.
+fn served_text(db: &dyn Db, page: &Path) -> Option<Arc<str>> {
+    let project = Project::get(db);
+    if page == project.root(db).join("index.html") {
+        index_text(db, project)
+    } else {
+        page_text(db, db.files().get_or_read(db, page))
+    }
+}
+
+/// [`inline_script_code`]'s and [`inline_style_code`]'s answer: the code, and the page it is
+/// in (a diagnostic of the code is the page's, at its line).
 pub struct InlineScriptCode {
     pub code: String,
     pub page_id: String,
@@ -725,6 +793,27 @@ fn attributes_kept(el: &Element<'_, '_>) -> String {
         .map(|n| format!(" nonce=\"{}\"", n.replace('"', "&quot;")))
         .unwrap_or_default();
     format!("<script type=\"module\"{nonce}{kept}></script>")
+}
+
+/// The `<link>` that stands for the `index`th inline style of the page `page_id`, which the
+/// CSS pipeline serves at its module id (`files::html_style_path`), with the style's attributes.
+fn linked_style(el: &Element<'_, '_>, page_id: &str, index: usize) -> String {
+    let mut link = String::from(r#"<link rel="stylesheet" href=""#);
+    link.push_str(&escape_html(&html_style_id(page_id, index)));
+    link.push('"');
+    for attr in el.attributes() {
+        let name = attr.name();
+        if name == "rel" || name == "href" || name == "type" {
+            continue;
+        }
+        // (The value as written, as `attributes_kept` keeps it.)
+        link.push_str(&format!(
+            " {name}=\"{}\"",
+            attr.value().replace('"', "&quot;")
+        ));
+    }
+    link.push('>');
+    link
 }
 
 fn is_module_script(el: &Element<'_, '_>) -> bool {

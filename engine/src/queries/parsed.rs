@@ -112,7 +112,7 @@ pub fn module_kind(path: &Path, has_plugins: bool) -> ModuleKind {
                 ModuleKind::Js
             }
         }
-        FileClass::Css => ModuleKind::Css,
+        FileClass::Css | FileClass::HtmlStyle => ModuleKind::Css,
         FileClass::Json => ModuleKind::Json,
         FileClass::Html
         | FileClass::Asset
@@ -181,6 +181,7 @@ fn plugin_passed(class: FileClass) -> bool {
         class,
         FileClass::Script(_)
             | FileClass::Css
+            | FileClass::HtmlStyle
             | FileClass::Json
             | FileClass::Foreign
             | FileClass::SubModule
@@ -197,10 +198,65 @@ fn inline_stylesheet(path: &Path) -> bool {
 }
 
 fn parse(db: &dyn Db, file: SourceFile, env: PluginEnv) -> Arc<ParsedModule> {
+    if FileClass::of(file.path(db)) == FileClass::HtmlStyle {
+        return inline_style(db, file, env);
+    }
+    parse_contents(db, file, env, file.contents(db))
+}
+
+/// An inline style of a page (`FileClass::HtmlStyle`): its text in the page, at its place
+/// there, through the plugins and the stylesheet compile as a file's; its diagnostics are the
+/// page's, at their line there.
+fn inline_style(db: &dyn Db, file: SourceFile, env: PluginEnv) -> Arc<ParsedModule> {
+    let id = file_id(db, file);
+    let Some(style) = crate::queries::html::inline_style_code(db, file.path(db)) else {
+        return Arc::new(ParsedModule::failed(Diagnostic {
+            kind: DiagnosticKind::Io,
+            file: id.to_string(),
+            line: 1,
+            column: 1,
+            message: format!(
+                "{id} is an inline style that its page no longer has: reload the page"
+            ),
+            code_frame: String::new(),
+        }));
+    };
+    let parsed = parse_contents(db, file, env, &FileContents::Text(style.code.into()));
+    if parsed.diagnostics.iter().all(|d| d.file != *id) {
+        return parsed;
+    }
+    // (A compile's module is its own, so this unwraps; were it shared, its diagnostics would
+    // stay the module's.)
+    let mut parsed = match Arc::try_unwrap(parsed) {
+        Ok(parsed) => parsed,
+        Err(shared) => return shared,
+    };
+    parsed.diagnostics = parsed
+        .diagnostics
+        .iter()
+        .map(|d| {
+            if d.file != *id {
+                return d.clone();
+            }
+            Diagnostic {
+                file: style.page_id.clone(),
+                code_frame: code_frame(&style.page_text, d.line, d.column),
+                ..d.clone()
+            }
+        })
+        .collect();
+    Arc::new(parsed)
+}
+
+fn parse_contents(
+    db: &dyn Db,
+    file: SourceFile,
+    env: PluginEnv,
+    contents: &FileContents,
+) -> Arc<ParsedModule> {
     let path = file.path(db);
     let id = file_id(db, file);
     let class = FileClass::of(path);
-    let contents = file.contents(db);
     let problem = |message: String| Diagnostic {
         kind: DiagnosticKind::Io,
         file: id.to_string(),
@@ -451,7 +507,7 @@ fn parse(db: &dyn Db, file: SourceFile, env: PluginEnv) -> Arc<ParsedModule> {
         (FileClass::Script(source_kind), FileContents::Text(text)) => {
             compile_script(db, file, path, &id, source_kind, false, text)
         }
-        (FileClass::Css, FileContents::Text(text)) => {
+        (FileClass::Css | FileClass::HtmlStyle, FileContents::Text(text)) => {
             parsed_stylesheet(compile_stylesheet(db, path, &id, text))
         }
         (FileClass::Foreign | FileClass::SubModule | FileClass::Virtual, _) => {

@@ -121,7 +121,10 @@ pub fn imports_in(db: &dyn Db, env: EnvironmentKind, file: SourceFile) -> Arc<[R
 
 fn resolve_all(db: &dyn Db, env: EnvironmentKind, file: SourceFile) -> Arc<[ResolvedImport]> {
     let importer = file.path(db);
-    let is_css = FileClass::of(importer) == FileClass::Css;
+    let is_css = matches!(
+        FileClass::of(importer),
+        FileClass::Css | FileClass::HtmlStyle
+    );
     let specifiers = match env {
         EnvironmentKind::Server => server_import_specifiers(db, file),
         EnvironmentKind::Page | EnvironmentKind::Worker => import_specifiers(db, file),

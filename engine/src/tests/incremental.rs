@@ -1702,6 +1702,92 @@ module.exports = 'from pkg';
     assert!(d.code_frame.contains("<script type=\"module\">"), "{d:?}");
 }
 
+/// An inline `<style>` that needs the CSS pipeline (an `@import` of a package's sheet here) is
+/// a stylesheet module of its own (`/index.html?html-proxy&direct&index=1.css`, Vite's id),
+/// linked in its place with its attributes; its `@import` is the imported sheet's URL with its
+/// version, and its diagnostics are at their line in the page. A plain style stays as written,
+/// and an edit of a script does not compile the style again.
+#[test]
+fn an_inline_style_that_imports_is_a_linked_stylesheet_of_the_page() {
+    let page = r#"
+//- /index.html
+<!doctype html>
+<html>
+<head>
+<style>body { margin: 0 }</style>
+<style id="theme" media="screen">
+@import "pkg/theme.css";
+h1 { color: red }
+</style>
+<svg><style>@import "./not-a-sheet.css";</style></svg>
+</head>
+<body><script type="module" src="/src/main.js"></script></body>
+</html>
+//- /src/main.js
+console.log(1);
+//- /node_modules/pkg/package.json
+{ "name": "pkg", "style": "theme.css" }
+//- /node_modules/pkg/theme.css
+h1 { font-weight: 400 }
+"#;
+    const ID: &str = "/index.html?html-proxy&direct&index=1.css";
+    let mut p = Incremental::new(page);
+    let build = p.build();
+    assert!(build.diagnostics.is_empty(), "{:?}", build.diagnostics);
+    let served = p.served(1);
+    let html = served.html.clone().expect("html");
+    assert!(html.contains("<style>body { margin: 0 }</style>"), "{html}");
+    assert!(
+        html.contains(r#"<link rel="stylesheet" href="/index.html?html-proxy&amp;direct&amp;index=1.css" id="theme" media="screen">"#),
+        "{html}"
+    );
+    assert!(!html.contains("h1 { color: red }"), "{html}");
+    assert!(
+        html.contains(r#"<svg><style>@import "./not-a-sheet.css";</style></svg>"#),
+        "{html}"
+    );
+    let sheet = served
+        .modules
+        .get(ID)
+        .and_then(|m| m.stylesheet.clone())
+        .expect("the inline style's sheet");
+    assert!(
+        sheet.contains("@import \"/node_modules/pkg/theme.css?v="),
+        "{sheet}"
+    );
+    assert!(sheet.contains("h1 { color: red }"), "{sheet}");
+    assert_eq!(p.imports_of(ID), ["/node_modules/pkg/theme.css".to_owned()]);
+
+    // A script's edit compiles the script alone.
+    p.project.write("src/main.js", "console.log(2);\n");
+    p.host.apply_changes(&[p.path("src/main.js")]);
+    p.host.build();
+    assert_eq!(p.parsed(), crate::testing::id_set(&["/src/main.js"]));
+
+    // An unterminated string in it is at its line in the page.
+    let text = page
+        .split("//- /index.html\n")
+        .nth(1)
+        .and_then(|rest| rest.split("//- ").next())
+        .expect("the page");
+    p.project.write(
+        "index.html",
+        text.replace("h1 { color: red }", "h1 { content: \"red }"),
+    );
+    p.host.apply_changes(&[p.path("index.html")]);
+    let build = p.build();
+    let d = build
+        .diagnostics
+        .iter()
+        .find(|d| d.file == "/index.html")
+        .unwrap_or_else(|| panic!("{:?}", build.diagnostics));
+    assert_eq!((d.line, d.column), (7, 15), "{d:?}");
+    assert!(
+        d.code_frame.contains("> 7 | h1 { content: \"red }"),
+        "{d:?}"
+    );
+}
+
 /// Vite's `html.cspNonce`: the page's own scripts, styles and stylesheet or preload links get
 /// the nonce (one that has its own keeps it; other links, none), hotloop's tags carry it, and
 /// the `<meta property="csp-nonce">` the runtime reads for its styles opens the head.

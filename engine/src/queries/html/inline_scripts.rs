@@ -113,17 +113,17 @@ fn specifiers(text: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-/// The script's text at its place in the page: preceded by the page's lines before it (as
-/// empty lines) and its column (as spaces), so that a diagnostic's line and column are the
-/// page's.
-pub(crate) fn at_its_place(html: &str, script: &InlineScript) -> String {
-    let before = &html[..script.offset.min(html.len())];
+/// An inline script's or style's `text`, which starts at `offset` in the page, at its place:
+/// preceded by the page's lines before it (as empty lines) and its column (as spaces), so that
+/// a diagnostic's line and column are the page's.
+pub(crate) fn at_its_place(html: &str, offset: usize, text: &str) -> String {
+    let before = &html[..offset.min(html.len())];
     let lines = before.matches('\n').count();
     let column = before.len() - before.rfind('\n').map_or(0, |nl| nl + 1);
-    let mut out = String::with_capacity(lines + column + script.text.len());
+    let mut out = String::with_capacity(lines + column + text.len());
     out.extend(std::iter::repeat_n('\n', lines));
     out.extend(std::iter::repeat_n(' ', column));
-    out.push_str(&script.text);
+    out.push_str(text);
     out
 }
 
@@ -140,7 +140,7 @@ mod tests {
         let texts: Vec<(usize, &str)> = scripts.iter().map(|s| (s.index, &*s.text)).collect();
         assert_eq!(texts, [(0, "import a from 'a'"), (1, "\nwindow.x = 1\n")]);
         assert_eq!(&html[scripts[0].offset..scripts[0].offset + 6], "import");
-        let placed = at_its_place(html, &scripts[0]);
+        let placed = at_its_place(html, scripts[0].offset, &scripts[0].text);
         assert_eq!(placed, format!("\n{}import a from 'a'", " ".repeat(22)));
     }
 
