@@ -85,6 +85,8 @@ describe('a vite.config.ts with an alias, resolve, CSS Modules and JSON options,
     await tab.until(() => document.querySelector('#shout'));
     // `@lib/greet` through `resolve.alias`; `__GREETING__` (declared for TypeScript) from `define`.
     assert.equal(await tab.page.evaluate(textOf, '#greet'), 'greet: hello from define (vite-config-fixture)');
+    // ... and on `globalThis`, as Vite's client sets it, for code hotloop does not compile.
+    assert.equal(await tab.page.evaluate(() => globalThis.__GREETING__), 'hello from define (vite-config-fixture)');
     // `virtual:fixture-info` from the plugin's resolveId/load, in the config's mode.
     assert.equal(await tab.page.evaluate(textOf, '#info'), 'virtual module (development)');
     // `shout('quiet words')` rewritten by the plugin's transform.

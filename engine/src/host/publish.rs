@@ -159,15 +159,17 @@ fn worker_chunks(state: &BuildState, options: &ProjectOptions) -> WorkerChunks {
         .collect()
 }
 
-/// The chunk's trailer: the start statement (`__hotloop.start([entries], { revision, serverId,
-/// ... })`) and the chunk's map line.
+/// The chunk's trailer: the config's `define` set on `globalThis` (as Vite's client sets it,
+/// `transform::global_assignments`), the start statement (`__hotloop.start([entries], {
+/// revision, serverId, ... })`) and the chunk's map line.
 pub(super) fn start_trailer(
     state: &BuildState,
     options: &ProjectOptions,
     revision: u32,
     server_id: &str,
 ) -> String {
-    let mut trailer = String::from("__hotloop.start([");
+    let mut trailer = crate::transform::global_assignments(&options.define);
+    trailer.push_str("__hotloop.start([");
     for (i, entry) in state.chunk.entries.iter().enumerate() {
         if i > 0 {
             trailer.push(',');

@@ -29,6 +29,80 @@ pub(crate) fn may_apply(text: &str, define: &[(String, String)]) -> bool {
     })
 }
 
+/// A statement that sets each entry of `define` on `globalThis` (`process.env.API` as
+/// `globalThis.process.env.API`), as Vite's client does in development (`/@vite/env`), so that
+/// code hotloop does not compile (a module a plugin serves at its URL, a `public/` script) and
+/// code that reads `globalThis.__APP_VERSION__` see the values too. `import.meta.*` keys are
+/// left out, as Vite leaves `import.meta.env.*` out, and so is a value that is not an
+/// expression (the pass warns of it); each value is evaluated on its own, and one that throws
+/// sets nothing. Empty when no entry is left.
+pub fn global_assignments(define: &[(String, String)]) -> String {
+    let mut sets = String::new();
+    for (key, value) in define {
+        let segments: Vec<&str> = key.split('.').collect();
+        if key.starts_with("import.meta.") || segments.iter().any(|s| s.is_empty()) {
+            continue;
+        }
+        let Some(code) = parse_value(key, value).and_then(|expr| printed(&expr)) else {
+            continue;
+        };
+        sets.push_str("s([");
+        for (i, segment) in segments.iter().enumerate() {
+            if i > 0 {
+                sets.push(',');
+            }
+            crate::js_literal::push_json_string(&mut sets, segment);
+        }
+        sets.push_str("],function(){return (");
+        sets.push_str(&code);
+        sets.push_str(")});");
+    }
+    if sets.is_empty() {
+        return sets;
+    }
+    format!(
+        "(function(s){{{sets}}})(function(k,v){{try{{var t=globalThis;for(var i=0;i<k.length-1;i++)\
+         t=t[k[i]]||(t[k[i]]={{}});t[k[k.length-1]]=v()}}catch(e){{}}}});\n"
+    )
+}
+
+/// The expression `value` is (the code the config gives for `key`), or `None`.
+fn parse_value(key: &str, value: &str) -> Option<Box<Expr>> {
+    let cm: Lrc<SourceMap> = Default::default();
+    let fm = cm.new_source_file(
+        Lrc::new(FileName::Custom(format!("define[{key}]"))),
+        value.to_owned(),
+    );
+    parse_file_as_expr(
+        &fm,
+        Syntax::Es(EsSyntax::default()),
+        EsVersion::latest(),
+        None,
+        &mut Vec::new(),
+    )
+    .ok()
+}
+
+/// `expr` printed on one line without comments: an expression whatever the value's text held
+/// around it.
+fn printed(expr: &Expr) -> Option<String> {
+    use swc_core::ecma::codegen::{Config, Emitter, Node as _, text_writer::JsWriter};
+    let cm: Lrc<SourceMap> = Default::default();
+    let mut code = Vec::new();
+    {
+        let mut emitter = Emitter {
+            cfg: Config::default()
+                .with_target(EsVersion::latest())
+                .with_minify(true),
+            cm: cm.clone(),
+            comments: None,
+            wr: JsWriter::new(cm, "\n", &mut code, None),
+        };
+        expr.emit_with(&mut emitter).ok()?;
+    }
+    String::from_utf8(code).ok()
+}
+
 /// The parsed entries of a `define` map: (the key's segments, the replacement).
 pub(crate) struct Define {
     entries: Vec<(Vec<String>, Box<Expr>)>,
@@ -41,23 +115,11 @@ impl Define {
     /// Parses each value as an expression; a value that is not one is skipped with a warning
     /// (the config's error, named once per compile of a module that could use it).
     pub(crate) fn new(define: &[(String, String)], unresolved: SyntaxContext) -> Define {
-        let cm: Lrc<SourceMap> = Default::default();
         let mut entries = Vec::with_capacity(define.len());
         for (key, value) in define {
-            let fm = cm.new_source_file(
-                Lrc::new(FileName::Custom(format!("define[{key}]"))),
-                value.clone(),
-            );
-            let parsed = parse_file_as_expr(
-                &fm,
-                Syntax::Es(EsSyntax::default()),
-                EsVersion::latest(),
-                None,
-                &mut Vec::new(),
-            );
-            match parsed {
-                Ok(expr) => entries.push((key.split('.').map(str::to_string).collect(), expr)),
-                Err(_) => tracing::warn!(
+            match parse_value(key, value) {
+                Some(expr) => entries.push((key.split('.').map(str::to_string).collect(), expr)),
+                None => tracing::warn!(
                     "vite.config `define`: the value of `{key}` is not a JavaScript expression \
                      ({value:?}); write it as code, e.g. JSON.stringify(...)"
                 ),

@@ -44,6 +44,7 @@ pub use asset_url::VITE_ASSET_TYPES;
 pub use compact::{CompactScript, compact_script};
 pub use config_literal::{ConfigLiteral, PluginCall, config_literal};
 pub use default_plugins::default_plugin_factories;
+pub use define::global_assignments;
 pub use glob::{GlobImport, GlobMatch, glob_module};
 pub use guard::{STACK_SIZE as COMPILE_STACK, assume_big_stack};
 pub use names::{ExportNames, ImportNames};

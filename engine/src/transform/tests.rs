@@ -2370,3 +2370,45 @@ fn export_and_imported_names_table() {
         assert_eq!(render(id, text), *expected, "{text}");
     }
 }
+
+// ------------------------------------------------- `define` on `globalThis` (Vite's client)
+
+/// The config's `define` set on `globalThis` as Vite's client sets it in development: a name,
+/// a member chain (its objects made as needed, an existing one kept), a value that throws
+/// (skipped, the others still set), and neither `import.meta.*` keys nor values that are no
+/// expression; a comment after a value cannot swallow the code after it.
+#[test]
+fn define_entries_are_set_on_global_this() {
+    let define: Vec<(String, String)> = [
+        ("__APP_VERSION__", "\"1.2.3\""),
+        ("process.env.API", "\"https://api\" // the API"),
+        ("__THROWS__", "missingGlobal.x"),
+        ("import.meta.env.FLAG", "true"),
+        ("__NOT_CODE__", "{{ nope"),
+        ("__OBJECT__", "{ a: [1, null] }"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    let code = super::global_assignments(&define);
+    assert!(!code.contains("the API"), "{code}");
+    let script = format!(
+        "globalThis.process = {{ env: {{ KEPT: 1 }} }};\n{code}console.log(JSON.stringify([\
+         globalThis.__APP_VERSION__, process.env, typeof __THROWS__, typeof globalThis.import, \
+         typeof __NOT_CODE__, __OBJECT__]));\n"
+    );
+    let output = std::process::Command::new("node")
+        .args(["-e", &script])
+        .output()
+        .expect("node is installed");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    expect![[r#"
+        ["1.2.3",{"KEPT":1,"API":"https://api"},"undefined","undefined","undefined",{"a":[1,null]}]
+    "#]]
+    .assert_eq(&String::from_utf8_lossy(&output.stdout));
+    assert_eq!(super::global_assignments(&[]), "");
+}
