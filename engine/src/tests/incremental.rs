@@ -2857,6 +2857,35 @@ fn served_snapshots_after_edits_equal_a_fresh_build_and_published_ones_stay_inta
 
 // ---------------------------------------------------------------- import variants
 
+/// `new URL('pkg/file', import.meta.url)` (react-pdf's documented setup of pdf.js' worker) is
+/// the package's file, resolved as Vite resolves it, at its URL: not a path beside the module.
+#[test]
+fn new_url_of_a_packages_file_is_the_files_url() {
+    let fixture = r#"
+//- /src/main.js
+export const worker = new URL('pdfjs-dist/build/pdf.worker.min.mjs', import.meta.url).href;
+//- /node_modules/pdfjs-dist/package.json
+{ "name": "pdfjs-dist", "main": "build/pdf.mjs" }
+//- /node_modules/pdfjs-dist/build/pdf.worker.min.mjs
+self.onmessage = () => {};
+"#;
+    let mut p = check(
+        &[HTML, fixture].concat(),
+        &[],
+        expect![[r#"
+            build
+              graph:
+                /src/main.js -> /node_modules/pdfjs-dist/build/pdf.worker.min.mjs?url
+                /node_modules/pdfjs-dist/build/pdf.worker.min.mjs?url: asset
+        "#]],
+    );
+    let chunk = p.chunk();
+    assert!(
+        chunk.contains("module.exports = \"/node_modules/pdfjs-dist/build/pdf.worker.min.mjs?v="),
+        "{chunk}"
+    );
+}
+
 #[test]
 fn new_url_of_an_asset_follows_the_file_and_a_missing_one_is_no_error() {
     let fixture = r#"

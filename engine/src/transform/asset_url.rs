@@ -6,24 +6,45 @@
 //! [`ImportKind::AssetUrl`](super::ImportKind::AssetUrl): a replaced texture or font updates
 //! the page like an edited import does, and the new URL misses the browser's cache.
 //!
-//! Only asset files (Vite's `KNOWN_ASSET_TYPES`) are rewritten: a script's URL
-//! (`audioWorklet.addModule(new URL('./p.ts', import.meta.url))`) and a worker's
-//! (`super::worker`) are not assets.
+//! Of relative URLs, only asset files' (Vite's `KNOWN_ASSET_TYPES`) are rewritten: a script's
+//! URL (`audioWorklet.addModule(new URL('./p.ts', import.meta.url))`) and a worker's
+//! (`super::worker`) are not assets, and the browser resolves them as written. A package's file
+//! (`new URL('pdfjs-dist/build/pdf.worker.min.mjs', import.meta.url)`) is rewritten whatever its
+//! type: the browser would resolve it beside the module, where it is not.
 
 use std::path::Path;
 
 use swc_core::common::{Span, SyntaxContext};
 use swc_core::ecma::ast::NewExpr;
 
-use super::worker::module_relative_url;
+use super::worker::module_url_literal;
 
-/// `new URL('./tex.png', import.meta.url)` of an asset file: the literal's span and text.
+/// `new URL('./tex.png', import.meta.url)` of an asset file, or `new URL('pkg/file',
+/// import.meta.url)` of a package's file of any type (react-pdf's documented
+/// `new URL('pdfjs-dist/build/pdf.worker.min.mjs', import.meta.url)`, which Vite resolves as a
+/// module specifier and the browser would take as a path beside the module): the literal's span
+/// and text.
 pub(crate) fn asset_url_argument(n: &NewExpr, unresolved: SyntaxContext) -> Option<(Span, &str)> {
-    let (span, spec) = module_relative_url(n, unresolved)?;
+    let (span, spec) = module_url_literal(n, unresolved)?;
+    if is_bare(spec) {
+        return Some((span, spec));
+    }
+    if !(spec.starts_with("./") || spec.starts_with("../")) {
+        return None;
+    }
     let ext = Path::new(spec).extension()?.to_str()?.to_ascii_lowercase();
     VITE_ASSET_TYPES
         .contains(&ext.as_str())
         .then_some((span, spec))
+}
+
+/// A package specifier (`pkg/file`, `@scope/pkg/file`): not relative, not a path from the
+/// root, not a URL with a scheme.
+fn is_bare(spec: &str) -> bool {
+    let first = spec.bytes().next();
+    first.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'@')
+        && !spec.contains(':')
+        && spec.contains('/')
 }
 
 /// The module the literal's URL comes from: the file's `?url` variant.

@@ -429,7 +429,7 @@ export { a, b, c, d, e, f, g, local };
 }
 
 #[test]
-fn new_url_of_an_asset_takes_the_files_url_module_and_nothing_else_does() {
+fn new_url_of_an_asset_or_a_packages_file_takes_the_files_url_module_and_nothing_else_does() {
     let text = r#"export const font = new URL('./fonts/a.woff2', import.meta.url).href;
 export const tex = new URL("../tex/wood.PNG", import.meta.url);
 export const data = new URL('./data.json', import.meta.url);
@@ -438,14 +438,21 @@ export const worklet = new URL('./processor.ts', import.meta.url);
 export const versioned = new URL('./a.png?v=1', import.meta.url);
 export const rooted = new URL('/public.png', import.meta.url);
 export const page = new URL('./a.png', location.href);
+export const worker = new URL('pdfjs-dist/build/pdf.worker.min.mjs', import.meta.url);
+export const scoped = new URL('@scope/pkg/add.wasm', import.meta.url);
+export const beside = new URL('logo.png', import.meta.url);
+export const inline = new URL('data:text/plain,x/y', import.meta.url);
 "#;
     let out = compile("/src/main.ts", text);
     assert_eq!(out.diagnostics, []);
+    // A package's file, whatever its type (a path beside the module would not be it).
     assert_eq!(
         render_imports(&out.imports),
         [
             "AssetUrl ./fonts/a.woff2?url 1:29",
             "AssetUrl ../tex/wood.PNG?url 2:28",
+            "AssetUrl pdfjs-dist/build/pdf.worker.min.mjs?url 9:31",
+            "AssetUrl @scope/pkg/add.wasm?url 10:31",
         ]
     );
     let code = out.code.expect("compiles");
@@ -458,6 +465,9 @@ export const page = new URL('./a.png', location.href);
         r#"new URL("./a.png?v=1",__hotloop_meta.url)"#,
         r#"new URL("/public.png",__hotloop_meta.url)"#,
         r#"new URL("./a.png",location.href)"#,
+        r#"new URL(require.u("pdfjs-dist/build/pdf.worker.min.mjs?url","pdfjs-dist/build/pdf.worker.min.mjs"),__hotloop_meta.url)"#,
+        r#"new URL("logo.png",__hotloop_meta.url)"#,
+        r#"new URL("data:text/plain,x/y",__hotloop_meta.url)"#,
     ] {
         assert!(code.contains(expected), "{expected}\n{code}");
     }

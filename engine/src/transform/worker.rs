@@ -95,6 +95,14 @@ pub(crate) fn module_relative_url(
     url: &NewExpr,
     unresolved: SyntaxContext,
 ) -> Option<(Span, &str)> {
+    let (span, spec) = module_url_literal(url, unresolved)?;
+    let relative = spec.starts_with("./") || spec.starts_with("../");
+    relative.then_some((span, spec))
+}
+
+/// `new URL('x', import.meta.url)` (`URL` the global): the specifier literal's span and text,
+/// when it has no query or hash.
+pub(crate) fn module_url_literal(url: &NewExpr, unresolved: SyntaxContext) -> Option<(Span, &str)> {
     let Expr::Ident(url_callee) = &*url.callee else {
         return None;
     };
@@ -111,8 +119,7 @@ pub(crate) fn module_relative_url(
         return None;
     };
     let spec = s.value.as_atom()?.as_str();
-    let relative = spec.starts_with("./") || spec.starts_with("../");
-    (relative && !spec.contains(['?', '#'])).then_some((s.span, spec))
+    (!spec.contains(['?', '#'])).then_some((s.span, spec))
 }
 
 fn is_import_meta_url(e: &Expr) -> bool {
