@@ -19,7 +19,11 @@
 //! (`EngineHost::recompile`). A file is confirmed out of turn, with the text it had, before an
 //! edit's hot update asks the plugins about it (`EngineHost::tell_plugins`) and before one of
 //! its query sub-modules that missed the cache is asked (its `load` may read what the file's
-//! `transform` left in the plugin).
+//! `transform` left in the plugin). A plugin may read the file itself during that `transform`
+//! (plugin-vue fills its hot-update descriptor from the file on disk), so the first edit's hot
+//! update after a confirmation may compare the edit with itself: an empty answer to it ("nothing
+//! changed", "handled") is not taken, and the outputs decide
+//! ([`Confirmations::primed_by_confirmation`]).
 //!
 //! A module whose output a confirmation found different is *volatile* from then on (under
 //! this config's fingerprint): its output depends on what no key sees (a per-process id, a
@@ -289,6 +293,9 @@ pub struct Confirmations {
     changed: Mutex<Vec<PathBuf>>,
     /// Files edited this session ([`Confirmations::edited`]).
     edited: Mutex<rustc_hash::FxHashSet<PathBuf>>,
+    /// Files a confirmation ran the plugins on and that no edit has reached since
+    /// ([`Confirmations::primed_by_confirmation`]).
+    primed: Mutex<rustc_hash::FxHashSet<PathBuf>>,
     /// Modules a `pre` middleware served ([`Confirmations::served`]).
     served: Mutex<rustc_hash::FxHashSet<PathBuf>>,
     /// The paths the confirming thread is confirming now: an edit of their file waits for them
@@ -332,6 +339,16 @@ impl Confirmations {
     /// edit undone would re-mount the component and lose its state.
     pub(crate) fn edited(&self, path: &Path) {
         lock(&self.edited).insert(path.to_path_buf());
+    }
+
+    /// Whether the plugins' view of the file at `path` was last built by a confirmation, and
+    /// this is its first edit since (the mark is taken). A confirming `transform` gets the text
+    /// the output was kept for, but a plugin may read the file itself as well, and an edit may
+    /// be on disk by then: plugin-vue's `transform` fills the descriptor its hot update
+    /// compares with from the file on disk, so an edit saved while its file waited for
+    /// confirmation compared equal to itself and its hot update answered "nothing changed".
+    pub(crate) fn primed_by_confirmation(&self, path: &Path) -> bool {
+        lock(&self.primed).remove(path)
     }
 
     /// Whether the module at `path` (a file, or a query sub-module of one) was edited this
@@ -413,6 +430,10 @@ impl Confirmations {
     /// Runs the plugins on the pending output's text; when they no longer give what was kept,
     /// forgets the entry and notes the path to compile again.
     fn confirm(&self, pending: &Pending, plugins: &dyn Plugins, cache: &CompileCache) {
+        let file = split_query(&pending.path).map_or_else(|| pending.path.clone(), |(f, _)| f);
+        if !lock(&self.edited).contains(&file) {
+            lock(&self.primed).insert(file);
+        }
         let same = match ask(
             plugins,
             pending.env,

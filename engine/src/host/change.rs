@@ -697,6 +697,7 @@ impl EngineHost {
         self.db
             .plugin_confirmations()
             .confirm_file(path, plugins, self.db.compile_cache());
+        let primed = self.db.plugin_confirmations().primed_by_confirmation(path);
         self.db.plugin_confirmations().edited(path);
         let root = self.db.files().root();
         // The file's modules, as plugin ids and as module ids.
@@ -732,6 +733,14 @@ impl EngineHost {
             // importers there: the component of an edited `templateUrl`). Their new code goes
             // with the next update that has it. A stylesheet that watched it still updates,
             // as Vite updates a self-accepting module's CSS importers (Tailwind CSS's scans).
+            // ... unless a confirmation built the plugins' view of the file, which may be of
+            // the edited text itself (`Confirmations::primed_by_confirmation`): then the
+            // engine decides, from what the new output changes.
+            Ok(Some(listed)) if listed.is_empty() && primed => tracing::debug!(
+                ?ids,
+                "plugins' hot update answer is empty, but their view of the file came from a \
+                 confirmation: the outputs decide"
+            ),
             Ok(Some(listed)) if listed.is_empty() && !modules.is_empty() => {
                 tracing::debug!(?ids, "plugins' hot update answer is empty: they handled it");
                 applied

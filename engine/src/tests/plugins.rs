@@ -60,6 +60,12 @@ struct SfcPlugins {
     /// plugin's state rather than the file (`/* from transform */`: plugin-vue's descriptor
     /// cache), and whether such a `load` came while a transform of its file ran.
     descriptors: Descriptors,
+    /// While set, a `.vue` file's `transform` notes its template as the file on disk holds it
+    /// (once, as plugin-vue fills its hot-update descriptor from the file), and a hot update
+    /// answers `[]` when the file's template is still the noted one, else the file's module.
+    compare_with_disk: AtomicBool,
+    /// The templates noted for `compare_with_disk`, by plugin id.
+    hot_templates: Mutex<std::collections::HashMap<String, String>>,
 }
 
 /// Each file's last transformed style block, and whether a `load` of such a block came while a
@@ -290,6 +296,14 @@ impl Plugins for SfcPlugins {
             });
         }
         let template = block(code, "template");
+        if self.compare_with_disk.load(Ordering::SeqCst) {
+            let on_disk = std::fs::read_to_string(id).unwrap_or_default();
+            self.hot_templates
+                .lock()
+                .unwrap()
+                .entry(id.to_string())
+                .or_insert_with(|| block(&on_disk, "template").to_string());
+        }
         if block(code, "style").contains("/* from transform */") {
             // Keep the block as this transform saw it, after giving a `load` of the block that
             // runs meanwhile (it would read the last one) the time to come.
@@ -435,6 +449,19 @@ impl Plugins for SfcPlugins {
         }
         if self.answer_empty.load(Ordering::SeqCst) {
             return Ok(Some(Vec::new()));
+        }
+        if self.compare_with_disk.load(Ordering::SeqCst) {
+            let now = block(
+                &std::fs::read_to_string(file).unwrap_or_default(),
+                "template",
+            )
+            .to_string();
+            let mut noted = self.hot_templates.lock().unwrap();
+            if noted.get(file) == Some(&now) {
+                return Ok(Some(Vec::new()));
+            }
+            noted.insert(file.to_string(), now);
+            return Ok(Some(vec![file.to_string()]));
         }
         if self.answer_style_only.load(Ordering::SeqCst) {
             return Ok(Some(
@@ -1279,6 +1306,64 @@ fn a_restart_takes_the_plugins_outputs_from_the_compile_cache_and_confirms_them_
     assert!(
         chunk.contains("Theme \"") && !chunk.contains("Theme dark"),
         "{chunk}"
+    );
+}
+
+/// A file whose kept output waits for confirmation when it is edited: the confirmation runs
+/// the plugins on the kept text, but plugin-vue also reads the file on disk there (the edited
+/// text) for the descriptor its hot update compares with, and then answers the edit's hot
+/// update with "nothing changed" (`[]`). That answer is not taken as "handled": the engine
+/// compiles the edit and the page gets it (it was dropped, and a reload kept the old text).
+#[test]
+fn an_edit_before_its_files_confirmation_reaches_the_page_though_the_plugin_saw_it_already() {
+    use crate::EngineHost;
+    use crate::cache::CompileCache;
+    use crate::testing::TempProject;
+
+    let cache_dir = TempProject::empty();
+    let (mut first, _) = project();
+    first.project.write(
+        "src/App.vue",
+        "<template>before</template>\n<style>.app {}</style>\n",
+    );
+    first
+        .host
+        .use_compile_cache(CompileCache::open(cache_dir.root()).expect("cache"));
+    first.build();
+    let Incremental { project, host, .. } = first;
+    drop(host);
+
+    let mut host = EngineHost::new(project.root(), Default::default()).expect("host");
+    let plugins = Arc::new(SfcPlugins::default());
+    plugins.compare_with_disk.store(true, Ordering::SeqCst);
+    host.use_plugins(plugins.clone());
+    host.use_compile_cache(CompileCache::open(cache_dir.root()).expect("cache"));
+    host.build();
+    assert!(served_chunk(&mut host, 1).contains("before"));
+    assert!(host.confirmer().is_some(), "kept outputs wait");
+    // Saved before the confirming thread's turn: the edit confirms its file first.
+    project.write(
+        "src/App.vue",
+        "<template>after</template>\n<style>.app {}</style>\n",
+    );
+    let applied = host.apply_changes(&[project.root().join("src/App.vue")]);
+    assert_eq!(plugins.hot_updates.load(Ordering::SeqCst), 1);
+    assert!(applied.left_out.is_empty(), "{:?}", applied.left_out);
+    host.build();
+    let chunk = served_chunk(&mut host, 2);
+    assert!(chunk.contains("after"), "{chunk}");
+
+    // The next edit's empty answer is the plugin's word again: nothing of the file updates.
+    project.write(
+        "src/App.vue",
+        "<template>after</template>\n<style>.app {}</style>\n\n",
+    );
+    let applied = host.apply_changes(&[project.root().join("src/App.vue")]);
+    assert_eq!(plugins.hot_updates.load(Ordering::SeqCst), 2);
+    assert!(
+        applied.left_out.iter().any(|id| &**id == "/src/App.vue"),
+        "{:?}",
+        applied.left_out
     );
 }
 
