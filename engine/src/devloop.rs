@@ -663,13 +663,15 @@ impl DevLoop {
         } else {
             self.send_errors(&errors);
         }
-        if errors_changed && update.frame.is_none() {
-            // A page that loads from now on shows them at once (the snapshot carries the
-            // errors); with a frame, the snapshot is published below.
+        // Code that changed but that no page was sent (what the plugins' hot update said
+        // they handled, or left out) is what a page that loads from now on runs; so are new
+        // errors (the snapshot carries them). With a frame, the snapshot is published below.
+        let unsent_code = !update.build.changed.is_empty();
+        if (errors_changed || unsent_code) && update.frame.is_none() {
             self.publish();
         }
         phases.extend(update.phases.iter().copied());
-        let published = update.frame.is_some() || errors_changed;
+        let published = update.frame.is_some() || errors_changed || unsent_code;
         let mut sent_to = self.publishers.updates.receiver_count();
         if let Some((revision, frame)) = update.frame {
             self.revision = revision;

@@ -918,3 +918,80 @@ fn only_errors_naming_another_file_are_held() {
         std::slice::from_ref(&link)
     ));
 }
+
+/// A plugin's hot update that answers `[]` (it handled the edit: analog's custom events) sends
+/// the page nothing, but the snapshot a page loads from then on has the new code (a reload
+/// kept the old one until the next update).
+#[test]
+fn code_a_plugin_said_it_handled_is_what_a_page_loads_after() {
+    use hotloop_protocol::plugin::{Output, PluginError, Plugins, Resolved};
+
+    /// Handles every edit of `/src/view.js` itself.
+    struct Handles;
+    #[allow(clippy::result_large_err)]
+    impl Plugins for Handles {
+        fn fingerprint(&self) -> u64 {
+            4
+        }
+        fn wants_resolve(&self, _: &str) -> bool {
+            false
+        }
+        fn resolve_id(&self, _: &str, _: Option<&str>) -> Result<Option<Resolved>, PluginError> {
+            Ok(None)
+        }
+        fn wants_load(&self, _: &str) -> bool {
+            false
+        }
+        fn load(&self, _: &str) -> Result<Option<Output>, PluginError> {
+            Ok(None)
+        }
+        fn wants_transform(&self, _: &str, _: &str) -> bool {
+            false
+        }
+        fn transform(&self, _: &str, _: &str) -> Result<Option<Output>, PluginError> {
+            Ok(None)
+        }
+        fn hot_update(
+            &self,
+            file: &str,
+            _: &[String],
+            _: &[String],
+        ) -> Result<Option<Vec<String>>, PluginError> {
+            Ok(file.ends_with("/src/view.js").then(Vec::new))
+        }
+    }
+
+    let (project, mut host) = app(
+        "//- /src/main.js\nimport { view } from './view.js';\nconsole.log(view);\n\
+         //- /src/view.js\nexport const view = 'first';\n",
+    );
+    host.use_plugins(Arc::new(Handles));
+    let Wiring {
+        publishers,
+        mut snapshots,
+        mut frames,
+        events,
+        watcher_tx,
+        clients_tx: _clients_tx,
+        control_tx,
+        channels,
+    } = wiring(Arc::new(Served::empty("t".into())));
+    let (devloop, _) = DevLoop::start(host, "t".into(), publishers);
+    let engine = std::thread::spawn(move || devloop.run(channels));
+    let before = snapshots.borrow_and_update().snapshot;
+    project.write("src/view.js", "export const view = 'second';\n");
+    watcher_tx
+        .send(modified(&[project.path("src/view.js")]))
+        .unwrap();
+    next(&events, "the edit's report", |event| match event {
+        EngineEvent::Update(report) => Some(report),
+        _ => None,
+    });
+    assert!(frames.try_recv().is_err(), "nothing is broadcast");
+    let served = snapshots.borrow_and_update().clone();
+    assert!(served.snapshot > before, "a new snapshot");
+    let chunk = String::from_utf8(served.chunk.bytes().to_vec()).unwrap();
+    assert!(chunk.contains("second"), "{chunk}");
+    control_tx.send(Control::Shutdown).unwrap();
+    engine.join().unwrap();
+}
