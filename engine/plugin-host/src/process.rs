@@ -419,7 +419,9 @@ impl Proc {
         t.iter().cloned().collect::<Vec<_>>().join("\n")
     }
 
-    /// Kills and reaps the child and joins the reader (idempotent). Its end is no crash.
+    /// Kills and reaps the child, and the processes the plugins started in its group (a
+    /// `tsc --watch` vite-plugin-checker runs), and joins the reader (idempotent). Its end is
+    /// no crash.
     pub(crate) fn kill(&self) {
         self.shared.killing.store(true, Ordering::SeqCst);
         // Closing stdin lets a healthy host exit by itself; the kill makes sure.
@@ -430,8 +432,21 @@ impl Proc {
             .take();
         {
             let mut child = self.child.lock().unwrap_or_else(|p| p.into_inner());
+            if matches!(child.try_wait(), Ok(None)) {
+                // The group (the host leads it: `process_group(0)`), then the child itself.
+                // SAFETY: plain syscall; the child is not reaped while we hold the lock, so
+                // its group id is not reused.
+                unsafe {
+                    libc::kill(-(self.pid as libc::pid_t), libc::SIGKILL);
+                }
+            }
             let _ = child.kill();
             let _ = child.wait();
+        }
+        // What the plugins started and left in the group after the host exited by itself.
+        // SAFETY: plain syscall; a process group id is not reused while the group has members.
+        unsafe {
+            libc::kill(-(self.pid as libc::pid_t), libc::SIGKILL);
         }
         let reader = self.reader.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(r) = reader

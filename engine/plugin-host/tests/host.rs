@@ -2396,3 +2396,29 @@ export default { plugins: [{
     host.ensure_running().unwrap();
     wait_event(&events, logged);
 }
+
+/// A process a plugin starts (vite-plugin-checker's `tsc --watch`) ends with the host: the
+/// host's whole process group is killed, not the host alone (Ctrl-C left it running).
+#[test]
+fn what_a_plugin_spawned_ends_with_the_host() {
+    let config = r#"
+import { spawn } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+export default { plugins: [{ name: 'checker-like', buildStart() {
+  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' })
+  writeFileSync(new URL('./child.pid', import.meta.url), String(child.pid))
+} }] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let (host, _) = start(&p, "vite.config.mjs");
+    let _ = hotloop_protocol::plugin::Plugins::load(&host, "/nothing");
+    let pid_file = p.dir.path().join("child.pid");
+    let pid: u32 = std::fs::read_to_string(&pid_file)
+        .unwrap_or_else(|e| panic!("{}: {e}", pid_file.display()))
+        .trim()
+        .parse()
+        .expect("a pid");
+    assert!(support::running(pid), "the plugin's process runs");
+    drop(host);
+    support::wait_gone(pid);
+}
