@@ -72,22 +72,6 @@ pub struct RequestPath {
     pub segments: Vec<String>,
 }
 
-impl RequestPath {
-    /// The last segment names a file of a type a browser knows (`/x.js`, `/logo.png`), not a
-    /// route with a dot in it (`/users/john.doe`, `/releases/v1.2`): a navigation to a missing
-    /// one is a 404, never the page.
-    pub fn names_a_file_type(&self) -> bool {
-        self.extension()
-            .is_some_and(|ext| mime_guess::from_ext(ext).first().is_some())
-    }
-
-    fn extension(&self) -> Option<&str> {
-        let last = self.segments.last()?;
-        let dot = last.rfind('.').filter(|&i| i > 0)?;
-        Some(&last[dot + 1..])
-    }
-}
-
 fn check_stage(stage: &str) -> Result<(), PathRejection> {
     for c in stage.chars() {
         let bad = match c {
@@ -361,27 +345,8 @@ mod tests {
         let p = parse_request_path("/src/my%20file.js").unwrap();
         assert_eq!(p.id, "/src/my file.js");
         assert_eq!(p.segments, ["src", "my file.js"]);
-        assert!(p.extension().is_some());
         let p = parse_request_path("//src///a.js").unwrap();
         assert_eq!(p.id, "/src/a.js");
-        assert!(parse_request_path("/about").unwrap().extension().is_none());
-        assert!(
-            parse_request_path("/.hidden")
-                .unwrap()
-                .extension()
-                .is_none()
-        );
-        for (path, file) in [
-            ("/src/app.js", true),
-            ("/logo.svg", true),
-            ("/data.json", true),
-            ("/users/john.doe", false),
-            ("/releases/v1.2", false),
-            ("/about", false),
-        ] {
-            let p = parse_request_path(path).unwrap();
-            assert_eq!(p.names_a_file_type(), file, "{path}");
-        }
         // A file whose name merely starts with dots is not a dot segment.
         assert_eq!(
             parse_request_path("/src/..foo.js").unwrap().id,

@@ -1007,7 +1007,6 @@ pub(crate) async fn fallback(State(state): State<Arc<AppState>>, request: Reques
             let response = if let Some(authority) = state.app_server.clone() {
                 app_server::forward(&state, &authority, request).await
             } else if state.app_type == AppType::Spa
-                && !path.names_a_file_type()
                 && wants_html(&headers)
                 && served.html.is_some()
             {

@@ -55,8 +55,8 @@ fn root_id(policy: &FsPolicy, path: &Path) -> Option<String> {
 }
 
 /// Vite's HTML fallback for a path no file answers: `/nested/` is `nested/index.html`, `/about`
-/// is `about.html` (not `about/index.html`: its relative URLs would resolve from `/`). The
-/// page's module id, if one exists. Blocking.
+/// is `about.html` (not `about/index.html`: its relative URLs would resolve from `/`), and so
+/// is `/guide.v2` `guide.v2.html`. The page's module id, if one exists. Blocking.
 pub(crate) fn fallback_page(
     policy: &FsPolicy,
     path: &RequestPath,
@@ -65,8 +65,6 @@ pub(crate) fn fallback_page(
     let base = path.id.trim_end_matches('/');
     let candidates = if trailing_slash || path.segments.is_empty() {
         vec![format!("{base}/index.html")]
-    } else if path.names_a_file_type() {
-        Vec::new()
     } else {
         vec![format!("{base}.html")]
     };

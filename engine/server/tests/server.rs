@@ -1287,36 +1287,49 @@ async fn files_from_the_root_public_and_node_modules() {
     assert_eq!(head.header("content-length"), Some("26"));
 }
 
+/// A missing file fetched (a script's, a stylesheet's, `fetch()`'s `*/*`) is a 404; a navigation
+/// to a path no file answers is the page, as under Vite, whatever its last segment looks like:
+/// a route of an email, a domain or a file name (`/users/a@b.com`, `/tags/node.js`).
 #[tokio::test]
-async fn a_missing_file_is_a_404_never_index_html() {
+async fn a_missing_file_is_a_404_and_a_navigation_the_page() {
     let h = start().await;
     for path in [
         "/missing.js",
         "/src/nope.css",
         "/src/app.js/x.js",
-        "/_hotloop/nope.js",
-        "/_hotloop/",
+        "/users/a@b.com",
     ] {
-        let r = get_with(
+        for accept in ["*/*", "text/css,*/*;q=0.1"] {
+            let r = get_with(&h, path, &[&format!("Accept: {accept}")]).await;
+            assert_eq!(r.status, 404, "{path} {accept}");
+            assert_eq!(r.text(), format!("not found: {path}"));
+            assert_eq!(r.header("content-type"), Some("text/plain; charset=utf-8"));
+        }
+    }
+    // hotloop's own URLs never are the page.
+    for path in ["/_hotloop/nope.js", "/_hotloop/"] {
+        let r = get_with(&h, path, &["Accept: text/html"]).await;
+        assert_eq!(r.status, 404, "{path}");
+    }
+    for route in [
+        "/settings/profile",
+        "/users/john.doe",
+        "/releases/v1.2",
+        "/users/a@b.com",
+        "/sites/example.org",
+        "/tags/node.js",
+        "/docs/report.pdf",
+        "/missing.js",
+    ] {
+        let nav = get_with(
             &h,
-            path,
+            route,
             &["Accept: text/html,application/xhtml+xml,*/*;q=0.8"],
         )
         .await;
-        assert_eq!(r.status, 404, "{path}");
-        assert_eq!(r.text(), format!("not found: {path}"));
-        assert_eq!(r.header("content-type"), Some("text/plain; charset=utf-8"));
-    }
-    // Extensionless navigation: SPA fallback to the page; a route with a dot that names no
-    // file type too (as under Vite).
-    for route in ["/settings/profile", "/users/john.doe", "/releases/v1.2"] {
-        let nav = get_with(&h, route, &["Accept: text/html"]).await;
         assert_eq!(nav.status, 200, "{route}");
         assert_eq!(nav.text(), HTML, "{route}");
     }
-    // The same path fetched by script (no text/html): 404.
-    let fetch = get_with(&h, "/settings/profile", &["Accept: */*"]).await;
-    assert_eq!(fetch.status, 404);
 }
 
 #[tokio::test]
