@@ -159,6 +159,14 @@ describe("preact-ts: Preact's JSX runtime, from @preact/preset-vite's config (ts
     assert.deepEqual(tab.log.slice(from).filter((l) => /is not defined|jsx-dev-runtime|\[pageerror\]/.test(l)), []);
     fs.writeFileSync(tsconfig, original);
   });
+
+  test("preact/debug runs in the page: the preset found the entry as index.html's script, as under Vite", async () => {
+    // @preact/preset-vite puts `import "preact/debug"` into the first module it sees resolved
+    // for an `.html` importer; preact/debug then reports a `<tr>` outside a table body.
+    const from = tab.mark();
+    editFile(app.file('src/app.tsx'), '<h1>Get started with hotloop</h1>', '<h1>Get started with hotloop</h1><table><tr><td /></tr></table>');
+    await tab.untilLog(/Improper nesting of table/, { from });
+  });
 });
 
 // vite-plugin-qwik splits each component into segments it loads itself (`this.load` from its

@@ -45,7 +45,7 @@ use crate::files::{
 use crate::inputs::{Project, SourceFile};
 use crate::queries::env::{public_env, replace_in_html, undefined_in_html};
 use crate::queries::parsed::file_id;
-use crate::queries::resolve::{RefreshRuntime, html_entry_by_id, public_dir, refresh_runtime};
+use crate::queries::resolve::{RefreshRuntime, html_entry, public_dir, refresh_runtime};
 use crate::telemetry::Phase;
 use hotloop_protocol::{Diagnostic, DiagnosticKind, PageInjection, code_frame};
 use inline_scripts::{at_its_place, inline_module_scripts, needs_compiling};
@@ -351,9 +351,9 @@ fn read_entries(
         let Some(mut path) = page_local_path(root, page_dir, &url) else {
             continue;
         };
-        // `/@id/<id>`: the module the plugins resolve `<id>` to, as under Vite.
-        let mut file =
-            html_entry_by_id(db, &path).unwrap_or_else(|| db.files().get_or_read(db, &path));
+        // What the plugins resolve a script's URL, or `/@id/<id>`, to, as under Vite.
+        let mut file = html_entry(db, &path, page_path, is_script)
+            .unwrap_or_else(|| db.files().get_or_read(db, &path));
         // A relative URL resolves against the page's address, which for a template below the
         // root is usually the root's: a middleware's history rewrite serves it at `/`
         // (vite-plugin-html's `template: 'public/index.html'` with `entry: 'src/main.ts'`).

@@ -464,22 +464,32 @@ fn resolve_with_plugins(
     out
 }
 
-/// An `index.html` entry at `<root>/@id/<id>` (Vite's URL of a module by its id, as
-/// vite-plugin-vue-devtools injects `/@id/virtual:vue-devtools-path:overlay.js`): the module
-/// the plugins' `resolveId` make of `<id>` from `index.html`, as Vite's dev server resolves
-/// such a request before loading it; `None` when no plugin takes it (then it is the virtual
-/// module `<id>` itself, for their `load`) or it fails (its `load` error says so).
-pub fn html_entry_by_id(db: &dyn Db, path: &Path) -> Option<SourceFile> {
+/// The module the plugins' `resolveId` make of a page's entry at `path` (the page at `page`
+/// its importer): for one at `<root>/@id/<id>` (Vite's URL of a module by its id, as
+/// vite-plugin-vue-devtools injects `/@id/virtual:vue-devtools-path:overlay.js`), as Vite's
+/// dev server resolves such a request before loading it; for a module `script` at its URL
+/// (`/src/main.tsx`), as Vite's page transform asks. `None` when no plugin takes it (then it
+/// is the file, or the virtual module `<id>` for their `load`) or it fails (its `load` error
+/// says so).
+pub fn html_entry(db: &dyn Db, path: &Path, page: &Path, script: bool) -> Option<SourceFile> {
     let root = db.files().root();
-    if !path.starts_with(root.join(crate::files::VIRTUAL_DIR)) {
+    let by_id = path.starts_with(root.join(crate::files::VIRTUAL_DIR));
+    if !by_id && !script {
         return None;
     }
     let plugins = db.plugins()?;
-    let id = plugin_id(root, path);
+    // A page's module script, as Vite's page transform asks for it: by its URL, the page its
+    // importer. Plugins learn the app's entry there (@preact/preset-vite puts `preact/debug`
+    // into the module it saw imported by an `.html` file).
+    let id = if by_id {
+        plugin_id(root, path)
+    } else {
+        db.files().module_id(path).to_string()
+    };
     if !plugins.wants_resolve_in(PluginEnv::Client, &id) {
         return None;
     }
-    let importer = root.join("index.html").to_string_lossy().into_owned();
+    let importer = page.to_string_lossy().into_owned();
     let answers = plugins.resolve_ids_in(PluginEnv::Client, &[&id], Some(&importer));
     match plugin_resolution(db, PluginEnv::Client, &id, answers.first()?)? {
         Resolution::File(file) => Some(file),
