@@ -65,9 +65,17 @@ pub struct DevArgs {
     /// Project root: the directory holding index.html.
     #[arg(default_value = ".", value_name = "ROOT")]
     pub root: PathBuf,
+    /// Compile everything again this run, as --no-cache does (Vite's `--force`, which
+    /// re-bundles its pre-bundled dependencies).
+    #[arg(long)]
+    pub force: bool,
     #[command(flatten)]
     pub serve: ServeArgs,
 }
+
+/// The port the server listens on by default: Vite's, so that what a project's backend,
+/// proxies and OAuth callbacks know it by stays the same.
+pub const DEFAULT_PORT: u16 = 5173;
 
 #[derive(Args, Debug, Clone, PartialEq, Eq)]
 pub struct DemoArgs {
@@ -85,17 +93,28 @@ pub struct DemoArgs {
 /// Flags shared by the commands that run the server.
 #[derive(Args, Debug, Clone, PartialEq, Eq)]
 pub struct ServeArgs {
-    /// Port to listen on; 0 picks a free port. When it is taken, the next free one is used
-    /// (up to 20 after it) unless --strict-port.
-    #[arg(long, short = 'p', default_value_t = 3000, value_name = "N")]
+    /// Port to listen on (Vite's default; a vite.config's `server.port` wins over it); 0 picks
+    /// a free port. When it is taken, the next free one is used (up to 20 after it) unless
+    /// --strict-port.
+    #[arg(long, short = 'p', default_value_t = DEFAULT_PORT, value_name = "N")]
     pub port: u16,
     /// Exit when the port is taken instead of trying the next ones (Vite's `strictPort`).
-    #[arg(long)]
+    #[arg(long, alias = "strictPort")]
     pub strict_port: bool,
-    /// Address to bind. The default serves this machine only; 0.0.0.0 exposes the project's
-    /// source to the network.
-    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST), value_name = "ADDR")]
+    /// Address to bind. The default serves this machine only; `--host` alone (as Vite's) is
+    /// 0.0.0.0, which exposes the project's source to the network.
+    #[arg(
+        long,
+        default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST),
+        num_args = 0..=1,
+        default_missing_value = "0.0.0.0",
+        value_name = "ADDR"
+    )]
     pub host: IpAddr,
+    /// Vite's `--clearScreen [bool]`, taken and ignored: hotloop's log never clears the screen
+    /// (the dashboard is a screen of its own).
+    #[arg(long = "clearScreen", hide = true, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub clear_screen: Option<bool>,
     /// No dashboard: plain log lines on stderr (for CI, pipes and scripts).
     #[arg(long)]
     pub no_tui: bool,
@@ -259,6 +278,7 @@ pub fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
     drop(out);
     run_dev(DevArgs {
         root: args.dir,
+        force: false,
         serve: args.serve,
     })
 }

@@ -46,6 +46,9 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         "project root {} is not a directory: pass the directory that holds index.html",
         root.display()
     );
+    let mut args = args;
+    // Vite's `--force`: nothing from the last session.
+    args.serve.no_cache |= args.force;
     let mut serve_args = args.serve.clone();
     let serve = &args.serve;
     let use_tui = !serve.no_tui && std::io::stdout().is_terminal();

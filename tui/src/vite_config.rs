@@ -37,9 +37,6 @@ const CONFIG_NAMES: [&str; 6] = [
     "vite.config.cts",
 ];
 
-/// The port `--port` defaults to: a config's `server.port` wins over it.
-const DEFAULT_PORT: u16 = 3000;
-
 /// The config this run uses: `--config FILE` (relative to the root), else the first of Vite's
 /// names in the root.
 pub fn find(root: &Path, explicit: Option<&Path>) -> anyhow::Result<Option<PathBuf>> {
@@ -545,7 +542,7 @@ pub fn apply(
         }
     }
     let server = &config.server;
-    if serve.port == DEFAULT_PORT
+    if serve.port == crate::cli::DEFAULT_PORT
         && let Some(port) = server.port
     {
         serve.port = port;

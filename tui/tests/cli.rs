@@ -31,9 +31,10 @@ fn parse(args: &[&str]) -> Command {
 
 fn default_serve() -> ServeArgs {
     ServeArgs {
-        port: 3000,
+        port: 5173,
         strict_port: false,
         host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+        clear_screen: None,
         no_tui: false,
         open: false,
         allowed_hosts: Vec::new(),
@@ -77,8 +78,9 @@ fn help_lists_the_commands_and_their_flags() {
     for flag in [
         "[ROOT]",
         "--port <N>",
-        "[default: 3000]",
-        "--host <ADDR>",
+        "[default: 5173]",
+        "--host [<ADDR>]",
+        "--force",
         "[default: 127.0.0.1]",
         "--no-tui",
         "--open",
@@ -117,11 +119,12 @@ fn help_lists_the_commands_and_their_flags() {
 }
 
 #[test]
-fn dev_defaults_to_the_current_dir_on_localhost_port_3000() {
+fn dev_defaults_to_the_current_dir_on_localhost_port_5173_as_vite() {
     assert_eq!(
         parse(&["dev"]),
         Command::Dev(DevArgs {
             root: PathBuf::from("."),
+            force: false,
             serve: default_serve(),
         })
     );
@@ -189,10 +192,12 @@ fn dev_parses_every_flag() {
         command,
         Command::Dev(DevArgs {
             root: PathBuf::from("site"),
+            force: false,
             serve: ServeArgs {
                 port: 0,
                 strict_port: true,
                 host: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+                clear_screen: None,
                 no_tui: true,
                 open: true,
                 allowed_hosts: vec!["a.example".to_string(), "b.example".to_string()],
@@ -221,6 +226,31 @@ fn dev_parses_every_flag() {
             },
         })
     );
+}
+
+/// What a package.json's `"dev": "vite --host"` and the like say works when `vite` is
+/// `hotloop`: `--host` alone is every address, `--strictPort`, `--force` (a run without the
+/// compile cache), `--clearScreen false` (taken, ignored).
+#[test]
+fn vites_own_spellings_parse() {
+    let Command::Dev(args) = parse(&[
+        "--host",
+        "--strictPort",
+        "--force",
+        "--clearScreen",
+        "false",
+    ]) else {
+        panic!("not dev");
+    };
+    assert_eq!(args.serve.host, IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    assert!(args.serve.strict_port);
+    assert!(args.force);
+    assert_eq!(args.serve.clear_screen, Some(false));
+    let Command::Dev(args) = parse(&["app", "--host"]) else {
+        panic!("not dev");
+    };
+    assert_eq!(args.root, PathBuf::from("app"));
+    assert_eq!(args.serve.host, IpAddr::V4(Ipv4Addr::UNSPECIFIED));
 }
 
 #[test]
@@ -298,7 +328,7 @@ fn profile_without_a_project_fails_with_a_clear_message() {
 
 #[test]
 fn dev_with_a_missing_root_fails_with_a_clear_message() {
-    // Running `dev` on a real dir here would serve forever on port 3000; tests/hardening runs it.
+    // Running `dev` on a real dir here would serve forever on port 5173; tests/hardening runs it.
     let dir = TempProject::empty();
     let missing = dir.root().join("no-such-project");
     let root = missing.to_str().expect("utf-8 temp path");
