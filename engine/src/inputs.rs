@@ -154,6 +154,9 @@ pub struct ProjectOptions {
     /// for the styles the runtime adds, so a page whose Content-Security-Policy allows only
     /// that nonce runs and updates. `None`: no nonce is added.
     pub csp_nonce: Option<Arc<str>>,
+    /// Vite's `server.hmr.overlay`: `false` keeps build and runtime errors out of the page
+    /// (the runtime writes them to the console).
+    pub error_overlay: bool,
 }
 
 /// Vite's `publicDir`.
@@ -225,6 +228,7 @@ impl Default for ProjectOptions {
             server_entry: None,
             client_version: None,
             csp_nonce: None,
+            error_overlay: true,
         }
     }
 }

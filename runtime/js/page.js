@@ -99,6 +99,13 @@
     return new Error(text.trim() || `${url} answered ${response.status}`);
   }
 
+  /** Build errors written to the console, for a page without the overlay. */
+  function logDiagnostics(logger) {
+    return (added) => {
+      for (const d of added || []) logger.error(`${d.file}:${d.line}:${d.column}: ${d.message}\n${d.codeFrame || ""}`);
+    };
+  }
+
   /**
    * `__hotloop.start(entries, options)` on a page.
    *
@@ -125,8 +132,9 @@
         return true;
       },
       ...createStylesheets(),
-      showDiagnostics: overlay.showDiagnostics,
-      showError: overlay.showError,
+      // The config's `server.hmr.overlay: false`: errors go to the console alone, as Vite's.
+      showDiagnostics: options.overlay === false ? logDiagnostics(logger) : overlay.showDiagnostics,
+      showError: options.overlay === false ? () => {} : overlay.showError,
       clearError: overlay.clearError,
       refresh: refresh.hooks,
       loadChunk: loadLazyChunk,

@@ -236,6 +236,17 @@ test("an errors message shows the overlay; clearing the file removes it", async 
   assert.equal(page.reloads, 0);
 });
 
+test("with the config's server.hmr.overlay false, errors go to the console and no overlay shows", async () => {
+  const page = createPage();
+  await page.boot([app], ["/src/main.js"], { overlay: false });
+  await page.receive({ type: "errors", revision: 2, added: [diagnostic], cleared: [] });
+  assert.equal(page.overlay(), null);
+  assert.ok(
+    page.errorsLogged().some((l) => l.includes("/src/a.js:3:5: Unexpected token") && l.includes("> 3 | let = ;")),
+    page.errorsLogged().join("\n"),
+  );
+});
+
 test("the overlay names a file outside the root by its absolute path, which an editor opens", async () => {
   const page = createPage();
   await page.boot([app], ["/src/main.js"]);

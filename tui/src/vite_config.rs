@@ -497,6 +497,7 @@ pub fn apply(
     options.deps_define = pairs(&config.deps_define);
     options.deps_banner = config.deps_banner.as_deref().map(Into::into);
     options.csp_nonce = config.csp_nonce.as_deref().map(Into::into);
+    options.error_overlay = config.server.hmr_overlay != Some(false);
     let mut aliases = Vec::new();
     for alias in &config.resolve.alias {
         let find = match &alias.find {

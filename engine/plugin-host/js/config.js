@@ -413,8 +413,15 @@ export function unsupportedOptions(userConfig) {
       unhonouredUnder(userConfig[key], key, out);
     } else if (NESTED.has(key) && isObject(userConfig[key])) {
       for (const sub of Object.keys(userConfig[key])) {
-        if (userConfig[key][sub] === undefined) continue;
-        if (!HONOURED.has(`${key}.${sub}`)) out.push(`${key}.${sub}`);
+        const value = userConfig[key][sub];
+        if (value === undefined) continue;
+        if (key === 'server' && sub === 'hmr' && isObject(value)) {
+          // `overlay` is honoured (the page's start options); the connection's own settings
+          // (`port`, `clientPort`, `host`, `path`, `protocol`, ...) are not.
+          for (const option of Object.keys(value)) {
+            if (value[option] !== undefined && option !== 'overlay') out.push(`server.hmr.${option}`);
+          }
+        } else if (!HONOURED.has(`${key}.${sub}`)) out.push(`${key}.${sub}`);
       }
     } else if (!HONOURED.has(key)) out.push(key);
   }

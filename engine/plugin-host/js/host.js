@@ -1039,6 +1039,7 @@ async function loadConfig(body) {
       fs: { allow: server.fs?.allow ?? [], deny: server.fs?.deny ?? [] },
       // As `configResolved` left it: @vitejs/plugin-basic-ssl and vite-plugin-mkcert set it there.
       https: httpsOptions(resolved.server.https, unsupported),
+      hmrOverlay: typeof server.hmr?.overlay === 'boolean' ? server.hmr.overlay : null,
     },
     // A function (`generateScopedName`, `getJSON`) as `{ $function: true }`: hotloop names it
     // in a warning.

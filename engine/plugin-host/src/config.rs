@@ -59,6 +59,9 @@ pub struct ServerOptions {
     /// there): `None` when not set.
     #[serde(default)]
     pub https: Option<HttpsOptions>,
+    /// `server.hmr.overlay`: `false` keeps errors out of the page (the console has them).
+    #[serde(default)]
+    pub hmr_overlay: Option<bool>,
 }
 
 /// `server.https`: the certificate and key as PEM text (the host turns node's Buffers and
@@ -361,6 +364,16 @@ impl ResolvedConfig {
                             // Certificates are read with `fs.readFileSync`, or made by a plugin:
                             // the host's.
                             ("https", _) => return None,
+                            ("hmr", Value::Object(hmr)) => {
+                                for (key, value) in hmr {
+                                    match (key.as_str(), value) {
+                                        ("overlay", Value::Bool(b)) => s.hmr_overlay = Some(*b),
+                                        (sub, _) => {
+                                            config.unsupported.push(unhonoured("server.hmr", sub)?)
+                                        }
+                                    }
+                                }
+                            }
                             (sub, _) => config.unsupported.push(unhonoured("server", sub)?),
                         }
                     }

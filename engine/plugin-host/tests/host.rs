@@ -287,7 +287,9 @@ export default async ({ command, mode, isSsrBuild, isPreview }) => ({
         c.css_modules,
         Some(serde_json::json!({"localsConvention": "camelCase"}))
     );
-    assert_eq!(c.unsupported, ["server.hmr", "build", "ssr"]);
+    // `server.hmr.overlay` is honoured (the page's start options), the rest of it would not be.
+    assert_eq!(c.server.hmr_overlay, Some(false));
+    assert_eq!(c.unsupported, ["build", "ssr"]);
 }
 
 #[test]

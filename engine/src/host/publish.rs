@@ -187,7 +187,8 @@ pub(super) fn start_trailer(
     trailer
 }
 
-/// The start call's `mode` and `base` (unless they are the defaults) and `.env` variables.
+/// The start call's `mode` and `base` (unless they are the defaults), `overlay: false` (the
+/// config's `server.hmr.overlay`) and `.env` variables.
 fn push_start_env(trailer: &mut String, options: &ProjectOptions, env: &PublicEnv) {
     if options.mode != DEFAULT_MODE {
         trailer.push_str(",\"mode\":");
@@ -196,6 +197,9 @@ fn push_start_env(trailer: &mut String, options: &ProjectOptions, env: &PublicEn
     if options.base != "/" {
         trailer.push_str(",\"base\":");
         push_json_string(trailer, &options.base);
+    }
+    if !options.error_overlay {
+        trailer.push_str(",\"overlay\":false");
     }
     if !env.vars.is_empty() {
         trailer.push_str(",\"env\":");

@@ -2443,6 +2443,24 @@ fn process_env_overrides_and_custom_prefixes() {
     );
 }
 
+/// The config's `server.hmr.overlay: false` reaches the page's start options (the runtime
+/// then writes errors to the console alone); by default nothing is said.
+#[test]
+fn server_hmr_overlay_false_reaches_the_page() {
+    let fixture = [HTML, "//- /src/main.js\nconsole.log(1);\n"].concat();
+    let mut p = Incremental::new(&fixture);
+    p.build();
+    assert!(!p.chunk().contains("\"overlay\""));
+    let options = ProjectOptions {
+        error_overlay: false,
+        ..ProjectOptions::default()
+    };
+    let mut p = Incremental::with_options(&fixture, options);
+    p.build();
+    let chunk = p.chunk();
+    assert!(chunk.contains(r#","overlay":false"#), "{chunk}");
+}
+
 #[test]
 fn a_mode_reads_its_own_env_files_and_reaches_the_page() {
     let options = ProjectOptions {

@@ -477,7 +477,7 @@ export function createPage({ storage = new MemoryStorage() } = {}) {
       return context[name];
     },
     /** Evaluates a chunk: `define` for each module, then `start`. */
-    load(modules, entries, { revision = 1, serverId = SERVER_ID, env, mode } = {}) {
+    load(modules, entries, { revision = 1, serverId = SERVER_ID, env, mode, overlay } = {}) {
       const defines = modules
         .map((m) => {
           const staticDeps = m.staticDeps === undefined ? "" : `, ${m.staticDeps}`;
@@ -485,7 +485,7 @@ export function createPage({ storage = new MemoryStorage() } = {}) {
         })
         .join("\n");
       vm.runInContext(
-        `${defines}\n__hotloop.start(${JSON.stringify(entries)}, ${JSON.stringify({ revision, serverId, env, mode })});`,
+        `${defines}\n__hotloop.start(${JSON.stringify(entries)}, ${JSON.stringify({ revision, serverId, env, mode, overlay })});`,
         context,
         { filename: "chunk.js" },
       );

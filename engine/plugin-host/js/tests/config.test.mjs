@@ -87,6 +87,8 @@ test('unsupported options are named, dotted under resolve/server/css', () => {
     // `hotloop.server` is hotloop's own key (the app's server entry).
     ['build', 'server.hmr', 'resolve.mainFields', 'css.lightningcss', 'hotloop.other'],
   );
+  // `server.hmr.overlay` is honoured; the connection's own settings are not.
+  assert.deepEqual(unsupportedOptions({ server: { hmr: { overlay: false, clientPort: 443 } } }), ['server.hmr.clientPort']);
 });
 
 test("optimizeDeps: its defines are honoured (npm packages only), the rest of it named", () => {
