@@ -39,6 +39,10 @@ pub(crate) struct Analysis {
     /// What it exports cannot be read from its ESM syntax: TypeScript's `export =`, or it
     /// refers to a free `module` or `exports` (a UMD wrapper, `module.exports = ...`).
     pub exports_unknown: bool,
+    /// It refers to a free `module` or `exports`.
+    pub commonjs_globals: bool,
+    /// TypeScript's `export =`.
+    pub export_assignment: bool,
     /// React Refresh emitted at least one `$RefreshReg$(..)`.
     pub registers_component: bool,
     /// Span of the first top-level `await` (a factory function cannot contain one).
@@ -402,6 +406,7 @@ impl Visit for Analyzer<'_> {
 
     fn visit_ts_export_assignment(&mut self, n: &TsExportAssignment) {
         self.out.exports_unknown = true;
+        self.out.export_assignment = true;
         self.export_other();
         n.visit_children_with(self);
     }
@@ -468,6 +473,7 @@ impl Visit for Analyzer<'_> {
     fn visit_ident(&mut self, n: &Ident) {
         if n.ctxt == self.unresolved && (n.sym == "module" || n.sym == "exports") {
             self.out.exports_unknown = true;
+            self.out.commonjs_globals = true;
         }
     }
 

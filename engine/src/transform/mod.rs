@@ -21,6 +21,7 @@ mod config_literal;
 mod default_plugins;
 mod define;
 mod esm_exports;
+mod esm_globals;
 mod fold;
 mod glob;
 mod guard;

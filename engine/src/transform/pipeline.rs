@@ -31,6 +31,7 @@ use super::analyze::{analyze, line_col};
 use super::class_fields::AssignClassFields;
 use super::define::{self, Define};
 use super::esm_exports::compact_esm_exports;
+use super::esm_globals::HideCommonJsGlobals;
 use super::interop::fold_interop;
 use super::jsx_source::drop_jsx_dev_source;
 use super::rewrite::Rewrite;
@@ -193,10 +194,14 @@ pub(crate) fn compile(
                 requires,
                 asset_urls,
                 top_level_await,
+                hide_commonjs_globals,
             } = match analyzed(analysis, id, text, &cm, commonjs, refresh) {
                 Ok(analyzed) => analyzed,
                 Err(failed) => return *failed,
             };
+            if hide_commonjs_globals {
+                program.visit_mut_with(&mut HideCommonJsGlobals { unresolved });
+            }
             // ESM syntax that exports through `module.exports` (see `analyzed`).
             let mixed = out.hot.commonjs && !commonjs;
 
@@ -268,6 +273,8 @@ struct Analyzed {
     requires: Vec<(Span, String)>,
     asset_urls: Vec<(Span, String, String)>,
     top_level_await: bool,
+    /// Its free `module` and `exports` are to be hidden (see `super::esm_globals`).
+    hide_commonjs_globals: bool,
 }
 
 /// The module's facts from its analysis, or the compile's result (boxed: it is the rare
@@ -289,6 +296,13 @@ fn analyzed(
         && analysis.exports_unknown
         && analysis.export_names.is_empty()
         && analysis.star_from.is_empty();
+    // An ES module that exports through its ESM syntax and names `module`/`exports` too (a
+    // UMD-style tail copied into it: `if (typeof module === 'object') module.exports = lib`):
+    // neither is defined in an ES module, as in the browser, so its exports stay its own.
+    let exports_esm = !analysis.export_names.is_empty() || !analysis.star_from.is_empty();
+    let hide_commonjs_globals =
+        !commonjs && analysis.commonjs_globals && !analysis.export_assignment && exports_esm;
+    let exports_unknown = analysis.exports_unknown && !hide_commonjs_globals;
     let components = refresh && !commonjs && analysis.registers_component;
     let hot = HotFacts {
         refresh_boundary: components && analysis.exports_all_components,
@@ -304,7 +318,7 @@ fn analyzed(
         requires.push((span, specifier));
         globs.push(glob);
     }
-    let exports = (!commonjs && !analysis.exports_unknown)
+    let exports = (!commonjs && !exports_unknown)
         .then(|| ExportNames::new(analysis.export_names, analysis.star_from));
     let mut out = CompiledModule {
         imports: analysis.imports,
@@ -329,6 +343,7 @@ fn analyzed(
         requires,
         asset_urls: analysis.asset_urls,
         top_level_await: analysis.top_level_await.is_some(),
+        hide_commonjs_globals,
     })
 }
 

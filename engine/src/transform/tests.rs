@@ -2357,10 +2357,11 @@ fn export_and_imported_names_table() {
         ),
         // What cannot be read from ESM syntax: every name passes.
         ("/src/a.ts", "const x = 1;\nexport = x;", "unknown | "),
+        // An ES module's `module` is not defined (`esm_globals.rs`): its ESM exports are its.
         (
             "/src/a.js",
             "export const a = 1;\nif (typeof module !== 'undefined') module.exports = { a };",
-            "unknown | ",
+            "a | ",
         ),
         ("/src/a.cjs", "exports.a = 1;", "unknown | "),
         (
@@ -2421,4 +2422,41 @@ fn define_entries_are_set_on_global_this() {
     "#]]
     .assert_eq(&String::from_utf8_lossy(&output.stdout));
     assert_eq!(super::global_assignments(&[]), "");
+}
+
+/// An ES module with a UMD-style tail copied into it: `module` and `exports` are not defined
+/// there (as in the browser), so its ESM exports stay its exports and are known; a CommonJS
+/// file and ESM syntax that exports through `module.exports` keep theirs.
+#[test]
+fn an_es_modules_free_module_and_exports_are_undefined_as_in_the_browser() {
+    let text = "export const named = 'named-ok';\nconst lib = { hijacked: true };\nexport default lib;\n\
+                const kinds = [typeof module, typeof exports].join(',');\nexport { kinds };\n\
+                if (typeof module === 'object' && module.exports) { module.exports = lib }\n";
+    let out = compile("/src/umd.js", text);
+    assert_eq!(out.diagnostics, []);
+    assert!(out.exports.is_some(), "its exports are its ESM ones");
+    let code = out.code.expect("compiles");
+    assert!(!code.contains("module.exports=lib"), "{code}");
+    let mut defs = serde_json::Map::new();
+    defs.insert("/src/umd.js".into(), serde_json::json!([{}, code]));
+    defs.insert(
+        "/main.js".into(),
+        serde_json::json!([
+            { "./umd.js": "/src/umd.js" },
+            "(function (module, exports, require) {\nconst m = require('./umd.js');\nconsole.log(m.named, m.kinds, JSON.stringify(m.default));\n})"
+        ]),
+    );
+    expect![[r#"
+        named-ok undefined,undefined {"hijacked":true}
+    "#]]
+    .assert_eq(&run_in_node(defs, "/main.js"));
+    // ESM syntax that exports through `module.exports` (a plugin's injected import) keeps it.
+    let mixed = compile(
+        "/src/mixed.js",
+        "import x from './x.js';\nmodule.exports = { x };\n",
+    );
+    assert!(
+        mixed.code.expect("compiles").contains("module.exports"),
+        "mixed keeps module.exports"
+    );
 }
