@@ -660,15 +660,21 @@ impl EngineHost {
             }
             Err(message) => {
                 tracing::error!("{message}");
+                // A syntax error's message starts with its place (`/abs/vite.config.ts:8:3: …`),
+                // which the diagnostic says itself.
+                let (line, column, message) =
+                    place_in_message(&message, path).unwrap_or((1, 1, message.as_str()));
+                // (Its code frame follows its first line.)
+                let (message, code_frame) = message.split_once('\n').unwrap_or((message, ""));
                 self.config_error = Some(Diagnostic {
                     kind: DiagnosticKind::Transform,
                     file: self.db.files().module_id(path).to_string(),
-                    line: 1,
-                    column: 1,
+                    line,
+                    column,
                     message: format!(
                         "{message} (the page keeps running with the config as it was before)"
                     ),
-                    code_frame: String::new(),
+                    code_frame: code_frame.to_string(),
                 });
             }
         }
@@ -810,5 +816,35 @@ impl EngineHost {
             .with_durability(Durability::HIGH)
             .to(self.epoch);
         self.pending.epoch_moved = true;
+    }
+}
+
+/// The `line:column` a message about the file at `path` starts with (`<path>:8:3: …`), and
+/// the message after it.
+fn place_in_message<'m>(message: &'m str, path: &Path) -> Option<(u32, u32, &'m str)> {
+    let rest = message.strip_prefix(path.to_str()?)?.strip_prefix(':')?;
+    let mut parts = rest.splitn(3, ':');
+    let line = parts.next()?.parse().ok()?;
+    let column = parts.next()?.parse().ok()?;
+    Some((line, column, parts.next()?.trim_start()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::place_in_message;
+    use std::path::Path;
+
+    #[test]
+    fn a_config_errors_place_is_read_from_its_message() {
+        let path = Path::new("/p/vite.config.ts");
+        assert_eq!(
+            place_in_message("/p/vite.config.ts:8:3: Unexpected token `]`", path),
+            Some((8, 3, "Unexpected token `]`"))
+        );
+        assert_eq!(
+            place_in_message("/p/vite.config.ts: cannot load the plugin", path),
+            None
+        );
+        assert_eq!(place_in_message("Error: x", path), None);
     }
 }
