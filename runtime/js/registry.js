@@ -87,9 +87,9 @@
     /**
      * `require.esm(bindings)`: the first statement of an ES module's factory (the engine folds
      * swc's CommonJS export prologue into it, `engine/src/transform/esm_exports.rs`). Marks the
-     * module's exports as an ES module's (`__esModule`, not enumerable) and makes each
-     * `name: () => local` an enumerable live binding (the function is its getter), before any
-     * import of the module runs.
+     * module's exports as an ES module's (`__esModule` and the `Module` tag, not enumerable)
+     * and makes each `name: () => local` an enumerable live binding (the function is its
+     * getter), before any import of the module runs.
      */
     function esmExports(bindings) {
       const exports = esmTarget;
@@ -98,6 +98,9 @@
       }
       esmTarget = null;
       Object.defineProperty(exports, "__esModule", { value: true });
+      // As a module namespace object says what it is (`[object Module]`): vue-router's and
+      // others' `isESModule` look at it.
+      Object.defineProperty(exports, Symbol.toStringTag, { value: "Module" });
       for (const name in bindings) {
         Object.defineProperty(exports, name, { enumerable: true, get: bindings[name] });
       }

@@ -134,6 +134,9 @@ test("an ESM module is required as its exports object, __esModule and all", () =
   const exports = rt.require("/src/a.js");
   assert.equal(exports.__esModule, true);
   assert.equal(exports.value, 1);
+  // Tagged as a module namespace object is, and neither mark is an export.
+  assert.equal(Object.prototype.toString.call(exports), "[object Module]");
+  assert.deepEqual(Object.keys(exports), ["value"]);
 });
 
 test("getter exports are live bindings: importers see a mutation", () => {
