@@ -245,6 +245,12 @@ struct ImportRule {
 type NoError = ParseError<'static, ()>;
 
 fn scan_block(p: &mut Parser<'_, '_>, depth: usize, scan: &mut Scan) {
+    scan_tokens(p, depth, scan, false);
+}
+
+/// [`scan_block`]'s walk; `image_set`: the arguments of an `image-set()`, whose strings are
+/// URLs (`image-set("a.png" 1x, "a@2x.png" 2x)`), as Vite rewrites them.
+fn scan_tokens(p: &mut Parser<'_, '_>, depth: usize, scan: &mut Scan, image_set: bool) {
     loop {
         let start = p.position().byte_index();
         let token = match p.next_including_whitespace_and_comments() {
@@ -266,6 +272,20 @@ fn scan_block(p: &mut Parser<'_, '_>, depth: usize, scan: &mut Scan) {
                         value,
                     });
                 }
+            }
+            Token::QuotedString(ref value) if image_set => scan.urls.push(UrlRef {
+                range: start..p.position().byte_index(),
+                value: value.to_string(),
+            }),
+            Token::Function(ref name)
+                if depth < MAX_DEPTH
+                    && (name.eq_ignore_ascii_case("image-set")
+                        || name.eq_ignore_ascii_case("-webkit-image-set")) =>
+            {
+                let _ = p.parse_nested_block(|nested| {
+                    scan_tokens(nested, depth + 1, scan, true);
+                    Ok::<(), NoError>(())
+                });
             }
             Token::Function(_)
             | Token::ParenthesisBlock
@@ -642,6 +662,27 @@ mod tests {
                 code:
                 (function(module,exports,require,__hotloop_meta){
                 __hotloop_meta.css("@font-face { src: url(\"/src/fonts/a.woff2\") format('woff2'), url(\"/src/styles/b.woff\"); }\n@media (min-width: 1px) { .x { background: image-set(url(\"/src/styles/x.png\") 1x); } }\n.y { content: 'url(not-a-url.png)'; /* url(comment.png) */ }\n");
+                })
+            "#]],
+        );
+    }
+
+    /// `image-set()`'s plain strings are URLs (Vite rewrites them too); a `type()` inside it
+    /// and a string elsewhere are not.
+    #[test]
+    fn image_set_strings_are_urls() {
+        check(
+            "/src/styles/hero.css",
+            ".h { background-image: image-set(\"a.png\" 1x, './a@2x.png' 2x type(\"image/png\")); }\n\
+             .w { background: -webkit-image-set(\"../img/b.avif\" 1x); content: \"a.png\"; }\n",
+            expect![[r#"
+                stylesheet:
+                .h { background-image: image-set(url("/src/styles/a.png") 1x, url("/src/styles/a@2x.png") 2x type("image/png")); }
+                .w { background: -webkit-image-set(url("/src/img/b.avif") 1x); content: "a.png"; }
+
+                code:
+                (function(module,exports,require,__hotloop_meta){
+                __hotloop_meta.css(".h { background-image: image-set(url(\"/src/styles/a.png\") 1x, url(\"/src/styles/a@2x.png\") 2x type(\"image/png\")); }\n.w { background: -webkit-image-set(url(\"/src/img/b.avif\") 1x); content: \"a.png\"; }\n");
                 })
             "#]],
         );
