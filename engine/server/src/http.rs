@@ -1032,8 +1032,6 @@ async fn plain_file(state: &Arc<AppState>, path: &fs::RequestPath) -> bool {
     .unwrap_or(false)
 }
 
-/// The value of the query parameter `name` (as written, not percent-decoded: the runtime's
-/// versions are hex digits).
 /// The module a request for the path `id` with `query` may name as a linked stylesheet: the
 /// id with the query when a module has that id (a page's inline style,
 /// `/index.html?html-proxy&direct&index=0.css`), else the path's; the runtime's
@@ -1053,6 +1051,8 @@ fn sheet_id(modules: &ServedModules, id: &str, query: Option<&str>) -> String {
     id.to_owned()
 }
 
+/// The value of the query parameter `name` (as written, not percent-decoded: the runtime's
+/// versions are hex digits).
 pub(crate) fn query_param<'q>(query: Option<&'q str>, name: &str) -> Option<&'q str> {
     query?
         .split('&')

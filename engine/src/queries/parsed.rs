@@ -209,7 +209,7 @@ fn parse(db: &dyn Db, file: SourceFile, env: PluginEnv) -> Arc<ParsedModule> {
 /// page's, at their line there.
 fn inline_style(db: &dyn Db, file: SourceFile, env: PluginEnv) -> Arc<ParsedModule> {
     let id = file_id(db, file);
-    let Some(style) = crate::queries::html::inline_style_code(db, file.path(db)) else {
+    let Some(mut style) = crate::queries::html::inline_style_code(db, file.path(db)) else {
         return Arc::new(ParsedModule::failed(Diagnostic {
             kind: DiagnosticKind::Io,
             file: id.to_string(),
@@ -221,7 +221,8 @@ fn inline_style(db: &dyn Db, file: SourceFile, env: PluginEnv) -> Arc<ParsedModu
             code_frame: String::new(),
         }));
     };
-    let parsed = parse_contents(db, file, env, &FileContents::Text(style.code.into()));
+    let code = std::mem::take(&mut style.code);
+    let parsed = parse_contents(db, file, env, &FileContents::Text(code.into()));
     if parsed.diagnostics.iter().all(|d| d.file != *id) {
         return parsed;
     }
@@ -231,21 +232,30 @@ fn inline_style(db: &dyn Db, file: SourceFile, env: PluginEnv) -> Arc<ParsedModu
         Ok(parsed) => parsed,
         Err(shared) => return shared,
     };
-    parsed.diagnostics = parsed
-        .diagnostics
+    parsed.diagnostics = in_the_page(&parsed.diagnostics, &id, &style);
+    Arc::new(parsed)
+}
+
+/// The diagnostics of an inline script's or style's module `id` as the page's, at their line
+/// there (its code keeps the page's lines); others as they are.
+fn in_the_page(
+    diagnostics: &[Diagnostic],
+    id: &str,
+    inline: &crate::queries::html::InlineScriptCode,
+) -> Arc<[Diagnostic]> {
+    diagnostics
         .iter()
         .map(|d| {
-            if d.file != *id {
+            if d.file != id {
                 return d.clone();
             }
             Diagnostic {
-                file: style.page_id.clone(),
-                code_frame: code_frame(&style.page_text, d.line, d.column),
+                file: inline.page_id.clone(),
+                code_frame: code_frame(&inline.page_text, d.line, d.column),
                 ..d.clone()
             }
         })
-        .collect();
-    Arc::new(parsed)
+        .collect()
 }
 
 fn parse_contents(
@@ -420,24 +430,10 @@ fn parse_contents(
         }
         (FileClass::HtmlScript, _) => match crate::queries::html::inline_script_code(db, path) {
             Some(script) => {
-                let code = Arc::from(script.code);
+                let code: Arc<str> = Arc::from(script.code.as_str());
                 let mut parsed =
                     compile_script(db, file, path, &id, transform::SourceKind::Js, false, &code);
-                // Its diagnostics are the page's, at their line there (the code keeps it).
-                parsed.diagnostics = parsed
-                    .diagnostics
-                    .iter()
-                    .map(|d| {
-                        if d.file != *id {
-                            return d.clone();
-                        }
-                        Diagnostic {
-                            file: script.page_id.clone(),
-                            code_frame: code_frame(&script.page_text, d.line, d.column),
-                            ..d.clone()
-                        }
-                    })
-                    .collect();
+                parsed.diagnostics = in_the_page(&parsed.diagnostics, &id, &script);
                 parsed
             }
             None => ParsedModule::failed(problem(format!(
