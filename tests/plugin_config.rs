@@ -212,11 +212,12 @@ fn a_plain_data_config_means_without_node_what_the_host_says_it_means() {
                     "hotloop.other",
                     "html.other",
                     "optimizeDeps",
-                    "server.hmr",
                     "server.watch",
                     "test"
                 ]
             );
+            // `server.hmr.overlay` is honoured, alike without Node.
+            assert_eq!(native.server.hmr_overlay, Some(false));
         }
         if text.contains("cspNonce: 'n0nce'") {
             assert_eq!(native.csp_nonce.as_deref(), Some("n0nce"));
