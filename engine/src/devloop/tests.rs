@@ -924,48 +924,13 @@ fn only_errors_naming_another_file_are_held() {
 /// kept the old one until the next update).
 #[test]
 fn code_a_plugin_said_it_handled_is_what_a_page_loads_after() {
-    use hotloop_protocol::plugin::{Output, PluginError, Plugins, Resolved};
-
-    /// Handles every edit of `/src/view.js` itself.
-    struct Handles;
-    #[allow(clippy::result_large_err)]
-    impl Plugins for Handles {
-        fn fingerprint(&self) -> u64 {
-            4
-        }
-        fn wants_resolve(&self, _: &str) -> bool {
-            false
-        }
-        fn resolve_id(&self, _: &str, _: Option<&str>) -> Result<Option<Resolved>, PluginError> {
-            Ok(None)
-        }
-        fn wants_load(&self, _: &str) -> bool {
-            false
-        }
-        fn load(&self, _: &str) -> Result<Option<Output>, PluginError> {
-            Ok(None)
-        }
-        fn wants_transform(&self, _: &str, _: &str) -> bool {
-            false
-        }
-        fn transform(&self, _: &str, _: &str) -> Result<Option<Output>, PluginError> {
-            Ok(None)
-        }
-        fn hot_update(
-            &self,
-            file: &str,
-            _: &[String],
-            _: &[String],
-        ) -> Result<Option<Vec<String>>, PluginError> {
-            Ok(file.ends_with("/src/view.js").then(Vec::new))
-        }
-    }
-
     let (project, mut host) = app(
         "//- /src/main.js\nimport { view } from './view.js';\nconsole.log(view);\n\
          //- /src/view.js\nexport const view = 'first';\n",
     );
-    host.use_plugins(Arc::new(Handles));
+    let plugins = crate::testing::InertPlugins::default();
+    plugins.handles.lock().unwrap().push("/src/view.js".into());
+    host.use_plugins(Arc::new(plugins));
     let Wiring {
         publishers,
         mut snapshots,

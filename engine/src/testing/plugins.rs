@@ -6,13 +6,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use hotloop_protocol::plugin::{CustomEvent, Output, PluginError, Plugins, Resolved};
 
-/// Plugins that answer no `resolveId`, `load`, `transform` or `hotUpdate`; what they report
-/// otherwise is the test's to set: the custom events they sent on their own (a middleware's, a
-/// timer's), and whether a hook has answered anything (`Plugins::hooks_answered`).
+/// Plugins that answer no `resolveId`, `load` or `transform`; what they report otherwise is
+/// the test's to set: the custom events they sent on their own (a middleware's, a timer's),
+/// whether a hook has answered anything (`Plugins::hooks_answered`), and the files whose hot
+/// update they do themselves (their `hotUpdate` answers `[]`; any other file's, nothing).
 #[derive(Default)]
 pub struct InertPlugins {
     pub events: Mutex<Vec<CustomEvent>>,
     pub answered: AtomicBool,
+    /// Path suffixes (`/src/view.js`) of the files whose hot update the plugins handle.
+    pub handles: Mutex<Vec<String>>,
 }
 
 impl InertPlugins {
@@ -51,11 +54,15 @@ impl Plugins for InertPlugins {
     }
     fn hot_update(
         &self,
-        _: &str,
+        file: &str,
         _: &[String],
         _: &[String],
     ) -> Result<Option<Vec<String>>, PluginError> {
-        Ok(None)
+        let handles = self.handles.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(handles
+            .iter()
+            .any(|suffix| file.ends_with(suffix.as_str()))
+            .then(Vec::new))
     }
     fn take_custom_events(&self) -> Vec<CustomEvent> {
         std::mem::take(&mut *self.events.lock().unwrap_or_else(|p| p.into_inner()))

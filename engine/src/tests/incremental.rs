@@ -1630,6 +1630,31 @@ module.exports = function Shim() {};
     );
 }
 
+/// Writes `fixture`'s `index.html` with `from` replaced by `to`, builds, and returns the
+/// diagnostic that names the page.
+#[track_caller]
+fn page_error_after(
+    p: &mut Incremental,
+    fixture: &str,
+    from: &str,
+    to: &str,
+) -> hotloop_protocol::Diagnostic {
+    let page = fixture
+        .split("//- /index.html\n")
+        .nth(1)
+        .and_then(|rest| rest.split("//- ").next())
+        .expect("the page");
+    p.project.write("index.html", page.replace(from, to));
+    p.host.apply_changes(&[p.path("index.html")]);
+    let build = p.build();
+    build
+        .diagnostics
+        .iter()
+        .find(|d| d.file == "/index.html")
+        .cloned()
+        .unwrap_or_else(|| panic!("{:?}", build.diagnostics))
+}
+
 /// An inline module script that imports what the browser could not load as written (a bare
 /// specifier, a relative path) is compiled as Vite compiles it, as an entry of its own in
 /// document order (`/index.html?html-proxy&index=0.js`), sharing the app's modules; one that
@@ -1682,21 +1707,7 @@ module.exports = 'from pkg';
         "{chunk}"
     );
     // A syntax error in it is at its line in the page.
-    p.project.write(
-        "index.html",
-        page.split("//- /index.html\n")
-            .nth(1)
-            .and_then(|rest| rest.split("//- ").next())
-            .expect("the page")
-            .replace("store.inline = pkg;", "store.inline = ;"),
-    );
-    p.host.apply_changes(&[p.path("index.html")]);
-    let build = p.build();
-    let d = build
-        .diagnostics
-        .iter()
-        .find(|d| d.file == "/index.html")
-        .unwrap_or_else(|| panic!("{:?}", build.diagnostics));
+    let d = page_error_after(&mut p, page, "store.inline = pkg;", "store.inline = ;");
     assert_eq!((d.line, d.column), (10, 16), "{d:?}");
     assert!(d.code_frame.contains("> 10 | store.inline = ;"), "{d:?}");
     assert!(d.code_frame.contains("<script type=\"module\">"), "{d:?}");
@@ -1765,22 +1776,7 @@ h1 { font-weight: 400 }
     assert_eq!(p.parsed(), crate::testing::id_set(&["/src/main.js"]));
 
     // An unterminated string in it is at its line in the page.
-    let text = page
-        .split("//- /index.html\n")
-        .nth(1)
-        .and_then(|rest| rest.split("//- ").next())
-        .expect("the page");
-    p.project.write(
-        "index.html",
-        text.replace("h1 { color: red }", "h1 { content: \"red }"),
-    );
-    p.host.apply_changes(&[p.path("index.html")]);
-    let build = p.build();
-    let d = build
-        .diagnostics
-        .iter()
-        .find(|d| d.file == "/index.html")
-        .unwrap_or_else(|| panic!("{:?}", build.diagnostics));
+    let d = page_error_after(&mut p, page, "h1 { color: red }", "h1 { content: \"red }");
     assert_eq!((d.line, d.column), (7, 15), "{d:?}");
     assert!(
         d.code_frame.contains("> 7 | h1 { content: \"red }"),
