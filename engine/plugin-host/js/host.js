@@ -526,8 +526,8 @@ const handlers = {
     const originalUrl = urlPath.endsWith('/index.html') ? urlPath.slice(0, -'index.html'.length) : urlPath;
     return transformIndexHtml(urlPath, filename, html, originalUrl);
   },
-  async hotUpdate({ file, modules, importers = [], timestamp }) {
-    return hotUpdate(file, modules, timestamp, 'update', importers);
+  async hotUpdate({ file, modules, importers = [], timestamp, text = null }) {
+    return hotUpdate(file, modules, timestamp, 'update', importers, text);
   },
 };
 
@@ -1357,7 +1357,7 @@ async function transformIndexHtml(urlPath, filename, html, originalUrl = urlPath
  * `handleHotUpdate`. A file created or deleted (`create`/`delete`, from `tellWatchers`) asks
  * `hotUpdate` alone, as Vite's watcher does.
  */
-async function hotUpdate(file, ids, timestamp, type = 'update', importers = []) {
+async function hotUpdate(file, ids, timestamp, type = 'update', importers = [], engineText = null) {
   let modules = ids.map(moduleNode);
   // The modules whose plugins watched the file (`this.addWatchFile`) import its nodes, as
   // Vite's import analysis records a transform's watched files: an Angular component is
@@ -1366,7 +1366,9 @@ async function hotUpdate(file, ids, timestamp, type = 'update', importers = []) 
   // Synchronous: the edit waits on this hook, and `fs.promises.readFile` (open, fstat, read,
   // close on libuv's thread pool, each a turn of the event loop) made plugin-vue's hot update
   // 8 ms instead of 2 on the create-vite starter. Read once (a failure below keeps the text).
-  let text;
+  // The engine's text of this edit when it sent it: the file may hold a later save already,
+  // which is the next batch's (plugin-vue compares with what its `read()` gave last).
+  let text = typeof engineText === 'string' ? engineText : undefined;
   const read = async () => (text ??= fs.readFileSync(file, 'utf8'));
   let decided = false;
   const environment = state.environment;

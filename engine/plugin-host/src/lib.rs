@@ -1316,6 +1316,16 @@ impl Plugins for PluginHost {
         modules: &[String],
         importers: &[String],
     ) -> Result<Option<Vec<String>>, PluginError> {
+        self.hot_update_of_text(file, modules, importers, None)
+    }
+
+    fn hot_update_of_text(
+        &self,
+        file: &str,
+        modules: &[String],
+        importers: &[String],
+        text: Option<&str>,
+    ) -> Result<Option<Vec<String>>, PluginError> {
         let any = self.loaded().is_some_and(|l| {
             l.config
                 .plugins
@@ -1334,6 +1344,7 @@ impl Plugins for PluginHost {
             "modules": modules,
             "importers": importers,
             "timestamp": timestamp,
+            "text": text,
         });
         Ok(self.call("hotUpdate", Some(file), body)?.map(|v| {
             v["modules"]

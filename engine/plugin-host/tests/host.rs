@@ -2361,6 +2361,35 @@ export default { plugins: [{
     );
 }
 
+/// The hot update's `read()` gives the text the engine read for the edit when it sends one, not
+/// a later save already on disk (plugin-vue compares it with the text of its last hot update:
+/// the later save's own hot update then finds what changed).
+#[test]
+fn the_hot_updates_read_is_the_engines_text_of_the_edit() {
+    let config = r#"
+export default { plugins: [{
+  name: 'reader',
+  async handleHotUpdate({ modules, read }) {
+    return (await read()) === 'the first save\n' ? modules : []
+  },
+}] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config), ("page.txt", "a later save\n")]);
+    let (host, _) = start(&p, "vite.config.mjs");
+    let file = p.path("page.txt");
+    let modules = std::slice::from_ref(&file);
+    assert_eq!(
+        host.hot_update_of_text(&file, modules, &[], Some("the first save\n"))
+            .unwrap(),
+        Some(vec![file.clone()])
+    );
+    // Without the engine's text, the file's.
+    assert_eq!(
+        host.hot_update(&file, modules, &[]).unwrap(),
+        Some(Vec::new())
+    );
+}
+
 /// `server.httpServer` is there (vite-plugin-mock-dev-server sets up its file watching only
 /// then) and says where hotloop's server listens once told (`listening`), as node's server does
 /// after `configureServer`: its `listening` event, `address()`, `server.resolvedUrls`. A host

@@ -171,6 +171,21 @@ pub trait Plugins: Send + Sync + 'static {
         importers: &[String],
     ) -> Result<Option<Vec<String>>, PluginError>;
 
+    /// [`Plugins::hot_update`] with the file's `text` as the engine read it for this edit,
+    /// which the hooks' `read()` then gives: a later save may already be on disk, and a plugin
+    /// that compared with it (plugin-vue) would answer for a text the engine compiles only with
+    /// the next batch, whose hot update then finds nothing changed. The default ignores it.
+    fn hot_update_of_text(
+        &self,
+        file: &str,
+        modules: &[String],
+        importers: &[String],
+        text: Option<&str>,
+    ) -> Result<Option<Vec<String>>, PluginError> {
+        let _ = text;
+        self.hot_update(file, modules, importers)
+    }
+
     /// After a batch of edits, before the build that follows (see [`FileChanges`]). State the
     /// plugins keep per file brings itself up to date from it instead of looking at every file
     /// again (Tailwind CSS's kept scanners extract only the changed sources), and plugins

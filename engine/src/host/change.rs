@@ -718,7 +718,14 @@ impl EngineHost {
         let ids: Vec<String> = modules.iter().map(|(id, _)| id.clone()).collect();
         let watchers = self.watchers_of(path);
         let importers: Vec<String> = watchers.iter().map(|(id, _)| id.clone()).collect();
-        match plugins.hot_update(&plugin_id(root, path), &ids, &importers) {
+        // The text this batch compiles: a later save on disk is the next batch's.
+        let text = self
+            .db
+            .files()
+            .get(path)
+            .and_then(|file| file.contents(&self.db).text().cloned());
+        match plugins.hot_update_of_text(&plugin_id(root, path), &ids, &importers, text.as_deref())
+        {
             // Their answer decides which of the file's modules update, when it names some of
             // them (plugin-vue's answer to a `<style>`-only edit: the style module). One that
             // names only other modules (@intlify/unplugin-vue-i18n's messages module, for any
