@@ -1315,15 +1315,6 @@ impl Plugins for PluginHost {
         file: &str,
         modules: &[String],
         importers: &[String],
-    ) -> Result<Option<Vec<String>>, PluginError> {
-        self.hot_update_of_text(file, modules, importers, None)
-    }
-
-    fn hot_update_of_text(
-        &self,
-        file: &str,
-        modules: &[String],
-        importers: &[String],
         text: Option<&str>,
     ) -> Result<Option<Vec<String>>, PluginError> {
         let any = self.loaded().is_some_and(|l| {

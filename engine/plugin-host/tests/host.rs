@@ -873,12 +873,12 @@ export default { plugins: [{
     let file = p.path("a.special");
     let style = format!("{file}?type=style&index=0");
     assert_eq!(
-        host.hot_update(&file, &[file.clone(), style.clone()], &[])
+        host.hot_update(&file, &[file.clone(), style.clone()], &[], None)
             .unwrap(),
         Some(vec![style])
     );
     assert_eq!(
-        host.hot_update(&p.path("b.js"), &[p.path("b.js")], &[])
+        host.hot_update(&p.path("b.js"), &[p.path("b.js")], &[], None)
             .unwrap(),
         None
     );
@@ -904,12 +904,12 @@ export default { plugins: [{
     let file = p.path("a.component.js");
     let style = format!("{file}?style");
     assert_eq!(
-        host.hot_update(&file, &[file.clone(), style.clone()], &[])
+        host.hot_update(&file, &[file.clone(), style.clone()], &[], None)
             .unwrap(),
         Some(vec![style])
     );
     assert_eq!(
-        host.hot_update(&file, std::slice::from_ref(&file), &[])
+        host.hot_update(&file, std::slice::from_ref(&file), &[], None)
             .unwrap(),
         Some(vec![]),
         "all of them marked: an empty answer (handled)"
@@ -944,7 +944,7 @@ export default { plugins: [{
 
     std::fs::write(p.root().join("a.sfc"), "x\nBROKEN\n").unwrap();
     let error = host
-        .hot_update(&file, std::slice::from_ref(&file), &[])
+        .hot_update(&file, std::slice::from_ref(&file), &[], None)
         .unwrap_err();
     assert_eq!(
         (error.plugin.as_str(), error.hook.as_str()),
@@ -961,7 +961,7 @@ export default { plugins: [{
     // The fix: its hot update succeeds, and its transform runs the plugins.
     std::fs::write(p.root().join("a.sfc"), "fixed\n").unwrap();
     assert_eq!(
-        host.hot_update(&file, std::slice::from_ref(&file), &[])
+        host.hot_update(&file, std::slice::from_ref(&file), &[], None)
             .unwrap(),
         None
     );
@@ -1007,7 +1007,7 @@ export default { plugins: [
     let file = p.path("a.comp");
     let style = format!("{file}?type=style");
     assert_eq!(
-        host.hot_update(&file, &[file.clone(), style.clone()], &[])
+        host.hot_update(&file, &[file.clone(), style.clone()], &[], None)
             .unwrap(),
         Some(vec![style.clone()])
     );
@@ -1500,7 +1500,7 @@ fn workers_start_after_many_files_and_a_file_its_sub_modules_and_its_hot_update_
         );
         assert_eq!(thread_of(&host, &file), t, "the same file, the same worker");
         let update = host
-            .hot_update(&file, std::slice::from_ref(&file), &[])
+            .hot_update(&file, std::slice::from_ref(&file), &[], None)
             .unwrap();
         assert_eq!(update, Some(vec![format!("{file}?thread={t}")]));
     }
@@ -1509,7 +1509,7 @@ fn workers_start_after_many_files_and_a_file_its_sub_modules_and_its_hot_update_
     assert_eq!(thread_of(&host, &p.path("src/f0.vue")), 0);
     let f0 = p.path("src/f0.vue");
     assert_eq!(
-        host.hot_update(&f0, std::slice::from_ref(&f0), &[])
+        host.hot_update(&f0, std::slice::from_ref(&f0), &[], None)
             .unwrap(),
         Some(vec![format!("{f0}?thread=0")])
     );
@@ -2355,7 +2355,7 @@ export default { plugins: [{
     let (host, _) = start(&p, "vite.config.mjs");
     let file = p.path("page.md");
     assert_eq!(
-        host.hot_update(&file, std::slice::from_ref(&file), &[])
+        host.hot_update(&file, std::slice::from_ref(&file), &[], None)
             .unwrap(),
         Some(vec![file.clone()])
     );
@@ -2379,13 +2379,13 @@ export default { plugins: [{
     let file = p.path("page.txt");
     let modules = std::slice::from_ref(&file);
     assert_eq!(
-        host.hot_update_of_text(&file, modules, &[], Some("the first save\n"))
+        host.hot_update(&file, modules, &[], Some("the first save\n"))
             .unwrap(),
         Some(vec![file.clone()])
     );
     // Without the engine's text, the file's.
     assert_eq!(
-        host.hot_update(&file, modules, &[]).unwrap(),
+        host.hot_update(&file, modules, &[], None).unwrap(),
         Some(Vec::new())
     );
 }

@@ -123,7 +123,7 @@ fn a_vue_sfc_its_style_sub_module_and_a_style_only_hot_update() {
     p.write("src/App.vue", &APP.replace("color: red", "color: blue"));
     let events = host.events();
     let modules = host
-        .hot_update(&app, &[app.clone(), style.clone()], &[])
+        .hot_update(&app, &[app.clone(), style.clone()], &[], None)
         .unwrap();
     assert_eq!(modules, Some(vec![style.clone()]));
     // ...and tells the page which file changed (`server.ws.send`), for Vue's rerender check:
@@ -147,7 +147,7 @@ fn a_vue_sfc_its_style_sub_module_and_a_style_only_hot_update() {
             .replace("count is", "clicks:"),
     );
     let modules = host
-        .hot_update(&app, &[app.clone(), style.clone()], &[])
+        .hot_update(&app, &[app.clone(), style.clone()], &[], None)
         .unwrap();
     assert_eq!(modules, Some(vec![app.clone()]));
 }
@@ -338,7 +338,7 @@ fn on_the_hosts_workers_an_sfc_its_style_and_its_hot_update_share_one_instance()
             &APP.replace("color: red", "color: blue"),
         );
         let modules = host
-            .hot_update(&app, &[app.clone(), style.clone()], &[])
+            .hot_update(&app, &[app.clone(), style.clone()], &[], None)
             .unwrap();
         assert_eq!(modules, Some(vec![style.clone()]), "{name}");
         assert_eq!(

@@ -162,29 +162,18 @@ pub trait Plugins: Send + Sync + 'static {
     /// graph's modules for that file (the file's own id and its query sub-modules);
     /// `importers`, those of the modules whose plugins watched it (`this.addWatchFile`), which
     /// are its nodes' importers as under Vite (an Angular component, for its `templateUrl`).
-    /// The answer narrows which of them update (`None`: the plugins left the choice to the
-    /// engine).
+    /// `text` is the file's text as the engine read it for this edit, which the hooks'
+    /// `read()` then gives (`None`: the file on disk): a later save may already be on disk, and
+    /// a plugin that compared with it (plugin-vue) would answer for a text the engine compiles
+    /// only with the next batch, whose hot update then finds nothing changed. The answer
+    /// narrows which of the modules update (`None`: the plugins left the choice to the engine).
     fn hot_update(
         &self,
         file: &str,
         modules: &[String],
         importers: &[String],
-    ) -> Result<Option<Vec<String>>, PluginError>;
-
-    /// [`Plugins::hot_update`] with the file's `text` as the engine read it for this edit,
-    /// which the hooks' `read()` then gives: a later save may already be on disk, and a plugin
-    /// that compared with it (plugin-vue) would answer for a text the engine compiles only with
-    /// the next batch, whose hot update then finds nothing changed. The default ignores it.
-    fn hot_update_of_text(
-        &self,
-        file: &str,
-        modules: &[String],
-        importers: &[String],
         text: Option<&str>,
-    ) -> Result<Option<Vec<String>>, PluginError> {
-        let _ = text;
-        self.hot_update(file, modules, importers)
-    }
+    ) -> Result<Option<Vec<String>>, PluginError>;
 
     /// After a batch of edits, before the build that follows (see [`FileChanges`]). State the
     /// plugins keep per file brings itself up to date from it instead of looking at every file

@@ -769,6 +769,7 @@ fn what_plugins_mark_stale_during_the_first_build_is_in_the_first_page() {
             _: &str,
             _: &[String],
             _: &[String],
+            _text: Option<&str>,
         ) -> Result<Option<Vec<String>>, PluginError> {
             Ok(None)
         }

@@ -724,8 +724,7 @@ impl EngineHost {
             .files()
             .get(path)
             .and_then(|file| file.contents(&self.db).text().cloned());
-        match plugins.hot_update_of_text(&plugin_id(root, path), &ids, &importers, text.as_deref())
-        {
+        match plugins.hot_update(&plugin_id(root, path), &ids, &importers, text.as_deref()) {
             // Their answer decides which of the file's modules update, when it names some of
             // them (plugin-vue's answer to a `<style>`-only edit: the style module). One that
             // names only other modules (@intlify/unplugin-vue-i18n's messages module, for any

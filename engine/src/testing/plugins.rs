@@ -57,6 +57,7 @@ impl Plugins for InertPlugins {
         file: &str,
         _: &[String],
         _: &[String],
+        _text: Option<&str>,
     ) -> Result<Option<Vec<String>>, PluginError> {
         let handles = self.handles.lock().unwrap_or_else(|p| p.into_inner());
         Ok(handles

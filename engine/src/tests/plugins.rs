@@ -434,6 +434,7 @@ impl Plugins for SfcPlugins {
         file: &str,
         modules: &[String],
         importers: &[String],
+        _text: Option<&str>,
     ) -> Result<Option<Vec<String>>, PluginError> {
         self.hot_updates.fetch_add(1, Ordering::SeqCst);
         self.hot_update_importers

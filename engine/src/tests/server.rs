@@ -352,6 +352,7 @@ impl hotloop_protocol::plugin::Plugins for EnvPlugins {
         _: &str,
         _: &[String],
         _: &[String],
+        _text: Option<&str>,
     ) -> Result<Option<Vec<String>>, hotloop_protocol::plugin::PluginError> {
         Ok(None)
     }
@@ -591,6 +592,7 @@ impl hotloop_protocol::plugin::Plugins for SplitPlugins {
         _: &str,
         _: &[String],
         _: &[String],
+        _text: Option<&str>,
     ) -> Result<Option<Vec<String>>, hotloop_protocol::plugin::PluginError> {
         Ok(None)
     }
