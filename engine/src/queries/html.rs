@@ -317,34 +317,32 @@ fn read_entries(
     found.sort_by_key(|(_, offset)| *offset);
     for (what, offset) in found {
         let (line, column) = line_column(text, offset);
+        // The entry of an inline script's or style's module (at `path`).
+        let inline_entry = |path: PathBuf| {
+            let file = db.files().get_or_read(db, &path);
+            HtmlEntry {
+                url: db.files().module_id(file.path(db)).to_string(),
+                file,
+                line,
+                column,
+            }
+        };
         let (is_script, url) = match what {
             Found::Script(url) => (true, url),
             Found::Stylesheet(url) => (false, url),
             Found::Inline(index) => {
                 entries.module_script_tags += 1;
                 entries.inline_entries.push(index);
-                let file = db
-                    .files()
-                    .get_or_read(db, &html_script_path(page_path, index));
-                entries.scripts.push(HtmlEntry {
-                    url: db.files().module_id(file.path(db)).to_string(),
-                    file,
-                    line,
-                    column,
-                });
+                entries
+                    .scripts
+                    .push(inline_entry(html_script_path(page_path, index)));
                 continue;
             }
             Found::InlineStyle(index) => {
                 entries.inline_styles.push(index);
-                let file = db
-                    .files()
-                    .get_or_read(db, &html_style_path(page_path, index));
-                entries.stylesheets.push(HtmlEntry {
-                    url: db.files().module_id(file.path(db)).to_string(),
-                    file,
-                    line,
-                    column,
-                });
+                entries
+                    .stylesheets
+                    .push(inline_entry(html_style_path(page_path, index)));
                 continue;
             }
         };
