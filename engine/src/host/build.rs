@@ -148,6 +148,9 @@ pub(super) struct BuildState {
     pub(super) injection: Arc<PageInjection>,
     /// `import.meta.env` additions from `.env` files, passed to `start`.
     pub(super) env: Arc<PublicEnv>,
+    /// The config's `define` set on `globalThis`, the chunk trailer's first statement
+    /// (`transform::global_assignments`; the options change only with the epoch).
+    pub(super) define_globals: Arc<str>,
     /// Modules with diagnostics, in index order.
     pub(super) with_diagnostics: BTreeMap<ModuleIndex, Arc<[Diagnostic]>>,
     pub(super) diagnostics: Arc<[Diagnostic]>,
@@ -477,6 +480,8 @@ impl EngineHost {
         let html = entry_html(db, project);
         let pages = self.open_pages();
         let env = public_env(db, project);
+        let define_globals: Arc<str> =
+            crate::transform::global_assignments(&project.options(db).define).into();
 
         let mut old: FxHashMap<SourceFile, ModuleState> = FxHashMap::default();
         let mut old_ids: Vec<(SourceFile, Arc<str>)> = Vec::new();
@@ -571,6 +576,7 @@ impl EngineHost {
             html_entries: entries,
             injection,
             env,
+            define_globals,
             with_diagnostics,
             diagnostics: diagnostics.clone(),
             watchers,

@@ -160,7 +160,7 @@ fn worker_chunks(state: &BuildState, options: &ProjectOptions) -> WorkerChunks {
 }
 
 /// The chunk's trailer: the config's `define` set on `globalThis` (as Vite's client sets it,
-/// `transform::global_assignments`), the start statement (`__hotloop.start([entries], {
+/// `BuildState::define_globals`), the start statement (`__hotloop.start([entries], {
 /// revision, serverId, ... })`) and the chunk's map line.
 pub(super) fn start_trailer(
     state: &BuildState,
@@ -168,7 +168,7 @@ pub(super) fn start_trailer(
     revision: u32,
     server_id: &str,
 ) -> String {
-    let mut trailer = crate::transform::global_assignments(&options.define);
+    let mut trailer = String::from(&*state.define_globals);
     trailer.push_str("__hotloop.start([");
     for (i, entry) in state.chunk.entries.iter().enumerate() {
         if i > 0 {
