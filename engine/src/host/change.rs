@@ -151,10 +151,15 @@ impl EngineHost {
         // order: its watcher's `watchChange` before `handleHotUpdate`.
         let mut files = FileChanges::default();
         let mut hot_updates: Vec<(PathBuf, bool)> = Vec::new();
+        // Sub-modules of this batch's files that a plugin reloaded before it came.
+        let mut reloaded_ahead: Vec<Arc<str>> = Vec::new();
         for path in paths {
             let path = self.normalize(path);
             if !batch.insert(path.clone()) {
                 continue;
+            }
+            if let Some(ahead) = self.reloaded_ahead.remove(&path) {
+                reloaded_ahead.extend(ahead);
             }
             // Its `?raw`/`?url` modules and plugins' query sub-modules read this file too.
             for file in self.db.files().variants_of(&path) {
@@ -293,10 +298,16 @@ impl EngineHost {
         self.recompile_into(&invalidated, &mut applied);
         // One a plugin updated itself updates, though a hot update's answer left it out:
         // unplugin-vue-router reloads a page's `?definePage` module (`server.reloadModule`),
-        // which plugin-vue's answer for the page (the component) does not name.
-        if !invalidated.is_empty() && !applied.left_out.is_empty() {
+        // which plugin-vue's answer for the page (the component) does not name; its reload
+        // may have come before this batch (`reloaded_ahead`).
+        let reloaded = !(invalidated.is_empty() && reloaded_ahead.is_empty());
+        if reloaded && !applied.left_out.is_empty() {
             let files = self.db.files();
-            let ids: FxHashSet<Arc<str>> = invalidated.iter().map(|p| files.module_id(p)).collect();
+            let ids: FxHashSet<Arc<str>> = invalidated
+                .iter()
+                .map(|p| files.module_id(p))
+                .chain(reloaded_ahead)
+                .collect();
             applied.left_out.retain(|id| !ids.contains(id));
         }
         // What a middleware served may be made of such files (an icon sprite): asked again.
@@ -493,18 +504,28 @@ impl EngineHost {
             // next update (a plugin that reloads it wants the pages to have it).
             let id = self.db.files().module_id(path);
             if self.unsent.contains(&id) && !self.resend.contains(&id) {
-                self.resend.push(id);
+                self.resend.push(id.clone());
             }
-            if let Some(file) = self.db.files().get(path) {
-                // A query sub-module is read from its file again: a plugin may reload it
-                // before hotloop's watcher tells of the file's edit (unplugin-vue-router's own
-                // watcher reloads a page's `?definePage` module). The file itself waits for
-                // its edit: its plugins' hot update comes before its transform.
-                if split_query(path).is_some() && self.refresh(file, applied) {
-                    continue;
+            let Some(file) = self.db.files().get(path) else {
+                continue;
+            };
+            // A plugin may reload a query sub-module before hotloop's watcher tells of its
+            // file's edit (unplugin-vue-router's own watcher reloads a page's `?definePage`
+            // module). It waits for that edit, as the file does: the edit's plugins' hot
+            // update comes before its modules' hooks run (plugin-vue's `<style>` module is
+            // loaded from the descriptor its hot update keeps; read ahead, it compiled the
+            // old style under the new text, and the edit then found nothing to do).
+            if let Some((base, _)) = split_query(path)
+                && read_contents(path) != *file.contents(&self.db)
+            {
+                tracing::debug!(module = %id, "reloaded by a plugin ahead of its file's edit: compiles with it");
+                let ahead = self.reloaded_ahead.entry(base).or_default();
+                if !ahead.contains(&id) {
+                    ahead.push(id);
                 }
-                self.compile_again(file, applied);
+                continue;
             }
+            self.compile_again(file, applied);
         }
     }
 

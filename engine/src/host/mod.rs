@@ -117,6 +117,10 @@ pub struct EngineHost {
     /// Of those, the ones a plugin updated itself since (`server.reloadModule` after the
     /// edit's batch): the next edit's update sends them, changed or not.
     resend: Vec<Arc<str>>,
+    /// Query sub-modules a plugin reloaded before the watcher told of their file's edit
+    /// (`recompile_into`), by file: they compile with that edit's batch, after its plugins'
+    /// hot update, and update though its answer leaves them out.
+    reloaded_ahead: FxHashMap<PathBuf, Vec<Arc<str>>>,
     /// Edited modules not sent while they take part in an import of a missing export
     /// (`link_errors`).
     withheld: Vec<Arc<str>>,
@@ -224,6 +228,7 @@ impl EngineHost {
             left_out: FxHashSet::default(),
             unsent: FxHashSet::default(),
             resend: Vec::new(),
+            reloaded_ahead: FxHashMap::default(),
             withheld: Vec::new(),
         })
     }
