@@ -5,7 +5,8 @@ use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 
-use clap::{ArgAction, Args, Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{ArgAction, ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use hotloop_server::ProxyRule;
 
 use crate::demo;
@@ -93,7 +94,8 @@ pub struct DemoArgs {
 /// Flags shared by the commands that run the server.
 #[derive(Args, Debug, Clone, PartialEq, Eq)]
 pub struct ServeArgs {
-    /// Port to listen on (Vite's default; a vite.config's `server.port` wins over it); 0 picks
+    /// Port to listen on (Vite's default; a vite.config's `server.port` wins over the default,
+    /// not over this flag); 0 picks
     /// a free port. When it is taken, the next free one is used (up to 20 after it) unless
     /// --strict-port.
     #[arg(long, short = 'p', default_value_t = DEFAULT_PORT, value_name = "N")]
@@ -189,6 +191,9 @@ pub struct ServeArgs {
     /// React's development build, Fast Refresh).
     #[arg(long, default_value = "development", value_name = "MODE", value_parser = mode_name)]
     pub mode: String,
+    /// Which of these flags the command line gave (see [`Given`]).
+    #[arg(skip)]
+    pub given: Given,
     /// The app's server entry (server-side HMR), relative to ROOT, e.g. `src/server.ts`: its
     /// default export is a fetch handler `{ fetch(request) }` or a Node request listener
     /// `(req, res) => ...`. It runs in a Node.js process of its own with module-granular hot
@@ -244,9 +249,61 @@ pub struct ProfileArgs {
 }
 
 impl Cli {
+    /// Parses `argv` (the program's name first), noting which of the flags a vite.config may
+    /// also set were given ([`Given`]).
+    pub fn parse_from_args<I, T>(argv: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let matches = Cli::command().try_get_matches_from(argv)?;
+        let mut cli = Cli::from_arg_matches(&matches)?;
+        let (serve, matches) = match (&mut cli.command, matches.subcommand()) {
+            (Some(Command::Dev(args)), Some((_, sub))) => (&mut args.serve, sub),
+            (Some(Command::Demo(args)), Some((_, sub))) => (&mut args.serve, sub),
+            (Some(Command::Profile(_)), _) => return Ok(cli),
+            _ => (&mut cli.dev.serve, &matches),
+        };
+        serve.given = Given::of(matches);
+        Ok(cli)
+    }
+
+    /// [`Cli::parse_from_args`] of the process's arguments; on an error, clap's message (or
+    /// `--help`, `--version`) and exit.
+    pub fn from_env() -> Cli {
+        Cli::parse_from_args(std::env::args_os()).unwrap_or_else(|error| error.exit())
+    }
+
     /// The command to run: the one named, else `dev` with the top-level arguments.
     pub fn into_command(self) -> Command {
         self.command.unwrap_or(Command::Dev(self.dev))
+    }
+}
+
+/// Which of the flags with a default that a vite.config may also set were given on the
+/// command line: those win over the config, their defaults do not (`--port 5173` keeps 5173
+/// though the config's `server.port` is 3000).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Given {
+    pub port: bool,
+    pub host: bool,
+    pub base: bool,
+    pub mode: bool,
+}
+
+impl Given {
+    fn of(matches: &ArgMatches) -> Given {
+        let given = |id: &str| {
+            matches
+                .value_source(id)
+                .is_some_and(|source| source != ValueSource::DefaultValue)
+        };
+        Given {
+            port: given("port"),
+            host: given("host"),
+            base: given("base"),
+            mode: given("mode"),
+        }
     }
 }
 

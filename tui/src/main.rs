@@ -3,7 +3,6 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
 use hotloop_tui::cli::{Cli, run};
 
 #[cfg(not(feature = "system-allocator"))]
@@ -27,7 +26,7 @@ fn main() -> ExitCode {
     #[cfg(all(not(target_os = "linux"), not(feature = "system-allocator")))]
     hotloop_tui::alloc_stats::configure_allocator();
     disable_transparent_huge_pages();
-    match run(Cli::parse()) {
+    match run(Cli::from_env()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             // `{:#}` prints the chain of causes on one line, without a backtrace.

@@ -349,9 +349,10 @@ pub fn reloader(
         let mut serve = serve.clone();
         apply(&config, &root, &watched, &mut options, &mut serve);
         // The server keeps the base it started with (changing it takes a restart).
-        options.base = match cli_base.as_str() {
-            "/" => crate::cli::normalize_base(&started_with.1),
-            flag => flag.to_string(),
+        options.base = if serve.given.base {
+            cli_base.clone()
+        } else {
+            crate::cli::normalize_base(&started_with.1)
         };
         resolver.configure(&options.resolve);
         let mut options = options.with_process_env();
@@ -528,7 +529,7 @@ pub fn apply(
     if serve.env_prefixes.is_empty() && !config.env_prefix.is_empty() {
         options.env_prefixes = config.env_prefix.clone();
     }
-    if serve.mode == engine::DEFAULT_MODE && config.mode != serve.mode {
+    if !serve.given.mode && config.mode != serve.mode {
         options.mode = config.mode.clone();
         serve.mode = config.mode.clone();
     }
@@ -543,12 +544,12 @@ pub fn apply(
         }
     }
     let server = &config.server;
-    if serve.port == crate::cli::DEFAULT_PORT
+    if !serve.given.port
         && let Some(port) = server.port
     {
         serve.port = port;
     }
-    if serve.host == IpAddr::V4(Ipv4Addr::LOCALHOST)
+    if !serve.given.host
         && let Some(host) = &server.host
     {
         match host {
@@ -637,7 +638,7 @@ pub fn apply(
 
     let canonical = |p: &str| std::fs::canonicalize(p).unwrap_or_else(|_| PathBuf::from(p));
     // `--base` wins; the host normalised the config's (a relative one is `/` in dev).
-    if serve.base == "/" && config.base != "/" {
+    if !serve.given.base && config.base != "/" {
         serve.base = crate::cli::normalize_base(&config.base);
     }
     options.base = serve.base.clone();
@@ -1006,6 +1007,47 @@ mod tests {
             super::css_tools_without_config(&app).as_deref(),
             Some(format!("{} (`sass`)", repo.join("package.json").display()).as_str())
         );
+    }
+
+    /// The config's `server.port`, `server.host` and `base` win over the flags' defaults, not
+    /// over the flags given: `--port 5173` is 5173 though it is the default.
+    #[test]
+    fn flags_given_win_over_the_config_and_their_defaults_do_not() {
+        use super::ResolvedConfig;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let config: ResolvedConfig = serde_json::from_value(serde_json::json!({
+            "root": root, "base": "/app/", "publicDir": null, "mode": "development",
+            "envDir": root, "envPrefix": ["VITE_"], "define": {},
+            "resolve": { "alias": [], "conditions": null, "extensions": null, "dedupe": [] },
+            "server": { "port": 3000, "host": "0.0.0.0", "strictPort": null, "open": null,
+                "proxy": null, "allowedHosts": null, "cors": null, "fs": { "allow": [], "deny": [] } },
+            "cssModules": null, "json": null, "assetsInclude": [], "plugins": [],
+            "unsupported": [], "middlewares": null, "packageVersions": {}
+        }))
+        .unwrap();
+        let served = |argv: &[&str]| {
+            let argv = std::iter::once("hotloop").chain(argv.iter().copied());
+            let mut serve = match crate::cli::Cli::parse_from_args(argv)
+                .unwrap()
+                .into_command()
+            {
+                crate::cli::Command::Dev(args) => args.serve,
+                crate::cli::Command::Demo(args) => args.serve,
+                command => panic!("{command:?}"),
+            };
+            let mut options = engine::ProjectOptions::default();
+            super::apply(&config, &root, &root, &mut options, &mut serve);
+            (serve.port, serve.host.to_string(), serve.base)
+        };
+        let config_says = (3000, "0.0.0.0".to_string(), "/app/".to_string());
+        assert_eq!(served(&[]), config_says);
+        assert_eq!(served(&["dev"]), config_says);
+        let flags_say = (5173, "127.0.0.1".to_string(), "/".to_string());
+        let flags = ["--port", "5173", "--host", "127.0.0.1", "--base", "/"];
+        assert_eq!(served(&flags), flags_say);
+        assert_eq!(served(&[&["dev"][..], &flags].concat()), flags_say);
+        assert_eq!(served(&[&["demo"][..], &flags].concat()), flags_say);
     }
 
     use super::crash_message;

@@ -5,9 +5,8 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
 use std::process::{Command as Process, Output};
 
-use clap::Parser;
 use engine::testing::TempProject;
-use hotloop_tui::cli::{Cli, Command, DevArgs, LogFormat, ServeArgs};
+use hotloop_tui::cli::{Cli, Command, DevArgs, Given, LogFormat, ServeArgs};
 use hotloop_tui::demo::{DEMO_FILES, edit_hint, write_demo};
 
 fn hotloop(args: &[&str]) -> Output {
@@ -23,7 +22,7 @@ fn text(bytes: &[u8]) -> String {
 
 fn parse(args: &[&str]) -> Command {
     let argv = std::iter::once("hotloop").chain(args.iter().copied());
-    match Cli::try_parse_from(argv) {
+    match Cli::parse_from_args(argv) {
         Ok(cli) => cli.into_command(),
         Err(error) => panic!("{args:?} does not parse: {error}"),
     }
@@ -51,6 +50,7 @@ fn default_serve() -> ServeArgs {
         env_prefixes: Vec::new(),
         base: "/".to_string(),
         mode: "development".to_string(),
+        given: Given::default(),
         server: None,
         config: None,
         node: None,
@@ -217,6 +217,12 @@ fn dev_parses_every_flag() {
                 env_prefixes: vec!["APP_".to_string(), "PUBLIC_".to_string()],
                 base: "/app/".to_string(),
                 mode: "staging".to_string(),
+                given: Given {
+                    port: true,
+                    host: true,
+                    base: true,
+                    mode: true,
+                },
                 server: Some(PathBuf::from("src/server.ts")),
                 config: Some(PathBuf::from("vite.dev.ts")),
                 node: Some(PathBuf::from("/opt/node22/bin/node")),
@@ -273,7 +279,7 @@ fn bad_values_are_refused() {
         &["one", "two"],
     ] {
         let argv = std::iter::once("hotloop").chain(args.iter().copied());
-        assert!(Cli::try_parse_from(argv).is_err(), "{args:?} parsed");
+        assert!(Cli::parse_from_args(argv).is_err(), "{args:?} parsed");
     }
 }
 
