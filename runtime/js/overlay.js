@@ -102,7 +102,11 @@
       link.addEventListener("click", (event) => {
         event.preventDefault();
         if (typeof fetch === "function") {
-          fetch(`/__open-in-editor?file=${encodeURIComponent(place)}`).catch(() => {});
+          // The server says why no editor opened (none configured, one that did not start).
+          fetch(`/__open-in-editor?file=${encodeURIComponent(place)}`)
+            .then((response) => response.text())
+            .then((why) => why && console.warn(why))
+            .catch(() => {});
         }
       });
       return link;

@@ -260,7 +260,12 @@ test("the overlay names a file outside the root by its absolute path, which an e
 test("a diagnostic's place opens in the editor when clicked (the server's /__open-in-editor)", async () => {
   const page = createPage();
   await page.boot([app], ["/src/main.js"]);
-  page.run("globalThis.fetched = []; globalThis.fetch = (url) => { fetched.push(url); return Promise.resolve({}); };");
+  // The server answers why no editor opened (here for the second file), which the page logs.
+  page.run(
+    "globalThis.fetched = []; globalThis.fetch = (url) => { fetched.push(url); " +
+      "const why = url.includes('Button') ? 'hotloop: no editor found' : ''; " +
+      "return Promise.resolve({ text: () => Promise.resolve(why) }); };",
+  );
   const outside = { ...diagnostic, file: "/@fs/repo/packages/ui/Button.tsx" };
   await page.receive({ type: "errors", revision: 2, added: [diagnostic, outside], cleared: [] });
   const links = allElements(page.overlay().shadowRoot).filter((e) => e.localName === "a" && e.getAttribute("class") === "file");
@@ -272,6 +277,8 @@ test("a diagnostic's place opens in the editor when clicked (the server's /__ope
     "/__open-in-editor?file=%2Frepo%2Fpackages%2Fui%2FButton.tsx%3A3%3A5",
   ]);
   assert.equal(prevented, 2, "the page does not navigate to #");
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(page.warningsLogged(), ["hotloop: no editor found"]);
 });
 
 test("errors are kept per file: new diagnostics for a file replace its old ones", async () => {

@@ -72,7 +72,7 @@ pub(crate) async fn open(
         Ok(launch) => launch,
         Err(why) => {
             tracing::warn!("cannot open {} in an editor: {why}", file.display());
-            return (StatusCode::INTERNAL_SERVER_ERROR, format!("hotloop: {why}")).into_response();
+            return editor_failed(&why);
         }
     };
     tracing::debug!(file = %file.display(), program = %launch.program, "opening in the editor");
@@ -81,9 +81,16 @@ pub(crate) async fn open(
         Err(e) => {
             let why = format!("cannot start the editor `{}`: {e}", launch.program);
             tracing::warn!("{why} (set LAUNCH_EDITOR to another one)");
-            (StatusCode::INTERNAL_SERVER_ERROR, format!("hotloop: {why}")).into_response()
+            editor_failed(&why)
         }
     }
+}
+
+/// No editor opened: the request itself was right, so the answer is 200, as Vite's (a page's
+/// tool that opens files would report a server error otherwise), with the reason as the body
+/// (the overlay logs it in the page's console; the terminal has it too).
+fn editor_failed(why: &str) -> Response {
+    (StatusCode::OK, format!("hotloop: {why}")).into_response()
 }
 
 /// `file[:line[:column]]` as the route is given it (`file://` URLs too).

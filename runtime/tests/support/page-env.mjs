@@ -472,6 +472,9 @@ export function createPage({ storage = new MemoryStorage() } = {}) {
     errorsLogged() {
       return logs.filter((l) => l.level === "error").map((l) => l.text);
     },
+    warningsLogged() {
+      return logs.filter((l) => l.level === "warn").map((l) => l.text);
+    },
     /** A page-side value, e.g. `page.get("seen")` for `globalThis.seen`. */
     get(name) {
       return context[name];
