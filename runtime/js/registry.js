@@ -328,7 +328,7 @@
       if (!rec) {
         const err = new Error(
           importer
-            ? `Cannot find module '${spec}' (${id}) imported by ${importer}: it was never sent to the page`
+            ? `Cannot find module '${spec}' (${id}) imported by ${importer}: it is not in the page (it did not compile, or the page is out of date)`
             : `Cannot find module ${id}`,
         );
         // The module the page lacks (one that did not compile: its build error says why).

@@ -302,13 +302,18 @@ test("a module the page lacks because it did not compile shows as its build erro
   const main = js("/src/main.js", { "./broken.js": "/src/broken.js" }, `require("./broken.js");`);
   const page = createPage();
   await page.boot([main], ["/src/main.js"]);
-  assert.match(page.overlayText(), /never sent to the page/);
+  assert.match(page.overlayText(), /is not in the page \(it did not compile/);
+  assert.deepEqual(page.errorsLogged(), [], "the build error is the error; the start's failure is a warning");
+  assert.ok(
+    page.warningsLogged().some((w) => w.includes("/src/main.js did not start: it imports /src/broken.js")),
+    page.warningsLogged().join("\n"),
+  );
   const broken = { ...diagnostic, file: "/src/broken.js", message: "[plugin x] refuses this module" };
   await page.receive({ type: "errors", revision: 2, added: [broken], cleared: [] });
   const text = page.overlayText();
   assert.match(text, /1 error/);
   assert.match(text, /refuses this module/);
-  assert.doesNotMatch(text, /never sent to the page/);
+  assert.doesNotMatch(text, /is not in the page/);
   // A module under a query (`img.png?w=30`) is explained by its file's error too.
   const image = js("/src/main.js", { "./img.png?w=30": "/src/img.png?w=30" }, `require("./img.png?w=30");`);
   const other = createPage();
