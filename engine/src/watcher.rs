@@ -20,7 +20,9 @@
 //!
 //! Coalescing. After the first relevant event the thread keeps collecting until no event
 //! arrived for `quiet` (2 ms), or `max_wait` (20 ms) passed since the first; paths are
-//! deduplicated and their kinds merged (`ChangeKind::merge`).
+//! deduplicated and their kinds merged (`ChangeKind::merge`). While git holds the repository's
+//! `index.lock` (a checkout rewriting the tree), a due batch waits for its release, so the
+//! whole operation is one batch (`git_lock.rs`).
 //!
 //! The truncate-then-write race. An editor's plain save truncates the file, then writes it;
 //! reading between the two gives an empty or half-written module. On inotify the watcher also
@@ -63,6 +65,7 @@ use notify::{EventKindMask, RecommendedWatcher, RecursiveMode, Watcher as _};
 
 mod collector;
 mod filter;
+mod git_lock;
 mod poll;
 #[cfg(test)]
 mod tests;
@@ -91,6 +94,9 @@ pub struct WatchConfig {
     pub ignored_root_dirs: Vec<String>,
     /// How often the project is walked when some directory could not be watched.
     pub poll_interval: Duration,
+    /// How long a batch waits, at most, while git holds its `index.lock` (a checkout
+    /// rewriting the working tree: `git_lock.rs`).
+    pub git_wait: Duration,
 }
 
 impl Default for WatchConfig {
@@ -102,6 +108,7 @@ impl Default for WatchConfig {
             close_wait: Duration::from_millis(50),
             ignored_root_dirs: vec!["target".to_string(), "dist".to_string()],
             poll_interval: Duration::from_millis(500),
+            git_wait: Duration::from_secs(5),
         }
     }
 }
@@ -298,7 +305,9 @@ pub fn spawn_watcher(root: &Path, config: WatchConfig) -> Result<Watcher, WatchE
         })?;
     let filter = Filter::new(root.clone(), &config.ignored_root_dirs);
     let (events_tx, events_rx) = unbounded();
+    let git_lock = git_lock::GitLock::find(&root);
     let mut thread = WatchThread {
+        git_lock,
         tracks_close: RecommendedWatcher::kind() == notify::WatcherKind::Inotify,
         root,
         config,

@@ -456,6 +456,65 @@ fn the_wait_for_a_close_is_bounded() {
     assert_eq!(h.wait_for_path("src/a.js"), ChangeKind::Modified);
 }
 
+/// A checkout rewrites the tree file by file while git holds `.git/index.lock`: the batch
+/// waits for the lock's release, and the whole checkout is one batch (an importer and the
+/// file it stopped importing, removed, arrive together).
+#[test]
+fn changes_made_while_git_holds_its_index_lock_arrive_as_one_batch() {
+    let mut h = Harness::new(&[
+        (".git/HEAD", "ref: refs/heads/main\n"),
+        ("src/a.js", "import './b.js';"),
+        ("src/b.js", "export {};"),
+    ]);
+    let lock = h.path(".git/index.lock");
+    fs::write(&lock, "").expect("lock");
+    edit(&h.path("src/a.js"), "export const a = 1;");
+    // With quiet = 2 ms the batch would be sealed within milliseconds without the lock.
+    match h.events.recv_timeout(Duration::from_millis(300)) {
+        Err(RecvTimeoutError::Timeout) => {}
+        other => panic!("a batch was sealed while git held its lock: {other:?}"),
+    }
+    fs::remove_file(h.path("src/b.js")).expect("remove");
+    fs::remove_file(&lock).expect("unlock");
+    let batch = h.wait_for_batch("the checkout's batch", |_| true);
+    let mut paths: Vec<String> = batch
+        .paths
+        .iter()
+        .map(|p| p.path.strip_prefix(&h.root).unwrap().display().to_string())
+        .collect();
+    paths.sort();
+    assert_eq!(paths, ["src/a.js", "src/b.js"], "{}", h.dump());
+}
+
+/// A lock held past `git_wait` (left by a git that crashed) seals the batch then, and later
+/// edits do not wait on it.
+#[test]
+fn a_stale_git_lock_holds_one_batch_for_git_wait_and_no_later_one() {
+    let config = WatchConfig {
+        git_wait: Duration::from_millis(600),
+        ..WatchConfig::default()
+    };
+    let mut h = Harness::with_config(
+        &[(".git/HEAD", "ref: refs/heads/main\n"), ("src/a.js", "")],
+        config,
+    );
+    fs::write(h.path(".git/index.lock"), "").expect("lock");
+    edit(&h.path("src/a.js"), "export const a = 1;");
+    let batch = h.wait_for_batch("the batch git's stale lock held", |_| true);
+    let waited = batch.coalesced_at - batch.first_event_at;
+    assert!(
+        waited >= Duration::from_millis(600),
+        "sealed after {waited:?}"
+    );
+    edit(&h.path("src/a.js"), "export const a = 2;");
+    let batch = h.wait_for_batch("the next edit's batch", |_| true);
+    let waited = batch.coalesced_at - batch.first_event_at;
+    assert!(
+        waited < Duration::from_millis(600),
+        "waited {waited:?} on a stale lock"
+    );
+}
+
 #[test]
 fn dropping_the_watcher_stops_its_thread() {
     let mut h = Harness::new(&[("src/a.js", "")]);

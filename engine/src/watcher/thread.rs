@@ -10,6 +10,9 @@ use notify::{RecommendedWatcher, RecursiveMode, Watcher as _};
 
 use super::*;
 
+/// How often a due batch looks again whether git still holds its index.
+const GIT_POLL: std::time::Duration = std::time::Duration::from_millis(5);
+
 /// The watcher thread's state.
 pub(super) struct WatchThread {
     pub(super) root: PathBuf,
@@ -21,6 +24,8 @@ pub(super) struct WatchThread {
     pub(super) tracks_close: bool,
     /// Set once some directory could not be watched.
     pub(super) poll: Option<poll::Poller>,
+    /// Held while git rewrites the working tree: a batch waits for its release.
+    pub(super) git_lock: Option<git_lock::GitLock>,
 }
 
 impl WatchThread {
@@ -52,7 +57,12 @@ impl WatchThread {
                 },
                 Some(collecting) => {
                     let now = Instant::now();
-                    let deadline = collecting.deadline(&self.config);
+                    let mut deadline = collecting.deadline(&self.config);
+                    // Due, but git is rewriting the working tree: look again shortly.
+                    let first = collecting.first;
+                    if now >= deadline && self.git_busy(first, now) {
+                        deadline = now + GIT_POLL;
+                    }
                     // Past the deadline, events already queued (the thread was late) still
                     // join the batch, until `max_wait`.
                     if now >= deadline && now >= collecting.first + self.config.max_wait {
@@ -69,7 +79,9 @@ impl WatchThread {
                         }
                         recv(self.raw) -> event => event,
                         default(deadline.saturating_duration_since(now)) => {
-                            if let Some(collected) = batch.take() {
+                            if !self.git_busy(first, Instant::now())
+                                && let Some(collected) = batch.take()
+                            {
                                 self.seal(collected);
                             }
                             continue;
@@ -97,6 +109,22 @@ impl WatchThread {
                 }
             }
         }
+    }
+
+    /// Whether git holds the index (a checkout in progress) and the batch that started at
+    /// `first` may wait for it still; past `git_wait` the lock is taken as stale.
+    fn git_busy(&mut self, first: Instant, now: Instant) -> bool {
+        let Some(lock) = &mut self.git_lock else {
+            return false;
+        };
+        if !lock.held() {
+            return false;
+        }
+        if now >= first + self.config.git_wait {
+            lock.mark_stale();
+            return false;
+        }
+        true
     }
 
     pub(super) fn seal(&mut self, mut batch: Collector) {
