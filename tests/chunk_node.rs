@@ -12,7 +12,11 @@ use engine::testing::TempProject;
 /// Builds the project at `root` and runs its chunk under node with the real runtime; returns
 /// what the page logged.
 fn run_chunk(root: &Path) -> String {
-    let mut host = EngineHost::new(root, ProjectOptions::default()).unwrap();
+    run_chunk_with(root, ProjectOptions::default())
+}
+
+fn run_chunk_with(root: &Path, options: ProjectOptions) -> String {
+    let mut host = EngineHost::new(root, options).unwrap();
     let build = host.build();
     assert!(
         build.diagnostics.is_empty(),
@@ -164,6 +168,63 @@ module.exports = 'wrong condition';
          json 42 typescript stripped\n\
          env development\n\
          dynamic lazy lazy default\n"
+    );
+}
+
+/// A CommonJS module that says `__esModule` (Babel's output), imported by default: its
+/// `exports.default` (Babel's interop, Vite up to 7), or its `module.exports` from an ES module by
+/// Node's rules (a `"type": "module"` package, an `.mjs` file) with Vite 8's interop
+/// (`node_cjs_interop`), and always from such a file in a package (Vite's pre-bundling).
+#[test]
+fn a_commonjs_default_is_read_as_the_importers_module_format_says() {
+    let p = TempProject::new(
+        r#"
+//- /package.json
+{ "name": "app", "type": "module" }
+//- /index.html
+<!doctype html><script type="module" src="/src/main.js"></script>
+//- /src/main.js
+import lib from 'babel-lib';
+import * as ns from 'babel-lib';
+import fromPackage from 'esm-user';
+console.log('default', typeof lib, typeof lib === 'object' ? lib.default : lib);
+console.log('namespace', typeof ns.default);
+console.log('package', typeof fromPackage);
+import('babel-lib').then((m) => console.log('dynamic', typeof m.default));
+//- /node_modules/babel-lib/package.json
+{ "name": "babel-lib", "main": "index.js" }
+//- /node_modules/babel-lib/index.js
+Object.defineProperty(exports, '__esModule', { value: true });
+exports.default = 'the default';
+exports.named = 'n';
+//- /node_modules/esm-user/package.json
+{ "name": "esm-user", "main": "index.mjs" }
+//- /node_modules/esm-user/index.mjs
+import lib from 'babel-lib';
+export default lib;
+"#,
+    );
+    let babel = run_chunk(p.root());
+    assert_eq!(
+        babel,
+        "default string the default\n\
+         namespace string\n\
+         package object\n\
+         dynamic string\n"
+    );
+    let node = run_chunk_with(
+        p.root(),
+        ProjectOptions {
+            node_cjs_interop: true,
+            ..ProjectOptions::default()
+        },
+    );
+    assert_eq!(
+        node,
+        "default object the default\n\
+         namespace object\n\
+         package object\n\
+         dynamic object\n"
     );
 }
 

@@ -143,6 +143,7 @@ fn a_plain_data_config_means_without_node_what_the_host_says_it_means() {
         "export default { root: 'app', base: 'sub' }\n",
         "export default { base: './' }\n",
         "export default { html: { cspNonce: 'n0nce' } }\n",
+        "export default { legacy: { inconsistentCjsInterop: true, other: 1 } }\n",
         // Pre-bundling's defines, which hotloop applies to npm packages; the rest is named.
         "export default { optimizeDeps: { include: ['x'],\n\
            esbuildOptions: { define: { global: 'globalThis', n: 1 }, target: 'es2020' },\n\
@@ -218,6 +219,10 @@ fn a_plain_data_config_means_without_node_what_the_host_says_it_means() {
             );
             // `server.hmr.overlay` is honoured, alike without Node.
             assert_eq!(native.server.hmr_overlay, Some(false));
+        }
+        if text.contains("inconsistentCjsInterop") {
+            assert!(native.inconsistent_cjs_interop);
+            assert_eq!(native.unsupported, ["legacy.other"]);
         }
         if text.contains("cspNonce: 'n0nce'") {
             assert_eq!(native.csp_nonce.as_deref(), Some("n0nce"));

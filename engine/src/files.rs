@@ -19,6 +19,7 @@ use salsa::Durability;
 use crate::inputs::{
     FileContents, SourceFile, TsconfigFacts, content_hash, has_component, in_node_modules,
 };
+use crate::package_type::PackageTypes;
 use crate::transform::{self, ScriptConfig, SourceKind, WorkerQuery};
 use crate::tsconfig::Tsconfigs;
 
@@ -575,6 +576,7 @@ pub struct Files {
     root: PathBuf,
     inner: Mutex<Inner>,
     tsconfigs: Tsconfigs,
+    package_types: PackageTypes,
 }
 
 #[derive(Default)]
@@ -597,6 +599,7 @@ impl Files {
             root,
             inner: Mutex::new(Inner::default()),
             tsconfigs,
+            package_types: PackageTypes::default(),
         }
     }
 
@@ -625,13 +628,44 @@ impl Files {
         &self.tsconfigs
     }
 
-    /// The tsconfig facts of a file: those of the tsconfig that applies to a script, else the
-    /// default.
+    /// The nearest `package.json`s' `type`s read so far (the host clears them when one
+    /// changes, and computes the facts again).
+    pub fn package_types(&self) -> &PackageTypes {
+        &self.package_types
+    }
+
+    /// The compile facts of a file: those of the tsconfig that applies to a script (else the
+    /// default), and its module format by Node's rules (a plugin's module too: a `.vue` file's).
     pub fn tsconfig_facts(&self, path: &Path) -> TsconfigFacts {
-        match FileClass::of(path) {
-            FileClass::Script(_) => self.tsconfigs.facts(path),
-            _ => Ok(ScriptConfig::default()),
+        let mut facts = match FileClass::of(path) {
+            FileClass::Script(_) => self.tsconfigs.facts(path)?,
+            FileClass::Unknown
+            | FileClass::Foreign
+            | FileClass::SubModule
+            | FileClass::HtmlScript
+            | FileClass::Glob
+            | FileClass::Virtual => ScriptConfig::default(),
+            _ => return Ok(ScriptConfig::default()),
+        };
+        facts.node_interop = self.node_interop(path);
+        Ok(facts)
+    }
+
+    /// A module's format by Node's rules (see `NodeInterop`): its file's, for a query
+    /// sub-module; a virtual module is an ES module when its id starts with `\0`
+    /// (`virtual:x` is not Node's at all), as Vite's `isFilePathESM` has it.
+    fn node_interop(&self, path: &Path) -> transform::NodeInterop {
+        let file = split_query(path).map_or_else(|| path.to_path_buf(), |(file, _)| file);
+        if FileClass::of(&file) == FileClass::Virtual {
+            let zero = file
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("__x00__"));
+            return transform::NodeInterop {
+                static_imports: zero,
+                dynamic_imports: zero,
+            };
         }
+        self.package_types.node_interop(&file)
     }
 
     /// The input for `path`, creating it (with the contents and tsconfig facts read from disk
@@ -716,6 +750,29 @@ impl Files {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A module's Node format: its file's for a query sub-module (a `.vue` file's blocks), an ES
+    /// module for a `\0` virtual module, none for a `virtual:` one; not asked for a stylesheet.
+    #[test]
+    fn the_node_format_of_sub_modules_and_virtual_modules() {
+        let p = crate::testing::TempProject::from_files(&[
+            ("package.json", r#"{ "type": "module" }"#),
+            ("src/App.vue", ""),
+        ]);
+        let files = Files::new(p.root().to_path_buf(), Tsconfigs::new());
+        let flags = |path: &str| {
+            files
+                .tsconfig_facts(&p.path(path))
+                .unwrap()
+                .node_interop
+                .flags()
+        };
+        assert_eq!(flags("src/App.vue"), 3);
+        assert_eq!(flags("src/App.vue?vue&type=script&setup=true&lang.ts"), 3);
+        assert_eq!(flags("@id/__x00__plugin-vue:export-helper"), 3);
+        assert_eq!(flags("@id/virtual:routes"), 0);
+        assert_eq!(flags("src/style.css"), 0);
+    }
 
     #[test]
     fn module_ids_are_root_relative_urls() {

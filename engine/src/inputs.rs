@@ -157,6 +157,10 @@ pub struct ProjectOptions {
     /// Vite's `server.hmr.overlay`: `false` keeps build and runtime errors out of the page
     /// (the runtime writes them to the console).
     pub error_overlay: bool,
+    /// The project's own ES modules read a CommonJS default as Node does when they are ES
+    /// modules by Node's rules (Vite 8's interop, unless `legacy.inconsistentCjsInterop`; see
+    /// `transform::NodeInterop`). `node_modules` files always do, as Vite's pre-bundling has.
+    pub node_cjs_interop: bool,
 }
 
 /// Vite's `publicDir`.
@@ -229,6 +233,7 @@ impl Default for ProjectOptions {
             client_version: None,
             csp_nonce: None,
             error_overlay: true,
+            node_cjs_interop: false,
         }
     }
 }

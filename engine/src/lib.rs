@@ -35,6 +35,7 @@ mod inputs;
 mod js_literal;
 mod last_page;
 mod memory;
+mod package_type;
 mod plan;
 mod plugin_cache;
 mod queries;

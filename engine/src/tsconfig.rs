@@ -200,6 +200,7 @@ pub fn script_config(options: &CompilerOptions) -> ScriptConfig {
         decorators,
         use_define_for_class_fields,
         imports,
+        ..ScriptConfig::default()
     }
 }
 

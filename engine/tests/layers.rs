@@ -23,6 +23,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("files", 3),
     ("resolver", 3),
     ("tsconfig", 3),
+    ("package_type", 3),
     ("cache", 3),
     ("plugin_cache", 3),
     ("last_page", 3),

@@ -28,7 +28,7 @@
    * }} registry
    */
   function createAsyncModules(records, registry) {
-    const { requireId, depTarget, evaluate, noteCycle, loadChunk, isUrlModule } = registry;
+    const { requireId, depTarget, evaluate, noteCycle, loadChunk, isUrlModule, isEsModule } = registry;
 
     /** Lazy chunks asked for, by target id: the promise of each load. */
     const chunkLoads = new Map();
@@ -224,10 +224,27 @@
      */
     function namespaceOf(exports) {
       if (exports && exports.__esModule) return exports;
+      return wrapCommonJs(exports, namespaces);
+    }
+
+    /** Namespaces of CommonJS modules as Node's interop makes them (`namespaceOfNode`). */
+    const nodeNamespaces = new WeakMap();
+
+    /**
+     * `namespaceOf` for a module that is an ES module by Node's rules (`require.esm`'s flags):
+     * a CommonJS module is wrapped even when it says `__esModule`, its `default` the whole
+     * `module.exports`, as in Node and Vite 8.
+     */
+    function namespaceOfNode(exports) {
+      if (isEsModule(exports)) return exports;
+      return wrapCommonJs(exports, nodeNamespaces);
+    }
+
+    function wrapCommonJs(exports, cache) {
       if (exports === null || (typeof exports !== "object" && typeof exports !== "function")) {
         return { default: exports };
       }
-      const cached = namespaces.get(exports);
+      const cached = cache.get(exports);
       if (cached) return cached;
       const ns = { __proto__: null };
       for (const key in exports) {
@@ -237,7 +254,7 @@
         else ns[key] = exports[key];
       }
       ns.default = exports;
-      namespaces.set(exports, ns);
+      cache.set(exports, ns);
       return ns;
     }
 
@@ -267,14 +284,14 @@
       return Promise.resolve().then(() => {
         const loading = records.has(id) ? null : ensureChunk(id, rec.id, spec);
         if (loading === null) {
-          return records.has(id) ? Promise.resolve(loadModule(id, rec.id, spec)).then(namespaceOf) : import(spec);
+          return records.has(id) ? Promise.resolve(loadModule(id, rec.id, spec)).then(namespaceFor(rec)) : import(spec);
         }
         return loading.then(
           () => {
             if (!records.has(id)) {
               throw new Error(`Cannot load module '${spec}' imported by ${rec.id}: it does not compile (the error overlay shows why)`);
             }
-            return Promise.resolve(loadModule(id, rec.id, spec)).then(namespaceOf);
+            return Promise.resolve(loadModule(id, rec.id, spec)).then(namespaceFor(rec));
           },
           () => import(spec),
         );
@@ -319,7 +336,12 @@
           }
           throw new Error(`Cannot find module '${spec}' imported by ${rec.id}`);
         })
-        .then(namespaceOf);
+        .then(namespaceFor(rec));
+    }
+
+    /** What `rec`'s `import()` resolves to for a module's exports (`setNodeInterop`'s flag 2). */
+    function namespaceFor(rec) {
+      return rec.nodeInterop & 2 ? namespaceOfNode : namespaceOf;
     }
 
     /** Vite's default `resolve.extensions`, in its order. */
@@ -360,6 +382,7 @@
       loadModule,
       ensureChunk,
       namespaceOf,
+      namespaceOfNode,
       dynamicImport,
       urlScriptImport,
     };

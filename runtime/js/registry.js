@@ -65,7 +65,14 @@
     /** Error object → id of the innermost module whose evaluation threw it. */
     const failedIn = new WeakMap();
 
+    /**
+     * The exports objects of the ES modules evaluated here (`require.esm`): what Node's interop
+     * hands out as they are (a CommonJS module that says `__esModule` is not one of them).
+     */
+    const esModules = new WeakSet();
+
     const asyncModules = options.createAsyncModules(records, {
+      isEsModule: (exports) => esModules.has(exports),
       requireId,
       depTarget,
       evaluate,
@@ -83,6 +90,8 @@
      * between.
      */
     let esmTarget = null;
+    /** The record whose factory `evaluate` is calling, for `require.esm` too. */
+    let esmRecord = null;
 
     /**
      * `require.esm(bindings)`: the first statement of an ES module's factory (the engine folds
@@ -91,12 +100,16 @@
      * and makes each `name: () => local` an enumerable live binding (the function is its
      * getter), before any import of the module runs.
      */
-    function esmExports(bindings) {
+    function esmExports(bindings, nodeInterop) {
       const exports = esmTarget;
       if (exports === null) {
         throw new Error("require.esm() is the first statement of an ES module's factory, and only that");
       }
       esmTarget = null;
+      const rec = esmRecord;
+      esmRecord = null;
+      esModules.add(exports);
+      if (rec !== null && (nodeInterop || rec.nodeInterop)) setNodeInterop(rec, nodeInterop | 0);
       Object.defineProperty(exports, "__esModule", { value: true });
       // As a module namespace object says what it is (`[object Module]`): vue-router's and
       // others' `isESModule` look at it.
@@ -113,6 +126,26 @@
      */
     function interopDefault(obj) {
       return obj && obj.__esModule ? obj : { default: obj };
+    }
+
+    /**
+     * `require.d` of a module that is an ES module by Node's rules (`require.esm`'s flags, see
+     * `engine/src/transform/mod.rs`'s `NodeInterop`): a CommonJS module's default is its
+     * `module.exports`, `__esModule` or not, as in Node and Vite 8.
+     */
+    function interopDefaultNode(obj) {
+      return esModules.has(obj) ? obj : { default: obj };
+    }
+
+    /**
+     * How `rec`'s imports read a CommonJS default from now on: `flags` 1 for its static imports
+     * (`require.d`, `require.w`), 2 for its `import()`s (Node's way when set).
+     */
+    function setNodeInterop(rec, flags) {
+      rec.nodeInterop = flags;
+      const require = rec.require;
+      require.d = flags & 1 ? interopDefaultNode : interopDefault;
+      require.w = flags & 1 ? asyncModules.namespaceOfNode : asyncModules.namespaceOf;
     }
 
     /** A record's `refreshTypes` while its evaluation registered nothing (never written). */
@@ -150,6 +183,8 @@
         refreshRegistrations: 0,
         /** What those calls registered (their exports need no registering again). */
         refreshTypes: NO_TYPES,
+        /** `setNodeInterop`'s flags (0: Babel's interop). */
+        nodeInterop: 0,
       };
       return rec;
     }
@@ -374,6 +409,7 @@
       const factory = rec.factory;
       let result;
       esmTarget = module.exports;
+      esmRecord = rec;
       try {
         // `$RefreshReg$`/`$RefreshSig$` only for a factory that declares them (FACTORY_HEADER).
         result =

@@ -385,6 +385,43 @@ const out = {
   assert.equal(out.esmNsIsExports, true);
 });
 
+test("with Node's interop (require.esm's flags), a CommonJS default is module.exports, __esModule or not", async () => {
+  // `/src/node.js` is an ES module by Node's rules (flags 3: its static imports and its
+  // `import()`s); `/src/babel.js` is not. `lib.js` is Babel's CommonJS output.
+  const body = (out) => `const _lib = require.d(require("./lib.js"));
+const _esm = require.d(require("./esm.js"));
+const _ns = require.w(require("./lib.js"));
+const _esmNs = require.w(require("./esm.js"));
+globalThis.${out} = {
+  libDefault: _lib.default, esmDefault: _esm.default, nsDefault: _ns.default, nsNamed: _ns.named,
+  esmNsIsExports: _esmNs === require("./esm.js"), dynamic: require.dynamic("./lib.js"),
+};`;
+  const deps = { "./lib.js": "/src/lib.js", "./esm.js": "/src/esm.js" };
+  const rt = createTestRuntime();
+  rt.load(
+    [
+      js("/src/node.js", deps, esm({}, body("node")).replace("\n});", "\n}, 3);")),
+      js("/src/babel.js", deps, esm({}, body("babel"))),
+      js("/src/lib.js", {}, `Object.defineProperty(exports, "__esModule", { value: true }); exports.default = "lib default"; exports.named = "named";`),
+      js("/src/esm.js", {}, esm({ default: "d" }, `const d = "esm default";`)),
+    ],
+    ["/src/node.js", "/src/babel.js"],
+  );
+  const lib = rt.require("/src/lib.js");
+  const node = rt.get("node");
+  assert.equal(node.libDefault, lib, "module.exports");
+  assert.equal(node.nsDefault, lib);
+  assert.equal(node.nsNamed, "named");
+  assert.equal(node.esmDefault, "esm default", "an ES module's default stays its own");
+  assert.equal(node.esmNsIsExports, true);
+  assert.equal((await node.dynamic).default, lib);
+  const babel = rt.get("babel");
+  assert.equal(babel.libDefault, "lib default", "Babel's: exports.default");
+  assert.equal(babel.nsDefault, "lib default");
+  assert.equal(babel.esmDefault, "esm default");
+  assert.equal((await babel.dynamic).default, "lib default");
+});
+
 test("require.u gives an asset's URL module, or the specifier as written when it did not resolve", () => {
   const rt = createTestRuntime();
   rt.load(

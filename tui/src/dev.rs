@@ -106,6 +106,8 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
     }
     // The page names the client scripts by their version: a reload takes them from the cache.
     options.client_version = Some(RuntimeScript::served().client_version());
+    // Vite 8's CommonJS interop when it is the project's Vite (its config may say otherwise).
+    options.node_cjs_interop = vite_config::node_cjs_interop(&root, false);
     let cli_options = options.clone();
     let cli_serve = serve_args.clone();
     if let Some(vite) = &vite {

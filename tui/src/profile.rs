@@ -483,6 +483,7 @@ fn project_setup(
     let mut serve = crate::cli::Cli::parse_from(["hotloop"]).dev.serve;
     let mut options = ProjectOptions {
         server_entry,
+        node_cjs_interop: vite_config::node_cjs_interop(root, false),
         ..ProjectOptions::default()
     };
     let vite = match vite_config::find(root, None)? {

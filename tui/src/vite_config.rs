@@ -471,6 +471,29 @@ const NOT_FOR_THE_DEV_SERVER: [&str; 3] = ["build", "preview", "test"];
 /// Applies what hotloop honours of `config` to the project options and the server flags
 /// (flags given on the command line win); warns once for every option it does not honour.
 /// `watched`: the directory hotloop watches (the one given, which holds the project `root`).
+/// Whether the project's files read a CommonJS default as Node does
+/// (`ProjectOptions::node_cjs_interop`): with the Vite 8 it installed (config or not), unless
+/// its config says `legacy.inconsistentCjsInterop` (`inconsistent`).
+pub(crate) fn node_cjs_interop(root: &Path, inconsistent: bool) -> bool {
+    !inconsistent && vite_major(root).is_some_and(|major| major >= 8)
+}
+
+/// The major version of the `vite` the project installed (where Node finds it from `root`).
+fn vite_major(root: &Path) -> Option<u32> {
+    let manifest = root
+        .ancestors()
+        .map(|dir| dir.join("node_modules/vite/package.json"))
+        .find(|path| path.is_file())?;
+    let text = std::fs::read_to_string(manifest).ok()?;
+    let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+    json.get("version")?
+        .as_str()?
+        .split('.')
+        .next()?
+        .parse()
+        .ok()
+}
+
 pub fn apply(
     config: &ResolvedConfig,
     root: &Path,
@@ -499,6 +522,7 @@ pub fn apply(
     options.deps_banner = config.deps_banner.as_deref().map(Into::into);
     options.csp_nonce = config.csp_nonce.as_deref().map(Into::into);
     options.error_overlay = config.server.hmr_overlay != Some(false);
+    options.node_cjs_interop = node_cjs_interop(root, config.inconsistent_cjs_interop);
     let mut aliases = Vec::new();
     for alias in &config.resolve.alias {
         let find = match &alias.find {
@@ -1006,6 +1030,33 @@ mod tests {
         assert_eq!(
             super::css_tools_without_config(&app).as_deref(),
             Some(format!("{} (`sass`)", repo.join("package.json").display()).as_str())
+        );
+    }
+
+    /// Vite 8 reads a CommonJS default as Node does, unless the config says
+    /// `legacy.inconsistentCjsInterop`; Vite 7 and no Vite do not.
+    #[test]
+    fn node_cjs_interop_comes_with_the_installed_vite_8() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = dir.path().canonicalize().unwrap();
+        let app = repo.join("apps/web");
+        std::fs::create_dir_all(&app).unwrap();
+        assert!(!super::node_cjs_interop(&app, false), "no vite");
+        let vite = repo.join("node_modules/vite");
+        std::fs::create_dir_all(&vite).unwrap();
+        let version = |v: &str| {
+            std::fs::write(vite.join("package.json"), format!(r#"{{"version":"{v}"}}"#)).unwrap()
+        };
+        version("7.3.1");
+        assert!(!super::node_cjs_interop(&app, false));
+        version("8.4.1");
+        assert!(
+            super::node_cjs_interop(&app, false),
+            "hoisted to the workspace"
+        );
+        assert!(
+            !super::node_cjs_interop(&app, true),
+            "legacy.inconsistentCjsInterop"
         );
     }
 

@@ -312,8 +312,10 @@ const HONOURED = new Set([
   'hotloop.server',
   // The served pages' tags carry it (engine/src/queries/html.rs), as under Vite.
   'html.cspNonce',
+  // Vite 8's CommonJS interop, or the one before it (engine/src/transform/mod.rs's NodeInterop).
+  'legacy.inconsistentCjsInterop',
 ]);
-const NESTED = new Set(['resolve', 'server', 'css', 'hotloop', 'html']);
+const NESTED = new Set(['resolve', 'server', 'css', 'hotloop', 'html', 'legacy']);
 
 /** node's `https` options hotloop's TLS takes (`server.https`); any other is named. */
 const HTTPS_OPTIONS = new Set(['cert', 'key']);

@@ -1056,6 +1056,9 @@ async function loadConfig(body) {
     packageVersions: readVersions(root),
     // hotloop's own key (Vite has no standard one): the app's server entry, as `--server`.
     hotloopServer: typeof config.hotloop?.server === 'string' ? config.hotloop.server : null,
+    // Vite 8's `legacy.inconsistentCjsInterop`: the project's files read a CommonJS default
+    // Babel's way, as before Vite 8.
+    inconsistentCjsInterop: config.legacy?.inconsistentCjsInterop === true,
     // Vite's `appType` as written (hotloop's server falls back for HTML navigations by it).
     appType: typeof config.appType === 'string' ? config.appType : null,
     // A `server.ws.on` listener (added in `configureServer`) hears the pages: this process

@@ -181,6 +181,10 @@ pub struct ResolvedConfig {
     /// `appType` as written (`spa`, `mpa`, `custom`); `None` when the config sets none.
     #[serde(default)]
     pub app_type: Option<String>,
+    /// `legacy.inconsistentCjsInterop: true`: the project's files read a CommonJS default
+    /// Babel's way with Vite 8 too (see `engine::NodeInterop`).
+    #[serde(default)]
+    pub inconsistent_cjs_interop: bool,
     /// A plugin listens to the pages (`server.ws.on` in `configureServer`): the host must keep
     /// running for it.
     #[serde(default)]
@@ -295,6 +299,7 @@ impl ResolvedConfig {
             app_type: None,
             csp_nonce: None,
             listens_to_pages: false,
+            inconsistent_cjs_interop: false,
         };
         if has_postcss_config(root) {
             return None;
@@ -396,6 +401,16 @@ impl ResolvedConfig {
                                 config.hotloop_server = Some(entry.clone())
                             }
                             (sub, _) => config.unsupported.push(unhonoured("hotloop", sub)?),
+                        }
+                    }
+                }
+                ("legacy", Value::Object(legacy)) => {
+                    for (key, value) in legacy {
+                        match (key.as_str(), value) {
+                            ("inconsistentCjsInterop", Value::Bool(on)) => {
+                                config.inconsistent_cjs_interop = *on
+                            }
+                            (sub, _) => config.unsupported.push(unhonoured("legacy", sub)?),
                         }
                     }
                 }
@@ -529,9 +544,10 @@ const HONOURED: &[&str] = &[
     "css.devSourcemap",
     "hotloop.server",
     "html.cspNonce",
+    "legacy.inconsistentCjsInterop",
 ];
 /// The options whose keys are looked at one level down (`js/config.js`'s `NESTED`).
-const NESTED: &[&str] = &["resolve", "server", "css", "hotloop", "html"];
+const NESTED: &[&str] = &["resolve", "server", "css", "hotloop", "html", "legacy"];
 
 /// The `optimizeDeps` options hotloop honours, as `js/config.js`'s `DEPS_DEFINES` lists them:
 /// the pre-bundling's defines, the later one winning.

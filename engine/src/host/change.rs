@@ -85,6 +85,10 @@ impl AppliedChanges {
     }
 }
 
+fn is_package_json(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| n == "package.json")
+}
+
 /// Config files that change resolution (and, for tsconfigs, compilation).
 fn is_config_file(path: &Path) -> bool {
     is_tsconfig_file(path)
@@ -146,6 +150,8 @@ impl EngineHost {
         let mut applied = AppliedChanges::default();
         let mut batch: FxHashSet<PathBuf> = FxHashSet::default();
         let mut tsconfig_changed = false;
+        // A `package.json`'s `type` decides its files' module format (`package_type.rs`).
+        let mut package_json_changed = false;
         // What the plugins hear of this batch (`files_changed`), then the hot updates of the
         // changed files (`tell_plugins`; a file no module reads has no modules), in Vite's
         // order: its watcher's `watchChange` before `handleHotUpdate`.
@@ -178,6 +184,7 @@ impl EngineHost {
                 let changed = self.refresh(file, &mut applied);
                 if config && changed {
                     tsconfig_changed |= is_tsconfig_file(&path);
+                    package_json_changed |= is_package_json(&path);
                     self.config_changed(&path, &mut applied);
                 }
                 if changed {
@@ -212,6 +219,7 @@ impl EngineHost {
                 };
                 if self.config_hashes.insert(path.clone(), hash) != Some(hash) {
                     tsconfig_changed |= is_tsconfig_file(&path);
+                    package_json_changed |= is_package_json(&path);
                     self.config_changed(&path, &mut applied);
                     // No module reads it, but the plugins' watchers hear of it as Vite's
                     // do (vite-tsconfig-paths reloads its `paths` on a tsconfig's change).
@@ -272,8 +280,11 @@ impl EngineHost {
                 }
             }
         }
-        if tsconfig_changed && self.refresh_tsconfig_facts(&mut applied) > 0 {
-            self.reload_plugins_for_tsconfig();
+        if tsconfig_changed || package_json_changed {
+            let facts_changed = self.refresh_tsconfig_facts(&mut applied) > 0;
+            if facts_changed && tsconfig_changed {
+                self.reload_plugins_for_tsconfig();
+            }
         }
         files.structural = applied.epoch_moved;
         self.modified.clear();
@@ -605,11 +616,13 @@ impl EngineHost {
     }
 
     /// Re-reads which tsconfig applies to each known script outside `node_modules` and what it
-    /// says; sets the inputs whose facts differ (O(known scripts), on tsconfig changes only).
-    /// Returns how many differed.
+    /// says, and its module format (the nearest `package.json`'s `type`); sets the inputs whose
+    /// facts differ (O(known scripts), on tsconfig and `package.json` changes only). Returns how
+    /// many differed.
     fn refresh_tsconfig_facts(&mut self, applied: &mut AppliedChanges) -> usize {
         let files = self.db.files();
         files.tsconfigs().clear_cache();
+        files.package_types().clear_cache();
         let mut changed = Vec::new();
         for (path, file) in files.under(Path::new("/")) {
             if in_node_modules(&path) {

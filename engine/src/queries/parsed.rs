@@ -586,6 +586,11 @@ fn compile_script(
         script.imports = transform::ImportElision::Verbatim;
     }
     if !in_node_modules(path)
+        && !Project::try_get(db).is_some_and(|p| p.options(db).node_cjs_interop)
+    {
+        script.node_interop = transform::NodeInterop::default();
+    }
+    if !in_node_modules(path)
         && let Some(jsx) = Project::try_get(db).and_then(|p| p.options(db).jsx.clone())
     {
         script.jsx = jsx;

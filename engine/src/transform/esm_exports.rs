@@ -39,7 +39,14 @@ const ESM: &str = "esm";
 /// `es_module` false: a module whose exports are CommonJS's although it imports with ESM
 /// syntax (no ESM export, `exports.x = ...`): its prologue, then only the `__esModule` mark,
 /// goes, so importers read its exports as a CommonJS module's.
-pub(crate) fn compact_esm_exports(module: &mut Module, unresolved: SyntaxContext, es_module: bool) {
+/// `node_interop`: the module's [`super::NodeInterop::flags`], a second argument when not 0
+/// (`require.esm(0, 3)` without exports).
+pub(crate) fn compact_esm_exports(
+    module: &mut Module,
+    unresolved: SyntaxContext,
+    es_module: bool,
+    node_interop: u8,
+) {
     // swc makes `exports` unresolved and `Object` context-free; a binding the module declares
     // has the top level's context, never either.
     let is_global = |e: &Expr, name: &str| {
@@ -95,6 +102,12 @@ pub(crate) fn compact_esm_exports(module: &mut Module, unresolved: SyntaxContext
             }
             .as_arg(),
         );
+    }
+    if node_interop != 0 {
+        if args.is_empty() {
+            args.push(Lit::from(0.0).as_arg());
+        }
+        args.push(Lit::from(f64::from(node_interop)).as_arg());
     }
     let call = require
         .make_member(IdentName::new(ESM.into(), DUMMY_SP))

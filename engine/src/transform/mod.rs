@@ -163,6 +163,32 @@ pub struct ScriptConfig {
     pub use_define_for_class_fields: bool,
     /// Which imports the TypeScript strip removes. TypeScript files only.
     pub imports: ImportElision,
+    /// How the file's imports read a CommonJS module's default: Node's way when the file is an
+    /// ES module by Node's rules (see [`NodeInterop`]).
+    pub node_interop: NodeInterop,
+}
+
+/// Whether a file is an ES module by Node's rules (an `.mjs`/`.mts` file, one in a package whose
+/// `package.json` says `"type": "module"`, a `\0` virtual module), which makes its default import
+/// of a CommonJS module that module's `module.exports`, as Node does, not its `exports.default`
+/// when it sets `__esModule` (Babel's way). Vite 8 reads the project's own files so
+/// (`legacy.inconsistentCjsInterop` turns it off), and rolldown and esbuild have read packages'
+/// files so all along (Vite's pre-bundling); the runtime's `require.esm(bindings, flags)` takes
+/// it ([`NodeInterop::flags`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct NodeInterop {
+    /// For `import x from` and `import * as ns from` (Vite's `isFilePathESM`).
+    pub static_imports: bool,
+    /// For `import()`: the file's format is explicit, `"type": "commonjs"` and `.cjs` included
+    /// (Vite's `isFilePathFormatExplicit`).
+    pub dynamic_imports: bool,
+}
+
+impl NodeInterop {
+    /// The runtime's flags: 1 static imports, 2 `import()`.
+    pub fn flags(self) -> u8 {
+        u8::from(self.static_imports) | (u8::from(self.dynamic_imports) << 1)
+    }
 }
 
 impl Default for ScriptConfig {
@@ -172,6 +198,7 @@ impl Default for ScriptConfig {
             decorators: Decorators::Standard,
             use_define_for_class_fields: true,
             imports: ImportElision::Unused,
+            node_interop: NodeInterop::default(),
         }
     }
 }

@@ -226,7 +226,12 @@ pub(crate) fn compile(
                     },
                 ));
                 if let Program::Module(module) = &mut program {
-                    compact_esm_exports(module, unresolved, !mixed);
+                    compact_esm_exports(
+                        module,
+                        unresolved,
+                        !mixed,
+                        options.script.node_interop.flags(),
+                    );
                 }
             }
             program.mutate(inject_helpers(unresolved_mark));
