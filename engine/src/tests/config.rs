@@ -475,3 +475,47 @@ export const App = () => <b css={{ color: 'blue' }}>hi</b>;
     p.build();
     assert!(p.chunk().contains("preact/jsx-dev-runtime"));
 }
+
+/// A `package.json`'s `type` is a fact of its files' inputs: set to `"module"`, the files
+/// under it compile again with Node's CommonJS interop (`require.esm`'s flags), and only they.
+#[test]
+fn a_package_jsons_type_change_recompiles_its_files_with_nodes_interop() {
+    let mut p = Incremental::with_options(
+        "//- /package.json\n{ \"name\": \"app\" }\n\
+         //- /index.html\n<script type=\"module\" src=\"/src/main.js\"></script>\n\
+         //- /src/main.js\nimport lib from '../legacy/lib.js';\nexport const value = lib;\n\
+         //- /legacy/package.json\n{ \"type\": \"commonjs\" }\n\
+         //- /legacy/lib.js\nexport default 1;\n",
+        ProjectOptions {
+            node_cjs_interop: true,
+            ..ProjectOptions::default()
+        },
+    );
+    p.build();
+    let esm_call = |p: &mut Incremental, id: &str| {
+        let chunk = p.chunk();
+        let at = chunk.find(&format!("define(\"{id}\"")).expect(id);
+        let call = chunk[at..]
+            .find("require.esm(")
+            .map(|i| at + i)
+            .expect("require.esm");
+        chunk[call..call + chunk[call..].find(';').unwrap()].to_string()
+    };
+    assert!(
+        !esm_call(&mut p, "/src/main.js").contains(",3)"),
+        "no type: Babel's"
+    );
+    assert!(
+        esm_call(&mut p, "/legacy/lib.js").ends_with(",2)"),
+        "explicit commonjs"
+    );
+    p.parsed();
+    let manifest = p.project.write(
+        "package.json",
+        "{ \"name\": \"app\", \"type\": \"module\" }\n",
+    );
+    p.host.apply_changes(&[manifest]);
+    p.host.build();
+    assert_eq!(p.parsed(), crate::testing::id_set(&["/src/main.js"]));
+    assert!(esm_call(&mut p, "/src/main.js").ends_with(",3)"));
+}
