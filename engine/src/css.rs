@@ -46,20 +46,23 @@ const MAX_DEPTH: usize = 128;
 /// Compiles the stylesheet `text` whose module id (its URL path) is `id`.
 #[cfg(test)]
 pub fn compile_css(id: &str, text: &str) -> CompiledCss {
-    compile_css_in(id, text, None, &|_| None)
+    compile_css_in(id, text, None, "", &|_| None)
 }
 
 /// [`compile_css`] of a stylesheet of the project at `root`: a relative `url()` that leads
 /// above the root (Tailwind's rebased `../../node_modules/…` of a workspace's hoisted package)
 /// becomes that file's `/@fs/` URL rather than being cut at the root; one `resolve_url`
-/// answers (an alias's, a package's file) is its answer.
+/// answers (an alias's, a package's file) is its answer. `prefix` (Vite's `base` without its
+/// trailing `/`: `ProjectOptions::url_prefix`) goes before every root-absolute URL, the ones
+/// the stylesheet wrote too, as Vite's dev server writes them.
 pub fn compile_css_in(
     id: &str,
     text: &str,
     root: Option<&std::path::Path>,
+    prefix: &str,
     resolve_url: &dyn Fn(&str) -> Option<String>,
 ) -> CompiledCss {
-    let rewritten = rewrite(id, text, root, resolve_url);
+    let rewritten = rewrite(id, text, root, prefix, resolve_url);
     let css_arg = serde_json::to_string(&rewritten.inline).unwrap_or_else(|_| "\"\"".to_string());
     let body = format!("{}__hotloop_meta.css({css_arg});", rewritten.requires);
     CompiledCss {
@@ -92,8 +95,25 @@ pub(crate) fn rewrite(
     id: &str,
     text: &str,
     root: Option<&std::path::Path>,
+    prefix: &str,
     resolve_url: &dyn Fn(&str) -> Option<String>,
 ) -> Rewritten {
+    // A root-absolute URL under the base; one written so already, or not root-absolute, as it is.
+    let based = |url: String| -> String {
+        if prefix.is_empty()
+            || !url.starts_with('/')
+            || url.starts_with("//")
+            || url.starts_with(&format!("{prefix}/"))
+        {
+            url
+        } else {
+            format!("{prefix}{url}")
+        }
+    };
+    let written_root_absolute = |url: &str| {
+        (!prefix.is_empty() && url.starts_with('/') && !url.starts_with("//"))
+            .then(|| url.to_string())
+    };
     let mut scan = Scan::default();
     let mut input = ParserInput::new(text);
     let mut parser = Parser::new(&mut input);
@@ -114,7 +134,10 @@ pub(crate) fn rewrite(
         let resolved = (!url.value.starts_with(['.', '/', '#']) && !has_scheme(&url.value))
             .then(|| resolve_url(&url.value))
             .flatten();
-        if let Some(abs) = resolved.or_else(|| absolute(dir, &url.value, root)) {
+        let abs = resolved
+            .or_else(|| absolute(dir, &url.value, root))
+            .or_else(|| written_root_absolute(&url.value));
+        if let Some(abs) = abs.map(based) {
             let replacement = quoted_url(&abs);
             link_edits.push((url.range.clone(), replacement.clone()));
             let in_removed_import = scan.imports.iter().any(|i| {
@@ -130,7 +153,7 @@ pub(crate) fn rewrite(
     for import in &scan.imports {
         let abs = absolute(dir, &import.spec, root);
         if abs.is_some() || is_local(&import.spec) {
-            let url = abs.unwrap_or_else(|| import.spec.clone());
+            let url = based(abs.unwrap_or_else(|| import.spec.clone()));
             let replacement = if import.is_url_function {
                 quoted_url(&url)
             } else {
@@ -539,7 +562,7 @@ mod tests {
     fn a_url_above_the_root_is_its_fs_url() {
         let root = std::path::Path::new("/repo/apps/web");
         let url = |id: &str, arg: &str, root| {
-            let css = compile_css_in(id, &format!("a{{b:url({arg})}}"), root, &|_| None)
+            let css = compile_css_in(id, &format!("a{{b:url({arg})}}"), root, "", &|_| None)
                 .stylesheet
                 .unwrap();
             css[css.find("url(").unwrap()..].to_string()

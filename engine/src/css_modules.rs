@@ -262,6 +262,7 @@ pub fn compile_css_module(
     text: &str,
     modules: &CssModulesOptions,
     root: Option<&std::path::Path>,
+    prefix: &str,
     resolve_url: &dyn Fn(&str) -> Option<String>,
 ) -> CompiledCss {
     let warnings = Arc::new(RwLock::new(Vec::new()));
@@ -336,7 +337,7 @@ pub fn compile_css_module(
     diagnostics.dedup();
 
     // The printed text is lightningcss's, not the author's: point imports at the source.
-    let scoped = rewrite(id, &code, root, resolve_url);
+    let scoped = rewrite(id, &code, root, prefix, resolve_url);
     let mut imports = scoped.imports;
     let mut searched_to = 0;
     for import in &mut imports {

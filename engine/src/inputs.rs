@@ -239,6 +239,13 @@ impl Default for ProjectOptions {
 }
 
 impl ProjectOptions {
+    /// What the URLs the page asks the server for start with: `base` without its trailing
+    /// `/` (`/app`), `""` for `/`. The server answers them with or without it; a proxy that
+    /// forwards the base's path alone needs them with it.
+    pub fn url_prefix(&self) -> &str {
+        self.base.trim_end_matches('/')
+    }
+
     /// The directory the `.env` files are read from for the project at `root` (`envDir`).
     pub fn env_dir_in<'a>(&'a self, root: &'a Path) -> &'a Path {
         self.env_dir.as_deref().unwrap_or(root)

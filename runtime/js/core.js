@@ -60,7 +60,8 @@
    *   `core.disconnected()` (the core queues invalidations and custom events meanwhile; acks
    *   for a dead connection are dropped).
    * `reload`: reload everything now (true), or refuse (false: the page's reload-loop guard).
-   * `origin`: what module ids are appended to for `import.meta.url` and source URLs.
+   * `origin`: what module ids are appended to for `import.meta.url` and source URLs (the page's
+   * origin and Vite's `base` path: `server-url.js`).
    * `moduleUrl`: where modules run from the project's files (Node): a module's
    *   `import.meta.url`, its file's `file:` URL (`fileURLToPath(import.meta.url)` works), and an
    *   asset's `new URL('./x.png', import.meta.url)` resolves against it as written, to the file;
@@ -71,7 +72,7 @@
    * `showDiagnostics`/`showError`/`clearError`: build errors per file, runtime errors per module.
    * `sourceComments`: what follows an update's factory code when it is compiled (its
    *   `//# sourceURL`, and a map URL unless the code carries its own); by default the page's,
-   *   `<origin><id>?hotloop-rev=<revision>` and `/_hotloop/map<id>?v=<revision>`.
+   *   `<origin><id>?hotloop-rev=<revision>` and `<origin>/_hotloop/map<id>?v=<revision>`.
    * `loadChunk`: loads and runs the lazy chunk of the `import()` target `id` (its `define`s),
    *   resolving to `{ snapshot }` (the number of the snapshot it was served from) or rejecting
    *   with the server's reason; null where every module is in the one chunk.

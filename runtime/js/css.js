@@ -157,7 +157,7 @@
      * that made its version stale is on its way). Returns how many links were swapped.
      */
     function swapStylesheet(href, version, patch) {
-      const target = new URL(href, location.href);
+      const target = new URL(serverUrl(href), location.href);
       // A sheet whose id has a query (a page's inline style, `/index.html?html-proxy&direct&index=0.css`)
       // is the link with that query; the pairs are kept as written (`URLSearchParams` would
       // write `html-proxy=`), without the version a swap adds.

@@ -103,7 +103,7 @@
         event.preventDefault();
         if (typeof fetch === "function") {
           // The server says why no editor opened (none configured, one that did not start).
-          fetch(`/__open-in-editor?file=${encodeURIComponent(place)}`)
+          fetch(serverUrl(`/__open-in-editor?file=${encodeURIComponent(place)}`))
             .then((response) => response.text())
             .then((why) => why && console.warn(why))
             .catch(() => {});

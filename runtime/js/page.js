@@ -55,7 +55,7 @@
    * the number of the snapshot it was served from.
    */
   function loadLazyChunk(id) {
-    return loadScript("/_hotloop/lazy.js?id=" + encodeURIComponent(id)).then(() => {
+    return loadScript(serverUrl("/_hotloop/lazy.js?id=") + encodeURIComponent(id)).then(() => {
       const snapshot = servedSnapshots.get(id);
       servedSnapshots.delete(id);
       return { snapshot: Number.isInteger(snapshot) ? snapshot : undefined };
@@ -76,7 +76,7 @@
    * the page's own scripts (`script-src 'self'`).
    */
   function loadFactory(id, revision) {
-    const url = "/_hotloop/factory.js?id=" + encodeURIComponent(id) + "&v=" + revision;
+    const url = serverUrl("/_hotloop/factory.js?id=") + encodeURIComponent(id) + "&v=" + revision;
     return loadScript(url).then(() => {
       const key = revision + " " + id;
       const fn = loadedFactories.get(key);
@@ -124,7 +124,7 @@
     const reloads = createPageReload({ logger, showNote: overlay.showNote });
     /** @type {Host} */
     const host = {
-      origin: location.origin,
+      origin: location.origin + SERVER_PREFIX,
       send: socket.send,
       reload(reason) {
         if (!reloads.reload(reason)) return false;

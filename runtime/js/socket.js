@@ -29,7 +29,7 @@
     };
 
     function url() {
-      const base = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/_hotloop/ws";
+      const base = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + serverUrl("/_hotloop/ws");
       return owner.serverId ? base + "?server=" + encodeURIComponent(owner.serverId) : base;
     }
 

@@ -45,7 +45,9 @@
         id +
         "?hotloop-rev=" +
         revision +
-        "\n//# sourceMappingURL=/_hotloop/map" +
+        "\n//# sourceMappingURL=" +
+        core.host().origin +
+        "/_hotloop/map" +
         id +
         "?v=" +
         revision;

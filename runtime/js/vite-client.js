@@ -58,7 +58,9 @@ function ownChannel() {
     for (const listener of [...(listeners.get(event) ?? [])]) listener(data);
   };
   const connect = () => {
-    socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/_hotloop/ws`);
+    // Under Vite's `base` where this module was served (`/app/@vite/client`).
+    const prefix = new URL(import.meta.url).pathname.replace(/\/@vite\/client$/, '');
+    socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${prefix}/_hotloop/ws`);
     socket.binaryType = 'arraybuffer';
     socket.onopen = () => {
       for (const bytes of pending.splice(0)) socket.send(bytes);

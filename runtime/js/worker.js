@@ -9,7 +9,7 @@
   function startWorker(core, entries, options) {
     /** @type {Host} */
     const host = {
-      origin: location.origin,
+      origin: location.origin + SERVER_PREFIX,
       // Never called: a worker never connects.
       send() {},
       // Nothing to reload: the page owns the worker.

@@ -26,6 +26,7 @@ pub const RUNTIME_JS: &str = concat!(
     include_str!("../js/refresh-boundaries.js"),
     include_str!("../js/update.js"),
     include_str!("../js/core.js"),
+    include_str!("../js/server-url.js"),
     include_str!("../js/css.js"),
     include_str!("../js/overlay.js"),
     include_str!("../js/react-refresh.js"),

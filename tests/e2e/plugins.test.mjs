@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import net from 'node:net';
 import path from 'node:path';
 
 import { Server, Tab, browserAvailable, childrenOf, copyFixture, editFile, launchBrowser, overlayText, tempDir, waitFor, writeFile, writeFileAtomic } from './lib/harness.mjs';
@@ -497,6 +498,9 @@ describe('a project without a vite.config', { skip, concurrency: false }, () => 
   });
 });
 
+/** A small SVG image (a 4×4 square). */
+const SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><rect width="4" height="4" fill="red"/></svg>\n';
+
 describe("a vite.config's base and root", { skip, concurrency: false }, () => {
   let dir, server, tab;
 
@@ -506,13 +510,20 @@ describe("a vite.config's base and root", { skip, concurrency: false }, () => {
     writeFile(path.join(dir, 'vite.config.ts'), "export default { root: 'app', base: '/sub/' };\n");
     writeFile(path.join(dir, 'package.json'), '{ "name": "base-fixture", "private": true }\n');
     writeFile(path.join(dir, 'app/index.html'),
-      '<!doctype html><html><head><title>%BASE_URL%</title></head><body><div id="app"></div>' +
+      '<!doctype html><html><head><title>%BASE_URL%</title><link rel="icon" href="/icon.svg"></head><body><div id="app"></div>' +
       '<script type="module" src="./src/main.js"></script></body></html>\n');
     writeFile(path.join(dir, 'app/public/note.txt'), 'from public\n');
+    writeFile(path.join(dir, 'app/public/icon.svg'), SVG);
+    writeFile(path.join(dir, 'app/src/logo.svg'), SVG);
+    writeFile(path.join(dir, 'app/src/bg.svg'), SVG);
+    writeFile(path.join(dir, 'app/src/style.css'), '#app { background-image: url(./bg.svg); }\n');
+    writeFile(path.join(dir, 'app/src/lazy.js'), "export default 'lazy';\n");
     writeFile(path.join(dir, 'app/src/main.js'),
+      "import logo from './logo.svg';\nimport './style.css';\n" +
       "document.querySelector('#app').innerHTML = `<p id=\"base\">${import.meta.env.BASE_URL}</p><p id=\"text\">first</p>` +\n" +
-      "  `<p id=\"defined\">${typeof __DEFINED__ === 'undefined' ? 'none' : __DEFINED__}</p>`;\n" +
+      "  `<p id=\"defined\">${typeof __DEFINED__ === 'undefined' ? 'none' : __DEFINED__}</p><img id=\"logo\" src=\"${logo}\">`;\n" +
       "fetch(import.meta.env.BASE_URL + 'note.txt').then((r) => r.text()).then((t) => { document.body.dataset.note = t.trim(); });\n" +
+      "import('./lazy.js').then((m) => { document.body.dataset.lazy = m.default; });\n" +
       'import.meta.hot?.accept();\n');
     server = await Server.start(dir);
     // `/` redirects to the base, where the page is.
@@ -541,6 +552,70 @@ describe("a vite.config's base and root", { skip, concurrency: false }, () => {
     editFile(path.join(dir, 'app/src/main.js'), 'first', 'second');
     await tab.until(() => document.querySelector('#text')?.textContent === 'second');
     assert.equal(tab.navigations, navs, 'no reload');
+  });
+
+  test('behind a proxy that forwards the base\'s path alone, the page loads, its assets and lazy chunk come, and an edit updates it', async () => {
+    // Every URL the page asks for is under the base (Vite's own dev server's way): the
+    // runtime, the chunk, the WebSocket, assets, stylesheets and their url()s, public files.
+    const outside = [];
+    const target = new URL(server.url);
+    const forward = (req) => req.url === '/sub' || req.url.startsWith('/sub/');
+    const proxy = http.createServer((req, res) => {
+      if (!forward(req)) {
+        outside.push(req.url);
+        res.writeHead(404).end('outside the base');
+        return;
+      }
+      const upstream = http.request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode, answer.headers);
+        answer.pipe(res);
+      });
+      upstream.on('error', () => res.destroy());
+      req.pipe(upstream);
+    });
+    proxy.on('upgrade', (req, socket, head) => {
+      if (!forward(req)) {
+        outside.push(`upgrade ${req.url}`);
+        socket.destroy();
+        return;
+      }
+      const upstream = net.connect(Number(target.port), target.hostname, () => {
+        const lines = [`${req.method} ${req.url} HTTP/1.1`];
+        for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+        upstream.write(lines.join('\r\n') + '\r\n\r\n');
+        upstream.write(head);
+        socket.pipe(upstream).pipe(socket);
+      });
+      upstream.on('error', () => socket.destroy());
+      socket.on('error', () => upstream.destroy());
+    });
+    await new Promise((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    let proxied;
+    try {
+      const failed = [];
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      page.on('response', (r) => { if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`); });
+      page.on('requestfailed', (r) => failed.push(`failed ${r.url()}`));
+      proxied = new Tab(context, page);
+      await page.goto(`http://127.0.0.1:${proxy.address().port}/sub/`);
+      await proxied.untilLog('[hmr] connected');
+      await proxied.until(() => document.body.dataset.lazy === 'lazy' && document.body.dataset.note === 'from public');
+      await proxied.until(() => document.querySelector('#logo')?.complete && document.querySelector('#logo').naturalWidth > 0);
+      const loaded = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname));
+      assert.ok(loaded.some((p) => p.startsWith('/sub/src/bg.svg')), `the stylesheet's url() under the base: ${loaded.join(', ')}`);
+      assert.ok(loaded.some((p) => p === '/sub/icon.svg') || (await page.evaluate(() => document.querySelector('link[rel=icon]').getAttribute('href'))) === '/sub/icon.svg');
+      const before = await page.evaluate(textOf, '#text');
+      const next = before === 'first' ? 'proxied' : 'proxied-again';
+      editFile(path.join(dir, 'app/src/main.js'), `>${before}<`, `>${next}<`);
+      await proxied.until((want) => document.querySelector('#text')?.textContent === want, next);
+      assert.deepEqual(outside, [], 'every request under the base');
+      assert.deepEqual(failed, []);
+    } finally {
+      await proxied?.close();
+      proxy.closeAllConnections?.();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 
   test('the config, outside the app\'s root, is still watched: an edit reloads the page with it', async () => {

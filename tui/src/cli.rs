@@ -182,8 +182,9 @@ pub struct ServeArgs {
     #[arg(long = "env-prefix", value_name = "PREFIX", value_parser = non_empty_prefix)]
     pub env_prefixes: Vec<String>,
     /// The public base path the app is served under (Vite's `base`), e.g. `/app/`: the page
-    /// is at `/app/`, `/` redirects there, and `import.meta.env.BASE_URL` is it. Wins over the
-    /// config's `base`.
+    /// is at `/app/`, `/` redirects there, every URL the page asks for is under it (a proxy
+    /// that forwards `/app/` alone serves the app), and `import.meta.env.BASE_URL` is it. Wins
+    /// over the config's `base`.
     #[arg(long, default_value = "/", value_name = "PATH", value_parser = base_path)]
     pub base: String,
     /// Vite's mode: read `.env.MODE` and `.env.MODE.local` (instead of `.env.development*`)

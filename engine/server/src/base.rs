@@ -1,9 +1,10 @@
 //! Vite's `base` (`/app/`): the app is served under it. A request under the base has it
 //! stripped before routing (`/app/src/logo.svg` is `/src/logo.svg`, `/app/` the page), and the
 //! page's own address without it (`/`, `/index.html`, `/app`) is redirected there, as Vite
-//! does. Any other path is served as it is: hotloop's own URLs (`/_hotloop/...`) and the
-//! root-absolute URLs the engine writes (asset URLs, `url()`s in CSS) carry no base, and
-//! serving them beside it keeps every page working.
+//! does. Every URL the page asks for carries the base (the client's scripts and WebSocket, the
+//! page's root-absolute URLs, assets, stylesheets' `url()`s: `engine/src/queries/html.rs`,
+//! `runtime/js/server-url.js`), so a proxy that forwards the base's path alone serves the app;
+//! any other path is still served as it is (a URL a tool wrote without the base).
 
 use std::sync::Arc;
 

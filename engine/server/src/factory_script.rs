@@ -60,7 +60,7 @@ fn script(id: &str, revision: u32, code: &str) -> String {
     out.push_str(&revision.to_string());
     out.push_str(", ");
     out.push_str(code);
-    out.push_str("\n);\n//# sourceMappingURL=/_hotloop/map");
+    out.push_str("\n);\n//# sourceMappingURL=map");
     out.push_str(id);
     out.push_str("?v=");
     out.push_str(&revision.to_string());
@@ -136,7 +136,7 @@ mod tests {
         assert_eq!(
             s,
             "__hotloop.factory(\"/src/\\\"q\\\".js\", 4, (function () {\nx();\n})\n// end\n);\n\
-             //# sourceMappingURL=/_hotloop/map/src/\"q\".js?v=4\n"
+             //# sourceMappingURL=map/src/\"q\".js?v=4\n"
         );
     }
 }

@@ -175,7 +175,7 @@ impl RuntimeScript {
             Some(_) => {
                 let mut body = Vec::with_capacity(self.code.len() + 64);
                 body.extend_from_slice(&self.code);
-                body.extend_from_slice(b"//# sourceMappingURL=/_hotloop/runtime.js.map\n");
+                body.extend_from_slice(b"//# sourceMappingURL=runtime.js.map\n");
                 Bytes::from(body)
             }
         }

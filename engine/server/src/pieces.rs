@@ -198,8 +198,8 @@ fn push_map_line(out: &mut String, hash: &str) {
     if !out.ends_with('\n') && !out.is_empty() {
         out.push('\n');
     }
+    // Relative to the piece's own URL: under Vite's `base` when the page asked for it there.
     out.push_str("//# sourceMappingURL=");
-    out.push_str(PIECE_PREFIX);
     out.push_str(hash);
     out.push_str(".js.map\n");
 }
@@ -251,7 +251,7 @@ mod tests {
         Chunk::new(
             parts,
             format!(
-                "__hotloop.start([], {{\"revision\":{revision}}});\n//# sourceMappingURL=/_hotloop/chunk.js.map\n"
+                "__hotloop.start([], {{\"revision\":{revision}}});\n//# sourceMappingURL=chunk.js.map\n"
             ),
         )
     }
@@ -307,10 +307,7 @@ mod tests {
         // A statement piece names its own map.
         let first = new[0].bytes(&after);
         let first = std::str::from_utf8(&first).unwrap();
-        assert!(first.ends_with(&format!(
-            "//# sourceMappingURL=/_hotloop/piece/{}.js.map\n",
-            new[0].hash
-        )));
+        assert!(first.ends_with(&format!("//# sourceMappingURL={}.js.map\n", new[0].hash)));
     }
 
     #[test]

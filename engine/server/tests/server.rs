@@ -607,10 +607,7 @@ async fn runtime_js_is_the_embedded_runtime_compacted_with_its_map() {
     let compact = runtime::compact().expect("runtime/compact/ is current (tests/chunk_node.rs)");
     assert_eq!(
         r.text(),
-        format!(
-            "{}//# sourceMappingURL=/_hotloop/runtime.js.map\n",
-            compact.code
-        )
+        format!("{}//# sourceMappingURL=runtime.js.map\n", compact.code)
     );
     let map: serde_json::Value =
         serde_json::from_str(&get(&h, "/_hotloop/runtime.js.map").await.text()).unwrap();
@@ -697,7 +694,7 @@ async fn a_runtime_names_its_map_and_the_readable_one_has_none() {
     let r = get(&h, "/_hotloop/runtime.js").await;
     assert_eq!(
         r.text(),
-        "globalThis.compact=1;\n//# sourceMappingURL=/_hotloop/runtime.js.map\n"
+        "globalThis.compact=1;\n//# sourceMappingURL=runtime.js.map\n"
     );
     let map = get(&h, "/_hotloop/runtime.js.map").await;
     assert_eq!(map.status, 200);
@@ -928,7 +925,7 @@ async fn an_updated_module_is_served_as_a_script_for_its_revision_only() {
     assert_eq!(
         r.text(),
         "__hotloop.factory(\"/src/b.js\", 1, (function () {\n})\n);\n\
-         //# sourceMappingURL=/_hotloop/map/src/b.js?v=1\n"
+         //# sourceMappingURL=map/src/b.js?v=1\n"
     );
     // An older revision's code is gone (a newer update replaced it): the page must reload.
     h.publish(served(2, Some(HTML), "console.log('a');"));
@@ -2066,7 +2063,8 @@ async fn the_page_lists_its_chunk_pieces_which_are_immutable_and_outlive_their_s
         joined,
         format!(
             "//# allFunctionsCalledOnLoad\n{statements}//# sourceMappingURL={}.map\n{}",
-            urls[0],
+            // (Relative to the piece's own URL.)
+            urls[0].rsplit('/').next().unwrap(),
             chunk.start()
         ),
         "V8's compile hint, then the statements"

@@ -5,7 +5,7 @@ use super::*;
 /// Renders the factory body, the link stylesheet, the imports and the diagnostics.
 #[track_caller]
 fn check(id: &str, text: &str, expect: Expect) {
-    let out = compile_css_module(id, text, &CssModulesOptions::default(), None, &|_| None);
+    let out = compile_css_module(id, text, &CssModulesOptions::default(), None, "", &|_| None);
     let mut actual = String::new();
     match (&out.code, &out.stylesheet) {
         (Some(code), Some(stylesheet)) => {
@@ -118,7 +118,7 @@ fn imports_and_urls_are_handled_like_plain_css() {
 #[test]
 fn names_depend_on_the_file_not_on_its_text() {
     let names = |id: &str, text: &str| {
-        let code = compile_css_module(id, text, &CssModulesOptions::default(), None, &|_| None)
+        let code = compile_css_module(id, text, &CssModulesOptions::default(), None, "", &|_| None)
             .code
             .unwrap();
         code[code.find("{\"").unwrap()..].to_string()
@@ -135,6 +135,7 @@ fn media_queries_keep_their_min_and_max_form() {
         "@media (max-width: 600px) { .box { color: red } }\n@media (400px <= width <= 700px) { .box { color: blue } }\n",
         &CssModulesOptions::default(),
         None,
+        "",
         &|_| None,
     );
     assert_eq!(out.diagnostics, []);
@@ -153,6 +154,7 @@ fn grid_lines_and_areas_are_scoped_too() {
         ".page { grid-template-areas: \"head\"; grid-column: main-start / main-end }\n.top { grid-area: head }\n",
         &CssModulesOptions::default(),
         None,
+        "",
         &|_| None,
     );
     assert_eq!(out.diagnostics, []);
@@ -268,6 +270,7 @@ fn a_compiled_module_keeps_its_map_to_the_original_through_the_pass() {
         &sass_output_with_map(),
         &CssModulesOptions::default(),
         None,
+        "",
         &|_| None,
     );
     for text in [
@@ -301,6 +304,7 @@ fn a_plain_module_has_no_map() {
         ".a { color: red }\n",
         &CssModulesOptions::default(),
         None,
+        "",
         &|_| None,
     );
     assert!(!out.stylesheet.unwrap().contains("sourceMappingURL"));
@@ -349,6 +353,7 @@ fn css_modules_options_from_the_config() {
          .page { grid-template-areas: \"head\" }\n",
         &options,
         None,
+        "",
         &|_| None,
     );
     assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
@@ -372,6 +377,7 @@ fn css_modules_options_from_the_config() {
         ".a-b { color: red }",
         &both,
         None,
+        "",
         &|_| None,
     )
     .code
@@ -403,6 +409,7 @@ fn a_style_blocks_names_come_from_its_file_without_the_query() {
         ".title { color: red }\n",
         &CssModulesOptions::default(),
         None,
+        "",
         &|_| None,
     );
     let code = out.code.expect("compiles");

@@ -183,7 +183,7 @@ pub(super) fn start_trailer(
         push_json_string(&mut trailer, id);
     }
     push_start_env(&mut trailer, options, &state.env);
-    trailer.push_str("});\n//# sourceMappingURL=/_hotloop/chunk.js.map\n");
+    trailer.push_str("});\n//# sourceMappingURL=chunk.js.map\n");
     trailer
 }
 
@@ -225,7 +225,7 @@ fn lazy_chunks(state: &BuildState, prev: Option<&LazyChunks>, stale: &[ModuleInd
             continue;
         }
         let parts = define_parts(state, &chunk.order, chunk.uses_empty_module);
-        let mut trailer = String::from("//# sourceMappingURL=/_hotloop/lazy.js.map?id=");
+        let mut trailer = String::from("//# sourceMappingURL=lazy.js.map?id=");
         trailer.extend(percent_encoding::utf8_percent_encode(
             &chunk.root,
             percent_encoding::NON_ALPHANUMERIC,

@@ -43,6 +43,10 @@ pub(super) fn served_stylesheet(
     }
     memo.insert(index, None);
     let deps = module_deps(db, graph.file(index));
+    let prefix = crate::inputs::Project::get(db)
+        .options(db)
+        .url_prefix()
+        .to_string();
     // Each URL is the imported sheet's own (a package's `@import "animate.css"`, an alias's
     // `@import "@/x.css"`: not the specifier made absolute as a path beside this sheet).
     let versioned: Arc<str> = version_imports(&text, &parsed.stylesheet_imports, |spec| {
@@ -50,7 +54,7 @@ pub(super) fn served_stylesheet(
         let imported = graph.index_of(&id)?;
         let sheet = served_stylesheet(db, graph, imported, memo)?;
         let version = format!("{:08x}", xxhash_rust::xxh3::xxh3_64(sheet.as_bytes()) >> 32);
-        Some((Some(id.to_string()), version))
+        Some((Some(format!("{prefix}{id}")), version))
     })
     .into();
     memo.insert(index, Some(versioned.clone()));

@@ -71,7 +71,8 @@ pub struct ClientTags {
 }
 
 impl ClientTags {
-    pub fn new(version: Option<&str>, nonce: Option<&str>) -> ClientTags {
+    /// `prefix`: `ProjectOptions::url_prefix`, before each script's path.
+    pub fn new(version: Option<&str>, nonce: Option<&str>, prefix: &str) -> ClientTags {
         let query = version.map(|v| format!("?v={v}")).unwrap_or_default();
         let nonce = nonce.map(escape_html);
         let attr = nonce
@@ -79,11 +80,13 @@ impl ClientTags {
             .map(|n| format!(r#" nonce="{n}""#))
             .unwrap_or_default();
         ClientTags {
-            runtime: format!(r#"<script{attr} src="/_hotloop/runtime.js{query}"></script>"#),
-            react_refresh: format!(
-                r#"<script{attr} src="/_hotloop/react-refresh.js{query}"></script>"#
+            runtime: format!(
+                r#"<script{attr} src="{prefix}/_hotloop/runtime.js{query}"></script>"#
             ),
-            chunk: format!(r#"<script defer{attr} src="/_hotloop/chunk.js"></script>"#),
+            react_refresh: format!(
+                r#"<script{attr} src="{prefix}/_hotloop/react-refresh.js{query}"></script>"#
+            ),
+            chunk: format!(r#"<script defer{attr} src="{prefix}/_hotloop/chunk.js"></script>"#),
             nonce_meta: nonce
                 .as_ref()
                 .map(|n| format!(r#"<meta property="csp-nonce" nonce="{n}">"#))
@@ -98,6 +101,7 @@ impl ClientTags {
         ClientTags::new(
             options.client_version.as_deref(),
             options.csp_nonce.as_deref(),
+            options.url_prefix(),
         )
     }
 
@@ -499,6 +503,7 @@ fn rewrite_page(
     // The page's own inline styles seen so far, and whether the one being read is not one.
     let styles_seen = Cell::new(0usize);
     let foreign_style = Cell::new(false);
+    let prefix = options.url_prefix();
     let settings = RewriteStrSettings::new()
         .append_element_content_handler(element!("head", |el| {
             if !runtime_done.replace(true) {
@@ -527,7 +532,7 @@ fn rewrite_page(
             let index = styles_seen.get();
             styles_seen.set(index + 1);
             if entries.inline_styles.contains(&index) {
-                el.replace(&linked_style(el, page_id, index), ContentType::Html);
+                el.replace(&linked_style(el, prefix, page_id, index), ContentType::Html);
             }
             Ok(())
         }))
@@ -557,6 +562,13 @@ fn rewrite_page(
                 el.replace(&replacement, ContentType::Html);
             } else if !replacement.is_empty() {
                 el.before(&replacement, ContentType::Html);
+            }
+            Ok(())
+        }))
+        // Last: the handlers above read the URLs as written (an entry script's `src`).
+        .append_element_content_handler(element!(URL_ELEMENTS, |el| {
+            if !prefix.is_empty() && !el.removed() {
+                prefix_urls(el, prefix)?;
             }
             Ok(())
         }))
@@ -795,9 +807,12 @@ fn attributes_kept(el: &Element<'_, '_>) -> String {
 
 /// The `<link>` that stands for the `index`th inline style of the page `page_id`, which the
 /// CSS pipeline serves at its module id (`files::html_style_path`), with the style's attributes.
-fn linked_style(el: &Element<'_, '_>, page_id: &str, index: usize) -> String {
+fn linked_style(el: &Element<'_, '_>, prefix: &str, page_id: &str, index: usize) -> String {
     let mut link = String::from(r#"<link rel="stylesheet" href=""#);
-    link.push_str(&escape_html(&html_style_id(page_id, index)));
+    link.push_str(&escape_html(&format!(
+        "{prefix}{}",
+        html_style_id(page_id, index)
+    )));
     link.push('"');
     for attr in el.attributes() {
         let name = attr.name();
@@ -812,6 +827,50 @@ fn linked_style(el: &Element<'_, '_>, page_id: &str, index: usize) -> String {
     }
     link.push('>');
     link
+}
+
+/// The elements whose URL attributes Vite's dev server puts under its `base` (its
+/// `assetAttrsConfig`, and scripts).
+const URL_ELEMENTS: &str = "link, script, img, source, video, audio, image, use";
+
+/// Puts each root-absolute URL of `el`'s URL attributes (each candidate of a `srcset`) under
+/// `prefix` (`/app`: Vite's `base`), as Vite's dev server does, so that a proxy that forwards
+/// the base's path alone serves them; relative URLs already resolve under it.
+fn prefix_urls(
+    el: &mut Element<'_, '_>,
+    prefix: &str,
+) -> Result<(), lol_html::errors::AttributeNameError> {
+    let based = |url: &str| -> Option<String> {
+        let trimmed = url.trim_start();
+        (trimmed.starts_with('/')
+            && !trimmed.starts_with("//")
+            && trimmed != prefix
+            && !trimmed.starts_with(&format!("{prefix}/")))
+        .then(|| format!("{prefix}{trimmed}"))
+    };
+    for name in ["href", "src", "poster", "xlink:href"] {
+        if let Some(url) = el.get_attribute(name)
+            && let Some(new) = based(&url)
+        {
+            el.set_attribute(name, &new)?;
+        }
+    }
+    if let Some(srcset) = el.get_attribute("srcset") {
+        let candidates: Vec<String> = srcset
+            .split(',')
+            .map(|candidate| {
+                let trimmed = candidate.trim_start();
+                let (url, rest) =
+                    trimmed.split_at(trimmed.find(char::is_whitespace).unwrap_or(trimmed.len()));
+                match based(url) {
+                    Some(new) => format!("{new}{rest}"),
+                    None => trimmed.to_string(),
+                }
+            })
+            .collect();
+        el.set_attribute("srcset", &candidates.join(", "))?;
+    }
+    Ok(())
 }
 
 fn is_module_script(el: &Element<'_, '_>) -> bool {

@@ -458,7 +458,8 @@ fn parse_contents(
             // `/src/w.ts?worker` → the worker script of `/src/w.ts`.
             let real_id = variant_of(&id);
             let file_name = real_id.rsplit('/').next().unwrap_or(real_id);
-            ParsedModule::from_compiled(transform::worker_module(query, real_id, file_name))
+            let prefix = Project::try_get(db).map_or("", |p| p.options(db).url_prefix());
+            ParsedModule::from_compiled(transform::worker_module(query, prefix, real_id, file_name))
         }
         (_, FileContents::Missing) => ParsedModule::failed(problem(format!("{id} does not exist"))),
         // A binary file under a query no plugin loads: the file's URL, as Vite's asset plugin
@@ -668,24 +669,27 @@ fn compile_stylesheet(db: &dyn Db, path: &Path, id: &str, text: &str) -> css::Co
     let default = css_modules::CssModulesOptions::default();
     let modules = project.map_or(&default, |p| &p.options(db).css_modules);
     let root = project.map(|p| p.root(db).as_path());
+    let prefix = project.map_or("", |p| p.options(db).url_prefix());
     let resolve_url = |url: &str| crate::queries::resolve::css_url(db, path, url);
     if modules.applies_to(path) {
-        css_modules::compile_css_module(id, text, modules, root, &resolve_url)
+        css_modules::compile_css_module(id, text, modules, root, prefix, &resolve_url)
     } else {
-        css::compile_css_in(id, text, root, &resolve_url)
+        css::compile_css_in(id, text, root, prefix, &resolve_url)
     }
 }
 
+/// An asset's URL: under Vite's `base` (`ProjectOptions::url_prefix`), as Vite writes it.
 fn asset_url(db: &dyn Db, path: &Path, id: &str, contents: &FileContents) -> String {
+    let prefix = Project::try_get(db).map_or("", |p| p.options(db).url_prefix());
     // The public directory (`publicDir`, `ROOT/public` by default) is served at the root, as
     // is: its files keep their URL (Vite's rule).
     let public_dir = crate::queries::resolve::public_dir(db);
     if let Some(rest) =
         public_dir.and_then(|dir| path.strip_prefix(dir).ok().map(Path::to_path_buf))
     {
-        return format!("/{}", rest.to_string_lossy().replace('\\', "/"));
+        return format!("{prefix}/{}", rest.to_string_lossy().replace('\\', "/"));
     }
-    format!("{id}?v={:08x}", contents.content_hash() >> 32)
+    format!("{prefix}{id}?v={:08x}", contents.content_hash() >> 32)
 }
 
 /// The config's `define`, shared by every module's compile (an `Arc` clone each).

@@ -519,3 +519,60 @@ fn a_package_jsons_type_change_recompiles_its_files_with_nodes_interop() {
     assert_eq!(p.parsed(), crate::testing::id_set(&["/src/main.js"]));
     assert!(esm_call(&mut p, "/src/main.js").ends_with(",3)"));
 }
+
+/// Under Vite's `base` every URL the page asks for carries it, as Vite's dev server writes
+/// them: the client's scripts, the page's root-absolute URLs (a `srcset`'s each), an asset's
+/// URL, a stylesheet's `url()`s (written relative or root-absolute) and its `@import`s, a
+/// worker's script; relative URLs and ones already under the base stay as written.
+#[test]
+fn under_a_base_every_url_the_page_asks_for_carries_it() {
+    let mut p = Incremental::with_options(
+        "//- /index.html\n<!doctype html><html><head><link rel=\"icon\" href=\"/icon.svg\">\
+         <link rel=\"stylesheet\" href=\"/src/style.css\"></head><body>\
+         <img src=\"/app/already.png\" srcset=\"/a.png 1x, ./b.png 2x\"><a href=\"/docs\">docs</a>\
+         <script type=\"module\" src=\"/src/main.js\"></script></body></html>\n\
+         //- /public/icon.svg\n<svg/>\n\
+         //- /src/main.js\nimport logo from './logo.png';\nimport W from './w.js?worker';\nconsole.log(logo, W);\n\
+         //- /src/w.js\nself.onmessage = () => {};\n\
+         //- /src/logo.png\npng\n\
+         //- /src/bg.png\npng\n\
+         //- /src/style.css\n@import './more.css';\nbody { background: url(./bg.png); }\n.x { background: url(/icon.svg); }\n\
+         //- /src/more.css\n.y { color: red; }\n",
+        ProjectOptions {
+            base: "/app/".into(),
+            ..ProjectOptions::default()
+        },
+    );
+    p.build();
+    let served = p.served(1);
+    let html = served.html.clone().expect("the page");
+    for wanted in [
+        "src=\"/app/_hotloop/runtime.js",
+        "<link rel=\"icon\" href=\"/app/icon.svg\">",
+        "<link rel=\"stylesheet\" href=\"/app/src/style.css\">",
+        "src=\"/app/already.png\"",
+        "srcset=\"/app/a.png 1x, ./b.png 2x\"",
+        "<a href=\"/docs\">",
+        "src=\"/app/_hotloop/chunk.js\"",
+    ] {
+        assert!(html.contains(wanted), "{wanted} in {html}");
+    }
+    assert!(
+        !html.contains("/src/main.js"),
+        "the entry is the chunk's: {html}"
+    );
+    let chunk = p.chunk();
+    assert!(chunk.contains("\"/app/src/logo.png?v="), "{chunk}");
+    assert!(
+        chunk.contains("new Worker(\"/app/_hotloop/worker/src/w.js\""),
+        "{chunk}"
+    );
+    let sheet = served
+        .modules
+        .get("/src/style.css")
+        .and_then(|m| m.stylesheet.clone())
+        .expect("the stylesheet");
+    assert!(sheet.contains("url(\"/app/src/bg.png\")"), "{sheet}");
+    assert!(sheet.contains("url(\"/app/icon.svg\")"), "{sheet}");
+    assert!(sheet.contains("@import \"/app/src/more.css?v="), "{sheet}");
+}

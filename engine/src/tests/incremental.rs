@@ -1274,7 +1274,7 @@ console.log('second');
     );
     let chunk = String::from_utf8(served.chunk.bytes().to_vec()).expect("utf-8");
     assert!(chunk.ends_with(
-        "__hotloop.start([\"/src/main.js\",\"/src/second.js\"], {\"revision\":7,\"serverId\":\"s1\"});\n//# sourceMappingURL=/_hotloop/chunk.js.map\n"
+        "__hotloop.start([\"/src/main.js\",\"/src/second.js\"], {\"revision\":7,\"serverId\":\"s1\"});\n//# sourceMappingURL=chunk.js.map\n"
     ));
     let style = served.modules.get("/src/style.css").expect("served css");
     assert_eq!(style.stylesheet.as_deref(), Some("body { color: red; }\n"));

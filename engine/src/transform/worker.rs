@@ -44,10 +44,15 @@ pub fn worker_map_url(id: &str) -> String {
 }
 
 /// The variant module of worker file `id` (file name `file_name`) for `query`: its code, and
-/// its import of the worker file.
-pub fn worker_module(query: WorkerQuery, id: &str, file_name: &str) -> CompiledModule {
+/// its import of the worker file. The script's URL is under `prefix` (Vite's `base`).
+pub fn worker_module(
+    query: WorkerQuery,
+    prefix: &str,
+    id: &str,
+    file_name: &str,
+) -> CompiledModule {
     let mut url = String::new();
-    push_json_string(&mut url, &worker_script_url(id));
+    push_json_string(&mut url, &format!("{prefix}{}", worker_script_url(id)));
     let body = match query {
         WorkerQuery::Url => format!("module.exports = {url};"),
         WorkerQuery::Dedicated => format!(
