@@ -27,6 +27,7 @@ mod glob;
 mod guard;
 mod hygiene;
 mod interop;
+mod jsx_gaps;
 mod jsx_source;
 mod names;
 mod pipeline;

@@ -33,6 +33,7 @@ use super::define::{self, Define};
 use super::esm_exports::compact_esm_exports;
 use super::esm_globals::HideCommonJsGlobals;
 use super::interop::fold_interop;
+use super::jsx_gaps;
 use super::jsx_source::drop_jsx_dev_source;
 use super::rewrite::Rewrite;
 use super::verbatim;
@@ -83,11 +84,23 @@ pub(crate) fn compile(
     let parsed = parser.parse_program();
     let mut errors = parser.take_errors();
     let mut program = match parsed {
-        Ok(p) if errors.is_empty() => p,
-        Ok(_) => return syntax_errors(id, text, &cm, errors),
+        Ok(p) if errors.is_empty() => {
+            if syntax.jsx()
+                && let Some(gap) = jsx_gaps::dropped_jsx(&p, text, fm.start_pos)
+            {
+                let (at, message) = jsx_gaps::gap_error(&cm, syntax, text, fm.start_pos, gap);
+                let (line, column) = line_col(&cm, Span::new(at, at));
+                return CompiledModule {
+                    diagnostics: vec![Diagnostic::syntax(id, text, line, column, message)],
+                    ..Default::default()
+                };
+            }
+            p
+        }
+        Ok(_) => return syntax_errors(id, text, &cm, syntax, fm.start_pos, errors),
         Err(e) => {
             errors.push(e);
-            return syntax_errors(id, text, &cm, errors);
+            return syntax_errors(id, text, &cm, syntax, fm.start_pos, errors);
         }
     };
     // A shebang cannot sit inside the factory function.
@@ -553,6 +566,8 @@ fn syntax_errors(
     id: &str,
     text: &str,
     cm: &SourceMap,
+    syntax: Syntax,
+    start: BytePos,
     errors: Vec<swc_core::ecma::parser::error::Error>,
 ) -> CompiledModule {
     // The first, as Vite's (oxc's) overlay shows it: the others are most often its cascade,
@@ -562,8 +577,20 @@ fn syntax_errors(
     let first = errors.into_iter().min_by_key(|e| e.span().lo);
     let diagnostics = first
         .map(|e| {
-            let (line, column) = line_col(cm, e.span());
-            Diagnostic::syntax(id, text, line, column, e.kind().msg().into_owned())
+            let message = e.kind().msg().into_owned();
+            // swc reports a mismatched closing tag inside JSX a line or more after it, as
+            // "Expected '</'" (`jsx_gaps::mismatched_closing`): said where it is.
+            let mismatched = (syntax.jsx() && message.starts_with("Expected '</'"))
+                .then(|| {
+                    jsx_gaps::mismatched_closing(cm, syntax, text, (e.span().lo - start).0 as usize)
+                })
+                .flatten();
+            let (at, message) = match mismatched {
+                Some((offset, message)) => (start + BytePos(offset as u32), message),
+                None => (e.span().lo, message),
+            };
+            let (line, column) = line_col(cm, Span::new(at, at));
+            Diagnostic::syntax(id, text, line, column, message)
         })
         .into_iter()
         .collect();

@@ -2460,3 +2460,98 @@ fn an_es_modules_free_module_and_exports_are_undefined_as_in_the_browser() {
         "mixed keeps module.exports"
     );
 }
+
+/// swc's parser drops a child element whose closing tag does not match, with its error
+/// (`jsx_gaps.rs`): `<div><span>hi</div></div>` came out as an empty `<div>` and no error. The
+/// dropped part is an error at the mismatched tag, as Vite's overlay says it.
+#[test]
+fn jsx_the_parser_would_drop_is_a_syntax_error_at_the_mismatched_tag() {
+    for id in ["/src/App.jsx", "/src/App.tsx", "/src/App.js"] {
+        let out = compile(
+            id,
+            "export function App() {\n  return <div><span>hi</div></div>;\n}\n",
+        );
+        assert!(out.code.is_none(), "{id}: {:?}", out.code);
+        assert_eq!(
+            placed(&out.diagnostics),
+            [(
+                2,
+                25,
+                "Expected corresponding JSX closing tag for <span>".to_string()
+            )],
+            "{id}"
+        );
+        // In parentheses over lines, as it is mostly written: swc fails a line further on.
+        let out = compile(
+            id,
+            "export function App() {\n  return (\n    <div>\n      <span>hi</div>\n    </div>\n  );\n}\n",
+        );
+        assert_eq!(
+            placed(&out.diagnostics),
+            [(
+                4,
+                17,
+                "Expected corresponding JSX closing tag for <span>".to_string()
+            )],
+            "{id}"
+        );
+        // Deeper, in a fragment, after other children.
+        let out = compile(
+            id,
+            "export const A = () => <>\n  <p>ok</p>\n  <ul>\n    <li><b>x</li>\n  </ul>\n</>;\n",
+        );
+        assert_eq!(
+            placed(&out.diagnostics),
+            [(
+                4,
+                15,
+                "Expected corresponding JSX closing tag for <b>".to_string()
+            )],
+            "{id}"
+        );
+    }
+}
+
+fn placed(diagnostics: &[Diagnostic]) -> Vec<(u32, u32, String)> {
+    diagnostics
+        .iter()
+        .map(|d| (d.line, d.column, d.message.clone()))
+        .collect()
+}
+
+/// Well-formed JSX of every shape has no stretch its children leave uncovered.
+#[test]
+fn well_formed_jsx_has_no_dropped_part() {
+    let jsx = r#"import * as UI from './ui';
+export function App({ items, on }) {
+  const x = 1 > 0 ? <b>yes</b> : <i>no</i>;
+  return (
+    <>
+      {/* a comment */}
+      <UI.Card title=<span>t</span> data-x="a > b" onClick={() => on(x > 1)}>
+        text with &amp; entities &gt; signs
+        {items.map((i) => <li key={i}>{i}</li>)}
+        {x && <br />}
+        <svg:rect width="1" />
+        {" "}
+        <input value={`${x}`} />
+        {...items}
+      </UI.Card>
+      <p>
+        multi
+        line
+      </p>
+      <></>
+      <div></div>
+    </>
+  );
+}
+"#;
+    for id in ["/src/App.jsx", "/src/App.js"] {
+        let out = compile(id, jsx);
+        assert_eq!(render_diagnostics(&out.diagnostics), "", "{id}");
+    }
+    let tsx = "export function G<T,>(p: { v: T }) {\n  return <Select<string> value={p.v as any}>\n    <Option<number> />\n  </Select>;\n}\n";
+    let out = compile("/src/G.tsx", tsx);
+    assert_eq!(render_diagnostics(&out.diagnostics), "");
+}
