@@ -137,13 +137,6 @@ pub fn prepare(host: &mut EngineHost, cause: Cause<'_>, revision: u32) -> Prepar
             changed = sent;
         }
     }
-    let sent_or_not = edit.then(|| {
-        let sent: Vec<Arc<str>> = changed
-            .iter()
-            .map(|&m| graph.module(m).id.clone())
-            .collect();
-        (dropped, sent)
-    });
     // What no open page has loaded waits for its lazy chunk; what only lazy chunks hold goes to
     // the pages that loaded one of them.
     let mut held = Vec::new();
@@ -195,15 +188,35 @@ pub fn prepare(host: &mut EngineHost, cause: Cause<'_>, revision: u32) -> Prepar
             let not_running = |m: ModuleIndex| {
                 !graph.module(m).loaded && closed.get_or_init(|| host.not_running()).contains(&m)
             };
-            let changes = Changes {
-                changed: &changed,
-                html_changed: build.html_changed,
-                changed_pages: &build.changed_pages,
-                config_changed: build.config_changed.as_deref(),
-                first_compiled: &build.first_compiled,
-                not_running: NotRunning(Some(&not_running)),
+            let plan_for = |changed: &[ModuleIndex]| {
+                let changes = Changes {
+                    changed,
+                    html_changed: build.html_changed,
+                    changed_pages: &build.changed_pages,
+                    config_changed: build.config_changed.as_deref(),
+                    first_compiled: &build.first_compiled,
+                    not_running: NotRunning(Some(&not_running)),
+                };
+                plan_update(graph, &changes)
             };
-            (plan_update(graph, &changes), files.to_vec())
+            let mut plan = plan_for(&changed);
+            // A left-out module that the update re-evaluates anyway runs its current code, as
+            // Vite imports a boundary anew: plugin-vue answers an `<i18n>` block's edit with the
+            // block's module, which the component accepts, and the component's old code (a
+            // template edit's `_rerender_only`) would only re-render it, the block not applied.
+            if let UpdatePlan::Hot(hot) = &plan {
+                let rerun: Vec<ModuleIndex> = dropped
+                    .iter()
+                    .filter_map(|id| graph.index_of(id))
+                    .filter(|m| hot.invalidate.contains(m))
+                    .collect();
+                if !rerun.is_empty() {
+                    dropped.retain(|id| graph.index_of(id).is_none_or(|m| !rerun.contains(&m)));
+                    changed.extend(rerun);
+                    plan = plan_for(&changed);
+                }
+            }
+            (plan, files.to_vec())
         }
         Cause::Invalidate { module, already } => {
             let already: Vec<ModuleIndex> =
@@ -237,7 +250,13 @@ pub fn prepare(host: &mut EngineHost, cause: Cause<'_>, revision: u32) -> Prepar
     };
     phases.push((Phase::Plan, plan_start.elapsed()));
     drop(plan_frame);
-    if let Some((dropped, sent)) = sent_or_not {
+    if edit {
+        // (What waits for its lazy chunk counts as sent: the chunk brings its current code.)
+        let sent: Vec<Arc<str>> = changed
+            .iter()
+            .chain(&held)
+            .map(|&m| graph.module(m).id.clone())
+            .collect();
         host.note_sent(&dropped, &sent);
     }
     // A full reload loads every module's current code, the withheld ones' too: nothing waits.

@@ -66,6 +66,9 @@ struct SfcPlugins {
     compare_with_disk: AtomicBool,
     /// The templates noted for `compare_with_disk`, by plugin id.
     hot_templates: Mutex<std::collections::HashMap<String, String>>,
+    /// While set, a hot update answers only the file's `type=block` sub-module (plugin-vue's
+    /// answer to an `<i18n>` block's edit).
+    answer_block_only: AtomicBool,
 }
 
 /// Each file's last transformed style block, and whether a `load` of such a block came while a
@@ -404,6 +407,14 @@ impl Plugins for SfcPlugins {
         } else {
             ""
         };
+        // `{{block}}`: the output imports the file's `type=block` sub-module (a JS module: the
+        // `<style>` block's text, as `load` gives any sub-module) and accepts itself, as
+        // plugin-vue's component imports its `<i18n>` block's module and accepts itself.
+        let block = if template.contains("{{block}}") {
+            format!("import block from '{id}?sfc&type=block&lang.js';\nimport.meta.hot.accept();\n")
+        } else {
+            String::new()
+        };
         // `{{missing}}`: the output's first line imports `./missing.js`, mapped (an `.mdx`
         // page's map) to the line of the file that says it.
         // `{{broken}}`: the same with a line that does not parse (user code a plugin copies
@@ -421,7 +432,7 @@ impl Plugins for SfcPlugins {
         };
         Ok(Some(Output {
             code: format!(
-                "{missing}{side}import '{id}?sfc&type=style&lang.css';\nexport default {template:?};\n"
+                "{missing}{side}{block}import '{id}?sfc&type=style&lang.css';\nexport default {template:?};\n"
             ),
             map,
             watch_files,
@@ -469,6 +480,15 @@ impl Plugins for SfcPlugins {
                 modules
                     .iter()
                     .filter(|m| m.contains("type=style"))
+                    .cloned()
+                    .collect(),
+            ));
+        }
+        if self.answer_block_only.load(Ordering::SeqCst) {
+            return Ok(Some(
+                modules
+                    .iter()
+                    .filter(|m| m.contains("type=block"))
                     .cloned()
                     .collect(),
             ));
@@ -1688,6 +1708,47 @@ fn the_plugins_hot_update_answer_decides_which_of_the_files_modules_update() {
         "<template>Hello, handled</template>\n<style>.app { color: green; }</style>\n",
     );
     assert_eq!(update.outcome, UpdateOutcome::NoChange);
+}
+
+/// A module of the edited file the answer leaves out, that the update re-evaluates anyway (the
+/// file's block module, which the answer names, is accepted by it), runs its current code, as
+/// Vite imports the boundary anew: plugin-vue answers an `<i18n>` block's edit with the block's
+/// module, and the component's code of an earlier template edit (`_rerender_only`) only
+/// re-rendered it, the new messages never applied.
+#[test]
+fn a_left_out_module_the_update_re_evaluates_runs_its_current_code() {
+    use crate::telemetry::UpdateOutcome;
+    use crate::update::{Cause, prepare};
+    let (mut p, plugins) = project();
+    p.project.write(
+        "src/App.vue",
+        "<template>{{block}}Hello</template>\n<style>export default 'v1';</style>\n",
+    );
+    p.build();
+    plugins.answer_block_only.store(true, Ordering::SeqCst);
+    let path = p.project.write(
+        "src/App.vue",
+        "<template>{{block}}Hello again</template>\n<style>export default 'v2';</style>\n",
+    );
+    p.host.apply_changes(&[path]);
+    let edit = Cause::Edit {
+        files: &["src/App.vue".into()],
+    };
+    match prepare(&mut p.host, edit, 1).outcome {
+        UpdateOutcome::Hot {
+            modules,
+            boundaries,
+            ..
+        } => {
+            assert_eq!(boundaries, ["/src/App.vue"]);
+            assert!(
+                modules.contains(&"/src/App.vue".to_string())
+                    && modules.contains(&"/src/App.vue?sfc&type=block&lang.js".to_string()),
+                "the component's new code goes with its block's: {modules:?}"
+            );
+        }
+        outcome => panic!("{outcome:?}"),
+    }
 }
 
 /// A module of the edited file that a plugin updated itself while hearing of the edit
