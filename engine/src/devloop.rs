@@ -575,6 +575,14 @@ impl DevLoop {
                 "{} path(s) changed on disk, no tracked content changed",
                 paths.len()
             );
+            // What the plugins said hearing of them goes out all the same: i18next-hmr's
+            // `handleHotUpdate` forwards a `public/locales` file's edit as a custom event, and
+            // a plugin may ask for a reload for a file no module reads.
+            let events = std::mem::take(&mut applied.plugin_events);
+            self.send_plugin_events(events);
+            if applied.reload_requested {
+                self.update(Cause::Reload, Instant::now(), Vec::new());
+            }
             return;
         }
         // Before this batch's update, as plugins expect (plugin-vue's `file-changed`).

@@ -33,14 +33,28 @@ export function sortByEnforce(plugins) {
 
 /** The plugins that have `hook`, ordered by the object hook's `order` (pre, normal, post). */
 export function pluginsWithHook(plugins, hook) {
+  return sortedBy(plugins, (p) => p[hook]);
+}
+
+/**
+ * The plugins a hot update asks, in Vite's order (its `getSortedPluginsByHotUpdateHook`): each
+ * plugin once, by the `order` of its `hotUpdate`, else of its legacy `handleHotUpdate`, which
+ * Vite calls only when the plugin has no `hotUpdate`.
+ */
+export function hotUpdatePlugins(plugins) {
+  return sortedBy(plugins, (p) => p.hotUpdate ?? p.handleHotUpdate);
+}
+
+/** The plugins that have the hook `hookOf` gives, `pre` first, `post` last, else in order. */
+function sortedBy(plugins, hookOf) {
   const rank = (p) => {
-    const h = p[hook];
+    const h = hookOf(p);
     const order = h && typeof h === 'object' ? h.order : undefined;
     return order === 'pre' ? 0 : order === 'post' ? 2 : 1;
   };
   return plugins
     .map((p, i) => [p, i])
-    .filter(([p]) => p[hook] != null)
+    .filter(([p]) => hookOf(p) != null)
     .sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1])
     .map(([p, i]) => ({ plugin: p, index: i }));
 }

@@ -50,7 +50,7 @@ import { Worker, isMainThread, parentPort, workerData } from 'node:worker_thread
 import { FrameReader, FrameWriter } from './protocol.js';
 import { startProfile } from './profile.js';
 import {
-  flattenPlugins, filterServePlugins, sortByEnforce, pluginsWithHook, hookHandler, mergeConfig, indexHtmlPlugins,
+  flattenPlugins, filterServePlugins, sortByEnforce, pluginsWithHook, hotUpdatePlugins, hookHandler, mergeConfig, indexHtmlPlugins,
   normalizeAlias, normalizeHookFilter, filterMatches, unsupportedOptions, pluginsForEnvironment, fsDenyGlob,
   NATIVE_BUILTINS, NATIVE_INDEX_HTML, withoutNativeTransforms, configSeenBy, httpsOptions, depsDefine, depsBanner,
 } from './config.js';
@@ -1378,22 +1378,21 @@ async function hotUpdate(file, ids, timestamp, type = 'update', importers = [], 
   // One context through each chain, as Vite's: a plugin may replace its `read` for the ones
   // after it (unplugin-vue-markdown gives plugin-vue the `.md` file as an SFC), and each
   // sees the modules the one before answered.
+  // In Vite's order: each plugin once, its `hotUpdate`, else (an edit) its legacy
+  // `handleHotUpdate` (a plugin with both for older Vites runs the new one alone).
   const hotContext = { type, file, timestamp, modules, read, server: state.server };
   try {
-    for (const { plugin } of pluginsWithHook(state.plugins, 'hotUpdate')) {
-      const out = newOut();
-      const thisArg = Object.assign(Object.create(pluginContext(plugin, 'hotUpdate', out)), { environment });
-      const r = await callHook(plugin, 'hotUpdate', thisArg, [hotContext], file);
+    for (const { plugin } of hotUpdatePlugins(state.plugins)) {
+      let r;
+      if (plugin.hotUpdate != null) {
+        const out = newOut();
+        const thisArg = Object.assign(Object.create(pluginContext(plugin, 'hotUpdate', out)), { environment });
+        r = await callHook(plugin, 'hotUpdate', thisArg, [hotContext], file);
+      } else if (type === 'update') {
+        r = await callHook(plugin, 'handleHotUpdate', minimalContext(plugin, 'handleHotUpdate'), [hotContext], file);
+      }
       if (Array.isArray(r)) {
         hotContext.modules = modules = r;
-        decided = true;
-      }
-    }
-    const hmrContext = { file, timestamp, modules, read: hotContext.read, server: state.server };
-    for (const { plugin } of type === 'update' ? pluginsWithHook(state.plugins, 'handleHotUpdate') : []) {
-      const r = await callHook(plugin, 'handleHotUpdate', minimalContext(plugin, 'handleHotUpdate'), [hmrContext], file);
-      if (Array.isArray(r)) {
-        hmrContext.modules = modules = r;
         decided = true;
       }
     }

@@ -410,6 +410,47 @@ fn custom_events_plugins_send_on_their_own_go_to_the_pages_at_once_in_order() {
     assert!(plugins.events.lock().unwrap().is_empty(), "taken");
 }
 
+/// A file no module reads, edited: what the plugins send hearing of it (i18next-hmr forwards
+/// a `public/locales` file as a custom event) goes to the pages, though nothing else changed.
+#[test]
+fn custom_events_of_a_hot_update_of_a_file_no_module_reads_reach_the_pages() {
+    let (project, mut host) =
+        app("//- /src/main.js\nconsole.log(1);\n//- /public/locales/en.json\n{ \"hi\": \"hi\" }\n");
+    let plugins = Arc::new(crate::testing::InertPlugins::default());
+    plugins
+        .announce_hot_updates
+        .store(true, std::sync::atomic::Ordering::Relaxed);
+    host.use_plugins(plugins.clone());
+    let Wiring {
+        publishers,
+        snapshots: _snapshots,
+        mut frames,
+        events,
+        watcher_tx,
+        clients_tx: _clients_tx,
+        control_tx,
+        channels,
+    } = wiring(Arc::new(Served::empty("t".into())));
+    let (devloop, _) = DevLoop::start(host, "t".into(), publishers);
+    let engine = std::thread::spawn(move || devloop.run(channels));
+    next(&events, "the first memory sample", memory);
+
+    let locale = project.write("public/locales/en.json", "{ \"hi\": \"hello\" }\n");
+    watcher_tx.send(modified(&[locale])).unwrap();
+    // The batch is served before the shutdown: once the loop has ended, the frames are out.
+    control_tx.send(Control::Shutdown).unwrap();
+    engine.join().expect("engine thread");
+    let mut got = Vec::new();
+    while let Ok(frame) = frames.try_recv() {
+        if let Ok(ServerMessage::Custom { event, data }) = protocol::decode_server(&frame.bytes) {
+            got.push((event, data));
+        }
+    }
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].0, "hot");
+    assert!(got[0].1.ends_with("/public/locales/en.json\""), "{got:?}");
+}
+
 #[test]
 fn an_edit_in_a_lazy_chunk_goes_to_the_pages_that_loaded_it_and_a_late_loader_gets_it_alone() {
     let (project, host) = app(

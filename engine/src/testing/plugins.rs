@@ -16,6 +16,9 @@ pub struct InertPlugins {
     pub answered: AtomicBool,
     /// Path suffixes (`/src/view.js`) of the files whose hot update the plugins handle.
     pub handles: Mutex<Vec<String>>,
+    /// While set, each hot update sends the custom event `hot` with the file (i18next-hmr's
+    /// `handleHotUpdate` forwarding a locale file's edit).
+    pub announce_hot_updates: AtomicBool,
 }
 
 impl InertPlugins {
@@ -59,6 +62,16 @@ impl Plugins for InertPlugins {
         _: &[String],
         _text: Option<&str>,
     ) -> Result<Option<Vec<String>>, PluginError> {
+        if self.announce_hot_updates.load(Ordering::Relaxed) {
+            self.events
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(CustomEvent {
+                    event: "hot".into(),
+                    data: serde_json::to_string(file).unwrap_or_default(),
+                    client: None,
+                });
+        }
         let handles = self.handles.lock().unwrap_or_else(|p| p.into_inner());
         Ok(handles
             .iter()

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  flattenPlugins, filterServePlugins, sortByEnforce, pluginsWithHook, mergeConfig, normalizeAlias,
+  flattenPlugins, filterServePlugins, sortByEnforce, pluginsWithHook, hotUpdatePlugins, mergeConfig, normalizeAlias,
   normalizeHookFilter, filterMatches, globToRegExp, unsupportedOptions, indexHtmlPlugins, fsDenyGlob, depsDefine, depsBanner,
   pluginsForEnvironment, withoutNativeTransforms,
   httpsOptions,
@@ -226,4 +226,15 @@ test("optimizeDeps' banners are the code run before the page's entries", () => {
   assert.equal(depsBanner(undefined), null);
   // The user's own banner is honoured, not named.
   assert.deepEqual(unsupportedOptions({ optimizeDeps: { esbuildOptions: { banner: { js: 'x' }, target: 'es2020' } } }), ['optimizeDeps.esbuildOptions.target']);
+});
+
+test("a hot update asks each plugin once, in Vite's order: its hotUpdate, else its handleHotUpdate", () => {
+  const plugins = [
+    { name: 'legacy', handleHotUpdate() {} },
+    { name: 'both', hotUpdate() {}, handleHotUpdate() {} },
+    { name: 'late', handleHotUpdate: { order: 'post', handler() {} } },
+    { name: 'early', hotUpdate: { order: 'pre', handler() {} } },
+    { name: 'none', transform() {} },
+  ];
+  assert.deepEqual(hotUpdatePlugins(plugins).map((p) => p.plugin.name), ['early', 'legacy', 'both', 'late']);
 });
