@@ -419,7 +419,11 @@
     function failedAtStart(id, err) {
       if (err && typeof err.missingModule === "string") {
         // The module's build error (overlay, terminal) is the error; this is its consequence.
-        logger.warn(`${id} did not start: it imports ${err.missingModule}, which is not in the page (its build error says why)`);
+        logger.warn(
+          err.missingModule === id
+            ? `${id} did not start: it is not in the page (its build error says why)`
+            : `${id} did not start: it imports ${err.missingModule}, which is not in the page (its build error says why)`,
+        );
       } else {
         logger.error(`${id} threw while the page started`, err);
       }

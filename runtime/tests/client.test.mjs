@@ -308,6 +308,13 @@ test("a module the page lacks because it did not compile shows as its build erro
     page.warningsLogged().some((w) => w.includes("/src/main.js did not start: it imports /src/broken.js")),
     page.warningsLogged().join("\n"),
   );
+  // The entry itself did not compile: it is named alone.
+  const lone = createPage();
+  await lone.boot([], ["/src/main.js"]);
+  assert.ok(
+    lone.warningsLogged().some((w) => w.includes("/src/main.js did not start: it is not in the page")),
+    lone.warningsLogged().join("\n"),
+  );
   const broken = { ...diagnostic, file: "/src/broken.js", message: "[plugin x] refuses this module" };
   await page.receive({ type: "errors", revision: 2, added: [broken], cleared: [] });
   const text = page.overlayText();
