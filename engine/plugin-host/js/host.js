@@ -265,8 +265,12 @@ function rollupError(e, plugin, hook, id, code) {
   }
   let loc = null;
   // Rollup's `loc` has a 0-based column; an error's own `line`/`column` (PostCSS's, a vfile
-  // message's from @mdx-js/rollup) count columns from 1.
-  const l = e?.loc ?? (e?.line != null ? { line: e.line, column: e.column != null ? Number(e.column) - 1 : 0 } : null);
+  // message's from @mdx-js/rollup) count columns from 1, and so does the `loc` plugin-vue's
+  // `createRollupError` makes (with its `file`) of Vue's compiler's position.
+  const vueLoc = plugin?.name === 'vite:vue' && e?.loc?.file != null && e.loc.column != null;
+  const l = vueLoc
+    ? { line: e.loc.line, column: Number(e.loc.column) - 1 }
+    : e?.loc ?? (e?.line != null ? { line: e.line, column: e.column != null ? Number(e.column) - 1 : 0 } : null);
   if (l && l.line != null) loc = { line: Math.max(1, Number(l.line)), column: Math.max(0, Number(l.column ?? 0)) };
   // swc's report (plugin-react-swc sets only the line, from a Unicode header): its mark's column.
   const swc = miettePosition(err.message);
