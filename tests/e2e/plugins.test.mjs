@@ -510,7 +510,8 @@ describe("a vite.config's base and root", { skip, concurrency: false }, () => {
     writeFile(path.join(dir, 'vite.config.ts'), "export default { root: 'app', base: '/sub/' };\n");
     writeFile(path.join(dir, 'package.json'), '{ "name": "base-fixture", "private": true }\n');
     writeFile(path.join(dir, 'app/index.html'),
-      '<!doctype html><html><head><title>%BASE_URL%</title><link rel="icon" href="/icon.svg"></head><body><div id="app"></div>' +
+      '<!doctype html><html><head><title>%BASE_URL%</title><link rel="icon" href="/icon.svg">' +
+      '<link rel="stylesheet" href="/src/linked.css"></head><body><div id="app"></div>' +
       '<script type="module" src="./src/main.js"></script></body></html>\n');
     writeFile(path.join(dir, 'app/public/note.txt'), 'from public\n');
     writeFile(path.join(dir, 'app/public/icon.svg'), SVG);
@@ -518,6 +519,7 @@ describe("a vite.config's base and root", { skip, concurrency: false }, () => {
     writeFile(path.join(dir, 'app/src/bg.svg'), SVG);
     writeFile(path.join(dir, 'app/src/style.css'), '#app { background-image: url(./bg.svg); }\n');
     writeFile(path.join(dir, 'app/src/lazy.js'), "export default 'lazy';\n");
+    writeFile(path.join(dir, 'app/src/linked.css'), '#base { color: rgb(0, 0, 255); }\n');
     writeFile(path.join(dir, 'app/src/main.js'),
       "import logo from './logo.svg';\nimport './style.css';\n" +
       "document.querySelector('#app').innerHTML = `<p id=\"base\">${import.meta.env.BASE_URL}</p><p id=\"text\">first</p>` +\n" +
@@ -609,6 +611,14 @@ describe("a vite.config's base and root", { skip, concurrency: false }, () => {
       const next = before === 'first' ? 'proxied' : 'proxied-again';
       editFile(path.join(dir, 'app/src/main.js'), `>${before}<`, `>${next}<`);
       await proxied.until((want) => document.querySelector('#text')?.textContent === want, next);
+      // A stylesheet's edit swaps it in place, under the base too.
+      const navs = proxied.navigations;
+      editFile(path.join(dir, 'app/src/style.css'), '#app {', '#app { color: rgb(0, 128, 0);');
+      await proxied.until(() => getComputedStyle(document.querySelector('#app')).color === 'rgb(0, 128, 0)');
+      // And the page's linked sheet, swapped for its new version at its URL under the base.
+      editFile(path.join(dir, 'app/src/linked.css'), 'rgb(0, 0, 255)', 'rgb(255, 0, 0)');
+      await proxied.until(() => getComputedStyle(document.querySelector('#base')).color === 'rgb(255, 0, 0)');
+      assert.equal(proxied.navigations, navs, 'no reload');
       assert.deepEqual(outside, [], 'every request under the base');
       assert.deepEqual(failed, []);
     } finally {
