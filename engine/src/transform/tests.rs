@@ -2466,49 +2466,37 @@ fn an_es_modules_free_module_and_exports_are_undefined_as_in_the_browser() {
 /// dropped part is an error at the mismatched tag, as Vite's overlay says it.
 #[test]
 fn jsx_the_parser_would_drop_is_a_syntax_error_at_the_mismatched_tag() {
-    for id in ["/src/App.jsx", "/src/App.tsx", "/src/App.js"] {
-        let out = compile(
-            id,
+    // (source, where the mismatched closing tag's name is, the element it does not close)
+    let cases = [
+        (
             "export function App() {\n  return <div><span>hi</div></div>;\n}\n",
-        );
-        assert!(out.code.is_none(), "{id}: {:?}", out.code);
-        assert_eq!(
-            placed(&out.diagnostics),
-            [(
-                2,
-                25,
-                "Expected corresponding JSX closing tag for <span>".to_string()
-            )],
-            "{id}"
-        );
+            (2, 25),
+            "span",
+        ),
         // In parentheses over lines, as it is mostly written: swc fails a line further on.
-        let out = compile(
-            id,
+        (
             "export function App() {\n  return (\n    <div>\n      <span>hi</div>\n    </div>\n  );\n}\n",
-        );
-        assert_eq!(
-            placed(&out.diagnostics),
-            [(
-                4,
-                17,
-                "Expected corresponding JSX closing tag for <span>".to_string()
-            )],
-            "{id}"
-        );
+            (4, 17),
+            "span",
+        ),
         // Deeper, in a fragment, after other children.
-        let out = compile(
-            id,
+        (
             "export const A = () => <>\n  <p>ok</p>\n  <ul>\n    <li><b>x</li>\n  </ul>\n</>;\n",
-        );
-        assert_eq!(
-            placed(&out.diagnostics),
-            [(
-                4,
-                15,
-                "Expected corresponding JSX closing tag for <b>".to_string()
-            )],
-            "{id}"
-        );
+            (4, 15),
+            "b",
+        ),
+    ];
+    for id in ["/src/App.jsx", "/src/App.tsx", "/src/App.js"] {
+        for (source, (line, column), tag) in cases {
+            let out = compile(id, source);
+            assert!(out.code.is_none(), "{id}: {:?}", out.code);
+            let message = format!("Expected corresponding JSX closing tag for <{tag}>");
+            assert_eq!(
+                placed(&out.diagnostics),
+                [(line, column, message)],
+                "{id}: {source}"
+            );
+        }
     }
 }
 
