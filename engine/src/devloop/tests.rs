@@ -355,6 +355,20 @@ fn an_edit_no_open_page_needs_is_held_back_and_sent_to_a_page_whose_chunk_predat
     engine.join().unwrap();
 }
 
+/// The custom events (`event`, JSON data, the clients it is only for) of the frames sent so far.
+fn custom_frames(
+    frames: &mut tokio::sync::broadcast::Receiver<Frame>,
+) -> Vec<(String, String, Option<Vec<ClientId>>)> {
+    let mut got = Vec::new();
+    while let Ok(frame) = frames.try_recv() {
+        if let Ok(ServerMessage::Custom { event, data }) = protocol::decode_server(&frame.bytes) {
+            let only = frame.only.as_ref().map(|only| only.clients.to_vec());
+            got.push((event, data, only));
+        }
+    }
+    got
+}
+
 #[test]
 fn custom_events_plugins_send_on_their_own_go_to_the_pages_at_once_in_order() {
     let (_project, mut host) = app("//- /src/main.js\nconsole.log(1);\n");
@@ -389,13 +403,7 @@ fn custom_events_plugins_send_on_their_own_go_to_the_pages_at_once_in_order() {
     // Control messages are served in order: once the loop has ended, the frames are out.
     control_tx.send(Control::Shutdown).unwrap();
     engine.join().expect("engine thread");
-    let mut got = Vec::new();
-    while let Ok(frame) = frames.try_recv() {
-        if let Ok(ServerMessage::Custom { event, data }) = protocol::decode_server(&frame.bytes) {
-            let only = frame.only.as_ref().map(|only| only.clients.to_vec());
-            got.push((event, data, only));
-        }
-    }
+    let got = custom_frames(&mut frames);
     assert_eq!(
         got,
         [
@@ -440,12 +448,7 @@ fn custom_events_of_a_hot_update_of_a_file_no_module_reads_reach_the_pages() {
     // The batch is served before the shutdown: once the loop has ended, the frames are out.
     control_tx.send(Control::Shutdown).unwrap();
     engine.join().expect("engine thread");
-    let mut got = Vec::new();
-    while let Ok(frame) = frames.try_recv() {
-        if let Ok(ServerMessage::Custom { event, data }) = protocol::decode_server(&frame.bytes) {
-            got.push((event, data));
-        }
-    }
+    let got = custom_frames(&mut frames);
     assert_eq!(got.len(), 1, "{got:?}");
     assert_eq!(got[0].0, "hot");
     assert!(got[0].1.ends_with("/public/locales/en.json\""), "{got:?}");

@@ -475,23 +475,19 @@ impl Plugins for SfcPlugins {
             noted.insert(file.to_string(), now);
             return Ok(Some(vec![file.to_string()]));
         }
+        // The file's sub-modules of one type alone.
+        let only = |kind: &str| {
+            modules
+                .iter()
+                .filter(|m| m.contains(kind))
+                .cloned()
+                .collect()
+        };
         if self.answer_style_only.load(Ordering::SeqCst) {
-            return Ok(Some(
-                modules
-                    .iter()
-                    .filter(|m| m.contains("type=style"))
-                    .cloned()
-                    .collect(),
-            ));
+            return Ok(Some(only("type=style")));
         }
         if self.answer_block_only.load(Ordering::SeqCst) {
-            return Ok(Some(
-                modules
-                    .iter()
-                    .filter(|m| m.contains("type=block"))
-                    .cloned()
-                    .collect(),
-            ));
+            return Ok(Some(only("type=block")));
         }
         Ok(None)
     }
