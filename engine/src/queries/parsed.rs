@@ -458,7 +458,7 @@ fn parse_contents(
             // `/src/w.ts?worker` → the worker script of `/src/w.ts`.
             let real_id = variant_of(&id);
             let file_name = real_id.rsplit('/').next().unwrap_or(real_id);
-            let prefix = Project::try_get(db).map_or("", |p| p.options(db).url_prefix());
+            let prefix = url_prefix(db);
             ParsedModule::from_compiled(transform::worker_module(query, prefix, real_id, file_name))
         }
         (_, FileContents::Missing) => ParsedModule::failed(problem(format!("{id} does not exist"))),
@@ -669,7 +669,7 @@ fn compile_stylesheet(db: &dyn Db, path: &Path, id: &str, text: &str) -> css::Co
     let default = css_modules::CssModulesOptions::default();
     let modules = project.map_or(&default, |p| &p.options(db).css_modules);
     let root = project.map(|p| p.root(db).as_path());
-    let prefix = project.map_or("", |p| p.options(db).url_prefix());
+    let prefix = url_prefix(db);
     let resolve_url = |url: &str| crate::queries::resolve::css_url(db, path, url);
     if modules.applies_to(path) {
         css_modules::compile_css_module(id, text, modules, root, prefix, &resolve_url)
@@ -680,7 +680,7 @@ fn compile_stylesheet(db: &dyn Db, path: &Path, id: &str, text: &str) -> css::Co
 
 /// An asset's URL: under Vite's `base` (`ProjectOptions::url_prefix`), as Vite writes it.
 fn asset_url(db: &dyn Db, path: &Path, id: &str, contents: &FileContents) -> String {
-    let prefix = Project::try_get(db).map_or("", |p| p.options(db).url_prefix());
+    let prefix = url_prefix(db);
     // The public directory (`publicDir`, `ROOT/public` by default) is served at the root, as
     // is: its files keep their URL (Vite's rule).
     let public_dir = crate::queries::resolve::public_dir(db);
@@ -693,6 +693,11 @@ fn asset_url(db: &dyn Db, path: &Path, id: &str, contents: &FileContents) -> Str
 }
 
 /// The config's `define`, shared by every module's compile (an `Arc` clone each).
+/// What the URLs the page asks for start with (`ProjectOptions::url_prefix`: Vite's `base`).
+fn url_prefix(db: &dyn Db) -> &str {
+    Project::try_get(db).map_or("", |p| p.options(db).url_prefix())
+}
+
 fn project_define(db: &dyn Db) -> Arc<[(String, String)]> {
     Project::try_get(db).map_or_else(
         || Arc::new([]) as Arc<[_]>,
