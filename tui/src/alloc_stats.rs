@@ -8,17 +8,17 @@ use engine::AllocatorStats;
 /// names only the stable options).
 const ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
 
+/// `mi_option_purge_delay` (mimalloc v3's `mi_option_e`).
+const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
 /// Sets mimalloc's options for a long-lived process that should hold what it keeps, not what
 /// it once used. `MIMALLOC_*` environment variables still win, for experiments.
 /// - arenas committed on demand (`arena_eager_commit` 0, default: eagerly on Linux): ~3 MB
 ///   less at 10k modules. It is read when an arena is reserved, and the first one is reserved
 ///   by the first allocation, before `main`: so the binary runs this from its `.init_array`
 ///   (`main.rs`), before Rust's runtime allocates. It must not allocate itself.
-/// - `purge_delay` stays mimalloc's (1000 ms): 0 (purge at once) ended the 10k-module
-///   benchmark 4–6 MB lower but made its warm reloads 26–76 ms slower in two interleaved runs
-///   (memory freed while serving a reload was decommitted and committed again); freed memory
-///   goes back at the idle points instead (`release_free_memory`: after the cold build, a lazy
-///   chunk's compile, the warm-up).
+/// - `purge_delay` stays mimalloc's (1000 ms) for the cold build, then is 0 (see
+///   [`purge_at_once`]).
 pub fn configure_allocator() {
     // mimalloc reads every option (its environment variable, or the default) when the process
     // loads: `mi_option_set_default` could come too late, so set it unless the variable is.
@@ -63,6 +63,23 @@ pub fn release_free_memory() {
     unsafe { libmimalloc_sys::mi_collect(true) };
 }
 
+/// From now on, gives memory back to the OS as soon as it is free (`purge_delay` 0), unless
+/// `MIMALLOC_PURGE_DELAY` says otherwise. A delayed purge only happens when mimalloc is next
+/// called after the delay, so what the server's threads freed after their last burst of work
+/// (a page's chunk served, an update sent) stayed in the process while the session sat idle:
+/// 6 MB of the 10k-module benchmark's RSS at its end, which no `mi_collect` from another
+/// thread gives back. Set after the cold build, whose compiles free and allocate a lot at
+/// once. Warm reloads at 10k measured the same with it (280 vs 275 ms, 3 interleaved rounds;
+/// an earlier session measured them slower, under mimalloc v2).
+pub fn purge_at_once() {
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
+        return;
+    }
+    // SAFETY: `mi_option_set` takes plain integers and stores them; mimalloc reads the option
+    // at every purge it schedules.
+    unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, 0) };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,6 +90,16 @@ mod tests {
         // SAFETY: reads an integer option.
         let value = unsafe { libmimalloc_sys::mi_option_get(ARENA_EAGER_COMMIT) };
         if std::env::var_os("MIMALLOC_ARENA_EAGER_COMMIT").is_none() {
+            assert_eq!(value, 0);
+        }
+    }
+
+    #[test]
+    fn purging_is_immediate_after_the_cold_build_unless_the_environment_says() {
+        purge_at_once();
+        // SAFETY: reads an integer option.
+        let value = unsafe { libmimalloc_sys::mi_option_get(PURGE_DELAY) };
+        if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
             assert_eq!(value, 0);
         }
     }

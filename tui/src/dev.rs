@@ -336,6 +336,7 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
             // is no part of the build.
             devloop.replay(first_render.events);
             crate::alloc_stats::release_free_memory();
+            crate::alloc_stats::purge_at_once();
             devloop.run(channels)
         })
         .context("failed to start the engine thread")?;
