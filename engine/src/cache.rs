@@ -36,6 +36,8 @@ use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::{Xxh3, xxh3_64};
 
+use hotloop_protocol::{MapStore, ModuleMap, StoredMap};
+
 use crate::transform::{
     CompiledModule, ExportNames, GlobImport, HotFacts, ImportNames, ImportRecord, SourceKind,
     TransformOptions,
@@ -285,7 +287,14 @@ impl Inner {
 
     fn read(&self, key: u128) -> Option<CompiledModule> {
         let bytes = self.store.read(key)?;
-        let module = decode(&bytes);
+        // The map stays on disk until a browser's devtools ask for it.
+        let map = || {
+            ModuleMap::Stored(Arc::new(StoredMap {
+                key,
+                store: self.store.clone(),
+            }))
+        };
+        let module = decode(&bytes, map);
         if module.is_none() {
             tracing::debug!("compile cache: entry {key:032x} is damaged; recompiling");
             self.store.forget(key);
@@ -358,7 +367,8 @@ fn encode(module: &CompiledModule) -> Option<Vec<u8>> {
     })
     .ok()?;
     let code = module.code.as_deref()?.as_bytes();
-    let map = module.map.as_deref().map(str::as_bytes);
+    let map = module.map.as_ref().and_then(ModuleMap::text);
+    let map = map.as_deref().map(str::as_bytes);
     let len = |part: &[u8]| u32::try_from(part.len()).ok().filter(|&n| n != u32::MAX);
     let mut body = Vec::with_capacity(12 + meta.len() + code.len() + map.map_or(0, <[u8]>::len));
     for part in [Some(meta.as_slice()), Some(code)] {
@@ -393,7 +403,14 @@ pub(crate) fn unframed<'a>(magic: &[u8; 8], bytes: &'a [u8]) -> Option<&'a [u8]>
     (u64::from_le_bytes(*sum) == xxh3_64(body)).then_some(body)
 }
 
-fn decode(bytes: &[u8]) -> Option<CompiledModule> {
+/// The three parts of a checked entry: the `Meta` JSON, the code, the map.
+struct Parts<'a> {
+    meta: &'a [u8],
+    code: &'a str,
+    map: Option<&'a str>,
+}
+
+fn parts(bytes: &[u8]) -> Option<Parts<'_>> {
     let body = unframed(MAGIC, bytes)?;
     let mut at = body;
     let mut part = |optional: bool| -> Option<Option<&[u8]>> {
@@ -408,22 +425,37 @@ fn decode(bytes: &[u8]) -> Option<CompiledModule> {
         at = rest;
         Some(Some(part))
     };
-    let meta: Meta = serde_json::from_slice(part(false)??).ok()?;
+    let meta = part(false)??;
     let code = std::str::from_utf8(part(false)??).ok()?;
     let map = match part(true)? {
         Some(map) => Some(std::str::from_utf8(map).ok()?),
         None => None,
     };
+    Some(Parts { meta, code, map })
+}
+
+/// The entry's module, with `map` for its map when it has one (its text, or where to read it).
+fn decode(bytes: &[u8], map: impl FnOnce() -> ModuleMap) -> Option<CompiledModule> {
+    let parts = parts(bytes)?;
+    let meta: Meta = serde_json::from_slice(parts.meta).ok()?;
     Some(CompiledModule {
         imports: meta.imports,
         globs: meta.globs,
         hot: meta.hot,
         import_names: meta.import_names,
         exports: meta.exports,
-        code: Some(code.into()),
-        map: map.map(Into::into),
+        code: Some(parts.code.into()),
+        map: parts.map.map(|_| map()),
         diagnostics: Vec::new(),
     })
+}
+
+/// The map of the compiled script stored under `key`, for a `ModuleMap::Stored`.
+impl MapStore for pack::Store {
+    fn read_map(&self, key: u128) -> Option<Arc<str>> {
+        let bytes = self.read(key)?;
+        parts(&bytes)?.map.map(Arc::from)
+    }
 }
 
 /// How many entries `dir` stores (a key stored twice counts twice); for tests.

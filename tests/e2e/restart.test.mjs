@@ -156,6 +156,28 @@ describe('a restart serves the page of the last session', { skip, concurrency: f
     }
   });
 
+  test('after a restart from the compile cache, devtools still get every module\'s source map', async () => {
+    // A start from the compile cache keeps the modules' maps on disk (`ModuleMap::Stored`)
+    // until a map is asked for.
+    const server = await Server.start(root);
+    try {
+      const map = await (await fetch(server.url + '/_hotloop/chunk.js.map')).json();
+      // Every script (the filler, filler.js, v.ts, main.js) came from the cache.
+      const reused = server.lines.map((l) => /, (\d+) from the compile cache/.exec(l)).find(Boolean);
+      assert.equal(Number(reused?.[1]), FILLER + 3, server.lines.join('\n'));
+      const v = fs.readFileSync(path.join(root, 'src/v.ts'), 'utf8');
+      const section = map.sections.find((s) => s.map.sources.some((source) => source.endsWith('/src/v.ts')));
+      assert.ok(section, JSON.stringify(map.sections.map((s) => s.map.sources)));
+      assert.deepEqual(section.map.sourcesContent, [v]);
+      assert.ok(section.map.mappings.length > 0);
+      assert.equal(map.sections.filter((s) => s.map.sources.some((source) => /\/src\/filler\/m\d+\.js$/.test(source))).length, FILLER);
+      const own = await (await fetch(server.url + '/_hotloop/map/src/v.ts')).json();
+      assert.deepEqual(own, section.map);
+    } finally {
+      await server.stop();
+    }
+  });
+
   test('a stale page of the last session reloads into the current code by itself', async () => {
     // `./v` now finds v.js (before .ts): no file the record lists changed.
     writeFile(path.join(root, 'src/v.js'), "export const v = 'js';\n");

@@ -2,8 +2,9 @@
 //! binary WebSocket protocol ([`wire`], mirrored by `runtime/js/protocol.js`), the served
 //! snapshot the engine publishes and the server reads ([`served`]), the broadcast frames and
 //! the tabs each is for ([`frame`]), build diagnostics, the
-//! vocabulary of full-reload reasons, what a WebSocket session reports to the engine, and the
-//! seam to a project's Vite plugins ([`plugin::Plugins`]).
+//! vocabulary of full-reload reasons, what a WebSocket session reports to the engine, the
+//! seam to a project's Vite plugins ([`plugin::Plugins`]), and a module's source map, held or
+//! read from the compile cache when asked for ([`ModuleMap`]).
 //!
 //! This crate has no salsa, no tokio and no IO: the server depends on it instead of on the
 //! engine, which is how "the server never touches salsa" is checked by the compiler.
@@ -11,6 +12,7 @@
 mod client;
 mod diagnostic;
 pub mod frame;
+mod module_map;
 pub mod plugin;
 mod reload;
 pub mod served;
@@ -19,6 +21,7 @@ pub mod wire;
 pub use client::{ClientEvent, ClientId};
 pub use diagnostic::{Diagnostic, DiagnosticKind, code_frame};
 pub use frame::Frame;
+pub use module_map::{MapStore, ModuleMap, StoredMap};
 pub use reload::FullReloadReason;
 pub use served::{
     Chunk, PageInjection, Parts, Served, ServedModule, ServedModules, Statement, WorkerChunks,

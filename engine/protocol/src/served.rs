@@ -18,6 +18,7 @@ use rustc_hash::FxBuildHasher;
 
 use crate::ModuleKind;
 use crate::diagnostic::Diagnostic;
+use crate::module_map::ModuleMap;
 
 /// The chunk's define statements, `(module id, statement)` in chunk order. A persistent vector:
 /// each revision's snapshot is an O(1) clone of the last, and an edited module an O(log N)
@@ -278,7 +279,7 @@ pub struct ServedModule {
     pub kind: ModuleKind,
     /// The factory function expression.
     pub code: Arc<str>,
-    pub map: Option<Arc<str>>,
+    pub map: Option<ModuleMap>,
     /// The text of `map`'s one source when `map` leaves `sourcesContent` out (the file's own
     /// text, held by the engine anyway): the server puts it back into the map it serves.
     pub map_source: Option<Arc<str>>,

@@ -280,17 +280,29 @@ pub(crate) async fn piece(
         );
     };
     let (content_type, body) = if map {
-        let map = sourcemap::index_map_of(
-            &served.chunk.parts,
-            piece.range,
-            &served.modules,
-            pieces::FIRST_LINE,
-        );
+        let map = off_the_runtime(move || {
+            sourcemap::index_map_of(
+                &served.chunk.parts,
+                piece.range,
+                &served.modules,
+                pieces::FIRST_LINE,
+            )
+        })
+        .await;
         (JSON, Bytes::from(map))
     } else {
         (JS, piece.bytes(&served.chunk))
     };
     immutable(content_type, body)
+}
+
+/// Runs `work` on tokio's blocking pool: building a source map reads the maps the engine keeps
+/// in its compile cache from disk (`ModuleMap::Stored`), thousands for a piece of the page.
+async fn off_the_runtime<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(value) => value,
+        Err(join) => std::panic::resume_unwind(join.into_panic()),
+    }
 }
 
 /// A response the browser keeps and never asks for again: its URL names its content.
@@ -440,16 +452,19 @@ pub(crate) async fn chunk_js(State(state): State<Arc<AppState>>, headers: Header
 /// `GET /_hotloop/chunk.js.map`: the index map over the modules' own maps.
 pub(crate) async fn chunk_map(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     let served = state.built().await;
-    let (etag, map) = with_chunk_cache(&state, &served.chunk, |c| {
-        let map = c
-            .map
-            .get_or_insert_with(|| {
-                Bytes::from(sourcemap::index_map(&served.chunk, &served.modules, 0))
+    let kept = with_chunk_cache(&state, &served.chunk, |c| c.map.clone());
+    let map = match kept {
+        Some(map) => map,
+        None => {
+            let of = served.clone();
+            let map = off_the_runtime(move || {
+                Bytes::from(sourcemap::index_map(&of.chunk, &of.modules, 0))
             })
-            .clone();
-        (content_etag(&map), map)
-    });
-    cached(&headers, &etag, JSON, map)
+            .await;
+            with_chunk_cache(&state, &served.chunk, |c| c.map.get_or_insert(map).clone())
+        }
+    };
+    cached(&headers, &content_etag(&map), JSON, map)
 }
 
 /// `GET /_hotloop/worker/<id without its leading slash>`: the script of the web worker whose file
@@ -473,7 +488,10 @@ pub(crate) async fn worker_map(
         Err(response) => return response,
     };
     let runtime_lines = state.runtime.code.iter().filter(|&&b| b == b'\n').count();
-    let map = Bytes::from(sourcemap::index_map(&chunk, &served.modules, runtime_lines));
+    let map = off_the_runtime(move || {
+        Bytes::from(sourcemap::index_map(&chunk, &served.modules, runtime_lines))
+    })
+    .await;
     cached(&headers, &content_etag(&map), JSON, map)
 }
 
@@ -615,11 +633,14 @@ pub(crate) async fn lazy_map(
 ) -> Response {
     match served_lazy(&state, query.as_deref()).await {
         Ok((served, _, chunk)) => {
-            let map = Bytes::from(sourcemap::index_map(
-                &chunk,
-                &served.modules,
-                pieces::FIRST_LINE,
-            ));
+            let map = off_the_runtime(move || {
+                Bytes::from(sourcemap::index_map(
+                    &chunk,
+                    &served.modules,
+                    pieces::FIRST_LINE,
+                ))
+            })
+            .await;
             cached(&headers, &content_etag(&map), JSON, map)
         }
         Err(response) => response,
@@ -781,11 +802,8 @@ pub(crate) async fn module_map(
 ) -> Response {
     let id = format!("/{}", rest.trim_start_matches('/'));
     let served = state.built().await;
-    match served
-        .modules
-        .get(id.as_str())
-        .and_then(sourcemap::module_map)
-    {
+    let module = served.modules.get(id.as_str()).cloned();
+    match off_the_runtime(move || module.as_ref().and_then(sourcemap::module_map)).await {
         Some(map) => cached(
             &headers,
             &content_etag(map.as_bytes()),

@@ -8,17 +8,19 @@
 //! column 0. Modules without a map get no section (the browser shows the chunk itself there).
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use hotloop_protocol::served::{Chunk, Parts, ServedModule, ServedModules};
 
 /// `module`'s own map as served, `None` without one: with its source's text put back as
 /// `sourcesContent` where the engine left it out (`ServedModule::map_source`), so devtools show
-/// the file without fetching it.
+/// the file without fetching it. A map the engine keeps in its compile cache is read here.
+/// Blocking when it is read.
 pub fn module_map(module: &ServedModule) -> Option<String> {
-    let map = module.map.as_deref()?;
+    let map = module.map.as_ref()?.text()?;
     let mut out =
         String::with_capacity(map.len() + module.map_source.as_ref().map_or(0, |s| s.len() + 32));
-    push_module_map(&mut out, map, module.map_source.as_deref());
+    push_module_map(&mut out, &map, module.map_source.as_deref());
     Some(out)
 }
 
@@ -46,7 +48,8 @@ pub fn index_map(chunk: &Chunk, modules: &ServedModules, first_line: usize) -> V
 }
 
 /// The index map of the define statements `range` of `parts`, served as one script from its
-/// first line (a piece of the page, see `pieces.rs`).
+/// first line (a piece of the page, see `pieces.rs`). Maps the engine keeps in its compile
+/// cache are read here (blocking).
 pub fn index_map_of(
     parts: &Parts,
     range: Range<usize>,
@@ -54,20 +57,27 @@ pub fn index_map_of(
     first_line: usize,
 ) -> Vec<u8> {
     let parts = || parts.iter().skip(range.start).take(range.len());
+    let maps: Vec<Option<Arc<str>>> = parts()
+        .map(|(id, _)| modules.get(id)?.map.as_ref()?.text())
+        .collect();
     let maps_len: usize = parts()
-        .filter_map(|(id, _)| {
-            let module = modules.get(id)?;
-            let source = module.map_source.as_ref().map_or(0, |s| s.len() + 24);
-            module.map.as_ref().map(|m| m.len() + source + 48)
+        .zip(&maps)
+        .filter_map(|((id, _), map)| {
+            let source = modules
+                .get(id)?
+                .map_source
+                .as_ref()
+                .map_or(0, |s| s.len() + 24);
+            map.as_ref().map(|m| m.len() + source + 48)
         })
         .sum();
     let mut out = String::with_capacity(64 + maps_len);
     out.push_str(r#"{"version":3,"file":"chunk.js","sections":["#);
     let mut line = first_line;
     let mut first = true;
-    for (id, part) in parts() {
+    for ((id, part), map) in parts().zip(&maps) {
         let module = modules.get(id);
-        if let Some(map) = module.and_then(|m| m.map.as_deref()) {
+        if let Some(map) = map.as_deref() {
             let map = map.trim();
             // A map that is not a JSON object would break the whole index map.
             if map.starts_with('{') && map.ends_with('}') {
@@ -100,7 +110,7 @@ mod tests {
         ServedModule {
             kind: ModuleKind::Js,
             code: Arc::from(""),
-            map: map.map(Arc::from),
+            map: map.map(hotloop_protocol::ModuleMap::from),
             map_source: None,
             stylesheet: None,
         }

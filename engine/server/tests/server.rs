@@ -9,11 +9,11 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use hotloop_protocol::Diagnostic;
-use hotloop_protocol::ModuleKind;
 use hotloop_protocol::served::{
     Chunk, LazyChunks, Parts, Served, ServedModule, ServedModules, Statement,
 };
 use hotloop_protocol::wire::{self as protocol, ClientMessage, ServerMessage};
+use hotloop_protocol::{ModuleKind, ModuleMap};
 use hotloop_server::{self as server, ClientEvent, ClientId, ServerConfig, ServerError};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -111,7 +111,7 @@ fn module(kind: ModuleKind, map: Option<&str>, stylesheet: Option<&str>) -> Serv
     ServedModule {
         kind,
         code: Arc::from("(function () {\n})"),
-        map: map.map(Arc::from),
+        map: map.map(ModuleMap::from),
         map_source: None,
         stylesheet: stylesheet.map(Arc::from),
     }

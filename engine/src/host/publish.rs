@@ -79,7 +79,7 @@ pub struct HeldBytes {
 fn served_module_bytes(module: &ServedModule) -> (u64, u64) {
     (
         module.code.len() as u64,
-        module.map.as_ref().map_or(0, |m| m.len() as u64),
+        module.map.as_ref().map_or(0, |m| m.held_bytes() as u64),
     )
 }
 

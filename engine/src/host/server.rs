@@ -30,7 +30,7 @@ use crate::queries::hot::server_hot_meta;
 use crate::queries::parsed::server_parsed_module;
 use crate::queries::resolve::{ResolvedImport, server_imports};
 use crate::transform::HotFacts;
-use hotloop_protocol::{Diagnostic, ModuleCode, Statement};
+use hotloop_protocol::{Diagnostic, ModuleCode, ModuleMap, Statement};
 
 use super::EngineHost;
 use super::build::{ExportsAndDiagnostics, recheck_importers, update_diagnostics};
@@ -87,7 +87,7 @@ struct ServerModule {
     /// The last good define statement.
     entry: Option<Statement>,
     /// The source map of `entry`'s factory.
-    map: Option<Arc<str>>,
+    map: Option<ModuleMap>,
     resolved: Arc<[ResolvedImport]>,
     hot: HotFacts,
     diagnostics: Arc<[Diagnostic]>,
@@ -384,7 +384,8 @@ impl EngineHost {
             if let Some(entry) = &module.entry {
                 let start = out.len();
                 entry.push_to(&mut out);
-                map.push(&out[start..], module.map.as_deref(), file.path(&self.db));
+                let text = module.map.as_ref().and_then(ModuleMap::text);
+                map.push(&out[start..], text.as_deref(), file.path(&self.db));
             }
         }
         out.push_str("__hotloop.start([");
@@ -442,7 +443,8 @@ impl EngineHost {
         )?;
         let file = graph.file(index);
         let parsed = server_parsed_module(&self.db, file);
-        code.code = with_inline_map(&code.code, parsed.map.as_deref(), file.path(&self.db)).into();
+        let map = parsed.map.as_ref().and_then(ModuleMap::text);
+        code.code = with_inline_map(&code.code, map.as_deref(), file.path(&self.db)).into();
         Some(code)
     }
 }

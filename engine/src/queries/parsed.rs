@@ -19,7 +19,7 @@ use crate::transform::{
 };
 use crate::{css, css_modules};
 use hotloop_protocol::plugin::PluginEnv;
-use hotloop_protocol::{Diagnostic, DiagnosticKind, code_frame};
+use hotloop_protocol::{Diagnostic, DiagnosticKind, ModuleMap, code_frame};
 
 /// What `parsed_module` produces. Collections are `Arc`s so the projections below share them
 /// instead of copying.
@@ -35,7 +35,7 @@ pub struct ParsedModule {
     pub exports: Option<ExportNames>,
     /// The factory expression; `None` when the file does not compile.
     pub code: Option<Arc<str>>,
-    pub map: Option<Arc<str>>,
+    pub map: Option<ModuleMap>,
     /// The text of `map`'s one source when `map` leaves `sourcesContent` out: the text swc
     /// compiled (the file's own, shared with its input). The server puts it back into the map it
     /// serves, so every module's source is held once, not again inside its map.
@@ -374,9 +374,10 @@ fn parse_contents(
                         .collect();
                 }
             }
-            if let (Some(plugin_map), Some(ours)) = (map, parsed.map.as_deref())
+            if let (Some(plugin_map), Some(ours)) =
+                (map, parsed.map.as_ref().and_then(ModuleMap::text))
                 && let Some(chained) =
-                    plugin_pass::chain_map(ours, &plugin_map, db.files().root(), path)
+                    plugin_pass::chain_map(&ours, &plugin_map, db.files().root(), path)
             {
                 // Its sources and their text are the plugin's.
                 parsed.map = Some(chained.into());

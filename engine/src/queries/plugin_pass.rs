@@ -741,7 +741,7 @@ mod tests {
             &TransformOptions::default(),
         );
         let code = compiled.code.expect("code");
-        let ours = compiled.map.expect("map");
+        let ours = compiled.map.and_then(|map| map.text()).expect("map");
         let root = Path::new("/work/app");
         let file = Path::new("/work/app/src/App.vue");
         let chained = super::chain_map(&ours, &plugin, root, file).expect("chained");

@@ -53,7 +53,7 @@ pub use names::{ExportNames, ImportNames};
 pub use strip::{ConfigModule, file_url, strip_config_module, strip_types_to_esm};
 pub use worker::{WorkerQuery, worker_map_url, worker_module};
 
-use hotloop_protocol::{Diagnostic, DiagnosticKind};
+use hotloop_protocol::{Diagnostic, DiagnosticKind, ModuleMap};
 
 /// First line of the factory of a module hotloop's React Refresh transform registered
 /// components or hook signatures in, alone on its line (see `queries/emit.rs`, "The registry
@@ -360,8 +360,9 @@ pub struct CompiledModule {
     pub code: Option<Arc<str>>,
     /// Source map v3 JSON for `code` (header line already accounted for). swc's leave
     /// `sourcesContent` out: their one source is the compiled text, which the engine holds
-    /// already (see `queries::parsed::ParsedModule::map_source`).
-    pub map: Option<Arc<str>>,
+    /// already (see `queries::parsed::ParsedModule::map_source`). A compile's is its text; a
+    /// compile cache hit's is the entry's, read when asked for (`ModuleMap::Stored`).
+    pub map: Option<ModuleMap>,
     pub diagnostics: Vec<Diagnostic>,
 }
 

@@ -7,6 +7,11 @@ use expect_test::{Expect, expect};
 
 use super::*;
 
+/// The module's source map JSON, as the server serves it.
+fn map_text(out: &CompiledModule) -> Option<std::sync::Arc<str>> {
+    out.map.as_ref()?.text()
+}
+
 fn compile(id: &str, text: &str) -> CompiledModule {
     compile_with(id, text, true)
 }
@@ -697,7 +702,7 @@ fn a_packages_commonjs_script_is_served_as_written_with_its_edits() {
             );
         }
     }
-    let map: serde_json::Value = serde_json::from_str(out.map.as_deref().expect("map")).unwrap();
+    let map: serde_json::Value = serde_json::from_str(&map_text(&out).expect("map")).unwrap();
     assert_eq!(map["sources"][0], "/node_modules/react/index.js");
     let mappings = map["mappings"].as_str().unwrap();
     // The header's line, then one per line of the body (the last line, its cut comment, is
@@ -1213,8 +1218,9 @@ fn decode_mappings(mappings: &str) -> Vec<Vec<(i64, i64, i64)>> {
 fn source_map_points_into_the_original_through_the_header_line() {
     let text = "import { useState } from 'react';\n\nexport function App() {\n  const [n] = useState(1);\n  return n;\n}\n";
     let out = compile("/src/App.ts", text);
-    let code = out.code.expect("compiles");
-    let map: serde_json::Value = serde_json::from_str(&out.map.expect("a map")).expect("json");
+    let code = out.code.clone().expect("compiles");
+    let map: serde_json::Value =
+        serde_json::from_str(&map_text(&out).expect("a map")).expect("json");
     assert_eq!(map["version"], 3);
     assert_eq!(map["sources"], serde_json::json!(["/src/App.ts"]));
     // The text is not copied into the map (the server puts the file's back in).
@@ -1352,11 +1358,11 @@ fn top_level_await_makes_an_async_factory() {
         "import { base } from './base';\nexport const data: string = await fetch(base).then((r) => r.text());\nfor await (const x of []) {}\n",
     );
     assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
-    let code = out.code.expect("code");
+    let code = out.code.clone().expect("code");
     assert!(code.starts_with(PLAIN_ASYNC_FACTORY_HEADER), "{code}");
     assert!(code.contains("await fetch(_base.base)"), "{code}");
     // The map still accounts for exactly one header line: line 2 is the first body line.
-    let map: serde_json::Value = serde_json::from_str(&out.map.expect("map")).unwrap();
+    let map: serde_json::Value = serde_json::from_str(&map_text(&out).expect("map")).unwrap();
     assert!(map["mappings"].as_str().unwrap().starts_with(';'), "{map}");
     // `await` inside functions only: a plain factory.
     for text in [
@@ -1494,7 +1500,7 @@ fn json_module() {
         };
         })"#]]
     .assert_eq(out.code.as_deref().expect("code"));
-    let map: serde_json::Value = serde_json::from_str(&out.map.expect("map")).expect("json");
+    let map: serde_json::Value = serde_json::from_str(&map_text(&out).expect("map")).expect("json");
     assert_eq!(map["mappings"], ";AAAA;AACA;AACA;AACA");
 
     let bad = compile_json(
@@ -1527,7 +1533,7 @@ fn json_module_as_the_config_asks() {
         module.exports = JSON.parse("{\n  \"a\": \"quote \\\" here\"\n}");
         })"#]]
     .assert_eq(out.code.as_deref().expect("code"));
-    let map: serde_json::Value = serde_json::from_str(&out.map.expect("map")).expect("json");
+    let map: serde_json::Value = serde_json::from_str(&map_text(&out).expect("map")).expect("json");
     assert_eq!(map["mappings"], ";AAAA");
 
     let default_only = JsonOptions {
@@ -1543,7 +1549,7 @@ fn json_module_as_the_config_asks() {
         };
         })"#]]
     .assert_eq(out.code.as_deref().expect("code"));
-    let map: serde_json::Value = serde_json::from_str(&out.map.expect("map")).expect("json");
+    let map: serde_json::Value = serde_json::from_str(&map_text(&out).expect("map")).expect("json");
     assert_eq!(map["mappings"], ";;AAAA;AACA;AACA");
 
     // `auto`, the default: an object literal up to 10 kB, `JSON.parse` above.
