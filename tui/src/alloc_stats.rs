@@ -11,6 +11,9 @@ const ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
 /// `mi_option_purge_delay` (mimalloc v3's `mi_option_e`).
 const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
+/// `mi_option_page_reclaim_on_free` (mimalloc v3's `mi_option_e`).
+const PAGE_RECLAIM_ON_FREE: libmimalloc_sys::mi_option_t = 35;
+
 /// Sets mimalloc's options for a long-lived process that should hold what it keeps, not what
 /// it once used. `MIMALLOC_*` environment variables still win, for experiments.
 /// - arenas committed on demand (`arena_eager_commit` 0, default: eagerly on Linux): ~3 MB
@@ -19,6 +22,12 @@ const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 ///   (`main.rs`), before Rust's runtime allocates. It must not allocate itself.
 /// - `purge_delay` stays mimalloc's (1000 ms) for the cold build, then is 0 (see
 ///   [`purge_at_once`]).
+/// - a page a finished thread left behind is taken over by the thread that frees a block of it
+///   (`page_reclaim_on_free` 1; default 0: only by the thread that allocated it). The cold
+///   build's and the warm-up's threads end when their work is done, and the pages holding what
+///   they compiled stayed abandoned with their free space never reused or given back: the
+///   lazy-routes app (10k modules) ended at 80–83 MB instead of 96 (10k plain modules: about
+///   1 MB less), with the cold build's CPU time unchanged (402 vs 428 ms, 6 runs each).
 pub fn configure_allocator() {
     // mimalloc reads every option (its environment variable, or the default) when the process
     // loads: `mi_option_set_default` could come too late, so set it unless the variable is.
@@ -27,6 +36,9 @@ pub fn configure_allocator() {
     unsafe {
         if libc::getenv(c"MIMALLOC_ARENA_EAGER_COMMIT".as_ptr()).is_null() {
             libmimalloc_sys::mi_option_set(ARENA_EAGER_COMMIT, 0);
+        }
+        if libc::getenv(c"MIMALLOC_PAGE_RECLAIM_ON_FREE".as_ptr()).is_null() {
+            libmimalloc_sys::mi_option_set(PAGE_RECLAIM_ON_FREE, 1);
         }
     }
 }
@@ -92,6 +104,29 @@ mod tests {
         if std::env::var_os("MIMALLOC_ARENA_EAGER_COMMIT").is_none() {
             assert_eq!(value, 0);
         }
+    }
+
+    #[test]
+    fn the_option_numbers_are_mimalloc_v3s() {
+        // SAFETY: reads integer options.
+        let get = |option| unsafe { libmimalloc_sys::mi_option_get(option) };
+        // The defaults of the options around `page_reclaim_on_free` pin its number: the next
+        // two are `page_full_retain` (2) and `page_max_candidates` (4).
+        if std::env::var_os("MIMALLOC_PAGE_FULL_RETAIN").is_none()
+            && std::env::var_os("MIMALLOC_PAGE_MAX_CANDIDATES").is_none()
+        {
+            assert_eq!(
+                (get(PAGE_RECLAIM_ON_FREE + 1), get(PAGE_RECLAIM_ON_FREE + 2)),
+                (2, 4)
+            );
+        }
+        configure_allocator();
+        if std::env::var_os("MIMALLOC_PAGE_RECLAIM_ON_FREE").is_none() {
+            assert_eq!(get(PAGE_RECLAIM_ON_FREE), 1);
+        }
+        // And `purge_delay`'s: `deprecated_eager_commit_delay` (1) before it, `os_tag` (100)
+        // three after it.
+        assert_eq!((get(PURGE_DELAY - 1), get(PURGE_DELAY + 3)), (1, 100));
     }
 
     #[test]
