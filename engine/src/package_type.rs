@@ -2,7 +2,8 @@
 //! `package.json` above it): what decides how its imports read a CommonJS module's default
 //! ([`crate::transform::NodeInterop`]). The nearest `package.json`'s `type` is cached per
 //! directory; the host clears the cache when a `package.json` changes and computes the facts of
-//! the known files again (as for tsconfigs: `host/change.rs`).
+//! the known files again (as for tsconfigs: `host/change.rs`), and those of the files in
+//! `node_modules` after an install (whose `package.json`s the watcher does not see).
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;

@@ -174,6 +174,8 @@ impl EngineHost {
             if is_install_marker(&self.root, &path) {
                 let node_modules = self.root.join("node_modules");
                 self.refresh_under(&node_modules, &mut applied);
+                // An install may change a package's `type`: its files' module format.
+                self.refresh_package_facts(&node_modules, &mut applied);
                 self.config_changed(&path, &mut applied);
                 continue;
             }
@@ -623,11 +625,36 @@ impl EngineHost {
         let files = self.db.files();
         files.tsconfigs().clear_cache();
         files.package_types().clear_cache();
+        let known = files.under(Path::new("/"));
+        self.refresh_facts(
+            known.into_iter().filter(|(path, _)| !in_node_modules(path)),
+            applied,
+        )
+    }
+
+    /// Re-reads the module format of each known file under `node_modules` (the `type` of its
+    /// package's `package.json`, which an install may have changed; the watcher stays out of
+    /// packages, so no change of the `package.json` itself is seen). Returns how many differed.
+    fn refresh_package_facts(
+        &mut self,
+        node_modules: &Path,
+        applied: &mut AppliedChanges,
+    ) -> usize {
+        let files = self.db.files();
+        files.package_types().clear_cache();
+        let known = files.under(node_modules);
+        self.refresh_facts(known.into_iter(), applied)
+    }
+
+    /// Sets the facts of each of `known` whose facts read from disk now differ.
+    fn refresh_facts(
+        &mut self,
+        known: impl Iterator<Item = (PathBuf, SourceFile)>,
+        applied: &mut AppliedChanges,
+    ) -> usize {
+        let files = self.db.files();
         let mut changed = Vec::new();
-        for (path, file) in files.under(Path::new("/")) {
-            if in_node_modules(&path) {
-                continue;
-            }
+        for (path, file) in known {
             let facts = files.tsconfig_facts(&path);
             if *file.tsconfig(&self.db) != facts {
                 changed.push((path, file, facts));

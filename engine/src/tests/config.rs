@@ -520,6 +520,46 @@ fn a_package_jsons_type_change_recompiles_its_files_with_nodes_interop() {
     assert!(esm_call(&mut p, "/src/main.js").ends_with(",3)"));
 }
 
+/// An install that changes a package's `type` (the watcher stays out of packages, so only
+/// `node_modules/.package-lock.json` tells): the package's files compile again with their new
+/// module format, and only they.
+#[test]
+fn an_install_that_changes_a_packages_type_recompiles_its_files_with_the_new_format() {
+    let mut p = Incremental::new(
+        "//- /index.html\n<script type=\"module\" src=\"/src/main.js\"></script>\n\
+         //- /src/main.js\nimport a from 'a';\nimport b from 'b';\nexport const value = a + b;\n\
+         //- /node_modules/a/package.json\n{ \"name\": \"a\", \"main\": \"index.js\" }\n\
+         //- /node_modules/a/index.js\nexport default 1;\n\
+         //- /node_modules/b/package.json\n{ \"name\": \"b\", \"main\": \"index.js\" }\n\
+         //- /node_modules/b/index.js\nexport default 2;\n",
+    );
+    p.build();
+    let esm_call = |p: &mut Incremental, id: &str| {
+        let chunk = p.chunk();
+        let at = chunk.find(&format!("define(\"{id}\"")).expect(id);
+        let call = at + chunk[at..].find("require.esm(").expect("require.esm");
+        chunk[call..call + chunk[call..].find(';').unwrap()].to_string()
+    };
+    assert!(!esm_call(&mut p, "/node_modules/a/index.js").contains(",3)"));
+    p.parsed();
+    p.project.write(
+        "node_modules/a/package.json",
+        "{ \"name\": \"a\", \"main\": \"index.js\", \"type\": \"module\" }\n",
+    );
+    let marker = p.project.write(
+        "node_modules/.package-lock.json",
+        "{ \"lockfileVersion\": 3 }\n",
+    );
+    p.host.apply_changes(&[marker]);
+    p.host.build();
+    assert_eq!(
+        p.parsed(),
+        crate::testing::id_set(&["/node_modules/a/index.js"])
+    );
+    assert!(esm_call(&mut p, "/node_modules/a/index.js").ends_with(",3)"));
+    assert!(!esm_call(&mut p, "/node_modules/b/index.js").contains(",3)"));
+}
+
 /// Under Vite's `base` every URL the page asks for carries it, as Vite's dev server writes
 /// them: the client's scripts, the page's root-absolute URLs (a `srcset`'s each), an asset's
 /// URL, a stylesheet's `url()`s (written relative or root-absolute) and its `@import`s, a
