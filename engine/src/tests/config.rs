@@ -476,6 +476,15 @@ export const App = () => <b css={{ color: 'blue' }}>hi</b>;
     assert!(p.chunk().contains("preact/jsx-dev-runtime"));
 }
 
+/// Module `id`'s `require.esm(...)` call in the chunk: its second argument is its Node interop
+/// flags.
+fn esm_call(p: &mut Incremental, id: &str) -> String {
+    let chunk = p.chunk();
+    let at = chunk.find(&format!("define(\"{id}\"")).expect(id);
+    let call = at + chunk[at..].find("require.esm(").expect("require.esm");
+    chunk[call..call + chunk[call..].find(';').unwrap()].to_string()
+}
+
 /// A `package.json`'s `type` is a fact of its files' inputs: set to `"module"`, the files
 /// under it compile again with Node's CommonJS interop (`require.esm`'s flags), and only they.
 #[test]
@@ -492,15 +501,6 @@ fn a_package_jsons_type_change_recompiles_its_files_with_nodes_interop() {
         },
     );
     p.build();
-    let esm_call = |p: &mut Incremental, id: &str| {
-        let chunk = p.chunk();
-        let at = chunk.find(&format!("define(\"{id}\"")).expect(id);
-        let call = chunk[at..]
-            .find("require.esm(")
-            .map(|i| at + i)
-            .expect("require.esm");
-        chunk[call..call + chunk[call..].find(';').unwrap()].to_string()
-    };
     assert!(
         !esm_call(&mut p, "/src/main.js").contains(",3)"),
         "no type: Babel's"
@@ -534,12 +534,6 @@ fn an_install_that_changes_a_packages_type_recompiles_its_files_with_the_new_for
          //- /node_modules/b/index.js\nexport default 2;\n",
     );
     p.build();
-    let esm_call = |p: &mut Incremental, id: &str| {
-        let chunk = p.chunk();
-        let at = chunk.find(&format!("define(\"{id}\"")).expect(id);
-        let call = at + chunk[at..].find("require.esm(").expect("require.esm");
-        chunk[call..call + chunk[call..].find(';').unwrap()].to_string()
-    };
     assert!(!esm_call(&mut p, "/node_modules/a/index.js").contains(",3)"));
     p.parsed();
     p.project.write(
