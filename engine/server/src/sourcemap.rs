@@ -47,6 +47,13 @@ pub fn index_map(chunk: &Chunk, modules: &ServedModules, first_line: usize) -> V
     index_map_of(&chunk.parts, 0..chunk.parts.len(), modules, first_line)
 }
 
+/// One define statement of an index map: its lines, its module's map and the map's source.
+struct Section<'a> {
+    newlines: usize,
+    map: Option<Arc<str>>,
+    source: Option<&'a str>,
+}
+
 /// The index map of the define statements `range` of `parts`, served as one script from its
 /// first line (a piece of the page, see `pieces.rs`). Maps the engine keeps in its compile
 /// cache are read here (blocking).
@@ -56,28 +63,33 @@ pub fn index_map_of(
     modules: &ServedModules,
     first_line: usize,
 ) -> Vec<u8> {
-    let parts = || parts.iter().skip(range.start).take(range.len());
-    let maps: Vec<Option<Arc<str>>> = parts()
-        .map(|(id, _)| modules.get(id)?.map.as_ref()?.text())
+    // Per part: its lines, and its module's map (read here when stored) with the map's source.
+    let sections: Vec<Section> = parts
+        .iter()
+        .skip(range.start)
+        .take(range.len())
+        .map(|(id, part)| {
+            let module = modules.get(id);
+            Section {
+                newlines: part.newlines(),
+                map: module.and_then(|m| m.map.as_ref()?.text()),
+                source: module.and_then(|m| m.map_source.as_deref()),
+            }
+        })
         .collect();
-    let maps_len: usize = parts()
-        .zip(&maps)
-        .filter_map(|((id, _), map)| {
-            let source = modules
-                .get(id)?
-                .map_source
-                .as_ref()
-                .map_or(0, |s| s.len() + 24);
-            map.as_ref().map(|m| m.len() + source + 48)
+    let maps_len: usize = sections
+        .iter()
+        .filter_map(|s| {
+            let source = s.source.map_or(0, |text| text.len() + 24);
+            s.map.as_ref().map(|map| map.len() + source + 48)
         })
         .sum();
     let mut out = String::with_capacity(64 + maps_len);
     out.push_str(r#"{"version":3,"file":"chunk.js","sections":["#);
     let mut line = first_line;
     let mut first = true;
-    for ((id, part), map) in parts().zip(&maps) {
-        let module = modules.get(id);
-        if let Some(map) = map.as_deref() {
+    for section in &sections {
+        if let Some(map) = &section.map {
             let map = map.trim();
             // A map that is not a JSON object would break the whole index map.
             if map.starts_with('{') && map.ends_with('}') {
@@ -88,11 +100,11 @@ pub fn index_map_of(
                 out.push_str(&format!(
                     r#"{{"offset":{{"line":{line},"column":0}},"map":"#
                 ));
-                push_module_map(&mut out, map, module.and_then(|m| m.map_source.as_deref()));
+                push_module_map(&mut out, map, section.source);
                 out.push('}');
             }
         }
-        line += part.newlines();
+        line += section.newlines;
     }
     out.push_str("]}");
     out.into_bytes()
