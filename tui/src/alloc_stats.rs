@@ -33,17 +33,27 @@ const PAGE_RECLAIM_ON_FREE: libmimalloc_sys::mi_option_t = 35;
 pub fn configure_allocator() {
     // mimalloc reads every option (its environment variable, or the default) when the process
     // loads: `mi_option_set_default` could come too late, so set it unless the variable is.
-    // SAFETY: `getenv` reads a NUL-terminated name and allocates nothing (`std::env` would
-    // allocate, through mimalloc); `mi_option_set` takes plain integers and stores them.
-    unsafe {
-        if libc::getenv(c"MIMALLOC_ARENA_EAGER_COMMIT".as_ptr()).is_null() {
-            libmimalloc_sys::mi_option_set(ARENA_EAGER_COMMIT, 0);
-        }
-        if libc::getenv(c"MIMALLOC_PAGE_RECLAIM_ON_FREE".as_ptr()).is_null() {
-            libmimalloc_sys::mi_option_set(PAGE_RECLAIM_ON_FREE, 1);
+    for &(variable, option, value) in START_OPTIONS {
+        // SAFETY: `getenv` reads a NUL-terminated name and allocates nothing (`std::env` would
+        // allocate, through mimalloc); `mi_option_set` takes plain integers and stores them.
+        unsafe {
+            if libc::getenv(variable.as_ptr()).is_null() {
+                libmimalloc_sys::mi_option_set(option, value);
+            }
         }
     }
 }
+
+/// What [`configure_allocator`] sets: the environment variable that wins over it, the option,
+/// its value.
+const START_OPTIONS: &[(
+    &std::ffi::CStr,
+    libmimalloc_sys::mi_option_t,
+    std::ffi::c_long,
+)] = &[
+    (c"MIMALLOC_ARENA_EAGER_COMMIT", ARENA_EAGER_COMMIT, 0),
+    (c"MIMALLOC_PAGE_RECLAIM_ON_FREE", PAGE_RECLAIM_ON_FREE, 1),
+];
 
 /// Reads mimalloc's process figures (cheap: a few counters, no heap walk).
 pub fn mimalloc_stats() -> AllocatorStats {
@@ -98,46 +108,51 @@ pub fn purge_at_once() {
 mod tests {
     use super::*;
 
+    /// An option's value.
+    fn option(option: libmimalloc_sys::mi_option_t) -> std::ffi::c_long {
+        // SAFETY: reads an integer option.
+        unsafe { libmimalloc_sys::mi_option_get(option) }
+    }
+
+    /// The environment does not set `variable` (which would win over hotloop's setting).
+    fn unset(variable: &str) -> bool {
+        std::env::var_os(variable).is_none()
+    }
+
     #[test]
     fn options_are_set_unless_the_environment_sets_them() {
         configure_allocator();
-        // SAFETY: reads an integer option.
-        let value = unsafe { libmimalloc_sys::mi_option_get(ARENA_EAGER_COMMIT) };
-        if std::env::var_os("MIMALLOC_ARENA_EAGER_COMMIT").is_none() {
-            assert_eq!(value, 0);
+        if unset("MIMALLOC_ARENA_EAGER_COMMIT") {
+            assert_eq!(option(ARENA_EAGER_COMMIT), 0);
+        }
+        if unset("MIMALLOC_PAGE_RECLAIM_ON_FREE") {
+            assert_eq!(option(PAGE_RECLAIM_ON_FREE), 1);
         }
     }
 
     #[test]
     fn the_option_numbers_are_mimalloc_v3s() {
-        // SAFETY: reads integer options.
-        let get = |option| unsafe { libmimalloc_sys::mi_option_get(option) };
         // The defaults of the options around `page_reclaim_on_free` pin its number: the next
         // two are `page_full_retain` (2) and `page_max_candidates` (4).
-        if std::env::var_os("MIMALLOC_PAGE_FULL_RETAIN").is_none()
-            && std::env::var_os("MIMALLOC_PAGE_MAX_CANDIDATES").is_none()
-        {
+        if unset("MIMALLOC_PAGE_FULL_RETAIN") && unset("MIMALLOC_PAGE_MAX_CANDIDATES") {
             assert_eq!(
-                (get(PAGE_RECLAIM_ON_FREE + 1), get(PAGE_RECLAIM_ON_FREE + 2)),
+                (
+                    option(PAGE_RECLAIM_ON_FREE + 1),
+                    option(PAGE_RECLAIM_ON_FREE + 2)
+                ),
                 (2, 4)
             );
         }
-        configure_allocator();
-        if std::env::var_os("MIMALLOC_PAGE_RECLAIM_ON_FREE").is_none() {
-            assert_eq!(get(PAGE_RECLAIM_ON_FREE), 1);
-        }
         // And `purge_delay`'s: `deprecated_eager_commit_delay` (1) before it, `os_tag` (100)
         // three after it.
-        assert_eq!((get(PURGE_DELAY - 1), get(PURGE_DELAY + 3)), (1, 100));
+        assert_eq!((option(PURGE_DELAY - 1), option(PURGE_DELAY + 3)), (1, 100));
     }
 
     #[test]
     fn purging_is_immediate_after_the_cold_build_unless_the_environment_says() {
         purge_at_once();
-        // SAFETY: reads an integer option.
-        let value = unsafe { libmimalloc_sys::mi_option_get(PURGE_DELAY) };
-        if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
-            assert_eq!(value, 0);
+        if unset("MIMALLOC_PURGE_DELAY") {
+            assert_eq!(option(PURGE_DELAY), 0);
         }
     }
 
