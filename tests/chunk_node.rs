@@ -171,6 +171,53 @@ module.exports = 'wrong condition';
     );
 }
 
+/// A namespace is a module namespace object: its names in order, values and live bindings alike
+/// (the engine stores the exports whose local is written once as values,
+/// `transform/export_values.rs`), tagged `Module`, with no `Object.prototype`; a function
+/// export is there before the module's imports run (hoisted), as an import cycle needs.
+#[test]
+fn namespaces_hold_values_and_live_bindings_and_hoisted_functions() {
+    let p = TempProject::new(
+        r#"
+//- /index.html
+<!doctype html><script type="module" src="/src/main.js"></script>
+//- /src/main.js
+import * as ns from './values.js';
+import { seen } from './cycle-a.js';
+console.log('names', Object.keys(ns).join(','));
+console.log('values', ns.c, typeof ns.f, typeof ns.K, ns.default, ns.renamed, ns.two);
+console.log('tag', Object.prototype.toString.call(ns), ns.__esModule, 'hasOwnProperty' in ns);
+console.log('live', ns.mutable, ns.bump(), ns.mutable, ns.later, ns.setLater(), ns.later);
+console.log('cycle', seen);
+//- /src/values.js
+export const c = 1, { two } = { two: 2 };
+export function f() {}
+export class K {}
+export default 'd';
+export { c as renamed };
+export let mutable = 0;
+export function bump() { mutable++; }
+export let later;
+export function setLater() { [later] = ['set']; }
+//- /src/cycle-a.js
+import { early } from './cycle-b.js';
+export function fromA() { return 'hoisted'; }
+export const seen = early;
+//- /src/cycle-b.js
+import { fromA } from './cycle-a.js';
+export const early = fromA();
+"#,
+    );
+    assert_eq!(
+        run_chunk(p.root()),
+        "names K,bump,c,default,f,later,mutable,renamed,setLater,two\n\
+         values 1 function function d 1 2\n\
+         tag [object Module] true false\n\
+         live 0 undefined 1 undefined undefined set\n\
+         cycle hoisted\n"
+    );
+}
+
 /// A CommonJS module that says `__esModule` (Babel's output), imported by default: its
 /// `exports.default` (Babel's interop, Vite up to 7), or its `module.exports` from an ES module by
 /// Node's rules (a `"type": "module"` package, an `.mjs` file) with Vite 8's interop

@@ -65,14 +65,8 @@
     /** Error object → id of the innermost module whose evaluation threw it. */
     const failedIn = new WeakMap();
 
-    /**
-     * The exports objects of the ES modules evaluated here (`require.esm`): what Node's interop
-     * hands out as they are (a CommonJS module that says `__esModule` is not one of them).
-     */
-    const esModules = new WeakSet();
-
     const asyncModules = options.createAsyncModules(records, {
-      isEsModule: (exports) => esModules.has(exports),
+      isEsModule,
       requireId,
       depTarget,
       evaluate,
@@ -95,10 +89,12 @@
 
     /**
      * `require.esm(bindings)`: the first statement of an ES module's factory (the engine folds
-     * swc's CommonJS export prologue into it, `engine/src/transform/esm_exports.rs`). Marks the
-     * module's exports as an ES module's (`__esModule` and the `Module` tag, not enumerable)
-     * and makes each `name: () => local` an enumerable live binding (the function is its
-     * getter), before any import of the module runs.
+     * swc's CommonJS export prologue into it, `engine/src/transform/esm_exports.rs`), before
+     * any import of the module runs. Makes the module's exports a namespace
+     * ([`ESM_NAMESPACE`]) with each binding an enumerable property, in the prologue's order:
+     * `name: () => local` a live binding (the function is its getter), `name: 0` a value the
+     * factory stores when its local gets it (`exports.name = local`: a local written once,
+     * `engine/src/transform/export_values.rs`), `undefined` until then.
      */
     function esmExports(bindings, nodeInterop) {
       const exports = esmTarget;
@@ -108,15 +104,21 @@
       esmTarget = null;
       const rec = esmRecord;
       esmRecord = null;
-      esModules.add(exports);
       if (rec !== null && (nodeInterop || rec.nodeInterop)) setNodeInterop(rec, nodeInterop | 0);
-      Object.defineProperty(exports, "__esModule", { value: true });
-      // As a module namespace object says what it is (`[object Module]`): vue-router's and
-      // others' `isESModule` look at it.
-      Object.defineProperty(exports, Symbol.toStringTag, { value: "Module" });
+      Object.setPrototypeOf(exports, ESM_NAMESPACE);
       for (const name in bindings) {
-        Object.defineProperty(exports, name, { enumerable: true, get: bindings[name] });
+        const binding = bindings[name];
+        if (binding === 0) exports[name] = undefined;
+        else Object.defineProperty(exports, name, { enumerable: true, get: binding });
       }
+    }
+
+    /**
+     * Whether `exports` are an ES module's evaluated here (`require.esm`): what Node's interop
+     * hands out as they are (a CommonJS module that says `__esModule` is not one of them).
+     */
+    function isEsModule(exports) {
+      return typeof exports === "object" && exports !== null && Object.getPrototypeOf(exports) === ESM_NAMESPACE;
     }
 
     /**
@@ -134,7 +136,7 @@
      * `module.exports`, `__esModule` or not, as in Node and Vite 8.
      */
     function interopDefaultNode(obj) {
-      return esModules.has(obj) ? obj : { default: obj };
+      return isEsModule(obj) ? obj : { default: obj };
     }
 
     /**
@@ -498,6 +500,19 @@
       ownerOf,
     };
   }
+
+  /**
+   * The prototype of every ES module's exports (`require.esm`), shared: `__esModule` (what
+   * CommonJS interop reads) and the `Module` tag (`[object Module]`, as a module namespace
+   * object says what it is: vue-router's and others' `isESModule` look at it), neither
+   * enumerable, and no `Object.prototype` behind them, as a namespace has none. One prototype
+   * for all instead of two properties on each keeps the exports of modules with the same names
+   * one shape, and marks them as ES modules' with no table of its own.
+   */
+  const ESM_NAMESPACE = Object.create(null, {
+    __esModule: { value: true },
+    [Symbol.toStringTag]: { value: "Module" },
+  });
 
   /**
    * The module id `spec` leads to from module `rec` through its deps map, or null when the map

@@ -21,7 +21,8 @@
 //! module's (`__esModule`, not enumerable) and defines each function as the getter of an
 //! enumerable, live binding — what the statements it replaces did, in the same order and at the same place (the
 //! top of the factory, before any import runs, so an import cycle sees the bindings). Anything
-//! that is not exactly swc's prologue is left as it is.
+//! that is not exactly swc's prologue is left as it is. A binding whose local is written once
+//! becomes a value the factory stores (`a: 0` and `exports.a = a;`, [`super::export_values`]).
 
 use swc_core::common::{DUMMY_SP, SyntaxContext};
 use swc_core::ecma::ast::{
@@ -30,6 +31,8 @@ use swc_core::ecma::ast::{
     PropName, PropOrSpread, ReturnStmt, Stmt, Str,
 };
 use swc_core::ecma::utils::ExprFactory;
+
+use super::export_values::{StoreAt, bind_values};
 
 /// The runtime's helper, as a member of the factory's `require` parameter.
 const ESM: &str = "esm";
@@ -92,6 +95,7 @@ pub(crate) fn compact_esm_exports(
         body.drain(start..end);
         return;
     }
+    let stores = bind_values(&mut getters, &body[end..], unresolved);
     let require = Ident::new("require".into(), DUMMY_SP, unresolved);
     let mut args = Vec::new();
     if !getters.is_empty() {
@@ -113,7 +117,23 @@ pub(crate) fn compact_esm_exports(
         .make_member(IdentName::new(ESM.into(), DUMMY_SP))
         .as_call(DUMMY_SP, args)
         .into_stmt();
-    body.splice(start..end, [ModuleItem::Stmt(call)]);
+    if stores.is_empty() {
+        body.splice(start..end, [ModuleItem::Stmt(call)]);
+        return;
+    }
+    let rest = body.split_off(end);
+    body.truncate(start);
+    body.push(ModuleItem::Stmt(call));
+    let mut stores = stores.into_iter().peekable();
+    while let Some((_, store)) = stores.next_if(|(at, _)| *at == StoreAt::Prologue) {
+        body.push(ModuleItem::Stmt(store));
+    }
+    for (i, item) in rest.into_iter().enumerate() {
+        body.push(item);
+        while let Some((_, store)) = stores.next_if(|(at, _)| *at == StoreAt::After(i)) {
+            body.push(ModuleItem::Stmt(store));
+        }
+    }
 }
 
 fn is_directive(stmt: &Stmt) -> bool {

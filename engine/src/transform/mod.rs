@@ -22,6 +22,7 @@ mod default_plugins;
 mod define;
 mod esm_exports;
 mod esm_globals;
+mod export_values;
 mod fold;
 mod glob;
 mod guard;

@@ -140,9 +140,10 @@ fn tsx_component_with_state_and_refresh() {
             (function(module,exports,require,__hotloop_meta,$RefreshReg$,$RefreshSig$){
             "use strict";
             require.esm({
-                Label: ()=>Label,
-                default: ()=>Counter
+                Label: 0,
+                default: 0
             });
+            exports.default = Counter;
             const _jsxdevruntime = require("react/jsx-dev-runtime");
             const _react = require("react");
             var _s = $RefreshSig$();
@@ -167,6 +168,7 @@ fn tsx_component_with_state_and_refresh() {
                     lineNumber: 11,
                     columnNumber: 28
                 }, void 0);
+            exports.Label = Label;
             _c1 = Label;
             var _c, _c1;
             $RefreshReg$(_c, "Counter");
@@ -208,17 +210,19 @@ console.log(this, import.meta.url);
             }
             require.esm({
                 counter: ()=>counter,
-                increment: ()=>increment,
-                value: ()=>value,
+                increment: 0,
+                value: 0,
                 x: ()=>_c.x,
                 z: ()=>_c.y
             });
+            exports.increment = increment;
             const _a = require.w(require("./a.js"));
             const _b = require.w(require("./b.js"));
             require("./side-effect.css");
             const _c = require("./c.js");
             _export_star(require("./d.js"), exports);
             const value = _a.default + _a.named + _a.other + _b.thing;
+            exports.value = value;
             let counter = 0;
             function increment() {
                 counter++;
@@ -243,8 +247,9 @@ fn dynamic_import_becomes_the_runtimes_require_dynamic() {
             (function(module,exports,require,__hotloop_meta){
             "use strict";
             require.esm({
-                load: ()=>load
+                load: 0
             });
+            exports.load = load;
             async function load(name) {
                 const page = await require.dynamic("./pages/home.ts");
                 const other = await require.dynamic(name);
@@ -843,9 +848,10 @@ if (import.meta.hot) {
             (function(module,exports,require,__hotloop_meta){
             "use strict";
             require.esm({
-                value: ()=>value
+                value: 0
             });
             const value = 1;
+            exports.value = value;
             if (__hotloop_meta.hot) {
                 __hotloop_meta.hot.accept();
                 __hotloop_meta.hot.accept("./dep.js", (mod)=>console.log(mod.value));
@@ -1738,11 +1744,14 @@ function load(id) {{
     return load(deps[spec]);
   }};
   // The runtime's `require.esm` (runtime/js/registry.js): the exports of the module it is
-  // the first statement of.
-  require.esm = (getters) => {{
+  // the first statement of; `0` is a value the factory stores (transform/export_values.rs).
+  require.esm = (bindings) => {{
     const exports = module.exports;
     Object.defineProperty(exports, "__esModule", {{ value: true }});
-    for (const k in getters) Object.defineProperty(exports, k, {{ enumerable: true, get: getters[k] }});
+    for (const k in bindings) {{
+      if (bindings[k] === 0) exports[k] = undefined;
+      else Object.defineProperty(exports, k, {{ enumerable: true, get: bindings[k] }});
+    }}
   }};
   // `require.d`: swc's `_interop_require_default` (transform/interop.rs).
   require.d = (obj) => obj && obj.__esModule ? obj : {{ default: obj }};
@@ -2196,15 +2205,18 @@ fn the_export_prologue_is_one_runtime_call() {
             (function(module,exports,require,__hotloop_meta){
             "use strict";
             require.esm({
-                _export: ()=>_export,
-                "a-b": ()=>x,
-                default: ()=>_default
+                _export: 0,
+                "a-b": 0,
+                default: 0
             });
+            exports._export = _export;
             function _export() {
                 return "user";
             }
             const x = 1;
+            exports["a-b"] = x;
             const _default = 2;
+            exports.default = _default;
             })
         "#]],
     );
@@ -2215,10 +2227,11 @@ fn the_export_prologue_is_one_runtime_call() {
             (function(module,exports,require,__hotloop_meta){
             "use strict";
             require.esm({
-                v: ()=>v
+                v: 0
             });
             const _a = require("./a.js");
             const v = _a.a;
+            exports.v = v;
             })
         "#]],
     );
@@ -2271,8 +2284,9 @@ console.log(App, _interop_require_default(1));
             (function(module,exports,require,__hotloop_meta){
             "use strict";
             require.esm({
-                _interop_require_default: ()=>_interop_require_default
+                _interop_require_default: 0
             });
+            exports._interop_require_default = _interop_require_default;
             const _Appjsx = require.d(require("./App.jsx"));
             function _interop_require_default(x) {
                 return x;
