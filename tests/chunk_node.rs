@@ -173,8 +173,9 @@ module.exports = 'wrong condition';
 
 /// A namespace is a module namespace object: its names in order, values and live bindings alike
 /// (the engine stores the exports whose local is written once as values,
-/// `transform/export_values.rs`), tagged `Module`, with no `Object.prototype`; a function
-/// export is there before the module's imports run (hoisted), as an import cycle needs.
+/// `transform/export_values.rs`), tagged `Module`, with no `Object.prototype`, sealed once the
+/// module ran (writes throw, live bindings stay live); a function export is there before the
+/// module's imports run (hoisted), as an import cycle needs.
 #[test]
 fn namespaces_hold_values_and_live_bindings_and_hoisted_functions() {
     let p = TempProject::new(
@@ -189,6 +190,9 @@ console.log('values', ns.c, typeof ns.f, typeof ns.K, ns.default, ns.renamed, ns
 console.log('tag', Object.prototype.toString.call(ns), ns.__esModule, 'hasOwnProperty' in ns);
 console.log('live', ns.mutable, ns.bump(), ns.mutable, ns.later, ns.setLater(), ns.later);
 console.log('cycle', seen);
+for (const write of [() => { ns.c = 2; }, () => { ns.added = 1; }, () => { delete ns.f; }]) {
+  try { write(); console.log('written'); } catch (e) { console.log('sealed', e.constructor.name); }
+}
 //- /src/values.js
 export const c = 1, { two } = { two: 2 };
 export function f() {}
@@ -214,7 +218,10 @@ export const early = fromA();
          values 1 function function d 1 2\n\
          tag [object Module] true false\n\
          live 0 undefined 1 undefined undefined set\n\
-         cycle hoisted\n"
+         cycle hoisted\n\
+         sealed TypeError\n\
+         sealed TypeError\n\
+         sealed TypeError\n"
     );
 }
 

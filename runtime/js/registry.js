@@ -439,10 +439,17 @@
       return undefined;
     }
 
-    /** `evaluate`'s end when the factory returned (or its promise resolved). */
+    /**
+     * `evaluate`'s end when the factory returned (or its promise resolved). An ES module's
+     * exports are frozen then, as a module namespace object is sealed: assigning to one or
+     * adding a name throws in strict code (a module's own stores ran during its evaluation;
+     * its live bindings stay live, as getters).
+     */
     function evaluationSucceeded(rec, previous) {
       if (previous) previous.hot.detach();
       rec.state = "evaluated";
+      const exports = rec.module.exports;
+      if (isEsModule(exports)) Object.freeze(exports);
       options.evaluated(rec);
     }
 
