@@ -562,11 +562,12 @@
 
     return {
       /**
-       * `define(id, depsMap, factory, staticDeps)`: a chunk stores a module factory; never
-       * evaluates, and never replaces a module the registry has (lazy chunks overlap).
+       * `define(id, depsMap, factory, staticDeps, urls)`: a chunk stores a module factory; never
+       * evaluates, and never replaces a module the registry has (lazy chunks overlap). `urls` 1:
+       * a dep is a URL (`engine/src/queries/emit.rs`'s `define_statement`).
        */
-      define(id, deps, factory, staticDeps) {
-        registry.defineFromChunk(id, deps, factory, staticDeps);
+      define(id, deps, factory, staticDeps, urls) {
+        registry.defineFromChunk(id, deps, factory, staticDeps, urls);
       },
       /** `require(id)`: the exports of module `id`, evaluating it if needed. */
       require: (id) => registry.requireId(id),

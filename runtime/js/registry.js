@@ -247,8 +247,11 @@
       return rec.refreshReg;
     }
 
-    /** Stores (or replaces) a module's factory and deps; never evaluates. */
-    function setFactory(id, deps, factory, kind, staticDeps) {
+    /**
+     * Stores (or replaces) a module's factory and deps; never evaluates. `urls` false: the deps
+     * name no URL (a chunk's define says when one does), so none is looked for.
+     */
+    function setFactory(id, deps, factory, kind, staticDeps, urls = true) {
       const rec = records.get(id);
       if (rec) {
         rec.deps = deps || {};
@@ -259,6 +262,7 @@
         records.set(id, newRecord(id, deps, factory, kind || "js", staticDeps));
       }
       noteFactory(factory);
+      if (!urls) return;
       const stored = records.get(id).deps;
       for (const spec in stored) {
         const target = stored[spec];
@@ -344,11 +348,11 @@
      * run, takes the chunk's code: the server sends a page the updates of a lazy chunk's
      * modules only once it loaded the chunk, so that factory may be older than the chunk's
      * (and when the chunk is the older one, the server sends the newer code again on
-     * `Loaded`, from the chunk's snapshot).
+     * `Loaded`, from the chunk's snapshot). `urls` 1: some dep is a URL, made a module here.
      */
-    function defineFromChunk(id, deps, factory, staticDeps) {
+    function defineFromChunk(id, deps, factory, staticDeps, urls) {
       const rec = records.get(id);
-      if (!rec || (!rec.inChunk && rec.state === "defined")) setFactory(id, deps, factory, "js", staticDeps);
+      if (!rec || (!rec.inChunk && rec.state === "defined")) setFactory(id, deps, factory, "js", staticDeps, urls === 1);
       records.get(id).inChunk = true;
     }
 

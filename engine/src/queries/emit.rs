@@ -96,10 +96,11 @@
 //!   no WebSocket, no overlay, no React Refresh, `import.meta.hot` undefined, and an entry's error
 //!   is rethrown uncaught so the page's `worker.onerror` sees it.
 //!
-//! The chunk is `__hotloop.define(id,depsMap,factory[,staticDeps]);` per module followed by
-//! `__hotloop.start([entry ids])`. The deps map lists static imports first (source order), then
-//! `import()`, `require()` and `hot.accept` specifiers; `staticDeps` counts the static ones and is
-//! left out when all are (the common case costs no bytes). A relative specifier whose target is
+//! The chunk is `__hotloop.define(id,depsMap,factory[,staticDeps[,1]]);` per module followed
+//! by `__hotloop.start([entry ids])`. The deps map lists static imports first (source order),
+//! then `import()`, `require()` and `hot.accept` specifiers; `staticDeps` counts the static ones
+//! and is left out when all are (the common case costs no bytes); a `1` after it says some dep
+//! is a URL the browser loads (`define_statement`). A relative specifier whose target is
 //! the specifier joined to the module's directory maps to `1` rather than the id (`deps_json`;
 //! most of an app's own imports, ~17 bytes each), and the runtime joins it the same way; an
 //! update's deps (`wire.rs`) always name their ids. The runtime's `define` only stores the
@@ -254,11 +255,13 @@ pub fn join_relative(importer: &str, spec: &str) -> Option<String> {
     Some(segments.join("/"))
 }
 
-/// `__hotloop.define("<id>",{<deps>},<factory>[,<static deps>]);\n`, with the define call,
-/// the deps map and the factory header on the same first line (per-module source maps shift by
-/// one line only inside the factory). The count of leading static deps follows the factory only
-/// when some dep is not static (the common all-static case costs no bytes). `None` when the
-/// module does not compile.
+/// `__hotloop.define("<id>",{<deps>},<factory>[,<static deps>[,1]]);\n`, with the define
+/// call, the deps map and the factory header on the same first line (per-module source maps
+/// shift by one line only inside the factory). The count of leading static deps follows the
+/// factory only when some dep is not static or a `1` follows (the common all-static case costs
+/// no bytes); the `1` says a dep is a URL ([`is_url_target`]), which the runtime then makes a
+/// module of its own (so it need not look through every deps map). `None` when the module does
+/// not compile.
 #[salsa::tracked(returns(clone))]
 pub fn chunk_entry(db: &dyn Db, file: SourceFile) -> Option<Statement> {
     let _clock = db.clock().enter_key(Phase::Emit, "chunk_entry", file);
@@ -298,12 +301,24 @@ pub fn define_statement(id: &str, deps: &[ModuleDep], code: Arc<str>) -> Stateme
     head.push_str(&deps_json(id, deps));
     head.push(',');
     let static_deps = static_dep_count(deps);
-    let tail = if static_deps < deps.len() {
+    let urls = deps
+        .iter()
+        .any(|d| d.id.as_deref().is_some_and(is_url_target));
+    let tail = if urls {
+        Cow::Owned(format!(",{static_deps},1);\n"))
+    } else if static_deps < deps.len() {
         Cow::Owned(format!(",{static_deps});\n"))
     } else {
         Cow::Borrowed(");\n")
     };
     Statement::new(head, code, tail)
+}
+
+/// A dep target the browser loads itself (`https://esm.sh/x`, `data:...`): the runtime's
+/// rule for a URL in a deps map (`setFactory` in `runtime/js/registry.js`): a module id starts
+/// with one `/`.
+fn is_url_target(id: &str) -> bool {
+    !id.starts_with('/') || id.starts_with("//")
 }
 
 /// The define statement of a server graph's external (`node:fs`, `file:///…/react/index.js`):
@@ -361,6 +376,26 @@ mod tests {
                  {FACTORY_HEADER}\nmodule.exports = 1;\n}}),1);\n"
             )
         );
+    }
+
+    #[test]
+    fn a_define_says_when_a_dep_is_a_url() {
+        let dep = |id: &str| ModuleDep {
+            specifier: id.into(),
+            id: Some(id.into()),
+            is_static: true,
+        };
+        let tail = |ids: &[&str]| {
+            let deps: Vec<ModuleDep> = ids.iter().map(|id| dep(id)).collect();
+            let statement = define_statement("/src/a.js", &deps, "(function(){})".into());
+            // What follows the factory.
+            let text = statement.to_string();
+            text.split_once("(function(){})").unwrap().1.to_owned()
+        };
+        assert_eq!(tail(&["/src/b.js"]), ");\n");
+        assert_eq!(tail(&["/src/b.js", "https://esm.sh/x"]), ",2,1);\n");
+        assert_eq!(tail(&["data:text/javascript,export default 1"]), ",1,1);\n");
+        assert_eq!(tail(&["//cdn.example/x.js"]), ",1,1);\n");
     }
 
     #[test]

@@ -105,7 +105,7 @@ export function createTestRuntime({ refresh = null, allowReload = true, lazyChun
     frames,
     /** Defines the modules, starts, evaluates the entries; resolves once every entry settled. */
     load(modules, entries, { revision = 1, serverId = SERVER_ID, env, mode, base, hot, serverRendered } = {}) {
-      for (const m of modules) core.define(m.id, m.deps, (0, eval)(m.code), m.staticDeps);
+      for (const m of modules) core.define(m.id, m.deps, (0, eval)(m.code), m.staticDeps, m.urls);
       core.start(host, { revision, serverId, env, mode, base, hot, serverRendered });
       return core.startEntries(entries);
     },

@@ -14,7 +14,16 @@ export const ASYNC_FACTORY_HEADER = `(async ${FACTORY_HEADER.slice(1)}`;
 
 /** A module as the update message carries it. */
 export function js(id, deps, body) {
-  return { id, kind: "js", deps, code: factory(body) };
+  return { id, kind: "js", deps, urls: urlsFlag(deps), code: factory(body) };
+}
+
+/**
+ * A chunk's define says `1` when a dep is a URL (a target not starting with one `/`), as
+ * the engine writes it (`define_statement` in `engine/src/queries/emit.rs`).
+ */
+function urlsFlag(deps) {
+  const urls = Object.values(deps || {}).some((t) => typeof t === "string" && (!t.startsWith("/") || t.startsWith("//")));
+  return urls ? 1 : undefined;
 }
 
 /**
