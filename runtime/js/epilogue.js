@@ -9,7 +9,7 @@
     enumerable: false,
     writable: false,
     value: Object.freeze({
-      /** `define(id, depsMap, factory[, staticDeps])`: stores a module factory (the chunk calls this). */
+      /** `define(id, depsMap, factory[, staticDeps[, urls]])`: stores a module factory (the chunk calls this). */
       define: core.define,
       /** `served(id, snapshot)`: a lazy chunk's last statement, the snapshot it came from. */
       served,
