@@ -223,6 +223,9 @@ async fn session(
     // build made another page), not whichever is current by the time this task runs, whose
     // frames may wait in the queue.
     let (served, revision) = if at_subscribe.building {
+        // Not kept for the session's length: that snapshot may be the last session's page,
+        // a copy of every module's code, which the build's page replaces.
+        drop(at_subscribe);
         // The page's frames are read meanwhile: the engine waits for a page's `Rendered`
         // before it builds while the last session's page is served (its `DevLoop`'s
         // `wait_for_first_render`), and the page says it before it hears the hello.

@@ -2260,6 +2260,35 @@ async fn the_last_sessions_page_and_its_pieces_are_served_during_the_cold_build_
 }
 
 #[tokio::test]
+async fn a_tab_of_the_last_sessions_page_holds_none_of_its_code_once_the_build_is_out() {
+    // The record's chunk is a copy of every module's code (~5 MB at 10,000 modules): once the
+    // build made the same page, neither the tab that loaded it nor the piece cache keeps it.
+    let h = start().await;
+    let mut last = (*served_with_page(0, "console.log('last');", true)).clone();
+    last.last_session = true;
+    let record = Arc::downgrade(&last.chunk);
+    h.publish(Arc::new(last));
+    let page = get(&h, "/").await;
+    for url in piece_urls(&page.text()) {
+        assert_eq!(get(&h, &url).await.status, 200, "{url}");
+    }
+    let mut ws = ws_ok(&h, "last-session").await;
+    h.publish(served_with_page(0, "console.log('last');", false));
+    assert_eq!(
+        hello_of(&next_binary(&mut ws).await),
+        ("test-server-ü".to_string(), 0)
+    );
+    timeout(WAIT, async {
+        while record.strong_count() > 0 {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("the last session's chunk is dropped while its tab stays connected");
+    drop(ws);
+}
+
+#[tokio::test]
 async fn a_page_of_the_last_session_is_heard_before_its_hello_while_the_build_runs() {
     // The engine waits for such a page's `Rendered` before it builds: the session must read
     // the page's frames while its hello waits for the build.
