@@ -185,11 +185,13 @@ fn namespaces_hold_values_and_live_bindings_and_hoisted_functions() {
 //- /src/main.js
 import * as ns from './values.js';
 import { seen } from './cycle-a.js';
+import * as marked from './marked.js';
 console.log('names', Object.keys(ns).join(','));
 console.log('values', ns.c, typeof ns.f, typeof ns.K, ns.default, ns.renamed, ns.two);
 console.log('tag', Object.prototype.toString.call(ns), ns.__esModule, 'hasOwnProperty' in ns);
 console.log('live', ns.mutable, ns.bump(), ns.mutable, ns.later, ns.setLater(), ns.later);
 console.log('cycle', seen);
+console.log('marked', Object.keys(marked).join(','), marked.__esModule, marked.v);
 for (const write of [() => { ns.c = 2; }, () => { ns.added = 1; }, () => { delete ns.f; }]) {
   try { write(); console.log('written'); } catch (e) { console.log('sealed', e.constructor.name); }
 }
@@ -203,6 +205,8 @@ export let mutable = 0;
 export function bump() { mutable++; }
 export let later;
 export function setLater() { [later] = ['set']; }
+//- /src/marked.js
+export const __esModule = 'its own', v = 1;
 //- /src/cycle-a.js
 import { early } from './cycle-b.js';
 export function fromA() { return 'hoisted'; }
@@ -219,6 +223,7 @@ export const early = fromA();
          tag [object Module] true false\n\
          live 0 undefined 1 undefined undefined set\n\
          cycle hoisted\n\
+         marked __esModule,v its own 1\n\
          sealed TypeError\n\
          sealed TypeError\n\
          sealed TypeError\n"

@@ -14,7 +14,8 @@
 //! `const`, `let`, `var` or `class`), or right after the prologue for a function declaration
 //! (hoisted: its value exists before any import runs, as an import cycle needs). Anything else
 //! — a local assigned or updated anywhere, declared twice, or not declared at the top level
-//! (a re-export reads another module's binding) — keeps its getter.
+//! (a re-export reads another module's binding), and an export named `__proto__` or
+//! `__esModule` — keeps its getter.
 //!
 //! Before its declaration runs, such an export reads `undefined` where the getter threw (the
 //! binding's temporal dead zone): only an import cycle can read it then.
@@ -108,16 +109,20 @@ fn getter_local(binding: &PropOrSpread) -> Option<(&PropName, &Ident)> {
 }
 
 /// `exports.name` (or `exports["a-b"]`) for the binding's key; `None` for `__proto__`, whose
-/// store would set the prototype.
+/// store would set the prototype, and `__esModule`, which the namespace's prototype holds
+/// read-only (a store would throw; the getter is defined on the namespace itself).
 fn member_of_exports(key: &PropName, unresolved: SyntaxContext) -> Option<SimpleAssignTarget> {
+    let stored = |name: &str| name != "__proto__" && name != "__esModule";
     let prop = match key {
-        PropName::Ident(i) if i.sym != "__proto__" => {
+        PropName::Ident(i) if stored(&i.sym) => {
             MemberProp::Ident(IdentName::new(i.sym.clone(), DUMMY_SP))
         }
-        PropName::Str(s) if s.value != *"__proto__" => MemberProp::Computed(ComputedPropName {
-            span: DUMMY_SP,
-            expr: Box::new(Expr::Lit(Lit::Str(s.clone()))),
-        }),
+        PropName::Str(s) if s.value.as_str().is_some_and(stored) => {
+            MemberProp::Computed(ComputedPropName {
+                span: DUMMY_SP,
+                expr: Box::new(Expr::Lit(Lit::Str(s.clone()))),
+            })
+        }
         _ => return None,
     };
     Some(SimpleAssignTarget::Member(MemberExpr {
