@@ -139,6 +139,48 @@ test("an ESM module is required as its exports object, __esModule and all", () =
   assert.deepEqual(Object.keys(exports), ["value"]);
 });
 
+test("a 0 binding is a value its factory stores: there, undefined, from the start; sealed once evaluated", () => {
+  const rt = createTestRuntime();
+  rt.load(
+    [
+      js(
+        "/src/values.js",
+        { "./reader.js": "/src/reader.js" },
+        // As the engine writes it (engine/src/transform/export_values.rs): the function's store
+        // right after the prologue, the const's after its declaration.
+        `"use strict";
+require.esm({ a: 0, f: 0, live: () => live });
+exports.f = f;
+const _reader = require("./reader.js");
+const a = "a";
+exports.a = a;
+let live = 1;
+function f() { live += 1; }`,
+      ),
+      js(
+        "/src/reader.js",
+        { "./values.js": "/src/values.js" },
+        esm({ seen: "seen" }, `const _values = require("./values.js");
+const seen = Object.keys(_values).join(",") + " " + _values.a + " " + typeof _values.f;`),
+      ),
+    ],
+    ["/src/values.js"],
+  );
+  // The import cycle read the namespace before the const's store: every name, the hoisted
+  // function's value already, the const's not yet.
+  assert.equal(rt.require("/src/reader.js").seen, "a,f,live undefined function");
+  const values = rt.require("/src/values.js");
+  assert.equal(values.a, "a");
+  values.f();
+  assert.equal(values.live, 2);
+  assert.equal(Object.getPrototypeOf(Object.getPrototypeOf(values)), null);
+  assert.ok(Object.isFrozen(values));
+  assert.throws(() => {
+    "use strict";
+    values.a = "b";
+  }, TypeError);
+});
+
 test("getter exports are live bindings: importers see a mutation", () => {
   const rt = createTestRuntime();
   rt.load(
