@@ -35,7 +35,9 @@
       const changed = rec.cssModuleKey !== undefined && rec.cssModuleKey !== key;
       rec.cssModuleKey = key;
       if (changed) hot.api.invalidate("its class names changed");
-      return Object.assign({}, classes, { __esModule: true, default: classes });
+      // Its namespace: the names and `default`, marked as an ES module's (`__esModule`, not
+      // enumerable: `Object.keys` of a namespace lists its exports only).
+      return Object.defineProperty(Object.assign({}, classes, { default: classes }), "__esModule", { value: true });
     }
 
     /**

@@ -278,7 +278,7 @@
      * A dep the engine left to the browser (`import x from 'https://esm.sh/x'`: its deps map
      * names the URL): a module of its own that waits for the URL's native `import()`, so its
      * importers wait for it as for top-level await; its exports are the namespace's, marked as
-     * an ES module's.
+     * an ES module's (`__esModule`, not enumerable).
      */
     function defineUrlModule(target) {
       if (records.has(target) || !/^(https?:|data:|\/\/)/i.test(target)) return;
@@ -289,7 +289,7 @@
         } catch (err) {
           throw urlModuleError(target, err);
         }
-        module.exports = Object.assign({}, namespace, { __esModule: true });
+        module.exports = Object.defineProperty(Object.assign({}, namespace), "__esModule", { value: true });
       };
       records.set(target, newRecord(target, {}, factory, "js", 0));
       urlModules.add(target);

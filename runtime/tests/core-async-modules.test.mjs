@@ -296,11 +296,13 @@ test("a URL the engine left to the browser is a module that waits for its native
     { [url]: url, "./b.js": "/src/b.js" },
     `const _url = require.d(require(${JSON.stringify(url)}));
 const _b = require("./b.js");
-globalThis.seen = _url.default + _url.two + _b.same;`,
+globalThis.seen = _url.default + _url.two + _b.same;
+globalThis.names = Object.keys(require(${JSON.stringify(url)})).join();`,
   );
   const b = js("/src/b.js", { [url]: url }, `exports.same = require(${JSON.stringify(url)}).two;`);
   await rt.load([main, b], ["/src/main.js"]);
   assert.equal(rt.get("seen"), 44, "default, a named export, and one module for both importers");
+  assert.equal(rt.get("names"), "default,two", "its namespace lists its exports only");
   assert.equal(rt.inspect().modules[url], "evaluated");
 });
 

@@ -329,10 +329,14 @@ test("a CSS Module injects its style and exports its names, each and as default,
     "/src/main.js",
     { "./card.module.css": "/src/card.module.css" },
     `const styles = require("./card.module.css");
-globalThis.seen = { byDefault: styles.default.card, named: styles.card, esModule: styles.__esModule };`,
+globalThis.seen = { byDefault: styles.default.card, named: styles.card, esModule: styles.__esModule, names: Object.keys(styles).join() };`,
   );
   await page.boot([main, card, base], ["/src/main.js"]);
-  assert.deepEqual({ ...page.get("seen") }, { byDefault: "card_x local_y base_x", named: "card_x local_y base_x", esModule: true });
+  assert.deepEqual(
+    { ...page.get("seen") },
+    { byDefault: "card_x local_y base_x", named: "card_x local_y base_x", esModule: true, names: "card,default" },
+    "its namespace lists its exports only (the ES module mark is not one)",
+  );
   assert.deepEqual(
     styles(page).map((s) => s.getAttribute("data-hotloop-id")),
     ["/src/base.module.css", "/src/card.module.css"],

@@ -29,7 +29,7 @@ const external = (url) =>
     url,
     {},
     `const namespace = await import(${JSON.stringify(url)});
-module.exports = Object.assign({}, namespace, { __esModule: true });`,
+module.exports = Object.defineProperty(Object.assign({}, namespace), "__esModule", { value: true });`,
   );
 
 const counter = (label) =>

@@ -324,8 +324,9 @@ fn is_url_target(id: &str) -> bool {
 /// The define statement of a server graph's external (`node:fs`, `file:///…/react/index.js`):
 /// an async module that Node's own `import()` fills, so CommonJS and ESM-only packages load
 /// alike and importers wait for it as for top-level await. Its exports are the namespace's
-/// (`default` is a CommonJS package's `module.exports`), marked `__esModule` so that the
-/// importers' interop takes `default` as written.
+/// (`default` is a CommonJS package's `module.exports`), marked `__esModule` (not enumerable,
+/// as a namespace lists its exports only) so that the importers' interop takes `default` as
+/// written.
 pub fn external_entry(url: &str) -> Statement {
     define_statement(url, &[], external_factory(url).into())
 }
@@ -335,7 +336,9 @@ pub fn external_factory(url: &str) -> String {
     let mut out = String::from(ASYNC_FACTORY_HEADER);
     out.push_str("\nconst namespace = await import(");
     push_json_string(&mut out, url);
-    out.push_str(");\nmodule.exports = Object.assign({}, namespace, { __esModule: true });\n");
+    out.push_str(
+        ");\nmodule.exports = Object.defineProperty(Object.assign({}, namespace), \"__esModule\", { value: true });\n",
+    );
     out.push_str(FACTORY_FOOTER);
     out
 }
