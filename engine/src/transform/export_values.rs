@@ -142,23 +142,24 @@ fn top_level_declarations(
     locals: &FxHashMap<Id, u32>,
 ) -> FxHashMap<Id, StoreAt> {
     let mut declared = FxHashMap::default();
+    let mut note = |id: Id, at: StoreAt| {
+        if locals.contains_key(&id) {
+            declared.insert(id, at);
+        }
+    };
     for (i, item) in body.iter().enumerate() {
         let ModuleItem::Stmt(Stmt::Decl(decl)) = item else {
             continue;
         };
-        let ids: Vec<(Id, StoreAt)> = match decl {
-            Decl::Fn(FnDecl { ident, .. }) => vec![(ident.to_id(), StoreAt::Prologue)],
-            Decl::Class(ClassDecl { ident, .. }) => vec![(ident.to_id(), StoreAt::After(i))],
-            Decl::Var(v) => find_pat_ids::<_, Id>(&v.decls)
-                .into_iter()
-                .map(|id| (id, StoreAt::After(i)))
-                .collect(),
-            _ => Vec::new(),
-        };
-        for (id, at) in ids {
-            if locals.contains_key(&id) {
-                declared.insert(id, at);
+        match decl {
+            Decl::Fn(FnDecl { ident, .. }) => note(ident.to_id(), StoreAt::Prologue),
+            Decl::Class(ClassDecl { ident, .. }) => note(ident.to_id(), StoreAt::After(i)),
+            Decl::Var(v) => {
+                for id in find_pat_ids::<_, Id>(&v.decls) {
+                    note(id, StoreAt::After(i));
+                }
             }
+            _ => {}
         }
     }
     declared
