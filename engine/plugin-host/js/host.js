@@ -1704,6 +1704,13 @@ if (IS_WORKER) {
     (e) => parentPort.postMessage({ control: 'failed', message: e?.rollup?.message ?? e?.message ?? String(e) }),
   );
 } else {
+  // hotloop names the oldest Node it supports (`--min-node=N`) instead of asking `node
+  // --version` before every start: an older one ends here, and hotloop then asks it why.
+  const min = Number(process.argv.find((a) => a.startsWith('--min-node='))?.slice(11) ?? 0);
+  if (Number(process.versions.node.split('.')[0]) < min) {
+    process.stderr.write(`hotloop plugin host: Node.js ${process.version} is older than ${min}\n`);
+    process.exit(78);
+  }
   const reader = new FrameReader();
   process.stdin.on('data', (chunk) => {
     let frames;

@@ -393,13 +393,26 @@ pub struct PluginHost {
 }
 
 impl PluginHost {
-    /// Checks Node, writes the host scripts and starts the child (no config loaded yet).
+    /// Writes the host scripts and starts the child (no config loaded yet). A Node that is
+    /// missing fails here; one that is too old or refuses to run fails the first
+    /// [`PluginHost::load_config`] (the host exits at once): either way with the error that
+    /// says so ([`HostError::NodeMissing`], [`HostError::NodeTooOld`], [`HostError::NodeFailed`]).
     pub fn start(options: HostOptions) -> Result<PluginHost, HostError> {
         let host = PluginHost::new(options)?;
-        process::check_node(&host.node, &host.needed_by)?;
-        let proc = host.spawn()?;
+        let proc = host.spawn().map_err(|e| host.diagnosed(e))?;
         host.lock().proc = Some(proc);
         Ok(host)
+    }
+
+    /// What went wrong with Node when a host could not start or died before its config
+    /// loaded: `node --version`'s verdict (missing, too old, refusing to run) when it has one,
+    /// else `error` (a plugin's or the config's own failure). Asked only then, not before
+    /// every start.
+    fn diagnosed(&self, error: HostError) -> HostError {
+        match process::check_node(&self.node, &self.needed_by) {
+            Err(node) => node,
+            Ok(()) => error,
+        }
     }
 
     /// A host whose config is known without Node: `config` is what `input` evaluates to (a
@@ -492,7 +505,10 @@ impl PluginHost {
     pub fn load_config(&self, input: ConfigInput) -> Result<ResolvedConfig, HostError> {
         let mut cur = self.lock();
         let proc = self.alive(&mut cur, false).map_err(HostError::Config)?;
-        let loaded = self.load_on(&proc, input).map_err(HostError::Config)?;
+        let loaded = self.load_on(&proc, input).map_err(|e| {
+            let e = HostError::Config(e);
+            if proc.is_dead() { self.diagnosed(e) } else { e }
+        })?;
         let config = loaded.config.clone();
         cur.loaded = Some(Arc::new(loaded));
         self.preloads.invalidate();
@@ -592,19 +608,25 @@ impl PluginHost {
         if let Some(old) = cur.proc.take() {
             old.kill();
         }
-        if first {
-            // A deferred host meets Node here first.
-            process::check_node(&self.node, &self.needed_by)
-                .map_err(|e| host_error("start", None, e.to_string()))?;
-        }
         // The plugins' state (a file's `.vue` descriptor) goes with the old process.
         self.preloads.invalidate();
+        // A deferred host meets Node here first: what is wrong with it, if anything, is said
+        // when it fails to start or to load the config (`diagnosed`).
         let proc = self
             .spawn()
-            .map_err(|e| host_error("start", None, e.to_string()))?;
+            .map_err(|e| host_error("start", None, self.diagnosed(e).to_string()))?;
         cur.proc = Some(proc.clone());
         if let Some(loaded) = cur.loaded.clone() {
-            let reloaded = self.load_on(&proc, loaded.input.clone())?;
+            let reloaded = self.load_on(&proc, loaded.input.clone()).map_err(|e| {
+                if proc.is_dead() {
+                    match process::check_node(&self.node, &self.needed_by) {
+                        Err(node) => host_error("start", None, node.to_string()),
+                        Ok(()) => e,
+                    }
+                } else {
+                    e
+                }
+            })?;
             cur.loaded = Some(Arc::new(reloaded));
         }
         self.event(if first {

@@ -43,7 +43,9 @@ const SCRIPTS: [(&str, &str); 14] = [
     ("page-server.js", include_str!("../js/page-server.js")),
 ];
 
-/// Checks `node --version` (≥ [`MIN_NODE_MAJOR`]); the error names `needed_by`.
+/// Checks `node --version` (≥ [`MIN_NODE_MAJOR`]); the error names `needed_by`. Run only
+/// once a host failed to start or died before its config loaded (`PluginHost::diagnosed`):
+/// before every start it was a process start of its own (~10–25 ms) on the way to the config.
 pub(crate) fn check_node(node: &Path, needed_by: &Path) -> Result<(), HostError> {
     let out = Command::new(node)
         .arg("--version")
@@ -260,6 +262,8 @@ impl Proc {
             std::env::var("NODE_OPTIONS").ok().as_deref(),
         ))
         .arg(script)
+        // The host exits at once on an older Node (`js/host.js`); `check_node` then says why.
+        .arg(format!("--min-node={MIN_NODE_MAJOR}"))
         .current_dir(root)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

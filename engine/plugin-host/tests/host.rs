@@ -4,7 +4,9 @@ mod support;
 
 use std::time::Duration;
 
-use hotloop_plugin_host::{Alias, ConfigInput, HostError, HostEvent, Pattern, PluginHost};
+use hotloop_plugin_host::{
+    Alias, ConfigInput, HostError, HostEvent, HostOptions, Pattern, PluginHost,
+};
 use hotloop_protocol::ClientId;
 use hotloop_protocol::plugin::{CustomEvent, FileChanges, GraphEdges, PluginEnv, Plugins};
 use support::{Project, options, start, start_with, wait_event, wait_gone};
@@ -1059,7 +1061,8 @@ fn a_missing_or_old_node_is_one_error_naming_the_config() {
     std::fs::set_permissions(&old, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let mut o = options(&p, "vite.config.mjs");
     o.node = Some(old);
-    let err = PluginHost::start(o).err().expect("fails");
+    // Node is asked for its version only once the host failed: at the config's load.
+    let err = start_and_load_error(o, &p);
     assert!(matches!(err, HostError::NodeTooOld { .. }), "{err}");
     assert!(err.to_string().contains("is v18.19.0"), "{err}");
 
@@ -1078,7 +1081,7 @@ fn a_missing_or_old_node_is_one_error_naming_the_config() {
     .unwrap();
     let mut o = options(&p, "vite.config.mjs");
     o.node = Some(refusing);
-    let err = PluginHost::start(o).err().expect("fails");
+    let err = start_and_load_error(o, &p);
     assert!(matches!(err, HostError::NodeFailed { .. }), "{err}");
     let msg = err.to_string();
     assert!(
@@ -1087,6 +1090,23 @@ fn a_missing_or_old_node_is_one_error_naming_the_config() {
             && !msg.contains("unknown"),
         "{msg}"
     );
+}
+
+/// The error of `PluginHost::start`, then of its config's load: where a Node that runs but
+/// is unfit fails.
+fn start_and_load_error(o: HostOptions, p: &Project) -> HostError {
+    let host = match PluginHost::start(o) {
+        Ok(host) => host,
+        Err(e) => return e,
+    };
+    let path = p.root().join("vite.config.mjs");
+    host.load_config(ConfigInput {
+        path: path.clone(),
+        code: std::fs::read_to_string(&path).unwrap(),
+        mode: None,
+        ..Default::default()
+    })
+    .expect_err("fails")
 }
 
 #[test]
