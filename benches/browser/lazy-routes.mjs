@@ -73,7 +73,7 @@ const { chromium } = await import('playwright-core');
 const { HotloopServer, hotloopVersion } = await import('./lib/hotloop.mjs');
 const { BunServer, bunBinary, bunVersion } = await import('./lib/bun.mjs');
 const { median } = await import('./lib/stats.mjs');
-const { nowMs, untilAnswers } = await import('./lib/proc.mjs');
+const { nowMs, untilAnswers, untilQuiet } = await import('./lib/proc.mjs');
 const { installSignalHandlers, runCleanups, onCleanup } = await import('./lib/cleanup.mjs');
 
 const N = Number(opts.modules);
@@ -279,6 +279,8 @@ async function session(browser, server, leaves, { visit, waitWarm, edits = 0 }) 
   await server.prepare();
   const context = await browser.newContext();
   const page = await context.newPage();
+  // The browser's own work for the new tab is done before the clock starts (`untilQuiet`).
+  await untilQuiet();
   try {
     const t0 = server.start();
     await untilAnswers(server.port, { deadline: Date.now() + 120_000, alive: () => server.alive() });

@@ -19,7 +19,7 @@
 // log. Nothing is averaged over a failure.
 import { Editor } from './lib/edit.mjs';
 import { Tab } from './lib/page.mjs';
-import { httpText, nowMs, sleep, untilAnswers, within } from './lib/proc.mjs';
+import { httpText, nowMs, sleep, untilAnswers, untilQuiet, within } from './lib/proc.mjs';
 import { round2 } from './lib/stats.mjs';
 
 export class BenchError extends Error {
@@ -99,6 +99,8 @@ export async function runSession({ browser, server, root, manifest, plan, say = 
   try {
     // ---- cold start --------------------------------------------------------------------------
     await server.prepare();
+    // The browser's own work for the new tab is done before the clock starts (`untilQuiet`).
+    await untilQuiet();
     const from = tab.mark();
     const tStart = server.start();
     const deadline = tStart + plan.readyTimeoutMs;

@@ -45,7 +45,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../..');
 const { chromium } = await import(path.join(repo, 'tests/e2e/node_modules/playwright-core/index.mjs'));
 const { copyStarter } = await import(path.join(repo, 'tests/e2e/lib/starters.mjs'));
-const { nowMs, untilAnswers } = await import(path.join(repo, 'benches/browser/lib/proc.mjs'));
+const { nowMs, untilAnswers, untilQuiet } = await import(path.join(repo, 'benches/browser/lib/proc.mjs'));
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -172,6 +172,9 @@ async function session(browser, tool, spec, results) {
   const context = await browser.newContext();
   await context.addInitScript(watchInPage);
   const page = await context.newPage();
+  // ... and its work for the new tab done (`untilQuiet`: ~0.5 s of the browser process's CPU
+  // after `newPage()`).
+  await untilQuiet();
   const app = start(tool, spec);
   let exited = new Promise((r) => app.child.on('exit', r));
   let current = app;
@@ -183,6 +186,7 @@ async function session(browser, tool, spec, results) {
     app.child.kill('SIGTERM');
     await exited;
     const again = await context.newPage();
+    await untilQuiet();
     current = spawnTool(tool, app.root, app.cache);
     exited = new Promise((r) => current.child.on('exit', r));
     await untilAnswers(current.port, { deadline: nowMs() + 60_000, alive: () => current.child.exitCode === null, what: tool });

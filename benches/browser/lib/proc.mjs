@@ -16,6 +16,41 @@ export function within(promise, ms, onTimeout) {
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
+/** The machine's busy and total CPU time so far (`/proc/stat`, ms summed over cores); null off Linux. */
+function cpuTimes() {
+  try {
+    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
+    const total = f.reduce((a, b) => a + b, 0);
+    const idle = f[3] + (f[4] ?? 0);
+    return { busy: (total - idle) * 10, total: total * 10 };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Waits until the machine is quiet: `windows` consecutive `windowMs` windows in which the
+ * cores were busy less than `busyBelow` of the time, or `maxMs` passed. Called before a timed
+ * server start: opening a tab (a new browser context and page) keeps Chromium's browser
+ * process busy for ~0.5–0.8 s of CPU after `newPage()` resolves, which on 2 cores stretched a
+ * CPU-bound cold build 2–3× — a cost a developer's already-open browser does not have, and
+ * one that landed on each tool differently. Returns how long it waited.
+ */
+export async function untilQuiet({ maxMs = 5000, windowMs = 100, windows = 2, busyBelow = 0.15 } = {}) {
+  const t0 = performance.now();
+  let quiet = 0;
+  let last = cpuTimes();
+  if (!last) return 0;
+  while (performance.now() - t0 < maxMs && quiet < windows) {
+    await sleep(windowMs);
+    const now = cpuTimes();
+    const total = now.total - last.total;
+    quiet = total > 0 && (now.busy - last.busy) / total < busyBelow ? quiet + 1 : 0;
+    last = now;
+  }
+  return performance.now() - t0;
+}
+
 /** A port that was free on 127.0.0.1 a moment ago (the kernel picks it). */
 export function freePort() {
   return new Promise((resolve, reject) => {
