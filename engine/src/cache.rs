@@ -10,6 +10,10 @@
 //!   `write` per entry, not one file per module), appended by a background thread and checked
 //!   on read (magic and an xxh3-64 of the payload): a bad entry is a miss and is replaced.
 //! - Only modules that compiled without diagnostics are stored.
+//! - **Source maps** are read from the entry when a browser's devtools ask for one
+//!   (`ModuleMap::Stored`), a hit's and a fresh compile's alike: the latter's waits in memory
+//!   only until the writer has appended its entry ([`Maps`]; at 10k modules the maps of a first
+//!   start were ~3.5 MB of the server's heap for the whole session).
 //! - **Pruning**: after the cold build, entries that neither this build nor this session used
 //!   are dropped (the segments compacted when that is worth it), so the directory holds about
 //!   one project's worth of modules.
@@ -32,7 +36,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use crossbeam_channel::Sender;
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::{Xxh3, xxh3_64};
 
@@ -63,6 +67,9 @@ pub struct CompileCache {
 struct Inner {
     dir: PathBuf,
     store: Arc<pack::Store>,
+    /// Where `ModuleMap::Stored` maps are read: this session's on their way to disk, then the
+    /// store.
+    maps: Arc<Maps>,
     /// Hash of the binary's identity: part of every key.
     salt: u128,
     /// Keys read or written this session (kept by the prune).
@@ -118,10 +125,15 @@ impl CompileCache {
             }
         };
         let broken = Arc::new(AtomicBool::new(false));
+        let maps = Arc::new(Maps {
+            store: store.clone(),
+            pending: Mutex::default(),
+        });
         let (tx, rx) = crossbeam_channel::unbounded::<Job>();
         let thread = {
             let dir = dir.to_path_buf();
             let store = store.clone();
+            let maps = maps.clone();
             let broken = broken.clone();
             std::thread::Builder::new()
                 .name("hotloop-cache".into())
@@ -132,7 +144,9 @@ impl CompileCache {
                         }
                         let result = match &job {
                             Job::Write(key, module) => match encode(module) {
-                                Some(entry) => store.append(*key, &entry),
+                                Some(entry) => store.append(*key, &entry).map(|()| {
+                                    maps.written(*key);
+                                }),
                                 None => Ok(()),
                             },
                             Job::WriteRaw(key, entry) => store.append(*key, entry),
@@ -153,6 +167,7 @@ impl CompileCache {
             inner: Some(Inner {
                 dir: dir.to_path_buf(),
                 store,
+                maps,
                 salt,
                 used: Mutex::default(),
                 writer: Mutex::new(Some(tx)),
@@ -201,9 +216,25 @@ impl CompileCache {
             return module;
         }
         inner.misses.fetch_add(1, Relaxed);
-        let module = compile();
+        let mut module = compile();
         if module.code.is_some() && module.diagnostics.is_empty() {
-            inner.send(Job::Write(key, Arc::new(module.clone())));
+            let entry = Arc::new(module.clone());
+            match &module.map {
+                // Its map waits for devtools in the entry, as a hit's does: in memory only
+                // until the writer has appended it (in before the job, so that its removal
+                // cannot come first).
+                Some(ModuleMap::Text(map)) => {
+                    inner.maps.wait(key, map.clone());
+                    if inner.send(Job::Write(key, entry)) {
+                        module.map = Some(inner.stored_map(key));
+                    } else {
+                        inner.maps.written(key);
+                    }
+                }
+                _ => {
+                    inner.send(Job::Write(key, entry));
+                }
+            }
         }
         module
     }
@@ -288,13 +319,7 @@ impl Inner {
     fn read(&self, key: u128) -> Option<CompiledModule> {
         let bytes = self.store.read(key)?;
         // The map stays on disk until a browser's devtools ask for it.
-        let map = || {
-            ModuleMap::Stored(Arc::new(StoredMap {
-                key,
-                store: self.store.clone(),
-            }))
-        };
-        let module = decode(&bytes, map);
+        let module = decode(&bytes, || self.stored_map(key));
         if module.is_none() {
             tracing::debug!("compile cache: entry {key:032x} is damaged; recompiling");
             self.store.forget(key);
@@ -302,10 +327,46 @@ impl Inner {
         module
     }
 
-    fn send(&self, job: Job) {
-        if let Some(writer) = lock(&self.writer).as_ref() {
-            let _ = writer.send(job);
+    /// The map of entry `key`, read when asked for.
+    fn stored_map(&self, key: u128) -> ModuleMap {
+        ModuleMap::Stored(Arc::new(StoredMap {
+            key,
+            store: self.maps.clone(),
+        }))
+    }
+
+    /// Hands `job` to the writer; false once the writer is gone (`flush`).
+    fn send(&self, job: Job) -> bool {
+        lock(&self.writer)
+            .as_ref()
+            .is_some_and(|writer| writer.send(job).is_ok())
+    }
+}
+
+/// The maps `ModuleMap::Stored` reads: a fresh compile's from memory until the writer has
+/// appended its entry (`pending`), every other from the store. A map whose entry never gets
+/// written (the cache broke on the way) stays in `pending`, readable, for the session.
+struct Maps {
+    store: Arc<pack::Store>,
+    pending: Mutex<FxHashMap<u128, Arc<str>>>,
+}
+
+impl Maps {
+    fn wait(&self, key: u128, map: Arc<str>) {
+        lock(&self.pending).insert(key, map);
+    }
+
+    fn written(&self, key: u128) {
+        lock(&self.pending).remove(&key);
+    }
+}
+
+impl MapStore for Maps {
+    fn read_map(&self, key: u128) -> Option<Arc<str>> {
+        if let Some(map) = lock(&self.pending).get(&key) {
+            return Some(map.clone());
         }
+        self.store.read_map(key)
     }
 }
 

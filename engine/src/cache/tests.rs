@@ -62,8 +62,49 @@ fn a_restart_reuses_the_stored_output_exactly() {
         "{:?}",
         again.map
     );
-    assert_eq!(map_read(again), first);
+    assert_eq!(map_read(again), map_read(first));
     assert_eq!(cache.stats(), CacheStats { hits: 1, misses: 0 });
+}
+
+#[test]
+fn a_fresh_compiles_map_is_read_from_memory_until_its_entry_is_written_then_from_disk() {
+    let dir = TempProject::empty();
+    let cache = CompileCache::open(dir.root()).unwrap();
+    let map_of = |module: &CompiledModule| module.map.as_ref().and_then(ModuleMap::text);
+    let mut compiled = 0;
+    let module = compile(&cache, "/src/App.jsx", APP, &mut compiled);
+    assert!(
+        matches!(module.map, Some(ModuleMap::Stored(_))),
+        "a fresh compile's map is held in memory only until it is stored: {:?}",
+        module.map
+    );
+    let direct = compile_module("/src/App.jsx", SourceKind::Jsx, APP, &options());
+    let expected = direct
+        .map
+        .as_ref()
+        .and_then(ModuleMap::text)
+        .expect("a map");
+    // Before or after the writer got to it: the same map.
+    assert_eq!(map_of(&module).as_deref(), Some(&*expected));
+    cache.flush();
+    let inner = cache.inner.as_ref().unwrap();
+    assert!(
+        lock(&inner.maps.pending).is_empty(),
+        "written maps leave memory"
+    );
+    assert_eq!(
+        map_of(&module).as_deref(),
+        Some(&*expected),
+        "read from its entry"
+    );
+    // Once the writer is gone, a compile keeps its map in memory (nothing would store it).
+    let late = compile(&cache, "/src/Late.jsx", APP, &mut compiled);
+    assert!(
+        matches!(late.map, Some(ModuleMap::Text(_))),
+        "{:?}",
+        late.map
+    );
+    assert!(lock(&inner.maps.pending).is_empty());
 }
 
 #[test]
@@ -144,7 +185,7 @@ fn a_damaged_entry_is_a_miss_and_is_rewritten() {
     let mut compiled = 0;
     let good = {
         let cache = CompileCache::open(dir.root()).unwrap();
-        let module = compile(&cache, "/src/App.jsx", APP, &mut compiled);
+        let module = map_read(compile(&cache, "/src/App.jsx", APP, &mut compiled));
         cache.flush();
         module
     };
@@ -156,7 +197,10 @@ fn a_damaged_entry_is_a_miss_and_is_rewritten() {
     fs::write(&path, &bytes).unwrap();
 
     let cache = CompileCache::open(dir.root()).unwrap();
-    assert_eq!(compile(&cache, "/src/App.jsx", APP, &mut compiled), good);
+    assert_eq!(
+        map_read(compile(&cache, "/src/App.jsx", APP, &mut compiled)),
+        good
+    );
     assert_eq!(compiled, 2, "the damaged entry was used");
     cache.flush();
     let cache = CompileCache::open(dir.root()).unwrap();
