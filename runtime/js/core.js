@@ -263,6 +263,8 @@
 
     /** A lazy chunk ran its defines: tell the server, and wait for its answer when connected. */
     function chunkLoaded(id, info) {
+      // Its modules may import what an error was held back for.
+      showHeldDiagnostics();
       const snapshot = info && typeof info.snapshot === "number" ? info.snapshot : 0;
       loadedChunks.set(id, snapshot);
       if (!connection.open) return undefined;
@@ -402,6 +404,7 @@
      * scripts would.
      */
     function startPageEntries(ids, page) {
+      pageEntries = Array.from(ids);
       const loads = Array.from(ids, (id) =>
         Promise.resolve(registry.ensureChunk(id, page, id)).then(
           () => null,
@@ -535,6 +538,8 @@
       }
       state.revision = message.revision;
       if (result.reloading) return;
+      // Its code may import what an error was held back for.
+      showHeldDiagnostics();
       // An ack for a dead connection means nothing to the next one: drop it.
       if (!connection.open) return;
       host.send(
@@ -544,9 +549,99 @@
 
     function handleErrors(message) {
       state.errorsRevision = Math.max(state.errorsRevision, message.revision);
-      for (const d of message.added) logger.info(`error ${d.file}:${d.line}:${d.column}`);
-      host.showDiagnostics(message.added, message.cleared);
-      for (const d of message.added) {
+      for (const file of message.cleared) heldDiagnostics.delete(file);
+      const added = heldBack(message.added);
+      for (const d of added) logger.info(`error ${d.file}:${d.line}:${d.column}`);
+      host.showDiagnostics(added, message.cleared);
+      showDiagnosticsOf(added);
+    }
+
+    /**
+     * Another page of a multi-page app (`startPageEntries`): its entries. Its page's chunk also
+     * defines what `index.html` runs (defined, never run), so a build error of a module only
+     * other pages run would show in its overlay, where under Vite this page never requests
+     * that module. null on `index.html`, whose chunk is all its own.
+     */
+    let pageEntries = null;
+    /** Build errors held back on such a page, by file (`heldBack`). */
+    const heldDiagnostics = new Map();
+
+    /**
+     * The diagnostics of `added` this page shows: all of them, but on another page of a
+     * multi-page app those of a module this registry knows (defined, or a dep of a defined
+     * module) that none of the page's entries reaches through the deps maps (static or
+     * `import()`) are held back, until an update or a lazy chunk makes the page reach it
+     * (`showHeldDiagnostics`) or the server clears them. An error of anything else (a file
+     * no module of the page names, the HTML, the env) is shown: never a stale page without
+     * a message.
+     */
+    function heldBack(added) {
+      if (pageEntries === null || added.length === 0) return added;
+      const known = knownModules();
+      const reached = reachedModules();
+      const byFile = new Map();
+      for (const d of added) {
+        if (!known.has(d.file) || reached.has(d.file)) continue;
+        const list = byFile.get(d.file);
+        if (list) list.push(d);
+        else byFile.set(d.file, [d]);
+      }
+      for (const [file, list] of byFile) {
+        heldDiagnostics.set(file, list);
+        logger.info(`error in ${file}, which only other pages run: not shown here`);
+      }
+      return byFile.size === 0 ? added : added.filter((d) => !byFile.has(d.file));
+    }
+
+    /** Shows the held-back errors of the modules this page reaches now. */
+    function showHeldDiagnostics() {
+      if (heldDiagnostics.size === 0) return;
+      const reached = reachedModules();
+      const shown = [];
+      for (const [file, list] of heldDiagnostics) {
+        if (!reached.has(file)) continue;
+        heldDiagnostics.delete(file);
+        shown.push(...list);
+      }
+      if (shown.length === 0) return;
+      host.showDiagnostics(shown, []);
+      showDiagnosticsOf(shown);
+    }
+
+    /** Every module id the registry has, or that a module it has names as a dep. */
+    function knownModules() {
+      const known = new Set();
+      for (const [id, rec] of registry.records) {
+        known.add(id);
+        for (const spec in rec.deps) {
+          const target = parts.createRegistry.depTarget(rec, spec);
+          if (target != null) known.add(target);
+        }
+      }
+      return known;
+    }
+
+    /** The module ids this page's entries reach through the deps maps of defined modules. */
+    function reachedModules() {
+      const reached = new Set(pageEntries);
+      const queue = [...reached];
+      while (queue.length > 0) {
+        const rec = registry.records.get(queue.pop());
+        if (!rec) continue;
+        for (const spec in rec.deps) {
+          const target = parts.createRegistry.depTarget(rec, spec);
+          if (target != null && !reached.has(target)) {
+            reached.add(target);
+            queue.push(target);
+          }
+        }
+      }
+      return reached;
+    }
+
+    /** The `vite:error` events of build errors shown. */
+    function showDiagnosticsOf(added) {
+      for (const d of added) {
         bus.emit("vite:error", {
           type: "error",
           err: {

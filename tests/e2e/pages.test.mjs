@@ -44,6 +44,12 @@ const ERRORS = 0x03;
 /** An `Errors` message that adds and clears nothing: id, revision u32, two empty lists. */
 const REVISION_ONLY_BYTES = 13;
 
+/** The page's error overlay is there and shown. */
+function overlayShown() {
+  const overlay = document.querySelector('hotloop-error-overlay');
+  return overlay !== null && !overlay.hidden && overlay.style.display !== 'none';
+}
+
 describe('a multi-page app in the browser', { skip, concurrency: false }, () => {
   let root, server, browser, home, about, nested;
   const file = (rel) => path.join(root, rel);
@@ -170,6 +176,19 @@ describe('a multi-page app in the browser', { skip, concurrency: false }, () => 
       return overlay === null || overlay.hidden || overlay.style.display === 'none';
     });
     assert.equal(about.navigations, navs, 'no reload');
+  });
+
+  test("a syntax error in a module only index.html runs shows on its tab, not on another page's", async () => {
+    const from = about.mark();
+    edit('src/main.js', '`home ${label}`', '`home ${label}` +');
+    assert.match(await home.until(overlayText), /src\/main\.js/);
+    // The about tab heard of it (its chunk defines index.html's modules, never runs them) and
+    // keeps it out of its overlay.
+    await about.untilLog('[hmr] error in /src/main.js, which only other pages run: not shown here', { from });
+    assert.equal(await about.page.evaluate(overlayShown), false);
+    edit('src/main.js', '`home ${label}` +', '`home ${label}`');
+    await home.until(() => !document.querySelector('hotloop-error-overlay') || document.querySelector('hotloop-error-overlay').hidden || document.querySelector('hotloop-error-overlay').style.display === 'none');
+    assert.equal(await about.page.evaluate(overlayShown), false);
   });
 
   test("an edit of the page's HTML reloads that page alone into the new page", async () => {
