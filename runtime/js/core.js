@@ -551,7 +551,6 @@
       state.errorsRevision = Math.max(state.errorsRevision, message.revision);
       for (const file of message.cleared) heldDiagnostics.delete(file);
       const added = heldBack(message.added);
-      for (const d of added) logger.info(`error ${d.file}:${d.line}:${d.column}`);
       host.showDiagnostics(added, message.cleared);
       showDiagnosticsOf(added);
     }
@@ -639,8 +638,9 @@
       return reached;
     }
 
-    /** The `vite:error` events of build errors shown. */
+    /** The console line and the `vite:error` event of each build error shown. */
     function showDiagnosticsOf(added) {
+      for (const d of added) logger.info(`error ${d.file}:${d.line}:${d.column}`);
       for (const d of added) {
         bus.emit("vite:error", {
           type: "error",
