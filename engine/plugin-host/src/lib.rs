@@ -9,10 +9,12 @@
 //! ```
 //!
 //! - [`PluginHost::start`] finds `node` (the explicit path the caller got from `--node` /
-//!   `HOTLOOP_NODE`, else `node` on `PATH`), requires Node ≥ 20 (else one [`HostError`] naming
-//!   the file that needs it and what to install), writes the embedded host scripts
-//!   (`js/`, no npm dependencies) into a directory named by their hash under the temp dir,
-//!   and starts the child with the project root as its working directory.
+//!   `HOTLOOP_NODE`, else `node` on `PATH`), writes the embedded host scripts (`js/`, no npm
+//!   dependencies) into a directory named by their hash under the temp dir, and starts the
+//!   child with the project root as its working directory. It requires Node ≥ 20: the host
+//!   exits at once on an older one (`--min-node`), and a Node that is missing, too old or
+//!   refuses to run is then one [`HostError`] naming the file that needs it and what to install
+//!   (`node --version` is asked only then, not before every start).
 //! - [`PluginHost::deferred`] is a host whose config the caller already knows without Node
 //!   (a plain-data config whose plugins hotloop serves itself): no process, and no Node
 //!   looked for, until a request needs one; then it starts and evaluates the config itself.
