@@ -411,10 +411,12 @@ impl PluginHost {
     /// else `error` (a plugin's or the config's own failure). Asked only then, not before
     /// every start.
     fn diagnosed(&self, error: HostError) -> HostError {
-        match process::check_node(&self.node, &self.needed_by) {
-            Err(node) => node,
-            Ok(()) => error,
-        }
+        self.node_verdict().unwrap_or(error)
+    }
+
+    /// `node --version`'s verdict on this host's Node: `None` when it is fit.
+    fn node_verdict(&self) -> Option<HostError> {
+        process::check_node(&self.node, &self.needed_by).err()
     }
 
     /// A host whose config is known without Node: `config` is what `input` evaluates to (a
@@ -620,13 +622,9 @@ impl PluginHost {
         cur.proc = Some(proc.clone());
         if let Some(loaded) = cur.loaded.clone() {
             let reloaded = self.load_on(&proc, loaded.input.clone()).map_err(|e| {
-                if proc.is_dead() {
-                    match process::check_node(&self.node, &self.needed_by) {
-                        Err(node) => host_error("start", None, node.to_string()),
-                        Ok(()) => e,
-                    }
-                } else {
-                    e
+                match proc.is_dead().then(|| self.node_verdict()).flatten() {
+                    Some(node) => host_error("start", None, node.to_string()),
+                    None => e,
                 }
             })?;
             cur.loaded = Some(Arc::new(reloaded));
