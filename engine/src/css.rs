@@ -168,7 +168,7 @@ pub(crate) fn rewrite(
             inline_edits.push((import.rule.clone(), String::new()));
             let (line, column) = line_col(text, import.spec_range.start);
             imports.push(ImportRecord {
-                specifier: import.spec.clone(),
+                specifier: import.spec.as_str().into(),
                 kind: ImportKind::Static,
                 line,
                 column,

@@ -346,12 +346,12 @@ pub fn compile_css_module(
     let exports = printed.exports.unwrap_or_default();
     let names = Names::of(&exports, modules.locals_convention);
     for specifier in &names.dependencies {
-        if imports.iter().any(|i| &i.specifier == specifier) {
+        if imports.iter().any(|i| *i.specifier == **specifier) {
             continue;
         }
         let (line, column, _) = locate(text, specifier, 0);
         imports.push(ImportRecord {
-            specifier: specifier.clone(),
+            specifier: specifier.as_str().into(),
             kind: ImportKind::Static,
             line,
             column,

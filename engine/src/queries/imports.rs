@@ -60,7 +60,7 @@ fn specs_of(imports: &[ImportRecord]) -> Arc<[ImportSpec]> {
     imports
         .iter()
         .map(|import| ImportSpec {
-            specifier: import.specifier.as_str().into(),
+            specifier: import.specifier.clone(),
             kind: import.kind,
         })
         .collect()

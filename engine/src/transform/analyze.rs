@@ -115,7 +115,7 @@ impl Analyzer<'_> {
     fn record_spec(&mut self, spec: &str, span: Span, kind: ImportKind) {
         let (line, column) = line_col(self.cm, span);
         self.out.imports.push(ImportRecord {
-            specifier: spec.to_string(),
+            specifier: spec.into(),
             kind,
             line,
             column,

@@ -409,7 +409,7 @@ pub fn glob_module(glob: &GlobImport, matches: &[GlobMatch]) -> CompiledModule {
         imports: matches
             .iter()
             .map(|m| ImportRecord {
-                specifier: m.specifier.to_string(),
+                specifier: m.specifier.clone(),
                 kind,
                 line: glob.line,
                 column: glob.column,

@@ -312,7 +312,9 @@ pub enum ImportKind {
 /// One import as written in the source.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ImportRecord {
-    pub specifier: String,
+    /// Shared with `import_specifiers` and what resolution and emit make of it: one
+    /// allocation per specifier, not one per projection.
+    pub specifier: Arc<str>,
     pub kind: ImportKind,
     /// 1-based line and column of the specifier, for "cannot resolve" diagnostics.
     pub line: u32,

@@ -66,7 +66,7 @@ pub fn worker_module(
     };
     CompiledModule {
         imports: vec![ImportRecord {
-            specifier: format!("./{file_name}"),
+            specifier: format!("./{file_name}").into(),
             kind: ImportKind::Worker,
             line: 1,
             column: 1,
