@@ -682,10 +682,11 @@ impl Files {
         if let Some(file) = inner.by_path.get(path) {
             return *file;
         }
-        let file = SourceFile::builder(path.to_path_buf(), contents, tsconfig)
+        // One allocation of the path: the input's and the maps' keys.
+        let shared: Arc<Path> = Arc::from(path);
+        let file = SourceFile::builder(shared.clone(), contents, tsconfig)
             .durability(durability_for(path))
             .new(db);
-        let shared: Arc<Path> = Arc::from(path);
         inner.by_path.insert(shared.clone(), file);
         inner
             .by_id

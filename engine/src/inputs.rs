@@ -80,7 +80,7 @@ pub fn content_hash(bytes: &[u8]) -> u64 {
 pub struct SourceFile {
     /// Canonical absolute path.
     #[returns(ref)]
-    pub path: PathBuf,
+    pub path: Arc<Path>,
     #[returns(ref)]
     pub contents: FileContents,
     /// What the tsconfig that applies to the file says about compiling it (scripts outside

@@ -369,7 +369,7 @@ impl EngineHost {
             };
             for &importer in graph.graph.importers(index) {
                 let file = graph.files[importer.idx()];
-                if !batch.contains(file.path(&self.db)) && !importers.contains(&file) {
+                if !batch.contains(&**file.path(&self.db)) && !importers.contains(&file) {
                     importers.push(file);
                 }
             }
@@ -436,7 +436,7 @@ impl EngineHost {
         };
         if self.defer_emptied && empty(&new) && old.exists() && !empty(old) {
             tracing::debug!(file = %path.display(), "read as empty right after a change; re-reading later");
-            applied.deferred.push(path);
+            applied.deferred.push(path.to_path_buf());
             return false;
         }
         if old.exists() != new.exists() {

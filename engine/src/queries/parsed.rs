@@ -338,7 +338,7 @@ fn parse_contents(
             if let Some(plugin_map) = map.as_deref() {
                 let split = split_query(path);
                 let in_query_module = split.is_some();
-                let source = split.map_or_else(|| path.clone(), |(source, _)| source);
+                let source = split.map_or_else(|| path.to_path_buf(), |(source, _)| source);
                 let place = |line, column| {
                     plugin_pass::original_position(plugin_map, &source, line, column)
                 };
@@ -392,7 +392,7 @@ fn parse_contents(
             watched,
             ..
         } if inline_stylesheet => {
-            let real = ImportQuery::of_path(path).map_or_else(|| path.clone(), |(r, _)| r);
+            let real = ImportQuery::of_path(path).map_or_else(|| path.to_path_buf(), |(r, _)| r);
             let compiled = compile_stylesheet(db, &real, variant_of(&id), &code);
             return Arc::new(ParsedModule {
                 diagnostics: compiled.diagnostics.into(),
@@ -466,7 +466,8 @@ fn parse_contents(
         // A binary file under a query no plugin loads: the file's URL, as Vite's asset plugin
         // answers (`img.png?v=2`).
         (FileClass::SubModule, FileContents::Binary { .. }) => {
-            let real = files::split_query(path).map_or_else(|| path.clone(), |(real, _)| real);
+            let real =
+                files::split_query(path).map_or_else(|| path.to_path_buf(), |(real, _)| real);
             let real_id = db.files().module_id(&real);
             ParsedModule::from_compiled(string_module(&asset_url(db, &real, &real_id, contents)))
         }
@@ -476,14 +477,14 @@ fn parse_contents(
         (FileClass::WasmInit, contents) => {
             // `/src/add.wasm?init` → `init(imports)`, instantiating the file at its URL.
             let real_id = variant_of(&id);
-            let real = ImportQuery::of_path(path).map_or_else(|| path.clone(), |(r, _)| r);
+            let real = ImportQuery::of_path(path).map_or_else(|| path.to_path_buf(), |(r, _)| r);
             let url = asset_url(db, &real, real_id, contents);
             ParsedModule::from_compiled(transform::wasm_init_module(&url))
         }
         (FileClass::Url, contents) => {
             // `/src/logo.png?url` → the URL the server answers the file itself at.
             let real_id = variant_of(&id);
-            let real = ImportQuery::of_path(path).map_or_else(|| path.clone(), |(r, _)| r);
+            let real = ImportQuery::of_path(path).map_or_else(|| path.to_path_buf(), |(r, _)| r);
             ParsedModule::from_compiled(string_module(&asset_url(db, &real, real_id, contents)))
         }
         (_, FileContents::Binary { len, .. }) => {
@@ -521,7 +522,8 @@ fn parse_contents(
         }
         (FileClass::Inline, FileContents::Text(text)) => {
             let real_id = variant_of(&id);
-            let real = ImportQuery::of_path(path).map_or_else(|| path.clone(), |(real, _)| real);
+            let real =
+                ImportQuery::of_path(path).map_or_else(|| path.to_path_buf(), |(real, _)| real);
             if let Some((ext, tool)) = needed_tool(&real).filter(|_| files::is_stylesheet(&real)) {
                 // Sass/Less/... with no plugin (no `vite.config`, no preprocessor installed).
                 ParsedModule::failed(Diagnostic {
