@@ -423,6 +423,11 @@ impl EngineHost {
         let _clock = db.clock().enter(Phase::Graph, "build.add_lazy_modules");
         let layout = extend_layout(db, &state.chunk, &graph);
         let old_len = state.modules.len();
+        // Exactly: a page's lazy chunks come one at a time, and a doubled capacity would hold
+        // up to one empty `ModuleState` per module on top of the graph (~200 bytes each).
+        state
+            .modules
+            .reserve_exact(graph.files.len().saturating_sub(old_len));
         let mut changed = Vec::new();
         let mut diagnostics_changed = false;
         for (i, &file) in graph.files.iter().enumerate().skip(old_len) {
