@@ -576,8 +576,10 @@
      */
     function heldBack(added) {
       if (pageEntries === null || added.length === 0) return added;
-      const known = knownModules();
       const reached = reachedModules();
+      // The walk over every deps map only when some error is of a module the page does not reach.
+      if (added.every((d) => reached.has(d.file))) return added;
+      const known = knownModules();
       const byFile = new Map();
       for (const d of added) {
         if (!known.has(d.file) || reached.has(d.file)) continue;
