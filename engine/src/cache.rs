@@ -42,6 +42,7 @@ use xxhash_rust::xxh3::{Xxh3, xxh3_64};
 
 use hotloop_protocol::{MapStore, ModuleMap, StoredMap};
 
+use crate::source_text::SourceText;
 use crate::transform::{
     CompiledModule, ExportNames, GlobImport, HotFacts, ImportNames, ImportRecord, SourceKind,
     TransformOptions,
@@ -193,21 +194,21 @@ impl CompileCache {
             })
     }
 
-    /// The cached output for this input, else `compile()` (stored for next time when it
-    /// compiled cleanly).
+    /// The cached output for this input, else `compile(text)` (stored for next time when it
+    /// compiled cleanly). A hit needs no text: a file's is read only on a miss.
     pub fn compile_script(
         &self,
         id: &str,
         kind: SourceKind,
-        text: &str,
+        text: &SourceText,
         options: &TransformOptions,
-        compile: impl FnOnce() -> CompiledModule,
+        compile: impl FnOnce(&str) -> CompiledModule,
     ) -> CompiledModule {
         let Some(inner) = &self.inner else {
-            return compile();
+            return compile(&text.text());
         };
         if inner.broken.load(Relaxed) {
-            return compile();
+            return compile(&text.text());
         }
         let key = inner.key(id, kind, text, options);
         lock(&inner.used).insert(key);
@@ -216,8 +217,11 @@ impl CompileCache {
             return module;
         }
         inner.misses.fetch_add(1, Relaxed);
-        let mut module = compile();
-        if module.code.is_some() && module.diagnostics.is_empty() {
+        // A file read again that holds other bytes now compiles them, but not into the entry
+        // of the text its input names.
+        let (code, as_named) = text.current();
+        let mut module = compile(&code);
+        if as_named && module.code.is_some() && module.diagnostics.is_empty() {
             let entry = Arc::new(module.clone());
             match &module.map {
                 // Its map waits for devtools in the entry, as a hit's does: in memory only
@@ -303,7 +307,14 @@ impl Drop for CompileCache {
 }
 
 impl Inner {
-    fn key(&self, id: &str, kind: SourceKind, text: &str, options: &TransformOptions) -> u128 {
+    /// The key of a compile of `text`: its hash stands for it (a hit needs no text at all).
+    fn key(
+        &self,
+        id: &str,
+        kind: SourceKind,
+        text: &SourceText,
+        options: &TransformOptions,
+    ) -> u128 {
         let mut hasher = Xxh3::new();
         hasher.update(&self.salt.to_le_bytes());
         hasher.update(&[kind as u8]);
@@ -312,7 +323,8 @@ impl Inner {
         options.hash(&mut hasher);
         hasher.update(&(id.len() as u64).to_le_bytes());
         hasher.update(id.as_bytes());
-        hasher.update(text.as_bytes());
+        hasher.update(&(text.len() as u64).to_le_bytes());
+        hasher.update(&text.hash().to_le_bytes());
         hasher.digest128()
     }
 

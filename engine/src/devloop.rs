@@ -265,6 +265,7 @@ impl DevLoop {
         }
         served.snapshot = 1;
         let _ = publishers.served.send(Arc::new(served));
+        host.release_texts();
         let _ = publishers
             .telemetry
             .try_send(EngineEvent::GraphSnapshot(build.graph.graph.clone()));
@@ -832,6 +833,7 @@ impl DevLoop {
                 self.host.prune_compile_cache();
                 self.host.drop_path_caches();
             }
+            self.host.release_texts();
             self.release_memory();
         } else {
             tracing::info!(
@@ -874,6 +876,10 @@ impl DevLoop {
         served.snapshot = self.snapshot;
         served.first_revision = self.first_revision;
         let _ = self.publishers.served.send(Arc::new(served));
+        let released = self.host.release_texts();
+        if released > 0 {
+            tracing::trace!("released {released} bytes of source texts");
+        }
     }
 
     /// Sends the difference between the last reported diagnostics and `current`, per file

@@ -20,6 +20,7 @@ use crate::inputs::{
     FileContents, SourceFile, TsconfigFacts, content_hash, has_component, in_node_modules,
 };
 use crate::package_type::PackageTypes;
+use crate::source_text::SourceText;
 use crate::transform::{self, ScriptConfig, SourceKind, WorkerQuery};
 use crate::tsconfig::Tsconfigs;
 
@@ -434,10 +435,11 @@ pub fn is_stylesheet(path: &Path) -> bool {
 
 /// Reads a file the way the engine stores it (a `?raw`/`?url` variant reads its real file; a
 /// glob module or worker variant has no file and is always empty text). A directory or an
-/// unreadable path is `Missing`.
-pub fn read_contents(path: &Path) -> FileContents {
-    let class = FileClass::of(path);
-    let Some(real) = real_file(path, class) else {
+/// unreadable path is `Missing`. A text is held until its build is over (see [`SourceText`]),
+/// and read again from `input` (the input's path, shared) after that.
+pub fn read_contents(input: &Arc<Path>) -> FileContents {
+    let class = FileClass::of(input);
+    let Some(real) = real_file(input, class) else {
         return FileContents::Text("".into());
     };
     let path = real.as_ref();
@@ -458,15 +460,28 @@ pub fn read_contents(path: &Path) -> FileContents {
     // A stylesheet's `?inline` (plain, or Sass/Less/... for the plugins' CSS pipeline) is its
     // text; any other file's is the `data:` URL Vite gives.
     if class == FileClass::Inline && !too_big && !is_stylesheet(path) {
-        return FileContents::Text(data_url(path, &bytes).into());
+        let url = data_url(path, &bytes);
+        return FileContents::Text(SourceText::read(input.clone(), url.into(), read_text_again));
     }
     if class.keeps_text() && !too_big {
         return match String::from_utf8(bytes) {
-            Ok(text) => FileContents::Text(text.into()),
+            Ok(text) => FileContents::Text(SourceText::read(
+                input.clone(),
+                text.into(),
+                read_text_again,
+            )),
             Err(not_utf8) => binary(not_utf8.as_bytes()),
         };
     }
     binary(&bytes)
+}
+
+/// [`read_contents`]'s text, for a [`SourceText`] whose text was released.
+fn read_text_again(input: &Arc<Path>) -> Option<SourceText> {
+    match read_contents(input) {
+        FileContents::Text(text) => Some(text),
+        _ => None,
+    }
 }
 
 /// The file on disk a module's contents are read from: the path itself, or for a module with a
@@ -591,6 +606,8 @@ struct Inner {
     /// The modules whose path is a file's path with a query (`a.md?raw`, `App.vue?vue&...`),
     /// by that file's path: they are re-read when the file changes.
     variants: FxHashMap<PathBuf, Vec<SourceFile>>,
+    /// The texts read from files since the last [`Files::release_texts`].
+    held_texts: Vec<SourceText>,
 }
 
 impl Files {
@@ -620,6 +637,26 @@ impl Files {
 
     pub fn get(&self, path: &Path) -> Option<SourceFile> {
         self.lock().by_path.get(path).copied()
+    }
+
+    /// Lists a text the host read from a file for an input, to be released with the others.
+    pub fn hold(&self, contents: &FileContents) {
+        if let FileContents::Text(text) = contents
+            && text.is_read()
+        {
+            self.lock().held_texts.push(text.clone());
+        }
+    }
+
+    /// Drops the texts read from files since the last call (the build that needed them is
+    /// over; see [`SourceText`]); returns how many bytes were dropped.
+    pub fn release_texts(&self) -> usize {
+        let texts = std::mem::take(&mut self.lock().held_texts);
+        texts
+            .iter()
+            .filter(|text| text.release())
+            .map(SourceText::len)
+            .sum()
     }
 
     /// The tsconfig reader the inputs' `tsconfig` facts come from (the host clears its cache
@@ -674,16 +711,21 @@ impl Files {
         if let Some(file) = self.get(path) {
             return file;
         }
+        // One allocation of the path: the input's, the maps' keys and its text's.
+        let shared: Arc<Path> = Arc::from(path);
         // Read without the lock (parallel builds create many files at once); the race loser's
         // read is dropped.
-        let contents = read_contents(path);
+        let contents = read_contents(&shared);
         let tsconfig = self.tsconfig_facts(path);
         let mut inner = self.lock();
         if let Some(file) = inner.by_path.get(path) {
             return *file;
         }
-        // One allocation of the path: the input's and the maps' keys.
-        let shared: Arc<Path> = Arc::from(path);
+        if let FileContents::Text(text) = &contents
+            && text.is_read()
+        {
+            inner.held_texts.push(text.clone());
+        }
         let file = SourceFile::builder(shared.clone(), contents, tsconfig)
             .durability(durability_for(path))
             .new(db);
@@ -883,7 +925,10 @@ mod tests {
             plugin_id(root, Path::new("/p/src/a.vue?x")),
             "/p/src/a.vue?x"
         );
-        assert_eq!(read_contents(&path), FileContents::Text("".into()));
+        assert_eq!(
+            read_contents(&Arc::from(path)),
+            FileContents::Text("".into())
+        );
     }
 
     #[test]
@@ -897,7 +942,10 @@ mod tests {
         assert_eq!(glob_module_of_path(Path::new("/p/src/main.ts")), None);
         assert_eq!(glob_module_of_path(Path::new("/p/src/?glob=1")), None);
         assert_eq!(&*module_id(Path::new("/p"), &path), "/src/main.ts?glob=3");
-        assert_eq!(read_contents(&path), FileContents::Text("".into()));
+        assert_eq!(
+            read_contents(&Arc::from(path)),
+            FileContents::Text("".into())
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use crate::css_modules::CssModulesOptions;
 use crate::resolver::ResolveSettings;
+use crate::source_text::SourceText;
 use crate::transform::{JsonOptions, Jsx, ScriptConfig};
 
 /// What applies to one script: the settings of its tsconfig, or why that tsconfig could not be
@@ -21,14 +22,15 @@ pub type TsconfigFacts = Result<ScriptConfig, Arc<str>>;
 
 /// What a file holds, as far as the engine cares.
 ///
-/// Source text is kept as text. Assets (any non-source extension) and files that are not valid
-/// UTF-8 keep only a content hash and their length: no large byte buffers live in salsa; the
-/// server reads asset bytes from disk itself.
+/// Source text is kept as a [`SourceText`]: its hash and length, and the text itself only while
+/// a build needs it. Assets (any non-source extension) and files that are not valid UTF-8 keep
+/// only a content hash and their length: no large byte buffers live in salsa; the server reads
+/// asset bytes from disk itself.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub enum FileContents {
     /// Not on disk (never was, or deleted). A deleted file keeps its input with this value.
     Missing,
-    Text(Arc<str>),
+    Text(SourceText),
     Binary {
         hash: u64,
         len: u64,
@@ -36,9 +38,10 @@ pub enum FileContents {
 }
 
 impl FileContents {
-    pub fn text(&self) -> Option<&Arc<str>> {
+    /// The text (read from the file again when its build is over: see [`SourceText`]).
+    pub fn text(&self) -> Option<Arc<str>> {
         match self {
-            FileContents::Text(text) => Some(text),
+            FileContents::Text(text) => Some(text.text()),
             _ => None,
         }
     }
@@ -51,7 +54,7 @@ impl FileContents {
     pub fn content_hash(&self) -> u64 {
         match self {
             FileContents::Missing => 0,
-            FileContents::Text(text) => content_hash(text.as_bytes()),
+            FileContents::Text(text) => text.hash() as u64,
             FileContents::Binary { hash, .. } => *hash,
         }
     }
@@ -61,7 +64,7 @@ impl fmt::Debug for FileContents {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             FileContents::Missing => write!(f, "Missing"),
-            FileContents::Text(text) => write!(f, "Text({} bytes)", text.len()),
+            FileContents::Text(text) => text.fmt(f),
             FileContents::Binary { hash, len } => write!(f, "Binary({len} bytes, {hash:016x})"),
         }
     }

@@ -12,7 +12,7 @@
 //! 1. plain data and pure helpers: `environment`, `graph`, `telemetry`, `timing`, `dotenv`,
 //!    `js_literal`
 //! 2. pure compilers: `transform`, `css`, `css_modules` (no salsa, no IO)
-//! 3. the database: `inputs`, `files`, `resolver`, `cache`, `last_page`, `db`
+//! 3. the database: `inputs`, `source_text`, `files`, `resolver`, `cache`, `last_page`, `db`
 //! 4. `queries/` (salsa tracked functions)
 //! 5. `host/` (the façade), `plan`, `update` and `server_update`, `devloop`, `memory`,
 //!    `warm_up`
@@ -41,6 +41,7 @@ mod plugin_cache;
 mod queries;
 mod resolver;
 mod server_update;
+mod source_text;
 mod telemetry;
 mod timing;
 mod transform;

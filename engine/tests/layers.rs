@@ -20,6 +20,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("css_diff", 2),
     ("css_modules", 2),
     ("inputs", 3),
+    ("source_text", 3),
     ("files", 3),
     ("resolver", 3),
     ("tsconfig", 3),

@@ -4,7 +4,8 @@
 //! the tabs each is for ([`frame`]), build diagnostics, the
 //! vocabulary of full-reload reasons, what a WebSocket session reports to the engine, the
 //! seam to a project's Vite plugins ([`plugin::Plugins`]), and a module's source map, held or
-//! read from the compile cache when asked for ([`ModuleMap`]).
+//! read from the compile cache when asked for ([`ModuleMap`]), and its source's text, held or
+//! read from the file when asked for ([`MapSource`]).
 //!
 //! This crate has no salsa, no tokio and no IO: the server depends on it instead of on the
 //! engine, which is how "the server never touches salsa" is checked by the compiler.
@@ -21,7 +22,7 @@ pub mod wire;
 pub use client::{ClientEvent, ClientId};
 pub use diagnostic::{Diagnostic, DiagnosticKind, code_frame};
 pub use frame::Frame;
-pub use module_map::{MapStore, ModuleMap, StoredMap};
+pub use module_map::{MapSource, MapStore, ModuleMap, SourceRead, StoredMap};
 pub use reload::FullReloadReason;
 pub use served::{
     Chunk, PageInjection, Parts, Served, ServedModule, ServedModules, Statement, WorkerChunks,

@@ -4,6 +4,10 @@
 //! start from the compile cache were 3.7 MB of the server's heap at 10k modules; a stored one
 //! is read from disk when asked for. The reading is the engine's ([`MapStore`], a trait
 //! object): this crate still does no IO of its own.
+//!
+//! The map's source text (its `sourcesContent`, which the engine leaves out of the map) is
+//! likewise held ([`MapSource::Text`]) or read again from the module's file when asked for
+//! ([`MapSource::Read`]: the engine's [`SourceRead`]).
 
 use std::fmt;
 use std::sync::Arc;
@@ -13,6 +17,69 @@ pub trait MapStore: Send + Sync {
     /// The map's JSON; `None` when the entry is gone or damaged (the module is then served
     /// without a map, as one that never had one).
     fn read_map(&self, key: u128) -> Option<Arc<str>>;
+}
+
+/// Reads the text a module was compiled from again (the engine's file read).
+pub trait SourceRead: Send + Sync {
+    /// The text, if the file still holds what the module was compiled from; `None` when it
+    /// changed since or is gone (the map is then served without `sourcesContent`, and
+    /// devtools fetch the source themselves).
+    fn read_source(&self) -> Option<Arc<str>>;
+    /// A hash of the text: two sources with the same key have the same text.
+    fn source_key(&self) -> u128;
+}
+
+/// The text of a module's map's one source, put back as its `sourcesContent` when served.
+#[derive(Clone)]
+pub enum MapSource {
+    /// In memory (a text no file holds: an inline script, a plugin's output).
+    Text(Arc<str>),
+    /// The module's file, read again when devtools ask for the map.
+    Read(Arc<dyn SourceRead>),
+}
+
+impl MapSource {
+    /// The text, read from the file when it is there (`None`: the file changed since).
+    pub fn text(&self) -> Option<Arc<str>> {
+        match self {
+            MapSource::Text(text) => Some(text.clone()),
+            MapSource::Read(source) => source.read_source(),
+        }
+    }
+}
+
+impl From<Arc<str>> for MapSource {
+    fn from(text: Arc<str>) -> MapSource {
+        MapSource::Text(text)
+    }
+}
+
+impl From<&str> for MapSource {
+    fn from(text: &str) -> MapSource {
+        MapSource::Text(text.into())
+    }
+}
+
+/// Equal when they are the same text, or read from sources with the same key.
+impl PartialEq for MapSource {
+    fn eq(&self, other: &MapSource) -> bool {
+        match (self, other) {
+            (MapSource::Text(a), MapSource::Text(b)) => a == b,
+            (MapSource::Read(a), MapSource::Read(b)) => a.source_key() == b.source_key(),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for MapSource {}
+
+impl fmt::Debug for MapSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MapSource::Text(text) => write!(f, "Text({} bytes)", text.len()),
+            MapSource::Read(source) => write!(f, "Read({:032x})", source.source_key()),
+        }
+    }
 }
 
 /// Where a module's source map is.
@@ -114,6 +181,27 @@ mod tests {
         assert_eq!(stored(8).text(), None);
         assert_eq!(stored(7).held_bytes(), 0);
         assert_eq!(ModuleMap::from("{}").held_bytes(), 2);
+    }
+
+    struct OnDisk(Option<&'static str>);
+
+    impl SourceRead for OnDisk {
+        fn read_source(&self) -> Option<Arc<str>> {
+            self.0.map(Arc::from)
+        }
+        fn source_key(&self) -> u128 {
+            self.0.map_or(0, |text| text.len() as u128)
+        }
+    }
+
+    #[test]
+    fn a_map_source_is_held_or_read_when_asked_for() {
+        assert_eq!(MapSource::from("a").text().as_deref(), Some("a"));
+        let read = MapSource::Read(Arc::new(OnDisk(Some("abc"))));
+        assert_eq!(read.text().as_deref(), Some("abc"));
+        assert_eq!(MapSource::Read(Arc::new(OnDisk(None))).text(), None);
+        assert_eq!(read, MapSource::Read(Arc::new(OnDisk(Some("xyz")))));
+        assert_ne!(read, MapSource::from("abc"));
     }
 
     #[test]

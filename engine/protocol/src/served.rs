@@ -18,7 +18,7 @@ use rustc_hash::FxBuildHasher;
 
 use crate::ModuleKind;
 use crate::diagnostic::Diagnostic;
-use crate::module_map::ModuleMap;
+use crate::module_map::{MapSource, ModuleMap};
 
 /// The chunk's define statements, `(module id, statement)` in chunk order. A persistent vector:
 /// each revision's snapshot is an O(1) clone of the last, and an edited module an O(log N)
@@ -281,8 +281,9 @@ pub struct ServedModule {
     pub code: Arc<str>,
     pub map: Option<ModuleMap>,
     /// The text of `map`'s one source when `map` leaves `sourcesContent` out (the file's own
-    /// text, held by the engine anyway): the server puts it back into the map it serves.
-    pub map_source: Option<Arc<str>>,
+    /// text, read again from the file when asked for): the server puts it back into the map
+    /// it serves.
+    pub map_source: Option<MapSource>,
     /// For CSS: the stylesheet text (relative `url()`s made absolute), served at the module's
     /// own URL for `<link rel=stylesheet>`.
     pub stylesheet: Option<Arc<str>>,

@@ -14,13 +14,13 @@ use hotloop_protocol::served::{Chunk, Parts, ServedModule, ServedModules};
 
 /// `module`'s own map as served, `None` without one: with its source's text put back as
 /// `sourcesContent` where the engine left it out (`ServedModule::map_source`), so devtools show
-/// the file without fetching it. A map the engine keeps in its compile cache is read here.
-/// Blocking when it is read.
+/// the file without fetching it. A map the engine keeps in its compile cache, and a source
+/// the engine reads from its file again, are read here. Blocking when they are read.
 pub fn module_map(module: &ServedModule) -> Option<String> {
     let map = module.map.as_ref()?.text()?;
-    let mut out =
-        String::with_capacity(map.len() + module.map_source.as_ref().map_or(0, |s| s.len() + 32));
-    push_module_map(&mut out, &map, module.map_source.as_deref());
+    let source = module.map_source.as_ref().and_then(|s| s.text());
+    let mut out = String::with_capacity(map.len() + source.as_ref().map_or(0, |s| s.len() + 32));
+    push_module_map(&mut out, &map, source.as_deref());
     Some(out)
 }
 
@@ -48,15 +48,15 @@ pub fn index_map(chunk: &Chunk, modules: &ServedModules, first_line: usize) -> V
 }
 
 /// One define statement of an index map: its lines, its module's map and the map's source.
-struct Section<'a> {
+struct Section {
     newlines: usize,
     map: Option<Arc<str>>,
-    source: Option<&'a str>,
+    source: Option<Arc<str>>,
 }
 
 /// The index map of the define statements `range` of `parts`, served as one script from its
 /// first line (a piece of the page, see `pieces.rs`). Maps the engine keeps in its compile
-/// cache are read here (blocking).
+/// cache, and sources it reads from their files again, are read here (blocking).
 pub fn index_map_of(
     parts: &Parts,
     range: Range<usize>,
@@ -70,17 +70,20 @@ pub fn index_map_of(
         .take(range.len())
         .map(|(id, part)| {
             let module = modules.get(id);
+            let map = module.and_then(|m| m.map.as_ref()?.text());
             Section {
                 newlines: part.newlines(),
-                map: module.and_then(|m| m.map.as_ref()?.text()),
-                source: module.and_then(|m| m.map_source.as_deref()),
+                source: map
+                    .as_ref()
+                    .and(module.and_then(|m| m.map_source.as_ref()?.text())),
+                map,
             }
         })
         .collect();
     let maps_len: usize = sections
         .iter()
         .filter_map(|s| {
-            let source = s.source.map_or(0, |text| text.len() + 24);
+            let source = s.source.as_ref().map_or(0, |text| text.len() + 24);
             s.map.as_ref().map(|map| map.len() + source + 48)
         })
         .sum();
@@ -100,7 +103,7 @@ pub fn index_map_of(
                 out.push_str(&format!(
                     r#"{{"offset":{{"line":{line},"column":0}},"map":"#
                 ));
-                push_module_map(&mut out, map, section.source);
+                push_module_map(&mut out, map, section.source.as_deref());
                 out.push('}');
             }
         }
@@ -173,7 +176,7 @@ mod tests {
     #[test]
     fn a_left_out_source_goes_back_into_the_map_as_served() {
         let with_source = |map: &str, source: &str| ServedModule {
-            map_source: Some(Arc::from(source)),
+            map_source: Some(source.into()),
             ..module(Some(map))
         };
         let served = module_map(&with_source(

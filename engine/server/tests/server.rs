@@ -163,7 +163,7 @@ fn served(revision: u32, html: Option<&str>, body_line: &str) -> Arc<Served> {
     modules.insert(
         Arc::from("/src/a.js"),
         ServedModule {
-            map_source: Some(Arc::from(SOURCE_A)),
+            map_source: Some(SOURCE_A.into()),
             ..module(ModuleKind::Js, Some(MAP_A), None)
         },
     );

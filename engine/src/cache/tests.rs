@@ -11,7 +11,7 @@ fn options() -> TransformOptions {
 
 /// Compiles `text` as `/src/App.jsx` through `cache`, counting real compiles in `compiled`.
 fn compile(cache: &CompileCache, id: &str, text: &str, compiled: &mut usize) -> CompiledModule {
-    cache.compile_script(id, SourceKind::Jsx, text, &options(), || {
+    cache.compile_script(id, SourceKind::Jsx, &text.into(), &options(), |text| {
         *compiled += 1;
         compile_module(id, SourceKind::Jsx, text, &options())
     })
@@ -125,12 +125,12 @@ fn any_change_of_text_id_or_options_is_a_miss() {
     cache.compile_script(
         "/src/App.jsx",
         SourceKind::Jsx,
-        APP,
+        &APP.into(),
         &TransformOptions {
             react_refresh: false,
             ..TransformOptions::default()
         },
-        || {
+        |_| {
             compiled += 1;
             CompiledModule::default()
         },
@@ -170,10 +170,16 @@ fn any_change_of_text_id_or_options_is_a_miss() {
             script,
             ..TransformOptions::default()
         };
-        cache.compile_script("/src/App.jsx", SourceKind::Jsx, APP, &options, || {
-            compiled += 1;
-            CompiledModule::default()
-        });
+        cache.compile_script(
+            "/src/App.jsx",
+            SourceKind::Jsx,
+            &APP.into(),
+            &options,
+            |_| {
+                compiled += 1;
+                CompiledModule::default()
+            },
+        );
     }
     assert_eq!(compiled, 9);
     assert_eq!(cache.stats(), CacheStats { hits: 0, misses: 9 });
@@ -328,4 +334,33 @@ fn sessions_append_segments_that_a_compaction_merges() {
     cache.flush();
     assert!(!legacy.exists());
     assert_eq!(compiled, pack::MAX_SEGMENTS + 1);
+}
+
+/// A file read again after its text was released, that holds other bytes now (an edit the
+/// watcher has not reported yet), compiles those bytes, but not into the entry of the text its
+/// input names: that text compiles afresh when it is asked for.
+#[test]
+fn a_file_changed_since_its_read_is_compiled_but_not_stored_under_its_old_text() {
+    let project = TempProject::from_files(&[("src/App.jsx", APP)]);
+    let dir = TempProject::empty();
+    let cache = CompileCache::open(dir.root()).unwrap();
+    let path: Arc<Path> = Arc::from(project.path("src/App.jsx"));
+    let crate::inputs::FileContents::Text(text) = crate::files::read_contents(&path) else {
+        panic!("text");
+    };
+    assert!(text.release());
+    let edited = format!("{APP}export const edited = 1;\n");
+    std::fs::write(&path, &edited).unwrap();
+    let mut seen = Vec::new();
+    let module = cache.compile_script("/src/App.jsx", SourceKind::Jsx, &text, &options(), |now| {
+        seen.push(now.to_owned());
+        compile_module("/src/App.jsx", SourceKind::Jsx, now, &options())
+    });
+    assert!(module.code.is_some_and(|code| code.contains("edited")));
+    assert_eq!(seen, [edited]);
+    cache.flush();
+    let mut compiled = 0;
+    compile(&cache, "/src/App.jsx", APP, &mut compiled);
+    assert_eq!(compiled, 1, "nothing stored under the old text's key");
+    assert_eq!(cache.stats(), CacheStats { hits: 0, misses: 2 });
 }

@@ -1005,3 +1005,47 @@ fn code_a_plugin_said_it_handled_is_what_a_page_loads_after() {
     control_tx.send(Control::Shutdown).unwrap();
     engine.join().unwrap();
 }
+
+/// The texts of the files a build read are dropped once its snapshot is published (the first
+/// build's, an edit's): the engine holds a file's text only while a build needs it.
+#[test]
+fn the_texts_a_build_read_are_released_once_its_snapshot_is_published() {
+    let (project, host) = app(
+        "//- /src/main.js\nimport { v } from './leaf.js';\nconsole.log(v);\n\
+         //- /src/leaf.js\nexport const v = 1;\nif (import.meta.hot) import.meta.hot.accept();\n",
+    );
+    let wiring = wiring(Arc::new(Served::empty("t".into())));
+    let mut snapshots = wiring.snapshots.clone();
+    let (mut devloop, _) = DevLoop::start(host, "t".into(), wiring.publishers);
+    assert_eq!(
+        devloop.host.release_texts(),
+        0,
+        "released with the first snapshot"
+    );
+    assert_eq!(snapshots.borrow_and_update().snapshot, 1);
+
+    let leaf = project.write(
+        "src/leaf.js",
+        "export const v = 2;\nif (import.meta.hot) import.meta.hot.accept();\n",
+    );
+    let WatchEvent::Batch(batch) = modified(&[leaf]) else {
+        unreachable!()
+    };
+    devloop.on_batch(batch);
+    assert!(
+        snapshots.has_changed().unwrap(),
+        "the update published a snapshot"
+    );
+    assert_eq!(
+        devloop.host.release_texts(),
+        0,
+        "released with the update's snapshot"
+    );
+    // What is served is unchanged by it: the edited module's map still gets its source.
+    let served = snapshots.borrow().clone();
+    let source = served.modules["/src/leaf.js"]
+        .map_source
+        .as_ref()
+        .and_then(|source| source.text());
+    assert!(source.is_some_and(|text| text.contains("v = 2")));
+}

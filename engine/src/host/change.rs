@@ -444,6 +444,7 @@ impl EngineHost {
         }
         tracing::trace!(file = %path.display(), "contents changed");
         let exists = new.exists();
+        self.db.files().hold(&new);
         file.set_contents(&mut self.db).to(new);
         applied.changed_files.push(self.db.files().module_id(&path));
         let page = self.project.pages(&self.db).contains(&file);
@@ -529,7 +530,7 @@ impl EngineHost {
             // loaded from the descriptor its hot update keeps; read ahead, it compiled the
             // old style under the new text, and the edit then found nothing to do).
             if let Some((base, _)) = split_query(path)
-                && read_contents(path) != *file.contents(&self.db)
+                && read_contents(file.path(&self.db)) != *file.contents(&self.db)
             {
                 tracing::debug!(module = %id, "reloaded by a plugin ahead of its file's edit: compiles with it");
                 let ahead = self.reloaded_ahead.entry(base).or_default();
@@ -784,7 +785,7 @@ impl EngineHost {
             .db
             .files()
             .get(path)
-            .and_then(|file| file.contents(&self.db).text().cloned());
+            .and_then(|file| file.contents(&self.db).text());
         match plugins.hot_update(&plugin_id(root, path), &ids, &importers, text.as_deref()) {
             // Their answer decides which of the file's modules update, when it names some of
             // them (plugin-vue's answer to a `<style>`-only edit: the style module). One that

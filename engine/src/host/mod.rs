@@ -533,6 +533,13 @@ impl EngineHost {
         self.db.files().tsconfigs().clear_cache();
     }
 
+    /// The build that read them is published: drops the texts of the files read since the
+    /// last call (a query that needs one later reads its file again; see `SourceText`).
+    /// Returns the bytes dropped. O(files read since).
+    pub fn release_texts(&self) -> usize {
+        self.db.files().release_texts()
+    }
+
     /// The ids of the `import()` targets of the last build that are not compiled yet.
     pub fn pending_lazy_targets(&self) -> Vec<Arc<str>> {
         self.state.as_ref().map_or_else(Vec::new, |state| {

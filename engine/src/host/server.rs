@@ -338,7 +338,7 @@ impl EngineHost {
                     .db
                     .files()
                     .get(path)
-                    .and_then(|f| f.contents(&self.db).text().cloned());
+                    .and_then(|f| f.contents(&self.db).text());
                 let frame = text
                     .map(|t| hotloop_protocol::code_frame(&t[..], line, column))
                     .unwrap_or_default();

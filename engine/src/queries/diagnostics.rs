@@ -67,7 +67,7 @@ fn diagnostics_with(
         return parsed.diagnostics.clone();
     }
     let id = file_id(db, file);
-    let text = file.contents(db).text().cloned().unwrap_or_default();
+    let text = file.contents(db).text().unwrap_or_default();
     let imports = imports_of(db, file);
     let mut out: Vec<Diagnostic> = parsed.diagnostics.to_vec();
     for (import, resolved) in imports.iter().zip(resolved.iter()) {

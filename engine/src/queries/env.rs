@@ -153,7 +153,7 @@ pub fn public_env(db: &dyn Db, project: Project) -> Arc<PublicEnv> {
                 code_frame: String::new(),
             }),
             FileContents::Text(text) => {
-                let parsed = dotenv::parse(text);
+                let parsed = dotenv::parse(&text.text());
                 for line in parsed.skipped {
                     // npm dotenv (so Vite) skips such lines silently; say so once per edit.
                     tracing::warn!("{name}:{line}: not a NAME=value line; ignored");

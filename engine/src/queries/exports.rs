@@ -74,7 +74,7 @@ pub fn link_diagnostics(db: &dyn Db, env: EnvironmentKind, file: SourceFile) -> 
         return Vec::new();
     }
     let id = file_id(db, file);
-    let text = file.contents(db).text().cloned().unwrap_or_default();
+    let text = file.contents(db).text().unwrap_or_default();
     missing
         .iter()
         .filter_map(|missing| {

@@ -162,7 +162,7 @@ pub fn file_exists(db: &dyn Db, file: SourceFile) -> bool {
 /// is logged with the plugin's name and the page is served as written. `None`: no `index.html`.
 #[salsa::tracked(returns(clone))]
 pub fn index_text(db: &dyn Db, project: Project) -> Option<Arc<str>> {
-    let text = project.index_html(db).contents(db).text().cloned()?;
+    let text = project.index_html(db).contents(db).text()?;
     let filename = project.root(db).join("index.html");
     Some(transformed_html(
         db,
@@ -587,7 +587,7 @@ fn rewrite_page(
 /// when the file does not exist (any more).
 #[salsa::tracked(returns(clone))]
 pub fn page_text(db: &dyn Db, page: SourceFile) -> Option<Arc<str>> {
-    let text = page.contents(db).text().cloned()?;
+    let text = page.contents(db).text()?;
     let project = Project::get(db);
     Some(transformed_html(
         db,

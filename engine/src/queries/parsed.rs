@@ -12,6 +12,7 @@ use crate::inputs::{FileContents, Project, SourceFile, in_node_modules};
 use crate::queries::glob;
 use crate::queries::plugin_pass::{self, Lang, PluginPass};
 use crate::queries::resolve::react_ignores_jsx_source;
+use crate::source_text::SourceText;
 use crate::telemetry::Phase;
 use crate::transform::{
     self, CompiledModule, ExportNames, GlobImport, HotFacts, ImportNames, ImportRecord,
@@ -19,7 +20,7 @@ use crate::transform::{
 };
 use crate::{css, css_modules};
 use hotloop_protocol::plugin::PluginEnv;
-use hotloop_protocol::{Diagnostic, DiagnosticKind, ModuleMap, code_frame};
+use hotloop_protocol::{Diagnostic, DiagnosticKind, MapSource, ModuleMap, code_frame};
 
 /// What `parsed_module` produces. Collections are `Arc`s so the projections below share them
 /// instead of copying.
@@ -37,9 +38,9 @@ pub struct ParsedModule {
     pub code: Option<Arc<str>>,
     pub map: Option<ModuleMap>,
     /// The text of `map`'s one source when `map` leaves `sourcesContent` out: the text swc
-    /// compiled (the file's own, shared with its input). The server puts it back into the map it
-    /// serves, so every module's source is held once, not again inside its map.
-    pub map_source: Option<Arc<str>>,
+    /// compiled (the file's own, read from it again when devtools ask: see `SourceText`). The
+    /// server puts it back into the map it serves, so no module's source is held for its map.
+    pub map_source: Option<MapSource>,
     /// CSS only: the stylesheet text served for `<link rel=stylesheet>`.
     pub stylesheet: Option<Arc<str>>,
     /// CSS only: the text its factory injects into the page's `<style>` (see
@@ -169,7 +170,7 @@ pub fn server_differs(db: &dyn Db, file: SourceFile) -> bool {
         FileContents::Text(text)
             if plugin_passed(FileClass::of(path)) || inline_stylesheet(path) =>
         {
-            plugin_pass::touches(db, path, text)
+            plugin_pass::touches(db, path, &text.text())
         }
         _ => false,
     }
@@ -201,7 +202,15 @@ fn parse(db: &dyn Db, file: SourceFile, env: PluginEnv) -> Arc<ParsedModule> {
     if FileClass::of(file.path(db)) == FileClass::HtmlStyle {
         return inline_style(db, file, env);
     }
-    parse_contents(db, file, env, file.contents(db))
+    let contents = file.contents(db);
+    let parsed = parse_contents(db, file, env, contents);
+    // Compiled: its text is needed again only by a compile that follows a change (which reads
+    // the file again), so its memory goes back to the allocator now, for the next file's
+    // text, rather than after the whole build (see `SourceText`).
+    if let FileContents::Text(text) = contents {
+        text.release();
+    }
+    parsed
 }
 
 /// An inline style of a page (`FileClass::HtmlStyle`): its text in the page, at its place
@@ -280,7 +289,7 @@ fn parse_contents(
     let inline_stylesheet = inline_stylesheet(path);
     let pass = match contents {
         FileContents::Text(text) if inline_stylesheet || plugin_passed(class) => {
-            plugin_pass::run(db, file, &id, text, env)
+            plugin_pass::run(db, file, &id, &text.text(), env)
         }
         // An asset a plugin's `load` answers for (vite-plugin-wasm's `.wasm`; vite-imagetools'
         // `img.png?w=100&format=webp`, a binary file under a plugin's query): its code.
@@ -329,8 +338,7 @@ fn parse_contents(
                 Lang::Script(kind) => (kind, false),
                 _ => (transform::SourceKind::Ts, true),
             };
-            let mut parsed =
-                compile_script(db, file, path, &id, kind, keep_imports, &Arc::from(code));
+            let mut parsed = compile_script(db, file, path, &id, kind, keep_imports, &code.into());
             // What the compile of the plugin's output names is put at its place in the file
             // through the plugin's map: an import that does not resolve (an `.mdx` page's),
             // and a syntax error in code the plugin copied from the file (a Vue 2 `<script>`),
@@ -366,7 +374,7 @@ fn parse_contents(
                             Some((line, column)) if d.file == *id => Diagnostic {
                                 line,
                                 column,
-                                code_frame: code_frame(original, line, column),
+                                code_frame: code_frame(&original.text(), line, column),
                                 ..d.clone()
                             },
                             _ => d.clone(),
@@ -431,7 +439,7 @@ fn parse_contents(
         }
         (FileClass::HtmlScript, _) => match crate::queries::html::inline_script_code(db, path) {
             Some(script) => {
-                let code: Arc<str> = Arc::from(script.code.as_str());
+                let code = SourceText::given(script.code.as_str());
                 let mut parsed =
                     compile_script(db, file, path, &id, transform::SourceKind::Js, false, &code);
                 parsed.diagnostics = in_the_page(&parsed.diagnostics, &id, &script);
@@ -443,9 +451,15 @@ fn parse_contents(
         },
         (FileClass::DepsBanner, _) => {
             match Project::try_get(db).and_then(|p| p.options(db).deps_banner.clone()) {
-                Some(code) => {
-                    compile_script(db, file, path, &id, transform::SourceKind::Js, false, &code)
-                }
+                Some(code) => compile_script(
+                    db,
+                    file,
+                    path,
+                    &id,
+                    transform::SourceKind::Js,
+                    false,
+                    &code.into(),
+                ),
                 None => ParsedModule::failed(problem(format!(
                     "{id} is optimizeDeps' banner, which the config no longer has: reload the page"
                 ))),
@@ -507,7 +521,7 @@ fn parse_contents(
             compile_script(db, file, path, &id, source_kind, false, text)
         }
         (FileClass::Css | FileClass::HtmlStyle, FileContents::Text(text)) => {
-            parsed_stylesheet(compile_stylesheet(db, path, &id, text))
+            parsed_stylesheet(compile_stylesheet(db, path, &id, &text.text()))
         }
         (FileClass::Foreign | FileClass::SubModule | FileClass::Virtual, _) => {
             ParsedModule::failed(Diagnostic {
@@ -516,9 +530,9 @@ fn parse_contents(
                 ..problem(String::new())
             })
         }
-        (FileClass::Json, FileContents::Text(text)) => json_module(db, &id, text),
+        (FileClass::Json, FileContents::Text(text)) => json_module(db, &id, &text.text()),
         (FileClass::Raw, FileContents::Text(text)) => {
-            ParsedModule::from_compiled(string_module(text))
+            ParsedModule::from_compiled(string_module(&text.text()))
         }
         (FileClass::Inline, FileContents::Text(text)) => {
             let real_id = variant_of(&id);
@@ -536,7 +550,7 @@ fn parse_contents(
             } else if FileClass::of(&real) == FileClass::Css {
                 // The stylesheet as it would be served (relative `url()`s made absolute; a
                 // CSS Module's names scoped), as a string: nothing is injected.
-                let compiled = compile_stylesheet(db, &real, real_id, text);
+                let compiled = compile_stylesheet(db, &real, real_id, &text.text());
                 ParsedModule {
                     diagnostics: compiled.diagnostics.into(),
                     ..ParsedModule::from_compiled(string_module(
@@ -545,7 +559,7 @@ fn parse_contents(
                 }
             } else {
                 // The `data:` URL the file was read as.
-                ParsedModule::from_compiled(string_module(text))
+                ParsedModule::from_compiled(string_module(&text.text()))
             }
         }
     };
@@ -568,7 +582,7 @@ fn compile_script(
     id: &str,
     kind: transform::SourceKind,
     keep_imports: bool,
-    text: &Arc<str>,
+    text: &SourceText,
 ) -> ParsedModule {
     let script = match file.tsconfig(db) {
         // The tsconfig that applies does not parse: the file cannot be compiled as the
@@ -617,10 +631,10 @@ fn compile_script(
     };
     let compiled = db
         .compile_cache()
-        .compile_script(id, kind, text, &options, || {
+        .compile_script(id, kind, text, &options, |text| {
             transform::compile_module(id, kind, text, &options)
         });
-    let map_source = compiled.map.is_some().then(|| text.clone());
+    let map_source = compiled.map.is_some().then(|| text.map_source());
     ParsedModule {
         map_source,
         ..ParsedModule::from_compiled(compiled)

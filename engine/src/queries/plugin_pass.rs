@@ -214,10 +214,7 @@ fn failed(
     let diagnostic = match error_file(db, path, error) {
         Some(file) => {
             watched.push(file);
-            let other = match file.contents(db) {
-                crate::inputs::FileContents::Text(text) => text.clone(),
-                _ => Arc::from(""),
-            };
+            let other = file.contents(db).text().unwrap_or_else(|| Arc::from(""));
             let id = db.files().module_id(file.path(db));
             in_other_file(diagnostic(&id, &other, error), &other, error)
         }
@@ -249,7 +246,7 @@ fn watch_digest(db: &dyn Db, watched: &[SourceFile]) -> u64 {
             FileContents::Missing => hasher.update(b"\0missing"),
             FileContents::Text(text) => {
                 hasher.update(&(text.len() as u64).to_le_bytes());
-                hasher.update(text.as_bytes());
+                hasher.update(&text.hash().to_le_bytes());
             }
             FileContents::Binary { hash, len } => {
                 hasher.update(&hash.to_le_bytes());
@@ -383,10 +380,7 @@ fn in_loaded_file(
     }
     let (line, column) = original_position(load_map?, &base, line, column)?;
     let file = depend_on(db, &[base]).pop()?;
-    let text = match file.contents(db) {
-        crate::inputs::FileContents::Text(text) => text.clone(),
-        _ => return None,
-    };
+    let text = file.contents(db).text()?;
     Some(InLoadedFile {
         file,
         text,

@@ -246,7 +246,7 @@ fn manifest_may_use_react(db: &dyn Db, project: Project) -> bool {
     let contents = manifest.contents(db);
     let Some(value) = contents
         .text()
-        .and_then(|text| serde_json::from_str::<serde_json::Value>(text).ok())
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
     else {
         return true;
     };
@@ -283,7 +283,7 @@ pub fn react_ignores_jsx_source(db: &dyn Db, project: Project) -> bool {
     let Some(text) = contents.text() else {
         return false;
     };
-    major_version(text).is_some_and(|major| major >= 19)
+    major_version(&text).is_some_and(|major| major >= 19)
 }
 
 /// The major version of a `package.json`'s `"version"`.

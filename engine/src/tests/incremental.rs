@@ -4072,3 +4072,65 @@ fn an_edit_importing_a_missing_file_keeps_the_last_good_module() {
         fixed.outcome
     );
 }
+
+/// A file's text is held from its read until its build is published (`release_texts`), then
+/// read again from the file by a query that needs it: here every script compiles again under a
+/// tsconfig's new JSX, from texts no longer in memory, to the same code a fresh build makes;
+/// and the map's `sourcesContent` is read from the file when asked for.
+#[test]
+fn a_files_text_is_released_after_its_build_and_read_again_when_a_query_needs_it() {
+    let mut p = Incremental::new(TSCONFIG_SOLUTION);
+    p.build();
+    let main_tsx = std::fs::read_to_string(p.path("/src/main.tsx")).unwrap();
+    let held = |p: &Incremental, path: &str| {
+        let canonical = std::fs::canonicalize(p.path(path)).unwrap();
+        let file = p.host.db().files().get(&canonical).unwrap_or_else(|| panic!("{path}"));
+        match file.contents(p.host.db()) {
+            crate::inputs::FileContents::Text(text) => text.is_held(),
+            other => panic!("{other:?}"),
+        }
+    };
+    // A module's text is released once it compiled; another file's (the page's HTML) with
+    // the build's snapshot.
+    assert!(!held(&p, "/src/main.tsx") && !held(&p, "/src/label.ts"));
+    assert!(held(&p, "/index.html"));
+    assert!(p.host.release_texts() > 0);
+    assert!(!held(&p, "/index.html"));
+    assert_eq!(p.host.release_texts(), 0, "each text is released once");
+    let source_of = |p: &mut Incremental, id: &str| {
+        p.served(1).modules[id]
+            .map_source
+            .as_ref()
+            .and_then(|source| source.text())
+    };
+    assert_eq!(
+        source_of(&mut p, "/src/main.tsx").as_deref(),
+        Some(&*main_tsx)
+    );
+
+    let edited = p.project.write(
+        "/tsconfig.app.json",
+        r#"{ "compilerOptions": { "jsx": "react-jsx", "jsxImportSource": "react" }, "include": ["src"] }"#,
+    );
+    p.host.apply_changes(&[edited]);
+    p.host.build();
+    assert_eq!(
+        p.parsed(),
+        crate::testing::id_set(&["/src/label.ts", "/src/main.tsx"])
+    );
+    let mut fresh = EngineHost::new(p.project.root(), ProjectOptions::default()).expect("host");
+    fresh.build();
+    let server: Arc<str> = Arc::from("s");
+    assert_eq!(
+        String::from_utf8_lossy(p.host.served(&server, 2).chunk.bytes()),
+        String::from_utf8_lossy(fresh.served(&server, 2).chunk.bytes())
+    );
+    assert!(p.chunk().contains("/node_modules/react/jsx-dev-runtime.js"));
+    // The texts read again were not held again: nothing was read for an input since.
+    assert_eq!(p.host.release_texts(), 0);
+
+    // A file changed on disk since its module compiled gives its map no source: not the text
+    // the map was made of.
+    p.project.write("/src/main.tsx", "export const App = 1;\n");
+    assert_eq!(source_of(&mut p, "/src/main.tsx"), None);
+}
