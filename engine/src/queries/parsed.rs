@@ -167,8 +167,10 @@ pub fn server_parsed_module(db: &dyn Db, file: SourceFile) -> Arc<ParsedModule> 
 pub fn server_differs(db: &dyn Db, file: SourceFile) -> bool {
     let path = file.path(db);
     match file.contents(db) {
+        // (Without plugins, no text is read: it was released when the page's compile ran.)
         FileContents::Text(text)
-            if plugin_passed(FileClass::of(path)) || inline_stylesheet(path) =>
+            if db.plugins().is_some()
+                && (plugin_passed(FileClass::of(path)) || inline_stylesheet(path)) =>
         {
             plugin_pass::touches(db, path, &text.text())
         }

@@ -4084,7 +4084,12 @@ fn a_files_text_is_released_after_its_build_and_read_again_when_a_query_needs_it
     let main_tsx = std::fs::read_to_string(p.path("/src/main.tsx")).unwrap();
     let held = |p: &Incremental, path: &str| {
         let canonical = std::fs::canonicalize(p.path(path)).unwrap();
-        let file = p.host.db().files().get(&canonical).unwrap_or_else(|| panic!("{path}"));
+        let file = p
+            .host
+            .db()
+            .files()
+            .get(&canonical)
+            .unwrap_or_else(|| panic!("{path}"));
         match file.contents(p.host.db()) {
             crate::inputs::FileContents::Text(text) => text.is_held(),
             other => panic!("{other:?}"),

@@ -30,6 +30,10 @@ pub(super) struct Collector {
     /// Events were lost in the kernel queue: the watches themselves must be rebuilt.
     pub(super) overflowed: bool,
     pub(super) errors: Vec<String>,
+    /// The batch was due while git held its index (see `git_lock.rs`).
+    pub(super) waited_for_git: bool,
+    /// When the watcher found git's lock released, having waited for it.
+    pub(super) git_released: Option<Instant>,
 }
 
 impl Collector {
@@ -47,6 +51,8 @@ impl Collector {
             rescan: None,
             overflowed: false,
             errors: Vec::new(),
+            waited_for_git: false,
+            git_released: None,
         }
     }
 

@@ -3,7 +3,9 @@
 //! middle would build a tree that never existed (an importer whose import was just deleted,
 //! before its own new text came: "does not exist" in the overlay for a moment, maybe a reload
 //! of a half-switched app). So while the lock is held, the watcher thread keeps collecting
-//! (`WatchConfig::git_wait` at most), and the whole operation arrives as one batch.
+//! (`WatchConfig::git_wait` at most), and the whole operation arrives as one batch: once the
+//! lock is gone, the batch still collects for `GIT_SETTLE` (`thread.rs`), since the events of
+//! git's last writes may still be on their way through notify's thread.
 //!
 //! The lock lives in the repository's git directory, which the watcher ignores: it is checked
 //! with a `stat` when a batch is due, not watched. A lock held past `git_wait` is taken as

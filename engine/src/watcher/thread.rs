@@ -13,6 +13,11 @@ use super::*;
 /// How often a due batch looks again whether git still holds its index.
 const GIT_POLL: std::time::Duration = std::time::Duration::from_millis(5);
 
+/// How long a batch that waited for git's lock still collects once the lock is gone: git
+/// deletes it right after its last write, whose event may still be on its way from the kernel
+/// through notify's thread (on a loaded machine, some milliseconds), and belongs to the batch.
+const GIT_SETTLE: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// The watcher thread's state.
 pub(super) struct WatchThread {
     pub(super) root: PathBuf,
@@ -39,7 +44,7 @@ impl WatchThread {
                 Some(poller) => crossbeam_channel::at(poller.deadline()),
                 None => crossbeam_channel::never(),
             };
-            let event = match &batch {
+            let event = match &mut batch {
                 None => select! {
                     recv(stop) -> _ => return,
                     recv(extra) -> dir => {
@@ -58,10 +63,12 @@ impl WatchThread {
                 Some(collecting) => {
                     let now = Instant::now();
                     let mut deadline = collecting.deadline(&self.config);
-                    // Due, but git is rewriting the working tree: look again shortly.
-                    let first = collecting.first;
-                    if now >= deadline && self.git_busy(first, now) {
-                        deadline = now + GIT_POLL;
+                    // Due, but git is rewriting the working tree (or just finished): look
+                    // again shortly.
+                    if now >= deadline
+                        && let Some(later) = self.hold_for_git(collecting, now)
+                    {
+                        deadline = later;
                     }
                     // Past the deadline, events already queued (the thread was late) still
                     // join the batch, until `max_wait`.
@@ -79,9 +86,13 @@ impl WatchThread {
                         }
                         recv(self.raw) -> event => event,
                         default(deadline.saturating_duration_since(now)) => {
-                            if !self.git_busy(first, Instant::now())
-                                && let Some(collected) = batch.take()
+                            let now = Instant::now();
+                            if let Some(collecting) = &mut batch
+                                && self.hold_for_git(collecting, now).is_some()
                             {
+                                continue;
+                            }
+                            if let Some(collected) = batch.take() {
                                 self.seal(collected);
                             }
                             continue;
@@ -109,6 +120,21 @@ impl WatchThread {
                 }
             }
         }
+    }
+
+    /// When a due batch looks again instead of being sealed, for git: while git holds the
+    /// index, shortly; once it let go (the batch waited for it), after `GIT_SETTLE`, so that
+    /// the events of its last writes still on their way join the batch. `None`: seal it.
+    fn hold_for_git(&mut self, collecting: &mut Collector, now: Instant) -> Option<Instant> {
+        if self.git_busy(collecting.first, now) {
+            collecting.waited_for_git = true;
+            return Some(now + GIT_POLL);
+        }
+        if !collecting.waited_for_git {
+            return None;
+        }
+        let released = *collecting.git_released.get_or_insert(now);
+        (now < released + GIT_SETTLE).then_some(released + GIT_SETTLE)
     }
 
     /// Whether git holds the index (a checkout in progress) and the batch that started at
