@@ -37,8 +37,8 @@ pub(super) fn served_stylesheet(
         return done.clone();
     }
     let parsed = parsed_module(db, graph.file(index));
-    let text = parsed.stylesheet.clone()?;
-    if parsed.stylesheet_imports.is_empty() {
+    let text = parsed.stylesheet()?.clone();
+    if parsed.stylesheet_imports().is_empty() {
         return Some(text);
     }
     memo.insert(index, None);
@@ -49,7 +49,7 @@ pub(super) fn served_stylesheet(
         .to_string();
     // Each URL is the imported sheet's own (a package's `@import "animate.css"`, an alias's
     // `@import "@/x.css"`: not the specifier made absolute as a path beside this sheet).
-    let versioned: Arc<str> = version_imports(&text, &parsed.stylesheet_imports, |spec| {
+    let versioned: Arc<str> = version_imports(&text, parsed.stylesheet_imports(), |spec| {
         let id = deps.iter().find(|d| &*d.specifier == spec)?.id.clone()?;
         let imported = graph.index_of(&id)?;
         let sheet = served_stylesheet(db, graph, imported, memo)?;
@@ -124,7 +124,7 @@ impl PublishedSheets {
         let id = &graph.module(index).id;
         match served {
             Some(served) if served.kind == ModuleKind::Css => {
-                let style = parsed_module(db, graph.file(index)).style.clone();
+                let style = parsed_module(db, graph.file(index)).style().cloned();
                 self.0.insert(
                     id.clone(),
                     PublishedSheet {
@@ -182,7 +182,7 @@ impl EngineHost {
             }
             let id = &graph.module(index).id;
             let parsed = parsed_module(&self.db, graph.file(index));
-            let Some(new) = parsed.style.as_deref() else {
+            let Some(new) = parsed.style().map(|s| &**s) else {
                 continue;
             };
             let old = self

@@ -542,7 +542,7 @@ impl Walk {
                 let mut partial = false;
                 for dep in &hot.accepted_deps {
                     let target = resolved.iter().find_map(|r| match r.resolution {
-                        Resolution::File(target) if &*r.specifier == dep.as_str() => Some(target),
+                        Resolution::File(target) if *r.specifier == **dep => Some(target),
                         _ => None,
                     });
                     match target.and_then(|t| self.by_file.get(&t)) {

@@ -41,14 +41,8 @@ pub struct ParsedModule {
     /// compiled (the file's own, read from it again when devtools ask: see `SourceText`). The
     /// server puts it back into the map it serves, so no module's source is held for its map.
     pub map_source: Option<MapSource>,
-    /// CSS only: the stylesheet text served for `<link rel=stylesheet>`.
-    pub stylesheet: Option<Arc<str>>,
-    /// CSS only: the text its factory injects into the page's `<style>` (see
-    /// `css::CompiledCss::style`).
-    pub style: Option<Arc<str>>,
-    /// CSS only: where each local `@import` URL ends in `stylesheet`, and its specifier (see
-    /// `css::CompiledCss::stylesheet_imports`).
-    pub stylesheet_imports: Arc<[(std::ops::Range<usize>, String)]>,
+    /// A stylesheet's texts (CSS only; boxed: one memo per module, most are scripts).
+    pub css: Option<Box<ParsedCss>>,
     pub diagnostics: Arc<[Diagnostic]>,
     /// Other files this compile read through the plugins (`this.addWatchFile`: a Sass partial,
     /// a source Tailwind CSS scanned): an edit of one compiles this module again, and the
@@ -56,7 +50,34 @@ pub struct ParsedModule {
     pub watched: Arc<[SourceFile]>,
 }
 
+/// What a stylesheet's compile made besides its factory.
+#[derive(Debug)]
+pub struct ParsedCss {
+    /// The stylesheet text served for `<link rel=stylesheet>`.
+    pub stylesheet: Option<Arc<str>>,
+    /// The text its factory injects into the page's `<style>` (see `css::CompiledCss::style`).
+    pub style: Option<Arc<str>>,
+    /// Where each local `@import` URL ends in `stylesheet`, and its specifier (see
+    /// `css::CompiledCss::stylesheet_imports`).
+    pub stylesheet_imports: Box<[(std::ops::Range<usize>, String)]>,
+}
+
 impl ParsedModule {
+    /// The stylesheet text served for `<link rel=stylesheet>` (CSS only).
+    pub fn stylesheet(&self) -> Option<&Arc<str>> {
+        self.css.as_ref()?.stylesheet.as_ref()
+    }
+
+    /// The text its factory injects into the page's `<style>` (CSS only).
+    pub fn style(&self) -> Option<&Arc<str>> {
+        self.css.as_ref()?.style.as_ref()
+    }
+
+    /// Where each local `@import` URL ends in the stylesheet, and its specifier (CSS only).
+    pub fn stylesheet_imports(&self) -> &[(std::ops::Range<usize>, String)] {
+        self.css.as_ref().map_or(&[], |css| &css.stylesheet_imports)
+    }
+
     fn from_compiled(compiled: CompiledModule) -> ParsedModule {
         ParsedModule {
             imports: compiled.imports.into(),
@@ -67,9 +88,7 @@ impl ParsedModule {
             code: compiled.code,
             map: compiled.map,
             map_source: None,
-            stylesheet: None,
-            style: None,
-            stylesheet_imports: Arc::new([]),
+            css: None,
             diagnostics: compiled.diagnostics.into(),
             watched: Arc::new([]),
         }
@@ -85,9 +104,7 @@ impl ParsedModule {
             code: None,
             map: None,
             map_source: None,
-            stylesheet: None,
-            style: None,
-            stylesheet_imports: Arc::new([]),
+            css: None,
             diagnostics: Arc::new([diagnostic]),
             watched: Arc::new([]),
         }
@@ -653,9 +670,11 @@ fn parsed_stylesheet(compiled: css::CompiledCss) -> ParsedModule {
         code: compiled.code,
         map: None,
         map_source: None,
-        stylesheet: compiled.stylesheet,
-        style: compiled.style,
-        stylesheet_imports: compiled.stylesheet_imports.into(),
+        css: Some(Box::new(ParsedCss {
+            stylesheet: compiled.stylesheet,
+            style: compiled.style,
+            stylesheet_imports: compiled.stylesheet_imports.into(),
+        })),
         diagnostics: compiled.diagnostics.into(),
         watched: Arc::new([]),
     }

@@ -220,14 +220,11 @@ impl Analyzer<'_> {
         let Some(spec) = s.value.as_atom() else {
             return;
         };
-        if !self
-            .out
-            .hot
-            .accepted_deps
-            .iter()
-            .any(|d| d == spec.as_str())
-        {
-            self.out.hot.accepted_deps.push(spec.to_string());
+        let hot = &mut self.out.hot;
+        if !hot.accepted_deps.iter().any(|d| &**d == spec.as_str()) {
+            let mut deps = std::mem::take(&mut hot.accepted_deps).into_vec();
+            deps.push(spec.as_str().into());
+            hot.accepted_deps = deps.into_boxed_slice();
         }
         self.record(s, ImportKind::HotAccept);
     }

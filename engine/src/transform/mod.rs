@@ -327,8 +327,9 @@ pub struct HotFacts {
     /// `import.meta.hot.accept()` / `accept(cb)`. (A page also re-runs in place a module that
     /// uses `import.meta.hot.data`: see `queries::graph`.)
     pub self_accepts: bool,
-    /// Specifiers passed to `accept(dep, cb)` / `accept([deps], cb)`.
-    pub accepted_deps: Vec<String>,
+    /// Specifiers passed to `accept(dep, cb)` / `accept([deps], cb)`. (Boxed slices: a copy of
+    /// these facts is kept per module in several places, most with none.)
+    pub accepted_deps: Box<[Box<str>]>,
     pub has_dispose: bool,
     pub has_prune: bool,
     pub uses_invalidate: bool,
@@ -340,7 +341,7 @@ pub struct HotFacts {
     /// export that is not a component (`helper`, React Router's `loader`), for the reload's
     /// reason.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub refresh_refused: Option<String>,
+    pub refresh_refused: Option<Box<str>>,
     /// The module is CommonJS (no ESM syntax, or ESM imports in a file that exports through
     /// `exports`/`module.exports` and declares no ESM export).
     pub commonjs: bool,

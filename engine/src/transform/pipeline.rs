@@ -325,7 +325,7 @@ fn analyzed(
     let hot = HotFacts {
         refresh_boundary: components && analysis.exports_all_components,
         refresh_refused: (components && !analysis.exports_all_components)
-            .then(|| analysis.first_other_export.clone())
+            .then(|| analysis.first_other_export.as_deref().map(Box::from))
             .flatten(),
         commonjs: commonjs || mixed,
         ..analysis.hot
