@@ -435,8 +435,9 @@ pub fn is_stylesheet(path: &Path) -> bool {
 
 /// Reads a file the way the engine stores it (a `?raw`/`?url` variant reads its real file; a
 /// glob module or worker variant has no file and is always empty text). A directory or an
-/// unreadable path is `Missing`. A text is held until its build is over (see [`SourceText`]),
-/// and read again from `input` (the input's path, shared) after that.
+/// unreadable path is `Missing`. A text is held until its module compiled or its build is
+/// published (see [`SourceText`]), and read again from `input` (the input's path, shared)
+/// after that.
 pub fn read_contents(input: &Arc<Path>) -> FileContents {
     let class = FileClass::of(input);
     let Some(real) = real_file(input, class) else {
@@ -474,6 +475,14 @@ pub fn read_contents(input: &Arc<Path>) -> FileContents {
         };
     }
     binary(&bytes)
+}
+
+/// The text of `contents` when it was read from a file (and is released after its build).
+fn read_text(contents: &FileContents) -> Option<&SourceText> {
+    match contents {
+        FileContents::Text(text) if text.is_read() => Some(text),
+        _ => None,
+    }
 }
 
 /// [`read_contents`]'s text, for a [`SourceText`] whose text was released.
@@ -641,9 +650,7 @@ impl Files {
 
     /// Lists a text the host read from a file for an input, to be released with the others.
     pub fn hold(&self, contents: &FileContents) {
-        if let FileContents::Text(text) = contents
-            && text.is_read()
-        {
+        if let Some(text) = read_text(contents) {
             self.lock().held_texts.push(text.clone());
         }
     }
@@ -721,9 +728,7 @@ impl Files {
         if let Some(file) = inner.by_path.get(path) {
             return *file;
         }
-        if let FileContents::Text(text) = &contents
-            && text.is_read()
-        {
+        if let Some(text) = read_text(&contents) {
             inner.held_texts.push(text.clone());
         }
         let file = SourceFile::builder(shared.clone(), contents, tsconfig)
