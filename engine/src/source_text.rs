@@ -90,27 +90,7 @@ impl SourceText {
     /// [`SourceText::text`], and whether it is the text this value names (not so when the
     /// file changed since it was read: nothing made of it may be kept under this text's hash).
     pub fn current(&self) -> (Arc<str>, bool) {
-        if let Some(text) = self.0.held().as_ref() {
-            return (text.clone(), true);
-        }
-        // (A given text is never released.)
-        let Some((file, read_again)) = &self.0.file else {
-            return (Arc::from(""), false);
-        };
-        match read_again(file) {
-            Some(now) => {
-                let same = now == *self;
-                if !same {
-                    tracing::debug!(file = %file.display(), "changed on disk since its input was set: compiling what it holds now");
-                }
-                let text = now.0.held().clone();
-                (text.unwrap_or_else(|| Arc::from("")), same)
-            }
-            None => {
-                tracing::debug!(file = %file.display(), "no longer readable as text since its input was set");
-                (Arc::from(""), false)
-            }
-        }
+        self.0.current()
     }
 
     /// Drops the held text of a file's read (a given text stays). Returns whether one was held.
@@ -142,17 +122,38 @@ impl Inner {
     fn held(&self) -> MutexGuard<'_, Option<Arc<str>>> {
         self.held.lock().unwrap_or_else(PoisonError::into_inner)
     }
+
+    /// See [`SourceText::current`].
+    fn current(&self) -> (Arc<str>, bool) {
+        if let Some(text) = self.held().as_ref() {
+            return (text.clone(), true);
+        }
+        // (A given text is never released.)
+        let Some((file, read_again)) = &self.file else {
+            return (Arc::from(""), false);
+        };
+        match read_again(file) {
+            Some(now) => {
+                let same = now.0.hash == self.hash && now.0.len == self.len;
+                if !same {
+                    tracing::debug!(file = %file.display(), "changed on disk since its input was set: compiling what it holds now");
+                }
+                let text = now.0.held().clone();
+                (text.unwrap_or_else(|| Arc::from("")), same)
+            }
+            None => {
+                tracing::debug!(file = %file.display(), "no longer readable as text since its input was set");
+                (Arc::from(""), false)
+            }
+        }
+    }
 }
 
 impl SourceRead for Inner {
+    /// The text only when it is still the one the map was made of.
     fn read_source(&self) -> Option<Arc<str>> {
-        if let Some(text) = self.held().as_ref() {
-            return Some(text.clone());
-        }
-        let (file, read_again) = self.file.as_ref()?;
-        read_again(file)
-            .filter(|now| now.hash() == self.hash)
-            .and_then(|now| now.0.held().clone())
+        let (text, same) = self.current();
+        same.then_some(text)
     }
 
     fn source_key(&self) -> u128 {
