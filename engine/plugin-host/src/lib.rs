@@ -419,6 +419,12 @@ impl PluginHost {
         process::check_node(&self.node, &self.needed_by).err()
     }
 
+    /// The verdict on Node when `proc` died (before its config loaded): `None` while it runs
+    /// or when Node is fit (the failure is then the config's or a plugin's own).
+    fn verdict_if_dead(&self, proc: &Proc) -> Option<HostError> {
+        proc.is_dead().then(|| self.node_verdict()).flatten()
+    }
+
     /// A host whose config is known without Node: `config` is what `input` evaluates to (a
     /// plain-data config whose plugins hotloop serves itself, [`ResolvedConfig::from_literal`]).
     /// No process runs, and Node is not even looked for, until a request needs one (then Node
@@ -509,10 +515,9 @@ impl PluginHost {
     pub fn load_config(&self, input: ConfigInput) -> Result<ResolvedConfig, HostError> {
         let mut cur = self.lock();
         let proc = self.alive(&mut cur, false).map_err(HostError::Config)?;
-        let loaded = self.load_on(&proc, input).map_err(|e| {
-            let e = HostError::Config(e);
-            if proc.is_dead() { self.diagnosed(e) } else { e }
-        })?;
+        let loaded = self
+            .load_on(&proc, input)
+            .map_err(|e| self.verdict_if_dead(&proc).unwrap_or(HostError::Config(e)))?;
         let config = loaded.config.clone();
         cur.loaded = Some(Arc::new(loaded));
         self.preloads.invalidate();
@@ -622,7 +627,7 @@ impl PluginHost {
         cur.proc = Some(proc.clone());
         if let Some(loaded) = cur.loaded.clone() {
             let reloaded = self.load_on(&proc, loaded.input.clone()).map_err(|e| {
-                match proc.is_dead().then(|| self.node_verdict()).flatten() {
+                match self.verdict_if_dead(&proc) {
                     Some(node) => host_error("start", None, node.to_string()),
                     None => e,
                 }
