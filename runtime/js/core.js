@@ -609,15 +609,20 @@
       showDiagnosticsOf(shown);
     }
 
+    /** The module ids `rec`'s deps map names. */
+    function* depTargets(rec) {
+      for (const spec in rec.deps) {
+        const target = parts.createRegistry.depTarget(rec, spec);
+        if (target != null) yield target;
+      }
+    }
+
     /** Every module id the registry has, or that a module it has names as a dep. */
     function knownModules() {
       const known = new Set();
       for (const [id, rec] of registry.records) {
         known.add(id);
-        for (const spec in rec.deps) {
-          const target = parts.createRegistry.depTarget(rec, spec);
-          if (target != null) known.add(target);
-        }
+        for (const target of depTargets(rec)) known.add(target);
       }
       return known;
     }
@@ -629,12 +634,10 @@
       while (queue.length > 0) {
         const rec = registry.records.get(queue.pop());
         if (!rec) continue;
-        for (const spec in rec.deps) {
-          const target = parts.createRegistry.depTarget(rec, spec);
-          if (target != null && !reached.has(target)) {
-            reached.add(target);
-            queue.push(target);
-          }
+        for (const target of depTargets(rec)) {
+          if (reached.has(target)) continue;
+          reached.add(target);
+          queue.push(target);
         }
       }
       return reached;
