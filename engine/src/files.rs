@@ -531,12 +531,18 @@ fn binary(bytes: &[u8]) -> FileContents {
     }
 }
 
-/// `node_modules` files change rarely: salsa can skip re-validating what depends only on them.
+/// A file's durability, which lets salsa skip re-validating what depends on no input that
+/// changed since:
+/// - `node_modules` files change rarely (`HIGH`): an edit to the app's own files re-validates
+///   nothing that only packages feed;
+/// - the app's files are `MEDIUM`, one above what a page's requests set (`Project::lazy_roots`,
+///   `pages`, `workers`, `url_scripts`, all `LOW`): a request for a lazy chunk re-validates the
+///   graph, not the compiles of the modules the background warm-up finished.
 pub fn durability_for(path: &Path) -> Durability {
     if in_node_modules(path) {
         Durability::HIGH
     } else {
-        Durability::LOW
+        Durability::MEDIUM
     }
 }
 

@@ -285,8 +285,9 @@ pub struct Project {
     pub options: ProjectOptions,
     /// The `import()` targets a page has asked for (`EngineHost::request_lazy`), in the order
     /// asked: the page's graph goes on through their static imports. Every other `import()`
-    /// target is a lazy chunk not compiled yet (`queries::graph`). Set with `LOW` durability:
-    /// a request re-validates the graph, not what reads only the options.
+    /// target is a lazy chunk not compiled yet (`queries::graph`). Set with `LOW` durability,
+    /// below every file's (`files::durability_for`): a request re-validates the graph, not what
+    /// reads only the options and the files.
     #[returns(ref)]
     pub lazy_roots: Arc<[SourceFile]>,
     /// The project's other HTML pages (a multi-page app's `about.html`, `nested/index.html`)
