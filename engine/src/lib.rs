@@ -77,7 +77,7 @@ pub use plan::{Explanation, UpdatePlan, explain};
 pub use resolver::ResolveSettings;
 pub use server_update::{PreparedServerUpdate, ServerAction, prepare_server};
 pub use telemetry::{
-    EngineEvent, GraphStats, InvalidationProfile, LastPageCheck, MemoryStats, Phase,
+    EngineEvent, GraphStats, InvalidationProfile, LastPageCheck, MemoryStats, Phase, ReadyReport,
     ServerGraphStats, ServerUpdateReport, UpdateOutcome, UpdateReport,
 };
 pub use transform::{

@@ -178,23 +178,29 @@ pub enum LastPageCheck {
     Stale { module: Option<Arc<str>> },
 }
 
-/// Everything the engine reports.
+/// The server is listening: what `EngineEvent::Ready` says.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReadyReport {
+    pub url: String,
+    pub root: String,
+    pub graph: GraphStats,
+    pub cold_start: Duration,
+    /// Scripts the cold build took from the persistent compile cache.
+    pub from_cache: u64,
+    /// Whether the page of the last session was served while the build ran, and current.
+    pub last_page: LastPageCheck,
+    /// A page rendered the last session's page this long after the engine began to wait for
+    /// it, and the cold build ran after that (`devloop::first_render`).
+    pub first_render: Option<Duration>,
+}
+
+/// Everything the engine reports. The telemetry channel is bounded and holds its slots from
+/// the start (4096 of them in the binary), so a variant that is both big and rare (`Ready`, an
+/// update's report) is boxed: the size of the common ones is what every slot costs.
 #[derive(Clone, Debug, PartialEq)]
 pub enum EngineEvent {
     /// The server is listening.
-    Ready {
-        url: String,
-        root: String,
-        graph: GraphStats,
-        cold_start: Duration,
-        /// Scripts the cold build took from the persistent compile cache.
-        from_cache: u64,
-        /// Whether the page of the last session was served while the build ran, and current.
-        last_page: LastPageCheck,
-        /// A page rendered the last session's page this long after the engine began to wait
-        /// for it, and the cold build ran after that (`devloop::first_render`).
-        first_render: Option<Duration>,
-    },
+    Ready(Box<ReadyReport>),
     /// A batch of file changes arrived.
     ChangeDetected {
         files: Vec<String>,
@@ -260,4 +266,19 @@ pub enum EngineEvent {
         level: tracing::Level,
         message: String,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::EngineEvent;
+
+    /// Every slot of the bounded telemetry channel is one event wide, held for the session.
+    #[test]
+    fn an_event_is_small_enough_for_the_channel_s_preallocated_slots() {
+        assert!(
+            std::mem::size_of::<EngineEvent>() <= 80,
+            "{} bytes: box the variant that grew",
+            std::mem::size_of::<EngineEvent>()
+        );
+    }
 }

@@ -11,11 +11,11 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use anyhow::Context;
 use crossbeam_channel::{Receiver, Sender};
 use engine::CompileCache;
-use engine::EngineEvent;
 use engine::EngineHost;
 use engine::ProjectOptions;
 use engine::watcher::{WatchConfig, spawn_watcher};
 use engine::{Control, DevLoop, EngineChannels, FirstRender, FirstRenderWait, Publishers};
+use engine::{EngineEvent, ReadyReport};
 use hotloop_server::{self as server, RuntimeScript, ServerConfig};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
@@ -292,7 +292,7 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         let url = url.clone();
         let root = root.display().to_string();
         move |graph, cold_start, from_cache, last_page, first_render| {
-            let _ = telemetry.send(EngineEvent::Ready {
+            let _ = telemetry.send(EngineEvent::Ready(Box::new(ReadyReport {
                 url,
                 root,
                 graph,
@@ -300,7 +300,7 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
                 from_cache,
                 last_page,
                 first_render,
-            });
+            })));
         }
     };
     drop(telemetry_tx);

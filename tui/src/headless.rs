@@ -9,8 +9,8 @@ use std::sync::Arc;
 use crossbeam_channel::Receiver;
 use engine::{Diagnostic, DiagnosticKind};
 use engine::{
-    EngineEvent, GraphStats, LastPageCheck, ServerGraphStats, ServerUpdateReport, UpdateOutcome,
-    UpdateReport,
+    EngineEvent, GraphStats, LastPageCheck, ReadyReport, ServerGraphStats, ServerUpdateReport,
+    UpdateOutcome, UpdateReport,
 };
 use serde::Serialize;
 
@@ -211,15 +211,16 @@ fn line(
 
 fn print_text(out: &mut impl Write, event: &EngineEvent, opts: &HeadlessOptions) -> io::Result<()> {
     match event {
-        EngineEvent::Ready {
-            url,
-            root,
-            graph,
-            cold_start,
-            from_cache,
-            last_page,
-            first_render,
-        } => {
+        EngineEvent::Ready(ready) => {
+            let ReadyReport {
+                url,
+                root,
+                graph,
+                cold_start,
+                from_cache,
+                last_page,
+                first_render,
+            } = &**ready;
             let cached = match from_cache {
                 0 => String::new(),
                 n => format!(", {n} from the compile cache"),
@@ -621,30 +622,22 @@ impl From<&GraphStats> for JsonGraph {
 impl<'a> From<&'a EngineEvent> for JsonEvent<'a> {
     fn from(event: &'a EngineEvent) -> Self {
         match event {
-            EngineEvent::Ready {
-                url,
-                root,
-                graph,
-                cold_start,
-                from_cache,
-                last_page,
-                first_render,
-            } => JsonEvent::Ready {
-                url,
-                root,
-                graph: graph.into(),
-                cold_start_ms: millis(*cold_start),
-                from_cache: *from_cache,
-                last_page: match last_page {
+            EngineEvent::Ready(ready) => JsonEvent::Ready {
+                url: &ready.url,
+                root: &ready.root,
+                graph: (&ready.graph).into(),
+                cold_start_ms: millis(ready.cold_start),
+                from_cache: ready.from_cache,
+                last_page: match &ready.last_page {
                     LastPageCheck::NotServed => None,
                     LastPageCheck::Current => Some("current"),
                     LastPageCheck::Stale { .. } => Some("stale"),
                 },
-                last_page_changed: match last_page {
+                last_page_changed: match &ready.last_page {
                     LastPageCheck::Stale { module } => module.as_deref(),
                     _ => None,
                 },
-                first_render_ms: first_render.map(millis),
+                first_render_ms: ready.first_render.map(millis),
             },
             EngineEvent::ChangeDetected { files } => JsonEvent::ChangeDetected { files },
             EngineEvent::Update(report) => {
@@ -867,7 +860,7 @@ mod tests {
             code_frame: "  2 | let a = 1\n> 3 | let b = 2 3\n    |         ^".into(),
         };
         vec![
-            EngineEvent::Ready {
+            EngineEvent::Ready(Box::new(ReadyReport {
                 url: "http://127.0.0.1:3000/".into(),
                 root: "/home/dev/app".into(),
                 graph: GraphStats {
@@ -882,7 +875,7 @@ mod tests {
                 from_cache: 300,
                 last_page: LastPageCheck::Current,
                 first_render: None,
-            },
+            })),
             EngineEvent::ClientConnected {
                 client: 1,
                 user_agent: "Mozilla/5.0 (X11; Linux x86_64) Chrome/126".into(),
@@ -1051,8 +1044,8 @@ mod tests {
     fn a_stale_page_of_the_last_session_is_said_under_the_ready_line() {
         let mut out = Vec::new();
         let mut ready = every_event().remove(0);
-        if let EngineEvent::Ready { last_page, .. } = &mut ready {
-            *last_page = LastPageCheck::Stale {
+        if let EngineEvent::Ready(ready) = &mut ready {
+            ready.last_page = LastPageCheck::Stale {
                 module: Some("/src/b.ts".into()),
             };
         }
@@ -1074,8 +1067,8 @@ mod tests {
     fn a_page_that_rendered_before_the_build_is_said_in_the_ready_line() {
         let mut out = Vec::new();
         let mut ready = every_event().remove(0);
-        if let EngineEvent::Ready { first_render, .. } = &mut ready {
-            *first_render = Some(Duration::from_millis(612));
+        if let EngineEvent::Ready(ready) = &mut ready {
+            ready.first_render = Some(Duration::from_millis(612));
         }
         print_event(&mut out, &ready, &HeadlessOptions::default()).unwrap();
         assert_eq!(

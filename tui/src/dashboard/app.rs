@@ -10,7 +10,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use engine::{Control, Diagnostic};
 use engine::{EngineEvent, GraphStats, MemoryStats, Phase, UpdateOutcome, UpdateReport};
 use engine::{ModuleGraph, ModuleIndex};
-use engine::{ServerGraphStats, ServerUpdateReport};
+use engine::{ReadyReport, ServerGraphStats, ServerUpdateReport};
 
 use super::history::{Ring, Summary};
 
@@ -285,15 +285,16 @@ impl App {
 
     fn on_engine(&mut self, event: EngineEvent) {
         match event {
-            EngineEvent::Ready {
-                url,
-                root,
-                graph,
-                cold_start,
-                from_cache: _,
-                last_page: _,
-                first_render: _,
-            } => {
+            EngineEvent::Ready(ready) => {
+                let ReadyReport {
+                    url,
+                    root,
+                    graph,
+                    cold_start,
+                    from_cache: _,
+                    last_page: _,
+                    first_render: _,
+                } = *ready;
                 self.server = Some(ServerInfo {
                     url,
                     root,

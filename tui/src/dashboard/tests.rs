@@ -12,7 +12,7 @@ use engine::{
     EngineEvent, GraphStats, InvalidationProfile, MemoryStats, Phase, UpdateOutcome, UpdateReport,
 };
 use engine::{ModuleGraph, ModuleIndex};
-use engine::{ServerGraphStats, ServerUpdateReport};
+use engine::{ReadyReport, ServerGraphStats, ServerUpdateReport};
 use expect_test::{Expect, expect};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -51,7 +51,7 @@ fn stats() -> GraphStats {
 }
 
 fn ready() -> EngineEvent {
-    EngineEvent::Ready {
+    EngineEvent::Ready(Box::new(ReadyReport {
         url: "http://127.0.0.1:3000/".into(),
         root: "/home/dev/app".into(),
         graph: stats(),
@@ -59,7 +59,7 @@ fn ready() -> EngineEvent {
         from_cache: 0,
         last_page: Default::default(),
         first_render: None,
-    }
+    }))
 }
 
 /// An update whose phases scale with `scale` (tenths of a millisecond).
