@@ -84,8 +84,35 @@ impl ExportNames {
         self.names.split(NAME).filter(|n| !n.is_empty())
     }
 
+    /// A binary search of the sorted names: a package's index can export thousands
+    /// (`lucide-react` exports 7,000 icon names), and every import from it is checked
+    /// (`queries::exports`).
     pub fn contains(&self, name: &str) -> bool {
-        self.names().any(|n| n == name)
+        if name.is_empty() {
+            return false;
+        }
+        let all = self.names.as_bytes();
+        let wanted = name.as_bytes();
+        let separator = NAME as u8;
+        // `all[lo..hi]` is whole names with a separator between each two.
+        let (mut lo, mut hi) = (0, all.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let start = all[lo..mid]
+                .iter()
+                .rposition(|&b| b == separator)
+                .map_or(lo, |i| lo + i + 1);
+            let end = all[mid..hi]
+                .iter()
+                .position(|&b| b == separator)
+                .map_or(hi, |i| mid + i);
+            match all[start..end].cmp(wanted) {
+                std::cmp::Ordering::Equal => return true,
+                std::cmp::Ordering::Less => lo = end + 1,
+                std::cmp::Ordering::Greater => hi = start.saturating_sub(1).max(lo),
+            }
+        }
+        false
     }
 
     /// The specifiers of its `export * from '...'`, in source order.
@@ -116,6 +143,25 @@ mod tests {
             ]
         );
         assert!(ImportNames::from_entries(&[(1, vec![])]).is_empty());
+    }
+
+    #[test]
+    fn a_name_is_found_among_names_it_prefixes_or_follows() {
+        let names: Vec<String> = [
+            "a", "ab", "abc", "abd", "b", "ba", "default", "Z", "_x", "ü",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect();
+        for n in 0..=names.len() {
+            let e = ExportNames::new(names[..n].to_vec(), vec![]);
+            for (i, name) in names.iter().enumerate() {
+                assert_eq!(e.contains(name), i < n, "{name} among {:?}", &names[..n]);
+            }
+            for absent in ["", "aa", "abe", "c", "A", "defaults", "\u{1}", "ab\u{1}abc"] {
+                assert!(!e.contains(absent), "{absent:?} among {:?}", &names[..n]);
+            }
+        }
     }
 
     #[test]
