@@ -2,8 +2,10 @@
 //! one-leaf body edit (set the input → build → plan → update frame encoded: `apply_changes` +
 //! `update::prepare`, what the dev loop does before it broadcasts) on generated projects of 1k, 10k and 50k ES
 //! modules, shaped like `hmrbench/gen-fixture.mjs --kind plain` (node i imports 10i+1..10i+10;
-//! leaves self-accept). Before the timings it prints the resident memory per module after a
-//! cold build (RSS delta / module count, from /proc/self/status).
+//! leaves self-accept); and a page's request for a lazy chunk the background warm-up compiled
+//! (the same tree again behind one `import()`, at 1k and 10k). Before the timings it prints the
+//! resident memory per module after a cold build (RSS delta / module count, from
+//! /proc/self/status).
 //!
 //! Fixtures are generated into a temp dir that is removed at the end.
 
@@ -110,6 +112,49 @@ fn leaf_edit(bencher: divan::Bencher, n: usize) {
         });
 }
 
+/// A page of `n` modules asks for a lazy chunk of `n` more that the background warm-up compiled
+/// (the same tree again, behind one `import()`): `request_lazy`, the build that takes the
+/// chunk's modules in, and the snapshot that serves it (what the dev loop does before the
+/// chunk's request is answered).
+/// Each sample starts from a host that built the page, warmed the chunk and published.
+#[divan::bench(args = lazy_sizes(), sample_count = 12, sample_size = 1)]
+fn lazy_request_after_warm_up(bencher: divan::Bencher, n: usize) {
+    let root = fixture(n).join("lazy");
+    let server_id: Arc<str> = Arc::from("bench");
+    bencher
+        .with_inputs(|| {
+            let mut host = host(&root);
+            host.build();
+            let targets = host.pending_lazy_targets();
+            assert_eq!(targets.len(), 1, "{targets:?}");
+            let (done_tx, done) = crossbeam_channel::bounded(1);
+            let thread = host.warm_up_lazy_chunks(&targets, done_tx).expect("thread");
+            assert_eq!(done.recv(), Ok(true), "the warm-up finished");
+            thread.join().expect("joined");
+            host.lazy_warm_up_finished();
+            let published = host.served(&server_id, 0);
+            (host, published)
+        })
+        .bench_local_values(|(mut host, published)| {
+            assert_eq!(
+                host.request_lazy("/route/src/main.js"),
+                engine::LazyRequest::Added
+            );
+            let build = host.build();
+            assert_eq!(
+                build.changed.len(),
+                n + 1,
+                "the chunk's modules and stylesheet are new"
+            );
+            let served = host.served(&server_id, 0);
+            (host, published, served)
+        });
+}
+
+fn lazy_sizes() -> Vec<usize> {
+    sizes().into_iter().filter(|&n| n <= 10_000).collect()
+}
+
 /// For comparison with `cold_build`: swc alone over the same files, on one thread.
 #[divan::bench(args = sizes(), sample_count = 3, sample_size = 1)]
 fn transform_only(bencher: divan::Bencher, n: usize) {
@@ -186,6 +231,31 @@ fn generate(dir: &TempProject, n: usize) {
         "package.json",
         &format!("{{ \"name\": \"bench-{n}\", \"private\": true, \"type\": \"module\" }}\n"),
     );
+    // The page's tree, and the same tree again behind one `import()` of its entry
+    // (`lazy_request_after_warm_up`).
+    write(
+        "lazy/index.html",
+        "<!doctype html>\n<div id=\"app\"></div>\n\
+         <script type=\"module\" src=\"/entry.js\"></script>\n",
+    );
+    write(
+        "lazy/entry.js",
+        "import './page/src/main.js';\nexport const load = () => import('./route/src/main.js');\n",
+    );
+    for tree in ["page", "route"] {
+        for i in 0..n {
+            let kids = children(i, n);
+            let leaf = kids.is_empty() && i != 0;
+            write(
+                &format!("lazy/{tree}/{}", file_of(i)),
+                &plain_module(i, &kids, leaf),
+            );
+        }
+        write(
+            &format!("lazy/{tree}/src/style.css"),
+            "body { font: 12px/1.2 sans-serif; margin: 4px; }\n",
+        );
+    }
 }
 
 fn plain_module(i: usize, kids: &[usize], leaf: bool) -> String {

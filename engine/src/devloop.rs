@@ -817,6 +817,7 @@ impl DevLoop {
             return;
         };
         if finished {
+            self.host.lazy_warm_up_finished();
             tracing::info!(
                 "compiled {} lazy chunks in the background in {:?}",
                 targets.len(),
@@ -1107,11 +1108,12 @@ impl DevLoop {
     /// page has, so there is nothing to plan; their errors go out, and the snapshot serves them.
     fn build_what_a_page_asked_for(&mut self, started: Instant, what: &str) {
         let build = self.host.build();
+        let built = started.elapsed();
         let errors = self.with_server_diagnostics(&build.diagnostics);
         self.send_errors(&errors);
         self.publish();
         tracing::debug!(
-            "compiled {what} ({} modules new) in {:?}",
+            "compiled {what} ({} modules new) in {:?} (the build {built:?})",
             build.changed.len(),
             started.elapsed()
         );

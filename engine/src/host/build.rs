@@ -240,14 +240,18 @@ impl EngineHost {
             // A page asked for a lazy chunk: compile its modules (on all cores), then append
             // them to the graph. Only the new modules' queries are demanded (see the module
             // docs); with an edit in the same batch, or a new worker, the graph is walked anew.
-            let _clock = self.db.clock().enter(Phase::Lazy, "build.lazy");
-            warm_up_lazy(
-                &self.db,
-                self.project,
-                pending.lazy_added.clone(),
-                &prev.graph,
-            );
-            drop(_clock);
+            // Not for what the background warm-up compiled (and no file changed since): the
+            // build finds it memoized, and the lazy compile phase stays empty.
+            let cold: Vec<SourceFile> = pending
+                .lazy_added
+                .iter()
+                .copied()
+                .filter(|&file| !self.lazy_target_warm(file))
+                .collect();
+            if !cold.is_empty() {
+                let _clock = self.db.clock().enter(Phase::Lazy, "build.lazy");
+                warm_up_lazy(&self.db, self.project, cold, &prev.graph);
+            }
             if pending.dirty.is_empty() {
                 let roots = self.project.lazy_roots(&self.db);
                 if let Some(graph) = extend_with_lazy_roots(&self.db, &prev.graph, roots) {

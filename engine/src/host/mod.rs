@@ -126,6 +126,23 @@ pub struct EngineHost {
     withheld: Vec<Arc<str>>,
     /// The revision whose page was recorded last (`record_page`), or found current.
     recorded_revision: Option<u32>,
+    /// The `import()` targets the background warm-up compiled through, and the files'
+    /// revision it started at (`warm_up_lazy_chunks`; see [`LazyWarmth`]).
+    lazy_warmth: LazyWarmth,
+}
+
+/// What the background warm-up of lazy chunks left compiled. A request for one of its targets
+/// while no file has changed since it started needs no parallel pre-pass
+/// (`warm_up::warm_up_lazy`): every query its build asks for is memoized, and valid by
+/// durability (`files::durability_for`). Only speed depends on it: a query that is not
+/// memoized after all is computed by the build when it asks.
+#[derive(Debug, Default)]
+struct LazyWarmth {
+    /// The warm-up running: its targets, and the files' revision when it started.
+    running: Option<(salsa::Revision, Vec<SourceFile>)>,
+    /// The files' revision all of `targets` were compiled at, once a warm-up finished.
+    at: Option<salsa::Revision>,
+    targets: FxHashSet<SourceFile>,
 }
 
 /// Evaluates the project's `vite.config.*` again (with its plugins) and returns the project
@@ -223,6 +240,7 @@ impl EngineHost {
             config_error: None,
             server_failure: None,
             open_chunks: None,
+            lazy_warmth: LazyWarmth::default(),
             last_page: Default::default(),
             recorded_revision: None,
             left_out: FxHashSet::default(),
@@ -492,7 +510,7 @@ impl EngineHost {
     /// change cancelled it, which never waits for more than the query it was in). A request
     /// for one of those chunks then finds its modules compiled.
     pub fn warm_up_lazy_chunks(
-        &self,
+        &mut self,
         targets: &[Arc<str>],
         done: crossbeam_channel::Sender<bool>,
     ) -> std::io::Result<std::thread::JoinHandle<()>> {
@@ -505,6 +523,7 @@ impl EngineHost {
                 .map(|t| t.file)
                 .collect()
         });
+        self.lazy_warmth.running = Some((self.files_revision(), files.clone()));
         let db = self.db.clone();
         std::thread::Builder::new()
             .name("hotloop-lazy-warm-up".to_string())
@@ -513,6 +532,38 @@ impl EngineHost {
                 crate::transform::assume_big_stack();
                 let _ = done.send(crate::warm_up::warm_up_in_background(db, files));
             })
+    }
+
+    /// The background warm-up started by the last [`EngineHost::warm_up_lazy_chunks`] finished
+    /// (`done` heard true): if no file changed since it started, a request for one of its
+    /// targets skips the build's parallel pre-pass.
+    pub fn lazy_warm_up_finished(&mut self) {
+        let Some((started_at, files)) = self.lazy_warmth.running.take() else {
+            return;
+        };
+        if started_at != self.files_revision() {
+            return;
+        }
+        let warmth = &mut self.lazy_warmth;
+        if warmth.at != Some(started_at) {
+            warmth.targets.clear();
+        }
+        warmth.at = Some(started_at);
+        warmth.targets.extend(files);
+    }
+
+    /// Whether the background warm-up compiled what `target` reaches and no file changed
+    /// since (see [`LazyWarmth`]).
+    pub(super) fn lazy_target_warm(&self, target: SourceFile) -> bool {
+        self.lazy_warmth.at == Some(self.files_revision())
+            && self.lazy_warmth.targets.contains(&target)
+    }
+
+    /// The last revision in which a file (or anything else the compiles read: every input
+    /// but the page's requests, which are `LOW`) changed.
+    fn files_revision(&self) -> salsa::Revision {
+        use salsa::plumbing::ZalsaDatabase as _;
+        self.db.zalsa().last_changed_revision(Durability::MEDIUM)
     }
 
     /// Every lazy chunk is compiled (a warm-up finished): the persistent compile cache keeps

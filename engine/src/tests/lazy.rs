@@ -10,6 +10,7 @@ use expect_test::expect;
 
 use crate::db::QueryEventKind;
 use crate::host::LazyRequest;
+use crate::telemetry::Phase;
 use crate::testing::{Incremental, id_set};
 use hotloop_protocol::served::{Chunk, LazyChunkState, Served};
 
@@ -599,6 +600,7 @@ fn the_background_warm_up_compiles_every_lazy_chunk_so_a_request_compiles_nothin
         Ok(true)
     );
     thread.join().expect("joined");
+    p.host.lazy_warm_up_finished();
     assert_eq!(
         p.parsed(),
         id_set(&[
@@ -612,7 +614,12 @@ fn the_background_warm_up_compiles_every_lazy_chunk_so_a_request_compiles_nothin
         ])
     );
     assert_eq!(p.host.request_lazy("/src/route-a.js"), LazyRequest::Added);
-    p.host.build();
+    let build = p.host.build();
+    assert_eq!(
+        build.phases.get(Phase::Lazy),
+        None,
+        "no pre-pass on all cores for what the warm-up compiled"
+    );
     // Compiled already, and not even validated again through what those compiles read (the
     // queries below the ones the build asks for): the request moved only inputs below the
     // files' durability (`files::durability_for`), so the memos are valid as they are.
@@ -629,6 +636,39 @@ fn the_background_warm_up_compiles_every_lazy_chunk_so_a_request_compiles_nothin
         lazy_chunk(&mut p, "/src/route-a.js"),
         ["/src/shared.js", "/src/a-only.js", "/src/route-a.js"]
     );
+}
+
+/// What the warm-up compiled is trusted only while no file changed since it started: after an
+/// edit, a request compiles on all cores first again, and serves the edit.
+#[test]
+fn a_request_after_an_edit_compiles_its_chunk_on_all_cores_again() {
+    let mut p = Incremental::new(APP);
+    p.host.build();
+    let targets = p.host.pending_lazy_targets();
+    let (done_tx, done) = crossbeam_channel::unbounded();
+    let thread = p
+        .host
+        .warm_up_lazy_chunks(&targets, done_tx)
+        .expect("thread");
+    assert_eq!(
+        done.recv_timeout(std::time::Duration::from_secs(30)),
+        Ok(true)
+    );
+    thread.join().expect("joined");
+    p.host.lazy_warm_up_finished();
+    let edited = p
+        .project
+        .write("/src/b-only.js", "export const onlyB = 'b v2';\n");
+    p.host.apply_changes(&[edited]);
+    p.host.build();
+    assert_eq!(p.host.request_lazy("/src/route-b.js"), LazyRequest::Added);
+    let build = p.host.build();
+    assert!(
+        build.phases.get(Phase::Lazy).is_some(),
+        "{:?}",
+        build.phases
+    );
+    assert!(lazy_text(&p.served(1), "/src/route-b.js").contains("b v2"));
 }
 
 #[test]
