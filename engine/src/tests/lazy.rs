@@ -584,11 +584,9 @@ fn an_edit_to_a_lazy_chunk_no_open_page_loaded_is_held_back_until_one_does() {
     assert!(hot.modules[0].code.contains("a v3"));
 }
 
-#[test]
-fn the_background_warm_up_compiles_every_lazy_chunk_so_a_request_compiles_nothing() {
-    let mut p = Incremental::new(APP);
-    p.host.build();
-    p.parsed();
+/// Runs the background warm-up of every lazy chunk not compiled yet to its end, and tells the
+/// host it finished (as the dev loop does when it hears so).
+fn warm_up_to_the_end(p: &mut Incremental) {
     let targets = p.host.pending_lazy_targets();
     let (done_tx, done) = crossbeam_channel::unbounded();
     let thread = p
@@ -601,6 +599,14 @@ fn the_background_warm_up_compiles_every_lazy_chunk_so_a_request_compiles_nothin
     );
     thread.join().expect("joined");
     p.host.lazy_warm_up_finished();
+}
+
+#[test]
+fn the_background_warm_up_compiles_every_lazy_chunk_so_a_request_compiles_nothing() {
+    let mut p = Incremental::new(APP);
+    p.host.build();
+    p.parsed();
+    warm_up_to_the_end(&mut p);
     assert_eq!(
         p.parsed(),
         id_set(&[
@@ -644,18 +650,7 @@ fn the_background_warm_up_compiles_every_lazy_chunk_so_a_request_compiles_nothin
 fn a_request_after_an_edit_compiles_its_chunk_on_all_cores_again() {
     let mut p = Incremental::new(APP);
     p.host.build();
-    let targets = p.host.pending_lazy_targets();
-    let (done_tx, done) = crossbeam_channel::unbounded();
-    let thread = p
-        .host
-        .warm_up_lazy_chunks(&targets, done_tx)
-        .expect("thread");
-    assert_eq!(
-        done.recv_timeout(std::time::Duration::from_secs(30)),
-        Ok(true)
-    );
-    thread.join().expect("joined");
-    p.host.lazy_warm_up_finished();
+    warm_up_to_the_end(&mut p);
     let edited = p
         .project
         .write("/src/b-only.js", "export const onlyB = 'b v2';\n");

@@ -291,9 +291,7 @@ impl App {
                     root,
                     graph,
                     cold_start,
-                    from_cache: _,
-                    last_page: _,
-                    first_render: _,
+                    ..
                 } = *ready;
                 self.server = Some(ServerInfo {
                     url,
