@@ -1067,7 +1067,7 @@ fn node_modules_files_are_high_durability_so_source_edits_skip_revalidating_them
     module_imports(p.host.db(), x);
     p.host.take_query_runs();
 
-    // A LOW-durability input changes...
+    // An app file (`MEDIUM` durability, below `node_modules`' `HIGH`) changes...
     let main = p.project.write(
         "/src/main.js",
         "import m from 'mainpkg';\nimport { x } from './x.js';\nconsole.log(x, m);\n",
