@@ -625,6 +625,16 @@ struct Inner {
     held_texts: Vec<SourceText>,
 }
 
+impl Inner {
+    /// Lists `contents`' text, when it was read from a file, to be released with the others
+    /// (`Files::release_texts`).
+    fn hold(&mut self, contents: &FileContents) {
+        if let Some(text) = read_text(contents) {
+            self.held_texts.push(text.clone());
+        }
+    }
+}
+
 impl Files {
     pub fn new(root: PathBuf, tsconfigs: Tsconfigs) -> Files {
         Files {
@@ -656,9 +666,7 @@ impl Files {
 
     /// Lists a text the host read from a file for an input, to be released with the others.
     pub fn hold(&self, contents: &FileContents) {
-        if let Some(text) = read_text(contents) {
-            self.lock().held_texts.push(text.clone());
-        }
+        self.lock().hold(contents);
     }
 
     /// Drops the texts read from files since the last call (the build that needed them is
@@ -734,9 +742,7 @@ impl Files {
         if let Some(file) = inner.by_path.get(path) {
             return *file;
         }
-        if let Some(text) = read_text(&contents) {
-            inner.held_texts.push(text.clone());
-        }
+        inner.hold(&contents);
         let file = SourceFile::builder(shared.clone(), contents, tsconfig)
             .durability(durability_for(path))
             .new(db);
