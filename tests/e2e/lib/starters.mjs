@@ -2,6 +2,9 @@
 // as `npm create vite` writes it (its own package.json, unmodified; `_gitignore` renamed), with
 // its dependencies installed by `npm install`. Cached between runs in `tests/e2e/.starters/`
 // (gitignored), keyed by a hash of the template's files, so a changed template installs again.
+// The install sees the registry as it was on `REGISTRY_DATE` (npm's `--before`): the templates'
+// caret ranges then resolve to the same versions on every machine and every day, and a version
+// published minutes before the run (listed, but not yet on every registry mirror) is never picked.
 //
 //   const dir = starter('lit-ts');            // the cached, installed template (never edit it)
 //   const app = await StarterApp.start('lit-ts');  // a private copy served by the real hotloop
@@ -22,6 +25,11 @@ import { Server, tempDir } from './harness.mjs';
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 export const CREATE_VITE_VERSION = '9.3.0';
+/**
+ * The day whose registry the starters install from. Move it forward to test newer releases
+ * (every starter installs again: the date is part of each cache key).
+ */
+export const REGISTRY_DATE = '2026-12-05';
 /** The cache: the unpacked create-vite package and one installed directory per template. */
 export const startersDir = process.env.HOTLOOP_STARTERS_DIR || path.resolve(here, '..', '.starters');
 
@@ -79,10 +87,14 @@ function listFiles(dir, rel = '') {
   return out;
 }
 
-/** A hash of the template's paths and bytes (and the major version of node, whose npm installs). */
+/**
+ * A hash of the template's paths and bytes, the registry date, and the major version of node
+ * (whose npm installs).
+ */
 function templateKey(template, { devDependencies = null, dependencies = null, npmArgs = null } = {}) {
   const hash = crypto.createHash('sha256');
   hash.update(`node ${process.versions.node.split('.')[0]}\n`);
+  hash.update(`registry ${REGISTRY_DATE}\n`);
   if (devDependencies) hash.update(`devDependencies ${JSON.stringify(devDependencies)}\n`);
   if (dependencies) hash.update(`dependencies ${JSON.stringify(dependencies)}\n`);
   if (npmArgs) hash.update(`npm ${JSON.stringify(npmArgs)}\n`);
@@ -127,7 +139,8 @@ export function starter(name, { devDependencies = null, dependencies = null, npm
       if (dependencies) pkg.dependencies = { ...pkg.dependencies, ...dependencies };
       fs.writeFileSync(pkgFile, `${JSON.stringify(pkg, null, 2)}\n`);
     }
-    run(npm, ['install', '--no-audit', '--no-fund', '--loglevel=error', ...(npmArgs ?? [])], tmp);
+    const args = ['install', '--no-audit', '--no-fund', '--loglevel=error', `--before=${REGISTRY_DATE}`];
+    run(npm, [...args, ...(npmArgs ?? [])], tmp);
     fs.writeFileSync(path.join(tmp, '.hotloop-installed'), `create-vite@${CREATE_VITE_VERSION} template-${name} ${key}\n`);
     publish(tmp, dir);
   } catch (e) {
