@@ -320,6 +320,7 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
             } else {
                 FirstRender::default()
             };
+            crate::alloc_stats::purge_later();
             let (mut devloop, stats) = DevLoop::start(host, server_id, outputs);
             devloop.set_allocator_probe(crate::alloc_stats::mimalloc_stats);
             devloop.set_memory_release(crate::alloc_stats::release_free_memory);
