@@ -18,8 +18,13 @@
 //!   are dropped (the segments compacted when that is worth it), so the directory holds about
 //!   one project's worth of modules.
 //! - **Location**: `$HOTLOOP_CACHE_DIR`, else `$XDG_CACHE_HOME/hotloop`, else
-//!   `~/.cache/hotloop`; one subdirectory per project root. Outside the project, so the watcher
-//!   never sees the cache's own writes.
+//!   `~/.cache/hotloop`; one subdirectory per project root, and in it one per hotloop binary
+//!   (its salt), so that two binaries used on one project (a global and a project-local
+//!   install, a build from source and a release) keep their own entries: in one directory
+//!   each pruned what the other had used, and every switch compiled the project from scratch.
+//!   The binaries not used for a while go: a start keeps its own and the
+//!   [`KEPT_BINARIES`] last used others. Outside the project, so the watcher never sees the
+//!   cache's own writes.
 //!
 //! Vite plugins' `load`/`transform` outputs are entries of their own in the same store
 //! (`plugin_cache.rs`: keyed by the config's fingerprint and the module's text, and confirmed
@@ -103,7 +108,16 @@ impl CompileCache {
     pub fn for_project(root: &Path) -> Option<CompileCache> {
         let base = default_base()?;
         let project = format!("{:016x}", xxh3_64(root.as_os_str().as_encoded_bytes()));
-        CompileCache::open(&base.join(project))
+        CompileCache::open_for_binary(&base.join(project), binary_salt()?)
+    }
+
+    /// The cache of the binary with `salt` in a project's cache directory `project`, the
+    /// other binaries' directories pruned (see the module docs).
+    fn open_for_binary(project: &Path, salt: u128) -> Option<CompileCache> {
+        let dir = binary_dir(project, salt);
+        let cache = CompileCache::open(&dir)?;
+        forget_other_binaries(project, &dir);
+        Some(cache)
     }
 
     /// A cache in `dir` (created if missing). `None` when it cannot be created or this
@@ -397,6 +411,53 @@ fn default_base() -> Option<PathBuf> {
         return Some(PathBuf::from(dir).join("hotloop"));
     }
     from_env("HOME").map(|home| PathBuf::from(home).join(".cache").join("hotloop"))
+}
+
+/// How many other binaries' directories a project's cache keeps (see the module docs).
+const KEPT_BINARIES: usize = 2;
+
+/// What a binary's directory is marked with at every start: its mtime says when it was last
+/// used (a session that only reads the cache writes nothing else).
+const LAST_USED: &str = "last-used";
+
+/// The directory of the binary with `salt` in a project's cache directory.
+fn binary_dir(project: &Path, salt: u128) -> PathBuf {
+    project.join(format!("{:016x}", salt as u64))
+}
+
+/// Marks `current` (a binary's directory in `project`) used now and removes what the project's
+/// cache holds besides it and the [`KEPT_BINARIES`] last used other binaries' directories:
+/// theirs, and the segments and page the cache kept in the project's directory itself before
+/// it had one per binary. Errors are ignored: another hotloop may be doing the same.
+fn forget_other_binaries(project: &Path, current: &Path) {
+    let _ = fs::File::create(current.join(LAST_USED))
+        .and_then(|file| file.set_modified(std::time::SystemTime::now()));
+    let Ok(entries) = fs::read_dir(project) else {
+        return;
+    };
+    let mut others = Vec::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path == current {
+            continue;
+        }
+        match entry.file_type() {
+            Ok(kind) if kind.is_dir() => {
+                let used = fs::metadata(path.join(LAST_USED))
+                    .and_then(|meta| meta.modified())
+                    .unwrap_or(std::time::UNIX_EPOCH);
+                others.push((used, path));
+            }
+            Ok(_) => {
+                let _ = fs::remove_file(&path);
+            }
+            Err(_) => {}
+        }
+    }
+    others.sort_by_key(|(used, _)| std::cmp::Reverse(*used));
+    for (_, dir) in others.into_iter().skip(KEPT_BINARIES) {
+        let _ = fs::remove_dir_all(dir);
+    }
 }
 
 /// This build of hotloop: its version and the size and mtime of the running executable.

@@ -364,3 +364,64 @@ fn a_file_changed_since_its_read_is_compiled_but_not_stored_under_its_old_text()
     assert_eq!(compiled, 1, "nothing stored under the old text's key");
     assert_eq!(cache.stats(), CacheStats { hits: 0, misses: 2 });
 }
+
+#[test]
+fn another_binary_on_the_same_project_keeps_its_own_entries() {
+    let project = TempProject::empty();
+    let (global, local) = (0x1111_u128, 0x2222_u128);
+    let mut compiled = 0;
+    let session = |salt: u128, id: &str, compiled: &mut usize| {
+        let cache = CompileCache::open_for_binary(project.root(), salt).unwrap();
+        compile(&cache, id, APP, compiled);
+        cache.prune_unused();
+        cache.flush();
+    };
+    session(global, "/src/App.jsx", &mut compiled);
+    session(local, "/src/Other.jsx", &mut compiled);
+    assert_eq!(compiled, 2);
+    // The other binary's session pruned what it did not use, in its own directory only.
+    session(global, "/src/App.jsx", &mut compiled);
+    assert_eq!(
+        compiled, 2,
+        "the first binary's entry was gone after the second's session"
+    );
+    assert_eq!(
+        files(project.root()),
+        [format!("{:016x}", global), format!("{:016x}", local)]
+    );
+}
+
+#[test]
+fn a_start_keeps_the_last_used_binaries_and_drops_the_rest() {
+    let project = TempProject::empty();
+    let root = project.root();
+    let day = std::time::Duration::from_secs(86_400);
+    let now = std::time::SystemTime::now();
+    // Four other binaries, last used 4, 3, 2 and 1 days ago, one never marked; and what the
+    // cache kept in the project's directory before it had one per binary.
+    for (name, days_ago) in [
+        ("a", Some(4)),
+        ("b", Some(3)),
+        ("c", Some(2)),
+        ("d", Some(1)),
+        ("e", None),
+    ] {
+        let dir = root.join(name);
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("x.pack"), b"HLPACK01").unwrap();
+        if let Some(days) = days_ago {
+            let marker = fs::File::create(dir.join(LAST_USED)).unwrap();
+            marker.set_modified(now - day * days).unwrap();
+        }
+    }
+    fs::write(root.join("0-1.pack"), b"HLPACK01").unwrap();
+    fs::write(root.join("page.bin"), b"old").unwrap();
+
+    let cache = CompileCache::open_for_binary(root, 0x3333).unwrap();
+    let current = format!("{:016x}", 0x3333);
+    assert_eq!(cache.dir(), Some(root.join(&current).as_path()));
+    let mut kept = vec!["c".to_string(), "d".to_string(), current.clone()];
+    kept.sort();
+    assert_eq!(files(root), kept);
+    assert!(root.join(&current).join(LAST_USED).is_file());
+}
