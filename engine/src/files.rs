@@ -738,12 +738,13 @@ impl Files {
         // read is dropped.
         let contents = read_contents(&shared);
         let tsconfig = self.tsconfig_facts(path);
+        let id = self.module_id(&shared);
         let mut inner = self.lock();
         if let Some(file) = inner.by_path.get(path) {
             return *file;
         }
         inner.hold(&contents);
-        let file = SourceFile::builder(shared.clone(), contents, tsconfig)
+        let file = SourceFile::builder(shared.clone(), id, contents, tsconfig)
             .durability(durability_for(path))
             .new(db);
         inner.by_path.insert(shared.clone(), file);

@@ -84,6 +84,10 @@ pub struct SourceFile {
     /// Canonical absolute path.
     #[returns(ref)]
     pub path: Arc<Path>,
+    /// Its module id (`files::module_id`), made once: every deps map, graph node and define
+    /// statement that names the module shares this string.
+    #[returns(ref)]
+    pub id: Arc<str>,
     #[returns(ref)]
     pub contents: FileContents,
     /// What the tsconfig that applies to the file says about compiling it (scripts outside

@@ -142,9 +142,9 @@ pub fn module_kind(path: &Path, has_plugins: bool) -> ModuleKind {
     }
 }
 
-/// The module id of a file (`/src/a.js`).
+/// The module id of a file (`/src/a.js`), shared (see `SourceFile::id`).
 pub fn file_id(db: &dyn Db, file: SourceFile) -> Arc<str> {
-    db.files().module_id(file.path(db))
+    file.id(db).clone()
 }
 
 /// Compiles one file.
