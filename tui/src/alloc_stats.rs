@@ -24,9 +24,11 @@ const PAGE_RECLAIM_ON_FREE: libmimalloc_sys::mi_option_t = 35;
 ///   except during the cold build ([`purge_later`], [`purge_at_once`]). A delayed purge only
 ///   happens when mimalloc is next called after the delay, so what a thread freed after its
 ///   last burst of work stays in the process while the session sits idle, and no `mi_collect`
-///   from another thread gives it back: the server's threads build the page's pieces per
-///   request and free them, the last session's page is read on a thread of its own. The
-///   10k-module benchmark fixture with its page loaded: 61.7 MB instead of 65.4 MB.
+///   from another thread gives it back (before the cold build: the last session's page, read
+///   on a thread of its own, and the page's pieces, built per request on the server's). The
+///   10k-module benchmark fixture with its page loaded: 63.7 MB instead of 66.3 (3 runs each;
+///   purging at once for the whole session, the build too: 61.7); at the end of
+///   `benches/browser/run.mjs`'s edits, 62.1 MB instead of 67.4 (4 interleaved rounds).
 /// - a page a finished thread left behind is taken over by the thread that frees a block of it
 ///   (`page_reclaim_on_free` 1; default 0: only by the thread that allocated it). The cold
 ///   build's and the warm-up's threads end when their work is done, and the pages holding what
