@@ -1,6 +1,6 @@
 //! Pure CSS handling (no salsa, no IO): finds `@import` rules and `url()` references with
 //! cssparser's tokenizer and splices the text. A stylesheet becomes a registry factory (one
-//! `require` per local `@import`, then `__hotloop_meta.css(text)`) and a standalone version for
+//! `require` per local `@import`, then `$meta.css(text)`) and a standalone version for
 //! `<link>`; in both, relative `url()`s are made absolute from the stylesheet's own id, because
 //! the text ends up in a `<style>` element whose base is the page.
 
@@ -21,13 +21,13 @@ pub struct CompiledCss {
     /// external URLs (`http:`, `https:`, `//`, `data:`) are not modules: they stay in the text.
     pub imports: Vec<ImportRecord>,
     /// The factory: `require("<spec>");` per local `@import`, then
-    /// `__hotloop_meta.css("<stylesheet without those @import rules>");`. Always there for a
+    /// `$meta.css("<stylesheet without those @import rules>");`. Always there for a
     /// plain stylesheet; `None` for a CSS module that does not parse (`css_modules.rs`).
     pub code: Option<Arc<str>>,
     /// The stylesheet to serve for a `<link>`: `@import`s kept, their URLs and every relative
     /// `url()` made absolute (`None` with `code`).
     pub stylesheet: Option<Arc<str>>,
-    /// The text the factory injects (`__hotloop_meta.css(text)`): what a `<style>` holds, and
+    /// The text the factory injects (`$meta.css(text)`): what a `<style>` holds, and
     /// what the CSS patches of its edits are computed from (`None` with `code`).
     pub style: Option<Arc<str>>,
     /// Where each local `@import`'s URL is in `stylesheet` (the bytes between its quotes) and
@@ -64,7 +64,7 @@ pub fn compile_css_in(
 ) -> CompiledCss {
     let rewritten = rewrite(id, text, root, prefix, resolve_url);
     let css_arg = serde_json::to_string(&rewritten.inline).unwrap_or_else(|_| "\"\"".to_string());
-    let body = format!("{}__hotloop_meta.css({css_arg});", rewritten.requires);
+    let body = format!("{}$meta.css({css_arg});", rewritten.requires);
     CompiledCss {
         imports: rewritten.imports,
         code: Some(factory(&body).into()),
@@ -683,8 +683,8 @@ mod tests {
                 .y { content: 'url(not-a-url.png)'; /* url(comment.png) */ }
 
                 code:
-                (function(module,exports,require,__hotloop_meta){
-                __hotloop_meta.css("@font-face { src: url(\"/src/fonts/a.woff2\") format('woff2'), url(\"/src/styles/b.woff\"); }\n@media (min-width: 1px) { .x { background: image-set(url(\"/src/styles/x.png\") 1x); } }\n.y { content: 'url(not-a-url.png)'; /* url(comment.png) */ }\n");
+                (function(module,exports,require,$meta){
+                $meta.css("@font-face { src: url(\"/src/fonts/a.woff2\") format('woff2'), url(\"/src/styles/b.woff\"); }\n@media (min-width: 1px) { .x { background: image-set(url(\"/src/styles/x.png\") 1x); } }\n.y { content: 'url(not-a-url.png)'; /* url(comment.png) */ }\n");
                 })
             "#]],
         );
@@ -704,8 +704,8 @@ mod tests {
                 .w { background: -webkit-image-set(url("/src/img/b.avif") 1x); content: "a.png"; }
 
                 code:
-                (function(module,exports,require,__hotloop_meta){
-                __hotloop_meta.css(".h { background-image: image-set(url(\"/src/styles/a.png\") 1x, url(\"/src/styles/a@2x.png\") 2x type(\"image/png\")); }\n.w { background: -webkit-image-set(url(\"/src/img/b.avif\") 1x); content: \"a.png\"; }\n");
+                (function(module,exports,require,$meta){
+                $meta.css(".h { background-image: image-set(url(\"/src/styles/a.png\") 1x, url(\"/src/styles/a@2x.png\") 2x type(\"image/png\")); }\n.w { background: -webkit-image-set(url(\"/src/img/b.avif\") 1x); content: \"a.png\"; }\n");
                 })
             "#]],
         );
@@ -731,11 +731,11 @@ mod tests {
                 body { color: red }
 
                 code:
-                (function(module,exports,require,__hotloop_meta){
+                (function(module,exports,require,$meta){
                 require("./base.css");
                 require("theme/dark.css");
                 require("../shared/reset.css");
-                __hotloop_meta.css("@charset \"utf-8\";\n\n\n\n@import url(https://fonts.test/css?family=X);\nbody { color: red }\n");
+                $meta.css("@charset \"utf-8\";\n\n\n\n@import url(https://fonts.test/css?family=X);\nbody { color: red }\n");
                 })
                 import ./base.css 2:9
                 import theme/dark.css 3:9
@@ -775,8 +775,8 @@ mod tests {
                 @import;
 
                 code:
-                (function(module,exports,require,__hotloop_meta){
-                __hotloop_meta.css("a { b: 'x\n}\nc { d: url(a b) }\n@import;\n");
+                (function(module,exports,require,$meta){
+                $meta.css("a { b: 'x\n}\nc { d: url(a b) }\n@import;\n");
                 })
                 error 1:8 unterminated string
                 error 3:8 unterminated or invalid url()

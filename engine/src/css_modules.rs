@@ -9,7 +9,7 @@
 //! that one, which ends the scoped text in turn: devtools show the `.scss` line of a rule.
 //!
 //! The factory hands the text and the names to the runtime
-//! (`__hotloop_meta.cssModule(text, names, composes)`), which injects the style and returns the
+//! (`$meta.cssModule(text, names, composes)`), which injects the style and returns the
 //! exports: `default` is the whole map, and each name is also its own export. A CSS module swaps
 //! its style in place like any stylesheet; when an edit changes the names it exports, the
 //! runtime invalidates it so its importers re-run with the new names.
@@ -359,7 +359,7 @@ pub fn compile_css_module(
     }
 
     let mut body = scoped.requires;
-    body.push_str("module.exports = __hotloop_meta.cssModule(");
+    body.push_str("module.exports = $meta.cssModule(");
     push_json_string(&mut body, &scoped.inline);
     body.push_str(", ");
     body.push_str(&names.object);

@@ -1,5 +1,5 @@
   // ---------------------------------------------------------------------------------------------
-  // module-meta.js: `__hotloop_meta`, what a module sees as `import.meta`: `url`, `hot` (left
+  // module-meta.js: `$meta`, what a module sees as `import.meta`: `url`, `hot` (left
   // out where the host has no hot updates: a worker), `env`, `refresh`, and the stylesheet hooks
   // the engine emits for CSS, `css(text)` and `cssModule(text, names, composed)`. Styles reach
   // the page only through the host's `css`.

@@ -14,8 +14,7 @@ use hotloop_protocol::{ModuleKind, PROTOCOL_VERSION};
 
 const WAIT: Duration = Duration::from_secs(10);
 const ENTRY: &str = "/src/server.js";
-const HEADER: &str =
-    "(function (module, exports, require, __hotloop_meta, $RefreshReg$, $RefreshSig$) {";
+const HEADER: &str = "(function (module, exports, require, $meta, $RefreshReg$, $RefreshSig$) {";
 /// Set in the environment of this test binary when it runs as the owner of an `AppServer`
 /// (see `killing_the_owner_kills_its_node`).
 const OWNER_ROLE: &str = "HOTLOOP_APP_SERVER_TEST_OWNER";

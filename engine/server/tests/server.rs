@@ -119,8 +119,7 @@ fn module(kind: ModuleKind, map: Option<&str>, stylesheet: Option<&str>) -> Serv
 
 /// A worker whose chunk is `/src/b.js`, then its start call.
 fn worker_chunk() -> Chunk {
-    let header =
-        "(function (module, exports, require, __hotloop_meta, $RefreshReg$, $RefreshSig$) {";
+    let header = "(function (module, exports, require, $meta, $RefreshReg$, $RefreshSig$) {";
     Chunk::new(
         Parts::from(vec![(
             Arc::from("/src/b.js"),
@@ -133,8 +132,7 @@ fn worker_chunk() -> Chunk {
 }
 
 fn served(revision: u32, html: Option<&str>, body_line: &str) -> Arc<Served> {
-    let header =
-        "(function (module, exports, require, __hotloop_meta, $RefreshReg$, $RefreshSig$) {";
+    let header = "(function (module, exports, require, $meta, $RefreshReg$, $RefreshSig$) {";
     let parts: Vec<(Arc<str>, Statement)> = vec![
         (
             Arc::from("/src/a.js"),
@@ -151,7 +149,7 @@ fn served(revision: u32, html: Option<&str>, body_line: &str) -> Arc<Served> {
         (
             Arc::from("/src/style.css"),
             Statement::whole(format!(
-                "__hotloop.define(\"/src/style.css\", {{}}, {header}\n__hotloop_meta.css(\"body{{}}\");\n}}));\n"
+                "__hotloop.define(\"/src/style.css\", {{}}, {header}\n$meta.css(\"body{{}}\");\n}}));\n"
             )),
         ),
     ];
@@ -203,8 +201,7 @@ fn served(revision: u32, html: Option<&str>, body_line: &str) -> Arc<Served> {
 /// Lazy chunks: `ready` ones define `/src/b.js` again (as chunks that share it do), then
 /// their root; `pending` ones are not compiled yet.
 fn lazy_chunks(ready: &[&str], pending: &[&str]) -> LazyChunks {
-    let header =
-        "(function (module, exports, require, __hotloop_meta, $RefreshReg$, $RefreshSig$) {";
+    let header = "(function (module, exports, require, $meta, $RefreshReg$, $RefreshSig$) {";
     let mut lazy = LazyChunks::default();
     for id in ready {
         let parts = Parts::from(vec![

@@ -39,7 +39,7 @@ div p { margin: 0 }
 "#,
         expect![[r#"
             code:
-            module.exports = __hotloop_meta.cssModule(".App-module_rJKX5q_button {\n  color: red;\n  animation: 1s linear App-module_rJKX5q_spin;\n}\n\n.App-module_rJKX5q_button:hover > .App-module_rJKX5q_icon, #App-module_rJKX5q_main {\n  color: #00f;\n}\n\n.theme-dark .App-module_rJKX5q_button {\n  color: #fff;\n}\n\ndiv p {\n  margin: 0;\n}\n\n@keyframes App-module_rJKX5q_spin {\n  to {\n    rotate: 360deg;\n  }\n}\n", {"button": "App-module_rJKX5q_button", "icon": "App-module_rJKX5q_icon", "main": "App-module_rJKX5q_main", "spin": "App-module_rJKX5q_spin"});
+            module.exports = $meta.cssModule(".App-module_rJKX5q_button {\n  color: red;\n  animation: 1s linear App-module_rJKX5q_spin;\n}\n\n.App-module_rJKX5q_button:hover > .App-module_rJKX5q_icon, #App-module_rJKX5q_main {\n  color: #00f;\n}\n\n.theme-dark .App-module_rJKX5q_button {\n  color: #fff;\n}\n\ndiv p {\n  margin: 0;\n}\n\n@keyframes App-module_rJKX5q_spin {\n  to {\n    rotate: 360deg;\n  }\n}\n", {"button": "App-module_rJKX5q_button", "icon": "App-module_rJKX5q_icon", "main": "App-module_rJKX5q_main", "spin": "App-module_rJKX5q_spin"});
             stylesheet:
             .App-module_rJKX5q_button {
               color: red;
@@ -81,7 +81,7 @@ fn composes_from_the_same_file_global_and_another_file() {
 "#,
         expect![[r#"
             code:
-            module.exports = __hotloop_meta.cssModule(".card-module_q70Lpa_base {\n  padding: 4px;\n}\n\n.card-module_q70Lpa_card {\n  color: red;\n}\n", {"base": "card-module_q70Lpa_base", "card": "card-module_q70Lpa_card card-module_q70Lpa_base reset"}, [["card", require("./shared.module.css"), "shadow"], ["card", require("./shared.module.css"), "rounded"]]);
+            module.exports = $meta.cssModule(".card-module_q70Lpa_base {\n  padding: 4px;\n}\n\n.card-module_q70Lpa_card {\n  color: red;\n}\n", {"base": "card-module_q70Lpa_base", "card": "card-module_q70Lpa_card card-module_q70Lpa_base reset"}, [["card", require("./shared.module.css"), "shadow"], ["card", require("./shared.module.css"), "rounded"]]);
             stylesheet:
             .card-module_q70Lpa_base {
               padding: 4px;
@@ -103,7 +103,7 @@ fn imports_and_urls_are_handled_like_plain_css() {
         expect![[r#"
             code:
             require("./tokens.css");
-            module.exports = __hotloop_meta.cssModule("\n\n.icon-module_mI2XhW_icon {\n  background: url(\"/src/img/i.svg\");\n}\n", {"icon": "icon-module_mI2XhW_icon"});
+            module.exports = $meta.cssModule("\n\n.icon-module_mI2XhW_icon {\n  background: url(\"/src/img/i.svg\");\n}\n", {"icon": "icon-module_mI2XhW_icon"});
             stylesheet:
             @import "/src/ui/tokens.css";
 
@@ -171,7 +171,7 @@ fn errors_name_the_line() {
         ".ok { color: red }\n.bad:hoverr { color: blue }\n.fine { color: green }\n",
         expect![[r#"
             code:
-            module.exports = __hotloop_meta.cssModule(".a-module_sJZfGG_ok {\n  color: red;\n}\n\n.a-module_sJZfGG_bad:hoverr {\n  color: #00f;\n}\n\n.a-module_sJZfGG_fine {\n  color: green;\n}\n", {"bad": "a-module_sJZfGG_bad", "fine": "a-module_sJZfGG_fine", "ok": "a-module_sJZfGG_ok"});
+            module.exports = $meta.cssModule(".a-module_sJZfGG_ok {\n  color: red;\n}\n\n.a-module_sJZfGG_bad:hoverr {\n  color: #00f;\n}\n\n.a-module_sJZfGG_fine {\n  color: green;\n}\n", {"bad": "a-module_sJZfGG_bad", "fine": "a-module_sJZfGG_fine", "ok": "a-module_sJZfGG_ok"});
             stylesheet:
             .a-module_sJZfGG_ok {
               color: red;

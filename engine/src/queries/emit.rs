@@ -9,12 +9,12 @@
 //! the first line (so the per-module source map is the swc map shifted by one line):
 //!
 //! ```js
-//! (function(module,exports,require,__hotloop_meta){
+//! (function(module,exports,require,$meta){
 //! ...module body...
 //! })
 //! ```
 //! (`(async function...` when the module uses top-level `await`; see below; `$RefreshReg$,
-//! $RefreshSig$` follow `__hotloop_meta` where hotloop's React Refresh transform registered
+//! $RefreshSig$` follow `$meta` where hotloop's React Refresh transform registered
 //! something.) The body is swc's compact codegen (no comments, indentation or line breaks; the
 //! source map has the source), so a body is one line.
 //!
@@ -23,7 +23,7 @@
 //!   `require.esm({ name: () => local })` call (`transform/esm_exports.rs`); `import()`
 //!   becomes `require.dynamic(spec)`, the runtime's promise of
 //!   the module's namespace (CommonJS modules get `{ ...named, default: module.exports }`).
-//! - `import.meta` is rewritten to `__hotloop_meta` (the runtime gives `{ url, hot, env }`), so
+//! - `import.meta` is rewritten to `$meta` (the runtime gives `{ url, hot, env }`), so
 //!   `import.meta.hot.accept()` calls the module's hot context.
 //! - `process.env.NODE_ENV` is replaced by `"development"`.
 //! - `require(spec)` is the literal specifier as written; the runtime maps it through the module's
@@ -31,10 +31,10 @@
 //!   directory, see below; null = unresolved: `require` throws a clear error).
 //!   Emitted code therefore never depends on resolution: moving a file re-resolves but does not
 //!   re-emit.
-//! - CSS modules: `require(...)` for each resolved `@import`, then `__hotloop_meta.css(text)`
+//! - CSS modules: `require(...)` for each resolved `@import`, then `$meta.css(text)`
 //!   (relative `url()`s rewritten to absolute URLs from the CSS file's own id).
 //! - CSS Modules (`*.module.css`): the scoped text and the names,
-//!   `module.exports = __hotloop_meta.cssModule(text, {"button": "App-module_x1Yz_button"}[, composed])`;
+//!   `module.exports = $meta.cssModule(text, {"button": "App-module_x1Yz_button"}[, composed])`;
 //!   `composed` is `[name, require(spec), theirName]` per `composes: x from "spec"`. The runtime
 //!   injects the style and returns `{ ...names, __esModule: true, default: names }`. Like every
 //!   stylesheet a CSS Module accepts its own updates; when an edit changes its names (a class

@@ -1388,7 +1388,7 @@ not really a png
     "#]],
     );
     let chunk = p.chunk();
-    assert!(chunk.contains("__hotloop_meta.css("), "{chunk}");
+    assert!(chunk.contains("$meta.css("), "{chunk}");
     assert!(chunk.contains("42"), "{chunk}");
     let hash = crate::inputs::content_hash(b"not really a png\n");
     let url = format!("/src/logo.png?v={:08x}", hash >> 32);
@@ -1424,7 +1424,7 @@ fn module_code_gives_the_factory_and_the_deps_map() {
     assert_eq!(code.kind, ModuleKind::Js);
     assert!(
         code.code
-            .starts_with("(function(module,exports,require,__hotloop_meta")
+            .starts_with("(function(module,exports,require,$meta")
     );
     let deps: Vec<_> = code
         .deps
@@ -3352,9 +3352,7 @@ self.onmessage = (e: MessageEvent) => self.postMessage(prefix + e.data);
     );
     assert!(page.contains(r#"module.exports = "/_hotloop/worker/src/math.worker.js";"#));
     assert!(
-        page.contains(
-            r#"new Worker(new URL(require("./echo.ts?worker&url"),__hotloop_meta.url),{"#
-        ),
+        page.contains(r#"new Worker(new URL(require("./echo.ts?worker&url"),$meta.url),{"#),
         "{page}"
     );
     assert!(
@@ -3527,10 +3525,7 @@ fn inline_imports_are_a_stylesheets_text_or_a_data_url_and_follow_the_file() {
         .split("__hotloop.define(")
         .find(|part| part.starts_with("\"/src/a.css?inline\""))
         .expect("the ?inline module is in the chunk");
-    assert!(
-        !inline_module.contains("__hotloop_meta.css"),
-        "{inline_module}"
-    );
+    assert!(!inline_module.contains("$meta.css"), "{inline_module}");
     // A CSS Module's text has the same scoped names its ordinary import exports.
     let scoped = chunk
         .split("__hotloop.define(")

@@ -5,7 +5,7 @@
 //! 5 MB minified library took ten minutes in a debug build. But the bindings the user wrote
 //! are already correct as written: the parser's text decided their scopes, and our passes add
 //! code without moving user code across scopes. Only names the passes *add* (`_react`, `_s`,
-//! helpers, `require`, `__hotloop_meta`, ...) can conflict. So a user binding (context under
+//! helpers, `require`, `$meta`, ...) can conflict. So a user binding (context under
 //! the resolver's top-level mark) whose name no added or global identifier shares is
 //! preserved as is and never enters the renamer's queue; generated names are kept away from
 //! those names. Everything else goes through swc's algorithm unchanged.

@@ -60,23 +60,22 @@ use hotloop_protocol::{Diagnostic, DiagnosticKind, ModuleMap};
 /// components or hook signatures in, alone on its line (see `queries/emit.rs`, "The registry
 /// format"): `$RefreshReg$`/`$RefreshSig$` are bound to the module's registrar.
 pub const FACTORY_HEADER: &str =
-    "(function(module,exports,require,__hotloop_meta,$RefreshReg$,$RefreshSig$){";
+    "(function(module,exports,require,$meta,$RefreshReg$,$RefreshSig$){";
 
 /// First line of the factory of a module that uses top-level `await`: the runtime awaits the
 /// promise it returns before its importers run (see ARCHITECTURE.md, "Top-level await").
 pub const ASYNC_FACTORY_HEADER: &str =
-    "(async function(module,exports,require,__hotloop_meta,$RefreshReg$,$RefreshSig$){";
+    "(async function(module,exports,require,$meta,$RefreshReg$,$RefreshSig$){";
 
 /// First line of every other factory: a module that registers nothing, and one that mentions
 /// `$RefreshReg$`/`$RefreshSig$` but that hotloop's React Refresh transform did not compile
 /// (non-React JSX, dependencies): those names are not bound, so a plugin's output that calls
 /// them (prefresh's, `@vitejs/plugin-react`'s Babel output) reaches the page's globals
 /// (`self.$RefreshReg$`) as it does under Vite, not hotloop's React registrar.
-pub const PLAIN_FACTORY_HEADER: &str = "(function(module,exports,require,__hotloop_meta){";
+pub const PLAIN_FACTORY_HEADER: &str = "(function(module,exports,require,$meta){";
 
 /// [`PLAIN_FACTORY_HEADER`] for a module that uses top-level `await`.
-pub const PLAIN_ASYNC_FACTORY_HEADER: &str =
-    "(async function(module,exports,require,__hotloop_meta){";
+pub const PLAIN_ASYNC_FACTORY_HEADER: &str = "(async function(module,exports,require,$meta){";
 
 /// Last line of every factory.
 pub const FACTORY_FOOTER: &str = "})";

@@ -1,5 +1,5 @@
 //! The hotloop-specific rewrites, applied after [`super::analyze`] has read the module:
-//! `import.meta` becomes the factory parameter `__hotloop_meta`, `process.env.NODE_ENV` becomes
+//! `import.meta` becomes the factory parameter `$meta`, `process.env.NODE_ENV` becomes
 //! `"development"`, branches that are statically dead under that value are removed (so React's
 //! `index.js` only requires its development build), `import()` becomes the runtime's
 //! `require.dynamic()` (in modules and CommonJS scripts alike), `import.meta.glob(...)`
@@ -18,7 +18,7 @@ use swc_core::ecma::visit::{VisitMut, VisitMutWith};
 use super::fold::{NODE_ENV, is_node_env, truthiness};
 
 /// The factory parameter `import.meta` is rewritten to.
-pub(crate) const META: &str = "__hotloop_meta";
+pub(crate) const META: &str = "$meta";
 
 pub(crate) struct Rewrite {
     /// Context of unbound (global) identifiers: `process`, `require`, the factory parameters.

@@ -137,7 +137,7 @@ fn tsx_component_with_state_and_refresh() {
         "/src/Counter.tsx",
         COUNTER_TSX,
         expect![[r#"
-            (function(module,exports,require,__hotloop_meta,$RefreshReg$,$RefreshSig$){
+            (function(module,exports,require,$meta,$RefreshReg$,$RefreshSig$){
             "use strict";
             require.esm({
                 Label: 0,
@@ -193,7 +193,7 @@ export function increment() { counter++; }
 console.log(this, import.meta.url);
 "#,
         expect![[r#"
-            (function(module,exports,require,__hotloop_meta){
+            (function(module,exports,require,$meta){
             "use strict";
             function _export_star(from, to) {
                 Object.keys(from).forEach(function(k) {
@@ -227,7 +227,7 @@ console.log(this, import.meta.url);
             function increment() {
                 counter++;
             }
-            console.log(void 0, __hotloop_meta.url);
+            console.log(void 0, $meta.url);
             })
         "#]],
     );
@@ -244,7 +244,7 @@ fn dynamic_import_becomes_the_runtimes_require_dynamic() {
 }
 "#,
         expect![[r#"
-            (function(module,exports,require,__hotloop_meta){
+            (function(module,exports,require,$meta){
             "use strict";
             require.esm({
                 load: 0
@@ -425,14 +425,14 @@ export { a, b, c, d, e, f, g, local };
     );
     let code = out.code.expect("compiles");
     for expected in [
-        r#"const a=new Worker(new URL(require("./work.ts?worker&url"),__hotloop_meta.url),{"#,
-        r#"const b=new SharedWorker(new URL(require("../shared/sync.js?worker&url"),__hotloop_meta.url));"#,
+        r#"const a=new Worker(new URL(require("./work.ts?worker&url"),$meta.url),{"#,
+        r#"const b=new SharedWorker(new URL(require("../shared/sync.js?worker&url"),$meta.url));"#,
         r#"const c=new Worker("/public-worker.js");"#,
-        r#"const d=new Worker(new URL("./work.ts?x",__hotloop_meta.url));"#,
-        r#"const e=new URL(require.u("./logo.png?url","./logo.png"),__hotloop_meta.url);"#,
-        r#"const f=new Worker(new URL("https://cdn.example/w.js",__hotloop_meta.url));"#,
-        r#"const g=new Worker(new URL("/public-worker.js",__hotloop_meta.url));"#,
-        r#"return new Worker1(new URL("./other.ts",__hotloop_meta.url));"#,
+        r#"const d=new Worker(new URL("./work.ts?x",$meta.url));"#,
+        r#"const e=new URL(require.u("./logo.png?url","./logo.png"),$meta.url);"#,
+        r#"const f=new Worker(new URL("https://cdn.example/w.js",$meta.url));"#,
+        r#"const g=new Worker(new URL("/public-worker.js",$meta.url));"#,
+        r#"return new Worker1(new URL("./other.ts",$meta.url));"#,
     ] {
         assert!(code.contains(expected), "{expected}\n{code}");
     }
@@ -467,17 +467,17 @@ export const inline = new URL('data:text/plain,x/y', import.meta.url);
     );
     let code = out.code.expect("compiles");
     for expected in [
-        r#"new URL(require.u("./fonts/a.woff2?url","./fonts/a.woff2"),__hotloop_meta.url).href"#,
-        r#"new URL(require.u("../tex/wood.PNG?url","../tex/wood.PNG"),__hotloop_meta.url)"#,
-        r#"new URL("./data.json",__hotloop_meta.url)"#,
-        r#"new URL("./",__hotloop_meta.url)"#,
-        r#"new URL("./processor.ts",__hotloop_meta.url)"#,
-        r#"new URL("./a.png?v=1",__hotloop_meta.url)"#,
-        r#"new URL("/public.png",__hotloop_meta.url)"#,
+        r#"new URL(require.u("./fonts/a.woff2?url","./fonts/a.woff2"),$meta.url).href"#,
+        r#"new URL(require.u("../tex/wood.PNG?url","../tex/wood.PNG"),$meta.url)"#,
+        r#"new URL("./data.json",$meta.url)"#,
+        r#"new URL("./",$meta.url)"#,
+        r#"new URL("./processor.ts",$meta.url)"#,
+        r#"new URL("./a.png?v=1",$meta.url)"#,
+        r#"new URL("/public.png",$meta.url)"#,
         r#"new URL("./a.png",location.href)"#,
-        r#"new URL(require.u("pdfjs-dist/build/pdf.worker.min.mjs?url","pdfjs-dist/build/pdf.worker.min.mjs"),__hotloop_meta.url)"#,
-        r#"new URL("logo.png",__hotloop_meta.url)"#,
-        r#"new URL("data:text/plain,x/y",__hotloop_meta.url)"#,
+        r#"new URL(require.u("pdfjs-dist/build/pdf.worker.min.mjs?url","pdfjs-dist/build/pdf.worker.min.mjs"),$meta.url)"#,
+        r#"new URL("logo.png",$meta.url)"#,
+        r#"new URL("data:text/plain,x/y",$meta.url)"#,
     ] {
         assert!(code.contains(expected), "{expected}\n{code}");
     }
@@ -595,7 +595,7 @@ fn commonjs_module_keeps_its_shape_and_drops_dead_branches() {
             "{PACKAGE_INDEX}function local(require) {{ return require('./not-a-dependency'); }}\n"
         ),
         expect![[r#"
-            (function(module,exports,require,__hotloop_meta){
+            (function(module,exports,require,$meta){
             "use strict";
             module.exports = require("./cjs/react.development.js");
             const impl = require("./dev");
@@ -666,7 +666,7 @@ fn a_packages_commonjs_script_is_served_as_written_with_its_edits() {
     let out = compile_package_script("/node_modules/react/index.js", PACKAGE_INDEX);
     assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
     expect![[r#"
-        (function(module,exports,require,__hotloop_meta){
+        (function(module,exports,require,$meta){
 
         'use strict';
         /** React's entry: one build or the other. */
@@ -810,7 +810,7 @@ fn imports_in_a_file_that_exports_through_exports_leave_it_a_commonjs_module() {
         "/node_modules/util/util.js",
         text,
         expect![[r#"
-            (function(module,exports,require,__hotloop_meta){
+            (function(module,exports,require,$meta){
             "use strict";
             const _process = require.d(require("shims/process"));
             exports.format = function() {
@@ -845,24 +845,24 @@ if (import.meta.hot) {
 }
 "#,
         expect![[r#"
-            (function(module,exports,require,__hotloop_meta){
+            (function(module,exports,require,$meta){
             "use strict";
             require.esm({
                 value: 0
             });
             const value = 1;
             exports.value = value;
-            if (__hotloop_meta.hot) {
-                __hotloop_meta.hot.accept();
-                __hotloop_meta.hot.accept("./dep.js", (mod)=>console.log(mod.value));
-                __hotloop_meta.hot.accept([
+            if ($meta.hot) {
+                $meta.hot.accept();
+                $meta.hot.accept("./dep.js", (mod)=>console.log(mod.value));
+                $meta.hot.accept([
                     "./a.js",
                     "./b.js"
                 ], ([a, b])=>{});
-                __hotloop_meta.hot?.dispose((data)=>{
+                $meta.hot?.dispose((data)=>{
                     data.saved = value;
                 });
-                __hotloop_meta.hot.data.count = (__hotloop_meta.hot.data.count ?? 0) + 1;
+                $meta.hot.data.count = ($meta.hot.data.count ?? 0) + 1;
             }
             })
         "#]],
@@ -1499,7 +1499,7 @@ fn json_module() {
         &JsonOptions::default(),
     );
     expect![[r#"
-        (function(module,exports,require,__hotloop_meta){
+        (function(module,exports,require,$meta){
         module.exports = {
           "a": [1, 2],
           "b": "x"
@@ -1535,7 +1535,7 @@ fn json_module_as_the_config_asks() {
     };
     let out = compile_json("/src/data.json", text, &always);
     expect![[r#"
-        (function(module,exports,require,__hotloop_meta){
+        (function(module,exports,require,$meta){
         module.exports = JSON.parse("{\n  \"a\": \"quote \\\" here\"\n}");
         })"#]]
     .assert_eq(out.code.as_deref().expect("code"));
@@ -1548,7 +1548,7 @@ fn json_module_as_the_config_asks() {
     };
     let out = compile_json("/src/data.json", text, &default_only);
     expect![[r#"
-        (function(module,exports,require,__hotloop_meta){
+        (function(module,exports,require,$meta){
         Object.defineProperty(exports, "__esModule", { value: true });
         exports.default = {
           "a": "quote \" here"
@@ -1574,7 +1574,7 @@ fn json_module_as_the_config_asks() {
 fn string_module_exports_its_value() {
     let out = string_module("/src/logo.svg?v=ab\"c");
     expect![[r#"
-        (function(module,exports,require,__hotloop_meta){
+        (function(module,exports,require,$meta){
         module.exports = "/src/logo.svg?v=ab\"c";
         })"#]]
     .assert_eq(out.code.as_deref().expect("code"));
@@ -1647,10 +1647,10 @@ legacy.viaImport(() => "captured").then((m) => console.log("legacy lazy", m.valu
             "/src/clash.jsx",
             r#"import * as React from "./react-stub.js";
 const _reactstub = "u1", _interop_require_wildcard = "u2", _export = "u3";
-const _s = "u4", _c = "u5", _jsxDEV = "u6", __hotloop_meta = "u7";
+const _s = "u4", _c = "u5", _jsxDEV = "u6", $meta = "u7";
 export function Comp() { const [a] = React.useState(1); return <b>{a}</b>; }
 function inner(require) { return import("./lazy.js"); }
-console.log("clash", _reactstub, _interop_require_wildcard, _export, _s, _c, _jsxDEV, __hotloop_meta);
+console.log("clash", _reactstub, _interop_require_wildcard, _export, _s, _c, _jsxDEV, $meta);
 console.log("clash meta", import.meta.url, Comp().props.children);
 inner(() => "captured").then((m) => console.log("clash lazy", m.default));
 "#,
@@ -2202,7 +2202,7 @@ fn the_export_prologue_is_one_runtime_call() {
         "/src/names.js",
         "function _export() { return 'user'; }\nconst x = 1;\nexport { x as 'a-b', _export };\nexport default 2;\n",
         expect![[r#"
-            (function(module,exports,require,__hotloop_meta){
+            (function(module,exports,require,$meta){
             "use strict";
             require.esm({
                 _export: 0,
@@ -2224,7 +2224,7 @@ fn the_export_prologue_is_one_runtime_call() {
         "/src/one.js",
         "import { a } from './a.js';\nexport const v = a;\n",
         expect![[r#"
-            (function(module,exports,require,__hotloop_meta){
+            (function(module,exports,require,$meta){
             "use strict";
             require.esm({
                 v: 0
@@ -2239,7 +2239,7 @@ fn the_export_prologue_is_one_runtime_call() {
         "/src/none.js",
         "import './a.js';\nconsole.log(1);\n",
         expect![[r#"
-            (function(module,exports,require,__hotloop_meta){
+            (function(module,exports,require,$meta){
             "use strict";
             require.esm();
             require("./a.js");
@@ -2261,7 +2261,7 @@ console.log(App, other);
         "/src/main.js",
         source,
         expect![[r#"
-            (function(module,exports,require,__hotloop_meta){
+            (function(module,exports,require,$meta){
             "use strict";
             require.esm();
             const _Appjsx = require.d(require("./App.jsx"));
@@ -2281,7 +2281,7 @@ export function _interop_require_default(x) { return x; }
 console.log(App, _interop_require_default(1));
 "#,
         expect![[r#"
-            (function(module,exports,require,__hotloop_meta){
+            (function(module,exports,require,$meta){
             "use strict";
             require.esm({
                 _interop_require_default: 0
@@ -2562,4 +2562,26 @@ export function App({ items, on }) {
     let tsx = "export function G<T,>(p: { v: T }) {\n  return <Select<string> value={p.v as any}>\n    <Option<number> />\n  </Select>;\n}\n";
     let out = compile("/src/G.tsx", tsx);
     assert_eq!(render_diagnostics(&out.diagnostics), "");
+}
+
+#[test]
+fn a_user_binding_named_like_import_metas_parameter_is_renamed() {
+    check_code(
+        "/src/meta.js",
+        "const $meta = 'mine';\nexport const both = [$meta, import.meta.url];\n",
+        expect![[r#"
+            (function(module,exports,require,$meta){
+            "use strict";
+            require.esm({
+                both: 0
+            });
+            const $meta1 = "mine";
+            const both = [
+                $meta1,
+                $meta.url
+            ];
+            exports.both = both;
+            })
+        "#]],
+    );
 }
