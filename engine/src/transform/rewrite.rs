@@ -17,7 +17,10 @@ use swc_core::ecma::visit::{VisitMut, VisitMutWith};
 
 use super::fold::{NODE_ENV, is_node_env, truthiness};
 
-/// The factory parameter `import.meta` is rewritten to.
+/// The factory parameter `import.meta` is rewritten to: short, as every module that accepts
+/// its own updates spells it three times. A binding of the module's own named so is renamed
+/// (`hygiene.rs`); a global named so is shadowed inside the module, as `module`, `exports` and
+/// `require` are.
 pub(crate) const META: &str = "$meta";
 
 pub(crate) struct Rewrite {
