@@ -552,9 +552,7 @@ impl EngineHost {
         let contents = file.contents(&self.db).clone();
         file.set_contents(&mut self.db).to(contents);
         self.pending.mark(file);
-        applied
-            .changed_files
-            .push(self.db.files().module_id(file.path(&self.db)));
+        applied.changed_files.push(file.id(&self.db).clone());
     }
 
     /// Compiles again, with an edit's batch, the modules whose plugin hooks failed in the last

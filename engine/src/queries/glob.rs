@@ -47,7 +47,7 @@ pub fn compile_glob_module(db: &dyn Db, file: SourceFile) -> Result<CompiledModu
     let (glob, _) = glob_call(db, file).ok_or_else(|| {
         format!(
             "{} is the module of an import.meta.glob() call that no longer exists",
-            db.files().module_id(file.path(db))
+            file.id(db)
         )
     })?;
     Ok(glob_module(&glob, &glob_matches(db, file)))

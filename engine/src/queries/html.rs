@@ -301,7 +301,7 @@ fn read_entries(
     if banner {
         let file = db.files().get_or_read(db, &deps_banner_path(page_path));
         entries.scripts.push(HtmlEntry {
-            url: db.files().module_id(file.path(db)).to_string(),
+            url: file.id(db).to_string(),
             file,
             line: 1,
             column: 1,
@@ -325,7 +325,7 @@ fn read_entries(
         let inline_entry = |path: PathBuf| {
             let file = db.files().get_or_read(db, &path);
             HtmlEntry {
-                url: db.files().module_id(file.path(db)).to_string(),
+                url: file.id(db).to_string(),
                 file,
                 line,
                 column,

@@ -205,7 +205,7 @@ fn failed(
     };
     if let Some(in_file) = in_loaded_file(db, path, error, load_map) {
         watched.push(in_file.file);
-        let id = db.files().module_id(in_file.file.path(db));
+        let id = in_file.file.id(db).clone();
         return PluginPass::Failed {
             diagnostic: diagnostic(&id, &in_file.text, &in_file.error),
             watched,
@@ -215,7 +215,7 @@ fn failed(
         Some(file) => {
             watched.push(file);
             let other = file.contents(db).text().unwrap_or_else(|| Arc::from(""));
-            let id = db.files().module_id(file.path(db));
+            let id = file.id(db).clone();
             in_other_file(diagnostic(&id, &other, error), &other, error)
         }
         None => diagnostic(id, text, error),

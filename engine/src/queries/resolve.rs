@@ -189,7 +189,7 @@ pub(crate) fn css_url(db: &dyn Db, importer: &Path, url: &str) -> Option<String>
         ImportKind::Static,
         true,
     ) {
-        Resolution::File(file) => Some(format!("{}{suffix}", db.files().module_id(file.path(db)))),
+        Resolution::File(file) => Some(format!("{}{suffix}", file.id(db))),
         _ => None,
     }
 }
