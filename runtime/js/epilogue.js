@@ -11,7 +11,10 @@
     value: Object.freeze({
       /** `define(id, depsMap, factory[, staticDeps[, urls]])`: stores a module factory (the chunk calls this). */
       define: core.define,
-      /** `served(id, snapshot)`: a lazy chunk's last statement, the snapshot it came from. */
+      /**
+       * `served(id, snapshot[, partUrls])`: a lazy chunk's last statement, the snapshot it came
+       * from (and the parts the page loads next, when the chunk came in parts).
+       */
       served,
       /** `factory(id, revision, factory)`: an update's module served as a script (no `eval`). */
       factory,

@@ -12,9 +12,17 @@
    */
   const servedSnapshots = new Map();
 
-  /** `__hotloop.served(id, snapshot)`: the last statement of a lazy chunk. */
-  function served(id, snapshot) {
+  /**
+   * The URLs of the parts of a lazy chunk served in parts, by target id: a big chunk's script
+   * is only `__hotloop.served(id, snapshot, urls)`, and the page then loads its parts at once,
+   * so that the browser compiles them on several threads as they stream in.
+   */
+  const servedParts = new Map();
+
+  /** `__hotloop.served(id, snapshot[, partUrls])`: the last statement of a lazy chunk. */
+  function served(id, snapshot, parts) {
     servedSnapshots.set(String(id), Number(snapshot));
+    if (Array.isArray(parts)) servedParts.set(String(id), parts.map(String));
   }
 
   /**
@@ -51,15 +59,28 @@
 
   /**
    * Loads the lazy chunk of the `import()` target `id` (a `fetch` and `eval` did the parse and
-   * compile on the main thread, in the navigation's path) and runs its `define`s; resolves to
-   * the number of the snapshot it was served from.
+   * compile on the main thread, in the navigation's path) and runs its `define`s, all its parts
+   * when it came in parts (root paths of the server); resolves to the number of the snapshot it
+   * was served from.
    */
   function loadLazyChunk(id) {
-    return loadScript(serverUrl("/_hotloop/lazy.js?id=") + encodeURIComponent(id)).then(() => {
-      const snapshot = servedSnapshots.get(id);
-      servedSnapshots.delete(id);
-      return { snapshot: Number.isInteger(snapshot) ? snapshot : undefined };
-    });
+    return loadScript(serverUrl("/_hotloop/lazy.js?id=") + encodeURIComponent(id))
+      .then(() => {
+        const parts = servedParts.get(id);
+        servedParts.delete(id);
+        return parts ? Promise.all(parts.map((url) => loadScript(serverUrl(url)))) : null;
+      })
+      .then(
+        () => {
+          const snapshot = servedSnapshots.get(id);
+          servedSnapshots.delete(id);
+          return { snapshot: Number.isInteger(snapshot) ? snapshot : undefined };
+        },
+        (err) => {
+          servedSnapshots.delete(id);
+          throw err;
+        },
+      );
   }
 
   /** The factories update scripts handed over (`__hotloop.factory`), by `revision id`. */

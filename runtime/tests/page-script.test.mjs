@@ -97,6 +97,63 @@ test("a lazy chunk loads through a <script> element, and the snapshot its last s
   assert.deepEqual(page.sent("loaded").map((m) => [m.chunk, m.snapshot]), [["/src/lazy.js", 7]]);
 });
 
+/** The page's `<script>` elements in `<head>` whose `src` is a piece's (a part of a lazy chunk). */
+function pieceScripts(page) {
+  return page.document.head.querySelectorAll("script").filter((s) => String(s.src).startsWith("/_hotloop/piece/"));
+}
+
+test("a lazy chunk served in parts: the page asks for every part at once, and the import() resolves once all of them ran", async () => {
+  const page = createPage();
+  await page.boot(
+    [js("/src/main.js", { "./big.js": "/src/big.js" }, `globalThis.loading = require.dynamic("./big.js").then((ns) => { globalThis.answer = ns.answer; });`)],
+    ["/src/main.js"],
+  );
+  await settle();
+  const [script] = lazyScripts(page);
+  page.run(`__hotloop.served("/src/big.js", 9, ["/_hotloop/piece/aaaa.js", "/_hotloop/piece/bbbb.js"]);`);
+  script.onload();
+  await settle();
+  const parts = pieceScripts(page);
+  assert.deepEqual(parts.map((s) => s.src), ["/_hotloop/piece/aaaa.js", "/_hotloop/piece/bbbb.js"]);
+  // The second part comes first: they run as they arrive.
+  const big = js("/src/big.js", { "./half.js": "/src/half.js" }, esm({ answer: "answer" }, `const answer = require("./half.js").half * 2;`));
+  const half = js("/src/half.js", {}, esm({ half: "half" }, "const half = 21;"));
+  page.run(`__hotloop.define(${JSON.stringify(half.id)}, {}, ${half.code});`);
+  parts[1].onload();
+  await settle();
+  assert.equal(page.get("answer"), undefined, "not before every part ran");
+  assert.deepEqual(page.sent("loaded"), []);
+  page.run(`__hotloop.define(${JSON.stringify(big.id)}, ${JSON.stringify(big.deps)}, ${big.code});`);
+  parts[0].onload();
+  await page.get("loading");
+  assert.equal(page.get("answer"), 42);
+  assert.deepEqual(pieceScripts(page), []);
+  assert.deepEqual(page.sent("loaded").map((m) => [m.chunk, m.snapshot]), [["/src/big.js", 9]]);
+});
+
+test("a part of a lazy chunk the server no longer has rejects the import() with the server's words", async () => {
+  const page = createPage();
+  page.context.fetch = async () => ({
+    ok: false,
+    status: 404,
+    text: async () => "hotloop: no piece bbbb of the page: the page is older than the server's last few builds (or than the server); reload it\n",
+  });
+  await page.boot(
+    [js("/src/main.js", { "./big.js": "/src/big.js" }, `globalThis.loading = require.dynamic("./big.js").catch((err) => { globalThis.failure = err.message; });`)],
+    ["/src/main.js"],
+  );
+  await settle();
+  page.run(`__hotloop.served("/src/big.js", 9, ["/_hotloop/piece/aaaa.js", "/_hotloop/piece/bbbb.js"]);`);
+  lazyScripts(page)[0].onload();
+  await settle();
+  const [first, second] = pieceScripts(page);
+  first.onload();
+  second.onerror();
+  await page.get("loading");
+  assert.match(page.get("failure"), /^Cannot load module '.\/big.js' \(\/src\/big.js\) imported by \/src\/main.js: hotloop: no piece bbbb of the page/);
+  assert.deepEqual(page.sent("loaded"), []);
+});
+
 test("another page of a multi-page app starts the entries its <meta> names, each from its lazy chunk, not the chunk's", async () => {
   const page = createPage();
   const meta = page.document.createElement("meta");

@@ -316,4 +316,18 @@ describe('the background warm-up in the browser', { skip, concurrency: false }, 
     await server.untilLine(/compiled \d+ lazy chunks in the background/, { from: edited, timeout: 120_000 });
     assert.deepEqual(tab.log.filter((l) => l.startsWith('[pageerror]')), []);
   });
+
+  test('a big route comes in parts the page loads at once; an edit in it is a hot update', async () => {
+    const pieces = () => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname).filter((p) => p.startsWith('/_hotloop/piece/'));
+    await tab.page.evaluate(() => performance.clearResourceTimings());
+    const sum = (edited) => Array.from({ length: BIG }, (_, i) => `big module ${i}`.length).reduce((a, b) => a + b, 0) + edited;
+    await tab.page.evaluate(() => window.navigate('/big'));
+    await tab.until((want) => document.getElementById('big')?.textContent === want, String(sum(0)));
+    assert.ok((await tab.page.evaluate(pieces)).length >= 2, 'the chunk came in parts');
+    const from = tab.mark();
+    editFile(path.join(root, 'src/big/m7.js'), "'big module 7'", "'big module 7, edited'");
+    await tab.untilLog('[hmr] updated', { from });
+    await tab.until((want) => document.getElementById('big')?.textContent === want, String(sum(', edited'.length)));
+    assert.deepEqual(tab.log.filter((l) => l.startsWith('[pageerror]')), []);
+  });
 });

@@ -263,14 +263,19 @@ pub(crate) async fn piece(
     // once; a map, or a piece of a page to come, once the build is published (its pieces cut,
     // so that a map is looked up in the snapshot with the modules).
     let found = match state.find_piece(hash) {
-        Some((served, piece)) if !map => Some((served, piece)),
+        Some(found) if !map => Some(found),
         _ => {
             let built = state.built().await;
             state.pieces_of(&built);
             state.find_piece(hash)
         }
     };
-    let Some((served, piece)) = found else {
+    let Some(pieces::Found {
+        served,
+        chunk,
+        piece,
+    }) = found
+    else {
         return text(
             StatusCode::NOT_FOUND,
             format!(
@@ -282,7 +287,7 @@ pub(crate) async fn piece(
     let (content_type, body) = if map {
         let map = off_the_runtime(move || {
             sourcemap::index_map_of(
-                &served.chunk.parts,
+                &chunk.parts,
                 piece.range,
                 &served.modules,
                 pieces::FIRST_LINE,
@@ -291,7 +296,7 @@ pub(crate) async fn piece(
         .await;
         (JSON, Bytes::from(map))
     } else {
-        (JS, piece.bytes(&served.chunk))
+        (JS, piece.bytes(&chunk))
     };
     immutable(content_type, body)
 }
@@ -602,6 +607,7 @@ const LAZY_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
 /// loads it with a `<script>` element, which cannot read headers) and the snapshot's number also
 /// in `x-hotloop-snapshot`. The first request for a chunk not compiled yet asks the engine for
 /// it and waits for the snapshot that has it; the engine compiles that chunk's modules only.
+/// A big chunk is answered by the list of its parts instead (`lazy_parts_script`).
 pub(crate) async fn lazy_js(
     State(state): State<Arc<AppState>>,
     RawQuery(query): RawQuery,
@@ -609,12 +615,26 @@ pub(crate) async fn lazy_js(
 ) -> Response {
     match served_lazy(&state, query.as_deref()).await {
         Ok((served, id, chunk)) => {
-            let script = LazyScript::new(chunk, &id, served.snapshot);
-            let etag = script.etag();
-            let mut response = cached(&headers, &etag, JS, Bytes::new());
-            if response.status() == StatusCode::OK {
-                *response.body_mut() = script.body();
-            }
+            let mut response = match state.lazy_parts_of(&served, &chunk) {
+                Some(parts) => {
+                    let script = lazy_parts_script(&id, served.snapshot, &parts);
+                    cached(
+                        &headers,
+                        &content_etag(script.as_bytes()),
+                        JS,
+                        script.into(),
+                    )
+                }
+                None => {
+                    let script = LazyScript::new(chunk, &id, served.snapshot);
+                    let etag = script.etag();
+                    let mut response = cached(&headers, &etag, JS, Bytes::new());
+                    if response.status() == StatusCode::OK {
+                        *response.body_mut() = script.body();
+                    }
+                    response
+                }
+            };
             // What the page tells the engine it loaded (`ClientMessage::Loaded`).
             response
                 .headers_mut()
@@ -723,6 +743,18 @@ impl LazyScript {
             });
         Body::from_stream(buffers)
     }
+}
+
+/// The script that answers for a lazy chunk served in parts: `__hotloop.served(id, snapshot,
+/// [part URLs])`, after which the page loads the parts at once (`runtime/js/page.js`), each a
+/// piece at its content's URL (`pieces.rs`), so that the browser compiles them on several
+/// threads as they stream in, and a page that loaded a part before takes it from its cache.
+fn lazy_parts_script(id: &str, snapshot: u32, parts: &[pieces::Piece]) -> String {
+    let urls: Vec<String> = parts.iter().map(pieces::Piece::url).collect();
+    // A JSON string is a JS string literal.
+    let id = serde_json::to_string(id).unwrap_or_else(|_| "null".into());
+    let urls = serde_json::to_string(&urls).unwrap_or_else(|_| "[]".into());
+    format!("__hotloop.served({id}, {snapshot}, {urls});\n")
 }
 
 /// The module id of a lazy chunk request's `?id=`.

@@ -53,6 +53,7 @@ pub use proxy::{ProxyRule, ProxyRuleError};
 pub use tls::{Tls, TlsError};
 
 use hotloop_protocol::Served;
+use hotloop_protocol::served::Chunk;
 pub use hotloop_protocol::{ClientEvent, ClientId};
 
 /// Default port (`--port`); 0 picks a free one.
@@ -365,8 +366,20 @@ impl AppState {
             .pieces_of(served)
     }
 
-    /// The piece named `hash` of a recent snapshot, with that snapshot.
-    pub(crate) fn find_piece(&self, hash: &str) -> Option<(Arc<Served>, pieces::Piece)> {
+    /// The parts of the lazy chunk `chunk` of `served`, or `None` when it is served whole.
+    pub(crate) fn lazy_parts_of(
+        &self,
+        served: &Arc<Served>,
+        chunk: &Arc<Chunk>,
+    ) -> Option<Arc<[pieces::Piece]>> {
+        self.pieces
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .lazy_parts_of(served, chunk)
+    }
+
+    /// The piece named `hash` of a recent snapshot's page or lazy chunk.
+    pub(crate) fn find_piece(&self, hash: &str) -> Option<pieces::Found> {
         self.pieces
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())

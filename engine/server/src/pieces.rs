@@ -57,6 +57,12 @@ pub(crate) const COMPILE_HINT: &str = "//# allFunctionsCalledOnLoad\n";
 pub(crate) const FIRST_LINE: usize = 1;
 /// Snapshots whose pieces stay servable.
 const KEEP: usize = 4;
+/// A lazy chunk of fewer bytes is served as one script.
+const LAZY_PARTS_FROM: usize = 256 * 1024;
+/// About how many parts a bigger lazy chunk has.
+const LAZY_PARTS: usize = 4;
+/// Lazy chunks whose parts stay servable (the most recently asked for).
+const KEEP_LAZY: usize = 16;
 
 pub(crate) const PIECE_PREFIX: &str = "/_hotloop/piece/";
 
@@ -100,17 +106,36 @@ impl Piece {
     }
 }
 
-/// The pieces of one snapshot's chunk.
+/// The pieces of one chunk: a snapshot's page chunk, or a lazy chunk as one snapshot served it.
 pub(crate) struct SnapshotPieces {
     chunk: Weak<Chunk>,
+    /// The snapshot it was served from: its modules make a piece's map. (It holds the page's
+    /// chunk; a lazy chunk is held by `lazy_chunk`.)
     pub(crate) served: Arc<Served>,
+    lazy_chunk: Option<Arc<Chunk>>,
     pub(crate) pieces: Arc<[Piece]>,
 }
 
-/// The pieces of the last `KEEP` snapshots, newest first.
+impl SnapshotPieces {
+    /// The chunk the pieces were cut from.
+    fn chunk(&self) -> &Arc<Chunk> {
+        self.lazy_chunk.as_ref().unwrap_or(&self.served.chunk)
+    }
+}
+
+/// A piece found by its name: the chunk it was cut from, the snapshot that served it.
+pub(crate) struct Found {
+    pub(crate) served: Arc<Served>,
+    pub(crate) chunk: Arc<Chunk>,
+    pub(crate) piece: Piece,
+}
+
+/// The pieces of the last `KEEP` snapshots' pages, newest first, and of the last `KEEP_LAZY`
+/// lazy chunks served in parts.
 #[derive(Default)]
 pub(crate) struct PieceCache {
     recent: VecDeque<SnapshotPieces>,
+    lazy: VecDeque<SnapshotPieces>,
 }
 
 impl PieceCache {
@@ -134,18 +159,53 @@ impl PieceCache {
         self.recent.push_front(SnapshotPieces {
             chunk: weak,
             served: served.clone(),
+            lazy_chunk: None,
             pieces: pieces.clone(),
         });
         self.recent.truncate(KEEP);
         pieces
     }
 
-    /// The piece named `hash` in a recent snapshot, with that snapshot (its chunk for the
-    /// piece's text, its modules for the map).
-    pub(crate) fn find(&self, hash: &str) -> Option<(Arc<Served>, Piece)> {
-        self.recent.iter().find_map(|s| {
+    /// The parts of the lazy chunk `chunk` that `served` serves, cut and named on first use;
+    /// `None` when it is too small to be worth more than one script (see the module docs).
+    pub(crate) fn lazy_parts_of(
+        &mut self,
+        served: &Arc<Served>,
+        chunk: &Arc<Chunk>,
+    ) -> Option<Arc<[Piece]>> {
+        let weak = Arc::downgrade(chunk);
+        if let Some(at) = self.lazy.iter().position(|s| Weak::ptr_eq(&s.chunk, &weak)) {
+            // The most recently asked for stay.
+            let found = self.lazy.remove(at)?;
+            let pieces = found.pieces.clone();
+            self.lazy.push_front(found);
+            return Some(pieces);
+        }
+        let total: usize = chunk.parts.iter().map(|(_, s)| s.len()).sum();
+        if total < LAZY_PARTS_FROM {
+            return None;
+        }
+        let pieces: Arc<[Piece]> = name(chunk, cut_into(&chunk.parts, LAZY_PARTS)).into();
+        self.lazy.push_front(SnapshotPieces {
+            chunk: weak,
+            served: served.clone(),
+            lazy_chunk: Some(chunk.clone()),
+            pieces: pieces.clone(),
+        });
+        self.lazy.truncate(KEEP_LAZY);
+        Some(pieces)
+    }
+
+    /// The piece named `hash` of a recent snapshot's page or lazy chunk, with its chunk and the
+    /// snapshot that served it (its modules make the piece's map).
+    pub(crate) fn find(&self, hash: &str) -> Option<Found> {
+        self.recent.iter().chain(&self.lazy).find_map(|s| {
             let piece = s.pieces.iter().find(|p| &*p.hash == hash)?;
-            Some((s.served.clone(), piece.clone()))
+            Some(Found {
+                served: s.served.clone(),
+                chunk: s.chunk().clone(),
+                piece: piece.clone(),
+            })
         })
     }
 }
@@ -168,10 +228,23 @@ pub(crate) fn script_tags(pieces: &[Piece], chunk_tag: &str) -> String {
     tags
 }
 
-/// Cuts `chunk` and names each piece by its statements' hash.
+/// Cuts `chunk` and names each piece by its statements' hash; then the start piece.
 fn build(chunk: &Chunk) -> Vec<Piece> {
-    let mut pieces = Vec::new();
-    for range in cut(&chunk.parts) {
+    let mut pieces = name(chunk, cut_into(&chunk.parts, PIECES));
+    let start = chunk.start();
+    let hash: Arc<str> = format!("{:016x}", xxhash_rust::xxh3::xxh3_64(start.as_bytes())).into();
+    let end = chunk.parts.len();
+    pieces.push(Piece {
+        hash,
+        range: end..end,
+    });
+    pieces
+}
+
+/// The pieces of `chunk` that `runs` cut, each named by its statements' hash.
+fn name(chunk: &Chunk, runs: Vec<Range<usize>>) -> Vec<Piece> {
+    let mut pieces = Vec::with_capacity(runs.len() + 1);
+    for range in runs {
         let mut hasher = Xxh3::new();
         // The piece's bytes start with it: a piece cached from a build without it (or with
         // another) has another name.
@@ -184,13 +257,6 @@ fn build(chunk: &Chunk) -> Vec<Piece> {
         let hash: Arc<str> = format!("{:016x}", hasher.digest()).into();
         pieces.push(Piece { hash, range });
     }
-    let start = chunk.start();
-    let hash: Arc<str> = format!("{:016x}", xxhash_rust::xxh3::xxh3_64(start.as_bytes())).into();
-    let end = chunk.parts.len();
-    pieces.push(Piece {
-        hash,
-        range: end..end,
-    });
     pieces
 }
 
@@ -204,11 +270,17 @@ fn push_map_line(out: &mut String, hash: &str) {
     out.push_str(".js.map\n");
 }
 
-/// The runs of define statements (see the module docs); empty statements (modules that never
-/// compiled) count as nothing and cut nowhere.
+/// The runs of define statements of the page (see the module docs); empty statements (modules
+/// that never compiled) count as nothing and cut nowhere.
+#[cfg(test)]
 pub(crate) fn cut(parts: &Parts) -> Vec<Range<usize>> {
+    cut_into(parts, PIECES)
+}
+
+/// The runs of define statements, about `pieces` of them.
+fn cut_into(parts: &Parts, pieces: usize) -> Vec<Range<usize>> {
     let total: usize = parts.iter().map(|(_, s)| s.len()).sum();
-    let min = (total / PIECES).next_power_of_two().max(MIN_PIECE);
+    let min = (total / pieces).next_power_of_two().max(MIN_PIECE);
     let max = 4 * min;
     let mut runs = Vec::new();
     let mut start = 0;
@@ -321,6 +393,51 @@ mod tests {
             ),
         );
         assert_eq!(cut(&parts), vec![0..2, 2..4]);
+    }
+
+    #[test]
+    fn a_big_lazy_chunk_is_cut_into_parts_found_with_it_and_a_small_one_is_not() {
+        let mut cache = PieceCache::default();
+        let served = Arc::new(Served::empty(Arc::from("s")));
+        let small = Arc::new(chunk(parts(10, 100), 1));
+        assert!(cache.lazy_parts_of(&served, &small).is_none());
+        let big = Arc::new(chunk(parts(4000, 200), 1));
+        let parts = cache.lazy_parts_of(&served, &big).expect("in parts");
+        assert!((2..=LAZY_PARTS + 1).contains(&parts.len()), "{parts:?}");
+        assert_eq!(parts.first().unwrap().range.start, 0);
+        assert_eq!(parts.last().unwrap().range.end, big.parts.len());
+        assert!(parts.iter().all(|p| !p.range.is_empty()), "no start piece");
+        let found = cache.find(&parts[1].hash).expect("found by its name");
+        assert!(Arc::ptr_eq(&found.chunk, &big));
+        assert_eq!(found.piece.range, parts[1].range);
+        let text = found.piece.bytes(&found.chunk);
+        let text = std::str::from_utf8(&text).unwrap();
+        assert!(text.starts_with(COMPILE_HINT));
+        assert!(text.contains(&format!("define(\"/src/m{}.js\"", parts[1].range.start)));
+        // Asking again does not cut it again; the page's pieces are kept apart.
+        assert!(Arc::ptr_eq(
+            &cache.lazy_parts_of(&served, &big).unwrap(),
+            &parts
+        ));
+        for revision in 0..KEEP as u32 + 1 {
+            cache.pieces_of(&Arc::new(Served {
+                chunk: Arc::new(chunk(parts_named(revision), revision)),
+                ..Served::empty(Arc::from("s"))
+            }));
+        }
+        assert!(
+            cache.find(&parts[0].hash).is_some(),
+            "pages do not push it out"
+        );
+    }
+
+    fn parts_named(revision: u32) -> Parts {
+        (0..3)
+            .map(|i| {
+                let id: Arc<str> = format!("/src/p{revision}-{i}.js").into();
+                (id.clone(), Statement::whole(format!("define(\"{id}\");\n")))
+            })
+            .collect()
     }
 
     #[test]
