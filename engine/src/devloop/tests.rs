@@ -670,6 +670,61 @@ fn the_background_warm_up_starts_when_a_page_rendered_not_when_it_connected() {
     assert!(devloop.warm_up.running.is_none());
 }
 
+/// Once the warm-up went through, the loop builds the warmed chunks ahead, one per idle
+/// moment: a first navigation's request then finds its chunk served. A chunk with an error is
+/// left for its request, so that the error of a route no page asked for stays out of the
+/// overlay.
+#[test]
+fn after_the_warm_up_the_lazy_chunks_are_built_ahead_except_one_with_an_error() {
+    use hotloop_protocol::served::LazyChunkState;
+    let (_project, host) = app(
+        "//- /src/main.js\nexport const load = () => [import('./route.js'), import('./broken.js')];\n\
+         //- /src/route.js\nimport { leaf } from './leaf.js';\nexport const route = leaf;\n\
+         //- /src/leaf.js\nexport const leaf = 1;\n\
+         //- /src/broken.js\nexport const broken = ;\n",
+    );
+    let Wiring {
+        publishers,
+        snapshots,
+        frames: _frames,
+        events: _events,
+        ..
+    } = wiring(Arc::new(Served::empty("t".into())));
+    let (mut devloop, _) = DevLoop::start(host, "t".into(), publishers);
+    devloop.on_client(ClientEvent::Message {
+        client_id: ClientId(1),
+        message: ClientMessage::Rendered,
+    });
+    let finished = devloop
+        .warm_up
+        .finished
+        .recv_timeout(WAIT)
+        .expect("the warm-up finishes");
+    devloop.on_warm_up_finished(finished);
+    assert!(
+        matches!(
+            snapshots.borrow().lazy.get("/src/route.js"),
+            LazyChunkState::Pending
+        ),
+        "compiled, not built yet"
+    );
+    assert_eq!(devloop.warm_up.ahead.len(), 2);
+    devloop.build_ahead();
+    devloop.build_ahead();
+    assert!(devloop.warm_up.ahead.is_empty());
+    let served = snapshots.borrow().clone();
+    let LazyChunkState::Ready(chunk) = served.lazy.get("/src/route.js") else {
+        panic!("the chunk of /src/route.js is built ahead");
+    };
+    let ids: Vec<&str> = chunk.parts.iter().map(|(id, _)| &**id).collect();
+    assert_eq!(ids, ["/src/leaf.js", "/src/route.js"]);
+    assert!(
+        matches!(served.lazy.get("/src/broken.js"), LazyChunkState::Pending),
+        "left for its request"
+    );
+    assert!(devloop.errors.is_empty(), "{:?}", devloop.errors);
+}
+
 /// One session of the dev loop on `project` with the compile cache in `cache`: starts it (the
 /// snapshot served while it builds, then the first one), applies `edit` (a path and its new
 /// text) if any, and shuts it down. Returns the two snapshots.

@@ -591,6 +591,40 @@ impl EngineHost {
         self.db.files().release_texts()
     }
 
+    /// Whether every module the lazy chunk of the `import()` target `id` would add to the graph
+    /// compiles and resolves without a diagnostic: read from the memos the background warm-up
+    /// left (what it did not compute is computed now). A chunk is built ahead of its request only then: an error in a route no page asked for
+    /// stays out of the overlay until one does, as it would without the build ahead.
+    pub fn lazy_chunk_is_clean(&self, id: &str) -> bool {
+        use crate::queries::diagnostics::module_diagnostics;
+        use crate::queries::resolve::{Resolution, resolved_imports};
+        use crate::transform::ImportKind;
+        let Some(state) = &self.state else {
+            return false;
+        };
+        let Some(target) = state.graph.lazy_target(id) else {
+            return false;
+        };
+        let mut seen = FxHashSet::default();
+        let mut stack = vec![target.file];
+        while let Some(file) = stack.pop() {
+            if !seen.insert(file) || state.graph.index_of_file(file).is_some() {
+                continue;
+            }
+            if !module_diagnostics(&self.db, file).is_empty() {
+                return false;
+            }
+            for import in resolved_imports(&self.db, file).iter() {
+                if import.kind != ImportKind::Dynamic
+                    && let Resolution::File(next) = import.resolution
+                {
+                    stack.push(next);
+                }
+            }
+        }
+        true
+    }
+
     /// The ids of the `import()` targets of the last build that are not compiled yet.
     pub fn pending_lazy_targets(&self) -> Vec<Arc<str>> {
         self.state.as_ref().map_or_else(Vec::new, |state| {
