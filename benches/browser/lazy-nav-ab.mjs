@@ -59,15 +59,33 @@ const navigateAndCount = ({ to, cls, want }) => new Promise((resolve, reject) =>
   const t0 = performance.now();
   window.navigate(to);
   const check = () => {
-    if (document.getElementsByClassName(cls).length >= want) resolve(performance.now() - t0);
+    if (document.getElementsByClassName(cls).length >= want) {
+      // hotloop's page tells its server the chunk it loaded (`Loaded`) once its defines ran:
+      // the first frame it sends after the navigation started.
+      const sent = (window.__sentAt || []).find((t) => t >= t0);
+      resolve({ total: performance.now() - t0, loaded: sent === undefined ? null : sent - t0 });
+    }
     else if (performance.now() - t0 > 60_000) reject(new Error(`${to}: not rendered after 60 s`));
     else requestAnimationFrame(check);
   };
   check();
 });
 
+/** Two idle periods in a row: the page has no work queued. */
+const untilIdle = () => new Promise((resolve) => requestIdleCallback(() => requestIdleCallback(resolve, { timeout: 2000 }), { timeout: 2000 }));
+
 const browser = await chromium.launch({ executablePath: opts.chromium, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
 const navs = Object.fromEntries(servers.map((s) => [s.name, []]));
+const loadedAt = Object.fromEntries(servers.map((s) => [s.name, []]));
+/** Notes when the page sends a WebSocket frame. */
+const noteSends = () => {
+  const send = WebSocket.prototype.send;
+  window.__sentAt = [];
+  WebSocket.prototype.send = function (data) {
+    window.__sentAt.push(performance.now());
+    return send.call(this, data);
+  };
+};
 const loads = [];
 try {
   for (const s of servers) {
@@ -80,6 +98,7 @@ try {
     const tabs = [];
     for (const s of servers) {
       const context = await browser.newContext();
+      await context.addInitScript(noteSends);
       const page = await context.newPage();
       await page.goto(`http://127.0.0.1:${s.port}/`, { timeout: 120_000 });
       await page.waitForFunction((want) => document.getElementsByClassName('leaf-0').length >= want, leaves[0], { timeout: 120_000, polling: 'raf' });
@@ -91,7 +110,15 @@ try {
     for (let k = 1; k < leaves.length; k++) {
       for (let i = 0; i < tabs.length; i++) {
         const { s, page } = tabs[(i + round + k) % tabs.length];
-        navs[s.name].push(await page.evaluate(navigateAndCount, { to: `/r${k}`, cls: `leaf-${k}`, want: leaves[k] }));
+        // The tab in front gets frames at the full rate (headless Chromium paces the others).
+        await page.bringToFront();
+        const nav = await page.evaluate(navigateAndCount, { to: `/r${k}`, cls: `leaf-${k}`, want: leaves[k] });
+        navs[s.name].push(nav.total);
+        if (nav.loaded !== null) loadedAt[s.name].push(nav.loaded);
+        // What the page does after the route rendered (React's idle work, the runtime's) is
+        // over before the next server's navigation, so that it does not fall on that one.
+        await page.evaluate(untilIdle);
+        if (process.env.NAV_GAP_MS) await new Promise((r) => setTimeout(r, Number(process.env.NAV_GAP_MS)));
       }
     }
     for (const t of tabs) await t.context.close();
@@ -108,6 +135,10 @@ console.log(`| first navigation, after the warm-up (ms) | ${servers.map((s) => s
 console.log(`|---|${servers.map(() => '---').join('|')}|`);
 for (const [label, f] of [['p50', (xs) => median(xs)], ['p90', (xs) => q(xs, 0.9)], ['max', (xs) => Math.max(...xs)], ['navigations', (xs) => xs.length]]) {
   console.log(`| ${label} | ${servers.map((s) => f(navs[s.name]).toFixed(0)).join(' | ')} |`);
+}
+const withLoaded = servers.filter((s) => loadedAt[s.name].length > 0);
+if (withLoaded.length > 0) {
+  console.log(`| hotloop: navigation → chunk loaded, p50 / p90 (ms) | ${withLoaded.map((s) => `${median(loadedAt[s.name]).toFixed(1)} / ${q(loadedAt[s.name], 0.9).toFixed(1)}`).join(' | ')} |`);
 }
 console.log(`load average (1 min) at each round's start: ${loads.map((l) => l.toFixed(2)).join(', ')}`);
 console.log(`runs: ${JSON.stringify(Object.fromEntries(Object.entries(navs).map(([k, v]) => [k, v.map(Math.round)])))}`);
