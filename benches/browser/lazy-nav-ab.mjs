@@ -136,7 +136,7 @@ console.log(`|---|${servers.map(() => '---').join('|')}|`);
 for (const [label, f] of [['p50', (xs) => median(xs)], ['p90', (xs) => q(xs, 0.9)], ['max', (xs) => Math.max(...xs)], ['navigations', (xs) => xs.length]]) {
   console.log(`| ${label} | ${servers.map((s) => f(navs[s.name]).toFixed(0)).join(' | ')} |`);
 }
-const withLoaded = servers.filter((s) => loadedAt[s.name].length > 0);
+const withLoaded = servers.filter((s) => s instanceof HotloopServer && loadedAt[s.name].length > 0);
 if (withLoaded.length > 0) {
   console.log(`| hotloop: navigation → chunk loaded, p50 / p90 (ms) | ${withLoaded.map((s) => `${median(loadedAt[s.name]).toFixed(1)} / ${q(loadedAt[s.name], 0.9).toFixed(1)}`).join(' | ')} |`);
 }
