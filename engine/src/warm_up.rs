@@ -183,8 +183,10 @@ pub(crate) fn warm_up_threads(cores: usize, with_plugins: bool) -> usize {
 pub(crate) const PLUGIN_WARM_UP_THREADS: usize = 16;
 
 /// Compiles everything `roots` reach, `import()` included, on this thread, with `db` (a handle
-/// of its own, dropped before this returns). True when it finished; false when an input change
-/// cancelled it.
+/// of its own, dropped before this returns), one root's closure after the other in the order
+/// given (the graph's: the order the page's modules import them, which is a router's order of
+/// routes, so the first routes a user is likely to visit are compiled first). True when it
+/// finished; false when an input change cancelled it.
 ///
 /// Lowers the calling thread's priority first (call it on a thread of its own).
 pub(crate) fn warm_up_in_background(db: EngineDb, roots: Vec<SourceFile>) -> bool {
@@ -192,7 +194,8 @@ pub(crate) fn warm_up_in_background(db: EngineDb, roots: Vec<SourceFile>) -> boo
     let _span = tracing::debug_span!("warm_up_in_background", roots = roots.len()).entered();
     let walk = std::panic::AssertUnwindSafe(|| {
         let mut seen: FxHashSet<SourceFile> = roots.iter().copied().collect();
-        let mut stack = roots;
+        // Depth first from a stack: the first root on top.
+        let mut stack: Vec<SourceFile> = roots.into_iter().rev().collect();
         let mut found = Vec::new();
         while let Some(file) = stack.pop() {
             for import in resolved_imports(&db, file).iter() {

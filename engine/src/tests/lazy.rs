@@ -601,6 +601,32 @@ fn warm_up_to_the_end(p: &mut Incremental) {
     p.host.lazy_warm_up_finished();
 }
 
+/// The first routes a user is likely to visit are the first a router lists: the warm-up
+/// compiles the chunks in the order the page imports them, each one's modules before the next.
+#[test]
+fn the_background_warm_up_compiles_the_chunks_in_the_order_the_page_imports_them() {
+    let mut p = Incremental::new(APP);
+    p.host.build();
+    p.parsed();
+    warm_up_to_the_end(&mut p);
+    let order: Vec<String> = p
+        .host
+        .take_query_runs()
+        .into_iter()
+        .filter(|run| run.kind == QueryEventKind::Executed && &*run.query == "parsed_module")
+        .map(|run| run.module)
+        .collect();
+    let at = |id: &str| {
+        order
+            .iter()
+            .position(|m| m == id)
+            .unwrap_or_else(|| panic!("{id} compiled: {order:?}"))
+    };
+    assert!(at("/src/route-a.js") < at("/src/route-b.js"), "{order:?}");
+    assert!(at("/src/a-only.js") < at("/src/route-b.js"), "{order:?}");
+    assert!(at("/src/b-only.js") < at("/src/pages/home.js"), "{order:?}");
+}
+
 #[test]
 fn the_background_warm_up_compiles_every_lazy_chunk_so_a_request_compiles_nothing() {
     let mut p = Incremental::new(APP);
