@@ -271,7 +271,7 @@ pub(crate) async fn piece(
         }
     };
     let Some(pieces::Found {
-        served,
+        modules,
         chunk,
         piece,
     }) = found
@@ -286,12 +286,7 @@ pub(crate) async fn piece(
     };
     let (content_type, body) = if map {
         let map = off_the_runtime(move || {
-            sourcemap::index_map_of(
-                &chunk.parts,
-                piece.range,
-                &served.modules,
-                pieces::FIRST_LINE,
-            )
+            sourcemap::index_map_of(&chunk.parts, piece.range, &modules, pieces::FIRST_LINE)
         })
         .await;
         (JSON, Bytes::from(map))

@@ -45,10 +45,10 @@
 use std::collections::VecDeque;
 use std::hash::Hasher as _;
 use std::ops::Range;
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 
 use axum::body::Bytes;
-use hotloop_protocol::served::{Chunk, Parts, Served};
+use hotloop_protocol::served::{Chunk, Parts, Served, ServedModules};
 use rustc_hash::FxHasher;
 use xxhash_rust::xxh3::Xxh3;
 
@@ -115,24 +115,18 @@ impl Piece {
 
 /// The pieces of one chunk: a snapshot's page chunk, or a lazy chunk as one snapshot served it.
 pub(crate) struct SnapshotPieces {
-    chunk: Weak<Chunk>,
-    /// The snapshot it was served from: its modules make a piece's map. (It holds the page's
-    /// chunk; a lazy chunk is held by `lazy_chunk`.)
-    pub(crate) served: Arc<Served>,
-    lazy_chunk: Option<Arc<Chunk>>,
+    chunk: Arc<Chunk>,
+    /// The modules of the snapshot that served it: a piece's map is made of theirs.
+    modules: ServedModules,
+    /// The chunk is the last session's page (`Served::last_session`).
+    last_session: bool,
     pub(crate) pieces: Arc<[Piece]>,
 }
 
-impl SnapshotPieces {
-    /// The chunk the pieces were cut from.
-    fn chunk(&self) -> &Arc<Chunk> {
-        self.lazy_chunk.as_ref().unwrap_or(&self.served.chunk)
-    }
-}
-
-/// A piece found by its name: the chunk it was cut from, the snapshot that served it.
+/// A piece found by its name: the chunk it was cut from, the modules of the snapshot that
+/// served it.
 pub(crate) struct Found {
-    pub(crate) served: Arc<Served>,
+    pub(crate) modules: ServedModules,
     pub(crate) chunk: Arc<Chunk>,
     pub(crate) piece: Piece,
 }
@@ -148,15 +142,18 @@ pub(crate) struct PieceCache {
 impl PieceCache {
     /// The pieces of `served`'s chunk, cut and named on first use.
     pub(crate) fn pieces_of(&mut self, served: &Arc<Served>) -> Arc<[Piece]> {
-        let weak = Arc::downgrade(&served.chunk);
-        if let Some(found) = self.recent.iter().find(|s| Weak::ptr_eq(&s.chunk, &weak)) {
+        if let Some(found) = self
+            .recent
+            .iter()
+            .find(|s| Arc::ptr_eq(&s.chunk, &served.chunk))
+        {
             return found.pieces.clone();
         }
         let pieces: Arc<[Piece]> = build(&served.chunk).into();
         if !served.last_session {
             // The last session's page, when this one is the same: its pieces are these.
             self.recent.retain(|s| {
-                !s.served.last_session
+                !s.last_session
                     || !s
                         .pieces
                         .iter()
@@ -164,9 +161,9 @@ impl PieceCache {
             });
         }
         self.recent.push_front(SnapshotPieces {
-            chunk: weak,
-            served: served.clone(),
-            lazy_chunk: None,
+            chunk: served.chunk.clone(),
+            modules: served.modules.clone(),
+            last_session: served.last_session,
             pieces: pieces.clone(),
         });
         self.recent.truncate(KEEP);
@@ -180,8 +177,7 @@ impl PieceCache {
         served: &Arc<Served>,
         chunk: &Arc<Chunk>,
     ) -> Option<Arc<[Piece]>> {
-        let weak = Arc::downgrade(chunk);
-        if let Some(at) = self.lazy.iter().position(|s| Weak::ptr_eq(&s.chunk, &weak)) {
+        if let Some(at) = self.lazy.iter().position(|s| Arc::ptr_eq(&s.chunk, chunk)) {
             // The most recently asked for stay.
             let found = self.lazy.remove(at)?;
             let pieces = found.pieces.clone();
@@ -194,9 +190,9 @@ impl PieceCache {
         }
         let pieces: Arc<[Piece]> = name(chunk, cut_into(&chunk.parts, LAZY_PARTS)).into();
         self.lazy.push_front(SnapshotPieces {
-            chunk: weak,
-            served: served.clone(),
-            lazy_chunk: Some(chunk.clone()),
+            chunk: chunk.clone(),
+            modules: served.modules.clone(),
+            last_session: false,
             pieces: pieces.clone(),
         });
         self.lazy.truncate(KEEP_LAZY);
@@ -204,13 +200,13 @@ impl PieceCache {
     }
 
     /// The piece named `hash` of a recent snapshot's page or lazy chunk, with its chunk and the
-    /// snapshot that served it (its modules make the piece's map).
+    /// modules of the snapshot that served it (theirs make the piece's map).
     pub(crate) fn find(&self, hash: &str) -> Option<Found> {
         self.recent.iter().chain(&self.lazy).find_map(|s| {
             let piece = s.pieces.iter().find(|p| &*p.hash == hash)?;
             Some(Found {
-                served: s.served.clone(),
-                chunk: s.chunk().clone(),
+                modules: s.modules.clone(),
+                chunk: s.chunk.clone(),
                 piece: piece.clone(),
             })
         })

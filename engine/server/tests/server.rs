@@ -1020,6 +1020,82 @@ async fn a_lazy_chunk_is_served_with_its_map_and_a_pending_one_is_compiled_first
 }
 
 #[tokio::test]
+async fn a_big_lazy_chunk_is_answered_by_its_parts_which_hold_its_statements_in_order() {
+    let h = start().await;
+    let header = "(function (module, exports, require, $meta, $RefreshReg$, $RefreshSig$) {";
+    let statements: Vec<String> = (0..3000)
+        .map(|i| {
+            format!(
+                "__hotloop.define(\"/src/big/m{i}.js\", {{}}, {header}\nexports.v = {:?};\n}}));\n",
+                "x".repeat(120)
+            )
+        })
+        .collect();
+    let parts = Parts::from(
+        statements
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                (
+                    Arc::from(format!("/src/big/m{i}.js")),
+                    Statement::whole(s.clone()),
+                )
+            })
+            .collect::<Vec<_>>(),
+    );
+    let mut next = (*served(1, Some(HTML), "console.log('a');")).clone();
+    let mut lazy = lazy_chunks(&["/src/lazy.js"], &[]);
+    lazy.ready.insert(
+        Arc::from("/src/big.js"),
+        Arc::new(Chunk::new(parts, String::new())),
+    );
+    next.lazy = Arc::new(lazy);
+    next.snapshot = 7;
+    h.publish(Arc::new(next));
+    let r = get(&h, "/_hotloop/lazy.js?id=%2Fsrc%2Fbig.js").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.header("x-hotloop-snapshot"), Some("7"));
+    let text = r.text();
+    let urls = text
+        .strip_prefix("__hotloop.served(\"/src/big.js\", 7, ")
+        .and_then(|rest| rest.strip_suffix(");\n"))
+        .unwrap_or_else(|| panic!("the list of its parts: {text}"));
+    let urls: Vec<String> = serde_json::from_str(urls).unwrap();
+    assert!((2..=5).contains(&urls.len()), "{urls:?}");
+    let mut joined = String::new();
+    for url in &urls {
+        assert!(url.starts_with("/_hotloop/piece/"), "{url}");
+        let part = get(&h, url).await;
+        assert_eq!(part.status, 200);
+        assert_eq!(
+            part.header("cache-control"),
+            Some("public, max-age=31536000, immutable")
+        );
+        let body = part.text();
+        let body = body
+            .strip_prefix("//# allFunctionsCalledOnLoad\n")
+            .expect("V8's compile hint first");
+        let name = url.rsplit('/').next().unwrap();
+        let (statements, map_line) = body.rsplit_once("//# sourceMappingURL=").unwrap();
+        assert_eq!(map_line, format!("{name}.map\n"));
+        joined.push_str(statements);
+        let map = get(&h, &format!("{url}.map")).await;
+        assert_eq!(map.status, 200, "{url}.map");
+        let map: serde_json::Value = serde_json::from_slice(&map.body).unwrap();
+        assert!(map["sections"].is_array());
+    }
+    assert_eq!(
+        joined,
+        statements.concat(),
+        "every statement once, in order"
+    );
+    // The small chunk stays one script.
+    let r = get(&h, "/_hotloop/lazy.js?id=%2Fsrc%2Flazy.js").await;
+    assert!(r.text().contains("__hotloop.define(\"/src/lazy.js\""));
+    h.stop().await.unwrap();
+}
+
+#[tokio::test]
 async fn a_workers_script_is_the_runtime_then_its_chunk_with_a_map_after_the_runtime() {
     let h = start().await;
     let r = get(&h, "/_hotloop/worker/src/w.js").await;
