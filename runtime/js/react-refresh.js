@@ -21,6 +21,12 @@
   /** How long after a refresh React's commits are checked for a render that began before it. */
   const RECHECK_MS = 2000;
 
+  /** Modules whose exports an idle callback registers between looks at the time it has left. */
+  const IDLE_SLICE = 64;
+
+  /** An idle callback stops registering when less than this is left of its idle period (ms). */
+  const IDLE_MARGIN_MS = 1;
+
   const REFRESH_API = [
     "injectIntoGlobalHook",
     "register",
@@ -214,6 +220,8 @@
      * component and its new version land in one family.
      */
     let pendingExports = [];
+    /** How many of `pendingExports` are registered already (an idle callback's slices). */
+    let pendingDone = 0;
     let idleScheduled = false;
 
     function registerExports(id, exports, registered) {
@@ -226,8 +234,42 @@
 
     function flushExports() {
       const list = pendingExports;
+      const from = pendingDone;
       pendingExports = [];
-      for (const [id, exports, registered] of list) registerExports(id, exports, registered);
+      pendingDone = 0;
+      for (let i = from; i < list.length; i++) {
+        const [id, exports, registered] = list[i];
+        registerExports(id, exports, registered);
+      }
+    }
+
+    /**
+     * Registers waiting exports while the idle period lasts, a slice of `IDLE_SLICE` modules at
+     * a time, then waits for the next one: thousands of modules (a lazy route of a big app)
+     * took ~8 ms in one callback, which delayed the next navigation's scripts by as much.
+     */
+    function flushWhileIdle(deadline) {
+      idleScheduled = false;
+      const list = pendingExports;
+      do {
+        const end = Math.min(list.length, pendingDone + IDLE_SLICE);
+        for (; pendingDone < end; pendingDone++) {
+          const [id, exports, registered] = list[pendingDone];
+          registerExports(id, exports, registered);
+        }
+      } while (pendingDone < list.length && deadline.timeRemaining() > IDLE_MARGIN_MS);
+      if (pendingDone < list.length) {
+        scheduleIdleFlush();
+      } else {
+        pendingExports = [];
+        pendingDone = 0;
+      }
+    }
+
+    function scheduleIdleFlush() {
+      if (idleScheduled) return;
+      idleScheduled = true;
+      requestIdleCallback(flushWhileIdle);
     }
 
     /** @type {RefreshHooks} */
@@ -247,12 +289,7 @@
           return;
         }
         pendingExports.push([id, exports, registered]);
-        if (idleScheduled) return;
-        idleScheduled = true;
-        requestIdleCallback(() => {
-          idleScheduled = false;
-          flushExports();
-        });
+        scheduleIdleFlush();
       },
 
       /** Registers the exports still waiting for an idle moment (before an update evaluates). */

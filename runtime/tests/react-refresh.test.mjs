@@ -463,3 +463,49 @@ test("a refresh runtime installed later than the first stays out; the first one 
   assert.equal(page.hotloop.refresh, first);
   assert.throws(() => page.run(`__hotloop.useRefreshRuntime({})`), /not a React Refresh runtime/);
 });
+
+test("exports wait for idle moments and are registered a slice at a time; an update registers what is left first", async () => {
+  const idle = [];
+  const page = createPage();
+  // A page with idle callbacks, each with the idle time the test gives it.
+  page.context.requestIdleCallback = (callback) => idle.push(callback);
+  // One idle period: the callbacks waiting now, each given `ms` (its clock ticks at each look).
+  const runIdle = (ms) => {
+    for (const callback of idle.splice(0)) {
+      let left = ms;
+      callback({ didTimeout: false, timeRemaining: () => (left -= 0.5) });
+    }
+  };
+  page.run(embeddedRefreshSource());
+  // Components made by a HOC (registered through their exports, not by the transform).
+  const COUNT = 300;
+  const wrappedModules = Array.from({ length: COUNT }, (_, i) =>
+    js(`/src/w${i}.jsx`, {}, esm({ default: "_default" }, `const _default = { $$typeof: Symbol.for("react.memo"), type: function W${i}() { return ${i}; } };
+$RefreshReg$(function Unused() {}, "Unused");`)),
+  );
+  const entry = js(
+    "/src/main.jsx",
+    Object.fromEntries(wrappedModules.map((m) => [`./${m.id.slice(5)}`, m.id])),
+    wrappedModules.map((m) => `require("./${m.id.slice(5)}");`).join("\n"),
+  );
+  const defines = [renderer, entry, ...wrappedModules]
+    .map((m) => `__hotloop.define(${JSON.stringify(m.id)}, ${JSON.stringify(m.deps)}, ${m.code});`)
+    .join("\n");
+  page.run(`${defines}\n__hotloop.start(["/src/main.jsx"], {"revision":1,"serverId":"server-1"});`);
+  await page.connect();
+  const registered = () =>
+    wrappedModules.filter((m) => page.run(`__hotloop.refresh.getFamilyByID(${JSON.stringify(`${m.id} export default`)}) !== undefined`)).length;
+  assert.equal(registered(), 0, "not before an idle moment");
+  runIdle(2);
+  const first = registered();
+  assert.ok(first > 0 && first < COUNT, `a slice: ${first}`);
+  assert.ok(idle.length > 0, "the rest waits for the next idle moment");
+  runIdle(2);
+  assert.ok(registered() > first, "the next slice");
+  // An update registers everything still waiting before it evaluates anything.
+  await page.update(appUpdate(2, { text: "v2" }));
+  assert.equal(registered(), COUNT);
+  // The idle callback still scheduled finds nothing left.
+  while (idle.length > 0) runIdle(50);
+  assert.equal(registered(), COUNT);
+});
