@@ -5,7 +5,14 @@
 // server in turn (rotated per round) before the next route, so a load spike on this shared
 // machine falls on all of them alike. hotloop's tabs start once its background warm-up compiled
 // every lazy chunk: this measures what a navigation costs the page and the server's answer,
-// not a compile on request (lazy-routes.mjs measures that).
+// not a compile on request (lazy-routes.mjs measures that). Each navigation waits for the tab
+// before it to be idle. For hotloop it also reports navigation → chunk loaded: until the page
+// sends its `Loaded` (the chunk's defines ran), which leaves React's render out.
+//
+// Caveat: Chromium renders a route much slower (~300 ms against ~150 here) when the page was
+// idle for a while before it; with several servers the navigations alternate between the two
+// speeds by their place in the rotation. `NAV_GAP_MS=1000` waits that long between navigations,
+// so every navigation is of the slow kind.
 //
 //   node benches/browser/lazy-nav-ab.mjs --app DIR --bin NAME=PATH [--bin NAME=PATH] [--bun PATH] [--rounds 5]
 import fs from 'node:fs';
