@@ -13,16 +13,22 @@
   const servedSnapshots = new Map();
 
   /**
-   * The URLs of the parts of a lazy chunk served in parts, by target id: a big chunk's script
-   * is only `__hotloop.served(id, snapshot, urls)`, and the page then loads its parts at once,
-   * so that the browser compiles them on several threads as they stream in.
+   * The loads of the parts of a lazy chunk served in parts, by target id: a big chunk's script
+   * is only `__hotloop.served(id, snapshot, urls)`, and the page loads its parts at once, as
+   * that statement runs, so that the browser compiles them on several threads as they stream
+   * in.
    */
   const servedParts = new Map();
 
   /** `__hotloop.served(id, snapshot[, partUrls])`: the last statement of a lazy chunk. */
   function served(id, snapshot, parts) {
     servedSnapshots.set(String(id), Number(snapshot));
-    if (Array.isArray(parts)) servedParts.set(String(id), parts.map(String));
+    if (Array.isArray(parts)) {
+      const loading = Promise.all(parts.map((url) => loadScript(serverUrl(String(url)))));
+      // Handled by `loadLazyChunk` once the chunk's script has loaded; not "unhandled" before.
+      loading.catch(() => {});
+      servedParts.set(String(id), loading);
+    }
   }
 
   /**
@@ -68,7 +74,7 @@
       .then(() => {
         const parts = servedParts.get(id);
         servedParts.delete(id);
-        return parts ? Promise.all(parts.map((url) => loadScript(serverUrl(url)))) : null;
+        return parts;
       })
       .then(
         () => {

@@ -111,9 +111,10 @@ test("a lazy chunk served in parts: the page asks for every part at once, and th
   await settle();
   const [script] = lazyScripts(page);
   page.run(`__hotloop.served("/src/big.js", 9, ["/_hotloop/piece/aaaa.js", "/_hotloop/piece/bbbb.js"]);`);
+  // Asked for as the statement runs, before the chunk's script fires `load`.
+  const parts = pieceScripts(page);
   script.onload();
   await settle();
-  const parts = pieceScripts(page);
   assert.deepEqual(parts.map((s) => s.src), ["/_hotloop/piece/aaaa.js", "/_hotloop/piece/bbbb.js"]);
   // The second part comes first: they run as they arrive.
   const big = js("/src/big.js", { "./half.js": "/src/half.js" }, esm({ answer: "answer" }, `const answer = require("./half.js").half * 2;`));
