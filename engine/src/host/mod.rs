@@ -593,8 +593,10 @@ impl EngineHost {
 
     /// Whether every module the lazy chunk of the `import()` target `id` would add to the graph
     /// compiles and resolves without a diagnostic: read from the memos the background warm-up
-    /// left (what it did not compute is computed now). A chunk is built ahead of its request only then: an error in a route no page asked for
-    /// stays out of the overlay until one does, as it would without the build ahead.
+    /// left (what it did not compute is computed now). A chunk is built ahead of its request
+    /// only then (`DevLoop::build_ahead`): an error in a route no page asked for stays out of
+    /// the overlay until one does, as it would without the build ahead. (An import of a name
+    /// its module does not export is found by the build, not here.)
     pub fn lazy_chunk_is_clean(&self, id: &str) -> bool {
         use crate::queries::diagnostics::module_diagnostics;
         use crate::queries::resolve::{Resolution, resolved_imports};
