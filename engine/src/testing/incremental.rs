@@ -314,6 +314,11 @@ impl Incremental {
     /// The modules whose `parsed_module` executed since the last look at the query runs (the
     /// files compiled), which it forgets.
     pub fn parsed(&self) -> BTreeSet<String> {
+        self.parsed_in_order().into_iter().collect()
+    }
+
+    /// [`Incremental::parsed`], in the order they were compiled.
+    pub fn parsed_in_order(&self) -> Vec<String> {
         self.host
             .take_query_runs()
             .into_iter()

@@ -609,13 +609,7 @@ fn the_background_warm_up_compiles_the_chunks_in_the_order_the_page_imports_them
     p.host.build();
     p.parsed();
     warm_up_to_the_end(&mut p);
-    let order: Vec<String> = p
-        .host
-        .take_query_runs()
-        .into_iter()
-        .filter(|run| run.kind == QueryEventKind::Executed && &*run.query == "parsed_module")
-        .map(|run| run.module)
-        .collect();
+    let order = p.parsed_in_order();
     let at = |id: &str| {
         order
             .iter()
