@@ -253,8 +253,9 @@
       const list = pendingExports;
       do {
         const end = Math.min(list.length, pendingDone + IDLE_SLICE);
-        for (; pendingDone < end; pendingDone++) {
-          const [id, exports, registered] = list[pendingDone];
+        while (pendingDone < end) {
+          // Counted before it runs: a module whose registration throws is not tried again.
+          const [id, exports, registered] = list[pendingDone++];
           registerExports(id, exports, registered);
         }
       } while (pendingDone < list.length && deadline.timeRemaining() > IDLE_MARGIN_MS);
