@@ -369,13 +369,13 @@ impl AppState {
     /// The parts of the lazy chunk `chunk` of `served`, or `None` when it is served whole.
     pub(crate) fn lazy_parts_of(
         &self,
-        served: &Arc<Served>,
+        served: &Served,
         chunk: &Arc<Chunk>,
     ) -> Option<Arc<[pieces::Piece]>> {
         self.pieces
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .lazy_parts_of(served, chunk)
+            .lazy_parts_of(&served.modules, chunk)
     }
 
     /// The piece named `hash` of a recent snapshot's page or lazy chunk.

@@ -170,11 +170,12 @@ impl PieceCache {
         pieces
     }
 
-    /// The parts of the lazy chunk `chunk` that `served` serves, cut and named on first use;
-    /// `None` when it is too small to be worth more than one script (see the module docs).
+    /// The parts of the lazy chunk `chunk`, served by the snapshot whose modules are `modules`
+    /// (for the parts' maps), cut and named on first use; `None` when it is too small to be
+    /// worth more than one script (see the module docs).
     pub(crate) fn lazy_parts_of(
         &mut self,
-        served: &Arc<Served>,
+        modules: &ServedModules,
         chunk: &Arc<Chunk>,
     ) -> Option<Arc<[Piece]>> {
         if let Some(at) = self.lazy.iter().position(|s| Arc::ptr_eq(&s.chunk, chunk)) {
@@ -191,7 +192,7 @@ impl PieceCache {
         let pieces: Arc<[Piece]> = name(chunk, cut_into(&chunk.parts, LAZY_PARTS)).into();
         self.lazy.push_front(SnapshotPieces {
             chunk: chunk.clone(),
-            modules: served.modules.clone(),
+            modules: modules.clone(),
             last_session: false,
             pieces: pieces.clone(),
         });
@@ -273,14 +274,8 @@ fn push_map_line(out: &mut String, hash: &str) {
     out.push_str(".js.map\n");
 }
 
-/// The runs of define statements of the page (see the module docs); empty statements (modules
-/// that never compiled) count as nothing and cut nowhere.
-#[cfg(test)]
-pub(crate) fn cut(parts: &Parts) -> Vec<Range<usize>> {
-    cut_into(parts, PIECES)
-}
-
-/// The runs of define statements, about `pieces` of them.
+/// The runs of define statements, about `pieces` of them (see the module docs); empty
+/// statements (modules that never compiled) count as nothing and cut nowhere.
 fn cut_into(parts: &Parts, pieces: usize) -> Vec<Range<usize>> {
     let total: usize = parts.iter().map(|(_, s)| s.len()).sum();
     let min = (total / pieces).next_power_of_two().max(MIN_PIECE);
@@ -336,7 +331,7 @@ mod tests {
         let parts = parts(5000, 200);
         let total: usize = parts.iter().map(|(_, s)| s.len()).sum();
         let min = (total / PIECES).next_power_of_two();
-        let runs = cut(&parts);
+        let runs = cut_into(&parts, PIECES);
         assert!((3..=PIECES + 1).contains(&runs.len()), "{runs:?}");
         assert_eq!(runs.first().unwrap().start, 0);
         assert_eq!(runs.last().unwrap().end, parts.len());
@@ -395,17 +390,17 @@ mod tests {
                 Statement::whole("y".repeat(4 * MIN_PIECE)),
             ),
         );
-        assert_eq!(cut(&parts), vec![0..2, 2..4]);
+        assert_eq!(cut_into(&parts, PIECES), vec![0..2, 2..4]);
     }
 
     #[test]
     fn a_big_lazy_chunk_is_cut_into_parts_found_with_it_and_a_small_one_is_not() {
         let mut cache = PieceCache::default();
-        let served = Arc::new(Served::empty(Arc::from("s")));
+        let modules = ServedModules::default();
         let small = Arc::new(chunk(parts(10, 100), 1));
-        assert!(cache.lazy_parts_of(&served, &small).is_none());
+        assert!(cache.lazy_parts_of(&modules, &small).is_none());
         let big = Arc::new(chunk(parts(4000, 200), 1));
-        let parts = cache.lazy_parts_of(&served, &big).expect("in parts");
+        let parts = cache.lazy_parts_of(&modules, &big).expect("in parts");
         assert!((2..=LAZY_PARTS + 1).contains(&parts.len()), "{parts:?}");
         assert_eq!(parts.first().unwrap().range.start, 0);
         assert_eq!(parts.last().unwrap().range.end, big.parts.len());
@@ -419,7 +414,7 @@ mod tests {
         assert!(text.contains(&format!("define(\"/src/m{}.js\"", parts[1].range.start)));
         // Asking again does not cut it again; the page's pieces are kept apart.
         assert!(Arc::ptr_eq(
-            &cache.lazy_parts_of(&served, &big).unwrap(),
+            &cache.lazy_parts_of(&modules, &big).unwrap(),
             &parts
         ));
         for revision in 0..KEEP as u32 + 1 {
