@@ -232,15 +232,21 @@
       }
     }
 
-    function flushExports() {
-      const list = pendingExports;
-      const from = pendingDone;
-      pendingExports = [];
-      pendingDone = 0;
-      for (let i = from; i < list.length; i++) {
-        const [id, exports, registered] = list[i];
+    /**
+     * Registers the waiting exports up to `end`, each counted before it runs (one whose
+     * registration throws is not tried again).
+     */
+    function registerUpTo(end) {
+      while (pendingDone < end) {
+        const [id, exports, registered] = pendingExports[pendingDone++];
         registerExports(id, exports, registered);
       }
+    }
+
+    function flushExports() {
+      registerUpTo(pendingExports.length);
+      pendingExports = [];
+      pendingDone = 0;
     }
 
     /**
@@ -250,21 +256,11 @@
      */
     function flushWhileIdle(deadline) {
       idleScheduled = false;
-      const list = pendingExports;
       do {
-        const end = Math.min(list.length, pendingDone + IDLE_SLICE);
-        while (pendingDone < end) {
-          // Counted before it runs: a module whose registration throws is not tried again.
-          const [id, exports, registered] = list[pendingDone++];
-          registerExports(id, exports, registered);
-        }
-      } while (pendingDone < list.length && deadline.timeRemaining() > IDLE_MARGIN_MS);
-      if (pendingDone < list.length) {
-        scheduleIdleFlush();
-      } else {
-        pendingExports = [];
-        pendingDone = 0;
-      }
+        registerUpTo(Math.min(pendingExports.length, pendingDone + IDLE_SLICE));
+      } while (pendingDone < pendingExports.length && deadline.timeRemaining() > IDLE_MARGIN_MS);
+      if (pendingDone < pendingExports.length) scheduleIdleFlush();
+      else flushExports();
     }
 
     function scheduleIdleFlush() {
