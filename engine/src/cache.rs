@@ -460,8 +460,15 @@ fn forget_other_binaries(project: &Path, current: &Path) {
     }
 }
 
-/// This build of hotloop: its version and the size and mtime of the running executable.
+/// This build of hotloop: its version and the size and mtime of the running executable. Read
+/// once per process (the project's cache directory, the cache itself and the last session's
+/// page each ask at start-up), so a binary replaced on disk while it runs keeps its own salt.
 pub(crate) fn binary_salt() -> Option<u128> {
+    static SALT: std::sync::OnceLock<Option<u128>> = std::sync::OnceLock::new();
+    *SALT.get_or_init(read_binary_salt)
+}
+
+fn read_binary_salt() -> Option<u128> {
     let exe = std::env::current_exe().ok()?;
     let meta = fs::metadata(&exe).ok()?;
     let modified = meta
