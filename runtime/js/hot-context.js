@@ -87,7 +87,9 @@
     }
 
     get data() {
-      return this.#state.rec.data;
+      const rec = this.#state.rec;
+      if (rec.data === null) rec.data = {};
+      return rec.data;
     }
 
     accept(deps, callback) {

@@ -122,6 +122,7 @@
     /** Runs callbacks with the module's `data`, awaiting returned promises; errors are collected. */
     async function runDataCallbacks(rec, callbacks, what, errors) {
       for (const callback of callbacks) {
+        if (rec.data === null) rec.data = {};
         try {
           await callback(rec.data);
         } catch (err) {
