@@ -12,11 +12,16 @@
    *
    * @typedef {{
    *   api: object,
-   *   accepts: { deps: string[], fn: (modules: any[]) => void }[],
+   *   accepts: Accept[],
    *   disposes: ((data: object) => unknown)[],
    *   prunes: ((data: object) => unknown)[],
    *   detach: () => void,
    * }} HotState
+   *
+   * One `accept` call: `deps` the accepted module ids and `fn` called with their new exports in
+   * that order; or `deps` null, the module itself, and `fn` (or null) called with its new exports.
+   *
+   * @typedef {{ deps: string[], fn: (modules: any[]) => void } | { deps: null, fn: ((exports: any) => void) | null }} Accept
    */
 
   /**
@@ -156,9 +161,13 @@
     }
   }
 
-  /** The module accepts itself: `callback` gets its new exports. */
+  /**
+   * The module accepts itself: `callback` (if any) gets its new exports. Stored as deps `null`
+   * with the callback as given: most modules that accept, accept themselves, so this makes no
+   * list and no wrapper for them.
+   */
   function acceptSelf(state, callback) {
-    state.addAccept([state.rec.id], ([mod]) => callback && callback(mod));
+    state.addAccept(null, typeof callback === "function" ? callback : null);
   }
 
   /** Maps an accepted dependency as written (`'./b'`) to its module id through the deps map. */

@@ -142,7 +142,10 @@
       let ok = true;
       for (const { deps, fn } of callbacks) {
         try {
-          const result = fn(deps.map((dep) => (dep === acceptedId ? exports : undefined)));
+          const result =
+            deps === null
+              ? fn && fn(exports)
+              : fn(deps.map((dep) => (dep === acceptedId ? exports : undefined)));
           if (result && typeof result.then === "function") {
             result.then(undefined, (err) => core.reportError(err, boundary.id, "in its hot.accept() callback"));
           }
@@ -255,7 +258,9 @@
         const rec = records.get(b.id);
         if (!wasEvaluated(rec)) continue; // never loaded here
         const acceptedId = b.acceptedDep == null ? b.id : b.acceptedDep;
-        const callbacks = rec.hot.accepts.filter((a) => a.deps.includes(acceptedId));
+        const callbacks = rec.hot.accepts.filter((a) =>
+          a.deps === null ? acceptedId === rec.id : a.deps.includes(acceptedId),
+        );
         plan.push({ rec, acceptedId, callbacks });
       }
       const refreshBoundaries = refresh.candidates(plan);
