@@ -200,6 +200,11 @@ impl Default for Confirming {
 /// loop, which finds nothing to do.
 const NOTHING_AHEAD: Duration = Duration::from_secs(3600);
 
+/// How many modules the chunks built ahead may add to the page's graph in a session
+/// (`LazyWarmUp::ahead_modules`): at the lazy-routes benchmark's 10k components (eight routes
+/// of ~1,000) all of them, for ~12 MB of RSS.
+const AHEAD_MODULES: usize = 10_000;
+
 /// The lazy chunks' background compile (`EngineHost::warm_up_lazy_chunks`): it starts once a
 /// page has rendered (`ClientMessage::Rendered`: its first idle moment after its entries ran,
 /// so the framework's first render is done) and after every update while
@@ -217,6 +222,13 @@ struct LazyWarmUp {
     /// request finds its chunk served instead of waiting for a build (~10 ms for a route of
     /// 1,000 modules at 10k).
     ahead: VecDeque<Arc<str>>,
+    /// The modules the chunks built ahead added to the page's graph, against
+    /// `ahead_budget`: a chunk built ahead stays in the snapshot (its modules parsed and their
+    /// code held) until the session ends, visited or not, so an app of many routes keeps only
+    /// its first routes' (in the router's order) ready; the rest wait for their request as
+    /// without the build ahead.
+    ahead_modules: usize,
+    ahead_budget: usize,
     /// The compile cache was pruned (after every lazy target was compiled once).
     pruned: bool,
     started: Instant,
@@ -232,6 +244,8 @@ impl Default for LazyWarmUp {
             running: None,
             done: FxHashSet::default(),
             ahead: VecDeque::new(),
+            ahead_modules: 0,
+            ahead_budget: AHEAD_MODULES,
             pruned: false,
             started: Instant::now(),
             finished_tx,
@@ -833,15 +847,26 @@ impl DevLoop {
     /// Builds the chunk of one lazy target the warm-up compiled and no page asked for yet, as
     /// a page's request would (the loop calls it when idle, one target per idle moment, so an
     /// edit or a request waits for one such build at most). Skips a target whose modules have
-    /// a diagnostic (`EngineHost::lazy_chunk_is_clean`).
+    /// a diagnostic (`EngineHost::clean_lazy_chunk_modules`), and one whose modules would take
+    /// the chunks built ahead past their budget (`LazyWarmUp::ahead_modules`).
     fn build_ahead(&mut self) {
         let Some(id) = self.warm_up.ahead.pop_front() else {
             return;
         };
-        if !self.host.lazy_chunk_is_clean(&id) {
+        let Some(adds) = self.host.clean_lazy_chunk_modules(&id) else {
             tracing::debug!("the lazy chunk of {id} is not built ahead: it has errors");
             return;
+        };
+        if self.warm_up.ahead_modules + adds > self.warm_up.ahead_budget {
+            tracing::debug!(
+                "the lazy chunk of {id} is not built ahead: its {adds} modules are past the \
+                 budget ({} of {} taken)",
+                self.warm_up.ahead_modules,
+                self.warm_up.ahead_budget
+            );
+            return;
         }
+        self.warm_up.ahead_modules += adds;
         let started = Instant::now();
         if self.host.request_lazy(&id) == LazyRequest::Added {
             self.build_what_a_page_asked_for(started, &format!("the lazy chunk of {id}, ahead"));

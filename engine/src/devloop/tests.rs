@@ -725,6 +725,50 @@ fn after_the_warm_up_the_lazy_chunks_are_built_ahead_except_one_with_an_error() 
     assert!(devloop.errors.is_empty(), "{:?}", devloop.errors);
 }
 
+#[test]
+fn the_chunks_built_ahead_stop_at_their_budget_of_modules() {
+    use hotloop_protocol::served::LazyChunkState;
+    let (_project, host) = app(
+        "//- /src/main.js\nexport const load = () => [import('./big.js'), import('./small.js')];\n\
+         //- /src/big.js\nimport { a } from './a.js';\nimport { b } from './b.js';\nexport const big = a + b;\n\
+         //- /src/a.js\nexport const a = 1;\n\
+         //- /src/b.js\nexport const b = 2;\n\
+         //- /src/small.js\nexport const small = 3;\n",
+    );
+    let Wiring {
+        publishers,
+        snapshots,
+        frames: _frames,
+        events: _events,
+        ..
+    } = wiring(Arc::new(Served::empty("t".into())));
+    let (mut devloop, _) = DevLoop::start(host, "t".into(), publishers);
+    devloop.warm_up.ahead_budget = 2;
+    devloop.on_client(ClientEvent::Message {
+        client_id: ClientId(1),
+        message: ClientMessage::Rendered,
+    });
+    let finished = devloop
+        .warm_up
+        .finished
+        .recv_timeout(WAIT)
+        .expect("the warm-up finishes");
+    devloop.on_warm_up_finished(finished);
+    devloop.build_ahead();
+    devloop.build_ahead();
+    assert!(devloop.warm_up.ahead.is_empty());
+    let served = snapshots.borrow().clone();
+    assert!(
+        matches!(served.lazy.get("/src/big.js"), LazyChunkState::Pending),
+        "three modules are past a budget of two: left for its request"
+    );
+    assert!(
+        matches!(served.lazy.get("/src/small.js"), LazyChunkState::Ready(_)),
+        "one module fits"
+    );
+    assert_eq!(devloop.warm_up.ahead_modules, 1);
+}
+
 /// One session of the dev loop on `project` with the compile cache in `cache`: starts it (the
 /// snapshot served while it builds, then the first one), applies `edit` (a path and its new
 /// text) if any, and shuts it down. Returns the two snapshots.

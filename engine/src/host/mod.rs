@@ -591,31 +591,30 @@ impl EngineHost {
         self.db.files().release_texts()
     }
 
-    /// Whether every module the lazy chunk of the `import()` target `id` would add to the graph
-    /// compiles and resolves without a diagnostic: read from the memos the background warm-up
-    /// left (what it did not compute is computed now). A chunk is built ahead of its request
-    /// only then (`DevLoop::build_ahead`): an error in a route no page asked for stays out of
-    /// the overlay until one does, as it would without the build ahead. (An import of a name
-    /// its module does not export is found by the build, not here.)
-    pub fn lazy_chunk_is_clean(&self, id: &str) -> bool {
+    /// How many modules the lazy chunk of the `import()` target `id` would add to the graph,
+    /// when every one of them compiles and resolves without a diagnostic (else, or when `id` is
+    /// no lazy target, `None`): read from the memos the background warm-up left (what it did
+    /// not compute is computed now). A chunk is built ahead of its request only then
+    /// (`DevLoop::build_ahead`): an error in a route no page asked for stays out of the overlay
+    /// until one does, as it would without the build ahead. (An import of a name its module
+    /// does not export is found by the build, not here.)
+    pub fn clean_lazy_chunk_modules(&self, id: &str) -> Option<usize> {
         use crate::queries::diagnostics::module_diagnostics;
         use crate::queries::resolve::{Resolution, resolved_imports};
         use crate::transform::ImportKind;
-        let Some(state) = &self.state else {
-            return false;
-        };
-        let Some(target) = state.graph.lazy_target(id) else {
-            return false;
-        };
+        let state = self.state.as_ref()?;
+        let target = state.graph.lazy_target(id)?;
         let mut seen = FxHashSet::default();
+        let mut adds = 0;
         let mut stack = vec![target.file];
         while let Some(file) = stack.pop() {
             if !seen.insert(file) || state.graph.index_of_file(file).is_some() {
                 continue;
             }
             if !module_diagnostics(&self.db, file).is_empty() {
-                return false;
+                return None;
             }
+            adds += 1;
             for import in resolved_imports(&self.db, file).iter() {
                 if import.kind != ImportKind::Dynamic
                     && let Resolution::File(next) = import.resolution
@@ -624,7 +623,7 @@ impl EngineHost {
                 }
             }
         }
-        true
+        Some(adds)
     }
 
     /// The ids of the `import()` targets of the last build that are not compiled yet.
