@@ -9,10 +9,11 @@
 // before it to be idle. For hotloop it also reports navigation → chunk loaded: until the page
 // sends its `Loaded` (the chunk's defines ran), which leaves React's render out.
 //
-// Caveat: Chromium renders a route much slower (~300 ms against ~150 here) when the page was
-// idle for a while before it; with several servers the navigations alternate between the two
-// speeds by their place in the rotation. `NAV_GAP_MS=1000` waits that long between navigations,
-// so every navigation is of the slow kind.
+// Each navigation waits `NAV_GAP_MS` (1100) after the one before it: React 19's development
+// build captures an owner stack for each of the first 10,000 elements after it resets its
+// count, which a render does once 1 s passed since the last reset (lazy-routes.mjs's header);
+// after the gap every navigation pays that (~550 ms against ~300 for a route of 1,000
+// components), whatever the rotation put before it. `NAV_GAP_MS=0` measures them back to back.
 //
 //   node benches/browser/lazy-nav-ab.mjs --app DIR --bin NAME=PATH [--bin NAME=PATH] [--bun PATH] [--rounds 5]
 import fs from 'node:fs';
@@ -125,7 +126,7 @@ try {
         // What the page does after the route rendered (React's idle work, the runtime's) is
         // over before the next server's navigation, so that it does not fall on that one.
         await page.evaluate(untilIdle);
-        if (process.env.NAV_GAP_MS) await new Promise((r) => setTimeout(r, Number(process.env.NAV_GAP_MS)));
+        await new Promise((r) => setTimeout(r, Number(process.env.NAV_GAP_MS ?? 1100)));
       }
     }
     for (const t of tabs) await t.context.close();

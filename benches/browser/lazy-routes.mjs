@@ -16,7 +16,8 @@
 //                (hotloop compiles the chunk on request), "warm" after hotloop's background
 //                warm-up logged that it compiled every lazy chunk (Bun has it all at start)
 //                (and, of that, until the last byte the navigation fetched arrived: the server's
-//                part, compiling included)
+//                part, compiling included); each `--nav-gap` ms (1100) after the last render,
+//                see below
 //   leaf save    then `--edits` saves of a leaf component of route 1 (loaded), each a new text
 //                in its `<span>`: save → the text in the DOM, no reload (hotloop: in the warm
 //                session; Bun: in the cold one)
@@ -25,7 +26,17 @@
 //
 //   node benches/browser/lazy-routes.mjs [--modules 10000] [--reps 3] [--edits 10]
 //       [--bin target/release/hotloop] [--base OLD_BINARY] [--bun PATH|none] [--json FILE]
-//       [--keep DIR]
+//       [--keep DIR] [--nav-gap 1100]
+//
+// Why the gap before each navigation: React 19's development build captures an owner stack
+// (`Error("react-stack-top-frame")` and `console.createTask`) for each of the first 10,000
+// elements created after it reset its count, which a render does once 1 s passed since the
+// last reset. With a CDP client attached (every tool here), a route of 1,000 components then
+// renders in ~550 ms instead of ~300 (counted in the page: 10,002 `createTask`
+// calls against 2). Back to back, whether a navigation pays it depended on how long the tool
+// took over the navigations before it, so a tool that compiled a route on request made the
+// next one slow (route 2: ~400 ms against Bun's ~180). After the gap every navigation pays it,
+// as after a user read a page for a second.
 //
 // The npm packages (react, react-dom, react-router-dom, lucide-react) come from this
 // directory's node_modules (`npm ci` from package-lock.json on first use, like run.mjs) and are
@@ -50,11 +61,12 @@ const { values: opts } = parseArgs({
     chromium: { type: 'string', default: '/usr/bin/chromium' },
     json: { type: 'string' },
     keep: { type: 'string' },
+    'nav-gap': { type: 'string', default: '1100' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (opts.help) {
-  console.log('usage: node lazy-routes.mjs [--modules 10000] [--reps 3] [--edits 10] [--bin PATH] [--base OLD_HOTLOOP] [--bun PATH|none] [--json FILE] [--keep DIR]');
+  console.log('usage: node lazy-routes.mjs [--modules 10000] [--reps 3] [--edits 10] [--bin PATH] [--base OLD_HOTLOOP] [--bun PATH|none] [--json FILE] [--keep DIR] [--nav-gap MS]');
   process.exit(0);
 }
 
@@ -78,6 +90,7 @@ const { installSignalHandlers, runCleanups, onCleanup } = await import('./lib/cl
 
 const N = Number(opts.modules);
 const REPS = Number(opts.reps);
+const NAV_GAP_MS = Number(opts['nav-gap']);
 const EDITS = Number(opts.edits);
 const ROUTES = 8;
 const PER = Math.floor(N / (ROUTES + 1));
@@ -293,6 +306,8 @@ async function session(browser, server, leaves, { visit, waitWarm, edits = 0 }) 
     if (visit) {
       if (waitWarm) await untilLogLine(server.logFile, /compiled \d+ lazy chunks in the background/, 180_000);
       for (let k = 1; k <= ROUTES; k++) {
+        // React's owner-stack window (the header): every navigation starts past it.
+        await new Promise((resolve) => setTimeout(resolve, NAV_GAP_MS));
         const nav = await page.evaluate(navigateAndCount, { to: `/r${k}`, cls: `leaf-${k}`, want: leaves[k] });
         navs.push(nav.ms);
         fetches.push(nav.fetch);
