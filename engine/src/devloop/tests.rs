@@ -670,27 +670,30 @@ fn the_background_warm_up_starts_when_a_page_rendered_not_when_it_connected() {
     assert!(devloop.warm_up.running.is_none());
 }
 
-/// Once the warm-up went through, the loop builds the warmed chunks ahead, one per idle
-/// moment: a first navigation's request then finds its chunk served. A chunk with an error is
-/// left for its request, so that the error of a route no page asked for stays out of the
-/// overlay.
-#[test]
-fn after_the_warm_up_the_lazy_chunks_are_built_ahead_except_one_with_an_error() {
-    use hotloop_protocol::served::LazyChunkState;
-    let (_project, host) = app(
-        "//- /src/main.js\nexport const load = () => [import('./route.js'), import('./broken.js')];\n\
-         //- /src/route.js\nimport { leaf } from './leaf.js';\nexport const route = leaf;\n\
-         //- /src/leaf.js\nexport const leaf = 1;\n\
-         //- /src/broken.js\nexport const broken = ;\n",
-    );
+/// A dev loop on the page `modules` make (`app`) whose page rendered and whose background
+/// warm-up went through, its chunks waiting to be built ahead; `ahead_budget` the modules they
+/// may add. Holds what must stay alive with it.
+struct WarmedUp {
+    devloop: DevLoop,
+    snapshots: tokio::sync::watch::Receiver<Arc<Served>>,
+    _project: TempProject,
+    _frames: tokio::sync::broadcast::Receiver<Frame>,
+    _events: Receiver<EngineEvent>,
+}
+
+fn warmed_up(modules: &str, ahead_budget: Option<usize>) -> WarmedUp {
+    let (project, host) = app(modules);
     let Wiring {
         publishers,
         snapshots,
-        frames: _frames,
-        events: _events,
+        frames,
+        events,
         ..
     } = wiring(Arc::new(Served::empty("t".into())));
     let (mut devloop, _) = DevLoop::start(host, "t".into(), publishers);
+    if let Some(budget) = ahead_budget {
+        devloop.warm_up.ahead_budget = budget;
+    }
     devloop.on_client(ClientEvent::Message {
         client_id: ClientId(1),
         message: ClientMessage::Rendered,
@@ -701,6 +704,33 @@ fn after_the_warm_up_the_lazy_chunks_are_built_ahead_except_one_with_an_error() 
         .recv_timeout(WAIT)
         .expect("the warm-up finishes");
     devloop.on_warm_up_finished(finished);
+    WarmedUp {
+        devloop,
+        snapshots,
+        _project: project,
+        _frames: frames,
+        _events: events,
+    }
+}
+
+/// Once the warm-up went through, the loop builds the warmed chunks ahead, one per idle
+/// moment: a first navigation's request then finds its chunk served. A chunk with an error is
+/// left for its request, so that the error of a route no page asked for stays out of the
+/// overlay.
+#[test]
+fn after_the_warm_up_the_lazy_chunks_are_built_ahead_except_one_with_an_error() {
+    use hotloop_protocol::served::LazyChunkState;
+    let WarmedUp {
+        mut devloop,
+        snapshots,
+        ..
+    } = warmed_up(
+        "//- /src/main.js\nexport const load = () => [import('./route.js'), import('./broken.js')];\n\
+         //- /src/route.js\nimport { leaf } from './leaf.js';\nexport const route = leaf;\n\
+         //- /src/leaf.js\nexport const leaf = 1;\n\
+         //- /src/broken.js\nexport const broken = ;\n",
+        None,
+    );
     assert!(
         matches!(
             snapshots.borrow().lazy.get("/src/route.js"),
@@ -725,35 +755,23 @@ fn after_the_warm_up_the_lazy_chunks_are_built_ahead_except_one_with_an_error() 
     assert!(devloop.errors.is_empty(), "{:?}", devloop.errors);
 }
 
+/// The chunks built ahead stay in the snapshot, so they stop at a budget of modules: a chunk
+/// that would take them past it is left for its request, a smaller one after it still fits.
 #[test]
 fn the_chunks_built_ahead_stop_at_their_budget_of_modules() {
     use hotloop_protocol::served::LazyChunkState;
-    let (_project, host) = app(
+    let WarmedUp {
+        mut devloop,
+        snapshots,
+        ..
+    } = warmed_up(
         "//- /src/main.js\nexport const load = () => [import('./big.js'), import('./small.js')];\n\
          //- /src/big.js\nimport { a } from './a.js';\nimport { b } from './b.js';\nexport const big = a + b;\n\
          //- /src/a.js\nexport const a = 1;\n\
          //- /src/b.js\nexport const b = 2;\n\
          //- /src/small.js\nexport const small = 3;\n",
+        Some(2),
     );
-    let Wiring {
-        publishers,
-        snapshots,
-        frames: _frames,
-        events: _events,
-        ..
-    } = wiring(Arc::new(Served::empty("t".into())));
-    let (mut devloop, _) = DevLoop::start(host, "t".into(), publishers);
-    devloop.warm_up.ahead_budget = 2;
-    devloop.on_client(ClientEvent::Message {
-        client_id: ClientId(1),
-        message: ClientMessage::Rendered,
-    });
-    let finished = devloop
-        .warm_up
-        .finished
-        .recv_timeout(WAIT)
-        .expect("the warm-up finishes");
-    devloop.on_warm_up_finished(finished);
     devloop.build_ahead();
     devloop.build_ahead();
     assert!(devloop.warm_up.ahead.is_empty());
