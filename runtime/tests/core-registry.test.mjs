@@ -464,6 +464,24 @@ globalThis.${out} = {
   assert.equal((await babel.dynamic).default, "lib default");
 });
 
+test("require.namespace gives an eager glob entry's namespace, each module's own", () => {
+  const rt = createTestRuntime();
+  rt.load(
+    [
+      js(
+        "/src/a.js",
+        { "./esm.js": 1, "./cjs.js": 1 },
+        `const esm = require.namespace("./esm.js"); const cjs = require.namespace("./cjs.js");
+globalThis.ns = { esmNamed: esm.named, cjsDefault: cjs.default.value, same: esm === require.namespace("./esm.js") };`,
+      ),
+      js("/src/esm.js", {}, `require.esm({ named: 0 }); exports.named = "named";`),
+      js("/src/cjs.js", {}, `module.exports = { value: 42 };`),
+    ],
+    ["/src/a.js"],
+  );
+  assert.deepEqual({ ...rt.get("ns") }, { esmNamed: "named", cjsDefault: 42, same: true });
+});
+
 test("require.u gives an asset's URL module, or the specifier as written when it did not resolve", () => {
   const rt = createTestRuntime();
   rt.load(
