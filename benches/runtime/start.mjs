@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import vm from 'node:vm';
 import { createRequire } from 'node:module';
+import { Tree } from '../browser/lib/tree.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values: opts } = parseArgs({
@@ -65,32 +66,23 @@ function median(xs) {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-/** The chunk's source: one `define(id, deps, factory)` per module, dependencies first. */
+/**
+ * The chunk's source: one `define(id, deps, factory)` per module, dependencies first, for the
+ * browser benchmark's tree (`benches/browser/lib/tree.mjs`, fan-out 10 as `gen.mjs` makes it).
+ */
 function chunkSource(esm) {
-  const file = (i) => `/src/m/${Math.floor(i / 1000)}/m${i}.js`;
-  const children = (i) => {
-    const out = [];
-    for (let k = 10 * i + 1; k <= 10 * i + 10 && k < modules; k++) out.push(k);
-    return out;
-  };
-  const relative = (from, to) => {
-    const a = from.split('/').slice(0, -1);
-    const b = to.split('/');
-    let j = 0;
-    while (j < a.length && a[j] === b[j]) j++;
-    return (a.length > j ? '../'.repeat(a.length - j) : './') + b.slice(j).join('/');
-  };
+  const tree = new Tree(modules, 10, 'js');
+  const id = (i) => `/${tree.file(i)}`;
   const order = [];
   const visit = (i) => {
-    for (const k of children(i)) visit(k);
+    for (const k of tree.children(i)) visit(k);
     order.push(i);
   };
   visit(0);
   let src = '';
   for (const i of order) {
-    const kids = children(i);
-    const f = file(i);
-    const specs = kids.map((k) => JSON.stringify(relative(f, file(k))));
+    const kids = tree.children(i);
+    const specs = kids.map((k) => JSON.stringify(Tree.rel(tree.file(i), tree.file(k))));
     const deps = `{${specs.map((s) => `${s}:1`).join(',')}}`;
     const body =
       (esm ? 'require.esm({v:0});' : '') +
@@ -99,9 +91,9 @@ function chunkSource(esm) {
       `if(!el){el={id:${i}};store.set(${i},el);}el.textContent=TEXT;` +
       `const v=1${kids.map((_, n) => `+_c${n}.v`).join('')};exports.v=v;` +
       (kids.length ? '' : 'if($meta.hot){$meta.hot.accept();}');
-    src += `define(${JSON.stringify(f)},${deps},(function(module,exports,require,$meta){\n"use strict";${body}\n}));\n`;
+    src += `define(${JSON.stringify(id(i))},${deps},(function(module,exports,require,$meta){\n"use strict";${body}\n}));\n`;
   }
-  return { src, entry: file(0) };
+  return { src, entry: id(0) };
 }
 
 /** One first evaluation: the chunk compiled, then timed while it defines and starts. */
