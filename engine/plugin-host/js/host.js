@@ -54,7 +54,7 @@ import {
   normalizeAlias, normalizeHookFilter, filterMatches, unsupportedOptions, pluginsForEnvironment, fsDenyGlob,
   NATIVE_BUILTINS, NATIVE_INDEX_HTML, withoutNativeTransforms, configSeenBy, httpsOptions, depsDefine, depsBanner,
 } from './config.js';
-import { composeMaps, toMap } from './sourcemap.js';
+import { composeMaps, originalPosition, toMap } from './sourcemap.js';
 import { cssPlugin, importVite } from './css.js';
 import { keepTailwindScanners, noteFilesChanged } from './tailwind.js';
 import { firstOfSummary, miettePosition, splitMessageFrame } from './errors.js';
@@ -306,6 +306,33 @@ function rollupError(e, plugin, hook, id, code) {
   };
 }
 
+/**
+ * A transform hook's error at a position of the code it was given, traced back through the
+ * steps before it (`map`: that code → the module's source, the chain's map so far) to the
+ * module's own line and column, as Vite's plugin container does: a rune error in a
+ * `.svelte.ts` file names the file's line, not the line of the TS-stripped code the Svelte
+ * plugin compiled. A frame hotloop drew from the given code is drawn again from the source
+ * (`source`); a plugin's own frame is kept, as under Vite. Only for an error of this module and
+ * a chain whose map has one source (the module's).
+ */
+function traceToSource(err, map, id, given, source) {
+  if (!map || !err.loc || (err.id != null && !sameFile(err.id, id))) return;
+  const m = toMap(map);
+  if (!m || m.sources?.length !== 1) return;
+  const at = originalPosition(m, err.loc.line, err.loc.column);
+  if (!at) return;
+  const drawn = err.frame != null && err.frame === codeFrame(given, err.loc.line, err.loc.column);
+  err.loc = { line: at.line, column: at.column };
+  if (drawn) err.frame = codeFrame(source, at.line, at.column);
+}
+
+/** Whether the error's `id` names module `id`'s file: the same, or relative to the root (the
+ * Svelte compiler's `filename`, `src/lib/counter.svelte.ts`). */
+function sameFile(errorId, id) {
+  const file = fileOf(errorId);
+  return file === fileOf(id) || (!path.isAbsolute(file) && path.resolve(state.root ?? '', file) === fileOf(id));
+}
+
 function codeFrame(code, line, column) {
   const lines = code.split('\n');
   const from = Math.max(1, line - 2), to = Math.min(lines.length, line + 2);
@@ -487,8 +514,16 @@ const handlers = {
     let noMap = false;
     // Vite's TS/JSX transform (`script-step.js`) runs once, before the first plugin that is not `pre`.
     let step = state.scriptStep?.admits(id) ? state.scriptStep.plugin : null;
+    const source = code;
     const apply = async (plugin) => {
-      const r = await callHook(plugin, 'transform', pluginContext(plugin, 'transform', out), [code, id, { ssr: !!ssr }], id, code);
+      const given = code;
+      let r;
+      try {
+        r = await callHook(plugin, 'transform', pluginContext(plugin, 'transform', out), [given, id, { ssr: !!ssr }], id, given);
+      } catch (e) {
+        if (e?.rollup) traceToSource(e.rollup, out.map, id, given, source);
+        throw e;
+      }
       if (r == null) return;
       const next = typeof r === 'string' ? r : r.code;
       if (typeof r === 'object' && r.meta) state.meta.set(id, { ...(state.meta.get(id) ?? {}), ...r.meta });

@@ -100,6 +100,23 @@ function lookup(line, col) {
   return found < 0 ? null : line[found];
 }
 
+/**
+ * Where `line` (1-based) and `column` (0-based) of a map's generated code come from: `{ source,
+ * line, column }` in the same conventions, or null when no mapping covers it. The segment at or
+ * before the column gives the original position, and the column's distance into that segment
+ * is kept (a segment is one token of a transform that moves code about, so the distance is
+ * exact within the token). What Vite's plugin container does for a transform hook's error.
+ */
+export function originalPosition(map, line, column) {
+  const m = toMap(map);
+  if (!m) return null;
+  const segments = decodeMappings(m.mappings)[line - 1];
+  if (!segments) return null;
+  const s = lookup(segments, column);
+  if (!s || s.length < 4) return null;
+  return { source: m.sources?.[s[1]] ?? null, line: s[2] + 1, column: s[3] + (column - s[0]) };
+}
+
 /** A map as an object (accepts JSON text), or null when it carries no mappings. */
 export function toMap(map) {
   if (map == null) return null;

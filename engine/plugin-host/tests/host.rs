@@ -227,6 +227,66 @@ export default { plugins: [{
     assert!(host.transform(&p.path("src/ok.js"), "x").unwrap().is_none());
 }
 
+/// A transform hook's error at a position of the code an earlier step made (a rune error in a
+/// `.svelte.ts` file's TS-stripped code) names the module's own line and column, traced back
+/// through the earlier steps' map as Vite's plugin container does, and the frame hotloop draws
+/// shows that line of the file.
+#[test]
+fn a_transform_error_after_a_mapped_step_names_the_modules_own_line() {
+    let config = r#"
+export default { plugins: [{
+  name: 'strip',
+  transform(code, id) {
+    if (!id.endsWith('.ts')) return
+    // Drops the blank first line: line N of the output is line N + 1 of the file.
+    const lines = code.split('\n').slice(1)
+    return { code: lines.join('\n'), map: { version: 3, sources: [id], names: [], mappings: lines.map(() => 'AACA').join(';') } }
+  },
+}, {
+  name: 'runes',
+  transform(code, id) {
+    if (id.endsWith('counter.svelte.ts')) this.error('$derived needs an argument', code.indexOf('$derived'))
+    // vite-plugin-svelte's shape: the compiler's `filename` (relative to the root) as the
+    // id, and a frame of its own.
+    if (id.endsWith('store.svelte.ts')) {
+      const before = code.slice(0, code.indexOf('$derived')).split('\n')
+      throw Object.assign(new Error('`$derived` must be called with exactly one argument'), {
+        id: 'src/store.svelte.ts', frame: 'the compiler frame',
+        loc: { line: before.length, column: before[before.length - 1].length, file: 'src/store.svelte.ts' },
+      })
+    }
+  },
+}] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let (host, _) = start(&p, "vite.config.mjs");
+    let id = p.path("src/counter.svelte.ts");
+    let e = host
+        .transform(&id, "\nlet a = 1\nlet bad = $derived()\n")
+        .unwrap_err();
+    assert_eq!(e.plugin, "runes");
+    assert_eq!(
+        e.loc,
+        Some((3, 11)),
+        "the file's line 3, not the stripped code's line 2"
+    );
+    let frame = e.frame.expect("a code frame");
+    assert!(frame.contains("3 | let bad = $derived()"), "{frame}");
+
+    let e = host
+        .transform(
+            &p.path("src/store.svelte.ts"),
+            "\nlet a = 1\nlet bad = $derived()\n",
+        )
+        .unwrap_err();
+    assert_eq!(e.loc, Some((3, 11)), "a relative id names the module too");
+    assert_eq!(
+        e.frame.as_deref(),
+        Some("the compiler frame"),
+        "a plugin's own frame is kept"
+    );
+}
+
 #[test]
 fn config_as_an_async_function_with_alias_define_and_server() {
     let config = r#"
