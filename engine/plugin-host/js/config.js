@@ -152,6 +152,24 @@ export function normalizeAlias(o = []) {
     : Object.keys(o).map((find) => normalizeSingleAlias({ find, replacement: o[find] }));
 }
 
+/**
+ * `id` rewritten by the first of `entries` (`resolve.alias`, normalised) that matches it, as
+ * Vite's alias plugin matches (a string: the id itself or a path under it; a RegExp: its
+ * test), or undefined when none does: what Vite's `config.createResolver()` resolvers answer
+ * when asked with `aliasOnly` (@tailwindcss/vite's, for a stylesheet's `@import`; its own
+ * resolution does the rest).
+ */
+export function aliased(entries, id) {
+  for (const { find, replacement } of entries ?? []) {
+    if (find instanceof RegExp) {
+      if (find.test(id)) return id.replace(find, replacement);
+    } else if (typeof find === 'string' && (id === find || id.startsWith(`${find}/`))) {
+      return id.replace(find, () => replacement);
+    }
+  }
+  return undefined;
+}
+
 function mergeAlias(a, b) {
   if (!a) return b;
   if (!b) return a;

@@ -51,7 +51,7 @@ import { FrameReader, FrameWriter } from './protocol.js';
 import { startProfile } from './profile.js';
 import {
   flattenPlugins, filterServePlugins, sortByEnforce, pluginsWithHook, hotUpdatePlugins, hookHandler, mergeConfig, indexHtmlPlugins,
-  normalizeAlias, normalizeHookFilter, filterMatches, unsupportedOptions, pluginsForEnvironment, fsDenyGlob,
+  aliased, normalizeAlias, normalizeHookFilter, filterMatches, unsupportedOptions, pluginsForEnvironment, fsDenyGlob,
   NATIVE_BUILTINS, NATIVE_INDEX_HTML, withoutNativeTransforms, configSeenBy, httpsOptions, depsDefine, depsBanner,
 } from './config.js';
 import { composeMaps, originalPosition, toMap } from './sourcemap.js';
@@ -911,9 +911,14 @@ async function loadConfig(body) {
     logger,
     plugins,
     assetsInclude: (file) => [].concat(config.assetsInclude ?? []).some((p) => (p instanceof RegExp ? p.test(file) : false)),
+    // A resolver asked with `aliasOnly` (its third argument) answers as Vite's: the config's
+    // aliases alone. The other answers go through the plugins' `resolveId` and hotloop's own
+    // resolver, not Vite's resolve options: that warns, once, at the first such question.
     createResolver() {
-      warn(current.plugin, current.hook, 'config.createResolver() is partial in hotloop: it resolves through the plugins\' resolveId and hotloop\'s own resolver');
-      return async (id, importer) => {
+      const by = current ?? { plugin: '(a plugin)', hook: 'configResolved' };
+      return async (id, importer, aliasOnly) => {
+        if (aliasOnly) return aliased(resolved.resolve.alias, id);
+        warn(by.plugin, by.hook, 'config.createResolver() is partial in hotloop: it resolves through the plugins\' resolveId and hotloop\'s own resolver');
         const r = await runResolveId(id, importer, null, newOut());
         return r ? r.id : (await ask('resolve', { specifier: id, importer: importer ?? null })) ?? undefined;
       };

@@ -907,6 +907,63 @@ export default { plugins: [{
     });
 }
 
+/// `config.createResolver()`'s resolver asked with `aliasOnly` (@tailwindcss/vite's, for a
+/// stylesheet's `@import`) answers as Vite's, the config's aliases alone, and warns of
+/// nothing; asked without it, it still says that it is partial.
+#[test]
+fn a_resolver_asked_for_aliases_only_applies_the_configs_aliases_without_a_warning() {
+    let config = r#"
+let config
+export default {
+  resolve: { alias: [{ find: '@', replacement: '/app/src' }, { find: /^~(.*)$/, replacement: '/app/lib/$1' }] },
+  plugins: [{
+    name: 'styles',
+    configResolved(c) { config = c },
+    async transform(code, id) {
+      const resolve = config.createResolver({ extensions: ['.css'] })
+      if (id.endsWith('a.css')) {
+        const found = await Promise.all(['@/theme.css', '~reset.css', 'tailwindcss'].map((s) => resolve(s, id, true)))
+        this.emitFile({ type: 'asset', source: '' })
+        return JSON.stringify(found.map((f) => f ?? null))
+      }
+      if (id.endsWith('b.css')) { await resolve('./other.css', id); return 'resolved' }
+    },
+  }],
+}
+"#;
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let (host, _) = start(&p, "vite.config.mjs");
+    let events = host.events();
+    let out = host
+        .transform(&p.path("src/a.css"), "x")
+        .unwrap()
+        .expect("transformed");
+    assert_eq!(
+        out.code,
+        r#"["/app/src/theme.css","/app/lib/reset.css",null]"#
+    );
+    // The plugin's next warning (`emitFile`) comes with no warning of the resolver before it.
+    let resolver_warned = std::cell::Cell::new(false);
+    wait_event(&events, |e| {
+        let HostEvent::Warning { message, .. } = e else {
+            return false;
+        };
+        if message.contains("createResolver") {
+            resolver_warned.set(true);
+        }
+        message.contains("emitFile")
+    });
+    assert!(
+        !resolver_warned.get(),
+        "aliases alone are what Vite answers"
+    );
+    host.transform(&p.path("src/b.css"), "x").unwrap();
+    wait_event(&events, |e| {
+        matches!(e, HostEvent::Warning { plugin, message, .. }
+            if plugin == "styles" && message.contains("createResolver() is partial"))
+    });
+}
+
 #[test]
 fn transform_index_html_injects_tags_and_hot_update_narrows_modules() {
     let config = r#"

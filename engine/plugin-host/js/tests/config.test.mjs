@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  aliased,
   flattenPlugins, filterServePlugins, sortByEnforce, pluginsWithHook, hotUpdatePlugins, mergeConfig, normalizeAlias,
   normalizeHookFilter, filterMatches, globToRegExp, unsupportedOptions, indexHtmlPlugins, fsDenyGlob, depsDefine, depsBanner,
   pluginsForEnvironment, withoutNativeTransforms,
@@ -237,4 +238,20 @@ test("a hot update asks each plugin once, in Vite's order: its hotUpdate, else i
     { name: 'none', transform() {} },
   ];
   assert.deepEqual(hotUpdatePlugins(plugins).map((p) => p.plugin.name), ['early', 'legacy', 'both', 'late']);
+});
+
+test('aliased: the first matching alias rewrites the id, as Vite\'s alias plugin; none: undefined', () => {
+  const entries = normalizeAlias([
+    { find: '@', replacement: '/root/src' },
+    { find: /^~(.*)$/, replacement: '/root/lib/$1' },
+    { find: 'styles/', replacement: '/root/css/' },
+  ]);
+  assert.equal(aliased(entries, '@/app.css'), '/root/src/app.css');
+  assert.equal(aliased(entries, '@'), '/root/src');
+  assert.equal(aliased(entries, '@scope/pkg'), undefined, 'a string alias matches the id or a path under it');
+  assert.equal(aliased(entries, '~theme.css'), '/root/lib/theme.css');
+  assert.equal(aliased(entries, 'styles/a.css'), '/root/css/a.css', 'trailing slashes on both sides');
+  assert.equal(aliased(entries, 'tailwindcss'), undefined);
+  assert.equal(aliased([{ find: '$lib', replacement: '/root/$&' }], '$lib/x'), '/root/$&/x', 'a string replacement is taken as written');
+  assert.equal(aliased(undefined, 'x'), undefined);
 });
