@@ -53,7 +53,8 @@ fn a_typescript_vite_config_loads_through_the_engines_strip() {
 
     let code = engine::strip_types_to_esm(&config.display().to_string(), CONFIG)
         .unwrap_or_else(|d| panic!("{d:?}"));
-    let resolver: hotloop_plugin_host::Resolver = Arc::new(|_: &str, _: Option<&str>| None);
+    let resolver: hotloop_plugin_host::Resolver =
+        Arc::new(|_: &str, _: Option<&str>, _: hotloop_plugin_host::ResolveAs| None);
     let host = PluginHost::start(HostOptions::new(&root, &config, resolver)).expect("starts");
     let resolved = host
         .load_config(ConfigInput {
@@ -118,7 +119,7 @@ fn input(path: &Path, text: &str, mode: Option<&str>) -> ConfigInput {
 }
 
 fn no_resolver() -> hotloop_plugin_host::Resolver {
-    Arc::new(|_: &str, _: Option<&str>| None)
+    Arc::new(|_: &str, _: Option<&str>, _: hotloop_plugin_host::ResolveAs| None)
 }
 
 #[test]

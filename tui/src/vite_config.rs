@@ -204,10 +204,14 @@ pub fn load_without_config(
     })
 }
 
-/// What the plugin host calls for a plugin's `this.resolve` after the plugins' `resolveId`.
+/// What the plugin host calls for a plugin's `this.resolve` after the plugins' `resolveId`,
+/// and for `config.createResolver()`'s resolvers.
 fn resolve_with(resolver: &Arc<engine::PageResolver>) -> hotloop_plugin_host::Resolver {
     let resolver = resolver.clone();
-    Arc::new(move |specifier, importer| resolver.resolve(specifier, importer))
+    Arc::new(move |specifier, importer, resolve_as| match resolve_as {
+        hotloop_plugin_host::ResolveAs::Script => resolver.resolve(specifier, importer),
+        hotloop_plugin_host::ResolveAs::Stylesheet => resolver.resolve_css(specifier, importer),
+    })
 }
 
 /// The Node to run: `--node`, else `$HOTLOOP_NODE`, else `node` on `PATH` (`None`).

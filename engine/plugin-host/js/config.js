@@ -170,6 +170,26 @@ export function aliased(entries, id) {
   return undefined;
 }
 
+/**
+ * How hotloop answers for a `config.createResolver(options)` resolver: `{ as: 'script' }` when
+ * the options are the config's own `resolve` (none, or a copy of them: the page's resolution,
+ * which hotloop does), `{ as: 'css' }` for Vite's CSS resolver options (`.css`, the `style`
+ * field and condition, no index files: @tailwindcss/vite's), else `{ as: 'script', unhonoured }`
+ * naming the options hotloop does not follow.
+ */
+export function resolverKind(options, configResolve = {}) {
+  const differing = Object.keys(options ?? {}).filter((key) => options[key] !== configResolve[key] && key !== 'idOnly' && key !== 'scan');
+  if (differing.length === 0) return { as: 'script' };
+  const same = (list, expected) => Array.isArray(list) && list.length === expected.length && list.every((x, i) => x === expected[i]);
+  const css =
+    same(options.extensions, ['.css']) &&
+    (options.mainFields === undefined || same(options.mainFields, ['style'])) &&
+    (options.conditions === undefined || (Array.isArray(options.conditions) && options.conditions.includes('style'))) &&
+    differing.every((key) => ['extensions', 'mainFields', 'conditions', 'tryIndex', 'preferRelative'].includes(key)) &&
+    options.tryIndex !== true;
+  return css ? { as: 'css' } : { as: 'script', unhonoured: differing };
+}
+
 function mergeAlias(a, b) {
   if (!a) return b;
   if (!b) return a;

@@ -51,7 +51,7 @@ import { FrameReader, FrameWriter } from './protocol.js';
 import { startProfile } from './profile.js';
 import {
   flattenPlugins, filterServePlugins, sortByEnforce, pluginsWithHook, hotUpdatePlugins, hookHandler, mergeConfig, indexHtmlPlugins,
-  aliased, normalizeAlias, normalizeHookFilter, filterMatches, unsupportedOptions, pluginsForEnvironment, fsDenyGlob,
+  aliased, resolverKind, normalizeAlias, normalizeHookFilter, filterMatches, unsupportedOptions, pluginsForEnvironment, fsDenyGlob,
   NATIVE_BUILTINS, NATIVE_INDEX_HTML, withoutNativeTransforms, configSeenBy, httpsOptions, depsDefine, depsBanner,
 } from './config.js';
 import { composeMaps, originalPosition, toMap } from './sourcemap.js';
@@ -911,16 +911,20 @@ async function loadConfig(body) {
     logger,
     plugins,
     assetsInclude: (file) => [].concat(config.assetsInclude ?? []).some((p) => (p instanceof RegExp ? p.test(file) : false)),
-    // A resolver asked with `aliasOnly` (its third argument) answers as Vite's: the config's
-    // aliases alone. The other answers go through the plugins' `resolveId` and hotloop's own
-    // resolver, not Vite's resolve options: that warns, once, at the first such question.
-    createResolver() {
+    // As Vite's: the config's aliases, then (unless asked with `aliasOnly`, the third
+    // argument) hotloop's own resolver, as the page resolves or, for Vite's CSS resolver
+    // options, as a stylesheet's `@import` does (`resolverKind`). Options it does not follow
+    // warn, once, at the first question that needs them.
+    createResolver(options) {
       const by = current ?? { plugin: '(a plugin)', hook: 'configResolved' };
+      const kind = resolverKind(options, resolved.resolve);
       return async (id, importer, aliasOnly) => {
-        if (aliasOnly) return aliased(resolved.resolve.alias, id);
-        warn(by.plugin, by.hook, 'config.createResolver() is partial in hotloop: it resolves through the plugins\' resolveId and hotloop\'s own resolver');
-        const r = await runResolveId(id, importer, null, newOut());
-        return r ? r.id : (await ask('resolve', { specifier: id, importer: importer ?? null })) ?? undefined;
+        const target = aliased(resolved.resolve.alias, id);
+        if (aliasOnly) return target;
+        if (kind.unhonoured) {
+          warn(by.plugin, by.hook, `config.createResolver() is partial in hotloop: it resolves as the page does, without the options ${kind.unhonoured.join(', ')}`);
+        }
+        return (await ask('resolve', { specifier: target ?? id, importer: importer ?? null, as: kind.as })) ?? undefined;
       };
     },
     getSortedPlugins: (hook) => pluginsWithHook(plugins, hook).map((x) => x.plugin),

@@ -141,10 +141,22 @@ pub use process::MIN_NODE_MAJOR;
 use filter::CompiledFilter;
 use process::{Proc, Reply, Spawner};
 
-/// hotloop's own resolver, for `this.resolve` after the plugins' `resolveId` hooks: a
-/// specifier and its importer's id → a resolved id (an absolute path), or `None`. Called on a
-/// thread of its own per request, never while the host waits on its caller.
-pub type Resolver = Arc<dyn Fn(&str, Option<&str>) -> Option<String> + Send + Sync>;
+/// hotloop's own resolver, for `this.resolve` after the plugins' `resolveId` hooks and for
+/// the resolvers of `config.createResolver()`: a specifier, its importer's id and how to
+/// resolve it → a resolved id (an absolute path), or `None`. Called on a thread of its own per
+/// request, never while the host waits on its caller.
+pub type Resolver = Arc<dyn Fn(&str, Option<&str>, ResolveAs) -> Option<String> + Send + Sync>;
+
+/// How the host asks hotloop's resolver to resolve.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResolveAs {
+    /// As the page's scripts import: the config's `resolve.*`.
+    Script,
+    /// As Vite's CSS resolver (a stylesheet's `@import` of a package): `.css`, the `style`
+    /// field and condition, no index files. What `config.createResolver()` is asked with those
+    /// options (@tailwindcss/vite's) answers.
+    Stylesheet,
+}
 
 /// How to start the host.
 #[derive(Clone)]

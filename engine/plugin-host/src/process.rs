@@ -18,7 +18,7 @@ use hotloop_protocol::plugin::CustomEvent;
 use serde_json::Value;
 
 use crate::protocol::{Frame, Kind};
-use crate::{HostError, HostEvent, Resolver};
+use crate::{HostError, HostEvent, ResolveAs, Resolver};
 
 /// The oldest Node.js major the host supports (Vite 7+ needs 20.19).
 pub const MIN_NODE_MAJOR: u32 = 20;
@@ -647,7 +647,11 @@ fn answer_request(frame: &Frame, b: Value, shared: &Shared) {
         "resolve" => {
             let specifier = b["specifier"].as_str().unwrap_or_default();
             let importer = b["importer"].as_str();
-            let id = (shared.resolver)(specifier, importer);
+            let resolve_as = match b["as"].as_str() {
+                Some("css") => ResolveAs::Stylesheet,
+                _ => ResolveAs::Script,
+            };
+            let id = (shared.resolver)(specifier, importer, resolve_as);
             Frame::new(
                 Kind::Response,
                 frame.id,

@@ -907,11 +907,13 @@ export default { plugins: [{
     });
 }
 
-/// `config.createResolver()`'s resolver asked with `aliasOnly` (@tailwindcss/vite's, for a
-/// stylesheet's `@import`) answers as Vite's, the config's aliases alone, and warns of
-/// nothing; asked without it, it still says that it is partial.
+/// `config.createResolver()`'s resolvers answer as Vite's: the config's aliases alone when
+/// asked with `aliasOnly` (@tailwindcss/vite's first question, for a stylesheet's `@import`),
+/// else the aliases, then hotloop's resolver, as a stylesheet's `@import` for Vite's CSS
+/// resolver options and as the page for the config's own, with no warning; options hotloop
+/// does not follow warn, naming them.
 #[test]
-fn a_resolver_asked_for_aliases_only_applies_the_configs_aliases_without_a_warning() {
+fn config_create_resolver_answers_as_vites_and_warns_only_of_options_it_does_not_follow() {
     let config = r#"
 let config
 export default {
@@ -920,29 +922,36 @@ export default {
     name: 'styles',
     configResolved(c) { config = c },
     async transform(code, id) {
-      const resolve = config.createResolver({ extensions: ['.css'] })
       if (id.endsWith('a.css')) {
-        const found = await Promise.all(['@/theme.css', '~reset.css', 'tailwindcss'].map((s) => resolve(s, id, true)))
+        const css = config.createResolver({ ...config.resolve, extensions: ['.css'], mainFields: ['style'], conditions: ['style', 'development|production'], tryIndex: false, preferRelative: true })
+        const js = config.createResolver(config.resolve)
+        const found = [
+          ...await Promise.all(['@/theme.css', '~reset.css', 'tailwindcss'].map((s) => css(s, id, true))),
+          await css('tailwindcss', id, false),
+          await js('./other.js', id, false),
+        ]
         this.emitFile({ type: 'asset', source: '' })
         return JSON.stringify(found.map((f) => f ?? null))
       }
-      if (id.endsWith('b.css')) { await resolve('./other.css', id); return 'resolved' }
+      if (id.endsWith('b.css')) { await config.createResolver({ asSrc: false })('./other.js', id); return 'resolved' }
     },
   }],
 }
 "#;
-    let p = Project::new(&[("vite.config.mjs", config)]);
+    let p = Project::new(&[("vite.config.mjs", config), ("src/other.js", "")]);
     let (host, _) = start(&p, "vite.config.mjs");
     let events = host.events();
     let out = host
         .transform(&p.path("src/a.css"), "x")
         .unwrap()
         .expect("transformed");
+    // (The test's stand-in for hotloop's resolver joins the path as written.)
+    let other = p.path("src/./other.js");
     assert_eq!(
         out.code,
-        r#"["/app/src/theme.css","/app/lib/reset.css",null]"#
+        format!(r#"["/app/src/theme.css","/app/lib/reset.css",null,"css:tailwindcss","{other}"]"#)
     );
-    // The plugin's next warning (`emitFile`) comes with no warning of the resolver before it.
+    // The plugin's next warning (`emitFile`) comes with no warning of the resolvers before it.
     let resolver_warned = std::cell::Cell::new(false);
     wait_event(&events, |e| {
         let HostEvent::Warning { message, .. } = e else {
@@ -953,14 +962,11 @@ export default {
         }
         message.contains("emitFile")
     });
-    assert!(
-        !resolver_warned.get(),
-        "aliases alone are what Vite answers"
-    );
+    assert!(!resolver_warned.get(), "every option there is followed");
     host.transform(&p.path("src/b.css"), "x").unwrap();
     wait_event(&events, |e| {
         matches!(e, HostEvent::Warning { plugin, message, .. }
-            if plugin == "styles" && message.contains("createResolver() is partial"))
+            if plugin == "styles" && message.contains("without the options asSrc"))
     });
 }
 

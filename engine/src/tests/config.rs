@@ -610,3 +610,37 @@ fn under_a_base_every_url_the_page_asks_for_carries_it() {
     assert!(sheet.contains("url(\"/app/icon.svg\")"), "{sheet}");
     assert!(sheet.contains("@import \"/app/src/more.css?v="), "{sheet}");
 }
+
+/// What the plugins' resolvers fall back to (`PageResolver`): a package's script as the page
+/// imports it, and its stylesheet as Vite's CSS resolver finds it (`config.createResolver()`
+/// with Vite's CSS resolver options, @tailwindcss/vite's).
+#[test]
+fn the_page_resolver_finds_a_packages_script_and_its_stylesheet() {
+    let p = crate::testing::TempProject::new(
+        r#"
+//- /index.html
+<script type="module" src="/src/main.js"></script>
+//- /src/main.js
+import 'bootstrap';
+//- /node_modules/bootstrap/package.json
+{ "name": "bootstrap", "main": "dist/js/bootstrap.js", "style": "dist/css/bootstrap.css" }
+//- /node_modules/bootstrap/dist/js/bootstrap.js
+export {};
+//- /node_modules/bootstrap/dist/css/bootstrap.css
+.btn {}
+"#,
+    );
+    let resolver = crate::PageResolver::new(p.root());
+    let importer = p.path("src/main.js");
+    let importer = importer.to_str();
+    let found = |path: Option<String>| path.map(std::path::PathBuf::from);
+    assert_eq!(
+        found(resolver.resolve("bootstrap", importer)),
+        Some(p.path("node_modules/bootstrap/dist/js/bootstrap.js"))
+    );
+    assert_eq!(
+        found(resolver.resolve_css("bootstrap", importer)),
+        Some(p.path("node_modules/bootstrap/dist/css/bootstrap.css"))
+    );
+    assert_eq!(resolver.resolve_css("missing", importer), None);
+}

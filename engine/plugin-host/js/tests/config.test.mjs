@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  aliased,
+  aliased, resolverKind,
   flattenPlugins, filterServePlugins, sortByEnforce, pluginsWithHook, hotUpdatePlugins, mergeConfig, normalizeAlias,
   normalizeHookFilter, filterMatches, globToRegExp, unsupportedOptions, indexHtmlPlugins, fsDenyGlob, depsDefine, depsBanner,
   pluginsForEnvironment, withoutNativeTransforms,
@@ -254,4 +254,17 @@ test('aliased: the first matching alias rewrites the id, as Vite\'s alias plugin
   assert.equal(aliased(entries, 'tailwindcss'), undefined);
   assert.equal(aliased([{ find: '$lib', replacement: '/root/$&' }], '$lib/x'), '/root/$&/x', 'a string replacement is taken as written');
   assert.equal(aliased(undefined, 'x'), undefined);
+});
+
+test('resolverKind: the config\'s own options, Vite\'s CSS resolver options, or what is not honoured', () => {
+  const resolve = { mainFields: ['browser', 'module'], conditions: ['module', 'browser'], extensions: ['.mjs', '.js'], alias: [] };
+  assert.deepEqual(resolverKind(undefined, resolve), { as: 'script' });
+  assert.deepEqual(resolverKind(resolve, resolve), { as: 'script' });
+  assert.deepEqual(resolverKind({ ...resolve }, resolve), { as: 'script' }, 'a copy of them');
+  // @tailwindcss/vite's stylesheet resolver
+  const tailwind = { ...resolve, extensions: ['.css'], mainFields: ['style'], conditions: ['style', 'development|production'], tryIndex: false, preferRelative: true };
+  assert.deepEqual(resolverKind(tailwind, resolve), { as: 'css' });
+  assert.deepEqual(resolverKind({ ...tailwind, tryIndex: true }, resolve), { as: 'script', unhonoured: ['mainFields', 'conditions', 'extensions', 'tryIndex', 'preferRelative'] });
+  assert.deepEqual(resolverKind({ ...resolve, extensions: ['.svg'] }, resolve), { as: 'script', unhonoured: ['extensions'] });
+  assert.deepEqual(resolverKind({ asSrc: false }, resolve), { as: 'script', unhonoured: ['asSrc'] });
 });

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::Receiver;
-use hotloop_plugin_host::{ConfigInput, HostEvent, HostOptions, PluginHost, ResolvedConfig};
+use hotloop_plugin_host::{
+    ConfigInput, HostEvent, HostOptions, PluginHost, ResolveAs, ResolvedConfig,
+};
 
 pub struct Project {
     pub dir: tempfile::TempDir,
@@ -40,13 +42,19 @@ impl Project {
 }
 
 /// hotloop's resolver stand-in: relative specifiers against the importer's directory, when
-/// the file exists.
+/// the file exists; as a stylesheet, a bare specifier to `css:<specifier>` (so a test sees
+/// which way it was asked).
 pub fn fs_resolver() -> hotloop_plugin_host::Resolver {
-    Arc::new(|specifier: &str, importer: Option<&str>| {
-        let base = Path::new(importer?).parent()?;
-        let path = base.join(specifier);
-        path.exists().then(|| path.display().to_string())
-    })
+    Arc::new(
+        |specifier: &str, importer: Option<&str>, resolve_as: ResolveAs| {
+            if resolve_as == ResolveAs::Stylesheet && !specifier.starts_with('.') {
+                return Some(format!("css:{specifier}"));
+            }
+            let base = Path::new(importer?).parent()?;
+            let path = base.join(specifier);
+            path.exists().then(|| path.display().to_string())
+        },
+    )
 }
 
 pub fn options(p: &Project, config: &str) -> HostOptions {
