@@ -70,6 +70,15 @@ fn goldens() -> Vec<Golden> {
             "resolve",
             Some(json!({"importer": "/p/a.js", "specifier": "./b"})),
         ),
+        // `config.createResolver()` with Vite's CSS resolver options: a stylesheet's `@import`
+        // (`ResolveAs::Stylesheet`); without `as`, as the page resolves.
+        golden(
+            "resolve_stylesheet_from_host",
+            Kind::Request,
+            2,
+            "resolve",
+            Some(json!({"as": "css", "importer": "/p/src/app.css", "specifier": "tailwindcss"})),
+        ),
         // A module's specifiers in one request; each answered (or failed) on its own. With
         // the importer's text (`subModules`), its own query sub-modules come with their `load`
         // and `transform` answers (`preload`), or the `load` hook's error.
