@@ -195,6 +195,11 @@
       entryIds: [],
       /** The host said the page rendered (`rendered()`): the server hears it on every connect. */
       rendered: false,
+      /**
+       * Start failures on a module the page lacks, held until the server has said its build
+       * errors (`heldStartFailures`); null once it has, or when the page was built without any.
+       */
+      heldStartFailures: null,
     };
 
     const connection = {
@@ -356,6 +361,9 @@
         state.env = Object.freeze(Object.assign({}, state.env, { BASE_URL: options.base }));
       }
       state.serverRendered = options.serverRendered === true;
+      // Built with errors: the server says them right after its hello. Until then a module the
+      // page lacks (it did not compile) is the consequence, not the error to show.
+      state.heldStartFailures = options.buildErrors === true ? [] : null;
       if (options.server === true) {
         // The server graph (server-side HMR): `import.meta.env.SSR`, as under Vite's SSR.
         state.env = Object.freeze(Object.assign({}, state.env, { SSR: true }));
@@ -430,7 +438,23 @@
       } else {
         logger.error(`${id} threw while the page started`, err);
       }
+      if (state.heldStartFailures !== null && err && typeof err.missingModule === "string") {
+        state.heldStartFailures.push({ err, id });
+        return;
+      }
       reportError(err, id, "while starting the page");
+    }
+
+    /**
+     * Shows the start failures held back for the server's build errors: after its first
+     * `errors` frame (the overlay names the build error, and leaves out a failure it explains),
+     * or its first update, or once the connection closed (or never opened) without them.
+     */
+    function releaseStartFailures() {
+      const held = state.heldStartFailures;
+      if (held === null) return;
+      state.heldStartFailures = null;
+      for (const { err, id } of held) reportError(err, id, "while starting the page");
     }
 
     /** The host's connection to the server opened; `payload` goes to `vite:ws:connect`. */
@@ -458,6 +482,7 @@
 
     /** The connection closed; `payload` goes to `vite:ws:disconnect`. */
     function disconnected(payload) {
+      releaseStartFailures();
       if (!connection.open) return;
       connection.open = false;
       releaseUnsynced();
@@ -528,6 +553,7 @@
 
     async function handleUpdate(message, receivedAt) {
       if (message.revision <= state.revision) return; // already applied here
+      releaseStartFailures();
       let result;
       try {
         result = await applyUpdate(message);
@@ -553,6 +579,7 @@
       const added = heldBack(message.added);
       host.showDiagnostics(added, message.cleared);
       showDiagnosticsOf(added);
+      releaseStartFailures();
     }
 
     /**

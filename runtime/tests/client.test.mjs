@@ -333,6 +333,41 @@ test("a module the page lacks because it did not compile shows as its build erro
   assert.match(page.overlayText(), /2 errors/);
 });
 
+test("a page built with errors shows its build error first, never the missing module it caused", async () => {
+  // The build had errors (`buildErrors` in the start call): they arrive right after the hello.
+  // Until then the overlay stays as it was, rather than naming the consequence.
+  const main = js("/src/main.js", { "./broken.js": "/src/broken.js" }, `require("./broken.js");`);
+  const broken = { ...diagnostic, file: "/src/broken.js", message: "Unexpected token" };
+  const page = createPage();
+  await page.boot([main], ["/src/main.js"], { buildErrors: true });
+  assert.equal(page.overlay(), null, "nothing shown between the start and the build error");
+  assert.ok(page.warningsLogged().some((w) => w.includes("it imports /src/broken.js")), "the console still says it");
+  await page.receive({ type: "errors", revision: 1, added: [broken], cleared: [] });
+  assert.match(page.overlayText(), /1 error/);
+  assert.match(page.overlayText(), /Unexpected token/);
+  assert.doesNotMatch(page.overlayText(), /is not in the page/);
+
+  // The errors do not explain it (another file's): it shows beside them.
+  const other = createPage();
+  await other.boot([main], ["/src/main.js"], { buildErrors: true });
+  await other.receive({ type: "errors", revision: 1, added: [diagnostic], cleared: [] });
+  assert.match(other.overlayText(), /2 errors/);
+  assert.match(other.overlayText(), /is not in the page/);
+
+  // The server is gone (the socket closes without opening): the page says what it knows.
+  const offline = createPage();
+  offline.load([main], ["/src/main.js"], { buildErrors: true });
+  assert.equal(offline.overlay(), null);
+  offline.socket.serverClose();
+  assert.match(offline.overlayText(), /is not in the page/);
+
+  // A start failure of another kind is shown at once.
+  const throws = js("/src/main.js", {}, `throw new Error("boom at start");`);
+  const thrown = createPage();
+  thrown.load([throws], ["/src/main.js"], { buildErrors: true });
+  assert.match(thrown.overlayText(), /boom at start/);
+});
+
 test("the close button removes the overlay until a new error arrives", async () => {
   const page = createPage();
   await page.boot([app], ["/src/main.js"]);

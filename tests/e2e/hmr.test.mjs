@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { Server, Tab, browserAvailable, closeAll, copyFixture, editFile, overlayText, serveAndOpen, tempDir, waitFor, writeFile, writeFileAtomic } from './lib/harness.mjs';
+import { Server, Tab, browserAvailable, closeAll, copyFixture, editFile, overlayText, recordOverlayTexts, serveAndOpen, tempDir, waitFor, writeFile, writeFileAtomic } from './lib/harness.mjs';
 
 const skip = !browserAvailable() && 'chromium is not installed (set HOTLOOP_REQUIRE_BROWSER=1 to fail instead)';
 
@@ -159,6 +159,28 @@ describe('hot updates in the browser', { skip, concurrency: false }, () => {
     await tab.until(() => document.getElementById('leaf').textContent === 'leaf v4');
     await tab.until(() => !document.querySelector('hotloop-error-overlay'));
     assert.equal(tab.navigations, navs, 'no reload');
+  });
+
+  test('a page whose module never compiled shows the build error, at no moment the missing module, and starts on the fix', async () => {
+    // Another server, on a copy whose leaf is broken from the start (no last good version).
+    const broken = copyFixture('plain');
+    editFile(path.join(broken, 'src/leaf.js'), "textContent = 'leaf v1';", "textContent = ('leaf v1';");
+    const other = await Server.start(broken);
+    let late;
+    try {
+      late = await Tab.open(browser, other.url + '/', { initScript: recordOverlayTexts });
+      await late.untilLog(/^\[hmr\] error \/src\/leaf\.js:1:\d+/);
+      assert.match(await late.until(overlayText), /leaf\.js/);
+      const shown = await late.page.evaluate(() => window.__overlayTexts);
+      assert.ok(shown.length > 0, 'the recorder saw the overlay');
+      assert.ok(!shown.some((t) => /not in the page/.test(t)), `the overlay showed the missing module:\n${shown.join('\n---\n')}`);
+      // The page never started: the fix starts it (the server reloads it).
+      editFile(path.join(broken, 'src/leaf.js'), "textContent = ('leaf v1';", "textContent = 'leaf fixed';");
+      await late.until(() => document.getElementById('leaf')?.textContent === 'leaf fixed' && !document.querySelector('hotloop-error-overlay'));
+    } finally {
+      await late?.close();
+      await other.stop();
+    }
   });
 
   test('importing a file type hotloop does not compile names the importer, the line and what handles it', async () => {

@@ -161,7 +161,10 @@ fn worker_chunks(state: &BuildState, options: &ProjectOptions) -> WorkerChunks {
 
 /// The chunk's trailer: the config's `define` set on `globalThis` (as Vite's client sets it,
 /// `BuildState::define_globals`), the start statement (`__hotloop.start([entries], {
-/// revision, serverId, ... })`) and the chunk's map line.
+/// revision, serverId, ... })`) and the chunk's map line. `buildErrors`: the build has errors,
+/// which the server sends right after its hello; the runtime holds a start failure on a module
+/// the page lacks (one that did not compile) until then, so the overlay names the build
+/// error, not its consequence.
 pub(super) fn start_trailer(
     state: &BuildState,
     options: &ProjectOptions,
@@ -181,6 +184,9 @@ pub(super) fn start_trailer(
     if let Some(id) = &state.chunk.refresh_runtime {
         trailer.push_str(",\"refreshRuntime\":");
         push_json_string(&mut trailer, id);
+    }
+    if !state.diagnostics.is_empty() {
+        trailer.push_str(",\"buildErrors\":true");
     }
     push_start_env(&mut trailer, options, &state.env);
     trailer.push_str("});\n//# sourceMappingURL=chunk.js.map\n");

@@ -399,6 +399,11 @@ export const label = 'hi';
         "last good App.js kept: {chunk}"
     );
     assert!(chunk.contains("__hotloop.define(\"/src/App.css\""));
+    // A page loaded now waits for the build error before naming what it lacks.
+    assert!(
+        chunk.contains("\"buildErrors\":true"),
+        "the start call says the build has errors: {chunk}"
+    );
     p.check(
         &["//- /src/App.js\nimport './App.css';\nimport { label } from './label.js';\nexport function App() {\n  return label + '!';\n}\n"],
         expect![[r#"
@@ -419,6 +424,10 @@ export const label = 'hi';
               diagnostics: none
               plan: hot send=[/src/App.js] invalidate=[/src/App.js] boundaries=[/src/App.js self]
         "#]],
+    );
+    assert!(
+        !p.chunk().contains("buildErrors"),
+        "fixed: no errors to wait for"
     );
 }
 

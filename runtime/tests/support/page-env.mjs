@@ -480,7 +480,7 @@ export function createPage({ storage = new MemoryStorage() } = {}) {
       return context[name];
     },
     /** Evaluates a chunk: `define` for each module, then `start`. */
-    load(modules, entries, { revision = 1, serverId = SERVER_ID, env, mode, overlay } = {}) {
+    load(modules, entries, { revision = 1, serverId = SERVER_ID, env, mode, overlay, buildErrors } = {}) {
       const defines = modules
         .map((m) => {
           const staticDeps = m.staticDeps === undefined ? "" : `, ${m.staticDeps}`;
@@ -488,7 +488,7 @@ export function createPage({ storage = new MemoryStorage() } = {}) {
         })
         .join("\n");
       vm.runInContext(
-        `${defines}\n__hotloop.start(${JSON.stringify(entries)}, ${JSON.stringify({ revision, serverId, env, mode, overlay })});`,
+        `${defines}\n__hotloop.start(${JSON.stringify(entries)}, ${JSON.stringify({ revision, serverId, env, mode, overlay, buildErrors })});`,
         context,
         { filename: "chunk.js" },
       );

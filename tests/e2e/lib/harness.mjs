@@ -221,10 +221,28 @@ export const overlayText = () => {
   return root ? [...root.children].filter((c) => c.tagName !== 'STYLE').map((c) => c.innerText).join('\n') : null;
 };
 
+/**
+ * An init script (`Tab.open`'s `initScript`) keeping every text the error overlay ever showed in
+ * `window.__overlayTexts`, however briefly: each change of a shadow root the page attaches.
+ */
+export function recordOverlayTexts() {
+  window.__overlayTexts = [];
+  const attach = Element.prototype.attachShadow;
+  Element.prototype.attachShadow = function (init) {
+    const root = attach.call(this, init);
+    new MutationObserver(() => window.__overlayTexts.push(root.textContent)).observe(root, { childList: true, subtree: true, characterData: true });
+    return root;
+  };
+}
+
 export class Tab {
-  /** `ignoreHTTPSErrors`: trust a self-signed certificate (a server with `server.https`). */
-  static async open(browser, url, { ignoreHTTPSErrors = false } = {}) {
+  /**
+   * `ignoreHTTPSErrors`: trust a self-signed certificate (a server with `server.https`).
+   * `initScript`: a function run in the page before any of its scripts.
+   */
+  static async open(browser, url, { ignoreHTTPSErrors = false, initScript } = {}) {
     const context = await browser.newContext({ ignoreHTTPSErrors });
+    if (initScript) await context.addInitScript(initScript);
     const page = await context.newPage();
     const tab = new Tab(context, page);
     await page.goto(url);
