@@ -21,14 +21,34 @@ pub(super) fn place_from_message(message: &str, text: &str) -> Option<(u32, u32)
 /// The 1-based line and column a plugin's code frame marks (the caret under a line of
 /// `text`, Babel's `> 12 |` or @vue/shared's `12 |`), when that line is `text`'s line of that
 /// number: the frame of a `<script setup>` error is the file's, its `loc` the block's
-/// (plugin-vue: line 4 of the block, line 12 of the file).
+/// (plugin-vue: line 4 of the block, line 12 of the file). A mark past the end of its line
+/// that goes on under the next one is @vue/shared's frame of a position at a line's start
+/// (compiler-sfc marks `pos..pos + 1` from the line break before it): the next line's mark is
+/// the place, as the error's own `(3:0)` says.
 pub(super) fn place_from_frame(frame: &str, text: &str) -> Option<(u32, u32)> {
     let lines: Vec<&str> = frame.lines().collect();
-    let caret_at = lines.iter().position(|l| {
+    let is_caret_line = |l: &str| {
         l.split_once('|').is_some_and(|(gutter, marks)| {
             gutter.trim().is_empty() && marks.trim_start().starts_with('^')
         })
-    })?;
+    };
+    let caret_at = lines.iter().position(|l| is_caret_line(l))?;
+    let (number, column, line_len) = marked_place(&lines, caret_at, text)?;
+    if column > line_len
+        && let Some(next) = lines
+            .get(caret_at + 2)
+            .filter(|l| is_caret_line(l))
+            .and_then(|_| marked_place(&lines, caret_at + 2, text))
+            .filter(|&(next_number, ..)| next_number == number + 1)
+    {
+        return Some((u32::try_from(next.0).ok()?, u32::try_from(next.1).ok()?));
+    }
+    Some((u32::try_from(number).ok()?, u32::try_from(column).ok()?))
+}
+
+/// The place the caret line `caret_at` of a frame marks in `text`: its line number, 1-based
+/// column, and the length of that line of `text`.
+fn marked_place(lines: &[&str], caret_at: usize, text: &str) -> Option<(usize, usize, usize)> {
     let marked = *lines.get(caret_at.checked_sub(1)?)?;
     let (gutter, code) = marked.split_once('|')?;
     let number: usize = gutter.trim().trim_start_matches('>').trim().parse().ok()?;
@@ -42,7 +62,7 @@ pub(super) fn place_from_frame(frame: &str, text: &str) -> Option<(u32, u32)> {
     let pipe = caret_line.find('|')?;
     let caret = caret_line.find('^')?;
     let column = caret.checked_sub(pipe + 1 + pad)? + 1;
-    Some((u32::try_from(number).ok()?, u32::try_from(column).ok()?))
+    Some((number, column, source.chars().count()))
 }
 
 /// Fragments shorter than this are too common to point anywhere (`a`, `}`).
@@ -123,6 +143,17 @@ mod tests {
         let block =
             "1 | import { ref } from 'vue'\n> 2 | const count = ref(0\n    |                    ^";
         assert_eq!(place_from_frame(block, text), None);
+    }
+
+    #[test]
+    fn a_vue_frame_marking_a_line_break_places_the_error_at_the_next_line() {
+        // compiler-sfc's frame of Babel's "(3:0)": marked from the line break before it.
+        let text = "<script setup lang=\"ts\">\nconst local = ref(0\nconst label = computed(() => local.value)\n</script>\n";
+        let frame = "1  |  <script setup lang=\"ts\">\n2  |  const local = ref(0\n   |                      ^\n3  |  const label = computed(() => local.value)\n   |  ^\n4  |  </script>";
+        assert_eq!(place_from_frame(frame, text), Some((3, 1)));
+        // A mark past the end of the last line it shows stays there (an unexpected end).
+        let at_end = "1  |  <script setup lang=\"ts\">\n2  |  const local = ref(0\n   |                      ^";
+        assert_eq!(place_from_frame(at_end, text), Some((2, 21)));
     }
 
     #[test]
