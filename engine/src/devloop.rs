@@ -1012,8 +1012,8 @@ impl DevLoop {
             ClientEvent::LazyChunkRequested { id } => self.on_lazy_request(&id),
             ClientEvent::PageOpened { id } => self.on_page_opened(&id),
             ClientEvent::WorkerRequested { id } => self.on_worker_requested(&id),
-            // Only the first build's wait for a render looks at it.
-            ClientEvent::PageRequested => {}
+            // Only the first build's wait for a render looks at them.
+            ClientEvent::PageRequested | ClientEvent::BuildAwaited => {}
             ClientEvent::Message { client_id, message } => match message {
                 ClientMessage::Ack {
                     revision,

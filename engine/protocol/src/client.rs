@@ -43,6 +43,10 @@ pub enum ClientEvent {
     /// WebSocket opens once its entries ran). The engine's first build waits for its render
     /// while the last session's page is served (`devloop/first_render.rs`).
     PageRequested,
+    /// A request waits for the first build's snapshot while the cold build runs (the chunk, a
+    /// source map, a module the served page lacks, a worker's script): the build must not wait
+    /// for a page's render (`devloop/first_render.rs`), which that answer may be holding up.
+    BuildAwaited,
     /// A browser asked for the project's HTML page `id` (`/about.html`, `/nested/index.html`),
     /// one other than `index.html` that the snapshot does not serve yet (`Served::pages`): the
     /// engine takes it in (its stylesheets and entry scripts compiled) and publishes a snapshot

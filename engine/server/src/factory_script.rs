@@ -80,7 +80,7 @@ pub(crate) async fn factory_js(
                 .to_owned(),
         );
     };
-    let served = state.built().await;
+    let served = state.built_for_request().await;
     if served.revision != revision {
         return text(
             StatusCode::CONFLICT,

@@ -265,7 +265,7 @@ pub(crate) async fn piece(
     let found = match state.find_piece(hash) {
         Some(found) if !map => Some(found),
         _ => {
-            let built = state.built().await;
+            let built = state.built_for_request().await;
             state.pieces_of(&built);
             state.find_piece(hash)
         }
@@ -443,7 +443,7 @@ fn with_chunk_cache<T>(
 
 /// `GET /_hotloop/chunk.js`.
 pub(crate) async fn chunk_js(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    let served = state.built().await;
+    let served = state.built_for_request().await;
     let etag = with_chunk_cache(&state, &served.chunk, |c| c.etag.clone());
     let bytes = Bytes::from_owner(served.chunk.bytes().clone());
     cached(&headers, &etag, JS, bytes)
@@ -451,7 +451,7 @@ pub(crate) async fn chunk_js(State(state): State<Arc<AppState>>, headers: Header
 
 /// `GET /_hotloop/chunk.js.map`: the index map over the modules' own maps.
 pub(crate) async fn chunk_map(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    let served = state.built().await;
+    let served = state.built_for_request().await;
     let kept = with_chunk_cache(&state, &served.chunk, |c| c.map.clone());
     let map = match kept {
         Some(map) => map,
@@ -503,7 +503,7 @@ async fn served_worker(
     rest: &str,
 ) -> Result<(Arc<Served>, Arc<Chunk>), Response> {
     let id = format!("/{}", rest.trim_start_matches('/'));
-    let served = state.built().await;
+    let served = state.built_for_request().await;
     if let Some(chunk) = served.worker(&id) {
         let chunk = chunk.clone();
         return Ok((served, chunk));
@@ -776,7 +776,7 @@ async fn served_lazy(
             "hotloop: a lazy chunk request names its module as `?id=/src/route.js`".to_owned(),
         ));
     };
-    let mut served = state.built().await;
+    let mut served = state.built_for_request().await;
     // A script of the project no `import()` names, asked for by its URL at run time (an
     // `import(url)` of a path only known then): the engine takes it in as a lazy target.
     let by_url = matches!(served.lazy.get(&id), LazyChunkState::Unknown)
@@ -828,7 +828,7 @@ pub(crate) async fn module_map(
     headers: HeaderMap,
 ) -> Response {
     let id = format!("/{}", rest.trim_start_matches('/'));
-    let served = state.built().await;
+    let served = state.built_for_request().await;
     let module = served.modules.get(id.as_str()).cloned();
     match off_the_runtime(move || module.as_ref().and_then(sourcemap::module_map)).await {
         Some(map) => cached(
@@ -918,7 +918,7 @@ pub(crate) async fn fallback(State(state): State<Arc<AppState>>, request: Reques
     let served = if sheet_now || file_now {
         ready
     } else {
-        state.built().await
+        state.built_for_request().await
     };
     if let Some(module) = served
         .modules

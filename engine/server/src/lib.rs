@@ -326,6 +326,17 @@ impl AppState {
         self.first_where(|s| !s.building).await
     }
 
+    /// [`AppState::built`] for a request: while the cold build runs, the engine hears that a
+    /// request waits for it (`ClientEvent::BuildAwaited`), so a build that waits for the last
+    /// session's page to render starts now rather than keep this request waiting for a render
+    /// that may never come (a script, not a browser) or that this answer holds up.
+    pub(crate) async fn built_for_request(&self) -> Arc<Served> {
+        if self.served.borrow().building {
+            let _ = self.client_events.try_send(ClientEvent::BuildAwaited);
+        }
+        self.built().await
+    }
+
     /// The first snapshot that has the page's code: the last session's page (published just
     /// after the server binds, when there is one: `Served::last_session`) or the build's.
     pub(crate) async fn page_ready(&self) -> Arc<Served> {

@@ -85,7 +85,7 @@ pub(crate) async fn other_page(state: &Arc<AppState>, id: String, headers: &Head
             id: Arc::from(id.as_str()),
         });
     }
-    let mut served = state.built().await;
+    let mut served = state.built_for_request().await;
     if served.page(&id).is_none() {
         let opened = state
             .first_within(PAGE_WAIT, |s| s.page(&id).is_some())

@@ -2316,6 +2316,13 @@ async fn the_last_sessions_page_and_its_pieces_are_served_during_the_cold_build_
     let map = tokio::spawn(async move { raw(addr, request.as_bytes()).await });
     wait_for_receivers(&h, base + 2).await;
     assert!(!map.is_finished());
+    // The page's WebSocket waits without a word; the map's request says it waits for the
+    // build, which then starts without waiting for a page to render.
+    assert!(matches!(
+        h.next_event().await,
+        ClientEvent::Connected { .. }
+    ));
+    assert_eq!(h.next_event().await, ClientEvent::BuildAwaited);
 
     // The build made the same page: the same pieces, and the map answers from its modules.
     h.publish(served_with_page(0, "console.log('last');", false));

@@ -11,7 +11,9 @@
 //! `Rendered` arrives now (`engine/server/src/ws.rs`).
 //!
 //! The wait ends at the first of: a page's `Rendered`; a page's request for a lazy chunk or
-//! for another page of a multi-page app (both need the build); any watcher event or command (an edit is built at once; neither is taken
+//! for another page of a multi-page app (both need the build), or any request that waits for
+//! the build's snapshot (`ClientEvent::BuildAwaited`: the chunk, a map, a module the served
+//! page lacks; a client that never renders, such as a script, is not kept waiting); any watcher event or command (an edit is built at once; neither is taken
 //! from its channel); no page asked for or connected for [`FirstRenderWait::no_page`] (no tab
 //! is open: nothing to make room for); [`FirstRenderWait::at_most`] in any case (a page that
 //! never renders). The client events taken meanwhile go to the dev
@@ -116,10 +118,11 @@ pub fn wait_for_first_render(channels: &EngineChannels, wait: FirstRenderWait) -
                 rendered_after = Some(start.elapsed());
                 true
             }
-            // A page asked for what needs the build.
+            // A page asked for what needs the build; a request waits for it.
             ClientEvent::LazyChunkRequested { .. }
             | ClientEvent::PageOpened { .. }
-            | ClientEvent::WorkerRequested { .. } => true,
+            | ClientEvent::WorkerRequested { .. }
+            | ClientEvent::BuildAwaited => true,
             ClientEvent::Message { .. } => false,
         };
         taken.push(event);
@@ -264,7 +267,8 @@ mod tests {
     }
 
     #[test]
-    fn a_lazy_chunk_or_another_page_asked_for_or_every_page_gone_for_a_while_ends_the_wait() {
+    fn a_lazy_chunk_another_page_or_the_build_asked_for_or_every_page_gone_for_a_while_ends_the_wait()
+     {
         let (channels, open) = channels();
         let clients = &open.clients;
         let wait = FirstRenderWait {
@@ -284,6 +288,12 @@ mod tests {
         };
         clients.send(page.clone()).unwrap();
         assert_eq!(wait_for_first_render(&channels, wait).events, vec![page]);
+        // So does any request that waits for the build (a script fetching the chunk).
+        clients.send(ClientEvent::BuildAwaited).unwrap();
+        assert_eq!(
+            wait_for_first_render(&channels, wait).events,
+            vec![ClientEvent::BuildAwaited]
+        );
 
         // A page that leaves (a reload) may come back: the wait goes on for `no_page` more.
         let gone = ClientEvent::Disconnected {
