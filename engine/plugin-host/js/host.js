@@ -690,15 +690,37 @@ async function importConfig(configFile, code, modules = [], stamp = '') {
   // This import's own copies (a worker thread imports the config at the same time).
   const own = (text) => (stamp ? text.replaceAll(stamp, `${stamp}-${rand}`) : text);
   const written = [];
+  const copies = [...modules.map(([f, t]) => [own(f), own(t), f]), [temp, own(code), configFile]];
   try {
-    for (const [file, text] of [...modules.map(([f, t]) => [own(f), own(t)]), [temp, own(code)]]) {
+    for (const [file, text] of copies) {
       await fsp.writeFile(file, text);
       written.push(file);
     }
     return await import(pathToFileURL(temp).href);
+  } catch (e) {
+    throw namingTheFiles(e, copies.map(([copy, , file]) => [copy, file]));
   } finally {
     await Promise.all(written.map((file) => fsp.rm(file, { force: true })));
   }
+}
+
+/**
+ * An error of the config's import as the user wrote it: each copy's name (`vite.config.ts.timestamp-…
+ * .mjs`) is its file's, and a package the config imports that is not installed says what to do.
+ */
+function namingTheFiles(e, renames) {
+  if (!(e instanceof Error)) return e;
+  const rename = (text) => {
+    for (const [copy, file] of renames) {
+      text = text.replaceAll(pathToFileURL(copy).href, pathToFileURL(file).href).replaceAll(copy, file);
+    }
+    return text;
+  };
+  e.message = rename(e.message);
+  if (typeof e.stack === 'string') e.stack = rename(e.stack);
+  const missing = e.code === 'ERR_MODULE_NOT_FOUND' && /^Cannot find package '([^']+)'/.exec(e.message);
+  if (missing) e.message += `: install it in the project (npm install -D ${missing[1]}) or remove its import`;
+  return e;
 }
 
 /**

@@ -1167,6 +1167,39 @@ fn a_config_that_throws_names_the_config_file() {
 }
 
 #[test]
+fn a_config_importing_a_package_not_installed_names_the_config_and_what_to_do() {
+    let p = Project::new(&[(
+        "vite.config.mjs",
+        "import plugin from 'not-installed-plugin';\nexport default { plugins: [plugin()] }\n",
+    )]);
+    let host = PluginHost::start(options(&p, "vite.config.mjs")).unwrap();
+    let path = p.root().join("vite.config.mjs");
+    let err = host
+        .load_config(ConfigInput {
+            path: path.clone(),
+            code: std::fs::read_to_string(&path).unwrap(),
+            mode: None,
+            ..Default::default()
+        })
+        .unwrap_err();
+    let HostError::Config(e) = &err else {
+        panic!("{err}")
+    };
+    // Imported from the config as the user knows it, not the copy the host imported.
+    assert!(
+        e.message
+            .contains(&format!("imported from {}", path.display())),
+        "{err}"
+    );
+    assert!(!e.message.contains("timestamp-"), "{err}");
+    assert!(
+        e.message
+            .contains("install it in the project (npm install -D not-installed-plugin)"),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_missing_or_old_node_is_one_error_naming_the_config() {
     let p = Project::new(&[
         ("vite.config.mjs", "export default {}\n"),
