@@ -87,6 +87,40 @@ fn a_typescript_vite_config_loads_through_the_engines_strip() {
     assert_eq!(left, ["node_modules", "vite.config.ts"]);
 }
 
+#[test]
+fn a_config_that_throws_while_it_runs_is_placed_at_its_line_in_the_file_as_written() {
+    // Types above the throw: the compiled copy's lines are not the file's.
+    let text = "type Plugin = { name: string };\ninterface Options {\n  debug: boolean;\n}\n\nexport default (): { plugins: Plugin[] } => {\n  const make: any = null;\n  return { plugins: [make.plugin()] };\n};\n";
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let config = root.join("vite.config.ts");
+    std::fs::write(&config, text).unwrap();
+    let code = engine::strip_types_to_esm(&config.display().to_string(), text)
+        .unwrap_or_else(|d| panic!("{d:?}"));
+    let resolver: hotloop_plugin_host::Resolver =
+        Arc::new(|_: &str, _: Option<&str>, _: hotloop_plugin_host::ResolveAs| None);
+    let host = PluginHost::start(HostOptions::new(&root, &config, resolver)).expect("starts");
+    let err = host
+        .load_config(ConfigInput {
+            path: config.clone(),
+            code,
+            ..Default::default()
+        })
+        .expect_err("the config throws");
+    let hotloop_plugin_host::HostError::Config(e) = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(e.id.as_deref(), Some(config.to_str().unwrap()));
+    assert!(e.message.contains("reading 'plugin'"), "{err}");
+    // Line 8 of the file, at `plugin` (columns from 1).
+    assert_eq!(e.loc, Some((8, 27)), "{err}");
+    let frame = e.frame.as_deref().unwrap_or_default();
+    assert!(
+        frame.contains("8 |   return { plugins: [make.plugin()] };"),
+        "{frame}"
+    );
+}
+
 /// A project dir with the test packages linked in and a package.json naming some of them.
 fn project(config: &str) -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
     let modules = node_modules();

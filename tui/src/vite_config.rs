@@ -19,10 +19,10 @@ use std::sync::Arc;
 use anyhow::Context;
 use engine::{Alias, AliasFind, ProjectOptions};
 use hotloop_plugin_host::{
-    ConfigInput, HostEvent, HostOptions, NATIVE_PLUGIN_PACKAGES, Pattern, PluginHost,
+    ConfigInput, HostError, HostEvent, HostOptions, NATIVE_PLUGIN_PACKAGES, Pattern, PluginHost,
     ResolvedConfig,
 };
-use hotloop_protocol::plugin::Plugins;
+use hotloop_protocol::plugin::{PluginError, Plugins};
 use hotloop_server::ProxyRule;
 
 use crate::cli::ServeArgs;
@@ -256,7 +256,7 @@ pub fn load(root: &Path, path: &Path, serve: &ServeArgs) -> anyhow::Result<ViteC
         });
     }
     let host = PluginHost::start(options)?;
-    let config = host.load_config(input)?;
+    let config = host.load_config(input).map_err(config_failure)?;
     // Events sent while the config loaded (`configureServer`) have no page to go to yet.
     let _ = host.take_custom_events();
     tracing::info!(
@@ -277,6 +277,26 @@ pub fn load(root: &Path, path: &Path, serve: &ServeArgs) -> anyhow::Result<ViteC
         files,
         resolver,
     })
+}
+
+/// A config that failed to load, as the terminal and the overlay show a compile error of it:
+/// `file:line:column: message`, its code frame below, when the host placed the error in the
+/// file (an error thrown while its code ran, mapped through the copy's source map).
+fn config_failure(e: HostError) -> anyhow::Error {
+    match e {
+        HostError::Config(PluginError {
+            plugin,
+            hook,
+            id: Some(id),
+            message,
+            loc: Some((line, column)),
+            frame,
+        }) if plugin.is_empty() && hook == "config" => {
+            let frame = frame.map(|f| format!("\n{f}")).unwrap_or_default();
+            anyhow::anyhow!("{id}:{line}:{column}: {message}{frame}")
+        }
+        e => e.into(),
+    }
 }
 
 /// Stops the host that evaluated a config if nothing of it runs past the config (a React
@@ -307,7 +327,7 @@ pub fn evaluate(
         host.use_config(input, config.clone());
         return Ok((config, files));
     }
-    let config = host.load_config(input)?;
+    let config = host.load_config(input).map_err(config_failure)?;
     park(
         host,
         root,
@@ -990,6 +1010,35 @@ pub fn plugins(config: &ViteConfig) -> Arc<dyn Plugins> {
 
 #[cfg(test)]
 mod tests {
+    /// A config error the host placed reads as a compile error of the file: the engine's
+    /// overlay takes its place from the start and its frame from the lines below.
+    #[test]
+    fn a_placed_config_error_reads_as_the_files_compile_error() {
+        use hotloop_plugin_host::HostError;
+        use hotloop_protocol::plugin::PluginError;
+        let placed = PluginError {
+            plugin: String::new(),
+            hook: "config".into(),
+            id: Some("/p/vite.config.ts".into()),
+            message: "x is not defined".into(),
+            loc: Some((5, 24)),
+            frame: Some("5 | x()\n  | ^".into()),
+        };
+        assert_eq!(
+            super::config_failure(HostError::Config(placed.clone())).to_string(),
+            "/p/vite.config.ts:5:24: x is not defined\n5 | x()\n  | ^"
+        );
+        // Unplaced (or a plugin's), it says what the host said.
+        let unplaced = PluginError {
+            loc: None,
+            ..placed
+        };
+        assert_eq!(
+            super::config_failure(HostError::Config(unplaced.clone())).to_string(),
+            unplaced.to_string()
+        );
+    }
+
     /// A CSS tool of a project without a config: listed by its `package.json` or a workspace
     /// root's above it, or a preprocessor installed there though no `package.json` lists it
     /// (a hoisted copy); PostCSS only when listed (every `vite` installs it).

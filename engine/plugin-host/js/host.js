@@ -696,11 +696,45 @@ async function importConfig(configFile, code, modules = [], stamp = '') {
       await fsp.writeFile(file, text);
       written.push(file);
     }
-    return await import(pathToFileURL(temp).href);
+    const mod = await import(pathToFileURL(temp).href);
+    return { mod, explain: (e) => asConfigError(e, copies, temp, code, configFile) };
   } catch (e) {
-    throw namingTheFiles(e, copies.map(([copy, , file]) => [copy, file]));
+    throw asConfigError(e, copies, temp, code, configFile);
   } finally {
     await Promise.all(written.map((file) => fsp.rm(file, { force: true })));
+  }
+}
+
+/**
+ * An error thrown by the config's copy (`temp`, compiled from `configFile` with an inline map)
+ * as the user wrote it: placed in the file (`loc`) when its stack runs through the copy, each
+ * copy's name (`vite.config.ts.timestamp-….mjs`) its file's, and a package the config imports
+ * that is not installed says what to do.
+ */
+function asConfigError(e, copies, temp, code, configFile) {
+  const place = e instanceof Error ? configErrorPlace(e, pathToFileURL(temp).href, code) : null;
+  const err = namingTheFiles(e, copies.map(([copy, , file]) => [copy, file]));
+  if (place && err.loc == null) err.loc = { file: configFile, line: place.line, column: place.column };
+  return err;
+}
+
+/**
+ * Where in its source the first frame of the copy at `url` in `e`'s stack is (`line` 1-based,
+ * `column` 0-based), through the inline map at the end of the copy's `code`; null without one.
+ */
+function configErrorPlace(e, url, code) {
+  const stack = typeof e.stack === 'string' ? e.stack : '';
+  const at = stack.indexOf(`${url}:`);
+  if (at < 0) return null;
+  const frame = /^:(\d+):(\d+)/.exec(stack.slice(at + url.length));
+  const marker = '//# sourceMappingURL=data:application/json;base64,';
+  const inline = code.lastIndexOf(marker);
+  if (!frame || inline < 0) return null;
+  try {
+    const map = JSON.parse(Buffer.from(code.slice(inline + marker.length).trim(), 'base64').toString('utf8'));
+    return originalPosition(map, Number(frame[1]), Number(frame[2]) - 1);
+  } catch {
+    return null;
   }
 }
 
@@ -823,18 +857,27 @@ async function loadConfig(body) {
   current = { plugin: 'config', hook: 'config' };
   // Before the config imports Tailwind CSS: its scanner outlives a stylesheet edit.
   keepTailwindScanners(root);
-  let mod;
+  // An error of the config is shown at its line of the file as written, with its frame.
+  const configError = (e) => {
+    let text = null;
+    try {
+      text = fs.readFileSync(configFile, 'utf8');
+    } catch {}
+    return Object.assign(new Error('config failed'), { rollup: { ...rollupError(e, null, 'config', configFile, text), plugin: '' } });
+  };
+  let imported;
   try {
-    mod = await importConfig(configFile, code, modules, stamp);
+    imported = await importConfig(configFile, code, modules, stamp);
   } catch (e) {
-    throw Object.assign(new Error('config failed'), { rollup: { ...rollupError(e, null, 'config', configFile), plugin: '' } });
+    throw configError(e);
   }
+  const mod = imported.mod;
   let user = mod.default ?? mod;
   try {
     user = await user;
     if (typeof user === 'function') user = await user(env);
   } catch (e) {
-    throw Object.assign(new Error('config failed'), { rollup: { ...rollupError(e, null, 'config', configFile), plugin: '' } });
+    throw configError(imported.explain(e));
   }
   if (!user || typeof user !== 'object') {
     throw Object.assign(new Error('config failed'), {

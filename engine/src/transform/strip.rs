@@ -132,12 +132,13 @@ fn strip(
         program.mutate(fixer(Some(&comments)));
     });
     let mut out = Vec::with_capacity(text.len());
+    let mut mappings = Vec::new();
     {
         let mut emitter = Emitter {
             cfg: swc_core::ecma::codegen::Config::default().with_target(EsVersion::latest()),
             cm: cm.clone(),
             comments: Some(&comments),
-            wr: JsWriter::new(cm.clone(), "\n", &mut out, None),
+            wr: JsWriter::new(cm.clone(), "\n", &mut out, Some(&mut mappings)),
         };
         emitter.emit_program(&program).map_err(|e| Diagnostic {
             kind: DiagnosticKind::Transform,
@@ -148,7 +149,7 @@ fn strip(
             code_frame: String::new(),
         })?;
     }
-    let code = String::from_utf8(out).map_err(|e| Diagnostic {
+    let mut code = String::from_utf8(out).map_err(|e| Diagnostic {
         kind: DiagnosticKind::Transform,
         file: path.to_string(),
         line: 1,
@@ -156,7 +157,51 @@ fn strip(
         message: format!("code generation failed: {e}"),
         code_frame: String::new(),
     })?;
+    push_inline_map(&mut code, &cm, &mappings, path);
     Ok(ConfigModule { code, is_esm })
+}
+
+/// The map of the compiled module, inline, so an error thrown while Node runs it is placed in
+/// the file as written (the plugin host maps its stack: `host.js` `configErrorPlace`).
+fn push_inline_map(
+    code: &mut String,
+    cm: &SourceMap,
+    mappings: &[(
+        swc_core::common::BytePos,
+        swc_core::common::source_map::LineCol,
+    )],
+    path: &str,
+) {
+    use base64::Engine as _;
+    let mut json = Vec::new();
+    if cm
+        .build_source_map(mappings, None, ConfigMap { path })
+        .to_writer(&mut json)
+        .is_err()
+    {
+        return;
+    }
+    if !code.ends_with('\n') {
+        code.push('\n');
+    }
+    code.push_str("//# sourceMappingURL=data:application/json;base64,");
+    code.push_str(&base64::engine::general_purpose::STANDARD.encode(json));
+    code.push('\n');
+}
+
+/// The config's map names the file; its text is the file's, which the host reads.
+struct ConfigMap<'a> {
+    path: &'a str,
+}
+
+impl swc_core::common::source_map::SourceMapGenConfig for ConfigMap<'_> {
+    fn file_name_to_source(&self, _: &FileName) -> String {
+        self.path.to_string()
+    }
+
+    fn inline_sources_content(&self, _: &FileName) -> bool {
+        false
+    }
 }
 
 /// Rewrites import and export specifiers; notes whether the module is an ES module.
