@@ -18,6 +18,8 @@ use engine::{Control, DevLoop, EngineChannels, FirstRender, FirstRenderWait, Pub
 use engine::{EngineEvent, ReadyReport};
 use hotloop_server::{self as server, RuntimeScript, ServerConfig};
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::Layer as _;
+use tracing_subscriber::filter::filter_fn;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
@@ -540,11 +542,22 @@ fn init_logging(verbose: u8, format: LogFormat, dashboard: Option<Sender<EngineE
                     .with_writer(std::io::stderr),
             )
             .try_init(),
+        // What the plugins print reads as under Vite: the line alone, not a log record.
         (None, LogFormat::Text) => registry
             .with(
                 tracing_subscriber::fmt::layer()
                     .with_writer(std::io::stderr)
-                    .with_ansi(std::io::stderr().is_terminal()),
+                    .with_ansi(std::io::stderr().is_terminal())
+                    .with_filter(filter_fn(|meta| meta.target() != PLUGIN_LOG_TARGET)),
+            )
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_writer(std::io::stderr)
+                    .with_ansi(std::io::stderr().is_terminal())
+                    .without_time()
+                    .with_level(false)
+                    .with_target(false)
+                    .with_filter(filter_fn(|meta| meta.target() == PLUGIN_LOG_TARGET)),
             )
             .try_init(),
     };

@@ -322,10 +322,15 @@ impl Proc {
             .spawn(move || {
                 for line in BufReader::new(stderr).lines() {
                     let Ok(line) = line else { break };
+                    // Blank lines (between the paragraphs of Sass's deprecation notice) say
+                    // nothing in a log.
+                    if line.trim().is_empty() {
+                        continue;
+                    }
                     // What the plugins print (`console.log`, `console.error`, Node's warnings),
                     // shown as Vite's terminal shows it: under the plugins' log target, which
-                    // the binary shows by default.
-                    tracing::info!(target: "hotloop::plugins", pid, "{line}");
+                    // the binary shows by default, as the line alone.
+                    tracing::info!(target: "hotloop::plugins", "{line}");
                     let mut t = tail.stderr_tail.lock().unwrap_or_else(|p| p.into_inner());
                     if t.len() == STDERR_TAIL {
                         t.pop_front();
