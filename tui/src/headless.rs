@@ -301,7 +301,7 @@ fn print_text(out: &mut impl Write, event: &EngineEvent, opts: &HeadlessOptions)
         }
         EngineEvent::GraphChanged(_) | EngineEvent::GraphSnapshot(_) => Ok(()),
         EngineEvent::ClientConnected { client, user_agent } => {
-            let agent: String = user_agent.chars().take(60).collect();
+            let agent = crate::user_agent::describe(user_agent);
             let rest = format!(" {client} connected ({agent})");
             line(out, opts, Paint::Cyan, "client", &rest)
         }
@@ -1013,7 +1013,7 @@ mod tests {
             HeadlessOptions::default(),
             expect![[r#"
                   ➜  hotloop ready at http://127.0.0.1:3000/ (312 modules, 41 ms, 300 from the compile cache); the page of the last session was served meanwhile
-                client 1 connected (Mozilla/5.0 (X11; Linux x86_64) Chrome/126)
+                client 1 connected (Chrome 126 on Linux)
                 change: src/counter.js
                 hot update r12: 1 module → 1 boundary (/src/counter.js) in 1.8 ms, sent to 2 clients
                 applied r12 in 3.1 ms (save→applied 9.4 ms)
@@ -1095,7 +1095,7 @@ mod tests {
                   ➜  hotloop ready at http://127.0.0.1:3000/ (312 modules, 41 ms, 300 from the compile cache); the page of the last session was served meanwhile
                      root: /home/dev/app
                      graph: 312 modules, 540 edges, 12 boundaries, 4 css, 1 asset, 120 in node_modules
-                client 1 connected (Mozilla/5.0 (X11; Linux x86_64) Chrome/126)
+                client 1 connected (Chrome 126 on Linux)
                 change: src/counter.js
                 hot update r12: 1 module → 1 boundary (/src/counter.js) in 1.8 ms, sent to 2 clients
                   coalesce 2.0 read 0.1 parse 0.9 emit 0.4 plan 0.1 send 0.2

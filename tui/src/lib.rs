@@ -11,4 +11,5 @@ pub mod demo;
 pub mod dev;
 pub mod headless;
 pub mod profile;
+pub mod user_agent;
 pub mod vite_config;

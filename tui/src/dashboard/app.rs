@@ -313,7 +313,7 @@ impl App {
                 self.clients.insert(
                     client,
                     ClientInfo {
-                        user_agent,
+                        user_agent: crate::user_agent::describe(&user_agent),
                         connected_at: self.now,
                         last_ack: None,
                         chunks: BTreeMap::new(),

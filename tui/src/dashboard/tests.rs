@@ -849,8 +849,8 @@ fn clients_tab_shows_acks_errors_and_the_log() {
             ┌ Clients & errors ────────────────────────────────────────────────────────────┐
             │ 2 clients ───────────────────────────────────────────────────────────────────│
             │ id   browser         since    lazy chunks     last ack                       │
-            │ #1   Chrome/126      1m 04s   none            r10 in 3.1 ms                  │
-            │ #2   Firefox/127     1m 00s   none            r12 failed: TypeError: x is und│
+            │ #1   Chrome 126      1m 04s   none            r10 in 3.1 ms                  │
+            │ #2   Firefox 127     1m 00s   none            r12 failed: TypeError: x is und│
             │ 1 error ─────────────────────────────────────────────────────────────────────│
             │ error: /src/a.js:3:9: Expected ';'                                           │
             │   2 | let a = 1                                                              │
@@ -1115,8 +1115,8 @@ fn the_clients_and_graph_tabs_show_which_lazy_modules_each_client_loaded() {
     expect![[r#"
         [
             "│ id   browser         since    lazy chunks     last ack                       │",
-            "│ #1   Chrome/126      1m 04s   none            r10 in 3.1 ms                  │",
-            "│ #2   Firefox/127     1m 00s   1, 2 modules    r11 in 3.1 ms                  │",
+            "│ #1   Chrome 126      1m 04s   none            r10 in 3.1 ms                  │",
+            "│ #2   Firefox 127     1m 00s   1, 2 modules    r11 in 3.1 ms                  │",
         ]
     "#]]
     .assert_debug_eq(&rows);
