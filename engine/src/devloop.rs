@@ -627,21 +627,22 @@ impl DevLoop {
             .chain(applied.config_changed.iter())
             .map(|id| id.trim_start_matches('/').to_owned())
             .collect();
-        // Files no module reads that came or went (a new icon a plugin reads) are named too.
+        // The log names the files saved, as the user knows them: not the modules they changed
+        // (a `.vue` file's style and custom-block modules, or the virtual module a plugin
+        // makes of a locale file), and files no module reads that came or went (a new icon a
+        // plugin reads) too.
         let root = self.host.root();
-        let named = if files.is_empty() {
-            paths
-                .iter()
-                .map(|p| {
-                    p.strip_prefix(root)
-                        .unwrap_or(p)
-                        .to_string_lossy()
-                        .into_owned()
-                })
-                .collect()
-        } else {
-            files.clone()
-        };
+        let mut named: Vec<String> = Vec::with_capacity(paths.len());
+        for path in &paths {
+            let shown = path
+                .strip_prefix(root)
+                .unwrap_or(path)
+                .to_string_lossy()
+                .into_owned();
+            if !named.contains(&shown) {
+                named.push(shown);
+            }
+        }
         self.telemetry(EngineEvent::ChangeDetected { files: named });
         self.invalidated.clear();
         let reload_moot = self.update(

@@ -206,6 +206,31 @@ fn a_watcher_failure_is_reported_and_a_rescan_picks_up_what_was_missed() {
 }
 
 #[test]
+fn the_change_names_the_files_saved_not_the_modules_they_changed() {
+    let mut h = Harness::new(
+        r#"
+//- /index.html
+<!doctype html><script type=module src=/src/main.js></script>
+//- /src/main.js
+import { a } from './a.js';
+import text from './a.js?raw';
+console.log(a, text);
+//- /src/a.js
+export const a = 'a:v0';
+"#,
+    );
+    let a = h.write("src/a.js", "export const a = 'a:v1';\n");
+    h.batch(&[a]);
+    // Two modules changed (the script and its `?raw` text); one file was saved.
+    match h.wait_for("the change", |e| {
+        matches!(e, EngineEvent::ChangeDetected { .. })
+    }) {
+        EngineEvent::ChangeDetected { files } => assert_eq!(files, ["src/a.js"]),
+        _ => unreachable!(),
+    }
+}
+
+#[test]
 fn old_revisions_code_is_released() {
     let mut h = app();
     h.write("src/b.js", "export const b = 'b:v0';\n");
