@@ -631,6 +631,8 @@ impl DevLoop {
         // (a `.vue` file's style and custom-block modules, or the virtual module a plugin
         // makes of a locale file), and files no module reads that came or went (a new icon a
         // plugin reads) too.
+        // A path that is gone is named only when a module was made of it (a deleted module),
+        // not an atomic save's temporary file renamed over the one saved.
         let root = self.host.root();
         let mut named: Vec<String> = Vec::with_capacity(paths.len());
         for path in &paths {
@@ -639,9 +641,13 @@ impl DevLoop {
                 .unwrap_or(path)
                 .to_string_lossy()
                 .into_owned();
-            if !named.contains(&shown) {
+            let module_file = |f: &String| f.split(['?', '#']).next() == Some(shown.as_str());
+            if (path.exists() || files.iter().any(module_file)) && !named.contains(&shown) {
                 named.push(shown);
             }
+        }
+        if named.is_empty() {
+            named.clone_from(&files);
         }
         self.telemetry(EngineEvent::ChangeDetected { files: named });
         self.invalidated.clear();

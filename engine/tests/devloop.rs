@@ -220,9 +220,20 @@ export const a = 'a:v0';
 "#,
     );
     let a = h.write("src/a.js", "export const a = 'a:v1';\n");
-    h.batch(&[a]);
+    // An atomic save: the temporary file the editor wrote is gone, renamed over a.js.
+    let temp = h.project.root().join("src/.a.js.swp-tmp");
+    h.batch(&[temp, a.clone()]);
     // Two modules changed (the script and its `?raw` text); one file was saved.
     match h.wait_for("the change", |e| {
+        matches!(e, EngineEvent::ChangeDetected { .. })
+    }) {
+        EngineEvent::ChangeDetected { files } => assert_eq!(files, ["src/a.js"]),
+        _ => unreachable!(),
+    }
+    // A module deleted is named though it is gone.
+    std::fs::remove_file(&a).unwrap();
+    h.batch(&[a]);
+    match h.wait_for("the deletion", |e| {
         matches!(e, EngineEvent::ChangeDetected { .. })
     }) {
         EngineEvent::ChangeDetected { files } => assert_eq!(files, ["src/a.js"]),
