@@ -385,7 +385,7 @@ impl Confirmations {
                 lock(&self.confirming).push(pending.path.clone());
                 pending
             };
-            self.confirm(&pending, plugins, cache);
+            self.confirm(&pending, plugins, cache, true);
             let mut confirming = lock(&self.confirming);
             if let Some(at) = confirming.iter().position(|p| *p == pending.path) {
                 confirming.swap_remove(at);
@@ -398,8 +398,17 @@ impl Confirmations {
     /// sub-modules): before an edit's hot update asks the plugins about it, and before a
     /// sub-module of it missed the cache is asked (its `load` may read what the file's
     /// `transform` left in the plugin, vite-plugin-svelte's CSS). What changed is kept for
-    /// [`Confirmations::take_changed`].
-    pub(crate) fn confirm_file(&self, path: &Path, plugins: &dyn Plugins, cache: &CompileCache) {
+    /// [`Confirmations::take_changed`]. `edited`: the file on disk is already the edit's (a
+    /// hot update): a `load` hook reads the file itself, not the text it is given (svgr's), so
+    /// an output that differs then says nothing about the plugins; it is made again, and
+    /// not marked to be asked at every start.
+    pub(crate) fn confirm_file(
+        &self,
+        path: &Path,
+        plugins: &dyn Plugins,
+        cache: &CompileCache,
+        edited: bool,
+    ) {
         let of_file = |p: &Path| split_query(p).map_or(p == path, |(file, _)| file == path);
         let mine: VecDeque<Pending> = {
             let mut queue = lock(&self.queue);
@@ -408,7 +417,7 @@ impl Confirmations {
             mine
         };
         for pending in &mine {
-            self.confirm(pending, plugins, cache);
+            self.confirm(pending, plugins, cache, !edited);
         }
         // What the confirming thread took of the file is waited for (bounded: a hung plugin is
         // the host's time-out to end).
@@ -428,8 +437,15 @@ impl Confirmations {
     }
 
     /// Runs the plugins on the pending output's text; when they no longer give what was kept,
-    /// forgets the entry and notes the path to compile again.
-    fn confirm(&self, pending: &Pending, plugins: &dyn Plugins, cache: &CompileCache) {
+    /// forgets the entry and notes the path to compile again (`verdict`: and marks it to be
+    /// asked at every start, the plugins' output of that text not being stable).
+    fn confirm(
+        &self,
+        pending: &Pending,
+        plugins: &dyn Plugins,
+        cache: &CompileCache,
+        verdict: bool,
+    ) {
         let file = split_query(&pending.path).map_or_else(|| pending.path.clone(), |(f, _)| f);
         if !lock(&self.edited).contains(&file) {
             lock(&self.primed).insert(file);
@@ -445,14 +461,21 @@ impl Confirmations {
             _ => false,
         };
         if !same {
-            tracing::info!(
-                "{}: the plugins' output differs from the one kept from the last session; \
-                 compiling it again (and asking the plugins for it at every start from now on)",
-                pending.path.display()
-            );
             cache.forget_entry(pending.key);
-            if let Some(volatile) = pending.volatile_key {
-                cache.write_entry(volatile, crate::cache::framed(MAGIC, b"volatile"));
+            if !verdict {
+                tracing::debug!(
+                    "{}: edited before its kept output was confirmed; compiling it again",
+                    pending.path.display()
+                );
+            } else {
+                tracing::info!(
+                    "{}: the plugins' output differs from the one kept from the last session; \
+                     compiling it again (and asking the plugins for it at every start from now on)",
+                    pending.path.display()
+                );
+                if let Some(volatile) = pending.volatile_key {
+                    cache.write_entry(volatile, crate::cache::framed(MAGIC, b"volatile"));
+                }
             }
             lock(&self.changed).push(pending.path.clone());
         }

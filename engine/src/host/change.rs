@@ -762,7 +762,7 @@ impl EngineHost {
         // last `transform` of the file saw (plugin_cache.rs).
         self.db
             .plugin_confirmations()
-            .confirm_file(path, plugins, self.db.compile_cache());
+            .confirm_file(path, plugins, self.db.compile_cache(), true);
         let primed = self.db.plugin_confirmations().primed_by_confirmation(path);
         self.db.plugin_confirmations().edited(path);
         let root = self.db.files().root();

@@ -159,7 +159,7 @@ pub fn run(db: &dyn Db, file: SourceFile, id: &str, text: &Arc<str>, env: Plugin
         && let Some((file, _)) = crate::files::split_query(path)
     {
         db.plugin_confirmations()
-            .confirm_file(&file, plugins, cache);
+            .confirm_file(&file, plugins, cache, false);
     }
     match plugin_cache::ask(plugins, env, &plugin_id, virtual_module, text) {
         Answer::Untouched => PluginPass::Untouched,

@@ -1442,6 +1442,53 @@ fn an_output_found_different_once_is_asked_at_every_start_after() {
     assert!(three.take_confirmed_changes().is_empty());
 }
 
+/// A file edited before its kept output was confirmed: the confirmation runs then, with the
+/// edit already on disk, where a plugin's `load` reads the file itself (svgr's). An output
+/// that differs then is made again, and the module is not taken for one whose output changes
+/// from session to session: the next start serves it from the cache.
+#[test]
+fn an_output_found_different_while_its_file_is_edited_is_not_asked_at_every_start() {
+    use crate::EngineHost;
+    use crate::cache::CompileCache;
+    use crate::testing::TempProject;
+
+    let cache_dir = TempProject::empty();
+    let (first, _) = project();
+    first.project.write(
+        "src/App.vue",
+        "<template>Session {{session}}</template>\n<style>.app { color: red; }</style>\n",
+    );
+    let Incremental { project, .. } = first;
+    let session = |n: usize| {
+        let mut host = EngineHost::new(project.root(), Default::default()).expect("host");
+        let plugins = Arc::new(SfcPlugins::default());
+        plugins.session.store(n, Ordering::SeqCst);
+        host.use_plugins(plugins.clone());
+        host.use_compile_cache(CompileCache::open(cache_dir.root()).expect("cache"));
+        host.build();
+        (host, plugins)
+    };
+    drop(session(1));
+    // The second session's edit comes before its confirmations ran.
+    let (mut two, _) = session(2);
+    let app = project.write(
+        "src/App.vue",
+        "<template>Edited {{session}}</template>\n<style>.app { color: red; }</style>\n",
+    );
+    two.apply_changes(&[app]);
+    two.build();
+    let chunk = served_chunk(&mut two, 1);
+    assert!(chunk.contains("Edited 2"), "{chunk}");
+    drop(two);
+    // The edit's output is kept; the third session serves it: only the virtual module asked.
+    let (_three, plugins) = session(3);
+    assert_eq!(
+        plugins.asked.load(Ordering::SeqCst),
+        1,
+        "the virtual module alone"
+    );
+}
+
 #[test]
 fn a_sub_module_missing_from_the_cache_has_its_file_confirmed_before_it_is_asked() {
     use crate::EngineHost;
