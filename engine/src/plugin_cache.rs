@@ -448,7 +448,7 @@ impl Confirmations {
     ) {
         let file = split_query(&pending.path).map_or_else(|| pending.path.clone(), |(f, _)| f);
         if !lock(&self.edited).contains(&file) {
-            lock(&self.primed).insert(file);
+            lock(&self.primed).insert(file.clone());
         }
         let same = match ask(
             plugins,
@@ -462,7 +462,9 @@ impl Confirmations {
         };
         if !same {
             cache.forget_entry(pending.key);
-            if !verdict {
+            // Edited meanwhile (a save while the confirmations ran): as at an edit.
+            let on_disk = std::fs::read_to_string(&file).ok();
+            if !verdict || on_disk.as_deref() != Some(&*pending.text) {
                 tracing::debug!(
                     "{}: edited before its kept output was confirmed; compiling it again",
                     pending.path.display()
