@@ -917,6 +917,10 @@ pub(crate) async fn fallback(State(state): State<Arc<AppState>>, request: Reques
         && plain_file(&state, &path).await;
     let served = if sheet_now || file_now {
         ready
+    } else if ready.last_session && ready.modules.get(path.id.as_str()).is_none() {
+        // Neither a module of that page nor a file (the `/favicon.ico` a browser asks for on
+        // every load): its answer waits for the build without hurrying it.
+        state.built().await
     } else {
         state.built_for_request().await
     };

@@ -2304,8 +2304,16 @@ async fn the_last_sessions_page_and_its_pieces_are_served_during_the_cold_build_
     assert_eq!(public.status, 200);
     assert!(public.text().starts_with("<svg"), "{}", public.text());
 
-    // A piece's map (it needs the modules) and the WebSocket hello wait for the build.
+    // A piece's map (it needs the modules) and the WebSocket hello wait for the build; so
+    // does a path that is neither a module nor a file (a browser's `/favicon.ico`).
     let base = h.served.receiver_count();
+    let missing = format!(
+        "GET /favicon.ico HTTP/1.1\r\nHost: localhost:{}\r\nConnection: close\r\n\r\n",
+        h.port()
+    );
+    let addr = h.addr;
+    let missing = tokio::spawn(async move { raw(addr, missing.as_bytes()).await });
+    wait_for_receivers(&h, base + 1).await;
     let mut ws = ws_ok(&h, "last-session").await;
     let request = format!(
         "GET {}.map HTTP/1.1\r\nHost: localhost:{}\r\nConnection: close\r\n\r\n",
@@ -2314,10 +2322,10 @@ async fn the_last_sessions_page_and_its_pieces_are_served_during_the_cold_build_
     );
     let addr = h.addr;
     let map = tokio::spawn(async move { raw(addr, request.as_bytes()).await });
-    wait_for_receivers(&h, base + 2).await;
+    wait_for_receivers(&h, base + 3).await;
     assert!(!map.is_finished());
-    // The page's WebSocket waits without a word; the map's request says it waits for the
-    // build, which then starts without waiting for a page to render.
+    // The missing file and the page's WebSocket wait without a word; the map's request says it
+    // waits for the build, which then starts without waiting for a page to render.
     assert!(matches!(
         h.next_event().await,
         ClientEvent::Connected { .. }
@@ -2328,6 +2336,7 @@ async fn the_last_sessions_page_and_its_pieces_are_served_during_the_cold_build_
     h.publish(served_with_page(0, "console.log('last');", false));
     let map = map.await.unwrap();
     assert_eq!(map.status, 200);
+    assert_eq!(missing.await.unwrap().status, 404);
     let map: serde_json::Value = serde_json::from_slice(&map.body).unwrap();
     assert_eq!(map["sections"].as_array().unwrap().len(), 2, "{map}");
     assert_eq!(
