@@ -442,13 +442,17 @@ pub fn report_events(host: &Arc<PluginHost>, control: crossbeam_channel::Sender<
                     }
                     // Logged by the host crate itself as they arrive.
                     HostEvent::Warning { .. } | HostEvent::WorkersReady { .. } => {}
+                    // What the plugins say through Vite's logger, shown by default as Vite
+                    // prints it (vite-plugin-checker's "[TypeScript] Found 0 errors", which it
+                    // says with `logger.error`): the text alone, under the plugins' target.
                     HostEvent::Log { level, message } if level == "error" => {
-                        tracing::error!("[vite] {message}")
+                        tracing::error!(target: crate::dev::PLUGIN_LOG_TARGET, "{message}")
                     }
-                    // Shown by default, as Vite prints them (vite-plugin-checker's "Found 0
-                    // errors"): `init_logging` lets this target through at info.
+                    HostEvent::Log { level, message } if level == "warn" => {
+                        tracing::warn!(target: crate::dev::PLUGIN_LOG_TARGET, "{message}")
+                    }
                     HostEvent::Log { message, .. } => {
-                        tracing::info!(target: crate::dev::PLUGIN_LOG_TARGET, "[vite] {message}")
+                        tracing::info!(target: crate::dev::PLUGIN_LOG_TARGET, "{message}")
                     }
                 }
             }

@@ -329,7 +329,9 @@ impl Proc {
                     }
                     // What the plugins print (`console.log`, `console.error`, Node's warnings),
                     // shown as Vite's terminal shows it: under the plugins' log target, which
-                    // the binary shows by default, as the line alone.
+                    // the binary shows by default, as the line alone, its colours left out
+                    // (a log escapes them: UnoCSS's inspector's auth code was unreadable).
+                    let line = plain_text(&line);
                     tracing::info!(target: "hotloop::plugins", "{line}");
                     let mut t = tail.stderr_tail.lock().unwrap_or_else(|p| p.into_inner());
                     if t.len() == STDERR_TAIL {
@@ -627,10 +629,11 @@ fn dispatch(frame: Frame, shared: &Arc<Shared>) {
                     }
                 }
                 "log" => {
-                    tracing::info!(target: "hotloop::plugin_host", level = %s("level"), "{}", s("message"));
+                    let message = plain_text(&s("message"));
+                    tracing::debug!(target: "hotloop::plugin_host", level = %s("level"), "{message}");
                     shared.event(HostEvent::Log {
                         level: s("level"),
-                        message: s("message"),
+                        message,
                     });
                 }
                 "workers" => {
@@ -680,7 +683,19 @@ fn answer_request(frame: &Frame, b: Value, shared: &Shared) {
 
 #[cfg(test)]
 mod tests {
-    use super::{SCRIPTS, node_flags};
+    use super::{SCRIPTS, node_flags, plain_text};
+
+    /// UnoCSS's inspector prints its auth code in a coloured box: the log shows the text.
+    #[test]
+    fn a_plugins_coloured_output_is_logged_as_its_text() {
+        let line =
+            "\x1b[2m│\x1b[22m \x1b[2mauth code \x1b[22m  \x1b[32m\x1b[1m714330\x1b[22m\x1b[39m";
+        assert_eq!(plain_text(line), "│ auth code   714330");
+        assert_eq!(
+            plain_text("\n[TypeScript] Found 0 errors.\n"),
+            "[TypeScript] Found 0 errors."
+        );
+    }
 
     /// Every script of `js/` (but the tests) is written beside `host.js`: a module it imports
     /// and this list forgot is a host that dies at start.
@@ -709,4 +724,13 @@ mod tests {
         assert!(node_flags(4, None).is_empty());
         assert!(node_flags(16, None).is_empty());
     }
+}
+
+/// A plugin's terminal output as a log line shows it: without its ANSI escape sequences
+/// (colours, styles), and without the blank lines around it.
+pub(crate) fn plain_text(text: &str) -> String {
+    anstream::adapter::strip_str(text)
+        .to_string()
+        .trim_matches(['\n', '\r'])
+        .to_string()
 }
