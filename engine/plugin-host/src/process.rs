@@ -681,6 +681,15 @@ fn answer_request(frame: &Frame, b: Value, shared: &Shared) {
     shared.write(&answer);
 }
 
+/// A plugin's terminal output as a log line shows it: without its ANSI escape sequences
+/// (colours, styles), and without the blank lines around it.
+pub(crate) fn plain_text(text: &str) -> String {
+    anstream::adapter::strip_str(text)
+        .to_string()
+        .trim_matches(['\n', '\r'])
+        .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::{SCRIPTS, node_flags, plain_text};
@@ -724,13 +733,4 @@ mod tests {
         assert!(node_flags(4, None).is_empty());
         assert!(node_flags(16, None).is_empty());
     }
-}
-
-/// A plugin's terminal output as a log line shows it: without its ANSI escape sequences
-/// (colours, styles), and without the blank lines around it.
-pub(crate) fn plain_text(text: &str) -> String {
-    anstream::adapter::strip_str(text)
-        .to_string()
-        .trim_matches(['\n', '\r'])
-        .to_string()
 }
