@@ -344,12 +344,17 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         })
         .context("failed to start the engine thread")?;
 
-    // Ctrl-C / SIGTERM stop the engine; the foreground loop ends when its channel closes.
+    // Ctrl-C / SIGTERM stop the engine; the foreground loop ends when its channel closes. The
+    // plugin host stops at once: a build waiting on a plugin (seconds of Sass) ends now.
     {
         let control = control_tx.clone();
+        let plugin_host = vite.as_ref().map(|vite| vite.host.clone());
         runtime.spawn(async move {
             wait_for_signal().await;
             let _ = control.send(Control::Shutdown);
+            if let Some(host) = plugin_host {
+                host.stop();
+            }
         });
     }
 
@@ -359,9 +364,13 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
 
     let result = if use_tui {
         let control = control_tx.clone();
+        let plugin_host = vite.as_ref().map(|vite| vite.host.clone());
         dashboard::run(telemetry_rx, move |effect| match effect {
             dashboard::Effect::Quit => {
                 let _ = control.send(Control::Shutdown);
+                if let Some(host) = &plugin_host {
+                    host.stop();
+                }
             }
             dashboard::Effect::ClearLog => {}
             dashboard::Effect::Engine(command) => {

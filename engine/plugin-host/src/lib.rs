@@ -117,7 +117,7 @@ mod process;
 pub mod protocol;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -402,6 +402,8 @@ pub struct PluginHost {
     preloads: preload::Preloads,
     /// Part of the fingerprint: a new host may answer differently.
     scripts_hash: u64,
+    /// [`PluginHost::stop`] was called: no child starts again.
+    stopped: AtomicBool,
     // Dropped last: the children are killed (in `current`) before their spawner thread ends.
     spawner: Spawner,
 }
@@ -488,6 +490,7 @@ impl PluginHost {
             hook_calls: AtomicU64::new(0),
             preloads: Default::default(),
             scripts_hash,
+            stopped: AtomicBool::new(false),
             spawner,
         })
     }
@@ -510,6 +513,16 @@ impl PluginHost {
                 true
             }
             None => false,
+        }
+    }
+
+    /// Stops the child for good (the dev server is shutting down): a request in flight ends
+    /// at once with an error instead of waiting for the plugin (a Sass rebuild of seconds kept
+    /// Ctrl-C waiting), and no request starts a child again.
+    pub fn stop(&self) {
+        self.stopped.store(true, Ordering::SeqCst);
+        if let Some(proc) = self.lock().proc.take() {
+            proc.kill();
         }
     }
 
@@ -619,6 +632,9 @@ impl PluginHost {
 
     /// The running child, started again (config reloaded) when it died or `force`.
     fn alive(&self, cur: &mut Current, force: bool) -> Result<Arc<Proc>, PluginError> {
+        if self.stopped.load(Ordering::SeqCst) {
+            return Err(host_error("start", None, "the dev server is shutting down"));
+        }
         if let Some(p) = &cur.proc
             && !p.is_dead()
             && !force
@@ -785,6 +801,10 @@ impl PluginHost {
         };
         let started = std::time::Instant::now();
         let result = self.round_trip(&proc, method, id, &body);
+        if self.stopped.load(Ordering::SeqCst) {
+            // Killed by `stop`: not a failure of the plugin's.
+            return result.map_err(|_| host_error(method, id, "the dev server is shutting down"));
+        }
         tracing::debug!(
             "plugin host: {method} {} in {:.2} ms",
             id.unwrap_or(""),

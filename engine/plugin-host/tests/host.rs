@@ -848,6 +848,48 @@ export default { plugins: [{ name: 'hangs', transform(code, id) {
 }
 
 #[test]
+fn stopping_the_host_ends_a_request_in_flight_at_once_and_starts_no_child_again() {
+    // A plugin that works for a minute (a long Sass rebuild): Ctrl-C must not wait for it.
+    let config = r#"
+export default { plugins: [{ name: 'slow', transform(code, id) {
+  if (id.includes('slow')) {
+    this.info('working on it')
+    return new Promise((done) => setTimeout(() => done(code + '!'), 60000))
+  }
+  return code + '!'
+} }] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let mut o = options(&p, "vite.config.mjs");
+    o.timeout = Duration::from_secs(120);
+    let (host, _) = start_with(&p, "vite.config.mjs", o);
+    let host = std::sync::Arc::new(host);
+    let pid = host.pid().unwrap();
+    let events = host.events();
+    let (done_tx, done) = crossbeam_channel::bounded(1);
+    let asking = host.clone();
+    let slow = p.path("slow.js");
+    std::thread::spawn(move || {
+        let _ = done_tx.send(asking.transform(&slow, "x"));
+    });
+    // The plugin has the request before the stop.
+    wait_event(
+        &events,
+        |e| matches!(e, HostEvent::Log { message, .. } if message.contains("working on it")),
+    );
+    host.stop();
+    let answer = done
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the request ended with the stop, not with the plugin");
+    let e = answer.unwrap_err();
+    assert!(e.message.contains("shutting down"), "{e}");
+    wait_gone(pid);
+    let e = host.transform(&p.path("ok.js"), "x").unwrap_err();
+    assert!(e.message.contains("shutting down"), "{e}");
+    assert_eq!(host.pid(), None, "no child started again");
+}
+
+#[test]
 fn dropping_the_host_leaves_no_process() {
     let p = Project::new(&[("vite.config.mjs", VIRTUAL)]);
     let (host, _) = start(&p, "vite.config.mjs");
