@@ -128,6 +128,12 @@ pub struct ProjectOptions {
     pub public_dir: PublicDir,
     /// What the project's plugins' answers depend on besides a module's text (0: no plugins).
     pub plugins_fingerprint: u64,
+    /// Whether the plugins' outputs kept from the last session are served at the start (and
+    /// confirmed by the plugins after the first render). Not with a plugin that gathers what
+    /// it makes from every module's `transform` (UnoCSS's utility classes, which it puts in
+    /// `virtual:uno.css`): served from the cache, the modules would never reach it, and the
+    /// page's first paint would lack their styles.
+    pub keep_plugin_outputs: bool,
     /// Vite's `define` (from `vite.config`): global expressions → replacement code.
     pub define: Arc<[(String, String)]>,
     /// `optimizeDeps`' `define` (esbuild's or rolldown's options): replaced in npm packages
@@ -228,6 +234,7 @@ impl Default for ProjectOptions {
             env_dir: None,
             public_dir: PublicDir::default(),
             plugins_fingerprint: 0,
+            keep_plugin_outputs: true,
             define: Arc::new([]),
             deps_define: Arc::new([]),
             deps_banner: None,

@@ -522,6 +522,17 @@ fn vite_major(root: &Path) -> Option<u32> {
         .ok()
 }
 
+/// A plugin that makes a module of what it saw in every other module's `transform` (UnoCSS's
+/// `unocss:global`, which returns nothing but gathers the utility classes `virtual:uno.css`
+/// is made of): the plugins must see every module at the start, so none is served from the
+/// plugins' outputs kept from the last session (`ProjectOptions::keep_plugin_outputs`).
+fn gathers_from_transforms(config: &ResolvedConfig) -> bool {
+    config
+        .plugins
+        .iter()
+        .any(|plugin| plugin.name == "unocss:global")
+}
+
 pub fn apply(
     config: &ResolvedConfig,
     root: &Path,
@@ -545,6 +556,7 @@ pub fn apply(
             .collect::<Vec<_>>()
             .into()
     };
+    options.keep_plugin_outputs = !gathers_from_transforms(config);
     options.define = pairs(&config.define);
     options.deps_define = pairs(&config.deps_define);
     options.deps_banner = config.deps_banner.as_deref().map(Into::into);

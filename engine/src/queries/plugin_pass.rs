@@ -118,6 +118,7 @@ pub fn run(db: &dyn Db, file: SourceFile, id: &str, text: &Arc<str>, env: Plugin
     // The plugins' answers depend on this besides the text; a script's also on its tsconfig,
     // which Vite's TS/JSX step before the normal plugins reads (the host's `script-step.js`).
     let mut fingerprint = Project::try_get(db).map_or(0, |p| p.options(db).plugins_fingerprint);
+    let keep = Project::try_get(db).is_none_or(|p| p.options(db).keep_plugin_outputs);
     if matches!(FileClass::of(path), FileClass::Script(_)) {
         use std::hash::{Hash, Hasher};
         let mut hasher = xxhash_rust::xxh3::Xxh3::new();
@@ -143,6 +144,7 @@ pub fn run(db: &dyn Db, file: SourceFile, id: &str, text: &Arc<str>, env: Plugin
         .and_then(|_| plugin_cache::key(cache, fingerprint, env, &plugin_id, text));
     // (An edited file's outputs come from the plugins: `Confirmations::edited`.)
     if let Some(key) = key
+        && keep
         && !db.plugin_confirmations().was_edited(path)
         && let Some(kept) = plugin_cache::read(cache, key)
     {

@@ -1489,6 +1489,45 @@ fn an_output_found_different_while_its_file_is_edited_is_not_asked_at_every_star
     );
 }
 
+/// A plugin that gathers from every module's `transform` (UnoCSS) must see every module at the
+/// start: with `keep_plugin_outputs` off, no kept output is served; the plugins are asked as
+/// in the first session (the scripts' own compile cache still serves).
+#[test]
+fn without_kept_plugin_outputs_a_start_asks_the_plugins_for_every_module() {
+    use crate::EngineHost;
+    use crate::cache::CompileCache;
+    use crate::inputs::ProjectOptions;
+    use crate::testing::TempProject;
+
+    let cache_dir = TempProject::empty();
+    let (first, _) = project();
+    let Incremental { project, .. } = first;
+    let session = |keep: bool| {
+        let options = ProjectOptions {
+            keep_plugin_outputs: keep,
+            ..Default::default()
+        };
+        let mut host = EngineHost::new(project.root(), options).expect("host");
+        let plugins = Arc::new(SfcPlugins::default());
+        host.use_plugins(plugins.clone());
+        host.use_compile_cache(CompileCache::open(cache_dir.root()).expect("cache"));
+        host.build();
+        (host, plugins.asked.load(Ordering::SeqCst))
+    };
+    let (first, asked_first) = session(true);
+    drop(first);
+    let (kept, asked_kept) = session(true);
+    assert!(
+        asked_kept < asked_first,
+        "kept outputs served: {asked_kept} of {asked_first}"
+    );
+    assert!(kept.confirmer().is_some());
+    drop(kept);
+    let (fresh, asked_fresh) = session(false);
+    assert_eq!(asked_fresh, asked_first, "every module asked again");
+    assert!(fresh.confirmer().is_none(), "nothing kept to confirm");
+}
+
 #[test]
 fn a_sub_module_missing_from_the_cache_has_its_file_confirmed_before_it_is_asked() {
     use crate::EngineHost;
