@@ -89,6 +89,14 @@ pub fn update_line(report: &UpdateReport) -> String {
             format::count(modules.len(), "stylesheet", "stylesheets"),
             list(modules, 3),
         ),
+        // (A fix back to the code the page kept: the revision moves, nothing runs again.)
+        UpdateOutcome::Hot {
+            modules,
+            boundaries,
+            ..
+        } if modules.is_empty() && boundaries.is_empty() => {
+            format!("update r{revision}: nothing runs again in {total}, sent to {sent}")
+        }
         UpdateOutcome::Hot {
             modules,
             boundaries,
@@ -1037,6 +1045,24 @@ mod tests {
                 client 1 loaded the lazy chunk of /src/routes/A.jsx (2 modules)
                 client 1 disconnected
             "#]],
+        );
+    }
+
+    #[test]
+    fn an_update_that_runs_nothing_again_says_so() {
+        let event = update(
+            7,
+            UpdateOutcome::Hot {
+                modules: Vec::new(),
+                boundaries: Vec::new(),
+                css_only: false,
+            },
+        );
+        let mut out = Vec::new();
+        print_event(&mut out, &event, &HeadlessOptions::default()).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "update r7: nothing runs again in 1.8 ms, sent to 2 clients\n"
         );
     }
 
