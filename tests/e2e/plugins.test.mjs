@@ -294,7 +294,8 @@ describe('a vite.config.ts with an alias, resolve, CSS Modules and JSON options,
   });
 
   test("a plugin's logger.info and console.log show in hotloop's output", async () => {
-    await server.untilLine(/\[vite\] fixture: middlewares ready/);
+    // As Vite prints it: the text alone (no `[vite]` label, no log record around it).
+    await server.untilLine(/^fixture: middlewares ready$/);
     await server.untilLine(/fixture: console\.log from a plugin/);
   });
 
