@@ -197,7 +197,8 @@
       rendered: false,
       /**
        * Start failures on a module the page lacks, held until the server has said its build
-       * errors (`heldStartFailures`); null once it has, or when the page was built without any.
+       * errors (`releaseStartFailures`); null once it has, or when the page was built without
+       * any.
        */
       heldStartFailures: null,
     };
