@@ -7,6 +7,7 @@ mod bad_files;
 mod cache;
 mod memory;
 mod security;
+mod shutdown;
 mod storm;
 mod support;
 mod tabs;

@@ -178,6 +178,19 @@ impl Server {
     }
 
     /// Whether the process is still running.
+    /// [`Server::stop`], and the whole log once it exited.
+    pub async fn stop_with_log(self) -> (std::process::ExitStatus, String) {
+        let output = self.output.clone();
+        let status = self.stop().await;
+        // Its output closed with it (both pipes read to the end).
+        let deadline = Instant::now() + WAIT;
+        while *output.closed.lock().expect("closed") < 2 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let log = output.lines.lock().expect("lines").join("\n");
+        (status, log)
+    }
+
     /// Stops the server as Ctrl-C would (SIGTERM) and waits for it to exit.
     pub async fn stop(mut self) -> std::process::ExitStatus {
         let status = Command::new("kill")

@@ -351,6 +351,7 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         let plugin_host = vite.as_ref().map(|vite| vite.host.clone());
         runtime.spawn(async move {
             wait_for_signal().await;
+            STOPPING.store(true, std::sync::atomic::Ordering::SeqCst);
             let _ = control.send(Control::Shutdown);
             if let Some(host) = plugin_host {
                 host.stop();
@@ -571,6 +572,14 @@ fn init_logging(verbose: u8, format: LogFormat, dashboard: Option<Sender<EngineE
             .try_init(),
     };
     let _ = result;
+}
+
+/// Set when a signal asked hotloop to stop ([`stopping`]).
+static STOPPING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether a signal asked hotloop to stop: the log shows nothing of the work cut short.
+pub fn stopping() -> bool {
+    STOPPING.load(std::sync::atomic::Ordering::SeqCst)
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

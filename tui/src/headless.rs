@@ -45,6 +45,11 @@ pub fn run(
 ) -> io::Result<()> {
     let mut last_diagnostics: Arc<[Diagnostic]> = Arc::from([]);
     for event in events {
+        // Ctrl-C: what the work it cut short reports (a plugin request ended by the stop, the
+        // ready line of a build it interrupted) is no news.
+        if crate::dev::stopping() {
+            continue;
+        }
         if let EngineEvent::Diagnostics(diagnostics) = &event {
             if *diagnostics == last_diagnostics {
                 continue;
