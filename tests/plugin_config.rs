@@ -97,9 +97,7 @@ fn a_config_that_throws_while_it_runs_is_placed_at_its_line_in_the_file_as_writt
     std::fs::write(&config, text).unwrap();
     let code = engine::strip_types_to_esm(&config.display().to_string(), text)
         .unwrap_or_else(|d| panic!("{d:?}"));
-    let resolver: hotloop_plugin_host::Resolver =
-        Arc::new(|_: &str, _: Option<&str>, _: hotloop_plugin_host::ResolveAs| None);
-    let host = PluginHost::start(HostOptions::new(&root, &config, resolver)).expect("starts");
+    let host = PluginHost::start(HostOptions::new(&root, &config, no_resolver())).expect("starts");
     let err = host
         .load_config(ConfigInput {
             path: config.clone(),

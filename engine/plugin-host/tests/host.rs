@@ -8,7 +8,9 @@ use hotloop_plugin_host::{
     Alias, ConfigInput, HostError, HostEvent, HostOptions, Pattern, PluginHost,
 };
 use hotloop_protocol::ClientId;
-use hotloop_protocol::plugin::{CustomEvent, FileChanges, GraphEdges, PluginEnv, Plugins};
+use hotloop_protocol::plugin::{
+    CustomEvent, FileChanges, GraphEdges, PluginEnv, PluginError, Plugins,
+};
 use support::{Project, options, start, start_with, wait_event, wait_gone};
 
 const VIRTUAL: &str = r#"
@@ -1182,11 +1184,11 @@ export default { plugins: [
     assert_eq!(host.load(&style).unwrap().unwrap().code, ".c{color:blue}");
 }
 
-#[test]
-fn a_config_that_throws_names_the_config_file() {
-    let p = Project::new(&[("vite.config.mjs", "throw new Error('bad config')\n")]);
-    let host = PluginHost::start(options(&p, "vite.config.mjs")).unwrap();
-    let path = p.root().join("vite.config.mjs");
+/// The error of loading the config `file` of `p` (its text as written, an ES module) in a new
+/// host, and the config's path.
+fn config_error(p: &Project, file: &str) -> (std::path::PathBuf, PluginError) {
+    let host = PluginHost::start(options(p, file)).unwrap();
+    let path = p.root().join(file);
     let err = host
         .load_config(ConfigInput {
             path: path.clone(),
@@ -1195,11 +1197,18 @@ fn a_config_that_throws_names_the_config_file() {
             ..Default::default()
         })
         .unwrap_err();
-    let HostError::Config(e) = &err else {
-        panic!("{err}")
-    };
+    match err {
+        HostError::Config(e) => (path, e),
+        err => panic!("{err}"),
+    }
+}
+
+#[test]
+fn a_config_that_throws_names_the_config_file() {
+    let p = Project::new(&[("vite.config.mjs", "throw new Error('bad config')\n")]);
+    let (path, e) = config_error(&p, "vite.config.mjs");
     assert_eq!(e.id.as_deref(), Some(path.to_str().unwrap()));
-    assert!(e.message.contains("bad config"), "{err}");
+    assert!(e.message.contains("bad config"), "{e}");
     // The temporary copy next to the config was removed.
     let left: Vec<_> = std::fs::read_dir(p.root())
         .unwrap()
@@ -1214,30 +1223,18 @@ fn a_config_importing_a_package_not_installed_names_the_config_and_what_to_do() 
         "vite.config.mjs",
         "import plugin from 'not-installed-plugin';\nexport default { plugins: [plugin()] }\n",
     )]);
-    let host = PluginHost::start(options(&p, "vite.config.mjs")).unwrap();
-    let path = p.root().join("vite.config.mjs");
-    let err = host
-        .load_config(ConfigInput {
-            path: path.clone(),
-            code: std::fs::read_to_string(&path).unwrap(),
-            mode: None,
-            ..Default::default()
-        })
-        .unwrap_err();
-    let HostError::Config(e) = &err else {
-        panic!("{err}")
-    };
+    let (path, e) = config_error(&p, "vite.config.mjs");
     // Imported from the config as the user knows it, not the copy the host imported.
     assert!(
         e.message
             .contains(&format!("imported from {}", path.display())),
-        "{err}"
+        "{e}"
     );
-    assert!(!e.message.contains("timestamp-"), "{err}");
+    assert!(!e.message.contains("timestamp-"), "{e}");
     assert!(
         e.message
             .contains("install it in the project (npm install -D not-installed-plugin)"),
-        "{err}"
+        "{e}"
     );
 }
 

@@ -1384,32 +1384,45 @@ fn an_edit_before_its_files_confirmation_reaches_the_page_though_the_plugin_saw_
     );
 }
 
+/// The SFC project whose `App.vue` says which session compiled it (`{{session}}`: the
+/// `SfcPlugins`' session number), for tests of the plugins' outputs kept across sessions.
+fn session_project() -> crate::testing::TempProject {
+    let (first, _) = project();
+    first.project.write(
+        "src/App.vue",
+        "<template>Session {{session}}</template>\n<style>.app { color: red; }</style>\n",
+    );
+    first.project
+}
+
+/// A session of `project` over the compile cache in `cache_dir`: a host with `options` and the
+/// `SfcPlugins` of session `n`, built once.
+fn cached_session(
+    project: &crate::testing::TempProject,
+    cache_dir: &crate::testing::TempProject,
+    options: crate::inputs::ProjectOptions,
+    n: usize,
+) -> (crate::EngineHost, Arc<SfcPlugins>) {
+    let mut host = crate::EngineHost::new(project.root(), options).expect("host");
+    let plugins = Arc::new(SfcPlugins::default());
+    plugins.session.store(n, Ordering::SeqCst);
+    host.use_plugins(plugins.clone());
+    host.use_compile_cache(crate::cache::CompileCache::open(cache_dir.root()).expect("cache"));
+    host.build();
+    (host, plugins)
+}
+
 /// An output that differs from one session to the next for the same text (analog's style
 /// hashes): the confirmation finds the kept one different once, and from then on the module
 /// is asked at every start, never served from the cache (the page would run the last
 /// session's output and reload a second later, at every restart).
 #[test]
 fn an_output_found_different_once_is_asked_at_every_start_after() {
-    use crate::EngineHost;
-    use crate::cache::CompileCache;
     use crate::testing::TempProject;
 
     let cache_dir = TempProject::empty();
-    let (first, _) = project();
-    first.project.write(
-        "src/App.vue",
-        "<template>Session {{session}}</template>\n<style>.app { color: red; }</style>\n",
-    );
-    let Incremental { project, .. } = first;
-    let session = |n: usize| {
-        let mut host = EngineHost::new(project.root(), Default::default()).expect("host");
-        let plugins = Arc::new(SfcPlugins::default());
-        plugins.session.store(n, Ordering::SeqCst);
-        host.use_plugins(plugins.clone());
-        host.use_compile_cache(CompileCache::open(cache_dir.root()).expect("cache"));
-        host.build();
-        (host, plugins)
-    };
+    let project = session_project();
+    let session = |n: usize| cached_session(&project, &cache_dir, Default::default(), n);
     let (one, _) = session(1);
     assert!(one.confirmer().is_none(), "all asked");
     drop(one);
@@ -1448,26 +1461,11 @@ fn an_output_found_different_once_is_asked_at_every_start_after() {
 /// from session to session: the next start serves it from the cache.
 #[test]
 fn an_output_found_different_while_its_file_is_edited_is_not_asked_at_every_start() {
-    use crate::EngineHost;
-    use crate::cache::CompileCache;
     use crate::testing::TempProject;
 
     let cache_dir = TempProject::empty();
-    let (first, _) = project();
-    first.project.write(
-        "src/App.vue",
-        "<template>Session {{session}}</template>\n<style>.app { color: red; }</style>\n",
-    );
-    let Incremental { project, .. } = first;
-    let session = |n: usize| {
-        let mut host = EngineHost::new(project.root(), Default::default()).expect("host");
-        let plugins = Arc::new(SfcPlugins::default());
-        plugins.session.store(n, Ordering::SeqCst);
-        host.use_plugins(plugins.clone());
-        host.use_compile_cache(CompileCache::open(cache_dir.root()).expect("cache"));
-        host.build();
-        (host, plugins)
-    };
+    let project = session_project();
+    let session = |n: usize| cached_session(&project, &cache_dir, Default::default(), n);
     drop(session(1));
     // The second session's edit comes before its confirmations ran.
     let (mut two, _) = session(2);
@@ -1494,8 +1492,6 @@ fn an_output_found_different_while_its_file_is_edited_is_not_asked_at_every_star
 /// in the first session (the scripts' own compile cache still serves).
 #[test]
 fn without_kept_plugin_outputs_a_start_asks_the_plugins_for_every_module() {
-    use crate::EngineHost;
-    use crate::cache::CompileCache;
     use crate::inputs::ProjectOptions;
     use crate::testing::TempProject;
 
@@ -1507,11 +1503,7 @@ fn without_kept_plugin_outputs_a_start_asks_the_plugins_for_every_module() {
             keep_plugin_outputs: keep,
             ..Default::default()
         };
-        let mut host = EngineHost::new(project.root(), options).expect("host");
-        let plugins = Arc::new(SfcPlugins::default());
-        host.use_plugins(plugins.clone());
-        host.use_compile_cache(CompileCache::open(cache_dir.root()).expect("cache"));
-        host.build();
+        let (host, plugins) = cached_session(&project, &cache_dir, options, 0);
         (host, plugins.asked.load(Ordering::SeqCst))
     };
     let (first, asked_first) = session(true);
