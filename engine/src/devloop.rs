@@ -38,7 +38,7 @@ use crate::watcher::{ChangeBatch, WatchEvent};
 use hotloop_protocol::plugin::CustomEvent;
 use hotloop_protocol::served::Served;
 use hotloop_protocol::wire::{self as protocol, ClientMessage, ServerMessage};
-use hotloop_protocol::{ClientEvent, ClientId, Frame};
+use hotloop_protocol::{ClientEvent, ClientId, Frame, RecentFrames};
 
 /// Commands from the user interface.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -158,6 +158,8 @@ pub struct DevLoop {
     app_server: app_server::AppServerState,
     /// The number of the last published snapshot (`Served::snapshot`).
     snapshot: u32,
+    /// The frames of the last revisions, published with each snapshot (`Served::recent`).
+    recent: RecentFrames,
     /// The cold build's revision (`Served::first_revision`): 1 when the page of the last
     /// session turned out stale, else 0.
     first_revision: u32,
@@ -318,6 +320,7 @@ impl DevLoop {
             extra_roots: None,
             app_server: Default::default(),
             snapshot: 1,
+            recent: RecentFrames::default(),
             first_revision: revision,
             open_chunks: FxHashMap::default(),
             lazy_edits: FxHashMap::default(),
@@ -723,8 +726,6 @@ impl DevLoop {
         let mut sent_to = self.publishers.updates.receiver_count();
         if let Some((revision, frame)) = update.frame {
             self.revision = revision;
-            // A tab that reloads on this frame must get the new snapshot: publish first.
-            self.publish();
             let send_start = Instant::now();
             let clients: Option<Arc<[ClientId]>> = match (only, &update.for_chunks) {
                 (Some(client), _) => Some(Arc::from([client])),
@@ -738,6 +739,10 @@ impl DevLoop {
                 }
                 None => Frame::everyone(frame),
             };
+            // With the snapshot: a page that loaded an older chunk catches up from there.
+            self.recent = self.recent.with(revision, frame.clone());
+            // A tab that reloads on this frame must get the new snapshot: publish first.
+            self.publish();
             let _ = self.publishers.updates.send(frame);
             phases.push((Phase::Send, send_start.elapsed()));
         }
@@ -945,6 +950,7 @@ impl DevLoop {
         self.snapshot += 1;
         served.snapshot = self.snapshot;
         served.first_revision = self.first_revision;
+        served.recent = self.recent.clone();
         let _ = self.publishers.served.send(Arc::new(served));
         let released = self.host.release_texts();
         if released > 0 {

@@ -206,6 +206,8 @@
     const connection = {
       open: false,
       everConnected: false,
+      /** A hello was heard: the page shows what the server said since (its errors). */
+      heardHello: false,
       /** Invalidate and custom frames sent while disconnected, flushed on connect. */
       pending: [],
     };
@@ -541,6 +543,7 @@
     }
 
     function handleHello(message) {
+      connection.heardHello = true;
       if (message.protocol !== codec.PROTOCOL_VERSION) {
         fullReload(reasons.ProtocolMismatch);
       } else if (message.serverId !== state.serverId) {
@@ -713,6 +716,15 @@
       disconnected,
       rendered,
       receive,
+      /**
+       * The revision the page asks the server to catch up from when it connects (`?rev=`): the
+       * chunk's, or the last it heard of, until its first hello. A page that loaded the chunk of
+       * an older revision than the server's (an edit saved while it reloaded) then gets the
+       * updates it missed instead of reloading again. null from the first hello on: a reconnect
+       * that missed updates reloads, since the errors the page shows may have been cleared
+       * meanwhile by a frame it never heard.
+       */
+      catchUpRevision: () => (connection.heardHello ? null : Math.max(state.revision, state.errorsRevision)),
       /** Resolves once every server message received so far has been handled. */
       whenIdle: () => queue.then(() => undefined),
       /** Custom events over the page's connection, for `/@vite/client` (`vite-client.js`). */

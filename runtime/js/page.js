@@ -144,6 +144,7 @@
     const socket = createSocket({
       logger,
       serverId: options.serverId,
+      revision: core.catchUpRevision,
       onOpen: (webSocket) => core.connected({ webSocket }),
       onMessage: (data) => core.receive(data),
       onClose: (webSocket) => core.disconnected({ webSocket }),

@@ -14,9 +14,11 @@
    *   onClose: (socket: WebSocket) => void,
    *   logger: Logger,
    *   serverId?: string | null,
+   *   revision?: () => number | null,
    * }} owner `serverId`: the server that served the page, said in the URL (`?server=`): a page
    *   that reconnects to another (a restart) while that one's first build runs hears at once that
-   *   it must reload (`engine/server/src/ws.rs`).
+   *   it must reload (`engine/server/src/ws.rs`). `revision`: the revision to catch up from
+   *   (`?rev=`, with `server`), when the owner wants the updates it missed sent.
    */
   function createSocket(owner) {
     const connection = {
@@ -30,7 +32,10 @@
 
     function url() {
       const base = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + serverUrl("/_hotloop/ws");
-      return owner.serverId ? base + "?server=" + encodeURIComponent(owner.serverId) : base;
+      if (!owner.serverId) return base;
+      const revision = owner.revision ? owner.revision() : null;
+      const rev = typeof revision === "number" ? "&rev=" + revision : "";
+      return base + "?server=" + encodeURIComponent(owner.serverId) + rev;
     }
 
     function connect() {

@@ -20,8 +20,9 @@ test("start connects to /_hotloop/ws with binary frames and logs connected", asy
   const page = createPage();
   page.load([app], ["/src/main.js"]);
   assert.equal(page.sockets.length, 1);
-  // Naming the server that served the page: one that restarted since tells it at once.
-  assert.equal(page.socket.url, "ws://localhost:5173/_hotloop/ws?server=server-1");
+  // Naming the server that served the page (one that restarted since tells it at once) and
+  // the chunk's revision (updates saved since are sent after the hello).
+  assert.equal(page.socket.url, "ws://localhost:5173/_hotloop/ws?server=server-1&rev=1");
   assert.equal(page.socket.binaryType, "arraybuffer");
   await page.connect();
   assert.deepEqual(page.hmrLog(), ["[hmr] connected"]);
@@ -193,6 +194,28 @@ test("a hidden page keeps reconnecting at the slow rate and retries at once when
   page.document.setVisibility("visible");
   assert.equal(page.sockets.length, socketsBefore + 1, "a new attempt right away");
   assert.equal(page.timers.size, 0);
+});
+
+test("the page asks to catch up from its revision until its first hello, not on a reconnect", async () => {
+  const page = createPage();
+  page.load([app], ["/src/main.js"], { revision: 5 });
+  assert.match(page.socket.url, /\?server=server-1&rev=5$/);
+  // The socket closes before any hello: the next attempt still asks.
+  page.socket.serverClose();
+  page.runTimers();
+  assert.match(page.socket.url, /&rev=5$/);
+  // The server caught the page up: a hello at its revision, then the update it missed.
+  await page.connect({ revision: 5 });
+  await page.update({ revision: 6 });
+  assert.equal(page.reloads, 0);
+  assert.equal(page.inspect().revision, 6);
+  // A reconnect that missed updates reloads (the errors it shows may be stale): no `rev`.
+  page.socket.serverClose();
+  page.runTimers();
+  assert.equal(page.socket.url, "ws://localhost:5173/_hotloop/ws?server=server-1");
+  await page.connect({ revision: 7 });
+  assert.equal(page.reloads, 1);
+  assert.equal(page.storage.getItem("hotloop:full-reload-reason"), "the page missed updates");
 });
 
 test("a restarted server is detected on reconnect", async () => {

@@ -374,6 +374,33 @@ describe('hot updates in the browser', { skip, concurrency: false }, () => {
     }
   });
 
+  test('a page that loaded before an edit and connects after it gets the update, not a second reload', async () => {
+    // The page's WebSocket is held (Playwright routes it) until the edit has gone out: a save
+    // that lands while the page reloads for the one before.
+    const context = await browser.newContext();
+    let held;
+    const socket = new Promise((resolve) => { held = resolve; });
+    await context.routeWebSocket(/\/_hotloop\/ws/, (ws) => held(ws));
+    const late = new Tab(context, await context.newPage());
+    try {
+      await late.page.goto(server.url + '/');
+      const route = await socket;
+      await late.until(() => document.getElementById('leaf')?.textContent === 'leaf v5');
+      edit('src/leaf.js', 'leaf v5', 'leaf v5 saved meanwhile');
+      await tab.until(() => document.getElementById('leaf').textContent === 'leaf v5 saved meanwhile');
+      const from = late.mark();
+      route.connectToServer();
+      await late.until(() => document.getElementById('leaf').textContent === 'leaf v5 saved meanwhile');
+      await late.untilLog('[hmr] updated /src/leaf.js', { from });
+      assert.equal(late.navigations, 1, 'no reload');
+      assert.ok(!late.log.some((l) => l.includes('full reload')), late.log.join('\n'));
+    } finally {
+      await late.close();
+    }
+    edit('src/leaf.js', 'leaf v5 saved meanwhile', 'leaf v5');
+    await tab.until(() => document.getElementById('leaf').textContent === 'leaf v5');
+  });
+
   test('an atomic save (write a temp file, rename it over) updates', async () => {
     const text = fs.readFileSync(file('src/leaf.js'), 'utf8');
     writeFileAtomic(file('src/leaf.js'), text.replace('leaf v5', 'leaf v6'));

@@ -21,7 +21,7 @@ pub mod wire;
 
 pub use client::{ClientEvent, ClientId};
 pub use diagnostic::{Diagnostic, DiagnosticKind, code_frame};
-pub use frame::Frame;
+pub use frame::{Frame, RecentFrames};
 pub use module_map::{MapSource, MapStore, ModuleMap, SourceRead, StoredMap};
 pub use reload::FullReloadReason;
 pub use served::{

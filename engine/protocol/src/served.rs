@@ -18,6 +18,7 @@ use rustc_hash::FxBuildHasher;
 
 use crate::ModuleKind;
 use crate::diagnostic::Diagnostic;
+use crate::frame::RecentFrames;
 use crate::module_map::{MapSource, ModuleMap};
 
 /// The chunk's define statements, `(module id, statement)` in chunk order. A persistent vector:
@@ -152,6 +153,9 @@ pub struct Served {
     /// that fell behind the broadcast sends before it closes. The server never chooses a
     /// reload itself; empty only before the engine has published.
     pub resync: Arc<[u8]>,
+    /// The frames of the last revisions up to `revision`: what a page that loaded an older
+    /// revision's chunk is sent after its hello to catch up (`engine/server/src/ws.rs`).
+    pub recent: RecentFrames,
     /// Canonical source directories outside the project root that modules live in (linked
     /// workspace packages): the only places `/@fs/<path>` requests may read from.
     pub source_roots: Arc<[std::path::PathBuf]>,
@@ -239,6 +243,7 @@ impl Served {
             building: false,
             last_session: false,
             resync: Arc::from([]),
+            recent: RecentFrames::default(),
             source_roots: Arc::from([]),
             injection: Arc::default(),
             lazy: Arc::default(),

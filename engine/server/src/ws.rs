@@ -4,7 +4,11 @@
 //! current snapshot at once and sends `Hello` built from it, so no update published after the
 //! snapshot can be missed, and none queued behind the hello is already in it (subscribed during
 //! the cold build, the hello names the build's own revision, `Served::first_revision`; the page
-//! reloads only when the hello is ahead of it, and skips the queued updates it already has). Then it forwards every broadcast frame as one binary message (the bytes the engine
+//! reloads only when the hello is ahead of it, and skips the queued updates it already has). A
+//! page that says which revision it loaded (`?rev=`, on its first connection) and is behind
+//! the snapshot hears a hello at its own revision and then the frames it missed, from the
+//! snapshot's `recent` frames (an edit saved while it reloaded for the last one: without them
+//! it would reload again). Then it forwards every broadcast frame as one binary message (the bytes the engine
 //! chose for this tab: `hotloop_protocol::frame`) and decodes the
 //! client's frames into `ClientEvent::Message`s (already while its hello waits for the cold
 //! build: a page of the last session says it rendered before the build runs). A session that falls behind the broadcast
@@ -76,7 +80,8 @@ pub(crate) async fn upgrade(
         .map(str::to_owned);
     let client_id = state.next_client_id();
     let max = state.max_client_message;
-    let page_server = page_server(&uri);
+    let page_server = query_param(&uri, "server");
+    let page_revision = query_param(&uri, "rev").and_then(|rev| rev.parse().ok());
     ws.max_message_size(max)
         .max_frame_size(max)
         .on_upgrade(move |socket| {
@@ -84,16 +89,17 @@ pub(crate) async fn upgrade(
                 id: client_id,
                 user_agent,
                 page_server,
+                page_revision,
             };
             session(state, socket, updates, at_subscribe, client)
         })
 }
 
-/// The `server` parameter of the WebSocket's URL: the id of the server that served the page.
-fn page_server(uri: &axum::http::Uri) -> Option<String> {
+/// A parameter of the WebSocket's URL, percent-decoded.
+fn query_param(uri: &axum::http::Uri, name: &str) -> Option<String> {
     let query = uri.query()?;
     query.split('&').find_map(|pair| {
-        let value = pair.strip_prefix("server=")?;
+        let value = pair.strip_prefix(name)?.strip_prefix('=')?;
         percent_encoding::percent_decode_str(value)
             .decode_utf8()
             .ok()
@@ -107,6 +113,9 @@ struct Client {
     user_agent: Option<String>,
     /// The server that served its page, when the page said (its runtime's `?server=`).
     page_server: Option<String>,
+    /// The revision its page loaded, when the page asks to catch up from there (its runtime's
+    /// `?rev=`, on its first connection).
+    page_revision: Option<u32>,
 }
 
 /// Reports `Disconnected` however the session ends.
@@ -178,6 +187,7 @@ async fn session(
         id: client_id,
         user_agent,
         page_server,
+        page_revision,
     } = client;
     let events = state.client_events.clone();
     report(
@@ -250,6 +260,24 @@ async fn session(
         let revision = at_subscribe.revision;
         (at_subscribe, revision)
     };
+    // A page that loaded an older revision's chunk (an edit saved while it reloaded) catches
+    // up: its hello names its own revision, and the frames since follow, as they would have
+    // had it connected sooner. Without them kept, the hello names the current revision and
+    // the page reloads.
+    let catch_up = page_revision
+        .filter(|_| page_server.as_deref() == Some(&*served.server_id))
+        .and_then(|from| Some((from, served.recent.after(from, revision)?)));
+    let (revision, replayed): (u32, Vec<Arc<[u8]>>) = match catch_up {
+        Some((from, frames)) => (
+            from,
+            frames
+                .iter()
+                .map(|(_, frame)| frame.bytes_for(client_id).clone())
+                .filter(|bytes| !bytes.is_empty())
+                .collect(),
+        ),
+        None => (revision, Vec::new()),
+    };
     let hello = hello(&served.server_id, revision);
     // A page loaded while the project has errors shows them at once, not at the next edit.
     let errors = (!served.errors.is_empty()).then(|| {
@@ -262,6 +290,22 @@ async fn session(
     drop(served);
     if !send(&mut socket, Message::Binary(hello.into())).await {
         return;
+    }
+    if !replayed.is_empty() {
+        tracing::debug!(
+            "{client_id}: sending the {} update(s) its page missed",
+            replayed.len()
+        );
+    }
+    for bytes in &replayed {
+        if !send(
+            &mut socket,
+            Message::Binary(Bytes::from_owner(bytes.clone())),
+        )
+        .await
+        {
+            return;
+        }
     }
     if let Some(errors) = errors
         && !send(&mut socket, Message::Binary(errors.into())).await
@@ -285,7 +329,8 @@ async fn session(
                 Ok(frame) => {
                     // The engine chose what this tab gets (`Frame::only`).
                     let bytes = frame.bytes_for(client_id).clone();
-                    if bytes.is_empty() {
+                    // A frame broadcast after the subscription that its catch-up already sent.
+                    if bytes.is_empty() || replayed.iter().any(|r| Arc::ptr_eq(r, &bytes)) {
                         continue;
                     }
                     if !send(&mut socket, Message::Binary(Bytes::from_owner(bytes))).await {

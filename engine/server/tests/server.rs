@@ -191,6 +191,7 @@ fn served(revision: u32, html: Option<&str>, body_line: &str) -> Arc<Served> {
             &hotloop_protocol::FullReloadReason::ClientOutOfSync,
         ))
         .into(),
+        recent: Default::default(),
         source_roots: Arc::from([]),
         injection: Arc::default(),
         lazy: Arc::new(lazy_chunks(&["/src/lazy.js"], &["/src/later.js"])),
@@ -1854,6 +1855,80 @@ async fn a_hello_subscribed_during_the_build_names_the_builds_revision() {
         ("test-server-ü".to_owned(), 0)
     );
     assert_eq!(next_binary(&mut ws).await, b"the edit's frame");
+}
+
+/// A page that loaded revision 5's chunk while revisions 6 and 7 went out (edits saved while it
+/// reloaded) says so when it connects: its hello names revision 5 and the frames of 6 (what
+/// every tab got) and 7 (an update for another tab's lazy chunk: this one hears only that the
+/// revision moved) follow, each once although 7's is still queued behind the subscription. A
+/// page further back than the frames kept, or of another server, is told the current revision
+/// (and reloads), as is one that does not say.
+#[tokio::test]
+async fn a_page_behind_the_snapshot_hears_its_own_revision_and_the_frames_it_missed() {
+    let h = start().await;
+    let update = |revision: u32| {
+        protocol::encode(&ServerMessage::Update(protocol::HotUpdate {
+            revision,
+            ..Default::default()
+        }))
+    };
+    let six = hotloop_protocol::Frame::everyone(update(6));
+    let seven = hotloop_protocol::Frame::only(update(7), 7, Arc::from([ClientId(99)]));
+    let mut at_seven = (*served(7, Some(HTML), "")).clone();
+    at_seven.recent = hotloop_protocol::RecentFrames::default()
+        .with(6, six)
+        .with(7, seven.clone());
+    h.publish(Arc::new(at_seven));
+    let origin = format!("http://localhost:{}", h.port());
+    let path = |query: &str| format!("/_hotloop/ws?server=test-server-%C3%BC{query}");
+
+    let mut behind = ws_connect_to(&h, &path("&rev=5"), Some(&origin), "behind")
+        .await
+        .unwrap();
+    // 7's frame, broadcast after the snapshot, waits in the session's queue too.
+    h.updates.send(seven).unwrap();
+    assert_eq!(
+        hello_of(&next_binary(&mut behind).await),
+        ("test-server-ü".to_owned(), 5)
+    );
+    assert_eq!(next_binary(&mut behind).await, update(6));
+    assert_eq!(
+        protocol::decode_server(&next_binary(&mut behind).await),
+        Ok(ServerMessage::Errors {
+            revision: 7,
+            added: Vec::new(),
+            cleared: Vec::new(),
+        })
+    );
+    let later = protocol::encode(&ServerMessage::Custom {
+        event: "later".into(),
+        data: "1".into(),
+    });
+    h.broadcast(&later);
+    assert_eq!(next_binary(&mut behind).await, later, "7's frame not twice");
+
+    for (query, why) in [
+        ("&rev=4", "revision 5's frame is not kept"),
+        ("&rev=7", "not behind"),
+        ("", "the page does not say"),
+    ] {
+        let mut ws = ws_connect_to(&h, &path(query), Some(&origin), "other")
+            .await
+            .unwrap();
+        assert_eq!(
+            hello_of(&next_binary(&mut ws).await),
+            ("test-server-ü".to_owned(), 7),
+            "{why}"
+        );
+    }
+    let mut elsewhere = ws_connect_to(&h, "/_hotloop/ws?server=old&rev=5", Some(&origin), "old")
+        .await
+        .unwrap();
+    assert_eq!(
+        hello_of(&next_binary(&mut elsewhere).await),
+        ("test-server-ü".to_owned(), 7),
+        "a page of another server"
+    );
 }
 
 #[tokio::test]

@@ -411,6 +411,7 @@ impl EngineHost {
             last_session: false,
             first_revision: revision,
             resync: encode_resync(revision),
+            recent: Default::default(),
             source_roots,
             injection: state.injection.clone(),
             lazy,
