@@ -29,7 +29,12 @@
 //! this config's fingerprint): its output depends on what no key sees (a per-process id, a
 //! style hash seeded anew: @analogjs/vite-plugin-angular's), so a kept one would be served at
 //! every start and replaced a second later (the page reloading by itself). Its outputs are not
-//! taken from the cache nor kept ([`volatile_key`]).
+//! taken from the cache nor kept ([`volatile_key`]). Except an output kept from after an edit
+//! of its file ([`Kept::after_edit`]): the plugins then knew the file's earlier text, and
+//! plugin-vue's output after a template-only edit adds `_rerender_only`, which a fresh session's
+//! lacks. Found different, it is replaced by the fresh one for the next start, neither marked
+//! nor sent to the page (that update would re-mount the component and lose its state); the
+//! page runs what the last session's ran for the same text.
 //!
 //! Virtual modules are not kept (their `load` reads the plugin's own state; they are cheap).
 //! Only clean outputs are kept: an error is asked again every time.
@@ -80,6 +85,11 @@ pub(crate) struct Kept {
     /// The language the hooks said `code` is in (Rolldown's `moduleType`), when they did.
     #[serde(default)]
     pub module_type: Option<String>,
+    /// Made after an edit of its file in the session that kept it: the plugins then knew the
+    /// file's earlier text, and their output may say so (plugin-vue's `_rerender_only` after a
+    /// template-only edit), where a fresh session's does not ([`Confirmations::confirm`]).
+    #[serde(default)]
+    pub after_edit: bool,
     /// A `pre` middleware's answer (`Output::from_middleware`), which is never kept.
     #[serde(skip)]
     pub from_middleware: bool,
@@ -194,6 +204,7 @@ pub(crate) fn ask(
         watch_files,
         watch_digest: 0,
         module_type,
+        after_edit: false,
         from_middleware,
         warnings,
     })
@@ -281,6 +292,10 @@ struct Pending {
     /// The text the output was made from (the file's text when the build took it).
     text: Arc<str>,
     digest: u64,
+    /// [`Kept::after_edit`], and what the build took (its watched files' digest).
+    after_edit: bool,
+    watch_files: Vec<PathBuf>,
+    watch_digest: u64,
 }
 
 /// The outputs taken from disk this session and not confirmed yet; shared by the build (which
@@ -325,6 +340,9 @@ impl Confirmations {
             plugin_id: plugin_id.to_string(),
             text: text.clone(),
             digest: kept.digest(),
+            after_edit: kept.after_edit,
+            watch_files: kept.watch_files.clone(),
+            watch_digest: kept.watch_digest,
         });
     }
 
@@ -450,21 +468,44 @@ impl Confirmations {
         if !lock(&self.edited).contains(&file) {
             lock(&self.primed).insert(file.clone());
         }
-        let same = match ask(
+        let fresh = match ask(
             plugins,
             pending.env,
             &pending.plugin_id,
             false,
             &pending.text,
         ) {
-            Answer::Code(kept) => kept.digest() == pending.digest,
-            _ => false,
+            Answer::Code(kept) => Some(kept),
+            _ => None,
         };
+        let same = fresh
+            .as_ref()
+            .is_some_and(|kept| kept.digest() == pending.digest);
         if !same {
             cache.forget_entry(pending.key);
             // Edited meanwhile (a save while the confirmations ran): as at an edit.
             let on_disk = std::fs::read_to_string(&file).ok();
-            if !verdict || on_disk.as_deref() != Some(&*pending.text) {
+            let unedited = on_disk.as_deref() == Some(&*pending.text);
+            if let Some(mut fresh) = fresh.filter(|fresh| {
+                verdict
+                    && unedited
+                    && pending.after_edit
+                    && fresh.watch_files == pending.watch_files
+            }) {
+                // Made after an edit last session, for the text the file has: the difference is
+                // what the plugins knew of the edit (plugin-vue's `_rerender_only`), not the
+                // file. The page runs what the last session's page ran; the next start takes
+                // the fresh output. Compiled again and sent, plugin-vue's update without
+                // `_rerender_only` would re-mount the component and lose its state.
+                tracing::debug!(
+                    "{}: the output kept from after an edit differs from a fresh one; keeping the fresh one for the next start",
+                    pending.path.display()
+                );
+                fresh.watch_digest = pending.watch_digest;
+                write(cache, pending.key, &fresh);
+                return;
+            }
+            if !verdict || !unedited {
                 tracing::debug!(
                     "{}: edited before its kept output was confirmed; compiling it again",
                     pending.path.display()
@@ -543,6 +584,7 @@ mod tests {
             watch_files: vec![PathBuf::from("/p/_theme.scss")],
             watch_digest: 42,
             module_type: Some("js".into()),
+            after_edit: true,
             from_middleware: false,
             warnings: vec!["not kept".into()],
         };
@@ -553,6 +595,7 @@ mod tests {
         assert_eq!(back.watch_files, kept.watch_files);
         assert_eq!(back.watch_digest, 42);
         assert_eq!(back.module_type.as_deref(), Some("js"));
+        assert!(back.after_edit);
         assert!(back.warnings.is_empty());
         assert_eq!(back.digest(), kept.digest());
         let mut damaged = bytes.clone();

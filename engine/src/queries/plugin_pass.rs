@@ -173,6 +173,7 @@ pub fn run(db: &dyn Db, file: SourceFile, id: &str, text: &Arc<str>, env: Plugin
             let watched = depend_on(db, &kept.watch_files);
             if let Some(key) = key {
                 kept.watch_digest = watch_digest(db, &watched);
+                kept.after_edit = db.plugin_confirmations().was_edited(path);
                 plugin_cache::write(cache, key, &kept);
             }
             code(id, path, kept, watched)

@@ -69,6 +69,10 @@ struct SfcPlugins {
     /// While set, a hot update answers only the file's `type=block` sub-module (plugin-vue's
     /// answer to an `<i18n>` block's edit).
     answer_block_only: AtomicBool,
+    /// Files a hot update was heard for: `{{rerender}}` in their template adds
+    /// `_rerender_only` to the output from then on (plugin-vue's, once it has the file's
+    /// previous descriptor).
+    heard: Mutex<std::collections::HashSet<String>>,
 }
 
 /// Each file's last transformed style block, and whether a `load` of such a block came while a
@@ -407,6 +411,15 @@ impl Plugins for SfcPlugins {
         } else {
             ""
         };
+        // `{{rerender}}`: the output says `_rerender_only` once a hot update of the file was
+        // heard (see `heard`).
+        let rerender = template.contains("{{rerender}}");
+        let template = template.replace("{{rerender}}", "");
+        let side = if rerender && self.heard.lock().unwrap().contains(id) {
+            format!("{side}export const _rerender_only = true;\n")
+        } else {
+            side.to_string()
+        };
         // `{{block}}`: the output imports the file's `type=block` sub-module (a JS module: the
         // `<style>` block's text, as `load` gives any sub-module) and accepts itself, as
         // plugin-vue's component imports its `<i18n>` block's module and accepts itself.
@@ -448,6 +461,7 @@ impl Plugins for SfcPlugins {
         _text: Option<&str>,
     ) -> Result<Option<Vec<String>>, PluginError> {
         self.hot_updates.fetch_add(1, Ordering::SeqCst);
+        self.heard.lock().unwrap().insert(file.to_string());
         self.hot_update_importers
             .lock()
             .unwrap()
@@ -1485,6 +1499,62 @@ fn an_output_found_different_while_its_file_is_edited_is_not_asked_at_every_star
         1,
         "the virtual module alone"
     );
+}
+
+/// An output made after an edit of its file (plugin-vue's after a template-only edit says
+/// `_rerender_only`, knowing the file's earlier text) differs from the fresh one the next
+/// session's confirmation gets for the same text. It is neither sent to the page (plugin-vue's
+/// update without `_rerender_only` re-mounts the component: its state lost) nor marked to be
+/// asked at every start: the fresh output is kept for the next start instead.
+#[test]
+fn an_output_kept_from_after_an_edit_is_replaced_by_the_fresh_one_without_an_update() {
+    use crate::testing::TempProject;
+
+    let cache_dir = TempProject::empty();
+    let project = session_project();
+    project.write(
+        "src/App.vue",
+        "<template>Count{{rerender}}</template>\n<style>.app { color: red; }</style>\n",
+    );
+    let session = |n: usize| cached_session(&project, &cache_dir, Default::default(), n);
+    let (mut one, _) = session(1);
+    let app = project.write(
+        "src/App.vue",
+        "<template>Count: {{rerender}}</template>\n<style>.app { color: red; }</style>\n",
+    );
+    one.apply_changes(&[app]);
+    one.build();
+    assert!(served_chunk(&mut one, 1).contains("_rerender_only"));
+    drop(one);
+    let (mut two, plugins) = session(2);
+    assert_eq!(
+        plugins.asked.load(Ordering::SeqCst),
+        1,
+        "the virtual module alone"
+    );
+    assert!(
+        served_chunk(&mut two, 1).contains("_rerender_only"),
+        "the kept output"
+    );
+    two.confirmer().expect("outputs to confirm").run();
+    assert!(
+        two.take_confirmed_changes().is_empty(),
+        "no update for the page"
+    );
+    drop(two);
+    let (mut three, plugins) = session(3);
+    assert_eq!(
+        plugins.asked.load(Ordering::SeqCst),
+        1,
+        "still served from the cache"
+    );
+    let chunk = served_chunk(&mut three, 1);
+    assert!(
+        chunk.contains("Count: ") && !chunk.contains("_rerender_only"),
+        "{chunk}"
+    );
+    three.confirmer().expect("outputs to confirm").run();
+    assert!(three.take_confirmed_changes().is_empty());
 }
 
 /// A plugin that gathers from every module's `transform` (UnoCSS) must see every module at the
