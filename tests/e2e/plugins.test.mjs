@@ -728,7 +728,7 @@ describe('a restart takes the plugins\' outputs from the compile cache, then has
     }
   });
 
-  test("vue-ts restarted: its .vue outputs come from the cache, and a template edit right after keeps the count (plugin-vue's state confirmed)", async () => {
+  test("vue-ts restarted: its .vue outputs come from the cache, a template edit right after keeps the count (plugin-vue's state confirmed), and so does the next start", async () => {
     const root = copyStarter('vue-ts');
     const component = path.join(root, 'src/components/HelloWorld.vue');
     const counterText = () => document.querySelector('button.counter')?.textContent.trim() ?? null;
@@ -772,6 +772,29 @@ describe('a restart takes the plugins\' outputs from the compile cache, then has
         await tab.until(() => document.querySelector('h1')?.textContent === 'Get started');
         assert.equal(await tab.page.evaluate(counterText), 'Count is 3', 'the edit undone keeps the count');
         assert.equal(tab.navigations, navs, 'no full reload');
+        await tab.close();
+      } finally {
+        await server.stop();
+      }
+
+      // The output kept for the text the file has now was made by that last edit: it says
+      // `_rerender_only`, which plugin-vue's output in a fresh session does not. Its
+      // confirmation must not send the fresh one as an update (a re-mount: the count lost),
+      // nor mark the file to be asked at every start.
+      server = await Server.start(root, {
+        env: { HMR_LOG: 'info,hotloop_engine::devloop=debug,hotloop_engine::plugin_cache=debug' },
+      });
+      try {
+        tab = await Tab.open(browser, server.url + '/');
+        const from = tab.mark();
+        await tab.until(() => document.querySelector('h1')?.textContent === 'Get started');
+        for (let i = 0; i < 3; i++) await tab.page.click('button.counter');
+        await server.untilLine(/confirmed the plugin outputs kept from the last session/, { timeout: 30_000 });
+        await tab.page.evaluate(() => window.__hotloop?.whenIdle?.());
+        assert.deepEqual(tab.log.slice(from).filter((l) => l.startsWith('[hmr] updated')), []);
+        assert.equal(await tab.page.evaluate(counterText), 'Count is 3');
+        assert.ok(server.lines.some((l) => /HelloWorld\.vue: the output kept from after an edit differs from a fresh one/.test(l)), server.lines.join('\n'));
+        assert.ok(!server.lines.some((l) => /at every start/.test(l)), server.lines.join('\n'));
         await tab.close();
       } finally {
         await server.stop();
