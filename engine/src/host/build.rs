@@ -29,6 +29,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use crate::db::Db as _;
 use crate::environment::EnvIndex;
 use crate::environment::EnvironmentKind;
+use crate::files::glob_module_of_path;
 use crate::graph::{ModuleGraph, ModuleIndex};
 use crate::inputs::SourceFile;
 use crate::queries::chunks::{ChunkLayout, chunk, extend_layout};
@@ -270,6 +271,15 @@ impl EngineHost {
         for &file in &pending.dirty {
             if let Some(index) = prev.graph.index_of_file(file) {
                 candidates.push((index, file));
+                // Its `import.meta.glob` modules: their code is made from its calls (a pattern
+                // edited lists other files), not from a text of their own.
+                let path = file.path(db);
+                for &import in prev.graph.graph.imports(index) {
+                    let glob = prev.graph.files[import.idx()];
+                    if glob_module_of_path(glob.path(db)).is_some_and(|(of, _)| *of == **path) {
+                        candidates.push((import, glob));
+                    }
+                }
             }
             for &index in prev.watchers.get(&file).into_iter().flatten() {
                 candidates.push((index, prev.graph.files[index.idx()]));

@@ -3242,6 +3242,50 @@ export default 'b';
     );
 }
 
+/// A pattern edited names other files: the importer's code is the same (it requires its glob
+/// module), and the glob module, which has no text of its own, is compiled again with it.
+#[test]
+fn an_edited_glob_pattern_lists_the_files_it_names_now() {
+    check(
+        &[HTML, "//- /src/main.js\nexport const m = import.meta.glob('./pages/*.js');\nimport.meta.hot.accept();\n//- /src/pages/a.js\nexport default 'a';\n//- /src/pages/b.js\nexport default 'b';\n"].concat(),
+        &["//- /src/main.js\nexport const m = import.meta.glob('./pages/b*.js');\nimport.meta.hot.accept();\n"],
+        expect![[r#"
+            build
+              graph:
+                /src/main.js: self -> /src/main.js?glob=0
+                /src/main.js?glob=0
+            edit /src/main.js
+              applied: files [/src/main.js]
+              queries:
+                chunk: ran project
+                chunk_entry: ran /src/main.js?glob=0; reused /src/main.js
+                emitted_module: ran /src/main.js /src/main.js?glob=0
+                entry_html: reused project
+                file_exists: ran /src/main.js
+                glob_matches: ran /src/main.js?glob=0
+                hot_meta: ran /src/main.js /src/main.js?glob=0
+                html_entries: reused project
+                import_specifiers: ran /src/main.js?glob=0; reused /src/main.js
+                index_text: reused project
+                module_deps: ran /src/main.js?glob=0; reused /src/main.js
+                module_diagnostics: ran /src/main.js /src/main.js?glob=0
+                module_globs: ran /src/main.js
+                module_graph: ran project
+                module_imports: ran /src/main.js /src/main.js?glob=0
+                parsed_module: ran /src/main.js /src/main.js?glob=0
+                public_env: reused project
+                react_ignores_jsx_source: reused project
+                refresh_runtime: reused project
+                resolved_imports: ran /src/main.js?glob=0; reused /src/main.js
+              changed: /src/main.js?glob=0
+              graph:
+                /src/main.js: self -> /src/main.js?glob=0
+                /src/main.js?glob=0
+              plan: hot send=[/src/main.js?glob=0] invalidate=[/src/main.js?glob=0, /src/main.js] boundaries=[/src/main.js self]
+        "#]],
+    );
+}
+
 #[test]
 fn a_glob_call_hotloop_cannot_read_is_an_error_at_its_line_until_fixed() {
     check(
