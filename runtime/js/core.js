@@ -27,7 +27,7 @@
    *   runtime: () => object | null,
    *   evaluated: (id: string, exports: any, registered?: unknown[]) => void,
    *   flush?: () => void,
-   *   boundaryProblem: (previous: any, next: any) => string | null,
+   *   boundaryProblem: (previous: any, next: any, id: string) => string | null,
    *   perform: () => UpdateError[],
    * }} RefreshHooks
    */

@@ -173,7 +173,7 @@
     const serverRendered = globalThis.__hotloop_server_rendered === true;
     if (!core.start(host, serverRendered ? { ...options, serverRendered } : options)) return;
     reloads.announce();
-    refresh.installForStart(options.refreshRuntime, core);
+    refresh.installForStart(options.refreshRuntime, core, options.root);
     // An error answer of the app's server that does not name the app's client (the 500 page
     // of a handler that threw): the runtime runs there, the app's entries do not.
     const errorPage = globalThis.__hotloop_error_page === true;

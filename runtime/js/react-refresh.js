@@ -49,6 +49,9 @@
       count: 0,
       /** `start` began evaluating the entries: a runtime installed now comes too late for React. */
       entriesStarted: false,
+      /** The project's root directory, when the start call says it (a project with plugins):
+       * a module's id as Vite's plugins know it is `root + id` (`ignoredExports`). */
+      root: null,
       /** Each renderer's refresh helpers (React DOM's `scheduleRefresh`), by renderer id. */
       renderers: new Map(),
       /** Until when React's commits are checked for stale components (`afterCommit`); 0: not. */
@@ -182,7 +185,27 @@
      * Called by the page's start before the entries: installs the app's copy (module
      * `moduleId`, evaluated through `core`), else the embedded one.
      */
-    function installForStart(moduleId, core) {
+    /**
+     * The exports of module `id` a plugin asked React Refresh to leave out of its boundary check,
+     * through plugin-react's `window.__getReactRefreshIgnoredExports({ id })` (TanStack Router's
+     * `Route` of a route file, which its own `hot.accept` updates). The plugin names the module
+     * by its Vite id: the file's absolute path.
+     */
+    function ignoredExports(id) {
+      const hook = globalThis.__getReactRefreshIgnoredExports;
+      if (typeof hook !== "function" || typeof id !== "string") return [];
+      const viteId = id.startsWith("/@fs/") ? id.slice(4) : refresh.root !== null ? refresh.root + id : id;
+      try {
+        const list = hook({ id: viteId });
+        return Array.isArray(list) ? list : [];
+      } catch (err) {
+        logger.error("__getReactRefreshIgnoredExports threw", err);
+        return [];
+      }
+    }
+
+    function installForStart(moduleId, core, root) {
+      if (typeof root === "string") refresh.root = root;
       if (typeof moduleId === "string" && moduleId !== "") {
         try {
           install(core.require(moduleId), moduleId);
@@ -297,9 +320,10 @@
        * one (Vite's plugin-react rules), or null when it is: the same export names as before, at
        * least one, and each a component or unchanged.
        */
-      boundaryProblem(previous, next) {
-        const before = exportNames(previous);
-        const after = exportNames(next);
+      boundaryProblem(previous, next, id) {
+        const ignored = ignoredExports(id);
+        const before = exportNames(previous).filter((name) => !ignored.includes(name));
+        const after = exportNames(next).filter((name) => !ignored.includes(name));
         const removed = before.find((name) => !after.includes(name));
         if (removed !== undefined) return `Could not Fast Refresh (export "${removed}" removed)`;
         const added = after.find((name) => !before.includes(name));

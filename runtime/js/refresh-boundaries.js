@@ -30,16 +30,20 @@
     }
 
     /**
-     * Boundaries the engine planned as self-accepting without any `hot.accept()` of their own: the
-     * refresh boundaries, whose exports decide after re-evaluation. Captured before the update.
+     * Boundaries the engine planned as self-accepting: the refresh boundaries, whose exports
+     * decide after re-evaluation (`check` looks only at those that registered components).
+     * One with a `hot.accept(cb)` of its own too (TanStack Router's route files) is checked as
+     * well, after its callbacks ran, as plugin-react's accept runs beside the module's under
+     * Vite: a changed non-component export (a route file's `queryOptions`) still invalidates,
+     * or its importers would keep the old value. Captured before the update.
      */
     function candidates(plan) {
       // Exports the host has not registered yet are registered before anything re-evaluates.
       const h = hooks();
       if (h && h.flush) h.flush();
       const out = [];
-      for (const { rec, acceptedId, callbacks } of plan) {
-        if (acceptedId !== rec.id || callbacks.length > 0) continue;
+      for (const { rec, acceptedId } of plan) {
+        if (acceptedId !== rec.id) continue;
         out.push({ rec, previous: rec.module ? rec.module.exports : undefined, module: rec.module });
       }
       return out;
@@ -58,7 +62,7 @@
         const problem =
           runtime() === null
             ? "React Refresh is not installed on this page"
-            : hooks().boundaryProblem(previous, rec.module.exports);
+            : hooks().boundaryProblem(previous, rec.module.exports, rec.id);
         if (problem === null) continue;
         invalidated += 1;
         rec.hot.api.invalidate(problem);

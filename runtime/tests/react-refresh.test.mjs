@@ -293,6 +293,43 @@ test("a boundary exporting a non-component invalidates itself and the importers'
   assert.equal(page.get("refreshLog").length, 1);
 });
 
+test("a component module with an accept callback of its own still invalidates for a changed non-component export", async () => {
+  // TanStack Router's plugin adds `import.meta.hot.accept(cb)` to route files, which may also
+  // export `queryOptions` their importers read: under Vite plugin-react's accept beside it
+  // invalidates; so must this, after the module's own callback ran.
+  const route = (key) =>
+    app({
+      exports: { postsQuery: "postsQuery" },
+      body: `const postsQuery = { key: ${JSON.stringify(key)} };
+__hotloop_meta.hot.accept((next) => { globalThis.routeAccepted = (globalThis.routeAccepted || 0) + 1; });`,
+    });
+  const page = await boot({ modules: [] });
+  await page.update({ revision: 2, modules: [route("k1")], invalidate: ["/src/App.jsx"], boundaries: [self("/src/App.jsx")] });
+  assert.equal(page.sent("invalidate").length, 1, "a new export");
+  await page.update({ revision: 3, invalidate: ["/src/main.jsx"], boundaries: [self("/src/main.jsx")] });
+  await page.update({ revision: 4, modules: [route("k2")], invalidate: ["/src/App.jsx"], boundaries: [self("/src/App.jsx")] });
+  assert.equal(page.get("routeAccepted"), 1, "the module's own callback ran");
+  assert.equal(page.sent("invalidate").length, 2);
+  assert.match(page.sent("invalidate")[1].message, /"postsQuery" export is not a component/);
+});
+
+test("exports a plugin asks React Refresh to ignore (TanStack Router's Route) do not invalidate", async () => {
+  // The plugin names the module by its Vite id, the file's path: the root the start call gives.
+  const route = (text) =>
+    app({
+      text,
+      exports: { Route: "Route" },
+      body: `const Route = { options: {} };
+__hotloop_meta.hot.accept(() => {});
+globalThis.__getReactRefreshIgnoredExports = ({ id }) => (id === "/home/dev/app/src/App.jsx" ? ["Route"] : []);`,
+    });
+  const page = await boot({ modules: [], startOptions: { root: "/home/dev/app" } });
+  await page.update({ revision: 2, modules: [route("a")], invalidate: ["/src/App.jsx"], boundaries: [self("/src/App.jsx")] });
+  await page.update({ revision: 3, modules: [route("b")], invalidate: ["/src/App.jsx"], boundaries: [self("/src/App.jsx")] });
+  assert.deepEqual(page.sent("invalidate"), []);
+  assert.equal(page.get("refreshLog").length, 2, "refreshed in place");
+});
+
 test("an unchanged non-component export does not invalidate (Vite's rule)", async () => {
   const withConst = (text) => app({ text, exports: { Version: "Version" }, body: `const Version = 3;` });
   const page = await boot({ modules: [] });
@@ -315,10 +352,11 @@ test("a removed export invalidates", async () => {
   assert.match(messages[1], /export "Other" removed/);
 });
 
-test("a module with its own hot.accept() is not second-guessed", async () => {
+test("a module with its own hot.accept() and unchanged non-component exports refreshes in place", async () => {
   const accepting = (text) =>
-    app({ text, exports: { config: "config" }, body: `const config = {}; __hotloop_meta.hot.accept();` });
+    app({ text, exports: { config: "config" }, body: `const config = globalThis.sharedConfig; __hotloop_meta.hot.accept();` });
   const page = await boot({ modules: [] });
+  page.run("globalThis.sharedConfig = {};");
   await page.update({ revision: 2, modules: [accepting("a")], invalidate: ["/src/App.jsx"], boundaries: [self("/src/App.jsx")] });
   await page.update({ revision: 3, invalidate: ["/src/main.jsx"], boundaries: [self("/src/main.jsx")] });
   const before = page.sent("invalidate").length;

@@ -164,7 +164,7 @@ impl EngineHost {
         };
         self.recorded_revision = Some(served.revision);
         let options = self.project.options(&self.db);
-        let trailer = start_trailer(state, options, 0, SERVER_ID_PLACEHOLDER);
+        let trailer = start_trailer(state, options, &self.root, 0, SERVER_ID_PLACEHOLDER);
         let files = self.db.files().files_on_disk();
         // `index.html`'s: the other pages of a multi-page app are not open when the next
         // session starts (their sheets would make its page look out of date).

@@ -168,6 +168,7 @@ fn worker_chunks(state: &BuildState, options: &ProjectOptions) -> WorkerChunks {
 pub(super) fn start_trailer(
     state: &BuildState,
     options: &ProjectOptions,
+    root: &std::path::Path,
     revision: u32,
     server_id: &str,
 ) -> String {
@@ -187,6 +188,12 @@ pub(super) fn start_trailer(
     }
     if !state.diagnostics.is_empty() {
         trailer.push_str(",\"buildErrors\":true");
+    }
+    // With plugins: the page names a module to them as Vite does, by its file's path
+    // (`window.__getReactRefreshIgnoredExports({ id })`, `runtime/js/react-refresh.js`).
+    if options.plugins_fingerprint != 0 {
+        trailer.push_str(",\"root\":");
+        push_json_string(&mut trailer, &root.to_string_lossy());
     }
     push_start_env(&mut trailer, options, &state.env);
     trailer.push_str("});\n//# sourceMappingURL=chunk.js.map\n");
@@ -388,7 +395,7 @@ impl EngineHost {
                 chunk.clone()
             }
             _ => {
-                let trailer = start_trailer(state, options, revision, server_id);
+                let trailer = start_trailer(state, options, &self.root, revision, server_id);
                 let chunk = Arc::new(Chunk::new(parts, trailer));
                 state.served.chunk = Some((server_id.clone(), revision, chunk.clone()));
                 chunk
