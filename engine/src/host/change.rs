@@ -681,21 +681,24 @@ impl EngineHost {
     fn config_changed(&mut self, path: &Path, applied: &mut AppliedChanges) {
         // Vite restarts its server for a `.env` file too: a config that reads it (`loadEnv`
         // feeding `define`, a proxy target) is evaluated again.
-        if self.is_vite_config(path) || self.is_env_file(path) {
-            self.reload_vite_config(path);
-        }
+        let evaluated =
+            !(self.is_vite_config(path) || self.is_env_file(path)) || self.reload_vite_config(path);
         let id = self.db.files().module_id(path);
-        self.pending
-            .config_changed
-            .get_or_insert_with(|| id.clone());
-        applied.config_changed.push(id);
+        applied.config_changed.push(id.clone());
+        if !evaluated {
+            // The config as it was before stays, and so do the pages (as under Vite, whose
+            // restart fails): the update shows the error alone.
+            return;
+        }
+        self.pending.config_changed.get_or_insert(id);
         applied.epoch_moved = true;
     }
 
-    /// Evaluates the changed `vite.config.*` again (see `EngineHost::watch_vite_config`).
-    fn reload_vite_config(&mut self, path: &Path) {
+    /// Evaluates the changed `vite.config.*` again (see `EngineHost::watch_vite_config`);
+    /// false when it failed (the error is kept for the overlay, `config_error`).
+    fn reload_vite_config(&mut self, path: &Path) -> bool {
         let Some((_, reload)) = self.vite_config.as_mut() else {
-            return;
+            return true;
         };
         match reload() {
             Ok(super::ReloadedConfig { options, files }) => {
@@ -717,6 +720,7 @@ impl EngineHost {
                         self.move_epoch();
                     }
                 }
+                true
             }
             Err(message) => {
                 tracing::error!("{message}");
@@ -736,6 +740,7 @@ impl EngineHost {
                     ),
                     code_frame: code_frame.to_string(),
                 });
+                false
             }
         }
     }

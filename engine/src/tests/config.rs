@@ -142,7 +142,7 @@ module.exports = [global.setTimeout, __MODE__];
 /// of `__V__` from the file, as the binary's reloader reads the whole config through the
 /// plugin host), the new options apply to every module and the planner reloads the pages
 /// naming the config; a config that does not evaluate is a diagnostic of the config file, the
-/// old options stay, and the next good change clears it.
+/// old options stay, no page reloads, and the next good change clears it.
 #[test]
 fn an_edited_vite_config_is_evaluated_again_and_its_errors_show() {
     let mut p = Incremental::new(
@@ -187,6 +187,8 @@ fn an_edited_vite_config_is_evaluated_again_and_its_errors_show() {
         "{errors:?}"
     );
     assert!(p.chunk().contains("console.log(2)"), "the old options stay");
+    // Nor do the pages reload (losing their state for nothing): they keep running as they were.
+    assert_eq!(build.config_changed, None);
 
     p.project.write("vite.config.ts", "3\n");
     p.host.apply_changes(std::slice::from_ref(&config));
