@@ -272,13 +272,21 @@ impl EngineHost {
             if let Some(index) = prev.graph.index_of_file(file) {
                 candidates.push((index, file));
                 // Its `import.meta.glob` modules: their code is made from its calls (a pattern
-                // edited lists other files), not from a text of their own.
+                // edited lists other files), not from a text of their own. Not while it does
+                // not compile: its calls are unknown then, and the glob modules keep their code.
                 let path = file.path(db);
-                for &import in prev.graph.graph.imports(index) {
-                    let glob = prev.graph.files[import.idx()];
-                    if glob_module_of_path(glob.path(db)).is_some_and(|(of, _)| *of == **path) {
-                        candidates.push((import, glob));
-                    }
+                let globs: Vec<(ModuleIndex, SourceFile)> = prev
+                    .graph
+                    .graph
+                    .imports(index)
+                    .iter()
+                    .map(|&import| (import, prev.graph.files[import.idx()]))
+                    .filter(|(_, glob)| {
+                        glob_module_of_path(glob.path(db)).is_some_and(|(of, _)| *of == **path)
+                    })
+                    .collect();
+                if !globs.is_empty() && chunk_entry(db, file).is_some() {
+                    candidates.extend(globs);
                 }
             }
             for &index in prev.watchers.get(&file).into_iter().flatten() {

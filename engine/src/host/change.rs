@@ -777,6 +777,12 @@ impl EngineHost {
             modules.push((plugin_id(root, path), self.db.files().module_id(path)));
             for variant in self.db.files().variants_of(path) {
                 let variant = variant.path(&self.db);
+                // hotloop's own module of an `import.meta.glob` call (`App.vue?glob=0`) is none
+                // of the plugins' (Vite puts the listing in the importer): their answer neither
+                // names it nor leaves it out, and a call added again reaches the page with it.
+                if crate::files::glob_module_of_path(variant).is_some() {
+                    continue;
+                }
                 modules.push((plugin_id(root, variant), self.db.files().module_id(variant)));
             }
         }

@@ -73,6 +73,9 @@ struct SfcPlugins {
     /// `_rerender_only` to the output from then on (plugin-vue's, once it has the file's
     /// previous descriptor).
     heard: Mutex<std::collections::HashSet<String>>,
+    /// While set, a hot update answers the file's own module (plugin-vue's answer to a
+    /// template or script edit).
+    answer_file_only: AtomicBool,
 }
 
 /// Each file's last transformed style block, and whether a `load` of such a block came while a
@@ -411,6 +414,16 @@ impl Plugins for SfcPlugins {
         } else {
             ""
         };
+        // `{{glob}}`: the output lists `./icons/*.js` (`import.meta.glob` in a `<script>`) and
+        // accepts itself.
+        let side = if template.contains("{{glob}}") {
+            format!(
+                "{side}export const icons = import.meta.glob('./icons/*.js');\nimport.meta.hot.accept();\n"
+            )
+        } else {
+            side.to_string()
+        };
+        let template = template.replace("{{glob}}", "");
         // `{{rerender}}`: the output says `_rerender_only` once a hot update of the file was
         // heard (see `heard`).
         let rerender = template.contains("{{rerender}}");
@@ -418,7 +431,7 @@ impl Plugins for SfcPlugins {
         let side = if rerender && self.heard.lock().unwrap().contains(id) {
             format!("{side}export const _rerender_only = true;\n")
         } else {
-            side.to_string()
+            side
         };
         // `{{block}}`: the output imports the file's `type=block` sub-module (a JS module: the
         // `<style>` block's text, as `load` gives any sub-module) and accepts itself, as
@@ -502,6 +515,9 @@ impl Plugins for SfcPlugins {
         }
         if self.answer_block_only.load(Ordering::SeqCst) {
             return Ok(Some(only("type=block")));
+        }
+        if self.answer_file_only.load(Ordering::SeqCst) {
+            return Ok(Some(vec![file.to_string()]));
         }
         Ok(None)
     }
@@ -1891,6 +1907,40 @@ fn a_left_out_module_the_update_re_evaluates_runs_its_current_code() {
                 "the component's new code goes with its block's: {modules:?}"
             );
         }
+        outcome => panic!("{outcome:?}"),
+    }
+}
+
+/// An `import.meta.glob` call in a plugin's output, removed and added again: its glob module
+/// (`App.vue?glob=0`, compiled before, so not new) goes with the update although the plugin's
+/// answer names only the file's module; it is hotloop's, not one of the plugins' (plugin-vue's
+/// answer left it out, and the page threw `Cannot find module './App.vue?glob=0'`).
+#[test]
+fn a_glob_call_added_again_to_a_plugins_output_reaches_the_page() {
+    use crate::telemetry::UpdateOutcome;
+    use crate::update::{Cause, prepare};
+    let (mut p, plugins) = project();
+    p.project.write("src/icons/a.js", "export default 'a';\n");
+    p.project
+        .write("src/App.vue", "<template>{{glob}}Icons</template>\n");
+    p.build();
+    plugins.answer_file_only.store(true, Ordering::SeqCst);
+    let mut revision = 1;
+    let mut save = |p: &mut Incremental, text: &str| {
+        let path = p.project.write("src/App.vue", text);
+        p.host.apply_changes(&[path]);
+        let edit = Cause::Edit {
+            files: &["src/App.vue".into()],
+        };
+        revision += 1;
+        prepare(&mut p.host, edit, revision).outcome
+    };
+    save(&mut p, "<template>No icons</template>\n");
+    match save(&mut p, "<template>{{glob}}Icons again</template>\n") {
+        UpdateOutcome::Hot { modules, .. } => assert!(
+            modules.contains(&"/src/App.vue?glob=0".to_string()),
+            "{modules:?}"
+        ),
         outcome => panic!("{outcome:?}"),
     }
 }
