@@ -290,6 +290,11 @@ impl DevLoop {
             served = host.served(&server_id, revision);
         }
         served.snapshot = 1;
+        if host.plugins_stopped() {
+            // Ctrl-C during the cold build: the plugins' requests it cut short are no errors of
+            // the project for a page that opens meanwhile.
+            served.errors = Arc::from([]);
+        }
         let _ = publishers.served.send(Arc::new(served));
         host.release_texts();
         let _ = publishers
@@ -689,6 +694,12 @@ impl DevLoop {
         mut phases: Vec<(Phase, Duration)>,
     ) -> bool {
         let update = update::prepare(&mut self.host, cause, self.revision);
+        if self.host.plugins_stopped() {
+            // Ctrl-C while the plugins worked on it: their requests ended with "the dev server
+            // is shutting down", which no page should show as its code's error.
+            tracing::debug!("update abandoned: the dev server is shutting down");
+            return true;
+        }
         // Before the pages hear of it: a plugin asked about the graph after the update sees it.
         self.host
             .tell_plugins_graph(&self.graph.graph, &update.build.graph.graph);

@@ -1007,6 +1007,10 @@ impl Plugins for PluginHost {
         self.hook_calls.load(Ordering::Relaxed) > 0
     }
 
+    fn stopped(&self) -> bool {
+        self.stopped.load(Ordering::SeqCst)
+    }
+
     fn take_custom_events(&self) -> Vec<CustomEvent> {
         std::mem::take(&mut self.custom.lock().unwrap_or_else(|p| p.into_inner()).custom)
     }

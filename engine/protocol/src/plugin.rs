@@ -182,6 +182,12 @@ pub trait Plugins: Send + Sync + 'static {
     /// new route file, a new component to register). No answer.
     fn files_changed(&self, _changes: &FileChanges) {}
 
+    /// The dev server is shutting down and the plugins were stopped with it: what their
+    /// requests answered meanwhile ("the dev server is shutting down") is no news for a page.
+    fn stopped(&self) -> bool {
+        false
+    }
+
     /// Waits until the plugins heard the last [`Plugins::files_changed`] out (their watcher
     /// listeners and `watchChange` hooks settled, within a bound): what they invalidated or
     /// asked to reload in them belongs to that batch (vite-plugin-pages drops a deleted

@@ -1166,3 +1166,94 @@ fn the_texts_a_build_read_are_released_once_its_snapshot_is_published() {
         .and_then(|source| source.text());
     assert!(source.is_some_and(|text| text.contains("v = 2")));
 }
+
+/// Ctrl-C while the plugins work on an edit: the host is stopped and their requests end with
+/// "the dev server is shutting down". No page hears of that as its code's error (an overlay
+/// left in every tab, naming each module of the edit, after hotloop exited).
+#[test]
+fn an_update_the_stopped_plugins_cut_short_sends_the_pages_nothing() {
+    use hotloop_protocol::plugin::{Output, PluginError, Plugins, Resolved};
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+    /// Transforms `/src/main.js`; the second time the host is stopped meanwhile.
+    #[derive(Default)]
+    struct Stopping {
+        transforms: AtomicUsize,
+        stopped: AtomicBool,
+    }
+    #[allow(clippy::result_large_err)]
+    impl Plugins for Stopping {
+        fn fingerprint(&self) -> u64 {
+            5
+        }
+        fn wants_resolve(&self, _: &str) -> bool {
+            false
+        }
+        fn resolve_id(&self, _: &str, _: Option<&str>) -> Result<Option<Resolved>, PluginError> {
+            Ok(None)
+        }
+        fn wants_load(&self, _: &str) -> bool {
+            false
+        }
+        fn load(&self, _: &str) -> Result<Option<Output>, PluginError> {
+            Ok(None)
+        }
+        fn wants_transform(&self, id: &str, _: &str) -> bool {
+            id.ends_with("/src/main.js")
+        }
+        fn transform(&self, id: &str, _: &str) -> Result<Option<Output>, PluginError> {
+            if self.transforms.fetch_add(1, Ordering::SeqCst) == 0 {
+                return Ok(None);
+            }
+            self.stopped.store(true, Ordering::SeqCst);
+            Err(PluginError {
+                plugin: "plugin host".into(),
+                hook: "transform".into(),
+                id: Some(id.into()),
+                message: "the dev server is shutting down".into(),
+                loc: None,
+                frame: None,
+            })
+        }
+        fn hot_update(
+            &self,
+            _: &str,
+            _: &[String],
+            _: &[String],
+            _text: Option<&str>,
+        ) -> Result<Option<Vec<String>>, PluginError> {
+            Ok(None)
+        }
+        fn stopped(&self) -> bool {
+            self.stopped.load(Ordering::SeqCst)
+        }
+    }
+
+    let (project, mut host) = app("//- /src/main.js\nconsole.log(1);\n");
+    host.use_plugins(Arc::new(Stopping::default()));
+    let Wiring {
+        publishers,
+        snapshots,
+        mut frames,
+        events,
+        watcher_tx,
+        clients_tx: _clients_tx,
+        control_tx,
+        channels,
+    } = wiring(Arc::new(Served::empty("t".into())));
+    let (devloop, _) = DevLoop::start(host, "t".into(), publishers);
+    let engine = std::thread::spawn(move || devloop.run(channels));
+    project.write("src/main.js", "console.log(2);\n");
+    watcher_tx
+        .send(modified(&[project.path("src/main.js")]))
+        .unwrap();
+    // Its update follows at once, on the engine's thread, before the next message.
+    next(&events, "the change", |event| match event {
+        EngineEvent::ChangeDetected { .. } => Some(()),
+        _ => None,
+    });
+    control_tx.send(Control::Shutdown).unwrap();
+    engine.join().unwrap();
+    assert!(frames.try_recv().is_err(), "no frame for the pages");
+    assert!(snapshots.borrow().errors.is_empty());
+}

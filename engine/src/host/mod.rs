@@ -299,6 +299,11 @@ impl EngineHost {
         }
     }
 
+    /// Whether the plugins were stopped: the dev server is shutting down (`Plugins::stopped`).
+    pub fn plugins_stopped(&self) -> bool {
+        self.db.plugins().is_some_and(|plugins| plugins.stopped())
+    }
+
     /// Whether a plugin asked the pages to reload and no edit took the request yet
     /// (`Plugins::take_reload_requested`).
     pub fn take_plugin_reload(&self) -> bool {
