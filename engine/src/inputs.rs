@@ -294,6 +294,12 @@ pub struct Project {
     pub resolution_epoch: u64,
     #[returns(ref)]
     pub options: ProjectOptions,
+    /// Moves when the config is evaluated again: its plugins are new instances, with none of
+    /// the state the last ones gathered from their hooks (UnoCSS's classes, vite-plugin-inspect's
+    /// records), so every module a plugin takes goes through them again (`plugin_pass::run`;
+    /// kept outputs are confirmed by them, as at a start).
+    #[returns(copy)]
+    pub plugins_generation: u64,
     /// The `import()` targets a page has asked for (`EngineHost::request_lazy`), in the order
     /// asked: the page's graph goes on through their static imports. Every other `import()`
     /// target is a lazy chunk not compiled yet (`queries::graph`). Set with `LOW` durability,

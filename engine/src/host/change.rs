@@ -706,6 +706,11 @@ impl EngineHost {
                 self.config_error = None;
                 // The plugins start afresh with the config, and what they made is asked again.
                 self.db.plugin_confirmations().clear();
+                let generation = self.project.plugins_generation(&self.db) + 1;
+                self.project
+                    .set_plugins_generation(&mut self.db)
+                    .with_durability(Durability::HIGH)
+                    .to(generation);
                 if *self.project.options(&self.db) != options {
                     tracing::info!(
                         "{} changed: the project's options follow it",

@@ -210,6 +210,7 @@ impl EngineHost {
             index_html,
             0,
             options,
+            0,
             Arc::from([]),
             Arc::from([]),
             Arc::from([]),

@@ -134,6 +134,8 @@ pub fn run(db: &dyn Db, file: SourceFile, id: &str, text: &Arc<str>, env: Plugin
     {
         return PluginPass::Untouched;
     }
+    // New plugins after the config was evaluated again hear of the module too.
+    let _generation = Project::try_get(db).map(|p| p.plugins_generation(db));
     let cache = db.compile_cache();
     let volatile_key = (!virtual_module)
         .then(|| plugin_cache::volatile_key(cache, fingerprint, env, &plugin_id))

@@ -2117,3 +2117,48 @@ fn a_tsconfig_edit_that_changes_a_scripts_options_evaluates_the_config_again() {
         "the plugins' output is asked again: {recompiled:?}"
     );
 }
+
+/// A `.env` edit evaluates the config again (as Vite restarts its server): its plugins are new
+/// instances that gathered nothing (UnoCSS's classes, vite-plugin-inspect's records, which
+/// showed no module after such an edit). Though the options come out the same, every module a
+/// plugin takes is given to them again; one that no plugin takes is not compiled again.
+#[test]
+fn a_config_evaluated_again_gives_its_new_plugins_every_module_again() {
+    use crate::ReloadedConfig;
+
+    let (mut p, plugins) = project();
+    p.project.write("vite.config.ts", "export default {}\n");
+    let env = p.project.write(".env", "VITE_A=1\n");
+    p.build();
+    let options = p.host.project().options(p.host.db()).clone();
+    p.host.watch_vite_config(
+        p.path("vite.config.ts"),
+        Vec::new(),
+        Box::new(move || {
+            Ok(ReloadedConfig {
+                options: options.clone(),
+                files: Vec::new(),
+            })
+        }),
+    );
+    let asked = plugins.asked.load(Ordering::SeqCst);
+    p.project.write(".env", "VITE_A=2\n");
+    p.host.apply_changes(std::slice::from_ref(&env));
+    p.host.take_query_runs();
+    p.host.build();
+    assert!(
+        plugins.asked.load(Ordering::SeqCst) > asked,
+        "the new plugins transformed the modules again"
+    );
+    let parsed: Vec<String> = p
+        .host
+        .take_query_runs()
+        .into_iter()
+        .filter(|run| {
+            &*run.query == "parsed_module" && run.kind == crate::db::QueryEventKind::Executed
+        })
+        .map(|run| run.module)
+        .collect();
+    assert!(parsed.contains(&"/src/App.vue".to_string()), "{parsed:?}");
+    assert!(!parsed.contains(&"/src/main.js".to_string()), "{parsed:?}");
+}
