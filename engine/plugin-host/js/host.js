@@ -1196,7 +1196,29 @@ function announceListening() {
     state.server.resolvedUrls = { local: [`${at.https ? 'https' : 'http'}://localhost:${at.port}${base}`], network: [] };
   }
   state.httpServer.listeningAt(at.port);
+  if (state.server) printPluginUrls(state.server);
 }
+
+/** The servers whose `printUrls` ran (once each: at the start, and after each config load). */
+const urlsPrinted = new WeakSet();
+
+/**
+ * A plugin that adds lines to Vite's start-up banner wraps `server.printUrls` (Vue DevTools'
+ * URL and shortcut): it runs once the page's URL is known, and its lines show in hotloop's
+ * log; the stub itself prints nothing (hotloop says where it listens).
+ */
+function printPluginUrls(server) {
+  if (server.printUrls === noPrintUrls || urlsPrinted.has(server)) return;
+  urlsPrinted.add(server);
+  try {
+    server.printUrls();
+  } catch (err) {
+    warn('', 'server.printUrls', `a plugin's printUrls failed: ${err?.message ?? err}`);
+  }
+}
+
+/** `server.printUrls` as hotloop gives it: its own log already names the URL. */
+function noPrintUrls() {}
 
 /**
  * Makes `middlewares` the ones requests run through (a reloaded config replaces them; later
@@ -1388,7 +1410,7 @@ function makeServer(config, middlewares) {
       const filename = path.join(state.root, urlPath.endsWith('/') ? urlPath + 'index.html' : urlPath);
       return (await transformIndexHtml(urlPath, filename, html))?.html ?? html;
     },
-    printUrls() {},
+    printUrls: noPrintUrls,
     openBrowser() {},
   };
   return guarded(server, 'server', who);

@@ -2607,8 +2607,9 @@ export default { plugins: [{
 
 /// `server.httpServer` is there (vite-plugin-mock-dev-server sets up its file watching only
 /// then) and says where hotloop's server listens once told (`listening`), as node's server does
-/// after `configureServer`: its `listening` event, `address()`, `server.resolvedUrls`. A host
-/// started after the server (a restart) is told with its config.
+/// after `configureServer`: its `listening` event, `address()`, `server.resolvedUrls`. A
+/// plugin's lines of the start-up banner (its wrapper of `server.printUrls`: Vue DevTools'
+/// URL) are printed then. A host started after the server (a restart) is told with its config.
 #[test]
 fn the_plugins_http_server_listens_where_hotloop_does() {
     let config = r#"
@@ -2619,6 +2620,11 @@ export default { plugins: [{
     server.httpServer.once('listening', () => {
       server.config.logger.info(`listening on ${server.httpServer.address().port} at ${server.resolvedUrls.local[0]}`);
     });
+    const printUrls = server.printUrls;
+    server.printUrls = () => {
+      printUrls();
+      server.config.logger.info(`DevTools: ${server.resolvedUrls.local[0]}__devtools__/`);
+    };
   },
 }] }
 "#;
@@ -2631,6 +2637,10 @@ export default { plugins: [{
             if message == "listening on 4321 at https://localhost:4321/")
     };
     wait_event(&events, logged);
+    wait_event(&events, |e| {
+        matches!(e, HostEvent::Log { message, .. }
+            if message == "DevTools: https://localhost:4321/__devtools__/")
+    });
     // A new host (the config loaded again after a crash) hears it with its config.
     let pid = host.pid().expect("running");
     // SAFETY: kill(2) on our own child.
