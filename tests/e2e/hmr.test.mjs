@@ -318,7 +318,7 @@ describe('hot updates in the browser', { skip, concurrency: false }, () => {
     assert.equal(tab.navigations, navs, 'no reload');
   });
 
-  test('import.meta.glob lists the plugins and follows one added, edited and deleted', async () => {
+  test('import.meta.glob lists the plugins and follows one added, edited and deleted, and its pattern edited', async () => {
     const navs = tab.navigations;
     assert.equal(await tab.text('#glob'), './plugins/alpha.js=alpha ./plugins/beta.js=beta');
     await tab.until(() => document.getElementById('glob').dataset.lazy === 'alpha,beta');
@@ -347,6 +347,12 @@ describe('hot updates in the browser', { skip, concurrency: false }, () => {
     await tab.untilLog('[hmr] updated /src/glob.js', { from });
     await tab.until(() => document.getElementById('glob').textContent ===
       './plugins/beta.js=beta 2 ./plugins/gamma.js=gamma');
+
+    // The pattern edited: the listing follows it (the importer's code is the same).
+    from = tab.mark();
+    edit('src/glob.js', "import.meta.glob('./plugins/*.js', { eager", "import.meta.glob('./plugins/g*.js', { eager");
+    await tab.untilLog('[hmr] updated /src/glob.js', { from });
+    await tab.until(() => document.getElementById('glob').textContent === './plugins/gamma.js=gamma');
     assert.equal(tab.navigations, navs, 'no reload');
   });
 
