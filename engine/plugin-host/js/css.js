@@ -15,6 +15,8 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+import { sourceAt } from './sourcemap.js';
+
 /** Stylesheet languages that always need a preprocessor (Vite's `cssLangs` minus plain CSS). */
 export const PREPROCESSED = /\.(?:s[ac]ss|less|styl|stylus|pcss|postcss|sss)(?:$|\?)/;
 /** Plain CSS, which needs PostCSS only when the project configures it. */
@@ -76,6 +78,45 @@ function withSourcesContent(map, id, code) {
   return { ...map, sourcesContent };
 }
 
+/** A `url(...)` in CSS, quoted or not: its value is group 2. */
+const CSS_URL = /\burl\(\s*(['"]?)([^'")\s]+)\1\s*\)/g;
+
+/**
+ * `code` with each relative `url()` that came from another file than `id` (a file PostCSS's
+ * `@import` inlined) made relative to `id`'s directory, as Vite's pipeline rewrites it from
+ * the declaration's own file: hotloop resolves the stylesheet's URLs from `id` afterwards, where
+ * `url('../../assets/hero.png')` of `styles/partials/card.css` pointed two directories too
+ * high. Sass, Less and Stylus partials are rebased by Vite's own importers already (so only
+ * plain CSS comes here). The generated position of each URL finds its file in `map`.
+ */
+export function rebaseImportedUrls(code, map, id) {
+  if (!map || !code.includes('url(')) return code;
+  const file = id.replace(/[?#].*$/, '');
+  const dir = path.dirname(file);
+  const from = sourceAt(map);
+  const lineStarts = [0];
+  for (let i = code.indexOf('\n'); i >= 0; i = code.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  const positionOf = (offset) => {
+    let lo = 0, hi = lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (lineStarts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return [lo + 1, offset - lineStarts[lo]];
+  };
+  return code.replace(CSS_URL, (whole, quote, url, offset) => {
+    if (/^(?:[a-z][a-z0-9+.-]*:|\/|#|~|@)/i.test(url)) return whole;
+    const source = from(...positionOf(offset));
+    if (source == null) return whole;
+    const sourceFile = path.resolve(dir, map.sourceRoot ?? '', source);
+    if (sourceFile === file) return whole;
+    let rebased = path.relative(dir, path.resolve(path.dirname(sourceFile), url)).split(path.sep).join('/');
+    if (!rebased.startsWith('.')) rebased = './' + rebased;
+    return `url(${quote}${rebased}${quote})`;
+  });
+}
+
 /**
  * The `hotloop:css` plugin for `config` (after its `config` hooks): a transform filtered to the
  * stylesheets that need Vite's pipeline.
@@ -125,7 +166,8 @@ export function cssPlugin(root, config) {
           throw e;
         }
         for (const dep of result.deps ?? []) this.addWatchFile(dep);
-        return { code: result.code, map: withSourcesContent(result.map, id, code) };
+        const css = PLAIN_CSS.test(id) ? rebaseImportedUrls(result.code, result.map, id) : result.code;
+        return { code: css, map: withSourcesContent(result.map, id, code) };
       },
     },
   };

@@ -117,6 +117,22 @@ export function originalPosition(map, line, column) {
   return { source: m.sources?.[s[1]] ?? null, line: s[2] + 1, column: s[3] + (column - s[0]) };
 }
 
+/**
+ * The source file each generated line and column of `map` comes from (`(line, column) =>
+ * source`, 1-based line, 0-based column; null where no mapping covers it), its mappings decoded
+ * once for many lookups.
+ */
+export function sourceAt(map) {
+  const m = toMap(map);
+  if (!m) return () => null;
+  const lines = decodeMappings(m.mappings);
+  return (line, column) => {
+    const segments = lines[line - 1];
+    const s = segments ? lookup(segments, column) : null;
+    return s && s.length >= 4 ? (m.sources?.[s[1]] ?? null) : null;
+  };
+}
+
 /** A map as an object (accepts JSON text), or null when it carries no mappings. */
 export function toMap(map) {
   if (map == null) return null;

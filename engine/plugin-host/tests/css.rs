@@ -152,3 +152,54 @@ export default {
         .expect("loaded");
     assert!(loaded.code.contains("color: red"), "{}", loaded.code);
 }
+
+/// With a PostCSS config, PostCSS's `@import` inlines a plain stylesheet's imports; a relative
+/// `url()` of an imported file is made relative to the importing one, as Vite's pipeline
+/// rewrites it from the declaration's own file (hotloop resolves the stylesheet's URLs from the
+/// importing file afterwards: `../../assets/hero.png` of `styles/partials/card.css` pointed two
+/// directories too high, a silent 404). The importing file's own URLs, absolute ones and
+/// `data:` stay as written.
+#[test]
+fn postcss_imports_keep_their_relative_urls_pointing_at_the_same_files() {
+    let modules = ensure_npm_packages();
+    let p = Project::new(&[
+        ("vite.config.js", "export default {}\n"),
+        ("package.json", r#"{"type":"module"}"#),
+        ("postcss.config.js", "export default { plugins: [] }\n"),
+        (
+            "src/styles/main.css",
+            "@import './partials/card.css';\n.own { background: url('../assets/own.png'); }\n",
+        ),
+        (
+            "src/styles/partials/card.css",
+            ".card { background-image: url('../../assets/hero.png'); }\n\
+             .abs { background: url(/logo.svg); }\n\
+             .data { background: url(\"data:image/png;base64,AA==\"); }\n",
+        ),
+    ]);
+    std::os::unix::fs::symlink(&modules, p.root().join("node_modules")).expect("link node_modules");
+    let (host, _) = start(&p, "vite.config.js");
+    let main = p.path("src/styles/main.css");
+    let text = std::fs::read_to_string(&main).unwrap();
+    assert!(
+        host.wants_transform(&main, &text),
+        "PostCSS takes plain CSS"
+    );
+    let out = host.transform(&main, &text).unwrap().expect("processed");
+    assert!(
+        out.code.contains("url('../assets/hero.png')"),
+        "{}",
+        out.code
+    );
+    assert!(
+        out.code.contains("url('../assets/own.png')"),
+        "{}",
+        out.code
+    );
+    assert!(out.code.contains("url(/logo.svg)"), "{}", out.code);
+    assert!(
+        out.code.contains("url(\"data:image/png;base64,AA==\")"),
+        "{}",
+        out.code
+    );
+}
