@@ -157,6 +157,9 @@ pub struct ServeArgs {
     /// The private key (PEM, not encrypted) of --https-cert.
     #[arg(long, value_name = "FILE", requires = "https_cert")]
     pub https_key: Option<PathBuf>,
+    /// The config's `server.headers`: added to every response.
+    #[arg(skip)]
+    pub headers: Vec<(String, String)>,
     /// The config's `server.https` (certificate and key as PEM text), unless --https-cert.
     #[arg(skip)]
     pub https_from_config: Option<hotloop_plugin_host::HttpsOptions>,

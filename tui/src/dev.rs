@@ -413,6 +413,7 @@ fn server_config(root: &Path, serve: &ServeArgs) -> ServerConfig {
     config.public_dir = serve.public_dir.dir(root);
     config.allowed_hosts = serve.allowed_hosts.clone();
     config.allow_any_origin = serve.allow_any_origin;
+    config.headers = serve.headers.clone();
     config.fs_allow = serve.fs_allow.clone();
     if serve.no_fs_deny {
         config.fs_deny.clear();

@@ -677,6 +677,27 @@ pub fn apply(
     if let Some(serde_json::Value::Bool(true)) = &server.cors {
         serve.allow_any_origin = true;
     }
+    if let Some(serde_json::Value::Object(headers)) = &server.headers {
+        serve.headers = headers
+            .iter()
+            .filter_map(|(name, value)| {
+                let text = |v: &serde_json::Value| match v {
+                    serde_json::Value::String(s) => Some(s.clone()),
+                    serde_json::Value::Number(n) => Some(n.to_string()),
+                    _ => None,
+                };
+                let value = match value {
+                    serde_json::Value::Array(values) => values
+                        .iter()
+                        .map(text)
+                        .collect::<Option<Vec<_>>>()?
+                        .join(", "),
+                    value => text(value)?,
+                };
+                Some((name.clone(), value))
+            })
+            .collect();
+    }
     for dir in &server.fs.allow {
         let dir = root.join(dir);
         if !dir.starts_with(root) {
@@ -1168,6 +1189,54 @@ mod tests {
         assert_eq!(served(&flags), flags_say);
         assert_eq!(served(&[&["dev"][..], &flags].concat()), flags_say);
         assert_eq!(served(&[&["demo"][..], &flags].concat()), flags_say);
+    }
+
+    /// `server.headers` as the host reports them (a string, a number, or a list of them):
+    /// each one header line for the server to add.
+    #[test]
+    fn the_configs_headers_reach_the_server() {
+        use super::ResolvedConfig;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let config: ResolvedConfig = serde_json::from_value(serde_json::json!({
+            "root": root, "base": "/", "publicDir": null, "mode": "development",
+            "envDir": root, "envPrefix": ["VITE_"], "define": {},
+            "resolve": { "alias": [], "conditions": null, "extensions": null, "dedupe": [] },
+            "server": { "port": null, "host": null, "strictPort": null, "open": null,
+                "proxy": null, "allowedHosts": null, "cors": null, "fs": { "allow": [], "deny": [] },
+                "headers": { "Cross-Origin-Opener-Policy": "same-origin", "X-Max-Age": 60,
+                    "Vary": ["Origin", "Accept"] } },
+            "cssModules": null, "json": null, "assetsInclude": [], "plugins": [],
+            "unsupported": [], "middlewares": null, "packageVersions": {}
+        }))
+        .unwrap();
+        let mut serve = match crate::cli::Cli::parse_from_args(["hotloop"])
+            .unwrap()
+            .into_command()
+        {
+            crate::cli::Command::Dev(args) => args.serve,
+            command => panic!("{command:?}"),
+        };
+        super::apply(
+            &config,
+            &root,
+            &root,
+            &mut engine::ProjectOptions::default(),
+            &mut serve,
+        );
+        let mut headers = serve.headers.clone();
+        headers.sort();
+        assert_eq!(
+            headers,
+            [
+                (
+                    "Cross-Origin-Opener-Policy".to_string(),
+                    "same-origin".to_string()
+                ),
+                ("Vary".to_string(), "Origin, Accept".to_string()),
+                ("X-Max-Age".to_string(), "60".to_string()),
+            ]
+        );
     }
 
     use super::crash_message;

@@ -356,7 +356,7 @@ const HONOURED = new Set([
   // tsconfig `paths` resolve always (engine/src/resolver.rs), as Vite 8 with it `true`.
   'resolve.tsconfigPaths',
   'server.port', 'server.host', 'server.strictPort', 'server.open', 'server.proxy',
-  'server.allowedHosts', 'server.cors', 'server.fs', 'server.https',
+  'server.allowedHosts', 'server.cors', 'server.fs', 'server.https', 'server.headers',
   'css.modules',
   // Vite's CSS pipeline runs them (`css.js`: the project's `vite`, `preprocessCSS`).
   'css.preprocessorOptions', 'css.postcss', 'css.preprocessorMaxWorkers', 'css.devSourcemap',

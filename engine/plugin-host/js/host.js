@@ -1149,6 +1149,7 @@ async function loadConfig(body) {
       proxy: server.proxy ? jsonable(nativeEntries(server.proxy)) : null,
       allowedHosts: server.allowedHosts ?? null,
       cors: server.cors === undefined ? null : jsonable(server.cors),
+      headers: server.headers ? jsonable(server.headers) : null,
       fs: { allow: server.fs?.allow ?? [], deny: server.fs?.deny ?? [] },
       // As `configResolved` left it: @vitejs/plugin-basic-ssl and vite-plugin-mkcert set it there.
       https: httpsOptions(resolved.server.https, unsupported),

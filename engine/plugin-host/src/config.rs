@@ -54,6 +54,10 @@ pub struct ServerOptions {
     pub allowed_hosts: Option<Value>,
     /// A boolean or CORS options.
     pub cors: Option<Value>,
+    /// `server.headers`: header name → value (a string, a number, or a list of them), added to
+    /// every response.
+    #[serde(default)]
+    pub headers: Option<Value>,
     pub fs: FsOptions,
     /// `server.https` (after the plugins' `configResolved`: `@vitejs/plugin-basic-ssl` sets it
     /// there): `None` when not set.
@@ -359,6 +363,7 @@ impl ResolvedConfig {
                                 s.open = Some(value.clone())
                             }
                             ("cors", Value::Bool(_)) => s.cors = Some(value.clone()),
+                            ("headers", Value::Object(_)) => s.headers = Some(value.clone()),
                             ("allowedHosts", Value::Bool(true)) => {
                                 s.allowed_hosts = Some(value.clone())
                             }

@@ -42,6 +42,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use axum::Router;
 use axum::body::Bytes;
 use axum::http::uri::Authority;
+use axum::http::{HeaderName, HeaderValue};
 use axum::routing::{any, get};
 use tokio::net::TcpListener;
 use tokio::sync::{broadcast, watch};
@@ -88,6 +89,10 @@ pub struct ServerConfig {
     /// `Access-Control-Allow-Origin: *` and `Cross-Origin-Resource-Policy: cross-origin`, and
     /// stop refusing cross-site `<script>` loads. Lets any website read your sources.
     pub allow_any_origin: bool,
+    /// Headers added to every response (Vite's `server.headers`: `Cross-Origin-Opener-Policy`
+    /// and `Cross-Origin-Embedder-Policy` for `SharedArrayBuffer`), over hotloop's own. One
+    /// that is no valid HTTP header is left out with a warning.
+    pub headers: Vec<(String, String)>,
     /// Directories outside the root that may be served too (e.g. a monorepo's packages that
     /// `node_modules` symlinks point to). Canonicalized by `bind`.
     pub fs_allow: Vec<PathBuf>,
@@ -120,6 +125,25 @@ pub struct ServerConfig {
     pub module_by_id: Option<ModuleByIdSource>,
     /// Serve HTTPS (and the WebSocket as WSS) with this certificate (`tls.rs`); `None`: HTTP.
     pub tls: Option<Tls>,
+}
+
+/// `ServerConfig::headers` as HTTP headers; one that is not valid is named in a warning.
+fn valid_headers(headers: &[(String, String)]) -> Vec<(HeaderName, HeaderValue)> {
+    headers
+        .iter()
+        .filter_map(|(name, value)| {
+            match (
+                HeaderName::try_from(name.as_str()),
+                HeaderValue::try_from(value.as_str()),
+            ) {
+                (Ok(name), Ok(value)) => Some((name, value)),
+                _ => {
+                    tracing::warn!("server.headers['{name}'] is no valid HTTP header: left out");
+                    None
+                }
+            }
+        })
+        .collect()
 }
 
 /// The browser runtime as served: `hotloop_runtime::compact()` (the default), or the readable
@@ -239,6 +263,7 @@ impl ServerConfig {
             root,
             allowed_hosts: Vec::new(),
             allow_any_origin: false,
+            headers: Vec::new(),
             fs_allow: Vec::new(),
             fs_deny: DEFAULT_FS_DENY.iter().map(|s| (*s).to_owned()).collect(),
             app_type: AppType::Spa,
@@ -274,6 +299,8 @@ pub enum ServerError {
 /// State shared by every handler.
 pub(crate) struct AppState {
     pub(crate) hosts: security::HostPolicy,
+    /// `ServerConfig::headers`.
+    pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
     pub(crate) fs: fs::FsPolicy,
     pub(crate) proxy: proxy::Proxy,
     /// `127.0.0.1:<ServerConfig::app_server>`.
@@ -506,6 +533,7 @@ impl BoundServer {
         let runtime_body = config.runtime.body();
         let state = Arc::new(AppState {
             hosts: security::HostPolicy::new(&config.allowed_hosts, config.allow_any_origin),
+            headers: valid_headers(&config.headers),
             fs: fs::FsPolicy {
                 root: config.root,
                 public: config.public_dir,

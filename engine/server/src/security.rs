@@ -303,6 +303,10 @@ pub async fn guard(State(state): State<Arc<AppState>>, request: Request, next: N
             HeaderValue::from_static("same-origin"),
         );
     }
+    // The config's `server.headers`, as Vite sets them on every response.
+    for (name, value) in &state.headers {
+        headers.insert(name.clone(), value.clone());
+    }
     response
 }
 

@@ -1830,6 +1830,43 @@ async fn websocket_upgrades_need_an_allowed_origin() {
     hello_of(&next_binary(&mut ws).await);
 }
 
+/// The config's `server.headers` (here COOP and COEP, what `SharedArrayBuffer` needs) are on
+/// every response: the page, a module, a 404; a `Cross-Origin-Resource-Policy` of theirs wins
+/// over hotloop's; an invalid one is left out.
+#[tokio::test]
+async fn the_configs_headers_are_on_every_response() {
+    let h = start_with(
+        |c, _| {
+            c.headers = vec![
+                ("Cross-Origin-Opener-Policy".into(), "same-origin".into()),
+                ("Cross-Origin-Embedder-Policy".into(), "require-corp".into()),
+                ("Cross-Origin-Resource-Policy".into(), "cross-origin".into()),
+                ("bad name".into(), "x".into()),
+            ]
+        },
+        16,
+    )
+    .await;
+    for target in ["/", "/src/app.js", "/missing.png"] {
+        let reply = get(&h, target).await;
+        assert_eq!(
+            reply.header("cross-origin-opener-policy"),
+            Some("same-origin"),
+            "{target}"
+        );
+        assert_eq!(
+            reply.header("cross-origin-embedder-policy"),
+            Some("require-corp"),
+            "{target}"
+        );
+        assert_eq!(
+            reply.header("cross-origin-resource-policy"),
+            Some("cross-origin"),
+            "{target}"
+        );
+    }
+}
+
 // ---------------------------------------------------------------- sessions
 
 /// A tab that subscribed while the cold build ran has every frame after the build's snapshot
