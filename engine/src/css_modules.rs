@@ -202,7 +202,14 @@ fn dashes_camel_case(name: &str) -> String {
 /// lightningcss pattern: `[hash:...]` is lightningcss's `[hash]` (its own length and alphabet),
 /// `[contenthash...]` its `[content-hash]`. An error names a placeholder it has no equal of
 /// (`[path]`, `[folder]`, `[ext]`, `[emoji]`).
+///
+/// A pattern without `[local]` (`[hash:base64:6]`) names each class by a hash of the file and
+/// the class in postcss-modules; lightningcss's `[hash]` is the file's alone, which would give
+/// every class of a file the same name. Its hash is written as [`LOCAL_HASH_OPEN`], the length,
+/// `_`, `[local]` and [`LOCAL_HASH_CLOSE`], which the compile replaces by a hash of the file
+/// and the name of that length ([`compile_css_module`]).
 pub fn scoped_name_pattern(generate_scoped_name: &str) -> Result<String, String> {
+    let per_local = !generate_scoped_name.contains("[local]");
     let mut out = String::with_capacity(generate_scoped_name.len());
     let mut rest = generate_scoped_name;
     while let Some(start) = rest.find('[') {
@@ -213,10 +220,18 @@ pub fn scoped_name_pattern(generate_scoped_name: &str) -> Result<String, String>
             ));
         };
         let placeholder = &rest[start..start + end + 1];
-        let name = placeholder[1..placeholder.len() - 1]
-            .split(':')
-            .next()
-            .unwrap_or("");
+        let mut parts = placeholder[1..placeholder.len() - 1].split(':');
+        let name = parts.next().unwrap_or("");
+        if per_local && name == "hash" {
+            let length = parts
+                .filter_map(|p| p.parse::<usize>().ok())
+                .next()
+                .unwrap_or(DEFAULT_LOCAL_HASH_LENGTH)
+                .clamp(1, 32);
+            let _ = write!(out, "{LOCAL_HASH_OPEN}{length}_[local]{LOCAL_HASH_CLOSE}");
+            rest = &rest[start + end + 1..];
+            continue;
+        }
         out.push_str(match name {
             "name" => "[name]",
             "local" => "[local]",
@@ -234,6 +249,49 @@ pub fn scoped_name_pattern(generate_scoped_name: &str) -> Result<String, String>
     out.push_str(rest);
     Pattern::parse(&out).map_err(|e| format!("'{generate_scoped_name}': {e}"))?;
     Ok(out)
+}
+
+/// Where a pattern without `[local]` has its per-name hash ([`scoped_name_pattern`]): between
+/// these, its length, `_` and the local name.
+const LOCAL_HASH_OPEN: &str = "hlq7H";
+const LOCAL_HASH_CLOSE: &str = "H7qlh";
+/// postcss-modules' `[hash]` without a length.
+const DEFAULT_LOCAL_HASH_LENGTH: usize = 6;
+
+/// `text` with each per-name hash of a pattern without `[local]` (see [`scoped_name_pattern`])
+/// made: a hash of the file `id` and the name, base64url, of the pattern's length, with `_` in
+/// front when it would start with a digit or `-` (no valid class name does).
+fn with_local_hashes(text: &str, id: &str) -> String {
+    use base64::Engine as _;
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find(LOCAL_HASH_OPEN) {
+        let after = &rest[open + LOCAL_HASH_OPEN.len()..];
+        let Some(close) = after.find(LOCAL_HASH_CLOSE) else {
+            break;
+        };
+        let Some((length, local)) = after[..close].split_once('_') else {
+            break;
+        };
+        let Ok(length) = length.parse::<usize>() else {
+            break;
+        };
+        out.push_str(&rest[..open]);
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        hasher.update(id.as_bytes());
+        hasher.update(&[0]);
+        hasher.update(local.as_bytes());
+        let digest = hasher.digest128().to_le_bytes();
+        let hash = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest);
+        let hash = &hash[..length.min(hash.len())];
+        if hash.starts_with(|c: char| c.is_ascii_digit() || c == '-') {
+            out.push('_');
+        }
+        out.push_str(hash);
+        rest = &after[close + LOCAL_HASH_CLOSE.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `x.module.css`, `x.module.scss`, ...: the names Vite treats as CSS modules (its
@@ -317,7 +375,11 @@ pub fn compile_css_module(
         Ok(printed) => printed,
         Err(e) => return failed(e.loc, printer_message(&e.kind)),
     };
+    let per_local_hash = pattern_text.contains(LOCAL_HASH_OPEN);
     let mut code = printed.code;
+    if per_local_hash {
+        code = with_local_hashes(&code, id);
+    }
     if let Some(comment) = source_map.as_mut().and_then(map_comment) {
         code.push('\n');
         code.push_str(&comment);
@@ -343,7 +405,17 @@ pub fn compile_css_module(
     for import in &mut imports {
         (import.line, import.column, searched_to) = locate(text, &import.specifier, searched_to);
     }
-    let exports = printed.exports.unwrap_or_default();
+    let mut exports = printed.exports.unwrap_or_default();
+    if per_local_hash {
+        for export in exports.values_mut() {
+            export.name = with_local_hashes(&export.name, id);
+            for composed in &mut export.composes {
+                if let CssModuleReference::Local { name } = composed {
+                    *name = with_local_hashes(name, id);
+                }
+            }
+        }
+    }
     let names = Names::of(&exports, modules.locals_convention);
     for specifier in &names.dependencies {
         if imports.iter().any(|i| *i.specifier == **specifier) {

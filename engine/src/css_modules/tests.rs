@@ -337,6 +337,74 @@ fn generate_scoped_name_strings_become_lightningcss_patterns() {
     assert!(error.contains("[path]"), "{error}");
 }
 
+/// A pattern without `[local]` (`[hash:base64:6]`) names each class by a hash of the file and
+/// the class, of the pattern's length, as postcss-modules does: lightningcss's `[hash]` is the
+/// file's alone, and every class of a file had one name (`.title` styled by `.box`'s rules).
+#[test]
+fn a_pattern_without_local_hashes_each_name_apart() {
+    let compile = |pattern: &str, id: &str| {
+        let options = CssModulesOptions {
+            pattern: Some(scoped_name_pattern(pattern).unwrap()),
+            ..CssModulesOptions::default()
+        };
+        let out = compile_css_module(
+            id,
+            ".title { color: red }\n.box { composes: title; color: blue }\n@keyframes spin { to { opacity: 0 } }\n",
+            &options,
+            None,
+            "",
+            &|_| None,
+        );
+        assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+        (
+            out.code.unwrap().to_string(),
+            out.stylesheet.unwrap().to_string(),
+        )
+    };
+    let names = |code: &str| -> Vec<String> {
+        let call = &code[code.find("$meta.cssModule(").unwrap()..];
+        let object = &call[call.find("\", {").unwrap() + 3..];
+        let object = &object[..object.find('}').unwrap() + 1];
+        let map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(object).unwrap();
+        ["box", "title", "spin"]
+            .iter()
+            .map(|k| map[*k].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (code, sheet) = compile("[hash:base64:6]", "/src/a.module.css");
+    let [boxed, title, spin] = <[String; 3]>::try_from(names(&code)).unwrap();
+    assert_ne!(title, spin);
+    assert!(boxed.starts_with(&format!("{} ", boxed.split(' ').next().unwrap())));
+    let own = boxed.split(' ').next().unwrap();
+    assert_ne!(own, title, "each class a name of its own: {code}");
+    assert!(
+        boxed.ends_with(&format!(" {title}")),
+        "composes keeps the title's name: {boxed}"
+    );
+    // (`_` goes in front of a hash that starts with a digit or `-`.)
+    let of_length =
+        |name: &str, n: usize| name.len() == n || (name.len() == n + 1 && name.starts_with('_'));
+    for name in [own, title.as_str(), spin.as_str()] {
+        assert!(of_length(name, 6), "{name}");
+        assert!(sheet.contains(name), "{name} in {sheet}");
+    }
+    assert!(!sheet.contains("hlq7H"), "{sheet}");
+    // The same file and names give the same names; another file others.
+    assert_eq!(
+        names(&compile("[hash:base64:6]", "/src/a.module.css").0),
+        names(&code)
+    );
+    assert_ne!(
+        names(&compile("[hash:base64:6]", "/src/b.module.css").0),
+        names(&code)
+    );
+    // Its length, and text around it.
+    let (code, _) = compile("[name]-[hash:base64:4]", "/src/a.module.css");
+    let title = &names(&code)[1];
+    let hash = title.strip_prefix("a-module-").unwrap();
+    assert!(of_length(hash, 4), "{title}");
+}
+
 /// `css.modules`: the config's pattern (grid names left alone when `[local]` does not end
 /// it), its `localsConvention` (a composed name looked up as the other module exports it),
 /// `globalModulePaths` and `false`.
