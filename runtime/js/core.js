@@ -229,6 +229,7 @@
         env: () => state.env,
         hot: () => state.hot,
         refreshRuntime: refresh.runtime,
+        esmNamespace: parts.createRegistry.esmNamespace,
       }),
       refreshRuntime: refresh.runtime,
       assetsAsWritten: () => host.moduleUrl !== null,

@@ -35,9 +35,9 @@
       const changed = rec.cssModuleKey !== undefined && rec.cssModuleKey !== key;
       rec.cssModuleKey = key;
       if (changed) hot.api.invalidate("its class names changed");
-      // Its namespace: the names and `default`, marked as an ES module's (`__esModule`, not
-      // enumerable: `Object.keys` of a namespace lists its exports only).
-      return Object.defineProperty(Object.assign({}, classes, { default: classes }), "__esModule", { value: true });
+      // Its namespace: the names and `default`, an ES module's (a default import reads
+      // `default`, with Node's interop too: `Object.keys(styles)` lists the class names alone).
+      return core.esmNamespace({ ...classes, default: classes });
     }
 
     /**

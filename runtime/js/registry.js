@@ -633,5 +633,7 @@
 
   createRegistry.joinRelative = joinRelative;
   createRegistry.depTarget = depTarget;
+  /** An ES module namespace of `props`' enumerable properties (what `require.esm` makes). */
+  createRegistry.esmNamespace = (props) => Object.assign(Object.create(ESM_NAMESPACE), props);
 
   if (typeof module === "object" && module) module.exports = createRegistry;

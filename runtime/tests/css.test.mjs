@@ -346,6 +346,23 @@ globalThis.seen = { byDefault: styles.default.card, named: styles.card, esModule
   assert.deepEqual(warnings, ['[hmr] /src/card.module.css: "card" composes "missing", which its file does not define']);
 });
 
+test("a default import of a CSS Module is its names alone, with Node's interop too", async () => {
+  // An ES module of a `"type": "module"` project under Vite 8 reads a CommonJS default as Node
+  // does (`require.esm(…, 3)`): the CSS Module is an ES module, so its `default`, not its
+  // namespace (whose keys would add `default`).
+  const page = createPage();
+  const a = cssModule("/src/a.module.css", {}, ".t_x {} .b_x {}", { title: "t_x", box: "b_x" });
+  const main = js(
+    "/src/main.ts",
+    { "./a.module.css": "/src/a.module.css" },
+    `require.esm(0, 3);
+const styles = require.d(require("./a.module.css")).default;
+globalThis.keys = Object.keys(styles).join();`,
+  );
+  await page.boot([main, a], ["/src/main.ts"]);
+  assert.equal(page.get("keys"), "title,box");
+});
+
 test("a CSS Module edit swaps its style in place; only an edit of its names invalidates it", async () => {
   const page = createPage();
   const main = js("/src/main.js", { "./a.module.css": "/src/a.module.css" }, `require("./a.module.css");`);
