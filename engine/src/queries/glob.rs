@@ -17,7 +17,9 @@ use crate::files::{glob_module_of_path, module_id};
 use crate::inputs::{Project, SourceFile};
 use crate::queries::parsed::parsed_module;
 use crate::telemetry::Phase;
-use crate::transform::{CompiledModule, GlobImport, GlobMatch, glob_module};
+use crate::transform::{
+    CompiledModule, GlobImport, GlobMatch, glob_module, is_rooted_pattern, unrooted_pattern_message,
+};
 
 /// The module's `import.meta.glob(...)` calls, in source order (an `Eq` projection of
 /// `parsed_module`: editing the module elsewhere does not re-list its globs).
@@ -39,6 +41,9 @@ pub fn glob_matches(db: &dyn Db, file: SourceFile) -> Arc<[GlobMatch]> {
     let Some((glob, importer)) = glob_call(db, file) else {
         return Arc::new([]);
     };
+    let Ok(glob) = with_aliases(db, glob) else {
+        return Arc::new([]);
+    };
     list_matches(db.files().root(), &importer, &glob).into()
 }
 
@@ -50,6 +55,7 @@ pub fn compile_glob_module(db: &dyn Db, file: SourceFile) -> Result<CompiledModu
             file.id(db)
         )
     })?;
+    let glob = with_aliases(db, glob)?;
     Ok(glob_module(&glob, &glob_matches(db, file)))
 }
 
@@ -58,6 +64,42 @@ fn glob_call(db: &dyn Db, file: SourceFile) -> Option<(GlobImport, PathBuf)> {
     let (importer, index) = glob_module_of_path(file.path(db))?;
     let globs = module_globs(db, db.files().get_or_read(db, &importer));
     Some((globs.get(index)?.clone(), importer))
+}
+
+/// `glob` with each pattern that starts with a `resolve.alias` (`@/pages/*.ts`) as the alias
+/// makes it, from the project root when it lands inside it (`/src/pages/*.ts`: its keys are
+/// then root paths, as Vite's), as Vite resolves such a pattern; the message for one no alias
+/// makes rooted.
+fn with_aliases(db: &dyn Db, mut glob: GlobImport) -> Result<GlobImport, String> {
+    if glob
+        .patterns
+        .iter()
+        .all(|p| is_rooted_pattern(p.strip_prefix('!').unwrap_or(p)))
+    {
+        return Ok(glob);
+    }
+    let root = db.files().root();
+    let aliases = Project::try_get(db).map(|p| p.options(db).aliases.clone());
+    for pattern in &mut glob.patterns {
+        let (negated, bare) = match pattern.strip_prefix('!') {
+            Some(rest) => ("!", rest),
+            None => ("", pattern.as_str()),
+        };
+        if is_rooted_pattern(bare) {
+            continue;
+        }
+        let aliased = aliases
+            .as_deref()
+            .and_then(|aliases| crate::queries::resolve::apply_alias(aliases, bare))
+            .map(|replaced| match Path::new(&replaced).strip_prefix(root) {
+                Ok(inside) => format!("/{}", inside.to_string_lossy()),
+                Err(_) => replaced,
+            })
+            .filter(|replaced| is_rooted_pattern(replaced))
+            .ok_or_else(|| unrooted_pattern_message(bare, "pattern"))?;
+        *pattern = format!("{negated}{aliased}");
+    }
+    Ok(glob)
 }
 
 /// One pattern of a call, ready to match absolute paths.

@@ -382,7 +382,7 @@ fn resolve_one(
 
 /// `specifier` rewritten by the first `resolve.alias` entry that matches it (Vite's alias
 /// plugin runs before every other resolver, plugins included).
-fn apply_alias(aliases: &[Alias], specifier: &str) -> Option<String> {
+pub(crate) fn apply_alias(aliases: &[Alias], specifier: &str) -> Option<String> {
     aliases.iter().find_map(|alias| match &alias.find {
         AliasFind::Exact(find) => {
             let rest = specifier.strip_prefix(find.as_str())?;

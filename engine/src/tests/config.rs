@@ -646,3 +646,78 @@ export {};
     );
     assert_eq!(resolver.resolve_css("missing", importer), None);
 }
+
+/// `import.meta.glob` with a `resolve.alias` (`@/pages/*.js`, as Vite's docs allow): the alias
+/// makes the pattern, from the project root here (its keys root paths, as Vite's); an alias to
+/// an absolute path inside the root (`path.resolve(__dirname, 'src/pages')`) the same. A
+/// pattern no alias makes rooted is an error that names it.
+#[test]
+fn a_glob_pattern_through_an_alias_lists_the_files_it_names() {
+    let project = r#"
+//- /index.html
+<script type="module" src="/src/main.js"></script>
+//- /src/main.js
+export const a = import.meta.glob('@/pages/*.js', { eager: true, import: 'default' });
+export const b = import.meta.glob('#pages/*.js', { eager: true, import: 'default' });
+//- /src/pages/about.js
+export default 'about';
+//- /src/pages/home.js
+export default 'home';
+//- /vite.config.ts
+export default {}
+"#;
+    let mut p = Incremental::with_options(project, options());
+    // The absolute alias comes with the config (its path is the temporary project's).
+    let pages = p.path("src/pages").to_string_lossy().into_owned();
+    let config = p.path("vite.config.ts");
+    p.host.watch_vite_config(
+        config.clone(),
+        Vec::new(),
+        Box::new(move || {
+            let mut with_pages = options();
+            with_pages.aliases = Arc::from(
+                with_pages
+                    .aliases
+                    .iter()
+                    .cloned()
+                    .chain([Alias {
+                        find: AliasFind::Exact("#pages".into()),
+                        replacement: pages.clone(),
+                    }])
+                    .collect::<Vec<_>>(),
+            );
+            Ok(ReloadedConfig {
+                options: with_pages,
+                files: Vec::new(),
+            })
+        }),
+    );
+    p.build();
+    p.project
+        .write("vite.config.ts", "export default { resolve: {} }\n");
+    p.host.apply_changes(std::slice::from_ref(&config));
+    p.build();
+    assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
+    let chunk = p.chunk();
+    for key in ["/src/pages/about.js", "/src/pages/home.js"] {
+        assert_eq!(
+            chunk.matches(&format!("\"{key}\": ")).count(),
+            2,
+            "{key}: {chunk}"
+        );
+    }
+
+    p.project.write(
+        "src/main.js",
+        "export const c = import.meta.glob('pages/*.js');\n",
+    );
+    p.host.apply_changes(&[p.path("src/main.js")]);
+    p.build();
+    let errors = p.diagnostics();
+    assert!(
+        errors
+            .iter()
+            .any(|d| d.contains("'pages/*.js' must start with './', '../'")),
+        "{errors:?}"
+    );
+}

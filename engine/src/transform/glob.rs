@@ -337,14 +337,25 @@ fn push_query_part(out: &mut String, text: &str) {
     }
 }
 
-/// A pattern (or `base`) must be relative to the importer or to the project root, and a glob
-/// hotloop can match.
+/// Whether a glob pattern starts with `./`, `../` or `/`: anything else must start with a
+/// `resolve.alias` (`@/pages/*.ts`, replaced when the files are listed: `queries::glob`).
+pub fn is_rooted_pattern(pattern: &str) -> bool {
+    pattern.starts_with("./") || pattern.starts_with("../") || pattern.starts_with('/')
+}
+
+/// What a pattern (or `base`) that no alias makes rooted is told.
+pub fn unrooted_pattern_message(pattern: &str, what: &str) -> String {
+    format!(
+        "import.meta.glob() {what} '{pattern}' must start with './', '../' (from this file), \
+         '/' (from the project root) or a resolve.alias of the config"
+    )
+}
+
+/// A pattern must be a glob hotloop can match; `base` must be relative to the importer or to
+/// the project root. (A pattern's alias is replaced when the files are listed.)
 fn check_pattern(pattern: &str, what: &str) -> Result<(), String> {
-    if !(pattern.starts_with("./") || pattern.starts_with("../") || pattern.starts_with('/')) {
-        return Err(format!(
-            "import.meta.glob() {what} '{pattern}' must start with './', '../' (from this \
-             file) or '/' (from the project root); aliases are not supported in globs"
-        ));
+    if what != "pattern" && !is_rooted_pattern(pattern) {
+        return Err(unrooted_pattern_message(pattern, what));
     }
     if what == "pattern" {
         GlobBuilder::new(pattern)

@@ -48,7 +48,7 @@ pub use compact::{CompactScript, compact_script};
 pub use config_literal::{ConfigLiteral, PluginCall, config_literal};
 pub use default_plugins::default_plugin_factories;
 pub use define::global_assignments;
-pub use glob::{GlobImport, GlobMatch, glob_module};
+pub use glob::{GlobImport, GlobMatch, glob_module, is_rooted_pattern, unrooted_pattern_message};
 pub use guard::{STACK_SIZE as COMPILE_STACK, assume_big_stack};
 pub use names::{ExportNames, ImportNames};
 pub use strip::{ConfigModule, file_url, strip_config_module, strip_types_to_esm};
