@@ -267,7 +267,7 @@ async fn session(
     let catch_up = page_revision
         .filter(|_| page_server.as_deref() == Some(&*served.server_id))
         .and_then(|from| Some((from, served.recent.after(from, revision)?)));
-    let (revision, replayed): (u32, Vec<Arc<[u8]>>) = match catch_up {
+    let (revision, mut replayed): (u32, Vec<Arc<[u8]>>) = match catch_up {
         Some((from, frames)) => (
             from,
             frames
@@ -329,9 +329,16 @@ async fn session(
                 Ok(frame) => {
                     // The engine chose what this tab gets (`Frame::only`).
                     let bytes = frame.bytes_for(client_id).clone();
-                    // A frame broadcast after the subscription that its catch-up already sent.
-                    if bytes.is_empty() || replayed.iter().any(|r| Arc::ptr_eq(r, &bytes)) {
+                    if bytes.is_empty() {
                         continue;
+                    }
+                    // A frame broadcast after the subscription that its catch-up already sent
+                    // (those come first; past them the catch-up's frames are let go).
+                    if !replayed.is_empty() {
+                        if replayed.iter().any(|r| Arc::ptr_eq(r, &bytes)) {
+                            continue;
+                        }
+                        replayed = Vec::new();
                     }
                     if !send(&mut socket, Message::Binary(Bytes::from_owner(bytes))).await {
                         tracing::debug!("{client_id}: send failed or timed out");
