@@ -42,8 +42,12 @@
       const h = hooks();
       if (h && h.flush) h.flush();
       const out = [];
-      for (const { rec, acceptedId } of plan) {
-        if (acceptedId !== rec.id) continue;
+      // (Without a refresh runtime on the page, no plugin-react accept would run beside a
+      // module's own: a Svelte component's PascalCase function registers, but svelte-hmr's
+      // accept is the whole story.)
+      const withRuntime = runtime() !== null;
+      for (const { rec, acceptedId, callbacks } of plan) {
+        if (acceptedId !== rec.id || (callbacks.length > 0 && !withRuntime)) continue;
         out.push({ rec, previous: rec.module ? rec.module.exports : undefined, module: rec.module });
       }
       return out;

@@ -313,6 +313,20 @@ __hotloop_meta.hot.accept((next) => { globalThis.routeAccepted = (globalThis.rou
   assert.match(page.sent("invalidate")[1].message, /"postsQuery" export is not a component/);
 });
 
+test("without a refresh runtime a module with its own accept callback is not checked (svelte-hmr's)", async () => {
+  // A Svelte component compiles to a PascalCase function the refresh transform registers; its
+  // own accept (svelte-hmr) re-mounts it. With no React Refresh on the page, nothing invalidates.
+  const svelte = (text) =>
+    app({ text, body: `__hotloop_meta.hot.accept((next) => { globalThis.remounted = (globalThis.remounted || 0) + 1; });` });
+  const page = await boot({ embedded: false, modules: [] });
+  await page.update({ revision: 2, modules: [svelte("a")], invalidate: ["/src/App.jsx"], boundaries: [self("/src/App.jsx")] });
+  // (The boot's App had no accept of its own: that update invalidated, as before.)
+  const before = page.sent("invalidate").length;
+  await page.update({ revision: 3, modules: [svelte("b")], invalidate: ["/src/App.jsx"], boundaries: [self("/src/App.jsx")] });
+  assert.equal(page.get("remounted"), 1);
+  assert.equal(page.sent("invalidate").length, before);
+});
+
 test("exports a plugin asks React Refresh to ignore (TanStack Router's Route) do not invalidate", async () => {
   // The plugin names the module by its Vite id, the file's path: the root the start call gives.
   const route = (text) =>
