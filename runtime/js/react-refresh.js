@@ -182,10 +182,6 @@
     }
 
     /**
-     * Called by the page's start before the entries: installs the app's copy (module
-     * `moduleId`, evaluated through `core`), else the embedded one.
-     */
-    /**
      * The exports of module `id` a plugin asked React Refresh to leave out of its boundary check,
      * through plugin-react's `window.__getReactRefreshIgnoredExports({ id })` (TanStack Router's
      * `Route` of a route file, which its own `hot.accept` updates). The plugin names the module
@@ -204,6 +200,11 @@
       }
     }
 
+    /**
+     * Called by the page's start before the entries: installs the app's copy (module
+     * `moduleId`, evaluated through `core`), else the embedded one; keeps the project's `root`
+     * when the start call says it (`ignoredExports`).
+     */
     function installForStart(moduleId, core, root) {
       if (typeof root === "string") refresh.root = root;
       if (typeof moduleId === "string" && moduleId !== "") {
