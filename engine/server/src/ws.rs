@@ -95,16 +95,13 @@ pub(crate) async fn upgrade(
         })
 }
 
-/// A parameter of the WebSocket's URL, percent-decoded.
+/// A parameter of the WebSocket's URL (`http::query_param`), percent-decoded.
 fn query_param(uri: &axum::http::Uri, name: &str) -> Option<String> {
-    let query = uri.query()?;
-    query.split('&').find_map(|pair| {
-        let value = pair.strip_prefix(name)?.strip_prefix('=')?;
-        percent_encoding::percent_decode_str(value)
-            .decode_utf8()
-            .ok()
-            .map(|v| v.into_owned())
-    })
+    let value = crate::http::query_param(uri.query(), name)?;
+    percent_encoding::percent_decode_str(value)
+        .decode_utf8()
+        .ok()
+        .map(|v| v.into_owned())
 }
 
 /// Who is on the other end of a session.

@@ -2103,15 +2103,7 @@ fn a_tsconfig_edit_that_changes_a_scripts_options_evaluates_the_config_again() {
     p.host.take_query_runs();
     p.host.build();
     assert_eq!(evaluations.load(Ordering::SeqCst), 1);
-    let recompiled: Vec<String> = p
-        .host
-        .take_query_runs()
-        .into_iter()
-        .filter(|run| {
-            &*run.query == "parsed_module" && run.kind == crate::db::QueryEventKind::Executed
-        })
-        .map(|run| run.module)
-        .collect();
+    let recompiled = parsed_since(&mut p);
     assert!(
         recompiled.contains(&"/src/App.vue".to_string()),
         "the plugins' output is asked again: {recompiled:?}"
@@ -2150,15 +2142,19 @@ fn a_config_evaluated_again_gives_its_new_plugins_every_module_again() {
         plugins.asked.load(Ordering::SeqCst) > asked,
         "the new plugins transformed the modules again"
     );
-    let parsed: Vec<String> = p
-        .host
+    let parsed = parsed_since(&mut p);
+    assert!(parsed.contains(&"/src/App.vue".to_string()), "{parsed:?}");
+    assert!(!parsed.contains(&"/src/main.js".to_string()), "{parsed:?}");
+}
+
+/// The modules whose `parsed_module` ran since the host's query runs were last taken.
+fn parsed_since(p: &mut Incremental) -> Vec<String> {
+    p.host
         .take_query_runs()
         .into_iter()
         .filter(|run| {
             &*run.query == "parsed_module" && run.kind == crate::db::QueryEventKind::Executed
         })
         .map(|run| run.module)
-        .collect();
-    assert!(parsed.contains(&"/src/App.vue".to_string()), "{parsed:?}");
-    assert!(!parsed.contains(&"/src/main.js".to_string()), "{parsed:?}");
+        .collect()
 }
