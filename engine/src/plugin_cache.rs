@@ -22,7 +22,10 @@
 //! `transform` left in the plugin). A plugin may read the file itself during that `transform`
 //! (plugin-vue fills its hot-update descriptor from the file on disk), so the first edit's hot
 //! update after a confirmation may compare the edit with itself: an empty answer to it ("nothing
-//! changed", "handled") is not taken, and the outputs decide
+//! changed", "handled") is not taken. The plugins are shown the confirmed text's hot update
+//! first, then the edit's again (as if the file went back to the text the page runs, then
+//! forward), so that they see the change the page will get (plugin-vue's `_rerender_only`, which
+//! keeps the component's state); if the answer is still empty, the outputs decide
 //! ([`Confirmations::primed_by_confirmation`]).
 //!
 //! A module whose output a confirmation found different is *volatile* from then on (under
@@ -308,9 +311,10 @@ pub struct Confirmations {
     changed: Mutex<Vec<PathBuf>>,
     /// Files edited this session ([`Confirmations::edited`]).
     edited: Mutex<rustc_hash::FxHashSet<PathBuf>>,
-    /// Files a confirmation ran the plugins on and that no edit has reached since
+    /// Files a confirmation ran the plugins on and that no edit has reached since, with the
+    /// file's text it confirmed (none when only a query sub-module of the file was confirmed)
     /// ([`Confirmations::primed_by_confirmation`]).
-    primed: Mutex<rustc_hash::FxHashSet<PathBuf>>,
+    primed: Mutex<rustc_hash::FxHashMap<PathBuf, Option<Arc<str>>>>,
     /// Modules a `pre` middleware served ([`Confirmations::served`]).
     served: Mutex<rustc_hash::FxHashSet<PathBuf>>,
     /// The paths the confirming thread is confirming now: an edit of their file waits for them
@@ -360,12 +364,13 @@ impl Confirmations {
     }
 
     /// Whether the plugins' view of the file at `path` was last built by a confirmation, and
-    /// this is its first edit since (the mark is taken). A confirming `transform` gets the text
-    /// the output was kept for, but a plugin may read the file itself as well, and an edit may
-    /// be on disk by then: plugin-vue's `transform` fills the descriptor its hot update
-    /// compares with from the file on disk, so an edit saved while its file waited for
-    /// confirmation compared equal to itself and its hot update answered "nothing changed".
-    pub(crate) fn primed_by_confirmation(&self, path: &Path) -> bool {
+    /// this is its first edit since (the mark is taken), with the file's text the confirmation
+    /// gave them. A confirming `transform` gets the text the output was kept for, but a plugin
+    /// may read the file itself as well, and an edit may be on disk by then: plugin-vue's
+    /// `transform` fills the descriptor its hot update compares with from the file on disk, so
+    /// an edit saved while its file waited for confirmation compared equal to itself and its
+    /// hot update answered "nothing changed".
+    pub(crate) fn primed_by_confirmation(&self, path: &Path) -> Option<Option<Arc<str>>> {
         lock(&self.primed).remove(path)
     }
 
@@ -466,7 +471,12 @@ impl Confirmations {
     ) {
         let file = split_query(&pending.path).map_or_else(|| pending.path.clone(), |(f, _)| f);
         if !lock(&self.edited).contains(&file) {
-            lock(&self.primed).insert(file.clone());
+            let text = (pending.path == file).then(|| pending.text.clone());
+            let mut primed = lock(&self.primed);
+            let slot = primed.entry(file.clone()).or_default();
+            if text.is_some() {
+                *slot = text;
+            }
         }
         let fresh = match ask(
             plugins,

@@ -800,7 +800,31 @@ impl EngineHost {
             .files()
             .get(path)
             .and_then(|file| file.contents(&self.db).text());
-        match plugins.hot_update(&plugin_id(root, path), &ids, &importers, text.as_deref()) {
+        let file_id = plugin_id(root, path);
+        let mut answer = plugins.hot_update(&file_id, &ids, &importers, text.as_deref());
+        // "Nothing changed" from plugins whose view of the file a confirmation built, of a text
+        // other than the edit's: they may have read the edit from disk then (plugin-vue fills
+        // its hot-update descriptor from the file), and compared it with itself. Shown the
+        // confirmed text's hot update, then the edit's, they compare the edit with what the page
+        // runs (plugin-vue's `_rerender_only`, which keeps the component's state, comes from
+        // that). What they do for the text going back is none of the page's.
+        if let (Ok(Some(listed)), Some(Some(confirmed))) = (&answer, &primed)
+            && listed.is_empty()
+            && text.as_deref() != Some(&**confirmed)
+        {
+            tracing::debug!(
+                "{}: the plugins saw the edit during its confirmation; showing them the confirmed text first",
+                path.display()
+            );
+            applied.plugin_events.extend(plugins.take_custom_events());
+            applied.reload_requested |= plugins.take_reload_requested();
+            let _ = plugins.hot_update(&file_id, &ids, &importers, Some(confirmed));
+            let _ = plugins.take_custom_events();
+            let _ = plugins.take_reload_requested();
+            answer = plugins.hot_update(&file_id, &ids, &importers, text.as_deref());
+        }
+        let primed = primed.is_some();
+        match answer {
             // Their answer decides which of the file's modules update, when it names some of
             // them (plugin-vue's answer to a `<style>`-only edit: the style module). One that
             // names only other modules (@intlify/unplugin-vue-i18n's messages module, for any

@@ -76,6 +76,8 @@ struct SfcPlugins {
     /// While set, a hot update answers the file's own module (plugin-vue's answer to a
     /// template or script edit).
     answer_file_only: AtomicBool,
+    /// The template of each text a hot update was given (`read()`), in order.
+    hot_update_templates: Mutex<Vec<String>>,
 }
 
 /// Each file's last transformed style block, and whether a `load` of such a block came while a
@@ -471,9 +473,18 @@ impl Plugins for SfcPlugins {
         file: &str,
         modules: &[String],
         importers: &[String],
-        _text: Option<&str>,
+        text: Option<&str>,
     ) -> Result<Option<Vec<String>>, PluginError> {
         self.hot_updates.fetch_add(1, Ordering::SeqCst);
+        // What the plugin's `read()` gives: the engine's text of the edit, else the file.
+        let text = text.map_or_else(
+            || std::fs::read_to_string(file).unwrap_or_default(),
+            str::to_string,
+        );
+        self.hot_update_templates
+            .lock()
+            .unwrap()
+            .push(block(&text, "template").to_string());
         self.heard.lock().unwrap().insert(file.to_string());
         self.hot_update_importers
             .lock()
@@ -490,11 +501,7 @@ impl Plugins for SfcPlugins {
             return Ok(Some(Vec::new()));
         }
         if self.compare_with_disk.load(Ordering::SeqCst) {
-            let now = block(
-                &std::fs::read_to_string(file).unwrap_or_default(),
-                "template",
-            )
-            .to_string();
+            let now = block(&text, "template").to_string();
             let mut noted = self.hot_templates.lock().unwrap();
             if noted.get(file) == Some(&now) {
                 return Ok(Some(Vec::new()));
@@ -1359,8 +1366,10 @@ fn a_restart_takes_the_plugins_outputs_from_the_compile_cache_and_confirms_them_
 /// A file whose kept output waits for confirmation when it is edited: the confirmation runs
 /// the plugins on the kept text, but plugin-vue also reads the file on disk there (the edited
 /// text) for the descriptor its hot update compares with, and then answers the edit's hot
-/// update with "nothing changed" (`[]`). That answer is not taken as "handled": the engine
-/// compiles the edit and the page gets it (it was dropped, and a reload kept the old text).
+/// update with "nothing changed" (`[]`). That answer is not taken as "handled" (it was dropped,
+/// and a reload kept the old text): the plugin is shown the confirmed text's hot update, then
+/// the edit's again, which it compares with the text the page runs (plugin-vue's re-render
+/// that keeps the state; without it the component re-mounted), and the page gets the edit.
 #[test]
 fn an_edit_before_its_files_confirmation_reaches_the_page_though_the_plugin_saw_it_already() {
     use crate::EngineHost;
@@ -1394,8 +1403,16 @@ fn an_edit_before_its_files_confirmation_reaches_the_page_though_the_plugin_saw_
         "<template>after</template>\n<style>.app {}</style>\n",
     );
     let applied = host.apply_changes(&[project.root().join("src/App.vue")]);
-    assert_eq!(plugins.hot_updates.load(Ordering::SeqCst), 1);
-    assert!(applied.left_out.is_empty(), "{:?}", applied.left_out);
+    assert_eq!(
+        *plugins.hot_update_templates.lock().unwrap(),
+        ["after", "before", "after"],
+        "the edit, the confirmed text, the edit again"
+    );
+    // The plugin's answer to the edit names the file's module (its style did not change).
+    assert_eq!(
+        applied.left_out.iter().map(|id| &**id).collect::<Vec<_>>(),
+        ["/src/App.vue?sfc&type=style&lang.css"]
+    );
     host.build();
     let chunk = served_chunk(&mut host, 2);
     assert!(chunk.contains("after"), "{chunk}");
@@ -1406,7 +1423,7 @@ fn an_edit_before_its_files_confirmation_reaches_the_page_though_the_plugin_saw_
         "<template>after</template>\n<style>.app {}</style>\n\n",
     );
     let applied = host.apply_changes(&[project.root().join("src/App.vue")]);
-    assert_eq!(plugins.hot_updates.load(Ordering::SeqCst), 2);
+    assert_eq!(plugins.hot_updates.load(Ordering::SeqCst), 4);
     assert!(
         applied.left_out.iter().any(|id| &**id == "/src/App.vue"),
         "{:?}",
