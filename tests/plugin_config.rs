@@ -182,6 +182,13 @@ fn a_plain_data_config_means_without_node_what_the_host_says_it_means() {
            esbuildOptions: { define: { global: 'globalThis', n: 1 }, target: 'es2020' },\n\
            rolldownOptions: { transform: { define: { 'process.browser': 'true' }, jsx: 'react' },\n\
              plugins: [] } } }\n",
+        // The JSX of Vite's transform and its `jsxInject`: Vite 8's names, the esbuild ones
+        // before them (read only without `oxc`), and both.
+        "export default { oxc: { jsx: { runtime: 'classic', pragma: 'h', pragmaFrag: 'Fragment' },\n\
+           jsxInject: `import { h, Fragment } from 'preact'`, exclude: ['x'] } }\n",
+        "export default { esbuild: { jsx: 'transform', jsxFactory: 'h', jsxFragment: 'F',\n\
+           jsxInject: \"import { h } from 'h'\", target: 'es2020' } }\n",
+        "export default { oxc: { jsx: { importSource: 'preact' } }, esbuild: { jsxInject: 'import x from \"x\"' } }\n",
         // Options hotloop does not honour: listed, as the host lists them (vitest's `test`;
         // `vitest/config`'s `defineConfig` is vite's, which the engine's tests cover).
         "import { defineConfig } from 'vite'\nimport react from '@vitejs/plugin-react'\n\
@@ -256,6 +263,37 @@ fn a_plain_data_config_means_without_node_what_the_host_says_it_means() {
         if text.contains("inconsistentCjsInterop") {
             assert!(native.inconsistent_cjs_interop);
             assert_eq!(native.unsupported, ["legacy.other"]);
+        }
+        if text.contains("pragmaFrag") {
+            assert_eq!(
+                native.jsx_inject.as_deref(),
+                Some("import { h, Fragment } from 'preact'")
+            );
+            let jsx = native.jsx.as_ref().expect("the config's JSX");
+            assert!(jsx.classic);
+            assert_eq!(
+                (jsx.factory.as_deref(), jsx.fragment.as_deref()),
+                (Some("h"), Some("Fragment"))
+            );
+            assert_eq!(native.unsupported, ["oxc.exclude"]);
+        }
+        if text.contains("jsxFragment: 'F'") {
+            assert_eq!(native.jsx_inject.as_deref(), Some("import { h } from 'h'"));
+            assert!(native.jsx.as_ref().is_some_and(|jsx| jsx.classic));
+            assert_eq!(native.unsupported, ["esbuild.target"]);
+        }
+        if text.contains("importSource: 'preact'") {
+            assert_eq!(
+                native.jsx_inject, None,
+                "esbuild's is not read beside oxc's"
+            );
+            assert_eq!(
+                native
+                    .jsx
+                    .as_ref()
+                    .and_then(|jsx| jsx.import_source.as_deref()),
+                Some("preact")
+            );
         }
         if text.contains("cspNonce: 'n0nce'") {
             assert_eq!(native.csp_nonce.as_deref(), Some("n0nce"));

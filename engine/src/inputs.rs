@@ -154,6 +154,9 @@ pub struct ProjectOptions {
     /// `oxc.jsx`/`esbuild`: it wins over the tsconfig's for the project's own files, as under
     /// Vite. `None`: the tsconfig's.
     pub jsx: Option<Jsx>,
+    /// Vite's `jsxInject` (`oxc.jsxInject`, earlier `esbuild.jsxInject`): code put before every
+    /// `.jsx`/`.tsx` module of the project's own.
+    pub jsx_inject: Option<Arc<str>>,
     /// Vite's `css.modules`: which stylesheets are CSS modules, their scoped names and exports.
     pub css_modules: CssModulesOptions,
     /// The app's server entry (`--server FILE`, canonical): the root of the server graph.
@@ -242,6 +245,7 @@ impl Default for ProjectOptions {
             resolve: ResolveSettings::default(),
             json: JsonOptions::default(),
             jsx: None,
+            jsx_inject: None,
             css_modules: CssModulesOptions::default(),
             server_entry: None,
             client_version: None,

@@ -681,6 +681,57 @@ describe('a vite.config.js that is plain data', { skip, concurrency: false }, ()
   });
 });
 
+describe("a plain-data vite.config's JSX settings (Vite 8's `oxc`)", { skip, concurrency: false }, () => {
+  test("the classic runtime's factory and `jsxInject` apply to .tsx files, without Node; an edit updates, a broken jsxInject is shown", async () => {
+    const root = tempDir('jsx-inject');
+    const config = path.join(root, 'vite.config.ts');
+    const writeConfig = (inject) => writeFileAtomic(config, [
+      "import { defineConfig } from 'vite';",
+      'export default defineConfig({',
+      "  oxc: { jsx: { runtime: 'classic', pragma: 'h', pragmaFrag: 'Fragment' },",
+      `    jsxInject: ${JSON.stringify(inject)} },`,
+      '});',
+      '',
+    ].join('\n'));
+    try {
+      writeFile(path.join(root, 'index.html'), '<!doctype html><p id="out"></p><script type="module" src="/src/main.tsx"></script>\n');
+      writeFile(path.join(root, 'src/h.ts'), [
+        'export function h(tag: any, props: any, ...kids: any[]): string {',
+        "  return typeof tag === 'function' ? tag(props, ...kids) : `<${tag}>${kids.flat().join('')}</${tag}>`;",
+        '}',
+        "export function Fragment(_: any, ...kids: any[]): string { return kids.flat().join(''); }",
+        '',
+      ].join('\n'));
+      writeFile(path.join(root, 'src/main.tsx'), "document.getElementById('out')!.textContent = String(<><b>hi</b><i>there</i></>);\nimport.meta.hot?.accept();\n");
+      writeConfig("import { h, Fragment } from '/src/h'");
+      const server = await Server.start(root);
+      try {
+        const tab = await Tab.open(browser, server.url + '/');
+        await tab.until(() => document.getElementById('out')?.textContent === '<b>hi</b><i>there</i>');
+        assert.equal(pluginHosts(server).length, 0, 'plain data: no Node');
+        assert.ok(!server.lines.some((l) => /oxc.*not honoured/.test(l)), server.lines.join('\n'));
+        const navs = tab.navigations;
+        editFile(path.join(root, 'src/main.tsx'), '<i>there</i>', '<i>again</i>');
+        await tab.until(() => document.getElementById('out')?.textContent === '<b>hi</b><i>again</i>');
+        assert.equal(tab.navigations, navs, 'a hot update');
+        // A jsxInject that does not parse: the overlay says so (the config's edit reloads the
+        // page, as Vite's restart does), and its fix brings the page back.
+        writeConfig("import { h, Fragment from '/src/h'");
+        const overlay = await tab.until(overlayText);
+        assert.match(overlay, /jsxInject/);
+        writeConfig("import { h, Fragment } from '/src/h'");
+        await tab.until(() => document.getElementById('out')?.textContent === '<b>hi</b><i>again</i>');
+        assert.equal(await tab.page.evaluate(overlayText), null);
+        await tab.close();
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('a restart takes the plugins\' outputs from the compile cache, then has the plugins confirm them', { skip, concurrency: false }, () => {
   test('an output the plugin now makes differently (from a file it reads without watching) reaches the page as an update', async () => {
     const root = tempDir('kept');

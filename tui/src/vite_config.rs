@@ -748,6 +748,7 @@ pub fn apply(
     options.resolve = resolve_settings(config, file);
     options.json = json_options(config.json.as_ref(), file);
     options.jsx = config.jsx.as_ref().map(jsx_override);
+    options.jsx_inject = config.jsx_inject.as_deref().map(Into::into);
     options.css_modules = css_modules_options(config.css_modules.as_ref(), file);
     // A file of a type hotloop does not compile is an asset already (its URL), which is what
     // `assetsInclude` asks for the `.gltf`s and `.glb`s it usually names; only a type hotloop

@@ -366,8 +366,12 @@ const HONOURED = new Set([
   'html.cspNonce',
   // Vite 8's CommonJS interop, or the one before it (engine/src/transform/mod.rs's NodeInterop).
   'legacy.inconsistentCjsInterop',
+  // Its JSX settings (host.js's `jsxOverride`) and `jsxInject` (engine/src/transform/jsx_inject.rs),
+  // Vite 8's and the esbuild names before it.
+  'oxc.jsx', 'oxc.jsxInject',
+  'esbuild.jsx', 'esbuild.jsxFactory', 'esbuild.jsxFragment', 'esbuild.jsxImportSource', 'esbuild.jsxInject',
 ]);
-const NESTED = new Set(['resolve', 'server', 'css', 'hotloop', 'html', 'legacy']);
+const NESTED = new Set(['resolve', 'server', 'css', 'hotloop', 'html', 'legacy', 'oxc', 'esbuild']);
 
 /** node's `https` options hotloop's TLS takes (`server.https`); any other is named. */
 const HTTPS_OPTIONS = new Set(['cert', 'key']);
@@ -475,6 +479,9 @@ export function unsupportedOptions(userConfig) {
           for (const option of Object.keys(value)) {
             if (value[option] !== undefined && option !== 'overlay') out.push(`server.hmr.${option}`);
           }
+        } else if (key === 'oxc' && sub === 'jsx' && !isObject(value)) {
+          // `'preserve'`: hotloop compiles the JSX (the rest of Vite's chain would not).
+          out.push('oxc.jsx');
         } else if (!HONOURED.has(`${key}.${sub}`)) out.push(`${key}.${sub}`);
       }
     } else if (!HONOURED.has(key)) out.push(key);

@@ -1160,6 +1160,7 @@ async function loadConfig(body) {
     cssModules: config.css?.modules === undefined ? null : jsonable(config.css.modules, { $function: true }),
     json: config.json === undefined ? null : jsonable(config.json),
     jsx: jsxOverride(config),
+    jsxInject: jsxInject(config),
     assetsInclude: [].concat(config.assetsInclude ?? []).map(serialPattern),
     plugins: plugins.map((p, i) => pluginInfo(p, i, state.filters[i])),
     // The app's server's (`ssr` requests): their indices are into this list.
@@ -1433,6 +1434,12 @@ function jsxOverride(config) {
   const fragment = text(oxc?.pragmaFrag) ?? text(esbuild?.jsxFragment);
   if (!importSource && !classic) return null;
   return { importSource: classic ? null : importSource, classic, factory, fragment };
+}
+
+/** Vite's `jsxInject`: `oxc`'s, else (no `oxc` options) `esbuild`'s, as Vite 8 reads them. */
+function jsxInject(config) {
+  const from = config.oxc && typeof config.oxc === 'object' ? config.oxc : config.esbuild && typeof config.esbuild === 'object' && !config.oxc ? config.esbuild : null;
+  return typeof from?.jsxInject === 'string' && from.jsxInject ? from.jsxInject : null;
 }
 
 // --- index.html

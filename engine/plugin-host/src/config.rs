@@ -159,6 +159,10 @@ pub struct ResolvedConfig {
     /// `react({ jsxImportSource })` sets), or `None` when they set none.
     #[serde(default)]
     pub jsx: Option<JsxConfig>,
+    /// `oxc.jsxInject` (without `oxc`, `esbuild.jsxInject`): code Vite puts before every
+    /// `.jsx`/`.tsx` module.
+    #[serde(default)]
+    pub jsx_inject: Option<String>,
     pub assets_include: Vec<Pattern>,
     /// The client environment's plugins (the page's requests), in order.
     pub plugins: Vec<PluginInfo>,
@@ -291,6 +295,7 @@ impl ResolvedConfig {
             css_modules: None,
             json: None,
             jsx: None,
+            jsx_inject: None,
             assets_include: Vec::new(),
             // The host's own CSS pipeline, always there: a Sass/Less/Stylus stylesheet starts
             // the host; plain CSS would too in a PostCSS project, which is the host's (below).
@@ -308,6 +313,7 @@ impl ResolvedConfig {
         if has_postcss_config(root) {
             return None;
         }
+        let (mut oxc, mut esbuild) = (None, None);
         for (key, value) in options {
             match (key.as_str(), value) {
                 ("mode", Value::String(mode)) => config.mode = mode.clone(),
@@ -436,6 +442,23 @@ impl ResolvedConfig {
                     return None;
                 }
                 ("optimizeDeps", Value::Object(_)) => literal_optimize_deps(value, &mut config),
+                ("oxc", Value::Object(options)) => {
+                    for (sub, value) in options {
+                        match (sub.as_str(), value) {
+                            ("jsx", Value::Object(_)) | ("jsxInject", Value::String(_)) => {}
+                            (sub, _) => config.unsupported.push(unhonoured("oxc", sub)?),
+                        }
+                    }
+                    oxc = Some(options);
+                }
+                ("esbuild", Value::Object(options)) => {
+                    for sub in options.keys() {
+                        if let Some(name) = unhonoured("esbuild", sub) {
+                            config.unsupported.push(name);
+                        }
+                    }
+                    esbuild = Some(options);
+                }
                 (key, Value::Object(nested)) if NESTED.contains(&key) => {
                     for sub in nested.keys() {
                         config.unsupported.push(unhonoured(key, sub)?);
@@ -448,8 +471,44 @@ impl ResolvedConfig {
         if let Some(mode) = mode_flag {
             config.mode = mode.to_string();
         }
+        (config.jsx, config.jsx_inject) = literal_jsx(oxc, esbuild);
         Some(config)
     }
+}
+
+/// The JSX settings and the `jsxInject` of a plain-data config's `oxc` and `esbuild`, as
+/// `js/host.js`'s `jsxOverride` and `jsxInject` read them.
+fn literal_jsx(
+    oxc: Option<&serde_json::Map<String, Value>>,
+    esbuild: Option<&serde_json::Map<String, Value>>,
+) -> (Option<JsxConfig>, Option<String>) {
+    let text = |map: Option<&serde_json::Map<String, Value>>, key: &str| {
+        map.and_then(|m| m.get(key))
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let inject = match oxc {
+        Some(_) => text(oxc, "jsxInject"),
+        None => text(esbuild, "jsxInject"),
+    };
+    let oxc_jsx = oxc.and_then(|o| o.get("jsx")).and_then(Value::as_object);
+    let import_source = text(oxc_jsx, "importSource").or_else(|| text(esbuild, "jsxImportSource"));
+    let classic = oxc_jsx
+        .and_then(|j| j.get("runtime"))
+        .and_then(Value::as_str)
+        == Some("classic")
+        || (oxc_jsx.is_none()
+            && esbuild.and_then(|e| e.get("jsx")).and_then(Value::as_str) == Some("transform"));
+    let factory = text(oxc_jsx, "pragma").or_else(|| text(esbuild, "jsxFactory"));
+    let fragment = text(oxc_jsx, "pragmaFrag").or_else(|| text(esbuild, "jsxFragment"));
+    let jsx = (import_source.is_some() || classic).then_some(JsxConfig {
+        import_source: if classic { None } else { import_source },
+        classic,
+        factory,
+        fragment,
+    });
+    (jsx, inject)
 }
 
 /// `js/css.js`'s `hotloop:css` as the host reports it in a project without a PostCSS config:
@@ -550,9 +609,18 @@ const HONOURED: &[&str] = &[
     "hotloop.server",
     "html.cspNonce",
     "legacy.inconsistentCjsInterop",
+    "oxc.jsx",
+    "oxc.jsxInject",
+    "esbuild.jsx",
+    "esbuild.jsxFactory",
+    "esbuild.jsxFragment",
+    "esbuild.jsxImportSource",
+    "esbuild.jsxInject",
 ];
 /// The options whose keys are looked at one level down (`js/config.js`'s `NESTED`).
-const NESTED: &[&str] = &["resolve", "server", "css", "hotloop", "html", "legacy"];
+const NESTED: &[&str] = &[
+    "resolve", "server", "css", "hotloop", "html", "legacy", "oxc", "esbuild",
+];
 
 /// The `optimizeDeps` options hotloop honours, as `js/config.js`'s `DEPS_DEFINES` lists them:
 /// the pre-bundling's defines, the later one winning.

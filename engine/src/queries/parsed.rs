@@ -647,6 +647,15 @@ fn compile_script(
         script,
         jsx_dev_source,
         verbatim_commonjs: in_node_modules(path),
+        jsx_inject: if matches!(
+            kind,
+            transform::SourceKind::Jsx | transform::SourceKind::Tsx
+        ) && !in_node_modules(path)
+        {
+            Project::try_get(db).and_then(|p| p.options(db).jsx_inject.clone())
+        } else {
+            None
+        },
     };
     let compiled = db
         .compile_cache()

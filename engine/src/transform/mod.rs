@@ -29,6 +29,7 @@ mod guard;
 mod hygiene;
 mod interop;
 mod jsx_gaps;
+mod jsx_inject;
 mod jsx_source;
 mod names;
 mod pipeline;
@@ -130,6 +131,9 @@ pub struct TransformOptions {
     /// A CommonJS script is served as written, with text edits only, not printed again (see
     /// `verbatim`): for npm packages' files, whose compact printing nobody reads.
     pub verbatim_commonjs: bool,
+    /// Vite's `jsxInject`: code put before the module's own (a `.jsx`/`.tsx` file of the
+    /// project's; see `jsx_inject`).
+    pub jsx_inject: Option<Arc<str>>,
 }
 
 impl Default for TransformOptions {
@@ -140,6 +144,7 @@ impl Default for TransformOptions {
             script: ScriptConfig::default(),
             jsx_dev_source: true,
             verbatim_commonjs: false,
+            jsx_inject: None,
         }
     }
 }

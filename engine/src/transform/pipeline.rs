@@ -34,6 +34,7 @@ use super::esm_exports::compact_esm_exports;
 use super::esm_globals::HideCommonJsGlobals;
 use super::interop::fold_interop;
 use super::jsx_gaps;
+use super::jsx_inject;
 use super::jsx_source::drop_jsx_dev_source;
 use super::rewrite::Rewrite;
 use super::verbatim;
@@ -120,7 +121,28 @@ pub(crate) fn compile(
             ..Default::default()
         };
     }
-    // `parse_program` makes a Script of code without import/export/import.meta/top-level await.
+    if let Some(code) = &options.jsx_inject
+        && let Err(message) = jsx_inject::inject(&mut program, code, fm.start_pos)
+    {
+        return CompiledModule {
+            diagnostics: vec![Diagnostic {
+                kind: DiagnosticKind::Transform,
+                ..Diagnostic::syntax(
+                    id,
+                    text,
+                    1,
+                    1,
+                    format!(
+                        "the config's jsxInject ({code:?}), which Vite puts before every .jsx and \
+                         .tsx module, does not parse: {message}; fix it in vite.config"
+                    ),
+                )
+            }],
+            ..Default::default()
+        };
+    }
+    // `parse_program` makes a Script of code without import/export/import.meta/top-level await
+    // (nor a `jsxInject` import).
     let commonjs = program.is_script();
     let is_ts = matches!(kind, SourceKind::Ts | SourceKind::Tsx);
 

@@ -1960,6 +1960,70 @@ console.log(JSON.stringify(App()));\n";
     .assert_eq(&stdout);
 }
 
+/// Vite's `jsxInject`: the config's import goes before the module's own code (which has no
+/// import of its own here: a script, made a module), the file's lines stay its own, and a text
+/// that does not parse is an error that says where to fix it.
+#[test]
+fn jsx_inject_puts_the_configs_code_before_the_modules_own() {
+    let classic = script(
+        Jsx::Classic {
+            factory: "h".into(),
+            fragment_factory: "Fragment".into(),
+        },
+        Decorators::Standard,
+        true,
+    );
+    let options = |inject: &str| TransformOptions {
+        react_refresh: false,
+        script: classic.clone(),
+        jsx_inject: Some(inject.into()),
+        ..TransformOptions::default()
+    };
+    let app = "const label: string = 'x';\nconsole.log(JSON.stringify(<><b>{label}</b></>));\nimport('./later');\n";
+    let out = compile_module(
+        "/src/app.tsx",
+        SourceKind::Tsx,
+        app,
+        &options("import { h, Fragment } from 'preact'"),
+    );
+    assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+    assert_eq!(
+        render_imports(&out.imports),
+        ["Static preact 1:1", "Dynamic ./later 3:8"]
+    );
+    let defs = serde_json::json!({
+        "/src/app.tsx": [{ "preact": "/src/preact.js", "./later": "/src/later.js" }, &*out.code.expect("code")],
+        "/src/later.js": [{}, &*compile_with("/src/later.js", "export {};\n", false).code.expect("code")],
+        "/src/preact.js": [{}, &*compile_with(
+            "/src/preact.js",
+            "export const Fragment = 'F';\nexport function h(type, props, ...children) { return [type, props, ...children]; }\n",
+            false,
+        ).code.expect("code")],
+    });
+    let serde_json::Value::Object(defs) = defs else {
+        unreachable!()
+    };
+    expect![[r#"
+        ["F",null,["b",null,"x"]]
+    "#]]
+    .assert_eq(&run_in_node(defs, "/src/app.tsx"));
+
+    let broken = compile_module(
+        "/src/app.tsx",
+        SourceKind::Tsx,
+        app,
+        &options("import { h from 'preact'"),
+    );
+    expect![[r#"
+        Transform /src/app.tsx:1:1: the config's jsxInject ("import { h from 'preact'"), which Vite puts before every .jsx and .tsx module, does not parse: Expected ',', got 'from'; fix it in vite.config
+        > 1 | const label: string = 'x';
+            | ^
+          2 | console.log(JSON.stringify(<><b>{label}</b></>));
+          3 | import('./later');
+    "#]]
+    .assert_eq(&render_diagnostics(&broken.diagnostics));
+}
+
 /// A lit-style element: `@customElement` on the class, `@property()` on fields whose accessors
 /// the decorator installs on the prototype.
 const LIT_ELEMENT: &str = r#"const log: string[] = [];
