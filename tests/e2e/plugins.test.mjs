@@ -499,6 +499,33 @@ describe('a project without a vite.config', { skip, concurrency: false }, () => 
   });
 });
 
+describe("a proxy's bypass under a base", { skip, concurrency: false }, () => {
+  test('a bypass answering a path under the base serves that path, as Vite serves `req.url` then', async () => {
+    const dir = tempDir('bypass-base');
+    try {
+      writeFile(path.join(dir, 'vite.config.js'), [
+        'export default {',
+        "  base: '/sub/',",
+        "  server: { proxy: { '/api': { target: 'http://127.0.0.1:9', bypass: (req) => (req.url.startsWith('/api/local') ? '/sub/note.txt' : undefined) } } },",
+        '};',
+        '',
+      ].join('\n'));
+      writeFile(path.join(dir, 'index.html'), '<!doctype html><p>page</p>\n');
+      writeFile(path.join(dir, 'public/note.txt'), 'from public\n');
+      const server = await Server.start(dir);
+      try {
+        const response = await fetch(`${server.url}/api/local`);
+        assert.equal(response.status, 200);
+        assert.equal(await response.text(), 'from public\n');
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 /** A small SVG image (a 4×4 square). */
 const SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><rect width="4" height="4" fill="red"/></svg>\n';
 

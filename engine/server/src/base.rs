@@ -53,6 +53,16 @@ pub(crate) async fn strip(
     next.run(Request::from_parts(parts, body)).await
 }
 
+/// `path_and_query` as the router takes it: without the base, when it is under it. A URL a
+/// handler gave (a proxy's `bypass` answering `/app/fallback.txt`, as Vite's `req.url` carries
+/// the base) is routed as a request of that URL would be.
+pub(crate) fn routed<'a>(prefix: Option<&str>, path_and_query: &'a str) -> &'a str {
+    prefix
+        .and_then(|prefix| path_and_query.strip_prefix(prefix))
+        .filter(|rest| rest.starts_with('/'))
+        .unwrap_or(path_and_query)
+}
+
 fn redirect(location: &str) -> Response {
     let mut response = StatusCode::FOUND.into_response();
     if let Ok(value) = HeaderValue::from_str(location) {
@@ -68,5 +78,16 @@ mod tests {
         assert_eq!(super::prefix("/"), None);
         assert_eq!(super::prefix("/app/"), Some("/app".into()));
         assert_eq!(super::prefix("/a/b/"), Some("/a/b".into()));
+    }
+
+    #[test]
+    fn a_url_under_the_base_is_routed_without_it() {
+        assert_eq!(
+            super::routed(Some("/app"), "/app/fallback.txt?x=1"),
+            "/fallback.txt?x=1"
+        );
+        assert_eq!(super::routed(Some("/app"), "/apple.txt"), "/apple.txt");
+        assert_eq!(super::routed(Some("/app"), "/other.txt"), "/other.txt");
+        assert_eq!(super::routed(None, "/app/a.txt"), "/app/a.txt");
     }
 }

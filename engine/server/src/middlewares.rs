@@ -310,7 +310,11 @@ async fn ask(state: &AppState, handlers: &Middlewares, phase: Phase, request: Re
     let mut request = again();
     // A handler rewrote `req.url` before passing the request on: hotloop serves that URL.
     if let Some(url) = response.headers().get(URL)
-        && let Ok(target) = axum::http::uri::PathAndQuery::try_from(url.as_bytes())
+        && let Ok(url) = url.to_str()
+        && let Ok(target) = axum::http::uri::PathAndQuery::try_from(super::base::routed(
+            state.base_prefix.as_deref(),
+            url,
+        ))
         && target.as_str().starts_with('/')
     {
         let mut uri = request.uri().clone().into_parts();

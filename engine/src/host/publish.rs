@@ -201,7 +201,8 @@ pub(super) fn start_trailer(
 }
 
 /// The start call's `mode` and `base` (unless they are the defaults), `overlay: false` (the
-/// config's `server.hmr.overlay`) and `.env` variables.
+/// config's `server.hmr.overlay`) and `.env` variables (with the config's `import.meta.env.*`
+/// defines).
 fn push_start_env(trailer: &mut String, options: &ProjectOptions, env: &PublicEnv) {
     if options.mode != DEFAULT_MODE {
         trailer.push_str(",\"mode\":");
@@ -214,12 +215,31 @@ fn push_start_env(trailer: &mut String, options: &ProjectOptions, env: &PublicEn
     if !options.error_overlay {
         trailer.push_str(",\"overlay\":false");
     }
-    if !env.vars.is_empty() {
+    // The config's `import.meta.env.NAME` defines join the variables, as under Vite (a function
+    // of them: the values are code). Parsed here, at each publish, only when the config has one.
+    let defined = if options
+        .define
+        .iter()
+        .any(|(key, _)| key.starts_with("import.meta.env."))
+    {
+        crate::transform::env_assignments(&options.define)
+    } else {
+        String::new()
+    };
+    if !env.vars.is_empty() || !defined.is_empty() {
         trailer.push_str(",\"env\":");
+        if !defined.is_empty() {
+            trailer.push('(');
+            trailer.push_str(&defined);
+            trailer.push_str(")(");
+        }
         push_json_object(
             trailer,
             env.vars.iter().map(|(k, v)| (k.as_str(), Some(v.as_str()))),
         );
+        if !defined.is_empty() {
+            trailer.push(')');
+        }
     }
 }
 

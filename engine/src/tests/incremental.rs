@@ -2449,6 +2449,38 @@ fn process_env_overrides_and_custom_prefixes() {
     );
 }
 
+/// The config's `import.meta.env.NAME` defines join the `.env` variables in the start call's
+/// `env` (as code: a function of them), so every form of reading them sees them.
+#[test]
+fn import_meta_env_defines_join_the_env_object_of_the_start_call() {
+    let options = ProjectOptions {
+        env_prefixes: vec!["APP_".to_string()],
+        define: vec![
+            (
+                "import.meta.env.APP_VERSION".to_string(),
+                "'1.4.2'".to_string(),
+            ),
+            ("__OTHER__".to_string(), "1".to_string()),
+        ]
+        .into(),
+        ..ProjectOptions::default()
+    };
+    let mut p = Incremental::with_options(
+        &[
+            HTML,
+            "//- /src/main.js\nconsole.log(import.meta.env['APP_VERSION']);\n//- /.env\nAPP_A=file\n",
+        ]
+        .concat(),
+        options,
+    );
+    p.build();
+    let chunk = p.chunk();
+    assert!(
+        chunk.contains(r#","env":(function(e){try{e["APP_VERSION"]=("1.4.2")}catch(_){}return e})({"APP_A":"file"})"#),
+        "{chunk}"
+    );
+}
+
 /// The config's `server.hmr.overlay: false` reaches the page's start options (the runtime
 /// then writes errors to the console alone); by default nothing is said.
 #[test]

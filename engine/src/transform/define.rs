@@ -66,6 +66,36 @@ pub fn global_assignments(define: &[(String, String)]) -> String {
     )
 }
 
+/// A function that sets each `import.meta.env.NAME` entry of `define` on the object it is given
+/// and returns it, as Vite's dev server puts them in the `import.meta.env` object it gives every
+/// module, so that `import.meta.env['NAME']`, `(import.meta.env as any).NAME` and `'NAME' in
+/// import.meta.env` see them too (the pass replaces `import.meta.env.NAME` as written). Each
+/// value is evaluated on its own, and one that throws sets nothing; empty when `define` has no
+/// such entry.
+pub fn env_assignments(define: &[(String, String)]) -> String {
+    let mut sets = String::new();
+    for (key, value) in define {
+        let Some(name) = key
+            .strip_prefix("import.meta.env.")
+            .filter(|name| !name.is_empty() && !name.contains('.'))
+        else {
+            continue;
+        };
+        let Some(code) = parse_value(key, value).and_then(|expr| printed(&expr)) else {
+            continue;
+        };
+        sets.push_str("try{e[");
+        crate::js_literal::push_json_string(&mut sets, name);
+        sets.push_str("]=(");
+        sets.push_str(&code);
+        sets.push_str(")}catch(_){}");
+    }
+    if sets.is_empty() {
+        return sets;
+    }
+    format!("function(e){{{sets}return e}}")
+}
+
 /// The expression `value` is (the code the config gives for `key`), or `None`.
 fn parse_value(key: &str, value: &str) -> Option<Box<Expr>> {
     let cm: Lrc<SourceMap> = Default::default();

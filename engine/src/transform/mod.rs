@@ -48,7 +48,7 @@ pub use asset_url::VITE_ASSET_TYPES;
 pub use compact::{CompactScript, compact_script};
 pub use config_literal::{ConfigLiteral, PluginCall, config_literal};
 pub use default_plugins::default_plugin_factories;
-pub use define::global_assignments;
+pub use define::{env_assignments, global_assignments};
 pub use glob::{GlobImport, GlobMatch, glob_module, is_rooted_pattern, unrooted_pattern_message};
 pub use guard::{STACK_SIZE as COMPILE_STACK, assume_big_stack};
 pub use names::{ExportNames, ImportNames};

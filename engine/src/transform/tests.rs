@@ -2504,6 +2504,39 @@ fn define_entries_are_set_on_global_this() {
     assert_eq!(super::global_assignments(&[]), "");
 }
 
+/// The `import.meta.env.NAME` defines, set on the `import.meta.env` object (each on its own: one
+/// that throws or is not code sets nothing; a key with more segments is not a name of it).
+#[test]
+fn import_meta_env_defines_are_set_on_the_env_object() {
+    let define: Vec<(String, String)> = [
+        ("import.meta.env.APP_VERSION", "\"1.4.2\" // a comment"),
+        ("import.meta.env.COUNT", "41 + 1"),
+        ("import.meta.env.THROWS", "missingGlobal.x"),
+        ("import.meta.env.NOT_CODE", "{{ nope"),
+        ("import.meta.env.a.b", "1"),
+        ("__APP_VERSION__", "\"other\""),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    let code = super::env_assignments(&define);
+    let script = format!("console.log(JSON.stringify(({code})({{ VITE_KEPT: 'yes' }})));\n");
+    let output = std::process::Command::new("node")
+        .args(["-e", &script])
+        .output()
+        .expect("node is installed");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    expect![[r#"
+        {"VITE_KEPT":"yes","APP_VERSION":"1.4.2","COUNT":42}
+    "#]]
+    .assert_eq(&String::from_utf8_lossy(&output.stdout));
+    assert_eq!(super::env_assignments(&define[5..]), "");
+}
+
 /// An ES module with a UMD-style tail copied into it: `module` and `exports` are not defined
 /// there (as in the browser), so its ESM exports stay its exports and are known; a CommonJS
 /// file and ESM syntax that exports through `module.exports` keep theirs.
