@@ -72,3 +72,44 @@ export function miettePosition(message) {
   }
   return at;
 }
+
+/**
+ * Where `line`:`column` (1-based line, 0-based column) of `given` is in `source`, when an
+ * earlier step of the chain changed the code without a source map but kept its lines
+ * (vite-plugin-vue-inspector's `data-v-inspector="…"` attributes, added to every element of a
+ * template): the two lines are aligned on their longest common subsequence, and the column goes
+ * to the source's character matched at or after it. `null` when the line counts differ (no line
+ * of one is known to be a line of the other).
+ */
+export function alignedPosition(source, given, line, column) {
+  const from = source.split('\n');
+  const to = given.split('\n');
+  if (from.length !== to.length || line < 1 || line > to.length) return null;
+  const a = from[line - 1];
+  const b = to[line - 1];
+  if (a === b) return { line, column };
+  // (Long lines, a minified file's: a position on them says little; the prefix is kept.)
+  if (a.length * b.length > 4_000_000) return { line, column: Math.min(column, a.length) };
+  // LCS lengths of the suffixes, then a walk from the start that takes matches greedily.
+  const w = b.length + 1;
+  const lcs = new Uint32Array((a.length + 1) * w);
+  for (let i = a.length - 1; i >= 0; i--) {
+    for (let j = b.length - 1; j >= 0; j--) {
+      lcs[i * w + j] = a[i] === b[j] ? lcs[(i + 1) * w + j + 1] + 1 : Math.max(lcs[(i + 1) * w + j], lcs[i * w + j + 1]);
+    }
+  }
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    if (a[i] === b[j] && lcs[i * w + j] === lcs[(i + 1) * w + j + 1] + 1) {
+      if (j >= column) return { line, column: i };
+      i++;
+      j++;
+    } else if (lcs[(i + 1) * w + j] >= lcs[i * w + j + 1]) {
+      i++;
+    } else {
+      j++;
+    }
+  }
+  return { line, column: a.length };
+}

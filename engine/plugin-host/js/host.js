@@ -57,7 +57,7 @@ import {
 import { composeMaps, originalPosition, toMap } from './sourcemap.js';
 import { cssPlugin, importVite } from './css.js';
 import { keepTailwindScanners, noteFilesChanged } from './tailwind.js';
-import { firstOfSummary, miettePosition, splitMessageFrame } from './errors.js';
+import { alignedPosition, firstOfSummary, miettePosition, splitMessageFrame } from './errors.js';
 import { scriptStep } from './script-step.js';
 import { OwnWrites } from './own-writes.js';
 import { ModuleGraph } from './module-graph.js';
@@ -326,6 +326,22 @@ function traceToSource(err, map, id, given, source) {
   if (drawn) err.frame = codeFrame(source, at.line, at.column);
 }
 
+/**
+ * A transform hook's error at a position of the code it was given, when a step before it
+ * changed the code without a source map (vite-plugin-vue-inspector's attributes on every
+ * element of a `.vue` template): placed on the source's line by aligning the two texts
+ * (`alignedPosition`), and its frame, the plugin's own (compiler-sfc's, drawn from code the user
+ * never wrote) or hotloop's, drawn again from the source. Vite draws it from the source at the
+ * given column, which lands beyond the line.
+ */
+function traceAligned(err, id, given, source) {
+  if (!err.loc || given === source || (err.id != null && !sameFile(err.id, id))) return;
+  const at = alignedPosition(source, given, err.loc.line, err.loc.column);
+  if (!at) return;
+  err.loc = at;
+  err.frame = codeFrame(source, at.line, at.column);
+}
+
 /** Whether the error's `id` names module `id`'s file: the same, or relative to the root (the
  * Svelte compiler's `filename`, `src/lib/counter.svelte.ts`). */
 function sameFile(errorId, id) {
@@ -512,6 +528,8 @@ const handlers = {
     const out = newOut(!!ssr);
     let changed = false;
     let noMap = false;
+    // A step changed the code without a map: the chain's map no longer says where its code is from.
+    let mapless = false;
     // Vite's TS/JSX transform (`script-step.js`) runs once, before the first plugin that is not `pre`.
     let step = state.scriptStep?.admits(id) ? state.scriptStep.plugin : null;
     const source = code;
@@ -521,7 +539,8 @@ const handlers = {
       try {
         r = await callHook(plugin, 'transform', pluginContext(plugin, 'transform', out), [given, id, { ssr: !!ssr }], id, given);
       } catch (e) {
-        if (e?.rollup) traceToSource(e.rollup, out.map, id, given, source);
+        if (e?.rollup && mapless) traceAligned(e.rollup, id, given, source);
+        else if (e?.rollup) traceToSource(e.rollup, out.map, id, given, source);
         throw e;
       }
       if (r == null) return;
@@ -532,6 +551,7 @@ const handlers = {
       const map = typeof r === 'object' ? r.map : null;
       if (map && typeof map === 'object' && map.mappings === '' && !('version' in map)) noMap = true;
       else if (map) out.map = composeMaps(map, out.map);
+      if (next !== code && (!map || noMap)) mapless = true;
       if (next !== code) changed = true;
       code = next;
     };

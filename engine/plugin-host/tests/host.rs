@@ -289,6 +289,47 @@ export default { plugins: [{
     );
 }
 
+/// A transform hook's error at a position of the code an earlier step changed without a map,
+/// keeping its lines (vite-plugin-vue-inspector's attributes on every element of a template):
+/// placed at the file's own column by aligning the two texts, its frame (the plugin's own,
+/// drawn from code the user never wrote) drawn again from the file.
+#[test]
+fn a_transform_error_after_a_mapless_step_is_placed_and_framed_in_the_file_as_written() {
+    let config = r#"
+export default { plugins: [{
+  name: 'inspector',
+  enforce: 'pre',
+  transform(code, id) {
+    if (id.endsWith('.vue')) return code.replace(/<p>/g, '<p data-v-inspector="src/A.vue">')
+  },
+}, {
+  name: 'sfc',
+  transform(code, id) {
+    if (!id.endsWith('.vue')) return
+    const lines = code.split('\n')
+    const line = lines.findIndex((l) => l.includes('+ }}'))
+    throw Object.assign(new Error('Error parsing JavaScript expression'), {
+      frame: `${line + 1} | ${lines[line]}`,
+      loc: { line: line + 1, column: lines[line].indexOf('+'), file: id },
+    })
+  },
+}] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let (host, _) = start(&p, "vite.config.mjs");
+    let e = host
+        .transform(
+            &p.path("src/A.vue"),
+            "<template>\n  <div>\n    <p>{{ label + }}</p>\n  </div>\n</template>\n",
+        )
+        .unwrap_err();
+    assert_eq!(e.plugin, "sfc");
+    assert_eq!(e.loc, Some((3, 17)), "the `+` of the file's line 3");
+    let frame = e.frame.expect("a code frame");
+    assert!(frame.contains("3 |     <p>{{ label + }}</p>"), "{frame}");
+    assert!(!frame.contains("data-v-inspector"), "{frame}");
+}
+
 #[test]
 fn config_as_an_async_function_with_alias_define_and_server() {
     let config = r#"

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { firstOfSummary, splitMessageFrame } from '../errors.js';
+import { alignedPosition, firstOfSummary, splitMessageFrame } from '../errors.js';
 
 test("a message's own code frame (compiler-sfc's) is split off; other messages stay whole", () => {
   const sfc = "[vue/compiler-sfc] Unexpected token, expected \",\" (4:0)\n\n/p/src/App.vue\n3  |  const count = ref<number>(0\n   |                              ^\n4  |  function inc() {}\n   |  ^\n5  |  </script>";
@@ -62,4 +62,22 @@ test("swc's report: the first error's position, at its mark", async () => {
   const unicode = ['  × Expression expected', '   ╭─[/p/src/App.tsx:10:1]', ' 10 │   return (', '    ·   ──┬──', '    ·     ╰── here', '   ╰────'].join('\n');
   assert.deepEqual(miettePosition(unicode), { file: '/p/src/App.tsx', line: 10, column: 0 });
   assert.equal(miettePosition('Unexpected token (4:0)'), null);
+});
+
+test('a position in code a mapless step changed is placed on the source line by aligning the texts', () => {
+  const source = '<template>\n  <div>\n    <p>{{ label + }}</p>\n  </div>\n</template>\n';
+  const given = source
+    .replace('<div>', '<div data-v-inspector="src/A.vue:2:3">')
+    .replace('<p>', '<p data-v-inspector="src/A.vue:3:5">');
+  const line = given.split('\n')[2];
+  // The `+` of the bad expression, in the given line and in the source's.
+  assert.deepEqual(alignedPosition(source, given, 3, line.indexOf('+')), { line: 3, column: source.split('\n')[2].indexOf('+') });
+  // Before the insertion, the same column; inside it, where the source goes on after it.
+  assert.deepEqual(alignedPosition(source, given, 3, 2), { line: 3, column: 2 });
+  assert.deepEqual(alignedPosition(source, given, 3, line.indexOf('data-v')), { line: 3, column: source.split('\n')[2].indexOf('>') });
+  // A line the step left alone, and the end of a line.
+  assert.deepEqual(alignedPosition(source, given, 1, 4), { line: 1, column: 4 });
+  assert.deepEqual(alignedPosition(source, given, 2, line.length + 50), { line: 2, column: source.split('\n')[1].length });
+  // Lines added or removed: nothing is known.
+  assert.equal(alignedPosition(source, `// banner\n${given}`, 3, 5), null);
 });
