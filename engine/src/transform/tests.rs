@@ -2501,19 +2501,11 @@ fn define_entries_are_set_on_global_this() {
          globalThis.__APP_VERSION__, process.env, typeof __THROWS__, typeof globalThis.import, \
          typeof __NOT_CODE__, __OBJECT__]));\n"
     );
-    let output = std::process::Command::new("node")
-        .args(["-e", &script])
-        .output()
-        .expect("node is installed");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stdout = node_eval(&script);
     expect![[r#"
         ["1.2.3",{"KEPT":1,"API":"https://api"},"undefined","undefined","undefined",{"a":[1,null]}]
     "#]]
-    .assert_eq(&String::from_utf8_lossy(&output.stdout));
+    .assert_eq(&stdout);
     assert_eq!(super::global_assignments(&[]), "");
 }
 
@@ -2534,8 +2526,18 @@ fn import_meta_env_defines_are_set_on_the_env_object() {
     .collect();
     let code = super::env_assignments(&define);
     let script = format!("console.log(JSON.stringify(({code})({{ VITE_KEPT: 'yes' }})));\n");
+    let stdout = node_eval(&script);
+    expect![[r#"
+        {"VITE_KEPT":"yes","APP_VERSION":"1.4.2","COUNT":42}
+    "#]]
+    .assert_eq(&stdout);
+    assert_eq!(super::env_assignments(&define[5..]), "");
+}
+
+/// What `node -e script` prints (it must succeed).
+fn node_eval(script: &str) -> String {
     let output = std::process::Command::new("node")
-        .args(["-e", &script])
+        .args(["-e", script])
         .output()
         .expect("node is installed");
     assert!(
@@ -2543,11 +2545,7 @@ fn import_meta_env_defines_are_set_on_the_env_object() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    expect![[r#"
-        {"VITE_KEPT":"yes","APP_VERSION":"1.4.2","COUNT":42}
-    "#]]
-    .assert_eq(&String::from_utf8_lossy(&output.stdout));
-    assert_eq!(super::env_assignments(&define[5..]), "");
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 /// An ES module with a UMD-style tail copied into it: `module` and `exports` are not defined
