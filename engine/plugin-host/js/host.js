@@ -617,6 +617,12 @@ async function servedByMiddlewares(id, ssr) {
  * these filters reject, and re-check here whatever they cannot decide.
  */
 async function loadThenTransform({ id, code, transformUnloaded, load, transform, ssr }) {
+  // Nor is a query sub-module of a file whose hot update threw, of that text (`code`, the
+  // file's): unplugin-vue-router's `?definePage` block of a broken page loaded with no meta,
+  // and the routes module put the page under another layout. It answers that error.
+  const file = fileOf(id);
+  const failed = ssr || file === id ? null : state.failedHotUpdates.get(file);
+  if (failed && failed.code === code) throw failed.error;
   const loaded = await handlers.load({ id, plugins: load?.plugins, recheck: load?.recheck, ssr });
   // A middleware's answer is the page's module as it is (Vite transforms nothing it served).
   if (loaded?.fromMiddleware) return { loaded, transformed: null, transformError: null };
@@ -1569,6 +1575,9 @@ async function hotUpdate(file, ids, timestamp, type = 'update', importers = [], 
     if (type === 'update') {
       try {
         text ??= fs.readFileSync(file, 'utf8');
+        // Said as the transform's: what compiling the file found (compiler-sfc's syntax
+        // error), not which hook ran first.
+        if (e?.rollup?.hook === 'handleHotUpdate' || e?.rollup?.hook === 'hotUpdate') e.rollup = { ...e.rollup, hook: 'transform' };
         state.failedHotUpdates.set(file, { code: text, error: e });
       } catch {
         // gone: nothing will transform it

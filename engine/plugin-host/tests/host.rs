@@ -1144,8 +1144,15 @@ export default { plugins: [{
     seen.push(code.trim());
     return `export default ${JSON.stringify(seen)}`;
   },
+  // A block of the file as a query sub-module, read from the file (unplugin-vue-router's
+  // `?definePage`).
+  load(id) {
+    if (id.endsWith('.sfc?block')) return `export default ${JSON.stringify(fs.readFileSync(id.slice(0, -6), 'utf8'))}`;
+  },
 }] }
 "#;
+    let config = format!("import fs from 'node:fs';\n{config}");
+    let config = config.as_str();
     let p = Project::new(&[("vite.config.mjs", config), ("a.sfc", "good\n")]);
     let (host, _) = start(&p, "vite.config.mjs");
     let file = p.path("a.sfc");
@@ -1156,11 +1163,18 @@ export default { plugins: [{
     let error = host
         .hot_update(&file, std::slice::from_ref(&file), &[], None)
         .unwrap_err();
+    // (Said as the transform's: what compiling the text found.)
     assert_eq!(
         (error.plugin.as_str(), error.hook.as_str()),
-        ("sfc", "handleHotUpdate")
+        ("sfc", "transform")
     );
     let again = host.transform(&file, "x\nBROKEN\n").unwrap_err();
+    // So do the file's query sub-modules of that text: their `load` is not run.
+    let block = format!("{file}?block");
+    let of_block = host
+        .load_and_transform_in(PluginEnv::Client, &block, "x\nBROKEN\n", true)
+        .expect_err("the hot update's error");
+    assert_eq!(of_block.message, error.message);
     assert_eq!(
         (again.plugin, again.hook, again.message, again.loc),
         (error.plugin, error.hook, error.message, error.loc)

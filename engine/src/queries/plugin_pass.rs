@@ -180,7 +180,19 @@ pub fn run(db: &dyn Db, file: SourceFile, id: &str, text: &Arc<str>, env: Plugin
             }
             code(id, path, kept, watched)
         }
-        Answer::UnloadedVirtual => unloaded_virtual(id, &plugin_id, Vec::new()),
+        // A part of a file that is gone (a page renamed while a plugin's routes module still
+        // names its `?definePage` block, by the file's path): an import of a file that is not
+        // there, which the next batch (the plugin's new routes) usually clears.
+        Answer::UnloadedVirtual => match plugin_id
+            .split_once('?')
+            .map(|(file, _)| PathBuf::from(file))
+            .filter(|file| file.is_absolute())
+        {
+            Some(file) if !db.files().get_or_read(db, &file).contents(db).exists() => {
+                part_of_missing_file(db, id, &file)
+            }
+            _ => unloaded_virtual(id, &plugin_id, Vec::new()),
+        },
         Answer::Failed {
             error,
             loaded,
@@ -260,6 +272,25 @@ fn watch_digest(db: &dyn Db, watched: &[SourceFile]) -> u64 {
         }
     }
     hasher.digest()
+}
+
+/// A query sub-module of `file`, which does not exist: no plugin loads it.
+fn part_of_missing_file(db: &dyn Db, id: &str, file: &Path) -> PluginPass {
+    let file_id = db.files().module_id(file);
+    PluginPass::Failed {
+        watched: Vec::new(),
+        diagnostic: Diagnostic {
+            kind: DiagnosticKind::Resolve,
+            file: id.to_string(),
+            line: 1,
+            column: 1,
+            message: format!(
+                "{file_id} does not exist (deleted or renamed?), so nothing loads this part of \
+                 it; change or remove the import that names it"
+            ),
+            code_frame: String::new(),
+        },
+    }
 }
 
 /// A virtual module no plugin's `load` answered for.

@@ -230,7 +230,10 @@ impl Plugins for SfcPlugins {
             }));
         }
         let (file, _) = id.split_once('?').expect("a sub-module");
-        let text = std::fs::read_to_string(file).unwrap_or_default();
+        // A block of a file that is gone: nothing to load (unplugin-vue-router's `?definePage`).
+        let Ok(text) = std::fs::read_to_string(file) else {
+            return Ok(None);
+        };
         // `BOOM` in a file fails its transform and its blocks' `load` (plugin-vue's cannot
         // load a block of a file it could not parse).
         if text.contains("BOOM") {
@@ -629,6 +632,34 @@ fn plugin_modules_are_graph_modules_and_a_style_edit_updates_the_style_alone() {
     let chunk = p.chunk();
     assert!(chunk.contains("hello from a plugin"), "{chunk}");
     assert!(chunk.contains("color: blue"), "{chunk}");
+}
+
+/// A part of a file that is gone (a query sub-module a plugin resolved, which no `load`
+/// answers now: unplugin-vue-router's routes module naming a renamed page's `?definePage`
+/// block until it regenerates) is an import of a file that is not there, a `Resolve` error
+/// (held back like one for the batch that usually clears it), not "no plugin loads the
+/// virtual module".
+#[test]
+fn a_part_of_a_file_that_is_gone_is_an_import_of_a_missing_file() {
+    let (mut p, _) = project();
+    p.project.write(
+        "src/main.js",
+        "import block from './Gone.vue?sfc&type=block';\nconsole.log(block);\n",
+    );
+    p.host.apply_changes(&[p.path("src/main.js")]);
+    p.build();
+    let diagnostics = p.diagnostics();
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert!(
+        diagnostics[0].contains("/src/Gone.vue does not exist (deleted or renamed?)"),
+        "{diagnostics:?}"
+    );
+    assert!(
+        p.host
+            .diagnostics()
+            .iter()
+            .all(|d| d.kind == hotloop_protocol::DiagnosticKind::Resolve)
+    );
 }
 
 #[test]
