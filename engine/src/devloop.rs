@@ -711,7 +711,13 @@ impl DevLoop {
             _ => false,
         };
         if let Cause::Edit { files } = cause {
-            self.update_server(files, update.build.config_changed.as_deref(), Some(started));
+            // (The app's server restarts for a package change too: Node loads its packages.)
+            let restart = update
+                .build
+                .config_changed
+                .as_deref()
+                .or(update.build.packages_changed.as_deref());
+            self.update_server(files, restart, Some(started));
         }
         let errors = self.with_server_diagnostics(&update.build.diagnostics);
         let errors_changed = !Arc::ptr_eq(&errors, &self.errors) && self.errors[..] != errors[..];

@@ -78,8 +78,15 @@ pub struct BuildResult {
     /// tabs the reload is for (`pages::reload_only_for`); `None`: every tab.
     pub reload_only_for: Option<Vec<Arc<str>>>,
     /// A config file that changes how every module resolves or what the page gets
-    /// (`package.json`, `tsconfig.json`, a `.env` file) changed since the last build.
+    /// (`tsconfig.json`, a `.env` file, the vite.config) changed since the last build: the
+    /// pages reload.
     pub config_changed: Option<Arc<str>>,
+    /// A `package.json` or an install (its marker, `node_modules/.package-lock.json`) changed
+    /// since the last build: what resolves differently is built again and the pages get it as
+    /// an edit's update (no reload for a script added to `package.json` or a package installed
+    /// that nothing imports yet, as under Vite), but the app's server restarts (Node loads its
+    /// packages itself).
+    pub packages_changed: Option<Arc<str>>,
     /// Where the build's time went (exclusive time per phase; see `timing`).
     pub phases: PhaseTimes,
 }
@@ -170,6 +177,7 @@ impl EngineHost {
         // build's.
         let _ = self.db.clock().take();
         let config_changed = self.pending.config_changed.take();
+        let packages_changed = self.pending.packages_changed.take();
         // The server graph's build (`server.rs`) looks at what this one did.
         self.server_pending.epoch_moved |= self.pending.epoch_moved || config_changed.is_some();
         for &file in &self.pending.dirty {
@@ -177,6 +185,7 @@ impl EngineHost {
         }
         let mut result = self.build_inner();
         result.config_changed = config_changed;
+        result.packages_changed = packages_changed;
         result.phases = self.db.clock().take();
         result
     }
@@ -430,6 +439,7 @@ impl EngineHost {
             changed_pages: Vec::new(),
             reload_only_for: None,
             config_changed: None,
+            packages_changed: None,
             phases: PhaseTimes::default(),
         };
         self.state = Some(state);
@@ -489,6 +499,7 @@ impl EngineHost {
             changed_pages: Vec::new(),
             reload_only_for: None,
             config_changed: None,
+            packages_changed: None,
             phases: PhaseTimes::default(),
         };
         self.state = Some(state);
@@ -618,6 +629,7 @@ impl EngineHost {
             changed_pages,
             reload_only_for,
             config_changed: None,
+            packages_changed: None,
             phases: PhaseTimes::default(),
         }
     }

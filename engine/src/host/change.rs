@@ -690,7 +690,14 @@ impl EngineHost {
             // restart fails): the update shows the error alone.
             return;
         }
-        self.pending.config_changed.get_or_insert(id);
+        // A `package.json` or an install changes what resolves (and a package's module
+        // format): built again, it reaches the pages as an edit would (`npm install` reloaded
+        // them twice, losing their state, for a package nothing imported yet).
+        if is_package_json(path) || is_install_marker(&self.root, path) {
+            self.pending.packages_changed.get_or_insert(id);
+        } else {
+            self.pending.config_changed.get_or_insert(id);
+        }
         applied.epoch_moved = true;
     }
 

@@ -163,8 +163,10 @@ struct Pending {
     dirty_set: FxHashSet<SourceFile>,
     epoch_moved: bool,
     html_changed: bool,
-    /// The first config file (`package.json`, `tsconfig.json`, a `.env` file) that changed.
+    /// The first config file (`tsconfig.json`, a `.env` file, the vite.config) that changed.
     config_changed: Option<Arc<str>>,
+    /// The first `package.json` or install marker that changed (`BuildResult::packages_changed`).
+    packages_changed: Option<Arc<str>>,
     /// `import()` targets a page asked for since the last build (`request_lazy`).
     lazy_added: Vec<SourceFile>,
     /// A browser opened another page (`open_page`).

@@ -193,6 +193,9 @@ impl Incremental {
         if let Some(config) = &result.config_changed {
             let _ = writeln!(out, "  config changed: {config}");
         }
+        if let Some(packages) = &result.packages_changed {
+            let _ = writeln!(out, "  packages changed: {packages}");
+        }
         let same_graph = self.last.as_ref().is_some_and(|l| result.same_graph(l));
         if !same_graph {
             self.report_graph(out, &result);

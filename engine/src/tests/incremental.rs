@@ -1143,11 +1143,11 @@ fn changing_a_package_json_moves_the_epoch_and_re_resolves_bare_imports() {
                 resolved_imports: ran /node_modules/mainpkg/lib/other.js /src/main.js
               changed: /src/main.js /node_modules/mainpkg/lib/other.js
               removed: /node_modules/mainpkg/lib/main.js
-              config changed: /node_modules/mainpkg/package.json
+              packages changed: /node_modules/mainpkg/package.json
               graph:
                 /src/main.js -> /node_modules/mainpkg/lib/other.js
                 /node_modules/mainpkg/lib/other.js
-              plan: reload: /node_modules/mainpkg/package.json changed
+              plan: reload: /src/main.js changed and no module accepts it
         "#]],
     );
     check_resolutions(
@@ -1200,8 +1200,8 @@ fn an_npm_install_is_picked_up_through_the_package_lock_marker() {
                 refresh_runtime: ran project
                 resolved_imports: ran /node_modules/mainpkg/lib/main.js /src/main.js
               changed: /node_modules/mainpkg/lib/main.js
-              config changed: /node_modules/.package-lock.json
-              plan: reload: /node_modules/.package-lock.json changed
+              packages changed: /node_modules/.package-lock.json
+              plan: reload: /node_modules/mainpkg/lib/main.js changed and no module accepts it (via /node_modules/mainpkg/lib/main.js <- /src/main.js)
         "#]],
     );
     assert!(p.chunk().contains("module.exports = 'v2';"));
@@ -1515,8 +1515,8 @@ exports.jsxDEV = function () {};
                 refresh_runtime: ran project
                 resolved_imports: ran /node_modules/react/jsx-dev-runtime.js /src/App.jsx /src/main.js
               changed: /src/App.jsx
-              config changed: /node_modules/react/package.json
-              plan: reload: /node_modules/react/package.json changed
+              packages changed: /node_modules/react/package.json
+              plan: hot send=[/src/App.jsx] invalidate=[/src/App.jsx] boundaries=[/src/App.jsx self]
         "#]],
     );
     let chunk = p.chunk();
@@ -1989,8 +1989,8 @@ fn react_in_node_modules_is_not_enough_when_the_package_json_does_not_depend_on_
                 resolved_imports: ran /node_modules/react/index.js /src/main.js
               changed: nothing
               html changed
-              config changed: /package.json
-              plan: reload: /package.json changed
+              packages changed: /package.json
+              plan: reload: index.html changed
         "#]],
     );
     assert!(p.served(2).html.expect("html").contains(REFRESH_TAG));
