@@ -356,6 +356,21 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
             if let Some(host) = plugin_host {
                 host.stop();
             }
+            if use_tui {
+                // (The dashboard restores the terminal on its way out: no exit behind it.)
+                return;
+            }
+            // The engine hears the stop between builds, and a cold build of a large app runs
+            // on for seconds (Ctrl-C took 7–20 s at 12,000 modules). Past a short grace, or at
+            // a second signal, hotloop exits without it: its Node children die with it
+            // (`PR_SET_PDEATHSIG`), and the compile cache keeps what it wrote (an entry cut
+            // short reads as damaged and is compiled again).
+            tokio::select! {
+                _ = tokio::time::sleep(STOP_GRACE) => {}
+                _ = wait_for_signal() => {}
+            }
+            eprintln!("hotloop: stopped (the work in progress was cut short)");
+            std::process::exit(0);
         });
     }
 
@@ -574,6 +589,9 @@ fn init_logging(verbose: u8, format: LogFormat, dashboard: Option<Sender<EngineE
     };
     let _ = result;
 }
+
+/// How long a stop waits for the engine to finish what it is doing (see `run`'s signal task).
+const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Set when a signal asked hotloop to stop ([`stopping`]).
 static STOPPING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
