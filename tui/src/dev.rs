@@ -335,6 +335,8 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
                 devloop.last_page().clone(),
                 first_render.rendered_after,
             );
+            // From here a stop is heard between two updates, and ends in order.
+            ENGINE_STARTED.store(true, std::sync::atomic::Ordering::SeqCst);
             // After the ready line: what a page's render starts (the lazy chunks' warm-up)
             // is no part of the build.
             devloop.replay(first_render.events);
@@ -360,17 +362,23 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
                 // (The dashboard restores the terminal on its way out: no exit behind it.)
                 return;
             }
-            // The engine hears the stop between builds, and a cold build of a large app runs
-            // on for seconds (Ctrl-C took 7–20 s at 12,000 modules). Past a short grace, or at
-            // a second signal, hotloop exits without it: its Node children die with it
-            // (`PR_SET_PDEATHSIG`), and the compile cache keeps what it wrote (an entry cut
-            // short reads as damaged and is compiled again).
-            tokio::select! {
-                _ = tokio::time::sleep(STOP_GRACE) => {}
-                _ = wait_for_signal() => {}
+            // The engine hears the stop between builds, and the cold build of a large app
+            // runs on for seconds (Ctrl-C took 7–20 s at 12,000 modules). Past a short grace
+            // with that build still running, or at a second signal, hotloop exits without it:
+            // its Node children die with it (`PR_SET_PDEATHSIG`), and the compile cache keeps
+            // what it wrote (an entry cut short reads as damaged and is compiled again). Once
+            // the engine runs its loop, the stop ends in order (the last session's page is
+            // written), however long that takes.
+            let forced = tokio::select! {
+                _ = tokio::time::sleep(STOP_GRACE) => {
+                    !ENGINE_STARTED.load(std::sync::atomic::Ordering::SeqCst)
+                }
+                _ = wait_for_signal() => true,
+            };
+            if forced {
+                eprintln!("hotloop: stopped (the build in progress was cut short)");
+                std::process::exit(0);
             }
-            eprintln!("hotloop: stopped (the work in progress was cut short)");
-            std::process::exit(0);
         });
     }
 
@@ -590,7 +598,10 @@ fn init_logging(verbose: u8, format: LogFormat, dashboard: Option<Sender<EngineE
     let _ = result;
 }
 
-/// How long a stop waits for the engine to finish what it is doing (see `run`'s signal task).
+/// Set once the engine finished its first build and runs its loop (see `run`'s signal task).
+static ENGINE_STARTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// How long a stop waits for the engine's first build to end (see `run`'s signal task).
 const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Set when a signal asked hotloop to stop ([`stopping`]).
