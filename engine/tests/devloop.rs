@@ -375,7 +375,10 @@ fn a_requested_reload_and_a_config_change_are_planned_reloads() {
             "reload requested".to_owned()
         )]
     );
-    let config = h.write("package.json", "{\"name\":\"app\"}\n");
+    let config = h.write(
+        "tsconfig.json",
+        "{\"compilerOptions\":{\"jsx\":\"react\"}}\n",
+    );
     h.batch(&[config]);
     next_report(&mut h);
     let code = hotloop_engine::FullReloadReason::ConfigChanged {
@@ -384,8 +387,14 @@ fn a_requested_reload_and_a_config_change_are_planned_reloads() {
     .code();
     assert_eq!(
         reloads(&mut h),
-        [(code, "/package.json changed".to_owned())]
+        [(code, "/tsconfig.json changed".to_owned())]
     );
+    // A `package.json` changes what resolves, built again as an edit is: nothing here reads
+    // it, so nothing reloads (`npm install` of a package no module imports yet).
+    let manifest = h.write("package.json", "{\"name\":\"app\"}\n");
+    h.batch(&[manifest]);
+    next_report(&mut h);
+    assert!(reloads(&mut h).is_empty());
 }
 
 /// The server half (server-side HMR): the app's server process gets its chunk at start, then
