@@ -1927,16 +1927,24 @@ fn a_factory_binds_the_refresh_registrars_only_where_hotloops_react_refresh_ran(
     assert!(react.code.expect("code").starts_with(FACTORY_HEADER));
 }
 
-#[test]
-fn classic_runtime_calls_the_tsconfigs_factory_and_keeps_its_import() {
-    let classic = script(
+/// The classic JSX runtime with Preact's factories (`h`, `Fragment`).
+fn classic_h() -> ScriptConfig {
+    script(
         Jsx::Classic {
             factory: "h".into(),
             fragment_factory: "Fragment".into(),
         },
         Decorators::Standard,
         true,
-    );
+    )
+}
+
+/// A stand-in for Preact's `h` and `Fragment`: what a render call builds, as data.
+const PREACT_H: &str = "export const Fragment = 'F';\nexport function h(type, props, ...children) { return [type, props, ...children]; }\n";
+
+#[test]
+fn classic_runtime_calls_the_tsconfigs_factory_and_keeps_its_import() {
+    let classic = classic_h();
     let app = "import { h, Fragment } from 'preact';\n\
 export const App = () => <><b title=\"t\">x</b></>;\n\
 console.log(JSON.stringify(App()));\n";
@@ -1946,11 +1954,7 @@ console.log(JSON.stringify(App()));\n";
     let stdout = run_script(
         &[
             ("/src/app.tsx", app, &[("preact", "/src/preact.js")]),
-            (
-                "/src/preact.js",
-                "export const Fragment = 'F';\nexport function h(type, props, ...children) { return [type, props, ...children]; }\n",
-                &[],
-            ),
+            ("/src/preact.js", PREACT_H, &[]),
         ],
         &classic,
     );
@@ -1965,14 +1969,7 @@ console.log(JSON.stringify(App()));\n";
 /// that does not parse is an error that says where to fix it.
 #[test]
 fn jsx_inject_puts_the_configs_code_before_the_modules_own() {
-    let classic = script(
-        Jsx::Classic {
-            factory: "h".into(),
-            fragment_factory: "Fragment".into(),
-        },
-        Decorators::Standard,
-        true,
-    );
+    let classic = classic_h();
     let options = |inject: &str| TransformOptions {
         react_refresh: false,
         script: classic.clone(),
@@ -1996,7 +1993,7 @@ fn jsx_inject_puts_the_configs_code_before_the_modules_own() {
         "/src/later.js": [{}, &*compile_with("/src/later.js", "export {};\n", false).code.expect("code")],
         "/src/preact.js": [{}, &*compile_with(
             "/src/preact.js",
-            "export const Fragment = 'F';\nexport function h(type, props, ...children) { return [type, props, ...children]; }\n",
+            PREACT_H,
             false,
         ).code.expect("code")],
     });
