@@ -159,6 +159,9 @@ pub(super) struct BuildState {
     /// The config's `define` set on `globalThis`, the chunk trailer's first statement
     /// (`transform::global_assignments`; the options change only with the epoch).
     pub(super) define_globals: Arc<str>,
+    /// The config's `import.meta.env.NAME` defines as a function of the `.env` variables, for
+    /// `start`'s `env` (`transform::env_assignments`); empty when it has none.
+    pub(super) env_defines: Arc<str>,
     /// Modules with diagnostics, in index order.
     pub(super) with_diagnostics: BTreeMap<ModuleIndex, Arc<[Diagnostic]>>,
     pub(super) diagnostics: Arc<[Diagnostic]>,
@@ -520,6 +523,8 @@ impl EngineHost {
         let env = public_env(db, project);
         let define_globals: Arc<str> =
             crate::transform::global_assignments(&project.options(db).define).into();
+        let env_defines: Arc<str> =
+            crate::transform::env_assignments(&project.options(db).define).into();
 
         let mut old: FxHashMap<SourceFile, ModuleState> = FxHashMap::default();
         let mut old_ids: Vec<(SourceFile, Arc<str>)> = Vec::new();
@@ -615,6 +620,7 @@ impl EngineHost {
             injection,
             env,
             define_globals,
+            env_defines,
             with_diagnostics,
             diagnostics: diagnostics.clone(),
             watchers,

@@ -11,7 +11,6 @@ use crate::graph::ModuleIndex;
 use crate::inputs::{DEFAULT_MODE, ProjectOptions};
 use crate::js_literal::{push_json_object, push_json_string};
 use crate::queries::emit::{EMPTY_MODULE_ID, empty_module_entry};
-use crate::queries::env::PublicEnv;
 use crate::queries::graph::ProjectGraph;
 use crate::queries::html::{ClientTags, entry_html, html_entries, page_injection};
 use crate::queries::parsed::parsed_module;
@@ -150,7 +149,7 @@ fn worker_chunks(state: &BuildState, options: &ProjectOptions) -> WorkerChunks {
             push_json_string(&mut trailer, &worker.name);
             trailer.push_str("], {");
             trailer.push_str(worker.kind.start_option().unwrap_or_default());
-            push_start_env(&mut trailer, options, &state.env);
+            push_start_env(&mut trailer, options, state);
             trailer.push_str("});\n//# sourceMappingURL=");
             trailer.push_str(&crate::transform::worker_map_url(&worker.name));
             trailer.push('\n');
@@ -195,7 +194,7 @@ pub(super) fn start_trailer(
         trailer.push_str(",\"root\":");
         push_json_string(&mut trailer, &root.to_string_lossy());
     }
-    push_start_env(&mut trailer, options, &state.env);
+    push_start_env(&mut trailer, options, state);
     trailer.push_str("});\n//# sourceMappingURL=chunk.js.map\n");
     trailer
 }
@@ -203,7 +202,7 @@ pub(super) fn start_trailer(
 /// The start call's `mode` and `base` (unless they are the defaults), `overlay: false` (the
 /// config's `server.hmr.overlay`) and `.env` variables (with the config's `import.meta.env.*`
 /// defines).
-fn push_start_env(trailer: &mut String, options: &ProjectOptions, env: &PublicEnv) {
+fn push_start_env(trailer: &mut String, options: &ProjectOptions, state: &BuildState) {
     if options.mode != DEFAULT_MODE {
         trailer.push_str(",\"mode\":");
         push_json_string(trailer, &options.mode);
@@ -216,21 +215,14 @@ fn push_start_env(trailer: &mut String, options: &ProjectOptions, env: &PublicEn
         trailer.push_str(",\"overlay\":false");
     }
     // The config's `import.meta.env.NAME` defines join the variables, as under Vite (a function
-    // of them: the values are code). Parsed here, at each publish, only when the config has one.
-    let defined = if options
-        .define
-        .iter()
-        .any(|(key, _)| key.starts_with("import.meta.env."))
-    {
-        crate::transform::env_assignments(&options.define)
-    } else {
-        String::new()
-    };
+    // of them: the values are code).
+    let defined = &*state.env_defines;
+    let env = &state.env;
     if !env.vars.is_empty() || !defined.is_empty() {
         trailer.push_str(",\"env\":");
         if !defined.is_empty() {
             trailer.push('(');
-            trailer.push_str(&defined);
+            trailer.push_str(defined);
             trailer.push_str(")(");
         }
         push_json_object(
