@@ -108,13 +108,7 @@ function lookup(line, col) {
  * exact within the token). What Vite's plugin container does for a transform hook's error.
  */
 export function originalPosition(map, line, column) {
-  const m = toMap(map);
-  if (!m) return null;
-  const segments = decodeMappings(m.mappings)[line - 1];
-  if (!segments) return null;
-  const s = lookup(segments, column);
-  if (!s || s.length < 4) return null;
-  return { source: m.sources?.[s[1]] ?? null, line: s[2] + 1, column: s[3] + (column - s[0]) };
+  return positionsOf(map)(line, column);
 }
 
 /**
@@ -123,13 +117,20 @@ export function originalPosition(map, line, column) {
  * once for many lookups.
  */
 export function sourceAt(map) {
+  const at = positionsOf(map);
+  return (line, column) => at(line, column)?.source ?? null;
+}
+
+/** `originalPosition` for `map`, its mappings decoded once for many lookups. */
+function positionsOf(map) {
   const m = toMap(map);
   if (!m) return () => null;
   const lines = decodeMappings(m.mappings);
   return (line, column) => {
     const segments = lines[line - 1];
     const s = segments ? lookup(segments, column) : null;
-    return s && s.length >= 4 ? (m.sources?.[s[1]] ?? null) : null;
+    if (!s || s.length < 4) return null;
+    return { source: m.sources?.[s[1]] ?? null, line: s[2] + 1, column: s[3] + (column - s[0]) };
   };
 }
 
