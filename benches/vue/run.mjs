@@ -339,8 +339,8 @@ async function buildOnly(tool, spec) {
   const exited = new Promise((r) => app.child.on('exit', r));
   try {
     for (const deadline = performance.now() + 120_000; performance.now() < deadline;) {
-      const ready = /ready at .*\(\d+ modules, ([\d.]+) s\)/.exec(app.output());
-      if (ready) return { ready: Number(ready[1]) * 1000, hotloop: cpuMs(app.child.pid), node: childrenCpuMs(app.child.pid) };
+      const ready = /ready at .*\(\d+ modules, ([\d.]+) (m?s)[,)]/.exec(app.output());
+      if (ready) return { ready: Number(ready[1]) * (ready[2] === 's' ? 1000 : 1), hotloop: cpuMs(app.child.pid), node: childrenCpuMs(app.child.pid) };
       await new Promise((r) => setTimeout(r, 5));
     }
     throw new Error(`${tool} was not ready after 120 s:\n${app.output()}`);

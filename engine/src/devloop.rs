@@ -135,6 +135,8 @@ pub struct DevLoop {
     /// An edit's diagnostics held back for [`LINK_ERROR_GRACE`] (see there), and when they go
     /// out.
     held_errors: Option<(Instant, Arc<[Diagnostic]>)>,
+    /// [`LINK_ERROR_GRACE`] (longer in tests that must not see it run out).
+    link_error_grace: Duration,
     /// `(revision, first watcher event of its batch)`.
     started: VecDeque<(u32, Instant)>,
     clients: FxHashMap<ClientId, String>,
@@ -332,6 +334,7 @@ impl DevLoop {
             warm_up: LazyWarmUp::default(),
             confirming: Confirming::default(),
             held_errors: None,
+            link_error_grace: LINK_ERROR_GRACE,
         };
         let mut devloop = devloop;
         devloop
@@ -721,16 +724,7 @@ impl DevLoop {
         }
         let errors = self.with_server_diagnostics(&update.build.diagnostics);
         let errors_changed = !Arc::ptr_eq(&errors, &self.errors) && self.errors[..] != errors[..];
-        if matches!(cause, Cause::Edit { .. }) && only_link_errors_added(&self.errors, &errors) {
-            // Held for the rest of the change (`LINK_ERROR_GRACE`), from the first such edit.
-            let at = self
-                .held_errors
-                .as_ref()
-                .map_or_else(|| Instant::now() + LINK_ERROR_GRACE, |(at, _)| *at);
-            self.held_errors = Some((at, errors.clone()));
-        } else {
-            self.send_errors(&errors);
-        }
+        self.hold_or_send_errors(&errors, matches!(cause, Cause::Edit { .. }));
         // Code that changed but that no page was sent (what the plugins' hot update said
         // they handled, or left out) is what a page that loads from now on runs; so are new
         // errors (the snapshot carries them). With a frame, the snapshot is published below.
@@ -975,6 +969,21 @@ impl DevLoop {
         }
     }
 
+    /// Holds `errors` back when they only add errors naming other files (see
+    /// [`LINK_ERROR_GRACE`]): from now when `edit` starts the change, else only while an
+    /// edit's are held (for the rest of its grace). Otherwise sends them.
+    fn hold_or_send_errors(&mut self, errors: &Arc<[Diagnostic]>, edit: bool) {
+        if (edit || self.held_errors.is_some()) && only_link_errors_added(&self.errors, errors) {
+            let at = self
+                .held_errors
+                .as_ref()
+                .map_or_else(|| Instant::now() + self.link_error_grace, |(at, _)| *at);
+            self.held_errors = Some((at, errors.clone()));
+        } else {
+            self.send_errors(errors);
+        }
+    }
+
     /// Sends the difference between the last reported diagnostics and `current`, per file
     /// (which supersedes any held back).
     fn send_errors(&mut self, current: &Arc<[Diagnostic]>) {
@@ -1202,7 +1211,9 @@ impl DevLoop {
         let build = self.host.build();
         let built = started.elapsed();
         let errors = self.with_server_diagnostics(&build.diagnostics);
-        self.send_errors(&errors);
+        // (Errors an edit holds back stay held: the new page of a rename is compiled ahead
+        // while the routes module still names the old one.)
+        self.hold_or_send_errors(&errors, false);
         self.publish();
         tracing::debug!(
             "compiled {what} ({} modules new) in {:?} (the build {built:?})",

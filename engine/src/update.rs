@@ -216,6 +216,21 @@ pub fn prepare(host: &mut EngineHost, cause: Cause<'_>, revision: u32) -> Prepar
                     plan = plan_for(&changed);
                 }
             }
+            // A module the update would re-evaluate whose new code waits on an import without
+            // code runs its last good code, whose imports this batch or an earlier one may have
+            // removed from the page: unplugin-vue-router's routes module, rewritten with a new
+            // page's `?definePage` block while it still names the renamed page's ("Cannot find
+            // module" in the page). The update waits, withheld, for the batch that makes that
+            // module whole (the plugin's next routes module), as Vite's re-import of it fails.
+            if let UpdatePlan::Hot(hot) = &plan
+                && hot
+                    .invalidate
+                    .iter()
+                    .any(|&m| !hot.send.contains(&m) && host.waits_on_an_import(m))
+            {
+                withheld.extend(changed.drain(..).map(|m| graph.module(m).id.clone()));
+                plan = UpdatePlan::Nothing;
+            }
             (plan, files.to_vec())
         }
         Cause::Invalidate { module, already } => {

@@ -282,6 +282,60 @@ fn a_lazy_chunk_request_publishes_it_at_the_same_revision_with_its_errors_and_no
     engine.join().unwrap();
 }
 
+/// Errors an edit holds back (an import of a file that is not there: the other half of a
+/// rename usually follows) stay held while a page's lazy chunk compiles meanwhile (the renamed
+/// route, compiled ahead): the pages do not hear of them before their grace runs out.
+#[test]
+fn errors_an_edit_holds_back_stay_held_while_a_lazy_chunk_compiles() {
+    let (project, host) = app(
+        "//- /src/main.js\nimport { a } from './a.js';\nexport const load = () => import('./route.js');\nconsole.log(a);\n\
+         //- /src/a.js\nexport const a = 1;\n\
+         //- /src/route.js\nexport const route = 1;\n",
+    );
+    let Wiring {
+        publishers,
+        snapshots: _snapshots,
+        mut frames,
+        events,
+        watcher_tx,
+        clients_tx,
+        control_tx,
+        channels,
+    } = wiring(Arc::new(Served::empty("t".into())));
+    let (mut devloop, _) = DevLoop::start(host, "t".into(), publishers);
+    devloop.link_error_grace = Duration::from_secs(600);
+    let engine = std::thread::spawn(move || devloop.run(channels));
+    project.write(
+        "src/main.js",
+        "import { a } from './a.js';\nimport { b } from './b.js';\nexport const load = () => import('./route.js');\nconsole.log(a, b);\n",
+    );
+    watcher_tx
+        .send(modified(&[project.path("src/main.js")]))
+        .unwrap();
+    let report = next(&events, "the edit", |event| match event {
+        EngineEvent::Update(report) => Some(report),
+        _ => None,
+    });
+    assert!(
+        matches!(report.outcome, UpdateOutcome::Errors { count: 1 }),
+        "{:?}",
+        report.outcome
+    );
+    assert!(frames.try_recv().is_err(), "the error is held back");
+    clients_tx
+        .send(ClientEvent::LazyChunkRequested {
+            id: "/src/route.js".into(),
+        })
+        .unwrap();
+    next(&events, "the route compiled", |event| match event {
+        EngineEvent::GraphChanged(_) => Some(()),
+        _ => None,
+    });
+    assert!(frames.try_recv().is_err(), "the error is still held back");
+    control_tx.send(Control::Shutdown).unwrap();
+    engine.join().unwrap();
+}
+
 #[test]
 fn an_edit_no_open_page_needs_is_held_back_and_sent_to_a_page_whose_chunk_predates_it() {
     let (project, host) = app(

@@ -2206,3 +2206,77 @@ fn parsed_since(p: &mut Incremental) -> Vec<String> {
         .map(|run| run.module)
         .collect()
 }
+
+/// A page renamed while a plugin's routes module names its `?definePage` block by the file's
+/// path (unplugin-vue-router): the rename's batch removes the block from the page; the
+/// plugin's first new routes module still names the old block beside the new one. Sending the
+/// new page's block then would re-evaluate the routes module's last good code, which imports
+/// the removed block ("Cannot find module" in the page): that update waits until the routes
+/// module is whole, and goes with it.
+#[test]
+fn an_update_that_would_rerun_a_module_whose_imports_are_gone_waits_for_it() {
+    use crate::telemetry::UpdateOutcome;
+    use crate::update::{Cause, prepare};
+    let (mut p, _) = project();
+    // The fake plugin loads a block from the file's `<style>` (a `?definePage` block's code).
+    p.project.write(
+        "src/Page.vue",
+        "<template>page</template>\n<style>export default 'page';</style>\n",
+    );
+    p.project.write(
+        "src/routes.js",
+        "import page from './Page.vue?sfc&type=block';\nexport const routes = [page];\nimport.meta.hot.accept();\n",
+    );
+    p.project.write(
+        "src/main.js",
+        "import { routes } from './routes.js';\nconsole.log(routes);\n",
+    );
+    p.build();
+    // The rename.
+    p.project.remove("src/Page.vue");
+    p.project.write(
+        "src/Other.vue",
+        "<template>other</template>\n<style>export default 'other';</style>\n",
+    );
+    p.host
+        .apply_changes(&[p.path("src/Page.vue"), p.path("src/Other.vue")]);
+    let files = ["src/Page.vue".to_string(), "src/Other.vue".to_string()];
+    prepare(&mut p.host, Cause::Edit { files: &files }, 1);
+    // The plugin's routes with the new page added, the old one not yet gone.
+    p.project.write(
+        "src/routes.js",
+        "import page from './Page.vue?sfc&type=block';\nimport other from './Other.vue?sfc&type=block';\nexport const routes = [page, other];\nimport.meta.hot.accept();\n",
+    );
+    p.host.apply_changes(&[p.path("src/routes.js")]);
+    let files = ["src/routes.js".to_string()];
+    let partial = prepare(&mut p.host, Cause::Edit { files: &files }, 2);
+    assert!(
+        partial.frame.is_none(),
+        "nothing sent: {:?}",
+        partial.outcome
+    );
+    assert!(
+        matches!(partial.outcome, UpdateOutcome::Errors { .. }),
+        "{:?}",
+        partial.outcome
+    );
+    // The plugin's routes without the old page: the routes module and the new block go.
+    p.project.write(
+        "src/routes.js",
+        "import other from './Other.vue?sfc&type=block';\nexport const routes = [other];\nimport.meta.hot.accept();\n",
+    );
+    p.host.apply_changes(&[p.path("src/routes.js")]);
+    let whole = prepare(&mut p.host, Cause::Edit { files: &files }, 3);
+    assert!(whole.frame.is_some(), "{:?}", whole.outcome);
+    let UpdateOutcome::Hot { modules, .. } = &whole.outcome else {
+        panic!("{:?}", whole.outcome);
+    };
+    let mut modules: Vec<&str> = modules.iter().map(|m| &**m).collect();
+    modules.sort();
+    assert_eq!(
+        modules,
+        ["/src/Other.vue?sfc&type=block", "/src/routes.js"],
+        "{:?}",
+        whole.outcome
+    );
+}
