@@ -576,6 +576,23 @@ fn resolve_path(
         }
         other => other,
     };
+    // A package that a source file (a linked workspace package's, most often) finds in a
+    // nested `node_modules` of its own while the root has a copy too: the root's, as Vite's
+    // dev server gives every import of a pre-bundled dependency, by its name, one copy. Two
+    // Reacts in one page break its hooks ("Invalid hook call": a blank page).
+    let result = match result {
+        Ok(path)
+            if env.is_browser()
+                && from_root.is_none()
+                && !from_css
+                && is_bare(specifier)
+                && in_node_modules(&path)
+                && !in_node_modules(importer) =>
+        {
+            Ok(root_copy(db, env, specifier, kind, &path).unwrap_or(path))
+        }
+        other => other,
+    };
     match result {
         // Node loads npm packages itself (linked workspace packages resolve to their real
         // paths outside `node_modules` and stay sources).
@@ -586,6 +603,26 @@ fn resolve_path(
         Err(ResolveError::Ignored(_)) => Resolution::Empty,
         Err(error) => not_found(&reason(importer, specifier, &error)),
     }
+}
+
+/// The root's copy of the package `specifier` names, when it is another than `found` (what the
+/// importer's own `node_modules` gave).
+fn root_copy(
+    db: &dyn Db,
+    env: EnvironmentKind,
+    specifier: &str,
+    kind: ImportKind,
+    found: &Path,
+) -> Option<PathBuf> {
+    let root = db.files().root();
+    if found.starts_with(root.join("node_modules")) {
+        return None;
+    }
+    let at_root = db
+        .resolvers()
+        .resolve_in(env, &root.join("index.html"), specifier, kind)
+        .ok()?;
+    (in_node_modules(&at_root) && at_root != found).then_some(at_root)
 }
 
 /// The query of a relative or absolute specifier (`./a.tsx?tsr-split=component`), for the

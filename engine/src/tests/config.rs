@@ -721,3 +721,65 @@ export default {}
         "{errors:?}"
     );
 }
+
+/// A package a source file outside `node_modules` (a workspace package's) finds in a nested
+/// `node_modules` of its own while the root has a copy too is the root's copy (Vite's
+/// pre-bundled dependencies are one per name: two Reacts in a page break its hooks); a
+/// package only the nested `node_modules` has is that one, and a package's own imports keep
+/// their nested copies.
+#[test]
+fn a_workspace_package_shares_the_roots_copy_of_a_package_it_also_has_nested() {
+    let mut p = Incremental::new(
+        r#"
+//- /index.html
+<script type="module" src="/src/main.js"></script>
+//- /src/main.js
+import { Button } from '../packages/ui/src/Button.js';
+import react from 'react';
+console.log(Button, react);
+//- /packages/ui/src/Button.js
+import react from 'react';
+import runtime from 'react/jsx-runtime';
+import only from 'only-nested';
+import lib from 'lib';
+export const Button = [react, runtime, only, lib];
+//- /packages/ui/node_modules/react/package.json
+{ "name": "react", "main": "index.js", "exports": { ".": "./index.js", "./jsx-runtime": "./jsx-runtime.js" } }
+//- /packages/ui/node_modules/react/index.js
+export default 'nested react';
+//- /packages/ui/node_modules/react/jsx-runtime.js
+export default 'nested runtime';
+//- /packages/ui/node_modules/only-nested/package.json
+{ "name": "only-nested", "main": "index.js" }
+//- /packages/ui/node_modules/only-nested/index.js
+export default 'only nested';
+//- /packages/ui/node_modules/lib/package.json
+{ "name": "lib", "main": "index.js" }
+//- /packages/ui/node_modules/lib/index.js
+import react from 'react';
+export default react;
+//- /node_modules/react/package.json
+{ "name": "react", "main": "index.js", "exports": { ".": "./index.js", "./jsx-runtime": "./jsx-runtime.js" } }
+//- /node_modules/react/index.js
+export default 'root react';
+//- /node_modules/react/jsx-runtime.js
+export default 'root runtime';
+"#,
+    );
+    p.build();
+    assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
+    assert_eq!(
+        p.imports_of("/packages/ui/src/Button.js"),
+        [
+            "/node_modules/react/index.js",
+            "/node_modules/react/jsx-runtime.js",
+            "/packages/ui/node_modules/only-nested/index.js",
+            "/packages/ui/node_modules/lib/index.js"
+        ]
+    );
+    assert_eq!(
+        p.imports_of("/packages/ui/node_modules/lib/index.js"),
+        ["/packages/ui/node_modules/react/index.js"],
+        "a package's own imports are its own"
+    );
+}
