@@ -174,6 +174,8 @@
     if (!core.start(host, serverRendered ? { ...options, serverRendered } : options)) return;
     reloads.announce();
     refresh.installForStart(options.refreshRuntime, core, options.root);
+    // A blank page always comes with its reason: what React's first render throws is shown.
+    const stopWatchingRender = refresh.watchFirstRender(core);
     // An error answer of the app's server that does not name the app's client (the 500 page
     // of a handler that threw): the runtime runs there, the app's entries do not.
     const errorPage = globalThis.__hotloop_error_page === true;
@@ -187,7 +189,12 @@
           : core.startEntries(entries),
     );
     socket.start();
-    started.then(() => atFirstIdle(() => core.rendered()));
+    started.then(() =>
+      atFirstIdle(() => {
+        stopWatchingRender();
+        core.rendered();
+      }),
+    );
   }
 
   /**

@@ -221,6 +221,25 @@
       refresh.entriesStarted = true;
     }
 
+    /**
+     * Shows what the page's first render throws that no component catches: React unmounts the
+     * root (React 19 reports it through `reportError`, a window "error" event; React 18 throws
+     * it from a task) and the page stays blank, its reason only in the console. Watched from
+     * the entries' start until the page's first idle moment (the returned function stops it),
+     * on a page React renders; the next refresh clears it (a fixed component renders again: the
+     * refresh runtime re-renders failed roots).
+     */
+    function watchFirstRender(core) {
+      if (typeof addEventListener !== "function" || typeof removeEventListener !== "function") return () => {};
+      const onError = (event) => {
+        const err = event && "error" in event ? event.error : null;
+        if (refresh.renderers.size === 0 || refresh.performing || !(err instanceof Error)) return;
+        core.reportError(err, RENDER_ERROR_ID, "while React rendered the page");
+      };
+      addEventListener("error", onError);
+      return () => removeEventListener("error", onError);
+    }
+
     /** The export names of a module, `__esModule` left out. */
     function exportNames(exports) {
       if (exports === null || (typeof exports !== "object" && typeof exports !== "function")) return [];
@@ -372,6 +391,7 @@
       hooks,
       useRefreshRuntime,
       installForStart,
+      watchFirstRender,
       get runtime() {
         return refresh.runtime;
       },

@@ -417,6 +417,27 @@ export default function LazyPage() {
     assert.equal(await tab.page.evaluate(counterText), 'Count is 0', 'the tree was remounted');
     assert.equal(tab.navigations, navs, 'no reload');
   });
+
+  test("a component that throws in the page's first render shows in the overlay, not a blank page; the fix renders", async () => {
+    app.edit('src/App.tsx', '  const renders = useRef(0)\n', '  const renders = useRef(0)\n  if (renders.current === 0) throw new Error(`first render failed`)\n');
+    await tab.until(() => {
+      const el = document.querySelector('hotloop-error-overlay');
+      return el && el.shadowRoot && /first render failed/.test(el.shadowRoot.textContent);
+    });
+    // A fresh page: React's first render throws, and React unmounts the root.
+    await tab.page.reload();
+    const overlay = await tab.until(() => {
+      const el = document.querySelector('hotloop-error-overlay');
+      return el && el.shadowRoot && /first render failed/.test(el.shadowRoot.textContent) && el.shadowRoot.textContent;
+    });
+    assert.match(overlay, /while React rendered the page/);
+    assert.equal(await tab.page.evaluate(() => document.getElementById('root').childElementCount), 0);
+    const navs = tab.navigations;
+    app.edit('src/App.tsx', '  if (renders.current === 0) throw new Error(`first render failed`)\n', '');
+    await tab.until(() => document.querySelector('h1')?.textContent === 'Fixed');
+    await tab.until(() => !document.querySelector('hotloop-error-overlay'));
+    assert.equal(tab.navigations, navs, 'no reload');
+  });
 });
 
 describe('React Fast Refresh with the embedded refresh runtime (no react-refresh in node_modules)', { skip, concurrency: false }, () => {
