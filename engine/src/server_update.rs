@@ -39,7 +39,9 @@ pub enum ServerAction {
 
 /// Builds the server graph and plans its update for the edit of `files` (relative paths);
 /// `previous` is the last server build (none: the first, which starts the process), and
-/// `revision` the last revision the process has. `None` without a server entry.
+/// `revision` the last revision the process has. `None` without a server entry. A module
+/// whose new code would fail in the process waits (`EngineHost::server_waits`): withheld in
+/// the host, and sent by a later update once it would not.
 pub fn prepare_server(
     host: &mut EngineHost,
     previous: Option<&ServerBuild>,
@@ -56,7 +58,26 @@ pub fn prepare_server(
             action: ServerAction::Restart(next),
         });
     };
-    let changed: Vec<ModuleIndex> = build.changed.clone();
+    // A module whose new code would fail in the process (an import that does not resolve, of
+    // a module that never compiled or of a name not exported) waits with its last good code
+    // running, and goes with the update after the fix; so does what waited before.
+    let involved = host.server_link_error_modules();
+    let mut changed: Vec<ModuleIndex> = Vec::new();
+    let mut withheld: Vec<Arc<str>> = Vec::new();
+    let waited = host.take_server_withheld();
+    let candidates = build.changed.iter().copied().chain(
+        waited
+            .iter()
+            .filter_map(|id| build.graph().index_of(id))
+            .filter(|m| !build.changed.contains(m)),
+    );
+    for index in candidates {
+        if host.server_waits(index, &involved) {
+            withheld.push(build.graph().module(index).id.clone());
+        } else {
+            changed.push(index);
+        }
+    }
     let changes = Changes {
         changed: &changed,
         html_changed: false,
@@ -109,6 +130,10 @@ pub fn prepare_server(
             ServerAction::Restart(next),
         ),
     };
+    // A restart evaluates every module's last good code anew: nothing waits then.
+    if !matches!(action, ServerAction::Restart(_)) {
+        host.withhold_server(withheld);
+    }
     Some(PreparedServerUpdate {
         build,
         outcome,

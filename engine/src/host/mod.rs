@@ -124,6 +124,9 @@ pub struct EngineHost {
     /// Edited modules not sent while they take part in an import of a missing export
     /// (`link_errors`).
     withheld: Vec<Arc<str>>,
+    /// The server graph's modules not sent to the app's server while their new code waits
+    /// (`EngineHost::server_waits`), by id.
+    server_withheld: Vec<Arc<str>>,
     /// The revision whose page was recorded last (`record_page`), or found current.
     recorded_revision: Option<u32>,
     /// The `import()` targets the background warm-up compiled through, and the files'
@@ -251,6 +254,7 @@ impl EngineHost {
             resend: Vec::new(),
             reloaded_ahead: FxHashMap::default(),
             withheld: Vec::new(),
+            server_withheld: Vec::new(),
         })
     }
 

@@ -203,6 +203,20 @@ pub(super) fn start_trailer(
 /// config's `server.hmr.overlay`) and `.env` variables (with the config's `import.meta.env.*`
 /// defines).
 fn push_start_env(trailer: &mut String, options: &ProjectOptions, state: &BuildState) {
+    if !options.error_overlay {
+        trailer.push_str(",\"overlay\":false");
+    }
+    push_import_meta_env(trailer, options, state);
+}
+
+/// The start call's `mode` and `base` (unless they are the defaults) and `.env` variables
+/// (with the config's `import.meta.env.*` defines): `import.meta.env` on a page, and in the
+/// app's server, as Vite's SSR gives it the same variables.
+pub(super) fn push_import_meta_env(
+    trailer: &mut String,
+    options: &ProjectOptions,
+    state: &BuildState,
+) {
     if options.mode != DEFAULT_MODE {
         trailer.push_str(",\"mode\":");
         push_json_string(trailer, &options.mode);
@@ -210,9 +224,6 @@ fn push_start_env(trailer: &mut String, options: &ProjectOptions, state: &BuildS
     if options.base != "/" {
         trailer.push_str(",\"base\":");
         push_json_string(trailer, &options.base);
-    }
-    if !options.error_overlay {
-        trailer.push_str(",\"overlay\":false");
     }
     // The config's `import.meta.env.NAME` defines join the variables, as under Vite (a function
     // of them: the values are code).

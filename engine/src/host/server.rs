@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::environment::EnvironmentKind;
 use crate::graph::{ModuleGraph, ModuleIndex};
@@ -24,7 +24,9 @@ use crate::queries::diagnostics::server_module_diagnostics;
 use crate::queries::emit::{
     external_entry, external_factory, server_chunk_entry, server_emitted_module, server_module_deps,
 };
-use crate::queries::exports::{ExportsSeen, exports_seen, link_diagnostics, with_links};
+use crate::queries::exports::{
+    ExportsSeen, exports_seen, link_diagnostics, missing_exports, with_links,
+};
 use crate::queries::graph::{ProjectGraph, server_graph};
 use crate::queries::hot::server_hot_meta;
 use crate::queries::parsed::server_parsed_module;
@@ -368,6 +370,8 @@ impl EngineHost {
 
     /// The server's chunk as of the last server build: the externals' and the modules'
     /// define statements, then `__hotloop.start([entry], { server: true, revision, serverId })`
+    /// (with the page's `import.meta.env` options: `.env`'s exposed variables, as under Vite's
+    /// SSR)
     /// and the modules' maps flattened into one for Node (`node_maps.rs`).
     /// `None` before the first server build.
     pub fn server_chunk(&self, revision: u32, server_id: &str) -> Option<String> {
@@ -399,6 +403,9 @@ impl EngineHost {
         out.push_str(&revision.to_string());
         out.push_str(",\"serverId\":");
         push_json_string(&mut out, server_id);
+        if let Some(page) = &self.state {
+            super::publish::push_import_meta_env(&mut out, self.project.options(&self.db), page);
+        }
         out.push_str("});\n");
         out.push_str(&map.into_comment());
         Some(out)
@@ -417,6 +424,80 @@ impl EngineHost {
             .filter(|url| !previous.graph.externals.contains(url))
             .cloned()
             .collect()
+    }
+
+    /// Whether server module `index` of the last server build waits instead of going to the
+    /// app's server: a static import of it does not resolve or names a module that never
+    /// compiled (the process would throw "Cannot find module"), or it takes part in an import
+    /// of a name not exported (`link_errors.rs`: the process would call `undefined`). The
+    /// process keeps its last good code, the overlay says why, and the fix sends it
+    /// (`withhold_server`). Only a module with diagnostics, or one importing such a module,
+    /// waits; `involved` is [`EngineHost::server_link_error_modules`].
+    pub fn server_waits(&self, index: ModuleIndex, involved: &FxHashSet<ModuleIndex>) -> bool {
+        if involved.contains(&index) {
+            return true;
+        }
+        let Some(state) = self.server.as_ref() else {
+            return false;
+        };
+        let Some(&file) = state.graph.files.get(index.idx()) else {
+            return false;
+        };
+        let graph = &state.graph.graph;
+        server_module_deps(&self.db, file)
+            .iter()
+            .filter(|dep| dep.is_static)
+            .any(|dep| match &dep.id {
+                None => true,
+                Some(id) => graph.index_of(id).is_some_and(|dep| {
+                    state
+                        .modules
+                        .get(dep.idx())
+                        .is_none_or(|m| m.entry.is_none())
+                }),
+            })
+    }
+
+    /// The server modules that take part in an import of a name not exported (the server's
+    /// `link_error_modules`). Looks only at modules with diagnostics.
+    pub fn server_link_error_modules(&self) -> FxHashSet<ModuleIndex> {
+        let mut out = FxHashSet::default();
+        let Some(state) = self.server.as_ref() else {
+            return out;
+        };
+        let db = &self.db;
+        for &index in state.with_diagnostics.keys() {
+            let Some(&file) = state.graph.files.get(index.idx()) else {
+                continue;
+            };
+            let parsed = server_parsed_module(db, file);
+            let resolved = server_imports(db, file);
+            for missing in missing_exports(db, EnvironmentKind::Server, &parsed, &resolved) {
+                out.insert(index);
+                out.extend(
+                    missing
+                        .through
+                        .iter()
+                        .filter_map(|&f| state.graph.index_of_file(f)),
+                );
+            }
+        }
+        out
+    }
+
+    /// Holds server modules (ids) until a later server update can send them.
+    pub fn withhold_server(&mut self, modules: impl IntoIterator<Item = Arc<str>>) {
+        for id in modules {
+            if !self.server_withheld.contains(&id) {
+                self.server_withheld.push(id);
+            }
+        }
+    }
+
+    /// The server modules withheld so far, taken: the caller sends them or withholds them
+    /// again.
+    pub fn take_server_withheld(&mut self) -> Vec<Arc<str>> {
+        std::mem::take(&mut self.server_withheld)
     }
 
     /// An external's module (see `emit::external_entry`), for update frames.

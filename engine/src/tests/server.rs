@@ -658,3 +658,138 @@ export const text = 'client-only as written';
         ]
     );
 }
+
+/// The app's server sees the page's `import.meta.env`: the exposed `.env` variables (a
+/// server-rendered `import.meta.env.VITE_*` matches what the page hydrates with, as under
+/// Vite's SSR), never the others, and the mode.
+#[test]
+fn the_server_chunk_starts_with_the_exposed_env_variables_and_the_mode() {
+    let files = TempProject::new(&format!(
+        "{PROJECT}//- /.env.staging\nVITE_NAME=from-dotenv\nSECRET_TOKEN=hidden\n"
+    ));
+    let root = std::fs::canonicalize(files.root()).expect("root");
+    let options = ProjectOptions {
+        server_entry: Some(root.join("src/server.ts")),
+        mode: "staging".into(),
+        ..ProjectOptions::default()
+    };
+    let mut host = EngineHost::new(&root, options).expect("host");
+    host.build();
+    host.build_server().expect("a server entry");
+    let chunk = host.server_chunk(1, "t").expect("chunk");
+    let (code, _) = chunk
+        .rsplit_once("//# sourceMappingURL=")
+        .expect("the chunk ends in its map");
+    assert!(
+        code.ends_with(
+            "{\"server\":true,\"revision\":1,\"serverId\":\"t\",\"mode\":\"staging\",\"env\":{\"VITE_NAME\":\"from-dotenv\"}});\n"
+        ),
+        "{code}"
+    );
+}
+
+/// The modules an update would send to the app's server in one edit, or `None` when it sends
+/// nothing.
+fn server_edit(
+    files: &TempProject,
+    host: &mut EngineHost,
+    previous: &crate::host::ServerBuild,
+    revision: u32,
+    writes: &[(&str, &str)],
+) -> (crate::host::ServerBuild, Option<Vec<String>>) {
+    for (path, text) in writes {
+        files.write(path, text);
+    }
+    let paths: Vec<_> = writes.iter().map(|(path, _)| files.path(path)).collect();
+    host.apply_changes(&paths);
+    let edited: Vec<String> = writes.iter().map(|(path, _)| path.to_string()).collect();
+    prepare(host, Cause::Edit { files: &edited }, revision);
+    let server = prepare_server(host, Some(previous), &edited, None, revision).expect("server");
+    let sent = match &server.action {
+        ServerAction::Hot(_, frame) => {
+            let ServerMessage::Update(update) = decode_server(frame).expect("decodes") else {
+                panic!("not an update");
+            };
+            Some(update.modules.iter().map(|m| m.id.to_string()).collect())
+        }
+        ServerAction::Nothing => None,
+        ServerAction::Restart(_) => panic!("a restart"),
+    };
+    (server.build, sent)
+}
+
+/// An edit whose code would fail in the app's server (an import of a name the module no longer
+/// exports, of a file that is not there, of a package not installed) is not sent: the process
+/// keeps its last good code while the overlay shows the error; the fix sends what waited.
+#[test]
+fn a_server_edit_that_would_fail_to_link_waits_for_its_fix() {
+    let (files, mut host) = project();
+    host.build();
+    let first = prepare_server(&mut host, None, &[], None, 0).expect("server");
+
+    // The export renamed: `server.ts` still imports `count`.
+    let (build, sent) = server_edit(
+        &files,
+        &mut host,
+        &first.build,
+        1,
+        &[("src/api.ts", "export const total = 2;\n")],
+    );
+    assert_eq!(sent, None, "nothing goes to the process");
+    assert!(
+        build.diagnostics.iter().any(|d| d
+            .message
+            .contains("does not provide an export named 'count'")),
+        "{:?}",
+        build.diagnostics
+    );
+    // The importer follows: both go.
+    let server_ts = std::fs::read_to_string(files.path("src/server.ts")).unwrap();
+    let (build, sent) = server_edit(
+        &files,
+        &mut host,
+        &build,
+        2,
+        &[(
+            "src/server.ts",
+            &server_ts
+                .replace("{ count }", "{ total }")
+                .replace("+ count", "+ total"),
+        )],
+    );
+    let mut sent = sent.expect("the fix is sent");
+    sent.sort();
+    assert_eq!(sent, ["/src/api.ts", "/src/server.ts"]);
+
+    // An import of a file that is not there, then of a package not installed.
+    let (build, sent) = server_edit(
+        &files,
+        &mut host,
+        &build,
+        3,
+        &[(
+            "src/api.ts",
+            "import { gone } from './gone';\nexport const total = gone;\n",
+        )],
+    );
+    assert_eq!(sent, None, "nothing goes to the process");
+    let (build, sent) = server_edit(
+        &files,
+        &mut host,
+        &build,
+        4,
+        &[(
+            "src/api.ts",
+            "import gone from 'not-installed';\nexport const total = gone;\n",
+        )],
+    );
+    assert_eq!(sent, None, "nothing goes to the process");
+    let (_, sent) = server_edit(
+        &files,
+        &mut host,
+        &build,
+        5,
+        &[("src/api.ts", "export const total = 5;\n")],
+    );
+    assert_eq!(sent, Some(vec!["/src/api.ts".to_string()]));
+}
