@@ -9,7 +9,10 @@
 //! HTML the app's server returns (`Content-Type: text/html`) gets hotloop's client injected as
 //! `index.html` does (`Served::injection`, see `PageInjection`): rewritten with lol_html as it
 //! streams (a streamed server render reaches the page as the app sends it), with the same
-//! status and headers (cookies included) minus `Content-Length`.
+//! status and headers (cookies included) minus `Content-Length`. Only a document (a doctype,
+//! `<html>`, `<head>` or `<body>`) gets it, and the app's entries run only where it names them
+//! (Vite's SSR template convention); a fragment (htmx's partial, `<li>...</li>`) passes as it
+//! is, and a document naming none gets the runtime without them (see [`rewriter`]).
 //! Requests ask for an uncompressed body (no `Accept-Encoding`); a compressed HTML response
 //! passes untouched.
 //!
@@ -28,7 +31,7 @@ use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use lol_html::html_content::ContentType;
 use lol_html::send::{Element, HtmlRewriter, Settings};
-use lol_html::{OutputSink, element, end};
+use lol_html::{OutputSink, doctype, element, end};
 use percent_encoding::percent_decode_str;
 
 use super::AppState;
@@ -105,7 +108,6 @@ pub(crate) fn inject_html(
     let page = Page {
         path: page_path,
         server_rendered,
-        failed: status.is_client_error() || status.is_server_error(),
     };
     Response::from_parts(parts, inject_stream(body, injection, page, target_path))
 }
@@ -116,13 +118,6 @@ struct Page {
     path: String,
     /// The app's server rendered it (see [`rewriter`]).
     server_rendered: bool,
-    /// It answers an error (4xx, 5xx): unless it names an entry itself, the runtime starts on
-    /// it without running the app's entries ([`ERROR_PAGE_TAG`]), which would run against a
-    /// page that is not the app's (the runtime's own 500 page when a handler threw: React's
-    /// "Target container is not a DOM element" in the overlay beside the real error). Its
-    /// overlay shows the build's and the server's errors, and it reloads the page once the
-    /// server is fixed.
-    failed: bool,
 }
 
 /// The body with the client injected, rewritten as it streams (a streamed server render
@@ -269,8 +264,8 @@ fn unavailable(
 
 /// Marks a page whose HTML the app's server rendered (see `rewriter`).
 pub(crate) const SERVER_RENDERED_TAG: &str = "<script>__hotloop_server_rendered=true</script>";
-/// Marks an error answer that does not name the app's client (see `Page::failed`): the runtime
-/// starts on it (overlay, reload once fixed) without running the page's entries.
+/// Marks a document that names none of the app's entries (see [`rewriter`]): the runtime starts
+/// on it (overlay, reload once fixed) without running them.
 pub(crate) const ERROR_PAGE_TAG: &str = "<script>__hotloop_error_page=true</script>";
 
 /// The runtime on a page of hotloop's own that runs none of the app's entries: its tags, the
@@ -292,7 +287,14 @@ fn escape(text: &str) -> String {
 }
 
 /// A rewriter that injects the client (see `PageInjection`) into the HTML of `page` written
-/// to it.
+/// to it: into a document (a doctype, `<html>`, `<head>` or `<body>` came), the runtime first
+/// in its head and the chunk where it names the app's entries (they run there). A document
+/// that names none gets the chunk at its end with [`ERROR_PAGE_TAG`]: the runtime starts on
+/// it without running the entries, which would run against a page that is not the app's (a
+/// page of another template: React's "Target container is not a DOM element"; the runtime's
+/// own 500 page when a handler threw), and gives it the overlay and the reload when the app's
+/// server changes. A fragment (no document: an htmx partial) gets nothing: inserted into a
+/// page, it would load the client again.
 fn rewriter<O: OutputSink>(
     injection: Arc<PageInjection>,
     page: Page,
@@ -301,7 +303,6 @@ fn rewriter<O: OutputSink>(
     let Page {
         path: page_path,
         server_rendered,
-        failed,
     } = page;
     // The page host reads this flag: a server-rendered page's HTML goes stale when the app's
     // server changes (the runtime's `hotloop:server-update` handling).
@@ -313,10 +314,29 @@ fn rewriter<O: OutputSink>(
     let head_tags: Arc<str> = format!("{flag}{}", injection.head_tags).into();
     let head_done = Arc::new(AtomicBool::new(false));
     let chunk_done = Arc::new(AtomicBool::new(false));
+    let document = Arc::new(AtomicBool::new(false));
+    let is_document = |document: &Arc<AtomicBool>| {
+        let document = document.clone();
+        move |_: &mut Element<'_, '_>| {
+            document.store(true, Ordering::Relaxed);
+            Ok(())
+        }
+    };
     let settings = Settings::new_send()
+        .append_document_content_handler(doctype!({
+            let document = document.clone();
+            move |_| {
+                document.store(true, Ordering::Relaxed);
+                Ok(())
+            }
+        }))
+        .append_element_content_handler(element!("html", is_document(&document)))
+        .append_element_content_handler(element!("body", is_document(&document)))
         .append_element_content_handler(element!("head", {
-            let (head_done, head_tags) = (head_done.clone(), head_tags.clone());
+            let (head_done, head_tags, document) =
+                (head_done.clone(), head_tags.clone(), document.clone());
             move |el| {
+                document.store(true, Ordering::Relaxed);
                 if !head_done.swap(true, Ordering::Relaxed) {
                     el.prepend(&head_tags, ContentType::Html);
                 }
@@ -324,13 +344,17 @@ fn rewriter<O: OutputSink>(
             }
         }))
         .append_element_content_handler(element!("script", {
-            let (head_done, chunk_done, injection, head_tags) = (
+            let (head_done, chunk_done, injection, head_tags, document) = (
                 head_done.clone(),
                 chunk_done.clone(),
                 injection.clone(),
                 head_tags.clone(),
+                document.clone(),
             );
             move |el| {
+                if !document.load(Ordering::Relaxed) {
+                    return Ok(());
+                }
                 let mut before = String::new();
                 if !head_done.swap(true, Ordering::Relaxed) {
                     before.push_str(&head_tags);
@@ -347,13 +371,14 @@ fn rewriter<O: OutputSink>(
             }
         }))
         .append_document_content_handler(end!(move |end| {
+            if !document.load(Ordering::Relaxed) {
+                return Ok(());
+            }
             if !head_done.load(Ordering::Relaxed) {
                 end.append(&head_tags, ContentType::Html);
             }
             if !chunk_done.load(Ordering::Relaxed) {
-                if failed {
-                    end.append(ERROR_PAGE_TAG, ContentType::Html);
-                }
+                end.append(ERROR_PAGE_TAG, ContentType::Html);
                 end.append(&injection.chunk_tag, ContentType::Html);
             }
             Ok(())
@@ -422,16 +447,10 @@ mod tests {
     }
 
     fn check(html: &str, page: &str, expected: &str) {
-        check_answer(html, page, false, expected);
-    }
-
-    /// `check` of a page that answers an error (`failed`) or not.
-    fn check_answer(html: &str, page: &str, failed: bool, expected: &str) {
         let mut out = Vec::new();
         let page = Page {
             path: page.into(),
             server_rendered: true,
-            failed,
         };
         let mut r = rewriter(Arc::new(injection()), page, |c: &[u8]| {
             out.extend_from_slice(c)
@@ -469,18 +488,26 @@ mod tests {
     }
 
     #[test]
-    fn a_page_without_head_or_entry_still_gets_the_client() {
+    fn a_fragment_gets_nothing_and_a_document_naming_no_entry_gets_the_runtime_alone() {
+        // An htmx-style partial, with a script of its own, and plain text: as they are.
         check(
-            "<p>hi</p><script>1</script>",
-            "/",
-            "<p>hi</p><script src=\"/_hotloop/runtime.js\"></script><script>1</script>\
-             <script defer src=\"/_hotloop/chunk.js\"></script>",
+            "<li class=\"todo\">item</li><script>1</script>",
+            "/api/fragment",
+            "<li class=\"todo\">item</li><script>1</script>",
+        );
+        check("plain", "/", "plain");
+        // A page of another template: the runtime starts there without the app's entries.
+        check(
+            "<!doctype html><p>hi</p><script>1</script>",
+            "/plain",
+            "<!doctype html><p>hi</p><script src=\"/_hotloop/runtime.js\"></script><script>1</script>\
+             <script>__hotloop_error_page=true</script><script defer src=\"/_hotloop/chunk.js\"></script>",
         );
         check(
-            "plain",
-            "/",
-            "plain<script src=\"/_hotloop/runtime.js\"></script>\
-             <script defer src=\"/_hotloop/chunk.js\"></script>",
+            "<html><body><p>hi</p></body></html>",
+            "/plain",
+            "<html><body><p>hi</p></body></html><script src=\"/_hotloop/runtime.js\"></script>\
+             <script>__hotloop_error_page=true</script><script defer src=\"/_hotloop/chunk.js\"></script>",
         );
     }
 
@@ -488,21 +515,19 @@ mod tests {
     fn an_error_answer_runs_the_apps_entries_only_where_it_names_them() {
         // The runtime's 500 page of a handler that threw: no entry, so the runtime starts
         // there (overlay, reload) without the app's entries.
-        check_answer(
+        check(
             "<!doctype html><title>500</title><h1>The app's server threw</h1><pre>x</pre>",
             "/",
-            true,
             "<!doctype html><title>500</title><h1>The app's server threw</h1><pre>x</pre>\
              <script src=\"/_hotloop/runtime.js\"></script>\
              <script>__hotloop_error_page=true</script>\
              <script defer src=\"/_hotloop/chunk.js\"></script>",
         );
         // The app's own 404 page that names its entry still gets the chunk there.
-        check_answer(
+        check(
             "<head></head><p>not found</p><script type=\"module\" \
              src=\"/src/entry-client.tsx\"></script>",
             "/missing",
-            true,
             "<head><script src=\"/_hotloop/runtime.js\"></script></head><p>not found</p>\
              <script defer src=\"/_hotloop/chunk.js\"></script>",
         );

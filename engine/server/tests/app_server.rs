@@ -284,7 +284,11 @@ async fn streaming_app(release: oneshot::Receiver<()>) -> SocketAddr {
                             if let Some(release) = release {
                                 let _ = release.await;
                             }
-                            Some((Ok("<p>late</p></body></html>"), (2, None)))
+                            Some((
+                                Ok("<p>late</p><script type=\"module\" \
+                                    src=\"/src/entry-client.tsx\"></script></body></html>"),
+                                (2, None),
+                            ))
                         }
                         _ => None,
                     }
@@ -336,7 +340,7 @@ async fn a_streamed_page_is_injected_as_it_streams() {
         text,
         format!(
             "<!doctype html><html><head>{HEAD_TAGS}<title>s</title></head><body><p>shell</p>\
-             <p>late</p></body></html>{CHUNK_TAG}"
+             <p>late</p>{CHUNK_TAG}</body></html>"
         )
     );
 }
