@@ -109,14 +109,23 @@ async function writeResponse(res, response) {
   res.end();
 }
 
-/** The development error page of a request whose handler failed. */
-function errorPage(res, err, entry) {
+/**
+ * The development error answer of a request whose handler failed: a page for a navigation (a
+ * request that accepts HTML), the stack as text for any other (`fetch`, curl: an API call
+ * that would read an HTML page as its data).
+ */
+function errorPage(req, res, err, entry) {
   const text = err && err.stack ? String(err.stack) : String(err);
-  const escaped = text.replace(/[&<>]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;" })[c]);
   if (res.headersSent) {
     res.end();
     return;
   }
+  if (!/text\/html/i.test(String(req.headers.accept || ""))) {
+    res.writeHead(500, { "content-type": "text/plain; charset=utf-8" });
+    res.end(`The app's server threw while handling this request in ${entry} (hotloop dev):\n${text}\n`);
+    return;
+  }
+  const escaped = text.replace(/[&<>]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;" })[c]);
   res.writeHead(500, { "content-type": "text/html; charset=utf-8" });
   res.end(
     `<!doctype html><title>500: the server threw</title><h1>The app's server threw</h1>` +
@@ -184,7 +193,7 @@ function main() {
       const exports = runtime.require(entry);
       handler = exports && exports.__esModule ? exports.default : exports;
     } catch (err) {
-      errorPage(res, err, entry);
+      errorPage(req, res, err, entry);
       return;
     }
     try {
@@ -204,7 +213,7 @@ function main() {
       }
     } catch (err) {
       report(err, entry, "while handling " + req.method + " " + req.url);
-      errorPage(res, err, entry);
+      errorPage(req, res, err, entry);
     }
   };
 

@@ -169,12 +169,18 @@ exports.default = (req, res) => {
   await p.next(1);
   const ok = await fetch(`http://127.0.0.1:${p.port}/hello`, { method: "POST", body: "x" });
   assert.equal(await ok.text(), "listener POST /hello");
+  // An API call gets the stack as text; a navigation, a page.
   const boom = await fetch(`http://127.0.0.1:${p.port}/boom`);
   assert.equal(boom.status, 500);
-  assert.match(await boom.text(), /kaboom in the handler/);
+  assert.match(boom.headers.get("content-type"), /^text\/plain/);
+  assert.match(await boom.text(), /^The app's server threw while handling this request in \/src\/app\.js[^]*kaboom in the handler/);
   const failure = JSON.parse((await p.next(3)).payload.toString());
   assert.equal(failure.id, "/src/app.js");
   assert.match(failure.message, /kaboom/);
+  const page = await fetch(`http://127.0.0.1:${p.port}/boom`, { headers: { accept: "text/html,*/*;q=0.8" } });
+  assert.equal(page.status, 500);
+  assert.match(page.headers.get("content-type"), /^text\/html/);
+  assert.match(await page.text(), /<h1>The app's server threw<\/h1>[^]*kaboom in the handler/);
 });
 
 test("import.meta.url is the module's file URL, and an asset's new URL(...) is its file", async (t) => {
