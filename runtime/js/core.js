@@ -144,13 +144,23 @@
   }
 
   function errorMessage(err) {
-    if (err && typeof err === "object" && "message" in err) return String(err.message);
+    if (err && typeof err === "object" && "message" in err) return asWritten(String(err.message));
     return String(err);
   }
 
   function errorStack(err) {
-    if (err && typeof err === "object" && typeof err.stack === "string") return err.stack;
+    if (err && typeof err === "object" && typeof err.stack === "string") return asWritten(err.stack);
     return errorMessage(err);
+  }
+
+  /**
+   * An engine's message about a call of an imported name, said with the name as the module
+   * wrote it: the registry's modules call `import { ref } from "vue"` as `(0 , _vue.ref)(...)`,
+   * which V8 names in "(0 , _vue.ref) is not a function"; native modules get "ref is not a
+   * function".
+   */
+  function asWritten(text) {
+    return text.includes("(0 , _") ? text.replace(/\(0 , _[\w$]+\.([\w$]+)\)/g, "$1") : text;
   }
 
   const now =

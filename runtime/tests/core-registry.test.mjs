@@ -497,3 +497,21 @@ test("require.u gives an asset's URL module, or the specifier as written when it
   );
   assert.deepEqual(Array.from(rt.get("urls")), ["/src/tex.png?v=abc", "./gone.png"]);
 });
+
+test("an error about a call of an imported name says the name as written, not the registry's call", () => {
+  const rt = createTestRuntime();
+  rt.load(
+    [
+      js("/src/util.js", {}, `${SWC.esModule}\nexports.notAFunction = 42;`),
+      js(
+        "/src/main.js",
+        { "./util.js": "/src/util.js" },
+        `${SWC.esModule}\nconst _util = require("./util.js");\n(0, _util.notAFunction)();`,
+      ),
+    ],
+    ["/src/main.js"],
+  );
+  const shown = rt.errors.get("/src/main.js");
+  assert.equal(shown.message, "notAFunction is not a function");
+  assert.match(shown.stack, /^TypeError: notAFunction is not a function/);
+});
