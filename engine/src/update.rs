@@ -216,17 +216,19 @@ pub fn prepare(host: &mut EngineHost, cause: Cause<'_>, revision: u32) -> Prepar
                     plan = plan_for(&changed);
                 }
             }
-            // A module the update would re-evaluate whose new code waits on an import without
-            // code runs its last good code, whose imports this batch or an earlier one may have
-            // removed from the page: unplugin-vue-router's routes module, rewritten with a new
-            // page's `?definePage` block while it still names the renamed page's ("Cannot find
-            // module" in the page). The update waits, withheld, for the batch that makes that
-            // module whole (the plugin's next routes module), as Vite's re-import of it fails.
+            // A module the update would re-evaluate whose new code waits on a part of a file
+            // that is gone runs its last good code, whose import of that part the batch that
+            // deleted the file removed from the page: unplugin-vue-router's routes module,
+            // rewritten with a new page's `?definePage` block while it still names the renamed
+            // page's ("Cannot find module" in the page). The update waits, withheld, for the
+            // batch that makes that module whole (the plugin's next routes module), as Vite's
+            // re-import of it fails. (A part a plugin failed on keeps its last good code in
+            // the page, which the last good importer runs.)
             if let UpdatePlan::Hot(hot) = &plan
                 && hot
                     .invalidate
                     .iter()
-                    .any(|&m| !hot.send.contains(&m) && host.waits_on_an_import(m))
+                    .any(|&m| !hot.send.contains(&m) && host.imports_a_part_of_a_gone_file(m))
             {
                 withheld.extend(changed.drain(..).map(|m| graph.module(m).id.clone()));
                 plan = UpdatePlan::Nothing;

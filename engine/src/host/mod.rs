@@ -693,55 +693,56 @@ impl EngineHost {
     /// the browser and is not sent; the overlay shows why, and the fix (or the file coming
     /// back) sends it.
     pub fn has_code(&self, index: ModuleIndex) -> bool {
-        self.code_of(index) == CodeState::Whole
-    }
-
-    /// Whether module `index` compiled but is not sent because a static import of it has no
-    /// code (see [`EngineHost::has_code`]): the page still runs its last good code.
-    pub fn waits_on_an_import(&self, index: ModuleIndex) -> bool {
-        self.code_of(index) == CodeState::ImportWithoutCode
-    }
-
-    fn code_of(&self, index: ModuleIndex) -> CodeState {
         let Some(state) = self.state.as_ref() else {
-            return CodeState::None;
+            return false;
+        };
+        let compiled = |file| emitted_module(&self.db, file).is_some();
+        state.graph.files.get(index.idx()).is_some_and(|&file| {
+            compiled(file)
+                && module_deps(&self.db, file)
+                    .iter()
+                    .filter(|dep| dep.is_static)
+                    .all(|dep| match &dep.id {
+                        None => false,
+                        Some(id) => state
+                            .graph
+                            .graph
+                            .index_of(id)
+                            .and_then(|dep| state.graph.files.get(dep.idx()))
+                            .is_none_or(|&dep| compiled(dep)),
+                    })
+        })
+    }
+
+    /// Whether module `index` compiled but is not sent because a static import of it names a
+    /// part of a file that is gone (a `?query` sub-module of a deleted or renamed file, which
+    /// no plugin loads: see [`EngineHost::has_code`]). The page still runs its last good code,
+    /// whose import of that part the batch that deleted the file removed from the page.
+    pub fn imports_a_part_of_a_gone_file(&self, index: ModuleIndex) -> bool {
+        let Some(state) = self.state.as_ref() else {
+            return false;
         };
         let compiled = |file| emitted_module(&self.db, file).is_some();
         let Some(&file) = state.graph.files.get(index.idx()) else {
-            return CodeState::None;
+            return false;
         };
-        if !compiled(file) {
-            return CodeState::None;
-        }
-        let imports_have_code = module_deps(&self.db, file)
-            .iter()
-            .filter(|dep| dep.is_static)
-            .all(|dep| match &dep.id {
-                None => false,
-                Some(id) => state
-                    .graph
-                    .graph
-                    .index_of(id)
-                    .and_then(|dep| state.graph.files.get(dep.idx()))
-                    .is_none_or(|&dep| compiled(dep)),
-            });
-        if imports_have_code {
-            CodeState::Whole
-        } else {
-            CodeState::ImportWithoutCode
-        }
+        compiled(file)
+            && module_deps(&self.db, file)
+                .iter()
+                .filter(|dep| dep.is_static)
+                .filter_map(|dep| state.graph.graph.index_of(dep.id.as_ref()?))
+                .filter_map(|dep| state.graph.files.get(dep.idx()).copied())
+                .any(|dep| !compiled(dep) && part_of_a_gone_file(dep.path(&self.db)))
     }
 }
 
-/// What a module of the last build has to send ([`EngineHost::has_code`]).
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum CodeState {
-    /// It did not compile (or is not in the build).
-    None,
-    /// It compiled, but a static import of it names a module without code.
-    ImportWithoutCode,
-    /// It and what it imports statically compiled.
-    Whole,
+/// Whether `path` is a `?query` sub-module of a file that does not exist.
+fn part_of_a_gone_file(path: &std::path::Path) -> bool {
+    let text = path.to_string_lossy();
+    text.split_once('?').is_some_and(|(file, _)| {
+        let file = std::path::Path::new(file);
+        file.is_absolute() && !file.exists()
+    })
 }
 
 /// Module `index` of `graph` as an update frame carries it: its factory (`code_of`: the

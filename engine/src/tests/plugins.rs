@@ -2280,3 +2280,42 @@ fn an_update_that_would_rerun_a_module_whose_imports_are_gone_waits_for_it() {
         whole.outcome
     );
 }
+
+/// A part a plugin fails on, of a file that is there, keeps its last good code in the page: an
+/// update that re-runs its importer (whose new code waits on it) is sent, and the importer's
+/// last good code runs with it (the fixture's `parts.ts?variant` whose transform stopped
+/// applying).
+#[test]
+fn an_update_that_reruns_a_module_waiting_on_a_failed_part_of_a_file_still_goes() {
+    use crate::telemetry::UpdateOutcome;
+    use crate::update::{Cause, prepare};
+    let (mut p, _) = project();
+    p.project.write(
+        "src/Page.vue",
+        "<template>page</template>\n<style>export default 'page';</style>\n",
+    );
+    p.project.write("src/b.js", "export const b = 1;\n");
+    p.project.write(
+        "src/routes.js",
+        "import page from './Page.vue?sfc&type=block';\nimport { b } from './b.js';\nexport const routes = [page, b];\nimport.meta.hot.accept();\n",
+    );
+    p.project.write(
+        "src/main.js",
+        "import { routes } from './routes.js';\nconsole.log(routes);\n",
+    );
+    p.build();
+    // The plugin has nothing for the block now (`NOTHING`), and `b.js` changed beside it.
+    p.project.write(
+        "src/Page.vue",
+        "<template>NOTHING</template>\n<style>export default 'page';</style>\n",
+    );
+    p.project.write("src/b.js", "export const b = 2;\n");
+    p.host
+        .apply_changes(&[p.path("src/Page.vue"), p.path("src/b.js")]);
+    let files = ["src/Page.vue".to_string(), "src/b.js".to_string()];
+    let update = prepare(&mut p.host, Cause::Edit { files: &files }, 1);
+    let UpdateOutcome::Hot { modules, .. } = &update.outcome else {
+        panic!("{:?}", update.outcome);
+    };
+    assert_eq!(modules, &["/src/b.js".to_string()]);
+}
