@@ -1142,3 +1142,26 @@ fn the_clients_and_graph_tabs_show_which_lazy_modules_each_client_loaded() {
         "{graph}"
     );
 }
+
+/// In a narrow terminal the status bar's counters give way to the URL rather than being drawn
+/// over it (a link detector or a double-click copy would take a wrong URL).
+#[test]
+fn a_narrow_status_bar_keeps_the_url_whole() {
+    let mut app = App::default();
+    engine(&mut app, ready());
+    let wide = screen(&app, 80, 10);
+    let first = wide.lines().next().unwrap();
+    assert!(
+        first.contains("http://127.0.0.1:3000/") && first.contains("0 clients"),
+        "{first}"
+    );
+    for width in [54, 45] {
+        let narrow = screen(&app, width, 10);
+        let first = narrow.lines().next().unwrap();
+        assert_eq!(
+            first.trim_end(),
+            " hotloop http://127.0.0.1:3000/",
+            "{width}"
+        );
+    }
+}

@@ -66,7 +66,9 @@ fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
             theme::WARN,
         ));
     }
-    Line::from(left).render(area, buf);
+    let left = Line::from(left);
+    let left_width = left.width();
+    left.render(area, buf);
 
     let mut right = Vec::new();
     if app.watcher_degraded.is_some() {
@@ -92,7 +94,11 @@ fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
             theme::ERROR
         },
     ));
-    Line::from(right).right_aligned().render(area, buf);
+    // The counters give way to the URL (a terminal's link detection, a double-click copy).
+    let right = Line::from(right);
+    if left_width + 1 + right.width() <= area.width as usize {
+        right.right_aligned().render(area, buf);
+    }
 }
 
 fn tab_bar(app: &App, area: Rect, buf: &mut Buffer) {
