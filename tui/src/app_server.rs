@@ -139,12 +139,12 @@ pub fn bridge(
                     OutputStream::Stdout => tracing::info!(target: "server", "{line}"),
                     OutputStream::Stderr => tracing::warn!(target: "server", "{line}"),
                 },
-                Ok(AppServerEvent::Exited { status, stderr_tail }) => {
+                Ok(AppServerEvent::Exited { status, last_words }) => {
                     let now = Instant::now();
                     crashes.retain(|t| now.duration_since(*t) < CRASH_WINDOW);
                     crashes.push(now);
                     tracing::error!(
-                        "the app's server exited ({status}); its last words:\n{stderr_tail}"
+                        "the app's server exited ({status}); its last words:\n{last_words}"
                     );
                     if crashes.len() > CRASHES_BEFORE_WAITING {
                         tracing::error!(
