@@ -187,7 +187,7 @@ fn a_throw_in_a_server_module_names_its_ts_line_before_and_after_an_update_and_i
     // An uncaught exception ends the process; Node's own report of it is mapped as well.
     let _ = status_of(port, "/crash");
     let tail = wait_for(&server, |e| match e {
-        AppServerEvent::Exited { stderr_tail, .. } => Some(stderr_tail.clone()),
+        AppServerEvent::Exited { last_words, .. } => Some(last_words.clone()),
         _ => None,
     });
     assert!(tail.contains("failed again: later"), "{tail}");

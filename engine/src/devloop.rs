@@ -45,9 +45,18 @@ use hotloop_protocol::{ClientEvent, ClientId, Frame, RecentFrames};
 pub enum Control {
     /// Reload every tab (the dashboard's key; a plugin's `full-reload`).
     ForceReload,
-    /// The app's server process started again (it crashed, or was killed): send it the
-    /// current chunk.
+    /// The app's server process was started again on new code after it kept exiting: send
+    /// it the current chunk.
     ServerRestarted,
+    /// The app's server process exited without being asked to (a crash, `process.exit`, a
+    /// kill): every page's overlay shows `message` and `stack` (its last words) until an
+    /// update applies cleanly or new code starts it. `restarted`: it runs again (send it the
+    /// current chunk); else it kept exiting and waits for the next edit.
+    ServerExited {
+        message: String,
+        stack: String,
+        restarted: bool,
+    },
     /// The app's server process reported a failure: a module threw while evaluating, or a
     /// request handler threw. Every page's overlay shows it until the server's next update
     /// applies cleanly or the process restarts.
@@ -474,7 +483,11 @@ impl DevLoop {
                     }
                     Ok(Control::ServerRestarted) => self.start_server_process(false),
                     Ok(Control::ServerFailed { module, message, stack }) => {
+                        let message = format!("the app's server threw: {message}");
                         self.on_server_failed(module, message, stack)
+                    }
+                    Ok(Control::ServerExited { message, stack, restarted }) => {
+                        self.on_server_exited(message, stack, restarted)
                     }
                     Ok(Control::PluginEvents) => {
                         let events = self.host.take_plugin_events();

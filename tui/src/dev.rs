@@ -189,6 +189,7 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         .context("failed to start the async runtime")?;
     let mut config = server_config(&root, serve);
     config.app_server = app_server.as_ref().map(|server| server.port());
+    let app_server_stopped = config.app_server_stopped.clone();
     config.middlewares = vite.as_ref().map(vite_config::middlewares);
     config.module_by_id = vite
         .as_ref()
@@ -283,7 +284,10 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         bridge = Some(
             std::thread::Builder::new()
                 .name("hotloop-app-server".into())
-                .spawn(move || app_server::bridge(server, server_rx, clients, control, telemetry))
+                .spawn(move || {
+                    let stopped = app_server_stopped;
+                    app_server::bridge(server, server_rx, clients, control, telemetry, stopped)
+                })
                 .context("failed to start the app server's thread")?,
         );
     }
@@ -550,7 +554,8 @@ fn run_headless(
         verbose,
         color: false,
     };
-    headless::run(events, std::io::stdout().lock(), &options).context("failed to write the log")
+    // Not locked for the session: the app's own output (`--server`) shares hotloop's stdout.
+    headless::run(events, std::io::stdout(), &options).context("failed to write the log")
 }
 
 /// The target of what the project's plugins log (`config.logger.info`, `this.info`), shown at
@@ -566,6 +571,11 @@ fn init_logging(verbose: u8, format: LogFormat, dashboard: Option<Sender<EngineE
         _ => "debug,hotloop_engine=trace".to_string(),
     };
     let filter = EnvFilter::try_from_env("HMR_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    // The app's own output (`--server`) is shown whatever the verbosity.
+    let filter = match format!("{}=info", app_server::APP_OUTPUT).parse() {
+        Ok(directive) => filter.add_directive(directive),
+        Err(_) => filter,
+    };
     let registry = tracing_subscriber::registry().with(filter);
     let result = match (dashboard, format) {
         (Some(events), _) => registry.with(LogLayer::new(events)).try_init(),
@@ -576,14 +586,19 @@ fn init_logging(verbose: u8, format: LogFormat, dashboard: Option<Sender<EngineE
                     .with_writer(std::io::stderr),
             )
             .try_init(),
-        // What the plugins print reads as under Vite: the line alone, not a log record.
+        // What the plugins print reads as under Vite: the line alone, not a log record. What
+        // the app prints is written as it wrote it (`app_server::RawOutput`).
         (None, LogFormat::Text) => registry
             .with(
                 tracing_subscriber::fmt::layer()
                     .with_writer(std::io::stderr)
                     .with_ansi(std::io::stderr().is_terminal())
-                    .with_filter(filter_fn(|meta| meta.target() != PLUGIN_LOG_TARGET)),
+                    .with_filter(filter_fn(|meta| {
+                        meta.target() != PLUGIN_LOG_TARGET
+                            && !meta.target().starts_with(app_server::APP_OUTPUT)
+                    })),
             )
+            .with(app_server::RawOutput)
             .with(
                 tracing_subscriber::fmt::layer()
                     .with_writer(std::io::stderr)

@@ -37,7 +37,8 @@ pub struct HeadlessOptions {
 
 /// Prints events until the channel closes. A `Diagnostics` event identical to the previous
 /// one is not printed again (the engine re-sends the complete set), and an empty set is only
-/// printed when it clears earlier errors.
+/// printed when it clears earlier errors. Each event's lines are written at once (the app's
+/// own output, `--server`, shares the stream).
 pub fn run(
     events: Receiver<EngineEvent>,
     mut out: impl Write,
@@ -56,7 +57,9 @@ pub fn run(
             }
             last_diagnostics = diagnostics.clone();
         }
-        print_event(&mut out, &event, opts)?;
+        let mut lines = Vec::new();
+        print_event(&mut lines, &event, opts)?;
+        out.write_all(&lines)?;
         out.flush()?;
     }
     Ok(())

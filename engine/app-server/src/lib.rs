@@ -1,5 +1,6 @@
 //! The app's server process (server-side HMR): `node server.js` with hotloop's Node runtime
-//! (`hotloop_runtime::NODE_SERVER_FILES`, written to a private temp dir), talking to hotloop
+//! (`hotloop_runtime::NODE_SERVER_FILES`, written to a private temp dir: see "The private
+//! directory" below), talking to hotloop
 //! over a Unix socket (`HOTLOOP_CONTROL`) and serving the app on `127.0.0.1:<port>`
 //! (`HOTLOOP_SERVER_PORT`).
 //!
@@ -9,28 +10,43 @@
 //!   protocol frames: acks, invalidations), 3 = FAILURE `{id, context, message, stack}`.
 //! - Everything the process says arrives as [`AppServerEvent`]s on one crossbeam channel: its
 //!   control frames, each line of its stdout and stderr (`Output`), and its exit when it was
-//!   not asked to stop (`Exited`, with the last lines of stderr). The caller restarts it
-//!   ([`AppServer::restart`]) and sends a fresh chunk; the port stays the same.
+//!   not asked to stop (`Exited`, with its last words: the stderr it wrote in the
+//!   [`LAST_WORDS`] before it exited, so the crash's own output and not the stale lines of a
+//!   request long past). The caller restarts it ([`AppServer::restart`]) and sends a fresh
+//!   chunk; the port stays the same.
+//! - **Stopping is graceful, then forced**: SIGTERM to the process group (the app's
+//!   `process.on('SIGTERM')` and, if it exits by itself then, `'exit'` handlers run), then
+//!   SIGKILL after a grace ([`RESTART_GRACE`] on a restart, [`SHUTDOWN_GRACE`] on drop); a
+//!   process that exits at once costs no wait (the wait is on its exit, not a timer).
 //! - **No process outlives hotloop**: the child gets `PR_SET_PDEATHSIG(SIGKILL)` (set in the
 //!   thread that spawned it, which lives exactly as long as the child: Linux sends the signal
 //!   when the spawning *thread* ends), runs in its own process group (the terminal's Ctrl-C
-//!   reaches hotloop only; stopping kills the whole group, so the app's own subprocesses go
-//!   too), is killed and reaped on `restart` and on drop, and exits by itself when the control
+//!   reaches hotloop only; stopping signals the whole group, so the app's own subprocesses go
+//!   too), is stopped and reaped on `restart` and on drop, and exits by itself when the control
 //!   socket closes (`server.js`).
+//! - **The private directory** (`$TMPDIR/hotloop-app-server-XXXX`, mode 0700, removed on
+//!   drop) holds an `owner.lock` its `AppServer` keeps `flock`ed for its life. A hotloop
+//!   killed with SIGKILL cannot remove it, so every start first removes the directories of
+//!   this user whose lock it can take: their owner is dead (the kernel drops a lock with its
+//!   last holder, whatever killed it; a live owner's lock is never free, in any pid
+//!   namespace). The lock is taken under a temporary name and then renamed into place, so a
+//!   directory is never seen with a free `owner.lock` while its owner is alive. The control
+//!   socket is removed as soon as the process connected.
 //! - Output lines are read on threads that are not joined (a subprocess of the app may hold
 //!   the pipes): a line the old process printed just before a restart may arrive after it.
 //! - Threads per process: one spawns, waits for and reaps the child (`waitid(WNOWAIT)`, then
 //!   the reap under the same lock a kill takes, so a kill never reaches a reused pid), one
 //!   accepts and reads the control socket, one per output stream.
 //!
-//! - Stacks (failures', an uncaught exception's in `stderr_tail`, the app's own logs) name the
+//! - Stacks (failures', an uncaught exception's in `last_words`, the app's own logs) name the
 //!   original `.ts` files and lines: `server.js` turns on Node's source-map support and the
 //!   engine's chunk and update factories carry inline maps (`engine/src/host/node_maps.rs`).
 
 mod node;
 mod process;
 
-use std::path::PathBuf;
+use std::fs::File;
+use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
 use std::time::Duration;
 
@@ -41,6 +57,19 @@ pub use node::MIN_NODE_MAJOR;
 /// How long a just-started process has to connect its control socket; one that does not is
 /// killed (and its exit reported).
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a restart waits for the process to exit after SIGTERM before it is killed.
+pub const RESTART_GRACE: Duration = Duration::from_millis(300);
+/// How long dropping the server (hotloop's exit) waits after SIGTERM before it kills.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_millis(1500);
+/// The stderr an exit reports as its last words: the lines read from this long before the
+/// exit on.
+pub const LAST_WORDS: Duration = Duration::from_millis(500);
+
+/// The private directories' names start with this.
+const DIR_PREFIX: &str = "hotloop-app-server-";
+/// The lock file its owner holds in each private directory.
+const OWNER_LOCK: &str = "owner.lock";
 
 /// Control frame kinds, hotloop → process.
 const CHUNK: u8 = 1;
@@ -94,10 +123,11 @@ pub enum AppServerEvent {
     /// One line the app printed (without its newline).
     Output { stream: OutputStream, line: String },
     /// The process exited without being asked to (a crash, `process.exit`, a signal from
-    /// outside); `stderr_tail` holds its last lines of stderr. Restart it.
+    /// outside); `last_words`: what it wrote to stderr in the [`LAST_WORDS`] before it exited
+    /// (an uncaught exception's report, as Node printed it). Restart it.
     Exited {
         status: ExitStatus,
-        stderr_tail: String,
+        last_words: String,
     },
 }
 
@@ -147,6 +177,8 @@ pub struct AppServer {
     options: AppServerOptions,
     /// The runtime's files and the control sockets; removed on drop.
     dir: tempfile::TempDir,
+    /// `owner.lock` in `dir`, locked for the server's life (see the crate docs).
+    _owner: File,
     events_tx: Sender<AppServerEvent>,
     events_rx: Receiver<AppServerEvent>,
     generation: u64,
@@ -177,10 +209,16 @@ impl AppServer {
                 source,
             }
         };
+        let parent = std::env::temp_dir();
+        remove_dead_owners_dirs(&parent);
         let dir = tempfile::Builder::new()
-            .prefix("hotloop-app-server-")
-            .tempdir()
+            .prefix(DIR_PREFIX)
+            .tempdir_in(&parent)
             .map_err(io("cannot create a temporary directory"))?;
+        let owner = lock_owner(dir.path()).map_err(io(&format!(
+            "cannot lock {}",
+            dir.path().join(OWNER_LOCK).display()
+        )))?;
         for (name, text) in runtime::NODE_SERVER_FILES {
             let path = dir.path().join(name);
             std::fs::write(&path, text).map_err(io(&format!("cannot write {}", path.display())))?;
@@ -198,6 +236,7 @@ impl AppServer {
             node,
             options,
             dir,
+            _owner: owner,
             events_tx,
             events_rx,
             generation: 0,
@@ -217,6 +256,11 @@ impl AppServer {
         self.options.port
     }
 
+    /// The private directory of the runtime's files (removed on drop).
+    pub fn runtime_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
     /// The process id of the running process (`None` after a failed restart).
     pub fn pid(&self) -> Option<u32> {
         self.process.as_ref().map(|p| p.pid)
@@ -234,11 +278,19 @@ impl AppServer {
         self.send(UPDATE, frame)
     }
 
-    /// Kills the process (and its process group), waits for it, and starts a new one on the
-    /// same port. The caller sends a fresh chunk next.
+    /// Stops the process (SIGTERM to its process group, SIGKILL after [`RESTART_GRACE`]),
+    /// waits for it, and starts a new one on the same port. The caller sends a fresh chunk
+    /// next.
     pub fn restart(&mut self) -> Result<(), AppServerError> {
-        self.stop();
+        self.stop(RESTART_GRACE);
         self.spawn()
+    }
+
+    /// Stops the process as dropping the server does (SIGTERM, SIGKILL after
+    /// [`SHUTDOWN_GRACE`]) and waits for it; what it printed meanwhile is on
+    /// [`AppServer::events`].
+    pub fn shutdown(&mut self) {
+        self.stop(SHUTDOWN_GRACE);
     }
 
     fn spawn(&mut self) -> Result<(), AppServerError> {
@@ -254,9 +306,10 @@ impl AppServer {
         Ok(())
     }
 
-    fn stop(&mut self) {
-        // Dropping a process kills its group and reaps it.
-        drop(self.process.take());
+    fn stop(&mut self, grace: Duration) {
+        if let Some(mut process) = self.process.take() {
+            process.stop(grace);
+        }
     }
 
     fn send(&mut self, kind: u8, payload: &[u8]) -> Result<(), AppServerError> {
@@ -283,6 +336,64 @@ impl AppServer {
 
 impl Drop for AppServer {
     fn drop(&mut self) {
-        self.stop();
+        self.stop(SHUTDOWN_GRACE);
     }
+}
+
+/// Creates `owner.lock` in `dir` and locks it: under a temporary name first, so no one ever
+/// sees the file unlocked while this owner lives.
+fn lock_owner(dir: &Path) -> std::io::Result<File> {
+    let temporary = dir.join(format!(".{OWNER_LOCK}"));
+    let file = File::options()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(&temporary)?;
+    file.try_lock().map_err(std::io::Error::from)?;
+    std::fs::rename(&temporary, dir.join(OWNER_LOCK))?;
+    Ok(file)
+}
+
+/// Removes the private directories in `parent` that this user's hotloops left when they were
+/// killed (SIGKILL): those whose `owner.lock` is free. Never one whose owner lives (it holds
+/// the lock), one without a lock, another user's, or a symlink. Returns how many it removed.
+pub fn remove_dead_owners_dirs(parent: &Path) -> usize {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return 0;
+    };
+    // SAFETY: plain syscall.
+    let uid = unsafe { libc::geteuid() };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        if !entry.file_name().to_string_lossy().starts_with(DIR_PREFIX) {
+            continue;
+        }
+        let path = entry.path();
+        // (symlink_metadata: a symlink is not a directory here, and is never followed.)
+        let ours = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir() && m.uid() == uid);
+        if !ours {
+            continue;
+        }
+        let Ok(lock) = File::options()
+            .read(true)
+            .write(true)
+            .open(path.join(OWNER_LOCK))
+        else {
+            continue;
+        };
+        if lock.try_lock().is_err() {
+            continue;
+        }
+        // Held while removing: a second cleaner waits for it, then finds nothing.
+        match std::fs::remove_dir_all(&path) {
+            Ok(()) => {
+                removed += 1;
+                tracing::debug!("removed {}: its hotloop was killed", path.display());
+            }
+            Err(error) => tracing::debug!("cannot remove {}: {error}", path.display()),
+        }
+        drop(lock);
+    }
+    removed
 }

@@ -11,22 +11,27 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
-use crate::{AppServerError, AppServerEvent, AppServerOptions, CONNECT_TIMEOUT, OutputStream};
+use crate::{
+    AppServerError, AppServerEvent, AppServerOptions, CONNECT_TIMEOUT, LAST_WORDS, OutputStream,
+};
 
 /// Control frame kinds, process → hotloop.
 const READY: u8 = 1;
 const FRAME: u8 = 2;
 const FAILURE: u8 = 3;
 
-/// Lines of stderr kept for `Exited`.
+/// Lines of stderr kept for `Exited` (those of the last [`LAST_WORDS`] are its last words).
 const STDERR_TAIL_LINES: usize = 40;
-/// How long the reaper waits for the stderr reader to see the end of the pipe (a grandchild
-/// that inherited it may keep it open).
-const STDERR_DRAIN: Duration = Duration::from_secs(1);
+/// How long the reaper waits for the output readers to see the end of the pipes (a
+/// grandchild that inherited them may keep them open).
+const OUTPUT_DRAIN: Duration = Duration::from_secs(1);
+
+/// The last lines of stderr, each with when it was read.
+type Tail = Arc<Mutex<VecDeque<(Instant, String)>>>;
 /// Largest control frame accepted from the process.
 const MAX_FRAME: usize = 64 << 20;
 
@@ -64,6 +69,8 @@ pub(crate) struct Process {
     /// Frames for the writer thread (`None` once stopping).
     frames: Option<Sender<Vec<u8>>>,
     reaper: Option<JoinHandle<()>>,
+    /// Disconnected once the child has exited (before it is reaped).
+    exit: Receiver<()>,
     reader: Option<JoinHandle<()>>,
     writer: Option<JoinHandle<()>>,
 }
@@ -118,6 +125,7 @@ impl Process {
             control: Mutex::new(None),
         });
         let (spawned_tx, spawned_rx) = crossbeam_channel::bounded(1);
+        let (exit_tx, exit) = crossbeam_channel::bounded::<()>(0);
         let reaper = {
             let shared = shared.clone();
             let events = spawn.events.clone();
@@ -135,36 +143,35 @@ impl Process {
                         }
                     };
                     let pid = child.id();
-                    let tail = Arc::new(Mutex::new(VecDeque::new()));
-                    let (stderr_done_tx, stderr_done) = crossbeam_channel::bounded::<()>(0);
+                    let tail: Tail = Arc::new(Mutex::new(VecDeque::new()));
+                    // Both readers hold a sender: disconnected once both streams ended.
+                    let (output_done_tx, output_done) = crossbeam_channel::bounded::<()>(0);
                     if let Some(stdout) = child.stdout.take() {
-                        lines(stdout, OutputStream::Stdout, events.clone(), None, None);
+                        let done = output_done_tx.clone();
+                        lines(stdout, OutputStream::Stdout, events.clone(), None, done);
                     }
                     if let Some(stderr) = child.stderr.take() {
                         let tail = Some(tail.clone());
-                        let done = Some(stderr_done_tx);
+                        let done = output_done_tx.clone();
                         lines(stderr, OutputStream::Stderr, events.clone(), tail, done);
                     }
+                    drop(output_done_tx);
                     *shared.child() = Some(child);
                     let _ = spawned_tx.send(Ok(pid));
                     wait_exit(pid);
+                    let exited_at = Instant::now();
+                    drop(exit_tx);
                     let status = shared.child().take().and_then(|mut c| c.wait().ok());
                     shared.exited.store(true, Ordering::SeqCst);
                     // Wake the control thread if the process never connected.
                     let _ = UnixStream::connect(&socket);
-                    let _ = stderr_done.recv_timeout(STDERR_DRAIN);
+                    let _ = output_done.recv_timeout(OUTPUT_DRAIN);
                     if let Some(status) = status
                         && !shared.stopping.load(Ordering::SeqCst)
                     {
-                        let stderr_tail = {
-                            let tail = tail.lock().unwrap_or_else(|p| p.into_inner());
-                            tail.iter().cloned().collect::<Vec<String>>().join("\n")
-                        };
+                        let last_words = last_words(&tail, exited_at);
                         tracing::debug!("the app's server process {pid} exited: {status}");
-                        let _ = events.send(AppServerEvent::Exited {
-                            status,
-                            stderr_tail,
-                        });
+                        let _ = events.send(AppServerEvent::Exited { status, last_words });
                     }
                 })
                 .map_err(io("cannot start a thread".into()))?
@@ -193,6 +200,7 @@ impl Process {
             socket: socket.clone(),
             frames: Some(frames),
             reaper: Some(reaper),
+            exit,
             reader: None,
             writer: None,
         };
@@ -246,27 +254,21 @@ impl Process {
         }
     }
 
-    /// Kills the process group, waits until the child is reaped and the control reader has
-    /// finished. Reports no `Exited`.
-    pub(crate) fn stop(&mut self) {
+    /// Stops the process: SIGTERM to its group, up to `grace` for the child to exit, then
+    /// SIGKILL; waits until the child is reaped and the control reader has finished. Reports
+    /// no `Exited`.
+    pub(crate) fn stop(&mut self, grace: Duration) {
         if self.shared.stopping.swap(true, Ordering::SeqCst) {
             return;
         }
-        {
-            let mut child = self.shared.child();
-            if let Some(child) = child.as_mut()
-                && matches!(child.try_wait(), Ok(None))
-            {
-                // The group first (the app's own subprocesses), then the child itself in case
-                // it left the group.
-                // SAFETY: plain syscall; the pid is not reaped while we hold the lock.
-                unsafe {
-                    libc::kill(-(self.pid as libc::pid_t), libc::SIGKILL);
-                }
-                let _ = child.kill();
-            }
-        }
         self.frames = None;
+        // The group first (the app's own subprocesses), then the child itself in case it left
+        // the group. The control socket stays open meanwhile: `server.js` exits when it
+        // closes, which would cut the app's own SIGTERM handler short.
+        if self.signal(libc::SIGTERM) {
+            let _ = self.exit.recv_timeout(grace);
+            self.signal(libc::SIGKILL);
+        }
         if let Some(control) = self
             .shared
             .control
@@ -292,12 +294,42 @@ impl Process {
         }
         let _ = std::fs::remove_file(&self.socket);
     }
+
+    /// Sends `signal` to the process group and to the child while the child runs; false when
+    /// it has exited already.
+    fn signal(&self, signal: libc::c_int) -> bool {
+        let mut child = self.shared.child();
+        let Some(child) = child.as_mut() else {
+            return false;
+        };
+        if !matches!(child.try_wait(), Ok(None)) {
+            return false;
+        }
+        // SAFETY: plain syscalls; the pid is not reaped while we hold the lock.
+        unsafe {
+            libc::kill(-(self.pid as libc::pid_t), signal);
+            libc::kill(self.pid as libc::pid_t, signal);
+        }
+        true
+    }
 }
 
 impl Drop for Process {
     fn drop(&mut self) {
-        self.stop();
+        self.stop(crate::SHUTDOWN_GRACE);
     }
+}
+
+/// The stderr lines read from [`LAST_WORDS`] before `exited_at` on, joined.
+fn last_words(tail: &Tail, exited_at: Instant) -> String {
+    let since = exited_at.checked_sub(LAST_WORDS).unwrap_or(exited_at);
+    let tail = tail.lock().unwrap_or_else(|p| p.into_inner());
+    let words: Vec<&str> = tail
+        .iter()
+        .filter(|(at, _)| *at >= since)
+        .map(|(_, line)| line.as_str())
+        .collect();
+    words.join("\n")
 }
 
 /// The writer thread: waits for the process to connect (up to `CONNECT_TIMEOUT`; a process
@@ -361,8 +393,8 @@ fn lines(
     stream: impl Read + Send + 'static,
     which: OutputStream,
     events: Sender<AppServerEvent>,
-    tail: Option<Arc<Mutex<VecDeque<String>>>>,
-    done: Option<Sender<()>>,
+    tail: Option<Tail>,
+    done: Sender<()>,
 ) {
     let name = match which {
         OutputStream::Stdout => "app-server-stdout",
@@ -387,7 +419,7 @@ fn lines(
                     if tail.len() == STDERR_TAIL_LINES {
                         tail.pop_front();
                     }
-                    tail.push_back(line.clone());
+                    tail.push_back((Instant::now(), line.clone()));
                 }
                 let _ = events.send(AppServerEvent::Output {
                     stream: which,

@@ -231,25 +231,123 @@ fn a_killed_process_is_reported_and_restarted_on_the_same_port() {
     assert!(body.contains(&format!("again {second}")), "{body}");
 }
 
+/// Its last words are the crash's own stderr: not what it wrote to stderr long before.
 #[test]
-fn a_crash_names_its_stderr() {
+fn a_crash_names_its_stderr_and_only_the_crash_s() {
     let (mut server, _root) = start();
     let crash = format!(
         "__hotloop.define({ENTRY:?}, {{}}, {HEADER}\n\
-         setTimeout(() => {{ throw new Error(\"the app crashed\"); }}, 0);\n\
-         exports.default = () => {{}};\n}}));\n\
+         Object.defineProperty(exports, \"__esModule\", {{ value: true }});\n\
+         console.error(\"old words\");\n\
+         exports.default = {{ fetch() {{\n\
+           setTimeout(() => {{ throw new Error(\"the app crashed\"); }}, 0);\n\
+           return new Response(\"crashing\");\n\
+         }} }};\n}}));\n\
          __hotloop.start([{ENTRY:?}], {{\"server\":true,\"revision\":1,\"serverId\":\"s1\"}});\n"
     );
     server.send_chunk(&crash).unwrap();
-    let (status, tail) = wait_for(&server, |e| match e {
-        AppServerEvent::Exited {
-            status,
-            stderr_tail,
-        } => Some((*status, stderr_tail.clone())),
+    // The two arrive on different channels (stderr, the control socket), in either order.
+    let (mut port, mut old) = (None, false);
+    wait_for(&server, |e| {
+        match e {
+            AppServerEvent::Ready { port: p, .. } => port = Some(*p),
+            AppServerEvent::Output { line, .. } if line == "old words" => old = true,
+            _ => {}
+        }
+        (port.is_some() && old).then_some(())
+    });
+    let port = port.unwrap();
+    // Time passing is the subject here: the old line is older than the last words' window.
+    std::thread::sleep(hotloop_app_server::LAST_WORDS + Duration::from_millis(100));
+    get(port, "/");
+    let (status, last_words) = wait_for(&server, |e| match e {
+        AppServerEvent::Exited { status, last_words } => Some((*status, last_words.clone())),
         _ => None,
     });
     assert!(!status.success());
-    assert!(tail.contains("the app crashed"), "{tail}");
+    assert!(last_words.contains("the app crashed"), "{last_words}");
+    assert!(!last_words.contains("old words"), "{last_words}");
+}
+
+/// A chunk whose module says which signal it got and when `exit` runs; `then_exit`: its
+/// SIGTERM handler exits (else it ignores the signal, as a handler that forgets to exit does).
+fn signal_logger(then_exit: bool) -> String {
+    let exit = if then_exit { "process.exit(0);" } else { "" };
+    format!(
+        "__hotloop.define({ENTRY:?}, {{}}, {HEADER}\n\
+         Object.defineProperty(exports, \"__esModule\", {{ value: true }});\n\
+         process.on(\"SIGTERM\", () => {{ console.log(\"got SIGTERM\"); {exit} }});\n\
+         process.on(\"exit\", (code) => console.log(\"exit handler \" + code));\n\
+         exports.default = {{ fetch() {{ return new Response(\"ok\"); }} }};\n}}));\n\
+         __hotloop.start([{ENTRY:?}], {{\"server\":true,\"revision\":1,\"serverId\":\"s1\"}});\n"
+    )
+}
+
+/// What the process printed on stdout up to now.
+fn stdout_so_far(server: &AppServer) -> Vec<String> {
+    server
+        .events()
+        .try_iter()
+        .filter_map(|e| match e {
+            AppServerEvent::Output {
+                stream: OutputStream::Stdout,
+                line,
+            } => Some(line),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn stopping_sends_sigterm_first_so_the_app_s_handlers_run() {
+    let (mut server, _root) = start();
+    server.send_chunk(&signal_logger(true)).unwrap();
+    ready(&server);
+    let pid = server.pid().unwrap();
+    let started = Instant::now();
+    server.shutdown();
+    let took = started.elapsed();
+    assert!(gone_within(pid, Duration::ZERO), "node {pid} still runs");
+    let printed = stdout_so_far(&server);
+    assert!(
+        printed.iter().any(|l| l == "got SIGTERM") && printed.iter().any(|l| l == "exit handler 0"),
+        "{printed:?}"
+    );
+    // It exited at once: the stop did not wait out the grace.
+    assert!(
+        took < hotloop_app_server::SHUTDOWN_GRACE / 2,
+        "the stop took {took:?}"
+    );
+
+    // A restart too, and the next process serves.
+    let (mut server, _root) = start();
+    server.send_chunk(&signal_logger(true)).unwrap();
+    ready(&server);
+    server.restart().unwrap();
+    let printed = stdout_so_far(&server);
+    assert!(printed.iter().any(|l| l == "got SIGTERM"), "{printed:?}");
+    server.send_chunk(&chunk("again")).unwrap();
+    ready(&server);
+}
+
+#[test]
+fn a_process_that_ignores_sigterm_is_killed_after_the_grace() {
+    let (mut server, _root) = start();
+    server.send_chunk(&signal_logger(false)).unwrap();
+    ready(&server);
+    let pid = server.pid().unwrap();
+    let started = Instant::now();
+    server.restart().unwrap();
+    let took = started.elapsed();
+    assert!(gone_within(pid, Duration::ZERO), "node {pid} still runs");
+    assert!(took >= hotloop_app_server::RESTART_GRACE, "{took:?}");
+    let printed = stdout_so_far(&server);
+    assert!(printed.iter().any(|l| l == "got SIGTERM"), "{printed:?}");
+    // SIGKILL runs no `exit` handler.
+    assert!(
+        !printed.iter().any(|l| l.starts_with("exit handler")),
+        "{printed:?}"
+    );
 }
 
 #[test]
@@ -362,4 +460,65 @@ fn sends_to_a_stuck_process_never_block_and_stop_still_kills_it() {
     });
     assert_eq!(done.recv_timeout(WAIT), Ok(true), "a send blocked");
     assert!(gone_within(pid, WAIT), "node {pid} outlived its AppServer");
+}
+
+/// Runs this test binary again as the owner of a running `AppServer` with `TMPDIR=tmp`;
+/// returns it with its private directory, once it is ready.
+fn spawn_owner(test: &str, tmp: &std::path::Path) -> (std::process::Child, std::path::PathBuf) {
+    let mut owner = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", test, "--nocapture", "--test-threads=1"])
+        .env(OWNER_ROLE, "1")
+        .env("TMPDIR", tmp)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = owner.stdout.take().unwrap();
+    let (tx, rx) = crossbeam_channel::bounded(1);
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some((_, dir)) = line.split_once("RUNTIME_DIR ") {
+                let _ = tx.send(std::path::PathBuf::from(dir.trim()));
+            }
+        }
+    });
+    let dir = rx
+        .recv_timeout(WAIT * 2)
+        .expect("the owner never reported its directory");
+    (owner, dir)
+}
+
+/// A hotloop killed with SIGKILL cannot remove its private directory: the next start does,
+/// and never a live owner's.
+#[test]
+fn a_killed_owner_s_directory_is_removed_by_the_next_start() {
+    const TEST: &str = "a_killed_owner_s_directory_is_removed_by_the_next_start";
+    if std::env::var_os(OWNER_ROLE).is_some() {
+        let (mut server, _root) = start();
+        server.send_chunk(&chunk("owned")).unwrap();
+        ready(&server);
+        let mut out = std::io::stdout();
+        writeln!(out, "RUNTIME_DIR {}", server.runtime_dir().display()).unwrap();
+        out.flush().unwrap();
+        let _ = std::io::stdin().read(&mut [0u8; 1]);
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut first, first_dir) = spawn_owner(TEST, tmp.path());
+    assert!(first_dir.starts_with(tmp.path()), "{}", first_dir.display());
+    first.kill().unwrap();
+    first.wait().unwrap();
+    assert!(first_dir.is_dir(), "SIGKILL left nothing to clean");
+
+    let (mut second, second_dir) = spawn_owner(TEST, tmp.path());
+    assert!(!first_dir.exists(), "the dead owner's directory is left");
+    assert!(second_dir.is_dir());
+    // While its owner lives, no cleaner removes it.
+    assert_eq!(hotloop_app_server::remove_dead_owners_dirs(tmp.path()), 0);
+    assert!(second_dir.is_dir(), "a live owner's directory was removed");
+
+    second.kill().unwrap();
+    second.wait().unwrap();
+    assert_eq!(hotloop_app_server::remove_dead_owners_dirs(tmp.path()), 1);
+    assert!(!second_dir.exists());
 }

@@ -17,8 +17,11 @@
 //! passes untouched.
 //!
 //! When the app's server cannot be reached (starting, restarting after a crash), a request
-//! first waits up to 10 s for it to listen, then the answer is 503 with `Retry-After: 1`; a page navigation gets a page that says so and reloads itself
-//! once the server answers again. A failure after connecting is a 502.
+//! first waits up to 10 s for it to listen, then the answer is 503 with `Retry-After: 1`; a
+//! page navigation gets a page that says so and reloads itself once the server answers again.
+//! While it stays stopped because it kept exiting (`ServerConfig::app_server_stopped`), the
+//! 503 comes at once and says it starts again with the next edit. A failure after connecting
+//! is a 502.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -56,7 +59,8 @@ pub(crate) async fn forward(
         base: "",
         keep_host: true,
     };
-    if state.app_server_down.load(Ordering::Relaxed) {
+    let stopped = state.app_server_stopped.load(Ordering::Relaxed);
+    if state.app_server_down.load(Ordering::Relaxed) && !stopped {
         // Starting (or restarting after a crash): wait for it to listen rather than fail a
         // request that would have been answered a moment later.
         wait_until_listening(authority, state.app_server_wait).await;
@@ -69,7 +73,11 @@ pub(crate) async fn forward(
         Err(Forward::Refused(response)) => return response,
         Err(Forward::Unreachable(error)) => {
             state.app_server_down.store(true, Ordering::Relaxed);
-            return unavailable(authority, &target_path, &error, navigation, &state.served());
+            let why = Unavailable {
+                error: &error,
+                stopped,
+            };
+            return unavailable(authority, &target_path, why, navigation, &state.served());
         }
     };
     inject_html(state, response, head, page_path, target_path, true)
@@ -188,20 +196,33 @@ async fn wait_until_listening(authority: &Authority, limit: std::time::Duration)
     }
 }
 
-/// The 503 (not reachable: starting or restarting) or 502 (failed after connecting), with the
-/// current errors of `served` (what the app's server last threw is one). A navigation's page
-/// lists them, and starts the runtime as an error page does ([`ERROR_PAGE_TAG`]): the overlay
+/// Why the app's server did not answer.
+struct Unavailable<'a> {
+    error: &'a hyper_util::client::legacy::Error,
+    /// It stays stopped until the next edit (`ServerConfig::app_server_stopped`).
+    stopped: bool,
+}
+
+/// The 503 (not reachable: starting or restarting, or stopped until the next edit) or 502
+/// (failed after connecting), with the current errors of `served` (what the app's server last
+/// threw is one). A navigation's page lists them, and starts the runtime as an error page does ([`ERROR_PAGE_TAG`]): the overlay
 /// shows them with their code frames and stacks, and follows the edits that fix them.
 fn unavailable(
     authority: &Authority,
     path: &str,
-    error: &hyper_util::client::legacy::Error,
+    Unavailable { error, stopped }: Unavailable<'_>,
     navigation: bool,
     served: &Served,
 ) -> Response {
     let errors = &served.errors;
     let why = proxy::error_chain(error);
-    let (status, what) = if error.is_connect() {
+    let (status, what) = if error.is_connect() && stopped {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "is not running: it keeps exiting, and starts again with the next edit (the \
+             terminal shows why)",
+        )
+    } else if error.is_connect() {
         (
             StatusCode::SERVICE_UNAVAILABLE,
             "is not running: it is starting, or restarting after it stopped (the terminal \

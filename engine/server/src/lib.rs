@@ -113,6 +113,9 @@ pub struct ServerConfig {
     /// How long a request waits for the app's server to listen while it starts or restarts,
     /// before it is answered 503.
     pub app_server_wait: std::time::Duration,
+    /// Set (by whoever runs the app's server) while it stays stopped because it kept
+    /// exiting, until the next edit starts it: a request is answered 503 at once, saying so.
+    pub app_server_stopped: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// Where the project's Vite plugins' `server.middlewares` handlers run (the plugin
     /// host's loopback port and their routes), asked per request; `None` (a project without
     /// handlers) costs nothing. See `middlewares.rs` for where they run and what they answer.
@@ -271,6 +274,7 @@ impl ServerConfig {
             proxy: Vec::new(),
             app_server: None,
             app_server_wait: std::time::Duration::from_secs(10),
+            app_server_stopped: Default::default(),
             middlewares: None,
             runtime: RuntimeScript::served(),
             base: "/".into(),
@@ -309,6 +313,8 @@ pub(crate) struct AppState {
     /// request waits for it to listen (`app_server::forward`).
     pub(crate) app_server_down: std::sync::atomic::AtomicBool,
     pub(crate) app_server_wait: std::time::Duration,
+    /// `ServerConfig::app_server_stopped`.
+    pub(crate) app_server_stopped: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// The plugins' `server.middlewares` handlers (`middlewares.rs`).
     pub(crate) middlewares: Option<MiddlewareSource>,
     /// `/@id/<id>` (`by_id.rs`).
@@ -555,6 +561,7 @@ impl BoundServer {
             next_client: AtomicU64::new(0),
             app_server_down: std::sync::atomic::AtomicBool::new(true),
             app_server_wait: config.app_server_wait,
+            app_server_stopped: config.app_server_stopped,
             middlewares: config.middlewares,
             module_by_id: config.module_by_id,
             chunk_cache: Mutex::new(None),

@@ -122,6 +122,16 @@ async fn hotloop_waiting(app_port: u16, wait: Duration) -> Hotloop {
 
 /// [`hotloop_waiting`], its snapshot holding `errors`.
 async fn hotloop_with(app_port: u16, wait: Duration, errors: Arc<[Diagnostic]>) -> Hotloop {
+    hotloop_told(app_port, wait, errors, Arc::default()).await
+}
+
+/// [`hotloop_with`], `stopped` shared with it as `ServerConfig::app_server_stopped`.
+async fn hotloop_told(
+    app_port: u16,
+    wait: Duration,
+    errors: Arc<[Diagnostic]>,
+    stopped: Arc<std::sync::atomic::AtomicBool>,
+) -> Hotloop {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("index.html"),
@@ -134,6 +144,7 @@ async fn hotloop_with(app_port: u16, wait: Duration, errors: Arc<[Diagnostic]>) 
     config.port = 0;
     config.app_server = Some(app_port);
     config.app_server_wait = wait;
+    config.app_server_stopped = stopped;
     let bound = server::bind(config).await.unwrap();
     let addr = bound.local_addr();
     let served = Served {
@@ -417,6 +428,30 @@ async fn an_app_server_that_is_down_shows_what_it_threw() {
         r.text()
             .contains("/src/server.ts:7:5: the app's server threw: boom <at start>")
     );
+}
+
+/// An app's server that kept exiting waits for the next edit: the 503 says so, at once (no
+/// wait for it to listen).
+#[tokio::test]
+async fn an_app_server_that_kept_exiting_is_a_503_that_says_it_waits_for_an_edit() {
+    let (_closed, port) = closed_port();
+    let stopped = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let h = hotloop_told(port, Duration::from_secs(60), Arc::new([]), stopped).await;
+    let r = tokio::time::timeout(
+        Duration::from_secs(10),
+        request(&h, "GET", "/api/x", "*/*", ""),
+    )
+    .await
+    .expect("answered without waiting for the app's server to listen");
+    assert_eq!(r.status, 503);
+    let text = r.text();
+    assert!(
+        text.contains("is not running: it keeps exiting, and starts again with the next edit")
+            && !text.contains("is starting"),
+        "{text}"
+    );
+    let r = request(&h, "GET", "/", "text/html", "").await;
+    assert!(r.text().contains("starts again with the next edit"));
 }
 
 #[tokio::test]

@@ -38,8 +38,8 @@ pub(super) struct AppServerState {
     /// Revisions sent and not acked yet, with the modules each updated and when their batch's
     /// first watcher event came (for save → applied).
     pending: Vec<(u32, Vec<String>, Option<Instant>)>,
-    /// The process reported a failure (the host holds it, shown in every page's overlay), until
-    /// an update applies cleanly or the process starts again.
+    /// The process reported a failure or exited (the host holds it, shown in every page's
+    /// overlay), until an update applies cleanly or the process starts on new code.
     failed: bool,
 }
 
@@ -127,13 +127,21 @@ impl DevLoop {
         self.app_server.build = Some(update.build);
     }
 
-    /// Sends the current server chunk: at start, and when the binary says the process
-    /// restarted (it crashed, or was killed). `in_update`: called while an update is being
-    /// prepared (which then sends the errors and publishes).
+    /// Starts the process on the current server chunk, forgetting what it last failed: at
+    /// start, when the planner restarts it, and when the binary started it again on new code
+    /// after it kept exiting. `in_update`: called while an update is being prepared (which
+    /// then sends the errors and publishes).
     pub(super) fn start_server_process(&mut self, in_update: bool) {
         let Some(output) = self.publishers.server.clone() else {
             return;
         };
+        self.clear_server_failure(!in_update);
+        self.send_server_start(&output);
+    }
+
+    /// Sends the current chunk (made again) to the process that just started; a failure
+    /// shown stays.
+    fn send_server_start(&mut self, output: &crossbeam_channel::Sender<ServerOutput>) {
         let revision = self.app_server.revision;
         let chunk_start = Instant::now();
         let Some(chunk) = self.host.server_chunk(revision, &self.server_id) else {
@@ -151,7 +159,6 @@ impl DevLoop {
         })
         .into();
         self.app_server.pending.clear();
-        self.clear_server_failure(!in_update);
         let _ = output.send(ServerOutput::Start {
             revision,
             chunk: chunk.into(),
@@ -209,8 +216,19 @@ impl DevLoop {
         self.host.all_diagnostics(page)
     }
 
-    /// The process reported that a module (or a request handler) threw: every page shows it
-    /// (the process keeps serving its last good code).
+    /// The process exited unasked (the binary restarted it, unless it kept exiting): every
+    /// page shows why, and a restarted process gets the current chunk. The error stays across
+    /// that restart (it is what the restart is about) until an update applies cleanly.
+    pub(super) fn on_server_exited(&mut self, message: String, stack: String, restarted: bool) {
+        // Shown first: a page that sees the new process answer sees the crash too.
+        self.on_server_failed(None, message, stack);
+        if restarted && let Some(output) = self.publishers.server.clone() {
+            self.send_server_start(&output);
+        }
+    }
+
+    /// The process reported that a module (or a request handler) threw (`message` says so):
+    /// every page shows it (the process keeps serving its last good code).
     pub(super) fn on_server_failed(
         &mut self,
         module: Option<String>,

@@ -316,7 +316,8 @@ impl EngineHost {
         self.server_failure = failure;
     }
 
-    /// The overlay's diagnostic for what the app's server process reported failing: placed at
+    /// The overlay's diagnostic for what the app's server process reported failing (`message`
+    /// as the overlay shows it: "the app's server threw: ..."), or its crash: placed at
     /// the first frame of its (source-mapped, `node_maps.rs`) stack that is a project file
     /// outside `node_modules`, with that line's code frame above the stack; else at `module`
     /// (the module that threw, or the entry), line 1.
@@ -333,7 +334,7 @@ impl EngineHost {
             }
             Some((Path::new(path), line, column))
         });
-        let message = format!("the app's server threw: {message}");
+        let message = message.to_owned();
         match located {
             Some((path, line, column)) => {
                 let text = self

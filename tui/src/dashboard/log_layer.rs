@@ -1,6 +1,8 @@
 //! A `tracing` layer that turns log events into `EngineEvent::Log` on the dashboard's event
 //! channel, so logs land in the log pane instead of scribbling over the terminal. Sending never
-//! blocks: when the channel is full the line is dropped.
+//! blocks: when the channel is full the line is dropped. The app's own output (`--server`)
+//! shows as the app wrote it, without its ANSI sequences (colours, cursor moves), which the
+//! pane would otherwise print as stray characters.
 
 use std::fmt::{self, Write as _};
 
@@ -25,7 +27,9 @@ impl<S: Subscriber> Layer<S> for LogLayer {
         let mut line = LineVisitor::default();
         event.record(&mut line);
         let metadata = event.metadata();
-        let message = if line.fields.is_empty() {
+        let message = if metadata.target().starts_with(crate::app_server::APP_OUTPUT) {
+            without_ansi(&line.message)
+        } else if line.fields.is_empty() {
             format!("{}: {}", metadata.target(), line.message)
         } else {
             format!("{}: {}{}", metadata.target(), line.message, line.fields)
@@ -59,5 +63,60 @@ impl Visit for LineVisitor {
         } else {
             let _ = write!(self.fields, " {}={value:?}", field.name());
         }
+    }
+}
+
+/// `text` without ANSI escape sequences (CSI `ESC [ ... final`, OSC `ESC ] ... BEL` or
+/// `ESC \\`, two-byte `ESC x`) and other control characters (a tab becomes a space).
+fn without_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\x1b' => match chars.next() {
+                Some('[') => {
+                    // Parameters and intermediates, up to the final byte (@ to ~).
+                    for c in chars.by_ref() {
+                        if ('@'..='~').contains(&c) {
+                            break;
+                        }
+                    }
+                }
+                Some(']') => {
+                    while let Some(c) = chars.next() {
+                        if c == '\x07' || (c == '\x1b' && chars.next_if_eq(&'\\').is_some()) {
+                            break;
+                        }
+                    }
+                }
+                _ => {}
+            },
+            '\t' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_ansi;
+
+    #[test]
+    fn ansi_sequences_are_left_out() {
+        assert_eq!(
+            without_ansi("\x1b[31mred error text\x1b[0m"),
+            "red error text"
+        );
+        assert_eq!(
+            without_ansi("--> GET /api/todos \x1b[32m200\x1b[0m 2ms"),
+            "--> GET /api/todos 200 2ms"
+        );
+        assert_eq!(
+            without_ansi("\x1b]8;;https://x.dev\x07link\x1b]8;;\x1b\\ done\r"),
+            "link done"
+        );
+        assert_eq!(without_ansi("a\tb \x1b7é\x1b8"), "a b é");
     }
 }
