@@ -34,8 +34,11 @@ impl Tmux {
         // The pane stays after the process exits, so its exit status and screen can be read.
         std::fs::write(&config, "set -g remain-on-exit on\nset -g status off\n")
             .expect("write tmux.conf");
+        // One server per test: the tests of this file run at once.
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Tmux {
-            socket: format!("hotloop-test-{}", std::process::id()),
+            socket: format!("hotloop-test-{}-{n}", std::process::id()),
             config,
         }
     }
@@ -136,7 +139,9 @@ fn an_edit_shows_on_the_live_dashboard_and_q_restores_the_terminal() {
     ]);
 
     let screen = tmux.wait_for_screen("the dashboard with the server ready", |s| {
-        s.contains("http://127.0.0.1:") && s.contains("none yet: save a file")
+        s.contains("http://127.0.0.1:")
+            && s.contains("none yet: save a file")
+            && !s.contains("building")
     });
     assert!(screen.contains("2 modules"), "{screen}");
     assert_eq!(
@@ -173,4 +178,78 @@ fn an_edit_shows_on_the_live_dashboard_and_q_restores_the_terminal() {
         "the terminal left the alternate screen"
     );
     assert_eq!(tmux.format("#{cursor_flag}"), "1", "the cursor is visible");
+}
+
+/// A signal from outside (`kill`, a process manager, `timeout`) while the dashboard is up
+/// stops hotloop as `q` does (the dashboard's terminal turns Ctrl-C into a key, so a signal is
+/// the only way in): it exits 0 with the terminal restored, rather than staying up with its
+/// engine stopped.
+#[test]
+fn sigterm_stops_the_dashboard_and_restores_the_terminal() {
+    let dir = TempProject::new(
+        "//- /app/index.html\n\
+         <!doctype html>\n<html><head><title>t</title></head><body>\n\
+         <script type=\"module\" src=\"/src/main.js\"></script>\n</body></html>\n\
+         //- /app/src/main.js\nconsole.log(1);\n",
+    );
+    let root = dir.path("app");
+    let tmux = Tmux::new(dir.root());
+    let script = dir.path("run.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "'{}' dev '{}' --port 0 --no-cache\n\
+             echo \"hotloop exited with $?\"\n\
+             echo \"tty: $(stty -a | tr ' ;' '\\n\\n' | grep -xE -- '-?(icanon|echo)' | tr '\\n' ' ')\"\n\
+             exec cat\n",
+            env!("CARGO_BIN_EXE_hotloop"),
+            root.display()
+        ),
+    )
+    .expect("write run.sh");
+    let command = format!("sh '{}'", script.display());
+    tmux.ok(&[
+        "new-session",
+        "-d",
+        "-s",
+        "dash",
+        "-x",
+        "120",
+        "-y",
+        "36",
+        &command,
+    ]);
+    tmux.wait_for_screen("the dashboard with the server ready", |s| {
+        s.contains("http://127.0.0.1:")
+            && s.contains("none yet: save a file")
+            && !s.contains("building")
+    });
+    let shell = tmux.format("#{pane_pid}");
+    let children = Command::new("pgrep")
+        .args(["-P", &shell])
+        .output()
+        .expect("pgrep");
+    let hotloop = String::from_utf8_lossy(&children.stdout)
+        .split_whitespace()
+        .next()
+        .expect("hotloop runs under the pane's shell")
+        .to_owned();
+    let killed = Command::new("kill")
+        .args(["-TERM", &hotloop])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let screen = tmux.wait_for_screen("hotloop to exit after SIGTERM", |s| {
+        s.contains("hotloop exited with") && s.contains("tty: ")
+    });
+    assert!(screen.contains("hotloop exited with 0"), "{screen}");
+    assert!(
+        screen.contains("tty: icanon echo"),
+        "raw mode was switched off:\n{screen}"
+    );
+    assert_eq!(
+        tmux.format("#{alternate_on}"),
+        "0",
+        "the terminal left the alternate screen"
+    );
 }

@@ -350,8 +350,11 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         })
         .context("failed to start the engine thread")?;
 
-    // Ctrl-C / SIGTERM stop the engine; the foreground loop ends when its channel closes. The
-    // plugin host stops at once: a build waiting on a plugin (seconds of Sass) ends now.
+    // Ctrl-C / SIGTERM (SIGINT and SIGTERM from outside while the dashboard is up, whose
+    // terminal turns Ctrl-C into a key) stop the engine and the dashboard; the headless loop
+    // ends when its channel closes. The plugin host stops at once: a build waiting on a plugin
+    // (seconds of Sass) ends now.
+    let (dashboard_stop_tx, dashboard_stop) = crossbeam_channel::bounded::<()>(1);
     {
         let control = control_tx.clone();
         let plugin_host = vite.as_ref().map(|vite| vite.host.clone());
@@ -362,27 +365,9 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
             if let Some(host) = plugin_host {
                 host.stop();
             }
-            if use_tui {
-                // (The dashboard restores the terminal on its way out: no exit behind it.)
-                return;
-            }
-            // The engine hears the stop between builds, and the cold build of a large app
-            // runs on for seconds (Ctrl-C took 7–20 s at 12,000 modules). Past a short grace
-            // with that build still running, or at a second signal, hotloop exits without it:
-            // its Node children die with it (`PR_SET_PDEATHSIG`), and the compile cache keeps
-            // what it wrote (an entry cut short reads as damaged and is compiled again). Once
-            // the engine runs its loop, the stop ends in order (the last session's page is
-            // written), however long that takes.
-            let forced = tokio::select! {
-                _ = tokio::time::sleep(STOP_GRACE) => {
-                    !ENGINE_STARTED.load(std::sync::atomic::Ordering::SeqCst)
-                }
-                _ = wait_for_signal() => true,
-            };
-            if forced {
-                eprintln!("hotloop: stopped (the build in progress was cut short)");
-                std::process::exit(0);
-            }
+            // (The dashboard restores the terminal on its way out.)
+            let _ = dashboard_stop_tx.try_send(());
+            exit_if_the_first_build_runs_on(use_tui).await;
         });
     }
 
@@ -393,18 +378,28 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
     let result = if use_tui {
         let control = control_tx.clone();
         let plugin_host = vite.as_ref().map(|vite| vite.host.clone());
-        dashboard::run(telemetry_rx, move |effect| match effect {
-            dashboard::Effect::Quit => {
-                let _ = control.send(Control::Shutdown);
-                if let Some(host) = &plugin_host {
-                    host.stop();
+        let runtime = runtime.handle().clone();
+        dashboard::run(
+            telemetry_rx,
+            url.clone(),
+            dashboard_stop,
+            move |effect| match effect {
+                dashboard::Effect::Quit => {
+                    let _ = control.send(Control::Shutdown);
+                    if let Some(host) = &plugin_host {
+                        host.stop();
+                    }
+                    // `q` or Ctrl-C (a key here) during the first build: as a signal's stop.
+                    if !ENGINE_STARTED.load(std::sync::atomic::Ordering::SeqCst) {
+                        runtime.spawn(exit_if_the_first_build_runs_on(false));
+                    }
                 }
-            }
-            dashboard::Effect::ClearLog => {}
-            dashboard::Effect::Engine(command) => {
-                let _ = control.send(command);
-            }
-        })
+                dashboard::Effect::ClearLog => {}
+                dashboard::Effect::Engine(command) => {
+                    let _ = control.send(command);
+                }
+            },
+        )
     } else {
         run_headless(telemetry_rx, serve.verbose > 0, serve.log_format)
     };
@@ -618,6 +613,29 @@ static ENGINE_STARTED: std::sync::atomic::AtomicBool = std::sync::atomic::Atomic
 
 /// How long a stop waits for the engine's first build to end (see `run`'s signal task).
 const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Once hotloop is stopping: the engine hears the stop between builds, and the first build of
+/// a large app runs on for seconds (Ctrl-C took 7–20 s at 12,000 modules). Past
+/// [`STOP_GRACE`] with that build still running, or at a second signal, hotloop exits without
+/// it: its Node children die with it (`PR_SET_PDEATHSIG`), and the compile cache keeps what it
+/// wrote (an entry cut short reads as damaged and is compiled again). Once the engine runs its
+/// loop, the stop ends in order (the last session's page is written), however long that
+/// takes. `restore_terminal`: the dashboard may still be up (a second signal before it left).
+async fn exit_if_the_first_build_runs_on(restore_terminal: bool) {
+    let forced = tokio::select! {
+        _ = tokio::time::sleep(STOP_GRACE) => {
+            !ENGINE_STARTED.load(std::sync::atomic::Ordering::SeqCst)
+        }
+        _ = wait_for_signal() => true,
+    };
+    if forced {
+        if restore_terminal {
+            ratatui::restore();
+        }
+        eprintln!("hotloop: stopped (the build in progress was cut short)");
+        std::process::exit(0);
+    }
+}
 
 /// Set when a signal asked hotloop to stop ([`stopping`]).
 static STOPPING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);

@@ -481,7 +481,7 @@ pub async fn bind(mut config: ServerConfig) -> Result<BoundServer, ServerError> 
             && e.kind() == std::io::ErrorKind::AddrInUse
             && port < config.port.saturating_add(PORT_TRIES)
         {
-            tracing::info!("port {port} is in use, trying {}", port + 1);
+            tracing::warn!("port {port} is in use, trying {}", port + 1);
             port += 1;
             listener = TcpListener::bind(SocketAddr::new(config.host, port)).await;
         }

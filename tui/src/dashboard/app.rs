@@ -35,6 +35,8 @@ pub enum Msg {
     },
     /// The engine's event channel closed.
     EngineStopped,
+    /// Leave: a signal asked hotloop to stop (the dashboard's own keys are Ctrl-C and `q`).
+    Quit,
 }
 
 /// What the wiring should do after an update: leave, clear its log file, or pass a command to
@@ -203,6 +205,9 @@ pub struct App {
     /// Time since the dashboard started, as of the last tick.
     pub now: Duration,
     pub size: (u16, u16),
+    /// The address the server answers at, from the start: it serves (the page waits for the
+    /// cold build) before the engine is ready.
+    pub listening: Option<String>,
     pub server: Option<ServerInfo>,
     pub engine_stopped: bool,
     pub graph_stats: GraphStats,
@@ -237,6 +242,7 @@ impl Default for App {
             mode: Mode::Normal,
             now: Duration::ZERO,
             size: (80, 24),
+            listening: None,
             server: None,
             engine_stopped: false,
             graph_stats: GraphStats::default(),
@@ -280,6 +286,7 @@ impl App {
                 self.engine_stopped = true;
                 None
             }
+            Msg::Quit => Some(Effect::Quit),
         }
     }
 

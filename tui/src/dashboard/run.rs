@@ -23,10 +23,16 @@ pub const TICK: Duration = Duration::from_secs(1);
 /// How often the input thread checks whether it should stop.
 const INPUT_POLL: Duration = Duration::from_millis(250);
 
-/// Runs the dashboard until the user quits. Every `Effect` is passed to `commands` (`Quit`
-/// last, just before returning). When `events` closes the dashboard stays up and says the
-/// engine stopped. The terminal is restored on return and on panic.
-pub fn run(events: Receiver<EngineEvent>, mut commands: impl FnMut(Effect)) -> anyhow::Result<()> {
+/// Runs the dashboard until the user quits, or `stop` says to (a signal: the terminal's own
+/// Ctrl-C is a key here). Every `Effect` is passed to `commands` (`Quit` last, just before
+/// returning). When `events` closes the dashboard stays up and says the engine stopped. The
+/// terminal is restored on return and on panic.
+pub fn run(
+    events: Receiver<EngineEvent>,
+    listening: String,
+    stop: Receiver<()>,
+    mut commands: impl FnMut(Effect),
+) -> anyhow::Result<()> {
     let mut terminal = match ratatui::try_init() {
         Ok(terminal) => terminal,
         Err(err) => {
@@ -35,7 +41,17 @@ pub fn run(events: Receiver<EngineEvent>, mut commands: impl FnMut(Effect)) -> a
         }
     };
     let input = InputThread::spawn();
-    let result = event_loop(&mut terminal, &events, &input.messages, &mut commands);
+    let quit = input.sender.clone();
+    std::thread::spawn(move || {
+        if stop.recv().is_ok() {
+            let _ = quit.send(Msg::Quit);
+        }
+    });
+    let app = App {
+        listening: Some(listening),
+        ..App::default()
+    };
+    let result = event_loop(&mut terminal, app, &events, &input.messages, &mut commands);
     input.stop();
     ratatui::restore();
     result.map(|_| ())
@@ -48,9 +64,10 @@ pub struct LoopStats {
     pub frames: usize,
 }
 
-/// The loop itself, over any backend and any source of input `Msg`s.
+/// The loop itself, from `app`, over any backend and any source of input `Msg`s.
 pub fn event_loop<B>(
     terminal: &mut Terminal<B>,
+    mut app: App,
     events: &Receiver<EngineEvent>,
     input: &Receiver<Msg>,
     commands: &mut impl FnMut(Effect),
@@ -62,7 +79,6 @@ where
     let started = Instant::now();
     let ticker = tick(TICK);
     let mut events = events.clone();
-    let mut app = App::default();
     let size = terminal
         .size()
         .context("failed to read the terminal size")?;
@@ -127,6 +143,8 @@ where
 /// Reads crossterm events on its own thread and forwards keys and resizes as `Msg`s.
 struct InputThread {
     messages: Receiver<Msg>,
+    /// Another way in: what is not the terminal's (`Msg::Quit` at a signal).
+    sender: Sender<Msg>,
     stop: Arc<AtomicBool>,
     handle: JoinHandle<()>,
 }
@@ -137,10 +155,12 @@ impl InputThread {
         let stop = Arc::new(AtomicBool::new(false));
         let handle = std::thread::spawn({
             let stop = stop.clone();
+            let sender = sender.clone();
             move || read_input(&sender, &stop)
         });
         InputThread {
             messages,
+            sender,
             stop,
             handle,
         }

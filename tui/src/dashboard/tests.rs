@@ -970,7 +970,9 @@ fn run_loop(
         let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
         let mut commands = Vec::new();
         let started = std::time::Instant::now();
-        let stats = event_loop(&mut terminal, &events, &input, &mut |c| commands.push(c));
+        let stats = event_loop(&mut terminal, App::default(), &events, &input, &mut |c| {
+            commands.push(c)
+        });
         let elapsed = started.elapsed();
         let text = buffer_text(terminal.backend().buffer());
         let _ = done_tx.send((stats, commands, text, elapsed));
@@ -1164,4 +1166,24 @@ fn a_narrow_status_bar_keeps_the_url_whole() {
             "{width}"
         );
     }
+}
+
+/// While the engine builds, the status bar and the Overview show the address the server
+/// already answers at, not "starting…".
+#[test]
+fn the_url_shows_while_the_first_build_runs() {
+    let app = App {
+        listening: Some("http://127.0.0.1:3000/".into()),
+        ..App::default()
+    };
+    let text = screen(&app, 100, 10);
+    let first = text.lines().next().unwrap();
+    assert!(
+        first.contains("http://127.0.0.1:3000/  building…"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Server      http://127.0.0.1:3000/  building: the page shows once"),
+        "{text}"
+    );
 }

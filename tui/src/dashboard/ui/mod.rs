@@ -58,7 +58,13 @@ fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
     match (&app.server, app.engine_stopped) {
         (_, true) => left.push(Span::styled(" engine stopped", theme::ERROR)),
         (Some(server), false) => left.push(Span::styled(server.url.clone(), theme::URL)),
-        (None, false) => left.push(Span::styled("starting…", theme::DIM)),
+        (None, false) => match &app.listening {
+            Some(url) => {
+                left.push(Span::styled(url.clone(), theme::URL));
+                left.push(Span::styled("  building…", theme::DIM));
+            }
+            None => left.push(Span::styled("starting…", theme::DIM)),
+        },
     }
     if let Some(files) = &app.pending_change {
         left.push(Span::styled(

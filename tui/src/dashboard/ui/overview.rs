@@ -30,7 +30,16 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         }
         None => lines.push(field(
             "Server",
-            vec![Span::styled("waiting for the engine…", theme::DIM)],
+            match &app.listening {
+                Some(url) => vec![
+                    Span::styled(url.as_str(), theme::URL),
+                    Span::styled(
+                        "  building: the page shows once every module is compiled",
+                        theme::DIM,
+                    ),
+                ],
+                None => vec![Span::styled("waiting for the engine…", theme::DIM)],
+            },
         )),
     }
     let graph = &app.graph_stats;
