@@ -859,10 +859,10 @@ fn clients_tab_shows_acks_errors_and_the_log() {
             │                                                                              │
             │                                                                              │
             │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
             │ Log ─────────────────────────────────────────────────────────────────────────│
-            │ info  line 25                                                                │
-            │ info  line 26                                                                │
-            │ info  line 27                                                                │
             │ info  line 28                                                                │
             │ info  line 29                                                                │
             │ warn  the last line                                                          │
@@ -1185,5 +1185,60 @@ fn the_url_shows_while_the_first_build_runs() {
     assert!(
         text.contains("Server      http://127.0.0.1:3000/  building: the page shows once"),
         "{text}"
+    );
+}
+
+/// Errors that do not all fit with their code frames are each shown by their message, wrapped,
+/// so that none is out of sight (a long hint at the end of one included).
+#[test]
+fn errors_that_do_not_fit_show_every_message_whole() {
+    let mut app = App::default();
+    engine(&mut app, ready());
+    let diagnostics: Vec<Diagnostic> = (1..=5)
+        .map(|i| Diagnostic {
+            kind: DiagnosticKind::Resolve,
+            file: format!("/src/file{i}.tsx"),
+            line: i,
+            column: 15,
+            message: format!(
+                "Cannot resolve 'missing-package-{i}' from /src/file{i}.tsx: package \
+                 'missing-package-{i}' is not installed (run `npm install missing-package-{i}`)"
+            ),
+            code_frame: format!(
+                "> {i} | import x from 'missing-package-{i}';\n    |               ^"
+            ),
+        })
+        .collect();
+    engine(&mut app, EngineEvent::Diagnostics(Arc::from(diagnostics)));
+    keys(&mut app, "6");
+    let flat = |text: &str| {
+        text.lines()
+            .map(|l| l.trim_start_matches('│').trim_end_matches('│').trim())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    // Room for every message, not for their frames too.
+    let tall = screen(&app, 80, 32);
+    for i in 1..=5 {
+        assert!(
+            flat(&tall).contains(&format!(
+                "/src/file{i}.tsx:{i}:15: Cannot resolve 'missing-package-{i}'"
+            )) && flat(&tall).contains(&format!("`npm install missing-package-{i}`)")),
+            "error {i} is whole on screen:\n{tall}"
+        );
+    }
+    assert!(!tall.contains("> 1 |"), "no room for the frames:\n{tall}");
+    // Room for all: each with its frame.
+    let taller = screen(&app, 80, 40);
+    assert!(
+        taller.contains("> 1 |") && taller.contains("> 5 |"),
+        "{taller}"
+    );
+    // Fewer rows than messages: the ones that fit, whole, and how many are out of sight.
+    let short = screen(&app, 80, 24);
+    assert!(
+        flat(&short).contains("`npm install missing-package-4`)")
+            && flat(&short).contains("… 1 more error (the page's overlay"),
+        "{short}"
     );
 }

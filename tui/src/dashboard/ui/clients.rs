@@ -5,7 +5,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Widget};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Widget, Wrap};
 
 use super::theme;
 use crate::dashboard::app::App;
@@ -17,15 +17,16 @@ const CLIENT_ROWS: usize = 5;
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let client_rows = app.clients.len().clamp(1, CLIENT_ROWS) as u16;
-    let diagnostics = if app.diagnostics.is_empty() {
-        Constraint::Length(2)
-    } else {
-        Constraint::Percentage(40)
+    // Errors take the room an empty log leaves them.
+    let (diagnostics, log_rows) = match (app.diagnostics.is_empty(), app.log.is_empty()) {
+        (true, _) => (Constraint::Length(2), Constraint::Fill(1)),
+        (false, true) => (Constraint::Fill(1), Constraint::Length(2)),
+        (false, false) => (Constraint::Percentage(60), Constraint::Fill(1)),
     };
     let [clients_area, diagnostics_area, log_area] = area.layout(&Layout::vertical([
         Constraint::Length(client_rows + 2),
         diagnostics,
-        Constraint::Fill(1),
+        log_rows,
     ]));
     clients(app, clients_area, buf);
     errors(app, diagnostics_area, buf);
@@ -106,15 +107,21 @@ fn errors(app: &App, area: Rect, buf: &mut Buffer) {
             .render(area, buf);
         return;
     }
-    let mut lines = Vec::new();
-    for diagnostic in app.diagnostics.iter() {
-        lines.push(Line::from(vec![
+    // Each error whole (its message wrapped, then its code frame); when they do not all fit,
+    // every error's message alone, so that none is out of sight (the overlay and `--no-tui`
+    // have the frames).
+    let message = |diagnostic: &engine::Diagnostic| {
+        Line::from(vec![
             Span::styled(" error: ", theme::ERROR),
             Span::raw(format!(
                 "{}:{}:{}: {}",
                 diagnostic.file, diagnostic.line, diagnostic.column, diagnostic.message
             )),
-        ]));
+        ])
+    };
+    let mut lines = Vec::new();
+    for diagnostic in app.diagnostics.iter() {
+        lines.push(message(diagnostic));
         lines.extend(
             diagnostic
                 .code_frame
@@ -122,7 +129,41 @@ fn errors(app: &App, area: Rect, buf: &mut Buffer) {
                 .map(|line| Line::from(Span::styled(format!(" {line}"), theme::DIM))),
         );
     }
-    Paragraph::new(lines).block(block).render(area, buf);
+    let inner = block.inner(area);
+    let height = inner.height as usize;
+    if wrapped_rows(&lines, inner.width) > height {
+        lines = Vec::new();
+        let mut rows = 0;
+        for (shown, diagnostic) in app.diagnostics.iter().enumerate() {
+            let line = message(diagnostic);
+            let more = app.diagnostics.len() - shown;
+            let needs = wrapped_rows(std::slice::from_ref(&line), inner.width);
+            // The last row says how many are out of sight, unless this one is the last.
+            if rows + needs > height.saturating_sub(usize::from(more > 1)) {
+                lines.push(Line::from(Span::styled(
+                    format!(
+                        " … {more} more {} (the page's overlay and `--no-tui` show them all)",
+                        if more == 1 { "error" } else { "errors" }
+                    ),
+                    theme::DIM,
+                )));
+                break;
+            }
+            rows += needs;
+            lines.push(line);
+        }
+    }
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .block(block)
+        .render(area, buf);
+}
+
+/// How many rows `lines` take wrapped at `width` columns, as `errors` renders them.
+fn wrapped_rows(lines: &[Line<'_>], width: u16) -> usize {
+    Paragraph::new(lines.to_vec())
+        .wrap(Wrap { trim: false })
+        .line_count(width)
 }
 
 fn log(app: &App, area: Rect, buf: &mut Buffer) {
