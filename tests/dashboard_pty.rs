@@ -93,25 +93,9 @@ impl Tmux {
     }
 }
 
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.run(&["kill-server"]);
-    }
-}
-
-#[test]
-fn an_edit_shows_on_the_live_dashboard_and_q_restores_the_terminal() {
-    let leaf = "export const v = 1;\nif (import.meta.hot) import.meta.hot.accept();\n";
-    let dir = TempProject::new(&format!(
-        "//- /app/index.html\n\
-         <!doctype html>\n<html><head><title>t</title></head><body>\n\
-         <script type=\"module\" src=\"/src/main.js\"></script>\n</body></html>\n\
-         //- /app/src/main.js\nimport {{ v }} from './leaf.js';\nconsole.log(v);\n\
-         //- /app/src/leaf.js\n{leaf}"
-    ));
-    let root = dir.path("app");
-
-    let tmux = Tmux::new(dir.root());
+/// `hotloop dev ROOT` in the tmux session `dash` (120x36) of `tmux`, from a shell script that
+/// then reports its exit status and the terminal's `icanon`/`echo` settings on the same terminal.
+fn start_dashboard(tmux: &Tmux, dir: &TempProject, root: &Path) {
     let script = dir.path("run.sh");
     std::fs::write(
         &script,
@@ -137,6 +121,28 @@ fn an_edit_shows_on_the_live_dashboard_and_q_restores_the_terminal() {
         "36",
         &command,
     ]);
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+    }
+}
+
+#[test]
+fn an_edit_shows_on_the_live_dashboard_and_q_restores_the_terminal() {
+    let leaf = "export const v = 1;\nif (import.meta.hot) import.meta.hot.accept();\n";
+    let dir = TempProject::new(&format!(
+        "//- /app/index.html\n\
+         <!doctype html>\n<html><head><title>t</title></head><body>\n\
+         <script type=\"module\" src=\"/src/main.js\"></script>\n</body></html>\n\
+         //- /app/src/main.js\nimport {{ v }} from './leaf.js';\nconsole.log(v);\n\
+         //- /app/src/leaf.js\n{leaf}"
+    ));
+    let root = dir.path("app");
+
+    let tmux = Tmux::new(dir.root());
+    start_dashboard(&tmux, &dir, &root);
 
     let screen = tmux.wait_for_screen("the dashboard with the server ready", |s| {
         s.contains("http://127.0.0.1:")
@@ -194,31 +200,7 @@ fn sigterm_stops_the_dashboard_and_restores_the_terminal() {
     );
     let root = dir.path("app");
     let tmux = Tmux::new(dir.root());
-    let script = dir.path("run.sh");
-    std::fs::write(
-        &script,
-        format!(
-            "'{}' dev '{}' --port 0 --no-cache\n\
-             echo \"hotloop exited with $?\"\n\
-             echo \"tty: $(stty -a | tr ' ;' '\\n\\n' | grep -xE -- '-?(icanon|echo)' | tr '\\n' ' ')\"\n\
-             exec cat\n",
-            env!("CARGO_BIN_EXE_hotloop"),
-            root.display()
-        ),
-    )
-    .expect("write run.sh");
-    let command = format!("sh '{}'", script.display());
-    tmux.ok(&[
-        "new-session",
-        "-d",
-        "-s",
-        "dash",
-        "-x",
-        "120",
-        "-y",
-        "36",
-        &command,
-    ]);
+    start_dashboard(&tmux, &dir, &root);
     tmux.wait_for_screen("the dashboard with the server ready", |s| {
         s.contains("http://127.0.0.1:")
             && s.contains("none yet: save a file")

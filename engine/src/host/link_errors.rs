@@ -15,9 +15,9 @@ use rustc_hash::FxHashSet;
 use crate::environment::EnvironmentKind;
 use crate::graph::ModuleIndex;
 use crate::inputs::in_node_modules;
-use crate::queries::exports::missing_exports;
-use crate::queries::parsed::parsed_module;
-use crate::queries::resolve::resolved_imports;
+use crate::queries::exports::{missing_exports, parsed_in};
+use crate::queries::graph::ProjectGraph;
+use crate::queries::resolve::imports_in;
 
 use super::EngineHost;
 
@@ -25,31 +25,16 @@ impl EngineHost {
     /// The modules of the last build that take part in an import of a name that is not
     /// exported (see the module docs). Looks only at modules with diagnostics.
     pub fn link_error_modules(&self) -> FxHashSet<ModuleIndex> {
-        let mut out = FxHashSet::default();
-        let Some(state) = self.state.as_ref() else {
-            return out;
-        };
-        let db = &self.db;
-        for &index in state.with_diagnostics.keys() {
-            let Some(&file) = state.graph.files.get(index.idx()) else {
-                continue;
-            };
-            if in_node_modules(file.path(db)) {
-                continue;
-            }
-            let parsed = parsed_module(db, file);
-            let resolved = resolved_imports(db, file);
-            for missing in missing_exports(db, EnvironmentKind::Page, &parsed, &resolved) {
-                out.insert(index);
-                out.extend(
-                    missing
-                        .through
-                        .iter()
-                        .filter_map(|&f| state.graph.index_of_file(f)),
-                );
-            }
-        }
-        out
+        self.state
+            .as_ref()
+            .map_or_else(FxHashSet::default, |state| {
+                taking_part(
+                    &self.db,
+                    EnvironmentKind::Page,
+                    &state.graph,
+                    state.with_diagnostics.keys().copied(),
+                )
+            })
     }
 
     /// Holds `modules` (ids) until a later update can send them (`take_withheld`).
@@ -65,4 +50,35 @@ impl EngineHost {
     pub fn take_withheld(&mut self) -> Vec<Arc<str>> {
         std::mem::take(&mut self.withheld)
     }
+}
+
+/// The modules among `candidates` (modules of `graph`, in `env`) that take part in an import of
+/// a name not exported: the importer, the module it names, and those its `export *`s reach.
+pub(super) fn taking_part(
+    db: &dyn crate::db::Db,
+    env: EnvironmentKind,
+    graph: &ProjectGraph,
+    candidates: impl IntoIterator<Item = ModuleIndex>,
+) -> FxHashSet<ModuleIndex> {
+    let mut out = FxHashSet::default();
+    for index in candidates {
+        let Some(&file) = graph.files.get(index.idx()) else {
+            continue;
+        };
+        if in_node_modules(file.path(db)) {
+            continue;
+        }
+        let parsed = parsed_in(db, env, file);
+        let resolved = imports_in(db, env, file);
+        for missing in missing_exports(db, env, &parsed, &resolved) {
+            out.insert(index);
+            out.extend(
+                missing
+                    .through
+                    .iter()
+                    .filter_map(|&f| graph.index_of_file(f)),
+            );
+        }
+    }
+    out
 }

@@ -24,9 +24,7 @@ use crate::queries::diagnostics::server_module_diagnostics;
 use crate::queries::emit::{
     external_entry, external_factory, server_chunk_entry, server_emitted_module, server_module_deps,
 };
-use crate::queries::exports::{
-    ExportsSeen, exports_seen, link_diagnostics, missing_exports, with_links,
-};
+use crate::queries::exports::{ExportsSeen, exports_seen, link_diagnostics, with_links};
 use crate::queries::graph::{ProjectGraph, server_graph};
 use crate::queries::hot::server_hot_meta;
 use crate::queries::parsed::server_parsed_module;
@@ -462,28 +460,16 @@ impl EngineHost {
     /// The server modules that take part in an import of a name not exported (the server's
     /// `link_error_modules`). Looks only at modules with diagnostics.
     pub fn server_link_error_modules(&self) -> FxHashSet<ModuleIndex> {
-        let mut out = FxHashSet::default();
-        let Some(state) = self.server.as_ref() else {
-            return out;
-        };
-        let db = &self.db;
-        for &index in state.with_diagnostics.keys() {
-            let Some(&file) = state.graph.files.get(index.idx()) else {
-                continue;
-            };
-            let parsed = server_parsed_module(db, file);
-            let resolved = server_imports(db, file);
-            for missing in missing_exports(db, EnvironmentKind::Server, &parsed, &resolved) {
-                out.insert(index);
-                out.extend(
-                    missing
-                        .through
-                        .iter()
-                        .filter_map(|&f| state.graph.index_of_file(f)),
-                );
-            }
-        }
-        out
+        self.server
+            .as_ref()
+            .map_or_else(FxHashSet::default, |state| {
+                super::link_errors::taking_part(
+                    &self.db,
+                    EnvironmentKind::Server,
+                    &state.graph,
+                    state.with_diagnostics.keys().copied(),
+                )
+            })
     }
 
     /// Holds server modules (ids) until a later server update can send them.

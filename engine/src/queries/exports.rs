@@ -32,7 +32,7 @@ use crate::transform::{ExportNames, ImportKind, ImportRecord};
 use hotloop_protocol::{Diagnostic, DiagnosticKind, code_frame};
 
 /// `file` as environment `env` compiles it (its `exports`, `import_names`, `imports`).
-fn parsed_in(db: &dyn Db, env: EnvironmentKind, file: SourceFile) -> Arc<ParsedModule> {
+pub(crate) fn parsed_in(db: &dyn Db, env: EnvironmentKind, file: SourceFile) -> Arc<ParsedModule> {
     match env {
         EnvironmentKind::Server => server_parsed_module(db, file),
         EnvironmentKind::Page | EnvironmentKind::Worker => parsed_module(db, file),
