@@ -64,6 +64,7 @@ import { OwnWrites } from './own-writes.js';
 import { ModuleGraph } from './module-graph.js';
 import { nativeEntries, proxyLayers } from './proxy.js';
 import { PageServer } from './page-server.js';
+import { WarmUp } from './warm-up.js';
 import { askPre, idUrl, listen as listenMiddlewares, markClientWanted, normalizeRoute, routeMatches } from './middlewares.js';
 
 const IS_WORKER = !isMainThread && !!workerData?.hotloopPluginWorker;
@@ -140,6 +141,12 @@ const state = {
   httpServer: null, // `server.httpServer` of the loaded config (`page-server.js`)
   listening: null, // { port, https } of hotloop's server once it listens (`listening`)
 };
+
+// Vue's compiler warmed up in the first idle moment (see warm-up.js). The primary's only: on
+// 4+ cores the workers compile most files, and are not warmed up.
+const warmUp = IS_WORKER || process.env.HOTLOOP_PLUGIN_WARM_UP === '0'
+  ? null
+  : new WarmUp({ compiler: () => state.plugins?.find((p) => p?.name === 'vite:vue')?.api?.options?.compiler ?? null });
 
 function warn(plugin, hook, message) {
   const key = `${plugin}\0${hook}\0${message}`;
@@ -530,6 +537,7 @@ const handlers = {
     const list = selected(env, 'transform', plugins, recheck, id, code);
     moduleNode(id);
     admit(id);
+    if (!ssr) warmUp?.saw(id, code);
     const out = newOut(!!ssr);
     let changed = false;
     let noMap = false;
@@ -1717,6 +1725,7 @@ function forgetTsconfigs({ changed = [], created = [], removed = [] }) {
 function onFrame(f) {
   profile?.activity();
   if (f.kind === 'request') {
+    warmUp?.activity();
     if (!IS_WORKER && routeToWorker(f)) return;
     const h = handlers[f.method];
     const ready = f.method === 'loadConfig' ? null : Promise.all([state.viteLoading, state.watching]);

@@ -26,7 +26,7 @@ pub const MIN_NODE_MAJOR: u32 = 20;
 /// Lines of the child's stderr kept for a crash report.
 const STDERR_TAIL: usize = 40;
 
-const SCRIPTS: [(&str, &str); 14] = [
+const SCRIPTS: [(&str, &str); 15] = [
     ("host.js", include_str!("../js/host.js")),
     ("protocol.js", include_str!("../js/protocol.js")),
     ("config.js", include_str!("../js/config.js")),
@@ -41,6 +41,7 @@ const SCRIPTS: [(&str, &str); 14] = [
     ("module-graph.js", include_str!("../js/module-graph.js")),
     ("proxy.js", include_str!("../js/proxy.js")),
     ("page-server.js", include_str!("../js/page-server.js")),
+    ("warm-up.js", include_str!("../js/warm-up.js")),
 ];
 
 /// Checks `node --version` (≥ [`MIN_NODE_MAJOR`]); the error names `needed_by`. Run only
