@@ -335,7 +335,7 @@ fn overview_shows_the_server_graph_and_the_app_servers_memory_and_apply_time() {
             │                                                                              │
             │ Last update r12 · src/main.js                                                │
             │ full reload r12: /src/main.js changed and no module accepts it               │
-            │ server 18 ms · save→applied: no ack yet                                      │
+            │ server 18 ms · the pages reload                                              │
             │                                                                              │
             │                                                                              │
             │                                                                              │
@@ -1241,4 +1241,42 @@ fn errors_that_do_not_fit_show_every_message_whole() {
             && flat(&short).contains("… 1 more error (the page's overlay"),
         "{short}"
     );
+}
+
+/// The last update's save→applied: waited for only where the pages ack (a hot update with a
+/// page open); a reload says the pages reload, an update that sent nothing says nothing of it.
+#[test]
+fn save_to_applied_is_waited_for_only_where_a_page_acks() {
+    let last = |outcome: UpdateOutcome, clients: bool| {
+        let mut app = App::default();
+        engine(&mut app, ready());
+        if clients {
+            engine(
+                &mut app,
+                EngineEvent::ClientConnected {
+                    client: 1,
+                    user_agent: "Chrome/126".into(),
+                },
+            );
+        }
+        engine(&mut app, report(1, "src/a.js", outcome, 1));
+        screen(&app, 100, 20)
+            .lines()
+            .find(|l| l.contains("│ server "))
+            .unwrap_or_default()
+            .trim_matches(|c: char| c == '│' || c.is_whitespace())
+            .to_owned()
+    };
+    let hot = || UpdateOutcome::Hot {
+        modules: vec!["/src/a.js".into()],
+        boundaries: vec!["/src/a.js".into()],
+        css_only: false,
+    };
+    assert!(last(hot(), true).ends_with("save→applied: no ack yet"));
+    assert!(last(hot(), false).ends_with("no page open"));
+    assert!(
+        last(UpdateOutcome::FullReload { reason: "x".into() }, true).ends_with("the pages reload")
+    );
+    let none = last(UpdateOutcome::NoChange, true);
+    assert!(!none.contains('·'), "{none}");
 }

@@ -95,21 +95,32 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         )),
         Some(record) => {
             let report = &record.report;
+            let files = if report.files.is_empty() {
+                "(no file: asked for)".to_owned()
+            } else {
+                report.files.join(", ")
+            };
             lines.push(field(
                 "Last update",
-                vec![Span::raw(format!(
-                    "r{} · {}",
-                    report.revision,
-                    report.files.join(", ")
-                ))],
+                vec![Span::raw(format!("r{} · {files}", report.revision))],
             ));
             lines.push(Line::from(headless::update_line(report)));
-            let e2e = match record.end_to_end {
-                Some(e2e) => format!("save→applied {}", format::duration(e2e)),
-                None => "save→applied: no ack yet".to_owned(),
+            // Only a hot update is applied by the pages, and acked.
+            let e2e = match (&report.outcome, record.end_to_end) {
+                (_, Some(e2e)) => format!(" · save→applied {}", format::duration(e2e)),
+                (engine::UpdateOutcome::Hot { .. }, None) if app.clients.is_empty() => {
+                    " · no page open".to_owned()
+                }
+                (engine::UpdateOutcome::Hot { .. }, None) => {
+                    " · save→applied: no ack yet".to_owned()
+                }
+                (engine::UpdateOutcome::FullReload { .. }, None) => {
+                    " · the pages reload".to_owned()
+                }
+                _ => String::new(),
             };
             lines.push(Line::from(Span::styled(
-                format!("server {} · {e2e}", format::duration(report.server_total)),
+                format!("server {}{e2e}", format::duration(report.server_total)),
                 theme::DIM,
             )));
         }
