@@ -732,17 +732,15 @@ impl EngineHost {
                 .filter(|dep| dep.is_static)
                 .filter_map(|dep| state.graph.graph.index_of(dep.id.as_ref()?))
                 .filter_map(|dep| state.graph.files.get(dep.idx()).copied())
-                .any(|dep| !compiled(dep) && part_of_a_gone_file(dep.path(&self.db)))
+                .any(|dep| {
+                    !compiled(dep)
+                        && crate::queries::plugin_pass::gone_file_of_part(
+                            &self.db,
+                            Path::new(&crate::files::plugin_id(&self.root, dep.path(&self.db))),
+                        )
+                        .is_some()
+                })
     }
-}
-
-/// Whether `path` is a `?query` sub-module of a file that does not exist.
-fn part_of_a_gone_file(path: &std::path::Path) -> bool {
-    let text = path.to_string_lossy();
-    text.split_once('?').is_some_and(|(file, _)| {
-        let file = std::path::Path::new(file);
-        file.is_absolute() && !file.exists()
-    })
 }
 
 /// Module `index` of `graph` as an update frame carries it: its factory (`code_of`: the

@@ -183,15 +183,9 @@ pub fn run(db: &dyn Db, file: SourceFile, id: &str, text: &Arc<str>, env: Plugin
         // A part of a file that is gone (a page renamed while a plugin's routes module still
         // names its `?definePage` block, by the file's path): an import of a file that is not
         // there, which the next batch (the plugin's new routes) usually clears.
-        Answer::UnloadedVirtual => match plugin_id
-            .split_once('?')
-            .map(|(file, _)| PathBuf::from(file))
-            .filter(|file| file.is_absolute())
-        {
-            Some(file) if !db.files().get_or_read(db, &file).contents(db).exists() => {
-                part_of_missing_file(db, id, &file)
-            }
-            _ => unloaded_virtual(id, &plugin_id, Vec::new()),
+        Answer::UnloadedVirtual => match gone_file_of_part(db, Path::new(&plugin_id)) {
+            Some(file) => part_of_missing_file(db, id, &file),
+            None => unloaded_virtual(id, &plugin_id, Vec::new()),
         },
         Answer::Failed {
             error,
@@ -272,6 +266,13 @@ fn watch_digest(db: &dyn Db, watched: &[SourceFile]) -> u64 {
         }
     }
     hasher.digest()
+}
+
+/// The file whose query sub-module `path` is (`/abs/About.vue?definePage&vue`), when that
+/// file does not exist (deleted or renamed), as the database sees it.
+pub(crate) fn gone_file_of_part(db: &dyn Db, path: &Path) -> Option<PathBuf> {
+    let (file, _) = crate::files::split_query(path)?;
+    (file.is_absolute() && !db.files().get_or_read(db, &file).contents(db).exists()).then_some(file)
 }
 
 /// A query sub-module of `file`, which does not exist: no plugin loads it.
