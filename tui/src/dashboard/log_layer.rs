@@ -66,37 +66,18 @@ impl Visit for LineVisitor {
     }
 }
 
-/// `text` without ANSI escape sequences (CSI `ESC [ ... final`, OSC `ESC ] ... BEL` or
-/// `ESC \\`, two-byte `ESC x`) and other control characters (a tab becomes a space).
+/// `text` without ANSI escape sequences (`anstream`'s strip, as the plugin host logs a
+/// plugin's coloured output) and other control characters (a tab becomes a space).
 fn without_ansi(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\x1b' => match chars.next() {
-                Some('[') => {
-                    // Parameters and intermediates, up to the final byte (@ to ~).
-                    for c in chars.by_ref() {
-                        if ('@'..='~').contains(&c) {
-                            break;
-                        }
-                    }
-                }
-                Some(']') => {
-                    while let Some(c) = chars.next() {
-                        if c == '\x07' || (c == '\x1b' && chars.next_if_eq(&'\\').is_some()) {
-                            break;
-                        }
-                    }
-                }
-                _ => {}
-            },
-            '\t' => out.push(' '),
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
-    }
-    out
+    anstream::adapter::strip_str(text)
+        .to_string()
+        .chars()
+        .filter_map(|c| match c {
+            '\t' => Some(' '),
+            c if c.is_control() => None,
+            c => Some(c),
+        })
+        .collect()
 }
 
 #[cfg(test)]
