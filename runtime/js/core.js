@@ -54,6 +54,7 @@
    *   loadFactory?: ((id: string, revision: number) => Promise<Function>) | null,
    *   logger?: Logger,
    *   sourceComments?: ((id: string, revision: number) => string) | null,
+   *   starting?: string,
    * }} Host
    *
    * `send`: a client frame for the server, called only between `core.connected()` and
@@ -80,6 +81,8 @@
    *   server serves (not by `eval`), for a page whose Content-Security-Policy forbids `eval`;
    *   rejects with the server's reason (a newer update replaced that code: reload). Null where
    *   an update that cannot be compiled reloads instead.
+   * `starting`: what an entry that throws at start was doing, as the overlay and the log say it
+   *   ("while starting the page"; the Node host's: "while starting the server").
    */
 
   const CONSOLE_LOGGER = Object.freeze({
@@ -106,6 +109,7 @@
     loadFactory: null,
     logger: CONSOLE_LOGGER,
     sourceComments: null,
+    starting: "while starting the page",
   });
 
   /** The host until `start` names one: nothing is connected and nothing reloads. */
@@ -450,13 +454,13 @@
             : `${id} did not start: it imports ${err.missingModule}, which is not in the page (its build error says why)`,
         );
       } else {
-        logger.error(`${id} threw while the page started`, err);
+        logger.error(`${id} threw ${host.starting}`, err);
       }
       if (state.heldStartFailures !== null && err && typeof err.missingModule === "string") {
         state.heldStartFailures.push({ err, id });
         return;
       }
-      reportError(err, id, "while starting the page");
+      reportError(err, id, host.starting);
     }
 
     /**
@@ -468,7 +472,7 @@
       const held = state.heldStartFailures;
       if (held === null) return;
       state.heldStartFailures = null;
-      for (const { err, id } of held) reportError(err, id, "while starting the page");
+      for (const { err, id } of held) reportError(err, id, host.starting);
     }
 
     /** The host's connection to the server opened; `payload` goes to `vite:ws:connect`. */

@@ -30,6 +30,7 @@ function createNodeRuntime(options) {
     moduleFile: options.moduleFile || null,
     send: (frame) => transport.send(frame),
     reload: options.reload || (() => false),
+    starting: "while starting the server",
   };
   if (options.logger) host.logger = options.logger;
   // An update's factory names its module; the engine puts the module's map in its code (for

@@ -205,7 +205,7 @@
           await registry.loadModule(id);
           logger().info(`updated ${id}`);
         } catch (err) {
-          errors.push({ id, err, context: "while starting the page" });
+          errors.push({ id, err, context: core.host().starting });
         }
       }
     }

@@ -247,7 +247,7 @@ require("./not-in-deps.js");`,
   // The uncaught one failed the start: logged and shown by the host, not thrown at the page.
   assert.equal(rt.inspect().modules["/src/main.js"], "failed");
   assert.match(rt.errors.get("/src/main.js").message, /Cannot find module '\.\/not-in-deps\.js' imported by \/src\/main\.js/);
-  assert.match(rt.errorsLogged()[0], /\/src\/main\.js threw while the page started/);
+  assert.match(rt.errorsLogged()[0], /\/src\/main\.js threw while starting the page/);
 });
 
 test("a failed module rethrows its error to every later importer", () => {

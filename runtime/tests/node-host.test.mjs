@@ -165,3 +165,19 @@ test("an update's factory is named hotloop-server:<id>?rev=<n> in stacks, and no
     return true;
   });
 });
+
+test("an entry that throws at start is reported as the server's start, not a page's", async () => {
+  const transport = fakeTransport();
+  const shown = [];
+  const logged = [];
+  const runtime = createNodeRuntime({
+    transport,
+    showError: (id, error) => shown.push({ id, context: error.context, message: error.message }),
+    logger: { info() {}, warn() {}, debug() {}, error: (line) => logged.push(line) },
+  });
+  const boom = js("/server/boom.js", {}, `throw new Error("no database");`);
+  runtime.define(boom.id, boom.deps, (0, eval)(boom.code));
+  await runtime.start(["/server/boom.js"], { revision: 1, serverId: "s1" });
+  assert.deepEqual(shown, [{ id: "/server/boom.js", context: "while starting the server", message: "no database" }]);
+  assert.deepEqual(logged, ["/server/boom.js threw while starting the server"]);
+});
