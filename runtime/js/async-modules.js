@@ -14,6 +14,11 @@
   // target's chunk (`loadChunk`, the host's fetch, once per target), then evaluates it; a
   // chunk that cannot be loaded rejects that `import()` with the server's reason, naming the
   // module and its importer. Hosts without `loadChunk` (a worker, Node) have everything.
+  //
+  // An `import()` that rejected because a module failed its first evaluation (an import it
+  // cannot find, a throw at its top level) leaves those modules noted (`failedImports`): the
+  // app keeps that rejection (React.lazy caches it, a router shows its error page), so an
+  // update that fixes one of them reloads the page instead (`update.js`), as under Vite.
   // ---------------------------------------------------------------------------------------------
 
   /**
@@ -32,6 +37,25 @@
 
     /** Lazy chunks asked for, by target id: the promise of each load. */
     const chunkLoads = new Map();
+
+    /** Modules whose failed first evaluation rejected an `import()`, by id. */
+    const rejectedImports = new Set();
+
+    /** An `import()` rejected with `err`: the modules that failed with it are noted. */
+    function noteRejected(err) {
+      for (const rec of records.values()) {
+        if (rec.state === "failed" && rec.error === err) rejectedImports.add(rec.id);
+      }
+    }
+
+    /** The modules noted by `noteRejected` that have not evaluated since (still failed). */
+    function failedImports() {
+      for (const id of rejectedImports) {
+        const rec = records.get(id);
+        if (rec === undefined || rec.state !== "failed") rejectedImports.delete(id);
+      }
+      return rejectedImports;
+    }
 
     /**
      * Makes sure module `id` and what it statically imports are defined: nothing to do when a
@@ -308,6 +332,13 @@
      * of the namespace, evaluated in a later microtask, waiting for top-level await.
      */
     function dynamicImport(rec, spec, candidates) {
+      return importOf(rec, spec, candidates).catch((err) => {
+        noteRejected(err);
+        throw err;
+      });
+    }
+
+    function importOf(rec, spec, candidates) {
       if (candidates !== undefined) return variableImport(rec, spec, candidates);
       const target = depTarget(rec, spec);
       // A URL the engine left to the browser (`import('https://esm.sh/x')`), and, for a
@@ -385,6 +416,7 @@
       namespaceOfNode,
       dynamicImport,
       urlScriptImport,
+      failedImports,
     };
   }
 

@@ -526,6 +526,7 @@
       evaluateAsync: asyncModules.evaluateAsync,
       loadModule: asyncModules.loadModule,
       ensureChunk: asyncModules.ensureChunk,
+      failedImports: asyncModules.failedImports,
       /** `import(spec)` of a script of the project by its root path, from a page's own script. */
       importUrl: (spec) => asyncModules.urlScriptImport({ id: "a script of the page" }, spec),
       withinUpdate,

@@ -23,6 +23,9 @@
     ServerUpdated: Object.freeze({ name: "ServerUpdated", code: 12, text: "the app's server code changed and this server-rendered page does not listen to hotloop:server-update" }),
     /** The page's Content-Security-Policy forbids eval, which an update's factories need. */
     EvalBlocked: Object.freeze({ name: "EvalBlocked", code: 13, text: "the page's Content-Security-Policy forbids eval and the update's scripts did not load: reloading (let script-src allow the page's own origin or 'unsafe-eval' in development for hot updates that keep state)" }),
+    /** An update fixes a module whose failed first evaluation rejected an `import()`, which the
+     * app keeps (React.lazy, a router's error page): the page imports it again by reloading. */
+    FailedImportFixed: Object.freeze({ name: "FailedImportFixed", code: 14, text: "a module that an import() failed to load has new code and the app keeps the failed import()" }),
     /** A FullReload message without a text (its code is the server's). */
     ServerRequested: Object.freeze({ name: "ServerRequested", code: null, text: "requested by the server" }),
   });

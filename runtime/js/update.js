@@ -225,10 +225,35 @@
     }
 
     /**
+     * A module whose failed first evaluation rejected an `import()` (`failedImports`) that the
+     * update brings new code for, or a module it imports: the app holds that rejection (React.lazy
+     * caches it, an error boundary shows it) and nothing in place can make it import again, so
+     * the page reloads. Null when there is none.
+     */
+    function failedImportIn(message) {
+      const failed = registry.failedImports();
+      if (failed.size === 0) return null;
+      const touched = new Set(message.invalidate);
+      for (const m of message.modules) touched.add(m.id);
+      for (const id of failed) {
+        if (touched.has(id)) return id;
+        const deps = records.get(id).deps;
+        for (const spec in deps) if (touched.has(deps[spec])) return id;
+      }
+      return null;
+    }
+
+    /**
      * Applies a decoded update message. Returns `{ ok, error }` for the ack, or
      * `{ reloading: true }` when a failure inside an import cycle turned it into a full reload.
      */
     async function applyUpdate(message) {
+      const fixedImport = failedImportIn(message);
+      if (fixedImport !== null) {
+        const base = core.reasons.FailedImportFixed;
+        logger().info(`${fixedImport} failed to load before: reloading for its new code`);
+        if (core.reload({ ...base, text: `${base.text}: ${fixedImport}` })) return { reloading: true };
+      }
       const payload = describeUpdate(message, Date.now());
       bus.emit("vite:beforeUpdate", payload);
       const errors = [];

@@ -184,3 +184,61 @@ test("import() of a root path only known at run time that names a script: its la
   await assert.rejects(rt.get("load")("/public-only/x.js"), (e) => e.message.includes("/public-only/x.js") && !/imported by/.test(e.message));
   assert.deepEqual(rt.chunkRequests, ["/src/plugins/a.ts", "/public-only/x.js"]);
 });
+
+test("an update that fixes a module whose failure rejected an import() reloads the page; the app kept the rejection", async () => {
+  const missingDep = js("/src/a.js", { "./thing.js": null }, `require("./thing.js");`);
+  const rt = createTestRuntime({ lazyChunks: { "/src/a.js": [missingDep] } });
+  await rt.boot([main], ["/src/main.js"]);
+  await assert.rejects(rt.get("loadA")(), /Cannot find module '\.\/thing\.js' imported by \/src\/a\.js/);
+  assert.equal(rt.inspect().modules["/src/a.js"], "failed");
+
+  // thing.js is created: a.js's import resolves now.
+  await rt.update({
+    revision: 2,
+    modules: [
+      js("/src/thing.js", {}, esm({ thing: "thing" }, "const thing = 1;")),
+      js("/src/a.js", { "./thing.js": "/src/thing.js" }, esm({ name: "name" }, `require("./thing.js");\nconst name = "a";`)),
+    ],
+    invalidate: ["/src/a.js"],
+    boundaries: [{ id: "/src/a.js", acceptedDep: null }],
+  });
+  assert.deepEqual(
+    rt.reloads.map((r) => [r.name, r.code, r.text]),
+    [["FailedImportFixed", 14, "a module that an import() failed to load has new code and the app keeps the failed import(): /src/a.js"]],
+  );
+});
+
+test("the fix of a module that a failed import()'s module imports reloads too; other updates do not", async () => {
+  const rt = createTestRuntime({
+    lazyChunks: {
+      "/src/a.js": [
+        // broken.js does not compile: the chunk lacks it.
+        js("/src/deep.js", { "./broken.js": "/src/broken.js" }, `require("./broken.js");`),
+        js("/src/a.js", { "./deep.js": "/src/deep.js" }, `require("./deep.js");`),
+      ],
+      "/src/b.js": [js("/src/b.js", {}, esm({ name: "name" }, `const name = "b";`))],
+    },
+  });
+  await rt.boot([main], ["/src/main.js"]);
+  await assert.rejects(rt.get("loadA")(), /broken\.js/);
+  assert.equal((await rt.get("loadB")()).name, "b");
+
+  // An edit elsewhere is a hot update as always.
+  await rt.update({
+    revision: 2,
+    modules: [js("/src/b.js", {}, esm({ name: "name" }, `const name = "b2";\n__hotloop_meta.hot.accept();`))],
+    invalidate: ["/src/b.js"],
+    boundaries: [{ id: "/src/b.js", acceptedDep: null }],
+  });
+  assert.deepEqual(rt.reloads, []);
+
+  // broken.js is fixed: only a new module, which deep.js (failed with a.js's import()) imports.
+  await rt.update({
+    revision: 3,
+    modules: [js("/src/broken.js", {}, "")],
+    invalidate: [],
+    boundaries: [],
+  });
+  assert.deepEqual(rt.reloads.map((r) => r.name), ["FailedImportFixed"]);
+  assert.match(rt.reloads[0].text, /: \/src\/(deep|a)\.js$/);
+});

@@ -270,6 +270,19 @@ describe('lazy routes in the browser', { skip, concurrency: false }, () => {
       await other.close();
     }
   });
+
+  // Last: the page reloads. React.lazy keeps the rejected import() of a module that failed to
+  // load (an error boundary shows it), so the fix of that module reloads the page, as under
+  // Vite; a hot update of it would leave the error on screen with the overlay closed.
+  test('a lazy route that failed on an import of a missing file: creating the file reloads the page, which renders the route', async () => {
+    await navigate('/needs-helper');
+    await tab.until(() => document.getElementById('route-error')?.textContent.includes("'./helper.js'"));
+    const from = tab.mark();
+    writeFile(file('src/routes/helper.js'), "export const helper = 'helper here';\n");
+    await tab.untilLog('[hmr] full reload: a module that an import() failed to load has new code', { from });
+    await tab.until(() => document.getElementById('route-needs-helper')?.textContent === 'needs helper here');
+    assert.equal(await tab.page.evaluate(() => window.sameDocument), undefined, 'the page reloaded');
+  });
 });
 
 describe('the background warm-up in the browser', { skip, concurrency: false }, () => {

@@ -49,6 +49,11 @@ pub enum FullReloadReason {
     /// page's origin either (a policy that forbids them too, or a newer update replaced that
     /// code); the reload loads it from the server's scripts instead.
     EvalBlocked,
+    /// Raised by the runtime: an update brings new code for a module whose first evaluation
+    /// failed and rejected an `import()` (or for a module it imports); the app keeps that
+    /// rejection (React.lazy caches it, a router shows its error page), so only a reload
+    /// imports the module again.
+    FailedImportFixed,
 }
 
 impl FullReloadReason {
@@ -68,6 +73,7 @@ impl FullReloadReason {
             FullReloadReason::CycleUpdateFailed => 11,
             FullReloadReason::ServerUpdated => 12,
             FullReloadReason::EvalBlocked => 13,
+            FullReloadReason::FailedImportFixed => 14,
         }
     }
 }
@@ -129,6 +135,11 @@ impl fmt::Display for FullReloadReason {
                  not load: reloading (let script-src allow the page's own origin or \
                  'unsafe-eval' in development for hot updates that keep state)"
             ),
+            FullReloadReason::FailedImportFixed => write!(
+                f,
+                "a module that an import() failed to load has new code and the app keeps the \
+                 failed import()"
+            ),
         }
     }
 }
@@ -168,6 +179,7 @@ mod tests {
             FullReloadReason::CycleUpdateFailed,
             FullReloadReason::ServerUpdated,
             FullReloadReason::EvalBlocked,
+            FullReloadReason::FailedImportFixed,
         ];
         let mut seen = 0;
         for line in js.lines().filter(|l| l.contains("Object.freeze({ name:")) {

@@ -47,7 +47,8 @@ pub fn dead_end(reason: &FullReloadReason) -> &'static str {
         | FullReloadReason::ServerRestarted
         | FullReloadReason::CycleUpdateFailed
         | FullReloadReason::ServerUpdated
-        | FullReloadReason::EvalBlocked => "reloads",
+        | FullReloadReason::EvalBlocked
+        | FullReloadReason::FailedImportFixed => "reloads",
     }
 }
 
