@@ -19,9 +19,10 @@ use std::path::Path;
 use std::sync::{Arc, RwLock};
 
 use lightningcss::css_modules::{Config, CssModuleExports, CssModuleReference, Pattern};
-use lightningcss::error::{ErrorLocation, PrinterErrorKind};
+use lightningcss::error::{ErrorLocation, ParserError, PrinterErrorKind};
 use lightningcss::stylesheet::{ParserOptions, PrinterOptions, StyleSheet};
 use lightningcss::targets::{Features, Targets};
+use lightningcss::traits::ToCss as _;
 use parcel_sourcemap::SourceMap;
 
 use crate::css::{CompiledCss, line_col, rewrite};
@@ -313,8 +314,11 @@ pub fn is_css_module(path: &Path) -> bool {
 
 /// Compiles the CSS module `text` whose module id is `id`. A file lightningcss cannot parse or
 /// print (say `composes` inside a nested rule) has no code: the page keeps its last good version.
-/// Rules it recovers from (an invalid selector drops its rule, as the browser would) are
-/// reported without blocking the update.
+/// So does one with broken syntax it would recover from by dropping what it cannot read (a
+/// stray `{`, a declaration without its colon, a block left open at the end: a file being
+/// typed), as Vite's PostCSS refuses it: the names of the dropped rules would vanish from the
+/// module's exports and the page's elements lose their classes. An unknown selector drops only
+/// its rule, as the browser would: reported without blocking the update.
 pub fn compile_css_module(
     id: &str,
     text: &str,
@@ -357,10 +361,29 @@ pub fn compile_css_module(
             diagnostics: vec![Diagnostic::syntax(id, text, line, column, message)],
         }
     };
+    if let Some((offset, message)) = unclosed(text) {
+        let (line, column) = line_col(text, offset);
+        return failed(
+            Some(ErrorLocation {
+                filename: String::new(),
+                line: line.saturating_sub(1),
+                column,
+            }),
+            message.to_string(),
+        );
+    }
     let sheet = match StyleSheet::parse(text, options) {
         Ok(sheet) => sheet,
-        Err(e) => return failed(e.loc, e.kind.to_string()),
+        Err(e) => return failed(e.loc, parser_message(&e.kind)),
     };
+    let broken = warnings.read().ok().and_then(|w| {
+        w.iter()
+            .find(|e| breaks_the_sheet(&e.kind))
+            .map(|e| (e.loc.clone(), parser_message(&e.kind)))
+    });
+    if let Some((location, message)) = broken {
+        return failed(location, message);
+    }
     // A text that ends with its map (a `*.module.scss` the plugin host compiled: the CSS →
     // the `.scss`) is printed with a map, which lightningcss composes with that one.
     let mut source_map = sheet
@@ -391,7 +414,7 @@ pub fn compile_css_module(
             w.iter()
                 .map(|e| {
                     let (line, column) = line_column(e.loc.as_ref());
-                    Diagnostic::syntax(id, text, line, column, e.kind.to_string())
+                    Diagnostic::syntax(id, text, line, column, parser_message(&e.kind))
                 })
                 .collect()
         })
@@ -544,6 +567,99 @@ fn map_comment(map: &mut SourceMap) -> Option<String> {
     base64::engine::general_purpose::STANDARD.encode_string(&out, &mut comment);
     comment.push_str(" */");
     Some(comment)
+}
+
+/// Whether lightningcss recovered from `kind` by dropping more than one rule's selector: a
+/// declaration or a rule it could not read at all.
+fn breaks_the_sheet(kind: &ParserError<'_>) -> bool {
+    matches!(
+        kind,
+        ParserError::UnexpectedToken(_)
+            | ParserError::EndOfInput
+            | ParserError::InvalidDeclaration
+            | ParserError::QualifiedRuleInvalid
+            | ParserError::InvalidNesting
+            | ParserError::MaximumNestingDepth
+    )
+}
+
+/// lightningcss's parse error as the author wrote the token (`Unexpected \`8px\``), where its
+/// own text is the token's Rust form (`Dimension { has_sign: false, value: 8.0, ... }`).
+fn parser_message(kind: &ParserError<'_>) -> String {
+    match kind {
+        ParserError::UnexpectedToken(token) => match token.to_css_string(PrinterOptions::default())
+        {
+            Ok(written) if !written.trim().is_empty() => {
+                format!("Unexpected `{}`", written.trim())
+            }
+            _ => "Unexpected token".to_string(),
+        },
+        _ => kind.to_string(),
+    }
+}
+
+/// The first place where `text`'s blocks, strings or comments do not close (the CSS syntax
+/// closes them at the end of the file; PostCSS refuses them): the offset of the `{`, `(`, `[`,
+/// quote or `/*` left open, or of a `}` that closes nothing, and what is wrong there.
+fn unclosed(text: &str) -> Option<(usize, &'static str)> {
+    let bytes = text.as_bytes();
+    let mut open: Vec<(usize, u8)> = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 1,
+            b'/' if bytes.get(i + 1) == Some(&b'*') => match text[i + 2..].find("*/") {
+                Some(end) => i += end + 3,
+                None => return Some((i, "Unclosed comment: a `/*` without its `*/`")),
+            },
+            quote @ (b'"' | b'\'') => {
+                let start = i;
+                i += 1;
+                loop {
+                    match bytes.get(i) {
+                        None | Some(b'\n') => {
+                            return Some((start, "Unclosed string: a quote without its pair"));
+                        }
+                        Some(b'\\') => i += 1,
+                        Some(&c) if c == quote => break,
+                        _ => {}
+                    }
+                    i += 1;
+                }
+            }
+            c @ (b'{' | b'(' | b'[') => open.push((i, c)),
+            c @ (b'}' | b')' | b']') => {
+                let wanted = match c {
+                    b'}' => b'{',
+                    b')' => b'(',
+                    _ => b'[',
+                };
+                match open.last() {
+                    Some(&(_, o)) if o == wanted => {
+                        open.pop();
+                    }
+                    // A `)` or `]` the syntax does not pair is the browser's to ignore.
+                    _ if c != b'}' => {}
+                    Some(&(at, _)) => {
+                        return Some((at, "Unclosed bracket: a `(` or `[` without its pair"));
+                    }
+                    None => return Some((i, "Unexpected `}`: it closes no block")),
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    open.last().map(|&(at, c)| {
+        (
+            at,
+            if c == b'{' {
+                "Unclosed block: a `{` without its `}`"
+            } else {
+                "Unclosed bracket: a `(` or `[` without its pair"
+            },
+        )
+    })
 }
 
 /// lightningcss's printer errors, with what to do for the ones an author can cause.

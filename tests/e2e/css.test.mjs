@@ -189,6 +189,25 @@ describe('CSS patches in the browser', { skip, concurrency: false }, () => {
     assert.equal(tab.navigations, navs, 'no reload');
   });
 
+  // A CSS Module caught mid-typing: lightningcss would drop the rules it cannot read, and
+  // their names with them (the elements would lose their classes).
+  test('a CSS Module with a block left open keeps its last good version and names; the overlay says where; the fix applies', async () => {
+    const navs = tab.navigations;
+    const overlay = () => {
+      const el = document.querySelector('hotloop-error-overlay');
+      return el === null ? null : el.shadowRoot.textContent;
+    };
+    const before = await tab.page.evaluate(() => document.getElementById('card').dataset.names);
+    edit('src/card.module.css', '.title {', '.typing {\n  color: rgb(7, 7, 7);\n.title {');
+    assert.match(await tab.until(overlay), /card\.module\.css:\d+:\d+[^]*Unclosed block/);
+    assert.equal(await tab.page.evaluate(() => document.getElementById('card').dataset.names), before);
+    assert.notEqual(await color('card'), 'rgb(0, 0, 0)', 'the card keeps its class and its color');
+    edit('src/card.module.css', '.typing {\n  color: rgb(7, 7, 7);\n.title {', '.typing {\n  color: rgb(7, 7, 7);\n}\n.title {');
+    await tab.until(() => document.getElementById('card').dataset.names.split(' ').includes('typing'));
+    await tab.until(() => document.querySelector('hotloop-error-overlay') === null);
+    assert.equal(tab.navigations, navs, 'no reload');
+  });
+
   test('a patch the browser cannot apply falls back to the whole text, and so does the next one', async () => {
     const navs = tab.navigations;
     // A rule with a selector Chromium rejects: insertRule throws, the page takes the whole text

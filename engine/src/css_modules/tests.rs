@@ -494,3 +494,76 @@ fn a_style_blocks_names_come_from_its_file_without_the_query() {
         "{name}"
     );
 }
+
+/// A file being typed: a stray `{` in a value, a declaration without its colon, a block left
+/// open. lightningcss would drop what it cannot read (and with it the names of the rules it
+/// drops, so the page's elements lose their classes); the page keeps the last good version and
+/// the overlay says what is wrong, as under Vite's PostCSS.
+#[test]
+fn broken_syntax_keeps_the_last_good_version() {
+    check(
+        "/src/a.module.css",
+        ".btn {\n  padding: 8px;\n  color: {{ broken\n}\n.box { border: 1px solid blue }\n",
+        expect![[r#"
+            no code
+            error 3:10 Unclosed block: a `{` without its `}`
+        "#]],
+    );
+    check(
+        "/src/a.module.css",
+        ".btn {\n  padding 8px;\n}\n",
+        expect![[r#"
+            no code
+            error 2:10 Unexpected `8px`
+        "#]],
+    );
+    check(
+        "/src/a.module.css",
+        ".btn {\n  padding: 8px;\n  .inner {\n}\n.box { border: 1px solid blue }\n",
+        expect![[r#"
+            no code
+            error 1:6 Unclosed block: a `{` without its `}`
+        "#]],
+    );
+    check(
+        "/src/a.module.css",
+        ".btn { color: red }\n}\n",
+        expect![[r#"
+            no code
+            error 2:1 Unexpected `}`: it closes no block
+        "#]],
+    );
+    check(
+        "/src/a.module.css",
+        ".btn { content: \"open }\n",
+        expect![[r#"
+            no code
+            error 1:17 Unclosed string: a quote without its pair
+        "#]],
+    );
+    check(
+        "/src/a.module.css",
+        ".btn { color: red }\n/* a note\n",
+        expect![[r#"
+            no code
+            error 2:1 Unclosed comment: a `/*` without its `*/`
+        "#]],
+    );
+    // Braces, quotes and brackets inside strings, comments and escapes are text.
+    check(
+        "/src/a.module.css",
+        ".a\\{b { content: \"}{\" } /* } { */\n.c[title='x]'] { color: red }\n",
+        expect![[r#"
+            code:
+            module.exports = $meta.cssModule(".a-module_sJZfGG_a\\{b {\n  content: \"}{\";\n}\n\n.a-module_sJZfGG_c[title=\"x]\"] {\n  color: red;\n}\n", {"a{b": "a-module_sJZfGG_a{b", "c": "a-module_sJZfGG_c"});
+            stylesheet:
+            .a-module_sJZfGG_a\{b {
+              content: "}{";
+            }
+
+            .a-module_sJZfGG_c[title="x]"] {
+              color: red;
+            }
+        "#]],
+    );
+}

@@ -674,8 +674,9 @@ fn reason(importer: &Path, specifier: &str, error: &ResolveError) -> String {
         ResolveError::NotFound(_) => match package_name(specifier) {
             // `@/components/Nope`, `~/utils`: no npm package is named so.
             Some(package) if !npm_name(package) => format!(
-                "no such file ('{package}' names no npm package: if it is an alias, the config's \
-                 resolve.alias or the tsconfig's paths, its target is not there)"
+                "no such file: '{package}' names no npm package and no alias maps it (if it is \
+                 one, check the config's resolve.alias, or the paths of the tsconfig that \
+                 includes this file, and that its target exists)"
             ),
             Some(package) if !package_installed(importer, package) => format!(
                 "package '{package}' is not installed (run `{} {package}`)",
@@ -719,9 +720,10 @@ fn npm_name(name: &str) -> bool {
             && !p.contains(['~', '\'', '!', '(', ')', '*', ' '])
     };
     match name.strip_prefix('@') {
-        Some(scoped) => scoped
-            .split_once('/')
-            .is_some_and(|(scope, n)| part(scope) && part(n)),
+        // Scoped names came after npm stopped taking capitals (`@ui/Counter` is an alias).
+        Some(scoped) => scoped.split_once('/').is_some_and(|(scope, n)| {
+            part(scope) && part(n) && !scoped.chars().any(|c| c.is_ascii_uppercase())
+        }),
         None => part(name),
     }
 }

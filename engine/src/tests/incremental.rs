@@ -946,7 +946,7 @@ fn an_alias_like_specifier_with_no_file_is_no_package_to_install() {
     check(
         &[
             HTML,
-            "//- /src/main.js\nimport Nope from '@/components/Nope';\nimport x from '~/x';\nconsole.log(Nope, x);\n",
+            "//- /src/main.js\nimport Nope from '@/components/Nope';\nimport x from '~/x';\nimport C from '@ui/Counter';\nconsole.log(Nope, x, C);\n",
         ]
         .concat(),
         &[],
@@ -955,8 +955,9 @@ fn an_alias_like_specifier_with_no_file_is_no_package_to_install() {
               graph:
                 /src/main.js
               diagnostics:
-                Resolve /src/main.js:1:18: Cannot resolve '@/components/Nope' from /src/main.js: no such file ('@/components' names no npm package: if it is an alias, the config's resolve.alias or the tsconfig's paths, its target is not there)
-                Resolve /src/main.js:2:15: Cannot resolve '~/x' from /src/main.js: no such file ('~' names no npm package: if it is an alias, the config's resolve.alias or the tsconfig's paths, its target is not there)
+                Resolve /src/main.js:1:18: Cannot resolve '@/components/Nope' from /src/main.js: no such file: '@/components' names no npm package and no alias maps it (if it is one, check the config's resolve.alias, or the paths of the tsconfig that includes this file, and that its target exists)
+                Resolve /src/main.js:2:15: Cannot resolve '~/x' from /src/main.js: no such file: '~' names no npm package and no alias maps it (if it is one, check the config's resolve.alias, or the paths of the tsconfig that includes this file, and that its target exists)
+                Resolve /src/main.js:3:15: Cannot resolve '@ui/Counter' from /src/main.js: no such file: '@ui/Counter' names no npm package and no alias maps it (if it is one, check the config's resolve.alias, or the paths of the tsconfig that includes this file, and that its target exists)
         "#]],
     );
 }
