@@ -29,7 +29,11 @@
    *   flush?: () => void,
    *   boundaryProblem: (previous: any, next: any, id: string) => string | null,
    *   perform: () => UpdateError[],
+   *   nextTask?: (() => Promise<void>) | null,
    * }} RefreshHooks
+   *
+   * `nextTask`: resolves in the host's next task (a page's: a message to itself), which the
+   * refresh after an update that ran accept callbacks waits for (refresh-boundaries.js).
    */
 
   /**

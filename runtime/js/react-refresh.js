@@ -358,6 +358,20 @@
         return null;
       },
 
+      /** The page's next task, without a timer's clamping: a message to itself. */
+      nextTask:
+        typeof MessageChannel === "function"
+          ? () =>
+              new Promise((resolve) => {
+                const channel = new MessageChannel();
+                channel.port1.onmessage = () => {
+                  channel.port1.close();
+                  resolve();
+                };
+                channel.port2.postMessage(null);
+              })
+          : null,
+
       /**
        * One `performReactRefresh()`. React renders synchronously inside it and reports an error
        * no component caught through `reportError` (a window "error" event), after unmounting the

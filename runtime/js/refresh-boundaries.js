@@ -78,9 +78,16 @@
      * One refresh when components were re-registered since the last one. Skipped while an
      * invalidation is on its way: the update it causes re-evaluates the importers and then
      * refreshes everything at once. What went wrong while re-rendering joins `errors`.
+     * `afterCallbacks`: the update ran accept callbacks, which may have started work the
+     * re-rendered components read (TanStack Router's handler loads the route's new `loader`
+     * data): the refresh waits for the host's next task (`nextTask`), as Vite's React plugin
+     * refreshes 16 ms after an update. Components alone refresh at once.
      */
-    function perform(errors, invalidated) {
+    async function perform(errors, invalidated, afterCallbacks = false) {
       if (!due || runtime() === null || invalidated > 0) return;
+      const nextTask = afterCallbacks ? hooks().nextTask : null;
+      if (nextTask) await nextTask();
+      if (!due || runtime() === null) return;
       due = false;
       errors.push(...hooks().perform());
     }

@@ -289,6 +289,7 @@
         plan.push({ rec, acceptedId, callbacks });
       }
       const refreshBoundaries = refresh.candidates(plan);
+      const callbacksRun = plan.some((p) => p.callbacks.some((c) => typeof c.fn === "function"));
       for (const { acceptedId } of plan) {
         const target = records.get(acceptedId);
         if (target && target.state === "evaluated") await disposeModule(target, errors);
@@ -314,7 +315,7 @@
         const patch = cssPatches.find((p) => p.target === "link" && p.id === link.href);
         core.host().swapLink(link.href, link.version, patch);
       }
-      refresh.perform(errors, invalidated);
+      await refresh.perform(errors, invalidated, callbacksRun);
       // Logged once the page shows the change: with DevTools (or any CDP client) attached a
       // console line costs about half a millisecond.
       for (const id of outcome.updated) logger().info(`updated ${id}`);

@@ -602,3 +602,57 @@ __hotloop_meta.hot.accept();`,
   assert.deepEqual([...rt.errors.keys()], [], "nothing imports the bad URL now: its error is gone");
   assert.equal(rt.inspect().modules[bad], undefined);
 });
+
+/** RefreshHooks that record what the core asks: every module is a component module. */
+function recordingRefresh(events) {
+  return {
+    runtime: () => ({ register() {} }),
+    evaluated() {},
+    boundaryProblem: () => null,
+    perform() {
+      events.push("refresh");
+      return [];
+    },
+    nextTask() {
+      events.push("wait for the next task");
+      return new Promise((resolve) => setImmediate(resolve)).then(() => events.push("next task"));
+    },
+  };
+}
+
+test("after an update whose accept callbacks ran, the refresh waits for the host's next task; components alone refresh at once", async () => {
+  const events = [];
+  const component = (n) =>
+    js("/src/Home.jsx", {}, esm({ default: "Home" }, `function Home() { return ${n}; }\n$RefreshReg$(Home, "Home");\n__hotloop_meta.hot.accept();`));
+  // A route module as TanStack Router's plugin writes it: an accept callback that starts work
+  // the component then reads (loading the new loader's data), done in a later task.
+  const route = (n) =>
+    js(
+      "/src/route.js",
+      {},
+      esm({ loader: "loader" }, `const loader = ${n};
+__hotloop_meta.hot.accept(() => { setImmediate(() => refreshTestEvents.push("loader data")); });`),
+    );
+  const main = js("/src/main.js", { "./route.js": "/src/route.js", "./Home.jsx": "/src/Home.jsx" }, `require("./route.js"); require("./Home.jsx");`);
+  const rt = createTestRuntime({ refresh: recordingRefresh(events) });
+  globalThis.refreshTestEvents = events;
+  await rt.boot([main, route(1), component(1)], ["/src/main.js"]);
+
+  await rt.update({
+    revision: 2,
+    modules: [route(2), component(2)],
+    invalidate: ["/src/route.js", "/src/Home.jsx"],
+    boundaries: [{ id: "/src/route.js", acceptedDep: null }, { id: "/src/Home.jsx", acceptedDep: null }],
+  });
+  assert.deepEqual(events, ["wait for the next task", "loader data", "next task", "refresh"]);
+
+  events.length = 0;
+  await rt.update({
+    revision: 3,
+    modules: [component(3)],
+    invalidate: ["/src/Home.jsx"],
+    boundaries: [{ id: "/src/Home.jsx", acceptedDep: null }],
+  });
+  assert.deepEqual(events, ["refresh"]);
+  delete globalThis.refreshTestEvents;
+});
