@@ -123,7 +123,7 @@ pub struct ServerInfo {
 pub struct UpdateRecord {
     pub report: UpdateReport,
     pub at: Duration,
-    /// From the latest ack for this revision.
+    /// From the latest ack for the revision it sent.
     pub end_to_end: Option<Duration>,
     pub acks: usize,
 }
@@ -352,11 +352,12 @@ impl App {
                     if let Some(e2e) = end_to_end {
                         self.end_to_end.push(e2e);
                     }
+                    // Only the update that sent `revision` has it: one that sent nothing has none.
                     if let Some(record) = self
                         .updates
                         .iter_mut()
                         .rev()
-                        .find(|record| record.report.revision == revision)
+                        .find(|record| record.report.revision == Some(revision))
                     {
                         record.acks += 1;
                         record.end_to_end = end_to_end.or(record.end_to_end);

@@ -72,8 +72,14 @@ fn report(revision: u32, file: &str, outcome: UpdateOutcome, scale: u64) -> Engi
         .collect();
     let server_total = phases.iter().map(|(_, d)| *d).sum();
     let id = format!("/{file}");
+    // Only a hot update and a reload send a frame, with a revision of their own.
+    let sent = matches!(
+        outcome,
+        UpdateOutcome::Hot { .. } | UpdateOutcome::FullReload { .. }
+    );
     EngineEvent::Update(Box::new(UpdateReport {
-        revision,
+        number: revision,
+        revision: sent.then_some(revision),
         files: vec![file.to_owned()],
         outcome,
         phases,
@@ -256,7 +262,7 @@ fn overview_shows_the_server_the_graph_and_the_last_update() {
         │ Errors      none                                                             │
         │ Watcher     ok                                                               │
         │                                                                              │
-        │ Last update r12 · src/main.js                                                │
+        │ Last update #12 · src/main.js                                                │
         │ full reload r12: /src/main.js changed and no module accepts it               │
         │ server 18 ms · save→applied 25 ms                                            │
         │                                                                              │
@@ -333,7 +339,7 @@ fn overview_shows_the_server_graph_and_the_app_servers_memory_and_apply_time() {
             │ Errors      none                                                             │
             │ Watcher     ok                                                               │
             │                                                                              │
-            │ Last update r12 · src/main.js                                                │
+            │ Last update #12 · src/main.js                                                │
             │ full reload r12: /src/main.js changed and no module accepts it               │
             │ server 18 ms · the pages reload                                              │
             │                                                                              │
@@ -761,20 +767,20 @@ fn memory_tab_shows_growth_since_the_first_sample() {
 fn invalidation_tab_browses_earlier_updates() {
     let mut app = busy_app();
     keys(&mut app, "5");
-    assert_eq!(app.selected_update().map(|u| u.report.revision), Some(12));
+    assert_eq!(app.selected_update().map(|u| u.report.number), Some(12));
     app.update(code(KeyCode::Left));
-    assert_eq!(app.selected_update().map(|u| u.report.revision), Some(11));
+    assert_eq!(app.selected_update().map(|u| u.report.number), Some(11));
     keys(&mut app, "hhh");
     assert_eq!(
-        app.selected_update().map(|u| u.report.revision),
+        app.selected_update().map(|u| u.report.number),
         Some(10),
         "stops at the oldest"
     );
     app.update(code(KeyCode::Right));
-    assert_eq!(app.selected_update().map(|u| u.report.revision), Some(11));
+    assert_eq!(app.selected_update().map(|u| u.report.number), Some(11));
     engine(&mut app, report(13, "src/b.js", hot("/src/b.js"), 1));
     assert_eq!(
-        app.selected_update().map(|u| u.report.revision),
+        app.selected_update().map(|u| u.report.number),
         Some(11),
         "a new update does not move the selection"
     );
@@ -784,7 +790,7 @@ fn invalidation_tab_browses_earlier_updates() {
          hotloop http://127.0.0.1:3000/                         ● 2 clients  ✖ 0 errors
           1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
         ┌ Invalidation ────────────────────────────────────────────────────────────────┐
-        │ Update      r11  (2 of 4, ←/→)                                               │
+        │ Update      #11  (2 of 4, ←/→)                                               │
         │ hot update r11: 1 module → 1 boundary (/src/App.jsx) in 12 ms, sent to 2     │
         │ clients                                                                      │
         │ Files       src/util.js                                                      │
@@ -808,7 +814,7 @@ fn invalidation_tab_browses_earlier_updates() {
     "#]],
     );
     keys(&mut app, "ll");
-    assert_eq!(app.selected_update().map(|u| u.report.revision), Some(13));
+    assert_eq!(app.selected_update().map(|u| u.report.number), Some(13));
 }
 
 #[test]
@@ -912,6 +918,35 @@ fn acks_attach_end_to_end_time_to_their_update() {
     let client = &app.clients[&2];
     assert_eq!(client.connected_at, Duration::from_secs(5));
     assert_eq!(client.last_ack.as_ref().map(|ack| ack.revision), Some(11));
+}
+
+#[test]
+fn an_ack_attaches_only_to_the_update_that_sent_its_revision() {
+    let mut app = App::default();
+    engine(&mut app, ready());
+    engine(&mut app, report(1, "src/a.js", hot("/src/a.js"), 1));
+    // Updates that sent nothing come after it: they have numbers, not revisions.
+    engine(&mut app, report(2, "src/a.js", UpdateOutcome::NoChange, 1));
+    engine(
+        &mut app,
+        report(3, "src/a.js", UpdateOutcome::Errors { count: 1 }, 1),
+    );
+    engine(&mut app, applied(1, 1, 90));
+    let attached: Vec<(u32, Option<Duration>, usize)> = app
+        .updates
+        .iter()
+        .map(|u| (u.report.number, u.end_to_end, u.acks))
+        .collect();
+    assert_eq!(attached, [(1, Some(ms(90)), 1), (2, None, 0), (3, None, 0)]);
+    // An ack for a revision no update in the history sent attaches to none.
+    engine(&mut app, applied(1, 7, 50));
+    assert_eq!(app.updates.iter().map(|u| u.acks).sum::<usize>(), 1);
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("Last update #3 · src/a.js"), "{text}");
+    assert!(
+        text.contains("build failed: 1 error, the page keeps its last good state"),
+        "no revision for an update that sent none: {text}"
+    );
 }
 
 #[test]

@@ -50,7 +50,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         field(
             "Update",
             vec![
-                Span::raw(format!("r{}", report.revision)),
+                Span::raw(format!("#{}", report.number)),
                 Span::styled(
                     format!("  ({position} of {}, ←/→)", app.updates.len()),
                     theme::DIM,

@@ -102,7 +102,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             };
             lines.push(field(
                 "Last update",
-                vec![Span::raw(format!("r{} · {files}", report.revision))],
+                vec![Span::raw(format!("#{} · {files}", report.number))],
             ));
             lines.push(Line::from(headless::update_line(report)));
             // Only a hot update is applied by the pages, and acked.
