@@ -573,6 +573,25 @@ fn read_loop(stdout: std::process::ChildStdout, shared: &Arc<Shared>, stderr_don
     }
 }
 
+/// A plugin's warning as the log shows it: `[plugin name] message (in its `hook` hook)`, the
+/// name not repeated when the message starts with it (`this.warn('name: ...')`).
+fn warning_line(plugin: &str, hook: &str, message: &str) -> String {
+    let message = message
+        .strip_prefix(plugin)
+        .and_then(|rest| rest.strip_prefix(": "))
+        .filter(|_| !plugin.is_empty())
+        .unwrap_or(message);
+    let mut line = if plugin.is_empty() {
+        message.to_owned()
+    } else {
+        format!("[plugin {plugin}] {message}")
+    };
+    if !hook.is_empty() {
+        line.push_str(&format!(" (in its `{hook}` hook)"));
+    }
+    line
+}
+
 /// Child `pid`'s exit status once it exited, waiting up to `limit` (`None`: still running, or
 /// reaped already). It is left a zombie (`WNOWAIT`): `Proc::kill` reaps it, and its pid (its
 /// group's id) is not reused before.
@@ -674,7 +693,9 @@ fn dispatch(frame: Frame, shared: &Arc<Shared>) {
             let s = |k: &str| b[k].as_str().unwrap_or_default().to_string();
             match frame.method.as_str() {
                 "warning" => {
-                    tracing::warn!(target: "hotloop::plugin_host", plugin = %s("plugin"), hook = %s("hook"), "{}", s("message"));
+                    // The one report of it (the engine logs a module's warnings again only at
+                    // debug): the plugin's name once, as Vite's `[plugin name]`, and its hook.
+                    tracing::warn!(target: "hotloop::plugin_host", "{}", warning_line(&s("plugin"), &s("hook"), &s("message")));
                     shared.event(HostEvent::Warning {
                         plugin: s("plugin"),
                         hook: s("hook"),
@@ -779,7 +800,25 @@ pub(crate) fn plain_text(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{SCRIPTS, node_flags, plain_text};
+    use super::{SCRIPTS, node_flags, plain_text, warning_line};
+
+    /// Sweep 11: `this.warn('flaky-transform: ...')` read `flaky-transform: flaky-transform:`.
+    #[test]
+    fn a_plugins_warning_names_it_once_with_its_hook() {
+        assert_eq!(
+            warning_line(
+                "flaky-transform",
+                "transform",
+                "flaky-transform: this file says WARN"
+            ),
+            "[plugin flaky-transform] this file says WARN (in its `transform` hook)"
+        );
+        assert_eq!(
+            warning_line("vite:oxc", "transform", "unused import"),
+            "[plugin vite:oxc] unused import (in its `transform` hook)"
+        );
+        assert_eq!(warning_line("", "", "just text"), "just text");
+    }
 
     /// UnoCSS's inspector prints its auth code in a coloured box: the log shows the text.
     #[test]

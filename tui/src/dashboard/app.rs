@@ -657,6 +657,18 @@ impl App {
     pub fn error_count(&self) -> usize {
         self.diagnostics.len()
     }
+
+    /// Warning and error lines in the log pane (since it was last cleared): what a plugin, the
+    /// config or the watcher said, which the build's errors do not count.
+    pub fn log_counts(&self) -> (usize, usize) {
+        self.log
+            .iter()
+            .fold((0, 0), |(warnings, errors), line| match line.level {
+                tracing::Level::WARN => (warnings + 1, errors),
+                tracing::Level::ERROR => (warnings, errors + 1),
+                _ => (warnings, errors),
+            })
+    }
 }
 
 /// A project-relative path as a module id: `src/a.js` → `/src/a.js`.

@@ -850,7 +850,7 @@ fn clients_tab_shows_acks_errors_and_the_log() {
     check_screen(
         &app,
         expect![[r#"
-             hotloop http://127.0.0.1:3000/                          ● 2 clients  ✖ 1 error
+             hotloop http://127.0.0.1:3000/             ⚠ 1 warning  ● 2 clients  ✖ 1 error
               1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
             ┌ Clients & errors ────────────────────────────────────────────────────────────┐
             │ 2 clients ───────────────────────────────────────────────────────────────────│
@@ -946,6 +946,92 @@ fn an_ack_attaches_only_to_the_update_that_sent_its_revision() {
     assert!(
         text.contains("build failed: 1 error, the page keeps its last good state"),
         "no revision for an update that sent none: {text}"
+    );
+}
+
+#[test]
+fn warnings_in_the_log_are_counted_on_every_tab() {
+    let mut app = App::default();
+    engine(&mut app, ready());
+    engine(
+        &mut app,
+        log(tracing::Level::INFO, "[flaky] config resolved"),
+    );
+    let text = screen(&app, 80, 24);
+    assert!(!text.contains('⚠') && !text.contains("Log "), "{text}");
+    engine(
+        &mut app,
+        log(
+            tracing::Level::WARN,
+            "[plugin flaky-transform] this file says WARN (in its `transform` hook)",
+        ),
+    );
+    engine(
+        &mut app,
+        log(tracing::Level::WARN, "optimizeDeps.include is ignored"),
+    );
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("⚠ 2 warnings"), "the status bar: {text}");
+    assert!(
+        text.contains("Log         2 warnings (see tab 6)"),
+        "the Overview: {text}"
+    );
+    engine(
+        &mut app,
+        log(tracing::Level::ERROR, "the plugin host (Node.js) exited"),
+    );
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("⚠ 3 in the log"), "{text}");
+    assert!(
+        text.contains("Log         2 warnings, 1 error (see tab 6)"),
+        "{text}"
+    );
+    keys(&mut app, "c");
+    assert!(!screen(&app, 80, 24).contains('⚠'), "cleared with the log");
+}
+
+#[test]
+fn a_multi_line_log_message_keeps_its_lines_and_long_ones_wrap() {
+    let mut app = App::default();
+    keys(&mut app, "6");
+    engine(&mut app, log(tracing::Level::INFO, "an older line"));
+    engine(
+        &mut app,
+        log(
+            tracing::Level::ERROR,
+            "the plugin host (Node.js) exited with code 3; it restarts with the next module \
+             that needs a plugin. The last lines it wrote to stderr, which need not say why:\n  \
+             [flaky] config resolved",
+        ),
+    );
+    check_screen(
+        &app,
+        expect![[r#"
+             hotloop starting…                    ⚠ 1 logged error  ● 0 clients  ✖ 0 errors
+              1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
+            ┌ Clients & errors ────────────────────────────────────────────────────────────┐
+            │ 0 clients ───────────────────────────────────────────────────────────────────│
+            │ no browser connected                                                         │
+            │                                                                              │
+            │ 0 errors ────────────────────────────────────────────────────────────────────│
+            │ the build is clean                                                           │
+            │ Log ─────────────────────────────────────────────────────────────────────────│
+            │ info  an older line                                                          │
+            │ error the plugin host (Node.js) exited with code 3; it restarts with the     │
+            │       next module that needs a plugin. The last lines it wrote to stderr,    │
+            │       which need not say why:                                                │
+            │         [flaky] config resolved                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            └──────────────────────────────────────────────────────────────────────────────┘
+             q quit  r reload  c clear log  1-6 tabs  PgUp/PgDn log  ? help
+        "#]],
     );
 }
 
@@ -1098,8 +1184,20 @@ fn the_log_layer_forwards_events_without_blocking() {
         events,
         [EngineEvent::Log {
             level: tracing::Level::WARN,
-            message: "hotloop_tui::dashboard::tests: slow parse file=src/a.js count=3".into(),
-        }]
+            message: "slow parse file=src/a.js count=3".into(),
+        }],
+        "a user's line has no Rust target"
+    );
+    let (tx, rx) = crossbeam_channel::bounded(1);
+    let subscriber = tracing_subscriber::registry().with(LogLayer::new(tx));
+    tracing::subscriber::with_default(subscriber, || tracing::debug!("resolved"));
+    assert_eq!(
+        rx.try_iter().collect::<Vec<_>>(),
+        [EngineEvent::Log {
+            level: tracing::Level::DEBUG,
+            message: "hotloop_tui::dashboard::tests: resolved".into(),
+        }],
+        "a developer's line (-v) keeps it"
     );
 }
 
@@ -1192,14 +1290,15 @@ fn a_narrow_status_bar_keeps_the_url_whole() {
         first.contains("http://127.0.0.1:3000/") && first.contains("0 clients"),
         "{first}"
     );
-    for width in [54, 45] {
+    // The clients' counter gives way first, then the errors'.
+    for (width, expected) in [
+        (54, " hotloop http://127.0.0.1:3000/            ✖ 0 errors"),
+        (45, " hotloop http://127.0.0.1:3000/   ✖ 0 errors"),
+        (40, " hotloop http://127.0.0.1:3000/"),
+    ] {
         let narrow = screen(&app, width, 10);
         let first = narrow.lines().next().unwrap();
-        assert_eq!(
-            first.trim_end(),
-            " hotloop http://127.0.0.1:3000/",
-            "{width}"
-        );
+        assert_eq!(first.trim_end(), expected, "{width}");
     }
 }
 

@@ -76,35 +76,68 @@ fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
     let left_width = left.width();
     left.render(area, buf);
 
-    let mut right = Vec::new();
+    // The counters, each with its rank: when they do not all fit beside the URL, the least
+    // important give way (the URL stays whole for a terminal's link detection, a double-click
+    // copy); the build's errors stay longest.
+    let mut right: Vec<(u8, Span)> = Vec::new();
     if app.watcher_degraded.is_some() {
-        right.push(Span::styled("⚠ watcher degraded  ", theme::WARN));
+        right.push((2, Span::styled("⚠ watcher degraded  ", theme::WARN)));
     }
-    right.push(Span::styled(
-        format!(
-            "● {}",
-            format::count(app.clients.len(), "client", "clients")
+    // What the log pane holds, which a user on another tab would miss.
+    let (warnings, log_errors) = app.log_counts();
+    let logged = match (warnings, log_errors) {
+        (0, 0) => None,
+        (0, n) => Some((
+            format::count(n, "logged error", "logged errors"),
+            theme::ERROR,
+        )),
+        (n, 0) => Some((format::count(n, "warning", "warnings"), theme::WARN)),
+        (w, e) => Some((format!("{} in the log", w + e), theme::ERROR)),
+    };
+    if let Some((text, style)) = logged {
+        right.push((1, Span::styled(format!("⚠ {text}  "), style)));
+    }
+    right.push((
+        3,
+        Span::styled(
+            format!(
+                "● {}  ",
+                format::count(app.clients.len(), "client", "clients")
+            ),
+            if app.clients.is_empty() {
+                theme::DIM
+            } else {
+                theme::OK
+            },
         ),
-        if app.clients.is_empty() {
-            theme::DIM
-        } else {
-            theme::OK
-        },
     ));
     let errors = app.error_count();
-    right.push(Span::styled(
-        format!("  ✖ {} ", format::count(errors, "error", "errors")),
-        if errors == 0 {
-            theme::DIM
-        } else {
-            theme::ERROR
-        },
+    right.push((
+        0,
+        Span::styled(
+            format!("✖ {} ", format::count(errors, "error", "errors")),
+            if errors == 0 {
+                theme::DIM
+            } else {
+                theme::ERROR
+            },
+        ),
     ));
-    // The counters give way to the URL (a terminal's link detection, a double-click copy).
-    let right = Line::from(right);
-    if left_width + 1 + right.width() <= area.width as usize {
-        right.right_aligned().render(area, buf);
+    let room = (area.width as usize).saturating_sub(left_width + 1);
+    while right.iter().map(|(_, span)| span.width()).sum::<usize>() > room {
+        let Some(least) = right
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, (rank, _))| *rank)
+            .map(|(i, _)| i)
+        else {
+            break;
+        };
+        right.remove(least);
     }
+    Line::from(right.into_iter().map(|(_, span)| span).collect::<Vec<_>>())
+        .right_aligned()
+        .render(area, buf);
 }
 
 fn tab_bar(app: &App, area: Rect, buf: &mut Buffer) {

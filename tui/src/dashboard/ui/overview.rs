@@ -80,6 +80,27 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             )
         }],
     ));
+    let (warnings, log_errors) = app.log_counts();
+    if warnings + log_errors > 0 {
+        let mut said = Vec::new();
+        if warnings > 0 {
+            said.push(format::count(warnings, "warning", "warnings"));
+        }
+        if log_errors > 0 {
+            said.push(format::count(log_errors, "error", "errors"));
+        }
+        lines.push(field(
+            "Log",
+            vec![Span::styled(
+                format!("{} (see tab 6)", said.join(", ")),
+                if log_errors > 0 {
+                    theme::ERROR
+                } else {
+                    theme::WARN
+                },
+            )],
+        ));
+    }
     lines.push(field(
         "Watcher",
         vec![match &app.watcher_degraded {
