@@ -796,7 +796,15 @@ impl DevLoop {
             number: self.updates,
             revision: sent,
             files: update.files,
-            outcome: update.outcome,
+            outcome: match update.outcome {
+                // The build's own errors make a build that sent nothing a failed one
+                // (`update::prepare`); so does a `vite.config.*` that no longer evaluates (the
+                // pages keep the config as it was, and their overlays show why).
+                UpdateOutcome::NoChange if self.host.config_failed() => UpdateOutcome::Errors {
+                    count: errors.len(),
+                },
+                outcome => outcome,
+            },
             phases,
             server_total: started.elapsed(),
             clients: if sent.is_some() { sent_to } else { 0 },

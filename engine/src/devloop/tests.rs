@@ -249,6 +249,43 @@ fn every_update_has_its_own_number_and_only_one_that_sent_a_frame_has_a_revision
     engine.join().expect("engine thread");
 }
 
+/// Sweep 11: a `vite.config.ts` edit that does not evaluate was reported as "no change".
+#[test]
+fn a_config_edit_that_does_not_evaluate_is_a_failed_update() {
+    let (project, mut host) =
+        app("//- /src/main.js\nconsole.log(1);\n//- /vite.config.ts\nexport default {}\n");
+    let config = project.path("vite.config.ts");
+    host.watch_vite_config(
+        config.clone(),
+        Vec::new(),
+        Box::new(|| Err("Expected ',', got 'ident'".to_owned())),
+    );
+    let Wiring {
+        publishers,
+        snapshots: _snapshots,
+        frames: _frames,
+        events,
+        watcher_tx,
+        clients_tx: _clients_tx,
+        control_tx,
+        channels,
+    } = wiring(Arc::new(Served::empty("t".into())));
+    let (devloop, _) = DevLoop::start(host, "t".into(), publishers);
+    let engine = std::thread::spawn(move || devloop.run(channels));
+    project.write("vite.config.ts", "export default { plugins: [] x }\n");
+    watcher_tx
+        .send(modified(std::slice::from_ref(&config)))
+        .unwrap();
+    let report = next(&events, "the update", |event| match event {
+        EngineEvent::Update(report) => Some(report),
+        _ => None,
+    });
+    assert_eq!(report.outcome, UpdateOutcome::Errors { count: 1 });
+    assert_eq!(report.revision, None);
+    control_tx.send(Control::Shutdown).unwrap();
+    engine.join().expect("engine thread");
+}
+
 #[test]
 fn an_emptied_file_still_open_for_writing_waits_for_its_writer() {
     let short = RECHECK_DELAY;

@@ -672,7 +672,7 @@ impl App {
 }
 
 /// A project-relative path as a module id: `src/a.js` → `/src/a.js`.
-fn module_id(path: &str) -> String {
+pub(crate) fn module_id(path: &str) -> String {
     if path.starts_with('/') {
         path.to_owned()
     } else {

@@ -1035,6 +1035,50 @@ fn a_multi_line_log_message_keeps_its_lines_and_long_ones_wrap() {
     );
 }
 
+/// Sweep 11: a `vite.config.ts` that no longer evaluated read "no change" on the Overview,
+/// its error only on tab 6.
+#[test]
+fn the_overview_shows_the_error_of_a_failed_updates_file() {
+    let mut app = App::default();
+    engine(&mut app, ready());
+    let error = |file: &str, message: &str| Diagnostic {
+        kind: DiagnosticKind::Transform,
+        file: file.into(),
+        line: 24,
+        column: 3,
+        message: message.into(),
+        code_frame: "  23 |   plugins: [\n> 24 |   x\n".into(),
+    };
+    engine(
+        &mut app,
+        EngineEvent::Diagnostics(Arc::from([
+            error("/src/other.js", "Unexpected token"),
+            error(
+                "/vite.config.ts",
+                "Expected ',', got 'ident' (the page keeps running with the config as it was \
+                 before)",
+            ),
+        ])),
+    );
+    engine(
+        &mut app,
+        report(1, "vite.config.ts", UpdateOutcome::Errors { count: 2 }, 1),
+    );
+    let text = screen(&app, 100, 24);
+    assert!(
+        text.contains("build failed: 2 errors, the page keeps its last good state"),
+        "{text}"
+    );
+    assert!(
+        text.contains("error: /vite.config.ts:24:3: Expected ',', got 'ident' (the page keeps"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("/src/other.js"),
+        "only the update's own files' errors: {text}"
+    );
+}
+
 #[test]
 fn clients_come_and_go_and_events_track_state() {
     let mut app = busy_app();
