@@ -123,8 +123,10 @@ pub struct ServerInfo {
 pub struct UpdateRecord {
     pub report: UpdateReport,
     pub at: Duration,
-    /// From the latest ack for the revision it sent.
+    /// From the latest ack for the revision it sent: until the last page applied it.
     pub end_to_end: Option<Duration>,
+    /// The slowest page's apply time, from the acks.
+    pub apply: Option<Duration>,
     pub acks: usize,
 }
 
@@ -218,9 +220,6 @@ pub struct App {
     /// Files of a batch that is being processed (cleared by its update).
     pub pending_change: Option<Vec<String>>,
     pub updates: Ring<UpdateRecord>,
-    /// Client apply times and save→applied times, one per ack.
-    pub applies: Ring<Duration>,
-    pub end_to_end: Ring<Duration>,
     /// Invalidation tab: how many updates back from the newest (`0` = newest).
     pub invalidation_back: usize,
     pub memory: Ring<MemorySample>,
@@ -251,8 +250,6 @@ impl Default for App {
             search: Search::default(),
             pending_change: None,
             updates: Ring::new(UPDATE_HISTORY),
-            applies: Ring::new(UPDATE_HISTORY),
-            end_to_end: Ring::new(UPDATE_HISTORY),
             invalidation_back: 0,
             memory: Ring::new(MEMORY_HISTORY),
             memory_first: None,
@@ -348,10 +345,6 @@ impl App {
                 error,
             } => {
                 if ok {
-                    self.applies.push(apply);
-                    if let Some(e2e) = end_to_end {
-                        self.end_to_end.push(e2e);
-                    }
                     // Only the update that sent `revision` has it: one that sent nothing has none.
                     if let Some(record) = self
                         .updates
@@ -361,6 +354,7 @@ impl App {
                     {
                         record.acks += 1;
                         record.end_to_end = end_to_end.or(record.end_to_end);
+                        record.apply = record.apply.max(Some(apply));
                     }
                 }
                 let ack = Ack {
@@ -444,6 +438,7 @@ impl App {
             report,
             at: self.now,
             end_to_end: None,
+            apply: None,
             acks: 0,
         });
     }
@@ -623,30 +618,24 @@ impl App {
         self.updates.last()
     }
 
-    /// Samples of one phase over the update history (updates where the phase did not run are
-    /// left out). `ClientApply` comes from the acks.
-    pub fn phase_samples(&self, phase: Phase) -> Vec<Duration> {
-        if phase == Phase::ClientApply {
-            return self.applies.iter().copied().collect();
-        }
+    /// One phase over the update history, one entry per update (oldest first): `None` where
+    /// it did not run. `ClientApply` is the slowest page's apply, from the acks.
+    pub fn phase_series(&self, phase: Phase) -> Vec<Option<Duration>> {
         self.updates
             .iter()
-            .filter_map(|record| {
+            .map(|record| {
+                if phase == Phase::ClientApply {
+                    return record.apply;
+                }
                 let phases = &record.report.phases;
                 phases.iter().find(|(p, _)| *p == phase).map(|(_, d)| *d)
             })
             .collect()
     }
 
-    pub fn server_totals(&self) -> Vec<Duration> {
-        self.updates
-            .iter()
-            .map(|record| record.report.server_total)
-            .collect()
-    }
-
+    /// p50/p95/max of one phase over the updates where it ran.
     pub fn phase_summary(&self, phase: Phase) -> Option<Summary> {
-        Summary::of(self.phase_samples(phase))
+        Summary::of(self.phase_series(phase).into_iter().flatten())
     }
 
     /// Whether the current screen shows a clock that a tick advances.
