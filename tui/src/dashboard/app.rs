@@ -220,8 +220,8 @@ pub struct App {
     /// Files of a batch that is being processed (cleared by its update).
     pub pending_change: Option<Vec<String>>,
     pub updates: Ring<UpdateRecord>,
-    /// Invalidation tab: how many updates back from the newest (`0` = newest).
-    pub invalidation_back: usize,
+    /// Invalidation tab: the update shown, by number; `None` follows the newest.
+    pub invalidation_pin: Option<u32>,
     pub memory: Ring<MemorySample>,
     pub memory_first: Option<MemorySample>,
     pub clients: BTreeMap<u64, ClientInfo>,
@@ -250,7 +250,7 @@ impl Default for App {
             search: Search::default(),
             pending_change: None,
             updates: Ring::new(UPDATE_HISTORY),
-            invalidation_back: 0,
+            invalidation_pin: None,
             memory: Ring::new(MEMORY_HISTORY),
             memory_first: None,
             clients: BTreeMap::new(),
@@ -430,10 +430,6 @@ impl App {
                 .filter(|key| key.starts_with('/'))
                 .cloned(),
         );
-        if self.invalidation_back > 0 {
-            // Keep the selected update selected while new ones arrive.
-            self.invalidation_back = (self.invalidation_back + 1).min(UPDATE_HISTORY - 1);
-        }
         self.updates.push(UpdateRecord {
             report,
             at: self.now,
@@ -515,7 +511,8 @@ impl App {
             KeyCode::BackTab => self.tab = self.tab.cycle(-1),
             KeyCode::PageUp => self.scroll_log(self.log_page() as isize),
             KeyCode::PageDown => self.scroll_log(-(self.log_page() as isize)),
-            KeyCode::End => self.log_scroll = 0,
+            // (On the Invalidation tab, which shows no log, End goes to the newest update.)
+            KeyCode::End if self.tab != Tab::Invalidation => self.log_scroll = 0,
             code => match self.tab {
                 Tab::Graph => match code {
                     KeyCode::Char('/') => self.mode = Mode::Search,
@@ -525,12 +522,11 @@ impl App {
                     _ => {}
                 },
                 Tab::Invalidation => match code {
-                    KeyCode::Left | KeyCode::Char('h') => {
-                        let oldest = self.updates.len().saturating_sub(1);
-                        self.invalidation_back = (self.invalidation_back + 1).min(oldest);
-                    }
-                    KeyCode::Right | KeyCode::Char('l') => {
-                        self.invalidation_back = self.invalidation_back.saturating_sub(1);
+                    KeyCode::Left | KeyCode::Char('h') => self.step_update(-1),
+                    KeyCode::Right | KeyCode::Char('l') => self.step_update(1),
+                    KeyCode::End => self.invalidation_pin = None,
+                    KeyCode::Home => {
+                        self.invalidation_pin = self.updates.first().map(|u| u.report.number);
                     }
                     _ => {}
                 },
@@ -538,6 +534,28 @@ impl App {
             },
         }
         None
+    }
+
+    /// Shows the update `step` places later (earlier when negative) than the one shown, kept
+    /// within the history; reaching the newest follows new ones again.
+    fn step_update(&mut self, step: isize) {
+        let Some(last) = self.updates.len().checked_sub(1) else {
+            return;
+        };
+        let current = self.update_position().unwrap_or(last);
+        let next = (current as isize + step).clamp(0, last as isize) as usize;
+        self.invalidation_pin = (next < last)
+            .then(|| self.updates.iter().nth(next).map(|u| u.report.number))
+            .flatten();
+    }
+
+    /// Where the shown update is in the history (0 = oldest kept); `None` when a pinned one
+    /// is no longer kept.
+    pub fn update_position(&self) -> Option<usize> {
+        match self.invalidation_pin {
+            None => self.updates.len().checked_sub(1),
+            Some(number) => self.updates.iter().position(|u| u.report.number == number),
+        }
     }
 
     fn log_page(&self) -> usize {
@@ -609,9 +627,11 @@ impl App {
         Some((graph, index))
     }
 
-    /// The update the invalidation tab shows.
+    /// The update the invalidation tab shows: the newest, or the pinned one (`None` once the
+    /// history no longer keeps it).
     pub fn selected_update(&self) -> Option<&UpdateRecord> {
-        self.updates.from_back(self.invalidation_back)
+        self.update_position()
+            .and_then(|i| self.updates.iter().nth(i))
     }
 
     pub fn last_update(&self) -> Option<&UpdateRecord> {

@@ -435,31 +435,31 @@ fn help_popup_screen() {
     check_screen(
         &app,
         expect![[r#"
-         hotloop starting…                                      ● 0 clients  ✖ 0 errors
-          1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
-        ┌ Overview ────────────────────────────────────────────────────────────────────┐
-        │ Server      waiting for the engine…                                          │
-        │ Graph       0 modules · 0 edges · 0 boundaries                               │
-        │           ┌ Keys ────────────────────────────────────────────────┐           │
-        │ Clients   │ 1-6, Tab   switch tab (Shift-Tab: back)              │           │
-        │ Errors    │ q, Ctrl-C  quit                                      │           │
-        │ Watcher   │ r          force a full reload of every page         │           │
-        │           │ c          clear the log                             │           │
-        │ Last updat│ ?          toggle this help                          │           │
-        │           │ /          Graph: search modules by id               │           │
-        │           │ ↑↓ j k     Graph: select a module                    │           │
-        │           │ Esc        Graph: clear the search                   │           │
-        │           │ ←→ h l     Invalidation: earlier/later update        │           │
-        │           │ PgUp PgDn  log: scroll                               │           │
-        │           │ End        log: follow the tail                      │           │
-        │           │                                                      │           │
-        │           └──────────────────────────────────────────────────────┘           │
-        │                                                                              │
-        │                                                                              │
-        │                                                                              │
-        └──────────────────────────────────────────────────────────────────────────────┘
-         ?/Esc close help  q quit
-    "#]],
+             hotloop starting…                                      ● 0 clients  ✖ 0 errors
+              1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
+            ┌ Overview ────────────────────────────────────────────────────────────────────┐
+            │ Server      waiting for the engine…                                          │
+            │ Graph       0 modules · 0 edges · 0 boundaries                               │
+            │           ┌ Keys ────────────────────────────────────────────────┐           │
+            │ Clients   │ 1-6, Tab   switch tab (Shift-Tab: back)              │           │
+            │ Errors    │ q, Ctrl-C  quit                                      │           │
+            │ Watcher   │ r          force a full reload of every page         │           │
+            │           │ c          clear the log                             │           │
+            │ Last updat│ ?          toggle this help                          │           │
+            │           │ /          Graph: search modules by id               │           │
+            │           │ ↑↓ j k     Graph: select a module                    │           │
+            │           │ Esc        Graph: clear the search                   │           │
+            │           │ ←→ h l     Invalidation: earlier/later update        │           │
+            │           │ Home End   Invalidation: oldest/newest update        │           │
+            │           │ PgUp PgDn  log: scroll                               │           │
+            │           │ End        log: follow the tail                      │           │
+            │           └──────────────────────────────────────────────────────┘           │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            └──────────────────────────────────────────────────────────────────────────────┘
+             ?/Esc close help  q quit
+        "#]],
     );
 }
 
@@ -788,31 +788,31 @@ fn invalidation_tab_browses_earlier_updates() {
     check_screen(
         &app,
         expect![[r#"
-         hotloop http://127.0.0.1:3000/                         ● 2 clients  ✖ 0 errors
-          1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
-        ┌ Invalidation ────────────────────────────────────────────────────────────────┐
-        │ Update      #11  (2 of 4, ←/→)                                               │
-        │ hot update r11: 1 module → 1 boundary (/src/App.jsx) in 12 ms, sent to 2     │
-        │ clients                                                                      │
-        │ Files       src/util.js                                                      │
-        │ Changed     /src/util.js                                                     │
-        │ 3 ran · 4 reused ────────────────────────────────────────────────────────────│
-        │ query                   ran  reused re-ran for                               │
-        │ emitted_module            1       0 /src/util.js                             │
-        │ hot_meta                  1       0 /src/util.js                             │
-        │ module_graph              0       1                                          │
-        │ module_imports            0       1                                          │
-        │ parsed_module             1       2 /src/util.js                             │
-        │                                                                              │
-        │                                                                              │
-        │                                                                              │
-        │                                                                              │
-        │                                                                              │
-        │                                                                              │
-        │                                                                              │
-        └──────────────────────────────────────────────────────────────────────────────┘
-         q quit  r reload  1-6 tabs  ←→ update  ? help
-    "#]],
+             hotloop http://127.0.0.1:3000/                         ● 2 clients  ✖ 0 errors
+              1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
+            ┌ Invalidation ────────────────────────────────────────────────────────────────┐
+            │ Update      #11  (2 of 4, ←/→, End: the newest)                              │
+            │ hot update r11: 1 module → 1 boundary (/src/App.jsx) in 12 ms, sent to 2     │
+            │ clients                                                                      │
+            │ Files       src/util.js                                                      │
+            │ Changed     /src/util.js                                                     │
+            │ 3 ran · 4 reused ────────────────────────────────────────────────────────────│
+            │ query             ran  reused re-ran for                                     │
+            │ emitted_module      1       0 /src/util.js                                   │
+            │ hot_meta            1       0 /src/util.js                                   │
+            │ module_graph        0       1                                                │
+            │ module_imports      0       1                                                │
+            │ parsed_module       1       2 /src/util.js                                   │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            └──────────────────────────────────────────────────────────────────────────────┘
+             q quit  r reload  1-6 tabs  ←→ update  End newest  ? help
+        "#]],
     );
     keys(&mut app, "ll");
     assert_eq!(app.selected_update().map(|u| u.report.number), Some(13));
@@ -1139,6 +1139,74 @@ fn latency_rows_share_their_columns_and_none_vanish_unsaid() {
         "{text}"
     );
     assert!(text.contains("rows not shown: a taller terminal"), "{text}");
+}
+
+/// Sweep 11: a pinned update is kept by its number past the history's length (it moved to
+/// another update once 120 were kept), End goes back to the newest, and query names are not
+/// cut when there is room.
+#[test]
+fn an_update_pinned_on_the_invalidation_tab_stays_until_end() {
+    let mut app = App::default();
+    for n in 1..=5 {
+        engine(&mut app, report(n, "src/a.js", hot("/src/a.js"), 1));
+    }
+    keys(&mut app, "5");
+    keys(&mut app, "hh");
+    assert_eq!(app.selected_update().map(|u| u.report.number), Some(3));
+    for n in 6..=(UPDATE_HISTORY as u32) {
+        engine(&mut app, report(n, "src/a.js", hot("/src/a.js"), 1));
+    }
+    assert_eq!(app.updates.first().map(|u| u.report.number), Some(1));
+    assert_eq!(app.selected_update().map(|u| u.report.number), Some(3));
+    for n in 0..3 {
+        engine(
+            &mut app,
+            report(
+                UPDATE_HISTORY as u32 + 1 + n,
+                "src/a.js",
+                hot("/src/a.js"),
+                1,
+            ),
+        );
+    }
+    assert_eq!(
+        app.selected_update().map(|u| u.report.number),
+        None,
+        "#3 is no longer kept: no other update stands in for it"
+    );
+    let text = screen(&app, 100, 24);
+    assert!(text.contains("update #3 is no longer kept"), "{text}");
+    app.update(code(KeyCode::End));
+    assert_eq!(app.invalidation_pin, None);
+    assert_eq!(
+        app.selected_update().map(|u| u.report.number),
+        Some(UPDATE_HISTORY as u32 + 3)
+    );
+    app.update(code(KeyCode::Home));
+    assert_eq!(app.selected_update().map(|u| u.report.number), Some(4));
+    // The newest again by → alone: then new updates are followed.
+    for _ in 0..UPDATE_HISTORY {
+        keys(&mut app, "l");
+    }
+    assert_eq!(app.invalidation_pin, None);
+
+    let long = EngineEvent::Update(Box::new(UpdateReport {
+        number: 500,
+        revision: None,
+        files: vec!["src/a.js".into()],
+        outcome: UpdateOutcome::NoChange,
+        phases: Vec::new(),
+        server_total: ms(1),
+        clients: 0,
+        invalidation: InvalidationProfile {
+            changed_inputs: Vec::new(),
+            executed: vec![("react_ignores_jsx_source".into(), "/src/a.js".into())],
+            reused: Vec::new(),
+        },
+    }));
+    engine(&mut app, long);
+    let text = screen(&app, 100, 24);
+    assert!(text.contains("react_ignores_jsx_source "), "{text}");
 }
 
 #[test]

@@ -180,6 +180,7 @@ fn key_hints(app: &App, area: Rect, buf: &mut Buffer) {
                 ("r", "reload"),
                 ("1-6", "tabs"),
                 ("←→", "update"),
+                ("End", "newest"),
                 ("?", "help"),
             ],
             Tab::Clients => &[
@@ -207,7 +208,7 @@ fn key_hints(app: &App, area: Rect, buf: &mut Buffer) {
     Line::from(spans).render(area, buf);
 }
 
-const HELP: [(&str, &str); 11] = [
+const HELP: [(&str, &str); 12] = [
     ("1-6, Tab", "switch tab (Shift-Tab: back)"),
     ("q, Ctrl-C", "quit"),
     ("r", "force a full reload of every page"),
@@ -217,12 +218,16 @@ const HELP: [(&str, &str); 11] = [
     ("↑↓ j k", "Graph: select a module"),
     ("Esc", "Graph: clear the search"),
     ("←→ h l", "Invalidation: earlier/later update"),
+    ("Home End", "Invalidation: oldest/newest update"),
     ("PgUp PgDn", "log: scroll"),
     ("End", "log: follow the tail"),
 ];
 
 fn help(area: Rect, buf: &mut Buffer) {
-    let popup = area.centered(Constraint::Length(56), Constraint::Length(14));
+    let popup = area.centered(
+        Constraint::Length(56),
+        Constraint::Length(HELP.len() as u16 + 2),
+    );
     Clear.render(popup, buf);
     let lines: Vec<Line> = HELP
         .iter()
