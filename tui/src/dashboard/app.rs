@@ -577,8 +577,9 @@ impl App {
         self.search.selected = (current + step).clamp(0, n as isize - 1) as usize;
     }
 
-    /// Module ids matching the search (case-insensitive substring), sorted: from the graph
-    /// snapshot when there is one, otherwise from the ids events mentioned.
+    /// Module ids matching the search (case-insensitive substring), the project's files first,
+    /// each group sorted: from the graph snapshot when there is one, otherwise from the ids
+    /// events mentioned.
     pub fn matches(&self) -> Vec<&str> {
         let needle = self.search.query.to_lowercase();
         let is_match = |id: &str| needle.is_empty() || id.to_lowercase().contains(&needle);
@@ -596,7 +597,8 @@ impl App {
                 .filter(|id| is_match(id))
                 .collect(),
         };
-        ids.sort_unstable();
+        // The project's own files first (where a search usually is), then the packages'.
+        ids.sort_unstable_by_key(|id| (id.contains("/node_modules/"), *id));
         ids
     }
 

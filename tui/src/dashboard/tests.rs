@@ -1209,6 +1209,34 @@ fn an_update_pinned_on_the_invalidation_tab_stays_until_end() {
     assert!(text.contains("react_ignores_jsx_source "), "{text}");
 }
 
+/// Sweep 11: at 80 columns node_modules' ids, cut at the end, all read
+/// `/node_modules/react-dom/cjs/react`; they listed first and one was selected at the start.
+#[test]
+fn the_graph_tab_lists_the_projects_files_first_and_cuts_long_ids_at_the_start() {
+    let mut app = App::default();
+    engine(
+        &mut app,
+        EngineEvent::GraphSnapshot(Arc::new(engine::testing::graph(
+            "/src/main.jsx: self -> /node_modules/react-dom/cjs/react-dom-client.development.js /node_modules/react-dom/cjs/react-dom.development.js
+             /node_modules/react-dom/cjs/react-dom-client.development.js
+             /node_modules/react-dom/cjs/react-dom.development.js",
+        ))),
+    );
+    keys(&mut app, "3");
+    assert_eq!(app.selected_module(), Some("/src/main.jsx"));
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("▸ /src/main.jsx"), "{text}");
+    assert!(
+        text.contains("  …/react-dom-client.development.js")
+            && text.contains("  …dom/cjs/react-dom.development.js"),
+        "{text}"
+    );
+    // In the detail pane too, and the chain's end on a row of its own when it does not fit.
+    let text = screen(&app, 60, 24);
+    assert!(text.contains("│   …t-dom-client.development.js│"), "{text}");
+    assert!(text.contains("│     ✓ accepts itself "), "{text}");
+}
+
 #[test]
 fn clients_come_and_go_and_events_track_state() {
     let mut app = busy_app();
