@@ -160,7 +160,9 @@ pub struct ServerUpdateReport {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MemoryStats {
     pub rss_bytes: u64,
-    /// mimalloc's committed/peak if available (0 otherwise).
+    /// mimalloc's committed bytes and their peak if available (0 otherwise): the address
+    /// space it made usable, not memory in use (on Linux it gives pages back with
+    /// `MADV_DONTNEED` and still counts them, so it can exceed the peak RSS).
     pub allocator_committed: u64,
     pub allocator_peak: u64,
     /// `(query or struct name, memo count, bytes)` from salsa's memory usage.

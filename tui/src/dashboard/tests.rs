@@ -744,7 +744,7 @@ fn memory_tab_shows_growth_since_the_first_sample() {
         │ █████                                                                        │
         │ █████                                                                        │
         │ █████                                                                        │
-        │ Allocator   60.0 MiB committed · 72.0 MiB peak                               │
+        │ Allocator   60.0 MiB committed (peak 72.0 MiB)  not memory in use            │
         │ Code        1.0 MiB  (+16.0 KiB)                                             │
         │ Source maps 2.0 MiB  (±0 B)                                                  │
         │                                                                              │
