@@ -39,14 +39,17 @@ pub enum Msg {
     Quit,
 }
 
-/// What the wiring should do after an update: leave, clear its log file, or pass a command to
-/// the engine thread (`r` reloads every tab; the Memory tab shown or left turns the costly
-/// O(memos) measurement of salsa's memos on or off).
+/// What the wiring should do after an update: leave, clear its log file, open the page in the
+/// browser (`o`, as `--open` does), or pass a command to the engine thread (`r` reloads every
+/// tab; the Memory tab shown or left turns the costly O(memos) measurement of salsa's memos on
+/// or off).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
     Quit,
     /// The log pane was cleared; the wiring may truncate its log file too.
     ClearLog,
+    /// Open this URL in the browser.
+    OpenBrowser(String),
     Engine(Control),
 }
 
@@ -232,6 +235,8 @@ pub struct App {
     pub log: Ring<LogLine>,
     /// Log pane: lines scrolled up from the bottom (`0` = following the tail).
     pub log_scroll: usize,
+    /// A line in place of the key hints until the next key (`u`: the URL; `o`: opening it).
+    pub notice: Option<String>,
 }
 
 impl Default for App {
@@ -259,6 +264,7 @@ impl Default for App {
             app_server: None,
             log: Ring::new(LOG_HISTORY),
             log_scroll: 0,
+            notice: None,
         }
     }
 }
@@ -443,6 +449,7 @@ impl App {
         if key.kind == KeyEventKind::Release {
             return None;
         }
+        self.notice = None;
         if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
             return Some(Effect::Quit);
         }
@@ -497,6 +504,19 @@ impl App {
         match key.code {
             KeyCode::Char('q') => return Some(Effect::Quit),
             KeyCode::Char('r') => return Some(Effect::Engine(Control::ForceReload)),
+            KeyCode::Char('o') => match self.url().map(str::to_owned) {
+                Some(url) => {
+                    self.notice = Some(format!("opening {url} in the browser"));
+                    return Some(Effect::OpenBrowser(url));
+                }
+                None => self.notice = Some("no URL yet: the server is starting".to_owned()),
+            },
+            KeyCode::Char('u') => {
+                self.notice = Some(match self.url() {
+                    Some(url) => format!("{url}  (o opens it)"),
+                    None => "no URL yet: the server is starting".to_owned(),
+                });
+            }
             KeyCode::Char('c') => {
                 self.log.clear();
                 self.log_scroll = 0;
@@ -556,6 +576,14 @@ impl App {
             None => self.updates.len().checked_sub(1),
             Some(number) => self.updates.iter().position(|u| u.report.number == number),
         }
+    }
+
+    /// The address the server answers at, once it listens.
+    pub fn url(&self) -> Option<&str> {
+        self.server
+            .as_ref()
+            .map(|server| server.url.as_str())
+            .or(self.listening.as_deref())
     }
 
     fn log_page(&self) -> usize {

@@ -239,7 +239,7 @@ fn before_the_engine_is_ready_the_overview_says_so() {
             │                                                                              │
             │                                                                              │
             └──────────────────────────────────────────────────────────────────────────────┘
-             q quit  r reload  c clear log  1-6/Tab tabs  ? help
+             q quit  r reload  o open  c clear log  1-6/Tab tabs  ? help
         "#]],
     );
 }
@@ -251,31 +251,31 @@ fn overview_shows_the_server_the_graph_and_the_last_update() {
     check_screen(
         &app,
         expect![[r#"
-         hotloop http://127.0.0.1:3000/                         ● 2 clients  ✖ 0 errors
-          1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
-        ┌ Overview ────────────────────────────────────────────────────────────────────┐
-        │ Server      http://127.0.0.1:3000/  (cold start 41 ms)                       │
-        │ Root        /home/dev/app                                                    │
-        │ Graph       312 modules · 540 edges · 12 boundaries                          │
-        │             4 CSS · 3 assets · 120 in node_modules                           │
-        │ Clients     2 connected                                                      │
-        │ Errors      none                                                             │
-        │ Watcher     ok                                                               │
-        │                                                                              │
-        │ Last update #12 · src/main.js                                                │
-        │ full reload r12: /src/main.js changed and no module accepts it               │
-        │ server 18 ms · save→applied 25 ms                                            │
-        │                                                                              │
-        │                                                                              │
-        │                                                                              │
-        │                                                                              │
-        │                                                                              │
-        │                                                                              │
-        │                                                                              │
-        │                                                                              │
-        └──────────────────────────────────────────────────────────────────────────────┘
-         q quit  r reload  c clear log  1-6/Tab tabs  ? help
-    "#]],
+             hotloop http://127.0.0.1:3000/                         ● 2 clients  ✖ 0 errors
+              1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
+            ┌ Overview ────────────────────────────────────────────────────────────────────┐
+            │ Server      http://127.0.0.1:3000/  (cold start 41 ms)                       │
+            │ Root        /home/dev/app                                                    │
+            │ Graph       312 modules · 540 edges · 12 boundaries                          │
+            │             4 CSS · 3 assets · 120 in node_modules                           │
+            │ Clients     2 connected                                                      │
+            │ Errors      none                                                             │
+            │ Watcher     ok                                                               │
+            │                                                                              │
+            │ Last update #12 · src/main.js                                                │
+            │ full reload r12: /src/main.js changed and no module accepts it               │
+            │ server 18 ms · save→applied 25 ms                                            │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            └──────────────────────────────────────────────────────────────────────────────┘
+             q quit  r reload  o open  c clear log  1-6/Tab tabs  ? help
+        "#]],
     );
 }
 
@@ -347,7 +347,7 @@ fn overview_shows_the_server_graph_and_the_app_servers_memory_and_apply_time() {
             │                                                                              │
             │                                                                              │
             └──────────────────────────────────────────────────────────────────────────────┘
-             q quit  r reload  c clear log  1-6/Tab tabs  ? help
+             q quit  r reload  o open  c clear log  1-6/Tab tabs  ? help
         "#]],
     );
     // A failed apply is said so; the sampled RSS moves; the Memory tab shows it too.
@@ -439,13 +439,14 @@ fn help_popup_screen() {
               1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
             ┌ Overview ────────────────────────────────────────────────────────────────────┐
             │ Server      waiting for the engine…                                          │
-            │ Graph       0 modules · 0 edges · 0 boundaries                               │
-            │           ┌ Keys ────────────────────────────────────────────────┐           │
-            │ Clients   │ 1-6, Tab   switch tab (Shift-Tab: back)              │           │
-            │ Errors    │ q, Ctrl-C  quit                                      │           │
-            │ Watcher   │ r          force a full reload of every page         │           │
-            │           │ c          clear the log                             │           │
-            │ Last updat│ ?          toggle this help                          │           │
+            │ Graph     ┌ Keys ────────────────────────────────────────────────┐           │
+            │           │ 1-6, Tab   switch tab (Shift-Tab: back)              │           │
+            │ Clients   │ q, Ctrl-C  quit                                      │           │
+            │ Errors    │ r          force a full reload of every page         │           │
+            │ Watcher   │ o          open the page in the browser              │           │
+            │           │ u          show the URL                              │           │
+            │ Last updat│ c          clear the log                             │           │
+            │           │ ?          toggle this help                          │           │
             │           │ /          Graph: search modules by id               │           │
             │           │ ↑↓ j k     Graph: select a module                    │           │
             │           │ Esc        Graph: clear the search                   │           │
@@ -454,7 +455,6 @@ fn help_popup_screen() {
             │           │ PgUp PgDn  log: scroll                               │           │
             │           │ End        log: follow the tail                      │           │
             │           └──────────────────────────────────────────────────────┘           │
-            │                                                                              │
             │                                                                              │
             │                                                                              │
             └──────────────────────────────────────────────────────────────────────────────┘
@@ -706,7 +706,7 @@ fn latency_tab_shows_every_phase_and_end_to_end() {
             │                                                                              │
             │                                                                              │
             └──────────────────────────────────────────────────────────────────────────────┘
-             q quit  r reload  c clear log  1-6/Tab tabs  ? help
+             q quit  r reload  o open  c clear log  1-6/Tab tabs  ? help
         "#]],
     );
 }
@@ -736,31 +736,31 @@ fn memory_tab_shows_growth_since_the_first_sample() {
     check_screen(
         &app,
         expect![[r#"
-         hotloop http://127.0.0.1:3000/                         ● 2 clients  ✖ 0 errors
-          1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
-        ┌ Memory ──────────────────────────────────────────────────────────────────────┐
-        │ RSS         90.0 MiB  +10.0 MiB since the first sample, 40s ago              │
-        │ ▄▅▄▆█                                                                        │
-        │ █████                                                                        │
-        │ █████                                                                        │
-        │ █████                                                                        │
-        │ Allocator   60.0 MiB committed (peak 72.0 MiB)  not memory in use            │
-        │ Code        1.0 MiB  (+16.0 KiB)                                             │
-        │ Source maps 2.0 MiB  (±0 B)                                                  │
-        │                                                                              │
-        │ Memos per query ─────────────────────────────────────────────────────────────│
-        │ query                                                      memos        bytes│
-        │ parsed_module                                                312      9.0 MiB│
-        │ emitted_module                                               312      4.0 MiB│
-        │ module_imports                                               312    300.0 KiB│
-        │                                                                              │
-        │                                                                              │
-        │                                                                              │
-        │                                                                              │
-        │                                                                              │
-        └──────────────────────────────────────────────────────────────────────────────┘
-         q quit  r reload  c clear log  1-6/Tab tabs  ? help
-    "#]],
+             hotloop http://127.0.0.1:3000/                         ● 2 clients  ✖ 0 errors
+              1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
+            ┌ Memory ──────────────────────────────────────────────────────────────────────┐
+            │ RSS         90.0 MiB  +10.0 MiB since the first sample, 40s ago              │
+            │ ▄▅▄▆█                                                                        │
+            │ █████                                                                        │
+            │ █████                                                                        │
+            │ █████                                                                        │
+            │ Allocator   60.0 MiB committed (peak 72.0 MiB)  not memory in use            │
+            │ Code        1.0 MiB  (+16.0 KiB)                                             │
+            │ Source maps 2.0 MiB  (±0 B)                                                  │
+            │                                                                              │
+            │ Memos per query ─────────────────────────────────────────────────────────────│
+            │ query                                                      memos        bytes│
+            │ parsed_module                                                312      9.0 MiB│
+            │ emitted_module                                               312      4.0 MiB│
+            │ module_imports                                               312    300.0 KiB│
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            └──────────────────────────────────────────────────────────────────────────────┘
+             q quit  r reload  o open  c clear log  1-6/Tab tabs  ? help
+        "#]],
     );
 }
 
@@ -1235,6 +1235,38 @@ fn the_graph_tab_lists_the_projects_files_first_and_cuts_long_ids_at_the_start()
     let text = screen(&app, 60, 24);
     assert!(text.contains("│   …t-dom-client.development.js│"), "{text}");
     assert!(text.contains("│     ✓ accepts itself "), "{text}");
+}
+
+/// Sweep 11: `o` did nothing (only `--open` opened the page) and there was no key for the URL.
+#[test]
+fn o_opens_the_page_and_u_shows_its_url_until_the_next_key() {
+    let mut app = App::default();
+    assert_eq!(keys(&mut app, "o"), [], "no URL yet");
+    assert!(screen(&app, 80, 10).contains("no URL yet"));
+    engine(&mut app, ready());
+    assert_eq!(
+        keys(&mut app, "o"),
+        [Effect::OpenBrowser("http://127.0.0.1:3000/".into())]
+    );
+    keys(&mut app, "u");
+    let text = screen(&app, 80, 10);
+    let footer = text.lines().last().unwrap();
+    assert_eq!(
+        footer.trim(),
+        "http://127.0.0.1:3000/  (o opens it)",
+        "{text}"
+    );
+    keys(&mut app, "2");
+    assert!(
+        !screen(&app, 80, 10).contains("(o opens it)"),
+        "gone at the next key"
+    );
+    keys(&mut app, "?");
+    let help = screen(&app, 80, 24);
+    assert!(
+        help.contains("open the page in the browser") && help.contains("show the URL"),
+        "{help}"
+    );
 }
 
 #[test]

@@ -158,6 +158,14 @@ fn tab_bar(app: &App, area: Rect, buf: &mut Buffer) {
 }
 
 fn key_hints(app: &App, area: Rect, buf: &mut Buffer) {
+    if let Some(notice) = &app.notice {
+        Line::from(vec![
+            Span::raw(" "),
+            Span::styled(notice.as_str(), theme::URL),
+        ])
+        .render(area, buf);
+        return;
+    }
     let hints: &[(&str, &str)] = match app.mode {
         Mode::Help => &[("?/Esc", "close help"), ("q", "quit")],
         Mode::Search => &[
@@ -194,6 +202,7 @@ fn key_hints(app: &App, area: Rect, buf: &mut Buffer) {
             _ => &[
                 ("q", "quit"),
                 ("r", "reload"),
+                ("o", "open"),
                 ("c", "clear log"),
                 ("1-6/Tab", "tabs"),
                 ("?", "help"),
@@ -208,10 +217,12 @@ fn key_hints(app: &App, area: Rect, buf: &mut Buffer) {
     Line::from(spans).render(area, buf);
 }
 
-const HELP: [(&str, &str); 12] = [
+const HELP: [(&str, &str); 14] = [
     ("1-6, Tab", "switch tab (Shift-Tab: back)"),
     ("q, Ctrl-C", "quit"),
     ("r", "force a full reload of every page"),
+    ("o", "open the page in the browser"),
+    ("u", "show the URL"),
     ("c", "clear the log"),
     ("?", "toggle this help"),
     ("/", "Graph: search modules by id"),
