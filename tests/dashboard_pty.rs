@@ -158,7 +158,7 @@ fn an_edit_shows_on_the_live_dashboard_and_q_restores_the_terminal() {
 
     dir.write("app/src/leaf.js", leaf.replace("= 1", "= 2"));
     let screen = tmux.wait_for_screen("the update on the dashboard", |s| {
-        s.contains("r1 · src/leaf.js")
+        s.contains("#1 · src/leaf.js")
     });
     assert!(
         screen.contains("/src/leaf.js"),

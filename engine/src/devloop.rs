@@ -138,6 +138,8 @@ pub struct DevLoop {
     host: EngineHost,
     server_id: Arc<str>,
     revision: u32,
+    /// Updates reported so far (`UpdateReport::number` of the last one).
+    updates: u32,
     publishers: Publishers,
     /// Diagnostics as last sent to the clients.
     errors: Arc<[Diagnostic]>,
@@ -321,6 +323,7 @@ impl DevLoop {
             host,
             server_id,
             revision,
+            updates: 0,
             last_page,
             publishers,
             errors,
@@ -748,6 +751,7 @@ impl DevLoop {
         phases.extend(update.phases.iter().copied());
         let published = update.frame.is_some() || errors_changed || unsent_code;
         let mut sent_to = self.publishers.updates.receiver_count();
+        let sent = update.frame.as_ref().map(|(revision, _)| *revision);
         if let Some((revision, frame)) = update.frame {
             self.revision = revision;
             let send_start = Instant::now();
@@ -787,16 +791,28 @@ impl DevLoop {
             self.telemetry(EngineEvent::GraphSnapshot(build.graph.graph.clone()));
         }
         let invalidation = invalidation_profile(update.files.clone(), &update.queries);
+        self.updates += 1;
         let report = UpdateReport {
-            revision: self.revision,
+            number: self.updates,
+            revision: sent,
             files: update.files,
-            outcome: update.outcome,
+            outcome: match update.outcome {
+                // The build's own errors make a build that sent nothing a failed one
+                // (`update::prepare`); so does a `vite.config.*` that no longer evaluates (the
+                // pages keep the config as it was, and their overlays show why).
+                UpdateOutcome::NoChange if self.host.config_failed() => UpdateOutcome::Errors {
+                    count: errors.len(),
+                },
+                outcome => outcome,
+            },
             phases,
             server_total: started.elapsed(),
-            clients: sent_to,
+            clients: if sent.is_some() { sent_to } else { 0 },
             invalidation,
         };
-        self.remember(started);
+        if let Some(revision) = sent {
+            self.remember(revision, started);
+        }
         self.telemetry(EngineEvent::Update(Box::new(report)));
         self.sample_memory();
         self.warm_up_when_idle();
@@ -1029,12 +1045,12 @@ impl DevLoop {
         self.telemetry(EngineEvent::Diagnostics(current.clone()));
     }
 
-    fn remember(&mut self, first_event_at: Instant) {
-        if self.started.back().map(|(r, _)| *r) != Some(self.revision) {
-            self.started.push_back((self.revision, first_event_at));
-            if self.started.len() > REMEMBERED_REVISIONS {
-                self.started.pop_front();
-            }
+    /// When the update that carried `revision` began (its batch's first watcher event), for
+    /// the save→applied time of its acks.
+    fn remember(&mut self, revision: u32, first_event_at: Instant) {
+        self.started.push_back((revision, first_event_at));
+        if self.started.len() > REMEMBERED_REVISIONS {
+            self.started.pop_front();
         }
     }
 

@@ -105,14 +105,19 @@ pub enum UpdateOutcome {
 /// One update, with its phase timings.
 #[derive(Clone, Debug, PartialEq)]
 pub struct UpdateReport {
-    pub revision: u32,
+    /// The update's number in the session, from 1: every update has one of its own (a
+    /// revision does not: an update that sends nothing leaves the pages where they were).
+    pub number: u32,
+    /// The revision its frame carried, which the pages' acks name (`EngineEvent::Applied`);
+    /// `None` when it sent none (no change, a failed build).
+    pub revision: Option<u32>,
     /// Files in the batch (paths relative to the root).
     pub files: Vec<String>,
     pub outcome: UpdateOutcome,
     pub phases: Vec<(Phase, Duration)>,
     /// Sum of the server-side phases (watch event → frame handed to the server).
     pub server_total: Duration,
-    /// Clients the frame was sent to.
+    /// Clients the frame was sent to (0 without a frame).
     pub clients: usize,
     pub invalidation: InvalidationProfile,
 }
@@ -155,7 +160,9 @@ pub struct ServerUpdateReport {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MemoryStats {
     pub rss_bytes: u64,
-    /// mimalloc's committed/peak if available (0 otherwise).
+    /// mimalloc's committed bytes and their peak if available (0 otherwise): the address
+    /// space it made usable, not memory in use (on Linux it gives pages back with
+    /// `MADV_DONTNEED` and still counts them, so it can exceed the peak RSS).
     pub allocator_committed: u64,
     pub allocator_peak: u64,
     /// `(query or struct name, memo count, bytes)` from salsa's memory usage.

@@ -1,5 +1,8 @@
 //! The allocator's own figures for `Memory` samples: mimalloc's committed and peak-committed
-//! bytes (`mi_process_info`), and giving freed memory back after the cold build. Meaningful when mimalloc is the global allocator (the `hotloop`
+//! bytes (`mi_process_info`: address space it made usable; on Linux a purge gives pages back
+//! with `MADV_DONTNEED` and does not count them out, so "committed" stays near its peak and can
+//! exceed the peak RSS: it is not memory in use), and giving freed memory back after the cold
+//! build. Meaningful when mimalloc is the global allocator (the `hotloop`
 //! binary); in tests it reports what mimalloc itself holds, usually next to nothing.
 
 use engine::AllocatorStats;

@@ -395,6 +395,7 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
                     }
                 }
                 dashboard::Effect::ClearLog => {}
+                dashboard::Effect::OpenBrowser(url) => open_browser(&url),
                 dashboard::Effect::Engine(command) => {
                     let _ = control.send(command);
                 }

@@ -83,17 +83,21 @@ pub fn print_event(
 /// The one-line summary of an update, without colour: `hot update r12: 1 module → 1 boundary
 /// (/src/counter.js) in 1.8 ms, sent to 2 clients`.
 pub fn update_line(report: &UpdateReport) -> String {
-    let revision = report.revision;
+    // Only an update that sent a frame names a revision (the one the pages' acks name): one
+    // that sent nothing leaves the pages at the last.
+    let revision = report
+        .revision
+        .map_or_else(String::new, |revision| format!(" r{revision}"));
     let total = format::duration(report.server_total);
     let sent = format::count(report.clients, "client", "clients");
     match &report.outcome {
         UpdateOutcome::NoChange => {
-            format!("no change r{revision}: nothing the browser runs changed ({total})")
+            format!("no change{revision}: nothing the browser runs changed ({total})")
         }
         UpdateOutcome::Hot {
             modules, css_only, ..
         } if *css_only => format!(
-            "css update r{revision}: {} ({}) in {total}, sent to {sent}",
+            "css update{revision}: {} ({}) in {total}, sent to {sent}",
             format::count(modules.len(), "stylesheet", "stylesheets"),
             list(modules, 3),
         ),
@@ -103,21 +107,21 @@ pub fn update_line(report: &UpdateReport) -> String {
             boundaries,
             ..
         } if modules.is_empty() && boundaries.is_empty() => {
-            format!("update r{revision}: nothing runs again in {total}, sent to {sent}")
+            format!("update{revision}: nothing runs again in {total}, sent to {sent}")
         }
         UpdateOutcome::Hot {
             modules,
             boundaries,
             ..
         } => format!(
-            "hot update r{revision}: {} → {} ({}) in {total}, sent to {sent}",
+            "hot update{revision}: {} → {} ({}) in {total}, sent to {sent}",
             format::count(modules.len(), "module", "modules"),
             format::count(boundaries.len(), "boundary", "boundaries"),
             list(boundaries, 3),
         ),
-        UpdateOutcome::FullReload { reason } => format!("full reload r{revision}: {reason}"),
+        UpdateOutcome::FullReload { reason } => format!("full reload{revision}: {reason}"),
         UpdateOutcome::Errors { count } => format!(
-            "build failed r{revision}: {}, the page keeps its last good state",
+            "build failed{revision}: {}, the page keeps its last good state",
             format::count(*count, "error", "errors"),
         ),
     }
@@ -467,7 +471,10 @@ enum JsonEvent<'a> {
         files: &'a [String],
     },
     Update {
-        revision: u32,
+        /// The update's number in the session.
+        update: u32,
+        /// The revision its frame carried; null when it sent none.
+        revision: Option<u32>,
         files: &'a [String],
         outcome: JsonOutcome<'a>,
         /// Phase name → milliseconds.
@@ -664,6 +671,7 @@ impl<'a> From<&'a EngineEvent> for JsonEvent<'a> {
                     *executed_by_query.entry(query.as_str()).or_insert(0) += 1;
                 }
                 JsonEvent::Update {
+                    update: report.number,
                     revision: report.revision,
                     files: &report.files,
                     outcome,
@@ -840,8 +848,13 @@ mod tests {
     }
 
     fn update(revision: u32, outcome: UpdateOutcome) -> EngineEvent {
+        let sent = matches!(
+            outcome,
+            UpdateOutcome::Hot { .. } | UpdateOutcome::FullReload { .. }
+        );
         EngineEvent::Update(Box::new(UpdateReport {
-            revision,
+            number: revision,
+            revision: sent.then_some(revision),
             files: vec!["src/counter.js".into()],
             outcome,
             phases: vec![
@@ -1035,8 +1048,8 @@ mod tests {
                 applied r12 in 3.1 ms (save→applied 9.4 ms)
                 css update r13: 1 stylesheet (/src/app.css) in 1.8 ms, sent to 2 clients
                 full reload r14: /src/main.js changed and no module accepts it
-                no change r15: nothing the browser runs changed (1.8 ms)
-                build failed r16: 1 error, the page keeps its last good state
+                no change: nothing the browser runs changed (1.8 ms)
+                build failed: 1 error, the page keeps its last good state
                 error: /src/a.js:3:9: Expected ';'
                   2 | let a = 1
                 > 3 | let b = 2 3
@@ -1138,9 +1151,9 @@ mod tests {
                   coalesce 2.0 read 0.1 parse 0.9 emit 0.4 plan 0.1 send 0.2
                 full reload r14: /src/main.js changed and no module accepts it
                   coalesce 2.0 read 0.1 parse 0.9 emit 0.4 plan 0.1 send 0.2
-                no change r15: nothing the browser runs changed (1.8 ms)
+                no change: nothing the browser runs changed (1.8 ms)
                   coalesce 2.0 read 0.1 parse 0.9 emit 0.4 plan 0.1 send 0.2
-                build failed r16: 1 error, the page keeps its last good state
+                build failed: 1 error, the page keeps its last good state
                   coalesce 2.0 read 0.1 parse 0.9 emit 0.4 plan 0.1 send 0.2
                 error: /src/a.js:3:9: Expected ';'
                   2 | let a = 1
@@ -1203,6 +1216,7 @@ mod tests {
         expect![[r#"
             {
               "event": "update",
+              "update": 12,
               "revision": 12,
               "files": [
                 "src/counter.js"

@@ -385,18 +385,24 @@ pub fn reloader(
     })
 }
 
-/// What the log says when the plugin host dies: its stderr's last lines when it wrote any (a
-/// host killed by a signal usually wrote nothing, and then no empty "last words" are shown).
-fn crash_message(stderr_tail: &str) -> String {
+/// What the log says when the plugin host dies: how it ended (its exit code or signal), then
+/// the last lines it wrote to stderr, as context: they are what it said last, which need not be
+/// why (a plugin's `console.log` from long before, when a plugin called `process.exit`). A
+/// host killed by a signal usually wrote nothing, and then no empty lines are shown.
+fn crash_message(stderr_tail: &str, status: Option<std::process::ExitStatus>) -> String {
+    let mut message = format!(
+        "the plugin host (Node.js) {}; it restarts with the next module that needs a plugin",
+        hotloop_plugin_host::how_it_exited(status)
+    );
     let tail = stderr_tail.trim_end();
-    let mut message = "the plugin host (Node.js) crashed; it restarts with the next module that \
-                       needs a plugin"
-        .to_string();
     if tail.trim().is_empty() {
-        message.push_str(" (it wrote nothing to stderr: killed from outside, or out of memory?)");
+        message.push_str(" (it wrote nothing to stderr)");
     } else {
-        message.push_str(". Its last words:\n");
-        message.push_str(tail);
+        message.push_str(". The last lines it wrote to stderr, which need not say why:");
+        for line in tail.lines() {
+            message.push_str("\n  ");
+            message.push_str(line);
+        }
     }
     message
 }
@@ -414,8 +420,11 @@ pub fn report_events(host: &Arc<PluginHost>, control: crossbeam_channel::Sender<
         .spawn(move || {
             for event in events {
                 match event {
-                    HostEvent::Crashed { stderr_tail } => {
-                        tracing::error!("{}", crash_message(&stderr_tail));
+                    HostEvent::Crashed {
+                        stderr_tail,
+                        status,
+                    } => {
+                        tracing::error!("{}", crash_message(&stderr_tail, status));
                         if let Some(host) = host.upgrade()
                             && host.config().is_some_and(|c| c.middlewares.is_some())
                             && let Err(error) = host.ensure_running()
@@ -1370,14 +1379,34 @@ mod tests {
     }
 
     #[test]
-    fn a_crash_shows_the_hosts_last_words_only_when_it_wrote_some() {
-        let silent = crash_message("\n");
-        assert!(!silent.contains("last words"), "{silent}");
-        assert!(silent.contains("wrote nothing to stderr"), "{silent}");
-        let spoke = crash_message("TypeError: x is not a function\n    at plugin.js:3\n");
+    fn a_crash_says_how_the_host_ended_and_shows_its_last_lines_as_context() {
+        use std::os::unix::process::ExitStatusExt;
+        use std::process::ExitStatus;
+        let killed = crash_message("\n", Some(ExitStatus::from_raw(9)));
+        assert_eq!(
+            killed,
+            "the plugin host (Node.js) was killed by signal 9 (SIGKILL: killed from outside, or \
+             out of memory); it restarts with the next module that needs a plugin (it wrote \
+             nothing to stderr)"
+        );
+        let exited = crash_message(
+            "[flaky] config resolved\n",
+            Some(ExitStatus::from_raw(3 << 8)),
+        );
+        assert_eq!(
+            exited,
+            "the plugin host (Node.js) exited with code 3; it restarts with the next module \
+             that needs a plugin. The last lines it wrote to stderr, which need not say why:\n  \
+             [flaky] config resolved"
+        );
+        let unknown = crash_message("TypeError: x is not a function\n    at plugin.js:3\n", None);
         assert!(
-            spoke.ends_with("Its last words:\nTypeError: x is not a function\n    at plugin.js:3"),
-            "{spoke}"
+            unknown.starts_with("the plugin host (Node.js) exited; "),
+            "{unknown}"
+        );
+        assert!(
+            unknown.ends_with(":\n  TypeError: x is not a function\n      at plugin.js:3"),
+            "{unknown}"
         );
     }
 

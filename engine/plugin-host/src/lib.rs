@@ -137,7 +137,7 @@ pub use config::{
     postcss_config,
 };
 pub use filter::Verdict;
-pub use process::MIN_NODE_MAJOR;
+pub use process::{MIN_NODE_MAJOR, how_it_exited};
 
 use filter::CompiledFilter;
 use process::{Proc, Reply, Spawner};
@@ -254,8 +254,12 @@ pub const NATIVE_PLUGIN_PACKAGES: [&str; 2] = ["@vitejs/plugin-react", "@vitejs/
 /// What the host reports on its own, for the binary to show.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum HostEvent {
-    /// The host exited without being asked to; its last stderr lines.
-    Crashed { stderr_tail: String },
+    /// The host exited without being asked to: how (`None`: not known), and its last stderr
+    /// lines (what it wrote last, which need not be why).
+    Crashed {
+        stderr_tail: String,
+        status: Option<std::process::ExitStatus>,
+    },
     /// A request took longer than the time-out; the host was killed.
     TimedOut { method: String, id: Option<String> },
     /// A new host process runs (after a crash or a time-out), config loaded again.
@@ -764,11 +768,7 @@ impl PluginHost {
         match proc.request(method, body, self.timeout) {
             Some(Reply::Ok(v)) => Ok(v.filter(|v| !v.is_null())),
             Some(Reply::Err(e)) => Err(plugin_error(&e, method, id)),
-            Some(Reply::Dead) => Err(host_error(
-                method,
-                id,
-                format!("the plugin host exited: {}", last_line(&proc.stderr_tail())),
-            )),
+            Some(Reply::Dead) => Err(host_error(method, id, dead_message(proc))),
             None => {
                 proc.kill();
                 self.event(HostEvent::TimedOut {
@@ -900,6 +900,22 @@ impl Drop for PluginHost {
 
 /// What a dead host's stderr says in one line: the error Node died of (`TypeError: …`,
 /// `Error [ERR_MODULE_NOT_FOUND]: …`), else its last line that is not Node's version banner.
+/// A request's error when the host died under it: how it ended, then the line of its stderr
+/// that names an error (else its last), as what it said last rather than as the cause.
+fn dead_message(proc: &Proc) -> String {
+    let how = how_it_exited(proc.exit_status());
+    let tail = proc.stderr_tail();
+    if tail.trim().is_empty() {
+        format!("the plugin host (Node.js) {how}; it restarts with the next request")
+    } else {
+        format!(
+            "the plugin host (Node.js) {how}; it restarts with the next request (its last \
+             output: {})",
+            last_line(&tail)
+        )
+    }
+}
+
 fn last_line(s: &str) -> &str {
     let error = s.lines().map(str::trim).find(|l| {
         let name = l.split([':', ' ']).next().unwrap_or("");

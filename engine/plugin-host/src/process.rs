@@ -6,7 +6,7 @@ use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -205,6 +205,9 @@ struct Shared {
     /// Set before a deliberate kill: its end of stream is no crash.
     killing: AtomicBool,
     stderr_tail: Mutex<VecDeque<String>>,
+    /// The child's pid, and how it ended once the reader saw a crash.
+    pid: u32,
+    exit: Mutex<Option<ExitStatus>>,
     events: Sender<HostEvent>,
     custom: CustomEvents,
     resolver: Resolver,
@@ -311,6 +314,8 @@ impl Proc {
             dead: AtomicBool::new(false),
             killing: AtomicBool::new(false),
             stderr_tail: Mutex::new(VecDeque::new()),
+            pid,
+            exit: Mutex::new(None),
             events,
             custom,
             resolver,
@@ -422,6 +427,11 @@ impl Proc {
             .remove(&id);
     }
 
+    /// How the child ended, when it crashed and the reader reaped it.
+    pub(crate) fn exit_status(&self) -> Option<ExitStatus> {
+        *self.shared.exit.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     pub(crate) fn stderr_tail(&self) -> String {
         let t = self
             .shared
@@ -525,6 +535,12 @@ fn read_loop(stdout: std::process::ChildStdout, shared: &Arc<Shared>, stderr_don
     // Read before the waiting requests hear of the end: one of them restarts the host at once,
     // and its kill of this (already dead) child must not make a crash look deliberate.
     let deliberate = shared.killing.load(Ordering::SeqCst);
+    if !deliberate {
+        // How it ended, for the requests' errors and the report: its stdout closed as it
+        // exited, so this takes a moment at most.
+        let status = exit_status(shared.pid, Duration::from_secs(1));
+        *shared.exit.lock().unwrap_or_else(|p| p.into_inner()) = status;
+    }
     shared.dead.store(true, Ordering::SeqCst);
     let pending: Vec<_> = shared
         .pending
@@ -547,8 +563,97 @@ fn read_loop(stdout: std::process::ChildStdout, shared: &Arc<Shared>, stderr_don
             .cloned()
             .collect::<Vec<_>>()
             .join("\n");
-        tracing::error!(target: "hotloop::plugin_host", "the plugin host exited unexpectedly");
-        shared.event(HostEvent::Crashed { stderr_tail: tail });
+        // (The binary reports it, from the event.)
+        tracing::debug!(target: "hotloop::plugin_host", "the plugin host exited unexpectedly");
+        let status = *shared.exit.lock().unwrap_or_else(|p| p.into_inner());
+        shared.event(HostEvent::Crashed {
+            stderr_tail: tail,
+            status,
+        });
+    }
+}
+
+/// A plugin's warning as the log shows it: `[plugin name] message (in its `hook` hook)`, the
+/// name not repeated when the message starts with it (`this.warn('name: ...')`).
+fn warning_line(plugin: &str, hook: &str, message: &str) -> String {
+    let message = message
+        .strip_prefix(plugin)
+        .and_then(|rest| rest.strip_prefix(": "))
+        .filter(|_| !plugin.is_empty())
+        .unwrap_or(message);
+    let mut line = if plugin.is_empty() {
+        message.to_owned()
+    } else {
+        format!("[plugin {plugin}] {message}")
+    };
+    if !hook.is_empty() {
+        line.push_str(&format!(" (in its `{hook}` hook)"));
+    }
+    line
+}
+
+/// Child `pid`'s exit status once it exited, waiting up to `limit` (`None`: still running, or
+/// reaped already). It is left a zombie (`WNOWAIT`): `Proc::kill` reaps it, and its pid (its
+/// group's id) is not reused before.
+fn exit_status(pid: u32, limit: Duration) -> Option<ExitStatus> {
+    use std::os::unix::process::ExitStatusExt;
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        // SAFETY: `info` is a plain struct waitid fills; the pid is our own child's.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        let found = unsafe {
+            libc::waitid(
+                libc::P_PID,
+                pid as libc::id_t,
+                &mut info,
+                libc::WEXITED | libc::WNOWAIT | libc::WNOHANG,
+            )
+        };
+        if found != 0 {
+            return None;
+        }
+        // SAFETY: waitid filled `info` for a child that changed state (else `si_pid` is 0).
+        let (child, status) = unsafe { (info.si_pid(), info.si_status()) };
+        if child != 0 {
+            // As `wait` encodes it: an exit code in the second byte, or the signal.
+            let raw = match info.si_code {
+                libc::CLD_EXITED => (status & 0xff) << 8,
+                libc::CLD_DUMPED => status | 0x80,
+                _ => status,
+            };
+            return Some(ExitStatus::from_raw(raw));
+        }
+        if std::time::Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// How the host ended, for messages: `exited with code 3`, `was killed by signal 9 (SIGKILL)`,
+/// or `exited` when that is not known.
+pub fn how_it_exited(status: Option<ExitStatus>) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    let Some(status) = status else {
+        return "exited".to_owned();
+    };
+    if let Some(code) = status.code() {
+        return format!("exited with code {code}");
+    }
+    match status.signal() {
+        Some(signal) => {
+            let name = match signal {
+                libc::SIGKILL => " (SIGKILL: killed from outside, or out of memory)",
+                libc::SIGTERM => " (SIGTERM)",
+                libc::SIGINT => " (SIGINT)",
+                libc::SIGSEGV => " (SIGSEGV)",
+                libc::SIGABRT => " (SIGABRT)",
+                libc::SIGBUS => " (SIGBUS)",
+                _ => "",
+            };
+            format!("was killed by signal {signal}{name}")
+        }
+        None => "exited".to_owned(),
     }
 }
 
@@ -588,7 +693,9 @@ fn dispatch(frame: Frame, shared: &Arc<Shared>) {
             let s = |k: &str| b[k].as_str().unwrap_or_default().to_string();
             match frame.method.as_str() {
                 "warning" => {
-                    tracing::warn!(target: "hotloop::plugin_host", plugin = %s("plugin"), hook = %s("hook"), "{}", s("message"));
+                    // The one report of it (the engine logs a module's warnings again only at
+                    // debug): the plugin's name once, as Vite's `[plugin name]`, and its hook.
+                    tracing::warn!(target: "hotloop::plugin_host", "{}", warning_line(&s("plugin"), &s("hook"), &s("message")));
                     shared.event(HostEvent::Warning {
                         plugin: s("plugin"),
                         hook: s("hook"),
@@ -693,7 +800,25 @@ pub(crate) fn plain_text(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{SCRIPTS, node_flags, plain_text};
+    use super::{SCRIPTS, node_flags, plain_text, warning_line};
+
+    /// Sweep 11: `this.warn('flaky-transform: ...')` read `flaky-transform: flaky-transform:`.
+    #[test]
+    fn a_plugins_warning_names_it_once_with_its_hook() {
+        assert_eq!(
+            warning_line(
+                "flaky-transform",
+                "transform",
+                "flaky-transform: this file says WARN"
+            ),
+            "[plugin flaky-transform] this file says WARN (in its `transform` hook)"
+        );
+        assert_eq!(
+            warning_line("vite:oxc", "transform", "unused import"),
+            "[plugin vite:oxc] unused import (in its `transform` hook)"
+        );
+        assert_eq!(warning_line("", "", "just text"), "just text");
+    }
 
     /// UnoCSS's inspector prints its auth code in a coloured box: the log shows the text.
     #[test]

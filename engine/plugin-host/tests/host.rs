@@ -824,7 +824,13 @@ fn a_killed_host_is_restarted_by_the_next_request_with_its_config() {
     let pid = host.pid().unwrap();
     // SAFETY: kill(2) on our own child.
     unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
-    wait_event(&events, |e| matches!(e, HostEvent::Crashed { .. }));
+    let HostEvent::Crashed { status, .. } =
+        wait_event(&events, |e| matches!(e, HostEvent::Crashed { .. }))
+    else {
+        unreachable!()
+    };
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(status.and_then(|s| s.signal()), Some(libc::SIGKILL));
     // The next request starts a new host, which loads the config again.
     let loaded = host.load("\0virtual:hello").unwrap().expect("served again");
     assert_eq!(loaded.code, r#"export default "hi""#);
@@ -849,13 +855,21 @@ export default { plugins: [{ name: 'crasher', load(id) {
     let events = host.events();
     let e = host.load("/crash").unwrap_err();
     assert_eq!(e.plugin, "", "the host's own failure");
-    assert!(e.message.contains("exited"), "{e}");
-    let HostEvent::Crashed { stderr_tail } =
-        wait_event(&events, |e| matches!(e, HostEvent::Crashed { .. }))
+    assert!(
+        e.message
+            .starts_with("the plugin host (Node.js) exited with code 3; ")
+            && e.message.ends_with("(its last output: last words)"),
+        "how it ended, then what it said last: {e}"
+    );
+    let HostEvent::Crashed {
+        stderr_tail,
+        status,
+    } = wait_event(&events, |e| matches!(e, HostEvent::Crashed { .. }))
     else {
         unreachable!()
     };
     assert!(stderr_tail.contains("last words"), "{stderr_tail}");
+    assert_eq!(status.and_then(|s| s.code()), Some(3));
     assert_eq!(host.load("/fine").unwrap(), None, "restarted");
 }
 
@@ -1811,7 +1825,7 @@ fn a_worker_that_crashes_or_hangs_restarts_the_host_and_leaves_no_process() {
     // A worker ends (`process.exit` in a worker thread): the host exits and is restarted.
     let e = host.transform(&p.path("src/crash.vue"), "x").unwrap_err();
     assert!(e.message.contains("exited"), "{e}");
-    let HostEvent::Crashed { stderr_tail } =
+    let HostEvent::Crashed { stderr_tail, .. } =
         wait_event(&events, |e| matches!(e, HostEvent::Crashed { .. }))
     else {
         unreachable!()

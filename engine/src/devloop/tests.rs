@@ -160,7 +160,7 @@ fn updates_report_build_phases_and_memory_follows_each_update() {
         ],
         "a body edit: no graph phase"
     );
-    assert_eq!(report.revision, 1);
+    assert_eq!(report.revision, Some(1));
     assert!(
         report
             .invalidation
@@ -180,6 +180,108 @@ fn updates_report_build_phases_and_memory_follows_each_update() {
         "still measured while the tab is shown"
     );
 
+    control_tx.send(Control::Shutdown).unwrap();
+    engine.join().expect("engine thread");
+}
+
+#[test]
+fn every_update_has_its_own_number_and_only_one_that_sent_a_frame_has_a_revision() {
+    let leaf_text = "export const v = 1;\nif (import.meta.hot) import.meta.hot.accept();\n";
+    let (project, host) = app(&format!(
+        "//- /src/main.js\nimport {{ v }} from './leaf.js';\nconsole.log(v);\n\
+         //- /src/leaf.js\n{leaf_text}"
+    ));
+    let leaf = project.path("src/leaf.js");
+    let Wiring {
+        publishers,
+        snapshots: _snapshots,
+        frames: _frames,
+        events,
+        watcher_tx,
+        clients_tx,
+        control_tx,
+        channels,
+    } = wiring(Arc::new(Served::empty("t".into())));
+    let (devloop, _) = DevLoop::start(host, "t".into(), publishers);
+    let engine = std::thread::spawn(move || devloop.run(channels));
+    let save = |text: String| {
+        project.write("src/leaf.js", text);
+        watcher_tx
+            .send(modified(std::slice::from_ref(&leaf)))
+            .unwrap();
+        next(&events, "an update", |event| match event {
+            EngineEvent::Update(report) => Some(report),
+            _ => None,
+        })
+    };
+    let hot = save(leaf_text.replace("= 1", "= 2"));
+    let comment = save(format!("// a comment\n{}", leaf_text.replace("= 1", "= 2")));
+    let broken = save("export const v = ;\n".to_owned());
+    assert_eq!((hot.number, hot.revision), (1, Some(1)));
+    assert_eq!(comment.outcome, UpdateOutcome::NoChange);
+    assert_eq!((comment.number, comment.revision), (2, None));
+    assert!(matches!(broken.outcome, UpdateOutcome::Errors { .. }));
+    assert_eq!((broken.number, broken.revision), (3, None));
+
+    // The ack of revision 1, after updates that sent nothing, is timed from revision 1's save.
+    clients_tx
+        .send(ClientEvent::Message {
+            client_id: ClientId(1),
+            message: ClientMessage::Ack {
+                revision: 1,
+                ok: true,
+                apply_ms: 2.0,
+                error: None,
+            },
+        })
+        .unwrap();
+    let (revision, end_to_end) = next(&events, "the ack", |event| match event {
+        EngineEvent::Applied {
+            revision,
+            end_to_end,
+            ..
+        } => Some((revision, end_to_end)),
+        _ => None,
+    });
+    assert_eq!(revision, 1);
+    assert!(end_to_end.is_some());
+    control_tx.send(Control::Shutdown).unwrap();
+    engine.join().expect("engine thread");
+}
+
+/// Sweep 11: a `vite.config.ts` edit that does not evaluate was reported as "no change".
+#[test]
+fn a_config_edit_that_does_not_evaluate_is_a_failed_update() {
+    let (project, mut host) =
+        app("//- /src/main.js\nconsole.log(1);\n//- /vite.config.ts\nexport default {}\n");
+    let config = project.path("vite.config.ts");
+    host.watch_vite_config(
+        config.clone(),
+        Vec::new(),
+        Box::new(|| Err("Expected ',', got 'ident'".to_owned())),
+    );
+    let Wiring {
+        publishers,
+        snapshots: _snapshots,
+        frames: _frames,
+        events,
+        watcher_tx,
+        clients_tx: _clients_tx,
+        control_tx,
+        channels,
+    } = wiring(Arc::new(Served::empty("t".into())));
+    let (devloop, _) = DevLoop::start(host, "t".into(), publishers);
+    let engine = std::thread::spawn(move || devloop.run(channels));
+    project.write("vite.config.ts", "export default { plugins: [] x }\n");
+    watcher_tx
+        .send(modified(std::slice::from_ref(&config)))
+        .unwrap();
+    let report = next(&events, "the update", |event| match event {
+        EngineEvent::Update(report) => Some(report),
+        _ => None,
+    });
+    assert_eq!(report.outcome, UpdateOutcome::Errors { count: 1 });
+    assert_eq!(report.revision, None);
     control_tx.send(Control::Shutdown).unwrap();
     engine.join().expect("engine thread");
 }
@@ -394,7 +496,7 @@ fn an_edit_no_open_page_needs_is_held_back_and_sent_to_a_page_whose_chunk_predat
         })
         .unwrap();
     let report = reported("the resend");
-    assert_eq!(report.revision, 1);
+    assert_eq!(report.revision, Some(1));
     let frame = frames.try_recv().expect("the update frame");
     let Ok(ServerMessage::Update(hot)) = hotloop_protocol::wire::decode_server(&frame.bytes) else {
         panic!("not an update");
@@ -587,7 +689,11 @@ fn an_edit_in_a_lazy_chunk_goes_to_the_pages_that_loaded_it_and_a_late_loader_ge
         "export const route = 2;\nimport.meta.hot.accept();\n",
     );
     let report = reported("the route's edit");
-    assert_eq!((report.revision, report.clients), (1, 1), "sent to page 1");
+    assert_eq!(
+        (report.revision, report.clients),
+        (Some(1), 1),
+        "sent to page 1"
+    );
     let frame = frames.try_recv().expect("the update frame");
     assert!(frame.is_for(ClientId(1)) && !frame.is_for(ClientId(2)));
     assert!(
@@ -608,7 +714,7 @@ fn an_edit_in_a_lazy_chunk_goes_to_the_pages_that_loaded_it_and_a_late_loader_ge
     // Page 2's request for the chunk was served before the edit: it is sent the edit, alone.
     loaded(2, first);
     let report = reported("the resend to page 2");
-    assert_eq!(report.revision, 2);
+    assert_eq!(report.revision, Some(2));
     let frame = frames.try_recv().expect("the resend frame");
     assert!(frame.is_for(ClientId(2)) && !frame.is_for(ClientId(1)));
     assert!(
@@ -635,7 +741,7 @@ fn an_edit_in_a_lazy_chunk_goes_to_the_pages_that_loaded_it_and_a_late_loader_ge
         "export const load = () => import('./route.js');\nimport.meta.hot.accept();\nexport const v = 2;\n",
     );
     let report = reported("the page module's edit");
-    assert_eq!(report.revision, 3, "nothing was sent to page 3");
+    assert_eq!(report.revision, Some(3), "nothing was sent to page 3");
     let frame = frames.try_recv().expect("the update frame");
     assert!(frame.only.is_none(), "{frame:?}");
     assert!(frames.try_recv().is_err());

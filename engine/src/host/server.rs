@@ -307,6 +307,12 @@ impl EngineHost {
         )
     }
 
+    /// Whether the last change of `vite.config.*` failed to evaluate (its error is among
+    /// [`all_diagnostics`](Self::all_diagnostics) until a change evaluates).
+    pub fn config_failed(&self) -> bool {
+        self.config_error.is_some()
+    }
+
     /// What the app's server process reported failing (a module or a request handler threw),
     /// or `None` once it runs cleanly again: every page's overlay shows it, pages loaded
     /// meanwhile included (the served snapshot carries it).

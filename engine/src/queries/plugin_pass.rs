@@ -517,9 +517,11 @@ pub fn css_map_comment(plugin: &str, root: &Path, path: &Path) -> Option<String>
     Some(comment)
 }
 
+/// A module's warnings from its plugins, at debug level: the plugin host logged each as the
+/// plugin raised it (`[plugin name] ...`), and a second copy is noise.
 fn log_warnings(id: &str, warnings: &[String]) {
     for warning in warnings {
-        tracing::warn!("{id}: {warning}");
+        tracing::debug!("{id}: {warning}");
     }
 }
 

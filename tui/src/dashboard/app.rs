@@ -39,14 +39,17 @@ pub enum Msg {
     Quit,
 }
 
-/// What the wiring should do after an update: leave, clear its log file, or pass a command to
-/// the engine thread (`r` reloads every tab; the Memory tab shown or left turns the costly
-/// O(memos) measurement of salsa's memos on or off).
+/// What the wiring should do after an update: leave, clear its log file, open the page in the
+/// browser (`o`, as `--open` does), or pass a command to the engine thread (`r` reloads every
+/// tab; the Memory tab shown or left turns the costly O(memos) measurement of salsa's memos on
+/// or off).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
     Quit,
     /// The log pane was cleared; the wiring may truncate its log file too.
     ClearLog,
+    /// Open this URL in the browser.
+    OpenBrowser(String),
     Engine(Control),
 }
 
@@ -123,8 +126,10 @@ pub struct ServerInfo {
 pub struct UpdateRecord {
     pub report: UpdateReport,
     pub at: Duration,
-    /// From the latest ack for this revision.
+    /// From the latest ack for the revision it sent: until the last page applied it.
     pub end_to_end: Option<Duration>,
+    /// The slowest page's apply time, from the acks.
+    pub apply: Option<Duration>,
     pub acks: usize,
 }
 
@@ -218,11 +223,8 @@ pub struct App {
     /// Files of a batch that is being processed (cleared by its update).
     pub pending_change: Option<Vec<String>>,
     pub updates: Ring<UpdateRecord>,
-    /// Client apply times and save→applied times, one per ack.
-    pub applies: Ring<Duration>,
-    pub end_to_end: Ring<Duration>,
-    /// Invalidation tab: how many updates back from the newest (`0` = newest).
-    pub invalidation_back: usize,
+    /// Invalidation tab: the update shown, by number; `None` follows the newest.
+    pub invalidation_pin: Option<u32>,
     pub memory: Ring<MemorySample>,
     pub memory_first: Option<MemorySample>,
     pub clients: BTreeMap<u64, ClientInfo>,
@@ -233,6 +235,8 @@ pub struct App {
     pub log: Ring<LogLine>,
     /// Log pane: lines scrolled up from the bottom (`0` = following the tail).
     pub log_scroll: usize,
+    /// A line in place of the key hints until the next key (`u`: the URL; `o`: opening it).
+    pub notice: Option<String>,
 }
 
 impl Default for App {
@@ -251,9 +255,7 @@ impl Default for App {
             search: Search::default(),
             pending_change: None,
             updates: Ring::new(UPDATE_HISTORY),
-            applies: Ring::new(UPDATE_HISTORY),
-            end_to_end: Ring::new(UPDATE_HISTORY),
-            invalidation_back: 0,
+            invalidation_pin: None,
             memory: Ring::new(MEMORY_HISTORY),
             memory_first: None,
             clients: BTreeMap::new(),
@@ -262,6 +264,7 @@ impl Default for App {
             app_server: None,
             log: Ring::new(LOG_HISTORY),
             log_scroll: 0,
+            notice: None,
         }
     }
 }
@@ -348,18 +351,16 @@ impl App {
                 error,
             } => {
                 if ok {
-                    self.applies.push(apply);
-                    if let Some(e2e) = end_to_end {
-                        self.end_to_end.push(e2e);
-                    }
+                    // Only the update that sent `revision` has it: one that sent nothing has none.
                     if let Some(record) = self
                         .updates
                         .iter_mut()
                         .rev()
-                        .find(|record| record.report.revision == revision)
+                        .find(|record| record.report.revision == Some(revision))
                     {
                         record.acks += 1;
                         record.end_to_end = end_to_end.or(record.end_to_end);
+                        record.apply = record.apply.max(Some(apply));
                     }
                 }
                 let ack = Ack {
@@ -435,14 +436,11 @@ impl App {
                 .filter(|key| key.starts_with('/'))
                 .cloned(),
         );
-        if self.invalidation_back > 0 {
-            // Keep the selected update selected while new ones arrive.
-            self.invalidation_back = (self.invalidation_back + 1).min(UPDATE_HISTORY - 1);
-        }
         self.updates.push(UpdateRecord {
             report,
             at: self.now,
             end_to_end: None,
+            apply: None,
             acks: 0,
         });
     }
@@ -451,6 +449,7 @@ impl App {
         if key.kind == KeyEventKind::Release {
             return None;
         }
+        self.notice = None;
         if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
             return Some(Effect::Quit);
         }
@@ -505,6 +504,19 @@ impl App {
         match key.code {
             KeyCode::Char('q') => return Some(Effect::Quit),
             KeyCode::Char('r') => return Some(Effect::Engine(Control::ForceReload)),
+            KeyCode::Char('o') => match self.url().map(str::to_owned) {
+                Some(url) => {
+                    self.notice = Some(format!("opening {url} in the browser"));
+                    return Some(Effect::OpenBrowser(url));
+                }
+                None => self.notice = Some("no URL yet: the server is starting".to_owned()),
+            },
+            KeyCode::Char('u') => {
+                self.notice = Some(match self.url() {
+                    Some(url) => format!("{url}  (o opens it)"),
+                    None => "no URL yet: the server is starting".to_owned(),
+                });
+            }
             KeyCode::Char('c') => {
                 self.log.clear();
                 self.log_scroll = 0;
@@ -519,7 +531,8 @@ impl App {
             KeyCode::BackTab => self.tab = self.tab.cycle(-1),
             KeyCode::PageUp => self.scroll_log(self.log_page() as isize),
             KeyCode::PageDown => self.scroll_log(-(self.log_page() as isize)),
-            KeyCode::End => self.log_scroll = 0,
+            // (On the Invalidation tab, which shows no log, End goes to the newest update.)
+            KeyCode::End if self.tab != Tab::Invalidation => self.log_scroll = 0,
             code => match self.tab {
                 Tab::Graph => match code {
                     KeyCode::Char('/') => self.mode = Mode::Search,
@@ -529,12 +542,11 @@ impl App {
                     _ => {}
                 },
                 Tab::Invalidation => match code {
-                    KeyCode::Left | KeyCode::Char('h') => {
-                        let oldest = self.updates.len().saturating_sub(1);
-                        self.invalidation_back = (self.invalidation_back + 1).min(oldest);
-                    }
-                    KeyCode::Right | KeyCode::Char('l') => {
-                        self.invalidation_back = self.invalidation_back.saturating_sub(1);
+                    KeyCode::Left | KeyCode::Char('h') => self.step_update(-1),
+                    KeyCode::Right | KeyCode::Char('l') => self.step_update(1),
+                    KeyCode::End => self.invalidation_pin = None,
+                    KeyCode::Home => {
+                        self.invalidation_pin = self.updates.first().map(|u| u.report.number);
                     }
                     _ => {}
                 },
@@ -542,6 +554,36 @@ impl App {
             },
         }
         None
+    }
+
+    /// Shows the update `step` places later (earlier when negative) than the one shown, kept
+    /// within the history; reaching the newest follows new ones again.
+    fn step_update(&mut self, step: isize) {
+        let Some(last) = self.updates.len().checked_sub(1) else {
+            return;
+        };
+        let current = self.update_position().unwrap_or(last);
+        let next = (current as isize + step).clamp(0, last as isize) as usize;
+        self.invalidation_pin = (next < last)
+            .then(|| self.updates.iter().nth(next).map(|u| u.report.number))
+            .flatten();
+    }
+
+    /// Where the shown update is in the history (0 = oldest kept); `None` when a pinned one
+    /// is no longer kept.
+    pub fn update_position(&self) -> Option<usize> {
+        match self.invalidation_pin {
+            None => self.updates.len().checked_sub(1),
+            Some(number) => self.updates.iter().position(|u| u.report.number == number),
+        }
+    }
+
+    /// The address the server answers at, once it listens.
+    pub fn url(&self) -> Option<&str> {
+        self.server
+            .as_ref()
+            .map(|server| server.url.as_str())
+            .or(self.listening.as_deref())
     }
 
     fn log_page(&self) -> usize {
@@ -563,8 +605,9 @@ impl App {
         self.search.selected = (current + step).clamp(0, n as isize - 1) as usize;
     }
 
-    /// Module ids matching the search (case-insensitive substring), sorted: from the graph
-    /// snapshot when there is one, otherwise from the ids events mentioned.
+    /// Module ids matching the search (case-insensitive substring), the project's files first,
+    /// each group sorted: from the graph snapshot when there is one, otherwise from the ids
+    /// events mentioned.
     pub fn matches(&self) -> Vec<&str> {
         let needle = self.search.query.to_lowercase();
         let is_match = |id: &str| needle.is_empty() || id.to_lowercase().contains(&needle);
@@ -582,7 +625,8 @@ impl App {
                 .filter(|id| is_match(id))
                 .collect(),
         };
-        ids.sort_unstable();
+        // The project's own files first (where a search usually is), then the packages'.
+        ids.sort_unstable_by_key(|id| (id.contains("/node_modules/"), *id));
         ids
     }
 
@@ -613,39 +657,35 @@ impl App {
         Some((graph, index))
     }
 
-    /// The update the invalidation tab shows.
+    /// The update the invalidation tab shows: the newest, or the pinned one (`None` once the
+    /// history no longer keeps it).
     pub fn selected_update(&self) -> Option<&UpdateRecord> {
-        self.updates.from_back(self.invalidation_back)
+        self.update_position()
+            .and_then(|i| self.updates.iter().nth(i))
     }
 
     pub fn last_update(&self) -> Option<&UpdateRecord> {
         self.updates.last()
     }
 
-    /// Samples of one phase over the update history (updates where the phase did not run are
-    /// left out). `ClientApply` comes from the acks.
-    pub fn phase_samples(&self, phase: Phase) -> Vec<Duration> {
-        if phase == Phase::ClientApply {
-            return self.applies.iter().copied().collect();
-        }
+    /// One phase over the update history, one entry per update (oldest first): `None` where
+    /// it did not run. `ClientApply` is the slowest page's apply, from the acks.
+    pub fn phase_series(&self, phase: Phase) -> Vec<Option<Duration>> {
         self.updates
             .iter()
-            .filter_map(|record| {
+            .map(|record| {
+                if phase == Phase::ClientApply {
+                    return record.apply;
+                }
                 let phases = &record.report.phases;
                 phases.iter().find(|(p, _)| *p == phase).map(|(_, d)| *d)
             })
             .collect()
     }
 
-    pub fn server_totals(&self) -> Vec<Duration> {
-        self.updates
-            .iter()
-            .map(|record| record.report.server_total)
-            .collect()
-    }
-
+    /// p50/p95/max of one phase over the updates where it ran.
     pub fn phase_summary(&self, phase: Phase) -> Option<Summary> {
-        Summary::of(self.phase_samples(phase))
+        Summary::of(self.phase_series(phase).into_iter().flatten())
     }
 
     /// Whether the current screen shows a clock that a tick advances.
@@ -656,10 +696,22 @@ impl App {
     pub fn error_count(&self) -> usize {
         self.diagnostics.len()
     }
+
+    /// Warning and error lines in the log pane (since it was last cleared): what a plugin, the
+    /// config or the watcher said, which the build's errors do not count.
+    pub fn log_counts(&self) -> (usize, usize) {
+        self.log
+            .iter()
+            .fold((0, 0), |(warnings, errors), line| match line.level {
+                tracing::Level::WARN => (warnings + 1, errors),
+                tracing::Level::ERROR => (warnings, errors + 1),
+                _ => (warnings, errors),
+            })
+    }
 }
 
 /// A project-relative path as a module id: `src/a.js` → `/src/a.js`.
-fn module_id(path: &str) -> String {
+pub(crate) fn module_id(path: &str) -> String {
     if path.starts_with('/') {
         path.to_owned()
     } else {

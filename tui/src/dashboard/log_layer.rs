@@ -1,5 +1,6 @@
 //! A `tracing` layer that turns log events into `EngineEvent::Log` on the dashboard's event
-//! channel, so logs land in the log pane instead of scribbling over the terminal. Sending never
+//! channel, so logs land in the log pane instead of scribbling over the terminal. Info, warn
+//! and error lines are the message alone; debug and trace lines (`-v`) keep their target. Sending never
 //! blocks: when the channel is full the line is dropped. The app's own output (`--server`)
 //! shows as the app wrote it, without its ANSI sequences (colours, cursor moves), which the
 //! pane would otherwise print as stray characters.
@@ -29,10 +30,12 @@ impl<S: Subscriber> Layer<S> for LogLayer {
         let metadata = event.metadata();
         let message = if metadata.target().starts_with(crate::app_server::APP_OUTPUT) {
             without_ansi(&line.message)
-        } else if line.fields.is_empty() {
-            format!("{}: {}", metadata.target(), line.message)
-        } else {
+        } else if *metadata.level() >= tracing::Level::DEBUG {
+            // Debug and trace lines (`-v`) are for developers: where they come from helps.
             format!("{}: {}{}", metadata.target(), line.message, line.fields)
+        } else {
+            // What a user reads says what happened; a Rust module path tells them nothing.
+            format!("{}{}", line.message, line.fields)
         };
         let _ = self.events.try_send(EngineEvent::Log {
             level: *metadata.level(),

@@ -72,8 +72,14 @@ fn report(revision: u32, file: &str, outcome: UpdateOutcome, scale: u64) -> Engi
         .collect();
     let server_total = phases.iter().map(|(_, d)| *d).sum();
     let id = format!("/{file}");
+    // Only a hot update and a reload send a frame, with a revision of their own.
+    let sent = matches!(
+        outcome,
+        UpdateOutcome::Hot { .. } | UpdateOutcome::FullReload { .. }
+    );
     EngineEvent::Update(Box::new(UpdateReport {
-        revision,
+        number: revision,
+        revision: sent.then_some(revision),
         files: vec![file.to_owned()],
         outcome,
         phases,
@@ -233,7 +239,7 @@ fn before_the_engine_is_ready_the_overview_says_so() {
             │                                                                              │
             │                                                                              │
             └──────────────────────────────────────────────────────────────────────────────┘
-             q quit  r reload  c clear log  1-6/Tab tabs  ? help
+             q quit  r reload  o open  c clear log  1-6/Tab tabs  ? help
         "#]],
     );
 }
@@ -245,31 +251,31 @@ fn overview_shows_the_server_the_graph_and_the_last_update() {
     check_screen(
         &app,
         expect![[r#"
-         hotloop http://127.0.0.1:3000/                         ● 2 clients  ✖ 0 errors
-          1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
-        ┌ Overview ────────────────────────────────────────────────────────────────────┐
-        │ Server      http://127.0.0.1:3000/  (cold start 41 ms)                       │
-        │ Root        /home/dev/app                                                    │
-        │ Graph       312 modules · 540 edges · 12 boundaries                          │
-        │             4 CSS · 3 assets · 120 in node_modules                           │
-        │ Clients     2 connected                                                      │
-        │ Errors      none                                                             │
-        │ Watcher     ok                                                               │
-        │                                                                              │
-        │ Last update r12 · src/main.js                                                │
-        │ full reload r12: /src/main.js changed and no module accepts it               │
-        │ server 18 ms · save→applied 25 ms                                            │
-        │                                                                              │
-        │                                                                              │
-        │                                                                              │
-        │                                                                              │
-        │                                                                              │
-        │                                                                              │
-        │                                                                              │
-        │                                                                              │
-        └──────────────────────────────────────────────────────────────────────────────┘
-         q quit  r reload  c clear log  1-6/Tab tabs  ? help
-    "#]],
+             hotloop http://127.0.0.1:3000/                         ● 2 clients  ✖ 0 errors
+              1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
+            ┌ Overview ────────────────────────────────────────────────────────────────────┐
+            │ Server      http://127.0.0.1:3000/  (cold start 41 ms)                       │
+            │ Root        /home/dev/app                                                    │
+            │ Graph       312 modules · 540 edges · 12 boundaries                          │
+            │             4 CSS · 3 assets · 120 in node_modules                           │
+            │ Clients     2 connected                                                      │
+            │ Errors      none                                                             │
+            │ Watcher     ok                                                               │
+            │                                                                              │
+            │ Last update #12 · src/main.js                                                │
+            │ full reload r12: /src/main.js changed and no module accepts it               │
+            │ server 18 ms · save→applied 25 ms                                            │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            └──────────────────────────────────────────────────────────────────────────────┘
+             q quit  r reload  o open  c clear log  1-6/Tab tabs  ? help
+        "#]],
     );
 }
 
@@ -333,7 +339,7 @@ fn overview_shows_the_server_graph_and_the_app_servers_memory_and_apply_time() {
             │ Errors      none                                                             │
             │ Watcher     ok                                                               │
             │                                                                              │
-            │ Last update r12 · src/main.js                                                │
+            │ Last update #12 · src/main.js                                                │
             │ full reload r12: /src/main.js changed and no module accepts it               │
             │ server 18 ms · the pages reload                                              │
             │                                                                              │
@@ -341,7 +347,7 @@ fn overview_shows_the_server_graph_and_the_app_servers_memory_and_apply_time() {
             │                                                                              │
             │                                                                              │
             └──────────────────────────────────────────────────────────────────────────────┘
-             q quit  r reload  c clear log  1-6/Tab tabs  ? help
+             q quit  r reload  o open  c clear log  1-6/Tab tabs  ? help
         "#]],
     );
     // A failed apply is said so; the sampled RSS moves; the Memory tab shows it too.
@@ -429,31 +435,31 @@ fn help_popup_screen() {
     check_screen(
         &app,
         expect![[r#"
-         hotloop starting…                                      ● 0 clients  ✖ 0 errors
-          1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
-        ┌ Overview ────────────────────────────────────────────────────────────────────┐
-        │ Server      waiting for the engine…                                          │
-        │ Graph       0 modules · 0 edges · 0 boundaries                               │
-        │           ┌ Keys ────────────────────────────────────────────────┐           │
-        │ Clients   │ 1-6, Tab   switch tab (Shift-Tab: back)              │           │
-        │ Errors    │ q, Ctrl-C  quit                                      │           │
-        │ Watcher   │ r          force a full reload of every page         │           │
-        │           │ c          clear the log                             │           │
-        │ Last updat│ ?          toggle this help                          │           │
-        │           │ /          Graph: search modules by id               │           │
-        │           │ ↑↓ j k     Graph: select a module                    │           │
-        │           │ Esc        Graph: clear the search                   │           │
-        │           │ ←→ h l     Invalidation: earlier/later update        │           │
-        │           │ PgUp PgDn  log: scroll                               │           │
-        │           │ End        log: follow the tail                      │           │
-        │           │                                                      │           │
-        │           └──────────────────────────────────────────────────────┘           │
-        │                                                                              │
-        │                                                                              │
-        │                                                                              │
-        └──────────────────────────────────────────────────────────────────────────────┘
-         ?/Esc close help  q quit
-    "#]],
+             hotloop starting…                                      ● 0 clients  ✖ 0 errors
+              1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
+            ┌ Overview ────────────────────────────────────────────────────────────────────┐
+            │ Server      waiting for the engine…                                          │
+            │ Graph     ┌ Keys ────────────────────────────────────────────────┐           │
+            │           │ 1-6, Tab   switch tab (Shift-Tab: back)              │           │
+            │ Clients   │ q, Ctrl-C  quit                                      │           │
+            │ Errors    │ r          force a full reload of every page         │           │
+            │ Watcher   │ o          open the page in the browser              │           │
+            │           │ u          show the URL                              │           │
+            │ Last updat│ c          clear the log                             │           │
+            │           │ ?          toggle this help                          │           │
+            │           │ /          Graph: search modules by id               │           │
+            │           │ ↑↓ j k     Graph: select a module                    │           │
+            │           │ Esc        Graph: clear the search                   │           │
+            │           │ ←→ h l     Invalidation: earlier/later update        │           │
+            │           │ Home End   Invalidation: oldest/newest update        │           │
+            │           │ PgUp PgDn  log: scroll                               │           │
+            │           │ End        log: follow the tail                      │           │
+            │           └──────────────────────────────────────────────────────┘           │
+            │                                                                              │
+            │                                                                              │
+            └──────────────────────────────────────────────────────────────────────────────┘
+             ?/Esc close help  q quit
+        "#]],
     );
 }
 
@@ -666,41 +672,42 @@ fn latency_tab_shows_every_phase_and_end_to_end() {
     assert_eq!(
         app.phase_summary(Phase::ClientApply).map(|s| s.samples),
         Some(29),
-        "one apply sample per ack"
+        "one apply sample per acked update"
     );
-    let graph_samples = app.phase_samples(Phase::Graph).len();
+    let graph = app.phase_series(Phase::Graph);
+    assert_eq!(graph.len(), app.updates.len(), "one column per update");
     assert!(
-        graph_samples < app.updates.len(),
-        "updates without a graph phase are skipped"
+        graph.iter().any(Option::is_none),
+        "updates without a graph phase are blanks"
     );
     check_screen(
         &app,
         expect![[r#"
-         hotloop http://127.0.0.1:3000/                         ● 2 clients  ✖ 0 errors
-          1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
-        ┌ Latency ─────────────────────────────────────────────────────────────────────┐
-        │ phase    last 30 updates (ms)                              p50    p95    max │
-        │ coalesce ▂▃▄█▁▂▃▄▅▆█▁▂▃▄▅▆█▁▂▃▄▅▆█▁▂▃▄▅                    0.4    0.7    0.7 │
-        │ read     ▂▃▄█▁▂▃▄▅▆█▁▂▃▄▅▆█▁▂▃▄▅▆█▁▂▃▄▅                    0.8    1.4    1.4 │
-        │ parse    ▂▃▄█▁▂▃▄▅▆█▁▂▃▄▅▆█▁▂▃▄▅▆█▁▂▃▄▅                    1.2    2.1    2.1 │
-        │ resolve  ▂▃▄█▁▂▃▄▅▆█▁▂▃▄▅▆█▁▂▃▄▅▆█▁▂▃▄▅                    1.6    2.8    2.8 │
-        │ emit     ▂▃▄█▁▂▃▄▅▆█▁▂▃▄▅▆█▁▂▃▄▅▆█▁▂▃▄▅                    2.0    3.5    3.5 │
-        │ graph    ▂▅▂▅█▂▅█▂▅█▂▅                                     2.4    3.6    3.6 │
-        │ plan     ▂▃▄█▁▂▃▄▅▆█▁▂▃▄▅▆█▁▂▃▄▅▆█▁▂▃▄▅                    2.8    4.9    4.9 │
-        │ encode   ▂▃▄█▁▂▃▄▅▆█▁▂▃▄▅▆█▁▂▃▄▅▆█▁▂▃▄▅                    3.2    5.6    5.6 │
-        │ send     ▂▃▄█▁▂▃▄▅▆█▁▂▃▄▅▆█▁▂▃▄▅▆█▁▂▃▄▅                    3.6    6.3    6.3 │
-        │ apply    █████████████████████████████                     3.1    3.1    3.1 │
-        │ server   ▂▃▅█▁▂▃▅▅▇█▁▂▃▅▅▇█▁▂▃▅▅▇█▁▂▃▅▅                   18.0   27.3   27.3 │
-        │ save→app ▆██▄▄▅▆▆▇█▄▄▅▆▆▇█▄▄▅▆▆▇█▄▄▅▆▆                     9.0   12.0   12.0 │
-        │                                                                              │
-        │                                                                              │
-        │                                                                              │
-        │                                                                              │
-        │                                                                              │
-        │                                                                              │
-        └──────────────────────────────────────────────────────────────────────────────┘
-         q quit  r reload  c clear log  1-6/Tab tabs  ? help
-    "#]],
+             hotloop http://127.0.0.1:3000/                         ● 2 clients  ✖ 0 errors
+              1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
+            ┌ Latency ─────────────────────────────────────────────────────────────────────┐
+            │ phase        last 30 updates (ms)                          p50    p95    max │
+            │ coalesce     ▁▂▃▅▁▁▂▃▄▄▅▁▁▂▃▄▄▅▁▁▂▃▄▄▅▁▁▂▃▄                0.4    0.7    0.7 │
+            │ read         ▂▃▄█▁▂▃▄▅▆█▁▂▃▄▅▆█▁▂▃▄▅▆█▁▂▃▄▅                0.8    1.4    1.4 │
+            │ parse        ▂▃▄█▁▂▃▄▅▆█▁▂▃▄▅▆█▁▂▃▄▅▆█▁▂▃▄▅                1.2    2.1    2.1 │
+            │ resolve      ▂▃▄█▁▂▃▄▅▆█▁▂▃▄▅▆█▁▂▃▄▅▆█▁▂▃▄▅                1.6    2.8    2.8 │
+            │ emit         ▂▃▄█▁▂▃▄▅▆█▁▂▃▄▅▆█▁▂▃▄▅▆█▁▂▃▄▅                2.0    3.5    3.5 │
+            │ graph        ▂ ▅  ▂ ▅ █  ▂ ▅ █  ▂ ▅ █  ▂ ▅                 2.4    3.6    3.6 │
+            │ plan         ▂▃▄█▁▂▃▄▅▆█▁▂▃▄▅▆█▁▂▃▄▅▆█▁▂▃▄▅                2.8    4.9    4.9 │
+            │ encode       ▂▃▄█▁▂▃▄▅▆█▁▂▃▄▅▆█▁▂▃▄▅▆█▁▂▃▄▅                3.2    5.6    5.6 │
+            │ send         ▂▃▄█▁▂▃▄▅▆█▁▂▃▄▅▆█▁▂▃▄▅▆█▁▂▃▄▅                3.6    6.3    6.3 │
+            │ apply        ██ ███████████████████████████                3.1    3.1    3.1 │
+            │ server       ▂▃▅█▁▂▃▅▅▇█▁▂▃▅▅▇█▁▂▃▅▅▇█▁▂▃▅▅               18.0   27.3   27.3 │
+            │ save→applied ▆█ █▄▄▅▆▆▇█▄▄▅▆▆▇█▄▄▅▆▆▇█▄▄▅▆▆                9.0   12.0   12.0 │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            └──────────────────────────────────────────────────────────────────────────────┘
+             q quit  r reload  o open  c clear log  1-6/Tab tabs  ? help
+        "#]],
     );
 }
 
@@ -729,31 +736,31 @@ fn memory_tab_shows_growth_since_the_first_sample() {
     check_screen(
         &app,
         expect![[r#"
-         hotloop http://127.0.0.1:3000/                         ● 2 clients  ✖ 0 errors
-          1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
-        ┌ Memory ──────────────────────────────────────────────────────────────────────┐
-        │ RSS         90.0 MiB  +10.0 MiB since the first sample, 40s ago              │
-        │ ▄▅▄▆█                                                                        │
-        │ █████                                                                        │
-        │ █████                                                                        │
-        │ █████                                                                        │
-        │ Allocator   60.0 MiB committed · 72.0 MiB peak                               │
-        │ Code        1.0 MiB  (+16.0 KiB)                                             │
-        │ Source maps 2.0 MiB  (±0 B)                                                  │
-        │                                                                              │
-        │ Memos per query ─────────────────────────────────────────────────────────────│
-        │ query                                                      memos        bytes│
-        │ parsed_module                                                312      9.0 MiB│
-        │ emitted_module                                               312      4.0 MiB│
-        │ module_imports                                               312    300.0 KiB│
-        │                                                                              │
-        │                                                                              │
-        │                                                                              │
-        │                                                                              │
-        │                                                                              │
-        └──────────────────────────────────────────────────────────────────────────────┘
-         q quit  r reload  c clear log  1-6/Tab tabs  ? help
-    "#]],
+             hotloop http://127.0.0.1:3000/                         ● 2 clients  ✖ 0 errors
+              1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
+            ┌ Memory ──────────────────────────────────────────────────────────────────────┐
+            │ RSS         90.0 MiB  +10.0 MiB since the first sample, 40s ago              │
+            │ ▄▅▄▆█                                                                        │
+            │ █████                                                                        │
+            │ █████                                                                        │
+            │ █████                                                                        │
+            │ Allocator   60.0 MiB committed (peak 72.0 MiB)  not memory in use            │
+            │ Code        1.0 MiB  (+16.0 KiB)                                             │
+            │ Source maps 2.0 MiB  (±0 B)                                                  │
+            │                                                                              │
+            │ Memos per query ─────────────────────────────────────────────────────────────│
+            │ query                                                      memos        bytes│
+            │ parsed_module                                                312      9.0 MiB│
+            │ emitted_module                                               312      4.0 MiB│
+            │ module_imports                                               312    300.0 KiB│
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            └──────────────────────────────────────────────────────────────────────────────┘
+             q quit  r reload  o open  c clear log  1-6/Tab tabs  ? help
+        "#]],
     );
 }
 
@@ -761,54 +768,54 @@ fn memory_tab_shows_growth_since_the_first_sample() {
 fn invalidation_tab_browses_earlier_updates() {
     let mut app = busy_app();
     keys(&mut app, "5");
-    assert_eq!(app.selected_update().map(|u| u.report.revision), Some(12));
+    assert_eq!(app.selected_update().map(|u| u.report.number), Some(12));
     app.update(code(KeyCode::Left));
-    assert_eq!(app.selected_update().map(|u| u.report.revision), Some(11));
+    assert_eq!(app.selected_update().map(|u| u.report.number), Some(11));
     keys(&mut app, "hhh");
     assert_eq!(
-        app.selected_update().map(|u| u.report.revision),
+        app.selected_update().map(|u| u.report.number),
         Some(10),
         "stops at the oldest"
     );
     app.update(code(KeyCode::Right));
-    assert_eq!(app.selected_update().map(|u| u.report.revision), Some(11));
+    assert_eq!(app.selected_update().map(|u| u.report.number), Some(11));
     engine(&mut app, report(13, "src/b.js", hot("/src/b.js"), 1));
     assert_eq!(
-        app.selected_update().map(|u| u.report.revision),
+        app.selected_update().map(|u| u.report.number),
         Some(11),
         "a new update does not move the selection"
     );
     check_screen(
         &app,
         expect![[r#"
-         hotloop http://127.0.0.1:3000/                         ● 2 clients  ✖ 0 errors
-          1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
-        ┌ Invalidation ────────────────────────────────────────────────────────────────┐
-        │ Update      r11  (2 of 4, ←/→)                                               │
-        │ hot update r11: 1 module → 1 boundary (/src/App.jsx) in 12 ms, sent to 2     │
-        │ clients                                                                      │
-        │ Files       src/util.js                                                      │
-        │ Changed     /src/util.js                                                     │
-        │ 3 ran · 4 reused ────────────────────────────────────────────────────────────│
-        │ query                   ran  reused re-ran for                               │
-        │ emitted_module            1       0 /src/util.js                             │
-        │ hot_meta                  1       0 /src/util.js                             │
-        │ module_graph              0       1                                          │
-        │ module_imports            0       1                                          │
-        │ parsed_module             1       2 /src/util.js                             │
-        │                                                                              │
-        │                                                                              │
-        │                                                                              │
-        │                                                                              │
-        │                                                                              │
-        │                                                                              │
-        │                                                                              │
-        └──────────────────────────────────────────────────────────────────────────────┘
-         q quit  r reload  1-6 tabs  ←→ update  ? help
-    "#]],
+             hotloop http://127.0.0.1:3000/                         ● 2 clients  ✖ 0 errors
+              1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
+            ┌ Invalidation ────────────────────────────────────────────────────────────────┐
+            │ Update      #11  (2 of 4, ←/→, End: the newest)                              │
+            │ hot update r11: 1 module → 1 boundary (/src/App.jsx) in 12 ms, sent to 2     │
+            │ clients                                                                      │
+            │ Files       src/util.js                                                      │
+            │ Changed     /src/util.js                                                     │
+            │ 3 ran · 4 reused ────────────────────────────────────────────────────────────│
+            │ query             ran  reused re-ran for                                     │
+            │ emitted_module      1       0 /src/util.js                                   │
+            │ hot_meta            1       0 /src/util.js                                   │
+            │ module_graph        0       1                                                │
+            │ module_imports      0       1                                                │
+            │ parsed_module       1       2 /src/util.js                                   │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            └──────────────────────────────────────────────────────────────────────────────┘
+             q quit  r reload  1-6 tabs  ←→ update  End newest  ? help
+        "#]],
     );
     keys(&mut app, "ll");
-    assert_eq!(app.selected_update().map(|u| u.report.revision), Some(13));
+    assert_eq!(app.selected_update().map(|u| u.report.number), Some(13));
 }
 
 #[test]
@@ -844,7 +851,7 @@ fn clients_tab_shows_acks_errors_and_the_log() {
     check_screen(
         &app,
         expect![[r#"
-             hotloop http://127.0.0.1:3000/                          ● 2 clients  ✖ 1 error
+             hotloop http://127.0.0.1:3000/             ⚠ 1 warning  ● 2 clients  ✖ 1 error
               1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
             ┌ Clients & errors ────────────────────────────────────────────────────────────┐
             │ 2 clients ───────────────────────────────────────────────────────────────────│
@@ -908,10 +915,358 @@ fn acks_attach_end_to_end_time_to_their_update() {
     let app = busy_app();
     let e2e: Vec<Option<Duration>> = app.updates.iter().map(|u| u.end_to_end).collect();
     assert_eq!(e2e, [Some(ms(94)), Some(ms(120)), None]);
-    assert_eq!(app.end_to_end.len(), 2);
     let client = &app.clients[&2];
     assert_eq!(client.connected_at, Duration::from_secs(5));
     assert_eq!(client.last_ack.as_ref().map(|ack| ack.revision), Some(11));
+}
+
+#[test]
+fn an_ack_attaches_only_to_the_update_that_sent_its_revision() {
+    let mut app = App::default();
+    engine(&mut app, ready());
+    engine(&mut app, report(1, "src/a.js", hot("/src/a.js"), 1));
+    // Updates that sent nothing come after it: they have numbers, not revisions.
+    engine(&mut app, report(2, "src/a.js", UpdateOutcome::NoChange, 1));
+    engine(
+        &mut app,
+        report(3, "src/a.js", UpdateOutcome::Errors { count: 1 }, 1),
+    );
+    engine(&mut app, applied(1, 1, 90));
+    let attached: Vec<(u32, Option<Duration>, usize)> = app
+        .updates
+        .iter()
+        .map(|u| (u.report.number, u.end_to_end, u.acks))
+        .collect();
+    assert_eq!(attached, [(1, Some(ms(90)), 1), (2, None, 0), (3, None, 0)]);
+    // An ack for a revision no update in the history sent attaches to none.
+    engine(&mut app, applied(1, 7, 50));
+    assert_eq!(app.updates.iter().map(|u| u.acks).sum::<usize>(), 1);
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("Last update #3 · src/a.js"), "{text}");
+    assert!(
+        text.contains("build failed: 1 error, the page keeps its last good state"),
+        "no revision for an update that sent none: {text}"
+    );
+}
+
+#[test]
+fn warnings_in_the_log_are_counted_on_every_tab() {
+    let mut app = App::default();
+    engine(&mut app, ready());
+    engine(
+        &mut app,
+        log(tracing::Level::INFO, "[flaky] config resolved"),
+    );
+    let text = screen(&app, 80, 24);
+    assert!(!text.contains('⚠') && !text.contains("Log "), "{text}");
+    engine(
+        &mut app,
+        log(
+            tracing::Level::WARN,
+            "[plugin flaky-transform] this file says WARN (in its `transform` hook)",
+        ),
+    );
+    engine(
+        &mut app,
+        log(tracing::Level::WARN, "optimizeDeps.include is ignored"),
+    );
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("⚠ 2 warnings"), "the status bar: {text}");
+    assert!(
+        text.contains("Log         2 warnings (see tab 6)"),
+        "the Overview: {text}"
+    );
+    engine(
+        &mut app,
+        log(tracing::Level::ERROR, "the plugin host (Node.js) exited"),
+    );
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("⚠ 3 in the log"), "{text}");
+    assert!(
+        text.contains("Log         2 warnings, 1 error (see tab 6)"),
+        "{text}"
+    );
+    keys(&mut app, "c");
+    assert!(!screen(&app, 80, 24).contains('⚠'), "cleared with the log");
+}
+
+#[test]
+fn a_multi_line_log_message_keeps_its_lines_and_long_ones_wrap() {
+    let mut app = App::default();
+    keys(&mut app, "6");
+    engine(&mut app, log(tracing::Level::INFO, "an older line"));
+    engine(
+        &mut app,
+        log(
+            tracing::Level::ERROR,
+            "the plugin host (Node.js) exited with code 3; it restarts with the next module \
+             that needs a plugin. The last lines it wrote to stderr, which need not say why:\n  \
+             [flaky] config resolved",
+        ),
+    );
+    check_screen(
+        &app,
+        expect![[r#"
+             hotloop starting…                    ⚠ 1 logged error  ● 0 clients  ✖ 0 errors
+              1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
+            ┌ Clients & errors ────────────────────────────────────────────────────────────┐
+            │ 0 clients ───────────────────────────────────────────────────────────────────│
+            │ no browser connected                                                         │
+            │                                                                              │
+            │ 0 errors ────────────────────────────────────────────────────────────────────│
+            │ the build is clean                                                           │
+            │ Log ─────────────────────────────────────────────────────────────────────────│
+            │ info  an older line                                                          │
+            │ error the plugin host (Node.js) exited with code 3; it restarts with the     │
+            │       next module that needs a plugin. The last lines it wrote to stderr,    │
+            │       which need not say why:                                                │
+            │         [flaky] config resolved                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            │                                                                              │
+            └──────────────────────────────────────────────────────────────────────────────┘
+             q quit  r reload  c clear log  1-6 tabs  PgUp/PgDn log  ? help
+        "#]],
+    );
+}
+
+/// Sweep 11: a `vite.config.ts` that no longer evaluated read "no change" on the Overview,
+/// its error only on tab 6.
+#[test]
+fn the_overview_shows_the_error_of_a_failed_updates_file() {
+    let mut app = App::default();
+    engine(&mut app, ready());
+    let error = |file: &str, message: &str| Diagnostic {
+        kind: DiagnosticKind::Transform,
+        file: file.into(),
+        line: 24,
+        column: 3,
+        message: message.into(),
+        code_frame: "  23 |   plugins: [\n> 24 |   x\n".into(),
+    };
+    engine(
+        &mut app,
+        EngineEvent::Diagnostics(Arc::from([
+            error("/src/other.js", "Unexpected token"),
+            error(
+                "/vite.config.ts",
+                "Expected ',', got 'ident' (the page keeps running with the config as it was \
+                 before)",
+            ),
+        ])),
+    );
+    engine(
+        &mut app,
+        report(1, "vite.config.ts", UpdateOutcome::Errors { count: 2 }, 1),
+    );
+    let text = screen(&app, 100, 24);
+    assert!(
+        text.contains("build failed: 2 errors, the page keeps its last good state"),
+        "{text}"
+    );
+    assert!(
+        text.contains("error: /vite.config.ts:24:3: Expected ',', got 'ident' (the page keeps"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("/src/other.js"),
+        "only the update's own files' errors: {text}"
+    );
+}
+
+/// Sweep 11: each row had its own samples (column *i* a different update in each), rows
+/// vanished at small heights, and times that all printed as 0.0 drew full bars.
+#[test]
+fn latency_rows_share_their_columns_and_none_vanish_unsaid() {
+    let mut app = App::default();
+    engine(&mut app, ready());
+    // Two updates with a graph phase (even scale), one without, and one that sent nothing.
+    engine(&mut app, report(1, "src/a.js", hot("/src/a.js"), 2));
+    engine(&mut app, applied(1, 1, 90));
+    engine(&mut app, report(2, "src/a.js", hot("/src/a.js"), 1));
+    engine(&mut app, report(3, "src/a.js", UpdateOutcome::NoChange, 2));
+    keys(&mut app, "2");
+    let text = screen(&app, 60, 20);
+    let row = |name: &str| -> String {
+        text.lines()
+            .find(|line| line.starts_with(&format!("│ {name} ")))
+            .unwrap_or_else(|| panic!("no {name} row:\n{text}"))
+            .chars()
+            .skip(15)
+            .take(3)
+            .collect()
+    };
+    // Column 1: update 1 (graph ran, acked); 2: update 2 (no graph, no ack); 3: update 3.
+    assert_eq!(row("graph").chars().nth(1), Some(' '), "{text}");
+    assert_ne!(row("graph").chars().nth(2), Some(' '), "{text}");
+    assert_ne!(row("apply").chars().next(), Some(' '), "{text}");
+    assert_eq!(row("apply").chars().nth(1), Some(' '), "{text}");
+    assert!(text.contains("save→applied"), "the label whole: {text}");
+    assert!(text.contains("last 3 updates"), "{text}");
+
+    // Times far below a millisecond draw low bars, not full ones.
+    let tiny = |n: u32| {
+        EngineEvent::Update(Box::new(UpdateReport {
+            number: n,
+            revision: None,
+            files: vec!["src/a.js".into()],
+            outcome: UpdateOutcome::NoChange,
+            phases: vec![(Phase::Resolve, Duration::from_micros(u64::from(n)))],
+            server_total: Duration::from_micros(40),
+            clients: 0,
+            invalidation: InvalidationProfile::default(),
+        }))
+    };
+    let mut app = App::default();
+    for n in 1..=3 {
+        engine(&mut app, tiny(n));
+    }
+    keys(&mut app, "2");
+    let text = screen(&app, 60, 20);
+    let resolve = text.lines().find(|l| l.starts_with("│ resolve")).unwrap();
+    assert!(!resolve.contains('█'), "{resolve}");
+    assert!(resolve.contains('▁'), "they ran: {resolve}");
+
+    // A short terminal keeps the totals and says what it left out.
+    let text = screen(&app, 60, 12);
+    assert!(
+        text.contains("│ server") && text.contains("│ save→applied"),
+        "{text}"
+    );
+    assert!(text.contains("rows not shown: a taller terminal"), "{text}");
+}
+
+/// Sweep 11: a pinned update is kept by its number past the history's length (it moved to
+/// another update once 120 were kept), End goes back to the newest, and query names are not
+/// cut when there is room.
+#[test]
+fn an_update_pinned_on_the_invalidation_tab_stays_until_end() {
+    let mut app = App::default();
+    for n in 1..=5 {
+        engine(&mut app, report(n, "src/a.js", hot("/src/a.js"), 1));
+    }
+    keys(&mut app, "5");
+    keys(&mut app, "hh");
+    assert_eq!(app.selected_update().map(|u| u.report.number), Some(3));
+    for n in 6..=(UPDATE_HISTORY as u32) {
+        engine(&mut app, report(n, "src/a.js", hot("/src/a.js"), 1));
+    }
+    assert_eq!(app.updates.first().map(|u| u.report.number), Some(1));
+    assert_eq!(app.selected_update().map(|u| u.report.number), Some(3));
+    for n in 0..3 {
+        engine(
+            &mut app,
+            report(
+                UPDATE_HISTORY as u32 + 1 + n,
+                "src/a.js",
+                hot("/src/a.js"),
+                1,
+            ),
+        );
+    }
+    assert_eq!(
+        app.selected_update().map(|u| u.report.number),
+        None,
+        "#3 is no longer kept: no other update stands in for it"
+    );
+    let text = screen(&app, 100, 24);
+    assert!(text.contains("update #3 is no longer kept"), "{text}");
+    app.update(code(KeyCode::End));
+    assert_eq!(app.invalidation_pin, None);
+    assert_eq!(
+        app.selected_update().map(|u| u.report.number),
+        Some(UPDATE_HISTORY as u32 + 3)
+    );
+    app.update(code(KeyCode::Home));
+    assert_eq!(app.selected_update().map(|u| u.report.number), Some(4));
+    // The newest again by → alone: then new updates are followed.
+    for _ in 0..UPDATE_HISTORY {
+        keys(&mut app, "l");
+    }
+    assert_eq!(app.invalidation_pin, None);
+
+    let long = EngineEvent::Update(Box::new(UpdateReport {
+        number: 500,
+        revision: None,
+        files: vec!["src/a.js".into()],
+        outcome: UpdateOutcome::NoChange,
+        phases: Vec::new(),
+        server_total: ms(1),
+        clients: 0,
+        invalidation: InvalidationProfile {
+            changed_inputs: Vec::new(),
+            executed: vec![("react_ignores_jsx_source".into(), "/src/a.js".into())],
+            reused: Vec::new(),
+        },
+    }));
+    engine(&mut app, long);
+    let text = screen(&app, 100, 24);
+    assert!(text.contains("react_ignores_jsx_source "), "{text}");
+}
+
+/// Sweep 11: at 80 columns node_modules' ids, cut at the end, all read
+/// `/node_modules/react-dom/cjs/react`; they listed first and one was selected at the start.
+#[test]
+fn the_graph_tab_lists_the_projects_files_first_and_cuts_long_ids_at_the_start() {
+    let mut app = App::default();
+    engine(
+        &mut app,
+        EngineEvent::GraphSnapshot(Arc::new(engine::testing::graph(
+            "/src/main.jsx: self -> /node_modules/react-dom/cjs/react-dom-client.development.js /node_modules/react-dom/cjs/react-dom.development.js
+             /node_modules/react-dom/cjs/react-dom-client.development.js
+             /node_modules/react-dom/cjs/react-dom.development.js",
+        ))),
+    );
+    keys(&mut app, "3");
+    assert_eq!(app.selected_module(), Some("/src/main.jsx"));
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("▸ /src/main.jsx"), "{text}");
+    assert!(
+        text.contains("  …/react-dom-client.development.js")
+            && text.contains("  …dom/cjs/react-dom.development.js"),
+        "{text}"
+    );
+    // In the detail pane too, and the chain's end on a row of its own when it does not fit.
+    let text = screen(&app, 60, 24);
+    assert!(text.contains("│   …t-dom-client.development.js│"), "{text}");
+    assert!(text.contains("│     ✓ accepts itself "), "{text}");
+}
+
+/// Sweep 11: `o` did nothing (only `--open` opened the page) and there was no key for the URL.
+#[test]
+fn o_opens_the_page_and_u_shows_its_url_until_the_next_key() {
+    let mut app = App::default();
+    assert_eq!(keys(&mut app, "o"), [], "no URL yet");
+    assert!(screen(&app, 80, 10).contains("no URL yet"));
+    engine(&mut app, ready());
+    assert_eq!(
+        keys(&mut app, "o"),
+        [Effect::OpenBrowser("http://127.0.0.1:3000/".into())]
+    );
+    keys(&mut app, "u");
+    let text = screen(&app, 80, 10);
+    let footer = text.lines().last().unwrap();
+    assert_eq!(
+        footer.trim(),
+        "http://127.0.0.1:3000/  (o opens it)",
+        "{text}"
+    );
+    keys(&mut app, "2");
+    assert!(
+        !screen(&app, 80, 10).contains("(o opens it)"),
+        "gone at the next key"
+    );
+    keys(&mut app, "?");
+    let help = screen(&app, 80, 24);
+    assert!(
+        help.contains("open the page in the browser") && help.contains("show the URL"),
+        "{help}"
+    );
 }
 
 #[test]
@@ -1063,8 +1418,20 @@ fn the_log_layer_forwards_events_without_blocking() {
         events,
         [EngineEvent::Log {
             level: tracing::Level::WARN,
-            message: "hotloop_tui::dashboard::tests: slow parse file=src/a.js count=3".into(),
-        }]
+            message: "slow parse file=src/a.js count=3".into(),
+        }],
+        "a user's line has no Rust target"
+    );
+    let (tx, rx) = crossbeam_channel::bounded(1);
+    let subscriber = tracing_subscriber::registry().with(LogLayer::new(tx));
+    tracing::subscriber::with_default(subscriber, || tracing::debug!("resolved"));
+    assert_eq!(
+        rx.try_iter().collect::<Vec<_>>(),
+        [EngineEvent::Log {
+            level: tracing::Level::DEBUG,
+            message: "hotloop_tui::dashboard::tests: resolved".into(),
+        }],
+        "a developer's line (-v) keeps it"
     );
 }
 
@@ -1157,14 +1524,15 @@ fn a_narrow_status_bar_keeps_the_url_whole() {
         first.contains("http://127.0.0.1:3000/") && first.contains("0 clients"),
         "{first}"
     );
-    for width in [54, 45] {
+    // The clients' counter gives way first, then the errors'.
+    for (width, expected) in [
+        (54, " hotloop http://127.0.0.1:3000/            ✖ 0 errors"),
+        (45, " hotloop http://127.0.0.1:3000/   ✖ 0 errors"),
+        (40, " hotloop http://127.0.0.1:3000/"),
+    ] {
         let narrow = screen(&app, width, 10);
         let first = narrow.lines().next().unwrap();
-        assert_eq!(
-            first.trim_end(),
-            " hotloop http://127.0.0.1:3000/",
-            "{width}"
-        );
+        assert_eq!(first.trim_end(), expected, "{width}");
     }
 }
 

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Widget, Wrap};
 
 use super::theme;
-use crate::dashboard::app::App;
+use crate::dashboard::app::{App, LogLine};
 use crate::dashboard::format;
 use crate::headless;
 
@@ -175,23 +175,81 @@ fn log(app: &App, area: Rect, buf: &mut Buffer) {
     let block = Block::new().borders(Borders::TOP).title(title);
     let inner = block.inner(area);
     block.render(area, buf);
+    // The newest lines that fit, each whole (the oldest one shown may lose its top rows).
     let height = inner.height as usize;
     let end = app.log.len().saturating_sub(app.log_scroll);
-    let start = end.saturating_sub(height);
-    let lines: Vec<Line> = app
-        .log
-        .iter()
-        .skip(start)
-        .take(end - start)
-        .map(|line| {
-            Line::from(vec![
+    let mut rows: Vec<Line> = Vec::new();
+    for line in app.log.iter().take(end).rev() {
+        if rows.len() >= height {
+            break;
+        }
+        let mut these = log_rows(line, inner.width as usize);
+        these.append(&mut rows);
+        rows = these;
+    }
+    let cut = rows.len().saturating_sub(height);
+    Paragraph::new(rows.split_off(cut)).render(inner, buf);
+}
+
+/// Columns of a log row before its message (` warn  `).
+const LOG_INDENT: usize = 7;
+
+/// One log line as rows `width` wide: its level, then its message, wrapped under the message
+/// column; a multi-line message (a crash's last output, a code frame) keeps its lines.
+fn log_rows(line: &LogLine, width: usize) -> Vec<Line<'static>> {
+    let room = width.saturating_sub(LOG_INDENT).max(10);
+    let mut rows = Vec::new();
+    for (n, text) in line.message.lines().enumerate() {
+        for (m, piece) in wrap(text, room).into_iter().enumerate() {
+            let head = if n == 0 && m == 0 {
                 Span::styled(
                     format!(" {:<5} ", headless::level_name(line.level)),
                     theme::level(line.level),
-                ),
-                Span::raw(line.message.as_str()),
-            ])
-        })
-        .collect();
-    Paragraph::new(lines).render(inner, buf);
+                )
+            } else {
+                Span::raw(" ".repeat(LOG_INDENT))
+            };
+            rows.push(Line::from(vec![head, Span::raw(piece)]));
+        }
+    }
+    if rows.is_empty() {
+        rows.push(Line::from(Span::styled(
+            format!(" {:<5} ", headless::level_name(line.level)),
+            theme::level(line.level),
+        )));
+    }
+    rows
+}
+
+/// `text` in pieces at most `width` columns wide, broken after spaces where it can be.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut pieces = Vec::new();
+    let mut piece = String::new();
+    let mut piece_width = 0;
+    for word in text.split_inclusive(' ') {
+        let word_width = Span::raw(word).width();
+        if piece_width + word_width > width && !piece.is_empty() {
+            pieces.push(std::mem::take(&mut piece));
+            piece_width = 0;
+        }
+        if word_width > width {
+            // A word longer than a row: cut it where the row ends.
+            for c in word.chars() {
+                let w = Span::raw(c.to_string()).width();
+                if piece_width + w > width {
+                    pieces.push(std::mem::take(&mut piece));
+                    piece_width = 0;
+                }
+                piece.push(c);
+                piece_width += w;
+            }
+        } else {
+            piece.push_str(word);
+            piece_width += word_width;
+        }
+    }
+    if !piece.is_empty() || pieces.is_empty() {
+        pieces.push(piece);
+    }
+    pieces
 }

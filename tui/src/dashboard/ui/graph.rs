@@ -1,7 +1,8 @@
 //! Graph tab: counts, a module search, and for the selected module its imports, importers,
 //! what it accepts and the chain up to its hot boundary: why an edit to it hot-updates or
 //! reloads the page; for a module behind an `import()`, the clients that loaded it (the ones
-//! its edits go to).
+//! its edits go to). The project's own files list first; module ids too long for their row
+//! are cut at the start (their end tells node_modules' files apart).
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -70,7 +71,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 
     let matches = app.matches();
     let title = format!(" {} ", format::count(matches.len(), "match", "matches"));
-    let items: Vec<Line> = matches.iter().map(|id| Line::from(*id)).collect();
+    // Cut at the start: the end of a path tells node_modules' files apart.
+    let room = (list.width as usize).saturating_sub(2);
+    let items: Vec<Line> = matches.iter().map(|id| Line::from(fit(id, room))).collect();
     let mut state = ListState::default();
     if !matches.is_empty() {
         state.select(Some(app.search.selected.min(matches.len() - 1)));
@@ -88,12 +91,25 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let detail_block = Block::new().borders(Borders::LEFT);
     let detail_area = detail_block.inner(right);
     detail_block.render(right, buf);
-    Paragraph::new(detail(app))
+    Paragraph::new(detail(app, detail_area.width as usize))
         .wrap(Wrap { trim: false })
         .render(detail_area, buf);
 }
 
-fn detail(app: &App) -> Vec<Line<'_>> {
+/// `id` in at most `width` columns: whole, or its end after `…`.
+fn fit(id: &str, width: usize) -> String {
+    let count = id.chars().count();
+    if count <= width {
+        return id.to_owned();
+    }
+    let keep = width.saturating_sub(1);
+    let tail: String = id.chars().skip(count - keep).collect();
+    format!("…{tail}")
+}
+
+/// The detail pane's lines, `width` columns wide: module ids in the lists and chains cut at
+/// the start to fit their row.
+fn detail(app: &App, width: usize) -> Vec<Line<'_>> {
     let Some(id) = app.selected_module() else {
         return vec![Line::from(Span::styled(" no module selected", theme::DIM))];
     };
@@ -154,10 +170,16 @@ fn detail(app: &App) -> Vec<Line<'_>> {
         Span::styled(" accepts ", theme::LABEL),
         Span::raw(accepts(graph, index)),
     ]));
-    push_list(&mut lines, "imports", graph, graph.imports(index));
-    push_list(&mut lines, "importers", graph, graph.importers(index));
+    push_list(&mut lines, "imports", graph, graph.imports(index), width);
+    push_list(
+        &mut lines,
+        "importers",
+        graph,
+        graph.importers(index),
+        width,
+    );
     lines.push(Line::from(Span::styled(" on edit", theme::LABEL)));
-    lines.extend(propagation(graph, index));
+    lines.extend(propagation(graph, index, width));
     lines
 }
 
@@ -180,13 +202,20 @@ fn accepts(graph: &ModuleGraph, index: ModuleIndex) -> String {
     }
 }
 
-fn push_list(lines: &mut Vec<Line<'_>>, label: &str, graph: &ModuleGraph, items: &[ModuleIndex]) {
+fn push_list(
+    lines: &mut Vec<Line<'_>>,
+    label: &str,
+    graph: &ModuleGraph,
+    items: &[ModuleIndex],
+    width: usize,
+) {
     lines.push(Line::from(vec![
         Span::styled(format!(" {label} "), theme::LABEL),
         Span::styled(format!("({})", items.len()), theme::DIM),
     ]));
     for &item in items.iter().take(LIST_LIMIT) {
-        lines.push(Line::from(format!("   {}", graph.module(item).id)));
+        let id = fit(&graph.module(item).id, width.saturating_sub(3));
+        lines.push(Line::from(format!("   {id}")));
     }
     if items.len() > LIST_LIMIT {
         lines.push(Line::from(Span::styled(
@@ -196,7 +225,7 @@ fn push_list(lines: &mut Vec<Line<'_>>, label: &str, graph: &ModuleGraph, items:
     }
 }
 
-fn propagation(graph: &ModuleGraph, index: ModuleIndex) -> Vec<Line<'static>> {
+fn propagation(graph: &ModuleGraph, index: ModuleIndex, width: usize) -> Vec<Line<'static>> {
     match boundary::explain(graph, index) {
         Propagation::FullReload { reason, chain } => {
             let why = format!("✗ {}", boundary::dead_end(&reason));
@@ -204,7 +233,12 @@ fn propagation(graph: &ModuleGraph, index: ModuleIndex) -> Vec<Line<'static>> {
                 format!("   full reload: {reason}"),
                 theme::WARN,
             ))];
-            lines.extend(chain_lines(graph, &chain, Span::styled(why, theme::WARN)));
+            lines.extend(chain_lines(
+                graph,
+                &chain,
+                Span::styled(why, theme::WARN),
+                width,
+            ));
             lines
         }
         Propagation::Hot(chains) => {
@@ -224,6 +258,7 @@ fn propagation(graph: &ModuleGraph, index: ModuleIndex) -> Vec<Line<'static>> {
                     graph,
                     &chain.path,
                     Span::styled(how, theme::OK),
+                    width,
                 ));
             }
             if chains.len() > CHAIN_LIMIT {
@@ -238,13 +273,14 @@ fn propagation(graph: &ModuleGraph, index: ModuleIndex) -> Vec<Line<'static>> {
 }
 
 /// One module per line, edited module first, each importer prefixed with `←`; `end` follows
-/// the last module. Long chains keep their two ends.
+/// the last module, or goes on a row of its own, indented, when both do not fit in `width`.
+/// Long chains keep their two ends; ids are cut at the start to fit their row.
 fn chain_lines(
     graph: &ModuleGraph,
     path: &[ModuleIndex],
     end: Span<'static>,
+    width: usize,
 ) -> Vec<Line<'static>> {
-    let id = |i: ModuleIndex| graph.module(i).id.to_string();
     let shown: Vec<Option<ModuleIndex>> = if path.len() > CHAIN_STEPS {
         let mut shown: Vec<Option<ModuleIndex>> = path[..2].iter().copied().map(Some).collect();
         shown.push(None);
@@ -254,20 +290,25 @@ fn chain_lines(
         path.iter().copied().map(Some).collect()
     };
     let last = shown.len() - 1;
-    shown
-        .into_iter()
-        .enumerate()
-        .map(|(n, step)| {
-            let arrow = if n == 0 { "   " } else { "   ← " };
-            let mut spans = vec![match step {
-                Some(module) => Span::raw(format!("{arrow}{}", id(module))),
-                None => Span::styled(format!("{arrow}… {} more", path.len() - 4), theme::DIM),
-            }];
-            if n == last {
+    let mut lines = Vec::new();
+    for (n, step) in shown.into_iter().enumerate() {
+        let arrow = if n == 0 { "   " } else { "   ← " };
+        let room = width.saturating_sub(arrow.chars().count());
+        let mut spans = vec![match step {
+            Some(module) => Span::raw(format!("{arrow}{}", fit(&graph.module(module).id, room))),
+            None => Span::styled(format!("{arrow}… {} more", path.len() - 4), theme::DIM),
+        }];
+        if n == last {
+            let used: usize = spans.iter().map(Span::width).sum();
+            if used + 1 + end.width() <= width {
                 spans.push(Span::raw(" "));
                 spans.push(end.clone());
+            } else {
+                lines.push(Line::from(spans));
+                spans = vec![Span::raw("     "), end.clone()];
             }
-            Line::from(spans)
-        })
-        .collect()
+        }
+        lines.push(Line::from(spans));
+    }
+    lines
 }

@@ -1,5 +1,6 @@
-//! Invalidation tab: for one update (the newest, or an earlier one chosen with ←/→), which
-//! inputs changed (the why) and, per query, which keys re-ran and how many memos were reused.
+//! Invalidation tab: for one update (the newest, or an earlier one chosen with ←/→ and kept
+//! while new ones arrive, by its number; End goes back to the newest), which inputs changed
+//! (the why) and, per query, which keys re-ran and how many memos were reused.
 
 use std::collections::BTreeMap;
 
@@ -9,7 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Widget, Wrap};
 
 use super::{field, inset, theme};
-use crate::dashboard::app::App;
+use crate::dashboard::app::{App, UPDATE_HISTORY};
 use crate::headless;
 use engine::InvalidationProfile;
 
@@ -36,7 +37,16 @@ fn by_query(profile: &InvalidationProfile) -> BTreeMap<&str, QueryRuns<'_>> {
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let Some(record) = app.selected_update() else {
-        Paragraph::new(Span::styled(" no updates yet", theme::DIM)).render(area, buf);
+        let text = match app.invalidation_pin {
+            Some(number) => format!(
+                " update #{number} is no longer kept (the last {UPDATE_HISTORY} are): End shows \
+                 the newest, Home the oldest"
+            ),
+            None => " no updates yet".to_owned(),
+        };
+        Paragraph::new(Span::styled(text, theme::DIM))
+            .wrap(Wrap { trim: false })
+            .render(area, buf);
         return;
     };
     let report = &record.report;
@@ -45,14 +55,19 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         Constraint::Length(5),
         Constraint::Fill(1),
     ]));
-    let position = app.updates.len() - app.invalidation_back;
+    let position = app.update_position().map_or(0, |i| i + 1);
+    let how = if app.invalidation_pin.is_none() {
+        "the newest; ← earlier"
+    } else {
+        "←/→, End: the newest"
+    };
     Paragraph::new(vec![
         field(
             "Update",
             vec![
-                Span::raw(format!("r{}", report.revision)),
+                Span::raw(format!("#{}", report.number)),
                 Span::styled(
-                    format!("  ({position} of {}, ←/→)", app.updates.len()),
+                    format!("  ({position} of {}, {how})", app.updates.len()),
                     theme::DIM,
                 ),
             ],
@@ -101,10 +116,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         profile.executed.len(),
         profile.reused.len()
     );
+    // The query column as wide as its longest name, up to half the table.
+    let names = queries.keys().map(|q| q.len() + 2).max().unwrap_or(0);
+    let names = names.clamp(8, (table.width / 2).max(8) as usize) as u16;
     Table::new(
         rows,
         [
-            Constraint::Length(22),
+            Constraint::Length(names),
             Constraint::Length(5),
             Constraint::Length(7),
             Constraint::Fill(1),

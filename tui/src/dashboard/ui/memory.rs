@@ -1,4 +1,5 @@
-//! Memory tab: RSS over time, the allocator's committed and peak bytes, emitted code and
+//! Memory tab: RSS over time, the allocator's committed bytes (mimalloc's address space, not
+//! memory in use: see `render`), emitted code and
 //! source map sizes, growth since the first sample, the app's server process' RSS (with
 //! `--server`), and salsa's memo counts per query.
 
@@ -60,14 +61,20 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .style(theme::SPARK)
         .render(spark, buf);
 
+    // mimalloc's "committed" is address space it made usable, not memory in use: on Linux the
+    // pages it gives back (`MADV_DONTNEED`) stay counted, so it mostly stays at its peak and
+    // can exceed the peak RSS; what the process holds is the RSS above.
     let allocator = if stats.allocator_committed == 0 && stats.allocator_peak == 0 {
         vec![Span::styled("not reported", theme::DIM)]
     } else {
-        vec![Span::raw(format!(
-            "{} committed · {} peak",
-            format::bytes(stats.allocator_committed),
-            format::bytes(stats.allocator_peak),
-        ))]
+        let mut text = format!("{} committed", format::bytes(stats.allocator_committed));
+        if stats.allocator_peak != stats.allocator_committed {
+            text.push_str(&format!(" (peak {})", format::bytes(stats.allocator_peak)));
+        }
+        vec![
+            Span::raw(text),
+            Span::styled("  not memory in use", theme::DIM),
+        ]
     };
     let growth = |from: u64, to: u64| {
         Span::styled(format!("  ({})", format::bytes_delta(from, to)), theme::DIM)

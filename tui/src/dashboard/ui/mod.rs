@@ -76,35 +76,68 @@ fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
     let left_width = left.width();
     left.render(area, buf);
 
-    let mut right = Vec::new();
+    // The counters, each with its rank: when they do not all fit beside the URL, the least
+    // important give way (the URL stays whole for a terminal's link detection, a double-click
+    // copy); the build's errors stay longest.
+    let mut right: Vec<(u8, Span)> = Vec::new();
     if app.watcher_degraded.is_some() {
-        right.push(Span::styled("⚠ watcher degraded  ", theme::WARN));
+        right.push((2, Span::styled("⚠ watcher degraded  ", theme::WARN)));
     }
-    right.push(Span::styled(
-        format!(
-            "● {}",
-            format::count(app.clients.len(), "client", "clients")
+    // What the log pane holds, which a user on another tab would miss.
+    let (warnings, log_errors) = app.log_counts();
+    let logged = match (warnings, log_errors) {
+        (0, 0) => None,
+        (0, n) => Some((
+            format::count(n, "logged error", "logged errors"),
+            theme::ERROR,
+        )),
+        (n, 0) => Some((format::count(n, "warning", "warnings"), theme::WARN)),
+        (w, e) => Some((format!("{} in the log", w + e), theme::ERROR)),
+    };
+    if let Some((text, style)) = logged {
+        right.push((1, Span::styled(format!("⚠ {text}  "), style)));
+    }
+    right.push((
+        3,
+        Span::styled(
+            format!(
+                "● {}  ",
+                format::count(app.clients.len(), "client", "clients")
+            ),
+            if app.clients.is_empty() {
+                theme::DIM
+            } else {
+                theme::OK
+            },
         ),
-        if app.clients.is_empty() {
-            theme::DIM
-        } else {
-            theme::OK
-        },
     ));
     let errors = app.error_count();
-    right.push(Span::styled(
-        format!("  ✖ {} ", format::count(errors, "error", "errors")),
-        if errors == 0 {
-            theme::DIM
-        } else {
-            theme::ERROR
-        },
+    right.push((
+        0,
+        Span::styled(
+            format!("✖ {} ", format::count(errors, "error", "errors")),
+            if errors == 0 {
+                theme::DIM
+            } else {
+                theme::ERROR
+            },
+        ),
     ));
-    // The counters give way to the URL (a terminal's link detection, a double-click copy).
-    let right = Line::from(right);
-    if left_width + 1 + right.width() <= area.width as usize {
-        right.right_aligned().render(area, buf);
+    let room = (area.width as usize).saturating_sub(left_width + 1);
+    while right.iter().map(|(_, span)| span.width()).sum::<usize>() > room {
+        let Some(least) = right
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, (rank, _))| *rank)
+            .map(|(i, _)| i)
+        else {
+            break;
+        };
+        right.remove(least);
     }
+    Line::from(right.into_iter().map(|(_, span)| span).collect::<Vec<_>>())
+        .right_aligned()
+        .render(area, buf);
 }
 
 fn tab_bar(app: &App, area: Rect, buf: &mut Buffer) {
@@ -125,6 +158,14 @@ fn tab_bar(app: &App, area: Rect, buf: &mut Buffer) {
 }
 
 fn key_hints(app: &App, area: Rect, buf: &mut Buffer) {
+    if let Some(notice) = &app.notice {
+        Line::from(vec![
+            Span::raw(" "),
+            Span::styled(notice.as_str(), theme::URL),
+        ])
+        .render(area, buf);
+        return;
+    }
     let hints: &[(&str, &str)] = match app.mode {
         Mode::Help => &[("?/Esc", "close help"), ("q", "quit")],
         Mode::Search => &[
@@ -147,6 +188,7 @@ fn key_hints(app: &App, area: Rect, buf: &mut Buffer) {
                 ("r", "reload"),
                 ("1-6", "tabs"),
                 ("←→", "update"),
+                ("End", "newest"),
                 ("?", "help"),
             ],
             Tab::Clients => &[
@@ -160,6 +202,7 @@ fn key_hints(app: &App, area: Rect, buf: &mut Buffer) {
             _ => &[
                 ("q", "quit"),
                 ("r", "reload"),
+                ("o", "open"),
                 ("c", "clear log"),
                 ("1-6/Tab", "tabs"),
                 ("?", "help"),
@@ -174,22 +217,28 @@ fn key_hints(app: &App, area: Rect, buf: &mut Buffer) {
     Line::from(spans).render(area, buf);
 }
 
-const HELP: [(&str, &str); 11] = [
+const HELP: [(&str, &str); 14] = [
     ("1-6, Tab", "switch tab (Shift-Tab: back)"),
     ("q, Ctrl-C", "quit"),
     ("r", "force a full reload of every page"),
+    ("o", "open the page in the browser"),
+    ("u", "show the URL"),
     ("c", "clear the log"),
     ("?", "toggle this help"),
     ("/", "Graph: search modules by id"),
     ("↑↓ j k", "Graph: select a module"),
     ("Esc", "Graph: clear the search"),
     ("←→ h l", "Invalidation: earlier/later update"),
+    ("Home End", "Invalidation: oldest/newest update"),
     ("PgUp PgDn", "log: scroll"),
     ("End", "log: follow the tail"),
 ];
 
 fn help(area: Rect, buf: &mut Buffer) {
-    let popup = area.centered(Constraint::Length(56), Constraint::Length(14));
+    let popup = area.centered(
+        Constraint::Length(56),
+        Constraint::Length(HELP.len() as u16 + 2),
+    );
     Clear.render(popup, buf);
     let lines: Vec<Line> = HELP
         .iter()

@@ -1,6 +1,6 @@
 //! Overview tab: where the server is, how big the graph is (and the server graph, with the
 //! app's server process: its memory, its last update and apply time), who is connected, and
-//! what the last update did and cost.
+//! what the last update did and cost (and, when it failed, its files' errors).
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -8,9 +8,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::{field, inset, theme};
-use crate::dashboard::app::{App, AppServerInfo};
+use crate::dashboard::app::{App, AppServerInfo, module_id};
 use crate::dashboard::format;
 use crate::headless;
+
+/// Errors of the last update's files shown under it.
+const ERRORS_SHOWN: usize = 2;
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let mut lines = Vec::new();
@@ -80,6 +83,27 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             )
         }],
     ));
+    let (warnings, log_errors) = app.log_counts();
+    if warnings + log_errors > 0 {
+        let mut said = Vec::new();
+        if warnings > 0 {
+            said.push(format::count(warnings, "warning", "warnings"));
+        }
+        if log_errors > 0 {
+            said.push(format::count(log_errors, "error", "errors"));
+        }
+        lines.push(field(
+            "Log",
+            vec![Span::styled(
+                format!("{} (see tab 6)", said.join(", ")),
+                if log_errors > 0 {
+                    theme::ERROR
+                } else {
+                    theme::WARN
+                },
+            )],
+        ));
+    }
     lines.push(field(
         "Watcher",
         vec![match &app.watcher_degraded {
@@ -102,9 +126,35 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             };
             lines.push(field(
                 "Last update",
-                vec![Span::raw(format!("r{} · {files}", report.revision))],
+                vec![Span::raw(format!("#{} · {files}", report.number))],
             ));
             lines.push(Line::from(headless::update_line(report)));
+            // Why it failed, when the files it is about have errors (a `vite.config.ts` that
+            // no longer evaluates; a syntax error): their first lines, the rest on tab 6.
+            let ids: Vec<String> = report.files.iter().map(|file| module_id(file)).collect();
+            let theirs: Vec<&engine::Diagnostic> = app
+                .diagnostics
+                .iter()
+                .filter(|d| ids.contains(&d.file))
+                .collect();
+            for diagnostic in theirs.iter().take(ERRORS_SHOWN) {
+                lines.push(Line::from(vec![
+                    Span::styled("error: ", theme::ERROR),
+                    Span::raw(format!(
+                        "{}:{}:{}: {}",
+                        diagnostic.file,
+                        diagnostic.line,
+                        diagnostic.column,
+                        diagnostic.message.lines().next().unwrap_or_default()
+                    )),
+                ]));
+            }
+            if theirs.len() > ERRORS_SHOWN {
+                lines.push(Line::from(Span::styled(
+                    format!("… {} more on tab 6", theirs.len() - ERRORS_SHOWN),
+                    theme::DIM,
+                )));
+            }
             // Only a hot update is applied by the pages, and acked.
             let e2e = match (&report.outcome, record.end_to_end) {
                 (_, Some(e2e)) => format!(" · save→applied {}", format::duration(e2e)),
