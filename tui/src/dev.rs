@@ -197,20 +197,15 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
     config.tls = tls(serve, vite.as_ref().map(|vite| vite.path.as_path()))?;
     let bound = runtime
         .block_on(server::bind(config))
-        .with_context(|| match serve.port {
-            0 => format!("failed to listen on {}", serve.host),
-            port if serve.strict_port => format!(
-                "failed to listen on {}:{port}: is another server using it? Drop --strict-port \
-                 (or the config's server.strictPort) to take the next free port, or pass --port 0",
-                serve.host
-            ),
-            port => format!(
-                "failed to listen on {}:{port} or the {} ports after it: is another server \
-                 using it? Try --port 0",
-                serve.host,
-                server::PORT_TRIES
-            ),
-        })?;
+        .map_err(|error| bind_error(error, serve))?;
+    // Another port than asked for: said once, as a line of the log (the dashboard's log pane),
+    // not as a log record.
+    if let Some(message) = port_fallback(serve.port, bound.local_addr().port()) {
+        let _ = telemetry_tx.try_send(EngineEvent::Log {
+            level: tracing::Level::WARN,
+            message,
+        });
+    }
     for warning in exposure_warnings(&root, serve, bound.local_addr()) {
         tracing::warn!("{warning}");
     }
@@ -422,6 +417,46 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
     result
 }
 
+/// `port 5173 is in use: serving on 5174 instead` when the server took another port than the
+/// one asked for (`None` for the port asked for, or any port: `--port 0`).
+pub(crate) fn port_fallback(asked: u16, bound: u16) -> Option<String> {
+    if asked == 0 || asked == bound {
+        return None;
+    }
+    let taken = if bound == asked + 1 {
+        format!("port {asked} is in use")
+    } else {
+        format!("ports {asked} to {} are in use", bound - 1)
+    };
+    Some(format!(
+        "{taken}: serving on {bound} instead (pass --strict-port to stop instead)"
+    ))
+}
+
+/// What a failed bind tells the user: a taken port once (not the OS error twice), with what to
+/// do about it; other failures with their causes.
+pub(crate) fn bind_error(error: server::ServerError, serve: &ServeArgs) -> anyhow::Error {
+    let in_use = matches!(
+        &error,
+        server::ServerError::Bind { source, .. } if source.kind() == std::io::ErrorKind::AddrInUse
+    );
+    let (host, port) = (serve.host, serve.port);
+    match (in_use, port) {
+        (true, port) if serve.strict_port => anyhow::anyhow!(
+            "port {port} on {host} is in use, and --strict-port (or the config's \
+             server.strictPort) keeps hotloop from taking the next one: stop the server that \
+             listens there, pass another --port, or drop --strict-port"
+        ),
+        (true, port) if port != 0 => anyhow::anyhow!(
+            "ports {port} to {} on {host} are all in use: stop a server that listens there, or \
+             pass --port 0 to take any free port",
+            port.saturating_add(server::PORT_TRIES)
+        ),
+        (_, 0) => anyhow::Error::new(error).context(format!("failed to listen on {host}")),
+        _ => anyhow::Error::new(error).context(format!("failed to listen on {host}:{port}")),
+    }
+}
+
 /// The server's settings from the flags: the secure defaults, relaxed only as asked.
 #[cfg(test)]
 pub(crate) fn server_config_for_test(root: &Path, serve: &ServeArgs) -> ServerConfig {
@@ -548,6 +583,8 @@ fn run_headless(
     let options = HeadlessOptions {
         format,
         verbose,
+        connections: verbose
+            || tracing::enabled!(target: headless::CONNECTIONS_TARGET, tracing::Level::DEBUG),
         color: false,
     };
     // Not locked for the session: the app's own output (`--server`) shares hotloop's stdout.
