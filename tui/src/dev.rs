@@ -36,6 +36,12 @@ const UPDATE_QUEUE: usize = 256;
 const ENGINE_STACK: usize = engine::ENGINE_STACK;
 
 pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
+    run_dev_with_hint(args, None)
+}
+
+/// [`run_dev`], with what to try first shown on the dashboard until the first update
+/// (`hotloop demo`'s file to edit).
+pub fn run_dev_with_hint(args: DevArgs, hint: Option<String>) -> anyhow::Result<()> {
     let root = std::fs::canonicalize(&args.root).with_context(|| {
         format!(
             "project root {} does not exist: pass the directory that holds index.html \
@@ -377,6 +383,7 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         dashboard::run(
             telemetry_rx,
             url.clone(),
+            hint,
             dashboard_stop,
             move |effect| match effect {
                 dashboard::Effect::Quit => {
