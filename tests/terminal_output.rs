@@ -1,7 +1,7 @@
 //! What `hotloop dev --no-tui` prints, with the real binary: a `vite.config` that no longer
 //! evaluates is said once, as an `error:` line of the log (not also as a raw log record on
 //! stderr); a taken port is said as a line of the log, and with `--strict-port` once, with
-//! what to do; a page that connects is no news (its lines only with
+//! what to do; hotloop's own warnings read `warning: ...`; a page that connects is no news (its lines only with
 //! `HMR_LOG=hotloop::clients=debug` or `-v`). Declared as a test of the `hotloop` package
 //! (tui/Cargo.toml) for `CARGO_BIN_EXE_hotloop`.
 
@@ -162,15 +162,15 @@ fn a_taken_port_is_said_as_a_line_of_the_log_and_a_strict_one_once_with_what_to_
     let port = taken.local_addr().unwrap().port();
     let asked = port.to_string();
 
-    let mut hotloop = Hotloop::start(&project, &["--port", &asked], &[]);
+    let mut hotloop = Hotloop::start(&project, &["--port", &asked, "--allow-any-origin"], &[]);
     let got = hotloop.ready();
     assert_ne!(got, port);
     let (out, err) = hotloop.stop();
-    let line = format!("warn: port {port} is in use: serving on {got} instead");
+    let line = format!("warning: port {port} is in use: serving on {got} instead");
     let line = match got - port {
         1 => line,
         _ => format!(
-            "warn: ports {port} to {} are in use: serving on {got} instead",
+            "warning: ports {port} to {} are in use: serving on {got} instead",
             got - 1
         ),
     };
@@ -179,6 +179,12 @@ fn a_taken_port_is_said_as_a_line_of_the_log_and_a_strict_one_once_with_what_to_
         !err.iter()
             .any(|l| l.contains("WARN") || l.contains("in use")),
         "no log record of it on stderr: {err:#?}"
+    );
+    // hotloop's own warnings on stderr read as a compiler's, without a time or a module path.
+    assert!(
+        err.iter()
+            .any(|l| l.starts_with("warning: --allow-any-origin: any website")),
+        "{err:#?}"
     );
 
     // --strict-port: hotloop stops, saying so once, and what to do.

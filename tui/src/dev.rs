@@ -610,7 +610,9 @@ fn init_logging(verbose: u8, format: LogFormat, dashboard: Option<Sender<EngineE
         1 => "info,hotloop_engine=debug".to_string(),
         _ => "debug,hotloop_engine=trace".to_string(),
     };
-    let filter = EnvFilter::try_from_env("HMR_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    let from_env = EnvFilter::try_from_env("HMR_LOG").ok();
+    let plain = verbose == 0 && from_env.is_none();
+    let filter = from_env.unwrap_or_else(|| EnvFilter::new(default));
     // The app's own output (`--server`) is shown whatever the verbosity.
     let filter = match format!("{}=info", app_server::APP_OUTPUT).parse() {
         Ok(directive) => filter.add_directive(directive),
@@ -627,17 +629,23 @@ fn init_logging(verbose: u8, format: LogFormat, dashboard: Option<Sender<EngineE
             )
             .try_init(),
         // What the plugins print reads as under Vite: the line alone, not a log record. What
-        // the app prints is written as it wrote it (`app_server::RawOutput`).
+        // the app prints is written as it wrote it (`app_server::RawOutput`). hotloop's own
+        // warnings read as a compiler's (`warning: ...`), unless `-v` or `HMR_LOG` asked for
+        // the detail, where the time and the module that logged help.
         (None, LogFormat::Text) => registry
-            .with(
+            .with(plain.then(|| {
+                tracing_subscriber::fmt::layer()
+                    .event_format(PlainLines)
+                    .with_writer(std::io::stderr)
+                    .with_ansi(std::io::stderr().is_terminal())
+                    .with_filter(filter_fn(is_hotloops_own))
+            }))
+            .with((!plain).then(|| {
                 tracing_subscriber::fmt::layer()
                     .with_writer(std::io::stderr)
                     .with_ansi(std::io::stderr().is_terminal())
-                    .with_filter(filter_fn(|meta| {
-                        meta.target() != PLUGIN_LOG_TARGET
-                            && !meta.target().starts_with(app_server::APP_OUTPUT)
-                    })),
-            )
+                    .with_filter(filter_fn(is_hotloops_own))
+            }))
             .with(app_server::RawOutput)
             .with(
                 tracing_subscriber::fmt::layer()
@@ -651,6 +659,44 @@ fn init_logging(verbose: u8, format: LogFormat, dashboard: Option<Sender<EngineE
             .try_init(),
     };
     let _ = result;
+}
+
+/// A record of hotloop's own, not what the plugins or the app print.
+fn is_hotloops_own(meta: &tracing::Metadata<'_>) -> bool {
+    meta.target() != PLUGIN_LOG_TARGET && !meta.target().starts_with(app_server::APP_OUTPUT)
+}
+
+/// A log record as a line a user reads: `warning: port ...`, `error: ...` (the level as a
+/// compiler says it, coloured on a terminal, then the message and its fields), without the
+/// time and the Rust module that logged it.
+pub(crate) struct PlainLines;
+
+impl<S, N> tracing_subscriber::fmt::FormatEvent<S, N> for PlainLines
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    N: for<'a> tracing_subscriber::fmt::FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        ctx: &tracing_subscriber::fmt::FmtContext<'_, S, N>,
+        mut writer: tracing_subscriber::fmt::format::Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        let (tag, colour) = match *event.metadata().level() {
+            tracing::Level::ERROR => ("error", "1;31"),
+            tracing::Level::WARN => ("warning", "33"),
+            tracing::Level::INFO => ("info", "2"),
+            tracing::Level::DEBUG => ("debug", "2"),
+            tracing::Level::TRACE => ("trace", "2"),
+        };
+        if writer.has_ansi_escapes() {
+            write!(writer, "\x1b[{colour}m{tag}:\x1b[0m ")?;
+        } else {
+            write!(writer, "{tag}: ")?;
+        }
+        ctx.field_format().format_fields(writer.by_ref(), event)?;
+        writeln!(writer)
+    }
 }
 
 /// Set once the engine finished its first build and runs its loop (see `run`'s signal task).
@@ -741,6 +787,44 @@ mod tests {
 
     fn message(result: anyhow::Result<Option<hotloop_server::Tls>>) -> String {
         format!("{:#}", result.expect_err("an error"))
+    }
+
+    /// hotloop's warnings on stderr read as a compiler's, not as log records with a time and
+    /// a Rust module path (sweep 12: `2026-...Z  WARN hotloop_server: port 5401 is in use`).
+    #[test]
+    fn a_warning_is_a_plain_line() {
+        use std::sync::{Arc, Mutex};
+        use tracing_subscriber::layer::SubscriberExt as _;
+
+        #[derive(Clone, Default)]
+        struct Buffer(Arc<Mutex<Vec<u8>>>);
+        impl std::io::Write for Buffer {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let buffer = Buffer::default();
+        let writer = buffer.clone();
+        let subscriber = tracing_subscriber::registry().with(
+            tracing_subscriber::fmt::layer()
+                .event_format(super::PlainLines)
+                .with_ansi(false)
+                .with_writer(move || writer.clone()),
+        );
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::warn!("--allow-any-origin: any website can read the source");
+            tracing::error!(file = "a.js", "the watcher stopped");
+        });
+        let text = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(
+            text,
+            "warning: --allow-any-origin: any website can read the source\n\
+             error: the watcher stopped file=\"a.js\"\n"
+        );
     }
 
     /// A directory above the root (a config's directory whose `root` names the app below it;

@@ -456,7 +456,11 @@ fn print_text(out: &mut impl Write, event: &EngineEvent, opts: &HeadlessOptions)
                 tracing::Level::WARN => Paint::Yellow,
                 _ => Paint::Dim,
             };
-            let tag = format!("{}:", level_name(*level));
+            // (As hotloop's log records on stderr say it: `warning:`, `error:`.)
+            let tag = match *level {
+                tracing::Level::WARN => "warning:".to_owned(),
+                level => format!("{}:", level_name(level)),
+            };
             line(out, opts, paint, &tag, &format!(" {message}"))
         }
     }
@@ -1071,7 +1075,7 @@ mod tests {
                 error: client 1 failed to apply r17: TypeError: x is undefined
                 errors cleared
                 warning: hot reloading degraded: inotify watch limit reached; rescanned
-                warn: hotloop_engine::watcher: event queue overflowed
+                warning: hotloop_engine::watcher: event queue overflowed
                 server graph: 42 modules from /src/server.ts, 3 packages Node loads itself
                 server hot update r3: 1 module → /src/server.ts in 0.7 ms
                 server applied r3 in 1.2 ms (save→applied 5.5 ms)
@@ -1204,7 +1208,7 @@ mod tests {
                 graph: 313 modules, 541 edges, 0 boundaries, 0 css, 0 assets, 0 in node_modules
                 memory: rss 84.0 MiB, allocator 60.0 MiB (peak 72.0 MiB), code 1.0 MiB, source maps 2.0 MiB
                 warning: hot reloading degraded: inotify watch limit reached; rescanned
-                warn: hotloop_engine::watcher: event queue overflowed
+                warning: hotloop_engine::watcher: event queue overflowed
                 server graph: 42 modules from /src/server.ts, 3 packages Node loads itself
                 app server: pid 4242, rss 51.0 MiB
                 server hot update r3: 1 module → /src/server.ts in 0.7 ms
