@@ -96,11 +96,16 @@ impl Tmux {
 /// `hotloop dev ROOT` in the tmux session `dash` (120x36) of `tmux`, from a shell script that
 /// then reports its exit status and the terminal's `icanon`/`echo` settings on the same terminal.
 fn start_dashboard(tmux: &Tmux, dir: &TempProject, root: &Path) {
+    start_command(tmux, dir, "dev", root);
+}
+
+/// `hotloop <command> DIR --port 0 --no-cache` as [`start_dashboard`] runs `dev`.
+fn start_command(tmux: &Tmux, dir: &TempProject, command: &str, root: &Path) {
     let script = dir.path("run.sh");
     std::fs::write(
         &script,
         format!(
-            "'{}' dev '{}' --port 0 --no-cache\n\
+            "'{}' {command} '{}' --port 0 --no-cache\n\
              echo \"hotloop exited with $?\"\n\
              echo \"tty: $(stty -a | tr ' ;' '\\n\\n' | grep -xE -- '-?(icanon|echo)' | tr '\\n' ' ')\"\n\
              exec cat\n",
@@ -178,6 +183,11 @@ fn an_edit_shows_on_the_live_dashboard_and_q_restores_the_terminal() {
         !screen.contains("Last update"),
         "the dashboard is gone from the screen:\n{screen}"
     );
+    // What stays in the terminal: where it served and what the session did.
+    assert!(
+        screen.contains("hotloop served http://127.0.0.1:") && screen.contains(": 1 update"),
+        "the session's summary is left on the screen:\n{screen}"
+    );
     assert_eq!(
         tmux.format("#{alternate_on}"),
         "0",
@@ -234,4 +244,25 @@ fn sigterm_stops_the_dashboard_and_restores_the_terminal() {
         "0",
         "the terminal left the alternate screen"
     );
+}
+
+/// `hotloop demo` says which file to edit before the dashboard takes the screen; the dashboard
+/// says it too, until the first update.
+#[test]
+fn the_demo_says_on_the_dashboard_which_file_to_edit() {
+    let dir = TempProject::new("//- /README.md\nthe test's directory\n");
+    let demo = dir.path("demo");
+    let tmux = Tmux::new(dir.root());
+    start_command(&tmux, &dir, "demo", &demo);
+    let screen = tmux.wait_for_screen("the dashboard with the server ready", |s| {
+        s.contains("http://127.0.0.1:") && s.contains("Last update") && !s.contains("building")
+    });
+    assert!(
+        screen.contains("none yet: edit ") && screen.contains("counter.js and save"),
+        "{screen}"
+    );
+    tmux.ok(&["send-keys", "-t", "dash", "q"]);
+    tmux.wait_for_screen("hotloop to exit after q", |s| {
+        s.contains("hotloop exited with 0") && s.contains("hotloop served http://127.0.0.1:")
+    });
 }

@@ -51,7 +51,7 @@ describe('lazy routes in the browser', { skip, concurrency: false }, () => {
     root = copyFixture('lazy');
     installPackages(root, ['react', 'react-dom', 'scheduler']);
     // The background warm-up says when it went through every lazy chunk (an info line).
-    process.env.HMR_LOG = 'warn,hotloop_engine::devloop=info';
+    process.env.HMR_LOG = 'warn,hotloop_engine::devloop=info,hotloop::clients=debug';
     ({ server, browser, tab } = await serveAndOpen(root));
     await tab.until(() => document.getElementById('home')?.textContent === 'home');
     await tab.page.evaluate(() => { window.sameDocument = true; });
@@ -304,7 +304,7 @@ describe('the background warm-up in the browser', { skip, concurrency: false }, 
       `${imports.join('\n')}\nexport default function Big() { return <p id="big">{${sum}}</p>; }\n`,
     );
     editFile(path.join(root, 'src/App.jsx'), "'/b': lazy", "'/big': lazy(() => import('./routes/Big.jsx')),\n  '/b': lazy");
-    process.env.HMR_LOG = 'warn,hotloop_engine::devloop=info';
+    process.env.HMR_LOG = 'warn,hotloop_engine::devloop=info,hotloop::clients=debug';
     server = await Server.start(root);
     browser = await launchBrowser();
   });

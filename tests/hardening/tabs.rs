@@ -90,7 +90,11 @@ async fn every_update_reaches_every_tab() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tab_that_stops_reading_does_not_stall_the_others() {
     let p = project(&[]);
-    let mut server = Server::start(p.root(), &[]).await;
+    // The log's lines about connections (detail, not shown by default) say when the server
+    // gave up on a tab.
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_hotloop"));
+    command.env("HMR_LOG", "warn,hotloop::clients=debug");
+    let mut server = Server::start_with(command, p.root(), &[]).await;
 
     // The stalled tab connects first (client 1) with a small receive buffer, reads Hello,
     // then stops reading.

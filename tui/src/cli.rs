@@ -117,7 +117,9 @@ pub struct ServeArgs {
     /// (the dashboard is a screen of its own).
     #[arg(long = "clearScreen", hide = true, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
     pub clear_screen: Option<bool>,
-    /// No dashboard: plain log lines on stderr (for CI, pipes and scripts).
+    /// No dashboard: plain lines instead (for CI, pipes and scripts; also when stdout is not a
+    /// terminal). What happens (ready, updates, errors) goes to stdout; hotloop's own notes,
+    /// warnings and the -v detail go to stderr.
     #[arg(long)]
     pub no_tui: bool,
     /// Open the page in the default browser once the server listens.
@@ -224,7 +226,9 @@ pub struct ServeArgs {
     /// `engine=debug`) overrides it.
     #[arg(short, long, action = ArgAction::Count)]
     pub verbose: u8,
-    /// Format of log lines (stderr with --no-tui, the log file with the dashboard).
+    /// Format of the --no-tui output: text lines, or one JSON object per line (the events on
+    /// stdout, hotloop's log records on stderr). The dashboard writes no log file: it shows
+    /// its log in its pane, so it ignores this.
     #[arg(long, value_enum, default_value_t = LogFormat::Text, value_name = "FORMAT")]
     pub log_format: LogFormat,
 }
@@ -337,11 +341,16 @@ pub fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
     )?;
     writeln!(out, "{}", demo::edit_hint(&args.dir))?;
     drop(out);
-    run_dev(DevArgs {
-        root: args.dir,
-        force: false,
-        serve: args.serve,
-    })
+    // The dashboard, on the alternate screen, hides the lines above: it says the hint itself.
+    let dir = std::fs::canonicalize(&args.dir).unwrap_or_else(|_| args.dir.clone());
+    crate::dev::run_dev_with_hint(
+        DevArgs {
+            root: args.dir,
+            force: false,
+            serve: args.serve,
+        },
+        Some(demo::dashboard_hint(&dir)),
+    )
 }
 
 /// `hotloop profile`: replays edits through the engine and reports where the time went.
@@ -405,6 +414,35 @@ fn non_empty_prefix(value: &str) -> Result<String, String> {
 
 #[cfg(test)]
 mod tests {
+    /// The help says where the output goes as it does (sweep 11: it named stderr for the
+    /// events, which go to stdout, and a log file there is none of).
+    #[test]
+    fn the_help_says_where_the_output_goes() {
+        use clap::CommandFactory as _;
+        let help = super::Cli::command().render_long_help().to_string();
+        let flag = |name: &str| {
+            let start = help
+                .find(name)
+                .unwrap_or_else(|| panic!("{name} in {help}"));
+            let rest = &help[start..];
+            let end = rest[name.len()..]
+                .find("\n  -")
+                .map_or(rest.len(), |i| i + name.len());
+            rest[..end].split_whitespace().collect::<Vec<_>>().join(" ")
+        };
+        let no_tui = flag("--no-tui");
+        assert!(
+            no_tui.contains("(ready, updates, errors) goes to stdout")
+                && no_tui.contains("warnings and the -v detail go to stderr"),
+            "{no_tui}"
+        );
+        let log_format = flag("--log-format");
+        assert!(
+            log_format.contains("the --no-tui output") && !log_format.contains("the log file"),
+            "{log_format}"
+        );
+    }
+
     #[test]
     fn bases_as_vites_dev_server_reads_them() {
         for (given, base) in [

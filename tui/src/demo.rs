@@ -57,8 +57,21 @@ pub fn write_demo(dir: &Path, force: bool) -> anyhow::Result<Vec<PathBuf>> {
 
 /// The line printed after writing the demo: which file to edit first.
 pub fn edit_hint(dir: &Path) -> String {
+    format!("{}.", capitalized(&dashboard_hint(dir)))
+}
+
+/// Which file to edit first, as the dashboard's Overview says it until the first update.
+pub fn dashboard_hint(dir: &Path) -> String {
     format!(
-        "Edit {} and save: the page updates without losing the count.",
+        "edit {} and save: the page updates without losing the count",
         dir.join("src").join("counter.js").display()
     )
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }

@@ -36,6 +36,12 @@ const UPDATE_QUEUE: usize = 256;
 const ENGINE_STACK: usize = engine::ENGINE_STACK;
 
 pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
+    run_dev_with_hint(args, None)
+}
+
+/// [`run_dev`], with what to try first shown on the dashboard until the first update
+/// (`hotloop demo`'s file to edit).
+pub fn run_dev_with_hint(args: DevArgs, hint: Option<String>) -> anyhow::Result<()> {
     let root = std::fs::canonicalize(&args.root).with_context(|| {
         format!(
             "project root {} does not exist: pass the directory that holds index.html \
@@ -197,20 +203,15 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
     config.tls = tls(serve, vite.as_ref().map(|vite| vite.path.as_path()))?;
     let bound = runtime
         .block_on(server::bind(config))
-        .with_context(|| match serve.port {
-            0 => format!("failed to listen on {}", serve.host),
-            port if serve.strict_port => format!(
-                "failed to listen on {}:{port}: is another server using it? Drop --strict-port \
-                 (or the config's server.strictPort) to take the next free port, or pass --port 0",
-                serve.host
-            ),
-            port => format!(
-                "failed to listen on {}:{port} or the {} ports after it: is another server \
-                 using it? Try --port 0",
-                serve.host,
-                server::PORT_TRIES
-            ),
-        })?;
+        .map_err(|error| bind_error(error, serve))?;
+    // Another port than asked for: said once, as a line of the log (the dashboard's log pane),
+    // not as a log record.
+    if let Some(message) = port_fallback(serve.port, bound.local_addr().port()) {
+        let _ = telemetry_tx.try_send(EngineEvent::Log {
+            level: tracing::Level::WARN,
+            message,
+        });
+    }
     for warning in exposure_warnings(&root, serve, bound.local_addr()) {
         tracing::warn!("{warning}");
     }
@@ -382,6 +383,7 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
         dashboard::run(
             telemetry_rx,
             url.clone(),
+            hint,
             dashboard_stop,
             move |effect| match effect {
                 dashboard::Effect::Quit => {
@@ -420,6 +422,46 @@ pub fn run_dev(args: DevArgs) -> anyhow::Result<()> {
          please report it with the file that triggered it"
     );
     result
+}
+
+/// `port 5173 is in use: serving on 5174 instead` when the server took another port than the
+/// one asked for (`None` for the port asked for, or any port: `--port 0`).
+pub(crate) fn port_fallback(asked: u16, bound: u16) -> Option<String> {
+    if asked == 0 || asked == bound {
+        return None;
+    }
+    let taken = if bound == asked + 1 {
+        format!("port {asked} is in use")
+    } else {
+        format!("ports {asked} to {} are in use", bound - 1)
+    };
+    Some(format!(
+        "{taken}: serving on {bound} instead (pass --strict-port to stop instead)"
+    ))
+}
+
+/// What a failed bind tells the user: a taken port once (not the OS error twice), with what to
+/// do about it; other failures with their causes.
+pub(crate) fn bind_error(error: server::ServerError, serve: &ServeArgs) -> anyhow::Error {
+    let in_use = matches!(
+        &error,
+        server::ServerError::Bind { source, .. } if source.kind() == std::io::ErrorKind::AddrInUse
+    );
+    let (host, port) = (serve.host, serve.port);
+    match (in_use, port) {
+        (true, port) if serve.strict_port => anyhow::anyhow!(
+            "port {port} on {host} is in use, and --strict-port (or the config's \
+             server.strictPort) keeps hotloop from taking the next one: stop the server that \
+             listens there, pass another --port, or drop --strict-port"
+        ),
+        (true, port) if port != 0 => anyhow::anyhow!(
+            "ports {port} to {} on {host} are all in use: stop a server that listens there, or \
+             pass --port 0 to take any free port",
+            port.saturating_add(server::PORT_TRIES)
+        ),
+        (_, 0) => anyhow::Error::new(error).context(format!("failed to listen on {host}")),
+        _ => anyhow::Error::new(error).context(format!("failed to listen on {host}:{port}")),
+    }
 }
 
 /// The server's settings from the flags: the secure defaults, relaxed only as asked.
@@ -548,6 +590,8 @@ fn run_headless(
     let options = HeadlessOptions {
         format,
         verbose,
+        connections: verbose
+            || tracing::enabled!(target: headless::CONNECTIONS_TARGET, tracing::Level::DEBUG),
         color: false,
     };
     // Not locked for the session: the app's own output (`--server`) shares hotloop's stdout.
@@ -566,7 +610,9 @@ fn init_logging(verbose: u8, format: LogFormat, dashboard: Option<Sender<EngineE
         1 => "info,hotloop_engine=debug".to_string(),
         _ => "debug,hotloop_engine=trace".to_string(),
     };
-    let filter = EnvFilter::try_from_env("HMR_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    let from_env = EnvFilter::try_from_env("HMR_LOG").ok();
+    let plain = verbose == 0 && from_env.is_none();
+    let filter = from_env.unwrap_or_else(|| EnvFilter::new(default));
     // The app's own output (`--server`) is shown whatever the verbosity.
     let filter = match format!("{}=info", app_server::APP_OUTPUT).parse() {
         Ok(directive) => filter.add_directive(directive),
@@ -583,17 +629,23 @@ fn init_logging(verbose: u8, format: LogFormat, dashboard: Option<Sender<EngineE
             )
             .try_init(),
         // What the plugins print reads as under Vite: the line alone, not a log record. What
-        // the app prints is written as it wrote it (`app_server::RawOutput`).
+        // the app prints is written as it wrote it (`app_server::RawOutput`). hotloop's own
+        // warnings read as a compiler's (`warning: ...`), unless `-v` or `HMR_LOG` asked for
+        // the detail, where the time and the module that logged help.
         (None, LogFormat::Text) => registry
-            .with(
+            .with(plain.then(|| {
+                tracing_subscriber::fmt::layer()
+                    .event_format(PlainLines)
+                    .with_writer(std::io::stderr)
+                    .with_ansi(std::io::stderr().is_terminal())
+                    .with_filter(filter_fn(is_hotloops_own))
+            }))
+            .with((!plain).then(|| {
                 tracing_subscriber::fmt::layer()
                     .with_writer(std::io::stderr)
                     .with_ansi(std::io::stderr().is_terminal())
-                    .with_filter(filter_fn(|meta| {
-                        meta.target() != PLUGIN_LOG_TARGET
-                            && !meta.target().starts_with(app_server::APP_OUTPUT)
-                    })),
-            )
+                    .with_filter(filter_fn(is_hotloops_own))
+            }))
             .with(app_server::RawOutput)
             .with(
                 tracing_subscriber::fmt::layer()
@@ -607,6 +659,44 @@ fn init_logging(verbose: u8, format: LogFormat, dashboard: Option<Sender<EngineE
             .try_init(),
     };
     let _ = result;
+}
+
+/// A record of hotloop's own, not what the plugins or the app print.
+fn is_hotloops_own(meta: &tracing::Metadata<'_>) -> bool {
+    meta.target() != PLUGIN_LOG_TARGET && !meta.target().starts_with(app_server::APP_OUTPUT)
+}
+
+/// A log record as a line a user reads: `warning: port ...`, `error: ...` (the level as a
+/// compiler says it, coloured on a terminal, then the message and its fields), without the
+/// time and the Rust module that logged it.
+pub(crate) struct PlainLines;
+
+impl<S, N> tracing_subscriber::fmt::FormatEvent<S, N> for PlainLines
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    N: for<'a> tracing_subscriber::fmt::FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        ctx: &tracing_subscriber::fmt::FmtContext<'_, S, N>,
+        mut writer: tracing_subscriber::fmt::format::Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        let (tag, colour) = match *event.metadata().level() {
+            tracing::Level::ERROR => ("error", "1;31"),
+            tracing::Level::WARN => ("warning", "33"),
+            tracing::Level::INFO => ("info", "2"),
+            tracing::Level::DEBUG => ("debug", "2"),
+            tracing::Level::TRACE => ("trace", "2"),
+        };
+        if writer.has_ansi_escapes() {
+            write!(writer, "\x1b[{colour}m{tag}:\x1b[0m ")?;
+        } else {
+            write!(writer, "{tag}: ")?;
+        }
+        ctx.field_format().format_fields(writer.by_ref(), event)?;
+        writeln!(writer)
+    }
 }
 
 /// Set once the engine finished its first build and runs its loop (see `run`'s signal task).
@@ -697,6 +787,44 @@ mod tests {
 
     fn message(result: anyhow::Result<Option<hotloop_server::Tls>>) -> String {
         format!("{:#}", result.expect_err("an error"))
+    }
+
+    /// hotloop's warnings on stderr read as a compiler's, not as log records with a time and
+    /// a Rust module path (sweep 12: `2026-...Z  WARN hotloop_server: port 5401 is in use`).
+    #[test]
+    fn a_warning_is_a_plain_line() {
+        use std::sync::{Arc, Mutex};
+        use tracing_subscriber::layer::SubscriberExt as _;
+
+        #[derive(Clone, Default)]
+        struct Buffer(Arc<Mutex<Vec<u8>>>);
+        impl std::io::Write for Buffer {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let buffer = Buffer::default();
+        let writer = buffer.clone();
+        let subscriber = tracing_subscriber::registry().with(
+            tracing_subscriber::fmt::layer()
+                .event_format(super::PlainLines)
+                .with_ansi(false)
+                .with_writer(move || writer.clone()),
+        );
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::warn!("--allow-any-origin: any website can read the source");
+            tracing::error!(file = "a.js", "the watcher stopped");
+        });
+        let text = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(
+            text,
+            "warning: --allow-any-origin: any website can read the source\n\
+             error: the watcher stopped file=\"a.js\"\n"
+        );
     }
 
     /// A directory above the root (a config's directory whose `root` names the app below it;

@@ -26,11 +26,19 @@ pub enum LogFormat {
     Json,
 }
 
+/// The `tracing` target whose debug level turns the lines about connections on without `-v`
+/// (`HMR_LOG=hotloop::clients=debug`).
+pub const CONNECTIONS_TARGET: &str = "hotloop::clients";
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct HeadlessOptions {
     pub format: LogFormat,
     /// Text: add the per-phase breakdown of each update, graph and memory lines.
     pub verbose: bool,
+    /// Text: a line per page that connects or disconnects and per lazy chunk a page loads
+    /// (`-v`, or [`CONNECTIONS_TARGET`] at debug level): every page load says them, and Vite
+    /// prints nothing per page load, so they are detail, not news. JSON has every event.
+    pub connections: bool,
     /// Text: colour the leading words with ANSI codes.
     pub color: bool,
 }
@@ -320,6 +328,13 @@ fn print_text(out: &mut impl Write, event: &EngineEvent, opts: &HeadlessOptions)
             line(out, opts, Paint::Dim, "", &graph_line(graph))
         }
         EngineEvent::GraphChanged(_) | EngineEvent::GraphSnapshot(_) => Ok(()),
+        EngineEvent::ClientConnected { .. }
+        | EngineEvent::ClientDisconnected { .. }
+        | EngineEvent::ChunkLoaded { .. }
+            if !opts.connections =>
+        {
+            Ok(())
+        }
         EngineEvent::ClientConnected { client, user_agent } => {
             let agent = crate::user_agent::describe(user_agent);
             let rest = format!(" {client} connected ({agent})");
@@ -441,7 +456,11 @@ fn print_text(out: &mut impl Write, event: &EngineEvent, opts: &HeadlessOptions)
                 tracing::Level::WARN => Paint::Yellow,
                 _ => Paint::Dim,
             };
-            let tag = format!("{}:", level_name(*level));
+            // (As hotloop's log records on stderr say it: `warning:`, `error:`.)
+            let tag = match *level {
+                tracing::Level::WARN => "warning:".to_owned(),
+                level => format!("{}:", level_name(level)),
+            };
             line(out, opts, paint, &tag, &format!(" {message}"))
         }
     }
@@ -1042,7 +1061,6 @@ mod tests {
             HeadlessOptions::default(),
             expect![[r#"
                   ➜  hotloop ready at http://127.0.0.1:3000/ (312 modules, 41 ms, 300 from the compile cache); the page of the last session was served meanwhile
-                client 1 connected (Chrome 126 on Linux)
                 change: src/counter.js
                 hot update r12: 1 module → 1 boundary (/src/counter.js) in 1.8 ms, sent to 2 clients
                 applied r12 in 3.1 ms (save→applied 9.4 ms)
@@ -1057,16 +1075,41 @@ mod tests {
                 error: client 1 failed to apply r17: TypeError: x is undefined
                 errors cleared
                 warning: hot reloading degraded: inotify watch limit reached; rescanned
-                warn: hotloop_engine::watcher: event queue overflowed
+                warning: hotloop_engine::watcher: event queue overflowed
                 server graph: 42 modules from /src/server.ts, 3 packages Node loads itself
                 server hot update r3: 1 module → /src/server.ts in 0.7 ms
                 server applied r3 in 1.2 ms (save→applied 5.5 ms)
                 server r4 failed to apply: the app's server keeps its last good code (the error is in the overlay)
                 server restart r5: package.json changed (4.0 ms)
-                client 1 loaded the lazy chunk of /src/routes/A.jsx (2 modules)
-                client 1 disconnected
             "#]],
         );
+    }
+
+    /// A page load is no news (Vite prints nothing for it): its lines are detail, asked for
+    /// with `-v` or `HMR_LOG=hotloop::clients=debug`; errors and updates are always said.
+    #[test]
+    fn connection_lines_only_when_asked_for() {
+        let opts = HeadlessOptions {
+            connections: true,
+            ..HeadlessOptions::default()
+        };
+        let mut out = Vec::new();
+        for event in every_event() {
+            let mut with = Vec::new();
+            print_event(&mut with, &event, &opts).unwrap();
+            let mut without = Vec::new();
+            print_event(&mut without, &event, &HeadlessOptions::default()).unwrap();
+            if with != without {
+                assert!(without.is_empty(), "{}", String::from_utf8_lossy(&without));
+                out.extend(with);
+            }
+        }
+        expect![[r#"
+            client 1 connected (Chrome 126 on Linux)
+            client 1 loaded the lazy chunk of /src/routes/A.jsx (2 modules)
+            client 1 disconnected
+        "#]]
+        .assert_eq(&String::from_utf8(out).unwrap());
     }
 
     #[test]
@@ -1136,6 +1179,7 @@ mod tests {
         check(
             HeadlessOptions {
                 verbose: true,
+                connections: true,
                 ..HeadlessOptions::default()
             },
             expect![[r#"
@@ -1164,7 +1208,7 @@ mod tests {
                 graph: 313 modules, 541 edges, 0 boundaries, 0 css, 0 assets, 0 in node_modules
                 memory: rss 84.0 MiB, allocator 60.0 MiB (peak 72.0 MiB), code 1.0 MiB, source maps 2.0 MiB
                 warning: hot reloading degraded: inotify watch limit reached; rescanned
-                warn: hotloop_engine::watcher: event queue overflowed
+                warning: hotloop_engine::watcher: event queue overflowed
                 server graph: 42 modules from /src/server.ts, 3 packages Node loads itself
                 app server: pid 4242, rss 51.0 MiB
                 server hot update r3: 1 module → /src/server.ts in 0.7 ms

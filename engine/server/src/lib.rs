@@ -286,17 +286,18 @@ impl ServerConfig {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
-    #[error("project root {path} is not accessible: {source}")]
+    // (The causes are `source`s: `{:#}` prints them after the message, once.)
+    #[error("project root {path} is not accessible")]
     Root {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}")]
     Bind {
         addr: SocketAddr,
         source: std::io::Error,
     },
-    #[error("server failed: {0}")]
+    #[error("server failed")]
     Serve(#[source] std::io::Error),
 }
 
@@ -481,7 +482,8 @@ pub async fn bind(mut config: ServerConfig) -> Result<BoundServer, ServerError> 
             && e.kind() == std::io::ErrorKind::AddrInUse
             && port < config.port.saturating_add(PORT_TRIES)
         {
-            tracing::warn!("port {port} is in use, trying {}", port + 1);
+            // (The binary says which port it took instead, once: `BoundServer::local_addr`.)
+            tracing::debug!("port {port} is in use, trying {}", port + 1);
             port += 1;
             listener = TcpListener::bind(SocketAddr::new(config.host, port)).await;
         }

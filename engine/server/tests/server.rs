@@ -2638,7 +2638,20 @@ async fn a_taken_port_gives_the_next_free_one_unless_the_port_is_strict() {
 
     config.strict_port = true;
     match server::bind(config).await {
-        Err(server::ServerError::Bind { addr, source }) => {
+        Err(error @ server::ServerError::Bind { .. }) => {
+            // The OS error is said once in the chain a user reads (`{:#}`): as the source,
+            // not also in the message.
+            let mut chain = vec![error.to_string()];
+            let mut cause = std::error::Error::source(&error);
+            while let Some(next) = cause {
+                chain.push(next.to_string());
+                cause = next.source();
+            }
+            assert_eq!(chain.len(), 2, "{chain:?}");
+            assert_eq!(chain[0], format!("cannot listen on 127.0.0.1:{port}"));
+            let server::ServerError::Bind { addr, source } = error else {
+                unreachable!()
+            };
             assert_eq!(addr.port(), port);
             assert_eq!(source.kind(), std::io::ErrorKind::AddrInUse);
         }

@@ -735,7 +735,9 @@ impl EngineHost {
                 true
             }
             Err(message) => {
-                tracing::error!("{message}");
+                // Said once, by the diagnostic below (the log, the dashboard, the overlay): a
+                // log record of it printed it a second time, raw.
+                tracing::debug!("{} did not evaluate: {message}", path.display());
                 // A syntax error's message starts with its place (`/abs/vite.config.ts:8:3: …`),
                 // which the diagnostic says itself.
                 let (line, column, message) =

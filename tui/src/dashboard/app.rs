@@ -12,6 +12,7 @@ use engine::{EngineEvent, GraphStats, MemoryStats, Phase, UpdateOutcome, UpdateR
 use engine::{ModuleGraph, ModuleIndex};
 use engine::{ReadyReport, ServerGraphStats, ServerUpdateReport};
 
+use super::format;
 use super::history::{Ring, Summary};
 
 /// Updates kept for the latency sparklines and the invalidation browser.
@@ -39,14 +40,14 @@ pub enum Msg {
     Quit,
 }
 
-/// What the wiring should do after an update: leave, clear its log file, open the page in the
+/// What the wiring should do after an update: leave, note the log pane was cleared, open the page in the
 /// browser (`o`, as `--open` does), or pass a command to the engine thread (`r` reloads every
 /// tab; the Memory tab shown or left turns the costly O(memos) measurement of salsa's memos on
 /// or off).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
     Quit,
-    /// The log pane was cleared; the wiring may truncate its log file too.
+    /// The log pane was cleared (there is no log file to truncate: nothing to do for now).
     ClearLog,
     /// Open this URL in the browser.
     OpenBrowser(String),
@@ -73,7 +74,8 @@ impl Tab {
         Tab::Clients,
     ];
 
-    /// The short label on the tab bar.
+    /// The label on the tab bar, and the title over the tab's body: the same words, so that
+    /// a hint elsewhere ("see tab 6") names what the tab bar shows.
     pub fn label(self) -> &'static str {
         match self {
             Tab::Overview => "Overview",
@@ -81,16 +83,13 @@ impl Tab {
             Tab::Graph => "Graph",
             Tab::Memory => "Memory",
             Tab::Invalidation => "Invalidation",
-            Tab::Clients => "Clients",
+            Tab::Clients => "Clients & errors",
         }
     }
 
     /// The title over the tab's body.
     pub fn title(self) -> &'static str {
-        match self {
-            Tab::Clients => "Clients & errors",
-            tab => tab.label(),
-        }
+        self.label()
     }
 
     pub fn index(self) -> usize {
@@ -195,6 +194,18 @@ pub struct ServerAck {
     pub end_to_end: Option<Duration>,
 }
 
+/// Counts over the whole session (the update history keeps the last [`UPDATE_HISTORY`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Session {
+    pub hot: usize,
+    pub full_reloads: usize,
+    pub failed: usize,
+    pub no_change: usize,
+    /// The last error the build reported (`file:line:col: message`, its first line), also
+    /// once fixed.
+    pub last_error: Option<String>,
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Search {
     pub query: String,
@@ -237,6 +248,11 @@ pub struct App {
     pub log_scroll: usize,
     /// A line in place of the key hints until the next key (`u`: the URL; `o`: opening it).
     pub notice: Option<String>,
+    /// What the session did, for the lines left in the terminal after quitting.
+    pub session: Session,
+    /// What to try first, shown until the first update (`hotloop demo`: which file to edit;
+    /// what it printed before the dashboard took the screen is out of sight).
+    pub hint: Option<String>,
 }
 
 impl Default for App {
@@ -265,6 +281,8 @@ impl Default for App {
             log: Ring::new(LOG_HISTORY),
             log_scroll: 0,
             notice: None,
+            session: Session::default(),
+            hint: None,
         }
     }
 }
@@ -315,6 +333,15 @@ impl App {
             EngineEvent::Diagnostics(diagnostics) => {
                 self.seen_modules
                     .extend(diagnostics.iter().map(|d| d.file.clone()));
+                if let Some(first) = diagnostics.first() {
+                    self.session.last_error = Some(format!(
+                        "{}:{}:{}: {}",
+                        first.file,
+                        first.line,
+                        first.column,
+                        first.message.lines().next().unwrap_or_default()
+                    ));
+                }
                 self.diagnostics = diagnostics;
             }
             EngineEvent::GraphChanged(stats) => self.graph_stats = stats,
@@ -408,14 +435,63 @@ impl App {
                 self.app_server().process = Some((pid, rss_bytes));
             }
             EngineEvent::WatcherDegraded { message } => self.watcher_degraded = Some(message),
-            EngineEvent::Log { level, message } => {
-                self.log.push(LogLine { level, message });
-                if self.log_scroll > 0 {
-                    // Keep the lines the user scrolled to in place.
-                    self.log_scroll = (self.log_scroll + 1).min(self.log.len().saturating_sub(1));
-                }
+            EngineEvent::Log { level, message } => self.push_log(LogLine { level, message }),
+        }
+    }
+
+    fn push_log(&mut self, line: LogLine) {
+        self.log.push(line);
+        if self.log_scroll > 0 {
+            // Keep the lines the user scrolled to in place.
+            self.log_scroll = (self.log_scroll + 1).min(self.log.len().saturating_sub(1));
+        }
+    }
+
+    /// The lines left in the terminal after quitting (the dashboard's screen goes with it), as
+    /// Vite leaves its lines: where it served, what the session's updates were, the last
+    /// error.
+    pub fn session_summary(&self) -> Vec<String> {
+        let Some(url) = self.url() else {
+            return Vec::new();
+        };
+        let session = &self.session;
+        let updates = session.hot + session.full_reloads + session.failed + session.no_change;
+        let mut kinds = Vec::new();
+        if session.hot > 0 {
+            kinds.push(format!("{} hot", session.hot));
+        }
+        if session.full_reloads > 0 {
+            kinds.push(format::count(
+                session.full_reloads,
+                "full reload",
+                "full reloads",
+            ));
+        }
+        if session.failed > 0 {
+            kinds.push(format!("{} failed", session.failed));
+        }
+        if session.no_change > 0 {
+            kinds.push(format!("{} with no change", session.no_change));
+        }
+        let kinds = if updates == session.hot {
+            String::new()
+        } else {
+            format!(" ({})", kinds.join(", "))
+        };
+        let mut lines = vec![format!(
+            "hotloop served {url} for {}: {}{kinds}",
+            format::clock(self.now),
+            format::count(updates, "update", "updates"),
+        )];
+        match (&session.last_error, self.diagnostics.len()) {
+            (None, _) => {}
+            (Some(error), 0) => lines.push(format!("last error (fixed since): {error}")),
+            (Some(error), 1) => lines.push(format!("error at exit: {error}")),
+            (Some(error), n) => {
+                lines.push(format!("{n} errors at exit, the last reported: {error}"))
             }
         }
+        lines
     }
 
     fn app_server(&mut self) -> &mut AppServerInfo {
@@ -424,6 +500,17 @@ impl App {
 
     fn on_update(&mut self, report: UpdateReport) {
         self.pending_change = None;
+        match report.outcome {
+            UpdateOutcome::Hot { .. } => self.session.hot += 1,
+            UpdateOutcome::FullReload { .. } => self.session.full_reloads += 1,
+            UpdateOutcome::Errors { .. } => self.session.failed += 1,
+            UpdateOutcome::NoChange => self.session.no_change += 1,
+        }
+        // The log pane says what `--no-tui` says of it, one line.
+        self.push_log(LogLine {
+            level: tracing::Level::INFO,
+            message: crate::headless::update_line(&report),
+        });
         self.seen_modules
             .extend(report.files.iter().map(|file| module_id(file)));
         if let UpdateOutcome::Hot { modules, .. } = &report.outcome {

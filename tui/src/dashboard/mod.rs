@@ -1,7 +1,7 @@
 //! The terminal dashboard: an Elm-style `App` (state + `update(Msg) -> Option<Effect>`, no
 //! IO) rendered with ratatui, fed only by the engine's telemetry (`EngineEvent`), keys and a
-//! clock. `run` owns the terminal and the event loop; `LogLayer` routes `tracing` output into
-//! the log pane.
+//! clock. `run` owns the terminal and the event loop, and leaves the session's summary in the
+//! terminal after it; `LogLayer` routes `tracing` output into the log pane.
 
 mod app;
 mod boundary;
@@ -13,7 +13,7 @@ mod ui;
 
 pub use app::{
     Ack, App, ClientInfo, Effect, LOG_HISTORY, LogLine, MEMORY_HISTORY, MemorySample, Mode, Msg,
-    Search, ServerInfo, Tab, UPDATE_HISTORY, UpdateRecord,
+    Search, ServerInfo, Session, Tab, UPDATE_HISTORY, UpdateRecord,
 };
 pub use boundary::{Acceptance, Chain, Propagation, dead_end, explain};
 pub use history::{Ring, Summary};

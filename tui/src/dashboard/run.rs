@@ -2,6 +2,7 @@
 //! tick; at most 30 frames a second, and only after something changed. Terminal set-up and
 //! restore (also on panic) come from `ratatui::try_init`/`restore`.
 
+use std::io::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
@@ -24,12 +25,14 @@ pub const TICK: Duration = Duration::from_secs(1);
 const INPUT_POLL: Duration = Duration::from_millis(250);
 
 /// Runs the dashboard until the user quits, or `stop` says to (a signal: the terminal's own
-/// Ctrl-C is a key here). Every `Effect` is passed to `commands` (`Quit` last, just before
+/// Ctrl-C is a key here), then leaves the session's summary on stdout (`App::session_summary`).
+/// `hint`: what to try first, on the Overview until the first update. Every `Effect` is passed to `commands` (`Quit` last, just before
 /// returning). When `events` closes the dashboard stays up and says the engine stopped. The
 /// terminal is restored on return and on panic.
 pub fn run(
     events: Receiver<EngineEvent>,
     listening: String,
+    hint: Option<String>,
     stop: Receiver<()>,
     mut commands: impl FnMut(Effect),
 ) -> anyhow::Result<()> {
@@ -47,13 +50,25 @@ pub fn run(
             let _ = quit.send(Msg::Quit);
         }
     });
-    let app = App {
+    let mut app = App {
         listening: Some(listening),
+        hint,
         ..App::default()
     };
-    let result = event_loop(&mut terminal, app, &events, &input.messages, &mut commands);
+    let result = event_loop(
+        &mut terminal,
+        &mut app,
+        &events,
+        &input.messages,
+        &mut commands,
+    );
     input.stop();
     ratatui::restore();
+    // Left in the scrollback: the dashboard's screen went with the alternate screen.
+    let mut out = std::io::stdout().lock();
+    for line in app.session_summary() {
+        let _ = writeln!(out, "{line}");
+    }
     result.map(|_| ())
 }
 
@@ -67,7 +82,7 @@ pub struct LoopStats {
 /// The loop itself, from `app`, over any backend and any source of input `Msg`s.
 pub fn event_loop<B>(
     terminal: &mut Terminal<B>,
-    mut app: App,
+    app: &mut App,
     events: &Receiver<EngineEvent>,
     input: &Receiver<Msg>,
     commands: &mut impl FnMut(Effect),

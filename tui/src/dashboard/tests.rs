@@ -217,7 +217,7 @@ fn before_the_engine_is_ready_the_overview_says_so() {
         &App::default(),
         expect![[r#"
              hotloop starting…                                      ● 0 clients  ✖ 0 errors
-              1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
+              1 Overview  2 Latency  3 Graph  4 Memory  5 Invalidation  6 Clients & errors
             ┌ Overview ────────────────────────────────────────────────────────────────────┐
             │ Server      waiting for the engine…                                          │
             │ Graph       0 modules · 0 edges · 0 boundaries                               │
@@ -252,7 +252,7 @@ fn overview_shows_the_server_the_graph_and_the_last_update() {
         &app,
         expect![[r#"
              hotloop http://127.0.0.1:3000/                         ● 2 clients  ✖ 0 errors
-              1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
+              1 Overview  2 Latency  3 Graph  4 Memory  5 Invalidation  6 Clients & errors
             ┌ Overview ────────────────────────────────────────────────────────────────────┐
             │ Server      http://127.0.0.1:3000/  (cold start 41 ms)                       │
             │ Root        /home/dev/app                                                    │
@@ -325,7 +325,7 @@ fn overview_shows_the_server_graph_and_the_app_servers_memory_and_apply_time() {
         &app,
         expect![[r#"
              hotloop http://127.0.0.1:3000/                         ● 2 clients  ✖ 0 errors
-              1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
+              1 Overview  2 Latency  3 Graph  4 Memory  5 Invalidation  6 Clients & errors
             ┌ Overview ────────────────────────────────────────────────────────────────────┐
             │ Server      http://127.0.0.1:3000/  (cold start 41 ms)                       │
             │ Root        /home/dev/app                                                    │
@@ -436,7 +436,7 @@ fn help_popup_screen() {
         &app,
         expect![[r#"
              hotloop starting…                                      ● 0 clients  ✖ 0 errors
-              1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
+              1 Overview  2 Latency  3 Graph  4 Memory  5 Invalidation  6 Clients & errors
             ┌ Overview ────────────────────────────────────────────────────────────────────┐
             │ Server      waiting for the engine…                                          │
             │ Graph     ┌ Keys ────────────────────────────────────────────────┐           │
@@ -593,31 +593,31 @@ fn graph_tab_explains_a_hot_boundary() {
     check_screen(
         &app,
         expect![[r#"
-         hotloop http://127.0.0.1:3000/                         ● 2 clients  ✖ 0 errors
-          1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
-        ┌ Graph ───────────────────────────────────────────────────────────────────────┐
-        │ 312 modules · 540 edges           │ /src/counter.js                          │
-        │ 12 boundaries · 120 node_modules  │ js · loaded                              │
-        │┌ Search ─────────────────────────┐│ accepts nothing                          │
-        ││counter                          ││ imports (1)                              │
-        │└─────────────────────────────────┘│   /src/util.js                           │
-        │ 1 match ──────────────────────────│ importers (1)                            │
-        │▸ /src/counter.js                  │   /src/App.jsx                           │
-        │                                   │ on edit                                  │
-        │                                   │   hot update: 1 boundary                 │
-        │                                   │   /src/counter.js                        │
-        │                                   │   ← /src/App.jsx ✓ accepts itself        │
-        │                                   │                                          │
-        │                                   │                                          │
-        │                                   │                                          │
-        │                                   │                                          │
-        │                                   │                                          │
-        │                                   │                                          │
-        │                                   │                                          │
-        │                                   │                                          │
-        └──────────────────────────────────────────────────────────────────────────────┘
-         q quit  r reload  1-6 tabs  / search  ↑↓ select  ? help
-    "#]],
+             hotloop http://127.0.0.1:3000/                         ● 2 clients  ✖ 0 errors
+              1 Overview  2 Latency  3 Graph  4 Memory  5 Invalidation  6 Clients & errors
+            ┌ Graph ───────────────────────────────────────────────────────────────────────┐
+            │ 312 modules · 540 edges           │ /src/counter.js                          │
+            │ 12 boundaries · 120 node_modules  │ js · loaded                              │
+            │┌ Search ─────────────────────────┐│ accepts nothing                          │
+            ││counter                          ││ imports (1)                              │
+            │└─────────────────────────────────┘│   /src/util.js                           │
+            │ 1 match ──────────────────────────│ importers (1)                            │
+            │▸ /src/counter.js                  │   /src/App.jsx                           │
+            │                                   │ on edit                                  │
+            │                                   │   hot update: 1 boundary                 │
+            │                                   │   /src/counter.js                        │
+            │                                   │   ← /src/App.jsx ✓ accepts itself        │
+            │                                   │                                          │
+            │                                   │                                          │
+            │                                   │                                          │
+            │                                   │                                          │
+            │                                   │                                          │
+            │                                   │                                          │
+            │                                   │                                          │
+            │                                   │                                          │
+            └──────────────────────────────────────────────────────────────────────────────┘
+             q quit  r reload  1-6 tabs  / search  ↑↓ select  ? help
+        "#]],
     );
 }
 
@@ -630,7 +630,7 @@ fn graph_tab_explains_a_full_reload() {
         &app,
         expect![[r#"
              hotloop http://127.0.0.1:3000/                         ● 2 clients  ✖ 0 errors
-              1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
+              1 Overview  2 Latency  3 Graph  4 Memory  5 Invalidation  6 Clients & errors
             ┌ Graph ───────────────────────────────────────────────────────────────────────┐
             │ 312 modules · 540 edges           │ /src/main.js                             │
             │ 12 boundaries · 120 node_modules  │ js · loaded                              │
@@ -684,7 +684,7 @@ fn latency_tab_shows_every_phase_and_end_to_end() {
         &app,
         expect![[r#"
              hotloop http://127.0.0.1:3000/                         ● 2 clients  ✖ 0 errors
-              1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
+              1 Overview  2 Latency  3 Graph  4 Memory  5 Invalidation  6 Clients & errors
             ┌ Latency ─────────────────────────────────────────────────────────────────────┐
             │ phase        last 30 updates (ms)                          p50    p95    max │
             │ coalesce     ▁▂▃▅▁▁▂▃▄▄▅▁▁▂▃▄▄▅▁▁▂▃▄▄▅▁▁▂▃▄                0.4    0.7    0.7 │
@@ -737,7 +737,7 @@ fn memory_tab_shows_growth_since_the_first_sample() {
         &app,
         expect![[r#"
              hotloop http://127.0.0.1:3000/                         ● 2 clients  ✖ 0 errors
-              1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
+              1 Overview  2 Latency  3 Graph  4 Memory  5 Invalidation  6 Clients & errors
             ┌ Memory ──────────────────────────────────────────────────────────────────────┐
             │ RSS         90.0 MiB  +10.0 MiB since the first sample, 40s ago              │
             │ ▄▅▄▆█                                                                        │
@@ -789,7 +789,7 @@ fn invalidation_tab_browses_earlier_updates() {
         &app,
         expect![[r#"
              hotloop http://127.0.0.1:3000/                         ● 2 clients  ✖ 0 errors
-              1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
+              1 Overview  2 Latency  3 Graph  4 Memory  5 Invalidation  6 Clients & errors
             ┌ Invalidation ────────────────────────────────────────────────────────────────┐
             │ Update      #11  (2 of 4, ←/→, End: the newest)                              │
             │ hot update r11: 1 module → 1 boundary (/src/App.jsx) in 12 ms, sent to 2     │
@@ -852,7 +852,7 @@ fn clients_tab_shows_acks_errors_and_the_log() {
         &app,
         expect![[r#"
              hotloop http://127.0.0.1:3000/             ⚠ 1 warning  ● 2 clients  ✖ 1 error
-              1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
+              1 Overview  2 Latency  3 Graph  4 Memory  5 Invalidation  6 Clients & errors
             ┌ Clients & errors ────────────────────────────────────────────────────────────┐
             │ 2 clients ───────────────────────────────────────────────────────────────────│
             │ id   browser         since    lazy chunks     last ack                       │
@@ -973,7 +973,7 @@ fn warnings_in_the_log_are_counted_on_every_tab() {
     let text = screen(&app, 80, 24);
     assert!(text.contains("⚠ 2 warnings"), "the status bar: {text}");
     assert!(
-        text.contains("Log         2 warnings (see tab 6)"),
+        text.contains("Log         2 warnings (see tab 6: Clients & errors)"),
         "the Overview: {text}"
     );
     engine(
@@ -983,7 +983,7 @@ fn warnings_in_the_log_are_counted_on_every_tab() {
     let text = screen(&app, 80, 24);
     assert!(text.contains("⚠ 3 in the log"), "{text}");
     assert!(
-        text.contains("Log         2 warnings, 1 error (see tab 6)"),
+        text.contains("Log         2 warnings, 1 error (see tab 6: Clients & errors)"),
         "{text}"
     );
     keys(&mut app, "c");
@@ -1008,7 +1008,7 @@ fn a_multi_line_log_message_keeps_its_lines_and_long_ones_wrap() {
         &app,
         expect![[r#"
              hotloop starting…                    ⚠ 1 logged error  ● 0 clients  ✖ 0 errors
-              1 Overview   2 Latency   3 Graph   4 Memory   5 Invalidation   6 Clients
+              1 Overview  2 Latency  3 Graph  4 Memory  5 Invalidation  6 Clients & errors
             ┌ Clients & errors ────────────────────────────────────────────────────────────┐
             │ 0 clients ───────────────────────────────────────────────────────────────────│
             │ no browser connected                                                         │
@@ -1325,9 +1325,13 @@ fn run_loop(
         let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
         let mut commands = Vec::new();
         let started = std::time::Instant::now();
-        let stats = event_loop(&mut terminal, App::default(), &events, &input, &mut |c| {
-            commands.push(c)
-        });
+        let stats = event_loop(
+            &mut terminal,
+            &mut App::default(),
+            &events,
+            &input,
+            &mut |c| commands.push(c),
+        );
         let elapsed = started.elapsed();
         let text = buffer_text(terminal.backend().buffer());
         let _ = done_tx.send((stats, commands, text, elapsed));
@@ -1647,4 +1651,162 @@ fn save_to_applied_is_waited_for_only_where_a_page_acks() {
     );
     let none = last(UpdateOutcome::NoChange, true);
     assert!(!none.contains('·'), "{none}");
+}
+
+/// The Overview sends the user to the errors by the words the tab bar shows (sweep 12: it
+/// said "see tab 6" of a tab labelled "Clients").
+#[test]
+fn the_overview_names_the_errors_tab_as_the_tab_bar_does() {
+    let mut app = busy_app();
+    engine(
+        &mut app,
+        EngineEvent::Diagnostics(Arc::from([Diagnostic {
+            kind: DiagnosticKind::Syntax,
+            file: "/src/a.js".into(),
+            line: 3,
+            column: 9,
+            message: "Expected ';'".into(),
+            code_frame: String::new(),
+        }])),
+    );
+    let text = screen(&app, 80, 24);
+    let tab_bar = text.lines().nth(1).unwrap();
+    assert!(tab_bar.ends_with(" 6 Clients & errors"), "{tab_bar}");
+    assert!(
+        text.contains("Errors      1 error (see tab 6: Clients & errors)"),
+        "{text}"
+    );
+    keys(&mut app, "6");
+    assert!(screen(&app, 80, 24).contains("┌ Clients & errors "));
+}
+
+/// `hotloop demo` printed which file to edit before the dashboard took the screen: the
+/// Overview says it until the first update.
+#[test]
+fn the_hint_shows_on_the_overview_until_the_first_update() {
+    let mut app = App {
+        hint: Some(
+            "edit /tmp/demo/src/counter.js and save: the page updates without losing the count"
+                .into(),
+        ),
+        ..App::default()
+    };
+    engine(&mut app, ready());
+    let text = screen(&app, 120, 24);
+    assert!(
+        text.contains(
+            "Last update none yet: edit /tmp/demo/src/counter.js and save: the page updates \
+             without losing the count"
+        ),
+        "{text}"
+    );
+    engine(
+        &mut app,
+        report(1, "src/counter.js", hot("/src/counter.js"), 2),
+    );
+    let text = screen(&app, 120, 24);
+    assert!(!text.contains("none yet"), "{text}");
+    assert!(screen(&App::default(), 80, 24).contains("none yet: save a file"));
+}
+
+/// Every update is a line of the log pane, as `--no-tui` prints it (the pane showed nothing
+/// of normal activity).
+#[test]
+fn every_update_is_a_line_of_the_log() {
+    let mut app = App::default();
+    engine(&mut app, ready());
+    let updates = [
+        report(1, "src/counter.js", hot("/src/counter.js"), 2),
+        report(
+            2,
+            "src/main.js",
+            UpdateOutcome::FullReload {
+                reason: "/src/main.js changed and no module accepts it".into(),
+            },
+            2,
+        ),
+        report(3, "src/a.js", UpdateOutcome::Errors { count: 1 }, 2),
+        report(4, "src/a.js", UpdateOutcome::NoChange, 2),
+    ];
+    for update in &updates {
+        engine(&mut app, update.clone());
+    }
+    let logged: Vec<&str> = app.log.iter().map(|line| line.message.as_str()).collect();
+    let expected: Vec<String> = updates
+        .iter()
+        .map(|event| match event {
+            EngineEvent::Update(report) => crate::headless::update_line(report),
+            _ => unreachable!(),
+        })
+        .collect();
+    assert_eq!(logged, expected);
+    assert!(logged[2].starts_with("build failed: 1 error"), "{logged:?}");
+    assert!(
+        app.log
+            .iter()
+            .all(|line| line.level == tracing::Level::INFO),
+        "not counted as the log's warnings or errors"
+    );
+    assert_eq!(app.log_counts(), (0, 0));
+    keys(&mut app, "6");
+    let text = screen(&app, 100, 30);
+    assert!(
+        text.contains("info  hot update r1: 1 module → 1 boundary (/src/counter.js)")
+            && text.contains("info  full reload r2: /src/main.js changed")
+            && text.contains("info  build failed: 1 error"),
+        "{text}"
+    );
+}
+
+/// What is left in the terminal after quitting: where it served, for how long, the session's
+/// updates, and the last error (said as fixed when it was).
+#[test]
+fn the_session_summary_says_where_what_and_the_last_error() {
+    assert_eq!(
+        App::default().session_summary(),
+        Vec::<String>::new(),
+        "nothing served, nothing to say"
+    );
+    let mut app = busy_app();
+    assert_eq!(
+        app.session_summary(),
+        ["hotloop served http://127.0.0.1:3000/ for 1m 05s: 3 updates (2 hot, 1 full reload)"]
+    );
+    let error = Diagnostic {
+        kind: DiagnosticKind::Syntax,
+        file: "/src/a.js".into(),
+        line: 3,
+        column: 9,
+        message: "Expected ';'\nmore".into(),
+        code_frame: String::new(),
+    };
+    engine(
+        &mut app,
+        report(13, "src/a.js", UpdateOutcome::Errors { count: 1 }, 2),
+    );
+    engine(&mut app, EngineEvent::Diagnostics(Arc::from([error])));
+    assert_eq!(
+        app.session_summary(),
+        [
+            "hotloop served http://127.0.0.1:3000/ for 1m 05s: 4 updates (2 hot, 1 full reload, \
+             1 failed)",
+            "error at exit: /src/a.js:3:9: Expected ';'",
+        ]
+    );
+    engine(&mut app, EngineEvent::Diagnostics(Arc::from([])));
+    assert_eq!(
+        app.session_summary()[1],
+        "last error (fixed since): /src/a.js:3:9: Expected ';'"
+    );
+
+    let mut quiet = App {
+        listening: Some("http://127.0.0.1:5173/".into()),
+        ..App::default()
+    };
+    quiet.update(Msg::Tick(Duration::from_secs(12)));
+    engine(&mut quiet, report(1, "src/a.js", hot("/src/a.js"), 2));
+    assert_eq!(
+        quiet.session_summary(),
+        ["hotloop served http://127.0.0.1:5173/ for 12s: 1 update"]
+    );
 }

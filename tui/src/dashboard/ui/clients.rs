@@ -1,6 +1,7 @@
 //! Clients & errors tab: connected browsers, the lazy chunks each loaded (and their modules:
 //! the Graph tab names the clients of each) and their last ack, the current diagnostics with
-//! code frames, and the scrollable log pane.
+//! code frames, and the scrollable log pane (every update, one line as `--no-tui` prints it,
+//! and what is logged).
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};

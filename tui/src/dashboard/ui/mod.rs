@@ -148,11 +148,11 @@ fn tab_bar(app: &App, area: Rect, buf: &mut Buffer) {
         } else {
             theme::TAB
         };
+        // (Two spaces between two labels, their padding: the six fit in 80 columns.)
         spans.push(Span::styled(
             format!(" {} {} ", tab.index() + 1, tab.label()),
             style,
         ));
-        spans.push(Span::raw(" "));
     }
     Line::from(spans).render(area, buf);
 }

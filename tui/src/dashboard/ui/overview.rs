@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::{field, inset, theme};
-use crate::dashboard::app::{App, AppServerInfo, module_id};
+use crate::dashboard::app::{App, AppServerInfo, Tab, module_id};
 use crate::dashboard::format;
 use crate::headless;
 
@@ -78,7 +78,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             Span::styled("none", theme::OK)
         } else {
             Span::styled(
-                format!("{} (see tab 6)", format::count(errors, "error", "errors")),
+                format!(
+                    "{} {}",
+                    format::count(errors, "error", "errors"),
+                    see_errors_tab()
+                ),
                 theme::ERROR,
             )
         }],
@@ -95,7 +99,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         lines.push(field(
             "Log",
             vec![Span::styled(
-                format!("{} (see tab 6)", said.join(", ")),
+                format!("{} {}", said.join(", "), see_errors_tab()),
                 if log_errors > 0 {
                     theme::ERROR
                 } else {
@@ -115,7 +119,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     match app.last_update() {
         None => lines.push(field(
             "Last update",
-            vec![Span::styled("none yet: save a file", theme::DIM)],
+            match &app.hint {
+                Some(hint) => vec![
+                    Span::styled("none yet: ", theme::DIM),
+                    Span::styled(hint.as_str(), theme::URL),
+                ],
+                None => vec![Span::styled("none yet: save a file", theme::DIM)],
+            },
         )),
         Some(record) => {
             let report = &record.report;
@@ -151,7 +161,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             }
             if theirs.len() > ERRORS_SHOWN {
                 lines.push(Line::from(Span::styled(
-                    format!("… {} more on tab 6", theirs.len() - ERRORS_SHOWN),
+                    format!(
+                        "… {} more {}",
+                        theirs.len() - ERRORS_SHOWN,
+                        see_errors_tab()
+                    ),
                     theme::DIM,
                 )));
             }
@@ -178,6 +192,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     Paragraph::new(lines)
         .wrap(Wrap { trim: false })
         .render(inset(area), buf);
+}
+
+/// `(see tab 6: Clients & errors)`: the tab with the errors and the log, named as the tab bar
+/// names it.
+fn see_errors_tab() -> String {
+    let tab = Tab::Clients;
+    format!("(see tab {}: {})", tab.index() + 1, tab.label())
 }
 
 /// The server graph and the app's server process (server-side HMR).
