@@ -1127,6 +1127,7 @@ impl DevLoop {
                 ClientMessage::Rendered => {
                     if !self.warm_up.page_rendered {
                         self.warm_up.page_rendered = true;
+                        self.host.page_rendered();
                         self.warm_up_when_idle();
                         self.confirm_in_background();
                     }

@@ -16,7 +16,8 @@
 // with a `custom` notification naming the client), `clientGone` ({ client }: that page
 // disconnected), `filesChanged` ({ changed, created, removed, structural }: after a batch of
 // edits, before the build; every thread's kept Tailwind scanners hear it, see `tailwind.js`),
-// `moduleGraph` ({ modules, removed }: the page's import edges, see `module-graph.js`).
+// `moduleGraph` ({ modules, removed }: the page's import edges, see `module-graph.js`),
+// `pageRendered` (a page rendered after the cold build: idle work may begin, see `warm-up.js`).
 // Requests from hotloop also include `settled` (answered once the plugins heard the last
 // `filesChanged` out).
 // Anything a plugin uses that this host does not support is one `warning` naming the plugin
@@ -143,10 +144,15 @@ const state = {
 };
 
 // Vue's compiler warmed up in the first idle moment (see warm-up.js). The primary's only: on
-// 4+ cores the workers compile most files, and are not warmed up.
-const warmUp = IS_WORKER || process.env.HOTLOOP_PLUGIN_WARM_UP === '0'
+// 4+ cores the workers compile most files, and are not warmed up. `HOTLOOP_PLUGIN_WARM_UP`:
+// `0` turns it off, a number of ms is the quiet time a stopped warm-up waits for (default 300).
+const warmUpSetting = process.env.HOTLOOP_PLUGIN_WARM_UP;
+const warmUp = IS_WORKER || warmUpSetting === '0'
   ? null
-  : new WarmUp({ compiler: () => state.plugins?.find((p) => p?.name === 'vite:vue')?.api?.options?.compiler ?? null });
+  : new WarmUp({
+    compiler: () => state.plugins?.find((p) => p?.name === 'vite:vue')?.api?.options?.compiler ?? null,
+    ...(Number(warmUpSetting) > 0 ? { idleMs: Number(warmUpSetting) } : {}),
+  });
 
 function warn(plugin, hook, message) {
   const key = `${plugin}\0${hook}\0${message}`;
@@ -1733,6 +1739,7 @@ function onFrame(f) {
   } else if (f.kind === 'notification') {
     if (f.method === 'clientEvent' && !IS_WORKER) onClientEvent(f.body ?? {});
     if (f.method === 'clientGone' && !IS_WORKER) clientGone(f.body ?? {});
+    if (f.method === 'pageRendered') warmUp?.begin();
     if (f.method === 'listening' && !IS_WORKER) {
       state.listening = f.body ?? null;
       announceListening();

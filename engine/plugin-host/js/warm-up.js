@@ -3,16 +3,17 @@
 // V8 optimises a function only after it has run a while, so the first edits of a session ran
 // compiler-sfc (and the Babel parser and PostCSS under it) unoptimised: 30–50 ms of the
 // plugin's work per `.vue` edit against 7–8 ms from the tenth edit on (the create-vite vue-ts
-// starter; an app of 1000 SFCs is warm after its cold build). Once hotloop has asked nothing
-// for `idleMs` after the host compiled some `.vue` files, it compiles up to `files` of them
+// starter; an app of 1000 SFCs is warm after its cold build). Once a page rendered (hotloop's
+// `pageRendered`: the cold build is done; never during it, where it would hold up the build's
+// requests), it compiles up to `files` of the `.vue` files the host compiled
 // `rounds` times more (a comment appended: a text compiler-sfc's own cache has not seen) with
 // the compiler the plugin resolved (`api.options.compiler`): parse, compileScript,
 // compileTemplate, compileStyle. Never through the plugin's hooks or caches: a descriptor cache
 // that saw another text would answer the next hot update wrongly. One file per turn of the
-// event loop, stopped by the next request (and resumed at the next idle moment), once per
-// process. `HOTLOOP_PLUGIN_WARM_UP=0` turns it off.
+// event loop, stopped by the next request (and resumed once hotloop asked nothing for
+// `idleMs`), once per process. `HOTLOOP_PLUGIN_WARM_UP=0` turns it off.
 
-/** How long hotloop must have asked nothing before the warm-up starts (ms). */
+/** How long hotloop must have asked nothing before a warm-up a request stopped goes on (ms). */
 const IDLE_MS = 300;
 /** Compiles of each file. */
 const ROUNDS = 12;
@@ -39,6 +40,15 @@ export class WarmUp {
     /** Compiles done so far (resumed from here). */
     this.compiled = 0;
     this.done = false;
+    /** A page rendered (`begin`): before that, requests schedule nothing. */
+    this.begun = false;
+  }
+
+  /** A page rendered: the warm-up starts now, unless a request is being answered. */
+  begin() {
+    if (this.done || this.begun) return;
+    this.begun = true;
+    this.schedule(0);
   }
 
   /** The host compiled module `id` from `code` (a `.vue` file's own text: noted). */
@@ -53,11 +63,15 @@ export class WarmUp {
   activity() {
     if (this.done) return;
     this.generation += 1;
+    if (this.begun) this.schedule(this.idleMs);
+  }
+
+  schedule(ms) {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = null;
       this.run(this.generation);
-    }, this.idleMs);
+    }, ms);
   }
 
   async run(generation) {

@@ -103,7 +103,7 @@
 //! | `js/page-server.js` | `server.httpServer` as plugins use it: `listening`/`address()` once hotloop's server listens (`PluginHost::listening`), the WebSocket upgrades hotloop does not take itself emitted as its `upgrade` events (vite-plugin-mock-dev-server's file watching and WebSocket mocks) |
 //! | `js/own-writes.js` | the plugins' own writes told apart from the user's: a file written while the plugins heard of it is not told back to them (a `watchChange` that appends to a log in the root no longer loops) |
 //! | `js/profile.js` | the host's own CPU profile (`HOTLOOP_PLUGIN_HOST_PROFILE=DIR`: a `.cpuprofile` per burst of requests, written after 2 s without one, and its frame and pipe-write counts on stderr) |
-//! | `js/warm-up.js` | Vue's compiler warmed in the first idle moment after the first build: up to 3 of the project's SFCs compiled 12 times more through the compiler the plugin resolved, never through its hooks or caches, stopped by any request (`HOTLOOP_PLUGIN_WARM_UP=0`: off); the first edits ran compiler-sfc unoptimised |
+//! | `js/warm-up.js` | Vue's compiler warmed once a page rendered (`pageRendered`, never during the cold build): up to 3 of the project's SFCs compiled 12 times more through the compiler the plugin resolved, never through its hooks or caches, stopped by any request and resumed after 300 ms of quiet (`HOTLOOP_PLUGIN_WARM_UP=0`: off, `=<ms>`: that quiet); the first edits ran compiler-sfc unoptimised |
 //! | `js/middlewares.js`, `js/errors.js` | `server.middlewares` handlers run connect-style on a loopback HTTP server (`pre`/`post`, the contract with `engine/server/src/middlewares.rs` in its header; the `pre` ones asked first for a page's virtual module at its `/@id/` URL, as Vite serves it, their answer `fromMiddleware`); a message's own code frame split off (one frame per error) |
 //! | `tests/` | `host.rs` (inline plugins, failures, restarts, workers: routing, a crash or hang in one), `vue.rs` (real `@vitejs/plugin-vue`, `npm ci` into `tests/npm/node_modules`), `css.rs` (real vite + sass through `js/css.js`), `owner_killed.rs`, `js.rs` (`node --test js/tests/`) |
 
@@ -1143,6 +1143,15 @@ impl Plugins for PluginHost {
             });
         if listening && let Err(e) = self.call("settled", None, json!({})) {
             tracing::debug!("plugin host: settled failed: {e}");
+        }
+    }
+
+    fn page_rendered(&self) {
+        let proc = self.lock().proc.clone();
+        if let Some(proc) = proc.filter(|p| !p.is_dead())
+            && !proc.notify("pageRendered", &json!({}))
+        {
+            tracing::debug!("the plugin host's pipe is closed: pageRendered not sent");
         }
     }
 

@@ -19,7 +19,8 @@
 //! (`resolve`, for `this.resolve`'s fallback to hotloop's own resolver). Ids are per sender.
 //! The host sends notifications (`warning`, `custom`, `log`, `workers`); hotloop sends
 //! `filesChanged` (`{ changed, structural }`, after a batch of edits, before the build) and
-//! `listening` (`{ port, https }`, once the dev server listens), among others. An error's body is a Rollup-shaped
+//! `listening` (`{ port, https }`, once the dev server listens), `pageRendered` (a page rendered
+//! after the start: idle work may begin), among others. An error's body is a Rollup-shaped
 //! error object (`{ plugin, hook, id, message, loc: { line, column }, frame }`).
 
 use std::io::{self, Read, Write};

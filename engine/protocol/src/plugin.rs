@@ -195,6 +195,11 @@ pub trait Plugins: Send + Sync + 'static {
     /// came or went, which sends no hot update to wait on.
     fn settle(&self) {}
 
+    /// A page rendered for the first time since the start (its first idle moment after its
+    /// entries ran): the cold build is behind, and the plugins' idle work may begin (the
+    /// plugin host warms up Vue's compiler). No answer.
+    fn page_rendered(&self) {}
+
     /// The custom events plugins sent to the pages (`server.ws.send(event, data)`, or to one
     /// page: `client.send` in a `server.ws.on` listener) since the last call, in order. The
     /// engine takes them right after `hot_update` and sends them before that edit's update,

@@ -783,12 +783,16 @@ fn chunk_synced(
 /// The background warm-up waits for a page's first render, not its connect: a page connects
 /// right after its entries ran, before the render they scheduled, which the warm-up would
 /// compete with for a core.
+/// The plugins hear of the first render once (the plugin host warms Vue's compiler up then).
 #[test]
 fn the_background_warm_up_starts_when_a_page_rendered_not_when_it_connected() {
-    let (_project, host) = app(
+    let (_project, mut host) = app(
         "//- /src/main.js\nexport const load = () => import('./route.js');\n\
          //- /src/route.js\nexport const route = 1;\n",
     );
+    let plugins = Arc::new(crate::testing::InertPlugins::default());
+    host.use_plugins(plugins.clone());
+    let rendered = || plugins.rendered.load(std::sync::atomic::Ordering::Relaxed);
     let Wiring {
         publishers,
         snapshots: _snapshots,
@@ -806,10 +810,12 @@ fn the_background_warm_up_starts_when_a_page_rendered_not_when_it_connected() {
         devloop.warm_up.running.is_none(),
         "a connect alone starts no warm-up"
     );
+    assert_eq!(rendered(), 0);
     devloop.on_client(ClientEvent::Message {
         client_id: page,
         message: ClientMessage::Rendered,
     });
+    assert_eq!(rendered(), 1, "the plugins heard of the render");
     assert_eq!(
         devloop.warm_up.running.as_deref(),
         Some(&[Arc::<str>::from("/src/route.js")][..]),
@@ -828,6 +834,7 @@ fn the_background_warm_up_starts_when_a_page_rendered_not_when_it_connected() {
         message: ClientMessage::Rendered,
     });
     assert!(devloop.warm_up.running.is_none());
+    assert_eq!(rendered(), 1, "once");
 }
 
 /// A dev loop on the page `modules` make (`app`) whose page rendered and whose background

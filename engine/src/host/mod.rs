@@ -299,6 +299,13 @@ impl EngineHost {
         }
     }
 
+    /// A page rendered for the first time since the start: the plugins' idle work may begin.
+    pub fn page_rendered(&self) {
+        if let Some(plugins) = self.db.plugins() {
+            plugins.page_rendered();
+        }
+    }
+
     /// A page disconnected, for the plugins' `server.ws.clients`.
     pub fn client_gone(&self, client: ClientId) {
         if let Some(plugins) = self.db.plugins() {

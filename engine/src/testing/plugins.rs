@@ -19,6 +19,8 @@ pub struct InertPlugins {
     /// While set, each hot update sends the custom event `hot` with the file (i18next-hmr's
     /// `handleHotUpdate` forwarding a locale file's edit).
     pub announce_hot_updates: AtomicBool,
+    /// How many times the engine said a page rendered (`Plugins::page_rendered`).
+    pub rendered: std::sync::atomic::AtomicUsize,
 }
 
 impl InertPlugins {
@@ -36,6 +38,9 @@ impl Plugins for InertPlugins {
     }
     fn hooks_answered(&self) -> bool {
         self.answered.load(Ordering::Relaxed)
+    }
+    fn page_rendered(&self) {
+        self.rendered.fetch_add(1, Ordering::Relaxed);
     }
     fn wants_resolve(&self, _: &str) -> bool {
         false

@@ -43,7 +43,7 @@ function warmUp(options) {
   return { warm: new WarmUp({ idleMs: 1, onDone: done, ...options }), finished };
 }
 
-test('once idle, each .vue file the host compiled is compiled `rounds` times more, never under its own name', async () => {
+test('once a page rendered, each .vue file the host compiled is compiled `rounds` times more, never under its own name', async () => {
   const compiler = recordingCompiler();
   const { warm, finished } = warmUp({ compiler: () => compiler, rounds: 2, files: 2 });
   warm.saw('/p/src/App.vue', SFC);
@@ -51,7 +51,7 @@ test('once idle, each .vue file the host compiled is compiled `rounds` times mor
   warm.saw('/p/src/main.ts', 'export {}');
   warm.saw('/p/src/Hello.vue', SFC);
   warm.saw('/p/src/Third.vue', SFC);
-  warm.activity();
+  warm.begin();
   await finished;
   const parsed = compiler.calls.filter(([what]) => what === 'parse');
   assert.deepEqual(
@@ -87,7 +87,7 @@ test('a request stops the warm-up between two files; it resumes where it stopped
   const made = warmUp({ compiler: () => compiler, rounds: 3, files: 1, idleMs: 50 });
   warm = made.warm;
   warm.saw('/p/src/App.vue', SFC);
-  warm.activity();
+  warm.begin();
   await made.finished;
   assert.equal(at.length, 3, 'three compiles in all: none twice, none lost');
   // (A lower bound: a slow machine only makes the wait longer.)
@@ -97,7 +97,7 @@ test('a request stops the warm-up between two files; it resumes where it stopped
 test('without a Vue compiler, or without a .vue file, nothing is compiled', async () => {
   const none = warmUp({ compiler: () => null });
   none.warm.saw('/p/src/App.vue', SFC);
-  none.warm.activity();
+  none.warm.begin();
   await none.finished;
   assert.equal(none.warm.done, true);
 
@@ -106,4 +106,16 @@ test('without a Vue compiler, or without a .vue file, nothing is compiled', asyn
   warm.saw('/p/src/main.ts', 'export {}');
   await warm.run(warm.generation);
   assert.deepEqual(compiler.calls, []);
+});
+
+test('before a page rendered, quiet moments start nothing (the cold build sends its requests in bursts)', async () => {
+  const compiler = recordingCompiler();
+  const { warm, finished } = warmUp({ compiler: () => compiler, rounds: 1, files: 1, idleMs: 1 });
+  warm.saw('/p/src/App.vue', SFC);
+  warm.activity();
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  assert.deepEqual(compiler.calls, [], 'nothing before the page rendered');
+  warm.begin();
+  await finished;
+  assert.equal(compiler.calls.filter(([what]) => what === 'parse').length, 1);
 });
