@@ -245,7 +245,9 @@
 
     /**
      * Applies a decoded update message. Returns `{ ok, error }` for the ack, or
-     * `{ reloading: true }` when a failure inside an import cycle turned it into a full reload.
+     * `{ reloading: true }` when it turned into a full reload: it fixes a module whose failed
+     * first evaluation rejected an `import()` (`failedImportIn`), or a failure inside an import
+     * cycle.
      */
     async function applyUpdate(message) {
       const fixedImport = failedImportIn(message);
@@ -289,6 +291,7 @@
         plan.push({ rec, acceptedId, callbacks });
       }
       const refreshBoundaries = refresh.candidates(plan);
+      // Accept callbacks of the modules' own (a refresh boundary's plain `accept()` has none).
       const callbacksRun = plan.some((p) => p.callbacks.some((c) => typeof c.fn === "function"));
       for (const { acceptedId } of plan) {
         const target = records.get(acceptedId);

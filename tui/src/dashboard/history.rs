@@ -54,14 +54,6 @@ impl<T> Ring<T> {
     pub fn first(&self) -> Option<&T> {
         self.items.front()
     }
-
-    /// The item `back` places before the newest (`0` = newest).
-    pub fn from_back(&self, back: usize) -> Option<&T> {
-        self.items
-            .len()
-            .checked_sub(back + 1)
-            .and_then(|i| self.items.get(i))
-    }
 }
 
 /// p50, p95 and max of a set of samples (nearest-rank percentiles).
@@ -104,9 +96,8 @@ mod tests {
             ring.push(i);
         }
         assert_eq!(ring.iter().copied().collect::<Vec<_>>(), [2, 3, 4]);
-        assert_eq!(ring.from_back(0), Some(&4));
-        assert_eq!(ring.from_back(2), Some(&2));
-        assert_eq!(ring.from_back(3), None);
+        assert_eq!(ring.last(), Some(&4));
+        assert_eq!(ring.first(), Some(&2));
     }
 
     #[test]
