@@ -849,6 +849,31 @@ fn refused(raw_path: &str, why: &PathRejection) -> Response {
     text(status, format!("hotloop: refused {raw_path}: {why}"))
 }
 
+/// Whether a request for `raw_path`, which no file answers, gets the app's HTML page (Vite's
+/// HTML fallback): an `Accept` that names `text/html`, or (as Vite's, for clients other than
+/// browsers: curl, `wait-on`) one that is absent, empty or `*/*`, for a path that reads as a
+/// route (`/about`, `/user/42`: letters, digits, `-`, `_`, `~`, no extension, nothing encoded,
+/// no empty segment, none of Vite's or hotloop's own prefixes); a missing `/logo.png` stays a
+/// 404.
+fn falls_back_to_html(headers: &HeaderMap, raw_path: &str) -> bool {
+    if wants_html(headers) {
+        return true;
+    }
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let any = accept.trim().is_empty() || accept.contains("*/*");
+    let route = raw_path
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'_' | b'~'))
+        && !raw_path.contains("//")
+        && !["/_hotloop/", "/node_modules/"]
+            .iter()
+            .any(|prefix| raw_path.starts_with(prefix));
+    any && route
+}
+
 pub(crate) fn wants_html(headers: &HeaderMap) -> bool {
     headers
         .get(header::ACCEPT)
@@ -979,8 +1004,9 @@ pub(crate) async fn fallback(State(state): State<Arc<AppState>>, request: Reques
     let sources = served.source_roots.clone();
     // Vite's HTML fallback for a multi-page app: `/about` is `about.html`, `/nested/`
     // `nested/index.html` (not with an app server: its routes are its own).
-    let page_fallback =
-        wants_html(&headers) && state.app_server.is_none() && state.app_type != AppType::Custom;
+    let page_fallback = falls_back_to_html(&headers, &raw_path)
+        && state.app_server.is_none()
+        && state.app_type != AppType::Custom;
     let trailing_slash = raw_path.ends_with('/');
     let result =
         tokio::task::spawn_blocking(move || match policy.resolve_file(&lookup, &sources) {
@@ -1056,7 +1082,7 @@ pub(crate) async fn fallback(State(state): State<Arc<AppState>>, request: Reques
             let response = if let Some(authority) = state.app_server.clone() {
                 app_server::forward(&state, &authority, request).await
             } else if state.app_type == AppType::Spa
-                && wants_html(&headers)
+                && falls_back_to_html(&headers, &raw_path)
                 && served.html.is_some()
             {
                 index_response(&state, &served, &headers)

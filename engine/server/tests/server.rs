@@ -526,6 +526,24 @@ async fn another_html_page_is_taken_in_by_the_engine_then_served_with_the_chunks
         "{}",
         spa.text()
     );
+    // Clients other than browsers (curl: `*/*`; none at all; axios, as `wait-on` sends it) get
+    // the page at a route too, as from Vite; a missing file with an extension stays a 404.
+    for accept in [
+        &["Accept: */*"][..],
+        &[],
+        &["Accept: application/json, text/plain, */*"],
+    ] {
+        let route = get_with(&h, "/settings/profile", accept).await;
+        assert_eq!(route.status, 200, "{accept:?}: {}", route.text());
+        assert!(
+            route.text().starts_with("<!doctype html><head>"),
+            "{accept:?}"
+        );
+    }
+    let image = get_with(&h, "/img/missing.png", &["Accept: image/webp,*/*;q=0.8"]).await;
+    assert_eq!(image.status, 404, "{}", image.text());
+    let data = get_with(&h, "/api/items", &["Accept: application/json"]).await;
+    assert_eq!(data.status, 404, "{}", data.text());
     assert!(h.events.try_recv().is_err());
 }
 
