@@ -285,10 +285,22 @@ function rollupError(e, plugin, hook, id, code) {
   // Rollup's `loc` has a 0-based column; an error's own `line`/`column` (PostCSS's, a vfile
   // message's from @mdx-js/rollup) count columns from 1, and so does the `loc` plugin-vue's
   // `createRollupError` makes (with its `file`) of Vue's compiler's position.
+  // Vue's compiler's own errors (`@vue/compiler-core`, rethrown by other plugins: vite-plugin-
+  // vue-inspector) carry `loc.start`, its column from 1 too.
   const vueLoc = plugin?.name === 'vite:vue' && e?.loc?.file != null && e.loc.column != null;
-  const l = vueLoc
+  // plugin-vue's `<style>` errors (`transformStyle`): PostCSS's own `line`/`column` are in the
+  // block it was given; the `loc` plugin-vue adds is the block's start line plus that line, one
+  // too many (the block starts on its tag's line). The block's place goes on, and the engine
+  // places it in the file through the load's map, as any query sub-module's error.
+  const styleBlock = vueLoc && typeof e.line === 'number' && typeof e.column === 'number';
+  const start = e?.loc?.line == null && e?.loc?.start?.line != null ? e.loc.start : null;
+  const l = styleBlock
+    ? { line: e.line, column: e.column - 1 }
+    : vueLoc
     ? { line: e.loc.line, column: Number(e.loc.column) - 1 }
-    : e?.loc ?? (e?.line != null ? { line: e.line, column: e.column != null ? Number(e.column) - 1 : 0 } : null);
+    : start
+      ? { line: start.line, column: Number(start.column ?? 1) - 1 }
+      : e?.loc ?? (e?.line != null ? { line: e.line, column: e.column != null ? Number(e.column) - 1 : 0 } : null);
   if (l && l.line != null) loc = { line: Math.max(1, Number(l.line)), column: Math.max(0, Number(l.column ?? 0)) };
   // swc's report (plugin-react-swc sets only the line, from a Unicode header): its mark's column.
   const swc = miettePosition(err.message);
@@ -301,7 +313,8 @@ function rollupError(e, plugin, hook, id, code) {
   }
   // One frame: a message that holds its own (compiler-sfc's) gives it up; the error's
   // `frame`, else one made here at `loc` (hotloop's format), else the message's is shown.
-  let [message, ownFrame] = splitMessageFrame(err.message);
+  // (PostCSS's message starts with its own `file:line:column: `, the block's: its `reason`.)
+  let [message, ownFrame] = splitMessageFrame(styleBlock && typeof e.reason === 'string' ? e.reason : err.message);
   let frame = e?.frame || null;
   // A frame that is the message (Vite's Sass errors: both are Sass's formatted report): its
   // first line is the message, the rest the frame, each said once.

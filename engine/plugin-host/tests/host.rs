@@ -193,6 +193,9 @@ export default { plugins: [{
   transform(code, id) {
     if (id.endsWith('bad.js')) this.error('no semicolons here', code.indexOf(';'))
     if (id.endsWith('throw.js')) { const e = new SyntaxError('Unexpected token'); e.loc = { line: 2, column: 4, file: id }; throw e }
+    // Vue's compiler's own errors (vite-plugin-vue-inspector rethrows them): loc.start,
+    // its column 1-based.
+    if (id.endsWith('vue.js')) { const e = new SyntaxError('Element is missing end tag.'); e.code = 24; e.loc = { start: { line: 2, column: 3, offset: 4 }, end: { line: 2, column: 9, offset: 10 }, source: '' }; throw e }
     // Vite's Sass errors: the message and the frame are both Sass's formatted report.
     if (id.endsWith('sassy.js')) { const report = '[sass] Error: expected ")".\n  ╷\n2 │ b c\n  ╵'; throw Object.assign(new Error(report), { frame: report }) }
   },
@@ -219,6 +222,11 @@ export default { plugins: [{
     );
     assert_eq!(e.loc, Some((2, 5)));
     assert!(e.frame.unwrap().contains("2 | b c"));
+    let e = host
+        .transform(&p.path("src/vue.js"), "a\n<p>x\n")
+        .unwrap_err();
+    assert_eq!(e.loc, Some((2, 3)), "where the compiler said, not 1:1");
+    assert!(e.frame.unwrap().contains("2 | <p>x"));
     // A frame that is the message: said once, the first line as the message.
     let e = host
         .transform(&p.path("src/sassy.js"), "a\nb c\n")

@@ -118,6 +118,22 @@ fn a_vue_sfc_its_style_sub_module_and_a_style_only_hot_update() {
     if let Some(c) = &compiled {
         assert!(c.code.contains("color: red"), "{}", c.code);
     }
+    // A syntax error in the block is placed in the block the hook was given (the engine
+    // places it in App.vue through the load's map), not at plugin-vue's own count (the
+    // block's start line plus PostCSS's line: one too many, and counted again by that map).
+    let broken = css.code.replace(
+        "button { color: red; }",
+        "button { color: red; }
+b {",
+    );
+    let e = host.transform(&style, &broken).unwrap_err();
+    assert_eq!(e.plugin, "vite:vue");
+    let line = broken.lines().position(|l| l == "b {").unwrap() as u32 + 1;
+    assert_eq!(e.loc, Some((line, 1)), "{e:?}");
+    assert_eq!(
+        e.message, "Unclosed block",
+        "PostCSS's block place is not repeated"
+    );
 
     // A style-only edit: the plugin's handleHotUpdate answers with the style module alone.
     p.write("src/App.vue", &APP.replace("color: red", "color: blue"));
