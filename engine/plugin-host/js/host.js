@@ -285,14 +285,14 @@ function rollupError(e, plugin, hook, id, code) {
   // Rollup's `loc` has a 0-based column; an error's own `line`/`column` (PostCSS's, a vfile
   // message's from @mdx-js/rollup) count columns from 1, and so does the `loc` plugin-vue's
   // `createRollupError` makes (with its `file`) of Vue's compiler's position.
-  // Vue's compiler's own errors (`@vue/compiler-core`, rethrown by other plugins: vite-plugin-
-  // vue-inspector) carry `loc.start`, its column from 1 too.
   const vueLoc = plugin?.name === 'vite:vue' && e?.loc?.file != null && e.loc.column != null;
   // plugin-vue's `<style>` errors (`transformStyle`): PostCSS's own `line`/`column` are in the
   // block it was given; the `loc` plugin-vue adds is the block's start line plus that line, one
   // too many (the block starts on its tag's line). The block's place goes on, and the engine
   // places it in the file through the load's map, as any query sub-module's error.
   const styleBlock = vueLoc && typeof e.line === 'number' && typeof e.column === 'number';
+  // Vue's compiler's own errors (`@vue/compiler-core`, rethrown by other plugins: vite-plugin-
+  // vue-inspector) carry `loc.start`, its column from 1 too.
   const start = e?.loc?.line == null && e?.loc?.start?.line != null ? e.loc.start : null;
   const l = styleBlock
     ? { line: e.line, column: e.column - 1 }
