@@ -23,7 +23,9 @@
 //!   when the spawning *thread* ends), runs in its own process group (the terminal's Ctrl-C
 //!   reaches hotloop only; stopping signals the whole group, so the app's own subprocesses go
 //!   too), is stopped and reaped on `restart` and on drop, and exits by itself when the control
-//!   socket closes (`server.js`).
+//!   socket closes (`server.js`). A guardian in its group (`hotloop-process-guard`) stops the
+//!   group when hotloop dies of SIGKILL, so the app's own subprocesses do not outlive it
+//!   either.
 //! - **The private directory** (`$TMPDIR/hotloop-app-server-XXXX`, mode 0700, removed on
 //!   drop) holds an `owner.lock` its `AppServer` keeps `flock`ed for its life. A hotloop
 //!   killed with SIGKILL cannot remove it, so every start first removes the directories of

@@ -14,6 +14,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+use hotloop_process_guard::Guardian;
 
 use crate::{
     AppServerError, AppServerEvent, AppServerOptions, CONNECT_TIMEOUT, LAST_WORDS, OutputStream,
@@ -73,6 +74,9 @@ pub(crate) struct Process {
     exit: Receiver<()>,
     reader: Option<JoinHandle<()>>,
     writer: Option<JoinHandle<()>>,
+    /// Stops the process' group if hotloop dies of SIGKILL: node dies of `PR_SET_PDEATHSIG`,
+    /// but the app's own subprocesses (a database, a worker it spawned) would live on.
+    guardian: Option<Guardian>,
 }
 
 impl Process {
@@ -203,6 +207,7 @@ impl Process {
             exit,
             reader: None,
             writer: None,
+            guardian: Guardian::start(pid),
         };
         let thread_failed = |source| AppServerError::Io {
             entry: entry.clone(),
@@ -285,6 +290,9 @@ impl Process {
         // SAFETY: plain syscall; a process group id is not reused while the group has members.
         unsafe {
             libc::kill(-(self.pid as libc::pid_t), libc::SIGKILL);
+        }
+        if let Some(guardian) = self.guardian.take() {
+            guardian.stop();
         }
         for thread in [self.reader.take(), self.writer.take()]
             .into_iter()

@@ -19,13 +19,18 @@ const HEADER: &str = "(function (module, exports, require, $meta, $RefreshReg$, 
 /// (see `killing_the_owner_kills_its_node`).
 const OWNER_ROLE: &str = "HOTLOOP_APP_SERVER_TEST_OWNER";
 
-/// The entry's factory: a fetch handler answering `label pid`, `/spin` blocks the event loop.
+/// The entry's factory: a fetch handler answering `label pid`, `/spin` blocks the event loop,
+/// `/child` starts a `sleep` of its own (in its process group) and prints `child PID`.
 fn handler(label: &str) -> String {
     format!(
         "{HEADER}\nObject.defineProperty(exports, \"__esModule\", {{ value: true }});\n\
          console.log(\"evaluated {label}\");\n\
          exports.default = {{ fetch(request) {{\n\
            if (new URL(request.url).pathname === \"/spin\") {{ console.log(\"spinning\"); for (;;) {{}} }}\n\
+           if (new URL(request.url).pathname === \"/child\") {{\n\
+             const child = process.getBuiltinModule(\"node:child_process\").spawn(\"sleep\", [\"1000\"], {{ stdio: \"ignore\" }});\n\
+             console.log(\"child \" + child.pid);\n\
+           }}\n\
            return new Response(\"{label} \" + process.pid, {{ headers: {{ \"content-type\": \"text/plain\" }} }});\n\
          }} }};\n}})"
     )
@@ -361,15 +366,21 @@ fn drop_kills_and_reaps_node() {
     assert!(gone_within(pid, WAIT), "node {pid} outlived its AppServer");
 }
 
-/// Runs this test binary again as the owner of an `AppServer` whose node is busy (its event
-/// loop spinning, so it cannot notice the control socket closing), kills the owner with
-/// SIGKILL, and waits for node to die of PR_SET_PDEATHSIG.
+/// Runs this test binary again as the owner of an `AppServer` whose node started a subprocess
+/// and then got busy (its event loop spinning, so it cannot notice the control socket
+/// closing), kills the owner with SIGKILL, and waits for node to die of PR_SET_PDEATHSIG and
+/// for the subprocess to be stopped by the group's guardian.
 #[test]
 fn killing_the_owner_kills_its_node() {
     if std::env::var_os(OWNER_ROLE).is_some() {
         let (mut server, _root) = start();
         server.send_chunk(&chunk("owned")).unwrap();
         let port = ready(&server);
+        get(port, "/child");
+        let child = wait_for(&server, |e| match e {
+            AppServerEvent::Output { line, .. } => line.strip_prefix("child ").map(str::to_owned),
+            _ => None,
+        });
         let mut spin = TcpStream::connect(("127.0.0.1", port)).unwrap();
         write!(spin, "GET /spin HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
         wait_for(&server, |e| match e {
@@ -377,7 +388,7 @@ fn killing_the_owner_kills_its_node() {
             _ => None,
         });
         let mut out = std::io::stdout();
-        writeln!(out, "NODE_PID {}", server.pid().unwrap()).unwrap();
+        writeln!(out, "NODE_PID {} {child}", server.pid().unwrap()).unwrap();
         out.flush().unwrap();
         // Hold everything until killed.
         let _ = std::io::stdin().read(&mut [0u8; 1]);
@@ -400,23 +411,36 @@ fn killing_the_owner_kills_its_node() {
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
             // libtest prints `test name ... ` without a newline before the test runs.
-            if let Some((_, pid)) = line.split_once("NODE_PID ") {
-                let _ = tx.send(pid.trim().parse::<u32>().unwrap());
+            if let Some((_, pids)) = line.split_once("NODE_PID ") {
+                let pids: Vec<u32> = pids
+                    .split_whitespace()
+                    .map(|p| p.parse().unwrap())
+                    .collect();
+                let _ = tx.send((pids[0], pids[1]));
             }
         }
     });
-    let node = rx
+    let (node, sleep) = rx
         .recv_timeout(WAIT * 2)
         .expect("the owner never reported its node");
     assert!(!gone_within(node, Duration::ZERO));
+    assert!(!gone_within(sleep, Duration::ZERO));
     owner.kill().unwrap();
     owner.wait().unwrap();
-    let gone = gone_within(node, WAIT);
-    if !gone {
-        // SAFETY: a plain signal; no orphan left behind by a failing test.
-        unsafe { libc::kill(node as libc::pid_t, libc::SIGKILL) };
+    let node_gone = gone_within(node, WAIT);
+    // The app's own subprocess: its guardian stops the group (SIGTERM, which `sleep` obeys).
+    let sleep_gone = gone_within(sleep, WAIT);
+    for (pid, gone) in [(node, node_gone), (sleep, sleep_gone)] {
+        if !gone {
+            // SAFETY: a plain signal; no orphan left behind by a failing test.
+            unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+        }
     }
-    assert!(gone, "node {node} outlived the process that owned it");
+    assert!(node_gone, "node {node} outlived the process that owned it");
+    assert!(
+        sleep_gone,
+        "the app's subprocess {sleep} outlived the process that owned hotloop's node"
+    );
 }
 
 #[test]

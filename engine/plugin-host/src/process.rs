@@ -13,6 +13,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender, bounded};
+use hotloop_process_guard::Guardian;
 use hotloop_protocol::ClientId;
 use hotloop_protocol::plugin::CustomEvent;
 use serde_json::Value;
@@ -248,6 +249,10 @@ pub(crate) struct Proc {
     shared: Arc<Shared>,
     next_id: AtomicU32,
     reader: Mutex<Option<JoinHandle<()>>>,
+    /// Stops the host's group if hotloop dies of SIGKILL: the host dies of
+    /// `PR_SET_PDEATHSIG`, but what its plugins started (vite-plugin-checker's `tsc --watch`)
+    /// would live on. Taken by [`Proc::kill`].
+    guardian: Mutex<Option<Guardian>>,
 }
 
 impl Proc {
@@ -357,6 +362,7 @@ impl Proc {
             shared,
             next_id: AtomicU32::new(1),
             reader: Mutex::new(reader.ok()),
+            guardian: Mutex::new(Guardian::start(pid)),
         });
         if stderr_thread.is_err() || proc.reader.lock().map(|r| r.is_none()).unwrap_or(true) {
             proc.kill();
@@ -469,6 +475,14 @@ impl Proc {
         // SAFETY: plain syscall; a process group id is not reused while the group has members.
         unsafe {
             libc::kill(-(self.pid as libc::pid_t), libc::SIGKILL);
+        }
+        let guardian = self
+            .guardian
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(guardian) = guardian {
+            guardian.stop();
         }
         let reader = self.reader.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(r) = reader

@@ -1,7 +1,8 @@
 //! No orphan after hotloop is killed: this binary re-runs itself as an owner process that
 //! starts a plugin host and prints the node pid; the test SIGKILLs the owner (no destructor
 //! runs) and waits for the node process to be gone (`PR_SET_PDEATHSIG`), while a hook spins
-//! in one of the host's worker threads. `harness = false`: the same binary is the owner and
+//! in one of the host's worker threads, and for a subprocess the config started to be gone
+//! (the group's guardian, `hotloop-process-guard`). `harness = false`: the same binary is the owner and
 //! the test.
 
 mod support;
@@ -21,6 +22,9 @@ fn owner() {
     project.write(
         "vite.config.mjs",
         "import { threadId } from 'node:worker_threads'\n\
+         import { spawn } from 'node:child_process'\n\
+         import { writeFileSync } from 'node:fs'\n\
+         if (threadId === 0) writeFileSync('sleep.pid', String(spawn('sleep', ['1000'], { stdio: 'ignore' }).pid))\n\
          export default { plugins: [{ name: 'x', load(id) {\n\
            if (id === '/spin') { this.warn('spinning on ' + threadId); for (;;) {} }\n\
            return null\n\
@@ -58,6 +62,11 @@ fn owner() {
                 if message.starts_with("spinning on ") && message != "spinning on 0")
         });
         println!("{}", host.pid().expect("a restarted host"));
+        // The restarted host's config started this one (the first host's went with its group).
+        println!(
+            "{}",
+            std::fs::read_to_string(project.dir.path().join("sleep.pid")).expect("sleep.pid")
+        );
         // Block until killed.
         let _ = std::io::stdin().read(&mut [0u8; 1]);
     });
@@ -94,9 +103,19 @@ fn main() {
         support::running(second),
         "the restarted host runs after its restarting thread ended"
     );
+    let sleep: u32 = lines
+        .next()
+        .expect("the plugin's subprocess")
+        .expect("line")
+        .trim()
+        .parse()
+        .expect("pid");
+    assert!(support::running(sleep), "the plugin's subprocess runs");
     child.kill().expect("SIGKILL the owner");
     child.wait().expect("reap the owner");
     wait_gone(second);
-    println!("owner_killed: the node process died with its owner");
+    // What a plugin started, in the host's group: its guardian stops the group.
+    wait_gone(sleep);
+    println!("owner_killed: the node process and its plugin's subprocess died with their owner");
     println!("1 passed, 0 failed");
 }
