@@ -59,12 +59,19 @@ pub enum Control {
     },
     /// The app's server process reported a failure: a module threw while evaluating, or a
     /// request handler threw. Every page's overlay shows it until the server's next update
-    /// applies cleanly or the process restarts.
+    /// applies cleanly, the process restarts, or (a handler's) the same request is answered.
     ServerFailed {
         /// The module that threw (its id), when known.
         module: Option<String>,
+        /// A handler's failure: the request it failed (`GET /api/todos`).
+        request: Option<String>,
         message: String,
         stack: String,
+    },
+    /// The app's server answered `request` again without failing: the overlay lets that
+    /// request's failure go (a flaky backend, a database that came back).
+    ServerRecovered {
+        request: String,
     },
     /// The plugins sent custom events on their own (`server.ws.send` from a timer or a
     /// middleware, not during an edit's hot update): send them to every page now.
@@ -485,10 +492,12 @@ impl DevLoop {
                         self.update(Cause::Reload, now, Vec::new());
                     }
                     Ok(Control::ServerRestarted) => self.start_server_process(false),
-                    Ok(Control::ServerFailed { module, message, stack }) => {
+                    Ok(Control::ServerFailed { module, request, message, stack }) => {
                         let message = format!("the app's server threw: {message}");
-                        self.on_server_failed(module, message, stack)
+                        self.on_server_failed(module, message, stack);
+                        self.app_server.failed_request = request;
                     }
+                    Ok(Control::ServerRecovered { request }) => self.on_server_recovered(&request),
                     Ok(Control::ServerExited { message, stack, restarted }) => {
                         self.on_server_exited(message, stack, restarted)
                     }

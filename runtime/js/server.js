@@ -8,8 +8,10 @@
 // call), then UPDATE frames (the same binary update frames the pages get).
 // here → hotloop: READY ({ port, eval_ms, start_ms }: the HTTP server listens; how long the
 // chunk took to evaluate, its synchronous start of the entry included, and then its async part), FRAME (the runtime's frames to
-// the server: acks of updates, invalidations), FAILURE ({ message, stack, context, id }: a
-// module threw while starting or re-evaluating, or a request handler failed).
+// the server: acks of updates, invalidations), FAILURE ({ message, stack, context, id,
+// request }: a module threw while starting or re-evaluating, or a request handler failed:
+// `request` is its `METHOD url`), RECOVERED ({ request }: that request, asked again, was
+// answered without a failure, so the overlay can let its failure go).
 //
 // The app's server entry exports by default either a fetch handler `{ fetch(request) }` (the
 // shape of Bun, Deno, Hono, Cloudflare Workers) or a Node request listener / Express-style app
@@ -30,6 +32,7 @@ const UPDATE = 2;
 const READY = 1;
 const FRAME = 2;
 const FAILURE = 3;
+const RECOVERED = 4;
 
 /** Frames a payload: u32 LE length (kind byte + payload), kind, payload. */
 function frame(kind, payload) {
@@ -140,12 +143,13 @@ function main() {
   process.setSourceMapsEnabled(true);
   const control = net.connect(process.env.HOTLOOP_CONTROL);
   const send = (kind, payload) => control.write(frame(kind, payload));
-  const report = (err, id, context) =>
+  const report = (err, id, context, request) =>
     send(
       FAILURE,
       JSON.stringify({
         id: id || null,
         context: context || null,
+        request: request || null,
         message: err && err.message ? String(err.message) : String(err),
         stack: err && err.stack ? String(err.stack) : "",
       }),
@@ -186,7 +190,17 @@ function main() {
     },
   };
 
+  /** `METHOD url` of the requests whose handler failed, until one is answered again. */
+  const failedRequests = new Set();
   const handle = async (req, res) => {
+    const request = req.method + " " + req.url;
+    // Answered below 500 (a listener app may answer after its handler returned): a failure
+    // of this request is over.
+    res.once("finish", () => {
+      if (res.statusCode < 500 && failedRequests.delete(request)) {
+        send(RECOVERED, JSON.stringify({ request }));
+      }
+    });
     let handler;
     try {
       await started;
@@ -212,7 +226,8 @@ function main() {
         );
       }
     } catch (err) {
-      report(err, entry, "while handling " + req.method + " " + req.url);
+      failedRequests.add(request);
+      report(err, entry, "while handling " + request, request);
       errorPage(req, res, err, entry);
     }
   };

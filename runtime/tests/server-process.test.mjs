@@ -183,6 +183,34 @@ exports.default = (req, res) => {
   assert.match(await page.text(), /<h1>The app's server threw<\/h1>[^]*kaboom in the handler/);
 });
 
+test("a request whose handler failed, answered again, reports that it recovered (no other request does)", async (t) => {
+  const p = await startProcess(t);
+  const app = js(
+    "/src/app.js",
+    {},
+    `${SWC.esModule}
+let calls = 0;
+exports.default = {
+  fetch(request) {
+    if (new URL(request.url).pathname === "/flaky" && calls++ === 0) throw new Error("flaky once");
+    return new Response("fine");
+  },
+};`,
+  );
+  p.send(1, define(app) + `__hotloop.start(["/src/app.js"], {"server":true,"revision":1,"serverId":"s1"});\n`);
+  await p.next(1);
+  const get = (path) => fetch(`http://127.0.0.1:${p.port}${path}`);
+  assert.equal((await get("/flaky")).status, 500);
+  const failure = JSON.parse((await p.next(3)).payload.toString());
+  assert.equal(failure.request, "GET /flaky");
+  assert.equal(failure.context, "while handling GET /flaky");
+  // Another request's answer says nothing of /flaky's failure.
+  assert.equal(await (await get("/other")).text(), "fine");
+  assert.equal(await (await get("/flaky")).text(), "fine");
+  const recovered = JSON.parse((await p.next(4)).payload.toString());
+  assert.deepEqual(recovered, { request: "GET /flaky" });
+});
+
 test("import.meta.url is the module's file URL, and an asset's new URL(...) is its file", async (t) => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "hotloop-server-root-"));
   t.after(() => fs.rmSync(root, { recursive: true, force: true }));

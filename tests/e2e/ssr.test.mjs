@@ -174,6 +174,25 @@ describe('server-side HMR: a server-rendered React app', { skip, concurrency: fa
     }
   });
 
+  test("a handler's failure leaves the overlay once the same request is answered again", async () => {
+    const marker = "if (url.pathname === '/api/value')";
+    const flaky = "if (url.pathname === '/api/flaky' && !(globalThis as any).flakyOnce) { (globalThis as any).flakyOnce = true; throw new Error('flaky handler, once'); }";
+    editFile(file('src/server.tsx'), marker, `${flaky}\n    ${marker}`);
+    try {
+      // The edit's first answer to /api/flaky is its one failure.
+      await fetchUntil(server.url + '/api/flaky', (text) => typeof text === 'string' && text.includes('flaky handler, once'));
+      await tab.until(() => document.querySelector('hotloop-error-overlay')?.shadowRoot?.textContent.includes('flaky handler, once'));
+      // Another request answered says nothing of it.
+      await fetchUntil(server.url + '/api/value', (v) => v.message === 'three');
+      assert.ok(await tab.page.evaluate(() => Boolean(document.querySelector('hotloop-error-overlay'))), 'the overlay stays');
+      const again = await fetch(server.url + '/api/flaky');
+      assert.equal(again.status, 200);
+      await tab.until(() => !document.querySelector('hotloop-error-overlay'));
+    } finally {
+      editFile(file('src/server.tsx'), `${flaky}\n    ${marker}`, marker);
+    }
+  });
+
   test('the process killed with SIGKILL is restarted and serves again; it dies with hotloop', async () => {
     const { pid } = await (await fetch(server.url + '/api/value')).json();
     process.kill(pid, 'SIGKILL');

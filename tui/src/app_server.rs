@@ -143,7 +143,7 @@ pub fn bridge(
                     }
                     Err(e) => tracing::debug!("server: unreadable frame from the app's server: {e}"),
                 },
-                Ok(AppServerEvent::Failure { id, context, message, stack }) => {
+                Ok(AppServerEvent::Failure { id, context, request, message, stack }) => {
                     let id_for_overlay = id.clone();
                     let place = match (id, context) {
                         (Some(id), Some(context)) => format!("{id} ({context})"),
@@ -154,9 +154,14 @@ pub fn bridge(
                     tracing::error!("server: {place}: {message}\n{stack}");
                     let _ = control.send(Control::ServerFailed {
                         module: id_for_overlay,
+                        request,
                         message,
                         stack,
                     });
+                }
+                Ok(AppServerEvent::Recovered { request }) => {
+                    tracing::debug!("server: {request} answered again without failing");
+                    let _ = control.send(Control::ServerRecovered { request });
                 }
                 Ok(AppServerEvent::Output { stream, line }) => show_output(stream, &line),
                 Ok(AppServerEvent::Exited { status, last_words }) => {

@@ -7,7 +7,8 @@
 //! - The control channel carries frames `[u32 LE length][kind u8][payload]` (the length counts
 //!   the kind byte). hotloop → process: 1 = CHUNK (the server chunk's text), 2 = UPDATE (an
 //!   encoded update frame). Process → hotloop: 1 = READY `{"port":N,"eval_ms":X,"start_ms":Y}`, 2 = FRAME (the runtime's
-//!   protocol frames: acks, invalidations), 3 = FAILURE `{id, context, message, stack}`.
+//!   protocol frames: acks, invalidations), 3 = FAILURE `{id, context, request, message,
+//!   stack}`, 4 = RECOVERED `{request}`.
 //! - Everything the process says arrives as [`AppServerEvent`]s on one crossbeam channel: its
 //!   control frames, each line of its stdout and stderr (`Output`), and its exit when it was
 //!   not asked to stop (`Exited`, with its last words: the stderr it wrote in the
@@ -119,9 +120,13 @@ pub enum AppServerEvent {
     Failure {
         id: Option<String>,
         context: Option<String>,
+        /// A request handler's failure: the request (`GET /api/todos?page=2`).
+        request: Option<String>,
         message: String,
         stack: String,
     },
+    /// A request whose handler failed was answered again without failing (below 500).
+    Recovered { request: String },
     /// One line the app printed (without its newline).
     Output { stream: OutputStream, line: String },
     /// The process exited without being asked to (a crash, `process.exit`, a signal from

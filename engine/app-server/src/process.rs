@@ -24,6 +24,7 @@ use crate::{
 const READY: u8 = 1;
 const FRAME: u8 = 2;
 const FAILURE: u8 = 3;
+const RECOVERED: u8 = 4;
 
 /// Lines of stderr kept for `Exited` (those of the last [`LAST_WORDS`] are its last words).
 const STDERR_TAIL_LINES: usize = 40;
@@ -456,9 +457,16 @@ struct Failure {
     #[serde(default)]
     context: Option<String>,
     #[serde(default)]
+    request: Option<String>,
+    #[serde(default)]
     message: String,
     #[serde(default)]
     stack: String,
+}
+
+#[derive(serde::Deserialize)]
+struct Recovered {
+    request: String,
 }
 
 /// Reads control frames until the socket closes.
@@ -496,11 +504,19 @@ fn read_control(stream: UnixStream, events: &Sender<AppServerEvent>) {
                 Ok(f) => AppServerEvent::Failure {
                     id: f.id,
                     context: f.context,
+                    request: f.request,
                     message: f.message,
                     stack: f.stack,
                 },
                 Err(error) => {
                     tracing::warn!("bad FAILURE frame from the app's server: {error}");
+                    continue;
+                }
+            },
+            RECOVERED => match serde_json::from_slice::<Recovered>(payload) {
+                Ok(r) => AppServerEvent::Recovered { request: r.request },
+                Err(error) => {
+                    tracing::warn!("bad RECOVERED frame from the app's server: {error}");
                     continue;
                 }
             },

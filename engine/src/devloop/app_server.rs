@@ -41,6 +41,9 @@ pub(super) struct AppServerState {
     /// The process reported a failure or exited (the host holds it, shown in every page's
     /// overlay), until an update applies cleanly or the process starts on new code.
     failed: bool,
+    /// The failure shown is a request handler's, for this request (`GET /api/todos`): it
+    /// also goes once that request is answered.
+    pub(super) failed_request: Option<String>,
 }
 
 impl DevLoop {
@@ -236,6 +239,8 @@ impl DevLoop {
         stack: String,
     ) {
         self.app_server.failed = true;
+        // A handler's failure names its request after this (`Control::ServerFailed`).
+        self.app_server.failed_request = None;
         let diagnostic = self
             .host
             .server_failure_diagnostic(module, &message, &stack);
@@ -246,9 +251,19 @@ impl DevLoop {
         self.publish();
     }
 
+    /// The process answered `request` again without failing: its failure, if it is the one
+    /// shown, goes (a different request's answer says nothing of it).
+    pub(super) fn on_server_recovered(&mut self, request: &str) {
+        if self.app_server.failed_request.as_deref() == Some(request) {
+            tracing::debug!("server: {request} answered again: its failure cleared");
+            self.clear_server_failure(true);
+        }
+    }
+
     /// Forgets the process' failure. `tell_pages`: send the errors and publish now (else the
     /// update being prepared does both, in its order).
     fn clear_server_failure(&mut self, tell_pages: bool) {
+        self.app_server.failed_request = None;
         if std::mem::take(&mut self.app_server.failed) {
             self.host.set_server_failure(None);
             if tell_pages {
