@@ -208,6 +208,25 @@ describe('CSS patches in the browser', { skip, concurrency: false }, () => {
     assert.equal(tab.navigations, navs, 'no reload');
   });
 
+  // Vite keeps the importer's last good code, which uses the sheet: its styles stay too.
+  test('a deleted CSS Module keeps its styles in the page behind the overlay; restored, it applies again', async () => {
+    const navs = tab.navigations;
+    const overlay = () => document.querySelector('hotloop-error-overlay')?.shadowRoot.textContent ?? null;
+    const before = await color('card');
+    const text = fs.readFileSync(file('src/card.module.css'), 'utf8');
+    fs.rmSync(file('src/card.module.css'));
+    try {
+      assert.match(await tab.until(overlay), /card\.module\.css/);
+      assert.equal(await color('card'), before, 'the card keeps its style');
+      assert.equal(await tab.page.evaluate(() => document.querySelectorAll('style[data-hotloop-id="/src/card.module.css"]').length), 1);
+    } finally {
+      writeFile(file('src/card.module.css'), text.replace(before, 'rgb(4, 5, 6)'));
+    }
+    await tab.until(() => getComputedStyle(document.getElementById('card')).color === 'rgb(4, 5, 6)');
+    await tab.until(() => document.querySelector('hotloop-error-overlay') === null);
+    assert.equal(tab.navigations, navs, 'no reload');
+  });
+
   test('a patch the browser cannot apply falls back to the whole text, and so does the next one', async () => {
     const navs = tab.navigations;
     // A rule with a selector Chromium rejects: insertRule throws, the page takes the whole text

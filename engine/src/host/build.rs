@@ -527,7 +527,6 @@ impl EngineHost {
             crate::transform::env_assignments(&project.options(db).define).into();
 
         let mut old: FxHashMap<SourceFile, ModuleState> = FxHashMap::default();
-        let mut old_ids: Vec<(SourceFile, Arc<str>)> = Vec::new();
         let mut changed_pages: Vec<Arc<str>> = Vec::new();
         let mut reload_only_for = None;
         if let Some(prev) = &prev {
@@ -548,9 +547,8 @@ impl EngineHost {
                 reload_only_for =
                     super::pages::reload_only_for(&changed_pages, &prev.pages, &prev.graph);
             }
-            for (i, (file, module)) in prev.graph.files.iter().zip(&prev.modules).enumerate() {
+            for (file, module) in prev.graph.files.iter().zip(&prev.modules) {
                 old.insert(*file, module.clone());
-                old_ids.push((*file, prev.graph.modules[i].id.clone()));
             }
         }
         let mut modules = Vec::with_capacity(graph.len());
@@ -579,11 +577,10 @@ impl EngineHost {
             }
             modules.push(state);
         }
-        let removed = old_ids
-            .into_iter()
-            .filter(|(file, _)| graph.index_of_file(*file).is_none())
-            .map(|(_, id)| id)
-            .collect();
+        let dropped = match &prev {
+            Some(prev) => super::held_removals::dropped(&prev.graph, &graph),
+            None => Vec::new(),
+        };
         // Keep the previous graph `Arc` when the structure came out the same.
         let graph = match &prev {
             Some(prev) if prev.graph == graph => prev.graph.clone(),
@@ -625,6 +622,9 @@ impl EngineHost {
             diagnostics: diagnostics.clone(),
             watchers,
         });
+        let held_before = std::mem::take(&mut self.held_removals);
+        let (removed, held) = self.removals(held_before, dropped);
+        self.held_removals = held;
         BuildResult {
             graph,
             changed,

@@ -11,6 +11,7 @@
 
 mod build;
 mod change;
+mod held_removals;
 mod last_session;
 mod link_errors;
 mod node_maps;
@@ -124,6 +125,9 @@ pub struct EngineHost {
     /// Edited modules not sent while they take part in an import of a missing export
     /// (`link_errors`).
     withheld: Vec<Arc<str>>,
+    /// Modules gone from the graph that the page keeps while an importer fails
+    /// (`held_removals`).
+    held_removals: Vec<held_removals::HeldRemoval>,
     /// The server graph's modules not sent to the app's server while their new code waits
     /// (`EngineHost::server_waits`), by id.
     server_withheld: Vec<Arc<str>>,
@@ -254,6 +258,7 @@ impl EngineHost {
             resend: Vec::new(),
             reloaded_ahead: FxHashMap::default(),
             withheld: Vec::new(),
+            held_removals: Vec::new(),
             server_withheld: Vec::new(),
         })
     }

@@ -248,7 +248,6 @@ fn deleting_a_file_turns_importers_imports_into_errors_and_restoring_heals_them(
                 refresh_runtime: ran project
                 resolved_imports: ran /src/a.js /src/main.js
               changed: /src/main.js
-              removed: /src/b.js
               graph:
                 /src/main.js -> /src/a.js
                 /src/a.js
@@ -676,7 +675,6 @@ fn rescan_re_reads_every_known_file() {
                 refresh_runtime: ran project
                 resolved_imports: ran /src/a.js /src/main.js
               changed: /src/main.js /src/a.js
-              removed: /src/b.js
               graph:
                 /src/main.js -> /src/a.js
                 /src/a.js
@@ -720,7 +718,6 @@ fn deleting_a_directory_without_events_for_its_files_still_updates_them() {
                 refresh_runtime: ran project
                 resolved_imports: ran /src/main.js
               changed: /src/main.js
-              removed: /src/lib/x.js
               graph:
                 /src/main.js
               diagnostics:
@@ -3101,7 +3098,6 @@ hello
             refresh_runtime: ran project
             resolved_imports: ran /src/logo.svg /src/logo.svg?url /src/main.js /src/main.js?raw
           changed: /src/main.js
-          removed: /src/notes.txt?raw
           graph:
             /src/main.js -> /src/logo.svg?url /src/logo.svg /src/main.js?raw
             /src/logo.svg?url: asset
@@ -3889,7 +3885,6 @@ export function jsxDEV() {}
                 refresh_runtime: ran project
                 resolved_imports: ran /src/main.tsx
               changed: /src/main.tsx
-              removed: /node_modules/preact/jsx-dev-runtime.js
               config changed: /tsconfig.json
               graph:
                 /src/main.tsx
@@ -4255,4 +4250,205 @@ fn a_files_module_id_is_one_shared_string() {
         &id,
         &crate::queries::parsed::file_id(&db, file)
     ));
+}
+
+/// A deleted file's module stays in the page while its importer fails (the importer's last
+/// good code uses it: a stylesheet's rules stay on the page behind the overlay), with what
+/// only it imported; the import deleted, both go; the file restored instead, it is sent anew.
+#[test]
+fn a_deleted_module_stays_in_the_page_while_its_importer_fails() {
+    let fixture = [
+        HTML,
+        "//- /src/main.js\nimport { box } from './box.js';\nimport { a } from './a.js';\nconsole.log(box, a);\n\
+         //- /src/box.js\nimport './box.css';\nexport const box = 'box';\n\
+         //- /src/box.css\n.box { color: red; }\n\
+         //- /src/a.js\nexport const a = 1;\n",
+    ]
+    .concat();
+    let mut p = check(
+        &fixture,
+        &["//- rm /src/box.js"],
+        expect![[r#"
+            build
+              graph:
+                /src/main.js -> /src/box.js /src/a.js
+                /src/box.js -> /src/box.css
+                /src/a.js
+                /src/box.css: self
+            delete /src/box.js
+              applied: files [/src/box.js], epoch moved
+              queries:
+                chunk: ran project
+                chunk_entry: ran /src/main.js; reused /src/a.js
+                emitted_module: reused /src/a.js /src/main.js
+                entry_html: reused project
+                file_exists: reused /src/main.js
+                hot_meta: reused /src/a.js /src/main.js
+                html_entries: reused project
+                import_specifiers: reused /src/a.js /src/main.js
+                index_text: reused project
+                module_deps: ran /src/main.js; reused /src/a.js
+                module_diagnostics: ran /src/main.js; reused /src/a.js
+                module_graph: ran project
+                module_imports: reused /src/a.js /src/main.js
+                parsed_module: reused /src/a.js /src/main.js
+                public_env: reused project
+                react_ignores_jsx_source: ran project
+                refresh_runtime: ran project
+                resolved_imports: ran /src/a.js /src/main.js
+              changed: /src/main.js
+              graph:
+                /src/main.js -> /src/a.js
+                /src/a.js
+              diagnostics:
+                Resolve /src/main.js:1:21: Cannot resolve './box.js' from /src/main.js: no such file
+              plan: reload: /src/main.js changed and no module accepts it
+        "#]],
+    );
+    assert!(p.last().removed.is_empty(), "{:?}", p.last().removed);
+    p.check(
+        &["//- /src/main.js\nimport { a } from './a.js';\nconsole.log(a);\n"],
+        expect![[r#"
+            edit /src/main.js
+              applied: files [/src/main.js]
+              queries:
+                chunk: ran project
+                chunk_entry: ran /src/main.js; reused /src/a.js
+                emitted_module: ran /src/main.js; reused /src/a.js
+                entry_html: reused project
+                file_exists: ran /src/main.js
+                hot_meta: ran /src/main.js; reused /src/a.js
+                html_entries: reused project
+                import_specifiers: ran /src/main.js; reused /src/a.js
+                index_text: reused project
+                module_deps: ran /src/main.js; reused /src/a.js
+                module_diagnostics: ran /src/main.js; reused /src/a.js
+                module_graph: ran project
+                module_imports: ran /src/main.js; reused /src/a.js
+                parsed_module: ran /src/main.js; reused /src/a.js
+                public_env: reused project
+                react_ignores_jsx_source: reused project
+                refresh_runtime: reused project
+                resolved_imports: ran /src/main.js; reused /src/a.js
+              changed: /src/main.js
+              removed: /src/box.js /src/box.css
+              diagnostics: none
+              plan: reload: /src/main.js changed and no module accepts it
+        "#]],
+    );
+    assert_eq!(
+        p.last().removed.iter().map(|r| &**r).collect::<Vec<_>>(),
+        ["/src/box.js", "/src/box.css"]
+    );
+
+    let mut p = check(
+        &fixture,
+        &[
+            "//- rm /src/box.js",
+            "//- /src/box.js\nimport './box.css';\nexport const box = 'box again';\n",
+        ],
+        expect![[r#"
+            build
+              graph:
+                /src/main.js -> /src/box.js /src/a.js
+                /src/box.js -> /src/box.css
+                /src/a.js
+                /src/box.css: self
+            delete /src/box.js
+              applied: files [/src/box.js], epoch moved
+              queries:
+                chunk: ran project
+                chunk_entry: ran /src/main.js; reused /src/a.js
+                emitted_module: reused /src/a.js /src/main.js
+                entry_html: reused project
+                file_exists: reused /src/main.js
+                hot_meta: reused /src/a.js /src/main.js
+                html_entries: reused project
+                import_specifiers: reused /src/a.js /src/main.js
+                index_text: reused project
+                module_deps: ran /src/main.js; reused /src/a.js
+                module_diagnostics: ran /src/main.js; reused /src/a.js
+                module_graph: ran project
+                module_imports: reused /src/a.js /src/main.js
+                parsed_module: reused /src/a.js /src/main.js
+                public_env: reused project
+                react_ignores_jsx_source: ran project
+                refresh_runtime: ran project
+                resolved_imports: ran /src/a.js /src/main.js
+              changed: /src/main.js
+              graph:
+                /src/main.js -> /src/a.js
+                /src/a.js
+              diagnostics:
+                Resolve /src/main.js:1:21: Cannot resolve './box.js' from /src/main.js: no such file
+              plan: reload: /src/main.js changed and no module accepts it
+            create /src/box.js
+              applied: files [/src/box.js], epoch moved
+              queries:
+                chunk: ran project
+                chunk_entry: ran /src/box.js /src/main.js; reused /src/a.js /src/box.css
+                emitted_module: ran /src/box.js; reused /src/a.js /src/box.css /src/main.js
+                entry_html: reused project
+                file_exists: reused /src/main.js
+                hot_meta: ran /src/box.js; reused /src/a.js /src/box.css /src/main.js
+                html_entries: reused project
+                import_specifiers: reused /src/a.js /src/box.css /src/box.js /src/main.js
+                index_text: reused project
+                module_deps: ran /src/main.js; reused /src/a.js /src/box.css /src/box.js
+                module_diagnostics: ran /src/box.js /src/main.js; reused /src/a.js /src/box.css
+                module_graph: ran project
+                module_imports: ran /src/box.js; reused /src/a.js /src/box.css /src/main.js
+                parsed_module: ran /src/box.js; reused /src/a.js /src/box.css /src/main.js
+                public_env: reused project
+                react_ignores_jsx_source: ran project
+                refresh_runtime: ran project
+                resolved_imports: ran /src/a.js /src/box.css /src/box.js /src/main.js
+              changed: /src/main.js /src/box.js /src/box.css
+              graph:
+                /src/main.js -> /src/box.js /src/a.js
+                /src/box.js -> /src/box.css
+                /src/a.js
+                /src/box.css: self
+              diagnostics: none
+              plan: reload: /src/main.js changed and no module accepts it
+        "#]],
+    );
+    assert!(p.last().removed.is_empty(), "{:?}", p.last().removed);
+    p.check(
+        &["//- /src/main.js\nimport { a } from './a.js';\nconsole.log(a);\n"],
+        expect![[r#"
+            edit /src/main.js
+              applied: files [/src/main.js]
+              queries:
+                chunk: ran project
+                chunk_entry: ran /src/main.js; reused /src/a.js
+                emitted_module: ran /src/main.js; reused /src/a.js
+                entry_html: reused project
+                file_exists: ran /src/main.js
+                hot_meta: ran /src/main.js; reused /src/a.js
+                html_entries: reused project
+                import_specifiers: ran /src/main.js; reused /src/a.js
+                index_text: reused project
+                module_deps: ran /src/main.js; reused /src/a.js
+                module_diagnostics: ran /src/main.js; reused /src/a.js
+                module_graph: ran project
+                module_imports: ran /src/main.js; reused /src/a.js
+                parsed_module: ran /src/main.js; reused /src/a.js
+                public_env: reused project
+                react_ignores_jsx_source: reused project
+                refresh_runtime: reused project
+                resolved_imports: ran /src/main.js; reused /src/a.js
+              changed: /src/main.js
+              removed: /src/box.js /src/box.css
+              graph:
+                /src/main.js -> /src/a.js
+                /src/a.js
+              plan: reload: /src/main.js changed and no module accepts it
+        "#]],
+    );
+    assert_eq!(
+        p.last().removed.iter().map(|r| &**r).collect::<Vec<_>>(),
+        ["/src/box.js", "/src/box.css"],
+        "the restored module is an ordinary one again"
+    );
 }
