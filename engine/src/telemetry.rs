@@ -272,6 +272,9 @@ pub enum EngineEvent {
     Log {
         level: tracing::Level,
         message: String,
+        /// The project's plugins printed it (what Vite's terminal shows of them: an
+        /// inspector's URL, a type checker's report); the Overview keeps their latest in sight.
+        plugins: bool,
     },
 }
 

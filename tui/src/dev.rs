@@ -210,6 +210,7 @@ pub fn run_dev_with_hint(args: DevArgs, hint: Option<String>) -> anyhow::Result<
         let _ = telemetry_tx.try_send(EngineEvent::Log {
             level: tracing::Level::WARN,
             message,
+            plugins: false,
         });
     }
     for warning in exposure_warnings(&root, serve, bound.local_addr()) {

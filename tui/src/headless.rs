@@ -450,7 +450,7 @@ fn print_text(out: &mut impl Write, event: &EngineEvent, opts: &HeadlessOptions)
             "warning:",
             &format!(" hot reloading degraded: {message}"),
         ),
-        EngineEvent::Log { level, message } => {
+        EngineEvent::Log { level, message, .. } => {
             let paint = match *level {
                 tracing::Level::ERROR => Paint::Red,
                 tracing::Level::WARN => Paint::Yellow,
@@ -804,7 +804,7 @@ impl<'a> From<&'a EngineEvent> for JsonEvent<'a> {
                 rss_bytes: *rss_bytes,
             },
             EngineEvent::WatcherDegraded { message } => JsonEvent::WatcherDegraded { message },
-            EngineEvent::Log { level, message } => JsonEvent::Log {
+            EngineEvent::Log { level, message, .. } => JsonEvent::Log {
                 level: level_name(*level),
                 message,
             },
@@ -993,6 +993,7 @@ mod tests {
             EngineEvent::Log {
                 level: tracing::Level::WARN,
                 message: "hotloop_engine::watcher: event queue overflowed".into(),
+                plugins: false,
             },
             EngineEvent::ServerGraph(ServerGraphStats {
                 entry: "/src/server.ts".into(),

@@ -167,6 +167,8 @@ impl ClientInfo {
 pub struct LogLine {
     pub level: tracing::Level,
     pub message: String,
+    /// The project's plugins printed it (see `EngineEvent::Log`).
+    pub plugins: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -435,7 +437,15 @@ impl App {
                 self.app_server().process = Some((pid, rss_bytes));
             }
             EngineEvent::WatcherDegraded { message } => self.watcher_degraded = Some(message),
-            EngineEvent::Log { level, message } => self.push_log(LogLine { level, message }),
+            EngineEvent::Log {
+                level,
+                message,
+                plugins,
+            } => self.push_log(LogLine {
+                level,
+                message,
+                plugins,
+            }),
         }
     }
 
@@ -510,6 +520,7 @@ impl App {
         self.push_log(LogLine {
             level: tracing::Level::INFO,
             message: crate::headless::update_line(&report),
+            plugins: false,
         });
         self.seen_modules
             .extend(report.files.iter().map(|file| module_id(file)));
@@ -786,6 +797,14 @@ impl App {
 
     /// Warning and error lines in the log pane (since it was last cleared): what a plugin, the
     /// config or the watcher said, which the build's errors do not count.
+    /// The project's plugins' latest `n` lines of the log, oldest first, and how many more
+    /// they printed.
+    pub fn plugin_lines(&self, n: usize) -> (Vec<&LogLine>, usize) {
+        let all: Vec<&LogLine> = self.log.iter().filter(|line| line.plugins).collect();
+        let more = all.len().saturating_sub(n);
+        (all[more..].to_vec(), more)
+    }
+
     pub fn log_counts(&self) -> (usize, usize) {
         self.log
             .iter()

@@ -40,6 +40,7 @@ impl<S: Subscriber> Layer<S> for LogLayer {
         let _ = self.events.try_send(EngineEvent::Log {
             level: *metadata.level(),
             message,
+            plugins: metadata.target() == crate::dev::PLUGIN_LOG_TARGET,
         });
     }
 }

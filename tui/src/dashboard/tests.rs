@@ -125,6 +125,7 @@ fn log(level: tracing::Level, message: &str) -> EngineEvent {
     EngineEvent::Log {
         level,
         message: message.into(),
+        plugins: false,
     }
 }
 
@@ -316,6 +317,66 @@ fn app_with_a_server() -> App {
         },
     );
     app
+}
+
+/// What the plugins print (an inspector's URL at start-up) is in sight on the Overview, as in
+/// Vite's terminal, not only in tab 6's log: their latest lines, hotloop's own left out.
+#[test]
+fn overview_shows_the_plugins_latest_lines() {
+    let mut app = App::default();
+    engine(&mut app, ready());
+    let plugin = |message: &str, level| EngineEvent::Log {
+        level,
+        message: message.into(),
+        plugins: true,
+    };
+    engine(
+        &mut app,
+        plugin("first line, out of sight", tracing::Level::INFO),
+    );
+    engine(&mut app, log(tracing::Level::WARN, "hotloop's own warning"));
+    for i in 1..=5 {
+        engine(
+            &mut app,
+            plugin(&format!("plugin line {i}"), tracing::Level::INFO),
+        );
+    }
+    engine(
+        &mut app,
+        plugin(
+            "  ➜  Inspector: http://localhost:5173/__inspect/",
+            tracing::Level::WARN,
+        ),
+    );
+    check_screen(
+        &app,
+        expect![[r#"
+             hotloop http://127.0.0.1:3000/           ⚠ 2 warnings  ● 0 clients  ✖ 0 errors
+              1 Overview  2 Latency  3 Graph  4 Memory  5 Invalidation  6 Clients & errors
+            ┌ Overview ────────────────────────────────────────────────────────────────────┐
+            │ Server      http://127.0.0.1:3000/  (cold start 41 ms)                       │
+            │ Root        /home/dev/app                                                    │
+            │ Graph       312 modules · 540 edges · 12 boundaries                          │
+            │             4 CSS · 3 assets · 120 in node_modules                           │
+            │ Clients     0 connected                                                      │
+            │ Errors      none                                                             │
+            │ Log         2 warnings (see tab 6: Clients & errors)                         │
+            │ Watcher     ok                                                               │
+            │                                                                              │
+            │ Last update none yet: save a file                                            │
+            │                                                                              │
+            │ Plugins     latest lines; 1 earlier (see tab 6: Clients & errors)            │
+            │ plugin line 1                                                                │
+            │ plugin line 2                                                                │
+            │ plugin line 3                                                                │
+            │ plugin line 4                                                                │
+            │ plugin line 5                                                                │
+            │   ➜  Inspector: http://localhost:5173/__inspect/                             │
+            │                                                                              │
+            └──────────────────────────────────────────────────────────────────────────────┘
+             q quit  r reload  o open  c clear log  1-6/Tab tabs  ? help
+        "#]],
+    );
 }
 
 #[test]
@@ -1423,6 +1484,7 @@ fn the_log_layer_forwards_events_without_blocking() {
         [EngineEvent::Log {
             level: tracing::Level::WARN,
             message: "slow parse file=src/a.js count=3".into(),
+            plugins: false,
         }],
         "a user's line has no Rust target"
     );
@@ -1434,6 +1496,7 @@ fn the_log_layer_forwards_events_without_blocking() {
         [EngineEvent::Log {
             level: tracing::Level::DEBUG,
             message: "hotloop_tui::dashboard::tests: resolved".into(),
+            plugins: false,
         }],
         "a developer's line (-v) keeps it"
     );

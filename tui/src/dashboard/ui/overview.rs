@@ -14,6 +14,9 @@ use crate::headless;
 
 /// Errors of the last update's files shown under it.
 const ERRORS_SHOWN: usize = 2;
+/// The plugins' latest lines shown (what Vite's terminal shows of them: an inspector's URL,
+/// a type checker's report; all of them are in tab 6's log).
+const PLUGIN_LINES_SHOWN: usize = 6;
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let mut lines = Vec::new();
@@ -187,6 +190,24 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 format!("server {}{e2e}", format::duration(report.server_total)),
                 theme::DIM,
             )));
+        }
+    }
+    let (plugin_lines, more) = app.plugin_lines(PLUGIN_LINES_SHOWN);
+    if !plugin_lines.is_empty() {
+        lines.push(Line::default());
+        let said = if more > 0 {
+            format!("latest lines; {more} earlier {}", see_errors_tab())
+        } else {
+            "what they printed".to_owned()
+        };
+        lines.push(field("Plugins", vec![Span::styled(said, theme::DIM)]));
+        for line in plugin_lines {
+            let style = match line.level {
+                tracing::Level::ERROR => theme::ERROR,
+                tracing::Level::WARN => theme::WARN,
+                _ => ratatui::style::Style::default(),
+            };
+            lines.push(Line::from(Span::styled(line.message.as_str(), style)));
         }
     }
     Paragraph::new(lines)
