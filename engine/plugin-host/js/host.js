@@ -57,7 +57,7 @@ import {
   NATIVE_BUILTINS, NATIVE_INDEX_HTML, withoutNativeTransforms, configSeenBy, httpsOptions, depsDefine, depsBanner,
 } from './config.js';
 import { composeMaps, originalPosition, toMap } from './sourcemap.js';
-import { cssPlugin, importVite } from './css.js';
+import { cssPlugin, importVite, viteConfig } from './css.js';
 import { keepTailwindScanners, noteFilesChanged } from './tailwind.js';
 import { alignedPosition, firstOfSummary, miettePosition, splitMessageFrame } from './errors.js';
 import { scriptStep } from './script-step.js';
@@ -1036,15 +1036,23 @@ async function loadConfig(body) {
     assetsInclude: (file) => [].concat(config.assetsInclude ?? []).some((p) => (p instanceof RegExp ? p.test(file) : false)),
     // As Vite's: the config's aliases, then (unless asked with `aliasOnly`, the third
     // argument) hotloop's own resolver, as the page resolves or, for Vite's CSS resolver
-    // options, as a stylesheet's `@import` does (`resolverKind`). Options it does not follow
-    // warn, once, at the first question that needs them.
+    // options, as a stylesheet's `@import` does (`resolverKind`). Other options (Vite's Sass
+    // and Less resolvers': partials, `.scss` extensions, the `sass` field), which hotloop's
+    // resolver does not follow, are Vite's own resolver's, from the project's `vite` (the
+    // config `hotloop:css` compiles with: vite-plugin-svelte's `vitePreprocess` compiles a
+    // `<style lang="scss">` with this config); without one they warn, once, at the first
+    // question that needs them.
     createResolver(options) {
       const by = current ?? { plugin: '(a plugin)', hook: 'configResolved' };
       const kind = resolverKind(options, resolved.resolve);
-      return async (id, importer, aliasOnly) => {
+      let vites;
+      return async (id, importer, aliasOnly, ssr) => {
         const target = aliased(resolved.resolve.alias, id);
         if (aliasOnly) return target;
         if (kind.unhonoured) {
+          vites ??= viteConfig(resolvedRoot, config).then((c) => c?.createResolver(options) ?? null, () => null);
+          const vite = await vites;
+          if (vite) return vite(id, importer, aliasOnly, ssr);
           warn(by.plugin, by.hook, `config.createResolver() is partial in hotloop: it resolves as the page does, without the options ${kind.unhonoured.join(', ')}`);
         }
         return (await ask('resolve', { specifier: target ?? id, importer: importer ?? null, as: kind.as })) ?? undefined;

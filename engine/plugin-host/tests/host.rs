@@ -1018,7 +1018,8 @@ export default { plugins: [{
 /// asked with `aliasOnly` (@tailwindcss/vite's first question, for a stylesheet's `@import`),
 /// else the aliases, then hotloop's resolver, as a stylesheet's `@import` for Vite's CSS
 /// resolver options and as the page for the config's own, with no warning; options hotloop
-/// does not follow warn, naming them.
+/// does not follow are Vite's own resolver's (`css::a_components_sass_compiled_first_...`), or,
+/// with no `vite` installed (as here), warn, naming them.
 #[test]
 fn config_create_resolver_answers_as_vites_and_warns_only_of_options_it_does_not_follow() {
     let config = r#"
