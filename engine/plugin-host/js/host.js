@@ -1450,6 +1450,21 @@ function makeServer(config, middlewares) {
   emitter.unwatch = () => watcher;
   emitter.close = async () => {};
   emitter.getWatched = () => ({});
+  // A plugin's own `change` event is a change of that file, as Vite's chokidar listeners take
+  // it: vite-plugin-svelte tells of the components whose `<style lang="scss">` `@use`s an
+  // edited Sass partial (its preprocessor's dependencies) by `server.watcher.emit('change',
+  // component)`. The file's modules compile again and update the pages, with the partial's
+  // new text or its error. (hotloop's own events reach the listeners without `emit`:
+  // `emitAwaited`.)
+  emitter.emit = function emit(name, ...args) {
+    const heard = EventEmitter.prototype.emit.call(this, name, ...args);
+    if (name === 'change' && typeof args[0] === 'string') {
+      const nodes = moduleGraph.getModulesByFile(path.resolve(state.root ?? '', args[0]));
+      const ids = [...(nodes ?? [])].map((m) => m.id).filter((id) => typeof id === 'string');
+      if (ids.length) notify('invalidate', { ids });
+    }
+    return heard;
+  };
   state.watcher = emitter;
   const watcher = guarded(emitter, 'server.watcher', who);
   const server = {

@@ -2023,6 +2023,44 @@ export default { plugins: [{
     );
 }
 
+/// A plugin's own `server.watcher.emit('change', file)` is a change of that file, as Vite's
+/// watcher takes it: vite-plugin-svelte tells of the components whose `<style lang="scss">`
+/// `@use`s an edited Sass partial so (its preprocessor's dependencies, which it keeps itself).
+/// The file's modules are named to compile again; one no module is of names nothing.
+#[test]
+fn a_plugins_own_watcher_change_event_compiles_that_files_modules_again() {
+    let config = r#"
+export default { plugins: [{
+  name: 'dependencies',
+  configureServer(server) {
+    server.watcher.on('change', (file) => {
+      if (file.endsWith('_theme.scss')) {
+        server.watcher.emit('change', file.replace('styles/_theme.scss', 'lib/Card.svelte'));
+        server.watcher.emit('change', file.replace('styles/_theme.scss', 'lib/Unknown.svelte'));
+      }
+    });
+  },
+  load(id) { return id.includes('Card.svelte') ? 'export default 1' : null },
+}] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let (host, c) = start(&p, "vite.config.mjs");
+    assert!(c.unsupported.is_empty(), "{:?}", c.unsupported);
+    let card = p.path("src/lib/Card.svelte");
+    let style = format!("{card}?svelte&type=style&lang.css");
+    host.load(&card).unwrap();
+    host.load(&style).unwrap();
+    let events = host.events();
+    host.files_changed(&FileChanges {
+        changed: vec![p.path("src/styles/_theme.scss")],
+        ..Default::default()
+    });
+    wait_event(&events, |e| matches!(e, HostEvent::ModulesInvalidated));
+    let mut invalidated = host.take_invalidated();
+    invalidated.sort();
+    assert_eq!(invalidated, [card, style]);
+}
+
 /// Rollup's `this.load` (vite-plugin-qwik loads the segments it splits off a component): the
 /// module's `load` and `transform` chains run, and its info comes back with the code.
 #[test]
