@@ -10,7 +10,8 @@
 // Svelte 5 re-mounts the edited component and solid-refresh re-creates its signals, so the
 // count starts again from 0, in place, with no page reload. svelte-ts again with Sass in a
 // component's `<style lang="scss">` (`vitePreprocess`), which `@use`s a partial: the partial's
-// edit restyles the component in place; its error shows, and its fix clears it.
+// edit restyles the component in place; a Sass error in the block or the partial names that
+// file and line, and its fix clears it.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -385,16 +386,33 @@ describe('svelte-ts with Sass: a <style lang="scss"> that @uses a partial', { sk
     assert.deepEqual(tab.log.slice(from).filter((l) => l.startsWith('[pageerror]') || /full reload/.test(l)), []);
   });
 
-  test('an undefined variable in the partial shows the overlay; the page keeps its styles; the fix clears it', async () => {
+  test("a Sass error in the <style lang=\"scss\"> block names the component's line, with its frame; the fix clears it", async () => {
+    const navs = tab.navigations;
+    // The block's `.counter {` closed early: Sass stops at the `}` on the next line.
+    editFile(counter(), '@include t.branded;', '@include t.branded; }');
+    const line = fs.readFileSync(counter(), 'utf8').split('\n').findIndex((l) => l.includes('branded; }')) + 2;
+    const overlay = await tab.until(overlayText);
+    assert.match(overlay, new RegExp(`/src/lib/Counter\\.svelte:${line}:\\d+`), `the file and line (${line})`);
+    assert.match(overlay, /\[sass\] unmatched "\}"/);
+    assert.match(overlay, new RegExp(`\\b${line} \\|\\s*\\}`), 'a frame of the component at the error');
+    assert.doesNotMatch(overlay, /vite-preprocess\.scss/, "Sass's report of the block is not repeated");
+    assert.equal(await tab.page.evaluate(counterColor), 'rgb(0, 128, 0)', 'the last good style stays');
+    editFile(counter(), '@include t.branded; }', '@include t.branded;');
+    await tab.until(() => !document.querySelector('hotloop-error-overlay'));
+    assert.equal(tab.navigations, navs, 'no full reload');
+  });
+
+  test('an undefined variable in the partial names the partial and its line; the page keeps its styles; the fix clears it', async () => {
     const navs = tab.navigations;
     editFile(partial(), 'color: $brand;', 'color: $brandd;');
     const overlay = await tab.until(overlayText);
     assert.match(overlay, /Undefined variable/);
+    assert.match(overlay, /\/src\/styles\/_theme\.scss:4:\d+/, "the partial's line");
+    assert.match(overlay, /\b4 \|\s*color: \$brandd;/, 'a frame of the partial');
     assert.equal(await tab.page.evaluate(counterColor), 'rgb(0, 128, 0)', 'the last good style stays');
-    // The fix, with a new colour: the component's style is compiled again from it.
-    editFile(partial(), ['color: $brandd;', 'color: $brand;'], ['$brand: rgb(0, 128, 0);', '$brand: rgb(0, 0, 255);']);
+    editFile(partial(), 'color: $brandd;', 'color: $brand;');
     await tab.until(() => !document.querySelector('hotloop-error-overlay'));
-    await tab.until(() => getComputedStyle(document.querySelector('button.counter')).color === 'rgb(0, 0, 255)');
+    assert.equal(await tab.page.evaluate(counterColor), 'rgb(0, 128, 0)');
     assert.equal(await tab.page.evaluate(counterText), 'Count is 3');
     assert.equal(tab.navigations, navs, 'no full reload');
   });

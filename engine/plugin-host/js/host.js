@@ -59,7 +59,7 @@ import {
 import { composeMaps, originalPosition, toMap } from './sourcemap.js';
 import { cssPlugin, importVite, viteConfig } from './css.js';
 import { keepTailwindScanners, noteFilesChanged } from './tailwind.js';
-import { alignedPosition, firstOfSummary, miettePosition, splitMessageFrame } from './errors.js';
+import { alignedPosition, firstOfSummary, miettePosition, sassPosition, splitMessageFrame, styleBlockStart } from './errors.js';
 import { scriptStep } from './script-step.js';
 import { OwnWrites } from './own-writes.js';
 import { ModuleGraph } from './module-graph.js';
@@ -311,11 +311,35 @@ function rollupError(e, plugin, hook, id, code) {
     const before = code.slice(0, e.pos).split('\n');
     loc = { line: before.length, column: before[before.length - 1].length };
   }
+  // Sass's report passed on in a message alone (vite-plugin-svelte's "Error while
+  // preprocessing <file> - [sass] ...", with Sass's snippet drawn again as a mangled frame):
+  // the place its trace names first. A file that is the module's own with a suffix
+  // (`App.svelte.vite-preprocess.scss`) is the module's `<style>` block, whose lines count from
+  // its tag; another file (a partial) is the error's file, whose frame Rust draws.
+  let sass = loc ? null : sassPosition(err.message);
+  let sassFile = null;
+  if (sass) {
+    const file = path.resolve(state.root ?? '', sass.file);
+    const own = id ? fileOf(id) : null;
+    const block = own && file.startsWith(own + '.') ? styleBlockStart(code) : own === file ? { line: 1, column: 0 } : null;
+    if (block) {
+      loc = { line: block.line + sass.line - 1, column: (sass.line === 1 ? block.column : 0) + sass.column };
+    } else if (file !== own && fs.existsSync(file)) {
+      sassFile = file;
+      loc = { line: sass.line, column: sass.column };
+    } else {
+      sass = null;
+    }
+  }
   // One frame: a message that holds its own (compiler-sfc's) gives it up; the error's
   // `frame`, else one made here at `loc` (hotloop's format), else the message's is shown.
   // (PostCSS's message starts with its own `file:line:column: `, the block's: its `reason`.)
   let [message, ownFrame] = splitMessageFrame(styleBlock && typeof e.reason === 'string' ? e.reason : err.message);
   let frame = e?.frame || null;
+  if (sass) {
+    message = sass.head;
+    frame = null;
+  }
   // A frame that is the message (Vite's Sass errors: both are Sass's formatted report): its
   // first line is the message, the rest the frame, each said once.
   if (frame && frame.trim() === message.trim()) {
@@ -323,13 +347,13 @@ function rollupError(e, plugin, hook, id, code) {
     frame = nl > 0 ? message.slice(nl + 1) : null;
     message = nl > 0 ? message.slice(0, nl) : message;
   }
-  if (!frame && loc && typeof code === 'string') frame = codeFrame(code, loc.line, loc.column);
-  frame ||= ownFrame;
+  if (!frame && loc && typeof code === 'string' && !sassFile) frame = codeFrame(code, loc.line, loc.column);
+  if (!sass) frame ||= ownFrame;
   return {
     plugin: plugin?.name ?? e?.plugin ?? '',
     // The hook that ran (a plugin may call `this.error` of a context it kept from another).
     hook: plugin ? hook : e?.hook ?? hook,
-    id: e?.id ?? e?.loc?.file ?? id ?? null,
+    id: sassFile ?? e?.id ?? e?.loc?.file ?? id ?? null,
     message,
     loc,
     frame,
