@@ -139,6 +139,9 @@ const state = {
   scriptStep: null, // Vite's TS/JSX transform for the normal and post plugins (`script-step.js`)
   // file → { code, error }: the text whose hot update threw, and that error (`hotUpdate`).
   failedHotUpdates: new Map(),
+  // file → the first `transform` of it this config's plugins ran (a promise): what a query
+  // sub-module of the file waits for (`primeFile`).
+  transformedFiles: new Map(),
   httpServer: null, // `server.httpServer` of the loaded config (`page-server.js`)
   listening: null, // { port, https } of hotloop's server once it listens (`listening`)
 };
@@ -572,57 +575,13 @@ const handlers = {
     }
     return null;
   },
-  async transform({ id, code, plugins, recheck, ssr }) {
-    // The text whose hot update threw is not transformed: its transform answers that error.
-    const failed = ssr ? null : state.failedHotUpdates.get(id);
-    if (failed && failed.code === code) throw failed.error;
-    const env = envOf(ssr);
-    const list = selected(env, 'transform', plugins, recheck, id, code);
-    moduleNode(id);
-    admit(id);
-    if (!ssr) warmUp?.saw(id, code);
-    const out = newOut(!!ssr);
-    let changed = false;
-    let noMap = false;
-    // A step changed the code without a map: the chain's map no longer says where its code is from.
-    let mapless = false;
-    // Vite's TS/JSX transform (`script-step.js`) runs once, before the first plugin that is not `pre`.
-    let step = state.scriptStep?.admits(id) ? state.scriptStep.plugin : null;
-    const source = code;
-    const apply = async (plugin) => {
-      const given = code;
-      let r;
-      try {
-        r = await callHook(plugin, 'transform', pluginContext(plugin, 'transform', out), [given, id, { ssr: !!ssr }], id, given);
-      } catch (e) {
-        if (e?.rollup && mapless) traceAligned(e.rollup, id, given, source);
-        else if (e?.rollup) traceToSource(e.rollup, out.map, id, given, source);
-        throw e;
-      }
-      if (r == null) return;
-      const next = typeof r === 'string' ? r : r.code;
-      if (typeof r === 'object' && r.meta) state.meta.set(id, { ...(state.meta.get(id) ?? {}), ...r.meta });
-      if (next == null) return;
-      if (typeof r === 'object' && typeof r.moduleType === 'string') out.moduleType = r.moduleType;
-      const map = typeof r === 'object' ? r.map : null;
-      if (map && typeof map === 'object' && map.mappings === '' && !('version' in map)) noMap = true;
-      else if (map) out.map = composeMaps(map, out.map);
-      if (next !== code && (!map || noMap)) mapless = true;
-      if (next !== code) changed = true;
-      code = next;
-    };
-    for (const { plugin, index } of list) {
-      if (step && plugin.enforce !== 'pre') {
-        await apply(step);
-        step = null;
-      }
-      // a hook later in the chain sees the code the earlier ones produced: re-check its filter
-      if (changed && !filterMatches(env.filters[index]?.transform, id, code)) continue;
-      await apply(plugin);
+  async transform(body) {
+    const running = transformChain(body);
+    // (A file's own module, for the page: its query sub-modules' `load` may read what it left.)
+    if (!body.ssr && fileOf(body.id) === body.id && !state.transformedFiles.has(body.id)) {
+      state.transformedFiles.set(body.id, running.then(() => {}, () => {}));
     }
-    if (!changed) return null;
-    if (noMap) out.map = null;
-    return outputOf(code, out);
+    return running;
   },
   // `load`, then `transform` of what it gave (or of `code` when no `load` answered and
   // `transformUnloaded`): one module's two hook chains in one round trip. A `transform` hook's
@@ -645,6 +604,80 @@ const handlers = {
     return hotUpdate(file, modules, timestamp, 'update', importers, text);
   },
 };
+
+/** A module's `transform` chain (`handlers.transform`). */
+async function transformChain({ id, code, plugins, recheck, ssr }) {
+  // The text whose hot update threw is not transformed: its transform answers that error.
+  const failed = ssr ? null : state.failedHotUpdates.get(id);
+  if (failed && failed.code === code) throw failed.error;
+  const env = envOf(ssr);
+  const list = selected(env, 'transform', plugins, recheck, id, code);
+  moduleNode(id);
+  admit(id);
+  if (!ssr) warmUp?.saw(id, code);
+  const out = newOut(!!ssr);
+  let changed = false;
+  let noMap = false;
+  // A step changed the code without a map: the chain's map no longer says where its code is from.
+  let mapless = false;
+  // Vite's TS/JSX transform (`script-step.js`) runs once, before the first plugin that is not `pre`.
+  let step = state.scriptStep?.admits(id) ? state.scriptStep.plugin : null;
+  const source = code;
+  const apply = async (plugin) => {
+    const given = code;
+    let r;
+    try {
+      r = await callHook(plugin, 'transform', pluginContext(plugin, 'transform', out), [given, id, { ssr: !!ssr }], id, given);
+    } catch (e) {
+      if (e?.rollup && mapless) traceAligned(e.rollup, id, given, source);
+      else if (e?.rollup) traceToSource(e.rollup, out.map, id, given, source);
+      throw e;
+    }
+    if (r == null) return;
+    const next = typeof r === 'string' ? r : r.code;
+    if (typeof r === 'object' && r.meta) state.meta.set(id, { ...(state.meta.get(id) ?? {}), ...r.meta });
+    if (next == null) return;
+    if (typeof r === 'object' && typeof r.moduleType === 'string') out.moduleType = r.moduleType;
+    const map = typeof r === 'object' ? r.map : null;
+    if (map && typeof map === 'object' && map.mappings === '' && !('version' in map)) noMap = true;
+    else if (map) out.map = composeMaps(map, out.map);
+    if (next !== code && (!map || noMap)) mapless = true;
+    if (next !== code) changed = true;
+    code = next;
+  };
+  for (const { plugin, index } of list) {
+    if (step && plugin.enforce !== 'pre') {
+      await apply(step);
+      step = null;
+    }
+    // a hook later in the chain sees the code the earlier ones produced: re-check its filter
+    if (changed && !filterMatches(env.filters[index]?.transform, id, code)) continue;
+    await apply(plugin);
+  }
+  if (!changed) return null;
+  if (noMap) out.map = null;
+  return outputOf(code, out);
+}
+
+/**
+ * Under Vite a query sub-module is asked for only once its file's module was transformed (the
+ * page imports it from that module's code), and some plugins' `load` of it reads what that
+ * `transform` left: vite-plugin-svelte's `App.svelte?svelte&type=style&lang.css` is the CSS of
+ * its last compile of `App.svelte`. hotloop may ask for it first (the file's module kept from
+ * the last session, the two confirmed in any order, a build on all cores): its `load` then
+ * found nothing and the file's own text went on as CSS (Tailwind's "Invalid declaration" on a
+ * Svelte component, a blank page). The file's `transform` runs first, once per config, with
+ * `code`, the file's text the engine compiles (hotloop's own request for the file, in flight
+ * or later, is the same text); its result is not answered.
+ */
+function primeFile(file, code) {
+  let primed = state.transformedFiles.get(file);
+  if (!primed) {
+    primed = handlers.transform({ id: file, code }).then(() => {}, () => {});
+    state.transformedFiles.set(file, primed);
+  }
+  return primed;
+}
 
 /**
  * Vite serves a page's module by URL, its `pre` middlewares before its own transform: a
@@ -679,6 +712,7 @@ async function loadThenTransform({ id, code, transformUnloaded, load, transform,
   const file = fileOf(id);
   const failed = ssr || file === id ? null : state.failedHotUpdates.get(file);
   if (failed && failed.code === code) throw failed.error;
+  if (!ssr && file !== id && typeof code === 'string' && path.isAbsolute(file)) await primeFile(file, code);
   const loaded = await handlers.load({ id, plugins: load?.plugins, recheck: load?.recheck, ssr });
   // A middleware's answer is the page's module as it is (Vite transforms nothing it served).
   if (loaded?.fromMiddleware) return { loaded, transformed: null, transformError: null };
@@ -919,6 +953,7 @@ async function loadConfig(body) {
   moduleGraph.reset(root);
   state.meta.clear();
   state.failedHotUpdates.clear();
+  state.transformedFiles.clear();
   try {
     state.viteVersion = JSON.parse(fs.readFileSync(path.join(root, 'node_modules/vite/package.json'), 'utf8')).version;
   } catch {

@@ -2061,6 +2061,54 @@ export default { plugins: [{
     assert_eq!(invalidated, [card, style]);
 }
 
+/// A query sub-module asked for before its file's module was transformed this session (the
+/// file's output kept from the last session, or the two compiled in any order): the file's
+/// `transform` runs first, with the text the request carries, as under Vite, where the page
+/// imports the sub-module from that module's code. vite-plugin-svelte's
+/// `App.svelte?svelte&type=style&lang.css` `load` is the CSS its last compile of `App.svelte`
+/// left in the module's `meta`; it found none, and the component's own text went on as CSS (a
+/// blank page with Tailwind's "Invalid declaration"). Once per file: its next sub-module and
+/// the file's own request do not run it again.
+#[test]
+fn a_query_sub_module_asked_first_has_its_files_transform_run_before_it() {
+    let config = r#"
+let transforms = 0
+export default { plugins: [{
+  name: 'components',
+  transform: {
+    filter: { id: /\.comp$/ },
+    handler(code, id) {
+      transforms++
+      return { code: 'export default 1', meta: { comp: { css: code.split('STYLE:')[1] } } }
+    },
+  },
+  load: {
+    filter: { id: /\.comp\?style$/ },
+    handler(id) {
+      const css = this.getModuleInfo(id.replace(/\?style$/, '')).meta.comp?.css
+      return css == null ? null : `${css.trim()} /* after ${transforms} transform(s) */`
+    },
+  },
+}] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let (host, _) = start(&p, "vite.config.mjs");
+    let env = PluginEnv::Client;
+    let text = "<p>hi</p>\nSTYLE: .a { color: red }\n";
+    let style = p.path("src/Card.comp?style");
+    let both = host.load_and_transform_in(env, &style, text, true).unwrap();
+    assert_eq!(
+        both.loaded.map(|o| o.code).as_deref(),
+        Some(".a { color: red } /* after 1 transform(s) */")
+    );
+    let both = host.load_and_transform_in(env, &style, text, true).unwrap();
+    assert_eq!(
+        both.loaded.map(|o| o.code).as_deref(),
+        Some(".a { color: red } /* after 1 transform(s) */"),
+        "once"
+    );
+}
+
 /// Rollup's `this.load` (vite-plugin-qwik loads the segments it splits off a component): the
 /// module's `load` and `transform` chains run, and its info comes back with the code.
 #[test]
