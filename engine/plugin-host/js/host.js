@@ -1752,8 +1752,11 @@ async function emitAwaited(emitter, name, args) {
 function tellWatchers({ changed = [], created = [], removed = [] }) {
   if (!state.plugins) return;
   // A worker's plugins are instances of their own: they hear `watchChange` too (a worker
-  // owns the files it compiles); the watcher's events and the create/delete hot updates are
-  // the primary's (its dev server's).
+  // owns the files it compiles), and their `server.watcher` listeners a file's `change`:
+  // vite-plugin-svelte's of a Sass partial a component it compiled there `@use`s, which it
+  // answers with the component's own `change`. The watcher's other events and the
+  // create/delete hot updates are the primary's (its dev server's): route generators'
+  // listeners, which write files, run once.
   const primary = !IS_WORKER;
   const events = [
     ...created.map((file) => ['add', 'create', file]),
@@ -1769,6 +1772,8 @@ function tellWatchers({ changed = [], created = [], removed = [] }) {
       if (primary && state.watcher) {
         await emitAwaited(state.watcher, name, [file]);
         await emitAwaited(state.watcher, 'all', [name, file]);
+      } else if (state.watcher && name === 'change') {
+        await emitAwaited(state.watcher, name, [file]);
       }
       for (const { plugin } of pluginsWithHook(state.plugins, 'watchChange')) {
         try {

@@ -2455,6 +2455,38 @@ export default { plugins: [{
     assert_eq!(after, before.replace("not heard", "heard"));
 }
 
+/// A worker's plugins hear a file's `change` on their `server.watcher` too: vite-plugin-svelte
+/// keeps the Sass partials a component's `<style lang="scss">` `@use`s in the worker that
+/// compiled it, and answers a partial's change with the component's own `change` there, which
+/// names the component's modules to compile again.
+#[test]
+fn workers_plugins_watcher_listeners_hear_a_change() {
+    let config = r#"
+const dependants = new Set();
+export default { plugins: [{
+  name: 'dependencies',
+  configureServer(server) {
+    server.watcher.on('change', (file) => {
+      if (file.endsWith('_theme.scss')) for (const d of dependants) server.watcher.emit('change', d);
+    });
+  },
+  transform(code, id) { if (id.endsWith('.comp')) { dependants.add(id); return 'export default 1'; } },
+}] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let (host, events) = with_workers(&p, 2, 1);
+    host.transform(&p.path("src/first.vue"), "x").unwrap();
+    support::wait_workers(&events);
+    let card = p.path("src/Card.comp");
+    host.transform(&card, "x").unwrap();
+    host.files_changed(&FileChanges {
+        changed: vec![p.path("src/styles/_theme.scss")],
+        ..Default::default()
+    });
+    wait_event(&events, |e| matches!(e, HostEvent::ModulesInvalidated));
+    assert_eq!(host.take_invalidated(), [card]);
+}
+
 /// The page's import edges reach the plugins' module graph (`this.getModuleInfo`,
 /// `server.moduleGraph`) in every thread: the whole graph first (a new process wants it), then
 /// what changed; a worker that starts later gets the primary's graph when it is ready.
