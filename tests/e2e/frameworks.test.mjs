@@ -386,6 +386,22 @@ describe('svelte-ts with Sass: a <style lang="scss"> that @uses a partial', { sk
     assert.deepEqual(tab.log.slice(from).filter((l) => l.startsWith('[pageerror]') || /full reload/.test(l)), []);
   });
 
+  test("a burst of saves of the partial: the component's style is the last one's", async () => {
+    const navs = tab.navigations;
+    // Saves moments apart, as an editor's save then its formatter's, or a storm: the later ones
+    // come while the plugins still hear of the earlier (taken for their own writes, they are
+    // not told of them), and the component follows them all the same.
+    for (const blue of [10, 20, 30, 40, 50, 60, 70, 80]) {
+      const text = fs.readFileSync(partial(), 'utf8').replace(/\$brand: rgb\([^)]*\);/, `$brand: rgb(0, 128, ${blue});`);
+      fs.writeFileSync(partial(), text);
+      await new Promise((r) => setTimeout(r, 15));
+    }
+    await tab.until(() => getComputedStyle(document.querySelector('button.counter')).color === 'rgb(0, 128, 80)');
+    editFile(partial(), '$brand: rgb(0, 128, 80);', '$brand: rgb(0, 128, 0);');
+    await tab.until(() => getComputedStyle(document.querySelector('button.counter')).color === 'rgb(0, 128, 0)');
+    assert.equal(tab.navigations, navs, 'no full reload');
+  });
+
   test("a Sass error in the <style lang=\"scss\"> block names the component's line, with its frame; the fix clears it", async () => {
     const navs = tab.navigations;
     // The block's `.counter {` closed early: Sass stops at the `}` on the next line.

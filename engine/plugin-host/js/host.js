@@ -142,6 +142,10 @@ const state = {
   // file → the first `transform` of it this config's plugins ran (a promise): what a query
   // sub-module of the file waits for (`primeFile`).
   transformedFiles: new Map(),
+  // The file the plugins' watcher listeners are hearing of (`tellWatchers`), and, per file, the
+  // files whose change a plugin answered with that file's own `change` (`server.watcher.emit`).
+  hearing: null,
+  heardDependencies: new Map(),
   httpServer: null, // `server.httpServer` of the loaded config (`page-server.js`)
   listening: null, // { port, https } of hotloop's server once it listens (`listening`)
 };
@@ -571,6 +575,7 @@ const handlers = {
       if (typeof r === 'object' && r.meta) state.meta.set(id, { ...(state.meta.get(id) ?? {}), ...r.meta });
       if (typeof r === 'object' && typeof r.moduleType === 'string') out.moduleType = r.moduleType;
       out.map = typeof r === 'object' ? toMap(r.map) : null;
+      watchHeard(id, out);
       return outputOf(code, out);
     }
     return null;
@@ -656,7 +661,16 @@ async function transformChain({ id, code, plugins, recheck, ssr }) {
   }
   if (!changed) return null;
   if (noMap) out.map = null;
+  watchHeard(id, out);
   return outputOf(code, out);
+}
+
+/** The files a plugin's `change` of the module's file depended on (`emitter.emit` in
+ * `makeServer`), watched by its compile. */
+function watchHeard(id, out) {
+  for (const dep of state.heardDependencies.get(fileOf(id)) ?? []) {
+    if (!out.watchFiles.includes(dep)) out.watchFiles.push(dep);
+  }
 }
 
 /**
@@ -954,6 +968,7 @@ async function loadConfig(body) {
   state.meta.clear();
   state.failedHotUpdates.clear();
   state.transformedFiles.clear();
+  state.heardDependencies.clear();
   try {
     state.viteVersion = JSON.parse(fs.readFileSync(path.join(root, 'node_modules/vite/package.json'), 'utf8')).version;
   } catch {
@@ -1515,10 +1530,20 @@ function makeServer(config, middlewares) {
   // component)`. The file's modules compile again and update the pages, with the partial's
   // new text or its error. (hotloop's own events reach the listeners without `emit`:
   // `emitAwaited`.)
+  // The file they were hearing of then is one the file's modules depend on from then on: its
+  // next compiles name it as watched (`watchHeard`), so hotloop compiles them again on its
+  // later changes itself, also on one the plugins are not told of (a save within moments of
+  // the last, taken for their own write: `own-writes.js`).
   emitter.emit = function emit(name, ...args) {
     const heard = EventEmitter.prototype.emit.call(this, name, ...args);
     if (name === 'change' && typeof args[0] === 'string') {
-      const nodes = moduleGraph.getModulesByFile(path.resolve(state.root ?? '', args[0]));
+      const file = path.resolve(state.root ?? '', args[0]);
+      if (state.hearing && state.hearing !== file) {
+        let deps = state.heardDependencies.get(file);
+        if (!deps) state.heardDependencies.set(file, (deps = new Set()));
+        deps.add(state.hearing);
+      }
+      const nodes = moduleGraph.getModulesByFile(file);
       const ids = [...(nodes ?? [])].map((m) => m.id).filter((id) => typeof id === 'string');
       if (ids.length) notify('invalidate', { ids });
     }
@@ -1769,11 +1794,16 @@ function tellWatchers({ changed = [], created = [], removed = [] }) {
       if (event === 'delete') ownWrites.forget(file);
       else if (ownWrites.isOwn(file)) continue;
       const heard = ownWrites.hearing(file);
-      if (primary && state.watcher) {
-        await emitAwaited(state.watcher, name, [file]);
-        await emitAwaited(state.watcher, 'all', [name, file]);
-      } else if (state.watcher && name === 'change') {
-        await emitAwaited(state.watcher, name, [file]);
+      state.hearing = file;
+      try {
+        if (primary && state.watcher) {
+          await emitAwaited(state.watcher, name, [file]);
+          await emitAwaited(state.watcher, 'all', [name, file]);
+        } else if (state.watcher && name === 'change') {
+          await emitAwaited(state.watcher, name, [file]);
+        }
+      } finally {
+        state.hearing = null;
       }
       for (const { plugin } of pluginsWithHook(state.plugins, 'watchChange')) {
         try {

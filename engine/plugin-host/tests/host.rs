@@ -2026,7 +2026,8 @@ export default { plugins: [{
 /// A plugin's own `server.watcher.emit('change', file)` is a change of that file, as Vite's
 /// watcher takes it: vite-plugin-svelte tells of the components whose `<style lang="scss">`
 /// `@use`s an edited Sass partial so (its preprocessor's dependencies, which it keeps itself).
-/// The file's modules are named to compile again; one no module is of names nothing.
+/// The file's modules are named to compile again; one no module is of names nothing. Their
+/// compiles watch the file heard of then.
 #[test]
 fn a_plugins_own_watcher_change_event_compiles_that_files_modules_again() {
     let config = r#"
@@ -2058,7 +2059,18 @@ export default { plugins: [{
     wait_event(&events, |e| matches!(e, HostEvent::ModulesInvalidated));
     let mut invalidated = host.take_invalidated();
     invalidated.sort();
-    assert_eq!(invalidated, [card, style]);
+    assert_eq!(invalidated, [card.clone(), style.clone()]);
+    // From then on the file's compiles watch the partial: hotloop compiles them again on its
+    // next change itself, also on a save the plugins are not told of.
+    let partial = p.path("src/styles/_theme.scss");
+    for id in [&card, &style] {
+        let out = host.load(id).unwrap().expect("loaded");
+        assert_eq!(
+            out.watch_files,
+            [std::path::PathBuf::from(&partial)],
+            "{id}"
+        );
+    }
 }
 
 /// A query sub-module asked for before its file's module was transformed this session (the
