@@ -8,7 +8,10 @@
 // What the count does after a component edit is the framework's own HMR, the same as under
 // Vite: Vue (template edits re-render), Preact (prefresh) and React (Fast Refresh) keep it;
 // Svelte 5 re-mounts the edited component and solid-refresh re-creates its signals, so the
-// count starts again from 0, in place, with no page reload.
+// count starts again from 0, in place, with no page reload. svelte-ts again with Sass in a
+// component's `<style lang="scss">` (`vitePreprocess`), which `@use`s a partial: the partial's
+// edit restyles the component in place; a Sass error in the block or the partial names that
+// file and line, and its fix clears it.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -16,6 +19,7 @@ import path from 'node:path';
 
 import { Tab, browserAvailable, childrenOf, editFile, launchBrowser, overlayText } from './lib/harness.mjs';
 import { StarterApp } from './lib/starters.mjs';
+import { CSS_TOOLS } from './lib/css-tools.mjs';
 
 const skip = !browserAvailable() && 'chromium is not installed (set HOTLOOP_REQUIRE_BROWSER=1 to fail instead)';
 
@@ -327,6 +331,108 @@ for (const spec of STARTERS) {
     }
   });
 }
+
+// Sass in a Svelte component, as vite-plugin-svelte's docs set it up (`vitePreprocess()` in
+// `svelte.config.js`, `sass` installed): the counter's `<style lang="scss">` `@use`s a partial
+// of variables. vite-plugin-svelte keeps the preprocessor's dependencies and, when one changes,
+// tells Vite's watcher the component changed (`server.watcher.emit('change', component)`).
+describe('svelte-ts with Sass: a <style lang="scss"> that @uses a partial', { skip, concurrency: false }, () => {
+  let app, tab;
+  const counter = () => app.file('src/lib/Counter.svelte');
+  const partial = () => app.file('src/styles/_theme.scss');
+  const counterColor = () => {
+    const b = document.querySelector('button.counter');
+    return b ? getComputedStyle(b).color : null;
+  };
+
+  before(async () => {
+    app = await StarterApp.start('svelte-ts', {
+      devDependencies: { sass: CSS_TOOLS.sass }, flavour: 'sass',
+      prepare: (root) => {
+        fs.writeFileSync(path.join(root, 'svelte.config.js'), [
+          "import { vitePreprocess } from '@sveltejs/vite-plugin-svelte'",
+          '',
+          'export default { preprocess: vitePreprocess() }',
+          '',
+        ].join('\n'));
+        fs.mkdirSync(path.join(root, 'src/styles'), { recursive: true });
+        fs.writeFileSync(path.join(root, 'src/styles/_theme.scss'), '$brand: rgb(255, 62, 0);\n\n@mixin branded {\n  color: $brand;\n}\n');
+        const file = path.join(root, 'src/lib/Counter.svelte');
+        fs.writeFileSync(file, `${fs.readFileSync(file, 'utf8')}\n<style lang="scss">\n  @use '../styles/theme' as t;\n\n  .counter {\n    @include t.branded;\n  }\n</style>\n`);
+      },
+    });
+    tab = await Tab.open(browser, app.url);
+    await tab.untilLog('[hmr] connected');
+    await tab.until(() => getComputedStyle(document.querySelector('button.counter')).color === 'rgb(255, 62, 0)');
+    for (let i = 0; i < 3; i++) await tab.page.click('button.counter');
+    await tab.until(() => document.querySelector('button.counter').textContent.trim() === 'Count is 3');
+  });
+
+  after(async () => {
+    await tab?.close();
+    await app?.stop();
+  });
+
+  test("an edit of the @use'd partial restyles the component in place: its style module alone, no reload", async () => {
+    const navs = tab.navigations;
+    const from = tab.mark();
+    editFile(partial(), '$brand: rgb(255, 62, 0);', '$brand: rgb(0, 128, 0);');
+    await tab.until(() => getComputedStyle(document.querySelector('button.counter')).color === 'rgb(0, 128, 0)');
+    const style = /^\[hmr\] updated \/src\/lib\/Counter\.svelte\?svelte&type=style&lang\.css$/;
+    assert.match(await tab.untilLog('[hmr] updated', { from }), style);
+    assert.deepEqual(tab.log.slice(from).filter((l) => l.startsWith('[hmr] updated') && !style.test(l)), []);
+    assert.equal(await tab.page.evaluate(counterText), 'Count is 3', 'the component was not touched');
+    assert.equal(tab.navigations, navs, 'no full reload');
+    assert.deepEqual(tab.log.slice(from).filter((l) => l.startsWith('[pageerror]') || /full reload/.test(l)), []);
+  });
+
+  test("a burst of saves of the partial: the component's style is the last one's", async () => {
+    const navs = tab.navigations;
+    // Saves moments apart, as an editor's save then its formatter's, or a storm: the later ones
+    // come while the plugins still hear of the earlier (taken for their own writes, they are
+    // not told of them), and the component follows them all the same.
+    for (const blue of [10, 20, 30, 40, 50, 60, 70, 80]) {
+      const text = fs.readFileSync(partial(), 'utf8').replace(/\$brand: rgb\([^)]*\);/, `$brand: rgb(0, 128, ${blue});`);
+      fs.writeFileSync(partial(), text);
+      await new Promise((r) => setTimeout(r, 15));
+    }
+    await tab.until(() => getComputedStyle(document.querySelector('button.counter')).color === 'rgb(0, 128, 80)');
+    editFile(partial(), '$brand: rgb(0, 128, 80);', '$brand: rgb(0, 128, 0);');
+    await tab.until(() => getComputedStyle(document.querySelector('button.counter')).color === 'rgb(0, 128, 0)');
+    assert.equal(tab.navigations, navs, 'no full reload');
+  });
+
+  test("a Sass error in the <style lang=\"scss\"> block names the component's line, with its frame; the fix clears it", async () => {
+    const navs = tab.navigations;
+    // The block's `.counter {` closed early: Sass stops at the `}` on the next line.
+    editFile(counter(), '@include t.branded;', '@include t.branded; }');
+    const line = fs.readFileSync(counter(), 'utf8').split('\n').findIndex((l) => l.includes('branded; }')) + 2;
+    const overlay = await tab.until(overlayText);
+    assert.match(overlay, new RegExp(`/src/lib/Counter\\.svelte:${line}:\\d+`), `the file and line (${line})`);
+    assert.match(overlay, /\[sass\] unmatched "\}"/);
+    assert.match(overlay, new RegExp(`\\b${line} \\|\\s*\\}`), 'a frame of the component at the error');
+    assert.doesNotMatch(overlay, /vite-preprocess\.scss/, "Sass's report of the block is not repeated");
+    assert.equal(await tab.page.evaluate(counterColor), 'rgb(0, 128, 0)', 'the last good style stays');
+    editFile(counter(), '@include t.branded; }', '@include t.branded;');
+    await tab.until(() => !document.querySelector('hotloop-error-overlay'));
+    assert.equal(tab.navigations, navs, 'no full reload');
+  });
+
+  test('an undefined variable in the partial names the partial and its line; the page keeps its styles; the fix clears it', async () => {
+    const navs = tab.navigations;
+    editFile(partial(), 'color: $brand;', 'color: $brandd;');
+    const overlay = await tab.until(overlayText);
+    assert.match(overlay, /Undefined variable/);
+    assert.match(overlay, /\/src\/styles\/_theme\.scss:4:\d+/, "the partial's line");
+    assert.match(overlay, /\b4 \|\s*color: \$brandd;/, 'a frame of the partial');
+    assert.equal(await tab.page.evaluate(counterColor), 'rgb(0, 128, 0)', 'the last good style stays');
+    editFile(partial(), 'color: $brandd;', 'color: $brand;');
+    await tab.until(() => !document.querySelector('hotloop-error-overlay'));
+    assert.equal(await tab.page.evaluate(counterColor), 'rgb(0, 128, 0)');
+    assert.equal(await tab.page.evaluate(counterText), 'Count is 3');
+    assert.equal(tab.navigations, navs, 'no full reload');
+  });
+});
 
 // `@vitejs/plugin-basic-ssl`, as its README sets it up: the plugin makes a self-signed
 // certificate in `configResolved` and sets `server.https`, which hotloop serves (TLS and WSS on

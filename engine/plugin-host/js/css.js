@@ -117,6 +117,47 @@ export function rebaseImportedUrls(code, map, id) {
   });
 }
 
+const viteConfigs = new WeakMap();
+
+/**
+ * Vite's own resolved config for the config hotloop loaded (`config`, after its `config`
+ * hooks), made once by the project's installed `vite` (null without one): what `hotloop:css`
+ * compiles stylesheets with, and whose `createResolver` answers the resolver options hotloop's
+ * own resolver does not follow (Vite's Sass resolver's partials, `_theme.scss` for
+ * `@use 'theme'`). One config for both: Vite's in-process Sass compiler keeps the resolvers of
+ * the first config that compiled Sass in the process (`preprocessCSS`'s shared worker), so a
+ * stylesheet compiled first under a config that cannot resolve partials broke every `@use`
+ * after it.
+ */
+export function viteConfig(root, config) {
+  let made = viteConfigs.get(config);
+  if (!made) {
+    made = (async () => {
+      const vite = await importVite(root);
+      if (!vite || typeof vite.resolveConfig !== 'function') return null;
+      return vite.resolveConfig(
+        {
+          root,
+          mode: config.mode,
+          configFile: false,
+          logLevel: 'error',
+          // CSS Modules (`*.module.scss`) are scoped by hotloop's own pass after this one, as
+          // a `*.module.css` is, so Vite's postcss-modules must leave the names alone; the
+          // map of the compiled CSS back to the `.scss`/`.less` source is always wanted.
+          css: { ...config.css, modules: false, devSourcemap: true },
+          resolve: { alias: config.resolve?.alias },
+          plugins: [],
+        },
+        'serve',
+      );
+    })();
+    // (A failure is asked again next time, not kept.)
+    made.catch(() => viteConfigs.delete(config));
+    viteConfigs.set(config, made);
+  }
+  return made;
+}
+
 /**
  * The `hotloop:css` plugin for `config` (after its `config` hooks): a transform filtered to the
  * stylesheets that need Vite's pipeline.
@@ -124,7 +165,6 @@ export function rebaseImportedUrls(code, map, id) {
 export function cssPlugin(root, config) {
   const include = hasPostcssConfig(root, config) ? [PREPROCESSED, PLAIN_CSS] : [PREPROCESSED];
   let vite;
-  let resolved;
   return {
     name: 'hotloop:css',
     transform: {
@@ -136,21 +176,7 @@ export function cssPlugin(root, config) {
             `${id} needs Vite's CSS pipeline (a preprocessor or PostCSS), which hotloop runs from the project's own \`vite\` package: install it (npm install -D vite)`,
           );
         }
-        resolved ??= await vite.resolveConfig(
-          {
-            root,
-            mode: config.mode,
-            configFile: false,
-            logLevel: 'error',
-            // CSS Modules (`*.module.scss`) are scoped by hotloop's own pass after this one, as
-            // a `*.module.css` is, so Vite's postcss-modules must leave the names alone; the
-            // map of the compiled CSS back to the `.scss`/`.less` source is always wanted.
-            css: { ...config.css, modules: false, devSourcemap: true },
-            resolve: { alias: config.resolve?.alias },
-            plugins: [],
-          },
-          'serve',
-        );
+        const resolved = await viteConfig(root, config);
         let result;
         try {
           result = await vite.preprocessCSS(code, id, resolved);

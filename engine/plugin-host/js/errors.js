@@ -113,3 +113,50 @@ export function alignedPosition(source, given, line, column) {
   }
   return { line, column: a.length };
 }
+
+// Sass's formatted report, as its message carries it (Vite's `[sass] ...`, wrapped by plugins
+// that pass it on: vite-plugin-svelte's "Error while preprocessing <file> - [sass] ..."): the
+// snippet drawn with `╷ │ ╵`, then its stack trace, innermost first, one `<url> <line>:<col>
+// <member>` per line (`src/styles/_theme.scss 6:12  card()`).
+const SASS_SNIPPET_END = /^\s*╵\s*$/;
+const SASS_TRACE = /^\s*(\S(?:.*\S)?)\s(\d+):(\d+)(?:\s.*)?$/;
+
+/**
+ * Where Sass's report in `message` places the error: `{ file, line, column, head }` (`file` as
+ * the trace names it, root-relative or absolute; line 1-based, column 0-based; `head` the
+ * message's text before the report), or null for any other message. An error thrown by a
+ * plugin that passes Sass's message on without its `line`/`column` (vite-plugin-svelte's) says
+ * its place only there.
+ */
+export function sassPosition(message) {
+  if (typeof message !== 'string') return null;
+  const lines = message.split('\n');
+  const open = lines.findIndex((l) => /^\s*╷\s*$/.test(l));
+  if (open < 1) return null;
+  const close = lines.findIndex((l, i) => i > open && SASS_SNIPPET_END.test(l));
+  const trace = close > 0 ? SASS_TRACE.exec(lines[close + 1] ?? '') : null;
+  if (!trace) return null;
+  return {
+    file: trace[1],
+    line: Number(trace[2]),
+    column: Math.max(0, Number(trace[3]) - 1),
+    head: lines.slice(0, open).join('\n').trimEnd(),
+  };
+}
+
+/**
+ * Where the content of the first `<style>` block of a component's source starts (after its
+ * tag, outside comments): `{ line, column }` (line 1-based, column 0-based), or null. A
+ * preprocessor given that block (vite-plugin-svelte's `vitePreprocess`: a Sass error's place in
+ * `App.svelte.vite-preprocess.scss`) counts its lines from there.
+ */
+export function styleBlockStart(code) {
+  if (typeof code !== 'string') return null;
+  const tag = /<!--[\s\S]*?-->|<style(?:\s[^>]*)?>/g;
+  for (let m; (m = tag.exec(code)); ) {
+    if (m[0].startsWith('<!--')) continue;
+    const before = code.slice(0, m.index + m[0].length).split('\n');
+    return { line: before.length, column: before[before.length - 1].length };
+  }
+  return null;
+}

@@ -57,9 +57,9 @@ import {
   NATIVE_BUILTINS, NATIVE_INDEX_HTML, withoutNativeTransforms, configSeenBy, httpsOptions, depsDefine, depsBanner,
 } from './config.js';
 import { composeMaps, originalPosition, toMap } from './sourcemap.js';
-import { cssPlugin, importVite } from './css.js';
+import { cssPlugin, importVite, viteConfig } from './css.js';
 import { keepTailwindScanners, noteFilesChanged } from './tailwind.js';
-import { alignedPosition, firstOfSummary, miettePosition, splitMessageFrame } from './errors.js';
+import { alignedPosition, firstOfSummary, miettePosition, sassPosition, splitMessageFrame, styleBlockStart } from './errors.js';
 import { scriptStep } from './script-step.js';
 import { OwnWrites } from './own-writes.js';
 import { ModuleGraph } from './module-graph.js';
@@ -139,6 +139,13 @@ const state = {
   scriptStep: null, // Vite's TS/JSX transform for the normal and post plugins (`script-step.js`)
   // file → { code, error }: the text whose hot update threw, and that error (`hotUpdate`).
   failedHotUpdates: new Map(),
+  // file → the first `transform` of it this config's plugins ran (a promise): what a query
+  // sub-module of the file waits for (`primeFile`).
+  transformedFiles: new Map(),
+  // The file the plugins' watcher listeners are hearing of (`tellWatchers`), and, per file, the
+  // files whose change a plugin answered with that file's own `change` (`server.watcher.emit`).
+  hearing: null,
+  heardDependencies: new Map(),
   httpServer: null, // `server.httpServer` of the loaded config (`page-server.js`)
   listening: null, // { port, https } of hotloop's server once it listens (`listening`)
 };
@@ -311,11 +318,35 @@ function rollupError(e, plugin, hook, id, code) {
     const before = code.slice(0, e.pos).split('\n');
     loc = { line: before.length, column: before[before.length - 1].length };
   }
+  // Sass's report passed on in a message alone (vite-plugin-svelte's "Error while
+  // preprocessing <file> - [sass] ...", with Sass's snippet drawn again as a mangled frame):
+  // the place its trace names first. A file that is the module's own with a suffix
+  // (`App.svelte.vite-preprocess.scss`) is the module's `<style>` block, whose lines count from
+  // its tag; another file (a partial) is the error's file, whose frame Rust draws.
+  let sass = loc ? null : sassPosition(err.message);
+  let sassFile = null;
+  if (sass) {
+    const file = path.resolve(state.root ?? '', sass.file);
+    const own = id ? fileOf(id) : null;
+    const block = own && file.startsWith(own + '.') ? styleBlockStart(code) : own === file ? { line: 1, column: 0 } : null;
+    if (block) {
+      loc = { line: block.line + sass.line - 1, column: (sass.line === 1 ? block.column : 0) + sass.column };
+    } else if (file !== own && fs.existsSync(file)) {
+      sassFile = file;
+      loc = { line: sass.line, column: sass.column };
+    } else {
+      sass = null;
+    }
+  }
   // One frame: a message that holds its own (compiler-sfc's) gives it up; the error's
   // `frame`, else one made here at `loc` (hotloop's format), else the message's is shown.
   // (PostCSS's message starts with its own `file:line:column: `, the block's: its `reason`.)
   let [message, ownFrame] = splitMessageFrame(styleBlock && typeof e.reason === 'string' ? e.reason : err.message);
   let frame = e?.frame || null;
+  if (sass) {
+    message = sass.head;
+    frame = null;
+  }
   // A frame that is the message (Vite's Sass errors: both are Sass's formatted report): its
   // first line is the message, the rest the frame, each said once.
   if (frame && frame.trim() === message.trim()) {
@@ -323,13 +354,13 @@ function rollupError(e, plugin, hook, id, code) {
     frame = nl > 0 ? message.slice(nl + 1) : null;
     message = nl > 0 ? message.slice(0, nl) : message;
   }
-  if (!frame && loc && typeof code === 'string') frame = codeFrame(code, loc.line, loc.column);
-  frame ||= ownFrame;
+  if (!frame && loc && typeof code === 'string' && !sassFile) frame = codeFrame(code, loc.line, loc.column);
+  if (!sass) frame ||= ownFrame;
   return {
     plugin: plugin?.name ?? e?.plugin ?? '',
     // The hook that ran (a plugin may call `this.error` of a context it kept from another).
     hook: plugin ? hook : e?.hook ?? hook,
-    id: e?.id ?? e?.loc?.file ?? id ?? null,
+    id: sassFile ?? e?.id ?? e?.loc?.file ?? id ?? null,
     message,
     loc,
     frame,
@@ -544,61 +575,18 @@ const handlers = {
       if (typeof r === 'object' && r.meta) state.meta.set(id, { ...(state.meta.get(id) ?? {}), ...r.meta });
       if (typeof r === 'object' && typeof r.moduleType === 'string') out.moduleType = r.moduleType;
       out.map = typeof r === 'object' ? toMap(r.map) : null;
+      watchHeard(id, out);
       return outputOf(code, out);
     }
     return null;
   },
-  async transform({ id, code, plugins, recheck, ssr }) {
-    // The text whose hot update threw is not transformed: its transform answers that error.
-    const failed = ssr ? null : state.failedHotUpdates.get(id);
-    if (failed && failed.code === code) throw failed.error;
-    const env = envOf(ssr);
-    const list = selected(env, 'transform', plugins, recheck, id, code);
-    moduleNode(id);
-    admit(id);
-    if (!ssr) warmUp?.saw(id, code);
-    const out = newOut(!!ssr);
-    let changed = false;
-    let noMap = false;
-    // A step changed the code without a map: the chain's map no longer says where its code is from.
-    let mapless = false;
-    // Vite's TS/JSX transform (`script-step.js`) runs once, before the first plugin that is not `pre`.
-    let step = state.scriptStep?.admits(id) ? state.scriptStep.plugin : null;
-    const source = code;
-    const apply = async (plugin) => {
-      const given = code;
-      let r;
-      try {
-        r = await callHook(plugin, 'transform', pluginContext(plugin, 'transform', out), [given, id, { ssr: !!ssr }], id, given);
-      } catch (e) {
-        if (e?.rollup && mapless) traceAligned(e.rollup, id, given, source);
-        else if (e?.rollup) traceToSource(e.rollup, out.map, id, given, source);
-        throw e;
-      }
-      if (r == null) return;
-      const next = typeof r === 'string' ? r : r.code;
-      if (typeof r === 'object' && r.meta) state.meta.set(id, { ...(state.meta.get(id) ?? {}), ...r.meta });
-      if (next == null) return;
-      if (typeof r === 'object' && typeof r.moduleType === 'string') out.moduleType = r.moduleType;
-      const map = typeof r === 'object' ? r.map : null;
-      if (map && typeof map === 'object' && map.mappings === '' && !('version' in map)) noMap = true;
-      else if (map) out.map = composeMaps(map, out.map);
-      if (next !== code && (!map || noMap)) mapless = true;
-      if (next !== code) changed = true;
-      code = next;
-    };
-    for (const { plugin, index } of list) {
-      if (step && plugin.enforce !== 'pre') {
-        await apply(step);
-        step = null;
-      }
-      // a hook later in the chain sees the code the earlier ones produced: re-check its filter
-      if (changed && !filterMatches(env.filters[index]?.transform, id, code)) continue;
-      await apply(plugin);
+  async transform(body) {
+    const running = transformChain(body);
+    // (A file's own module, for the page: its query sub-modules' `load` may read what it left.)
+    if (!body.ssr && fileOf(body.id) === body.id && !state.transformedFiles.has(body.id)) {
+      state.transformedFiles.set(body.id, running.then(() => {}, () => {}));
     }
-    if (!changed) return null;
-    if (noMap) out.map = null;
-    return outputOf(code, out);
+    return running;
   },
   // `load`, then `transform` of what it gave (or of `code` when no `load` answered and
   // `transformUnloaded`): one module's two hook chains in one round trip. A `transform` hook's
@@ -621,6 +609,89 @@ const handlers = {
     return hotUpdate(file, modules, timestamp, 'update', importers, text);
   },
 };
+
+/** A module's `transform` chain (`handlers.transform`). */
+async function transformChain({ id, code, plugins, recheck, ssr }) {
+  // The text whose hot update threw is not transformed: its transform answers that error.
+  const failed = ssr ? null : state.failedHotUpdates.get(id);
+  if (failed && failed.code === code) throw failed.error;
+  const env = envOf(ssr);
+  const list = selected(env, 'transform', plugins, recheck, id, code);
+  moduleNode(id);
+  admit(id);
+  if (!ssr) warmUp?.saw(id, code);
+  const out = newOut(!!ssr);
+  let changed = false;
+  let noMap = false;
+  // A step changed the code without a map: the chain's map no longer says where its code is from.
+  let mapless = false;
+  // Vite's TS/JSX transform (`script-step.js`) runs once, before the first plugin that is not `pre`.
+  let step = state.scriptStep?.admits(id) ? state.scriptStep.plugin : null;
+  const source = code;
+  const apply = async (plugin) => {
+    const given = code;
+    let r;
+    try {
+      r = await callHook(plugin, 'transform', pluginContext(plugin, 'transform', out), [given, id, { ssr: !!ssr }], id, given);
+    } catch (e) {
+      if (e?.rollup && mapless) traceAligned(e.rollup, id, given, source);
+      else if (e?.rollup) traceToSource(e.rollup, out.map, id, given, source);
+      throw e;
+    }
+    if (r == null) return;
+    const next = typeof r === 'string' ? r : r.code;
+    if (typeof r === 'object' && r.meta) state.meta.set(id, { ...(state.meta.get(id) ?? {}), ...r.meta });
+    if (next == null) return;
+    if (typeof r === 'object' && typeof r.moduleType === 'string') out.moduleType = r.moduleType;
+    const map = typeof r === 'object' ? r.map : null;
+    if (map && typeof map === 'object' && map.mappings === '' && !('version' in map)) noMap = true;
+    else if (map) out.map = composeMaps(map, out.map);
+    if (next !== code && (!map || noMap)) mapless = true;
+    if (next !== code) changed = true;
+    code = next;
+  };
+  for (const { plugin, index } of list) {
+    if (step && plugin.enforce !== 'pre') {
+      await apply(step);
+      step = null;
+    }
+    // a hook later in the chain sees the code the earlier ones produced: re-check its filter
+    if (changed && !filterMatches(env.filters[index]?.transform, id, code)) continue;
+    await apply(plugin);
+  }
+  if (!changed) return null;
+  if (noMap) out.map = null;
+  watchHeard(id, out);
+  return outputOf(code, out);
+}
+
+/** The files a plugin's `change` of the module's file depended on (`emitter.emit` in
+ * `makeServer`), watched by its compile. */
+function watchHeard(id, out) {
+  for (const dep of state.heardDependencies.get(fileOf(id)) ?? []) {
+    if (!out.watchFiles.includes(dep)) out.watchFiles.push(dep);
+  }
+}
+
+/**
+ * Under Vite a query sub-module is asked for only once its file's module was transformed (the
+ * page imports it from that module's code), and some plugins' `load` of it reads what that
+ * `transform` left: vite-plugin-svelte's `App.svelte?svelte&type=style&lang.css` is the CSS of
+ * its last compile of `App.svelte`. hotloop may ask for it first (the file's module kept from
+ * the last session, the two confirmed in any order, a build on all cores): its `load` then
+ * found nothing and the file's own text went on as CSS (Tailwind's "Invalid declaration" on a
+ * Svelte component, a blank page). The file's `transform` runs first, once per config, with
+ * `code`, the file's text the engine compiles (hotloop's own request for the file, in flight
+ * or later, is the same text); its result is not answered.
+ */
+function primeFile(file, code) {
+  let primed = state.transformedFiles.get(file);
+  if (!primed) {
+    primed = handlers.transform({ id: file, code }).then(() => {}, () => {});
+    state.transformedFiles.set(file, primed);
+  }
+  return primed;
+}
 
 /**
  * Vite serves a page's module by URL, its `pre` middlewares before its own transform: a
@@ -655,6 +726,7 @@ async function loadThenTransform({ id, code, transformUnloaded, load, transform,
   const file = fileOf(id);
   const failed = ssr || file === id ? null : state.failedHotUpdates.get(file);
   if (failed && failed.code === code) throw failed.error;
+  if (!ssr && file !== id && typeof code === 'string' && path.isAbsolute(file)) await primeFile(file, code);
   const loaded = await handlers.load({ id, plugins: load?.plugins, recheck: load?.recheck, ssr });
   // A middleware's answer is the page's module as it is (Vite transforms nothing it served).
   if (loaded?.fromMiddleware) return { loaded, transformed: null, transformError: null };
@@ -895,6 +967,8 @@ async function loadConfig(body) {
   moduleGraph.reset(root);
   state.meta.clear();
   state.failedHotUpdates.clear();
+  state.transformedFiles.clear();
+  state.heardDependencies.clear();
   try {
     state.viteVersion = JSON.parse(fs.readFileSync(path.join(root, 'node_modules/vite/package.json'), 'utf8')).version;
   } catch {
@@ -1036,15 +1110,23 @@ async function loadConfig(body) {
     assetsInclude: (file) => [].concat(config.assetsInclude ?? []).some((p) => (p instanceof RegExp ? p.test(file) : false)),
     // As Vite's: the config's aliases, then (unless asked with `aliasOnly`, the third
     // argument) hotloop's own resolver, as the page resolves or, for Vite's CSS resolver
-    // options, as a stylesheet's `@import` does (`resolverKind`). Options it does not follow
-    // warn, once, at the first question that needs them.
+    // options, as a stylesheet's `@import` does (`resolverKind`). Other options (Vite's Sass
+    // and Less resolvers': partials, `.scss` extensions, the `sass` field), which hotloop's
+    // resolver does not follow, are Vite's own resolver's, from the project's `vite` (the
+    // config `hotloop:css` compiles with: vite-plugin-svelte's `vitePreprocess` compiles a
+    // `<style lang="scss">` with this config); without one they warn, once, at the first
+    // question that needs them.
     createResolver(options) {
       const by = current ?? { plugin: '(a plugin)', hook: 'configResolved' };
       const kind = resolverKind(options, resolved.resolve);
-      return async (id, importer, aliasOnly) => {
+      let vites;
+      return async (id, importer, aliasOnly, ssr) => {
         const target = aliased(resolved.resolve.alias, id);
         if (aliasOnly) return target;
         if (kind.unhonoured) {
+          vites ??= viteConfig(resolvedRoot, config).then((c) => c?.createResolver(options) ?? null, () => null);
+          const vite = await vites;
+          if (vite) return vite(id, importer, aliasOnly, ssr);
           warn(by.plugin, by.hook, `config.createResolver() is partial in hotloop: it resolves as the page does, without the options ${kind.unhonoured.join(', ')}`);
         }
         return (await ask('resolve', { specifier: target ?? id, importer: importer ?? null, as: kind.as })) ?? undefined;
@@ -1442,6 +1524,31 @@ function makeServer(config, middlewares) {
   emitter.unwatch = () => watcher;
   emitter.close = async () => {};
   emitter.getWatched = () => ({});
+  // A plugin's own `change` event is a change of that file, as Vite's chokidar listeners take
+  // it: vite-plugin-svelte tells of the components whose `<style lang="scss">` `@use`s an
+  // edited Sass partial (its preprocessor's dependencies) by `server.watcher.emit('change',
+  // component)`. The file's modules compile again and update the pages, with the partial's
+  // new text or its error. (hotloop's own events reach the listeners without `emit`:
+  // `emitAwaited`.)
+  // The file they were hearing of then is one the file's modules depend on from then on: its
+  // next compiles name it as watched (`watchHeard`), so hotloop compiles them again on its
+  // later changes itself, also on one the plugins are not told of (a save within moments of
+  // the last, taken for their own write: `own-writes.js`).
+  emitter.emit = function emit(name, ...args) {
+    const heard = EventEmitter.prototype.emit.call(this, name, ...args);
+    if (name === 'change' && typeof args[0] === 'string') {
+      const file = path.resolve(state.root ?? '', args[0]);
+      if (state.hearing && state.hearing !== file) {
+        let deps = state.heardDependencies.get(file);
+        if (!deps) state.heardDependencies.set(file, (deps = new Set()));
+        deps.add(state.hearing);
+      }
+      const nodes = moduleGraph.getModulesByFile(file);
+      const ids = [...(nodes ?? [])].map((m) => m.id).filter((id) => typeof id === 'string');
+      if (ids.length) notify('invalidate', { ids });
+    }
+    return heard;
+  };
   state.watcher = emitter;
   const watcher = guarded(emitter, 'server.watcher', who);
   const server = {
@@ -1670,8 +1777,11 @@ async function emitAwaited(emitter, name, args) {
 function tellWatchers({ changed = [], created = [], removed = [] }) {
   if (!state.plugins) return;
   // A worker's plugins are instances of their own: they hear `watchChange` too (a worker
-  // owns the files it compiles); the watcher's events and the create/delete hot updates are
-  // the primary's (its dev server's).
+  // owns the files it compiles), and their `server.watcher` listeners a file's `change`:
+  // vite-plugin-svelte's of a Sass partial a component it compiled there `@use`s, which it
+  // answers with the component's own `change`. The watcher's other events and the
+  // create/delete hot updates are the primary's (its dev server's): route generators'
+  // listeners, which write files, run once.
   const primary = !IS_WORKER;
   const events = [
     ...created.map((file) => ['add', 'create', file]),
@@ -1684,9 +1794,16 @@ function tellWatchers({ changed = [], created = [], removed = [] }) {
       if (event === 'delete') ownWrites.forget(file);
       else if (ownWrites.isOwn(file)) continue;
       const heard = ownWrites.hearing(file);
-      if (primary && state.watcher) {
-        await emitAwaited(state.watcher, name, [file]);
-        await emitAwaited(state.watcher, 'all', [name, file]);
+      state.hearing = file;
+      try {
+        if (primary && state.watcher) {
+          await emitAwaited(state.watcher, name, [file]);
+          await emitAwaited(state.watcher, 'all', [name, file]);
+        } else if (state.watcher && name === 'change') {
+          await emitAwaited(state.watcher, name, [file]);
+        }
+      } finally {
+        state.hearing = null;
       }
       for (const { plugin } of pluginsWithHook(state.plugins, 'watchChange')) {
         try {

@@ -2,8 +2,8 @@
 //! project's own `sass` (real packages, from `tests/npm`): `css.preprocessorOptions`
 //! (`additionalData`), `@use` of a partial reported as a watch file, a Sass error with its
 //! file and line under the `hotloop:css` plugin's name (a partial's error naming the partial), a
-//! `*.module.scss` left for hotloop's CSS Modules pass, the map with its sources' text, and a
-//! missing compiler named.
+//! `*.module.scss` left for hotloop's CSS Modules pass, the map with its sources' text, a
+//! missing compiler named, and a plugin's own `preprocessCSS` resolving Sass partials.
 
 mod support;
 
@@ -151,6 +151,63 @@ export default {
         .unwrap_or_else(|e| panic!("{e}"))
         .expect("loaded");
     assert!(loaded.code.contains("color: red"), "{}", loaded.code);
+}
+
+/// A component's `<style lang="scss">` compiled by Vite's exported `preprocessCSS` with the
+/// config the plugins were given (vite-plugin-svelte's `vitePreprocess`), before any `.scss`
+/// file went through `hotloop:css`: its `@use` of a partial (`_theme.scss` for `'theme'`)
+/// resolves with Vite's Sass resolver (its `createResolver` options), and so does a `.scss`
+/// file's after it. Vite's in-process Sass compiler keeps the resolvers of the first config that
+/// compiled Sass, so the shim's, which resolved as a script (no `_` prefix, no `.scss`), made
+/// that `@use` and every later one fail with "Can't find stylesheet to import".
+#[test]
+fn a_components_sass_compiled_first_with_the_plugins_config_resolves_partials() {
+    let modules = ensure_npm_packages();
+    let p = Project::new(&[
+        (
+            "vite.config.js",
+            r#"import { preprocessCSS } from 'vite'
+let config
+export default {
+  plugins: [{
+    name: 'component-styles',
+    configResolved(c) { config = c },
+    async transform(code, id) {
+      if (!id.endsWith('.comp')) return
+      const { code: css } = await preprocessCSS(code, `${id}.scss`, config)
+      return `export default ${JSON.stringify(css)}`
+    },
+  }],
+}
+"#,
+        ),
+        ("package.json", r#"{"type":"module"}"#),
+        ("src/styles/_theme.scss", "$brand: rgb(255, 62, 0);\n"),
+        (
+            "src/lib/Card.comp",
+            "@use '../styles/theme' as t;\n.card { color: t.$brand; }\n",
+        ),
+        (
+            "src/main.scss",
+            "@use 'styles/theme';\nbody { color: theme.$brand; }\n",
+        ),
+    ]);
+    std::os::unix::fs::symlink(&modules, p.root().join("node_modules")).expect("link node_modules");
+    let (host, _) = start(&p, "vite.config.js");
+    let card = p.path("src/lib/Card.comp");
+    let text = std::fs::read_to_string(&card).unwrap();
+    let out = host
+        .transform(&card, &text)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .expect("compiled");
+    assert!(out.code.contains("color: rgb(255, 62, 0)"), "{}", out.code);
+    let main = p.path("src/main.scss");
+    let text = std::fs::read_to_string(&main).unwrap();
+    let out = host
+        .transform(&main, &text)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .expect("compiled");
+    assert!(out.code.contains("color: rgb(255, 62, 0)"), "{}", out.code);
 }
 
 /// With a PostCSS config, PostCSS's `@import` inlines a plain stylesheet's imports; a relative

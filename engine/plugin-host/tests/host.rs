@@ -1018,7 +1018,8 @@ export default { plugins: [{
 /// asked with `aliasOnly` (@tailwindcss/vite's first question, for a stylesheet's `@import`),
 /// else the aliases, then hotloop's resolver, as a stylesheet's `@import` for Vite's CSS
 /// resolver options and as the page for the config's own, with no warning; options hotloop
-/// does not follow warn, naming them.
+/// does not follow are Vite's own resolver's (`css::a_components_sass_compiled_first_...`), or,
+/// with no `vite` installed (as here), warn, naming them.
 #[test]
 fn config_create_resolver_answers_as_vites_and_warns_only_of_options_it_does_not_follow() {
     let config = r#"
@@ -2022,6 +2023,104 @@ export default { plugins: [{
     );
 }
 
+/// A plugin's own `server.watcher.emit('change', file)` is a change of that file, as Vite's
+/// watcher takes it: vite-plugin-svelte tells of the components whose `<style lang="scss">`
+/// `@use`s an edited Sass partial so (its preprocessor's dependencies, which it keeps itself).
+/// The file's modules are named to compile again; one no module is of names nothing. Their
+/// compiles watch the file heard of then.
+#[test]
+fn a_plugins_own_watcher_change_event_compiles_that_files_modules_again() {
+    let config = r#"
+export default { plugins: [{
+  name: 'dependencies',
+  configureServer(server) {
+    server.watcher.on('change', (file) => {
+      if (file.endsWith('_theme.scss')) {
+        server.watcher.emit('change', file.replace('styles/_theme.scss', 'lib/Card.svelte'));
+        server.watcher.emit('change', file.replace('styles/_theme.scss', 'lib/Unknown.svelte'));
+      }
+    });
+  },
+  load(id) { return id.includes('Card.svelte') ? 'export default 1' : null },
+}] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let (host, c) = start(&p, "vite.config.mjs");
+    assert!(c.unsupported.is_empty(), "{:?}", c.unsupported);
+    let card = p.path("src/lib/Card.svelte");
+    let style = format!("{card}?svelte&type=style&lang.css");
+    host.load(&card).unwrap();
+    host.load(&style).unwrap();
+    let events = host.events();
+    host.files_changed(&FileChanges {
+        changed: vec![p.path("src/styles/_theme.scss")],
+        ..Default::default()
+    });
+    wait_event(&events, |e| matches!(e, HostEvent::ModulesInvalidated));
+    let mut invalidated = host.take_invalidated();
+    invalidated.sort();
+    assert_eq!(invalidated, [card.clone(), style.clone()]);
+    // From then on the file's compiles watch the partial: hotloop compiles them again on its
+    // next change itself, also on a save the plugins are not told of.
+    let partial = p.path("src/styles/_theme.scss");
+    for id in [&card, &style] {
+        let out = host.load(id).unwrap().expect("loaded");
+        assert_eq!(
+            out.watch_files,
+            [std::path::PathBuf::from(&partial)],
+            "{id}"
+        );
+    }
+}
+
+/// A query sub-module asked for before its file's module was transformed this session (the
+/// file's output kept from the last session, or the two compiled in any order): the file's
+/// `transform` runs first, with the text the request carries, as under Vite, where the page
+/// imports the sub-module from that module's code. vite-plugin-svelte's
+/// `App.svelte?svelte&type=style&lang.css` `load` is the CSS its last compile of `App.svelte`
+/// left in the module's `meta`; it found none, and the component's own text went on as CSS (a
+/// blank page with Tailwind's "Invalid declaration"). Once per file: its next sub-module and
+/// the file's own request do not run it again.
+#[test]
+fn a_query_sub_module_asked_first_has_its_files_transform_run_before_it() {
+    let config = r#"
+let transforms = 0
+export default { plugins: [{
+  name: 'components',
+  transform: {
+    filter: { id: /\.comp$/ },
+    handler(code, id) {
+      transforms++
+      return { code: 'export default 1', meta: { comp: { css: code.split('STYLE:')[1] } } }
+    },
+  },
+  load: {
+    filter: { id: /\.comp\?style$/ },
+    handler(id) {
+      const css = this.getModuleInfo(id.replace(/\?style$/, '')).meta.comp?.css
+      return css == null ? null : `${css.trim()} /* after ${transforms} transform(s) */`
+    },
+  },
+}] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let (host, _) = start(&p, "vite.config.mjs");
+    let env = PluginEnv::Client;
+    let text = "<p>hi</p>\nSTYLE: .a { color: red }\n";
+    let style = p.path("src/Card.comp?style");
+    let both = host.load_and_transform_in(env, &style, text, true).unwrap();
+    assert_eq!(
+        both.loaded.map(|o| o.code).as_deref(),
+        Some(".a { color: red } /* after 1 transform(s) */")
+    );
+    let both = host.load_and_transform_in(env, &style, text, true).unwrap();
+    assert_eq!(
+        both.loaded.map(|o| o.code).as_deref(),
+        Some(".a { color: red } /* after 1 transform(s) */"),
+        "once"
+    );
+}
+
 /// Rollup's `this.load` (vite-plugin-qwik loads the segments it splits off a component): the
 /// module's `load` and `transform` chains run, and its info comes back with the code.
 #[test]
@@ -2366,6 +2465,38 @@ export default { plugins: [{
     });
     let after = code(&file);
     assert_eq!(after, before.replace("not heard", "heard"));
+}
+
+/// A worker's plugins hear a file's `change` on their `server.watcher` too: vite-plugin-svelte
+/// keeps the Sass partials a component's `<style lang="scss">` `@use`s in the worker that
+/// compiled it, and answers a partial's change with the component's own `change` there, which
+/// names the component's modules to compile again.
+#[test]
+fn workers_plugins_watcher_listeners_hear_a_change() {
+    let config = r#"
+const dependants = new Set();
+export default { plugins: [{
+  name: 'dependencies',
+  configureServer(server) {
+    server.watcher.on('change', (file) => {
+      if (file.endsWith('_theme.scss')) for (const d of dependants) server.watcher.emit('change', d);
+    });
+  },
+  transform(code, id) { if (id.endsWith('.comp')) { dependants.add(id); return 'export default 1'; } },
+}] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let (host, events) = with_workers(&p, 2, 1);
+    host.transform(&p.path("src/first.vue"), "x").unwrap();
+    support::wait_workers(&events);
+    let card = p.path("src/Card.comp");
+    host.transform(&card, "x").unwrap();
+    host.files_changed(&FileChanges {
+        changed: vec![p.path("src/styles/_theme.scss")],
+        ..Default::default()
+    });
+    wait_event(&events, |e| matches!(e, HostEvent::ModulesInvalidated));
+    assert_eq!(host.take_invalidated(), [card]);
 }
 
 /// The page's import edges reach the plugins' module graph (`this.getModuleInfo`,

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { alignedPosition, firstOfSummary, splitMessageFrame } from '../errors.js';
+import { alignedPosition, firstOfSummary, sassPosition, splitMessageFrame, styleBlockStart } from '../errors.js';
 
 test("a message's own code frame (compiler-sfc's) is split off; other messages stay whole", () => {
   const sfc = "[vue/compiler-sfc] Unexpected token, expected \",\" (4:0)\n\n/p/src/App.vue\n3  |  const count = ref<number>(0\n   |                              ^\n4  |  function inc() {}\n   |  ^\n5  |  </script>";
@@ -80,4 +80,27 @@ test('a position in code a mapless step changed is placed on the source line by 
   assert.deepEqual(alignedPosition(source, given, 2, line.length + 50), { line: 2, column: source.split('\n')[1].length });
   // Lines added or removed: nothing is known.
   assert.equal(alignedPosition(source, `// banner\n${given}`, 3, 5), null);
+});
+
+test("Sass's report passed on in a message gives the place its trace names first", () => {
+  // vite-plugin-svelte's preprocess error: Sass's report in the message, no line or column.
+  const block = 'Error while preprocessing /p/src/lib/Card.svelte - [sass] unmatched "}".\n  ╷\n8 │     }\n  │     ^\n  ╵\n  src/lib/Card.svelte.vite-preprocess.scss 8:5  root stylesheet';
+  assert.deepEqual(sassPosition(block), {
+    file: 'src/lib/Card.svelte.vite-preprocess.scss', line: 8, column: 4,
+    head: 'Error while preprocessing /p/src/lib/Card.svelte - [sass] unmatched "}".',
+  });
+  // An error in a partial a mixin of it ran in: the partial's place, the innermost.
+  const partial = '[sass] Undefined variable.\n  ╷\n6 │   padding: $padx;\n  │            ^^^^^\n  ╵\n  src/styles/_theme.scss 6:12                   card()\n  src/lib/Card.svelte.vite-preprocess.scss 5:5  root stylesheet';
+  assert.deepEqual(sassPosition(partial), { file: 'src/styles/_theme.scss', line: 6, column: 11, head: '[sass] Undefined variable.' });
+  assert.equal(sassPosition('[sass] Undefined variable.'), null);
+  assert.equal(sassPosition('x\n  ╷\n1 │ a\n  ╵'), null, 'no trace: no place');
+  assert.equal(sassPosition(undefined), null);
+});
+
+test("a component's <style> block starts after its tag, comments skipped", () => {
+  const svelte = '<script>\n</script>\n<!-- <style> -->\n<p>hi</p>\n\n<style lang="scss">\n  .a { color: red; }\n</style>\n';
+  assert.deepEqual(styleBlockStart(svelte), { line: 6, column: 19 });
+  assert.deepEqual(styleBlockStart('<style>.a{}</style>'), { line: 1, column: 7 });
+  assert.equal(styleBlockStart('<p>no style</p>'), null);
+  assert.equal(styleBlockStart(null), null);
 });
