@@ -110,9 +110,16 @@ impl fmt::Display for Statement {
 /// The workers' chunks, `(worker file's module id, chunk)`.
 pub type WorkerChunks = Arc<[(Arc<str>, Arc<Chunk>)]>;
 
-/// Emitted modules by id; persistent for the same reason as [`Parts`].
-pub type ServedModules =
-    imbl::GenericHashMap<Arc<str>, ServedModule, FxBuildHasher, imbl::shared_ptr::DefaultSharedPtr>;
+/// Emitted modules by id; persistent for the same reason as [`Parts`]. Each value behind an
+/// `Arc`: the map's nodes hold their entries inline, 32 slots a node, so a ~90-byte
+/// `ServedModule` in each slot cost ~5 MB at 20,000 modules (against ~3.5 with the `Arc`s and
+/// the modules themselves), and every node an insert copies copied them.
+pub type ServedModules = imbl::GenericHashMap<
+    Arc<str>,
+    Arc<ServedModule>,
+    FxBuildHasher,
+    imbl::shared_ptr::DefaultSharedPtr,
+>;
 
 /// Everything served for one revision.
 #[derive(Clone, Debug)]

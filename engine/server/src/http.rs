@@ -830,7 +830,7 @@ pub(crate) async fn module_map(
     let id = format!("/{}", rest.trim_start_matches('/'));
     let served = state.built_for_request().await;
     let module = served.modules.get(id.as_str()).cloned();
-    match off_the_runtime(move || module.as_ref().and_then(sourcemap::module_map)).await {
+    match off_the_runtime(move || module.as_deref().and_then(sourcemap::module_map)).await {
         Some(map) => cached(
             &headers,
             &content_etag(map.as_bytes()),

@@ -151,12 +151,12 @@ mod tests {
         let mut modules = ServedModules::default();
         modules.insert(
             Arc::from("/a.js"),
-            module(Some(r#"{"version":3,"mappings":"A"}"#)),
+            Arc::new(module(Some(r#"{"version":3,"mappings":"A"}"#))),
         );
-        modules.insert(Arc::from("/nomap.js"), module(None));
+        modules.insert(Arc::from("/nomap.js"), Arc::new(module(None)));
         modules.insert(
             Arc::from("/b.js"),
-            module(Some(r#"{"version":3,"mappings":"B"}"#)),
+            Arc::new(module(Some(r#"{"version":3,"mappings":"B"}"#))),
         );
         let json: serde_json::Value =
             serde_json::from_slice(&index_map(&chunk, &modules, 0)).unwrap();
@@ -213,7 +213,7 @@ mod tests {
         let mut modules = ServedModules::default();
         modules.insert(
             Arc::from("/a.js"),
-            with_source(r#"{"version":3,"mappings":"A"}"#, "a"),
+            Arc::new(with_source(r#"{"version":3,"mappings":"A"}"#, "a")),
         );
         let json: serde_json::Value =
             serde_json::from_slice(&index_map(&Chunk::new(parts, String::new()), &modules, 0))

@@ -160,18 +160,18 @@ fn served(revision: u32, html: Option<&str>, body_line: &str) -> Arc<Served> {
     let mut modules = ServedModules::default();
     modules.insert(
         Arc::from("/src/a.js"),
-        ServedModule {
+        Arc::new(ServedModule {
             map_source: Some(SOURCE_A.into()),
             ..module(ModuleKind::Js, Some(MAP_A), None)
-        },
+        }),
     );
     modules.insert(
         Arc::from("/src/b.js"),
-        module(ModuleKind::Js, Some(MAP_B), None),
+        Arc::new(module(ModuleKind::Js, Some(MAP_B), None)),
     );
     modules.insert(
         Arc::from("/src/style.css"),
-        module(ModuleKind::Css, None, Some(STYLESHEET)),
+        Arc::new(module(ModuleKind::Css, None, Some(STYLESHEET))),
     );
     Arc::new(Served {
         server_id: Arc::from("test-server-ü"),
@@ -1283,7 +1283,7 @@ async fn an_inline_styles_sheet_is_served_at_its_id_with_the_query() {
     let mut next = (*served(2, Some(HTML), "")).clone();
     next.modules.insert(
         Arc::from(ID),
-        module(ModuleKind::Css, None, Some(".inline {}\n")),
+        Arc::new(module(ModuleKind::Css, None, Some(".inline {}\n"))),
     );
     h.publish(Arc::new(next));
     let sheet = get(&h, ID).await;

@@ -406,7 +406,7 @@ impl EngineHost {
                 db,
                 &state.graph,
                 index,
-                modules.get(&state.graph.module(index).id),
+                modules.get(&state.graph.module(index).id).map(|m| &**m),
             );
         }
         state.served.modules = Some(modules.clone());
@@ -484,7 +484,7 @@ impl EngineHost {
                     map_source: None,
                     stylesheet: Some(text),
                 };
-                (id, sheet)
+                (id, Arc::new(sheet))
             })
             .collect();
         Some(Served {
@@ -532,7 +532,7 @@ fn insert_served_module(
             let (code, maps) = served_module_bytes(&new);
             bytes.code += code;
             bytes.maps += maps;
-            map.insert(module.id.clone(), new)
+            map.insert(module.id.clone(), Arc::new(new))
         }
         None => map.remove(&module.id),
     };

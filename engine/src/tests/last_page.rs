@@ -229,9 +229,11 @@ fn linked_stylesheets_come_with_the_page_and_one_that_differs_makes_it_stale() {
     // The build serves another text for it (what a manifest of files cannot always show: an
     // `@import` that now finds another file): the page is stale.
     let mut other = built.clone();
-    let mut module = other.modules.get("/src/style.css").unwrap().clone();
+    let mut module = (**other.modules.get("/src/style.css").unwrap()).clone();
     module.stylesheet = Some(Arc::from("p { color: blue; }\n"));
-    other.modules.insert(Arc::from("/src/style.css"), module);
+    other
+        .modules
+        .insert(Arc::from("/src/style.css"), Arc::new(module));
     assert_eq!(
         host.settle_last_page(&other),
         LastPageCheck::Stale {
