@@ -355,7 +355,16 @@ impl EngineHost {
             touched.push((index, file));
         }
         drop(check);
-        self.update_modules(prev, &touched)
+        let mut result = self.update_modules(prev, &touched);
+        // A module held in the page for a failing importer goes once none fails, also when
+        // that takes no change of the graph (the importer's other import compiles now).
+        if !self.held_removals.is_empty() {
+            let held_before = std::mem::take(&mut self.held_removals);
+            let (removed, held) = self.removals(held_before, Vec::new());
+            self.held_removals = held;
+            result.removed = removed;
+        }
+        result
     }
 
     /// The hot path: only `touched` modules (whose imports and hot facts are unchanged).

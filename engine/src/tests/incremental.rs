@@ -4452,3 +4452,127 @@ fn a_deleted_module_stays_in_the_page_while_its_importer_fails() {
         "the restored module is an ordinary one again"
     );
 }
+
+/// A held module goes once its importer stops failing, also when that takes no change of the
+/// graph: the importer's other import compiles again.
+#[test]
+fn a_held_module_goes_when_its_importer_compiles_again_without_a_graph_change() {
+    let mut p = check(
+        &[
+            HTML,
+            "//- /src/main.js\nimport { box } from './box.js';\nimport { c } from './c.js';\nconsole.log(box, c);\n\
+             //- /src/box.js\nexport const box = 'box';\n\
+             //- /src/c.js\nexport const c = 1;\n",
+        ]
+        .concat(),
+        &[
+            "//- rm /src/box.js",
+            "//- /src/c.js\nexport const c = ;\n",
+            "//- /src/main.js\nimport { c } from './c.js';\nconsole.log(c);\n",
+        ],
+        expect![[r#"
+            build
+              graph:
+                /src/main.js -> /src/box.js /src/c.js
+                /src/box.js
+                /src/c.js
+            delete /src/box.js
+              applied: files [/src/box.js], epoch moved
+              queries:
+                chunk: ran project
+                chunk_entry: ran /src/main.js; reused /src/c.js
+                emitted_module: reused /src/c.js /src/main.js
+                entry_html: reused project
+                file_exists: reused /src/main.js
+                hot_meta: reused /src/c.js /src/main.js
+                html_entries: reused project
+                import_specifiers: reused /src/c.js /src/main.js
+                index_text: reused project
+                module_deps: ran /src/main.js; reused /src/c.js
+                module_diagnostics: ran /src/main.js; reused /src/c.js
+                module_graph: ran project
+                module_imports: reused /src/c.js /src/main.js
+                parsed_module: reused /src/c.js /src/main.js
+                public_env: reused project
+                react_ignores_jsx_source: ran project
+                refresh_runtime: ran project
+                resolved_imports: ran /src/c.js /src/main.js
+              changed: /src/main.js
+              graph:
+                /src/main.js -> /src/c.js
+                /src/c.js
+              diagnostics:
+                Resolve /src/main.js:1:21: Cannot resolve './box.js' from /src/main.js: no such file
+              plan: reload: /src/main.js changed and no module accepts it
+            edit /src/c.js
+              applied: files [/src/c.js]
+              queries:
+                chunk_entry: ran /src/c.js
+                emitted_module: ran /src/c.js; reused /src/main.js
+                import_specifiers: reused /src/c.js /src/main.js
+                module_deps: reused /src/main.js
+                module_diagnostics: ran /src/c.js
+                module_imports: ran /src/c.js; reused /src/main.js
+                parsed_module: ran /src/c.js; reused /src/main.js
+                react_ignores_jsx_source: reused project
+                resolved_imports: reused /src/c.js /src/main.js
+              changed: nothing
+              diagnostics:
+                Resolve /src/main.js:1:21: Cannot resolve './box.js' from /src/main.js: no such file
+                Syntax /src/c.js:1:18: Expression expected
+              plan: nothing
+            edit /src/main.js
+              applied: files [/src/main.js]
+              queries:
+                chunk: ran project
+                chunk_entry: ran /src/main.js; reused /src/c.js
+                emitted_module: ran /src/main.js; reused /src/c.js
+                entry_html: reused project
+                file_exists: ran /src/main.js
+                hot_meta: ran /src/c.js /src/main.js
+                html_entries: reused project
+                import_specifiers: ran /src/main.js; reused /src/c.js
+                index_text: reused project
+                module_deps: ran /src/main.js; reused /src/c.js
+                module_diagnostics: ran /src/main.js; reused /src/c.js
+                module_graph: ran project
+                module_imports: ran /src/main.js; reused /src/c.js
+                parsed_module: ran /src/main.js; reused /src/c.js
+                public_env: reused project
+                react_ignores_jsx_source: reused project
+                refresh_runtime: reused project
+                resolved_imports: ran /src/main.js; reused /src/c.js
+              changed: /src/main.js /src/c.js
+              diagnostics:
+                Syntax /src/c.js:1:18: Expression expected
+              plan: reload: /src/main.js changed and no module accepts it
+        "#]],
+    );
+    assert!(p.last().removed.is_empty(), "{:?}", p.last().removed);
+    p.check(
+        &["//- /src/c.js\nexport const c = 2;\n"],
+        expect![[r#"
+        edit /src/c.js
+          applied: files [/src/c.js]
+          queries:
+            chunk_entry: ran /src/c.js
+            emitted_module: ran /src/c.js; reused /src/main.js
+            hot_meta: ran /src/c.js
+            import_specifiers: reused /src/c.js /src/main.js
+            module_deps: reused /src/c.js /src/main.js
+            module_diagnostics: ran /src/c.js; reused /src/main.js
+            module_imports: ran /src/c.js; reused /src/main.js
+            parsed_module: ran /src/c.js; reused /src/main.js
+            react_ignores_jsx_source: reused project
+            resolved_imports: reused /src/c.js /src/main.js
+          changed: /src/c.js
+          removed: /src/box.js
+          diagnostics: none
+          plan: reload: /src/c.js changed and no module accepts it (via /src/c.js <- /src/main.js)
+    "#]],
+    );
+    assert_eq!(
+        p.last().removed.iter().map(|r| &**r).collect::<Vec<_>>(),
+        ["/src/box.js"]
+    );
+}
