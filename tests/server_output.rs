@@ -6,16 +6,17 @@
 //! prints is shown. Declared as a test of the `hotloop` package (tui/Cargo.toml) for
 //! `CARGO_BIN_EXE_hotloop`.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{Receiver, channel};
-use std::time::{Duration, Instant};
 
 use engine::testing::TempProject;
 use hotloop_protocol::wire::{ServerMessage, decode_server};
 
-const WAIT: Duration = Duration::from_secs(20);
+#[path = "support/stream_lines.rs"]
+mod stream_lines;
+
+use stream_lines::{Lines, WAIT};
 
 const PROJECT: &str = r#"
 //- /index.html
@@ -41,55 +42,6 @@ export default {
   },
 };
 "#;
-
-/// The lines of one of hotloop's streams, as they come.
-struct Lines {
-    rx: Receiver<String>,
-    seen: Vec<String>,
-}
-
-impl Lines {
-    fn of(stream: impl Read + Send + 'static) -> Lines {
-        let (tx, rx) = channel();
-        std::thread::spawn(move || {
-            let mut reader = BufReader::new(stream);
-            let mut line = Vec::new();
-            while reader.read_until(b'\n', &mut line).is_ok_and(|n| n > 0) {
-                let text = String::from_utf8_lossy(&line);
-                let _ = tx.send(text.trim_end_matches('\n').to_owned());
-                line.clear();
-            }
-        });
-        Lines {
-            rx,
-            seen: Vec::new(),
-        }
-    }
-
-    /// Waits for the first line `pick` accepts (lines before it are kept in `seen`).
-    fn wait_for<T>(&mut self, what: &str, mut pick: impl FnMut(&str) -> Option<T>) -> T {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.rx.recv_timeout(left) {
-                Ok(line) => {
-                    let found = pick(&line);
-                    self.seen.push(line);
-                    if let Some(found) = found {
-                        return found;
-                    }
-                }
-                Err(_) => panic!("no {what} within {WAIT:?}; seen:\n{}", self.seen.join("\n")),
-            }
-        }
-    }
-
-    /// Every line up to the end of the stream.
-    fn rest(mut self) -> Vec<String> {
-        self.seen.extend(self.rx.iter());
-        self.seen
-    }
-}
 
 fn get(port: u16, path: &str) -> String {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
