@@ -208,7 +208,7 @@ impl Process {
             exit,
             reader: None,
             writer: None,
-            guardian: Guardian::start(pid),
+            guardian: Guardian::start(pid, crate::SHUTDOWN_GRACE),
         };
         let thread_failed = |source| AppServerError::Io {
             entry: entry.clone(),

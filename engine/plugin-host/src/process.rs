@@ -362,7 +362,7 @@ impl Proc {
             shared,
             next_id: AtomicU32::new(1),
             reader: Mutex::new(reader.ok()),
-            guardian: Mutex::new(Guardian::start(pid)),
+            guardian: Mutex::new(Guardian::start(pid, hotloop_process_guard::GRACE)),
         });
         if stderr_thread.is_err() || proc.reader.lock().map(|r| r.is_none()).unwrap_or(true) {
             proc.kill();

@@ -4,19 +4,20 @@
 //! nobody's child of hotloop and would live on. The guardian is a `/bin/sh` in the group whose
 //! stdin is a pipe only hotloop holds: the pipe ends when hotloop drops the [`Guardian`] or
 //! dies (the kernel closes its end, whatever killed it), and then the guardian stops the group
-//! as hotloop itself would: SIGTERM (the processes' handlers run), a grace of [`GRACE`],
+//! as hotloop itself would: SIGTERM (the processes' handlers run), the owner's grace,
 //! SIGKILL (itself included; it ignores the SIGTERM it sends).
 //!
 //! Linux and other Unix only; no C of our own: `sh`'s `read`, `kill` and `sleep` are enough.
 
 use std::os::unix::process::CommandExt;
 use std::process::{Child, ChildStdin, Command, Stdio};
+use std::time::Duration;
 
-/// How long the guardian waits between its SIGTERM and its SIGKILL (as the app's server gets
-/// on hotloop's own exit).
-pub const GRACE: &str = "1.5";
+/// The grace between SIGTERM and SIGKILL for a group whose owner has none of its own (the
+/// plugin host, which hotloop kills at once: its plugins' subprocesses get this much).
+pub const GRACE: Duration = Duration::from_millis(1500);
 
-/// `sh -c SCRIPT hotloop-guardian PGID GRACE`.
+/// `sh -c SCRIPT hotloop-guardian PGID GRACE_SECONDS`.
 const SCRIPT: &str = "trap '' TERM INT HUP; read _ignored; \
      kill -s TERM -- -\"$1\" 2>/dev/null && sleep \"$2\"; kill -s KILL -- -\"$1\"";
 
@@ -29,11 +30,13 @@ pub struct Guardian {
 
 impl Guardian {
     /// Starts the guardian of process group `pgid` (the group of a child spawned with
-    /// `process_group(0)`: its pid). `None`, with a debug line, when it cannot start: the
-    /// group is gone already, or there is no `/bin/sh`.
-    pub fn start(pgid: u32) -> Option<Guardian> {
+    /// `process_group(0)`: its pid), which waits `grace` between its SIGTERM and its
+    /// SIGKILL. `None`, with a debug line, when it cannot start: the group is gone already,
+    /// or there is no `/bin/sh`.
+    pub fn start(pgid: u32, grace: Duration) -> Option<Guardian> {
+        let grace = format!("{:.3}", grace.as_secs_f64());
         let spawned = Command::new("/bin/sh")
-            .args(["-c", SCRIPT, "hotloop-guardian", &pgid.to_string(), GRACE])
+            .args(["-c", SCRIPT, "hotloop-guardian", &pgid.to_string(), &grace])
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -105,7 +108,7 @@ mod tests {
             .process_group(0)
             .spawn()
             .unwrap();
-        let guardian = Guardian::start(leader.id()).expect("sh");
+        let guardian = Guardian::start(leader.id(), GRACE).expect("sh");
         guardian.stop();
         assert!(alive(leader.id()));
         leader.kill().unwrap();
@@ -119,7 +122,7 @@ mod tests {
             .process_group(0)
             .spawn()
             .unwrap();
-        let mut guardian = Guardian::start(leader.id()).expect("sh");
+        let mut guardian = Guardian::start(leader.id(), GRACE).expect("sh");
         // What the kernel does when hotloop dies: the pipe's only writer is gone.
         guardian.stdin.take();
         let stopped = wait_gone(&mut leader, Duration::from_secs(10));
