@@ -403,6 +403,9 @@ pub fn compile_css_module(
     if per_local_hash {
         code = with_local_hashes(&code, id);
     }
+    // (The names are listed in the order the printed rules first use them: the map comment
+    // is no rule.)
+    let rules_end = code.len();
     if let Some(comment) = source_map.as_mut().and_then(map_comment) {
         code.push('\n');
         code.push_str(&comment);
@@ -439,7 +442,7 @@ pub fn compile_css_module(
             }
         }
     }
-    let names = Names::of(&exports, modules.locals_convention);
+    let names = Names::of(&exports, modules.locals_convention, &code[..rules_end]);
     for specifier in &names.dependencies {
         if imports.iter().any(|i| *i.specifier == **specifier) {
             continue;
@@ -476,7 +479,8 @@ pub fn compile_css_module(
 /// The exports of a CSS module as JS source.
 struct Names {
     /// `{"button": "App-module_x1Yz_button base"}`: each name with its local and global
-    /// compositions, keys sorted.
+    /// compositions, in the order the stylesheet first uses them, as postcss-modules (Vite's
+    /// default) lists them for `Object.keys(styles)`.
     object: String,
     /// `["button", require("./base.module.css"), "base"], ...`: compositions from other files,
     /// appended by the runtime once those modules have run.
@@ -486,16 +490,21 @@ struct Names {
 }
 
 impl Names {
-    fn of(exports: &CssModuleExports, convention: LocalsConvention) -> Names {
-        let mut values = std::collections::BTreeMap::new();
+    /// `printed`: the scoped stylesheet's rules, which give the names' order.
+    fn of(exports: &CssModuleExports, convention: LocalsConvention, printed: &str) -> Names {
+        // (A later name of the same key, a convention's alias of another name, wins.)
+        let mut values: Vec<(String, String)> = Vec::new();
         let mut names = Names {
             object: String::from("{"),
             composed: String::new(),
             dependencies: Vec::new(),
         };
-        let mut keys: Vec<&String> = exports.keys().collect();
+        let mut keys: Vec<((u8, usize), &String)> = exports
+            .iter()
+            .map(|(key, export)| (first_use(printed, &export.name), key))
+            .collect();
         keys.sort();
-        for key in keys {
+        for (_, key) in keys {
             let export = &exports[key];
             let mut value = export.name.clone();
             let exported = convention.names(key);
@@ -526,7 +535,10 @@ impl Names {
                 }
             }
             for key in exported {
-                values.insert(key, value.clone());
+                match values.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, kept)) => *kept = value.clone(),
+                    None => values.push((key, value.clone())),
+                }
             }
         }
         for (i, (key, value)) in values.iter().enumerate() {
@@ -539,6 +551,38 @@ impl Names {
         }
         names.object.push('}');
         names
+    }
+}
+
+/// Where the scoped name `name` comes in the order of a module's names, as postcss-modules
+/// (Vite's default) lists them: first the names selectors use (`.x_btn`, `#x_main`), by their
+/// first selector in `printed`, then the others (keyframes, grid lines) by their first use;
+/// `(2, 0)` for a name `printed` does not use (one only another module's `composes` uses). A
+/// use is a whole identifier (`x_btn` is not used by `.x_btn-primary`), written as lightningcss
+/// escapes it (`a\{b`).
+fn first_use(printed: &str, name: &str) -> (u8, usize) {
+    let escaped: String = name
+        .chars()
+        .flat_map(|c| {
+            let plain = c.is_ascii_alphanumeric() || c == '-' || c == '_' || !c.is_ascii();
+            (!plain).then_some('\\').into_iter().chain([c])
+        })
+        .collect();
+    let ident = |c: char| c.is_alphanumeric() || c == '-' || c == '_' || !c.is_ascii();
+    let uses = || {
+        printed.match_indices(escaped.as_str()).filter(|&(at, _)| {
+            !printed[..at].chars().next_back().is_some_and(ident)
+                && !printed[at + escaped.len()..]
+                    .chars()
+                    .next()
+                    .is_some_and(ident)
+        })
+    };
+    let in_selector =
+        uses().find(|&(at, _)| matches!(printed[..at].chars().next_back(), Some('.' | '#')));
+    match in_selector {
+        Some((at, _)) => (0, at),
+        None => uses().next().map_or((2, 0), |(at, _)| (1, at)),
     }
 }
 

@@ -163,6 +163,34 @@ fn grid_lines_and_areas_are_scoped_too() {
     assert!(code.contains("_main-start /"), "{code}");
 }
 
+/// The exports are listed as postcss-modules (Vite's default) lists them for
+/// `Object.keys(styles)`: the names selectors use, by their first rule, then keyframes; a
+/// convention's alias right after its name. Alphabetical order said `alpha` first.
+#[test]
+fn names_are_listed_in_the_order_the_stylesheet_uses_them() {
+    let out = compile_css_module(
+        "/src/List.module.css",
+        ".zeta { animation: fade 1s }\n.alpha-one { color: red }\n.zeta .mid, #root { color: blue }\n\
+         @keyframes fade { to { opacity: 0 } }\n.zeta-two { color: green }\n",
+        &CssModulesOptions {
+            pattern: Some(scoped_name_pattern("[local]_x").unwrap()),
+            locals_convention: LocalsConvention::CamelCase,
+            ..CssModulesOptions::default()
+        },
+        None,
+        "",
+        &|_| None,
+    );
+    assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+    let code = out.code.unwrap();
+    assert!(
+        code.contains(
+            r#"{"zeta": "zeta_x", "alpha-one": "alpha-one_x", "alphaOne": "alpha-one_x", "mid": "mid_x", "root": "root_x", "zeta-two": "zeta-two_x", "zetaTwo": "zeta-two_x", "fade": "fade_x"}"#
+        ),
+        "{code}"
+    );
+}
+
 #[test]
 fn errors_name_the_line() {
     // A rule lightningcss cannot keep: reported, the rest still compiles.
@@ -171,7 +199,7 @@ fn errors_name_the_line() {
         ".ok { color: red }\n.bad:hoverr { color: blue }\n.fine { color: green }\n",
         expect![[r#"
             code:
-            module.exports = $meta.cssModule(".a-module_sJZfGG_ok {\n  color: red;\n}\n\n.a-module_sJZfGG_bad:hoverr {\n  color: #00f;\n}\n\n.a-module_sJZfGG_fine {\n  color: green;\n}\n", {"bad": "a-module_sJZfGG_bad", "fine": "a-module_sJZfGG_fine", "ok": "a-module_sJZfGG_ok"});
+            module.exports = $meta.cssModule(".a-module_sJZfGG_ok {\n  color: red;\n}\n\n.a-module_sJZfGG_bad:hoverr {\n  color: #00f;\n}\n\n.a-module_sJZfGG_fine {\n  color: green;\n}\n", {"ok": "a-module_sJZfGG_ok", "bad": "a-module_sJZfGG_bad", "fine": "a-module_sJZfGG_fine"});
             stylesheet:
             .a-module_sJZfGG_ok {
               color: red;
@@ -427,7 +455,7 @@ fn css_modules_options_from_the_config() {
     assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
     let code = out.code.unwrap();
     assert!(
-        code.contains(r#"{"page": "page__App-module", "topBar": "top-bar__App-module"}"#),
+        code.contains(r#"{"topBar": "top-bar__App-module", "page": "page__App-module"}"#),
         "{code}"
     );
     assert!(
