@@ -106,6 +106,16 @@ pub fn virtual_path(root: &Path, id: &str) -> PathBuf {
     root.join(VIRTUAL_DIR).join(id)
 }
 
+/// A module id as a person reads it: a plugin's virtual module whose id is a path not on
+/// disk (UnoCSS's `/__uno.css`, whose module id is `/@id/__x2f____uno.css`) as that path, as
+/// Vite names it; any other id as it is.
+pub fn display_id(id: &str) -> std::borrow::Cow<'_, str> {
+    match id.strip_prefix("/@id/__x2f__") {
+        Some(rest) => format!("/{rest}").into(),
+        None => id.into(),
+    }
+}
+
 /// The module path of a plugin id (what [`plugin_id`] undoes): a path on disk (with any
 /// query) when its file exists, else the virtual module `<root>/@id/<id>` (`\0virtual:x`, and
 /// `/@solid-refresh` or `/__uno.css` as much).

@@ -65,6 +65,7 @@ pub use devloop::{
     wait_for_first_render,
 };
 pub use environment::{EnvIndex, EnvSet, EnvironmentKind, UpdateRule};
+pub use files::display_id;
 pub use graph::{Environment, GraphBuilder, GraphModule, ModuleGraph, ModuleIndex, ModuleKind};
 pub use host::{
     AppliedChanges, BuildResult, EngineHost, HeldBytes, HostError, LazyRequest, PageOpen, QueryRun,

@@ -185,9 +185,15 @@ pub fn phase_line(report: &UpdateReport) -> String {
     line
 }
 
-/// The first `n` items joined with `, `, then `, … (+k)`.
+/// The first `n` module ids joined with `, ` (as `engine::display_id` shows them), then
+/// `, … (+k)`.
 fn list(items: &[String], n: usize) -> String {
-    let mut text = items.iter().take(n).cloned().collect::<Vec<_>>().join(", ");
+    let mut text = items
+        .iter()
+        .take(n)
+        .map(|id| engine::display_id(id))
+        .collect::<Vec<_>>()
+        .join(", ");
     if items.len() > n {
         text.push_str(&format!(", … (+{})", items.len() - n));
     }
@@ -950,7 +956,8 @@ mod tests {
             update(
                 13,
                 UpdateOutcome::Hot {
-                    modules: vec!["/src/app.css".into()],
+                    // (UnoCSS's `/__uno.css`, not on disk, is named as Vite names it.)
+                    modules: vec!["/src/app.css".into(), "/@id/__x2f____uno.css".into()],
                     boundaries: vec!["/src/app.css".into()],
                     css_only: true,
                 },
@@ -1065,7 +1072,7 @@ mod tests {
                 change: src/counter.js
                 hot update r12: 1 module → 1 boundary (/src/counter.js) in 1.8 ms, sent to 2 clients
                 applied r12 in 3.1 ms (save→applied 9.4 ms)
-                css update r13: 1 stylesheet (/src/app.css) in 1.8 ms, sent to 2 clients
+                css update r13: 2 stylesheets (/src/app.css, /__uno.css) in 1.8 ms, sent to 2 clients
                 full reload r14: /src/main.js changed and no module accepts it
                 no change: nothing the browser runs changed (1.8 ms)
                 build failed: 1 error, the page keeps its last good state
@@ -1192,7 +1199,7 @@ mod tests {
                 hot update r12: 1 module → 1 boundary (/src/counter.js) in 1.8 ms, sent to 2 clients
                   coalesce 2.0 read 0.1 parse 0.9 emit 0.4 plan 0.1 send 0.2
                 applied r12 in 3.1 ms (save→applied 9.4 ms) on client 1
-                css update r13: 1 stylesheet (/src/app.css) in 1.8 ms, sent to 2 clients
+                css update r13: 2 stylesheets (/src/app.css, /__uno.css) in 1.8 ms, sent to 2 clients
                   coalesce 2.0 read 0.1 parse 0.9 emit 0.4 plan 0.1 send 0.2
                 full reload r14: /src/main.js changed and no module accepts it
                   coalesce 2.0 read 0.1 parse 0.9 emit 0.4 plan 0.1 send 0.2
