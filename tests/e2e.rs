@@ -5,6 +5,11 @@
 //! npm packages are installed into `tests/e2e/node_modules` on first use and reused. Without
 //! Chromium the JS suites skip themselves, unless `HOTLOOP_REQUIRE_BROWSER=1` (set by CI), which
 //! turns a missing browser into a failure.
+//!
+//! One `#[test]` per suite file (`tests/e2e/*.test.mjs`), whose header says what it covers. The
+//! suites share `tests/e2e/lib/`: `harness.mjs` (a served project open in a browser:
+//! `serveAndOpen`), `starters.mjs` and `css-tools.mjs` (the real create-vite starters and the CSS
+//! tools, installed from the npm registry and cached in `tests/e2e/.starters/`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -13,6 +13,11 @@
 //! exports: `default` is the whole map, and each name is also its own export. A CSS module swaps
 //! its style in place like any stylesheet; when an edit changes the names it exports, the
 //! runtime invalidates it so its importers re-run with the new names.
+//!
+//! lightningcss is here for CSS Modules only: it costs ~25 s of a clean debug build and ~50 s
+//! CPU of a release build (it brings its own cssparser and parcel_selectors), so plain
+//! stylesheets do not go through it and their text is served as written. Its `sourcemap`
+//! feature (parcel_sourcemap) is what composes a preprocessor's map with its own.
 
 use std::fmt::Write as _;
 use std::path::Path;

@@ -12,6 +12,14 @@
 //! engine picks the pages, the sessions only pick the bytes); a page that loads a chunk from a
 //! snapshot older than an edit to its modules is sent that edit, alone (`Cause::Resend`): the
 //! race of a request in flight while the edit lands ends with the new code too.
+//!
+//! The loop also reads a file that came empty again once its writer is done (`RECHECK_DELAY`),
+//! holds an edit's new resolve errors for `LINK_ERROR_GRACE` before the pages hear of them (the
+//! other half of a change that spans files usually follows), sends the watcher the source
+//! directories outside the root that the graph reaches (linked workspace packages), turns acks
+//! into telemetry, and, once a page rendered, runs the background warm-up and builds its lazy
+//! chunks one per idle moment, up to a budget of modules (`build_ahead`). Its server half is
+//! `app_server.rs`.
 
 use std::collections::VecDeque;
 use std::path::PathBuf;

@@ -8,6 +8,10 @@
 //! entry in the graph, with the set of environments it runs in ([`EnvSet`]).
 //!
 //! Plain data, no salsa; the graph holds the environments themselves (`graph::Environment`).
+//!
+//! An `EnvironmentKind` (page, worker, server) carries its rules: its resolve conditions and
+//! `package.json` main fields, what its start call says, and its `UpdateRule` (the running code
+//! takes an update in place, or, in a worker, the page reloads).
 
 /// What kind of runtime an environment is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

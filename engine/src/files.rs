@@ -9,6 +9,11 @@
 //! A module id is the URL path of the file relative to the project root with a leading `/`:
 //! `/src/main.tsx`, `/node_modules/react/index.js`. The engine numbers modules densely
 //! (`ModuleIndex(u32)`) inside a `ModuleGraph`; the browser and the protocol use the string id.
+//!
+//! Also here: each file's `FileClass` (how the engine treats it, by extension), the paths of
+//! import query variants (a plugin's query sub-module: the file's path with the query in its
+//! name), and each input's durability (`durability_for`: `node_modules` files `HIGH`, the app's
+//! files `MEDIUM`, a page's requests `LOW`).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};

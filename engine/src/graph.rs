@@ -1,5 +1,8 @@
 //! The module graph as plain data: dense indices and CSR edge arrays, no object graph and no
 //! salsa types, so the planner and the dashboard can read it without a database.
+//!
+//! Per module it holds the HMR facts the planner reads and the set of environments the module
+//! runs in; each `Environment` is a kind, a name and its roots (`crate::environment`).
 
 use std::sync::Arc;
 

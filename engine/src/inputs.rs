@@ -4,6 +4,11 @@
 //!
 //! Inputs are only set by the `EngineHost` (and created by `Files`), always with the value read
 //! from disk, and only when that value differs from the stored one.
+//!
+//! A `SourceFile` also holds its module id (made once: every deps map, graph node and define
+//! statement that names the module shares the string) and the facts its compile takes from
+//! outside the file: what its tsconfig says and its module format by Node's rules
+//! (`crate::tsconfig`, `crate::package_type`).
 
 use std::fmt;
 use std::hash::Hasher;

@@ -7,18 +7,19 @@
 //! [`watcher`], and plain data. Every other module is private, so a host (the binary, the
 //! profiler, the dashboard) cannot touch salsa even by accident.
 //!
-//! Layers, lowest first; a module imports only from its own layer or below (checked by a test
-//! in `tests/layers.rs`):
+//! Layers, lowest first; a module imports only from its own layer or below, and no modules
+//! import each other in a cycle (checked by `tests/layers.rs`, whose `LAYERS` is the list):
 //! 1. plain data and pure helpers: `environment`, `graph`, `telemetry`, `timing`, `dotenv`,
-//!    `js_literal`
-//! 2. pure compilers: `transform`, `css`, `css_modules` (no salsa, no IO)
-//! 3. the database: `inputs`, `source_text`, `files`, `resolver`, `cache`, `last_page`, `db`
+//!    `js_literal`; `watcher`, which only reports paths
+//! 2. pure compilers: `transform`, `css`, `css_diff`, `css_modules` (no salsa, no IO)
+//! 3. the database: `inputs`, `source_text`, `files`, `resolver`, `tsconfig`, `package_type`,
+//!    `cache`, `plugin_cache`, `last_page`, `db`, `memory`
 //! 4. `queries/` (salsa tracked functions)
-//! 5. `host/` (the façade), `plan`, `update` and `server_update`, `devloop`, `memory`,
-//!    `warm_up`
-//!
-//! `watcher` stands apart: it only reports paths. `testing` (compiled for tests and behind the
-//! `testing` feature only) sits above every layer: it drives the façade and reads the planner.
+//! 5. `host/` (the façade), `plan`, `warm_up`
+//! 6. `update`, `server_update`
+//! 7. `devloop`
+//! 8. `testing` (compiled for tests and behind the `testing` feature only): it drives the
+//!    façade and reads the planner.
 
 mod cache;
 mod css;

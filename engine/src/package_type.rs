@@ -4,6 +4,9 @@
 //! directory; the host clears the cache when a `package.json` changes and computes the facts of
 //! the known files again (as for tsconfigs: `host/change.rs`), and those of the files in
 //! `node_modules` after an install (whose `package.json`s the watcher does not see).
+//!
+//! Node's rules are what Vite 8 applies to the project's own files; the result is a fact of the
+//! file's input, beside its tsconfig's (`ScriptConfig::node_interop`).
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;

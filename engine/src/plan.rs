@@ -1,5 +1,9 @@
 //! Update planning: pure functions from "these modules changed" and the module graph to the
 //! smallest correct hot update, or a typed reason for a full reload. No salsa, no IO.
+//!
+//! The rules (boundaries, propagation, lazy chunks, workers, every full-reload reason the
+//! engine raises) are listed on [`plan_update`]; among them, a module compiling for the first
+//! time is no boundary itself: its importers update.
 
 use std::collections::{BTreeSet, VecDeque};
 use std::sync::Arc;

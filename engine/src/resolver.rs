@@ -3,6 +3,11 @@
 //! browser's): TS extension aliases, tsconfig paths, the config's `resolve.extensions`.
 //! Owned by the database (their caches live as long as it does; the host clears them when the
 //! resolution epoch moves); used by `queries::resolve` and the `import.meta.glob` listing.
+//!
+//! Stylesheets get one of their own, as Vite's CSS resolver: the `style` condition and
+//! `package.json` field, `.css`, so a bare `@import "pkg"` finds a package's stylesheet. The
+//! config's `ResolveSettings` (`resolve.conditions`, `resolve.extensions`, `resolve.dedupe`)
+//! configure the browser's.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -1,6 +1,10 @@
 //! What the engine tells the outside world while it works: one closed enum of events, sent on
 //! a crossbeam channel to the headless log or the dashboard. The engine never blocks on it:
 //! events are sent with `try_send` on a bounded channel and dropped when the reader lags.
+//!
+//! Among the events, `ChunkLoaded` says which lazy chunks each client loaded (the Clients and
+//! Graph tabs); among the phases, `Phase::Lazy` is a lazy chunk's compile on a page's request,
+//! not an update's phase.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -3,7 +3,9 @@
 //! solution-style config (`"files": []` plus `"references"`, as in every create-vite TS starter)
 //! the referenced config whose `files`/`include`/`exclude` covers the file; `extends` followed
 //! (relative paths, packages, arrays). `oxc_resolver` does the finding and the JSONC parsing;
-//! [`script_config`] turns the compiler options into a [`ScriptConfig`] with Vite's defaults.
+//! [`script_config`] turns the compiler options into a [`ScriptConfig`] with Vite's defaults:
+//! the JSX runtime and factories, decorators (legacy or standard), class fields
+//! (`useDefineForClassFields`) and import elision (`verbatimModuleSyntax`).
 //!
 //! Contract with salsa: the result is a field of the file's `SourceFile` input, computed when
 //! `Files` creates the input and re-computed by the host for every known script when a

@@ -1,7 +1,13 @@
-//! One revision's update, computed without side effects: build (recording which queries ran) →
-//! plan → encode the message once. The dev loop then publishes the served snapshot and
+//! One revision's update, computed without sending anything: build (recording which queries
+//! ran) → plan → encode the message once. The dev loop then publishes the served snapshot and
 //! broadcasts the frame (in that order); `hotloop profile` only measures. Both run exactly this code, so the profile
 //! measures what a save costs in `hotloop dev` minus the watcher and the sockets.
+//!
+//! Its one effect on the host is what it withholds (`host/link_errors.rs`): the edited modules
+//! that take part in an import of a name not exported, and an update whose new code waits on a
+//! part of a deleted file. Modules no open page loaded are held back (`PreparedUpdate::held_back`),
+//! and an update of modules only lazy chunks hold is for the pages that loaded one of those chunks
+//! (`EngineHost::lazy_holders`, `PreparedUpdate::for_chunks`).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -23,6 +23,9 @@
 //! write waits for it to unwind: under full CPU contention the query it is in finishes at
 //! that priority, so a write waits for the rest of one query (normally a millisecond or two
 //! of compile) stretched by the contention.
+//!
+//! `warm_up_modules`: an update's modules, when there are several (the sheets one Sass partial
+//! feeds), compiled side by side before the build looks at them in turn.
 
 use std::sync::{Condvar, Mutex, MutexGuard};
 

@@ -52,6 +52,10 @@
 //! `ChangeKind` is a hint. The engine reads the disk for each reported path to learn the
 //! truth; the start-up order is: spawn the watcher, then scan the project, so nothing written
 //! in between is missed.
+//!
+//! Symlinks are not followed: a directory reached through a link (a workspace package linked
+//! into `node_modules`) is watched where it lives, as an extra root the engine sends once its
+//! graph reaches it (`thread.rs`; the dev loop's `watch_outside_sources`).
 
 use std::collections::hash_map::Entry;
 use std::fmt;

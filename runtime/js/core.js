@@ -11,6 +11,10 @@
   // This file also wires the core's parts together: in the served script they are function
   // declarations of the one shared closure; under Node each is a CommonJS file of its own
   // (`coreParts` is the one place that knows both).
+  //
+  // An `import()` of a lazy chunk the page announced (`Loaded`) waits for the server's
+  // `ChunkSynced`, which comes after the edits the chunk predates: nothing evaluates a module the
+  // page has an edit for.
   // ---------------------------------------------------------------------------------------------
 
   /**

@@ -4,6 +4,9 @@
   // context per evaluation of a module; `data` lives on the module record and survives
   // re-evaluations. What a context registers is read by update.js; what it sends goes through
   // the client functions it is given, never to a socket of its own.
+  //
+  // A module's context is made when it first reads `import.meta.hot` (module-meta.js): most
+  // modules never do.
   // ---------------------------------------------------------------------------------------------
 
   /**

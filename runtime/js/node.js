@@ -4,7 +4,10 @@
 // pipe to the dev server, in the issue that adds server-side HMR), connected from `start` on.
 // `import.meta.hot` works as on a page; there is no DOM, so stylesheets, the overlay and React
 // Refresh are absent, and a full reload is whatever `reload` says (refused by default). Update
-// factories are named `hotloop-server:<id>?rev=<n>` in stacks where they carry no map.
+// factories are named `hotloop-server:<id>?rev=<n>` in stacks where they carry no map (the
+// host's `sourceComments`; the engine puts each module's map in its code), and the host's
+// `moduleUrl`/`moduleFile` make `import.meta.url`/`filename`/`dirname` the module's file, as
+// under Node.
 "use strict";
 
 const createCore = require("./core.js");

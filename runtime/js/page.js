@@ -4,6 +4,11 @@
   // (overlay.js) and React Fast Refresh (react-refresh.js). Then starts the page in order:
   // announce why it reloaded, install React Refresh, evaluate the entries, connect; at the first
   // idle moment after that, tell the server the page rendered.
+  //
+  // It loads scripts as `<script>` elements, which the browser parses and compiles off the main
+  // thread as they stream in: lazy chunks (`loadChunk`, with the snapshot each was served from:
+  // `__hotloop.served`) and, where the page's CSP forbids `eval`, an update's factories
+  // (`loadFactory`); when one fails, the server's reason is fetched (`scriptError`).
   // ---------------------------------------------------------------------------------------------
 
   /**

@@ -13,6 +13,10 @@
   //      true })` and is installed by `start` when the chunk names none.
   // Either way `injectIntoGlobalHook(globalThis)` runs inside `start`, before the entries, so it
   // precedes React DOM's own evaluation (React looks for the hook once, when it loads).
+  //
+  // For 2 s after a refresh (`RECHECK_MS`), every commit's tree is checked: a component committed
+  // in an older version than its family's (a render React began before the update) gets its
+  // renderer's refresh again.
   // ---------------------------------------------------------------------------------------------
 
   /** Overlay key of errors thrown while React re-rendered after an update. */

@@ -6,6 +6,10 @@
   // `import()` come from async-modules.js. What a module's `import.meta` holds and what happens
   // after it evaluated are the core's to say (`meta`, `evaluated`): the registry never talks to
   // the host.
+  //
+  // ES module namespaces share one null-prototype prototype (`ESM_NAMESPACE`), hold values and
+  // live getters, and are frozen once the module evaluated. A chunk's define of a module the page
+  // already has is ignored (`defineFromChunk`): two lazy chunks may share modules.
   // ---------------------------------------------------------------------------------------------
 
   /**

@@ -4,14 +4,18 @@
 //! The script is the concatenation of the files listed in `runtime/js/ORDER` (a unit test keeps
 //! this list and `ORDER` in step): the core (module registry, `import.meta.hot`, update
 //! application; `core.js` and its parts), then the page and worker hosts. It defines the globals
-//! `__hotloop`, `HotloopProtocol` (the wire codec, `protocol.js`) and a `process` fallback. The
-//! core's files also load in plain Node with `require`; `js/node.js`, the Node host, is not part
-//! of the script.
+//! `__hotloop` and `HotloopProtocol` (the wire codec, `protocol.js`); no `process`, as under
+//! `vite dev`. The core's files also load in plain Node with `require`; `js/node.js`, the Node
+//! host, is not part of the script. The JS is tested with `node --test` (`runtime/tests/`).
+//!
+//! The page gets the script compacted ([`compact`]: generated files in `runtime/compact/` that a
+//! test keeps current). `VITE_CLIENT_JS` (`/@vite/client`) is served on its own, and
+//! `NODE_SERVER_FILES` are the Node host's files for the app's server process.
 //!
 //! `REACT_REFRESH_JS` is the React Refresh runtime embedded for apps without their own
 //! `react-refresh` (served at `/_hotloop/react-refresh.js`, right after the runtime): the vendored
 //! `react-refresh@0.19.0` development runtime (MIT, `vendor/react-refresh/LICENSE`) wrapped into a
-//! classic script that offers itself to `__hotloop.useRefreshRuntime`.
+//! classic script (`js/refresh-embed/`) that offers itself to `__hotloop.useRefreshRuntime`.
 
 /// The whole runtime: one classic script.
 pub const RUNTIME_JS: &str = concat!(

@@ -4,6 +4,13 @@
 //! exceed the peak RSS: it is not memory in use), and giving freed memory back after the cold
 //! build. Meaningful when mimalloc is the global allocator (the `hotloop`
 //! binary); in tests it reports what mimalloc itself holds, usually next to nothing.
+//!
+//! Also here: mimalloc's options (`configure_allocator`, run from the binary's `.init_array`
+//! before anything allocates: arenas committed on demand, a finished thread's pages reclaimed by
+//! whoever frees into them, freed memory purged at once except during the cold build), and
+//! `release_free_memory` (`mi_collect`), which `dev.rs` calls after the cold build and the dev
+//! loop after a lazy compile and the warm-up. The `system-allocator` feature builds the binary
+//! without mimalloc, for heaptrack.
 
 use engine::AllocatorStats;
 

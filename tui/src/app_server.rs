@@ -13,6 +13,8 @@
 //! json` as records of those targets. Node's report of a crash is already there as it wrote
 //! it: the terminal adds one line (exited, restarted with its new pid), and the overlay gets
 //! the crash from its last words.
+//!
+//! The process' RSS is sampled every `RSS_EVERY` for the dashboard and the log.
 
 use std::io::Write;
 use std::path::Path;

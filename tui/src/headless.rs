@@ -1,6 +1,8 @@
 //! The headless log (`--no-tui`): the dashboard's facts as plain lines, one or two per engine
 //! event, or one JSON object per event per line for `--log-format json`. Text carries no ANSI
 //! codes unless `color` is set; JSON never does.
+//!
+//! With `-v`, also a line per page connection and per lazy chunk a client loads.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};

@@ -1,4 +1,8 @@
-//! The `hotloop` binary: parses the command line and runs the command.
+//! The `hotloop` binary: parses the command line and runs the command, printing an error's
+//! chain of causes on one line. It also makes mimalloc the global allocator (not with the
+//! `system-allocator` feature), sets mimalloc's options before anything allocates (on Linux
+//! from an `.init_array` entry: `alloc_stats::configure_allocator`), and turns transparent huge
+//! pages off for the process (`PR_SET_THP_DISABLE`).
 
 use std::io::Write;
 use std::process::ExitCode;

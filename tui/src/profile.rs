@@ -21,6 +21,8 @@
 //! only when there is a config or a stylesheet that needs one), so a framework's files are
 //! profiled through their plugins: the plugins' `hotUpdate` is part of `read`, their
 //! `load`/`transform` of `parse`.
+//!
+//! With `--server`, each edit's server update is profiled too, after the page's.
 
 use std::collections::BTreeMap;
 use std::io::Write;

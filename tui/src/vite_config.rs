@@ -11,6 +11,14 @@
 //! `bypass`, `headers`, runs in the plugin host's `proxy.js`), `server.allowedHosts`, `server.cors`, `server.fs.allow`,
 //! `server.fs.deny` (names, added to hotloop's own list); command-line flags win where both
 //! say something. Every other option the config sets gets one warning naming it.
+//!
+//! A project without a config still starts the plugin host when its stylesheets need Vite's CSS
+//! pipeline: a CSS preprocessor or PostCSS in its `package.json`, or a PostCSS config where Vite
+//! finds one (`css_tools_without_config`). A config is evaluated again when it changes or a local
+//! module it imports does (`config_deps.rs` compiles those). React's plugin factories it calls
+//! only without options (`engine::default_plugin_factories`, `NATIVE_PLUGIN_PACKAGES`) are
+//! named to the host, which leaves their transforms to hotloop. `hotloop: { server }`,
+//! hotloop's own key, names the app's server entry.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};

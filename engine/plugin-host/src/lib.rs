@@ -55,8 +55,10 @@
 //!
 //! Invariants: this crate never touches salsa (it depends on `hotloop-protocol` only), and no
 //! process it starts outlives hotloop: children are started with `PR_SET_PDEATHSIG` (SIGKILL)
-//! from a spawner thread that lives as long as the [`PluginHost`], and are killed and reaped
-//! when it is dropped.
+//! from a spawner thread that lives as long as the [`PluginHost`], each in a process group of
+//! its own that is killed whole and reaped when it is dropped, times out or restarts; a guardian
+//! in the group (`hotloop-process-guard`) stops what the plugins started when hotloop dies of
+//! SIGKILL (`tests/owner_killed.rs`).
 //!
 //! The framed stdio protocol is [`protocol`], mirrored by `js/protocol.js`.
 //!
@@ -91,6 +93,7 @@
 //! | `src/lib.rs` | `PluginHost` (`start`, `load_config`, `events`, the `Plugins` impl), `HostOptions`, `ConfigInput`, `HostEvent`, `HostError`; restart after a crash or a time-out, config loaded again |
 //! | `src/process.rs` | finding and checking `node` (≥ 20), writing the embedded scripts (a directory named by their hash), the spawner thread, one child (its stdout pipe widened to 1 MB): request ids, the reader thread (answers handed over unparsed, the host's `resolve` requests, notifications), stderr → `tracing` |
 //! | `src/protocol.rs` | the length-prefixed frames (request, response, error, notification) |
+//! | `src/by_id.rs` | a module by its plugin id (`/@id/<id>`, a plugin's `/@...` URL the page fetches): `resolveId`, then `load` and `transform`, for the server's `by_id.rs` |
 //! | `src/preload.rs` | query sub-modules' `load`+`transform` answers that came with their importer's `resolveIds`, until their own request takes them |
 //! | `src/filter.rs`, `src/config.rs` | hook filters in Rust (three-valued: a "maybe" is re-checked by the host); `ResolvedConfig` |
 //! | `js/host.js` | the host: config import (a `.timestamp-*.mjs` next to the config), plugin hooks with Rollup's context (`this.parse`: the project's vite's `parseAst`), the client and ssr environments' plugins (`applyToEnvironment`), a minimal dev server, `transformIndexHtml` (`@vitejs/plugin-react`'s preamble left to hotloop), `hotUpdate`/`handleHotUpdate` with `transformRequest`; the worker threads (the same script: routing by file, forwarding their frames; see [`Workers`]) |

@@ -1,6 +1,8 @@
 //! One Node.js child: finding and checking `node`, writing the host scripts, spawning (on the
 //! owner's long-lived spawner thread, so `PR_SET_PDEATHSIG` fires only when hotloop dies),
-//! the reader thread that dispatches frames, stderr to `tracing`, and kill + reap on drop.
+//! the reader thread that dispatches frames, stderr to `tracing`, and kill + reap on drop. The
+//! child leads a process group of its own, which is killed whole, and a guardian in it
+//! (`hotloop-process-guard`) stops the group if hotloop dies of SIGKILL.
 
 use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader};

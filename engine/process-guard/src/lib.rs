@@ -2,10 +2,12 @@
 //! when hotloop dies of SIGKILL, its Node children die of `PR_SET_PDEATHSIG`, but what *they*
 //! started (a `tsc --watch` a plugin runs, the app's database or `vite build --watch`) is
 //! nobody's child of hotloop and would live on. The guardian is a `/bin/sh` in the group whose
-//! stdin is a pipe only hotloop holds: the pipe ends when hotloop drops the [`Guardian`] or
-//! dies (the kernel closes its end, whatever killed it), and then the guardian stops the group
-//! as hotloop itself would: SIGTERM (the processes' handlers run), the owner's grace,
-//! SIGKILL (itself included; it ignores the SIGTERM it sends).
+//! stdin is a pipe only hotloop holds: the pipe ends when hotloop dies (the kernel closes its
+//! end, whatever killed it), and then the guardian stops the group as hotloop itself would:
+//! SIGTERM (the processes' handlers run), the owner's grace, SIGKILL (itself included; it
+//! ignores the SIGTERM it sends). Dropping the [`Guardian`] ends the guardian first (SIGKILL,
+//! before its stdin closes), so while hotloop lives it never touches the group: its owner
+//! stops the group its own way.
 //!
 //! Linux and other Unix only; no C of our own: `sh`'s `read`, `kill` and `sleep` are enough.
 

@@ -1,6 +1,6 @@
 //! The one vocabulary of full-reload reasons. The engine's planner raises codes 1–8
 //! (`engine/src/plan.rs`): the protocol carries the code and the text to the runtime, and the
-//! dashboard and the log show the same text. Codes 9–13 are the runtime's own (only the page
+//! dashboard and the log show the same text. Codes 9–14 are the runtime's own (only the page
 //! knows what it ran): `runtime/js/reload-reasons.js` lists them with the same codes and texts,
 //! which a test here checks. Nothing else invents a reason.
 

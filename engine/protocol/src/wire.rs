@@ -143,7 +143,7 @@ impl ServerMessage {
     }
 }
 
-/// A hot update: see "The update" in ARCHITECTURE.md.
+/// A hot update: see "The update" in this module's docs.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct HotUpdate {
     pub revision: u32,

@@ -17,6 +17,10 @@
 //!
 //! A symlink swapped in between the check and the open by someone who can already write into
 //! the project is out of scope.
+//!
+//! Under `/@fs/<absolute path>` a file may also lie in a source directory the engine publishes
+//! (`Served::source_roots`: linked workspace packages) or a served directory (`public/`,
+//! `server.fs.allow`: a workspace's hoisted `node_modules`); the same checks apply.
 
 use std::fs::File;
 use std::io::{self, Read};

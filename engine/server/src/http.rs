@@ -3,6 +3,14 @@
 //! answers 304, except the page's chunk pieces, whose URLs name their content (`immutable`,
 //! see `pieces.rs`). A missing file is a 404 naming the path: the SPA fallback to `index.html` only
 //! ever answers extensionless HTML navigations, never a missing `.js`.
+//!
+//! `/_hotloop/lazy.js?id=<target>` serves a lazy chunk the snapshot has ready; otherwise it asks
+//! the engine for it (`ClientEvent::LazyChunkRequested`) and waits for a snapshot that has it,
+//! then streams it in 64 KB buffers. While the cold build runs, `/` streams the page up to the
+//! chunk's tag at once, the rest with the pieces' tags once the page's code is there
+//! (`page_while_building`). The client scripts are at versioned URLs
+//! (`RuntimeScript::client_version`), answered `immutable` like the pieces. A linked sheet the
+//! runtime loads as `?hotloop-v=<version>` is served only while that is its version.
 
 use std::hash::Hasher;
 use std::sync::{Arc, Weak};

@@ -8,6 +8,13 @@
 //!   (server-side HMR), its HTML with the client injected; `fs.rs`: request path → file, safely; `sourcemap.rs`: the chunk's index source
 //!   map; `pieces.rs`: the page's chunk as content-addressed pieces (parallel compile, cached
 //!   across reloads).
+//! - `pages.rs`: a multi-page app's other pages; `factory_script.rs`: an update's module as a
+//!   script for a page whose CSP forbids `eval`; `middlewares.rs`: the project's Vite plugins'
+//!   `server.middlewares`, run by the plugin host; `by_id.rs`: `/@id/<id>` through the plugin
+//!   host; `base.rs`: Vite's `base`; `open_in_editor.rs`: Vite's `/__open-in-editor`;
+//!   `tls.rs`: `server.https` on the same port.
+//! - Every accepted connection gets `TCP_NODELAY`: a streamed, forwarded body would otherwise
+//!   wait out the client's delayed ACK (`no_delay`).
 //! - The server never touches the engine: it reads `Served` from a `watch`, subscribes to the
 //!   `broadcast` of encoded frames, and sends `ClientEvent`s on a crossbeam channel.
 //!

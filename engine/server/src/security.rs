@@ -21,6 +21,9 @@
 //! - **Methods**: only GET and HEAD (405 otherwise), except on `--proxy` paths, which the
 //!   backend answers, and when the app's own server runs (`ServerConfig::app_server`): other
 //!   methods go to it (hotloop's own routes still answer only GET and HEAD).
+//!
+//! Each default is relaxed by one flag of its own (`tui/src/cli.rs`), and the binary prints what
+//! a relaxed one exposes, and to whom (`exposure_warnings` in `tui/src/dev.rs`).
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;

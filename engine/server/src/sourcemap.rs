@@ -1,11 +1,15 @@
 //! The chunk's source map: an index map (`sections`) that places each module's own map at the
 //! line where the module's define statement starts in the chunk.
 //!
-//! Assumption (the registry format in ARCHITECTURE.md): a define part is
+//! Assumption (the registry format, `engine/src/queries/emit.rs`): a define part is
 //! `__hotloop.define(id, deps, (function (...) {` on its first line — the factory header shares
 //! that line — followed by the factory body, and a module's map is relative to its factory
 //! code, whose first line is that header. So the section offset is simply the part's first line,
 //! column 0. Modules without a map get no section (the browser shows the chunk itself there).
+//!
+//! swc's maps leave `sourcesContent` out; the server puts the file's text back into each map it
+//! serves (`ServedModule::map_source`, read again from the file when asked), so no module's
+//! source is held for its map.
 
 use std::ops::Range;
 use std::sync::Arc;

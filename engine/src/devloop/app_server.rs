@@ -3,6 +3,9 @@
 //! binary ([`ServerOutput`]); the process' acks come back as client events of
 //! [`ClientId::SERVER_PROCESS`], and once one arrives every page hears
 //! `hotloop:server-update` (what a page uses to refetch its data).
+//!
+//! The process' failures (a request handler's error, a crash) are shown in every page's overlay
+//! until an update applies cleanly or the process starts on new code.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -20,6 +20,10 @@
 //! Tailwind scan read it, in the same update, and a partial's edit recompiles only the sheets
 //! that use it. A file created where such a module's plugins scan (no module imports it, the
 //! plugin never named it) reaches the module through `change.rs`'s `touch_scanners_of`.
+//!
+//! A module that stops compiling keeps its last good code, imports, hot facts and exports, so a
+//! syntax error never drops it from the page. An edit that keeps a module's export names looks
+//! at no importer: `recheck_importers` runs for modules whose exports changed.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

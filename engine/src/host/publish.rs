@@ -2,6 +2,10 @@
 //! persistent, so a revision that changed k modules costs O(k log N), whatever the project's
 //! size; after a full build, O(N) reusing every module's `Arc`s. A lazy chunk taken in adds its
 //! modules and its chunk to the last snapshot's (`ServedState::grew`): O(its modules).
+//!
+//! The collections are `imbl`'s: copying a plain list and map cost 3.4 ms per edit at 50,000
+//! modules. A requested lazy chunk is published at the same revision (`DevLoop::on_lazy_request`):
+//! no page needs anything else.
 
 use std::sync::Arc;
 

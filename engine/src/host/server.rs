@@ -9,6 +9,10 @@
 //! diagnostics are kept, and `server_graph` is not demanded (deep-validating it costs O(server
 //! modules) even when nothing changed). It is demanded when an edited module's server imports
 //! or hot facts differ, the resolution epoch moved or a config file changed.
+//!
+//! A server module waits instead of going to the app's server while a static import of it would
+//! fail there or it takes part in an import of a name not exported (`server_waits`): the process
+//! keeps its last good code and the overlay says why.
 
 use std::collections::BTreeMap;
 use std::path::Path;

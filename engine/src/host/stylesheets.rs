@@ -4,6 +4,10 @@
 //! imports). When any sheet of a `<link>`ed chain changes, the page swaps the linked root
 //! (`css_links`); the browser fetches the root again, and through the new versions exactly the
 //! imported sheets that changed, while the unchanged ones come from its cache.
+//!
+//! The last published texts are also the bases of an update's CSS patches: a patch names the
+//! version (`css_version`) and the rule count it applies to (`crate::css_diff`), and a page whose
+//! sheet is at another version takes the whole text.
 
 use std::sync::Arc;
 

@@ -1,6 +1,10 @@
 //! `parsed_module`: one file's text → everything compiled from it (imports, hot facts, factory
 //! code, source map, stylesheet, diagnostics), by file class: JS/TS through swc, CSS, JSON, or an
 //! asset URL module. The only expensive query; everything else projects from it.
+//!
+//! The app's server (server-side HMR) gets a variant of its own, `server_parsed_module`,
+//! memoized apart: a module the project's plugins compile differently for `ssr` is compiled
+//! again from their `ssr` output; any other module is the page's result itself.
 
 use std::path::Path;
 use std::sync::Arc;

@@ -12,6 +12,9 @@
 //! plugin's source map (its input → its output) is chained under
 //! hotloop's (the output → the factory) by `chain_map`, so devtools show the `.vue`/`.svelte`
 //! source; its absolute paths under the root become root-relative ids, like hotloop's own maps.
+//!
+//! A plugin's error that names its place only in words is placed in the text the plugin was
+//! given (`error_place.rs`).
 
 mod error_place;
 

@@ -7,6 +7,12 @@
 //! resolver cache) whenever a file appears or disappears or a `package.json`/`tsconfig.json`
 //! changes. Failures are data (`Resolution::NotFound`), never a panic.
 //!
+//! Before `oxc_resolver`, a specifier goes through the config's `resolve.alias`, then the
+//! project's Vite plugins' `resolveId` (`resolve_with_plugins`); `server_imports` resolves the
+//! same imports for the app's server, with Node's conditions. A source file that finds a
+//! package in a nested `node_modules` while the root has a copy too gets the root's
+//! (`root_copy`): one copy of a package per name for the project's own code.
+//!
 //! # React Fast Refresh (engine ↔ runtime)
 //!
 //! - **Transform.** Project sources (not `node_modules`) get swc's React Refresh registrations:
@@ -194,7 +200,7 @@ pub(crate) fn css_url(db: &dyn Db, importer: &Path, url: &str) -> Option<String>
     }
 }
 
-/// Which React Fast Refresh runtime the page uses (see ARCHITECTURE.md, "React Fast Refresh").
+/// Which React Fast Refresh runtime the page uses (see this module's "React Fast Refresh").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum RefreshRuntime {
     /// React Refresh is off, or `react` does not resolve from the project root.

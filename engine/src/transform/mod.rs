@@ -64,7 +64,7 @@ pub const FACTORY_HEADER: &str =
     "(function(module,exports,require,$meta,$RefreshReg$,$RefreshSig$){";
 
 /// First line of the factory of a module that uses top-level `await`: the runtime awaits the
-/// promise it returns before its importers run (see ARCHITECTURE.md, "Top-level await").
+/// promise it returns before its importers run (see `runtime/js/async-modules.js`).
 pub const ASYNC_FACTORY_HEADER: &str =
     "(async function(module,exports,require,$meta,$RefreshReg$,$RefreshSig$){";
 
@@ -363,7 +363,7 @@ pub struct CompiledModule {
     pub import_names: ImportNames,
     /// What the module exports, when it is an ES module of known shape (see [`ExportNames`]).
     pub exports: Option<ExportNames>,
-    /// The factory function expression (see ARCHITECTURE.md, "The registry format"); `None`
+    /// The factory function expression (see `queries/emit.rs`, "The registry format"); `None`
     /// when the module does not compile.
     pub code: Option<Arc<str>>,
     /// Source map v3 JSON for `code` (header line already accounted for). swc's leave

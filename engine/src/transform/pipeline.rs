@@ -4,10 +4,10 @@
 //! (`useDefineForClassFields: false`) → React (automatic or classic JSX runtime; Fast Refresh for
 //! React's JSX only; `jsxDEV`'s source arguments dropped for React 19; not run on a module with
 //! neither JSX nor Fast Refresh) → [`analyze`] → [`Rewrite`] → ESM-to-CommonJS with inlined helpers
-//! → hygiene → fixer → codegen with a source map, wrapped into a factory (an async one when the
-//! module uses top-level `await`). An npm package's CommonJS script stops after the resolver: it is
-//! served as written, with text edits ([`verbatim`]). A fresh `SourceMap`, `Globals` and helper set
-//! per call; nothing outlives the call.
+//! → hygiene → fixer → codegen with a source map (printed compactly), wrapped into a factory
+//! (an async one when the module uses top-level `await`). An npm package's CommonJS script
+//! stops after the resolver: it is served as written, with text edits ([`verbatim`]). A fresh
+//! `SourceMap`, `Globals` and helper set per call; nothing outlives the call.
 
 use swc_core::common::comments::SingleThreadedComments;
 use swc_core::common::source_map::SourceMapGenConfig;
