@@ -260,3 +260,22 @@ fn postcss_imports_keep_their_relative_urls_pointing_at_the_same_files() {
         out.code
     );
 }
+
+/// An `@use` of a partial that is not there yet compiles once the partial is created: Vite's
+/// CSS resolvers (Sass's `@use`, CSS `@import`) are Rolldown's, which keep what they found on
+/// disk unless the dev server's watcher clears it; hotloop's config for them has no watcher, so
+/// the error stayed after the file came, and after every save of the stylesheet, until a
+/// restart (the overlay saying "no such file" of a file that is there).
+#[test]
+fn a_partial_created_after_a_failed_use_is_found() {
+    let p = project();
+    let (host, _) = start(&p, "vite.config.js");
+    let style = p.path("src/later.scss");
+    let text = "@use 'later' as l;\n.x { width: l.$w; }\n";
+    let error = host.transform(&style, text).unwrap_err();
+    assert_eq!(error.plugin, "hotloop:css");
+    assert!(error.message.contains("find stylesheet"), "{error}");
+    std::fs::write(p.root().join("src/_later.scss"), "$w: 3px;\n").unwrap();
+    let out = host.transform(&style, text).unwrap().expect("compiled");
+    assert!(out.code.contains("width: 3px"), "{}", out.code);
+}
