@@ -386,6 +386,28 @@ impl Plugins for SfcPlugins {
             template.replace_range(start..(end + 2).min(template.len()), &line);
             watch_files.push(file);
         }
+        // `{{need:NAME}}` is the first line of the file NAME beside it, which must be there
+        // (a stylesheet's `@import` through postcss-import: a missing file fails the module).
+        while let Some(start) = template.find("{{need:") {
+            let end = template[start..]
+                .find("}}")
+                .map_or(template.len(), |e| start + e);
+            let name = template[start + "{{need:".len()..end].to_string();
+            let file = std::path::Path::new(id).with_file_name(&name);
+            let Ok(text) = std::fs::read_to_string(&file) else {
+                return Err(PluginError {
+                    plugin: "sfc".into(),
+                    hook: "transform".into(),
+                    id: Some(id.into()),
+                    message: format!("ENOENT: no such file or directory, open './{name}'"),
+                    loc: Some((1, 1)),
+                    frame: None,
+                });
+            };
+            let line = text.lines().next().unwrap_or("").to_string();
+            template.replace_range(start..(end + 2).min(template.len()), &line);
+            watch_files.push(file);
+        }
         // `{{scan:DIR}}` is the first line of each file in the directory DIR beside it, in
         // name order (what Tailwind CSS does with a source directory: lists it, reads and
         // watches each file it finds, and reports no more than those files).
@@ -2318,4 +2340,60 @@ fn an_update_that_reruns_a_module_waiting_on_a_failed_part_of_a_file_still_goes(
         panic!("{:?}", update.outcome);
     };
     assert_eq!(modules, &["/src/b.js".to_string()]);
+}
+
+/// A plugin that fails because a file it read is gone (a stylesheet's `@import`, through
+/// postcss-import: its error names no file) fails the module: the failure is made of the module's
+/// text and of the files that come and go, not of its text alone, which salsa took for no change
+/// (the last good compile's diagnostics, none, and watched files, none from then on: "no
+/// change", and the other imports' edits went unheard; a stale page without a message). Also
+/// after the module compiled again once a new import's file came (`retry_plugin_failures`).
+#[test]
+fn a_plugin_failing_on_a_deleted_file_it_read_fails_the_module() {
+    let (mut p, _plugins) = project();
+    p.project.write("src/a.txt", "from a\n");
+    p.project.write(
+        "src/App.vue",
+        "<template>{{need:a.txt}}</template>\n<style>.app{}</style>\n",
+    );
+    p.build();
+    assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
+    let step = |p: &mut Incremental, paths: &[&str]| {
+        let paths: Vec<_> = paths.iter().map(|path| p.path(path)).collect();
+        p.host.apply_changes(&paths);
+        p.build();
+    };
+    // The file it read goes: the module fails; it comes back: the module follows.
+    std::fs::remove_file(p.path("src/a.txt")).unwrap();
+    step(&mut p, &["src/a.txt"]);
+    assert_eq!(p.diagnostics().len(), 1, "{:?}", p.diagnostics());
+    p.project.write("src/a.txt", "from a\n");
+    step(&mut p, &["src/a.txt"]);
+    assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
+    // The new import fails, then its file comes: the module is compiled again and succeeds.
+    p.project.write(
+        "src/App.vue",
+        "<template>{{need:a.txt}} {{need:b.txt}}</template>\n<style>.app{}</style>\n",
+    );
+    step(&mut p, &["src/App.vue"]);
+    assert_eq!(p.diagnostics().len(), 1, "{:?}", p.diagnostics());
+    p.project.write("src/b.txt", "from b\n");
+    step(&mut p, &["src/b.txt"]);
+    assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
+    assert!(p.chunk().contains("from a from b"), "{}", p.chunk());
+    // Its other import goes: the module fails again.
+    std::fs::remove_file(p.path("src/a.txt")).unwrap();
+    step(&mut p, &["src/a.txt"]);
+    assert_eq!(p.diagnostics().len(), 1, "{:?}", p.diagnostics());
+    // Both back, edited: the module follows.
+    p.project.write("src/a.txt", "from a again\n");
+    step(&mut p, &["src/a.txt"]);
+    assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
+    p.project.write("src/b.txt", "from b again\n");
+    step(&mut p, &["src/b.txt"]);
+    assert!(
+        p.chunk().contains("from a again from b again"),
+        "{}",
+        p.chunk()
+    );
 }
