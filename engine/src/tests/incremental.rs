@@ -3884,7 +3884,7 @@ export function jsxDEV() {}
                 public_env: reused project
                 refresh_runtime: ran project
                 resolved_imports: ran /src/main.tsx
-              changed: /src/main.tsx
+              changed: nothing
               config changed: /tsconfig.json
               graph:
                 /src/main.tsx
@@ -3911,7 +3911,7 @@ export function jsxDEV() {}
                 public_env: reused project
                 refresh_runtime: ran project
                 resolved_imports: ran /node_modules/preact/jsx-dev-runtime.js /src/main.tsx
-              changed: /src/main.tsx /node_modules/preact/jsx-dev-runtime.js
+              changed: /node_modules/preact/jsx-dev-runtime.js
               config changed: /tsconfig.json
               graph:
                 /src/main.tsx -> /node_modules/preact/jsx-dev-runtime.js
@@ -4542,7 +4542,7 @@ fn a_held_module_goes_when_its_importer_compiles_again_without_a_graph_change() 
                 react_ignores_jsx_source: reused project
                 refresh_runtime: reused project
                 resolved_imports: ran /src/main.js; reused /src/c.js
-              changed: /src/main.js /src/c.js
+              changed: /src/main.js
               diagnostics:
                 Syntax /src/c.js:1:18: Expression expected
               plan: reload: /src/main.js changed and no module accepts it
@@ -4552,24 +4552,24 @@ fn a_held_module_goes_when_its_importer_compiles_again_without_a_graph_change() 
     p.check(
         &["//- /src/c.js\nexport const c = 2;\n"],
         expect![[r#"
-        edit /src/c.js
-          applied: files [/src/c.js]
-          queries:
-            chunk_entry: ran /src/c.js
-            emitted_module: ran /src/c.js; reused /src/main.js
-            hot_meta: ran /src/c.js
-            import_specifiers: reused /src/c.js /src/main.js
-            module_deps: reused /src/c.js /src/main.js
-            module_diagnostics: ran /src/c.js; reused /src/main.js
-            module_imports: ran /src/c.js; reused /src/main.js
-            parsed_module: ran /src/c.js; reused /src/main.js
-            react_ignores_jsx_source: reused project
-            resolved_imports: reused /src/c.js /src/main.js
-          changed: /src/c.js
-          removed: /src/box.js
-          diagnostics: none
-          plan: reload: /src/c.js changed and no module accepts it (via /src/c.js <- /src/main.js)
-    "#]],
+            edit /src/c.js
+              applied: files [/src/c.js]
+              queries:
+                chunk_entry: ran /src/c.js
+                emitted_module: ran /src/c.js; reused /src/main.js
+                hot_meta: ran /src/c.js
+                import_specifiers: reused /src/c.js /src/main.js
+                module_deps: reused /src/c.js /src/main.js
+                module_diagnostics: ran /src/c.js
+                module_imports: ran /src/c.js; reused /src/main.js
+                parsed_module: ran /src/c.js; reused /src/main.js
+                react_ignores_jsx_source: reused project
+                resolved_imports: reused /src/c.js /src/main.js
+              changed: /src/c.js
+              removed: /src/box.js
+              diagnostics: none
+              plan: reload: /src/c.js changed and no module accepts it (via /src/c.js <- /src/main.js)
+        "#]],
     );
     assert_eq!(
         p.last().removed.iter().map(|r| &**r).collect::<Vec<_>>(),
