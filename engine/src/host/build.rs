@@ -579,7 +579,7 @@ impl EngineHost {
                 // deleted `@import` came back reloaded the page).
                 Some(o) if state.entry.is_none() && o.entry.is_some() => {
                     state.entry = o.entry.clone();
-                    state.exports = o.exports.clone();
+                    state.exports = o.exports;
                 }
                 Some(o) => {
                     if o.entry.is_none() {

@@ -609,6 +609,8 @@ console.log(App, greeting);
 /// `{{need:NAME}}` in `text` is the first line of the file NAME beside `id`, which must be
 /// there (a stylesheet's `@import` through postcss-import: a missing file fails the module,
 /// with an error that names no file); the files read are watched.
+// (The error is the `Plugins` trait's own: a large but rare one.)
+#[allow(clippy::result_large_err)]
 fn need(id: &str, text: &str) -> Result<(String, Vec<std::path::PathBuf>), PluginError> {
     let mut text = text.to_string();
     let mut watch_files = Vec::new();
