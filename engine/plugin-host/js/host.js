@@ -1341,8 +1341,12 @@ function announceListening() {
   if (state.server) printPluginUrls(state.server);
 }
 
-/** The servers whose `printUrls` ran (once each: at the start, and after each config load). */
-const urlsPrinted = new WeakSet();
+/**
+ * Whether a plugin's lines of the start-up banner were printed: once, as Vite prints its
+ * banner at the start and not when it restarts for a config or `.env` change (they came again
+ * before each such change's own line).
+ */
+let urlsPrinted = false;
 
 /**
  * A plugin that adds lines to Vite's start-up banner wraps `server.printUrls` (Vue DevTools'
@@ -1350,8 +1354,8 @@ const urlsPrinted = new WeakSet();
  * log; the stub itself prints nothing (hotloop says where it listens).
  */
 function printPluginUrls(server) {
-  if (server.printUrls === noPrintUrls || urlsPrinted.has(server)) return;
-  urlsPrinted.add(server);
+  if (server.printUrls === noPrintUrls || urlsPrinted) return;
+  urlsPrinted = true;
   try {
     server.printUrls();
   } catch (err) {
