@@ -668,7 +668,8 @@ impl DevLoop {
         // makes of a locale file), and files no module reads that came or went (a new icon a
         // plugin reads) too.
         // A path that is gone is named only when a module was made of it (a deleted module),
-        // not an atomic save's temporary file renamed over the one saved.
+        // not an atomic save's temporary file renamed over the one saved; a directory that
+        // came is not a file saved (its files are named).
         let root = self.host.root();
         let mut named: Vec<String> = Vec::with_capacity(paths.len());
         for path in &paths {
@@ -678,7 +679,7 @@ impl DevLoop {
                 .to_string_lossy()
                 .into_owned();
             let module_file = |f: &String| f.split(['?', '#']).next() == Some(shown.as_str());
-            if (path.exists() || files.iter().any(module_file)) && !named.contains(&shown) {
+            if (path.is_file() || files.iter().any(module_file)) && !named.contains(&shown) {
                 named.push(shown);
             }
         }

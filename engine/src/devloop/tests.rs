@@ -1424,3 +1424,42 @@ fn an_update_the_stopped_plugins_cut_short_sends_the_pages_nothing() {
     assert!(frames.try_recv().is_err(), "no frame for the pages");
     assert!(snapshots.borrow().errors.is_empty());
 }
+
+/// The log's "change:" line names the files saved: a directory that came with a new file in
+/// it (a component folder created by the editor with its first file) is not one ("change:
+/// src/widgets, src/views/Home.vue, src/widgets/WidgetBox.vue").
+#[test]
+fn a_new_directory_is_not_named_among_the_files_changed() {
+    let (project, host) = app("//- /src/main.js\nconsole.log(1);\n");
+    let Wiring {
+        publishers,
+        snapshots: _snapshots,
+        frames: _frames,
+        events,
+        watcher_tx,
+        clients_tx: _clients_tx,
+        control_tx,
+        channels,
+    } = wiring(Arc::new(Served::empty("t".into())));
+    let (devloop, _) = DevLoop::start(host, "t".into(), publishers);
+    let engine = std::thread::spawn(move || devloop.run(channels));
+    project.write("src/widgets/box.js", "export const box = 1;\n");
+    project.write(
+        "src/main.js",
+        "import { box } from './widgets/box.js';\nconsole.log(box);\n",
+    );
+    watcher_tx
+        .send(modified(&[
+            project.path("src/widgets"),
+            project.path("src/main.js"),
+            project.path("src/widgets/box.js"),
+        ]))
+        .unwrap();
+    let files = next(&events, "the change", |event| match event {
+        EngineEvent::ChangeDetected { files } => Some(files),
+        _ => None,
+    });
+    assert_eq!(files, ["src/main.js", "src/widgets/box.js"]);
+    control_tx.send(Control::Shutdown).unwrap();
+    engine.join().unwrap();
+}
