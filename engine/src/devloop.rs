@@ -147,6 +147,10 @@ pub struct DevLoop {
     revision: u32,
     /// Updates reported so far (`UpdateReport::number` of the last one).
     updates: u32,
+    /// While an update runs that no change of the user's asked for (`recompile`: a module a
+    /// plugin marked stale, a kept plugin output found different): one that changes nothing
+    /// is not reported.
+    unasked: bool,
     publishers: Publishers,
     /// Diagnostics as last sent to the clients.
     errors: Arc<[Diagnostic]>,
@@ -331,6 +335,7 @@ impl DevLoop {
             server_id,
             revision,
             updates: 0,
+            unasked: false,
             last_page,
             publishers,
             errors,
@@ -800,6 +805,20 @@ impl DevLoop {
             self.telemetry(EngineEvent::GraphChanged(graph_stats(build)));
             self.telemetry(EngineEvent::GraphSnapshot(build.graph.graph.clone()));
         }
+        // A compile no change of the user's asked for that changed nothing is no news (the log
+        // said "no change" under no change line of its own).
+        let unasked_nothing = self.unasked
+            && sent.is_none()
+            && !errors_changed
+            && matches!(update.outcome, UpdateOutcome::NoChange)
+            && !self.host.config_failed();
+        if unasked_nothing {
+            tracing::debug!(files = ?update.files, "compiled again on the plugins' word: no change");
+            self.sample_memory();
+            self.warm_up_when_idle();
+            self.confirm_in_background();
+            return reload_moot;
+        }
         let invalidation = invalidation_profile(update.files.clone(), &update.queries);
         self.updates += 1;
         let report = UpdateReport {
@@ -875,7 +894,10 @@ impl DevLoop {
             return false;
         }
         self.invalidated.clear();
-        self.update(Cause::Edit { files: &files }, now, Vec::new())
+        let asked = std::mem::replace(&mut self.unasked, true);
+        let reload_moot = self.update(Cause::Edit { files: &files }, now, Vec::new());
+        self.unasked = asked;
+        reload_moot
     }
 
     /// Starts the lazy chunks' background compile if a page has rendered, none runs and some
