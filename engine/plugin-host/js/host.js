@@ -340,8 +340,13 @@ function rollupError(e, plugin, hook, id, code) {
   }
   // One frame: a message that holds its own (compiler-sfc's) gives it up; the error's
   // `frame`, else one made here at `loc` (hotloop's format), else the message's is shown.
-  // (PostCSS's message starts with its own `file:line:column: `, the block's: its `reason`.)
-  let [message, ownFrame] = splitMessageFrame(styleBlock && typeof e.reason === 'string' ? e.reason : err.message);
+  // (PostCSS's message starts with its own `file:line:column: `, the block's: its `reason`.
+  // So does `hotloop:css`'s, Vite's `[postcss] <id>:<line>:<column>: <reason>`, whose place is
+  // a `.vue` style block's, by its query id and its line in the block: `loc` says where.)
+  const postcss = plugin?.name === 'hotloop:css' && e?.name === 'CssSyntaxError' && typeof e.reason === 'string';
+  let [message, ownFrame] = splitMessageFrame(
+    styleBlock && typeof e.reason === 'string' ? e.reason : postcss ? `[postcss] ${e.reason}` : err.message,
+  );
   let frame = e?.frame || null;
   if (sass) {
     message = sass.head;

@@ -279,3 +279,31 @@ fn a_partial_created_after_a_failed_use_is_found() {
     let out = host.transform(&style, text).unwrap().expect("compiled");
     assert!(out.code.contains("width: 3px"), "{}", out.code);
 }
+
+/// A PostCSS error (`hotloop:css` with a PostCSS config: Tailwind CSS v3's, a `.vue` style
+/// block's syntax error) says PostCSS's reason; its place is the error's `loc`. Vite's message
+/// also starts with `<id>:<line>:<column>: `, the block's (a query id, a line in the block,
+/// not the file's: "GenericList.vue?vue&type=style&index=0&scoped=…&lang.css:2:1: Unclosed
+/// block" under an error placed at the file's line 11).
+#[test]
+fn a_postcss_error_says_its_reason_at_its_place() {
+    let modules = ensure_npm_packages();
+    let p = Project::new(&[
+        ("vite.config.js", "export default {}\n"),
+        ("package.json", r#"{"type":"module"}"#),
+        // (A plugin, or Vite's pipeline leaves the text to the browser unparsed.)
+        (
+            "postcss.config.cjs",
+            "module.exports = { plugins: [{ postcssPlugin: 'noop', Once() {} }] };\n",
+        ),
+    ]);
+    std::os::unix::fs::symlink(&modules, p.root().join("node_modules")).expect("link node_modules");
+    let (host, _) = start(&p, "vite.config.js");
+    let style = p.path("src/a.css");
+    let error = host
+        .transform(&style, ".a { color: red; }\n.b { color: blue;\n")
+        .unwrap_err();
+    assert_eq!(error.plugin, "hotloop:css");
+    assert_eq!(error.message, "[postcss] Unclosed block", "{error}");
+    assert_eq!(error.loc, Some((2, 1)), "{error}");
+}
