@@ -155,6 +155,10 @@ pub struct DevLoop {
     revision: u32,
     /// Updates reported so far (`UpdateReport::number` of the last one).
     updates: u32,
+    /// While an update runs that no change of the user's asked for (`recompile`: a module a
+    /// plugin marked stale, a kept plugin output found different): one that changes nothing
+    /// is not reported.
+    unasked: bool,
     publishers: Publishers,
     /// Diagnostics as last sent to the clients.
     errors: Arc<[Diagnostic]>,
@@ -339,6 +343,7 @@ impl DevLoop {
             server_id,
             revision,
             updates: 0,
+            unasked: false,
             last_page,
             publishers,
             errors,
@@ -676,7 +681,8 @@ impl DevLoop {
         // makes of a locale file), and files no module reads that came or went (a new icon a
         // plugin reads) too.
         // A path that is gone is named only when a module was made of it (a deleted module),
-        // not an atomic save's temporary file renamed over the one saved.
+        // not an atomic save's temporary file renamed over the one saved; a directory that
+        // came is not a file saved (its files are named).
         let root = self.host.root();
         let mut named: Vec<String> = Vec::with_capacity(paths.len());
         for path in &paths {
@@ -686,7 +692,7 @@ impl DevLoop {
                 .to_string_lossy()
                 .into_owned();
             let module_file = |f: &String| f.split(['?', '#']).next() == Some(shown.as_str());
-            if (path.exists() || files.iter().any(module_file)) && !named.contains(&shown) {
+            if (path.is_file() || files.iter().any(module_file)) && !named.contains(&shown) {
                 named.push(shown);
             }
         }
@@ -807,6 +813,20 @@ impl DevLoop {
             self.telemetry(EngineEvent::GraphChanged(graph_stats(build)));
             self.telemetry(EngineEvent::GraphSnapshot(build.graph.graph.clone()));
         }
+        // A compile no change of the user's asked for that changed nothing is no news (the log
+        // said "no change" under no change line of its own).
+        let unasked_nothing = self.unasked
+            && sent.is_none()
+            && !errors_changed
+            && matches!(update.outcome, UpdateOutcome::NoChange)
+            && !self.host.config_failed();
+        if unasked_nothing {
+            tracing::debug!(files = ?update.files, "compiled again on the plugins' word: no change");
+            self.sample_memory();
+            self.warm_up_when_idle();
+            self.confirm_in_background();
+            return reload_moot;
+        }
         let invalidation = invalidation_profile(update.files.clone(), &update.queries);
         self.updates += 1;
         let report = UpdateReport {
@@ -882,7 +902,10 @@ impl DevLoop {
             return false;
         }
         self.invalidated.clear();
-        self.update(Cause::Edit { files: &files }, now, Vec::new())
+        let asked = std::mem::replace(&mut self.unasked, true);
+        let reload_moot = self.update(Cause::Edit { files: &files }, now, Vec::new());
+        self.unasked = asked;
+        reload_moot
     }
 
     /// Starts the lazy chunks' background compile if a page has rendered, none runs and some

@@ -100,13 +100,19 @@ pub fn prepare(host: &mut EngineHost, cause: Cause<'_>, revision: u32) -> Prepar
     let plan_frame = host.db().clock().enter(Phase::Plan, "plan");
     let plan_start = Instant::now();
     // A module that no longer compiles keeps its last good code in the browser: only modules
-    // that have code are sent.
-    let mut changed: Vec<ModuleIndex> = build
-        .changed
-        .iter()
-        .copied()
-        .filter(|&index| host.has_code(index))
-        .collect();
+    // that have code are sent. One that compiled but imports a module that does not (a
+    // component given a `<style>` block that fails) waits for that import, withheld: the fix
+    // of the import leaves the module as this build made it, and the page would get the
+    // import alone, which its last good code does not run.
+    let mut waiting: Vec<Arc<str>> = Vec::new();
+    let mut changed: Vec<ModuleIndex> = Vec::new();
+    for &index in &build.changed {
+        if host.has_code(index) {
+            changed.push(index);
+        } else if host.waits_on_an_import(index) {
+            waiting.push(build.graph.graph.module(index).id.clone());
+        }
+    }
     let graph = &build.graph.graph;
     // An edited file's modules the plugins' hot update left out are not sent with it.
     let edit = matches!(cause, Cause::Edit { .. });
@@ -128,11 +134,16 @@ pub fn prepare(host: &mut EngineHost, cause: Cause<'_>, revision: u32) -> Prepar
     if edit {
         let resend = resend.into_iter().filter(|id| !left_out.contains(id));
         for id in withheld_before.into_iter().chain(resend) {
-            if let Some(index) = graph.index_of(&id)
-                && !changed.contains(&index)
-                && host.has_code(index)
-            {
+            let Some(index) = graph.index_of(&id) else {
+                continue;
+            };
+            if changed.contains(&index) {
+                continue;
+            }
+            if host.has_code(index) {
                 changed.push(index);
+            } else if host.waits_on_an_import(index) && !waiting.contains(&id) {
+                waiting.push(id);
             }
         }
         let involved = host.link_error_modules();
@@ -285,6 +296,9 @@ pub fn prepare(host: &mut EngineHost, cause: Cause<'_>, revision: u32) -> Prepar
     // A full reload loads every module's current code, the withheld ones' too: nothing waits.
     if !matches!(plan, UpdatePlan::FullReload(_)) {
         host.withhold(withheld);
+        if edit {
+            host.withhold(waiting);
+        }
     }
 
     let encode_frame = host.db().clock().enter(Phase::Encode, "encode");

@@ -328,6 +328,22 @@ for (const spec of STARTERS) {
           assert.equal(tab.navigations, navs, 'no full reload');
         }
       });
+
+      test('a <style> block added with a syntax error, then fixed: the overlay, then the style in place', { skip: !spec.sfcStyle.file.endsWith('.vue') }, async () => {
+        // The component's new code imports the block's module, which fails: neither is sent.
+        // The fix changes the block alone; the component's code, which the page never got,
+        // must go with it, or the page keeps the old component, which never imports the style.
+        const file = app.file(spec.sfcStyle.file);
+        const navs = tab.navigations;
+        const from = tab.mark();
+        editFile(file, '</style>\n', '</style>\n\n<style>\n.counter { word-spacing: 7px;\n</style>\n');
+        await tab.until(overlayText);
+        editFile(file, 'word-spacing: 7px;\n', 'word-spacing: 7px; }\n');
+        await tab.until(() => !document.querySelector('hotloop-error-overlay'));
+        await tab.until(() => getComputedStyle(document.querySelector('button.counter')).wordSpacing === '7px');
+        assert.equal(tab.navigations, navs, 'no full reload');
+        assert.deepEqual(tab.log.slice(from).filter((l) => l.startsWith('[pageerror]') || /full reload/.test(l)), []);
+      });
     }
   });
 }

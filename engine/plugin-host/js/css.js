@@ -146,6 +146,12 @@ export function viteConfig(root, config) {
           // map of the compiled CSS back to the `.scss`/`.less` source is always wanted.
           css: { ...config.css, modules: false, devSourcemap: true },
           resolve: { alias: config.resolve?.alias },
+          // Vite's CSS resolvers (`@import`, Sass's `@use`) are Rolldown's, which keep what
+          // they found on disk unless a dev server's watcher clears it: this config has no
+          // watcher, so a file created after an import of it failed was never found (the
+          // error stayed, through every save, until a restart). Without `server.watch` they
+          // look at the disk each time, as hotloop's own resolver does after a change.
+          server: { watch: null },
           plugins: [],
         },
         'serve',

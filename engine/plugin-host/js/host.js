@@ -340,8 +340,13 @@ function rollupError(e, plugin, hook, id, code) {
   }
   // One frame: a message that holds its own (compiler-sfc's) gives it up; the error's
   // `frame`, else one made here at `loc` (hotloop's format), else the message's is shown.
-  // (PostCSS's message starts with its own `file:line:column: `, the block's: its `reason`.)
-  let [message, ownFrame] = splitMessageFrame(styleBlock && typeof e.reason === 'string' ? e.reason : err.message);
+  // (PostCSS's message starts with its own `file:line:column: `, the block's: its `reason`.
+  // So does `hotloop:css`'s, Vite's `[postcss] <id>:<line>:<column>: <reason>`, whose place is
+  // a `.vue` style block's, by its query id and its line in the block: `loc` says where.)
+  const postcss = plugin?.name === 'hotloop:css' && e?.name === 'CssSyntaxError' && typeof e.reason === 'string';
+  let [message, ownFrame] = splitMessageFrame(
+    styleBlock && typeof e.reason === 'string' ? e.reason : postcss ? `[postcss] ${e.reason}` : err.message,
+  );
   let frame = e?.frame || null;
   if (sass) {
     message = sass.head;
@@ -1341,8 +1346,12 @@ function announceListening() {
   if (state.server) printPluginUrls(state.server);
 }
 
-/** The servers whose `printUrls` ran (once each: at the start, and after each config load). */
-const urlsPrinted = new WeakSet();
+/**
+ * Whether a plugin's lines of the start-up banner were printed: once, as Vite prints its
+ * banner at the start and not when it restarts for a config or `.env` change (they came again
+ * before each such change's own line).
+ */
+let urlsPrinted = false;
 
 /**
  * A plugin that adds lines to Vite's start-up banner wraps `server.printUrls` (Vue DevTools'
@@ -1350,8 +1359,8 @@ const urlsPrinted = new WeakSet();
  * log; the stub itself prints nothing (hotloop says where it listens).
  */
 function printPluginUrls(server) {
-  if (server.printUrls === noPrintUrls || urlsPrinted.has(server)) return;
-  urlsPrinted.add(server);
+  if (server.printUrls === noPrintUrls || urlsPrinted) return;
+  urlsPrinted = true;
   try {
     server.printUrls();
   } catch (err) {

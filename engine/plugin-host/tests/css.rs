@@ -260,3 +260,50 @@ fn postcss_imports_keep_their_relative_urls_pointing_at_the_same_files() {
         out.code
     );
 }
+
+/// An `@use` of a partial that is not there yet compiles once the partial is created: Vite's
+/// CSS resolvers (Sass's `@use`, CSS `@import`) are Rolldown's, which keep what they found on
+/// disk unless the dev server's watcher clears it; hotloop's config for them has no watcher, so
+/// the error stayed after the file came, and after every save of the stylesheet, until a
+/// restart (the overlay saying "no such file" of a file that is there).
+#[test]
+fn a_partial_created_after_a_failed_use_is_found() {
+    let p = project();
+    let (host, _) = start(&p, "vite.config.js");
+    let style = p.path("src/later.scss");
+    let text = "@use 'later' as l;\n.x { width: l.$w; }\n";
+    let error = host.transform(&style, text).unwrap_err();
+    assert_eq!(error.plugin, "hotloop:css");
+    assert!(error.message.contains("find stylesheet"), "{error}");
+    std::fs::write(p.root().join("src/_later.scss"), "$w: 3px;\n").unwrap();
+    let out = host.transform(&style, text).unwrap().expect("compiled");
+    assert!(out.code.contains("width: 3px"), "{}", out.code);
+}
+
+/// A PostCSS error (`hotloop:css` with a PostCSS config: Tailwind CSS v3's, a `.vue` style
+/// block's syntax error) says PostCSS's reason; its place is the error's `loc`. Vite's message
+/// also starts with `<id>:<line>:<column>: `, the block's (a query id, a line in the block,
+/// not the file's: "GenericList.vue?vue&type=style&index=0&scoped=…&lang.css:2:1: Unclosed
+/// block" under an error placed at the file's line 11).
+#[test]
+fn a_postcss_error_says_its_reason_at_its_place() {
+    let modules = ensure_npm_packages();
+    let p = Project::new(&[
+        ("vite.config.js", "export default {}\n"),
+        ("package.json", r#"{"type":"module"}"#),
+        // (A plugin, or Vite's pipeline leaves the text to the browser unparsed.)
+        (
+            "postcss.config.cjs",
+            "module.exports = { plugins: [{ postcssPlugin: 'noop', Once() {} }] };\n",
+        ),
+    ]);
+    std::os::unix::fs::symlink(&modules, p.root().join("node_modules")).expect("link node_modules");
+    let (host, _) = start(&p, "vite.config.js");
+    let style = p.path("src/a.css");
+    let error = host
+        .transform(&style, ".a { color: red; }\n.b { color: blue;\n")
+        .unwrap_err();
+    assert_eq!(error.plugin, "hotloop:css");
+    assert_eq!(error.message, "[postcss] Unclosed block", "{error}");
+    assert_eq!(error.loc, Some((2, 1)), "{error}");
+}

@@ -2845,10 +2845,26 @@ export default { plugins: [{
             if message == "listening on 4321 at https://localhost:4321/")
     };
     wait_event(&events, logged);
-    wait_event(&events, |e| {
+    let devtools = |e: &HostEvent| {
         matches!(e, HostEvent::Log { message, .. }
             if message == "DevTools: https://localhost:4321/__devtools__/")
-    });
+    };
+    wait_event(&events, devtools);
+    // The config loaded again (its edit, an `.env` change): its server listens too, and the
+    // banner's lines are not printed again (Vite prints them once, at the start).
+    let path = p.root().join("vite.config.mjs");
+    host.load_config(ConfigInput {
+        path: path.clone(),
+        code: std::fs::read_to_string(&path).unwrap(),
+        mode: None,
+        ..Default::default()
+    })
+    .expect("loads again");
+    wait_event(&events, logged);
+    // (A round trip: what the host said before its answer has come.)
+    let _ = host.load("\0nothing");
+    let again: Vec<HostEvent> = events.try_iter().filter(|e| devtools(e)).collect();
+    assert!(again.is_empty(), "{again:?}");
     // A new host (the config loaded again after a crash) hears it with its config.
     let pid = host.pid().expect("running");
     // SAFETY: kill(2) on our own child.

@@ -1424,3 +1424,150 @@ fn an_update_the_stopped_plugins_cut_short_sends_the_pages_nothing() {
     assert!(frames.try_recv().is_err(), "no frame for the pages");
     assert!(snapshots.borrow().errors.is_empty());
 }
+
+/// The log's "change:" line names the files saved: a directory that came with a new file in
+/// it (a component folder created by the editor with its first file) is not one ("change:
+/// src/widgets, src/views/Home.vue, src/widgets/WidgetBox.vue").
+#[test]
+fn a_new_directory_is_not_named_among_the_files_changed() {
+    let (project, host) = app("//- /src/main.js\nconsole.log(1);\n");
+    let Wiring {
+        publishers,
+        snapshots: _snapshots,
+        frames: _frames,
+        events,
+        watcher_tx,
+        clients_tx: _clients_tx,
+        control_tx,
+        channels,
+    } = wiring(Arc::new(Served::empty("t".into())));
+    let (devloop, _) = DevLoop::start(host, "t".into(), publishers);
+    let engine = std::thread::spawn(move || devloop.run(channels));
+    project.write("src/widgets/box.js", "export const box = 1;\n");
+    project.write(
+        "src/main.js",
+        "import { box } from './widgets/box.js';\nconsole.log(box);\n",
+    );
+    watcher_tx
+        .send(modified(&[
+            project.path("src/widgets"),
+            project.path("src/main.js"),
+            project.path("src/widgets/box.js"),
+        ]))
+        .unwrap();
+    let files = next(&events, "the change", |event| match event {
+        EngineEvent::ChangeDetected { files } => Some(files),
+        _ => None,
+    });
+    assert_eq!(files, ["src/main.js", "src/widgets/box.js"]);
+    control_tx.send(Control::Shutdown).unwrap();
+    engine.join().unwrap();
+}
+
+/// A compile no change of the user's asked for (a module a plugin marked stale, the kept
+/// outputs of the last session found different) that changes nothing the pages run is not
+/// reported: the log said "no change" under no change line of its own (after
+/// `components.d.ts`'s, when unplugin-vue-components rewrote it; after the start).
+#[test]
+fn a_plugins_recompile_that_changes_nothing_is_not_reported() {
+    use hotloop_protocol::plugin::{Output, PluginError, Plugins, Resolved};
+
+    /// `/src/tokens.js` gets a line of its own, the same each time; `stale` is what the
+    /// plugins marked stale.
+    #[derive(Default)]
+    struct Tokens {
+        stale: std::sync::Mutex<Vec<String>>,
+        /// Told of each transform.
+        transformed: std::sync::Mutex<Option<std::sync::mpsc::Sender<()>>>,
+    }
+    #[allow(clippy::result_large_err)]
+    impl Plugins for Tokens {
+        fn fingerprint(&self) -> u64 {
+            4
+        }
+        fn wants_resolve(&self, _: &str) -> bool {
+            false
+        }
+        fn resolve_id(&self, _: &str, _: Option<&str>) -> Result<Option<Resolved>, PluginError> {
+            Ok(None)
+        }
+        fn wants_load(&self, _: &str) -> bool {
+            false
+        }
+        fn load(&self, _: &str) -> Result<Option<Output>, PluginError> {
+            Ok(None)
+        }
+        fn wants_transform(&self, id: &str, _: &str) -> bool {
+            id.ends_with("/src/tokens.js")
+        }
+        fn transform(&self, _: &str, code: &str) -> Result<Option<Output>, PluginError> {
+            if let Some(tx) = &*self.transformed.lock().unwrap() {
+                let _ = tx.send(());
+            }
+            Ok(Some(Output {
+                code: format!("{code}export const made = 1;\n"),
+                ..Output::default()
+            }))
+        }
+        fn hot_update(
+            &self,
+            _: &str,
+            _: &[String],
+            _: &[String],
+            _text: Option<&str>,
+        ) -> Result<Option<Vec<String>>, PluginError> {
+            Ok(None)
+        }
+        fn take_invalidated(&self) -> Vec<String> {
+            std::mem::take(&mut self.stale.lock().unwrap())
+        }
+    }
+
+    let (project, mut host) = app(
+        "//- /src/main.js\nimport { made } from './tokens.js';\nconsole.log(made);\n\
+         //- /src/tokens.js\nexport const kind = 'tokens';\n",
+    );
+    let plugins = Arc::new(Tokens::default());
+    let (transformed_tx, transformed) = std::sync::mpsc::channel();
+    *plugins.transformed.lock().unwrap() = Some(transformed_tx);
+    host.use_plugins(plugins.clone());
+    let Wiring {
+        publishers,
+        snapshots: _snapshots,
+        frames: _frames,
+        events,
+        watcher_tx,
+        clients_tx: _clients_tx,
+        control_tx,
+        channels,
+    } = wiring(Arc::new(Served::empty("t".into())));
+    let (devloop, _) = DevLoop::start(host, "t".into(), publishers);
+    let engine = std::thread::spawn(move || devloop.run(channels));
+    // (The start's compile of it.)
+    while transformed.try_recv().is_ok() {}
+    plugins
+        .stale
+        .lock()
+        .unwrap()
+        .push(project.path("src/tokens.js").to_string_lossy().into_owned());
+    control_tx.send(Control::PluginEvents).unwrap();
+    transformed
+        .recv_timeout(WAIT)
+        .expect("the stale module compiled again");
+    // An edit after it (the loop handles it once that compile's update is done): its update
+    // is the first reported.
+    project.write(
+        "src/main.js",
+        "import { made } from './tokens.js';\nconsole.log(made, 2);\n",
+    );
+    watcher_tx
+        .send(modified(&[project.path("src/main.js")]))
+        .unwrap();
+    let files = next(&events, "an update", |event| match event {
+        EngineEvent::Update(report) => Some(report.files.clone()),
+        _ => None,
+    });
+    assert_eq!(files, ["src/main.js"]);
+    control_tx.send(Control::Shutdown).unwrap();
+    engine.join().unwrap();
+}

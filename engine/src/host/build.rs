@@ -571,12 +571,20 @@ impl EngineHost {
         let mut watchers: FxHashMap<SourceFile, Vec<ModuleIndex>> = FxHashMap::default();
         for (i, &file) in graph.files.iter().enumerate() {
             let index = ModuleIndex(i as u32);
-            let state = ModuleState::of(db, file);
+            let mut state = ModuleState::of(db, file);
             for &watched in state.watched.iter() {
                 watchers.entry(watched).or_default().push(index);
             }
             match old.get(&file) {
                 Some(o) if o.entry == state.entry => {}
+                // A module that stopped compiling keeps its last good entry and exports, as in
+                // `update_modules`: the page runs that code, and its fix is an update of it, not
+                // a first compile (which nothing in the page would accept: a stylesheet whose
+                // deleted `@import` came back reloaded the page).
+                Some(o) if state.entry.is_none() && o.entry.is_some() => {
+                    state.entry = o.entry.clone();
+                    state.exports = o.exports;
+                }
                 Some(o) => {
                     if o.entry.is_none() {
                         first_compiled.push(index);

@@ -726,6 +726,20 @@ impl EngineHost {
         })
     }
 
+    /// Whether module `index` compiled but has no code to send because a static import of it
+    /// does not compile ([`EngineHost::has_code`]): its new code waits for that import.
+    pub fn waits_on_an_import(&self, index: ModuleIndex) -> bool {
+        let Some(state) = self.state.as_ref() else {
+            return false;
+        };
+        state
+            .graph
+            .files
+            .get(index.idx())
+            .is_some_and(|&file| emitted_module(&self.db, file).is_some())
+            && !self.has_code(index)
+    }
+
     /// Whether module `index` compiled but is not sent because a static import of it names a
     /// part of a file that is gone (a `?query` sub-module of a deleted or renamed file, which
     /// no plugin loads: see [`EngineHost::has_code`]). The page still runs its last good code,

@@ -212,6 +212,13 @@ fn failed(
     error: &PluginError,
     watch_files: &[PathBuf],
 ) -> PluginPass {
+    // The plugin may have failed on a file it read from disk that its error does not name (a
+    // stylesheet's `@import` of a file deleted, or not there yet): the failure depends on the
+    // files that come and go (the resolution epoch). Made of the module's text alone, it
+    // counted as changed no later than that text, so the modules' projections kept the last
+    // good compile's (no error shown; the watched files it dropped went unheard: a stale page
+    // without a message).
+    let _epoch = Project::try_get(db).map(|p| p.resolution_epoch(db));
     let mut watched = depend_on(db, watch_files);
     let (text, load_map) = match &loaded {
         Some((code, map)) => (code.as_str(), map.as_deref()),

@@ -33,6 +33,7 @@ use crate::db::QueryEventKind;
 use crate::host::{AppliedChanges, BuildResult, EngineHost, QueryRun};
 use crate::inputs::ProjectOptions;
 use crate::plan::{Changes, UpdatePlan, plan_update};
+use crate::update::PreparedUpdate;
 use hotloop_protocol::Served;
 
 /// Writes `fixture`, builds it, applies each of `edits` in turn and compares the report (see
@@ -404,4 +405,19 @@ fn report_runs(out: &mut String, runs: &[QueryRun]) {
 /// `ids` as a set, to compare with [`Incremental::parsed`].
 pub fn id_set(ids: &[&str]) -> BTreeSet<String> {
     ids.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// The ids of the modules `update`'s frame sends, in its order; `["full reload"]` for a reload,
+/// nothing without a frame.
+pub fn sent_modules(update: &PreparedUpdate) -> Vec<String> {
+    let Some((_, frame)) = &update.frame else {
+        return Vec::new();
+    };
+    match hotloop_protocol::wire::decode_server(frame).expect("decodes") {
+        hotloop_protocol::ServerMessage::Update(hot) => {
+            hot.modules.iter().map(|m| m.id.to_string()).collect()
+        }
+        hotloop_protocol::ServerMessage::FullReload { .. } => vec!["full reload".to_string()],
+        other => panic!("not an update: {other:?}"),
+    }
 }

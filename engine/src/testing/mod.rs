@@ -23,6 +23,6 @@ pub use fixture::{FixtureFile, TempProject, parse_fixture};
 pub use graph::{graph, indices, render_graph, render_plan};
 #[cfg(test)]
 pub(crate) use incremental::plan_of;
-pub use incremental::{Incremental, check, id_set};
+pub use incremental::{Incremental, check, id_set, sent_modules};
 pub use plugins::InertPlugins;
 pub use watch::modified;

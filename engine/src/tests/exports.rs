@@ -4,7 +4,7 @@
 
 use expect_test::expect;
 
-use crate::testing::check;
+use crate::testing::{check, sent_modules as sent};
 
 const HTML: &str = "//- /index.html\n<!doctype html>\n<html>\n<head>\n<title>t</title>\n</head>\n<body>\n<script type=\"module\" src=\"/src/main.ts\"></script>\n</body>\n</html>\n";
 
@@ -189,20 +189,6 @@ export const present = 1;
                 /node_modules/pkg/other.js
         "#]],
     );
-}
-
-/// The ids of the modules an update frame sends (empty without a frame).
-fn sent(update: &crate::update::PreparedUpdate) -> Vec<String> {
-    let Some((_, frame)) = &update.frame else {
-        return Vec::new();
-    };
-    match hotloop_protocol::wire::decode_server(frame).expect("decodes") {
-        hotloop_protocol::ServerMessage::Update(hot) => {
-            hot.modules.iter().map(|m| m.id.to_string()).collect()
-        }
-        hotloop_protocol::ServerMessage::FullReload { .. } => vec!["full reload".to_string()],
-        other => panic!("not an update: {other:?}"),
-    }
 }
 
 #[test]

@@ -15,7 +15,7 @@ use crate::host::EngineHost;
 use crate::inputs::ProjectOptions;
 use crate::queries::imports::module_imports;
 use crate::queries::resolve::{Resolution, resolved_imports};
-use crate::testing::{Incremental, TempProject, check};
+use crate::testing::{Incremental, TempProject, check, sent_modules};
 use hotloop_protocol::ModuleMap;
 
 const HTML: &str = "//- /index.html\n<!doctype html>\n<html>\n<head>\n<title>t</title>\n</head>\n<body>\n<script type=\"module\" src=\"/src/main.js\"></script>\n</body>\n</html>\n";
@@ -3884,7 +3884,7 @@ export function jsxDEV() {}
                 public_env: reused project
                 refresh_runtime: ran project
                 resolved_imports: ran /src/main.tsx
-              changed: /src/main.tsx
+              changed: nothing
               config changed: /tsconfig.json
               graph:
                 /src/main.tsx
@@ -3911,7 +3911,7 @@ export function jsxDEV() {}
                 public_env: reused project
                 refresh_runtime: ran project
                 resolved_imports: ran /node_modules/preact/jsx-dev-runtime.js /src/main.tsx
-              changed: /src/main.tsx /node_modules/preact/jsx-dev-runtime.js
+              changed: /node_modules/preact/jsx-dev-runtime.js
               config changed: /tsconfig.json
               graph:
                 /src/main.tsx -> /node_modules/preact/jsx-dev-runtime.js
@@ -4542,7 +4542,7 @@ fn a_held_module_goes_when_its_importer_compiles_again_without_a_graph_change() 
                 react_ignores_jsx_source: reused project
                 refresh_runtime: reused project
                 resolved_imports: ran /src/main.js; reused /src/c.js
-              changed: /src/main.js /src/c.js
+              changed: /src/main.js
               diagnostics:
                 Syntax /src/c.js:1:18: Expression expected
               plan: reload: /src/main.js changed and no module accepts it
@@ -4552,27 +4552,85 @@ fn a_held_module_goes_when_its_importer_compiles_again_without_a_graph_change() 
     p.check(
         &["//- /src/c.js\nexport const c = 2;\n"],
         expect![[r#"
-        edit /src/c.js
-          applied: files [/src/c.js]
-          queries:
-            chunk_entry: ran /src/c.js
-            emitted_module: ran /src/c.js; reused /src/main.js
-            hot_meta: ran /src/c.js
-            import_specifiers: reused /src/c.js /src/main.js
-            module_deps: reused /src/c.js /src/main.js
-            module_diagnostics: ran /src/c.js; reused /src/main.js
-            module_imports: ran /src/c.js; reused /src/main.js
-            parsed_module: ran /src/c.js; reused /src/main.js
-            react_ignores_jsx_source: reused project
-            resolved_imports: reused /src/c.js /src/main.js
-          changed: /src/c.js
-          removed: /src/box.js
-          diagnostics: none
-          plan: reload: /src/c.js changed and no module accepts it (via /src/c.js <- /src/main.js)
-    "#]],
+            edit /src/c.js
+              applied: files [/src/c.js]
+              queries:
+                chunk_entry: ran /src/c.js
+                emitted_module: ran /src/c.js; reused /src/main.js
+                hot_meta: ran /src/c.js
+                import_specifiers: reused /src/c.js /src/main.js
+                module_deps: reused /src/c.js /src/main.js
+                module_diagnostics: ran /src/c.js
+                module_imports: ran /src/c.js; reused /src/main.js
+                parsed_module: ran /src/c.js; reused /src/main.js
+                react_ignores_jsx_source: reused project
+                resolved_imports: reused /src/c.js /src/main.js
+              changed: /src/c.js
+              removed: /src/box.js
+              diagnostics: none
+              plan: reload: /src/c.js changed and no module accepts it (via /src/c.js <- /src/main.js)
+        "#]],
     );
     assert_eq!(
         p.last().removed.iter().map(|r| &**r).collect::<Vec<_>>(),
         ["/src/box.js"]
     );
+}
+
+/// An edit whose module compiles but imports one that does not (a component given a new
+/// `<style>` block with a syntax error: plugin-vue's style sub-module) is not sent while that
+/// import fails, and goes with the fix of the import, whose own edit changes nothing in the
+/// module: the page ran its old code, without the import, and never showed the fixed style.
+#[test]
+fn an_edit_waiting_on_a_failing_new_import_goes_with_the_fix_of_that_import() {
+    use crate::update::{Cause, prepare};
+
+    let mut p = Incremental::new(
+        &[
+            HTML,
+            "//- /src/main.js\nimport { label } from './comp.js';\nimport './other.js';\nconsole.log(label);\n\
+             //- /src/comp.js\nexport const label = 'v1';\nimport.meta.hot?.accept();\n\
+             //- /src/other.js\nexport const other = 1;\nimport.meta.hot?.accept();\n",
+        ]
+        .concat(),
+    );
+    p.build();
+    let edit = |p: &mut Incremental, files: &[(&str, &str)]| {
+        let paths: Vec<_> = files
+            .iter()
+            .map(|&(path, text)| {
+                p.project.write(path, text);
+                p.path(path)
+            })
+            .collect();
+        p.host.apply_changes(&paths);
+        prepare(&mut p.host, Cause::Edit { files: &[] }, 1)
+    };
+
+    // The module imports a new one that does not compile: nothing is sent.
+    let update = edit(
+        &mut p,
+        &[
+            ("src/extra.js", "export const extra = ;\n"),
+            (
+                "src/comp.js",
+                "import { extra } from './extra.js';\nexport const label = `v2 ${extra}`;\nimport.meta.hot?.accept();\n",
+            ),
+        ],
+    );
+    assert_eq!(sent_modules(&update), Vec::<String>::new());
+    assert_eq!(p.diagnostics().len(), 1, "{:?}", p.diagnostics());
+    // The fix of the import sends the module that waited on it, with it.
+    let update = edit(&mut p, &[("src/extra.js", "export const extra = '!';\n")]);
+    assert_eq!(sent_modules(&update), ["/src/comp.js", "/src/extra.js"]);
+    assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
+    // Sent once: the next edit elsewhere sends itself alone.
+    let update = edit(
+        &mut p,
+        &[(
+            "src/other.js",
+            "export const other = 2;\nimport.meta.hot?.accept();\n",
+        )],
+    );
+    assert_eq!(sent_modules(&update), ["/src/other.js"]);
 }

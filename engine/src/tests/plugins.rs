@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use expect_test::expect;
 
-use crate::testing::Incremental;
+use crate::testing::{Incremental, sent_modules};
 use hotloop_protocol::plugin::{FileChanges, Output, PluginEnv, PluginError, Plugins, Resolved};
 
 /// ``*.vue` files here are `<template>TEXT</template><style>CSS</style>`: the transform makes a JS
@@ -274,6 +274,7 @@ impl Plugins for SfcPlugins {
         // (A style block only when it has an error: as a `code` filter would have it.)
         id.ends_with(".vue")
             || (id.ends_with("&lang.css") && code.contains("BAD"))
+            || (id.ends_with(".css") && code.contains("{{need:"))
             || id.ends_with(".json")
     }
 
@@ -291,6 +292,15 @@ impl Plugins for SfcPlugins {
             };
             return Ok(Some(Output {
                 code,
+                ..Output::default()
+            }));
+        }
+        // A stylesheet's `{{need:NAME}}` (see `need`).
+        if id.ends_with(".css") && !id.contains('?') {
+            let (code, watch_files) = need(id, code)?;
+            return Ok(Some(Output {
+                code,
+                watch_files,
                 ..Output::default()
             }));
         }
@@ -386,6 +396,10 @@ impl Plugins for SfcPlugins {
             template.replace_range(start..(end + 2).min(template.len()), &line);
             watch_files.push(file);
         }
+        // `{{need:NAME}}`: see `need`.
+        let (needed, files) = need(id, &template)?;
+        template = needed;
+        watch_files.extend(files);
         // `{{scan:DIR}}` is the first line of each file in the directory DIR beside it, in
         // name order (what Tailwind CSS does with a source directory: lists it, reads and
         // watches each file it finds, and reports no more than those files).
@@ -591,6 +605,35 @@ console.log(App, greeting);
 <template>Hello</template>
 <style>.app { color: red; }</style>
 "#;
+
+/// `{{need:NAME}}` in `text` is the first line of the file NAME beside `id`, which must be
+/// there (a stylesheet's `@import` through postcss-import: a missing file fails the module,
+/// with an error that names no file); the files read are watched.
+// (The error is the `Plugins` trait's own: a large but rare one.)
+#[allow(clippy::result_large_err)]
+fn need(id: &str, text: &str) -> Result<(String, Vec<std::path::PathBuf>), PluginError> {
+    let mut text = text.to_string();
+    let mut watch_files = Vec::new();
+    while let Some(start) = text.find("{{need:") {
+        let end = text[start..].find("}}").map_or(text.len(), |e| start + e);
+        let name = text[start + "{{need:".len()..end].to_string();
+        let file = std::path::Path::new(id).with_file_name(&name);
+        let Ok(read) = std::fs::read_to_string(&file) else {
+            return Err(PluginError {
+                plugin: "sfc".into(),
+                hook: "transform".into(),
+                id: Some(id.into()),
+                message: format!("ENOENT: no such file or directory, open './{name}'"),
+                loc: Some((1, 1)),
+                frame: None,
+            });
+        };
+        let line = read.lines().next().unwrap_or("").to_string();
+        text.replace_range(start..(end + 2).min(text.len()), &line);
+        watch_files.push(file);
+    }
+    Ok((text, watch_files))
+}
 
 fn project() -> (Incremental, Arc<SfcPlugins>) {
     let mut project = Incremental::new(PROJECT);
@@ -2318,4 +2361,93 @@ fn an_update_that_reruns_a_module_waiting_on_a_failed_part_of_a_file_still_goes(
         panic!("{:?}", update.outcome);
     };
     assert_eq!(modules, &["/src/b.js".to_string()]);
+}
+
+/// A plugin that fails because a file it read is gone (a stylesheet's `@import`, through
+/// postcss-import: its error names no file) fails the module: the failure is made of the module's
+/// text and of the files that come and go, not of its text alone, which salsa took for no change
+/// (the last good compile's diagnostics, none, and watched files, none from then on: "no
+/// change", and the other imports' edits went unheard; a stale page without a message). Also
+/// after the module compiled again once a new import's file came (`retry_plugin_failures`).
+#[test]
+fn a_plugin_failing_on_a_deleted_file_it_read_fails_the_module() {
+    let (mut p, _plugins) = project();
+    p.project.write("src/a.txt", "from a\n");
+    p.project.write(
+        "src/App.vue",
+        "<template>{{need:a.txt}}</template>\n<style>.app{}</style>\n",
+    );
+    p.build();
+    assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
+    let step = |p: &mut Incremental, paths: &[&str]| {
+        let paths: Vec<_> = paths.iter().map(|path| p.path(path)).collect();
+        p.host.apply_changes(&paths);
+        p.build();
+    };
+    // The file it read goes: the module fails; it comes back: the module follows.
+    std::fs::remove_file(p.path("src/a.txt")).unwrap();
+    step(&mut p, &["src/a.txt"]);
+    assert_eq!(p.diagnostics().len(), 1, "{:?}", p.diagnostics());
+    p.project.write("src/a.txt", "from a\n");
+    step(&mut p, &["src/a.txt"]);
+    assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
+    // The new import fails, then its file comes: the module is compiled again and succeeds.
+    p.project.write(
+        "src/App.vue",
+        "<template>{{need:a.txt}} {{need:b.txt}}</template>\n<style>.app{}</style>\n",
+    );
+    step(&mut p, &["src/App.vue"]);
+    assert_eq!(p.diagnostics().len(), 1, "{:?}", p.diagnostics());
+    p.project.write("src/b.txt", "from b\n");
+    step(&mut p, &["src/b.txt"]);
+    assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
+    assert!(p.chunk().contains("from a from b"), "{}", p.chunk());
+    // Its other import goes: the module fails again.
+    std::fs::remove_file(p.path("src/a.txt")).unwrap();
+    step(&mut p, &["src/a.txt"]);
+    assert_eq!(p.diagnostics().len(), 1, "{:?}", p.diagnostics());
+    // Both back, edited: the module follows.
+    p.project.write("src/a.txt", "from a again\n");
+    step(&mut p, &["src/a.txt"]);
+    assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
+    p.project.write("src/b.txt", "from b again\n");
+    step(&mut p, &["src/b.txt"]);
+    assert!(
+        p.chunk().contains("from a again from b again"),
+        "{}",
+        p.chunk()
+    );
+}
+
+/// A module that fails in a build that walks the whole graph (a file came or went: its
+/// `@import`ed file deleted) keeps its last good code there too, as in an edit's build: its fix
+/// is an update of the module the page runs, not its first compile, which no module in the page
+/// had run, so nothing accepted it and the page reloaded (a stylesheet whose deleted `@import`
+/// came back: "full reload: /src/style.css changed and no module accepts it").
+#[test]
+fn a_module_failing_in_a_full_build_keeps_its_last_good_code_and_its_fix_hot_updates() {
+    use crate::update::{Cause, prepare};
+    let (mut p, _plugins) = project();
+    p.project.write("src/a.txt", "body { color: red; }\n");
+    p.project.write(
+        "src/main.js",
+        "import './style.css';\nimport App from './App.vue';\nconsole.log(App);\n",
+    );
+    p.project
+        .write("src/style.css", "{{need:a.txt}}\n.app { margin: 0; }\n");
+    p.build();
+    assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
+    let step = |p: &mut Incremental| {
+        let path = p.path("src/a.txt");
+        p.host.apply_changes(&[path]);
+        prepare(&mut p.host, Cause::Edit { files: &[] }, 1)
+    };
+    std::fs::remove_file(p.path("src/a.txt")).unwrap();
+    let update = step(&mut p);
+    assert_eq!(sent_modules(&update), Vec::<String>::new());
+    assert_eq!(p.diagnostics().len(), 1, "{:?}", p.diagnostics());
+    p.project.write("src/a.txt", "body { color: blue; }\n");
+    let update = step(&mut p);
+    assert_eq!(sent_modules(&update), ["/src/style.css"]);
+    assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
 }
