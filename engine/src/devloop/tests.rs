@@ -6,7 +6,8 @@ use crossbeam_channel::{Receiver, unbounded};
 use super::*;
 use crate::inputs::ProjectOptions;
 use crate::memory::AllocatorStats;
-use crate::testing::{TempProject, modified};
+use crate::testing::{TempProject, TransformPlugins, modified};
+use hotloop_protocol::plugin::{Output, PluginError};
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -1047,70 +1048,34 @@ fn a_session_leaves_its_last_page_to_the_next_which_serves_it_and_reloads_it_whe
 /// behind).
 #[test]
 fn what_plugins_mark_stale_during_the_first_build_is_in_the_first_page() {
-    use hotloop_protocol::plugin::{Output, PluginError, Plugins, Resolved};
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-    /// `/src/tokens.js` exports how many times it was transformed; the first transform of
-    /// `/src/main.js` marks it stale (once).
-    #[derive(Default)]
-    struct Tokens {
-        made: AtomicUsize,
-        stale: std::sync::Mutex<Vec<String>>,
-        marked: std::sync::atomic::AtomicBool,
-    }
-    #[allow(clippy::result_large_err)]
-    impl Plugins for Tokens {
-        fn fingerprint(&self) -> u64 {
-            3
-        }
-        fn wants_resolve(&self, _: &str) -> bool {
-            false
-        }
-        fn resolve_id(&self, _: &str, _: Option<&str>) -> Result<Option<Resolved>, PluginError> {
-            Ok(None)
-        }
-        fn wants_load(&self, _: &str) -> bool {
-            false
-        }
-        fn load(&self, _: &str) -> Result<Option<Output>, PluginError> {
-            Ok(None)
-        }
-        fn wants_transform(&self, id: &str, _: &str) -> bool {
-            id.ends_with("/src/tokens.js") || id.ends_with("/src/main.js")
-        }
-        fn transform(&self, id: &str, code: &str) -> Result<Option<Output>, PluginError> {
+    // `/src/tokens.js` exports how many times it was transformed; the first transform of
+    // `/src/main.js` marks it stale (once).
+    let made = Arc::new(AtomicUsize::new(0));
+    let marked = AtomicBool::new(false);
+    let counted = made.clone();
+    let plugins = Arc::new(TransformPlugins::new(
+        &["/src/tokens.js", "/src/main.js"],
+        move |plugins, id, code| {
             if id.ends_with("/src/main.js") {
-                if !self.marked.swap(true, Ordering::SeqCst) {
-                    let tokens = id.replace("/src/main.js", "/src/tokens.js");
-                    self.stale.lock().unwrap().push(tokens);
+                if !marked.swap(true, Ordering::SeqCst) {
+                    plugins.mark_stale(id.replace("/src/main.js", "/src/tokens.js"));
                 }
                 return Ok(None);
             }
-            let n = self.made.fetch_add(1, Ordering::SeqCst) + 1;
+            let n = counted.fetch_add(1, Ordering::SeqCst) + 1;
             Ok(Some(Output {
                 code: format!("{code}export const made = {n};\n"),
                 ..Output::default()
             }))
-        }
-        fn hot_update(
-            &self,
-            _: &str,
-            _: &[String],
-            _: &[String],
-            _text: Option<&str>,
-        ) -> Result<Option<Vec<String>>, PluginError> {
-            Ok(None)
-        }
-        fn take_invalidated(&self) -> Vec<String> {
-            std::mem::take(&mut self.stale.lock().unwrap())
-        }
-    }
+        },
+    ));
 
     let (_project, mut host) = app(
         "//- /src/main.js\nimport { made } from './tokens.js';\nconsole.log(made);\n\
          //- /src/tokens.js\nexport const kind = 'tokens';\n",
     );
-    let plugins = Arc::new(Tokens::default());
     host.use_plugins(plugins.clone());
     let Wiring {
         publishers,
@@ -1124,7 +1089,7 @@ fn what_plugins_mark_stale_during_the_first_build_is_in_the_first_page() {
     } = wiring(Arc::new(Served::empty("t".into())));
     let (devloop, _) = DevLoop::start(host, "t".into(), publishers);
     assert_eq!(
-        plugins.made.load(Ordering::SeqCst),
+        made.load(Ordering::SeqCst),
         2,
         "compiled again in the start"
     );
@@ -1135,7 +1100,7 @@ fn what_plugins_mark_stale_during_the_first_build_is_in_the_first_page() {
     control_tx.send(Control::Shutdown).unwrap();
     engine.join().unwrap();
     assert!(frames.try_recv().is_err(), "no update after the start");
-    assert_eq!(plugins.made.load(Ordering::SeqCst), 2);
+    assert_eq!(made.load(Ordering::SeqCst), 2);
 }
 
 #[test]
@@ -1339,65 +1304,27 @@ fn the_texts_a_build_read_are_released_once_its_snapshot_is_published() {
 /// left in every tab, naming each module of the edit, after hotloop exited).
 #[test]
 fn an_update_the_stopped_plugins_cut_short_sends_the_pages_nothing() {
-    use hotloop_protocol::plugin::{Output, PluginError, Plugins, Resolved};
-    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
-    /// Transforms `/src/main.js`; the second time the host is stopped meanwhile.
-    #[derive(Default)]
-    struct Stopping {
-        transforms: AtomicUsize,
-        stopped: AtomicBool,
-    }
-    #[allow(clippy::result_large_err)]
-    impl Plugins for Stopping {
-        fn fingerprint(&self) -> u64 {
-            5
+    // Transforms `/src/main.js`; the second time the host is stopped meanwhile.
+    let transforms = AtomicUsize::new(0);
+    let plugins = TransformPlugins::new(&["/src/main.js"], move |plugins, id, _| {
+        if transforms.fetch_add(1, Ordering::SeqCst) == 0 {
+            return Ok(None);
         }
-        fn wants_resolve(&self, _: &str) -> bool {
-            false
-        }
-        fn resolve_id(&self, _: &str, _: Option<&str>) -> Result<Option<Resolved>, PluginError> {
-            Ok(None)
-        }
-        fn wants_load(&self, _: &str) -> bool {
-            false
-        }
-        fn load(&self, _: &str) -> Result<Option<Output>, PluginError> {
-            Ok(None)
-        }
-        fn wants_transform(&self, id: &str, _: &str) -> bool {
-            id.ends_with("/src/main.js")
-        }
-        fn transform(&self, id: &str, _: &str) -> Result<Option<Output>, PluginError> {
-            if self.transforms.fetch_add(1, Ordering::SeqCst) == 0 {
-                return Ok(None);
-            }
-            self.stopped.store(true, Ordering::SeqCst);
-            Err(PluginError {
-                plugin: "plugin host".into(),
-                hook: "transform".into(),
-                id: Some(id.into()),
-                message: "the dev server is shutting down".into(),
-                loc: None,
-                frame: None,
-            })
-        }
-        fn hot_update(
-            &self,
-            _: &str,
-            _: &[String],
-            _: &[String],
-            _text: Option<&str>,
-        ) -> Result<Option<Vec<String>>, PluginError> {
-            Ok(None)
-        }
-        fn stopped(&self) -> bool {
-            self.stopped.load(Ordering::SeqCst)
-        }
-    }
+        plugins.stopped.store(true, Ordering::SeqCst);
+        Err(Box::new(PluginError {
+            plugin: "plugin host".into(),
+            hook: "transform".into(),
+            id: Some(id.into()),
+            message: "the dev server is shutting down".into(),
+            loc: None,
+            frame: None,
+        }))
+    });
 
     let (project, mut host) = app("//- /src/main.js\nconsole.log(1);\n");
-    host.use_plugins(Arc::new(Stopping::default()));
+    host.use_plugins(Arc::new(plugins));
     let Wiring {
         publishers,
         snapshots,
@@ -1470,66 +1397,23 @@ fn a_new_directory_is_not_named_among_the_files_changed() {
 /// `components.d.ts`'s, when unplugin-vue-components rewrote it; after the start).
 #[test]
 fn a_plugins_recompile_that_changes_nothing_is_not_reported() {
-    use hotloop_protocol::plugin::{Output, PluginError, Plugins, Resolved};
-
-    /// `/src/tokens.js` gets a line of its own, the same each time; `stale` is what the
-    /// plugins marked stale.
-    #[derive(Default)]
-    struct Tokens {
-        stale: std::sync::Mutex<Vec<String>>,
-        /// Told of each transform.
-        transformed: std::sync::Mutex<Option<std::sync::mpsc::Sender<()>>>,
-    }
-    #[allow(clippy::result_large_err)]
-    impl Plugins for Tokens {
-        fn fingerprint(&self) -> u64 {
-            4
-        }
-        fn wants_resolve(&self, _: &str) -> bool {
-            false
-        }
-        fn resolve_id(&self, _: &str, _: Option<&str>) -> Result<Option<Resolved>, PluginError> {
-            Ok(None)
-        }
-        fn wants_load(&self, _: &str) -> bool {
-            false
-        }
-        fn load(&self, _: &str) -> Result<Option<Output>, PluginError> {
-            Ok(None)
-        }
-        fn wants_transform(&self, id: &str, _: &str) -> bool {
-            id.ends_with("/src/tokens.js")
-        }
-        fn transform(&self, _: &str, code: &str) -> Result<Option<Output>, PluginError> {
-            if let Some(tx) = &*self.transformed.lock().unwrap() {
-                let _ = tx.send(());
-            }
+    // `/src/tokens.js` gets a line of its own, the same each time; each transform is told.
+    let (transformed_tx, transformed) = std::sync::mpsc::channel();
+    let plugins = Arc::new(TransformPlugins::new(
+        &["/src/tokens.js"],
+        move |_, _, code| {
+            let _ = transformed_tx.send(());
             Ok(Some(Output {
                 code: format!("{code}export const made = 1;\n"),
                 ..Output::default()
             }))
-        }
-        fn hot_update(
-            &self,
-            _: &str,
-            _: &[String],
-            _: &[String],
-            _text: Option<&str>,
-        ) -> Result<Option<Vec<String>>, PluginError> {
-            Ok(None)
-        }
-        fn take_invalidated(&self) -> Vec<String> {
-            std::mem::take(&mut self.stale.lock().unwrap())
-        }
-    }
+        },
+    ));
 
     let (project, mut host) = app(
         "//- /src/main.js\nimport { made } from './tokens.js';\nconsole.log(made);\n\
          //- /src/tokens.js\nexport const kind = 'tokens';\n",
     );
-    let plugins = Arc::new(Tokens::default());
-    let (transformed_tx, transformed) = std::sync::mpsc::channel();
-    *plugins.transformed.lock().unwrap() = Some(transformed_tx);
     host.use_plugins(plugins.clone());
     let Wiring {
         publishers,
@@ -1545,11 +1429,7 @@ fn a_plugins_recompile_that_changes_nothing_is_not_reported() {
     let engine = std::thread::spawn(move || devloop.run(channels));
     // (The start's compile of it.)
     while transformed.try_recv().is_ok() {}
-    plugins
-        .stale
-        .lock()
-        .unwrap()
-        .push(project.path("src/tokens.js").to_string_lossy().into_owned());
+    plugins.mark_stale(project.path("src/tokens.js").to_string_lossy());
     control_tx.send(Control::PluginEvents).unwrap();
     transformed
         .recv_timeout(WAIT)

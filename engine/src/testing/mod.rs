@@ -3,7 +3,7 @@
 //! incremental suite's `check(fixture, edits, expect![..])` ([`check`]), whose snapshot is the
 //! list of queries each edit executed and reused, plus what the edit produced; and the shape
 //! of the generated module trees of the benchmark and the large-project tests ([`tree`]);
-//! plugins that take no module ([`InertPlugins`]); watcher batches fed by hand ([`modified`]).
+//! plugins that take no module ([`InertPlugins`]) or transform a few ([`TransformPlugins`]); watcher batches fed by hand ([`modified`]).
 //!
 //! It is a module of the engine, compiled for the engine's own tests (`cfg(test)`) and, behind
 //! the `testing` cargo feature, for other crates' tests (`hotloop-engine = { features =
@@ -24,5 +24,5 @@ pub use graph::{graph, indices, render_graph, render_plan};
 #[cfg(test)]
 pub(crate) use incremental::plan_of;
 pub use incremental::{Incremental, check, id_set, sent_modules};
-pub use plugins::InertPlugins;
+pub use plugins::{InertPlugins, TransformPlugins};
 pub use watch::modified;

@@ -87,3 +87,86 @@ impl Plugins for InertPlugins {
         std::mem::take(&mut *self.events.lock().unwrap_or_else(|p| p.into_inner()))
     }
 }
+
+/// What [`TransformPlugins`]' `transform` does: `(plugins, id, code)` → the hook's answer (the
+/// error boxed: `PluginError` is large).
+type TransformFn =
+    dyn Fn(&TransformPlugins, &str, &str) -> Result<Option<Output>, Box<PluginError>> + Send + Sync;
+
+/// Plugins whose one hook is `transform`, for the modules whose ids end with one of `ids`; what
+/// it answers is the test's function, which may mark modules stale (`stale`, as a plugin's
+/// `server.ws.send({ type: 'update' })` or `invalidateModule` does) or stop the host
+/// (`stopped`, a plugin host shutting down).
+pub struct TransformPlugins {
+    ids: Vec<&'static str>,
+    transform: Box<TransformFn>,
+    /// The module ids the plugins marked stale, taken by the engine (`take_invalidated`).
+    pub stale: Mutex<Vec<String>>,
+    pub stopped: AtomicBool,
+}
+
+impl TransformPlugins {
+    /// `ids`: suffixes (`/src/main.js`) of the module ids the `transform` hook takes.
+    pub fn new(
+        ids: &[&'static str],
+        transform: impl Fn(&TransformPlugins, &str, &str) -> Result<Option<Output>, Box<PluginError>>
+        + Send
+        + Sync
+        + 'static,
+    ) -> TransformPlugins {
+        TransformPlugins {
+            ids: ids.to_vec(),
+            transform: Box::new(transform),
+            stale: Mutex::default(),
+            stopped: AtomicBool::new(false),
+        }
+    }
+
+    /// Marks the module `id` stale.
+    pub fn mark_stale(&self, id: impl Into<String>) {
+        self.stale
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(id.into());
+    }
+}
+
+#[allow(clippy::result_large_err)]
+impl Plugins for TransformPlugins {
+    fn fingerprint(&self) -> u64 {
+        2
+    }
+    fn wants_resolve(&self, _: &str) -> bool {
+        false
+    }
+    fn resolve_id(&self, _: &str, _: Option<&str>) -> Result<Option<Resolved>, PluginError> {
+        Ok(None)
+    }
+    fn wants_load(&self, _: &str) -> bool {
+        false
+    }
+    fn load(&self, _: &str) -> Result<Option<Output>, PluginError> {
+        Ok(None)
+    }
+    fn wants_transform(&self, id: &str, _: &str) -> bool {
+        self.ids.iter().any(|suffix| id.ends_with(suffix))
+    }
+    fn transform(&self, id: &str, code: &str) -> Result<Option<Output>, PluginError> {
+        (self.transform)(self, id, code).map_err(|e| *e)
+    }
+    fn hot_update(
+        &self,
+        _: &str,
+        _: &[String],
+        _: &[String],
+        _text: Option<&str>,
+    ) -> Result<Option<Vec<String>>, PluginError> {
+        Ok(None)
+    }
+    fn stopped(&self) -> bool {
+        self.stopped.load(Ordering::SeqCst)
+    }
+    fn take_invalidated(&self) -> Vec<String> {
+        std::mem::take(&mut *self.stale.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
