@@ -617,7 +617,10 @@ fn default_filter(verbose: u8) -> String {
 /// filter such as `hotloop_engine=debug`) overrides `-v`.
 fn init_logging(verbose: u8, format: LogFormat, dashboard: Option<Sender<EngineEvent>>) {
     let default = default_filter(verbose);
-    let from_env = EnvFilter::try_from_env("HMR_LOG").ok();
+    let (from_env, env_error) = match log_filter_from_env(std::env::var("HMR_LOG").ok()) {
+        Ok(filter) => (filter, None),
+        Err(error) => (None, Some(error)),
+    };
     let plain = verbose == 0 && from_env.is_none();
     let filter = from_env.unwrap_or_else(|| EnvFilter::new(default));
     // The app's own output (`--server`) is shown whatever the verbosity.
@@ -666,6 +669,24 @@ fn init_logging(verbose: u8, format: LogFormat, dashboard: Option<Sender<EngineE
             .try_init(),
     };
     let _ = result;
+    if let Some(error) = env_error {
+        tracing::warn!("{error}");
+    }
+}
+
+/// `HMR_LOG`'s filter: none when it is not set or empty (`HMR_LOG= hotloop`: an empty filter
+/// would show errors alone, the plugins' lines hidden); an error saying what is wrong when it
+/// does not parse, so a typo is not silently the default.
+fn log_filter_from_env(value: Option<String>) -> Result<Option<EnvFilter>, String> {
+    let Some(value) = value.filter(|v| !v.trim().is_empty()) else {
+        return Ok(None);
+    };
+    EnvFilter::try_new(&value).map(Some).map_err(|e| {
+        format!(
+            "HMR_LOG={value:?} is not a log filter ({e}); the default log is used. Write \
+             directives such as `hotloop_engine=debug` or `info`"
+        )
+    })
 }
 
 /// A record of hotloop's own, not what the plugins or the app print.
@@ -786,6 +807,28 @@ fn open_browser(url: &str) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_empty_hmr_log_is_unset_and_a_bad_one_says_why() {
+        assert!(super::log_filter_from_env(None).unwrap().is_none());
+        assert!(
+            super::log_filter_from_env(Some(String::new()))
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            super::log_filter_from_env(Some("  ".into()))
+                .unwrap()
+                .is_none()
+        );
+        let filter = super::log_filter_from_env(Some("hotloop_engine=debug".into())).unwrap();
+        assert_eq!(filter.unwrap().to_string(), "hotloop_engine=debug");
+        let error = super::log_filter_from_env(Some("hotloop=loud".into())).unwrap_err();
+        assert!(
+            error.starts_with("HMR_LOG=\"hotloop=loud\" is not a log filter"),
+            "{error}"
+        );
+    }
+
     use clap::Parser as _;
     use hotloop_plugin_host::HttpsOptions;
 
