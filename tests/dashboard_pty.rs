@@ -246,6 +246,122 @@ fn sigterm_stops_the_dashboard_and_restores_the_terminal() {
     );
 }
 
+/// Ctrl-Z suspends the dashboard as a shell's job control would: the terminal is given back
+/// (out of the alternate screen) and the process stops; continued (the shell's `fg`), the
+/// dashboard takes the screen again, whole, and the server goes on serving updates.
+#[test]
+fn ctrl_z_suspends_the_dashboard_and_fg_brings_it_back() {
+    let leaf = "export const v = 1;\nif (import.meta.hot) import.meta.hot.accept();\n";
+    let dir = TempProject::new(&format!(
+        "//- /app/index.html\n\
+         <!doctype html>\n<html><head><title>t</title></head><body>\n\
+         <script type=\"module\" src=\"/src/main.js\"></script>\n</body></html>\n\
+         //- /app/src/main.js\nimport {{ v }} from './leaf.js';\nconsole.log(v);\n\
+         //- /app/src/leaf.js\n{leaf}"
+    ));
+    let root = dir.path("app");
+    let tmux = Tmux::new(dir.root());
+    // A shell with job control, as a user's: hotloop runs as a job of its own (a process group
+    // a stop signal reaches), the shell says when it stopped and, at Enter, continues it in
+    // the foreground (`fg`).
+    let script = dir.path("run.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "set -m\n\
+             '{}' dev '{}' --port 0 --no-cache\n\
+             echo \"jobs: $(jobs)\"\n\
+             read line\n\
+             fg\n\
+             echo \"hotloop exited with $?\"\n\
+             echo \"tty: $(stty -a | tr ' ;' '\\n\\n' | grep -xE -- '-?(icanon|echo)' | tr '\\n' ' ')\"\n\
+             exec cat\n",
+            env!("CARGO_BIN_EXE_hotloop"),
+            root.display()
+        ),
+    )
+    .expect("write run.sh");
+    let command = format!("bash '{}'", script.display());
+    tmux.ok(&[
+        "new-session",
+        "-d",
+        "-s",
+        "dash",
+        "-x",
+        "120",
+        "-y",
+        "36",
+        &command,
+    ]);
+    tmux.wait_for_screen("the dashboard with the server ready", |s| {
+        s.contains("http://127.0.0.1:")
+            && s.contains("none yet: save a file")
+            && !s.contains("building")
+    });
+    let shell = tmux.format("#{pane_pid}");
+    let children = Command::new("pgrep")
+        .args(["-P", &shell])
+        .output()
+        .expect("pgrep");
+    let hotloop = String::from_utf8_lossy(&children.stdout)
+        .split_whitespace()
+        .next()
+        .expect("hotloop runs under the pane's shell")
+        .to_owned();
+    // The process state, the field after the command's closing parenthesis.
+    let state = || {
+        let stat = std::fs::read_to_string(format!("/proc/{hotloop}/stat")).unwrap_or_default();
+        stat.rsplit_once(") ")
+            .and_then(|(_, rest)| rest.chars().next())
+            .unwrap_or('?')
+    };
+    let wait = |what: &str, done: &dyn Fn() -> bool| {
+        let deadline = Instant::now() + TIMEOUT;
+        while !done() {
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; the screen:\n{}",
+                tmux.screen()
+            );
+            std::thread::sleep(POLL);
+        }
+    };
+
+    tmux.ok(&["send-keys", "-t", "dash", "C-z"]);
+    wait("hotloop to stop", &|| state() == 'T');
+    let screen = tmux.wait_for_screen("the shell to say the job stopped", |s| {
+        s.contains("jobs: ") && s.contains("Stopped")
+    });
+    assert!(!screen.contains("Last update"), "{screen}");
+    assert_eq!(
+        tmux.format("#{alternate_on}"),
+        "0",
+        "a stopped dashboard gives the terminal back"
+    );
+
+    tmux.ok(&["send-keys", "-t", "dash", "Enter"]);
+    wait("the dashboard back on the alternate screen", &|| {
+        tmux.format("#{alternate_on}") == "1"
+    });
+    tmux.wait_for_screen("the dashboard drawn again", |s| {
+        s.contains("http://127.0.0.1:") && s.contains("Last update")
+    });
+    dir.write("app/src/leaf.js", leaf.replace("= 1", "= 2"));
+    tmux.wait_for_screen("the update after the resume", |s| {
+        s.contains("#1 · src/leaf.js")
+    });
+
+    tmux.ok(&["send-keys", "-t", "dash", "q"]);
+    let screen = tmux.wait_for_screen("hotloop to exit after q", |s| {
+        s.contains("hotloop exited with") && s.contains("tty: ")
+    });
+    assert!(screen.contains("hotloop exited with 0"), "{screen}");
+    assert!(
+        screen.contains("tty: icanon echo"),
+        "raw mode was switched off:\n{screen}"
+    );
+}
+
 /// `hotloop demo` says which file to edit before the dashboard takes the screen; the dashboard
 /// says it too, until the first update.
 #[test]

@@ -397,7 +397,8 @@ pub fn run_dev_with_hint(args: DevArgs, hint: Option<String>) -> anyhow::Result<
                         runtime.spawn(exit_if_the_first_build_runs_on(false));
                     }
                 }
-                dashboard::Effect::ClearLog => {}
+                // (The event loop suspends itself: never passed on.)
+                dashboard::Effect::ClearLog | dashboard::Effect::Suspend => {}
                 dashboard::Effect::OpenBrowser(url) => open_browser(&url),
                 dashboard::Effect::Engine(command) => {
                     let _ = control.send(command);

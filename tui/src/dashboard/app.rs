@@ -47,6 +47,9 @@ pub enum Msg {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
     Quit,
+    /// Ctrl-Z: give the terminal back and stop the process until the shell continues it
+    /// (done by the event loop, which holds the terminal; never passed on).
+    Suspend,
     /// The log pane was cleared (there is no log file to truncate: nothing to do for now).
     ClearLog,
     /// Open this URL in the browser.
@@ -550,6 +553,11 @@ impl App {
         self.notice = None;
         if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
             return Some(Effect::Quit);
+        }
+        // The terminal's own Ctrl-Z does nothing in raw mode: the dashboard suspends itself,
+        // as a shell's job control would (`fg` brings it back).
+        if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('z') {
+            return Some(Effect::Suspend);
         }
         match self.mode {
             Mode::Help => match key.code {

@@ -146,6 +146,11 @@ where
         // A tick only changes what is on screen when a clock is shown.
         dirty |= !is_tick || app.shows_clock();
         if let Some(effect) = app.update(msg) {
+            if effect == Effect::Suspend {
+                suspend(terminal)?;
+                dirty = true;
+                continue;
+            }
             let quit = effect == Effect::Quit;
             commands(effect);
             if quit {
@@ -153,6 +158,33 @@ where
             }
         }
     }
+}
+
+/// Ctrl-Z: restores the terminal, stops the process (SIGTSTP: the shell says it stopped, and
+/// its `fg` continues it), then takes the terminal again and redraws it whole. The server and
+/// the engine stop with it, as any stopped process does; the Node children, in process groups
+/// of their own, wait for them.
+fn suspend<B>(terminal: &mut Terminal<B>) -> anyhow::Result<()>
+where
+    B: Backend,
+    B::Error: Send + Sync + 'static,
+{
+    #[cfg(unix)]
+    {
+        ratatui::restore();
+        // SAFETY: raise() takes a signal number and touches no memory of ours; SIGTSTP's
+        // default action stops the process until SIGCONT, then raise returns.
+        unsafe {
+            libc::raise(libc::SIGTSTP);
+        }
+        crossterm::terminal::enable_raw_mode().context("failed to set up the terminal again")?;
+        crossterm::execute!(std::io::stdout(), crossterm::terminal::EnterAlternateScreen)
+            .context("failed to set up the terminal again")?;
+        terminal.clear().context("failed to clear the terminal")?;
+    }
+    #[cfg(not(unix))]
+    let _ = terminal;
+    Ok(())
 }
 
 /// Reads crossterm events on its own thread and forwards keys and resizes as `Msg`s.

@@ -503,10 +503,11 @@ fn help_popup_screen() {
             │ Graph     ┌ Keys ────────────────────────────────────────────────┐           │
             │           │ 1-6, Tab   switch tab (Shift-Tab: back)              │           │
             │ Clients   │ q, Ctrl-C  quit                                      │           │
-            │ Errors    │ r          force a full reload of every page         │           │
-            │ Watcher   │ o          open the page in the browser              │           │
-            │           │ u          show the URL                              │           │
-            │ Last updat│ c          clear the log                             │           │
+            │ Errors    │ Ctrl-Z     suspend (fg resumes)                      │           │
+            │ Watcher   │ r          force a full reload of every page         │           │
+            │           │ o          open the page in the browser              │           │
+            │ Last updat│ u          show the URL                              │           │
+            │           │ c          clear the log                             │           │
             │           │ ?          toggle this help                          │           │
             │           │ /          Graph: search modules by id               │           │
             │           │ ↑↓ j k     Graph: select a module                    │           │
@@ -516,7 +517,6 @@ fn help_popup_screen() {
             │           │ PgUp PgDn  log: scroll                               │           │
             │           │ End        log: follow the tail                      │           │
             │           └──────────────────────────────────────────────────────┘           │
-            │                                                                              │
             │                                                                              │
             └──────────────────────────────────────────────────────────────────────────────┘
              ?/Esc close help  q quit
@@ -556,6 +556,12 @@ fn q_and_ctrl_c_quit_r_reloads_c_clears_the_log() {
         app.update(ctrl_c),
         Some(Effect::Quit),
         "Ctrl-C always quits"
+    );
+    let ctrl_z = Msg::Key(KeyEvent::new(KeyCode::Char('z'), KeyModifiers::CONTROL));
+    assert_eq!(
+        app.update(ctrl_z),
+        Some(Effect::Suspend),
+        "Ctrl-Z suspends, in a search too"
     );
 }
 

@@ -217,9 +217,10 @@ fn key_hints(app: &App, area: Rect, buf: &mut Buffer) {
     Line::from(spans).render(area, buf);
 }
 
-const HELP: [(&str, &str); 14] = [
+const HELP: [(&str, &str); 15] = [
     ("1-6, Tab", "switch tab (Shift-Tab: back)"),
     ("q, Ctrl-C", "quit"),
+    ("Ctrl-Z", "suspend (fg resumes)"),
     ("r", "force a full reload of every page"),
     ("o", "open the page in the browser"),
     ("u", "show the URL"),
