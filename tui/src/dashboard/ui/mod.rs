@@ -34,7 +34,7 @@ impl Widget for &App {
             Constraint::Length(1),
         ]));
         status_bar(self, status, buf);
-        tab_bar(self, tabs, buf);
+        tab_bar(self, theme::no_color(), tabs, buf);
         let block = Block::bordered().title(format!(" {} ", self.tab.title()));
         let inner = block.inner(body);
         block.render(body, buf);
@@ -140,11 +140,12 @@ fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
         .render(area, buf);
 }
 
-fn tab_bar(app: &App, area: Rect, buf: &mut Buffer) {
+/// `no_color`: the selected tab is marked by its modifiers alone (`theme::tab_selected`).
+fn tab_bar(app: &App, no_color: bool, area: Rect, buf: &mut Buffer) {
     let mut spans = vec![Span::raw(" ")];
     for tab in Tab::ALL {
         let style = if tab == app.tab {
-            theme::TAB_SELECTED
+            theme::tab_selected(no_color)
         } else {
             theme::TAB
         };
@@ -271,4 +272,33 @@ fn inset(area: Rect) -> Rect {
 /// The last `width` items of a series (sparklines show the newest samples).
 fn tail<T: Copy>(items: &[T], width: u16) -> &[T] {
     &items[items.len().saturating_sub(width as usize)..]
+}
+
+#[cfg(test)]
+mod tests {
+    use ratatui::buffer::Buffer;
+    use ratatui::layout::Rect;
+    use ratatui::style::Modifier;
+
+    use super::tab_bar;
+    use crate::dashboard::app::{App, Tab};
+
+    /// Under `NO_COLOR` the selected tab is drawn reversed (the terminal draws modifiers
+    /// alone then), the others plain.
+    #[test]
+    fn without_colours_the_selected_tab_is_reversed() {
+        let app = App {
+            tab: Tab::Graph,
+            ..App::default()
+        };
+        let area = Rect::new(0, 0, 80, 1);
+        let mut buf = Buffer::empty(area);
+        tab_bar(&app, true, area, &mut buf);
+        let row: String = (0..80).map(|x| buf[(x, 0)].symbol().to_string()).collect();
+        let at = |label: &str| row.find(label).expect(label) as u16;
+        let reversed = |x: u16| buf[(x, 0)].modifier.contains(Modifier::REVERSED);
+        assert!(reversed(at("3 Graph")), "{row}");
+        assert!(!reversed(at("1 Overview")), "{row}");
+        assert!(buf[(at("3 Graph"), 0)].bg == ratatui::style::Color::Reset);
+    }
 }

@@ -14,6 +14,28 @@ pub const TAB_SELECTED: Style = Style::new()
     .fg(Color::Black)
     .bg(Color::Cyan)
     .add_modifier(Modifier::BOLD);
+/// The selected tab where colours are off (`NO_COLOR`: the terminal then draws the modifiers
+/// alone, and a bold label among plain ones was all that marked it).
+pub const TAB_SELECTED_NO_COLOR: Style = Style::new()
+    .add_modifier(Modifier::REVERSED)
+    .add_modifier(Modifier::BOLD);
+
+/// The selected tab's style: [`TAB_SELECTED`], or [`TAB_SELECTED_NO_COLOR`] when `no_color`.
+pub fn tab_selected(no_color: bool) -> Style {
+    if no_color {
+        TAB_SELECTED_NO_COLOR
+    } else {
+        TAB_SELECTED
+    }
+}
+
+/// Whether the user asked for no colours (`NO_COLOR` set and not empty, as no-color.org says;
+/// crossterm then leaves colours out of what it writes).
+pub fn no_color() -> bool {
+    static NO_COLOR: std::sync::LazyLock<bool> =
+        std::sync::LazyLock::new(|| std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()));
+    *NO_COLOR
+}
 pub const KEY: Style = Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD);
 pub const SELECTED: Style = Style::new()
     .bg(Color::DarkGray)
