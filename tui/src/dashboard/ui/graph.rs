@@ -81,7 +81,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     StatefulWidget::render(
         List::new(items)
             .block(Block::new().borders(Borders::TOP).title(title))
-            .highlight_style(theme::SELECTED)
+            .highlight_style(theme::selected(theme::no_color()))
             .highlight_symbol("▸ "),
         list,
         buf,

@@ -40,6 +40,15 @@ pub const KEY: Style = Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD)
 pub const SELECTED: Style = Style::new()
     .bg(Color::DarkGray)
     .add_modifier(Modifier::BOLD);
+
+/// A list's selected row: [`SELECTED`], or reversed when `no_color` (as the selected tab).
+pub fn selected(no_color: bool) -> Style {
+    if no_color {
+        TAB_SELECTED_NO_COLOR
+    } else {
+        SELECTED
+    }
+}
 pub const SPARK: Style = Style::new().fg(Color::Cyan);
 pub const SPARK_E2E: Style = Style::new().fg(Color::Magenta);
 pub const HEADER: Style = Style::new()
