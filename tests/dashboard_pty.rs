@@ -362,6 +362,48 @@ fn ctrl_z_suspends_the_dashboard_and_fg_brings_it_back() {
     );
 }
 
+/// `--no-tui` on a terminal reads Vite's shortcuts, a letter and Enter: the ready line says how
+/// to list them (`h`), `u` shows the URL, `r` reloads the pages, `q` quits as Ctrl-C does; its
+/// lines are coloured on a terminal.
+#[test]
+fn no_tui_on_a_terminal_takes_vites_shortcuts_and_colours_its_lines() {
+    let dir = TempProject::new(
+        "//- /app/index.html\n\
+         <!doctype html>\n<html><head><title>t</title></head><body>\n\
+         <script type=\"module\" src=\"/src/main.js\"></script>\n</body></html>\n\
+         //- /app/src/main.js\nconsole.log(1);\n",
+    );
+    let root = dir.path("app");
+    let tmux = Tmux::new(dir.root());
+    start_command(&tmux, &dir, "dev --no-tui", &root);
+    let screen = tmux.wait_for_screen("the ready line and the shortcuts' hint", |s| {
+        s.contains("hotloop ready at") && s.contains("press h + enter to show help")
+    });
+    let url = screen
+        .split_whitespace()
+        .find(|w| w.starts_with("http://127.0.0.1:") && !w.contains(';'))
+        .expect("the URL")
+        .to_owned();
+    let coloured = tmux.ok(&["capture-pane", "-p", "-e", "-t", "dash"]);
+    assert!(
+        coloured.contains("\x1b[32m"),
+        "the ready line is coloured on a terminal:\n{coloured:?}"
+    );
+
+    tmux.ok(&["send-keys", "-t", "dash", "h", "Enter"]);
+    tmux.wait_for_screen("the shortcuts listed", |s| {
+        s.contains("press r + enter to force a full reload of every page")
+            && s.contains("press q + enter to quit")
+    });
+    tmux.ok(&["send-keys", "-t", "dash", "u", "Enter"]);
+    tmux.wait_for_screen("the URL shown", |s| s.contains(&format!("Local:   {url}")));
+    tmux.ok(&["send-keys", "-t", "dash", "q", "Enter"]);
+    let screen = tmux.wait_for_screen("hotloop to exit after q", |s| {
+        s.contains("hotloop exited with") && s.contains("tty: ")
+    });
+    assert!(screen.contains("hotloop exited with 0"), "{screen}");
+}
+
 /// `hotloop demo` says which file to edit before the dashboard takes the screen; the dashboard
 /// says it too, until the first update.
 #[test]

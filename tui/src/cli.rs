@@ -119,7 +119,8 @@ pub struct ServeArgs {
     pub clear_screen: Option<bool>,
     /// No dashboard: plain lines instead (for CI, pipes and scripts; also when stdout is not a
     /// terminal). What happens (ready, updates, errors) goes to stdout; hotloop's own notes,
-    /// warnings and the -v detail go to stderr.
+    /// warnings and the -v detail go to stderr. On a terminal it takes Vite's shortcuts (a
+    /// letter and Enter: h lists them).
     #[arg(long)]
     pub no_tui: bool,
     /// Open the page in the default browser once the server listens.

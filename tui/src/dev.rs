@@ -406,7 +406,47 @@ pub fn run_dev_with_hint(args: DevArgs, hint: Option<String>) -> anyhow::Result<
             },
         )
     } else {
-        run_headless(telemetry_rx, serve.verbose > 0, serve.log_format)
+        let shortcuts = serve.log_format == LogFormat::Text && crate::shortcuts::wanted();
+        if shortcuts {
+            let control = control_tx.clone();
+            let plugin_host = vite.as_ref().map(|vite| vite.host.clone());
+            let runtime = runtime.handle().clone();
+            let url = url.clone();
+            crate::shortcuts::spawn(move |shortcut| {
+                use crate::shortcuts::Shortcut;
+                let mut out = std::io::stdout().lock();
+                match shortcut {
+                    Shortcut::Reload => {
+                        let _ = control.send(Control::ForceReload);
+                    }
+                    Shortcut::Url => {
+                        let _ = writeln!(out, "  ➜  Local:   {url}");
+                    }
+                    Shortcut::Open => open_browser(&url),
+                    Shortcut::Clear => {
+                        let _ = write!(out, "\x1b[2J\x1b[3J\x1b[H");
+                        let _ = out.flush();
+                    }
+                    Shortcut::Help => {
+                        for line in crate::shortcuts::help_lines() {
+                            let _ = writeln!(out, "{line}");
+                        }
+                    }
+                    // As Ctrl-C stops it.
+                    Shortcut::Quit => {
+                        STOPPING.store(true, std::sync::atomic::Ordering::SeqCst);
+                        let _ = control.send(Control::Shutdown);
+                        if let Some(host) = &plugin_host {
+                            host.stop();
+                        }
+                        runtime.spawn(exit_if_the_first_build_runs_on(false));
+                        return false;
+                    }
+                }
+                true
+            });
+        }
+        run_headless(telemetry_rx, serve.verbose > 0, serve.log_format, shortcuts)
     };
     let _ = control_tx.send(Control::Shutdown);
     drop(control_tx);
@@ -584,17 +624,24 @@ pub fn exposure_warnings(root: &Path, serve: &ServeArgs, addr: SocketAddr) -> Ve
     warnings
 }
 
+/// `shortcuts`: the keyboard shortcuts are read (`crate::shortcuts`): the ready line says how to
+/// list them.
 fn run_headless(
     events: Receiver<EngineEvent>,
     verbose: bool,
     format: LogFormat,
+    shortcuts: bool,
 ) -> anyhow::Result<()> {
     let options = HeadlessOptions {
         format,
         verbose,
+        shortcuts,
         connections: verbose
             || tracing::enabled!(target: headless::CONNECTIONS_TARGET, tracing::Level::DEBUG),
-        color: false,
+        // On a terminal that takes colours, unless NO_COLOR or CLICOLOR=0 says otherwise
+        // (CLICOLOR_FORCE colours a pipe too).
+        color: format == LogFormat::Text
+            && anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never,
     };
     // Not locked for the session: the app's own output (`--server`) shares hotloop's stdout.
     headless::run(events, std::io::stdout(), &options).context("failed to write the log")

@@ -43,6 +43,9 @@ pub struct HeadlessOptions {
     pub connections: bool,
     /// Text: colour the leading words with ANSI codes.
     pub color: bool,
+    /// Text: the keyboard shortcuts are read (`crate::shortcuts`): the ready line is followed
+    /// by how to list them, as Vite's.
+    pub shortcuts: bool,
 }
 
 /// Prints events until the channel closes. A `Diagnostics` event identical to the previous
@@ -278,6 +281,15 @@ fn print_text(out: &mut impl Write, event: &EngineEvent, opts: &HeadlessOptions)
                 format::duration(*cold_start)
             );
             line(out, opts, Paint::Green, "  ➜  ", &rest)?;
+            if opts.shortcuts {
+                line(
+                    out,
+                    opts,
+                    Paint::Dim,
+                    "  ➜  ",
+                    "press h + enter to show help",
+                )?;
+            }
             if let LastPageCheck::Stale { module } = last_page {
                 let what = module.as_deref().unwrap_or("its start statement");
                 let rest = format!(

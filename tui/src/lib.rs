@@ -11,5 +11,6 @@ pub mod demo;
 pub mod dev;
 pub mod headless;
 pub mod profile;
+pub mod shortcuts;
 pub mod user_agent;
 pub mod vite_config;
