@@ -53,15 +53,33 @@ pub fn help_lines() -> Vec<String> {
     lines
 }
 
-/// Whether the shortcuts are read: stdin and stdout are both the terminal.
+/// Whether the shortcuts are read: stdin and stdout are both the terminal, and hotloop is its
+/// foreground job (started with `&`, a read of the terminal would stop it: SIGTTIN).
 pub fn wanted() -> bool {
-    std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
+    std::io::stdin().is_terminal() && std::io::stdout().is_terminal() && in_the_foreground()
+}
+
+fn in_the_foreground() -> bool {
+    #[cfg(unix)]
+    // SAFETY: both take and return plain integers.
+    unsafe {
+        libc::tcgetpgrp(libc::STDIN_FILENO) == libc::getpgrp()
+    }
+    #[cfg(not(unix))]
+    true
 }
 
 /// Reads stdin's lines on a thread of its own and passes each shortcut to `on_shortcut`, until
 /// stdin ends or `on_shortcut` returns false (after `q`). The thread is not joined: a read
 /// cannot be interrupted, and it ends with the process.
 pub fn spawn(mut on_shortcut: impl FnMut(Shortcut) -> bool + Send + 'static) {
+    // Sent to the background later (Ctrl-Z, then `bg`), the read fails (EIO) and the shortcuts
+    // end, instead of the terminal stopping the whole server at its next read (SIGTTIN).
+    #[cfg(unix)]
+    // SAFETY: ignoring a signal installs no handler of ours.
+    unsafe {
+        libc::signal(libc::SIGTTIN, libc::SIG_IGN);
+    }
     let spawned = std::thread::Builder::new()
         .name("hotloop-shortcuts".to_owned())
         .spawn(move || {
