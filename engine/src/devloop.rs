@@ -750,6 +750,10 @@ impl DevLoop {
         let errors = self.with_server_diagnostics(&update.build.diagnostics);
         let errors_changed = !Arc::ptr_eq(&errors, &self.errors) && self.errors[..] != errors[..];
         self.hold_or_send_errors(&errors, matches!(cause, Cause::Edit { .. }));
+        let held = self
+            .held_errors
+            .as_ref()
+            .is_some_and(|(_, held)| Arc::ptr_eq(held, &errors));
         // Code that changed but that no page was sent (what the plugins' hot update said
         // they handled, or left out) is what a page that loads from now on runs; so are new
         // errors (the snapshot carries them). With a frame, the snapshot is published below.
@@ -811,7 +815,9 @@ impl DevLoop {
                 // pages keep the config as it was, and their overlays show why).
                 UpdateOutcome::NoChange if self.host.config_failed() => UpdateOutcome::Errors {
                     count: errors.len(),
+                    held,
                 },
+                UpdateOutcome::Errors { count, .. } => UpdateOutcome::Errors { count, held },
                 outcome => outcome,
             },
             phases,

@@ -280,7 +280,13 @@ fn a_config_edit_that_does_not_evaluate_is_a_failed_update() {
         EngineEvent::Update(report) => Some(report),
         _ => None,
     });
-    assert_eq!(report.outcome, UpdateOutcome::Errors { count: 1 });
+    assert_eq!(
+        report.outcome,
+        UpdateOutcome::Errors {
+            count: 1,
+            held: false
+        }
+    );
     assert_eq!(report.revision, None);
     control_tx.send(Control::Shutdown).unwrap();
     engine.join().expect("engine thread");
@@ -419,7 +425,13 @@ fn errors_an_edit_holds_back_stay_held_while_a_lazy_chunk_compiles() {
         _ => None,
     });
     assert!(
-        matches!(report.outcome, UpdateOutcome::Errors { count: 1 }),
+        matches!(
+            report.outcome,
+            UpdateOutcome::Errors {
+                count: 1,
+                held: true
+            }
+        ),
         "{:?}",
         report.outcome
     );
