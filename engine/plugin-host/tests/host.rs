@@ -1418,6 +1418,28 @@ fn the_fingerprint_follows_the_config_and_survives_a_new_host() {
     })
     .unwrap();
     assert_ne!(before, d.fingerprint());
+    // An env file the mode reads, evaluated again as its edit makes it (sweep 16: a plugin
+    // that inlines `config.env.VITE_TITLE` served the old title after a `.env` edit's reload).
+    let reload = |host: &PluginHost| {
+        let path = p.root().join("vite.config.mjs");
+        let code = std::fs::read_to_string(&path).unwrap();
+        host.load_config(ConfigInput {
+            path,
+            code,
+            ..Default::default()
+        })
+        .unwrap();
+        host.fingerprint()
+    };
+    let before = reload(&d);
+    p.write(".env", "VITE_TITLE=one\n");
+    let one = reload(&d);
+    assert_ne!(before, one, "a .env file appeared");
+    p.write(".env.development.local", "VITE_TITLE=two\n");
+    let two = reload(&d);
+    assert_ne!(one, two, "the mode's local env file");
+    p.write(".env.production", "VITE_TITLE=three\n");
+    assert_eq!(two, reload(&d), "another mode's env file is not read");
 }
 
 #[test]
