@@ -678,7 +678,26 @@ impl DevLoop {
                 .to_string_lossy()
                 .into_owned();
             let module_file = |f: &String| f.split(['?', '#']).next() == Some(shown.as_str());
-            if (path.exists() || files.iter().any(module_file)) && !named.contains(&shown) {
+            // A tool's dot-directory (TanStack Router's `.tanstack/tmp`, where it writes
+            // `routeTree.gen.ts` before renaming it) or what is in it, no module read: the
+            // user did not save it. (A `.env` file is a file, named as the config it is.)
+            // (Under the root only: a linked package's path may run through one of its own.)
+            let in_dot_dir = path.strip_prefix(root).is_ok_and(|rel| {
+                let dirs = if path.is_dir() {
+                    Some(rel)
+                } else {
+                    rel.parent()
+                };
+                dirs.is_some_and(|dirs| {
+                    dirs.components()
+                        .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
+                })
+            });
+            let unsaved = in_dot_dir && !files.iter().any(module_file);
+            if (path.exists() || files.iter().any(module_file))
+                && !unsaved
+                && !named.contains(&shown)
+            {
                 named.push(shown);
             }
         }

@@ -1436,3 +1436,39 @@ fn an_update_the_stopped_plugins_cut_short_sends_the_pages_nothing() {
     assert!(frames.try_recv().is_err(), "no frame for the pages");
     assert!(snapshots.borrow().errors.is_empty());
 }
+
+/// Sweep 16: TanStack Router's generator makes `.tanstack/tmp` at the root to write
+/// `routeTree.gen.ts` through; the log said "change: .tanstack, src/routeTree.gen.ts".
+#[test]
+fn the_change_line_leaves_out_a_tools_dot_directory() {
+    let (project, host) = app("//- /src/main.js\nconsole.log(1);\n");
+    let Wiring {
+        publishers,
+        snapshots: _snapshots,
+        frames: _frames,
+        events,
+        watcher_tx,
+        clients_tx: _clients_tx,
+        control_tx,
+        channels,
+    } = wiring(Arc::new(Served::empty("t".into())));
+    let (devloop, _) = DevLoop::start(host, "t".into(), publishers);
+    let engine = std::thread::spawn(move || devloop.run(channels));
+    project.write(".tanstack/tmp/routeTree.gen.ts.1", "x");
+    project.write("src/main.js", "console.log(2);\n");
+    watcher_tx
+        .send(modified(&[
+            project.path(".tanstack"),
+            project.path(".tanstack/tmp"),
+            project.path(".tanstack/tmp/routeTree.gen.ts.1"),
+            project.path("src/main.js"),
+        ]))
+        .unwrap();
+    let files = next(&events, "the change", |event| match event {
+        EngineEvent::ChangeDetected { files } => Some(files),
+        _ => None,
+    });
+    assert_eq!(files, ["src/main.js"]);
+    control_tx.send(Control::Shutdown).unwrap();
+    engine.join().unwrap();
+}
