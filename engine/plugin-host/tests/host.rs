@@ -2456,6 +2456,58 @@ export default { plugins: [{
     assert_eq!(heard(), "a.js hooks.log hooks.log");
 }
 
+/// A save that lands while the plugins hear of the file, after a plugin wrote it (TanStack
+/// Router's generator putting a route file's path back), is the user's, not the plugin's: the
+/// plugins hear of it. Sweep 16: in a burst of saves of a route file, the generator never
+/// heard of the last one, and the file kept the wrong `createFileRoute` path.
+#[test]
+fn a_save_after_the_plugins_own_write_in_their_window_is_told() {
+    let config = r#"
+import { writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+const heard = [];
+export default { plugins: [{
+  name: 'generator',
+  async watchChange(id) {
+    heard.push(path.basename(id));
+    if (heard.length === 1) {
+      // The generator's fix of the file, then the user's next save (another process) while
+      // the plugins still hear of the first.
+      await writeFile(id, 'fixed\n');
+      execFileSync('sh', ['-c', 'printf "user 2\\n" > "$0"', id]);
+    } else if (heard.length === 2) {
+      await writeFile(id, 'fixed again\n');
+    }
+  },
+  resolveId(id) { return id === 'virtual:heard' ? '\0virtual:heard' : null },
+  load(id) { return id === '\0virtual:heard' ? heard.join(' ') : null },
+}] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config), ("src/route.tsx", "user 1\n")]);
+    let (host, _) = start(&p, "vite.config.mjs");
+    let heard = || host.load("\0virtual:heard").unwrap().unwrap().code;
+    let route = p.path("src/route.tsx");
+    let changed = || {
+        host.files_changed(&FileChanges {
+            changed: vec![route.clone()],
+            ..Default::default()
+        })
+    };
+    changed();
+    assert_eq!(heard(), "route.tsx");
+    assert_eq!(
+        std::fs::read_to_string(p.root().join("src/route.tsx")).unwrap(),
+        "user 2\n"
+    );
+    // hotloop's watcher reports the user's save: the plugins hear of it.
+    changed();
+    assert_eq!(heard(), "route.tsx route.tsx");
+    // Then the generator's own write, which they do not hear of again.
+    changed();
+    assert_eq!(heard(), "route.tsx route.tsx", "the plugin's own write");
+}
+
 /// A worker's plugins are instances of their own: the files a batch changed reach their
 /// `watchChange` too, before the next request the worker runs (vanilla-extract's compiler in
 /// the worker that owns a `.css.ts` file).
