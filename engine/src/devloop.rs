@@ -692,7 +692,26 @@ impl DevLoop {
                 .to_string_lossy()
                 .into_owned();
             let module_file = |f: &String| f.split(['?', '#']).next() == Some(shown.as_str());
-            if (path.is_file() || files.iter().any(module_file)) && !named.contains(&shown) {
+            // A tool's dot-directory (TanStack Router's `.tanstack/tmp`, where it writes
+            // `routeTree.gen.ts` before renaming it) or what is in it, no module read: the
+            // user did not save it. (A `.env` file is a file, named as the config it is.)
+            // (Under the root only: a linked package's path may run through one of its own.)
+            let in_dot_dir = path.strip_prefix(root).is_ok_and(|rel| {
+                let dirs = if path.is_dir() {
+                    Some(rel)
+                } else {
+                    rel.parent()
+                };
+                dirs.is_some_and(|dirs| {
+                    dirs.components()
+                        .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
+                })
+            });
+            let unsaved = in_dot_dir && !files.iter().any(module_file);
+            if (path.is_file() || files.iter().any(module_file))
+                && !unsaved
+                && !named.contains(&shown)
+            {
                 named.push(shown);
             }
         }
@@ -764,6 +783,10 @@ impl DevLoop {
         let errors = self.with_server_diagnostics(&update.build.diagnostics);
         let errors_changed = !Arc::ptr_eq(&errors, &self.errors) && self.errors[..] != errors[..];
         self.hold_or_send_errors(&errors, matches!(cause, Cause::Edit { .. }));
+        let held = self
+            .held_errors
+            .as_ref()
+            .is_some_and(|(_, held)| Arc::ptr_eq(held, &errors));
         // Code that changed but that no page was sent (what the plugins' hot update said
         // they handled, or left out) is what a page that loads from now on runs; so are new
         // errors (the snapshot carries them). With a frame, the snapshot is published below.
@@ -839,7 +862,9 @@ impl DevLoop {
                 // pages keep the config as it was, and their overlays show why).
                 UpdateOutcome::NoChange if self.host.config_failed() => UpdateOutcome::Errors {
                     count: errors.len(),
+                    held,
                 },
+                UpdateOutcome::Errors { count, .. } => UpdateOutcome::Errors { count, held },
                 outcome => outcome,
             },
             phases,

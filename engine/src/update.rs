@@ -311,6 +311,7 @@ pub fn prepare(host: &mut EngineHost, cause: Cause<'_>, revision: u32) -> Prepar
             } else {
                 UpdateOutcome::Errors {
                     count: build.diagnostics.len(),
+                    held: false,
                 }
             };
             (outcome, None)

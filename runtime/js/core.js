@@ -457,9 +457,11 @@
       if (err && typeof err.missingModule === "string") {
         // The module's build error (overlay, terminal) is the error; this is its consequence.
         logger.warn(
-          err.missingModule === id
-            ? `${id} did not start: it is not in the page (its build error says why)`
-            : `${id} did not start: it imports ${err.missingModule}, which is not in the page (its build error says why)`,
+          typeof err.unresolved === "string"
+            ? `${id} did not start: the import '${err.unresolved}' in ${err.missingModule} did not resolve (its build error says why)`
+            : err.missingModule === id
+              ? `${id} did not start: it is not in the page (its build error says why)`
+              : `${id} did not start: it imports ${err.missingModule}, which is not in the page (its build error says why)`,
         );
       } else {
         logger.error(`${id} threw ${host.starting}`, err);

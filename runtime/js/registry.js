@@ -209,7 +209,15 @@
       const require = function require(spec) {
         const target = depTarget(rec, spec);
         if (target == null) {
-          throw new Error(`Cannot find module '${spec}' imported by ${rec.id}`);
+          const err = new Error(`Cannot find module '${spec}' imported by ${rec.id}`);
+          if (rec.deps !== null && rec.deps[spec] === null) {
+            // An import the engine could not resolve (`null` in the deps map): the importer's
+            // own build error says why (the overlay shows that alone), as for a module that
+            // did not compile.
+            err.missingModule = rec.id;
+            err.unresolved = spec;
+          }
+          throw err;
         }
         return requireId(target, rec.id, spec);
       };

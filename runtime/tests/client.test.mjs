@@ -391,6 +391,32 @@ test("a page built with errors shows its build error first, never the missing mo
   assert.match(thrown.overlayText(), /boom at start/);
 });
 
+test("an import that did not resolve shows as its importer's build error alone", async () => {
+  // Sweep 16: TanStack Router's `routeTree.gen.ts` not generated (a route file did not parse):
+  // main.tsx's import of it has no module, and the page showed "Cannot find module
+  // './routeTree.gen'" as a runtime error beside the build error that says why.
+  const main = js("/src/main.js", { "./routeTree.gen": null }, `require("./routeTree.gen");`);
+  const resolve = { ...diagnostic, file: "/src/main.js", message: "Cannot resolve './routeTree.gen' from /src/main.js: no such file", kind: 1 };
+  const page = createPage();
+  await page.boot([main], ["/src/main.js"], { buildErrors: true });
+  assert.equal(page.overlay(), null, "nothing shown between the start and the build error");
+  assert.ok(
+    page.warningsLogged().some((w) => w.includes("/src/main.js did not start: the import './routeTree.gen' in /src/main.js did not resolve")),
+    page.warningsLogged().join("\n"),
+  );
+  assert.deepEqual(page.errorsLogged(), []);
+  await page.receive({ type: "errors", revision: 1, added: [resolve], cleared: [] });
+  assert.match(page.overlayText(), /1 error/);
+  assert.match(page.overlayText(), /Cannot resolve '\.\/routeTree\.gen'/);
+  assert.doesNotMatch(page.overlayText(), /Cannot find module/);
+  // Without a build error of its importer, it is shown.
+  const other = createPage();
+  await other.boot([main], ["/src/main.js"], { buildErrors: true });
+  await other.receive({ type: "errors", revision: 1, added: [diagnostic], cleared: [] });
+  assert.match(other.overlayText(), /2 errors/);
+  assert.match(other.overlayText(), /Cannot find module '\.\/routeTree\.gen'/);
+});
+
 test("the close button removes the overlay until a new error arrives", async () => {
   const page = createPage();
   await page.boot([app], ["/src/main.js"]);

@@ -785,7 +785,7 @@ fn outcome_parts(outcome: &UpdateOutcome) -> OutcomeParts {
             Vec::new(),
             0,
         ),
-        UpdateOutcome::Errors { count } => ("errors", None, Vec::new(), Vec::new(), *count),
+        UpdateOutcome::Errors { count, .. } => ("errors", None, Vec::new(), Vec::new(), *count),
     }
 }
 

@@ -735,6 +735,14 @@ impl PluginHost {
         for text in tsconfig_texts(&input.path) {
             fp.update(text.as_bytes());
         }
+        // The env files the mode reads: the plugins see them (`config.env`, a config's
+        // `loadEnv` feeding a plugin's options), so what they made under others is not theirs
+        // to keep either. Without them, a `.env` edit's reload served the outputs made under
+        // the old values, and the confirmation's hot update followed.
+        for text in env_texts(Path::new(&config.env_dir), &config.mode) {
+            fp.update(&[0]);
+            fp.update(text.as_deref().unwrap_or("\u{0}none").as_bytes());
+        }
         fp.update(
             serde_json::to_string(&config)
                 .unwrap_or_default()
@@ -1472,6 +1480,18 @@ fn tsconfig_texts(config: &Path) -> Vec<String> {
         .iter()
         .filter_map(|p| std::fs::read_to_string(p).ok())
         .collect()
+}
+
+/// The texts of the env files Vite loads for `mode` from `env_dir` (`.env`, `.env.local`,
+/// `.env.[mode]`, `.env.[mode].local`), `None` for one that is not there.
+fn env_texts(env_dir: &Path, mode: &str) -> [Option<String>; 4] {
+    [
+        ".env".to_owned(),
+        ".env.local".to_owned(),
+        format!(".env.{mode}"),
+        format!(".env.{mode}.local"),
+    ]
+    .map(|name| std::fs::read_to_string(env_dir.join(name)).ok())
 }
 
 #[cfg(test)]

@@ -1418,6 +1418,28 @@ fn the_fingerprint_follows_the_config_and_survives_a_new_host() {
     })
     .unwrap();
     assert_ne!(before, d.fingerprint());
+    // An env file the mode reads, evaluated again as its edit makes it (sweep 16: a plugin
+    // that inlines `config.env.VITE_TITLE` served the old title after a `.env` edit's reload).
+    let reload = |host: &PluginHost| {
+        let path = p.root().join("vite.config.mjs");
+        let code = std::fs::read_to_string(&path).unwrap();
+        host.load_config(ConfigInput {
+            path,
+            code,
+            ..Default::default()
+        })
+        .unwrap();
+        host.fingerprint()
+    };
+    let before = reload(&d);
+    p.write(".env", "VITE_TITLE=one\n");
+    let one = reload(&d);
+    assert_ne!(before, one, "a .env file appeared");
+    p.write(".env.development.local", "VITE_TITLE=two\n");
+    let two = reload(&d);
+    assert_ne!(one, two, "the mode's local env file");
+    p.write(".env.production", "VITE_TITLE=three\n");
+    assert_eq!(two, reload(&d), "another mode's env file is not read");
 }
 
 #[test]
@@ -2432,6 +2454,58 @@ export default { plugins: [{
         .unwrap();
     changed(&log);
     assert_eq!(heard(), "a.js hooks.log hooks.log");
+}
+
+/// A save that lands while the plugins hear of the file, after a plugin wrote it (TanStack
+/// Router's generator putting a route file's path back), is the user's, not the plugin's: the
+/// plugins hear of it. Sweep 16: in a burst of saves of a route file, the generator never
+/// heard of the last one, and the file kept the wrong `createFileRoute` path.
+#[test]
+fn a_save_after_the_plugins_own_write_in_their_window_is_told() {
+    let config = r#"
+import { writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+const heard = [];
+export default { plugins: [{
+  name: 'generator',
+  async watchChange(id) {
+    heard.push(path.basename(id));
+    if (heard.length === 1) {
+      // The generator's fix of the file, then the user's next save (another process) while
+      // the plugins still hear of the first.
+      await writeFile(id, 'fixed\n');
+      execFileSync('sh', ['-c', 'printf "user 2\\n" > "$0"', id]);
+    } else if (heard.length === 2) {
+      await writeFile(id, 'fixed again\n');
+    }
+  },
+  resolveId(id) { return id === 'virtual:heard' ? '\0virtual:heard' : null },
+  load(id) { return id === '\0virtual:heard' ? heard.join(' ') : null },
+}] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config), ("src/route.tsx", "user 1\n")]);
+    let (host, _) = start(&p, "vite.config.mjs");
+    let heard = || host.load("\0virtual:heard").unwrap().unwrap().code;
+    let route = p.path("src/route.tsx");
+    let changed = || {
+        host.files_changed(&FileChanges {
+            changed: vec![route.clone()],
+            ..Default::default()
+        })
+    };
+    changed();
+    assert_eq!(heard(), "route.tsx");
+    assert_eq!(
+        std::fs::read_to_string(p.root().join("src/route.tsx")).unwrap(),
+        "user 2\n"
+    );
+    // hotloop's watcher reports the user's save: the plugins hear of it.
+    changed();
+    assert_eq!(heard(), "route.tsx route.tsx");
+    // Then the generator's own write, which they do not hear of again.
+    changed();
+    assert_eq!(heard(), "route.tsx route.tsx", "the plugin's own write");
 }
 
 /// A worker's plugins are instances of their own: the files a batch changed reach their

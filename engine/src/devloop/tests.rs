@@ -281,7 +281,13 @@ fn a_config_edit_that_does_not_evaluate_is_a_failed_update() {
         EngineEvent::Update(report) => Some(report),
         _ => None,
     });
-    assert_eq!(report.outcome, UpdateOutcome::Errors { count: 1 });
+    assert_eq!(
+        report.outcome,
+        UpdateOutcome::Errors {
+            count: 1,
+            held: false
+        }
+    );
     assert_eq!(report.revision, None);
     control_tx.send(Control::Shutdown).unwrap();
     engine.join().expect("engine thread");
@@ -420,7 +426,13 @@ fn errors_an_edit_holds_back_stay_held_while_a_lazy_chunk_compiles() {
         _ => None,
     });
     assert!(
-        matches!(report.outcome, UpdateOutcome::Errors { count: 1 }),
+        matches!(
+            report.outcome,
+            UpdateOutcome::Errors {
+                count: 1,
+                held: true
+            }
+        ),
         "{:?}",
         report.outcome
     );
@@ -1445,6 +1457,42 @@ fn a_plugins_recompile_that_changes_nothing_is_not_reported() {
         .unwrap();
     let files = next(&events, "an update", |event| match event {
         EngineEvent::Update(report) => Some(report.files.clone()),
+        _ => None,
+    });
+    assert_eq!(files, ["src/main.js"]);
+    control_tx.send(Control::Shutdown).unwrap();
+    engine.join().unwrap();
+}
+
+/// Sweep 16: TanStack Router's generator makes `.tanstack/tmp` at the root to write
+/// `routeTree.gen.ts` through; the log said "change: .tanstack, src/routeTree.gen.ts".
+#[test]
+fn the_change_line_leaves_out_a_tools_dot_directory() {
+    let (project, host) = app("//- /src/main.js\nconsole.log(1);\n");
+    let Wiring {
+        publishers,
+        snapshots: _snapshots,
+        frames: _frames,
+        events,
+        watcher_tx,
+        clients_tx: _clients_tx,
+        control_tx,
+        channels,
+    } = wiring(Arc::new(Served::empty("t".into())));
+    let (devloop, _) = DevLoop::start(host, "t".into(), publishers);
+    let engine = std::thread::spawn(move || devloop.run(channels));
+    project.write(".tanstack/tmp/routeTree.gen.ts.1", "x");
+    project.write("src/main.js", "console.log(2);\n");
+    watcher_tx
+        .send(modified(&[
+            project.path(".tanstack"),
+            project.path(".tanstack/tmp"),
+            project.path(".tanstack/tmp/routeTree.gen.ts.1"),
+            project.path("src/main.js"),
+        ]))
+        .unwrap();
+    let files = next(&events, "the change", |event| match event {
+        EngineEvent::ChangeDetected { files } => Some(files),
         _ => None,
     });
     assert_eq!(files, ["src/main.js"]);

@@ -276,8 +276,21 @@ impl EngineHost {
                         files.removed.push(path.to_string_lossy().into_owned());
                     }
                     if self.db.files().is_known_dir(&path) {
-                        // A directory went away, maybe without events for the files in it.
-                        self.refresh_under(&path, &mut applied);
+                        // A directory went away (moved: a route folder renamed), maybe without
+                        // events for the files in it. The plugins hear that they went, as
+                        // chokidar tells Vite's (`unlink` for each): TanStack Router's
+                        // generator rewrites `routeTree.gen.ts` then, which this batch reads
+                        // again (`refresh_importers_of`) rather than failing on the old import.
+                        for (_, file) in self.db.files().under(&path) {
+                            let existed = file.contents(&self.db).exists();
+                            if self.refresh(file, &mut applied)
+                                && existed
+                                && !file.contents(&self.db).exists()
+                            {
+                                let gone = file.path(&self.db).to_string_lossy().into_owned();
+                                files.removed.push(gone);
+                            }
+                        }
                     }
                 }
             }

@@ -558,7 +558,12 @@ pub fn diagnostic(id: &str, text: &str, error: &PluginError) -> Diagnostic {
         file: id.to_string(),
         line,
         column,
-        message: format!("{who} {} (in its `{}` hook)", error.message, error.hook),
+        // The hook is named on the message's first line: a message may carry its own frame
+        // (vite-plugin-svgr's XML error), which the note followed.
+        message: match error.message.split_once('\n') {
+            Some((first, rest)) => format!("{who} {first} (in its `{}` hook)\n{rest}", error.hook),
+            None => format!("{who} {} (in its `{}` hook)", error.message, error.hook),
+        },
         code_frame: match (&error.frame, place) {
             (Some(frame), _) if !frame.is_empty() => frame.clone(),
             (_, Some((line, column))) => code_frame(text, line, column),
@@ -625,6 +630,30 @@ mod tests {
             },
         );
         assert_eq!((d.line, d.column, d.code_frame.as_str()), (1, 1, ""));
+    }
+
+    /// vite-plugin-svgr's XML error carries its own frame in its message: the hook is named on
+    /// its first line, not under the frame's caret (sweep 16).
+    #[test]
+    fn the_hook_is_named_on_the_first_line_of_a_message_with_a_frame() {
+        let error = PluginError {
+            plugin: "vite-plugin-svgr".into(),
+            hook: "load".into(),
+            id: None,
+            message: "Expected > (0:5)\n\n<svg <<< xmlns=\"http://www.w3.org/2000/svg\">\n     ^"
+                .into(),
+            loc: None,
+            frame: None,
+        };
+        let d = diagnostic(
+            "/src/logo.svg",
+            "<svg <<< xmlns=\"http://www.w3.org/2000/svg\">\n",
+            &error,
+        );
+        assert_eq!(
+            d.message,
+            "[plugin vite-plugin-svgr] Expected > (0:5) (in its `load` hook)\n\n<svg <<< xmlns=\"http://www.w3.org/2000/svg\">\n     ^"
+        );
     }
 
     /// Less's error in a partial quotes the importer's lines at the partial's line: the frame is

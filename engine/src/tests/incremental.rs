@@ -4155,7 +4155,13 @@ fn an_edit_importing_a_missing_file_keeps_the_last_good_module() {
     );
     assert!(broken.frame.is_none(), "nothing sent");
     assert!(
-        matches!(broken.outcome, UpdateOutcome::Errors { count: 1 }),
+        matches!(
+            broken.outcome,
+            UpdateOutcome::Errors {
+                count: 1,
+                held: false
+            }
+        ),
         "{:?}",
         broken.outcome
     );

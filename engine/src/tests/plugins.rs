@@ -964,7 +964,13 @@ fn an_edit_importing_a_module_that_fails_to_load_keeps_the_last_good_module() {
     let broken = prepare(&mut p.host, Cause::Edit { files: &files }, 1);
     assert!(broken.frame.is_none(), "nothing sent");
     assert!(
-        matches!(broken.outcome, UpdateOutcome::Errors { count: 1 }),
+        matches!(
+            broken.outcome,
+            UpdateOutcome::Errors {
+                count: 1,
+                held: false
+            }
+        ),
         "{:?}",
         broken.outcome
     );
@@ -1127,6 +1133,42 @@ fn a_module_the_plugins_rewrite_when_its_import_is_removed_builds_with_the_remov
     p.build();
     assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
     assert!(!p.chunk().contains("\"/src/b.js\""), "{}", p.chunk());
+}
+
+/// The same when the removed file went with its directory (a route folder renamed: the watcher
+/// reports the directory alone): the plugins hear the file went, and the module they rewrite
+/// builds with it (sweep 16: "build failed: 1 error" until `routeTree.gen.ts` came next batch).
+#[test]
+fn a_module_the_plugins_rewrite_when_its_imports_directory_goes_builds_with_the_removal() {
+    let (mut p, plugins) = project();
+    p.project.write(
+        "src/main.js",
+        "import routes from './routes.js';\nconsole.log(routes);\n",
+    );
+    p.project.write(
+        "src/routes.js",
+        "import a from './posts/a.js';\nexport default [a];\n",
+    );
+    p.project.write("src/posts/a.js", "export default 'a';\n");
+    p.build();
+    assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
+    *plugins.on_removed_write.lock().unwrap() = Some((
+        p.path("src/routes.js"),
+        "import a from './articles/a.js';\nexport default [a];\n".into(),
+    ));
+    std::fs::rename(p.path("src/posts"), p.path("src/articles")).unwrap();
+    p.host
+        .apply_changes(&[p.path("src/posts"), p.path("src/articles")]);
+    let heard = plugins.created_removed.lock().unwrap().clone();
+    assert!(
+        heard
+            .iter()
+            .any(|(_, removed)| removed.iter().any(|f| f.ends_with("src/posts/a.js"))),
+        "{heard:?}"
+    );
+    p.build();
+    assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
+    assert!(p.chunk().contains("/src/articles/a.js"), "{}", p.chunk());
 }
 
 /// A file many modules' plugins read (a Sass settings file fourteen Vuetify sheets use): its
