@@ -551,11 +551,16 @@ fn read_loop(stdout: std::process::ChildStdout, shared: &Arc<Shared>, stderr_don
     // Read before the waiting requests hear of the end: one of them restarts the host at once,
     // and its kill of this (already dead) child must not make a crash look deliberate.
     let deliberate = shared.killing.load(Ordering::SeqCst);
+    let mut drained = false;
     if !deliberate {
         // How it ended, for the requests' errors and the report: its stdout closed as it
         // exited, so this takes a moment at most.
         let status = exit_status(shared.pid, Duration::from_secs(1));
         *shared.exit.lock().unwrap_or_else(|p| p.into_inner()) = status;
+        // The requests' errors quote its last words: stderr drains first, a moment at most
+        // (it closed as the host exited), unless a grandchild holds it open (then the
+        // report below waits longer for them).
+        drained = stderr_done.recv_timeout(Duration::from_millis(250)).is_ok();
     }
     shared.dead.store(true, Ordering::SeqCst);
     let pending: Vec<_> = shared
@@ -570,7 +575,9 @@ fn read_loop(stdout: std::process::ChildStdout, shared: &Arc<Shared>, stderr_don
     if !deliberate {
         // Let stderr drain so the report has the host's last words (bounded: a grandchild
         // may hold the pipe open).
-        let _ = stderr_done.recv_timeout(Duration::from_secs(2));
+        if !drained {
+            let _ = stderr_done.recv_timeout(Duration::from_secs(2));
+        }
         let tail = shared
             .stderr_tail
             .lock()
