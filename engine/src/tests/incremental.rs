@@ -4634,3 +4634,52 @@ fn an_edit_waiting_on_a_failing_new_import_goes_with_the_fix_of_that_import() {
     );
     assert_eq!(sent_modules(&update), ["/src/other.js"]);
 }
+
+/// An edit whose module's literal `import()` does not resolve is not sent, as Vite's import
+/// analysis fails it: the page keeps its last good code, and the file coming back sends the
+/// module with it. Sent, the new code's `import()` rejected in the page, and a router's lazy
+/// route (preact-iso's `lazy()`) kept that rejection: a deleted route file that came back
+/// left the page on the old route, with no message.
+#[test]
+fn an_edit_whose_import_call_does_not_resolve_waits_for_the_file() {
+    use crate::update::{Cause, prepare};
+
+    let mut p = Incremental::new(
+        &[
+            HTML,
+            "//- /src/main.js\nexport const load = () => import('./page.js');\nimport.meta.hot?.accept();\n\
+             //- /src/page.js\nexport default 'page';\n",
+        ]
+        .concat(),
+    );
+    p.build();
+    let edit = |p: &mut Incremental, files: &[(&str, &str)]| {
+        let paths: Vec<_> = files
+            .iter()
+            .map(|&(path, text)| {
+                p.project.write(path, text);
+                p.path(path)
+            })
+            .collect();
+        p.host.apply_changes(&paths);
+        prepare(&mut p.host, Cause::Edit { files: &[] }, 1)
+    };
+
+    let update = edit(
+        &mut p,
+        &[(
+            "src/main.js",
+            "export const load = () => import('./page.js');\nexport const more = () => import('./contact.js');\nimport.meta.hot?.accept();\n",
+        )],
+    );
+    assert_eq!(sent_modules(&update), Vec::<String>::new());
+    assert_eq!(p.diagnostics().len(), 1, "{:?}", p.diagnostics());
+    // The file comes: the module that waited goes with it.
+    let update = edit(&mut p, &[("src/contact.js", "export default 'contact';\n")]);
+    assert!(
+        sent_modules(&update).contains(&"/src/main.js".to_string()),
+        "{:?}",
+        sent_modules(&update)
+    );
+    assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
+}
