@@ -4683,3 +4683,25 @@ fn an_edit_whose_import_call_does_not_resolve_waits_for_the_file() {
     );
     assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
 }
+
+/// A specifier that does not resolve is one error, at its first import, however many
+/// statements of the module name it (a barrel's `export … from './Badge'` lines after the
+/// file was deleted printed one error and code frame each); another is an error of its own.
+#[test]
+fn an_unresolved_specifier_is_one_error_per_module() {
+    let mut p = Incremental::new(
+        &[
+            HTML,
+            "//- /src/main.js\nimport { a } from './gone.js';\nexport { b } from './gone.js';\nexport * from './gone.js';\nimport './also-gone.js';\nconsole.log(a);\n",
+        ]
+        .concat(),
+    );
+    p.build();
+    assert_eq!(
+        p.diagnostics(),
+        [
+            "/src/main.js:1:19: Cannot resolve './gone.js' from /src/main.js: no such file",
+            "/src/main.js:4:8: Cannot resolve './also-gone.js' from /src/main.js: no such file",
+        ]
+    );
+}
