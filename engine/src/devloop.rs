@@ -1104,6 +1104,11 @@ impl DevLoop {
         let _ = self.publishers.updates.send(Frame::everyone(frame));
         self.errors = current.clone();
         self.telemetry(EngineEvent::Diagnostics(current.clone()));
+        // The failed build whose errors these are (sent at the grace's end, or by a lazy
+        // chunk's build that brought errors of its own) says so after them.
+        if let Some(report) = self.held_report.take() {
+            self.report_update(report);
+        }
     }
 
     /// When the update that carried `revision` began (its batch's first watcher event), for
