@@ -165,6 +165,9 @@ pub struct DevLoop {
     /// An edit's diagnostics held back for [`LINK_ERROR_GRACE`] (see there), and when they go
     /// out.
     held_errors: Option<(Instant, Arc<[Diagnostic]>)>,
+    /// The report of the update whose errors are held: it goes out after them, or not at all
+    /// when a later update's comes first (a rename refactor's second save fixed them).
+    held_report: Option<Box<UpdateReport>>,
     /// [`LINK_ERROR_GRACE`] (longer in tests that must not see it run out).
     link_error_grace: Duration,
     /// `(revision, first watcher event of its batch)`.
@@ -366,6 +369,7 @@ impl DevLoop {
             warm_up: LazyWarmUp::default(),
             confirming: Confirming::default(),
             held_errors: None,
+            held_report: None,
             link_error_grace: LINK_ERROR_GRACE,
         };
         let mut devloop = devloop;
@@ -467,6 +471,9 @@ impl DevLoop {
                     if let Some((_, errors)) = self.held_errors.take() {
                         self.send_errors(&errors);
                     }
+                    if let Some(report) = self.held_report.take() {
+                        self.report_update(report);
+                    }
                 }
                 recv(confirmed) -> done => {
                     if done.is_ok() {
@@ -560,6 +567,13 @@ impl DevLoop {
             };
             let _ = self.publishers.updates.send(frame);
         }
+    }
+
+    /// Numbers an update's report and sends it to the log and the dashboard.
+    fn report_update(&mut self, mut report: Box<UpdateReport>) {
+        self.updates += 1;
+        report.number = self.updates;
+        self.telemetry(EngineEvent::Update(report));
     }
 
     fn telemetry(&self, event: EngineEvent) {
@@ -783,10 +797,6 @@ impl DevLoop {
         let errors = self.with_server_diagnostics(&update.build.diagnostics);
         let errors_changed = !Arc::ptr_eq(&errors, &self.errors) && self.errors[..] != errors[..];
         self.hold_or_send_errors(&errors, matches!(cause, Cause::Edit { .. }));
-        let held = self
-            .held_errors
-            .as_ref()
-            .is_some_and(|(_, held)| Arc::ptr_eq(held, &errors));
         // Code that changed but that no page was sent (what the plugins' hot update said
         // they handled, or left out) is what a page that loads from now on runs; so are new
         // errors (the snapshot carries them). With a frame, the snapshot is published below.
@@ -851,9 +861,8 @@ impl DevLoop {
             return reload_moot;
         }
         let invalidation = invalidation_profile(update.files.clone(), &update.queries);
-        self.updates += 1;
         let report = UpdateReport {
-            number: self.updates,
+            number: 0,
             revision: sent,
             files: update.files,
             outcome: match update.outcome {
@@ -862,9 +871,7 @@ impl DevLoop {
                 // pages keep the config as it was, and their overlays show why).
                 UpdateOutcome::NoChange if self.host.config_failed() => UpdateOutcome::Errors {
                     count: errors.len(),
-                    held,
                 },
-                UpdateOutcome::Errors { count, .. } => UpdateOutcome::Errors { count, held },
                 outcome => outcome,
             },
             phases,
@@ -875,7 +882,15 @@ impl DevLoop {
         if let Some(revision) = sent {
             self.remember(revision, started);
         }
-        self.telemetry(EngineEvent::Update(Box::new(report)));
+        // A build that failed only for errors held back says so once they show: its "build
+        // failed" line came before them, or alone when the rename's second save fixed them
+        // before the grace ran out.
+        self.held_report = None;
+        if self.held_errors.is_some() && matches!(report.outcome, UpdateOutcome::Errors { .. }) {
+            self.held_report = Some(Box::new(report));
+        } else {
+            self.report_update(Box::new(report));
+        }
         self.sample_memory();
         self.warm_up_when_idle();
         self.confirm_in_background();
@@ -1108,6 +1123,11 @@ impl DevLoop {
         let _ = self.publishers.updates.send(Frame::everyone(frame));
         self.errors = current.clone();
         self.telemetry(EngineEvent::Diagnostics(current.clone()));
+        // The failed build whose errors these are (sent at the grace's end, or by a lazy
+        // chunk's build that brought errors of its own) says so after them.
+        if let Some(report) = self.held_report.take() {
+            self.report_update(report);
+        }
     }
 
     /// When the update that carried `revision` began (its batch's first watcher event), for

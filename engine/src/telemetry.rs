@@ -103,12 +103,6 @@ pub enum UpdateOutcome {
     /// The batch left errors: the browser keeps its last good state and shows the overlay.
     Errors {
         count: usize,
-        /// The errors it added only name other files (an import whose file or export is not
-        /// there), and are held back from the pages and the log for the rest of the change
-        /// (`devloop::LINK_ERROR_GRACE`): a route generator's `routeTree.gen.ts` after a
-        /// renamed route folder, a rename refactor's other saves. They are reported
-        /// (`EngineEvent::Diagnostics`) only if they stay.
-        held: bool,
     },
 }
 

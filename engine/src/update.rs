@@ -250,6 +250,22 @@ pub fn prepare(host: &mut EngineHost, cause: Cause<'_>, revision: u32) -> Prepar
                 withheld.extend(changed.drain(..).map(|m| graph.module(m).id.clone()));
                 plan = UpdatePlan::Nothing;
             }
+            // Modules back with the code the page holds (`BuildResult::returned`) go along
+            // for the pages loaded since, which lack them; nothing runs them again.
+            if let UpdatePlan::Hot(hot) = &mut plan
+                && !build.returned.is_empty()
+            {
+                for &m in &build.returned {
+                    if !hot.send.contains(&m) {
+                        hot.send.push(m);
+                    }
+                }
+                hot.send.sort_unstable();
+                hot.css_only &= build
+                    .returned
+                    .iter()
+                    .all(|&m| graph.module(m).kind == ModuleKind::Css);
+            }
             (plan, files.to_vec())
         }
         Cause::Invalidate { module, already } => {
@@ -311,7 +327,6 @@ pub fn prepare(host: &mut EngineHost, cause: Cause<'_>, revision: u32) -> Prepar
             } else {
                 UpdateOutcome::Errors {
                     count: build.diagnostics.len(),
-                    held: false,
                 }
             };
             (outcome, None)

@@ -133,12 +133,7 @@ pub fn update_line(report: &UpdateReport) -> String {
             list(boundaries, 3),
         ),
         UpdateOutcome::FullReload { reason } => format!("full reload{revision}: {reason}"),
-        // (Its errors are not shown yet: "build failed" with no error under it misled.)
-        UpdateOutcome::Errors { held: true, .. } => format!(
-            "waiting{revision}: an import's file or export is not there yet; its error shows if \
-             the rest of the change does not bring it, the page keeps its last good state ({total})"
-        ),
-        UpdateOutcome::Errors { count, .. } => format!(
+        UpdateOutcome::Errors { count } => format!(
             "build failed{revision}: {}, the page keeps its last good state",
             format::count(*count, "error", "errors"),
         ),
@@ -321,7 +316,6 @@ fn print_text(out: &mut impl Write, event: &EngineEvent, opts: &HeadlessOptions)
                     if css_only { "css update" } else { "hot update" }.len(),
                 ),
                 UpdateOutcome::FullReload { .. } => (Paint::Yellow, "full reload".len()),
-                UpdateOutcome::Errors { held: true, .. } => (Paint::Dim, "waiting".len()),
                 UpdateOutcome::Errors { .. } => (Paint::Red, "build failed".len()),
             };
             let (tag, rest) = text.split_at(split);
@@ -611,9 +605,6 @@ enum JsonOutcome<'a> {
     },
     Errors {
         count: usize,
-        /// Not shown yet: the errors it added name other files, which the rest of the change
-        /// may bring (`UpdateOutcome::Errors::held`).
-        held: bool,
     },
 }
 
@@ -672,10 +663,7 @@ impl<'a> From<&'a UpdateOutcome> for JsonOutcome<'a> {
                 css_only: *css_only,
             },
             UpdateOutcome::FullReload { reason } => JsonOutcome::FullReload { reason },
-            UpdateOutcome::Errors { count, held } => JsonOutcome::Errors {
-                count: *count,
-                held: *held,
-            },
+            UpdateOutcome::Errors { count } => JsonOutcome::Errors { count: *count },
         }
     }
 }
@@ -995,20 +983,7 @@ mod tests {
                 },
             ),
             update(15, UpdateOutcome::NoChange),
-            update(
-                16,
-                UpdateOutcome::Errors {
-                    count: 1,
-                    held: true,
-                },
-            ),
-            update(
-                16,
-                UpdateOutcome::Errors {
-                    count: 1,
-                    held: false,
-                },
-            ),
+            update(16, UpdateOutcome::Errors { count: 1 }),
             EngineEvent::Diagnostics(Arc::from([diagnostic])),
             EngineEvent::Applied {
                 client: 1,
@@ -1114,7 +1089,6 @@ mod tests {
                 css update r13: 2 stylesheets (/src/app.css, /__uno.css) in 1.8 ms, sent to 2 clients
                 full reload r14: /src/main.js changed and no module accepts it
                 no change: nothing the browser runs changed (1.8 ms)
-                waiting: an import's file or export is not there yet; its error shows if the rest of the change does not bring it, the page keeps its last good state (1.8 ms)
                 build failed: 1 error, the page keeps its last good state
                 error: /src/a.js:3:9: Expected ';'
                   2 | let a = 1
@@ -1245,8 +1219,6 @@ mod tests {
                   coalesce 2.0 read 0.1 parse 0.9 emit 0.4 plan 0.1 send 0.2
                 no change: nothing the browser runs changed (1.8 ms)
                   coalesce 2.0 read 0.1 parse 0.9 emit 0.4 plan 0.1 send 0.2
-                waiting: an import's file or export is not there yet; its error shows if the rest of the change does not bring it, the page keeps its last good state (1.8 ms)
-                  coalesce 2.0 read 0.1 parse 0.9 emit 0.4 plan 0.1 send 0.2
                 build failed: 1 error, the page keeps its last good state
                   coalesce 2.0 read 0.1 parse 0.9 emit 0.4 plan 0.1 send 0.2
                 error: /src/a.js:3:9: Expected ';'
@@ -1292,7 +1264,7 @@ mod tests {
             })
             .collect();
         assert_eq!(names.len(), every_event().len(), "one line per event");
-        expect!["ready client_connected change_detected update applied update update update update update diagnostics applied diagnostics graph_changed graph_snapshot memory watcher_degraded log server_graph server_process server_update server_applied server_applied server_update chunk_loaded client_disconnected"].assert_eq(&names.join(" "));
+        expect!["ready client_connected change_detected update applied update update update update diagnostics applied diagnostics graph_changed graph_snapshot memory watcher_degraded log server_graph server_process server_update server_applied server_applied server_update chunk_loaded client_disconnected"].assert_eq(&names.join(" "));
         // The server's apply phase, as a tool reads it.
         let applied: serde_json::Value = text
             .lines()

@@ -69,6 +69,10 @@ pub struct BuildResult {
     /// Of `changed`, the modules of the last build's graph that had never compiled (see
     /// `plan::Changes::first_compiled`). Sorted.
     pub first_compiled: Vec<ModuleIndex>,
+    /// Modules back in the graph with the code the page holds of them, kept there for a
+    /// failing importer (`held_removals.rs`): not changed, so nothing runs them again, but
+    /// sent with the update for the pages loaded since, which lack them. Sorted.
+    pub returned: Vec<ModuleIndex>,
     /// Ids of modules that left the graph since the last build.
     pub removed: Vec<Arc<str>>,
     /// Every current diagnostic: `index.html` first, then modules in graph order.
@@ -449,6 +453,7 @@ impl EngineHost {
             graph: state.graph.clone(),
             changed,
             first_compiled,
+            returned: Vec::new(),
             removed: Vec::new(),
             diagnostics: state.diagnostics.clone(),
             html_changed: false,
@@ -509,6 +514,7 @@ impl EngineHost {
             graph,
             changed,
             first_compiled: Vec::new(),
+            returned: Vec::new(),
             removed: Vec::new(),
             diagnostics: state.diagnostics.clone(),
             html_changed: false,
@@ -567,6 +573,7 @@ impl EngineHost {
         let mut modules = Vec::with_capacity(graph.len());
         let mut changed = Vec::new();
         let mut first_compiled = Vec::new();
+        let mut returned = Vec::new();
         let mut with_diagnostics = BTreeMap::new();
         let mut watchers: FxHashMap<SourceFile, Vec<ModuleIndex>> = FxHashMap::default();
         for (i, &file) in graph.files.iter().enumerate() {
@@ -591,6 +598,9 @@ impl EngineHost {
                     }
                     changed.push(index);
                 }
+                // (The same code as the page holds of a module kept for a failing importer
+                // is no change: see `held_with`.)
+                None if self.held_with(file, state.entry.as_ref()) => returned.push(index),
                 None => changed.push(index),
             }
             if !state.diagnostics.is_empty() {
@@ -599,7 +609,7 @@ impl EngineHost {
             modules.push(state);
         }
         let dropped = match &prev {
-            Some(prev) => super::held_removals::dropped(&prev.graph, &graph),
+            Some(prev) => super::held_removals::dropped(&prev.graph, &prev.modules, &graph),
             None => Vec::new(),
         };
         // Keep the previous graph `Arc` when the structure came out the same.
@@ -650,6 +660,7 @@ impl EngineHost {
             graph,
             changed,
             first_compiled,
+            returned,
             removed,
             diagnostics,
             html_changed: !changed_pages.is_empty(),

@@ -36,7 +36,9 @@ use crate::graph::ModuleIndex;
 use crate::inputs::{Project, ProjectOptions, SourceFile};
 use crate::queries::emit::{ModuleDep, emitted_module, module_deps};
 use crate::queries::graph::ProjectGraph;
+use crate::queries::resolve::{Resolution, resolved_imports};
 use crate::resolver::ResolveSettings;
+use crate::transform::ImportKind;
 use hotloop_protocol::ClientId;
 use hotloop_protocol::Diagnostic;
 use hotloop_protocol::plugin::{CustomEvent, Plugins};
@@ -703,7 +705,10 @@ impl EngineHost {
     /// fails its transform) or names a module that never compiled (a plugin's `load` failed
     /// on a new import: unplugin-icons' icon that does not exist), keeps its last good code in
     /// the browser and is not sent; the overlay shows why, and the fix (or the file coming
-    /// back) sends it.
+    /// back) sends it. So does one of the project's whose `import('./x')` does not resolve
+    /// (Vite's import analysis fails it too): sent, its new code's import() rejected in the
+    /// page, and preact-iso's `lazy()` route kept that rejection: a deleted route file that
+    /// came back left the page on its old route, with no message.
     pub fn has_code(&self, index: ModuleIndex) -> bool {
         let Some(state) = self.state.as_ref() else {
             return false;
@@ -711,6 +716,7 @@ impl EngineHost {
         let compiled = |file| emitted_module(&self.db, file).is_some();
         state.graph.files.get(index.idx()).is_some_and(|&file| {
             compiled(file)
+                && !unresolved_dynamic_import(&self.db, file)
                 && module_deps(&self.db, file)
                     .iter()
                     .filter(|dep| dep.is_static)
@@ -793,4 +799,13 @@ pub(super) fn module_code_in(
             .collect(),
         code,
     })
+}
+
+/// Whether one of `file`'s literal `import()`s does not resolve where that is an error (the
+/// project's code: a package's optional `import()` is not; `queries/diagnostics.rs`).
+fn unresolved_dynamic_import(db: &EngineDb, file: SourceFile) -> bool {
+    !crate::inputs::in_node_modules(file.path(db))
+        && resolved_imports(db, file).iter().any(|r| {
+            r.kind == ImportKind::Dynamic && matches!(r.resolution, Resolution::NotFound { .. })
+        })
 }

@@ -70,10 +70,15 @@ fn diagnostics_with(
     let text = file.contents(db).text().unwrap_or_default();
     let imports = imports_of(db, file);
     let mut out: Vec<Diagnostic> = parsed.diagnostics.to_vec();
+    // A specifier once, at its first import: a barrel's five statements naming a deleted
+    // `./Badge` printed five errors with their code frames (sweep 17); Vite's import analysis
+    // stops at the first.
+    let mut named: Vec<&str> = Vec::new();
     for (import, resolved) in imports.iter().zip(resolved.iter()) {
-        if !reported(resolved) {
+        if !reported(resolved) || named.contains(&&*import.specifier) {
             continue;
         }
+        named.push(&import.specifier);
         if let Resolution::NotFound { message } = &resolved.resolution {
             out.push(Diagnostic {
                 kind: DiagnosticKind::Resolve,

@@ -996,15 +996,7 @@ fn an_ack_attaches_only_to_the_update_that_sent_its_revision() {
     engine(&mut app, report(2, "src/a.js", UpdateOutcome::NoChange, 1));
     engine(
         &mut app,
-        report(
-            3,
-            "src/a.js",
-            UpdateOutcome::Errors {
-                count: 1,
-                held: false,
-            },
-            1,
-        ),
+        report(3, "src/a.js", UpdateOutcome::Errors { count: 1 }, 1),
     );
     engine(&mut app, applied(1, 1, 90));
     let attached: Vec<(u32, Option<Duration>, usize)> = app
@@ -1137,15 +1129,7 @@ fn the_overview_shows_the_error_of_a_failed_updates_file() {
     );
     engine(
         &mut app,
-        report(
-            1,
-            "vite.config.ts",
-            UpdateOutcome::Errors {
-                count: 2,
-                held: false,
-            },
-            1,
-        ),
+        report(1, "vite.config.ts", UpdateOutcome::Errors { count: 2 }, 1),
     );
     let text = screen(&app, 100, 24);
     assert!(
@@ -1810,15 +1794,7 @@ fn every_update_is_a_line_of_the_log() {
             },
             2,
         ),
-        report(
-            3,
-            "src/a.js",
-            UpdateOutcome::Errors {
-                count: 1,
-                held: false,
-            },
-            2,
-        ),
+        report(3, "src/a.js", UpdateOutcome::Errors { count: 1 }, 2),
         report(4, "src/a.js", UpdateOutcome::NoChange, 2),
     ];
     for update in &updates {
@@ -1875,15 +1851,7 @@ fn the_session_summary_says_where_what_and_the_last_error() {
     };
     engine(
         &mut app,
-        report(
-            13,
-            "src/a.js",
-            UpdateOutcome::Errors {
-                count: 1,
-                held: false,
-            },
-            2,
-        ),
+        report(13, "src/a.js", UpdateOutcome::Errors { count: 1 }, 2),
     );
     engine(&mut app, EngineEvent::Diagnostics(Arc::from([error])));
     assert_eq!(
