@@ -17,6 +17,20 @@ use engine::testing::TempProject;
 const TIMEOUT: Duration = Duration::from_secs(60);
 const POLL: Duration = Duration::from_millis(50);
 
+/// The module of [`leaf_app`] a test edits.
+const LEAF: &str = "export const v = 1;\nif (import.meta.hot) import.meta.hot.accept();\n";
+
+/// An app under `app/` whose entry imports [`LEAF`] at `app/src/leaf.js`.
+fn leaf_app() -> TempProject {
+    TempProject::new(&format!(
+        "//- /app/index.html\n\
+         <!doctype html>\n<html><head><title>t</title></head><body>\n\
+         <script type=\"module\" src=\"/src/main.js\"></script>\n</body></html>\n\
+         //- /app/src/main.js\nimport {{ v }} from './leaf.js';\nconsole.log(v);\n\
+         //- /app/src/leaf.js\n{LEAF}"
+    ))
+}
+
 /// A tmux server of our own (`-L <socket>`, no user config), killed on drop.
 struct Tmux {
     socket: String,
@@ -76,6 +90,33 @@ impl Tmux {
             .to_owned()
     }
 
+    /// Polls until `done()` holds; panics with the screen after `TIMEOUT`.
+    fn wait_until(&self, what: &str, done: impl Fn() -> bool) {
+        let deadline = Instant::now() + TIMEOUT;
+        while !done() {
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; the screen:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(POLL);
+        }
+    }
+
+    /// The pid of hotloop, the process the pane's shell runs.
+    fn hotloop_pid(&self) -> String {
+        let shell = self.format("#{pane_pid}");
+        let children = Command::new("pgrep")
+            .args(["-P", &shell])
+            .output()
+            .expect("pgrep");
+        String::from_utf8_lossy(&children.stdout)
+            .split_whitespace()
+            .next()
+            .expect("hotloop runs under the pane's shell")
+            .to_owned()
+    }
+
     /// Polls until `done(screen)` holds; panics with the last screen after `TIMEOUT`.
     fn wait_for_screen(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + TIMEOUT;
@@ -101,20 +142,34 @@ fn start_dashboard(tmux: &Tmux, dir: &TempProject, root: &Path) {
 
 /// `hotloop <command> DIR --port 0 --no-cache` as [`start_dashboard`] runs `dev`.
 fn start_command(tmux: &Tmux, dir: &TempProject, command: &str, root: &Path) {
+    start_script(tmux, dir, "sh", &hotloop_line(command, root));
+}
+
+/// `'<hotloop>' <command> 'ROOT' --port 0 --no-cache`, a line of a script.
+fn hotloop_line(command: &str, root: &Path) -> String {
+    format!(
+        "'{}' {command} '{}' --port 0 --no-cache\n",
+        env!("CARGO_BIN_EXE_hotloop"),
+        root.display()
+    )
+}
+
+/// A script run by `shell` in the tmux session `dash` (120x36): `body` (its lines, one of them
+/// [`hotloop_line`]), then hotloop's exit status and the terminal's `icanon`/`echo` settings,
+/// reported on the same terminal.
+fn start_script(tmux: &Tmux, dir: &TempProject, shell: &str, body: &str) {
     let script = dir.path("run.sh");
     std::fs::write(
         &script,
         format!(
-            "'{}' {command} '{}' --port 0 --no-cache\n\
+            "{body}\
              echo \"hotloop exited with $?\"\n\
              echo \"tty: $(stty -a | tr ' ;' '\\n\\n' | grep -xE -- '-?(icanon|echo)' | tr '\\n' ' ')\"\n\
              exec cat\n",
-            env!("CARGO_BIN_EXE_hotloop"),
-            root.display()
         ),
     )
     .expect("write run.sh");
-    let command = format!("sh '{}'", script.display());
+    let command = format!("{shell} '{}'", script.display());
     tmux.ok(&[
         "new-session",
         "-d",
@@ -136,14 +191,7 @@ impl Drop for Tmux {
 
 #[test]
 fn an_edit_shows_on_the_live_dashboard_and_q_restores_the_terminal() {
-    let leaf = "export const v = 1;\nif (import.meta.hot) import.meta.hot.accept();\n";
-    let dir = TempProject::new(&format!(
-        "//- /app/index.html\n\
-         <!doctype html>\n<html><head><title>t</title></head><body>\n\
-         <script type=\"module\" src=\"/src/main.js\"></script>\n</body></html>\n\
-         //- /app/src/main.js\nimport {{ v }} from './leaf.js';\nconsole.log(v);\n\
-         //- /app/src/leaf.js\n{leaf}"
-    ));
+    let dir = leaf_app();
     let root = dir.path("app");
 
     let tmux = Tmux::new(dir.root());
@@ -161,7 +209,7 @@ fn an_edit_shows_on_the_live_dashboard_and_q_restores_the_terminal() {
         "the dashboard uses the alternate screen"
     );
 
-    dir.write("app/src/leaf.js", leaf.replace("= 1", "= 2"));
+    dir.write("app/src/leaf.js", LEAF.replace("= 1", "= 2"));
     let screen = tmux.wait_for_screen("the update on the dashboard", |s| {
         s.contains("#1 · src/leaf.js")
     });
@@ -216,16 +264,7 @@ fn sigterm_stops_the_dashboard_and_restores_the_terminal() {
             && s.contains("none yet: save a file")
             && !s.contains("building")
     });
-    let shell = tmux.format("#{pane_pid}");
-    let children = Command::new("pgrep")
-        .args(["-P", &shell])
-        .output()
-        .expect("pgrep");
-    let hotloop = String::from_utf8_lossy(&children.stdout)
-        .split_whitespace()
-        .next()
-        .expect("hotloop runs under the pane's shell")
-        .to_owned();
+    let hotloop = tmux.hotloop_pid();
     let killed = Command::new("kill")
         .args(["-TERM", &hotloop])
         .status()
@@ -251,63 +290,23 @@ fn sigterm_stops_the_dashboard_and_restores_the_terminal() {
 /// dashboard takes the screen again, whole, and the server goes on serving updates.
 #[test]
 fn ctrl_z_suspends_the_dashboard_and_fg_brings_it_back() {
-    let leaf = "export const v = 1;\nif (import.meta.hot) import.meta.hot.accept();\n";
-    let dir = TempProject::new(&format!(
-        "//- /app/index.html\n\
-         <!doctype html>\n<html><head><title>t</title></head><body>\n\
-         <script type=\"module\" src=\"/src/main.js\"></script>\n</body></html>\n\
-         //- /app/src/main.js\nimport {{ v }} from './leaf.js';\nconsole.log(v);\n\
-         //- /app/src/leaf.js\n{leaf}"
-    ));
+    let dir = leaf_app();
     let root = dir.path("app");
     let tmux = Tmux::new(dir.root());
     // A shell with job control, as a user's: hotloop runs as a job of its own (a process group
     // a stop signal reaches), the shell says when it stopped and, at Enter, continues it in
     // the foreground (`fg`).
-    let script = dir.path("run.sh");
-    std::fs::write(
-        &script,
-        format!(
-            "set -m\n\
-             '{}' dev '{}' --port 0 --no-cache\n\
-             echo \"jobs: $(jobs)\"\n\
-             read line\n\
-             fg\n\
-             echo \"hotloop exited with $?\"\n\
-             echo \"tty: $(stty -a | tr ' ;' '\\n\\n' | grep -xE -- '-?(icanon|echo)' | tr '\\n' ' ')\"\n\
-             exec cat\n",
-            env!("CARGO_BIN_EXE_hotloop"),
-            root.display()
-        ),
-    )
-    .expect("write run.sh");
-    let command = format!("bash '{}'", script.display());
-    tmux.ok(&[
-        "new-session",
-        "-d",
-        "-s",
-        "dash",
-        "-x",
-        "120",
-        "-y",
-        "36",
-        &command,
-    ]);
+    let body = format!(
+        "set -m\n{}echo \"jobs: $(jobs)\"\nread line\nfg\n",
+        hotloop_line("dev", &root)
+    );
+    start_script(&tmux, &dir, "bash", &body);
     tmux.wait_for_screen("the dashboard with the server ready", |s| {
         s.contains("http://127.0.0.1:")
             && s.contains("none yet: save a file")
             && !s.contains("building")
     });
-    let shell = tmux.format("#{pane_pid}");
-    let children = Command::new("pgrep")
-        .args(["-P", &shell])
-        .output()
-        .expect("pgrep");
-    let hotloop = String::from_utf8_lossy(&children.stdout)
-        .split_whitespace()
-        .next()
-        .expect("hotloop runs under the pane's shell")
-        .to_owned();
+    let hotloop = tmux.hotloop_pid();
     // The process state, the field after the command's closing parenthesis.
     let state = || {
         let stat = std::fs::read_to_string(format!("/proc/{hotloop}/stat")).unwrap_or_default();
@@ -315,20 +314,8 @@ fn ctrl_z_suspends_the_dashboard_and_fg_brings_it_back() {
             .and_then(|(_, rest)| rest.chars().next())
             .unwrap_or('?')
     };
-    let wait = |what: &str, done: &dyn Fn() -> bool| {
-        let deadline = Instant::now() + TIMEOUT;
-        while !done() {
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}; the screen:\n{}",
-                tmux.screen()
-            );
-            std::thread::sleep(POLL);
-        }
-    };
-
     tmux.ok(&["send-keys", "-t", "dash", "C-z"]);
-    wait("hotloop to stop", &|| state() == 'T');
+    tmux.wait_until("hotloop to stop", || state() == 'T');
     let screen = tmux.wait_for_screen("the shell to say the job stopped", |s| {
         s.contains("jobs: ") && s.contains("Stopped")
     });
@@ -340,13 +327,13 @@ fn ctrl_z_suspends_the_dashboard_and_fg_brings_it_back() {
     );
 
     tmux.ok(&["send-keys", "-t", "dash", "Enter"]);
-    wait("the dashboard back on the alternate screen", &|| {
+    tmux.wait_until("the dashboard back on the alternate screen", || {
         tmux.format("#{alternate_on}") == "1"
     });
     tmux.wait_for_screen("the dashboard drawn again", |s| {
         s.contains("http://127.0.0.1:") && s.contains("Last update")
     });
-    dir.write("app/src/leaf.js", leaf.replace("= 1", "= 2"));
+    dir.write("app/src/leaf.js", LEAF.replace("= 1", "= 2"));
     tmux.wait_for_screen("the update after the resume", |s| {
         s.contains("#1 · src/leaf.js")
     });
