@@ -408,43 +408,12 @@ pub fn run_dev_with_hint(args: DevArgs, hint: Option<String>) -> anyhow::Result<
     } else {
         let shortcuts = serve.log_format == LogFormat::Text && crate::shortcuts::wanted();
         if shortcuts {
-            let control = control_tx.clone();
-            let plugin_host = vite.as_ref().map(|vite| vite.host.clone());
-            let runtime = runtime.handle().clone();
-            let url = url.clone();
-            crate::shortcuts::spawn(move |shortcut| {
-                use crate::shortcuts::Shortcut;
-                let mut out = std::io::stdout().lock();
-                match shortcut {
-                    Shortcut::Reload => {
-                        let _ = control.send(Control::ForceReload);
-                    }
-                    Shortcut::Url => {
-                        let _ = writeln!(out, "  ➜  Local:   {url}");
-                    }
-                    Shortcut::Open => open_browser(&url),
-                    Shortcut::Clear => {
-                        let _ = write!(out, "\x1b[2J\x1b[3J\x1b[H");
-                        let _ = out.flush();
-                    }
-                    Shortcut::Help => {
-                        for line in crate::shortcuts::help_lines() {
-                            let _ = writeln!(out, "{line}");
-                        }
-                    }
-                    // As Ctrl-C stops it.
-                    Shortcut::Quit => {
-                        STOPPING.store(true, std::sync::atomic::Ordering::SeqCst);
-                        let _ = control.send(Control::Shutdown);
-                        if let Some(host) = &plugin_host {
-                            host.stop();
-                        }
-                        runtime.spawn(exit_if_the_first_build_runs_on(false));
-                        return false;
-                    }
-                }
-                true
-            });
+            bind_shortcuts(
+                control_tx.clone(),
+                vite.as_ref().map(|vite| vite.host.clone()),
+                runtime.handle().clone(),
+                url.clone(),
+            );
         }
         run_headless(telemetry_rx, serve.verbose > 0, serve.log_format, shortcuts)
     };
@@ -622,6 +591,49 @@ pub fn exposure_warnings(root: &Path, serve: &ServeArgs, addr: SocketAddr) -> Ve
         );
     }
     warnings
+}
+
+/// `--no-tui`'s keyboard shortcuts (`crate::shortcuts`), each done here: `q` stops as Ctrl-C
+/// does (the engine, the plugin host at once, the process after the grace if the first build
+/// still runs).
+fn bind_shortcuts(
+    control: Sender<Control>,
+    plugin_host: Option<Arc<hotloop_plugin_host::PluginHost>>,
+    runtime: tokio::runtime::Handle,
+    url: String,
+) {
+    use crate::shortcuts::Shortcut;
+    crate::shortcuts::spawn(move |shortcut| {
+        let mut out = std::io::stdout().lock();
+        match shortcut {
+            Shortcut::Reload => {
+                let _ = control.send(Control::ForceReload);
+            }
+            Shortcut::Url => {
+                let _ = writeln!(out, "  ➜  Local:   {url}");
+            }
+            Shortcut::Open => open_browser(&url),
+            Shortcut::Clear => {
+                let _ = write!(out, "\x1b[2J\x1b[3J\x1b[H");
+                let _ = out.flush();
+            }
+            Shortcut::Help => {
+                for line in crate::shortcuts::help_lines() {
+                    let _ = writeln!(out, "{line}");
+                }
+            }
+            Shortcut::Quit => {
+                STOPPING.store(true, std::sync::atomic::Ordering::SeqCst);
+                let _ = control.send(Control::Shutdown);
+                if let Some(host) = &plugin_host {
+                    host.stop();
+                }
+                runtime.spawn(exit_if_the_first_build_runs_on(false));
+                return false;
+            }
+        }
+        true
+    });
 }
 
 /// `shortcuts`: the keyboard shortcuts are read (`crate::shortcuts`): the ready line says how to
