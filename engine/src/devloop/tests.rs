@@ -1044,6 +1044,11 @@ fn a_session_leaves_its_last_page_to_the_next_which_serves_it_and_reloads_it_whe
     );
 }
 
+/// An entry importing `made` from `/src/tokens.js`, which a test's plugins make (as UnoCSS
+/// makes its stylesheet from what it scanned).
+const TOKENS_APP: &str = "//- /src/main.js\nimport { made } from './tokens.js';\nconsole.log(made);\n\
+     //- /src/tokens.js\nexport const kind = 'tokens';\n";
+
 /// UnoCSS's way: a plugin marks its stylesheet module stale while the first build transforms
 /// the modules it scans (`server.ws.send({ type: 'update' })`). The first page served is then
 /// compiled with it: no update follows the start (a page loading then would reload, one update
@@ -1074,10 +1079,7 @@ fn what_plugins_mark_stale_during_the_first_build_is_in_the_first_page() {
         },
     ));
 
-    let (_project, mut host) = app(
-        "//- /src/main.js\nimport { made } from './tokens.js';\nconsole.log(made);\n\
-         //- /src/tokens.js\nexport const kind = 'tokens';\n",
-    );
+    let (_project, mut host) = app(TOKENS_APP);
     host.use_plugins(plugins.clone());
     let Wiring {
         publishers,
@@ -1431,10 +1433,7 @@ fn a_plugins_recompile_that_changes_nothing_is_not_reported() {
         },
     ));
 
-    let (project, mut host) = app(
-        "//- /src/main.js\nimport { made } from './tokens.js';\nconsole.log(made);\n\
-         //- /src/tokens.js\nexport const kind = 'tokens';\n",
-    );
+    let (project, mut host) = app(TOKENS_APP);
     host.use_plugins(plugins.clone());
     let Wiring {
         publishers,
