@@ -159,6 +159,10 @@ pub struct DevLoop {
     /// plugin marked stale, a kept plugin output found different): one that changes nothing
     /// is not reported.
     unasked: bool,
+    /// While a batch's update runs whose saves changed no file a module reads, only the
+    /// modules a plugin failed on compiled again (`AppliedChanges::retried`): the same errors
+    /// again are no failed build of its own.
+    saved_nothing: bool,
     publishers: Publishers,
     /// Diagnostics as last sent to the clients.
     errors: Arc<[Diagnostic]>,
@@ -347,6 +351,7 @@ impl DevLoop {
             revision,
             updates: 0,
             unasked: false,
+            saved_nothing: false,
             last_page,
             publishers,
             errors,
@@ -734,11 +739,18 @@ impl DevLoop {
         }
         self.telemetry(EngineEvent::ChangeDetected { files: named });
         self.invalidated.clear();
+        self.saved_nothing = !applied.html_changed
+            && applied.config_changed.is_empty()
+            && applied
+                .changed_files
+                .iter()
+                .all(|id| applied.retried.contains(id));
         let reload_moot = self.update(
             Cause::Edit { files: &files },
             batch.first_event_at,
             vec![(Phase::Coalesce, coalesce), (Phase::Read, read)],
         );
+        self.saved_nothing = false;
         // A plugin asked for a reload with this edit: one, with the edit's modules compiled.
         if applied.reload_requested && !reload_moot {
             self.update(Cause::Reload, Instant::now(), Vec::new());
@@ -846,12 +858,22 @@ impl DevLoop {
             self.telemetry(EngineEvent::GraphChanged(graph_stats(build)));
             self.telemetry(EngineEvent::GraphSnapshot(build.graph.graph.clone()));
         }
+        // A build that failed again with the errors the log and the pages already have and
+        // sent nothing is no news when nothing the user saved compiled (only the modules a
+        // plugin failed on, compiled again with every batch: an atomic save of
+        // `public/data.json` in a Solid app) or nobody asked for it: the log printed the same
+        // "build failed" line on every unrelated save.
+        let failed_again = sent.is_none()
+            && !errors_changed
+            && self.held_errors.is_none()
+            && matches!(update.outcome, UpdateOutcome::Errors { .. })
+            && (self.unasked || self.saved_nothing);
         // A compile no change of the user's asked for that changed nothing is no news (the log
         // said "no change" under no change line of its own).
         let unasked_nothing = self.unasked
             && sent.is_none()
             && !errors_changed
-            && matches!(update.outcome, UpdateOutcome::NoChange)
+            && (matches!(update.outcome, UpdateOutcome::NoChange) || failed_again)
             && !self.host.config_failed();
         if unasked_nothing {
             tracing::debug!(files = ?update.files, "compiled again on the plugins' word: no change");
@@ -866,6 +888,8 @@ impl DevLoop {
             revision: sent,
             files: update.files,
             outcome: match update.outcome {
+                // The saved file changed nothing a module reads, as when nothing failed.
+                UpdateOutcome::Errors { .. } if failed_again => UpdateOutcome::NoChange,
                 // The build's own errors make a build that sent nothing a failed one
                 // (`update::prepare`); so does a `vite.config.*` that no longer evaluates (the
                 // pages keep the config as it was, and their overlays show why).

@@ -1507,3 +1507,77 @@ fn the_change_line_leaves_out_a_tools_dot_directory() {
     control_tx.send(Control::Shutdown).unwrap();
     engine.join().unwrap();
 }
+
+/// Session 50: with a module a plugin fails on, an atomic save of a file no module reads
+/// (`public/data.json` in a Solid app) moves the resolution epoch, and the plugin's pass over
+/// that module runs again and fails the same way; the log printed the same "build failed"
+/// line again on every such save. It is a save that changed nothing.
+#[test]
+fn the_same_plugin_failure_again_after_an_unrelated_save_is_not_reported_as_a_failed_build() {
+    let (transformed_tx, transformed) = std::sync::mpsc::channel();
+    let plugins = Arc::new(TransformPlugins::new(
+        &["/src/tokens.js"],
+        move |_, id, code| {
+            let _ = transformed_tx.send(());
+            if !code.contains("broken") {
+                return Ok(None);
+            }
+            Err(Box::new(PluginError {
+                plugin: "tokens".into(),
+                hook: "transform".into(),
+                id: Some(id.into()),
+                message: "cannot compile the tokens".into(),
+                loc: None,
+                frame: None,
+            }))
+        },
+    ));
+    let (project, mut host) = app(
+        "//- /src/main.js\nimport { kind } from './tokens.js';\nconsole.log(kind);\n\
+         //- /src/tokens.js\nexport const kind = 'tokens';\n\
+         //- /public/data.json\n{}\n",
+    );
+    host.use_plugins(plugins);
+    let Wiring {
+        publishers,
+        snapshots: _snapshots,
+        frames: _frames,
+        events,
+        watcher_tx,
+        clients_tx: _clients_tx,
+        control_tx,
+        channels,
+    } = wiring(Arc::new(Served::empty("t".into())));
+    let (devloop, _) = DevLoop::start(host, "t".into(), publishers);
+    let engine = std::thread::spawn(move || devloop.run(channels));
+    let update = |what: &str| {
+        next(&events, what, |event| match event {
+            EngineEvent::Update(report) => Some(report),
+            _ => None,
+        })
+    };
+
+    project.write("src/tokens.js", "export const kind = 'broken';\n");
+    watcher_tx
+        .send(modified(&[project.path("src/tokens.js")]))
+        .unwrap();
+    let failed = update("the failed build");
+    assert_eq!(failed.outcome, UpdateOutcome::Errors { count: 1 });
+    while transformed.try_recv().is_ok() {}
+
+    let data = project.write_atomic("public/data.json", "{\"a\": 1}\n");
+    watcher_tx
+        .send(modified(&[
+            PathBuf::from(format!("{}.tmp", data.display())),
+            data,
+        ]))
+        .unwrap();
+    let report = update("the save's update");
+    transformed
+        .try_recv()
+        .expect("the plugin failed on the module again");
+    assert_eq!(report.outcome, UpdateOutcome::NoChange, "{report:?}");
+    assert_eq!(report.number, 2, "{report:?}");
+    control_tx.send(Control::Shutdown).unwrap();
+    engine.join().unwrap();
+}

@@ -73,6 +73,9 @@ pub struct AppliedChanges {
     /// does not send them, whatever their new code; it reaches a page with a later update or
     /// load, as under Vite (`EngineHost::take_left_out`).
     pub left_out: Vec<Arc<str>>,
+    /// Of `changed_files`, the modules compiled again only because a plugin failed on them in
+    /// the last build (`retry_plugin_failures`): the batch did not save them.
+    pub retried: Vec<Arc<str>>,
 }
 
 impl AppliedChanges {
@@ -557,15 +560,16 @@ impl EngineHost {
     }
 
     /// Marks `file` to compile again in the next build, as an edit of it would (its input set
-    /// to the same contents), unless the batch has it already.
-    fn compile_again(&mut self, file: SourceFile, applied: &mut AppliedChanges) {
+    /// to the same contents), unless the batch has it already; true when it was marked.
+    fn compile_again(&mut self, file: SourceFile, applied: &mut AppliedChanges) -> bool {
         if self.pending.dirty_set.contains(&file) {
-            return;
+            return false;
         }
         let contents = file.contents(&self.db).clone();
         file.set_contents(&mut self.db).to(contents);
         self.pending.mark(file);
         applied.changed_files.push(file.id(&self.db).clone());
+        true
     }
 
     /// Compiles again, with an edit's batch, the modules whose plugin hooks failed in the last
@@ -592,7 +596,9 @@ impl EngineHost {
             .collect();
         for file in failed {
             tracing::debug!(file = %file.path(&self.db).display(), "compiling again a module a plugin failed on");
-            self.compile_again(file, applied);
+            if self.compile_again(file, applied) {
+                applied.retried.push(file.id(&self.db).clone());
+            }
         }
     }
 
