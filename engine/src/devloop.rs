@@ -38,8 +38,8 @@ use hotloop_protocol::Diagnostic;
 
 use crate::queries::graph::ProjectGraph;
 use crate::telemetry::{
-    EngineEvent, GraphStats, InvalidationProfile, LastPageCheck, MemoryStats, Phase, UpdateOutcome,
-    UpdateReport,
+    EngineEvent, GraphStats, Invalidated, InvalidationProfile, LastPageCheck, MemoryStats, Phase,
+    UpdateOutcome, UpdateReport,
 };
 use crate::update::{self, Cause};
 use crate::watcher::{ChangeBatch, WatchEvent};
@@ -902,6 +902,15 @@ impl DevLoop {
             server_total: started.elapsed(),
             clients: if sent.is_some() { sent_to } else { 0 },
             invalidation,
+            invalidated: match cause {
+                Cause::Invalidate {
+                    module, message, ..
+                } => Some(Invalidated {
+                    module: module.to_owned(),
+                    message: message.map(str::to_owned),
+                }),
+                _ => None,
+            },
         };
         if let Some(revision) = sent {
             self.remember(revision, started);
@@ -1376,13 +1385,17 @@ impl DevLoop {
     fn on_invalidate(&mut self, id: &str, message: Option<String>) {
         tracing::info!(
             "{id} invalidated itself{}",
-            message.map(|m| format!(": {m}")).unwrap_or_default()
+            message
+                .as_deref()
+                .map(|m| format!(": {m}"))
+                .unwrap_or_default()
         );
         let already = std::mem::take(&mut self.invalidated);
         self.update(
             Cause::Invalidate {
                 module: id,
                 already: &already,
+                message: message.as_deref(),
             },
             Instant::now(),
             Vec::new(),

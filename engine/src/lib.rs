@@ -79,8 +79,8 @@ pub use plan::{Explanation, UpdatePlan, explain};
 pub use resolver::ResolveSettings;
 pub use server_update::{PreparedServerUpdate, ServerAction, prepare_server};
 pub use telemetry::{
-    EngineEvent, GraphStats, InvalidationProfile, LastPageCheck, MemoryStats, Phase, ReadyReport,
-    ServerGraphStats, ServerUpdateReport, UpdateOutcome, UpdateReport,
+    EngineEvent, GraphStats, Invalidated, InvalidationProfile, LastPageCheck, MemoryStats, Phase,
+    ReadyReport, ServerGraphStats, ServerUpdateReport, UpdateOutcome, UpdateReport,
 };
 pub use transform::{
     COMPILE_STACK as ENGINE_STACK, CompactScript, ConfigLiteral, ConfigModule, PluginCall,

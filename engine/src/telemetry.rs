@@ -124,6 +124,19 @@ pub struct UpdateReport {
     /// Clients the frame was sent to (0 without a frame).
     pub clients: usize,
     pub invalidation: InvalidationProfile,
+    /// For an update a page's `import.meta.hot.invalidate()` asked for: the module that
+    /// invalidated itself and why (a CSS Module whose class names changed); its importers ran
+    /// again with the code they had.
+    pub invalidated: Option<Invalidated>,
+}
+
+/// A module that invalidated itself in a page (`import.meta.hot.invalidate(message)`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Invalidated {
+    /// Its module id (`/src/card.module.css`).
+    pub module: String,
+    /// The reason it gave, if any (`its class names changed`).
+    pub message: Option<String>,
 }
 
 /// Module graph counts for the overview.

@@ -65,6 +65,8 @@ pub enum Cause<'a> {
     Invalidate {
         module: &'a str,
         already: &'a [Arc<str>],
+        /// The reason the page gave (`invalidate(message)`), for the report.
+        message: Option<&'a str>,
     },
     /// The user asked every tab to reload.
     Reload,
@@ -268,7 +270,9 @@ pub fn prepare(host: &mut EngineHost, cause: Cause<'_>, revision: u32) -> Prepar
             }
             (plan, files.to_vec())
         }
-        Cause::Invalidate { module, already } => {
+        Cause::Invalidate {
+            module, already, ..
+        } => {
             let already: Vec<ModuleIndex> =
                 already.iter().filter_map(|id| graph.index_of(id)).collect();
             let plan = match graph.index_of(module) {

@@ -126,12 +126,27 @@ pub fn update_line(report: &UpdateReport) -> String {
             modules,
             boundaries,
             ..
-        } => format!(
-            "hot update{revision}: {} → {} ({}) in {total}, sent to {sent}",
-            format::count(modules.len(), "module", "modules"),
-            format::count(boundaries.len(), "boundary", "boundaries"),
-            list(boundaries, 3),
-        ),
+        } => {
+            // What was updated: the modules sent; or, for a module's `invalidate()` (a CSS
+            // Module whose class names changed), that module and why: nothing new is sent, its
+            // importers run again (Vite's "hmr invalidate"). "0 modules" said nothing.
+            let what = match &report.invalidated {
+                Some(invalidated) if modules.is_empty() => format!(
+                    "{} invalidated{}",
+                    engine::display_id(&invalidated.module),
+                    invalidated
+                        .message
+                        .as_deref()
+                        .map_or_else(String::new, |message| format!(" ({message})")),
+                ),
+                _ => format::count(modules.len(), "module", "modules"),
+            };
+            format!(
+                "hot update{revision}: {what} → {} ({}) in {total}, sent to {sent}",
+                format::count(boundaries.len(), "boundary", "boundaries"),
+                list(boundaries, 3),
+            )
+        }
         UpdateOutcome::FullReload { reason } => format!("full reload{revision}: {reason}"),
         UpdateOutcome::Errors { count } => format!(
             "build failed{revision}: {}, the page keeps its last good state",
@@ -914,6 +929,7 @@ mod tests {
                 ],
                 reused: vec![("module_imports".into(), "/src/counter.js".into())],
             },
+            invalidated: None,
         }))
     }
 
@@ -1149,6 +1165,33 @@ mod tests {
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "update r7: nothing runs again in 1.8 ms, sent to 2 clients\n"
+        );
+    }
+
+    /// Session 50: a CSS Module's class names changed, the page invalidated it and its
+    /// importer ran again: the line read "hot update r3: 0 modules → 1 boundary".
+    #[test]
+    fn an_invalidation_names_the_module_and_why() {
+        let mut event = update(
+            3,
+            UpdateOutcome::Hot {
+                modules: Vec::new(),
+                boundaries: vec!["/src/App.tsx".into()],
+                css_only: false,
+            },
+        );
+        if let EngineEvent::Update(report) = &mut event {
+            report.invalidated = Some(engine::Invalidated {
+                module: "/src/App.module.css".into(),
+                message: Some("its class names changed".into()),
+            });
+        }
+        let mut out = Vec::new();
+        print_event(&mut out, &event, &HeadlessOptions::default()).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "hot update r3: /src/App.module.css invalidated (its class names changed) → 1 boundary \
+             (/src/App.tsx) in 1.8 ms, sent to 2 clients\n"
         );
     }
 

@@ -1581,3 +1581,56 @@ fn the_same_plugin_failure_again_after_an_unrelated_save_is_not_reported_as_a_fa
     control_tx.send(Control::Shutdown).unwrap();
     engine.join().unwrap();
 }
+
+/// Session 50: a page invalidates a CSS Module whose class names changed; its importer runs
+/// again with the code it has. The report names the module and why (the log read
+/// "hot update r3: 0 modules → 1 boundary").
+#[test]
+fn an_invalidation_is_reported_with_the_module_and_its_reason() {
+    let (_project, host) = app("//- /src/main.js\nimport './view.js';\n\
+         //- /src/view.js\nimport styles from './card.module.css';\nconsole.log(styles.card);\n\
+         if (import.meta.hot) import.meta.hot.accept();\n\
+         //- /src/card.module.css\n.card { color: red; }\n");
+    let Wiring {
+        publishers,
+        snapshots: _snapshots,
+        frames: _frames,
+        events,
+        watcher_tx: _watcher_tx,
+        clients_tx,
+        control_tx,
+        channels,
+    } = wiring(Arc::new(Served::empty("t".into())));
+    let (devloop, _) = DevLoop::start(host, "t".into(), publishers);
+    let engine = std::thread::spawn(move || devloop.run(channels));
+    clients_tx
+        .send(ClientEvent::Message {
+            client_id: ClientId(1),
+            message: ClientMessage::Invalidate {
+                id: "/src/card.module.css".into(),
+                message: Some("its class names changed".into()),
+            },
+        })
+        .unwrap();
+    let report = next(&events, "the update", |event| match event {
+        EngineEvent::Update(report) => Some(report),
+        _ => None,
+    });
+    assert_eq!(
+        report.outcome,
+        UpdateOutcome::Hot {
+            modules: Vec::new(),
+            boundaries: vec!["/src/view.js".into()],
+            css_only: false,
+        }
+    );
+    assert_eq!(
+        report.invalidated,
+        Some(Invalidated {
+            module: "/src/card.module.css".into(),
+            message: Some("its class names changed".into()),
+        })
+    );
+    control_tx.send(Control::Shutdown).unwrap();
+    engine.join().unwrap();
+}

@@ -99,6 +99,7 @@ fn report(revision: u32, file: &str, outcome: UpdateOutcome, scale: u64) -> Engi
                 ("module_graph".into(), "/index.html".into()),
             ],
         },
+        invalidated: None,
     }))
 }
 
@@ -1187,6 +1188,7 @@ fn latency_rows_share_their_columns_and_none_vanish_unsaid() {
             server_total: Duration::from_micros(40),
             clients: 0,
             invalidation: InvalidationProfile::default(),
+            invalidated: None,
         }))
     };
     let mut app = App::default();
@@ -1270,6 +1272,7 @@ fn an_update_pinned_on_the_invalidation_tab_stays_until_end() {
             executed: vec![("react_ignores_jsx_source".into(), "/src/a.js".into())],
             reused: Vec::new(),
         },
+        invalidated: None,
     }));
     engine(&mut app, long);
     let text = screen(&app, 100, 24);
