@@ -8,6 +8,7 @@
   const core = createCore();
   const overlay = createOverlay();
   const refresh = createReactRefresh({ logger: CONSOLE_LOGGER, clearError: overlay.clearError });
+  const renders = createPreactRenders();
 
   /**
    * `start(entries, { revision, serverId, refreshRuntime, env, mode, worker })`: evaluate the
@@ -16,7 +17,7 @@
   function start(entries, options) {
     const given = options || {};
     if (given.worker) startWorker(core, entries, given);
-    else startPage(core, { overlay, refresh, logger: CONSOLE_LOGGER }, entries, given);
+    else startPage(core, { overlay, refresh, renders, logger: CONSOLE_LOGGER }, entries, given);
   }
 
   /** A plain-data view of the runtime for tests and debugging. */

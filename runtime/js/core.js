@@ -58,6 +58,7 @@
    *   showError?: (id: string, error: { message: string, stack: string, context: string | undefined, missing: string | null }) => void,
    *   clearError?: (id: string) => void,
    *   refresh?: RefreshHooks | null,
+   *   watchRenders?: ((exports: Iterable<unknown>) => () => Array<{ err: unknown, component: Function | null }>) | null,
    *   loadChunk?: ((id: string) => Promise<{ snapshot?: number }>) | null,
    *   loadFactory?: ((id: string, revision: number) => Promise<Function>) | null,
    *   logger?: Logger,
@@ -79,6 +80,10 @@
    *   with its rule-level patch when the update has one; `cssPatches`: the update's patches of
    *   module stylesheets, before their `css` calls (`[]` once the update is applied).
    * `showDiagnostics`/`showError`/`clearError`: build errors per file, runtime errors per module.
+   * `watchRenders`: starts collecting what the page's framework renders throw uncaught (Preact's,
+   *   which its hot update schedules after the accept callbacks: preact-renders.js), given the
+   *   evaluated modules' exports to find the framework in; the returned function stops and
+   *   gives them, each with the component that threw.
    * `sourceComments`: what follows an update's factory code when it is compiled (its
    *   `//# sourceURL`, and a map URL unless the code carries its own); by default the page's,
    *   `<origin><id>?hotloop-rev=<revision>` and `<origin>/_hotloop/map<id>?v=<revision>`.
@@ -113,6 +118,7 @@
     showError() {},
     clearError() {},
     refresh: null,
+    watchRenders: null,
     loadChunk: null,
     loadFactory: null,
     logger: CONSOLE_LOGGER,

@@ -142,10 +142,10 @@
    * `__hotloop.start(entries, options)` on a page.
    *
    * @param {ReturnType<typeof createCore>} core
-   * @param {{ overlay: ReturnType<typeof createOverlay>, refresh: ReturnType<typeof createReactRefresh>, logger: Logger }} page
+   * @param {{ overlay: ReturnType<typeof createOverlay>, refresh: ReturnType<typeof createReactRefresh>, renders: ReturnType<typeof createPreactRenders>, logger: Logger }} page
    */
   function startPage(core, page, entries, options) {
-    const { overlay, refresh, logger } = page;
+    const { overlay, refresh, renders, logger } = page;
     const socket = createSocket({
       logger,
       serverId: options.serverId,
@@ -170,6 +170,7 @@
       showError: options.overlay === false ? () => {} : overlay.showError,
       clearError: overlay.clearError,
       refresh: refresh.hooks,
+      watchRenders: renders.watch,
       loadChunk: loadLazyChunk,
       loadFactory,
       logger,

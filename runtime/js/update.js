@@ -192,6 +192,41 @@
       return { cycle, failed, updated };
     }
 
+    /** The exports of every evaluated module. */
+    function* evaluatedExports() {
+      for (const rec of records.values()) {
+        if (rec.state === "evaluated" && rec.module) yield rec.module.exports;
+      }
+    }
+
+    /**
+     * The module that exports `component`, the update's boundaries looked at first; else the
+     * first boundary the update ran (a component the module keeps to itself), as the file the
+     * overlay names.
+     */
+    function moduleOfComponent(component, updated) {
+      if (typeof component === "function") {
+        for (const id of [...updated, ...records.keys()]) {
+          const rec = records.get(id);
+          if (rec && rec.state === "evaluated" && rec.module && exportsValue(rec.module.exports, component)) return id;
+        }
+      }
+      return updated.length > 0 ? updated[0] : "render";
+    }
+
+    function exportsValue(exports, value) {
+      if (exports === value) return true;
+      if (exports === null || typeof exports !== "object") return false;
+      for (const key of Object.keys(exports)) {
+        try {
+          if (exports[key] === value) return true;
+        } catch {
+          // an export not initialised yet
+        }
+      }
+      return false;
+    }
+
     /** After a failed first evaluation of the page, retries the entries (the update may fix it). */
     async function retryFailedStart(errors) {
       const pending = core.entries().filter((id) => {
@@ -299,6 +334,10 @@
         else if (target && target.state === "failed") target.state = "defined";
       }
 
+      // What the renders the accept callbacks schedule throw uncaught (Preact's, in a microtask
+      // after prefresh's callback) is this update's error: collected until it is applied.
+      const { watchRenders } = core.host();
+      const stopWatchingRenders = watchRenders ? watchRenders(evaluatedExports()) : null;
       const outcome = await runBoundaries(plan, errors);
       if (outcome.failed.length > 0 && outcome.cycle) {
         const first = outcome.failed[0];
@@ -319,6 +358,17 @@
         core.host().swapLink(link.href, link.version, patch);
       }
       await refresh.perform(errors, invalidated, callbacksRun);
+      // (The awaits since the callbacks ran let the microtasks they queued run first.)
+      if (stopWatchingRenders !== null) {
+        for (const { err, component } of stopWatchingRenders()) {
+          const name = component === null ? "a component" : `<${component.displayName || component.name || "Anonymous"}>`;
+          errors.push({
+            id: moduleOfComponent(component, outcome.updated),
+            err,
+            context: `while ${name} re-rendered after the update`,
+          });
+        }
+      }
       // Logged once the page shows the change: with DevTools (or any CDP client) attached a
       // console line costs about half a millisecond.
       for (const id of outcome.updated) logger().info(`updated ${id}`);

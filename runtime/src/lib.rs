@@ -34,6 +34,7 @@ pub const RUNTIME_JS: &str = concat!(
     include_str!("../js/css.js"),
     include_str!("../js/overlay.js"),
     include_str!("../js/react-refresh.js"),
+    include_str!("../js/preact-renders.js"),
     include_str!("../js/socket.js"),
     include_str!("../js/page-reload.js"),
     include_str!("../js/page.js"),

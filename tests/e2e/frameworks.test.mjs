@@ -83,6 +83,8 @@ const STARTERS = [
     // prefresh is a normal plugin: Vite's own TS/JSX transform meets the syntax error first.
     name: 'preact-ts', component: 'src/app.tsx', css: 'src/app.css', keepsCount: true,
     breakIt: TSX_BREAK, errorAt: '  return (', plugin: 'vite:oxc',
+    // Preact re-renders the edited component in a microtask after prefresh's accept callback.
+    renderThrow: ['  const [count, setCount] = useState(0)\n', "  const [count, setCount] = useState(0)\n  if (count >= 0) throw new Error('render boom')\n"],
   },
   {
     // `@vitejs/plugin-react` with default options: hotloop's own transform (no plugin in the error).
@@ -286,6 +288,22 @@ for (const spec of STARTERS) {
       await tab.page.click('button.counter');
       await tab.until(() => document.querySelector('button.counter')?.textContent.trim() === 'Count is 4');
       assert.deepEqual(tab.log.slice(from).filter((l) => l.startsWith('[pageerror]') || /full reload/.test(l)), []);
+    });
+
+    // Session 50: the error was a console line alone ("Uncaught (in promise)"), the component
+    // left as it was: no overlay, no terminal line.
+    test('a component that throws in its re-render after an edit: the overlay names its file; the fix renders again', { skip: !spec.renderThrow }, async () => {
+      const navs = tab.navigations;
+      const count = Number((await tab.page.evaluate(counterText)).replace('Count is ', ''));
+      editFile(component(), spec.renderThrow);
+      const overlay = await tab.until(overlayText);
+      assert.match(overlay, new RegExp(`/${escape(spec.component)}[\\s\\S]*render boom`));
+      assert.equal(tab.navigations, navs, 'no reload');
+      editFile(component(), [...spec.renderThrow].reverse());
+      await tab.until(() => !document.querySelector('hotloop-error-overlay'));
+      await tab.page.click('button.counter');
+      await tab.until((n) => document.querySelector('button.counter')?.textContent.trim() === `Count is ${n}`, count + 1);
+      assert.equal(tab.navigations, navs, 'no reload on the fix');
     });
 
     const node = spec.node ?? Boolean(spec.plugin);
