@@ -160,3 +160,23 @@ export function styleBlockStart(code) {
   }
   return null;
 }
+
+/**
+ * `message` without the place it starts with when that place is the error's own: one of
+ * `files` (the error's file), then `loc`'s line and its column, from 0 or from 1.
+ * vite-plugin-svelte writes `<file>:<line>:<column> <message>` "so that it's clickable", the
+ * column Svelte's, from 0; the header hotloop prints names the same place with the column an
+ * editor shows, and the line said two columns (`/src/App.svelte:15:20: ... App.svelte:15:19`).
+ * Any other start stays.
+ */
+export function withoutOwnPlace(message, files, loc) {
+  if (!loc || typeof message !== 'string') return message;
+  for (const file of files) {
+    if (typeof file !== 'string' || file === '' || !message.startsWith(`${file}:`)) continue;
+    const place = /^:(\d+):(\d+)(?::\s*|\s+)/.exec(message.slice(file.length));
+    if (!place || Number(place[1]) !== loc.line) continue;
+    const column = Number(place[2]);
+    if (column === loc.column || column === loc.column + 1) return message.slice(file.length + place[0].length);
+  }
+  return message;
+}

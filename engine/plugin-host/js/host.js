@@ -59,7 +59,7 @@ import {
 import { composeMaps, originalPosition, toMap } from './sourcemap.js';
 import { cssPlugin, importVite, viteConfig } from './css.js';
 import { keepTailwindScanners, noteFilesChanged } from './tailwind.js';
-import { alignedPosition, firstOfSummary, miettePosition, sassPosition, splitMessageFrame, styleBlockStart } from './errors.js';
+import { alignedPosition, firstOfSummary, miettePosition, sassPosition, splitMessageFrame, styleBlockStart, withoutOwnPlace } from './errors.js';
 import { scriptStep } from './script-step.js';
 import { OwnWrites } from './own-writes.js';
 import { ModuleGraph } from './module-graph.js';
@@ -361,6 +361,9 @@ function rollupError(e, plugin, hook, id, code) {
   }
   if (!frame && loc && typeof code === 'string' && !sassFile) frame = codeFrame(code, loc.line, loc.column);
   if (!sass) frame ||= ownFrame;
+  // The place the header names, said again at the message's start (vite-plugin-svelte's, its
+  // column from 0), goes.
+  message = withoutOwnPlace(message, [e?.id, e?.loc?.file, id && fileOf(id)], loc);
   return {
     plugin: plugin?.name ?? e?.plugin ?? '',
     // The hook that ran (a plugin may call `this.error` of a context it kept from another).

@@ -297,6 +297,38 @@ export default { plugins: [{
     );
 }
 
+/// Session 50: vite-plugin-svelte starts its message with the place (`<file>:<line>:<column>`,
+/// Svelte's column from 0); hotloop's header names the place with the column an editor shows,
+/// and the line said `/src/App.svelte:15:20: ... App.svelte:15:19 ...`. The message loses it.
+#[test]
+fn a_message_starting_with_the_errors_own_place_says_it_once() {
+    let config = r#"
+export default { plugins: [{
+  name: 'vite-plugin-svelte:compile',
+  transform(code, id) {
+    if (!id.endsWith('.svelte')) return
+    const start = { line: 2, column: 7 }
+    throw Object.assign(new Error(`${id}:${start.line}:${start.column} \`</h2>\` attempted to close an element that was not open`), {
+      id, loc: { ...start, file: id },
+    })
+  },
+}] }
+"#;
+    let p = Project::new(&[("vite.config.mjs", config)]);
+    let (host, _) = start(&p, "vite.config.mjs");
+    let e = host
+        .transform(
+            &p.path("src/App.svelte"),
+            "<main>\n  <h1>Hi</h2>\n</main>\n",
+        )
+        .unwrap_err();
+    assert_eq!(e.loc, Some((2, 8)));
+    assert_eq!(
+        e.message,
+        "`</h2>` attempted to close an element that was not open"
+    );
+}
+
 /// A transform hook's error at a position of the code an earlier step changed without a map,
 /// keeping its lines (vite-plugin-vue-inspector's attributes on every element of a template):
 /// placed at the file's own column by aligning the two texts, its frame (the plugin's own,

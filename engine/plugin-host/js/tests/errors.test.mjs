@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { alignedPosition, firstOfSummary, sassPosition, splitMessageFrame, styleBlockStart } from '../errors.js';
+import { alignedPosition, firstOfSummary, sassPosition, splitMessageFrame, styleBlockStart, withoutOwnPlace } from '../errors.js';
 
 test("a message's own code frame (compiler-sfc's) is split off; other messages stay whole", () => {
   const sfc = "[vue/compiler-sfc] Unexpected token, expected \",\" (4:0)\n\n/p/src/App.vue\n3  |  const count = ref<number>(0\n   |                              ^\n4  |  function inc() {}\n   |  ^\n5  |  </script>";
@@ -103,4 +103,22 @@ test("a component's <style> block starts after its tag, comments skipped", () =>
   assert.deepEqual(styleBlockStart('<style>.a{}</style>'), { line: 1, column: 7 });
   assert.equal(styleBlockStart('<p>no style</p>'), null);
   assert.equal(styleBlockStart(null), null);
+});
+
+// Session 50: the header said `/src/App.svelte:15:20` and the message went on with Svelte's
+// `/p/src/App.svelte:15:19`, its column from 0.
+test("the place a message starts with goes when it is the error's own (vite-plugin-svelte's)", () => {
+  const svelte = '/p/src/App.svelte:15:19 `</h2>` attempted to close an element that was not open\nhttps://svelte.dev/e/element_invalid_closing_tag';
+  const loc = { line: 15, column: 19 };
+  assert.equal(
+    withoutOwnPlace(svelte, [undefined, '/p/src/App.svelte'], loc),
+    '`</h2>` attempted to close an element that was not open\nhttps://svelte.dev/e/element_invalid_closing_tag',
+  );
+  // A column from 1, and a colon after the place.
+  assert.equal(withoutOwnPlace('/p/src/a.ts:3:5: Unexpected', ['/p/src/a.ts'], { line: 3, column: 4 }), 'Unexpected');
+  // Another place, another file, or no place of the error's: the message stays.
+  assert.equal(withoutOwnPlace(svelte, ['/p/src/App.svelte'], { line: 14, column: 19 }), svelte);
+  assert.equal(withoutOwnPlace(svelte, ['/p/src/Other.svelte'], loc), svelte);
+  assert.equal(withoutOwnPlace(svelte, ['/p/src/App.svelte'], null), svelte);
+  assert.equal(withoutOwnPlace('/p/src/App.svelte:15:19x', ['/p/src/App.svelte'], loc), '/p/src/App.svelte:15:19x');
 });
