@@ -99,6 +99,13 @@ pub struct SourceFile {
     /// `node_modules`; the default for every other file). See `crate::tsconfig`.
     #[returns(ref)]
     pub tsconfig: TsconfigFacts,
+    /// Its contents changed since this session first read them (a save; not a file coming):
+    /// an asset's URL then names its version (`?v=`), so that the hot update gives the page a
+    /// URL the browser fetches anew. Until then the URL is the file's own, as Vite's
+    /// (`parsed::asset_url`).
+    #[default]
+    #[returns(copy)]
+    pub edited: bool,
 }
 
 impl fmt::Debug for SourceFile {

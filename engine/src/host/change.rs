@@ -460,8 +460,12 @@ impl EngineHost {
         }
         tracing::trace!(file = %path.display(), "contents changed");
         let exists = new.exists();
+        let saved = exists && old.exists();
         self.db.files().hold(&new);
         file.set_contents(&mut self.db).to(new);
+        if saved && !file.edited(&self.db) {
+            file.set_edited(&mut self.db).to(true);
+        }
         applied.changed_files.push(self.db.files().module_id(&path));
         let page = self.project.pages(&self.db).contains(&file);
         if file == self.project.index_html(&self.db) || page {

@@ -41,7 +41,8 @@
 //!   added, renamed or removed) the runtime calls `hot.invalidate()` on it, so its importers re-run
 //!   with the new names (React components refresh, state kept). A file lightningcss cannot compile
 //!   (`composes` in a nested rule) keeps its last good code; rules it recovers from are diagnostics.
-//! - Assets: `module.exports = "/src/logo.png?v=<hash>"`. JSON: `module.exports = <value>`.
+//! - Assets: `module.exports = "/src/logo.png"` (Vite's URL), `"/src/logo.png?v=<hash>"` once the
+//!   file was saved this session (a URL the page has not loaded). JSON: `module.exports = <value>`.
 //! - `import.meta.glob(patterns, options)` (Vite's): the call becomes
 //!   `require("./main.ts?glob=0")`, a module of its own per call (path `<importer>?glob=<n>`, id
 //!   `/src/main.ts?glob=0`) whose code is the result object,

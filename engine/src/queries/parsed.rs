@@ -458,7 +458,7 @@ fn parse_contents(
     let parsed = match (class, contents) {
         // What no plugin took (or a project without plugins): its URL, as an asset's.
         (FileClass::Unknown, FileContents::Text(_) | FileContents::Binary { .. }) => {
-            ParsedModule::from_compiled(string_module(&asset_url(db, path, &id, contents)))
+            ParsedModule::from_compiled(string_module(&asset_url(db, file, path, &id, contents)))
         }
         (FileClass::HtmlScript, _) => match crate::queries::html::inline_script_code(db, path) {
             Some(script) => {
@@ -506,23 +506,27 @@ fn parse_contents(
             let real =
                 files::split_query(path).map_or_else(|| path.to_path_buf(), |(real, _)| real);
             let real_id = db.files().module_id(&real);
-            ParsedModule::from_compiled(string_module(&asset_url(db, &real, &real_id, contents)))
+            ParsedModule::from_compiled(string_module(&asset_url(
+                db, file, &real, &real_id, contents,
+            )))
         }
         (FileClass::Html | FileClass::Asset | FileClass::Env, contents) => {
-            ParsedModule::from_compiled(string_module(&asset_url(db, path, &id, contents)))
+            ParsedModule::from_compiled(string_module(&asset_url(db, file, path, &id, contents)))
         }
         (FileClass::WasmInit, contents) => {
             // `/src/add.wasm?init` → `init(imports)`, instantiating the file at its URL.
             let real_id = variant_of(&id);
             let real = ImportQuery::of_path(path).map_or_else(|| path.to_path_buf(), |(r, _)| r);
-            let url = asset_url(db, &real, real_id, contents);
+            let url = asset_url(db, file, &real, real_id, contents);
             ParsedModule::from_compiled(transform::wasm_init_module(&url))
         }
         (FileClass::Url, contents) => {
             // `/src/logo.png?url` → the URL the server answers the file itself at.
             let real_id = variant_of(&id);
             let real = ImportQuery::of_path(path).map_or_else(|| path.to_path_buf(), |(r, _)| r);
-            ParsedModule::from_compiled(string_module(&asset_url(db, &real, real_id, contents)))
+            ParsedModule::from_compiled(string_module(&asset_url(
+                db, file, &real, real_id, contents,
+            )))
         }
         (_, FileContents::Binary { len, .. }) => {
             let message = if *len > MAX_MODULE_BYTES
@@ -729,8 +733,18 @@ fn compile_stylesheet(db: &dyn Db, path: &Path, id: &str, text: &str) -> css::Co
     }
 }
 
-/// An asset's URL: under Vite's `base` (`ProjectOptions::url_prefix`), as Vite writes it.
-fn asset_url(db: &dyn Db, path: &Path, id: &str, contents: &FileContents) -> String {
+/// An asset's URL: under Vite's `base` (`ProjectOptions::url_prefix`), as Vite writes it
+/// (`/src/logo.svg`); once `file` (the asset, or its `?url` variant) was saved during the
+/// session, with its version (`?v=`): the hot update re-runs the importers with a URL the
+/// browser has not loaded, and the page shows the new file (Vite adds the asset's last hot
+/// update's time, `?t=`, for the same reason).
+fn asset_url(
+    db: &dyn Db,
+    file: SourceFile,
+    path: &Path,
+    id: &str,
+    contents: &FileContents,
+) -> String {
     let prefix = url_prefix(db);
     // The public directory (`publicDir`, `ROOT/public` by default) is served at the root, as
     // is: its files keep their URL (Vite's rule).
@@ -739,6 +753,9 @@ fn asset_url(db: &dyn Db, path: &Path, id: &str, contents: &FileContents) -> Str
         public_dir.and_then(|dir| path.strip_prefix(dir).ok().map(Path::to_path_buf))
     {
         return format!("{prefix}/{}", rest.to_string_lossy().replace('\\', "/"));
+    }
+    if !file.edited(db) {
+        return format!("{prefix}{id}");
     }
     format!("{prefix}{id}?v={:08x}", contents.content_hash() >> 32)
 }

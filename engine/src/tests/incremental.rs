@@ -1397,10 +1397,13 @@ not really a png
     let chunk = p.chunk();
     assert!(chunk.contains("$meta.css("), "{chunk}");
     assert!(chunk.contains("42"), "{chunk}");
-    let hash = crate::inputs::content_hash(b"not really a png\n");
-    let url = format!("/src/logo.png?v={:08x}", hash >> 32);
-    assert!(chunk.contains(&url), "{url} not in {chunk}");
-    // Editing the asset changes its URL.
+    // The file's own URL, as Vite's (session 50: it carried `?v=<hash>`).
+    assert!(
+        chunk.contains("module.exports = \"/src/logo.png\";"),
+        "{chunk}"
+    );
+    // Editing the asset changes its URL: the page's importer runs again with one the browser
+    // has not loaded.
     p.check(&["//- /src/logo.png\na different picture\n"], expect![[r#"
         edit /src/logo.png
           applied: files [/src/logo.png]
@@ -1417,6 +1420,10 @@ not really a png
           changed: /src/logo.png
           plan: reload: /src/logo.png changed and no module accepts it (via /src/logo.png <- /src/main.js)
     "#]]);
+    let hash = crate::inputs::content_hash(b"a different picture\n");
+    let url = format!("module.exports = \"/src/logo.png?v={:08x}\";", hash >> 32);
+    let chunk = p.chunk();
+    assert!(chunk.contains(&url), "{url} not in {chunk}");
 }
 
 #[test]
@@ -2935,7 +2942,7 @@ self.onmessage = () => {};
     );
     let chunk = p.chunk();
     assert!(
-        chunk.contains("module.exports = \"/node_modules/pdfjs-dist/build/pdf.worker.min.mjs?v="),
+        chunk.contains("module.exports = \"/node_modules/pdfjs-dist/build/pdf.worker.min.mjs\";"),
         "{chunk}"
     );
 }
@@ -2965,7 +2972,7 @@ import.meta.hot.accept();
     );
     let chunk = p.chunk();
     assert!(
-        chunk.contains("module.exports = \"/src/wood.svg?v="),
+        chunk.contains("module.exports = \"/src/wood.svg\";"),
         "{chunk}"
     );
     // The file replaced: its URL module changes and the module that took the URL re-runs.
@@ -2985,6 +2992,12 @@ import.meta.hot.accept();
           changed: /src/wood.svg?url
           plan: hot send=[/src/wood.svg?url] invalidate=[/src/wood.svg?url, /src/scene.js] boundaries=[/src/scene.js self]
     "#]]);
+    // A URL the page has not loaded: the re-run module's `<img>` shows the new file.
+    let chunk = p.chunk();
+    assert!(
+        chunk.contains("module.exports = \"/src/wood.svg?v="),
+        "{chunk}"
+    );
     // The file that was not there appears: the URL module joins the graph.
     p.check(&["//- /src/later.svg\n<svg/>\n"], expect![[r#"
         create /src/later.svg
@@ -3051,10 +3064,11 @@ hello
         chunk.contains("module.exports = \"import notes from"),
         "{chunk}"
     );
-    // `?url` and the plain import of an SVG: both the URL of the file itself.
+    // `?url` and the plain import of an SVG: both the URL of the file itself, as Vite's.
     assert_eq!(
-        chunk.matches("module.exports = \"/src/logo.svg?v=").count(),
-        2
+        chunk.matches("module.exports = \"/src/logo.svg\";").count(),
+        2,
+        "{chunk}"
     );
     // An edit of the file updates its `?raw` module, which alone is sent.
     p.check(&["//- /src/notes.txt\nbye\n"], expect![[r#"
