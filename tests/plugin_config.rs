@@ -576,3 +576,47 @@ fn react_swc_made_without_options_in_a_config_that_must_run_leaves_its_transform
     assert!(out.code.contains("jsxDEV"), "{}", out.code);
     assert!(!out.code.contains("$RefreshReg$"), "{}", out.code);
 }
+
+/// Session 50: a restart takes the last session's answer of its config at once
+/// (`tui/src/config_memo.rs`) while Node evaluates the config: the host goes by that answer
+/// meanwhile, a hook call waits for Node's plugins (a `.vue` file sent before the config
+/// loaded would come back untransformed), and Node's own answer replaces it, also when it
+/// differs.
+#[test]
+fn a_host_ahead_goes_by_the_last_answer_until_node_evaluated_the_config() {
+    let text = "import vue from '@vitejs/plugin-vue'\n\
+                export default { plugins: [vue()], define: { __BUILT__: '\"now\"' } }\n";
+    let (_dir, root, path) = project(text);
+    let fresh = PluginHost::start(HostOptions::new(&root, &path, no_resolver())).unwrap();
+    let evaluated = fresh.load_config(input(&path, text, None)).unwrap();
+    drop(fresh);
+    // The last session's answer, from a config that evaluated differently then.
+    let mut last = evaluated.clone();
+    last.define.insert("__BUILT__".into(), "\"then\"".into());
+
+    let (host, answer) = PluginHost::ahead(
+        HostOptions::new(&root, &path, no_resolver()),
+        input(&path, text, None),
+        last.clone(),
+    )
+    .unwrap();
+    assert_eq!(
+        host.config(),
+        Some(last),
+        "taken before Node answers (Node takes ~0.1 s to start at all)"
+    );
+    use hotloop_protocol::plugin::Plugins as _;
+    let app = root.join("src/App.vue");
+    let sfc = "<script setup>\nconst n = 1\n</script>\n<template><p>{{ n }}</p></template>\n";
+    let out = host
+        .transform(&app.display().to_string(), sfc)
+        .unwrap()
+        .expect("plugin-vue compiled it: the call waited for the config");
+    assert!(out.code.contains("_sfc_main"), "{}", out.code);
+    let answered = answer
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("Node answered")
+        .expect("the config evaluated");
+    assert_eq!(answered, evaluated);
+    assert_eq!(host.config(), Some(evaluated));
+}

@@ -106,9 +106,14 @@ impl CompileCache {
     /// `None` when there is no cache directory to use (no `HOME`) or this executable's identity
     /// cannot be read.
     pub fn for_project(root: &Path) -> Option<CompileCache> {
-        let base = default_base()?;
-        let project = format!("{:016x}", xxh3_64(root.as_os_str().as_encoded_bytes()));
-        CompileCache::open_for_binary(&base.join(project), binary_salt()?)
+        CompileCache::open_for_binary(&project_dir(root)?, binary_salt()?)
+    }
+
+    /// The directory [`CompileCache::for_project`] keeps the cache of the project at `root`
+    /// in (not created): what the binary keeps about the project beside the cache goes there
+    /// too (the last session's answer of its `vite.config`).
+    pub fn dir_for_project(root: &Path) -> Option<PathBuf> {
+        Some(binary_dir(&project_dir(root)?, binary_salt()?))
     }
 
     /// The cache of the binary with `salt` in a project's cache directory `project`, the
@@ -411,6 +416,12 @@ fn default_base() -> Option<PathBuf> {
         return Some(PathBuf::from(dir).join("hotloop"));
     }
     from_env("HOME").map(|home| PathBuf::from(home).join(".cache").join("hotloop"))
+}
+
+/// The cache directory of the project at `root` (each binary's directory is inside).
+fn project_dir(root: &Path) -> Option<PathBuf> {
+    let project = format!("{:016x}", xxh3_64(root.as_os_str().as_encoded_bytes()));
+    Some(default_base()?.join(project))
 }
 
 /// How many other binaries' directories a project's cache keeps (see the module docs).

@@ -84,6 +84,9 @@ pub enum Control {
     /// The plugins sent custom events on their own (`server.ws.send` from a timer or a
     /// middleware, not during an edit's hot update): send them to every page now.
     PluginEvents,
+    /// The `vite.config` evaluated to something else than the session started with (the last
+    /// session's answer, taken ahead of Node's): apply it as a change of the file.
+    ConfigEvaluatedAnew,
     /// Include salsa's memo counts in memory samples (the dashboard shows them) or stop. When
     /// turned on, a sample is sent at once.
     QueryMemory(bool),
@@ -540,6 +543,7 @@ impl DevLoop {
                             self.update(Cause::Reload, Instant::now(), Vec::new());
                         }
                     }
+                    Ok(Control::ConfigEvaluatedAnew) => self.on_config_evaluated_anew(),
                     Ok(Control::QueryMemory(on)) => {
                         self.query_memory_wanted = on;
                         if on {
@@ -621,6 +625,25 @@ impl DevLoop {
             open_for_writing: Vec::new(),
         };
         self.apply_batch(batch, true);
+    }
+
+    /// `Control::ConfigEvaluatedAnew`: the config counts as saved (`EngineHost::
+    /// config_evaluated_anew`), and its update reloads the pages, as a save's would.
+    fn on_config_evaluated_anew(&mut self) {
+        let applied = self.host.config_evaluated_anew();
+        let files: Vec<String> = applied
+            .config_changed
+            .iter()
+            .map(|id| id.trim_start_matches('/').to_owned())
+            .collect();
+        if files.is_empty() {
+            return;
+        }
+        self.telemetry(EngineEvent::ChangeDetected {
+            files: files.clone(),
+        });
+        self.invalidated.clear();
+        self.update(Cause::Edit { files: &files }, Instant::now(), Vec::new());
     }
 
     fn on_batch(&mut self, batch: ChangeBatch) {

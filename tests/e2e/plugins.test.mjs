@@ -887,3 +887,51 @@ describe('a restart takes the plugins\' outputs from the compile cache, then has
     }
   });
 });
+
+describe('a restart takes the config as the last session evaluated it', { skip, concurrency: false }, () => {
+  test('the page is served before Node has evaluated the config again; one Node now evaluates otherwise reloads the page into its answer', async () => {
+    const dir = tempDir('config-ahead');
+    const cache = tempDir('config-ahead-cache');
+    // What the config reads from a file of its own choosing no key of hotloop's can see.
+    writeFile(path.join(dir, 'vite.config.js'), [
+      "import fs from 'node:fs';",
+      "const stamp = fs.readFileSync(new URL('./stamp.txt', import.meta.url), 'utf8').trim();",
+      'export default { define: { __STAMP__: JSON.stringify(stamp) } };',
+      '',
+    ].join('\n'));
+    writeFile(path.join(dir, 'stamp.txt'), 'one\n');
+    writeFile(path.join(dir, 'index.html'), '<!doctype html><p id="v"></p><script type="module" src="/src/main.js"></script>\n');
+    writeFile(path.join(dir, 'src/main.js'), "document.getElementById('v').textContent = __STAMP__;\n");
+    const env = { HOTLOOP_CACHE_DIR: cache, HMR_LOG: 'warn,hotloop_tui::vite_config=info' };
+    const ahead = /vite\.config\.js: .*as last session; Node\.js evaluates it meanwhile/;
+    const session = async (shows, check) => {
+      const server = await Server.start(dir, { env });
+      try {
+        const tab = await Tab.open(browser, server.url + '/');
+        await tab.until((want) => document.getElementById('v').textContent === want, shows);
+        await check(server);
+        await tab.close();
+      } finally {
+        await server.stop();
+      }
+    };
+    try {
+      // The first start evaluates the config before it serves, and keeps the answer.
+      await session('one', async (server) => assert.ok(!server.lines.some((l) => ahead.test(l)), server.lines.join('\n')));
+      // The next takes it at once.
+      await session('one', async (server) => assert.ok(server.lines.some((l) => ahead.test(l)), server.lines.join('\n')));
+      // The config evaluates otherwise now: the page goes by the last answer until Node's
+      // arrives, then reloads into it.
+      writeFile(path.join(dir, 'stamp.txt'), 'two\n');
+      await session('two', async (server) => {
+        assert.ok(server.lines.some((l) => ahead.test(l)), server.lines.join('\n'));
+        await server.untilLine(/vite\.config\.js: evaluated to something else than last session; taken as a change/);
+      });
+      // Two evaluations disagreed: the next start evaluates it first again.
+      await session('two', async (server) => assert.ok(!server.lines.some((l) => ahead.test(l)), server.lines.join('\n')));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(cache, { recursive: true, force: true });
+    }
+  });
+});

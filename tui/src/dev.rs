@@ -73,7 +73,7 @@ pub fn run_dev_with_hint(args: DevArgs, hint: Option<String>) -> anyhow::Result<
 
     let started = Instant::now();
     // The project's vite.config and its plugins (Node.js starts only when there is one).
-    let vite = match vite_config::find(&root, serve.config.as_deref())? {
+    let mut vite = match vite_config::find(&root, serve.config.as_deref())? {
         Some(path) => Some(vite_config::load(&root, &path, serve)?),
         None => match vite_config::css_tools_without_config(&root) {
             Some(needed_by) => Some(vite_config::load_without_config(&root, &needed_by, serve)?),
@@ -148,8 +148,9 @@ pub fn run_dev_with_hint(args: DevArgs, hint: Option<String>) -> anyhow::Result<
     let mut host = EngineHost::new(&root, options.with_process_env())
         .with_context(|| format!("failed to load the project at {}", root.display()))?;
     let (control_tx, control_rx) = crossbeam_channel::unbounded();
-    if let Some(vite) = &vite {
+    if let Some(vite) = &mut vite {
         vite_config::report_events(&vite.host, control_tx.clone());
+        vite_config::follow_ahead(vite, &config_dir, control_tx.clone());
         host.use_plugins(vite_config::plugins(vite));
         if vite.path.is_file() {
             // A local module of the config outside the watched directory (a monorepo's shared

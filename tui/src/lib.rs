@@ -6,6 +6,7 @@ pub mod alloc_stats;
 pub mod app_server;
 pub mod cli;
 pub mod config_deps;
+pub mod config_memo;
 pub mod dashboard;
 pub mod demo;
 pub mod dev;

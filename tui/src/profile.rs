@@ -489,7 +489,10 @@ fn project_setup(
         ..ProjectOptions::default()
     };
     let vite = match vite_config::find(root, None)? {
-        Some(path) => Some(vite_config::load(root, &path, &serve)?),
+        // What the updates run on is Node's own answer, not the last session's.
+        Some(path) => Some(vite_config::settled(vite_config::load(
+            root, &path, &serve,
+        )?)?),
         None => match vite_config::css_tools_without_config(root) {
             Some(needed_by) => Some(vite_config::load_without_config(root, &needed_by, &serve)?),
             None => None,

@@ -19,6 +19,10 @@
 //! only without options (`engine::default_plugin_factories`, `NATIVE_PLUGIN_PACKAGES`) are
 //! named to the host, which leaves their transforms to hotloop. `hotloop: { server }`,
 //! hotloop's own key, names the app's server entry.
+//!
+//! A restart does not wait for Node: the config's last answer (`config_memo.rs`), when
+//! nothing it was evaluated from changed, is taken at once, and Node's evaluation follows
+//! ([`follow_ahead`]).
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
@@ -209,6 +213,7 @@ pub fn load_without_config(
         config,
         files: Vec::new(),
         resolver,
+        ahead: None,
     })
 }
 
@@ -239,6 +244,15 @@ pub struct ViteConfig {
     pub files: Vec<PathBuf>,
     /// What the plugins' `this.resolve` falls back to, with the config's `resolve.*`.
     pub resolver: Arc<engine::PageResolver>,
+    /// `config` is the last session's answer, and Node is evaluating the config meanwhile
+    /// (see [`follow_ahead`]).
+    pub ahead: Option<Ahead>,
+}
+
+/// A config taken ahead of its evaluation ([`load`]): what Node's will be compared with.
+pub struct Ahead {
+    evaluated: hotloop_plugin_host::Evaluation,
+    memo: crate::config_memo::ConfigMemo,
 }
 
 /// Reads the config at `path` and evaluates it with its plugins in a new plugin host, or,
@@ -261,22 +275,39 @@ pub fn load(root: &Path, path: &Path, serve: &ServeArgs) -> anyhow::Result<ViteC
             config,
             files,
             resolver,
+            ahead: None,
+        });
+    }
+    let memo = if serve.no_cache {
+        None
+    } else {
+        crate::config_memo::ConfigMemo::open(root, &input, options.node.as_deref())
+    };
+    if let Some(config) = memo.as_ref().and_then(|m| m.answer())
+        && let Some(memo) = memo
+    {
+        let (host, evaluated) = PluginHost::ahead(options, input, config.clone())?;
+        tracing::info!(
+            "{file}: {}, as last session; Node.js evaluates it meanwhile",
+            plugin_list(&config)
+        );
+        return Ok(ViteConfig {
+            path: path.to_path_buf(),
+            host,
+            config,
+            files,
+            resolver,
+            ahead: Some(Ahead { evaluated, memo }),
         });
     }
     let host = PluginHost::start(options)?;
     let config = host.load_config(input).map_err(config_failure)?;
+    if let Some(memo) = &memo {
+        memo.record(&config);
+    }
     // Events sent while the config loaded (`configureServer`) have no page to go to yet.
     let _ = host.take_custom_events();
-    tracing::info!(
-        "{file}: {} plugin(s): {}",
-        config.plugins.len(),
-        config
-            .plugins
-            .iter()
-            .map(|p| p.name.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
+    tracing::info!("{file}: {}", plugin_list(&config));
     park(&host, root, &file);
     Ok(ViteConfig {
         path: path.to_path_buf(),
@@ -284,7 +315,96 @@ pub fn load(root: &Path, path: &Path, serve: &ServeArgs) -> anyhow::Result<ViteC
         config,
         files,
         resolver,
+        ahead: None,
     })
+}
+
+/// `2 plugin(s): hotloop:css, vite:vue`.
+fn plugin_list(config: &ResolvedConfig) -> String {
+    format!(
+        "{} plugin(s): {}",
+        config.plugins.len(),
+        config
+            .plugins
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+/// `vite` with Node's own answer of its config: a config [`load`] took ahead is waited for
+/// (and its answer recorded).
+pub fn settled(mut vite: ViteConfig) -> anyhow::Result<ViteConfig> {
+    if let Some(Ahead { evaluated, memo }) = vite.ahead.take() {
+        let config = evaluated
+            .recv()
+            .map_err(|_| anyhow::anyhow!("the plugin host stopped evaluating the config"))?;
+        let config = config.map_err(config_failure)?;
+        memo.record(&config);
+        vite.config = config;
+    }
+    Ok(vite)
+}
+
+/// Waits, on a thread of its own, for Node's evaluation of a config [`load`] took ahead
+/// (`vite.ahead`), and records it: the same as assumed, the host is parked if nothing needs
+/// it; something else (or a failure), the engine takes it as a change of the config
+/// (`Control::ConfigEvaluatedAnew`: evaluated again, the pages reloaded, an error shown as a
+/// broken config's).
+pub fn follow_ahead(
+    vite: &mut ViteConfig,
+    root: &Path,
+    control: crossbeam_channel::Sender<engine::Control>,
+) {
+    let Some(Ahead { evaluated, memo }) = vite.ahead.take() else {
+        return;
+    };
+    let host = vite.host.clone();
+    let assumed = vite.config.clone();
+    let root = root.to_path_buf();
+    let file = vite
+        .path
+        .file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned();
+    let spawned = std::thread::Builder::new()
+        .name("hotloop-config-follow".into())
+        .spawn(move || {
+            let Ok(outcome) = evaluated.recv() else {
+                return;
+            };
+            // Events sent while the config loaded (`configureServer`), as at a start.
+            let _ = host.take_custom_events();
+            match outcome {
+                Ok(config) if config == assumed => {
+                    memo.record(&config);
+                    tracing::debug!("{file}: Node.js evaluated it as last session");
+                    park(&host, &root, &file);
+                }
+                Ok(config) => {
+                    memo.record(&config);
+                    tracing::info!(
+                        "{file}: evaluated to something else than last session; taken as a change"
+                    );
+                    let _ = control.send(engine::Control::ConfigEvaluatedAnew);
+                }
+                // Stopped while it evaluated (Ctrl-C at once): nothing was found out.
+                Err(_) if host.stopped() => {}
+                Err(e) => {
+                    memo.forget();
+                    tracing::debug!("{file}: the evaluation ahead failed: {e}");
+                    let _ = control.send(engine::Control::ConfigEvaluatedAnew);
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!(
+            "cannot follow the evaluation of {}: {e}",
+            vite.path.display()
+        );
+    }
 }
 
 /// A config that failed to load, as the terminal and the overlay show a compile error of it:

@@ -18,6 +18,10 @@
 //! - [`PluginHost::deferred`] is a host whose config the caller already knows without Node
 //!   (a plain-data config whose plugins hotloop serves itself): no process, and no Node
 //!   looked for, until a request needs one; then it starts and evaluates the config itself.
+//! - [`PluginHost::ahead`] is a host that takes the last session's answer of the config at
+//!   once while Node evaluates it on a thread of its own: filters and the fingerprint go by
+//!   that answer, hook calls and the plugins' notifications wait for Node's (a page rendered
+//!   meanwhile is told after), and the caller gets Node's answer to compare.
 //! - [`PluginHost::load_config`] takes the config's path and its text already compiled to ESM
 //!   (`hotloop_engine::strip_types_to_esm`); the host writes it next to the config as
 //!   `<config>.timestamp-<ms>-<rand>.mjs` (so relative and bare imports resolve from there),
@@ -122,7 +126,7 @@ pub mod protocol;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender, bounded};
@@ -385,7 +389,15 @@ struct Current {
     /// The process and config that have the page's module graph (`Plugins::module_graph`): a
     /// new process, or a config loaded again, starts with none.
     graph_sent: Option<(u32, std::sync::Weak<Loaded>)>,
+    /// `loaded` is the last session's answer and `proc` is evaluating the config now
+    /// ([`PluginHost::ahead`]): hook calls wait for it (`PluginHost::settled`).
+    ahead: bool,
+    /// A page rendered while `ahead`: the plugins hear of it once they are made.
+    rendered_while_ahead: bool,
 }
+
+/// Where [`PluginHost::ahead`] answers with Node's evaluation of the config.
+pub type Evaluation = Receiver<Result<ResolvedConfig, HostError>>;
 
 /// The plugin host. Cheap to share behind an `Arc`; dropping the last handle kills the child.
 pub struct PluginHost {
@@ -398,6 +410,8 @@ pub struct PluginHost {
     resolver: Resolver,
     workers: Workers,
     current: Mutex<Current>,
+    /// Signalled when an evaluation ahead ([`PluginHost::ahead`]) ends.
+    evaluated: Condvar,
     events_tx: Sender<HostEvent>,
     events_rx: Receiver<HostEvent>,
     custom: process::CustomEvents,
@@ -462,6 +476,71 @@ impl PluginHost {
         Ok(host)
     }
 
+    /// A host that takes `assumed` (what `input` evaluated to in the last session) at once,
+    /// while Node evaluates `input` on a thread of its own: filters, the fingerprint and the
+    /// config go by `assumed` meanwhile, and hook calls wait for the evaluation (they run on
+    /// the plugins it made). The receiver gets its outcome once it replaced `assumed`; after
+    /// a failure no process runs (the next call starts one and evaluates again, failing as a
+    /// broken config does).
+    pub fn ahead(
+        options: HostOptions,
+        input: ConfigInput,
+        assumed: ResolvedConfig,
+    ) -> Result<(Arc<PluginHost>, Evaluation), HostError> {
+        let host = Arc::new(PluginHost::new(options)?);
+        host.use_config(input.clone(), assumed);
+        let proc = host.spawn().map_err(|e| host.diagnosed(e))?;
+        {
+            let mut cur = host.lock();
+            cur.proc = Some(proc.clone());
+            cur.ahead = true;
+        }
+        host.event(HostEvent::Started { pid: proc.pid });
+        let (tx, rx) = bounded(1);
+        let evaluating = host.clone();
+        let spawned = std::thread::Builder::new()
+            .name("hotloop-config-ahead".into())
+            .spawn(move || {
+                let host = evaluating;
+                let loaded = host
+                    .load_on(&proc, input)
+                    .map_err(|e| host.verdict_if_dead(&proc).unwrap_or(HostError::Config(e)));
+                let outcome = {
+                    let mut cur = host.lock();
+                    cur.ahead = false;
+                    match loaded {
+                        Ok(loaded) => {
+                            let config = loaded.config.clone();
+                            cur.loaded = Some(Arc::new(loaded));
+                            if std::mem::take(&mut cur.rendered_while_ahead) {
+                                proc.notify("pageRendered", &json!({}));
+                            }
+                            Ok(config)
+                        }
+                        Err(e) => {
+                            cur.rendered_while_ahead = false;
+                            if cur.proc.as_ref().is_some_and(|p| Arc::ptr_eq(p, &proc)) {
+                                cur.proc = None;
+                            }
+                            proc.kill();
+                            Err(e)
+                        }
+                    }
+                };
+                host.preloads.invalidate();
+                host.evaluated.notify_all();
+                let _ = tx.send(outcome);
+            });
+        if let Err(source) = spawned {
+            host.lock().ahead = false;
+            return Err(HostError::Spawn {
+                node: host.node.clone(),
+                source,
+            });
+        }
+        Ok((host, rx))
+    }
+
     fn new(options: HostOptions) -> Result<PluginHost, HostError> {
         let node = options
             .node
@@ -489,7 +568,10 @@ impl PluginHost {
                 proc: None,
                 loaded: None,
                 graph_sent: None,
+                ahead: false,
+                rendered_while_ahead: false,
             }),
+            evaluated: Condvar::new(),
             events_tx,
             events_rx,
             custom: Default::default(),
@@ -510,7 +592,7 @@ impl PluginHost {
     /// [deferred](PluginHost::deferred) host, a request that needs a plugin after all starts it
     /// again, and the config is evaluated again there. Returns whether it stopped.
     pub fn park_if_idle(&self) -> bool {
-        let mut cur = self.lock();
+        let mut cur = self.settled();
         if !cur.loaded.as_ref().is_some_and(|l| l.idle) {
             return false;
         }
@@ -546,7 +628,7 @@ impl PluginHost {
     /// Loads (or reloads) the config: evaluates it and runs the config-time hooks of its
     /// plugins. Replaces the previous config; a restarted host loads this one again.
     pub fn load_config(&self, input: ConfigInput) -> Result<ResolvedConfig, HostError> {
-        let mut cur = self.lock();
+        let mut cur = self.settled();
         let proc = self.alive(&mut cur, false).map_err(HostError::Config)?;
         let loaded = self
             .load_on(&proc, input)
@@ -596,7 +678,7 @@ impl PluginHost {
     /// ([`PluginHost::middlewares`]) or send events on their own needs it called when the
     /// host crashes, since no hook call may come.
     pub fn ensure_running(&self) -> Result<(), PluginError> {
-        let mut cur = self.lock();
+        let mut cur = self.settled();
         self.alive(&mut cur, false).map(drop)
     }
 
@@ -616,6 +698,15 @@ impl PluginHost {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Current> {
         self.current.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// [`PluginHost::lock`], once no evaluation ahead runs ([`PluginHost::ahead`]).
+    fn settled(&self) -> std::sync::MutexGuard<'_, Current> {
+        let mut cur = self.lock();
+        while cur.ahead {
+            cur = self.evaluated.wait(cur).unwrap_or_else(|p| p.into_inner());
+        }
+        cur
     }
 
     fn loaded(&self) -> Option<Arc<Loaded>> {
@@ -808,7 +899,7 @@ impl PluginHost {
     ) -> Result<Option<Value>, PluginError> {
         self.hook_calls.fetch_add(1, Ordering::Relaxed);
         let proc = {
-            let mut cur = self.lock();
+            let mut cur = self.settled();
             self.alive(&mut cur, false)?
         };
         let started = std::time::Instant::now();
@@ -823,7 +914,7 @@ impl PluginHost {
             started.elapsed().as_secs_f64() * 1000.0
         );
         if proc.is_dead() {
-            let mut cur = self.lock();
+            let mut cur = self.settled();
             // Restart only the child that failed (another thread may have done it already).
             if cur.proc.as_ref().is_some_and(|p| Arc::ptr_eq(p, &proc)) {
                 let _ = self.alive(&mut cur, true);
@@ -1058,9 +1149,10 @@ impl Plugins for PluginHost {
     }
 
     fn client_event(&self, client: ClientId, event: &str, data: &str) {
-        // Only a running host has listeners (`server.ws.on` runs in `configureServer`).
+        // Only a running host has listeners (`server.ws.on` runs in `configureServer`, which
+        // an evaluation ahead has yet to run: waited for).
         let proc = {
-            let cur = self.lock();
+            let cur = self.settled();
             match (&cur.proc, &cur.loaded) {
                 (Some(p), Some(_)) if !p.is_dead() => p.clone(),
                 _ => return,
@@ -1074,7 +1166,7 @@ impl Plugins for PluginHost {
 
     fn client_gone(&self, client: ClientId) {
         let proc = {
-            let cur = self.lock();
+            let cur = self.settled();
             match (&cur.proc, &cur.loaded) {
                 (Some(p), Some(_)) if !p.is_dead() => p.clone(),
                 _ => return,
@@ -1091,6 +1183,11 @@ impl Plugins for PluginHost {
 
     fn wants_whole_graph(&self) -> bool {
         let cur = self.lock();
+        // (While the config is evaluated ahead, the plugins are not made yet: the graph goes
+        // to them after, with the next update's.)
+        if cur.ahead {
+            return false;
+        }
         match (&cur.proc, &cur.loaded) {
             (Some(p), Some(l)) if !p.is_dead() && !l.config.plugins.is_empty() => {
                 !cur.graph_sent.as_ref().is_some_and(|(pid, sent)| {
@@ -1104,6 +1201,9 @@ impl Plugins for PluginHost {
     fn module_graph(&self, edges: &GraphEdges) {
         let proc = {
             let mut cur = self.lock();
+            if cur.ahead {
+                return;
+            }
             let (proc, loaded) = match (&cur.proc, &cur.loaded) {
                 (Some(p), Some(l)) if !p.is_dead() && !l.config.plugins.is_empty() => {
                     (p.clone(), Arc::downgrade(l))
@@ -1125,9 +1225,9 @@ impl Plugins for PluginHost {
     fn files_changed(&self, changes: &FileChanges) {
         self.preloads.invalidate();
         // Only a running host has state to bring up to date: a host (re)started later scans
-        // from scratch.
+        // from scratch. (One evaluating its config ahead hears of them once it has.)
         let proc = {
-            let cur = self.lock();
+            let cur = self.settled();
             match (&cur.proc, &cur.loaded) {
                 (Some(p), Some(_)) if !p.is_dead() => p.clone(),
                 _ => return,
@@ -1158,7 +1258,15 @@ impl Plugins for PluginHost {
     }
 
     fn page_rendered(&self) {
-        let proc = self.lock().proc.clone();
+        let proc = {
+            let mut cur = self.lock();
+            if cur.ahead {
+                // Told once the evaluation ahead made the plugins (`PluginHost::ahead`).
+                cur.rendered_while_ahead = true;
+                return;
+            }
+            cur.proc.clone()
+        };
         if let Some(proc) = proc.filter(|p| !p.is_dead())
             && !proc.notify("pageRendered", &json!({}))
         {
@@ -1484,7 +1592,7 @@ fn tsconfig_texts(config: &Path) -> Vec<String> {
 
 /// The texts of the env files Vite loads for `mode` from `env_dir` (`.env`, `.env.local`,
 /// `.env.[mode]`, `.env.[mode].local`), `None` for one that is not there.
-fn env_texts(env_dir: &Path, mode: &str) -> [Option<String>; 4] {
+pub fn env_texts(env_dir: &Path, mode: &str) -> [Option<String>; 4] {
     [
         ".env".to_owned(),
         ".env.local".to_owned(),

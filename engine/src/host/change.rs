@@ -724,6 +724,22 @@ impl EngineHost {
         applied.epoch_moved = true;
     }
 
+    /// The `vite.config` the session started with, taken ahead of its evaluation (the last
+    /// session's answer of it), evaluated to something else: it counts as changed, as when
+    /// saved (evaluated again, every module looked at again, the pages reloaded). The changes
+    /// name the config in `config_changed` (none without a config).
+    pub fn config_evaluated_anew(&mut self) -> AppliedChanges {
+        let mut applied = AppliedChanges::default();
+        if let Some((path, _)) = &self.vite_config {
+            let path = path.clone();
+            self.config_changed(&path, &mut applied);
+        }
+        if applied.epoch_moved {
+            self.move_epoch();
+        }
+        applied
+    }
+
     /// Evaluates the changed `vite.config.*` again (see `EngineHost::watch_vite_config`);
     /// false when it failed (the error is kept for the overlay, `config_error`).
     fn reload_vite_config(&mut self, path: &Path) -> bool {
