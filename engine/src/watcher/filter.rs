@@ -37,8 +37,10 @@ impl Filter {
             {
                 return reports_in_package(relative);
             }
-            // Not under the root (the root itself moved?): report, the engine decides.
-            return true;
+            // Not under the root (the root itself moved?): report, the engine decides; but
+            // of a workspace's `node_modules` above the root (watched for its install
+            // markers, taken above) only its packages.
+            return reports_above_root(path);
         };
         let parts: Vec<&OsStr> = relative
             .components()
@@ -93,6 +95,25 @@ pub fn is_install_marker(root: &Path, path: &Path) -> bool {
             .file_name()
             .and_then(|n| n.to_str())
             .is_some_and(|n| INSTALL_MARKERS.contains(&n))
+}
+
+/// Outside the root and the linked packages: anything but what lies in a `node_modules` (a
+/// workspace's, above the root), except its packages themselves. What tools write in its
+/// dot-directories (Vite's `.vite-temp` as its `vite.config` is loaded, a linter's `.cache`)
+/// came as files created, each a `change:` line and a rebuild for nothing.
+fn reports_above_root(path: &Path) -> bool {
+    let mut parts = path.components().filter_map(|c| match c {
+        Component::Normal(part) => Some(part),
+        _ => None,
+    });
+    if !parts.any(|part| part == OsStr::new(NODE_MODULES)) {
+        return true;
+    }
+    match (parts.next(), parts.next()) {
+        (None, _) => true,
+        (Some(entry), None) => !entry.to_string_lossy().starts_with('.'),
+        (Some(_), Some(_)) => false,
+    }
 }
 
 /// Inside a linked package: anything but its `node_modules`, `.git` and editor temp files.

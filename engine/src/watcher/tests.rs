@@ -216,6 +216,23 @@ fn inside_an_extra_root_everything_but_its_node_modules_git_and_temp_files_is_re
 }
 
 #[test]
+fn of_a_workspace_node_modules_above_the_root_only_its_markers_and_packages_are_reported() {
+    let filter = Filter::new(PathBuf::from("/ws/apps/web"), &[]);
+    for (path, reported) in [
+        ("/ws/node_modules/.package-lock.json", true),
+        ("/ws/node_modules/react", true),
+        ("/ws/node_modules/@acme", true),
+        ("/ws/node_modules/.vite-temp", false),
+        ("/ws/node_modules/.vite-temp/vite.config.ts.timestamp-1-a.mjs", false),
+        ("/ws/node_modules/.cache/x/a.json", false),
+        ("/ws/node_modules/react/index.js", false),
+        ("/ws/tsconfig.base.json", true),
+    ] {
+        assert_eq!(filter.reports(Path::new(path)), reported, "{path}");
+    }
+}
+
+#[test]
 fn install_markers_are_in_the_roots_node_modules_or_in_one_above_it() {
     use super::is_install_marker;
     let root = Path::new("/repo/apps/web");
