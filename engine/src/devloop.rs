@@ -705,7 +705,10 @@ impl DevLoop {
                 .unwrap_or(path)
                 .to_string_lossy()
                 .into_owned();
-            let module_file = |f: &String| f.split(['?', '#']).next() == Some(shown.as_str());
+            // (A file outside the root, in a linked package, is the module `/@fs/<path>`.)
+            let id = crate::files::module_id(root, path);
+            let module_file =
+                |f: &String| f.split(['?', '#']).next() == Some(id.trim_start_matches('/'));
             // A tool's dot-directory (TanStack Router's `.tanstack/tmp`, where it writes
             // `routeTree.gen.ts` before renaming it) or what is in it, no module read: the
             // user did not save it. (A `.env` file is a file, named as the config it is.)

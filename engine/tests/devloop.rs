@@ -34,8 +34,15 @@ struct Harness {
 impl Harness {
     /// The engine thread on the project `fixture` describes (see `hotloop_engine::testing`).
     fn new(fixture: &str) -> Harness {
+        Harness::in_dir(fixture, "")
+    }
+
+    /// The engine thread on the project in `dir` of the files `fixture` describes (an app of a
+    /// workspace, whose packages are outside its root).
+    fn in_dir(fixture: &str, dir: &str) -> Harness {
         let project = TempProject::new(fixture);
-        let host = EngineHost::new(project.root(), ProjectOptions::default()).expect("host");
+        let root = project.root().join(dir);
+        let host = EngineHost::new(&root, ProjectOptions::default()).expect("host");
         let server_id: Arc<str> = Arc::from("test");
         let (served_tx, served) = watch::channel(Arc::new(Served::empty(server_id.clone())));
         let (updates_tx, updates) = broadcast::channel(64);
@@ -237,6 +244,40 @@ export const a = 'a:v0';
         matches!(e, EngineEvent::ChangeDetected { .. })
     }) {
         EngineEvent::ChangeDetected { files } => assert_eq!(files, ["src/a.js"]),
+        _ => unreachable!(),
+    }
+}
+
+#[test]
+fn a_deleted_file_of_a_linked_package_is_named_by_its_path() {
+    let mut h = Harness::in_dir(
+        r#"
+//- /apps/web/index.html
+<!doctype html><script type=module src=/src/main.js></script>
+//- /apps/web/src/main.js
+import { card } from '../../../packages/ui/src/card.js';
+console.log(card);
+//- /packages/ui/src/card.js
+export const card = 'card:v0';
+"#,
+        "apps/web",
+    );
+    let card = h.write("packages/ui/src/card.js", "export const card = 'card:v1';\n");
+    h.batch(std::slice::from_ref(&card));
+    let shown = card.to_string_lossy().into_owned();
+    match h.wait_for("the change", |e| {
+        matches!(e, EngineEvent::ChangeDetected { .. })
+    }) {
+        EngineEvent::ChangeDetected { files } => assert_eq!(files, [shown.as_str()]),
+        _ => unreachable!(),
+    }
+    // Gone: named as it was while it was there, not as its module (`@fs/…`).
+    std::fs::remove_file(&card).unwrap();
+    h.batch(&[card]);
+    match h.wait_for("the deletion", |e| {
+        matches!(e, EngineEvent::ChangeDetected { .. })
+    }) {
+        EngineEvent::ChangeDetected { files } => assert_eq!(files, [shown.as_str()]),
         _ => unreachable!(),
     }
 }
