@@ -1411,7 +1411,8 @@ pub fn graph_stats(build: &BuildResult) -> GraphStats {
             ModuleKind::Asset => stats.assets += 1,
             ModuleKind::Js | ModuleKind::Json => {}
         }
-        if module.id.starts_with("/node_modules/") {
+        // (A workspace's packages are hoisted above the root: `/@fs/<ws>/node_modules/…`.)
+        if module.id.contains("/node_modules/") {
             stats.node_modules += 1;
         }
     }

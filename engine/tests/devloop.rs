@@ -11,7 +11,8 @@ use crossbeam_channel::{Receiver, Sender};
 use hotloop_engine::testing::{TempProject, modified};
 use hotloop_engine::watcher::WatchEvent;
 use hotloop_engine::{
-    Control, DevLoop, EngineChannels, EngineEvent, EngineHost, ProjectOptions, Publishers,
+    Control, DevLoop, EngineChannels, EngineEvent, EngineHost, GraphStats, ProjectOptions,
+    Publishers,
 };
 use hotloop_protocol::wire::{self as protocol, ServerMessage};
 use hotloop_protocol::{ClientEvent, Served};
@@ -40,6 +41,11 @@ impl Harness {
     /// The engine thread on the project in `dir` of the files `fixture` describes (an app of a
     /// workspace, whose packages are outside its root).
     fn in_dir(fixture: &str, dir: &str) -> Harness {
+        Harness::with_stats(fixture, dir).0
+    }
+
+    /// [`Harness::in_dir`], and the graph's counts its first build gave.
+    fn with_stats(fixture: &str, dir: &str) -> (Harness, GraphStats) {
         let project = TempProject::new(fixture);
         let root = project.root().join(dir);
         let host = EngineHost::new(&root, ProjectOptions::default()).expect("host");
@@ -47,7 +53,7 @@ impl Harness {
         let (served_tx, served) = watch::channel(Arc::new(Served::empty(server_id.clone())));
         let (updates_tx, updates) = broadcast::channel(64);
         let (telemetry_tx, telemetry) = crossbeam_channel::unbounded();
-        let (devloop, _) = DevLoop::start(
+        let (devloop, stats) = DevLoop::start(
             host,
             server_id,
             Publishers {
@@ -67,7 +73,7 @@ impl Harness {
                 control: control_rx,
             })
         });
-        Harness {
+        let harness = Harness {
             project,
             watcher,
             control,
@@ -77,7 +83,8 @@ impl Harness {
             engine: Some(engine),
             _clients: clients,
             seen: Vec::new(),
-        }
+        };
+        (harness, stats)
     }
 
     fn write(&self, rel: &str, text: &str) -> PathBuf {
@@ -280,6 +287,30 @@ export const card = 'card:v0';
         EngineEvent::ChangeDetected { files } => assert_eq!(files, [shown.as_str()]),
         _ => unreachable!(),
     }
+}
+
+#[test]
+fn the_packages_a_workspace_hoisted_above_the_root_count_as_in_node_modules() {
+    let (_h, stats) = Harness::with_stats(
+        r#"
+//- /apps/web/index.html
+<!doctype html><script type=module src=/src/main.js></script>
+//- /apps/web/src/main.js
+import { dep } from 'dep';
+import { local } from 'local';
+console.log(dep, local);
+//- /apps/web/node_modules/local/package.json
+{ "name": "local", "type": "module", "exports": "./index.js" }
+//- /apps/web/node_modules/local/index.js
+export const local = 'local';
+//- /node_modules/dep/package.json
+{ "name": "dep", "type": "module", "exports": "./index.js" }
+//- /node_modules/dep/index.js
+export const dep = 'dep';
+"#,
+        "apps/web",
+    );
+    assert_eq!((stats.modules, stats.node_modules), (3, 2), "{stats:?}");
 }
 
 #[test]
