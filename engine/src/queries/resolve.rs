@@ -684,11 +684,20 @@ fn reason(importer: &Path, specifier: &str, error: &ResolveError) -> String {
                  one, check the config's resolve.alias, or the paths of the tsconfig that \
                  includes this file, and that its target exists)"
             ),
-            Some(package) if !package_installed(importer, package) => format!(
-                "package '{package}' is not installed (run `{} {package}`)",
-                install_command(importer)
-            ),
-            Some(package) => format!("package '{package}' has no file for '{specifier}'"),
+            Some(package) => match installed_package(importer, package) {
+                None => format!(
+                    "package '{package}' is not installed (run `{} {package}`)",
+                    install_command(importer)
+                ),
+                // The package itself: its entry is what is missing (a deleted `index.js`, a
+                // `main` naming a `dist` not built yet), as Vite says.
+                Some(dir) if specifier == package => format!(
+                    "package '{package}' has no entry file: the main, module or exports of {} \
+                     name no file that exists (build the package, or fix its package.json)",
+                    dir.join("package.json").display()
+                ),
+                Some(_) => format!("package '{package}' has no file for '{specifier}'"),
+            },
             None => "no such file".to_string(),
         },
         other => other.to_string(),
@@ -802,11 +811,15 @@ fn is_bare(specifier: &str) -> bool {
     !(specifier.starts_with('.') || specifier.starts_with('/') || specifier.starts_with('#'))
 }
 
-fn package_installed(importer: &Path, package: &str) -> bool {
-    importer
+/// The directory of the package `package` the `node_modules` above `importer` hold (its real
+/// path: a workspace's package is edited where it lives), if any.
+fn installed_package(importer: &Path, package: &str) -> Option<PathBuf> {
+    let dir = importer
         .ancestors()
         .skip(1)
-        .any(|dir| dir.join("node_modules").join(package).is_dir())
+        .map(|dir| dir.join("node_modules").join(package))
+        .find(|dir| dir.is_dir())?;
+    Some(std::fs::canonicalize(&dir).unwrap_or(dir))
 }
 
 #[cfg(test)]

@@ -985,6 +985,27 @@ fn a_missing_package_names_the_importer_the_specifier_and_the_install_command() 
 }
 
 #[test]
+fn a_package_whose_entry_file_is_missing_says_so_and_names_its_package_json() {
+    check(
+        &[
+            HTML,
+            "//- /src/main.js\nimport { greet } from 'legacy';\nimport x from 'legacy/x.js';\nconsole.log(greet, x);\n",
+            "//- /node_modules/legacy/package.json\n{ \"name\": \"legacy\", \"main\": \"index.js\" }\n",
+        ]
+        .concat(),
+        &[],
+        expect![[r#"
+            build
+              graph:
+                /src/main.js
+              diagnostics:
+                Resolve /src/main.js:1:23: Cannot resolve 'legacy' from /src/main.js: package 'legacy' has no entry file: the main, module or exports of <root>/node_modules/legacy/package.json name no file that exists (build the package, or fix its package.json)
+                Resolve /src/main.js:2:15: Cannot resolve 'legacy/x.js' from /src/main.js: package 'legacy' has no file for 'legacy/x.js'
+        "#]],
+    );
+}
+
+#[test]
 fn typescript_imports_resolve_with_extension_aliases_and_tsconfig_paths() {
     let mut p = Incremental::new(
         r#"
