@@ -1006,6 +1006,33 @@ fn a_package_whose_entry_file_is_missing_says_so_and_names_its_package_json() {
 }
 
 #[test]
+#[cfg(unix)]
+fn a_workspace_package_whose_link_points_at_nothing_says_to_link_again() {
+    let mut p = Incremental::new(
+        &[
+            HTML,
+            "//- /src/main.js\nimport { Button } from '@acme/ui';\nconsole.log(Button);\n",
+        ]
+        .concat(),
+    );
+    // `packages/ui` moved: npm's link to it is left behind.
+    let root = p.project.root().to_path_buf();
+    let scope = root.join("node_modules/@acme");
+    std::fs::create_dir_all(&scope).unwrap();
+    std::os::unix::fs::symlink("../../packages/ui", scope.join("ui")).unwrap();
+    p.build();
+    let diagnostics = p.host.diagnostics();
+    let message = &diagnostics[0].message;
+    let expected = format!(
+        "{} links to {}, which does not exist (a workspace package moved or deleted? run `npm \
+         install` to link the packages again)",
+        scope.join("ui").display(),
+        root.join("packages/ui").display()
+    );
+    assert!(message.ends_with(&expected), "{message}");
+}
+
+#[test]
 fn typescript_imports_resolve_with_extension_aliases_and_tsconfig_paths() {
     let mut p = Incremental::new(
         r#"
