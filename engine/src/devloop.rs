@@ -733,7 +733,16 @@ impl DevLoop {
             }
         }
         if named.is_empty() {
-            named.clone_from(&files);
+            // The modules, named as their files are (a directory moved away: the files in
+            // it; one outside the root by its path, not as `@fs/<path>`).
+            let fs = crate::files::FS_PREFIX.trim_start_matches('/');
+            named = files
+                .iter()
+                .map(|f| match f.strip_prefix(fs) {
+                    Some(path) if path.starts_with('/') => path.to_owned(),
+                    _ => f.clone(),
+                })
+                .collect();
         }
         self.telemetry(EngineEvent::ChangeDetected { files: named });
         self.invalidated.clear();

@@ -287,6 +287,21 @@ export const card = 'card:v0';
         EngineEvent::ChangeDetected { files } => assert_eq!(files, [shown.as_str()]),
         _ => unreachable!(),
     }
+    // Its directory moved away (one event, for the directory): its files are named.
+    let back = h.write("packages/ui/src/card.js", "export const card = 'card:v2';\n");
+    h.batch(&[back]);
+    h.wait_for("the file back", |e| {
+        matches!(e, EngineEvent::ChangeDetected { .. })
+    });
+    let src = h.project.root().join("packages/ui/src");
+    std::fs::rename(&src, h.project.root().join("packages/ui/lib")).unwrap();
+    h.batch(&[src]);
+    match h.wait_for("the move", |e| {
+        matches!(e, EngineEvent::ChangeDetected { .. })
+    }) {
+        EngineEvent::ChangeDetected { files } => assert_eq!(files, [shown.as_str()]),
+        _ => unreachable!(),
+    }
 }
 
 #[test]
