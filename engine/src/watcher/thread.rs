@@ -245,6 +245,12 @@ impl WatchThread {
             {
                 batch.errors.push(message);
             }
+            // A source directory outside the root, back where it was (watched again: its
+            // watches are keyed by its path).
+            if self.filter.extra_roots.contains(dir) {
+                let dir = dir.clone();
+                self.watch_outside_root(&dir, &mut batch.errors);
+            }
         }
         // notify installs watches for new nested directories after delivering their events;
         // any later request through its event loop is answered after that.
@@ -270,6 +276,16 @@ impl WatchThread {
             return;
         }
         tracing::debug!("watching {} too", dir.display());
+        // Its parent too, by itself (its entries): the directory renamed away and back (a
+        // rename undone, a branch switched back) is seen coming back (`adopt_new_dirs`); its
+        // own watches went with it, reporting its files under the name they had last.
+        if let Some(parent) = dir.parent()
+            && !parent.starts_with(&self.root)
+            && !self.filter.extra_roots.iter().any(|r| parent.starts_with(r))
+            && let Err(error) = self.notify.watch(parent, RecursiveMode::NonRecursive)
+        {
+            tracing::debug!("cannot watch {}: {error}", parent.display());
+        }
         self.filter.extra_roots.push(dir.clone());
         let mut errors = Vec::new();
         self.watch_outside_root(&dir, &mut errors);
