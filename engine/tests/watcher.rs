@@ -447,6 +447,30 @@ fn a_linked_package_renamed_and_renamed_back_is_watched_where_it_is() {
     );
 }
 
+/// A linked package's build that cleans its output first (`rm -rf dist`, then writes it
+/// again, as `tsup --clean` does): the new `dist` is watched, its next writes reported.
+#[test]
+fn a_linked_packages_directory_removed_and_written_again_is_watched() {
+    let mut h = Harness::watching(
+        &[
+            ("apps/web/src/main.js", ""),
+            ("packages/utils/dist/index.js", "v1"),
+        ],
+        "apps/web",
+        WatchConfig::default(),
+        |_| {},
+    );
+    h.watch_too("packages/utils");
+    fs::remove_dir_all(h.path("packages/utils/dist")).expect("clean");
+    h.wait_for_path("packages/utils/dist");
+    fs::create_dir(h.path("packages/utils/dist")).expect("mkdir");
+    h.wait_for_path("packages/utils/dist");
+    fs::write(h.path("packages/utils/dist/index.js"), "v2").expect("write");
+    h.wait_for_path("packages/utils/dist/index.js");
+    edit(&h.path("packages/utils/dist/index.js"), "v3");
+    h.wait_for_path("packages/utils/dist/index.js");
+}
+
 #[test]
 fn a_batch_is_not_sealed_while_a_written_file_is_still_open() {
     let config = WatchConfig {

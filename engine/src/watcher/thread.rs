@@ -251,6 +251,18 @@ impl WatchThread {
                 let dir = dir.clone();
                 self.watch_outside_root(&dir, &mut batch.errors);
             }
+            // A new directory at the top of one (a package's `dist` its build's clean step
+            // removed and wrote again): the package's own directory is watched by itself,
+            // which watches nothing new in it.
+            if dir
+                .parent()
+                .is_some_and(|parent| self.filter.extra_roots.iter().any(|r| r == parent))
+                && self.filter.reports_inside(dir)
+                && let Err(error) = self.notify.watch(dir, RecursiveMode::Recursive)
+                && dir.exists()
+            {
+                batch.errors.push(format!("cannot watch {}: {error}", dir.display()));
+            }
         }
         // notify installs watches for new nested directories after delivering their events;
         // any later request through its event loop is answered after that.
