@@ -1362,10 +1362,19 @@ impl DevLoop {
     }
 
     fn on_invalidate(&mut self, id: &str, message: Option<String>) {
-        tracing::info!(
+        // Said in the log as Vite's `hmr invalidate` line is, before the update it causes: why
+        // an edit of a component's file re-ran its importers (React Refresh's "Could not Fast
+        // Refresh (new export …)").
+        let line = format!(
             "{id} invalidated itself{}",
             message.map(|m| format!(": {m}")).unwrap_or_default()
         );
+        tracing::debug!("{line}");
+        self.telemetry(EngineEvent::Log {
+            level: tracing::Level::INFO,
+            message: line,
+            plugins: false,
+        });
         let already = std::mem::take(&mut self.invalidated);
         self.update(
             Cause::Invalidate {
