@@ -55,7 +55,11 @@
 //!
 //! Symlinks are not followed: a directory reached through a link (a workspace package linked
 //! into `node_modules`) is watched where it lives, as an extra root the engine sends once its
-//! graph reaches it (`thread.rs`; the dev loop's `watch_outside_sources`).
+//! graph reaches it (`thread.rs`; the dev loop's `watch_outside_sources`). Its parent is
+//! watched by itself, so that the directory renamed away and back is watched again; a new
+//! directory at its top (a `dist` its build wrote again) is watched as it comes. Of a
+//! workspace's `node_modules` above the root only the install's markers and the packages
+//! themselves are reported, not what tools write in its dot-directories.
 
 use std::collections::hash_map::Entry;
 use std::fmt;
