@@ -210,6 +210,9 @@ fn inside_an_extra_root_everything_but_its_node_modules_git_and_temp_files_is_re
         ("/ws/packages/ui/.git/HEAD", false),
         ("/ws/packages/ui/src/index.js.swp", false),
         ("/ws/app/node_modules/x/y/z.js", false),
+        ("/ws/packages/ui", true),
+        ("/ws/packages/other", false),
+        ("/ws/packages/README.md", false),
     ] {
         assert_eq!(filter.reports(Path::new(path)), reported, "{path}");
     }
