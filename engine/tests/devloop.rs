@@ -305,6 +305,32 @@ export const card = 'card:v0';
 }
 
 #[test]
+fn an_error_in_a_linked_package_names_its_files_by_their_paths() {
+    let h = Harness::in_dir(
+        r#"
+//- /apps/web/index.html
+<!doctype html><script type=module src=/src/main.js></script>
+//- /apps/web/src/main.js
+import { card } from '../../../packages/ui/src/index.js';
+console.log(card);
+//- /packages/ui/src/index.js
+export { card } from './card.js';
+"#,
+        "apps/web",
+    );
+    let index = h.project.root().join("packages/ui/src/index.js");
+    let served = h.served.borrow();
+    let messages: Vec<&str> = served.errors.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [format!(
+            "Cannot resolve './card.js' from {}: no such file",
+            index.display()
+        )],
+    );
+}
+
+#[test]
 fn the_packages_a_workspace_hoisted_above_the_root_count_as_in_node_modules() {
     let (_h, stats) = Harness::with_stats(
         r#"
