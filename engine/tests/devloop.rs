@@ -269,7 +269,10 @@ export const card = 'card:v0';
 "#,
         "apps/web",
     );
-    let card = h.write("packages/ui/src/card.js", "export const card = 'card:v1';\n");
+    let card = h.write(
+        "packages/ui/src/card.js",
+        "export const card = 'card:v1';\n",
+    );
     h.batch(std::slice::from_ref(&card));
     let shown = card.to_string_lossy().into_owned();
     match h.wait_for("the change", |e| {
@@ -288,7 +291,10 @@ export const card = 'card:v0';
         _ => unreachable!(),
     }
     // Its directory moved away (one event, for the directory): its files are named.
-    let back = h.write("packages/ui/src/card.js", "export const card = 'card:v2';\n");
+    let back = h.write(
+        "packages/ui/src/card.js",
+        "export const card = 'card:v2';\n",
+    );
     h.batch(&[back]);
     h.wait_for("the file back", |e| {
         matches!(e, EngineEvent::ChangeDetected { .. })

@@ -226,7 +226,10 @@ fn of_a_workspace_node_modules_above_the_root_only_its_markers_and_packages_are_
         ("/ws/node_modules/react", true),
         ("/ws/node_modules/@acme", true),
         ("/ws/node_modules/.vite-temp", false),
-        ("/ws/node_modules/.vite-temp/vite.config.ts.timestamp-1-a.mjs", false),
+        (
+            "/ws/node_modules/.vite-temp/vite.config.ts.timestamp-1-a.mjs",
+            false,
+        ),
         ("/ws/node_modules/.cache/x/a.json", false),
         ("/ws/node_modules/react/index.js", false),
         ("/ws/tsconfig.base.json", true),

@@ -261,7 +261,9 @@ impl WatchThread {
                 && let Err(error) = self.notify.watch(dir, RecursiveMode::Recursive)
                 && dir.exists()
             {
-                batch.errors.push(format!("cannot watch {}: {error}", dir.display()));
+                batch
+                    .errors
+                    .push(format!("cannot watch {}: {error}", dir.display()));
             }
         }
         // notify installs watches for new nested directories after delivering their events;
@@ -293,7 +295,11 @@ impl WatchThread {
         // own watches went with it, reporting its files under the name they had last.
         if let Some(parent) = dir.parent()
             && !parent.starts_with(&self.root)
-            && !self.filter.extra_roots.iter().any(|r| parent.starts_with(r))
+            && !self
+                .filter
+                .extra_roots
+                .iter()
+                .any(|r| parent.starts_with(r))
             && let Err(error) = self.notify.watch(parent, RecursiveMode::NonRecursive)
         {
             tracing::debug!("cannot watch {}: {error}", parent.display());
