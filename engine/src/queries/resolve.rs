@@ -700,6 +700,15 @@ fn reason(importer: &Path, specifier: &str, error: &ResolveError) -> String {
                 ),
                 // The package itself: its entry is what is missing (a deleted `index.js`, a
                 // `main` naming a `dist` not built yet), as Vite says.
+                Installed::At(dir)
+                    if specifier == package && !dir.join("package.json").is_file() =>
+                {
+                    format!(
+                        "package '{package}' has no package.json, nor an index.js, in {} \
+                         (restore its package.json, or install the package again)",
+                        dir.display()
+                    )
+                }
                 Installed::At(dir) if specifier == package => format!(
                     "package '{package}' has no entry file: the main, module or exports of {} \
                      name no file that exists (build the package, or fix its package.json)",
@@ -825,7 +834,10 @@ enum Installed {
     /// Its directory (its real path: a workspace's package is edited where it lives).
     At(PathBuf),
     /// A link (the nearest) whose target does not exist.
-    DanglingLink { link: PathBuf, target: PathBuf },
+    DanglingLink {
+        link: PathBuf,
+        target: PathBuf,
+    },
     No,
 }
 
@@ -871,10 +883,7 @@ fn normalize_lexically(path: &Path) -> PathBuf {
 /// The command that links a workspace's packages again (`npm install`, `pnpm install`, ...),
 /// by the project's package manager.
 fn relink_command(importer: &Path) -> String {
-    let manager = install_command(importer)
-        .split(' ')
-        .next()
-        .unwrap_or("npm");
+    let manager = install_command(importer).split(' ').next().unwrap_or("npm");
     format!("{manager} install")
 }
 

@@ -989,8 +989,9 @@ fn a_package_whose_entry_file_is_missing_says_so_and_names_its_package_json() {
     check(
         &[
             HTML,
-            "//- /src/main.js\nimport { greet } from 'legacy';\nimport x from 'legacy/x.js';\nconsole.log(greet, x);\n",
+            "//- /src/main.js\nimport { greet } from 'legacy';\nimport x from 'legacy/x.js';\nimport bare from 'bare';\nconsole.log(greet, x, bare);\n",
             "//- /node_modules/legacy/package.json\n{ \"name\": \"legacy\", \"main\": \"index.js\" }\n",
+            "//- /node_modules/bare/README.md\nits package.json deleted\n",
         ]
         .concat(),
         &[],
@@ -1001,6 +1002,7 @@ fn a_package_whose_entry_file_is_missing_says_so_and_names_its_package_json() {
               diagnostics:
                 Resolve /src/main.js:1:23: Cannot resolve 'legacy' from /src/main.js: package 'legacy' has no entry file: the main, module or exports of <root>/node_modules/legacy/package.json name no file that exists (build the package, or fix its package.json)
                 Resolve /src/main.js:2:15: Cannot resolve 'legacy/x.js' from /src/main.js: package 'legacy' has no file for 'legacy/x.js'
+                Resolve /src/main.js:3:18: Cannot resolve 'bare' from /src/main.js: package 'bare' has no package.json, nor an index.js, in <root>/node_modules/bare (restore its package.json, or install the package again)
         "#]],
     );
 }
