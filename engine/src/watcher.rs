@@ -327,13 +327,16 @@ pub fn spawn_watcher(root: &Path, config: WatchConfig) -> Result<Watcher, WatchE
     };
     let errors = thread.watch_top_level(false);
     // A workspace's install writes its markers in the `node_modules` of the directory above
-    // (`npm install` in a workspace, `pnpm install`): watched too, by itself (its entries).
-    if let Some(dir) = install_root(&thread.root)
-        && let Err(error) = thread
-            .notify
-            .watch(&dir.join(NODE_MODULES), RecursiveMode::NonRecursive)
-    {
-        tracing::debug!("cannot watch {}/node_modules: {error}", dir.display());
+    // (`npm install` in a workspace, `pnpm install`): watched too, by itself (its entries),
+    // and that directory by itself, to see its `node_modules` come back after an `rm -rf`
+    // (`WatchThread::adopt_new_dirs` watches it again).
+    if let Some(dir) = install_root(&thread.root) {
+        for watched in [dir.join(NODE_MODULES), dir.clone()] {
+            if let Err(error) = thread.notify.watch(&watched, RecursiveMode::NonRecursive) {
+                tracing::debug!("cannot watch {}: {error}", watched.display());
+            }
+        }
+        thread.filter.install_root = Some(dir);
     }
     let failed = !errors.is_empty();
     for message in errors {

@@ -447,6 +447,36 @@ fn a_linked_package_renamed_and_renamed_back_is_watched_where_it_is() {
     );
 }
 
+/// A workspace's `node_modules` above the root removed and installed again (`rm -rf
+/// node_modules && npm install`): the install's marker is reported, and nothing else of the
+/// workspace's root (its README).
+#[test]
+fn a_workspace_node_modules_removed_and_installed_again_reports_the_install() {
+    let mut h = Harness::watching(
+        &[
+            ("package-lock.json", "{}"),
+            ("node_modules/.package-lock.json", "{}"),
+            ("README.md", "v1"),
+            ("apps/web/src/main.js", ""),
+        ],
+        "apps/web",
+        WatchConfig::default(),
+        |_| {},
+    );
+    fs::remove_dir_all(h.path("node_modules")).expect("rm -rf");
+    h.wait_for_path("node_modules");
+    fs::create_dir(h.path("node_modules")).expect("mkdir");
+    h.wait_for_path("node_modules");
+    edit(&h.path("README.md"), "v2");
+    fs::write(h.path("node_modules/.package-lock.json"), "{\"v\": 2}").expect("install");
+    h.wait_for_path("node_modules/.package-lock.json");
+    assert!(
+        !h.reported().iter().any(|p| p == "README.md"),
+        "{:?}",
+        h.reported()
+    );
+}
+
 /// A linked package's build that cleans its output first (`rm -rf dist`, then writes it
 /// again, as `tsup --clean` does): the new `dist` is watched, its next writes reported.
 #[test]

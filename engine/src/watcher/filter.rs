@@ -11,6 +11,9 @@ pub(super) struct Filter {
     /// Source directories outside the root the engine asked for (linked workspace packages):
     /// inside them `node_modules`, `.git` and editor temp files are not reported.
     pub(super) extra_roots: Vec<PathBuf>,
+    /// The directory above the root a workspace's install writes to (`watcher::install_root`):
+    /// of its entries only its `node_modules` is reported (deleted and installed again).
+    pub(super) install_root: Option<PathBuf>,
 }
 
 pub(super) const IGNORED_ANYWHERE: [&str; 2] = [".git", ".hotloop"];
@@ -22,6 +25,7 @@ impl Filter {
             root,
             ignored_root_dirs: ignored_root_dirs.to_vec(),
             extra_roots: Vec::new(),
+            install_root: None,
         }
     }
 
@@ -42,6 +46,9 @@ impl Filter {
             // `npm link`ed one).
             if self.extra_roots.iter().any(|r| r.parent() == path.parent()) {
                 return false;
+            }
+            if self.install_root.is_some() && path.parent() == self.install_root.as_deref() {
+                return path.file_name() == Some(OsStr::new(NODE_MODULES));
             }
             // Not under the root (the root itself moved?): report, the engine decides; but
             // of a workspace's `node_modules` above the root (watched for its install

@@ -245,6 +245,16 @@ impl WatchThread {
             {
                 batch.errors.push(message);
             }
+            // A workspace's `node_modules` above the root, installed again: its markers.
+            if let Some(install_root) = &self.filter.install_root
+                && dir.parent() == Some(install_root.as_path())
+                && let Err(error) = self.notify.watch(dir, RecursiveMode::NonRecursive)
+                && dir.exists()
+            {
+                batch
+                    .errors
+                    .push(format!("cannot watch {}: {error}", dir.display()));
+            }
             // A source directory outside the root, back where it was (watched again: its
             // watches are keyed by its path).
             if self.filter.extra_roots.contains(dir) {
