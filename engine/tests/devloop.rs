@@ -336,6 +336,48 @@ export { card } from './card.js';
     );
 }
 
+/// `rm -rf node_modules && npm install` in a workspace: the packages it hoists above the
+/// root are read again at the install's marker, whatever the watcher said of their files.
+#[test]
+fn an_install_in_a_workspace_reads_the_packages_it_hoisted_again() {
+    let mut h = Harness::in_dir(
+        r#"
+//- /package-lock.json
+{}
+//- /node_modules/.package-lock.json
+{}
+//- /apps/web/index.html
+<!doctype html><script type=module src=/src/main.js></script>
+//- /apps/web/src/main.js
+import { dep } from 'dep';
+console.log(dep);
+//- /node_modules/dep/package.json
+{ "name": "dep", "type": "module", "exports": "./index.js" }
+//- /node_modules/dep/index.js
+export const dep = 'dep:v1';
+"#,
+        "apps/web",
+    );
+    let modules = h.project.root().join("node_modules");
+    let index = modules.join("dep/index.js");
+    std::fs::remove_file(&index).unwrap();
+    h.batch(std::slice::from_ref(&index));
+    h.wait_for("the failed build", |e| matches!(e, EngineEvent::Update(_)));
+    assert!(!h.served.borrow().errors.is_empty());
+    // The install writes the package again (its files' events lost with the directory's
+    // watch), then its marker.
+    std::fs::write(&index, "export const dep = 'dep:v2';\n").unwrap();
+    let marker = h.write("node_modules/.package-lock.json", "{ \"v\": 2 }\n");
+    h.batch(&[marker]);
+    h.wait_for("the install's update", |e| {
+        matches!(e, EngineEvent::Update(_))
+    });
+    let served = h.served.borrow();
+    assert!(served.errors.is_empty(), "{:?}", served.errors);
+    drop(served);
+    assert!(h.chunk().contains("dep:v2"), "{}", h.chunk());
+}
+
 #[test]
 fn the_packages_a_workspace_hoisted_above_the_root_count_as_in_node_modules() {
     let (_h, stats) = Harness::with_stats(
