@@ -744,6 +744,15 @@ impl DevLoop {
                 })
                 .collect();
         }
+        if named.is_empty() {
+            // No file and no module (a directory that came or went, which moved the
+            // resolution): the paths as they came; an empty `change: ` line said nothing.
+            named = paths
+                .iter()
+                .map(|path| path.strip_prefix(root).unwrap_or(path))
+                .map(|path| path.to_string_lossy().into_owned())
+                .collect();
+        }
         self.telemetry(EngineEvent::ChangeDetected { files: named });
         self.invalidated.clear();
         let reload_moot = self.update(

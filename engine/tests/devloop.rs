@@ -8,7 +8,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
-use hotloop_engine::testing::{TempProject, modified};
+use hotloop_engine::testing::{TempProject, created, modified};
 use hotloop_engine::watcher::WatchEvent;
 use hotloop_engine::{
     Control, DevLoop, EngineChannels, EngineEvent, EngineHost, GraphStats, ProjectOptions,
@@ -400,6 +400,30 @@ export const dep = 'dep';
         "apps/web",
     );
     assert_eq!((stats.modules, stats.node_modules), (3, 2), "{stats:?}");
+}
+
+#[test]
+fn a_directory_that_came_is_named_when_no_file_is() {
+    let mut h = Harness::in_dir(
+        r#"
+//- /apps/web/index.html
+<!doctype html><script type=module src=/src/main.js></script>
+//- /apps/web/src/main.js
+console.log('main');
+"#,
+        "apps/web",
+    );
+    // (A package a workspace's install adds comes so: a directory, no file in it yet.)
+    let dir = h.project.root().join("node_modules/dep");
+    std::fs::create_dir_all(&dir).unwrap();
+    h.send(created(std::slice::from_ref(&dir)));
+    let shown = dir.to_string_lossy().into_owned();
+    match h.wait_for("the change", |e| {
+        matches!(e, EngineEvent::ChangeDetected { .. })
+    }) {
+        EngineEvent::ChangeDetected { files } => assert_eq!(files, [shown.as_str()]),
+        _ => unreachable!(),
+    }
 }
 
 #[test]
