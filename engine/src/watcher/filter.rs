@@ -41,14 +41,14 @@ impl Filter {
             {
                 return reports_in_package(relative);
             }
+            if self.install_root.is_some() && path.parent() == self.install_root.as_deref() {
+                return path.file_name() == Some(OsStr::new(NODE_MODULES));
+            }
             // Beside a linked package's directory: its parent is watched for the package alone
             // (renamed away and back), not for its siblings (a repository cloned beside an
             // `npm link`ed one).
             if self.extra_roots.iter().any(|r| r.parent() == path.parent()) {
                 return false;
-            }
-            if self.install_root.is_some() && path.parent() == self.install_root.as_deref() {
-                return path.file_name() == Some(OsStr::new(NODE_MODULES));
             }
             // Not under the root (the root itself moved?): report, the engine decides; but
             // of a workspace's `node_modules` above the root (watched for its install

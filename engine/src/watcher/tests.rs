@@ -239,6 +239,21 @@ fn of_a_workspace_node_modules_above_the_root_only_its_markers_and_packages_are_
 }
 
 #[test]
+fn of_a_workspace_root_that_holds_a_linked_package_only_its_node_modules_is_reported() {
+    let mut filter = Filter::new(PathBuf::from("/ws/apps/web"), &[]);
+    filter.extra_roots.push(PathBuf::from("/ws/ui"));
+    filter.install_root = Some(PathBuf::from("/ws"));
+    for (path, reported) in [
+        ("/ws/node_modules", true),
+        ("/ws/ui", true),
+        ("/ws/README.md", false),
+        ("/ws/other", false),
+    ] {
+        assert_eq!(filter.reports(Path::new(path)), reported, "{path}");
+    }
+}
+
+#[test]
 fn install_markers_are_in_the_roots_node_modules_or_in_one_above_it() {
     use super::is_install_marker;
     let root = Path::new("/repo/apps/web");
