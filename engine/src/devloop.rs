@@ -733,7 +733,10 @@ impl DevLoop {
                 .unwrap_or(path)
                 .to_string_lossy()
                 .into_owned();
-            let module_file = |f: &String| f.split(['?', '#']).next() == Some(shown.as_str());
+            // (A file outside the root, in a linked package, is the module `/@fs/<path>`.)
+            let id = crate::files::module_id(root, path);
+            let module_file =
+                |f: &String| f.split(['?', '#']).next() == Some(id.trim_start_matches('/'));
             // A tool's dot-directory (TanStack Router's `.tanstack/tmp`, where it writes
             // `routeTree.gen.ts` before renaming it) or what is in it, no module read: the
             // user did not save it. (A `.env` file is a file, named as the config it is.)
@@ -758,7 +761,25 @@ impl DevLoop {
             }
         }
         if named.is_empty() {
-            named.clone_from(&files);
+            // The modules, named as their files are (a directory moved away: the files in
+            // it; one outside the root by its path, not as `@fs/<path>`).
+            let fs = crate::files::FS_PREFIX.trim_start_matches('/');
+            named = files
+                .iter()
+                .map(|f| match f.strip_prefix(fs) {
+                    Some(path) if path.starts_with('/') => path.to_owned(),
+                    _ => f.clone(),
+                })
+                .collect();
+        }
+        if named.is_empty() {
+            // No file and no module (a directory that came or went, which moved the
+            // resolution): the paths as they came; an empty `change: ` line said nothing.
+            named = paths
+                .iter()
+                .map(|path| path.strip_prefix(root).unwrap_or(path))
+                .map(|path| path.to_string_lossy().into_owned())
+                .collect();
         }
         self.telemetry(EngineEvent::ChangeDetected { files: named });
         self.invalidated.clear();
@@ -1406,13 +1427,22 @@ impl DevLoop {
     }
 
     fn on_invalidate(&mut self, id: &str, message: Option<String>) {
-        tracing::info!(
+        // Said in the log as Vite's `hmr invalidate` line is, before the update it causes: why
+        // an edit of a component's file re-ran its importers (React Refresh's "Could not Fast
+        // Refresh (new export …)").
+        let line = format!(
             "{id} invalidated itself{}",
             message
                 .as_deref()
                 .map(|m| format!(": {m}"))
                 .unwrap_or_default()
         );
+        tracing::debug!("{line}");
+        self.telemetry(EngineEvent::Log {
+            level: tracing::Level::INFO,
+            message: line,
+            plugins: false,
+        });
         let already = std::mem::take(&mut self.invalidated);
         self.update(
             Cause::Invalidate {
@@ -1468,7 +1498,8 @@ pub fn graph_stats(build: &BuildResult) -> GraphStats {
             ModuleKind::Asset => stats.assets += 1,
             ModuleKind::Js | ModuleKind::Json => {}
         }
-        if module.id.starts_with("/node_modules/") {
+        // (A workspace's packages are hoisted above the root: `/@fs/<ws>/node_modules/…`.)
+        if module.id.contains("/node_modules/") {
             stats.node_modules += 1;
         }
     }

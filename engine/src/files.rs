@@ -111,6 +111,14 @@ pub fn virtual_path(root: &Path, id: &str) -> PathBuf {
     root.join(VIRTUAL_DIR).join(id)
 }
 
+/// A module id as an error message names it: a file outside the root (`/@fs/<path>`, a
+/// workspace package's) by its path, which a terminal or an editor opens; any other as it is.
+pub fn message_id(id: &str) -> &str {
+    id.strip_prefix(FS_PREFIX)
+        .filter(|path| path.starts_with('/'))
+        .unwrap_or(id)
+}
+
 /// A module id as a person reads it: a plugin's virtual module whose id is a path not on
 /// disk (UnoCSS's `/__uno.css`, whose module id is `/@id/__x2f____uno.css`) as that path, as
 /// Vite names it; any other id as it is.

@@ -55,7 +55,11 @@
 //!
 //! Symlinks are not followed: a directory reached through a link (a workspace package linked
 //! into `node_modules`) is watched where it lives, as an extra root the engine sends once its
-//! graph reaches it (`thread.rs`; the dev loop's `watch_outside_sources`).
+//! graph reaches it (`thread.rs`; the dev loop's `watch_outside_sources`). Its parent is
+//! watched by itself, so that the directory renamed away and back is watched again; a new
+//! directory at its top (a `dist` its build wrote again) is watched as it comes. Of a
+//! workspace's `node_modules` above the root only the install's markers and the packages
+//! themselves are reported, not what tools write in its dot-directories.
 
 use std::collections::hash_map::Entry;
 use std::fmt;
@@ -323,13 +327,16 @@ pub fn spawn_watcher(root: &Path, config: WatchConfig) -> Result<Watcher, WatchE
     };
     let errors = thread.watch_top_level(false);
     // A workspace's install writes its markers in the `node_modules` of the directory above
-    // (`npm install` in a workspace, `pnpm install`): watched too, by itself (its entries).
-    if let Some(dir) = install_root(&thread.root)
-        && let Err(error) = thread
-            .notify
-            .watch(&dir.join(NODE_MODULES), RecursiveMode::NonRecursive)
-    {
-        tracing::debug!("cannot watch {}/node_modules: {error}", dir.display());
+    // (`npm install` in a workspace, `pnpm install`): watched too, by itself (its entries),
+    // and that directory by itself, to see its `node_modules` come back after an `rm -rf`
+    // (`WatchThread::adopt_new_dirs` watches it again).
+    if let Some(dir) = install_root(&thread.root) {
+        for watched in [dir.join(NODE_MODULES), dir.clone()] {
+            if let Err(error) = thread.notify.watch(&watched, RecursiveMode::NonRecursive) {
+                tracing::debug!("cannot watch {}: {error}", watched.display());
+            }
+        }
+        thread.filter.install_root = Some(dir);
     }
     let failed = !errors.is_empty();
     for message in errors {

@@ -8,10 +8,11 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
-use hotloop_engine::testing::{TempProject, modified};
+use hotloop_engine::testing::{TempProject, created, modified};
 use hotloop_engine::watcher::WatchEvent;
 use hotloop_engine::{
-    Control, DevLoop, EngineChannels, EngineEvent, EngineHost, ProjectOptions, Publishers,
+    Control, DevLoop, EngineChannels, EngineEvent, EngineHost, GraphStats, ProjectOptions,
+    Publishers,
 };
 use hotloop_protocol::wire::{self as protocol, ServerMessage};
 use hotloop_protocol::{ClientEvent, Served};
@@ -34,13 +35,25 @@ struct Harness {
 impl Harness {
     /// The engine thread on the project `fixture` describes (see `hotloop_engine::testing`).
     fn new(fixture: &str) -> Harness {
+        Harness::in_dir(fixture, "")
+    }
+
+    /// The engine thread on the project in `dir` of the files `fixture` describes (an app of a
+    /// workspace, whose packages are outside its root).
+    fn in_dir(fixture: &str, dir: &str) -> Harness {
+        Harness::with_stats(fixture, dir).0
+    }
+
+    /// [`Harness::in_dir`], and the graph's counts its first build gave.
+    fn with_stats(fixture: &str, dir: &str) -> (Harness, GraphStats) {
         let project = TempProject::new(fixture);
-        let host = EngineHost::new(project.root(), ProjectOptions::default()).expect("host");
+        let root = project.root().join(dir);
+        let host = EngineHost::new(&root, ProjectOptions::default()).expect("host");
         let server_id: Arc<str> = Arc::from("test");
         let (served_tx, served) = watch::channel(Arc::new(Served::empty(server_id.clone())));
         let (updates_tx, updates) = broadcast::channel(64);
         let (telemetry_tx, telemetry) = crossbeam_channel::unbounded();
-        let (devloop, _) = DevLoop::start(
+        let (devloop, stats) = DevLoop::start(
             host,
             server_id,
             Publishers {
@@ -60,7 +73,7 @@ impl Harness {
                 control: control_rx,
             })
         });
-        Harness {
+        let harness = Harness {
             project,
             watcher,
             control,
@@ -70,7 +83,8 @@ impl Harness {
             engine: Some(engine),
             _clients: clients,
             seen: Vec::new(),
-        }
+        };
+        (harness, stats)
     }
 
     fn write(&self, rel: &str, text: &str) -> PathBuf {
@@ -242,6 +256,177 @@ export const a = 'a:v0';
 }
 
 #[test]
+fn a_deleted_file_of_a_linked_package_is_named_by_its_path() {
+    let mut h = Harness::in_dir(
+        r#"
+//- /apps/web/index.html
+<!doctype html><script type=module src=/src/main.js></script>
+//- /apps/web/src/main.js
+import { card } from '../../../packages/ui/src/card.js';
+console.log(card);
+//- /packages/ui/src/card.js
+export const card = 'card:v0';
+"#,
+        "apps/web",
+    );
+    let card = h.write(
+        "packages/ui/src/card.js",
+        "export const card = 'card:v1';\n",
+    );
+    h.batch(std::slice::from_ref(&card));
+    let shown = card.to_string_lossy().into_owned();
+    match h.wait_for("the change", |e| {
+        matches!(e, EngineEvent::ChangeDetected { .. })
+    }) {
+        EngineEvent::ChangeDetected { files } => assert_eq!(files, [shown.as_str()]),
+        _ => unreachable!(),
+    }
+    // Gone: named as it was while it was there, not as its module (`@fs/…`).
+    std::fs::remove_file(&card).unwrap();
+    h.batch(&[card]);
+    match h.wait_for("the deletion", |e| {
+        matches!(e, EngineEvent::ChangeDetected { .. })
+    }) {
+        EngineEvent::ChangeDetected { files } => assert_eq!(files, [shown.as_str()]),
+        _ => unreachable!(),
+    }
+    // Its directory moved away (one event, for the directory): its files are named.
+    let back = h.write(
+        "packages/ui/src/card.js",
+        "export const card = 'card:v2';\n",
+    );
+    h.batch(&[back]);
+    h.wait_for("the file back", |e| {
+        matches!(e, EngineEvent::ChangeDetected { .. })
+    });
+    let src = h.project.root().join("packages/ui/src");
+    std::fs::rename(&src, h.project.root().join("packages/ui/lib")).unwrap();
+    h.batch(&[src]);
+    match h.wait_for("the move", |e| {
+        matches!(e, EngineEvent::ChangeDetected { .. })
+    }) {
+        EngineEvent::ChangeDetected { files } => assert_eq!(files, [shown.as_str()]),
+        _ => unreachable!(),
+    }
+}
+
+#[test]
+fn an_error_in_a_linked_package_names_its_files_by_their_paths() {
+    let h = Harness::in_dir(
+        r#"
+//- /apps/web/index.html
+<!doctype html><script type=module src=/src/main.js></script>
+//- /apps/web/src/main.js
+import { card } from '../../../packages/ui/src/index.js';
+console.log(card);
+//- /packages/ui/src/index.js
+export { card } from './card.js';
+"#,
+        "apps/web",
+    );
+    let index = h.project.root().join("packages/ui/src/index.js");
+    let served = h.served.borrow();
+    let messages: Vec<&str> = served.errors.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [format!(
+            "Cannot resolve './card.js' from {}: no such file",
+            index.display()
+        )],
+    );
+}
+
+/// `rm -rf node_modules && npm install` in a workspace: the packages it hoists above the
+/// root are read again at the install's marker, whatever the watcher said of their files.
+#[test]
+fn an_install_in_a_workspace_reads_the_packages_it_hoisted_again() {
+    let mut h = Harness::in_dir(
+        r#"
+//- /package-lock.json
+{}
+//- /node_modules/.package-lock.json
+{}
+//- /apps/web/index.html
+<!doctype html><script type=module src=/src/main.js></script>
+//- /apps/web/src/main.js
+import { dep } from 'dep';
+console.log(dep);
+//- /node_modules/dep/package.json
+{ "name": "dep", "type": "module", "exports": "./index.js" }
+//- /node_modules/dep/index.js
+export const dep = 'dep:v1';
+"#,
+        "apps/web",
+    );
+    let modules = h.project.root().join("node_modules");
+    let index = modules.join("dep/index.js");
+    std::fs::remove_file(&index).unwrap();
+    h.batch(std::slice::from_ref(&index));
+    h.wait_for("the failed build", |e| matches!(e, EngineEvent::Update(_)));
+    assert!(!h.served.borrow().errors.is_empty());
+    // The install writes the package again (its files' events lost with the directory's
+    // watch), then its marker.
+    std::fs::write(&index, "export const dep = 'dep:v2';\n").unwrap();
+    let marker = h.write("node_modules/.package-lock.json", "{ \"v\": 2 }\n");
+    h.batch(&[marker]);
+    h.wait_for("the install's update", |e| {
+        matches!(e, EngineEvent::Update(_))
+    });
+    let served = h.served.borrow();
+    assert!(served.errors.is_empty(), "{:?}", served.errors);
+    drop(served);
+    assert!(h.chunk().contains("dep:v2"), "{}", h.chunk());
+}
+
+#[test]
+fn the_packages_a_workspace_hoisted_above_the_root_count_as_in_node_modules() {
+    let (_h, stats) = Harness::with_stats(
+        r#"
+//- /apps/web/index.html
+<!doctype html><script type=module src=/src/main.js></script>
+//- /apps/web/src/main.js
+import { dep } from 'dep';
+import { local } from 'local';
+console.log(dep, local);
+//- /apps/web/node_modules/local/package.json
+{ "name": "local", "type": "module", "exports": "./index.js" }
+//- /apps/web/node_modules/local/index.js
+export const local = 'local';
+//- /node_modules/dep/package.json
+{ "name": "dep", "type": "module", "exports": "./index.js" }
+//- /node_modules/dep/index.js
+export const dep = 'dep';
+"#,
+        "apps/web",
+    );
+    assert_eq!((stats.modules, stats.node_modules), (3, 2), "{stats:?}");
+}
+
+#[test]
+fn a_directory_that_came_is_named_when_no_file_is() {
+    let mut h = Harness::in_dir(
+        r#"
+//- /apps/web/index.html
+<!doctype html><script type=module src=/src/main.js></script>
+//- /apps/web/src/main.js
+console.log('main');
+"#,
+        "apps/web",
+    );
+    // (A package a workspace's install adds comes so: a directory, no file in it yet.)
+    let dir = h.project.root().join("node_modules/dep");
+    std::fs::create_dir_all(&dir).unwrap();
+    h.send(created(std::slice::from_ref(&dir)));
+    let shown = dir.to_string_lossy().into_owned();
+    match h.wait_for("the change", |e| {
+        matches!(e, EngineEvent::ChangeDetected { .. })
+    }) {
+        EngineEvent::ChangeDetected { files } => assert_eq!(files, [shown.as_str()]),
+        _ => unreachable!(),
+    }
+}
+
+#[test]
 fn old_revisions_code_is_released() {
     let mut h = app();
     h.write("src/b.js", "export const b = 'b:v0';\n");
@@ -325,8 +510,17 @@ if (import.meta.hot) import.meta.hot.accept();
 export const a = 1;
 "#,
     );
-    // a.js invalidates itself: its importer main.js accepts itself, a hot update.
+    // a.js invalidates itself: its importer main.js accepts itself, a hot update; the log
+    // says why first.
     invalidate(&h, "/src/a.js");
+    match h.wait_for("the invalidation's line", |e| {
+        matches!(e, EngineEvent::Log { .. } | EngineEvent::Update(_))
+    }) {
+        EngineEvent::Log { message, .. } => {
+            assert_eq!(message, "/src/a.js invalidated itself: test")
+        }
+        other => panic!("the update came first: {other:?}"),
+    }
     let report = next_report(&mut h);
     assert!(
         matches!(&report.outcome, hotloop_engine::UpdateOutcome::Hot { boundaries, .. } if boundaries == &["/src/main.js"]),

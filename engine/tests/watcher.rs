@@ -102,6 +102,31 @@ impl Harness {
             .expect("matched above")
     }
 
+    /// Has the watcher watch `relative` too (a linked package outside its root, as the engine
+    /// asks), and returns once it does. The roots are taken in by the watcher's thread at its
+    /// own pace: a file created in the directory each time until one is reported says so.
+    #[track_caller]
+    fn watch_too(&mut self, relative: &str) {
+        let extra = self.watcher.as_ref().expect("running").extra_roots();
+        extra.send(self.path(relative)).expect("send");
+        let mut probes = 0;
+        loop {
+            probes += 1;
+            let probe = self.path(&format!("{relative}/probe-{probes}.js"));
+            fs::write(&probe, "probe").expect("probe");
+            let seen = self.events.recv_timeout(Duration::from_millis(500));
+            if let Ok(WatchEvent::Batch(batch)) = &seen
+                && batch.paths.iter().any(|p| p.path == probe)
+            {
+                return;
+            }
+            if let Ok(event) = seen {
+                self.seen.push(event);
+            }
+            assert!(probes < 20, "{relative} is not watched:\n{}", self.dump());
+        }
+    }
+
     /// Every path reported so far, relative to the root.
     fn reported(&self) -> Vec<String> {
         let mut paths = Vec::new();
@@ -376,26 +401,8 @@ fn a_monorepo_root_watched_too_keeps_a_linked_packages_edits_and_the_installs_ma
     );
     let extra = h.watcher.as_ref().expect("running").extra_roots();
     extra.send(h.root.clone()).expect("send");
-    extra.send(h.path("packages/mylib")).expect("send");
-    // The roots are taken in by the watcher's thread at its own pace: a file created in the
-    // package each time until one is reported says they are.
+    h.watch_too("packages/mylib");
     let package_file = h.path("packages/mylib/src/index.js");
-    let mut probes = 0;
-    loop {
-        probes += 1;
-        let probe = h.path(&format!("packages/mylib/probe-{probes}.js"));
-        fs::write(&probe, "probe").expect("probe");
-        let seen = h.events.recv_timeout(Duration::from_millis(500));
-        if let Ok(WatchEvent::Batch(batch)) = &seen
-            && batch.paths.iter().any(|p| p.path == probe)
-        {
-            break;
-        }
-        if let Ok(event) = seen {
-            h.seen.push(event);
-        }
-        assert!(probes < 20, "the package is not watched:\n{}", h.dump());
-    }
     edit(&package_file, "v2");
     h.wait_for_path("packages/mylib/src/index.js");
     edit(&h.path("node_modules/.package-lock.json"), "{}");
@@ -407,6 +414,91 @@ fn a_monorepo_root_watched_too_keeps_a_linked_packages_edits_and_the_installs_ma
         "{:?}",
         h.reported()
     );
+}
+
+/// A linked package's directory renamed (`packages/ui` → `packages/acme-ui`), linked and
+/// watched there, then renamed back (a branch switched back, a rename undone): it is watched
+/// where it is again, its files reported as they came back (the engine had them as deleted),
+/// and an edit of one is reported at its path, not at the one it had before.
+#[test]
+fn a_linked_package_renamed_and_renamed_back_is_watched_where_it_is() {
+    let mut h = Harness::watching(
+        &[
+            ("apps/web/src/main.js", ""),
+            ("packages/ui/src/index.js", "v1"),
+        ],
+        "apps/web",
+        WatchConfig::default(),
+        |_| {},
+    );
+    h.watch_too("packages/ui");
+    fs::rename(h.path("packages/ui"), h.path("packages/acme-ui")).expect("rename");
+    h.wait_for_path("packages/ui");
+    h.watch_too("packages/acme-ui");
+    fs::rename(h.path("packages/acme-ui"), h.path("packages/ui")).expect("rename back");
+    h.wait_for_path("packages/ui/src/index.js");
+    let before = h.reported().len();
+    edit(&h.path("packages/ui/src/index.js"), "v2");
+    h.wait_for_path("packages/ui/src/index.js");
+    let since = &h.reported()[before..];
+    assert!(
+        !since.iter().any(|p| p.starts_with("packages/acme-ui")),
+        "{since:?}"
+    );
+}
+
+/// A workspace's `node_modules` above the root removed and installed again (`rm -rf
+/// node_modules && npm install`): the install's marker is reported, and nothing else of the
+/// workspace's root (its README).
+#[test]
+fn a_workspace_node_modules_removed_and_installed_again_reports_the_install() {
+    let mut h = Harness::watching(
+        &[
+            ("package-lock.json", "{}"),
+            ("node_modules/.package-lock.json", "{}"),
+            ("README.md", "v1"),
+            ("apps/web/src/main.js", ""),
+        ],
+        "apps/web",
+        WatchConfig::default(),
+        |_| {},
+    );
+    fs::remove_dir_all(h.path("node_modules")).expect("rm -rf");
+    h.wait_for_path("node_modules");
+    fs::create_dir(h.path("node_modules")).expect("mkdir");
+    h.wait_for_path("node_modules");
+    edit(&h.path("README.md"), "v2");
+    fs::write(h.path("node_modules/.package-lock.json"), "{\"v\": 2}").expect("install");
+    h.wait_for_path("node_modules/.package-lock.json");
+    assert!(
+        !h.reported().iter().any(|p| p == "README.md"),
+        "{:?}",
+        h.reported()
+    );
+}
+
+/// A linked package's build that cleans its output first (`rm -rf dist`, then writes it
+/// again, as `tsup --clean` does): the new `dist` is watched, its next writes reported.
+#[test]
+fn a_linked_packages_directory_removed_and_written_again_is_watched() {
+    let mut h = Harness::watching(
+        &[
+            ("apps/web/src/main.js", ""),
+            ("packages/utils/dist/index.js", "v1"),
+        ],
+        "apps/web",
+        WatchConfig::default(),
+        |_| {},
+    );
+    h.watch_too("packages/utils");
+    fs::remove_dir_all(h.path("packages/utils/dist")).expect("clean");
+    h.wait_for_path("packages/utils/dist");
+    fs::create_dir(h.path("packages/utils/dist")).expect("mkdir");
+    h.wait_for_path("packages/utils/dist");
+    fs::write(h.path("packages/utils/dist/index.js"), "v2").expect("write");
+    h.wait_for_path("packages/utils/dist/index.js");
+    edit(&h.path("packages/utils/dist/index.js"), "v3");
+    h.wait_for_path("packages/utils/dist/index.js");
 }
 
 #[test]

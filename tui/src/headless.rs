@@ -347,7 +347,7 @@ fn print_text(out: &mut impl Write, event: &EngineEvent, opts: &HeadlessOptions)
             for diagnostic in diagnostics.iter() {
                 let rest = format!(
                     " {}:{}:{}: {}",
-                    shown_path(&diagnostic.file),
+                    format::diagnostic_path(&diagnostic.file),
                     diagnostic.line,
                     diagnostic.column,
                     diagnostic.message
@@ -847,15 +847,6 @@ impl<'a> From<&'a EngineEvent> for JsonEvent<'a> {
     }
 }
 
-/// A diagnostic's file as a terminal or an editor opens it: a module outside the root
-/// (`/@fs/home/me/repo/packages/ui/Button.tsx`, a workspace package's) by its absolute path;
-/// one of the root by its module id (`/src/App.tsx`).
-fn shown_path(file: &str) -> &str {
-    file.strip_prefix("/@fs")
-        .filter(|p| p.starts_with('/'))
-        .unwrap_or(file)
-}
-
 fn kind_name(kind: DiagnosticKind) -> &'static str {
     match kind {
         DiagnosticKind::Syntax => "syntax",
@@ -881,12 +872,13 @@ pub fn level_name(level: tracing::Level) -> &'static str {
 mod tests {
     #[test]
     fn a_file_outside_the_root_is_shown_by_its_absolute_path() {
+        use crate::dashboard::format::diagnostic_path;
         assert_eq!(
-            super::shown_path("/@fs/repo/packages/ui/Button.tsx"),
+            diagnostic_path("/@fs/repo/packages/ui/Button.tsx"),
             "/repo/packages/ui/Button.tsx"
         );
-        assert_eq!(super::shown_path("/src/App.tsx"), "/src/App.tsx");
-        assert_eq!(super::shown_path("/@fsx.js"), "/@fsx.js");
+        assert_eq!(diagnostic_path("/src/App.tsx"), "/src/App.tsx");
+        assert_eq!(diagnostic_path("/@fsx.js"), "/@fsx.js");
     }
 
     use std::time::Duration;

@@ -791,6 +791,7 @@ pub fn apply(
             match url.map(|url| format!("{prefix}={url}").parse::<ProxyRule>()) {
                 Some(Ok(mut rule)) if !serve.proxy.iter().any(|r| r.prefix == rule.prefix) => {
                     rule.change_origin = change_origin;
+                    rule.set_in = Some(file.to_owned());
                     serve.proxy.push(rule)
                 }
                 Some(Ok(_)) => {}

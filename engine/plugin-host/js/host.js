@@ -1223,7 +1223,7 @@ async function loadConfig(body) {
   }
   // Vite's proxy comes after the plugins' own handlers: its entries hotloop's proxy cannot
   // express run here (`proxy.js`).
-  middlewares.pre.push(...proxyLayers(server.proxy, (message) => warn('vite:proxy', 'server.proxy', message)));
+  middlewares.pre.push(...proxyLayers(server.proxy, (message) => warn('vite:proxy', '', message)));
   middlewares.phase = 'post';
   for (const [plugin, f] of post) {
     const prev = current;

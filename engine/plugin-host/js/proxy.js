@@ -139,10 +139,14 @@ function handler(key, options, matches, warn) {
     });
     forwarded.on('error', (e) => {
       if (proxy.listenerCount('error') > 0) proxy.emit('error', e, req, res, target);
-      warn(`http proxy error: ${url}: ${e?.message ?? e}`);
+      // As hotloop's own proxy says it (engine/server/src/proxy.rs): what, and what to do.
+      const message = `the proxy for ${key} could not reach ${target.protocol}//${target.host}${base}`
+        + `${path.startsWith('/') ? path : `/${path}`} (${e?.message ?? e}). Is the backend running on `
+        + `${target.host}? Start it, or change server.proxy['${key}'] in the vite.config.`;
+      warn(message);
       if (!res.headersSent && !res.writableEnded) {
         res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' });
-        res.end(`http proxy error: ${e?.message ?? e}`);
+        res.end(`hotloop: ${message}`);
       } else res.destroy();
     });
     req.pipe(forwarded);

@@ -39,6 +39,9 @@ pub struct ProxyRule {
     /// The target sees its own authority as `Host` (Vite's `changeOrigin`; `--proxy` always),
     /// else the page's.
     pub change_origin: bool,
+    /// Where the rule was written, for what the messages tell to change: `None` for
+    /// `--proxy`, else the file whose `server.proxy` holds it (`vite.config`).
+    pub set_in: Option<String>,
 }
 
 /// Why a `--proxy` value is not a rule.
@@ -96,6 +99,7 @@ impl FromStr for ProxyRule {
             authority,
             base: uri.path().trim_end_matches('/').into(),
             change_origin: true,
+            set_in: None,
         })
     }
 }
@@ -311,12 +315,17 @@ pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
 
 fn bad_gateway(rule: &ProxyRule, path: &str, error: &dyn std::error::Error) -> Response {
     let why = error_chain(error);
+    let change = match &rule.set_in {
+        Some(file) => format!("server.proxy['{}'] in the {file}", rule.prefix),
+        None => "--proxy".to_owned(),
+    };
     let message = format!(
-        "hotloop: the proxy for {} could not reach http://{}{}{path} ({why}). Is the backend \
-         running on {}? Start it, or change --proxy.",
+        "the proxy for {} could not reach http://{}{}{path} ({why}). Is the backend running \
+         on {}? Start it, or change {change}.",
         rule.prefix, rule.authority, rule.base, rule.authority
     );
     tracing::warn!("{message}");
+    let message = format!("hotloop: {message}");
     (
         StatusCode::BAD_GATEWAY,
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],

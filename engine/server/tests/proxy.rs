@@ -102,15 +102,20 @@ async fn hotloop(rules: &[String]) -> Hotloop {
 }
 
 async fn hotloop_with(rules: &[String], tls: Option<server::Tls>) -> Hotloop {
+    let rules = rules
+        .iter()
+        .map(|r| r.parse::<ProxyRule>().unwrap())
+        .collect();
+    hotloop_with_rules(rules, tls).await
+}
+
+async fn hotloop_with_rules(rules: Vec<ProxyRule>, tls: Option<server::Tls>) -> Hotloop {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("index.html"), "<!doctype html>").unwrap();
     let mut config = ServerConfig::new(dir.path());
     config.port = 0;
     config.tls = tls;
-    config.proxy = rules
-        .iter()
-        .map(|r| r.parse::<ProxyRule>().unwrap())
-        .collect();
+    config.proxy = rules;
     let bound = server::bind(config).await.unwrap();
     let addr = bound.local_addr();
     let (_served_tx, served_rx) = watch::channel(Arc::new(Served::empty("test".into())));
@@ -237,7 +242,25 @@ async fn an_unreachable_backend_is_a_502_that_says_what_to_do() {
     assert!(
         text.contains(&format!(
             "the proxy for /api could not reach http://127.0.0.1:{port}/api/hello"
-        )) && text.contains("Is the backend running"),
+        )) && text.contains("Is the backend running")
+            && text.contains("or change --proxy."),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_backend_of_the_vite_configs_proxy_names_the_config_to_change() {
+    let port = closed_port().await;
+    let mut rule = format!("/api=http://127.0.0.1:{port}")
+        .parse::<ProxyRule>()
+        .unwrap();
+    rule.set_in = Some("vite.config".into());
+    let h = hotloop_with_rules(vec![rule], None).await;
+    let r = request(&h, "GET", "/api/hello", "").await;
+    assert_eq!(r.status, 502);
+    let text = r.text();
+    assert!(
+        text.contains("Start it, or change server.proxy['/api'] in the vite.config."),
         "{text}"
     );
 }

@@ -175,10 +175,21 @@ impl EngineHost {
                 self.refresh(file, &mut applied);
             }
             if is_install_marker(&self.root, &path) {
-                let node_modules = self.root.join("node_modules");
-                self.refresh_under(&node_modules, &mut applied);
-                // An install may change a package's `type`: its files' module format.
-                self.refresh_package_facts(&node_modules, &mut applied);
+                // The root's `node_modules`, and the one the install wrote its marker in: a
+                // workspace's, above the root, where it hoists the packages (after an `rm -rf
+                // node_modules`, their files came back unread: "react/index.js does not
+                // exist" until a restart).
+                let mut dirs = vec![self.root.join("node_modules")];
+                if let Some(marker_modules) = path.parent()
+                    && !dirs.iter().any(|d| d == marker_modules)
+                {
+                    dirs.push(marker_modules.to_path_buf());
+                }
+                for node_modules in dirs {
+                    self.refresh_under(&node_modules, &mut applied);
+                    // An install may change a package's `type`: its files' module format.
+                    self.refresh_package_facts(&node_modules, &mut applied);
+                }
                 self.config_changed(&path, &mut applied);
                 continue;
             }

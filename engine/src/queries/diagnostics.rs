@@ -85,7 +85,11 @@ fn diagnostics_with(
                 file: id.to_string(),
                 line: import.line,
                 column: import.column,
-                message: format!("Cannot resolve '{}' from {id}: {message}", import.specifier),
+                message: format!(
+                    "Cannot resolve '{}' from {}: {message}",
+                    import.specifier,
+                    crate::files::message_id(&id)
+                ),
                 code_frame: code_frame(&text, import.line, import.column),
             });
         }

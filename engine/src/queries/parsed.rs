@@ -499,7 +499,10 @@ fn parse_contents(
             let prefix = url_prefix(db);
             ParsedModule::from_compiled(transform::worker_module(query, prefix, real_id, file_name))
         }
-        (_, FileContents::Missing) => ParsedModule::failed(problem(format!("{id} does not exist"))),
+        (_, FileContents::Missing) => ParsedModule::failed(problem(format!(
+            "{} does not exist",
+            files::message_id(&id)
+        ))),
         // A binary file under a query no plugin loads: the file's URL, as Vite's asset plugin
         // answers (`img.png?v=2`).
         (FileClass::SubModule, FileContents::Binary { .. }) => {

@@ -684,11 +684,38 @@ fn reason(importer: &Path, specifier: &str, error: &ResolveError) -> String {
                  one, check the config's resolve.alias, or the paths of the tsconfig that \
                  includes this file, and that its target exists)"
             ),
-            Some(package) if !package_installed(importer, package) => format!(
-                "package '{package}' is not installed (run `{} {package}`)",
-                install_command(importer)
-            ),
-            Some(package) => format!("package '{package}' has no file for '{specifier}'"),
+            Some(package) => match installed_package(importer, package) {
+                Installed::No => format!(
+                    "package '{package}' is not installed (run `{} {package}`)",
+                    install_command(importer)
+                ),
+                // A workspace's package moved or deleted: its link in `node_modules` is left
+                // pointing at nothing, and `npm install @acme/ui` would fetch a stranger's.
+                Installed::DanglingLink { link, target } => format!(
+                    "{} links to {}, which does not exist (a workspace package moved or \
+                     deleted? run `{}` to link the packages again)",
+                    link.display(),
+                    target.display(),
+                    relink_command(importer)
+                ),
+                // The package itself: its entry is what is missing (a deleted `index.js`, a
+                // `main` naming a `dist` not built yet), as Vite says.
+                Installed::At(dir)
+                    if specifier == package && !dir.join("package.json").is_file() =>
+                {
+                    format!(
+                        "package '{package}' has no package.json, nor an index.js, in {} \
+                         (restore its package.json, or install the package again)",
+                        dir.display()
+                    )
+                }
+                Installed::At(dir) if specifier == package => format!(
+                    "package '{package}' has no entry file: the main, module or exports of {} \
+                     name no file that exists (build the package, or fix its package.json)",
+                    dir.join("package.json").display()
+                ),
+                Installed::At(_) => format!("package '{package}' has no file for '{specifier}'"),
+            },
             None => "no such file".to_string(),
         },
         other => other.to_string(),
@@ -802,11 +829,62 @@ fn is_bare(specifier: &str) -> bool {
     !(specifier.starts_with('.') || specifier.starts_with('/') || specifier.starts_with('#'))
 }
 
-fn package_installed(importer: &Path, package: &str) -> bool {
-    importer
-        .ancestors()
-        .skip(1)
-        .any(|dir| dir.join("node_modules").join(package).is_dir())
+/// What the `node_modules` above an importer hold of a package.
+enum Installed {
+    /// Its directory (its real path: a workspace's package is edited where it lives).
+    At(PathBuf),
+    /// A link (the nearest) whose target does not exist.
+    DanglingLink {
+        link: PathBuf,
+        target: PathBuf,
+    },
+    No,
+}
+
+/// The package `package` as the `node_modules` above `importer` hold it.
+fn installed_package(importer: &Path, package: &str) -> Installed {
+    let mut dangling = None;
+    for dir in importer.ancestors().skip(1) {
+        let dir = dir.join("node_modules").join(package);
+        if dir.is_dir() {
+            return Installed::At(std::fs::canonicalize(&dir).unwrap_or(dir));
+        }
+        if dangling.is_none()
+            && let Ok(target) = std::fs::read_link(&dir)
+        {
+            let target = dir.parent().map_or(target.clone(), |p| p.join(&target));
+            dangling = Some((dir, target));
+        }
+    }
+    match dangling {
+        Some((link, target)) => Installed::DanglingLink {
+            link,
+            target: normalize_lexically(&target),
+        },
+        None => Installed::No,
+    }
+}
+
+/// `path` without its `.` and `..` parts, on its text alone (its target may not exist).
+fn normalize_lexically(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The command that links a workspace's packages again (`npm install`, `pnpm install`, ...),
+/// by the project's package manager.
+fn relink_command(importer: &Path) -> String {
+    let manager = install_command(importer).split(' ').next().unwrap_or("npm");
+    format!("{manager} install")
 }
 
 #[cfg(test)]

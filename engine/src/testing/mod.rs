@@ -25,4 +25,4 @@ pub use graph::{graph, indices, render_graph, render_plan};
 pub(crate) use incremental::plan_of;
 pub use incremental::{Incremental, check, id_set, sent_modules};
 pub use plugins::{InertPlugins, TransformPlugins};
-pub use watch::modified;
+pub use watch::{created, modified};

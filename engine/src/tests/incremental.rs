@@ -985,6 +985,56 @@ fn a_missing_package_names_the_importer_the_specifier_and_the_install_command() 
 }
 
 #[test]
+fn a_package_whose_entry_file_is_missing_says_so_and_names_its_package_json() {
+    check(
+        &[
+            HTML,
+            "//- /src/main.js\nimport { greet } from 'legacy';\nimport x from 'legacy/x.js';\nimport bare from 'bare';\nconsole.log(greet, x, bare);\n",
+            "//- /node_modules/legacy/package.json\n{ \"name\": \"legacy\", \"main\": \"index.js\" }\n",
+            "//- /node_modules/bare/README.md\nits package.json deleted\n",
+        ]
+        .concat(),
+        &[],
+        expect![[r#"
+            build
+              graph:
+                /src/main.js
+              diagnostics:
+                Resolve /src/main.js:1:23: Cannot resolve 'legacy' from /src/main.js: package 'legacy' has no entry file: the main, module or exports of <root>/node_modules/legacy/package.json name no file that exists (build the package, or fix its package.json)
+                Resolve /src/main.js:2:15: Cannot resolve 'legacy/x.js' from /src/main.js: package 'legacy' has no file for 'legacy/x.js'
+                Resolve /src/main.js:3:18: Cannot resolve 'bare' from /src/main.js: package 'bare' has no package.json, nor an index.js, in <root>/node_modules/bare (restore its package.json, or install the package again)
+        "#]],
+    );
+}
+
+#[test]
+#[cfg(unix)]
+fn a_workspace_package_whose_link_points_at_nothing_says_to_link_again() {
+    let mut p = Incremental::new(
+        &[
+            HTML,
+            "//- /src/main.js\nimport { Button } from '@acme/ui';\nconsole.log(Button);\n",
+        ]
+        .concat(),
+    );
+    // `packages/ui` moved: npm's link to it is left behind.
+    let root = p.project.root().to_path_buf();
+    let scope = root.join("node_modules/@acme");
+    std::fs::create_dir_all(&scope).unwrap();
+    std::os::unix::fs::symlink("../../packages/ui", scope.join("ui")).unwrap();
+    p.build();
+    let diagnostics = p.host.diagnostics();
+    let message = &diagnostics[0].message;
+    let expected = format!(
+        "{} links to {}, which does not exist (a workspace package moved or deleted? run `npm \
+         install` to link the packages again)",
+        scope.join("ui").display(),
+        root.join("packages/ui").display()
+    );
+    assert!(message.ends_with(&expected), "{message}");
+}
+
+#[test]
 fn typescript_imports_resolve_with_extension_aliases_and_tsconfig_paths() {
     let mut p = Incremental::new(
         r#"

@@ -11,6 +11,9 @@ pub(super) struct Filter {
     /// Source directories outside the root the engine asked for (linked workspace packages):
     /// inside them `node_modules`, `.git` and editor temp files are not reported.
     pub(super) extra_roots: Vec<PathBuf>,
+    /// The directory above the root a workspace's install writes to (`watcher::install_root`):
+    /// of its entries only its `node_modules` is reported (deleted and installed again).
+    pub(super) install_root: Option<PathBuf>,
 }
 
 pub(super) const IGNORED_ANYWHERE: [&str; 2] = [".git", ".hotloop"];
@@ -22,6 +25,7 @@ impl Filter {
             root,
             ignored_root_dirs: ignored_root_dirs.to_vec(),
             extra_roots: Vec::new(),
+            install_root: None,
         }
     }
 
@@ -37,8 +41,19 @@ impl Filter {
             {
                 return reports_in_package(relative);
             }
-            // Not under the root (the root itself moved?): report, the engine decides.
-            return true;
+            if self.install_root.is_some() && path.parent() == self.install_root.as_deref() {
+                return path.file_name() == Some(OsStr::new(NODE_MODULES));
+            }
+            // Beside a linked package's directory: its parent is watched for the package alone
+            // (renamed away and back), not for its siblings (a repository cloned beside an
+            // `npm link`ed one).
+            if self.extra_roots.iter().any(|r| r.parent() == path.parent()) {
+                return false;
+            }
+            // Not under the root (the root itself moved?): report, the engine decides; but
+            // of a workspace's `node_modules` above the root (watched for its install
+            // markers, taken above) only its packages.
+            return reports_above_root(path);
         };
         let parts: Vec<&OsStr> = relative
             .components()
@@ -93,6 +108,25 @@ pub fn is_install_marker(root: &Path, path: &Path) -> bool {
             .file_name()
             .and_then(|n| n.to_str())
             .is_some_and(|n| INSTALL_MARKERS.contains(&n))
+}
+
+/// Outside the root and the linked packages: anything but what lies in a `node_modules` (a
+/// workspace's, above the root), except its packages themselves. What tools write in its
+/// dot-directories (Vite's `.vite-temp` as its `vite.config` is loaded, a linter's `.cache`)
+/// came as files created, each a `change:` line and a rebuild for nothing.
+fn reports_above_root(path: &Path) -> bool {
+    let mut parts = path.components().filter_map(|c| match c {
+        Component::Normal(part) => Some(part),
+        _ => None,
+    });
+    if !parts.any(|part| part == OsStr::new(NODE_MODULES)) {
+        return true;
+    }
+    match (parts.next(), parts.next()) {
+        (None, _) => true,
+        (Some(entry), None) => !entry.to_string_lossy().starts_with('.'),
+        (Some(_), Some(_)) => false,
+    }
 }
 
 /// Inside a linked package: anything but its `node_modules`, `.git` and editor temp files.

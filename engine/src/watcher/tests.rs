@@ -210,6 +210,44 @@ fn inside_an_extra_root_everything_but_its_node_modules_git_and_temp_files_is_re
         ("/ws/packages/ui/.git/HEAD", false),
         ("/ws/packages/ui/src/index.js.swp", false),
         ("/ws/app/node_modules/x/y/z.js", false),
+        ("/ws/packages/ui", true),
+        ("/ws/packages/other", false),
+        ("/ws/packages/README.md", false),
+    ] {
+        assert_eq!(filter.reports(Path::new(path)), reported, "{path}");
+    }
+}
+
+#[test]
+fn of_a_workspace_node_modules_above_the_root_only_its_markers_and_packages_are_reported() {
+    let filter = Filter::new(PathBuf::from("/ws/apps/web"), &[]);
+    for (path, reported) in [
+        ("/ws/node_modules/.package-lock.json", true),
+        ("/ws/node_modules/react", true),
+        ("/ws/node_modules/@acme", true),
+        ("/ws/node_modules/.vite-temp", false),
+        (
+            "/ws/node_modules/.vite-temp/vite.config.ts.timestamp-1-a.mjs",
+            false,
+        ),
+        ("/ws/node_modules/.cache/x/a.json", false),
+        ("/ws/node_modules/react/index.js", false),
+        ("/ws/tsconfig.base.json", true),
+    ] {
+        assert_eq!(filter.reports(Path::new(path)), reported, "{path}");
+    }
+}
+
+#[test]
+fn of_a_workspace_root_that_holds_a_linked_package_only_its_node_modules_is_reported() {
+    let mut filter = Filter::new(PathBuf::from("/ws/apps/web"), &[]);
+    filter.extra_roots.push(PathBuf::from("/ws/ui"));
+    filter.install_root = Some(PathBuf::from("/ws"));
+    for (path, reported) in [
+        ("/ws/node_modules", true),
+        ("/ws/ui", true),
+        ("/ws/README.md", false),
+        ("/ws/other", false),
     ] {
         assert_eq!(filter.reports(Path::new(path)), reported, "{path}");
     }

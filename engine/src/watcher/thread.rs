@@ -245,6 +245,36 @@ impl WatchThread {
             {
                 batch.errors.push(message);
             }
+            // A workspace's `node_modules` above the root, installed again: its markers.
+            if let Some(install_root) = &self.filter.install_root
+                && dir.parent() == Some(install_root.as_path())
+                && let Err(error) = self.notify.watch(dir, RecursiveMode::NonRecursive)
+                && dir.exists()
+            {
+                batch
+                    .errors
+                    .push(format!("cannot watch {}: {error}", dir.display()));
+            }
+            // A source directory outside the root, back where it was (watched again: its
+            // watches are keyed by its path).
+            if self.filter.extra_roots.contains(dir) {
+                let dir = dir.clone();
+                self.watch_outside_root(&dir, &mut batch.errors);
+            }
+            // A new directory at the top of one (a package's `dist` its build's clean step
+            // removed and wrote again): the package's own directory is watched by itself,
+            // which watches nothing new in it.
+            if dir
+                .parent()
+                .is_some_and(|parent| self.filter.extra_roots.iter().any(|r| r == parent))
+                && self.filter.reports_inside(dir)
+                && let Err(error) = self.notify.watch(dir, RecursiveMode::Recursive)
+                && dir.exists()
+            {
+                batch
+                    .errors
+                    .push(format!("cannot watch {}: {error}", dir.display()));
+            }
         }
         // notify installs watches for new nested directories after delivering their events;
         // any later request through its event loop is answered after that.
@@ -270,6 +300,20 @@ impl WatchThread {
             return;
         }
         tracing::debug!("watching {} too", dir.display());
+        // Its parent too, by itself (its entries): the directory renamed away and back (a
+        // rename undone, a branch switched back) is seen coming back (`adopt_new_dirs`); its
+        // own watches went with it, reporting its files under the name they had last.
+        if let Some(parent) = dir.parent()
+            && !parent.starts_with(&self.root)
+            && !self
+                .filter
+                .extra_roots
+                .iter()
+                .any(|r| parent.starts_with(r))
+            && let Err(error) = self.notify.watch(parent, RecursiveMode::NonRecursive)
+        {
+            tracing::debug!("cannot watch {}: {error}", parent.display());
+        }
         self.filter.extra_roots.push(dir.clone());
         let mut errors = Vec::new();
         self.watch_outside_root(&dir, &mut errors);

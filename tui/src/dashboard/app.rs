@@ -341,7 +341,7 @@ impl App {
                 if let Some(first) = diagnostics.first() {
                     self.session.last_error = Some(format!(
                         "{}:{}:{}: {}",
-                        first.file,
+                        format::diagnostic_path(&first.file),
                         first.line,
                         first.column,
                         first.message.lines().next().unwrap_or_default()

@@ -3,6 +3,15 @@
 
 use std::time::Duration;
 
+/// A diagnostic's file as a terminal or an editor opens it: a module outside the root
+/// (`/@fs/home/me/repo/packages/ui/Button.tsx`, a workspace package's) by its absolute path;
+/// one of the root by its module id (`/src/App.tsx`).
+pub fn diagnostic_path(file: &str) -> &str {
+    file.strip_prefix("/@fs")
+        .filter(|p| p.starts_with('/'))
+        .unwrap_or(file)
+}
+
 /// Milliseconds as a float, the unit every latency is shown in.
 pub fn millis(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0

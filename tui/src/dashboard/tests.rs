@@ -1147,6 +1147,42 @@ fn the_overview_shows_the_error_of_a_failed_updates_file() {
     );
 }
 
+/// Sweep 18: an error in a workspace package (outside the root) read
+/// `/@fs/home/me/repo/packages/ui/src/Counter.tsx:4:3` on the errors tab, the overview and the
+/// session summary, a path no editor opens; `--no-tui` printed it as its absolute path.
+#[test]
+fn an_error_outside_the_root_is_shown_by_its_absolute_path() {
+    let mut app = App::default();
+    engine(&mut app, ready());
+    engine(
+        &mut app,
+        EngineEvent::Diagnostics(Arc::from([Diagnostic {
+            kind: DiagnosticKind::Syntax,
+            file: "/@fs/repo/packages/ui/src/Counter.tsx".into(),
+            line: 4,
+            column: 3,
+            message: "Expected ',', got 'return'".into(),
+            code_frame: "> 4 |   return\n".into(),
+        }])),
+    );
+    engine(
+        &mut app,
+        report(
+            1,
+            "@fs/repo/packages/ui/src/Counter.tsx",
+            UpdateOutcome::Errors { count: 1 },
+            1,
+        ),
+    );
+    let shown = "error: /repo/packages/ui/src/Counter.tsx:4:3: Expected ',', got 'return'";
+    let overview = screen(&app, 100, 24);
+    assert!(overview.contains(shown), "{overview}");
+    app.update(key('6'));
+    let errors = screen(&app, 100, 24);
+    assert!(errors.contains(shown), "{errors}");
+    assert!(!errors.contains("/@fs"), "{errors}");
+}
+
 /// Sweep 11: each row had its own samples (column *i* a different update in each), rows
 /// vanished at small heights, and times that all printed as 0.0 drew full bars.
 #[test]

@@ -79,3 +79,24 @@ test("configure gets an emitter of http-proxy's events: proxyReq sets a header, 
     backend.server.close();
   }
 });
+
+test('an unreachable backend is a 502 and a warning that say what to do', async () => {
+  const closed = await serve(() => {});
+  closed.server.close();
+  const warnings = [];
+  const [layer] = proxyLayers({
+    '/legacy-api': { target: closed.url, rewrite: (p) => p.replace(/^\/legacy-api/, '/api') },
+  }, (m) => warnings.push(m));
+  const front = await serve((req, res) => layer.handle(req, res, () => res.end('next')));
+  try {
+    const answer = await fetch(`${front.url}/legacy-api/x`);
+    assert.equal(answer.status, 502);
+    const host = new URL(closed.url).host;
+    const expected = `the proxy for /legacy-api could not reach http://${host}/api/x (connect ECONNREFUSED ${host}). `
+      + `Is the backend running on ${host}? Start it, or change server.proxy['/legacy-api'] in the vite.config.`;
+    assert.equal(await answer.text(), `hotloop: ${expected}`);
+    assert.deepEqual(warnings, [expected]);
+  } finally {
+    front.server.close();
+  }
+});

@@ -116,7 +116,10 @@ fn errors(app: &App, area: Rect, buf: &mut Buffer) {
             Span::styled(" error: ", theme::ERROR),
             Span::raw(format!(
                 "{}:{}:{}: {}",
-                diagnostic.file, diagnostic.line, diagnostic.column, diagnostic.message
+                format::diagnostic_path(&diagnostic.file),
+                diagnostic.line,
+                diagnostic.column,
+                diagnostic.message
             )),
         ])
     };

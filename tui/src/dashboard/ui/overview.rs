@@ -155,7 +155,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                     Span::styled("error: ", theme::ERROR),
                     Span::raw(format!(
                         "{}:{}:{}: {}",
-                        diagnostic.file,
+                        format::diagnostic_path(&diagnostic.file),
                         diagnostic.line,
                         diagnostic.column,
                         diagnostic.message.lines().next().unwrap_or_default()
