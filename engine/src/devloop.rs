@@ -1427,22 +1427,16 @@ impl DevLoop {
     }
 
     fn on_invalidate(&mut self, id: &str, message: Option<String>) {
-        // Said in the log as Vite's `hmr invalidate` line is, before the update it causes: why
-        // an edit of a component's file re-ran its importers (React Refresh's "Could not Fast
-        // Refresh (new export …)").
-        let line = format!(
+        // The update's line says it with its reason, as Vite's `hmr invalidate` line does
+        // (`UpdateReport::invalidated`): why an edit of a component's file re-ran its importers
+        // (React Refresh's "Could not Fast Refresh (new export …)").
+        tracing::debug!(
             "{id} invalidated itself{}",
             message
                 .as_deref()
                 .map(|m| format!(": {m}"))
                 .unwrap_or_default()
         );
-        tracing::debug!("{line}");
-        self.telemetry(EngineEvent::Log {
-            level: tracing::Level::INFO,
-            message: line,
-            plugins: false,
-        });
         let already = std::mem::take(&mut self.invalidated);
         self.update(
             Cause::Invalidate {

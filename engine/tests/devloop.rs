@@ -510,18 +510,17 @@ if (import.meta.hot) import.meta.hot.accept();
 export const a = 1;
 "#,
     );
-    // a.js invalidates itself: its importer main.js accepts itself, a hot update; the log
-    // says why first.
+    // a.js invalidates itself: its importer main.js accepts itself, a hot update, whose
+    // report says why.
     invalidate(&h, "/src/a.js");
-    match h.wait_for("the invalidation's line", |e| {
-        matches!(e, EngineEvent::Log { .. } | EngineEvent::Update(_))
-    }) {
-        EngineEvent::Log { message, .. } => {
-            assert_eq!(message, "/src/a.js invalidated itself: test")
-        }
-        other => panic!("the update came first: {other:?}"),
-    }
     let report = next_report(&mut h);
+    assert_eq!(
+        report.invalidated,
+        Some(hotloop_engine::Invalidated {
+            module: "/src/a.js".into(),
+            message: Some("test".into()),
+        })
+    );
     assert!(
         matches!(&report.outcome, hotloop_engine::UpdateOutcome::Hot { boundaries, .. } if boundaries == &["/src/main.js"]),
         "{:?}",
