@@ -308,6 +308,13 @@ pub struct Project {
     /// changes: resolution reads the file system, and this number is how salsa knows it changed.
     #[returns(copy)]
     pub resolution_epoch: u64,
+    /// The resolution epoch of what a package imports (a file in `node_modules`): moves with
+    /// `resolution_epoch`, except when only files outside `node_modules` came or went. A
+    /// package's imports resolve inside `node_modules`, so a component created in `src/` does
+    /// not make the thousands of modules of an icon library resolve again (as Vite's
+    /// pre-bundled dependencies stay as they are until an install).
+    #[returns(copy)]
+    pub package_epoch: u64,
     #[returns(ref)]
     pub options: ProjectOptions,
     /// Moves when the config is evaluated again: its plugins are new instances, with none of

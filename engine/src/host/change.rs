@@ -1,5 +1,7 @@
 //! Applying changed paths to the inputs: read the bytes, set an input only when they differ,
-//! move the resolution epoch when a file appears or disappears or a config file changes.
+//! move the resolution epoch when a file appears or disappears or a config file changes (and
+//! the packages' epoch only when that file is in `node_modules` or a config file changed:
+//! `Project::package_epoch`).
 //! A changed tsconfig (`tsconfig.json`, `tsconfig.*.json`) also re-reads the tsconfig facts of
 //! every known script (`crate::tsconfig`) and sets those that differ: exactly the scripts whose
 //! compile options changed compile again.
@@ -272,7 +274,9 @@ impl EngineHost {
                     // unless the watcher saw it modified (it was there before: a log or a
                     // `components.d.ts` a plugin writes, which no import can have missed).
                     self.seen.insert(path.clone());
-                    applied.epoch_moved |= !self.modified.contains(&path);
+                    if !self.modified.contains(&path) {
+                        self.came_or_went(&path, &mut applied);
+                    }
                     if meta.is_dir() {
                         self.refresh_under(&path, &mut applied);
                     } else {
@@ -359,7 +363,11 @@ impl EngineHost {
             self.retry_plugin_failures(&mut applied);
         }
         if applied.epoch_moved {
-            self.move_epoch();
+            if self.packages_moved {
+                self.move_epoch();
+            } else {
+                self.move_source_epoch();
+            }
         }
         self.left_out = applied.left_out.iter().cloned().collect();
         tracing::debug!(
@@ -467,7 +475,9 @@ impl EngineHost {
             return false;
         }
         if old.exists() != new.exists() {
+            // (`came_or_went`, on the fields: `old` is the database's.)
             applied.epoch_moved = true;
+            self.packages_moved |= in_node_modules(&path);
         }
         tracing::trace!(file = %path.display(), "contents changed");
         let exists = new.exists();
@@ -733,6 +743,7 @@ impl EngineHost {
             self.pending.config_changed.get_or_insert(id);
         }
         applied.epoch_moved = true;
+        self.packages_moved = true;
     }
 
     /// The `vite.config` the session started with, taken ahead of its evaluation (the last
@@ -973,8 +984,27 @@ impl EngineHost {
         }
     }
 
+    /// A file or directory at `path` came or went: what resolves may have changed, and what
+    /// a package's imports resolve to when it is in `node_modules`.
+    fn came_or_went(&mut self, path: &Path, applied: &mut AppliedChanges) {
+        applied.epoch_moved = true;
+        self.packages_moved |= in_node_modules(path);
+    }
+
+    /// Everything resolves again: both epochs move.
     pub(super) fn move_epoch(&mut self) {
+        self.move_source_epoch();
+        self.project
+            .set_package_epoch(&mut self.db)
+            .with_durability(Durability::HIGH)
+            .to(self.epoch);
+    }
+
+    /// Only files outside `node_modules` came or went: the app's imports resolve again, the
+    /// packages' stay (`Project::package_epoch`).
+    fn move_source_epoch(&mut self) {
         self.epoch += 1;
+        self.packages_moved = false;
         self.db.resolvers().clear_cache();
         self.project
             .set_resolution_epoch(&mut self.db)

@@ -77,6 +77,10 @@ pub struct EngineHost {
     project: Project,
     root: PathBuf,
     epoch: u64,
+    /// The batch being applied changed what a package's imports resolve to (a file in
+    /// `node_modules` came or went, a config file changed): its epoch move is
+    /// `Project::package_epoch`'s too.
+    packages_moved: bool,
     pending: Pending,
     /// Existing paths the watcher reported that no query has referenced: a second event for
     /// one of them is an edit, not a creation, and does not move the resolution epoch.
@@ -220,6 +224,7 @@ impl EngineHost {
             root.clone(),
             index_html,
             0,
+            0,
             options,
             0,
             Arc::from([]),
@@ -238,6 +243,7 @@ impl EngineHost {
             project,
             root,
             epoch: 0,
+            packages_moved: false,
             pending: Pending::default(),
             server_pending: Pending::default(),
             seen: FxHashSet::default(),

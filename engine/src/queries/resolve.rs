@@ -5,7 +5,9 @@
 //! Resolution and `import.meta.glob` listing (`queries::glob`) are the only places where
 //! queries read the file system. That is modelled by `Project::resolution_epoch`: both read it, and the host moves it (and clears the
 //! resolver cache) whenever a file appears or disappears or a `package.json`/`tsconfig.json`
-//! changes. Failures are data (`Resolution::NotFound`), never a panic.
+//! changes. A file in `node_modules` reads `Project::package_epoch` instead, which files of the
+//! app coming and going leave as it is: a package's imports resolve inside `node_modules`.
+//! Failures are data (`Resolution::NotFound`), never a panic.
 //!
 //! Before `oxc_resolver`, a specifier goes through the config's `resolve.alias`, then the
 //! project's Vite plugins' `resolveId` (`resolve_with_plugins`); `server_imports` resolves the
@@ -103,7 +105,7 @@ pub fn resolved_imports(db: &dyn Db, file: SourceFile) -> Arc<[ResolvedImport]> 
     let importer = file.path(db);
     let _span = tracing::trace_span!("resolved_imports", file = %importer.display()).entered();
     // The dependency that makes resolution re-run when the file system changes.
-    let _epoch = Project::try_get(db).map(|p| p.resolution_epoch(db));
+    read_epoch(db, file);
     resolve_all(db, EnvironmentKind::Page, file)
 }
 
@@ -113,8 +115,21 @@ pub fn resolved_imports(db: &dyn Db, file: SourceFile) -> Arc<[ResolvedImport]> 
 pub fn server_imports(db: &dyn Db, file: SourceFile) -> Arc<[ResolvedImport]> {
     let _clock = db.clock().enter_key(Phase::Resolve, "server_imports", file);
     let _span = tracing::trace_span!("server_imports", file = %file.path(db).display()).entered();
-    let _epoch = Project::try_get(db).map(|p| p.resolution_epoch(db));
+    read_epoch(db, file);
     resolve_all(db, EnvironmentKind::Server, file)
+}
+
+/// Reads the epoch `file`'s resolution depends on: a package's own imports (a file in
+/// `node_modules`) `Project::package_epoch`, which files of the app coming and going leave as
+/// it is; the app's `Project::resolution_epoch`.
+fn read_epoch(db: &dyn Db, file: SourceFile) {
+    if let Some(project) = Project::try_get(db) {
+        if in_node_modules(file.path(db)) {
+            project.package_epoch(db);
+        } else {
+            project.resolution_epoch(db);
+        }
+    }
 }
 
 /// The imports of `file` as an environment of `env` resolves them.

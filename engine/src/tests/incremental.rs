@@ -1208,6 +1208,81 @@ fn changing_a_package_json_moves_the_epoch_and_re_resolves_bare_imports() {
 }
 
 #[test]
+fn a_file_created_in_the_app_resolves_the_apps_imports_again_but_not_the_packages() {
+    // An icon library is thousands of modules: each component created in src/ re-resolved
+    // every import of every one of them (5 s for the first save of a new file in an MUI app).
+    let mut p = check(
+        &[
+            HTML,
+            PACKAGES,
+            "//- /src/main.js\nimport m from 'mainpkg';\nimport r from 'remap';\nconsole.log(m, r);\n",
+        ]
+        .concat(),
+        &["//- /src/Widget.js\nexport default 'widget';\n"],
+        expect![[r#"
+            build
+              graph:
+                /src/main.js -> /node_modules/mainpkg/lib/main.js /node_modules/remap/index.js
+                /node_modules/mainpkg/lib/main.js
+                /node_modules/remap/index.js -> /node_modules/remap/client.js
+                /node_modules/remap/client.js
+            create /src/Widget.js
+              applied: epoch moved
+              queries:
+                chunk: reused project
+                chunk_entry: reused /node_modules/mainpkg/lib/main.js /node_modules/remap/client.js /node_modules/remap/index.js /src/main.js
+                emitted_module: reused /node_modules/mainpkg/lib/main.js /node_modules/remap/client.js /node_modules/remap/index.js /src/main.js
+                entry_html: reused project
+                file_exists: reused /src/main.js
+                hot_meta: reused /node_modules/mainpkg/lib/main.js /node_modules/remap/client.js /node_modules/remap/index.js /src/main.js
+                html_entries: reused project
+                import_specifiers: reused /node_modules/mainpkg/lib/main.js /node_modules/remap/client.js /node_modules/remap/index.js /src/main.js
+                index_text: reused project
+                module_deps: reused /node_modules/mainpkg/lib/main.js /node_modules/remap/client.js /node_modules/remap/index.js /src/main.js
+                module_diagnostics: reused /node_modules/mainpkg/lib/main.js /node_modules/remap/client.js /node_modules/remap/index.js /src/main.js
+                module_graph: reused project
+                module_imports: reused /node_modules/mainpkg/lib/main.js /node_modules/remap/client.js /node_modules/remap/index.js /src/main.js
+                parsed_module: reused /node_modules/mainpkg/lib/main.js /node_modules/remap/client.js /node_modules/remap/index.js /src/main.js
+                public_env: reused project
+                react_ignores_jsx_source: ran project
+                refresh_runtime: ran project
+                resolved_imports: ran /src/main.js; reused /node_modules/mainpkg/lib/main.js /node_modules/remap/client.js /node_modules/remap/index.js
+              changed: nothing
+              plan: nothing
+        "#]],
+    );
+    // A file that comes in a package resolves the packages' imports again.
+    p.check(
+        &["//- /node_modules/remap/extra.js\nmodule.exports = 'extra';\n"],
+        expect![[r#"
+            create /node_modules/remap/extra.js
+              applied: epoch moved
+              queries:
+                chunk: reused project
+                chunk_entry: reused /node_modules/mainpkg/lib/main.js /node_modules/remap/client.js /node_modules/remap/index.js /src/main.js
+                emitted_module: reused /node_modules/mainpkg/lib/main.js /node_modules/remap/client.js /node_modules/remap/index.js /src/main.js
+                entry_html: reused project
+                file_exists: reused /src/main.js
+                hot_meta: reused /node_modules/mainpkg/lib/main.js /node_modules/remap/client.js /node_modules/remap/index.js /src/main.js
+                html_entries: reused project
+                import_specifiers: reused /node_modules/mainpkg/lib/main.js /node_modules/remap/client.js /node_modules/remap/index.js /src/main.js
+                index_text: reused project
+                module_deps: reused /node_modules/mainpkg/lib/main.js /node_modules/remap/client.js /node_modules/remap/index.js /src/main.js
+                module_diagnostics: reused /node_modules/mainpkg/lib/main.js /node_modules/remap/client.js /node_modules/remap/index.js /src/main.js
+                module_graph: reused project
+                module_imports: reused /node_modules/mainpkg/lib/main.js /node_modules/remap/client.js /node_modules/remap/index.js /src/main.js
+                parsed_module: reused /node_modules/mainpkg/lib/main.js /node_modules/remap/client.js /node_modules/remap/index.js /src/main.js
+                public_env: reused project
+                react_ignores_jsx_source: ran project
+                refresh_runtime: ran project
+                resolved_imports: ran /node_modules/mainpkg/lib/main.js /node_modules/remap/client.js /node_modules/remap/index.js /src/main.js
+              changed: nothing
+              plan: nothing
+        "#]],
+    );
+}
+
+#[test]
 fn an_npm_install_is_picked_up_through_the_package_lock_marker() {
     // `npm install` rewrites package files (not watched: the watcher stays out of packages),
     // then node_modules/.package-lock.json (watched).
