@@ -6,7 +6,9 @@
 //! directories above), the Node that runs it, and the environment. A start whose key and env
 //! files match takes the answer at once and serves with it while Node evaluates the config
 //! again (`PluginHost::ahead`): a restart waits for the config no more (Node's start, `vite`,
-//! the plugins' packages: ~0.3–0.6 s of a Vue project's restart).
+//! the plugins' packages: ~0.3–0.5 s). Only for a config whose pages build without Node
+//! (`hotloop_plugin_host::idle_after_load`: a React app's config that must run for an alias):
+//! with plugins that answer hooks the build waits for Node's plugins anyway.
 //!
 //! An answer is trusted while two evaluations in a row agree (or there was one): a config
 //! that evaluates differently each time (a build time in its `define`) is taken ahead once,

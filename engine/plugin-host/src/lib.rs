@@ -378,6 +378,19 @@ const ON_DEMAND: [&str; 4] = [
     "hotloop:css",
 ];
 
+/// Whether a host that loaded `config` has nothing to do after it until a module needs a
+/// plugin ([`PluginHost::park_if_idle`]): no `server.middlewares`, no listener of the pages, and
+/// no plugin with a run-time hook but the ones in [`ON_DEMAND`]. Such a config's pages build
+/// without Node, so a restart gains by taking its last answer ahead ([`PluginHost::ahead`]).
+pub fn idle_after_load(config: &ResolvedConfig) -> bool {
+    config.middlewares.is_none()
+        && !config.listens_to_pages
+        && config.plugins.iter().chain(&config.ssr_plugins).all(|p| {
+            ON_DEMAND.contains(&p.name.as_str())
+                || !RUN_TIME_HOOKS.iter().any(|hook| p.has_hook(hook))
+        })
+}
+
 const RESOLVE: usize = 0;
 const LOAD: usize = 1;
 const TRANSFORM: usize = 2;
@@ -839,12 +852,7 @@ impl PluginHost {
                 .unwrap_or_default()
                 .as_bytes(),
         );
-        let idle = config.middlewares.is_none()
-            && !config.listens_to_pages
-            && config.plugins.iter().chain(&config.ssr_plugins).all(|p| {
-                ON_DEMAND.contains(&p.name.as_str())
-                    || !RUN_TIME_HOOKS.iter().any(|hook| p.has_hook(hook))
-            });
+        let idle = idle_after_load(&config);
         Loaded {
             idle,
             fingerprint: fp.digest(),
