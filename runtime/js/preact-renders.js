@@ -4,8 +4,9 @@
   // components, and Preact re-renders them in a microtask after the callback returned
   // (prefresh's `options.debounceRendering`): an error no error boundary took was an "Uncaught
   // (in promise)" console line alone, the component left as it was, no overlay and no terminal
-  // line. While an update applies, the page's Preact is looked for among its modules (the
-  // exports of `preact`: `options`, `Component`, `h`) and its `options.__e` wrapped: there
+  // line. While an update applies, the page's Preact is looked for among the modules of a
+  // `preact` package (the exports of `preact`: `options`, `Component`, `h`) and its
+  // `options.__e` wrapped: there
   // Preact hands a render's error to the nearest error boundary and throws it when none takes
   // it. What it throws then is collected, with the component that threw, for the update to
   // report as its own error.

@@ -192,10 +192,22 @@
       return { cycle, failed, updated };
     }
 
-    /** The exports of every evaluated module. */
-    function* evaluatedExports() {
-      for (const rec of records.values()) {
-        if (rec.state === "evaluated" && rec.module) yield rec.module.exports;
+    // The ids of the modules of a `preact` package (its entry among them), listed again only
+    // when the registry grew: every module's exports looked at on each update cost ~1.5 ms of
+    // a leaf edit's save → DOM on a page of 10,000 modules.
+    let preactIds = [];
+    let preactIdsAt = -1;
+
+    /** The exports of the evaluated modules of a `preact` package: where Preact may be. */
+    function* preactExports() {
+      if (preactIdsAt !== records.size) {
+        preactIds = [];
+        for (const id of records.keys()) if (id.includes("/preact/")) preactIds.push(id);
+        preactIdsAt = records.size;
+      }
+      for (const id of preactIds) {
+        const rec = records.get(id);
+        if (rec && rec.state === "evaluated" && rec.module) yield rec.module.exports;
       }
     }
 
@@ -337,7 +349,7 @@
       // What the renders the accept callbacks schedule throw uncaught (Preact's, in a microtask
       // after prefresh's callback) is this update's error: collected until it is applied.
       const { watchRenders } = core.host();
-      const stopWatchingRenders = watchRenders ? watchRenders(evaluatedExports()) : null;
+      const stopWatchingRenders = watchRenders ? watchRenders(preactExports()) : null;
       const outcome = await runBoundaries(plan, errors);
       if (outcome.failed.length > 0 && outcome.cycle) {
         const first = outcome.failed[0];
