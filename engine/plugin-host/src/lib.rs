@@ -545,7 +545,13 @@ impl PluginHost {
                 let _ = tx.send(outcome);
             });
         if let Err(source) = spawned {
-            host.lock().ahead = false;
+            // No evaluation will come: no process runs without its config.
+            let mut cur = host.lock();
+            cur.ahead = false;
+            if let Some(proc) = cur.proc.take() {
+                proc.kill();
+            }
+            drop(cur);
             return Err(HostError::Spawn {
                 node: host.node.clone(),
                 source,
