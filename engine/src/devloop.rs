@@ -631,11 +631,7 @@ impl DevLoop {
     /// config_evaluated_anew`), and its update reloads the pages, as a save's would.
     fn on_config_evaluated_anew(&mut self) {
         let applied = self.host.config_evaluated_anew();
-        let files: Vec<String> = applied
-            .config_changed
-            .iter()
-            .map(|id| id.trim_start_matches('/').to_owned())
-            .collect();
+        let files = applied.saved_names();
         if files.is_empty() {
             return;
         }
@@ -712,12 +708,7 @@ impl DevLoop {
         // Before this batch's update, as plugins expect (plugin-vue's `file-changed`).
         let events = std::mem::take(&mut applied.plugin_events);
         self.send_plugin_events(events);
-        let files: Vec<String> = applied
-            .changed_files
-            .iter()
-            .chain(applied.config_changed.iter())
-            .map(|id| id.trim_start_matches('/').to_owned())
-            .collect();
+        let files = applied.saved_names();
         // The log names the files saved, as the user knows them: not the modules they changed
         // (a `.vue` file's style and custom-block modules, or the virtual module a plugin
         // makes of a locale file), and files no module reads that came or went (a new icon a

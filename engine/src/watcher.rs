@@ -81,7 +81,7 @@ mod thread;
 
 use collector::Collector;
 use filter::{Filter, NODE_MODULES, files_under, walk_reported};
-pub use filter::{is_editor_temp, is_install_marker};
+pub use filter::{INSTALL_MARKERS, is_editor_temp, is_install_marker};
 use thread::WatchThread;
 
 /// Tuning of the watcher.

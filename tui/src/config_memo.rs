@@ -64,14 +64,6 @@ const LOCKFILES: [&str; 5] = [
     "bun.lockb",
 ];
 
-/// What an install writes into `node_modules` (`engine::is_install_marker`'s).
-const INSTALL_MARKERS: [&str; 4] = [
-    ".package-lock.json",
-    ".modules.yaml",
-    ".yarn-integrity",
-    ".yarn-state.yml",
-];
-
 impl ConfigMemo {
     /// The memo of `input` (the config of the project at `root`, run by `node`, `None`: the
     /// one on `PATH`), in the directory beside the project's compile cache. `None` when there
@@ -103,7 +95,7 @@ impl ConfigMemo {
             for name in LOCKFILES {
                 stamp(&mut key, &dir.join(name));
             }
-            for name in INSTALL_MARKERS {
+            for name in engine::watcher::INSTALL_MARKERS {
                 stamp(&mut key, &dir.join("node_modules").join(name));
             }
         }

@@ -515,9 +515,7 @@ impl PluginHost {
             .name("hotloop-config-ahead".into())
             .spawn(move || {
                 let host = evaluating;
-                let loaded = host
-                    .load_on(&proc, input)
-                    .map_err(|e| host.verdict_if_dead(&proc).unwrap_or(HostError::Config(e)));
+                let loaded = host.evaluate_on(&proc, input);
                 let outcome = {
                     let mut cur = host.lock();
                     cur.ahead = false;
@@ -649,9 +647,7 @@ impl PluginHost {
     pub fn load_config(&self, input: ConfigInput) -> Result<ResolvedConfig, HostError> {
         let mut cur = self.settled();
         let proc = self.alive(&mut cur, false).map_err(HostError::Config)?;
-        let loaded = self
-            .load_on(&proc, input)
-            .map_err(|e| self.verdict_if_dead(&proc).unwrap_or(HostError::Config(e)))?;
+        let loaded = self.evaluate_on(&proc, input)?;
         let config = loaded.config.clone();
         cur.loaded = Some(Arc::new(loaded));
         self.preloads.invalidate();
@@ -786,6 +782,13 @@ impl PluginHost {
             HostEvent::Restarted { pid: proc.pid }
         });
         Ok(proc)
+    }
+
+    /// [`PluginHost::load_on`], a failure said as Node's own when `proc` died of it (missing,
+    /// too old), else as the config's.
+    fn evaluate_on(&self, proc: &Proc, input: ConfigInput) -> Result<Loaded, HostError> {
+        self.load_on(proc, input)
+            .map_err(|e| self.verdict_if_dead(proc).unwrap_or(HostError::Config(e)))
     }
 
     fn load_on(&self, proc: &Proc, input: ConfigInput) -> Result<Loaded, PluginError> {

@@ -81,6 +81,15 @@ pub struct AppliedChanges {
 }
 
 impl AppliedChanges {
+    /// The files and configs that changed, by id without the leading `/` (`src/App.tsx`).
+    pub fn saved_names(&self) -> Vec<String> {
+        self.changed_files
+            .iter()
+            .chain(&self.config_changed)
+            .map(|id| id.trim_start_matches('/').to_owned())
+            .collect()
+    }
+
     /// Nothing the engine tracks changed.
     pub fn is_empty(&self) -> bool {
         self.changed_files.is_empty()
@@ -362,13 +371,7 @@ impl EngineHost {
         if !(files.changed.is_empty() && files.created.is_empty() && files.removed.is_empty()) {
             self.retry_plugin_failures(&mut applied);
         }
-        if applied.epoch_moved {
-            if self.packages_moved {
-                self.move_epoch();
-            } else {
-                self.move_source_epoch();
-            }
-        }
+        self.move_epoch_for(&applied);
         self.left_out = applied.left_out.iter().cloned().collect();
         tracing::debug!(
             changed = applied.changed_files.len(),
@@ -756,10 +759,21 @@ impl EngineHost {
             let path = path.clone();
             self.config_changed(&path, &mut applied);
         }
-        if applied.epoch_moved {
-            self.move_epoch();
-        }
+        self.move_epoch_for(&applied);
         applied
+    }
+
+    /// Moves the resolution epochs `applied` asks for: both when a package's imports may
+    /// resolve otherwise (`packages_moved`), else the app's alone.
+    fn move_epoch_for(&mut self, applied: &AppliedChanges) {
+        if !applied.epoch_moved {
+            return;
+        }
+        if self.packages_moved {
+            self.move_epoch();
+        } else {
+            self.move_source_epoch();
+        }
     }
 
     /// Evaluates the changed `vite.config.*` again (see `EngineHost::watch_vite_config`);

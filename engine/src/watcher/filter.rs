@@ -90,7 +90,7 @@ impl Filter {
 
 /// Files a package manager rewrites at the end of every install (npm, pnpm, yarn classic and
 /// berry).
-const INSTALL_MARKERS: [&str; 4] = [
+pub const INSTALL_MARKERS: [&str; 4] = [
     ".package-lock.json",
     ".modules.yaml",
     ".yarn-integrity",
